@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -355,8 +356,49 @@ def _render_type_defs(service: ServiceIR, common: dict[str, Any]) -> str:
         shared_imports=shared,
         literal_names=literal_names,
         all_names=all_list(exported),
-        typed_dicts=[render_typed_dict(td) for td in service.typed_dicts],
+        typed_dicts=[
+            render_typed_dict(td) for td in dependency_order(service.typed_dicts)
+        ],
     )
+
+
+def dependency_order(typed_dicts: Iterable[TypedDictIR]) -> list[TypedDictIR]:
+    """Each TypedDict after the TypedDicts its fields use: a depth-first walk, in
+    name order, that writes what a TypedDict uses before the TypedDict itself.
+
+    mypy analyses a module top to bottom and defers a class that uses one defined
+    further down to another pass over the module. In name order, nearly every class
+    of EC2's type_defs waited; in this order one pass does almost all, and a user's
+    ``mypy --strict`` spends 0.1 s less in it (RESULTS.md). A recursive shape keeps
+    one name used before its definition, which ``from __future__ import annotations``
+    allows.
+    """
+    by_name = {td.name: td for td in typed_dicts}
+    ordered: list[TypedDictIR] = []
+    entered: set[str] = set()
+    for root in by_name:
+        if root in entered:
+            continue
+        entered.add(root)
+        # An explicit stack, not recursion: a chain of shapes can be long.
+        stack = [(root, iter(_used_typed_dicts(by_name[root], by_name)))]
+        while stack:
+            name, uses = stack[-1]
+            used = next((u for u in uses if u not in entered), None)
+            if used is None:
+                stack.pop()
+                ordered.append(by_name[name])
+            else:
+                entered.add(used)
+                stack.append((used, iter(_used_typed_dicts(by_name[used], by_name))))
+    return ordered
+
+
+def _used_typed_dicts(td: TypedDictIR, by_name: dict[str, TypedDictIR]) -> list[str]:
+    used: set[str] = set()
+    for f in td.fields:
+        used |= f.type.names()
+    return sorted(used & by_name.keys() - {td.name})
 
 
 # Every type_defs re-exports these, as boto3-stubs' type_defs modules do.

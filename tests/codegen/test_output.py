@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import subprocess
 import sys
@@ -140,30 +141,93 @@ def module_names(tree: ast.Module) -> set[str]:
 
 
 def declared_all(tree: ast.Module) -> list[str]:
+    """The ``__all__`` of a generated type module, which must sit under ``if not
+    TYPE_CHECKING:`` (mypy's check of names against a long ``__all__`` is slow)."""
     for node in tree.body:
-        if isinstance(node, ast.Assign):
-            target, value = node.targets[0], node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, value = node.target, node.value
-        else:
-            continue
-        if isinstance(target, ast.Name) and target.id == "__all__":
-            names = ast.literal_eval(value)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "not TYPE_CHECKING":
+            (assignment,) = node.body
+            assert isinstance(assignment, ast.Assign | ast.AnnAssign)
+            assert assignment.value is not None
+            target = (
+                assignment.targets[0]
+                if isinstance(assignment, ast.Assign)
+                else assignment.target
+            )
+            assert isinstance(target, ast.Name) and target.id == "__all__"
+            names = ast.literal_eval(assignment.value)
             assert isinstance(names, list)
             return names
-    raise AssertionError("no __all__")
+    raise AssertionError("no __all__ under `if not TYPE_CHECKING:`")
 
 
 @pytest.mark.parametrize("service", ["sqs", "ec2", "s3", "lambda_", "sdb"])
-@pytest.mark.parametrize("module", ["type_defs.py", "literals.py"])
+@pytest.mark.parametrize("module", ["type_defs", "literals"])
 def test_type_modules_export_exactly_what_they_define(
     service: str, module: str
 ) -> None:
-    tree = ast.parse((PACKAGE / service / module).read_text(encoding="utf-8"))
+    """A type checker, which is not shown ``__all__``, finds the same public names
+    (definitions and ``X as X`` re-exports) as ``import *``, which is."""
+    path = PACKAGE / service / f"{module}.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     exported = declared_all(tree)
     assert exported == sorted(exported)
     assert set(exported) == module_names(tree)
     assert not any(name.startswith("_") for name in exported)
+    imported = importlib.import_module(f"multiregion.{service}.{module}")
+    assert imported.__all__ == exported
+
+
+def class_references(tree: ast.Module) -> dict[str, set[str]]:
+    """Each top-level TypedDict of a type_defs module: the module's TypedDicts it uses."""
+    bodies: dict[str, ast.stmt] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            bodies[node.name] = node
+        elif isinstance(node, ast.Assign) and "TypedDict(" in ast.unparse(node.value):
+            target = node.targets[0]
+            assert isinstance(target, ast.Name)
+            bodies[target.id] = node
+    references: dict[str, set[str]] = {}
+    for name, node in bodies.items():
+        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        used |= {
+            c.value
+            for c in ast.walk(node)
+            if isinstance(c, ast.Constant) and isinstance(c.value, str)
+        }
+        references[name] = (used & bodies.keys()) - {name}
+    return references
+
+
+def reaches(references: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name == goal:
+            return True
+        if name not in seen:
+            seen.add(name)
+            todo.extend(references[name])
+    return False
+
+
+@pytest.mark.parametrize("service", ["ec2", "sqs", "s3", "inspector2", "glue"])
+def test_type_defs_come_after_the_type_defs_they_use(service: str) -> None:
+    """mypy defers a class that uses a later one to another pass over the module, so
+    a name used before its definition is allowed only in a cycle (recursive shapes)."""
+    tree = ast.parse((PACKAGE / service / "type_defs.py").read_text(encoding="utf-8"))
+    references = class_references(tree)
+    defined: set[str] = set()
+    early = []
+    for name, used in references.items():
+        early += [
+            (name, later)
+            for later in sorted(used - defined)
+            if not reaches(references, later, name)
+        ]
+        defined.add(name)
+    assert len(references) > 20
+    assert not early, early[:10]
 
 
 def docstring_paragraphs(tree: ast.Module) -> Iterator[tuple[str, str]]:

@@ -8,9 +8,9 @@ import pytest
 from botocore.model import ServiceModel
 
 from codegen.build import build_service
-from codegen.ir import OperationIR, ServiceIR, TypedDictIR
+from codegen.ir import FieldIR, OperationIR, ServiceIR, TypedDictIR, TypeExpr
 from codegen.pystyle import render_type
-from codegen.render import render_service
+from codegen.render import dependency_order, render_service
 from tests.helpers import CODEGEN_FIXTURES
 
 FIXTURES = CODEGEN_FIXTURES
@@ -155,3 +155,23 @@ def test_rendered_client(widgets: ServiceIR) -> None:
     assert "9.9.9" not in client
     # The TypedDicts are imported for type checkers only.
     assert "if TYPE_CHECKING:\n    from typing_extensions import Unpack" in client
+
+
+def test_dependency_order_puts_what_is_used_first() -> None:
+    def td(name: str, *uses: str) -> TypedDictIR:
+        fields = tuple(
+            FieldIR(f"F{i}", TypeExpr("list", (TypeExpr(u, local=True),)), True)
+            for i, u in enumerate(uses)
+        )
+        return TypedDictIR(name, name, fields)
+
+    chain = [td("ATypeDef", "BTypeDef"), td("BTypeDef", "CTypeDef"), td("CTypeDef")]
+    # A cycle (recursive shapes) and a self-reference keep their one early use.
+    cycle = [td("XTypeDef", "YTypeDef"), td("YTypeDef", "XTypeDef", "YTypeDef")]
+    ordered = [t.name for t in dependency_order(chain + cycle)]
+    assert ordered == ["CTypeDef", "BTypeDef", "ATypeDef", "YTypeDef", "XTypeDef"]
+    assert [t.name for t in dependency_order(reversed(chain))] == [
+        "CTypeDef",
+        "BTypeDef",
+        "ATypeDef",
+    ]

@@ -2,42 +2,43 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Access Analyzer: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessCheckPolicyTypeType",
-    "AccessCheckResourceTypeType",
-    "AccessPreviewStatusReasonCodeType",
-    "AccessPreviewStatusType",
-    "AclPermissionType",
-    "AnalyzerStatusType",
-    "CheckAccessNotGrantedResultType",
-    "CheckNoNewAccessResultType",
-    "CheckNoPublicAccessResultType",
-    "FindingChangeTypeType",
-    "FindingSourceTypeType",
-    "FindingStatusType",
-    "FindingStatusUpdateType",
-    "FindingTypeType",
-    "InternalAccessTypeType",
-    "JobErrorCodeType",
-    "JobStatusType",
-    "KmsGrantOperationType",
-    "LocaleType",
-    "OrderByType",
-    "PolicyTypeType",
-    "PrincipalTypeType",
-    "ReasonCodeType",
-    "RecommendationTypeType",
-    "RecommendedRemediationActionType",
-    "ResourceControlPolicyRestrictionType",
-    "ResourceTypeType",
-    "ServiceControlPolicyRestrictionType",
-    "StatusType",
-    "TypeType",
-    "ValidatePolicyFindingTypeType",
-    "ValidatePolicyResourceTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessCheckPolicyTypeType",
+        "AccessCheckResourceTypeType",
+        "AccessPreviewStatusReasonCodeType",
+        "AccessPreviewStatusType",
+        "AclPermissionType",
+        "AnalyzerStatusType",
+        "CheckAccessNotGrantedResultType",
+        "CheckNoNewAccessResultType",
+        "CheckNoPublicAccessResultType",
+        "FindingChangeTypeType",
+        "FindingSourceTypeType",
+        "FindingStatusType",
+        "FindingStatusUpdateType",
+        "FindingTypeType",
+        "InternalAccessTypeType",
+        "JobErrorCodeType",
+        "JobStatusType",
+        "KmsGrantOperationType",
+        "LocaleType",
+        "OrderByType",
+        "PolicyTypeType",
+        "PrincipalTypeType",
+        "ReasonCodeType",
+        "RecommendationTypeType",
+        "RecommendedRemediationActionType",
+        "ResourceControlPolicyRestrictionType",
+        "ResourceTypeType",
+        "ServiceControlPolicyRestrictionType",
+        "StatusType",
+        "TypeType",
+        "ValidatePolicyFindingTypeType",
+        "ValidatePolicyResourceTypeType",
+    ]
 
 AccessCheckPolicyTypeType = Literal["IDENTITY_POLICY", "RESOURCE_POLICY"]
 AccessCheckResourceTypeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -53,187 +53,198 @@ from .literals import (
     ValidatePolicyResourceTypeType,
 )
 
-__all__ = [
-    "AccessPreviewFindingTypeDef",
-    "AccessPreviewStatusReasonTypeDef",
-    "AccessPreviewSummaryTypeDef",
-    "AccessPreviewTypeDef",
-    "AccessTypeDef",
-    "AclGranteeTypeDef",
-    "AnalysisRuleCriteriaOutputTypeDef",
-    "AnalysisRuleCriteriaTypeDef",
-    "AnalysisRuleOutputTypeDef",
-    "AnalysisRuleTypeDef",
-    "AnalyzedResourceSummaryTypeDef",
-    "AnalyzedResourceTypeDef",
-    "AnalyzerConfigurationOutputTypeDef",
-    "AnalyzerConfigurationTypeDef",
-    "AnalyzerSummaryTypeDef",
-    "ApplyArchiveRuleRequestTypeDef",
-    "ArchiveRuleSummaryTypeDef",
-    "CancelPolicyGenerationRequestTypeDef",
-    "CancelPolicyGenerationResponseTypeDef",
-    "CheckAccessNotGrantedRequestTypeDef",
-    "CheckAccessNotGrantedResponseTypeDef",
-    "CheckNoNewAccessRequestTypeDef",
-    "CheckNoNewAccessResponseTypeDef",
-    "CheckNoPublicAccessRequestTypeDef",
-    "CheckNoPublicAccessResponseTypeDef",
-    "CloudTrailDetailsTypeDef",
-    "CloudTrailPropertiesTypeDef",
-    "ConfigurationOutputTypeDef",
-    "ConfigurationTypeDef",
-    "CreateAccessPreviewRequestTypeDef",
-    "CreateAccessPreviewResponseTypeDef",
-    "CreateAnalyzerRequestTypeDef",
-    "CreateAnalyzerResponseTypeDef",
-    "CreateArchiveRuleRequestTypeDef",
-    "CreateServiceLinkedAnalyzerRequestTypeDef",
-    "CreateServiceLinkedAnalyzerResponseTypeDef",
-    "CriterionOutputTypeDef",
-    "CriterionTypeDef",
-    "DeleteAnalyzerRequestTypeDef",
-    "DeleteArchiveRuleRequestTypeDef",
-    "DeleteServiceLinkedAnalyzerRequestTypeDef",
-    "DynamodbStreamConfigurationTypeDef",
-    "DynamodbTableConfigurationTypeDef",
-    "EbsSnapshotConfigurationOutputTypeDef",
-    "EbsSnapshotConfigurationTypeDef",
-    "EcrRepositoryConfigurationTypeDef",
-    "EfsFileSystemConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExternalAccessDetailsTypeDef",
-    "ExternalAccessFindingsStatisticsTypeDef",
-    "FindingAggregationAccountDetailsTypeDef",
-    "FindingDetailsTypeDef",
-    "FindingSourceDetailTypeDef",
-    "FindingSourceTypeDef",
-    "FindingSummaryTypeDef",
-    "FindingSummaryV2TypeDef",
-    "FindingTypeDef",
-    "FindingsStatisticsTypeDef",
-    "GenerateFindingRecommendationRequestTypeDef",
-    "GeneratedPolicyPropertiesTypeDef",
-    "GeneratedPolicyResultTypeDef",
-    "GeneratedPolicyTypeDef",
-    "GetAccessPreviewRequestTypeDef",
-    "GetAccessPreviewResponseTypeDef",
-    "GetAnalyzedResourceRequestTypeDef",
-    "GetAnalyzedResourceResponseTypeDef",
-    "GetAnalyzerRequestTypeDef",
-    "GetAnalyzerResponseTypeDef",
-    "GetArchiveRuleRequestTypeDef",
-    "GetArchiveRuleResponseTypeDef",
-    "GetFindingRecommendationRequestTypeDef",
-    "GetFindingRecommendationResponseTypeDef",
-    "GetFindingRequestTypeDef",
-    "GetFindingResponseTypeDef",
-    "GetFindingV2RequestTypeDef",
-    "GetFindingV2ResponseTypeDef",
-    "GetFindingsStatisticsRequestTypeDef",
-    "GetFindingsStatisticsResponseTypeDef",
-    "GetGeneratedPolicyRequestTypeDef",
-    "GetGeneratedPolicyResponseTypeDef",
-    "IamRoleConfigurationTypeDef",
-    "InlineArchiveRuleTypeDef",
-    "InternalAccessAnalysisRuleCriteriaOutputTypeDef",
-    "InternalAccessAnalysisRuleCriteriaTypeDef",
-    "InternalAccessAnalysisRuleOutputTypeDef",
-    "InternalAccessAnalysisRuleTypeDef",
-    "InternalAccessConfigurationOutputTypeDef",
-    "InternalAccessConfigurationTypeDef",
-    "InternalAccessDetailsTypeDef",
-    "InternalAccessFindingsStatisticsTypeDef",
-    "InternalAccessResourceTypeDetailsTypeDef",
-    "InternetConfigurationTypeDef",
-    "JobDetailsTypeDef",
-    "JobErrorTypeDef",
-    "KmsGrantConfigurationOutputTypeDef",
-    "KmsGrantConfigurationTypeDef",
-    "KmsGrantConstraintsOutputTypeDef",
-    "KmsGrantConstraintsTypeDef",
-    "KmsKeyConfigurationOutputTypeDef",
-    "KmsKeyConfigurationTypeDef",
-    "ListAccessPreviewFindingsRequestTypeDef",
-    "ListAccessPreviewFindingsResponseTypeDef",
-    "ListAccessPreviewsRequestTypeDef",
-    "ListAccessPreviewsResponseTypeDef",
-    "ListAnalyzedResourcesRequestTypeDef",
-    "ListAnalyzedResourcesResponseTypeDef",
-    "ListAnalyzersRequestTypeDef",
-    "ListAnalyzersResponseTypeDef",
-    "ListArchiveRulesRequestTypeDef",
-    "ListArchiveRulesResponseTypeDef",
-    "ListFindingsRequestTypeDef",
-    "ListFindingsResponseTypeDef",
-    "ListFindingsV2RequestTypeDef",
-    "ListFindingsV2ResponseTypeDef",
-    "ListPolicyGenerationsRequestTypeDef",
-    "ListPolicyGenerationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LocationTypeDef",
-    "NetworkOriginConfigurationTypeDef",
-    "PathElementTypeDef",
-    "PolicyGenerationDetailsTypeDef",
-    "PolicyGenerationTypeDef",
-    "PositionTypeDef",
-    "RdsDbClusterSnapshotAttributeValueOutputTypeDef",
-    "RdsDbClusterSnapshotAttributeValueTypeDef",
-    "RdsDbClusterSnapshotConfigurationOutputTypeDef",
-    "RdsDbClusterSnapshotConfigurationTypeDef",
-    "RdsDbSnapshotAttributeValueOutputTypeDef",
-    "RdsDbSnapshotAttributeValueTypeDef",
-    "RdsDbSnapshotConfigurationOutputTypeDef",
-    "RdsDbSnapshotConfigurationTypeDef",
-    "ReasonSummaryTypeDef",
-    "RecommendationErrorTypeDef",
-    "RecommendedStepTypeDef",
-    "ResourceTypeDetailsTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3AccessPointConfigurationTypeDef",
-    "S3BucketAclGrantConfigurationTypeDef",
-    "S3BucketConfigurationOutputTypeDef",
-    "S3BucketConfigurationTypeDef",
-    "S3ExpressDirectoryAccessPointConfigurationTypeDef",
-    "S3ExpressDirectoryBucketConfigurationOutputTypeDef",
-    "S3ExpressDirectoryBucketConfigurationTypeDef",
-    "S3PublicAccessBlockConfigurationTypeDef",
-    "SecretsManagerSecretConfigurationTypeDef",
-    "SnsTopicConfigurationTypeDef",
-    "SortCriteriaTypeDef",
-    "SpanTypeDef",
-    "SqsQueueConfigurationTypeDef",
-    "StartPolicyGenerationRequestTypeDef",
-    "StartPolicyGenerationResponseTypeDef",
-    "StartResourceScanRequestTypeDef",
-    "StatusReasonTypeDef",
-    "SubstringTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TrailPropertiesTypeDef",
-    "TrailTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UnusedAccessConfigurationOutputTypeDef",
-    "UnusedAccessConfigurationTypeDef",
-    "UnusedAccessFindingsStatisticsTypeDef",
-    "UnusedAccessTypeStatisticsTypeDef",
-    "UnusedActionTypeDef",
-    "UnusedIamRoleDetailsTypeDef",
-    "UnusedIamUserAccessKeyDetailsTypeDef",
-    "UnusedIamUserPasswordDetailsTypeDef",
-    "UnusedPermissionDetailsTypeDef",
-    "UnusedPermissionsRecommendedStepTypeDef",
-    "UpdateAnalyzerRequestTypeDef",
-    "UpdateAnalyzerResponseTypeDef",
-    "UpdateArchiveRuleRequestTypeDef",
-    "UpdateFindingsRequestTypeDef",
-    "ValidatePolicyFindingTypeDef",
-    "ValidatePolicyRequestTypeDef",
-    "ValidatePolicyResponseTypeDef",
-    "VpcConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessPreviewFindingTypeDef",
+        "AccessPreviewStatusReasonTypeDef",
+        "AccessPreviewSummaryTypeDef",
+        "AccessPreviewTypeDef",
+        "AccessTypeDef",
+        "AclGranteeTypeDef",
+        "AnalysisRuleCriteriaOutputTypeDef",
+        "AnalysisRuleCriteriaTypeDef",
+        "AnalysisRuleOutputTypeDef",
+        "AnalysisRuleTypeDef",
+        "AnalyzedResourceSummaryTypeDef",
+        "AnalyzedResourceTypeDef",
+        "AnalyzerConfigurationOutputTypeDef",
+        "AnalyzerConfigurationTypeDef",
+        "AnalyzerSummaryTypeDef",
+        "ApplyArchiveRuleRequestTypeDef",
+        "ArchiveRuleSummaryTypeDef",
+        "CancelPolicyGenerationRequestTypeDef",
+        "CancelPolicyGenerationResponseTypeDef",
+        "CheckAccessNotGrantedRequestTypeDef",
+        "CheckAccessNotGrantedResponseTypeDef",
+        "CheckNoNewAccessRequestTypeDef",
+        "CheckNoNewAccessResponseTypeDef",
+        "CheckNoPublicAccessRequestTypeDef",
+        "CheckNoPublicAccessResponseTypeDef",
+        "CloudTrailDetailsTypeDef",
+        "CloudTrailPropertiesTypeDef",
+        "ConfigurationOutputTypeDef",
+        "ConfigurationTypeDef",
+        "CreateAccessPreviewRequestTypeDef",
+        "CreateAccessPreviewResponseTypeDef",
+        "CreateAnalyzerRequestTypeDef",
+        "CreateAnalyzerResponseTypeDef",
+        "CreateArchiveRuleRequestTypeDef",
+        "CreateServiceLinkedAnalyzerRequestTypeDef",
+        "CreateServiceLinkedAnalyzerResponseTypeDef",
+        "CriterionOutputTypeDef",
+        "CriterionTypeDef",
+        "DeleteAnalyzerRequestTypeDef",
+        "DeleteArchiveRuleRequestTypeDef",
+        "DeleteServiceLinkedAnalyzerRequestTypeDef",
+        "DynamodbStreamConfigurationTypeDef",
+        "DynamodbTableConfigurationTypeDef",
+        "EbsSnapshotConfigurationOutputTypeDef",
+        "EbsSnapshotConfigurationTypeDef",
+        "EcrRepositoryConfigurationTypeDef",
+        "EfsFileSystemConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExternalAccessDetailsTypeDef",
+        "ExternalAccessFindingsStatisticsTypeDef",
+        "FindingAggregationAccountDetailsTypeDef",
+        "FindingDetailsTypeDef",
+        "FindingSourceDetailTypeDef",
+        "FindingSourceTypeDef",
+        "FindingSummaryTypeDef",
+        "FindingSummaryV2TypeDef",
+        "FindingTypeDef",
+        "FindingsStatisticsTypeDef",
+        "GenerateFindingRecommendationRequestTypeDef",
+        "GeneratedPolicyPropertiesTypeDef",
+        "GeneratedPolicyResultTypeDef",
+        "GeneratedPolicyTypeDef",
+        "GetAccessPreviewRequestTypeDef",
+        "GetAccessPreviewResponseTypeDef",
+        "GetAnalyzedResourceRequestTypeDef",
+        "GetAnalyzedResourceResponseTypeDef",
+        "GetAnalyzerRequestTypeDef",
+        "GetAnalyzerResponseTypeDef",
+        "GetArchiveRuleRequestTypeDef",
+        "GetArchiveRuleResponseTypeDef",
+        "GetFindingRecommendationRequestTypeDef",
+        "GetFindingRecommendationResponseTypeDef",
+        "GetFindingRequestTypeDef",
+        "GetFindingResponseTypeDef",
+        "GetFindingV2RequestTypeDef",
+        "GetFindingV2ResponseTypeDef",
+        "GetFindingsStatisticsRequestTypeDef",
+        "GetFindingsStatisticsResponseTypeDef",
+        "GetGeneratedPolicyRequestTypeDef",
+        "GetGeneratedPolicyResponseTypeDef",
+        "IamRoleConfigurationTypeDef",
+        "InlineArchiveRuleTypeDef",
+        "InternalAccessAnalysisRuleCriteriaOutputTypeDef",
+        "InternalAccessAnalysisRuleCriteriaTypeDef",
+        "InternalAccessAnalysisRuleOutputTypeDef",
+        "InternalAccessAnalysisRuleTypeDef",
+        "InternalAccessConfigurationOutputTypeDef",
+        "InternalAccessConfigurationTypeDef",
+        "InternalAccessDetailsTypeDef",
+        "InternalAccessFindingsStatisticsTypeDef",
+        "InternalAccessResourceTypeDetailsTypeDef",
+        "InternetConfigurationTypeDef",
+        "JobDetailsTypeDef",
+        "JobErrorTypeDef",
+        "KmsGrantConfigurationOutputTypeDef",
+        "KmsGrantConfigurationTypeDef",
+        "KmsGrantConstraintsOutputTypeDef",
+        "KmsGrantConstraintsTypeDef",
+        "KmsKeyConfigurationOutputTypeDef",
+        "KmsKeyConfigurationTypeDef",
+        "ListAccessPreviewFindingsRequestTypeDef",
+        "ListAccessPreviewFindingsResponseTypeDef",
+        "ListAccessPreviewsRequestTypeDef",
+        "ListAccessPreviewsResponseTypeDef",
+        "ListAnalyzedResourcesRequestTypeDef",
+        "ListAnalyzedResourcesResponseTypeDef",
+        "ListAnalyzersRequestTypeDef",
+        "ListAnalyzersResponseTypeDef",
+        "ListArchiveRulesRequestTypeDef",
+        "ListArchiveRulesResponseTypeDef",
+        "ListFindingsRequestTypeDef",
+        "ListFindingsResponseTypeDef",
+        "ListFindingsV2RequestTypeDef",
+        "ListFindingsV2ResponseTypeDef",
+        "ListPolicyGenerationsRequestTypeDef",
+        "ListPolicyGenerationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LocationTypeDef",
+        "NetworkOriginConfigurationTypeDef",
+        "PathElementTypeDef",
+        "PolicyGenerationDetailsTypeDef",
+        "PolicyGenerationTypeDef",
+        "PositionTypeDef",
+        "RdsDbClusterSnapshotAttributeValueOutputTypeDef",
+        "RdsDbClusterSnapshotAttributeValueTypeDef",
+        "RdsDbClusterSnapshotConfigurationOutputTypeDef",
+        "RdsDbClusterSnapshotConfigurationTypeDef",
+        "RdsDbSnapshotAttributeValueOutputTypeDef",
+        "RdsDbSnapshotAttributeValueTypeDef",
+        "RdsDbSnapshotConfigurationOutputTypeDef",
+        "RdsDbSnapshotConfigurationTypeDef",
+        "ReasonSummaryTypeDef",
+        "RecommendationErrorTypeDef",
+        "RecommendedStepTypeDef",
+        "ResourceTypeDetailsTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3AccessPointConfigurationTypeDef",
+        "S3BucketAclGrantConfigurationTypeDef",
+        "S3BucketConfigurationOutputTypeDef",
+        "S3BucketConfigurationTypeDef",
+        "S3ExpressDirectoryAccessPointConfigurationTypeDef",
+        "S3ExpressDirectoryBucketConfigurationOutputTypeDef",
+        "S3ExpressDirectoryBucketConfigurationTypeDef",
+        "S3PublicAccessBlockConfigurationTypeDef",
+        "SecretsManagerSecretConfigurationTypeDef",
+        "SnsTopicConfigurationTypeDef",
+        "SortCriteriaTypeDef",
+        "SpanTypeDef",
+        "SqsQueueConfigurationTypeDef",
+        "StartPolicyGenerationRequestTypeDef",
+        "StartPolicyGenerationResponseTypeDef",
+        "StartResourceScanRequestTypeDef",
+        "StatusReasonTypeDef",
+        "SubstringTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TrailPropertiesTypeDef",
+        "TrailTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UnusedAccessConfigurationOutputTypeDef",
+        "UnusedAccessConfigurationTypeDef",
+        "UnusedAccessFindingsStatisticsTypeDef",
+        "UnusedAccessTypeStatisticsTypeDef",
+        "UnusedActionTypeDef",
+        "UnusedIamRoleDetailsTypeDef",
+        "UnusedIamUserAccessKeyDetailsTypeDef",
+        "UnusedIamUserPasswordDetailsTypeDef",
+        "UnusedPermissionDetailsTypeDef",
+        "UnusedPermissionsRecommendedStepTypeDef",
+        "UpdateAnalyzerRequestTypeDef",
+        "UpdateAnalyzerResponseTypeDef",
+        "UpdateArchiveRuleRequestTypeDef",
+        "UpdateFindingsRequestTypeDef",
+        "ValidatePolicyFindingTypeDef",
+        "ValidatePolicyRequestTypeDef",
+        "ValidatePolicyResponseTypeDef",
+        "VpcConfigurationTypeDef",
+    ]
+
+
+class FindingSourceDetailTypeDef(TypedDict):
+    accessPointArn: NotRequired[str]
+    accessPointAccount: NotRequired[str]
+
+
+class FindingSourceTypeDef(TypedDict):
+    type: FindingSourceTypeType
+    detail: NotRequired[FindingSourceDetailTypeDef]
 
 
 class AccessPreviewFindingTypeDef(TypedDict):
@@ -267,6 +278,153 @@ class AccessPreviewSummaryTypeDef(TypedDict):
     statusReason: NotRequired[AccessPreviewStatusReasonTypeDef]
 
 
+class DynamodbStreamConfigurationTypeDef(TypedDict):
+    streamPolicy: NotRequired[str]
+
+
+class DynamodbTableConfigurationTypeDef(TypedDict):
+    tablePolicy: NotRequired[str]
+
+
+class EbsSnapshotConfigurationOutputTypeDef(TypedDict):
+    userIds: NotRequired[list[str]]
+    groups: NotRequired[list[str]]
+    kmsKeyId: NotRequired[str]
+
+
+class EcrRepositoryConfigurationTypeDef(TypedDict):
+    repositoryPolicy: NotRequired[str]
+
+
+class EfsFileSystemConfigurationTypeDef(TypedDict):
+    fileSystemPolicy: NotRequired[str]
+
+
+class IamRoleConfigurationTypeDef(TypedDict):
+    trustPolicy: NotRequired[str]
+
+
+class KmsGrantConstraintsOutputTypeDef(TypedDict):
+    encryptionContextEquals: NotRequired[dict[str, str]]
+    encryptionContextSubset: NotRequired[dict[str, str]]
+
+
+class KmsGrantConfigurationOutputTypeDef(TypedDict):
+    operations: list[KmsGrantOperationType]
+    granteePrincipal: str
+    retiringPrincipal: NotRequired[str]
+    constraints: NotRequired[KmsGrantConstraintsOutputTypeDef]
+    issuingAccount: str
+
+
+class KmsKeyConfigurationOutputTypeDef(TypedDict):
+    keyPolicies: NotRequired[dict[str, str]]
+    grants: NotRequired[list[KmsGrantConfigurationOutputTypeDef]]
+
+
+class RdsDbClusterSnapshotAttributeValueOutputTypeDef(TypedDict):
+    accountIds: NotRequired[list[str]]
+
+
+class RdsDbClusterSnapshotConfigurationOutputTypeDef(TypedDict):
+    attributes: NotRequired[dict[str, RdsDbClusterSnapshotAttributeValueOutputTypeDef]]
+    kmsKeyId: NotRequired[str]
+
+
+class RdsDbSnapshotAttributeValueOutputTypeDef(TypedDict):
+    accountIds: NotRequired[list[str]]
+
+
+class RdsDbSnapshotConfigurationOutputTypeDef(TypedDict):
+    attributes: NotRequired[dict[str, RdsDbSnapshotAttributeValueOutputTypeDef]]
+    kmsKeyId: NotRequired[str]
+
+
+class InternetConfigurationTypeDef(TypedDict):
+    pass
+
+
+class VpcConfigurationTypeDef(TypedDict):
+    vpcId: str
+
+
+class NetworkOriginConfigurationTypeDef(TypedDict):
+    vpcConfiguration: NotRequired[VpcConfigurationTypeDef]
+    internetConfiguration: NotRequired[InternetConfigurationTypeDef]
+
+
+class S3PublicAccessBlockConfigurationTypeDef(TypedDict):
+    ignorePublicAcls: bool
+    restrictPublicBuckets: bool
+
+
+class S3AccessPointConfigurationTypeDef(TypedDict):
+    accessPointPolicy: NotRequired[str]
+    publicAccessBlock: NotRequired[S3PublicAccessBlockConfigurationTypeDef]
+    networkOrigin: NotRequired[NetworkOriginConfigurationTypeDef]
+
+
+class AclGranteeTypeDef(TypedDict):
+    id: NotRequired[str]
+    uri: NotRequired[str]
+
+
+class S3BucketAclGrantConfigurationTypeDef(TypedDict):
+    permission: AclPermissionType
+    grantee: AclGranteeTypeDef
+
+
+class S3BucketConfigurationOutputTypeDef(TypedDict):
+    bucketPolicy: NotRequired[str]
+    bucketAclGrants: NotRequired[list[S3BucketAclGrantConfigurationTypeDef]]
+    bucketPublicAccessBlock: NotRequired[S3PublicAccessBlockConfigurationTypeDef]
+    accessPoints: NotRequired[dict[str, S3AccessPointConfigurationTypeDef]]
+
+
+class S3ExpressDirectoryAccessPointConfigurationTypeDef(TypedDict):
+    accessPointPolicy: NotRequired[str]
+    networkOrigin: NotRequired[NetworkOriginConfigurationTypeDef]
+
+
+class S3ExpressDirectoryBucketConfigurationOutputTypeDef(TypedDict):
+    bucketPolicy: NotRequired[str]
+    accessPoints: NotRequired[
+        dict[str, S3ExpressDirectoryAccessPointConfigurationTypeDef]
+    ]
+
+
+class SecretsManagerSecretConfigurationTypeDef(TypedDict):
+    kmsKeyId: NotRequired[str]
+    secretPolicy: NotRequired[str]
+
+
+class SnsTopicConfigurationTypeDef(TypedDict):
+    topicPolicy: NotRequired[str]
+
+
+class SqsQueueConfigurationTypeDef(TypedDict):
+    queuePolicy: NotRequired[str]
+
+
+class ConfigurationOutputTypeDef(TypedDict):
+    ebsSnapshot: NotRequired[EbsSnapshotConfigurationOutputTypeDef]
+    ecrRepository: NotRequired[EcrRepositoryConfigurationTypeDef]
+    iamRole: NotRequired[IamRoleConfigurationTypeDef]
+    efsFileSystem: NotRequired[EfsFileSystemConfigurationTypeDef]
+    kmsKey: NotRequired[KmsKeyConfigurationOutputTypeDef]
+    rdsDbClusterSnapshot: NotRequired[RdsDbClusterSnapshotConfigurationOutputTypeDef]
+    rdsDbSnapshot: NotRequired[RdsDbSnapshotConfigurationOutputTypeDef]
+    secretsManagerSecret: NotRequired[SecretsManagerSecretConfigurationTypeDef]
+    s3Bucket: NotRequired[S3BucketConfigurationOutputTypeDef]
+    snsTopic: NotRequired[SnsTopicConfigurationTypeDef]
+    sqsQueue: NotRequired[SqsQueueConfigurationTypeDef]
+    s3ExpressDirectoryBucket: NotRequired[
+        S3ExpressDirectoryBucketConfigurationOutputTypeDef
+    ]
+    dynamodbStream: NotRequired[DynamodbStreamConfigurationTypeDef]
+    dynamodbTable: NotRequired[DynamodbTableConfigurationTypeDef]
+
+
 class AccessPreviewTypeDef(TypedDict):
     id: str
     analyzerArn: str
@@ -279,11 +437,6 @@ class AccessPreviewTypeDef(TypedDict):
 class AccessTypeDef(TypedDict):
     actions: NotRequired[ReadOnly[Sequence[str]]]
     resources: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class AclGranteeTypeDef(TypedDict):
-    id: NotRequired[str]
-    uri: NotRequired[str]
 
 
 class AnalysisRuleCriteriaOutputTypeDef(TypedDict):
@@ -324,14 +477,58 @@ class AnalyzedResourceTypeDef(TypedDict):
     error: NotRequired[str]
 
 
+class InternalAccessAnalysisRuleCriteriaOutputTypeDef(TypedDict):
+    accountIds: NotRequired[list[str]]
+    resourceTypes: NotRequired[list[ResourceTypeType]]
+    resourceArns: NotRequired[list[str]]
+
+
+class InternalAccessAnalysisRuleOutputTypeDef(TypedDict):
+    inclusions: NotRequired[list[InternalAccessAnalysisRuleCriteriaOutputTypeDef]]
+
+
+class InternalAccessConfigurationOutputTypeDef(TypedDict):
+    analysisRule: NotRequired[InternalAccessAnalysisRuleOutputTypeDef]
+
+
+class UnusedAccessConfigurationOutputTypeDef(TypedDict):
+    unusedAccessAge: NotRequired[int]
+    analysisRule: NotRequired[AnalysisRuleOutputTypeDef]
+
+
 class AnalyzerConfigurationOutputTypeDef(TypedDict):
     unusedAccess: NotRequired[UnusedAccessConfigurationOutputTypeDef]
     internalAccess: NotRequired[InternalAccessConfigurationOutputTypeDef]
 
 
+class InternalAccessAnalysisRuleCriteriaTypeDef(TypedDict):
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+    resourceTypes: NotRequired[ReadOnly[Sequence[ResourceTypeType]]]
+    resourceArns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class InternalAccessAnalysisRuleTypeDef(TypedDict):
+    inclusions: NotRequired[
+        ReadOnly[Sequence[InternalAccessAnalysisRuleCriteriaTypeDef]]
+    ]
+
+
+class InternalAccessConfigurationTypeDef(TypedDict):
+    analysisRule: NotRequired[ReadOnly[InternalAccessAnalysisRuleTypeDef]]
+
+
+class UnusedAccessConfigurationTypeDef(TypedDict):
+    unusedAccessAge: NotRequired[int]
+    analysisRule: NotRequired[ReadOnly[AnalysisRuleTypeDef]]
+
+
 class AnalyzerConfigurationTypeDef(TypedDict):
     unusedAccess: NotRequired[ReadOnly[UnusedAccessConfigurationTypeDef]]
     internalAccess: NotRequired[ReadOnly[InternalAccessConfigurationTypeDef]]
+
+
+class StatusReasonTypeDef(TypedDict):
+    code: ReasonCodeType
 
 
 class AnalyzerSummaryTypeDef(TypedDict):
@@ -354,6 +551,13 @@ class ApplyArchiveRuleRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
 
 
+class CriterionOutputTypeDef(TypedDict):
+    eq: NotRequired[list[str]]
+    neq: NotRequired[list[str]]
+    contains: NotRequired[list[str]]
+    exists: NotRequired[bool]
+
+
 class ArchiveRuleSummaryTypeDef(TypedDict):
     ruleName: str
     filter: dict[str, CriterionOutputTypeDef]
@@ -373,6 +577,12 @@ class CheckAccessNotGrantedRequestTypeDef(TypedDict):
     policyDocument: str
     access: ReadOnly[Sequence[AccessTypeDef]]
     policyType: AccessCheckPolicyTypeType
+
+
+class ReasonSummaryTypeDef(TypedDict):
+    description: NotRequired[str]
+    statementIndex: NotRequired[int]
+    statementId: NotRequired[str]
 
 
 class CheckAccessNotGrantedResponseTypeDef(TypedDict):
@@ -407,11 +617,23 @@ class CheckNoPublicAccessResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TrailTypeDef(TypedDict):
+    cloudTrailArn: str
+    regions: NotRequired[ReadOnly[Sequence[str]]]
+    allRegions: NotRequired[bool]
+
+
 class CloudTrailDetailsTypeDef(TypedDict):
     trails: ReadOnly[Sequence[TrailTypeDef]]
     accessRole: str
     startTime: ReadOnly[datetime | str]
     endTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class TrailPropertiesTypeDef(TypedDict):
+    cloudTrailArn: str
+    regions: NotRequired[list[str]]
+    allRegions: NotRequired[bool]
 
 
 class CloudTrailPropertiesTypeDef(TypedDict):
@@ -420,23 +642,64 @@ class CloudTrailPropertiesTypeDef(TypedDict):
     endTime: datetime
 
 
-class ConfigurationOutputTypeDef(TypedDict):
-    ebsSnapshot: NotRequired[EbsSnapshotConfigurationOutputTypeDef]
-    ecrRepository: NotRequired[EcrRepositoryConfigurationTypeDef]
-    iamRole: NotRequired[IamRoleConfigurationTypeDef]
-    efsFileSystem: NotRequired[EfsFileSystemConfigurationTypeDef]
-    kmsKey: NotRequired[KmsKeyConfigurationOutputTypeDef]
-    rdsDbClusterSnapshot: NotRequired[RdsDbClusterSnapshotConfigurationOutputTypeDef]
-    rdsDbSnapshot: NotRequired[RdsDbSnapshotConfigurationOutputTypeDef]
-    secretsManagerSecret: NotRequired[SecretsManagerSecretConfigurationTypeDef]
-    s3Bucket: NotRequired[S3BucketConfigurationOutputTypeDef]
-    snsTopic: NotRequired[SnsTopicConfigurationTypeDef]
-    sqsQueue: NotRequired[SqsQueueConfigurationTypeDef]
-    s3ExpressDirectoryBucket: NotRequired[
-        S3ExpressDirectoryBucketConfigurationOutputTypeDef
+class EbsSnapshotConfigurationTypeDef(TypedDict):
+    userIds: NotRequired[ReadOnly[Sequence[str]]]
+    groups: NotRequired[ReadOnly[Sequence[str]]]
+    kmsKeyId: NotRequired[str]
+
+
+class KmsGrantConstraintsTypeDef(TypedDict):
+    encryptionContextEquals: NotRequired[ReadOnly[Mapping[str, str]]]
+    encryptionContextSubset: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class KmsGrantConfigurationTypeDef(TypedDict):
+    operations: ReadOnly[Sequence[KmsGrantOperationType]]
+    granteePrincipal: str
+    retiringPrincipal: NotRequired[str]
+    constraints: NotRequired[ReadOnly[KmsGrantConstraintsTypeDef]]
+    issuingAccount: str
+
+
+class KmsKeyConfigurationTypeDef(TypedDict):
+    keyPolicies: NotRequired[ReadOnly[Mapping[str, str]]]
+    grants: NotRequired[ReadOnly[Sequence[KmsGrantConfigurationTypeDef]]]
+
+
+class RdsDbClusterSnapshotAttributeValueTypeDef(TypedDict):
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RdsDbClusterSnapshotConfigurationTypeDef(TypedDict):
+    attributes: NotRequired[
+        ReadOnly[Mapping[str, RdsDbClusterSnapshotAttributeValueTypeDef]]
     ]
-    dynamodbStream: NotRequired[DynamodbStreamConfigurationTypeDef]
-    dynamodbTable: NotRequired[DynamodbTableConfigurationTypeDef]
+    kmsKeyId: NotRequired[str]
+
+
+class RdsDbSnapshotAttributeValueTypeDef(TypedDict):
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RdsDbSnapshotConfigurationTypeDef(TypedDict):
+    attributes: NotRequired[ReadOnly[Mapping[str, RdsDbSnapshotAttributeValueTypeDef]]]
+    kmsKeyId: NotRequired[str]
+
+
+class S3BucketConfigurationTypeDef(TypedDict):
+    bucketPolicy: NotRequired[str]
+    bucketAclGrants: NotRequired[
+        ReadOnly[Sequence[S3BucketAclGrantConfigurationTypeDef]]
+    ]
+    bucketPublicAccessBlock: NotRequired[S3PublicAccessBlockConfigurationTypeDef]
+    accessPoints: NotRequired[ReadOnly[Mapping[str, S3AccessPointConfigurationTypeDef]]]
+
+
+class S3ExpressDirectoryBucketConfigurationTypeDef(TypedDict):
+    bucketPolicy: NotRequired[str]
+    accessPoints: NotRequired[
+        ReadOnly[Mapping[str, S3ExpressDirectoryAccessPointConfigurationTypeDef]]
+    ]
 
 
 class ConfigurationTypeDef(TypedDict):
@@ -469,6 +732,18 @@ class CreateAccessPreviewRequestTypeDef(TypedDict):
 class CreateAccessPreviewResponseTypeDef(TypedDict):
     id: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CriterionTypeDef(TypedDict):
+    eq: NotRequired[ReadOnly[Sequence[str]]]
+    neq: NotRequired[ReadOnly[Sequence[str]]]
+    contains: NotRequired[ReadOnly[Sequence[str]]]
+    exists: NotRequired[bool]
+
+
+class InlineArchiveRuleTypeDef(TypedDict):
+    ruleName: str
+    filter: ReadOnly[Mapping[str, CriterionTypeDef]]
 
 
 class CreateAnalyzerRequestTypeDef(TypedDict):
@@ -504,20 +779,6 @@ class CreateServiceLinkedAnalyzerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CriterionOutputTypeDef(TypedDict):
-    eq: NotRequired[list[str]]
-    neq: NotRequired[list[str]]
-    contains: NotRequired[list[str]]
-    exists: NotRequired[bool]
-
-
-class CriterionTypeDef(TypedDict):
-    eq: NotRequired[ReadOnly[Sequence[str]]]
-    neq: NotRequired[ReadOnly[Sequence[str]]]
-    contains: NotRequired[ReadOnly[Sequence[str]]]
-    exists: NotRequired[bool]
-
-
 class DeleteAnalyzerRequestTypeDef(TypedDict):
     analyzerName: str
     clientToken: NotRequired[str]
@@ -534,34 +795,6 @@ class DeleteServiceLinkedAnalyzerRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
 
 
-class DynamodbStreamConfigurationTypeDef(TypedDict):
-    streamPolicy: NotRequired[str]
-
-
-class DynamodbTableConfigurationTypeDef(TypedDict):
-    tablePolicy: NotRequired[str]
-
-
-class EbsSnapshotConfigurationOutputTypeDef(TypedDict):
-    userIds: NotRequired[list[str]]
-    groups: NotRequired[list[str]]
-    kmsKeyId: NotRequired[str]
-
-
-class EbsSnapshotConfigurationTypeDef(TypedDict):
-    userIds: NotRequired[ReadOnly[Sequence[str]]]
-    groups: NotRequired[ReadOnly[Sequence[str]]]
-    kmsKeyId: NotRequired[str]
-
-
-class EcrRepositoryConfigurationTypeDef(TypedDict):
-    repositoryPolicy: NotRequired[str]
-
-
-class EfsFileSystemConfigurationTypeDef(TypedDict):
-    fileSystemPolicy: NotRequired[str]
-
-
 class ExternalAccessDetailsTypeDef(TypedDict):
     action: NotRequired[list[str]]
     condition: dict[str, str]
@@ -569,6 +802,12 @@ class ExternalAccessDetailsTypeDef(TypedDict):
     principal: NotRequired[dict[str, str]]
     sources: NotRequired[list[FindingSourceTypeDef]]
     resourceControlPolicyRestriction: NotRequired[ResourceControlPolicyRestrictionType]
+
+
+class ResourceTypeDetailsTypeDef(TypedDict):
+    totalActivePublic: NotRequired[int]
+    totalActiveCrossAccount: NotRequired[int]
+    totalActiveErrors: NotRequired[int]
 
 
 class ExternalAccessFindingsStatisticsTypeDef(TypedDict):
@@ -586,6 +825,42 @@ class FindingAggregationAccountDetailsTypeDef(TypedDict):
     details: NotRequired[dict[str, int]]
 
 
+class InternalAccessDetailsTypeDef(TypedDict):
+    action: NotRequired[list[str]]
+    condition: NotRequired[dict[str, str]]
+    principal: NotRequired[dict[str, str]]
+    principalOwnerAccount: NotRequired[str]
+    accessType: NotRequired[InternalAccessTypeType]
+    principalType: NotRequired[PrincipalTypeType]
+    sources: NotRequired[list[FindingSourceTypeDef]]
+    resourceControlPolicyRestriction: NotRequired[ResourceControlPolicyRestrictionType]
+    serviceControlPolicyRestriction: NotRequired[ServiceControlPolicyRestrictionType]
+
+
+class UnusedIamRoleDetailsTypeDef(TypedDict):
+    lastAccessed: NotRequired[datetime]
+
+
+class UnusedIamUserAccessKeyDetailsTypeDef(TypedDict):
+    accessKeyId: str
+    lastAccessed: NotRequired[datetime]
+
+
+class UnusedIamUserPasswordDetailsTypeDef(TypedDict):
+    lastAccessed: NotRequired[datetime]
+
+
+class UnusedActionTypeDef(TypedDict):
+    action: str
+    lastAccessed: NotRequired[datetime]
+
+
+class UnusedPermissionDetailsTypeDef(TypedDict):
+    actions: NotRequired[list[UnusedActionTypeDef]]
+    serviceNamespace: str
+    lastAccessed: NotRequired[datetime]
+
+
 class FindingDetailsTypeDef(TypedDict):
     internalAccessDetails: NotRequired[InternalAccessDetailsTypeDef]
     externalAccessDetails: NotRequired[ExternalAccessDetailsTypeDef]
@@ -593,16 +868,6 @@ class FindingDetailsTypeDef(TypedDict):
     unusedIamUserAccessKeyDetails: NotRequired[UnusedIamUserAccessKeyDetailsTypeDef]
     unusedIamRoleDetails: NotRequired[UnusedIamRoleDetailsTypeDef]
     unusedIamUserPasswordDetails: NotRequired[UnusedIamUserPasswordDetailsTypeDef]
-
-
-class FindingSourceDetailTypeDef(TypedDict):
-    accessPointArn: NotRequired[str]
-    accessPointAccount: NotRequired[str]
-
-
-class FindingSourceTypeDef(TypedDict):
-    type: FindingSourceTypeType
-    detail: NotRequired[FindingSourceDetailTypeDef]
 
 
 class FindingSummaryTypeDef(TypedDict):
@@ -654,6 +919,34 @@ class FindingTypeDef(TypedDict):
     resourceControlPolicyRestriction: NotRequired[ResourceControlPolicyRestrictionType]
 
 
+class InternalAccessResourceTypeDetailsTypeDef(TypedDict):
+    totalActiveFindings: NotRequired[int]
+    totalResolvedFindings: NotRequired[int]
+    totalArchivedFindings: NotRequired[int]
+
+
+class InternalAccessFindingsStatisticsTypeDef(TypedDict):
+    resourceTypeStatistics: NotRequired[
+        dict[ResourceTypeType, InternalAccessResourceTypeDetailsTypeDef]
+    ]
+    totalActiveFindings: NotRequired[int]
+    totalArchivedFindings: NotRequired[int]
+    totalResolvedFindings: NotRequired[int]
+
+
+class UnusedAccessTypeStatisticsTypeDef(TypedDict):
+    unusedAccessType: NotRequired[str]
+    total: NotRequired[int]
+
+
+class UnusedAccessFindingsStatisticsTypeDef(TypedDict):
+    unusedAccessTypeStatistics: NotRequired[list[UnusedAccessTypeStatisticsTypeDef]]
+    topAccounts: NotRequired[list[FindingAggregationAccountDetailsTypeDef]]
+    totalActiveFindings: NotRequired[int]
+    totalArchivedFindings: NotRequired[int]
+    totalResolvedFindings: NotRequired[int]
+
+
 class FindingsStatisticsTypeDef(TypedDict):
     externalAccessFindingsStatistics: NotRequired[
         ExternalAccessFindingsStatisticsTypeDef
@@ -675,13 +968,13 @@ class GeneratedPolicyPropertiesTypeDef(TypedDict):
     cloudTrailProperties: NotRequired[CloudTrailPropertiesTypeDef]
 
 
+class GeneratedPolicyTypeDef(TypedDict):
+    policy: str
+
+
 class GeneratedPolicyResultTypeDef(TypedDict):
     properties: GeneratedPolicyPropertiesTypeDef
     generatedPolicies: NotRequired[list[GeneratedPolicyTypeDef]]
-
-
-class GeneratedPolicyTypeDef(TypedDict):
-    policy: str
 
 
 class GetAccessPreviewRequestTypeDef(TypedDict):
@@ -728,6 +1021,24 @@ class GetFindingRecommendationRequestTypeDef(TypedDict):
     id: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class RecommendationErrorTypeDef(TypedDict):
+    code: str
+    message: str
+
+
+class UnusedPermissionsRecommendedStepTypeDef(TypedDict):
+    policyUpdatedAt: NotRequired[datetime]
+    recommendedAction: RecommendedRemediationActionType
+    recommendedPolicy: NotRequired[str]
+    existingPolicyId: NotRequired[str]
+
+
+class RecommendedStepTypeDef(TypedDict):
+    unusedPermissionsRecommendedStep: NotRequired[
+        UnusedPermissionsRecommendedStepTypeDef
+    ]
 
 
 class GetFindingRecommendationResponseTypeDef(TypedDict):
@@ -791,80 +1102,9 @@ class GetGeneratedPolicyRequestTypeDef(TypedDict):
     includeServiceLevelTemplate: NotRequired[bool]
 
 
-class GetGeneratedPolicyResponseTypeDef(TypedDict):
-    jobDetails: JobDetailsTypeDef
-    generatedPolicyResult: GeneratedPolicyResultTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IamRoleConfigurationTypeDef(TypedDict):
-    trustPolicy: NotRequired[str]
-
-
-class InlineArchiveRuleTypeDef(TypedDict):
-    ruleName: str
-    filter: ReadOnly[Mapping[str, CriterionTypeDef]]
-
-
-class InternalAccessAnalysisRuleCriteriaOutputTypeDef(TypedDict):
-    accountIds: NotRequired[list[str]]
-    resourceTypes: NotRequired[list[ResourceTypeType]]
-    resourceArns: NotRequired[list[str]]
-
-
-class InternalAccessAnalysisRuleCriteriaTypeDef(TypedDict):
-    accountIds: NotRequired[ReadOnly[Sequence[str]]]
-    resourceTypes: NotRequired[ReadOnly[Sequence[ResourceTypeType]]]
-    resourceArns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InternalAccessAnalysisRuleOutputTypeDef(TypedDict):
-    inclusions: NotRequired[list[InternalAccessAnalysisRuleCriteriaOutputTypeDef]]
-
-
-class InternalAccessAnalysisRuleTypeDef(TypedDict):
-    inclusions: NotRequired[
-        ReadOnly[Sequence[InternalAccessAnalysisRuleCriteriaTypeDef]]
-    ]
-
-
-class InternalAccessConfigurationOutputTypeDef(TypedDict):
-    analysisRule: NotRequired[InternalAccessAnalysisRuleOutputTypeDef]
-
-
-class InternalAccessConfigurationTypeDef(TypedDict):
-    analysisRule: NotRequired[ReadOnly[InternalAccessAnalysisRuleTypeDef]]
-
-
-class InternalAccessDetailsTypeDef(TypedDict):
-    action: NotRequired[list[str]]
-    condition: NotRequired[dict[str, str]]
-    principal: NotRequired[dict[str, str]]
-    principalOwnerAccount: NotRequired[str]
-    accessType: NotRequired[InternalAccessTypeType]
-    principalType: NotRequired[PrincipalTypeType]
-    sources: NotRequired[list[FindingSourceTypeDef]]
-    resourceControlPolicyRestriction: NotRequired[ResourceControlPolicyRestrictionType]
-    serviceControlPolicyRestriction: NotRequired[ServiceControlPolicyRestrictionType]
-
-
-class InternalAccessFindingsStatisticsTypeDef(TypedDict):
-    resourceTypeStatistics: NotRequired[
-        dict[ResourceTypeType, InternalAccessResourceTypeDetailsTypeDef]
-    ]
-    totalActiveFindings: NotRequired[int]
-    totalArchivedFindings: NotRequired[int]
-    totalResolvedFindings: NotRequired[int]
-
-
-class InternalAccessResourceTypeDetailsTypeDef(TypedDict):
-    totalActiveFindings: NotRequired[int]
-    totalResolvedFindings: NotRequired[int]
-    totalArchivedFindings: NotRequired[int]
-
-
-class InternetConfigurationTypeDef(TypedDict):
-    pass
+class JobErrorTypeDef(TypedDict):
+    code: JobErrorCodeType
+    message: str
 
 
 class JobDetailsTypeDef(TypedDict):
@@ -875,45 +1115,10 @@ class JobDetailsTypeDef(TypedDict):
     jobError: NotRequired[JobErrorTypeDef]
 
 
-class JobErrorTypeDef(TypedDict):
-    code: JobErrorCodeType
-    message: str
-
-
-class KmsGrantConfigurationOutputTypeDef(TypedDict):
-    operations: list[KmsGrantOperationType]
-    granteePrincipal: str
-    retiringPrincipal: NotRequired[str]
-    constraints: NotRequired[KmsGrantConstraintsOutputTypeDef]
-    issuingAccount: str
-
-
-class KmsGrantConfigurationTypeDef(TypedDict):
-    operations: ReadOnly[Sequence[KmsGrantOperationType]]
-    granteePrincipal: str
-    retiringPrincipal: NotRequired[str]
-    constraints: NotRequired[ReadOnly[KmsGrantConstraintsTypeDef]]
-    issuingAccount: str
-
-
-class KmsGrantConstraintsOutputTypeDef(TypedDict):
-    encryptionContextEquals: NotRequired[dict[str, str]]
-    encryptionContextSubset: NotRequired[dict[str, str]]
-
-
-class KmsGrantConstraintsTypeDef(TypedDict):
-    encryptionContextEquals: NotRequired[ReadOnly[Mapping[str, str]]]
-    encryptionContextSubset: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class KmsKeyConfigurationOutputTypeDef(TypedDict):
-    keyPolicies: NotRequired[dict[str, str]]
-    grants: NotRequired[list[KmsGrantConfigurationOutputTypeDef]]
-
-
-class KmsKeyConfigurationTypeDef(TypedDict):
-    keyPolicies: NotRequired[ReadOnly[Mapping[str, str]]]
-    grants: NotRequired[ReadOnly[Sequence[KmsGrantConfigurationTypeDef]]]
+class GetGeneratedPolicyResponseTypeDef(TypedDict):
+    jobDetails: JobDetailsTypeDef
+    generatedPolicyResult: GeneratedPolicyResultTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListAccessPreviewFindingsRequestTypeDef(TypedDict):
@@ -979,6 +1184,11 @@ class ListArchiveRulesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SortCriteriaTypeDef(TypedDict):
+    attributeName: NotRequired[str]
+    orderBy: NotRequired[OrderByType]
+
+
 class ListFindingsRequestTypeDef(TypedDict):
     analyzerArn: str
     filter: NotRequired[ReadOnly[Mapping[str, CriterionTypeDef]]]
@@ -1013,6 +1223,14 @@ class ListPolicyGenerationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class PolicyGenerationTypeDef(TypedDict):
+    jobId: str
+    principalArn: str
+    status: JobStatusType
+    startedOn: datetime
+    completedOn: NotRequired[datetime]
+
+
 class ListPolicyGenerationsResponseTypeDef(TypedDict):
     policyGenerations: list[PolicyGenerationTypeDef]
     nextToken: NotRequired[str]
@@ -1028,14 +1246,9 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocationTypeDef(TypedDict):
-    path: list[PathElementTypeDef]
-    span: SpanTypeDef
-
-
-class NetworkOriginConfigurationTypeDef(TypedDict):
-    vpcConfiguration: NotRequired[VpcConfigurationTypeDef]
-    internetConfiguration: NotRequired[InternetConfigurationTypeDef]
+class SubstringTypeDef(TypedDict):
+    start: int
+    length: int
 
 
 class PathElementTypeDef(TypedDict):
@@ -1045,148 +1258,10 @@ class PathElementTypeDef(TypedDict):
     value: NotRequired[str]
 
 
-class PolicyGenerationDetailsTypeDef(TypedDict):
-    principalArn: str
-
-
-class PolicyGenerationTypeDef(TypedDict):
-    jobId: str
-    principalArn: str
-    status: JobStatusType
-    startedOn: datetime
-    completedOn: NotRequired[datetime]
-
-
 class PositionTypeDef(TypedDict):
     line: int
     column: int
     offset: int
-
-
-class RdsDbClusterSnapshotAttributeValueOutputTypeDef(TypedDict):
-    accountIds: NotRequired[list[str]]
-
-
-class RdsDbClusterSnapshotAttributeValueTypeDef(TypedDict):
-    accountIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RdsDbClusterSnapshotConfigurationOutputTypeDef(TypedDict):
-    attributes: NotRequired[dict[str, RdsDbClusterSnapshotAttributeValueOutputTypeDef]]
-    kmsKeyId: NotRequired[str]
-
-
-class RdsDbClusterSnapshotConfigurationTypeDef(TypedDict):
-    attributes: NotRequired[
-        ReadOnly[Mapping[str, RdsDbClusterSnapshotAttributeValueTypeDef]]
-    ]
-    kmsKeyId: NotRequired[str]
-
-
-class RdsDbSnapshotAttributeValueOutputTypeDef(TypedDict):
-    accountIds: NotRequired[list[str]]
-
-
-class RdsDbSnapshotAttributeValueTypeDef(TypedDict):
-    accountIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RdsDbSnapshotConfigurationOutputTypeDef(TypedDict):
-    attributes: NotRequired[dict[str, RdsDbSnapshotAttributeValueOutputTypeDef]]
-    kmsKeyId: NotRequired[str]
-
-
-class RdsDbSnapshotConfigurationTypeDef(TypedDict):
-    attributes: NotRequired[ReadOnly[Mapping[str, RdsDbSnapshotAttributeValueTypeDef]]]
-    kmsKeyId: NotRequired[str]
-
-
-class ReasonSummaryTypeDef(TypedDict):
-    description: NotRequired[str]
-    statementIndex: NotRequired[int]
-    statementId: NotRequired[str]
-
-
-class RecommendationErrorTypeDef(TypedDict):
-    code: str
-    message: str
-
-
-class RecommendedStepTypeDef(TypedDict):
-    unusedPermissionsRecommendedStep: NotRequired[
-        UnusedPermissionsRecommendedStepTypeDef
-    ]
-
-
-class ResourceTypeDetailsTypeDef(TypedDict):
-    totalActivePublic: NotRequired[int]
-    totalActiveCrossAccount: NotRequired[int]
-    totalActiveErrors: NotRequired[int]
-
-
-class S3AccessPointConfigurationTypeDef(TypedDict):
-    accessPointPolicy: NotRequired[str]
-    publicAccessBlock: NotRequired[S3PublicAccessBlockConfigurationTypeDef]
-    networkOrigin: NotRequired[NetworkOriginConfigurationTypeDef]
-
-
-class S3BucketAclGrantConfigurationTypeDef(TypedDict):
-    permission: AclPermissionType
-    grantee: AclGranteeTypeDef
-
-
-class S3BucketConfigurationOutputTypeDef(TypedDict):
-    bucketPolicy: NotRequired[str]
-    bucketAclGrants: NotRequired[list[S3BucketAclGrantConfigurationTypeDef]]
-    bucketPublicAccessBlock: NotRequired[S3PublicAccessBlockConfigurationTypeDef]
-    accessPoints: NotRequired[dict[str, S3AccessPointConfigurationTypeDef]]
-
-
-class S3BucketConfigurationTypeDef(TypedDict):
-    bucketPolicy: NotRequired[str]
-    bucketAclGrants: NotRequired[
-        ReadOnly[Sequence[S3BucketAclGrantConfigurationTypeDef]]
-    ]
-    bucketPublicAccessBlock: NotRequired[S3PublicAccessBlockConfigurationTypeDef]
-    accessPoints: NotRequired[ReadOnly[Mapping[str, S3AccessPointConfigurationTypeDef]]]
-
-
-class S3ExpressDirectoryAccessPointConfigurationTypeDef(TypedDict):
-    accessPointPolicy: NotRequired[str]
-    networkOrigin: NotRequired[NetworkOriginConfigurationTypeDef]
-
-
-class S3ExpressDirectoryBucketConfigurationOutputTypeDef(TypedDict):
-    bucketPolicy: NotRequired[str]
-    accessPoints: NotRequired[
-        dict[str, S3ExpressDirectoryAccessPointConfigurationTypeDef]
-    ]
-
-
-class S3ExpressDirectoryBucketConfigurationTypeDef(TypedDict):
-    bucketPolicy: NotRequired[str]
-    accessPoints: NotRequired[
-        ReadOnly[Mapping[str, S3ExpressDirectoryAccessPointConfigurationTypeDef]]
-    ]
-
-
-class S3PublicAccessBlockConfigurationTypeDef(TypedDict):
-    ignorePublicAcls: bool
-    restrictPublicBuckets: bool
-
-
-class SecretsManagerSecretConfigurationTypeDef(TypedDict):
-    kmsKeyId: NotRequired[str]
-    secretPolicy: NotRequired[str]
-
-
-class SnsTopicConfigurationTypeDef(TypedDict):
-    topicPolicy: NotRequired[str]
-
-
-class SortCriteriaTypeDef(TypedDict):
-    attributeName: NotRequired[str]
-    orderBy: NotRequired[OrderByType]
 
 
 class SpanTypeDef(TypedDict):
@@ -1194,8 +1269,13 @@ class SpanTypeDef(TypedDict):
     end: PositionTypeDef
 
 
-class SqsQueueConfigurationTypeDef(TypedDict):
-    queuePolicy: NotRequired[str]
+class LocationTypeDef(TypedDict):
+    path: list[PathElementTypeDef]
+    span: SpanTypeDef
+
+
+class PolicyGenerationDetailsTypeDef(TypedDict):
+    principalArn: str
 
 
 class StartPolicyGenerationRequestTypeDef(TypedDict):
@@ -1215,15 +1295,6 @@ class StartResourceScanRequestTypeDef(TypedDict):
     resourceOwnerAccount: NotRequired[str]
 
 
-class StatusReasonTypeDef(TypedDict):
-    code: ReasonCodeType
-
-
-class SubstringTypeDef(TypedDict):
-    start: int
-    length: int
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -1233,18 +1304,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TrailPropertiesTypeDef(TypedDict):
-    cloudTrailArn: str
-    regions: NotRequired[list[str]]
-    allRegions: NotRequired[bool]
-
-
-class TrailTypeDef(TypedDict):
-    cloudTrailArn: str
-    regions: NotRequired[ReadOnly[Sequence[str]]]
-    allRegions: NotRequired[bool]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
@@ -1252,60 +1311,6 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UnusedAccessConfigurationOutputTypeDef(TypedDict):
-    unusedAccessAge: NotRequired[int]
-    analysisRule: NotRequired[AnalysisRuleOutputTypeDef]
-
-
-class UnusedAccessConfigurationTypeDef(TypedDict):
-    unusedAccessAge: NotRequired[int]
-    analysisRule: NotRequired[ReadOnly[AnalysisRuleTypeDef]]
-
-
-class UnusedAccessFindingsStatisticsTypeDef(TypedDict):
-    unusedAccessTypeStatistics: NotRequired[list[UnusedAccessTypeStatisticsTypeDef]]
-    topAccounts: NotRequired[list[FindingAggregationAccountDetailsTypeDef]]
-    totalActiveFindings: NotRequired[int]
-    totalArchivedFindings: NotRequired[int]
-    totalResolvedFindings: NotRequired[int]
-
-
-class UnusedAccessTypeStatisticsTypeDef(TypedDict):
-    unusedAccessType: NotRequired[str]
-    total: NotRequired[int]
-
-
-class UnusedActionTypeDef(TypedDict):
-    action: str
-    lastAccessed: NotRequired[datetime]
-
-
-class UnusedIamRoleDetailsTypeDef(TypedDict):
-    lastAccessed: NotRequired[datetime]
-
-
-class UnusedIamUserAccessKeyDetailsTypeDef(TypedDict):
-    accessKeyId: str
-    lastAccessed: NotRequired[datetime]
-
-
-class UnusedIamUserPasswordDetailsTypeDef(TypedDict):
-    lastAccessed: NotRequired[datetime]
-
-
-class UnusedPermissionDetailsTypeDef(TypedDict):
-    actions: NotRequired[list[UnusedActionTypeDef]]
-    serviceNamespace: str
-    lastAccessed: NotRequired[datetime]
-
-
-class UnusedPermissionsRecommendedStepTypeDef(TypedDict):
-    policyUpdatedAt: NotRequired[datetime]
-    recommendedAction: RecommendedRemediationActionType
-    recommendedPolicy: NotRequired[str]
-    existingPolicyId: NotRequired[str]
 
 
 class UpdateAnalyzerRequestTypeDef(TypedDict):
@@ -1354,7 +1359,3 @@ class ValidatePolicyResponseTypeDef(TypedDict):
     findings: list[ValidatePolicyFindingTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcConfigurationTypeDef(TypedDict):
-    vpcId: str

@@ -2,15 +2,16 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Account: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccountStateType",
-    "AlternateContactTypeType",
-    "AwsAccountStateType",
-    "PrimaryEmailUpdateStatusType",
-    "RegionOptStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountStateType",
+        "AlternateContactTypeType",
+        "AwsAccountStateType",
+        "PrimaryEmailUpdateStatusType",
+        "RegionOptStatusType",
+    ]
 
 AccountStateType = Literal["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "CLOSED"]
 AlternateContactTypeType = Literal["BILLING", "OPERATIONS", "SECURITY"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,37 +26,38 @@ from .literals import (
     RegionOptStatusType,
 )
 
-__all__ = [
-    "AcceptPrimaryEmailUpdateRequestTypeDef",
-    "AcceptPrimaryEmailUpdateResponseTypeDef",
-    "AlternateContactTypeDef",
-    "ContactInformationTypeDef",
-    "DeleteAlternateContactRequestTypeDef",
-    "DisableRegionRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableRegionRequestTypeDef",
-    "GetAccountInformationRequestTypeDef",
-    "GetAccountInformationResponseTypeDef",
-    "GetAlternateContactRequestTypeDef",
-    "GetAlternateContactResponseTypeDef",
-    "GetContactInformationRequestTypeDef",
-    "GetContactInformationResponseTypeDef",
-    "GetGovCloudAccountInformationRequestTypeDef",
-    "GetGovCloudAccountInformationResponseTypeDef",
-    "GetPrimaryEmailRequestTypeDef",
-    "GetPrimaryEmailResponseTypeDef",
-    "GetRegionOptStatusRequestTypeDef",
-    "GetRegionOptStatusResponseTypeDef",
-    "ListRegionsRequestTypeDef",
-    "ListRegionsResponseTypeDef",
-    "PutAccountNameRequestTypeDef",
-    "PutAlternateContactRequestTypeDef",
-    "PutContactInformationRequestTypeDef",
-    "RegionTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartPrimaryEmailUpdateRequestTypeDef",
-    "StartPrimaryEmailUpdateResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptPrimaryEmailUpdateRequestTypeDef",
+        "AcceptPrimaryEmailUpdateResponseTypeDef",
+        "AlternateContactTypeDef",
+        "ContactInformationTypeDef",
+        "DeleteAlternateContactRequestTypeDef",
+        "DisableRegionRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableRegionRequestTypeDef",
+        "GetAccountInformationRequestTypeDef",
+        "GetAccountInformationResponseTypeDef",
+        "GetAlternateContactRequestTypeDef",
+        "GetAlternateContactResponseTypeDef",
+        "GetContactInformationRequestTypeDef",
+        "GetContactInformationResponseTypeDef",
+        "GetGovCloudAccountInformationRequestTypeDef",
+        "GetGovCloudAccountInformationResponseTypeDef",
+        "GetPrimaryEmailRequestTypeDef",
+        "GetPrimaryEmailResponseTypeDef",
+        "GetRegionOptStatusRequestTypeDef",
+        "GetRegionOptStatusResponseTypeDef",
+        "ListRegionsRequestTypeDef",
+        "ListRegionsResponseTypeDef",
+        "PutAccountNameRequestTypeDef",
+        "PutAlternateContactRequestTypeDef",
+        "PutContactInformationRequestTypeDef",
+        "RegionTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartPrimaryEmailUpdateRequestTypeDef",
+        "StartPrimaryEmailUpdateResponseTypeDef",
+    ]
 
 
 class AcceptPrimaryEmailUpdateRequestTypeDef(TypedDict):
@@ -176,6 +177,11 @@ class ListRegionsRequestTypeDef(TypedDict):
     RegionOptStatusContains: NotRequired[ReadOnly[Sequence[RegionOptStatusType]]]
 
 
+class RegionTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+    RegionOptStatus: NotRequired[RegionOptStatusType]
+
+
 class ListRegionsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Regions: NotRequired[list[RegionTypeDef]]
@@ -199,11 +205,6 @@ class PutAlternateContactRequestTypeDef(TypedDict):
 class PutContactInformationRequestTypeDef(TypedDict):
     ContactInformation: ContactInformationTypeDef
     AccountId: NotRequired[str]
-
-
-class RegionTypeDef(TypedDict):
-    RegionName: NotRequired[str]
-    RegionOptStatus: NotRequired[RegionOptStatusType]
 
 
 class StartPrimaryEmailUpdateRequestTypeDef(TypedDict):

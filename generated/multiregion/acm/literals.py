@@ -2,30 +2,31 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Certificate Manager: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CertificateExportType",
-    "CertificateManagedByType",
-    "CertificateStatusType",
-    "CertificateTransparencyLoggingPreferenceType",
-    "CertificateTypeType",
-    "ComparisonOperatorType",
-    "DomainStatusType",
-    "ExtendedKeyUsageNameType",
-    "FailureReasonType",
-    "KeyAlgorithmType",
-    "KeyUsageNameType",
-    "RecordTypeType",
-    "RenewalEligibilityType",
-    "RenewalStatusType",
-    "RevocationReasonType",
-    "SearchCertificatesSortByType",
-    "SearchCertificatesSortOrderType",
-    "SortByType",
-    "SortOrderType",
-    "ValidationMethodType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CertificateExportType",
+        "CertificateManagedByType",
+        "CertificateStatusType",
+        "CertificateTransparencyLoggingPreferenceType",
+        "CertificateTypeType",
+        "ComparisonOperatorType",
+        "DomainStatusType",
+        "ExtendedKeyUsageNameType",
+        "FailureReasonType",
+        "KeyAlgorithmType",
+        "KeyUsageNameType",
+        "RecordTypeType",
+        "RenewalEligibilityType",
+        "RenewalStatusType",
+        "RevocationReasonType",
+        "SearchCertificatesSortByType",
+        "SearchCertificatesSortOrderType",
+        "SortByType",
+        "SortOrderType",
+        "ValidationMethodType",
+    ]
 
 CertificateExportType = Literal["ENABLED", "DISABLED"]
 CertificateManagedByType = Literal["CLOUDFRONT"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -41,66 +41,67 @@ from .literals import (
     ValidationMethodType,
 )
 
-__all__ = [
-    "AcmCertificateMetadataFilterTypeDef",
-    "AcmCertificateMetadataTypeDef",
-    "AddTagsToCertificateRequestTypeDef",
-    "CertificateDetailTypeDef",
-    "CertificateFilterStatementTypeDef",
-    "CertificateFilterTypeDef",
-    "CertificateMetadataTypeDef",
-    "CertificateOptionsTypeDef",
-    "CertificateSearchResultTypeDef",
-    "CertificateSummaryTypeDef",
-    "CommonNameFilterTypeDef",
-    "CustomAttributeTypeDef",
-    "DeleteCertificateRequestTypeDef",
-    "DescribeCertificateRequestTypeDef",
-    "DescribeCertificateResponseTypeDef",
-    "DistinguishedNameTypeDef",
-    "DnsNameFilterTypeDef",
-    "DomainValidationOptionTypeDef",
-    "DomainValidationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExpiryEventsConfigurationTypeDef",
-    "ExportCertificateRequestTypeDef",
-    "ExportCertificateResponseTypeDef",
-    "ExtendedKeyUsageTypeDef",
-    "FiltersTypeDef",
-    "GeneralNameTypeDef",
-    "GetAccountConfigurationResponseTypeDef",
-    "GetCertificateRequestTypeDef",
-    "GetCertificateResponseTypeDef",
-    "HttpRedirectTypeDef",
-    "ImportCertificateRequestTypeDef",
-    "ImportCertificateResponseTypeDef",
-    "KeyUsageTypeDef",
-    "ListCertificatesRequestTypeDef",
-    "ListCertificatesResponseTypeDef",
-    "ListTagsForCertificateRequestTypeDef",
-    "ListTagsForCertificateResponseTypeDef",
-    "OtherNameTypeDef",
-    "PutAccountConfigurationRequestTypeDef",
-    "RemoveTagsFromCertificateRequestTypeDef",
-    "RenewCertificateRequestTypeDef",
-    "RenewalSummaryTypeDef",
-    "RequestCertificateRequestTypeDef",
-    "RequestCertificateResponseTypeDef",
-    "ResendValidationEmailRequestTypeDef",
-    "ResourceRecordTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevokeCertificateRequestTypeDef",
-    "RevokeCertificateResponseTypeDef",
-    "SearchCertificatesRequestTypeDef",
-    "SearchCertificatesResponseTypeDef",
-    "SubjectAlternativeNameFilterTypeDef",
-    "SubjectFilterTypeDef",
-    "TagTypeDef",
-    "TimestampRangeTypeDef",
-    "UpdateCertificateOptionsRequestTypeDef",
-    "X509AttributeFilterTypeDef",
-    "X509AttributesTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcmCertificateMetadataFilterTypeDef",
+        "AcmCertificateMetadataTypeDef",
+        "AddTagsToCertificateRequestTypeDef",
+        "CertificateDetailTypeDef",
+        "CertificateFilterStatementTypeDef",
+        "CertificateFilterTypeDef",
+        "CertificateMetadataTypeDef",
+        "CertificateOptionsTypeDef",
+        "CertificateSearchResultTypeDef",
+        "CertificateSummaryTypeDef",
+        "CommonNameFilterTypeDef",
+        "CustomAttributeTypeDef",
+        "DeleteCertificateRequestTypeDef",
+        "DescribeCertificateRequestTypeDef",
+        "DescribeCertificateResponseTypeDef",
+        "DistinguishedNameTypeDef",
+        "DnsNameFilterTypeDef",
+        "DomainValidationOptionTypeDef",
+        "DomainValidationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExpiryEventsConfigurationTypeDef",
+        "ExportCertificateRequestTypeDef",
+        "ExportCertificateResponseTypeDef",
+        "ExtendedKeyUsageTypeDef",
+        "FiltersTypeDef",
+        "GeneralNameTypeDef",
+        "GetAccountConfigurationResponseTypeDef",
+        "GetCertificateRequestTypeDef",
+        "GetCertificateResponseTypeDef",
+        "HttpRedirectTypeDef",
+        "ImportCertificateRequestTypeDef",
+        "ImportCertificateResponseTypeDef",
+        "KeyUsageTypeDef",
+        "ListCertificatesRequestTypeDef",
+        "ListCertificatesResponseTypeDef",
+        "ListTagsForCertificateRequestTypeDef",
+        "ListTagsForCertificateResponseTypeDef",
+        "OtherNameTypeDef",
+        "PutAccountConfigurationRequestTypeDef",
+        "RemoveTagsFromCertificateRequestTypeDef",
+        "RenewCertificateRequestTypeDef",
+        "RenewalSummaryTypeDef",
+        "RequestCertificateRequestTypeDef",
+        "RequestCertificateResponseTypeDef",
+        "ResendValidationEmailRequestTypeDef",
+        "ResourceRecordTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevokeCertificateRequestTypeDef",
+        "RevokeCertificateResponseTypeDef",
+        "SearchCertificatesRequestTypeDef",
+        "SearchCertificatesResponseTypeDef",
+        "SubjectAlternativeNameFilterTypeDef",
+        "SubjectFilterTypeDef",
+        "TagTypeDef",
+        "TimestampRangeTypeDef",
+        "UpdateCertificateOptionsRequestTypeDef",
+        "X509AttributeFilterTypeDef",
+        "X509AttributesTypeDef",
+    ]
 
 
 class AcmCertificateMetadataFilterTypeDef(TypedDict):
@@ -130,9 +131,58 @@ class AcmCertificateMetadataTypeDef(TypedDict):
     ValidationMethod: NotRequired[ValidationMethodType]
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
+
+
 class AddTagsToCertificateRequestTypeDef(TypedDict):
     CertificateArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
+
+
+class CertificateOptionsTypeDef(TypedDict):
+    CertificateTransparencyLoggingPreference: NotRequired[
+        CertificateTransparencyLoggingPreferenceType
+    ]
+    Export: NotRequired[CertificateExportType]
+
+
+class HttpRedirectTypeDef(TypedDict):
+    RedirectFrom: NotRequired[str]
+    RedirectTo: NotRequired[str]
+
+
+class ResourceRecordTypeDef(TypedDict):
+    Name: str
+    Type: RecordTypeType
+    Value: str
+
+
+class DomainValidationTypeDef(TypedDict):
+    DomainName: str
+    ValidationEmails: NotRequired[list[str]]
+    ValidationDomain: NotRequired[str]
+    ValidationStatus: NotRequired[DomainStatusType]
+    ResourceRecord: NotRequired[ResourceRecordTypeDef]
+    HttpRedirect: NotRequired[HttpRedirectTypeDef]
+    ValidationMethod: NotRequired[ValidationMethodType]
+
+
+class ExtendedKeyUsageTypeDef(TypedDict):
+    Name: NotRequired[ExtendedKeyUsageNameType]
+    OID: NotRequired[str]
+
+
+class KeyUsageTypeDef(TypedDict):
+    Name: NotRequired[KeyUsageNameType]
+
+
+class RenewalSummaryTypeDef(TypedDict):
+    RenewalStatus: RenewalStatusType
+    DomainValidationOptions: list[DomainValidationTypeDef]
+    RenewalStatusReason: NotRequired[FailureReasonType]
+    UpdatedAt: datetime
 
 
 class CertificateDetailTypeDef(TypedDict):
@@ -165,11 +215,38 @@ class CertificateDetailTypeDef(TypedDict):
     Options: NotRequired[CertificateOptionsTypeDef]
 
 
-class CertificateFilterStatementTypeDef(TypedDict):
-    And: NotRequired[ReadOnly[Sequence[CertificateFilterStatementTypeDef]]]
-    Or: NotRequired[ReadOnly[Sequence[CertificateFilterStatementTypeDef]]]
-    Not: NotRequired[ReadOnly[CertificateFilterStatementTypeDef]]
-    Filter: NotRequired[ReadOnly[CertificateFilterTypeDef]]
+class DnsNameFilterTypeDef(TypedDict):
+    Value: str
+    ComparisonOperator: ComparisonOperatorType
+
+
+class SubjectAlternativeNameFilterTypeDef(TypedDict):
+    DnsName: NotRequired[DnsNameFilterTypeDef]
+
+
+class CommonNameFilterTypeDef(TypedDict):
+    Value: str
+    ComparisonOperator: ComparisonOperatorType
+
+
+class SubjectFilterTypeDef(TypedDict):
+    CommonName: NotRequired[CommonNameFilterTypeDef]
+
+
+class TimestampRangeTypeDef(TypedDict):
+    Start: NotRequired[ReadOnly[datetime | str]]
+    End: NotRequired[ReadOnly[datetime | str]]
+
+
+class X509AttributeFilterTypeDef(TypedDict):
+    Subject: NotRequired[SubjectFilterTypeDef]
+    SubjectAlternativeName: NotRequired[SubjectAlternativeNameFilterTypeDef]
+    ExtendedKeyUsage: NotRequired[ExtendedKeyUsageNameType]
+    KeyUsage: NotRequired[KeyUsageNameType]
+    KeyAlgorithm: NotRequired[KeyAlgorithmType]
+    SerialNumber: NotRequired[str]
+    NotAfter: NotRequired[ReadOnly[TimestampRangeTypeDef]]
+    NotBefore: NotRequired[ReadOnly[TimestampRangeTypeDef]]
 
 
 class CertificateFilterTypeDef(TypedDict):
@@ -178,15 +255,66 @@ class CertificateFilterTypeDef(TypedDict):
     AcmCertificateMetadataFilter: NotRequired[AcmCertificateMetadataFilterTypeDef]
 
 
+class CertificateFilterStatementTypeDef(TypedDict):
+    And: NotRequired[ReadOnly[Sequence[CertificateFilterStatementTypeDef]]]
+    Or: NotRequired[ReadOnly[Sequence[CertificateFilterStatementTypeDef]]]
+    Not: NotRequired[ReadOnly[CertificateFilterStatementTypeDef]]
+    Filter: NotRequired[ReadOnly[CertificateFilterTypeDef]]
+
+
 class CertificateMetadataTypeDef(TypedDict):
     AcmCertificateMetadata: NotRequired[AcmCertificateMetadataTypeDef]
 
 
-class CertificateOptionsTypeDef(TypedDict):
-    CertificateTransparencyLoggingPreference: NotRequired[
-        CertificateTransparencyLoggingPreferenceType
-    ]
-    Export: NotRequired[CertificateExportType]
+class CustomAttributeTypeDef(TypedDict):
+    ObjectIdentifier: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class DistinguishedNameTypeDef(TypedDict):
+    CommonName: NotRequired[str]
+    DomainComponents: NotRequired[list[str]]
+    Country: NotRequired[str]
+    CustomAttributes: NotRequired[list[CustomAttributeTypeDef]]
+    DistinguishedNameQualifier: NotRequired[str]
+    GenerationQualifier: NotRequired[str]
+    GivenName: NotRequired[str]
+    Initials: NotRequired[str]
+    Locality: NotRequired[str]
+    Organization: NotRequired[str]
+    OrganizationalUnit: NotRequired[str]
+    Pseudonym: NotRequired[str]
+    SerialNumber: NotRequired[str]
+    State: NotRequired[str]
+    Surname: NotRequired[str]
+    Title: NotRequired[str]
+
+
+class OtherNameTypeDef(TypedDict):
+    ObjectIdentifier: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class GeneralNameTypeDef(TypedDict):
+    DirectoryName: NotRequired[DistinguishedNameTypeDef]
+    DnsName: NotRequired[str]
+    IpAddress: NotRequired[str]
+    OtherName: NotRequired[OtherNameTypeDef]
+    RegisteredId: NotRequired[str]
+    Rfc822Name: NotRequired[str]
+    UniformResourceIdentifier: NotRequired[str]
+
+
+class X509AttributesTypeDef(TypedDict):
+    Issuer: NotRequired[DistinguishedNameTypeDef]
+    Subject: NotRequired[DistinguishedNameTypeDef]
+    SubjectAlternativeNames: NotRequired[list[GeneralNameTypeDef]]
+    ExtendedKeyUsages: NotRequired[list[ExtendedKeyUsageNameType]]
+    KeyAlgorithm: NotRequired[KeyAlgorithmType]
+    KeyUsages: NotRequired[list[KeyUsageNameType]]
+    SerialNumber: NotRequired[str]
+    NotAfter: NotRequired[datetime]
+    NotBefore: NotRequired[datetime]
 
 
 class CertificateSearchResultTypeDef(TypedDict):
@@ -218,16 +346,6 @@ class CertificateSummaryTypeDef(TypedDict):
     ManagedBy: NotRequired[CertificateManagedByType]
 
 
-class CommonNameFilterTypeDef(TypedDict):
-    Value: str
-    ComparisonOperator: ComparisonOperatorType
-
-
-class CustomAttributeTypeDef(TypedDict):
-    ObjectIdentifier: NotRequired[str]
-    Value: NotRequired[str]
-
-
 class DeleteCertificateRequestTypeDef(TypedDict):
     CertificateArn: str
 
@@ -241,43 +359,9 @@ class DescribeCertificateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DistinguishedNameTypeDef(TypedDict):
-    CommonName: NotRequired[str]
-    DomainComponents: NotRequired[list[str]]
-    Country: NotRequired[str]
-    CustomAttributes: NotRequired[list[CustomAttributeTypeDef]]
-    DistinguishedNameQualifier: NotRequired[str]
-    GenerationQualifier: NotRequired[str]
-    GivenName: NotRequired[str]
-    Initials: NotRequired[str]
-    Locality: NotRequired[str]
-    Organization: NotRequired[str]
-    OrganizationalUnit: NotRequired[str]
-    Pseudonym: NotRequired[str]
-    SerialNumber: NotRequired[str]
-    State: NotRequired[str]
-    Surname: NotRequired[str]
-    Title: NotRequired[str]
-
-
-class DnsNameFilterTypeDef(TypedDict):
-    Value: str
-    ComparisonOperator: ComparisonOperatorType
-
-
 class DomainValidationOptionTypeDef(TypedDict):
     DomainName: str
     ValidationDomain: str
-
-
-class DomainValidationTypeDef(TypedDict):
-    DomainName: str
-    ValidationEmails: NotRequired[list[str]]
-    ValidationDomain: NotRequired[str]
-    ValidationStatus: NotRequired[DomainStatusType]
-    ResourceRecord: NotRequired[ResourceRecordTypeDef]
-    HttpRedirect: NotRequired[HttpRedirectTypeDef]
-    ValidationMethod: NotRequired[ValidationMethodType]
 
 
 class ExpiryEventsConfigurationTypeDef(TypedDict):
@@ -296,27 +380,12 @@ class ExportCertificateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExtendedKeyUsageTypeDef(TypedDict):
-    Name: NotRequired[ExtendedKeyUsageNameType]
-    OID: NotRequired[str]
-
-
 class FiltersTypeDef(TypedDict):
     extendedKeyUsage: NotRequired[ReadOnly[Sequence[ExtendedKeyUsageNameType]]]
     keyUsage: NotRequired[ReadOnly[Sequence[KeyUsageNameType]]]
     keyTypes: NotRequired[ReadOnly[Sequence[KeyAlgorithmType]]]
     exportOption: NotRequired[CertificateExportType]
     managedBy: NotRequired[CertificateManagedByType]
-
-
-class GeneralNameTypeDef(TypedDict):
-    DirectoryName: NotRequired[DistinguishedNameTypeDef]
-    DnsName: NotRequired[str]
-    IpAddress: NotRequired[str]
-    OtherName: NotRequired[OtherNameTypeDef]
-    RegisteredId: NotRequired[str]
-    Rfc822Name: NotRequired[str]
-    UniformResourceIdentifier: NotRequired[str]
 
 
 class GetAccountConfigurationResponseTypeDef(TypedDict):
@@ -334,11 +403,6 @@ class GetCertificateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HttpRedirectTypeDef(TypedDict):
-    RedirectFrom: NotRequired[str]
-    RedirectTo: NotRequired[str]
-
-
 class ImportCertificateRequestTypeDef(TypedDict):
     CertificateArn: NotRequired[str]
     Certificate: ReadOnly[bytes | str | IO[Any]]
@@ -350,10 +414,6 @@ class ImportCertificateRequestTypeDef(TypedDict):
 class ImportCertificateResponseTypeDef(TypedDict):
     CertificateArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class KeyUsageTypeDef(TypedDict):
-    Name: NotRequired[KeyUsageNameType]
 
 
 class ListCertificatesRequestTypeDef(TypedDict):
@@ -380,11 +440,6 @@ class ListTagsForCertificateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OtherNameTypeDef(TypedDict):
-    ObjectIdentifier: NotRequired[str]
-    Value: NotRequired[str]
-
-
 class PutAccountConfigurationRequestTypeDef(TypedDict):
     ExpiryEvents: NotRequired[ExpiryEventsConfigurationTypeDef]
     IdempotencyToken: str
@@ -397,13 +452,6 @@ class RemoveTagsFromCertificateRequestTypeDef(TypedDict):
 
 class RenewCertificateRequestTypeDef(TypedDict):
     CertificateArn: str
-
-
-class RenewalSummaryTypeDef(TypedDict):
-    RenewalStatus: RenewalStatusType
-    DomainValidationOptions: list[DomainValidationTypeDef]
-    RenewalStatusReason: NotRequired[FailureReasonType]
-    UpdatedAt: datetime
 
 
 class RequestCertificateRequestTypeDef(TypedDict):
@@ -432,12 +480,6 @@ class ResendValidationEmailRequestTypeDef(TypedDict):
     ValidationDomain: str
 
 
-class ResourceRecordTypeDef(TypedDict):
-    Name: str
-    Type: RecordTypeType
-    Value: str
-
-
 class RevokeCertificateRequestTypeDef(TypedDict):
     CertificateArn: str
     RevocationReason: RevocationReasonType
@@ -462,47 +504,6 @@ class SearchCertificatesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubjectAlternativeNameFilterTypeDef(TypedDict):
-    DnsName: NotRequired[DnsNameFilterTypeDef]
-
-
-class SubjectFilterTypeDef(TypedDict):
-    CommonName: NotRequired[CommonNameFilterTypeDef]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-
-
-class TimestampRangeTypeDef(TypedDict):
-    Start: NotRequired[ReadOnly[datetime | str]]
-    End: NotRequired[ReadOnly[datetime | str]]
-
-
 class UpdateCertificateOptionsRequestTypeDef(TypedDict):
     CertificateArn: str
     Options: CertificateOptionsTypeDef
-
-
-class X509AttributeFilterTypeDef(TypedDict):
-    Subject: NotRequired[SubjectFilterTypeDef]
-    SubjectAlternativeName: NotRequired[SubjectAlternativeNameFilterTypeDef]
-    ExtendedKeyUsage: NotRequired[ExtendedKeyUsageNameType]
-    KeyUsage: NotRequired[KeyUsageNameType]
-    KeyAlgorithm: NotRequired[KeyAlgorithmType]
-    SerialNumber: NotRequired[str]
-    NotAfter: NotRequired[ReadOnly[TimestampRangeTypeDef]]
-    NotBefore: NotRequired[ReadOnly[TimestampRangeTypeDef]]
-
-
-class X509AttributesTypeDef(TypedDict):
-    Issuer: NotRequired[DistinguishedNameTypeDef]
-    Subject: NotRequired[DistinguishedNameTypeDef]
-    SubjectAlternativeNames: NotRequired[list[GeneralNameTypeDef]]
-    ExtendedKeyUsages: NotRequired[list[ExtendedKeyUsageNameType]]
-    KeyAlgorithm: NotRequired[KeyAlgorithmType]
-    KeyUsages: NotRequired[list[KeyUsageNameType]]
-    SerialNumber: NotRequired[str]
-    NotAfter: NotRequired[datetime]
-    NotBefore: NotRequired[datetime]

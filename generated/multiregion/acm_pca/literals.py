@@ -2,28 +2,29 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Certificate Manager Private Certificate Authority: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessMethodTypeType",
-    "ActionTypeType",
-    "AuditReportResponseFormatType",
-    "AuditReportStatusType",
-    "CertificateAuthorityStatusType",
-    "CertificateAuthorityTypeType",
-    "CertificateAuthorityUsageModeType",
-    "CrlTypeType",
-    "ExtendedKeyUsageTypeType",
-    "FailureReasonType",
-    "KeyAlgorithmType",
-    "KeyStorageSecurityStandardType",
-    "PolicyQualifierIdType",
-    "ResourceOwnerType",
-    "RevocationReasonType",
-    "S3ObjectAclType",
-    "SigningAlgorithmType",
-    "ValidityPeriodTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessMethodTypeType",
+        "ActionTypeType",
+        "AuditReportResponseFormatType",
+        "AuditReportStatusType",
+        "CertificateAuthorityStatusType",
+        "CertificateAuthorityTypeType",
+        "CertificateAuthorityUsageModeType",
+        "CrlTypeType",
+        "ExtendedKeyUsageTypeType",
+        "FailureReasonType",
+        "KeyAlgorithmType",
+        "KeyStorageSecurityStandardType",
+        "PolicyQualifierIdType",
+        "ResourceOwnerType",
+        "RevocationReasonType",
+        "S3ObjectAclType",
+        "SigningAlgorithmType",
+        "ValidityPeriodTypeType",
+    ]
 
 AccessMethodTypeType = Literal[
     "CA_REPOSITORY",

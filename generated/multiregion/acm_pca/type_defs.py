@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,75 +39,81 @@ from .literals import (
     ValidityPeriodTypeType,
 )
 
-__all__ = [
-    "ASN1SubjectOutputTypeDef",
-    "ASN1SubjectTypeDef",
-    "AccessDescriptionOutputTypeDef",
-    "AccessDescriptionTypeDef",
-    "AccessMethodTypeDef",
-    "ApiPassthroughTypeDef",
-    "CertificateAuthorityConfigurationOutputTypeDef",
-    "CertificateAuthorityConfigurationTypeDef",
-    "CertificateAuthorityTypeDef",
-    "CreateCertificateAuthorityAuditReportRequestTypeDef",
-    "CreateCertificateAuthorityAuditReportResponseTypeDef",
-    "CreateCertificateAuthorityRequestTypeDef",
-    "CreateCertificateAuthorityResponseTypeDef",
-    "CreatePermissionRequestTypeDef",
-    "CrlConfigurationTypeDef",
-    "CrlDistributionPointExtensionConfigurationTypeDef",
-    "CsrExtensionsOutputTypeDef",
-    "CsrExtensionsTypeDef",
-    "CustomAttributeTypeDef",
-    "CustomExtensionTypeDef",
-    "DeleteCertificateAuthorityRequestTypeDef",
-    "DeletePermissionRequestTypeDef",
-    "DeletePolicyRequestTypeDef",
-    "DescribeCertificateAuthorityAuditReportRequestTypeDef",
-    "DescribeCertificateAuthorityAuditReportResponseTypeDef",
-    "DescribeCertificateAuthorityRequestTypeDef",
-    "DescribeCertificateAuthorityResponseTypeDef",
-    "EdiPartyNameTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExtendedKeyUsageTypeDef",
-    "ExtensionsTypeDef",
-    "GeneralNameOutputTypeDef",
-    "GeneralNameTypeDef",
-    "GetCertificateAuthorityCertificateRequestTypeDef",
-    "GetCertificateAuthorityCertificateResponseTypeDef",
-    "GetCertificateAuthorityCsrRequestTypeDef",
-    "GetCertificateAuthorityCsrResponseTypeDef",
-    "GetCertificateRequestTypeDef",
-    "GetCertificateResponseTypeDef",
-    "GetPolicyRequestTypeDef",
-    "GetPolicyResponseTypeDef",
-    "ImportCertificateAuthorityCertificateRequestTypeDef",
-    "IssueCertificateRequestTypeDef",
-    "IssueCertificateResponseTypeDef",
-    "KeyUsageTypeDef",
-    "ListCertificateAuthoritiesRequestTypeDef",
-    "ListCertificateAuthoritiesResponseTypeDef",
-    "ListPermissionsRequestTypeDef",
-    "ListPermissionsResponseTypeDef",
-    "ListTagsRequestTypeDef",
-    "ListTagsResponseTypeDef",
-    "OcspConfigurationTypeDef",
-    "OtherNameTypeDef",
-    "PermissionTypeDef",
-    "PolicyInformationTypeDef",
-    "PolicyQualifierInfoTypeDef",
-    "PutPolicyRequestTypeDef",
-    "QualifierTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreCertificateAuthorityRequestTypeDef",
-    "RevocationConfigurationTypeDef",
-    "RevokeCertificateRequestTypeDef",
-    "TagCertificateAuthorityRequestTypeDef",
-    "TagTypeDef",
-    "UntagCertificateAuthorityRequestTypeDef",
-    "UpdateCertificateAuthorityRequestTypeDef",
-    "ValidityTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ASN1SubjectOutputTypeDef",
+        "ASN1SubjectTypeDef",
+        "AccessDescriptionOutputTypeDef",
+        "AccessDescriptionTypeDef",
+        "AccessMethodTypeDef",
+        "ApiPassthroughTypeDef",
+        "CertificateAuthorityConfigurationOutputTypeDef",
+        "CertificateAuthorityConfigurationTypeDef",
+        "CertificateAuthorityTypeDef",
+        "CreateCertificateAuthorityAuditReportRequestTypeDef",
+        "CreateCertificateAuthorityAuditReportResponseTypeDef",
+        "CreateCertificateAuthorityRequestTypeDef",
+        "CreateCertificateAuthorityResponseTypeDef",
+        "CreatePermissionRequestTypeDef",
+        "CrlConfigurationTypeDef",
+        "CrlDistributionPointExtensionConfigurationTypeDef",
+        "CsrExtensionsOutputTypeDef",
+        "CsrExtensionsTypeDef",
+        "CustomAttributeTypeDef",
+        "CustomExtensionTypeDef",
+        "DeleteCertificateAuthorityRequestTypeDef",
+        "DeletePermissionRequestTypeDef",
+        "DeletePolicyRequestTypeDef",
+        "DescribeCertificateAuthorityAuditReportRequestTypeDef",
+        "DescribeCertificateAuthorityAuditReportResponseTypeDef",
+        "DescribeCertificateAuthorityRequestTypeDef",
+        "DescribeCertificateAuthorityResponseTypeDef",
+        "EdiPartyNameTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExtendedKeyUsageTypeDef",
+        "ExtensionsTypeDef",
+        "GeneralNameOutputTypeDef",
+        "GeneralNameTypeDef",
+        "GetCertificateAuthorityCertificateRequestTypeDef",
+        "GetCertificateAuthorityCertificateResponseTypeDef",
+        "GetCertificateAuthorityCsrRequestTypeDef",
+        "GetCertificateAuthorityCsrResponseTypeDef",
+        "GetCertificateRequestTypeDef",
+        "GetCertificateResponseTypeDef",
+        "GetPolicyRequestTypeDef",
+        "GetPolicyResponseTypeDef",
+        "ImportCertificateAuthorityCertificateRequestTypeDef",
+        "IssueCertificateRequestTypeDef",
+        "IssueCertificateResponseTypeDef",
+        "KeyUsageTypeDef",
+        "ListCertificateAuthoritiesRequestTypeDef",
+        "ListCertificateAuthoritiesResponseTypeDef",
+        "ListPermissionsRequestTypeDef",
+        "ListPermissionsResponseTypeDef",
+        "ListTagsRequestTypeDef",
+        "ListTagsResponseTypeDef",
+        "OcspConfigurationTypeDef",
+        "OtherNameTypeDef",
+        "PermissionTypeDef",
+        "PolicyInformationTypeDef",
+        "PolicyQualifierInfoTypeDef",
+        "PutPolicyRequestTypeDef",
+        "QualifierTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreCertificateAuthorityRequestTypeDef",
+        "RevocationConfigurationTypeDef",
+        "RevokeCertificateRequestTypeDef",
+        "TagCertificateAuthorityRequestTypeDef",
+        "TagTypeDef",
+        "UntagCertificateAuthorityRequestTypeDef",
+        "UpdateCertificateAuthorityRequestTypeDef",
+        "ValidityTypeDef",
+    ]
+
+
+class CustomAttributeTypeDef(TypedDict):
+    ObjectIdentifier: str
+    Value: str
 
 
 class ASN1SubjectOutputTypeDef(TypedDict):
@@ -146,9 +152,46 @@ class ASN1SubjectTypeDef(TypedDict):
     CustomAttributes: NotRequired[ReadOnly[Sequence[CustomAttributeTypeDef]]]
 
 
+class AccessMethodTypeDef(TypedDict):
+    CustomObjectIdentifier: NotRequired[str]
+    AccessMethodType: NotRequired[AccessMethodTypeType]
+
+
+class EdiPartyNameTypeDef(TypedDict):
+    PartyName: str
+    NameAssigner: NotRequired[str]
+
+
+class OtherNameTypeDef(TypedDict):
+    TypeId: str
+    Value: str
+
+
+class GeneralNameOutputTypeDef(TypedDict):
+    OtherName: NotRequired[OtherNameTypeDef]
+    Rfc822Name: NotRequired[str]
+    DnsName: NotRequired[str]
+    DirectoryName: NotRequired[ASN1SubjectOutputTypeDef]
+    EdiPartyName: NotRequired[EdiPartyNameTypeDef]
+    UniformResourceIdentifier: NotRequired[str]
+    IpAddress: NotRequired[str]
+    RegisteredId: NotRequired[str]
+
+
 class AccessDescriptionOutputTypeDef(TypedDict):
     AccessMethod: AccessMethodTypeDef
     AccessLocation: GeneralNameOutputTypeDef
+
+
+class GeneralNameTypeDef(TypedDict):
+    OtherName: NotRequired[OtherNameTypeDef]
+    Rfc822Name: NotRequired[str]
+    DnsName: NotRequired[str]
+    DirectoryName: NotRequired[ReadOnly[ASN1SubjectTypeDef]]
+    EdiPartyName: NotRequired[EdiPartyNameTypeDef]
+    UniformResourceIdentifier: NotRequired[str]
+    IpAddress: NotRequired[str]
+    RegisteredId: NotRequired[str]
 
 
 class AccessDescriptionTypeDef(TypedDict):
@@ -156,14 +199,59 @@ class AccessDescriptionTypeDef(TypedDict):
     AccessLocation: ReadOnly[GeneralNameTypeDef]
 
 
-class AccessMethodTypeDef(TypedDict):
-    CustomObjectIdentifier: NotRequired[str]
-    AccessMethodType: NotRequired[AccessMethodTypeType]
+class CustomExtensionTypeDef(TypedDict):
+    ObjectIdentifier: str
+    Value: str
+    Critical: NotRequired[bool]
+
+
+class ExtendedKeyUsageTypeDef(TypedDict):
+    ExtendedKeyUsageType: NotRequired[ExtendedKeyUsageTypeType]
+    ExtendedKeyUsageObjectIdentifier: NotRequired[str]
+
+
+class KeyUsageTypeDef(TypedDict):
+    DigitalSignature: NotRequired[bool]
+    NonRepudiation: NotRequired[bool]
+    KeyEncipherment: NotRequired[bool]
+    DataEncipherment: NotRequired[bool]
+    KeyAgreement: NotRequired[bool]
+    KeyCertSign: NotRequired[bool]
+    CRLSign: NotRequired[bool]
+    EncipherOnly: NotRequired[bool]
+    DecipherOnly: NotRequired[bool]
+
+
+class QualifierTypeDef(TypedDict):
+    CpsUri: str
+
+
+class PolicyQualifierInfoTypeDef(TypedDict):
+    PolicyQualifierId: PolicyQualifierIdType
+    Qualifier: QualifierTypeDef
+
+
+class PolicyInformationTypeDef(TypedDict):
+    CertPolicyId: str
+    PolicyQualifiers: NotRequired[ReadOnly[Sequence[PolicyQualifierInfoTypeDef]]]
+
+
+class ExtensionsTypeDef(TypedDict):
+    CertificatePolicies: NotRequired[ReadOnly[Sequence[PolicyInformationTypeDef]]]
+    ExtendedKeyUsage: NotRequired[ReadOnly[Sequence[ExtendedKeyUsageTypeDef]]]
+    KeyUsage: NotRequired[KeyUsageTypeDef]
+    SubjectAlternativeNames: NotRequired[ReadOnly[Sequence[GeneralNameTypeDef]]]
+    CustomExtensions: NotRequired[ReadOnly[Sequence[CustomExtensionTypeDef]]]
 
 
 class ApiPassthroughTypeDef(TypedDict):
     Extensions: NotRequired[ReadOnly[ExtensionsTypeDef]]
     Subject: NotRequired[ReadOnly[ASN1SubjectTypeDef]]
+
+
+class CsrExtensionsOutputTypeDef(TypedDict):
+    KeyUsage: NotRequired[KeyUsageTypeDef]
+    SubjectInformationAccess: NotRequired[list[AccessDescriptionOutputTypeDef]]
 
 
 class CertificateAuthorityConfigurationOutputTypeDef(TypedDict):
@@ -173,11 +261,43 @@ class CertificateAuthorityConfigurationOutputTypeDef(TypedDict):
     CsrExtensions: NotRequired[CsrExtensionsOutputTypeDef]
 
 
+class CsrExtensionsTypeDef(TypedDict):
+    KeyUsage: NotRequired[KeyUsageTypeDef]
+    SubjectInformationAccess: NotRequired[ReadOnly[Sequence[AccessDescriptionTypeDef]]]
+
+
 class CertificateAuthorityConfigurationTypeDef(TypedDict):
     KeyAlgorithm: KeyAlgorithmType
     SigningAlgorithm: SigningAlgorithmType
     Subject: ReadOnly[ASN1SubjectTypeDef]
     CsrExtensions: NotRequired[ReadOnly[CsrExtensionsTypeDef]]
+
+
+class CrlDistributionPointExtensionConfigurationTypeDef(TypedDict):
+    OmitExtension: bool
+
+
+class CrlConfigurationTypeDef(TypedDict):
+    Enabled: bool
+    ExpirationInDays: NotRequired[int]
+    CustomCname: NotRequired[str]
+    S3BucketName: NotRequired[str]
+    S3ObjectAcl: NotRequired[S3ObjectAclType]
+    CrlDistributionPointExtensionConfiguration: NotRequired[
+        CrlDistributionPointExtensionConfigurationTypeDef
+    ]
+    CrlType: NotRequired[CrlTypeType]
+    CustomPath: NotRequired[str]
+
+
+class OcspConfigurationTypeDef(TypedDict):
+    Enabled: bool
+    OcspCustomCname: NotRequired[str]
+
+
+class RevocationConfigurationTypeDef(TypedDict):
+    CrlConfiguration: NotRequired[CrlConfigurationTypeDef]
+    OcspConfiguration: NotRequired[OcspConfigurationTypeDef]
 
 
 class CertificateAuthorityTypeDef(TypedDict):
@@ -212,6 +332,11 @@ class CreateCertificateAuthorityAuditReportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
+
+
 class CreateCertificateAuthorityRequestTypeDef(TypedDict):
     CertificateAuthorityConfiguration: ReadOnly[
         CertificateAuthorityConfigurationTypeDef
@@ -234,44 +359,6 @@ class CreatePermissionRequestTypeDef(TypedDict):
     Principal: str
     SourceAccount: NotRequired[str]
     Actions: ReadOnly[Sequence[ActionTypeType]]
-
-
-class CrlConfigurationTypeDef(TypedDict):
-    Enabled: bool
-    ExpirationInDays: NotRequired[int]
-    CustomCname: NotRequired[str]
-    S3BucketName: NotRequired[str]
-    S3ObjectAcl: NotRequired[S3ObjectAclType]
-    CrlDistributionPointExtensionConfiguration: NotRequired[
-        CrlDistributionPointExtensionConfigurationTypeDef
-    ]
-    CrlType: NotRequired[CrlTypeType]
-    CustomPath: NotRequired[str]
-
-
-class CrlDistributionPointExtensionConfigurationTypeDef(TypedDict):
-    OmitExtension: bool
-
-
-class CsrExtensionsOutputTypeDef(TypedDict):
-    KeyUsage: NotRequired[KeyUsageTypeDef]
-    SubjectInformationAccess: NotRequired[list[AccessDescriptionOutputTypeDef]]
-
-
-class CsrExtensionsTypeDef(TypedDict):
-    KeyUsage: NotRequired[KeyUsageTypeDef]
-    SubjectInformationAccess: NotRequired[ReadOnly[Sequence[AccessDescriptionTypeDef]]]
-
-
-class CustomAttributeTypeDef(TypedDict):
-    ObjectIdentifier: str
-    Value: str
-
-
-class CustomExtensionTypeDef(TypedDict):
-    ObjectIdentifier: str
-    Value: str
-    Critical: NotRequired[bool]
 
 
 class DeleteCertificateAuthorityRequestTypeDef(TypedDict):
@@ -309,46 +396,6 @@ class DescribeCertificateAuthorityRequestTypeDef(TypedDict):
 class DescribeCertificateAuthorityResponseTypeDef(TypedDict):
     CertificateAuthority: NotRequired[CertificateAuthorityTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EdiPartyNameTypeDef(TypedDict):
-    PartyName: str
-    NameAssigner: NotRequired[str]
-
-
-class ExtendedKeyUsageTypeDef(TypedDict):
-    ExtendedKeyUsageType: NotRequired[ExtendedKeyUsageTypeType]
-    ExtendedKeyUsageObjectIdentifier: NotRequired[str]
-
-
-class ExtensionsTypeDef(TypedDict):
-    CertificatePolicies: NotRequired[ReadOnly[Sequence[PolicyInformationTypeDef]]]
-    ExtendedKeyUsage: NotRequired[ReadOnly[Sequence[ExtendedKeyUsageTypeDef]]]
-    KeyUsage: NotRequired[KeyUsageTypeDef]
-    SubjectAlternativeNames: NotRequired[ReadOnly[Sequence[GeneralNameTypeDef]]]
-    CustomExtensions: NotRequired[ReadOnly[Sequence[CustomExtensionTypeDef]]]
-
-
-class GeneralNameOutputTypeDef(TypedDict):
-    OtherName: NotRequired[OtherNameTypeDef]
-    Rfc822Name: NotRequired[str]
-    DnsName: NotRequired[str]
-    DirectoryName: NotRequired[ASN1SubjectOutputTypeDef]
-    EdiPartyName: NotRequired[EdiPartyNameTypeDef]
-    UniformResourceIdentifier: NotRequired[str]
-    IpAddress: NotRequired[str]
-    RegisteredId: NotRequired[str]
-
-
-class GeneralNameTypeDef(TypedDict):
-    OtherName: NotRequired[OtherNameTypeDef]
-    Rfc822Name: NotRequired[str]
-    DnsName: NotRequired[str]
-    DirectoryName: NotRequired[ReadOnly[ASN1SubjectTypeDef]]
-    EdiPartyName: NotRequired[EdiPartyNameTypeDef]
-    UniformResourceIdentifier: NotRequired[str]
-    IpAddress: NotRequired[str]
-    RegisteredId: NotRequired[str]
 
 
 class GetCertificateAuthorityCertificateRequestTypeDef(TypedDict):
@@ -396,6 +443,11 @@ class ImportCertificateAuthorityCertificateRequestTypeDef(TypedDict):
     CertificateChain: NotRequired[ReadOnly[bytes | str | IO[Any]]]
 
 
+class ValidityTypeDef(TypedDict):
+    Value: int
+    Type: ValidityPeriodTypeType
+
+
 class IssueCertificateRequestTypeDef(TypedDict):
     ApiPassthrough: NotRequired[ReadOnly[ApiPassthroughTypeDef]]
     CertificateAuthorityArn: str
@@ -410,18 +462,6 @@ class IssueCertificateRequestTypeDef(TypedDict):
 class IssueCertificateResponseTypeDef(TypedDict):
     CertificateArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class KeyUsageTypeDef(TypedDict):
-    DigitalSignature: NotRequired[bool]
-    NonRepudiation: NotRequired[bool]
-    KeyEncipherment: NotRequired[bool]
-    DataEncipherment: NotRequired[bool]
-    KeyAgreement: NotRequired[bool]
-    KeyCertSign: NotRequired[bool]
-    CRLSign: NotRequired[bool]
-    EncipherOnly: NotRequired[bool]
-    DecipherOnly: NotRequired[bool]
 
 
 class ListCertificateAuthoritiesRequestTypeDef(TypedDict):
@@ -442,6 +482,15 @@ class ListPermissionsRequestTypeDef(TypedDict):
     CertificateAuthorityArn: str
 
 
+class PermissionTypeDef(TypedDict):
+    CertificateAuthorityArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    Principal: NotRequired[str]
+    SourceAccount: NotRequired[str]
+    Actions: NotRequired[list[ActionTypeType]]
+    Policy: NotRequired[str]
+
+
 class ListPermissionsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Permissions: NotRequired[list[PermissionTypeDef]]
@@ -460,51 +509,13 @@ class ListTagsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OcspConfigurationTypeDef(TypedDict):
-    Enabled: bool
-    OcspCustomCname: NotRequired[str]
-
-
-class OtherNameTypeDef(TypedDict):
-    TypeId: str
-    Value: str
-
-
-class PermissionTypeDef(TypedDict):
-    CertificateAuthorityArn: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    Principal: NotRequired[str]
-    SourceAccount: NotRequired[str]
-    Actions: NotRequired[list[ActionTypeType]]
-    Policy: NotRequired[str]
-
-
-class PolicyInformationTypeDef(TypedDict):
-    CertPolicyId: str
-    PolicyQualifiers: NotRequired[ReadOnly[Sequence[PolicyQualifierInfoTypeDef]]]
-
-
-class PolicyQualifierInfoTypeDef(TypedDict):
-    PolicyQualifierId: PolicyQualifierIdType
-    Qualifier: QualifierTypeDef
-
-
 class PutPolicyRequestTypeDef(TypedDict):
     ResourceArn: str
     Policy: str
 
 
-class QualifierTypeDef(TypedDict):
-    CpsUri: str
-
-
 class RestoreCertificateAuthorityRequestTypeDef(TypedDict):
     CertificateAuthorityArn: str
-
-
-class RevocationConfigurationTypeDef(TypedDict):
-    CrlConfiguration: NotRequired[CrlConfigurationTypeDef]
-    OcspConfiguration: NotRequired[OcspConfigurationTypeDef]
 
 
 class RevokeCertificateRequestTypeDef(TypedDict):
@@ -518,11 +529,6 @@ class TagCertificateAuthorityRequestTypeDef(TypedDict):
     Tags: ReadOnly[Sequence[TagTypeDef]]
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-
-
 class UntagCertificateAuthorityRequestTypeDef(TypedDict):
     CertificateAuthorityArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -532,8 +538,3 @@ class UpdateCertificateAuthorityRequestTypeDef(TypedDict):
     CertificateAuthorityArn: str
     RevocationConfiguration: NotRequired[RevocationConfigurationTypeDef]
     Status: NotRequired[CertificateAuthorityStatusType]
-
-
-class ValidityTypeDef(TypedDict):
-    Value: int
-    Type: ValidityPeriodTypeType

@@ -2,8 +2,9 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS AI Ops: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["EncryptionConfigurationTypeType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["EncryptionConfigurationTypeType"]
 
 EncryptionConfigurationTypeType = Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY"]

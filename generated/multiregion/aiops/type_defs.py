@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,34 +22,44 @@ from .literals import (
     EncryptionConfigurationTypeType,
 )
 
-__all__ = [
-    "CreateInvestigationGroupInputTypeDef",
-    "CreateInvestigationGroupOutputTypeDef",
-    "CrossAccountConfigurationTypeDef",
-    "DeleteInvestigationGroupPolicyOutputTypeDef",
-    "DeleteInvestigationGroupPolicyRequestTypeDef",
-    "DeleteInvestigationGroupRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "GetInvestigationGroupPolicyRequestTypeDef",
-    "GetInvestigationGroupPolicyResponseTypeDef",
-    "GetInvestigationGroupRequestTypeDef",
-    "GetInvestigationGroupResponseTypeDef",
-    "ListInvestigationGroupsInputTypeDef",
-    "ListInvestigationGroupsModelTypeDef",
-    "ListInvestigationGroupsOutputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "PutInvestigationGroupPolicyRequestTypeDef",
-    "PutInvestigationGroupPolicyResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateInvestigationGroupOutputTypeDef",
-    "UpdateInvestigationGroupRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateInvestigationGroupInputTypeDef",
+        "CreateInvestigationGroupOutputTypeDef",
+        "CrossAccountConfigurationTypeDef",
+        "DeleteInvestigationGroupPolicyOutputTypeDef",
+        "DeleteInvestigationGroupPolicyRequestTypeDef",
+        "DeleteInvestigationGroupRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "GetInvestigationGroupPolicyRequestTypeDef",
+        "GetInvestigationGroupPolicyResponseTypeDef",
+        "GetInvestigationGroupRequestTypeDef",
+        "GetInvestigationGroupResponseTypeDef",
+        "ListInvestigationGroupsInputTypeDef",
+        "ListInvestigationGroupsModelTypeDef",
+        "ListInvestigationGroupsOutputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "PutInvestigationGroupPolicyRequestTypeDef",
+        "PutInvestigationGroupPolicyResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateInvestigationGroupOutputTypeDef",
+        "UpdateInvestigationGroupRequestTypeDef",
+    ]
+
+
+class CrossAccountConfigurationTypeDef(TypedDict):
+    sourceRoleArn: NotRequired[str]
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    type: NotRequired[EncryptionConfigurationTypeType]
+    kmsKeyId: NotRequired[str]
 
 
 class CreateInvestigationGroupInputTypeDef(TypedDict):
@@ -71,10 +81,6 @@ class CreateInvestigationGroupOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CrossAccountConfigurationTypeDef(TypedDict):
-    sourceRoleArn: NotRequired[str]
-
-
 class DeleteInvestigationGroupPolicyOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -85,11 +91,6 @@ class DeleteInvestigationGroupPolicyRequestTypeDef(TypedDict):
 
 class DeleteInvestigationGroupRequestTypeDef(TypedDict):
     identifier: str
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    type: NotRequired[EncryptionConfigurationTypeType]
-    kmsKeyId: NotRequired[str]
 
 
 class GetInvestigationGroupPolicyRequestTypeDef(TypedDict):

@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Prometheus Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AlertManagerDefinitionStatusCodeType",
-    "AnomalyDetectorStatusCodeType",
-    "LoggingConfigurationStatusCodeType",
-    "QueryLoggingConfigurationStatusCodeType",
-    "RuleGroupsNamespaceStatusCodeType",
-    "ScraperComponentTypeType",
-    "ScraperLoggingConfigurationStatusCodeType",
-    "ScraperStatusCodeType",
-    "WorkspaceConfigurationStatusCodeType",
-    "WorkspacePolicyStatusCodeType",
-    "WorkspaceStatusCodeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlertManagerDefinitionStatusCodeType",
+        "AnomalyDetectorStatusCodeType",
+        "LoggingConfigurationStatusCodeType",
+        "QueryLoggingConfigurationStatusCodeType",
+        "RuleGroupsNamespaceStatusCodeType",
+        "ScraperComponentTypeType",
+        "ScraperLoggingConfigurationStatusCodeType",
+        "ScraperStatusCodeType",
+        "WorkspaceConfigurationStatusCodeType",
+        "WorkspacePolicyStatusCodeType",
+        "WorkspaceStatusCodeType",
+    ]
 
 AlertManagerDefinitionStatusCodeType = Literal[
     "CREATING",

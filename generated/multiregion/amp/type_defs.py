@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,135 +32,141 @@ from .literals import (
     WorkspaceStatusCodeType,
 )
 
-__all__ = [
-    "AlertManagerDefinitionDescriptionTypeDef",
-    "AlertManagerDefinitionStatusTypeDef",
-    "AmpConfigurationTypeDef",
-    "AnomalyDetectorConfigurationTypeDef",
-    "AnomalyDetectorDescriptionTypeDef",
-    "AnomalyDetectorMissingDataActionTypeDef",
-    "AnomalyDetectorStatusTypeDef",
-    "AnomalyDetectorSummaryTypeDef",
-    "CloudWatchLogDestinationTypeDef",
-    "ComponentConfigOutputTypeDef",
-    "ComponentConfigTypeDef",
-    "CreateAlertManagerDefinitionRequestTypeDef",
-    "CreateAlertManagerDefinitionResponseTypeDef",
-    "CreateAnomalyDetectorRequestTypeDef",
-    "CreateAnomalyDetectorResponseTypeDef",
-    "CreateLoggingConfigurationRequestTypeDef",
-    "CreateLoggingConfigurationResponseTypeDef",
-    "CreateQueryLoggingConfigurationRequestTypeDef",
-    "CreateQueryLoggingConfigurationResponseTypeDef",
-    "CreateRuleGroupsNamespaceRequestTypeDef",
-    "CreateRuleGroupsNamespaceResponseTypeDef",
-    "CreateScraperRequestTypeDef",
-    "CreateScraperResponseTypeDef",
-    "CreateWorkspaceRequestTypeDef",
-    "CreateWorkspaceResponseTypeDef",
-    "DeleteAlertManagerDefinitionRequestTypeDef",
-    "DeleteAnomalyDetectorRequestTypeDef",
-    "DeleteLoggingConfigurationRequestTypeDef",
-    "DeleteQueryLoggingConfigurationRequestTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteRuleGroupsNamespaceRequestTypeDef",
-    "DeleteScraperLoggingConfigurationRequestTypeDef",
-    "DeleteScraperRequestTypeDef",
-    "DeleteScraperResponseTypeDef",
-    "DeleteWorkspaceRequestTypeDef",
-    "DescribeAlertManagerDefinitionRequestTypeDef",
-    "DescribeAlertManagerDefinitionResponseTypeDef",
-    "DescribeAnomalyDetectorRequestTypeDef",
-    "DescribeAnomalyDetectorResponseTypeDef",
-    "DescribeLoggingConfigurationRequestTypeDef",
-    "DescribeLoggingConfigurationResponseTypeDef",
-    "DescribeQueryLoggingConfigurationRequestTypeDef",
-    "DescribeQueryLoggingConfigurationResponseTypeDef",
-    "DescribeResourcePolicyRequestTypeDef",
-    "DescribeResourcePolicyResponseTypeDef",
-    "DescribeRuleGroupsNamespaceRequestTypeDef",
-    "DescribeRuleGroupsNamespaceResponseTypeDef",
-    "DescribeScraperLoggingConfigurationRequestTypeDef",
-    "DescribeScraperLoggingConfigurationResponseTypeDef",
-    "DescribeScraperRequestTypeDef",
-    "DescribeScraperResponseTypeDef",
-    "DescribeWorkspaceConfigurationRequestTypeDef",
-    "DescribeWorkspaceConfigurationResponseTypeDef",
-    "DescribeWorkspaceRequestTypeDef",
-    "DescribeWorkspaceResponseTypeDef",
-    "DestinationTypeDef",
-    "EksConfigurationOutputTypeDef",
-    "EksConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetDefaultScraperConfigurationResponseTypeDef",
-    "IgnoreNearExpectedTypeDef",
-    "LimitsPerLabelSetEntryTypeDef",
-    "LimitsPerLabelSetOutputTypeDef",
-    "LimitsPerLabelSetTypeDef",
-    "ListAnomalyDetectorsRequestTypeDef",
-    "ListAnomalyDetectorsResponseTypeDef",
-    "ListRuleGroupsNamespacesRequestTypeDef",
-    "ListRuleGroupsNamespacesResponseTypeDef",
-    "ListScrapersRequestTypeDef",
-    "ListScrapersResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWorkspacesRequestTypeDef",
-    "ListWorkspacesResponseTypeDef",
-    "LoggingConfigurationMetadataTypeDef",
-    "LoggingConfigurationStatusTypeDef",
-    "LoggingDestinationTypeDef",
-    "LoggingFilterTypeDef",
-    "PutAlertManagerDefinitionRequestTypeDef",
-    "PutAlertManagerDefinitionResponseTypeDef",
-    "PutAnomalyDetectorRequestTypeDef",
-    "PutAnomalyDetectorResponseTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "PutRuleGroupsNamespaceRequestTypeDef",
-    "PutRuleGroupsNamespaceResponseTypeDef",
-    "QueryLoggingConfigurationMetadataTypeDef",
-    "QueryLoggingConfigurationStatusTypeDef",
-    "RandomCutForestConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoleConfigurationTypeDef",
-    "RuleGroupsNamespaceDescriptionTypeDef",
-    "RuleGroupsNamespaceStatusTypeDef",
-    "RuleGroupsNamespaceSummaryTypeDef",
-    "ScrapeConfigurationOutputTypeDef",
-    "ScrapeConfigurationTypeDef",
-    "ScraperComponentOutputTypeDef",
-    "ScraperComponentTypeDef",
-    "ScraperDescriptionTypeDef",
-    "ScraperLoggingConfigurationStatusTypeDef",
-    "ScraperLoggingDestinationTypeDef",
-    "ScraperStatusTypeDef",
-    "ScraperSummaryTypeDef",
-    "SourceOutputTypeDef",
-    "SourceTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateLoggingConfigurationRequestTypeDef",
-    "UpdateLoggingConfigurationResponseTypeDef",
-    "UpdateQueryLoggingConfigurationRequestTypeDef",
-    "UpdateQueryLoggingConfigurationResponseTypeDef",
-    "UpdateScraperLoggingConfigurationRequestTypeDef",
-    "UpdateScraperLoggingConfigurationResponseTypeDef",
-    "UpdateScraperRequestTypeDef",
-    "UpdateScraperResponseTypeDef",
-    "UpdateWorkspaceAliasRequestTypeDef",
-    "UpdateWorkspaceConfigurationRequestTypeDef",
-    "UpdateWorkspaceConfigurationResponseTypeDef",
-    "VpcConfigurationOutputTypeDef",
-    "VpcConfigurationTypeDef",
-    "WorkspaceConfigurationDescriptionTypeDef",
-    "WorkspaceConfigurationStatusTypeDef",
-    "WorkspaceDescriptionTypeDef",
-    "WorkspaceStatusTypeDef",
-    "WorkspaceSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlertManagerDefinitionDescriptionTypeDef",
+        "AlertManagerDefinitionStatusTypeDef",
+        "AmpConfigurationTypeDef",
+        "AnomalyDetectorConfigurationTypeDef",
+        "AnomalyDetectorDescriptionTypeDef",
+        "AnomalyDetectorMissingDataActionTypeDef",
+        "AnomalyDetectorStatusTypeDef",
+        "AnomalyDetectorSummaryTypeDef",
+        "CloudWatchLogDestinationTypeDef",
+        "ComponentConfigOutputTypeDef",
+        "ComponentConfigTypeDef",
+        "CreateAlertManagerDefinitionRequestTypeDef",
+        "CreateAlertManagerDefinitionResponseTypeDef",
+        "CreateAnomalyDetectorRequestTypeDef",
+        "CreateAnomalyDetectorResponseTypeDef",
+        "CreateLoggingConfigurationRequestTypeDef",
+        "CreateLoggingConfigurationResponseTypeDef",
+        "CreateQueryLoggingConfigurationRequestTypeDef",
+        "CreateQueryLoggingConfigurationResponseTypeDef",
+        "CreateRuleGroupsNamespaceRequestTypeDef",
+        "CreateRuleGroupsNamespaceResponseTypeDef",
+        "CreateScraperRequestTypeDef",
+        "CreateScraperResponseTypeDef",
+        "CreateWorkspaceRequestTypeDef",
+        "CreateWorkspaceResponseTypeDef",
+        "DeleteAlertManagerDefinitionRequestTypeDef",
+        "DeleteAnomalyDetectorRequestTypeDef",
+        "DeleteLoggingConfigurationRequestTypeDef",
+        "DeleteQueryLoggingConfigurationRequestTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteRuleGroupsNamespaceRequestTypeDef",
+        "DeleteScraperLoggingConfigurationRequestTypeDef",
+        "DeleteScraperRequestTypeDef",
+        "DeleteScraperResponseTypeDef",
+        "DeleteWorkspaceRequestTypeDef",
+        "DescribeAlertManagerDefinitionRequestTypeDef",
+        "DescribeAlertManagerDefinitionResponseTypeDef",
+        "DescribeAnomalyDetectorRequestTypeDef",
+        "DescribeAnomalyDetectorResponseTypeDef",
+        "DescribeLoggingConfigurationRequestTypeDef",
+        "DescribeLoggingConfigurationResponseTypeDef",
+        "DescribeQueryLoggingConfigurationRequestTypeDef",
+        "DescribeQueryLoggingConfigurationResponseTypeDef",
+        "DescribeResourcePolicyRequestTypeDef",
+        "DescribeResourcePolicyResponseTypeDef",
+        "DescribeRuleGroupsNamespaceRequestTypeDef",
+        "DescribeRuleGroupsNamespaceResponseTypeDef",
+        "DescribeScraperLoggingConfigurationRequestTypeDef",
+        "DescribeScraperLoggingConfigurationResponseTypeDef",
+        "DescribeScraperRequestTypeDef",
+        "DescribeScraperResponseTypeDef",
+        "DescribeWorkspaceConfigurationRequestTypeDef",
+        "DescribeWorkspaceConfigurationResponseTypeDef",
+        "DescribeWorkspaceRequestTypeDef",
+        "DescribeWorkspaceResponseTypeDef",
+        "DestinationTypeDef",
+        "EksConfigurationOutputTypeDef",
+        "EksConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetDefaultScraperConfigurationResponseTypeDef",
+        "IgnoreNearExpectedTypeDef",
+        "LimitsPerLabelSetEntryTypeDef",
+        "LimitsPerLabelSetOutputTypeDef",
+        "LimitsPerLabelSetTypeDef",
+        "ListAnomalyDetectorsRequestTypeDef",
+        "ListAnomalyDetectorsResponseTypeDef",
+        "ListRuleGroupsNamespacesRequestTypeDef",
+        "ListRuleGroupsNamespacesResponseTypeDef",
+        "ListScrapersRequestTypeDef",
+        "ListScrapersResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWorkspacesRequestTypeDef",
+        "ListWorkspacesResponseTypeDef",
+        "LoggingConfigurationMetadataTypeDef",
+        "LoggingConfigurationStatusTypeDef",
+        "LoggingDestinationTypeDef",
+        "LoggingFilterTypeDef",
+        "PutAlertManagerDefinitionRequestTypeDef",
+        "PutAlertManagerDefinitionResponseTypeDef",
+        "PutAnomalyDetectorRequestTypeDef",
+        "PutAnomalyDetectorResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "PutRuleGroupsNamespaceRequestTypeDef",
+        "PutRuleGroupsNamespaceResponseTypeDef",
+        "QueryLoggingConfigurationMetadataTypeDef",
+        "QueryLoggingConfigurationStatusTypeDef",
+        "RandomCutForestConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoleConfigurationTypeDef",
+        "RuleGroupsNamespaceDescriptionTypeDef",
+        "RuleGroupsNamespaceStatusTypeDef",
+        "RuleGroupsNamespaceSummaryTypeDef",
+        "ScrapeConfigurationOutputTypeDef",
+        "ScrapeConfigurationTypeDef",
+        "ScraperComponentOutputTypeDef",
+        "ScraperComponentTypeDef",
+        "ScraperDescriptionTypeDef",
+        "ScraperLoggingConfigurationStatusTypeDef",
+        "ScraperLoggingDestinationTypeDef",
+        "ScraperStatusTypeDef",
+        "ScraperSummaryTypeDef",
+        "SourceOutputTypeDef",
+        "SourceTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateLoggingConfigurationRequestTypeDef",
+        "UpdateLoggingConfigurationResponseTypeDef",
+        "UpdateQueryLoggingConfigurationRequestTypeDef",
+        "UpdateQueryLoggingConfigurationResponseTypeDef",
+        "UpdateScraperLoggingConfigurationRequestTypeDef",
+        "UpdateScraperLoggingConfigurationResponseTypeDef",
+        "UpdateScraperRequestTypeDef",
+        "UpdateScraperResponseTypeDef",
+        "UpdateWorkspaceAliasRequestTypeDef",
+        "UpdateWorkspaceConfigurationRequestTypeDef",
+        "UpdateWorkspaceConfigurationResponseTypeDef",
+        "VpcConfigurationOutputTypeDef",
+        "VpcConfigurationTypeDef",
+        "WorkspaceConfigurationDescriptionTypeDef",
+        "WorkspaceConfigurationStatusTypeDef",
+        "WorkspaceDescriptionTypeDef",
+        "WorkspaceStatusTypeDef",
+        "WorkspaceSummaryTypeDef",
+    ]
+
+
+class AlertManagerDefinitionStatusTypeDef(TypedDict):
+    statusCode: AlertManagerDefinitionStatusCodeType
+    statusReason: NotRequired[str]
 
 
 class AlertManagerDefinitionDescriptionTypeDef(TypedDict):
@@ -170,17 +176,35 @@ class AlertManagerDefinitionDescriptionTypeDef(TypedDict):
     modifiedAt: datetime
 
 
-class AlertManagerDefinitionStatusTypeDef(TypedDict):
-    statusCode: AlertManagerDefinitionStatusCodeType
-    statusReason: NotRequired[str]
-
-
 class AmpConfigurationTypeDef(TypedDict):
     workspaceArn: str
 
 
+class IgnoreNearExpectedTypeDef(TypedDict):
+    amount: NotRequired[float]
+    ratio: NotRequired[float]
+
+
+class RandomCutForestConfigurationTypeDef(TypedDict):
+    query: str
+    shingleSize: NotRequired[int]
+    sampleSize: NotRequired[int]
+    ignoreNearExpectedFromAbove: NotRequired[IgnoreNearExpectedTypeDef]
+    ignoreNearExpectedFromBelow: NotRequired[IgnoreNearExpectedTypeDef]
+
+
 class AnomalyDetectorConfigurationTypeDef(TypedDict):
     randomCutForest: NotRequired[RandomCutForestConfigurationTypeDef]
+
+
+class AnomalyDetectorMissingDataActionTypeDef(TypedDict):
+    markAsAnomaly: NotRequired[bool]
+    skip: NotRequired[bool]
+
+
+class AnomalyDetectorStatusTypeDef(TypedDict):
+    statusCode: AnomalyDetectorStatusCodeType
+    statusReason: NotRequired[str]
 
 
 class AnomalyDetectorDescriptionTypeDef(TypedDict):
@@ -195,16 +219,6 @@ class AnomalyDetectorDescriptionTypeDef(TypedDict):
     createdAt: datetime
     modifiedAt: datetime
     tags: NotRequired[dict[str, str]]
-
-
-class AnomalyDetectorMissingDataActionTypeDef(TypedDict):
-    markAsAnomaly: NotRequired[bool]
-    skip: NotRequired[bool]
-
-
-class AnomalyDetectorStatusTypeDef(TypedDict):
-    statusCode: AnomalyDetectorStatusCodeType
-    statusReason: NotRequired[str]
 
 
 class AnomalyDetectorSummaryTypeDef(TypedDict):
@@ -265,15 +279,34 @@ class CreateLoggingConfigurationRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
 
 
+class LoggingConfigurationStatusTypeDef(TypedDict):
+    statusCode: LoggingConfigurationStatusCodeType
+    statusReason: NotRequired[str]
+
+
 class CreateLoggingConfigurationResponseTypeDef(TypedDict):
     status: LoggingConfigurationStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LoggingFilterTypeDef(TypedDict):
+    qspThreshold: int
+
+
+class LoggingDestinationTypeDef(TypedDict):
+    cloudWatchLogs: CloudWatchLogDestinationTypeDef
+    filters: LoggingFilterTypeDef
 
 
 class CreateQueryLoggingConfigurationRequestTypeDef(TypedDict):
     workspaceId: str
     destinations: ReadOnly[Sequence[LoggingDestinationTypeDef]]
     clientToken: NotRequired[str]
+
+
+class QueryLoggingConfigurationStatusTypeDef(TypedDict):
+    statusCode: QueryLoggingConfigurationStatusCodeType
+    statusReason: NotRequired[str]
 
 
 class CreateQueryLoggingConfigurationResponseTypeDef(TypedDict):
@@ -289,12 +322,46 @@ class CreateRuleGroupsNamespaceRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class RuleGroupsNamespaceStatusTypeDef(TypedDict):
+    statusCode: RuleGroupsNamespaceStatusCodeType
+    statusReason: NotRequired[str]
+
+
 class CreateRuleGroupsNamespaceResponseTypeDef(TypedDict):
     name: str
     arn: str
     status: RuleGroupsNamespaceStatusTypeDef
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DestinationTypeDef(TypedDict):
+    ampConfiguration: NotRequired[AmpConfigurationTypeDef]
+
+
+class RoleConfigurationTypeDef(TypedDict):
+    sourceRoleArn: NotRequired[str]
+    targetRoleArn: NotRequired[str]
+
+
+class ScrapeConfigurationTypeDef(TypedDict):
+    configurationBlob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+
+
+class EksConfigurationTypeDef(TypedDict):
+    clusterArn: str
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    subnetIds: ReadOnly[Sequence[str]]
+
+
+class VpcConfigurationTypeDef(TypedDict):
+    securityGroupIds: ReadOnly[Sequence[str]]
+    subnetIds: ReadOnly[Sequence[str]]
+
+
+class SourceTypeDef(TypedDict):
+    eksConfiguration: NotRequired[ReadOnly[EksConfigurationTypeDef]]
+    vpcConfiguration: NotRequired[ReadOnly[VpcConfigurationTypeDef]]
 
 
 class CreateScraperRequestTypeDef(TypedDict):
@@ -305,6 +372,10 @@ class CreateScraperRequestTypeDef(TypedDict):
     roleConfiguration: NotRequired[RoleConfigurationTypeDef]
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ScraperStatusTypeDef(TypedDict):
+    statusCode: ScraperStatusCodeType
 
 
 class CreateScraperResponseTypeDef(TypedDict):
@@ -320,6 +391,10 @@ class CreateWorkspaceRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     kmsKeyArn: NotRequired[str]
+
+
+class WorkspaceStatusTypeDef(TypedDict):
+    statusCode: WorkspaceStatusCodeType
 
 
 class CreateWorkspaceResponseTypeDef(TypedDict):
@@ -408,6 +483,14 @@ class DescribeLoggingConfigurationRequestTypeDef(TypedDict):
     workspaceId: str
 
 
+class LoggingConfigurationMetadataTypeDef(TypedDict):
+    status: LoggingConfigurationStatusTypeDef
+    workspace: str
+    logGroupArn: str
+    createdAt: datetime
+    modifiedAt: datetime
+
+
 class DescribeLoggingConfigurationResponseTypeDef(TypedDict):
     loggingConfiguration: LoggingConfigurationMetadataTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -415,6 +498,14 @@ class DescribeLoggingConfigurationResponseTypeDef(TypedDict):
 
 class DescribeQueryLoggingConfigurationRequestTypeDef(TypedDict):
     workspaceId: str
+
+
+class QueryLoggingConfigurationMetadataTypeDef(TypedDict):
+    status: QueryLoggingConfigurationStatusTypeDef
+    workspace: str
+    destinations: list[LoggingDestinationTypeDef]
+    createdAt: datetime
+    modifiedAt: datetime
 
 
 class DescribeQueryLoggingConfigurationResponseTypeDef(TypedDict):
@@ -438,6 +529,16 @@ class DescribeRuleGroupsNamespaceRequestTypeDef(TypedDict):
     name: str
 
 
+class RuleGroupsNamespaceDescriptionTypeDef(TypedDict):
+    arn: str
+    name: str
+    status: RuleGroupsNamespaceStatusTypeDef
+    data: bytes
+    createdAt: datetime
+    modifiedAt: datetime
+    tags: NotRequired[dict[str, str]]
+
+
 class DescribeRuleGroupsNamespaceResponseTypeDef(TypedDict):
     ruleGroupsNamespace: RuleGroupsNamespaceDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -445,6 +546,20 @@ class DescribeRuleGroupsNamespaceResponseTypeDef(TypedDict):
 
 class DescribeScraperLoggingConfigurationRequestTypeDef(TypedDict):
     scraperId: str
+
+
+class ScraperComponentOutputTypeDef(TypedDict):
+    type: ScraperComponentTypeType
+    config: NotRequired[ComponentConfigOutputTypeDef]
+
+
+class ScraperLoggingConfigurationStatusTypeDef(TypedDict):
+    statusCode: ScraperLoggingConfigurationStatusCodeType
+    statusReason: NotRequired[str]
+
+
+class ScraperLoggingDestinationTypeDef(TypedDict):
+    cloudWatchLogs: NotRequired[CloudWatchLogDestinationTypeDef]
 
 
 class DescribeScraperLoggingConfigurationResponseTypeDef(TypedDict):
@@ -460,6 +575,42 @@ class DescribeScraperRequestTypeDef(TypedDict):
     scraperId: str
 
 
+class ScrapeConfigurationOutputTypeDef(TypedDict):
+    configurationBlob: NotRequired[bytes]
+
+
+class EksConfigurationOutputTypeDef(TypedDict):
+    clusterArn: str
+    securityGroupIds: NotRequired[list[str]]
+    subnetIds: list[str]
+
+
+class VpcConfigurationOutputTypeDef(TypedDict):
+    securityGroupIds: list[str]
+    subnetIds: list[str]
+
+
+class SourceOutputTypeDef(TypedDict):
+    eksConfiguration: NotRequired[EksConfigurationOutputTypeDef]
+    vpcConfiguration: NotRequired[VpcConfigurationOutputTypeDef]
+
+
+class ScraperDescriptionTypeDef(TypedDict):
+    alias: NotRequired[str]
+    scraperId: str
+    arn: str
+    roleArn: str
+    status: ScraperStatusTypeDef
+    createdAt: datetime
+    lastModifiedAt: datetime
+    tags: NotRequired[dict[str, str]]
+    statusReason: NotRequired[str]
+    scrapeConfiguration: ScrapeConfigurationOutputTypeDef
+    source: SourceOutputTypeDef
+    destination: DestinationTypeDef
+    roleConfiguration: NotRequired[RoleConfigurationTypeDef]
+
+
 class DescribeScraperResponseTypeDef(TypedDict):
     scraper: ScraperDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -467,6 +618,26 @@ class DescribeScraperResponseTypeDef(TypedDict):
 
 class DescribeWorkspaceConfigurationRequestTypeDef(TypedDict):
     workspaceId: str
+
+
+class LimitsPerLabelSetEntryTypeDef(TypedDict):
+    maxSeries: NotRequired[int]
+
+
+class LimitsPerLabelSetOutputTypeDef(TypedDict):
+    limits: LimitsPerLabelSetEntryTypeDef
+    labelSet: dict[str, str]
+
+
+class WorkspaceConfigurationStatusTypeDef(TypedDict):
+    statusCode: WorkspaceConfigurationStatusCodeType
+    statusReason: NotRequired[str]
+
+
+class WorkspaceConfigurationDescriptionTypeDef(TypedDict):
+    status: WorkspaceConfigurationStatusTypeDef
+    limitsPerLabelSet: NotRequired[list[LimitsPerLabelSetOutputTypeDef]]
+    retentionPeriodInDays: NotRequired[int]
 
 
 class DescribeWorkspaceConfigurationResponseTypeDef(TypedDict):
@@ -478,44 +649,25 @@ class DescribeWorkspaceRequestTypeDef(TypedDict):
     workspaceId: str
 
 
+class WorkspaceDescriptionTypeDef(TypedDict):
+    workspaceId: str
+    alias: NotRequired[str]
+    arn: str
+    status: WorkspaceStatusTypeDef
+    prometheusEndpoint: NotRequired[str]
+    createdAt: datetime
+    tags: NotRequired[dict[str, str]]
+    kmsKeyArn: NotRequired[str]
+
+
 class DescribeWorkspaceResponseTypeDef(TypedDict):
     workspace: WorkspaceDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationTypeDef(TypedDict):
-    ampConfiguration: NotRequired[AmpConfigurationTypeDef]
-
-
-class EksConfigurationOutputTypeDef(TypedDict):
-    clusterArn: str
-    securityGroupIds: NotRequired[list[str]]
-    subnetIds: list[str]
-
-
-class EksConfigurationTypeDef(TypedDict):
-    clusterArn: str
-    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    subnetIds: ReadOnly[Sequence[str]]
-
-
 class GetDefaultScraperConfigurationResponseTypeDef(TypedDict):
     configuration: bytes
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IgnoreNearExpectedTypeDef(TypedDict):
-    amount: NotRequired[float]
-    ratio: NotRequired[float]
-
-
-class LimitsPerLabelSetEntryTypeDef(TypedDict):
-    maxSeries: NotRequired[int]
-
-
-class LimitsPerLabelSetOutputTypeDef(TypedDict):
-    limits: LimitsPerLabelSetEntryTypeDef
-    labelSet: dict[str, str]
 
 
 class LimitsPerLabelSetTypeDef(TypedDict):
@@ -543,6 +695,15 @@ class ListRuleGroupsNamespacesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class RuleGroupsNamespaceSummaryTypeDef(TypedDict):
+    arn: str
+    name: str
+    status: RuleGroupsNamespaceStatusTypeDef
+    createdAt: datetime
+    modifiedAt: datetime
+    tags: NotRequired[dict[str, str]]
+
+
 class ListRuleGroupsNamespacesResponseTypeDef(TypedDict):
     ruleGroupsNamespaces: list[RuleGroupsNamespaceSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -553,6 +714,21 @@ class ListScrapersRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class ScraperSummaryTypeDef(TypedDict):
+    alias: NotRequired[str]
+    scraperId: str
+    arn: str
+    roleArn: str
+    status: ScraperStatusTypeDef
+    createdAt: datetime
+    lastModifiedAt: datetime
+    tags: NotRequired[dict[str, str]]
+    statusReason: NotRequired[str]
+    source: SourceOutputTypeDef
+    destination: DestinationTypeDef
+    roleConfiguration: NotRequired[RoleConfigurationTypeDef]
 
 
 class ListScrapersResponseTypeDef(TypedDict):
@@ -576,32 +752,20 @@ class ListWorkspacesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class WorkspaceSummaryTypeDef(TypedDict):
+    workspaceId: str
+    alias: NotRequired[str]
+    arn: str
+    status: WorkspaceStatusTypeDef
+    createdAt: datetime
+    tags: NotRequired[dict[str, str]]
+    kmsKeyArn: NotRequired[str]
+
+
 class ListWorkspacesResponseTypeDef(TypedDict):
     workspaces: list[WorkspaceSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LoggingConfigurationMetadataTypeDef(TypedDict):
-    status: LoggingConfigurationStatusTypeDef
-    workspace: str
-    logGroupArn: str
-    createdAt: datetime
-    modifiedAt: datetime
-
-
-class LoggingConfigurationStatusTypeDef(TypedDict):
-    statusCode: LoggingConfigurationStatusCodeType
-    statusReason: NotRequired[str]
-
-
-class LoggingDestinationTypeDef(TypedDict):
-    cloudWatchLogs: CloudWatchLogDestinationTypeDef
-    filters: LoggingFilterTypeDef
-
-
-class LoggingFilterTypeDef(TypedDict):
-    qspThreshold: int
 
 
 class PutAlertManagerDefinitionRequestTypeDef(TypedDict):
@@ -661,126 +825,9 @@ class PutRuleGroupsNamespaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueryLoggingConfigurationMetadataTypeDef(TypedDict):
-    status: QueryLoggingConfigurationStatusTypeDef
-    workspace: str
-    destinations: list[LoggingDestinationTypeDef]
-    createdAt: datetime
-    modifiedAt: datetime
-
-
-class QueryLoggingConfigurationStatusTypeDef(TypedDict):
-    statusCode: QueryLoggingConfigurationStatusCodeType
-    statusReason: NotRequired[str]
-
-
-class RandomCutForestConfigurationTypeDef(TypedDict):
-    query: str
-    shingleSize: NotRequired[int]
-    sampleSize: NotRequired[int]
-    ignoreNearExpectedFromAbove: NotRequired[IgnoreNearExpectedTypeDef]
-    ignoreNearExpectedFromBelow: NotRequired[IgnoreNearExpectedTypeDef]
-
-
-class RoleConfigurationTypeDef(TypedDict):
-    sourceRoleArn: NotRequired[str]
-    targetRoleArn: NotRequired[str]
-
-
-class RuleGroupsNamespaceDescriptionTypeDef(TypedDict):
-    arn: str
-    name: str
-    status: RuleGroupsNamespaceStatusTypeDef
-    data: bytes
-    createdAt: datetime
-    modifiedAt: datetime
-    tags: NotRequired[dict[str, str]]
-
-
-class RuleGroupsNamespaceStatusTypeDef(TypedDict):
-    statusCode: RuleGroupsNamespaceStatusCodeType
-    statusReason: NotRequired[str]
-
-
-class RuleGroupsNamespaceSummaryTypeDef(TypedDict):
-    arn: str
-    name: str
-    status: RuleGroupsNamespaceStatusTypeDef
-    createdAt: datetime
-    modifiedAt: datetime
-    tags: NotRequired[dict[str, str]]
-
-
-class ScrapeConfigurationOutputTypeDef(TypedDict):
-    configurationBlob: NotRequired[bytes]
-
-
-class ScrapeConfigurationTypeDef(TypedDict):
-    configurationBlob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-
-
-class ScraperComponentOutputTypeDef(TypedDict):
-    type: ScraperComponentTypeType
-    config: NotRequired[ComponentConfigOutputTypeDef]
-
-
 class ScraperComponentTypeDef(TypedDict):
     type: ScraperComponentTypeType
     config: NotRequired[ReadOnly[ComponentConfigTypeDef]]
-
-
-class ScraperDescriptionTypeDef(TypedDict):
-    alias: NotRequired[str]
-    scraperId: str
-    arn: str
-    roleArn: str
-    status: ScraperStatusTypeDef
-    createdAt: datetime
-    lastModifiedAt: datetime
-    tags: NotRequired[dict[str, str]]
-    statusReason: NotRequired[str]
-    scrapeConfiguration: ScrapeConfigurationOutputTypeDef
-    source: SourceOutputTypeDef
-    destination: DestinationTypeDef
-    roleConfiguration: NotRequired[RoleConfigurationTypeDef]
-
-
-class ScraperLoggingConfigurationStatusTypeDef(TypedDict):
-    statusCode: ScraperLoggingConfigurationStatusCodeType
-    statusReason: NotRequired[str]
-
-
-class ScraperLoggingDestinationTypeDef(TypedDict):
-    cloudWatchLogs: NotRequired[CloudWatchLogDestinationTypeDef]
-
-
-class ScraperStatusTypeDef(TypedDict):
-    statusCode: ScraperStatusCodeType
-
-
-class ScraperSummaryTypeDef(TypedDict):
-    alias: NotRequired[str]
-    scraperId: str
-    arn: str
-    roleArn: str
-    status: ScraperStatusTypeDef
-    createdAt: datetime
-    lastModifiedAt: datetime
-    tags: NotRequired[dict[str, str]]
-    statusReason: NotRequired[str]
-    source: SourceOutputTypeDef
-    destination: DestinationTypeDef
-    roleConfiguration: NotRequired[RoleConfigurationTypeDef]
-
-
-class SourceOutputTypeDef(TypedDict):
-    eksConfiguration: NotRequired[EksConfigurationOutputTypeDef]
-    vpcConfiguration: NotRequired[VpcConfigurationOutputTypeDef]
-
-
-class SourceTypeDef(TypedDict):
-    eksConfiguration: NotRequired[ReadOnly[EksConfigurationTypeDef]]
-    vpcConfiguration: NotRequired[ReadOnly[VpcConfigurationTypeDef]]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -867,49 +914,3 @@ class UpdateWorkspaceConfigurationRequestTypeDef(TypedDict):
 class UpdateWorkspaceConfigurationResponseTypeDef(TypedDict):
     status: WorkspaceConfigurationStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcConfigurationOutputTypeDef(TypedDict):
-    securityGroupIds: list[str]
-    subnetIds: list[str]
-
-
-class VpcConfigurationTypeDef(TypedDict):
-    securityGroupIds: ReadOnly[Sequence[str]]
-    subnetIds: ReadOnly[Sequence[str]]
-
-
-class WorkspaceConfigurationDescriptionTypeDef(TypedDict):
-    status: WorkspaceConfigurationStatusTypeDef
-    limitsPerLabelSet: NotRequired[list[LimitsPerLabelSetOutputTypeDef]]
-    retentionPeriodInDays: NotRequired[int]
-
-
-class WorkspaceConfigurationStatusTypeDef(TypedDict):
-    statusCode: WorkspaceConfigurationStatusCodeType
-    statusReason: NotRequired[str]
-
-
-class WorkspaceDescriptionTypeDef(TypedDict):
-    workspaceId: str
-    alias: NotRequired[str]
-    arn: str
-    status: WorkspaceStatusTypeDef
-    prometheusEndpoint: NotRequired[str]
-    createdAt: datetime
-    tags: NotRequired[dict[str, str]]
-    kmsKeyArn: NotRequired[str]
-
-
-class WorkspaceStatusTypeDef(TypedDict):
-    statusCode: WorkspaceStatusCodeType
-
-
-class WorkspaceSummaryTypeDef(TypedDict):
-    workspaceId: str
-    alias: NotRequired[str]
-    arn: str
-    status: WorkspaceStatusTypeDef
-    createdAt: datetime
-    tags: NotRequired[dict[str, str]]
-    kmsKeyArn: NotRequired[str]

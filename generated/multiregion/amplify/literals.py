@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Amplify: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BuildComputeTypeType",
-    "CacheConfigTypeType",
-    "CertificateTypeType",
-    "DomainStatusType",
-    "JobStatusType",
-    "JobTypeType",
-    "PlatformType",
-    "RepositoryCloneMethodType",
-    "SourceUrlTypeType",
-    "StageType",
-    "UpdateStatusType",
-    "WafStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BuildComputeTypeType",
+        "CacheConfigTypeType",
+        "CertificateTypeType",
+        "DomainStatusType",
+        "JobStatusType",
+        "JobTypeType",
+        "PlatformType",
+        "RepositoryCloneMethodType",
+        "SourceUrlTypeType",
+        "StageType",
+        "UpdateStatusType",
+        "WafStatusType",
+    ]
 
 BuildComputeTypeType = Literal["STANDARD_8GB", "LARGE_16GB", "XLARGE_72GB"]
 CacheConfigTypeType = Literal["AMPLIFY_MANAGED", "AMPLIFY_MANAGED_NO_COOKIES"]

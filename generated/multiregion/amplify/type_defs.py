@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,105 +33,147 @@ from .literals import (
     WafStatusType,
 )
 
-__all__ = [
-    "AppTypeDef",
-    "ArtifactTypeDef",
-    "AutoBranchCreationConfigOutputTypeDef",
-    "AutoBranchCreationConfigTypeDef",
-    "BackendEnvironmentTypeDef",
-    "BackendTypeDef",
-    "BranchTypeDef",
-    "CacheConfigTypeDef",
-    "CertificateSettingsTypeDef",
-    "CertificateTypeDef",
-    "CreateAppRequestTypeDef",
-    "CreateAppResultTypeDef",
-    "CreateBackendEnvironmentRequestTypeDef",
-    "CreateBackendEnvironmentResultTypeDef",
-    "CreateBranchRequestTypeDef",
-    "CreateBranchResultTypeDef",
-    "CreateDeploymentRequestTypeDef",
-    "CreateDeploymentResultTypeDef",
-    "CreateDomainAssociationRequestTypeDef",
-    "CreateDomainAssociationResultTypeDef",
-    "CreateWebhookRequestTypeDef",
-    "CreateWebhookResultTypeDef",
-    "CustomRuleTypeDef",
-    "DeleteAppRequestTypeDef",
-    "DeleteAppResultTypeDef",
-    "DeleteBackendEnvironmentRequestTypeDef",
-    "DeleteBackendEnvironmentResultTypeDef",
-    "DeleteBranchRequestTypeDef",
-    "DeleteBranchResultTypeDef",
-    "DeleteDomainAssociationRequestTypeDef",
-    "DeleteDomainAssociationResultTypeDef",
-    "DeleteJobRequestTypeDef",
-    "DeleteJobResultTypeDef",
-    "DeleteWebhookRequestTypeDef",
-    "DeleteWebhookResultTypeDef",
-    "DomainAssociationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GenerateAccessLogsRequestTypeDef",
-    "GenerateAccessLogsResultTypeDef",
-    "GetAppRequestTypeDef",
-    "GetAppResultTypeDef",
-    "GetArtifactUrlRequestTypeDef",
-    "GetArtifactUrlResultTypeDef",
-    "GetBackendEnvironmentRequestTypeDef",
-    "GetBackendEnvironmentResultTypeDef",
-    "GetBranchRequestTypeDef",
-    "GetBranchResultTypeDef",
-    "GetDomainAssociationRequestTypeDef",
-    "GetDomainAssociationResultTypeDef",
-    "GetJobRequestTypeDef",
-    "GetJobResultTypeDef",
-    "GetWebhookRequestTypeDef",
-    "GetWebhookResultTypeDef",
-    "JobConfigTypeDef",
-    "JobSummaryTypeDef",
-    "JobTypeDef",
-    "ListAppsRequestTypeDef",
-    "ListAppsResultTypeDef",
-    "ListArtifactsRequestTypeDef",
-    "ListArtifactsResultTypeDef",
-    "ListBackendEnvironmentsRequestTypeDef",
-    "ListBackendEnvironmentsResultTypeDef",
-    "ListBranchesRequestTypeDef",
-    "ListBranchesResultTypeDef",
-    "ListDomainAssociationsRequestTypeDef",
-    "ListDomainAssociationsResultTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWebhooksRequestTypeDef",
-    "ListWebhooksResultTypeDef",
-    "ProductionBranchTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartDeploymentRequestTypeDef",
-    "StartDeploymentResultTypeDef",
-    "StartJobRequestTypeDef",
-    "StartJobResultTypeDef",
-    "StepTypeDef",
-    "StopJobRequestTypeDef",
-    "StopJobResultTypeDef",
-    "SubDomainSettingTypeDef",
-    "SubDomainTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAppRequestTypeDef",
-    "UpdateAppResultTypeDef",
-    "UpdateBranchRequestTypeDef",
-    "UpdateBranchResultTypeDef",
-    "UpdateDomainAssociationRequestTypeDef",
-    "UpdateDomainAssociationResultTypeDef",
-    "UpdateWebhookRequestTypeDef",
-    "UpdateWebhookResultTypeDef",
-    "WafConfigurationTypeDef",
-    "WebhookTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppTypeDef",
+        "ArtifactTypeDef",
+        "AutoBranchCreationConfigOutputTypeDef",
+        "AutoBranchCreationConfigTypeDef",
+        "BackendEnvironmentTypeDef",
+        "BackendTypeDef",
+        "BranchTypeDef",
+        "CacheConfigTypeDef",
+        "CertificateSettingsTypeDef",
+        "CertificateTypeDef",
+        "CreateAppRequestTypeDef",
+        "CreateAppResultTypeDef",
+        "CreateBackendEnvironmentRequestTypeDef",
+        "CreateBackendEnvironmentResultTypeDef",
+        "CreateBranchRequestTypeDef",
+        "CreateBranchResultTypeDef",
+        "CreateDeploymentRequestTypeDef",
+        "CreateDeploymentResultTypeDef",
+        "CreateDomainAssociationRequestTypeDef",
+        "CreateDomainAssociationResultTypeDef",
+        "CreateWebhookRequestTypeDef",
+        "CreateWebhookResultTypeDef",
+        "CustomRuleTypeDef",
+        "DeleteAppRequestTypeDef",
+        "DeleteAppResultTypeDef",
+        "DeleteBackendEnvironmentRequestTypeDef",
+        "DeleteBackendEnvironmentResultTypeDef",
+        "DeleteBranchRequestTypeDef",
+        "DeleteBranchResultTypeDef",
+        "DeleteDomainAssociationRequestTypeDef",
+        "DeleteDomainAssociationResultTypeDef",
+        "DeleteJobRequestTypeDef",
+        "DeleteJobResultTypeDef",
+        "DeleteWebhookRequestTypeDef",
+        "DeleteWebhookResultTypeDef",
+        "DomainAssociationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GenerateAccessLogsRequestTypeDef",
+        "GenerateAccessLogsResultTypeDef",
+        "GetAppRequestTypeDef",
+        "GetAppResultTypeDef",
+        "GetArtifactUrlRequestTypeDef",
+        "GetArtifactUrlResultTypeDef",
+        "GetBackendEnvironmentRequestTypeDef",
+        "GetBackendEnvironmentResultTypeDef",
+        "GetBranchRequestTypeDef",
+        "GetBranchResultTypeDef",
+        "GetDomainAssociationRequestTypeDef",
+        "GetDomainAssociationResultTypeDef",
+        "GetJobRequestTypeDef",
+        "GetJobResultTypeDef",
+        "GetWebhookRequestTypeDef",
+        "GetWebhookResultTypeDef",
+        "JobConfigTypeDef",
+        "JobSummaryTypeDef",
+        "JobTypeDef",
+        "ListAppsRequestTypeDef",
+        "ListAppsResultTypeDef",
+        "ListArtifactsRequestTypeDef",
+        "ListArtifactsResultTypeDef",
+        "ListBackendEnvironmentsRequestTypeDef",
+        "ListBackendEnvironmentsResultTypeDef",
+        "ListBranchesRequestTypeDef",
+        "ListBranchesResultTypeDef",
+        "ListDomainAssociationsRequestTypeDef",
+        "ListDomainAssociationsResultTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWebhooksRequestTypeDef",
+        "ListWebhooksResultTypeDef",
+        "ProductionBranchTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartDeploymentRequestTypeDef",
+        "StartDeploymentResultTypeDef",
+        "StartJobRequestTypeDef",
+        "StartJobResultTypeDef",
+        "StepTypeDef",
+        "StopJobRequestTypeDef",
+        "StopJobResultTypeDef",
+        "SubDomainSettingTypeDef",
+        "SubDomainTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAppRequestTypeDef",
+        "UpdateAppResultTypeDef",
+        "UpdateBranchRequestTypeDef",
+        "UpdateBranchResultTypeDef",
+        "UpdateDomainAssociationRequestTypeDef",
+        "UpdateDomainAssociationResultTypeDef",
+        "UpdateWebhookRequestTypeDef",
+        "UpdateWebhookResultTypeDef",
+        "WafConfigurationTypeDef",
+        "WebhookTypeDef",
+    ]
+
+
+class AutoBranchCreationConfigOutputTypeDef(TypedDict):
+    stage: NotRequired[StageType]
+    framework: NotRequired[str]
+    enableAutoBuild: NotRequired[bool]
+    environmentVariables: NotRequired[dict[str, str]]
+    basicAuthCredentials: NotRequired[str]
+    enableBasicAuth: NotRequired[bool]
+    enablePerformanceMode: NotRequired[bool]
+    buildSpec: NotRequired[str]
+    enablePullRequestPreview: NotRequired[bool]
+    pullRequestEnvironmentName: NotRequired[str]
+
+
+class CacheConfigTypeDef(TypedDict):
+    type: CacheConfigTypeType
+
+
+class CustomRuleTypeDef(TypedDict):
+    source: str
+    target: str
+    status: NotRequired[str]
+    condition: NotRequired[str]
+
+
+class JobConfigTypeDef(TypedDict):
+    buildComputeType: BuildComputeTypeType
+
+
+class ProductionBranchTypeDef(TypedDict):
+    lastDeployTime: NotRequired[datetime]
+    status: NotRequired[str]
+    thumbnailUrl: NotRequired[str]
+    branchName: NotRequired[str]
+
+
+class WafConfigurationTypeDef(TypedDict):
+    webAclArn: NotRequired[str]
+    wafStatus: NotRequired[WafStatusType]
+    statusReason: NotRequired[str]
 
 
 class AppTypeDef(TypedDict):
@@ -169,19 +211,6 @@ class AppTypeDef(TypedDict):
 class ArtifactTypeDef(TypedDict):
     artifactFileName: str
     artifactId: str
-
-
-class AutoBranchCreationConfigOutputTypeDef(TypedDict):
-    stage: NotRequired[StageType]
-    framework: NotRequired[str]
-    enableAutoBuild: NotRequired[bool]
-    environmentVariables: NotRequired[dict[str, str]]
-    basicAuthCredentials: NotRequired[str]
-    enableBasicAuth: NotRequired[bool]
-    enablePerformanceMode: NotRequired[bool]
-    buildSpec: NotRequired[str]
-    enablePullRequestPreview: NotRequired[bool]
-    pullRequestEnvironmentName: NotRequired[str]
 
 
 class AutoBranchCreationConfigTypeDef(TypedDict):
@@ -241,10 +270,6 @@ class BranchTypeDef(TypedDict):
     backendEnvironmentArn: NotRequired[str]
     backend: NotRequired[BackendTypeDef]
     computeRoleArn: NotRequired[str]
-
-
-class CacheConfigTypeDef(TypedDict):
-    type: CacheConfigTypeType
 
 
 class CertificateSettingsTypeDef(TypedDict):
@@ -342,6 +367,11 @@ class CreateDeploymentResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SubDomainSettingTypeDef(TypedDict):
+    prefix: str
+    branchName: str
+
+
 class CreateDomainAssociationRequestTypeDef(TypedDict):
     appId: str
     domainName: str
@@ -350,6 +380,26 @@ class CreateDomainAssociationRequestTypeDef(TypedDict):
     autoSubDomainCreationPatterns: NotRequired[ReadOnly[Sequence[str]]]
     autoSubDomainIAMRole: NotRequired[str]
     certificateSettings: NotRequired[CertificateSettingsTypeDef]
+
+
+class SubDomainTypeDef(TypedDict):
+    subDomainSetting: SubDomainSettingTypeDef
+    verified: bool
+    dnsRecord: str
+
+
+class DomainAssociationTypeDef(TypedDict):
+    domainAssociationArn: str
+    domainName: str
+    enableAutoSubDomain: bool
+    autoSubDomainCreationPatterns: NotRequired[list[str]]
+    autoSubDomainIAMRole: NotRequired[str]
+    domainStatus: DomainStatusType
+    updateStatus: NotRequired[UpdateStatusType]
+    statusReason: str
+    certificateVerificationDNSRecord: NotRequired[str]
+    subDomains: list[SubDomainTypeDef]
+    certificate: NotRequired[CertificateTypeDef]
 
 
 class CreateDomainAssociationResultTypeDef(TypedDict):
@@ -363,16 +413,20 @@ class CreateWebhookRequestTypeDef(TypedDict):
     description: NotRequired[str]
 
 
+class WebhookTypeDef(TypedDict):
+    webhookArn: str
+    webhookId: str
+    webhookUrl: str
+    appId: NotRequired[str]
+    branchName: str
+    description: str
+    createTime: datetime
+    updateTime: datetime
+
+
 class CreateWebhookResultTypeDef(TypedDict):
     webhook: WebhookTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomRuleTypeDef(TypedDict):
-    source: str
-    target: str
-    status: NotRequired[str]
-    condition: NotRequired[str]
 
 
 class DeleteAppRequestTypeDef(TypedDict):
@@ -420,6 +474,20 @@ class DeleteJobRequestTypeDef(TypedDict):
     jobId: str
 
 
+class JobSummaryTypeDef(TypedDict):
+    jobArn: str
+    jobId: str
+    commitId: str
+    commitMessage: str
+    commitTime: datetime
+    startTime: datetime
+    status: JobStatusType
+    endTime: NotRequired[datetime]
+    jobType: JobTypeType
+    sourceUrl: NotRequired[str]
+    sourceUrlType: NotRequired[SourceUrlTypeType]
+
+
 class DeleteJobResultTypeDef(TypedDict):
     jobSummary: JobSummaryTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -432,20 +500,6 @@ class DeleteWebhookRequestTypeDef(TypedDict):
 class DeleteWebhookResultTypeDef(TypedDict):
     webhook: WebhookTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DomainAssociationTypeDef(TypedDict):
-    domainAssociationArn: str
-    domainName: str
-    enableAutoSubDomain: bool
-    autoSubDomainCreationPatterns: NotRequired[list[str]]
-    autoSubDomainIAMRole: NotRequired[str]
-    domainStatus: DomainStatusType
-    updateStatus: NotRequired[UpdateStatusType]
-    statusReason: str
-    certificateVerificationDNSRecord: NotRequired[str]
-    subDomains: list[SubDomainTypeDef]
-    certificate: NotRequired[CertificateTypeDef]
 
 
 class GenerateAccessLogsRequestTypeDef(TypedDict):
@@ -515,6 +569,25 @@ class GetJobRequestTypeDef(TypedDict):
     jobId: str
 
 
+class StepTypeDef(TypedDict):
+    stepName: str
+    startTime: datetime
+    status: JobStatusType
+    endTime: datetime
+    logUrl: NotRequired[str]
+    artifactsUrl: NotRequired[str]
+    testArtifactsUrl: NotRequired[str]
+    testConfigUrl: NotRequired[str]
+    screenshots: NotRequired[dict[str, str]]
+    statusReason: NotRequired[str]
+    context: NotRequired[str]
+
+
+class JobTypeDef(TypedDict):
+    summary: JobSummaryTypeDef
+    steps: list[StepTypeDef]
+
+
 class GetJobResultTypeDef(TypedDict):
     job: JobTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -527,29 +600,6 @@ class GetWebhookRequestTypeDef(TypedDict):
 class GetWebhookResultTypeDef(TypedDict):
     webhook: WebhookTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class JobConfigTypeDef(TypedDict):
-    buildComputeType: BuildComputeTypeType
-
-
-class JobSummaryTypeDef(TypedDict):
-    jobArn: str
-    jobId: str
-    commitId: str
-    commitMessage: str
-    commitTime: datetime
-    startTime: datetime
-    status: JobStatusType
-    endTime: NotRequired[datetime]
-    jobType: JobTypeType
-    sourceUrl: NotRequired[str]
-    sourceUrlType: NotRequired[SourceUrlTypeType]
-
-
-class JobTypeDef(TypedDict):
-    summary: JobSummaryTypeDef
-    steps: list[StepTypeDef]
 
 
 class ListAppsRequestTypeDef(TypedDict):
@@ -648,13 +698,6 @@ class ListWebhooksResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ProductionBranchTypeDef(TypedDict):
-    lastDeployTime: NotRequired[datetime]
-    status: NotRequired[str]
-    thumbnailUrl: NotRequired[str]
-    branchName: NotRequired[str]
-
-
 class StartDeploymentRequestTypeDef(TypedDict):
     appId: str
     branchName: str
@@ -684,20 +727,6 @@ class StartJobResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StepTypeDef(TypedDict):
-    stepName: str
-    startTime: datetime
-    status: JobStatusType
-    endTime: datetime
-    logUrl: NotRequired[str]
-    artifactsUrl: NotRequired[str]
-    testArtifactsUrl: NotRequired[str]
-    testConfigUrl: NotRequired[str]
-    screenshots: NotRequired[dict[str, str]]
-    statusReason: NotRequired[str]
-    context: NotRequired[str]
-
-
 class StopJobRequestTypeDef(TypedDict):
     appId: str
     branchName: str
@@ -707,17 +736,6 @@ class StopJobRequestTypeDef(TypedDict):
 class StopJobResultTypeDef(TypedDict):
     jobSummary: JobSummaryTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SubDomainSettingTypeDef(TypedDict):
-    prefix: str
-    branchName: str
-
-
-class SubDomainTypeDef(TypedDict):
-    subDomainSetting: SubDomainSettingTypeDef
-    verified: bool
-    dnsRecord: str
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -820,20 +838,3 @@ class UpdateWebhookRequestTypeDef(TypedDict):
 class UpdateWebhookResultTypeDef(TypedDict):
     webhook: WebhookTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WafConfigurationTypeDef(TypedDict):
-    webAclArn: NotRequired[str]
-    wafStatus: NotRequired[WafStatusType]
-    statusReason: NotRequired[str]
-
-
-class WebhookTypeDef(TypedDict):
-    webhookArn: str
-    webhookId: str
-    webhookUrl: str
-    appId: NotRequired[str]
-    branchName: str
-    description: str
-    createTime: datetime
-    updateTime: datetime

@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AmplifyBackend: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AdditionalConstraintsElementType",
-    "AuthResourcesType",
-    "AuthenticatedElementType",
-    "DeliveryMethodType",
-    "MFAModeType",
-    "MfaTypesElementType",
-    "ModeType",
-    "OAuthGrantTypeType",
-    "OAuthScopesElementType",
-    "RequiredSignUpAttributesElementType",
-    "ResolutionStrategyType",
-    "ServiceNameType",
-    "ServiceType",
-    "SignInMethodType",
-    "StatusType",
-    "UnAuthenticatedElementType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AdditionalConstraintsElementType",
+        "AuthResourcesType",
+        "AuthenticatedElementType",
+        "DeliveryMethodType",
+        "MFAModeType",
+        "MfaTypesElementType",
+        "ModeType",
+        "OAuthGrantTypeType",
+        "OAuthScopesElementType",
+        "RequiredSignUpAttributesElementType",
+        "ResolutionStrategyType",
+        "ServiceNameType",
+        "ServiceType",
+        "SignInMethodType",
+        "StatusType",
+        "UnAuthenticatedElementType",
+    ]
 
 AdditionalConstraintsElementType = Literal[
     "REQUIRE_DIGIT",

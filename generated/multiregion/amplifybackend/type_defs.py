@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,114 +37,115 @@ from .literals import (
     UnAuthenticatedElementType,
 )
 
-__all__ = [
-    "BackendAPIAppSyncAuthSettingsTypeDef",
-    "BackendAPIAuthTypeTypeDef",
-    "BackendAPIConflictResolutionTypeDef",
-    "BackendAPIResourceConfigOutputTypeDef",
-    "BackendAPIResourceConfigTypeDef",
-    "BackendAuthAppleProviderConfigTypeDef",
-    "BackendAuthSocialProviderConfigTypeDef",
-    "BackendJobRespObjTypeDef",
-    "BackendStoragePermissionsOutputTypeDef",
-    "BackendStoragePermissionsTypeDef",
-    "CloneBackendRequestTypeDef",
-    "CloneBackendResponseTypeDef",
-    "CreateBackendAPIRequestTypeDef",
-    "CreateBackendAPIResponseTypeDef",
-    "CreateBackendAuthForgotPasswordConfigTypeDef",
-    "CreateBackendAuthIdentityPoolConfigTypeDef",
-    "CreateBackendAuthMFAConfigOutputTypeDef",
-    "CreateBackendAuthMFAConfigTypeDef",
-    "CreateBackendAuthOAuthConfigOutputTypeDef",
-    "CreateBackendAuthOAuthConfigTypeDef",
-    "CreateBackendAuthPasswordPolicyConfigOutputTypeDef",
-    "CreateBackendAuthPasswordPolicyConfigTypeDef",
-    "CreateBackendAuthRequestTypeDef",
-    "CreateBackendAuthResourceConfigOutputTypeDef",
-    "CreateBackendAuthResourceConfigTypeDef",
-    "CreateBackendAuthResponseTypeDef",
-    "CreateBackendAuthUserPoolConfigOutputTypeDef",
-    "CreateBackendAuthUserPoolConfigTypeDef",
-    "CreateBackendAuthVerificationMessageConfigTypeDef",
-    "CreateBackendConfigRequestTypeDef",
-    "CreateBackendConfigResponseTypeDef",
-    "CreateBackendRequestTypeDef",
-    "CreateBackendResponseTypeDef",
-    "CreateBackendStorageRequestTypeDef",
-    "CreateBackendStorageResourceConfigTypeDef",
-    "CreateBackendStorageResponseTypeDef",
-    "CreateTokenRequestTypeDef",
-    "CreateTokenResponseTypeDef",
-    "DeleteBackendAPIRequestTypeDef",
-    "DeleteBackendAPIResponseTypeDef",
-    "DeleteBackendAuthRequestTypeDef",
-    "DeleteBackendAuthResponseTypeDef",
-    "DeleteBackendRequestTypeDef",
-    "DeleteBackendResponseTypeDef",
-    "DeleteBackendStorageRequestTypeDef",
-    "DeleteBackendStorageResponseTypeDef",
-    "DeleteTokenRequestTypeDef",
-    "DeleteTokenResponseTypeDef",
-    "EmailSettingsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GenerateBackendAPIModelsRequestTypeDef",
-    "GenerateBackendAPIModelsResponseTypeDef",
-    "GetBackendAPIModelsRequestTypeDef",
-    "GetBackendAPIModelsResponseTypeDef",
-    "GetBackendAPIRequestTypeDef",
-    "GetBackendAPIResponseTypeDef",
-    "GetBackendAuthRequestTypeDef",
-    "GetBackendAuthResponseTypeDef",
-    "GetBackendJobRequestTypeDef",
-    "GetBackendJobResponseTypeDef",
-    "GetBackendRequestTypeDef",
-    "GetBackendResponseTypeDef",
-    "GetBackendStorageRequestTypeDef",
-    "GetBackendStorageResourceConfigTypeDef",
-    "GetBackendStorageResponseTypeDef",
-    "GetTokenRequestTypeDef",
-    "GetTokenResponseTypeDef",
-    "ImportBackendAuthRequestTypeDef",
-    "ImportBackendAuthResponseTypeDef",
-    "ImportBackendStorageRequestTypeDef",
-    "ImportBackendStorageResponseTypeDef",
-    "ListBackendJobsRequestTypeDef",
-    "ListBackendJobsResponseTypeDef",
-    "ListS3BucketsRequestTypeDef",
-    "ListS3BucketsResponseTypeDef",
-    "LoginAuthConfigReqObjTypeDef",
-    "RemoveAllBackendsRequestTypeDef",
-    "RemoveAllBackendsResponseTypeDef",
-    "RemoveBackendConfigRequestTypeDef",
-    "RemoveBackendConfigResponseTypeDef",
-    "ResourceConfigTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3BucketInfoTypeDef",
-    "SettingsOutputTypeDef",
-    "SettingsTypeDef",
-    "SmsSettingsTypeDef",
-    "SocialProviderSettingsTypeDef",
-    "UpdateBackendAPIRequestTypeDef",
-    "UpdateBackendAPIResponseTypeDef",
-    "UpdateBackendAuthForgotPasswordConfigTypeDef",
-    "UpdateBackendAuthIdentityPoolConfigTypeDef",
-    "UpdateBackendAuthMFAConfigTypeDef",
-    "UpdateBackendAuthOAuthConfigTypeDef",
-    "UpdateBackendAuthPasswordPolicyConfigTypeDef",
-    "UpdateBackendAuthRequestTypeDef",
-    "UpdateBackendAuthResourceConfigTypeDef",
-    "UpdateBackendAuthResponseTypeDef",
-    "UpdateBackendAuthUserPoolConfigTypeDef",
-    "UpdateBackendAuthVerificationMessageConfigTypeDef",
-    "UpdateBackendConfigRequestTypeDef",
-    "UpdateBackendConfigResponseTypeDef",
-    "UpdateBackendJobRequestTypeDef",
-    "UpdateBackendJobResponseTypeDef",
-    "UpdateBackendStorageRequestTypeDef",
-    "UpdateBackendStorageResourceConfigTypeDef",
-    "UpdateBackendStorageResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BackendAPIAppSyncAuthSettingsTypeDef",
+        "BackendAPIAuthTypeTypeDef",
+        "BackendAPIConflictResolutionTypeDef",
+        "BackendAPIResourceConfigOutputTypeDef",
+        "BackendAPIResourceConfigTypeDef",
+        "BackendAuthAppleProviderConfigTypeDef",
+        "BackendAuthSocialProviderConfigTypeDef",
+        "BackendJobRespObjTypeDef",
+        "BackendStoragePermissionsOutputTypeDef",
+        "BackendStoragePermissionsTypeDef",
+        "CloneBackendRequestTypeDef",
+        "CloneBackendResponseTypeDef",
+        "CreateBackendAPIRequestTypeDef",
+        "CreateBackendAPIResponseTypeDef",
+        "CreateBackendAuthForgotPasswordConfigTypeDef",
+        "CreateBackendAuthIdentityPoolConfigTypeDef",
+        "CreateBackendAuthMFAConfigOutputTypeDef",
+        "CreateBackendAuthMFAConfigTypeDef",
+        "CreateBackendAuthOAuthConfigOutputTypeDef",
+        "CreateBackendAuthOAuthConfigTypeDef",
+        "CreateBackendAuthPasswordPolicyConfigOutputTypeDef",
+        "CreateBackendAuthPasswordPolicyConfigTypeDef",
+        "CreateBackendAuthRequestTypeDef",
+        "CreateBackendAuthResourceConfigOutputTypeDef",
+        "CreateBackendAuthResourceConfigTypeDef",
+        "CreateBackendAuthResponseTypeDef",
+        "CreateBackendAuthUserPoolConfigOutputTypeDef",
+        "CreateBackendAuthUserPoolConfigTypeDef",
+        "CreateBackendAuthVerificationMessageConfigTypeDef",
+        "CreateBackendConfigRequestTypeDef",
+        "CreateBackendConfigResponseTypeDef",
+        "CreateBackendRequestTypeDef",
+        "CreateBackendResponseTypeDef",
+        "CreateBackendStorageRequestTypeDef",
+        "CreateBackendStorageResourceConfigTypeDef",
+        "CreateBackendStorageResponseTypeDef",
+        "CreateTokenRequestTypeDef",
+        "CreateTokenResponseTypeDef",
+        "DeleteBackendAPIRequestTypeDef",
+        "DeleteBackendAPIResponseTypeDef",
+        "DeleteBackendAuthRequestTypeDef",
+        "DeleteBackendAuthResponseTypeDef",
+        "DeleteBackendRequestTypeDef",
+        "DeleteBackendResponseTypeDef",
+        "DeleteBackendStorageRequestTypeDef",
+        "DeleteBackendStorageResponseTypeDef",
+        "DeleteTokenRequestTypeDef",
+        "DeleteTokenResponseTypeDef",
+        "EmailSettingsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GenerateBackendAPIModelsRequestTypeDef",
+        "GenerateBackendAPIModelsResponseTypeDef",
+        "GetBackendAPIModelsRequestTypeDef",
+        "GetBackendAPIModelsResponseTypeDef",
+        "GetBackendAPIRequestTypeDef",
+        "GetBackendAPIResponseTypeDef",
+        "GetBackendAuthRequestTypeDef",
+        "GetBackendAuthResponseTypeDef",
+        "GetBackendJobRequestTypeDef",
+        "GetBackendJobResponseTypeDef",
+        "GetBackendRequestTypeDef",
+        "GetBackendResponseTypeDef",
+        "GetBackendStorageRequestTypeDef",
+        "GetBackendStorageResourceConfigTypeDef",
+        "GetBackendStorageResponseTypeDef",
+        "GetTokenRequestTypeDef",
+        "GetTokenResponseTypeDef",
+        "ImportBackendAuthRequestTypeDef",
+        "ImportBackendAuthResponseTypeDef",
+        "ImportBackendStorageRequestTypeDef",
+        "ImportBackendStorageResponseTypeDef",
+        "ListBackendJobsRequestTypeDef",
+        "ListBackendJobsResponseTypeDef",
+        "ListS3BucketsRequestTypeDef",
+        "ListS3BucketsResponseTypeDef",
+        "LoginAuthConfigReqObjTypeDef",
+        "RemoveAllBackendsRequestTypeDef",
+        "RemoveAllBackendsResponseTypeDef",
+        "RemoveBackendConfigRequestTypeDef",
+        "RemoveBackendConfigResponseTypeDef",
+        "ResourceConfigTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3BucketInfoTypeDef",
+        "SettingsOutputTypeDef",
+        "SettingsTypeDef",
+        "SmsSettingsTypeDef",
+        "SocialProviderSettingsTypeDef",
+        "UpdateBackendAPIRequestTypeDef",
+        "UpdateBackendAPIResponseTypeDef",
+        "UpdateBackendAuthForgotPasswordConfigTypeDef",
+        "UpdateBackendAuthIdentityPoolConfigTypeDef",
+        "UpdateBackendAuthMFAConfigTypeDef",
+        "UpdateBackendAuthOAuthConfigTypeDef",
+        "UpdateBackendAuthPasswordPolicyConfigTypeDef",
+        "UpdateBackendAuthRequestTypeDef",
+        "UpdateBackendAuthResourceConfigTypeDef",
+        "UpdateBackendAuthResponseTypeDef",
+        "UpdateBackendAuthUserPoolConfigTypeDef",
+        "UpdateBackendAuthVerificationMessageConfigTypeDef",
+        "UpdateBackendConfigRequestTypeDef",
+        "UpdateBackendConfigResponseTypeDef",
+        "UpdateBackendJobRequestTypeDef",
+        "UpdateBackendJobResponseTypeDef",
+        "UpdateBackendStorageRequestTypeDef",
+        "UpdateBackendStorageResourceConfigTypeDef",
+        "UpdateBackendStorageResponseTypeDef",
+    ]
 
 
 class BackendAPIAppSyncAuthSettingsTypeDef(TypedDict):
@@ -251,6 +252,15 @@ class CreateBackendAPIResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EmailSettingsTypeDef(TypedDict):
+    EmailMessage: NotRequired[str]
+    EmailSubject: NotRequired[str]
+
+
+class SmsSettingsTypeDef(TypedDict):
+    SmsMessage: NotRequired[str]
+
+
 class CreateBackendAuthForgotPasswordConfigTypeDef(TypedDict):
     DeliveryMethod: DeliveryMethodType
     EmailSettings: NotRequired[EmailSettingsTypeDef]
@@ -262,14 +272,31 @@ class CreateBackendAuthIdentityPoolConfigTypeDef(TypedDict):
     UnauthenticatedLogin: bool
 
 
+class SettingsOutputTypeDef(TypedDict):
+    MfaTypes: NotRequired[list[MfaTypesElementType]]
+    SmsMessage: NotRequired[str]
+
+
 class CreateBackendAuthMFAConfigOutputTypeDef(TypedDict):
     MFAMode: MFAModeType
     Settings: NotRequired[SettingsOutputTypeDef]
 
 
+class SettingsTypeDef(TypedDict):
+    MfaTypes: NotRequired[ReadOnly[Sequence[MfaTypesElementType]]]
+    SmsMessage: NotRequired[str]
+
+
 class CreateBackendAuthMFAConfigTypeDef(TypedDict):
     MFAMode: MFAModeType
     Settings: NotRequired[ReadOnly[SettingsTypeDef]]
+
+
+class SocialProviderSettingsTypeDef(TypedDict):
+    Facebook: NotRequired[BackendAuthSocialProviderConfigTypeDef]
+    Google: NotRequired[BackendAuthSocialProviderConfigTypeDef]
+    LoginWithAmazon: NotRequired[BackendAuthSocialProviderConfigTypeDef]
+    SignInWithApple: NotRequired[BackendAuthAppleProviderConfigTypeDef]
 
 
 class CreateBackendAuthOAuthConfigOutputTypeDef(TypedDict):
@@ -302,46 +329,10 @@ class CreateBackendAuthPasswordPolicyConfigTypeDef(TypedDict):
     MinimumLength: float
 
 
-class CreateBackendAuthRequestTypeDef(TypedDict):
-    AppId: str
-    BackendEnvironmentName: str
-    ResourceConfig: ReadOnly[CreateBackendAuthResourceConfigTypeDef]
-    ResourceName: str
-
-
-class CreateBackendAuthResourceConfigOutputTypeDef(TypedDict):
-    AuthResources: AuthResourcesType
-    IdentityPoolConfigs: NotRequired[CreateBackendAuthIdentityPoolConfigTypeDef]
-    Service: ServiceType
-    UserPoolConfigs: CreateBackendAuthUserPoolConfigOutputTypeDef
-
-
-class CreateBackendAuthResourceConfigTypeDef(TypedDict):
-    AuthResources: AuthResourcesType
-    IdentityPoolConfigs: NotRequired[CreateBackendAuthIdentityPoolConfigTypeDef]
-    Service: ServiceType
-    UserPoolConfigs: ReadOnly[CreateBackendAuthUserPoolConfigTypeDef]
-
-
-class CreateBackendAuthResponseTypeDef(TypedDict):
-    AppId: NotRequired[str]
-    BackendEnvironmentName: NotRequired[str]
-    Error: NotRequired[str]
-    JobId: NotRequired[str]
-    Operation: NotRequired[str]
-    Status: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateBackendAuthUserPoolConfigOutputTypeDef(TypedDict):
-    ForgotPassword: NotRequired[CreateBackendAuthForgotPasswordConfigTypeDef]
-    Mfa: NotRequired[CreateBackendAuthMFAConfigOutputTypeDef]
-    OAuth: NotRequired[CreateBackendAuthOAuthConfigOutputTypeDef]
-    PasswordPolicy: NotRequired[CreateBackendAuthPasswordPolicyConfigOutputTypeDef]
-    RequiredSignUpAttributes: list[RequiredSignUpAttributesElementType]
-    SignInMethod: SignInMethodType
-    UserPoolName: str
-    VerificationMessage: NotRequired[CreateBackendAuthVerificationMessageConfigTypeDef]
+class CreateBackendAuthVerificationMessageConfigTypeDef(TypedDict):
+    DeliveryMethod: DeliveryMethodType
+    EmailSettings: NotRequired[EmailSettingsTypeDef]
+    SmsSettings: NotRequired[SmsSettingsTypeDef]
 
 
 class CreateBackendAuthUserPoolConfigTypeDef(TypedDict):
@@ -355,10 +346,46 @@ class CreateBackendAuthUserPoolConfigTypeDef(TypedDict):
     VerificationMessage: NotRequired[CreateBackendAuthVerificationMessageConfigTypeDef]
 
 
-class CreateBackendAuthVerificationMessageConfigTypeDef(TypedDict):
-    DeliveryMethod: DeliveryMethodType
-    EmailSettings: NotRequired[EmailSettingsTypeDef]
-    SmsSettings: NotRequired[SmsSettingsTypeDef]
+class CreateBackendAuthResourceConfigTypeDef(TypedDict):
+    AuthResources: AuthResourcesType
+    IdentityPoolConfigs: NotRequired[CreateBackendAuthIdentityPoolConfigTypeDef]
+    Service: ServiceType
+    UserPoolConfigs: ReadOnly[CreateBackendAuthUserPoolConfigTypeDef]
+
+
+class CreateBackendAuthRequestTypeDef(TypedDict):
+    AppId: str
+    BackendEnvironmentName: str
+    ResourceConfig: ReadOnly[CreateBackendAuthResourceConfigTypeDef]
+    ResourceName: str
+
+
+class CreateBackendAuthUserPoolConfigOutputTypeDef(TypedDict):
+    ForgotPassword: NotRequired[CreateBackendAuthForgotPasswordConfigTypeDef]
+    Mfa: NotRequired[CreateBackendAuthMFAConfigOutputTypeDef]
+    OAuth: NotRequired[CreateBackendAuthOAuthConfigOutputTypeDef]
+    PasswordPolicy: NotRequired[CreateBackendAuthPasswordPolicyConfigOutputTypeDef]
+    RequiredSignUpAttributes: list[RequiredSignUpAttributesElementType]
+    SignInMethod: SignInMethodType
+    UserPoolName: str
+    VerificationMessage: NotRequired[CreateBackendAuthVerificationMessageConfigTypeDef]
+
+
+class CreateBackendAuthResourceConfigOutputTypeDef(TypedDict):
+    AuthResources: AuthResourcesType
+    IdentityPoolConfigs: NotRequired[CreateBackendAuthIdentityPoolConfigTypeDef]
+    Service: ServiceType
+    UserPoolConfigs: CreateBackendAuthUserPoolConfigOutputTypeDef
+
+
+class CreateBackendAuthResponseTypeDef(TypedDict):
+    AppId: NotRequired[str]
+    BackendEnvironmentName: NotRequired[str]
+    Error: NotRequired[str]
+    JobId: NotRequired[str]
+    Operation: NotRequired[str]
+    Status: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateBackendConfigRequestTypeDef(TypedDict):
@@ -372,6 +399,10 @@ class CreateBackendConfigResponseTypeDef(TypedDict):
     JobId: NotRequired[str]
     Status: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceConfigTypeDef(TypedDict):
+    pass
 
 
 class CreateBackendRequestTypeDef(TypedDict):
@@ -392,17 +423,17 @@ class CreateBackendResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateBackendStorageResourceConfigTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    Permissions: ReadOnly[BackendStoragePermissionsTypeDef]
+    ServiceName: ServiceNameType
+
+
 class CreateBackendStorageRequestTypeDef(TypedDict):
     AppId: str
     BackendEnvironmentName: str
     ResourceConfig: ReadOnly[CreateBackendStorageResourceConfigTypeDef]
     ResourceName: str
-
-
-class CreateBackendStorageResourceConfigTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    Permissions: ReadOnly[BackendStoragePermissionsTypeDef]
-    ServiceName: ServiceNameType
 
 
 class CreateBackendStorageResponseTypeDef(TypedDict):
@@ -496,11 +527,6 @@ class DeleteTokenRequestTypeDef(TypedDict):
 class DeleteTokenResponseTypeDef(TypedDict):
     IsSuccess: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EmailSettingsTypeDef(TypedDict):
-    EmailMessage: NotRequired[str]
-    EmailSubject: NotRequired[str]
 
 
 class GenerateBackendAPIModelsRequestTypeDef(TypedDict):
@@ -685,6 +711,11 @@ class ListS3BucketsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class S3BucketInfoTypeDef(TypedDict):
+    CreationDate: NotRequired[str]
+    Name: NotRequired[str]
+
+
 class ListS3BucketsResponseTypeDef(TypedDict):
     Buckets: NotRequired[list[S3BucketInfoTypeDef]]
     NextToken: NotRequired[str]
@@ -719,36 +750,6 @@ class RemoveBackendConfigRequestTypeDef(TypedDict):
 class RemoveBackendConfigResponseTypeDef(TypedDict):
     Error: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResourceConfigTypeDef(TypedDict):
-    pass
-
-
-class S3BucketInfoTypeDef(TypedDict):
-    CreationDate: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class SettingsOutputTypeDef(TypedDict):
-    MfaTypes: NotRequired[list[MfaTypesElementType]]
-    SmsMessage: NotRequired[str]
-
-
-class SettingsTypeDef(TypedDict):
-    MfaTypes: NotRequired[ReadOnly[Sequence[MfaTypesElementType]]]
-    SmsMessage: NotRequired[str]
-
-
-class SmsSettingsTypeDef(TypedDict):
-    SmsMessage: NotRequired[str]
-
-
-class SocialProviderSettingsTypeDef(TypedDict):
-    Facebook: NotRequired[BackendAuthSocialProviderConfigTypeDef]
-    Google: NotRequired[BackendAuthSocialProviderConfigTypeDef]
-    LoginWithAmazon: NotRequired[BackendAuthSocialProviderConfigTypeDef]
-    SignInWithApple: NotRequired[BackendAuthAppleProviderConfigTypeDef]
 
 
 class UpdateBackendAPIRequestTypeDef(TypedDict):
@@ -799,28 +800,10 @@ class UpdateBackendAuthPasswordPolicyConfigTypeDef(TypedDict):
     MinimumLength: NotRequired[float]
 
 
-class UpdateBackendAuthRequestTypeDef(TypedDict):
-    AppId: str
-    BackendEnvironmentName: str
-    ResourceConfig: ReadOnly[UpdateBackendAuthResourceConfigTypeDef]
-    ResourceName: str
-
-
-class UpdateBackendAuthResourceConfigTypeDef(TypedDict):
-    AuthResources: AuthResourcesType
-    IdentityPoolConfigs: NotRequired[UpdateBackendAuthIdentityPoolConfigTypeDef]
-    Service: ServiceType
-    UserPoolConfigs: ReadOnly[UpdateBackendAuthUserPoolConfigTypeDef]
-
-
-class UpdateBackendAuthResponseTypeDef(TypedDict):
-    AppId: NotRequired[str]
-    BackendEnvironmentName: NotRequired[str]
-    Error: NotRequired[str]
-    JobId: NotRequired[str]
-    Operation: NotRequired[str]
-    Status: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class UpdateBackendAuthVerificationMessageConfigTypeDef(TypedDict):
+    DeliveryMethod: DeliveryMethodType
+    EmailSettings: NotRequired[EmailSettingsTypeDef]
+    SmsSettings: NotRequired[SmsSettingsTypeDef]
 
 
 class UpdateBackendAuthUserPoolConfigTypeDef(TypedDict):
@@ -831,10 +814,28 @@ class UpdateBackendAuthUserPoolConfigTypeDef(TypedDict):
     VerificationMessage: NotRequired[UpdateBackendAuthVerificationMessageConfigTypeDef]
 
 
-class UpdateBackendAuthVerificationMessageConfigTypeDef(TypedDict):
-    DeliveryMethod: DeliveryMethodType
-    EmailSettings: NotRequired[EmailSettingsTypeDef]
-    SmsSettings: NotRequired[SmsSettingsTypeDef]
+class UpdateBackendAuthResourceConfigTypeDef(TypedDict):
+    AuthResources: AuthResourcesType
+    IdentityPoolConfigs: NotRequired[UpdateBackendAuthIdentityPoolConfigTypeDef]
+    Service: ServiceType
+    UserPoolConfigs: ReadOnly[UpdateBackendAuthUserPoolConfigTypeDef]
+
+
+class UpdateBackendAuthRequestTypeDef(TypedDict):
+    AppId: str
+    BackendEnvironmentName: str
+    ResourceConfig: ReadOnly[UpdateBackendAuthResourceConfigTypeDef]
+    ResourceName: str
+
+
+class UpdateBackendAuthResponseTypeDef(TypedDict):
+    AppId: NotRequired[str]
+    BackendEnvironmentName: NotRequired[str]
+    Error: NotRequired[str]
+    JobId: NotRequired[str]
+    Operation: NotRequired[str]
+    Status: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateBackendConfigRequestTypeDef(TypedDict):
@@ -870,16 +871,16 @@ class UpdateBackendJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateBackendStorageResourceConfigTypeDef(TypedDict):
+    Permissions: ReadOnly[BackendStoragePermissionsTypeDef]
+    ServiceName: ServiceNameType
+
+
 class UpdateBackendStorageRequestTypeDef(TypedDict):
     AppId: str
     BackendEnvironmentName: str
     ResourceConfig: ReadOnly[UpdateBackendStorageResourceConfigTypeDef]
     ResourceName: str
-
-
-class UpdateBackendStorageResourceConfigTypeDef(TypedDict):
-    Permissions: ReadOnly[BackendStoragePermissionsTypeDef]
-    ServiceName: ServiceNameType
 
 
 class UpdateBackendStorageResponseTypeDef(TypedDict):

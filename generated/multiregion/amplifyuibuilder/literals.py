@@ -2,25 +2,26 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Amplify UI Builder: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CodegenGenericDataFieldDataTypeType",
-    "CodegenJobGenericDataSourceTypeType",
-    "CodegenJobStatusType",
-    "FixedPositionType",
-    "FormActionTypeType",
-    "FormButtonsPositionType",
-    "FormDataSourceTypeType",
-    "GenericDataRelationshipTypeType",
-    "JSModuleType",
-    "JSScriptType",
-    "JSTargetType",
-    "LabelDecoratorType",
-    "SortDirectionType",
-    "StorageAccessLevelType",
-    "TokenProvidersType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CodegenGenericDataFieldDataTypeType",
+        "CodegenJobGenericDataSourceTypeType",
+        "CodegenJobStatusType",
+        "FixedPositionType",
+        "FormActionTypeType",
+        "FormButtonsPositionType",
+        "FormDataSourceTypeType",
+        "GenericDataRelationshipTypeType",
+        "JSModuleType",
+        "JSScriptType",
+        "JSTargetType",
+        "LabelDecoratorType",
+        "SortDirectionType",
+        "StorageAccessLevelType",
+        "TokenProvidersType",
+    ]
 
 CodegenGenericDataFieldDataTypeType = Literal[
     "ID",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -36,156 +36,205 @@ from .literals import (
     TokenProvidersType,
 )
 
-__all__ = [
-    "ActionParametersOutputTypeDef",
-    "ActionParametersTypeDef",
-    "ApiConfigurationTypeDef",
-    "CodegenDependencyTypeDef",
-    "CodegenFeatureFlagsTypeDef",
-    "CodegenGenericDataEnumOutputTypeDef",
-    "CodegenGenericDataEnumTypeDef",
-    "CodegenGenericDataFieldOutputTypeDef",
-    "CodegenGenericDataFieldTypeDef",
-    "CodegenGenericDataModelOutputTypeDef",
-    "CodegenGenericDataModelTypeDef",
-    "CodegenGenericDataNonModelOutputTypeDef",
-    "CodegenGenericDataNonModelTypeDef",
-    "CodegenGenericDataRelationshipTypeOutputTypeDef",
-    "CodegenGenericDataRelationshipTypeTypeDef",
-    "CodegenJobAssetTypeDef",
-    "CodegenJobGenericDataSchemaOutputTypeDef",
-    "CodegenJobGenericDataSchemaTypeDef",
-    "CodegenJobRenderConfigOutputTypeDef",
-    "CodegenJobRenderConfigTypeDef",
-    "CodegenJobSummaryTypeDef",
-    "CodegenJobTypeDef",
-    "ComponentBindingPropertiesValueOutputTypeDef",
-    "ComponentBindingPropertiesValuePropertiesOutputTypeDef",
-    "ComponentBindingPropertiesValuePropertiesTypeDef",
-    "ComponentBindingPropertiesValueTypeDef",
-    "ComponentChildOutputTypeDef",
-    "ComponentChildTypeDef",
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionParametersOutputTypeDef",
+        "ActionParametersTypeDef",
+        "ApiConfigurationTypeDef",
+        "CodegenDependencyTypeDef",
+        "CodegenFeatureFlagsTypeDef",
+        "CodegenGenericDataEnumOutputTypeDef",
+        "CodegenGenericDataEnumTypeDef",
+        "CodegenGenericDataFieldOutputTypeDef",
+        "CodegenGenericDataFieldTypeDef",
+        "CodegenGenericDataModelOutputTypeDef",
+        "CodegenGenericDataModelTypeDef",
+        "CodegenGenericDataNonModelOutputTypeDef",
+        "CodegenGenericDataNonModelTypeDef",
+        "CodegenGenericDataRelationshipTypeOutputTypeDef",
+        "CodegenGenericDataRelationshipTypeTypeDef",
+        "CodegenJobAssetTypeDef",
+        "CodegenJobGenericDataSchemaOutputTypeDef",
+        "CodegenJobGenericDataSchemaTypeDef",
+        "CodegenJobRenderConfigOutputTypeDef",
+        "CodegenJobRenderConfigTypeDef",
+        "CodegenJobSummaryTypeDef",
+        "CodegenJobTypeDef",
+        "ComponentBindingPropertiesValueOutputTypeDef",
+        "ComponentBindingPropertiesValuePropertiesOutputTypeDef",
+        "ComponentBindingPropertiesValuePropertiesTypeDef",
+        "ComponentBindingPropertiesValueTypeDef",
+        "ComponentChildOutputTypeDef",
+        "ComponentChildTypeDef",
+        "ComponentConditionPropertyOutputTypeDef",
+        "ComponentConditionPropertyTypeDef",
+        "ComponentDataConfigurationOutputTypeDef",
+        "ComponentDataConfigurationTypeDef",
+        "ComponentEventOutputTypeDef",
+        "ComponentEventTypeDef",
+        "ComponentPropertyBindingPropertiesTypeDef",
+        "ComponentPropertyOutputTypeDef",
+        "ComponentPropertyTypeDef",
+        "ComponentSummaryTypeDef",
+        "ComponentTypeDef",
+        "ComponentVariantOutputTypeDef",
+        "ComponentVariantTypeDef",
+        "CreateComponentDataTypeDef",
+        "CreateComponentRequestTypeDef",
+        "CreateComponentResponseTypeDef",
+        "CreateFormDataTypeDef",
+        "CreateFormRequestTypeDef",
+        "CreateFormResponseTypeDef",
+        "CreateThemeDataTypeDef",
+        "CreateThemeRequestTypeDef",
+        "CreateThemeResponseTypeDef",
+        "DataStoreRenderConfigTypeDef",
+        "DeleteComponentRequestTypeDef",
+        "DeleteFormRequestTypeDef",
+        "DeleteThemeRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExchangeCodeForTokenRequestBodyTypeDef",
+        "ExchangeCodeForTokenRequestTypeDef",
+        "ExchangeCodeForTokenResponseTypeDef",
+        "ExportComponentsRequestTypeDef",
+        "ExportComponentsResponseTypeDef",
+        "ExportFormsRequestTypeDef",
+        "ExportFormsResponseTypeDef",
+        "ExportThemesRequestTypeDef",
+        "ExportThemesResponseTypeDef",
+        "FieldConfigOutputTypeDef",
+        "FieldConfigTypeDef",
+        "FieldInputConfigOutputTypeDef",
+        "FieldInputConfigTypeDef",
+        "FieldPositionTypeDef",
+        "FieldValidationConfigurationOutputTypeDef",
+        "FieldValidationConfigurationTypeDef",
+        "FileUploaderFieldConfigOutputTypeDef",
+        "FileUploaderFieldConfigTypeDef",
+        "FormBindingElementTypeDef",
+        "FormButtonTypeDef",
+        "FormCTATypeDef",
+        "FormDataTypeConfigTypeDef",
+        "FormInputBindingPropertiesValuePropertiesTypeDef",
+        "FormInputBindingPropertiesValueTypeDef",
+        "FormInputValuePropertyBindingPropertiesTypeDef",
+        "FormInputValuePropertyOutputTypeDef",
+        "FormInputValuePropertyTypeDef",
+        "FormStyleConfigTypeDef",
+        "FormStyleTypeDef",
+        "FormSummaryTypeDef",
+        "FormTypeDef",
+        "GetCodegenJobRequestTypeDef",
+        "GetCodegenJobResponseTypeDef",
+        "GetComponentRequestTypeDef",
+        "GetComponentResponseTypeDef",
+        "GetFormRequestTypeDef",
+        "GetFormResponseTypeDef",
+        "GetMetadataRequestTypeDef",
+        "GetMetadataResponseTypeDef",
+        "GetThemeRequestTypeDef",
+        "GetThemeResponseTypeDef",
+        "GraphQLRenderConfigTypeDef",
+        "ListCodegenJobsRequestTypeDef",
+        "ListCodegenJobsResponseTypeDef",
+        "ListComponentsRequestTypeDef",
+        "ListComponentsResponseTypeDef",
+        "ListFormsRequestTypeDef",
+        "ListFormsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListThemesRequestTypeDef",
+        "ListThemesResponseTypeDef",
+        "MutationActionSetStateParameterOutputTypeDef",
+        "MutationActionSetStateParameterTypeDef",
+        "NoApiRenderConfigTypeDef",
+        "PredicateOutputTypeDef",
+        "PredicateTypeDef",
+        "PutMetadataFlagBodyTypeDef",
+        "PutMetadataFlagRequestTypeDef",
+        "ReactStartCodegenJobDataOutputTypeDef",
+        "ReactStartCodegenJobDataTypeDef",
+        "RefreshTokenRequestBodyTypeDef",
+        "RefreshTokenRequestTypeDef",
+        "RefreshTokenResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SectionalElementTypeDef",
+        "SortPropertyTypeDef",
+        "StartCodegenJobDataTypeDef",
+        "StartCodegenJobRequestTypeDef",
+        "StartCodegenJobResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "ThemeSummaryTypeDef",
+        "ThemeTypeDef",
+        "ThemeValueOutputTypeDef",
+        "ThemeValueTypeDef",
+        "ThemeValuesOutputTypeDef",
+        "ThemeValuesTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateComponentDataTypeDef",
+        "UpdateComponentRequestTypeDef",
+        "UpdateComponentResponseTypeDef",
+        "UpdateFormDataTypeDef",
+        "UpdateFormRequestTypeDef",
+        "UpdateFormResponseTypeDef",
+        "UpdateThemeDataTypeDef",
+        "UpdateThemeRequestTypeDef",
+        "UpdateThemeResponseTypeDef",
+        "ValueMappingOutputTypeDef",
+        "ValueMappingTypeDef",
+        "ValueMappingsOutputTypeDef",
+        "ValueMappingsTypeDef",
+    ]
+
+ComponentConditionPropertyOutputTypeDef = TypedDict(
     "ComponentConditionPropertyOutputTypeDef",
-    "ComponentConditionPropertyTypeDef",
-    "ComponentDataConfigurationOutputTypeDef",
-    "ComponentDataConfigurationTypeDef",
-    "ComponentEventOutputTypeDef",
-    "ComponentEventTypeDef",
-    "ComponentPropertyBindingPropertiesTypeDef",
-    "ComponentPropertyOutputTypeDef",
-    "ComponentPropertyTypeDef",
-    "ComponentSummaryTypeDef",
-    "ComponentTypeDef",
-    "ComponentVariantOutputTypeDef",
-    "ComponentVariantTypeDef",
-    "CreateComponentDataTypeDef",
-    "CreateComponentRequestTypeDef",
-    "CreateComponentResponseTypeDef",
-    "CreateFormDataTypeDef",
-    "CreateFormRequestTypeDef",
-    "CreateFormResponseTypeDef",
-    "CreateThemeDataTypeDef",
-    "CreateThemeRequestTypeDef",
-    "CreateThemeResponseTypeDef",
-    "DataStoreRenderConfigTypeDef",
-    "DeleteComponentRequestTypeDef",
-    "DeleteFormRequestTypeDef",
-    "DeleteThemeRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExchangeCodeForTokenRequestBodyTypeDef",
-    "ExchangeCodeForTokenRequestTypeDef",
-    "ExchangeCodeForTokenResponseTypeDef",
-    "ExportComponentsRequestTypeDef",
-    "ExportComponentsResponseTypeDef",
-    "ExportFormsRequestTypeDef",
-    "ExportFormsResponseTypeDef",
-    "ExportThemesRequestTypeDef",
-    "ExportThemesResponseTypeDef",
-    "FieldConfigOutputTypeDef",
-    "FieldConfigTypeDef",
-    "FieldInputConfigOutputTypeDef",
-    "FieldInputConfigTypeDef",
-    "FieldPositionTypeDef",
-    "FieldValidationConfigurationOutputTypeDef",
-    "FieldValidationConfigurationTypeDef",
-    "FileUploaderFieldConfigOutputTypeDef",
-    "FileUploaderFieldConfigTypeDef",
-    "FormBindingElementTypeDef",
-    "FormButtonTypeDef",
-    "FormCTATypeDef",
-    "FormDataTypeConfigTypeDef",
-    "FormInputBindingPropertiesValuePropertiesTypeDef",
-    "FormInputBindingPropertiesValueTypeDef",
-    "FormInputValuePropertyBindingPropertiesTypeDef",
-    "FormInputValuePropertyOutputTypeDef",
-    "FormInputValuePropertyTypeDef",
-    "FormStyleConfigTypeDef",
-    "FormStyleTypeDef",
-    "FormSummaryTypeDef",
-    "FormTypeDef",
-    "GetCodegenJobRequestTypeDef",
-    "GetCodegenJobResponseTypeDef",
-    "GetComponentRequestTypeDef",
-    "GetComponentResponseTypeDef",
-    "GetFormRequestTypeDef",
-    "GetFormResponseTypeDef",
-    "GetMetadataRequestTypeDef",
-    "GetMetadataResponseTypeDef",
-    "GetThemeRequestTypeDef",
-    "GetThemeResponseTypeDef",
-    "GraphQLRenderConfigTypeDef",
-    "ListCodegenJobsRequestTypeDef",
-    "ListCodegenJobsResponseTypeDef",
-    "ListComponentsRequestTypeDef",
-    "ListComponentsResponseTypeDef",
-    "ListFormsRequestTypeDef",
-    "ListFormsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListThemesRequestTypeDef",
-    "ListThemesResponseTypeDef",
-    "MutationActionSetStateParameterOutputTypeDef",
-    "MutationActionSetStateParameterTypeDef",
-    "NoApiRenderConfigTypeDef",
-    "PredicateOutputTypeDef",
-    "PredicateTypeDef",
-    "PutMetadataFlagBodyTypeDef",
-    "PutMetadataFlagRequestTypeDef",
-    "ReactStartCodegenJobDataOutputTypeDef",
-    "ReactStartCodegenJobDataTypeDef",
-    "RefreshTokenRequestBodyTypeDef",
-    "RefreshTokenRequestTypeDef",
-    "RefreshTokenResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SectionalElementTypeDef",
-    "SortPropertyTypeDef",
-    "StartCodegenJobDataTypeDef",
-    "StartCodegenJobRequestTypeDef",
-    "StartCodegenJobResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "ThemeSummaryTypeDef",
-    "ThemeTypeDef",
-    "ThemeValueOutputTypeDef",
-    "ThemeValueTypeDef",
-    "ThemeValuesOutputTypeDef",
-    "ThemeValuesTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateComponentDataTypeDef",
-    "UpdateComponentRequestTypeDef",
-    "UpdateComponentResponseTypeDef",
-    "UpdateFormDataTypeDef",
-    "UpdateFormRequestTypeDef",
-    "UpdateFormResponseTypeDef",
-    "UpdateThemeDataTypeDef",
-    "UpdateThemeRequestTypeDef",
-    "UpdateThemeResponseTypeDef",
-    "ValueMappingOutputTypeDef",
-    "ValueMappingTypeDef",
-    "ValueMappingsOutputTypeDef",
-    "ValueMappingsTypeDef",
-]
+    {
+        "property": NotRequired[str],
+        "field": NotRequired[str],
+        "operator": NotRequired[str],
+        "operand": NotRequired[str],
+        "then": NotRequired["ComponentPropertyOutputTypeDef"],
+        "else": NotRequired["ComponentPropertyOutputTypeDef"],
+        "operandType": NotRequired[str],
+    },
+)
+
+
+class ComponentPropertyBindingPropertiesTypeDef(TypedDict):
+    property: str
+    field: NotRequired[str]
+
+
+class FormBindingElementTypeDef(TypedDict):
+    element: str
+    property: str
+
+
+class ComponentPropertyOutputTypeDef(TypedDict):
+    value: NotRequired[str]
+    bindingProperties: NotRequired[ComponentPropertyBindingPropertiesTypeDef]
+    collectionBindingProperties: NotRequired[ComponentPropertyBindingPropertiesTypeDef]
+    defaultValue: NotRequired[str]
+    model: NotRequired[str]
+    bindings: NotRequired[dict[str, FormBindingElementTypeDef]]
+    event: NotRequired[str]
+    userAttribute: NotRequired[str]
+    concat: NotRequired[list[ComponentPropertyOutputTypeDef]]
+    condition: NotRequired[ComponentConditionPropertyOutputTypeDef]
+    configured: NotRequired[bool]
+    type: NotRequired[str]
+    importedValue: NotRequired[str]
+    componentName: NotRequired[str]
+    property: NotRequired[str]
+
+
+class MutationActionSetStateParameterOutputTypeDef(TypedDict):
+    componentName: str
+    property: str
+    set: ComponentPropertyOutputTypeDef
+
 
 ActionParametersOutputTypeDef = TypedDict(
     "ActionParametersOutputTypeDef",
@@ -203,6 +252,44 @@ ActionParametersOutputTypeDef = TypedDict(
 )
 
 
+ComponentConditionPropertyTypeDef = TypedDict(
+    "ComponentConditionPropertyTypeDef",
+    {
+        "property": NotRequired[str],
+        "field": NotRequired[str],
+        "operator": NotRequired[str],
+        "operand": NotRequired[str],
+        "then": NotRequired[ReadOnly["ComponentPropertyTypeDef"]],
+        "else": NotRequired[ReadOnly["ComponentPropertyTypeDef"]],
+        "operandType": NotRequired[str],
+    },
+)
+
+
+class ComponentPropertyTypeDef(TypedDict):
+    value: NotRequired[str]
+    bindingProperties: NotRequired[ComponentPropertyBindingPropertiesTypeDef]
+    collectionBindingProperties: NotRequired[ComponentPropertyBindingPropertiesTypeDef]
+    defaultValue: NotRequired[str]
+    model: NotRequired[str]
+    bindings: NotRequired[ReadOnly[Mapping[str, FormBindingElementTypeDef]]]
+    event: NotRequired[str]
+    userAttribute: NotRequired[str]
+    concat: NotRequired[ReadOnly[Sequence[ComponentPropertyTypeDef]]]
+    condition: NotRequired[ReadOnly[ComponentConditionPropertyTypeDef]]
+    configured: NotRequired[bool]
+    type: NotRequired[str]
+    importedValue: NotRequired[str]
+    componentName: NotRequired[str]
+    property: NotRequired[str]
+
+
+class MutationActionSetStateParameterTypeDef(TypedDict):
+    componentName: str
+    property: str
+    set: ReadOnly[ComponentPropertyTypeDef]
+
+
 ActionParametersTypeDef = TypedDict(
     "ActionParametersTypeDef",
     {
@@ -217,6 +304,22 @@ ActionParametersTypeDef = TypedDict(
         "state": NotRequired[ReadOnly["MutationActionSetStateParameterTypeDef"]],
     },
 )
+
+
+class DataStoreRenderConfigTypeDef(TypedDict):
+    pass
+
+
+class GraphQLRenderConfigTypeDef(TypedDict):
+    typesFilePath: str
+    queriesFilePath: str
+    mutationsFilePath: str
+    subscriptionsFilePath: str
+    fragmentsFilePath: str
+
+
+class NoApiRenderConfigTypeDef(TypedDict):
+    pass
 
 
 class ApiConfigurationTypeDef(TypedDict):
@@ -245,6 +348,18 @@ class CodegenGenericDataEnumTypeDef(TypedDict):
     values: ReadOnly[Sequence[str]]
 
 
+class CodegenGenericDataRelationshipTypeOutputTypeDef(TypedDict):
+    type: GenericDataRelationshipTypeType
+    relatedModelName: str
+    relatedModelFields: NotRequired[list[str]]
+    canUnlinkAssociatedModel: NotRequired[bool]
+    relatedJoinFieldName: NotRequired[str]
+    relatedJoinTableName: NotRequired[str]
+    belongsToFieldOnRelatedModel: NotRequired[str]
+    associatedFields: NotRequired[list[str]]
+    isHasManyIndex: NotRequired[bool]
+
+
 class CodegenGenericDataFieldOutputTypeDef(TypedDict):
     dataType: CodegenGenericDataFieldDataTypeType
     dataTypeValue: str
@@ -252,6 +367,18 @@ class CodegenGenericDataFieldOutputTypeDef(TypedDict):
     readOnly: bool
     isArray: bool
     relationship: NotRequired[CodegenGenericDataRelationshipTypeOutputTypeDef]
+
+
+class CodegenGenericDataRelationshipTypeTypeDef(TypedDict):
+    type: GenericDataRelationshipTypeType
+    relatedModelName: str
+    relatedModelFields: NotRequired[ReadOnly[Sequence[str]]]
+    canUnlinkAssociatedModel: NotRequired[bool]
+    relatedJoinFieldName: NotRequired[str]
+    relatedJoinTableName: NotRequired[str]
+    belongsToFieldOnRelatedModel: NotRequired[str]
+    associatedFields: NotRequired[ReadOnly[Sequence[str]]]
+    isHasManyIndex: NotRequired[bool]
 
 
 class CodegenGenericDataFieldTypeDef(TypedDict):
@@ -283,30 +410,6 @@ class CodegenGenericDataNonModelTypeDef(TypedDict):
     fields: ReadOnly[Mapping[str, CodegenGenericDataFieldTypeDef]]
 
 
-class CodegenGenericDataRelationshipTypeOutputTypeDef(TypedDict):
-    type: GenericDataRelationshipTypeType
-    relatedModelName: str
-    relatedModelFields: NotRequired[list[str]]
-    canUnlinkAssociatedModel: NotRequired[bool]
-    relatedJoinFieldName: NotRequired[str]
-    relatedJoinTableName: NotRequired[str]
-    belongsToFieldOnRelatedModel: NotRequired[str]
-    associatedFields: NotRequired[list[str]]
-    isHasManyIndex: NotRequired[bool]
-
-
-class CodegenGenericDataRelationshipTypeTypeDef(TypedDict):
-    type: GenericDataRelationshipTypeType
-    relatedModelName: str
-    relatedModelFields: NotRequired[ReadOnly[Sequence[str]]]
-    canUnlinkAssociatedModel: NotRequired[bool]
-    relatedJoinFieldName: NotRequired[str]
-    relatedJoinTableName: NotRequired[str]
-    belongsToFieldOnRelatedModel: NotRequired[str]
-    associatedFields: NotRequired[ReadOnly[Sequence[str]]]
-    isHasManyIndex: NotRequired[bool]
-
-
 class CodegenJobAssetTypeDef(TypedDict):
     downloadUrl: NotRequired[str]
 
@@ -325,8 +428,28 @@ class CodegenJobGenericDataSchemaTypeDef(TypedDict):
     nonModels: ReadOnly[Mapping[str, CodegenGenericDataNonModelTypeDef]]
 
 
+class ReactStartCodegenJobDataOutputTypeDef(TypedDict):
+    module: NotRequired[JSModuleType]
+    target: NotRequired[JSTargetType]
+    script: NotRequired[JSScriptType]
+    renderTypeDeclarations: NotRequired[bool]
+    inlineSourceMap: NotRequired[bool]
+    apiConfiguration: NotRequired[ApiConfigurationTypeDef]
+    dependencies: NotRequired[dict[str, str]]
+
+
 class CodegenJobRenderConfigOutputTypeDef(TypedDict):
     react: NotRequired[ReactStartCodegenJobDataOutputTypeDef]
+
+
+class ReactStartCodegenJobDataTypeDef(TypedDict):
+    module: NotRequired[JSModuleType]
+    target: NotRequired[JSTargetType]
+    script: NotRequired[JSScriptType]
+    renderTypeDeclarations: NotRequired[bool]
+    inlineSourceMap: NotRequired[bool]
+    apiConfiguration: NotRequired[ApiConfigurationTypeDef]
+    dependencies: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CodegenJobRenderConfigTypeDef(TypedDict):
@@ -358,12 +481,17 @@ class CodegenJobTypeDef(TypedDict):
     dependencies: NotRequired[list[CodegenDependencyTypeDef]]
 
 
-class ComponentBindingPropertiesValueOutputTypeDef(TypedDict):
-    type: NotRequired[str]
-    bindingProperties: NotRequired[
-        ComponentBindingPropertiesValuePropertiesOutputTypeDef
-    ]
-    defaultValue: NotRequired[str]
+PredicateOutputTypeDef = TypedDict(
+    "PredicateOutputTypeDef",
+    {
+        "or": NotRequired[list["PredicateOutputTypeDef"]],
+        "and": NotRequired[list["PredicateOutputTypeDef"]],
+        "field": NotRequired[str],
+        "operator": NotRequired[str],
+        "operand": NotRequired[str],
+        "operandType": NotRequired[str],
+    },
+)
 
 
 class ComponentBindingPropertiesValuePropertiesOutputTypeDef(TypedDict):
@@ -375,6 +503,27 @@ class ComponentBindingPropertiesValuePropertiesOutputTypeDef(TypedDict):
     key: NotRequired[str]
     defaultValue: NotRequired[str]
     slotName: NotRequired[str]
+
+
+class ComponentBindingPropertiesValueOutputTypeDef(TypedDict):
+    type: NotRequired[str]
+    bindingProperties: NotRequired[
+        ComponentBindingPropertiesValuePropertiesOutputTypeDef
+    ]
+    defaultValue: NotRequired[str]
+
+
+PredicateTypeDef = TypedDict(
+    "PredicateTypeDef",
+    {
+        "or": NotRequired[ReadOnly[Sequence["PredicateTypeDef"]]],
+        "and": NotRequired[ReadOnly[Sequence["PredicateTypeDef"]]],
+        "field": NotRequired[str],
+        "operator": NotRequired[str],
+        "operand": NotRequired[str],
+        "operandType": NotRequired[str],
+    },
+)
 
 
 class ComponentBindingPropertiesValuePropertiesTypeDef(TypedDict):
@@ -396,6 +545,12 @@ class ComponentBindingPropertiesValueTypeDef(TypedDict):
     defaultValue: NotRequired[str]
 
 
+class ComponentEventOutputTypeDef(TypedDict):
+    action: NotRequired[str]
+    parameters: NotRequired[ActionParametersOutputTypeDef]
+    bindingEvent: NotRequired[str]
+
+
 class ComponentChildOutputTypeDef(TypedDict):
     componentType: str
     name: str
@@ -403,6 +558,12 @@ class ComponentChildOutputTypeDef(TypedDict):
     children: NotRequired[list[ComponentChildOutputTypeDef]]
     events: NotRequired[dict[str, ComponentEventOutputTypeDef]]
     sourceId: NotRequired[str]
+
+
+class ComponentEventTypeDef(TypedDict):
+    action: NotRequired[str]
+    parameters: NotRequired[ReadOnly[ActionParametersTypeDef]]
+    bindingEvent: NotRequired[str]
 
 
 class ComponentChildTypeDef(TypedDict):
@@ -414,32 +575,9 @@ class ComponentChildTypeDef(TypedDict):
     sourceId: NotRequired[str]
 
 
-ComponentConditionPropertyOutputTypeDef = TypedDict(
-    "ComponentConditionPropertyOutputTypeDef",
-    {
-        "property": NotRequired[str],
-        "field": NotRequired[str],
-        "operator": NotRequired[str],
-        "operand": NotRequired[str],
-        "then": NotRequired["ComponentPropertyOutputTypeDef"],
-        "else": NotRequired["ComponentPropertyOutputTypeDef"],
-        "operandType": NotRequired[str],
-    },
-)
-
-
-ComponentConditionPropertyTypeDef = TypedDict(
-    "ComponentConditionPropertyTypeDef",
-    {
-        "property": NotRequired[str],
-        "field": NotRequired[str],
-        "operator": NotRequired[str],
-        "operand": NotRequired[str],
-        "then": NotRequired[ReadOnly["ComponentPropertyTypeDef"]],
-        "else": NotRequired[ReadOnly["ComponentPropertyTypeDef"]],
-        "operandType": NotRequired[str],
-    },
-)
+class SortPropertyTypeDef(TypedDict):
+    field: str
+    direction: SortDirectionType
 
 
 class ComponentDataConfigurationOutputTypeDef(TypedDict):
@@ -456,65 +594,17 @@ class ComponentDataConfigurationTypeDef(TypedDict):
     identifiers: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class ComponentEventOutputTypeDef(TypedDict):
-    action: NotRequired[str]
-    parameters: NotRequired[ActionParametersOutputTypeDef]
-    bindingEvent: NotRequired[str]
-
-
-class ComponentEventTypeDef(TypedDict):
-    action: NotRequired[str]
-    parameters: NotRequired[ReadOnly[ActionParametersTypeDef]]
-    bindingEvent: NotRequired[str]
-
-
-class ComponentPropertyBindingPropertiesTypeDef(TypedDict):
-    property: str
-    field: NotRequired[str]
-
-
-class ComponentPropertyOutputTypeDef(TypedDict):
-    value: NotRequired[str]
-    bindingProperties: NotRequired[ComponentPropertyBindingPropertiesTypeDef]
-    collectionBindingProperties: NotRequired[ComponentPropertyBindingPropertiesTypeDef]
-    defaultValue: NotRequired[str]
-    model: NotRequired[str]
-    bindings: NotRequired[dict[str, FormBindingElementTypeDef]]
-    event: NotRequired[str]
-    userAttribute: NotRequired[str]
-    concat: NotRequired[list[ComponentPropertyOutputTypeDef]]
-    condition: NotRequired[ComponentConditionPropertyOutputTypeDef]
-    configured: NotRequired[bool]
-    type: NotRequired[str]
-    importedValue: NotRequired[str]
-    componentName: NotRequired[str]
-    property: NotRequired[str]
-
-
-class ComponentPropertyTypeDef(TypedDict):
-    value: NotRequired[str]
-    bindingProperties: NotRequired[ComponentPropertyBindingPropertiesTypeDef]
-    collectionBindingProperties: NotRequired[ComponentPropertyBindingPropertiesTypeDef]
-    defaultValue: NotRequired[str]
-    model: NotRequired[str]
-    bindings: NotRequired[ReadOnly[Mapping[str, FormBindingElementTypeDef]]]
-    event: NotRequired[str]
-    userAttribute: NotRequired[str]
-    concat: NotRequired[ReadOnly[Sequence[ComponentPropertyTypeDef]]]
-    condition: NotRequired[ReadOnly[ComponentConditionPropertyTypeDef]]
-    configured: NotRequired[bool]
-    type: NotRequired[str]
-    importedValue: NotRequired[str]
-    componentName: NotRequired[str]
-    property: NotRequired[str]
-
-
 class ComponentSummaryTypeDef(TypedDict):
     appId: str
     environmentName: str
     id: str
     name: str
     componentType: str
+
+
+class ComponentVariantOutputTypeDef(TypedDict):
+    variantValues: NotRequired[dict[str, str]]
+    overrides: NotRequired[dict[str, dict[str, str]]]
 
 
 class ComponentTypeDef(TypedDict):
@@ -537,11 +627,6 @@ class ComponentTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     events: NotRequired[dict[str, ComponentEventOutputTypeDef]]
     schemaVersion: NotRequired[str]
-
-
-class ComponentVariantOutputTypeDef(TypedDict):
-    variantValues: NotRequired[dict[str, str]]
-    overrides: NotRequired[dict[str, dict[str, str]]]
 
 
 class ComponentVariantTypeDef(TypedDict):
@@ -578,6 +663,125 @@ class CreateComponentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FileUploaderFieldConfigTypeDef(TypedDict):
+    accessLevel: StorageAccessLevelType
+    acceptedFileTypes: ReadOnly[Sequence[str]]
+    showThumbnails: NotRequired[bool]
+    isResumable: NotRequired[bool]
+    maxFileCount: NotRequired[int]
+    maxSize: NotRequired[int]
+
+
+class FormInputBindingPropertiesValuePropertiesTypeDef(TypedDict):
+    model: NotRequired[str]
+
+
+class FormInputBindingPropertiesValueTypeDef(TypedDict):
+    type: NotRequired[str]
+    bindingProperties: NotRequired[FormInputBindingPropertiesValuePropertiesTypeDef]
+
+
+class FormInputValuePropertyBindingPropertiesTypeDef(TypedDict):
+    property: str
+    field: NotRequired[str]
+
+
+class FormInputValuePropertyTypeDef(TypedDict):
+    value: NotRequired[str]
+    bindingProperties: NotRequired[FormInputValuePropertyBindingPropertiesTypeDef]
+    concat: NotRequired[ReadOnly[Sequence[FormInputValuePropertyTypeDef]]]
+
+
+class ValueMappingTypeDef(TypedDict):
+    displayValue: NotRequired[ReadOnly[FormInputValuePropertyTypeDef]]
+    value: ReadOnly[FormInputValuePropertyTypeDef]
+
+
+class ValueMappingsTypeDef(TypedDict):
+    values: ReadOnly[Sequence[ValueMappingTypeDef]]
+    bindingProperties: NotRequired[
+        ReadOnly[Mapping[str, FormInputBindingPropertiesValueTypeDef]]
+    ]
+
+
+class FieldInputConfigTypeDef(TypedDict):
+    type: str
+    required: NotRequired[bool]
+    readOnly: NotRequired[bool]
+    placeholder: NotRequired[str]
+    defaultValue: NotRequired[str]
+    descriptiveText: NotRequired[str]
+    defaultChecked: NotRequired[bool]
+    defaultCountryCode: NotRequired[str]
+    valueMappings: NotRequired[ReadOnly[ValueMappingsTypeDef]]
+    name: NotRequired[str]
+    minValue: NotRequired[float]
+    maxValue: NotRequired[float]
+    step: NotRequired[float]
+    value: NotRequired[str]
+    isArray: NotRequired[bool]
+    fileUploaderConfig: NotRequired[ReadOnly[FileUploaderFieldConfigTypeDef]]
+
+
+class FieldPositionTypeDef(TypedDict):
+    fixed: NotRequired[FixedPositionType]
+    rightOf: NotRequired[str]
+    below: NotRequired[str]
+
+
+class FieldValidationConfigurationTypeDef(TypedDict):
+    type: str
+    strValues: NotRequired[ReadOnly[Sequence[str]]]
+    numValues: NotRequired[ReadOnly[Sequence[int]]]
+    validationMessage: NotRequired[str]
+
+
+class FieldConfigTypeDef(TypedDict):
+    label: NotRequired[str]
+    position: NotRequired[FieldPositionTypeDef]
+    excluded: NotRequired[bool]
+    inputType: NotRequired[ReadOnly[FieldInputConfigTypeDef]]
+    validations: NotRequired[ReadOnly[Sequence[FieldValidationConfigurationTypeDef]]]
+
+
+class FormButtonTypeDef(TypedDict):
+    excluded: NotRequired[bool]
+    children: NotRequired[str]
+    position: NotRequired[FieldPositionTypeDef]
+
+
+class FormCTATypeDef(TypedDict):
+    position: NotRequired[FormButtonsPositionType]
+    clear: NotRequired[FormButtonTypeDef]
+    cancel: NotRequired[FormButtonTypeDef]
+    submit: NotRequired[FormButtonTypeDef]
+
+
+class FormDataTypeConfigTypeDef(TypedDict):
+    dataSourceType: FormDataSourceTypeType
+    dataTypeName: str
+
+
+class FormStyleConfigTypeDef(TypedDict):
+    tokenReference: NotRequired[str]
+    value: NotRequired[str]
+
+
+class FormStyleTypeDef(TypedDict):
+    horizontalGap: NotRequired[FormStyleConfigTypeDef]
+    verticalGap: NotRequired[FormStyleConfigTypeDef]
+    outerPadding: NotRequired[FormStyleConfigTypeDef]
+
+
+class SectionalElementTypeDef(TypedDict):
+    type: str
+    position: NotRequired[FieldPositionTypeDef]
+    text: NotRequired[str]
+    level: NotRequired[int]
+    orientation: NotRequired[str]
+    excluded: NotRequired[bool]
+
+
 class CreateFormDataTypeDef(TypedDict):
     name: str
     dataType: FormDataTypeConfigTypeDef
@@ -598,9 +802,94 @@ class CreateFormRequestTypeDef(TypedDict):
     formToCreate: ReadOnly[CreateFormDataTypeDef]
 
 
+class FileUploaderFieldConfigOutputTypeDef(TypedDict):
+    accessLevel: StorageAccessLevelType
+    acceptedFileTypes: list[str]
+    showThumbnails: NotRequired[bool]
+    isResumable: NotRequired[bool]
+    maxFileCount: NotRequired[int]
+    maxSize: NotRequired[int]
+
+
+class FormInputValuePropertyOutputTypeDef(TypedDict):
+    value: NotRequired[str]
+    bindingProperties: NotRequired[FormInputValuePropertyBindingPropertiesTypeDef]
+    concat: NotRequired[list[FormInputValuePropertyOutputTypeDef]]
+
+
+class ValueMappingOutputTypeDef(TypedDict):
+    displayValue: NotRequired[FormInputValuePropertyOutputTypeDef]
+    value: FormInputValuePropertyOutputTypeDef
+
+
+class ValueMappingsOutputTypeDef(TypedDict):
+    values: list[ValueMappingOutputTypeDef]
+    bindingProperties: NotRequired[dict[str, FormInputBindingPropertiesValueTypeDef]]
+
+
+class FieldInputConfigOutputTypeDef(TypedDict):
+    type: str
+    required: NotRequired[bool]
+    readOnly: NotRequired[bool]
+    placeholder: NotRequired[str]
+    defaultValue: NotRequired[str]
+    descriptiveText: NotRequired[str]
+    defaultChecked: NotRequired[bool]
+    defaultCountryCode: NotRequired[str]
+    valueMappings: NotRequired[ValueMappingsOutputTypeDef]
+    name: NotRequired[str]
+    minValue: NotRequired[float]
+    maxValue: NotRequired[float]
+    step: NotRequired[float]
+    value: NotRequired[str]
+    isArray: NotRequired[bool]
+    fileUploaderConfig: NotRequired[FileUploaderFieldConfigOutputTypeDef]
+
+
+class FieldValidationConfigurationOutputTypeDef(TypedDict):
+    type: str
+    strValues: NotRequired[list[str]]
+    numValues: NotRequired[list[int]]
+    validationMessage: NotRequired[str]
+
+
+class FieldConfigOutputTypeDef(TypedDict):
+    label: NotRequired[str]
+    position: NotRequired[FieldPositionTypeDef]
+    excluded: NotRequired[bool]
+    inputType: NotRequired[FieldInputConfigOutputTypeDef]
+    validations: NotRequired[list[FieldValidationConfigurationOutputTypeDef]]
+
+
+class FormTypeDef(TypedDict):
+    appId: str
+    environmentName: str
+    id: str
+    name: str
+    formActionType: FormActionTypeType
+    style: FormStyleTypeDef
+    dataType: FormDataTypeConfigTypeDef
+    fields: dict[str, FieldConfigOutputTypeDef]
+    sectionalElements: dict[str, SectionalElementTypeDef]
+    schemaVersion: str
+    tags: NotRequired[dict[str, str]]
+    cta: NotRequired[FormCTATypeDef]
+    labelDecorator: NotRequired[LabelDecoratorType]
+
+
 class CreateFormResponseTypeDef(TypedDict):
     entity: NotRequired[FormTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ThemeValueTypeDef(TypedDict):
+    value: NotRequired[str]
+    children: NotRequired[ReadOnly[Sequence[ThemeValuesTypeDef]]]
+
+
+class ThemeValuesTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[ReadOnly[ThemeValueTypeDef]]
 
 
 class CreateThemeDataTypeDef(TypedDict):
@@ -617,13 +906,31 @@ class CreateThemeRequestTypeDef(TypedDict):
     themeToCreate: ReadOnly[CreateThemeDataTypeDef]
 
 
+class ThemeValueOutputTypeDef(TypedDict):
+    value: NotRequired[str]
+    children: NotRequired[list[ThemeValuesOutputTypeDef]]
+
+
+class ThemeValuesOutputTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[ThemeValueOutputTypeDef]
+
+
+class ThemeTypeDef(TypedDict):
+    appId: str
+    environmentName: str
+    id: str
+    name: str
+    createdAt: datetime
+    modifiedAt: NotRequired[datetime]
+    values: list[ThemeValuesOutputTypeDef]
+    overrides: NotRequired[list[ThemeValuesOutputTypeDef]]
+    tags: NotRequired[dict[str, str]]
+
+
 class CreateThemeResponseTypeDef(TypedDict):
     entity: NotRequired[ThemeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DataStoreRenderConfigTypeDef(TypedDict):
-    pass
 
 
 class DeleteComponentRequestTypeDef(TypedDict):
@@ -698,158 +1005,6 @@ class ExportThemesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FieldConfigOutputTypeDef(TypedDict):
-    label: NotRequired[str]
-    position: NotRequired[FieldPositionTypeDef]
-    excluded: NotRequired[bool]
-    inputType: NotRequired[FieldInputConfigOutputTypeDef]
-    validations: NotRequired[list[FieldValidationConfigurationOutputTypeDef]]
-
-
-class FieldConfigTypeDef(TypedDict):
-    label: NotRequired[str]
-    position: NotRequired[FieldPositionTypeDef]
-    excluded: NotRequired[bool]
-    inputType: NotRequired[ReadOnly[FieldInputConfigTypeDef]]
-    validations: NotRequired[ReadOnly[Sequence[FieldValidationConfigurationTypeDef]]]
-
-
-class FieldInputConfigOutputTypeDef(TypedDict):
-    type: str
-    required: NotRequired[bool]
-    readOnly: NotRequired[bool]
-    placeholder: NotRequired[str]
-    defaultValue: NotRequired[str]
-    descriptiveText: NotRequired[str]
-    defaultChecked: NotRequired[bool]
-    defaultCountryCode: NotRequired[str]
-    valueMappings: NotRequired[ValueMappingsOutputTypeDef]
-    name: NotRequired[str]
-    minValue: NotRequired[float]
-    maxValue: NotRequired[float]
-    step: NotRequired[float]
-    value: NotRequired[str]
-    isArray: NotRequired[bool]
-    fileUploaderConfig: NotRequired[FileUploaderFieldConfigOutputTypeDef]
-
-
-class FieldInputConfigTypeDef(TypedDict):
-    type: str
-    required: NotRequired[bool]
-    readOnly: NotRequired[bool]
-    placeholder: NotRequired[str]
-    defaultValue: NotRequired[str]
-    descriptiveText: NotRequired[str]
-    defaultChecked: NotRequired[bool]
-    defaultCountryCode: NotRequired[str]
-    valueMappings: NotRequired[ReadOnly[ValueMappingsTypeDef]]
-    name: NotRequired[str]
-    minValue: NotRequired[float]
-    maxValue: NotRequired[float]
-    step: NotRequired[float]
-    value: NotRequired[str]
-    isArray: NotRequired[bool]
-    fileUploaderConfig: NotRequired[ReadOnly[FileUploaderFieldConfigTypeDef]]
-
-
-class FieldPositionTypeDef(TypedDict):
-    fixed: NotRequired[FixedPositionType]
-    rightOf: NotRequired[str]
-    below: NotRequired[str]
-
-
-class FieldValidationConfigurationOutputTypeDef(TypedDict):
-    type: str
-    strValues: NotRequired[list[str]]
-    numValues: NotRequired[list[int]]
-    validationMessage: NotRequired[str]
-
-
-class FieldValidationConfigurationTypeDef(TypedDict):
-    type: str
-    strValues: NotRequired[ReadOnly[Sequence[str]]]
-    numValues: NotRequired[ReadOnly[Sequence[int]]]
-    validationMessage: NotRequired[str]
-
-
-class FileUploaderFieldConfigOutputTypeDef(TypedDict):
-    accessLevel: StorageAccessLevelType
-    acceptedFileTypes: list[str]
-    showThumbnails: NotRequired[bool]
-    isResumable: NotRequired[bool]
-    maxFileCount: NotRequired[int]
-    maxSize: NotRequired[int]
-
-
-class FileUploaderFieldConfigTypeDef(TypedDict):
-    accessLevel: StorageAccessLevelType
-    acceptedFileTypes: ReadOnly[Sequence[str]]
-    showThumbnails: NotRequired[bool]
-    isResumable: NotRequired[bool]
-    maxFileCount: NotRequired[int]
-    maxSize: NotRequired[int]
-
-
-class FormBindingElementTypeDef(TypedDict):
-    element: str
-    property: str
-
-
-class FormButtonTypeDef(TypedDict):
-    excluded: NotRequired[bool]
-    children: NotRequired[str]
-    position: NotRequired[FieldPositionTypeDef]
-
-
-class FormCTATypeDef(TypedDict):
-    position: NotRequired[FormButtonsPositionType]
-    clear: NotRequired[FormButtonTypeDef]
-    cancel: NotRequired[FormButtonTypeDef]
-    submit: NotRequired[FormButtonTypeDef]
-
-
-class FormDataTypeConfigTypeDef(TypedDict):
-    dataSourceType: FormDataSourceTypeType
-    dataTypeName: str
-
-
-class FormInputBindingPropertiesValuePropertiesTypeDef(TypedDict):
-    model: NotRequired[str]
-
-
-class FormInputBindingPropertiesValueTypeDef(TypedDict):
-    type: NotRequired[str]
-    bindingProperties: NotRequired[FormInputBindingPropertiesValuePropertiesTypeDef]
-
-
-class FormInputValuePropertyBindingPropertiesTypeDef(TypedDict):
-    property: str
-    field: NotRequired[str]
-
-
-class FormInputValuePropertyOutputTypeDef(TypedDict):
-    value: NotRequired[str]
-    bindingProperties: NotRequired[FormInputValuePropertyBindingPropertiesTypeDef]
-    concat: NotRequired[list[FormInputValuePropertyOutputTypeDef]]
-
-
-class FormInputValuePropertyTypeDef(TypedDict):
-    value: NotRequired[str]
-    bindingProperties: NotRequired[FormInputValuePropertyBindingPropertiesTypeDef]
-    concat: NotRequired[ReadOnly[Sequence[FormInputValuePropertyTypeDef]]]
-
-
-class FormStyleConfigTypeDef(TypedDict):
-    tokenReference: NotRequired[str]
-    value: NotRequired[str]
-
-
-class FormStyleTypeDef(TypedDict):
-    horizontalGap: NotRequired[FormStyleConfigTypeDef]
-    verticalGap: NotRequired[FormStyleConfigTypeDef]
-    outerPadding: NotRequired[FormStyleConfigTypeDef]
-
-
 class FormSummaryTypeDef(TypedDict):
     appId: str
     dataType: FormDataTypeConfigTypeDef
@@ -857,22 +1012,6 @@ class FormSummaryTypeDef(TypedDict):
     formActionType: FormActionTypeType
     id: str
     name: str
-
-
-class FormTypeDef(TypedDict):
-    appId: str
-    environmentName: str
-    id: str
-    name: str
-    formActionType: FormActionTypeType
-    style: FormStyleTypeDef
-    dataType: FormDataTypeConfigTypeDef
-    fields: dict[str, FieldConfigOutputTypeDef]
-    sectionalElements: dict[str, SectionalElementTypeDef]
-    schemaVersion: str
-    tags: NotRequired[dict[str, str]]
-    cta: NotRequired[FormCTATypeDef]
-    labelDecorator: NotRequired[LabelDecoratorType]
 
 
 class GetCodegenJobRequestTypeDef(TypedDict):
@@ -927,14 +1066,6 @@ class GetThemeRequestTypeDef(TypedDict):
 class GetThemeResponseTypeDef(TypedDict):
     theme: NotRequired[ThemeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GraphQLRenderConfigTypeDef(TypedDict):
-    typesFilePath: str
-    queriesFilePath: str
-    mutationsFilePath: str
-    subscriptionsFilePath: str
-    fragmentsFilePath: str
 
 
 class ListCodegenJobsRequestTypeDef(TypedDict):
@@ -992,52 +1123,17 @@ class ListThemesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class ThemeSummaryTypeDef(TypedDict):
+    appId: str
+    environmentName: str
+    id: str
+    name: str
+
+
 class ListThemesResponseTypeDef(TypedDict):
     entities: list[ThemeSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MutationActionSetStateParameterOutputTypeDef(TypedDict):
-    componentName: str
-    property: str
-    set: ComponentPropertyOutputTypeDef
-
-
-class MutationActionSetStateParameterTypeDef(TypedDict):
-    componentName: str
-    property: str
-    set: ReadOnly[ComponentPropertyTypeDef]
-
-
-class NoApiRenderConfigTypeDef(TypedDict):
-    pass
-
-
-PredicateOutputTypeDef = TypedDict(
-    "PredicateOutputTypeDef",
-    {
-        "or": NotRequired[list["PredicateOutputTypeDef"]],
-        "and": NotRequired[list["PredicateOutputTypeDef"]],
-        "field": NotRequired[str],
-        "operator": NotRequired[str],
-        "operand": NotRequired[str],
-        "operandType": NotRequired[str],
-    },
-)
-
-
-PredicateTypeDef = TypedDict(
-    "PredicateTypeDef",
-    {
-        "or": NotRequired[ReadOnly[Sequence["PredicateTypeDef"]]],
-        "and": NotRequired[ReadOnly[Sequence["PredicateTypeDef"]]],
-        "field": NotRequired[str],
-        "operator": NotRequired[str],
-        "operand": NotRequired[str],
-        "operandType": NotRequired[str],
-    },
-)
 
 
 class PutMetadataFlagBodyTypeDef(TypedDict):
@@ -1049,26 +1145,6 @@ class PutMetadataFlagRequestTypeDef(TypedDict):
     environmentName: str
     featureName: str
     body: PutMetadataFlagBodyTypeDef
-
-
-class ReactStartCodegenJobDataOutputTypeDef(TypedDict):
-    module: NotRequired[JSModuleType]
-    target: NotRequired[JSTargetType]
-    script: NotRequired[JSScriptType]
-    renderTypeDeclarations: NotRequired[bool]
-    inlineSourceMap: NotRequired[bool]
-    apiConfiguration: NotRequired[ApiConfigurationTypeDef]
-    dependencies: NotRequired[dict[str, str]]
-
-
-class ReactStartCodegenJobDataTypeDef(TypedDict):
-    module: NotRequired[JSModuleType]
-    target: NotRequired[JSTargetType]
-    script: NotRequired[JSScriptType]
-    renderTypeDeclarations: NotRequired[bool]
-    inlineSourceMap: NotRequired[bool]
-    apiConfiguration: NotRequired[ApiConfigurationTypeDef]
-    dependencies: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class RefreshTokenRequestBodyTypeDef(TypedDict):
@@ -1085,20 +1161,6 @@ class RefreshTokenResponseTypeDef(TypedDict):
     accessToken: str
     expiresIn: int
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SectionalElementTypeDef(TypedDict):
-    type: str
-    position: NotRequired[FieldPositionTypeDef]
-    text: NotRequired[str]
-    level: NotRequired[int]
-    orientation: NotRequired[str]
-    excluded: NotRequired[bool]
-
-
-class SortPropertyTypeDef(TypedDict):
-    field: str
-    direction: SortDirectionType
 
 
 class StartCodegenJobDataTypeDef(TypedDict):
@@ -1128,45 +1190,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ThemeSummaryTypeDef(TypedDict):
-    appId: str
-    environmentName: str
-    id: str
-    name: str
-
-
-class ThemeTypeDef(TypedDict):
-    appId: str
-    environmentName: str
-    id: str
-    name: str
-    createdAt: datetime
-    modifiedAt: NotRequired[datetime]
-    values: list[ThemeValuesOutputTypeDef]
-    overrides: NotRequired[list[ThemeValuesOutputTypeDef]]
-    tags: NotRequired[dict[str, str]]
-
-
-class ThemeValueOutputTypeDef(TypedDict):
-    value: NotRequired[str]
-    children: NotRequired[list[ThemeValuesOutputTypeDef]]
-
-
-class ThemeValueTypeDef(TypedDict):
-    value: NotRequired[str]
-    children: NotRequired[ReadOnly[Sequence[ThemeValuesTypeDef]]]
-
-
-class ThemeValuesOutputTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[ThemeValueOutputTypeDef]
-
-
-class ThemeValuesTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[ReadOnly[ThemeValueTypeDef]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1253,25 +1276,3 @@ class UpdateThemeRequestTypeDef(TypedDict):
 class UpdateThemeResponseTypeDef(TypedDict):
     entity: NotRequired[ThemeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ValueMappingOutputTypeDef(TypedDict):
-    displayValue: NotRequired[FormInputValuePropertyOutputTypeDef]
-    value: FormInputValuePropertyOutputTypeDef
-
-
-class ValueMappingTypeDef(TypedDict):
-    displayValue: NotRequired[ReadOnly[FormInputValuePropertyTypeDef]]
-    value: ReadOnly[FormInputValuePropertyTypeDef]
-
-
-class ValueMappingsOutputTypeDef(TypedDict):
-    values: list[ValueMappingOutputTypeDef]
-    bindingProperties: NotRequired[dict[str, FormInputBindingPropertiesValueTypeDef]]
-
-
-class ValueMappingsTypeDef(TypedDict):
-    values: ReadOnly[Sequence[ValueMappingTypeDef]]
-    bindingProperties: NotRequired[
-        ReadOnly[Mapping[str, FormInputBindingPropertiesValueTypeDef]]
-    ]

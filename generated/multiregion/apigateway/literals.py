@@ -2,36 +2,37 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon API Gateway: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessAssociationSourceTypeType",
-    "ApiKeySourceTypeType",
-    "ApiKeysFormatType",
-    "ApiStatusType",
-    "AuthorizerTypeType",
-    "CacheClusterSizeType",
-    "CacheClusterStatusType",
-    "ConnectionTypeType",
-    "ContentHandlingStrategyType",
-    "DocumentationPartTypeType",
-    "DomainNameStatusType",
-    "EndpointAccessModeType",
-    "EndpointTypeType",
-    "GatewayResponseTypeType",
-    "IntegrationTypeType",
-    "IpAddressTypeType",
-    "LocationStatusTypeType",
-    "OpType",
-    "PutModeType",
-    "QuotaPeriodTypeType",
-    "ResourceOwnerType",
-    "ResponseTransferModeType",
-    "RoutingModeType",
-    "SecurityPolicyType",
-    "UnauthorizedCacheControlHeaderStrategyType",
-    "VpcLinkStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessAssociationSourceTypeType",
+        "ApiKeySourceTypeType",
+        "ApiKeysFormatType",
+        "ApiStatusType",
+        "AuthorizerTypeType",
+        "CacheClusterSizeType",
+        "CacheClusterStatusType",
+        "ConnectionTypeType",
+        "ContentHandlingStrategyType",
+        "DocumentationPartTypeType",
+        "DomainNameStatusType",
+        "EndpointAccessModeType",
+        "EndpointTypeType",
+        "GatewayResponseTypeType",
+        "IntegrationTypeType",
+        "IpAddressTypeType",
+        "LocationStatusTypeType",
+        "OpType",
+        "PutModeType",
+        "QuotaPeriodTypeType",
+        "ResourceOwnerType",
+        "ResponseTransferModeType",
+        "RoutingModeType",
+        "SecurityPolicyType",
+        "UnauthorizedCacheControlHeaderStrategyType",
+        "VpcLinkStatusType",
+    ]
 
 AccessAssociationSourceTypeType = Literal["VPCE"]
 ApiKeySourceTypeType = Literal["HEADER", "AUTHORIZER"]

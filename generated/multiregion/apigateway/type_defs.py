@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -47,232 +47,238 @@ from .literals import (
     VpcLinkStatusType,
 )
 
-__all__ = [
-    "AccessLogSettingsTypeDef",
-    "AccountTypeDef",
-    "ApiKeyIdsTypeDef",
-    "ApiKeyResponseTypeDef",
-    "ApiKeyTypeDef",
-    "ApiKeysTypeDef",
-    "ApiStageOutputTypeDef",
-    "ApiStageTypeDef",
-    "AuthorizerResponseTypeDef",
-    "AuthorizerTypeDef",
-    "AuthorizersTypeDef",
-    "BasePathMappingResponseTypeDef",
-    "BasePathMappingTypeDef",
-    "BasePathMappingsTypeDef",
-    "CanarySettingsOutputTypeDef",
-    "CanarySettingsTypeDef",
-    "ClientCertificateResponseTypeDef",
-    "ClientCertificateTypeDef",
-    "ClientCertificatesTypeDef",
-    "CreateApiKeyRequestTypeDef",
-    "CreateAuthorizerRequestTypeDef",
-    "CreateBasePathMappingRequestTypeDef",
-    "CreateDeploymentRequestTypeDef",
-    "CreateDocumentationPartRequestTypeDef",
-    "CreateDocumentationVersionRequestTypeDef",
-    "CreateDomainNameAccessAssociationRequestTypeDef",
-    "CreateDomainNameRequestTypeDef",
-    "CreateModelRequestTypeDef",
-    "CreateRequestValidatorRequestTypeDef",
-    "CreateResourceRequestTypeDef",
-    "CreateRestApiRequestTypeDef",
-    "CreateStageRequestTypeDef",
-    "CreateUsagePlanKeyRequestTypeDef",
-    "CreateUsagePlanRequestTypeDef",
-    "CreateVpcLinkRequestTypeDef",
-    "DeleteApiKeyRequestTypeDef",
-    "DeleteAuthorizerRequestTypeDef",
-    "DeleteBasePathMappingRequestTypeDef",
-    "DeleteClientCertificateRequestTypeDef",
-    "DeleteDeploymentRequestTypeDef",
-    "DeleteDocumentationPartRequestTypeDef",
-    "DeleteDocumentationVersionRequestTypeDef",
-    "DeleteDomainNameAccessAssociationRequestTypeDef",
-    "DeleteDomainNameRequestTypeDef",
-    "DeleteGatewayResponseRequestTypeDef",
-    "DeleteIntegrationRequestTypeDef",
-    "DeleteIntegrationResponseRequestTypeDef",
-    "DeleteMethodRequestTypeDef",
-    "DeleteMethodResponseRequestTypeDef",
-    "DeleteModelRequestTypeDef",
-    "DeleteRequestValidatorRequestTypeDef",
-    "DeleteResourceRequestTypeDef",
-    "DeleteRestApiRequestTypeDef",
-    "DeleteStageRequestTypeDef",
-    "DeleteUsagePlanKeyRequestTypeDef",
-    "DeleteUsagePlanRequestTypeDef",
-    "DeleteVpcLinkRequestTypeDef",
-    "DeploymentCanarySettingsTypeDef",
-    "DeploymentResponseTypeDef",
-    "DeploymentTypeDef",
-    "DeploymentsTypeDef",
-    "DocumentationPartIdsTypeDef",
-    "DocumentationPartLocationTypeDef",
-    "DocumentationPartResponseTypeDef",
-    "DocumentationPartTypeDef",
-    "DocumentationPartsTypeDef",
-    "DocumentationVersionResponseTypeDef",
-    "DocumentationVersionTypeDef",
-    "DocumentationVersionsTypeDef",
-    "DomainNameAccessAssociationResponseTypeDef",
-    "DomainNameAccessAssociationTypeDef",
-    "DomainNameAccessAssociationsTypeDef",
-    "DomainNameResponseTypeDef",
-    "DomainNameTypeDef",
-    "DomainNamesTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointConfigurationOutputTypeDef",
-    "EndpointConfigurationTypeDef",
-    "ExportResponseTypeDef",
-    "FlushStageAuthorizersCacheRequestTypeDef",
-    "FlushStageCacheRequestTypeDef",
-    "GatewayResponseResponseTypeDef",
-    "GatewayResponseTypeDef",
-    "GatewayResponsesTypeDef",
-    "GenerateClientCertificateRequestTypeDef",
-    "GetApiKeyRequestTypeDef",
-    "GetApiKeysRequestTypeDef",
-    "GetAuthorizerRequestTypeDef",
-    "GetAuthorizersRequestTypeDef",
-    "GetBasePathMappingRequestTypeDef",
-    "GetBasePathMappingsRequestTypeDef",
-    "GetClientCertificateRequestTypeDef",
-    "GetClientCertificatesRequestTypeDef",
-    "GetDeploymentRequestTypeDef",
-    "GetDeploymentsRequestTypeDef",
-    "GetDocumentationPartRequestTypeDef",
-    "GetDocumentationPartsRequestTypeDef",
-    "GetDocumentationVersionRequestTypeDef",
-    "GetDocumentationVersionsRequestTypeDef",
-    "GetDomainNameAccessAssociationsRequestTypeDef",
-    "GetDomainNameRequestTypeDef",
-    "GetDomainNamesRequestTypeDef",
-    "GetExportRequestTypeDef",
-    "GetGatewayResponseRequestTypeDef",
-    "GetGatewayResponsesRequestTypeDef",
-    "GetIntegrationRequestTypeDef",
-    "GetIntegrationResponseRequestTypeDef",
-    "GetMethodRequestTypeDef",
-    "GetMethodResponseRequestTypeDef",
-    "GetModelRequestTypeDef",
-    "GetModelTemplateRequestTypeDef",
-    "GetModelsRequestTypeDef",
-    "GetRequestValidatorRequestTypeDef",
-    "GetRequestValidatorsRequestTypeDef",
-    "GetResourceRequestTypeDef",
-    "GetResourcesRequestTypeDef",
-    "GetRestApiRequestTypeDef",
-    "GetRestApisRequestTypeDef",
-    "GetSdkRequestTypeDef",
-    "GetSdkTypeRequestTypeDef",
-    "GetSdkTypesRequestTypeDef",
-    "GetStageRequestTypeDef",
-    "GetStagesRequestTypeDef",
-    "GetTagsRequestTypeDef",
-    "GetUsagePlanKeyRequestTypeDef",
-    "GetUsagePlanKeysRequestTypeDef",
-    "GetUsagePlanRequestTypeDef",
-    "GetUsagePlansRequestTypeDef",
-    "GetUsageRequestTypeDef",
-    "GetVpcLinkRequestTypeDef",
-    "GetVpcLinksRequestTypeDef",
-    "ImportApiKeysRequestTypeDef",
-    "ImportDocumentationPartsRequestTypeDef",
-    "ImportRestApiRequestTypeDef",
-    "IntegrationResponse2TypeDef",
-    "IntegrationResponseResponseTypeDef",
-    "IntegrationResponseTypeDef",
-    "IntegrationTypeDef",
-    "MethodResponse2TypeDef",
-    "MethodResponseResponseTypeDef",
-    "MethodResponseTypeDef",
-    "MethodSettingTypeDef",
-    "MethodSnapshotTypeDef",
-    "MethodTypeDef",
-    "ModelResponseTypeDef",
-    "ModelTypeDef",
-    "ModelsTypeDef",
-    "MutualTlsAuthenticationInputTypeDef",
-    "MutualTlsAuthenticationTypeDef",
-    "PatchOperationTypeDef",
-    "PutGatewayResponseRequestTypeDef",
-    "PutIntegrationRequestTypeDef",
-    "PutIntegrationResponseRequestTypeDef",
-    "PutMethodRequestTypeDef",
-    "PutMethodResponseRequestTypeDef",
-    "PutRestApiRequestTypeDef",
-    "QuotaSettingsTypeDef",
-    "RejectDomainNameAccessAssociationRequestTypeDef",
-    "RequestValidatorResponseTypeDef",
-    "RequestValidatorTypeDef",
-    "RequestValidatorsTypeDef",
-    "ResourceResponseTypeDef",
-    "ResourceTypeDef",
-    "ResourcesTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestApiResponseTypeDef",
-    "RestApiTypeDef",
-    "RestApisTypeDef",
-    "SdkConfigurationPropertyTypeDef",
-    "SdkResponseTypeDef",
-    "SdkTypeResponseTypeDef",
-    "SdkTypeTypeDef",
-    "SdkTypesTypeDef",
-    "StageKeyTypeDef",
-    "StageResponseTypeDef",
-    "StageTypeDef",
-    "StagesTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagsTypeDef",
-    "TemplateTypeDef",
-    "TestInvokeAuthorizerRequestTypeDef",
-    "TestInvokeAuthorizerResponseTypeDef",
-    "TestInvokeMethodRequestTypeDef",
-    "TestInvokeMethodResponseTypeDef",
-    "ThrottleSettingsTypeDef",
-    "TlsConfigTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateAccountRequestTypeDef",
-    "UpdateApiKeyRequestTypeDef",
-    "UpdateAuthorizerRequestTypeDef",
-    "UpdateBasePathMappingRequestTypeDef",
-    "UpdateClientCertificateRequestTypeDef",
-    "UpdateDeploymentRequestTypeDef",
-    "UpdateDocumentationPartRequestTypeDef",
-    "UpdateDocumentationVersionRequestTypeDef",
-    "UpdateDomainNameRequestTypeDef",
-    "UpdateGatewayResponseRequestTypeDef",
-    "UpdateIntegrationRequestTypeDef",
-    "UpdateIntegrationResponseRequestTypeDef",
-    "UpdateMethodRequestTypeDef",
-    "UpdateMethodResponseRequestTypeDef",
-    "UpdateModelRequestTypeDef",
-    "UpdateRequestValidatorRequestTypeDef",
-    "UpdateResourceRequestTypeDef",
-    "UpdateRestApiRequestTypeDef",
-    "UpdateStageRequestTypeDef",
-    "UpdateUsagePlanRequestTypeDef",
-    "UpdateUsageRequestTypeDef",
-    "UpdateVpcLinkRequestTypeDef",
-    "UsagePlanKeyResponseTypeDef",
-    "UsagePlanKeyTypeDef",
-    "UsagePlanKeysTypeDef",
-    "UsagePlanResponseTypeDef",
-    "UsagePlanTypeDef",
-    "UsagePlansTypeDef",
-    "UsageTypeDef",
-    "VpcLinkResponseTypeDef",
-    "VpcLinkTypeDef",
-    "VpcLinksTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessLogSettingsTypeDef",
+        "AccountTypeDef",
+        "ApiKeyIdsTypeDef",
+        "ApiKeyResponseTypeDef",
+        "ApiKeyTypeDef",
+        "ApiKeysTypeDef",
+        "ApiStageOutputTypeDef",
+        "ApiStageTypeDef",
+        "AuthorizerResponseTypeDef",
+        "AuthorizerTypeDef",
+        "AuthorizersTypeDef",
+        "BasePathMappingResponseTypeDef",
+        "BasePathMappingTypeDef",
+        "BasePathMappingsTypeDef",
+        "CanarySettingsOutputTypeDef",
+        "CanarySettingsTypeDef",
+        "ClientCertificateResponseTypeDef",
+        "ClientCertificateTypeDef",
+        "ClientCertificatesTypeDef",
+        "CreateApiKeyRequestTypeDef",
+        "CreateAuthorizerRequestTypeDef",
+        "CreateBasePathMappingRequestTypeDef",
+        "CreateDeploymentRequestTypeDef",
+        "CreateDocumentationPartRequestTypeDef",
+        "CreateDocumentationVersionRequestTypeDef",
+        "CreateDomainNameAccessAssociationRequestTypeDef",
+        "CreateDomainNameRequestTypeDef",
+        "CreateModelRequestTypeDef",
+        "CreateRequestValidatorRequestTypeDef",
+        "CreateResourceRequestTypeDef",
+        "CreateRestApiRequestTypeDef",
+        "CreateStageRequestTypeDef",
+        "CreateUsagePlanKeyRequestTypeDef",
+        "CreateUsagePlanRequestTypeDef",
+        "CreateVpcLinkRequestTypeDef",
+        "DeleteApiKeyRequestTypeDef",
+        "DeleteAuthorizerRequestTypeDef",
+        "DeleteBasePathMappingRequestTypeDef",
+        "DeleteClientCertificateRequestTypeDef",
+        "DeleteDeploymentRequestTypeDef",
+        "DeleteDocumentationPartRequestTypeDef",
+        "DeleteDocumentationVersionRequestTypeDef",
+        "DeleteDomainNameAccessAssociationRequestTypeDef",
+        "DeleteDomainNameRequestTypeDef",
+        "DeleteGatewayResponseRequestTypeDef",
+        "DeleteIntegrationRequestTypeDef",
+        "DeleteIntegrationResponseRequestTypeDef",
+        "DeleteMethodRequestTypeDef",
+        "DeleteMethodResponseRequestTypeDef",
+        "DeleteModelRequestTypeDef",
+        "DeleteRequestValidatorRequestTypeDef",
+        "DeleteResourceRequestTypeDef",
+        "DeleteRestApiRequestTypeDef",
+        "DeleteStageRequestTypeDef",
+        "DeleteUsagePlanKeyRequestTypeDef",
+        "DeleteUsagePlanRequestTypeDef",
+        "DeleteVpcLinkRequestTypeDef",
+        "DeploymentCanarySettingsTypeDef",
+        "DeploymentResponseTypeDef",
+        "DeploymentTypeDef",
+        "DeploymentsTypeDef",
+        "DocumentationPartIdsTypeDef",
+        "DocumentationPartLocationTypeDef",
+        "DocumentationPartResponseTypeDef",
+        "DocumentationPartTypeDef",
+        "DocumentationPartsTypeDef",
+        "DocumentationVersionResponseTypeDef",
+        "DocumentationVersionTypeDef",
+        "DocumentationVersionsTypeDef",
+        "DomainNameAccessAssociationResponseTypeDef",
+        "DomainNameAccessAssociationTypeDef",
+        "DomainNameAccessAssociationsTypeDef",
+        "DomainNameResponseTypeDef",
+        "DomainNameTypeDef",
+        "DomainNamesTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointConfigurationOutputTypeDef",
+        "EndpointConfigurationTypeDef",
+        "ExportResponseTypeDef",
+        "FlushStageAuthorizersCacheRequestTypeDef",
+        "FlushStageCacheRequestTypeDef",
+        "GatewayResponseResponseTypeDef",
+        "GatewayResponseTypeDef",
+        "GatewayResponsesTypeDef",
+        "GenerateClientCertificateRequestTypeDef",
+        "GetApiKeyRequestTypeDef",
+        "GetApiKeysRequestTypeDef",
+        "GetAuthorizerRequestTypeDef",
+        "GetAuthorizersRequestTypeDef",
+        "GetBasePathMappingRequestTypeDef",
+        "GetBasePathMappingsRequestTypeDef",
+        "GetClientCertificateRequestTypeDef",
+        "GetClientCertificatesRequestTypeDef",
+        "GetDeploymentRequestTypeDef",
+        "GetDeploymentsRequestTypeDef",
+        "GetDocumentationPartRequestTypeDef",
+        "GetDocumentationPartsRequestTypeDef",
+        "GetDocumentationVersionRequestTypeDef",
+        "GetDocumentationVersionsRequestTypeDef",
+        "GetDomainNameAccessAssociationsRequestTypeDef",
+        "GetDomainNameRequestTypeDef",
+        "GetDomainNamesRequestTypeDef",
+        "GetExportRequestTypeDef",
+        "GetGatewayResponseRequestTypeDef",
+        "GetGatewayResponsesRequestTypeDef",
+        "GetIntegrationRequestTypeDef",
+        "GetIntegrationResponseRequestTypeDef",
+        "GetMethodRequestTypeDef",
+        "GetMethodResponseRequestTypeDef",
+        "GetModelRequestTypeDef",
+        "GetModelTemplateRequestTypeDef",
+        "GetModelsRequestTypeDef",
+        "GetRequestValidatorRequestTypeDef",
+        "GetRequestValidatorsRequestTypeDef",
+        "GetResourceRequestTypeDef",
+        "GetResourcesRequestTypeDef",
+        "GetRestApiRequestTypeDef",
+        "GetRestApisRequestTypeDef",
+        "GetSdkRequestTypeDef",
+        "GetSdkTypeRequestTypeDef",
+        "GetSdkTypesRequestTypeDef",
+        "GetStageRequestTypeDef",
+        "GetStagesRequestTypeDef",
+        "GetTagsRequestTypeDef",
+        "GetUsagePlanKeyRequestTypeDef",
+        "GetUsagePlanKeysRequestTypeDef",
+        "GetUsagePlanRequestTypeDef",
+        "GetUsagePlansRequestTypeDef",
+        "GetUsageRequestTypeDef",
+        "GetVpcLinkRequestTypeDef",
+        "GetVpcLinksRequestTypeDef",
+        "ImportApiKeysRequestTypeDef",
+        "ImportDocumentationPartsRequestTypeDef",
+        "ImportRestApiRequestTypeDef",
+        "IntegrationResponse2TypeDef",
+        "IntegrationResponseResponseTypeDef",
+        "IntegrationResponseTypeDef",
+        "IntegrationTypeDef",
+        "MethodResponse2TypeDef",
+        "MethodResponseResponseTypeDef",
+        "MethodResponseTypeDef",
+        "MethodSettingTypeDef",
+        "MethodSnapshotTypeDef",
+        "MethodTypeDef",
+        "ModelResponseTypeDef",
+        "ModelTypeDef",
+        "ModelsTypeDef",
+        "MutualTlsAuthenticationInputTypeDef",
+        "MutualTlsAuthenticationTypeDef",
+        "PatchOperationTypeDef",
+        "PutGatewayResponseRequestTypeDef",
+        "PutIntegrationRequestTypeDef",
+        "PutIntegrationResponseRequestTypeDef",
+        "PutMethodRequestTypeDef",
+        "PutMethodResponseRequestTypeDef",
+        "PutRestApiRequestTypeDef",
+        "QuotaSettingsTypeDef",
+        "RejectDomainNameAccessAssociationRequestTypeDef",
+        "RequestValidatorResponseTypeDef",
+        "RequestValidatorTypeDef",
+        "RequestValidatorsTypeDef",
+        "ResourceResponseTypeDef",
+        "ResourceTypeDef",
+        "ResourcesTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestApiResponseTypeDef",
+        "RestApiTypeDef",
+        "RestApisTypeDef",
+        "SdkConfigurationPropertyTypeDef",
+        "SdkResponseTypeDef",
+        "SdkTypeResponseTypeDef",
+        "SdkTypeTypeDef",
+        "SdkTypesTypeDef",
+        "StageKeyTypeDef",
+        "StageResponseTypeDef",
+        "StageTypeDef",
+        "StagesTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagsTypeDef",
+        "TemplateTypeDef",
+        "TestInvokeAuthorizerRequestTypeDef",
+        "TestInvokeAuthorizerResponseTypeDef",
+        "TestInvokeMethodRequestTypeDef",
+        "TestInvokeMethodResponseTypeDef",
+        "ThrottleSettingsTypeDef",
+        "TlsConfigTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAccountRequestTypeDef",
+        "UpdateApiKeyRequestTypeDef",
+        "UpdateAuthorizerRequestTypeDef",
+        "UpdateBasePathMappingRequestTypeDef",
+        "UpdateClientCertificateRequestTypeDef",
+        "UpdateDeploymentRequestTypeDef",
+        "UpdateDocumentationPartRequestTypeDef",
+        "UpdateDocumentationVersionRequestTypeDef",
+        "UpdateDomainNameRequestTypeDef",
+        "UpdateGatewayResponseRequestTypeDef",
+        "UpdateIntegrationRequestTypeDef",
+        "UpdateIntegrationResponseRequestTypeDef",
+        "UpdateMethodRequestTypeDef",
+        "UpdateMethodResponseRequestTypeDef",
+        "UpdateModelRequestTypeDef",
+        "UpdateRequestValidatorRequestTypeDef",
+        "UpdateResourceRequestTypeDef",
+        "UpdateRestApiRequestTypeDef",
+        "UpdateStageRequestTypeDef",
+        "UpdateUsagePlanRequestTypeDef",
+        "UpdateUsageRequestTypeDef",
+        "UpdateVpcLinkRequestTypeDef",
+        "UsagePlanKeyResponseTypeDef",
+        "UsagePlanKeyTypeDef",
+        "UsagePlanKeysTypeDef",
+        "UsagePlanResponseTypeDef",
+        "UsagePlanTypeDef",
+        "UsagePlansTypeDef",
+        "UsageTypeDef",
+        "VpcLinkResponseTypeDef",
+        "VpcLinkTypeDef",
+        "VpcLinksTypeDef",
+    ]
 
 
 class AccessLogSettingsTypeDef(TypedDict):
     format: NotRequired[str]
     destinationArn: NotRequired[str]
+
+
+class ThrottleSettingsTypeDef(TypedDict):
+    burstLimit: NotRequired[int]
+    rateLimit: NotRequired[float]
 
 
 class AccountTypeDef(TypedDict):
@@ -426,6 +432,11 @@ class ClientCertificatesTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StageKeyTypeDef(TypedDict):
+    restApiId: NotRequired[str]
+    stageName: NotRequired[str]
+
+
 class CreateApiKeyRequestTypeDef(TypedDict):
     name: NotRequired[str]
     description: NotRequired[str]
@@ -458,6 +469,12 @@ class CreateBasePathMappingRequestTypeDef(TypedDict):
     stage: NotRequired[str]
 
 
+class DeploymentCanarySettingsTypeDef(TypedDict):
+    percentTraffic: NotRequired[float]
+    stageVariableOverrides: NotRequired[ReadOnly[Mapping[str, str]]]
+    useStageCache: NotRequired[bool]
+
+
 class CreateDeploymentRequestTypeDef(TypedDict):
     restApiId: str
     stageName: NotRequired[str]
@@ -468,6 +485,14 @@ class CreateDeploymentRequestTypeDef(TypedDict):
     variables: NotRequired[ReadOnly[Mapping[str, str]]]
     canarySettings: NotRequired[ReadOnly[DeploymentCanarySettingsTypeDef]]
     tracingEnabled: NotRequired[bool]
+
+
+class DocumentationPartLocationTypeDef(TypedDict):
+    type: DocumentationPartTypeType
+    path: NotRequired[str]
+    method: NotRequired[str]
+    statusCode: NotRequired[str]
+    name: NotRequired[str]
 
 
 class CreateDocumentationPartRequestTypeDef(TypedDict):
@@ -488,6 +513,17 @@ class CreateDomainNameAccessAssociationRequestTypeDef(TypedDict):
     accessAssociationSourceType: AccessAssociationSourceTypeType
     accessAssociationSource: str
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class EndpointConfigurationTypeDef(TypedDict):
+    types: NotRequired[ReadOnly[Sequence[EndpointTypeType]]]
+    ipAddressType: NotRequired[IpAddressTypeType]
+    vpcEndpointIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MutualTlsAuthenticationInputTypeDef(TypedDict):
+    truststoreUri: NotRequired[str]
+    truststoreVersion: NotRequired[str]
 
 
 class CreateDomainNameRequestTypeDef(TypedDict):
@@ -564,6 +600,12 @@ class CreateUsagePlanKeyRequestTypeDef(TypedDict):
     usagePlanId: str
     keyId: str
     keyType: str
+
+
+class QuotaSettingsTypeDef(TypedDict):
+    limit: NotRequired[int]
+    offset: NotRequired[int]
+    period: NotRequired[QuotaPeriodTypeType]
 
 
 class CreateUsagePlanRequestTypeDef(TypedDict):
@@ -693,10 +735,9 @@ class DeleteVpcLinkRequestTypeDef(TypedDict):
     vpcLinkId: str
 
 
-class DeploymentCanarySettingsTypeDef(TypedDict):
-    percentTraffic: NotRequired[float]
-    stageVariableOverrides: NotRequired[ReadOnly[Mapping[str, str]]]
-    useStageCache: NotRequired[bool]
+class MethodSnapshotTypeDef(TypedDict):
+    authorizationType: NotRequired[str]
+    apiKeyRequired: NotRequired[bool]
 
 
 class DeploymentResponseTypeDef(TypedDict):
@@ -724,14 +765,6 @@ class DocumentationPartIdsTypeDef(TypedDict):
     ids: NotRequired[list[str]]
     warnings: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DocumentationPartLocationTypeDef(TypedDict):
-    type: DocumentationPartTypeType
-    path: NotRequired[str]
-    method: NotRequired[str]
-    statusCode: NotRequired[str]
-    name: NotRequired[str]
 
 
 class DocumentationPartResponseTypeDef(TypedDict):
@@ -795,6 +828,18 @@ class DomainNameAccessAssociationsTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EndpointConfigurationOutputTypeDef(TypedDict):
+    types: NotRequired[list[EndpointTypeType]]
+    ipAddressType: NotRequired[IpAddressTypeType]
+    vpcEndpointIds: NotRequired[list[str]]
+
+
+class MutualTlsAuthenticationTypeDef(TypedDict):
+    truststoreUri: NotRequired[str]
+    truststoreVersion: NotRequired[str]
+    truststoreWarnings: NotRequired[list[str]]
+
+
 class DomainNameResponseTypeDef(TypedDict):
     domainName: NotRequired[str]
     domainNameId: NotRequired[str]
@@ -852,18 +897,6 @@ class DomainNamesTypeDef(TypedDict):
     position: NotRequired[str]
     items: NotRequired[list[DomainNameTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EndpointConfigurationOutputTypeDef(TypedDict):
-    types: NotRequired[list[EndpointTypeType]]
-    ipAddressType: NotRequired[IpAddressTypeType]
-    vpcEndpointIds: NotRequired[list[str]]
-
-
-class EndpointConfigurationTypeDef(TypedDict):
-    types: NotRequired[ReadOnly[Sequence[EndpointTypeType]]]
-    ipAddressType: NotRequired[IpAddressTypeType]
-    vpcEndpointIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ExportResponseTypeDef(TypedDict):
@@ -1198,6 +1231,18 @@ class ImportRestApiRequestTypeDef(TypedDict):
     body: ReadOnly[bytes | str | IO[Any]]
 
 
+class IntegrationResponseTypeDef(TypedDict):
+    statusCode: NotRequired[str]
+    selectionPattern: NotRequired[str]
+    responseParameters: NotRequired[dict[str, str]]
+    responseTemplates: NotRequired[dict[str, str]]
+    contentHandling: NotRequired[ContentHandlingStrategyType]
+
+
+class TlsConfigTypeDef(TypedDict):
+    insecureSkipVerification: NotRequired[bool]
+
+
 class IntegrationResponse2TypeDef(TypedDict):
     type: NotRequired[IntegrationTypeType]
     httpMethod: NotRequired[str]
@@ -1228,14 +1273,6 @@ class IntegrationResponseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IntegrationResponseTypeDef(TypedDict):
-    statusCode: NotRequired[str]
-    selectionPattern: NotRequired[str]
-    responseParameters: NotRequired[dict[str, str]]
-    responseTemplates: NotRequired[dict[str, str]]
-    contentHandling: NotRequired[ContentHandlingStrategyType]
-
-
 class IntegrationTypeDef(TypedDict):
     type: NotRequired[IntegrationTypeType]
     httpMethod: NotRequired[str]
@@ -1254,6 +1291,12 @@ class IntegrationTypeDef(TypedDict):
     tlsConfig: NotRequired[TlsConfigTypeDef]
     responseTransferMode: NotRequired[ResponseTransferModeType]
     integrationTarget: NotRequired[str]
+
+
+class MethodResponseTypeDef(TypedDict):
+    statusCode: NotRequired[str]
+    responseParameters: NotRequired[dict[str, bool]]
+    responseModels: NotRequired[dict[str, str]]
 
 
 class MethodResponse2TypeDef(TypedDict):
@@ -1278,12 +1321,6 @@ class MethodResponseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MethodResponseTypeDef(TypedDict):
-    statusCode: NotRequired[str]
-    responseParameters: NotRequired[dict[str, bool]]
-    responseModels: NotRequired[dict[str, str]]
-
-
 class MethodSettingTypeDef(TypedDict):
     metricsEnabled: NotRequired[bool]
     loggingLevel: NotRequired[str]
@@ -1297,11 +1334,6 @@ class MethodSettingTypeDef(TypedDict):
     unauthorizedCacheControlHeaderStrategy: NotRequired[
         UnauthorizedCacheControlHeaderStrategyType
     ]
-
-
-class MethodSnapshotTypeDef(TypedDict):
-    authorizationType: NotRequired[str]
-    apiKeyRequired: NotRequired[bool]
 
 
 class MethodTypeDef(TypedDict):
@@ -1339,17 +1371,6 @@ class ModelsTypeDef(TypedDict):
     position: NotRequired[str]
     items: NotRequired[list[ModelTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MutualTlsAuthenticationInputTypeDef(TypedDict):
-    truststoreUri: NotRequired[str]
-    truststoreVersion: NotRequired[str]
-
-
-class MutualTlsAuthenticationTypeDef(TypedDict):
-    truststoreUri: NotRequired[str]
-    truststoreVersion: NotRequired[str]
-    truststoreWarnings: NotRequired[list[str]]
 
 
 PatchOperationTypeDef = TypedDict(
@@ -1433,12 +1454,6 @@ class PutRestApiRequestTypeDef(TypedDict):
     failOnWarnings: NotRequired[bool]
     parameters: NotRequired[ReadOnly[Mapping[str, str]]]
     body: ReadOnly[bytes | str | IO[Any]]
-
-
-class QuotaSettingsTypeDef(TypedDict):
-    limit: NotRequired[int]
-    offset: NotRequired[int]
-    period: NotRequired[QuotaPeriodTypeType]
 
 
 class RejectDomainNameAccessAssociationRequestTypeDef(TypedDict):
@@ -1575,11 +1590,6 @@ class SdkTypesTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StageKeyTypeDef(TypedDict):
-    restApiId: NotRequired[str]
-    stageName: NotRequired[str]
-
-
 class StageResponseTypeDef(TypedDict):
     deploymentId: NotRequired[str]
     clientCertificateId: NotRequired[str]
@@ -1683,15 +1693,6 @@ class TestInvokeMethodResponseTypeDef(TypedDict):
     log: NotRequired[str]
     latency: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ThrottleSettingsTypeDef(TypedDict):
-    burstLimit: NotRequired[int]
-    rateLimit: NotRequired[float]
-
-
-class TlsConfigTypeDef(TypedDict):
-    insecureSkipVerification: NotRequired[bool]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,15 +18,16 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "DeleteConnectionRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetConnectionRequestTypeDef",
-    "GetConnectionResponseTypeDef",
-    "IdentityTypeDef",
-    "PostToConnectionRequestTypeDef",
-    "ResponseMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DeleteConnectionRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetConnectionRequestTypeDef",
+        "GetConnectionResponseTypeDef",
+        "IdentityTypeDef",
+        "PostToConnectionRequestTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
 
 
 class DeleteConnectionRequestTypeDef(TypedDict):
@@ -37,16 +38,16 @@ class GetConnectionRequestTypeDef(TypedDict):
     ConnectionId: str
 
 
+class IdentityTypeDef(TypedDict):
+    SourceIp: str
+    UserAgent: str
+
+
 class GetConnectionResponseTypeDef(TypedDict):
     ConnectedAt: NotRequired[datetime]
     Identity: NotRequired[IdentityTypeDef]
     LastActiveAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IdentityTypeDef(TypedDict):
-    SourceIp: str
-    UserAgent: str
 
 
 class PostToConnectionRequestTypeDef(TypedDict):

@@ -2,31 +2,32 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AmazonApiGatewayV2: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AuthorizationTypeType",
-    "AuthorizerTypeType",
-    "ConnectionTypeType",
-    "ContentHandlingStrategyType",
-    "DeploymentStatusType",
-    "DomainNameStatusType",
-    "EndpointTypeType",
-    "IntegrationTypeType",
-    "IpAddressTypeType",
-    "LoggingLevelType",
-    "PassthroughBehaviorType",
-    "PreviewStatusType",
-    "ProtocolTypeType",
-    "PublishStatusType",
-    "RoutingModeType",
-    "SecurityPolicyType",
-    "StatusType",
-    "TryItStateType",
-    "VpcLinkStatusType",
-    "VpcLinkVersionType",
-    "__stringType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthorizationTypeType",
+        "AuthorizerTypeType",
+        "ConnectionTypeType",
+        "ContentHandlingStrategyType",
+        "DeploymentStatusType",
+        "DomainNameStatusType",
+        "EndpointTypeType",
+        "IntegrationTypeType",
+        "IpAddressTypeType",
+        "LoggingLevelType",
+        "PassthroughBehaviorType",
+        "PreviewStatusType",
+        "ProtocolTypeType",
+        "PublishStatusType",
+        "RoutingModeType",
+        "SecurityPolicyType",
+        "StatusType",
+        "TryItStateType",
+        "VpcLinkStatusType",
+        "VpcLinkVersionType",
+        "__stringType",
+    ]
 
 AuthorizationTypeType = Literal["NONE", "AWS_IAM", "CUSTOM", "JWT"]
 AuthorizerTypeType = Literal["REQUEST", "JWT"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -42,254 +42,255 @@ from .literals import (
     __stringType,
 )
 
-__all__ = [
-    "ACMManagedTypeDef",
-    "AccessLogSettingsTypeDef",
-    "ApiMappingTypeDef",
-    "ApiTypeDef",
-    "AuthorizationTypeDef",
-    "AuthorizerTypeDef",
-    "CognitoConfigTypeDef",
-    "CorsOutputTypeDef",
-    "CorsTypeDef",
-    "CreateApiMappingRequestTypeDef",
-    "CreateApiMappingResponseTypeDef",
-    "CreateApiRequestTypeDef",
-    "CreateApiResponseTypeDef",
-    "CreateAuthorizerRequestTypeDef",
-    "CreateAuthorizerResponseTypeDef",
-    "CreateDeploymentRequestTypeDef",
-    "CreateDeploymentResponseTypeDef",
-    "CreateDomainNameRequestTypeDef",
-    "CreateDomainNameResponseTypeDef",
-    "CreateIntegrationRequestTypeDef",
-    "CreateIntegrationResponseRequestTypeDef",
-    "CreateIntegrationResponseResponseTypeDef",
-    "CreateIntegrationResultTypeDef",
-    "CreateModelRequestTypeDef",
-    "CreateModelResponseTypeDef",
-    "CreatePortalProductRequestTypeDef",
-    "CreatePortalProductResponseTypeDef",
-    "CreatePortalRequestTypeDef",
-    "CreatePortalResponseTypeDef",
-    "CreateProductPageRequestTypeDef",
-    "CreateProductPageResponseTypeDef",
-    "CreateProductRestEndpointPageRequestTypeDef",
-    "CreateProductRestEndpointPageResponseTypeDef",
-    "CreateRouteRequestTypeDef",
-    "CreateRouteResponseRequestTypeDef",
-    "CreateRouteResponseResponseTypeDef",
-    "CreateRouteResultTypeDef",
-    "CreateRoutingRuleRequestTypeDef",
-    "CreateRoutingRuleResponseTypeDef",
-    "CreateStageRequestTypeDef",
-    "CreateStageResponseTypeDef",
-    "CreateVpcLinkRequestTypeDef",
-    "CreateVpcLinkResponseTypeDef",
-    "CustomColorsTypeDef",
-    "DeleteAccessLogSettingsRequestTypeDef",
-    "DeleteApiMappingRequestTypeDef",
-    "DeleteApiRequestTypeDef",
-    "DeleteAuthorizerRequestTypeDef",
-    "DeleteCorsConfigurationRequestTypeDef",
-    "DeleteDeploymentRequestTypeDef",
-    "DeleteDomainNameRequestTypeDef",
-    "DeleteIntegrationRequestTypeDef",
-    "DeleteIntegrationResponseRequestTypeDef",
-    "DeleteModelRequestTypeDef",
-    "DeletePortalProductRequestTypeDef",
-    "DeletePortalProductSharingPolicyRequestTypeDef",
-    "DeletePortalRequestTypeDef",
-    "DeleteProductPageRequestTypeDef",
-    "DeleteProductRestEndpointPageRequestTypeDef",
-    "DeleteRouteRequestParameterRequestTypeDef",
-    "DeleteRouteRequestTypeDef",
-    "DeleteRouteResponseRequestTypeDef",
-    "DeleteRouteSettingsRequestTypeDef",
-    "DeleteRoutingRuleRequestTypeDef",
-    "DeleteStageRequestTypeDef",
-    "DeleteVpcLinkRequestTypeDef",
-    "DeleteVpcLinkResponseTypeDef",
-    "DeploymentTypeDef",
-    "DisablePortalRequestTypeDef",
-    "DisplayContentOverridesTypeDef",
-    "DisplayContentTypeDef",
-    "DisplayOrderOutputTypeDef",
-    "DisplayOrderTypeDef",
-    "DomainNameConfigurationOutputTypeDef",
-    "DomainNameConfigurationTypeDef",
-    "DomainNameTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointConfigurationRequestTypeDef",
-    "EndpointConfigurationResponseTypeDef",
-    "EndpointDisplayContentResponseTypeDef",
-    "EndpointDisplayContentTypeDef",
-    "ExportApiRequestTypeDef",
-    "ExportApiResponseTypeDef",
-    "GetApiMappingRequestTypeDef",
-    "GetApiMappingResponseTypeDef",
-    "GetApiMappingsRequestTypeDef",
-    "GetApiMappingsResponseTypeDef",
-    "GetApiRequestTypeDef",
-    "GetApiResponseTypeDef",
-    "GetApisRequestTypeDef",
-    "GetApisResponseTypeDef",
-    "GetAuthorizerRequestTypeDef",
-    "GetAuthorizerResponseTypeDef",
-    "GetAuthorizersRequestTypeDef",
-    "GetAuthorizersResponseTypeDef",
-    "GetDeploymentRequestTypeDef",
-    "GetDeploymentResponseTypeDef",
-    "GetDeploymentsRequestTypeDef",
-    "GetDeploymentsResponseTypeDef",
-    "GetDomainNameRequestTypeDef",
-    "GetDomainNameResponseTypeDef",
-    "GetDomainNamesRequestTypeDef",
-    "GetDomainNamesResponseTypeDef",
-    "GetIntegrationRequestTypeDef",
-    "GetIntegrationResponseRequestTypeDef",
-    "GetIntegrationResponseResponseTypeDef",
-    "GetIntegrationResponsesRequestTypeDef",
-    "GetIntegrationResponsesResponseTypeDef",
-    "GetIntegrationResultTypeDef",
-    "GetIntegrationsRequestTypeDef",
-    "GetIntegrationsResponseTypeDef",
-    "GetModelRequestTypeDef",
-    "GetModelResponseTypeDef",
-    "GetModelTemplateRequestTypeDef",
-    "GetModelTemplateResponseTypeDef",
-    "GetModelsRequestTypeDef",
-    "GetModelsResponseTypeDef",
-    "GetPortalProductRequestTypeDef",
-    "GetPortalProductResponseTypeDef",
-    "GetPortalProductSharingPolicyRequestTypeDef",
-    "GetPortalProductSharingPolicyResponseTypeDef",
-    "GetPortalRequestTypeDef",
-    "GetPortalResponseTypeDef",
-    "GetProductPageRequestTypeDef",
-    "GetProductPageResponseTypeDef",
-    "GetProductRestEndpointPageRequestTypeDef",
-    "GetProductRestEndpointPageResponseTypeDef",
-    "GetRouteRequestTypeDef",
-    "GetRouteResponseRequestTypeDef",
-    "GetRouteResponseResponseTypeDef",
-    "GetRouteResponsesRequestTypeDef",
-    "GetRouteResponsesResponseTypeDef",
-    "GetRouteResultTypeDef",
-    "GetRoutesRequestTypeDef",
-    "GetRoutesResponseTypeDef",
-    "GetRoutingRuleRequestTypeDef",
-    "GetRoutingRuleResponseTypeDef",
-    "GetStageRequestTypeDef",
-    "GetStageResponseTypeDef",
-    "GetStagesRequestTypeDef",
-    "GetStagesResponseTypeDef",
-    "GetTagsRequestTypeDef",
-    "GetTagsResponseTypeDef",
-    "GetVpcLinkRequestTypeDef",
-    "GetVpcLinkResponseTypeDef",
-    "GetVpcLinksRequestTypeDef",
-    "GetVpcLinksResponseTypeDef",
-    "IdentifierPartsTypeDef",
-    "ImportApiRequestTypeDef",
-    "ImportApiResponseTypeDef",
-    "IntegrationResponseTypeDef",
-    "IntegrationTypeDef",
-    "JWTConfigurationOutputTypeDef",
-    "JWTConfigurationTypeDef",
-    "ListPortalProductsRequestTypeDef",
-    "ListPortalProductsResponseTypeDef",
-    "ListPortalsRequestTypeDef",
-    "ListPortalsResponseTypeDef",
-    "ListProductPagesRequestTypeDef",
-    "ListProductPagesResponseTypeDef",
-    "ListProductRestEndpointPagesRequestTypeDef",
-    "ListProductRestEndpointPagesResponseTypeDef",
-    "ListRoutingRulesRequestTypeDef",
-    "ListRoutingRulesResponseTypeDef",
-    "ModelTypeDef",
-    "MutualTlsAuthenticationInputTypeDef",
-    "MutualTlsAuthenticationTypeDef",
-    "NoneTypeDef",
-    "ParameterConstraintsTypeDef",
-    "PortalContentOutputTypeDef",
-    "PortalContentTypeDef",
-    "PortalProductSummaryTypeDef",
-    "PortalSummaryTypeDef",
-    "PortalThemeOutputTypeDef",
-    "PortalThemeTypeDef",
-    "PreviewPortalRequestTypeDef",
-    "PreviewPortalResponseTypeDef",
-    "PreviewTypeDef",
-    "ProductPageSummaryNoBodyTypeDef",
-    "ProductRestEndpointPageSummaryNoBodyTypeDef",
-    "PublishPortalRequestTypeDef",
-    "PublishPortalResponseTypeDef",
-    "PutPortalProductSharingPolicyRequestTypeDef",
-    "PutPortalProductSharingPolicyResponseTypeDef",
-    "PutRoutingRuleRequestTypeDef",
-    "PutRoutingRuleResponseTypeDef",
-    "ReimportApiRequestTypeDef",
-    "ReimportApiResponseTypeDef",
-    "ResetAuthorizersCacheRequestTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestEndpointIdentifierTypeDef",
-    "RouteResponseTypeDef",
-    "RouteSettingsTypeDef",
-    "RouteTypeDef",
-    "RoutingRuleActionInvokeApiTypeDef",
-    "RoutingRuleActionTypeDef",
-    "RoutingRuleConditionOutputTypeDef",
-    "RoutingRuleConditionTypeDef",
-    "RoutingRuleMatchBasePathsOutputTypeDef",
-    "RoutingRuleMatchBasePathsTypeDef",
-    "RoutingRuleMatchHeaderValueTypeDef",
-    "RoutingRuleMatchHeadersOutputTypeDef",
-    "RoutingRuleMatchHeadersTypeDef",
-    "RoutingRuleTypeDef",
-    "SectionOutputTypeDef",
-    "SectionTypeDef",
-    "StageTypeDef",
-    "StatusExceptionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TlsConfigInputTypeDef",
-    "TlsConfigTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateApiMappingRequestTypeDef",
-    "UpdateApiMappingResponseTypeDef",
-    "UpdateApiRequestTypeDef",
-    "UpdateApiResponseTypeDef",
-    "UpdateAuthorizerRequestTypeDef",
-    "UpdateAuthorizerResponseTypeDef",
-    "UpdateDeploymentRequestTypeDef",
-    "UpdateDeploymentResponseTypeDef",
-    "UpdateDomainNameRequestTypeDef",
-    "UpdateDomainNameResponseTypeDef",
-    "UpdateIntegrationRequestTypeDef",
-    "UpdateIntegrationResponseRequestTypeDef",
-    "UpdateIntegrationResponseResponseTypeDef",
-    "UpdateIntegrationResultTypeDef",
-    "UpdateModelRequestTypeDef",
-    "UpdateModelResponseTypeDef",
-    "UpdatePortalProductRequestTypeDef",
-    "UpdatePortalProductResponseTypeDef",
-    "UpdatePortalRequestTypeDef",
-    "UpdatePortalResponseTypeDef",
-    "UpdateProductPageRequestTypeDef",
-    "UpdateProductPageResponseTypeDef",
-    "UpdateProductRestEndpointPageRequestTypeDef",
-    "UpdateProductRestEndpointPageResponseTypeDef",
-    "UpdateRouteRequestTypeDef",
-    "UpdateRouteResponseRequestTypeDef",
-    "UpdateRouteResponseResponseTypeDef",
-    "UpdateRouteResultTypeDef",
-    "UpdateStageRequestTypeDef",
-    "UpdateStageResponseTypeDef",
-    "UpdateVpcLinkRequestTypeDef",
-    "UpdateVpcLinkResponseTypeDef",
-    "VpcLinkTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ACMManagedTypeDef",
+        "AccessLogSettingsTypeDef",
+        "ApiMappingTypeDef",
+        "ApiTypeDef",
+        "AuthorizationTypeDef",
+        "AuthorizerTypeDef",
+        "CognitoConfigTypeDef",
+        "CorsOutputTypeDef",
+        "CorsTypeDef",
+        "CreateApiMappingRequestTypeDef",
+        "CreateApiMappingResponseTypeDef",
+        "CreateApiRequestTypeDef",
+        "CreateApiResponseTypeDef",
+        "CreateAuthorizerRequestTypeDef",
+        "CreateAuthorizerResponseTypeDef",
+        "CreateDeploymentRequestTypeDef",
+        "CreateDeploymentResponseTypeDef",
+        "CreateDomainNameRequestTypeDef",
+        "CreateDomainNameResponseTypeDef",
+        "CreateIntegrationRequestTypeDef",
+        "CreateIntegrationResponseRequestTypeDef",
+        "CreateIntegrationResponseResponseTypeDef",
+        "CreateIntegrationResultTypeDef",
+        "CreateModelRequestTypeDef",
+        "CreateModelResponseTypeDef",
+        "CreatePortalProductRequestTypeDef",
+        "CreatePortalProductResponseTypeDef",
+        "CreatePortalRequestTypeDef",
+        "CreatePortalResponseTypeDef",
+        "CreateProductPageRequestTypeDef",
+        "CreateProductPageResponseTypeDef",
+        "CreateProductRestEndpointPageRequestTypeDef",
+        "CreateProductRestEndpointPageResponseTypeDef",
+        "CreateRouteRequestTypeDef",
+        "CreateRouteResponseRequestTypeDef",
+        "CreateRouteResponseResponseTypeDef",
+        "CreateRouteResultTypeDef",
+        "CreateRoutingRuleRequestTypeDef",
+        "CreateRoutingRuleResponseTypeDef",
+        "CreateStageRequestTypeDef",
+        "CreateStageResponseTypeDef",
+        "CreateVpcLinkRequestTypeDef",
+        "CreateVpcLinkResponseTypeDef",
+        "CustomColorsTypeDef",
+        "DeleteAccessLogSettingsRequestTypeDef",
+        "DeleteApiMappingRequestTypeDef",
+        "DeleteApiRequestTypeDef",
+        "DeleteAuthorizerRequestTypeDef",
+        "DeleteCorsConfigurationRequestTypeDef",
+        "DeleteDeploymentRequestTypeDef",
+        "DeleteDomainNameRequestTypeDef",
+        "DeleteIntegrationRequestTypeDef",
+        "DeleteIntegrationResponseRequestTypeDef",
+        "DeleteModelRequestTypeDef",
+        "DeletePortalProductRequestTypeDef",
+        "DeletePortalProductSharingPolicyRequestTypeDef",
+        "DeletePortalRequestTypeDef",
+        "DeleteProductPageRequestTypeDef",
+        "DeleteProductRestEndpointPageRequestTypeDef",
+        "DeleteRouteRequestParameterRequestTypeDef",
+        "DeleteRouteRequestTypeDef",
+        "DeleteRouteResponseRequestTypeDef",
+        "DeleteRouteSettingsRequestTypeDef",
+        "DeleteRoutingRuleRequestTypeDef",
+        "DeleteStageRequestTypeDef",
+        "DeleteVpcLinkRequestTypeDef",
+        "DeleteVpcLinkResponseTypeDef",
+        "DeploymentTypeDef",
+        "DisablePortalRequestTypeDef",
+        "DisplayContentOverridesTypeDef",
+        "DisplayContentTypeDef",
+        "DisplayOrderOutputTypeDef",
+        "DisplayOrderTypeDef",
+        "DomainNameConfigurationOutputTypeDef",
+        "DomainNameConfigurationTypeDef",
+        "DomainNameTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointConfigurationRequestTypeDef",
+        "EndpointConfigurationResponseTypeDef",
+        "EndpointDisplayContentResponseTypeDef",
+        "EndpointDisplayContentTypeDef",
+        "ExportApiRequestTypeDef",
+        "ExportApiResponseTypeDef",
+        "GetApiMappingRequestTypeDef",
+        "GetApiMappingResponseTypeDef",
+        "GetApiMappingsRequestTypeDef",
+        "GetApiMappingsResponseTypeDef",
+        "GetApiRequestTypeDef",
+        "GetApiResponseTypeDef",
+        "GetApisRequestTypeDef",
+        "GetApisResponseTypeDef",
+        "GetAuthorizerRequestTypeDef",
+        "GetAuthorizerResponseTypeDef",
+        "GetAuthorizersRequestTypeDef",
+        "GetAuthorizersResponseTypeDef",
+        "GetDeploymentRequestTypeDef",
+        "GetDeploymentResponseTypeDef",
+        "GetDeploymentsRequestTypeDef",
+        "GetDeploymentsResponseTypeDef",
+        "GetDomainNameRequestTypeDef",
+        "GetDomainNameResponseTypeDef",
+        "GetDomainNamesRequestTypeDef",
+        "GetDomainNamesResponseTypeDef",
+        "GetIntegrationRequestTypeDef",
+        "GetIntegrationResponseRequestTypeDef",
+        "GetIntegrationResponseResponseTypeDef",
+        "GetIntegrationResponsesRequestTypeDef",
+        "GetIntegrationResponsesResponseTypeDef",
+        "GetIntegrationResultTypeDef",
+        "GetIntegrationsRequestTypeDef",
+        "GetIntegrationsResponseTypeDef",
+        "GetModelRequestTypeDef",
+        "GetModelResponseTypeDef",
+        "GetModelTemplateRequestTypeDef",
+        "GetModelTemplateResponseTypeDef",
+        "GetModelsRequestTypeDef",
+        "GetModelsResponseTypeDef",
+        "GetPortalProductRequestTypeDef",
+        "GetPortalProductResponseTypeDef",
+        "GetPortalProductSharingPolicyRequestTypeDef",
+        "GetPortalProductSharingPolicyResponseTypeDef",
+        "GetPortalRequestTypeDef",
+        "GetPortalResponseTypeDef",
+        "GetProductPageRequestTypeDef",
+        "GetProductPageResponseTypeDef",
+        "GetProductRestEndpointPageRequestTypeDef",
+        "GetProductRestEndpointPageResponseTypeDef",
+        "GetRouteRequestTypeDef",
+        "GetRouteResponseRequestTypeDef",
+        "GetRouteResponseResponseTypeDef",
+        "GetRouteResponsesRequestTypeDef",
+        "GetRouteResponsesResponseTypeDef",
+        "GetRouteResultTypeDef",
+        "GetRoutesRequestTypeDef",
+        "GetRoutesResponseTypeDef",
+        "GetRoutingRuleRequestTypeDef",
+        "GetRoutingRuleResponseTypeDef",
+        "GetStageRequestTypeDef",
+        "GetStageResponseTypeDef",
+        "GetStagesRequestTypeDef",
+        "GetStagesResponseTypeDef",
+        "GetTagsRequestTypeDef",
+        "GetTagsResponseTypeDef",
+        "GetVpcLinkRequestTypeDef",
+        "GetVpcLinkResponseTypeDef",
+        "GetVpcLinksRequestTypeDef",
+        "GetVpcLinksResponseTypeDef",
+        "IdentifierPartsTypeDef",
+        "ImportApiRequestTypeDef",
+        "ImportApiResponseTypeDef",
+        "IntegrationResponseTypeDef",
+        "IntegrationTypeDef",
+        "JWTConfigurationOutputTypeDef",
+        "JWTConfigurationTypeDef",
+        "ListPortalProductsRequestTypeDef",
+        "ListPortalProductsResponseTypeDef",
+        "ListPortalsRequestTypeDef",
+        "ListPortalsResponseTypeDef",
+        "ListProductPagesRequestTypeDef",
+        "ListProductPagesResponseTypeDef",
+        "ListProductRestEndpointPagesRequestTypeDef",
+        "ListProductRestEndpointPagesResponseTypeDef",
+        "ListRoutingRulesRequestTypeDef",
+        "ListRoutingRulesResponseTypeDef",
+        "ModelTypeDef",
+        "MutualTlsAuthenticationInputTypeDef",
+        "MutualTlsAuthenticationTypeDef",
+        "NoneTypeDef",
+        "ParameterConstraintsTypeDef",
+        "PortalContentOutputTypeDef",
+        "PortalContentTypeDef",
+        "PortalProductSummaryTypeDef",
+        "PortalSummaryTypeDef",
+        "PortalThemeOutputTypeDef",
+        "PortalThemeTypeDef",
+        "PreviewPortalRequestTypeDef",
+        "PreviewPortalResponseTypeDef",
+        "PreviewTypeDef",
+        "ProductPageSummaryNoBodyTypeDef",
+        "ProductRestEndpointPageSummaryNoBodyTypeDef",
+        "PublishPortalRequestTypeDef",
+        "PublishPortalResponseTypeDef",
+        "PutPortalProductSharingPolicyRequestTypeDef",
+        "PutPortalProductSharingPolicyResponseTypeDef",
+        "PutRoutingRuleRequestTypeDef",
+        "PutRoutingRuleResponseTypeDef",
+        "ReimportApiRequestTypeDef",
+        "ReimportApiResponseTypeDef",
+        "ResetAuthorizersCacheRequestTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestEndpointIdentifierTypeDef",
+        "RouteResponseTypeDef",
+        "RouteSettingsTypeDef",
+        "RouteTypeDef",
+        "RoutingRuleActionInvokeApiTypeDef",
+        "RoutingRuleActionTypeDef",
+        "RoutingRuleConditionOutputTypeDef",
+        "RoutingRuleConditionTypeDef",
+        "RoutingRuleMatchBasePathsOutputTypeDef",
+        "RoutingRuleMatchBasePathsTypeDef",
+        "RoutingRuleMatchHeaderValueTypeDef",
+        "RoutingRuleMatchHeadersOutputTypeDef",
+        "RoutingRuleMatchHeadersTypeDef",
+        "RoutingRuleTypeDef",
+        "SectionOutputTypeDef",
+        "SectionTypeDef",
+        "StageTypeDef",
+        "StatusExceptionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TlsConfigInputTypeDef",
+        "TlsConfigTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateApiMappingRequestTypeDef",
+        "UpdateApiMappingResponseTypeDef",
+        "UpdateApiRequestTypeDef",
+        "UpdateApiResponseTypeDef",
+        "UpdateAuthorizerRequestTypeDef",
+        "UpdateAuthorizerResponseTypeDef",
+        "UpdateDeploymentRequestTypeDef",
+        "UpdateDeploymentResponseTypeDef",
+        "UpdateDomainNameRequestTypeDef",
+        "UpdateDomainNameResponseTypeDef",
+        "UpdateIntegrationRequestTypeDef",
+        "UpdateIntegrationResponseRequestTypeDef",
+        "UpdateIntegrationResponseResponseTypeDef",
+        "UpdateIntegrationResultTypeDef",
+        "UpdateModelRequestTypeDef",
+        "UpdateModelResponseTypeDef",
+        "UpdatePortalProductRequestTypeDef",
+        "UpdatePortalProductResponseTypeDef",
+        "UpdatePortalRequestTypeDef",
+        "UpdatePortalResponseTypeDef",
+        "UpdateProductPageRequestTypeDef",
+        "UpdateProductPageResponseTypeDef",
+        "UpdateProductRestEndpointPageRequestTypeDef",
+        "UpdateProductRestEndpointPageResponseTypeDef",
+        "UpdateRouteRequestTypeDef",
+        "UpdateRouteResponseRequestTypeDef",
+        "UpdateRouteResponseResponseTypeDef",
+        "UpdateRouteResultTypeDef",
+        "UpdateStageRequestTypeDef",
+        "UpdateStageResponseTypeDef",
+        "UpdateVpcLinkRequestTypeDef",
+        "UpdateVpcLinkResponseTypeDef",
+        "VpcLinkTypeDef",
+    ]
 
 
 class ACMManagedTypeDef(TypedDict):
@@ -307,6 +308,15 @@ class ApiMappingTypeDef(TypedDict):
     ApiMappingId: NotRequired[str]
     ApiMappingKey: NotRequired[str]
     Stage: str
+
+
+class CorsOutputTypeDef(TypedDict):
+    AllowCredentials: NotRequired[bool]
+    AllowHeaders: NotRequired[list[str]]
+    AllowMethods: NotRequired[list[str]]
+    AllowOrigins: NotRequired[list[str]]
+    ExposeHeaders: NotRequired[list[str]]
+    MaxAge: NotRequired[int]
 
 
 class ApiTypeDef(TypedDict):
@@ -329,6 +339,16 @@ class ApiTypeDef(TypedDict):
     Warnings: NotRequired[list[str]]
 
 
+class CognitoConfigTypeDef(TypedDict):
+    AppClientId: str
+    UserPoolArn: str
+    UserPoolDomain: str
+
+
+class NoneTypeDef(TypedDict):
+    pass
+
+
 AuthorizationTypeDef = TypedDict(
     "AuthorizationTypeDef",
     {
@@ -336,6 +356,11 @@ AuthorizationTypeDef = TypedDict(
         "None": NotRequired["NoneTypeDef"],
     },
 )
+
+
+class JWTConfigurationOutputTypeDef(TypedDict):
+    Audience: NotRequired[list[str]]
+    Issuer: NotRequired[str]
 
 
 class AuthorizerTypeDef(TypedDict):
@@ -350,21 +375,6 @@ class AuthorizerTypeDef(TypedDict):
     IdentityValidationExpression: NotRequired[str]
     JwtConfiguration: NotRequired[JWTConfigurationOutputTypeDef]
     Name: str
-
-
-class CognitoConfigTypeDef(TypedDict):
-    AppClientId: str
-    UserPoolArn: str
-    UserPoolDomain: str
-
-
-class CorsOutputTypeDef(TypedDict):
-    AllowCredentials: NotRequired[bool]
-    AllowHeaders: NotRequired[list[str]]
-    AllowMethods: NotRequired[list[str]]
-    AllowOrigins: NotRequired[list[str]]
-    ExposeHeaders: NotRequired[list[str]]
-    MaxAge: NotRequired[int]
 
 
 class CorsTypeDef(TypedDict):
@@ -429,6 +439,11 @@ class CreateApiResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class JWTConfigurationTypeDef(TypedDict):
+    Audience: NotRequired[ReadOnly[Sequence[str]]]
+    Issuer: NotRequired[str]
+
+
 class CreateAuthorizerRequestTypeDef(TypedDict):
     ApiId: str
     AuthorizerCredentialsArn: NotRequired[str]
@@ -474,6 +489,25 @@ class CreateDeploymentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DomainNameConfigurationTypeDef(TypedDict):
+    ApiGatewayDomainName: NotRequired[str]
+    CertificateArn: NotRequired[str]
+    CertificateName: NotRequired[str]
+    CertificateUploadDate: NotRequired[ReadOnly[datetime | str]]
+    DomainNameStatus: NotRequired[DomainNameStatusType]
+    DomainNameStatusMessage: NotRequired[str]
+    EndpointType: NotRequired[EndpointTypeType]
+    HostedZoneId: NotRequired[str]
+    IpAddressType: NotRequired[IpAddressTypeType]
+    SecurityPolicy: NotRequired[SecurityPolicyType]
+    OwnershipVerificationCertificateArn: NotRequired[str]
+
+
+class MutualTlsAuthenticationInputTypeDef(TypedDict):
+    TruststoreUri: NotRequired[str]
+    TruststoreVersion: NotRequired[str]
+
+
 class CreateDomainNameRequestTypeDef(TypedDict):
     DomainName: str
     DomainNameConfigurations: NotRequired[
@@ -482,6 +516,26 @@ class CreateDomainNameRequestTypeDef(TypedDict):
     MutualTlsAuthentication: NotRequired[MutualTlsAuthenticationInputTypeDef]
     RoutingMode: NotRequired[RoutingModeType]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class DomainNameConfigurationOutputTypeDef(TypedDict):
+    ApiGatewayDomainName: NotRequired[str]
+    CertificateArn: NotRequired[str]
+    CertificateName: NotRequired[str]
+    CertificateUploadDate: NotRequired[datetime]
+    DomainNameStatus: NotRequired[DomainNameStatusType]
+    DomainNameStatusMessage: NotRequired[str]
+    EndpointType: NotRequired[EndpointTypeType]
+    HostedZoneId: NotRequired[str]
+    IpAddressType: NotRequired[IpAddressTypeType]
+    SecurityPolicy: NotRequired[SecurityPolicyType]
+    OwnershipVerificationCertificateArn: NotRequired[str]
+
+
+class MutualTlsAuthenticationTypeDef(TypedDict):
+    TruststoreUri: NotRequired[str]
+    TruststoreVersion: NotRequired[str]
+    TruststoreWarnings: NotRequired[list[str]]
 
 
 class CreateDomainNameResponseTypeDef(TypedDict):
@@ -493,6 +547,10 @@ class CreateDomainNameResponseTypeDef(TypedDict):
     RoutingMode: NotRequired[RoutingModeType]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TlsConfigInputTypeDef(TypedDict):
+    ServerNameToVerify: NotRequired[str]
 
 
 class CreateIntegrationRequestTypeDef(TypedDict):
@@ -534,6 +592,10 @@ class CreateIntegrationResponseResponseTypeDef(TypedDict):
     ResponseTemplates: NotRequired[dict[str, str]]
     TemplateSelectionExpression: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TlsConfigTypeDef(TypedDict):
+    ServerNameToVerify: NotRequired[str]
 
 
 class CreateIntegrationResultTypeDef(TypedDict):
@@ -583,6 +645,17 @@ class CreatePortalProductRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class SectionOutputTypeDef(TypedDict):
+    ProductRestEndpointPageArns: list[str]
+    SectionName: str
+
+
+class DisplayOrderOutputTypeDef(TypedDict):
+    Contents: NotRequired[list[SectionOutputTypeDef]]
+    OverviewPageArn: NotRequired[str]
+    ProductPageArns: NotRequired[list[str]]
+
+
 class CreatePortalProductResponseTypeDef(TypedDict):
     Description: NotRequired[str]
     DisplayName: NotRequired[str]
@@ -594,6 +667,35 @@ class CreatePortalProductResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+EndpointConfigurationRequestTypeDef = TypedDict(
+    "EndpointConfigurationRequestTypeDef",
+    {
+        "AcmManaged": NotRequired["ACMManagedTypeDef"],
+        "None": NotRequired["NoneTypeDef"],
+    },
+)
+
+
+class CustomColorsTypeDef(TypedDict):
+    AccentColor: str
+    BackgroundColor: str
+    ErrorValidationColor: str
+    HeaderColor: str
+    NavigationColor: str
+    TextColor: str
+
+
+class PortalThemeTypeDef(TypedDict):
+    CustomColors: CustomColorsTypeDef
+    LogoLastUploaded: NotRequired[ReadOnly[datetime | str]]
+
+
+class PortalContentTypeDef(TypedDict):
+    Description: NotRequired[str]
+    DisplayName: str
+    Theme: ReadOnly[PortalThemeTypeDef]
+
+
 class CreatePortalRequestTypeDef(TypedDict):
     Authorization: AuthorizationTypeDef
     EndpointConfiguration: EndpointConfigurationRequestTypeDef
@@ -602,6 +704,29 @@ class CreatePortalRequestTypeDef(TypedDict):
     PortalContent: ReadOnly[PortalContentTypeDef]
     RumAppMonitorName: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class EndpointConfigurationResponseTypeDef(TypedDict):
+    CertificateArn: NotRequired[str]
+    DomainName: NotRequired[str]
+    PortalDefaultDomainName: str
+    PortalDomainHostedZoneId: str
+
+
+class PortalThemeOutputTypeDef(TypedDict):
+    CustomColors: CustomColorsTypeDef
+    LogoLastUploaded: NotRequired[datetime]
+
+
+class PortalContentOutputTypeDef(TypedDict):
+    Description: NotRequired[str]
+    DisplayName: str
+    Theme: PortalThemeOutputTypeDef
+
+
+class StatusExceptionTypeDef(TypedDict):
+    Exception: NotRequired[str]
+    Message: NotRequired[str]
 
 
 class CreatePortalResponseTypeDef(TypedDict):
@@ -621,6 +746,11 @@ class CreatePortalResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DisplayContentTypeDef(TypedDict):
+    Body: str
+    Title: str
+
+
 class CreateProductPageRequestTypeDef(TypedDict):
     DisplayContent: DisplayContentTypeDef
     PortalProductId: str
@@ -634,11 +764,43 @@ class CreateProductPageResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DisplayContentOverridesTypeDef(TypedDict):
+    Body: NotRequired[str]
+    Endpoint: NotRequired[str]
+    OperationName: NotRequired[str]
+
+
+EndpointDisplayContentTypeDef = TypedDict(
+    "EndpointDisplayContentTypeDef",
+    {
+        "None": NotRequired["NoneTypeDef"],
+        "Overrides": NotRequired["DisplayContentOverridesTypeDef"],
+    },
+)
+
+
+class IdentifierPartsTypeDef(TypedDict):
+    Method: str
+    Path: str
+    RestApiId: str
+    Stage: str
+
+
+class RestEndpointIdentifierTypeDef(TypedDict):
+    IdentifierParts: NotRequired[IdentifierPartsTypeDef]
+
+
 class CreateProductRestEndpointPageRequestTypeDef(TypedDict):
     DisplayContent: NotRequired[EndpointDisplayContentTypeDef]
     PortalProductId: str
     RestEndpointIdentifier: RestEndpointIdentifierTypeDef
     TryItState: NotRequired[TryItStateType]
+
+
+class EndpointDisplayContentResponseTypeDef(TypedDict):
+    Body: NotRequired[str]
+    Endpoint: str
+    OperationName: NotRequired[str]
 
 
 class CreateProductRestEndpointPageResponseTypeDef(TypedDict):
@@ -651,6 +813,10 @@ class CreateProductRestEndpointPageResponseTypeDef(TypedDict):
     StatusException: NotRequired[StatusExceptionTypeDef]
     TryItState: NotRequired[TryItStateType]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ParameterConstraintsTypeDef(TypedDict):
+    Required: NotRequired[bool]
 
 
 class CreateRouteRequestTypeDef(TypedDict):
@@ -703,12 +869,53 @@ class CreateRouteResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RoutingRuleActionInvokeApiTypeDef(TypedDict):
+    ApiId: str
+    Stage: str
+    StripBasePath: NotRequired[bool]
+
+
+class RoutingRuleActionTypeDef(TypedDict):
+    InvokeApi: RoutingRuleActionInvokeApiTypeDef
+
+
+class RoutingRuleMatchBasePathsTypeDef(TypedDict):
+    AnyOf: ReadOnly[Sequence[str]]
+
+
+class RoutingRuleMatchHeaderValueTypeDef(TypedDict):
+    Header: str
+    ValueGlob: str
+
+
+class RoutingRuleMatchHeadersTypeDef(TypedDict):
+    AnyOf: ReadOnly[Sequence[RoutingRuleMatchHeaderValueTypeDef]]
+
+
+class RoutingRuleConditionTypeDef(TypedDict):
+    MatchBasePaths: NotRequired[ReadOnly[RoutingRuleMatchBasePathsTypeDef]]
+    MatchHeaders: NotRequired[ReadOnly[RoutingRuleMatchHeadersTypeDef]]
+
+
 class CreateRoutingRuleRequestTypeDef(TypedDict):
     Actions: ReadOnly[Sequence[RoutingRuleActionTypeDef]]
     Conditions: ReadOnly[Sequence[RoutingRuleConditionTypeDef]]
     DomainName: str
     DomainNameId: NotRequired[str]
     Priority: int
+
+
+class RoutingRuleMatchBasePathsOutputTypeDef(TypedDict):
+    AnyOf: list[str]
+
+
+class RoutingRuleMatchHeadersOutputTypeDef(TypedDict):
+    AnyOf: list[RoutingRuleMatchHeaderValueTypeDef]
+
+
+class RoutingRuleConditionOutputTypeDef(TypedDict):
+    MatchBasePaths: NotRequired[RoutingRuleMatchBasePathsOutputTypeDef]
+    MatchHeaders: NotRequired[RoutingRuleMatchHeadersOutputTypeDef]
 
 
 class CreateRoutingRuleResponseTypeDef(TypedDict):
@@ -718,6 +925,14 @@ class CreateRoutingRuleResponseTypeDef(TypedDict):
     RoutingRuleArn: NotRequired[str]
     RoutingRuleId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RouteSettingsTypeDef(TypedDict):
+    DataTraceEnabled: NotRequired[bool]
+    DetailedMetricsEnabled: NotRequired[bool]
+    LoggingLevel: NotRequired[LoggingLevelType]
+    ThrottlingBurstLimit: NotRequired[int]
+    ThrottlingRateLimit: NotRequired[float]
 
 
 class CreateStageRequestTypeDef(TypedDict):
@@ -770,15 +985,6 @@ class CreateVpcLinkResponseTypeDef(TypedDict):
     VpcLinkStatusMessage: NotRequired[str]
     VpcLinkVersion: NotRequired[VpcLinkVersionType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomColorsTypeDef(TypedDict):
-    AccentColor: str
-    BackgroundColor: str
-    ErrorValidationColor: str
-    HeaderColor: str
-    NavigationColor: str
-    TextColor: str
 
 
 class DeleteAccessLogSettingsRequestTypeDef(TypedDict):
@@ -906,55 +1112,15 @@ class DisablePortalRequestTypeDef(TypedDict):
     PortalId: str
 
 
-class DisplayContentOverridesTypeDef(TypedDict):
-    Body: NotRequired[str]
-    Endpoint: NotRequired[str]
-    OperationName: NotRequired[str]
-
-
-class DisplayContentTypeDef(TypedDict):
-    Body: str
-    Title: str
-
-
-class DisplayOrderOutputTypeDef(TypedDict):
-    Contents: NotRequired[list[SectionOutputTypeDef]]
-    OverviewPageArn: NotRequired[str]
-    ProductPageArns: NotRequired[list[str]]
+class SectionTypeDef(TypedDict):
+    ProductRestEndpointPageArns: ReadOnly[Sequence[str]]
+    SectionName: str
 
 
 class DisplayOrderTypeDef(TypedDict):
     Contents: NotRequired[ReadOnly[Sequence[SectionTypeDef]]]
     OverviewPageArn: NotRequired[str]
     ProductPageArns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DomainNameConfigurationOutputTypeDef(TypedDict):
-    ApiGatewayDomainName: NotRequired[str]
-    CertificateArn: NotRequired[str]
-    CertificateName: NotRequired[str]
-    CertificateUploadDate: NotRequired[datetime]
-    DomainNameStatus: NotRequired[DomainNameStatusType]
-    DomainNameStatusMessage: NotRequired[str]
-    EndpointType: NotRequired[EndpointTypeType]
-    HostedZoneId: NotRequired[str]
-    IpAddressType: NotRequired[IpAddressTypeType]
-    SecurityPolicy: NotRequired[SecurityPolicyType]
-    OwnershipVerificationCertificateArn: NotRequired[str]
-
-
-class DomainNameConfigurationTypeDef(TypedDict):
-    ApiGatewayDomainName: NotRequired[str]
-    CertificateArn: NotRequired[str]
-    CertificateName: NotRequired[str]
-    CertificateUploadDate: NotRequired[ReadOnly[datetime | str]]
-    DomainNameStatus: NotRequired[DomainNameStatusType]
-    DomainNameStatusMessage: NotRequired[str]
-    EndpointType: NotRequired[EndpointTypeType]
-    HostedZoneId: NotRequired[str]
-    IpAddressType: NotRequired[IpAddressTypeType]
-    SecurityPolicy: NotRequired[SecurityPolicyType]
-    OwnershipVerificationCertificateArn: NotRequired[str]
 
 
 class DomainNameTypeDef(TypedDict):
@@ -965,37 +1131,6 @@ class DomainNameTypeDef(TypedDict):
     MutualTlsAuthentication: NotRequired[MutualTlsAuthenticationTypeDef]
     RoutingMode: NotRequired[RoutingModeType]
     Tags: NotRequired[dict[str, str]]
-
-
-EndpointConfigurationRequestTypeDef = TypedDict(
-    "EndpointConfigurationRequestTypeDef",
-    {
-        "AcmManaged": NotRequired["ACMManagedTypeDef"],
-        "None": NotRequired["NoneTypeDef"],
-    },
-)
-
-
-class EndpointConfigurationResponseTypeDef(TypedDict):
-    CertificateArn: NotRequired[str]
-    DomainName: NotRequired[str]
-    PortalDefaultDomainName: str
-    PortalDomainHostedZoneId: str
-
-
-class EndpointDisplayContentResponseTypeDef(TypedDict):
-    Body: NotRequired[str]
-    Endpoint: str
-    OperationName: NotRequired[str]
-
-
-EndpointDisplayContentTypeDef = TypedDict(
-    "EndpointDisplayContentTypeDef",
-    {
-        "None": NotRequired["NoneTypeDef"],
-        "Overrides": NotRequired["DisplayContentOverridesTypeDef"],
-    },
-)
 
 
 class ExportApiRequestTypeDef(TypedDict):
@@ -1186,6 +1321,15 @@ class GetIntegrationResponsesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class IntegrationResponseTypeDef(TypedDict):
+    ContentHandlingStrategy: NotRequired[ContentHandlingStrategyType]
+    IntegrationResponseId: NotRequired[str]
+    IntegrationResponseKey: str
+    ResponseParameters: NotRequired[dict[str, str]]
+    ResponseTemplates: NotRequired[dict[str, str]]
+    TemplateSelectionExpression: NotRequired[str]
+
+
 class GetIntegrationResponsesResponseTypeDef(TypedDict):
     Items: NotRequired[list[IntegrationResponseTypeDef]]
     NextToken: NotRequired[str]
@@ -1220,6 +1364,29 @@ class GetIntegrationsRequestTypeDef(TypedDict):
     ApiId: str
     MaxResults: NotRequired[str]
     NextToken: NotRequired[str]
+
+
+class IntegrationTypeDef(TypedDict):
+    ApiGatewayManaged: NotRequired[bool]
+    ConnectionId: NotRequired[str]
+    ConnectionType: NotRequired[ConnectionTypeType]
+    ContentHandlingStrategy: NotRequired[ContentHandlingStrategyType]
+    CredentialsArn: NotRequired[str]
+    Description: NotRequired[str]
+    IntegrationId: NotRequired[str]
+    IntegrationMethod: NotRequired[str]
+    IntegrationResponseSelectionExpression: NotRequired[str]
+    IntegrationSubtype: NotRequired[str]
+    IntegrationType: NotRequired[IntegrationTypeType]
+    IntegrationUri: NotRequired[str]
+    PassthroughBehavior: NotRequired[PassthroughBehaviorType]
+    PayloadFormatVersion: NotRequired[str]
+    RequestParameters: NotRequired[dict[str, str]]
+    RequestTemplates: NotRequired[dict[str, str]]
+    ResponseParameters: NotRequired[dict[str, dict[str, str]]]
+    TemplateSelectionExpression: NotRequired[str]
+    TimeoutInMillis: NotRequired[int]
+    TlsConfig: NotRequired[TlsConfigTypeDef]
 
 
 class GetIntegrationsResponseTypeDef(TypedDict):
@@ -1258,6 +1425,14 @@ class GetModelsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ModelTypeDef(TypedDict):
+    ContentType: NotRequired[str]
+    Description: NotRequired[str]
+    ModelId: NotRequired[str]
+    Name: str
+    Schema: NotRequired[str]
+
+
 class GetModelsResponseTypeDef(TypedDict):
     Items: NotRequired[list[ModelTypeDef]]
     NextToken: NotRequired[str]
@@ -1292,6 +1467,12 @@ class GetPortalProductSharingPolicyResponseTypeDef(TypedDict):
 
 class GetPortalRequestTypeDef(TypedDict):
     PortalId: str
+
+
+class PreviewTypeDef(TypedDict):
+    PreviewStatus: PreviewStatusType
+    PreviewUrl: NotRequired[str]
+    StatusException: NotRequired[StatusExceptionTypeDef]
 
 
 class GetPortalResponseTypeDef(TypedDict):
@@ -1373,6 +1554,14 @@ class GetRouteResponsesRequestTypeDef(TypedDict):
     RouteId: str
 
 
+class RouteResponseTypeDef(TypedDict):
+    ModelSelectionExpression: NotRequired[str]
+    ResponseModels: NotRequired[dict[str, str]]
+    ResponseParameters: NotRequired[dict[str, ParameterConstraintsTypeDef]]
+    RouteResponseId: NotRequired[str]
+    RouteResponseKey: str
+
+
 class GetRouteResponsesResponseTypeDef(TypedDict):
     Items: NotRequired[list[RouteResponseTypeDef]]
     NextToken: NotRequired[str]
@@ -1400,6 +1589,22 @@ class GetRoutesRequestTypeDef(TypedDict):
     ApiId: str
     MaxResults: NotRequired[str]
     NextToken: NotRequired[str]
+
+
+class RouteTypeDef(TypedDict):
+    ApiGatewayManaged: NotRequired[bool]
+    ApiKeyRequired: NotRequired[bool]
+    AuthorizationScopes: NotRequired[list[str]]
+    AuthorizationType: NotRequired[AuthorizationTypeType]
+    AuthorizerId: NotRequired[str]
+    ModelSelectionExpression: NotRequired[str]
+    OperationName: NotRequired[str]
+    RequestModels: NotRequired[dict[str, str]]
+    RequestParameters: NotRequired[dict[str, ParameterConstraintsTypeDef]]
+    RouteId: NotRequired[str]
+    RouteKey: str
+    RouteResponseSelectionExpression: NotRequired[str]
+    Target: NotRequired[str]
 
 
 class GetRoutesResponseTypeDef(TypedDict):
@@ -1452,6 +1657,23 @@ class GetStagesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class StageTypeDef(TypedDict):
+    AccessLogSettings: NotRequired[AccessLogSettingsTypeDef]
+    ApiGatewayManaged: NotRequired[bool]
+    AutoDeploy: NotRequired[bool]
+    ClientCertificateId: NotRequired[str]
+    CreatedDate: NotRequired[datetime]
+    DefaultRouteSettings: NotRequired[RouteSettingsTypeDef]
+    DeploymentId: NotRequired[str]
+    Description: NotRequired[str]
+    LastDeploymentStatusMessage: NotRequired[str]
+    LastUpdatedDate: NotRequired[datetime]
+    RouteSettings: NotRequired[dict[str, RouteSettingsTypeDef]]
+    StageName: str
+    StageVariables: NotRequired[dict[str, str]]
+    Tags: NotRequired[dict[str, str]]
+
+
 class GetStagesResponseTypeDef(TypedDict):
     Items: NotRequired[list[StageTypeDef]]
     NextToken: NotRequired[str]
@@ -1489,17 +1711,22 @@ class GetVpcLinksRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class VpcLinkTypeDef(TypedDict):
+    CreatedDate: NotRequired[datetime]
+    Name: str
+    SecurityGroupIds: list[str]
+    SubnetIds: list[str]
+    Tags: NotRequired[dict[str, str]]
+    VpcLinkId: str
+    VpcLinkStatus: NotRequired[VpcLinkStatusType]
+    VpcLinkStatusMessage: NotRequired[str]
+    VpcLinkVersion: NotRequired[VpcLinkVersionType]
+
+
 class GetVpcLinksResponseTypeDef(TypedDict):
     Items: NotRequired[list[VpcLinkTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IdentifierPartsTypeDef(TypedDict):
-    Method: str
-    Path: str
-    RestApiId: str
-    Stage: str
 
 
 class ImportApiRequestTypeDef(TypedDict):
@@ -1529,52 +1756,19 @@ class ImportApiResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IntegrationResponseTypeDef(TypedDict):
-    ContentHandlingStrategy: NotRequired[ContentHandlingStrategyType]
-    IntegrationResponseId: NotRequired[str]
-    IntegrationResponseKey: str
-    ResponseParameters: NotRequired[dict[str, str]]
-    ResponseTemplates: NotRequired[dict[str, str]]
-    TemplateSelectionExpression: NotRequired[str]
-
-
-class IntegrationTypeDef(TypedDict):
-    ApiGatewayManaged: NotRequired[bool]
-    ConnectionId: NotRequired[str]
-    ConnectionType: NotRequired[ConnectionTypeType]
-    ContentHandlingStrategy: NotRequired[ContentHandlingStrategyType]
-    CredentialsArn: NotRequired[str]
-    Description: NotRequired[str]
-    IntegrationId: NotRequired[str]
-    IntegrationMethod: NotRequired[str]
-    IntegrationResponseSelectionExpression: NotRequired[str]
-    IntegrationSubtype: NotRequired[str]
-    IntegrationType: NotRequired[IntegrationTypeType]
-    IntegrationUri: NotRequired[str]
-    PassthroughBehavior: NotRequired[PassthroughBehaviorType]
-    PayloadFormatVersion: NotRequired[str]
-    RequestParameters: NotRequired[dict[str, str]]
-    RequestTemplates: NotRequired[dict[str, str]]
-    ResponseParameters: NotRequired[dict[str, dict[str, str]]]
-    TemplateSelectionExpression: NotRequired[str]
-    TimeoutInMillis: NotRequired[int]
-    TlsConfig: NotRequired[TlsConfigTypeDef]
-
-
-class JWTConfigurationOutputTypeDef(TypedDict):
-    Audience: NotRequired[list[str]]
-    Issuer: NotRequired[str]
-
-
-class JWTConfigurationTypeDef(TypedDict):
-    Audience: NotRequired[ReadOnly[Sequence[str]]]
-    Issuer: NotRequired[str]
-
-
 class ListPortalProductsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[str]
     NextToken: NotRequired[str]
     ResourceOwner: NotRequired[str]
+
+
+class PortalProductSummaryTypeDef(TypedDict):
+    Description: str
+    DisplayName: str
+    LastModified: datetime
+    PortalProductArn: str
+    PortalProductId: str
+    Tags: NotRequired[dict[str, str]]
 
 
 class ListPortalProductsResponseTypeDef(TypedDict):
@@ -1586,99 +1780,6 @@ class ListPortalProductsResponseTypeDef(TypedDict):
 class ListPortalsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[str]
     NextToken: NotRequired[str]
-
-
-class ListPortalsResponseTypeDef(TypedDict):
-    Items: NotRequired[list[PortalSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListProductPagesRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[str]
-    NextToken: NotRequired[str]
-    PortalProductId: str
-    ResourceOwnerAccountId: NotRequired[str]
-
-
-class ListProductPagesResponseTypeDef(TypedDict):
-    Items: NotRequired[list[ProductPageSummaryNoBodyTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListProductRestEndpointPagesRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[str]
-    NextToken: NotRequired[str]
-    PortalProductId: str
-    ResourceOwnerAccountId: NotRequired[str]
-
-
-class ListProductRestEndpointPagesResponseTypeDef(TypedDict):
-    Items: NotRequired[list[ProductRestEndpointPageSummaryNoBodyTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListRoutingRulesRequestTypeDef(TypedDict):
-    DomainName: str
-    DomainNameId: NotRequired[str]
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListRoutingRulesResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    RoutingRules: NotRequired[list[RoutingRuleTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ModelTypeDef(TypedDict):
-    ContentType: NotRequired[str]
-    Description: NotRequired[str]
-    ModelId: NotRequired[str]
-    Name: str
-    Schema: NotRequired[str]
-
-
-class MutualTlsAuthenticationInputTypeDef(TypedDict):
-    TruststoreUri: NotRequired[str]
-    TruststoreVersion: NotRequired[str]
-
-
-class MutualTlsAuthenticationTypeDef(TypedDict):
-    TruststoreUri: NotRequired[str]
-    TruststoreVersion: NotRequired[str]
-    TruststoreWarnings: NotRequired[list[str]]
-
-
-class NoneTypeDef(TypedDict):
-    pass
-
-
-class ParameterConstraintsTypeDef(TypedDict):
-    Required: NotRequired[bool]
-
-
-class PortalContentOutputTypeDef(TypedDict):
-    Description: NotRequired[str]
-    DisplayName: str
-    Theme: PortalThemeOutputTypeDef
-
-
-class PortalContentTypeDef(TypedDict):
-    Description: NotRequired[str]
-    DisplayName: str
-    Theme: ReadOnly[PortalThemeTypeDef]
-
-
-class PortalProductSummaryTypeDef(TypedDict):
-    Description: str
-    DisplayName: str
-    LastModified: datetime
-    PortalProductArn: str
-    PortalProductId: str
-    Tags: NotRequired[dict[str, str]]
 
 
 class PortalSummaryTypeDef(TypedDict):
@@ -1698,28 +1799,17 @@ class PortalSummaryTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
 
 
-class PortalThemeOutputTypeDef(TypedDict):
-    CustomColors: CustomColorsTypeDef
-    LogoLastUploaded: NotRequired[datetime]
-
-
-class PortalThemeTypeDef(TypedDict):
-    CustomColors: CustomColorsTypeDef
-    LogoLastUploaded: NotRequired[ReadOnly[datetime | str]]
-
-
-class PreviewPortalRequestTypeDef(TypedDict):
-    PortalId: str
-
-
-class PreviewPortalResponseTypeDef(TypedDict):
+class ListPortalsResponseTypeDef(TypedDict):
+    Items: NotRequired[list[PortalSummaryTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PreviewTypeDef(TypedDict):
-    PreviewStatus: PreviewStatusType
-    PreviewUrl: NotRequired[str]
-    StatusException: NotRequired[StatusExceptionTypeDef]
+class ListProductPagesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[str]
+    NextToken: NotRequired[str]
+    PortalProductId: str
+    ResourceOwnerAccountId: NotRequired[str]
 
 
 class ProductPageSummaryNoBodyTypeDef(TypedDict):
@@ -1727,6 +1817,19 @@ class ProductPageSummaryNoBodyTypeDef(TypedDict):
     PageTitle: str
     ProductPageArn: str
     ProductPageId: str
+
+
+class ListProductPagesResponseTypeDef(TypedDict):
+    Items: NotRequired[list[ProductPageSummaryNoBodyTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListProductRestEndpointPagesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[str]
+    NextToken: NotRequired[str]
+    PortalProductId: str
+    ResourceOwnerAccountId: NotRequired[str]
 
 
 class ProductRestEndpointPageSummaryNoBodyTypeDef(TypedDict):
@@ -1739,6 +1842,41 @@ class ProductRestEndpointPageSummaryNoBodyTypeDef(TypedDict):
     Status: StatusType
     StatusException: NotRequired[StatusExceptionTypeDef]
     TryItState: TryItStateType
+
+
+class ListProductRestEndpointPagesResponseTypeDef(TypedDict):
+    Items: NotRequired[list[ProductRestEndpointPageSummaryNoBodyTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRoutingRulesRequestTypeDef(TypedDict):
+    DomainName: str
+    DomainNameId: NotRequired[str]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class RoutingRuleTypeDef(TypedDict):
+    Actions: NotRequired[list[RoutingRuleActionTypeDef]]
+    Conditions: NotRequired[list[RoutingRuleConditionOutputTypeDef]]
+    Priority: NotRequired[int]
+    RoutingRuleArn: NotRequired[str]
+    RoutingRuleId: NotRequired[str]
+
+
+class ListRoutingRulesResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    RoutingRules: NotRequired[list[RoutingRuleTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PreviewPortalRequestTypeDef(TypedDict):
+    PortalId: str
+
+
+class PreviewPortalResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PublishPortalRequestTypeDef(TypedDict):
@@ -1810,123 +1948,6 @@ class ResetAuthorizersCacheRequestTypeDef(TypedDict):
     StageName: str
 
 
-class RestEndpointIdentifierTypeDef(TypedDict):
-    IdentifierParts: NotRequired[IdentifierPartsTypeDef]
-
-
-class RouteResponseTypeDef(TypedDict):
-    ModelSelectionExpression: NotRequired[str]
-    ResponseModels: NotRequired[dict[str, str]]
-    ResponseParameters: NotRequired[dict[str, ParameterConstraintsTypeDef]]
-    RouteResponseId: NotRequired[str]
-    RouteResponseKey: str
-
-
-class RouteSettingsTypeDef(TypedDict):
-    DataTraceEnabled: NotRequired[bool]
-    DetailedMetricsEnabled: NotRequired[bool]
-    LoggingLevel: NotRequired[LoggingLevelType]
-    ThrottlingBurstLimit: NotRequired[int]
-    ThrottlingRateLimit: NotRequired[float]
-
-
-class RouteTypeDef(TypedDict):
-    ApiGatewayManaged: NotRequired[bool]
-    ApiKeyRequired: NotRequired[bool]
-    AuthorizationScopes: NotRequired[list[str]]
-    AuthorizationType: NotRequired[AuthorizationTypeType]
-    AuthorizerId: NotRequired[str]
-    ModelSelectionExpression: NotRequired[str]
-    OperationName: NotRequired[str]
-    RequestModels: NotRequired[dict[str, str]]
-    RequestParameters: NotRequired[dict[str, ParameterConstraintsTypeDef]]
-    RouteId: NotRequired[str]
-    RouteKey: str
-    RouteResponseSelectionExpression: NotRequired[str]
-    Target: NotRequired[str]
-
-
-class RoutingRuleActionInvokeApiTypeDef(TypedDict):
-    ApiId: str
-    Stage: str
-    StripBasePath: NotRequired[bool]
-
-
-class RoutingRuleActionTypeDef(TypedDict):
-    InvokeApi: RoutingRuleActionInvokeApiTypeDef
-
-
-class RoutingRuleConditionOutputTypeDef(TypedDict):
-    MatchBasePaths: NotRequired[RoutingRuleMatchBasePathsOutputTypeDef]
-    MatchHeaders: NotRequired[RoutingRuleMatchHeadersOutputTypeDef]
-
-
-class RoutingRuleConditionTypeDef(TypedDict):
-    MatchBasePaths: NotRequired[ReadOnly[RoutingRuleMatchBasePathsTypeDef]]
-    MatchHeaders: NotRequired[ReadOnly[RoutingRuleMatchHeadersTypeDef]]
-
-
-class RoutingRuleMatchBasePathsOutputTypeDef(TypedDict):
-    AnyOf: list[str]
-
-
-class RoutingRuleMatchBasePathsTypeDef(TypedDict):
-    AnyOf: ReadOnly[Sequence[str]]
-
-
-class RoutingRuleMatchHeaderValueTypeDef(TypedDict):
-    Header: str
-    ValueGlob: str
-
-
-class RoutingRuleMatchHeadersOutputTypeDef(TypedDict):
-    AnyOf: list[RoutingRuleMatchHeaderValueTypeDef]
-
-
-class RoutingRuleMatchHeadersTypeDef(TypedDict):
-    AnyOf: ReadOnly[Sequence[RoutingRuleMatchHeaderValueTypeDef]]
-
-
-class RoutingRuleTypeDef(TypedDict):
-    Actions: NotRequired[list[RoutingRuleActionTypeDef]]
-    Conditions: NotRequired[list[RoutingRuleConditionOutputTypeDef]]
-    Priority: NotRequired[int]
-    RoutingRuleArn: NotRequired[str]
-    RoutingRuleId: NotRequired[str]
-
-
-class SectionOutputTypeDef(TypedDict):
-    ProductRestEndpointPageArns: list[str]
-    SectionName: str
-
-
-class SectionTypeDef(TypedDict):
-    ProductRestEndpointPageArns: ReadOnly[Sequence[str]]
-    SectionName: str
-
-
-class StageTypeDef(TypedDict):
-    AccessLogSettings: NotRequired[AccessLogSettingsTypeDef]
-    ApiGatewayManaged: NotRequired[bool]
-    AutoDeploy: NotRequired[bool]
-    ClientCertificateId: NotRequired[str]
-    CreatedDate: NotRequired[datetime]
-    DefaultRouteSettings: NotRequired[RouteSettingsTypeDef]
-    DeploymentId: NotRequired[str]
-    Description: NotRequired[str]
-    LastDeploymentStatusMessage: NotRequired[str]
-    LastUpdatedDate: NotRequired[datetime]
-    RouteSettings: NotRequired[dict[str, RouteSettingsTypeDef]]
-    StageName: str
-    StageVariables: NotRequired[dict[str, str]]
-    Tags: NotRequired[dict[str, str]]
-
-
-class StatusExceptionTypeDef(TypedDict):
-    Exception: NotRequired[str]
-    Message: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -1934,14 +1955,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TlsConfigInputTypeDef(TypedDict):
-    ServerNameToVerify: NotRequired[str]
-
-
-class TlsConfigTypeDef(TypedDict):
-    ServerNameToVerify: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2331,15 +2344,3 @@ class UpdateVpcLinkResponseTypeDef(TypedDict):
     VpcLinkStatusMessage: NotRequired[str]
     VpcLinkVersion: NotRequired[VpcLinkVersionType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcLinkTypeDef(TypedDict):
-    CreatedDate: NotRequired[datetime]
-    Name: str
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    Tags: NotRequired[dict[str, str]]
-    VpcLinkId: str
-    VpcLinkStatus: NotRequired[VpcLinkStatusType]
-    VpcLinkStatusMessage: NotRequired[str]
-    VpcLinkVersion: NotRequired[VpcLinkVersionType]

@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon AppConfig: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionPointType",
-    "DeletionProtectionCheckType",
-    "DeploymentEventTypeType",
-    "DeploymentStateType",
-    "EnvironmentStateType",
-    "GrowthTypeType",
-    "ReplicateToType",
-    "TriggeredByType",
-    "ValidatorTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionPointType",
+        "DeletionProtectionCheckType",
+        "DeploymentEventTypeType",
+        "DeploymentStateType",
+        "EnvironmentStateType",
+        "GrowthTypeType",
+        "ReplicateToType",
+        "TriggeredByType",
+        "ValidatorTypeType",
+    ]
 
 ActionPointType = Literal[
     "PRE_CREATE_HOSTED_CONFIGURATION_VERSION",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,89 +30,95 @@ from .literals import (
     ValidatorTypeType,
 )
 
-__all__ = [
-    "AccountSettingsTypeDef",
-    "ActionInvocationTypeDef",
-    "ActionTypeDef",
-    "ApplicationResponseTypeDef",
-    "ApplicationTypeDef",
-    "ApplicationsTypeDef",
-    "AppliedExtensionTypeDef",
-    "ConfigurationProfileSummaryTypeDef",
-    "ConfigurationProfileTypeDef",
-    "ConfigurationProfilesTypeDef",
-    "ConfigurationTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateConfigurationProfileRequestTypeDef",
-    "CreateDeploymentStrategyRequestTypeDef",
-    "CreateEnvironmentRequestTypeDef",
-    "CreateExtensionAssociationRequestTypeDef",
-    "CreateExtensionRequestTypeDef",
-    "CreateHostedConfigurationVersionRequestTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteConfigurationProfileRequestTypeDef",
-    "DeleteDeploymentStrategyRequestTypeDef",
-    "DeleteEnvironmentRequestTypeDef",
-    "DeleteExtensionAssociationRequestTypeDef",
-    "DeleteExtensionRequestTypeDef",
-    "DeleteHostedConfigurationVersionRequestTypeDef",
-    "DeletionProtectionSettingsTypeDef",
-    "DeploymentEventTypeDef",
-    "DeploymentStrategiesTypeDef",
-    "DeploymentStrategyResponseTypeDef",
-    "DeploymentStrategyTypeDef",
-    "DeploymentSummaryTypeDef",
-    "DeploymentTypeDef",
-    "DeploymentsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentResponseTypeDef",
-    "EnvironmentTypeDef",
-    "EnvironmentsTypeDef",
-    "ExtensionAssociationSummaryTypeDef",
-    "ExtensionAssociationTypeDef",
-    "ExtensionAssociationsTypeDef",
-    "ExtensionSummaryTypeDef",
-    "ExtensionTypeDef",
-    "ExtensionsTypeDef",
-    "GetApplicationRequestTypeDef",
-    "GetConfigurationProfileRequestTypeDef",
-    "GetConfigurationRequestTypeDef",
-    "GetDeploymentRequestTypeDef",
-    "GetDeploymentStrategyRequestTypeDef",
-    "GetEnvironmentRequestTypeDef",
-    "GetExtensionAssociationRequestTypeDef",
-    "GetExtensionRequestTypeDef",
-    "GetHostedConfigurationVersionRequestTypeDef",
-    "HostedConfigurationVersionSummaryTypeDef",
-    "HostedConfigurationVersionTypeDef",
-    "HostedConfigurationVersionsTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListConfigurationProfilesRequestTypeDef",
-    "ListDeploymentStrategiesRequestTypeDef",
-    "ListDeploymentsRequestTypeDef",
-    "ListEnvironmentsRequestTypeDef",
-    "ListExtensionAssociationsRequestTypeDef",
-    "ListExtensionsRequestTypeDef",
-    "ListHostedConfigurationVersionsRequestTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "MonitorTypeDef",
-    "ParameterTypeDef",
-    "ResourceTagsTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartDeploymentRequestTypeDef",
-    "StopDeploymentRequestTypeDef",
-    "TagResourceRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateAccountSettingsRequestTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateConfigurationProfileRequestTypeDef",
-    "UpdateDeploymentStrategyRequestTypeDef",
-    "UpdateEnvironmentRequestTypeDef",
-    "UpdateExtensionAssociationRequestTypeDef",
-    "UpdateExtensionRequestTypeDef",
-    "ValidateConfigurationRequestTypeDef",
-    "ValidatorTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountSettingsTypeDef",
+        "ActionInvocationTypeDef",
+        "ActionTypeDef",
+        "ApplicationResponseTypeDef",
+        "ApplicationTypeDef",
+        "ApplicationsTypeDef",
+        "AppliedExtensionTypeDef",
+        "ConfigurationProfileSummaryTypeDef",
+        "ConfigurationProfileTypeDef",
+        "ConfigurationProfilesTypeDef",
+        "ConfigurationTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateConfigurationProfileRequestTypeDef",
+        "CreateDeploymentStrategyRequestTypeDef",
+        "CreateEnvironmentRequestTypeDef",
+        "CreateExtensionAssociationRequestTypeDef",
+        "CreateExtensionRequestTypeDef",
+        "CreateHostedConfigurationVersionRequestTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteConfigurationProfileRequestTypeDef",
+        "DeleteDeploymentStrategyRequestTypeDef",
+        "DeleteEnvironmentRequestTypeDef",
+        "DeleteExtensionAssociationRequestTypeDef",
+        "DeleteExtensionRequestTypeDef",
+        "DeleteHostedConfigurationVersionRequestTypeDef",
+        "DeletionProtectionSettingsTypeDef",
+        "DeploymentEventTypeDef",
+        "DeploymentStrategiesTypeDef",
+        "DeploymentStrategyResponseTypeDef",
+        "DeploymentStrategyTypeDef",
+        "DeploymentSummaryTypeDef",
+        "DeploymentTypeDef",
+        "DeploymentsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentResponseTypeDef",
+        "EnvironmentTypeDef",
+        "EnvironmentsTypeDef",
+        "ExtensionAssociationSummaryTypeDef",
+        "ExtensionAssociationTypeDef",
+        "ExtensionAssociationsTypeDef",
+        "ExtensionSummaryTypeDef",
+        "ExtensionTypeDef",
+        "ExtensionsTypeDef",
+        "GetApplicationRequestTypeDef",
+        "GetConfigurationProfileRequestTypeDef",
+        "GetConfigurationRequestTypeDef",
+        "GetDeploymentRequestTypeDef",
+        "GetDeploymentStrategyRequestTypeDef",
+        "GetEnvironmentRequestTypeDef",
+        "GetExtensionAssociationRequestTypeDef",
+        "GetExtensionRequestTypeDef",
+        "GetHostedConfigurationVersionRequestTypeDef",
+        "HostedConfigurationVersionSummaryTypeDef",
+        "HostedConfigurationVersionTypeDef",
+        "HostedConfigurationVersionsTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListConfigurationProfilesRequestTypeDef",
+        "ListDeploymentStrategiesRequestTypeDef",
+        "ListDeploymentsRequestTypeDef",
+        "ListEnvironmentsRequestTypeDef",
+        "ListExtensionAssociationsRequestTypeDef",
+        "ListExtensionsRequestTypeDef",
+        "ListHostedConfigurationVersionsRequestTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "MonitorTypeDef",
+        "ParameterTypeDef",
+        "ResourceTagsTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartDeploymentRequestTypeDef",
+        "StopDeploymentRequestTypeDef",
+        "TagResourceRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAccountSettingsRequestTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateConfigurationProfileRequestTypeDef",
+        "UpdateDeploymentStrategyRequestTypeDef",
+        "UpdateEnvironmentRequestTypeDef",
+        "UpdateExtensionAssociationRequestTypeDef",
+        "UpdateExtensionRequestTypeDef",
+        "ValidateConfigurationRequestTypeDef",
+        "ValidatorTypeDef",
+    ]
+
+
+class DeletionProtectionSettingsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    ProtectionPeriodInMinutes: NotRequired[int]
 
 
 class AccountSettingsTypeDef(TypedDict):
@@ -172,6 +178,11 @@ class ConfigurationProfileSummaryTypeDef(TypedDict):
     Type: NotRequired[str]
 
 
+class ValidatorTypeDef(TypedDict):
+    Type: ValidatorTypeType
+    Content: str
+
+
 class ConfigurationProfileTypeDef(TypedDict):
     ApplicationId: NotRequired[str]
     Id: NotRequired[str]
@@ -228,6 +239,11 @@ class CreateDeploymentStrategyRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class MonitorTypeDef(TypedDict):
+    AlarmArn: str
+    AlarmRoleArn: NotRequired[str]
+
+
 class CreateEnvironmentRequestTypeDef(TypedDict):
     ApplicationId: str
     Name: str
@@ -242,6 +258,12 @@ class CreateExtensionAssociationRequestTypeDef(TypedDict):
     ResourceIdentifier: str
     Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ParameterTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Required: NotRequired[bool]
+    Dynamic: NotRequired[bool]
 
 
 class CreateExtensionRequestTypeDef(TypedDict):
@@ -298,17 +320,23 @@ class DeleteHostedConfigurationVersionRequestTypeDef(TypedDict):
     VersionNumber: int
 
 
-class DeletionProtectionSettingsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    ProtectionPeriodInMinutes: NotRequired[int]
-
-
 class DeploymentEventTypeDef(TypedDict):
     EventType: NotRequired[DeploymentEventTypeType]
     TriggeredBy: NotRequired[TriggeredByType]
     Description: NotRequired[str]
     ActionInvocations: NotRequired[list[ActionInvocationTypeDef]]
     OccurredAt: NotRequired[datetime]
+
+
+class DeploymentStrategyTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    DeploymentDurationInMinutes: NotRequired[int]
+    GrowthType: NotRequired[GrowthTypeType]
+    GrowthFactor: NotRequired[float]
+    FinalBakeTimeInMinutes: NotRequired[int]
+    ReplicateTo: NotRequired[ReplicateToType]
 
 
 class DeploymentStrategiesTypeDef(TypedDict):
@@ -327,17 +355,6 @@ class DeploymentStrategyResponseTypeDef(TypedDict):
     FinalBakeTimeInMinutes: NotRequired[int]
     ReplicateTo: NotRequired[ReplicateToType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeploymentStrategyTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    DeploymentDurationInMinutes: NotRequired[int]
-    GrowthType: NotRequired[GrowthTypeType]
-    GrowthFactor: NotRequired[float]
-    FinalBakeTimeInMinutes: NotRequired[int]
-    ReplicateTo: NotRequired[ReplicateToType]
 
 
 class DeploymentSummaryTypeDef(TypedDict):
@@ -590,17 +607,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceArn: str
 
 
-class MonitorTypeDef(TypedDict):
-    AlarmArn: str
-    AlarmRoleArn: NotRequired[str]
-
-
-class ParameterTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Required: NotRequired[bool]
-    Dynamic: NotRequired[bool]
-
-
 class ResourceTagsTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -689,8 +695,3 @@ class ValidateConfigurationRequestTypeDef(TypedDict):
     ApplicationId: str
     ConfigurationProfileId: str
     ConfigurationVersion: str
-
-
-class ValidatorTypeDef(TypedDict):
-    Type: ValidatorTypeType
-    Content: str

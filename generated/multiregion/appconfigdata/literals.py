@@ -2,6 +2,7 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS AppConfig Data: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__: list[str] = []
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__: list[str] = []

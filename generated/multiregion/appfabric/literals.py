@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AppFabric: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AppAuthorizationStatusType",
-    "AuthTypeType",
-    "FormatType",
-    "IngestionDestinationStatusType",
-    "IngestionStateType",
-    "IngestionTypeType",
-    "PersonaType",
-    "ResultStatusType",
-    "SchemaType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppAuthorizationStatusType",
+        "AuthTypeType",
+        "FormatType",
+        "IngestionDestinationStatusType",
+        "IngestionStateType",
+        "IngestionTypeType",
+        "PersonaType",
+        "ResultStatusType",
+        "SchemaType",
+    ]
 
 AppAuthorizationStatusType = Literal[
     "PendingConnect",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,90 +30,96 @@ from .literals import (
     SchemaType,
 )
 
-__all__ = [
-    "ApiKeyCredentialTypeDef",
-    "AppAuthorizationSummaryTypeDef",
-    "AppAuthorizationTypeDef",
-    "AppBundleSummaryTypeDef",
-    "AppBundleTypeDef",
-    "AuditLogDestinationConfigurationTypeDef",
-    "AuditLogProcessingConfigurationTypeDef",
-    "AuthRequestTypeDef",
-    "BatchGetUserAccessTasksRequestTypeDef",
-    "BatchGetUserAccessTasksResponseTypeDef",
-    "ConnectAppAuthorizationRequestTypeDef",
-    "ConnectAppAuthorizationResponseTypeDef",
-    "CreateAppAuthorizationRequestTypeDef",
-    "CreateAppAuthorizationResponseTypeDef",
-    "CreateAppBundleRequestTypeDef",
-    "CreateAppBundleResponseTypeDef",
-    "CreateIngestionDestinationRequestTypeDef",
-    "CreateIngestionDestinationResponseTypeDef",
-    "CreateIngestionRequestTypeDef",
-    "CreateIngestionResponseTypeDef",
-    "CredentialTypeDef",
-    "DeleteAppAuthorizationRequestTypeDef",
-    "DeleteAppAuthorizationResponseTypeDef",
-    "DeleteAppBundleRequestTypeDef",
-    "DeleteAppBundleResponseTypeDef",
-    "DeleteIngestionDestinationRequestTypeDef",
-    "DeleteIngestionDestinationResponseTypeDef",
-    "DeleteIngestionRequestTypeDef",
-    "DeleteIngestionResponseTypeDef",
-    "DestinationConfigurationTypeDef",
-    "DestinationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FirehoseStreamTypeDef",
-    "GetAppAuthorizationRequestTypeDef",
-    "GetAppAuthorizationResponseTypeDef",
-    "GetAppBundleRequestTypeDef",
-    "GetAppBundleResponseTypeDef",
-    "GetIngestionDestinationRequestTypeDef",
-    "GetIngestionDestinationResponseTypeDef",
-    "GetIngestionRequestTypeDef",
-    "GetIngestionResponseTypeDef",
-    "IngestionDestinationSummaryTypeDef",
-    "IngestionDestinationTypeDef",
-    "IngestionSummaryTypeDef",
-    "IngestionTypeDef",
-    "ListAppAuthorizationsRequestTypeDef",
-    "ListAppAuthorizationsResponseTypeDef",
-    "ListAppBundlesRequestTypeDef",
-    "ListAppBundlesResponseTypeDef",
-    "ListIngestionDestinationsRequestTypeDef",
-    "ListIngestionDestinationsResponseTypeDef",
-    "ListIngestionsRequestTypeDef",
-    "ListIngestionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "Oauth2CredentialTypeDef",
-    "ProcessingConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3BucketTypeDef",
-    "StartIngestionRequestTypeDef",
-    "StartIngestionResponseTypeDef",
-    "StartUserAccessTasksRequestTypeDef",
-    "StartUserAccessTasksResponseTypeDef",
-    "StopIngestionRequestTypeDef",
-    "StopIngestionResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TaskErrorTypeDef",
-    "TenantTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAppAuthorizationRequestTypeDef",
-    "UpdateAppAuthorizationResponseTypeDef",
-    "UpdateIngestionDestinationRequestTypeDef",
-    "UpdateIngestionDestinationResponseTypeDef",
-    "UserAccessResultItemTypeDef",
-    "UserAccessTaskItemTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApiKeyCredentialTypeDef",
+        "AppAuthorizationSummaryTypeDef",
+        "AppAuthorizationTypeDef",
+        "AppBundleSummaryTypeDef",
+        "AppBundleTypeDef",
+        "AuditLogDestinationConfigurationTypeDef",
+        "AuditLogProcessingConfigurationTypeDef",
+        "AuthRequestTypeDef",
+        "BatchGetUserAccessTasksRequestTypeDef",
+        "BatchGetUserAccessTasksResponseTypeDef",
+        "ConnectAppAuthorizationRequestTypeDef",
+        "ConnectAppAuthorizationResponseTypeDef",
+        "CreateAppAuthorizationRequestTypeDef",
+        "CreateAppAuthorizationResponseTypeDef",
+        "CreateAppBundleRequestTypeDef",
+        "CreateAppBundleResponseTypeDef",
+        "CreateIngestionDestinationRequestTypeDef",
+        "CreateIngestionDestinationResponseTypeDef",
+        "CreateIngestionRequestTypeDef",
+        "CreateIngestionResponseTypeDef",
+        "CredentialTypeDef",
+        "DeleteAppAuthorizationRequestTypeDef",
+        "DeleteAppAuthorizationResponseTypeDef",
+        "DeleteAppBundleRequestTypeDef",
+        "DeleteAppBundleResponseTypeDef",
+        "DeleteIngestionDestinationRequestTypeDef",
+        "DeleteIngestionDestinationResponseTypeDef",
+        "DeleteIngestionRequestTypeDef",
+        "DeleteIngestionResponseTypeDef",
+        "DestinationConfigurationTypeDef",
+        "DestinationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FirehoseStreamTypeDef",
+        "GetAppAuthorizationRequestTypeDef",
+        "GetAppAuthorizationResponseTypeDef",
+        "GetAppBundleRequestTypeDef",
+        "GetAppBundleResponseTypeDef",
+        "GetIngestionDestinationRequestTypeDef",
+        "GetIngestionDestinationResponseTypeDef",
+        "GetIngestionRequestTypeDef",
+        "GetIngestionResponseTypeDef",
+        "IngestionDestinationSummaryTypeDef",
+        "IngestionDestinationTypeDef",
+        "IngestionSummaryTypeDef",
+        "IngestionTypeDef",
+        "ListAppAuthorizationsRequestTypeDef",
+        "ListAppAuthorizationsResponseTypeDef",
+        "ListAppBundlesRequestTypeDef",
+        "ListAppBundlesResponseTypeDef",
+        "ListIngestionDestinationsRequestTypeDef",
+        "ListIngestionDestinationsResponseTypeDef",
+        "ListIngestionsRequestTypeDef",
+        "ListIngestionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "Oauth2CredentialTypeDef",
+        "ProcessingConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3BucketTypeDef",
+        "StartIngestionRequestTypeDef",
+        "StartIngestionResponseTypeDef",
+        "StartUserAccessTasksRequestTypeDef",
+        "StartUserAccessTasksResponseTypeDef",
+        "StopIngestionRequestTypeDef",
+        "StopIngestionResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TaskErrorTypeDef",
+        "TenantTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAppAuthorizationRequestTypeDef",
+        "UpdateAppAuthorizationResponseTypeDef",
+        "UpdateIngestionDestinationRequestTypeDef",
+        "UpdateIngestionDestinationResponseTypeDef",
+        "UserAccessResultItemTypeDef",
+        "UserAccessTaskItemTypeDef",
+    ]
 
 
 class ApiKeyCredentialTypeDef(TypedDict):
     apiKey: str
+
+
+class TenantTypeDef(TypedDict):
+    tenantIdentifier: str
+    tenantDisplayName: str
 
 
 class AppAuthorizationSummaryTypeDef(TypedDict):
@@ -147,6 +153,20 @@ class AppBundleTypeDef(TypedDict):
     customerManagedKeyArn: NotRequired[str]
 
 
+class FirehoseStreamTypeDef(TypedDict):
+    streamName: str
+
+
+class S3BucketTypeDef(TypedDict):
+    bucketName: str
+    prefix: NotRequired[str]
+
+
+class DestinationTypeDef(TypedDict):
+    s3Bucket: NotRequired[S3BucketTypeDef]
+    firehoseStream: NotRequired[FirehoseStreamTypeDef]
+
+
 class AuditLogDestinationConfigurationTypeDef(TypedDict):
     destination: DestinationTypeDef
 
@@ -166,6 +186,26 @@ class BatchGetUserAccessTasksRequestTypeDef(TypedDict):
     taskIdList: ReadOnly[Sequence[str]]
 
 
+class TaskErrorTypeDef(TypedDict):
+    errorCode: NotRequired[str]
+    errorMessage: NotRequired[str]
+
+
+class UserAccessResultItemTypeDef(TypedDict):
+    app: NotRequired[str]
+    tenantId: NotRequired[str]
+    tenantDisplayName: NotRequired[str]
+    taskId: NotRequired[str]
+    resultStatus: NotRequired[ResultStatusType]
+    email: NotRequired[str]
+    userId: NotRequired[str]
+    userFullName: NotRequired[str]
+    userFirstName: NotRequired[str]
+    userLastName: NotRequired[str]
+    userStatus: NotRequired[str]
+    taskError: NotRequired[TaskErrorTypeDef]
+
+
 class BatchGetUserAccessTasksResponseTypeDef(TypedDict):
     userAccessResultsList: NotRequired[list[UserAccessResultItemTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -180,6 +220,21 @@ class ConnectAppAuthorizationRequestTypeDef(TypedDict):
 class ConnectAppAuthorizationResponseTypeDef(TypedDict):
     appAuthorizationSummary: AppAuthorizationSummaryTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class Oauth2CredentialTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+
+
+class CredentialTypeDef(TypedDict):
+    oauth2Credential: NotRequired[Oauth2CredentialTypeDef]
+    apiKeyCredential: NotRequired[ApiKeyCredentialTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateAppAuthorizationRequestTypeDef(TypedDict):
@@ -208,6 +263,14 @@ class CreateAppBundleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DestinationConfigurationTypeDef(TypedDict):
+    auditLog: NotRequired[AuditLogDestinationConfigurationTypeDef]
+
+
+class ProcessingConfigurationTypeDef(TypedDict):
+    auditLog: NotRequired[AuditLogProcessingConfigurationTypeDef]
+
+
 class CreateIngestionDestinationRequestTypeDef(TypedDict):
     appBundleIdentifier: str
     ingestionIdentifier: str
@@ -215,6 +278,17 @@ class CreateIngestionDestinationRequestTypeDef(TypedDict):
     destinationConfiguration: DestinationConfigurationTypeDef
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class IngestionDestinationTypeDef(TypedDict):
+    arn: str
+    ingestionArn: str
+    processingConfiguration: ProcessingConfigurationTypeDef
+    destinationConfiguration: DestinationConfigurationTypeDef
+    status: NotRequired[IngestionDestinationStatusType]
+    statusReason: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
 
 
 class CreateIngestionDestinationResponseTypeDef(TypedDict):
@@ -231,14 +305,20 @@ class CreateIngestionRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class IngestionTypeDef(TypedDict):
+    arn: str
+    appBundleArn: str
+    app: str
+    tenantId: str
+    createdAt: datetime
+    updatedAt: datetime
+    state: IngestionStateType
+    ingestionType: IngestionTypeType
+
+
 class CreateIngestionResponseTypeDef(TypedDict):
     ingestion: IngestionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CredentialTypeDef(TypedDict):
-    oauth2Credential: NotRequired[Oauth2CredentialTypeDef]
-    apiKeyCredential: NotRequired[ApiKeyCredentialTypeDef]
 
 
 class DeleteAppAuthorizationRequestTypeDef(TypedDict):
@@ -275,19 +355,6 @@ class DeleteIngestionRequestTypeDef(TypedDict):
 
 class DeleteIngestionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DestinationConfigurationTypeDef(TypedDict):
-    auditLog: NotRequired[AuditLogDestinationConfigurationTypeDef]
-
-
-class DestinationTypeDef(TypedDict):
-    s3Bucket: NotRequired[S3BucketTypeDef]
-    firehoseStream: NotRequired[FirehoseStreamTypeDef]
-
-
-class FirehoseStreamTypeDef(TypedDict):
-    streamName: str
 
 
 class GetAppAuthorizationRequestTypeDef(TypedDict):
@@ -334,33 +401,11 @@ class IngestionDestinationSummaryTypeDef(TypedDict):
     arn: str
 
 
-class IngestionDestinationTypeDef(TypedDict):
-    arn: str
-    ingestionArn: str
-    processingConfiguration: ProcessingConfigurationTypeDef
-    destinationConfiguration: DestinationConfigurationTypeDef
-    status: NotRequired[IngestionDestinationStatusType]
-    statusReason: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
 class IngestionSummaryTypeDef(TypedDict):
     arn: str
     app: str
     tenantId: str
     state: IngestionStateType
-
-
-class IngestionTypeDef(TypedDict):
-    arn: str
-    appBundleArn: str
-    app: str
-    tenantId: str
-    createdAt: datetime
-    updatedAt: datetime
-    state: IngestionStateType
-    ingestionType: IngestionTypeType
 
 
 class ListAppAuthorizationsRequestTypeDef(TypedDict):
@@ -420,20 +465,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class Oauth2CredentialTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-
-
-class ProcessingConfigurationTypeDef(TypedDict):
-    auditLog: NotRequired[AuditLogProcessingConfigurationTypeDef]
-
-
-class S3BucketTypeDef(TypedDict):
-    bucketName: str
-    prefix: NotRequired[str]
-
-
 class StartIngestionRequestTypeDef(TypedDict):
     ingestionIdentifier: str
     appBundleIdentifier: str
@@ -446,6 +477,13 @@ class StartIngestionResponseTypeDef(TypedDict):
 class StartUserAccessTasksRequestTypeDef(TypedDict):
     appBundleIdentifier: str
     email: str
+
+
+class UserAccessTaskItemTypeDef(TypedDict):
+    app: str
+    tenantId: str
+    taskId: NotRequired[str]
+    error: NotRequired[TaskErrorTypeDef]
 
 
 class StartUserAccessTasksResponseTypeDef(TypedDict):
@@ -469,21 +507,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TaskErrorTypeDef(TypedDict):
-    errorCode: NotRequired[str]
-    errorMessage: NotRequired[str]
-
-
-class TenantTypeDef(TypedDict):
-    tenantIdentifier: str
-    tenantDisplayName: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -517,25 +540,3 @@ class UpdateIngestionDestinationRequestTypeDef(TypedDict):
 class UpdateIngestionDestinationResponseTypeDef(TypedDict):
     ingestionDestination: IngestionDestinationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserAccessResultItemTypeDef(TypedDict):
-    app: NotRequired[str]
-    tenantId: NotRequired[str]
-    tenantDisplayName: NotRequired[str]
-    taskId: NotRequired[str]
-    resultStatus: NotRequired[ResultStatusType]
-    email: NotRequired[str]
-    userId: NotRequired[str]
-    userFullName: NotRequired[str]
-    userFirstName: NotRequired[str]
-    userLastName: NotRequired[str]
-    userStatus: NotRequired[str]
-    taskError: NotRequired[TaskErrorTypeDef]
-
-
-class UserAccessTaskItemTypeDef(TypedDict):
-    app: str
-    tenantId: str
-    taskId: NotRequired[str]
-    error: NotRequired[TaskErrorTypeDef]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -65,233 +65,234 @@ from .literals import (
     ZendeskConnectorOperatorType,
 )
 
-__all__ = [
-    "AggregationConfigTypeDef",
-    "AmplitudeConnectorProfileCredentialsTypeDef",
-    "AmplitudeConnectorProfilePropertiesTypeDef",
-    "AmplitudeMetadataTypeDef",
-    "AmplitudeSourcePropertiesTypeDef",
-    "ApiKeyCredentialsTypeDef",
-    "AuthParameterTypeDef",
-    "AuthenticationConfigTypeDef",
-    "BasicAuthCredentialsTypeDef",
-    "CancelFlowExecutionsRequestTypeDef",
-    "CancelFlowExecutionsResponseTypeDef",
-    "ConnectorConfigurationTypeDef",
-    "ConnectorDetailTypeDef",
-    "ConnectorEntityFieldTypeDef",
-    "ConnectorEntityTypeDef",
-    "ConnectorMetadataTypeDef",
-    "ConnectorOAuthRequestTypeDef",
-    "ConnectorOperatorTypeDef",
-    "ConnectorProfileConfigTypeDef",
-    "ConnectorProfileCredentialsTypeDef",
-    "ConnectorProfilePropertiesOutputTypeDef",
-    "ConnectorProfilePropertiesTypeDef",
-    "ConnectorProfileTypeDef",
-    "ConnectorProvisioningConfigTypeDef",
-    "ConnectorRuntimeSettingTypeDef",
-    "CreateConnectorProfileRequestTypeDef",
-    "CreateConnectorProfileResponseTypeDef",
-    "CreateFlowRequestTypeDef",
-    "CreateFlowResponseTypeDef",
-    "CustomAuthConfigTypeDef",
-    "CustomAuthCredentialsTypeDef",
-    "CustomConnectorDestinationPropertiesOutputTypeDef",
-    "CustomConnectorDestinationPropertiesTypeDef",
-    "CustomConnectorProfileCredentialsTypeDef",
-    "CustomConnectorProfilePropertiesOutputTypeDef",
-    "CustomConnectorProfilePropertiesTypeDef",
-    "CustomConnectorSourcePropertiesOutputTypeDef",
-    "CustomConnectorSourcePropertiesTypeDef",
-    "CustomerProfilesDestinationPropertiesTypeDef",
-    "CustomerProfilesMetadataTypeDef",
-    "DataTransferApiTypeDef",
-    "DatadogConnectorProfileCredentialsTypeDef",
-    "DatadogConnectorProfilePropertiesTypeDef",
-    "DatadogMetadataTypeDef",
-    "DatadogSourcePropertiesTypeDef",
-    "DeleteConnectorProfileRequestTypeDef",
-    "DeleteConnectorProfileResponseTypeDef",
-    "DeleteFlowRequestTypeDef",
-    "DeleteFlowResponseTypeDef",
-    "DescribeConnectorEntityRequestTypeDef",
-    "DescribeConnectorEntityResponseTypeDef",
-    "DescribeConnectorProfilesRequestTypeDef",
-    "DescribeConnectorProfilesResponseTypeDef",
-    "DescribeConnectorRequestTypeDef",
-    "DescribeConnectorResponseTypeDef",
-    "DescribeConnectorsRequestTypeDef",
-    "DescribeConnectorsResponseTypeDef",
-    "DescribeFlowExecutionRecordsRequestTypeDef",
-    "DescribeFlowExecutionRecordsResponseTypeDef",
-    "DescribeFlowRequestTypeDef",
-    "DescribeFlowResponseTypeDef",
-    "DestinationConnectorPropertiesOutputTypeDef",
-    "DestinationConnectorPropertiesTypeDef",
-    "DestinationFieldPropertiesTypeDef",
-    "DestinationFlowConfigOutputTypeDef",
-    "DestinationFlowConfigTypeDef",
-    "DynatraceConnectorProfileCredentialsTypeDef",
-    "DynatraceConnectorProfilePropertiesTypeDef",
-    "DynatraceMetadataTypeDef",
-    "DynatraceSourcePropertiesTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorHandlingConfigTypeDef",
-    "ErrorInfoTypeDef",
-    "EventBridgeDestinationPropertiesTypeDef",
-    "EventBridgeMetadataTypeDef",
-    "ExecutionDetailsTypeDef",
-    "ExecutionRecordTypeDef",
-    "ExecutionResultTypeDef",
-    "FieldTypeDetailsTypeDef",
-    "FlowDefinitionTypeDef",
-    "GlueDataCatalogConfigTypeDef",
-    "GoogleAnalyticsConnectorProfileCredentialsTypeDef",
-    "GoogleAnalyticsConnectorProfilePropertiesTypeDef",
-    "GoogleAnalyticsMetadataTypeDef",
-    "GoogleAnalyticsSourcePropertiesTypeDef",
-    "HoneycodeConnectorProfileCredentialsTypeDef",
-    "HoneycodeConnectorProfilePropertiesTypeDef",
-    "HoneycodeDestinationPropertiesTypeDef",
-    "HoneycodeMetadataTypeDef",
-    "IncrementalPullConfigTypeDef",
-    "InforNexusConnectorProfileCredentialsTypeDef",
-    "InforNexusConnectorProfilePropertiesTypeDef",
-    "InforNexusMetadataTypeDef",
-    "InforNexusSourcePropertiesTypeDef",
-    "LambdaConnectorProvisioningConfigTypeDef",
-    "ListConnectorEntitiesRequestTypeDef",
-    "ListConnectorEntitiesResponseTypeDef",
-    "ListConnectorsRequestTypeDef",
-    "ListConnectorsResponseTypeDef",
-    "ListFlowsRequestTypeDef",
-    "ListFlowsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LookoutMetricsDestinationPropertiesTypeDef",
-    "MarketoConnectorProfileCredentialsTypeDef",
-    "MarketoConnectorProfilePropertiesTypeDef",
-    "MarketoDestinationPropertiesTypeDef",
-    "MarketoMetadataTypeDef",
-    "MarketoSourcePropertiesTypeDef",
-    "MetadataCatalogConfigTypeDef",
-    "MetadataCatalogDetailTypeDef",
-    "OAuth2CredentialsTypeDef",
-    "OAuth2CustomParameterTypeDef",
-    "OAuth2DefaultsTypeDef",
-    "OAuth2PropertiesOutputTypeDef",
-    "OAuth2PropertiesTypeDef",
-    "OAuthCredentialsTypeDef",
-    "OAuthPropertiesOutputTypeDef",
-    "OAuthPropertiesTypeDef",
-    "PardotConnectorProfileCredentialsTypeDef",
-    "PardotConnectorProfilePropertiesTypeDef",
-    "PardotMetadataTypeDef",
-    "PardotSourcePropertiesTypeDef",
-    "PrefixConfigOutputTypeDef",
-    "PrefixConfigTypeDef",
-    "PrivateConnectionProvisioningStateTypeDef",
-    "RangeTypeDef",
-    "RedshiftConnectorProfileCredentialsTypeDef",
-    "RedshiftConnectorProfilePropertiesTypeDef",
-    "RedshiftDestinationPropertiesTypeDef",
-    "RedshiftMetadataTypeDef",
-    "RegisterConnectorRequestTypeDef",
-    "RegisterConnectorResponseTypeDef",
-    "RegistrationOutputTypeDef",
-    "ResetConnectorMetadataCacheRequestTypeDef",
-    "ResetConnectorMetadataCacheResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DestinationPropertiesOutputTypeDef",
-    "S3DestinationPropertiesTypeDef",
-    "S3InputFormatConfigTypeDef",
-    "S3MetadataTypeDef",
-    "S3OutputFormatConfigOutputTypeDef",
-    "S3OutputFormatConfigTypeDef",
-    "S3SourcePropertiesTypeDef",
-    "SAPODataConnectorProfileCredentialsTypeDef",
-    "SAPODataConnectorProfilePropertiesOutputTypeDef",
-    "SAPODataConnectorProfilePropertiesTypeDef",
-    "SAPODataDestinationPropertiesOutputTypeDef",
-    "SAPODataDestinationPropertiesTypeDef",
-    "SAPODataMetadataTypeDef",
-    "SAPODataPaginationConfigTypeDef",
-    "SAPODataParallelismConfigTypeDef",
-    "SAPODataSourcePropertiesTypeDef",
-    "SalesforceConnectorProfileCredentialsTypeDef",
-    "SalesforceConnectorProfilePropertiesTypeDef",
-    "SalesforceDestinationPropertiesOutputTypeDef",
-    "SalesforceDestinationPropertiesTypeDef",
-    "SalesforceMetadataTypeDef",
-    "SalesforceSourcePropertiesTypeDef",
-    "ScheduledTriggerPropertiesOutputTypeDef",
-    "ScheduledTriggerPropertiesTypeDef",
-    "ServiceNowConnectorProfileCredentialsTypeDef",
-    "ServiceNowConnectorProfilePropertiesTypeDef",
-    "ServiceNowMetadataTypeDef",
-    "ServiceNowSourcePropertiesTypeDef",
-    "SingularConnectorProfileCredentialsTypeDef",
-    "SingularConnectorProfilePropertiesTypeDef",
-    "SingularMetadataTypeDef",
-    "SingularSourcePropertiesTypeDef",
-    "SlackConnectorProfileCredentialsTypeDef",
-    "SlackConnectorProfilePropertiesTypeDef",
-    "SlackMetadataTypeDef",
-    "SlackSourcePropertiesTypeDef",
-    "SnowflakeConnectorProfileCredentialsTypeDef",
-    "SnowflakeConnectorProfilePropertiesTypeDef",
-    "SnowflakeDestinationPropertiesTypeDef",
-    "SnowflakeMetadataTypeDef",
-    "SourceConnectorPropertiesOutputTypeDef",
-    "SourceConnectorPropertiesTypeDef",
-    "SourceFieldPropertiesTypeDef",
-    "SourceFlowConfigOutputTypeDef",
-    "SourceFlowConfigTypeDef",
-    "StartFlowRequestTypeDef",
-    "StartFlowResponseTypeDef",
-    "StopFlowRequestTypeDef",
-    "StopFlowResponseTypeDef",
-    "SuccessResponseHandlingConfigTypeDef",
-    "SupportedFieldTypeDetailsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TaskOutputTypeDef",
-    "TaskTypeDef",
-    "TrendmicroConnectorProfileCredentialsTypeDef",
-    "TrendmicroConnectorProfilePropertiesTypeDef",
-    "TrendmicroMetadataTypeDef",
-    "TrendmicroSourcePropertiesTypeDef",
-    "TriggerConfigOutputTypeDef",
-    "TriggerConfigTypeDef",
-    "TriggerPropertiesOutputTypeDef",
-    "TriggerPropertiesTypeDef",
-    "UnregisterConnectorRequestTypeDef",
-    "UnregisterConnectorResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateConnectorProfileRequestTypeDef",
-    "UpdateConnectorProfileResponseTypeDef",
-    "UpdateConnectorRegistrationRequestTypeDef",
-    "UpdateConnectorRegistrationResponseTypeDef",
-    "UpdateFlowRequestTypeDef",
-    "UpdateFlowResponseTypeDef",
-    "UpsolverDestinationPropertiesOutputTypeDef",
-    "UpsolverDestinationPropertiesTypeDef",
-    "UpsolverMetadataTypeDef",
-    "UpsolverS3OutputFormatConfigOutputTypeDef",
-    "UpsolverS3OutputFormatConfigTypeDef",
-    "VeevaConnectorProfileCredentialsTypeDef",
-    "VeevaConnectorProfilePropertiesTypeDef",
-    "VeevaMetadataTypeDef",
-    "VeevaSourcePropertiesTypeDef",
-    "ZendeskConnectorProfileCredentialsTypeDef",
-    "ZendeskConnectorProfilePropertiesTypeDef",
-    "ZendeskDestinationPropertiesOutputTypeDef",
-    "ZendeskDestinationPropertiesTypeDef",
-    "ZendeskMetadataTypeDef",
-    "ZendeskSourcePropertiesTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AggregationConfigTypeDef",
+        "AmplitudeConnectorProfileCredentialsTypeDef",
+        "AmplitudeConnectorProfilePropertiesTypeDef",
+        "AmplitudeMetadataTypeDef",
+        "AmplitudeSourcePropertiesTypeDef",
+        "ApiKeyCredentialsTypeDef",
+        "AuthParameterTypeDef",
+        "AuthenticationConfigTypeDef",
+        "BasicAuthCredentialsTypeDef",
+        "CancelFlowExecutionsRequestTypeDef",
+        "CancelFlowExecutionsResponseTypeDef",
+        "ConnectorConfigurationTypeDef",
+        "ConnectorDetailTypeDef",
+        "ConnectorEntityFieldTypeDef",
+        "ConnectorEntityTypeDef",
+        "ConnectorMetadataTypeDef",
+        "ConnectorOAuthRequestTypeDef",
+        "ConnectorOperatorTypeDef",
+        "ConnectorProfileConfigTypeDef",
+        "ConnectorProfileCredentialsTypeDef",
+        "ConnectorProfilePropertiesOutputTypeDef",
+        "ConnectorProfilePropertiesTypeDef",
+        "ConnectorProfileTypeDef",
+        "ConnectorProvisioningConfigTypeDef",
+        "ConnectorRuntimeSettingTypeDef",
+        "CreateConnectorProfileRequestTypeDef",
+        "CreateConnectorProfileResponseTypeDef",
+        "CreateFlowRequestTypeDef",
+        "CreateFlowResponseTypeDef",
+        "CustomAuthConfigTypeDef",
+        "CustomAuthCredentialsTypeDef",
+        "CustomConnectorDestinationPropertiesOutputTypeDef",
+        "CustomConnectorDestinationPropertiesTypeDef",
+        "CustomConnectorProfileCredentialsTypeDef",
+        "CustomConnectorProfilePropertiesOutputTypeDef",
+        "CustomConnectorProfilePropertiesTypeDef",
+        "CustomConnectorSourcePropertiesOutputTypeDef",
+        "CustomConnectorSourcePropertiesTypeDef",
+        "CustomerProfilesDestinationPropertiesTypeDef",
+        "CustomerProfilesMetadataTypeDef",
+        "DataTransferApiTypeDef",
+        "DatadogConnectorProfileCredentialsTypeDef",
+        "DatadogConnectorProfilePropertiesTypeDef",
+        "DatadogMetadataTypeDef",
+        "DatadogSourcePropertiesTypeDef",
+        "DeleteConnectorProfileRequestTypeDef",
+        "DeleteConnectorProfileResponseTypeDef",
+        "DeleteFlowRequestTypeDef",
+        "DeleteFlowResponseTypeDef",
+        "DescribeConnectorEntityRequestTypeDef",
+        "DescribeConnectorEntityResponseTypeDef",
+        "DescribeConnectorProfilesRequestTypeDef",
+        "DescribeConnectorProfilesResponseTypeDef",
+        "DescribeConnectorRequestTypeDef",
+        "DescribeConnectorResponseTypeDef",
+        "DescribeConnectorsRequestTypeDef",
+        "DescribeConnectorsResponseTypeDef",
+        "DescribeFlowExecutionRecordsRequestTypeDef",
+        "DescribeFlowExecutionRecordsResponseTypeDef",
+        "DescribeFlowRequestTypeDef",
+        "DescribeFlowResponseTypeDef",
+        "DestinationConnectorPropertiesOutputTypeDef",
+        "DestinationConnectorPropertiesTypeDef",
+        "DestinationFieldPropertiesTypeDef",
+        "DestinationFlowConfigOutputTypeDef",
+        "DestinationFlowConfigTypeDef",
+        "DynatraceConnectorProfileCredentialsTypeDef",
+        "DynatraceConnectorProfilePropertiesTypeDef",
+        "DynatraceMetadataTypeDef",
+        "DynatraceSourcePropertiesTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorHandlingConfigTypeDef",
+        "ErrorInfoTypeDef",
+        "EventBridgeDestinationPropertiesTypeDef",
+        "EventBridgeMetadataTypeDef",
+        "ExecutionDetailsTypeDef",
+        "ExecutionRecordTypeDef",
+        "ExecutionResultTypeDef",
+        "FieldTypeDetailsTypeDef",
+        "FlowDefinitionTypeDef",
+        "GlueDataCatalogConfigTypeDef",
+        "GoogleAnalyticsConnectorProfileCredentialsTypeDef",
+        "GoogleAnalyticsConnectorProfilePropertiesTypeDef",
+        "GoogleAnalyticsMetadataTypeDef",
+        "GoogleAnalyticsSourcePropertiesTypeDef",
+        "HoneycodeConnectorProfileCredentialsTypeDef",
+        "HoneycodeConnectorProfilePropertiesTypeDef",
+        "HoneycodeDestinationPropertiesTypeDef",
+        "HoneycodeMetadataTypeDef",
+        "IncrementalPullConfigTypeDef",
+        "InforNexusConnectorProfileCredentialsTypeDef",
+        "InforNexusConnectorProfilePropertiesTypeDef",
+        "InforNexusMetadataTypeDef",
+        "InforNexusSourcePropertiesTypeDef",
+        "LambdaConnectorProvisioningConfigTypeDef",
+        "ListConnectorEntitiesRequestTypeDef",
+        "ListConnectorEntitiesResponseTypeDef",
+        "ListConnectorsRequestTypeDef",
+        "ListConnectorsResponseTypeDef",
+        "ListFlowsRequestTypeDef",
+        "ListFlowsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LookoutMetricsDestinationPropertiesTypeDef",
+        "MarketoConnectorProfileCredentialsTypeDef",
+        "MarketoConnectorProfilePropertiesTypeDef",
+        "MarketoDestinationPropertiesTypeDef",
+        "MarketoMetadataTypeDef",
+        "MarketoSourcePropertiesTypeDef",
+        "MetadataCatalogConfigTypeDef",
+        "MetadataCatalogDetailTypeDef",
+        "OAuth2CredentialsTypeDef",
+        "OAuth2CustomParameterTypeDef",
+        "OAuth2DefaultsTypeDef",
+        "OAuth2PropertiesOutputTypeDef",
+        "OAuth2PropertiesTypeDef",
+        "OAuthCredentialsTypeDef",
+        "OAuthPropertiesOutputTypeDef",
+        "OAuthPropertiesTypeDef",
+        "PardotConnectorProfileCredentialsTypeDef",
+        "PardotConnectorProfilePropertiesTypeDef",
+        "PardotMetadataTypeDef",
+        "PardotSourcePropertiesTypeDef",
+        "PrefixConfigOutputTypeDef",
+        "PrefixConfigTypeDef",
+        "PrivateConnectionProvisioningStateTypeDef",
+        "RangeTypeDef",
+        "RedshiftConnectorProfileCredentialsTypeDef",
+        "RedshiftConnectorProfilePropertiesTypeDef",
+        "RedshiftDestinationPropertiesTypeDef",
+        "RedshiftMetadataTypeDef",
+        "RegisterConnectorRequestTypeDef",
+        "RegisterConnectorResponseTypeDef",
+        "RegistrationOutputTypeDef",
+        "ResetConnectorMetadataCacheRequestTypeDef",
+        "ResetConnectorMetadataCacheResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DestinationPropertiesOutputTypeDef",
+        "S3DestinationPropertiesTypeDef",
+        "S3InputFormatConfigTypeDef",
+        "S3MetadataTypeDef",
+        "S3OutputFormatConfigOutputTypeDef",
+        "S3OutputFormatConfigTypeDef",
+        "S3SourcePropertiesTypeDef",
+        "SAPODataConnectorProfileCredentialsTypeDef",
+        "SAPODataConnectorProfilePropertiesOutputTypeDef",
+        "SAPODataConnectorProfilePropertiesTypeDef",
+        "SAPODataDestinationPropertiesOutputTypeDef",
+        "SAPODataDestinationPropertiesTypeDef",
+        "SAPODataMetadataTypeDef",
+        "SAPODataPaginationConfigTypeDef",
+        "SAPODataParallelismConfigTypeDef",
+        "SAPODataSourcePropertiesTypeDef",
+        "SalesforceConnectorProfileCredentialsTypeDef",
+        "SalesforceConnectorProfilePropertiesTypeDef",
+        "SalesforceDestinationPropertiesOutputTypeDef",
+        "SalesforceDestinationPropertiesTypeDef",
+        "SalesforceMetadataTypeDef",
+        "SalesforceSourcePropertiesTypeDef",
+        "ScheduledTriggerPropertiesOutputTypeDef",
+        "ScheduledTriggerPropertiesTypeDef",
+        "ServiceNowConnectorProfileCredentialsTypeDef",
+        "ServiceNowConnectorProfilePropertiesTypeDef",
+        "ServiceNowMetadataTypeDef",
+        "ServiceNowSourcePropertiesTypeDef",
+        "SingularConnectorProfileCredentialsTypeDef",
+        "SingularConnectorProfilePropertiesTypeDef",
+        "SingularMetadataTypeDef",
+        "SingularSourcePropertiesTypeDef",
+        "SlackConnectorProfileCredentialsTypeDef",
+        "SlackConnectorProfilePropertiesTypeDef",
+        "SlackMetadataTypeDef",
+        "SlackSourcePropertiesTypeDef",
+        "SnowflakeConnectorProfileCredentialsTypeDef",
+        "SnowflakeConnectorProfilePropertiesTypeDef",
+        "SnowflakeDestinationPropertiesTypeDef",
+        "SnowflakeMetadataTypeDef",
+        "SourceConnectorPropertiesOutputTypeDef",
+        "SourceConnectorPropertiesTypeDef",
+        "SourceFieldPropertiesTypeDef",
+        "SourceFlowConfigOutputTypeDef",
+        "SourceFlowConfigTypeDef",
+        "StartFlowRequestTypeDef",
+        "StartFlowResponseTypeDef",
+        "StopFlowRequestTypeDef",
+        "StopFlowResponseTypeDef",
+        "SuccessResponseHandlingConfigTypeDef",
+        "SupportedFieldTypeDetailsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TaskOutputTypeDef",
+        "TaskTypeDef",
+        "TrendmicroConnectorProfileCredentialsTypeDef",
+        "TrendmicroConnectorProfilePropertiesTypeDef",
+        "TrendmicroMetadataTypeDef",
+        "TrendmicroSourcePropertiesTypeDef",
+        "TriggerConfigOutputTypeDef",
+        "TriggerConfigTypeDef",
+        "TriggerPropertiesOutputTypeDef",
+        "TriggerPropertiesTypeDef",
+        "UnregisterConnectorRequestTypeDef",
+        "UnregisterConnectorResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateConnectorProfileRequestTypeDef",
+        "UpdateConnectorProfileResponseTypeDef",
+        "UpdateConnectorRegistrationRequestTypeDef",
+        "UpdateConnectorRegistrationResponseTypeDef",
+        "UpdateFlowRequestTypeDef",
+        "UpdateFlowResponseTypeDef",
+        "UpsolverDestinationPropertiesOutputTypeDef",
+        "UpsolverDestinationPropertiesTypeDef",
+        "UpsolverMetadataTypeDef",
+        "UpsolverS3OutputFormatConfigOutputTypeDef",
+        "UpsolverS3OutputFormatConfigTypeDef",
+        "VeevaConnectorProfileCredentialsTypeDef",
+        "VeevaConnectorProfilePropertiesTypeDef",
+        "VeevaMetadataTypeDef",
+        "VeevaSourcePropertiesTypeDef",
+        "ZendeskConnectorProfileCredentialsTypeDef",
+        "ZendeskConnectorProfilePropertiesTypeDef",
+        "ZendeskDestinationPropertiesOutputTypeDef",
+        "ZendeskDestinationPropertiesTypeDef",
+        "ZendeskMetadataTypeDef",
+        "ZendeskSourcePropertiesTypeDef",
+    ]
 
 
 class AggregationConfigTypeDef(TypedDict):
@@ -330,6 +331,29 @@ class AuthParameterTypeDef(TypedDict):
     connectorSuppliedValues: NotRequired[list[str]]
 
 
+class CustomAuthConfigTypeDef(TypedDict):
+    customAuthenticationType: NotRequired[str]
+    authParameters: NotRequired[list[AuthParameterTypeDef]]
+
+
+class OAuth2CustomParameterTypeDef(TypedDict):
+    key: NotRequired[str]
+    isRequired: NotRequired[bool]
+    label: NotRequired[str]
+    description: NotRequired[str]
+    isSensitiveField: NotRequired[bool]
+    connectorSuppliedValues: NotRequired[list[str]]
+    type: NotRequired[OAuth2CustomPropTypeType]
+
+
+class OAuth2DefaultsTypeDef(TypedDict):
+    oauthScopes: NotRequired[list[str]]
+    tokenUrls: NotRequired[list[str]]
+    authCodeUrls: NotRequired[list[str]]
+    oauth2GrantTypesSupported: NotRequired[list[OAuth2GrantTypeType]]
+    oauth2CustomProperties: NotRequired[list[OAuth2CustomParameterTypeDef]]
+
+
 class AuthenticationConfigTypeDef(TypedDict):
     isBasicAuthSupported: NotRequired[bool]
     isApiKeyAuthSupported: NotRequired[bool]
@@ -352,6 +376,144 @@ class CancelFlowExecutionsRequestTypeDef(TypedDict):
 class CancelFlowExecutionsResponseTypeDef(TypedDict):
     invalidExecutions: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomerProfilesMetadataTypeDef(TypedDict):
+    pass
+
+
+class DatadogMetadataTypeDef(TypedDict):
+    pass
+
+
+class DynatraceMetadataTypeDef(TypedDict):
+    pass
+
+
+class EventBridgeMetadataTypeDef(TypedDict):
+    pass
+
+
+class GoogleAnalyticsMetadataTypeDef(TypedDict):
+    oAuthScopes: NotRequired[list[str]]
+
+
+class HoneycodeMetadataTypeDef(TypedDict):
+    oAuthScopes: NotRequired[list[str]]
+
+
+class InforNexusMetadataTypeDef(TypedDict):
+    pass
+
+
+class MarketoMetadataTypeDef(TypedDict):
+    pass
+
+
+class PardotMetadataTypeDef(TypedDict):
+    pass
+
+
+class RedshiftMetadataTypeDef(TypedDict):
+    pass
+
+
+class S3MetadataTypeDef(TypedDict):
+    pass
+
+
+class SAPODataMetadataTypeDef(TypedDict):
+    pass
+
+
+class SalesforceMetadataTypeDef(TypedDict):
+    oAuthScopes: NotRequired[list[str]]
+    dataTransferApis: NotRequired[list[SalesforceDataTransferApiType]]
+    oauth2GrantTypesSupported: NotRequired[list[OAuth2GrantTypeType]]
+
+
+class ServiceNowMetadataTypeDef(TypedDict):
+    pass
+
+
+class SingularMetadataTypeDef(TypedDict):
+    pass
+
+
+class SlackMetadataTypeDef(TypedDict):
+    oAuthScopes: NotRequired[list[str]]
+
+
+class SnowflakeMetadataTypeDef(TypedDict):
+    supportedRegions: NotRequired[list[str]]
+
+
+class TrendmicroMetadataTypeDef(TypedDict):
+    pass
+
+
+class UpsolverMetadataTypeDef(TypedDict):
+    pass
+
+
+class VeevaMetadataTypeDef(TypedDict):
+    pass
+
+
+class ZendeskMetadataTypeDef(TypedDict):
+    oAuthScopes: NotRequired[list[str]]
+
+
+class ConnectorMetadataTypeDef(TypedDict):
+    Amplitude: NotRequired[AmplitudeMetadataTypeDef]
+    Datadog: NotRequired[DatadogMetadataTypeDef]
+    Dynatrace: NotRequired[DynatraceMetadataTypeDef]
+    GoogleAnalytics: NotRequired[GoogleAnalyticsMetadataTypeDef]
+    InforNexus: NotRequired[InforNexusMetadataTypeDef]
+    Marketo: NotRequired[MarketoMetadataTypeDef]
+    Redshift: NotRequired[RedshiftMetadataTypeDef]
+    S3: NotRequired[S3MetadataTypeDef]
+    Salesforce: NotRequired[SalesforceMetadataTypeDef]
+    ServiceNow: NotRequired[ServiceNowMetadataTypeDef]
+    Singular: NotRequired[SingularMetadataTypeDef]
+    Slack: NotRequired[SlackMetadataTypeDef]
+    Snowflake: NotRequired[SnowflakeMetadataTypeDef]
+    Trendmicro: NotRequired[TrendmicroMetadataTypeDef]
+    Veeva: NotRequired[VeevaMetadataTypeDef]
+    Zendesk: NotRequired[ZendeskMetadataTypeDef]
+    EventBridge: NotRequired[EventBridgeMetadataTypeDef]
+    Upsolver: NotRequired[UpsolverMetadataTypeDef]
+    CustomerProfiles: NotRequired[CustomerProfilesMetadataTypeDef]
+    Honeycode: NotRequired[HoneycodeMetadataTypeDef]
+    SAPOData: NotRequired[SAPODataMetadataTypeDef]
+    Pardot: NotRequired[PardotMetadataTypeDef]
+
+
+class LambdaConnectorProvisioningConfigTypeDef(TypedDict):
+    lambdaArn: str
+
+
+ConnectorProvisioningConfigTypeDef = TypedDict(
+    "ConnectorProvisioningConfigTypeDef",
+    {
+        "lambda": NotRequired["LambdaConnectorProvisioningConfigTypeDef"],
+    },
+)
+
+
+class ConnectorRuntimeSettingTypeDef(TypedDict):
+    key: NotRequired[str]
+    dataType: NotRequired[str]
+    isRequired: NotRequired[bool]
+    label: NotRequired[str]
+    description: NotRequired[str]
+    scope: NotRequired[str]
+    connectorSuppliedValueOptions: NotRequired[list[str]]
+
+
+class DataTransferApiTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[DataTransferApiTypeType]
 
 
 class ConnectorConfigurationTypeDef(TypedDict):
@@ -400,6 +562,40 @@ class ConnectorDetailTypeDef(TypedDict):
     supportedDataTransferTypes: NotRequired[list[SupportedDataTransferTypeType]]
 
 
+class DestinationFieldPropertiesTypeDef(TypedDict):
+    isCreatable: NotRequired[bool]
+    isNullable: NotRequired[bool]
+    isUpsertable: NotRequired[bool]
+    isUpdatable: NotRequired[bool]
+    isDefaultedOnCreate: NotRequired[bool]
+    supportedWriteOperations: NotRequired[list[WriteOperationTypeType]]
+
+
+class SourceFieldPropertiesTypeDef(TypedDict):
+    isRetrievable: NotRequired[bool]
+    isQueryable: NotRequired[bool]
+    isTimestampFieldForIncrementalQueries: NotRequired[bool]
+
+
+class RangeTypeDef(TypedDict):
+    maximum: NotRequired[float]
+    minimum: NotRequired[float]
+
+
+class FieldTypeDetailsTypeDef(TypedDict):
+    fieldType: str
+    filterOperators: list[OperatorType]
+    supportedValues: NotRequired[list[str]]
+    valueRegexPattern: NotRequired[str]
+    supportedDateFormat: NotRequired[str]
+    fieldValueRange: NotRequired[RangeTypeDef]
+    fieldLengthRange: NotRequired[RangeTypeDef]
+
+
+class SupportedFieldTypeDetailsTypeDef(TypedDict):
+    v1: FieldTypeDetailsTypeDef
+
+
 class ConnectorEntityFieldTypeDef(TypedDict):
     identifier: str
     parentIdentifier: NotRequired[str]
@@ -418,31 +614,6 @@ class ConnectorEntityTypeDef(TypedDict):
     name: str
     label: NotRequired[str]
     hasNestedEntities: NotRequired[bool]
-
-
-class ConnectorMetadataTypeDef(TypedDict):
-    Amplitude: NotRequired[AmplitudeMetadataTypeDef]
-    Datadog: NotRequired[DatadogMetadataTypeDef]
-    Dynatrace: NotRequired[DynatraceMetadataTypeDef]
-    GoogleAnalytics: NotRequired[GoogleAnalyticsMetadataTypeDef]
-    InforNexus: NotRequired[InforNexusMetadataTypeDef]
-    Marketo: NotRequired[MarketoMetadataTypeDef]
-    Redshift: NotRequired[RedshiftMetadataTypeDef]
-    S3: NotRequired[S3MetadataTypeDef]
-    Salesforce: NotRequired[SalesforceMetadataTypeDef]
-    ServiceNow: NotRequired[ServiceNowMetadataTypeDef]
-    Singular: NotRequired[SingularMetadataTypeDef]
-    Slack: NotRequired[SlackMetadataTypeDef]
-    Snowflake: NotRequired[SnowflakeMetadataTypeDef]
-    Trendmicro: NotRequired[TrendmicroMetadataTypeDef]
-    Veeva: NotRequired[VeevaMetadataTypeDef]
-    Zendesk: NotRequired[ZendeskMetadataTypeDef]
-    EventBridge: NotRequired[EventBridgeMetadataTypeDef]
-    Upsolver: NotRequired[UpsolverMetadataTypeDef]
-    CustomerProfiles: NotRequired[CustomerProfilesMetadataTypeDef]
-    Honeycode: NotRequired[HoneycodeMetadataTypeDef]
-    SAPOData: NotRequired[SAPODataMetadataTypeDef]
-    Pardot: NotRequired[PardotMetadataTypeDef]
 
 
 class ConnectorOAuthRequestTypeDef(TypedDict):
@@ -470,11 +641,134 @@ class ConnectorOperatorTypeDef(TypedDict):
     Pardot: NotRequired[PardotConnectorOperatorType]
 
 
-class ConnectorProfileConfigTypeDef(TypedDict):
-    connectorProfileProperties: ReadOnly[ConnectorProfilePropertiesTypeDef]
-    connectorProfileCredentials: NotRequired[
-        ReadOnly[ConnectorProfileCredentialsTypeDef]
-    ]
+class CustomAuthCredentialsTypeDef(TypedDict):
+    customAuthenticationType: str
+    credentialsMap: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class OAuth2CredentialsTypeDef(TypedDict):
+    clientId: NotRequired[str]
+    clientSecret: NotRequired[str]
+    accessToken: NotRequired[str]
+    refreshToken: NotRequired[str]
+    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
+
+
+class CustomConnectorProfileCredentialsTypeDef(TypedDict):
+    authenticationType: AuthenticationTypeType
+    basic: NotRequired[BasicAuthCredentialsTypeDef]
+    oauth2: NotRequired[OAuth2CredentialsTypeDef]
+    apiKey: NotRequired[ApiKeyCredentialsTypeDef]
+    custom: NotRequired[ReadOnly[CustomAuthCredentialsTypeDef]]
+
+
+class DatadogConnectorProfileCredentialsTypeDef(TypedDict):
+    apiKey: str
+    applicationKey: str
+
+
+class DynatraceConnectorProfileCredentialsTypeDef(TypedDict):
+    apiToken: str
+
+
+class GoogleAnalyticsConnectorProfileCredentialsTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+    accessToken: NotRequired[str]
+    refreshToken: NotRequired[str]
+    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
+
+
+class HoneycodeConnectorProfileCredentialsTypeDef(TypedDict):
+    accessToken: NotRequired[str]
+    refreshToken: NotRequired[str]
+    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
+
+
+class InforNexusConnectorProfileCredentialsTypeDef(TypedDict):
+    accessKeyId: str
+    userId: str
+    secretAccessKey: str
+    datakey: str
+
+
+class MarketoConnectorProfileCredentialsTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+    accessToken: NotRequired[str]
+    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
+
+
+class PardotConnectorProfileCredentialsTypeDef(TypedDict):
+    accessToken: NotRequired[str]
+    refreshToken: NotRequired[str]
+    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
+    clientCredentialsArn: NotRequired[str]
+
+
+class RedshiftConnectorProfileCredentialsTypeDef(TypedDict):
+    username: NotRequired[str]
+    password: NotRequired[str]
+
+
+class OAuthCredentialsTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+    accessToken: NotRequired[str]
+    refreshToken: NotRequired[str]
+    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
+
+
+class SAPODataConnectorProfileCredentialsTypeDef(TypedDict):
+    basicAuthCredentials: NotRequired[BasicAuthCredentialsTypeDef]
+    oAuthCredentials: NotRequired[OAuthCredentialsTypeDef]
+
+
+class SalesforceConnectorProfileCredentialsTypeDef(TypedDict):
+    accessToken: NotRequired[str]
+    refreshToken: NotRequired[str]
+    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
+    clientCredentialsArn: NotRequired[str]
+    oAuth2GrantType: NotRequired[OAuth2GrantTypeType]
+    jwtToken: NotRequired[str]
+
+
+class ServiceNowConnectorProfileCredentialsTypeDef(TypedDict):
+    username: NotRequired[str]
+    password: NotRequired[str]
+    oAuth2Credentials: NotRequired[OAuth2CredentialsTypeDef]
+
+
+class SingularConnectorProfileCredentialsTypeDef(TypedDict):
+    apiKey: str
+
+
+class SlackConnectorProfileCredentialsTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+    accessToken: NotRequired[str]
+    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
+
+
+class SnowflakeConnectorProfileCredentialsTypeDef(TypedDict):
+    username: str
+    password: str
+
+
+class TrendmicroConnectorProfileCredentialsTypeDef(TypedDict):
+    apiSecretKey: str
+
+
+class VeevaConnectorProfileCredentialsTypeDef(TypedDict):
+    username: str
+    password: str
+
+
+class ZendeskConnectorProfileCredentialsTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+    accessToken: NotRequired[str]
+    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
 
 
 class ConnectorProfileCredentialsTypeDef(TypedDict):
@@ -499,26 +793,114 @@ class ConnectorProfileCredentialsTypeDef(TypedDict):
     Pardot: NotRequired[PardotConnectorProfileCredentialsTypeDef]
 
 
-class ConnectorProfilePropertiesOutputTypeDef(TypedDict):
-    Amplitude: NotRequired[AmplitudeConnectorProfilePropertiesTypeDef]
-    Datadog: NotRequired[DatadogConnectorProfilePropertiesTypeDef]
-    Dynatrace: NotRequired[DynatraceConnectorProfilePropertiesTypeDef]
-    GoogleAnalytics: NotRequired[GoogleAnalyticsConnectorProfilePropertiesTypeDef]
-    Honeycode: NotRequired[HoneycodeConnectorProfilePropertiesTypeDef]
-    InforNexus: NotRequired[InforNexusConnectorProfilePropertiesTypeDef]
-    Marketo: NotRequired[MarketoConnectorProfilePropertiesTypeDef]
-    Redshift: NotRequired[RedshiftConnectorProfilePropertiesTypeDef]
-    Salesforce: NotRequired[SalesforceConnectorProfilePropertiesTypeDef]
-    ServiceNow: NotRequired[ServiceNowConnectorProfilePropertiesTypeDef]
-    Singular: NotRequired[SingularConnectorProfilePropertiesTypeDef]
-    Slack: NotRequired[SlackConnectorProfilePropertiesTypeDef]
-    Snowflake: NotRequired[SnowflakeConnectorProfilePropertiesTypeDef]
-    Trendmicro: NotRequired[TrendmicroConnectorProfilePropertiesTypeDef]
-    Veeva: NotRequired[VeevaConnectorProfilePropertiesTypeDef]
-    Zendesk: NotRequired[ZendeskConnectorProfilePropertiesTypeDef]
-    SAPOData: NotRequired[SAPODataConnectorProfilePropertiesOutputTypeDef]
-    CustomConnector: NotRequired[CustomConnectorProfilePropertiesOutputTypeDef]
-    Pardot: NotRequired[PardotConnectorProfilePropertiesTypeDef]
+class OAuth2PropertiesTypeDef(TypedDict):
+    tokenUrl: str
+    oAuth2GrantType: OAuth2GrantTypeType
+    tokenUrlCustomProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CustomConnectorProfilePropertiesTypeDef(TypedDict):
+    profileProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    oAuth2Properties: NotRequired[ReadOnly[OAuth2PropertiesTypeDef]]
+
+
+class DatadogConnectorProfilePropertiesTypeDef(TypedDict):
+    instanceUrl: str
+
+
+class DynatraceConnectorProfilePropertiesTypeDef(TypedDict):
+    instanceUrl: str
+
+
+class GoogleAnalyticsConnectorProfilePropertiesTypeDef(TypedDict):
+    pass
+
+
+class HoneycodeConnectorProfilePropertiesTypeDef(TypedDict):
+    pass
+
+
+class InforNexusConnectorProfilePropertiesTypeDef(TypedDict):
+    instanceUrl: str
+
+
+class MarketoConnectorProfilePropertiesTypeDef(TypedDict):
+    instanceUrl: str
+
+
+class PardotConnectorProfilePropertiesTypeDef(TypedDict):
+    instanceUrl: NotRequired[str]
+    isSandboxEnvironment: NotRequired[bool]
+    businessUnitId: NotRequired[str]
+
+
+class RedshiftConnectorProfilePropertiesTypeDef(TypedDict):
+    databaseUrl: NotRequired[str]
+    bucketName: str
+    bucketPrefix: NotRequired[str]
+    roleArn: str
+    dataApiRoleArn: NotRequired[str]
+    isRedshiftServerless: NotRequired[bool]
+    clusterIdentifier: NotRequired[str]
+    workgroupName: NotRequired[str]
+    databaseName: NotRequired[str]
+
+
+class OAuthPropertiesTypeDef(TypedDict):
+    tokenUrl: str
+    authCodeUrl: str
+    oAuthScopes: ReadOnly[Sequence[str]]
+
+
+class SAPODataConnectorProfilePropertiesTypeDef(TypedDict):
+    applicationHostUrl: str
+    applicationServicePath: str
+    portNumber: int
+    clientNumber: str
+    logonLanguage: NotRequired[str]
+    privateLinkServiceName: NotRequired[str]
+    oAuthProperties: NotRequired[ReadOnly[OAuthPropertiesTypeDef]]
+    disableSSO: NotRequired[bool]
+
+
+class SalesforceConnectorProfilePropertiesTypeDef(TypedDict):
+    instanceUrl: NotRequired[str]
+    isSandboxEnvironment: NotRequired[bool]
+    usePrivateLinkForMetadataAndAuthorization: NotRequired[bool]
+
+
+class ServiceNowConnectorProfilePropertiesTypeDef(TypedDict):
+    instanceUrl: str
+
+
+class SingularConnectorProfilePropertiesTypeDef(TypedDict):
+    pass
+
+
+class SlackConnectorProfilePropertiesTypeDef(TypedDict):
+    instanceUrl: str
+
+
+class SnowflakeConnectorProfilePropertiesTypeDef(TypedDict):
+    warehouse: str
+    stage: str
+    bucketName: str
+    bucketPrefix: NotRequired[str]
+    privateLinkServiceName: NotRequired[str]
+    accountName: NotRequired[str]
+    region: NotRequired[str]
+
+
+class TrendmicroConnectorProfilePropertiesTypeDef(TypedDict):
+    pass
+
+
+class VeevaConnectorProfilePropertiesTypeDef(TypedDict):
+    instanceUrl: str
+
+
+class ZendeskConnectorProfilePropertiesTypeDef(TypedDict):
+    instanceUrl: str
 
 
 class ConnectorProfilePropertiesTypeDef(TypedDict):
@@ -543,6 +925,69 @@ class ConnectorProfilePropertiesTypeDef(TypedDict):
     Pardot: NotRequired[PardotConnectorProfilePropertiesTypeDef]
 
 
+class ConnectorProfileConfigTypeDef(TypedDict):
+    connectorProfileProperties: ReadOnly[ConnectorProfilePropertiesTypeDef]
+    connectorProfileCredentials: NotRequired[
+        ReadOnly[ConnectorProfileCredentialsTypeDef]
+    ]
+
+
+class OAuth2PropertiesOutputTypeDef(TypedDict):
+    tokenUrl: str
+    oAuth2GrantType: OAuth2GrantTypeType
+    tokenUrlCustomProperties: NotRequired[dict[str, str]]
+
+
+class CustomConnectorProfilePropertiesOutputTypeDef(TypedDict):
+    profileProperties: NotRequired[dict[str, str]]
+    oAuth2Properties: NotRequired[OAuth2PropertiesOutputTypeDef]
+
+
+class OAuthPropertiesOutputTypeDef(TypedDict):
+    tokenUrl: str
+    authCodeUrl: str
+    oAuthScopes: list[str]
+
+
+class SAPODataConnectorProfilePropertiesOutputTypeDef(TypedDict):
+    applicationHostUrl: str
+    applicationServicePath: str
+    portNumber: int
+    clientNumber: str
+    logonLanguage: NotRequired[str]
+    privateLinkServiceName: NotRequired[str]
+    oAuthProperties: NotRequired[OAuthPropertiesOutputTypeDef]
+    disableSSO: NotRequired[bool]
+
+
+class ConnectorProfilePropertiesOutputTypeDef(TypedDict):
+    Amplitude: NotRequired[AmplitudeConnectorProfilePropertiesTypeDef]
+    Datadog: NotRequired[DatadogConnectorProfilePropertiesTypeDef]
+    Dynatrace: NotRequired[DynatraceConnectorProfilePropertiesTypeDef]
+    GoogleAnalytics: NotRequired[GoogleAnalyticsConnectorProfilePropertiesTypeDef]
+    Honeycode: NotRequired[HoneycodeConnectorProfilePropertiesTypeDef]
+    InforNexus: NotRequired[InforNexusConnectorProfilePropertiesTypeDef]
+    Marketo: NotRequired[MarketoConnectorProfilePropertiesTypeDef]
+    Redshift: NotRequired[RedshiftConnectorProfilePropertiesTypeDef]
+    Salesforce: NotRequired[SalesforceConnectorProfilePropertiesTypeDef]
+    ServiceNow: NotRequired[ServiceNowConnectorProfilePropertiesTypeDef]
+    Singular: NotRequired[SingularConnectorProfilePropertiesTypeDef]
+    Slack: NotRequired[SlackConnectorProfilePropertiesTypeDef]
+    Snowflake: NotRequired[SnowflakeConnectorProfilePropertiesTypeDef]
+    Trendmicro: NotRequired[TrendmicroConnectorProfilePropertiesTypeDef]
+    Veeva: NotRequired[VeevaConnectorProfilePropertiesTypeDef]
+    Zendesk: NotRequired[ZendeskConnectorProfilePropertiesTypeDef]
+    SAPOData: NotRequired[SAPODataConnectorProfilePropertiesOutputTypeDef]
+    CustomConnector: NotRequired[CustomConnectorProfilePropertiesOutputTypeDef]
+    Pardot: NotRequired[PardotConnectorProfilePropertiesTypeDef]
+
+
+class PrivateConnectionProvisioningStateTypeDef(TypedDict):
+    status: NotRequired[PrivateConnectionProvisioningStatusType]
+    failureMessage: NotRequired[str]
+    failureCause: NotRequired[PrivateConnectionProvisioningFailureCauseType]
+
+
 class ConnectorProfileTypeDef(TypedDict):
     connectorProfileArn: NotRequired[str]
     connectorProfileName: NotRequired[str]
@@ -558,24 +1003,6 @@ class ConnectorProfileTypeDef(TypedDict):
     ]
 
 
-ConnectorProvisioningConfigTypeDef = TypedDict(
-    "ConnectorProvisioningConfigTypeDef",
-    {
-        "lambda": NotRequired["LambdaConnectorProvisioningConfigTypeDef"],
-    },
-)
-
-
-class ConnectorRuntimeSettingTypeDef(TypedDict):
-    key: NotRequired[str]
-    dataType: NotRequired[str]
-    isRequired: NotRequired[bool]
-    label: NotRequired[str]
-    description: NotRequired[str]
-    scope: NotRequired[str]
-    connectorSuppliedValueOptions: NotRequired[list[str]]
-
-
 class CreateConnectorProfileRequestTypeDef(TypedDict):
     connectorProfileName: str
     kmsArn: NotRequired[str]
@@ -589,6 +1016,299 @@ class CreateConnectorProfileRequestTypeDef(TypedDict):
 class CreateConnectorProfileResponseTypeDef(TypedDict):
     connectorProfileArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ErrorHandlingConfigTypeDef(TypedDict):
+    failOnFirstDestinationError: NotRequired[bool]
+    bucketPrefix: NotRequired[str]
+    bucketName: NotRequired[str]
+
+
+class CustomConnectorDestinationPropertiesTypeDef(TypedDict):
+    entityName: str
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+    writeOperationType: NotRequired[WriteOperationTypeType]
+    idFieldNames: NotRequired[ReadOnly[Sequence[str]]]
+    customProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CustomerProfilesDestinationPropertiesTypeDef(TypedDict):
+    domainName: str
+    objectTypeName: NotRequired[str]
+
+
+class EventBridgeDestinationPropertiesTypeDef(TypedDict):
+    object: str
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+
+
+class HoneycodeDestinationPropertiesTypeDef(TypedDict):
+    object: str
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+
+
+class LookoutMetricsDestinationPropertiesTypeDef(TypedDict):
+    pass
+
+
+class MarketoDestinationPropertiesTypeDef(TypedDict):
+    object: str
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+
+
+class RedshiftDestinationPropertiesTypeDef(TypedDict):
+    object: str
+    intermediateBucketName: str
+    bucketPrefix: NotRequired[str]
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+
+
+class PrefixConfigTypeDef(TypedDict):
+    prefixType: NotRequired[PrefixTypeType]
+    prefixFormat: NotRequired[PrefixFormatType]
+    pathPrefixHierarchy: NotRequired[ReadOnly[Sequence[PathPrefixType]]]
+
+
+class S3OutputFormatConfigTypeDef(TypedDict):
+    fileType: NotRequired[FileTypeType]
+    prefixConfig: NotRequired[ReadOnly[PrefixConfigTypeDef]]
+    aggregationConfig: NotRequired[AggregationConfigTypeDef]
+    preserveSourceDataTyping: NotRequired[bool]
+
+
+class S3DestinationPropertiesTypeDef(TypedDict):
+    bucketName: str
+    bucketPrefix: NotRequired[str]
+    s3OutputFormatConfig: NotRequired[ReadOnly[S3OutputFormatConfigTypeDef]]
+
+
+class SuccessResponseHandlingConfigTypeDef(TypedDict):
+    bucketPrefix: NotRequired[str]
+    bucketName: NotRequired[str]
+
+
+class SAPODataDestinationPropertiesTypeDef(TypedDict):
+    objectPath: str
+    successResponseHandlingConfig: NotRequired[SuccessResponseHandlingConfigTypeDef]
+    idFieldNames: NotRequired[ReadOnly[Sequence[str]]]
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+    writeOperationType: NotRequired[WriteOperationTypeType]
+
+
+class SalesforceDestinationPropertiesTypeDef(TypedDict):
+    object: str
+    idFieldNames: NotRequired[ReadOnly[Sequence[str]]]
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+    writeOperationType: NotRequired[WriteOperationTypeType]
+    dataTransferApi: NotRequired[SalesforceDataTransferApiType]
+
+
+class SnowflakeDestinationPropertiesTypeDef(TypedDict):
+    object: str
+    intermediateBucketName: str
+    bucketPrefix: NotRequired[str]
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+
+
+class UpsolverS3OutputFormatConfigTypeDef(TypedDict):
+    fileType: NotRequired[FileTypeType]
+    prefixConfig: ReadOnly[PrefixConfigTypeDef]
+    aggregationConfig: NotRequired[AggregationConfigTypeDef]
+
+
+class UpsolverDestinationPropertiesTypeDef(TypedDict):
+    bucketName: str
+    bucketPrefix: NotRequired[str]
+    s3OutputFormatConfig: ReadOnly[UpsolverS3OutputFormatConfigTypeDef]
+
+
+class ZendeskDestinationPropertiesTypeDef(TypedDict):
+    object: str
+    idFieldNames: NotRequired[ReadOnly[Sequence[str]]]
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+    writeOperationType: NotRequired[WriteOperationTypeType]
+
+
+class DestinationConnectorPropertiesTypeDef(TypedDict):
+    Redshift: NotRequired[RedshiftDestinationPropertiesTypeDef]
+    S3: NotRequired[ReadOnly[S3DestinationPropertiesTypeDef]]
+    Salesforce: NotRequired[ReadOnly[SalesforceDestinationPropertiesTypeDef]]
+    Snowflake: NotRequired[SnowflakeDestinationPropertiesTypeDef]
+    EventBridge: NotRequired[EventBridgeDestinationPropertiesTypeDef]
+    LookoutMetrics: NotRequired[LookoutMetricsDestinationPropertiesTypeDef]
+    Upsolver: NotRequired[ReadOnly[UpsolverDestinationPropertiesTypeDef]]
+    Honeycode: NotRequired[HoneycodeDestinationPropertiesTypeDef]
+    CustomerProfiles: NotRequired[CustomerProfilesDestinationPropertiesTypeDef]
+    Zendesk: NotRequired[ReadOnly[ZendeskDestinationPropertiesTypeDef]]
+    Marketo: NotRequired[MarketoDestinationPropertiesTypeDef]
+    CustomConnector: NotRequired[ReadOnly[CustomConnectorDestinationPropertiesTypeDef]]
+    SAPOData: NotRequired[ReadOnly[SAPODataDestinationPropertiesTypeDef]]
+
+
+class DestinationFlowConfigTypeDef(TypedDict):
+    connectorType: ConnectorTypeType
+    apiVersion: NotRequired[str]
+    connectorProfileName: NotRequired[str]
+    destinationConnectorProperties: ReadOnly[DestinationConnectorPropertiesTypeDef]
+
+
+class GlueDataCatalogConfigTypeDef(TypedDict):
+    roleArn: str
+    databaseName: str
+    tablePrefix: str
+
+
+class MetadataCatalogConfigTypeDef(TypedDict):
+    glueDataCatalog: NotRequired[GlueDataCatalogConfigTypeDef]
+
+
+class IncrementalPullConfigTypeDef(TypedDict):
+    datetimeTypeFieldName: NotRequired[str]
+
+
+class CustomConnectorSourcePropertiesTypeDef(TypedDict):
+    entityName: str
+    customProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    dataTransferApi: NotRequired[DataTransferApiTypeDef]
+
+
+class DatadogSourcePropertiesTypeDef(TypedDict):
+    object: str
+
+
+class DynatraceSourcePropertiesTypeDef(TypedDict):
+    object: str
+
+
+class GoogleAnalyticsSourcePropertiesTypeDef(TypedDict):
+    object: str
+
+
+class InforNexusSourcePropertiesTypeDef(TypedDict):
+    object: str
+
+
+class MarketoSourcePropertiesTypeDef(TypedDict):
+    object: str
+
+
+class PardotSourcePropertiesTypeDef(TypedDict):
+    object: str
+
+
+class S3InputFormatConfigTypeDef(TypedDict):
+    s3InputFileType: NotRequired[S3InputFileTypeType]
+
+
+class S3SourcePropertiesTypeDef(TypedDict):
+    bucketName: str
+    bucketPrefix: NotRequired[str]
+    s3InputFormatConfig: NotRequired[S3InputFormatConfigTypeDef]
+
+
+class SAPODataPaginationConfigTypeDef(TypedDict):
+    maxPageSize: int
+
+
+class SAPODataParallelismConfigTypeDef(TypedDict):
+    maxParallelism: int
+
+
+class SAPODataSourcePropertiesTypeDef(TypedDict):
+    objectPath: NotRequired[str]
+    parallelismConfig: NotRequired[SAPODataParallelismConfigTypeDef]
+    paginationConfig: NotRequired[SAPODataPaginationConfigTypeDef]
+
+
+class SalesforceSourcePropertiesTypeDef(TypedDict):
+    object: str
+    enableDynamicFieldUpdate: NotRequired[bool]
+    includeDeletedRecords: NotRequired[bool]
+    dataTransferApi: NotRequired[SalesforceDataTransferApiType]
+
+
+class ServiceNowSourcePropertiesTypeDef(TypedDict):
+    object: str
+
+
+class SingularSourcePropertiesTypeDef(TypedDict):
+    object: str
+
+
+class SlackSourcePropertiesTypeDef(TypedDict):
+    object: str
+
+
+class TrendmicroSourcePropertiesTypeDef(TypedDict):
+    object: str
+
+
+class VeevaSourcePropertiesTypeDef(TypedDict):
+    object: str
+    documentType: NotRequired[str]
+    includeSourceFiles: NotRequired[bool]
+    includeRenditions: NotRequired[bool]
+    includeAllVersions: NotRequired[bool]
+
+
+class ZendeskSourcePropertiesTypeDef(TypedDict):
+    object: str
+
+
+class SourceConnectorPropertiesTypeDef(TypedDict):
+    Amplitude: NotRequired[AmplitudeSourcePropertiesTypeDef]
+    Datadog: NotRequired[DatadogSourcePropertiesTypeDef]
+    Dynatrace: NotRequired[DynatraceSourcePropertiesTypeDef]
+    GoogleAnalytics: NotRequired[GoogleAnalyticsSourcePropertiesTypeDef]
+    InforNexus: NotRequired[InforNexusSourcePropertiesTypeDef]
+    Marketo: NotRequired[MarketoSourcePropertiesTypeDef]
+    S3: NotRequired[S3SourcePropertiesTypeDef]
+    Salesforce: NotRequired[SalesforceSourcePropertiesTypeDef]
+    ServiceNow: NotRequired[ServiceNowSourcePropertiesTypeDef]
+    Singular: NotRequired[SingularSourcePropertiesTypeDef]
+    Slack: NotRequired[SlackSourcePropertiesTypeDef]
+    Trendmicro: NotRequired[TrendmicroSourcePropertiesTypeDef]
+    Veeva: NotRequired[VeevaSourcePropertiesTypeDef]
+    Zendesk: NotRequired[ZendeskSourcePropertiesTypeDef]
+    SAPOData: NotRequired[SAPODataSourcePropertiesTypeDef]
+    CustomConnector: NotRequired[ReadOnly[CustomConnectorSourcePropertiesTypeDef]]
+    Pardot: NotRequired[PardotSourcePropertiesTypeDef]
+
+
+class SourceFlowConfigTypeDef(TypedDict):
+    connectorType: ConnectorTypeType
+    apiVersion: NotRequired[str]
+    connectorProfileName: NotRequired[str]
+    sourceConnectorProperties: ReadOnly[SourceConnectorPropertiesTypeDef]
+    incrementalPullConfig: NotRequired[IncrementalPullConfigTypeDef]
+
+
+class TaskTypeDef(TypedDict):
+    sourceFields: ReadOnly[Sequence[str]]
+    connectorOperator: NotRequired[ConnectorOperatorTypeDef]
+    destinationField: NotRequired[str]
+    taskType: TaskTypeType
+    taskProperties: NotRequired[ReadOnly[Mapping[OperatorPropertiesKeysType, str]]]
+
+
+class ScheduledTriggerPropertiesTypeDef(TypedDict):
+    scheduleExpression: str
+    dataPullMode: NotRequired[DataPullModeType]
+    scheduleStartTime: NotRequired[ReadOnly[datetime | str]]
+    scheduleEndTime: NotRequired[ReadOnly[datetime | str]]
+    timezone: NotRequired[str]
+    scheduleOffset: NotRequired[int]
+    firstExecutionFrom: NotRequired[ReadOnly[datetime | str]]
+    flowErrorDeactivationThreshold: NotRequired[int]
+
+
+class TriggerPropertiesTypeDef(TypedDict):
+    Scheduled: NotRequired[ReadOnly[ScheduledTriggerPropertiesTypeDef]]
+
+
+class TriggerConfigTypeDef(TypedDict):
+    triggerType: TriggerTypeType
+    triggerProperties: NotRequired[ReadOnly[TriggerPropertiesTypeDef]]
 
 
 class CreateFlowRequestTypeDef(TypedDict):
@@ -610,16 +1330,6 @@ class CreateFlowResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CustomAuthConfigTypeDef(TypedDict):
-    customAuthenticationType: NotRequired[str]
-    authParameters: NotRequired[list[AuthParameterTypeDef]]
-
-
-class CustomAuthCredentialsTypeDef(TypedDict):
-    customAuthenticationType: str
-    credentialsMap: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
 class CustomConnectorDestinationPropertiesOutputTypeDef(TypedDict):
     entityName: str
     errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
@@ -628,73 +1338,10 @@ class CustomConnectorDestinationPropertiesOutputTypeDef(TypedDict):
     customProperties: NotRequired[dict[str, str]]
 
 
-class CustomConnectorDestinationPropertiesTypeDef(TypedDict):
-    entityName: str
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-    writeOperationType: NotRequired[WriteOperationTypeType]
-    idFieldNames: NotRequired[ReadOnly[Sequence[str]]]
-    customProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class CustomConnectorProfileCredentialsTypeDef(TypedDict):
-    authenticationType: AuthenticationTypeType
-    basic: NotRequired[BasicAuthCredentialsTypeDef]
-    oauth2: NotRequired[OAuth2CredentialsTypeDef]
-    apiKey: NotRequired[ApiKeyCredentialsTypeDef]
-    custom: NotRequired[ReadOnly[CustomAuthCredentialsTypeDef]]
-
-
-class CustomConnectorProfilePropertiesOutputTypeDef(TypedDict):
-    profileProperties: NotRequired[dict[str, str]]
-    oAuth2Properties: NotRequired[OAuth2PropertiesOutputTypeDef]
-
-
-class CustomConnectorProfilePropertiesTypeDef(TypedDict):
-    profileProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-    oAuth2Properties: NotRequired[ReadOnly[OAuth2PropertiesTypeDef]]
-
-
 class CustomConnectorSourcePropertiesOutputTypeDef(TypedDict):
     entityName: str
     customProperties: NotRequired[dict[str, str]]
     dataTransferApi: NotRequired[DataTransferApiTypeDef]
-
-
-class CustomConnectorSourcePropertiesTypeDef(TypedDict):
-    entityName: str
-    customProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-    dataTransferApi: NotRequired[DataTransferApiTypeDef]
-
-
-class CustomerProfilesDestinationPropertiesTypeDef(TypedDict):
-    domainName: str
-    objectTypeName: NotRequired[str]
-
-
-class CustomerProfilesMetadataTypeDef(TypedDict):
-    pass
-
-
-class DataTransferApiTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[DataTransferApiTypeType]
-
-
-class DatadogConnectorProfileCredentialsTypeDef(TypedDict):
-    apiKey: str
-    applicationKey: str
-
-
-class DatadogConnectorProfilePropertiesTypeDef(TypedDict):
-    instanceUrl: str
-
-
-class DatadogMetadataTypeDef(TypedDict):
-    pass
-
-
-class DatadogSourcePropertiesTypeDef(TypedDict):
-    object: str
 
 
 class DeleteConnectorProfileRequestTypeDef(TypedDict):
@@ -772,6 +1419,44 @@ class DescribeFlowExecutionRecordsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ErrorInfoTypeDef(TypedDict):
+    putFailuresCount: NotRequired[int]
+    executionMessage: NotRequired[str]
+
+
+class ExecutionResultTypeDef(TypedDict):
+    errorInfo: NotRequired[ErrorInfoTypeDef]
+    bytesProcessed: NotRequired[int]
+    bytesWritten: NotRequired[int]
+    recordsProcessed: NotRequired[int]
+    numParallelProcesses: NotRequired[int]
+    maxPageSize: NotRequired[int]
+
+
+class RegistrationOutputTypeDef(TypedDict):
+    message: NotRequired[str]
+    result: NotRequired[str]
+    status: NotRequired[ExecutionStatusType]
+
+
+class MetadataCatalogDetailTypeDef(TypedDict):
+    catalogType: NotRequired[CatalogTypeType]
+    tableName: NotRequired[str]
+    tableRegistrationOutput: NotRequired[RegistrationOutputTypeDef]
+    partitionRegistrationOutput: NotRequired[RegistrationOutputTypeDef]
+
+
+class ExecutionRecordTypeDef(TypedDict):
+    executionId: NotRequired[str]
+    executionStatus: NotRequired[ExecutionStatusType]
+    executionResult: NotRequired[ExecutionResultTypeDef]
+    startedAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    dataPullStartTime: NotRequired[datetime]
+    dataPullEndTime: NotRequired[datetime]
+    metadataCatalogDetails: NotRequired[list[MetadataCatalogDetailTypeDef]]
+
+
 class DescribeFlowExecutionRecordsResponseTypeDef(TypedDict):
     flowExecutions: NotRequired[list[ExecutionRecordTypeDef]]
     nextToken: NotRequired[str]
@@ -780,6 +1465,145 @@ class DescribeFlowExecutionRecordsResponseTypeDef(TypedDict):
 
 class DescribeFlowRequestTypeDef(TypedDict):
     flowName: str
+
+
+class PrefixConfigOutputTypeDef(TypedDict):
+    prefixType: NotRequired[PrefixTypeType]
+    prefixFormat: NotRequired[PrefixFormatType]
+    pathPrefixHierarchy: NotRequired[list[PathPrefixType]]
+
+
+class S3OutputFormatConfigOutputTypeDef(TypedDict):
+    fileType: NotRequired[FileTypeType]
+    prefixConfig: NotRequired[PrefixConfigOutputTypeDef]
+    aggregationConfig: NotRequired[AggregationConfigTypeDef]
+    preserveSourceDataTyping: NotRequired[bool]
+
+
+class S3DestinationPropertiesOutputTypeDef(TypedDict):
+    bucketName: str
+    bucketPrefix: NotRequired[str]
+    s3OutputFormatConfig: NotRequired[S3OutputFormatConfigOutputTypeDef]
+
+
+class SAPODataDestinationPropertiesOutputTypeDef(TypedDict):
+    objectPath: str
+    successResponseHandlingConfig: NotRequired[SuccessResponseHandlingConfigTypeDef]
+    idFieldNames: NotRequired[list[str]]
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+    writeOperationType: NotRequired[WriteOperationTypeType]
+
+
+class SalesforceDestinationPropertiesOutputTypeDef(TypedDict):
+    object: str
+    idFieldNames: NotRequired[list[str]]
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+    writeOperationType: NotRequired[WriteOperationTypeType]
+    dataTransferApi: NotRequired[SalesforceDataTransferApiType]
+
+
+class UpsolverS3OutputFormatConfigOutputTypeDef(TypedDict):
+    fileType: NotRequired[FileTypeType]
+    prefixConfig: PrefixConfigOutputTypeDef
+    aggregationConfig: NotRequired[AggregationConfigTypeDef]
+
+
+class UpsolverDestinationPropertiesOutputTypeDef(TypedDict):
+    bucketName: str
+    bucketPrefix: NotRequired[str]
+    s3OutputFormatConfig: UpsolverS3OutputFormatConfigOutputTypeDef
+
+
+class ZendeskDestinationPropertiesOutputTypeDef(TypedDict):
+    object: str
+    idFieldNames: NotRequired[list[str]]
+    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
+    writeOperationType: NotRequired[WriteOperationTypeType]
+
+
+class DestinationConnectorPropertiesOutputTypeDef(TypedDict):
+    Redshift: NotRequired[RedshiftDestinationPropertiesTypeDef]
+    S3: NotRequired[S3DestinationPropertiesOutputTypeDef]
+    Salesforce: NotRequired[SalesforceDestinationPropertiesOutputTypeDef]
+    Snowflake: NotRequired[SnowflakeDestinationPropertiesTypeDef]
+    EventBridge: NotRequired[EventBridgeDestinationPropertiesTypeDef]
+    LookoutMetrics: NotRequired[LookoutMetricsDestinationPropertiesTypeDef]
+    Upsolver: NotRequired[UpsolverDestinationPropertiesOutputTypeDef]
+    Honeycode: NotRequired[HoneycodeDestinationPropertiesTypeDef]
+    CustomerProfiles: NotRequired[CustomerProfilesDestinationPropertiesTypeDef]
+    Zendesk: NotRequired[ZendeskDestinationPropertiesOutputTypeDef]
+    Marketo: NotRequired[MarketoDestinationPropertiesTypeDef]
+    CustomConnector: NotRequired[CustomConnectorDestinationPropertiesOutputTypeDef]
+    SAPOData: NotRequired[SAPODataDestinationPropertiesOutputTypeDef]
+
+
+class DestinationFlowConfigOutputTypeDef(TypedDict):
+    connectorType: ConnectorTypeType
+    apiVersion: NotRequired[str]
+    connectorProfileName: NotRequired[str]
+    destinationConnectorProperties: DestinationConnectorPropertiesOutputTypeDef
+
+
+class ExecutionDetailsTypeDef(TypedDict):
+    mostRecentExecutionMessage: NotRequired[str]
+    mostRecentExecutionTime: NotRequired[datetime]
+    mostRecentExecutionStatus: NotRequired[ExecutionStatusType]
+
+
+class SourceConnectorPropertiesOutputTypeDef(TypedDict):
+    Amplitude: NotRequired[AmplitudeSourcePropertiesTypeDef]
+    Datadog: NotRequired[DatadogSourcePropertiesTypeDef]
+    Dynatrace: NotRequired[DynatraceSourcePropertiesTypeDef]
+    GoogleAnalytics: NotRequired[GoogleAnalyticsSourcePropertiesTypeDef]
+    InforNexus: NotRequired[InforNexusSourcePropertiesTypeDef]
+    Marketo: NotRequired[MarketoSourcePropertiesTypeDef]
+    S3: NotRequired[S3SourcePropertiesTypeDef]
+    Salesforce: NotRequired[SalesforceSourcePropertiesTypeDef]
+    ServiceNow: NotRequired[ServiceNowSourcePropertiesTypeDef]
+    Singular: NotRequired[SingularSourcePropertiesTypeDef]
+    Slack: NotRequired[SlackSourcePropertiesTypeDef]
+    Trendmicro: NotRequired[TrendmicroSourcePropertiesTypeDef]
+    Veeva: NotRequired[VeevaSourcePropertiesTypeDef]
+    Zendesk: NotRequired[ZendeskSourcePropertiesTypeDef]
+    SAPOData: NotRequired[SAPODataSourcePropertiesTypeDef]
+    CustomConnector: NotRequired[CustomConnectorSourcePropertiesOutputTypeDef]
+    Pardot: NotRequired[PardotSourcePropertiesTypeDef]
+
+
+class SourceFlowConfigOutputTypeDef(TypedDict):
+    connectorType: ConnectorTypeType
+    apiVersion: NotRequired[str]
+    connectorProfileName: NotRequired[str]
+    sourceConnectorProperties: SourceConnectorPropertiesOutputTypeDef
+    incrementalPullConfig: NotRequired[IncrementalPullConfigTypeDef]
+
+
+class TaskOutputTypeDef(TypedDict):
+    sourceFields: list[str]
+    connectorOperator: NotRequired[ConnectorOperatorTypeDef]
+    destinationField: NotRequired[str]
+    taskType: TaskTypeType
+    taskProperties: NotRequired[dict[OperatorPropertiesKeysType, str]]
+
+
+class ScheduledTriggerPropertiesOutputTypeDef(TypedDict):
+    scheduleExpression: str
+    dataPullMode: NotRequired[DataPullModeType]
+    scheduleStartTime: NotRequired[datetime]
+    scheduleEndTime: NotRequired[datetime]
+    timezone: NotRequired[str]
+    scheduleOffset: NotRequired[int]
+    firstExecutionFrom: NotRequired[datetime]
+    flowErrorDeactivationThreshold: NotRequired[int]
+
+
+class TriggerPropertiesOutputTypeDef(TypedDict):
+    Scheduled: NotRequired[ScheduledTriggerPropertiesOutputTypeDef]
+
+
+class TriggerConfigOutputTypeDef(TypedDict):
+    triggerType: TriggerTypeType
+    triggerProperties: NotRequired[TriggerPropertiesOutputTypeDef]
 
 
 class DescribeFlowResponseTypeDef(TypedDict):
@@ -805,133 +1629,6 @@ class DescribeFlowResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationConnectorPropertiesOutputTypeDef(TypedDict):
-    Redshift: NotRequired[RedshiftDestinationPropertiesTypeDef]
-    S3: NotRequired[S3DestinationPropertiesOutputTypeDef]
-    Salesforce: NotRequired[SalesforceDestinationPropertiesOutputTypeDef]
-    Snowflake: NotRequired[SnowflakeDestinationPropertiesTypeDef]
-    EventBridge: NotRequired[EventBridgeDestinationPropertiesTypeDef]
-    LookoutMetrics: NotRequired[LookoutMetricsDestinationPropertiesTypeDef]
-    Upsolver: NotRequired[UpsolverDestinationPropertiesOutputTypeDef]
-    Honeycode: NotRequired[HoneycodeDestinationPropertiesTypeDef]
-    CustomerProfiles: NotRequired[CustomerProfilesDestinationPropertiesTypeDef]
-    Zendesk: NotRequired[ZendeskDestinationPropertiesOutputTypeDef]
-    Marketo: NotRequired[MarketoDestinationPropertiesTypeDef]
-    CustomConnector: NotRequired[CustomConnectorDestinationPropertiesOutputTypeDef]
-    SAPOData: NotRequired[SAPODataDestinationPropertiesOutputTypeDef]
-
-
-class DestinationConnectorPropertiesTypeDef(TypedDict):
-    Redshift: NotRequired[RedshiftDestinationPropertiesTypeDef]
-    S3: NotRequired[ReadOnly[S3DestinationPropertiesTypeDef]]
-    Salesforce: NotRequired[ReadOnly[SalesforceDestinationPropertiesTypeDef]]
-    Snowflake: NotRequired[SnowflakeDestinationPropertiesTypeDef]
-    EventBridge: NotRequired[EventBridgeDestinationPropertiesTypeDef]
-    LookoutMetrics: NotRequired[LookoutMetricsDestinationPropertiesTypeDef]
-    Upsolver: NotRequired[ReadOnly[UpsolverDestinationPropertiesTypeDef]]
-    Honeycode: NotRequired[HoneycodeDestinationPropertiesTypeDef]
-    CustomerProfiles: NotRequired[CustomerProfilesDestinationPropertiesTypeDef]
-    Zendesk: NotRequired[ReadOnly[ZendeskDestinationPropertiesTypeDef]]
-    Marketo: NotRequired[MarketoDestinationPropertiesTypeDef]
-    CustomConnector: NotRequired[ReadOnly[CustomConnectorDestinationPropertiesTypeDef]]
-    SAPOData: NotRequired[ReadOnly[SAPODataDestinationPropertiesTypeDef]]
-
-
-class DestinationFieldPropertiesTypeDef(TypedDict):
-    isCreatable: NotRequired[bool]
-    isNullable: NotRequired[bool]
-    isUpsertable: NotRequired[bool]
-    isUpdatable: NotRequired[bool]
-    isDefaultedOnCreate: NotRequired[bool]
-    supportedWriteOperations: NotRequired[list[WriteOperationTypeType]]
-
-
-class DestinationFlowConfigOutputTypeDef(TypedDict):
-    connectorType: ConnectorTypeType
-    apiVersion: NotRequired[str]
-    connectorProfileName: NotRequired[str]
-    destinationConnectorProperties: DestinationConnectorPropertiesOutputTypeDef
-
-
-class DestinationFlowConfigTypeDef(TypedDict):
-    connectorType: ConnectorTypeType
-    apiVersion: NotRequired[str]
-    connectorProfileName: NotRequired[str]
-    destinationConnectorProperties: ReadOnly[DestinationConnectorPropertiesTypeDef]
-
-
-class DynatraceConnectorProfileCredentialsTypeDef(TypedDict):
-    apiToken: str
-
-
-class DynatraceConnectorProfilePropertiesTypeDef(TypedDict):
-    instanceUrl: str
-
-
-class DynatraceMetadataTypeDef(TypedDict):
-    pass
-
-
-class DynatraceSourcePropertiesTypeDef(TypedDict):
-    object: str
-
-
-class ErrorHandlingConfigTypeDef(TypedDict):
-    failOnFirstDestinationError: NotRequired[bool]
-    bucketPrefix: NotRequired[str]
-    bucketName: NotRequired[str]
-
-
-class ErrorInfoTypeDef(TypedDict):
-    putFailuresCount: NotRequired[int]
-    executionMessage: NotRequired[str]
-
-
-class EventBridgeDestinationPropertiesTypeDef(TypedDict):
-    object: str
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-
-
-class EventBridgeMetadataTypeDef(TypedDict):
-    pass
-
-
-class ExecutionDetailsTypeDef(TypedDict):
-    mostRecentExecutionMessage: NotRequired[str]
-    mostRecentExecutionTime: NotRequired[datetime]
-    mostRecentExecutionStatus: NotRequired[ExecutionStatusType]
-
-
-class ExecutionRecordTypeDef(TypedDict):
-    executionId: NotRequired[str]
-    executionStatus: NotRequired[ExecutionStatusType]
-    executionResult: NotRequired[ExecutionResultTypeDef]
-    startedAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    dataPullStartTime: NotRequired[datetime]
-    dataPullEndTime: NotRequired[datetime]
-    metadataCatalogDetails: NotRequired[list[MetadataCatalogDetailTypeDef]]
-
-
-class ExecutionResultTypeDef(TypedDict):
-    errorInfo: NotRequired[ErrorInfoTypeDef]
-    bytesProcessed: NotRequired[int]
-    bytesWritten: NotRequired[int]
-    recordsProcessed: NotRequired[int]
-    numParallelProcesses: NotRequired[int]
-    maxPageSize: NotRequired[int]
-
-
-class FieldTypeDetailsTypeDef(TypedDict):
-    fieldType: str
-    filterOperators: list[OperatorType]
-    supportedValues: NotRequired[list[str]]
-    valueRegexPattern: NotRequired[str]
-    supportedDateFormat: NotRequired[str]
-    fieldValueRange: NotRequired[RangeTypeDef]
-    fieldLengthRange: NotRequired[RangeTypeDef]
-
-
 class FlowDefinitionTypeDef(TypedDict):
     flowArn: NotRequired[str]
     description: NotRequired[str]
@@ -948,78 +1645,6 @@ class FlowDefinitionTypeDef(TypedDict):
     lastUpdatedBy: NotRequired[str]
     tags: NotRequired[dict[str, str]]
     lastRunExecutionDetails: NotRequired[ExecutionDetailsTypeDef]
-
-
-class GlueDataCatalogConfigTypeDef(TypedDict):
-    roleArn: str
-    databaseName: str
-    tablePrefix: str
-
-
-class GoogleAnalyticsConnectorProfileCredentialsTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-    accessToken: NotRequired[str]
-    refreshToken: NotRequired[str]
-    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
-
-
-class GoogleAnalyticsConnectorProfilePropertiesTypeDef(TypedDict):
-    pass
-
-
-class GoogleAnalyticsMetadataTypeDef(TypedDict):
-    oAuthScopes: NotRequired[list[str]]
-
-
-class GoogleAnalyticsSourcePropertiesTypeDef(TypedDict):
-    object: str
-
-
-class HoneycodeConnectorProfileCredentialsTypeDef(TypedDict):
-    accessToken: NotRequired[str]
-    refreshToken: NotRequired[str]
-    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
-
-
-class HoneycodeConnectorProfilePropertiesTypeDef(TypedDict):
-    pass
-
-
-class HoneycodeDestinationPropertiesTypeDef(TypedDict):
-    object: str
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-
-
-class HoneycodeMetadataTypeDef(TypedDict):
-    oAuthScopes: NotRequired[list[str]]
-
-
-class IncrementalPullConfigTypeDef(TypedDict):
-    datetimeTypeFieldName: NotRequired[str]
-
-
-class InforNexusConnectorProfileCredentialsTypeDef(TypedDict):
-    accessKeyId: str
-    userId: str
-    secretAccessKey: str
-    datakey: str
-
-
-class InforNexusConnectorProfilePropertiesTypeDef(TypedDict):
-    instanceUrl: str
-
-
-class InforNexusMetadataTypeDef(TypedDict):
-    pass
-
-
-class InforNexusSourcePropertiesTypeDef(TypedDict):
-    object: str
-
-
-class LambdaConnectorProvisioningConfigTypeDef(TypedDict):
-    lambdaArn: str
 
 
 class ListConnectorEntitiesRequestTypeDef(TypedDict):
@@ -1068,175 +1693,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LookoutMetricsDestinationPropertiesTypeDef(TypedDict):
-    pass
-
-
-class MarketoConnectorProfileCredentialsTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-    accessToken: NotRequired[str]
-    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
-
-
-class MarketoConnectorProfilePropertiesTypeDef(TypedDict):
-    instanceUrl: str
-
-
-class MarketoDestinationPropertiesTypeDef(TypedDict):
-    object: str
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-
-
-class MarketoMetadataTypeDef(TypedDict):
-    pass
-
-
-class MarketoSourcePropertiesTypeDef(TypedDict):
-    object: str
-
-
-class MetadataCatalogConfigTypeDef(TypedDict):
-    glueDataCatalog: NotRequired[GlueDataCatalogConfigTypeDef]
-
-
-class MetadataCatalogDetailTypeDef(TypedDict):
-    catalogType: NotRequired[CatalogTypeType]
-    tableName: NotRequired[str]
-    tableRegistrationOutput: NotRequired[RegistrationOutputTypeDef]
-    partitionRegistrationOutput: NotRequired[RegistrationOutputTypeDef]
-
-
-class OAuth2CredentialsTypeDef(TypedDict):
-    clientId: NotRequired[str]
-    clientSecret: NotRequired[str]
-    accessToken: NotRequired[str]
-    refreshToken: NotRequired[str]
-    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
-
-
-class OAuth2CustomParameterTypeDef(TypedDict):
-    key: NotRequired[str]
-    isRequired: NotRequired[bool]
-    label: NotRequired[str]
-    description: NotRequired[str]
-    isSensitiveField: NotRequired[bool]
-    connectorSuppliedValues: NotRequired[list[str]]
-    type: NotRequired[OAuth2CustomPropTypeType]
-
-
-class OAuth2DefaultsTypeDef(TypedDict):
-    oauthScopes: NotRequired[list[str]]
-    tokenUrls: NotRequired[list[str]]
-    authCodeUrls: NotRequired[list[str]]
-    oauth2GrantTypesSupported: NotRequired[list[OAuth2GrantTypeType]]
-    oauth2CustomProperties: NotRequired[list[OAuth2CustomParameterTypeDef]]
-
-
-class OAuth2PropertiesOutputTypeDef(TypedDict):
-    tokenUrl: str
-    oAuth2GrantType: OAuth2GrantTypeType
-    tokenUrlCustomProperties: NotRequired[dict[str, str]]
-
-
-class OAuth2PropertiesTypeDef(TypedDict):
-    tokenUrl: str
-    oAuth2GrantType: OAuth2GrantTypeType
-    tokenUrlCustomProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class OAuthCredentialsTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-    accessToken: NotRequired[str]
-    refreshToken: NotRequired[str]
-    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
-
-
-class OAuthPropertiesOutputTypeDef(TypedDict):
-    tokenUrl: str
-    authCodeUrl: str
-    oAuthScopes: list[str]
-
-
-class OAuthPropertiesTypeDef(TypedDict):
-    tokenUrl: str
-    authCodeUrl: str
-    oAuthScopes: ReadOnly[Sequence[str]]
-
-
-class PardotConnectorProfileCredentialsTypeDef(TypedDict):
-    accessToken: NotRequired[str]
-    refreshToken: NotRequired[str]
-    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
-    clientCredentialsArn: NotRequired[str]
-
-
-class PardotConnectorProfilePropertiesTypeDef(TypedDict):
-    instanceUrl: NotRequired[str]
-    isSandboxEnvironment: NotRequired[bool]
-    businessUnitId: NotRequired[str]
-
-
-class PardotMetadataTypeDef(TypedDict):
-    pass
-
-
-class PardotSourcePropertiesTypeDef(TypedDict):
-    object: str
-
-
-class PrefixConfigOutputTypeDef(TypedDict):
-    prefixType: NotRequired[PrefixTypeType]
-    prefixFormat: NotRequired[PrefixFormatType]
-    pathPrefixHierarchy: NotRequired[list[PathPrefixType]]
-
-
-class PrefixConfigTypeDef(TypedDict):
-    prefixType: NotRequired[PrefixTypeType]
-    prefixFormat: NotRequired[PrefixFormatType]
-    pathPrefixHierarchy: NotRequired[ReadOnly[Sequence[PathPrefixType]]]
-
-
-class PrivateConnectionProvisioningStateTypeDef(TypedDict):
-    status: NotRequired[PrivateConnectionProvisioningStatusType]
-    failureMessage: NotRequired[str]
-    failureCause: NotRequired[PrivateConnectionProvisioningFailureCauseType]
-
-
-class RangeTypeDef(TypedDict):
-    maximum: NotRequired[float]
-    minimum: NotRequired[float]
-
-
-class RedshiftConnectorProfileCredentialsTypeDef(TypedDict):
-    username: NotRequired[str]
-    password: NotRequired[str]
-
-
-class RedshiftConnectorProfilePropertiesTypeDef(TypedDict):
-    databaseUrl: NotRequired[str]
-    bucketName: str
-    bucketPrefix: NotRequired[str]
-    roleArn: str
-    dataApiRoleArn: NotRequired[str]
-    isRedshiftServerless: NotRequired[bool]
-    clusterIdentifier: NotRequired[str]
-    workgroupName: NotRequired[str]
-    databaseName: NotRequired[str]
-
-
-class RedshiftDestinationPropertiesTypeDef(TypedDict):
-    object: str
-    intermediateBucketName: str
-    bucketPrefix: NotRequired[str]
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-
-
-class RedshiftMetadataTypeDef(TypedDict):
-    pass
-
-
 class RegisterConnectorRequestTypeDef(TypedDict):
     connectorLabel: NotRequired[str]
     description: NotRequired[str]
@@ -1250,12 +1706,6 @@ class RegisterConnectorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegistrationOutputTypeDef(TypedDict):
-    message: NotRequired[str]
-    result: NotRequired[str]
-    status: NotRequired[ExecutionStatusType]
-
-
 class ResetConnectorMetadataCacheRequestTypeDef(TypedDict):
     connectorProfileName: NotRequired[str]
     connectorType: NotRequired[ConnectorTypeType]
@@ -1266,314 +1716,6 @@ class ResetConnectorMetadataCacheRequestTypeDef(TypedDict):
 
 class ResetConnectorMetadataCacheResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class S3DestinationPropertiesOutputTypeDef(TypedDict):
-    bucketName: str
-    bucketPrefix: NotRequired[str]
-    s3OutputFormatConfig: NotRequired[S3OutputFormatConfigOutputTypeDef]
-
-
-class S3DestinationPropertiesTypeDef(TypedDict):
-    bucketName: str
-    bucketPrefix: NotRequired[str]
-    s3OutputFormatConfig: NotRequired[ReadOnly[S3OutputFormatConfigTypeDef]]
-
-
-class S3InputFormatConfigTypeDef(TypedDict):
-    s3InputFileType: NotRequired[S3InputFileTypeType]
-
-
-class S3MetadataTypeDef(TypedDict):
-    pass
-
-
-class S3OutputFormatConfigOutputTypeDef(TypedDict):
-    fileType: NotRequired[FileTypeType]
-    prefixConfig: NotRequired[PrefixConfigOutputTypeDef]
-    aggregationConfig: NotRequired[AggregationConfigTypeDef]
-    preserveSourceDataTyping: NotRequired[bool]
-
-
-class S3OutputFormatConfigTypeDef(TypedDict):
-    fileType: NotRequired[FileTypeType]
-    prefixConfig: NotRequired[ReadOnly[PrefixConfigTypeDef]]
-    aggregationConfig: NotRequired[AggregationConfigTypeDef]
-    preserveSourceDataTyping: NotRequired[bool]
-
-
-class S3SourcePropertiesTypeDef(TypedDict):
-    bucketName: str
-    bucketPrefix: NotRequired[str]
-    s3InputFormatConfig: NotRequired[S3InputFormatConfigTypeDef]
-
-
-class SAPODataConnectorProfileCredentialsTypeDef(TypedDict):
-    basicAuthCredentials: NotRequired[BasicAuthCredentialsTypeDef]
-    oAuthCredentials: NotRequired[OAuthCredentialsTypeDef]
-
-
-class SAPODataConnectorProfilePropertiesOutputTypeDef(TypedDict):
-    applicationHostUrl: str
-    applicationServicePath: str
-    portNumber: int
-    clientNumber: str
-    logonLanguage: NotRequired[str]
-    privateLinkServiceName: NotRequired[str]
-    oAuthProperties: NotRequired[OAuthPropertiesOutputTypeDef]
-    disableSSO: NotRequired[bool]
-
-
-class SAPODataConnectorProfilePropertiesTypeDef(TypedDict):
-    applicationHostUrl: str
-    applicationServicePath: str
-    portNumber: int
-    clientNumber: str
-    logonLanguage: NotRequired[str]
-    privateLinkServiceName: NotRequired[str]
-    oAuthProperties: NotRequired[ReadOnly[OAuthPropertiesTypeDef]]
-    disableSSO: NotRequired[bool]
-
-
-class SAPODataDestinationPropertiesOutputTypeDef(TypedDict):
-    objectPath: str
-    successResponseHandlingConfig: NotRequired[SuccessResponseHandlingConfigTypeDef]
-    idFieldNames: NotRequired[list[str]]
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-    writeOperationType: NotRequired[WriteOperationTypeType]
-
-
-class SAPODataDestinationPropertiesTypeDef(TypedDict):
-    objectPath: str
-    successResponseHandlingConfig: NotRequired[SuccessResponseHandlingConfigTypeDef]
-    idFieldNames: NotRequired[ReadOnly[Sequence[str]]]
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-    writeOperationType: NotRequired[WriteOperationTypeType]
-
-
-class SAPODataMetadataTypeDef(TypedDict):
-    pass
-
-
-class SAPODataPaginationConfigTypeDef(TypedDict):
-    maxPageSize: int
-
-
-class SAPODataParallelismConfigTypeDef(TypedDict):
-    maxParallelism: int
-
-
-class SAPODataSourcePropertiesTypeDef(TypedDict):
-    objectPath: NotRequired[str]
-    parallelismConfig: NotRequired[SAPODataParallelismConfigTypeDef]
-    paginationConfig: NotRequired[SAPODataPaginationConfigTypeDef]
-
-
-class SalesforceConnectorProfileCredentialsTypeDef(TypedDict):
-    accessToken: NotRequired[str]
-    refreshToken: NotRequired[str]
-    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
-    clientCredentialsArn: NotRequired[str]
-    oAuth2GrantType: NotRequired[OAuth2GrantTypeType]
-    jwtToken: NotRequired[str]
-
-
-class SalesforceConnectorProfilePropertiesTypeDef(TypedDict):
-    instanceUrl: NotRequired[str]
-    isSandboxEnvironment: NotRequired[bool]
-    usePrivateLinkForMetadataAndAuthorization: NotRequired[bool]
-
-
-class SalesforceDestinationPropertiesOutputTypeDef(TypedDict):
-    object: str
-    idFieldNames: NotRequired[list[str]]
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-    writeOperationType: NotRequired[WriteOperationTypeType]
-    dataTransferApi: NotRequired[SalesforceDataTransferApiType]
-
-
-class SalesforceDestinationPropertiesTypeDef(TypedDict):
-    object: str
-    idFieldNames: NotRequired[ReadOnly[Sequence[str]]]
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-    writeOperationType: NotRequired[WriteOperationTypeType]
-    dataTransferApi: NotRequired[SalesforceDataTransferApiType]
-
-
-class SalesforceMetadataTypeDef(TypedDict):
-    oAuthScopes: NotRequired[list[str]]
-    dataTransferApis: NotRequired[list[SalesforceDataTransferApiType]]
-    oauth2GrantTypesSupported: NotRequired[list[OAuth2GrantTypeType]]
-
-
-class SalesforceSourcePropertiesTypeDef(TypedDict):
-    object: str
-    enableDynamicFieldUpdate: NotRequired[bool]
-    includeDeletedRecords: NotRequired[bool]
-    dataTransferApi: NotRequired[SalesforceDataTransferApiType]
-
-
-class ScheduledTriggerPropertiesOutputTypeDef(TypedDict):
-    scheduleExpression: str
-    dataPullMode: NotRequired[DataPullModeType]
-    scheduleStartTime: NotRequired[datetime]
-    scheduleEndTime: NotRequired[datetime]
-    timezone: NotRequired[str]
-    scheduleOffset: NotRequired[int]
-    firstExecutionFrom: NotRequired[datetime]
-    flowErrorDeactivationThreshold: NotRequired[int]
-
-
-class ScheduledTriggerPropertiesTypeDef(TypedDict):
-    scheduleExpression: str
-    dataPullMode: NotRequired[DataPullModeType]
-    scheduleStartTime: NotRequired[ReadOnly[datetime | str]]
-    scheduleEndTime: NotRequired[ReadOnly[datetime | str]]
-    timezone: NotRequired[str]
-    scheduleOffset: NotRequired[int]
-    firstExecutionFrom: NotRequired[ReadOnly[datetime | str]]
-    flowErrorDeactivationThreshold: NotRequired[int]
-
-
-class ServiceNowConnectorProfileCredentialsTypeDef(TypedDict):
-    username: NotRequired[str]
-    password: NotRequired[str]
-    oAuth2Credentials: NotRequired[OAuth2CredentialsTypeDef]
-
-
-class ServiceNowConnectorProfilePropertiesTypeDef(TypedDict):
-    instanceUrl: str
-
-
-class ServiceNowMetadataTypeDef(TypedDict):
-    pass
-
-
-class ServiceNowSourcePropertiesTypeDef(TypedDict):
-    object: str
-
-
-class SingularConnectorProfileCredentialsTypeDef(TypedDict):
-    apiKey: str
-
-
-class SingularConnectorProfilePropertiesTypeDef(TypedDict):
-    pass
-
-
-class SingularMetadataTypeDef(TypedDict):
-    pass
-
-
-class SingularSourcePropertiesTypeDef(TypedDict):
-    object: str
-
-
-class SlackConnectorProfileCredentialsTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-    accessToken: NotRequired[str]
-    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
-
-
-class SlackConnectorProfilePropertiesTypeDef(TypedDict):
-    instanceUrl: str
-
-
-class SlackMetadataTypeDef(TypedDict):
-    oAuthScopes: NotRequired[list[str]]
-
-
-class SlackSourcePropertiesTypeDef(TypedDict):
-    object: str
-
-
-class SnowflakeConnectorProfileCredentialsTypeDef(TypedDict):
-    username: str
-    password: str
-
-
-class SnowflakeConnectorProfilePropertiesTypeDef(TypedDict):
-    warehouse: str
-    stage: str
-    bucketName: str
-    bucketPrefix: NotRequired[str]
-    privateLinkServiceName: NotRequired[str]
-    accountName: NotRequired[str]
-    region: NotRequired[str]
-
-
-class SnowflakeDestinationPropertiesTypeDef(TypedDict):
-    object: str
-    intermediateBucketName: str
-    bucketPrefix: NotRequired[str]
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-
-
-class SnowflakeMetadataTypeDef(TypedDict):
-    supportedRegions: NotRequired[list[str]]
-
-
-class SourceConnectorPropertiesOutputTypeDef(TypedDict):
-    Amplitude: NotRequired[AmplitudeSourcePropertiesTypeDef]
-    Datadog: NotRequired[DatadogSourcePropertiesTypeDef]
-    Dynatrace: NotRequired[DynatraceSourcePropertiesTypeDef]
-    GoogleAnalytics: NotRequired[GoogleAnalyticsSourcePropertiesTypeDef]
-    InforNexus: NotRequired[InforNexusSourcePropertiesTypeDef]
-    Marketo: NotRequired[MarketoSourcePropertiesTypeDef]
-    S3: NotRequired[S3SourcePropertiesTypeDef]
-    Salesforce: NotRequired[SalesforceSourcePropertiesTypeDef]
-    ServiceNow: NotRequired[ServiceNowSourcePropertiesTypeDef]
-    Singular: NotRequired[SingularSourcePropertiesTypeDef]
-    Slack: NotRequired[SlackSourcePropertiesTypeDef]
-    Trendmicro: NotRequired[TrendmicroSourcePropertiesTypeDef]
-    Veeva: NotRequired[VeevaSourcePropertiesTypeDef]
-    Zendesk: NotRequired[ZendeskSourcePropertiesTypeDef]
-    SAPOData: NotRequired[SAPODataSourcePropertiesTypeDef]
-    CustomConnector: NotRequired[CustomConnectorSourcePropertiesOutputTypeDef]
-    Pardot: NotRequired[PardotSourcePropertiesTypeDef]
-
-
-class SourceConnectorPropertiesTypeDef(TypedDict):
-    Amplitude: NotRequired[AmplitudeSourcePropertiesTypeDef]
-    Datadog: NotRequired[DatadogSourcePropertiesTypeDef]
-    Dynatrace: NotRequired[DynatraceSourcePropertiesTypeDef]
-    GoogleAnalytics: NotRequired[GoogleAnalyticsSourcePropertiesTypeDef]
-    InforNexus: NotRequired[InforNexusSourcePropertiesTypeDef]
-    Marketo: NotRequired[MarketoSourcePropertiesTypeDef]
-    S3: NotRequired[S3SourcePropertiesTypeDef]
-    Salesforce: NotRequired[SalesforceSourcePropertiesTypeDef]
-    ServiceNow: NotRequired[ServiceNowSourcePropertiesTypeDef]
-    Singular: NotRequired[SingularSourcePropertiesTypeDef]
-    Slack: NotRequired[SlackSourcePropertiesTypeDef]
-    Trendmicro: NotRequired[TrendmicroSourcePropertiesTypeDef]
-    Veeva: NotRequired[VeevaSourcePropertiesTypeDef]
-    Zendesk: NotRequired[ZendeskSourcePropertiesTypeDef]
-    SAPOData: NotRequired[SAPODataSourcePropertiesTypeDef]
-    CustomConnector: NotRequired[ReadOnly[CustomConnectorSourcePropertiesTypeDef]]
-    Pardot: NotRequired[PardotSourcePropertiesTypeDef]
-
-
-class SourceFieldPropertiesTypeDef(TypedDict):
-    isRetrievable: NotRequired[bool]
-    isQueryable: NotRequired[bool]
-    isTimestampFieldForIncrementalQueries: NotRequired[bool]
-
-
-class SourceFlowConfigOutputTypeDef(TypedDict):
-    connectorType: ConnectorTypeType
-    apiVersion: NotRequired[str]
-    connectorProfileName: NotRequired[str]
-    sourceConnectorProperties: SourceConnectorPropertiesOutputTypeDef
-    incrementalPullConfig: NotRequired[IncrementalPullConfigTypeDef]
-
-
-class SourceFlowConfigTypeDef(TypedDict):
-    connectorType: ConnectorTypeType
-    apiVersion: NotRequired[str]
-    connectorProfileName: NotRequired[str]
-    sourceConnectorProperties: ReadOnly[SourceConnectorPropertiesTypeDef]
-    incrementalPullConfig: NotRequired[IncrementalPullConfigTypeDef]
 
 
 class StartFlowRequestTypeDef(TypedDict):
@@ -1598,15 +1740,6 @@ class StopFlowResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SuccessResponseHandlingConfigTypeDef(TypedDict):
-    bucketPrefix: NotRequired[str]
-    bucketName: NotRequired[str]
-
-
-class SupportedFieldTypeDetailsTypeDef(TypedDict):
-    v1: FieldTypeDetailsTypeDef
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -1614,56 +1747,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TaskOutputTypeDef(TypedDict):
-    sourceFields: list[str]
-    connectorOperator: NotRequired[ConnectorOperatorTypeDef]
-    destinationField: NotRequired[str]
-    taskType: TaskTypeType
-    taskProperties: NotRequired[dict[OperatorPropertiesKeysType, str]]
-
-
-class TaskTypeDef(TypedDict):
-    sourceFields: ReadOnly[Sequence[str]]
-    connectorOperator: NotRequired[ConnectorOperatorTypeDef]
-    destinationField: NotRequired[str]
-    taskType: TaskTypeType
-    taskProperties: NotRequired[ReadOnly[Mapping[OperatorPropertiesKeysType, str]]]
-
-
-class TrendmicroConnectorProfileCredentialsTypeDef(TypedDict):
-    apiSecretKey: str
-
-
-class TrendmicroConnectorProfilePropertiesTypeDef(TypedDict):
-    pass
-
-
-class TrendmicroMetadataTypeDef(TypedDict):
-    pass
-
-
-class TrendmicroSourcePropertiesTypeDef(TypedDict):
-    object: str
-
-
-class TriggerConfigOutputTypeDef(TypedDict):
-    triggerType: TriggerTypeType
-    triggerProperties: NotRequired[TriggerPropertiesOutputTypeDef]
-
-
-class TriggerConfigTypeDef(TypedDict):
-    triggerType: TriggerTypeType
-    triggerProperties: NotRequired[ReadOnly[TriggerPropertiesTypeDef]]
-
-
-class TriggerPropertiesOutputTypeDef(TypedDict):
-    Scheduled: NotRequired[ScheduledTriggerPropertiesOutputTypeDef]
-
-
-class TriggerPropertiesTypeDef(TypedDict):
-    Scheduled: NotRequired[ReadOnly[ScheduledTriggerPropertiesTypeDef]]
 
 
 class UnregisterConnectorRequestTypeDef(TypedDict):
@@ -1722,85 +1805,3 @@ class UpdateFlowRequestTypeDef(TypedDict):
 class UpdateFlowResponseTypeDef(TypedDict):
     flowStatus: NotRequired[FlowStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpsolverDestinationPropertiesOutputTypeDef(TypedDict):
-    bucketName: str
-    bucketPrefix: NotRequired[str]
-    s3OutputFormatConfig: UpsolverS3OutputFormatConfigOutputTypeDef
-
-
-class UpsolverDestinationPropertiesTypeDef(TypedDict):
-    bucketName: str
-    bucketPrefix: NotRequired[str]
-    s3OutputFormatConfig: ReadOnly[UpsolverS3OutputFormatConfigTypeDef]
-
-
-class UpsolverMetadataTypeDef(TypedDict):
-    pass
-
-
-class UpsolverS3OutputFormatConfigOutputTypeDef(TypedDict):
-    fileType: NotRequired[FileTypeType]
-    prefixConfig: PrefixConfigOutputTypeDef
-    aggregationConfig: NotRequired[AggregationConfigTypeDef]
-
-
-class UpsolverS3OutputFormatConfigTypeDef(TypedDict):
-    fileType: NotRequired[FileTypeType]
-    prefixConfig: ReadOnly[PrefixConfigTypeDef]
-    aggregationConfig: NotRequired[AggregationConfigTypeDef]
-
-
-class VeevaConnectorProfileCredentialsTypeDef(TypedDict):
-    username: str
-    password: str
-
-
-class VeevaConnectorProfilePropertiesTypeDef(TypedDict):
-    instanceUrl: str
-
-
-class VeevaMetadataTypeDef(TypedDict):
-    pass
-
-
-class VeevaSourcePropertiesTypeDef(TypedDict):
-    object: str
-    documentType: NotRequired[str]
-    includeSourceFiles: NotRequired[bool]
-    includeRenditions: NotRequired[bool]
-    includeAllVersions: NotRequired[bool]
-
-
-class ZendeskConnectorProfileCredentialsTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-    accessToken: NotRequired[str]
-    oAuthRequest: NotRequired[ConnectorOAuthRequestTypeDef]
-
-
-class ZendeskConnectorProfilePropertiesTypeDef(TypedDict):
-    instanceUrl: str
-
-
-class ZendeskDestinationPropertiesOutputTypeDef(TypedDict):
-    object: str
-    idFieldNames: NotRequired[list[str]]
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-    writeOperationType: NotRequired[WriteOperationTypeType]
-
-
-class ZendeskDestinationPropertiesTypeDef(TypedDict):
-    object: str
-    idFieldNames: NotRequired[ReadOnly[Sequence[str]]]
-    errorHandlingConfig: NotRequired[ErrorHandlingConfigTypeDef]
-    writeOperationType: NotRequired[WriteOperationTypeType]
-
-
-class ZendeskMetadataTypeDef(TypedDict):
-    oAuthScopes: NotRequired[list[str]]
-
-
-class ZendeskSourcePropertiesTypeDef(TypedDict):
-    object: str

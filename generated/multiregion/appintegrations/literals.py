@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon AppIntegrations Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplicationTypeType",
-    "ContactHandlingScopeType",
-    "ExecutionModeType",
-    "ExecutionStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationTypeType",
+        "ContactHandlingScopeType",
+        "ExecutionModeType",
+        "ExecutionStatusType",
+    ]
 
 ApplicationTypeType = Literal["STANDARD", "SERVICE", "MCP_SERVER"]
 ContactHandlingScopeType = Literal["CROSS_CONTACTS", "PER_CONTACT"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,79 +25,80 @@ from .literals import (
     ExecutionStatusType,
 )
 
-__all__ = [
-    "ApplicationAssociationSummaryTypeDef",
-    "ApplicationConfigTypeDef",
-    "ApplicationSourceConfigOutputTypeDef",
-    "ApplicationSourceConfigTypeDef",
-    "ApplicationSummaryTypeDef",
-    "ContactHandlingTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateDataIntegrationAssociationRequestTypeDef",
-    "CreateDataIntegrationAssociationResponseTypeDef",
-    "CreateDataIntegrationRequestTypeDef",
-    "CreateDataIntegrationResponseTypeDef",
-    "CreateEventIntegrationRequestTypeDef",
-    "CreateEventIntegrationResponseTypeDef",
-    "DataIntegrationAssociationSummaryTypeDef",
-    "DataIntegrationSummaryTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DeleteDataIntegrationRequestTypeDef",
-    "DeleteDataIntegrationResponseTypeDef",
-    "DeleteEventIntegrationRequestTypeDef",
-    "DeleteEventIntegrationResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventFilterTypeDef",
-    "EventIntegrationAssociationTypeDef",
-    "EventIntegrationTypeDef",
-    "ExecutionConfigurationTypeDef",
-    "ExternalUrlConfigOutputTypeDef",
-    "ExternalUrlConfigTypeDef",
-    "FileConfigurationOutputTypeDef",
-    "FileConfigurationTypeDef",
-    "GetApplicationRequestTypeDef",
-    "GetApplicationResponseTypeDef",
-    "GetDataIntegrationRequestTypeDef",
-    "GetDataIntegrationResponseTypeDef",
-    "GetEventIntegrationRequestTypeDef",
-    "GetEventIntegrationResponseTypeDef",
-    "IframeConfigOutputTypeDef",
-    "IframeConfigTypeDef",
-    "LastExecutionStatusTypeDef",
-    "ListApplicationAssociationsRequestTypeDef",
-    "ListApplicationAssociationsResponseTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListDataIntegrationAssociationsRequestTypeDef",
-    "ListDataIntegrationAssociationsResponseTypeDef",
-    "ListDataIntegrationsRequestTypeDef",
-    "ListDataIntegrationsResponseTypeDef",
-    "ListEventIntegrationAssociationsRequestTypeDef",
-    "ListEventIntegrationAssociationsResponseTypeDef",
-    "ListEventIntegrationsRequestTypeDef",
-    "ListEventIntegrationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "OnDemandConfigurationTypeDef",
-    "PublicationTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScheduleConfigurationTypeDef",
-    "SubscriptionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "UpdateDataIntegrationAssociationRequestTypeDef",
-    "UpdateDataIntegrationAssociationResponseTypeDef",
-    "UpdateDataIntegrationRequestTypeDef",
-    "UpdateDataIntegrationResponseTypeDef",
-    "UpdateEventIntegrationRequestTypeDef",
-    "UpdateEventIntegrationResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationAssociationSummaryTypeDef",
+        "ApplicationConfigTypeDef",
+        "ApplicationSourceConfigOutputTypeDef",
+        "ApplicationSourceConfigTypeDef",
+        "ApplicationSummaryTypeDef",
+        "ContactHandlingTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateDataIntegrationAssociationRequestTypeDef",
+        "CreateDataIntegrationAssociationResponseTypeDef",
+        "CreateDataIntegrationRequestTypeDef",
+        "CreateDataIntegrationResponseTypeDef",
+        "CreateEventIntegrationRequestTypeDef",
+        "CreateEventIntegrationResponseTypeDef",
+        "DataIntegrationAssociationSummaryTypeDef",
+        "DataIntegrationSummaryTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DeleteDataIntegrationRequestTypeDef",
+        "DeleteDataIntegrationResponseTypeDef",
+        "DeleteEventIntegrationRequestTypeDef",
+        "DeleteEventIntegrationResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventFilterTypeDef",
+        "EventIntegrationAssociationTypeDef",
+        "EventIntegrationTypeDef",
+        "ExecutionConfigurationTypeDef",
+        "ExternalUrlConfigOutputTypeDef",
+        "ExternalUrlConfigTypeDef",
+        "FileConfigurationOutputTypeDef",
+        "FileConfigurationTypeDef",
+        "GetApplicationRequestTypeDef",
+        "GetApplicationResponseTypeDef",
+        "GetDataIntegrationRequestTypeDef",
+        "GetDataIntegrationResponseTypeDef",
+        "GetEventIntegrationRequestTypeDef",
+        "GetEventIntegrationResponseTypeDef",
+        "IframeConfigOutputTypeDef",
+        "IframeConfigTypeDef",
+        "LastExecutionStatusTypeDef",
+        "ListApplicationAssociationsRequestTypeDef",
+        "ListApplicationAssociationsResponseTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListDataIntegrationAssociationsRequestTypeDef",
+        "ListDataIntegrationAssociationsResponseTypeDef",
+        "ListDataIntegrationsRequestTypeDef",
+        "ListDataIntegrationsResponseTypeDef",
+        "ListEventIntegrationAssociationsRequestTypeDef",
+        "ListEventIntegrationAssociationsResponseTypeDef",
+        "ListEventIntegrationsRequestTypeDef",
+        "ListEventIntegrationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "OnDemandConfigurationTypeDef",
+        "PublicationTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScheduleConfigurationTypeDef",
+        "SubscriptionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "UpdateDataIntegrationAssociationRequestTypeDef",
+        "UpdateDataIntegrationAssociationResponseTypeDef",
+        "UpdateDataIntegrationRequestTypeDef",
+        "UpdateDataIntegrationResponseTypeDef",
+        "UpdateEventIntegrationRequestTypeDef",
+        "UpdateEventIntegrationResponseTypeDef",
+    ]
 
 
 class ApplicationAssociationSummaryTypeDef(TypedDict):
@@ -106,12 +107,26 @@ class ApplicationAssociationSummaryTypeDef(TypedDict):
     ClientId: NotRequired[str]
 
 
+class ContactHandlingTypeDef(TypedDict):
+    Scope: NotRequired[ContactHandlingScopeType]
+
+
 class ApplicationConfigTypeDef(TypedDict):
     ContactHandling: NotRequired[ContactHandlingTypeDef]
 
 
+class ExternalUrlConfigOutputTypeDef(TypedDict):
+    AccessUrl: str
+    ApprovedOrigins: NotRequired[list[str]]
+
+
 class ApplicationSourceConfigOutputTypeDef(TypedDict):
     ExternalUrlConfig: NotRequired[ExternalUrlConfigOutputTypeDef]
+
+
+class ExternalUrlConfigTypeDef(TypedDict):
+    AccessUrl: str
+    ApprovedOrigins: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ApplicationSourceConfigTypeDef(TypedDict):
@@ -129,8 +144,20 @@ class ApplicationSummaryTypeDef(TypedDict):
     ApplicationType: NotRequired[ApplicationTypeType]
 
 
-class ContactHandlingTypeDef(TypedDict):
-    Scope: NotRequired[ContactHandlingScopeType]
+class IframeConfigTypeDef(TypedDict):
+    Allow: NotRequired[ReadOnly[Sequence[str]]]
+    Sandbox: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PublicationTypeDef(TypedDict):
+    Event: str
+    Schema: str
+    Description: NotRequired[str]
+
+
+class SubscriptionTypeDef(TypedDict):
+    Event: str
+    Description: NotRequired[str]
 
 
 class CreateApplicationRequestTypeDef(TypedDict):
@@ -156,6 +183,23 @@ class CreateApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OnDemandConfigurationTypeDef(TypedDict):
+    StartTime: str
+    EndTime: NotRequired[str]
+
+
+class ScheduleConfigurationTypeDef(TypedDict):
+    FirstExecutionFrom: NotRequired[str]
+    Object: NotRequired[str]
+    ScheduleExpression: str
+
+
+class ExecutionConfigurationTypeDef(TypedDict):
+    ExecutionMode: ExecutionModeType
+    OnDemandConfiguration: NotRequired[OnDemandConfigurationTypeDef]
+    ScheduleConfiguration: NotRequired[ScheduleConfigurationTypeDef]
+
+
 class CreateDataIntegrationAssociationRequestTypeDef(TypedDict):
     DataIntegrationIdentifier: str
     ClientId: NotRequired[str]
@@ -174,6 +218,11 @@ class CreateDataIntegrationAssociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FileConfigurationTypeDef(TypedDict):
+    Folders: ReadOnly[Sequence[str]]
+    Filters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+
+
 class CreateDataIntegrationRequestTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -186,6 +235,11 @@ class CreateDataIntegrationRequestTypeDef(TypedDict):
     ObjectConfiguration: NotRequired[
         ReadOnly[Mapping[str, Mapping[str, Sequence[str]]]]
     ]
+
+
+class FileConfigurationOutputTypeDef(TypedDict):
+    Folders: list[str]
+    Filters: NotRequired[dict[str, list[str]]]
 
 
 class CreateDataIntegrationResponseTypeDef(TypedDict):
@@ -203,6 +257,10 @@ class CreateDataIntegrationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EventFilterTypeDef(TypedDict):
+    Source: str
+
+
 class CreateEventIntegrationRequestTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -215,6 +273,11 @@ class CreateEventIntegrationRequestTypeDef(TypedDict):
 class CreateEventIntegrationResponseTypeDef(TypedDict):
     EventIntegrationArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LastExecutionStatusTypeDef(TypedDict):
+    ExecutionStatus: NotRequired[ExecutionStatusType]
+    StatusMessage: NotRequired[str]
 
 
 class DataIntegrationAssociationSummaryTypeDef(TypedDict):
@@ -256,10 +319,6 @@ class DeleteEventIntegrationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EventFilterTypeDef(TypedDict):
-    Source: str
-
-
 class EventIntegrationAssociationTypeDef(TypedDict):
     EventIntegrationAssociationArn: NotRequired[str]
     EventIntegrationAssociationId: NotRequired[str]
@@ -278,34 +337,13 @@ class EventIntegrationTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
 
 
-class ExecutionConfigurationTypeDef(TypedDict):
-    ExecutionMode: ExecutionModeType
-    OnDemandConfiguration: NotRequired[OnDemandConfigurationTypeDef]
-    ScheduleConfiguration: NotRequired[ScheduleConfigurationTypeDef]
-
-
-class ExternalUrlConfigOutputTypeDef(TypedDict):
-    AccessUrl: str
-    ApprovedOrigins: NotRequired[list[str]]
-
-
-class ExternalUrlConfigTypeDef(TypedDict):
-    AccessUrl: str
-    ApprovedOrigins: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class FileConfigurationOutputTypeDef(TypedDict):
-    Folders: list[str]
-    Filters: NotRequired[dict[str, list[str]]]
-
-
-class FileConfigurationTypeDef(TypedDict):
-    Folders: ReadOnly[Sequence[str]]
-    Filters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-
-
 class GetApplicationRequestTypeDef(TypedDict):
     Arn: str
+
+
+class IframeConfigOutputTypeDef(TypedDict):
+    Allow: NotRequired[list[str]]
+    Sandbox: NotRequired[list[str]]
 
 
 class GetApplicationResponseTypeDef(TypedDict):
@@ -359,21 +397,6 @@ class GetEventIntegrationResponseTypeDef(TypedDict):
     EventFilter: NotRequired[EventFilterTypeDef]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IframeConfigOutputTypeDef(TypedDict):
-    Allow: NotRequired[list[str]]
-    Sandbox: NotRequired[list[str]]
-
-
-class IframeConfigTypeDef(TypedDict):
-    Allow: NotRequired[ReadOnly[Sequence[str]]]
-    Sandbox: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class LastExecutionStatusTypeDef(TypedDict):
-    ExecutionStatus: NotRequired[ExecutionStatusType]
-    StatusMessage: NotRequired[str]
 
 
 class ListApplicationAssociationsRequestTypeDef(TypedDict):
@@ -455,28 +478,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class OnDemandConfigurationTypeDef(TypedDict):
-    StartTime: str
-    EndTime: NotRequired[str]
-
-
-class PublicationTypeDef(TypedDict):
-    Event: str
-    Schema: str
-    Description: NotRequired[str]
-
-
-class ScheduleConfigurationTypeDef(TypedDict):
-    FirstExecutionFrom: NotRequired[str]
-    Object: NotRequired[str]
-    ScheduleExpression: str
-
-
-class SubscriptionTypeDef(TypedDict):
-    Event: str
-    Description: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Application Auto Scaling: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AdjustmentTypeType",
-    "MetricAggregationTypeType",
-    "MetricStatisticType",
-    "MetricTypeType",
-    "PolicyTypeType",
-    "PredictiveScalingMaxCapacityBreachBehaviorType",
-    "PredictiveScalingModeType",
-    "ScalableDimensionType",
-    "ScalingActivityStatusCodeType",
-    "ServiceNamespaceType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AdjustmentTypeType",
+        "MetricAggregationTypeType",
+        "MetricStatisticType",
+        "MetricTypeType",
+        "PolicyTypeType",
+        "PredictiveScalingMaxCapacityBreachBehaviorType",
+        "PredictiveScalingModeType",
+        "ScalableDimensionType",
+        "ScalingActivityStatusCodeType",
+        "ServiceNamespaceType",
+    ]
 
 AdjustmentTypeType = Literal[
     "ChangeInCapacity",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,80 +31,81 @@ from .literals import (
     ServiceNamespaceType,
 )
 
-__all__ = [
-    "AlarmTypeDef",
-    "CapacityForecastTypeDef",
-    "CustomizedMetricSpecificationOutputTypeDef",
-    "CustomizedMetricSpecificationTypeDef",
-    "DeleteScalingPolicyRequestTypeDef",
-    "DeleteScalingPolicyResponseTypeDef",
-    "DeleteScheduledActionRequestTypeDef",
-    "DeleteScheduledActionResponseTypeDef",
-    "DeregisterScalableTargetRequestTypeDef",
-    "DeregisterScalableTargetResponseTypeDef",
-    "DescribeScalableTargetsRequestTypeDef",
-    "DescribeScalableTargetsResponseTypeDef",
-    "DescribeScalingActivitiesRequestTypeDef",
-    "DescribeScalingActivitiesResponseTypeDef",
-    "DescribeScalingPoliciesRequestTypeDef",
-    "DescribeScalingPoliciesResponseTypeDef",
-    "DescribeScheduledActionsRequestTypeDef",
-    "DescribeScheduledActionsResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetPredictiveScalingForecastRequestTypeDef",
-    "GetPredictiveScalingForecastResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LoadForecastTypeDef",
-    "MetricDimensionTypeDef",
-    "NotScaledReasonTypeDef",
-    "PredefinedMetricSpecificationTypeDef",
-    "PredictiveScalingCustomizedMetricSpecificationOutputTypeDef",
-    "PredictiveScalingCustomizedMetricSpecificationTypeDef",
-    "PredictiveScalingMetricDataQueryOutputTypeDef",
-    "PredictiveScalingMetricDataQueryTypeDef",
-    "PredictiveScalingMetricDimensionTypeDef",
-    "PredictiveScalingMetricOutputTypeDef",
-    "PredictiveScalingMetricSpecificationOutputTypeDef",
-    "PredictiveScalingMetricSpecificationTypeDef",
-    "PredictiveScalingMetricStatOutputTypeDef",
-    "PredictiveScalingMetricStatTypeDef",
-    "PredictiveScalingMetricTypeDef",
-    "PredictiveScalingPolicyConfigurationOutputTypeDef",
-    "PredictiveScalingPolicyConfigurationTypeDef",
-    "PredictiveScalingPredefinedLoadMetricSpecificationTypeDef",
-    "PredictiveScalingPredefinedMetricPairSpecificationTypeDef",
-    "PredictiveScalingPredefinedScalingMetricSpecificationTypeDef",
-    "PutScalingPolicyRequestTypeDef",
-    "PutScalingPolicyResponseTypeDef",
-    "PutScheduledActionRequestTypeDef",
-    "PutScheduledActionResponseTypeDef",
-    "RegisterScalableTargetRequestTypeDef",
-    "RegisterScalableTargetResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScalableTargetActionTypeDef",
-    "ScalableTargetTypeDef",
-    "ScalingActivityTypeDef",
-    "ScalingPolicyTypeDef",
-    "ScheduledActionTypeDef",
-    "StepAdjustmentTypeDef",
-    "StepScalingPolicyConfigurationOutputTypeDef",
-    "StepScalingPolicyConfigurationTypeDef",
-    "SuspendedStateTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TargetTrackingMetricDataQueryOutputTypeDef",
-    "TargetTrackingMetricDataQueryTypeDef",
-    "TargetTrackingMetricDimensionTypeDef",
-    "TargetTrackingMetricOutputTypeDef",
-    "TargetTrackingMetricStatOutputTypeDef",
-    "TargetTrackingMetricStatTypeDef",
-    "TargetTrackingMetricTypeDef",
-    "TargetTrackingScalingPolicyConfigurationOutputTypeDef",
-    "TargetTrackingScalingPolicyConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlarmTypeDef",
+        "CapacityForecastTypeDef",
+        "CustomizedMetricSpecificationOutputTypeDef",
+        "CustomizedMetricSpecificationTypeDef",
+        "DeleteScalingPolicyRequestTypeDef",
+        "DeleteScalingPolicyResponseTypeDef",
+        "DeleteScheduledActionRequestTypeDef",
+        "DeleteScheduledActionResponseTypeDef",
+        "DeregisterScalableTargetRequestTypeDef",
+        "DeregisterScalableTargetResponseTypeDef",
+        "DescribeScalableTargetsRequestTypeDef",
+        "DescribeScalableTargetsResponseTypeDef",
+        "DescribeScalingActivitiesRequestTypeDef",
+        "DescribeScalingActivitiesResponseTypeDef",
+        "DescribeScalingPoliciesRequestTypeDef",
+        "DescribeScalingPoliciesResponseTypeDef",
+        "DescribeScheduledActionsRequestTypeDef",
+        "DescribeScheduledActionsResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetPredictiveScalingForecastRequestTypeDef",
+        "GetPredictiveScalingForecastResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LoadForecastTypeDef",
+        "MetricDimensionTypeDef",
+        "NotScaledReasonTypeDef",
+        "PredefinedMetricSpecificationTypeDef",
+        "PredictiveScalingCustomizedMetricSpecificationOutputTypeDef",
+        "PredictiveScalingCustomizedMetricSpecificationTypeDef",
+        "PredictiveScalingMetricDataQueryOutputTypeDef",
+        "PredictiveScalingMetricDataQueryTypeDef",
+        "PredictiveScalingMetricDimensionTypeDef",
+        "PredictiveScalingMetricOutputTypeDef",
+        "PredictiveScalingMetricSpecificationOutputTypeDef",
+        "PredictiveScalingMetricSpecificationTypeDef",
+        "PredictiveScalingMetricStatOutputTypeDef",
+        "PredictiveScalingMetricStatTypeDef",
+        "PredictiveScalingMetricTypeDef",
+        "PredictiveScalingPolicyConfigurationOutputTypeDef",
+        "PredictiveScalingPolicyConfigurationTypeDef",
+        "PredictiveScalingPredefinedLoadMetricSpecificationTypeDef",
+        "PredictiveScalingPredefinedMetricPairSpecificationTypeDef",
+        "PredictiveScalingPredefinedScalingMetricSpecificationTypeDef",
+        "PutScalingPolicyRequestTypeDef",
+        "PutScalingPolicyResponseTypeDef",
+        "PutScheduledActionRequestTypeDef",
+        "PutScheduledActionResponseTypeDef",
+        "RegisterScalableTargetRequestTypeDef",
+        "RegisterScalableTargetResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScalableTargetActionTypeDef",
+        "ScalableTargetTypeDef",
+        "ScalingActivityTypeDef",
+        "ScalingPolicyTypeDef",
+        "ScheduledActionTypeDef",
+        "StepAdjustmentTypeDef",
+        "StepScalingPolicyConfigurationOutputTypeDef",
+        "StepScalingPolicyConfigurationTypeDef",
+        "SuspendedStateTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TargetTrackingMetricDataQueryOutputTypeDef",
+        "TargetTrackingMetricDataQueryTypeDef",
+        "TargetTrackingMetricDimensionTypeDef",
+        "TargetTrackingMetricOutputTypeDef",
+        "TargetTrackingMetricStatOutputTypeDef",
+        "TargetTrackingMetricStatTypeDef",
+        "TargetTrackingMetricTypeDef",
+        "TargetTrackingScalingPolicyConfigurationOutputTypeDef",
+        "TargetTrackingScalingPolicyConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
 
 
 class AlarmTypeDef(TypedDict):
@@ -117,6 +118,36 @@ class CapacityForecastTypeDef(TypedDict):
     Values: list[float]
 
 
+class MetricDimensionTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class TargetTrackingMetricDimensionTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class TargetTrackingMetricOutputTypeDef(TypedDict):
+    Dimensions: NotRequired[list[TargetTrackingMetricDimensionTypeDef]]
+    MetricName: NotRequired[str]
+    Namespace: NotRequired[str]
+
+
+class TargetTrackingMetricStatOutputTypeDef(TypedDict):
+    Metric: TargetTrackingMetricOutputTypeDef
+    Stat: str
+    Unit: NotRequired[str]
+
+
+class TargetTrackingMetricDataQueryOutputTypeDef(TypedDict):
+    Expression: NotRequired[str]
+    Id: str
+    Label: NotRequired[str]
+    MetricStat: NotRequired[TargetTrackingMetricStatOutputTypeDef]
+    ReturnData: NotRequired[bool]
+
+
 class CustomizedMetricSpecificationOutputTypeDef(TypedDict):
     MetricName: NotRequired[str]
     Namespace: NotRequired[str]
@@ -124,6 +155,26 @@ class CustomizedMetricSpecificationOutputTypeDef(TypedDict):
     Statistic: NotRequired[MetricStatisticType]
     Unit: NotRequired[str]
     Metrics: NotRequired[list[TargetTrackingMetricDataQueryOutputTypeDef]]
+
+
+class TargetTrackingMetricTypeDef(TypedDict):
+    Dimensions: NotRequired[ReadOnly[Sequence[TargetTrackingMetricDimensionTypeDef]]]
+    MetricName: NotRequired[str]
+    Namespace: NotRequired[str]
+
+
+class TargetTrackingMetricStatTypeDef(TypedDict):
+    Metric: ReadOnly[TargetTrackingMetricTypeDef]
+    Stat: str
+    Unit: NotRequired[str]
+
+
+class TargetTrackingMetricDataQueryTypeDef(TypedDict):
+    Expression: NotRequired[str]
+    Id: str
+    Label: NotRequired[str]
+    MetricStat: NotRequired[ReadOnly[TargetTrackingMetricStatTypeDef]]
+    ReturnData: NotRequired[bool]
 
 
 class CustomizedMetricSpecificationTypeDef(TypedDict):
@@ -175,6 +226,25 @@ class DescribeScalableTargetsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SuspendedStateTypeDef(TypedDict):
+    DynamicScalingInSuspended: NotRequired[bool]
+    DynamicScalingOutSuspended: NotRequired[bool]
+    ScheduledScalingSuspended: NotRequired[bool]
+
+
+class ScalableTargetTypeDef(TypedDict):
+    ServiceNamespace: ServiceNamespaceType
+    ResourceId: str
+    ScalableDimension: ScalableDimensionType
+    MinCapacity: int
+    MaxCapacity: int
+    PredictedCapacity: NotRequired[int]
+    RoleARN: str
+    CreationTime: datetime
+    SuspendedState: NotRequired[SuspendedStateTypeDef]
+    ScalableTargetARN: NotRequired[str]
+
+
 class DescribeScalableTargetsResponseTypeDef(TypedDict):
     ScalableTargets: NotRequired[list[ScalableTargetTypeDef]]
     NextToken: NotRequired[str]
@@ -188,6 +258,28 @@ class DescribeScalingActivitiesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     IncludeNotScaledActivities: NotRequired[bool]
+
+
+class NotScaledReasonTypeDef(TypedDict):
+    Code: str
+    MaxCapacity: NotRequired[int]
+    MinCapacity: NotRequired[int]
+    CurrentCapacity: NotRequired[int]
+
+
+class ScalingActivityTypeDef(TypedDict):
+    ActivityId: str
+    ServiceNamespace: ServiceNamespaceType
+    ResourceId: str
+    ScalableDimension: ScalableDimensionType
+    Description: str
+    Cause: str
+    StartTime: datetime
+    EndTime: NotRequired[datetime]
+    StatusCode: ScalingActivityStatusCodeType
+    StatusMessage: NotRequired[str]
+    Details: NotRequired[str]
+    NotScaledReasons: NotRequired[list[NotScaledReasonTypeDef]]
 
 
 class DescribeScalingActivitiesResponseTypeDef(TypedDict):
@@ -205,81 +297,21 @@ class DescribeScalingPoliciesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class DescribeScalingPoliciesResponseTypeDef(TypedDict):
-    ScalingPolicies: NotRequired[list[ScalingPolicyTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeScheduledActionsRequestTypeDef(TypedDict):
-    ScheduledActionNames: NotRequired[ReadOnly[Sequence[str]]]
-    ServiceNamespace: ServiceNamespaceType
-    ResourceId: NotRequired[str]
-    ScalableDimension: NotRequired[ScalableDimensionType]
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class DescribeScheduledActionsResponseTypeDef(TypedDict):
-    ScheduledActions: NotRequired[list[ScheduledActionTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetPredictiveScalingForecastRequestTypeDef(TypedDict):
-    ServiceNamespace: ServiceNamespaceType
-    ResourceId: str
-    ScalableDimension: ScalableDimensionType
-    PolicyName: str
-    StartTime: ReadOnly[datetime | str]
-    EndTime: ReadOnly[datetime | str]
-
-
-class GetPredictiveScalingForecastResponseTypeDef(TypedDict):
-    LoadForecast: NotRequired[list[LoadForecastTypeDef]]
-    CapacityForecast: NotRequired[CapacityForecastTypeDef]
-    UpdateTime: NotRequired[datetime]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceARN: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[dict[str, str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LoadForecastTypeDef(TypedDict):
-    Timestamps: list[datetime]
-    Values: list[float]
-    MetricSpecification: PredictiveScalingMetricSpecificationOutputTypeDef
-
-
-class MetricDimensionTypeDef(TypedDict):
+class PredictiveScalingMetricDimensionTypeDef(TypedDict):
     Name: str
     Value: str
 
 
-class NotScaledReasonTypeDef(TypedDict):
-    Code: str
-    MaxCapacity: NotRequired[int]
-    MinCapacity: NotRequired[int]
-    CurrentCapacity: NotRequired[int]
+class PredictiveScalingMetricOutputTypeDef(TypedDict):
+    Dimensions: NotRequired[list[PredictiveScalingMetricDimensionTypeDef]]
+    MetricName: NotRequired[str]
+    Namespace: NotRequired[str]
 
 
-class PredefinedMetricSpecificationTypeDef(TypedDict):
-    PredefinedMetricType: MetricTypeType
-    ResourceLabel: NotRequired[str]
-
-
-class PredictiveScalingCustomizedMetricSpecificationOutputTypeDef(TypedDict):
-    MetricDataQueries: list[PredictiveScalingMetricDataQueryOutputTypeDef]
-
-
-class PredictiveScalingCustomizedMetricSpecificationTypeDef(TypedDict):
-    MetricDataQueries: ReadOnly[Sequence[PredictiveScalingMetricDataQueryTypeDef]]
+class PredictiveScalingMetricStatOutputTypeDef(TypedDict):
+    Metric: PredictiveScalingMetricOutputTypeDef
+    Stat: str
+    Unit: NotRequired[str]
 
 
 class PredictiveScalingMetricDataQueryOutputTypeDef(TypedDict):
@@ -290,23 +322,23 @@ class PredictiveScalingMetricDataQueryOutputTypeDef(TypedDict):
     ReturnData: NotRequired[bool]
 
 
-class PredictiveScalingMetricDataQueryTypeDef(TypedDict):
-    Id: str
-    Expression: NotRequired[str]
-    MetricStat: NotRequired[ReadOnly[PredictiveScalingMetricStatTypeDef]]
-    Label: NotRequired[str]
-    ReturnData: NotRequired[bool]
+class PredictiveScalingCustomizedMetricSpecificationOutputTypeDef(TypedDict):
+    MetricDataQueries: list[PredictiveScalingMetricDataQueryOutputTypeDef]
 
 
-class PredictiveScalingMetricDimensionTypeDef(TypedDict):
-    Name: str
-    Value: str
+class PredictiveScalingPredefinedLoadMetricSpecificationTypeDef(TypedDict):
+    PredefinedMetricType: str
+    ResourceLabel: NotRequired[str]
 
 
-class PredictiveScalingMetricOutputTypeDef(TypedDict):
-    Dimensions: NotRequired[list[PredictiveScalingMetricDimensionTypeDef]]
-    MetricName: NotRequired[str]
-    Namespace: NotRequired[str]
+class PredictiveScalingPredefinedMetricPairSpecificationTypeDef(TypedDict):
+    PredefinedMetricType: str
+    ResourceLabel: NotRequired[str]
+
+
+class PredictiveScalingPredefinedScalingMetricSpecificationTypeDef(TypedDict):
+    PredefinedMetricType: str
+    ResourceLabel: NotRequired[str]
 
 
 class PredictiveScalingMetricSpecificationOutputTypeDef(TypedDict):
@@ -331,6 +363,161 @@ class PredictiveScalingMetricSpecificationOutputTypeDef(TypedDict):
     ]
 
 
+class PredictiveScalingPolicyConfigurationOutputTypeDef(TypedDict):
+    MetricSpecifications: list[PredictiveScalingMetricSpecificationOutputTypeDef]
+    Mode: NotRequired[PredictiveScalingModeType]
+    SchedulingBufferTime: NotRequired[int]
+    MaxCapacityBreachBehavior: NotRequired[
+        PredictiveScalingMaxCapacityBreachBehaviorType
+    ]
+    MaxCapacityBuffer: NotRequired[int]
+
+
+class StepAdjustmentTypeDef(TypedDict):
+    MetricIntervalLowerBound: NotRequired[float]
+    MetricIntervalUpperBound: NotRequired[float]
+    ScalingAdjustment: int
+
+
+class StepScalingPolicyConfigurationOutputTypeDef(TypedDict):
+    AdjustmentType: NotRequired[AdjustmentTypeType]
+    StepAdjustments: NotRequired[list[StepAdjustmentTypeDef]]
+    MinAdjustmentMagnitude: NotRequired[int]
+    Cooldown: NotRequired[int]
+    MetricAggregationType: NotRequired[MetricAggregationTypeType]
+
+
+class PredefinedMetricSpecificationTypeDef(TypedDict):
+    PredefinedMetricType: MetricTypeType
+    ResourceLabel: NotRequired[str]
+
+
+class TargetTrackingScalingPolicyConfigurationOutputTypeDef(TypedDict):
+    TargetValue: float
+    PredefinedMetricSpecification: NotRequired[PredefinedMetricSpecificationTypeDef]
+    CustomizedMetricSpecification: NotRequired[
+        CustomizedMetricSpecificationOutputTypeDef
+    ]
+    ScaleOutCooldown: NotRequired[int]
+    ScaleInCooldown: NotRequired[int]
+    DisableScaleIn: NotRequired[bool]
+
+
+class ScalingPolicyTypeDef(TypedDict):
+    PolicyARN: str
+    PolicyName: str
+    ServiceNamespace: ServiceNamespaceType
+    ResourceId: str
+    ScalableDimension: ScalableDimensionType
+    PolicyType: PolicyTypeType
+    StepScalingPolicyConfiguration: NotRequired[
+        StepScalingPolicyConfigurationOutputTypeDef
+    ]
+    TargetTrackingScalingPolicyConfiguration: NotRequired[
+        TargetTrackingScalingPolicyConfigurationOutputTypeDef
+    ]
+    PredictiveScalingPolicyConfiguration: NotRequired[
+        PredictiveScalingPolicyConfigurationOutputTypeDef
+    ]
+    Alarms: NotRequired[list[AlarmTypeDef]]
+    CreationTime: datetime
+
+
+class DescribeScalingPoliciesResponseTypeDef(TypedDict):
+    ScalingPolicies: NotRequired[list[ScalingPolicyTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeScheduledActionsRequestTypeDef(TypedDict):
+    ScheduledActionNames: NotRequired[ReadOnly[Sequence[str]]]
+    ServiceNamespace: ServiceNamespaceType
+    ResourceId: NotRequired[str]
+    ScalableDimension: NotRequired[ScalableDimensionType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ScalableTargetActionTypeDef(TypedDict):
+    MinCapacity: NotRequired[int]
+    MaxCapacity: NotRequired[int]
+
+
+class ScheduledActionTypeDef(TypedDict):
+    ScheduledActionName: str
+    ScheduledActionARN: str
+    ServiceNamespace: ServiceNamespaceType
+    Schedule: str
+    Timezone: NotRequired[str]
+    ResourceId: str
+    ScalableDimension: NotRequired[ScalableDimensionType]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    ScalableTargetAction: NotRequired[ScalableTargetActionTypeDef]
+    CreationTime: datetime
+
+
+class DescribeScheduledActionsResponseTypeDef(TypedDict):
+    ScheduledActions: NotRequired[list[ScheduledActionTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetPredictiveScalingForecastRequestTypeDef(TypedDict):
+    ServiceNamespace: ServiceNamespaceType
+    ResourceId: str
+    ScalableDimension: ScalableDimensionType
+    PolicyName: str
+    StartTime: ReadOnly[datetime | str]
+    EndTime: ReadOnly[datetime | str]
+
+
+class LoadForecastTypeDef(TypedDict):
+    Timestamps: list[datetime]
+    Values: list[float]
+    MetricSpecification: PredictiveScalingMetricSpecificationOutputTypeDef
+
+
+class GetPredictiveScalingForecastResponseTypeDef(TypedDict):
+    LoadForecast: NotRequired[list[LoadForecastTypeDef]]
+    CapacityForecast: NotRequired[CapacityForecastTypeDef]
+    UpdateTime: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceARN: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PredictiveScalingMetricTypeDef(TypedDict):
+    Dimensions: NotRequired[ReadOnly[Sequence[PredictiveScalingMetricDimensionTypeDef]]]
+    MetricName: NotRequired[str]
+    Namespace: NotRequired[str]
+
+
+class PredictiveScalingMetricStatTypeDef(TypedDict):
+    Metric: ReadOnly[PredictiveScalingMetricTypeDef]
+    Stat: str
+    Unit: NotRequired[str]
+
+
+class PredictiveScalingMetricDataQueryTypeDef(TypedDict):
+    Id: str
+    Expression: NotRequired[str]
+    MetricStat: NotRequired[ReadOnly[PredictiveScalingMetricStatTypeDef]]
+    Label: NotRequired[str]
+    ReturnData: NotRequired[bool]
+
+
+class PredictiveScalingCustomizedMetricSpecificationTypeDef(TypedDict):
+    MetricDataQueries: ReadOnly[Sequence[PredictiveScalingMetricDataQueryTypeDef]]
+
+
 class PredictiveScalingMetricSpecificationTypeDef(TypedDict):
     TargetValue: float
     PredefinedMetricPairSpecification: NotRequired[
@@ -353,34 +540,6 @@ class PredictiveScalingMetricSpecificationTypeDef(TypedDict):
     ]
 
 
-class PredictiveScalingMetricStatOutputTypeDef(TypedDict):
-    Metric: PredictiveScalingMetricOutputTypeDef
-    Stat: str
-    Unit: NotRequired[str]
-
-
-class PredictiveScalingMetricStatTypeDef(TypedDict):
-    Metric: ReadOnly[PredictiveScalingMetricTypeDef]
-    Stat: str
-    Unit: NotRequired[str]
-
-
-class PredictiveScalingMetricTypeDef(TypedDict):
-    Dimensions: NotRequired[ReadOnly[Sequence[PredictiveScalingMetricDimensionTypeDef]]]
-    MetricName: NotRequired[str]
-    Namespace: NotRequired[str]
-
-
-class PredictiveScalingPolicyConfigurationOutputTypeDef(TypedDict):
-    MetricSpecifications: list[PredictiveScalingMetricSpecificationOutputTypeDef]
-    Mode: NotRequired[PredictiveScalingModeType]
-    SchedulingBufferTime: NotRequired[int]
-    MaxCapacityBreachBehavior: NotRequired[
-        PredictiveScalingMaxCapacityBreachBehaviorType
-    ]
-    MaxCapacityBuffer: NotRequired[int]
-
-
 class PredictiveScalingPolicyConfigurationTypeDef(TypedDict):
     MetricSpecifications: ReadOnly[
         Sequence[PredictiveScalingMetricSpecificationTypeDef]
@@ -393,19 +552,23 @@ class PredictiveScalingPolicyConfigurationTypeDef(TypedDict):
     MaxCapacityBuffer: NotRequired[int]
 
 
-class PredictiveScalingPredefinedLoadMetricSpecificationTypeDef(TypedDict):
-    PredefinedMetricType: str
-    ResourceLabel: NotRequired[str]
+class StepScalingPolicyConfigurationTypeDef(TypedDict):
+    AdjustmentType: NotRequired[AdjustmentTypeType]
+    StepAdjustments: NotRequired[ReadOnly[Sequence[StepAdjustmentTypeDef]]]
+    MinAdjustmentMagnitude: NotRequired[int]
+    Cooldown: NotRequired[int]
+    MetricAggregationType: NotRequired[MetricAggregationTypeType]
 
 
-class PredictiveScalingPredefinedMetricPairSpecificationTypeDef(TypedDict):
-    PredefinedMetricType: str
-    ResourceLabel: NotRequired[str]
-
-
-class PredictiveScalingPredefinedScalingMetricSpecificationTypeDef(TypedDict):
-    PredefinedMetricType: str
-    ResourceLabel: NotRequired[str]
+class TargetTrackingScalingPolicyConfigurationTypeDef(TypedDict):
+    TargetValue: float
+    PredefinedMetricSpecification: NotRequired[PredefinedMetricSpecificationTypeDef]
+    CustomizedMetricSpecification: NotRequired[
+        ReadOnly[CustomizedMetricSpecificationTypeDef]
+    ]
+    ScaleOutCooldown: NotRequired[int]
+    ScaleInCooldown: NotRequired[int]
+    DisableScaleIn: NotRequired[bool]
 
 
 class PutScalingPolicyRequestTypeDef(TypedDict):
@@ -463,101 +626,6 @@ class RegisterScalableTargetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ScalableTargetActionTypeDef(TypedDict):
-    MinCapacity: NotRequired[int]
-    MaxCapacity: NotRequired[int]
-
-
-class ScalableTargetTypeDef(TypedDict):
-    ServiceNamespace: ServiceNamespaceType
-    ResourceId: str
-    ScalableDimension: ScalableDimensionType
-    MinCapacity: int
-    MaxCapacity: int
-    PredictedCapacity: NotRequired[int]
-    RoleARN: str
-    CreationTime: datetime
-    SuspendedState: NotRequired[SuspendedStateTypeDef]
-    ScalableTargetARN: NotRequired[str]
-
-
-class ScalingActivityTypeDef(TypedDict):
-    ActivityId: str
-    ServiceNamespace: ServiceNamespaceType
-    ResourceId: str
-    ScalableDimension: ScalableDimensionType
-    Description: str
-    Cause: str
-    StartTime: datetime
-    EndTime: NotRequired[datetime]
-    StatusCode: ScalingActivityStatusCodeType
-    StatusMessage: NotRequired[str]
-    Details: NotRequired[str]
-    NotScaledReasons: NotRequired[list[NotScaledReasonTypeDef]]
-
-
-class ScalingPolicyTypeDef(TypedDict):
-    PolicyARN: str
-    PolicyName: str
-    ServiceNamespace: ServiceNamespaceType
-    ResourceId: str
-    ScalableDimension: ScalableDimensionType
-    PolicyType: PolicyTypeType
-    StepScalingPolicyConfiguration: NotRequired[
-        StepScalingPolicyConfigurationOutputTypeDef
-    ]
-    TargetTrackingScalingPolicyConfiguration: NotRequired[
-        TargetTrackingScalingPolicyConfigurationOutputTypeDef
-    ]
-    PredictiveScalingPolicyConfiguration: NotRequired[
-        PredictiveScalingPolicyConfigurationOutputTypeDef
-    ]
-    Alarms: NotRequired[list[AlarmTypeDef]]
-    CreationTime: datetime
-
-
-class ScheduledActionTypeDef(TypedDict):
-    ScheduledActionName: str
-    ScheduledActionARN: str
-    ServiceNamespace: ServiceNamespaceType
-    Schedule: str
-    Timezone: NotRequired[str]
-    ResourceId: str
-    ScalableDimension: NotRequired[ScalableDimensionType]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    ScalableTargetAction: NotRequired[ScalableTargetActionTypeDef]
-    CreationTime: datetime
-
-
-class StepAdjustmentTypeDef(TypedDict):
-    MetricIntervalLowerBound: NotRequired[float]
-    MetricIntervalUpperBound: NotRequired[float]
-    ScalingAdjustment: int
-
-
-class StepScalingPolicyConfigurationOutputTypeDef(TypedDict):
-    AdjustmentType: NotRequired[AdjustmentTypeType]
-    StepAdjustments: NotRequired[list[StepAdjustmentTypeDef]]
-    MinAdjustmentMagnitude: NotRequired[int]
-    Cooldown: NotRequired[int]
-    MetricAggregationType: NotRequired[MetricAggregationTypeType]
-
-
-class StepScalingPolicyConfigurationTypeDef(TypedDict):
-    AdjustmentType: NotRequired[AdjustmentTypeType]
-    StepAdjustments: NotRequired[ReadOnly[Sequence[StepAdjustmentTypeDef]]]
-    MinAdjustmentMagnitude: NotRequired[int]
-    Cooldown: NotRequired[int]
-    MetricAggregationType: NotRequired[MetricAggregationTypeType]
-
-
-class SuspendedStateTypeDef(TypedDict):
-    DynamicScalingInSuspended: NotRequired[bool]
-    DynamicScalingOutSuspended: NotRequired[bool]
-    ScheduledScalingSuspended: NotRequired[bool]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -565,73 +633,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TargetTrackingMetricDataQueryOutputTypeDef(TypedDict):
-    Expression: NotRequired[str]
-    Id: str
-    Label: NotRequired[str]
-    MetricStat: NotRequired[TargetTrackingMetricStatOutputTypeDef]
-    ReturnData: NotRequired[bool]
-
-
-class TargetTrackingMetricDataQueryTypeDef(TypedDict):
-    Expression: NotRequired[str]
-    Id: str
-    Label: NotRequired[str]
-    MetricStat: NotRequired[ReadOnly[TargetTrackingMetricStatTypeDef]]
-    ReturnData: NotRequired[bool]
-
-
-class TargetTrackingMetricDimensionTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class TargetTrackingMetricOutputTypeDef(TypedDict):
-    Dimensions: NotRequired[list[TargetTrackingMetricDimensionTypeDef]]
-    MetricName: NotRequired[str]
-    Namespace: NotRequired[str]
-
-
-class TargetTrackingMetricStatOutputTypeDef(TypedDict):
-    Metric: TargetTrackingMetricOutputTypeDef
-    Stat: str
-    Unit: NotRequired[str]
-
-
-class TargetTrackingMetricStatTypeDef(TypedDict):
-    Metric: ReadOnly[TargetTrackingMetricTypeDef]
-    Stat: str
-    Unit: NotRequired[str]
-
-
-class TargetTrackingMetricTypeDef(TypedDict):
-    Dimensions: NotRequired[ReadOnly[Sequence[TargetTrackingMetricDimensionTypeDef]]]
-    MetricName: NotRequired[str]
-    Namespace: NotRequired[str]
-
-
-class TargetTrackingScalingPolicyConfigurationOutputTypeDef(TypedDict):
-    TargetValue: float
-    PredefinedMetricSpecification: NotRequired[PredefinedMetricSpecificationTypeDef]
-    CustomizedMetricSpecification: NotRequired[
-        CustomizedMetricSpecificationOutputTypeDef
-    ]
-    ScaleOutCooldown: NotRequired[int]
-    ScaleInCooldown: NotRequired[int]
-    DisableScaleIn: NotRequired[bool]
-
-
-class TargetTrackingScalingPolicyConfigurationTypeDef(TypedDict):
-    TargetValue: float
-    PredefinedMetricSpecification: NotRequired[PredefinedMetricSpecificationTypeDef]
-    CustomizedMetricSpecification: NotRequired[
-        ReadOnly[CustomizedMetricSpecificationTypeDef]
-    ]
-    ScaleOutCooldown: NotRequired[int]
-    ScaleInCooldown: NotRequired[int]
-    DisableScaleIn: NotRequired[bool]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CloudWatch Application Insights: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CloudWatchEventSourceType",
-    "ConfigurationEventResourceTypeType",
-    "ConfigurationEventStatusType",
-    "DiscoveryTypeType",
-    "FeedbackKeyType",
-    "FeedbackValueType",
-    "GroupingTypeType",
-    "LogFilterType",
-    "OsTypeType",
-    "RecommendationTypeType",
-    "ResolutionMethodType",
-    "SeverityLevelType",
-    "StatusType",
-    "TierType",
-    "UpdateStatusType",
-    "VisibilityType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CloudWatchEventSourceType",
+        "ConfigurationEventResourceTypeType",
+        "ConfigurationEventStatusType",
+        "DiscoveryTypeType",
+        "FeedbackKeyType",
+        "FeedbackValueType",
+        "GroupingTypeType",
+        "LogFilterType",
+        "OsTypeType",
+        "RecommendationTypeType",
+        "ResolutionMethodType",
+        "SeverityLevelType",
+        "StatusType",
+        "TierType",
+        "UpdateStatusType",
+        "VisibilityType",
+    ]
 
 CloudWatchEventSourceType = Literal["EC2", "CODE_DEPLOY", "HEALTH", "RDS"]
 ConfigurationEventResourceTypeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,86 +37,93 @@ from .literals import (
     VisibilityType,
 )
 
-__all__ = [
-    "AddWorkloadRequestTypeDef",
-    "AddWorkloadResponseTypeDef",
-    "ApplicationComponentTypeDef",
-    "ApplicationInfoTypeDef",
-    "ConfigurationEventTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateComponentRequestTypeDef",
-    "CreateComponentResponseTypeDef",
-    "CreateLogPatternRequestTypeDef",
-    "CreateLogPatternResponseTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DeleteComponentRequestTypeDef",
-    "DeleteComponentResponseTypeDef",
-    "DeleteLogPatternRequestTypeDef",
-    "DeleteLogPatternResponseTypeDef",
-    "DescribeApplicationRequestTypeDef",
-    "DescribeApplicationResponseTypeDef",
-    "DescribeComponentConfigurationRecommendationRequestTypeDef",
-    "DescribeComponentConfigurationRecommendationResponseTypeDef",
-    "DescribeComponentConfigurationRequestTypeDef",
-    "DescribeComponentConfigurationResponseTypeDef",
-    "DescribeComponentRequestTypeDef",
-    "DescribeComponentResponseTypeDef",
-    "DescribeLogPatternRequestTypeDef",
-    "DescribeLogPatternResponseTypeDef",
-    "DescribeObservationRequestTypeDef",
-    "DescribeObservationResponseTypeDef",
-    "DescribeProblemObservationsRequestTypeDef",
-    "DescribeProblemObservationsResponseTypeDef",
-    "DescribeProblemRequestTypeDef",
-    "DescribeProblemResponseTypeDef",
-    "DescribeWorkloadRequestTypeDef",
-    "DescribeWorkloadResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListComponentsRequestTypeDef",
-    "ListComponentsResponseTypeDef",
-    "ListConfigurationHistoryRequestTypeDef",
-    "ListConfigurationHistoryResponseTypeDef",
-    "ListLogPatternSetsRequestTypeDef",
-    "ListLogPatternSetsResponseTypeDef",
-    "ListLogPatternsRequestTypeDef",
-    "ListLogPatternsResponseTypeDef",
-    "ListProblemsRequestTypeDef",
-    "ListProblemsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWorkloadsRequestTypeDef",
-    "ListWorkloadsResponseTypeDef",
-    "LogPatternTypeDef",
-    "ObservationTypeDef",
-    "ProblemTypeDef",
-    "RelatedObservationsTypeDef",
-    "RemoveWorkloadRequestTypeDef",
-    "RemoveWorkloadResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "UpdateComponentConfigurationRequestTypeDef",
-    "UpdateComponentConfigurationResponseTypeDef",
-    "UpdateComponentRequestTypeDef",
-    "UpdateComponentResponseTypeDef",
-    "UpdateLogPatternRequestTypeDef",
-    "UpdateLogPatternResponseTypeDef",
-    "UpdateProblemRequestTypeDef",
-    "UpdateProblemResponseTypeDef",
-    "UpdateWorkloadRequestTypeDef",
-    "UpdateWorkloadResponseTypeDef",
-    "WorkloadConfigurationTypeDef",
-    "WorkloadTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddWorkloadRequestTypeDef",
+        "AddWorkloadResponseTypeDef",
+        "ApplicationComponentTypeDef",
+        "ApplicationInfoTypeDef",
+        "ConfigurationEventTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateComponentRequestTypeDef",
+        "CreateComponentResponseTypeDef",
+        "CreateLogPatternRequestTypeDef",
+        "CreateLogPatternResponseTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DeleteComponentRequestTypeDef",
+        "DeleteComponentResponseTypeDef",
+        "DeleteLogPatternRequestTypeDef",
+        "DeleteLogPatternResponseTypeDef",
+        "DescribeApplicationRequestTypeDef",
+        "DescribeApplicationResponseTypeDef",
+        "DescribeComponentConfigurationRecommendationRequestTypeDef",
+        "DescribeComponentConfigurationRecommendationResponseTypeDef",
+        "DescribeComponentConfigurationRequestTypeDef",
+        "DescribeComponentConfigurationResponseTypeDef",
+        "DescribeComponentRequestTypeDef",
+        "DescribeComponentResponseTypeDef",
+        "DescribeLogPatternRequestTypeDef",
+        "DescribeLogPatternResponseTypeDef",
+        "DescribeObservationRequestTypeDef",
+        "DescribeObservationResponseTypeDef",
+        "DescribeProblemObservationsRequestTypeDef",
+        "DescribeProblemObservationsResponseTypeDef",
+        "DescribeProblemRequestTypeDef",
+        "DescribeProblemResponseTypeDef",
+        "DescribeWorkloadRequestTypeDef",
+        "DescribeWorkloadResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListComponentsRequestTypeDef",
+        "ListComponentsResponseTypeDef",
+        "ListConfigurationHistoryRequestTypeDef",
+        "ListConfigurationHistoryResponseTypeDef",
+        "ListLogPatternSetsRequestTypeDef",
+        "ListLogPatternSetsResponseTypeDef",
+        "ListLogPatternsRequestTypeDef",
+        "ListLogPatternsResponseTypeDef",
+        "ListProblemsRequestTypeDef",
+        "ListProblemsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWorkloadsRequestTypeDef",
+        "ListWorkloadsResponseTypeDef",
+        "LogPatternTypeDef",
+        "ObservationTypeDef",
+        "ProblemTypeDef",
+        "RelatedObservationsTypeDef",
+        "RemoveWorkloadRequestTypeDef",
+        "RemoveWorkloadResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "UpdateComponentConfigurationRequestTypeDef",
+        "UpdateComponentConfigurationResponseTypeDef",
+        "UpdateComponentRequestTypeDef",
+        "UpdateComponentResponseTypeDef",
+        "UpdateLogPatternRequestTypeDef",
+        "UpdateLogPatternResponseTypeDef",
+        "UpdateProblemRequestTypeDef",
+        "UpdateProblemResponseTypeDef",
+        "UpdateWorkloadRequestTypeDef",
+        "UpdateWorkloadResponseTypeDef",
+        "WorkloadConfigurationTypeDef",
+        "WorkloadTypeDef",
+    ]
+
+
+class WorkloadConfigurationTypeDef(TypedDict):
+    WorkloadName: NotRequired[str]
+    Tier: NotRequired[TierType]
+    Configuration: NotRequired[str]
 
 
 class AddWorkloadRequestTypeDef(TypedDict):
@@ -166,6 +173,11 @@ class ConfigurationEventTypeDef(TypedDict):
     EventResourceName: NotRequired[str]
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateApplicationRequestTypeDef(TypedDict):
     ResourceGroupName: NotRequired[str]
     OpsCenterEnabled: NotRequired[bool]
@@ -200,6 +212,13 @@ class CreateLogPatternRequestTypeDef(TypedDict):
     PatternName: str
     Pattern: str
     Rank: int
+
+
+class LogPatternTypeDef(TypedDict):
+    PatternSetName: NotRequired[str]
+    PatternName: NotRequired[str]
+    Pattern: NotRequired[str]
+    Rank: NotRequired[int]
 
 
 class CreateLogPatternResponseTypeDef(TypedDict):
@@ -302,6 +321,54 @@ class DescribeObservationRequestTypeDef(TypedDict):
     AccountId: NotRequired[str]
 
 
+class ObservationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    SourceType: NotRequired[str]
+    SourceARN: NotRequired[str]
+    LogGroup: NotRequired[str]
+    LineTime: NotRequired[datetime]
+    LogText: NotRequired[str]
+    LogFilter: NotRequired[LogFilterType]
+    MetricNamespace: NotRequired[str]
+    MetricName: NotRequired[str]
+    Unit: NotRequired[str]
+    Value: NotRequired[float]
+    CloudWatchEventId: NotRequired[str]
+    CloudWatchEventSource: NotRequired[CloudWatchEventSourceType]
+    CloudWatchEventDetailType: NotRequired[str]
+    HealthEventArn: NotRequired[str]
+    HealthService: NotRequired[str]
+    HealthEventTypeCode: NotRequired[str]
+    HealthEventTypeCategory: NotRequired[str]
+    HealthEventDescription: NotRequired[str]
+    CodeDeployDeploymentId: NotRequired[str]
+    CodeDeployDeploymentGroup: NotRequired[str]
+    CodeDeployState: NotRequired[str]
+    CodeDeployApplication: NotRequired[str]
+    CodeDeployInstanceGroupId: NotRequired[str]
+    Ec2State: NotRequired[str]
+    RdsEventCategories: NotRequired[str]
+    RdsEventMessage: NotRequired[str]
+    S3EventName: NotRequired[str]
+    StatesExecutionArn: NotRequired[str]
+    StatesArn: NotRequired[str]
+    StatesStatus: NotRequired[str]
+    StatesInput: NotRequired[str]
+    EbsEvent: NotRequired[str]
+    EbsResult: NotRequired[str]
+    EbsCause: NotRequired[str]
+    EbsRequestId: NotRequired[str]
+    XRayFaultPercent: NotRequired[int]
+    XRayThrottlePercent: NotRequired[int]
+    XRayErrorPercent: NotRequired[int]
+    XRayRequestCount: NotRequired[int]
+    XRayRequestAverageLatency: NotRequired[int]
+    XRayNodeName: NotRequired[str]
+    XRayNodeType: NotRequired[str]
+
+
 class DescribeObservationResponseTypeDef(TypedDict):
     Observation: NotRequired[ObservationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -312,6 +379,10 @@ class DescribeProblemObservationsRequestTypeDef(TypedDict):
     AccountId: NotRequired[str]
 
 
+class RelatedObservationsTypeDef(TypedDict):
+    ObservationList: NotRequired[list[ObservationTypeDef]]
+
+
 class DescribeProblemObservationsResponseTypeDef(TypedDict):
     RelatedObservations: NotRequired[RelatedObservationsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -320,6 +391,25 @@ class DescribeProblemObservationsResponseTypeDef(TypedDict):
 class DescribeProblemRequestTypeDef(TypedDict):
     ProblemId: str
     AccountId: NotRequired[str]
+
+
+class ProblemTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Title: NotRequired[str]
+    ShortName: NotRequired[str]
+    Insights: NotRequired[str]
+    Status: NotRequired[StatusType]
+    AffectedResource: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    SeverityLevel: NotRequired[SeverityLevelType]
+    AccountId: NotRequired[str]
+    ResourceGroupName: NotRequired[str]
+    Feedback: NotRequired[dict[FeedbackKeyType, FeedbackValueType]]
+    RecurringCount: NotRequired[int]
+    LastRecurrenceTime: NotRequired[datetime]
+    Visibility: NotRequired[VisibilityType]
+    ResolutionMethod: NotRequired[ResolutionMethodType]
 
 
 class DescribeProblemResponseTypeDef(TypedDict):
@@ -450,88 +540,19 @@ class ListWorkloadsRequestTypeDef(TypedDict):
     AccountId: NotRequired[str]
 
 
+class WorkloadTypeDef(TypedDict):
+    WorkloadId: NotRequired[str]
+    ComponentName: NotRequired[str]
+    WorkloadName: NotRequired[str]
+    Tier: NotRequired[TierType]
+    WorkloadRemarks: NotRequired[str]
+    MissingWorkloadConfig: NotRequired[bool]
+
+
 class ListWorkloadsResponseTypeDef(TypedDict):
     WorkloadList: NotRequired[list[WorkloadTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogPatternTypeDef(TypedDict):
-    PatternSetName: NotRequired[str]
-    PatternName: NotRequired[str]
-    Pattern: NotRequired[str]
-    Rank: NotRequired[int]
-
-
-class ObservationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    SourceType: NotRequired[str]
-    SourceARN: NotRequired[str]
-    LogGroup: NotRequired[str]
-    LineTime: NotRequired[datetime]
-    LogText: NotRequired[str]
-    LogFilter: NotRequired[LogFilterType]
-    MetricNamespace: NotRequired[str]
-    MetricName: NotRequired[str]
-    Unit: NotRequired[str]
-    Value: NotRequired[float]
-    CloudWatchEventId: NotRequired[str]
-    CloudWatchEventSource: NotRequired[CloudWatchEventSourceType]
-    CloudWatchEventDetailType: NotRequired[str]
-    HealthEventArn: NotRequired[str]
-    HealthService: NotRequired[str]
-    HealthEventTypeCode: NotRequired[str]
-    HealthEventTypeCategory: NotRequired[str]
-    HealthEventDescription: NotRequired[str]
-    CodeDeployDeploymentId: NotRequired[str]
-    CodeDeployDeploymentGroup: NotRequired[str]
-    CodeDeployState: NotRequired[str]
-    CodeDeployApplication: NotRequired[str]
-    CodeDeployInstanceGroupId: NotRequired[str]
-    Ec2State: NotRequired[str]
-    RdsEventCategories: NotRequired[str]
-    RdsEventMessage: NotRequired[str]
-    S3EventName: NotRequired[str]
-    StatesExecutionArn: NotRequired[str]
-    StatesArn: NotRequired[str]
-    StatesStatus: NotRequired[str]
-    StatesInput: NotRequired[str]
-    EbsEvent: NotRequired[str]
-    EbsResult: NotRequired[str]
-    EbsCause: NotRequired[str]
-    EbsRequestId: NotRequired[str]
-    XRayFaultPercent: NotRequired[int]
-    XRayThrottlePercent: NotRequired[int]
-    XRayErrorPercent: NotRequired[int]
-    XRayRequestCount: NotRequired[int]
-    XRayRequestAverageLatency: NotRequired[int]
-    XRayNodeName: NotRequired[str]
-    XRayNodeType: NotRequired[str]
-
-
-class ProblemTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Title: NotRequired[str]
-    ShortName: NotRequired[str]
-    Insights: NotRequired[str]
-    Status: NotRequired[StatusType]
-    AffectedResource: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    SeverityLevel: NotRequired[SeverityLevelType]
-    AccountId: NotRequired[str]
-    ResourceGroupName: NotRequired[str]
-    Feedback: NotRequired[dict[FeedbackKeyType, FeedbackValueType]]
-    RecurringCount: NotRequired[int]
-    LastRecurrenceTime: NotRequired[datetime]
-    Visibility: NotRequired[VisibilityType]
-    ResolutionMethod: NotRequired[ResolutionMethodType]
-
-
-class RelatedObservationsTypeDef(TypedDict):
-    ObservationList: NotRequired[list[ObservationTypeDef]]
 
 
 class RemoveWorkloadRequestTypeDef(TypedDict):
@@ -551,11 +572,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -642,18 +658,3 @@ class UpdateWorkloadResponseTypeDef(TypedDict):
     WorkloadId: NotRequired[str]
     WorkloadConfiguration: NotRequired[WorkloadConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkloadConfigurationTypeDef(TypedDict):
-    WorkloadName: NotRequired[str]
-    Tier: NotRequired[TierType]
-    Configuration: NotRequired[str]
-
-
-class WorkloadTypeDef(TypedDict):
-    WorkloadId: NotRequired[str]
-    ComponentName: NotRequired[str]
-    WorkloadName: NotRequired[str]
-    Tier: NotRequired[TierType]
-    WorkloadRemarks: NotRequired[str]
-    MissingWorkloadConfig: NotRequired[bool]

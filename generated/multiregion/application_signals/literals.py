@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CloudWatch Application Signals: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ChangeEventTypeType",
-    "ConnectionTypeType",
-    "DetailLevelType",
-    "DurationUnitType",
-    "EvaluationTypeType",
-    "MetricSourceTypeType",
-    "SelectionTypeType",
-    "ServiceLevelIndicatorComparisonOperatorType",
-    "ServiceLevelIndicatorMetricTypeType",
-    "ServiceLevelObjectiveBudgetStatusType",
-    "SeverityType",
-    "StandardUnitType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChangeEventTypeType",
+        "ConnectionTypeType",
+        "DetailLevelType",
+        "DurationUnitType",
+        "EvaluationTypeType",
+        "MetricSourceTypeType",
+        "SelectionTypeType",
+        "ServiceLevelIndicatorComparisonOperatorType",
+        "ServiceLevelIndicatorMetricTypeType",
+        "ServiceLevelObjectiveBudgetStatusType",
+        "SeverityType",
+        "StandardUnitType",
+    ]
 
 ChangeEventTypeType = Literal["DEPLOYMENT", "CONFIGURATION"]
 ConnectionTypeType = Literal["INDIRECT", "DIRECT"]

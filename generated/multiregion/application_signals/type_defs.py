@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,123 +33,124 @@ from .literals import (
     StandardUnitType,
 )
 
-__all__ = [
-    "AttributeFilterOutputTypeDef",
-    "AttributeFilterTypeDef",
-    "AuditFindingTypeDef",
-    "AuditTargetEntityTypeDef",
-    "AuditTargetTypeDef",
-    "AuditorResultTypeDef",
-    "BatchGetServiceLevelObjectiveBudgetReportInputTypeDef",
-    "BatchGetServiceLevelObjectiveBudgetReportOutputTypeDef",
-    "BatchUpdateExclusionWindowsErrorTypeDef",
-    "BatchUpdateExclusionWindowsInputTypeDef",
-    "BatchUpdateExclusionWindowsOutputTypeDef",
-    "BurnRateConfigurationTypeDef",
-    "CalendarIntervalOutputTypeDef",
-    "CalendarIntervalTypeDef",
-    "CanaryEntityTypeDef",
-    "ChangeEventTypeDef",
-    "CompositeSliComponentTypeDef",
-    "CompositeSliConfigOutputTypeDef",
-    "CompositeSliConfigTypeDef",
-    "CreateServiceLevelObjectiveInputTypeDef",
-    "CreateServiceLevelObjectiveOutputTypeDef",
-    "DeleteGroupingConfigurationOutputTypeDef",
-    "DeleteServiceLevelObjectiveInputTypeDef",
-    "DeleteServiceLevelObjectiveOutputTypeDef",
-    "DependencyConfigOutputTypeDef",
-    "DependencyConfigTypeDef",
-    "DependencyGraphTypeDef",
-    "DimensionTypeDef",
-    "EdgeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExclusionWindowOutputTypeDef",
-    "ExclusionWindowTypeDef",
-    "GetServiceInputTypeDef",
-    "GetServiceLevelObjectiveInputTypeDef",
-    "GetServiceLevelObjectiveOutputTypeDef",
-    "GetServiceOutputTypeDef",
-    "GoalOutputTypeDef",
-    "GoalTypeDef",
-    "GroupingAttributeDefinitionOutputTypeDef",
-    "GroupingAttributeDefinitionTypeDef",
-    "GroupingConfigurationTypeDef",
-    "IntervalOutputTypeDef",
-    "IntervalTypeDef",
-    "ListAuditFindingsInputTypeDef",
-    "ListAuditFindingsOutputTypeDef",
-    "ListEntityEventsInputTypeDef",
-    "ListEntityEventsOutputTypeDef",
-    "ListGroupingAttributeDefinitionsInputTypeDef",
-    "ListGroupingAttributeDefinitionsOutputTypeDef",
-    "ListServiceDependenciesInputTypeDef",
-    "ListServiceDependenciesOutputTypeDef",
-    "ListServiceDependentsInputTypeDef",
-    "ListServiceDependentsOutputTypeDef",
-    "ListServiceLevelObjectiveExclusionWindowsInputTypeDef",
-    "ListServiceLevelObjectiveExclusionWindowsOutputTypeDef",
-    "ListServiceLevelObjectivesInputTypeDef",
-    "ListServiceLevelObjectivesOutputTypeDef",
-    "ListServiceOperationsInputTypeDef",
-    "ListServiceOperationsOutputTypeDef",
-    "ListServiceStatesInputTypeDef",
-    "ListServiceStatesOutputTypeDef",
-    "ListServicesInputTypeDef",
-    "ListServicesOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MetricDataQueryOutputTypeDef",
-    "MetricDataQueryTypeDef",
-    "MetricGraphTypeDef",
-    "MetricOutputTypeDef",
-    "MetricReferenceTypeDef",
-    "MetricSourceOutputTypeDef",
-    "MetricSourceTypeDef",
-    "MetricStatOutputTypeDef",
-    "MetricStatTypeDef",
-    "MetricTypeDef",
-    "MonitoredRequestCountMetricDataQueriesOutputTypeDef",
-    "MonitoredRequestCountMetricDataQueriesTypeDef",
-    "NodeTypeDef",
-    "PutGroupingConfigurationInputTypeDef",
-    "PutGroupingConfigurationOutputTypeDef",
-    "RecurrenceRuleTypeDef",
-    "RequestBasedServiceLevelIndicatorConfigTypeDef",
-    "RequestBasedServiceLevelIndicatorMetricConfigTypeDef",
-    "RequestBasedServiceLevelIndicatorMetricTypeDef",
-    "RequestBasedServiceLevelIndicatorTypeDef",
-    "ResponseMetadataTypeDef",
-    "RollingIntervalTypeDef",
-    "SelectionConfigTypeDef",
-    "ServiceDependencyTypeDef",
-    "ServiceDependentTypeDef",
-    "ServiceEntityTypeDef",
-    "ServiceGroupTypeDef",
-    "ServiceLevelIndicatorConfigTypeDef",
-    "ServiceLevelIndicatorMetricConfigTypeDef",
-    "ServiceLevelIndicatorMetricTypeDef",
-    "ServiceLevelIndicatorTypeDef",
-    "ServiceLevelObjectiveBudgetReportErrorTypeDef",
-    "ServiceLevelObjectiveBudgetReportTypeDef",
-    "ServiceLevelObjectiveEntityTypeDef",
-    "ServiceLevelObjectiveSummaryTypeDef",
-    "ServiceLevelObjectiveTypeDef",
-    "ServiceOperationEntityTypeDef",
-    "ServiceOperationTypeDef",
-    "ServiceStateTypeDef",
-    "ServiceSummaryTypeDef",
-    "ServiceTypeDef",
-    "StartDiscoveryOutputTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateServiceLevelObjectiveInputTypeDef",
-    "UpdateServiceLevelObjectiveOutputTypeDef",
-    "WindowTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttributeFilterOutputTypeDef",
+        "AttributeFilterTypeDef",
+        "AuditFindingTypeDef",
+        "AuditTargetEntityTypeDef",
+        "AuditTargetTypeDef",
+        "AuditorResultTypeDef",
+        "BatchGetServiceLevelObjectiveBudgetReportInputTypeDef",
+        "BatchGetServiceLevelObjectiveBudgetReportOutputTypeDef",
+        "BatchUpdateExclusionWindowsErrorTypeDef",
+        "BatchUpdateExclusionWindowsInputTypeDef",
+        "BatchUpdateExclusionWindowsOutputTypeDef",
+        "BurnRateConfigurationTypeDef",
+        "CalendarIntervalOutputTypeDef",
+        "CalendarIntervalTypeDef",
+        "CanaryEntityTypeDef",
+        "ChangeEventTypeDef",
+        "CompositeSliComponentTypeDef",
+        "CompositeSliConfigOutputTypeDef",
+        "CompositeSliConfigTypeDef",
+        "CreateServiceLevelObjectiveInputTypeDef",
+        "CreateServiceLevelObjectiveOutputTypeDef",
+        "DeleteGroupingConfigurationOutputTypeDef",
+        "DeleteServiceLevelObjectiveInputTypeDef",
+        "DeleteServiceLevelObjectiveOutputTypeDef",
+        "DependencyConfigOutputTypeDef",
+        "DependencyConfigTypeDef",
+        "DependencyGraphTypeDef",
+        "DimensionTypeDef",
+        "EdgeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExclusionWindowOutputTypeDef",
+        "ExclusionWindowTypeDef",
+        "GetServiceInputTypeDef",
+        "GetServiceLevelObjectiveInputTypeDef",
+        "GetServiceLevelObjectiveOutputTypeDef",
+        "GetServiceOutputTypeDef",
+        "GoalOutputTypeDef",
+        "GoalTypeDef",
+        "GroupingAttributeDefinitionOutputTypeDef",
+        "GroupingAttributeDefinitionTypeDef",
+        "GroupingConfigurationTypeDef",
+        "IntervalOutputTypeDef",
+        "IntervalTypeDef",
+        "ListAuditFindingsInputTypeDef",
+        "ListAuditFindingsOutputTypeDef",
+        "ListEntityEventsInputTypeDef",
+        "ListEntityEventsOutputTypeDef",
+        "ListGroupingAttributeDefinitionsInputTypeDef",
+        "ListGroupingAttributeDefinitionsOutputTypeDef",
+        "ListServiceDependenciesInputTypeDef",
+        "ListServiceDependenciesOutputTypeDef",
+        "ListServiceDependentsInputTypeDef",
+        "ListServiceDependentsOutputTypeDef",
+        "ListServiceLevelObjectiveExclusionWindowsInputTypeDef",
+        "ListServiceLevelObjectiveExclusionWindowsOutputTypeDef",
+        "ListServiceLevelObjectivesInputTypeDef",
+        "ListServiceLevelObjectivesOutputTypeDef",
+        "ListServiceOperationsInputTypeDef",
+        "ListServiceOperationsOutputTypeDef",
+        "ListServiceStatesInputTypeDef",
+        "ListServiceStatesOutputTypeDef",
+        "ListServicesInputTypeDef",
+        "ListServicesOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MetricDataQueryOutputTypeDef",
+        "MetricDataQueryTypeDef",
+        "MetricGraphTypeDef",
+        "MetricOutputTypeDef",
+        "MetricReferenceTypeDef",
+        "MetricSourceOutputTypeDef",
+        "MetricSourceTypeDef",
+        "MetricStatOutputTypeDef",
+        "MetricStatTypeDef",
+        "MetricTypeDef",
+        "MonitoredRequestCountMetricDataQueriesOutputTypeDef",
+        "MonitoredRequestCountMetricDataQueriesTypeDef",
+        "NodeTypeDef",
+        "PutGroupingConfigurationInputTypeDef",
+        "PutGroupingConfigurationOutputTypeDef",
+        "RecurrenceRuleTypeDef",
+        "RequestBasedServiceLevelIndicatorConfigTypeDef",
+        "RequestBasedServiceLevelIndicatorMetricConfigTypeDef",
+        "RequestBasedServiceLevelIndicatorMetricTypeDef",
+        "RequestBasedServiceLevelIndicatorTypeDef",
+        "ResponseMetadataTypeDef",
+        "RollingIntervalTypeDef",
+        "SelectionConfigTypeDef",
+        "ServiceDependencyTypeDef",
+        "ServiceDependentTypeDef",
+        "ServiceEntityTypeDef",
+        "ServiceGroupTypeDef",
+        "ServiceLevelIndicatorConfigTypeDef",
+        "ServiceLevelIndicatorMetricConfigTypeDef",
+        "ServiceLevelIndicatorMetricTypeDef",
+        "ServiceLevelIndicatorTypeDef",
+        "ServiceLevelObjectiveBudgetReportErrorTypeDef",
+        "ServiceLevelObjectiveBudgetReportTypeDef",
+        "ServiceLevelObjectiveEntityTypeDef",
+        "ServiceLevelObjectiveSummaryTypeDef",
+        "ServiceLevelObjectiveTypeDef",
+        "ServiceOperationEntityTypeDef",
+        "ServiceOperationTypeDef",
+        "ServiceStateTypeDef",
+        "ServiceSummaryTypeDef",
+        "ServiceTypeDef",
+        "StartDiscoveryOutputTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateServiceLevelObjectiveInputTypeDef",
+        "UpdateServiceLevelObjectiveOutputTypeDef",
+        "WindowTypeDef",
+    ]
 
 
 class AttributeFilterOutputTypeDef(TypedDict):
@@ -162,6 +163,69 @@ class AttributeFilterTypeDef(TypedDict):
     AttributeFilterValues: ReadOnly[Sequence[str]]
 
 
+class AuditorResultTypeDef(TypedDict):
+    Auditor: NotRequired[str]
+    Description: NotRequired[str]
+    Data: NotRequired[dict[str, str]]
+    Severity: NotRequired[SeverityType]
+
+
+class EdgeTypeDef(TypedDict):
+    SourceNodeId: NotRequired[str]
+    DestinationNodeId: NotRequired[str]
+    Duration: NotRequired[float]
+    ConnectionType: NotRequired[ConnectionTypeType]
+
+
+class NodeTypeDef(TypedDict):
+    KeyAttributes: dict[str, str]
+    Name: str
+    NodeId: str
+    Operation: NotRequired[str]
+    Type: NotRequired[str]
+    Duration: NotRequired[float]
+    Status: NotRequired[str]
+
+
+class DependencyGraphTypeDef(TypedDict):
+    Nodes: NotRequired[list[NodeTypeDef]]
+    Edges: NotRequired[list[EdgeTypeDef]]
+
+
+class DimensionTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class MetricOutputTypeDef(TypedDict):
+    Namespace: NotRequired[str]
+    MetricName: NotRequired[str]
+    Dimensions: NotRequired[list[DimensionTypeDef]]
+
+
+class MetricStatOutputTypeDef(TypedDict):
+    Metric: MetricOutputTypeDef
+    Period: int
+    Stat: str
+    Unit: NotRequired[StandardUnitType]
+
+
+class MetricDataQueryOutputTypeDef(TypedDict):
+    Id: str
+    MetricStat: NotRequired[MetricStatOutputTypeDef]
+    Expression: NotRequired[str]
+    Label: NotRequired[str]
+    ReturnData: NotRequired[bool]
+    Period: NotRequired[int]
+    AccountId: NotRequired[str]
+
+
+class MetricGraphTypeDef(TypedDict):
+    MetricDataQueries: NotRequired[list[MetricDataQueryOutputTypeDef]]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+
+
 class AuditFindingTypeDef(TypedDict):
     KeyAttributes: dict[str, str]
     AuditorResults: NotRequired[list[AuditorResultTypeDef]]
@@ -169,6 +233,28 @@ class AuditFindingTypeDef(TypedDict):
     MetricGraph: NotRequired[MetricGraphTypeDef]
     DependencyGraph: NotRequired[DependencyGraphTypeDef]
     Type: NotRequired[str]
+
+
+class CanaryEntityTypeDef(TypedDict):
+    CanaryName: str
+
+
+class ServiceEntityTypeDef(TypedDict):
+    Type: NotRequired[str]
+    Name: NotRequired[str]
+    Environment: NotRequired[str]
+    AwsAccountId: NotRequired[str]
+
+
+class ServiceLevelObjectiveEntityTypeDef(TypedDict):
+    SloName: NotRequired[str]
+    SloArn: NotRequired[str]
+
+
+class ServiceOperationEntityTypeDef(TypedDict):
+    Service: NotRequired[ServiceEntityTypeDef]
+    Operation: NotRequired[str]
+    MetricType: NotRequired[str]
 
 
 class AuditTargetEntityTypeDef(TypedDict):
@@ -183,16 +269,115 @@ class AuditTargetTypeDef(TypedDict):
     Data: AuditTargetEntityTypeDef
 
 
-class AuditorResultTypeDef(TypedDict):
-    Auditor: NotRequired[str]
-    Description: NotRequired[str]
-    Data: NotRequired[dict[str, str]]
-    Severity: NotRequired[SeverityType]
-
-
 class BatchGetServiceLevelObjectiveBudgetReportInputTypeDef(TypedDict):
     Timestamp: ReadOnly[datetime | str]
     SloIds: ReadOnly[Sequence[str]]
+
+
+class ServiceLevelObjectiveBudgetReportErrorTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    ErrorCode: str
+    ErrorMessage: str
+
+
+class CalendarIntervalOutputTypeDef(TypedDict):
+    StartTime: datetime
+    DurationUnit: DurationUnitType
+    Duration: int
+
+
+class RollingIntervalTypeDef(TypedDict):
+    DurationUnit: DurationUnitType
+    Duration: int
+
+
+class IntervalOutputTypeDef(TypedDict):
+    RollingInterval: NotRequired[RollingIntervalTypeDef]
+    CalendarInterval: NotRequired[CalendarIntervalOutputTypeDef]
+
+
+class GoalOutputTypeDef(TypedDict):
+    Interval: NotRequired[IntervalOutputTypeDef]
+    AttainmentGoal: NotRequired[float]
+    WarningThreshold: NotRequired[float]
+
+
+class CompositeSliComponentTypeDef(TypedDict):
+    OperationName: NotRequired[str]
+
+
+class SelectionConfigTypeDef(TypedDict):
+    Type: SelectionTypeType
+    Pattern: NotRequired[str]
+
+
+class CompositeSliConfigOutputTypeDef(TypedDict):
+    SelectionConfig: SelectionConfigTypeDef
+    Components: NotRequired[list[CompositeSliComponentTypeDef]]
+
+
+class DependencyConfigOutputTypeDef(TypedDict):
+    DependencyKeyAttributes: dict[str, str]
+    DependencyOperationName: str
+
+
+class MetricSourceOutputTypeDef(TypedDict):
+    MetricSourceKeyAttributes: dict[str, str]
+    MetricSourceAttributes: NotRequired[dict[str, str]]
+
+
+class MonitoredRequestCountMetricDataQueriesOutputTypeDef(TypedDict):
+    GoodCountMetric: NotRequired[list[MetricDataQueryOutputTypeDef]]
+    BadCountMetric: NotRequired[list[MetricDataQueryOutputTypeDef]]
+
+
+class RequestBasedServiceLevelIndicatorMetricTypeDef(TypedDict):
+    KeyAttributes: NotRequired[dict[str, str]]
+    OperationName: NotRequired[str]
+    MetricType: NotRequired[ServiceLevelIndicatorMetricTypeType]
+    TotalRequestCountMetric: list[MetricDataQueryOutputTypeDef]
+    MonitoredRequestCountMetric: MonitoredRequestCountMetricDataQueriesOutputTypeDef
+    DependencyConfig: NotRequired[DependencyConfigOutputTypeDef]
+    MetricSource: NotRequired[MetricSourceOutputTypeDef]
+    CompositeSliConfig: NotRequired[CompositeSliConfigOutputTypeDef]
+
+
+class RequestBasedServiceLevelIndicatorTypeDef(TypedDict):
+    RequestBasedSliMetric: RequestBasedServiceLevelIndicatorMetricTypeDef
+    MetricThreshold: NotRequired[float]
+    ComparisonOperator: NotRequired[ServiceLevelIndicatorComparisonOperatorType]
+
+
+class ServiceLevelIndicatorMetricTypeDef(TypedDict):
+    KeyAttributes: NotRequired[dict[str, str]]
+    OperationName: NotRequired[str]
+    MetricType: NotRequired[ServiceLevelIndicatorMetricTypeType]
+    MetricDataQueries: list[MetricDataQueryOutputTypeDef]
+    DependencyConfig: NotRequired[DependencyConfigOutputTypeDef]
+    MetricSource: NotRequired[MetricSourceOutputTypeDef]
+    CompositeSliConfig: NotRequired[CompositeSliConfigOutputTypeDef]
+
+
+class ServiceLevelIndicatorTypeDef(TypedDict):
+    SliMetric: ServiceLevelIndicatorMetricTypeDef
+    MetricThreshold: float
+    ComparisonOperator: ServiceLevelIndicatorComparisonOperatorType
+
+
+class ServiceLevelObjectiveBudgetReportTypeDef(TypedDict):
+    Arn: str
+    Name: str
+    EvaluationType: NotRequired[EvaluationTypeType]
+    BudgetStatus: ServiceLevelObjectiveBudgetStatusType
+    Attainment: NotRequired[float]
+    TotalBudgetSeconds: NotRequired[int]
+    BudgetSecondsRemaining: NotRequired[int]
+    TotalBudgetRequests: NotRequired[int]
+    BudgetRequestsRemaining: NotRequired[int]
+    Sli: NotRequired[ServiceLevelIndicatorTypeDef]
+    RequestBasedSli: NotRequired[RequestBasedServiceLevelIndicatorTypeDef]
+    Goal: NotRequired[GoalOutputTypeDef]
 
 
 class BatchGetServiceLevelObjectiveBudgetReportOutputTypeDef(TypedDict):
@@ -206,6 +391,22 @@ class BatchUpdateExclusionWindowsErrorTypeDef(TypedDict):
     SloId: str
     ErrorCode: str
     ErrorMessage: str
+
+
+class RecurrenceRuleTypeDef(TypedDict):
+    Expression: str
+
+
+class WindowTypeDef(TypedDict):
+    DurationUnit: DurationUnitType
+    Duration: int
+
+
+class ExclusionWindowTypeDef(TypedDict):
+    Window: WindowTypeDef
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    RecurrenceRule: NotRequired[RecurrenceRuleTypeDef]
+    Reason: NotRequired[str]
 
 
 class BatchUpdateExclusionWindowsInputTypeDef(TypedDict):
@@ -224,20 +425,10 @@ class BurnRateConfigurationTypeDef(TypedDict):
     LookBackWindowMinutes: int
 
 
-class CalendarIntervalOutputTypeDef(TypedDict):
-    StartTime: datetime
-    DurationUnit: DurationUnitType
-    Duration: int
-
-
 class CalendarIntervalTypeDef(TypedDict):
     StartTime: ReadOnly[datetime | str]
     DurationUnit: DurationUnitType
     Duration: int
-
-
-class CanaryEntityTypeDef(TypedDict):
-    CanaryName: str
 
 
 class ChangeEventTypeDef(TypedDict):
@@ -251,18 +442,104 @@ class ChangeEventTypeDef(TypedDict):
     EventName: NotRequired[str]
 
 
-class CompositeSliComponentTypeDef(TypedDict):
-    OperationName: NotRequired[str]
-
-
-class CompositeSliConfigOutputTypeDef(TypedDict):
-    SelectionConfig: SelectionConfigTypeDef
-    Components: NotRequired[list[CompositeSliComponentTypeDef]]
-
-
 class CompositeSliConfigTypeDef(TypedDict):
     SelectionConfig: SelectionConfigTypeDef
     Components: NotRequired[ReadOnly[Sequence[CompositeSliComponentTypeDef]]]
+
+
+class IntervalTypeDef(TypedDict):
+    RollingInterval: NotRequired[RollingIntervalTypeDef]
+    CalendarInterval: NotRequired[ReadOnly[CalendarIntervalTypeDef]]
+
+
+class GoalTypeDef(TypedDict):
+    Interval: NotRequired[ReadOnly[IntervalTypeDef]]
+    AttainmentGoal: NotRequired[float]
+    WarningThreshold: NotRequired[float]
+
+
+class DependencyConfigTypeDef(TypedDict):
+    DependencyKeyAttributes: ReadOnly[Mapping[str, str]]
+    DependencyOperationName: str
+
+
+class MetricTypeDef(TypedDict):
+    Namespace: NotRequired[str]
+    MetricName: NotRequired[str]
+    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
+
+
+class MetricStatTypeDef(TypedDict):
+    Metric: ReadOnly[MetricTypeDef]
+    Period: int
+    Stat: str
+    Unit: NotRequired[StandardUnitType]
+
+
+class MetricDataQueryTypeDef(TypedDict):
+    Id: str
+    MetricStat: NotRequired[ReadOnly[MetricStatTypeDef]]
+    Expression: NotRequired[str]
+    Label: NotRequired[str]
+    ReturnData: NotRequired[bool]
+    Period: NotRequired[int]
+    AccountId: NotRequired[str]
+
+
+class MetricSourceTypeDef(TypedDict):
+    MetricSourceKeyAttributes: ReadOnly[Mapping[str, str]]
+    MetricSourceAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class MonitoredRequestCountMetricDataQueriesTypeDef(TypedDict):
+    GoodCountMetric: NotRequired[ReadOnly[Sequence[MetricDataQueryTypeDef]]]
+    BadCountMetric: NotRequired[ReadOnly[Sequence[MetricDataQueryTypeDef]]]
+
+
+class RequestBasedServiceLevelIndicatorMetricConfigTypeDef(TypedDict):
+    KeyAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    OperationName: NotRequired[str]
+    MetricType: NotRequired[ServiceLevelIndicatorMetricTypeType]
+    TotalRequestCountMetric: NotRequired[ReadOnly[Sequence[MetricDataQueryTypeDef]]]
+    MonitoredRequestCountMetric: NotRequired[
+        ReadOnly[MonitoredRequestCountMetricDataQueriesTypeDef]
+    ]
+    DependencyConfig: NotRequired[ReadOnly[DependencyConfigTypeDef]]
+    MetricSource: NotRequired[ReadOnly[MetricSourceTypeDef]]
+    MetricName: NotRequired[str]
+    CompositeSliConfig: NotRequired[ReadOnly[CompositeSliConfigTypeDef]]
+
+
+class RequestBasedServiceLevelIndicatorConfigTypeDef(TypedDict):
+    RequestBasedSliMetricConfig: ReadOnly[
+        RequestBasedServiceLevelIndicatorMetricConfigTypeDef
+    ]
+    MetricThreshold: NotRequired[float]
+    ComparisonOperator: NotRequired[ServiceLevelIndicatorComparisonOperatorType]
+
+
+class ServiceLevelIndicatorMetricConfigTypeDef(TypedDict):
+    KeyAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    OperationName: NotRequired[str]
+    MetricType: NotRequired[ServiceLevelIndicatorMetricTypeType]
+    MetricName: NotRequired[str]
+    Statistic: NotRequired[str]
+    PeriodSeconds: NotRequired[int]
+    MetricSource: NotRequired[ReadOnly[MetricSourceTypeDef]]
+    MetricDataQueries: NotRequired[ReadOnly[Sequence[MetricDataQueryTypeDef]]]
+    DependencyConfig: NotRequired[ReadOnly[DependencyConfigTypeDef]]
+    CompositeSliConfig: NotRequired[ReadOnly[CompositeSliConfigTypeDef]]
+
+
+class ServiceLevelIndicatorConfigTypeDef(TypedDict):
+    SliMetricConfig: ReadOnly[ServiceLevelIndicatorMetricConfigTypeDef]
+    MetricThreshold: NotRequired[float]
+    ComparisonOperator: NotRequired[ServiceLevelIndicatorComparisonOperatorType]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateServiceLevelObjectiveInputTypeDef(TypedDict):
@@ -278,6 +555,21 @@ class CreateServiceLevelObjectiveInputTypeDef(TypedDict):
         ReadOnly[Sequence[BurnRateConfigurationTypeDef]]
     ]
     CreateRecommendedSlo: NotRequired[bool]
+    AutoInvestigationEnabled: NotRequired[bool]
+
+
+class ServiceLevelObjectiveTypeDef(TypedDict):
+    Arn: str
+    Name: str
+    Description: NotRequired[str]
+    CreatedTime: datetime
+    LastUpdatedTime: datetime
+    Sli: NotRequired[ServiceLevelIndicatorTypeDef]
+    RequestBasedSli: NotRequired[RequestBasedServiceLevelIndicatorTypeDef]
+    EvaluationType: NotRequired[EvaluationTypeType]
+    Goal: GoalOutputTypeDef
+    BurnRateConfigurations: NotRequired[list[BurnRateConfigurationTypeDef]]
+    MetricSourceType: NotRequired[MetricSourceTypeType]
     AutoInvestigationEnabled: NotRequired[bool]
 
 
@@ -298,43 +590,9 @@ class DeleteServiceLevelObjectiveOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DependencyConfigOutputTypeDef(TypedDict):
-    DependencyKeyAttributes: dict[str, str]
-    DependencyOperationName: str
-
-
-class DependencyConfigTypeDef(TypedDict):
-    DependencyKeyAttributes: ReadOnly[Mapping[str, str]]
-    DependencyOperationName: str
-
-
-class DependencyGraphTypeDef(TypedDict):
-    Nodes: NotRequired[list[NodeTypeDef]]
-    Edges: NotRequired[list[EdgeTypeDef]]
-
-
-class DimensionTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class EdgeTypeDef(TypedDict):
-    SourceNodeId: NotRequired[str]
-    DestinationNodeId: NotRequired[str]
-    Duration: NotRequired[float]
-    ConnectionType: NotRequired[ConnectionTypeType]
-
-
 class ExclusionWindowOutputTypeDef(TypedDict):
     Window: WindowTypeDef
     StartTime: NotRequired[datetime]
-    RecurrenceRule: NotRequired[RecurrenceRuleTypeDef]
-    Reason: NotRequired[str]
-
-
-class ExclusionWindowTypeDef(TypedDict):
-    Window: WindowTypeDef
-    StartTime: NotRequired[ReadOnly[datetime | str]]
     RecurrenceRule: NotRequired[RecurrenceRuleTypeDef]
     Reason: NotRequired[str]
 
@@ -354,24 +612,35 @@ class GetServiceLevelObjectiveOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MetricReferenceTypeDef(TypedDict):
+    Namespace: str
+    MetricType: str
+    Dimensions: NotRequired[list[DimensionTypeDef]]
+    MetricName: str
+    AccountId: NotRequired[str]
+
+
+class ServiceGroupTypeDef(TypedDict):
+    GroupName: str
+    GroupValue: str
+    GroupSource: str
+    GroupIdentifier: str
+
+
+class ServiceTypeDef(TypedDict):
+    KeyAttributes: dict[str, str]
+    AttributeMaps: NotRequired[list[dict[str, str]]]
+    ServiceGroups: NotRequired[list[ServiceGroupTypeDef]]
+    MetricReferences: list[MetricReferenceTypeDef]
+    LogGroupReferences: NotRequired[list[dict[str, str]]]
+
+
 class GetServiceOutputTypeDef(TypedDict):
     Service: ServiceTypeDef
     StartTime: datetime
     EndTime: datetime
     LogGroupReferences: NotRequired[list[dict[str, str]]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GoalOutputTypeDef(TypedDict):
-    Interval: NotRequired[IntervalOutputTypeDef]
-    AttainmentGoal: NotRequired[float]
-    WarningThreshold: NotRequired[float]
-
-
-class GoalTypeDef(TypedDict):
-    Interval: NotRequired[ReadOnly[IntervalTypeDef]]
-    AttainmentGoal: NotRequired[float]
-    WarningThreshold: NotRequired[float]
 
 
 class GroupingAttributeDefinitionOutputTypeDef(TypedDict):
@@ -389,16 +658,6 @@ class GroupingAttributeDefinitionTypeDef(TypedDict):
 class GroupingConfigurationTypeDef(TypedDict):
     GroupingAttributeDefinitions: list[GroupingAttributeDefinitionOutputTypeDef]
     UpdatedAt: datetime
-
-
-class IntervalOutputTypeDef(TypedDict):
-    RollingInterval: NotRequired[RollingIntervalTypeDef]
-    CalendarInterval: NotRequired[CalendarIntervalOutputTypeDef]
-
-
-class IntervalTypeDef(TypedDict):
-    RollingInterval: NotRequired[RollingIntervalTypeDef]
-    CalendarInterval: NotRequired[ReadOnly[CalendarIntervalTypeDef]]
 
 
 class ListAuditFindingsInputTypeDef(TypedDict):
@@ -456,6 +715,13 @@ class ListServiceDependenciesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ServiceDependencyTypeDef(TypedDict):
+    OperationName: str
+    DependencyKeyAttributes: dict[str, str]
+    DependencyOperationName: str
+    MetricReferences: list[MetricReferenceTypeDef]
+
+
 class ListServiceDependenciesOutputTypeDef(TypedDict):
     StartTime: datetime
     EndTime: datetime
@@ -470,6 +736,13 @@ class ListServiceDependentsInputTypeDef(TypedDict):
     KeyAttributes: ReadOnly[Mapping[str, str]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ServiceDependentTypeDef(TypedDict):
+    OperationName: NotRequired[str]
+    DependentKeyAttributes: dict[str, str]
+    DependentOperationName: NotRequired[str]
+    MetricReferences: list[MetricReferenceTypeDef]
 
 
 class ListServiceDependentsOutputTypeDef(TypedDict):
@@ -504,6 +777,19 @@ class ListServiceLevelObjectivesInputTypeDef(TypedDict):
     MetricSource: NotRequired[ReadOnly[MetricSourceTypeDef]]
 
 
+class ServiceLevelObjectiveSummaryTypeDef(TypedDict):
+    Arn: str
+    Name: str
+    KeyAttributes: NotRequired[dict[str, str]]
+    OperationName: NotRequired[str]
+    DependencyConfig: NotRequired[DependencyConfigOutputTypeDef]
+    CreatedTime: NotRequired[datetime]
+    EvaluationType: NotRequired[EvaluationTypeType]
+    MetricSourceType: NotRequired[MetricSourceTypeType]
+    MetricSource: NotRequired[MetricSourceOutputTypeDef]
+    CompositeSliConfig: NotRequired[CompositeSliConfigOutputTypeDef]
+
+
 class ListServiceLevelObjectivesOutputTypeDef(TypedDict):
     SloSummaries: NotRequired[list[ServiceLevelObjectiveSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -516,6 +802,11 @@ class ListServiceOperationsInputTypeDef(TypedDict):
     KeyAttributes: ReadOnly[Mapping[str, str]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ServiceOperationTypeDef(TypedDict):
+    Name: str
+    MetricReferences: list[MetricReferenceTypeDef]
 
 
 class ListServiceOperationsOutputTypeDef(TypedDict):
@@ -536,6 +827,12 @@ class ListServiceStatesInputTypeDef(TypedDict):
     AttributeFilters: NotRequired[ReadOnly[Sequence[AttributeFilterTypeDef]]]
 
 
+class ServiceStateTypeDef(TypedDict):
+    AttributeFilters: NotRequired[list[AttributeFilterOutputTypeDef]]
+    Service: dict[str, str]
+    LatestChangeEvents: list[ChangeEventTypeDef]
+
+
 class ListServiceStatesOutputTypeDef(TypedDict):
     StartTime: datetime
     EndTime: datetime
@@ -551,6 +848,13 @@ class ListServicesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     IncludeLinkedAccounts: NotRequired[bool]
     AwsAccountId: NotRequired[str]
+
+
+class ServiceSummaryTypeDef(TypedDict):
+    KeyAttributes: dict[str, str]
+    AttributeMaps: NotRequired[list[dict[str, str]]]
+    MetricReferences: list[MetricReferenceTypeDef]
+    ServiceGroups: NotRequired[list[ServiceGroupTypeDef]]
 
 
 class ListServicesOutputTypeDef(TypedDict):
@@ -570,96 +874,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetricDataQueryOutputTypeDef(TypedDict):
-    Id: str
-    MetricStat: NotRequired[MetricStatOutputTypeDef]
-    Expression: NotRequired[str]
-    Label: NotRequired[str]
-    ReturnData: NotRequired[bool]
-    Period: NotRequired[int]
-    AccountId: NotRequired[str]
-
-
-class MetricDataQueryTypeDef(TypedDict):
-    Id: str
-    MetricStat: NotRequired[ReadOnly[MetricStatTypeDef]]
-    Expression: NotRequired[str]
-    Label: NotRequired[str]
-    ReturnData: NotRequired[bool]
-    Period: NotRequired[int]
-    AccountId: NotRequired[str]
-
-
-class MetricGraphTypeDef(TypedDict):
-    MetricDataQueries: NotRequired[list[MetricDataQueryOutputTypeDef]]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-
-
-class MetricOutputTypeDef(TypedDict):
-    Namespace: NotRequired[str]
-    MetricName: NotRequired[str]
-    Dimensions: NotRequired[list[DimensionTypeDef]]
-
-
-class MetricReferenceTypeDef(TypedDict):
-    Namespace: str
-    MetricType: str
-    Dimensions: NotRequired[list[DimensionTypeDef]]
-    MetricName: str
-    AccountId: NotRequired[str]
-
-
-class MetricSourceOutputTypeDef(TypedDict):
-    MetricSourceKeyAttributes: dict[str, str]
-    MetricSourceAttributes: NotRequired[dict[str, str]]
-
-
-class MetricSourceTypeDef(TypedDict):
-    MetricSourceKeyAttributes: ReadOnly[Mapping[str, str]]
-    MetricSourceAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class MetricStatOutputTypeDef(TypedDict):
-    Metric: MetricOutputTypeDef
-    Period: int
-    Stat: str
-    Unit: NotRequired[StandardUnitType]
-
-
-class MetricStatTypeDef(TypedDict):
-    Metric: ReadOnly[MetricTypeDef]
-    Period: int
-    Stat: str
-    Unit: NotRequired[StandardUnitType]
-
-
-class MetricTypeDef(TypedDict):
-    Namespace: NotRequired[str]
-    MetricName: NotRequired[str]
-    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
-
-
-class MonitoredRequestCountMetricDataQueriesOutputTypeDef(TypedDict):
-    GoodCountMetric: NotRequired[list[MetricDataQueryOutputTypeDef]]
-    BadCountMetric: NotRequired[list[MetricDataQueryOutputTypeDef]]
-
-
-class MonitoredRequestCountMetricDataQueriesTypeDef(TypedDict):
-    GoodCountMetric: NotRequired[ReadOnly[Sequence[MetricDataQueryTypeDef]]]
-    BadCountMetric: NotRequired[ReadOnly[Sequence[MetricDataQueryTypeDef]]]
-
-
-class NodeTypeDef(TypedDict):
-    KeyAttributes: dict[str, str]
-    Name: str
-    NodeId: str
-    Operation: NotRequired[str]
-    Type: NotRequired[str]
-    Duration: NotRequired[float]
-    Status: NotRequired[str]
-
-
 class PutGroupingConfigurationInputTypeDef(TypedDict):
     GroupingAttributeDefinitions: ReadOnly[Sequence[GroupingAttributeDefinitionTypeDef]]
 
@@ -667,209 +881,6 @@ class PutGroupingConfigurationInputTypeDef(TypedDict):
 class PutGroupingConfigurationOutputTypeDef(TypedDict):
     GroupingConfiguration: GroupingConfigurationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecurrenceRuleTypeDef(TypedDict):
-    Expression: str
-
-
-class RequestBasedServiceLevelIndicatorConfigTypeDef(TypedDict):
-    RequestBasedSliMetricConfig: ReadOnly[
-        RequestBasedServiceLevelIndicatorMetricConfigTypeDef
-    ]
-    MetricThreshold: NotRequired[float]
-    ComparisonOperator: NotRequired[ServiceLevelIndicatorComparisonOperatorType]
-
-
-class RequestBasedServiceLevelIndicatorMetricConfigTypeDef(TypedDict):
-    KeyAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    OperationName: NotRequired[str]
-    MetricType: NotRequired[ServiceLevelIndicatorMetricTypeType]
-    TotalRequestCountMetric: NotRequired[ReadOnly[Sequence[MetricDataQueryTypeDef]]]
-    MonitoredRequestCountMetric: NotRequired[
-        ReadOnly[MonitoredRequestCountMetricDataQueriesTypeDef]
-    ]
-    DependencyConfig: NotRequired[ReadOnly[DependencyConfigTypeDef]]
-    MetricSource: NotRequired[ReadOnly[MetricSourceTypeDef]]
-    MetricName: NotRequired[str]
-    CompositeSliConfig: NotRequired[ReadOnly[CompositeSliConfigTypeDef]]
-
-
-class RequestBasedServiceLevelIndicatorMetricTypeDef(TypedDict):
-    KeyAttributes: NotRequired[dict[str, str]]
-    OperationName: NotRequired[str]
-    MetricType: NotRequired[ServiceLevelIndicatorMetricTypeType]
-    TotalRequestCountMetric: list[MetricDataQueryOutputTypeDef]
-    MonitoredRequestCountMetric: MonitoredRequestCountMetricDataQueriesOutputTypeDef
-    DependencyConfig: NotRequired[DependencyConfigOutputTypeDef]
-    MetricSource: NotRequired[MetricSourceOutputTypeDef]
-    CompositeSliConfig: NotRequired[CompositeSliConfigOutputTypeDef]
-
-
-class RequestBasedServiceLevelIndicatorTypeDef(TypedDict):
-    RequestBasedSliMetric: RequestBasedServiceLevelIndicatorMetricTypeDef
-    MetricThreshold: NotRequired[float]
-    ComparisonOperator: NotRequired[ServiceLevelIndicatorComparisonOperatorType]
-
-
-class RollingIntervalTypeDef(TypedDict):
-    DurationUnit: DurationUnitType
-    Duration: int
-
-
-class SelectionConfigTypeDef(TypedDict):
-    Type: SelectionTypeType
-    Pattern: NotRequired[str]
-
-
-class ServiceDependencyTypeDef(TypedDict):
-    OperationName: str
-    DependencyKeyAttributes: dict[str, str]
-    DependencyOperationName: str
-    MetricReferences: list[MetricReferenceTypeDef]
-
-
-class ServiceDependentTypeDef(TypedDict):
-    OperationName: NotRequired[str]
-    DependentKeyAttributes: dict[str, str]
-    DependentOperationName: NotRequired[str]
-    MetricReferences: list[MetricReferenceTypeDef]
-
-
-class ServiceEntityTypeDef(TypedDict):
-    Type: NotRequired[str]
-    Name: NotRequired[str]
-    Environment: NotRequired[str]
-    AwsAccountId: NotRequired[str]
-
-
-class ServiceGroupTypeDef(TypedDict):
-    GroupName: str
-    GroupValue: str
-    GroupSource: str
-    GroupIdentifier: str
-
-
-class ServiceLevelIndicatorConfigTypeDef(TypedDict):
-    SliMetricConfig: ReadOnly[ServiceLevelIndicatorMetricConfigTypeDef]
-    MetricThreshold: NotRequired[float]
-    ComparisonOperator: NotRequired[ServiceLevelIndicatorComparisonOperatorType]
-
-
-class ServiceLevelIndicatorMetricConfigTypeDef(TypedDict):
-    KeyAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    OperationName: NotRequired[str]
-    MetricType: NotRequired[ServiceLevelIndicatorMetricTypeType]
-    MetricName: NotRequired[str]
-    Statistic: NotRequired[str]
-    PeriodSeconds: NotRequired[int]
-    MetricSource: NotRequired[ReadOnly[MetricSourceTypeDef]]
-    MetricDataQueries: NotRequired[ReadOnly[Sequence[MetricDataQueryTypeDef]]]
-    DependencyConfig: NotRequired[ReadOnly[DependencyConfigTypeDef]]
-    CompositeSliConfig: NotRequired[ReadOnly[CompositeSliConfigTypeDef]]
-
-
-class ServiceLevelIndicatorMetricTypeDef(TypedDict):
-    KeyAttributes: NotRequired[dict[str, str]]
-    OperationName: NotRequired[str]
-    MetricType: NotRequired[ServiceLevelIndicatorMetricTypeType]
-    MetricDataQueries: list[MetricDataQueryOutputTypeDef]
-    DependencyConfig: NotRequired[DependencyConfigOutputTypeDef]
-    MetricSource: NotRequired[MetricSourceOutputTypeDef]
-    CompositeSliConfig: NotRequired[CompositeSliConfigOutputTypeDef]
-
-
-class ServiceLevelIndicatorTypeDef(TypedDict):
-    SliMetric: ServiceLevelIndicatorMetricTypeDef
-    MetricThreshold: float
-    ComparisonOperator: ServiceLevelIndicatorComparisonOperatorType
-
-
-class ServiceLevelObjectiveBudgetReportErrorTypeDef(TypedDict):
-    Name: str
-    Arn: str
-    ErrorCode: str
-    ErrorMessage: str
-
-
-class ServiceLevelObjectiveBudgetReportTypeDef(TypedDict):
-    Arn: str
-    Name: str
-    EvaluationType: NotRequired[EvaluationTypeType]
-    BudgetStatus: ServiceLevelObjectiveBudgetStatusType
-    Attainment: NotRequired[float]
-    TotalBudgetSeconds: NotRequired[int]
-    BudgetSecondsRemaining: NotRequired[int]
-    TotalBudgetRequests: NotRequired[int]
-    BudgetRequestsRemaining: NotRequired[int]
-    Sli: NotRequired[ServiceLevelIndicatorTypeDef]
-    RequestBasedSli: NotRequired[RequestBasedServiceLevelIndicatorTypeDef]
-    Goal: NotRequired[GoalOutputTypeDef]
-
-
-class ServiceLevelObjectiveEntityTypeDef(TypedDict):
-    SloName: NotRequired[str]
-    SloArn: NotRequired[str]
-
-
-class ServiceLevelObjectiveSummaryTypeDef(TypedDict):
-    Arn: str
-    Name: str
-    KeyAttributes: NotRequired[dict[str, str]]
-    OperationName: NotRequired[str]
-    DependencyConfig: NotRequired[DependencyConfigOutputTypeDef]
-    CreatedTime: NotRequired[datetime]
-    EvaluationType: NotRequired[EvaluationTypeType]
-    MetricSourceType: NotRequired[MetricSourceTypeType]
-    MetricSource: NotRequired[MetricSourceOutputTypeDef]
-    CompositeSliConfig: NotRequired[CompositeSliConfigOutputTypeDef]
-
-
-class ServiceLevelObjectiveTypeDef(TypedDict):
-    Arn: str
-    Name: str
-    Description: NotRequired[str]
-    CreatedTime: datetime
-    LastUpdatedTime: datetime
-    Sli: NotRequired[ServiceLevelIndicatorTypeDef]
-    RequestBasedSli: NotRequired[RequestBasedServiceLevelIndicatorTypeDef]
-    EvaluationType: NotRequired[EvaluationTypeType]
-    Goal: GoalOutputTypeDef
-    BurnRateConfigurations: NotRequired[list[BurnRateConfigurationTypeDef]]
-    MetricSourceType: NotRequired[MetricSourceTypeType]
-    AutoInvestigationEnabled: NotRequired[bool]
-
-
-class ServiceOperationEntityTypeDef(TypedDict):
-    Service: NotRequired[ServiceEntityTypeDef]
-    Operation: NotRequired[str]
-    MetricType: NotRequired[str]
-
-
-class ServiceOperationTypeDef(TypedDict):
-    Name: str
-    MetricReferences: list[MetricReferenceTypeDef]
-
-
-class ServiceStateTypeDef(TypedDict):
-    AttributeFilters: NotRequired[list[AttributeFilterOutputTypeDef]]
-    Service: dict[str, str]
-    LatestChangeEvents: list[ChangeEventTypeDef]
-
-
-class ServiceSummaryTypeDef(TypedDict):
-    KeyAttributes: dict[str, str]
-    AttributeMaps: NotRequired[list[dict[str, str]]]
-    MetricReferences: list[MetricReferenceTypeDef]
-    ServiceGroups: NotRequired[list[ServiceGroupTypeDef]]
-
-
-class ServiceTypeDef(TypedDict):
-    KeyAttributes: dict[str, str]
-    AttributeMaps: NotRequired[list[dict[str, str]]]
-    ServiceGroups: NotRequired[list[ServiceGroupTypeDef]]
-    MetricReferences: list[MetricReferenceTypeDef]
-    LogGroupReferences: NotRequired[list[dict[str, str]]]
 
 
 class StartDiscoveryOutputTypeDef(TypedDict):
@@ -883,11 +894,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -916,8 +922,3 @@ class UpdateServiceLevelObjectiveInputTypeDef(TypedDict):
 class UpdateServiceLevelObjectiveOutputTypeDef(TypedDict):
     Slo: ServiceLevelObjectiveTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WindowTypeDef(TypedDict):
-    DurationUnit: DurationUnitType
-    Duration: int

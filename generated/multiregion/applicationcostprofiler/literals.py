@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Application Cost Profiler: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["FormatType", "ReportFrequencyType", "S3BucketRegionType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["FormatType", "ReportFrequencyType", "S3BucketRegionType"]
 
 FormatType = Literal["CSV", "PARQUET"]
 ReportFrequencyType = Literal["MONTHLY", "DAILY", "ALL"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,25 +24,26 @@ from .literals import (
     S3BucketRegionType,
 )
 
-__all__ = [
-    "DeleteReportDefinitionRequestTypeDef",
-    "DeleteReportDefinitionResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetReportDefinitionRequestTypeDef",
-    "GetReportDefinitionResultTypeDef",
-    "ImportApplicationUsageRequestTypeDef",
-    "ImportApplicationUsageResultTypeDef",
-    "ListReportDefinitionsRequestTypeDef",
-    "ListReportDefinitionsResultTypeDef",
-    "PutReportDefinitionRequestTypeDef",
-    "PutReportDefinitionResultTypeDef",
-    "ReportDefinitionTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3LocationTypeDef",
-    "SourceS3LocationTypeDef",
-    "UpdateReportDefinitionRequestTypeDef",
-    "UpdateReportDefinitionResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DeleteReportDefinitionRequestTypeDef",
+        "DeleteReportDefinitionResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetReportDefinitionRequestTypeDef",
+        "GetReportDefinitionResultTypeDef",
+        "ImportApplicationUsageRequestTypeDef",
+        "ImportApplicationUsageResultTypeDef",
+        "ListReportDefinitionsRequestTypeDef",
+        "ListReportDefinitionsResultTypeDef",
+        "PutReportDefinitionRequestTypeDef",
+        "PutReportDefinitionResultTypeDef",
+        "ReportDefinitionTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3LocationTypeDef",
+        "SourceS3LocationTypeDef",
+        "UpdateReportDefinitionRequestTypeDef",
+        "UpdateReportDefinitionResultTypeDef",
+    ]
 
 
 class DeleteReportDefinitionRequestTypeDef(TypedDict):
@@ -58,6 +59,11 @@ class GetReportDefinitionRequestTypeDef(TypedDict):
     reportId: str
 
 
+class S3LocationTypeDef(TypedDict):
+    bucket: str
+    prefix: str
+
+
 class GetReportDefinitionResultTypeDef(TypedDict):
     reportId: str
     reportDescription: str
@@ -67,6 +73,12 @@ class GetReportDefinitionResultTypeDef(TypedDict):
     createdAt: datetime
     lastUpdated: datetime
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SourceS3LocationTypeDef(TypedDict):
+    bucket: str
+    key: str
+    region: NotRequired[S3BucketRegionType]
 
 
 class ImportApplicationUsageRequestTypeDef(TypedDict):
@@ -81,6 +93,16 @@ class ImportApplicationUsageResultTypeDef(TypedDict):
 class ListReportDefinitionsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class ReportDefinitionTypeDef(TypedDict):
+    reportId: NotRequired[str]
+    reportDescription: NotRequired[str]
+    reportFrequency: NotRequired[ReportFrequencyType]
+    format: NotRequired[FormatType]
+    destinationS3Location: NotRequired[S3LocationTypeDef]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
 
 
 class ListReportDefinitionsResultTypeDef(TypedDict):
@@ -100,27 +122,6 @@ class PutReportDefinitionRequestTypeDef(TypedDict):
 class PutReportDefinitionResultTypeDef(TypedDict):
     reportId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReportDefinitionTypeDef(TypedDict):
-    reportId: NotRequired[str]
-    reportDescription: NotRequired[str]
-    reportFrequency: NotRequired[ReportFrequencyType]
-    format: NotRequired[FormatType]
-    destinationS3Location: NotRequired[S3LocationTypeDef]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-
-
-class S3LocationTypeDef(TypedDict):
-    bucket: str
-    prefix: str
-
-
-class SourceS3LocationTypeDef(TypedDict):
-    bucket: str
-    key: str
-    region: NotRequired[S3BucketRegionType]
 
 
 class UpdateReportDefinitionRequestTypeDef(TypedDict):

@@ -2,30 +2,31 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS App Mesh: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DefaultGatewayRouteRewriteType",
-    "DnsResponseTypeType",
-    "DurationUnitType",
-    "EgressFilterTypeType",
-    "GatewayRouteStatusCodeType",
-    "GrpcRetryPolicyEventType",
-    "HttpMethodType",
-    "HttpSchemeType",
-    "IpPreferenceType",
-    "ListenerTlsModeType",
-    "MeshStatusCodeType",
-    "PortProtocolType",
-    "RouteStatusCodeType",
-    "TcpRetryPolicyEventType",
-    "VirtualGatewayListenerTlsModeType",
-    "VirtualGatewayPortProtocolType",
-    "VirtualGatewayStatusCodeType",
-    "VirtualNodeStatusCodeType",
-    "VirtualRouterStatusCodeType",
-    "VirtualServiceStatusCodeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DefaultGatewayRouteRewriteType",
+        "DnsResponseTypeType",
+        "DurationUnitType",
+        "EgressFilterTypeType",
+        "GatewayRouteStatusCodeType",
+        "GrpcRetryPolicyEventType",
+        "HttpMethodType",
+        "HttpSchemeType",
+        "IpPreferenceType",
+        "ListenerTlsModeType",
+        "MeshStatusCodeType",
+        "PortProtocolType",
+        "RouteStatusCodeType",
+        "TcpRetryPolicyEventType",
+        "VirtualGatewayListenerTlsModeType",
+        "VirtualGatewayPortProtocolType",
+        "VirtualGatewayStatusCodeType",
+        "VirtualNodeStatusCodeType",
+        "VirtualRouterStatusCodeType",
+        "VirtualServiceStatusCodeType",
+    ]
 
 DefaultGatewayRouteRewriteType = Literal["ENABLED", "DISABLED"]
 DnsResponseTypeType = Literal["LOADBALANCER", "ENDPOINTS"]

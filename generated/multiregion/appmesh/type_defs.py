@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -41,282 +41,308 @@ from .literals import (
     VirtualServiceStatusCodeType,
 )
 
-__all__ = [
-    "AccessLogOutputTypeDef",
-    "AccessLogTypeDef",
-    "AwsCloudMapInstanceAttributeTypeDef",
-    "AwsCloudMapServiceDiscoveryOutputTypeDef",
-    "AwsCloudMapServiceDiscoveryTypeDef",
-    "BackendDefaultsOutputTypeDef",
-    "BackendDefaultsTypeDef",
-    "BackendOutputTypeDef",
-    "BackendTypeDef",
-    "ClientPolicyOutputTypeDef",
-    "ClientPolicyTlsOutputTypeDef",
-    "ClientPolicyTlsTypeDef",
-    "ClientPolicyTypeDef",
-    "ClientTlsCertificateTypeDef",
-    "CreateGatewayRouteInputTypeDef",
-    "CreateGatewayRouteOutputTypeDef",
-    "CreateMeshInputTypeDef",
-    "CreateMeshOutputTypeDef",
-    "CreateRouteInputTypeDef",
-    "CreateRouteOutputTypeDef",
-    "CreateVirtualGatewayInputTypeDef",
-    "CreateVirtualGatewayOutputTypeDef",
-    "CreateVirtualNodeInputTypeDef",
-    "CreateVirtualNodeOutputTypeDef",
-    "CreateVirtualRouterInputTypeDef",
-    "CreateVirtualRouterOutputTypeDef",
-    "CreateVirtualServiceInputTypeDef",
-    "CreateVirtualServiceOutputTypeDef",
-    "DeleteGatewayRouteInputTypeDef",
-    "DeleteGatewayRouteOutputTypeDef",
-    "DeleteMeshInputTypeDef",
-    "DeleteMeshOutputTypeDef",
-    "DeleteRouteInputTypeDef",
-    "DeleteRouteOutputTypeDef",
-    "DeleteVirtualGatewayInputTypeDef",
-    "DeleteVirtualGatewayOutputTypeDef",
-    "DeleteVirtualNodeInputTypeDef",
-    "DeleteVirtualNodeOutputTypeDef",
-    "DeleteVirtualRouterInputTypeDef",
-    "DeleteVirtualRouterOutputTypeDef",
-    "DeleteVirtualServiceInputTypeDef",
-    "DeleteVirtualServiceOutputTypeDef",
-    "DescribeGatewayRouteInputTypeDef",
-    "DescribeGatewayRouteOutputTypeDef",
-    "DescribeMeshInputTypeDef",
-    "DescribeMeshOutputTypeDef",
-    "DescribeRouteInputTypeDef",
-    "DescribeRouteOutputTypeDef",
-    "DescribeVirtualGatewayInputTypeDef",
-    "DescribeVirtualGatewayOutputTypeDef",
-    "DescribeVirtualNodeInputTypeDef",
-    "DescribeVirtualNodeOutputTypeDef",
-    "DescribeVirtualRouterInputTypeDef",
-    "DescribeVirtualRouterOutputTypeDef",
-    "DescribeVirtualServiceInputTypeDef",
-    "DescribeVirtualServiceOutputTypeDef",
-    "DnsServiceDiscoveryTypeDef",
-    "DurationTypeDef",
-    "EgressFilterTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FileAccessLogOutputTypeDef",
-    "FileAccessLogTypeDef",
-    "GatewayRouteDataTypeDef",
-    "GatewayRouteHostnameMatchTypeDef",
-    "GatewayRouteHostnameRewriteTypeDef",
-    "GatewayRouteRefTypeDef",
-    "GatewayRouteSpecOutputTypeDef",
-    "GatewayRouteSpecTypeDef",
-    "GatewayRouteStatusTypeDef",
-    "GatewayRouteTargetTypeDef",
-    "GatewayRouteVirtualServiceTypeDef",
-    "GrpcGatewayRouteActionTypeDef",
-    "GrpcGatewayRouteMatchOutputTypeDef",
-    "GrpcGatewayRouteMatchTypeDef",
-    "GrpcGatewayRouteMetadataTypeDef",
-    "GrpcGatewayRouteOutputTypeDef",
-    "GrpcGatewayRouteRewriteTypeDef",
-    "GrpcGatewayRouteTypeDef",
-    "GrpcMetadataMatchMethodTypeDef",
-    "GrpcRetryPolicyOutputTypeDef",
-    "GrpcRetryPolicyTypeDef",
-    "GrpcRouteActionOutputTypeDef",
-    "GrpcRouteActionTypeDef",
-    "GrpcRouteMatchOutputTypeDef",
-    "GrpcRouteMatchTypeDef",
-    "GrpcRouteMetadataMatchMethodTypeDef",
-    "GrpcRouteMetadataTypeDef",
-    "GrpcRouteOutputTypeDef",
-    "GrpcRouteTypeDef",
-    "GrpcTimeoutTypeDef",
-    "HeaderMatchMethodTypeDef",
-    "HealthCheckPolicyTypeDef",
-    "HttpGatewayRouteActionTypeDef",
-    "HttpGatewayRouteHeaderTypeDef",
-    "HttpGatewayRouteMatchOutputTypeDef",
-    "HttpGatewayRouteMatchTypeDef",
-    "HttpGatewayRouteOutputTypeDef",
-    "HttpGatewayRoutePathRewriteTypeDef",
-    "HttpGatewayRoutePrefixRewriteTypeDef",
-    "HttpGatewayRouteRewriteTypeDef",
-    "HttpGatewayRouteTypeDef",
-    "HttpPathMatchTypeDef",
-    "HttpQueryParameterTypeDef",
-    "HttpRetryPolicyOutputTypeDef",
-    "HttpRetryPolicyTypeDef",
-    "HttpRouteActionOutputTypeDef",
-    "HttpRouteActionTypeDef",
-    "HttpRouteHeaderTypeDef",
-    "HttpRouteMatchOutputTypeDef",
-    "HttpRouteMatchTypeDef",
-    "HttpRouteOutputTypeDef",
-    "HttpRouteTypeDef",
-    "HttpTimeoutTypeDef",
-    "JsonFormatRefTypeDef",
-    "ListGatewayRoutesInputTypeDef",
-    "ListGatewayRoutesOutputTypeDef",
-    "ListMeshesInputTypeDef",
-    "ListMeshesOutputTypeDef",
-    "ListRoutesInputTypeDef",
-    "ListRoutesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListVirtualGatewaysInputTypeDef",
-    "ListVirtualGatewaysOutputTypeDef",
-    "ListVirtualNodesInputTypeDef",
-    "ListVirtualNodesOutputTypeDef",
-    "ListVirtualRoutersInputTypeDef",
-    "ListVirtualRoutersOutputTypeDef",
-    "ListVirtualServicesInputTypeDef",
-    "ListVirtualServicesOutputTypeDef",
-    "ListenerOutputTypeDef",
-    "ListenerTimeoutTypeDef",
-    "ListenerTlsAcmCertificateTypeDef",
-    "ListenerTlsCertificateTypeDef",
-    "ListenerTlsFileCertificateTypeDef",
-    "ListenerTlsOutputTypeDef",
-    "ListenerTlsSdsCertificateTypeDef",
-    "ListenerTlsTypeDef",
-    "ListenerTlsValidationContextOutputTypeDef",
-    "ListenerTlsValidationContextTrustTypeDef",
-    "ListenerTlsValidationContextTypeDef",
-    "ListenerTypeDef",
-    "LoggingFormatOutputTypeDef",
-    "LoggingFormatTypeDef",
-    "LoggingOutputTypeDef",
-    "LoggingTypeDef",
-    "MatchRangeTypeDef",
-    "MeshDataTypeDef",
-    "MeshRefTypeDef",
-    "MeshServiceDiscoveryTypeDef",
-    "MeshSpecTypeDef",
-    "MeshStatusTypeDef",
-    "OutlierDetectionTypeDef",
-    "PortMappingTypeDef",
-    "QueryParameterMatchTypeDef",
-    "ResourceMetadataTypeDef",
-    "ResponseMetadataTypeDef",
-    "RouteDataTypeDef",
-    "RouteRefTypeDef",
-    "RouteSpecOutputTypeDef",
-    "RouteSpecTypeDef",
-    "RouteStatusTypeDef",
-    "ServiceDiscoveryOutputTypeDef",
-    "ServiceDiscoveryTypeDef",
-    "SubjectAlternativeNameMatchersOutputTypeDef",
-    "SubjectAlternativeNameMatchersTypeDef",
-    "SubjectAlternativeNamesOutputTypeDef",
-    "SubjectAlternativeNamesTypeDef",
-    "TagRefTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TcpRouteActionOutputTypeDef",
-    "TcpRouteActionTypeDef",
-    "TcpRouteMatchTypeDef",
-    "TcpRouteOutputTypeDef",
-    "TcpRouteTypeDef",
-    "TcpTimeoutTypeDef",
-    "TlsValidationContextAcmTrustOutputTypeDef",
-    "TlsValidationContextAcmTrustTypeDef",
-    "TlsValidationContextFileTrustTypeDef",
-    "TlsValidationContextOutputTypeDef",
-    "TlsValidationContextSdsTrustTypeDef",
-    "TlsValidationContextTrustOutputTypeDef",
-    "TlsValidationContextTrustTypeDef",
-    "TlsValidationContextTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateGatewayRouteInputTypeDef",
-    "UpdateGatewayRouteOutputTypeDef",
-    "UpdateMeshInputTypeDef",
-    "UpdateMeshOutputTypeDef",
-    "UpdateRouteInputTypeDef",
-    "UpdateRouteOutputTypeDef",
-    "UpdateVirtualGatewayInputTypeDef",
-    "UpdateVirtualGatewayOutputTypeDef",
-    "UpdateVirtualNodeInputTypeDef",
-    "UpdateVirtualNodeOutputTypeDef",
-    "UpdateVirtualRouterInputTypeDef",
-    "UpdateVirtualRouterOutputTypeDef",
-    "UpdateVirtualServiceInputTypeDef",
-    "UpdateVirtualServiceOutputTypeDef",
-    "VirtualGatewayAccessLogOutputTypeDef",
-    "VirtualGatewayAccessLogTypeDef",
-    "VirtualGatewayBackendDefaultsOutputTypeDef",
-    "VirtualGatewayBackendDefaultsTypeDef",
-    "VirtualGatewayClientPolicyOutputTypeDef",
-    "VirtualGatewayClientPolicyTlsOutputTypeDef",
-    "VirtualGatewayClientPolicyTlsTypeDef",
-    "VirtualGatewayClientPolicyTypeDef",
-    "VirtualGatewayClientTlsCertificateTypeDef",
-    "VirtualGatewayConnectionPoolTypeDef",
-    "VirtualGatewayDataTypeDef",
-    "VirtualGatewayFileAccessLogOutputTypeDef",
-    "VirtualGatewayFileAccessLogTypeDef",
-    "VirtualGatewayGrpcConnectionPoolTypeDef",
-    "VirtualGatewayHealthCheckPolicyTypeDef",
-    "VirtualGatewayHttp2ConnectionPoolTypeDef",
-    "VirtualGatewayHttpConnectionPoolTypeDef",
-    "VirtualGatewayListenerOutputTypeDef",
-    "VirtualGatewayListenerTlsAcmCertificateTypeDef",
-    "VirtualGatewayListenerTlsCertificateTypeDef",
-    "VirtualGatewayListenerTlsFileCertificateTypeDef",
-    "VirtualGatewayListenerTlsOutputTypeDef",
-    "VirtualGatewayListenerTlsSdsCertificateTypeDef",
-    "VirtualGatewayListenerTlsTypeDef",
-    "VirtualGatewayListenerTlsValidationContextOutputTypeDef",
-    "VirtualGatewayListenerTlsValidationContextTrustTypeDef",
-    "VirtualGatewayListenerTlsValidationContextTypeDef",
-    "VirtualGatewayListenerTypeDef",
-    "VirtualGatewayLoggingOutputTypeDef",
-    "VirtualGatewayLoggingTypeDef",
-    "VirtualGatewayPortMappingTypeDef",
-    "VirtualGatewayRefTypeDef",
-    "VirtualGatewaySpecOutputTypeDef",
-    "VirtualGatewaySpecTypeDef",
-    "VirtualGatewayStatusTypeDef",
-    "VirtualGatewayTlsValidationContextAcmTrustOutputTypeDef",
-    "VirtualGatewayTlsValidationContextAcmTrustTypeDef",
-    "VirtualGatewayTlsValidationContextFileTrustTypeDef",
-    "VirtualGatewayTlsValidationContextOutputTypeDef",
-    "VirtualGatewayTlsValidationContextSdsTrustTypeDef",
-    "VirtualGatewayTlsValidationContextTrustOutputTypeDef",
-    "VirtualGatewayTlsValidationContextTrustTypeDef",
-    "VirtualGatewayTlsValidationContextTypeDef",
-    "VirtualNodeConnectionPoolTypeDef",
-    "VirtualNodeDataTypeDef",
-    "VirtualNodeGrpcConnectionPoolTypeDef",
-    "VirtualNodeHttp2ConnectionPoolTypeDef",
-    "VirtualNodeHttpConnectionPoolTypeDef",
-    "VirtualNodeRefTypeDef",
-    "VirtualNodeServiceProviderTypeDef",
-    "VirtualNodeSpecOutputTypeDef",
-    "VirtualNodeSpecTypeDef",
-    "VirtualNodeStatusTypeDef",
-    "VirtualNodeTcpConnectionPoolTypeDef",
-    "VirtualRouterDataTypeDef",
-    "VirtualRouterListenerTypeDef",
-    "VirtualRouterRefTypeDef",
-    "VirtualRouterServiceProviderTypeDef",
-    "VirtualRouterSpecOutputTypeDef",
-    "VirtualRouterSpecTypeDef",
-    "VirtualRouterStatusTypeDef",
-    "VirtualServiceBackendOutputTypeDef",
-    "VirtualServiceBackendTypeDef",
-    "VirtualServiceDataTypeDef",
-    "VirtualServiceProviderTypeDef",
-    "VirtualServiceRefTypeDef",
-    "VirtualServiceSpecTypeDef",
-    "VirtualServiceStatusTypeDef",
-    "WeightedTargetTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessLogOutputTypeDef",
+        "AccessLogTypeDef",
+        "AwsCloudMapInstanceAttributeTypeDef",
+        "AwsCloudMapServiceDiscoveryOutputTypeDef",
+        "AwsCloudMapServiceDiscoveryTypeDef",
+        "BackendDefaultsOutputTypeDef",
+        "BackendDefaultsTypeDef",
+        "BackendOutputTypeDef",
+        "BackendTypeDef",
+        "ClientPolicyOutputTypeDef",
+        "ClientPolicyTlsOutputTypeDef",
+        "ClientPolicyTlsTypeDef",
+        "ClientPolicyTypeDef",
+        "ClientTlsCertificateTypeDef",
+        "CreateGatewayRouteInputTypeDef",
+        "CreateGatewayRouteOutputTypeDef",
+        "CreateMeshInputTypeDef",
+        "CreateMeshOutputTypeDef",
+        "CreateRouteInputTypeDef",
+        "CreateRouteOutputTypeDef",
+        "CreateVirtualGatewayInputTypeDef",
+        "CreateVirtualGatewayOutputTypeDef",
+        "CreateVirtualNodeInputTypeDef",
+        "CreateVirtualNodeOutputTypeDef",
+        "CreateVirtualRouterInputTypeDef",
+        "CreateVirtualRouterOutputTypeDef",
+        "CreateVirtualServiceInputTypeDef",
+        "CreateVirtualServiceOutputTypeDef",
+        "DeleteGatewayRouteInputTypeDef",
+        "DeleteGatewayRouteOutputTypeDef",
+        "DeleteMeshInputTypeDef",
+        "DeleteMeshOutputTypeDef",
+        "DeleteRouteInputTypeDef",
+        "DeleteRouteOutputTypeDef",
+        "DeleteVirtualGatewayInputTypeDef",
+        "DeleteVirtualGatewayOutputTypeDef",
+        "DeleteVirtualNodeInputTypeDef",
+        "DeleteVirtualNodeOutputTypeDef",
+        "DeleteVirtualRouterInputTypeDef",
+        "DeleteVirtualRouterOutputTypeDef",
+        "DeleteVirtualServiceInputTypeDef",
+        "DeleteVirtualServiceOutputTypeDef",
+        "DescribeGatewayRouteInputTypeDef",
+        "DescribeGatewayRouteOutputTypeDef",
+        "DescribeMeshInputTypeDef",
+        "DescribeMeshOutputTypeDef",
+        "DescribeRouteInputTypeDef",
+        "DescribeRouteOutputTypeDef",
+        "DescribeVirtualGatewayInputTypeDef",
+        "DescribeVirtualGatewayOutputTypeDef",
+        "DescribeVirtualNodeInputTypeDef",
+        "DescribeVirtualNodeOutputTypeDef",
+        "DescribeVirtualRouterInputTypeDef",
+        "DescribeVirtualRouterOutputTypeDef",
+        "DescribeVirtualServiceInputTypeDef",
+        "DescribeVirtualServiceOutputTypeDef",
+        "DnsServiceDiscoveryTypeDef",
+        "DurationTypeDef",
+        "EgressFilterTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FileAccessLogOutputTypeDef",
+        "FileAccessLogTypeDef",
+        "GatewayRouteDataTypeDef",
+        "GatewayRouteHostnameMatchTypeDef",
+        "GatewayRouteHostnameRewriteTypeDef",
+        "GatewayRouteRefTypeDef",
+        "GatewayRouteSpecOutputTypeDef",
+        "GatewayRouteSpecTypeDef",
+        "GatewayRouteStatusTypeDef",
+        "GatewayRouteTargetTypeDef",
+        "GatewayRouteVirtualServiceTypeDef",
+        "GrpcGatewayRouteActionTypeDef",
+        "GrpcGatewayRouteMatchOutputTypeDef",
+        "GrpcGatewayRouteMatchTypeDef",
+        "GrpcGatewayRouteMetadataTypeDef",
+        "GrpcGatewayRouteOutputTypeDef",
+        "GrpcGatewayRouteRewriteTypeDef",
+        "GrpcGatewayRouteTypeDef",
+        "GrpcMetadataMatchMethodTypeDef",
+        "GrpcRetryPolicyOutputTypeDef",
+        "GrpcRetryPolicyTypeDef",
+        "GrpcRouteActionOutputTypeDef",
+        "GrpcRouteActionTypeDef",
+        "GrpcRouteMatchOutputTypeDef",
+        "GrpcRouteMatchTypeDef",
+        "GrpcRouteMetadataMatchMethodTypeDef",
+        "GrpcRouteMetadataTypeDef",
+        "GrpcRouteOutputTypeDef",
+        "GrpcRouteTypeDef",
+        "GrpcTimeoutTypeDef",
+        "HeaderMatchMethodTypeDef",
+        "HealthCheckPolicyTypeDef",
+        "HttpGatewayRouteActionTypeDef",
+        "HttpGatewayRouteHeaderTypeDef",
+        "HttpGatewayRouteMatchOutputTypeDef",
+        "HttpGatewayRouteMatchTypeDef",
+        "HttpGatewayRouteOutputTypeDef",
+        "HttpGatewayRoutePathRewriteTypeDef",
+        "HttpGatewayRoutePrefixRewriteTypeDef",
+        "HttpGatewayRouteRewriteTypeDef",
+        "HttpGatewayRouteTypeDef",
+        "HttpPathMatchTypeDef",
+        "HttpQueryParameterTypeDef",
+        "HttpRetryPolicyOutputTypeDef",
+        "HttpRetryPolicyTypeDef",
+        "HttpRouteActionOutputTypeDef",
+        "HttpRouteActionTypeDef",
+        "HttpRouteHeaderTypeDef",
+        "HttpRouteMatchOutputTypeDef",
+        "HttpRouteMatchTypeDef",
+        "HttpRouteOutputTypeDef",
+        "HttpRouteTypeDef",
+        "HttpTimeoutTypeDef",
+        "JsonFormatRefTypeDef",
+        "ListGatewayRoutesInputTypeDef",
+        "ListGatewayRoutesOutputTypeDef",
+        "ListMeshesInputTypeDef",
+        "ListMeshesOutputTypeDef",
+        "ListRoutesInputTypeDef",
+        "ListRoutesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListVirtualGatewaysInputTypeDef",
+        "ListVirtualGatewaysOutputTypeDef",
+        "ListVirtualNodesInputTypeDef",
+        "ListVirtualNodesOutputTypeDef",
+        "ListVirtualRoutersInputTypeDef",
+        "ListVirtualRoutersOutputTypeDef",
+        "ListVirtualServicesInputTypeDef",
+        "ListVirtualServicesOutputTypeDef",
+        "ListenerOutputTypeDef",
+        "ListenerTimeoutTypeDef",
+        "ListenerTlsAcmCertificateTypeDef",
+        "ListenerTlsCertificateTypeDef",
+        "ListenerTlsFileCertificateTypeDef",
+        "ListenerTlsOutputTypeDef",
+        "ListenerTlsSdsCertificateTypeDef",
+        "ListenerTlsTypeDef",
+        "ListenerTlsValidationContextOutputTypeDef",
+        "ListenerTlsValidationContextTrustTypeDef",
+        "ListenerTlsValidationContextTypeDef",
+        "ListenerTypeDef",
+        "LoggingFormatOutputTypeDef",
+        "LoggingFormatTypeDef",
+        "LoggingOutputTypeDef",
+        "LoggingTypeDef",
+        "MatchRangeTypeDef",
+        "MeshDataTypeDef",
+        "MeshRefTypeDef",
+        "MeshServiceDiscoveryTypeDef",
+        "MeshSpecTypeDef",
+        "MeshStatusTypeDef",
+        "OutlierDetectionTypeDef",
+        "PortMappingTypeDef",
+        "QueryParameterMatchTypeDef",
+        "ResourceMetadataTypeDef",
+        "ResponseMetadataTypeDef",
+        "RouteDataTypeDef",
+        "RouteRefTypeDef",
+        "RouteSpecOutputTypeDef",
+        "RouteSpecTypeDef",
+        "RouteStatusTypeDef",
+        "ServiceDiscoveryOutputTypeDef",
+        "ServiceDiscoveryTypeDef",
+        "SubjectAlternativeNameMatchersOutputTypeDef",
+        "SubjectAlternativeNameMatchersTypeDef",
+        "SubjectAlternativeNamesOutputTypeDef",
+        "SubjectAlternativeNamesTypeDef",
+        "TagRefTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TcpRouteActionOutputTypeDef",
+        "TcpRouteActionTypeDef",
+        "TcpRouteMatchTypeDef",
+        "TcpRouteOutputTypeDef",
+        "TcpRouteTypeDef",
+        "TcpTimeoutTypeDef",
+        "TlsValidationContextAcmTrustOutputTypeDef",
+        "TlsValidationContextAcmTrustTypeDef",
+        "TlsValidationContextFileTrustTypeDef",
+        "TlsValidationContextOutputTypeDef",
+        "TlsValidationContextSdsTrustTypeDef",
+        "TlsValidationContextTrustOutputTypeDef",
+        "TlsValidationContextTrustTypeDef",
+        "TlsValidationContextTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateGatewayRouteInputTypeDef",
+        "UpdateGatewayRouteOutputTypeDef",
+        "UpdateMeshInputTypeDef",
+        "UpdateMeshOutputTypeDef",
+        "UpdateRouteInputTypeDef",
+        "UpdateRouteOutputTypeDef",
+        "UpdateVirtualGatewayInputTypeDef",
+        "UpdateVirtualGatewayOutputTypeDef",
+        "UpdateVirtualNodeInputTypeDef",
+        "UpdateVirtualNodeOutputTypeDef",
+        "UpdateVirtualRouterInputTypeDef",
+        "UpdateVirtualRouterOutputTypeDef",
+        "UpdateVirtualServiceInputTypeDef",
+        "UpdateVirtualServiceOutputTypeDef",
+        "VirtualGatewayAccessLogOutputTypeDef",
+        "VirtualGatewayAccessLogTypeDef",
+        "VirtualGatewayBackendDefaultsOutputTypeDef",
+        "VirtualGatewayBackendDefaultsTypeDef",
+        "VirtualGatewayClientPolicyOutputTypeDef",
+        "VirtualGatewayClientPolicyTlsOutputTypeDef",
+        "VirtualGatewayClientPolicyTlsTypeDef",
+        "VirtualGatewayClientPolicyTypeDef",
+        "VirtualGatewayClientTlsCertificateTypeDef",
+        "VirtualGatewayConnectionPoolTypeDef",
+        "VirtualGatewayDataTypeDef",
+        "VirtualGatewayFileAccessLogOutputTypeDef",
+        "VirtualGatewayFileAccessLogTypeDef",
+        "VirtualGatewayGrpcConnectionPoolTypeDef",
+        "VirtualGatewayHealthCheckPolicyTypeDef",
+        "VirtualGatewayHttp2ConnectionPoolTypeDef",
+        "VirtualGatewayHttpConnectionPoolTypeDef",
+        "VirtualGatewayListenerOutputTypeDef",
+        "VirtualGatewayListenerTlsAcmCertificateTypeDef",
+        "VirtualGatewayListenerTlsCertificateTypeDef",
+        "VirtualGatewayListenerTlsFileCertificateTypeDef",
+        "VirtualGatewayListenerTlsOutputTypeDef",
+        "VirtualGatewayListenerTlsSdsCertificateTypeDef",
+        "VirtualGatewayListenerTlsTypeDef",
+        "VirtualGatewayListenerTlsValidationContextOutputTypeDef",
+        "VirtualGatewayListenerTlsValidationContextTrustTypeDef",
+        "VirtualGatewayListenerTlsValidationContextTypeDef",
+        "VirtualGatewayListenerTypeDef",
+        "VirtualGatewayLoggingOutputTypeDef",
+        "VirtualGatewayLoggingTypeDef",
+        "VirtualGatewayPortMappingTypeDef",
+        "VirtualGatewayRefTypeDef",
+        "VirtualGatewaySpecOutputTypeDef",
+        "VirtualGatewaySpecTypeDef",
+        "VirtualGatewayStatusTypeDef",
+        "VirtualGatewayTlsValidationContextAcmTrustOutputTypeDef",
+        "VirtualGatewayTlsValidationContextAcmTrustTypeDef",
+        "VirtualGatewayTlsValidationContextFileTrustTypeDef",
+        "VirtualGatewayTlsValidationContextOutputTypeDef",
+        "VirtualGatewayTlsValidationContextSdsTrustTypeDef",
+        "VirtualGatewayTlsValidationContextTrustOutputTypeDef",
+        "VirtualGatewayTlsValidationContextTrustTypeDef",
+        "VirtualGatewayTlsValidationContextTypeDef",
+        "VirtualNodeConnectionPoolTypeDef",
+        "VirtualNodeDataTypeDef",
+        "VirtualNodeGrpcConnectionPoolTypeDef",
+        "VirtualNodeHttp2ConnectionPoolTypeDef",
+        "VirtualNodeHttpConnectionPoolTypeDef",
+        "VirtualNodeRefTypeDef",
+        "VirtualNodeServiceProviderTypeDef",
+        "VirtualNodeSpecOutputTypeDef",
+        "VirtualNodeSpecTypeDef",
+        "VirtualNodeStatusTypeDef",
+        "VirtualNodeTcpConnectionPoolTypeDef",
+        "VirtualRouterDataTypeDef",
+        "VirtualRouterListenerTypeDef",
+        "VirtualRouterRefTypeDef",
+        "VirtualRouterServiceProviderTypeDef",
+        "VirtualRouterSpecOutputTypeDef",
+        "VirtualRouterSpecTypeDef",
+        "VirtualRouterStatusTypeDef",
+        "VirtualServiceBackendOutputTypeDef",
+        "VirtualServiceBackendTypeDef",
+        "VirtualServiceDataTypeDef",
+        "VirtualServiceProviderTypeDef",
+        "VirtualServiceRefTypeDef",
+        "VirtualServiceSpecTypeDef",
+        "VirtualServiceStatusTypeDef",
+        "WeightedTargetTypeDef",
+    ]
+
+
+class JsonFormatRefTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class LoggingFormatOutputTypeDef(TypedDict):
+    json: NotRequired[list[JsonFormatRefTypeDef]]
+    text: NotRequired[str]
+
+
+class FileAccessLogOutputTypeDef(TypedDict):
+    format: NotRequired[LoggingFormatOutputTypeDef]
+    path: str
 
 
 class AccessLogOutputTypeDef(TypedDict):
     file: NotRequired[FileAccessLogOutputTypeDef]
+
+
+class LoggingFormatTypeDef(TypedDict):
+    json: NotRequired[ReadOnly[Sequence[JsonFormatRefTypeDef]]]
+    text: NotRequired[str]
+
+
+class FileAccessLogTypeDef(TypedDict):
+    format: NotRequired[ReadOnly[LoggingFormatTypeDef]]
+    path: str
 
 
 class AccessLogTypeDef(TypedDict):
@@ -342,24 +368,49 @@ class AwsCloudMapServiceDiscoveryTypeDef(TypedDict):
     serviceName: str
 
 
-class BackendDefaultsOutputTypeDef(TypedDict):
-    clientPolicy: NotRequired[ClientPolicyOutputTypeDef]
+class ListenerTlsFileCertificateTypeDef(TypedDict):
+    certificateChain: str
+    privateKey: str
 
 
-class BackendDefaultsTypeDef(TypedDict):
-    clientPolicy: NotRequired[ReadOnly[ClientPolicyTypeDef]]
+class ListenerTlsSdsCertificateTypeDef(TypedDict):
+    secretName: str
 
 
-class BackendOutputTypeDef(TypedDict):
-    virtualService: NotRequired[VirtualServiceBackendOutputTypeDef]
+class ClientTlsCertificateTypeDef(TypedDict):
+    file: NotRequired[ListenerTlsFileCertificateTypeDef]
+    sds: NotRequired[ListenerTlsSdsCertificateTypeDef]
 
 
-class BackendTypeDef(TypedDict):
-    virtualService: NotRequired[ReadOnly[VirtualServiceBackendTypeDef]]
+class SubjectAlternativeNameMatchersOutputTypeDef(TypedDict):
+    exact: list[str]
 
 
-class ClientPolicyOutputTypeDef(TypedDict):
-    tls: NotRequired[ClientPolicyTlsOutputTypeDef]
+class SubjectAlternativeNamesOutputTypeDef(TypedDict):
+    match: SubjectAlternativeNameMatchersOutputTypeDef
+
+
+class TlsValidationContextAcmTrustOutputTypeDef(TypedDict):
+    certificateAuthorityArns: list[str]
+
+
+class TlsValidationContextFileTrustTypeDef(TypedDict):
+    certificateChain: str
+
+
+class TlsValidationContextSdsTrustTypeDef(TypedDict):
+    secretName: str
+
+
+class TlsValidationContextTrustOutputTypeDef(TypedDict):
+    acm: NotRequired[TlsValidationContextAcmTrustOutputTypeDef]
+    file: NotRequired[TlsValidationContextFileTrustTypeDef]
+    sds: NotRequired[TlsValidationContextSdsTrustTypeDef]
+
+
+class TlsValidationContextOutputTypeDef(TypedDict):
+    subjectAlternativeNames: NotRequired[SubjectAlternativeNamesOutputTypeDef]
+    trust: TlsValidationContextTrustOutputTypeDef
 
 
 class ClientPolicyTlsOutputTypeDef(TypedDict):
@@ -367,6 +418,37 @@ class ClientPolicyTlsOutputTypeDef(TypedDict):
     enforce: NotRequired[bool]
     ports: NotRequired[list[int]]
     validation: TlsValidationContextOutputTypeDef
+
+
+class ClientPolicyOutputTypeDef(TypedDict):
+    tls: NotRequired[ClientPolicyTlsOutputTypeDef]
+
+
+class BackendDefaultsOutputTypeDef(TypedDict):
+    clientPolicy: NotRequired[ClientPolicyOutputTypeDef]
+
+
+class SubjectAlternativeNameMatchersTypeDef(TypedDict):
+    exact: ReadOnly[Sequence[str]]
+
+
+class SubjectAlternativeNamesTypeDef(TypedDict):
+    match: ReadOnly[SubjectAlternativeNameMatchersTypeDef]
+
+
+class TlsValidationContextAcmTrustTypeDef(TypedDict):
+    certificateAuthorityArns: ReadOnly[Sequence[str]]
+
+
+class TlsValidationContextTrustTypeDef(TypedDict):
+    acm: NotRequired[ReadOnly[TlsValidationContextAcmTrustTypeDef]]
+    file: NotRequired[TlsValidationContextFileTrustTypeDef]
+    sds: NotRequired[TlsValidationContextSdsTrustTypeDef]
+
+
+class TlsValidationContextTypeDef(TypedDict):
+    subjectAlternativeNames: NotRequired[ReadOnly[SubjectAlternativeNamesTypeDef]]
+    trust: ReadOnly[TlsValidationContextTrustTypeDef]
 
 
 class ClientPolicyTlsTypeDef(TypedDict):
@@ -380,9 +462,159 @@ class ClientPolicyTypeDef(TypedDict):
     tls: NotRequired[ReadOnly[ClientPolicyTlsTypeDef]]
 
 
-class ClientTlsCertificateTypeDef(TypedDict):
-    file: NotRequired[ListenerTlsFileCertificateTypeDef]
-    sds: NotRequired[ListenerTlsSdsCertificateTypeDef]
+class BackendDefaultsTypeDef(TypedDict):
+    clientPolicy: NotRequired[ReadOnly[ClientPolicyTypeDef]]
+
+
+class VirtualServiceBackendOutputTypeDef(TypedDict):
+    clientPolicy: NotRequired[ClientPolicyOutputTypeDef]
+    virtualServiceName: str
+
+
+class BackendOutputTypeDef(TypedDict):
+    virtualService: NotRequired[VirtualServiceBackendOutputTypeDef]
+
+
+class VirtualServiceBackendTypeDef(TypedDict):
+    clientPolicy: NotRequired[ReadOnly[ClientPolicyTypeDef]]
+    virtualServiceName: str
+
+
+class BackendTypeDef(TypedDict):
+    virtualService: NotRequired[ReadOnly[VirtualServiceBackendTypeDef]]
+
+
+class GatewayRouteVirtualServiceTypeDef(TypedDict):
+    virtualServiceName: str
+
+
+class GatewayRouteTargetTypeDef(TypedDict):
+    port: NotRequired[int]
+    virtualService: GatewayRouteVirtualServiceTypeDef
+
+
+class GatewayRouteHostnameRewriteTypeDef(TypedDict):
+    defaultTargetHostname: NotRequired[DefaultGatewayRouteRewriteType]
+
+
+class GrpcGatewayRouteRewriteTypeDef(TypedDict):
+    hostname: NotRequired[GatewayRouteHostnameRewriteTypeDef]
+
+
+class GrpcGatewayRouteActionTypeDef(TypedDict):
+    rewrite: NotRequired[GrpcGatewayRouteRewriteTypeDef]
+    target: GatewayRouteTargetTypeDef
+
+
+class GatewayRouteHostnameMatchTypeDef(TypedDict):
+    exact: NotRequired[str]
+    suffix: NotRequired[str]
+
+
+class MatchRangeTypeDef(TypedDict):
+    end: int
+    start: int
+
+
+class GrpcMetadataMatchMethodTypeDef(TypedDict):
+    exact: NotRequired[str]
+    prefix: NotRequired[str]
+    range: NotRequired[MatchRangeTypeDef]
+    regex: NotRequired[str]
+    suffix: NotRequired[str]
+
+
+class GrpcGatewayRouteMetadataTypeDef(TypedDict):
+    invert: NotRequired[bool]
+    match: NotRequired[GrpcMetadataMatchMethodTypeDef]
+    name: str
+
+
+class GrpcGatewayRouteMatchTypeDef(TypedDict):
+    hostname: NotRequired[GatewayRouteHostnameMatchTypeDef]
+    metadata: NotRequired[ReadOnly[Sequence[GrpcGatewayRouteMetadataTypeDef]]]
+    port: NotRequired[int]
+    serviceName: NotRequired[str]
+
+
+class GrpcGatewayRouteTypeDef(TypedDict):
+    action: GrpcGatewayRouteActionTypeDef
+    match: ReadOnly[GrpcGatewayRouteMatchTypeDef]
+
+
+class HttpGatewayRoutePathRewriteTypeDef(TypedDict):
+    exact: NotRequired[str]
+
+
+class HttpGatewayRoutePrefixRewriteTypeDef(TypedDict):
+    defaultPrefix: NotRequired[DefaultGatewayRouteRewriteType]
+    value: NotRequired[str]
+
+
+class HttpGatewayRouteRewriteTypeDef(TypedDict):
+    hostname: NotRequired[GatewayRouteHostnameRewriteTypeDef]
+    path: NotRequired[HttpGatewayRoutePathRewriteTypeDef]
+    prefix: NotRequired[HttpGatewayRoutePrefixRewriteTypeDef]
+
+
+class HttpGatewayRouteActionTypeDef(TypedDict):
+    rewrite: NotRequired[HttpGatewayRouteRewriteTypeDef]
+    target: GatewayRouteTargetTypeDef
+
+
+class HeaderMatchMethodTypeDef(TypedDict):
+    exact: NotRequired[str]
+    prefix: NotRequired[str]
+    range: NotRequired[MatchRangeTypeDef]
+    regex: NotRequired[str]
+    suffix: NotRequired[str]
+
+
+class HttpGatewayRouteHeaderTypeDef(TypedDict):
+    invert: NotRequired[bool]
+    match: NotRequired[HeaderMatchMethodTypeDef]
+    name: str
+
+
+class HttpPathMatchTypeDef(TypedDict):
+    exact: NotRequired[str]
+    regex: NotRequired[str]
+
+
+class QueryParameterMatchTypeDef(TypedDict):
+    exact: NotRequired[str]
+
+
+class HttpQueryParameterTypeDef(TypedDict):
+    match: NotRequired[QueryParameterMatchTypeDef]
+    name: str
+
+
+class HttpGatewayRouteMatchTypeDef(TypedDict):
+    headers: NotRequired[ReadOnly[Sequence[HttpGatewayRouteHeaderTypeDef]]]
+    hostname: NotRequired[GatewayRouteHostnameMatchTypeDef]
+    method: NotRequired[HttpMethodType]
+    path: NotRequired[HttpPathMatchTypeDef]
+    port: NotRequired[int]
+    prefix: NotRequired[str]
+    queryParameters: NotRequired[ReadOnly[Sequence[HttpQueryParameterTypeDef]]]
+
+
+class HttpGatewayRouteTypeDef(TypedDict):
+    action: HttpGatewayRouteActionTypeDef
+    match: ReadOnly[HttpGatewayRouteMatchTypeDef]
+
+
+class GatewayRouteSpecTypeDef(TypedDict):
+    grpcRoute: NotRequired[ReadOnly[GrpcGatewayRouteTypeDef]]
+    http2Route: NotRequired[ReadOnly[HttpGatewayRouteTypeDef]]
+    httpRoute: NotRequired[ReadOnly[HttpGatewayRouteTypeDef]]
+    priority: NotRequired[int]
+
+
+class TagRefTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateGatewayRouteInputTypeDef(TypedDict):
@@ -395,9 +627,79 @@ class CreateGatewayRouteInputTypeDef(TypedDict):
     virtualGatewayName: str
 
 
+class GrpcGatewayRouteMatchOutputTypeDef(TypedDict):
+    hostname: NotRequired[GatewayRouteHostnameMatchTypeDef]
+    metadata: NotRequired[list[GrpcGatewayRouteMetadataTypeDef]]
+    port: NotRequired[int]
+    serviceName: NotRequired[str]
+
+
+class GrpcGatewayRouteOutputTypeDef(TypedDict):
+    action: GrpcGatewayRouteActionTypeDef
+    match: GrpcGatewayRouteMatchOutputTypeDef
+
+
+class HttpGatewayRouteMatchOutputTypeDef(TypedDict):
+    headers: NotRequired[list[HttpGatewayRouteHeaderTypeDef]]
+    hostname: NotRequired[GatewayRouteHostnameMatchTypeDef]
+    method: NotRequired[HttpMethodType]
+    path: NotRequired[HttpPathMatchTypeDef]
+    port: NotRequired[int]
+    prefix: NotRequired[str]
+    queryParameters: NotRequired[list[HttpQueryParameterTypeDef]]
+
+
+class HttpGatewayRouteOutputTypeDef(TypedDict):
+    action: HttpGatewayRouteActionTypeDef
+    match: HttpGatewayRouteMatchOutputTypeDef
+
+
+class GatewayRouteSpecOutputTypeDef(TypedDict):
+    grpcRoute: NotRequired[GrpcGatewayRouteOutputTypeDef]
+    http2Route: NotRequired[HttpGatewayRouteOutputTypeDef]
+    httpRoute: NotRequired[HttpGatewayRouteOutputTypeDef]
+    priority: NotRequired[int]
+
+
+class GatewayRouteStatusTypeDef(TypedDict):
+    status: GatewayRouteStatusCodeType
+
+
+class ResourceMetadataTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    lastUpdatedAt: datetime
+    meshOwner: str
+    resourceOwner: str
+    uid: str
+    version: int
+
+
+class GatewayRouteDataTypeDef(TypedDict):
+    gatewayRouteName: str
+    meshName: str
+    metadata: ResourceMetadataTypeDef
+    spec: GatewayRouteSpecOutputTypeDef
+    status: GatewayRouteStatusTypeDef
+    virtualGatewayName: str
+
+
 class CreateGatewayRouteOutputTypeDef(TypedDict):
     gatewayRoute: GatewayRouteDataTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EgressFilterTypeDef(TypedDict):
+    type: EgressFilterTypeType
+
+
+class MeshServiceDiscoveryTypeDef(TypedDict):
+    ipPreference: NotRequired[IpPreferenceType]
+
+
+class MeshSpecTypeDef(TypedDict):
+    egressFilter: NotRequired[EgressFilterTypeDef]
+    serviceDiscovery: NotRequired[MeshServiceDiscoveryTypeDef]
 
 
 class CreateMeshInputTypeDef(TypedDict):
@@ -407,9 +709,141 @@ class CreateMeshInputTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Sequence[TagRefTypeDef]]]
 
 
+class MeshStatusTypeDef(TypedDict):
+    status: NotRequired[MeshStatusCodeType]
+
+
+class MeshDataTypeDef(TypedDict):
+    meshName: str
+    metadata: ResourceMetadataTypeDef
+    spec: MeshSpecTypeDef
+    status: MeshStatusTypeDef
+
+
 class CreateMeshOutputTypeDef(TypedDict):
     mesh: MeshDataTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DurationTypeDef(TypedDict):
+    unit: NotRequired[DurationUnitType]
+    value: NotRequired[int]
+
+
+class GrpcRetryPolicyTypeDef(TypedDict):
+    grpcRetryEvents: NotRequired[ReadOnly[Sequence[GrpcRetryPolicyEventType]]]
+    httpRetryEvents: NotRequired[ReadOnly[Sequence[str]]]
+    maxRetries: int
+    perRetryTimeout: DurationTypeDef
+    tcpRetryEvents: NotRequired[ReadOnly[Sequence[TcpRetryPolicyEventType]]]
+
+
+class WeightedTargetTypeDef(TypedDict):
+    port: NotRequired[int]
+    virtualNode: str
+    weight: int
+
+
+class GrpcRouteActionTypeDef(TypedDict):
+    weightedTargets: ReadOnly[Sequence[WeightedTargetTypeDef]]
+
+
+class GrpcRouteMetadataMatchMethodTypeDef(TypedDict):
+    exact: NotRequired[str]
+    prefix: NotRequired[str]
+    range: NotRequired[MatchRangeTypeDef]
+    regex: NotRequired[str]
+    suffix: NotRequired[str]
+
+
+class GrpcRouteMetadataTypeDef(TypedDict):
+    invert: NotRequired[bool]
+    match: NotRequired[GrpcRouteMetadataMatchMethodTypeDef]
+    name: str
+
+
+class GrpcRouteMatchTypeDef(TypedDict):
+    metadata: NotRequired[ReadOnly[Sequence[GrpcRouteMetadataTypeDef]]]
+    methodName: NotRequired[str]
+    port: NotRequired[int]
+    serviceName: NotRequired[str]
+
+
+class GrpcTimeoutTypeDef(TypedDict):
+    idle: NotRequired[DurationTypeDef]
+    perRequest: NotRequired[DurationTypeDef]
+
+
+class GrpcRouteTypeDef(TypedDict):
+    action: ReadOnly[GrpcRouteActionTypeDef]
+    match: ReadOnly[GrpcRouteMatchTypeDef]
+    retryPolicy: NotRequired[ReadOnly[GrpcRetryPolicyTypeDef]]
+    timeout: NotRequired[GrpcTimeoutTypeDef]
+
+
+class HttpRetryPolicyTypeDef(TypedDict):
+    httpRetryEvents: NotRequired[ReadOnly[Sequence[str]]]
+    maxRetries: int
+    perRetryTimeout: DurationTypeDef
+    tcpRetryEvents: NotRequired[ReadOnly[Sequence[TcpRetryPolicyEventType]]]
+
+
+class HttpRouteActionTypeDef(TypedDict):
+    weightedTargets: ReadOnly[Sequence[WeightedTargetTypeDef]]
+
+
+class HttpRouteHeaderTypeDef(TypedDict):
+    invert: NotRequired[bool]
+    match: NotRequired[HeaderMatchMethodTypeDef]
+    name: str
+
+
+class HttpRouteMatchTypeDef(TypedDict):
+    headers: NotRequired[ReadOnly[Sequence[HttpRouteHeaderTypeDef]]]
+    method: NotRequired[HttpMethodType]
+    path: NotRequired[HttpPathMatchTypeDef]
+    port: NotRequired[int]
+    prefix: NotRequired[str]
+    queryParameters: NotRequired[ReadOnly[Sequence[HttpQueryParameterTypeDef]]]
+    scheme: NotRequired[HttpSchemeType]
+
+
+class HttpTimeoutTypeDef(TypedDict):
+    idle: NotRequired[DurationTypeDef]
+    perRequest: NotRequired[DurationTypeDef]
+
+
+class HttpRouteTypeDef(TypedDict):
+    action: ReadOnly[HttpRouteActionTypeDef]
+    match: ReadOnly[HttpRouteMatchTypeDef]
+    retryPolicy: NotRequired[ReadOnly[HttpRetryPolicyTypeDef]]
+    timeout: NotRequired[HttpTimeoutTypeDef]
+
+
+class TcpRouteActionTypeDef(TypedDict):
+    weightedTargets: ReadOnly[Sequence[WeightedTargetTypeDef]]
+
+
+class TcpRouteMatchTypeDef(TypedDict):
+    port: NotRequired[int]
+
+
+class TcpTimeoutTypeDef(TypedDict):
+    idle: NotRequired[DurationTypeDef]
+
+
+class TcpRouteTypeDef(TypedDict):
+    action: ReadOnly[TcpRouteActionTypeDef]
+    match: NotRequired[TcpRouteMatchTypeDef]
+    timeout: NotRequired[TcpTimeoutTypeDef]
+
+
+class RouteSpecTypeDef(TypedDict):
+    grpcRoute: NotRequired[ReadOnly[GrpcRouteTypeDef]]
+    http2Route: NotRequired[ReadOnly[HttpRouteTypeDef]]
+    httpRoute: NotRequired[ReadOnly[HttpRouteTypeDef]]
+    priority: NotRequired[int]
+    tcpRoute: NotRequired[ReadOnly[TcpRouteTypeDef]]
 
 
 class CreateRouteInputTypeDef(TypedDict):
@@ -422,9 +856,232 @@ class CreateRouteInputTypeDef(TypedDict):
     virtualRouterName: str
 
 
+class GrpcRetryPolicyOutputTypeDef(TypedDict):
+    grpcRetryEvents: NotRequired[list[GrpcRetryPolicyEventType]]
+    httpRetryEvents: NotRequired[list[str]]
+    maxRetries: int
+    perRetryTimeout: DurationTypeDef
+    tcpRetryEvents: NotRequired[list[TcpRetryPolicyEventType]]
+
+
+class GrpcRouteActionOutputTypeDef(TypedDict):
+    weightedTargets: list[WeightedTargetTypeDef]
+
+
+class GrpcRouteMatchOutputTypeDef(TypedDict):
+    metadata: NotRequired[list[GrpcRouteMetadataTypeDef]]
+    methodName: NotRequired[str]
+    port: NotRequired[int]
+    serviceName: NotRequired[str]
+
+
+class GrpcRouteOutputTypeDef(TypedDict):
+    action: GrpcRouteActionOutputTypeDef
+    match: GrpcRouteMatchOutputTypeDef
+    retryPolicy: NotRequired[GrpcRetryPolicyOutputTypeDef]
+    timeout: NotRequired[GrpcTimeoutTypeDef]
+
+
+class HttpRetryPolicyOutputTypeDef(TypedDict):
+    httpRetryEvents: NotRequired[list[str]]
+    maxRetries: int
+    perRetryTimeout: DurationTypeDef
+    tcpRetryEvents: NotRequired[list[TcpRetryPolicyEventType]]
+
+
+class HttpRouteActionOutputTypeDef(TypedDict):
+    weightedTargets: list[WeightedTargetTypeDef]
+
+
+class HttpRouteMatchOutputTypeDef(TypedDict):
+    headers: NotRequired[list[HttpRouteHeaderTypeDef]]
+    method: NotRequired[HttpMethodType]
+    path: NotRequired[HttpPathMatchTypeDef]
+    port: NotRequired[int]
+    prefix: NotRequired[str]
+    queryParameters: NotRequired[list[HttpQueryParameterTypeDef]]
+    scheme: NotRequired[HttpSchemeType]
+
+
+class HttpRouteOutputTypeDef(TypedDict):
+    action: HttpRouteActionOutputTypeDef
+    match: HttpRouteMatchOutputTypeDef
+    retryPolicy: NotRequired[HttpRetryPolicyOutputTypeDef]
+    timeout: NotRequired[HttpTimeoutTypeDef]
+
+
+class TcpRouteActionOutputTypeDef(TypedDict):
+    weightedTargets: list[WeightedTargetTypeDef]
+
+
+class TcpRouteOutputTypeDef(TypedDict):
+    action: TcpRouteActionOutputTypeDef
+    match: NotRequired[TcpRouteMatchTypeDef]
+    timeout: NotRequired[TcpTimeoutTypeDef]
+
+
+class RouteSpecOutputTypeDef(TypedDict):
+    grpcRoute: NotRequired[GrpcRouteOutputTypeDef]
+    http2Route: NotRequired[HttpRouteOutputTypeDef]
+    httpRoute: NotRequired[HttpRouteOutputTypeDef]
+    priority: NotRequired[int]
+    tcpRoute: NotRequired[TcpRouteOutputTypeDef]
+
+
+class RouteStatusTypeDef(TypedDict):
+    status: RouteStatusCodeType
+
+
+class RouteDataTypeDef(TypedDict):
+    meshName: str
+    metadata: ResourceMetadataTypeDef
+    routeName: str
+    spec: RouteSpecOutputTypeDef
+    status: RouteStatusTypeDef
+    virtualRouterName: str
+
+
 class CreateRouteOutputTypeDef(TypedDict):
     route: RouteDataTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VirtualGatewayListenerTlsFileCertificateTypeDef(TypedDict):
+    certificateChain: str
+    privateKey: str
+
+
+class VirtualGatewayListenerTlsSdsCertificateTypeDef(TypedDict):
+    secretName: str
+
+
+class VirtualGatewayClientTlsCertificateTypeDef(TypedDict):
+    file: NotRequired[VirtualGatewayListenerTlsFileCertificateTypeDef]
+    sds: NotRequired[VirtualGatewayListenerTlsSdsCertificateTypeDef]
+
+
+class VirtualGatewayTlsValidationContextAcmTrustTypeDef(TypedDict):
+    certificateAuthorityArns: ReadOnly[Sequence[str]]
+
+
+class VirtualGatewayTlsValidationContextFileTrustTypeDef(TypedDict):
+    certificateChain: str
+
+
+class VirtualGatewayTlsValidationContextSdsTrustTypeDef(TypedDict):
+    secretName: str
+
+
+class VirtualGatewayTlsValidationContextTrustTypeDef(TypedDict):
+    acm: NotRequired[ReadOnly[VirtualGatewayTlsValidationContextAcmTrustTypeDef]]
+    file: NotRequired[VirtualGatewayTlsValidationContextFileTrustTypeDef]
+    sds: NotRequired[VirtualGatewayTlsValidationContextSdsTrustTypeDef]
+
+
+class VirtualGatewayTlsValidationContextTypeDef(TypedDict):
+    subjectAlternativeNames: NotRequired[ReadOnly[SubjectAlternativeNamesTypeDef]]
+    trust: ReadOnly[VirtualGatewayTlsValidationContextTrustTypeDef]
+
+
+class VirtualGatewayClientPolicyTlsTypeDef(TypedDict):
+    certificate: NotRequired[VirtualGatewayClientTlsCertificateTypeDef]
+    enforce: NotRequired[bool]
+    ports: NotRequired[ReadOnly[Sequence[int]]]
+    validation: ReadOnly[VirtualGatewayTlsValidationContextTypeDef]
+
+
+class VirtualGatewayClientPolicyTypeDef(TypedDict):
+    tls: NotRequired[ReadOnly[VirtualGatewayClientPolicyTlsTypeDef]]
+
+
+class VirtualGatewayBackendDefaultsTypeDef(TypedDict):
+    clientPolicy: NotRequired[ReadOnly[VirtualGatewayClientPolicyTypeDef]]
+
+
+class VirtualGatewayGrpcConnectionPoolTypeDef(TypedDict):
+    maxRequests: int
+
+
+class VirtualGatewayHttp2ConnectionPoolTypeDef(TypedDict):
+    maxRequests: int
+
+
+class VirtualGatewayHttpConnectionPoolTypeDef(TypedDict):
+    maxConnections: int
+    maxPendingRequests: NotRequired[int]
+
+
+class VirtualGatewayConnectionPoolTypeDef(TypedDict):
+    grpc: NotRequired[VirtualGatewayGrpcConnectionPoolTypeDef]
+    http: NotRequired[VirtualGatewayHttpConnectionPoolTypeDef]
+    http2: NotRequired[VirtualGatewayHttp2ConnectionPoolTypeDef]
+
+
+class VirtualGatewayHealthCheckPolicyTypeDef(TypedDict):
+    healthyThreshold: int
+    intervalMillis: int
+    path: NotRequired[str]
+    port: NotRequired[int]
+    protocol: VirtualGatewayPortProtocolType
+    timeoutMillis: int
+    unhealthyThreshold: int
+
+
+class VirtualGatewayListenerTlsAcmCertificateTypeDef(TypedDict):
+    certificateArn: str
+
+
+class VirtualGatewayListenerTlsCertificateTypeDef(TypedDict):
+    acm: NotRequired[VirtualGatewayListenerTlsAcmCertificateTypeDef]
+    file: NotRequired[VirtualGatewayListenerTlsFileCertificateTypeDef]
+    sds: NotRequired[VirtualGatewayListenerTlsSdsCertificateTypeDef]
+
+
+class VirtualGatewayListenerTlsValidationContextTrustTypeDef(TypedDict):
+    file: NotRequired[VirtualGatewayTlsValidationContextFileTrustTypeDef]
+    sds: NotRequired[VirtualGatewayTlsValidationContextSdsTrustTypeDef]
+
+
+class VirtualGatewayListenerTlsValidationContextTypeDef(TypedDict):
+    subjectAlternativeNames: NotRequired[ReadOnly[SubjectAlternativeNamesTypeDef]]
+    trust: VirtualGatewayListenerTlsValidationContextTrustTypeDef
+
+
+class VirtualGatewayListenerTlsTypeDef(TypedDict):
+    certificate: VirtualGatewayListenerTlsCertificateTypeDef
+    mode: VirtualGatewayListenerTlsModeType
+    validation: NotRequired[ReadOnly[VirtualGatewayListenerTlsValidationContextTypeDef]]
+
+
+class VirtualGatewayPortMappingTypeDef(TypedDict):
+    port: int
+    protocol: VirtualGatewayPortProtocolType
+
+
+class VirtualGatewayListenerTypeDef(TypedDict):
+    connectionPool: NotRequired[VirtualGatewayConnectionPoolTypeDef]
+    healthCheck: NotRequired[VirtualGatewayHealthCheckPolicyTypeDef]
+    portMapping: VirtualGatewayPortMappingTypeDef
+    tls: NotRequired[ReadOnly[VirtualGatewayListenerTlsTypeDef]]
+
+
+class VirtualGatewayFileAccessLogTypeDef(TypedDict):
+    format: NotRequired[ReadOnly[LoggingFormatTypeDef]]
+    path: str
+
+
+class VirtualGatewayAccessLogTypeDef(TypedDict):
+    file: NotRequired[ReadOnly[VirtualGatewayFileAccessLogTypeDef]]
+
+
+class VirtualGatewayLoggingTypeDef(TypedDict):
+    accessLog: NotRequired[ReadOnly[VirtualGatewayAccessLogTypeDef]]
+
+
+class VirtualGatewaySpecTypeDef(TypedDict):
+    backendDefaults: NotRequired[ReadOnly[VirtualGatewayBackendDefaultsTypeDef]]
+    listeners: ReadOnly[Sequence[VirtualGatewayListenerTypeDef]]
+    logging: NotRequired[ReadOnly[VirtualGatewayLoggingTypeDef]]
 
 
 class CreateVirtualGatewayInputTypeDef(TypedDict):
@@ -436,9 +1093,199 @@ class CreateVirtualGatewayInputTypeDef(TypedDict):
     virtualGatewayName: str
 
 
+class VirtualGatewayTlsValidationContextAcmTrustOutputTypeDef(TypedDict):
+    certificateAuthorityArns: list[str]
+
+
+class VirtualGatewayTlsValidationContextTrustOutputTypeDef(TypedDict):
+    acm: NotRequired[VirtualGatewayTlsValidationContextAcmTrustOutputTypeDef]
+    file: NotRequired[VirtualGatewayTlsValidationContextFileTrustTypeDef]
+    sds: NotRequired[VirtualGatewayTlsValidationContextSdsTrustTypeDef]
+
+
+class VirtualGatewayTlsValidationContextOutputTypeDef(TypedDict):
+    subjectAlternativeNames: NotRequired[SubjectAlternativeNamesOutputTypeDef]
+    trust: VirtualGatewayTlsValidationContextTrustOutputTypeDef
+
+
+class VirtualGatewayClientPolicyTlsOutputTypeDef(TypedDict):
+    certificate: NotRequired[VirtualGatewayClientTlsCertificateTypeDef]
+    enforce: NotRequired[bool]
+    ports: NotRequired[list[int]]
+    validation: VirtualGatewayTlsValidationContextOutputTypeDef
+
+
+class VirtualGatewayClientPolicyOutputTypeDef(TypedDict):
+    tls: NotRequired[VirtualGatewayClientPolicyTlsOutputTypeDef]
+
+
+class VirtualGatewayBackendDefaultsOutputTypeDef(TypedDict):
+    clientPolicy: NotRequired[VirtualGatewayClientPolicyOutputTypeDef]
+
+
+class VirtualGatewayListenerTlsValidationContextOutputTypeDef(TypedDict):
+    subjectAlternativeNames: NotRequired[SubjectAlternativeNamesOutputTypeDef]
+    trust: VirtualGatewayListenerTlsValidationContextTrustTypeDef
+
+
+class VirtualGatewayListenerTlsOutputTypeDef(TypedDict):
+    certificate: VirtualGatewayListenerTlsCertificateTypeDef
+    mode: VirtualGatewayListenerTlsModeType
+    validation: NotRequired[VirtualGatewayListenerTlsValidationContextOutputTypeDef]
+
+
+class VirtualGatewayListenerOutputTypeDef(TypedDict):
+    connectionPool: NotRequired[VirtualGatewayConnectionPoolTypeDef]
+    healthCheck: NotRequired[VirtualGatewayHealthCheckPolicyTypeDef]
+    portMapping: VirtualGatewayPortMappingTypeDef
+    tls: NotRequired[VirtualGatewayListenerTlsOutputTypeDef]
+
+
+class VirtualGatewayFileAccessLogOutputTypeDef(TypedDict):
+    format: NotRequired[LoggingFormatOutputTypeDef]
+    path: str
+
+
+class VirtualGatewayAccessLogOutputTypeDef(TypedDict):
+    file: NotRequired[VirtualGatewayFileAccessLogOutputTypeDef]
+
+
+class VirtualGatewayLoggingOutputTypeDef(TypedDict):
+    accessLog: NotRequired[VirtualGatewayAccessLogOutputTypeDef]
+
+
+class VirtualGatewaySpecOutputTypeDef(TypedDict):
+    backendDefaults: NotRequired[VirtualGatewayBackendDefaultsOutputTypeDef]
+    listeners: list[VirtualGatewayListenerOutputTypeDef]
+    logging: NotRequired[VirtualGatewayLoggingOutputTypeDef]
+
+
+class VirtualGatewayStatusTypeDef(TypedDict):
+    status: VirtualGatewayStatusCodeType
+
+
+class VirtualGatewayDataTypeDef(TypedDict):
+    meshName: str
+    metadata: ResourceMetadataTypeDef
+    spec: VirtualGatewaySpecOutputTypeDef
+    status: VirtualGatewayStatusTypeDef
+    virtualGatewayName: str
+
+
 class CreateVirtualGatewayOutputTypeDef(TypedDict):
     virtualGateway: VirtualGatewayDataTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HealthCheckPolicyTypeDef(TypedDict):
+    healthyThreshold: int
+    intervalMillis: int
+    path: NotRequired[str]
+    port: NotRequired[int]
+    protocol: PortProtocolType
+    timeoutMillis: int
+    unhealthyThreshold: int
+
+
+class ListenerTimeoutTypeDef(TypedDict):
+    grpc: NotRequired[GrpcTimeoutTypeDef]
+    http: NotRequired[HttpTimeoutTypeDef]
+    http2: NotRequired[HttpTimeoutTypeDef]
+    tcp: NotRequired[TcpTimeoutTypeDef]
+
+
+class ListenerTlsAcmCertificateTypeDef(TypedDict):
+    certificateArn: str
+
+
+class ListenerTlsCertificateTypeDef(TypedDict):
+    acm: NotRequired[ListenerTlsAcmCertificateTypeDef]
+    file: NotRequired[ListenerTlsFileCertificateTypeDef]
+    sds: NotRequired[ListenerTlsSdsCertificateTypeDef]
+
+
+class ListenerTlsValidationContextTrustTypeDef(TypedDict):
+    file: NotRequired[TlsValidationContextFileTrustTypeDef]
+    sds: NotRequired[TlsValidationContextSdsTrustTypeDef]
+
+
+class ListenerTlsValidationContextTypeDef(TypedDict):
+    subjectAlternativeNames: NotRequired[ReadOnly[SubjectAlternativeNamesTypeDef]]
+    trust: ListenerTlsValidationContextTrustTypeDef
+
+
+class ListenerTlsTypeDef(TypedDict):
+    certificate: ListenerTlsCertificateTypeDef
+    mode: ListenerTlsModeType
+    validation: NotRequired[ReadOnly[ListenerTlsValidationContextTypeDef]]
+
+
+class OutlierDetectionTypeDef(TypedDict):
+    baseEjectionDuration: DurationTypeDef
+    interval: DurationTypeDef
+    maxEjectionPercent: int
+    maxServerErrors: int
+
+
+class PortMappingTypeDef(TypedDict):
+    port: int
+    protocol: PortProtocolType
+
+
+class VirtualNodeGrpcConnectionPoolTypeDef(TypedDict):
+    maxRequests: int
+
+
+class VirtualNodeHttp2ConnectionPoolTypeDef(TypedDict):
+    maxRequests: int
+
+
+class VirtualNodeHttpConnectionPoolTypeDef(TypedDict):
+    maxConnections: int
+    maxPendingRequests: NotRequired[int]
+
+
+class VirtualNodeTcpConnectionPoolTypeDef(TypedDict):
+    maxConnections: int
+
+
+class VirtualNodeConnectionPoolTypeDef(TypedDict):
+    grpc: NotRequired[VirtualNodeGrpcConnectionPoolTypeDef]
+    http: NotRequired[VirtualNodeHttpConnectionPoolTypeDef]
+    http2: NotRequired[VirtualNodeHttp2ConnectionPoolTypeDef]
+    tcp: NotRequired[VirtualNodeTcpConnectionPoolTypeDef]
+
+
+class ListenerTypeDef(TypedDict):
+    connectionPool: NotRequired[VirtualNodeConnectionPoolTypeDef]
+    healthCheck: NotRequired[HealthCheckPolicyTypeDef]
+    outlierDetection: NotRequired[OutlierDetectionTypeDef]
+    portMapping: PortMappingTypeDef
+    timeout: NotRequired[ListenerTimeoutTypeDef]
+    tls: NotRequired[ReadOnly[ListenerTlsTypeDef]]
+
+
+class LoggingTypeDef(TypedDict):
+    accessLog: NotRequired[ReadOnly[AccessLogTypeDef]]
+
+
+class DnsServiceDiscoveryTypeDef(TypedDict):
+    hostname: str
+    ipPreference: NotRequired[IpPreferenceType]
+    responseType: NotRequired[DnsResponseTypeType]
+
+
+class ServiceDiscoveryTypeDef(TypedDict):
+    awsCloudMap: NotRequired[ReadOnly[AwsCloudMapServiceDiscoveryTypeDef]]
+    dns: NotRequired[DnsServiceDiscoveryTypeDef]
+
+
+class VirtualNodeSpecTypeDef(TypedDict):
+    backendDefaults: NotRequired[ReadOnly[BackendDefaultsTypeDef]]
+    backends: NotRequired[ReadOnly[Sequence[BackendTypeDef]]]
+    listeners: NotRequired[ReadOnly[Sequence[ListenerTypeDef]]]
+    logging: NotRequired[ReadOnly[LoggingTypeDef]]
+    serviceDiscovery: NotRequired[ReadOnly[ServiceDiscoveryTypeDef]]
 
 
 class CreateVirtualNodeInputTypeDef(TypedDict):
@@ -450,9 +1297,66 @@ class CreateVirtualNodeInputTypeDef(TypedDict):
     virtualNodeName: str
 
 
+class ListenerTlsValidationContextOutputTypeDef(TypedDict):
+    subjectAlternativeNames: NotRequired[SubjectAlternativeNamesOutputTypeDef]
+    trust: ListenerTlsValidationContextTrustTypeDef
+
+
+class ListenerTlsOutputTypeDef(TypedDict):
+    certificate: ListenerTlsCertificateTypeDef
+    mode: ListenerTlsModeType
+    validation: NotRequired[ListenerTlsValidationContextOutputTypeDef]
+
+
+class ListenerOutputTypeDef(TypedDict):
+    connectionPool: NotRequired[VirtualNodeConnectionPoolTypeDef]
+    healthCheck: NotRequired[HealthCheckPolicyTypeDef]
+    outlierDetection: NotRequired[OutlierDetectionTypeDef]
+    portMapping: PortMappingTypeDef
+    timeout: NotRequired[ListenerTimeoutTypeDef]
+    tls: NotRequired[ListenerTlsOutputTypeDef]
+
+
+class LoggingOutputTypeDef(TypedDict):
+    accessLog: NotRequired[AccessLogOutputTypeDef]
+
+
+class ServiceDiscoveryOutputTypeDef(TypedDict):
+    awsCloudMap: NotRequired[AwsCloudMapServiceDiscoveryOutputTypeDef]
+    dns: NotRequired[DnsServiceDiscoveryTypeDef]
+
+
+class VirtualNodeSpecOutputTypeDef(TypedDict):
+    backendDefaults: NotRequired[BackendDefaultsOutputTypeDef]
+    backends: NotRequired[list[BackendOutputTypeDef]]
+    listeners: NotRequired[list[ListenerOutputTypeDef]]
+    logging: NotRequired[LoggingOutputTypeDef]
+    serviceDiscovery: NotRequired[ServiceDiscoveryOutputTypeDef]
+
+
+class VirtualNodeStatusTypeDef(TypedDict):
+    status: VirtualNodeStatusCodeType
+
+
+class VirtualNodeDataTypeDef(TypedDict):
+    meshName: str
+    metadata: ResourceMetadataTypeDef
+    spec: VirtualNodeSpecOutputTypeDef
+    status: VirtualNodeStatusTypeDef
+    virtualNodeName: str
+
+
 class CreateVirtualNodeOutputTypeDef(TypedDict):
     virtualNode: VirtualNodeDataTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VirtualRouterListenerTypeDef(TypedDict):
+    portMapping: PortMappingTypeDef
+
+
+class VirtualRouterSpecTypeDef(TypedDict):
+    listeners: NotRequired[ReadOnly[Sequence[VirtualRouterListenerTypeDef]]]
 
 
 class CreateVirtualRouterInputTypeDef(TypedDict):
@@ -464,9 +1368,42 @@ class CreateVirtualRouterInputTypeDef(TypedDict):
     virtualRouterName: str
 
 
+class VirtualRouterSpecOutputTypeDef(TypedDict):
+    listeners: NotRequired[list[VirtualRouterListenerTypeDef]]
+
+
+class VirtualRouterStatusTypeDef(TypedDict):
+    status: VirtualRouterStatusCodeType
+
+
+class VirtualRouterDataTypeDef(TypedDict):
+    meshName: str
+    metadata: ResourceMetadataTypeDef
+    spec: VirtualRouterSpecOutputTypeDef
+    status: VirtualRouterStatusTypeDef
+    virtualRouterName: str
+
+
 class CreateVirtualRouterOutputTypeDef(TypedDict):
     virtualRouter: VirtualRouterDataTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VirtualNodeServiceProviderTypeDef(TypedDict):
+    virtualNodeName: str
+
+
+class VirtualRouterServiceProviderTypeDef(TypedDict):
+    virtualRouterName: str
+
+
+class VirtualServiceProviderTypeDef(TypedDict):
+    virtualNode: NotRequired[VirtualNodeServiceProviderTypeDef]
+    virtualRouter: NotRequired[VirtualRouterServiceProviderTypeDef]
+
+
+class VirtualServiceSpecTypeDef(TypedDict):
+    provider: NotRequired[VirtualServiceProviderTypeDef]
 
 
 class CreateVirtualServiceInputTypeDef(TypedDict):
@@ -475,6 +1412,18 @@ class CreateVirtualServiceInputTypeDef(TypedDict):
     meshOwner: NotRequired[str]
     spec: VirtualServiceSpecTypeDef
     tags: NotRequired[ReadOnly[Sequence[TagRefTypeDef]]]
+    virtualServiceName: str
+
+
+class VirtualServiceStatusTypeDef(TypedDict):
+    status: VirtualServiceStatusCodeType
+
+
+class VirtualServiceDataTypeDef(TypedDict):
+    meshName: str
+    metadata: ResourceMetadataTypeDef
+    spec: VirtualServiceSpecTypeDef
+    status: VirtualServiceStatusTypeDef
     virtualServiceName: str
 
 
@@ -638,49 +1587,6 @@ class DescribeVirtualServiceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DnsServiceDiscoveryTypeDef(TypedDict):
-    hostname: str
-    ipPreference: NotRequired[IpPreferenceType]
-    responseType: NotRequired[DnsResponseTypeType]
-
-
-class DurationTypeDef(TypedDict):
-    unit: NotRequired[DurationUnitType]
-    value: NotRequired[int]
-
-
-class EgressFilterTypeDef(TypedDict):
-    type: EgressFilterTypeType
-
-
-class FileAccessLogOutputTypeDef(TypedDict):
-    format: NotRequired[LoggingFormatOutputTypeDef]
-    path: str
-
-
-class FileAccessLogTypeDef(TypedDict):
-    format: NotRequired[ReadOnly[LoggingFormatTypeDef]]
-    path: str
-
-
-class GatewayRouteDataTypeDef(TypedDict):
-    gatewayRouteName: str
-    meshName: str
-    metadata: ResourceMetadataTypeDef
-    spec: GatewayRouteSpecOutputTypeDef
-    status: GatewayRouteStatusTypeDef
-    virtualGatewayName: str
-
-
-class GatewayRouteHostnameMatchTypeDef(TypedDict):
-    exact: NotRequired[str]
-    suffix: NotRequired[str]
-
-
-class GatewayRouteHostnameRewriteTypeDef(TypedDict):
-    defaultTargetHostname: NotRequired[DefaultGatewayRouteRewriteType]
-
-
 class GatewayRouteRefTypeDef(TypedDict):
     arn: str
     createdAt: datetime
@@ -691,307 +1597,6 @@ class GatewayRouteRefTypeDef(TypedDict):
     resourceOwner: str
     version: int
     virtualGatewayName: str
-
-
-class GatewayRouteSpecOutputTypeDef(TypedDict):
-    grpcRoute: NotRequired[GrpcGatewayRouteOutputTypeDef]
-    http2Route: NotRequired[HttpGatewayRouteOutputTypeDef]
-    httpRoute: NotRequired[HttpGatewayRouteOutputTypeDef]
-    priority: NotRequired[int]
-
-
-class GatewayRouteSpecTypeDef(TypedDict):
-    grpcRoute: NotRequired[ReadOnly[GrpcGatewayRouteTypeDef]]
-    http2Route: NotRequired[ReadOnly[HttpGatewayRouteTypeDef]]
-    httpRoute: NotRequired[ReadOnly[HttpGatewayRouteTypeDef]]
-    priority: NotRequired[int]
-
-
-class GatewayRouteStatusTypeDef(TypedDict):
-    status: GatewayRouteStatusCodeType
-
-
-class GatewayRouteTargetTypeDef(TypedDict):
-    port: NotRequired[int]
-    virtualService: GatewayRouteVirtualServiceTypeDef
-
-
-class GatewayRouteVirtualServiceTypeDef(TypedDict):
-    virtualServiceName: str
-
-
-class GrpcGatewayRouteActionTypeDef(TypedDict):
-    rewrite: NotRequired[GrpcGatewayRouteRewriteTypeDef]
-    target: GatewayRouteTargetTypeDef
-
-
-class GrpcGatewayRouteMatchOutputTypeDef(TypedDict):
-    hostname: NotRequired[GatewayRouteHostnameMatchTypeDef]
-    metadata: NotRequired[list[GrpcGatewayRouteMetadataTypeDef]]
-    port: NotRequired[int]
-    serviceName: NotRequired[str]
-
-
-class GrpcGatewayRouteMatchTypeDef(TypedDict):
-    hostname: NotRequired[GatewayRouteHostnameMatchTypeDef]
-    metadata: NotRequired[ReadOnly[Sequence[GrpcGatewayRouteMetadataTypeDef]]]
-    port: NotRequired[int]
-    serviceName: NotRequired[str]
-
-
-class GrpcGatewayRouteMetadataTypeDef(TypedDict):
-    invert: NotRequired[bool]
-    match: NotRequired[GrpcMetadataMatchMethodTypeDef]
-    name: str
-
-
-class GrpcGatewayRouteOutputTypeDef(TypedDict):
-    action: GrpcGatewayRouteActionTypeDef
-    match: GrpcGatewayRouteMatchOutputTypeDef
-
-
-class GrpcGatewayRouteRewriteTypeDef(TypedDict):
-    hostname: NotRequired[GatewayRouteHostnameRewriteTypeDef]
-
-
-class GrpcGatewayRouteTypeDef(TypedDict):
-    action: GrpcGatewayRouteActionTypeDef
-    match: ReadOnly[GrpcGatewayRouteMatchTypeDef]
-
-
-class GrpcMetadataMatchMethodTypeDef(TypedDict):
-    exact: NotRequired[str]
-    prefix: NotRequired[str]
-    range: NotRequired[MatchRangeTypeDef]
-    regex: NotRequired[str]
-    suffix: NotRequired[str]
-
-
-class GrpcRetryPolicyOutputTypeDef(TypedDict):
-    grpcRetryEvents: NotRequired[list[GrpcRetryPolicyEventType]]
-    httpRetryEvents: NotRequired[list[str]]
-    maxRetries: int
-    perRetryTimeout: DurationTypeDef
-    tcpRetryEvents: NotRequired[list[TcpRetryPolicyEventType]]
-
-
-class GrpcRetryPolicyTypeDef(TypedDict):
-    grpcRetryEvents: NotRequired[ReadOnly[Sequence[GrpcRetryPolicyEventType]]]
-    httpRetryEvents: NotRequired[ReadOnly[Sequence[str]]]
-    maxRetries: int
-    perRetryTimeout: DurationTypeDef
-    tcpRetryEvents: NotRequired[ReadOnly[Sequence[TcpRetryPolicyEventType]]]
-
-
-class GrpcRouteActionOutputTypeDef(TypedDict):
-    weightedTargets: list[WeightedTargetTypeDef]
-
-
-class GrpcRouteActionTypeDef(TypedDict):
-    weightedTargets: ReadOnly[Sequence[WeightedTargetTypeDef]]
-
-
-class GrpcRouteMatchOutputTypeDef(TypedDict):
-    metadata: NotRequired[list[GrpcRouteMetadataTypeDef]]
-    methodName: NotRequired[str]
-    port: NotRequired[int]
-    serviceName: NotRequired[str]
-
-
-class GrpcRouteMatchTypeDef(TypedDict):
-    metadata: NotRequired[ReadOnly[Sequence[GrpcRouteMetadataTypeDef]]]
-    methodName: NotRequired[str]
-    port: NotRequired[int]
-    serviceName: NotRequired[str]
-
-
-class GrpcRouteMetadataMatchMethodTypeDef(TypedDict):
-    exact: NotRequired[str]
-    prefix: NotRequired[str]
-    range: NotRequired[MatchRangeTypeDef]
-    regex: NotRequired[str]
-    suffix: NotRequired[str]
-
-
-class GrpcRouteMetadataTypeDef(TypedDict):
-    invert: NotRequired[bool]
-    match: NotRequired[GrpcRouteMetadataMatchMethodTypeDef]
-    name: str
-
-
-class GrpcRouteOutputTypeDef(TypedDict):
-    action: GrpcRouteActionOutputTypeDef
-    match: GrpcRouteMatchOutputTypeDef
-    retryPolicy: NotRequired[GrpcRetryPolicyOutputTypeDef]
-    timeout: NotRequired[GrpcTimeoutTypeDef]
-
-
-class GrpcRouteTypeDef(TypedDict):
-    action: ReadOnly[GrpcRouteActionTypeDef]
-    match: ReadOnly[GrpcRouteMatchTypeDef]
-    retryPolicy: NotRequired[ReadOnly[GrpcRetryPolicyTypeDef]]
-    timeout: NotRequired[GrpcTimeoutTypeDef]
-
-
-class GrpcTimeoutTypeDef(TypedDict):
-    idle: NotRequired[DurationTypeDef]
-    perRequest: NotRequired[DurationTypeDef]
-
-
-class HeaderMatchMethodTypeDef(TypedDict):
-    exact: NotRequired[str]
-    prefix: NotRequired[str]
-    range: NotRequired[MatchRangeTypeDef]
-    regex: NotRequired[str]
-    suffix: NotRequired[str]
-
-
-class HealthCheckPolicyTypeDef(TypedDict):
-    healthyThreshold: int
-    intervalMillis: int
-    path: NotRequired[str]
-    port: NotRequired[int]
-    protocol: PortProtocolType
-    timeoutMillis: int
-    unhealthyThreshold: int
-
-
-class HttpGatewayRouteActionTypeDef(TypedDict):
-    rewrite: NotRequired[HttpGatewayRouteRewriteTypeDef]
-    target: GatewayRouteTargetTypeDef
-
-
-class HttpGatewayRouteHeaderTypeDef(TypedDict):
-    invert: NotRequired[bool]
-    match: NotRequired[HeaderMatchMethodTypeDef]
-    name: str
-
-
-class HttpGatewayRouteMatchOutputTypeDef(TypedDict):
-    headers: NotRequired[list[HttpGatewayRouteHeaderTypeDef]]
-    hostname: NotRequired[GatewayRouteHostnameMatchTypeDef]
-    method: NotRequired[HttpMethodType]
-    path: NotRequired[HttpPathMatchTypeDef]
-    port: NotRequired[int]
-    prefix: NotRequired[str]
-    queryParameters: NotRequired[list[HttpQueryParameterTypeDef]]
-
-
-class HttpGatewayRouteMatchTypeDef(TypedDict):
-    headers: NotRequired[ReadOnly[Sequence[HttpGatewayRouteHeaderTypeDef]]]
-    hostname: NotRequired[GatewayRouteHostnameMatchTypeDef]
-    method: NotRequired[HttpMethodType]
-    path: NotRequired[HttpPathMatchTypeDef]
-    port: NotRequired[int]
-    prefix: NotRequired[str]
-    queryParameters: NotRequired[ReadOnly[Sequence[HttpQueryParameterTypeDef]]]
-
-
-class HttpGatewayRouteOutputTypeDef(TypedDict):
-    action: HttpGatewayRouteActionTypeDef
-    match: HttpGatewayRouteMatchOutputTypeDef
-
-
-class HttpGatewayRoutePathRewriteTypeDef(TypedDict):
-    exact: NotRequired[str]
-
-
-class HttpGatewayRoutePrefixRewriteTypeDef(TypedDict):
-    defaultPrefix: NotRequired[DefaultGatewayRouteRewriteType]
-    value: NotRequired[str]
-
-
-class HttpGatewayRouteRewriteTypeDef(TypedDict):
-    hostname: NotRequired[GatewayRouteHostnameRewriteTypeDef]
-    path: NotRequired[HttpGatewayRoutePathRewriteTypeDef]
-    prefix: NotRequired[HttpGatewayRoutePrefixRewriteTypeDef]
-
-
-class HttpGatewayRouteTypeDef(TypedDict):
-    action: HttpGatewayRouteActionTypeDef
-    match: ReadOnly[HttpGatewayRouteMatchTypeDef]
-
-
-class HttpPathMatchTypeDef(TypedDict):
-    exact: NotRequired[str]
-    regex: NotRequired[str]
-
-
-class HttpQueryParameterTypeDef(TypedDict):
-    match: NotRequired[QueryParameterMatchTypeDef]
-    name: str
-
-
-class HttpRetryPolicyOutputTypeDef(TypedDict):
-    httpRetryEvents: NotRequired[list[str]]
-    maxRetries: int
-    perRetryTimeout: DurationTypeDef
-    tcpRetryEvents: NotRequired[list[TcpRetryPolicyEventType]]
-
-
-class HttpRetryPolicyTypeDef(TypedDict):
-    httpRetryEvents: NotRequired[ReadOnly[Sequence[str]]]
-    maxRetries: int
-    perRetryTimeout: DurationTypeDef
-    tcpRetryEvents: NotRequired[ReadOnly[Sequence[TcpRetryPolicyEventType]]]
-
-
-class HttpRouteActionOutputTypeDef(TypedDict):
-    weightedTargets: list[WeightedTargetTypeDef]
-
-
-class HttpRouteActionTypeDef(TypedDict):
-    weightedTargets: ReadOnly[Sequence[WeightedTargetTypeDef]]
-
-
-class HttpRouteHeaderTypeDef(TypedDict):
-    invert: NotRequired[bool]
-    match: NotRequired[HeaderMatchMethodTypeDef]
-    name: str
-
-
-class HttpRouteMatchOutputTypeDef(TypedDict):
-    headers: NotRequired[list[HttpRouteHeaderTypeDef]]
-    method: NotRequired[HttpMethodType]
-    path: NotRequired[HttpPathMatchTypeDef]
-    port: NotRequired[int]
-    prefix: NotRequired[str]
-    queryParameters: NotRequired[list[HttpQueryParameterTypeDef]]
-    scheme: NotRequired[HttpSchemeType]
-
-
-class HttpRouteMatchTypeDef(TypedDict):
-    headers: NotRequired[ReadOnly[Sequence[HttpRouteHeaderTypeDef]]]
-    method: NotRequired[HttpMethodType]
-    path: NotRequired[HttpPathMatchTypeDef]
-    port: NotRequired[int]
-    prefix: NotRequired[str]
-    queryParameters: NotRequired[ReadOnly[Sequence[HttpQueryParameterTypeDef]]]
-    scheme: NotRequired[HttpSchemeType]
-
-
-class HttpRouteOutputTypeDef(TypedDict):
-    action: HttpRouteActionOutputTypeDef
-    match: HttpRouteMatchOutputTypeDef
-    retryPolicy: NotRequired[HttpRetryPolicyOutputTypeDef]
-    timeout: NotRequired[HttpTimeoutTypeDef]
-
-
-class HttpRouteTypeDef(TypedDict):
-    action: ReadOnly[HttpRouteActionTypeDef]
-    match: ReadOnly[HttpRouteMatchTypeDef]
-    retryPolicy: NotRequired[ReadOnly[HttpRetryPolicyTypeDef]]
-    timeout: NotRequired[HttpTimeoutTypeDef]
-
-
-class HttpTimeoutTypeDef(TypedDict):
-    idle: NotRequired[DurationTypeDef]
-    perRequest: NotRequired[DurationTypeDef]
-
-
-class JsonFormatRefTypeDef(TypedDict):
-    key: str
-    value: str
 
 
 class ListGatewayRoutesInputTypeDef(TypedDict):
@@ -1013,6 +1618,16 @@ class ListMeshesInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class MeshRefTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    lastUpdatedAt: datetime
+    meshName: str
+    meshOwner: str
+    resourceOwner: str
+    version: int
+
+
 class ListMeshesOutputTypeDef(TypedDict):
     meshes: list[MeshRefTypeDef]
     nextToken: NotRequired[str]
@@ -1024,6 +1639,18 @@ class ListRoutesInputTypeDef(TypedDict):
     meshName: str
     meshOwner: NotRequired[str]
     nextToken: NotRequired[str]
+    virtualRouterName: str
+
+
+class RouteRefTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    lastUpdatedAt: datetime
+    meshName: str
+    meshOwner: str
+    resourceOwner: str
+    routeName: str
+    version: int
     virtualRouterName: str
 
 
@@ -1052,6 +1679,17 @@ class ListVirtualGatewaysInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class VirtualGatewayRefTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    lastUpdatedAt: datetime
+    meshName: str
+    meshOwner: str
+    resourceOwner: str
+    version: int
+    virtualGatewayName: str
+
+
 class ListVirtualGatewaysOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     virtualGateways: list[VirtualGatewayRefTypeDef]
@@ -1063,6 +1701,17 @@ class ListVirtualNodesInputTypeDef(TypedDict):
     meshName: str
     meshOwner: NotRequired[str]
     nextToken: NotRequired[str]
+
+
+class VirtualNodeRefTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    lastUpdatedAt: datetime
+    meshName: str
+    meshOwner: str
+    resourceOwner: str
+    version: int
+    virtualNodeName: str
 
 
 class ListVirtualNodesOutputTypeDef(TypedDict):
@@ -1078,6 +1727,17 @@ class ListVirtualRoutersInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class VirtualRouterRefTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    lastUpdatedAt: datetime
+    meshName: str
+    meshOwner: str
+    resourceOwner: str
+    version: int
+    virtualRouterName: str
+
+
 class ListVirtualRoutersOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     virtualRouters: list[VirtualRouterRefTypeDef]
@@ -1091,232 +1751,21 @@ class ListVirtualServicesInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class VirtualServiceRefTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    lastUpdatedAt: datetime
+    meshName: str
+    meshOwner: str
+    resourceOwner: str
+    version: int
+    virtualServiceName: str
+
+
 class ListVirtualServicesOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     virtualServices: list[VirtualServiceRefTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListenerOutputTypeDef(TypedDict):
-    connectionPool: NotRequired[VirtualNodeConnectionPoolTypeDef]
-    healthCheck: NotRequired[HealthCheckPolicyTypeDef]
-    outlierDetection: NotRequired[OutlierDetectionTypeDef]
-    portMapping: PortMappingTypeDef
-    timeout: NotRequired[ListenerTimeoutTypeDef]
-    tls: NotRequired[ListenerTlsOutputTypeDef]
-
-
-class ListenerTimeoutTypeDef(TypedDict):
-    grpc: NotRequired[GrpcTimeoutTypeDef]
-    http: NotRequired[HttpTimeoutTypeDef]
-    http2: NotRequired[HttpTimeoutTypeDef]
-    tcp: NotRequired[TcpTimeoutTypeDef]
-
-
-class ListenerTlsAcmCertificateTypeDef(TypedDict):
-    certificateArn: str
-
-
-class ListenerTlsCertificateTypeDef(TypedDict):
-    acm: NotRequired[ListenerTlsAcmCertificateTypeDef]
-    file: NotRequired[ListenerTlsFileCertificateTypeDef]
-    sds: NotRequired[ListenerTlsSdsCertificateTypeDef]
-
-
-class ListenerTlsFileCertificateTypeDef(TypedDict):
-    certificateChain: str
-    privateKey: str
-
-
-class ListenerTlsOutputTypeDef(TypedDict):
-    certificate: ListenerTlsCertificateTypeDef
-    mode: ListenerTlsModeType
-    validation: NotRequired[ListenerTlsValidationContextOutputTypeDef]
-
-
-class ListenerTlsSdsCertificateTypeDef(TypedDict):
-    secretName: str
-
-
-class ListenerTlsTypeDef(TypedDict):
-    certificate: ListenerTlsCertificateTypeDef
-    mode: ListenerTlsModeType
-    validation: NotRequired[ReadOnly[ListenerTlsValidationContextTypeDef]]
-
-
-class ListenerTlsValidationContextOutputTypeDef(TypedDict):
-    subjectAlternativeNames: NotRequired[SubjectAlternativeNamesOutputTypeDef]
-    trust: ListenerTlsValidationContextTrustTypeDef
-
-
-class ListenerTlsValidationContextTrustTypeDef(TypedDict):
-    file: NotRequired[TlsValidationContextFileTrustTypeDef]
-    sds: NotRequired[TlsValidationContextSdsTrustTypeDef]
-
-
-class ListenerTlsValidationContextTypeDef(TypedDict):
-    subjectAlternativeNames: NotRequired[ReadOnly[SubjectAlternativeNamesTypeDef]]
-    trust: ListenerTlsValidationContextTrustTypeDef
-
-
-class ListenerTypeDef(TypedDict):
-    connectionPool: NotRequired[VirtualNodeConnectionPoolTypeDef]
-    healthCheck: NotRequired[HealthCheckPolicyTypeDef]
-    outlierDetection: NotRequired[OutlierDetectionTypeDef]
-    portMapping: PortMappingTypeDef
-    timeout: NotRequired[ListenerTimeoutTypeDef]
-    tls: NotRequired[ReadOnly[ListenerTlsTypeDef]]
-
-
-class LoggingFormatOutputTypeDef(TypedDict):
-    json: NotRequired[list[JsonFormatRefTypeDef]]
-    text: NotRequired[str]
-
-
-class LoggingFormatTypeDef(TypedDict):
-    json: NotRequired[ReadOnly[Sequence[JsonFormatRefTypeDef]]]
-    text: NotRequired[str]
-
-
-class LoggingOutputTypeDef(TypedDict):
-    accessLog: NotRequired[AccessLogOutputTypeDef]
-
-
-class LoggingTypeDef(TypedDict):
-    accessLog: NotRequired[ReadOnly[AccessLogTypeDef]]
-
-
-class MatchRangeTypeDef(TypedDict):
-    end: int
-    start: int
-
-
-class MeshDataTypeDef(TypedDict):
-    meshName: str
-    metadata: ResourceMetadataTypeDef
-    spec: MeshSpecTypeDef
-    status: MeshStatusTypeDef
-
-
-class MeshRefTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    lastUpdatedAt: datetime
-    meshName: str
-    meshOwner: str
-    resourceOwner: str
-    version: int
-
-
-class MeshServiceDiscoveryTypeDef(TypedDict):
-    ipPreference: NotRequired[IpPreferenceType]
-
-
-class MeshSpecTypeDef(TypedDict):
-    egressFilter: NotRequired[EgressFilterTypeDef]
-    serviceDiscovery: NotRequired[MeshServiceDiscoveryTypeDef]
-
-
-class MeshStatusTypeDef(TypedDict):
-    status: NotRequired[MeshStatusCodeType]
-
-
-class OutlierDetectionTypeDef(TypedDict):
-    baseEjectionDuration: DurationTypeDef
-    interval: DurationTypeDef
-    maxEjectionPercent: int
-    maxServerErrors: int
-
-
-class PortMappingTypeDef(TypedDict):
-    port: int
-    protocol: PortProtocolType
-
-
-class QueryParameterMatchTypeDef(TypedDict):
-    exact: NotRequired[str]
-
-
-class ResourceMetadataTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    lastUpdatedAt: datetime
-    meshOwner: str
-    resourceOwner: str
-    uid: str
-    version: int
-
-
-class RouteDataTypeDef(TypedDict):
-    meshName: str
-    metadata: ResourceMetadataTypeDef
-    routeName: str
-    spec: RouteSpecOutputTypeDef
-    status: RouteStatusTypeDef
-    virtualRouterName: str
-
-
-class RouteRefTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    lastUpdatedAt: datetime
-    meshName: str
-    meshOwner: str
-    resourceOwner: str
-    routeName: str
-    version: int
-    virtualRouterName: str
-
-
-class RouteSpecOutputTypeDef(TypedDict):
-    grpcRoute: NotRequired[GrpcRouteOutputTypeDef]
-    http2Route: NotRequired[HttpRouteOutputTypeDef]
-    httpRoute: NotRequired[HttpRouteOutputTypeDef]
-    priority: NotRequired[int]
-    tcpRoute: NotRequired[TcpRouteOutputTypeDef]
-
-
-class RouteSpecTypeDef(TypedDict):
-    grpcRoute: NotRequired[ReadOnly[GrpcRouteTypeDef]]
-    http2Route: NotRequired[ReadOnly[HttpRouteTypeDef]]
-    httpRoute: NotRequired[ReadOnly[HttpRouteTypeDef]]
-    priority: NotRequired[int]
-    tcpRoute: NotRequired[ReadOnly[TcpRouteTypeDef]]
-
-
-class RouteStatusTypeDef(TypedDict):
-    status: RouteStatusCodeType
-
-
-class ServiceDiscoveryOutputTypeDef(TypedDict):
-    awsCloudMap: NotRequired[AwsCloudMapServiceDiscoveryOutputTypeDef]
-    dns: NotRequired[DnsServiceDiscoveryTypeDef]
-
-
-class ServiceDiscoveryTypeDef(TypedDict):
-    awsCloudMap: NotRequired[ReadOnly[AwsCloudMapServiceDiscoveryTypeDef]]
-    dns: NotRequired[DnsServiceDiscoveryTypeDef]
-
-
-class SubjectAlternativeNameMatchersOutputTypeDef(TypedDict):
-    exact: list[str]
-
-
-class SubjectAlternativeNameMatchersTypeDef(TypedDict):
-    exact: ReadOnly[Sequence[str]]
-
-
-class SubjectAlternativeNamesOutputTypeDef(TypedDict):
-    match: SubjectAlternativeNameMatchersOutputTypeDef
-
-
-class SubjectAlternativeNamesTypeDef(TypedDict):
-    match: ReadOnly[SubjectAlternativeNameMatchersTypeDef]
-
-
-class TagRefTypeDef(TypedDict):
-    key: str
-    value: str
 
 
 class TagResourceInputTypeDef(TypedDict):
@@ -1326,72 +1775,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TcpRouteActionOutputTypeDef(TypedDict):
-    weightedTargets: list[WeightedTargetTypeDef]
-
-
-class TcpRouteActionTypeDef(TypedDict):
-    weightedTargets: ReadOnly[Sequence[WeightedTargetTypeDef]]
-
-
-class TcpRouteMatchTypeDef(TypedDict):
-    port: NotRequired[int]
-
-
-class TcpRouteOutputTypeDef(TypedDict):
-    action: TcpRouteActionOutputTypeDef
-    match: NotRequired[TcpRouteMatchTypeDef]
-    timeout: NotRequired[TcpTimeoutTypeDef]
-
-
-class TcpRouteTypeDef(TypedDict):
-    action: ReadOnly[TcpRouteActionTypeDef]
-    match: NotRequired[TcpRouteMatchTypeDef]
-    timeout: NotRequired[TcpTimeoutTypeDef]
-
-
-class TcpTimeoutTypeDef(TypedDict):
-    idle: NotRequired[DurationTypeDef]
-
-
-class TlsValidationContextAcmTrustOutputTypeDef(TypedDict):
-    certificateAuthorityArns: list[str]
-
-
-class TlsValidationContextAcmTrustTypeDef(TypedDict):
-    certificateAuthorityArns: ReadOnly[Sequence[str]]
-
-
-class TlsValidationContextFileTrustTypeDef(TypedDict):
-    certificateChain: str
-
-
-class TlsValidationContextOutputTypeDef(TypedDict):
-    subjectAlternativeNames: NotRequired[SubjectAlternativeNamesOutputTypeDef]
-    trust: TlsValidationContextTrustOutputTypeDef
-
-
-class TlsValidationContextSdsTrustTypeDef(TypedDict):
-    secretName: str
-
-
-class TlsValidationContextTrustOutputTypeDef(TypedDict):
-    acm: NotRequired[TlsValidationContextAcmTrustOutputTypeDef]
-    file: NotRequired[TlsValidationContextFileTrustTypeDef]
-    sds: NotRequired[TlsValidationContextSdsTrustTypeDef]
-
-
-class TlsValidationContextTrustTypeDef(TypedDict):
-    acm: NotRequired[ReadOnly[TlsValidationContextAcmTrustTypeDef]]
-    file: NotRequired[TlsValidationContextFileTrustTypeDef]
-    sds: NotRequired[TlsValidationContextSdsTrustTypeDef]
-
-
-class TlsValidationContextTypeDef(TypedDict):
-    subjectAlternativeNames: NotRequired[ReadOnly[SubjectAlternativeNamesTypeDef]]
-    trust: ReadOnly[TlsValidationContextTrustTypeDef]
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -1492,385 +1875,3 @@ class UpdateVirtualServiceInputTypeDef(TypedDict):
 class UpdateVirtualServiceOutputTypeDef(TypedDict):
     virtualService: VirtualServiceDataTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VirtualGatewayAccessLogOutputTypeDef(TypedDict):
-    file: NotRequired[VirtualGatewayFileAccessLogOutputTypeDef]
-
-
-class VirtualGatewayAccessLogTypeDef(TypedDict):
-    file: NotRequired[ReadOnly[VirtualGatewayFileAccessLogTypeDef]]
-
-
-class VirtualGatewayBackendDefaultsOutputTypeDef(TypedDict):
-    clientPolicy: NotRequired[VirtualGatewayClientPolicyOutputTypeDef]
-
-
-class VirtualGatewayBackendDefaultsTypeDef(TypedDict):
-    clientPolicy: NotRequired[ReadOnly[VirtualGatewayClientPolicyTypeDef]]
-
-
-class VirtualGatewayClientPolicyOutputTypeDef(TypedDict):
-    tls: NotRequired[VirtualGatewayClientPolicyTlsOutputTypeDef]
-
-
-class VirtualGatewayClientPolicyTlsOutputTypeDef(TypedDict):
-    certificate: NotRequired[VirtualGatewayClientTlsCertificateTypeDef]
-    enforce: NotRequired[bool]
-    ports: NotRequired[list[int]]
-    validation: VirtualGatewayTlsValidationContextOutputTypeDef
-
-
-class VirtualGatewayClientPolicyTlsTypeDef(TypedDict):
-    certificate: NotRequired[VirtualGatewayClientTlsCertificateTypeDef]
-    enforce: NotRequired[bool]
-    ports: NotRequired[ReadOnly[Sequence[int]]]
-    validation: ReadOnly[VirtualGatewayTlsValidationContextTypeDef]
-
-
-class VirtualGatewayClientPolicyTypeDef(TypedDict):
-    tls: NotRequired[ReadOnly[VirtualGatewayClientPolicyTlsTypeDef]]
-
-
-class VirtualGatewayClientTlsCertificateTypeDef(TypedDict):
-    file: NotRequired[VirtualGatewayListenerTlsFileCertificateTypeDef]
-    sds: NotRequired[VirtualGatewayListenerTlsSdsCertificateTypeDef]
-
-
-class VirtualGatewayConnectionPoolTypeDef(TypedDict):
-    grpc: NotRequired[VirtualGatewayGrpcConnectionPoolTypeDef]
-    http: NotRequired[VirtualGatewayHttpConnectionPoolTypeDef]
-    http2: NotRequired[VirtualGatewayHttp2ConnectionPoolTypeDef]
-
-
-class VirtualGatewayDataTypeDef(TypedDict):
-    meshName: str
-    metadata: ResourceMetadataTypeDef
-    spec: VirtualGatewaySpecOutputTypeDef
-    status: VirtualGatewayStatusTypeDef
-    virtualGatewayName: str
-
-
-class VirtualGatewayFileAccessLogOutputTypeDef(TypedDict):
-    format: NotRequired[LoggingFormatOutputTypeDef]
-    path: str
-
-
-class VirtualGatewayFileAccessLogTypeDef(TypedDict):
-    format: NotRequired[ReadOnly[LoggingFormatTypeDef]]
-    path: str
-
-
-class VirtualGatewayGrpcConnectionPoolTypeDef(TypedDict):
-    maxRequests: int
-
-
-class VirtualGatewayHealthCheckPolicyTypeDef(TypedDict):
-    healthyThreshold: int
-    intervalMillis: int
-    path: NotRequired[str]
-    port: NotRequired[int]
-    protocol: VirtualGatewayPortProtocolType
-    timeoutMillis: int
-    unhealthyThreshold: int
-
-
-class VirtualGatewayHttp2ConnectionPoolTypeDef(TypedDict):
-    maxRequests: int
-
-
-class VirtualGatewayHttpConnectionPoolTypeDef(TypedDict):
-    maxConnections: int
-    maxPendingRequests: NotRequired[int]
-
-
-class VirtualGatewayListenerOutputTypeDef(TypedDict):
-    connectionPool: NotRequired[VirtualGatewayConnectionPoolTypeDef]
-    healthCheck: NotRequired[VirtualGatewayHealthCheckPolicyTypeDef]
-    portMapping: VirtualGatewayPortMappingTypeDef
-    tls: NotRequired[VirtualGatewayListenerTlsOutputTypeDef]
-
-
-class VirtualGatewayListenerTlsAcmCertificateTypeDef(TypedDict):
-    certificateArn: str
-
-
-class VirtualGatewayListenerTlsCertificateTypeDef(TypedDict):
-    acm: NotRequired[VirtualGatewayListenerTlsAcmCertificateTypeDef]
-    file: NotRequired[VirtualGatewayListenerTlsFileCertificateTypeDef]
-    sds: NotRequired[VirtualGatewayListenerTlsSdsCertificateTypeDef]
-
-
-class VirtualGatewayListenerTlsFileCertificateTypeDef(TypedDict):
-    certificateChain: str
-    privateKey: str
-
-
-class VirtualGatewayListenerTlsOutputTypeDef(TypedDict):
-    certificate: VirtualGatewayListenerTlsCertificateTypeDef
-    mode: VirtualGatewayListenerTlsModeType
-    validation: NotRequired[VirtualGatewayListenerTlsValidationContextOutputTypeDef]
-
-
-class VirtualGatewayListenerTlsSdsCertificateTypeDef(TypedDict):
-    secretName: str
-
-
-class VirtualGatewayListenerTlsTypeDef(TypedDict):
-    certificate: VirtualGatewayListenerTlsCertificateTypeDef
-    mode: VirtualGatewayListenerTlsModeType
-    validation: NotRequired[ReadOnly[VirtualGatewayListenerTlsValidationContextTypeDef]]
-
-
-class VirtualGatewayListenerTlsValidationContextOutputTypeDef(TypedDict):
-    subjectAlternativeNames: NotRequired[SubjectAlternativeNamesOutputTypeDef]
-    trust: VirtualGatewayListenerTlsValidationContextTrustTypeDef
-
-
-class VirtualGatewayListenerTlsValidationContextTrustTypeDef(TypedDict):
-    file: NotRequired[VirtualGatewayTlsValidationContextFileTrustTypeDef]
-    sds: NotRequired[VirtualGatewayTlsValidationContextSdsTrustTypeDef]
-
-
-class VirtualGatewayListenerTlsValidationContextTypeDef(TypedDict):
-    subjectAlternativeNames: NotRequired[ReadOnly[SubjectAlternativeNamesTypeDef]]
-    trust: VirtualGatewayListenerTlsValidationContextTrustTypeDef
-
-
-class VirtualGatewayListenerTypeDef(TypedDict):
-    connectionPool: NotRequired[VirtualGatewayConnectionPoolTypeDef]
-    healthCheck: NotRequired[VirtualGatewayHealthCheckPolicyTypeDef]
-    portMapping: VirtualGatewayPortMappingTypeDef
-    tls: NotRequired[ReadOnly[VirtualGatewayListenerTlsTypeDef]]
-
-
-class VirtualGatewayLoggingOutputTypeDef(TypedDict):
-    accessLog: NotRequired[VirtualGatewayAccessLogOutputTypeDef]
-
-
-class VirtualGatewayLoggingTypeDef(TypedDict):
-    accessLog: NotRequired[ReadOnly[VirtualGatewayAccessLogTypeDef]]
-
-
-class VirtualGatewayPortMappingTypeDef(TypedDict):
-    port: int
-    protocol: VirtualGatewayPortProtocolType
-
-
-class VirtualGatewayRefTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    lastUpdatedAt: datetime
-    meshName: str
-    meshOwner: str
-    resourceOwner: str
-    version: int
-    virtualGatewayName: str
-
-
-class VirtualGatewaySpecOutputTypeDef(TypedDict):
-    backendDefaults: NotRequired[VirtualGatewayBackendDefaultsOutputTypeDef]
-    listeners: list[VirtualGatewayListenerOutputTypeDef]
-    logging: NotRequired[VirtualGatewayLoggingOutputTypeDef]
-
-
-class VirtualGatewaySpecTypeDef(TypedDict):
-    backendDefaults: NotRequired[ReadOnly[VirtualGatewayBackendDefaultsTypeDef]]
-    listeners: ReadOnly[Sequence[VirtualGatewayListenerTypeDef]]
-    logging: NotRequired[ReadOnly[VirtualGatewayLoggingTypeDef]]
-
-
-class VirtualGatewayStatusTypeDef(TypedDict):
-    status: VirtualGatewayStatusCodeType
-
-
-class VirtualGatewayTlsValidationContextAcmTrustOutputTypeDef(TypedDict):
-    certificateAuthorityArns: list[str]
-
-
-class VirtualGatewayTlsValidationContextAcmTrustTypeDef(TypedDict):
-    certificateAuthorityArns: ReadOnly[Sequence[str]]
-
-
-class VirtualGatewayTlsValidationContextFileTrustTypeDef(TypedDict):
-    certificateChain: str
-
-
-class VirtualGatewayTlsValidationContextOutputTypeDef(TypedDict):
-    subjectAlternativeNames: NotRequired[SubjectAlternativeNamesOutputTypeDef]
-    trust: VirtualGatewayTlsValidationContextTrustOutputTypeDef
-
-
-class VirtualGatewayTlsValidationContextSdsTrustTypeDef(TypedDict):
-    secretName: str
-
-
-class VirtualGatewayTlsValidationContextTrustOutputTypeDef(TypedDict):
-    acm: NotRequired[VirtualGatewayTlsValidationContextAcmTrustOutputTypeDef]
-    file: NotRequired[VirtualGatewayTlsValidationContextFileTrustTypeDef]
-    sds: NotRequired[VirtualGatewayTlsValidationContextSdsTrustTypeDef]
-
-
-class VirtualGatewayTlsValidationContextTrustTypeDef(TypedDict):
-    acm: NotRequired[ReadOnly[VirtualGatewayTlsValidationContextAcmTrustTypeDef]]
-    file: NotRequired[VirtualGatewayTlsValidationContextFileTrustTypeDef]
-    sds: NotRequired[VirtualGatewayTlsValidationContextSdsTrustTypeDef]
-
-
-class VirtualGatewayTlsValidationContextTypeDef(TypedDict):
-    subjectAlternativeNames: NotRequired[ReadOnly[SubjectAlternativeNamesTypeDef]]
-    trust: ReadOnly[VirtualGatewayTlsValidationContextTrustTypeDef]
-
-
-class VirtualNodeConnectionPoolTypeDef(TypedDict):
-    grpc: NotRequired[VirtualNodeGrpcConnectionPoolTypeDef]
-    http: NotRequired[VirtualNodeHttpConnectionPoolTypeDef]
-    http2: NotRequired[VirtualNodeHttp2ConnectionPoolTypeDef]
-    tcp: NotRequired[VirtualNodeTcpConnectionPoolTypeDef]
-
-
-class VirtualNodeDataTypeDef(TypedDict):
-    meshName: str
-    metadata: ResourceMetadataTypeDef
-    spec: VirtualNodeSpecOutputTypeDef
-    status: VirtualNodeStatusTypeDef
-    virtualNodeName: str
-
-
-class VirtualNodeGrpcConnectionPoolTypeDef(TypedDict):
-    maxRequests: int
-
-
-class VirtualNodeHttp2ConnectionPoolTypeDef(TypedDict):
-    maxRequests: int
-
-
-class VirtualNodeHttpConnectionPoolTypeDef(TypedDict):
-    maxConnections: int
-    maxPendingRequests: NotRequired[int]
-
-
-class VirtualNodeRefTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    lastUpdatedAt: datetime
-    meshName: str
-    meshOwner: str
-    resourceOwner: str
-    version: int
-    virtualNodeName: str
-
-
-class VirtualNodeServiceProviderTypeDef(TypedDict):
-    virtualNodeName: str
-
-
-class VirtualNodeSpecOutputTypeDef(TypedDict):
-    backendDefaults: NotRequired[BackendDefaultsOutputTypeDef]
-    backends: NotRequired[list[BackendOutputTypeDef]]
-    listeners: NotRequired[list[ListenerOutputTypeDef]]
-    logging: NotRequired[LoggingOutputTypeDef]
-    serviceDiscovery: NotRequired[ServiceDiscoveryOutputTypeDef]
-
-
-class VirtualNodeSpecTypeDef(TypedDict):
-    backendDefaults: NotRequired[ReadOnly[BackendDefaultsTypeDef]]
-    backends: NotRequired[ReadOnly[Sequence[BackendTypeDef]]]
-    listeners: NotRequired[ReadOnly[Sequence[ListenerTypeDef]]]
-    logging: NotRequired[ReadOnly[LoggingTypeDef]]
-    serviceDiscovery: NotRequired[ReadOnly[ServiceDiscoveryTypeDef]]
-
-
-class VirtualNodeStatusTypeDef(TypedDict):
-    status: VirtualNodeStatusCodeType
-
-
-class VirtualNodeTcpConnectionPoolTypeDef(TypedDict):
-    maxConnections: int
-
-
-class VirtualRouterDataTypeDef(TypedDict):
-    meshName: str
-    metadata: ResourceMetadataTypeDef
-    spec: VirtualRouterSpecOutputTypeDef
-    status: VirtualRouterStatusTypeDef
-    virtualRouterName: str
-
-
-class VirtualRouterListenerTypeDef(TypedDict):
-    portMapping: PortMappingTypeDef
-
-
-class VirtualRouterRefTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    lastUpdatedAt: datetime
-    meshName: str
-    meshOwner: str
-    resourceOwner: str
-    version: int
-    virtualRouterName: str
-
-
-class VirtualRouterServiceProviderTypeDef(TypedDict):
-    virtualRouterName: str
-
-
-class VirtualRouterSpecOutputTypeDef(TypedDict):
-    listeners: NotRequired[list[VirtualRouterListenerTypeDef]]
-
-
-class VirtualRouterSpecTypeDef(TypedDict):
-    listeners: NotRequired[ReadOnly[Sequence[VirtualRouterListenerTypeDef]]]
-
-
-class VirtualRouterStatusTypeDef(TypedDict):
-    status: VirtualRouterStatusCodeType
-
-
-class VirtualServiceBackendOutputTypeDef(TypedDict):
-    clientPolicy: NotRequired[ClientPolicyOutputTypeDef]
-    virtualServiceName: str
-
-
-class VirtualServiceBackendTypeDef(TypedDict):
-    clientPolicy: NotRequired[ReadOnly[ClientPolicyTypeDef]]
-    virtualServiceName: str
-
-
-class VirtualServiceDataTypeDef(TypedDict):
-    meshName: str
-    metadata: ResourceMetadataTypeDef
-    spec: VirtualServiceSpecTypeDef
-    status: VirtualServiceStatusTypeDef
-    virtualServiceName: str
-
-
-class VirtualServiceProviderTypeDef(TypedDict):
-    virtualNode: NotRequired[VirtualNodeServiceProviderTypeDef]
-    virtualRouter: NotRequired[VirtualRouterServiceProviderTypeDef]
-
-
-class VirtualServiceRefTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    lastUpdatedAt: datetime
-    meshName: str
-    meshOwner: str
-    resourceOwner: str
-    version: int
-    virtualServiceName: str
-
-
-class VirtualServiceSpecTypeDef(TypedDict):
-    provider: NotRequired[VirtualServiceProviderTypeDef]
-
-
-class VirtualServiceStatusTypeDef(TypedDict):
-    status: VirtualServiceStatusCodeType
-
-
-class WeightedTargetTypeDef(TypedDict):
-    port: NotRequired[int]
-    virtualNode: str
-    weight: int

@@ -2,29 +2,30 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS App Runner: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AutoScalingConfigurationStatusType",
-    "CertificateValidationRecordStatusType",
-    "ConfigurationSourceType",
-    "ConnectionStatusType",
-    "CustomDomainAssociationStatusType",
-    "EgressTypeType",
-    "HealthCheckProtocolType",
-    "ImageRepositoryTypeType",
-    "IpAddressTypeType",
-    "ObservabilityConfigurationStatusType",
-    "OperationStatusType",
-    "OperationTypeType",
-    "ProviderTypeType",
-    "RuntimeType",
-    "ServiceStatusType",
-    "SourceCodeVersionTypeType",
-    "TracingVendorType",
-    "VpcConnectorStatusType",
-    "VpcIngressConnectionStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AutoScalingConfigurationStatusType",
+        "CertificateValidationRecordStatusType",
+        "ConfigurationSourceType",
+        "ConnectionStatusType",
+        "CustomDomainAssociationStatusType",
+        "EgressTypeType",
+        "HealthCheckProtocolType",
+        "ImageRepositoryTypeType",
+        "IpAddressTypeType",
+        "ObservabilityConfigurationStatusType",
+        "OperationStatusType",
+        "OperationTypeType",
+        "ProviderTypeType",
+        "RuntimeType",
+        "ServiceStatusType",
+        "SourceCodeVersionTypeType",
+        "TracingVendorType",
+        "VpcConnectorStatusType",
+        "VpcIngressConnectionStatusType",
+    ]
 
 AutoScalingConfigurationStatusType = Literal["ACTIVE", "INACTIVE"]
 CertificateValidationRecordStatusType = Literal[

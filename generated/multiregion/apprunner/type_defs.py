@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -40,130 +40,151 @@ from .literals import (
     VpcIngressConnectionStatusType,
 )
 
-__all__ = [
-    "AssociateCustomDomainRequestTypeDef",
-    "AssociateCustomDomainResponseTypeDef",
-    "AuthenticationConfigurationTypeDef",
-    "AutoScalingConfigurationSummaryTypeDef",
-    "AutoScalingConfigurationTypeDef",
-    "CertificateValidationRecordTypeDef",
-    "CodeConfigurationOutputTypeDef",
-    "CodeConfigurationTypeDef",
-    "CodeConfigurationValuesOutputTypeDef",
-    "CodeConfigurationValuesTypeDef",
-    "CodeRepositoryOutputTypeDef",
-    "CodeRepositoryTypeDef",
-    "ConnectionSummaryTypeDef",
-    "ConnectionTypeDef",
-    "CreateAutoScalingConfigurationRequestTypeDef",
-    "CreateAutoScalingConfigurationResponseTypeDef",
-    "CreateConnectionRequestTypeDef",
-    "CreateConnectionResponseTypeDef",
-    "CreateObservabilityConfigurationRequestTypeDef",
-    "CreateObservabilityConfigurationResponseTypeDef",
-    "CreateServiceRequestTypeDef",
-    "CreateServiceResponseTypeDef",
-    "CreateVpcConnectorRequestTypeDef",
-    "CreateVpcConnectorResponseTypeDef",
-    "CreateVpcIngressConnectionRequestTypeDef",
-    "CreateVpcIngressConnectionResponseTypeDef",
-    "CustomDomainTypeDef",
-    "DeleteAutoScalingConfigurationRequestTypeDef",
-    "DeleteAutoScalingConfigurationResponseTypeDef",
-    "DeleteConnectionRequestTypeDef",
-    "DeleteConnectionResponseTypeDef",
-    "DeleteObservabilityConfigurationRequestTypeDef",
-    "DeleteObservabilityConfigurationResponseTypeDef",
-    "DeleteServiceRequestTypeDef",
-    "DeleteServiceResponseTypeDef",
-    "DeleteVpcConnectorRequestTypeDef",
-    "DeleteVpcConnectorResponseTypeDef",
-    "DeleteVpcIngressConnectionRequestTypeDef",
-    "DeleteVpcIngressConnectionResponseTypeDef",
-    "DescribeAutoScalingConfigurationRequestTypeDef",
-    "DescribeAutoScalingConfigurationResponseTypeDef",
-    "DescribeCustomDomainsRequestTypeDef",
-    "DescribeCustomDomainsResponseTypeDef",
-    "DescribeObservabilityConfigurationRequestTypeDef",
-    "DescribeObservabilityConfigurationResponseTypeDef",
-    "DescribeServiceRequestTypeDef",
-    "DescribeServiceResponseTypeDef",
-    "DescribeVpcConnectorRequestTypeDef",
-    "DescribeVpcConnectorResponseTypeDef",
-    "DescribeVpcIngressConnectionRequestTypeDef",
-    "DescribeVpcIngressConnectionResponseTypeDef",
-    "DisassociateCustomDomainRequestTypeDef",
-    "DisassociateCustomDomainResponseTypeDef",
-    "EgressConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "HealthCheckConfigurationTypeDef",
-    "ImageConfigurationOutputTypeDef",
-    "ImageConfigurationTypeDef",
-    "ImageRepositoryOutputTypeDef",
-    "ImageRepositoryTypeDef",
-    "IngressConfigurationTypeDef",
-    "IngressVpcConfigurationTypeDef",
-    "InstanceConfigurationTypeDef",
-    "ListAutoScalingConfigurationsRequestTypeDef",
-    "ListAutoScalingConfigurationsResponseTypeDef",
-    "ListConnectionsRequestTypeDef",
-    "ListConnectionsResponseTypeDef",
-    "ListObservabilityConfigurationsRequestTypeDef",
-    "ListObservabilityConfigurationsResponseTypeDef",
-    "ListOperationsRequestTypeDef",
-    "ListOperationsResponseTypeDef",
-    "ListServicesForAutoScalingConfigurationRequestTypeDef",
-    "ListServicesForAutoScalingConfigurationResponseTypeDef",
-    "ListServicesRequestTypeDef",
-    "ListServicesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVpcConnectorsRequestTypeDef",
-    "ListVpcConnectorsResponseTypeDef",
-    "ListVpcIngressConnectionsFilterTypeDef",
-    "ListVpcIngressConnectionsRequestTypeDef",
-    "ListVpcIngressConnectionsResponseTypeDef",
-    "NetworkConfigurationTypeDef",
-    "ObservabilityConfigurationSummaryTypeDef",
-    "ObservabilityConfigurationTypeDef",
-    "OperationSummaryTypeDef",
-    "PauseServiceRequestTypeDef",
-    "PauseServiceResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResumeServiceRequestTypeDef",
-    "ResumeServiceResponseTypeDef",
-    "ServiceObservabilityConfigurationTypeDef",
-    "ServiceSummaryTypeDef",
-    "ServiceTypeDef",
-    "SourceCodeVersionTypeDef",
-    "SourceConfigurationOutputTypeDef",
-    "SourceConfigurationTypeDef",
-    "StartDeploymentRequestTypeDef",
-    "StartDeploymentResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TraceConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDefaultAutoScalingConfigurationRequestTypeDef",
-    "UpdateDefaultAutoScalingConfigurationResponseTypeDef",
-    "UpdateServiceRequestTypeDef",
-    "UpdateServiceResponseTypeDef",
-    "UpdateVpcIngressConnectionRequestTypeDef",
-    "UpdateVpcIngressConnectionResponseTypeDef",
-    "VpcConnectorTypeDef",
-    "VpcDNSTargetTypeDef",
-    "VpcIngressConnectionSummaryTypeDef",
-    "VpcIngressConnectionTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateCustomDomainRequestTypeDef",
+        "AssociateCustomDomainResponseTypeDef",
+        "AuthenticationConfigurationTypeDef",
+        "AutoScalingConfigurationSummaryTypeDef",
+        "AutoScalingConfigurationTypeDef",
+        "CertificateValidationRecordTypeDef",
+        "CodeConfigurationOutputTypeDef",
+        "CodeConfigurationTypeDef",
+        "CodeConfigurationValuesOutputTypeDef",
+        "CodeConfigurationValuesTypeDef",
+        "CodeRepositoryOutputTypeDef",
+        "CodeRepositoryTypeDef",
+        "ConnectionSummaryTypeDef",
+        "ConnectionTypeDef",
+        "CreateAutoScalingConfigurationRequestTypeDef",
+        "CreateAutoScalingConfigurationResponseTypeDef",
+        "CreateConnectionRequestTypeDef",
+        "CreateConnectionResponseTypeDef",
+        "CreateObservabilityConfigurationRequestTypeDef",
+        "CreateObservabilityConfigurationResponseTypeDef",
+        "CreateServiceRequestTypeDef",
+        "CreateServiceResponseTypeDef",
+        "CreateVpcConnectorRequestTypeDef",
+        "CreateVpcConnectorResponseTypeDef",
+        "CreateVpcIngressConnectionRequestTypeDef",
+        "CreateVpcIngressConnectionResponseTypeDef",
+        "CustomDomainTypeDef",
+        "DeleteAutoScalingConfigurationRequestTypeDef",
+        "DeleteAutoScalingConfigurationResponseTypeDef",
+        "DeleteConnectionRequestTypeDef",
+        "DeleteConnectionResponseTypeDef",
+        "DeleteObservabilityConfigurationRequestTypeDef",
+        "DeleteObservabilityConfigurationResponseTypeDef",
+        "DeleteServiceRequestTypeDef",
+        "DeleteServiceResponseTypeDef",
+        "DeleteVpcConnectorRequestTypeDef",
+        "DeleteVpcConnectorResponseTypeDef",
+        "DeleteVpcIngressConnectionRequestTypeDef",
+        "DeleteVpcIngressConnectionResponseTypeDef",
+        "DescribeAutoScalingConfigurationRequestTypeDef",
+        "DescribeAutoScalingConfigurationResponseTypeDef",
+        "DescribeCustomDomainsRequestTypeDef",
+        "DescribeCustomDomainsResponseTypeDef",
+        "DescribeObservabilityConfigurationRequestTypeDef",
+        "DescribeObservabilityConfigurationResponseTypeDef",
+        "DescribeServiceRequestTypeDef",
+        "DescribeServiceResponseTypeDef",
+        "DescribeVpcConnectorRequestTypeDef",
+        "DescribeVpcConnectorResponseTypeDef",
+        "DescribeVpcIngressConnectionRequestTypeDef",
+        "DescribeVpcIngressConnectionResponseTypeDef",
+        "DisassociateCustomDomainRequestTypeDef",
+        "DisassociateCustomDomainResponseTypeDef",
+        "EgressConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "HealthCheckConfigurationTypeDef",
+        "ImageConfigurationOutputTypeDef",
+        "ImageConfigurationTypeDef",
+        "ImageRepositoryOutputTypeDef",
+        "ImageRepositoryTypeDef",
+        "IngressConfigurationTypeDef",
+        "IngressVpcConfigurationTypeDef",
+        "InstanceConfigurationTypeDef",
+        "ListAutoScalingConfigurationsRequestTypeDef",
+        "ListAutoScalingConfigurationsResponseTypeDef",
+        "ListConnectionsRequestTypeDef",
+        "ListConnectionsResponseTypeDef",
+        "ListObservabilityConfigurationsRequestTypeDef",
+        "ListObservabilityConfigurationsResponseTypeDef",
+        "ListOperationsRequestTypeDef",
+        "ListOperationsResponseTypeDef",
+        "ListServicesForAutoScalingConfigurationRequestTypeDef",
+        "ListServicesForAutoScalingConfigurationResponseTypeDef",
+        "ListServicesRequestTypeDef",
+        "ListServicesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVpcConnectorsRequestTypeDef",
+        "ListVpcConnectorsResponseTypeDef",
+        "ListVpcIngressConnectionsFilterTypeDef",
+        "ListVpcIngressConnectionsRequestTypeDef",
+        "ListVpcIngressConnectionsResponseTypeDef",
+        "NetworkConfigurationTypeDef",
+        "ObservabilityConfigurationSummaryTypeDef",
+        "ObservabilityConfigurationTypeDef",
+        "OperationSummaryTypeDef",
+        "PauseServiceRequestTypeDef",
+        "PauseServiceResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResumeServiceRequestTypeDef",
+        "ResumeServiceResponseTypeDef",
+        "ServiceObservabilityConfigurationTypeDef",
+        "ServiceSummaryTypeDef",
+        "ServiceTypeDef",
+        "SourceCodeVersionTypeDef",
+        "SourceConfigurationOutputTypeDef",
+        "SourceConfigurationTypeDef",
+        "StartDeploymentRequestTypeDef",
+        "StartDeploymentResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TraceConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDefaultAutoScalingConfigurationRequestTypeDef",
+        "UpdateDefaultAutoScalingConfigurationResponseTypeDef",
+        "UpdateServiceRequestTypeDef",
+        "UpdateServiceResponseTypeDef",
+        "UpdateVpcIngressConnectionRequestTypeDef",
+        "UpdateVpcIngressConnectionResponseTypeDef",
+        "VpcConnectorTypeDef",
+        "VpcDNSTargetTypeDef",
+        "VpcIngressConnectionSummaryTypeDef",
+        "VpcIngressConnectionTypeDef",
+    ]
 
 
 class AssociateCustomDomainRequestTypeDef(TypedDict):
     ServiceArn: str
     DomainName: str
     EnableWWWSubdomain: NotRequired[bool]
+
+
+class CertificateValidationRecordTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+    Value: NotRequired[str]
+    Status: NotRequired[CertificateValidationRecordStatusType]
+
+
+class CustomDomainTypeDef(TypedDict):
+    DomainName: str
+    EnableWWWSubdomain: bool
+    CertificateValidationRecords: NotRequired[list[CertificateValidationRecordTypeDef]]
+    Status: CustomDomainAssociationStatusType
+
+
+class VpcDNSTargetTypeDef(TypedDict):
+    VpcIngressConnectionArn: NotRequired[str]
+    VpcId: NotRequired[str]
+    DomainName: NotRequired[str]
 
 
 class AssociateCustomDomainResponseTypeDef(TypedDict):
@@ -204,23 +225,6 @@ class AutoScalingConfigurationTypeDef(TypedDict):
     IsDefault: NotRequired[bool]
 
 
-class CertificateValidationRecordTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[str]
-    Value: NotRequired[str]
-    Status: NotRequired[CertificateValidationRecordStatusType]
-
-
-class CodeConfigurationOutputTypeDef(TypedDict):
-    ConfigurationSource: ConfigurationSourceType
-    CodeConfigurationValues: NotRequired[CodeConfigurationValuesOutputTypeDef]
-
-
-class CodeConfigurationTypeDef(TypedDict):
-    ConfigurationSource: ConfigurationSourceType
-    CodeConfigurationValues: NotRequired[ReadOnly[CodeConfigurationValuesTypeDef]]
-
-
 class CodeConfigurationValuesOutputTypeDef(TypedDict):
     Runtime: RuntimeType
     BuildCommand: NotRequired[str]
@@ -230,6 +234,11 @@ class CodeConfigurationValuesOutputTypeDef(TypedDict):
     RuntimeEnvironmentSecrets: NotRequired[dict[str, str]]
 
 
+class CodeConfigurationOutputTypeDef(TypedDict):
+    ConfigurationSource: ConfigurationSourceType
+    CodeConfigurationValues: NotRequired[CodeConfigurationValuesOutputTypeDef]
+
+
 class CodeConfigurationValuesTypeDef(TypedDict):
     Runtime: RuntimeType
     BuildCommand: NotRequired[str]
@@ -237,6 +246,16 @@ class CodeConfigurationValuesTypeDef(TypedDict):
     Port: NotRequired[str]
     RuntimeEnvironmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
     RuntimeEnvironmentSecrets: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CodeConfigurationTypeDef(TypedDict):
+    ConfigurationSource: ConfigurationSourceType
+    CodeConfigurationValues: NotRequired[ReadOnly[CodeConfigurationValuesTypeDef]]
+
+
+class SourceCodeVersionTypeDef(TypedDict):
+    Type: SourceCodeVersionTypeType
+    Value: str
 
 
 class CodeRepositoryOutputTypeDef(TypedDict):
@@ -269,6 +288,11 @@ class ConnectionTypeDef(TypedDict):
     CreatedAt: NotRequired[datetime]
 
 
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class CreateAutoScalingConfigurationRequestTypeDef(TypedDict):
     AutoScalingConfigurationName: str
     MaxConcurrency: NotRequired[int]
@@ -293,15 +317,89 @@ class CreateConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TraceConfigurationTypeDef(TypedDict):
+    Vendor: TracingVendorType
+
+
 class CreateObservabilityConfigurationRequestTypeDef(TypedDict):
     ObservabilityConfigurationName: str
     TraceConfiguration: NotRequired[TraceConfigurationTypeDef]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class ObservabilityConfigurationTypeDef(TypedDict):
+    ObservabilityConfigurationArn: NotRequired[str]
+    ObservabilityConfigurationName: NotRequired[str]
+    TraceConfiguration: NotRequired[TraceConfigurationTypeDef]
+    ObservabilityConfigurationRevision: NotRequired[int]
+    Latest: NotRequired[bool]
+    Status: NotRequired[ObservabilityConfigurationStatusType]
+    CreatedAt: NotRequired[datetime]
+    DeletedAt: NotRequired[datetime]
+
+
 class CreateObservabilityConfigurationResponseTypeDef(TypedDict):
     ObservabilityConfiguration: ObservabilityConfigurationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    KmsKey: str
+
+
+class HealthCheckConfigurationTypeDef(TypedDict):
+    Protocol: NotRequired[HealthCheckProtocolType]
+    Path: NotRequired[str]
+    Interval: NotRequired[int]
+    Timeout: NotRequired[int]
+    HealthyThreshold: NotRequired[int]
+    UnhealthyThreshold: NotRequired[int]
+
+
+class InstanceConfigurationTypeDef(TypedDict):
+    Cpu: NotRequired[str]
+    Memory: NotRequired[str]
+    InstanceRoleArn: NotRequired[str]
+
+
+class EgressConfigurationTypeDef(TypedDict):
+    EgressType: NotRequired[EgressTypeType]
+    VpcConnectorArn: NotRequired[str]
+
+
+class IngressConfigurationTypeDef(TypedDict):
+    IsPubliclyAccessible: NotRequired[bool]
+
+
+class NetworkConfigurationTypeDef(TypedDict):
+    EgressConfiguration: NotRequired[EgressConfigurationTypeDef]
+    IngressConfiguration: NotRequired[IngressConfigurationTypeDef]
+    IpAddressType: NotRequired[IpAddressTypeType]
+
+
+class ServiceObservabilityConfigurationTypeDef(TypedDict):
+    ObservabilityEnabled: bool
+    ObservabilityConfigurationArn: NotRequired[str]
+
+
+class ImageConfigurationTypeDef(TypedDict):
+    RuntimeEnvironmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+    StartCommand: NotRequired[str]
+    Port: NotRequired[str]
+    RuntimeEnvironmentSecrets: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ImageRepositoryTypeDef(TypedDict):
+    ImageIdentifier: str
+    ImageConfiguration: NotRequired[ReadOnly[ImageConfigurationTypeDef]]
+    ImageRepositoryType: ImageRepositoryTypeType
+
+
+class SourceConfigurationTypeDef(TypedDict):
+    CodeRepository: NotRequired[ReadOnly[CodeRepositoryTypeDef]]
+    ImageRepository: NotRequired[ReadOnly[ImageRepositoryTypeDef]]
+    AutoDeploymentsEnabled: NotRequired[bool]
+    AuthenticationConfiguration: NotRequired[AuthenticationConfigurationTypeDef]
 
 
 class CreateServiceRequestTypeDef(TypedDict):
@@ -313,6 +411,44 @@ class CreateServiceRequestTypeDef(TypedDict):
     HealthCheckConfiguration: NotRequired[HealthCheckConfigurationTypeDef]
     AutoScalingConfigurationArn: NotRequired[str]
     NetworkConfiguration: NotRequired[NetworkConfigurationTypeDef]
+    ObservabilityConfiguration: NotRequired[ServiceObservabilityConfigurationTypeDef]
+
+
+class ImageConfigurationOutputTypeDef(TypedDict):
+    RuntimeEnvironmentVariables: NotRequired[dict[str, str]]
+    StartCommand: NotRequired[str]
+    Port: NotRequired[str]
+    RuntimeEnvironmentSecrets: NotRequired[dict[str, str]]
+
+
+class ImageRepositoryOutputTypeDef(TypedDict):
+    ImageIdentifier: str
+    ImageConfiguration: NotRequired[ImageConfigurationOutputTypeDef]
+    ImageRepositoryType: ImageRepositoryTypeType
+
+
+class SourceConfigurationOutputTypeDef(TypedDict):
+    CodeRepository: NotRequired[CodeRepositoryOutputTypeDef]
+    ImageRepository: NotRequired[ImageRepositoryOutputTypeDef]
+    AutoDeploymentsEnabled: NotRequired[bool]
+    AuthenticationConfiguration: NotRequired[AuthenticationConfigurationTypeDef]
+
+
+class ServiceTypeDef(TypedDict):
+    ServiceName: str
+    ServiceId: str
+    ServiceArn: str
+    ServiceUrl: NotRequired[str]
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    DeletedAt: NotRequired[datetime]
+    Status: ServiceStatusType
+    SourceConfiguration: SourceConfigurationOutputTypeDef
+    InstanceConfiguration: InstanceConfigurationTypeDef
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    HealthCheckConfiguration: NotRequired[HealthCheckConfigurationTypeDef]
+    AutoScalingConfigurationSummary: AutoScalingConfigurationSummaryTypeDef
+    NetworkConfiguration: NetworkConfigurationTypeDef
     ObservabilityConfiguration: NotRequired[ServiceObservabilityConfigurationTypeDef]
 
 
@@ -329,9 +465,25 @@ class CreateVpcConnectorRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class VpcConnectorTypeDef(TypedDict):
+    VpcConnectorName: NotRequired[str]
+    VpcConnectorArn: NotRequired[str]
+    VpcConnectorRevision: NotRequired[int]
+    Subnets: NotRequired[list[str]]
+    SecurityGroups: NotRequired[list[str]]
+    Status: NotRequired[VpcConnectorStatusType]
+    CreatedAt: NotRequired[datetime]
+    DeletedAt: NotRequired[datetime]
+
+
 class CreateVpcConnectorResponseTypeDef(TypedDict):
     VpcConnector: VpcConnectorTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IngressVpcConfigurationTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+    VpcEndpointId: NotRequired[str]
 
 
 class CreateVpcIngressConnectionRequestTypeDef(TypedDict):
@@ -341,16 +493,21 @@ class CreateVpcIngressConnectionRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class VpcIngressConnectionTypeDef(TypedDict):
+    VpcIngressConnectionArn: NotRequired[str]
+    VpcIngressConnectionName: NotRequired[str]
+    ServiceArn: NotRequired[str]
+    Status: NotRequired[VpcIngressConnectionStatusType]
+    AccountId: NotRequired[str]
+    DomainName: NotRequired[str]
+    IngressVpcConfiguration: NotRequired[IngressVpcConfigurationTypeDef]
+    CreatedAt: NotRequired[datetime]
+    DeletedAt: NotRequired[datetime]
+
+
 class CreateVpcIngressConnectionResponseTypeDef(TypedDict):
     VpcIngressConnection: VpcIngressConnectionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomDomainTypeDef(TypedDict):
-    DomainName: str
-    EnableWWWSubdomain: bool
-    CertificateValidationRecords: NotRequired[list[CertificateValidationRecordTypeDef]]
-    Status: CustomDomainAssociationStatusType
 
 
 class DeleteAutoScalingConfigurationRequestTypeDef(TypedDict):
@@ -482,65 +639,6 @@ class DisassociateCustomDomainResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EgressConfigurationTypeDef(TypedDict):
-    EgressType: NotRequired[EgressTypeType]
-    VpcConnectorArn: NotRequired[str]
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    KmsKey: str
-
-
-class HealthCheckConfigurationTypeDef(TypedDict):
-    Protocol: NotRequired[HealthCheckProtocolType]
-    Path: NotRequired[str]
-    Interval: NotRequired[int]
-    Timeout: NotRequired[int]
-    HealthyThreshold: NotRequired[int]
-    UnhealthyThreshold: NotRequired[int]
-
-
-class ImageConfigurationOutputTypeDef(TypedDict):
-    RuntimeEnvironmentVariables: NotRequired[dict[str, str]]
-    StartCommand: NotRequired[str]
-    Port: NotRequired[str]
-    RuntimeEnvironmentSecrets: NotRequired[dict[str, str]]
-
-
-class ImageConfigurationTypeDef(TypedDict):
-    RuntimeEnvironmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
-    StartCommand: NotRequired[str]
-    Port: NotRequired[str]
-    RuntimeEnvironmentSecrets: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ImageRepositoryOutputTypeDef(TypedDict):
-    ImageIdentifier: str
-    ImageConfiguration: NotRequired[ImageConfigurationOutputTypeDef]
-    ImageRepositoryType: ImageRepositoryTypeType
-
-
-class ImageRepositoryTypeDef(TypedDict):
-    ImageIdentifier: str
-    ImageConfiguration: NotRequired[ReadOnly[ImageConfigurationTypeDef]]
-    ImageRepositoryType: ImageRepositoryTypeType
-
-
-class IngressConfigurationTypeDef(TypedDict):
-    IsPubliclyAccessible: NotRequired[bool]
-
-
-class IngressVpcConfigurationTypeDef(TypedDict):
-    VpcId: NotRequired[str]
-    VpcEndpointId: NotRequired[str]
-
-
-class InstanceConfigurationTypeDef(TypedDict):
-    Cpu: NotRequired[str]
-    Memory: NotRequired[str]
-    InstanceRoleArn: NotRequired[str]
-
-
 class ListAutoScalingConfigurationsRequestTypeDef(TypedDict):
     AutoScalingConfigurationName: NotRequired[str]
     LatestOnly: NotRequired[bool]
@@ -573,6 +671,12 @@ class ListObservabilityConfigurationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ObservabilityConfigurationSummaryTypeDef(TypedDict):
+    ObservabilityConfigurationArn: NotRequired[str]
+    ObservabilityConfigurationName: NotRequired[str]
+    ObservabilityConfigurationRevision: NotRequired[int]
+
+
 class ListObservabilityConfigurationsResponseTypeDef(TypedDict):
     ObservabilityConfigurationSummaryList: list[
         ObservabilityConfigurationSummaryTypeDef
@@ -585,6 +689,16 @@ class ListOperationsRequestTypeDef(TypedDict):
     ServiceArn: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class OperationSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Type: NotRequired[OperationTypeType]
+    Status: NotRequired[OperationStatusType]
+    TargetArn: NotRequired[str]
+    StartedAt: NotRequired[datetime]
+    EndedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
 
 
 class ListOperationsResponseTypeDef(TypedDict):
@@ -608,6 +722,16 @@ class ListServicesForAutoScalingConfigurationResponseTypeDef(TypedDict):
 class ListServicesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ServiceSummaryTypeDef(TypedDict):
+    ServiceName: NotRequired[str]
+    ServiceId: NotRequired[str]
+    ServiceArn: NotRequired[str]
+    ServiceUrl: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    Status: NotRequired[ServiceStatusType]
 
 
 class ListServicesResponseTypeDef(TypedDict):
@@ -647,43 +771,15 @@ class ListVpcIngressConnectionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class VpcIngressConnectionSummaryTypeDef(TypedDict):
+    VpcIngressConnectionArn: NotRequired[str]
+    ServiceArn: NotRequired[str]
+
+
 class ListVpcIngressConnectionsResponseTypeDef(TypedDict):
     VpcIngressConnectionSummaryList: list[VpcIngressConnectionSummaryTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NetworkConfigurationTypeDef(TypedDict):
-    EgressConfiguration: NotRequired[EgressConfigurationTypeDef]
-    IngressConfiguration: NotRequired[IngressConfigurationTypeDef]
-    IpAddressType: NotRequired[IpAddressTypeType]
-
-
-class ObservabilityConfigurationSummaryTypeDef(TypedDict):
-    ObservabilityConfigurationArn: NotRequired[str]
-    ObservabilityConfigurationName: NotRequired[str]
-    ObservabilityConfigurationRevision: NotRequired[int]
-
-
-class ObservabilityConfigurationTypeDef(TypedDict):
-    ObservabilityConfigurationArn: NotRequired[str]
-    ObservabilityConfigurationName: NotRequired[str]
-    TraceConfiguration: NotRequired[TraceConfigurationTypeDef]
-    ObservabilityConfigurationRevision: NotRequired[int]
-    Latest: NotRequired[bool]
-    Status: NotRequired[ObservabilityConfigurationStatusType]
-    CreatedAt: NotRequired[datetime]
-    DeletedAt: NotRequired[datetime]
-
-
-class OperationSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Type: NotRequired[OperationTypeType]
-    Status: NotRequired[OperationStatusType]
-    TargetArn: NotRequired[str]
-    StartedAt: NotRequired[datetime]
-    EndedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
 
 
 class PauseServiceRequestTypeDef(TypedDict):
@@ -706,58 +802,6 @@ class ResumeServiceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ServiceObservabilityConfigurationTypeDef(TypedDict):
-    ObservabilityEnabled: bool
-    ObservabilityConfigurationArn: NotRequired[str]
-
-
-class ServiceSummaryTypeDef(TypedDict):
-    ServiceName: NotRequired[str]
-    ServiceId: NotRequired[str]
-    ServiceArn: NotRequired[str]
-    ServiceUrl: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-    Status: NotRequired[ServiceStatusType]
-
-
-class ServiceTypeDef(TypedDict):
-    ServiceName: str
-    ServiceId: str
-    ServiceArn: str
-    ServiceUrl: NotRequired[str]
-    CreatedAt: datetime
-    UpdatedAt: datetime
-    DeletedAt: NotRequired[datetime]
-    Status: ServiceStatusType
-    SourceConfiguration: SourceConfigurationOutputTypeDef
-    InstanceConfiguration: InstanceConfigurationTypeDef
-    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-    HealthCheckConfiguration: NotRequired[HealthCheckConfigurationTypeDef]
-    AutoScalingConfigurationSummary: AutoScalingConfigurationSummaryTypeDef
-    NetworkConfiguration: NetworkConfigurationTypeDef
-    ObservabilityConfiguration: NotRequired[ServiceObservabilityConfigurationTypeDef]
-
-
-class SourceCodeVersionTypeDef(TypedDict):
-    Type: SourceCodeVersionTypeType
-    Value: str
-
-
-class SourceConfigurationOutputTypeDef(TypedDict):
-    CodeRepository: NotRequired[CodeRepositoryOutputTypeDef]
-    ImageRepository: NotRequired[ImageRepositoryOutputTypeDef]
-    AutoDeploymentsEnabled: NotRequired[bool]
-    AuthenticationConfiguration: NotRequired[AuthenticationConfigurationTypeDef]
-
-
-class SourceConfigurationTypeDef(TypedDict):
-    CodeRepository: NotRequired[ReadOnly[CodeRepositoryTypeDef]]
-    ImageRepository: NotRequired[ReadOnly[ImageRepositoryTypeDef]]
-    AutoDeploymentsEnabled: NotRequired[bool]
-    AuthenticationConfiguration: NotRequired[AuthenticationConfigurationTypeDef]
-
-
 class StartDeploymentRequestTypeDef(TypedDict):
     ServiceArn: str
 
@@ -774,15 +818,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TraceConfigurationTypeDef(TypedDict):
-    Vendor: TracingVendorType
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -827,37 +862,3 @@ class UpdateVpcIngressConnectionRequestTypeDef(TypedDict):
 class UpdateVpcIngressConnectionResponseTypeDef(TypedDict):
     VpcIngressConnection: VpcIngressConnectionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcConnectorTypeDef(TypedDict):
-    VpcConnectorName: NotRequired[str]
-    VpcConnectorArn: NotRequired[str]
-    VpcConnectorRevision: NotRequired[int]
-    Subnets: NotRequired[list[str]]
-    SecurityGroups: NotRequired[list[str]]
-    Status: NotRequired[VpcConnectorStatusType]
-    CreatedAt: NotRequired[datetime]
-    DeletedAt: NotRequired[datetime]
-
-
-class VpcDNSTargetTypeDef(TypedDict):
-    VpcIngressConnectionArn: NotRequired[str]
-    VpcId: NotRequired[str]
-    DomainName: NotRequired[str]
-
-
-class VpcIngressConnectionSummaryTypeDef(TypedDict):
-    VpcIngressConnectionArn: NotRequired[str]
-    ServiceArn: NotRequired[str]
-
-
-class VpcIngressConnectionTypeDef(TypedDict):
-    VpcIngressConnectionArn: NotRequired[str]
-    VpcIngressConnectionName: NotRequired[str]
-    ServiceArn: NotRequired[str]
-    Status: NotRequired[VpcIngressConnectionStatusType]
-    AccountId: NotRequired[str]
-    DomainName: NotRequired[str]
-    IngressVpcConfiguration: NotRequired[IngressVpcConfigurationTypeDef]
-    CreatedAt: NotRequired[datetime]
-    DeletedAt: NotRequired[datetime]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -69,248 +69,249 @@ from .literals import (
     VisibilityTypeType,
 )
 
-__all__ = [
-    "AccessEndpointTypeDef",
-    "AdminAppLicenseUsageRecordTypeDef",
-    "AgentAccessConfigForUpdateTypeDef",
-    "AgentAccessConfigOutputTypeDef",
-    "AgentAccessConfigTypeDef",
-    "AgentAccessSettingTypeDef",
-    "AppBlockBuilderAppBlockAssociationTypeDef",
-    "AppBlockBuilderStateChangeReasonTypeDef",
-    "AppBlockBuilderTypeDef",
-    "AppBlockTypeDef",
-    "ApplicationConfigTypeDef",
-    "ApplicationFleetAssociationTypeDef",
-    "ApplicationSettingsResponseTypeDef",
-    "ApplicationSettingsTypeDef",
-    "ApplicationTypeDef",
-    "AssociateAppBlockBuilderAppBlockRequestTypeDef",
-    "AssociateAppBlockBuilderAppBlockResultTypeDef",
-    "AssociateApplicationFleetRequestTypeDef",
-    "AssociateApplicationFleetResultTypeDef",
-    "AssociateApplicationToEntitlementRequestTypeDef",
-    "AssociateApplicationToEntitlementResultTypeDef",
-    "AssociateFleetRequestTypeDef",
-    "AssociateFleetResultTypeDef",
-    "AssociateSoftwareToImageBuilderRequestTypeDef",
-    "AssociateSoftwareToImageBuilderResultTypeDef",
-    "BatchAssociateUserStackRequestTypeDef",
-    "BatchAssociateUserStackResultTypeDef",
-    "BatchDisassociateUserStackRequestTypeDef",
-    "BatchDisassociateUserStackResultTypeDef",
-    "CertificateBasedAuthPropertiesTypeDef",
-    "ComputeCapacityStatusTypeDef",
-    "ComputeCapacityTypeDef",
-    "ContentRedirectionOutputTypeDef",
-    "ContentRedirectionTypeDef",
-    "CopyImageRequestTypeDef",
-    "CopyImageResponseTypeDef",
-    "CreateAppBlockBuilderRequestTypeDef",
-    "CreateAppBlockBuilderResultTypeDef",
-    "CreateAppBlockBuilderStreamingURLRequestTypeDef",
-    "CreateAppBlockBuilderStreamingURLResultTypeDef",
-    "CreateAppBlockRequestTypeDef",
-    "CreateAppBlockResultTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResultTypeDef",
-    "CreateDirectoryConfigRequestTypeDef",
-    "CreateDirectoryConfigResultTypeDef",
-    "CreateEntitlementRequestTypeDef",
-    "CreateEntitlementResultTypeDef",
-    "CreateExportImageTaskRequestTypeDef",
-    "CreateExportImageTaskResultTypeDef",
-    "CreateFleetRequestTypeDef",
-    "CreateFleetResultTypeDef",
-    "CreateImageBuilderRequestTypeDef",
-    "CreateImageBuilderResultTypeDef",
-    "CreateImageBuilderStreamingURLRequestTypeDef",
-    "CreateImageBuilderStreamingURLResultTypeDef",
-    "CreateImportedImageRequestTypeDef",
-    "CreateImportedImageResultTypeDef",
-    "CreateStackRequestTypeDef",
-    "CreateStackResultTypeDef",
-    "CreateStreamingURLRequestTypeDef",
-    "CreateStreamingURLResultTypeDef",
-    "CreateThemeForStackRequestTypeDef",
-    "CreateThemeForStackResultTypeDef",
-    "CreateUpdatedImageRequestTypeDef",
-    "CreateUpdatedImageResultTypeDef",
-    "CreateUsageReportSubscriptionResultTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResultTypeDef",
-    "DeleteAppBlockBuilderRequestTypeDef",
-    "DeleteAppBlockBuilderResultTypeDef",
-    "DeleteAppBlockRequestTypeDef",
-    "DeleteAppBlockResultTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResultTypeDef",
-    "DeleteDirectoryConfigRequestTypeDef",
-    "DeleteDirectoryConfigResultTypeDef",
-    "DeleteEntitlementRequestTypeDef",
-    "DeleteEntitlementResultTypeDef",
-    "DeleteFleetRequestTypeDef",
-    "DeleteFleetResultTypeDef",
-    "DeleteImageBuilderRequestTypeDef",
-    "DeleteImageBuilderResultTypeDef",
-    "DeleteImagePermissionsRequestTypeDef",
-    "DeleteImagePermissionsResultTypeDef",
-    "DeleteImageRequestTypeDef",
-    "DeleteImageResultTypeDef",
-    "DeleteStackRequestTypeDef",
-    "DeleteStackResultTypeDef",
-    "DeleteThemeForStackRequestTypeDef",
-    "DeleteThemeForStackResultTypeDef",
-    "DeleteUsageReportSubscriptionResultTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteUserResultTypeDef",
-    "DescribeAppBlockBuilderAppBlockAssociationsRequestTypeDef",
-    "DescribeAppBlockBuilderAppBlockAssociationsResultTypeDef",
-    "DescribeAppBlockBuildersRequestTypeDef",
-    "DescribeAppBlockBuildersResultTypeDef",
-    "DescribeAppBlocksRequestTypeDef",
-    "DescribeAppBlocksResultTypeDef",
-    "DescribeAppLicenseUsageRequestTypeDef",
-    "DescribeAppLicenseUsageResultTypeDef",
-    "DescribeApplicationFleetAssociationsRequestTypeDef",
-    "DescribeApplicationFleetAssociationsResultTypeDef",
-    "DescribeApplicationsRequestTypeDef",
-    "DescribeApplicationsResultTypeDef",
-    "DescribeDirectoryConfigsRequestTypeDef",
-    "DescribeDirectoryConfigsResultTypeDef",
-    "DescribeEntitlementsRequestTypeDef",
-    "DescribeEntitlementsResultTypeDef",
-    "DescribeFleetsRequestTypeDef",
-    "DescribeFleetsResultTypeDef",
-    "DescribeImageBuildersRequestTypeDef",
-    "DescribeImageBuildersResultTypeDef",
-    "DescribeImagePermissionsRequestTypeDef",
-    "DescribeImagePermissionsResultTypeDef",
-    "DescribeImagesRequestTypeDef",
-    "DescribeImagesResultTypeDef",
-    "DescribeSessionsRequestTypeDef",
-    "DescribeSessionsResultTypeDef",
-    "DescribeSoftwareAssociationsRequestTypeDef",
-    "DescribeSoftwareAssociationsResultTypeDef",
-    "DescribeStacksRequestTypeDef",
-    "DescribeStacksResultTypeDef",
-    "DescribeThemeForStackRequestTypeDef",
-    "DescribeThemeForStackResultTypeDef",
-    "DescribeUsageReportSubscriptionsRequestTypeDef",
-    "DescribeUsageReportSubscriptionsResultTypeDef",
-    "DescribeUserStackAssociationsRequestTypeDef",
-    "DescribeUserStackAssociationsResultTypeDef",
-    "DescribeUsersRequestTypeDef",
-    "DescribeUsersResultTypeDef",
-    "DirectoryConfigTypeDef",
-    "DisableUserRequestTypeDef",
-    "DisableUserResultTypeDef",
-    "DisassociateAppBlockBuilderAppBlockRequestTypeDef",
-    "DisassociateAppBlockBuilderAppBlockResultTypeDef",
-    "DisassociateApplicationFleetRequestTypeDef",
-    "DisassociateApplicationFleetResultTypeDef",
-    "DisassociateApplicationFromEntitlementRequestTypeDef",
-    "DisassociateApplicationFromEntitlementResultTypeDef",
-    "DisassociateFleetRequestTypeDef",
-    "DisassociateFleetResultTypeDef",
-    "DisassociateSoftwareFromImageBuilderRequestTypeDef",
-    "DisassociateSoftwareFromImageBuilderResultTypeDef",
-    "DomainJoinInfoTypeDef",
-    "DrainSessionInstanceRequestTypeDef",
-    "DrainSessionInstanceResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableUserRequestTypeDef",
-    "EnableUserResultTypeDef",
-    "EntitledApplicationTypeDef",
-    "EntitlementAttributeTypeDef",
-    "EntitlementTypeDef",
-    "ErrorDetailsTypeDef",
-    "ExpireSessionRequestTypeDef",
-    "ExpireSessionResultTypeDef",
-    "ExportImageTaskTypeDef",
-    "FilterTypeDef",
-    "FleetErrorTypeDef",
-    "FleetTypeDef",
-    "GetExportImageTaskRequestTypeDef",
-    "GetExportImageTaskResultTypeDef",
-    "ImageBuilderStateChangeReasonTypeDef",
-    "ImageBuilderTypeDef",
-    "ImagePermissionsTypeDef",
-    "ImageStateChangeReasonTypeDef",
-    "ImageTypeDef",
-    "LastReportGenerationExecutionErrorTypeDef",
-    "ListAssociatedFleetsRequestTypeDef",
-    "ListAssociatedFleetsResultTypeDef",
-    "ListAssociatedStacksRequestTypeDef",
-    "ListAssociatedStacksResultTypeDef",
-    "ListEntitledApplicationsRequestTypeDef",
-    "ListEntitledApplicationsResultTypeDef",
-    "ListExportImageTasksRequestTypeDef",
-    "ListExportImageTasksResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NetworkAccessConfigurationTypeDef",
-    "ResourceErrorTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuntimeValidationConfigTypeDef",
-    "S3LocationTypeDef",
-    "ScriptDetailsTypeDef",
-    "ServiceAccountCredentialsTypeDef",
-    "SessionTypeDef",
-    "SharedImagePermissionsTypeDef",
-    "SoftwareAssociationsTypeDef",
-    "StackErrorTypeDef",
-    "StackTypeDef",
-    "StartAppBlockBuilderRequestTypeDef",
-    "StartAppBlockBuilderResultTypeDef",
-    "StartFleetRequestTypeDef",
-    "StartFleetResultTypeDef",
-    "StartImageBuilderRequestTypeDef",
-    "StartImageBuilderResultTypeDef",
-    "StartSoftwareDeploymentToImageBuilderRequestTypeDef",
-    "StartSoftwareDeploymentToImageBuilderResultTypeDef",
-    "StopAppBlockBuilderRequestTypeDef",
-    "StopAppBlockBuilderResultTypeDef",
-    "StopFleetRequestTypeDef",
-    "StopFleetResultTypeDef",
-    "StopImageBuilderRequestTypeDef",
-    "StopImageBuilderResultTypeDef",
-    "StorageConnectorOutputTypeDef",
-    "StorageConnectorTypeDef",
-    "StreamingExperienceSettingsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "ThemeFooterLinkTypeDef",
-    "ThemeTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAppBlockBuilderRequestTypeDef",
-    "UpdateAppBlockBuilderResultTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResultTypeDef",
-    "UpdateDirectoryConfigRequestTypeDef",
-    "UpdateDirectoryConfigResultTypeDef",
-    "UpdateEntitlementRequestTypeDef",
-    "UpdateEntitlementResultTypeDef",
-    "UpdateFleetRequestTypeDef",
-    "UpdateFleetResultTypeDef",
-    "UpdateImagePermissionsRequestTypeDef",
-    "UpdateImagePermissionsResultTypeDef",
-    "UpdateStackRequestTypeDef",
-    "UpdateStackResultTypeDef",
-    "UpdateThemeForStackRequestTypeDef",
-    "UpdateThemeForStackResultTypeDef",
-    "UrlRedirectionConfigOutputTypeDef",
-    "UrlRedirectionConfigTypeDef",
-    "UsageReportSubscriptionTypeDef",
-    "UserSettingTypeDef",
-    "UserStackAssociationErrorTypeDef",
-    "UserStackAssociationTypeDef",
-    "UserTypeDef",
-    "VolumeConfigTypeDef",
-    "VpcConfigOutputTypeDef",
-    "VpcConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessEndpointTypeDef",
+        "AdminAppLicenseUsageRecordTypeDef",
+        "AgentAccessConfigForUpdateTypeDef",
+        "AgentAccessConfigOutputTypeDef",
+        "AgentAccessConfigTypeDef",
+        "AgentAccessSettingTypeDef",
+        "AppBlockBuilderAppBlockAssociationTypeDef",
+        "AppBlockBuilderStateChangeReasonTypeDef",
+        "AppBlockBuilderTypeDef",
+        "AppBlockTypeDef",
+        "ApplicationConfigTypeDef",
+        "ApplicationFleetAssociationTypeDef",
+        "ApplicationSettingsResponseTypeDef",
+        "ApplicationSettingsTypeDef",
+        "ApplicationTypeDef",
+        "AssociateAppBlockBuilderAppBlockRequestTypeDef",
+        "AssociateAppBlockBuilderAppBlockResultTypeDef",
+        "AssociateApplicationFleetRequestTypeDef",
+        "AssociateApplicationFleetResultTypeDef",
+        "AssociateApplicationToEntitlementRequestTypeDef",
+        "AssociateApplicationToEntitlementResultTypeDef",
+        "AssociateFleetRequestTypeDef",
+        "AssociateFleetResultTypeDef",
+        "AssociateSoftwareToImageBuilderRequestTypeDef",
+        "AssociateSoftwareToImageBuilderResultTypeDef",
+        "BatchAssociateUserStackRequestTypeDef",
+        "BatchAssociateUserStackResultTypeDef",
+        "BatchDisassociateUserStackRequestTypeDef",
+        "BatchDisassociateUserStackResultTypeDef",
+        "CertificateBasedAuthPropertiesTypeDef",
+        "ComputeCapacityStatusTypeDef",
+        "ComputeCapacityTypeDef",
+        "ContentRedirectionOutputTypeDef",
+        "ContentRedirectionTypeDef",
+        "CopyImageRequestTypeDef",
+        "CopyImageResponseTypeDef",
+        "CreateAppBlockBuilderRequestTypeDef",
+        "CreateAppBlockBuilderResultTypeDef",
+        "CreateAppBlockBuilderStreamingURLRequestTypeDef",
+        "CreateAppBlockBuilderStreamingURLResultTypeDef",
+        "CreateAppBlockRequestTypeDef",
+        "CreateAppBlockResultTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResultTypeDef",
+        "CreateDirectoryConfigRequestTypeDef",
+        "CreateDirectoryConfigResultTypeDef",
+        "CreateEntitlementRequestTypeDef",
+        "CreateEntitlementResultTypeDef",
+        "CreateExportImageTaskRequestTypeDef",
+        "CreateExportImageTaskResultTypeDef",
+        "CreateFleetRequestTypeDef",
+        "CreateFleetResultTypeDef",
+        "CreateImageBuilderRequestTypeDef",
+        "CreateImageBuilderResultTypeDef",
+        "CreateImageBuilderStreamingURLRequestTypeDef",
+        "CreateImageBuilderStreamingURLResultTypeDef",
+        "CreateImportedImageRequestTypeDef",
+        "CreateImportedImageResultTypeDef",
+        "CreateStackRequestTypeDef",
+        "CreateStackResultTypeDef",
+        "CreateStreamingURLRequestTypeDef",
+        "CreateStreamingURLResultTypeDef",
+        "CreateThemeForStackRequestTypeDef",
+        "CreateThemeForStackResultTypeDef",
+        "CreateUpdatedImageRequestTypeDef",
+        "CreateUpdatedImageResultTypeDef",
+        "CreateUsageReportSubscriptionResultTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResultTypeDef",
+        "DeleteAppBlockBuilderRequestTypeDef",
+        "DeleteAppBlockBuilderResultTypeDef",
+        "DeleteAppBlockRequestTypeDef",
+        "DeleteAppBlockResultTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResultTypeDef",
+        "DeleteDirectoryConfigRequestTypeDef",
+        "DeleteDirectoryConfigResultTypeDef",
+        "DeleteEntitlementRequestTypeDef",
+        "DeleteEntitlementResultTypeDef",
+        "DeleteFleetRequestTypeDef",
+        "DeleteFleetResultTypeDef",
+        "DeleteImageBuilderRequestTypeDef",
+        "DeleteImageBuilderResultTypeDef",
+        "DeleteImagePermissionsRequestTypeDef",
+        "DeleteImagePermissionsResultTypeDef",
+        "DeleteImageRequestTypeDef",
+        "DeleteImageResultTypeDef",
+        "DeleteStackRequestTypeDef",
+        "DeleteStackResultTypeDef",
+        "DeleteThemeForStackRequestTypeDef",
+        "DeleteThemeForStackResultTypeDef",
+        "DeleteUsageReportSubscriptionResultTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteUserResultTypeDef",
+        "DescribeAppBlockBuilderAppBlockAssociationsRequestTypeDef",
+        "DescribeAppBlockBuilderAppBlockAssociationsResultTypeDef",
+        "DescribeAppBlockBuildersRequestTypeDef",
+        "DescribeAppBlockBuildersResultTypeDef",
+        "DescribeAppBlocksRequestTypeDef",
+        "DescribeAppBlocksResultTypeDef",
+        "DescribeAppLicenseUsageRequestTypeDef",
+        "DescribeAppLicenseUsageResultTypeDef",
+        "DescribeApplicationFleetAssociationsRequestTypeDef",
+        "DescribeApplicationFleetAssociationsResultTypeDef",
+        "DescribeApplicationsRequestTypeDef",
+        "DescribeApplicationsResultTypeDef",
+        "DescribeDirectoryConfigsRequestTypeDef",
+        "DescribeDirectoryConfigsResultTypeDef",
+        "DescribeEntitlementsRequestTypeDef",
+        "DescribeEntitlementsResultTypeDef",
+        "DescribeFleetsRequestTypeDef",
+        "DescribeFleetsResultTypeDef",
+        "DescribeImageBuildersRequestTypeDef",
+        "DescribeImageBuildersResultTypeDef",
+        "DescribeImagePermissionsRequestTypeDef",
+        "DescribeImagePermissionsResultTypeDef",
+        "DescribeImagesRequestTypeDef",
+        "DescribeImagesResultTypeDef",
+        "DescribeSessionsRequestTypeDef",
+        "DescribeSessionsResultTypeDef",
+        "DescribeSoftwareAssociationsRequestTypeDef",
+        "DescribeSoftwareAssociationsResultTypeDef",
+        "DescribeStacksRequestTypeDef",
+        "DescribeStacksResultTypeDef",
+        "DescribeThemeForStackRequestTypeDef",
+        "DescribeThemeForStackResultTypeDef",
+        "DescribeUsageReportSubscriptionsRequestTypeDef",
+        "DescribeUsageReportSubscriptionsResultTypeDef",
+        "DescribeUserStackAssociationsRequestTypeDef",
+        "DescribeUserStackAssociationsResultTypeDef",
+        "DescribeUsersRequestTypeDef",
+        "DescribeUsersResultTypeDef",
+        "DirectoryConfigTypeDef",
+        "DisableUserRequestTypeDef",
+        "DisableUserResultTypeDef",
+        "DisassociateAppBlockBuilderAppBlockRequestTypeDef",
+        "DisassociateAppBlockBuilderAppBlockResultTypeDef",
+        "DisassociateApplicationFleetRequestTypeDef",
+        "DisassociateApplicationFleetResultTypeDef",
+        "DisassociateApplicationFromEntitlementRequestTypeDef",
+        "DisassociateApplicationFromEntitlementResultTypeDef",
+        "DisassociateFleetRequestTypeDef",
+        "DisassociateFleetResultTypeDef",
+        "DisassociateSoftwareFromImageBuilderRequestTypeDef",
+        "DisassociateSoftwareFromImageBuilderResultTypeDef",
+        "DomainJoinInfoTypeDef",
+        "DrainSessionInstanceRequestTypeDef",
+        "DrainSessionInstanceResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableUserRequestTypeDef",
+        "EnableUserResultTypeDef",
+        "EntitledApplicationTypeDef",
+        "EntitlementAttributeTypeDef",
+        "EntitlementTypeDef",
+        "ErrorDetailsTypeDef",
+        "ExpireSessionRequestTypeDef",
+        "ExpireSessionResultTypeDef",
+        "ExportImageTaskTypeDef",
+        "FilterTypeDef",
+        "FleetErrorTypeDef",
+        "FleetTypeDef",
+        "GetExportImageTaskRequestTypeDef",
+        "GetExportImageTaskResultTypeDef",
+        "ImageBuilderStateChangeReasonTypeDef",
+        "ImageBuilderTypeDef",
+        "ImagePermissionsTypeDef",
+        "ImageStateChangeReasonTypeDef",
+        "ImageTypeDef",
+        "LastReportGenerationExecutionErrorTypeDef",
+        "ListAssociatedFleetsRequestTypeDef",
+        "ListAssociatedFleetsResultTypeDef",
+        "ListAssociatedStacksRequestTypeDef",
+        "ListAssociatedStacksResultTypeDef",
+        "ListEntitledApplicationsRequestTypeDef",
+        "ListEntitledApplicationsResultTypeDef",
+        "ListExportImageTasksRequestTypeDef",
+        "ListExportImageTasksResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NetworkAccessConfigurationTypeDef",
+        "ResourceErrorTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuntimeValidationConfigTypeDef",
+        "S3LocationTypeDef",
+        "ScriptDetailsTypeDef",
+        "ServiceAccountCredentialsTypeDef",
+        "SessionTypeDef",
+        "SharedImagePermissionsTypeDef",
+        "SoftwareAssociationsTypeDef",
+        "StackErrorTypeDef",
+        "StackTypeDef",
+        "StartAppBlockBuilderRequestTypeDef",
+        "StartAppBlockBuilderResultTypeDef",
+        "StartFleetRequestTypeDef",
+        "StartFleetResultTypeDef",
+        "StartImageBuilderRequestTypeDef",
+        "StartImageBuilderResultTypeDef",
+        "StartSoftwareDeploymentToImageBuilderRequestTypeDef",
+        "StartSoftwareDeploymentToImageBuilderResultTypeDef",
+        "StopAppBlockBuilderRequestTypeDef",
+        "StopAppBlockBuilderResultTypeDef",
+        "StopFleetRequestTypeDef",
+        "StopFleetResultTypeDef",
+        "StopImageBuilderRequestTypeDef",
+        "StopImageBuilderResultTypeDef",
+        "StorageConnectorOutputTypeDef",
+        "StorageConnectorTypeDef",
+        "StreamingExperienceSettingsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "ThemeFooterLinkTypeDef",
+        "ThemeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAppBlockBuilderRequestTypeDef",
+        "UpdateAppBlockBuilderResultTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResultTypeDef",
+        "UpdateDirectoryConfigRequestTypeDef",
+        "UpdateDirectoryConfigResultTypeDef",
+        "UpdateEntitlementRequestTypeDef",
+        "UpdateEntitlementResultTypeDef",
+        "UpdateFleetRequestTypeDef",
+        "UpdateFleetResultTypeDef",
+        "UpdateImagePermissionsRequestTypeDef",
+        "UpdateImagePermissionsResultTypeDef",
+        "UpdateStackRequestTypeDef",
+        "UpdateStackResultTypeDef",
+        "UpdateThemeForStackRequestTypeDef",
+        "UpdateThemeForStackResultTypeDef",
+        "UrlRedirectionConfigOutputTypeDef",
+        "UrlRedirectionConfigTypeDef",
+        "UsageReportSubscriptionTypeDef",
+        "UserSettingTypeDef",
+        "UserStackAssociationErrorTypeDef",
+        "UserStackAssociationTypeDef",
+        "UserTypeDef",
+        "VolumeConfigTypeDef",
+        "VpcConfigOutputTypeDef",
+        "VpcConfigTypeDef",
+    ]
 
 
 class AccessEndpointTypeDef(TypedDict):
@@ -326,6 +327,11 @@ class AdminAppLicenseUsageRecordTypeDef(TypedDict):
     SubscriptionLastUsedDate: datetime
     LicenseType: str
     UserId: str
+
+
+class AgentAccessSettingTypeDef(TypedDict):
+    AgentAction: AgentActionType
+    Permission: PermissionType
 
 
 class AgentAccessConfigForUpdateTypeDef(TypedDict):
@@ -352,11 +358,6 @@ class AgentAccessConfigTypeDef(TypedDict):
     ScreenImageFormat: ScreenImageFormatType
 
 
-class AgentAccessSettingTypeDef(TypedDict):
-    AgentAction: AgentActionType
-    Permission: PermissionType
-
-
 class AppBlockBuilderAppBlockAssociationTypeDef(TypedDict):
     AppBlockArn: str
     AppBlockBuilderName: str
@@ -365,6 +366,17 @@ class AppBlockBuilderAppBlockAssociationTypeDef(TypedDict):
 class AppBlockBuilderStateChangeReasonTypeDef(TypedDict):
     Code: NotRequired[AppBlockBuilderStateChangeReasonCodeType]
     Message: NotRequired[str]
+
+
+class ResourceErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[FleetErrorCodeType]
+    ErrorMessage: NotRequired[str]
+    ErrorTimestamp: NotRequired[datetime]
+
+
+class VpcConfigOutputTypeDef(TypedDict):
+    SubnetIds: NotRequired[list[str]]
+    SecurityGroupIds: NotRequired[list[str]]
 
 
 class AppBlockBuilderTypeDef(TypedDict):
@@ -383,6 +395,23 @@ class AppBlockBuilderTypeDef(TypedDict):
     StateChangeReason: NotRequired[AppBlockBuilderStateChangeReasonTypeDef]
     AccessEndpoints: NotRequired[list[AccessEndpointTypeDef]]
     DisableIMDSV1: NotRequired[bool]
+
+
+class ErrorDetailsTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class S3LocationTypeDef(TypedDict):
+    S3Bucket: str
+    S3Key: NotRequired[str]
+
+
+class ScriptDetailsTypeDef(TypedDict):
+    ScriptS3Location: S3LocationTypeDef
+    ExecutablePath: str
+    ExecutableParameters: NotRequired[str]
+    TimeoutInSeconds: int
 
 
 class AppBlockTypeDef(TypedDict):
@@ -493,8 +522,21 @@ class AssociateSoftwareToImageBuilderResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UserStackAssociationTypeDef(TypedDict):
+    StackName: str
+    UserName: str
+    AuthenticationType: AuthenticationTypeType
+    SendEmailNotification: NotRequired[bool]
+
+
 class BatchAssociateUserStackRequestTypeDef(TypedDict):
     UserStackAssociations: ReadOnly[Sequence[UserStackAssociationTypeDef]]
+
+
+class UserStackAssociationErrorTypeDef(TypedDict):
+    UserStackAssociation: NotRequired[UserStackAssociationTypeDef]
+    ErrorCode: NotRequired[UserStackAssociationErrorCodeType]
+    ErrorMessage: NotRequired[str]
 
 
 class BatchAssociateUserStackResultTypeDef(TypedDict):
@@ -535,8 +577,20 @@ class ComputeCapacityTypeDef(TypedDict):
     DesiredSessions: NotRequired[int]
 
 
+class UrlRedirectionConfigOutputTypeDef(TypedDict):
+    Enabled: bool
+    AllowedUrls: NotRequired[list[str]]
+    DeniedUrls: NotRequired[list[str]]
+
+
 class ContentRedirectionOutputTypeDef(TypedDict):
     HostToClient: NotRequired[UrlRedirectionConfigOutputTypeDef]
+
+
+class UrlRedirectionConfigTypeDef(TypedDict):
+    Enabled: bool
+    AllowedUrls: NotRequired[ReadOnly[Sequence[str]]]
+    DeniedUrls: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ContentRedirectionTypeDef(TypedDict):
@@ -553,6 +607,11 @@ class CopyImageRequestTypeDef(TypedDict):
 class CopyImageResponseTypeDef(TypedDict):
     DestinationImageName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VpcConfigTypeDef(TypedDict):
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateAppBlockBuilderRequestTypeDef(TypedDict):
@@ -620,10 +679,23 @@ class CreateApplicationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ServiceAccountCredentialsTypeDef(TypedDict):
+    AccountName: str
+    AccountPassword: str
+
+
 class CreateDirectoryConfigRequestTypeDef(TypedDict):
     DirectoryName: str
     OrganizationalUnitDistinguishedNames: ReadOnly[Sequence[str]]
     ServiceAccountCredentials: NotRequired[ServiceAccountCredentialsTypeDef]
+    CertificateBasedAuthProperties: NotRequired[CertificateBasedAuthPropertiesTypeDef]
+
+
+class DirectoryConfigTypeDef(TypedDict):
+    DirectoryName: str
+    OrganizationalUnitDistinguishedNames: NotRequired[list[str]]
+    ServiceAccountCredentials: NotRequired[ServiceAccountCredentialsTypeDef]
+    CreatedTime: NotRequired[datetime]
     CertificateBasedAuthProperties: NotRequired[CertificateBasedAuthPropertiesTypeDef]
 
 
@@ -632,12 +704,27 @@ class CreateDirectoryConfigResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EntitlementAttributeTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
 class CreateEntitlementRequestTypeDef(TypedDict):
     Name: str
     StackName: str
     Description: NotRequired[str]
     AppVisibility: AppVisibilityType
     Attributes: ReadOnly[Sequence[EntitlementAttributeTypeDef]]
+
+
+class EntitlementTypeDef(TypedDict):
+    Name: str
+    StackName: str
+    Description: NotRequired[str]
+    AppVisibility: AppVisibilityType
+    Attributes: list[EntitlementAttributeTypeDef]
+    CreatedTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
 
 
 class CreateEntitlementResultTypeDef(TypedDict):
@@ -653,9 +740,30 @@ class CreateExportImageTaskRequestTypeDef(TypedDict):
     AmiDescription: NotRequired[str]
 
 
+class ExportImageTaskTypeDef(TypedDict):
+    TaskId: str
+    ImageArn: str
+    AmiName: str
+    CreatedDate: datetime
+    AmiDescription: NotRequired[str]
+    State: NotRequired[ExportImageTaskStateType]
+    AmiId: NotRequired[str]
+    TagSpecifications: NotRequired[dict[str, str]]
+    ErrorDetails: NotRequired[list[ErrorDetailsTypeDef]]
+
+
 class CreateExportImageTaskResultTypeDef(TypedDict):
     ExportImageTask: NotRequired[ExportImageTaskTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DomainJoinInfoTypeDef(TypedDict):
+    DirectoryName: NotRequired[str]
+    OrganizationalUnitDistinguishedName: NotRequired[str]
+
+
+class VolumeConfigTypeDef(TypedDict):
+    VolumeSizeInGb: NotRequired[int]
 
 
 class CreateFleetRequestTypeDef(TypedDict):
@@ -679,6 +787,41 @@ class CreateFleetRequestTypeDef(TypedDict):
     Platform: NotRequired[PlatformTypeType]
     MaxConcurrentSessions: NotRequired[int]
     UsbDeviceFilterStrings: NotRequired[ReadOnly[Sequence[str]]]
+    SessionScriptS3Location: NotRequired[S3LocationTypeDef]
+    MaxSessionsPerInstance: NotRequired[int]
+    RootVolumeConfig: NotRequired[VolumeConfigTypeDef]
+    DisableIMDSV1: NotRequired[bool]
+
+
+class FleetErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[FleetErrorCodeType]
+    ErrorMessage: NotRequired[str]
+
+
+class FleetTypeDef(TypedDict):
+    Arn: str
+    Name: str
+    DisplayName: NotRequired[str]
+    Description: NotRequired[str]
+    ImageName: NotRequired[str]
+    ImageArn: NotRequired[str]
+    InstanceType: str
+    FleetType: NotRequired[FleetTypeType]
+    ComputeCapacityStatus: ComputeCapacityStatusTypeDef
+    MaxUserDurationInSeconds: NotRequired[int]
+    DisconnectTimeoutInSeconds: NotRequired[int]
+    State: FleetStateType
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    CreatedTime: NotRequired[datetime]
+    FleetErrors: NotRequired[list[FleetErrorTypeDef]]
+    EnableDefaultInternetAccess: NotRequired[bool]
+    DomainJoinInfo: NotRequired[DomainJoinInfoTypeDef]
+    IdleDisconnectTimeoutInSeconds: NotRequired[int]
+    IamRoleArn: NotRequired[str]
+    StreamView: NotRequired[StreamViewType]
+    Platform: NotRequired[PlatformTypeType]
+    MaxConcurrentSessions: NotRequired[int]
+    UsbDeviceFilterStrings: NotRequired[list[str]]
     SessionScriptS3Location: NotRequired[S3LocationTypeDef]
     MaxSessionsPerInstance: NotRequired[int]
     RootVolumeConfig: NotRequired[VolumeConfigTypeDef]
@@ -710,6 +853,41 @@ class CreateImageBuilderRequestTypeDef(TypedDict):
     DisableIMDSV1: NotRequired[bool]
 
 
+class ImageBuilderStateChangeReasonTypeDef(TypedDict):
+    Code: NotRequired[ImageBuilderStateChangeReasonCodeType]
+    Message: NotRequired[str]
+
+
+class NetworkAccessConfigurationTypeDef(TypedDict):
+    EniPrivateIpAddress: NotRequired[str]
+    EniIpv6Addresses: NotRequired[list[str]]
+    EniId: NotRequired[str]
+
+
+class ImageBuilderTypeDef(TypedDict):
+    Name: str
+    Arn: NotRequired[str]
+    ImageArn: NotRequired[str]
+    Description: NotRequired[str]
+    DisplayName: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    InstanceType: NotRequired[str]
+    Platform: NotRequired[PlatformTypeType]
+    IamRoleArn: NotRequired[str]
+    State: NotRequired[ImageBuilderStateType]
+    StateChangeReason: NotRequired[ImageBuilderStateChangeReasonTypeDef]
+    CreatedTime: NotRequired[datetime]
+    EnableDefaultInternetAccess: NotRequired[bool]
+    DomainJoinInfo: NotRequired[DomainJoinInfoTypeDef]
+    NetworkAccessConfiguration: NotRequired[NetworkAccessConfigurationTypeDef]
+    ImageBuilderErrors: NotRequired[list[ResourceErrorTypeDef]]
+    AppstreamAgentVersion: NotRequired[str]
+    AccessEndpoints: NotRequired[list[AccessEndpointTypeDef]]
+    RootVolumeConfig: NotRequired[VolumeConfigTypeDef]
+    LatestAppstreamAgentVersion: NotRequired[LatestAppstreamAgentVersionType]
+    DisableIMDSV1: NotRequired[bool]
+
+
 class CreateImageBuilderResultTypeDef(TypedDict):
     ImageBuilder: NotRequired[ImageBuilderTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -726,6 +904,10 @@ class CreateImageBuilderStreamingURLResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RuntimeValidationConfigTypeDef(TypedDict):
+    IntendedInstanceType: NotRequired[str]
+
+
 class CreateImportedImageRequestTypeDef(TypedDict):
     Name: str
     SourceAmiId: str
@@ -739,9 +921,62 @@ class CreateImportedImageRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class ImagePermissionsTypeDef(TypedDict):
+    allowFleet: NotRequired[bool]
+    allowImageBuilder: NotRequired[bool]
+
+
+class ImageStateChangeReasonTypeDef(TypedDict):
+    Code: NotRequired[ImageStateChangeReasonCodeType]
+    Message: NotRequired[str]
+
+
+class ImageTypeDef(TypedDict):
+    Name: str
+    Arn: NotRequired[str]
+    BaseImageArn: NotRequired[str]
+    DisplayName: NotRequired[str]
+    State: NotRequired[ImageStateType]
+    Visibility: NotRequired[VisibilityTypeType]
+    ImageBuilderSupported: NotRequired[bool]
+    ImageBuilderName: NotRequired[str]
+    Platform: NotRequired[PlatformTypeType]
+    Description: NotRequired[str]
+    StateChangeReason: NotRequired[ImageStateChangeReasonTypeDef]
+    Applications: NotRequired[list[ApplicationTypeDef]]
+    CreatedTime: NotRequired[datetime]
+    PublicBaseImageReleasedDate: NotRequired[datetime]
+    AppstreamAgentVersion: NotRequired[str]
+    ImagePermissions: NotRequired[ImagePermissionsTypeDef]
+    ImageErrors: NotRequired[list[ResourceErrorTypeDef]]
+    LatestAppstreamAgentVersion: NotRequired[LatestAppstreamAgentVersionType]
+    SupportedInstanceFamilies: NotRequired[list[str]]
+    DynamicAppProvidersEnabled: NotRequired[DynamicAppProvidersEnabledType]
+    ImageSharedWithOthers: NotRequired[ImageSharedWithOthersType]
+    ManagedSoftwareIncluded: NotRequired[bool]
+    ImageType: NotRequired[ImageTypeType]
+
+
 class CreateImportedImageResultTypeDef(TypedDict):
     Image: NotRequired[ImageTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StorageConnectorTypeDef(TypedDict):
+    ConnectorType: StorageConnectorTypeType
+    ResourceIdentifier: NotRequired[str]
+    Domains: NotRequired[ReadOnly[Sequence[str]]]
+    DomainsRequireAdminConsent: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class StreamingExperienceSettingsTypeDef(TypedDict):
+    PreferredProtocol: NotRequired[PreferredProtocolType]
+
+
+class UserSettingTypeDef(TypedDict):
+    Action: ActionType
+    Permission: PermissionType
+    MaximumLength: NotRequired[int]
 
 
 class CreateStackRequestTypeDef(TypedDict):
@@ -759,6 +994,37 @@ class CreateStackRequestTypeDef(TypedDict):
     StreamingExperienceSettings: NotRequired[StreamingExperienceSettingsTypeDef]
     ContentRedirection: NotRequired[ReadOnly[ContentRedirectionTypeDef]]
     AgentAccessConfig: NotRequired[ReadOnly[AgentAccessConfigTypeDef]]
+
+
+class StackErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[StackErrorCodeType]
+    ErrorMessage: NotRequired[str]
+
+
+class StorageConnectorOutputTypeDef(TypedDict):
+    ConnectorType: StorageConnectorTypeType
+    ResourceIdentifier: NotRequired[str]
+    Domains: NotRequired[list[str]]
+    DomainsRequireAdminConsent: NotRequired[list[str]]
+
+
+class StackTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: str
+    Description: NotRequired[str]
+    DisplayName: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    StorageConnectors: NotRequired[list[StorageConnectorOutputTypeDef]]
+    RedirectURL: NotRequired[str]
+    FeedbackURL: NotRequired[str]
+    StackErrors: NotRequired[list[StackErrorTypeDef]]
+    UserSettings: NotRequired[list[UserSettingTypeDef]]
+    ApplicationSettings: NotRequired[ApplicationSettingsResponseTypeDef]
+    AccessEndpoints: NotRequired[list[AccessEndpointTypeDef]]
+    EmbedHostDomains: NotRequired[list[str]]
+    StreamingExperienceSettings: NotRequired[StreamingExperienceSettingsTypeDef]
+    ContentRedirection: NotRequired[ContentRedirectionOutputTypeDef]
+    AgentAccessConfig: NotRequired[AgentAccessConfigOutputTypeDef]
 
 
 class CreateStackResultTypeDef(TypedDict):
@@ -781,6 +1047,11 @@ class CreateStreamingURLResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ThemeFooterLinkTypeDef(TypedDict):
+    DisplayName: NotRequired[str]
+    FooterLinkURL: NotRequired[str]
+
+
 class CreateThemeForStackRequestTypeDef(TypedDict):
     StackName: str
     FooterLinks: NotRequired[ReadOnly[Sequence[ThemeFooterLinkTypeDef]]]
@@ -788,6 +1059,17 @@ class CreateThemeForStackRequestTypeDef(TypedDict):
     ThemeStyling: ThemeStylingType
     OrganizationLogoS3Location: S3LocationTypeDef
     FaviconS3Location: S3LocationTypeDef
+
+
+class ThemeTypeDef(TypedDict):
+    StackName: NotRequired[str]
+    State: NotRequired[ThemeStateType]
+    ThemeTitleText: NotRequired[str]
+    ThemeStyling: NotRequired[ThemeStylingType]
+    ThemeFooterLinks: NotRequired[list[ThemeFooterLinkTypeDef]]
+    ThemeOrganizationLogoURL: NotRequired[str]
+    ThemeFaviconURL: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
 
 
 class CreateThemeForStackResultTypeDef(TypedDict):
@@ -1064,6 +1346,11 @@ class DescribeImagePermissionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SharedImagePermissionsTypeDef(TypedDict):
+    sharedAccountId: str
+    imagePermissions: ImagePermissionsTypeDef
+
+
 class DescribeImagePermissionsResultTypeDef(TypedDict):
     Name: NotRequired[str]
     SharedImagePermissionsList: NotRequired[list[SharedImagePermissionsTypeDef]]
@@ -1095,6 +1382,21 @@ class DescribeSessionsRequestTypeDef(TypedDict):
     InstanceId: NotRequired[str]
 
 
+class SessionTypeDef(TypedDict):
+    Id: str
+    UserId: str
+    StackName: str
+    FleetName: str
+    State: SessionStateType
+    ConnectionState: NotRequired[SessionConnectionStateType]
+    StartTime: NotRequired[datetime]
+    MaxExpirationTime: NotRequired[datetime]
+    AuthenticationType: NotRequired[AuthenticationTypeType]
+    NetworkAccessConfiguration: NotRequired[NetworkAccessConfigurationTypeDef]
+    InstanceId: NotRequired[str]
+    InstanceDrainStatus: NotRequired[InstanceDrainStatusType]
+
+
 class DescribeSessionsResultTypeDef(TypedDict):
     Sessions: NotRequired[list[SessionTypeDef]]
     NextToken: NotRequired[str]
@@ -1105,6 +1407,12 @@ class DescribeSoftwareAssociationsRequestTypeDef(TypedDict):
     AssociatedResource: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class SoftwareAssociationsTypeDef(TypedDict):
+    SoftwareName: NotRequired[str]
+    Status: NotRequired[SoftwareDeploymentStatusType]
+    DeploymentError: NotRequired[list[ErrorDetailsTypeDef]]
 
 
 class DescribeSoftwareAssociationsResultTypeDef(TypedDict):
@@ -1139,6 +1447,18 @@ class DescribeUsageReportSubscriptionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class LastReportGenerationExecutionErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[UsageReportExecutionErrorCodeType]
+    ErrorMessage: NotRequired[str]
+
+
+class UsageReportSubscriptionTypeDef(TypedDict):
+    S3BucketName: NotRequired[str]
+    Schedule: NotRequired[UsageReportScheduleType]
+    LastGeneratedReportDate: NotRequired[datetime]
+    SubscriptionErrors: NotRequired[list[LastReportGenerationExecutionErrorTypeDef]]
+
+
 class DescribeUsageReportSubscriptionsResultTypeDef(TypedDict):
     UsageReportSubscriptions: NotRequired[list[UsageReportSubscriptionTypeDef]]
     NextToken: NotRequired[str]
@@ -1165,18 +1485,21 @@ class DescribeUsersRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class UserTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    UserName: NotRequired[str]
+    Enabled: NotRequired[bool]
+    Status: NotRequired[str]
+    FirstName: NotRequired[str]
+    LastName: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    AuthenticationType: AuthenticationTypeType
+
+
 class DescribeUsersResultTypeDef(TypedDict):
     Users: NotRequired[list[UserTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DirectoryConfigTypeDef(TypedDict):
-    DirectoryName: str
-    OrganizationalUnitDistinguishedNames: NotRequired[list[str]]
-    ServiceAccountCredentials: NotRequired[ServiceAccountCredentialsTypeDef]
-    CreatedTime: NotRequired[datetime]
-    CertificateBasedAuthProperties: NotRequired[CertificateBasedAuthPropertiesTypeDef]
 
 
 class DisableUserRequestTypeDef(TypedDict):
@@ -1234,11 +1557,6 @@ class DisassociateSoftwareFromImageBuilderResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DomainJoinInfoTypeDef(TypedDict):
-    DirectoryName: NotRequired[str]
-    OrganizationalUnitDistinguishedName: NotRequired[str]
-
-
 class DrainSessionInstanceRequestTypeDef(TypedDict):
     SessionId: str
 
@@ -1260,26 +1578,6 @@ class EntitledApplicationTypeDef(TypedDict):
     ApplicationIdentifier: str
 
 
-class EntitlementAttributeTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class EntitlementTypeDef(TypedDict):
-    Name: str
-    StackName: str
-    Description: NotRequired[str]
-    AppVisibility: AppVisibilityType
-    Attributes: list[EntitlementAttributeTypeDef]
-    CreatedTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class ErrorDetailsTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
 class ExpireSessionRequestTypeDef(TypedDict):
     SessionId: str
 
@@ -1288,56 +1586,9 @@ class ExpireSessionResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExportImageTaskTypeDef(TypedDict):
-    TaskId: str
-    ImageArn: str
-    AmiName: str
-    CreatedDate: datetime
-    AmiDescription: NotRequired[str]
-    State: NotRequired[ExportImageTaskStateType]
-    AmiId: NotRequired[str]
-    TagSpecifications: NotRequired[dict[str, str]]
-    ErrorDetails: NotRequired[list[ErrorDetailsTypeDef]]
-
-
 class FilterTypeDef(TypedDict):
     Name: str
     Values: ReadOnly[Sequence[str]]
-
-
-class FleetErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[FleetErrorCodeType]
-    ErrorMessage: NotRequired[str]
-
-
-class FleetTypeDef(TypedDict):
-    Arn: str
-    Name: str
-    DisplayName: NotRequired[str]
-    Description: NotRequired[str]
-    ImageName: NotRequired[str]
-    ImageArn: NotRequired[str]
-    InstanceType: str
-    FleetType: NotRequired[FleetTypeType]
-    ComputeCapacityStatus: ComputeCapacityStatusTypeDef
-    MaxUserDurationInSeconds: NotRequired[int]
-    DisconnectTimeoutInSeconds: NotRequired[int]
-    State: FleetStateType
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    CreatedTime: NotRequired[datetime]
-    FleetErrors: NotRequired[list[FleetErrorTypeDef]]
-    EnableDefaultInternetAccess: NotRequired[bool]
-    DomainJoinInfo: NotRequired[DomainJoinInfoTypeDef]
-    IdleDisconnectTimeoutInSeconds: NotRequired[int]
-    IamRoleArn: NotRequired[str]
-    StreamView: NotRequired[StreamViewType]
-    Platform: NotRequired[PlatformTypeType]
-    MaxConcurrentSessions: NotRequired[int]
-    UsbDeviceFilterStrings: NotRequired[list[str]]
-    SessionScriptS3Location: NotRequired[S3LocationTypeDef]
-    MaxSessionsPerInstance: NotRequired[int]
-    RootVolumeConfig: NotRequired[VolumeConfigTypeDef]
-    DisableIMDSV1: NotRequired[bool]
 
 
 class GetExportImageTaskRequestTypeDef(TypedDict):
@@ -1347,76 +1598,6 @@ class GetExportImageTaskRequestTypeDef(TypedDict):
 class GetExportImageTaskResultTypeDef(TypedDict):
     ExportImageTask: NotRequired[ExportImageTaskTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ImageBuilderStateChangeReasonTypeDef(TypedDict):
-    Code: NotRequired[ImageBuilderStateChangeReasonCodeType]
-    Message: NotRequired[str]
-
-
-class ImageBuilderTypeDef(TypedDict):
-    Name: str
-    Arn: NotRequired[str]
-    ImageArn: NotRequired[str]
-    Description: NotRequired[str]
-    DisplayName: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    InstanceType: NotRequired[str]
-    Platform: NotRequired[PlatformTypeType]
-    IamRoleArn: NotRequired[str]
-    State: NotRequired[ImageBuilderStateType]
-    StateChangeReason: NotRequired[ImageBuilderStateChangeReasonTypeDef]
-    CreatedTime: NotRequired[datetime]
-    EnableDefaultInternetAccess: NotRequired[bool]
-    DomainJoinInfo: NotRequired[DomainJoinInfoTypeDef]
-    NetworkAccessConfiguration: NotRequired[NetworkAccessConfigurationTypeDef]
-    ImageBuilderErrors: NotRequired[list[ResourceErrorTypeDef]]
-    AppstreamAgentVersion: NotRequired[str]
-    AccessEndpoints: NotRequired[list[AccessEndpointTypeDef]]
-    RootVolumeConfig: NotRequired[VolumeConfigTypeDef]
-    LatestAppstreamAgentVersion: NotRequired[LatestAppstreamAgentVersionType]
-    DisableIMDSV1: NotRequired[bool]
-
-
-class ImagePermissionsTypeDef(TypedDict):
-    allowFleet: NotRequired[bool]
-    allowImageBuilder: NotRequired[bool]
-
-
-class ImageStateChangeReasonTypeDef(TypedDict):
-    Code: NotRequired[ImageStateChangeReasonCodeType]
-    Message: NotRequired[str]
-
-
-class ImageTypeDef(TypedDict):
-    Name: str
-    Arn: NotRequired[str]
-    BaseImageArn: NotRequired[str]
-    DisplayName: NotRequired[str]
-    State: NotRequired[ImageStateType]
-    Visibility: NotRequired[VisibilityTypeType]
-    ImageBuilderSupported: NotRequired[bool]
-    ImageBuilderName: NotRequired[str]
-    Platform: NotRequired[PlatformTypeType]
-    Description: NotRequired[str]
-    StateChangeReason: NotRequired[ImageStateChangeReasonTypeDef]
-    Applications: NotRequired[list[ApplicationTypeDef]]
-    CreatedTime: NotRequired[datetime]
-    PublicBaseImageReleasedDate: NotRequired[datetime]
-    AppstreamAgentVersion: NotRequired[str]
-    ImagePermissions: NotRequired[ImagePermissionsTypeDef]
-    ImageErrors: NotRequired[list[ResourceErrorTypeDef]]
-    LatestAppstreamAgentVersion: NotRequired[LatestAppstreamAgentVersionType]
-    SupportedInstanceFamilies: NotRequired[list[str]]
-    DynamicAppProvidersEnabled: NotRequired[DynamicAppProvidersEnabledType]
-    ImageSharedWithOthers: NotRequired[ImageSharedWithOthersType]
-    ManagedSoftwareIncluded: NotRequired[bool]
-    ImageType: NotRequired[ImageTypeType]
-
-
-class LastReportGenerationExecutionErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[UsageReportExecutionErrorCodeType]
-    ErrorMessage: NotRequired[str]
 
 
 class ListAssociatedFleetsRequestTypeDef(TypedDict):
@@ -1473,89 +1654,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NetworkAccessConfigurationTypeDef(TypedDict):
-    EniPrivateIpAddress: NotRequired[str]
-    EniIpv6Addresses: NotRequired[list[str]]
-    EniId: NotRequired[str]
-
-
-class ResourceErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[FleetErrorCodeType]
-    ErrorMessage: NotRequired[str]
-    ErrorTimestamp: NotRequired[datetime]
-
-
-class RuntimeValidationConfigTypeDef(TypedDict):
-    IntendedInstanceType: NotRequired[str]
-
-
-class S3LocationTypeDef(TypedDict):
-    S3Bucket: str
-    S3Key: NotRequired[str]
-
-
-class ScriptDetailsTypeDef(TypedDict):
-    ScriptS3Location: S3LocationTypeDef
-    ExecutablePath: str
-    ExecutableParameters: NotRequired[str]
-    TimeoutInSeconds: int
-
-
-class ServiceAccountCredentialsTypeDef(TypedDict):
-    AccountName: str
-    AccountPassword: str
-
-
-class SessionTypeDef(TypedDict):
-    Id: str
-    UserId: str
-    StackName: str
-    FleetName: str
-    State: SessionStateType
-    ConnectionState: NotRequired[SessionConnectionStateType]
-    StartTime: NotRequired[datetime]
-    MaxExpirationTime: NotRequired[datetime]
-    AuthenticationType: NotRequired[AuthenticationTypeType]
-    NetworkAccessConfiguration: NotRequired[NetworkAccessConfigurationTypeDef]
-    InstanceId: NotRequired[str]
-    InstanceDrainStatus: NotRequired[InstanceDrainStatusType]
-
-
-class SharedImagePermissionsTypeDef(TypedDict):
-    sharedAccountId: str
-    imagePermissions: ImagePermissionsTypeDef
-
-
-class SoftwareAssociationsTypeDef(TypedDict):
-    SoftwareName: NotRequired[str]
-    Status: NotRequired[SoftwareDeploymentStatusType]
-    DeploymentError: NotRequired[list[ErrorDetailsTypeDef]]
-
-
-class StackErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[StackErrorCodeType]
-    ErrorMessage: NotRequired[str]
-
-
-class StackTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: str
-    Description: NotRequired[str]
-    DisplayName: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    StorageConnectors: NotRequired[list[StorageConnectorOutputTypeDef]]
-    RedirectURL: NotRequired[str]
-    FeedbackURL: NotRequired[str]
-    StackErrors: NotRequired[list[StackErrorTypeDef]]
-    UserSettings: NotRequired[list[UserSettingTypeDef]]
-    ApplicationSettings: NotRequired[ApplicationSettingsResponseTypeDef]
-    AccessEndpoints: NotRequired[list[AccessEndpointTypeDef]]
-    EmbedHostDomains: NotRequired[list[str]]
-    StreamingExperienceSettings: NotRequired[StreamingExperienceSettingsTypeDef]
-    ContentRedirection: NotRequired[ContentRedirectionOutputTypeDef]
-    AgentAccessConfig: NotRequired[AgentAccessConfigOutputTypeDef]
 
 
 class StartAppBlockBuilderRequestTypeDef(TypedDict):
@@ -1620,24 +1718,6 @@ class StopImageBuilderResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StorageConnectorOutputTypeDef(TypedDict):
-    ConnectorType: StorageConnectorTypeType
-    ResourceIdentifier: NotRequired[str]
-    Domains: NotRequired[list[str]]
-    DomainsRequireAdminConsent: NotRequired[list[str]]
-
-
-class StorageConnectorTypeDef(TypedDict):
-    ConnectorType: StorageConnectorTypeType
-    ResourceIdentifier: NotRequired[str]
-    Domains: NotRequired[ReadOnly[Sequence[str]]]
-    DomainsRequireAdminConsent: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class StreamingExperienceSettingsTypeDef(TypedDict):
-    PreferredProtocol: NotRequired[PreferredProtocolType]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -1645,22 +1725,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ThemeFooterLinkTypeDef(TypedDict):
-    DisplayName: NotRequired[str]
-    FooterLinkURL: NotRequired[str]
-
-
-class ThemeTypeDef(TypedDict):
-    StackName: NotRequired[str]
-    State: NotRequired[ThemeStateType]
-    ThemeTitleText: NotRequired[str]
-    ThemeStyling: NotRequired[ThemeStylingType]
-    ThemeFooterLinks: NotRequired[list[ThemeFooterLinkTypeDef]]
-    ThemeOrganizationLogoURL: NotRequired[str]
-    ThemeFaviconURL: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1812,66 +1876,3 @@ class UpdateThemeForStackRequestTypeDef(TypedDict):
 class UpdateThemeForStackResultTypeDef(TypedDict):
     Theme: NotRequired[ThemeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UrlRedirectionConfigOutputTypeDef(TypedDict):
-    Enabled: bool
-    AllowedUrls: NotRequired[list[str]]
-    DeniedUrls: NotRequired[list[str]]
-
-
-class UrlRedirectionConfigTypeDef(TypedDict):
-    Enabled: bool
-    AllowedUrls: NotRequired[ReadOnly[Sequence[str]]]
-    DeniedUrls: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class UsageReportSubscriptionTypeDef(TypedDict):
-    S3BucketName: NotRequired[str]
-    Schedule: NotRequired[UsageReportScheduleType]
-    LastGeneratedReportDate: NotRequired[datetime]
-    SubscriptionErrors: NotRequired[list[LastReportGenerationExecutionErrorTypeDef]]
-
-
-class UserSettingTypeDef(TypedDict):
-    Action: ActionType
-    Permission: PermissionType
-    MaximumLength: NotRequired[int]
-
-
-class UserStackAssociationErrorTypeDef(TypedDict):
-    UserStackAssociation: NotRequired[UserStackAssociationTypeDef]
-    ErrorCode: NotRequired[UserStackAssociationErrorCodeType]
-    ErrorMessage: NotRequired[str]
-
-
-class UserStackAssociationTypeDef(TypedDict):
-    StackName: str
-    UserName: str
-    AuthenticationType: AuthenticationTypeType
-    SendEmailNotification: NotRequired[bool]
-
-
-class UserTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    UserName: NotRequired[str]
-    Enabled: NotRequired[bool]
-    Status: NotRequired[str]
-    FirstName: NotRequired[str]
-    LastName: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    AuthenticationType: AuthenticationTypeType
-
-
-class VolumeConfigTypeDef(TypedDict):
-    VolumeSizeInGb: NotRequired[int]
-
-
-class VpcConfigOutputTypeDef(TypedDict):
-    SubnetIds: NotRequired[list[str]]
-    SecurityGroupIds: NotRequired[list[str]]
-
-
-class VpcConfigTypeDef(TypedDict):
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -54,217 +54,237 @@ from .literals import (
     TypeDefinitionFormatType,
 )
 
-__all__ = [
-    "AdditionalAuthenticationProviderTypeDef",
-    "ApiAssociationTypeDef",
-    "ApiCacheTypeDef",
-    "ApiKeyTypeDef",
-    "ApiTypeDef",
-    "AppSyncRuntimeTypeDef",
-    "AssociateApiRequestTypeDef",
-    "AssociateApiResponseTypeDef",
-    "AssociateMergedGraphqlApiRequestTypeDef",
-    "AssociateMergedGraphqlApiResponseTypeDef",
-    "AssociateSourceGraphqlApiRequestTypeDef",
-    "AssociateSourceGraphqlApiResponseTypeDef",
-    "AuthModeTypeDef",
-    "AuthProviderTypeDef",
-    "AuthorizationConfigTypeDef",
-    "AwsIamConfigTypeDef",
-    "CachingConfigOutputTypeDef",
-    "CachingConfigTypeDef",
-    "ChannelNamespaceTypeDef",
-    "CodeErrorLocationTypeDef",
-    "CodeErrorTypeDef",
-    "CognitoConfigTypeDef",
-    "CognitoUserPoolConfigTypeDef",
-    "CreateApiCacheRequestTypeDef",
-    "CreateApiCacheResponseTypeDef",
-    "CreateApiKeyRequestTypeDef",
-    "CreateApiKeyResponseTypeDef",
-    "CreateApiRequestTypeDef",
-    "CreateApiResponseTypeDef",
-    "CreateChannelNamespaceRequestTypeDef",
-    "CreateChannelNamespaceResponseTypeDef",
-    "CreateDataSourceRequestTypeDef",
-    "CreateDataSourceResponseTypeDef",
-    "CreateDomainNameRequestTypeDef",
-    "CreateDomainNameResponseTypeDef",
-    "CreateFunctionRequestTypeDef",
-    "CreateFunctionResponseTypeDef",
-    "CreateGraphqlApiRequestTypeDef",
-    "CreateGraphqlApiResponseTypeDef",
-    "CreateResolverRequestTypeDef",
-    "CreateResolverResponseTypeDef",
-    "CreateTypeRequestTypeDef",
-    "CreateTypeResponseTypeDef",
-    "DataSourceIntrospectionModelFieldTypeDef",
-    "DataSourceIntrospectionModelFieldTypeTypeDef",
-    "DataSourceIntrospectionModelIndexTypeDef",
-    "DataSourceIntrospectionModelTypeDef",
-    "DataSourceIntrospectionResultTypeDef",
-    "DataSourceTypeDef",
-    "DeleteApiCacheRequestTypeDef",
-    "DeleteApiCacheResponseTypeDef",
-    "DeleteApiKeyRequestTypeDef",
-    "DeleteApiKeyResponseTypeDef",
-    "DeleteApiRequestTypeDef",
-    "DeleteApiResponseTypeDef",
-    "DeleteChannelNamespaceRequestTypeDef",
-    "DeleteChannelNamespaceResponseTypeDef",
-    "DeleteDataSourceRequestTypeDef",
-    "DeleteDataSourceResponseTypeDef",
-    "DeleteDomainNameRequestTypeDef",
-    "DeleteDomainNameResponseTypeDef",
-    "DeleteFunctionRequestTypeDef",
-    "DeleteFunctionResponseTypeDef",
-    "DeleteGraphqlApiRequestTypeDef",
-    "DeleteGraphqlApiResponseTypeDef",
-    "DeleteResolverRequestTypeDef",
-    "DeleteResolverResponseTypeDef",
-    "DeleteTypeRequestTypeDef",
-    "DeleteTypeResponseTypeDef",
-    "DeltaSyncConfigTypeDef",
-    "DisassociateApiRequestTypeDef",
-    "DisassociateApiResponseTypeDef",
-    "DisassociateMergedGraphqlApiRequestTypeDef",
-    "DisassociateMergedGraphqlApiResponseTypeDef",
-    "DisassociateSourceGraphqlApiRequestTypeDef",
-    "DisassociateSourceGraphqlApiResponseTypeDef",
-    "DomainNameConfigTypeDef",
-    "DynamodbDataSourceConfigTypeDef",
-    "ElasticsearchDataSourceConfigTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnhancedMetricsConfigTypeDef",
-    "ErrorDetailTypeDef",
-    "EvaluateCodeErrorDetailTypeDef",
-    "EvaluateCodeRequestTypeDef",
-    "EvaluateCodeResponseTypeDef",
-    "EvaluateMappingTemplateRequestTypeDef",
-    "EvaluateMappingTemplateResponseTypeDef",
-    "EventBridgeDataSourceConfigTypeDef",
-    "EventConfigOutputTypeDef",
-    "EventConfigTypeDef",
-    "EventLogConfigTypeDef",
-    "FlushApiCacheRequestTypeDef",
-    "FlushApiCacheResponseTypeDef",
-    "FunctionConfigurationTypeDef",
-    "GetApiAssociationRequestTypeDef",
-    "GetApiAssociationResponseTypeDef",
-    "GetApiCacheRequestTypeDef",
-    "GetApiCacheResponseTypeDef",
-    "GetApiRequestTypeDef",
-    "GetApiResponseTypeDef",
-    "GetChannelNamespaceRequestTypeDef",
-    "GetChannelNamespaceResponseTypeDef",
-    "GetDataSourceIntrospectionRequestTypeDef",
-    "GetDataSourceIntrospectionResponseTypeDef",
-    "GetDataSourceRequestTypeDef",
-    "GetDataSourceResponseTypeDef",
-    "GetDomainNameRequestTypeDef",
-    "GetDomainNameResponseTypeDef",
-    "GetFunctionRequestTypeDef",
-    "GetFunctionResponseTypeDef",
-    "GetGraphqlApiEnvironmentVariablesRequestTypeDef",
-    "GetGraphqlApiEnvironmentVariablesResponseTypeDef",
-    "GetGraphqlApiRequestTypeDef",
-    "GetGraphqlApiResponseTypeDef",
-    "GetIntrospectionSchemaRequestTypeDef",
-    "GetIntrospectionSchemaResponseTypeDef",
-    "GetResolverRequestTypeDef",
-    "GetResolverResponseTypeDef",
-    "GetSchemaCreationStatusRequestTypeDef",
-    "GetSchemaCreationStatusResponseTypeDef",
-    "GetSourceApiAssociationRequestTypeDef",
-    "GetSourceApiAssociationResponseTypeDef",
-    "GetTypeRequestTypeDef",
-    "GetTypeResponseTypeDef",
-    "GraphqlApiTypeDef",
-    "HandlerConfigTypeDef",
-    "HandlerConfigsTypeDef",
-    "HttpDataSourceConfigTypeDef",
-    "IntegrationTypeDef",
-    "LambdaAuthorizerConfigTypeDef",
-    "LambdaConfigTypeDef",
-    "LambdaConflictHandlerConfigTypeDef",
-    "LambdaDataSourceConfigTypeDef",
-    "ListApiKeysRequestTypeDef",
-    "ListApiKeysResponseTypeDef",
-    "ListApisRequestTypeDef",
-    "ListApisResponseTypeDef",
-    "ListChannelNamespacesRequestTypeDef",
-    "ListChannelNamespacesResponseTypeDef",
-    "ListDataSourcesRequestTypeDef",
-    "ListDataSourcesResponseTypeDef",
-    "ListDomainNamesRequestTypeDef",
-    "ListDomainNamesResponseTypeDef",
-    "ListFunctionsRequestTypeDef",
-    "ListFunctionsResponseTypeDef",
-    "ListGraphqlApisRequestTypeDef",
-    "ListGraphqlApisResponseTypeDef",
-    "ListResolversByFunctionRequestTypeDef",
-    "ListResolversByFunctionResponseTypeDef",
-    "ListResolversRequestTypeDef",
-    "ListResolversResponseTypeDef",
-    "ListSourceApiAssociationsRequestTypeDef",
-    "ListSourceApiAssociationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTypesByAssociationRequestTypeDef",
-    "ListTypesByAssociationResponseTypeDef",
-    "ListTypesRequestTypeDef",
-    "ListTypesResponseTypeDef",
-    "LogConfigTypeDef",
-    "OpenIDConnectConfigTypeDef",
-    "OpenSearchServiceDataSourceConfigTypeDef",
-    "PipelineConfigOutputTypeDef",
-    "PipelineConfigTypeDef",
-    "PutGraphqlApiEnvironmentVariablesRequestTypeDef",
-    "PutGraphqlApiEnvironmentVariablesResponseTypeDef",
-    "RdsDataApiConfigTypeDef",
-    "RdsHttpEndpointConfigTypeDef",
-    "RelationalDatabaseDataSourceConfigTypeDef",
-    "ResolverTypeDef",
-    "ResponseMetadataTypeDef",
-    "SourceApiAssociationConfigTypeDef",
-    "SourceApiAssociationSummaryTypeDef",
-    "SourceApiAssociationTypeDef",
-    "StartDataSourceIntrospectionRequestTypeDef",
-    "StartDataSourceIntrospectionResponseTypeDef",
-    "StartSchemaCreationRequestTypeDef",
-    "StartSchemaCreationResponseTypeDef",
-    "StartSchemaMergeRequestTypeDef",
-    "StartSchemaMergeResponseTypeDef",
-    "SyncConfigTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TypeTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApiCacheRequestTypeDef",
-    "UpdateApiCacheResponseTypeDef",
-    "UpdateApiKeyRequestTypeDef",
-    "UpdateApiKeyResponseTypeDef",
-    "UpdateApiRequestTypeDef",
-    "UpdateApiResponseTypeDef",
-    "UpdateChannelNamespaceRequestTypeDef",
-    "UpdateChannelNamespaceResponseTypeDef",
-    "UpdateDataSourceRequestTypeDef",
-    "UpdateDataSourceResponseTypeDef",
-    "UpdateDomainNameRequestTypeDef",
-    "UpdateDomainNameResponseTypeDef",
-    "UpdateFunctionRequestTypeDef",
-    "UpdateFunctionResponseTypeDef",
-    "UpdateGraphqlApiRequestTypeDef",
-    "UpdateGraphqlApiResponseTypeDef",
-    "UpdateResolverRequestTypeDef",
-    "UpdateResolverResponseTypeDef",
-    "UpdateSourceApiAssociationRequestTypeDef",
-    "UpdateSourceApiAssociationResponseTypeDef",
-    "UpdateTypeRequestTypeDef",
-    "UpdateTypeResponseTypeDef",
-    "UserPoolConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AdditionalAuthenticationProviderTypeDef",
+        "ApiAssociationTypeDef",
+        "ApiCacheTypeDef",
+        "ApiKeyTypeDef",
+        "ApiTypeDef",
+        "AppSyncRuntimeTypeDef",
+        "AssociateApiRequestTypeDef",
+        "AssociateApiResponseTypeDef",
+        "AssociateMergedGraphqlApiRequestTypeDef",
+        "AssociateMergedGraphqlApiResponseTypeDef",
+        "AssociateSourceGraphqlApiRequestTypeDef",
+        "AssociateSourceGraphqlApiResponseTypeDef",
+        "AuthModeTypeDef",
+        "AuthProviderTypeDef",
+        "AuthorizationConfigTypeDef",
+        "AwsIamConfigTypeDef",
+        "CachingConfigOutputTypeDef",
+        "CachingConfigTypeDef",
+        "ChannelNamespaceTypeDef",
+        "CodeErrorLocationTypeDef",
+        "CodeErrorTypeDef",
+        "CognitoConfigTypeDef",
+        "CognitoUserPoolConfigTypeDef",
+        "CreateApiCacheRequestTypeDef",
+        "CreateApiCacheResponseTypeDef",
+        "CreateApiKeyRequestTypeDef",
+        "CreateApiKeyResponseTypeDef",
+        "CreateApiRequestTypeDef",
+        "CreateApiResponseTypeDef",
+        "CreateChannelNamespaceRequestTypeDef",
+        "CreateChannelNamespaceResponseTypeDef",
+        "CreateDataSourceRequestTypeDef",
+        "CreateDataSourceResponseTypeDef",
+        "CreateDomainNameRequestTypeDef",
+        "CreateDomainNameResponseTypeDef",
+        "CreateFunctionRequestTypeDef",
+        "CreateFunctionResponseTypeDef",
+        "CreateGraphqlApiRequestTypeDef",
+        "CreateGraphqlApiResponseTypeDef",
+        "CreateResolverRequestTypeDef",
+        "CreateResolverResponseTypeDef",
+        "CreateTypeRequestTypeDef",
+        "CreateTypeResponseTypeDef",
+        "DataSourceIntrospectionModelFieldTypeDef",
+        "DataSourceIntrospectionModelFieldTypeTypeDef",
+        "DataSourceIntrospectionModelIndexTypeDef",
+        "DataSourceIntrospectionModelTypeDef",
+        "DataSourceIntrospectionResultTypeDef",
+        "DataSourceTypeDef",
+        "DeleteApiCacheRequestTypeDef",
+        "DeleteApiCacheResponseTypeDef",
+        "DeleteApiKeyRequestTypeDef",
+        "DeleteApiKeyResponseTypeDef",
+        "DeleteApiRequestTypeDef",
+        "DeleteApiResponseTypeDef",
+        "DeleteChannelNamespaceRequestTypeDef",
+        "DeleteChannelNamespaceResponseTypeDef",
+        "DeleteDataSourceRequestTypeDef",
+        "DeleteDataSourceResponseTypeDef",
+        "DeleteDomainNameRequestTypeDef",
+        "DeleteDomainNameResponseTypeDef",
+        "DeleteFunctionRequestTypeDef",
+        "DeleteFunctionResponseTypeDef",
+        "DeleteGraphqlApiRequestTypeDef",
+        "DeleteGraphqlApiResponseTypeDef",
+        "DeleteResolverRequestTypeDef",
+        "DeleteResolverResponseTypeDef",
+        "DeleteTypeRequestTypeDef",
+        "DeleteTypeResponseTypeDef",
+        "DeltaSyncConfigTypeDef",
+        "DisassociateApiRequestTypeDef",
+        "DisassociateApiResponseTypeDef",
+        "DisassociateMergedGraphqlApiRequestTypeDef",
+        "DisassociateMergedGraphqlApiResponseTypeDef",
+        "DisassociateSourceGraphqlApiRequestTypeDef",
+        "DisassociateSourceGraphqlApiResponseTypeDef",
+        "DomainNameConfigTypeDef",
+        "DynamodbDataSourceConfigTypeDef",
+        "ElasticsearchDataSourceConfigTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnhancedMetricsConfigTypeDef",
+        "ErrorDetailTypeDef",
+        "EvaluateCodeErrorDetailTypeDef",
+        "EvaluateCodeRequestTypeDef",
+        "EvaluateCodeResponseTypeDef",
+        "EvaluateMappingTemplateRequestTypeDef",
+        "EvaluateMappingTemplateResponseTypeDef",
+        "EventBridgeDataSourceConfigTypeDef",
+        "EventConfigOutputTypeDef",
+        "EventConfigTypeDef",
+        "EventLogConfigTypeDef",
+        "FlushApiCacheRequestTypeDef",
+        "FlushApiCacheResponseTypeDef",
+        "FunctionConfigurationTypeDef",
+        "GetApiAssociationRequestTypeDef",
+        "GetApiAssociationResponseTypeDef",
+        "GetApiCacheRequestTypeDef",
+        "GetApiCacheResponseTypeDef",
+        "GetApiRequestTypeDef",
+        "GetApiResponseTypeDef",
+        "GetChannelNamespaceRequestTypeDef",
+        "GetChannelNamespaceResponseTypeDef",
+        "GetDataSourceIntrospectionRequestTypeDef",
+        "GetDataSourceIntrospectionResponseTypeDef",
+        "GetDataSourceRequestTypeDef",
+        "GetDataSourceResponseTypeDef",
+        "GetDomainNameRequestTypeDef",
+        "GetDomainNameResponseTypeDef",
+        "GetFunctionRequestTypeDef",
+        "GetFunctionResponseTypeDef",
+        "GetGraphqlApiEnvironmentVariablesRequestTypeDef",
+        "GetGraphqlApiEnvironmentVariablesResponseTypeDef",
+        "GetGraphqlApiRequestTypeDef",
+        "GetGraphqlApiResponseTypeDef",
+        "GetIntrospectionSchemaRequestTypeDef",
+        "GetIntrospectionSchemaResponseTypeDef",
+        "GetResolverRequestTypeDef",
+        "GetResolverResponseTypeDef",
+        "GetSchemaCreationStatusRequestTypeDef",
+        "GetSchemaCreationStatusResponseTypeDef",
+        "GetSourceApiAssociationRequestTypeDef",
+        "GetSourceApiAssociationResponseTypeDef",
+        "GetTypeRequestTypeDef",
+        "GetTypeResponseTypeDef",
+        "GraphqlApiTypeDef",
+        "HandlerConfigTypeDef",
+        "HandlerConfigsTypeDef",
+        "HttpDataSourceConfigTypeDef",
+        "IntegrationTypeDef",
+        "LambdaAuthorizerConfigTypeDef",
+        "LambdaConfigTypeDef",
+        "LambdaConflictHandlerConfigTypeDef",
+        "LambdaDataSourceConfigTypeDef",
+        "ListApiKeysRequestTypeDef",
+        "ListApiKeysResponseTypeDef",
+        "ListApisRequestTypeDef",
+        "ListApisResponseTypeDef",
+        "ListChannelNamespacesRequestTypeDef",
+        "ListChannelNamespacesResponseTypeDef",
+        "ListDataSourcesRequestTypeDef",
+        "ListDataSourcesResponseTypeDef",
+        "ListDomainNamesRequestTypeDef",
+        "ListDomainNamesResponseTypeDef",
+        "ListFunctionsRequestTypeDef",
+        "ListFunctionsResponseTypeDef",
+        "ListGraphqlApisRequestTypeDef",
+        "ListGraphqlApisResponseTypeDef",
+        "ListResolversByFunctionRequestTypeDef",
+        "ListResolversByFunctionResponseTypeDef",
+        "ListResolversRequestTypeDef",
+        "ListResolversResponseTypeDef",
+        "ListSourceApiAssociationsRequestTypeDef",
+        "ListSourceApiAssociationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTypesByAssociationRequestTypeDef",
+        "ListTypesByAssociationResponseTypeDef",
+        "ListTypesRequestTypeDef",
+        "ListTypesResponseTypeDef",
+        "LogConfigTypeDef",
+        "OpenIDConnectConfigTypeDef",
+        "OpenSearchServiceDataSourceConfigTypeDef",
+        "PipelineConfigOutputTypeDef",
+        "PipelineConfigTypeDef",
+        "PutGraphqlApiEnvironmentVariablesRequestTypeDef",
+        "PutGraphqlApiEnvironmentVariablesResponseTypeDef",
+        "RdsDataApiConfigTypeDef",
+        "RdsHttpEndpointConfigTypeDef",
+        "RelationalDatabaseDataSourceConfigTypeDef",
+        "ResolverTypeDef",
+        "ResponseMetadataTypeDef",
+        "SourceApiAssociationConfigTypeDef",
+        "SourceApiAssociationSummaryTypeDef",
+        "SourceApiAssociationTypeDef",
+        "StartDataSourceIntrospectionRequestTypeDef",
+        "StartDataSourceIntrospectionResponseTypeDef",
+        "StartSchemaCreationRequestTypeDef",
+        "StartSchemaCreationResponseTypeDef",
+        "StartSchemaMergeRequestTypeDef",
+        "StartSchemaMergeResponseTypeDef",
+        "SyncConfigTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TypeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApiCacheRequestTypeDef",
+        "UpdateApiCacheResponseTypeDef",
+        "UpdateApiKeyRequestTypeDef",
+        "UpdateApiKeyResponseTypeDef",
+        "UpdateApiRequestTypeDef",
+        "UpdateApiResponseTypeDef",
+        "UpdateChannelNamespaceRequestTypeDef",
+        "UpdateChannelNamespaceResponseTypeDef",
+        "UpdateDataSourceRequestTypeDef",
+        "UpdateDataSourceResponseTypeDef",
+        "UpdateDomainNameRequestTypeDef",
+        "UpdateDomainNameResponseTypeDef",
+        "UpdateFunctionRequestTypeDef",
+        "UpdateFunctionResponseTypeDef",
+        "UpdateGraphqlApiRequestTypeDef",
+        "UpdateGraphqlApiResponseTypeDef",
+        "UpdateResolverRequestTypeDef",
+        "UpdateResolverResponseTypeDef",
+        "UpdateSourceApiAssociationRequestTypeDef",
+        "UpdateSourceApiAssociationResponseTypeDef",
+        "UpdateTypeRequestTypeDef",
+        "UpdateTypeResponseTypeDef",
+        "UserPoolConfigTypeDef",
+    ]
+
+
+class CognitoUserPoolConfigTypeDef(TypedDict):
+    userPoolId: str
+    awsRegion: str
+    appIdClientRegex: NotRequired[str]
+
+
+class LambdaAuthorizerConfigTypeDef(TypedDict):
+    authorizerResultTtlInSeconds: NotRequired[int]
+    authorizerUri: str
+    identityValidationExpression: NotRequired[str]
+
+
+class OpenIDConnectConfigTypeDef(TypedDict):
+    issuer: str
+    clientId: NotRequired[str]
+    iatTTL: NotRequired[int]
+    authTTL: NotRequired[int]
 
 
 class AdditionalAuthenticationProviderTypeDef(TypedDict):
@@ -298,6 +318,36 @@ class ApiKeyTypeDef(TypedDict):
     deletes: NotRequired[int]
 
 
+class AuthModeTypeDef(TypedDict):
+    authType: AuthenticationTypeType
+
+
+class CognitoConfigTypeDef(TypedDict):
+    userPoolId: str
+    awsRegion: str
+    appIdClientRegex: NotRequired[str]
+
+
+class AuthProviderTypeDef(TypedDict):
+    authType: AuthenticationTypeType
+    cognitoConfig: NotRequired[CognitoConfigTypeDef]
+    openIDConnectConfig: NotRequired[OpenIDConnectConfigTypeDef]
+    lambdaAuthorizerConfig: NotRequired[LambdaAuthorizerConfigTypeDef]
+
+
+class EventLogConfigTypeDef(TypedDict):
+    logLevel: EventLogLevelType
+    cloudWatchLogsRoleArn: str
+
+
+class EventConfigOutputTypeDef(TypedDict):
+    authProviders: list[AuthProviderTypeDef]
+    connectionAuthModes: list[AuthModeTypeDef]
+    defaultPublishAuthModes: list[AuthModeTypeDef]
+    defaultSubscribeAuthModes: list[AuthModeTypeDef]
+    logConfig: NotRequired[EventLogConfigTypeDef]
+
+
 class ApiTypeDef(TypedDict):
     apiId: NotRequired[str]
     name: NotRequired[str]
@@ -326,11 +376,29 @@ class AssociateApiResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SourceApiAssociationConfigTypeDef(TypedDict):
+    mergeType: NotRequired[MergeTypeType]
+
+
 class AssociateMergedGraphqlApiRequestTypeDef(TypedDict):
     sourceApiIdentifier: str
     mergedApiIdentifier: str
     description: NotRequired[str]
     sourceApiAssociationConfig: NotRequired[SourceApiAssociationConfigTypeDef]
+
+
+class SourceApiAssociationTypeDef(TypedDict):
+    associationId: NotRequired[str]
+    associationArn: NotRequired[str]
+    sourceApiId: NotRequired[str]
+    sourceApiArn: NotRequired[str]
+    mergedApiArn: NotRequired[str]
+    mergedApiId: NotRequired[str]
+    description: NotRequired[str]
+    sourceApiAssociationConfig: NotRequired[SourceApiAssociationConfigTypeDef]
+    sourceApiAssociationStatus: NotRequired[SourceApiAssociationStatusType]
+    sourceApiAssociationStatusDetail: NotRequired[str]
+    lastSuccessfulMergeDate: NotRequired[datetime]
 
 
 class AssociateMergedGraphqlApiResponseTypeDef(TypedDict):
@@ -350,25 +418,14 @@ class AssociateSourceGraphqlApiResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AuthModeTypeDef(TypedDict):
-    authType: AuthenticationTypeType
-
-
-class AuthProviderTypeDef(TypedDict):
-    authType: AuthenticationTypeType
-    cognitoConfig: NotRequired[CognitoConfigTypeDef]
-    openIDConnectConfig: NotRequired[OpenIDConnectConfigTypeDef]
-    lambdaAuthorizerConfig: NotRequired[LambdaAuthorizerConfigTypeDef]
+class AwsIamConfigTypeDef(TypedDict):
+    signingRegion: NotRequired[str]
+    signingServiceName: NotRequired[str]
 
 
 class AuthorizationConfigTypeDef(TypedDict):
     authorizationType: AuthorizationTypeType
     awsIamConfig: NotRequired[AwsIamConfigTypeDef]
-
-
-class AwsIamConfigTypeDef(TypedDict):
-    signingRegion: NotRequired[str]
-    signingServiceName: NotRequired[str]
 
 
 class CachingConfigOutputTypeDef(TypedDict):
@@ -379,6 +436,25 @@ class CachingConfigOutputTypeDef(TypedDict):
 class CachingConfigTypeDef(TypedDict):
     ttl: int
     cachingKeys: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class LambdaConfigTypeDef(TypedDict):
+    invokeType: NotRequired[InvokeTypeType]
+
+
+class IntegrationTypeDef(TypedDict):
+    dataSourceName: str
+    lambdaConfig: NotRequired[LambdaConfigTypeDef]
+
+
+class HandlerConfigTypeDef(TypedDict):
+    behavior: HandlerBehaviorType
+    integration: IntegrationTypeDef
+
+
+class HandlerConfigsTypeDef(TypedDict):
+    onPublish: NotRequired[HandlerConfigTypeDef]
+    onSubscribe: NotRequired[HandlerConfigTypeDef]
 
 
 class ChannelNamespaceTypeDef(TypedDict):
@@ -406,18 +482,6 @@ class CodeErrorTypeDef(TypedDict):
     location: NotRequired[CodeErrorLocationTypeDef]
 
 
-class CognitoConfigTypeDef(TypedDict):
-    userPoolId: str
-    awsRegion: str
-    appIdClientRegex: NotRequired[str]
-
-
-class CognitoUserPoolConfigTypeDef(TypedDict):
-    userPoolId: str
-    awsRegion: str
-    appIdClientRegex: NotRequired[str]
-
-
 class CreateApiCacheRequestTypeDef(TypedDict):
     apiId: str
     ttl: int
@@ -442,6 +506,14 @@ class CreateApiKeyRequestTypeDef(TypedDict):
 class CreateApiKeyResponseTypeDef(TypedDict):
     apiKey: NotRequired[ApiKeyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EventConfigTypeDef(TypedDict):
+    authProviders: ReadOnly[Sequence[AuthProviderTypeDef]]
+    connectionAuthModes: ReadOnly[Sequence[AuthModeTypeDef]]
+    defaultPublishAuthModes: ReadOnly[Sequence[AuthModeTypeDef]]
+    defaultSubscribeAuthModes: ReadOnly[Sequence[AuthModeTypeDef]]
+    logConfig: NotRequired[EventLogConfigTypeDef]
 
 
 class CreateApiRequestTypeDef(TypedDict):
@@ -471,11 +543,77 @@ class CreateChannelNamespaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeltaSyncConfigTypeDef(TypedDict):
+    baseTableTTL: NotRequired[int]
+    deltaSyncTableName: NotRequired[str]
+    deltaSyncTableTTL: NotRequired[int]
+
+
+class DynamodbDataSourceConfigTypeDef(TypedDict):
+    tableName: str
+    awsRegion: str
+    useCallerCredentials: NotRequired[bool]
+    deltaSyncConfig: NotRequired[DeltaSyncConfigTypeDef]
+    versioned: NotRequired[bool]
+
+
+class ElasticsearchDataSourceConfigTypeDef(TypedDict):
+    endpoint: str
+    awsRegion: str
+
+
+class EventBridgeDataSourceConfigTypeDef(TypedDict):
+    eventBusArn: str
+
+
+class HttpDataSourceConfigTypeDef(TypedDict):
+    endpoint: NotRequired[str]
+    authorizationConfig: NotRequired[AuthorizationConfigTypeDef]
+
+
+class LambdaDataSourceConfigTypeDef(TypedDict):
+    lambdaFunctionArn: str
+
+
+class OpenSearchServiceDataSourceConfigTypeDef(TypedDict):
+    endpoint: str
+    awsRegion: str
+
+
+class RdsHttpEndpointConfigTypeDef(TypedDict):
+    awsRegion: NotRequired[str]
+    dbClusterIdentifier: NotRequired[str]
+    databaseName: NotRequired[str]
+    schema: NotRequired[str]
+    awsSecretStoreArn: NotRequired[str]
+
+
+class RelationalDatabaseDataSourceConfigTypeDef(TypedDict):
+    relationalDatabaseSourceType: NotRequired[RelationalDatabaseSourceTypeType]
+    rdsHttpEndpointConfig: NotRequired[RdsHttpEndpointConfigTypeDef]
+
+
 class CreateDataSourceRequestTypeDef(TypedDict):
     apiId: str
     name: str
     description: NotRequired[str]
     type: DataSourceTypeType
+    serviceRoleArn: NotRequired[str]
+    dynamodbConfig: NotRequired[DynamodbDataSourceConfigTypeDef]
+    lambdaConfig: NotRequired[LambdaDataSourceConfigTypeDef]
+    elasticsearchConfig: NotRequired[ElasticsearchDataSourceConfigTypeDef]
+    openSearchServiceConfig: NotRequired[OpenSearchServiceDataSourceConfigTypeDef]
+    httpConfig: NotRequired[HttpDataSourceConfigTypeDef]
+    relationalDatabaseConfig: NotRequired[RelationalDatabaseDataSourceConfigTypeDef]
+    eventBridgeConfig: NotRequired[EventBridgeDataSourceConfigTypeDef]
+    metricsConfig: NotRequired[DataSourceLevelMetricsConfigType]
+
+
+class DataSourceTypeDef(TypedDict):
+    dataSourceArn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    type: NotRequired[DataSourceTypeType]
     serviceRoleArn: NotRequired[str]
     dynamodbConfig: NotRequired[DynamodbDataSourceConfigTypeDef]
     lambdaConfig: NotRequired[LambdaDataSourceConfigTypeDef]
@@ -499,9 +637,29 @@ class CreateDomainNameRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class DomainNameConfigTypeDef(TypedDict):
+    domainName: NotRequired[str]
+    description: NotRequired[str]
+    certificateArn: NotRequired[str]
+    appsyncDomainName: NotRequired[str]
+    hostedZoneId: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    domainNameArn: NotRequired[str]
+
+
 class CreateDomainNameResponseTypeDef(TypedDict):
     domainNameConfig: NotRequired[DomainNameConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LambdaConflictHandlerConfigTypeDef(TypedDict):
+    lambdaConflictHandlerArn: NotRequired[str]
+
+
+class SyncConfigTypeDef(TypedDict):
+    conflictHandler: NotRequired[ConflictHandlerTypeType]
+    conflictDetection: NotRequired[ConflictDetectionTypeType]
+    lambdaConflictHandlerConfig: NotRequired[LambdaConflictHandlerConfigTypeDef]
 
 
 class CreateFunctionRequestTypeDef(TypedDict):
@@ -518,9 +676,43 @@ class CreateFunctionRequestTypeDef(TypedDict):
     code: NotRequired[str]
 
 
+class FunctionConfigurationTypeDef(TypedDict):
+    functionId: NotRequired[str]
+    functionArn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    dataSourceName: NotRequired[str]
+    requestMappingTemplate: NotRequired[str]
+    responseMappingTemplate: NotRequired[str]
+    functionVersion: NotRequired[str]
+    syncConfig: NotRequired[SyncConfigTypeDef]
+    maxBatchSize: NotRequired[int]
+    runtime: NotRequired[AppSyncRuntimeTypeDef]
+    code: NotRequired[str]
+
+
 class CreateFunctionResponseTypeDef(TypedDict):
     functionConfiguration: NotRequired[FunctionConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EnhancedMetricsConfigTypeDef(TypedDict):
+    resolverLevelMetricsBehavior: ResolverLevelMetricsBehaviorType
+    dataSourceLevelMetricsBehavior: DataSourceLevelMetricsBehaviorType
+    operationLevelMetricsConfig: OperationLevelMetricsConfigType
+
+
+class LogConfigTypeDef(TypedDict):
+    fieldLogLevel: FieldLogLevelType
+    cloudWatchLogsRoleArn: str
+    excludeVerboseContent: NotRequired[bool]
+
+
+class UserPoolConfigTypeDef(TypedDict):
+    userPoolId: str
+    awsRegion: str
+    defaultAction: DefaultActionType
+    appIdClientRegex: NotRequired[str]
 
 
 class CreateGraphqlApiRequestTypeDef(TypedDict):
@@ -545,9 +737,41 @@ class CreateGraphqlApiRequestTypeDef(TypedDict):
     enhancedMetricsConfig: NotRequired[EnhancedMetricsConfigTypeDef]
 
 
+class GraphqlApiTypeDef(TypedDict):
+    name: NotRequired[str]
+    apiId: NotRequired[str]
+    authenticationType: NotRequired[AuthenticationTypeType]
+    logConfig: NotRequired[LogConfigTypeDef]
+    userPoolConfig: NotRequired[UserPoolConfigTypeDef]
+    openIDConnectConfig: NotRequired[OpenIDConnectConfigTypeDef]
+    arn: NotRequired[str]
+    uris: NotRequired[dict[str, str]]
+    tags: NotRequired[dict[str, str]]
+    additionalAuthenticationProviders: NotRequired[
+        list[AdditionalAuthenticationProviderTypeDef]
+    ]
+    xrayEnabled: NotRequired[bool]
+    wafWebAclArn: NotRequired[str]
+    lambdaAuthorizerConfig: NotRequired[LambdaAuthorizerConfigTypeDef]
+    dns: NotRequired[dict[str, str]]
+    visibility: NotRequired[GraphQLApiVisibilityType]
+    apiType: NotRequired[GraphQLApiTypeType]
+    mergedApiExecutionRoleArn: NotRequired[str]
+    owner: NotRequired[str]
+    ownerContact: NotRequired[str]
+    introspectionConfig: NotRequired[GraphQLApiIntrospectionConfigType]
+    queryDepthLimit: NotRequired[int]
+    resolverCountLimit: NotRequired[int]
+    enhancedMetricsConfig: NotRequired[EnhancedMetricsConfigTypeDef]
+
+
 class CreateGraphqlApiResponseTypeDef(TypedDict):
     graphqlApi: NotRequired[GraphqlApiTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PipelineConfigTypeDef(TypedDict):
+    functions: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateResolverRequestTypeDef(TypedDict):
@@ -567,6 +791,27 @@ class CreateResolverRequestTypeDef(TypedDict):
     metricsConfig: NotRequired[ResolverLevelMetricsConfigType]
 
 
+class PipelineConfigOutputTypeDef(TypedDict):
+    functions: NotRequired[list[str]]
+
+
+class ResolverTypeDef(TypedDict):
+    typeName: NotRequired[str]
+    fieldName: NotRequired[str]
+    dataSourceName: NotRequired[str]
+    resolverArn: NotRequired[str]
+    requestMappingTemplate: NotRequired[str]
+    responseMappingTemplate: NotRequired[str]
+    kind: NotRequired[ResolverKindType]
+    pipelineConfig: NotRequired[PipelineConfigOutputTypeDef]
+    syncConfig: NotRequired[SyncConfigTypeDef]
+    cachingConfig: NotRequired[CachingConfigOutputTypeDef]
+    maxBatchSize: NotRequired[int]
+    runtime: NotRequired[AppSyncRuntimeTypeDef]
+    code: NotRequired[str]
+    metricsConfig: NotRequired[ResolverLevelMetricsConfigType]
+
+
 class CreateResolverResponseTypeDef(TypedDict):
     resolver: NotRequired[ResolverTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -578,15 +823,17 @@ class CreateTypeRequestTypeDef(TypedDict):
     format: TypeDefinitionFormatType
 
 
+class TypeTypeDef(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    arn: NotRequired[str]
+    definition: NotRequired[str]
+    format: NotRequired[TypeDefinitionFormatType]
+
+
 class CreateTypeResponseTypeDef(TypedDict):
     type: NotRequired[TypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DataSourceIntrospectionModelFieldTypeDef(TypedDict):
-    name: NotRequired[str]
-    type: NotRequired[DataSourceIntrospectionModelFieldTypeTypeDef]
-    length: NotRequired[int]
 
 
 class DataSourceIntrospectionModelFieldTypeTypeDef(TypedDict):
@@ -594,6 +841,12 @@ class DataSourceIntrospectionModelFieldTypeTypeDef(TypedDict):
     name: NotRequired[str]
     type: NotRequired[DataSourceIntrospectionModelFieldTypeTypeDef]
     values: NotRequired[list[str]]
+
+
+class DataSourceIntrospectionModelFieldTypeDef(TypedDict):
+    name: NotRequired[str]
+    type: NotRequired[DataSourceIntrospectionModelFieldTypeTypeDef]
+    length: NotRequired[int]
 
 
 class DataSourceIntrospectionModelIndexTypeDef(TypedDict):
@@ -612,22 +865,6 @@ class DataSourceIntrospectionModelTypeDef(TypedDict):
 class DataSourceIntrospectionResultTypeDef(TypedDict):
     models: NotRequired[list[DataSourceIntrospectionModelTypeDef]]
     nextToken: NotRequired[str]
-
-
-class DataSourceTypeDef(TypedDict):
-    dataSourceArn: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    type: NotRequired[DataSourceTypeType]
-    serviceRoleArn: NotRequired[str]
-    dynamodbConfig: NotRequired[DynamodbDataSourceConfigTypeDef]
-    lambdaConfig: NotRequired[LambdaDataSourceConfigTypeDef]
-    elasticsearchConfig: NotRequired[ElasticsearchDataSourceConfigTypeDef]
-    openSearchServiceConfig: NotRequired[OpenSearchServiceDataSourceConfigTypeDef]
-    httpConfig: NotRequired[HttpDataSourceConfigTypeDef]
-    relationalDatabaseConfig: NotRequired[RelationalDatabaseDataSourceConfigTypeDef]
-    eventBridgeConfig: NotRequired[EventBridgeDataSourceConfigTypeDef]
-    metricsConfig: NotRequired[DataSourceLevelMetricsConfigType]
 
 
 class DeleteApiCacheRequestTypeDef(TypedDict):
@@ -717,12 +954,6 @@ class DeleteTypeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeltaSyncConfigTypeDef(TypedDict):
-    baseTableTTL: NotRequired[int]
-    deltaSyncTableName: NotRequired[str]
-    deltaSyncTableTTL: NotRequired[int]
-
-
 class DisassociateApiRequestTypeDef(TypedDict):
     domainName: str
 
@@ -749,35 +980,6 @@ class DisassociateSourceGraphqlApiRequestTypeDef(TypedDict):
 class DisassociateSourceGraphqlApiResponseTypeDef(TypedDict):
     sourceApiAssociationStatus: NotRequired[SourceApiAssociationStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DomainNameConfigTypeDef(TypedDict):
-    domainName: NotRequired[str]
-    description: NotRequired[str]
-    certificateArn: NotRequired[str]
-    appsyncDomainName: NotRequired[str]
-    hostedZoneId: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    domainNameArn: NotRequired[str]
-
-
-class DynamodbDataSourceConfigTypeDef(TypedDict):
-    tableName: str
-    awsRegion: str
-    useCallerCredentials: NotRequired[bool]
-    deltaSyncConfig: NotRequired[DeltaSyncConfigTypeDef]
-    versioned: NotRequired[bool]
-
-
-class ElasticsearchDataSourceConfigTypeDef(TypedDict):
-    endpoint: str
-    awsRegion: str
-
-
-class EnhancedMetricsConfigTypeDef(TypedDict):
-    resolverLevelMetricsBehavior: ResolverLevelMetricsBehaviorType
-    dataSourceLevelMetricsBehavior: DataSourceLevelMetricsBehaviorType
-    operationLevelMetricsConfig: OperationLevelMetricsConfigType
 
 
 class ErrorDetailTypeDef(TypedDict):
@@ -819,52 +1021,12 @@ class EvaluateMappingTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EventBridgeDataSourceConfigTypeDef(TypedDict):
-    eventBusArn: str
-
-
-class EventConfigOutputTypeDef(TypedDict):
-    authProviders: list[AuthProviderTypeDef]
-    connectionAuthModes: list[AuthModeTypeDef]
-    defaultPublishAuthModes: list[AuthModeTypeDef]
-    defaultSubscribeAuthModes: list[AuthModeTypeDef]
-    logConfig: NotRequired[EventLogConfigTypeDef]
-
-
-class EventConfigTypeDef(TypedDict):
-    authProviders: ReadOnly[Sequence[AuthProviderTypeDef]]
-    connectionAuthModes: ReadOnly[Sequence[AuthModeTypeDef]]
-    defaultPublishAuthModes: ReadOnly[Sequence[AuthModeTypeDef]]
-    defaultSubscribeAuthModes: ReadOnly[Sequence[AuthModeTypeDef]]
-    logConfig: NotRequired[EventLogConfigTypeDef]
-
-
-class EventLogConfigTypeDef(TypedDict):
-    logLevel: EventLogLevelType
-    cloudWatchLogsRoleArn: str
-
-
 class FlushApiCacheRequestTypeDef(TypedDict):
     apiId: str
 
 
 class FlushApiCacheResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class FunctionConfigurationTypeDef(TypedDict):
-    functionId: NotRequired[str]
-    functionArn: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    dataSourceName: NotRequired[str]
-    requestMappingTemplate: NotRequired[str]
-    responseMappingTemplate: NotRequired[str]
-    functionVersion: NotRequired[str]
-    syncConfig: NotRequired[SyncConfigTypeDef]
-    maxBatchSize: NotRequired[int]
-    runtime: NotRequired[AppSyncRuntimeTypeDef]
-    code: NotRequired[str]
 
 
 class GetApiAssociationRequestTypeDef(TypedDict):
@@ -1019,72 +1181,6 @@ class GetTypeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GraphqlApiTypeDef(TypedDict):
-    name: NotRequired[str]
-    apiId: NotRequired[str]
-    authenticationType: NotRequired[AuthenticationTypeType]
-    logConfig: NotRequired[LogConfigTypeDef]
-    userPoolConfig: NotRequired[UserPoolConfigTypeDef]
-    openIDConnectConfig: NotRequired[OpenIDConnectConfigTypeDef]
-    arn: NotRequired[str]
-    uris: NotRequired[dict[str, str]]
-    tags: NotRequired[dict[str, str]]
-    additionalAuthenticationProviders: NotRequired[
-        list[AdditionalAuthenticationProviderTypeDef]
-    ]
-    xrayEnabled: NotRequired[bool]
-    wafWebAclArn: NotRequired[str]
-    lambdaAuthorizerConfig: NotRequired[LambdaAuthorizerConfigTypeDef]
-    dns: NotRequired[dict[str, str]]
-    visibility: NotRequired[GraphQLApiVisibilityType]
-    apiType: NotRequired[GraphQLApiTypeType]
-    mergedApiExecutionRoleArn: NotRequired[str]
-    owner: NotRequired[str]
-    ownerContact: NotRequired[str]
-    introspectionConfig: NotRequired[GraphQLApiIntrospectionConfigType]
-    queryDepthLimit: NotRequired[int]
-    resolverCountLimit: NotRequired[int]
-    enhancedMetricsConfig: NotRequired[EnhancedMetricsConfigTypeDef]
-
-
-class HandlerConfigTypeDef(TypedDict):
-    behavior: HandlerBehaviorType
-    integration: IntegrationTypeDef
-
-
-class HandlerConfigsTypeDef(TypedDict):
-    onPublish: NotRequired[HandlerConfigTypeDef]
-    onSubscribe: NotRequired[HandlerConfigTypeDef]
-
-
-class HttpDataSourceConfigTypeDef(TypedDict):
-    endpoint: NotRequired[str]
-    authorizationConfig: NotRequired[AuthorizationConfigTypeDef]
-
-
-class IntegrationTypeDef(TypedDict):
-    dataSourceName: str
-    lambdaConfig: NotRequired[LambdaConfigTypeDef]
-
-
-class LambdaAuthorizerConfigTypeDef(TypedDict):
-    authorizerResultTtlInSeconds: NotRequired[int]
-    authorizerUri: str
-    identityValidationExpression: NotRequired[str]
-
-
-class LambdaConfigTypeDef(TypedDict):
-    invokeType: NotRequired[InvokeTypeType]
-
-
-class LambdaConflictHandlerConfigTypeDef(TypedDict):
-    lambdaConflictHandlerArn: NotRequired[str]
-
-
-class LambdaDataSourceConfigTypeDef(TypedDict):
-    lambdaFunctionArn: str
-
-
 class ListApiKeysRequestTypeDef(TypedDict):
     apiId: str
     nextToken: NotRequired[str]
@@ -1200,6 +1296,16 @@ class ListSourceApiAssociationsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class SourceApiAssociationSummaryTypeDef(TypedDict):
+    associationId: NotRequired[str]
+    associationArn: NotRequired[str]
+    sourceApiId: NotRequired[str]
+    sourceApiArn: NotRequired[str]
+    mergedApiId: NotRequired[str]
+    mergedApiArn: NotRequired[str]
+    description: NotRequired[str]
+
+
 class ListSourceApiAssociationsResponseTypeDef(TypedDict):
     sourceApiAssociationSummaries: NotRequired[list[SourceApiAssociationSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1242,32 +1348,6 @@ class ListTypesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogConfigTypeDef(TypedDict):
-    fieldLogLevel: FieldLogLevelType
-    cloudWatchLogsRoleArn: str
-    excludeVerboseContent: NotRequired[bool]
-
-
-class OpenIDConnectConfigTypeDef(TypedDict):
-    issuer: str
-    clientId: NotRequired[str]
-    iatTTL: NotRequired[int]
-    authTTL: NotRequired[int]
-
-
-class OpenSearchServiceDataSourceConfigTypeDef(TypedDict):
-    endpoint: str
-    awsRegion: str
-
-
-class PipelineConfigOutputTypeDef(TypedDict):
-    functions: NotRequired[list[str]]
-
-
-class PipelineConfigTypeDef(TypedDict):
-    functions: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class PutGraphqlApiEnvironmentVariablesRequestTypeDef(TypedDict):
     apiId: str
     environmentVariables: ReadOnly[Mapping[str, str]]
@@ -1282,64 +1362,6 @@ class RdsDataApiConfigTypeDef(TypedDict):
     resourceArn: str
     secretArn: str
     databaseName: str
-
-
-class RdsHttpEndpointConfigTypeDef(TypedDict):
-    awsRegion: NotRequired[str]
-    dbClusterIdentifier: NotRequired[str]
-    databaseName: NotRequired[str]
-    schema: NotRequired[str]
-    awsSecretStoreArn: NotRequired[str]
-
-
-class RelationalDatabaseDataSourceConfigTypeDef(TypedDict):
-    relationalDatabaseSourceType: NotRequired[RelationalDatabaseSourceTypeType]
-    rdsHttpEndpointConfig: NotRequired[RdsHttpEndpointConfigTypeDef]
-
-
-class ResolverTypeDef(TypedDict):
-    typeName: NotRequired[str]
-    fieldName: NotRequired[str]
-    dataSourceName: NotRequired[str]
-    resolverArn: NotRequired[str]
-    requestMappingTemplate: NotRequired[str]
-    responseMappingTemplate: NotRequired[str]
-    kind: NotRequired[ResolverKindType]
-    pipelineConfig: NotRequired[PipelineConfigOutputTypeDef]
-    syncConfig: NotRequired[SyncConfigTypeDef]
-    cachingConfig: NotRequired[CachingConfigOutputTypeDef]
-    maxBatchSize: NotRequired[int]
-    runtime: NotRequired[AppSyncRuntimeTypeDef]
-    code: NotRequired[str]
-    metricsConfig: NotRequired[ResolverLevelMetricsConfigType]
-
-
-class SourceApiAssociationConfigTypeDef(TypedDict):
-    mergeType: NotRequired[MergeTypeType]
-
-
-class SourceApiAssociationSummaryTypeDef(TypedDict):
-    associationId: NotRequired[str]
-    associationArn: NotRequired[str]
-    sourceApiId: NotRequired[str]
-    sourceApiArn: NotRequired[str]
-    mergedApiId: NotRequired[str]
-    mergedApiArn: NotRequired[str]
-    description: NotRequired[str]
-
-
-class SourceApiAssociationTypeDef(TypedDict):
-    associationId: NotRequired[str]
-    associationArn: NotRequired[str]
-    sourceApiId: NotRequired[str]
-    sourceApiArn: NotRequired[str]
-    mergedApiArn: NotRequired[str]
-    mergedApiId: NotRequired[str]
-    description: NotRequired[str]
-    sourceApiAssociationConfig: NotRequired[SourceApiAssociationConfigTypeDef]
-    sourceApiAssociationStatus: NotRequired[SourceApiAssociationStatusType]
-    sourceApiAssociationStatusDetail: NotRequired[str]
-    lastSuccessfulMergeDate: NotRequired[datetime]
 
 
 class StartDataSourceIntrospectionRequestTypeDef(TypedDict):
@@ -1373,12 +1395,6 @@ class StartSchemaMergeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SyncConfigTypeDef(TypedDict):
-    conflictHandler: NotRequired[ConflictHandlerTypeType]
-    conflictDetection: NotRequired[ConflictDetectionTypeType]
-    lambdaConflictHandlerConfig: NotRequired[LambdaConflictHandlerConfigTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -1386,14 +1402,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TypeTypeDef(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    arn: NotRequired[str]
-    definition: NotRequired[str]
-    format: NotRequired[TypeDefinitionFormatType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1576,10 +1584,3 @@ class UpdateTypeRequestTypeDef(TypedDict):
 class UpdateTypeResponseTypeDef(TypedDict):
     type: NotRequired[TypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserPoolConfigTypeDef(TypedDict):
-    userPoolId: str
-    awsRegion: str
-    defaultAction: DefaultActionType
-    appIdClientRegex: NotRequired[str]

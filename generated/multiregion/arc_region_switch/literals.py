@@ -2,39 +2,40 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of ARC - Region switch: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AlarmConditionType",
-    "AlarmTypeType",
-    "ApprovalType",
-    "DocumentDbDefaultBehaviorType",
-    "DocumentDbUngracefulBehaviorType",
-    "Ec2AsgCapacityMonitoringApproachType",
-    "EcsCapacityMonitoringApproachType",
-    "EksCapacityMonitoringApproachType",
-    "EvaluationStatusType",
-    "EventSourceMappingActionType",
-    "ExecutionActionType",
-    "ExecutionBlockTypeType",
-    "ExecutionEventTypeType",
-    "ExecutionModeType",
-    "ExecutionStateType",
-    "FailedReportErrorCodeType",
-    "GlobalAuroraDefaultBehaviorType",
-    "GlobalAuroraUngracefulBehaviorType",
-    "LambdaEventSourceMappingUngracefulBehaviorType",
-    "LambdaUngracefulBehaviorType",
-    "RecoveryApproachType",
-    "RegionToRunInType",
-    "ResourceWarningStatusType",
-    "Route53HealthCheckStatusType",
-    "RoutingControlStateChangeType",
-    "StepStatusType",
-    "UpdatePlanExecutionActionType",
-    "UpdatePlanExecutionStepActionType",
-    "WorkflowTargetActionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlarmConditionType",
+        "AlarmTypeType",
+        "ApprovalType",
+        "DocumentDbDefaultBehaviorType",
+        "DocumentDbUngracefulBehaviorType",
+        "Ec2AsgCapacityMonitoringApproachType",
+        "EcsCapacityMonitoringApproachType",
+        "EksCapacityMonitoringApproachType",
+        "EvaluationStatusType",
+        "EventSourceMappingActionType",
+        "ExecutionActionType",
+        "ExecutionBlockTypeType",
+        "ExecutionEventTypeType",
+        "ExecutionModeType",
+        "ExecutionStateType",
+        "FailedReportErrorCodeType",
+        "GlobalAuroraDefaultBehaviorType",
+        "GlobalAuroraUngracefulBehaviorType",
+        "LambdaEventSourceMappingUngracefulBehaviorType",
+        "LambdaUngracefulBehaviorType",
+        "RecoveryApproachType",
+        "RegionToRunInType",
+        "ResourceWarningStatusType",
+        "Route53HealthCheckStatusType",
+        "RoutingControlStateChangeType",
+        "StepStatusType",
+        "UpdatePlanExecutionActionType",
+        "UpdatePlanExecutionStepActionType",
+        "WorkflowTargetActionType",
+    ]
 
 AlarmConditionType = Literal["red", "green"]
 AlarmTypeType = Literal["applicationHealth", "trigger"]

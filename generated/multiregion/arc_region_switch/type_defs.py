@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -50,120 +50,121 @@ from .literals import (
     WorkflowTargetActionType,
 )
 
-__all__ = [
-    "AbbreviatedExecutionTypeDef",
-    "AbbreviatedPlanTypeDef",
-    "ApprovePlanExecutionStepRequestTypeDef",
-    "ApprovePlanExecutionStepResponseTypeDef",
-    "ArcRoutingControlConfigurationOutputTypeDef",
-    "ArcRoutingControlConfigurationTypeDef",
-    "ArcRoutingControlStateTypeDef",
-    "AsgTypeDef",
-    "AssociatedAlarmTypeDef",
-    "CancelPlanExecutionRequestTypeDef",
-    "CancelPlanExecutionResponseTypeDef",
-    "CreatePlanRequestTypeDef",
-    "CreatePlanResponseTypeDef",
-    "CustomActionLambdaConfigurationOutputTypeDef",
-    "CustomActionLambdaConfigurationTypeDef",
-    "DeletePlanRequestTypeDef",
-    "DeletePlanResponseTypeDef",
-    "DocumentDbConfigurationOutputTypeDef",
-    "DocumentDbConfigurationTypeDef",
-    "DocumentDbUngracefulTypeDef",
-    "Ec2AsgCapacityIncreaseConfigurationOutputTypeDef",
-    "Ec2AsgCapacityIncreaseConfigurationTypeDef",
-    "Ec2UngracefulTypeDef",
-    "EcsCapacityIncreaseConfigurationOutputTypeDef",
-    "EcsCapacityIncreaseConfigurationTypeDef",
-    "EcsUngracefulTypeDef",
-    "EksClusterTypeDef",
-    "EksResourceScalingConfigurationOutputTypeDef",
-    "EksResourceScalingConfigurationTypeDef",
-    "EksResourceScalingUngracefulTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventSourceMappingTypeDef",
-    "ExecutionApprovalConfigurationTypeDef",
-    "ExecutionBlockConfigurationOutputTypeDef",
-    "ExecutionBlockConfigurationTypeDef",
-    "ExecutionEventTypeDef",
-    "FailedReportOutputTypeDef",
-    "GeneratedReportTypeDef",
-    "GetPlanEvaluationStatusRequestTypeDef",
-    "GetPlanEvaluationStatusResponseTypeDef",
-    "GetPlanExecutionRequestTypeDef",
-    "GetPlanExecutionResponseTypeDef",
-    "GetPlanInRegionRequestTypeDef",
-    "GetPlanInRegionResponseTypeDef",
-    "GetPlanRequestTypeDef",
-    "GetPlanResponseTypeDef",
-    "GlobalAuroraConfigurationOutputTypeDef",
-    "GlobalAuroraConfigurationTypeDef",
-    "GlobalAuroraUngracefulTypeDef",
-    "KubernetesResourceTypeTypeDef",
-    "KubernetesScalingResourceTypeDef",
-    "LambdaEventSourceMappingConfigurationOutputTypeDef",
-    "LambdaEventSourceMappingConfigurationTypeDef",
-    "LambdaEventSourceMappingUngracefulTypeDef",
-    "LambdaUngracefulTypeDef",
-    "LambdasTypeDef",
-    "ListPlanExecutionEventsRequestTypeDef",
-    "ListPlanExecutionEventsResponseTypeDef",
-    "ListPlanExecutionsRequestTypeDef",
-    "ListPlanExecutionsResponseTypeDef",
-    "ListPlansInRegionRequestTypeDef",
-    "ListPlansInRegionResponseTypeDef",
-    "ListPlansRequestTypeDef",
-    "ListPlansResponseTypeDef",
-    "ListRoute53HealthChecksInRegionRequestTypeDef",
-    "ListRoute53HealthChecksInRegionResponseTypeDef",
-    "ListRoute53HealthChecksRequestTypeDef",
-    "ListRoute53HealthChecksResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MinimalWorkflowTypeDef",
-    "ParallelExecutionBlockConfigurationOutputTypeDef",
-    "ParallelExecutionBlockConfigurationTypeDef",
-    "PlanTypeDef",
-    "RdsCreateCrossRegionReplicaConfigurationOutputTypeDef",
-    "RdsCreateCrossRegionReplicaConfigurationTypeDef",
-    "RdsPromoteReadReplicaConfigurationOutputTypeDef",
-    "RdsPromoteReadReplicaConfigurationTypeDef",
-    "RegionSwitchPlanConfigurationTypeDef",
-    "ReportConfigurationOutputTypeDef",
-    "ReportConfigurationTypeDef",
-    "ReportOutputConfigurationTypeDef",
-    "ReportOutputTypeDef",
-    "ResourceWarningTypeDef",
-    "ResponseMetadataTypeDef",
-    "Route53HealthCheckConfigurationOutputTypeDef",
-    "Route53HealthCheckConfigurationTypeDef",
-    "Route53HealthCheckTypeDef",
-    "Route53ResourceRecordSetTypeDef",
-    "S3ReportOutputConfigurationTypeDef",
-    "S3ReportOutputTypeDef",
-    "ServiceTypeDef",
-    "StartPlanExecutionRequestTypeDef",
-    "StartPlanExecutionResponseTypeDef",
-    "StepOutputTypeDef",
-    "StepStateTypeDef",
-    "StepTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TriggerConditionTypeDef",
-    "TriggerOutputTypeDef",
-    "TriggerTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdatePlanExecutionRequestTypeDef",
-    "UpdatePlanExecutionResponseTypeDef",
-    "UpdatePlanExecutionStepRequestTypeDef",
-    "UpdatePlanExecutionStepResponseTypeDef",
-    "UpdatePlanRequestTypeDef",
-    "UpdatePlanResponseTypeDef",
-    "WorkflowOutputTypeDef",
-    "WorkflowTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AbbreviatedExecutionTypeDef",
+        "AbbreviatedPlanTypeDef",
+        "ApprovePlanExecutionStepRequestTypeDef",
+        "ApprovePlanExecutionStepResponseTypeDef",
+        "ArcRoutingControlConfigurationOutputTypeDef",
+        "ArcRoutingControlConfigurationTypeDef",
+        "ArcRoutingControlStateTypeDef",
+        "AsgTypeDef",
+        "AssociatedAlarmTypeDef",
+        "CancelPlanExecutionRequestTypeDef",
+        "CancelPlanExecutionResponseTypeDef",
+        "CreatePlanRequestTypeDef",
+        "CreatePlanResponseTypeDef",
+        "CustomActionLambdaConfigurationOutputTypeDef",
+        "CustomActionLambdaConfigurationTypeDef",
+        "DeletePlanRequestTypeDef",
+        "DeletePlanResponseTypeDef",
+        "DocumentDbConfigurationOutputTypeDef",
+        "DocumentDbConfigurationTypeDef",
+        "DocumentDbUngracefulTypeDef",
+        "Ec2AsgCapacityIncreaseConfigurationOutputTypeDef",
+        "Ec2AsgCapacityIncreaseConfigurationTypeDef",
+        "Ec2UngracefulTypeDef",
+        "EcsCapacityIncreaseConfigurationOutputTypeDef",
+        "EcsCapacityIncreaseConfigurationTypeDef",
+        "EcsUngracefulTypeDef",
+        "EksClusterTypeDef",
+        "EksResourceScalingConfigurationOutputTypeDef",
+        "EksResourceScalingConfigurationTypeDef",
+        "EksResourceScalingUngracefulTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventSourceMappingTypeDef",
+        "ExecutionApprovalConfigurationTypeDef",
+        "ExecutionBlockConfigurationOutputTypeDef",
+        "ExecutionBlockConfigurationTypeDef",
+        "ExecutionEventTypeDef",
+        "FailedReportOutputTypeDef",
+        "GeneratedReportTypeDef",
+        "GetPlanEvaluationStatusRequestTypeDef",
+        "GetPlanEvaluationStatusResponseTypeDef",
+        "GetPlanExecutionRequestTypeDef",
+        "GetPlanExecutionResponseTypeDef",
+        "GetPlanInRegionRequestTypeDef",
+        "GetPlanInRegionResponseTypeDef",
+        "GetPlanRequestTypeDef",
+        "GetPlanResponseTypeDef",
+        "GlobalAuroraConfigurationOutputTypeDef",
+        "GlobalAuroraConfigurationTypeDef",
+        "GlobalAuroraUngracefulTypeDef",
+        "KubernetesResourceTypeTypeDef",
+        "KubernetesScalingResourceTypeDef",
+        "LambdaEventSourceMappingConfigurationOutputTypeDef",
+        "LambdaEventSourceMappingConfigurationTypeDef",
+        "LambdaEventSourceMappingUngracefulTypeDef",
+        "LambdaUngracefulTypeDef",
+        "LambdasTypeDef",
+        "ListPlanExecutionEventsRequestTypeDef",
+        "ListPlanExecutionEventsResponseTypeDef",
+        "ListPlanExecutionsRequestTypeDef",
+        "ListPlanExecutionsResponseTypeDef",
+        "ListPlansInRegionRequestTypeDef",
+        "ListPlansInRegionResponseTypeDef",
+        "ListPlansRequestTypeDef",
+        "ListPlansResponseTypeDef",
+        "ListRoute53HealthChecksInRegionRequestTypeDef",
+        "ListRoute53HealthChecksInRegionResponseTypeDef",
+        "ListRoute53HealthChecksRequestTypeDef",
+        "ListRoute53HealthChecksResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MinimalWorkflowTypeDef",
+        "ParallelExecutionBlockConfigurationOutputTypeDef",
+        "ParallelExecutionBlockConfigurationTypeDef",
+        "PlanTypeDef",
+        "RdsCreateCrossRegionReplicaConfigurationOutputTypeDef",
+        "RdsCreateCrossRegionReplicaConfigurationTypeDef",
+        "RdsPromoteReadReplicaConfigurationOutputTypeDef",
+        "RdsPromoteReadReplicaConfigurationTypeDef",
+        "RegionSwitchPlanConfigurationTypeDef",
+        "ReportConfigurationOutputTypeDef",
+        "ReportConfigurationTypeDef",
+        "ReportOutputConfigurationTypeDef",
+        "ReportOutputTypeDef",
+        "ResourceWarningTypeDef",
+        "ResponseMetadataTypeDef",
+        "Route53HealthCheckConfigurationOutputTypeDef",
+        "Route53HealthCheckConfigurationTypeDef",
+        "Route53HealthCheckTypeDef",
+        "Route53ResourceRecordSetTypeDef",
+        "S3ReportOutputConfigurationTypeDef",
+        "S3ReportOutputTypeDef",
+        "ServiceTypeDef",
+        "StartPlanExecutionRequestTypeDef",
+        "StartPlanExecutionResponseTypeDef",
+        "StepOutputTypeDef",
+        "StepStateTypeDef",
+        "StepTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TriggerConditionTypeDef",
+        "TriggerOutputTypeDef",
+        "TriggerTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdatePlanExecutionRequestTypeDef",
+        "UpdatePlanExecutionResponseTypeDef",
+        "UpdatePlanExecutionStepRequestTypeDef",
+        "UpdatePlanExecutionStepResponseTypeDef",
+        "UpdatePlanRequestTypeDef",
+        "UpdatePlanResponseTypeDef",
+        "WorkflowOutputTypeDef",
+        "WorkflowTypeDef",
+    ]
 
 
 class AbbreviatedExecutionTypeDef(TypedDict):
@@ -209,6 +210,11 @@ class ApprovePlanExecutionStepResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ArcRoutingControlStateTypeDef(TypedDict):
+    routingControlArn: str
+    state: RoutingControlStateChangeType
+
+
 class ArcRoutingControlConfigurationOutputTypeDef(TypedDict):
     timeoutMinutes: NotRequired[int]
     crossAccountRole: NotRequired[str]
@@ -223,11 +229,6 @@ class ArcRoutingControlConfigurationTypeDef(TypedDict):
     regionAndRoutingControls: ReadOnly[
         Mapping[str, Sequence[ArcRoutingControlStateTypeDef]]
     ]
-
-
-class ArcRoutingControlStateTypeDef(TypedDict):
-    routingControlArn: str
-    state: RoutingControlStateChangeType
 
 
 class AsgTypeDef(TypedDict):
@@ -253,32 +254,40 @@ class CancelPlanExecutionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreatePlanRequestTypeDef(TypedDict):
+class S3ReportOutputConfigurationTypeDef(TypedDict):
+    bucketPath: NotRequired[str]
+    bucketOwner: NotRequired[str]
+
+
+class ReportOutputConfigurationTypeDef(TypedDict):
+    s3Configuration: NotRequired[S3ReportOutputConfigurationTypeDef]
+
+
+class ReportConfigurationTypeDef(TypedDict):
+    reportOutput: NotRequired[ReadOnly[Sequence[ReportOutputConfigurationTypeDef]]]
+
+
+class TriggerConditionTypeDef(TypedDict):
+    associatedAlarmName: str
+    condition: AlarmConditionType
+
+
+class TriggerTypeDef(TypedDict):
     description: NotRequired[str]
-    workflows: ReadOnly[Sequence[WorkflowTypeDef]]
-    executionRole: str
-    recoveryTimeObjectiveMinutes: NotRequired[int]
-    associatedAlarms: NotRequired[ReadOnly[Mapping[str, AssociatedAlarmTypeDef]]]
-    triggers: NotRequired[ReadOnly[Sequence[TriggerTypeDef]]]
-    reportConfiguration: NotRequired[ReadOnly[ReportConfigurationTypeDef]]
-    name: str
-    regions: ReadOnly[Sequence[str]]
-    recoveryApproach: RecoveryApproachType
-    primaryRegion: NotRequired[str]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    targetRegion: str
+    action: WorkflowTargetActionType
+    conditions: ReadOnly[Sequence[TriggerConditionTypeDef]]
+    minDelayMinutesBetweenExecutions: int
 
 
-class CreatePlanResponseTypeDef(TypedDict):
-    plan: NotRequired[PlanTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class LambdaUngracefulTypeDef(TypedDict):
+    behavior: NotRequired[LambdaUngracefulBehaviorType]
 
 
-class CustomActionLambdaConfigurationOutputTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    lambdas: list[LambdasTypeDef]
-    retryIntervalMinutes: float
-    regionToRun: RegionToRunInType
-    ungraceful: NotRequired[LambdaUngracefulTypeDef]
+class LambdasTypeDef(TypedDict):
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    arn: NotRequired[str]
 
 
 class CustomActionLambdaConfigurationTypeDef(TypedDict):
@@ -289,22 +298,8 @@ class CustomActionLambdaConfigurationTypeDef(TypedDict):
     ungraceful: NotRequired[LambdaUngracefulTypeDef]
 
 
-class DeletePlanRequestTypeDef(TypedDict):
-    arn: str
-
-
-class DeletePlanResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DocumentDbConfigurationOutputTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    behavior: DocumentDbDefaultBehaviorType
-    ungraceful: NotRequired[DocumentDbUngracefulTypeDef]
-    globalClusterIdentifier: str
-    databaseClusterArns: list[str]
+class DocumentDbUngracefulTypeDef(TypedDict):
+    ungraceful: NotRequired[DocumentDbUngracefulBehaviorType]
 
 
 class DocumentDbConfigurationTypeDef(TypedDict):
@@ -317,16 +312,8 @@ class DocumentDbConfigurationTypeDef(TypedDict):
     databaseClusterArns: ReadOnly[Sequence[str]]
 
 
-class DocumentDbUngracefulTypeDef(TypedDict):
-    ungraceful: NotRequired[DocumentDbUngracefulBehaviorType]
-
-
-class Ec2AsgCapacityIncreaseConfigurationOutputTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    asgs: list[AsgTypeDef]
-    ungraceful: NotRequired[Ec2UngracefulTypeDef]
-    targetPercent: NotRequired[int]
-    capacityMonitoringApproach: NotRequired[Ec2AsgCapacityMonitoringApproachType]
+class Ec2UngracefulTypeDef(TypedDict):
+    minimumSuccessPercentage: int
 
 
 class Ec2AsgCapacityIncreaseConfigurationTypeDef(TypedDict):
@@ -337,16 +324,15 @@ class Ec2AsgCapacityIncreaseConfigurationTypeDef(TypedDict):
     capacityMonitoringApproach: NotRequired[Ec2AsgCapacityMonitoringApproachType]
 
 
-class Ec2UngracefulTypeDef(TypedDict):
+class EcsUngracefulTypeDef(TypedDict):
     minimumSuccessPercentage: int
 
 
-class EcsCapacityIncreaseConfigurationOutputTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    services: list[ServiceTypeDef]
-    ungraceful: NotRequired[EcsUngracefulTypeDef]
-    targetPercent: NotRequired[int]
-    capacityMonitoringApproach: NotRequired[EcsCapacityMonitoringApproachType]
+class ServiceTypeDef(TypedDict):
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    clusterArn: NotRequired[str]
+    serviceArn: NotRequired[str]
 
 
 class EcsCapacityIncreaseConfigurationTypeDef(TypedDict):
@@ -357,26 +343,25 @@ class EcsCapacityIncreaseConfigurationTypeDef(TypedDict):
     capacityMonitoringApproach: NotRequired[EcsCapacityMonitoringApproachType]
 
 
-class EcsUngracefulTypeDef(TypedDict):
-    minimumSuccessPercentage: int
-
-
 class EksClusterTypeDef(TypedDict):
     crossAccountRole: NotRequired[str]
     externalId: NotRequired[str]
     clusterArn: str
 
 
-class EksResourceScalingConfigurationOutputTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    kubernetesResourceType: KubernetesResourceTypeTypeDef
-    scalingResources: NotRequired[
-        list[dict[str, dict[str, KubernetesScalingResourceTypeDef]]]
-    ]
-    eksClusters: NotRequired[list[EksClusterTypeDef]]
-    ungraceful: NotRequired[EksResourceScalingUngracefulTypeDef]
-    targetPercent: NotRequired[int]
-    capacityMonitoringApproach: NotRequired[EksCapacityMonitoringApproachType]
+class EksResourceScalingUngracefulTypeDef(TypedDict):
+    minimumSuccessPercentage: int
+
+
+class KubernetesResourceTypeTypeDef(TypedDict):
+    apiVersion: str
+    kind: str
+
+
+class KubernetesScalingResourceTypeDef(TypedDict):
+    namespace: str
+    name: str
+    hpaName: NotRequired[str]
 
 
 class EksResourceScalingConfigurationTypeDef(TypedDict):
@@ -391,8 +376,23 @@ class EksResourceScalingConfigurationTypeDef(TypedDict):
     capacityMonitoringApproach: NotRequired[EksCapacityMonitoringApproachType]
 
 
-class EksResourceScalingUngracefulTypeDef(TypedDict):
-    minimumSuccessPercentage: int
+class ExecutionApprovalConfigurationTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    approvalRole: str
+
+
+class GlobalAuroraUngracefulTypeDef(TypedDict):
+    ungraceful: NotRequired[GlobalAuroraUngracefulBehaviorType]
+
+
+class GlobalAuroraConfigurationTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    behavior: GlobalAuroraDefaultBehaviorType
+    ungraceful: NotRequired[GlobalAuroraUngracefulTypeDef]
+    globalClusterIdentifier: str
+    databaseClusterArns: ReadOnly[Sequence[str]]
 
 
 class EventSourceMappingTypeDef(TypedDict):
@@ -401,36 +401,53 @@ class EventSourceMappingTypeDef(TypedDict):
     arn: str
 
 
-class ExecutionApprovalConfigurationTypeDef(TypedDict):
+class LambdaEventSourceMappingUngracefulTypeDef(TypedDict):
+    behavior: NotRequired[LambdaEventSourceMappingUngracefulBehaviorType]
+
+
+class LambdaEventSourceMappingConfigurationTypeDef(TypedDict):
     timeoutMinutes: NotRequired[int]
-    approvalRole: str
+    action: EventSourceMappingActionType
+    regionEventSourceMappings: ReadOnly[Mapping[str, EventSourceMappingTypeDef]]
+    ungraceful: NotRequired[LambdaEventSourceMappingUngracefulTypeDef]
 
 
-class ExecutionBlockConfigurationOutputTypeDef(TypedDict):
-    customActionLambdaConfig: NotRequired[CustomActionLambdaConfigurationOutputTypeDef]
-    ec2AsgCapacityIncreaseConfig: NotRequired[
-        Ec2AsgCapacityIncreaseConfigurationOutputTypeDef
-    ]
-    executionApprovalConfig: NotRequired[ExecutionApprovalConfigurationTypeDef]
-    arcRoutingControlConfig: NotRequired[ArcRoutingControlConfigurationOutputTypeDef]
-    globalAuroraConfig: NotRequired[GlobalAuroraConfigurationOutputTypeDef]
-    parallelConfig: NotRequired[ParallelExecutionBlockConfigurationOutputTypeDef]
-    regionSwitchPlanConfig: NotRequired[RegionSwitchPlanConfigurationTypeDef]
-    ecsCapacityIncreaseConfig: NotRequired[
-        EcsCapacityIncreaseConfigurationOutputTypeDef
-    ]
-    eksResourceScalingConfig: NotRequired[EksResourceScalingConfigurationOutputTypeDef]
-    route53HealthCheckConfig: NotRequired[Route53HealthCheckConfigurationOutputTypeDef]
-    documentDbConfig: NotRequired[DocumentDbConfigurationOutputTypeDef]
-    rdsPromoteReadReplicaConfig: NotRequired[
-        RdsPromoteReadReplicaConfigurationOutputTypeDef
-    ]
-    rdsCreateCrossRegionReadReplicaConfig: NotRequired[
-        RdsCreateCrossRegionReplicaConfigurationOutputTypeDef
-    ]
-    lambdaEventSourceMappingConfig: NotRequired[
-        LambdaEventSourceMappingConfigurationOutputTypeDef
-    ]
+class ParallelExecutionBlockConfigurationTypeDef(TypedDict):
+    steps: ReadOnly[Sequence[StepTypeDef]]
+
+
+class RdsCreateCrossRegionReplicaConfigurationTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    dbInstanceArnMap: ReadOnly[Mapping[str, str]]
+
+
+class RdsPromoteReadReplicaConfigurationTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    dbInstanceArnMap: ReadOnly[Mapping[str, str]]
+
+
+class RegionSwitchPlanConfigurationTypeDef(TypedDict):
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    arn: str
+
+
+class Route53ResourceRecordSetTypeDef(TypedDict):
+    recordSetIdentifier: NotRequired[str]
+    region: NotRequired[str]
+
+
+class Route53HealthCheckConfigurationTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    hostedZoneId: str
+    recordName: str
+    recordSets: NotRequired[ReadOnly[Sequence[Route53ResourceRecordSetTypeDef]]]
 
 
 class ExecutionBlockConfigurationTypeDef(TypedDict):
@@ -468,6 +485,209 @@ class ExecutionBlockConfigurationTypeDef(TypedDict):
     ]
 
 
+class StepTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    executionBlockConfiguration: ReadOnly[ExecutionBlockConfigurationTypeDef]
+    executionBlockType: ExecutionBlockTypeType
+
+
+class WorkflowTypeDef(TypedDict):
+    steps: NotRequired[ReadOnly[Sequence[StepTypeDef]]]
+    workflowTargetAction: WorkflowTargetActionType
+    workflowTargetRegion: NotRequired[str]
+    workflowDescription: NotRequired[str]
+
+
+class CreatePlanRequestTypeDef(TypedDict):
+    description: NotRequired[str]
+    workflows: ReadOnly[Sequence[WorkflowTypeDef]]
+    executionRole: str
+    recoveryTimeObjectiveMinutes: NotRequired[int]
+    associatedAlarms: NotRequired[ReadOnly[Mapping[str, AssociatedAlarmTypeDef]]]
+    triggers: NotRequired[ReadOnly[Sequence[TriggerTypeDef]]]
+    reportConfiguration: NotRequired[ReadOnly[ReportConfigurationTypeDef]]
+    name: str
+    regions: ReadOnly[Sequence[str]]
+    recoveryApproach: RecoveryApproachType
+    primaryRegion: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ReportConfigurationOutputTypeDef(TypedDict):
+    reportOutput: NotRequired[list[ReportOutputConfigurationTypeDef]]
+
+
+class TriggerOutputTypeDef(TypedDict):
+    description: NotRequired[str]
+    targetRegion: str
+    action: WorkflowTargetActionType
+    conditions: list[TriggerConditionTypeDef]
+    minDelayMinutesBetweenExecutions: int
+
+
+class CustomActionLambdaConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    lambdas: list[LambdasTypeDef]
+    retryIntervalMinutes: float
+    regionToRun: RegionToRunInType
+    ungraceful: NotRequired[LambdaUngracefulTypeDef]
+
+
+class DocumentDbConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    behavior: DocumentDbDefaultBehaviorType
+    ungraceful: NotRequired[DocumentDbUngracefulTypeDef]
+    globalClusterIdentifier: str
+    databaseClusterArns: list[str]
+
+
+class Ec2AsgCapacityIncreaseConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    asgs: list[AsgTypeDef]
+    ungraceful: NotRequired[Ec2UngracefulTypeDef]
+    targetPercent: NotRequired[int]
+    capacityMonitoringApproach: NotRequired[Ec2AsgCapacityMonitoringApproachType]
+
+
+class EcsCapacityIncreaseConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    services: list[ServiceTypeDef]
+    ungraceful: NotRequired[EcsUngracefulTypeDef]
+    targetPercent: NotRequired[int]
+    capacityMonitoringApproach: NotRequired[EcsCapacityMonitoringApproachType]
+
+
+class EksResourceScalingConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    kubernetesResourceType: KubernetesResourceTypeTypeDef
+    scalingResources: NotRequired[
+        list[dict[str, dict[str, KubernetesScalingResourceTypeDef]]]
+    ]
+    eksClusters: NotRequired[list[EksClusterTypeDef]]
+    ungraceful: NotRequired[EksResourceScalingUngracefulTypeDef]
+    targetPercent: NotRequired[int]
+    capacityMonitoringApproach: NotRequired[EksCapacityMonitoringApproachType]
+
+
+class GlobalAuroraConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    behavior: GlobalAuroraDefaultBehaviorType
+    ungraceful: NotRequired[GlobalAuroraUngracefulTypeDef]
+    globalClusterIdentifier: str
+    databaseClusterArns: list[str]
+
+
+class LambdaEventSourceMappingConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    action: EventSourceMappingActionType
+    regionEventSourceMappings: dict[str, EventSourceMappingTypeDef]
+    ungraceful: NotRequired[LambdaEventSourceMappingUngracefulTypeDef]
+
+
+class ParallelExecutionBlockConfigurationOutputTypeDef(TypedDict):
+    steps: list[StepOutputTypeDef]
+
+
+class RdsCreateCrossRegionReplicaConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    dbInstanceArnMap: dict[str, str]
+
+
+class RdsPromoteReadReplicaConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    dbInstanceArnMap: dict[str, str]
+
+
+class Route53HealthCheckConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    hostedZoneId: str
+    recordName: str
+    recordSets: NotRequired[list[Route53ResourceRecordSetTypeDef]]
+
+
+class ExecutionBlockConfigurationOutputTypeDef(TypedDict):
+    customActionLambdaConfig: NotRequired[CustomActionLambdaConfigurationOutputTypeDef]
+    ec2AsgCapacityIncreaseConfig: NotRequired[
+        Ec2AsgCapacityIncreaseConfigurationOutputTypeDef
+    ]
+    executionApprovalConfig: NotRequired[ExecutionApprovalConfigurationTypeDef]
+    arcRoutingControlConfig: NotRequired[ArcRoutingControlConfigurationOutputTypeDef]
+    globalAuroraConfig: NotRequired[GlobalAuroraConfigurationOutputTypeDef]
+    parallelConfig: NotRequired[ParallelExecutionBlockConfigurationOutputTypeDef]
+    regionSwitchPlanConfig: NotRequired[RegionSwitchPlanConfigurationTypeDef]
+    ecsCapacityIncreaseConfig: NotRequired[
+        EcsCapacityIncreaseConfigurationOutputTypeDef
+    ]
+    eksResourceScalingConfig: NotRequired[EksResourceScalingConfigurationOutputTypeDef]
+    route53HealthCheckConfig: NotRequired[Route53HealthCheckConfigurationOutputTypeDef]
+    documentDbConfig: NotRequired[DocumentDbConfigurationOutputTypeDef]
+    rdsPromoteReadReplicaConfig: NotRequired[
+        RdsPromoteReadReplicaConfigurationOutputTypeDef
+    ]
+    rdsCreateCrossRegionReadReplicaConfig: NotRequired[
+        RdsCreateCrossRegionReplicaConfigurationOutputTypeDef
+    ]
+    lambdaEventSourceMappingConfig: NotRequired[
+        LambdaEventSourceMappingConfigurationOutputTypeDef
+    ]
+
+
+class StepOutputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    executionBlockConfiguration: ExecutionBlockConfigurationOutputTypeDef
+    executionBlockType: ExecutionBlockTypeType
+
+
+class WorkflowOutputTypeDef(TypedDict):
+    steps: NotRequired[list[StepOutputTypeDef]]
+    workflowTargetAction: WorkflowTargetActionType
+    workflowTargetRegion: NotRequired[str]
+    workflowDescription: NotRequired[str]
+
+
+class PlanTypeDef(TypedDict):
+    arn: str
+    description: NotRequired[str]
+    workflows: list[WorkflowOutputTypeDef]
+    executionRole: str
+    recoveryTimeObjectiveMinutes: NotRequired[int]
+    associatedAlarms: NotRequired[dict[str, AssociatedAlarmTypeDef]]
+    triggers: NotRequired[list[TriggerOutputTypeDef]]
+    reportConfiguration: NotRequired[ReportConfigurationOutputTypeDef]
+    name: str
+    regions: list[str]
+    recoveryApproach: RecoveryApproachType
+    primaryRegion: NotRequired[str]
+    owner: str
+    version: NotRequired[str]
+    updatedAt: NotRequired[datetime]
+
+
+class CreatePlanResponseTypeDef(TypedDict):
+    plan: NotRequired[PlanTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeletePlanRequestTypeDef(TypedDict):
+    arn: str
+
+
+class DeletePlanResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ExecutionEventTypeDef(TypedDict):
     timestamp: NotRequired[datetime]
     type: NotRequired[ExecutionEventTypeType]
@@ -485,6 +705,15 @@ class FailedReportOutputTypeDef(TypedDict):
     errorMessage: NotRequired[str]
 
 
+class S3ReportOutputTypeDef(TypedDict):
+    s3ObjectKey: NotRequired[str]
+
+
+class ReportOutputTypeDef(TypedDict):
+    s3ReportOutput: NotRequired[S3ReportOutputTypeDef]
+    failedReportOutput: NotRequired[FailedReportOutputTypeDef]
+
+
 class GeneratedReportTypeDef(TypedDict):
     reportGenerationTime: NotRequired[datetime]
     reportOutput: NotRequired[ReportOutputTypeDef]
@@ -494,6 +723,21 @@ class GetPlanEvaluationStatusRequestTypeDef(TypedDict):
     planArn: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class MinimalWorkflowTypeDef(TypedDict):
+    action: NotRequired[ExecutionActionType]
+    name: NotRequired[str]
+
+
+class ResourceWarningTypeDef(TypedDict):
+    workflow: NotRequired[MinimalWorkflowTypeDef]
+    version: str
+    stepName: NotRequired[str]
+    resourceArn: NotRequired[str]
+    warningStatus: ResourceWarningStatusType
+    warningUpdatedTime: datetime
+    warningMessage: str
 
 
 class GetPlanEvaluationStatusResponseTypeDef(TypedDict):
@@ -512,6 +756,14 @@ class GetPlanExecutionRequestTypeDef(TypedDict):
     executionId: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class StepStateTypeDef(TypedDict):
+    name: NotRequired[str]
+    status: NotRequired[StepStatusType]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    stepMode: NotRequired[ExecutionModeType]
 
 
 class GetPlanExecutionResponseTypeDef(TypedDict):
@@ -551,69 +803,6 @@ class GetPlanRequestTypeDef(TypedDict):
 class GetPlanResponseTypeDef(TypedDict):
     plan: NotRequired[PlanTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GlobalAuroraConfigurationOutputTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    behavior: GlobalAuroraDefaultBehaviorType
-    ungraceful: NotRequired[GlobalAuroraUngracefulTypeDef]
-    globalClusterIdentifier: str
-    databaseClusterArns: list[str]
-
-
-class GlobalAuroraConfigurationTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    behavior: GlobalAuroraDefaultBehaviorType
-    ungraceful: NotRequired[GlobalAuroraUngracefulTypeDef]
-    globalClusterIdentifier: str
-    databaseClusterArns: ReadOnly[Sequence[str]]
-
-
-class GlobalAuroraUngracefulTypeDef(TypedDict):
-    ungraceful: NotRequired[GlobalAuroraUngracefulBehaviorType]
-
-
-class KubernetesResourceTypeTypeDef(TypedDict):
-    apiVersion: str
-    kind: str
-
-
-class KubernetesScalingResourceTypeDef(TypedDict):
-    namespace: str
-    name: str
-    hpaName: NotRequired[str]
-
-
-class LambdaEventSourceMappingConfigurationOutputTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    action: EventSourceMappingActionType
-    regionEventSourceMappings: dict[str, EventSourceMappingTypeDef]
-    ungraceful: NotRequired[LambdaEventSourceMappingUngracefulTypeDef]
-
-
-class LambdaEventSourceMappingConfigurationTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    action: EventSourceMappingActionType
-    regionEventSourceMappings: ReadOnly[Mapping[str, EventSourceMappingTypeDef]]
-    ungraceful: NotRequired[LambdaEventSourceMappingUngracefulTypeDef]
-
-
-class LambdaEventSourceMappingUngracefulTypeDef(TypedDict):
-    behavior: NotRequired[LambdaEventSourceMappingUngracefulBehaviorType]
-
-
-class LambdaUngracefulTypeDef(TypedDict):
-    behavior: NotRequired[LambdaUngracefulBehaviorType]
-
-
-class LambdasTypeDef(TypedDict):
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    arn: NotRequired[str]
 
 
 class ListPlanExecutionEventsRequestTypeDef(TypedDict):
@@ -673,6 +862,14 @@ class ListRoute53HealthChecksInRegionRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class Route53HealthCheckTypeDef(TypedDict):
+    hostedZoneId: str
+    recordName: str
+    healthCheckId: NotRequired[str]
+    status: NotRequired[Route53HealthCheckStatusType]
+    region: str
+
+
 class ListRoute53HealthChecksInRegionResponseTypeDef(TypedDict):
     healthChecks: NotRequired[list[Route53HealthCheckTypeDef]]
     nextToken: NotRequired[str]
@@ -702,145 +899,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MinimalWorkflowTypeDef(TypedDict):
-    action: NotRequired[ExecutionActionType]
-    name: NotRequired[str]
-
-
-class ParallelExecutionBlockConfigurationOutputTypeDef(TypedDict):
-    steps: list[StepOutputTypeDef]
-
-
-class ParallelExecutionBlockConfigurationTypeDef(TypedDict):
-    steps: ReadOnly[Sequence[StepTypeDef]]
-
-
-class PlanTypeDef(TypedDict):
-    arn: str
-    description: NotRequired[str]
-    workflows: list[WorkflowOutputTypeDef]
-    executionRole: str
-    recoveryTimeObjectiveMinutes: NotRequired[int]
-    associatedAlarms: NotRequired[dict[str, AssociatedAlarmTypeDef]]
-    triggers: NotRequired[list[TriggerOutputTypeDef]]
-    reportConfiguration: NotRequired[ReportConfigurationOutputTypeDef]
-    name: str
-    regions: list[str]
-    recoveryApproach: RecoveryApproachType
-    primaryRegion: NotRequired[str]
-    owner: str
-    version: NotRequired[str]
-    updatedAt: NotRequired[datetime]
-
-
-class RdsCreateCrossRegionReplicaConfigurationOutputTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    dbInstanceArnMap: dict[str, str]
-
-
-class RdsCreateCrossRegionReplicaConfigurationTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    dbInstanceArnMap: ReadOnly[Mapping[str, str]]
-
-
-class RdsPromoteReadReplicaConfigurationOutputTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    dbInstanceArnMap: dict[str, str]
-
-
-class RdsPromoteReadReplicaConfigurationTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    dbInstanceArnMap: ReadOnly[Mapping[str, str]]
-
-
-class RegionSwitchPlanConfigurationTypeDef(TypedDict):
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    arn: str
-
-
-class ReportConfigurationOutputTypeDef(TypedDict):
-    reportOutput: NotRequired[list[ReportOutputConfigurationTypeDef]]
-
-
-class ReportConfigurationTypeDef(TypedDict):
-    reportOutput: NotRequired[ReadOnly[Sequence[ReportOutputConfigurationTypeDef]]]
-
-
-class ReportOutputConfigurationTypeDef(TypedDict):
-    s3Configuration: NotRequired[S3ReportOutputConfigurationTypeDef]
-
-
-class ReportOutputTypeDef(TypedDict):
-    s3ReportOutput: NotRequired[S3ReportOutputTypeDef]
-    failedReportOutput: NotRequired[FailedReportOutputTypeDef]
-
-
-class ResourceWarningTypeDef(TypedDict):
-    workflow: NotRequired[MinimalWorkflowTypeDef]
-    version: str
-    stepName: NotRequired[str]
-    resourceArn: NotRequired[str]
-    warningStatus: ResourceWarningStatusType
-    warningUpdatedTime: datetime
-    warningMessage: str
-
-
-class Route53HealthCheckConfigurationOutputTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    hostedZoneId: str
-    recordName: str
-    recordSets: NotRequired[list[Route53ResourceRecordSetTypeDef]]
-
-
-class Route53HealthCheckConfigurationTypeDef(TypedDict):
-    timeoutMinutes: NotRequired[int]
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    hostedZoneId: str
-    recordName: str
-    recordSets: NotRequired[ReadOnly[Sequence[Route53ResourceRecordSetTypeDef]]]
-
-
-class Route53HealthCheckTypeDef(TypedDict):
-    hostedZoneId: str
-    recordName: str
-    healthCheckId: NotRequired[str]
-    status: NotRequired[Route53HealthCheckStatusType]
-    region: str
-
-
-class Route53ResourceRecordSetTypeDef(TypedDict):
-    recordSetIdentifier: NotRequired[str]
-    region: NotRequired[str]
-
-
-class S3ReportOutputConfigurationTypeDef(TypedDict):
-    bucketPath: NotRequired[str]
-    bucketOwner: NotRequired[str]
-
-
-class S3ReportOutputTypeDef(TypedDict):
-    s3ObjectKey: NotRequired[str]
-
-
-class ServiceTypeDef(TypedDict):
-    crossAccountRole: NotRequired[str]
-    externalId: NotRequired[str]
-    clusterArn: NotRequired[str]
-    serviceArn: NotRequired[str]
-
-
 class StartPlanExecutionRequestTypeDef(TypedDict):
     planArn: str
     targetRegion: str
@@ -860,28 +918,6 @@ class StartPlanExecutionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StepOutputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    executionBlockConfiguration: ExecutionBlockConfigurationOutputTypeDef
-    executionBlockType: ExecutionBlockTypeType
-
-
-class StepStateTypeDef(TypedDict):
-    name: NotRequired[str]
-    status: NotRequired[StepStatusType]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    stepMode: NotRequired[ExecutionModeType]
-
-
-class StepTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    executionBlockConfiguration: ReadOnly[ExecutionBlockConfigurationTypeDef]
-    executionBlockType: ExecutionBlockTypeType
-
-
 class TagResourceRequestTypeDef(TypedDict):
     arn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -889,27 +925,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TriggerConditionTypeDef(TypedDict):
-    associatedAlarmName: str
-    condition: AlarmConditionType
-
-
-class TriggerOutputTypeDef(TypedDict):
-    description: NotRequired[str]
-    targetRegion: str
-    action: WorkflowTargetActionType
-    conditions: list[TriggerConditionTypeDef]
-    minDelayMinutesBetweenExecutions: int
-
-
-class TriggerTypeDef(TypedDict):
-    description: NotRequired[str]
-    targetRegion: str
-    action: WorkflowTargetActionType
-    conditions: ReadOnly[Sequence[TriggerConditionTypeDef]]
-    minDelayMinutesBetweenExecutions: int
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -958,17 +973,3 @@ class UpdatePlanRequestTypeDef(TypedDict):
 class UpdatePlanResponseTypeDef(TypedDict):
     plan: NotRequired[PlanTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkflowOutputTypeDef(TypedDict):
-    steps: NotRequired[list[StepOutputTypeDef]]
-    workflowTargetAction: WorkflowTargetActionType
-    workflowTargetRegion: NotRequired[str]
-    workflowDescription: NotRequired[str]
-
-
-class WorkflowTypeDef(TypedDict):
-    steps: NotRequired[ReadOnly[Sequence[StepTypeDef]]]
-    workflowTargetAction: WorkflowTargetActionType
-    workflowTargetRegion: NotRequired[str]
-    workflowDescription: NotRequired[str]

@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS ARC - Zonal Shift: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AppliedStatusType",
-    "AutoshiftAppliedStatusType",
-    "AutoshiftExecutionStatusType",
-    "AutoshiftObserverNotificationStatusType",
-    "ControlConditionTypeType",
-    "PracticeRunOutcomeType",
-    "ShiftTypeType",
-    "ZonalAutoshiftStatusType",
-    "ZonalShiftStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppliedStatusType",
+        "AutoshiftAppliedStatusType",
+        "AutoshiftExecutionStatusType",
+        "AutoshiftObserverNotificationStatusType",
+        "ControlConditionTypeType",
+        "PracticeRunOutcomeType",
+        "ShiftTypeType",
+        "ZonalAutoshiftStatusType",
+        "ZonalShiftStatusType",
+    ]
 
 AppliedStatusType = Literal["APPLIED", "NOT_APPLIED"]
 AutoshiftAppliedStatusType = Literal["APPLIED", "NOT_APPLIED"]

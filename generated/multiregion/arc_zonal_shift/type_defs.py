@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,44 +30,45 @@ from .literals import (
     ZonalShiftStatusType,
 )
 
-__all__ = [
-    "AutoshiftInResourceTypeDef",
-    "AutoshiftSummaryTypeDef",
-    "CancelPracticeRunRequestTypeDef",
-    "CancelPracticeRunResponseTypeDef",
-    "CancelZonalShiftRequestTypeDef",
-    "ControlConditionTypeDef",
-    "CreatePracticeRunConfigurationRequestTypeDef",
-    "CreatePracticeRunConfigurationResponseTypeDef",
-    "DeletePracticeRunConfigurationRequestTypeDef",
-    "DeletePracticeRunConfigurationResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAutoshiftObserverNotificationStatusResponseTypeDef",
-    "GetManagedResourceRequestTypeDef",
-    "GetManagedResourceResponseTypeDef",
-    "ListAutoshiftsRequestTypeDef",
-    "ListAutoshiftsResponseTypeDef",
-    "ListManagedResourcesRequestTypeDef",
-    "ListManagedResourcesResponseTypeDef",
-    "ListZonalShiftsRequestTypeDef",
-    "ListZonalShiftsResponseTypeDef",
-    "ManagedResourceSummaryTypeDef",
-    "PracticeRunConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartPracticeRunRequestTypeDef",
-    "StartPracticeRunResponseTypeDef",
-    "StartZonalShiftRequestTypeDef",
-    "UpdateAutoshiftObserverNotificationStatusRequestTypeDef",
-    "UpdateAutoshiftObserverNotificationStatusResponseTypeDef",
-    "UpdatePracticeRunConfigurationRequestTypeDef",
-    "UpdatePracticeRunConfigurationResponseTypeDef",
-    "UpdateZonalAutoshiftConfigurationRequestTypeDef",
-    "UpdateZonalAutoshiftConfigurationResponseTypeDef",
-    "UpdateZonalShiftRequestTypeDef",
-    "ZonalShiftInResourceTypeDef",
-    "ZonalShiftSummaryTypeDef",
-    "ZonalShiftTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AutoshiftInResourceTypeDef",
+        "AutoshiftSummaryTypeDef",
+        "CancelPracticeRunRequestTypeDef",
+        "CancelPracticeRunResponseTypeDef",
+        "CancelZonalShiftRequestTypeDef",
+        "ControlConditionTypeDef",
+        "CreatePracticeRunConfigurationRequestTypeDef",
+        "CreatePracticeRunConfigurationResponseTypeDef",
+        "DeletePracticeRunConfigurationRequestTypeDef",
+        "DeletePracticeRunConfigurationResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAutoshiftObserverNotificationStatusResponseTypeDef",
+        "GetManagedResourceRequestTypeDef",
+        "GetManagedResourceResponseTypeDef",
+        "ListAutoshiftsRequestTypeDef",
+        "ListAutoshiftsResponseTypeDef",
+        "ListManagedResourcesRequestTypeDef",
+        "ListManagedResourcesResponseTypeDef",
+        "ListZonalShiftsRequestTypeDef",
+        "ListZonalShiftsResponseTypeDef",
+        "ManagedResourceSummaryTypeDef",
+        "PracticeRunConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartPracticeRunRequestTypeDef",
+        "StartPracticeRunResponseTypeDef",
+        "StartZonalShiftRequestTypeDef",
+        "UpdateAutoshiftObserverNotificationStatusRequestTypeDef",
+        "UpdateAutoshiftObserverNotificationStatusResponseTypeDef",
+        "UpdatePracticeRunConfigurationRequestTypeDef",
+        "UpdatePracticeRunConfigurationResponseTypeDef",
+        "UpdateZonalAutoshiftConfigurationRequestTypeDef",
+        "UpdateZonalAutoshiftConfigurationResponseTypeDef",
+        "UpdateZonalShiftRequestTypeDef",
+        "ZonalShiftInResourceTypeDef",
+        "ZonalShiftSummaryTypeDef",
+        "ZonalShiftTypeDef",
+    ]
 
 
 class AutoshiftInResourceTypeDef(TypedDict):
@@ -116,6 +117,14 @@ class CreatePracticeRunConfigurationRequestTypeDef(TypedDict):
     outcomeAlarms: ReadOnly[Sequence[ControlConditionTypeDef]]
 
 
+class PracticeRunConfigurationTypeDef(TypedDict):
+    blockingAlarms: NotRequired[list[ControlConditionTypeDef]]
+    outcomeAlarms: list[ControlConditionTypeDef]
+    blockedWindows: NotRequired[list[str]]
+    allowedWindows: NotRequired[list[str]]
+    blockedDates: NotRequired[list[str]]
+
+
 class CreatePracticeRunConfigurationResponseTypeDef(TypedDict):
     arn: str
     name: str
@@ -142,6 +151,18 @@ class GetAutoshiftObserverNotificationStatusResponseTypeDef(TypedDict):
 
 class GetManagedResourceRequestTypeDef(TypedDict):
     resourceIdentifier: str
+
+
+class ZonalShiftInResourceTypeDef(TypedDict):
+    appliedStatus: AppliedStatusType
+    zonalShiftId: str
+    resourceIdentifier: str
+    awayFrom: str
+    expiryTime: datetime
+    startTime: datetime
+    comment: str
+    shiftType: NotRequired[ShiftTypeType]
+    practiceRunOutcome: NotRequired[PracticeRunOutcomeType]
 
 
 class GetManagedResourceResponseTypeDef(TypedDict):
@@ -172,6 +193,17 @@ class ListManagedResourcesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class ManagedResourceSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    availabilityZones: list[str]
+    appliedWeights: NotRequired[dict[str, float]]
+    zonalShifts: NotRequired[list[ZonalShiftInResourceTypeDef]]
+    autoshifts: NotRequired[list[AutoshiftInResourceTypeDef]]
+    zonalAutoshiftStatus: NotRequired[ZonalAutoshiftStatusType]
+    practiceRunStatus: NotRequired[ZonalAutoshiftStatusType]
+
+
 class ListManagedResourcesResponseTypeDef(TypedDict):
     items: list[ManagedResourceSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -185,29 +217,22 @@ class ListZonalShiftsRequestTypeDef(TypedDict):
     resourceIdentifier: NotRequired[str]
 
 
+class ZonalShiftSummaryTypeDef(TypedDict):
+    zonalShiftId: str
+    resourceIdentifier: str
+    awayFrom: str
+    expiryTime: datetime
+    startTime: datetime
+    status: ZonalShiftStatusType
+    comment: str
+    shiftType: NotRequired[ShiftTypeType]
+    practiceRunOutcome: NotRequired[PracticeRunOutcomeType]
+
+
 class ListZonalShiftsResponseTypeDef(TypedDict):
     items: NotRequired[list[ZonalShiftSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ManagedResourceSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    availabilityZones: list[str]
-    appliedWeights: NotRequired[dict[str, float]]
-    zonalShifts: NotRequired[list[ZonalShiftInResourceTypeDef]]
-    autoshifts: NotRequired[list[AutoshiftInResourceTypeDef]]
-    zonalAutoshiftStatus: NotRequired[ZonalAutoshiftStatusType]
-    practiceRunStatus: NotRequired[ZonalAutoshiftStatusType]
-
-
-class PracticeRunConfigurationTypeDef(TypedDict):
-    blockingAlarms: NotRequired[list[ControlConditionTypeDef]]
-    outcomeAlarms: list[ControlConditionTypeDef]
-    blockedWindows: NotRequired[list[str]]
-    allowedWindows: NotRequired[list[str]]
-    blockedDates: NotRequired[list[str]]
 
 
 class StartPracticeRunRequestTypeDef(TypedDict):
@@ -275,30 +300,6 @@ class UpdateZonalShiftRequestTypeDef(TypedDict):
     zonalShiftId: str
     comment: NotRequired[str]
     expiresIn: NotRequired[str]
-
-
-class ZonalShiftInResourceTypeDef(TypedDict):
-    appliedStatus: AppliedStatusType
-    zonalShiftId: str
-    resourceIdentifier: str
-    awayFrom: str
-    expiryTime: datetime
-    startTime: datetime
-    comment: str
-    shiftType: NotRequired[ShiftTypeType]
-    practiceRunOutcome: NotRequired[PracticeRunOutcomeType]
-
-
-class ZonalShiftSummaryTypeDef(TypedDict):
-    zonalShiftId: str
-    resourceIdentifier: str
-    awayFrom: str
-    expiryTime: datetime
-    startTime: datetime
-    status: ZonalShiftStatusType
-    comment: str
-    shiftType: NotRequired[ShiftTypeType]
-    practiceRunOutcome: NotRequired[PracticeRunOutcomeType]
 
 
 class ZonalShiftTypeDef(TypedDict):

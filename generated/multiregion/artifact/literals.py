@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Artifact: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AcceptanceTypeType",
-    "AgreementTypeType",
-    "CustomerAgreementStateType",
-    "NotificationSubscriptionStatusType",
-    "PublishedStateType",
-    "UploadStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptanceTypeType",
+        "AgreementTypeType",
+        "CustomerAgreementStateType",
+        "NotificationSubscriptionStatusType",
+        "PublishedStateType",
+        "UploadStateType",
+    ]
 
 AcceptanceTypeType = Literal["PASSTHROUGH", "EXPLICIT"]
 AgreementTypeType = Literal["CUSTOM", "DEFAULT", "MODIFIED"]

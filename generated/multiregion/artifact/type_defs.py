@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,29 +27,30 @@ from .literals import (
     UploadStateType,
 )
 
-__all__ = [
-    "AccountSettingsTypeDef",
-    "CustomerAgreementSummaryTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAccountSettingsResponseTypeDef",
-    "GetReportMetadataRequestTypeDef",
-    "GetReportMetadataResponseTypeDef",
-    "GetReportRequestTypeDef",
-    "GetReportResponseTypeDef",
-    "GetTermForReportRequestTypeDef",
-    "GetTermForReportResponseTypeDef",
-    "ListCustomerAgreementsRequestTypeDef",
-    "ListCustomerAgreementsResponseTypeDef",
-    "ListReportVersionsRequestTypeDef",
-    "ListReportVersionsResponseTypeDef",
-    "ListReportsRequestTypeDef",
-    "ListReportsResponseTypeDef",
-    "PutAccountSettingsRequestTypeDef",
-    "PutAccountSettingsResponseTypeDef",
-    "ReportDetailTypeDef",
-    "ReportSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountSettingsTypeDef",
+        "CustomerAgreementSummaryTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAccountSettingsResponseTypeDef",
+        "GetReportMetadataRequestTypeDef",
+        "GetReportMetadataResponseTypeDef",
+        "GetReportRequestTypeDef",
+        "GetReportResponseTypeDef",
+        "GetTermForReportRequestTypeDef",
+        "GetTermForReportResponseTypeDef",
+        "ListCustomerAgreementsRequestTypeDef",
+        "ListCustomerAgreementsResponseTypeDef",
+        "ListReportVersionsRequestTypeDef",
+        "ListReportVersionsResponseTypeDef",
+        "ListReportsRequestTypeDef",
+        "ListReportsResponseTypeDef",
+        "PutAccountSettingsRequestTypeDef",
+        "PutAccountSettingsResponseTypeDef",
+        "ReportDetailTypeDef",
+        "ReportSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
 
 
 class AccountSettingsTypeDef(TypedDict):
@@ -80,6 +81,29 @@ class GetAccountSettingsResponseTypeDef(TypedDict):
 class GetReportMetadataRequestTypeDef(TypedDict):
     reportId: str
     reportVersion: NotRequired[int]
+
+
+class ReportDetailTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    periodStart: NotRequired[datetime]
+    periodEnd: NotRequired[datetime]
+    createdAt: NotRequired[datetime]
+    lastModifiedAt: NotRequired[datetime]
+    deletedAt: NotRequired[datetime]
+    state: NotRequired[PublishedStateType]
+    arn: NotRequired[str]
+    series: NotRequired[str]
+    category: NotRequired[str]
+    companyName: NotRequired[str]
+    productName: NotRequired[str]
+    termArn: NotRequired[str]
+    version: NotRequired[int]
+    acceptanceType: NotRequired[AcceptanceTypeType]
+    sequenceNumber: NotRequired[int]
+    uploadState: NotRequired[UploadStateType]
+    statusMessage: NotRequired[str]
 
 
 class GetReportMetadataResponseTypeDef(TypedDict):
@@ -126,6 +150,24 @@ class ListReportVersionsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ReportSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    state: NotRequired[PublishedStateType]
+    arn: NotRequired[str]
+    version: NotRequired[int]
+    uploadState: NotRequired[UploadStateType]
+    description: NotRequired[str]
+    periodStart: NotRequired[datetime]
+    periodEnd: NotRequired[datetime]
+    series: NotRequired[str]
+    category: NotRequired[str]
+    companyName: NotRequired[str]
+    productName: NotRequired[str]
+    statusMessage: NotRequired[str]
+    acceptanceType: NotRequired[AcceptanceTypeType]
+
+
 class ListReportVersionsResponseTypeDef(TypedDict):
     reports: list[ReportSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -150,44 +192,3 @@ class PutAccountSettingsRequestTypeDef(TypedDict):
 class PutAccountSettingsResponseTypeDef(TypedDict):
     accountSettings: NotRequired[AccountSettingsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReportDetailTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    periodStart: NotRequired[datetime]
-    periodEnd: NotRequired[datetime]
-    createdAt: NotRequired[datetime]
-    lastModifiedAt: NotRequired[datetime]
-    deletedAt: NotRequired[datetime]
-    state: NotRequired[PublishedStateType]
-    arn: NotRequired[str]
-    series: NotRequired[str]
-    category: NotRequired[str]
-    companyName: NotRequired[str]
-    productName: NotRequired[str]
-    termArn: NotRequired[str]
-    version: NotRequired[int]
-    acceptanceType: NotRequired[AcceptanceTypeType]
-    sequenceNumber: NotRequired[int]
-    uploadState: NotRequired[UploadStateType]
-    statusMessage: NotRequired[str]
-
-
-class ReportSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    state: NotRequired[PublishedStateType]
-    arn: NotRequired[str]
-    version: NotRequired[int]
-    uploadState: NotRequired[UploadStateType]
-    description: NotRequired[str]
-    periodStart: NotRequired[datetime]
-    periodEnd: NotRequired[datetime]
-    series: NotRequired[str]
-    category: NotRequired[str]
-    companyName: NotRequired[str]
-    productName: NotRequired[str]
-    statusMessage: NotRequired[str]
-    acceptanceType: NotRequired[AcceptanceTypeType]

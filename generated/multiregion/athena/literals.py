@@ -2,28 +2,29 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Athena: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AuthenticationTypeType",
-    "CalculationExecutionStateType",
-    "CapacityAllocationStatusType",
-    "CapacityReservationStatusType",
-    "ColumnNullableType",
-    "ConnectionTypeType",
-    "DataCatalogStatusType",
-    "DataCatalogTypeType",
-    "EncryptionOptionType",
-    "ExecutorStateType",
-    "ExecutorTypeType",
-    "NotebookTypeType",
-    "QueryExecutionStateType",
-    "QueryResultTypeType",
-    "S3AclOptionType",
-    "SessionStateType",
-    "StatementTypeType",
-    "WorkGroupStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthenticationTypeType",
+        "CalculationExecutionStateType",
+        "CapacityAllocationStatusType",
+        "CapacityReservationStatusType",
+        "ColumnNullableType",
+        "ConnectionTypeType",
+        "DataCatalogStatusType",
+        "DataCatalogTypeType",
+        "EncryptionOptionType",
+        "ExecutorStateType",
+        "ExecutorTypeType",
+        "NotebookTypeType",
+        "QueryExecutionStateType",
+        "QueryResultTypeType",
+        "S3AclOptionType",
+        "SessionStateType",
+        "StatementTypeType",
+        "WorkGroupStateType",
+    ]
 
 AuthenticationTypeType = Literal["DIRECTORY_IDENTITY"]
 CalculationExecutionStateType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,225 +39,226 @@ from .literals import (
     WorkGroupStateType,
 )
 
-__all__ = [
-    "AclConfigurationTypeDef",
-    "ApplicationDPUSizesTypeDef",
-    "AthenaErrorTypeDef",
-    "BatchGetNamedQueryInputTypeDef",
-    "BatchGetNamedQueryOutputTypeDef",
-    "BatchGetPreparedStatementInputTypeDef",
-    "BatchGetPreparedStatementOutputTypeDef",
-    "BatchGetQueryExecutionInputTypeDef",
-    "BatchGetQueryExecutionOutputTypeDef",
-    "CalculationConfigurationTypeDef",
-    "CalculationResultTypeDef",
-    "CalculationStatisticsTypeDef",
-    "CalculationStatusTypeDef",
-    "CalculationSummaryTypeDef",
-    "CancelCapacityReservationInputTypeDef",
-    "CancelCapacityReservationOutputTypeDef",
-    "CapacityAllocationTypeDef",
-    "CapacityAssignmentConfigurationTypeDef",
-    "CapacityAssignmentOutputTypeDef",
-    "CapacityAssignmentTypeDef",
-    "CapacityReservationTypeDef",
-    "ClassificationOutputTypeDef",
-    "ClassificationTypeDef",
-    "CloudWatchLoggingConfigurationOutputTypeDef",
-    "CloudWatchLoggingConfigurationTypeDef",
-    "ColumnInfoTypeDef",
-    "ColumnTypeDef",
-    "CreateCapacityReservationInputTypeDef",
-    "CreateCapacityReservationOutputTypeDef",
-    "CreateDataCatalogInputTypeDef",
-    "CreateDataCatalogOutputTypeDef",
-    "CreateNamedQueryInputTypeDef",
-    "CreateNamedQueryOutputTypeDef",
-    "CreateNotebookInputTypeDef",
-    "CreateNotebookOutputTypeDef",
-    "CreatePreparedStatementInputTypeDef",
-    "CreatePreparedStatementOutputTypeDef",
-    "CreatePresignedNotebookUrlRequestTypeDef",
-    "CreatePresignedNotebookUrlResponseTypeDef",
-    "CreateWorkGroupInputTypeDef",
-    "CreateWorkGroupOutputTypeDef",
-    "CustomerContentEncryptionConfigurationTypeDef",
-    "DataCatalogSummaryTypeDef",
-    "DataCatalogTypeDef",
-    "DatabaseTypeDef",
-    "DatumTypeDef",
-    "DeleteCapacityReservationInputTypeDef",
-    "DeleteCapacityReservationOutputTypeDef",
-    "DeleteDataCatalogInputTypeDef",
-    "DeleteDataCatalogOutputTypeDef",
-    "DeleteNamedQueryInputTypeDef",
-    "DeleteNamedQueryOutputTypeDef",
-    "DeleteNotebookInputTypeDef",
-    "DeleteNotebookOutputTypeDef",
-    "DeletePreparedStatementInputTypeDef",
-    "DeletePreparedStatementOutputTypeDef",
-    "DeleteWorkGroupInputTypeDef",
-    "DeleteWorkGroupOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EngineConfigurationOutputTypeDef",
-    "EngineConfigurationTypeDef",
-    "EngineVersionTypeDef",
-    "ExecutorsSummaryTypeDef",
-    "ExportNotebookInputTypeDef",
-    "ExportNotebookOutputTypeDef",
-    "FilterDefinitionTypeDef",
-    "GetCalculationExecutionCodeRequestTypeDef",
-    "GetCalculationExecutionCodeResponseTypeDef",
-    "GetCalculationExecutionRequestTypeDef",
-    "GetCalculationExecutionResponseTypeDef",
-    "GetCalculationExecutionStatusRequestTypeDef",
-    "GetCalculationExecutionStatusResponseTypeDef",
-    "GetCapacityAssignmentConfigurationInputTypeDef",
-    "GetCapacityAssignmentConfigurationOutputTypeDef",
-    "GetCapacityReservationInputTypeDef",
-    "GetCapacityReservationOutputTypeDef",
-    "GetDataCatalogInputTypeDef",
-    "GetDataCatalogOutputTypeDef",
-    "GetDatabaseInputTypeDef",
-    "GetDatabaseOutputTypeDef",
-    "GetNamedQueryInputTypeDef",
-    "GetNamedQueryOutputTypeDef",
-    "GetNotebookMetadataInputTypeDef",
-    "GetNotebookMetadataOutputTypeDef",
-    "GetPreparedStatementInputTypeDef",
-    "GetPreparedStatementOutputTypeDef",
-    "GetQueryExecutionInputTypeDef",
-    "GetQueryExecutionOutputTypeDef",
-    "GetQueryResultsInputTypeDef",
-    "GetQueryResultsOutputTypeDef",
-    "GetQueryRuntimeStatisticsInputTypeDef",
-    "GetQueryRuntimeStatisticsOutputTypeDef",
-    "GetResourceDashboardRequestTypeDef",
-    "GetResourceDashboardResponseTypeDef",
-    "GetSessionEndpointRequestTypeDef",
-    "GetSessionEndpointResponseTypeDef",
-    "GetSessionRequestTypeDef",
-    "GetSessionResponseTypeDef",
-    "GetSessionStatusRequestTypeDef",
-    "GetSessionStatusResponseTypeDef",
-    "GetTableMetadataInputTypeDef",
-    "GetTableMetadataOutputTypeDef",
-    "GetWorkGroupInputTypeDef",
-    "GetWorkGroupOutputTypeDef",
-    "IdentityCenterConfigurationTypeDef",
-    "ImportNotebookInputTypeDef",
-    "ImportNotebookOutputTypeDef",
-    "ListApplicationDPUSizesInputTypeDef",
-    "ListApplicationDPUSizesOutputTypeDef",
-    "ListCalculationExecutionsRequestTypeDef",
-    "ListCalculationExecutionsResponseTypeDef",
-    "ListCapacityReservationsInputTypeDef",
-    "ListCapacityReservationsOutputTypeDef",
-    "ListDataCatalogsInputTypeDef",
-    "ListDataCatalogsOutputTypeDef",
-    "ListDatabasesInputTypeDef",
-    "ListDatabasesOutputTypeDef",
-    "ListEngineVersionsInputTypeDef",
-    "ListEngineVersionsOutputTypeDef",
-    "ListExecutorsRequestTypeDef",
-    "ListExecutorsResponseTypeDef",
-    "ListNamedQueriesInputTypeDef",
-    "ListNamedQueriesOutputTypeDef",
-    "ListNotebookMetadataInputTypeDef",
-    "ListNotebookMetadataOutputTypeDef",
-    "ListNotebookSessionsRequestTypeDef",
-    "ListNotebookSessionsResponseTypeDef",
-    "ListPreparedStatementsInputTypeDef",
-    "ListPreparedStatementsOutputTypeDef",
-    "ListQueryExecutionsInputTypeDef",
-    "ListQueryExecutionsOutputTypeDef",
-    "ListSessionsRequestTypeDef",
-    "ListSessionsResponseTypeDef",
-    "ListTableMetadataInputTypeDef",
-    "ListTableMetadataOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListWorkGroupsInputTypeDef",
-    "ListWorkGroupsOutputTypeDef",
-    "ManagedLoggingConfigurationTypeDef",
-    "ManagedQueryResultsConfigurationTypeDef",
-    "ManagedQueryResultsConfigurationUpdatesTypeDef",
-    "ManagedQueryResultsEncryptionConfigurationTypeDef",
-    "MonitoringConfigurationOutputTypeDef",
-    "MonitoringConfigurationTypeDef",
-    "NamedQueryTypeDef",
-    "NotebookMetadataTypeDef",
-    "NotebookSessionSummaryTypeDef",
-    "PreparedStatementSummaryTypeDef",
-    "PreparedStatementTypeDef",
-    "PutCapacityAssignmentConfigurationInputTypeDef",
-    "PutCapacityAssignmentConfigurationOutputTypeDef",
-    "QueryExecutionContextTypeDef",
-    "QueryExecutionStatisticsTypeDef",
-    "QueryExecutionStatusTypeDef",
-    "QueryExecutionTypeDef",
-    "QueryResultsS3AccessGrantsConfigurationTypeDef",
-    "QueryRuntimeStatisticsRowsTypeDef",
-    "QueryRuntimeStatisticsTimelineTypeDef",
-    "QueryRuntimeStatisticsTypeDef",
-    "QueryStagePlanNodeTypeDef",
-    "QueryStageTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultConfigurationTypeDef",
-    "ResultConfigurationUpdatesTypeDef",
-    "ResultReuseByAgeConfigurationTypeDef",
-    "ResultReuseConfigurationTypeDef",
-    "ResultReuseInformationTypeDef",
-    "ResultSetMetadataTypeDef",
-    "ResultSetTypeDef",
-    "RowTypeDef",
-    "S3LoggingConfigurationTypeDef",
-    "SessionConfigurationTypeDef",
-    "SessionStatisticsTypeDef",
-    "SessionStatusTypeDef",
-    "SessionSummaryTypeDef",
-    "StartCalculationExecutionRequestTypeDef",
-    "StartCalculationExecutionResponseTypeDef",
-    "StartQueryExecutionInputTypeDef",
-    "StartQueryExecutionOutputTypeDef",
-    "StartSessionRequestTypeDef",
-    "StartSessionResponseTypeDef",
-    "StopCalculationExecutionRequestTypeDef",
-    "StopCalculationExecutionResponseTypeDef",
-    "StopQueryExecutionInputTypeDef",
-    "StopQueryExecutionOutputTypeDef",
-    "TableMetadataTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "TerminateSessionRequestTypeDef",
-    "TerminateSessionResponseTypeDef",
-    "UnprocessedNamedQueryIdTypeDef",
-    "UnprocessedPreparedStatementNameTypeDef",
-    "UnprocessedQueryExecutionIdTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateCapacityReservationInputTypeDef",
-    "UpdateCapacityReservationOutputTypeDef",
-    "UpdateDataCatalogInputTypeDef",
-    "UpdateDataCatalogOutputTypeDef",
-    "UpdateNamedQueryInputTypeDef",
-    "UpdateNamedQueryOutputTypeDef",
-    "UpdateNotebookInputTypeDef",
-    "UpdateNotebookMetadataInputTypeDef",
-    "UpdateNotebookMetadataOutputTypeDef",
-    "UpdateNotebookOutputTypeDef",
-    "UpdatePreparedStatementInputTypeDef",
-    "UpdatePreparedStatementOutputTypeDef",
-    "UpdateWorkGroupInputTypeDef",
-    "UpdateWorkGroupOutputTypeDef",
-    "WorkGroupConfigurationOutputTypeDef",
-    "WorkGroupConfigurationTypeDef",
-    "WorkGroupConfigurationUpdatesTypeDef",
-    "WorkGroupSummaryTypeDef",
-    "WorkGroupTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AclConfigurationTypeDef",
+        "ApplicationDPUSizesTypeDef",
+        "AthenaErrorTypeDef",
+        "BatchGetNamedQueryInputTypeDef",
+        "BatchGetNamedQueryOutputTypeDef",
+        "BatchGetPreparedStatementInputTypeDef",
+        "BatchGetPreparedStatementOutputTypeDef",
+        "BatchGetQueryExecutionInputTypeDef",
+        "BatchGetQueryExecutionOutputTypeDef",
+        "CalculationConfigurationTypeDef",
+        "CalculationResultTypeDef",
+        "CalculationStatisticsTypeDef",
+        "CalculationStatusTypeDef",
+        "CalculationSummaryTypeDef",
+        "CancelCapacityReservationInputTypeDef",
+        "CancelCapacityReservationOutputTypeDef",
+        "CapacityAllocationTypeDef",
+        "CapacityAssignmentConfigurationTypeDef",
+        "CapacityAssignmentOutputTypeDef",
+        "CapacityAssignmentTypeDef",
+        "CapacityReservationTypeDef",
+        "ClassificationOutputTypeDef",
+        "ClassificationTypeDef",
+        "CloudWatchLoggingConfigurationOutputTypeDef",
+        "CloudWatchLoggingConfigurationTypeDef",
+        "ColumnInfoTypeDef",
+        "ColumnTypeDef",
+        "CreateCapacityReservationInputTypeDef",
+        "CreateCapacityReservationOutputTypeDef",
+        "CreateDataCatalogInputTypeDef",
+        "CreateDataCatalogOutputTypeDef",
+        "CreateNamedQueryInputTypeDef",
+        "CreateNamedQueryOutputTypeDef",
+        "CreateNotebookInputTypeDef",
+        "CreateNotebookOutputTypeDef",
+        "CreatePreparedStatementInputTypeDef",
+        "CreatePreparedStatementOutputTypeDef",
+        "CreatePresignedNotebookUrlRequestTypeDef",
+        "CreatePresignedNotebookUrlResponseTypeDef",
+        "CreateWorkGroupInputTypeDef",
+        "CreateWorkGroupOutputTypeDef",
+        "CustomerContentEncryptionConfigurationTypeDef",
+        "DataCatalogSummaryTypeDef",
+        "DataCatalogTypeDef",
+        "DatabaseTypeDef",
+        "DatumTypeDef",
+        "DeleteCapacityReservationInputTypeDef",
+        "DeleteCapacityReservationOutputTypeDef",
+        "DeleteDataCatalogInputTypeDef",
+        "DeleteDataCatalogOutputTypeDef",
+        "DeleteNamedQueryInputTypeDef",
+        "DeleteNamedQueryOutputTypeDef",
+        "DeleteNotebookInputTypeDef",
+        "DeleteNotebookOutputTypeDef",
+        "DeletePreparedStatementInputTypeDef",
+        "DeletePreparedStatementOutputTypeDef",
+        "DeleteWorkGroupInputTypeDef",
+        "DeleteWorkGroupOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EngineConfigurationOutputTypeDef",
+        "EngineConfigurationTypeDef",
+        "EngineVersionTypeDef",
+        "ExecutorsSummaryTypeDef",
+        "ExportNotebookInputTypeDef",
+        "ExportNotebookOutputTypeDef",
+        "FilterDefinitionTypeDef",
+        "GetCalculationExecutionCodeRequestTypeDef",
+        "GetCalculationExecutionCodeResponseTypeDef",
+        "GetCalculationExecutionRequestTypeDef",
+        "GetCalculationExecutionResponseTypeDef",
+        "GetCalculationExecutionStatusRequestTypeDef",
+        "GetCalculationExecutionStatusResponseTypeDef",
+        "GetCapacityAssignmentConfigurationInputTypeDef",
+        "GetCapacityAssignmentConfigurationOutputTypeDef",
+        "GetCapacityReservationInputTypeDef",
+        "GetCapacityReservationOutputTypeDef",
+        "GetDataCatalogInputTypeDef",
+        "GetDataCatalogOutputTypeDef",
+        "GetDatabaseInputTypeDef",
+        "GetDatabaseOutputTypeDef",
+        "GetNamedQueryInputTypeDef",
+        "GetNamedQueryOutputTypeDef",
+        "GetNotebookMetadataInputTypeDef",
+        "GetNotebookMetadataOutputTypeDef",
+        "GetPreparedStatementInputTypeDef",
+        "GetPreparedStatementOutputTypeDef",
+        "GetQueryExecutionInputTypeDef",
+        "GetQueryExecutionOutputTypeDef",
+        "GetQueryResultsInputTypeDef",
+        "GetQueryResultsOutputTypeDef",
+        "GetQueryRuntimeStatisticsInputTypeDef",
+        "GetQueryRuntimeStatisticsOutputTypeDef",
+        "GetResourceDashboardRequestTypeDef",
+        "GetResourceDashboardResponseTypeDef",
+        "GetSessionEndpointRequestTypeDef",
+        "GetSessionEndpointResponseTypeDef",
+        "GetSessionRequestTypeDef",
+        "GetSessionResponseTypeDef",
+        "GetSessionStatusRequestTypeDef",
+        "GetSessionStatusResponseTypeDef",
+        "GetTableMetadataInputTypeDef",
+        "GetTableMetadataOutputTypeDef",
+        "GetWorkGroupInputTypeDef",
+        "GetWorkGroupOutputTypeDef",
+        "IdentityCenterConfigurationTypeDef",
+        "ImportNotebookInputTypeDef",
+        "ImportNotebookOutputTypeDef",
+        "ListApplicationDPUSizesInputTypeDef",
+        "ListApplicationDPUSizesOutputTypeDef",
+        "ListCalculationExecutionsRequestTypeDef",
+        "ListCalculationExecutionsResponseTypeDef",
+        "ListCapacityReservationsInputTypeDef",
+        "ListCapacityReservationsOutputTypeDef",
+        "ListDataCatalogsInputTypeDef",
+        "ListDataCatalogsOutputTypeDef",
+        "ListDatabasesInputTypeDef",
+        "ListDatabasesOutputTypeDef",
+        "ListEngineVersionsInputTypeDef",
+        "ListEngineVersionsOutputTypeDef",
+        "ListExecutorsRequestTypeDef",
+        "ListExecutorsResponseTypeDef",
+        "ListNamedQueriesInputTypeDef",
+        "ListNamedQueriesOutputTypeDef",
+        "ListNotebookMetadataInputTypeDef",
+        "ListNotebookMetadataOutputTypeDef",
+        "ListNotebookSessionsRequestTypeDef",
+        "ListNotebookSessionsResponseTypeDef",
+        "ListPreparedStatementsInputTypeDef",
+        "ListPreparedStatementsOutputTypeDef",
+        "ListQueryExecutionsInputTypeDef",
+        "ListQueryExecutionsOutputTypeDef",
+        "ListSessionsRequestTypeDef",
+        "ListSessionsResponseTypeDef",
+        "ListTableMetadataInputTypeDef",
+        "ListTableMetadataOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListWorkGroupsInputTypeDef",
+        "ListWorkGroupsOutputTypeDef",
+        "ManagedLoggingConfigurationTypeDef",
+        "ManagedQueryResultsConfigurationTypeDef",
+        "ManagedQueryResultsConfigurationUpdatesTypeDef",
+        "ManagedQueryResultsEncryptionConfigurationTypeDef",
+        "MonitoringConfigurationOutputTypeDef",
+        "MonitoringConfigurationTypeDef",
+        "NamedQueryTypeDef",
+        "NotebookMetadataTypeDef",
+        "NotebookSessionSummaryTypeDef",
+        "PreparedStatementSummaryTypeDef",
+        "PreparedStatementTypeDef",
+        "PutCapacityAssignmentConfigurationInputTypeDef",
+        "PutCapacityAssignmentConfigurationOutputTypeDef",
+        "QueryExecutionContextTypeDef",
+        "QueryExecutionStatisticsTypeDef",
+        "QueryExecutionStatusTypeDef",
+        "QueryExecutionTypeDef",
+        "QueryResultsS3AccessGrantsConfigurationTypeDef",
+        "QueryRuntimeStatisticsRowsTypeDef",
+        "QueryRuntimeStatisticsTimelineTypeDef",
+        "QueryRuntimeStatisticsTypeDef",
+        "QueryStagePlanNodeTypeDef",
+        "QueryStageTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultConfigurationTypeDef",
+        "ResultConfigurationUpdatesTypeDef",
+        "ResultReuseByAgeConfigurationTypeDef",
+        "ResultReuseConfigurationTypeDef",
+        "ResultReuseInformationTypeDef",
+        "ResultSetMetadataTypeDef",
+        "ResultSetTypeDef",
+        "RowTypeDef",
+        "S3LoggingConfigurationTypeDef",
+        "SessionConfigurationTypeDef",
+        "SessionStatisticsTypeDef",
+        "SessionStatusTypeDef",
+        "SessionSummaryTypeDef",
+        "StartCalculationExecutionRequestTypeDef",
+        "StartCalculationExecutionResponseTypeDef",
+        "StartQueryExecutionInputTypeDef",
+        "StartQueryExecutionOutputTypeDef",
+        "StartSessionRequestTypeDef",
+        "StartSessionResponseTypeDef",
+        "StopCalculationExecutionRequestTypeDef",
+        "StopCalculationExecutionResponseTypeDef",
+        "StopQueryExecutionInputTypeDef",
+        "StopQueryExecutionOutputTypeDef",
+        "TableMetadataTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "TerminateSessionRequestTypeDef",
+        "TerminateSessionResponseTypeDef",
+        "UnprocessedNamedQueryIdTypeDef",
+        "UnprocessedPreparedStatementNameTypeDef",
+        "UnprocessedQueryExecutionIdTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateCapacityReservationInputTypeDef",
+        "UpdateCapacityReservationOutputTypeDef",
+        "UpdateDataCatalogInputTypeDef",
+        "UpdateDataCatalogOutputTypeDef",
+        "UpdateNamedQueryInputTypeDef",
+        "UpdateNamedQueryOutputTypeDef",
+        "UpdateNotebookInputTypeDef",
+        "UpdateNotebookMetadataInputTypeDef",
+        "UpdateNotebookMetadataOutputTypeDef",
+        "UpdateNotebookOutputTypeDef",
+        "UpdatePreparedStatementInputTypeDef",
+        "UpdatePreparedStatementOutputTypeDef",
+        "UpdateWorkGroupInputTypeDef",
+        "UpdateWorkGroupOutputTypeDef",
+        "WorkGroupConfigurationOutputTypeDef",
+        "WorkGroupConfigurationTypeDef",
+        "WorkGroupConfigurationUpdatesTypeDef",
+        "WorkGroupSummaryTypeDef",
+        "WorkGroupTypeDef",
+    ]
 
 
 class AclConfigurationTypeDef(TypedDict):
@@ -280,6 +281,21 @@ class BatchGetNamedQueryInputTypeDef(TypedDict):
     NamedQueryIds: ReadOnly[Sequence[str]]
 
 
+class NamedQueryTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    Database: str
+    QueryString: str
+    NamedQueryId: NotRequired[str]
+    WorkGroup: NotRequired[str]
+
+
+class UnprocessedNamedQueryIdTypeDef(TypedDict):
+    NamedQueryId: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
 class BatchGetNamedQueryOutputTypeDef(TypedDict):
     NamedQueries: NotRequired[list[NamedQueryTypeDef]]
     UnprocessedNamedQueryIds: NotRequired[list[UnprocessedNamedQueryIdTypeDef]]
@@ -289,6 +305,20 @@ class BatchGetNamedQueryOutputTypeDef(TypedDict):
 class BatchGetPreparedStatementInputTypeDef(TypedDict):
     PreparedStatementNames: ReadOnly[Sequence[str]]
     WorkGroup: str
+
+
+class PreparedStatementTypeDef(TypedDict):
+    StatementName: NotRequired[str]
+    QueryStatement: NotRequired[str]
+    WorkGroupName: NotRequired[str]
+    Description: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+
+
+class UnprocessedPreparedStatementNameTypeDef(TypedDict):
+    StatementName: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
 
 
 class BatchGetPreparedStatementOutputTypeDef(TypedDict):
@@ -301,6 +331,106 @@ class BatchGetPreparedStatementOutputTypeDef(TypedDict):
 
 class BatchGetQueryExecutionInputTypeDef(TypedDict):
     QueryExecutionIds: ReadOnly[Sequence[str]]
+
+
+class EngineVersionTypeDef(TypedDict):
+    SelectedEngineVersion: NotRequired[str]
+    EffectiveEngineVersion: NotRequired[str]
+
+
+class ManagedQueryResultsEncryptionConfigurationTypeDef(TypedDict):
+    KmsKey: str
+
+
+class ManagedQueryResultsConfigurationTypeDef(TypedDict):
+    Enabled: bool
+    EncryptionConfiguration: NotRequired[
+        ManagedQueryResultsEncryptionConfigurationTypeDef
+    ]
+
+
+class QueryExecutionContextTypeDef(TypedDict):
+    Database: NotRequired[str]
+    Catalog: NotRequired[str]
+
+
+class ResultReuseInformationTypeDef(TypedDict):
+    ReusedPreviousResult: bool
+
+
+class QueryExecutionStatisticsTypeDef(TypedDict):
+    EngineExecutionTimeInMillis: NotRequired[int]
+    DataScannedInBytes: NotRequired[int]
+    DataManifestLocation: NotRequired[str]
+    TotalExecutionTimeInMillis: NotRequired[int]
+    QueryQueueTimeInMillis: NotRequired[int]
+    ServicePreProcessingTimeInMillis: NotRequired[int]
+    QueryPlanningTimeInMillis: NotRequired[int]
+    ServiceProcessingTimeInMillis: NotRequired[int]
+    ResultReuseInformation: NotRequired[ResultReuseInformationTypeDef]
+    DpuCount: NotRequired[float]
+
+
+class QueryExecutionStatusTypeDef(TypedDict):
+    State: NotRequired[QueryExecutionStateType]
+    StateChangeReason: NotRequired[str]
+    SubmissionDateTime: NotRequired[datetime]
+    CompletionDateTime: NotRequired[datetime]
+    AthenaError: NotRequired[AthenaErrorTypeDef]
+
+
+class QueryResultsS3AccessGrantsConfigurationTypeDef(TypedDict):
+    EnableS3AccessGrants: bool
+    CreateUserLevelPrefix: NotRequired[bool]
+    AuthenticationType: AuthenticationTypeType
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    EncryptionOption: EncryptionOptionType
+    KmsKey: NotRequired[str]
+
+
+class ResultConfigurationTypeDef(TypedDict):
+    OutputLocation: NotRequired[str]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    ExpectedBucketOwner: NotRequired[str]
+    AclConfiguration: NotRequired[AclConfigurationTypeDef]
+
+
+class ResultReuseByAgeConfigurationTypeDef(TypedDict):
+    Enabled: bool
+    MaxAgeInMinutes: NotRequired[int]
+
+
+class ResultReuseConfigurationTypeDef(TypedDict):
+    ResultReuseByAgeConfiguration: NotRequired[ResultReuseByAgeConfigurationTypeDef]
+
+
+class QueryExecutionTypeDef(TypedDict):
+    QueryExecutionId: NotRequired[str]
+    Query: NotRequired[str]
+    StatementType: NotRequired[StatementTypeType]
+    ManagedQueryResultsConfiguration: NotRequired[
+        ManagedQueryResultsConfigurationTypeDef
+    ]
+    ResultConfiguration: NotRequired[ResultConfigurationTypeDef]
+    ResultReuseConfiguration: NotRequired[ResultReuseConfigurationTypeDef]
+    QueryExecutionContext: NotRequired[QueryExecutionContextTypeDef]
+    Status: NotRequired[QueryExecutionStatusTypeDef]
+    Statistics: NotRequired[QueryExecutionStatisticsTypeDef]
+    WorkGroup: NotRequired[str]
+    EngineVersion: NotRequired[EngineVersionTypeDef]
+    ExecutionParameters: NotRequired[list[str]]
+    SubstatementType: NotRequired[str]
+    QueryResultsS3AccessGrantsConfiguration: NotRequired[
+        QueryResultsS3AccessGrantsConfigurationTypeDef
+    ]
+
+
+class UnprocessedQueryExecutionIdTypeDef(TypedDict):
+    QueryExecutionId: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
 
 
 class BatchGetQueryExecutionOutputTypeDef(TypedDict):
@@ -353,13 +483,13 @@ class CapacityAllocationTypeDef(TypedDict):
     RequestCompletionTime: NotRequired[datetime]
 
 
+class CapacityAssignmentOutputTypeDef(TypedDict):
+    WorkGroupNames: NotRequired[list[str]]
+
+
 class CapacityAssignmentConfigurationTypeDef(TypedDict):
     CapacityReservationName: NotRequired[str]
     CapacityAssignments: NotRequired[list[CapacityAssignmentOutputTypeDef]]
-
-
-class CapacityAssignmentOutputTypeDef(TypedDict):
-    WorkGroupNames: NotRequired[list[str]]
 
 
 class CapacityAssignmentTypeDef(TypedDict):
@@ -419,6 +549,11 @@ class ColumnTypeDef(TypedDict):
     Comment: NotRequired[str]
 
 
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class CreateCapacityReservationInputTypeDef(TypedDict):
     TargetDpus: int
     Name: str
@@ -435,6 +570,16 @@ class CreateDataCatalogInputTypeDef(TypedDict):
     Description: NotRequired[str]
     Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class DataCatalogTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    Type: DataCatalogTypeType
+    Parameters: NotRequired[dict[str, str]]
+    Status: NotRequired[DataCatalogStatusType]
+    ConnectionType: NotRequired[ConnectionTypeType]
+    Error: NotRequired[str]
 
 
 class CreateDataCatalogOutputTypeDef(TypedDict):
@@ -489,6 +634,67 @@ class CreatePresignedNotebookUrlResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomerContentEncryptionConfigurationTypeDef(TypedDict):
+    KmsKey: str
+
+
+class EngineConfigurationTypeDef(TypedDict):
+    CoordinatorDpuSize: NotRequired[int]
+    MaxConcurrentDpus: NotRequired[int]
+    DefaultExecutorDpuSize: NotRequired[int]
+    AdditionalConfigs: NotRequired[ReadOnly[Mapping[str, str]]]
+    SparkProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    Classifications: NotRequired[ReadOnly[Sequence[ClassificationTypeDef]]]
+
+
+class IdentityCenterConfigurationTypeDef(TypedDict):
+    EnableIdentityCenter: NotRequired[bool]
+    IdentityCenterInstanceArn: NotRequired[str]
+
+
+class ManagedLoggingConfigurationTypeDef(TypedDict):
+    Enabled: bool
+    KmsKey: NotRequired[str]
+
+
+class S3LoggingConfigurationTypeDef(TypedDict):
+    Enabled: bool
+    KmsKey: NotRequired[str]
+    LogLocation: NotRequired[str]
+
+
+class MonitoringConfigurationTypeDef(TypedDict):
+    CloudWatchLoggingConfiguration: NotRequired[
+        ReadOnly[CloudWatchLoggingConfigurationTypeDef]
+    ]
+    ManagedLoggingConfiguration: NotRequired[ManagedLoggingConfigurationTypeDef]
+    S3LoggingConfiguration: NotRequired[S3LoggingConfigurationTypeDef]
+
+
+class WorkGroupConfigurationTypeDef(TypedDict):
+    ResultConfiguration: NotRequired[ResultConfigurationTypeDef]
+    ManagedQueryResultsConfiguration: NotRequired[
+        ManagedQueryResultsConfigurationTypeDef
+    ]
+    EnforceWorkGroupConfiguration: NotRequired[bool]
+    PublishCloudWatchMetricsEnabled: NotRequired[bool]
+    BytesScannedCutoffPerQuery: NotRequired[int]
+    RequesterPaysEnabled: NotRequired[bool]
+    EngineVersion: NotRequired[EngineVersionTypeDef]
+    AdditionalConfiguration: NotRequired[str]
+    ExecutionRole: NotRequired[str]
+    MonitoringConfiguration: NotRequired[ReadOnly[MonitoringConfigurationTypeDef]]
+    EngineConfiguration: NotRequired[ReadOnly[EngineConfigurationTypeDef]]
+    CustomerContentEncryptionConfiguration: NotRequired[
+        CustomerContentEncryptionConfigurationTypeDef
+    ]
+    EnableMinimumEncryptionConfiguration: NotRequired[bool]
+    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
+    QueryResultsS3AccessGrantsConfiguration: NotRequired[
+        QueryResultsS3AccessGrantsConfigurationTypeDef
+    ]
+
+
 class CreateWorkGroupInputTypeDef(TypedDict):
     Name: str
     Configuration: NotRequired[ReadOnly[WorkGroupConfigurationTypeDef]]
@@ -500,23 +706,9 @@ class CreateWorkGroupOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CustomerContentEncryptionConfigurationTypeDef(TypedDict):
-    KmsKey: str
-
-
 class DataCatalogSummaryTypeDef(TypedDict):
     CatalogName: NotRequired[str]
     Type: NotRequired[DataCatalogTypeType]
-    Status: NotRequired[DataCatalogStatusType]
-    ConnectionType: NotRequired[ConnectionTypeType]
-    Error: NotRequired[str]
-
-
-class DataCatalogTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    Type: DataCatalogTypeType
-    Parameters: NotRequired[dict[str, str]]
     Status: NotRequired[DataCatalogStatusType]
     ConnectionType: NotRequired[ConnectionTypeType]
     Error: NotRequired[str]
@@ -584,11 +776,6 @@ class DeleteWorkGroupOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EncryptionConfigurationTypeDef(TypedDict):
-    EncryptionOption: EncryptionOptionType
-    KmsKey: NotRequired[str]
-
-
 class EngineConfigurationOutputTypeDef(TypedDict):
     CoordinatorDpuSize: NotRequired[int]
     MaxConcurrentDpus: NotRequired[int]
@@ -596,20 +783,6 @@ class EngineConfigurationOutputTypeDef(TypedDict):
     AdditionalConfigs: NotRequired[dict[str, str]]
     SparkProperties: NotRequired[dict[str, str]]
     Classifications: NotRequired[list[ClassificationOutputTypeDef]]
-
-
-class EngineConfigurationTypeDef(TypedDict):
-    CoordinatorDpuSize: NotRequired[int]
-    MaxConcurrentDpus: NotRequired[int]
-    DefaultExecutorDpuSize: NotRequired[int]
-    AdditionalConfigs: NotRequired[ReadOnly[Mapping[str, str]]]
-    SparkProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-    Classifications: NotRequired[ReadOnly[Sequence[ClassificationTypeDef]]]
-
-
-class EngineVersionTypeDef(TypedDict):
-    SelectedEngineVersion: NotRequired[str]
-    EffectiveEngineVersion: NotRequired[str]
 
 
 class ExecutorsSummaryTypeDef(TypedDict):
@@ -623,6 +796,15 @@ class ExecutorsSummaryTypeDef(TypedDict):
 
 class ExportNotebookInputTypeDef(TypedDict):
     NotebookId: str
+
+
+class NotebookMetadataTypeDef(TypedDict):
+    NotebookId: NotRequired[str]
+    Name: NotRequired[str]
+    WorkGroup: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    Type: NotRequired[NotebookTypeType]
+    LastModifiedTime: NotRequired[datetime]
 
 
 class ExportNotebookOutputTypeDef(TypedDict):
@@ -752,6 +934,19 @@ class GetQueryResultsInputTypeDef(TypedDict):
     QueryResultType: NotRequired[QueryResultTypeType]
 
 
+class ResultSetMetadataTypeDef(TypedDict):
+    ColumnInfo: NotRequired[list[ColumnInfoTypeDef]]
+
+
+class RowTypeDef(TypedDict):
+    Data: NotRequired[list[DatumTypeDef]]
+
+
+class ResultSetTypeDef(TypedDict):
+    Rows: NotRequired[list[RowTypeDef]]
+    ResultSetMetadata: NotRequired[ResultSetMetadataTypeDef]
+
+
 class GetQueryResultsOutputTypeDef(TypedDict):
     UpdateCount: NotRequired[int]
     ResultSet: NotRequired[ResultSetTypeDef]
@@ -761,6 +956,47 @@ class GetQueryResultsOutputTypeDef(TypedDict):
 
 class GetQueryRuntimeStatisticsInputTypeDef(TypedDict):
     QueryExecutionId: str
+
+
+class QueryRuntimeStatisticsRowsTypeDef(TypedDict):
+    InputRows: NotRequired[int]
+    InputBytes: NotRequired[int]
+    OutputBytes: NotRequired[int]
+    OutputRows: NotRequired[int]
+
+
+class QueryRuntimeStatisticsTimelineTypeDef(TypedDict):
+    QueryQueueTimeInMillis: NotRequired[int]
+    ServicePreProcessingTimeInMillis: NotRequired[int]
+    QueryPlanningTimeInMillis: NotRequired[int]
+    EngineExecutionTimeInMillis: NotRequired[int]
+    ServiceProcessingTimeInMillis: NotRequired[int]
+    TotalExecutionTimeInMillis: NotRequired[int]
+
+
+class QueryStagePlanNodeTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Identifier: NotRequired[str]
+    Children: NotRequired[list[QueryStagePlanNodeTypeDef]]
+    RemoteSources: NotRequired[list[str]]
+
+
+class QueryStageTypeDef(TypedDict):
+    StageId: NotRequired[int]
+    State: NotRequired[str]
+    OutputBytes: NotRequired[int]
+    OutputRows: NotRequired[int]
+    InputBytes: NotRequired[int]
+    InputRows: NotRequired[int]
+    ExecutionTime: NotRequired[int]
+    QueryStagePlan: NotRequired[QueryStagePlanNodeTypeDef]
+    SubStages: NotRequired[list[QueryStageTypeDef]]
+
+
+class QueryRuntimeStatisticsTypeDef(TypedDict):
+    Timeline: NotRequired[QueryRuntimeStatisticsTimelineTypeDef]
+    Rows: NotRequired[QueryRuntimeStatisticsRowsTypeDef]
+    OutputStage: NotRequired[QueryStageTypeDef]
 
 
 class GetQueryRuntimeStatisticsOutputTypeDef(TypedDict):
@@ -790,6 +1026,35 @@ class GetSessionEndpointResponseTypeDef(TypedDict):
 
 class GetSessionRequestTypeDef(TypedDict):
     SessionId: str
+
+
+class MonitoringConfigurationOutputTypeDef(TypedDict):
+    CloudWatchLoggingConfiguration: NotRequired[
+        CloudWatchLoggingConfigurationOutputTypeDef
+    ]
+    ManagedLoggingConfiguration: NotRequired[ManagedLoggingConfigurationTypeDef]
+    S3LoggingConfiguration: NotRequired[S3LoggingConfigurationTypeDef]
+
+
+class SessionConfigurationTypeDef(TypedDict):
+    ExecutionRole: NotRequired[str]
+    WorkingDirectory: NotRequired[str]
+    IdleTimeoutSeconds: NotRequired[int]
+    SessionIdleTimeoutInMinutes: NotRequired[int]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+
+
+class SessionStatisticsTypeDef(TypedDict):
+    DpuExecutionInMillis: NotRequired[int]
+
+
+class SessionStatusTypeDef(TypedDict):
+    StartDateTime: NotRequired[datetime]
+    LastModifiedDateTime: NotRequired[datetime]
+    EndDateTime: NotRequired[datetime]
+    IdleSinceDateTime: NotRequired[datetime]
+    State: NotRequired[SessionStateType]
+    StateChangeReason: NotRequired[str]
 
 
 class GetSessionResponseTypeDef(TypedDict):
@@ -823,6 +1088,16 @@ class GetTableMetadataInputTypeDef(TypedDict):
     WorkGroup: NotRequired[str]
 
 
+class TableMetadataTypeDef(TypedDict):
+    Name: str
+    CreateTime: NotRequired[datetime]
+    LastAccessTime: NotRequired[datetime]
+    TableType: NotRequired[str]
+    Columns: NotRequired[list[ColumnTypeDef]]
+    PartitionKeys: NotRequired[list[ColumnTypeDef]]
+    Parameters: NotRequired[dict[str, str]]
+
+
 class GetTableMetadataOutputTypeDef(TypedDict):
     TableMetadata: NotRequired[TableMetadataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -832,14 +1107,42 @@ class GetWorkGroupInputTypeDef(TypedDict):
     WorkGroup: str
 
 
+class WorkGroupConfigurationOutputTypeDef(TypedDict):
+    ResultConfiguration: NotRequired[ResultConfigurationTypeDef]
+    ManagedQueryResultsConfiguration: NotRequired[
+        ManagedQueryResultsConfigurationTypeDef
+    ]
+    EnforceWorkGroupConfiguration: NotRequired[bool]
+    PublishCloudWatchMetricsEnabled: NotRequired[bool]
+    BytesScannedCutoffPerQuery: NotRequired[int]
+    RequesterPaysEnabled: NotRequired[bool]
+    EngineVersion: NotRequired[EngineVersionTypeDef]
+    AdditionalConfiguration: NotRequired[str]
+    ExecutionRole: NotRequired[str]
+    MonitoringConfiguration: NotRequired[MonitoringConfigurationOutputTypeDef]
+    EngineConfiguration: NotRequired[EngineConfigurationOutputTypeDef]
+    CustomerContentEncryptionConfiguration: NotRequired[
+        CustomerContentEncryptionConfigurationTypeDef
+    ]
+    EnableMinimumEncryptionConfiguration: NotRequired[bool]
+    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
+    QueryResultsS3AccessGrantsConfiguration: NotRequired[
+        QueryResultsS3AccessGrantsConfigurationTypeDef
+    ]
+
+
+class WorkGroupTypeDef(TypedDict):
+    Name: str
+    State: NotRequired[WorkGroupStateType]
+    Configuration: NotRequired[WorkGroupConfigurationOutputTypeDef]
+    Description: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    IdentityCenterApplicationArn: NotRequired[str]
+
+
 class GetWorkGroupOutputTypeDef(TypedDict):
     WorkGroup: NotRequired[WorkGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IdentityCenterConfigurationTypeDef(TypedDict):
-    EnableIdentityCenter: NotRequired[bool]
-    IdentityCenterInstanceArn: NotRequired[str]
 
 
 class ImportNotebookInputTypeDef(TypedDict):
@@ -972,6 +1275,11 @@ class ListNotebookSessionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class NotebookSessionSummaryTypeDef(TypedDict):
+    SessionId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+
+
 class ListNotebookSessionsResponseTypeDef(TypedDict):
     NotebookSessionsList: list[NotebookSessionSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -982,6 +1290,11 @@ class ListPreparedStatementsInputTypeDef(TypedDict):
     WorkGroup: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class PreparedStatementSummaryTypeDef(TypedDict):
+    StatementName: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
 
 
 class ListPreparedStatementsOutputTypeDef(TypedDict):
@@ -1007,6 +1320,14 @@ class ListSessionsRequestTypeDef(TypedDict):
     StateFilter: NotRequired[SessionStateType]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class SessionSummaryTypeDef(TypedDict):
+    SessionId: NotRequired[str]
+    Description: NotRequired[str]
+    EngineVersion: NotRequired[EngineVersionTypeDef]
+    NotebookVersion: NotRequired[str]
+    Status: NotRequired[SessionStatusTypeDef]
 
 
 class ListSessionsResponseTypeDef(TypedDict):
@@ -1047,22 +1368,19 @@ class ListWorkGroupsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class WorkGroupSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    State: NotRequired[WorkGroupStateType]
+    Description: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    EngineVersion: NotRequired[EngineVersionTypeDef]
+    IdentityCenterApplicationArn: NotRequired[str]
+
+
 class ListWorkGroupsOutputTypeDef(TypedDict):
     WorkGroups: NotRequired[list[WorkGroupSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ManagedLoggingConfigurationTypeDef(TypedDict):
-    Enabled: bool
-    KmsKey: NotRequired[str]
-
-
-class ManagedQueryResultsConfigurationTypeDef(TypedDict):
-    Enabled: bool
-    EncryptionConfiguration: NotRequired[
-        ManagedQueryResultsEncryptionConfigurationTypeDef
-    ]
 
 
 class ManagedQueryResultsConfigurationUpdatesTypeDef(TypedDict):
@@ -1071,62 +1389,6 @@ class ManagedQueryResultsConfigurationUpdatesTypeDef(TypedDict):
         ManagedQueryResultsEncryptionConfigurationTypeDef
     ]
     RemoveEncryptionConfiguration: NotRequired[bool]
-
-
-class ManagedQueryResultsEncryptionConfigurationTypeDef(TypedDict):
-    KmsKey: str
-
-
-class MonitoringConfigurationOutputTypeDef(TypedDict):
-    CloudWatchLoggingConfiguration: NotRequired[
-        CloudWatchLoggingConfigurationOutputTypeDef
-    ]
-    ManagedLoggingConfiguration: NotRequired[ManagedLoggingConfigurationTypeDef]
-    S3LoggingConfiguration: NotRequired[S3LoggingConfigurationTypeDef]
-
-
-class MonitoringConfigurationTypeDef(TypedDict):
-    CloudWatchLoggingConfiguration: NotRequired[
-        ReadOnly[CloudWatchLoggingConfigurationTypeDef]
-    ]
-    ManagedLoggingConfiguration: NotRequired[ManagedLoggingConfigurationTypeDef]
-    S3LoggingConfiguration: NotRequired[S3LoggingConfigurationTypeDef]
-
-
-class NamedQueryTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    Database: str
-    QueryString: str
-    NamedQueryId: NotRequired[str]
-    WorkGroup: NotRequired[str]
-
-
-class NotebookMetadataTypeDef(TypedDict):
-    NotebookId: NotRequired[str]
-    Name: NotRequired[str]
-    WorkGroup: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    Type: NotRequired[NotebookTypeType]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class NotebookSessionSummaryTypeDef(TypedDict):
-    SessionId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-
-
-class PreparedStatementSummaryTypeDef(TypedDict):
-    StatementName: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class PreparedStatementTypeDef(TypedDict):
-    StatementName: NotRequired[str]
-    QueryStatement: NotRequired[str]
-    WorkGroupName: NotRequired[str]
-    Description: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
 
 
 class PutCapacityAssignmentConfigurationInputTypeDef(TypedDict):
@@ -1138,107 +1400,6 @@ class PutCapacityAssignmentConfigurationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueryExecutionContextTypeDef(TypedDict):
-    Database: NotRequired[str]
-    Catalog: NotRequired[str]
-
-
-class QueryExecutionStatisticsTypeDef(TypedDict):
-    EngineExecutionTimeInMillis: NotRequired[int]
-    DataScannedInBytes: NotRequired[int]
-    DataManifestLocation: NotRequired[str]
-    TotalExecutionTimeInMillis: NotRequired[int]
-    QueryQueueTimeInMillis: NotRequired[int]
-    ServicePreProcessingTimeInMillis: NotRequired[int]
-    QueryPlanningTimeInMillis: NotRequired[int]
-    ServiceProcessingTimeInMillis: NotRequired[int]
-    ResultReuseInformation: NotRequired[ResultReuseInformationTypeDef]
-    DpuCount: NotRequired[float]
-
-
-class QueryExecutionStatusTypeDef(TypedDict):
-    State: NotRequired[QueryExecutionStateType]
-    StateChangeReason: NotRequired[str]
-    SubmissionDateTime: NotRequired[datetime]
-    CompletionDateTime: NotRequired[datetime]
-    AthenaError: NotRequired[AthenaErrorTypeDef]
-
-
-class QueryExecutionTypeDef(TypedDict):
-    QueryExecutionId: NotRequired[str]
-    Query: NotRequired[str]
-    StatementType: NotRequired[StatementTypeType]
-    ManagedQueryResultsConfiguration: NotRequired[
-        ManagedQueryResultsConfigurationTypeDef
-    ]
-    ResultConfiguration: NotRequired[ResultConfigurationTypeDef]
-    ResultReuseConfiguration: NotRequired[ResultReuseConfigurationTypeDef]
-    QueryExecutionContext: NotRequired[QueryExecutionContextTypeDef]
-    Status: NotRequired[QueryExecutionStatusTypeDef]
-    Statistics: NotRequired[QueryExecutionStatisticsTypeDef]
-    WorkGroup: NotRequired[str]
-    EngineVersion: NotRequired[EngineVersionTypeDef]
-    ExecutionParameters: NotRequired[list[str]]
-    SubstatementType: NotRequired[str]
-    QueryResultsS3AccessGrantsConfiguration: NotRequired[
-        QueryResultsS3AccessGrantsConfigurationTypeDef
-    ]
-
-
-class QueryResultsS3AccessGrantsConfigurationTypeDef(TypedDict):
-    EnableS3AccessGrants: bool
-    CreateUserLevelPrefix: NotRequired[bool]
-    AuthenticationType: AuthenticationTypeType
-
-
-class QueryRuntimeStatisticsRowsTypeDef(TypedDict):
-    InputRows: NotRequired[int]
-    InputBytes: NotRequired[int]
-    OutputBytes: NotRequired[int]
-    OutputRows: NotRequired[int]
-
-
-class QueryRuntimeStatisticsTimelineTypeDef(TypedDict):
-    QueryQueueTimeInMillis: NotRequired[int]
-    ServicePreProcessingTimeInMillis: NotRequired[int]
-    QueryPlanningTimeInMillis: NotRequired[int]
-    EngineExecutionTimeInMillis: NotRequired[int]
-    ServiceProcessingTimeInMillis: NotRequired[int]
-    TotalExecutionTimeInMillis: NotRequired[int]
-
-
-class QueryRuntimeStatisticsTypeDef(TypedDict):
-    Timeline: NotRequired[QueryRuntimeStatisticsTimelineTypeDef]
-    Rows: NotRequired[QueryRuntimeStatisticsRowsTypeDef]
-    OutputStage: NotRequired[QueryStageTypeDef]
-
-
-class QueryStagePlanNodeTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Identifier: NotRequired[str]
-    Children: NotRequired[list[QueryStagePlanNodeTypeDef]]
-    RemoteSources: NotRequired[list[str]]
-
-
-class QueryStageTypeDef(TypedDict):
-    StageId: NotRequired[int]
-    State: NotRequired[str]
-    OutputBytes: NotRequired[int]
-    OutputRows: NotRequired[int]
-    InputBytes: NotRequired[int]
-    InputRows: NotRequired[int]
-    ExecutionTime: NotRequired[int]
-    QueryStagePlan: NotRequired[QueryStagePlanNodeTypeDef]
-    SubStages: NotRequired[list[QueryStageTypeDef]]
-
-
-class ResultConfigurationTypeDef(TypedDict):
-    OutputLocation: NotRequired[str]
-    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-    ExpectedBucketOwner: NotRequired[str]
-    AclConfiguration: NotRequired[AclConfigurationTypeDef]
-
-
 class ResultConfigurationUpdatesTypeDef(TypedDict):
     OutputLocation: NotRequired[str]
     RemoveOutputLocation: NotRequired[bool]
@@ -1248,67 +1409,6 @@ class ResultConfigurationUpdatesTypeDef(TypedDict):
     RemoveExpectedBucketOwner: NotRequired[bool]
     AclConfiguration: NotRequired[AclConfigurationTypeDef]
     RemoveAclConfiguration: NotRequired[bool]
-
-
-class ResultReuseByAgeConfigurationTypeDef(TypedDict):
-    Enabled: bool
-    MaxAgeInMinutes: NotRequired[int]
-
-
-class ResultReuseConfigurationTypeDef(TypedDict):
-    ResultReuseByAgeConfiguration: NotRequired[ResultReuseByAgeConfigurationTypeDef]
-
-
-class ResultReuseInformationTypeDef(TypedDict):
-    ReusedPreviousResult: bool
-
-
-class ResultSetMetadataTypeDef(TypedDict):
-    ColumnInfo: NotRequired[list[ColumnInfoTypeDef]]
-
-
-class ResultSetTypeDef(TypedDict):
-    Rows: NotRequired[list[RowTypeDef]]
-    ResultSetMetadata: NotRequired[ResultSetMetadataTypeDef]
-
-
-class RowTypeDef(TypedDict):
-    Data: NotRequired[list[DatumTypeDef]]
-
-
-class S3LoggingConfigurationTypeDef(TypedDict):
-    Enabled: bool
-    KmsKey: NotRequired[str]
-    LogLocation: NotRequired[str]
-
-
-class SessionConfigurationTypeDef(TypedDict):
-    ExecutionRole: NotRequired[str]
-    WorkingDirectory: NotRequired[str]
-    IdleTimeoutSeconds: NotRequired[int]
-    SessionIdleTimeoutInMinutes: NotRequired[int]
-    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-
-
-class SessionStatisticsTypeDef(TypedDict):
-    DpuExecutionInMillis: NotRequired[int]
-
-
-class SessionStatusTypeDef(TypedDict):
-    StartDateTime: NotRequired[datetime]
-    LastModifiedDateTime: NotRequired[datetime]
-    EndDateTime: NotRequired[datetime]
-    IdleSinceDateTime: NotRequired[datetime]
-    State: NotRequired[SessionStateType]
-    StateChangeReason: NotRequired[str]
-
-
-class SessionSummaryTypeDef(TypedDict):
-    SessionId: NotRequired[str]
-    Description: NotRequired[str]
-    EngineVersion: NotRequired[EngineVersionTypeDef]
-    NotebookVersion: NotRequired[str]
-    Status: NotRequired[SessionStatusTypeDef]
 
 
 class StartCalculationExecutionRequestTypeDef(TypedDict):
@@ -1377,16 +1477,6 @@ class StopQueryExecutionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TableMetadataTypeDef(TypedDict):
-    Name: str
-    CreateTime: NotRequired[datetime]
-    LastAccessTime: NotRequired[datetime]
-    TableType: NotRequired[str]
-    Columns: NotRequired[list[ColumnTypeDef]]
-    PartitionKeys: NotRequired[list[ColumnTypeDef]]
-    Parameters: NotRequired[dict[str, str]]
-
-
 class TagResourceInputTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1396,11 +1486,6 @@ class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
 class TerminateSessionRequestTypeDef(TypedDict):
     SessionId: str
 
@@ -1408,24 +1493,6 @@ class TerminateSessionRequestTypeDef(TypedDict):
 class TerminateSessionResponseTypeDef(TypedDict):
     State: NotRequired[SessionStateType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UnprocessedNamedQueryIdTypeDef(TypedDict):
-    NamedQueryId: NotRequired[str]
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class UnprocessedPreparedStatementNameTypeDef(TypedDict):
-    StatementName: NotRequired[str]
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class UnprocessedQueryExecutionIdTypeDef(TypedDict):
-    QueryExecutionId: NotRequired[str]
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -1501,65 +1568,6 @@ class UpdatePreparedStatementOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateWorkGroupInputTypeDef(TypedDict):
-    WorkGroup: str
-    Description: NotRequired[str]
-    ConfigurationUpdates: NotRequired[ReadOnly[WorkGroupConfigurationUpdatesTypeDef]]
-    State: NotRequired[WorkGroupStateType]
-
-
-class UpdateWorkGroupOutputTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkGroupConfigurationOutputTypeDef(TypedDict):
-    ResultConfiguration: NotRequired[ResultConfigurationTypeDef]
-    ManagedQueryResultsConfiguration: NotRequired[
-        ManagedQueryResultsConfigurationTypeDef
-    ]
-    EnforceWorkGroupConfiguration: NotRequired[bool]
-    PublishCloudWatchMetricsEnabled: NotRequired[bool]
-    BytesScannedCutoffPerQuery: NotRequired[int]
-    RequesterPaysEnabled: NotRequired[bool]
-    EngineVersion: NotRequired[EngineVersionTypeDef]
-    AdditionalConfiguration: NotRequired[str]
-    ExecutionRole: NotRequired[str]
-    MonitoringConfiguration: NotRequired[MonitoringConfigurationOutputTypeDef]
-    EngineConfiguration: NotRequired[EngineConfigurationOutputTypeDef]
-    CustomerContentEncryptionConfiguration: NotRequired[
-        CustomerContentEncryptionConfigurationTypeDef
-    ]
-    EnableMinimumEncryptionConfiguration: NotRequired[bool]
-    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
-    QueryResultsS3AccessGrantsConfiguration: NotRequired[
-        QueryResultsS3AccessGrantsConfigurationTypeDef
-    ]
-
-
-class WorkGroupConfigurationTypeDef(TypedDict):
-    ResultConfiguration: NotRequired[ResultConfigurationTypeDef]
-    ManagedQueryResultsConfiguration: NotRequired[
-        ManagedQueryResultsConfigurationTypeDef
-    ]
-    EnforceWorkGroupConfiguration: NotRequired[bool]
-    PublishCloudWatchMetricsEnabled: NotRequired[bool]
-    BytesScannedCutoffPerQuery: NotRequired[int]
-    RequesterPaysEnabled: NotRequired[bool]
-    EngineVersion: NotRequired[EngineVersionTypeDef]
-    AdditionalConfiguration: NotRequired[str]
-    ExecutionRole: NotRequired[str]
-    MonitoringConfiguration: NotRequired[ReadOnly[MonitoringConfigurationTypeDef]]
-    EngineConfiguration: NotRequired[ReadOnly[EngineConfigurationTypeDef]]
-    CustomerContentEncryptionConfiguration: NotRequired[
-        CustomerContentEncryptionConfigurationTypeDef
-    ]
-    EnableMinimumEncryptionConfiguration: NotRequired[bool]
-    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
-    QueryResultsS3AccessGrantsConfiguration: NotRequired[
-        QueryResultsS3AccessGrantsConfigurationTypeDef
-    ]
-
-
 class WorkGroupConfigurationUpdatesTypeDef(TypedDict):
     EnforceWorkGroupConfiguration: NotRequired[bool]
     ResultConfigurationUpdates: NotRequired[ResultConfigurationUpdatesTypeDef]
@@ -1585,19 +1593,12 @@ class WorkGroupConfigurationUpdatesTypeDef(TypedDict):
     EngineConfiguration: NotRequired[ReadOnly[EngineConfigurationTypeDef]]
 
 
-class WorkGroupSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    State: NotRequired[WorkGroupStateType]
+class UpdateWorkGroupInputTypeDef(TypedDict):
+    WorkGroup: str
     Description: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    EngineVersion: NotRequired[EngineVersionTypeDef]
-    IdentityCenterApplicationArn: NotRequired[str]
+    ConfigurationUpdates: NotRequired[ReadOnly[WorkGroupConfigurationUpdatesTypeDef]]
+    State: NotRequired[WorkGroupStateType]
 
 
-class WorkGroupTypeDef(TypedDict):
-    Name: str
-    State: NotRequired[WorkGroupStateType]
-    Configuration: NotRequired[WorkGroupConfigurationOutputTypeDef]
-    Description: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    IdentityCenterApplicationArn: NotRequired[str]
+class UpdateWorkGroupOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef

@@ -2,37 +2,38 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Audit Manager: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccountStatusType",
-    "ActionEnumType",
-    "AssessmentReportDestinationTypeType",
-    "AssessmentReportStatusType",
-    "AssessmentStatusType",
-    "ControlResponseType",
-    "ControlSetStatusType",
-    "ControlStateType",
-    "ControlStatusType",
-    "ControlTypeType",
-    "DataSourceTypeType",
-    "DelegationStatusType",
-    "DeleteResourcesType",
-    "EvidenceFinderBackfillStatusType",
-    "EvidenceFinderEnablementStatusType",
-    "ExportDestinationTypeType",
-    "FrameworkTypeType",
-    "KeywordInputTypeType",
-    "ObjectTypeEnumType",
-    "RoleTypeType",
-    "SettingAttributeType",
-    "ShareRequestActionType",
-    "ShareRequestStatusType",
-    "ShareRequestTypeType",
-    "SourceFrequencyType",
-    "SourceSetUpOptionType",
-    "SourceTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountStatusType",
+        "ActionEnumType",
+        "AssessmentReportDestinationTypeType",
+        "AssessmentReportStatusType",
+        "AssessmentStatusType",
+        "ControlResponseType",
+        "ControlSetStatusType",
+        "ControlStateType",
+        "ControlStatusType",
+        "ControlTypeType",
+        "DataSourceTypeType",
+        "DelegationStatusType",
+        "DeleteResourcesType",
+        "EvidenceFinderBackfillStatusType",
+        "EvidenceFinderEnablementStatusType",
+        "ExportDestinationTypeType",
+        "FrameworkTypeType",
+        "KeywordInputTypeType",
+        "ObjectTypeEnumType",
+        "RoleTypeType",
+        "SettingAttributeType",
+        "ShareRequestActionType",
+        "ShareRequestStatusType",
+        "ShareRequestTypeType",
+        "SourceFrequencyType",
+        "SourceSetUpOptionType",
+        "SourceTypeType",
+    ]
 
 AccountStatusType = Literal["ACTIVE", "INACTIVE", "PENDING_ACTIVATION"]
 ActionEnumType = Literal[

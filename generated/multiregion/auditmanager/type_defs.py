@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -48,182 +48,183 @@ from .literals import (
     SourceTypeType,
 )
 
-__all__ = [
-    "AWSAccountTypeDef",
-    "AWSServiceTypeDef",
-    "AssessmentControlSetTypeDef",
-    "AssessmentControlTypeDef",
-    "AssessmentEvidenceFolderTypeDef",
-    "AssessmentFrameworkMetadataTypeDef",
-    "AssessmentFrameworkShareRequestTypeDef",
-    "AssessmentFrameworkTypeDef",
-    "AssessmentMetadataItemTypeDef",
-    "AssessmentMetadataTypeDef",
-    "AssessmentReportEvidenceErrorTypeDef",
-    "AssessmentReportMetadataTypeDef",
-    "AssessmentReportTypeDef",
-    "AssessmentReportsDestinationTypeDef",
-    "AssessmentTypeDef",
-    "AssociateAssessmentReportEvidenceFolderRequestTypeDef",
-    "AssociateAssessmentReportEvidenceFolderResponseTypeDef",
-    "BatchAssociateAssessmentReportEvidenceRequestTypeDef",
-    "BatchAssociateAssessmentReportEvidenceResponseTypeDef",
-    "BatchCreateDelegationByAssessmentErrorTypeDef",
-    "BatchCreateDelegationByAssessmentRequestTypeDef",
-    "BatchCreateDelegationByAssessmentResponseTypeDef",
-    "BatchDeleteDelegationByAssessmentErrorTypeDef",
-    "BatchDeleteDelegationByAssessmentRequestTypeDef",
-    "BatchDeleteDelegationByAssessmentResponseTypeDef",
-    "BatchDisassociateAssessmentReportEvidenceRequestTypeDef",
-    "BatchDisassociateAssessmentReportEvidenceResponseTypeDef",
-    "BatchImportEvidenceToAssessmentControlErrorTypeDef",
-    "BatchImportEvidenceToAssessmentControlRequestTypeDef",
-    "BatchImportEvidenceToAssessmentControlResponseTypeDef",
-    "ChangeLogTypeDef",
-    "ControlCommentTypeDef",
-    "ControlDomainInsightsTypeDef",
-    "ControlInsightsMetadataByAssessmentItemTypeDef",
-    "ControlInsightsMetadataItemTypeDef",
-    "ControlMappingSourceTypeDef",
-    "ControlMetadataTypeDef",
-    "ControlSetTypeDef",
-    "ControlTypeDef",
-    "CreateAssessmentFrameworkControlSetTypeDef",
-    "CreateAssessmentFrameworkControlTypeDef",
-    "CreateAssessmentFrameworkRequestTypeDef",
-    "CreateAssessmentFrameworkResponseTypeDef",
-    "CreateAssessmentReportRequestTypeDef",
-    "CreateAssessmentReportResponseTypeDef",
-    "CreateAssessmentRequestTypeDef",
-    "CreateAssessmentResponseTypeDef",
-    "CreateControlMappingSourceTypeDef",
-    "CreateControlRequestTypeDef",
-    "CreateControlResponseTypeDef",
-    "CreateDelegationRequestTypeDef",
-    "DefaultExportDestinationTypeDef",
-    "DelegationMetadataTypeDef",
-    "DelegationTypeDef",
-    "DeleteAssessmentFrameworkRequestTypeDef",
-    "DeleteAssessmentFrameworkResponseTypeDef",
-    "DeleteAssessmentFrameworkShareRequestTypeDef",
-    "DeleteAssessmentFrameworkShareResponseTypeDef",
-    "DeleteAssessmentReportRequestTypeDef",
-    "DeleteAssessmentReportResponseTypeDef",
-    "DeleteAssessmentRequestTypeDef",
-    "DeleteAssessmentResponseTypeDef",
-    "DeleteControlRequestTypeDef",
-    "DeleteControlResponseTypeDef",
-    "DeregisterAccountResponseTypeDef",
-    "DeregisterOrganizationAdminAccountRequestTypeDef",
-    "DeregisterOrganizationAdminAccountResponseTypeDef",
-    "DeregistrationPolicyTypeDef",
-    "DisassociateAssessmentReportEvidenceFolderRequestTypeDef",
-    "DisassociateAssessmentReportEvidenceFolderResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EvidenceFinderEnablementTypeDef",
-    "EvidenceInsightsTypeDef",
-    "EvidenceTypeDef",
-    "FrameworkMetadataTypeDef",
-    "FrameworkTypeDef",
-    "GetAccountStatusResponseTypeDef",
-    "GetAssessmentFrameworkRequestTypeDef",
-    "GetAssessmentFrameworkResponseTypeDef",
-    "GetAssessmentReportUrlRequestTypeDef",
-    "GetAssessmentReportUrlResponseTypeDef",
-    "GetAssessmentRequestTypeDef",
-    "GetAssessmentResponseTypeDef",
-    "GetChangeLogsRequestTypeDef",
-    "GetChangeLogsResponseTypeDef",
-    "GetControlRequestTypeDef",
-    "GetControlResponseTypeDef",
-    "GetDelegationsRequestTypeDef",
-    "GetDelegationsResponseTypeDef",
-    "GetEvidenceByEvidenceFolderRequestTypeDef",
-    "GetEvidenceByEvidenceFolderResponseTypeDef",
-    "GetEvidenceFileUploadUrlRequestTypeDef",
-    "GetEvidenceFileUploadUrlResponseTypeDef",
-    "GetEvidenceFolderRequestTypeDef",
-    "GetEvidenceFolderResponseTypeDef",
-    "GetEvidenceFoldersByAssessmentControlRequestTypeDef",
-    "GetEvidenceFoldersByAssessmentControlResponseTypeDef",
-    "GetEvidenceFoldersByAssessmentRequestTypeDef",
-    "GetEvidenceFoldersByAssessmentResponseTypeDef",
-    "GetEvidenceRequestTypeDef",
-    "GetEvidenceResponseTypeDef",
-    "GetInsightsByAssessmentRequestTypeDef",
-    "GetInsightsByAssessmentResponseTypeDef",
-    "GetInsightsResponseTypeDef",
-    "GetOrganizationAdminAccountResponseTypeDef",
-    "GetServicesInScopeResponseTypeDef",
-    "GetSettingsRequestTypeDef",
-    "GetSettingsResponseTypeDef",
-    "InsightsByAssessmentTypeDef",
-    "InsightsTypeDef",
-    "ListAssessmentControlInsightsByControlDomainRequestTypeDef",
-    "ListAssessmentControlInsightsByControlDomainResponseTypeDef",
-    "ListAssessmentFrameworkShareRequestsRequestTypeDef",
-    "ListAssessmentFrameworkShareRequestsResponseTypeDef",
-    "ListAssessmentFrameworksRequestTypeDef",
-    "ListAssessmentFrameworksResponseTypeDef",
-    "ListAssessmentReportsRequestTypeDef",
-    "ListAssessmentReportsResponseTypeDef",
-    "ListAssessmentsRequestTypeDef",
-    "ListAssessmentsResponseTypeDef",
-    "ListControlDomainInsightsByAssessmentRequestTypeDef",
-    "ListControlDomainInsightsByAssessmentResponseTypeDef",
-    "ListControlDomainInsightsRequestTypeDef",
-    "ListControlDomainInsightsResponseTypeDef",
-    "ListControlInsightsByControlDomainRequestTypeDef",
-    "ListControlInsightsByControlDomainResponseTypeDef",
-    "ListControlsRequestTypeDef",
-    "ListControlsResponseTypeDef",
-    "ListKeywordsForDataSourceRequestTypeDef",
-    "ListKeywordsForDataSourceResponseTypeDef",
-    "ListNotificationsRequestTypeDef",
-    "ListNotificationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ManualEvidenceTypeDef",
-    "NotificationTypeDef",
-    "RegisterAccountRequestTypeDef",
-    "RegisterAccountResponseTypeDef",
-    "RegisterOrganizationAdminAccountRequestTypeDef",
-    "RegisterOrganizationAdminAccountResponseTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoleTypeDef",
-    "ScopeOutputTypeDef",
-    "ScopeTypeDef",
-    "ServiceMetadataTypeDef",
-    "SettingsTypeDef",
-    "SourceKeywordTypeDef",
-    "StartAssessmentFrameworkShareRequestTypeDef",
-    "StartAssessmentFrameworkShareResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "URLTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAssessmentControlRequestTypeDef",
-    "UpdateAssessmentControlResponseTypeDef",
-    "UpdateAssessmentControlSetStatusRequestTypeDef",
-    "UpdateAssessmentControlSetStatusResponseTypeDef",
-    "UpdateAssessmentFrameworkControlSetTypeDef",
-    "UpdateAssessmentFrameworkRequestTypeDef",
-    "UpdateAssessmentFrameworkResponseTypeDef",
-    "UpdateAssessmentFrameworkShareRequestTypeDef",
-    "UpdateAssessmentFrameworkShareResponseTypeDef",
-    "UpdateAssessmentRequestTypeDef",
-    "UpdateAssessmentResponseTypeDef",
-    "UpdateAssessmentStatusRequestTypeDef",
-    "UpdateAssessmentStatusResponseTypeDef",
-    "UpdateControlRequestTypeDef",
-    "UpdateControlResponseTypeDef",
-    "UpdateSettingsRequestTypeDef",
-    "UpdateSettingsResponseTypeDef",
-    "ValidateAssessmentReportIntegrityRequestTypeDef",
-    "ValidateAssessmentReportIntegrityResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AWSAccountTypeDef",
+        "AWSServiceTypeDef",
+        "AssessmentControlSetTypeDef",
+        "AssessmentControlTypeDef",
+        "AssessmentEvidenceFolderTypeDef",
+        "AssessmentFrameworkMetadataTypeDef",
+        "AssessmentFrameworkShareRequestTypeDef",
+        "AssessmentFrameworkTypeDef",
+        "AssessmentMetadataItemTypeDef",
+        "AssessmentMetadataTypeDef",
+        "AssessmentReportEvidenceErrorTypeDef",
+        "AssessmentReportMetadataTypeDef",
+        "AssessmentReportTypeDef",
+        "AssessmentReportsDestinationTypeDef",
+        "AssessmentTypeDef",
+        "AssociateAssessmentReportEvidenceFolderRequestTypeDef",
+        "AssociateAssessmentReportEvidenceFolderResponseTypeDef",
+        "BatchAssociateAssessmentReportEvidenceRequestTypeDef",
+        "BatchAssociateAssessmentReportEvidenceResponseTypeDef",
+        "BatchCreateDelegationByAssessmentErrorTypeDef",
+        "BatchCreateDelegationByAssessmentRequestTypeDef",
+        "BatchCreateDelegationByAssessmentResponseTypeDef",
+        "BatchDeleteDelegationByAssessmentErrorTypeDef",
+        "BatchDeleteDelegationByAssessmentRequestTypeDef",
+        "BatchDeleteDelegationByAssessmentResponseTypeDef",
+        "BatchDisassociateAssessmentReportEvidenceRequestTypeDef",
+        "BatchDisassociateAssessmentReportEvidenceResponseTypeDef",
+        "BatchImportEvidenceToAssessmentControlErrorTypeDef",
+        "BatchImportEvidenceToAssessmentControlRequestTypeDef",
+        "BatchImportEvidenceToAssessmentControlResponseTypeDef",
+        "ChangeLogTypeDef",
+        "ControlCommentTypeDef",
+        "ControlDomainInsightsTypeDef",
+        "ControlInsightsMetadataByAssessmentItemTypeDef",
+        "ControlInsightsMetadataItemTypeDef",
+        "ControlMappingSourceTypeDef",
+        "ControlMetadataTypeDef",
+        "ControlSetTypeDef",
+        "ControlTypeDef",
+        "CreateAssessmentFrameworkControlSetTypeDef",
+        "CreateAssessmentFrameworkControlTypeDef",
+        "CreateAssessmentFrameworkRequestTypeDef",
+        "CreateAssessmentFrameworkResponseTypeDef",
+        "CreateAssessmentReportRequestTypeDef",
+        "CreateAssessmentReportResponseTypeDef",
+        "CreateAssessmentRequestTypeDef",
+        "CreateAssessmentResponseTypeDef",
+        "CreateControlMappingSourceTypeDef",
+        "CreateControlRequestTypeDef",
+        "CreateControlResponseTypeDef",
+        "CreateDelegationRequestTypeDef",
+        "DefaultExportDestinationTypeDef",
+        "DelegationMetadataTypeDef",
+        "DelegationTypeDef",
+        "DeleteAssessmentFrameworkRequestTypeDef",
+        "DeleteAssessmentFrameworkResponseTypeDef",
+        "DeleteAssessmentFrameworkShareRequestTypeDef",
+        "DeleteAssessmentFrameworkShareResponseTypeDef",
+        "DeleteAssessmentReportRequestTypeDef",
+        "DeleteAssessmentReportResponseTypeDef",
+        "DeleteAssessmentRequestTypeDef",
+        "DeleteAssessmentResponseTypeDef",
+        "DeleteControlRequestTypeDef",
+        "DeleteControlResponseTypeDef",
+        "DeregisterAccountResponseTypeDef",
+        "DeregisterOrganizationAdminAccountRequestTypeDef",
+        "DeregisterOrganizationAdminAccountResponseTypeDef",
+        "DeregistrationPolicyTypeDef",
+        "DisassociateAssessmentReportEvidenceFolderRequestTypeDef",
+        "DisassociateAssessmentReportEvidenceFolderResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EvidenceFinderEnablementTypeDef",
+        "EvidenceInsightsTypeDef",
+        "EvidenceTypeDef",
+        "FrameworkMetadataTypeDef",
+        "FrameworkTypeDef",
+        "GetAccountStatusResponseTypeDef",
+        "GetAssessmentFrameworkRequestTypeDef",
+        "GetAssessmentFrameworkResponseTypeDef",
+        "GetAssessmentReportUrlRequestTypeDef",
+        "GetAssessmentReportUrlResponseTypeDef",
+        "GetAssessmentRequestTypeDef",
+        "GetAssessmentResponseTypeDef",
+        "GetChangeLogsRequestTypeDef",
+        "GetChangeLogsResponseTypeDef",
+        "GetControlRequestTypeDef",
+        "GetControlResponseTypeDef",
+        "GetDelegationsRequestTypeDef",
+        "GetDelegationsResponseTypeDef",
+        "GetEvidenceByEvidenceFolderRequestTypeDef",
+        "GetEvidenceByEvidenceFolderResponseTypeDef",
+        "GetEvidenceFileUploadUrlRequestTypeDef",
+        "GetEvidenceFileUploadUrlResponseTypeDef",
+        "GetEvidenceFolderRequestTypeDef",
+        "GetEvidenceFolderResponseTypeDef",
+        "GetEvidenceFoldersByAssessmentControlRequestTypeDef",
+        "GetEvidenceFoldersByAssessmentControlResponseTypeDef",
+        "GetEvidenceFoldersByAssessmentRequestTypeDef",
+        "GetEvidenceFoldersByAssessmentResponseTypeDef",
+        "GetEvidenceRequestTypeDef",
+        "GetEvidenceResponseTypeDef",
+        "GetInsightsByAssessmentRequestTypeDef",
+        "GetInsightsByAssessmentResponseTypeDef",
+        "GetInsightsResponseTypeDef",
+        "GetOrganizationAdminAccountResponseTypeDef",
+        "GetServicesInScopeResponseTypeDef",
+        "GetSettingsRequestTypeDef",
+        "GetSettingsResponseTypeDef",
+        "InsightsByAssessmentTypeDef",
+        "InsightsTypeDef",
+        "ListAssessmentControlInsightsByControlDomainRequestTypeDef",
+        "ListAssessmentControlInsightsByControlDomainResponseTypeDef",
+        "ListAssessmentFrameworkShareRequestsRequestTypeDef",
+        "ListAssessmentFrameworkShareRequestsResponseTypeDef",
+        "ListAssessmentFrameworksRequestTypeDef",
+        "ListAssessmentFrameworksResponseTypeDef",
+        "ListAssessmentReportsRequestTypeDef",
+        "ListAssessmentReportsResponseTypeDef",
+        "ListAssessmentsRequestTypeDef",
+        "ListAssessmentsResponseTypeDef",
+        "ListControlDomainInsightsByAssessmentRequestTypeDef",
+        "ListControlDomainInsightsByAssessmentResponseTypeDef",
+        "ListControlDomainInsightsRequestTypeDef",
+        "ListControlDomainInsightsResponseTypeDef",
+        "ListControlInsightsByControlDomainRequestTypeDef",
+        "ListControlInsightsByControlDomainResponseTypeDef",
+        "ListControlsRequestTypeDef",
+        "ListControlsResponseTypeDef",
+        "ListKeywordsForDataSourceRequestTypeDef",
+        "ListKeywordsForDataSourceResponseTypeDef",
+        "ListNotificationsRequestTypeDef",
+        "ListNotificationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ManualEvidenceTypeDef",
+        "NotificationTypeDef",
+        "RegisterAccountRequestTypeDef",
+        "RegisterAccountResponseTypeDef",
+        "RegisterOrganizationAdminAccountRequestTypeDef",
+        "RegisterOrganizationAdminAccountResponseTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoleTypeDef",
+        "ScopeOutputTypeDef",
+        "ScopeTypeDef",
+        "ServiceMetadataTypeDef",
+        "SettingsTypeDef",
+        "SourceKeywordTypeDef",
+        "StartAssessmentFrameworkShareRequestTypeDef",
+        "StartAssessmentFrameworkShareResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "URLTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAssessmentControlRequestTypeDef",
+        "UpdateAssessmentControlResponseTypeDef",
+        "UpdateAssessmentControlSetStatusRequestTypeDef",
+        "UpdateAssessmentControlSetStatusResponseTypeDef",
+        "UpdateAssessmentFrameworkControlSetTypeDef",
+        "UpdateAssessmentFrameworkRequestTypeDef",
+        "UpdateAssessmentFrameworkResponseTypeDef",
+        "UpdateAssessmentFrameworkShareRequestTypeDef",
+        "UpdateAssessmentFrameworkShareResponseTypeDef",
+        "UpdateAssessmentRequestTypeDef",
+        "UpdateAssessmentResponseTypeDef",
+        "UpdateAssessmentStatusRequestTypeDef",
+        "UpdateAssessmentStatusResponseTypeDef",
+        "UpdateControlRequestTypeDef",
+        "UpdateControlResponseTypeDef",
+        "UpdateSettingsRequestTypeDef",
+        "UpdateSettingsResponseTypeDef",
+        "ValidateAssessmentReportIntegrityRequestTypeDef",
+        "ValidateAssessmentReportIntegrityResponseTypeDef",
+    ]
 
 
 class AWSAccountTypeDef(TypedDict):
@@ -236,15 +237,10 @@ class AWSServiceTypeDef(TypedDict):
     serviceName: NotRequired[str]
 
 
-class AssessmentControlSetTypeDef(TypedDict):
-    id: NotRequired[str]
-    description: NotRequired[str]
-    status: NotRequired[ControlSetStatusType]
-    roles: NotRequired[list[RoleTypeDef]]
-    controls: NotRequired[list[AssessmentControlTypeDef]]
-    delegations: NotRequired[list[DelegationTypeDef]]
-    systemEvidenceCount: NotRequired[int]
-    manualEvidenceCount: NotRequired[int]
+class ControlCommentTypeDef(TypedDict):
+    authorName: NotRequired[str]
+    commentBody: NotRequired[str]
+    postedDate: NotRequired[datetime]
 
 
 class AssessmentControlTypeDef(TypedDict):
@@ -257,6 +253,36 @@ class AssessmentControlTypeDef(TypedDict):
     evidenceSources: NotRequired[list[str]]
     evidenceCount: NotRequired[int]
     assessmentReportEvidenceCount: NotRequired[int]
+
+
+class DelegationTypeDef(TypedDict):
+    id: NotRequired[str]
+    assessmentName: NotRequired[str]
+    assessmentId: NotRequired[str]
+    status: NotRequired[DelegationStatusType]
+    roleArn: NotRequired[str]
+    roleType: NotRequired[RoleTypeType]
+    creationTime: NotRequired[datetime]
+    lastUpdated: NotRequired[datetime]
+    controlSetId: NotRequired[str]
+    comment: NotRequired[str]
+    createdBy: NotRequired[str]
+
+
+class RoleTypeDef(TypedDict):
+    roleType: RoleTypeType
+    roleArn: str
+
+
+class AssessmentControlSetTypeDef(TypedDict):
+    id: NotRequired[str]
+    description: NotRequired[str]
+    status: NotRequired[ControlSetStatusType]
+    roles: NotRequired[list[RoleTypeDef]]
+    controls: NotRequired[list[AssessmentControlTypeDef]]
+    delegations: NotRequired[list[DelegationTypeDef]]
+    systemEvidenceCount: NotRequired[int]
+    manualEvidenceCount: NotRequired[int]
 
 
 class AssessmentEvidenceFolderTypeDef(TypedDict):
@@ -312,6 +338,13 @@ class AssessmentFrameworkShareRequestTypeDef(TypedDict):
     complianceType: NotRequired[str]
 
 
+class FrameworkMetadataTypeDef(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    logo: NotRequired[str]
+    complianceType: NotRequired[str]
+
+
 class AssessmentFrameworkTypeDef(TypedDict):
     id: NotRequired[str]
     arn: NotRequired[str]
@@ -328,6 +361,16 @@ class AssessmentMetadataItemTypeDef(TypedDict):
     delegations: NotRequired[list[DelegationTypeDef]]
     creationTime: NotRequired[datetime]
     lastUpdated: NotRequired[datetime]
+
+
+class AssessmentReportsDestinationTypeDef(TypedDict):
+    destinationType: NotRequired[AssessmentReportDestinationTypeType]
+    destination: NotRequired[str]
+
+
+class ScopeOutputTypeDef(TypedDict):
+    awsAccounts: NotRequired[list[AWSAccountTypeDef]]
+    awsServices: NotRequired[list[AWSServiceTypeDef]]
 
 
 class AssessmentMetadataTypeDef(TypedDict):
@@ -373,11 +416,6 @@ class AssessmentReportTypeDef(TypedDict):
     creationTime: NotRequired[datetime]
 
 
-class AssessmentReportsDestinationTypeDef(TypedDict):
-    destinationType: NotRequired[AssessmentReportDestinationTypeType]
-    destination: NotRequired[str]
-
-
 class AssessmentTypeDef(TypedDict):
     arn: NotRequired[str]
     awsAccount: NotRequired[AWSAccountTypeDef]
@@ -405,6 +443,13 @@ class BatchAssociateAssessmentReportEvidenceResponseTypeDef(TypedDict):
     evidenceIds: NotRequired[list[str]]
     errors: NotRequired[list[AssessmentReportEvidenceErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDelegationRequestTypeDef(TypedDict):
+    comment: NotRequired[str]
+    controlSetId: NotRequired[str]
+    roleArn: NotRequired[str]
+    roleType: NotRequired[RoleTypeType]
 
 
 class BatchCreateDelegationByAssessmentErrorTypeDef(TypedDict):
@@ -452,6 +497,12 @@ class BatchDisassociateAssessmentReportEvidenceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ManualEvidenceTypeDef(TypedDict):
+    s3ResourcePath: NotRequired[str]
+    textResponse: NotRequired[str]
+    evidenceFileName: NotRequired[str]
+
+
 class BatchImportEvidenceToAssessmentControlErrorTypeDef(TypedDict):
     manualEvidence: NotRequired[ManualEvidenceTypeDef]
     errorCode: NotRequired[str]
@@ -478,10 +529,10 @@ class ChangeLogTypeDef(TypedDict):
     createdBy: NotRequired[str]
 
 
-class ControlCommentTypeDef(TypedDict):
-    authorName: NotRequired[str]
-    commentBody: NotRequired[str]
-    postedDate: NotRequired[datetime]
+class EvidenceInsightsTypeDef(TypedDict):
+    noncompliantEvidenceCount: NotRequired[int]
+    compliantEvidenceCount: NotRequired[int]
+    inconclusiveEvidenceCount: NotRequired[int]
 
 
 class ControlDomainInsightsTypeDef(TypedDict):
@@ -508,6 +559,11 @@ class ControlInsightsMetadataItemTypeDef(TypedDict):
     lastUpdated: NotRequired[datetime]
 
 
+class SourceKeywordTypeDef(TypedDict):
+    keywordInputType: NotRequired[KeywordInputTypeType]
+    keywordValue: NotRequired[str]
+
+
 class ControlMappingSourceTypeDef(TypedDict):
     sourceId: NotRequired[str]
     sourceName: NotRequired[str]
@@ -526,12 +582,6 @@ class ControlMetadataTypeDef(TypedDict):
     controlSources: NotRequired[str]
     createdAt: NotRequired[datetime]
     lastUpdatedAt: NotRequired[datetime]
-
-
-class ControlSetTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    controls: NotRequired[list[ControlTypeDef]]
 
 
 class ControlTypeDef(TypedDict):
@@ -553,13 +603,19 @@ class ControlTypeDef(TypedDict):
     state: NotRequired[ControlStateType]
 
 
-class CreateAssessmentFrameworkControlSetTypeDef(TypedDict):
-    name: str
-    controls: NotRequired[ReadOnly[Sequence[CreateAssessmentFrameworkControlTypeDef]]]
+class ControlSetTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    controls: NotRequired[list[ControlTypeDef]]
 
 
 class CreateAssessmentFrameworkControlTypeDef(TypedDict):
     id: str
+
+
+class CreateAssessmentFrameworkControlSetTypeDef(TypedDict):
+    name: str
+    controls: NotRequired[ReadOnly[Sequence[CreateAssessmentFrameworkControlTypeDef]]]
 
 
 class CreateAssessmentFrameworkRequestTypeDef(TypedDict):
@@ -568,6 +624,23 @@ class CreateAssessmentFrameworkRequestTypeDef(TypedDict):
     complianceType: NotRequired[str]
     controlSets: ReadOnly[Sequence[CreateAssessmentFrameworkControlSetTypeDef]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class FrameworkTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    name: NotRequired[str]
+    type: NotRequired[FrameworkTypeType]
+    complianceType: NotRequired[str]
+    description: NotRequired[str]
+    logo: NotRequired[str]
+    controlSources: NotRequired[str]
+    controlSets: NotRequired[list[ControlSetTypeDef]]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    createdBy: NotRequired[str]
+    lastUpdatedBy: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
 
 
 class CreateAssessmentFrameworkResponseTypeDef(TypedDict):
@@ -585,6 +658,11 @@ class CreateAssessmentReportRequestTypeDef(TypedDict):
 class CreateAssessmentReportResponseTypeDef(TypedDict):
     assessmentReport: NotRequired[AssessmentReportTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ScopeTypeDef(TypedDict):
+    awsAccounts: NotRequired[ReadOnly[Sequence[AWSAccountTypeDef]]]
+    awsServices: NotRequired[ReadOnly[Sequence[AWSServiceTypeDef]]]
 
 
 class CreateAssessmentRequestTypeDef(TypedDict):
@@ -627,13 +705,6 @@ class CreateControlResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateDelegationRequestTypeDef(TypedDict):
-    comment: NotRequired[str]
-    controlSetId: NotRequired[str]
-    roleArn: NotRequired[str]
-    roleType: NotRequired[RoleTypeType]
-
-
 class DefaultExportDestinationTypeDef(TypedDict):
     destinationType: NotRequired[ExportDestinationTypeType]
     destination: NotRequired[str]
@@ -647,20 +718,6 @@ class DelegationMetadataTypeDef(TypedDict):
     roleArn: NotRequired[str]
     creationTime: NotRequired[datetime]
     controlSetName: NotRequired[str]
-
-
-class DelegationTypeDef(TypedDict):
-    id: NotRequired[str]
-    assessmentName: NotRequired[str]
-    assessmentId: NotRequired[str]
-    status: NotRequired[DelegationStatusType]
-    roleArn: NotRequired[str]
-    roleType: NotRequired[RoleTypeType]
-    creationTime: NotRequired[datetime]
-    lastUpdated: NotRequired[datetime]
-    controlSetId: NotRequired[str]
-    comment: NotRequired[str]
-    createdBy: NotRequired[str]
 
 
 class DeleteAssessmentFrameworkRequestTypeDef(TypedDict):
@@ -738,10 +795,10 @@ class EvidenceFinderEnablementTypeDef(TypedDict):
     error: NotRequired[str]
 
 
-class EvidenceInsightsTypeDef(TypedDict):
-    noncompliantEvidenceCount: NotRequired[int]
-    compliantEvidenceCount: NotRequired[int]
-    inconclusiveEvidenceCount: NotRequired[int]
+class ResourceTypeDef(TypedDict):
+    arn: NotRequired[str]
+    value: NotRequired[str]
+    complianceCheck: NotRequired[str]
 
 
 class EvidenceTypeDef(TypedDict):
@@ -762,30 +819,6 @@ class EvidenceTypeDef(TypedDict):
     assessmentReportSelection: NotRequired[str]
 
 
-class FrameworkMetadataTypeDef(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    logo: NotRequired[str]
-    complianceType: NotRequired[str]
-
-
-class FrameworkTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    name: NotRequired[str]
-    type: NotRequired[FrameworkTypeType]
-    complianceType: NotRequired[str]
-    description: NotRequired[str]
-    logo: NotRequired[str]
-    controlSources: NotRequired[str]
-    controlSets: NotRequired[list[ControlSetTypeDef]]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    createdBy: NotRequired[str]
-    lastUpdatedBy: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-
-
 class GetAccountStatusResponseTypeDef(TypedDict):
     status: NotRequired[AccountStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -803,6 +836,11 @@ class GetAssessmentFrameworkResponseTypeDef(TypedDict):
 class GetAssessmentReportUrlRequestTypeDef(TypedDict):
     assessmentReportId: str
     assessmentId: str
+
+
+class URLTypeDef(TypedDict):
+    hyperlinkName: NotRequired[str]
+    link: NotRequired[str]
 
 
 class GetAssessmentReportUrlResponseTypeDef(TypedDict):
@@ -931,9 +969,28 @@ class GetInsightsByAssessmentRequestTypeDef(TypedDict):
     assessmentId: str
 
 
+class InsightsByAssessmentTypeDef(TypedDict):
+    noncompliantEvidenceCount: NotRequired[int]
+    compliantEvidenceCount: NotRequired[int]
+    inconclusiveEvidenceCount: NotRequired[int]
+    assessmentControlsCountByNoncompliantEvidence: NotRequired[int]
+    totalAssessmentControlsCount: NotRequired[int]
+    lastUpdated: NotRequired[datetime]
+
+
 class GetInsightsByAssessmentResponseTypeDef(TypedDict):
     insights: NotRequired[InsightsByAssessmentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InsightsTypeDef(TypedDict):
+    activeAssessmentsCount: NotRequired[int]
+    noncompliantEvidenceCount: NotRequired[int]
+    compliantEvidenceCount: NotRequired[int]
+    inconclusiveEvidenceCount: NotRequired[int]
+    assessmentControlsCountByNoncompliantEvidence: NotRequired[int]
+    totalAssessmentControlsCount: NotRequired[int]
+    lastUpdated: NotRequired[datetime]
 
 
 class GetInsightsResponseTypeDef(TypedDict):
@@ -947,6 +1004,13 @@ class GetOrganizationAdminAccountResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ServiceMetadataTypeDef(TypedDict):
+    name: NotRequired[str]
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    category: NotRequired[str]
+
+
 class GetServicesInScopeResponseTypeDef(TypedDict):
     serviceMetadata: NotRequired[list[ServiceMetadataTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -956,28 +1020,22 @@ class GetSettingsRequestTypeDef(TypedDict):
     attribute: SettingAttributeType
 
 
+class SettingsTypeDef(TypedDict):
+    isAwsOrgEnabled: NotRequired[bool]
+    snsTopic: NotRequired[str]
+    defaultAssessmentReportsDestination: NotRequired[
+        AssessmentReportsDestinationTypeDef
+    ]
+    defaultProcessOwners: NotRequired[list[RoleTypeDef]]
+    kmsKey: NotRequired[str]
+    evidenceFinderEnablement: NotRequired[EvidenceFinderEnablementTypeDef]
+    deregistrationPolicy: NotRequired[DeregistrationPolicyTypeDef]
+    defaultExportDestination: NotRequired[DefaultExportDestinationTypeDef]
+
+
 class GetSettingsResponseTypeDef(TypedDict):
     settings: NotRequired[SettingsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InsightsByAssessmentTypeDef(TypedDict):
-    noncompliantEvidenceCount: NotRequired[int]
-    compliantEvidenceCount: NotRequired[int]
-    inconclusiveEvidenceCount: NotRequired[int]
-    assessmentControlsCountByNoncompliantEvidence: NotRequired[int]
-    totalAssessmentControlsCount: NotRequired[int]
-    lastUpdated: NotRequired[datetime]
-
-
-class InsightsTypeDef(TypedDict):
-    activeAssessmentsCount: NotRequired[int]
-    noncompliantEvidenceCount: NotRequired[int]
-    compliantEvidenceCount: NotRequired[int]
-    inconclusiveEvidenceCount: NotRequired[int]
-    assessmentControlsCountByNoncompliantEvidence: NotRequired[int]
-    totalAssessmentControlsCount: NotRequired[int]
-    lastUpdated: NotRequired[datetime]
 
 
 class ListAssessmentControlInsightsByControlDomainRequestTypeDef(TypedDict):
@@ -1109,6 +1167,17 @@ class ListNotificationsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class NotificationTypeDef(TypedDict):
+    id: NotRequired[str]
+    assessmentId: NotRequired[str]
+    assessmentName: NotRequired[str]
+    controlSetId: NotRequired[str]
+    controlSetName: NotRequired[str]
+    description: NotRequired[str]
+    eventTime: NotRequired[datetime]
+    source: NotRequired[str]
+
+
 class ListNotificationsResponseTypeDef(TypedDict):
     notifications: NotRequired[list[NotificationTypeDef]]
     nextToken: NotRequired[str]
@@ -1122,23 +1191,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ManualEvidenceTypeDef(TypedDict):
-    s3ResourcePath: NotRequired[str]
-    textResponse: NotRequired[str]
-    evidenceFileName: NotRequired[str]
-
-
-class NotificationTypeDef(TypedDict):
-    id: NotRequired[str]
-    assessmentId: NotRequired[str]
-    assessmentName: NotRequired[str]
-    controlSetId: NotRequired[str]
-    controlSetName: NotRequired[str]
-    description: NotRequired[str]
-    eventTime: NotRequired[datetime]
-    source: NotRequired[str]
 
 
 class RegisterAccountRequestTypeDef(TypedDict):
@@ -1161,52 +1213,6 @@ class RegisterOrganizationAdminAccountResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceTypeDef(TypedDict):
-    arn: NotRequired[str]
-    value: NotRequired[str]
-    complianceCheck: NotRequired[str]
-
-
-class RoleTypeDef(TypedDict):
-    roleType: RoleTypeType
-    roleArn: str
-
-
-class ScopeOutputTypeDef(TypedDict):
-    awsAccounts: NotRequired[list[AWSAccountTypeDef]]
-    awsServices: NotRequired[list[AWSServiceTypeDef]]
-
-
-class ScopeTypeDef(TypedDict):
-    awsAccounts: NotRequired[ReadOnly[Sequence[AWSAccountTypeDef]]]
-    awsServices: NotRequired[ReadOnly[Sequence[AWSServiceTypeDef]]]
-
-
-class ServiceMetadataTypeDef(TypedDict):
-    name: NotRequired[str]
-    displayName: NotRequired[str]
-    description: NotRequired[str]
-    category: NotRequired[str]
-
-
-class SettingsTypeDef(TypedDict):
-    isAwsOrgEnabled: NotRequired[bool]
-    snsTopic: NotRequired[str]
-    defaultAssessmentReportsDestination: NotRequired[
-        AssessmentReportsDestinationTypeDef
-    ]
-    defaultProcessOwners: NotRequired[list[RoleTypeDef]]
-    kmsKey: NotRequired[str]
-    evidenceFinderEnablement: NotRequired[EvidenceFinderEnablementTypeDef]
-    deregistrationPolicy: NotRequired[DeregistrationPolicyTypeDef]
-    defaultExportDestination: NotRequired[DefaultExportDestinationTypeDef]
-
-
-class SourceKeywordTypeDef(TypedDict):
-    keywordInputType: NotRequired[KeywordInputTypeType]
-    keywordValue: NotRequired[str]
-
-
 class StartAssessmentFrameworkShareRequestTypeDef(TypedDict):
     frameworkId: str
     destinationAccount: str
@@ -1226,11 +1232,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class URLTypeDef(TypedDict):
-    hyperlinkName: NotRequired[str]
-    link: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,42 +2,43 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Auto Scaling: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AcceleratorManufacturerType",
-    "AcceleratorNameType",
-    "AcceleratorTypeType",
-    "BareMetalType",
-    "BurstablePerformanceType",
-    "CapacityDistributionStrategyType",
-    "CapacityReservationPreferenceType",
-    "CpuManufacturerType",
-    "DeletionProtectionType",
-    "ImpairedZoneHealthCheckBehaviorType",
-    "InstanceGenerationType",
-    "InstanceMetadataEndpointStateType",
-    "InstanceMetadataHttpTokensStateType",
-    "InstanceRefreshStatusType",
-    "LifecycleStateType",
-    "LocalStorageType",
-    "LocalStorageTypeType",
-    "MetricStatisticType",
-    "MetricTypeType",
-    "PredefinedLoadMetricTypeType",
-    "PredefinedMetricPairTypeType",
-    "PredefinedScalingMetricTypeType",
-    "PredictiveScalingMaxCapacityBreachBehaviorType",
-    "PredictiveScalingModeType",
-    "RefreshStrategyType",
-    "RetentionActionType",
-    "RetryStrategyType",
-    "ScaleInProtectedInstancesType",
-    "ScalingActivityStatusCodeType",
-    "StandbyInstancesType",
-    "WarmPoolStateType",
-    "WarmPoolStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceleratorManufacturerType",
+        "AcceleratorNameType",
+        "AcceleratorTypeType",
+        "BareMetalType",
+        "BurstablePerformanceType",
+        "CapacityDistributionStrategyType",
+        "CapacityReservationPreferenceType",
+        "CpuManufacturerType",
+        "DeletionProtectionType",
+        "ImpairedZoneHealthCheckBehaviorType",
+        "InstanceGenerationType",
+        "InstanceMetadataEndpointStateType",
+        "InstanceMetadataHttpTokensStateType",
+        "InstanceRefreshStatusType",
+        "LifecycleStateType",
+        "LocalStorageType",
+        "LocalStorageTypeType",
+        "MetricStatisticType",
+        "MetricTypeType",
+        "PredefinedLoadMetricTypeType",
+        "PredefinedMetricPairTypeType",
+        "PredefinedScalingMetricTypeType",
+        "PredictiveScalingMaxCapacityBreachBehaviorType",
+        "PredictiveScalingModeType",
+        "RefreshStrategyType",
+        "RetentionActionType",
+        "RetryStrategyType",
+        "ScaleInProtectedInstancesType",
+        "ScalingActivityStatusCodeType",
+        "StandbyInstancesType",
+        "WarmPoolStateType",
+        "WarmPoolStatusType",
+    ]
 
 AcceleratorManufacturerType = Literal["nvidia", "amd", "amazon-web-services", "xilinx"]
 AcceleratorNameType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -53,224 +53,225 @@ from .literals import (
     WarmPoolStatusType,
 )
 
-__all__ = [
-    "AcceleratorCountRequestTypeDef",
-    "AcceleratorTotalMemoryMiBRequestTypeDef",
-    "ActivitiesTypeTypeDef",
-    "ActivityTypeDef",
-    "ActivityTypeTypeDef",
-    "AdjustmentTypeTypeDef",
-    "AlarmSpecificationOutputTypeDef",
-    "AlarmSpecificationTypeDef",
-    "AlarmTypeDef",
-    "AttachInstancesQueryTypeDef",
-    "AttachLoadBalancerTargetGroupsResultTypeTypeDef",
-    "AttachLoadBalancerTargetGroupsTypeTypeDef",
-    "AttachLoadBalancersResultTypeTypeDef",
-    "AttachLoadBalancersTypeTypeDef",
-    "AttachTrafficSourcesResultTypeTypeDef",
-    "AttachTrafficSourcesTypeTypeDef",
-    "AutoScalingGroupNamesTypeTypeDef",
-    "AutoScalingGroupTypeDef",
-    "AutoScalingGroupsTypeTypeDef",
-    "AutoScalingInstanceDetailsTypeDef",
-    "AutoScalingInstancesTypeTypeDef",
-    "AvailabilityZoneDistributionTypeDef",
-    "AvailabilityZoneImpairmentPolicyTypeDef",
-    "BaselineEbsBandwidthMbpsRequestTypeDef",
-    "BaselinePerformanceFactorsRequestOutputTypeDef",
-    "BaselinePerformanceFactorsRequestTypeDef",
-    "BatchDeleteScheduledActionAnswerTypeDef",
-    "BatchDeleteScheduledActionTypeTypeDef",
-    "BatchPutScheduledUpdateGroupActionAnswerTypeDef",
-    "BatchPutScheduledUpdateGroupActionTypeTypeDef",
-    "BlockDeviceMappingTypeDef",
-    "CancelInstanceRefreshAnswerTypeDef",
-    "CancelInstanceRefreshTypeTypeDef",
-    "CapacityForecastTypeDef",
-    "CapacityReservationSpecificationOutputTypeDef",
-    "CapacityReservationSpecificationTypeDef",
-    "CapacityReservationTargetOutputTypeDef",
-    "CapacityReservationTargetTypeDef",
-    "CompleteLifecycleActionAnswerTypeDef",
-    "CompleteLifecycleActionTypeTypeDef",
-    "CpuPerformanceFactorRequestOutputTypeDef",
-    "CpuPerformanceFactorRequestTypeDef",
-    "CreateAutoScalingGroupTypeTypeDef",
-    "CreateLaunchConfigurationTypeTypeDef",
-    "CreateOrUpdateTagsTypeTypeDef",
-    "CustomizedMetricSpecificationOutputTypeDef",
-    "CustomizedMetricSpecificationTypeDef",
-    "DeleteAutoScalingGroupTypeTypeDef",
-    "DeleteLifecycleHookAnswerTypeDef",
-    "DeleteLifecycleHookTypeTypeDef",
-    "DeleteNotificationConfigurationTypeTypeDef",
-    "DeletePolicyTypeTypeDef",
-    "DeleteScheduledActionTypeTypeDef",
-    "DeleteTagsTypeTypeDef",
-    "DeleteWarmPoolAnswerTypeDef",
-    "DeleteWarmPoolTypeTypeDef",
-    "DescribeAccountLimitsAnswerTypeDef",
-    "DescribeAdjustmentTypesAnswerTypeDef",
-    "DescribeAutoScalingInstancesTypeTypeDef",
-    "DescribeAutoScalingNotificationTypesAnswerTypeDef",
-    "DescribeInstanceRefreshesAnswerTypeDef",
-    "DescribeInstanceRefreshesTypeTypeDef",
-    "DescribeLifecycleHookTypesAnswerTypeDef",
-    "DescribeLifecycleHooksAnswerTypeDef",
-    "DescribeLifecycleHooksTypeTypeDef",
-    "DescribeLoadBalancerTargetGroupsRequestTypeDef",
-    "DescribeLoadBalancerTargetGroupsResponseTypeDef",
-    "DescribeLoadBalancersRequestTypeDef",
-    "DescribeLoadBalancersResponseTypeDef",
-    "DescribeMetricCollectionTypesAnswerTypeDef",
-    "DescribeNotificationConfigurationsAnswerTypeDef",
-    "DescribeNotificationConfigurationsTypeTypeDef",
-    "DescribePoliciesTypeTypeDef",
-    "DescribeScalingActivitiesTypeTypeDef",
-    "DescribeScheduledActionsTypeTypeDef",
-    "DescribeTagsTypeTypeDef",
-    "DescribeTerminationPolicyTypesAnswerTypeDef",
-    "DescribeTrafficSourcesRequestTypeDef",
-    "DescribeTrafficSourcesResponseTypeDef",
-    "DescribeWarmPoolAnswerTypeDef",
-    "DescribeWarmPoolTypeTypeDef",
-    "DesiredConfigurationOutputTypeDef",
-    "DesiredConfigurationTypeDef",
-    "DetachInstancesAnswerTypeDef",
-    "DetachInstancesQueryTypeDef",
-    "DetachLoadBalancerTargetGroupsResultTypeTypeDef",
-    "DetachLoadBalancerTargetGroupsTypeTypeDef",
-    "DetachLoadBalancersResultTypeTypeDef",
-    "DetachLoadBalancersTypeTypeDef",
-    "DetachTrafficSourcesResultTypeTypeDef",
-    "DetachTrafficSourcesTypeTypeDef",
-    "DisableMetricsCollectionQueryTypeDef",
-    "EbsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableMetricsCollectionQueryTypeDef",
-    "EnabledMetricTypeDef",
-    "EnterStandbyAnswerTypeDef",
-    "EnterStandbyQueryTypeDef",
-    "ExecutePolicyTypeTypeDef",
-    "ExitStandbyAnswerTypeDef",
-    "ExitStandbyQueryTypeDef",
-    "FailedScheduledUpdateGroupActionRequestTypeDef",
-    "FilterTypeDef",
-    "GetPredictiveScalingForecastAnswerTypeDef",
-    "GetPredictiveScalingForecastTypeTypeDef",
-    "InstanceCollectionTypeDef",
-    "InstanceLifecyclePolicyTypeDef",
-    "InstanceMaintenancePolicyTypeDef",
-    "InstanceMetadataOptionsTypeDef",
-    "InstanceMonitoringTypeDef",
-    "InstanceRefreshLivePoolProgressTypeDef",
-    "InstanceRefreshProgressDetailsTypeDef",
-    "InstanceRefreshTypeDef",
-    "InstanceRefreshWarmPoolProgressTypeDef",
-    "InstanceRequirementsOutputTypeDef",
-    "InstanceRequirementsTypeDef",
-    "InstanceReusePolicyTypeDef",
-    "InstanceTypeDef",
-    "InstancesDistributionTypeDef",
-    "LaunchConfigurationNameTypeTypeDef",
-    "LaunchConfigurationNamesTypeTypeDef",
-    "LaunchConfigurationTypeDef",
-    "LaunchConfigurationsTypeTypeDef",
-    "LaunchInstancesErrorTypeDef",
-    "LaunchInstancesRequestTypeDef",
-    "LaunchInstancesResultTypeDef",
-    "LaunchTemplateOutputTypeDef",
-    "LaunchTemplateOverridesOutputTypeDef",
-    "LaunchTemplateOverridesTypeDef",
-    "LaunchTemplateSpecificationTypeDef",
-    "LaunchTemplateTypeDef",
-    "LifecycleHookSpecificationTypeDef",
-    "LifecycleHookTypeDef",
-    "LoadBalancerStateTypeDef",
-    "LoadBalancerTargetGroupStateTypeDef",
-    "LoadForecastTypeDef",
-    "MemoryGiBPerVCpuRequestTypeDef",
-    "MemoryMiBRequestTypeDef",
-    "MetricCollectionTypeTypeDef",
-    "MetricDataQueryOutputTypeDef",
-    "MetricDataQueryTypeDef",
-    "MetricDimensionTypeDef",
-    "MetricGranularityTypeTypeDef",
-    "MetricOutputTypeDef",
-    "MetricStatOutputTypeDef",
-    "MetricStatTypeDef",
-    "MetricTypeDef",
-    "MixedInstancesPolicyOutputTypeDef",
-    "MixedInstancesPolicyTypeDef",
-    "NetworkBandwidthGbpsRequestTypeDef",
-    "NetworkInterfaceCountRequestTypeDef",
-    "NotificationConfigurationTypeDef",
-    "PerformanceFactorReferenceRequestTypeDef",
-    "PoliciesTypeTypeDef",
-    "PolicyARNTypeTypeDef",
-    "PredefinedMetricSpecificationTypeDef",
-    "PredictiveScalingConfigurationOutputTypeDef",
-    "PredictiveScalingConfigurationTypeDef",
-    "PredictiveScalingCustomizedCapacityMetricOutputTypeDef",
-    "PredictiveScalingCustomizedCapacityMetricTypeDef",
-    "PredictiveScalingCustomizedLoadMetricOutputTypeDef",
-    "PredictiveScalingCustomizedLoadMetricTypeDef",
-    "PredictiveScalingCustomizedScalingMetricOutputTypeDef",
-    "PredictiveScalingCustomizedScalingMetricTypeDef",
-    "PredictiveScalingMetricSpecificationOutputTypeDef",
-    "PredictiveScalingMetricSpecificationTypeDef",
-    "PredictiveScalingPredefinedLoadMetricTypeDef",
-    "PredictiveScalingPredefinedMetricPairTypeDef",
-    "PredictiveScalingPredefinedScalingMetricTypeDef",
-    "ProcessTypeTypeDef",
-    "ProcessesTypeTypeDef",
-    "PutLifecycleHookAnswerTypeDef",
-    "PutLifecycleHookTypeTypeDef",
-    "PutNotificationConfigurationTypeTypeDef",
-    "PutScalingPolicyTypeTypeDef",
-    "PutScheduledUpdateGroupActionTypeTypeDef",
-    "PutWarmPoolAnswerTypeDef",
-    "PutWarmPoolTypeTypeDef",
-    "RecordLifecycleActionHeartbeatAnswerTypeDef",
-    "RecordLifecycleActionHeartbeatTypeTypeDef",
-    "RefreshPreferencesOutputTypeDef",
-    "RefreshPreferencesTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetentionTriggersTypeDef",
-    "RollbackDetailsTypeDef",
-    "RollbackInstanceRefreshAnswerTypeDef",
-    "RollbackInstanceRefreshTypeTypeDef",
-    "ScalingPolicyTypeDef",
-    "ScalingProcessQueryTypeDef",
-    "ScheduledActionsTypeTypeDef",
-    "ScheduledUpdateGroupActionRequestTypeDef",
-    "ScheduledUpdateGroupActionTypeDef",
-    "SetDesiredCapacityTypeTypeDef",
-    "SetInstanceHealthQueryTypeDef",
-    "SetInstanceProtectionAnswerTypeDef",
-    "SetInstanceProtectionQueryTypeDef",
-    "StartInstanceRefreshAnswerTypeDef",
-    "StartInstanceRefreshTypeTypeDef",
-    "StepAdjustmentTypeDef",
-    "SuspendedProcessTypeDef",
-    "TagDescriptionTypeDef",
-    "TagTypeDef",
-    "TagsTypeTypeDef",
-    "TargetTrackingConfigurationOutputTypeDef",
-    "TargetTrackingConfigurationTypeDef",
-    "TargetTrackingMetricDataQueryOutputTypeDef",
-    "TargetTrackingMetricDataQueryTypeDef",
-    "TargetTrackingMetricStatOutputTypeDef",
-    "TargetTrackingMetricStatTypeDef",
-    "TerminateInstanceInAutoScalingGroupTypeTypeDef",
-    "TotalLocalStorageGBRequestTypeDef",
-    "TrafficSourceIdentifierTypeDef",
-    "TrafficSourceStateTypeDef",
-    "UpdateAutoScalingGroupTypeTypeDef",
-    "VCpuCountRequestTypeDef",
-    "WarmPoolConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceleratorCountRequestTypeDef",
+        "AcceleratorTotalMemoryMiBRequestTypeDef",
+        "ActivitiesTypeTypeDef",
+        "ActivityTypeDef",
+        "ActivityTypeTypeDef",
+        "AdjustmentTypeTypeDef",
+        "AlarmSpecificationOutputTypeDef",
+        "AlarmSpecificationTypeDef",
+        "AlarmTypeDef",
+        "AttachInstancesQueryTypeDef",
+        "AttachLoadBalancerTargetGroupsResultTypeTypeDef",
+        "AttachLoadBalancerTargetGroupsTypeTypeDef",
+        "AttachLoadBalancersResultTypeTypeDef",
+        "AttachLoadBalancersTypeTypeDef",
+        "AttachTrafficSourcesResultTypeTypeDef",
+        "AttachTrafficSourcesTypeTypeDef",
+        "AutoScalingGroupNamesTypeTypeDef",
+        "AutoScalingGroupTypeDef",
+        "AutoScalingGroupsTypeTypeDef",
+        "AutoScalingInstanceDetailsTypeDef",
+        "AutoScalingInstancesTypeTypeDef",
+        "AvailabilityZoneDistributionTypeDef",
+        "AvailabilityZoneImpairmentPolicyTypeDef",
+        "BaselineEbsBandwidthMbpsRequestTypeDef",
+        "BaselinePerformanceFactorsRequestOutputTypeDef",
+        "BaselinePerformanceFactorsRequestTypeDef",
+        "BatchDeleteScheduledActionAnswerTypeDef",
+        "BatchDeleteScheduledActionTypeTypeDef",
+        "BatchPutScheduledUpdateGroupActionAnswerTypeDef",
+        "BatchPutScheduledUpdateGroupActionTypeTypeDef",
+        "BlockDeviceMappingTypeDef",
+        "CancelInstanceRefreshAnswerTypeDef",
+        "CancelInstanceRefreshTypeTypeDef",
+        "CapacityForecastTypeDef",
+        "CapacityReservationSpecificationOutputTypeDef",
+        "CapacityReservationSpecificationTypeDef",
+        "CapacityReservationTargetOutputTypeDef",
+        "CapacityReservationTargetTypeDef",
+        "CompleteLifecycleActionAnswerTypeDef",
+        "CompleteLifecycleActionTypeTypeDef",
+        "CpuPerformanceFactorRequestOutputTypeDef",
+        "CpuPerformanceFactorRequestTypeDef",
+        "CreateAutoScalingGroupTypeTypeDef",
+        "CreateLaunchConfigurationTypeTypeDef",
+        "CreateOrUpdateTagsTypeTypeDef",
+        "CustomizedMetricSpecificationOutputTypeDef",
+        "CustomizedMetricSpecificationTypeDef",
+        "DeleteAutoScalingGroupTypeTypeDef",
+        "DeleteLifecycleHookAnswerTypeDef",
+        "DeleteLifecycleHookTypeTypeDef",
+        "DeleteNotificationConfigurationTypeTypeDef",
+        "DeletePolicyTypeTypeDef",
+        "DeleteScheduledActionTypeTypeDef",
+        "DeleteTagsTypeTypeDef",
+        "DeleteWarmPoolAnswerTypeDef",
+        "DeleteWarmPoolTypeTypeDef",
+        "DescribeAccountLimitsAnswerTypeDef",
+        "DescribeAdjustmentTypesAnswerTypeDef",
+        "DescribeAutoScalingInstancesTypeTypeDef",
+        "DescribeAutoScalingNotificationTypesAnswerTypeDef",
+        "DescribeInstanceRefreshesAnswerTypeDef",
+        "DescribeInstanceRefreshesTypeTypeDef",
+        "DescribeLifecycleHookTypesAnswerTypeDef",
+        "DescribeLifecycleHooksAnswerTypeDef",
+        "DescribeLifecycleHooksTypeTypeDef",
+        "DescribeLoadBalancerTargetGroupsRequestTypeDef",
+        "DescribeLoadBalancerTargetGroupsResponseTypeDef",
+        "DescribeLoadBalancersRequestTypeDef",
+        "DescribeLoadBalancersResponseTypeDef",
+        "DescribeMetricCollectionTypesAnswerTypeDef",
+        "DescribeNotificationConfigurationsAnswerTypeDef",
+        "DescribeNotificationConfigurationsTypeTypeDef",
+        "DescribePoliciesTypeTypeDef",
+        "DescribeScalingActivitiesTypeTypeDef",
+        "DescribeScheduledActionsTypeTypeDef",
+        "DescribeTagsTypeTypeDef",
+        "DescribeTerminationPolicyTypesAnswerTypeDef",
+        "DescribeTrafficSourcesRequestTypeDef",
+        "DescribeTrafficSourcesResponseTypeDef",
+        "DescribeWarmPoolAnswerTypeDef",
+        "DescribeWarmPoolTypeTypeDef",
+        "DesiredConfigurationOutputTypeDef",
+        "DesiredConfigurationTypeDef",
+        "DetachInstancesAnswerTypeDef",
+        "DetachInstancesQueryTypeDef",
+        "DetachLoadBalancerTargetGroupsResultTypeTypeDef",
+        "DetachLoadBalancerTargetGroupsTypeTypeDef",
+        "DetachLoadBalancersResultTypeTypeDef",
+        "DetachLoadBalancersTypeTypeDef",
+        "DetachTrafficSourcesResultTypeTypeDef",
+        "DetachTrafficSourcesTypeTypeDef",
+        "DisableMetricsCollectionQueryTypeDef",
+        "EbsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableMetricsCollectionQueryTypeDef",
+        "EnabledMetricTypeDef",
+        "EnterStandbyAnswerTypeDef",
+        "EnterStandbyQueryTypeDef",
+        "ExecutePolicyTypeTypeDef",
+        "ExitStandbyAnswerTypeDef",
+        "ExitStandbyQueryTypeDef",
+        "FailedScheduledUpdateGroupActionRequestTypeDef",
+        "FilterTypeDef",
+        "GetPredictiveScalingForecastAnswerTypeDef",
+        "GetPredictiveScalingForecastTypeTypeDef",
+        "InstanceCollectionTypeDef",
+        "InstanceLifecyclePolicyTypeDef",
+        "InstanceMaintenancePolicyTypeDef",
+        "InstanceMetadataOptionsTypeDef",
+        "InstanceMonitoringTypeDef",
+        "InstanceRefreshLivePoolProgressTypeDef",
+        "InstanceRefreshProgressDetailsTypeDef",
+        "InstanceRefreshTypeDef",
+        "InstanceRefreshWarmPoolProgressTypeDef",
+        "InstanceRequirementsOutputTypeDef",
+        "InstanceRequirementsTypeDef",
+        "InstanceReusePolicyTypeDef",
+        "InstanceTypeDef",
+        "InstancesDistributionTypeDef",
+        "LaunchConfigurationNameTypeTypeDef",
+        "LaunchConfigurationNamesTypeTypeDef",
+        "LaunchConfigurationTypeDef",
+        "LaunchConfigurationsTypeTypeDef",
+        "LaunchInstancesErrorTypeDef",
+        "LaunchInstancesRequestTypeDef",
+        "LaunchInstancesResultTypeDef",
+        "LaunchTemplateOutputTypeDef",
+        "LaunchTemplateOverridesOutputTypeDef",
+        "LaunchTemplateOverridesTypeDef",
+        "LaunchTemplateSpecificationTypeDef",
+        "LaunchTemplateTypeDef",
+        "LifecycleHookSpecificationTypeDef",
+        "LifecycleHookTypeDef",
+        "LoadBalancerStateTypeDef",
+        "LoadBalancerTargetGroupStateTypeDef",
+        "LoadForecastTypeDef",
+        "MemoryGiBPerVCpuRequestTypeDef",
+        "MemoryMiBRequestTypeDef",
+        "MetricCollectionTypeTypeDef",
+        "MetricDataQueryOutputTypeDef",
+        "MetricDataQueryTypeDef",
+        "MetricDimensionTypeDef",
+        "MetricGranularityTypeTypeDef",
+        "MetricOutputTypeDef",
+        "MetricStatOutputTypeDef",
+        "MetricStatTypeDef",
+        "MetricTypeDef",
+        "MixedInstancesPolicyOutputTypeDef",
+        "MixedInstancesPolicyTypeDef",
+        "NetworkBandwidthGbpsRequestTypeDef",
+        "NetworkInterfaceCountRequestTypeDef",
+        "NotificationConfigurationTypeDef",
+        "PerformanceFactorReferenceRequestTypeDef",
+        "PoliciesTypeTypeDef",
+        "PolicyARNTypeTypeDef",
+        "PredefinedMetricSpecificationTypeDef",
+        "PredictiveScalingConfigurationOutputTypeDef",
+        "PredictiveScalingConfigurationTypeDef",
+        "PredictiveScalingCustomizedCapacityMetricOutputTypeDef",
+        "PredictiveScalingCustomizedCapacityMetricTypeDef",
+        "PredictiveScalingCustomizedLoadMetricOutputTypeDef",
+        "PredictiveScalingCustomizedLoadMetricTypeDef",
+        "PredictiveScalingCustomizedScalingMetricOutputTypeDef",
+        "PredictiveScalingCustomizedScalingMetricTypeDef",
+        "PredictiveScalingMetricSpecificationOutputTypeDef",
+        "PredictiveScalingMetricSpecificationTypeDef",
+        "PredictiveScalingPredefinedLoadMetricTypeDef",
+        "PredictiveScalingPredefinedMetricPairTypeDef",
+        "PredictiveScalingPredefinedScalingMetricTypeDef",
+        "ProcessTypeTypeDef",
+        "ProcessesTypeTypeDef",
+        "PutLifecycleHookAnswerTypeDef",
+        "PutLifecycleHookTypeTypeDef",
+        "PutNotificationConfigurationTypeTypeDef",
+        "PutScalingPolicyTypeTypeDef",
+        "PutScheduledUpdateGroupActionTypeTypeDef",
+        "PutWarmPoolAnswerTypeDef",
+        "PutWarmPoolTypeTypeDef",
+        "RecordLifecycleActionHeartbeatAnswerTypeDef",
+        "RecordLifecycleActionHeartbeatTypeTypeDef",
+        "RefreshPreferencesOutputTypeDef",
+        "RefreshPreferencesTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetentionTriggersTypeDef",
+        "RollbackDetailsTypeDef",
+        "RollbackInstanceRefreshAnswerTypeDef",
+        "RollbackInstanceRefreshTypeTypeDef",
+        "ScalingPolicyTypeDef",
+        "ScalingProcessQueryTypeDef",
+        "ScheduledActionsTypeTypeDef",
+        "ScheduledUpdateGroupActionRequestTypeDef",
+        "ScheduledUpdateGroupActionTypeDef",
+        "SetDesiredCapacityTypeTypeDef",
+        "SetInstanceHealthQueryTypeDef",
+        "SetInstanceProtectionAnswerTypeDef",
+        "SetInstanceProtectionQueryTypeDef",
+        "StartInstanceRefreshAnswerTypeDef",
+        "StartInstanceRefreshTypeTypeDef",
+        "StepAdjustmentTypeDef",
+        "SuspendedProcessTypeDef",
+        "TagDescriptionTypeDef",
+        "TagTypeDef",
+        "TagsTypeTypeDef",
+        "TargetTrackingConfigurationOutputTypeDef",
+        "TargetTrackingConfigurationTypeDef",
+        "TargetTrackingMetricDataQueryOutputTypeDef",
+        "TargetTrackingMetricDataQueryTypeDef",
+        "TargetTrackingMetricStatOutputTypeDef",
+        "TargetTrackingMetricStatTypeDef",
+        "TerminateInstanceInAutoScalingGroupTypeTypeDef",
+        "TotalLocalStorageGBRequestTypeDef",
+        "TrafficSourceIdentifierTypeDef",
+        "TrafficSourceStateTypeDef",
+        "UpdateAutoScalingGroupTypeTypeDef",
+        "VCpuCountRequestTypeDef",
+        "WarmPoolConfigurationTypeDef",
+    ]
 
 
 class AcceleratorCountRequestTypeDef(TypedDict):
@@ -281,12 +282,6 @@ class AcceleratorCountRequestTypeDef(TypedDict):
 class AcceleratorTotalMemoryMiBRequestTypeDef(TypedDict):
     Min: NotRequired[int]
     Max: NotRequired[int]
-
-
-class ActivitiesTypeTypeDef(TypedDict):
-    Activities: list[ActivityTypeDef]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ActivityTypeDef(TypedDict):
@@ -302,6 +297,12 @@ class ActivityTypeDef(TypedDict):
     Details: NotRequired[str]
     AutoScalingGroupState: NotRequired[str]
     AutoScalingGroupARN: NotRequired[str]
+
+
+class ActivitiesTypeTypeDef(TypedDict):
+    Activities: list[ActivityTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ActivityTypeTypeDef(TypedDict):
@@ -353,10 +354,20 @@ class AttachTrafficSourcesResultTypeTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TrafficSourceIdentifierTypeDef(TypedDict):
+    Identifier: str
+    Type: NotRequired[str]
+
+
 class AttachTrafficSourcesTypeTypeDef(TypedDict):
     AutoScalingGroupName: str
     TrafficSources: ReadOnly[Sequence[TrafficSourceIdentifierTypeDef]]
     SkipZonalShiftValidation: NotRequired[bool]
+
+
+class FilterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class AutoScalingGroupNamesTypeTypeDef(TypedDict):
@@ -365,6 +376,192 @@ class AutoScalingGroupNamesTypeTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxRecords: NotRequired[int]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class AvailabilityZoneDistributionTypeDef(TypedDict):
+    CapacityDistributionStrategy: NotRequired[CapacityDistributionStrategyType]
+
+
+class AvailabilityZoneImpairmentPolicyTypeDef(TypedDict):
+    ZonalShiftEnabled: NotRequired[bool]
+    ImpairedZoneHealthCheckBehavior: NotRequired[ImpairedZoneHealthCheckBehaviorType]
+
+
+class CapacityReservationTargetOutputTypeDef(TypedDict):
+    CapacityReservationIds: NotRequired[list[str]]
+    CapacityReservationResourceGroupArns: NotRequired[list[str]]
+
+
+class CapacityReservationSpecificationOutputTypeDef(TypedDict):
+    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
+    CapacityReservationTarget: NotRequired[CapacityReservationTargetOutputTypeDef]
+
+
+class EnabledMetricTypeDef(TypedDict):
+    Metric: NotRequired[str]
+    Granularity: NotRequired[str]
+
+
+class RetentionTriggersTypeDef(TypedDict):
+    TerminateHookAbandon: NotRequired[RetentionActionType]
+
+
+class InstanceLifecyclePolicyTypeDef(TypedDict):
+    RetentionTriggers: NotRequired[RetentionTriggersTypeDef]
+
+
+class InstanceMaintenancePolicyTypeDef(TypedDict):
+    MinHealthyPercentage: NotRequired[int]
+    MaxHealthyPercentage: NotRequired[int]
+
+
+class LaunchTemplateSpecificationTypeDef(TypedDict):
+    LaunchTemplateId: NotRequired[str]
+    LaunchTemplateName: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class InstanceTypeDef(TypedDict):
+    InstanceId: str
+    InstanceType: NotRequired[str]
+    AvailabilityZone: str
+    AvailabilityZoneId: NotRequired[str]
+    LifecycleState: LifecycleStateType
+    HealthStatus: str
+    LaunchConfigurationName: NotRequired[str]
+    LaunchTemplate: NotRequired[LaunchTemplateSpecificationTypeDef]
+    ImageId: NotRequired[str]
+    ProtectedFromScaleIn: bool
+    WeightedCapacity: NotRequired[str]
+
+
+class InstancesDistributionTypeDef(TypedDict):
+    OnDemandAllocationStrategy: NotRequired[str]
+    OnDemandBaseCapacity: NotRequired[int]
+    OnDemandPercentageAboveBaseCapacity: NotRequired[int]
+    SpotAllocationStrategy: NotRequired[str]
+    SpotInstancePools: NotRequired[int]
+    SpotMaxPrice: NotRequired[str]
+
+
+class BaselineEbsBandwidthMbpsRequestTypeDef(TypedDict):
+    Min: NotRequired[int]
+    Max: NotRequired[int]
+
+
+class PerformanceFactorReferenceRequestTypeDef(TypedDict):
+    InstanceFamily: NotRequired[str]
+
+
+class CpuPerformanceFactorRequestOutputTypeDef(TypedDict):
+    References: NotRequired[list[PerformanceFactorReferenceRequestTypeDef]]
+
+
+class BaselinePerformanceFactorsRequestOutputTypeDef(TypedDict):
+    Cpu: NotRequired[CpuPerformanceFactorRequestOutputTypeDef]
+
+
+class MemoryGiBPerVCpuRequestTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class MemoryMiBRequestTypeDef(TypedDict):
+    Min: int
+    Max: NotRequired[int]
+
+
+class NetworkBandwidthGbpsRequestTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class NetworkInterfaceCountRequestTypeDef(TypedDict):
+    Min: NotRequired[int]
+    Max: NotRequired[int]
+
+
+class TotalLocalStorageGBRequestTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class VCpuCountRequestTypeDef(TypedDict):
+    Min: int
+    Max: NotRequired[int]
+
+
+class InstanceRequirementsOutputTypeDef(TypedDict):
+    VCpuCount: VCpuCountRequestTypeDef
+    MemoryMiB: MemoryMiBRequestTypeDef
+    CpuManufacturers: NotRequired[list[CpuManufacturerType]]
+    MemoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
+    ExcludedInstanceTypes: NotRequired[list[str]]
+    InstanceGenerations: NotRequired[list[InstanceGenerationType]]
+    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
+    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
+    BareMetal: NotRequired[BareMetalType]
+    BurstablePerformance: NotRequired[BurstablePerformanceType]
+    RequireHibernateSupport: NotRequired[bool]
+    NetworkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
+    LocalStorage: NotRequired[LocalStorageType]
+    LocalStorageTypes: NotRequired[list[LocalStorageTypeType]]
+    TotalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
+    BaselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
+    AcceleratorTypes: NotRequired[list[AcceleratorTypeType]]
+    AcceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
+    AcceleratorManufacturers: NotRequired[list[AcceleratorManufacturerType]]
+    AcceleratorNames: NotRequired[list[AcceleratorNameType]]
+    AcceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
+    NetworkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
+    AllowedInstanceTypes: NotRequired[list[str]]
+    BaselinePerformanceFactors: NotRequired[
+        BaselinePerformanceFactorsRequestOutputTypeDef
+    ]
+
+
+class LaunchTemplateOverridesOutputTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+    WeightedCapacity: NotRequired[str]
+    LaunchTemplateSpecification: NotRequired[LaunchTemplateSpecificationTypeDef]
+    InstanceRequirements: NotRequired[InstanceRequirementsOutputTypeDef]
+    ImageId: NotRequired[str]
+
+
+class LaunchTemplateOutputTypeDef(TypedDict):
+    LaunchTemplateSpecification: NotRequired[LaunchTemplateSpecificationTypeDef]
+    Overrides: NotRequired[list[LaunchTemplateOverridesOutputTypeDef]]
+
+
+class MixedInstancesPolicyOutputTypeDef(TypedDict):
+    LaunchTemplate: NotRequired[LaunchTemplateOutputTypeDef]
+    InstancesDistribution: NotRequired[InstancesDistributionTypeDef]
+
+
+class SuspendedProcessTypeDef(TypedDict):
+    ProcessName: NotRequired[str]
+    SuspensionReason: NotRequired[str]
+
+
+class TagDescriptionTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[str]
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+    PropagateAtLaunch: NotRequired[bool]
+
+
+class InstanceReusePolicyTypeDef(TypedDict):
+    ReuseOnScaleIn: NotRequired[bool]
+
+
+class WarmPoolConfigurationTypeDef(TypedDict):
+    MaxGroupPreparedCapacity: NotRequired[int]
+    MinSize: NotRequired[int]
+    PoolState: NotRequired[WarmPoolStateType]
+    Status: NotRequired[WarmPoolStatusType]
+    InstanceReusePolicy: NotRequired[InstanceReusePolicyTypeDef]
 
 
 class AutoScalingGroupTypeDef(TypedDict):
@@ -442,26 +639,20 @@ class AutoScalingInstancesTypeTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AvailabilityZoneDistributionTypeDef(TypedDict):
-    CapacityDistributionStrategy: NotRequired[CapacityDistributionStrategyType]
-
-
-class AvailabilityZoneImpairmentPolicyTypeDef(TypedDict):
-    ZonalShiftEnabled: NotRequired[bool]
-    ImpairedZoneHealthCheckBehavior: NotRequired[ImpairedZoneHealthCheckBehaviorType]
-
-
-class BaselineEbsBandwidthMbpsRequestTypeDef(TypedDict):
-    Min: NotRequired[int]
-    Max: NotRequired[int]
-
-
-class BaselinePerformanceFactorsRequestOutputTypeDef(TypedDict):
-    Cpu: NotRequired[CpuPerformanceFactorRequestOutputTypeDef]
+class CpuPerformanceFactorRequestTypeDef(TypedDict):
+    References: NotRequired[
+        ReadOnly[Sequence[PerformanceFactorReferenceRequestTypeDef]]
+    ]
 
 
 class BaselinePerformanceFactorsRequestTypeDef(TypedDict):
     Cpu: NotRequired[ReadOnly[CpuPerformanceFactorRequestTypeDef]]
+
+
+class FailedScheduledUpdateGroupActionRequestTypeDef(TypedDict):
+    ScheduledActionName: str
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
 
 
 class BatchDeleteScheduledActionAnswerTypeDef(TypedDict):
@@ -483,11 +674,32 @@ class BatchPutScheduledUpdateGroupActionAnswerTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ScheduledUpdateGroupActionRequestTypeDef(TypedDict):
+    ScheduledActionName: str
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: NotRequired[ReadOnly[datetime | str]]
+    Recurrence: NotRequired[str]
+    MinSize: NotRequired[int]
+    MaxSize: NotRequired[int]
+    DesiredCapacity: NotRequired[int]
+    TimeZone: NotRequired[str]
+
+
 class BatchPutScheduledUpdateGroupActionTypeTypeDef(TypedDict):
     AutoScalingGroupName: str
     ScheduledUpdateGroupActions: ReadOnly[
         Sequence[ScheduledUpdateGroupActionRequestTypeDef]
     ]
+
+
+class EbsTypeDef(TypedDict):
+    SnapshotId: NotRequired[str]
+    VolumeSize: NotRequired[int]
+    VolumeType: NotRequired[str]
+    DeleteOnTermination: NotRequired[bool]
+    Iops: NotRequired[int]
+    Encrypted: NotRequired[bool]
+    Throughput: NotRequired[int]
 
 
 class BlockDeviceMappingTypeDef(TypedDict):
@@ -512,24 +724,14 @@ class CapacityForecastTypeDef(TypedDict):
     Values: list[float]
 
 
-class CapacityReservationSpecificationOutputTypeDef(TypedDict):
-    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
-    CapacityReservationTarget: NotRequired[CapacityReservationTargetOutputTypeDef]
+class CapacityReservationTargetTypeDef(TypedDict):
+    CapacityReservationIds: NotRequired[ReadOnly[Sequence[str]]]
+    CapacityReservationResourceGroupArns: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CapacityReservationSpecificationTypeDef(TypedDict):
     CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
     CapacityReservationTarget: NotRequired[ReadOnly[CapacityReservationTargetTypeDef]]
-
-
-class CapacityReservationTargetOutputTypeDef(TypedDict):
-    CapacityReservationIds: NotRequired[list[str]]
-    CapacityReservationResourceGroupArns: NotRequired[list[str]]
-
-
-class CapacityReservationTargetTypeDef(TypedDict):
-    CapacityReservationIds: NotRequired[ReadOnly[Sequence[str]]]
-    CapacityReservationResourceGroupArns: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CompleteLifecycleActionAnswerTypeDef(TypedDict):
@@ -544,14 +746,72 @@ class CompleteLifecycleActionTypeTypeDef(TypedDict):
     InstanceId: NotRequired[str]
 
 
-class CpuPerformanceFactorRequestOutputTypeDef(TypedDict):
-    References: NotRequired[list[PerformanceFactorReferenceRequestTypeDef]]
+class LifecycleHookSpecificationTypeDef(TypedDict):
+    LifecycleHookName: str
+    LifecycleTransition: str
+    NotificationMetadata: NotRequired[str]
+    HeartbeatTimeout: NotRequired[int]
+    DefaultResult: NotRequired[str]
+    NotificationTargetARN: NotRequired[str]
+    RoleARN: NotRequired[str]
 
 
-class CpuPerformanceFactorRequestTypeDef(TypedDict):
-    References: NotRequired[
-        ReadOnly[Sequence[PerformanceFactorReferenceRequestTypeDef]]
+class InstanceRequirementsTypeDef(TypedDict):
+    VCpuCount: VCpuCountRequestTypeDef
+    MemoryMiB: MemoryMiBRequestTypeDef
+    CpuManufacturers: NotRequired[ReadOnly[Sequence[CpuManufacturerType]]]
+    MemoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
+    ExcludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    InstanceGenerations: NotRequired[ReadOnly[Sequence[InstanceGenerationType]]]
+    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
+    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
+    BareMetal: NotRequired[BareMetalType]
+    BurstablePerformance: NotRequired[BurstablePerformanceType]
+    RequireHibernateSupport: NotRequired[bool]
+    NetworkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
+    LocalStorage: NotRequired[LocalStorageType]
+    LocalStorageTypes: NotRequired[ReadOnly[Sequence[LocalStorageTypeType]]]
+    TotalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
+    BaselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
+    AcceleratorTypes: NotRequired[ReadOnly[Sequence[AcceleratorTypeType]]]
+    AcceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
+    AcceleratorManufacturers: NotRequired[
+        ReadOnly[Sequence[AcceleratorManufacturerType]]
     ]
+    AcceleratorNames: NotRequired[ReadOnly[Sequence[AcceleratorNameType]]]
+    AcceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
+    NetworkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
+    AllowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    BaselinePerformanceFactors: NotRequired[
+        ReadOnly[BaselinePerformanceFactorsRequestTypeDef]
+    ]
+
+
+class LaunchTemplateOverridesTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+    WeightedCapacity: NotRequired[str]
+    LaunchTemplateSpecification: NotRequired[LaunchTemplateSpecificationTypeDef]
+    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsTypeDef]]
+    ImageId: NotRequired[str]
+
+
+class LaunchTemplateTypeDef(TypedDict):
+    LaunchTemplateSpecification: NotRequired[LaunchTemplateSpecificationTypeDef]
+    Overrides: NotRequired[ReadOnly[Sequence[LaunchTemplateOverridesTypeDef]]]
+
+
+class MixedInstancesPolicyTypeDef(TypedDict):
+    LaunchTemplate: NotRequired[ReadOnly[LaunchTemplateTypeDef]]
+    InstancesDistribution: NotRequired[InstancesDistributionTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[str]
+    Key: str
+    Value: NotRequired[str]
+    PropagateAtLaunch: NotRequired[bool]
 
 
 class CreateAutoScalingGroupTypeTypeDef(TypedDict):
@@ -598,6 +858,16 @@ class CreateAutoScalingGroupTypeTypeDef(TypedDict):
     InstanceLifecyclePolicy: NotRequired[InstanceLifecyclePolicyTypeDef]
 
 
+class InstanceMetadataOptionsTypeDef(TypedDict):
+    HttpTokens: NotRequired[InstanceMetadataHttpTokensStateType]
+    HttpPutResponseHopLimit: NotRequired[int]
+    HttpEndpoint: NotRequired[InstanceMetadataEndpointStateType]
+
+
+class InstanceMonitoringTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
 class CreateLaunchConfigurationTypeTypeDef(TypedDict):
     LaunchConfigurationName: str
     ImageId: NotRequired[str]
@@ -624,6 +894,33 @@ class CreateOrUpdateTagsTypeTypeDef(TypedDict):
     Tags: ReadOnly[Sequence[TagTypeDef]]
 
 
+class MetricDimensionTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class MetricOutputTypeDef(TypedDict):
+    Namespace: str
+    MetricName: str
+    Dimensions: NotRequired[list[MetricDimensionTypeDef]]
+
+
+class TargetTrackingMetricStatOutputTypeDef(TypedDict):
+    Metric: MetricOutputTypeDef
+    Stat: str
+    Unit: NotRequired[str]
+    Period: NotRequired[int]
+
+
+class TargetTrackingMetricDataQueryOutputTypeDef(TypedDict):
+    Id: str
+    Expression: NotRequired[str]
+    MetricStat: NotRequired[TargetTrackingMetricStatOutputTypeDef]
+    Label: NotRequired[str]
+    Period: NotRequired[int]
+    ReturnData: NotRequired[bool]
+
+
 class CustomizedMetricSpecificationOutputTypeDef(TypedDict):
     MetricName: NotRequired[str]
     Namespace: NotRequired[str]
@@ -632,6 +929,28 @@ class CustomizedMetricSpecificationOutputTypeDef(TypedDict):
     Unit: NotRequired[str]
     Period: NotRequired[int]
     Metrics: NotRequired[list[TargetTrackingMetricDataQueryOutputTypeDef]]
+
+
+class MetricTypeDef(TypedDict):
+    Namespace: str
+    MetricName: str
+    Dimensions: NotRequired[ReadOnly[Sequence[MetricDimensionTypeDef]]]
+
+
+class TargetTrackingMetricStatTypeDef(TypedDict):
+    Metric: ReadOnly[MetricTypeDef]
+    Stat: str
+    Unit: NotRequired[str]
+    Period: NotRequired[int]
+
+
+class TargetTrackingMetricDataQueryTypeDef(TypedDict):
+    Id: str
+    Expression: NotRequired[str]
+    MetricStat: NotRequired[ReadOnly[TargetTrackingMetricStatTypeDef]]
+    Label: NotRequired[str]
+    Period: NotRequired[int]
+    ReturnData: NotRequired[bool]
 
 
 class CustomizedMetricSpecificationTypeDef(TypedDict):
@@ -710,6 +1029,64 @@ class DescribeAutoScalingNotificationTypesAnswerTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DesiredConfigurationOutputTypeDef(TypedDict):
+    LaunchTemplate: NotRequired[LaunchTemplateSpecificationTypeDef]
+    MixedInstancesPolicy: NotRequired[MixedInstancesPolicyOutputTypeDef]
+
+
+class InstanceRefreshLivePoolProgressTypeDef(TypedDict):
+    PercentageComplete: NotRequired[int]
+    InstancesToUpdate: NotRequired[int]
+
+
+class InstanceRefreshWarmPoolProgressTypeDef(TypedDict):
+    PercentageComplete: NotRequired[int]
+    InstancesToUpdate: NotRequired[int]
+
+
+class InstanceRefreshProgressDetailsTypeDef(TypedDict):
+    LivePoolProgress: NotRequired[InstanceRefreshLivePoolProgressTypeDef]
+    WarmPoolProgress: NotRequired[InstanceRefreshWarmPoolProgressTypeDef]
+
+
+class RefreshPreferencesOutputTypeDef(TypedDict):
+    MinHealthyPercentage: NotRequired[int]
+    InstanceWarmup: NotRequired[int]
+    CheckpointPercentages: NotRequired[list[int]]
+    CheckpointDelay: NotRequired[int]
+    SkipMatching: NotRequired[bool]
+    AutoRollback: NotRequired[bool]
+    ScaleInProtectedInstances: NotRequired[ScaleInProtectedInstancesType]
+    StandbyInstances: NotRequired[StandbyInstancesType]
+    AlarmSpecification: NotRequired[AlarmSpecificationOutputTypeDef]
+    MaxHealthyPercentage: NotRequired[int]
+    BakeTime: NotRequired[int]
+
+
+class RollbackDetailsTypeDef(TypedDict):
+    RollbackReason: NotRequired[str]
+    RollbackStartTime: NotRequired[datetime]
+    PercentageCompleteOnRollback: NotRequired[int]
+    InstancesToUpdateOnRollback: NotRequired[int]
+    ProgressDetailsOnRollback: NotRequired[InstanceRefreshProgressDetailsTypeDef]
+
+
+class InstanceRefreshTypeDef(TypedDict):
+    InstanceRefreshId: NotRequired[str]
+    AutoScalingGroupName: NotRequired[str]
+    Status: NotRequired[InstanceRefreshStatusType]
+    StatusReason: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    PercentageComplete: NotRequired[int]
+    InstancesToUpdate: NotRequired[int]
+    ProgressDetails: NotRequired[InstanceRefreshProgressDetailsTypeDef]
+    Preferences: NotRequired[RefreshPreferencesOutputTypeDef]
+    DesiredConfiguration: NotRequired[DesiredConfigurationOutputTypeDef]
+    RollbackDetails: NotRequired[RollbackDetailsTypeDef]
+    Strategy: NotRequired[RefreshStrategyType]
+
+
 class DescribeInstanceRefreshesAnswerTypeDef(TypedDict):
     InstanceRefreshes: NotRequired[list[InstanceRefreshTypeDef]]
     NextToken: NotRequired[str]
@@ -728,6 +1105,18 @@ class DescribeLifecycleHookTypesAnswerTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LifecycleHookTypeDef(TypedDict):
+    LifecycleHookName: NotRequired[str]
+    AutoScalingGroupName: NotRequired[str]
+    LifecycleTransition: NotRequired[str]
+    NotificationTargetARN: NotRequired[str]
+    RoleARN: NotRequired[str]
+    NotificationMetadata: NotRequired[str]
+    HeartbeatTimeout: NotRequired[int]
+    GlobalTimeout: NotRequired[int]
+    DefaultResult: NotRequired[str]
+
+
 class DescribeLifecycleHooksAnswerTypeDef(TypedDict):
     LifecycleHooks: NotRequired[list[LifecycleHookTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -744,6 +1133,11 @@ class DescribeLoadBalancerTargetGroupsRequestTypeDef(TypedDict):
     MaxRecords: NotRequired[int]
 
 
+class LoadBalancerTargetGroupStateTypeDef(TypedDict):
+    LoadBalancerTargetGroupARN: NotRequired[str]
+    State: NotRequired[str]
+
+
 class DescribeLoadBalancerTargetGroupsResponseTypeDef(TypedDict):
     LoadBalancerTargetGroups: NotRequired[list[LoadBalancerTargetGroupStateTypeDef]]
     NextToken: NotRequired[str]
@@ -756,16 +1150,35 @@ class DescribeLoadBalancersRequestTypeDef(TypedDict):
     MaxRecords: NotRequired[int]
 
 
+class LoadBalancerStateTypeDef(TypedDict):
+    LoadBalancerName: NotRequired[str]
+    State: NotRequired[str]
+
+
 class DescribeLoadBalancersResponseTypeDef(TypedDict):
     LoadBalancers: NotRequired[list[LoadBalancerStateTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MetricCollectionTypeTypeDef(TypedDict):
+    Metric: NotRequired[str]
+
+
+class MetricGranularityTypeTypeDef(TypedDict):
+    Granularity: NotRequired[str]
+
+
 class DescribeMetricCollectionTypesAnswerTypeDef(TypedDict):
     Metrics: NotRequired[list[MetricCollectionTypeTypeDef]]
     Granularities: NotRequired[list[MetricGranularityTypeTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NotificationConfigurationTypeDef(TypedDict):
+    AutoScalingGroupName: NotRequired[str]
+    TopicARN: NotRequired[str]
+    NotificationType: NotRequired[str]
 
 
 class DescribeNotificationConfigurationsAnswerTypeDef(TypedDict):
@@ -824,6 +1237,13 @@ class DescribeTrafficSourcesRequestTypeDef(TypedDict):
     MaxRecords: NotRequired[int]
 
 
+class TrafficSourceStateTypeDef(TypedDict):
+    TrafficSource: NotRequired[str]
+    State: NotRequired[str]
+    Identifier: NotRequired[str]
+    Type: NotRequired[str]
+
+
 class DescribeTrafficSourcesResponseTypeDef(TypedDict):
     TrafficSources: NotRequired[list[TrafficSourceStateTypeDef]]
     NextToken: NotRequired[str]
@@ -841,11 +1261,6 @@ class DescribeWarmPoolTypeTypeDef(TypedDict):
     AutoScalingGroupName: str
     MaxRecords: NotRequired[int]
     NextToken: NotRequired[str]
-
-
-class DesiredConfigurationOutputTypeDef(TypedDict):
-    LaunchTemplate: NotRequired[LaunchTemplateSpecificationTypeDef]
-    MixedInstancesPolicy: NotRequired[MixedInstancesPolicyOutputTypeDef]
 
 
 class DesiredConfigurationTypeDef(TypedDict):
@@ -896,25 +1311,10 @@ class DisableMetricsCollectionQueryTypeDef(TypedDict):
     Metrics: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class EbsTypeDef(TypedDict):
-    SnapshotId: NotRequired[str]
-    VolumeSize: NotRequired[int]
-    VolumeType: NotRequired[str]
-    DeleteOnTermination: NotRequired[bool]
-    Iops: NotRequired[int]
-    Encrypted: NotRequired[bool]
-    Throughput: NotRequired[int]
-
-
 class EnableMetricsCollectionQueryTypeDef(TypedDict):
     AutoScalingGroupName: str
     Metrics: NotRequired[ReadOnly[Sequence[str]]]
     Granularity: str
-
-
-class EnabledMetricTypeDef(TypedDict):
-    Metric: NotRequired[str]
-    Granularity: NotRequired[str]
 
 
 class EnterStandbyAnswerTypeDef(TypedDict):
@@ -946,15 +1346,73 @@ class ExitStandbyQueryTypeDef(TypedDict):
     AutoScalingGroupName: str
 
 
-class FailedScheduledUpdateGroupActionRequestTypeDef(TypedDict):
-    ScheduledActionName: str
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
+class MetricStatOutputTypeDef(TypedDict):
+    Metric: MetricOutputTypeDef
+    Stat: str
+    Unit: NotRequired[str]
 
 
-class FilterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
+class MetricDataQueryOutputTypeDef(TypedDict):
+    Id: str
+    Expression: NotRequired[str]
+    MetricStat: NotRequired[MetricStatOutputTypeDef]
+    Label: NotRequired[str]
+    ReturnData: NotRequired[bool]
+
+
+class PredictiveScalingCustomizedCapacityMetricOutputTypeDef(TypedDict):
+    MetricDataQueries: list[MetricDataQueryOutputTypeDef]
+
+
+class PredictiveScalingCustomizedLoadMetricOutputTypeDef(TypedDict):
+    MetricDataQueries: list[MetricDataQueryOutputTypeDef]
+
+
+class PredictiveScalingCustomizedScalingMetricOutputTypeDef(TypedDict):
+    MetricDataQueries: list[MetricDataQueryOutputTypeDef]
+
+
+class PredictiveScalingPredefinedLoadMetricTypeDef(TypedDict):
+    PredefinedMetricType: PredefinedLoadMetricTypeType
+    ResourceLabel: NotRequired[str]
+
+
+class PredictiveScalingPredefinedMetricPairTypeDef(TypedDict):
+    PredefinedMetricType: PredefinedMetricPairTypeType
+    ResourceLabel: NotRequired[str]
+
+
+class PredictiveScalingPredefinedScalingMetricTypeDef(TypedDict):
+    PredefinedMetricType: PredefinedScalingMetricTypeType
+    ResourceLabel: NotRequired[str]
+
+
+class PredictiveScalingMetricSpecificationOutputTypeDef(TypedDict):
+    TargetValue: float
+    PredefinedMetricPairSpecification: NotRequired[
+        PredictiveScalingPredefinedMetricPairTypeDef
+    ]
+    PredefinedScalingMetricSpecification: NotRequired[
+        PredictiveScalingPredefinedScalingMetricTypeDef
+    ]
+    PredefinedLoadMetricSpecification: NotRequired[
+        PredictiveScalingPredefinedLoadMetricTypeDef
+    ]
+    CustomizedScalingMetricSpecification: NotRequired[
+        PredictiveScalingCustomizedScalingMetricOutputTypeDef
+    ]
+    CustomizedLoadMetricSpecification: NotRequired[
+        PredictiveScalingCustomizedLoadMetricOutputTypeDef
+    ]
+    CustomizedCapacityMetricSpecification: NotRequired[
+        PredictiveScalingCustomizedCapacityMetricOutputTypeDef
+    ]
+
+
+class LoadForecastTypeDef(TypedDict):
+    Timestamps: list[datetime]
+    Values: list[float]
+    MetricSpecification: PredictiveScalingMetricSpecificationOutputTypeDef
 
 
 class GetPredictiveScalingForecastAnswerTypeDef(TypedDict):
@@ -978,145 +1436,6 @@ class InstanceCollectionTypeDef(TypedDict):
     AvailabilityZone: NotRequired[str]
     AvailabilityZoneId: NotRequired[str]
     InstanceIds: NotRequired[list[str]]
-
-
-class InstanceLifecyclePolicyTypeDef(TypedDict):
-    RetentionTriggers: NotRequired[RetentionTriggersTypeDef]
-
-
-class InstanceMaintenancePolicyTypeDef(TypedDict):
-    MinHealthyPercentage: NotRequired[int]
-    MaxHealthyPercentage: NotRequired[int]
-
-
-class InstanceMetadataOptionsTypeDef(TypedDict):
-    HttpTokens: NotRequired[InstanceMetadataHttpTokensStateType]
-    HttpPutResponseHopLimit: NotRequired[int]
-    HttpEndpoint: NotRequired[InstanceMetadataEndpointStateType]
-
-
-class InstanceMonitoringTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class InstanceRefreshLivePoolProgressTypeDef(TypedDict):
-    PercentageComplete: NotRequired[int]
-    InstancesToUpdate: NotRequired[int]
-
-
-class InstanceRefreshProgressDetailsTypeDef(TypedDict):
-    LivePoolProgress: NotRequired[InstanceRefreshLivePoolProgressTypeDef]
-    WarmPoolProgress: NotRequired[InstanceRefreshWarmPoolProgressTypeDef]
-
-
-class InstanceRefreshTypeDef(TypedDict):
-    InstanceRefreshId: NotRequired[str]
-    AutoScalingGroupName: NotRequired[str]
-    Status: NotRequired[InstanceRefreshStatusType]
-    StatusReason: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    PercentageComplete: NotRequired[int]
-    InstancesToUpdate: NotRequired[int]
-    ProgressDetails: NotRequired[InstanceRefreshProgressDetailsTypeDef]
-    Preferences: NotRequired[RefreshPreferencesOutputTypeDef]
-    DesiredConfiguration: NotRequired[DesiredConfigurationOutputTypeDef]
-    RollbackDetails: NotRequired[RollbackDetailsTypeDef]
-    Strategy: NotRequired[RefreshStrategyType]
-
-
-class InstanceRefreshWarmPoolProgressTypeDef(TypedDict):
-    PercentageComplete: NotRequired[int]
-    InstancesToUpdate: NotRequired[int]
-
-
-class InstanceRequirementsOutputTypeDef(TypedDict):
-    VCpuCount: VCpuCountRequestTypeDef
-    MemoryMiB: MemoryMiBRequestTypeDef
-    CpuManufacturers: NotRequired[list[CpuManufacturerType]]
-    MemoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
-    ExcludedInstanceTypes: NotRequired[list[str]]
-    InstanceGenerations: NotRequired[list[InstanceGenerationType]]
-    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
-    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
-    BareMetal: NotRequired[BareMetalType]
-    BurstablePerformance: NotRequired[BurstablePerformanceType]
-    RequireHibernateSupport: NotRequired[bool]
-    NetworkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
-    LocalStorage: NotRequired[LocalStorageType]
-    LocalStorageTypes: NotRequired[list[LocalStorageTypeType]]
-    TotalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
-    BaselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
-    AcceleratorTypes: NotRequired[list[AcceleratorTypeType]]
-    AcceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
-    AcceleratorManufacturers: NotRequired[list[AcceleratorManufacturerType]]
-    AcceleratorNames: NotRequired[list[AcceleratorNameType]]
-    AcceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
-    NetworkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
-    AllowedInstanceTypes: NotRequired[list[str]]
-    BaselinePerformanceFactors: NotRequired[
-        BaselinePerformanceFactorsRequestOutputTypeDef
-    ]
-
-
-class InstanceRequirementsTypeDef(TypedDict):
-    VCpuCount: VCpuCountRequestTypeDef
-    MemoryMiB: MemoryMiBRequestTypeDef
-    CpuManufacturers: NotRequired[ReadOnly[Sequence[CpuManufacturerType]]]
-    MemoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
-    ExcludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    InstanceGenerations: NotRequired[ReadOnly[Sequence[InstanceGenerationType]]]
-    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
-    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
-    BareMetal: NotRequired[BareMetalType]
-    BurstablePerformance: NotRequired[BurstablePerformanceType]
-    RequireHibernateSupport: NotRequired[bool]
-    NetworkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
-    LocalStorage: NotRequired[LocalStorageType]
-    LocalStorageTypes: NotRequired[ReadOnly[Sequence[LocalStorageTypeType]]]
-    TotalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
-    BaselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
-    AcceleratorTypes: NotRequired[ReadOnly[Sequence[AcceleratorTypeType]]]
-    AcceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
-    AcceleratorManufacturers: NotRequired[
-        ReadOnly[Sequence[AcceleratorManufacturerType]]
-    ]
-    AcceleratorNames: NotRequired[ReadOnly[Sequence[AcceleratorNameType]]]
-    AcceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
-    NetworkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
-    AllowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    BaselinePerformanceFactors: NotRequired[
-        ReadOnly[BaselinePerformanceFactorsRequestTypeDef]
-    ]
-
-
-class InstanceReusePolicyTypeDef(TypedDict):
-    ReuseOnScaleIn: NotRequired[bool]
-
-
-class InstanceTypeDef(TypedDict):
-    InstanceId: str
-    InstanceType: NotRequired[str]
-    AvailabilityZone: str
-    AvailabilityZoneId: NotRequired[str]
-    LifecycleState: LifecycleStateType
-    HealthStatus: str
-    LaunchConfigurationName: NotRequired[str]
-    LaunchTemplate: NotRequired[LaunchTemplateSpecificationTypeDef]
-    ImageId: NotRequired[str]
-    ProtectedFromScaleIn: bool
-    WeightedCapacity: NotRequired[str]
-
-
-class InstancesDistributionTypeDef(TypedDict):
-    OnDemandAllocationStrategy: NotRequired[str]
-    OnDemandBaseCapacity: NotRequired[int]
-    OnDemandPercentageAboveBaseCapacity: NotRequired[int]
-    SpotAllocationStrategy: NotRequired[str]
-    SpotInstancePools: NotRequired[int]
-    SpotMaxPrice: NotRequired[str]
 
 
 class LaunchConfigurationNameTypeTypeDef(TypedDict):
@@ -1186,96 +1505,10 @@ class LaunchInstancesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LaunchTemplateOutputTypeDef(TypedDict):
-    LaunchTemplateSpecification: NotRequired[LaunchTemplateSpecificationTypeDef]
-    Overrides: NotRequired[list[LaunchTemplateOverridesOutputTypeDef]]
-
-
-class LaunchTemplateOverridesOutputTypeDef(TypedDict):
-    InstanceType: NotRequired[str]
-    WeightedCapacity: NotRequired[str]
-    LaunchTemplateSpecification: NotRequired[LaunchTemplateSpecificationTypeDef]
-    InstanceRequirements: NotRequired[InstanceRequirementsOutputTypeDef]
-    ImageId: NotRequired[str]
-
-
-class LaunchTemplateOverridesTypeDef(TypedDict):
-    InstanceType: NotRequired[str]
-    WeightedCapacity: NotRequired[str]
-    LaunchTemplateSpecification: NotRequired[LaunchTemplateSpecificationTypeDef]
-    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsTypeDef]]
-    ImageId: NotRequired[str]
-
-
-class LaunchTemplateSpecificationTypeDef(TypedDict):
-    LaunchTemplateId: NotRequired[str]
-    LaunchTemplateName: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class LaunchTemplateTypeDef(TypedDict):
-    LaunchTemplateSpecification: NotRequired[LaunchTemplateSpecificationTypeDef]
-    Overrides: NotRequired[ReadOnly[Sequence[LaunchTemplateOverridesTypeDef]]]
-
-
-class LifecycleHookSpecificationTypeDef(TypedDict):
-    LifecycleHookName: str
-    LifecycleTransition: str
-    NotificationMetadata: NotRequired[str]
-    HeartbeatTimeout: NotRequired[int]
-    DefaultResult: NotRequired[str]
-    NotificationTargetARN: NotRequired[str]
-    RoleARN: NotRequired[str]
-
-
-class LifecycleHookTypeDef(TypedDict):
-    LifecycleHookName: NotRequired[str]
-    AutoScalingGroupName: NotRequired[str]
-    LifecycleTransition: NotRequired[str]
-    NotificationTargetARN: NotRequired[str]
-    RoleARN: NotRequired[str]
-    NotificationMetadata: NotRequired[str]
-    HeartbeatTimeout: NotRequired[int]
-    GlobalTimeout: NotRequired[int]
-    DefaultResult: NotRequired[str]
-
-
-class LoadBalancerStateTypeDef(TypedDict):
-    LoadBalancerName: NotRequired[str]
-    State: NotRequired[str]
-
-
-class LoadBalancerTargetGroupStateTypeDef(TypedDict):
-    LoadBalancerTargetGroupARN: NotRequired[str]
-    State: NotRequired[str]
-
-
-class LoadForecastTypeDef(TypedDict):
-    Timestamps: list[datetime]
-    Values: list[float]
-    MetricSpecification: PredictiveScalingMetricSpecificationOutputTypeDef
-
-
-class MemoryGiBPerVCpuRequestTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
-class MemoryMiBRequestTypeDef(TypedDict):
-    Min: int
-    Max: NotRequired[int]
-
-
-class MetricCollectionTypeTypeDef(TypedDict):
-    Metric: NotRequired[str]
-
-
-class MetricDataQueryOutputTypeDef(TypedDict):
-    Id: str
-    Expression: NotRequired[str]
-    MetricStat: NotRequired[MetricStatOutputTypeDef]
-    Label: NotRequired[str]
-    ReturnData: NotRequired[bool]
+class MetricStatTypeDef(TypedDict):
+    Metric: ReadOnly[MetricTypeDef]
+    Stat: str
+    Unit: NotRequired[str]
 
 
 class MetricDataQueryTypeDef(TypedDict):
@@ -1286,67 +1519,55 @@ class MetricDataQueryTypeDef(TypedDict):
     ReturnData: NotRequired[bool]
 
 
-class MetricDimensionTypeDef(TypedDict):
-    Name: str
-    Value: str
+class PredictiveScalingConfigurationOutputTypeDef(TypedDict):
+    MetricSpecifications: list[PredictiveScalingMetricSpecificationOutputTypeDef]
+    Mode: NotRequired[PredictiveScalingModeType]
+    SchedulingBufferTime: NotRequired[int]
+    MaxCapacityBreachBehavior: NotRequired[
+        PredictiveScalingMaxCapacityBreachBehaviorType
+    ]
+    MaxCapacityBuffer: NotRequired[int]
 
 
-class MetricGranularityTypeTypeDef(TypedDict):
-    Granularity: NotRequired[str]
+class StepAdjustmentTypeDef(TypedDict):
+    MetricIntervalLowerBound: NotRequired[float]
+    MetricIntervalUpperBound: NotRequired[float]
+    ScalingAdjustment: int
 
 
-class MetricOutputTypeDef(TypedDict):
-    Namespace: str
-    MetricName: str
-    Dimensions: NotRequired[list[MetricDimensionTypeDef]]
+class PredefinedMetricSpecificationTypeDef(TypedDict):
+    PredefinedMetricType: MetricTypeType
+    ResourceLabel: NotRequired[str]
 
 
-class MetricStatOutputTypeDef(TypedDict):
-    Metric: MetricOutputTypeDef
-    Stat: str
-    Unit: NotRequired[str]
+class TargetTrackingConfigurationOutputTypeDef(TypedDict):
+    PredefinedMetricSpecification: NotRequired[PredefinedMetricSpecificationTypeDef]
+    CustomizedMetricSpecification: NotRequired[
+        CustomizedMetricSpecificationOutputTypeDef
+    ]
+    TargetValue: float
+    DisableScaleIn: NotRequired[bool]
 
 
-class MetricStatTypeDef(TypedDict):
-    Metric: ReadOnly[MetricTypeDef]
-    Stat: str
-    Unit: NotRequired[str]
-
-
-class MetricTypeDef(TypedDict):
-    Namespace: str
-    MetricName: str
-    Dimensions: NotRequired[ReadOnly[Sequence[MetricDimensionTypeDef]]]
-
-
-class MixedInstancesPolicyOutputTypeDef(TypedDict):
-    LaunchTemplate: NotRequired[LaunchTemplateOutputTypeDef]
-    InstancesDistribution: NotRequired[InstancesDistributionTypeDef]
-
-
-class MixedInstancesPolicyTypeDef(TypedDict):
-    LaunchTemplate: NotRequired[ReadOnly[LaunchTemplateTypeDef]]
-    InstancesDistribution: NotRequired[InstancesDistributionTypeDef]
-
-
-class NetworkBandwidthGbpsRequestTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
-class NetworkInterfaceCountRequestTypeDef(TypedDict):
-    Min: NotRequired[int]
-    Max: NotRequired[int]
-
-
-class NotificationConfigurationTypeDef(TypedDict):
+class ScalingPolicyTypeDef(TypedDict):
     AutoScalingGroupName: NotRequired[str]
-    TopicARN: NotRequired[str]
-    NotificationType: NotRequired[str]
-
-
-class PerformanceFactorReferenceRequestTypeDef(TypedDict):
-    InstanceFamily: NotRequired[str]
+    PolicyName: NotRequired[str]
+    PolicyARN: NotRequired[str]
+    PolicyType: NotRequired[str]
+    AdjustmentType: NotRequired[str]
+    MinAdjustmentStep: NotRequired[int]
+    MinAdjustmentMagnitude: NotRequired[int]
+    ScalingAdjustment: NotRequired[int]
+    Cooldown: NotRequired[int]
+    StepAdjustments: NotRequired[list[StepAdjustmentTypeDef]]
+    MetricAggregationType: NotRequired[str]
+    EstimatedInstanceWarmup: NotRequired[int]
+    Alarms: NotRequired[list[AlarmTypeDef]]
+    TargetTrackingConfiguration: NotRequired[TargetTrackingConfigurationOutputTypeDef]
+    Enabled: NotRequired[bool]
+    PredictiveScalingConfiguration: NotRequired[
+        PredictiveScalingConfigurationOutputTypeDef
+    ]
 
 
 class PoliciesTypeTypeDef(TypedDict):
@@ -1361,77 +1582,16 @@ class PolicyARNTypeTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PredefinedMetricSpecificationTypeDef(TypedDict):
-    PredefinedMetricType: MetricTypeType
-    ResourceLabel: NotRequired[str]
-
-
-class PredictiveScalingConfigurationOutputTypeDef(TypedDict):
-    MetricSpecifications: list[PredictiveScalingMetricSpecificationOutputTypeDef]
-    Mode: NotRequired[PredictiveScalingModeType]
-    SchedulingBufferTime: NotRequired[int]
-    MaxCapacityBreachBehavior: NotRequired[
-        PredictiveScalingMaxCapacityBreachBehaviorType
-    ]
-    MaxCapacityBuffer: NotRequired[int]
-
-
-class PredictiveScalingConfigurationTypeDef(TypedDict):
-    MetricSpecifications: ReadOnly[
-        Sequence[PredictiveScalingMetricSpecificationTypeDef]
-    ]
-    Mode: NotRequired[PredictiveScalingModeType]
-    SchedulingBufferTime: NotRequired[int]
-    MaxCapacityBreachBehavior: NotRequired[
-        PredictiveScalingMaxCapacityBreachBehaviorType
-    ]
-    MaxCapacityBuffer: NotRequired[int]
-
-
-class PredictiveScalingCustomizedCapacityMetricOutputTypeDef(TypedDict):
-    MetricDataQueries: list[MetricDataQueryOutputTypeDef]
-
-
 class PredictiveScalingCustomizedCapacityMetricTypeDef(TypedDict):
     MetricDataQueries: ReadOnly[Sequence[MetricDataQueryTypeDef]]
-
-
-class PredictiveScalingCustomizedLoadMetricOutputTypeDef(TypedDict):
-    MetricDataQueries: list[MetricDataQueryOutputTypeDef]
 
 
 class PredictiveScalingCustomizedLoadMetricTypeDef(TypedDict):
     MetricDataQueries: ReadOnly[Sequence[MetricDataQueryTypeDef]]
 
 
-class PredictiveScalingCustomizedScalingMetricOutputTypeDef(TypedDict):
-    MetricDataQueries: list[MetricDataQueryOutputTypeDef]
-
-
 class PredictiveScalingCustomizedScalingMetricTypeDef(TypedDict):
     MetricDataQueries: ReadOnly[Sequence[MetricDataQueryTypeDef]]
-
-
-class PredictiveScalingMetricSpecificationOutputTypeDef(TypedDict):
-    TargetValue: float
-    PredefinedMetricPairSpecification: NotRequired[
-        PredictiveScalingPredefinedMetricPairTypeDef
-    ]
-    PredefinedScalingMetricSpecification: NotRequired[
-        PredictiveScalingPredefinedScalingMetricTypeDef
-    ]
-    PredefinedLoadMetricSpecification: NotRequired[
-        PredictiveScalingPredefinedLoadMetricTypeDef
-    ]
-    CustomizedScalingMetricSpecification: NotRequired[
-        PredictiveScalingCustomizedScalingMetricOutputTypeDef
-    ]
-    CustomizedLoadMetricSpecification: NotRequired[
-        PredictiveScalingCustomizedLoadMetricOutputTypeDef
-    ]
-    CustomizedCapacityMetricSpecification: NotRequired[
-        PredictiveScalingCustomizedCapacityMetricOutputTypeDef
-    ]
 
 
 class PredictiveScalingMetricSpecificationTypeDef(TypedDict):
@@ -1456,19 +1616,16 @@ class PredictiveScalingMetricSpecificationTypeDef(TypedDict):
     ]
 
 
-class PredictiveScalingPredefinedLoadMetricTypeDef(TypedDict):
-    PredefinedMetricType: PredefinedLoadMetricTypeType
-    ResourceLabel: NotRequired[str]
-
-
-class PredictiveScalingPredefinedMetricPairTypeDef(TypedDict):
-    PredefinedMetricType: PredefinedMetricPairTypeType
-    ResourceLabel: NotRequired[str]
-
-
-class PredictiveScalingPredefinedScalingMetricTypeDef(TypedDict):
-    PredefinedMetricType: PredefinedScalingMetricTypeType
-    ResourceLabel: NotRequired[str]
+class PredictiveScalingConfigurationTypeDef(TypedDict):
+    MetricSpecifications: ReadOnly[
+        Sequence[PredictiveScalingMetricSpecificationTypeDef]
+    ]
+    Mode: NotRequired[PredictiveScalingModeType]
+    SchedulingBufferTime: NotRequired[int]
+    MaxCapacityBreachBehavior: NotRequired[
+        PredictiveScalingMaxCapacityBreachBehaviorType
+    ]
+    MaxCapacityBuffer: NotRequired[int]
 
 
 class ProcessTypeTypeDef(TypedDict):
@@ -1499,6 +1656,15 @@ class PutNotificationConfigurationTypeTypeDef(TypedDict):
     AutoScalingGroupName: str
     TopicARN: str
     NotificationTypes: ReadOnly[Sequence[str]]
+
+
+class TargetTrackingConfigurationTypeDef(TypedDict):
+    PredefinedMetricSpecification: NotRequired[PredefinedMetricSpecificationTypeDef]
+    CustomizedMetricSpecification: NotRequired[
+        ReadOnly[CustomizedMetricSpecificationTypeDef]
+    ]
+    TargetValue: float
+    DisableScaleIn: NotRequired[bool]
 
 
 class PutScalingPolicyTypeTypeDef(TypedDict):
@@ -1558,20 +1724,6 @@ class RecordLifecycleActionHeartbeatTypeTypeDef(TypedDict):
     InstanceId: NotRequired[str]
 
 
-class RefreshPreferencesOutputTypeDef(TypedDict):
-    MinHealthyPercentage: NotRequired[int]
-    InstanceWarmup: NotRequired[int]
-    CheckpointPercentages: NotRequired[list[int]]
-    CheckpointDelay: NotRequired[int]
-    SkipMatching: NotRequired[bool]
-    AutoRollback: NotRequired[bool]
-    ScaleInProtectedInstances: NotRequired[ScaleInProtectedInstancesType]
-    StandbyInstances: NotRequired[StandbyInstancesType]
-    AlarmSpecification: NotRequired[AlarmSpecificationOutputTypeDef]
-    MaxHealthyPercentage: NotRequired[int]
-    BakeTime: NotRequired[int]
-
-
 class RefreshPreferencesTypeDef(TypedDict):
     MinHealthyPercentage: NotRequired[int]
     InstanceWarmup: NotRequired[int]
@@ -1586,18 +1738,6 @@ class RefreshPreferencesTypeDef(TypedDict):
     BakeTime: NotRequired[int]
 
 
-class RetentionTriggersTypeDef(TypedDict):
-    TerminateHookAbandon: NotRequired[RetentionActionType]
-
-
-class RollbackDetailsTypeDef(TypedDict):
-    RollbackReason: NotRequired[str]
-    RollbackStartTime: NotRequired[datetime]
-    PercentageCompleteOnRollback: NotRequired[int]
-    InstancesToUpdateOnRollback: NotRequired[int]
-    ProgressDetailsOnRollback: NotRequired[InstanceRefreshProgressDetailsTypeDef]
-
-
 class RollbackInstanceRefreshAnswerTypeDef(TypedDict):
     InstanceRefreshId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1607,47 +1747,9 @@ class RollbackInstanceRefreshTypeTypeDef(TypedDict):
     AutoScalingGroupName: str
 
 
-class ScalingPolicyTypeDef(TypedDict):
-    AutoScalingGroupName: NotRequired[str]
-    PolicyName: NotRequired[str]
-    PolicyARN: NotRequired[str]
-    PolicyType: NotRequired[str]
-    AdjustmentType: NotRequired[str]
-    MinAdjustmentStep: NotRequired[int]
-    MinAdjustmentMagnitude: NotRequired[int]
-    ScalingAdjustment: NotRequired[int]
-    Cooldown: NotRequired[int]
-    StepAdjustments: NotRequired[list[StepAdjustmentTypeDef]]
-    MetricAggregationType: NotRequired[str]
-    EstimatedInstanceWarmup: NotRequired[int]
-    Alarms: NotRequired[list[AlarmTypeDef]]
-    TargetTrackingConfiguration: NotRequired[TargetTrackingConfigurationOutputTypeDef]
-    Enabled: NotRequired[bool]
-    PredictiveScalingConfiguration: NotRequired[
-        PredictiveScalingConfigurationOutputTypeDef
-    ]
-
-
 class ScalingProcessQueryTypeDef(TypedDict):
     AutoScalingGroupName: str
     ScalingProcesses: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ScheduledActionsTypeTypeDef(TypedDict):
-    ScheduledUpdateGroupActions: NotRequired[list[ScheduledUpdateGroupActionTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ScheduledUpdateGroupActionRequestTypeDef(TypedDict):
-    ScheduledActionName: str
-    StartTime: NotRequired[ReadOnly[datetime | str]]
-    EndTime: NotRequired[ReadOnly[datetime | str]]
-    Recurrence: NotRequired[str]
-    MinSize: NotRequired[int]
-    MaxSize: NotRequired[int]
-    DesiredCapacity: NotRequired[int]
-    TimeZone: NotRequired[str]
 
 
 class ScheduledUpdateGroupActionTypeDef(TypedDict):
@@ -1662,6 +1764,12 @@ class ScheduledUpdateGroupActionTypeDef(TypedDict):
     MaxSize: NotRequired[int]
     DesiredCapacity: NotRequired[int]
     TimeZone: NotRequired[str]
+
+
+class ScheduledActionsTypeTypeDef(TypedDict):
+    ScheduledUpdateGroupActions: NotRequired[list[ScheduledUpdateGroupActionTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SetDesiredCapacityTypeTypeDef(TypedDict):
@@ -1698,109 +1806,15 @@ class StartInstanceRefreshTypeTypeDef(TypedDict):
     Preferences: NotRequired[ReadOnly[RefreshPreferencesTypeDef]]
 
 
-class StepAdjustmentTypeDef(TypedDict):
-    MetricIntervalLowerBound: NotRequired[float]
-    MetricIntervalUpperBound: NotRequired[float]
-    ScalingAdjustment: int
-
-
-class SuspendedProcessTypeDef(TypedDict):
-    ProcessName: NotRequired[str]
-    SuspensionReason: NotRequired[str]
-
-
-class TagDescriptionTypeDef(TypedDict):
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[str]
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-    PropagateAtLaunch: NotRequired[bool]
-
-
-class TagTypeDef(TypedDict):
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[str]
-    Key: str
-    Value: NotRequired[str]
-    PropagateAtLaunch: NotRequired[bool]
-
-
 class TagsTypeTypeDef(TypedDict):
     Tags: NotRequired[list[TagDescriptionTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TargetTrackingConfigurationOutputTypeDef(TypedDict):
-    PredefinedMetricSpecification: NotRequired[PredefinedMetricSpecificationTypeDef]
-    CustomizedMetricSpecification: NotRequired[
-        CustomizedMetricSpecificationOutputTypeDef
-    ]
-    TargetValue: float
-    DisableScaleIn: NotRequired[bool]
-
-
-class TargetTrackingConfigurationTypeDef(TypedDict):
-    PredefinedMetricSpecification: NotRequired[PredefinedMetricSpecificationTypeDef]
-    CustomizedMetricSpecification: NotRequired[
-        ReadOnly[CustomizedMetricSpecificationTypeDef]
-    ]
-    TargetValue: float
-    DisableScaleIn: NotRequired[bool]
-
-
-class TargetTrackingMetricDataQueryOutputTypeDef(TypedDict):
-    Id: str
-    Expression: NotRequired[str]
-    MetricStat: NotRequired[TargetTrackingMetricStatOutputTypeDef]
-    Label: NotRequired[str]
-    Period: NotRequired[int]
-    ReturnData: NotRequired[bool]
-
-
-class TargetTrackingMetricDataQueryTypeDef(TypedDict):
-    Id: str
-    Expression: NotRequired[str]
-    MetricStat: NotRequired[ReadOnly[TargetTrackingMetricStatTypeDef]]
-    Label: NotRequired[str]
-    Period: NotRequired[int]
-    ReturnData: NotRequired[bool]
-
-
-class TargetTrackingMetricStatOutputTypeDef(TypedDict):
-    Metric: MetricOutputTypeDef
-    Stat: str
-    Unit: NotRequired[str]
-    Period: NotRequired[int]
-
-
-class TargetTrackingMetricStatTypeDef(TypedDict):
-    Metric: ReadOnly[MetricTypeDef]
-    Stat: str
-    Unit: NotRequired[str]
-    Period: NotRequired[int]
-
-
 class TerminateInstanceInAutoScalingGroupTypeTypeDef(TypedDict):
     InstanceId: str
     ShouldDecrementDesiredCapacity: bool
-
-
-class TotalLocalStorageGBRequestTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
-class TrafficSourceIdentifierTypeDef(TypedDict):
-    Identifier: str
-    Type: NotRequired[str]
-
-
-class TrafficSourceStateTypeDef(TypedDict):
-    TrafficSource: NotRequired[str]
-    State: NotRequired[str]
-    Identifier: NotRequired[str]
-    Type: NotRequired[str]
 
 
 class UpdateAutoScalingGroupTypeTypeDef(TypedDict):
@@ -1837,16 +1851,3 @@ class UpdateAutoScalingGroupTypeTypeDef(TypedDict):
     ]
     InstanceLifecyclePolicy: NotRequired[InstanceLifecyclePolicyTypeDef]
     DeletionProtection: NotRequired[DeletionProtectionType]
-
-
-class VCpuCountRequestTypeDef(TypedDict):
-    Min: int
-    Max: NotRequired[int]
-
-
-class WarmPoolConfigurationTypeDef(TypedDict):
-    MaxGroupPreparedCapacity: NotRequired[int]
-    MinSize: NotRequired[int]
-    PoolState: NotRequired[WarmPoolStateType]
-    Status: NotRequired[WarmPoolStatusType]
-    InstanceReusePolicy: NotRequired[InstanceReusePolicyTypeDef]

@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Auto Scaling Plans: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ForecastDataTypeType",
-    "LoadMetricTypeType",
-    "MetricStatisticType",
-    "PolicyTypeType",
-    "PredictiveScalingMaxCapacityBehaviorType",
-    "PredictiveScalingModeType",
-    "ScalableDimensionType",
-    "ScalingMetricTypeType",
-    "ScalingPlanStatusCodeType",
-    "ScalingPolicyUpdateBehaviorType",
-    "ScalingStatusCodeType",
-    "ServiceNamespaceType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ForecastDataTypeType",
+        "LoadMetricTypeType",
+        "MetricStatisticType",
+        "PolicyTypeType",
+        "PredictiveScalingMaxCapacityBehaviorType",
+        "PredictiveScalingModeType",
+        "ScalableDimensionType",
+        "ScalingMetricTypeType",
+        "ScalingPlanStatusCodeType",
+        "ScalingPolicyUpdateBehaviorType",
+        "ScalingStatusCodeType",
+        "ServiceNamespaceType",
+    ]
 
 ForecastDataTypeType = Literal[
     "CapacityForecast",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,41 +33,47 @@ from .literals import (
     ServiceNamespaceType,
 )
 
-__all__ = [
-    "ApplicationSourceOutputTypeDef",
-    "ApplicationSourceTypeDef",
-    "CreateScalingPlanRequestTypeDef",
-    "CreateScalingPlanResponseTypeDef",
-    "CustomizedLoadMetricSpecificationOutputTypeDef",
-    "CustomizedLoadMetricSpecificationTypeDef",
-    "CustomizedScalingMetricSpecificationOutputTypeDef",
-    "CustomizedScalingMetricSpecificationTypeDef",
-    "DatapointTypeDef",
-    "DeleteScalingPlanRequestTypeDef",
-    "DeleteScalingPlanResponseTypeDef",
-    "DescribeScalingPlanResourcesRequestTypeDef",
-    "DescribeScalingPlanResourcesResponseTypeDef",
-    "DescribeScalingPlansRequestTypeDef",
-    "DescribeScalingPlansResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetScalingPlanResourceForecastDataRequestTypeDef",
-    "GetScalingPlanResourceForecastDataResponseTypeDef",
-    "MetricDimensionTypeDef",
-    "PredefinedLoadMetricSpecificationTypeDef",
-    "PredefinedScalingMetricSpecificationTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScalingInstructionOutputTypeDef",
-    "ScalingInstructionTypeDef",
-    "ScalingPlanResourceTypeDef",
-    "ScalingPlanTypeDef",
-    "ScalingPolicyTypeDef",
-    "TagFilterOutputTypeDef",
-    "TagFilterTypeDef",
-    "TargetTrackingConfigurationOutputTypeDef",
-    "TargetTrackingConfigurationTypeDef",
-    "UpdateScalingPlanRequestTypeDef",
-    "UpdateScalingPlanResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationSourceOutputTypeDef",
+        "ApplicationSourceTypeDef",
+        "CreateScalingPlanRequestTypeDef",
+        "CreateScalingPlanResponseTypeDef",
+        "CustomizedLoadMetricSpecificationOutputTypeDef",
+        "CustomizedLoadMetricSpecificationTypeDef",
+        "CustomizedScalingMetricSpecificationOutputTypeDef",
+        "CustomizedScalingMetricSpecificationTypeDef",
+        "DatapointTypeDef",
+        "DeleteScalingPlanRequestTypeDef",
+        "DeleteScalingPlanResponseTypeDef",
+        "DescribeScalingPlanResourcesRequestTypeDef",
+        "DescribeScalingPlanResourcesResponseTypeDef",
+        "DescribeScalingPlansRequestTypeDef",
+        "DescribeScalingPlansResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetScalingPlanResourceForecastDataRequestTypeDef",
+        "GetScalingPlanResourceForecastDataResponseTypeDef",
+        "MetricDimensionTypeDef",
+        "PredefinedLoadMetricSpecificationTypeDef",
+        "PredefinedScalingMetricSpecificationTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScalingInstructionOutputTypeDef",
+        "ScalingInstructionTypeDef",
+        "ScalingPlanResourceTypeDef",
+        "ScalingPlanTypeDef",
+        "ScalingPolicyTypeDef",
+        "TagFilterOutputTypeDef",
+        "TagFilterTypeDef",
+        "TargetTrackingConfigurationOutputTypeDef",
+        "TargetTrackingConfigurationTypeDef",
+        "UpdateScalingPlanRequestTypeDef",
+        "UpdateScalingPlanResponseTypeDef",
+    ]
+
+
+class TagFilterOutputTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[list[str]]
 
 
 class ApplicationSourceOutputTypeDef(TypedDict):
@@ -75,28 +81,19 @@ class ApplicationSourceOutputTypeDef(TypedDict):
     TagFilters: NotRequired[list[TagFilterOutputTypeDef]]
 
 
+class TagFilterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ApplicationSourceTypeDef(TypedDict):
     CloudFormationStackARN: NotRequired[str]
     TagFilters: NotRequired[ReadOnly[Sequence[TagFilterTypeDef]]]
 
 
-class CreateScalingPlanRequestTypeDef(TypedDict):
-    ScalingPlanName: str
-    ApplicationSource: ReadOnly[ApplicationSourceTypeDef]
-    ScalingInstructions: ReadOnly[Sequence[ScalingInstructionTypeDef]]
-
-
-class CreateScalingPlanResponseTypeDef(TypedDict):
-    ScalingPlanVersion: int
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomizedLoadMetricSpecificationOutputTypeDef(TypedDict):
-    MetricName: str
-    Namespace: str
-    Dimensions: NotRequired[list[MetricDimensionTypeDef]]
-    Statistic: MetricStatisticType
-    Unit: NotRequired[str]
+class MetricDimensionTypeDef(TypedDict):
+    Name: str
+    Value: str
 
 
 class CustomizedLoadMetricSpecificationTypeDef(TypedDict):
@@ -107,12 +104,9 @@ class CustomizedLoadMetricSpecificationTypeDef(TypedDict):
     Unit: NotRequired[str]
 
 
-class CustomizedScalingMetricSpecificationOutputTypeDef(TypedDict):
-    MetricName: str
-    Namespace: str
-    Dimensions: NotRequired[list[MetricDimensionTypeDef]]
-    Statistic: MetricStatisticType
-    Unit: NotRequired[str]
+class PredefinedLoadMetricSpecificationTypeDef(TypedDict):
+    PredefinedLoadMetricType: LoadMetricTypeType
+    ResourceLabel: NotRequired[str]
 
 
 class CustomizedScalingMetricSpecificationTypeDef(TypedDict):
@@ -123,99 +117,23 @@ class CustomizedScalingMetricSpecificationTypeDef(TypedDict):
     Unit: NotRequired[str]
 
 
-class DatapointTypeDef(TypedDict):
-    Timestamp: NotRequired[datetime]
-    Value: NotRequired[float]
-
-
-class DeleteScalingPlanRequestTypeDef(TypedDict):
-    ScalingPlanName: str
-    ScalingPlanVersion: int
-
-
-class DeleteScalingPlanResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeScalingPlanResourcesRequestTypeDef(TypedDict):
-    ScalingPlanName: str
-    ScalingPlanVersion: int
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class DescribeScalingPlanResourcesResponseTypeDef(TypedDict):
-    ScalingPlanResources: NotRequired[list[ScalingPlanResourceTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeScalingPlansRequestTypeDef(TypedDict):
-    ScalingPlanNames: NotRequired[ReadOnly[Sequence[str]]]
-    ScalingPlanVersion: NotRequired[int]
-    ApplicationSources: NotRequired[ReadOnly[Sequence[ApplicationSourceTypeDef]]]
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class DescribeScalingPlansResponseTypeDef(TypedDict):
-    ScalingPlans: NotRequired[list[ScalingPlanTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetScalingPlanResourceForecastDataRequestTypeDef(TypedDict):
-    ScalingPlanName: str
-    ScalingPlanVersion: int
-    ServiceNamespace: ServiceNamespaceType
-    ResourceId: str
-    ScalableDimension: ScalableDimensionType
-    ForecastDataType: ForecastDataTypeType
-    StartTime: ReadOnly[datetime | str]
-    EndTime: ReadOnly[datetime | str]
-
-
-class GetScalingPlanResourceForecastDataResponseTypeDef(TypedDict):
-    Datapoints: list[DatapointTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MetricDimensionTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class PredefinedLoadMetricSpecificationTypeDef(TypedDict):
-    PredefinedLoadMetricType: LoadMetricTypeType
-    ResourceLabel: NotRequired[str]
-
-
 class PredefinedScalingMetricSpecificationTypeDef(TypedDict):
     PredefinedScalingMetricType: ScalingMetricTypeType
     ResourceLabel: NotRequired[str]
 
 
-class ScalingInstructionOutputTypeDef(TypedDict):
-    ServiceNamespace: ServiceNamespaceType
-    ResourceId: str
-    ScalableDimension: ScalableDimensionType
-    MinCapacity: int
-    MaxCapacity: int
-    TargetTrackingConfigurations: list[TargetTrackingConfigurationOutputTypeDef]
-    PredefinedLoadMetricSpecification: NotRequired[
-        PredefinedLoadMetricSpecificationTypeDef
+class TargetTrackingConfigurationTypeDef(TypedDict):
+    PredefinedScalingMetricSpecification: NotRequired[
+        PredefinedScalingMetricSpecificationTypeDef
     ]
-    CustomizedLoadMetricSpecification: NotRequired[
-        CustomizedLoadMetricSpecificationOutputTypeDef
+    CustomizedScalingMetricSpecification: NotRequired[
+        ReadOnly[CustomizedScalingMetricSpecificationTypeDef]
     ]
-    ScheduledActionBufferTime: NotRequired[int]
-    PredictiveScalingMaxCapacityBehavior: NotRequired[
-        PredictiveScalingMaxCapacityBehaviorType
-    ]
-    PredictiveScalingMaxCapacityBuffer: NotRequired[int]
-    PredictiveScalingMode: NotRequired[PredictiveScalingModeType]
-    ScalingPolicyUpdateBehavior: NotRequired[ScalingPolicyUpdateBehaviorType]
-    DisableDynamicScaling: NotRequired[bool]
+    TargetValue: float
+    DisableScaleIn: NotRequired[bool]
+    ScaleOutCooldown: NotRequired[int]
+    ScaleInCooldown: NotRequired[int]
+    EstimatedInstanceWarmup: NotRequired[int]
 
 
 class ScalingInstructionTypeDef(TypedDict):
@@ -241,42 +159,52 @@ class ScalingInstructionTypeDef(TypedDict):
     DisableDynamicScaling: NotRequired[bool]
 
 
-class ScalingPlanResourceTypeDef(TypedDict):
+class CreateScalingPlanRequestTypeDef(TypedDict):
+    ScalingPlanName: str
+    ApplicationSource: ReadOnly[ApplicationSourceTypeDef]
+    ScalingInstructions: ReadOnly[Sequence[ScalingInstructionTypeDef]]
+
+
+class CreateScalingPlanResponseTypeDef(TypedDict):
+    ScalingPlanVersion: int
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomizedLoadMetricSpecificationOutputTypeDef(TypedDict):
+    MetricName: str
+    Namespace: str
+    Dimensions: NotRequired[list[MetricDimensionTypeDef]]
+    Statistic: MetricStatisticType
+    Unit: NotRequired[str]
+
+
+class CustomizedScalingMetricSpecificationOutputTypeDef(TypedDict):
+    MetricName: str
+    Namespace: str
+    Dimensions: NotRequired[list[MetricDimensionTypeDef]]
+    Statistic: MetricStatisticType
+    Unit: NotRequired[str]
+
+
+class DatapointTypeDef(TypedDict):
+    Timestamp: NotRequired[datetime]
+    Value: NotRequired[float]
+
+
+class DeleteScalingPlanRequestTypeDef(TypedDict):
     ScalingPlanName: str
     ScalingPlanVersion: int
-    ServiceNamespace: ServiceNamespaceType
-    ResourceId: str
-    ScalableDimension: ScalableDimensionType
-    ScalingPolicies: NotRequired[list[ScalingPolicyTypeDef]]
-    ScalingStatusCode: ScalingStatusCodeType
-    ScalingStatusMessage: NotRequired[str]
 
 
-class ScalingPlanTypeDef(TypedDict):
+class DeleteScalingPlanResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeScalingPlanResourcesRequestTypeDef(TypedDict):
     ScalingPlanName: str
     ScalingPlanVersion: int
-    ApplicationSource: ApplicationSourceOutputTypeDef
-    ScalingInstructions: list[ScalingInstructionOutputTypeDef]
-    StatusCode: ScalingPlanStatusCodeType
-    StatusMessage: NotRequired[str]
-    StatusStartTime: NotRequired[datetime]
-    CreationTime: NotRequired[datetime]
-
-
-class ScalingPolicyTypeDef(TypedDict):
-    PolicyName: str
-    PolicyType: PolicyTypeType
-    TargetTrackingConfiguration: NotRequired[TargetTrackingConfigurationOutputTypeDef]
-
-
-class TagFilterOutputTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[list[str]]
-
-
-class TagFilterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
 
 
 class TargetTrackingConfigurationOutputTypeDef(TypedDict):
@@ -293,18 +221,91 @@ class TargetTrackingConfigurationOutputTypeDef(TypedDict):
     EstimatedInstanceWarmup: NotRequired[int]
 
 
-class TargetTrackingConfigurationTypeDef(TypedDict):
-    PredefinedScalingMetricSpecification: NotRequired[
-        PredefinedScalingMetricSpecificationTypeDef
+class ScalingPolicyTypeDef(TypedDict):
+    PolicyName: str
+    PolicyType: PolicyTypeType
+    TargetTrackingConfiguration: NotRequired[TargetTrackingConfigurationOutputTypeDef]
+
+
+class ScalingPlanResourceTypeDef(TypedDict):
+    ScalingPlanName: str
+    ScalingPlanVersion: int
+    ServiceNamespace: ServiceNamespaceType
+    ResourceId: str
+    ScalableDimension: ScalableDimensionType
+    ScalingPolicies: NotRequired[list[ScalingPolicyTypeDef]]
+    ScalingStatusCode: ScalingStatusCodeType
+    ScalingStatusMessage: NotRequired[str]
+
+
+class DescribeScalingPlanResourcesResponseTypeDef(TypedDict):
+    ScalingPlanResources: NotRequired[list[ScalingPlanResourceTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeScalingPlansRequestTypeDef(TypedDict):
+    ScalingPlanNames: NotRequired[ReadOnly[Sequence[str]]]
+    ScalingPlanVersion: NotRequired[int]
+    ApplicationSources: NotRequired[ReadOnly[Sequence[ApplicationSourceTypeDef]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ScalingInstructionOutputTypeDef(TypedDict):
+    ServiceNamespace: ServiceNamespaceType
+    ResourceId: str
+    ScalableDimension: ScalableDimensionType
+    MinCapacity: int
+    MaxCapacity: int
+    TargetTrackingConfigurations: list[TargetTrackingConfigurationOutputTypeDef]
+    PredefinedLoadMetricSpecification: NotRequired[
+        PredefinedLoadMetricSpecificationTypeDef
     ]
-    CustomizedScalingMetricSpecification: NotRequired[
-        ReadOnly[CustomizedScalingMetricSpecificationTypeDef]
+    CustomizedLoadMetricSpecification: NotRequired[
+        CustomizedLoadMetricSpecificationOutputTypeDef
     ]
-    TargetValue: float
-    DisableScaleIn: NotRequired[bool]
-    ScaleOutCooldown: NotRequired[int]
-    ScaleInCooldown: NotRequired[int]
-    EstimatedInstanceWarmup: NotRequired[int]
+    ScheduledActionBufferTime: NotRequired[int]
+    PredictiveScalingMaxCapacityBehavior: NotRequired[
+        PredictiveScalingMaxCapacityBehaviorType
+    ]
+    PredictiveScalingMaxCapacityBuffer: NotRequired[int]
+    PredictiveScalingMode: NotRequired[PredictiveScalingModeType]
+    ScalingPolicyUpdateBehavior: NotRequired[ScalingPolicyUpdateBehaviorType]
+    DisableDynamicScaling: NotRequired[bool]
+
+
+class ScalingPlanTypeDef(TypedDict):
+    ScalingPlanName: str
+    ScalingPlanVersion: int
+    ApplicationSource: ApplicationSourceOutputTypeDef
+    ScalingInstructions: list[ScalingInstructionOutputTypeDef]
+    StatusCode: ScalingPlanStatusCodeType
+    StatusMessage: NotRequired[str]
+    StatusStartTime: NotRequired[datetime]
+    CreationTime: NotRequired[datetime]
+
+
+class DescribeScalingPlansResponseTypeDef(TypedDict):
+    ScalingPlans: NotRequired[list[ScalingPlanTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetScalingPlanResourceForecastDataRequestTypeDef(TypedDict):
+    ScalingPlanName: str
+    ScalingPlanVersion: int
+    ServiceNamespace: ServiceNamespaceType
+    ResourceId: str
+    ScalableDimension: ScalableDimensionType
+    ForecastDataType: ForecastDataTypeType
+    StartTime: ReadOnly[datetime | str]
+    EndTime: ReadOnly[datetime | str]
+
+
+class GetScalingPlanResourceForecastDataResponseTypeDef(TypedDict):
+    Datapoints: list[DatapointTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateScalingPlanRequestTypeDef(TypedDict):

@@ -2,31 +2,32 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS B2B Data Interchange: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CapabilityDirectionType",
-    "CapabilityTypeType",
-    "ConversionSourceFormatType",
-    "ConversionTargetFormatType",
-    "ElementRequirementType",
-    "FileFormatType",
-    "FromFormatType",
-    "LineTerminatorType",
-    "LoggingType",
-    "MappingTemplateLanguageType",
-    "MappingTypeType",
-    "ToFormatType",
-    "TransformerJobStatusType",
-    "TransformerStatusType",
-    "WrapFormatType",
-    "X12FunctionalAcknowledgmentType",
-    "X12GS05TimeFormatType",
-    "X12SplitByType",
-    "X12TechnicalAcknowledgmentType",
-    "X12TransactionSetType",
-    "X12VersionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CapabilityDirectionType",
+        "CapabilityTypeType",
+        "ConversionSourceFormatType",
+        "ConversionTargetFormatType",
+        "ElementRequirementType",
+        "FileFormatType",
+        "FromFormatType",
+        "LineTerminatorType",
+        "LoggingType",
+        "MappingTemplateLanguageType",
+        "MappingTypeType",
+        "ToFormatType",
+        "TransformerJobStatusType",
+        "TransformerStatusType",
+        "WrapFormatType",
+        "X12FunctionalAcknowledgmentType",
+        "X12GS05TimeFormatType",
+        "X12SplitByType",
+        "X12TechnicalAcknowledgmentType",
+        "X12TransactionSetType",
+        "X12VersionType",
+    ]
 
 CapabilityDirectionType = Literal["INBOUND", "OUTBOUND"]
 CapabilityTypeType = Literal["edi"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -42,126 +42,275 @@ from .literals import (
     X12VersionType,
 )
 
-__all__ = [
-    "AdvancedOptionsOutputTypeDef",
-    "AdvancedOptionsTypeDef",
-    "CapabilityConfigurationTypeDef",
-    "CapabilityOptionsTypeDef",
-    "CapabilitySummaryTypeDef",
-    "ConversionSourceTypeDef",
-    "ConversionTargetFormatDetailsTypeDef",
-    "ConversionTargetTypeDef",
-    "CreateCapabilityRequestTypeDef",
-    "CreateCapabilityResponseTypeDef",
-    "CreatePartnershipRequestTypeDef",
-    "CreatePartnershipResponseTypeDef",
-    "CreateProfileRequestTypeDef",
-    "CreateProfileResponseTypeDef",
-    "CreateStarterMappingTemplateRequestTypeDef",
-    "CreateStarterMappingTemplateResponseTypeDef",
-    "CreateTransformerRequestTypeDef",
-    "CreateTransformerResponseTypeDef",
-    "DeleteCapabilityRequestTypeDef",
-    "DeletePartnershipRequestTypeDef",
-    "DeleteProfileRequestTypeDef",
-    "DeleteTransformerRequestTypeDef",
-    "EdiConfigurationTypeDef",
-    "EdiTypeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FormatOptionsTypeDef",
-    "GenerateMappingRequestTypeDef",
-    "GenerateMappingResponseTypeDef",
-    "GetCapabilityRequestTypeDef",
-    "GetCapabilityResponseTypeDef",
-    "GetPartnershipRequestTypeDef",
-    "GetPartnershipResponseTypeDef",
-    "GetProfileRequestTypeDef",
-    "GetProfileResponseTypeDef",
-    "GetTransformerJobRequestTypeDef",
-    "GetTransformerJobResponseTypeDef",
-    "GetTransformerRequestTypeDef",
-    "GetTransformerResponseTypeDef",
-    "InboundEdiOptionsTypeDef",
-    "InputConversionOutputTypeDef",
-    "InputConversionTypeDef",
-    "InputFileSourceTypeDef",
-    "ListCapabilitiesRequestTypeDef",
-    "ListCapabilitiesResponseTypeDef",
-    "ListPartnershipsRequestTypeDef",
-    "ListPartnershipsResponseTypeDef",
-    "ListProfilesRequestTypeDef",
-    "ListProfilesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTransformersRequestTypeDef",
-    "ListTransformersResponseTypeDef",
-    "MappingTypeDef",
-    "OutboundEdiOptionsTypeDef",
-    "OutputConversionOutputTypeDef",
-    "OutputConversionTypeDef",
-    "OutputSampleFileSourceTypeDef",
-    "PartnershipSummaryTypeDef",
-    "ProfileSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3LocationTypeDef",
-    "SampleDocumentKeysTypeDef",
-    "SampleDocumentsOutputTypeDef",
-    "SampleDocumentsTypeDef",
-    "StartTransformerJobRequestTypeDef",
-    "StartTransformerJobResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "TemplateDetailsTypeDef",
-    "TestConversionRequestTypeDef",
-    "TestConversionResponseTypeDef",
-    "TestMappingRequestTypeDef",
-    "TestMappingResponseTypeDef",
-    "TestParsingRequestTypeDef",
-    "TestParsingResponseTypeDef",
-    "TransformerSummaryTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateCapabilityRequestTypeDef",
-    "UpdateCapabilityResponseTypeDef",
-    "UpdatePartnershipRequestTypeDef",
-    "UpdatePartnershipResponseTypeDef",
-    "UpdateProfileRequestTypeDef",
-    "UpdateProfileResponseTypeDef",
-    "UpdateTransformerRequestTypeDef",
-    "UpdateTransformerResponseTypeDef",
-    "WrapOptionsTypeDef",
-    "X12AcknowledgmentOptionsTypeDef",
-    "X12AdvancedOptionsOutputTypeDef",
-    "X12AdvancedOptionsTypeDef",
-    "X12CodeListValidationRuleOutputTypeDef",
-    "X12CodeListValidationRuleTypeDef",
-    "X12ControlNumbersTypeDef",
-    "X12DelimitersTypeDef",
-    "X12DetailsTypeDef",
-    "X12ElementLengthValidationRuleTypeDef",
-    "X12ElementRequirementValidationRuleTypeDef",
-    "X12EnvelopeTypeDef",
-    "X12FunctionalGroupHeadersTypeDef",
-    "X12InboundEdiOptionsTypeDef",
-    "X12InterchangeControlHeadersTypeDef",
-    "X12OutboundEdiHeadersTypeDef",
-    "X12SplitOptionsTypeDef",
-    "X12ValidationOptionsOutputTypeDef",
-    "X12ValidationOptionsTypeDef",
-    "X12ValidationRuleOutputTypeDef",
-    "X12ValidationRuleTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AdvancedOptionsOutputTypeDef",
+        "AdvancedOptionsTypeDef",
+        "CapabilityConfigurationTypeDef",
+        "CapabilityOptionsTypeDef",
+        "CapabilitySummaryTypeDef",
+        "ConversionSourceTypeDef",
+        "ConversionTargetFormatDetailsTypeDef",
+        "ConversionTargetTypeDef",
+        "CreateCapabilityRequestTypeDef",
+        "CreateCapabilityResponseTypeDef",
+        "CreatePartnershipRequestTypeDef",
+        "CreatePartnershipResponseTypeDef",
+        "CreateProfileRequestTypeDef",
+        "CreateProfileResponseTypeDef",
+        "CreateStarterMappingTemplateRequestTypeDef",
+        "CreateStarterMappingTemplateResponseTypeDef",
+        "CreateTransformerRequestTypeDef",
+        "CreateTransformerResponseTypeDef",
+        "DeleteCapabilityRequestTypeDef",
+        "DeletePartnershipRequestTypeDef",
+        "DeleteProfileRequestTypeDef",
+        "DeleteTransformerRequestTypeDef",
+        "EdiConfigurationTypeDef",
+        "EdiTypeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FormatOptionsTypeDef",
+        "GenerateMappingRequestTypeDef",
+        "GenerateMappingResponseTypeDef",
+        "GetCapabilityRequestTypeDef",
+        "GetCapabilityResponseTypeDef",
+        "GetPartnershipRequestTypeDef",
+        "GetPartnershipResponseTypeDef",
+        "GetProfileRequestTypeDef",
+        "GetProfileResponseTypeDef",
+        "GetTransformerJobRequestTypeDef",
+        "GetTransformerJobResponseTypeDef",
+        "GetTransformerRequestTypeDef",
+        "GetTransformerResponseTypeDef",
+        "InboundEdiOptionsTypeDef",
+        "InputConversionOutputTypeDef",
+        "InputConversionTypeDef",
+        "InputFileSourceTypeDef",
+        "ListCapabilitiesRequestTypeDef",
+        "ListCapabilitiesResponseTypeDef",
+        "ListPartnershipsRequestTypeDef",
+        "ListPartnershipsResponseTypeDef",
+        "ListProfilesRequestTypeDef",
+        "ListProfilesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTransformersRequestTypeDef",
+        "ListTransformersResponseTypeDef",
+        "MappingTypeDef",
+        "OutboundEdiOptionsTypeDef",
+        "OutputConversionOutputTypeDef",
+        "OutputConversionTypeDef",
+        "OutputSampleFileSourceTypeDef",
+        "PartnershipSummaryTypeDef",
+        "ProfileSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3LocationTypeDef",
+        "SampleDocumentKeysTypeDef",
+        "SampleDocumentsOutputTypeDef",
+        "SampleDocumentsTypeDef",
+        "StartTransformerJobRequestTypeDef",
+        "StartTransformerJobResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "TemplateDetailsTypeDef",
+        "TestConversionRequestTypeDef",
+        "TestConversionResponseTypeDef",
+        "TestMappingRequestTypeDef",
+        "TestMappingResponseTypeDef",
+        "TestParsingRequestTypeDef",
+        "TestParsingResponseTypeDef",
+        "TransformerSummaryTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateCapabilityRequestTypeDef",
+        "UpdateCapabilityResponseTypeDef",
+        "UpdatePartnershipRequestTypeDef",
+        "UpdatePartnershipResponseTypeDef",
+        "UpdateProfileRequestTypeDef",
+        "UpdateProfileResponseTypeDef",
+        "UpdateTransformerRequestTypeDef",
+        "UpdateTransformerResponseTypeDef",
+        "WrapOptionsTypeDef",
+        "X12AcknowledgmentOptionsTypeDef",
+        "X12AdvancedOptionsOutputTypeDef",
+        "X12AdvancedOptionsTypeDef",
+        "X12CodeListValidationRuleOutputTypeDef",
+        "X12CodeListValidationRuleTypeDef",
+        "X12ControlNumbersTypeDef",
+        "X12DelimitersTypeDef",
+        "X12DetailsTypeDef",
+        "X12ElementLengthValidationRuleTypeDef",
+        "X12ElementRequirementValidationRuleTypeDef",
+        "X12EnvelopeTypeDef",
+        "X12FunctionalGroupHeadersTypeDef",
+        "X12InboundEdiOptionsTypeDef",
+        "X12InterchangeControlHeadersTypeDef",
+        "X12OutboundEdiHeadersTypeDef",
+        "X12SplitOptionsTypeDef",
+        "X12ValidationOptionsOutputTypeDef",
+        "X12ValidationOptionsTypeDef",
+        "X12ValidationRuleOutputTypeDef",
+        "X12ValidationRuleTypeDef",
+    ]
+
+
+class X12SplitOptionsTypeDef(TypedDict):
+    splitBy: X12SplitByType
+
+
+class X12CodeListValidationRuleOutputTypeDef(TypedDict):
+    elementId: str
+    codesToAdd: NotRequired[list[str]]
+    codesToRemove: NotRequired[list[str]]
+
+
+class X12ElementLengthValidationRuleTypeDef(TypedDict):
+    elementId: str
+    maxLength: int
+    minLength: int
+
+
+class X12ElementRequirementValidationRuleTypeDef(TypedDict):
+    elementPosition: str
+    requirement: ElementRequirementType
+
+
+class X12ValidationRuleOutputTypeDef(TypedDict):
+    codeListValidationRule: NotRequired[X12CodeListValidationRuleOutputTypeDef]
+    elementLengthValidationRule: NotRequired[X12ElementLengthValidationRuleTypeDef]
+    elementRequirementValidationRule: NotRequired[
+        X12ElementRequirementValidationRuleTypeDef
+    ]
+
+
+class X12ValidationOptionsOutputTypeDef(TypedDict):
+    validationRules: NotRequired[list[X12ValidationRuleOutputTypeDef]]
+
+
+class X12AdvancedOptionsOutputTypeDef(TypedDict):
+    splitOptions: NotRequired[X12SplitOptionsTypeDef]
+    validationOptions: NotRequired[X12ValidationOptionsOutputTypeDef]
 
 
 class AdvancedOptionsOutputTypeDef(TypedDict):
     x12: NotRequired[X12AdvancedOptionsOutputTypeDef]
 
 
+class X12CodeListValidationRuleTypeDef(TypedDict):
+    elementId: str
+    codesToAdd: NotRequired[ReadOnly[Sequence[str]]]
+    codesToRemove: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class X12ValidationRuleTypeDef(TypedDict):
+    codeListValidationRule: NotRequired[ReadOnly[X12CodeListValidationRuleTypeDef]]
+    elementLengthValidationRule: NotRequired[X12ElementLengthValidationRuleTypeDef]
+    elementRequirementValidationRule: NotRequired[
+        X12ElementRequirementValidationRuleTypeDef
+    ]
+
+
+class X12ValidationOptionsTypeDef(TypedDict):
+    validationRules: NotRequired[ReadOnly[Sequence[X12ValidationRuleTypeDef]]]
+
+
+class X12AdvancedOptionsTypeDef(TypedDict):
+    splitOptions: NotRequired[X12SplitOptionsTypeDef]
+    validationOptions: NotRequired[ReadOnly[X12ValidationOptionsTypeDef]]
+
+
 class AdvancedOptionsTypeDef(TypedDict):
     x12: NotRequired[ReadOnly[X12AdvancedOptionsTypeDef]]
 
 
+class X12DetailsTypeDef(TypedDict):
+    transactionSet: NotRequired[X12TransactionSetType]
+    version: NotRequired[X12VersionType]
+
+
+class EdiTypeTypeDef(TypedDict):
+    x12Details: NotRequired[X12DetailsTypeDef]
+
+
+class S3LocationTypeDef(TypedDict):
+    bucketName: NotRequired[str]
+    key: NotRequired[str]
+
+
+class EdiConfigurationTypeDef(TypedDict):
+    capabilityDirection: NotRequired[CapabilityDirectionType]
+    type: EdiTypeTypeDef
+    inputLocation: S3LocationTypeDef
+    outputLocation: S3LocationTypeDef
+    transformerId: str
+
+
 class CapabilityConfigurationTypeDef(TypedDict):
     edi: NotRequired[EdiConfigurationTypeDef]
+
+
+class X12AcknowledgmentOptionsTypeDef(TypedDict):
+    functionalAcknowledgment: X12FunctionalAcknowledgmentType
+    technicalAcknowledgment: X12TechnicalAcknowledgmentType
+
+
+class X12InboundEdiOptionsTypeDef(TypedDict):
+    acknowledgmentOptions: NotRequired[X12AcknowledgmentOptionsTypeDef]
+
+
+class InboundEdiOptionsTypeDef(TypedDict):
+    x12: NotRequired[X12InboundEdiOptionsTypeDef]
+
+
+class WrapOptionsTypeDef(TypedDict):
+    wrapBy: WrapFormatType
+    lineTerminator: NotRequired[LineTerminatorType]
+    lineLength: NotRequired[int]
+
+
+class X12ControlNumbersTypeDef(TypedDict):
+    startingInterchangeControlNumber: NotRequired[int]
+    startingFunctionalGroupControlNumber: NotRequired[int]
+    startingTransactionSetControlNumber: NotRequired[int]
+
+
+class X12DelimitersTypeDef(TypedDict):
+    componentSeparator: NotRequired[str]
+    dataElementSeparator: NotRequired[str]
+    segmentTerminator: NotRequired[str]
+
+
+class X12FunctionalGroupHeadersTypeDef(TypedDict):
+    applicationSenderCode: NotRequired[str]
+    applicationReceiverCode: NotRequired[str]
+    responsibleAgencyCode: NotRequired[str]
+
+
+class X12InterchangeControlHeadersTypeDef(TypedDict):
+    senderIdQualifier: NotRequired[str]
+    senderId: NotRequired[str]
+    receiverIdQualifier: NotRequired[str]
+    receiverId: NotRequired[str]
+    repetitionSeparator: NotRequired[str]
+    acknowledgmentRequestedCode: NotRequired[str]
+    usageIndicatorCode: NotRequired[str]
+
+
+class X12OutboundEdiHeadersTypeDef(TypedDict):
+    interchangeControlHeaders: NotRequired[X12InterchangeControlHeadersTypeDef]
+    functionalGroupHeaders: NotRequired[X12FunctionalGroupHeadersTypeDef]
+    delimiters: NotRequired[X12DelimitersTypeDef]
+    validateEdi: NotRequired[bool]
+    controlNumbers: NotRequired[X12ControlNumbersTypeDef]
+    gs05TimeFormat: NotRequired[X12GS05TimeFormatType]
+
+
+class X12EnvelopeTypeDef(TypedDict):
+    common: NotRequired[X12OutboundEdiHeadersTypeDef]
+    wrapOptions: NotRequired[WrapOptionsTypeDef]
+
+
+class OutboundEdiOptionsTypeDef(TypedDict):
+    x12: NotRequired[X12EnvelopeTypeDef]
 
 
 class CapabilityOptionsTypeDef(TypedDict):
@@ -177,6 +326,10 @@ class CapabilitySummaryTypeDef(TypedDict):
     modifiedAt: NotRequired[datetime]
 
 
+class InputFileSourceTypeDef(TypedDict):
+    fileContent: NotRequired[str]
+
+
 class ConversionSourceTypeDef(TypedDict):
     fileFormat: ConversionSourceFormatType
     inputFile: InputFileSourceTypeDef
@@ -186,11 +339,20 @@ class ConversionTargetFormatDetailsTypeDef(TypedDict):
     x12: NotRequired[X12DetailsTypeDef]
 
 
+class OutputSampleFileSourceTypeDef(TypedDict):
+    fileLocation: NotRequired[S3LocationTypeDef]
+
+
 class ConversionTargetTypeDef(TypedDict):
     fileFormat: ConversionTargetFormatType
     formatDetails: NotRequired[ConversionTargetFormatDetailsTypeDef]
     outputSampleFile: NotRequired[OutputSampleFileSourceTypeDef]
     advancedOptions: NotRequired[ReadOnly[AdvancedOptionsTypeDef]]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateCapabilityRequestTypeDef(TypedDict):
@@ -261,6 +423,10 @@ class CreateProfileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TemplateDetailsTypeDef(TypedDict):
+    x12: NotRequired[X12DetailsTypeDef]
+
+
 class CreateStarterMappingTemplateRequestTypeDef(TypedDict):
     outputSampleLocation: NotRequired[S3LocationTypeDef]
     mappingType: MappingTypeType
@@ -270,6 +436,37 @@ class CreateStarterMappingTemplateRequestTypeDef(TypedDict):
 class CreateStarterMappingTemplateResponseTypeDef(TypedDict):
     mappingTemplate: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FormatOptionsTypeDef(TypedDict):
+    x12: NotRequired[X12DetailsTypeDef]
+
+
+class InputConversionTypeDef(TypedDict):
+    fromFormat: FromFormatType
+    formatOptions: NotRequired[FormatOptionsTypeDef]
+    advancedOptions: NotRequired[ReadOnly[AdvancedOptionsTypeDef]]
+
+
+class MappingTypeDef(TypedDict):
+    templateLanguage: MappingTemplateLanguageType
+    template: NotRequired[str]
+
+
+class OutputConversionTypeDef(TypedDict):
+    toFormat: ToFormatType
+    formatOptions: NotRequired[FormatOptionsTypeDef]
+    advancedOptions: NotRequired[ReadOnly[AdvancedOptionsTypeDef]]
+
+
+class SampleDocumentKeysTypeDef(TypedDict):
+    input: NotRequired[str]
+    output: NotRequired[str]
+
+
+class SampleDocumentsTypeDef(TypedDict):
+    bucketName: str
+    keys: ReadOnly[Sequence[SampleDocumentKeysTypeDef]]
 
 
 class CreateTransformerRequestTypeDef(TypedDict):
@@ -284,6 +481,23 @@ class CreateTransformerRequestTypeDef(TypedDict):
     mapping: NotRequired[MappingTypeDef]
     outputConversion: NotRequired[ReadOnly[OutputConversionTypeDef]]
     sampleDocuments: NotRequired[ReadOnly[SampleDocumentsTypeDef]]
+
+
+class InputConversionOutputTypeDef(TypedDict):
+    fromFormat: FromFormatType
+    formatOptions: NotRequired[FormatOptionsTypeDef]
+    advancedOptions: NotRequired[AdvancedOptionsOutputTypeDef]
+
+
+class OutputConversionOutputTypeDef(TypedDict):
+    toFormat: ToFormatType
+    formatOptions: NotRequired[FormatOptionsTypeDef]
+    advancedOptions: NotRequired[AdvancedOptionsOutputTypeDef]
+
+
+class SampleDocumentsOutputTypeDef(TypedDict):
+    bucketName: str
+    keys: list[SampleDocumentKeysTypeDef]
 
 
 class CreateTransformerResponseTypeDef(TypedDict):
@@ -317,22 +531,6 @@ class DeleteProfileRequestTypeDef(TypedDict):
 
 class DeleteTransformerRequestTypeDef(TypedDict):
     transformerId: str
-
-
-class EdiConfigurationTypeDef(TypedDict):
-    capabilityDirection: NotRequired[CapabilityDirectionType]
-    type: EdiTypeTypeDef
-    inputLocation: S3LocationTypeDef
-    outputLocation: S3LocationTypeDef
-    transformerId: str
-
-
-class EdiTypeTypeDef(TypedDict):
-    x12Details: NotRequired[X12DetailsTypeDef]
-
-
-class FormatOptionsTypeDef(TypedDict):
-    x12: NotRequired[X12DetailsTypeDef]
 
 
 class GenerateMappingRequestTypeDef(TypedDict):
@@ -434,26 +632,6 @@ class GetTransformerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InboundEdiOptionsTypeDef(TypedDict):
-    x12: NotRequired[X12InboundEdiOptionsTypeDef]
-
-
-class InputConversionOutputTypeDef(TypedDict):
-    fromFormat: FromFormatType
-    formatOptions: NotRequired[FormatOptionsTypeDef]
-    advancedOptions: NotRequired[AdvancedOptionsOutputTypeDef]
-
-
-class InputConversionTypeDef(TypedDict):
-    fromFormat: FromFormatType
-    formatOptions: NotRequired[FormatOptionsTypeDef]
-    advancedOptions: NotRequired[ReadOnly[AdvancedOptionsTypeDef]]
-
-
-class InputFileSourceTypeDef(TypedDict):
-    fileContent: NotRequired[str]
-
-
 class ListCapabilitiesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
@@ -471,6 +649,17 @@ class ListPartnershipsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PartnershipSummaryTypeDef(TypedDict):
+    profileId: str
+    partnershipId: str
+    name: NotRequired[str]
+    capabilities: NotRequired[list[str]]
+    capabilityOptions: NotRequired[CapabilityOptionsTypeDef]
+    tradingPartnerId: NotRequired[str]
+    createdAt: datetime
+    modifiedAt: NotRequired[datetime]
+
+
 class ListPartnershipsResponseTypeDef(TypedDict):
     partnerships: list[PartnershipSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -480,6 +669,16 @@ class ListPartnershipsResponseTypeDef(TypedDict):
 class ListProfilesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class ProfileSummaryTypeDef(TypedDict):
+    profileId: str
+    name: str
+    businessName: str
+    logging: NotRequired[LoggingType]
+    logGroupName: NotRequired[str]
+    createdAt: datetime
+    modifiedAt: NotRequired[datetime]
 
 
 class ListProfilesResponseTypeDef(TypedDict):
@@ -502,76 +701,26 @@ class ListTransformersRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class TransformerSummaryTypeDef(TypedDict):
+    transformerId: str
+    name: str
+    status: TransformerStatusType
+    createdAt: datetime
+    modifiedAt: NotRequired[datetime]
+    fileFormat: NotRequired[FileFormatType]
+    mappingTemplate: NotRequired[str]
+    ediType: NotRequired[EdiTypeTypeDef]
+    sampleDocument: NotRequired[str]
+    inputConversion: NotRequired[InputConversionOutputTypeDef]
+    mapping: NotRequired[MappingTypeDef]
+    outputConversion: NotRequired[OutputConversionOutputTypeDef]
+    sampleDocuments: NotRequired[SampleDocumentsOutputTypeDef]
+
+
 class ListTransformersResponseTypeDef(TypedDict):
     transformers: list[TransformerSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MappingTypeDef(TypedDict):
-    templateLanguage: MappingTemplateLanguageType
-    template: NotRequired[str]
-
-
-class OutboundEdiOptionsTypeDef(TypedDict):
-    x12: NotRequired[X12EnvelopeTypeDef]
-
-
-class OutputConversionOutputTypeDef(TypedDict):
-    toFormat: ToFormatType
-    formatOptions: NotRequired[FormatOptionsTypeDef]
-    advancedOptions: NotRequired[AdvancedOptionsOutputTypeDef]
-
-
-class OutputConversionTypeDef(TypedDict):
-    toFormat: ToFormatType
-    formatOptions: NotRequired[FormatOptionsTypeDef]
-    advancedOptions: NotRequired[ReadOnly[AdvancedOptionsTypeDef]]
-
-
-class OutputSampleFileSourceTypeDef(TypedDict):
-    fileLocation: NotRequired[S3LocationTypeDef]
-
-
-class PartnershipSummaryTypeDef(TypedDict):
-    profileId: str
-    partnershipId: str
-    name: NotRequired[str]
-    capabilities: NotRequired[list[str]]
-    capabilityOptions: NotRequired[CapabilityOptionsTypeDef]
-    tradingPartnerId: NotRequired[str]
-    createdAt: datetime
-    modifiedAt: NotRequired[datetime]
-
-
-class ProfileSummaryTypeDef(TypedDict):
-    profileId: str
-    name: str
-    businessName: str
-    logging: NotRequired[LoggingType]
-    logGroupName: NotRequired[str]
-    createdAt: datetime
-    modifiedAt: NotRequired[datetime]
-
-
-class S3LocationTypeDef(TypedDict):
-    bucketName: NotRequired[str]
-    key: NotRequired[str]
-
-
-class SampleDocumentKeysTypeDef(TypedDict):
-    input: NotRequired[str]
-    output: NotRequired[str]
-
-
-class SampleDocumentsOutputTypeDef(TypedDict):
-    bucketName: str
-    keys: list[SampleDocumentKeysTypeDef]
-
-
-class SampleDocumentsTypeDef(TypedDict):
-    bucketName: str
-    keys: ReadOnly[Sequence[SampleDocumentKeysTypeDef]]
 
 
 class StartTransformerJobRequestTypeDef(TypedDict):
@@ -589,15 +738,6 @@ class StartTransformerJobResponseTypeDef(TypedDict):
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TemplateDetailsTypeDef(TypedDict):
-    x12: NotRequired[X12DetailsTypeDef]
 
 
 class TestConversionRequestTypeDef(TypedDict):
@@ -634,22 +774,6 @@ class TestParsingResponseTypeDef(TypedDict):
     parsedSplitFileContents: NotRequired[list[str]]
     validationMessages: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TransformerSummaryTypeDef(TypedDict):
-    transformerId: str
-    name: str
-    status: TransformerStatusType
-    createdAt: datetime
-    modifiedAt: NotRequired[datetime]
-    fileFormat: NotRequired[FileFormatType]
-    mappingTemplate: NotRequired[str]
-    ediType: NotRequired[EdiTypeTypeDef]
-    sampleDocument: NotRequired[str]
-    inputConversion: NotRequired[InputConversionOutputTypeDef]
-    mapping: NotRequired[MappingTypeDef]
-    outputConversion: NotRequired[OutputConversionOutputTypeDef]
-    sampleDocuments: NotRequired[SampleDocumentsOutputTypeDef]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -750,126 +874,3 @@ class UpdateTransformerResponseTypeDef(TypedDict):
     outputConversion: NotRequired[OutputConversionOutputTypeDef]
     sampleDocuments: NotRequired[SampleDocumentsOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WrapOptionsTypeDef(TypedDict):
-    wrapBy: WrapFormatType
-    lineTerminator: NotRequired[LineTerminatorType]
-    lineLength: NotRequired[int]
-
-
-class X12AcknowledgmentOptionsTypeDef(TypedDict):
-    functionalAcknowledgment: X12FunctionalAcknowledgmentType
-    technicalAcknowledgment: X12TechnicalAcknowledgmentType
-
-
-class X12AdvancedOptionsOutputTypeDef(TypedDict):
-    splitOptions: NotRequired[X12SplitOptionsTypeDef]
-    validationOptions: NotRequired[X12ValidationOptionsOutputTypeDef]
-
-
-class X12AdvancedOptionsTypeDef(TypedDict):
-    splitOptions: NotRequired[X12SplitOptionsTypeDef]
-    validationOptions: NotRequired[ReadOnly[X12ValidationOptionsTypeDef]]
-
-
-class X12CodeListValidationRuleOutputTypeDef(TypedDict):
-    elementId: str
-    codesToAdd: NotRequired[list[str]]
-    codesToRemove: NotRequired[list[str]]
-
-
-class X12CodeListValidationRuleTypeDef(TypedDict):
-    elementId: str
-    codesToAdd: NotRequired[ReadOnly[Sequence[str]]]
-    codesToRemove: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class X12ControlNumbersTypeDef(TypedDict):
-    startingInterchangeControlNumber: NotRequired[int]
-    startingFunctionalGroupControlNumber: NotRequired[int]
-    startingTransactionSetControlNumber: NotRequired[int]
-
-
-class X12DelimitersTypeDef(TypedDict):
-    componentSeparator: NotRequired[str]
-    dataElementSeparator: NotRequired[str]
-    segmentTerminator: NotRequired[str]
-
-
-class X12DetailsTypeDef(TypedDict):
-    transactionSet: NotRequired[X12TransactionSetType]
-    version: NotRequired[X12VersionType]
-
-
-class X12ElementLengthValidationRuleTypeDef(TypedDict):
-    elementId: str
-    maxLength: int
-    minLength: int
-
-
-class X12ElementRequirementValidationRuleTypeDef(TypedDict):
-    elementPosition: str
-    requirement: ElementRequirementType
-
-
-class X12EnvelopeTypeDef(TypedDict):
-    common: NotRequired[X12OutboundEdiHeadersTypeDef]
-    wrapOptions: NotRequired[WrapOptionsTypeDef]
-
-
-class X12FunctionalGroupHeadersTypeDef(TypedDict):
-    applicationSenderCode: NotRequired[str]
-    applicationReceiverCode: NotRequired[str]
-    responsibleAgencyCode: NotRequired[str]
-
-
-class X12InboundEdiOptionsTypeDef(TypedDict):
-    acknowledgmentOptions: NotRequired[X12AcknowledgmentOptionsTypeDef]
-
-
-class X12InterchangeControlHeadersTypeDef(TypedDict):
-    senderIdQualifier: NotRequired[str]
-    senderId: NotRequired[str]
-    receiverIdQualifier: NotRequired[str]
-    receiverId: NotRequired[str]
-    repetitionSeparator: NotRequired[str]
-    acknowledgmentRequestedCode: NotRequired[str]
-    usageIndicatorCode: NotRequired[str]
-
-
-class X12OutboundEdiHeadersTypeDef(TypedDict):
-    interchangeControlHeaders: NotRequired[X12InterchangeControlHeadersTypeDef]
-    functionalGroupHeaders: NotRequired[X12FunctionalGroupHeadersTypeDef]
-    delimiters: NotRequired[X12DelimitersTypeDef]
-    validateEdi: NotRequired[bool]
-    controlNumbers: NotRequired[X12ControlNumbersTypeDef]
-    gs05TimeFormat: NotRequired[X12GS05TimeFormatType]
-
-
-class X12SplitOptionsTypeDef(TypedDict):
-    splitBy: X12SplitByType
-
-
-class X12ValidationOptionsOutputTypeDef(TypedDict):
-    validationRules: NotRequired[list[X12ValidationRuleOutputTypeDef]]
-
-
-class X12ValidationOptionsTypeDef(TypedDict):
-    validationRules: NotRequired[ReadOnly[Sequence[X12ValidationRuleTypeDef]]]
-
-
-class X12ValidationRuleOutputTypeDef(TypedDict):
-    codeListValidationRule: NotRequired[X12CodeListValidationRuleOutputTypeDef]
-    elementLengthValidationRule: NotRequired[X12ElementLengthValidationRuleTypeDef]
-    elementRequirementValidationRule: NotRequired[
-        X12ElementRequirementValidationRuleTypeDef
-    ]
-
-
-class X12ValidationRuleTypeDef(TypedDict):
-    codeListValidationRule: NotRequired[ReadOnly[X12CodeListValidationRuleTypeDef]]
-    elementLengthValidationRule: NotRequired[X12ElementLengthValidationRuleTypeDef]
-    elementRequirementValidationRule: NotRequired[
-        X12ElementRequirementValidationRuleTypeDef
-    ]

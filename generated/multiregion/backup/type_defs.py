@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -54,283 +54,284 @@ from .literals import (
     VaultTypeType,
 )
 
-__all__ = [
-    "AdvancedBackupSettingOutputTypeDef",
-    "AdvancedBackupSettingTypeDef",
-    "AggregatedScanResultTypeDef",
-    "AssociateBackupVaultMpaApprovalTeamInputTypeDef",
-    "BackupJobSummaryTypeDef",
-    "BackupJobTypeDef",
-    "BackupPlanInputTypeDef",
-    "BackupPlanTemplatesListMemberTypeDef",
-    "BackupPlanTypeDef",
-    "BackupPlansListMemberTypeDef",
-    "BackupRuleInputTypeDef",
-    "BackupRuleTypeDef",
-    "BackupSelectionOutputTypeDef",
-    "BackupSelectionTypeDef",
-    "BackupSelectionsListMemberTypeDef",
-    "BackupVaultListMemberTypeDef",
-    "CalculatedLifecycleTypeDef",
-    "CancelLegalHoldInputTypeDef",
-    "CancelLegalHoldOutputTypeDef",
-    "ConditionParameterTypeDef",
-    "ConditionTypeDef",
-    "ConditionsOutputTypeDef",
-    "ConditionsTypeDef",
-    "ControlInputParameterTypeDef",
-    "ControlScopeOutputTypeDef",
-    "ControlScopeTypeDef",
-    "CopyActionTypeDef",
-    "CopyJobSummaryTypeDef",
-    "CopyJobTypeDef",
-    "CreateBackupPlanInputTypeDef",
-    "CreateBackupPlanOutputTypeDef",
-    "CreateBackupSelectionInputTypeDef",
-    "CreateBackupSelectionOutputTypeDef",
-    "CreateBackupVaultInputTypeDef",
-    "CreateBackupVaultOutputTypeDef",
-    "CreateFrameworkInputTypeDef",
-    "CreateFrameworkOutputTypeDef",
-    "CreateLegalHoldInputTypeDef",
-    "CreateLegalHoldOutputTypeDef",
-    "CreateLogicallyAirGappedBackupVaultInputTypeDef",
-    "CreateLogicallyAirGappedBackupVaultOutputTypeDef",
-    "CreateReportPlanInputTypeDef",
-    "CreateReportPlanOutputTypeDef",
-    "CreateRestoreAccessBackupVaultInputTypeDef",
-    "CreateRestoreAccessBackupVaultOutputTypeDef",
-    "CreateRestoreTestingPlanInputTypeDef",
-    "CreateRestoreTestingPlanOutputTypeDef",
-    "CreateRestoreTestingSelectionInputTypeDef",
-    "CreateRestoreTestingSelectionOutputTypeDef",
-    "CreateTieringConfigurationInputTypeDef",
-    "CreateTieringConfigurationOutputTypeDef",
-    "DateRangeOutputTypeDef",
-    "DateRangeTypeDef",
-    "DeleteBackupPlanInputTypeDef",
-    "DeleteBackupPlanOutputTypeDef",
-    "DeleteBackupSelectionInputTypeDef",
-    "DeleteBackupVaultAccessPolicyInputTypeDef",
-    "DeleteBackupVaultInputTypeDef",
-    "DeleteBackupVaultLockConfigurationInputTypeDef",
-    "DeleteBackupVaultNotificationsInputTypeDef",
-    "DeleteFrameworkInputTypeDef",
-    "DeleteRecoveryPointInputTypeDef",
-    "DeleteReportPlanInputTypeDef",
-    "DeleteRestoreTestingPlanInputTypeDef",
-    "DeleteRestoreTestingSelectionInputTypeDef",
-    "DeleteTieringConfigurationInputTypeDef",
-    "DeleteTieringConfigurationOutputTypeDef",
-    "DescribeBackupJobInputTypeDef",
-    "DescribeBackupJobOutputTypeDef",
-    "DescribeBackupVaultInputTypeDef",
-    "DescribeBackupVaultOutputTypeDef",
-    "DescribeCopyJobInputTypeDef",
-    "DescribeCopyJobOutputTypeDef",
-    "DescribeFrameworkInputTypeDef",
-    "DescribeFrameworkOutputTypeDef",
-    "DescribeGlobalSettingsOutputTypeDef",
-    "DescribeProtectedResourceInputTypeDef",
-    "DescribeProtectedResourceOutputTypeDef",
-    "DescribeRecoveryPointInputTypeDef",
-    "DescribeRecoveryPointOutputTypeDef",
-    "DescribeRegionSettingsOutputTypeDef",
-    "DescribeReportJobInputTypeDef",
-    "DescribeReportJobOutputTypeDef",
-    "DescribeReportPlanInputTypeDef",
-    "DescribeReportPlanOutputTypeDef",
-    "DescribeRestoreJobInputTypeDef",
-    "DescribeRestoreJobOutputTypeDef",
-    "DescribeScanJobInputTypeDef",
-    "DescribeScanJobOutputTypeDef",
-    "DisassociateBackupVaultMpaApprovalTeamInputTypeDef",
-    "DisassociateRecoveryPointFromParentInputTypeDef",
-    "DisassociateRecoveryPointInputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExportBackupPlanTemplateInputTypeDef",
-    "ExportBackupPlanTemplateOutputTypeDef",
-    "FrameworkControlOutputTypeDef",
-    "FrameworkControlTypeDef",
-    "FrameworkTypeDef",
-    "GetBackupPlanFromJSONInputTypeDef",
-    "GetBackupPlanFromJSONOutputTypeDef",
-    "GetBackupPlanFromTemplateInputTypeDef",
-    "GetBackupPlanFromTemplateOutputTypeDef",
-    "GetBackupPlanInputTypeDef",
-    "GetBackupPlanOutputTypeDef",
-    "GetBackupSelectionInputTypeDef",
-    "GetBackupSelectionOutputTypeDef",
-    "GetBackupVaultAccessPolicyInputTypeDef",
-    "GetBackupVaultAccessPolicyOutputTypeDef",
-    "GetBackupVaultNotificationsInputTypeDef",
-    "GetBackupVaultNotificationsOutputTypeDef",
-    "GetLegalHoldInputTypeDef",
-    "GetLegalHoldOutputTypeDef",
-    "GetRecoveryPointIndexDetailsInputTypeDef",
-    "GetRecoveryPointIndexDetailsOutputTypeDef",
-    "GetRecoveryPointRestoreMetadataInputTypeDef",
-    "GetRecoveryPointRestoreMetadataOutputTypeDef",
-    "GetRestoreJobMetadataInputTypeDef",
-    "GetRestoreJobMetadataOutputTypeDef",
-    "GetRestoreTestingInferredMetadataInputTypeDef",
-    "GetRestoreTestingInferredMetadataOutputTypeDef",
-    "GetRestoreTestingPlanInputTypeDef",
-    "GetRestoreTestingPlanOutputTypeDef",
-    "GetRestoreTestingSelectionInputTypeDef",
-    "GetRestoreTestingSelectionOutputTypeDef",
-    "GetSupportedResourceTypesOutputTypeDef",
-    "GetTieringConfigurationInputTypeDef",
-    "GetTieringConfigurationOutputTypeDef",
-    "IndexActionOutputTypeDef",
-    "IndexActionTypeDef",
-    "IndexedRecoveryPointTypeDef",
-    "KeyValueTypeDef",
-    "LatestMpaApprovalTeamUpdateTypeDef",
-    "LatestRevokeRequestTypeDef",
-    "LegalHoldTypeDef",
-    "LifecycleTypeDef",
-    "ListBackupJobSummariesInputTypeDef",
-    "ListBackupJobSummariesOutputTypeDef",
-    "ListBackupJobsInputTypeDef",
-    "ListBackupJobsOutputTypeDef",
-    "ListBackupPlanTemplatesInputTypeDef",
-    "ListBackupPlanTemplatesOutputTypeDef",
-    "ListBackupPlanVersionsInputTypeDef",
-    "ListBackupPlanVersionsOutputTypeDef",
-    "ListBackupPlansInputTypeDef",
-    "ListBackupPlansOutputTypeDef",
-    "ListBackupSelectionsInputTypeDef",
-    "ListBackupSelectionsOutputTypeDef",
-    "ListBackupVaultsInputTypeDef",
-    "ListBackupVaultsOutputTypeDef",
-    "ListCopyJobSummariesInputTypeDef",
-    "ListCopyJobSummariesOutputTypeDef",
-    "ListCopyJobsInputTypeDef",
-    "ListCopyJobsOutputTypeDef",
-    "ListFrameworksInputTypeDef",
-    "ListFrameworksOutputTypeDef",
-    "ListIndexedRecoveryPointsInputTypeDef",
-    "ListIndexedRecoveryPointsOutputTypeDef",
-    "ListLegalHoldsInputTypeDef",
-    "ListLegalHoldsOutputTypeDef",
-    "ListProtectedResourcesByBackupVaultInputTypeDef",
-    "ListProtectedResourcesByBackupVaultOutputTypeDef",
-    "ListProtectedResourcesInputTypeDef",
-    "ListProtectedResourcesOutputTypeDef",
-    "ListRecoveryPointsByBackupVaultInputTypeDef",
-    "ListRecoveryPointsByBackupVaultOutputTypeDef",
-    "ListRecoveryPointsByLegalHoldInputTypeDef",
-    "ListRecoveryPointsByLegalHoldOutputTypeDef",
-    "ListRecoveryPointsByResourceInputTypeDef",
-    "ListRecoveryPointsByResourceOutputTypeDef",
-    "ListReportJobsInputTypeDef",
-    "ListReportJobsOutputTypeDef",
-    "ListReportPlansInputTypeDef",
-    "ListReportPlansOutputTypeDef",
-    "ListRestoreAccessBackupVaultsInputTypeDef",
-    "ListRestoreAccessBackupVaultsOutputTypeDef",
-    "ListRestoreJobSummariesInputTypeDef",
-    "ListRestoreJobSummariesOutputTypeDef",
-    "ListRestoreJobsByProtectedResourceInputTypeDef",
-    "ListRestoreJobsByProtectedResourceOutputTypeDef",
-    "ListRestoreJobsInputTypeDef",
-    "ListRestoreJobsOutputTypeDef",
-    "ListRestoreTestingPlansInputTypeDef",
-    "ListRestoreTestingPlansOutputTypeDef",
-    "ListRestoreTestingSelectionsInputTypeDef",
-    "ListRestoreTestingSelectionsOutputTypeDef",
-    "ListScanJobSummariesInputTypeDef",
-    "ListScanJobSummariesOutputTypeDef",
-    "ListScanJobsInputTypeDef",
-    "ListScanJobsOutputTypeDef",
-    "ListTagsInputTypeDef",
-    "ListTagsOutputTypeDef",
-    "ListTieringConfigurationsInputTypeDef",
-    "ListTieringConfigurationsOutputTypeDef",
-    "ProtectedResourceConditionsOutputTypeDef",
-    "ProtectedResourceConditionsTypeDef",
-    "ProtectedResourceTypeDef",
-    "PutBackupVaultAccessPolicyInputTypeDef",
-    "PutBackupVaultLockConfigurationInputTypeDef",
-    "PutBackupVaultNotificationsInputTypeDef",
-    "PutRestoreValidationResultInputTypeDef",
-    "RecoveryPointByBackupVaultTypeDef",
-    "RecoveryPointByResourceTypeDef",
-    "RecoveryPointCreatorTypeDef",
-    "RecoveryPointMemberTypeDef",
-    "RecoveryPointSelectionOutputTypeDef",
-    "RecoveryPointSelectionTypeDef",
-    "ReportDeliveryChannelOutputTypeDef",
-    "ReportDeliveryChannelTypeDef",
-    "ReportDestinationTypeDef",
-    "ReportJobTypeDef",
-    "ReportPlanTypeDef",
-    "ReportSettingOutputTypeDef",
-    "ReportSettingTypeDef",
-    "ResourceSelectionOutputTypeDef",
-    "ResourceSelectionTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreAccessBackupVaultListMemberTypeDef",
-    "RestoreJobCreatorTypeDef",
-    "RestoreJobSummaryTypeDef",
-    "RestoreJobsListMemberTypeDef",
-    "RestoreTestingPlanForCreateTypeDef",
-    "RestoreTestingPlanForGetTypeDef",
-    "RestoreTestingPlanForListTypeDef",
-    "RestoreTestingPlanForUpdateTypeDef",
-    "RestoreTestingRecoveryPointSelectionOutputTypeDef",
-    "RestoreTestingRecoveryPointSelectionTypeDef",
-    "RestoreTestingSelectionForCreateTypeDef",
-    "RestoreTestingSelectionForGetTypeDef",
-    "RestoreTestingSelectionForListTypeDef",
-    "RestoreTestingSelectionForUpdateTypeDef",
-    "RevokeRestoreAccessBackupVaultInputTypeDef",
-    "ScanActionTypeDef",
-    "ScanJobCreatorTypeDef",
-    "ScanJobSummaryTypeDef",
-    "ScanJobTypeDef",
-    "ScanResultInfoTypeDef",
-    "ScanResultTypeDef",
-    "ScanSettingOutputTypeDef",
-    "ScanSettingTypeDef",
-    "ScheduledPlanExecutionMemberTypeDef",
-    "StartBackupJobInputTypeDef",
-    "StartBackupJobOutputTypeDef",
-    "StartCopyJobInputTypeDef",
-    "StartCopyJobOutputTypeDef",
-    "StartReportJobInputTypeDef",
-    "StartReportJobOutputTypeDef",
-    "StartRestoreJobInputTypeDef",
-    "StartRestoreJobOutputTypeDef",
-    "StartScanJobInputTypeDef",
-    "StartScanJobOutputTypeDef",
-    "StopBackupJobInputTypeDef",
-    "TagResourceInputTypeDef",
-    "TieringConfigurationInputForCreateTypeDef",
-    "TieringConfigurationInputForUpdateTypeDef",
-    "TieringConfigurationTypeDef",
-    "TieringConfigurationsListMemberTypeDef",
-    "UntagResourceInputTypeDef",
-    "UpdateBackupPlanInputTypeDef",
-    "UpdateBackupPlanOutputTypeDef",
-    "UpdateFrameworkInputTypeDef",
-    "UpdateFrameworkOutputTypeDef",
-    "UpdateGlobalSettingsInputTypeDef",
-    "UpdateRecoveryPointIndexSettingsInputTypeDef",
-    "UpdateRecoveryPointIndexSettingsOutputTypeDef",
-    "UpdateRecoveryPointLifecycleInputTypeDef",
-    "UpdateRecoveryPointLifecycleOutputTypeDef",
-    "UpdateRegionSettingsInputTypeDef",
-    "UpdateReportPlanInputTypeDef",
-    "UpdateReportPlanOutputTypeDef",
-    "UpdateRestoreTestingPlanInputTypeDef",
-    "UpdateRestoreTestingPlanOutputTypeDef",
-    "UpdateRestoreTestingSelectionInputTypeDef",
-    "UpdateRestoreTestingSelectionOutputTypeDef",
-    "UpdateTieringConfigurationInputTypeDef",
-    "UpdateTieringConfigurationOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AdvancedBackupSettingOutputTypeDef",
+        "AdvancedBackupSettingTypeDef",
+        "AggregatedScanResultTypeDef",
+        "AssociateBackupVaultMpaApprovalTeamInputTypeDef",
+        "BackupJobSummaryTypeDef",
+        "BackupJobTypeDef",
+        "BackupPlanInputTypeDef",
+        "BackupPlanTemplatesListMemberTypeDef",
+        "BackupPlanTypeDef",
+        "BackupPlansListMemberTypeDef",
+        "BackupRuleInputTypeDef",
+        "BackupRuleTypeDef",
+        "BackupSelectionOutputTypeDef",
+        "BackupSelectionTypeDef",
+        "BackupSelectionsListMemberTypeDef",
+        "BackupVaultListMemberTypeDef",
+        "CalculatedLifecycleTypeDef",
+        "CancelLegalHoldInputTypeDef",
+        "CancelLegalHoldOutputTypeDef",
+        "ConditionParameterTypeDef",
+        "ConditionTypeDef",
+        "ConditionsOutputTypeDef",
+        "ConditionsTypeDef",
+        "ControlInputParameterTypeDef",
+        "ControlScopeOutputTypeDef",
+        "ControlScopeTypeDef",
+        "CopyActionTypeDef",
+        "CopyJobSummaryTypeDef",
+        "CopyJobTypeDef",
+        "CreateBackupPlanInputTypeDef",
+        "CreateBackupPlanOutputTypeDef",
+        "CreateBackupSelectionInputTypeDef",
+        "CreateBackupSelectionOutputTypeDef",
+        "CreateBackupVaultInputTypeDef",
+        "CreateBackupVaultOutputTypeDef",
+        "CreateFrameworkInputTypeDef",
+        "CreateFrameworkOutputTypeDef",
+        "CreateLegalHoldInputTypeDef",
+        "CreateLegalHoldOutputTypeDef",
+        "CreateLogicallyAirGappedBackupVaultInputTypeDef",
+        "CreateLogicallyAirGappedBackupVaultOutputTypeDef",
+        "CreateReportPlanInputTypeDef",
+        "CreateReportPlanOutputTypeDef",
+        "CreateRestoreAccessBackupVaultInputTypeDef",
+        "CreateRestoreAccessBackupVaultOutputTypeDef",
+        "CreateRestoreTestingPlanInputTypeDef",
+        "CreateRestoreTestingPlanOutputTypeDef",
+        "CreateRestoreTestingSelectionInputTypeDef",
+        "CreateRestoreTestingSelectionOutputTypeDef",
+        "CreateTieringConfigurationInputTypeDef",
+        "CreateTieringConfigurationOutputTypeDef",
+        "DateRangeOutputTypeDef",
+        "DateRangeTypeDef",
+        "DeleteBackupPlanInputTypeDef",
+        "DeleteBackupPlanOutputTypeDef",
+        "DeleteBackupSelectionInputTypeDef",
+        "DeleteBackupVaultAccessPolicyInputTypeDef",
+        "DeleteBackupVaultInputTypeDef",
+        "DeleteBackupVaultLockConfigurationInputTypeDef",
+        "DeleteBackupVaultNotificationsInputTypeDef",
+        "DeleteFrameworkInputTypeDef",
+        "DeleteRecoveryPointInputTypeDef",
+        "DeleteReportPlanInputTypeDef",
+        "DeleteRestoreTestingPlanInputTypeDef",
+        "DeleteRestoreTestingSelectionInputTypeDef",
+        "DeleteTieringConfigurationInputTypeDef",
+        "DeleteTieringConfigurationOutputTypeDef",
+        "DescribeBackupJobInputTypeDef",
+        "DescribeBackupJobOutputTypeDef",
+        "DescribeBackupVaultInputTypeDef",
+        "DescribeBackupVaultOutputTypeDef",
+        "DescribeCopyJobInputTypeDef",
+        "DescribeCopyJobOutputTypeDef",
+        "DescribeFrameworkInputTypeDef",
+        "DescribeFrameworkOutputTypeDef",
+        "DescribeGlobalSettingsOutputTypeDef",
+        "DescribeProtectedResourceInputTypeDef",
+        "DescribeProtectedResourceOutputTypeDef",
+        "DescribeRecoveryPointInputTypeDef",
+        "DescribeRecoveryPointOutputTypeDef",
+        "DescribeRegionSettingsOutputTypeDef",
+        "DescribeReportJobInputTypeDef",
+        "DescribeReportJobOutputTypeDef",
+        "DescribeReportPlanInputTypeDef",
+        "DescribeReportPlanOutputTypeDef",
+        "DescribeRestoreJobInputTypeDef",
+        "DescribeRestoreJobOutputTypeDef",
+        "DescribeScanJobInputTypeDef",
+        "DescribeScanJobOutputTypeDef",
+        "DisassociateBackupVaultMpaApprovalTeamInputTypeDef",
+        "DisassociateRecoveryPointFromParentInputTypeDef",
+        "DisassociateRecoveryPointInputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExportBackupPlanTemplateInputTypeDef",
+        "ExportBackupPlanTemplateOutputTypeDef",
+        "FrameworkControlOutputTypeDef",
+        "FrameworkControlTypeDef",
+        "FrameworkTypeDef",
+        "GetBackupPlanFromJSONInputTypeDef",
+        "GetBackupPlanFromJSONOutputTypeDef",
+        "GetBackupPlanFromTemplateInputTypeDef",
+        "GetBackupPlanFromTemplateOutputTypeDef",
+        "GetBackupPlanInputTypeDef",
+        "GetBackupPlanOutputTypeDef",
+        "GetBackupSelectionInputTypeDef",
+        "GetBackupSelectionOutputTypeDef",
+        "GetBackupVaultAccessPolicyInputTypeDef",
+        "GetBackupVaultAccessPolicyOutputTypeDef",
+        "GetBackupVaultNotificationsInputTypeDef",
+        "GetBackupVaultNotificationsOutputTypeDef",
+        "GetLegalHoldInputTypeDef",
+        "GetLegalHoldOutputTypeDef",
+        "GetRecoveryPointIndexDetailsInputTypeDef",
+        "GetRecoveryPointIndexDetailsOutputTypeDef",
+        "GetRecoveryPointRestoreMetadataInputTypeDef",
+        "GetRecoveryPointRestoreMetadataOutputTypeDef",
+        "GetRestoreJobMetadataInputTypeDef",
+        "GetRestoreJobMetadataOutputTypeDef",
+        "GetRestoreTestingInferredMetadataInputTypeDef",
+        "GetRestoreTestingInferredMetadataOutputTypeDef",
+        "GetRestoreTestingPlanInputTypeDef",
+        "GetRestoreTestingPlanOutputTypeDef",
+        "GetRestoreTestingSelectionInputTypeDef",
+        "GetRestoreTestingSelectionOutputTypeDef",
+        "GetSupportedResourceTypesOutputTypeDef",
+        "GetTieringConfigurationInputTypeDef",
+        "GetTieringConfigurationOutputTypeDef",
+        "IndexActionOutputTypeDef",
+        "IndexActionTypeDef",
+        "IndexedRecoveryPointTypeDef",
+        "KeyValueTypeDef",
+        "LatestMpaApprovalTeamUpdateTypeDef",
+        "LatestRevokeRequestTypeDef",
+        "LegalHoldTypeDef",
+        "LifecycleTypeDef",
+        "ListBackupJobSummariesInputTypeDef",
+        "ListBackupJobSummariesOutputTypeDef",
+        "ListBackupJobsInputTypeDef",
+        "ListBackupJobsOutputTypeDef",
+        "ListBackupPlanTemplatesInputTypeDef",
+        "ListBackupPlanTemplatesOutputTypeDef",
+        "ListBackupPlanVersionsInputTypeDef",
+        "ListBackupPlanVersionsOutputTypeDef",
+        "ListBackupPlansInputTypeDef",
+        "ListBackupPlansOutputTypeDef",
+        "ListBackupSelectionsInputTypeDef",
+        "ListBackupSelectionsOutputTypeDef",
+        "ListBackupVaultsInputTypeDef",
+        "ListBackupVaultsOutputTypeDef",
+        "ListCopyJobSummariesInputTypeDef",
+        "ListCopyJobSummariesOutputTypeDef",
+        "ListCopyJobsInputTypeDef",
+        "ListCopyJobsOutputTypeDef",
+        "ListFrameworksInputTypeDef",
+        "ListFrameworksOutputTypeDef",
+        "ListIndexedRecoveryPointsInputTypeDef",
+        "ListIndexedRecoveryPointsOutputTypeDef",
+        "ListLegalHoldsInputTypeDef",
+        "ListLegalHoldsOutputTypeDef",
+        "ListProtectedResourcesByBackupVaultInputTypeDef",
+        "ListProtectedResourcesByBackupVaultOutputTypeDef",
+        "ListProtectedResourcesInputTypeDef",
+        "ListProtectedResourcesOutputTypeDef",
+        "ListRecoveryPointsByBackupVaultInputTypeDef",
+        "ListRecoveryPointsByBackupVaultOutputTypeDef",
+        "ListRecoveryPointsByLegalHoldInputTypeDef",
+        "ListRecoveryPointsByLegalHoldOutputTypeDef",
+        "ListRecoveryPointsByResourceInputTypeDef",
+        "ListRecoveryPointsByResourceOutputTypeDef",
+        "ListReportJobsInputTypeDef",
+        "ListReportJobsOutputTypeDef",
+        "ListReportPlansInputTypeDef",
+        "ListReportPlansOutputTypeDef",
+        "ListRestoreAccessBackupVaultsInputTypeDef",
+        "ListRestoreAccessBackupVaultsOutputTypeDef",
+        "ListRestoreJobSummariesInputTypeDef",
+        "ListRestoreJobSummariesOutputTypeDef",
+        "ListRestoreJobsByProtectedResourceInputTypeDef",
+        "ListRestoreJobsByProtectedResourceOutputTypeDef",
+        "ListRestoreJobsInputTypeDef",
+        "ListRestoreJobsOutputTypeDef",
+        "ListRestoreTestingPlansInputTypeDef",
+        "ListRestoreTestingPlansOutputTypeDef",
+        "ListRestoreTestingSelectionsInputTypeDef",
+        "ListRestoreTestingSelectionsOutputTypeDef",
+        "ListScanJobSummariesInputTypeDef",
+        "ListScanJobSummariesOutputTypeDef",
+        "ListScanJobsInputTypeDef",
+        "ListScanJobsOutputTypeDef",
+        "ListTagsInputTypeDef",
+        "ListTagsOutputTypeDef",
+        "ListTieringConfigurationsInputTypeDef",
+        "ListTieringConfigurationsOutputTypeDef",
+        "ProtectedResourceConditionsOutputTypeDef",
+        "ProtectedResourceConditionsTypeDef",
+        "ProtectedResourceTypeDef",
+        "PutBackupVaultAccessPolicyInputTypeDef",
+        "PutBackupVaultLockConfigurationInputTypeDef",
+        "PutBackupVaultNotificationsInputTypeDef",
+        "PutRestoreValidationResultInputTypeDef",
+        "RecoveryPointByBackupVaultTypeDef",
+        "RecoveryPointByResourceTypeDef",
+        "RecoveryPointCreatorTypeDef",
+        "RecoveryPointMemberTypeDef",
+        "RecoveryPointSelectionOutputTypeDef",
+        "RecoveryPointSelectionTypeDef",
+        "ReportDeliveryChannelOutputTypeDef",
+        "ReportDeliveryChannelTypeDef",
+        "ReportDestinationTypeDef",
+        "ReportJobTypeDef",
+        "ReportPlanTypeDef",
+        "ReportSettingOutputTypeDef",
+        "ReportSettingTypeDef",
+        "ResourceSelectionOutputTypeDef",
+        "ResourceSelectionTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreAccessBackupVaultListMemberTypeDef",
+        "RestoreJobCreatorTypeDef",
+        "RestoreJobSummaryTypeDef",
+        "RestoreJobsListMemberTypeDef",
+        "RestoreTestingPlanForCreateTypeDef",
+        "RestoreTestingPlanForGetTypeDef",
+        "RestoreTestingPlanForListTypeDef",
+        "RestoreTestingPlanForUpdateTypeDef",
+        "RestoreTestingRecoveryPointSelectionOutputTypeDef",
+        "RestoreTestingRecoveryPointSelectionTypeDef",
+        "RestoreTestingSelectionForCreateTypeDef",
+        "RestoreTestingSelectionForGetTypeDef",
+        "RestoreTestingSelectionForListTypeDef",
+        "RestoreTestingSelectionForUpdateTypeDef",
+        "RevokeRestoreAccessBackupVaultInputTypeDef",
+        "ScanActionTypeDef",
+        "ScanJobCreatorTypeDef",
+        "ScanJobSummaryTypeDef",
+        "ScanJobTypeDef",
+        "ScanResultInfoTypeDef",
+        "ScanResultTypeDef",
+        "ScanSettingOutputTypeDef",
+        "ScanSettingTypeDef",
+        "ScheduledPlanExecutionMemberTypeDef",
+        "StartBackupJobInputTypeDef",
+        "StartBackupJobOutputTypeDef",
+        "StartCopyJobInputTypeDef",
+        "StartCopyJobOutputTypeDef",
+        "StartReportJobInputTypeDef",
+        "StartReportJobOutputTypeDef",
+        "StartRestoreJobInputTypeDef",
+        "StartRestoreJobOutputTypeDef",
+        "StartScanJobInputTypeDef",
+        "StartScanJobOutputTypeDef",
+        "StopBackupJobInputTypeDef",
+        "TagResourceInputTypeDef",
+        "TieringConfigurationInputForCreateTypeDef",
+        "TieringConfigurationInputForUpdateTypeDef",
+        "TieringConfigurationTypeDef",
+        "TieringConfigurationsListMemberTypeDef",
+        "UntagResourceInputTypeDef",
+        "UpdateBackupPlanInputTypeDef",
+        "UpdateBackupPlanOutputTypeDef",
+        "UpdateFrameworkInputTypeDef",
+        "UpdateFrameworkOutputTypeDef",
+        "UpdateGlobalSettingsInputTypeDef",
+        "UpdateRecoveryPointIndexSettingsInputTypeDef",
+        "UpdateRecoveryPointIndexSettingsOutputTypeDef",
+        "UpdateRecoveryPointLifecycleInputTypeDef",
+        "UpdateRecoveryPointLifecycleOutputTypeDef",
+        "UpdateRegionSettingsInputTypeDef",
+        "UpdateReportPlanInputTypeDef",
+        "UpdateReportPlanOutputTypeDef",
+        "UpdateRestoreTestingPlanInputTypeDef",
+        "UpdateRestoreTestingPlanOutputTypeDef",
+        "UpdateRestoreTestingSelectionInputTypeDef",
+        "UpdateRestoreTestingSelectionOutputTypeDef",
+        "UpdateTieringConfigurationInputTypeDef",
+        "UpdateTieringConfigurationOutputTypeDef",
+    ]
 
 
 class AdvancedBackupSettingOutputTypeDef(TypedDict):
@@ -366,6 +367,24 @@ class BackupJobSummaryTypeDef(TypedDict):
     EndTime: NotRequired[datetime]
 
 
+class LifecycleTypeDef(TypedDict):
+    MoveToColdStorageAfterDays: NotRequired[int]
+    DeleteAfterDays: NotRequired[int]
+    OptInToArchiveForSupportedResources: NotRequired[bool]
+    DeleteAfterEvent: NotRequired[LifecycleDeleteAfterEventType]
+
+
+class RecoveryPointCreatorTypeDef(TypedDict):
+    BackupPlanId: NotRequired[str]
+    BackupPlanArn: NotRequired[str]
+    BackupPlanName: NotRequired[str]
+    BackupPlanVersion: NotRequired[str]
+    BackupRuleId: NotRequired[str]
+    BackupRuleName: NotRequired[str]
+    BackupRuleCron: NotRequired[str]
+    BackupRuleTimezone: NotRequired[str]
+
+
 class BackupJobTypeDef(TypedDict):
     AccountId: NotRequired[str]
     BackupJobId: NotRequired[str]
@@ -399,6 +418,42 @@ class BackupJobTypeDef(TypedDict):
     MessageCategory: NotRequired[str]
 
 
+class CopyActionTypeDef(TypedDict):
+    Lifecycle: NotRequired[LifecycleTypeDef]
+    DestinationBackupVaultArn: str
+
+
+class IndexActionTypeDef(TypedDict):
+    ResourceTypes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ScanActionTypeDef(TypedDict):
+    MalwareScanner: NotRequired[MalwareScannerType]
+    ScanMode: NotRequired[ScanModeType]
+
+
+class BackupRuleInputTypeDef(TypedDict):
+    RuleName: str
+    TargetBackupVaultName: str
+    TargetLogicallyAirGappedBackupVaultArn: NotRequired[str]
+    ScheduleExpression: NotRequired[str]
+    StartWindowMinutes: NotRequired[int]
+    CompletionWindowMinutes: NotRequired[int]
+    Lifecycle: NotRequired[LifecycleTypeDef]
+    RecoveryPointTags: NotRequired[ReadOnly[Mapping[str, str]]]
+    CopyActions: NotRequired[ReadOnly[Sequence[CopyActionTypeDef]]]
+    EnableContinuousBackup: NotRequired[bool]
+    ScheduleExpressionTimezone: NotRequired[str]
+    IndexActions: NotRequired[ReadOnly[Sequence[IndexActionTypeDef]]]
+    ScanActions: NotRequired[ReadOnly[Sequence[ScanActionTypeDef]]]
+
+
+class ScanSettingTypeDef(TypedDict):
+    MalwareScanner: NotRequired[MalwareScannerType]
+    ResourceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    ScannerRoleArn: NotRequired[str]
+
+
 class BackupPlanInputTypeDef(TypedDict):
     BackupPlanName: str
     Rules: ReadOnly[Sequence[BackupRuleInputTypeDef]]
@@ -411,6 +466,33 @@ class BackupPlanInputTypeDef(TypedDict):
 class BackupPlanTemplatesListMemberTypeDef(TypedDict):
     BackupPlanTemplateId: NotRequired[str]
     BackupPlanTemplateName: NotRequired[str]
+
+
+class IndexActionOutputTypeDef(TypedDict):
+    ResourceTypes: NotRequired[list[str]]
+
+
+class BackupRuleTypeDef(TypedDict):
+    RuleName: str
+    TargetBackupVaultName: str
+    TargetLogicallyAirGappedBackupVaultArn: NotRequired[str]
+    ScheduleExpression: NotRequired[str]
+    StartWindowMinutes: NotRequired[int]
+    CompletionWindowMinutes: NotRequired[int]
+    Lifecycle: NotRequired[LifecycleTypeDef]
+    RecoveryPointTags: NotRequired[dict[str, str]]
+    RuleId: NotRequired[str]
+    CopyActions: NotRequired[list[CopyActionTypeDef]]
+    EnableContinuousBackup: NotRequired[bool]
+    ScheduleExpressionTimezone: NotRequired[str]
+    IndexActions: NotRequired[list[IndexActionOutputTypeDef]]
+    ScanActions: NotRequired[list[ScanActionTypeDef]]
+
+
+class ScanSettingOutputTypeDef(TypedDict):
+    MalwareScanner: NotRequired[MalwareScannerType]
+    ResourceTypes: NotRequired[list[str]]
+    ScannerRoleArn: NotRequired[str]
 
 
 class BackupPlanTypeDef(TypedDict):
@@ -432,37 +514,22 @@ class BackupPlansListMemberTypeDef(TypedDict):
     AdvancedBackupSettings: NotRequired[list[AdvancedBackupSettingOutputTypeDef]]
 
 
-class BackupRuleInputTypeDef(TypedDict):
-    RuleName: str
-    TargetBackupVaultName: str
-    TargetLogicallyAirGappedBackupVaultArn: NotRequired[str]
-    ScheduleExpression: NotRequired[str]
-    StartWindowMinutes: NotRequired[int]
-    CompletionWindowMinutes: NotRequired[int]
-    Lifecycle: NotRequired[LifecycleTypeDef]
-    RecoveryPointTags: NotRequired[ReadOnly[Mapping[str, str]]]
-    CopyActions: NotRequired[ReadOnly[Sequence[CopyActionTypeDef]]]
-    EnableContinuousBackup: NotRequired[bool]
-    ScheduleExpressionTimezone: NotRequired[str]
-    IndexActions: NotRequired[ReadOnly[Sequence[IndexActionTypeDef]]]
-    ScanActions: NotRequired[ReadOnly[Sequence[ScanActionTypeDef]]]
+class ConditionTypeDef(TypedDict):
+    ConditionType: ConditionTypeType
+    ConditionKey: str
+    ConditionValue: str
 
 
-class BackupRuleTypeDef(TypedDict):
-    RuleName: str
-    TargetBackupVaultName: str
-    TargetLogicallyAirGappedBackupVaultArn: NotRequired[str]
-    ScheduleExpression: NotRequired[str]
-    StartWindowMinutes: NotRequired[int]
-    CompletionWindowMinutes: NotRequired[int]
-    Lifecycle: NotRequired[LifecycleTypeDef]
-    RecoveryPointTags: NotRequired[dict[str, str]]
-    RuleId: NotRequired[str]
-    CopyActions: NotRequired[list[CopyActionTypeDef]]
-    EnableContinuousBackup: NotRequired[bool]
-    ScheduleExpressionTimezone: NotRequired[str]
-    IndexActions: NotRequired[list[IndexActionOutputTypeDef]]
-    ScanActions: NotRequired[list[ScanActionTypeDef]]
+class ConditionParameterTypeDef(TypedDict):
+    ConditionKey: NotRequired[str]
+    ConditionValue: NotRequired[str]
+
+
+class ConditionsOutputTypeDef(TypedDict):
+    StringEquals: NotRequired[list[ConditionParameterTypeDef]]
+    StringNotEquals: NotRequired[list[ConditionParameterTypeDef]]
+    StringLike: NotRequired[list[ConditionParameterTypeDef]]
+    StringNotLike: NotRequired[list[ConditionParameterTypeDef]]
 
 
 class BackupSelectionOutputTypeDef(TypedDict):
@@ -472,6 +539,13 @@ class BackupSelectionOutputTypeDef(TypedDict):
     ListOfTags: NotRequired[list[ConditionTypeDef]]
     NotResources: NotRequired[list[str]]
     Conditions: NotRequired[ConditionsOutputTypeDef]
+
+
+class ConditionsTypeDef(TypedDict):
+    StringEquals: NotRequired[ReadOnly[Sequence[ConditionParameterTypeDef]]]
+    StringNotEquals: NotRequired[ReadOnly[Sequence[ConditionParameterTypeDef]]]
+    StringLike: NotRequired[ReadOnly[Sequence[ConditionParameterTypeDef]]]
+    StringNotLike: NotRequired[ReadOnly[Sequence[ConditionParameterTypeDef]]]
 
 
 class BackupSelectionTypeDef(TypedDict):
@@ -523,31 +597,6 @@ class CancelLegalHoldOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ConditionParameterTypeDef(TypedDict):
-    ConditionKey: NotRequired[str]
-    ConditionValue: NotRequired[str]
-
-
-class ConditionTypeDef(TypedDict):
-    ConditionType: ConditionTypeType
-    ConditionKey: str
-    ConditionValue: str
-
-
-class ConditionsOutputTypeDef(TypedDict):
-    StringEquals: NotRequired[list[ConditionParameterTypeDef]]
-    StringNotEquals: NotRequired[list[ConditionParameterTypeDef]]
-    StringLike: NotRequired[list[ConditionParameterTypeDef]]
-    StringNotLike: NotRequired[list[ConditionParameterTypeDef]]
-
-
-class ConditionsTypeDef(TypedDict):
-    StringEquals: NotRequired[ReadOnly[Sequence[ConditionParameterTypeDef]]]
-    StringNotEquals: NotRequired[ReadOnly[Sequence[ConditionParameterTypeDef]]]
-    StringLike: NotRequired[ReadOnly[Sequence[ConditionParameterTypeDef]]]
-    StringNotLike: NotRequired[ReadOnly[Sequence[ConditionParameterTypeDef]]]
-
-
 class ControlInputParameterTypeDef(TypedDict):
     ParameterName: NotRequired[str]
     ParameterValue: NotRequired[str]
@@ -563,11 +612,6 @@ class ControlScopeTypeDef(TypedDict):
     ComplianceResourceIds: NotRequired[ReadOnly[Sequence[str]]]
     ComplianceResourceTypes: NotRequired[ReadOnly[Sequence[str]]]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class CopyActionTypeDef(TypedDict):
-    Lifecycle: NotRequired[LifecycleTypeDef]
-    DestinationBackupVaultArn: str
 
 
 class CopyJobSummaryTypeDef(TypedDict):
@@ -653,6 +697,14 @@ class CreateBackupVaultOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FrameworkControlTypeDef(TypedDict):
+    ControlName: str
+    ControlInputParameters: NotRequired[
+        ReadOnly[Sequence[ControlInputParameterTypeDef]]
+    ]
+    ControlScope: NotRequired[ReadOnly[ControlScopeTypeDef]]
+
+
 class CreateFrameworkInputTypeDef(TypedDict):
     FrameworkName: str
     FrameworkDescription: NotRequired[str]
@@ -667,12 +719,34 @@ class CreateFrameworkOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DateRangeTypeDef(TypedDict):
+    FromDate: ReadOnly[datetime | str]
+    ToDate: ReadOnly[datetime | str]
+
+
+class RecoveryPointSelectionTypeDef(TypedDict):
+    VaultNames: NotRequired[ReadOnly[Sequence[str]]]
+    ResourceIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+    DateRange: NotRequired[ReadOnly[DateRangeTypeDef]]
+
+
 class CreateLegalHoldInputTypeDef(TypedDict):
     Title: str
     Description: str
     IdempotencyToken: NotRequired[str]
     RecoveryPointSelection: NotRequired[ReadOnly[RecoveryPointSelectionTypeDef]]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class DateRangeOutputTypeDef(TypedDict):
+    FromDate: datetime
+    ToDate: datetime
+
+
+class RecoveryPointSelectionOutputTypeDef(TypedDict):
+    VaultNames: NotRequired[list[str]]
+    ResourceIdentifiers: NotRequired[list[str]]
+    DateRange: NotRequired[DateRangeOutputTypeDef]
 
 
 class CreateLegalHoldOutputTypeDef(TypedDict):
@@ -701,6 +775,21 @@ class CreateLogicallyAirGappedBackupVaultOutputTypeDef(TypedDict):
     CreationDate: NotRequired[datetime]
     VaultState: NotRequired[VaultStateType]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReportDeliveryChannelTypeDef(TypedDict):
+    S3BucketName: str
+    S3KeyPrefix: NotRequired[str]
+    Formats: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ReportSettingTypeDef(TypedDict):
+    ReportTemplate: str
+    FrameworkArns: NotRequired[ReadOnly[Sequence[str]]]
+    NumberOfFrameworks: NotRequired[int]
+    Accounts: NotRequired[ReadOnly[Sequence[str]]]
+    OrganizationUnits: NotRequired[ReadOnly[Sequence[str]]]
+    Regions: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateReportPlanInputTypeDef(TypedDict):
@@ -735,6 +824,24 @@ class CreateRestoreAccessBackupVaultOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RestoreTestingRecoveryPointSelectionTypeDef(TypedDict):
+    Algorithm: NotRequired[RestoreTestingRecoveryPointSelectionAlgorithmType]
+    ExcludeVaults: NotRequired[ReadOnly[Sequence[str]]]
+    IncludeVaults: NotRequired[ReadOnly[Sequence[str]]]
+    RecoveryPointTypes: NotRequired[
+        ReadOnly[Sequence[RestoreTestingRecoveryPointTypeType]]
+    ]
+    SelectionWindowDays: NotRequired[int]
+
+
+class RestoreTestingPlanForCreateTypeDef(TypedDict):
+    RecoveryPointSelection: ReadOnly[RestoreTestingRecoveryPointSelectionTypeDef]
+    RestoreTestingPlanName: str
+    ScheduleExpression: str
+    ScheduleExpressionTimezone: NotRequired[str]
+    StartWindowHours: NotRequired[int]
+
+
 class CreateRestoreTestingPlanInputTypeDef(TypedDict):
     CreatorRequestId: NotRequired[str]
     RestoreTestingPlan: ReadOnly[RestoreTestingPlanForCreateTypeDef]
@@ -746,6 +853,28 @@ class CreateRestoreTestingPlanOutputTypeDef(TypedDict):
     RestoreTestingPlanArn: str
     RestoreTestingPlanName: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KeyValueTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class ProtectedResourceConditionsTypeDef(TypedDict):
+    StringEquals: NotRequired[ReadOnly[Sequence[KeyValueTypeDef]]]
+    StringNotEquals: NotRequired[ReadOnly[Sequence[KeyValueTypeDef]]]
+
+
+class RestoreTestingSelectionForCreateTypeDef(TypedDict):
+    IamRoleArn: str
+    ProtectedResourceArns: NotRequired[ReadOnly[Sequence[str]]]
+    ProtectedResourceConditions: NotRequired[
+        ReadOnly[ProtectedResourceConditionsTypeDef]
+    ]
+    ProtectedResourceType: str
+    RestoreMetadataOverrides: NotRequired[ReadOnly[Mapping[str, str]]]
+    RestoreTestingSelectionName: str
+    ValidationWindowHours: NotRequired[int]
 
 
 class CreateRestoreTestingSelectionInputTypeDef(TypedDict):
@@ -762,6 +891,18 @@ class CreateRestoreTestingSelectionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ResourceSelectionTypeDef(TypedDict):
+    Resources: ReadOnly[Sequence[str]]
+    TieringDownSettingsInDays: int
+    ResourceType: str
+
+
+class TieringConfigurationInputForCreateTypeDef(TypedDict):
+    TieringConfigurationName: str
+    BackupVaultName: str
+    ResourceSelection: ReadOnly[Sequence[ResourceSelectionTypeDef]]
+
+
 class CreateTieringConfigurationInputTypeDef(TypedDict):
     TieringConfiguration: ReadOnly[TieringConfigurationInputForCreateTypeDef]
     TieringConfigurationTags: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -773,16 +914,6 @@ class CreateTieringConfigurationOutputTypeDef(TypedDict):
     TieringConfigurationName: NotRequired[str]
     CreationTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DateRangeOutputTypeDef(TypedDict):
-    FromDate: datetime
-    ToDate: datetime
-
-
-class DateRangeTypeDef(TypedDict):
-    FromDate: ReadOnly[datetime | str]
-    ToDate: ReadOnly[datetime | str]
 
 
 class DeleteBackupPlanInputTypeDef(TypedDict):
@@ -893,6 +1024,14 @@ class DescribeBackupVaultInputTypeDef(TypedDict):
     BackupVaultAccountId: NotRequired[str]
 
 
+class LatestMpaApprovalTeamUpdateTypeDef(TypedDict):
+    MpaSessionArn: NotRequired[str]
+    Status: NotRequired[MpaSessionStatusType]
+    StatusMessage: NotRequired[str]
+    InitiationDate: NotRequired[datetime]
+    ExpiryDate: NotRequired[datetime]
+
+
 class DescribeBackupVaultOutputTypeDef(TypedDict):
     BackupVaultName: NotRequired[str]
     BackupVaultArn: NotRequired[str]
@@ -925,6 +1064,12 @@ class DescribeCopyJobOutputTypeDef(TypedDict):
 
 class DescribeFrameworkInputTypeDef(TypedDict):
     FrameworkName: str
+
+
+class FrameworkControlOutputTypeDef(TypedDict):
+    ControlName: str
+    ControlInputParameters: NotRequired[list[ControlInputParameterTypeDef]]
+    ControlScope: NotRequired[ControlScopeOutputTypeDef]
 
 
 class DescribeFrameworkOutputTypeDef(TypedDict):
@@ -966,6 +1111,13 @@ class DescribeRecoveryPointInputTypeDef(TypedDict):
     BackupVaultName: str
     RecoveryPointArn: str
     BackupVaultAccountId: NotRequired[str]
+
+
+class ScanResultTypeDef(TypedDict):
+    MalwareScanner: NotRequired[MalwareScannerType]
+    ScanJobState: NotRequired[ScanJobStateType]
+    LastScanTimestamp: NotRequired[datetime]
+    Findings: NotRequired[list[ScanFindingType]]
 
 
 class DescribeRecoveryPointOutputTypeDef(TypedDict):
@@ -1011,6 +1163,22 @@ class DescribeReportJobInputTypeDef(TypedDict):
     ReportJobId: str
 
 
+class ReportDestinationTypeDef(TypedDict):
+    S3BucketName: NotRequired[str]
+    S3Keys: NotRequired[list[str]]
+
+
+class ReportJobTypeDef(TypedDict):
+    ReportJobId: NotRequired[str]
+    ReportPlanArn: NotRequired[str]
+    ReportTemplate: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    CompletionTime: NotRequired[datetime]
+    Status: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    ReportDestination: NotRequired[ReportDestinationTypeDef]
+
+
 class DescribeReportJobOutputTypeDef(TypedDict):
     ReportJob: NotRequired[ReportJobTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1020,6 +1188,33 @@ class DescribeReportPlanInputTypeDef(TypedDict):
     ReportPlanName: str
 
 
+class ReportDeliveryChannelOutputTypeDef(TypedDict):
+    S3BucketName: str
+    S3KeyPrefix: NotRequired[str]
+    Formats: NotRequired[list[str]]
+
+
+class ReportSettingOutputTypeDef(TypedDict):
+    ReportTemplate: str
+    FrameworkArns: NotRequired[list[str]]
+    NumberOfFrameworks: NotRequired[int]
+    Accounts: NotRequired[list[str]]
+    OrganizationUnits: NotRequired[list[str]]
+    Regions: NotRequired[list[str]]
+
+
+class ReportPlanTypeDef(TypedDict):
+    ReportPlanArn: NotRequired[str]
+    ReportPlanName: NotRequired[str]
+    ReportPlanDescription: NotRequired[str]
+    ReportSetting: NotRequired[ReportSettingOutputTypeDef]
+    ReportDeliveryChannel: NotRequired[ReportDeliveryChannelOutputTypeDef]
+    DeploymentStatus: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastAttemptedExecutionTime: NotRequired[datetime]
+    LastSuccessfulExecutionTime: NotRequired[datetime]
+
+
 class DescribeReportPlanOutputTypeDef(TypedDict):
     ReportPlan: NotRequired[ReportPlanTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1027,6 +1222,10 @@ class DescribeReportPlanOutputTypeDef(TypedDict):
 
 class DescribeRestoreJobInputTypeDef(TypedDict):
     RestoreJobId: str
+
+
+class RestoreJobCreatorTypeDef(TypedDict):
+    RestoreTestingPlanArn: NotRequired[str]
 
 
 class DescribeRestoreJobOutputTypeDef(TypedDict):
@@ -1058,6 +1257,17 @@ class DescribeRestoreJobOutputTypeDef(TypedDict):
 
 class DescribeScanJobInputTypeDef(TypedDict):
     ScanJobId: str
+
+
+class ScanJobCreatorTypeDef(TypedDict):
+    BackupPlanArn: str
+    BackupPlanId: str
+    BackupPlanVersion: str
+    BackupRuleId: str
+
+
+class ScanResultInfoTypeDef(TypedDict):
+    ScanResultStatus: ScanResultStatusType
 
 
 class DescribeScanJobOutputTypeDef(TypedDict):
@@ -1108,20 +1318,6 @@ class ExportBackupPlanTemplateOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FrameworkControlOutputTypeDef(TypedDict):
-    ControlName: str
-    ControlInputParameters: NotRequired[list[ControlInputParameterTypeDef]]
-    ControlScope: NotRequired[ControlScopeOutputTypeDef]
-
-
-class FrameworkControlTypeDef(TypedDict):
-    ControlName: str
-    ControlInputParameters: NotRequired[
-        ReadOnly[Sequence[ControlInputParameterTypeDef]]
-    ]
-    ControlScope: NotRequired[ReadOnly[ControlScopeTypeDef]]
-
-
 class FrameworkTypeDef(TypedDict):
     FrameworkName: NotRequired[str]
     FrameworkArn: NotRequired[str]
@@ -1153,6 +1349,12 @@ class GetBackupPlanInputTypeDef(TypedDict):
     BackupPlanId: str
     VersionId: NotRequired[str]
     MaxScheduledRunsPreview: NotRequired[int]
+
+
+class ScheduledPlanExecutionMemberTypeDef(TypedDict):
+    ExecutionTime: NotRequired[datetime]
+    RuleId: NotRequired[str]
+    RuleExecutionType: NotRequired[RuleExecutionTypeType]
 
 
 class GetBackupPlanOutputTypeDef(TypedDict):
@@ -1281,6 +1483,27 @@ class GetRestoreTestingPlanInputTypeDef(TypedDict):
     RestoreTestingPlanName: str
 
 
+class RestoreTestingRecoveryPointSelectionOutputTypeDef(TypedDict):
+    Algorithm: NotRequired[RestoreTestingRecoveryPointSelectionAlgorithmType]
+    ExcludeVaults: NotRequired[list[str]]
+    IncludeVaults: NotRequired[list[str]]
+    RecoveryPointTypes: NotRequired[list[RestoreTestingRecoveryPointTypeType]]
+    SelectionWindowDays: NotRequired[int]
+
+
+class RestoreTestingPlanForGetTypeDef(TypedDict):
+    CreationTime: datetime
+    CreatorRequestId: NotRequired[str]
+    LastExecutionTime: NotRequired[datetime]
+    LastUpdateTime: NotRequired[datetime]
+    RecoveryPointSelection: RestoreTestingRecoveryPointSelectionOutputTypeDef
+    RestoreTestingPlanArn: str
+    RestoreTestingPlanName: str
+    ScheduleExpression: str
+    ScheduleExpressionTimezone: NotRequired[str]
+    StartWindowHours: NotRequired[int]
+
+
 class GetRestoreTestingPlanOutputTypeDef(TypedDict):
     RestoreTestingPlan: RestoreTestingPlanForGetTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1289,6 +1512,24 @@ class GetRestoreTestingPlanOutputTypeDef(TypedDict):
 class GetRestoreTestingSelectionInputTypeDef(TypedDict):
     RestoreTestingPlanName: str
     RestoreTestingSelectionName: str
+
+
+class ProtectedResourceConditionsOutputTypeDef(TypedDict):
+    StringEquals: NotRequired[list[KeyValueTypeDef]]
+    StringNotEquals: NotRequired[list[KeyValueTypeDef]]
+
+
+class RestoreTestingSelectionForGetTypeDef(TypedDict):
+    CreationTime: datetime
+    CreatorRequestId: NotRequired[str]
+    IamRoleArn: str
+    ProtectedResourceArns: NotRequired[list[str]]
+    ProtectedResourceConditions: NotRequired[ProtectedResourceConditionsOutputTypeDef]
+    ProtectedResourceType: str
+    RestoreMetadataOverrides: NotRequired[dict[str, str]]
+    RestoreTestingPlanName: str
+    RestoreTestingSelectionName: str
+    ValidationWindowHours: NotRequired[int]
 
 
 class GetRestoreTestingSelectionOutputTypeDef(TypedDict):
@@ -1305,17 +1546,25 @@ class GetTieringConfigurationInputTypeDef(TypedDict):
     TieringConfigurationName: str
 
 
+class ResourceSelectionOutputTypeDef(TypedDict):
+    Resources: list[str]
+    TieringDownSettingsInDays: int
+    ResourceType: str
+
+
+class TieringConfigurationTypeDef(TypedDict):
+    TieringConfigurationName: str
+    TieringConfigurationArn: NotRequired[str]
+    BackupVaultName: str
+    ResourceSelection: list[ResourceSelectionOutputTypeDef]
+    CreatorRequestId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+
+
 class GetTieringConfigurationOutputTypeDef(TypedDict):
     TieringConfiguration: NotRequired[TieringConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IndexActionOutputTypeDef(TypedDict):
-    ResourceTypes: NotRequired[list[str]]
-
-
-class IndexActionTypeDef(TypedDict):
-    ResourceTypes: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class IndexedRecoveryPointTypeDef(TypedDict):
@@ -1328,19 +1577,6 @@ class IndexedRecoveryPointTypeDef(TypedDict):
     IndexStatus: NotRequired[IndexStatusType]
     IndexStatusMessage: NotRequired[str]
     BackupVaultArn: NotRequired[str]
-
-
-class KeyValueTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class LatestMpaApprovalTeamUpdateTypeDef(TypedDict):
-    MpaSessionArn: NotRequired[str]
-    Status: NotRequired[MpaSessionStatusType]
-    StatusMessage: NotRequired[str]
-    InitiationDate: NotRequired[datetime]
-    ExpiryDate: NotRequired[datetime]
 
 
 class LatestRevokeRequestTypeDef(TypedDict):
@@ -1359,13 +1595,6 @@ class LegalHoldTypeDef(TypedDict):
     LegalHoldArn: NotRequired[str]
     CreationDate: NotRequired[datetime]
     CancellationDate: NotRequired[datetime]
-
-
-class LifecycleTypeDef(TypedDict):
-    MoveToColdStorageAfterDays: NotRequired[int]
-    DeleteAfterDays: NotRequired[int]
-    OptInToArchiveForSupportedResources: NotRequired[bool]
-    DeleteAfterEvent: NotRequired[LifecycleDeleteAfterEventType]
 
 
 class ListBackupJobSummariesInputTypeDef(TypedDict):
@@ -1552,6 +1781,15 @@ class ListProtectedResourcesByBackupVaultInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ProtectedResourceTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    ResourceType: NotRequired[str]
+    LastBackupTime: NotRequired[datetime]
+    ResourceName: NotRequired[str]
+    LastBackupVaultArn: NotRequired[str]
+    LastRecoveryPointArn: NotRequired[str]
+
+
 class ListProtectedResourcesByBackupVaultOutputTypeDef(TypedDict):
     Results: NotRequired[list[ProtectedResourceTypeDef]]
     NextToken: NotRequired[str]
@@ -1582,6 +1820,37 @@ class ListRecoveryPointsByBackupVaultInputTypeDef(TypedDict):
     ByParentRecoveryPointArn: NotRequired[str]
 
 
+class RecoveryPointByBackupVaultTypeDef(TypedDict):
+    RecoveryPointArn: NotRequired[str]
+    BackupVaultName: NotRequired[str]
+    BackupVaultArn: NotRequired[str]
+    SourceBackupVaultArn: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    ResourceType: NotRequired[str]
+    CreatedBy: NotRequired[RecoveryPointCreatorTypeDef]
+    IamRoleArn: NotRequired[str]
+    Status: NotRequired[RecoveryPointStatusType]
+    StatusMessage: NotRequired[str]
+    CreationDate: NotRequired[datetime]
+    InitiationDate: NotRequired[datetime]
+    CompletionDate: NotRequired[datetime]
+    BackupSizeInBytes: NotRequired[int]
+    CalculatedLifecycle: NotRequired[CalculatedLifecycleTypeDef]
+    Lifecycle: NotRequired[LifecycleTypeDef]
+    EncryptionKeyArn: NotRequired[str]
+    IsEncrypted: NotRequired[bool]
+    LastRestoreTime: NotRequired[datetime]
+    ParentRecoveryPointArn: NotRequired[str]
+    CompositeMemberIdentifier: NotRequired[str]
+    IsParent: NotRequired[bool]
+    ResourceName: NotRequired[str]
+    VaultType: NotRequired[VaultTypeType]
+    IndexStatus: NotRequired[IndexStatusType]
+    IndexStatusMessage: NotRequired[str]
+    EncryptionKeyType: NotRequired[EncryptionKeyTypeType]
+    AggregatedScanResult: NotRequired[AggregatedScanResultTypeDef]
+
+
 class ListRecoveryPointsByBackupVaultOutputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RecoveryPoints: NotRequired[list[RecoveryPointByBackupVaultTypeDef]]
@@ -1592,6 +1861,13 @@ class ListRecoveryPointsByLegalHoldInputTypeDef(TypedDict):
     LegalHoldId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class RecoveryPointMemberTypeDef(TypedDict):
+    RecoveryPointArn: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    ResourceType: NotRequired[str]
+    BackupVaultName: NotRequired[str]
 
 
 class ListRecoveryPointsByLegalHoldOutputTypeDef(TypedDict):
@@ -1605,6 +1881,24 @@ class ListRecoveryPointsByResourceInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     ManagedByAWSBackupOnly: NotRequired[bool]
+
+
+class RecoveryPointByResourceTypeDef(TypedDict):
+    RecoveryPointArn: NotRequired[str]
+    CreationDate: NotRequired[datetime]
+    Status: NotRequired[RecoveryPointStatusType]
+    StatusMessage: NotRequired[str]
+    EncryptionKeyArn: NotRequired[str]
+    BackupSizeBytes: NotRequired[int]
+    BackupVaultName: NotRequired[str]
+    IsParent: NotRequired[bool]
+    ParentRecoveryPointArn: NotRequired[str]
+    ResourceName: NotRequired[str]
+    VaultType: NotRequired[VaultTypeType]
+    IndexStatus: NotRequired[IndexStatusType]
+    IndexStatusMessage: NotRequired[str]
+    EncryptionKeyType: NotRequired[EncryptionKeyTypeType]
+    AggregatedScanResult: NotRequired[AggregatedScanResultTypeDef]
 
 
 class ListRecoveryPointsByResourceOutputTypeDef(TypedDict):
@@ -1645,6 +1939,14 @@ class ListRestoreAccessBackupVaultsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RestoreAccessBackupVaultListMemberTypeDef(TypedDict):
+    RestoreAccessBackupVaultArn: NotRequired[str]
+    CreationDate: NotRequired[datetime]
+    ApprovalDate: NotRequired[datetime]
+    VaultState: NotRequired[VaultStateType]
+    LatestRevokeRequest: NotRequired[LatestRevokeRequestTypeDef]
+
+
 class ListRestoreAccessBackupVaultsOutputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RestoreAccessBackupVaults: NotRequired[
@@ -1662,6 +1964,16 @@ class ListRestoreJobSummariesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RestoreJobSummaryTypeDef(TypedDict):
+    Region: NotRequired[str]
+    AccountId: NotRequired[str]
+    State: NotRequired[RestoreJobStateType]
+    ResourceType: NotRequired[str]
+    Count: NotRequired[int]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+
+
 class ListRestoreJobSummariesOutputTypeDef(TypedDict):
     RestoreJobSummaries: NotRequired[list[RestoreJobSummaryTypeDef]]
     AggregationPeriod: NotRequired[str]
@@ -1676,6 +1988,32 @@ class ListRestoreJobsByProtectedResourceInputTypeDef(TypedDict):
     ByRecoveryPointCreationDateBefore: NotRequired[ReadOnly[datetime | str]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class RestoreJobsListMemberTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    RestoreJobId: NotRequired[str]
+    RecoveryPointArn: NotRequired[str]
+    SourceResourceArn: NotRequired[str]
+    BackupVaultArn: NotRequired[str]
+    CreationDate: NotRequired[datetime]
+    CompletionDate: NotRequired[datetime]
+    Status: NotRequired[RestoreJobStatusType]
+    StatusMessage: NotRequired[str]
+    PercentDone: NotRequired[str]
+    BackupSizeInBytes: NotRequired[int]
+    IamRoleArn: NotRequired[str]
+    ExpectedCompletionTimeMinutes: NotRequired[int]
+    CreatedResourceArn: NotRequired[str]
+    ResourceType: NotRequired[str]
+    RecoveryPointCreationDate: NotRequired[datetime]
+    IsParent: NotRequired[bool]
+    ParentJobId: NotRequired[str]
+    CreatedBy: NotRequired[RestoreJobCreatorTypeDef]
+    ValidationStatus: NotRequired[RestoreValidationStatusType]
+    ValidationStatusMessage: NotRequired[str]
+    DeletionStatus: NotRequired[RestoreDeletionStatusType]
+    DeletionStatusMessage: NotRequired[str]
 
 
 class ListRestoreJobsByProtectedResourceOutputTypeDef(TypedDict):
@@ -1709,6 +2047,17 @@ class ListRestoreTestingPlansInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RestoreTestingPlanForListTypeDef(TypedDict):
+    CreationTime: datetime
+    LastExecutionTime: NotRequired[datetime]
+    LastUpdateTime: NotRequired[datetime]
+    RestoreTestingPlanArn: str
+    RestoreTestingPlanName: str
+    ScheduleExpression: str
+    ScheduleExpressionTimezone: NotRequired[str]
+    StartWindowHours: NotRequired[int]
+
+
 class ListRestoreTestingPlansOutputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RestoreTestingPlans: list[RestoreTestingPlanForListTypeDef]
@@ -1719,6 +2068,15 @@ class ListRestoreTestingSelectionsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     RestoreTestingPlanName: str
+
+
+class RestoreTestingSelectionForListTypeDef(TypedDict):
+    CreationTime: datetime
+    IamRoleArn: str
+    ProtectedResourceType: str
+    RestoreTestingPlanName: str
+    RestoreTestingSelectionName: str
+    ValidationWindowHours: NotRequired[int]
 
 
 class ListRestoreTestingSelectionsOutputTypeDef(TypedDict):
@@ -1736,6 +2094,18 @@ class ListScanJobSummariesInputTypeDef(TypedDict):
     AggregationPeriod: NotRequired[AggregationPeriodType]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ScanJobSummaryTypeDef(TypedDict):
+    Region: NotRequired[str]
+    AccountId: NotRequired[str]
+    State: NotRequired[ScanJobStatusType]
+    ResourceType: NotRequired[str]
+    Count: NotRequired[int]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    MalwareScanner: NotRequired[MalwareScannerType]
+    ScanResultStatus: NotRequired[ScanResultStatusType]
 
 
 class ListScanJobSummariesOutputTypeDef(TypedDict):
@@ -1758,6 +2128,29 @@ class ListScanJobsInputTypeDef(TypedDict):
     ByState: NotRequired[ScanStateType]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ScanJobTypeDef(TypedDict):
+    AccountId: str
+    BackupVaultArn: str
+    BackupVaultName: str
+    CompletionDate: NotRequired[datetime]
+    CreatedBy: ScanJobCreatorTypeDef
+    CreationDate: datetime
+    IamRoleArn: str
+    MalwareScanner: MalwareScannerType
+    RecoveryPointArn: str
+    ResourceArn: str
+    ResourceName: str
+    ResourceType: ScanResourceTypeType
+    ScanBaseRecoveryPointArn: NotRequired[str]
+    ScanId: NotRequired[str]
+    ScanJobId: str
+    ScanMode: ScanModeType
+    ScanResult: NotRequired[ScanResultInfoTypeDef]
+    ScannerRoleArn: str
+    State: NotRequired[ScanStateType]
+    StatusMessage: NotRequired[str]
 
 
 class ListScanJobsOutputTypeDef(TypedDict):
@@ -1783,29 +2176,18 @@ class ListTieringConfigurationsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TieringConfigurationsListMemberTypeDef(TypedDict):
+    TieringConfigurationArn: NotRequired[str]
+    TieringConfigurationName: NotRequired[str]
+    BackupVaultName: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+
+
 class ListTieringConfigurationsOutputTypeDef(TypedDict):
     TieringConfigurations: NotRequired[list[TieringConfigurationsListMemberTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ProtectedResourceConditionsOutputTypeDef(TypedDict):
-    StringEquals: NotRequired[list[KeyValueTypeDef]]
-    StringNotEquals: NotRequired[list[KeyValueTypeDef]]
-
-
-class ProtectedResourceConditionsTypeDef(TypedDict):
-    StringEquals: NotRequired[ReadOnly[Sequence[KeyValueTypeDef]]]
-    StringNotEquals: NotRequired[ReadOnly[Sequence[KeyValueTypeDef]]]
-
-
-class ProtectedResourceTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    ResourceType: NotRequired[str]
-    LastBackupTime: NotRequired[datetime]
-    ResourceName: NotRequired[str]
-    LastBackupVaultArn: NotRequired[str]
-    LastRecoveryPointArn: NotRequired[str]
 
 
 class PutBackupVaultAccessPolicyInputTypeDef(TypedDict):
@@ -1832,235 +2214,6 @@ class PutRestoreValidationResultInputTypeDef(TypedDict):
     ValidationStatusMessage: NotRequired[str]
 
 
-class RecoveryPointByBackupVaultTypeDef(TypedDict):
-    RecoveryPointArn: NotRequired[str]
-    BackupVaultName: NotRequired[str]
-    BackupVaultArn: NotRequired[str]
-    SourceBackupVaultArn: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    ResourceType: NotRequired[str]
-    CreatedBy: NotRequired[RecoveryPointCreatorTypeDef]
-    IamRoleArn: NotRequired[str]
-    Status: NotRequired[RecoveryPointStatusType]
-    StatusMessage: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    InitiationDate: NotRequired[datetime]
-    CompletionDate: NotRequired[datetime]
-    BackupSizeInBytes: NotRequired[int]
-    CalculatedLifecycle: NotRequired[CalculatedLifecycleTypeDef]
-    Lifecycle: NotRequired[LifecycleTypeDef]
-    EncryptionKeyArn: NotRequired[str]
-    IsEncrypted: NotRequired[bool]
-    LastRestoreTime: NotRequired[datetime]
-    ParentRecoveryPointArn: NotRequired[str]
-    CompositeMemberIdentifier: NotRequired[str]
-    IsParent: NotRequired[bool]
-    ResourceName: NotRequired[str]
-    VaultType: NotRequired[VaultTypeType]
-    IndexStatus: NotRequired[IndexStatusType]
-    IndexStatusMessage: NotRequired[str]
-    EncryptionKeyType: NotRequired[EncryptionKeyTypeType]
-    AggregatedScanResult: NotRequired[AggregatedScanResultTypeDef]
-
-
-class RecoveryPointByResourceTypeDef(TypedDict):
-    RecoveryPointArn: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    Status: NotRequired[RecoveryPointStatusType]
-    StatusMessage: NotRequired[str]
-    EncryptionKeyArn: NotRequired[str]
-    BackupSizeBytes: NotRequired[int]
-    BackupVaultName: NotRequired[str]
-    IsParent: NotRequired[bool]
-    ParentRecoveryPointArn: NotRequired[str]
-    ResourceName: NotRequired[str]
-    VaultType: NotRequired[VaultTypeType]
-    IndexStatus: NotRequired[IndexStatusType]
-    IndexStatusMessage: NotRequired[str]
-    EncryptionKeyType: NotRequired[EncryptionKeyTypeType]
-    AggregatedScanResult: NotRequired[AggregatedScanResultTypeDef]
-
-
-class RecoveryPointCreatorTypeDef(TypedDict):
-    BackupPlanId: NotRequired[str]
-    BackupPlanArn: NotRequired[str]
-    BackupPlanName: NotRequired[str]
-    BackupPlanVersion: NotRequired[str]
-    BackupRuleId: NotRequired[str]
-    BackupRuleName: NotRequired[str]
-    BackupRuleCron: NotRequired[str]
-    BackupRuleTimezone: NotRequired[str]
-
-
-class RecoveryPointMemberTypeDef(TypedDict):
-    RecoveryPointArn: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    ResourceType: NotRequired[str]
-    BackupVaultName: NotRequired[str]
-
-
-class RecoveryPointSelectionOutputTypeDef(TypedDict):
-    VaultNames: NotRequired[list[str]]
-    ResourceIdentifiers: NotRequired[list[str]]
-    DateRange: NotRequired[DateRangeOutputTypeDef]
-
-
-class RecoveryPointSelectionTypeDef(TypedDict):
-    VaultNames: NotRequired[ReadOnly[Sequence[str]]]
-    ResourceIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
-    DateRange: NotRequired[ReadOnly[DateRangeTypeDef]]
-
-
-class ReportDeliveryChannelOutputTypeDef(TypedDict):
-    S3BucketName: str
-    S3KeyPrefix: NotRequired[str]
-    Formats: NotRequired[list[str]]
-
-
-class ReportDeliveryChannelTypeDef(TypedDict):
-    S3BucketName: str
-    S3KeyPrefix: NotRequired[str]
-    Formats: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ReportDestinationTypeDef(TypedDict):
-    S3BucketName: NotRequired[str]
-    S3Keys: NotRequired[list[str]]
-
-
-class ReportJobTypeDef(TypedDict):
-    ReportJobId: NotRequired[str]
-    ReportPlanArn: NotRequired[str]
-    ReportTemplate: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    CompletionTime: NotRequired[datetime]
-    Status: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    ReportDestination: NotRequired[ReportDestinationTypeDef]
-
-
-class ReportPlanTypeDef(TypedDict):
-    ReportPlanArn: NotRequired[str]
-    ReportPlanName: NotRequired[str]
-    ReportPlanDescription: NotRequired[str]
-    ReportSetting: NotRequired[ReportSettingOutputTypeDef]
-    ReportDeliveryChannel: NotRequired[ReportDeliveryChannelOutputTypeDef]
-    DeploymentStatus: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastAttemptedExecutionTime: NotRequired[datetime]
-    LastSuccessfulExecutionTime: NotRequired[datetime]
-
-
-class ReportSettingOutputTypeDef(TypedDict):
-    ReportTemplate: str
-    FrameworkArns: NotRequired[list[str]]
-    NumberOfFrameworks: NotRequired[int]
-    Accounts: NotRequired[list[str]]
-    OrganizationUnits: NotRequired[list[str]]
-    Regions: NotRequired[list[str]]
-
-
-class ReportSettingTypeDef(TypedDict):
-    ReportTemplate: str
-    FrameworkArns: NotRequired[ReadOnly[Sequence[str]]]
-    NumberOfFrameworks: NotRequired[int]
-    Accounts: NotRequired[ReadOnly[Sequence[str]]]
-    OrganizationUnits: NotRequired[ReadOnly[Sequence[str]]]
-    Regions: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ResourceSelectionOutputTypeDef(TypedDict):
-    Resources: list[str]
-    TieringDownSettingsInDays: int
-    ResourceType: str
-
-
-class ResourceSelectionTypeDef(TypedDict):
-    Resources: ReadOnly[Sequence[str]]
-    TieringDownSettingsInDays: int
-    ResourceType: str
-
-
-class RestoreAccessBackupVaultListMemberTypeDef(TypedDict):
-    RestoreAccessBackupVaultArn: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    ApprovalDate: NotRequired[datetime]
-    VaultState: NotRequired[VaultStateType]
-    LatestRevokeRequest: NotRequired[LatestRevokeRequestTypeDef]
-
-
-class RestoreJobCreatorTypeDef(TypedDict):
-    RestoreTestingPlanArn: NotRequired[str]
-
-
-class RestoreJobSummaryTypeDef(TypedDict):
-    Region: NotRequired[str]
-    AccountId: NotRequired[str]
-    State: NotRequired[RestoreJobStateType]
-    ResourceType: NotRequired[str]
-    Count: NotRequired[int]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-
-
-class RestoreJobsListMemberTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    RestoreJobId: NotRequired[str]
-    RecoveryPointArn: NotRequired[str]
-    SourceResourceArn: NotRequired[str]
-    BackupVaultArn: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    CompletionDate: NotRequired[datetime]
-    Status: NotRequired[RestoreJobStatusType]
-    StatusMessage: NotRequired[str]
-    PercentDone: NotRequired[str]
-    BackupSizeInBytes: NotRequired[int]
-    IamRoleArn: NotRequired[str]
-    ExpectedCompletionTimeMinutes: NotRequired[int]
-    CreatedResourceArn: NotRequired[str]
-    ResourceType: NotRequired[str]
-    RecoveryPointCreationDate: NotRequired[datetime]
-    IsParent: NotRequired[bool]
-    ParentJobId: NotRequired[str]
-    CreatedBy: NotRequired[RestoreJobCreatorTypeDef]
-    ValidationStatus: NotRequired[RestoreValidationStatusType]
-    ValidationStatusMessage: NotRequired[str]
-    DeletionStatus: NotRequired[RestoreDeletionStatusType]
-    DeletionStatusMessage: NotRequired[str]
-
-
-class RestoreTestingPlanForCreateTypeDef(TypedDict):
-    RecoveryPointSelection: ReadOnly[RestoreTestingRecoveryPointSelectionTypeDef]
-    RestoreTestingPlanName: str
-    ScheduleExpression: str
-    ScheduleExpressionTimezone: NotRequired[str]
-    StartWindowHours: NotRequired[int]
-
-
-class RestoreTestingPlanForGetTypeDef(TypedDict):
-    CreationTime: datetime
-    CreatorRequestId: NotRequired[str]
-    LastExecutionTime: NotRequired[datetime]
-    LastUpdateTime: NotRequired[datetime]
-    RecoveryPointSelection: RestoreTestingRecoveryPointSelectionOutputTypeDef
-    RestoreTestingPlanArn: str
-    RestoreTestingPlanName: str
-    ScheduleExpression: str
-    ScheduleExpressionTimezone: NotRequired[str]
-    StartWindowHours: NotRequired[int]
-
-
-class RestoreTestingPlanForListTypeDef(TypedDict):
-    CreationTime: datetime
-    LastExecutionTime: NotRequired[datetime]
-    LastUpdateTime: NotRequired[datetime]
-    RestoreTestingPlanArn: str
-    RestoreTestingPlanName: str
-    ScheduleExpression: str
-    ScheduleExpressionTimezone: NotRequired[str]
-    StartWindowHours: NotRequired[int]
-
-
 class RestoreTestingPlanForUpdateTypeDef(TypedDict):
     RecoveryPointSelection: NotRequired[
         ReadOnly[RestoreTestingRecoveryPointSelectionTypeDef]
@@ -2068,58 +2221,6 @@ class RestoreTestingPlanForUpdateTypeDef(TypedDict):
     ScheduleExpression: NotRequired[str]
     ScheduleExpressionTimezone: NotRequired[str]
     StartWindowHours: NotRequired[int]
-
-
-class RestoreTestingRecoveryPointSelectionOutputTypeDef(TypedDict):
-    Algorithm: NotRequired[RestoreTestingRecoveryPointSelectionAlgorithmType]
-    ExcludeVaults: NotRequired[list[str]]
-    IncludeVaults: NotRequired[list[str]]
-    RecoveryPointTypes: NotRequired[list[RestoreTestingRecoveryPointTypeType]]
-    SelectionWindowDays: NotRequired[int]
-
-
-class RestoreTestingRecoveryPointSelectionTypeDef(TypedDict):
-    Algorithm: NotRequired[RestoreTestingRecoveryPointSelectionAlgorithmType]
-    ExcludeVaults: NotRequired[ReadOnly[Sequence[str]]]
-    IncludeVaults: NotRequired[ReadOnly[Sequence[str]]]
-    RecoveryPointTypes: NotRequired[
-        ReadOnly[Sequence[RestoreTestingRecoveryPointTypeType]]
-    ]
-    SelectionWindowDays: NotRequired[int]
-
-
-class RestoreTestingSelectionForCreateTypeDef(TypedDict):
-    IamRoleArn: str
-    ProtectedResourceArns: NotRequired[ReadOnly[Sequence[str]]]
-    ProtectedResourceConditions: NotRequired[
-        ReadOnly[ProtectedResourceConditionsTypeDef]
-    ]
-    ProtectedResourceType: str
-    RestoreMetadataOverrides: NotRequired[ReadOnly[Mapping[str, str]]]
-    RestoreTestingSelectionName: str
-    ValidationWindowHours: NotRequired[int]
-
-
-class RestoreTestingSelectionForGetTypeDef(TypedDict):
-    CreationTime: datetime
-    CreatorRequestId: NotRequired[str]
-    IamRoleArn: str
-    ProtectedResourceArns: NotRequired[list[str]]
-    ProtectedResourceConditions: NotRequired[ProtectedResourceConditionsOutputTypeDef]
-    ProtectedResourceType: str
-    RestoreMetadataOverrides: NotRequired[dict[str, str]]
-    RestoreTestingPlanName: str
-    RestoreTestingSelectionName: str
-    ValidationWindowHours: NotRequired[int]
-
-
-class RestoreTestingSelectionForListTypeDef(TypedDict):
-    CreationTime: datetime
-    IamRoleArn: str
-    ProtectedResourceType: str
-    RestoreTestingPlanName: str
-    RestoreTestingSelectionName: str
-    ValidationWindowHours: NotRequired[int]
 
 
 class RestoreTestingSelectionForUpdateTypeDef(TypedDict):
@@ -2136,82 +2237,6 @@ class RevokeRestoreAccessBackupVaultInputTypeDef(TypedDict):
     BackupVaultName: str
     RestoreAccessBackupVaultArn: str
     RequesterComment: NotRequired[str]
-
-
-class ScanActionTypeDef(TypedDict):
-    MalwareScanner: NotRequired[MalwareScannerType]
-    ScanMode: NotRequired[ScanModeType]
-
-
-class ScanJobCreatorTypeDef(TypedDict):
-    BackupPlanArn: str
-    BackupPlanId: str
-    BackupPlanVersion: str
-    BackupRuleId: str
-
-
-class ScanJobSummaryTypeDef(TypedDict):
-    Region: NotRequired[str]
-    AccountId: NotRequired[str]
-    State: NotRequired[ScanJobStatusType]
-    ResourceType: NotRequired[str]
-    Count: NotRequired[int]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    MalwareScanner: NotRequired[MalwareScannerType]
-    ScanResultStatus: NotRequired[ScanResultStatusType]
-
-
-class ScanJobTypeDef(TypedDict):
-    AccountId: str
-    BackupVaultArn: str
-    BackupVaultName: str
-    CompletionDate: NotRequired[datetime]
-    CreatedBy: ScanJobCreatorTypeDef
-    CreationDate: datetime
-    IamRoleArn: str
-    MalwareScanner: MalwareScannerType
-    RecoveryPointArn: str
-    ResourceArn: str
-    ResourceName: str
-    ResourceType: ScanResourceTypeType
-    ScanBaseRecoveryPointArn: NotRequired[str]
-    ScanId: NotRequired[str]
-    ScanJobId: str
-    ScanMode: ScanModeType
-    ScanResult: NotRequired[ScanResultInfoTypeDef]
-    ScannerRoleArn: str
-    State: NotRequired[ScanStateType]
-    StatusMessage: NotRequired[str]
-
-
-class ScanResultInfoTypeDef(TypedDict):
-    ScanResultStatus: ScanResultStatusType
-
-
-class ScanResultTypeDef(TypedDict):
-    MalwareScanner: NotRequired[MalwareScannerType]
-    ScanJobState: NotRequired[ScanJobStateType]
-    LastScanTimestamp: NotRequired[datetime]
-    Findings: NotRequired[list[ScanFindingType]]
-
-
-class ScanSettingOutputTypeDef(TypedDict):
-    MalwareScanner: NotRequired[MalwareScannerType]
-    ResourceTypes: NotRequired[list[str]]
-    ScannerRoleArn: NotRequired[str]
-
-
-class ScanSettingTypeDef(TypedDict):
-    MalwareScanner: NotRequired[MalwareScannerType]
-    ResourceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    ScannerRoleArn: NotRequired[str]
-
-
-class ScheduledPlanExecutionMemberTypeDef(TypedDict):
-    ExecutionTime: NotRequired[datetime]
-    RuleId: NotRequired[str]
-    RuleExecutionType: NotRequired[RuleExecutionTypeType]
 
 
 class StartBackupJobInputTypeDef(TypedDict):
@@ -2302,33 +2327,9 @@ class TagResourceInputTypeDef(TypedDict):
     Tags: ReadOnly[Mapping[str, str]]
 
 
-class TieringConfigurationInputForCreateTypeDef(TypedDict):
-    TieringConfigurationName: str
-    BackupVaultName: str
-    ResourceSelection: ReadOnly[Sequence[ResourceSelectionTypeDef]]
-
-
 class TieringConfigurationInputForUpdateTypeDef(TypedDict):
     ResourceSelection: ReadOnly[Sequence[ResourceSelectionTypeDef]]
     BackupVaultName: str
-
-
-class TieringConfigurationTypeDef(TypedDict):
-    TieringConfigurationName: str
-    TieringConfigurationArn: NotRequired[str]
-    BackupVaultName: str
-    ResourceSelection: list[ResourceSelectionOutputTypeDef]
-    CreatorRequestId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-
-
-class TieringConfigurationsListMemberTypeDef(TypedDict):
-    TieringConfigurationArn: NotRequired[str]
-    TieringConfigurationName: NotRequired[str]
-    BackupVaultName: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
 
 
 class UntagResourceInputTypeDef(TypedDict):

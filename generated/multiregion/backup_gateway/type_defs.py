@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,72 +24,73 @@ from .literals import (
     SyncMetadataStatusType,
 )
 
-__all__ = [
-    "AssociateGatewayToServerInputTypeDef",
-    "AssociateGatewayToServerOutputTypeDef",
-    "BandwidthRateLimitIntervalOutputTypeDef",
-    "BandwidthRateLimitIntervalTypeDef",
-    "CreateGatewayInputTypeDef",
-    "CreateGatewayOutputTypeDef",
-    "DeleteGatewayInputTypeDef",
-    "DeleteGatewayOutputTypeDef",
-    "DeleteHypervisorInputTypeDef",
-    "DeleteHypervisorOutputTypeDef",
-    "DisassociateGatewayFromServerInputTypeDef",
-    "DisassociateGatewayFromServerOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GatewayDetailsTypeDef",
-    "GatewayTypeDef",
-    "GetBandwidthRateLimitScheduleInputTypeDef",
-    "GetBandwidthRateLimitScheduleOutputTypeDef",
-    "GetGatewayInputTypeDef",
-    "GetGatewayOutputTypeDef",
-    "GetHypervisorInputTypeDef",
-    "GetHypervisorOutputTypeDef",
-    "GetHypervisorPropertyMappingsInputTypeDef",
-    "GetHypervisorPropertyMappingsOutputTypeDef",
-    "GetVirtualMachineInputTypeDef",
-    "GetVirtualMachineOutputTypeDef",
-    "HypervisorDetailsTypeDef",
-    "HypervisorTypeDef",
-    "ImportHypervisorConfigurationInputTypeDef",
-    "ImportHypervisorConfigurationOutputTypeDef",
-    "ListGatewaysInputTypeDef",
-    "ListGatewaysOutputTypeDef",
-    "ListHypervisorsInputTypeDef",
-    "ListHypervisorsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListVirtualMachinesInputTypeDef",
-    "ListVirtualMachinesOutputTypeDef",
-    "MaintenanceStartTimeTypeDef",
-    "PutBandwidthRateLimitScheduleInputTypeDef",
-    "PutBandwidthRateLimitScheduleOutputTypeDef",
-    "PutHypervisorPropertyMappingsInputTypeDef",
-    "PutHypervisorPropertyMappingsOutputTypeDef",
-    "PutMaintenanceStartTimeInputTypeDef",
-    "PutMaintenanceStartTimeOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartVirtualMachinesMetadataSyncInputTypeDef",
-    "StartVirtualMachinesMetadataSyncOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "TestHypervisorConfigurationInputTypeDef",
-    "TestHypervisorConfigurationOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateGatewayInformationInputTypeDef",
-    "UpdateGatewayInformationOutputTypeDef",
-    "UpdateGatewaySoftwareNowInputTypeDef",
-    "UpdateGatewaySoftwareNowOutputTypeDef",
-    "UpdateHypervisorInputTypeDef",
-    "UpdateHypervisorOutputTypeDef",
-    "VirtualMachineDetailsTypeDef",
-    "VirtualMachineTypeDef",
-    "VmwareTagTypeDef",
-    "VmwareToAwsTagMappingTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateGatewayToServerInputTypeDef",
+        "AssociateGatewayToServerOutputTypeDef",
+        "BandwidthRateLimitIntervalOutputTypeDef",
+        "BandwidthRateLimitIntervalTypeDef",
+        "CreateGatewayInputTypeDef",
+        "CreateGatewayOutputTypeDef",
+        "DeleteGatewayInputTypeDef",
+        "DeleteGatewayOutputTypeDef",
+        "DeleteHypervisorInputTypeDef",
+        "DeleteHypervisorOutputTypeDef",
+        "DisassociateGatewayFromServerInputTypeDef",
+        "DisassociateGatewayFromServerOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GatewayDetailsTypeDef",
+        "GatewayTypeDef",
+        "GetBandwidthRateLimitScheduleInputTypeDef",
+        "GetBandwidthRateLimitScheduleOutputTypeDef",
+        "GetGatewayInputTypeDef",
+        "GetGatewayOutputTypeDef",
+        "GetHypervisorInputTypeDef",
+        "GetHypervisorOutputTypeDef",
+        "GetHypervisorPropertyMappingsInputTypeDef",
+        "GetHypervisorPropertyMappingsOutputTypeDef",
+        "GetVirtualMachineInputTypeDef",
+        "GetVirtualMachineOutputTypeDef",
+        "HypervisorDetailsTypeDef",
+        "HypervisorTypeDef",
+        "ImportHypervisorConfigurationInputTypeDef",
+        "ImportHypervisorConfigurationOutputTypeDef",
+        "ListGatewaysInputTypeDef",
+        "ListGatewaysOutputTypeDef",
+        "ListHypervisorsInputTypeDef",
+        "ListHypervisorsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListVirtualMachinesInputTypeDef",
+        "ListVirtualMachinesOutputTypeDef",
+        "MaintenanceStartTimeTypeDef",
+        "PutBandwidthRateLimitScheduleInputTypeDef",
+        "PutBandwidthRateLimitScheduleOutputTypeDef",
+        "PutHypervisorPropertyMappingsInputTypeDef",
+        "PutHypervisorPropertyMappingsOutputTypeDef",
+        "PutMaintenanceStartTimeInputTypeDef",
+        "PutMaintenanceStartTimeOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartVirtualMachinesMetadataSyncInputTypeDef",
+        "StartVirtualMachinesMetadataSyncOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "TestHypervisorConfigurationInputTypeDef",
+        "TestHypervisorConfigurationOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateGatewayInformationInputTypeDef",
+        "UpdateGatewayInformationOutputTypeDef",
+        "UpdateGatewaySoftwareNowInputTypeDef",
+        "UpdateGatewaySoftwareNowOutputTypeDef",
+        "UpdateHypervisorInputTypeDef",
+        "UpdateHypervisorOutputTypeDef",
+        "VirtualMachineDetailsTypeDef",
+        "VirtualMachineTypeDef",
+        "VmwareTagTypeDef",
+        "VmwareToAwsTagMappingTypeDef",
+    ]
 
 
 class AssociateGatewayToServerInputTypeDef(TypedDict):
@@ -118,6 +119,11 @@ class BandwidthRateLimitIntervalTypeDef(TypedDict):
     StartMinuteOfHour: int
     EndMinuteOfHour: int
     DaysOfWeek: ReadOnly[Sequence[int]]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateGatewayInputTypeDef(TypedDict):
@@ -157,6 +163,13 @@ class DisassociateGatewayFromServerInputTypeDef(TypedDict):
 class DisassociateGatewayFromServerOutputTypeDef(TypedDict):
     GatewayArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MaintenanceStartTimeTypeDef(TypedDict):
+    DayOfMonth: NotRequired[int]
+    DayOfWeek: NotRequired[int]
+    HourOfDay: int
+    MinuteOfHour: int
 
 
 class GatewayDetailsTypeDef(TypedDict):
@@ -205,6 +218,18 @@ class GetHypervisorInputTypeDef(TypedDict):
     HypervisorArn: str
 
 
+class HypervisorDetailsTypeDef(TypedDict):
+    Host: NotRequired[str]
+    HypervisorArn: NotRequired[str]
+    KmsKeyArn: NotRequired[str]
+    Name: NotRequired[str]
+    LogGroupArn: NotRequired[str]
+    State: NotRequired[HypervisorStateType]
+    LastSuccessfulMetadataSyncTime: NotRequired[datetime]
+    LatestMetadataSyncStatusMessage: NotRequired[str]
+    LatestMetadataSyncStatus: NotRequired[SyncMetadataStatusType]
+
+
 class GetHypervisorOutputTypeDef(TypedDict):
     Hypervisor: NotRequired[HypervisorDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -212,6 +237,13 @@ class GetHypervisorOutputTypeDef(TypedDict):
 
 class GetHypervisorPropertyMappingsInputTypeDef(TypedDict):
     HypervisorArn: str
+
+
+class VmwareToAwsTagMappingTypeDef(TypedDict):
+    VmwareCategory: str
+    VmwareTagName: str
+    AwsTagKey: str
+    AwsTagValue: str
 
 
 class GetHypervisorPropertyMappingsOutputTypeDef(TypedDict):
@@ -225,21 +257,25 @@ class GetVirtualMachineInputTypeDef(TypedDict):
     ResourceArn: str
 
 
+class VmwareTagTypeDef(TypedDict):
+    VmwareCategory: NotRequired[str]
+    VmwareTagName: NotRequired[str]
+    VmwareTagDescription: NotRequired[str]
+
+
+class VirtualMachineDetailsTypeDef(TypedDict):
+    HostName: NotRequired[str]
+    HypervisorId: NotRequired[str]
+    Name: NotRequired[str]
+    Path: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    LastBackupDate: NotRequired[datetime]
+    VmwareTags: NotRequired[list[VmwareTagTypeDef]]
+
+
 class GetVirtualMachineOutputTypeDef(TypedDict):
     VirtualMachine: NotRequired[VirtualMachineDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HypervisorDetailsTypeDef(TypedDict):
-    Host: NotRequired[str]
-    HypervisorArn: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
-    Name: NotRequired[str]
-    LogGroupArn: NotRequired[str]
-    State: NotRequired[HypervisorStateType]
-    LastSuccessfulMetadataSyncTime: NotRequired[datetime]
-    LatestMetadataSyncStatusMessage: NotRequired[str]
-    LatestMetadataSyncStatus: NotRequired[SyncMetadataStatusType]
 
 
 class HypervisorTypeDef(TypedDict):
@@ -302,17 +338,19 @@ class ListVirtualMachinesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class VirtualMachineTypeDef(TypedDict):
+    HostName: NotRequired[str]
+    HypervisorId: NotRequired[str]
+    Name: NotRequired[str]
+    Path: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    LastBackupDate: NotRequired[datetime]
+
+
 class ListVirtualMachinesOutputTypeDef(TypedDict):
     VirtualMachines: NotRequired[list[VirtualMachineTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MaintenanceStartTimeTypeDef(TypedDict):
-    DayOfMonth: NotRequired[int]
-    DayOfWeek: NotRequired[int]
-    HourOfDay: int
-    MinuteOfHour: int
 
 
 class PutBandwidthRateLimitScheduleInputTypeDef(TypedDict):
@@ -368,11 +406,6 @@ class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
 class TestHypervisorConfigurationInputTypeDef(TypedDict):
     GatewayArn: str
     Host: str
@@ -425,35 +458,3 @@ class UpdateHypervisorInputTypeDef(TypedDict):
 class UpdateHypervisorOutputTypeDef(TypedDict):
     HypervisorArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VirtualMachineDetailsTypeDef(TypedDict):
-    HostName: NotRequired[str]
-    HypervisorId: NotRequired[str]
-    Name: NotRequired[str]
-    Path: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    LastBackupDate: NotRequired[datetime]
-    VmwareTags: NotRequired[list[VmwareTagTypeDef]]
-
-
-class VirtualMachineTypeDef(TypedDict):
-    HostName: NotRequired[str]
-    HypervisorId: NotRequired[str]
-    Name: NotRequired[str]
-    Path: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    LastBackupDate: NotRequired[datetime]
-
-
-class VmwareTagTypeDef(TypedDict):
-    VmwareCategory: NotRequired[str]
-    VmwareTagName: NotRequired[str]
-    VmwareTagDescription: NotRequired[str]
-
-
-class VmwareToAwsTagMappingTypeDef(TypedDict):
-    VmwareCategory: str
-    VmwareTagName: str
-    AwsTagKey: str
-    AwsTagValue: str

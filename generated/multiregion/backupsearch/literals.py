@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Backup Search: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ExportJobStatusType",
-    "LongConditionOperatorType",
-    "ResourceTypeType",
-    "SearchJobStateType",
-    "StringConditionOperatorType",
-    "TimeConditionOperatorType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ExportJobStatusType",
+        "LongConditionOperatorType",
+        "ResourceTypeType",
+        "SearchJobStateType",
+        "StringConditionOperatorType",
+        "TimeConditionOperatorType",
+    ]
 
 ExportJobStatusType = Literal["RUNNING", "FAILED", "COMPLETED"]
 LongConditionOperatorType = Literal[

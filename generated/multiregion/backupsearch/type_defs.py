@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,58 +27,59 @@ from .literals import (
     TimeConditionOperatorType,
 )
 
-__all__ = [
-    "BackupCreationTimeFilterOutputTypeDef",
-    "BackupCreationTimeFilterTypeDef",
-    "CurrentSearchProgressTypeDef",
-    "EBSItemFilterOutputTypeDef",
-    "EBSItemFilterTypeDef",
-    "EBSResultItemTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExportJobSummaryTypeDef",
-    "ExportSpecificationTypeDef",
-    "GetSearchJobInputTypeDef",
-    "GetSearchJobOutputTypeDef",
-    "GetSearchResultExportJobInputTypeDef",
-    "GetSearchResultExportJobOutputTypeDef",
-    "ItemFiltersOutputTypeDef",
-    "ItemFiltersTypeDef",
-    "ListSearchJobBackupsInputTypeDef",
-    "ListSearchJobBackupsOutputTypeDef",
-    "ListSearchJobResultsInputTypeDef",
-    "ListSearchJobResultsOutputTypeDef",
-    "ListSearchJobsInputTypeDef",
-    "ListSearchJobsOutputTypeDef",
-    "ListSearchResultExportJobsInputTypeDef",
-    "ListSearchResultExportJobsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LongConditionTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultItemTypeDef",
-    "S3ExportSpecificationTypeDef",
-    "S3ItemFilterOutputTypeDef",
-    "S3ItemFilterTypeDef",
-    "S3ResultItemTypeDef",
-    "SearchJobBackupsResultTypeDef",
-    "SearchJobSummaryTypeDef",
-    "SearchScopeOutputTypeDef",
-    "SearchScopeSummaryTypeDef",
-    "SearchScopeTypeDef",
-    "StartSearchJobInputTypeDef",
-    "StartSearchJobOutputTypeDef",
-    "StartSearchResultExportJobInputTypeDef",
-    "StartSearchResultExportJobOutputTypeDef",
-    "StopSearchJobInputTypeDef",
-    "StopSearchJobOutputTypeDef",
-    "StringConditionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TimeConditionOutputTypeDef",
-    "TimeConditionTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BackupCreationTimeFilterOutputTypeDef",
+        "BackupCreationTimeFilterTypeDef",
+        "CurrentSearchProgressTypeDef",
+        "EBSItemFilterOutputTypeDef",
+        "EBSItemFilterTypeDef",
+        "EBSResultItemTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExportJobSummaryTypeDef",
+        "ExportSpecificationTypeDef",
+        "GetSearchJobInputTypeDef",
+        "GetSearchJobOutputTypeDef",
+        "GetSearchResultExportJobInputTypeDef",
+        "GetSearchResultExportJobOutputTypeDef",
+        "ItemFiltersOutputTypeDef",
+        "ItemFiltersTypeDef",
+        "ListSearchJobBackupsInputTypeDef",
+        "ListSearchJobBackupsOutputTypeDef",
+        "ListSearchJobResultsInputTypeDef",
+        "ListSearchJobResultsOutputTypeDef",
+        "ListSearchJobsInputTypeDef",
+        "ListSearchJobsOutputTypeDef",
+        "ListSearchResultExportJobsInputTypeDef",
+        "ListSearchResultExportJobsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LongConditionTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultItemTypeDef",
+        "S3ExportSpecificationTypeDef",
+        "S3ItemFilterOutputTypeDef",
+        "S3ItemFilterTypeDef",
+        "S3ResultItemTypeDef",
+        "SearchJobBackupsResultTypeDef",
+        "SearchJobSummaryTypeDef",
+        "SearchScopeOutputTypeDef",
+        "SearchScopeSummaryTypeDef",
+        "SearchScopeTypeDef",
+        "StartSearchJobInputTypeDef",
+        "StartSearchJobOutputTypeDef",
+        "StartSearchResultExportJobInputTypeDef",
+        "StartSearchResultExportJobOutputTypeDef",
+        "StopSearchJobInputTypeDef",
+        "StopSearchJobOutputTypeDef",
+        "StringConditionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TimeConditionOutputTypeDef",
+        "TimeConditionTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
 
 
 class BackupCreationTimeFilterOutputTypeDef(TypedDict):
@@ -97,11 +98,31 @@ class CurrentSearchProgressTypeDef(TypedDict):
     ItemsMatchedCount: NotRequired[int]
 
 
+class LongConditionTypeDef(TypedDict):
+    Value: int
+    Operator: NotRequired[LongConditionOperatorType]
+
+
+class StringConditionTypeDef(TypedDict):
+    Value: str
+    Operator: NotRequired[StringConditionOperatorType]
+
+
+class TimeConditionOutputTypeDef(TypedDict):
+    Value: datetime
+    Operator: NotRequired[TimeConditionOperatorType]
+
+
 class EBSItemFilterOutputTypeDef(TypedDict):
     FilePaths: NotRequired[list[StringConditionTypeDef]]
     Sizes: NotRequired[list[LongConditionTypeDef]]
     CreationTimes: NotRequired[list[TimeConditionOutputTypeDef]]
     LastModificationTimes: NotRequired[list[TimeConditionOutputTypeDef]]
+
+
+class TimeConditionTypeDef(TypedDict):
+    Value: ReadOnly[datetime | str]
+    Operator: NotRequired[TimeConditionOperatorType]
 
 
 class EBSItemFilterTypeDef(TypedDict):
@@ -132,12 +153,43 @@ class ExportJobSummaryTypeDef(TypedDict):
     SearchJobArn: NotRequired[str]
 
 
+class S3ExportSpecificationTypeDef(TypedDict):
+    DestinationBucket: str
+    DestinationPrefix: NotRequired[str]
+
+
 class ExportSpecificationTypeDef(TypedDict):
     s3ExportSpecification: NotRequired[S3ExportSpecificationTypeDef]
 
 
 class GetSearchJobInputTypeDef(TypedDict):
     SearchJobIdentifier: str
+
+
+class S3ItemFilterOutputTypeDef(TypedDict):
+    ObjectKeys: NotRequired[list[StringConditionTypeDef]]
+    Sizes: NotRequired[list[LongConditionTypeDef]]
+    CreationTimes: NotRequired[list[TimeConditionOutputTypeDef]]
+    VersionIds: NotRequired[list[StringConditionTypeDef]]
+    ETags: NotRequired[list[StringConditionTypeDef]]
+
+
+class ItemFiltersOutputTypeDef(TypedDict):
+    S3ItemFilters: NotRequired[list[S3ItemFilterOutputTypeDef]]
+    EBSItemFilters: NotRequired[list[EBSItemFilterOutputTypeDef]]
+
+
+class SearchScopeOutputTypeDef(TypedDict):
+    BackupResourceTypes: list[ResourceTypeType]
+    BackupResourceCreationTime: NotRequired[BackupCreationTimeFilterOutputTypeDef]
+    SourceResourceArns: NotRequired[list[str]]
+    BackupResourceArns: NotRequired[list[str]]
+    BackupResourceTags: NotRequired[dict[str, str]]
+
+
+class SearchScopeSummaryTypeDef(TypedDict):
+    TotalRecoveryPointsToScanCount: NotRequired[int]
+    TotalItemsToScanCount: NotRequired[int]
 
 
 class GetSearchJobOutputTypeDef(TypedDict):
@@ -172,9 +224,12 @@ class GetSearchResultExportJobOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ItemFiltersOutputTypeDef(TypedDict):
-    S3ItemFilters: NotRequired[list[S3ItemFilterOutputTypeDef]]
-    EBSItemFilters: NotRequired[list[EBSItemFilterOutputTypeDef]]
+class S3ItemFilterTypeDef(TypedDict):
+    ObjectKeys: NotRequired[ReadOnly[Sequence[StringConditionTypeDef]]]
+    Sizes: NotRequired[ReadOnly[Sequence[LongConditionTypeDef]]]
+    CreationTimes: NotRequired[ReadOnly[Sequence[TimeConditionTypeDef]]]
+    VersionIds: NotRequired[ReadOnly[Sequence[StringConditionTypeDef]]]
+    ETags: NotRequired[ReadOnly[Sequence[StringConditionTypeDef]]]
 
 
 class ItemFiltersTypeDef(TypedDict):
@@ -186,6 +241,16 @@ class ListSearchJobBackupsInputTypeDef(TypedDict):
     SearchJobIdentifier: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class SearchJobBackupsResultTypeDef(TypedDict):
+    Status: NotRequired[SearchJobStateType]
+    StatusMessage: NotRequired[str]
+    ResourceType: NotRequired[ResourceTypeType]
+    BackupResourceArn: NotRequired[str]
+    SourceResourceArn: NotRequired[str]
+    IndexCreationTime: NotRequired[datetime]
+    BackupCreationTime: NotRequired[datetime]
 
 
 class ListSearchJobBackupsOutputTypeDef(TypedDict):
@@ -200,6 +265,22 @@ class ListSearchJobResultsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class S3ResultItemTypeDef(TypedDict):
+    BackupResourceArn: NotRequired[str]
+    SourceResourceArn: NotRequired[str]
+    BackupVaultName: NotRequired[str]
+    ObjectKey: NotRequired[str]
+    ObjectSize: NotRequired[int]
+    CreationTime: NotRequired[datetime]
+    ETag: NotRequired[str]
+    VersionId: NotRequired[str]
+
+
+class ResultItemTypeDef(TypedDict):
+    S3ResultItem: NotRequired[S3ResultItemTypeDef]
+    EBSResultItem: NotRequired[EBSResultItemTypeDef]
+
+
 class ListSearchJobResultsOutputTypeDef(TypedDict):
     Results: list[ResultItemTypeDef]
     NextToken: NotRequired[str]
@@ -210,6 +291,17 @@ class ListSearchJobsInputTypeDef(TypedDict):
     ByStatus: NotRequired[SearchJobStateType]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class SearchJobSummaryTypeDef(TypedDict):
+    SearchJobIdentifier: NotRequired[str]
+    SearchJobArn: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[SearchJobStateType]
+    CreationTime: NotRequired[datetime]
+    CompletionTime: NotRequired[datetime]
+    SearchScopeSummary: NotRequired[SearchScopeSummaryTypeDef]
+    StatusMessage: NotRequired[str]
 
 
 class ListSearchJobsOutputTypeDef(TypedDict):
@@ -238,82 +330,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LongConditionTypeDef(TypedDict):
-    Value: int
-    Operator: NotRequired[LongConditionOperatorType]
-
-
-class ResultItemTypeDef(TypedDict):
-    S3ResultItem: NotRequired[S3ResultItemTypeDef]
-    EBSResultItem: NotRequired[EBSResultItemTypeDef]
-
-
-class S3ExportSpecificationTypeDef(TypedDict):
-    DestinationBucket: str
-    DestinationPrefix: NotRequired[str]
-
-
-class S3ItemFilterOutputTypeDef(TypedDict):
-    ObjectKeys: NotRequired[list[StringConditionTypeDef]]
-    Sizes: NotRequired[list[LongConditionTypeDef]]
-    CreationTimes: NotRequired[list[TimeConditionOutputTypeDef]]
-    VersionIds: NotRequired[list[StringConditionTypeDef]]
-    ETags: NotRequired[list[StringConditionTypeDef]]
-
-
-class S3ItemFilterTypeDef(TypedDict):
-    ObjectKeys: NotRequired[ReadOnly[Sequence[StringConditionTypeDef]]]
-    Sizes: NotRequired[ReadOnly[Sequence[LongConditionTypeDef]]]
-    CreationTimes: NotRequired[ReadOnly[Sequence[TimeConditionTypeDef]]]
-    VersionIds: NotRequired[ReadOnly[Sequence[StringConditionTypeDef]]]
-    ETags: NotRequired[ReadOnly[Sequence[StringConditionTypeDef]]]
-
-
-class S3ResultItemTypeDef(TypedDict):
-    BackupResourceArn: NotRequired[str]
-    SourceResourceArn: NotRequired[str]
-    BackupVaultName: NotRequired[str]
-    ObjectKey: NotRequired[str]
-    ObjectSize: NotRequired[int]
-    CreationTime: NotRequired[datetime]
-    ETag: NotRequired[str]
-    VersionId: NotRequired[str]
-
-
-class SearchJobBackupsResultTypeDef(TypedDict):
-    Status: NotRequired[SearchJobStateType]
-    StatusMessage: NotRequired[str]
-    ResourceType: NotRequired[ResourceTypeType]
-    BackupResourceArn: NotRequired[str]
-    SourceResourceArn: NotRequired[str]
-    IndexCreationTime: NotRequired[datetime]
-    BackupCreationTime: NotRequired[datetime]
-
-
-class SearchJobSummaryTypeDef(TypedDict):
-    SearchJobIdentifier: NotRequired[str]
-    SearchJobArn: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[SearchJobStateType]
-    CreationTime: NotRequired[datetime]
-    CompletionTime: NotRequired[datetime]
-    SearchScopeSummary: NotRequired[SearchScopeSummaryTypeDef]
-    StatusMessage: NotRequired[str]
-
-
-class SearchScopeOutputTypeDef(TypedDict):
-    BackupResourceTypes: list[ResourceTypeType]
-    BackupResourceCreationTime: NotRequired[BackupCreationTimeFilterOutputTypeDef]
-    SourceResourceArns: NotRequired[list[str]]
-    BackupResourceArns: NotRequired[list[str]]
-    BackupResourceTags: NotRequired[dict[str, str]]
-
-
-class SearchScopeSummaryTypeDef(TypedDict):
-    TotalRecoveryPointsToScanCount: NotRequired[int]
-    TotalItemsToScanCount: NotRequired[int]
 
 
 class SearchScopeTypeDef(TypedDict):
@@ -362,11 +378,6 @@ class StopSearchJobOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StringConditionTypeDef(TypedDict):
-    Value: str
-    Operator: NotRequired[StringConditionOperatorType]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -374,16 +385,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TimeConditionOutputTypeDef(TypedDict):
-    Value: datetime
-    Operator: NotRequired[TimeConditionOperatorType]
-
-
-class TimeConditionTypeDef(TypedDict):
-    Value: ReadOnly[datetime | str]
-    Operator: NotRequired[TimeConditionOperatorType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -58,254 +58,255 @@ from .literals import (
     UserdataTypeType,
 )
 
-__all__ = [
-    "ArrayPropertiesDetailTypeDef",
-    "ArrayPropertiesSummaryTypeDef",
-    "ArrayPropertiesTypeDef",
-    "AttemptContainerDetailTypeDef",
-    "AttemptDetailTypeDef",
-    "AttemptEcsTaskDetailsTypeDef",
-    "AttemptTaskContainerDetailsTypeDef",
-    "CancelJobRequestTypeDef",
-    "CancelJobResponseTypeDef",
-    "CapacityLimitTypeDef",
-    "ComputeEnvironmentDetailTypeDef",
-    "ComputeEnvironmentOrderTypeDef",
-    "ComputeResourceOutputTypeDef",
-    "ComputeResourceTypeDef",
-    "ComputeResourceUpdateTypeDef",
-    "ComputeScalingPolicyTypeDef",
-    "ConsumableResourcePropertiesOutputTypeDef",
-    "ConsumableResourcePropertiesTypeDef",
-    "ConsumableResourceRequirementTypeDef",
-    "ConsumableResourceSummaryTypeDef",
-    "ContainerDetailTypeDef",
-    "ContainerOverridesTypeDef",
-    "ContainerPropertiesOutputTypeDef",
-    "ContainerPropertiesTypeDef",
-    "ContainerSummaryTypeDef",
-    "CreateComputeEnvironmentRequestTypeDef",
-    "CreateComputeEnvironmentResponseTypeDef",
-    "CreateConsumableResourceRequestTypeDef",
-    "CreateConsumableResourceResponseTypeDef",
-    "CreateJobQueueRequestTypeDef",
-    "CreateJobQueueResponseTypeDef",
-    "CreateQuotaShareRequestTypeDef",
-    "CreateQuotaShareResponseTypeDef",
-    "CreateSchedulingPolicyRequestTypeDef",
-    "CreateSchedulingPolicyResponseTypeDef",
-    "CreateServiceEnvironmentRequestTypeDef",
-    "CreateServiceEnvironmentResponseTypeDef",
-    "DeleteComputeEnvironmentRequestTypeDef",
-    "DeleteComputeEnvironmentResponseTypeDef",
-    "DeleteConsumableResourceRequestTypeDef",
-    "DeleteConsumableResourceResponseTypeDef",
-    "DeleteJobQueueRequestTypeDef",
-    "DeleteJobQueueResponseTypeDef",
-    "DeleteQuotaShareRequestTypeDef",
-    "DeleteQuotaShareResponseTypeDef",
-    "DeleteSchedulingPolicyRequestTypeDef",
-    "DeleteSchedulingPolicyResponseTypeDef",
-    "DeleteServiceEnvironmentRequestTypeDef",
-    "DeleteServiceEnvironmentResponseTypeDef",
-    "DeregisterJobDefinitionRequestTypeDef",
-    "DeregisterJobDefinitionResponseTypeDef",
-    "DescribeComputeEnvironmentsRequestTypeDef",
-    "DescribeComputeEnvironmentsResponseTypeDef",
-    "DescribeConsumableResourceRequestTypeDef",
-    "DescribeConsumableResourceResponseTypeDef",
-    "DescribeJobDefinitionsRequestTypeDef",
-    "DescribeJobDefinitionsResponseTypeDef",
-    "DescribeJobQueuesRequestTypeDef",
-    "DescribeJobQueuesResponseTypeDef",
-    "DescribeJobsRequestTypeDef",
-    "DescribeJobsResponseTypeDef",
-    "DescribeQuotaShareRequestTypeDef",
-    "DescribeQuotaShareResponseTypeDef",
-    "DescribeSchedulingPoliciesRequestTypeDef",
-    "DescribeSchedulingPoliciesResponseTypeDef",
-    "DescribeServiceEnvironmentsRequestTypeDef",
-    "DescribeServiceEnvironmentsResponseTypeDef",
-    "DescribeServiceJobRequestTypeDef",
-    "DescribeServiceJobResponseTypeDef",
-    "DeviceOutputTypeDef",
-    "DeviceTypeDef",
-    "EFSAuthorizationConfigTypeDef",
-    "EFSVolumeConfigurationTypeDef",
-    "Ec2ConfigurationTypeDef",
-    "EcsPropertiesDetailTypeDef",
-    "EcsPropertiesOutputTypeDef",
-    "EcsPropertiesOverrideTypeDef",
-    "EcsPropertiesTypeDef",
-    "EcsTaskDetailsTypeDef",
-    "EcsTaskPropertiesOutputTypeDef",
-    "EcsTaskPropertiesTypeDef",
-    "EksAttemptContainerDetailTypeDef",
-    "EksAttemptDetailTypeDef",
-    "EksConfigurationTypeDef",
-    "EksContainerDetailTypeDef",
-    "EksContainerEnvironmentVariableTypeDef",
-    "EksContainerOutputTypeDef",
-    "EksContainerOverrideTypeDef",
-    "EksContainerResourceRequirementsOutputTypeDef",
-    "EksContainerResourceRequirementsTypeDef",
-    "EksContainerSecurityContextTypeDef",
-    "EksContainerTypeDef",
-    "EksContainerVolumeMountTypeDef",
-    "EksEmptyDirTypeDef",
-    "EksHostPathTypeDef",
-    "EksMetadataOutputTypeDef",
-    "EksMetadataTypeDef",
-    "EksPersistentVolumeClaimTypeDef",
-    "EksPodPropertiesDetailTypeDef",
-    "EksPodPropertiesOutputTypeDef",
-    "EksPodPropertiesOverrideTypeDef",
-    "EksPodPropertiesTypeDef",
-    "EksPropertiesDetailTypeDef",
-    "EksPropertiesOutputTypeDef",
-    "EksPropertiesOverrideTypeDef",
-    "EksPropertiesTypeDef",
-    "EksSecretTypeDef",
-    "EksVolumeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EphemeralStorageTypeDef",
-    "EvaluateOnExitTypeDef",
-    "FairshareCapacityUsageTypeDef",
-    "FairshareCapacityUtilizationTypeDef",
-    "FairsharePolicyOutputTypeDef",
-    "FairsharePolicyTypeDef",
-    "FairshareUtilizationDetailTypeDef",
-    "FargatePlatformConfigurationTypeDef",
-    "FirelensConfigurationOutputTypeDef",
-    "FirelensConfigurationTypeDef",
-    "FrontOfQueueDetailTypeDef",
-    "FrontOfQueueJobSummaryTypeDef",
-    "FrontOfQuotaShareJobSummaryTypeDef",
-    "FrontOfQuotaSharesDetailTypeDef",
-    "GetJobQueueSnapshotRequestTypeDef",
-    "GetJobQueueSnapshotResponseTypeDef",
-    "HostTypeDef",
-    "ImagePullSecretTypeDef",
-    "JobCapacityUsageSummaryTypeDef",
-    "JobDefinitionTypeDef",
-    "JobDependencyTypeDef",
-    "JobDetailTypeDef",
-    "JobQueueDetailTypeDef",
-    "JobStateTimeLimitActionTypeDef",
-    "JobSummaryTypeDef",
-    "JobTimeoutTypeDef",
-    "KeyValuePairTypeDef",
-    "KeyValuesPairTypeDef",
-    "LatestServiceJobAttemptTypeDef",
-    "LaunchTemplateSpecificationOutputTypeDef",
-    "LaunchTemplateSpecificationOverrideOutputTypeDef",
-    "LaunchTemplateSpecificationOverrideTypeDef",
-    "LaunchTemplateSpecificationTypeDef",
-    "LinuxParametersOutputTypeDef",
-    "LinuxParametersTypeDef",
-    "ListConsumableResourcesRequestTypeDef",
-    "ListConsumableResourcesResponseTypeDef",
-    "ListJobsByConsumableResourceRequestTypeDef",
-    "ListJobsByConsumableResourceResponseTypeDef",
-    "ListJobsByConsumableResourceSummaryTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResponseTypeDef",
-    "ListQuotaSharesRequestTypeDef",
-    "ListQuotaSharesResponseTypeDef",
-    "ListSchedulingPoliciesRequestTypeDef",
-    "ListSchedulingPoliciesResponseTypeDef",
-    "ListServiceJobsRequestTypeDef",
-    "ListServiceJobsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LogConfigurationOutputTypeDef",
-    "LogConfigurationTypeDef",
-    "MountPointTypeDef",
-    "NetworkConfigurationTypeDef",
-    "NetworkInterfaceTypeDef",
-    "NodeDetailsTypeDef",
-    "NodeOverridesTypeDef",
-    "NodePropertiesOutputTypeDef",
-    "NodePropertiesSummaryTypeDef",
-    "NodePropertiesTypeDef",
-    "NodePropertyOverrideTypeDef",
-    "NodeRangePropertyOutputTypeDef",
-    "NodeRangePropertyTypeDef",
-    "QueueSnapshotCapacityUsageTypeDef",
-    "QueueSnapshotUtilizationDetailTypeDef",
-    "QuotaShareCapacityLimitTypeDef",
-    "QuotaShareCapacityUsageTypeDef",
-    "QuotaShareCapacityUtilizationTypeDef",
-    "QuotaShareDetailTypeDef",
-    "QuotaSharePolicyTypeDef",
-    "QuotaSharePreemptionConfigurationTypeDef",
-    "QuotaShareResourceSharingConfigurationTypeDef",
-    "QuotaShareUtilizationDetailTypeDef",
-    "RegisterJobDefinitionRequestTypeDef",
-    "RegisterJobDefinitionResponseTypeDef",
-    "RepositoryCredentialsTypeDef",
-    "ResourceRequirementTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryStrategyOutputTypeDef",
-    "RetryStrategyTypeDef",
-    "RuntimePlatformTypeDef",
-    "S3FilesVolumeConfigurationTypeDef",
-    "SchedulingPolicyDetailTypeDef",
-    "SchedulingPolicyListingDetailTypeDef",
-    "SecretTypeDef",
-    "ServiceEnvironmentDetailTypeDef",
-    "ServiceEnvironmentOrderTypeDef",
-    "ServiceJobAttemptDetailTypeDef",
-    "ServiceJobCapacityUsageDetailTypeDef",
-    "ServiceJobCapacityUsageSummaryTypeDef",
-    "ServiceJobEvaluateOnExitTypeDef",
-    "ServiceJobPreemptedAttemptTypeDef",
-    "ServiceJobPreemptionConfigurationTypeDef",
-    "ServiceJobPreemptionSummaryTypeDef",
-    "ServiceJobRetryStrategyOutputTypeDef",
-    "ServiceJobRetryStrategyTypeDef",
-    "ServiceJobSummaryTypeDef",
-    "ServiceJobTimeoutTypeDef",
-    "ServiceResourceIdTypeDef",
-    "ShareAttributesTypeDef",
-    "SubmitJobRequestTypeDef",
-    "SubmitJobResponseTypeDef",
-    "SubmitServiceJobRequestTypeDef",
-    "SubmitServiceJobResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TaskContainerDependencyTypeDef",
-    "TaskContainerDetailsTypeDef",
-    "TaskContainerOverridesTypeDef",
-    "TaskContainerPropertiesOutputTypeDef",
-    "TaskContainerPropertiesTypeDef",
-    "TaskPropertiesOverrideTypeDef",
-    "TerminateJobRequestTypeDef",
-    "TerminateJobResponseTypeDef",
-    "TerminateServiceJobRequestTypeDef",
-    "TerminateServiceJobResponseTypeDef",
-    "TmpfsOutputTypeDef",
-    "TmpfsTypeDef",
-    "UlimitTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateComputeEnvironmentRequestTypeDef",
-    "UpdateComputeEnvironmentResponseTypeDef",
-    "UpdateConsumableResourceRequestTypeDef",
-    "UpdateConsumableResourceResponseTypeDef",
-    "UpdateJobQueueRequestTypeDef",
-    "UpdateJobQueueResponseTypeDef",
-    "UpdatePolicyTypeDef",
-    "UpdateQuotaShareRequestTypeDef",
-    "UpdateQuotaShareResponseTypeDef",
-    "UpdateSchedulingPolicyRequestTypeDef",
-    "UpdateSchedulingPolicyResponseTypeDef",
-    "UpdateServiceEnvironmentRequestTypeDef",
-    "UpdateServiceEnvironmentResponseTypeDef",
-    "UpdateServiceJobRequestTypeDef",
-    "UpdateServiceJobResponseTypeDef",
-    "VolumeTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ArrayPropertiesDetailTypeDef",
+        "ArrayPropertiesSummaryTypeDef",
+        "ArrayPropertiesTypeDef",
+        "AttemptContainerDetailTypeDef",
+        "AttemptDetailTypeDef",
+        "AttemptEcsTaskDetailsTypeDef",
+        "AttemptTaskContainerDetailsTypeDef",
+        "CancelJobRequestTypeDef",
+        "CancelJobResponseTypeDef",
+        "CapacityLimitTypeDef",
+        "ComputeEnvironmentDetailTypeDef",
+        "ComputeEnvironmentOrderTypeDef",
+        "ComputeResourceOutputTypeDef",
+        "ComputeResourceTypeDef",
+        "ComputeResourceUpdateTypeDef",
+        "ComputeScalingPolicyTypeDef",
+        "ConsumableResourcePropertiesOutputTypeDef",
+        "ConsumableResourcePropertiesTypeDef",
+        "ConsumableResourceRequirementTypeDef",
+        "ConsumableResourceSummaryTypeDef",
+        "ContainerDetailTypeDef",
+        "ContainerOverridesTypeDef",
+        "ContainerPropertiesOutputTypeDef",
+        "ContainerPropertiesTypeDef",
+        "ContainerSummaryTypeDef",
+        "CreateComputeEnvironmentRequestTypeDef",
+        "CreateComputeEnvironmentResponseTypeDef",
+        "CreateConsumableResourceRequestTypeDef",
+        "CreateConsumableResourceResponseTypeDef",
+        "CreateJobQueueRequestTypeDef",
+        "CreateJobQueueResponseTypeDef",
+        "CreateQuotaShareRequestTypeDef",
+        "CreateQuotaShareResponseTypeDef",
+        "CreateSchedulingPolicyRequestTypeDef",
+        "CreateSchedulingPolicyResponseTypeDef",
+        "CreateServiceEnvironmentRequestTypeDef",
+        "CreateServiceEnvironmentResponseTypeDef",
+        "DeleteComputeEnvironmentRequestTypeDef",
+        "DeleteComputeEnvironmentResponseTypeDef",
+        "DeleteConsumableResourceRequestTypeDef",
+        "DeleteConsumableResourceResponseTypeDef",
+        "DeleteJobQueueRequestTypeDef",
+        "DeleteJobQueueResponseTypeDef",
+        "DeleteQuotaShareRequestTypeDef",
+        "DeleteQuotaShareResponseTypeDef",
+        "DeleteSchedulingPolicyRequestTypeDef",
+        "DeleteSchedulingPolicyResponseTypeDef",
+        "DeleteServiceEnvironmentRequestTypeDef",
+        "DeleteServiceEnvironmentResponseTypeDef",
+        "DeregisterJobDefinitionRequestTypeDef",
+        "DeregisterJobDefinitionResponseTypeDef",
+        "DescribeComputeEnvironmentsRequestTypeDef",
+        "DescribeComputeEnvironmentsResponseTypeDef",
+        "DescribeConsumableResourceRequestTypeDef",
+        "DescribeConsumableResourceResponseTypeDef",
+        "DescribeJobDefinitionsRequestTypeDef",
+        "DescribeJobDefinitionsResponseTypeDef",
+        "DescribeJobQueuesRequestTypeDef",
+        "DescribeJobQueuesResponseTypeDef",
+        "DescribeJobsRequestTypeDef",
+        "DescribeJobsResponseTypeDef",
+        "DescribeQuotaShareRequestTypeDef",
+        "DescribeQuotaShareResponseTypeDef",
+        "DescribeSchedulingPoliciesRequestTypeDef",
+        "DescribeSchedulingPoliciesResponseTypeDef",
+        "DescribeServiceEnvironmentsRequestTypeDef",
+        "DescribeServiceEnvironmentsResponseTypeDef",
+        "DescribeServiceJobRequestTypeDef",
+        "DescribeServiceJobResponseTypeDef",
+        "DeviceOutputTypeDef",
+        "DeviceTypeDef",
+        "EFSAuthorizationConfigTypeDef",
+        "EFSVolumeConfigurationTypeDef",
+        "Ec2ConfigurationTypeDef",
+        "EcsPropertiesDetailTypeDef",
+        "EcsPropertiesOutputTypeDef",
+        "EcsPropertiesOverrideTypeDef",
+        "EcsPropertiesTypeDef",
+        "EcsTaskDetailsTypeDef",
+        "EcsTaskPropertiesOutputTypeDef",
+        "EcsTaskPropertiesTypeDef",
+        "EksAttemptContainerDetailTypeDef",
+        "EksAttemptDetailTypeDef",
+        "EksConfigurationTypeDef",
+        "EksContainerDetailTypeDef",
+        "EksContainerEnvironmentVariableTypeDef",
+        "EksContainerOutputTypeDef",
+        "EksContainerOverrideTypeDef",
+        "EksContainerResourceRequirementsOutputTypeDef",
+        "EksContainerResourceRequirementsTypeDef",
+        "EksContainerSecurityContextTypeDef",
+        "EksContainerTypeDef",
+        "EksContainerVolumeMountTypeDef",
+        "EksEmptyDirTypeDef",
+        "EksHostPathTypeDef",
+        "EksMetadataOutputTypeDef",
+        "EksMetadataTypeDef",
+        "EksPersistentVolumeClaimTypeDef",
+        "EksPodPropertiesDetailTypeDef",
+        "EksPodPropertiesOutputTypeDef",
+        "EksPodPropertiesOverrideTypeDef",
+        "EksPodPropertiesTypeDef",
+        "EksPropertiesDetailTypeDef",
+        "EksPropertiesOutputTypeDef",
+        "EksPropertiesOverrideTypeDef",
+        "EksPropertiesTypeDef",
+        "EksSecretTypeDef",
+        "EksVolumeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EphemeralStorageTypeDef",
+        "EvaluateOnExitTypeDef",
+        "FairshareCapacityUsageTypeDef",
+        "FairshareCapacityUtilizationTypeDef",
+        "FairsharePolicyOutputTypeDef",
+        "FairsharePolicyTypeDef",
+        "FairshareUtilizationDetailTypeDef",
+        "FargatePlatformConfigurationTypeDef",
+        "FirelensConfigurationOutputTypeDef",
+        "FirelensConfigurationTypeDef",
+        "FrontOfQueueDetailTypeDef",
+        "FrontOfQueueJobSummaryTypeDef",
+        "FrontOfQuotaShareJobSummaryTypeDef",
+        "FrontOfQuotaSharesDetailTypeDef",
+        "GetJobQueueSnapshotRequestTypeDef",
+        "GetJobQueueSnapshotResponseTypeDef",
+        "HostTypeDef",
+        "ImagePullSecretTypeDef",
+        "JobCapacityUsageSummaryTypeDef",
+        "JobDefinitionTypeDef",
+        "JobDependencyTypeDef",
+        "JobDetailTypeDef",
+        "JobQueueDetailTypeDef",
+        "JobStateTimeLimitActionTypeDef",
+        "JobSummaryTypeDef",
+        "JobTimeoutTypeDef",
+        "KeyValuePairTypeDef",
+        "KeyValuesPairTypeDef",
+        "LatestServiceJobAttemptTypeDef",
+        "LaunchTemplateSpecificationOutputTypeDef",
+        "LaunchTemplateSpecificationOverrideOutputTypeDef",
+        "LaunchTemplateSpecificationOverrideTypeDef",
+        "LaunchTemplateSpecificationTypeDef",
+        "LinuxParametersOutputTypeDef",
+        "LinuxParametersTypeDef",
+        "ListConsumableResourcesRequestTypeDef",
+        "ListConsumableResourcesResponseTypeDef",
+        "ListJobsByConsumableResourceRequestTypeDef",
+        "ListJobsByConsumableResourceResponseTypeDef",
+        "ListJobsByConsumableResourceSummaryTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResponseTypeDef",
+        "ListQuotaSharesRequestTypeDef",
+        "ListQuotaSharesResponseTypeDef",
+        "ListSchedulingPoliciesRequestTypeDef",
+        "ListSchedulingPoliciesResponseTypeDef",
+        "ListServiceJobsRequestTypeDef",
+        "ListServiceJobsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LogConfigurationOutputTypeDef",
+        "LogConfigurationTypeDef",
+        "MountPointTypeDef",
+        "NetworkConfigurationTypeDef",
+        "NetworkInterfaceTypeDef",
+        "NodeDetailsTypeDef",
+        "NodeOverridesTypeDef",
+        "NodePropertiesOutputTypeDef",
+        "NodePropertiesSummaryTypeDef",
+        "NodePropertiesTypeDef",
+        "NodePropertyOverrideTypeDef",
+        "NodeRangePropertyOutputTypeDef",
+        "NodeRangePropertyTypeDef",
+        "QueueSnapshotCapacityUsageTypeDef",
+        "QueueSnapshotUtilizationDetailTypeDef",
+        "QuotaShareCapacityLimitTypeDef",
+        "QuotaShareCapacityUsageTypeDef",
+        "QuotaShareCapacityUtilizationTypeDef",
+        "QuotaShareDetailTypeDef",
+        "QuotaSharePolicyTypeDef",
+        "QuotaSharePreemptionConfigurationTypeDef",
+        "QuotaShareResourceSharingConfigurationTypeDef",
+        "QuotaShareUtilizationDetailTypeDef",
+        "RegisterJobDefinitionRequestTypeDef",
+        "RegisterJobDefinitionResponseTypeDef",
+        "RepositoryCredentialsTypeDef",
+        "ResourceRequirementTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryStrategyOutputTypeDef",
+        "RetryStrategyTypeDef",
+        "RuntimePlatformTypeDef",
+        "S3FilesVolumeConfigurationTypeDef",
+        "SchedulingPolicyDetailTypeDef",
+        "SchedulingPolicyListingDetailTypeDef",
+        "SecretTypeDef",
+        "ServiceEnvironmentDetailTypeDef",
+        "ServiceEnvironmentOrderTypeDef",
+        "ServiceJobAttemptDetailTypeDef",
+        "ServiceJobCapacityUsageDetailTypeDef",
+        "ServiceJobCapacityUsageSummaryTypeDef",
+        "ServiceJobEvaluateOnExitTypeDef",
+        "ServiceJobPreemptedAttemptTypeDef",
+        "ServiceJobPreemptionConfigurationTypeDef",
+        "ServiceJobPreemptionSummaryTypeDef",
+        "ServiceJobRetryStrategyOutputTypeDef",
+        "ServiceJobRetryStrategyTypeDef",
+        "ServiceJobSummaryTypeDef",
+        "ServiceJobTimeoutTypeDef",
+        "ServiceResourceIdTypeDef",
+        "ShareAttributesTypeDef",
+        "SubmitJobRequestTypeDef",
+        "SubmitJobResponseTypeDef",
+        "SubmitServiceJobRequestTypeDef",
+        "SubmitServiceJobResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TaskContainerDependencyTypeDef",
+        "TaskContainerDetailsTypeDef",
+        "TaskContainerOverridesTypeDef",
+        "TaskContainerPropertiesOutputTypeDef",
+        "TaskContainerPropertiesTypeDef",
+        "TaskPropertiesOverrideTypeDef",
+        "TerminateJobRequestTypeDef",
+        "TerminateJobResponseTypeDef",
+        "TerminateServiceJobRequestTypeDef",
+        "TerminateServiceJobResponseTypeDef",
+        "TmpfsOutputTypeDef",
+        "TmpfsTypeDef",
+        "UlimitTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateComputeEnvironmentRequestTypeDef",
+        "UpdateComputeEnvironmentResponseTypeDef",
+        "UpdateConsumableResourceRequestTypeDef",
+        "UpdateConsumableResourceResponseTypeDef",
+        "UpdateJobQueueRequestTypeDef",
+        "UpdateJobQueueResponseTypeDef",
+        "UpdatePolicyTypeDef",
+        "UpdateQuotaShareRequestTypeDef",
+        "UpdateQuotaShareResponseTypeDef",
+        "UpdateSchedulingPolicyRequestTypeDef",
+        "UpdateSchedulingPolicyResponseTypeDef",
+        "UpdateServiceEnvironmentRequestTypeDef",
+        "UpdateServiceEnvironmentResponseTypeDef",
+        "UpdateServiceJobRequestTypeDef",
+        "UpdateServiceJobResponseTypeDef",
+        "VolumeTypeDef",
+    ]
 
 
 class ArrayPropertiesDetailTypeDef(TypedDict):
@@ -326,6 +327,12 @@ class ArrayPropertiesTypeDef(TypedDict):
     size: NotRequired[int]
 
 
+class NetworkInterfaceTypeDef(TypedDict):
+    attachmentId: NotRequired[str]
+    ipv6Address: NotRequired[str]
+    privateIpv4Address: NotRequired[str]
+
+
 class AttemptContainerDetailTypeDef(TypedDict):
     containerInstanceArn: NotRequired[str]
     taskArn: NotRequired[str]
@@ -335,12 +342,12 @@ class AttemptContainerDetailTypeDef(TypedDict):
     networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
 
 
-class AttemptDetailTypeDef(TypedDict):
-    container: NotRequired[AttemptContainerDetailTypeDef]
-    startedAt: NotRequired[int]
-    stoppedAt: NotRequired[int]
-    statusReason: NotRequired[str]
-    taskProperties: NotRequired[list[AttemptEcsTaskDetailsTypeDef]]
+class AttemptTaskContainerDetailsTypeDef(TypedDict):
+    exitCode: NotRequired[int]
+    name: NotRequired[str]
+    reason: NotRequired[str]
+    logStreamName: NotRequired[str]
+    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
 
 
 class AttemptEcsTaskDetailsTypeDef(TypedDict):
@@ -349,12 +356,12 @@ class AttemptEcsTaskDetailsTypeDef(TypedDict):
     containers: NotRequired[list[AttemptTaskContainerDetailsTypeDef]]
 
 
-class AttemptTaskContainerDetailsTypeDef(TypedDict):
-    exitCode: NotRequired[int]
-    name: NotRequired[str]
-    reason: NotRequired[str]
-    logStreamName: NotRequired[str]
-    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+class AttemptDetailTypeDef(TypedDict):
+    container: NotRequired[AttemptContainerDetailTypeDef]
+    startedAt: NotRequired[int]
+    stoppedAt: NotRequired[int]
+    statusReason: NotRequired[str]
+    taskProperties: NotRequired[list[AttemptEcsTaskDetailsTypeDef]]
 
 
 class CancelJobRequestTypeDef(TypedDict):
@@ -369,6 +376,64 @@ class CancelJobResponseTypeDef(TypedDict):
 class CapacityLimitTypeDef(TypedDict):
     maxCapacity: NotRequired[int]
     capacityUnit: NotRequired[str]
+
+
+class ComputeScalingPolicyTypeDef(TypedDict):
+    minScaleDownDelayMinutes: NotRequired[int]
+
+
+class Ec2ConfigurationTypeDef(TypedDict):
+    imageType: str
+    imageIdOverride: NotRequired[str]
+    batchImageStatus: NotRequired[str]
+    imageKubernetesVersion: NotRequired[str]
+
+
+class LaunchTemplateSpecificationOverrideOutputTypeDef(TypedDict):
+    launchTemplateId: NotRequired[str]
+    launchTemplateName: NotRequired[str]
+    version: NotRequired[str]
+    targetInstanceTypes: NotRequired[list[str]]
+    userdataType: NotRequired[UserdataTypeType]
+
+
+class LaunchTemplateSpecificationOutputTypeDef(TypedDict):
+    launchTemplateId: NotRequired[str]
+    launchTemplateName: NotRequired[str]
+    version: NotRequired[str]
+    overrides: NotRequired[list[LaunchTemplateSpecificationOverrideOutputTypeDef]]
+    userdataType: NotRequired[UserdataTypeType]
+
+
+class ComputeResourceOutputTypeDef(TypedDict):
+    type: CRTypeType
+    allocationStrategy: NotRequired[CRAllocationStrategyType]
+    minvCpus: NotRequired[int]
+    maxvCpus: int
+    desiredvCpus: NotRequired[int]
+    instanceTypes: NotRequired[list[str]]
+    imageId: NotRequired[str]
+    subnets: list[str]
+    securityGroupIds: NotRequired[list[str]]
+    ec2KeyPair: NotRequired[str]
+    instanceRole: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    placementGroup: NotRequired[str]
+    bidPercentage: NotRequired[int]
+    spotIamFleetRole: NotRequired[str]
+    launchTemplate: NotRequired[LaunchTemplateSpecificationOutputTypeDef]
+    ec2Configuration: NotRequired[list[Ec2ConfigurationTypeDef]]
+    scalingPolicy: NotRequired[ComputeScalingPolicyTypeDef]
+
+
+class EksConfigurationTypeDef(TypedDict):
+    eksClusterArn: str
+    kubernetesNamespace: str
+
+
+class UpdatePolicyTypeDef(TypedDict):
+    terminateJobsOnUpdate: NotRequired[bool]
+    jobExecutionTimeoutMinutes: NotRequired[int]
 
 
 class ComputeEnvironmentDetailTypeDef(TypedDict):
@@ -395,25 +460,22 @@ class ComputeEnvironmentOrderTypeDef(TypedDict):
     computeEnvironment: str
 
 
-class ComputeResourceOutputTypeDef(TypedDict):
-    type: CRTypeType
-    allocationStrategy: NotRequired[CRAllocationStrategyType]
-    minvCpus: NotRequired[int]
-    maxvCpus: int
-    desiredvCpus: NotRequired[int]
-    instanceTypes: NotRequired[list[str]]
-    imageId: NotRequired[str]
-    subnets: list[str]
-    securityGroupIds: NotRequired[list[str]]
-    ec2KeyPair: NotRequired[str]
-    instanceRole: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    placementGroup: NotRequired[str]
-    bidPercentage: NotRequired[int]
-    spotIamFleetRole: NotRequired[str]
-    launchTemplate: NotRequired[LaunchTemplateSpecificationOutputTypeDef]
-    ec2Configuration: NotRequired[list[Ec2ConfigurationTypeDef]]
-    scalingPolicy: NotRequired[ComputeScalingPolicyTypeDef]
+class LaunchTemplateSpecificationOverrideTypeDef(TypedDict):
+    launchTemplateId: NotRequired[str]
+    launchTemplateName: NotRequired[str]
+    version: NotRequired[str]
+    targetInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    userdataType: NotRequired[UserdataTypeType]
+
+
+class LaunchTemplateSpecificationTypeDef(TypedDict):
+    launchTemplateId: NotRequired[str]
+    launchTemplateName: NotRequired[str]
+    version: NotRequired[str]
+    overrides: NotRequired[
+        ReadOnly[Sequence[LaunchTemplateSpecificationOverrideTypeDef]]
+    ]
+    userdataType: NotRequired[UserdataTypeType]
 
 
 class ComputeResourceTypeDef(TypedDict):
@@ -458,8 +520,9 @@ class ComputeResourceUpdateTypeDef(TypedDict):
     scalingPolicy: NotRequired[ComputeScalingPolicyTypeDef]
 
 
-class ComputeScalingPolicyTypeDef(TypedDict):
-    minScaleDownDelayMinutes: NotRequired[int]
+class ConsumableResourceRequirementTypeDef(TypedDict):
+    consumableResource: NotRequired[str]
+    quantity: NotRequired[int]
 
 
 class ConsumableResourcePropertiesOutputTypeDef(TypedDict):
@@ -472,17 +535,118 @@ class ConsumableResourcePropertiesTypeDef(TypedDict):
     ]
 
 
-class ConsumableResourceRequirementTypeDef(TypedDict):
-    consumableResource: NotRequired[str]
-    quantity: NotRequired[int]
-
-
 class ConsumableResourceSummaryTypeDef(TypedDict):
     consumableResourceArn: str
     consumableResourceName: str
     totalQuantity: NotRequired[int]
     inUseQuantity: NotRequired[int]
     resourceType: NotRequired[str]
+
+
+class EphemeralStorageTypeDef(TypedDict):
+    sizeInGiB: int
+
+
+class FargatePlatformConfigurationTypeDef(TypedDict):
+    platformVersion: NotRequired[str]
+
+
+class KeyValuePairTypeDef(TypedDict):
+    name: NotRequired[str]
+    value: NotRequired[str]
+
+
+class DeviceOutputTypeDef(TypedDict):
+    hostPath: str
+    containerPath: NotRequired[str]
+    permissions: NotRequired[list[DeviceCgroupPermissionType]]
+
+
+class TmpfsOutputTypeDef(TypedDict):
+    containerPath: str
+    size: int
+    mountOptions: NotRequired[list[str]]
+
+
+class LinuxParametersOutputTypeDef(TypedDict):
+    devices: NotRequired[list[DeviceOutputTypeDef]]
+    initProcessEnabled: NotRequired[bool]
+    sharedMemorySize: NotRequired[int]
+    tmpfs: NotRequired[list[TmpfsOutputTypeDef]]
+    maxSwap: NotRequired[int]
+    swappiness: NotRequired[int]
+
+
+class SecretTypeDef(TypedDict):
+    name: str
+    valueFrom: str
+
+
+class LogConfigurationOutputTypeDef(TypedDict):
+    logDriver: LogDriverType
+    options: NotRequired[dict[str, str]]
+    secretOptions: NotRequired[list[SecretTypeDef]]
+
+
+class MountPointTypeDef(TypedDict):
+    containerPath: NotRequired[str]
+    readOnly: NotRequired[bool]
+    sourceVolume: NotRequired[str]
+
+
+class NetworkConfigurationTypeDef(TypedDict):
+    assignPublicIp: NotRequired[AssignPublicIpType]
+
+
+class RepositoryCredentialsTypeDef(TypedDict):
+    credentialsParameter: str
+
+
+class ResourceRequirementTypeDef(TypedDict):
+    value: str
+    type: ResourceTypeType
+
+
+class RuntimePlatformTypeDef(TypedDict):
+    operatingSystemFamily: NotRequired[str]
+    cpuArchitecture: NotRequired[str]
+
+
+class UlimitTypeDef(TypedDict):
+    hardLimit: int
+    name: str
+    softLimit: int
+
+
+class EFSAuthorizationConfigTypeDef(TypedDict):
+    accessPointId: NotRequired[str]
+    iam: NotRequired[EFSAuthorizationConfigIAMType]
+
+
+class EFSVolumeConfigurationTypeDef(TypedDict):
+    fileSystemId: str
+    rootDirectory: NotRequired[str]
+    transitEncryption: NotRequired[EFSTransitEncryptionType]
+    transitEncryptionPort: NotRequired[int]
+    authorizationConfig: NotRequired[EFSAuthorizationConfigTypeDef]
+
+
+class HostTypeDef(TypedDict):
+    sourcePath: NotRequired[str]
+
+
+class S3FilesVolumeConfigurationTypeDef(TypedDict):
+    fileSystemArn: str
+    rootDirectory: NotRequired[str]
+    transitEncryptionPort: NotRequired[int]
+    accessPointArn: NotRequired[str]
+
+
+class VolumeTypeDef(TypedDict):
+    host: NotRequired[HostTypeDef]
+    name: NotRequired[str]
+    efsVolumeConfiguration: NotRequired[EFSVolumeConfigurationTypeDef]
+    s3filesVolumeConfiguration: NotRequired[S3FilesVolumeConfigurationTypeDef]
 
 
 class ContainerDetailTypeDef(TypedDict):
@@ -554,6 +718,33 @@ class ContainerPropertiesOutputTypeDef(TypedDict):
     repositoryCredentials: NotRequired[RepositoryCredentialsTypeDef]
 
 
+class DeviceTypeDef(TypedDict):
+    hostPath: str
+    containerPath: NotRequired[str]
+    permissions: NotRequired[ReadOnly[Sequence[DeviceCgroupPermissionType]]]
+
+
+class TmpfsTypeDef(TypedDict):
+    containerPath: str
+    size: int
+    mountOptions: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class LinuxParametersTypeDef(TypedDict):
+    devices: NotRequired[ReadOnly[Sequence[DeviceTypeDef]]]
+    initProcessEnabled: NotRequired[bool]
+    sharedMemorySize: NotRequired[int]
+    tmpfs: NotRequired[ReadOnly[Sequence[TmpfsTypeDef]]]
+    maxSwap: NotRequired[int]
+    swappiness: NotRequired[int]
+
+
+class LogConfigurationTypeDef(TypedDict):
+    logDriver: LogDriverType
+    options: NotRequired[ReadOnly[Mapping[str, str]]]
+    secretOptions: NotRequired[ReadOnly[Sequence[SecretTypeDef]]]
+
+
 class ContainerPropertiesTypeDef(TypedDict):
     image: NotRequired[str]
     vcpus: NotRequired[int]
@@ -617,6 +808,18 @@ class CreateConsumableResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class JobStateTimeLimitActionTypeDef(TypedDict):
+    reason: str
+    state: JobStateTimeLimitActionsStateType
+    maxTimeSeconds: int
+    action: JobStateTimeLimitActionsActionType
+
+
+class ServiceEnvironmentOrderTypeDef(TypedDict):
+    order: int
+    serviceEnvironment: str
+
+
 class CreateJobQueueRequestTypeDef(TypedDict):
     jobQueueName: str
     state: NotRequired[JQStateType]
@@ -641,6 +844,20 @@ class CreateJobQueueResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class QuotaShareCapacityLimitTypeDef(TypedDict):
+    maxCapacity: int
+    capacityUnit: str
+
+
+class QuotaSharePreemptionConfigurationTypeDef(TypedDict):
+    inSharePreemption: QuotaShareInSharePreemptionStateType
+
+
+class QuotaShareResourceSharingConfigurationTypeDef(TypedDict):
+    strategy: QuotaShareResourceSharingStrategyType
+    borrowLimit: NotRequired[int]
+
+
 class CreateQuotaShareRequestTypeDef(TypedDict):
     quotaShareName: str
     jobQueue: str
@@ -655,6 +872,21 @@ class CreateQuotaShareResponseTypeDef(TypedDict):
     quotaShareName: NotRequired[str]
     quotaShareArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ShareAttributesTypeDef(TypedDict):
+    shareIdentifier: str
+    weightFactor: NotRequired[float]
+
+
+class FairsharePolicyTypeDef(TypedDict):
+    shareDecaySeconds: NotRequired[int]
+    computeReservation: NotRequired[int]
+    shareDistribution: NotRequired[ReadOnly[Sequence[ShareAttributesTypeDef]]]
+
+
+class QuotaSharePolicyTypeDef(TypedDict):
+    idleResourceAssignmentStrategy: QuotaShareIdleResourceAssignmentStrategyType
 
 
 class CreateSchedulingPolicyRequestTypeDef(TypedDict):
@@ -776,167 +1008,36 @@ class DescribeJobDefinitionsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
-class DescribeJobDefinitionsResponseTypeDef(TypedDict):
-    jobDefinitions: NotRequired[list[JobDefinitionTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class FirelensConfigurationOutputTypeDef(TypedDict):
+    type: FirelensConfigurationTypeType
+    options: NotRequired[dict[str, str]]
 
 
-class DescribeJobQueuesRequestTypeDef(TypedDict):
-    jobQueues: NotRequired[ReadOnly[Sequence[str]]]
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
+class TaskContainerDependencyTypeDef(TypedDict):
+    containerName: NotRequired[str]
+    condition: NotRequired[str]
 
 
-class DescribeJobQueuesResponseTypeDef(TypedDict):
-    jobQueues: NotRequired[list[JobQueueDetailTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeJobsRequestTypeDef(TypedDict):
-    jobs: ReadOnly[Sequence[str]]
-
-
-class DescribeJobsResponseTypeDef(TypedDict):
-    jobs: NotRequired[list[JobDetailTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeQuotaShareRequestTypeDef(TypedDict):
-    quotaShareArn: str
-
-
-class DescribeQuotaShareResponseTypeDef(TypedDict):
-    quotaShareName: NotRequired[str]
-    quotaShareArn: NotRequired[str]
-    jobQueueArn: NotRequired[str]
-    capacityLimits: NotRequired[list[QuotaShareCapacityLimitTypeDef]]
-    resourceSharingConfiguration: NotRequired[
-        QuotaShareResourceSharingConfigurationTypeDef
-    ]
-    preemptionConfiguration: NotRequired[QuotaSharePreemptionConfigurationTypeDef]
-    state: NotRequired[QuotaShareStateType]
-    status: NotRequired[QuotaShareStatusType]
-    tags: NotRequired[dict[str, str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeSchedulingPoliciesRequestTypeDef(TypedDict):
-    arns: ReadOnly[Sequence[str]]
-
-
-class DescribeSchedulingPoliciesResponseTypeDef(TypedDict):
-    schedulingPolicies: NotRequired[list[SchedulingPolicyDetailTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeServiceEnvironmentsRequestTypeDef(TypedDict):
-    serviceEnvironments: NotRequired[ReadOnly[Sequence[str]]]
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-
-
-class DescribeServiceEnvironmentsResponseTypeDef(TypedDict):
-    serviceEnvironments: NotRequired[list[ServiceEnvironmentDetailTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeServiceJobRequestTypeDef(TypedDict):
-    jobId: str
-
-
-class DescribeServiceJobResponseTypeDef(TypedDict):
-    attempts: NotRequired[list[ServiceJobAttemptDetailTypeDef]]
-    capacityUsage: NotRequired[list[ServiceJobCapacityUsageDetailTypeDef]]
-    createdAt: NotRequired[int]
-    isTerminated: NotRequired[bool]
-    jobArn: NotRequired[str]
-    jobId: str
-    jobName: str
-    jobQueue: str
-    latestAttempt: NotRequired[LatestServiceJobAttemptTypeDef]
-    retryStrategy: NotRequired[ServiceJobRetryStrategyOutputTypeDef]
-    scheduledAt: NotRequired[int]
-    schedulingPriority: NotRequired[int]
-    serviceRequestPayload: NotRequired[str]
-    serviceJobType: ServiceJobTypeType
-    shareIdentifier: NotRequired[str]
-    quotaShareName: NotRequired[str]
-    preemptionConfiguration: NotRequired[ServiceJobPreemptionConfigurationTypeDef]
-    preemptionSummary: NotRequired[ServiceJobPreemptionSummaryTypeDef]
-    startedAt: int
-    status: ServiceJobStatusType
-    statusReason: NotRequired[str]
-    stoppedAt: NotRequired[int]
-    tags: NotRequired[dict[str, str]]
-    timeoutConfig: NotRequired[ServiceJobTimeoutTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeviceOutputTypeDef(TypedDict):
-    hostPath: str
-    containerPath: NotRequired[str]
-    permissions: NotRequired[list[DeviceCgroupPermissionType]]
-
-
-class DeviceTypeDef(TypedDict):
-    hostPath: str
-    containerPath: NotRequired[str]
-    permissions: NotRequired[ReadOnly[Sequence[DeviceCgroupPermissionType]]]
-
-
-class EFSAuthorizationConfigTypeDef(TypedDict):
-    accessPointId: NotRequired[str]
-    iam: NotRequired[EFSAuthorizationConfigIAMType]
-
-
-class EFSVolumeConfigurationTypeDef(TypedDict):
-    fileSystemId: str
-    rootDirectory: NotRequired[str]
-    transitEncryption: NotRequired[EFSTransitEncryptionType]
-    transitEncryptionPort: NotRequired[int]
-    authorizationConfig: NotRequired[EFSAuthorizationConfigTypeDef]
-
-
-class Ec2ConfigurationTypeDef(TypedDict):
-    imageType: str
-    imageIdOverride: NotRequired[str]
-    batchImageStatus: NotRequired[str]
-    imageKubernetesVersion: NotRequired[str]
-
-
-class EcsPropertiesDetailTypeDef(TypedDict):
-    taskProperties: NotRequired[list[EcsTaskDetailsTypeDef]]
-
-
-class EcsPropertiesOutputTypeDef(TypedDict):
-    taskProperties: list[EcsTaskPropertiesOutputTypeDef]
-
-
-class EcsPropertiesOverrideTypeDef(TypedDict):
-    taskProperties: NotRequired[ReadOnly[Sequence[TaskPropertiesOverrideTypeDef]]]
-
-
-class EcsPropertiesTypeDef(TypedDict):
-    taskProperties: ReadOnly[Sequence[EcsTaskPropertiesTypeDef]]
-
-
-class EcsTaskDetailsTypeDef(TypedDict):
-    containers: NotRequired[list[TaskContainerDetailsTypeDef]]
-    containerInstanceArn: NotRequired[str]
-    taskArn: NotRequired[str]
-    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
-    executionRoleArn: NotRequired[str]
-    platformVersion: NotRequired[str]
-    ipcMode: NotRequired[str]
-    taskRoleArn: NotRequired[str]
-    pidMode: NotRequired[str]
-    networkConfiguration: NotRequired[NetworkConfigurationTypeDef]
-    runtimePlatform: NotRequired[RuntimePlatformTypeDef]
-    volumes: NotRequired[list[VolumeTypeDef]]
-    enableExecuteCommand: NotRequired[bool]
+class TaskContainerPropertiesOutputTypeDef(TypedDict):
+    command: NotRequired[list[str]]
+    dependsOn: NotRequired[list[TaskContainerDependencyTypeDef]]
+    environment: NotRequired[list[KeyValuePairTypeDef]]
+    essential: NotRequired[bool]
+    firelensConfiguration: NotRequired[FirelensConfigurationOutputTypeDef]
+    image: str
+    linuxParameters: NotRequired[LinuxParametersOutputTypeDef]
+    logConfiguration: NotRequired[LogConfigurationOutputTypeDef]
+    mountPoints: NotRequired[list[MountPointTypeDef]]
+    name: NotRequired[str]
+    privileged: NotRequired[bool]
+    readonlyRootFilesystem: NotRequired[bool]
+    repositoryCredentials: NotRequired[RepositoryCredentialsTypeDef]
+    resourceRequirements: NotRequired[list[ResourceRequirementTypeDef]]
+    secrets: NotRequired[list[SecretTypeDef]]
+    ulimits: NotRequired[list[UlimitTypeDef]]
+    user: NotRequired[str]
+    startTimeout: NotRequired[int]
+    stopTimeout: NotRequired[int]
 
 
 class EcsTaskPropertiesOutputTypeDef(TypedDict):
@@ -953,61 +1054,34 @@ class EcsTaskPropertiesOutputTypeDef(TypedDict):
     enableExecuteCommand: NotRequired[bool]
 
 
-class EcsTaskPropertiesTypeDef(TypedDict):
-    containers: ReadOnly[Sequence[TaskContainerPropertiesTypeDef]]
-    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
-    executionRoleArn: NotRequired[str]
-    platformVersion: NotRequired[str]
-    ipcMode: NotRequired[str]
-    taskRoleArn: NotRequired[str]
-    pidMode: NotRequired[str]
-    networkConfiguration: NotRequired[NetworkConfigurationTypeDef]
-    runtimePlatform: NotRequired[RuntimePlatformTypeDef]
-    volumes: NotRequired[ReadOnly[Sequence[VolumeTypeDef]]]
-    enableExecuteCommand: NotRequired[bool]
-
-
-class EksAttemptContainerDetailTypeDef(TypedDict):
-    name: NotRequired[str]
-    containerID: NotRequired[str]
-    exitCode: NotRequired[int]
-    reason: NotRequired[str]
-
-
-class EksAttemptDetailTypeDef(TypedDict):
-    containers: NotRequired[list[EksAttemptContainerDetailTypeDef]]
-    initContainers: NotRequired[list[EksAttemptContainerDetailTypeDef]]
-    eksClusterArn: NotRequired[str]
-    podName: NotRequired[str]
-    podNamespace: NotRequired[str]
-    nodeName: NotRequired[str]
-    startedAt: NotRequired[int]
-    stoppedAt: NotRequired[int]
-    statusReason: NotRequired[str]
-
-
-class EksConfigurationTypeDef(TypedDict):
-    eksClusterArn: str
-    kubernetesNamespace: str
-
-
-class EksContainerDetailTypeDef(TypedDict):
-    name: NotRequired[str]
-    image: NotRequired[str]
-    imagePullPolicy: NotRequired[str]
-    command: NotRequired[list[str]]
-    args: NotRequired[list[str]]
-    env: NotRequired[list[EksContainerEnvironmentVariableTypeDef]]
-    resources: NotRequired[EksContainerResourceRequirementsOutputTypeDef]
-    exitCode: NotRequired[int]
-    reason: NotRequired[str]
-    volumeMounts: NotRequired[list[EksContainerVolumeMountTypeDef]]
-    securityContext: NotRequired[EksContainerSecurityContextTypeDef]
+class EcsPropertiesOutputTypeDef(TypedDict):
+    taskProperties: list[EcsTaskPropertiesOutputTypeDef]
 
 
 class EksContainerEnvironmentVariableTypeDef(TypedDict):
     name: str
     value: NotRequired[str]
+
+
+class EksContainerResourceRequirementsOutputTypeDef(TypedDict):
+    limits: NotRequired[dict[str, str]]
+    requests: NotRequired[dict[str, str]]
+
+
+class EksContainerSecurityContextTypeDef(TypedDict):
+    runAsUser: NotRequired[int]
+    runAsGroup: NotRequired[int]
+    privileged: NotRequired[bool]
+    allowPrivilegeEscalation: NotRequired[bool]
+    readOnlyRootFilesystem: NotRequired[bool]
+    runAsNonRoot: NotRequired[bool]
+
+
+class EksContainerVolumeMountTypeDef(TypedDict):
+    name: NotRequired[str]
+    mountPath: NotRequired[str]
+    subPath: NotRequired[str]
+    readOnly: NotRequired[bool]
 
 
 class EksContainerOutputTypeDef(TypedDict):
@@ -1022,51 +1096,10 @@ class EksContainerOutputTypeDef(TypedDict):
     securityContext: NotRequired[EksContainerSecurityContextTypeDef]
 
 
-class EksContainerOverrideTypeDef(TypedDict):
-    name: NotRequired[str]
-    image: NotRequired[str]
-    command: NotRequired[ReadOnly[Sequence[str]]]
-    args: NotRequired[ReadOnly[Sequence[str]]]
-    env: NotRequired[ReadOnly[Sequence[EksContainerEnvironmentVariableTypeDef]]]
-    resources: NotRequired[ReadOnly[EksContainerResourceRequirementsTypeDef]]
-
-
-class EksContainerResourceRequirementsOutputTypeDef(TypedDict):
-    limits: NotRequired[dict[str, str]]
-    requests: NotRequired[dict[str, str]]
-
-
-class EksContainerResourceRequirementsTypeDef(TypedDict):
-    limits: NotRequired[ReadOnly[Mapping[str, str]]]
-    requests: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class EksContainerSecurityContextTypeDef(TypedDict):
-    runAsUser: NotRequired[int]
-    runAsGroup: NotRequired[int]
-    privileged: NotRequired[bool]
-    allowPrivilegeEscalation: NotRequired[bool]
-    readOnlyRootFilesystem: NotRequired[bool]
-    runAsNonRoot: NotRequired[bool]
-
-
-class EksContainerTypeDef(TypedDict):
-    name: NotRequired[str]
-    image: str
-    imagePullPolicy: NotRequired[str]
-    command: NotRequired[ReadOnly[Sequence[str]]]
-    args: NotRequired[ReadOnly[Sequence[str]]]
-    env: NotRequired[ReadOnly[Sequence[EksContainerEnvironmentVariableTypeDef]]]
-    resources: NotRequired[ReadOnly[EksContainerResourceRequirementsTypeDef]]
-    volumeMounts: NotRequired[ReadOnly[Sequence[EksContainerVolumeMountTypeDef]]]
-    securityContext: NotRequired[EksContainerSecurityContextTypeDef]
-
-
-class EksContainerVolumeMountTypeDef(TypedDict):
-    name: NotRequired[str]
-    mountPath: NotRequired[str]
-    subPath: NotRequired[str]
-    readOnly: NotRequired[bool]
+class EksMetadataOutputTypeDef(TypedDict):
+    labels: NotRequired[dict[str, str]]
+    annotations: NotRequired[dict[str, str]]
+    namespace: NotRequired[str]
 
 
 class EksEmptyDirTypeDef(TypedDict):
@@ -1078,81 +1111,9 @@ class EksHostPathTypeDef(TypedDict):
     path: NotRequired[str]
 
 
-class EksMetadataOutputTypeDef(TypedDict):
-    labels: NotRequired[dict[str, str]]
-    annotations: NotRequired[dict[str, str]]
-    namespace: NotRequired[str]
-
-
-class EksMetadataTypeDef(TypedDict):
-    labels: NotRequired[ReadOnly[Mapping[str, str]]]
-    annotations: NotRequired[ReadOnly[Mapping[str, str]]]
-    namespace: NotRequired[str]
-
-
 class EksPersistentVolumeClaimTypeDef(TypedDict):
     claimName: str
     readOnly: NotRequired[bool]
-
-
-class EksPodPropertiesDetailTypeDef(TypedDict):
-    serviceAccountName: NotRequired[str]
-    hostNetwork: NotRequired[bool]
-    dnsPolicy: NotRequired[str]
-    imagePullSecrets: NotRequired[list[ImagePullSecretTypeDef]]
-    containers: NotRequired[list[EksContainerDetailTypeDef]]
-    initContainers: NotRequired[list[EksContainerDetailTypeDef]]
-    volumes: NotRequired[list[EksVolumeTypeDef]]
-    podName: NotRequired[str]
-    nodeName: NotRequired[str]
-    metadata: NotRequired[EksMetadataOutputTypeDef]
-    shareProcessNamespace: NotRequired[bool]
-
-
-class EksPodPropertiesOutputTypeDef(TypedDict):
-    serviceAccountName: NotRequired[str]
-    hostNetwork: NotRequired[bool]
-    dnsPolicy: NotRequired[str]
-    imagePullSecrets: NotRequired[list[ImagePullSecretTypeDef]]
-    containers: NotRequired[list[EksContainerOutputTypeDef]]
-    initContainers: NotRequired[list[EksContainerOutputTypeDef]]
-    volumes: NotRequired[list[EksVolumeTypeDef]]
-    metadata: NotRequired[EksMetadataOutputTypeDef]
-    shareProcessNamespace: NotRequired[bool]
-
-
-class EksPodPropertiesOverrideTypeDef(TypedDict):
-    containers: NotRequired[ReadOnly[Sequence[EksContainerOverrideTypeDef]]]
-    initContainers: NotRequired[ReadOnly[Sequence[EksContainerOverrideTypeDef]]]
-    metadata: NotRequired[ReadOnly[EksMetadataTypeDef]]
-
-
-class EksPodPropertiesTypeDef(TypedDict):
-    serviceAccountName: NotRequired[str]
-    hostNetwork: NotRequired[bool]
-    dnsPolicy: NotRequired[str]
-    imagePullSecrets: NotRequired[ReadOnly[Sequence[ImagePullSecretTypeDef]]]
-    containers: NotRequired[ReadOnly[Sequence[EksContainerTypeDef]]]
-    initContainers: NotRequired[ReadOnly[Sequence[EksContainerTypeDef]]]
-    volumes: NotRequired[ReadOnly[Sequence[EksVolumeTypeDef]]]
-    metadata: NotRequired[ReadOnly[EksMetadataTypeDef]]
-    shareProcessNamespace: NotRequired[bool]
-
-
-class EksPropertiesDetailTypeDef(TypedDict):
-    podProperties: NotRequired[EksPodPropertiesDetailTypeDef]
-
-
-class EksPropertiesOutputTypeDef(TypedDict):
-    podProperties: NotRequired[EksPodPropertiesOutputTypeDef]
-
-
-class EksPropertiesOverrideTypeDef(TypedDict):
-    podProperties: NotRequired[ReadOnly[EksPodPropertiesOverrideTypeDef]]
-
-
-class EksPropertiesTypeDef(TypedDict):
-    podProperties: NotRequired[ReadOnly[EksPodPropertiesTypeDef]]
 
 
 class EksSecretTypeDef(TypedDict):
@@ -1168,8 +1129,43 @@ class EksVolumeTypeDef(TypedDict):
     persistentVolumeClaim: NotRequired[EksPersistentVolumeClaimTypeDef]
 
 
-class EphemeralStorageTypeDef(TypedDict):
-    sizeInGiB: int
+class ImagePullSecretTypeDef(TypedDict):
+    name: str
+
+
+class EksPodPropertiesOutputTypeDef(TypedDict):
+    serviceAccountName: NotRequired[str]
+    hostNetwork: NotRequired[bool]
+    dnsPolicy: NotRequired[str]
+    imagePullSecrets: NotRequired[list[ImagePullSecretTypeDef]]
+    containers: NotRequired[list[EksContainerOutputTypeDef]]
+    initContainers: NotRequired[list[EksContainerOutputTypeDef]]
+    volumes: NotRequired[list[EksVolumeTypeDef]]
+    metadata: NotRequired[EksMetadataOutputTypeDef]
+    shareProcessNamespace: NotRequired[bool]
+
+
+class EksPropertiesOutputTypeDef(TypedDict):
+    podProperties: NotRequired[EksPodPropertiesOutputTypeDef]
+
+
+class JobTimeoutTypeDef(TypedDict):
+    attemptDurationSeconds: NotRequired[int]
+
+
+class NodeRangePropertyOutputTypeDef(TypedDict):
+    targetNodes: str
+    container: NotRequired[ContainerPropertiesOutputTypeDef]
+    instanceTypes: NotRequired[list[str]]
+    ecsProperties: NotRequired[EcsPropertiesOutputTypeDef]
+    eksProperties: NotRequired[EksPropertiesOutputTypeDef]
+    consumableResourceProperties: NotRequired[ConsumableResourcePropertiesOutputTypeDef]
+
+
+class NodePropertiesOutputTypeDef(TypedDict):
+    numNodes: int
+    mainNode: int
+    nodeRangeProperties: list[NodeRangePropertyOutputTypeDef]
 
 
 class EvaluateOnExitTypeDef(TypedDict):
@@ -1179,89 +1175,9 @@ class EvaluateOnExitTypeDef(TypedDict):
     action: RetryActionType
 
 
-class FairshareCapacityUsageTypeDef(TypedDict):
-    capacityUnit: NotRequired[str]
-    quantity: NotRequired[float]
-
-
-class FairshareCapacityUtilizationTypeDef(TypedDict):
-    shareIdentifier: NotRequired[str]
-    capacityUsage: NotRequired[list[FairshareCapacityUsageTypeDef]]
-
-
-class FairsharePolicyOutputTypeDef(TypedDict):
-    shareDecaySeconds: NotRequired[int]
-    computeReservation: NotRequired[int]
-    shareDistribution: NotRequired[list[ShareAttributesTypeDef]]
-
-
-class FairsharePolicyTypeDef(TypedDict):
-    shareDecaySeconds: NotRequired[int]
-    computeReservation: NotRequired[int]
-    shareDistribution: NotRequired[ReadOnly[Sequence[ShareAttributesTypeDef]]]
-
-
-class FairshareUtilizationDetailTypeDef(TypedDict):
-    activeShareCount: NotRequired[int]
-    topCapacityUtilization: NotRequired[list[FairshareCapacityUtilizationTypeDef]]
-
-
-class FargatePlatformConfigurationTypeDef(TypedDict):
-    platformVersion: NotRequired[str]
-
-
-class FirelensConfigurationOutputTypeDef(TypedDict):
-    type: FirelensConfigurationTypeType
-    options: NotRequired[dict[str, str]]
-
-
-class FirelensConfigurationTypeDef(TypedDict):
-    type: FirelensConfigurationTypeType
-    options: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class FrontOfQueueDetailTypeDef(TypedDict):
-    jobs: NotRequired[list[FrontOfQueueJobSummaryTypeDef]]
-    lastUpdatedAt: NotRequired[int]
-
-
-class FrontOfQueueJobSummaryTypeDef(TypedDict):
-    jobArn: NotRequired[str]
-    earliestTimeAtPosition: NotRequired[int]
-
-
-class FrontOfQuotaShareJobSummaryTypeDef(TypedDict):
-    jobArn: NotRequired[str]
-    earliestTimeAtPosition: NotRequired[int]
-
-
-class FrontOfQuotaSharesDetailTypeDef(TypedDict):
-    quotaShares: NotRequired[dict[str, list[FrontOfQuotaShareJobSummaryTypeDef]]]
-    lastUpdatedAt: NotRequired[int]
-
-
-class GetJobQueueSnapshotRequestTypeDef(TypedDict):
-    jobQueue: str
-
-
-class GetJobQueueSnapshotResponseTypeDef(TypedDict):
-    frontOfQueue: NotRequired[FrontOfQueueDetailTypeDef]
-    frontOfQuotaShares: NotRequired[FrontOfQuotaSharesDetailTypeDef]
-    queueUtilization: NotRequired[QueueSnapshotUtilizationDetailTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HostTypeDef(TypedDict):
-    sourcePath: NotRequired[str]
-
-
-class ImagePullSecretTypeDef(TypedDict):
-    name: str
-
-
-class JobCapacityUsageSummaryTypeDef(TypedDict):
-    capacityUnit: NotRequired[str]
-    quantity: NotRequired[float]
+class RetryStrategyOutputTypeDef(TypedDict):
+    attempts: NotRequired[int]
+    evaluateOnExit: NotRequired[list[EvaluateOnExitTypeDef]]
 
 
 class JobDefinitionTypeDef(TypedDict):
@@ -1285,9 +1201,148 @@ class JobDefinitionTypeDef(TypedDict):
     consumableResourceProperties: NotRequired[ConsumableResourcePropertiesOutputTypeDef]
 
 
+class DescribeJobDefinitionsResponseTypeDef(TypedDict):
+    jobDefinitions: NotRequired[list[JobDefinitionTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeJobQueuesRequestTypeDef(TypedDict):
+    jobQueues: NotRequired[ReadOnly[Sequence[str]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class JobQueueDetailTypeDef(TypedDict):
+    jobQueueName: str
+    jobQueueArn: str
+    state: JQStateType
+    schedulingPolicyArn: NotRequired[str]
+    status: NotRequired[JQStatusType]
+    statusReason: NotRequired[str]
+    priority: int
+    computeEnvironmentOrder: list[ComputeEnvironmentOrderTypeDef]
+    serviceEnvironmentOrder: NotRequired[list[ServiceEnvironmentOrderTypeDef]]
+    jobQueueType: NotRequired[JobQueueTypeType]
+    tags: NotRequired[dict[str, str]]
+    jobStateTimeLimitActions: NotRequired[list[JobStateTimeLimitActionTypeDef]]
+
+
+class DescribeJobQueuesResponseTypeDef(TypedDict):
+    jobQueues: NotRequired[list[JobQueueDetailTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeJobsRequestTypeDef(TypedDict):
+    jobs: ReadOnly[Sequence[str]]
+
+
+class TaskContainerDetailsTypeDef(TypedDict):
+    command: NotRequired[list[str]]
+    dependsOn: NotRequired[list[TaskContainerDependencyTypeDef]]
+    environment: NotRequired[list[KeyValuePairTypeDef]]
+    essential: NotRequired[bool]
+    firelensConfiguration: NotRequired[FirelensConfigurationOutputTypeDef]
+    image: NotRequired[str]
+    linuxParameters: NotRequired[LinuxParametersOutputTypeDef]
+    logConfiguration: NotRequired[LogConfigurationOutputTypeDef]
+    mountPoints: NotRequired[list[MountPointTypeDef]]
+    name: NotRequired[str]
+    privileged: NotRequired[bool]
+    readonlyRootFilesystem: NotRequired[bool]
+    repositoryCredentials: NotRequired[RepositoryCredentialsTypeDef]
+    resourceRequirements: NotRequired[list[ResourceRequirementTypeDef]]
+    secrets: NotRequired[list[SecretTypeDef]]
+    ulimits: NotRequired[list[UlimitTypeDef]]
+    user: NotRequired[str]
+    startTimeout: NotRequired[int]
+    stopTimeout: NotRequired[int]
+    exitCode: NotRequired[int]
+    reason: NotRequired[str]
+    logStreamName: NotRequired[str]
+    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+
+
+class EcsTaskDetailsTypeDef(TypedDict):
+    containers: NotRequired[list[TaskContainerDetailsTypeDef]]
+    containerInstanceArn: NotRequired[str]
+    taskArn: NotRequired[str]
+    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
+    executionRoleArn: NotRequired[str]
+    platformVersion: NotRequired[str]
+    ipcMode: NotRequired[str]
+    taskRoleArn: NotRequired[str]
+    pidMode: NotRequired[str]
+    networkConfiguration: NotRequired[NetworkConfigurationTypeDef]
+    runtimePlatform: NotRequired[RuntimePlatformTypeDef]
+    volumes: NotRequired[list[VolumeTypeDef]]
+    enableExecuteCommand: NotRequired[bool]
+
+
+class EcsPropertiesDetailTypeDef(TypedDict):
+    taskProperties: NotRequired[list[EcsTaskDetailsTypeDef]]
+
+
+class EksAttemptContainerDetailTypeDef(TypedDict):
+    name: NotRequired[str]
+    containerID: NotRequired[str]
+    exitCode: NotRequired[int]
+    reason: NotRequired[str]
+
+
+class EksAttemptDetailTypeDef(TypedDict):
+    containers: NotRequired[list[EksAttemptContainerDetailTypeDef]]
+    initContainers: NotRequired[list[EksAttemptContainerDetailTypeDef]]
+    eksClusterArn: NotRequired[str]
+    podName: NotRequired[str]
+    podNamespace: NotRequired[str]
+    nodeName: NotRequired[str]
+    startedAt: NotRequired[int]
+    stoppedAt: NotRequired[int]
+    statusReason: NotRequired[str]
+
+
+class EksContainerDetailTypeDef(TypedDict):
+    name: NotRequired[str]
+    image: NotRequired[str]
+    imagePullPolicy: NotRequired[str]
+    command: NotRequired[list[str]]
+    args: NotRequired[list[str]]
+    env: NotRequired[list[EksContainerEnvironmentVariableTypeDef]]
+    resources: NotRequired[EksContainerResourceRequirementsOutputTypeDef]
+    exitCode: NotRequired[int]
+    reason: NotRequired[str]
+    volumeMounts: NotRequired[list[EksContainerVolumeMountTypeDef]]
+    securityContext: NotRequired[EksContainerSecurityContextTypeDef]
+
+
+class EksPodPropertiesDetailTypeDef(TypedDict):
+    serviceAccountName: NotRequired[str]
+    hostNetwork: NotRequired[bool]
+    dnsPolicy: NotRequired[str]
+    imagePullSecrets: NotRequired[list[ImagePullSecretTypeDef]]
+    containers: NotRequired[list[EksContainerDetailTypeDef]]
+    initContainers: NotRequired[list[EksContainerDetailTypeDef]]
+    volumes: NotRequired[list[EksVolumeTypeDef]]
+    podName: NotRequired[str]
+    nodeName: NotRequired[str]
+    metadata: NotRequired[EksMetadataOutputTypeDef]
+    shareProcessNamespace: NotRequired[bool]
+
+
+class EksPropertiesDetailTypeDef(TypedDict):
+    podProperties: NotRequired[EksPodPropertiesDetailTypeDef]
+
+
 class JobDependencyTypeDef(TypedDict):
     jobId: NotRequired[str]
     type: NotRequired[ArrayJobDependencyType]
+
+
+class NodeDetailsTypeDef(TypedDict):
+    nodeIndex: NotRequired[int]
+    isMainNode: NotRequired[bool]
 
 
 class JobDetailTypeDef(TypedDict):
@@ -1323,26 +1378,357 @@ class JobDetailTypeDef(TypedDict):
     consumableResourceProperties: NotRequired[ConsumableResourcePropertiesOutputTypeDef]
 
 
-class JobQueueDetailTypeDef(TypedDict):
-    jobQueueName: str
-    jobQueueArn: str
-    state: JQStateType
-    schedulingPolicyArn: NotRequired[str]
-    status: NotRequired[JQStatusType]
-    statusReason: NotRequired[str]
-    priority: int
-    computeEnvironmentOrder: list[ComputeEnvironmentOrderTypeDef]
-    serviceEnvironmentOrder: NotRequired[list[ServiceEnvironmentOrderTypeDef]]
-    jobQueueType: NotRequired[JobQueueTypeType]
+class DescribeJobsResponseTypeDef(TypedDict):
+    jobs: NotRequired[list[JobDetailTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeQuotaShareRequestTypeDef(TypedDict):
+    quotaShareArn: str
+
+
+class DescribeQuotaShareResponseTypeDef(TypedDict):
+    quotaShareName: NotRequired[str]
+    quotaShareArn: NotRequired[str]
+    jobQueueArn: NotRequired[str]
+    capacityLimits: NotRequired[list[QuotaShareCapacityLimitTypeDef]]
+    resourceSharingConfiguration: NotRequired[
+        QuotaShareResourceSharingConfigurationTypeDef
+    ]
+    preemptionConfiguration: NotRequired[QuotaSharePreemptionConfigurationTypeDef]
+    state: NotRequired[QuotaShareStateType]
+    status: NotRequired[QuotaShareStatusType]
     tags: NotRequired[dict[str, str]]
-    jobStateTimeLimitActions: NotRequired[list[JobStateTimeLimitActionTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class JobStateTimeLimitActionTypeDef(TypedDict):
-    reason: str
-    state: JobStateTimeLimitActionsStateType
-    maxTimeSeconds: int
-    action: JobStateTimeLimitActionsActionType
+class DescribeSchedulingPoliciesRequestTypeDef(TypedDict):
+    arns: ReadOnly[Sequence[str]]
+
+
+class FairsharePolicyOutputTypeDef(TypedDict):
+    shareDecaySeconds: NotRequired[int]
+    computeReservation: NotRequired[int]
+    shareDistribution: NotRequired[list[ShareAttributesTypeDef]]
+
+
+class SchedulingPolicyDetailTypeDef(TypedDict):
+    name: str
+    arn: str
+    quotaSharePolicy: NotRequired[QuotaSharePolicyTypeDef]
+    fairsharePolicy: NotRequired[FairsharePolicyOutputTypeDef]
+    tags: NotRequired[dict[str, str]]
+
+
+class DescribeSchedulingPoliciesResponseTypeDef(TypedDict):
+    schedulingPolicies: NotRequired[list[SchedulingPolicyDetailTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeServiceEnvironmentsRequestTypeDef(TypedDict):
+    serviceEnvironments: NotRequired[ReadOnly[Sequence[str]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ServiceEnvironmentDetailTypeDef(TypedDict):
+    serviceEnvironmentName: str
+    serviceEnvironmentArn: str
+    serviceEnvironmentType: ServiceEnvironmentTypeType
+    state: NotRequired[ServiceEnvironmentStateType]
+    status: NotRequired[ServiceEnvironmentStatusType]
+    capacityLimits: list[CapacityLimitTypeDef]
+    tags: NotRequired[dict[str, str]]
+
+
+class DescribeServiceEnvironmentsResponseTypeDef(TypedDict):
+    serviceEnvironments: NotRequired[list[ServiceEnvironmentDetailTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeServiceJobRequestTypeDef(TypedDict):
+    jobId: str
+
+
+class ServiceResourceIdTypeDef(TypedDict):
+    name: ServiceResourceIdNameType
+    value: str
+
+
+class LatestServiceJobAttemptTypeDef(TypedDict):
+    serviceResourceId: NotRequired[ServiceResourceIdTypeDef]
+
+
+class ServiceJobAttemptDetailTypeDef(TypedDict):
+    serviceResourceId: NotRequired[ServiceResourceIdTypeDef]
+    startedAt: NotRequired[int]
+    stoppedAt: NotRequired[int]
+    statusReason: NotRequired[str]
+
+
+class ServiceJobCapacityUsageDetailTypeDef(TypedDict):
+    capacityUnit: NotRequired[str]
+    quantity: NotRequired[float]
+
+
+class ServiceJobPreemptionConfigurationTypeDef(TypedDict):
+    preemptionRetriesBeforeTermination: NotRequired[int]
+
+
+class ServiceJobPreemptedAttemptTypeDef(TypedDict):
+    serviceResourceId: NotRequired[ServiceResourceIdTypeDef]
+    startedAt: NotRequired[int]
+    stoppedAt: NotRequired[int]
+    statusReason: NotRequired[str]
+
+
+class ServiceJobPreemptionSummaryTypeDef(TypedDict):
+    preemptedAttemptCount: NotRequired[int]
+    recentPreemptedAttempts: NotRequired[list[ServiceJobPreemptedAttemptTypeDef]]
+
+
+class ServiceJobEvaluateOnExitTypeDef(TypedDict):
+    action: NotRequired[ServiceJobRetryActionType]
+    onStatusReason: NotRequired[str]
+
+
+class ServiceJobRetryStrategyOutputTypeDef(TypedDict):
+    attempts: int
+    evaluateOnExit: NotRequired[list[ServiceJobEvaluateOnExitTypeDef]]
+
+
+class ServiceJobTimeoutTypeDef(TypedDict):
+    attemptDurationSeconds: NotRequired[int]
+
+
+class DescribeServiceJobResponseTypeDef(TypedDict):
+    attempts: NotRequired[list[ServiceJobAttemptDetailTypeDef]]
+    capacityUsage: NotRequired[list[ServiceJobCapacityUsageDetailTypeDef]]
+    createdAt: NotRequired[int]
+    isTerminated: NotRequired[bool]
+    jobArn: NotRequired[str]
+    jobId: str
+    jobName: str
+    jobQueue: str
+    latestAttempt: NotRequired[LatestServiceJobAttemptTypeDef]
+    retryStrategy: NotRequired[ServiceJobRetryStrategyOutputTypeDef]
+    scheduledAt: NotRequired[int]
+    schedulingPriority: NotRequired[int]
+    serviceRequestPayload: NotRequired[str]
+    serviceJobType: ServiceJobTypeType
+    shareIdentifier: NotRequired[str]
+    quotaShareName: NotRequired[str]
+    preemptionConfiguration: NotRequired[ServiceJobPreemptionConfigurationTypeDef]
+    preemptionSummary: NotRequired[ServiceJobPreemptionSummaryTypeDef]
+    startedAt: int
+    status: ServiceJobStatusType
+    statusReason: NotRequired[str]
+    stoppedAt: NotRequired[int]
+    tags: NotRequired[dict[str, str]]
+    timeoutConfig: NotRequired[ServiceJobTimeoutTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TaskContainerOverridesTypeDef(TypedDict):
+    command: NotRequired[ReadOnly[Sequence[str]]]
+    environment: NotRequired[ReadOnly[Sequence[KeyValuePairTypeDef]]]
+    name: NotRequired[str]
+    resourceRequirements: NotRequired[ReadOnly[Sequence[ResourceRequirementTypeDef]]]
+
+
+class TaskPropertiesOverrideTypeDef(TypedDict):
+    containers: NotRequired[ReadOnly[Sequence[TaskContainerOverridesTypeDef]]]
+
+
+class EcsPropertiesOverrideTypeDef(TypedDict):
+    taskProperties: NotRequired[ReadOnly[Sequence[TaskPropertiesOverrideTypeDef]]]
+
+
+class FirelensConfigurationTypeDef(TypedDict):
+    type: FirelensConfigurationTypeType
+    options: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class TaskContainerPropertiesTypeDef(TypedDict):
+    command: NotRequired[ReadOnly[Sequence[str]]]
+    dependsOn: NotRequired[ReadOnly[Sequence[TaskContainerDependencyTypeDef]]]
+    environment: NotRequired[ReadOnly[Sequence[KeyValuePairTypeDef]]]
+    essential: NotRequired[bool]
+    firelensConfiguration: NotRequired[ReadOnly[FirelensConfigurationTypeDef]]
+    image: str
+    linuxParameters: NotRequired[ReadOnly[LinuxParametersTypeDef]]
+    logConfiguration: NotRequired[ReadOnly[LogConfigurationTypeDef]]
+    mountPoints: NotRequired[ReadOnly[Sequence[MountPointTypeDef]]]
+    name: NotRequired[str]
+    privileged: NotRequired[bool]
+    readonlyRootFilesystem: NotRequired[bool]
+    repositoryCredentials: NotRequired[RepositoryCredentialsTypeDef]
+    resourceRequirements: NotRequired[ReadOnly[Sequence[ResourceRequirementTypeDef]]]
+    secrets: NotRequired[ReadOnly[Sequence[SecretTypeDef]]]
+    ulimits: NotRequired[ReadOnly[Sequence[UlimitTypeDef]]]
+    user: NotRequired[str]
+    startTimeout: NotRequired[int]
+    stopTimeout: NotRequired[int]
+
+
+class EcsTaskPropertiesTypeDef(TypedDict):
+    containers: ReadOnly[Sequence[TaskContainerPropertiesTypeDef]]
+    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
+    executionRoleArn: NotRequired[str]
+    platformVersion: NotRequired[str]
+    ipcMode: NotRequired[str]
+    taskRoleArn: NotRequired[str]
+    pidMode: NotRequired[str]
+    networkConfiguration: NotRequired[NetworkConfigurationTypeDef]
+    runtimePlatform: NotRequired[RuntimePlatformTypeDef]
+    volumes: NotRequired[ReadOnly[Sequence[VolumeTypeDef]]]
+    enableExecuteCommand: NotRequired[bool]
+
+
+class EcsPropertiesTypeDef(TypedDict):
+    taskProperties: ReadOnly[Sequence[EcsTaskPropertiesTypeDef]]
+
+
+class EksContainerResourceRequirementsTypeDef(TypedDict):
+    limits: NotRequired[ReadOnly[Mapping[str, str]]]
+    requests: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class EksContainerOverrideTypeDef(TypedDict):
+    name: NotRequired[str]
+    image: NotRequired[str]
+    command: NotRequired[ReadOnly[Sequence[str]]]
+    args: NotRequired[ReadOnly[Sequence[str]]]
+    env: NotRequired[ReadOnly[Sequence[EksContainerEnvironmentVariableTypeDef]]]
+    resources: NotRequired[ReadOnly[EksContainerResourceRequirementsTypeDef]]
+
+
+class EksContainerTypeDef(TypedDict):
+    name: NotRequired[str]
+    image: str
+    imagePullPolicy: NotRequired[str]
+    command: NotRequired[ReadOnly[Sequence[str]]]
+    args: NotRequired[ReadOnly[Sequence[str]]]
+    env: NotRequired[ReadOnly[Sequence[EksContainerEnvironmentVariableTypeDef]]]
+    resources: NotRequired[ReadOnly[EksContainerResourceRequirementsTypeDef]]
+    volumeMounts: NotRequired[ReadOnly[Sequence[EksContainerVolumeMountTypeDef]]]
+    securityContext: NotRequired[EksContainerSecurityContextTypeDef]
+
+
+class EksMetadataTypeDef(TypedDict):
+    labels: NotRequired[ReadOnly[Mapping[str, str]]]
+    annotations: NotRequired[ReadOnly[Mapping[str, str]]]
+    namespace: NotRequired[str]
+
+
+class EksPodPropertiesOverrideTypeDef(TypedDict):
+    containers: NotRequired[ReadOnly[Sequence[EksContainerOverrideTypeDef]]]
+    initContainers: NotRequired[ReadOnly[Sequence[EksContainerOverrideTypeDef]]]
+    metadata: NotRequired[ReadOnly[EksMetadataTypeDef]]
+
+
+class EksPodPropertiesTypeDef(TypedDict):
+    serviceAccountName: NotRequired[str]
+    hostNetwork: NotRequired[bool]
+    dnsPolicy: NotRequired[str]
+    imagePullSecrets: NotRequired[ReadOnly[Sequence[ImagePullSecretTypeDef]]]
+    containers: NotRequired[ReadOnly[Sequence[EksContainerTypeDef]]]
+    initContainers: NotRequired[ReadOnly[Sequence[EksContainerTypeDef]]]
+    volumes: NotRequired[ReadOnly[Sequence[EksVolumeTypeDef]]]
+    metadata: NotRequired[ReadOnly[EksMetadataTypeDef]]
+    shareProcessNamespace: NotRequired[bool]
+
+
+class EksPropertiesOverrideTypeDef(TypedDict):
+    podProperties: NotRequired[ReadOnly[EksPodPropertiesOverrideTypeDef]]
+
+
+class EksPropertiesTypeDef(TypedDict):
+    podProperties: NotRequired[ReadOnly[EksPodPropertiesTypeDef]]
+
+
+class FairshareCapacityUsageTypeDef(TypedDict):
+    capacityUnit: NotRequired[str]
+    quantity: NotRequired[float]
+
+
+class FairshareCapacityUtilizationTypeDef(TypedDict):
+    shareIdentifier: NotRequired[str]
+    capacityUsage: NotRequired[list[FairshareCapacityUsageTypeDef]]
+
+
+class FairshareUtilizationDetailTypeDef(TypedDict):
+    activeShareCount: NotRequired[int]
+    topCapacityUtilization: NotRequired[list[FairshareCapacityUtilizationTypeDef]]
+
+
+class FrontOfQueueJobSummaryTypeDef(TypedDict):
+    jobArn: NotRequired[str]
+    earliestTimeAtPosition: NotRequired[int]
+
+
+class FrontOfQueueDetailTypeDef(TypedDict):
+    jobs: NotRequired[list[FrontOfQueueJobSummaryTypeDef]]
+    lastUpdatedAt: NotRequired[int]
+
+
+class FrontOfQuotaShareJobSummaryTypeDef(TypedDict):
+    jobArn: NotRequired[str]
+    earliestTimeAtPosition: NotRequired[int]
+
+
+class FrontOfQuotaSharesDetailTypeDef(TypedDict):
+    quotaShares: NotRequired[dict[str, list[FrontOfQuotaShareJobSummaryTypeDef]]]
+    lastUpdatedAt: NotRequired[int]
+
+
+class GetJobQueueSnapshotRequestTypeDef(TypedDict):
+    jobQueue: str
+
+
+class QueueSnapshotCapacityUsageTypeDef(TypedDict):
+    capacityUnit: NotRequired[str]
+    quantity: NotRequired[float]
+
+
+class QuotaShareCapacityUsageTypeDef(TypedDict):
+    capacityUnit: NotRequired[str]
+    quantity: NotRequired[float]
+
+
+class QuotaShareCapacityUtilizationTypeDef(TypedDict):
+    quotaShareName: NotRequired[str]
+    capacityUsage: NotRequired[list[QuotaShareCapacityUsageTypeDef]]
+
+
+class QuotaShareUtilizationDetailTypeDef(TypedDict):
+    topCapacityUtilization: NotRequired[list[QuotaShareCapacityUtilizationTypeDef]]
+
+
+class QueueSnapshotUtilizationDetailTypeDef(TypedDict):
+    totalCapacityUsage: NotRequired[list[QueueSnapshotCapacityUsageTypeDef]]
+    fairshareUtilization: NotRequired[FairshareUtilizationDetailTypeDef]
+    quotaShareUtilization: NotRequired[QuotaShareUtilizationDetailTypeDef]
+    lastUpdatedAt: NotRequired[int]
+
+
+class GetJobQueueSnapshotResponseTypeDef(TypedDict):
+    frontOfQueue: NotRequired[FrontOfQueueDetailTypeDef]
+    frontOfQuotaShares: NotRequired[FrontOfQuotaSharesDetailTypeDef]
+    queueUtilization: NotRequired[QueueSnapshotUtilizationDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class JobCapacityUsageSummaryTypeDef(TypedDict):
+    capacityUnit: NotRequired[str]
+    quantity: NotRequired[float]
+
+
+class NodePropertiesSummaryTypeDef(TypedDict):
+    isMainNode: NotRequired[bool]
+    numNodes: NotRequired[int]
+    nodeIndex: NotRequired[int]
 
 
 class JobSummaryTypeDef(TypedDict):
@@ -1363,74 +1749,9 @@ class JobSummaryTypeDef(TypedDict):
     jobDefinition: NotRequired[str]
 
 
-class JobTimeoutTypeDef(TypedDict):
-    attemptDurationSeconds: NotRequired[int]
-
-
-class KeyValuePairTypeDef(TypedDict):
-    name: NotRequired[str]
-    value: NotRequired[str]
-
-
 class KeyValuesPairTypeDef(TypedDict):
     name: NotRequired[str]
     values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class LatestServiceJobAttemptTypeDef(TypedDict):
-    serviceResourceId: NotRequired[ServiceResourceIdTypeDef]
-
-
-class LaunchTemplateSpecificationOutputTypeDef(TypedDict):
-    launchTemplateId: NotRequired[str]
-    launchTemplateName: NotRequired[str]
-    version: NotRequired[str]
-    overrides: NotRequired[list[LaunchTemplateSpecificationOverrideOutputTypeDef]]
-    userdataType: NotRequired[UserdataTypeType]
-
-
-class LaunchTemplateSpecificationOverrideOutputTypeDef(TypedDict):
-    launchTemplateId: NotRequired[str]
-    launchTemplateName: NotRequired[str]
-    version: NotRequired[str]
-    targetInstanceTypes: NotRequired[list[str]]
-    userdataType: NotRequired[UserdataTypeType]
-
-
-class LaunchTemplateSpecificationOverrideTypeDef(TypedDict):
-    launchTemplateId: NotRequired[str]
-    launchTemplateName: NotRequired[str]
-    version: NotRequired[str]
-    targetInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    userdataType: NotRequired[UserdataTypeType]
-
-
-class LaunchTemplateSpecificationTypeDef(TypedDict):
-    launchTemplateId: NotRequired[str]
-    launchTemplateName: NotRequired[str]
-    version: NotRequired[str]
-    overrides: NotRequired[
-        ReadOnly[Sequence[LaunchTemplateSpecificationOverrideTypeDef]]
-    ]
-    userdataType: NotRequired[UserdataTypeType]
-
-
-class LinuxParametersOutputTypeDef(TypedDict):
-    devices: NotRequired[list[DeviceOutputTypeDef]]
-    initProcessEnabled: NotRequired[bool]
-    sharedMemorySize: NotRequired[int]
-    tmpfs: NotRequired[list[TmpfsOutputTypeDef]]
-    maxSwap: NotRequired[int]
-    swappiness: NotRequired[int]
-
-
-class LinuxParametersTypeDef(TypedDict):
-    devices: NotRequired[ReadOnly[Sequence[DeviceTypeDef]]]
-    initProcessEnabled: NotRequired[bool]
-    sharedMemorySize: NotRequired[int]
-    tmpfs: NotRequired[ReadOnly[Sequence[TmpfsTypeDef]]]
-    maxSwap: NotRequired[int]
-    swappiness: NotRequired[int]
 
 
 class ListConsumableResourcesRequestTypeDef(TypedDict):
@@ -1452,12 +1773,6 @@ class ListJobsByConsumableResourceRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
-class ListJobsByConsumableResourceResponseTypeDef(TypedDict):
-    jobs: list[ListJobsByConsumableResourceSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ListJobsByConsumableResourceSummaryTypeDef(TypedDict):
     jobArn: str
     jobQueueArn: str
@@ -1470,6 +1785,12 @@ class ListJobsByConsumableResourceSummaryTypeDef(TypedDict):
     startedAt: NotRequired[int]
     createdAt: int
     consumableResourceProperties: ConsumableResourcePropertiesOutputTypeDef
+
+
+class ListJobsByConsumableResourceResponseTypeDef(TypedDict):
+    jobs: list[ListJobsByConsumableResourceSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListJobsRequestTypeDef(TypedDict):
@@ -1494,6 +1815,19 @@ class ListQuotaSharesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class QuotaShareDetailTypeDef(TypedDict):
+    quotaShareName: NotRequired[str]
+    quotaShareArn: NotRequired[str]
+    jobQueueArn: NotRequired[str]
+    capacityLimits: NotRequired[list[QuotaShareCapacityLimitTypeDef]]
+    resourceSharingConfiguration: NotRequired[
+        QuotaShareResourceSharingConfigurationTypeDef
+    ]
+    preemptionConfiguration: NotRequired[QuotaSharePreemptionConfigurationTypeDef]
+    state: NotRequired[QuotaShareStateType]
+    status: NotRequired[QuotaShareStatusType]
+
+
 class ListQuotaSharesResponseTypeDef(TypedDict):
     quotaShares: NotRequired[list[QuotaShareDetailTypeDef]]
     nextToken: NotRequired[str]
@@ -1503,6 +1837,10 @@ class ListQuotaSharesResponseTypeDef(TypedDict):
 class ListSchedulingPoliciesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SchedulingPolicyListingDetailTypeDef(TypedDict):
+    arn: str
 
 
 class ListSchedulingPoliciesResponseTypeDef(TypedDict):
@@ -1517,6 +1855,28 @@ class ListServiceJobsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     filters: NotRequired[ReadOnly[Sequence[KeyValuesPairTypeDef]]]
+
+
+class ServiceJobCapacityUsageSummaryTypeDef(TypedDict):
+    capacityUnit: NotRequired[str]
+    quantity: NotRequired[float]
+
+
+class ServiceJobSummaryTypeDef(TypedDict):
+    latestAttempt: NotRequired[LatestServiceJobAttemptTypeDef]
+    capacityUsage: NotRequired[list[ServiceJobCapacityUsageSummaryTypeDef]]
+    createdAt: NotRequired[int]
+    jobArn: NotRequired[str]
+    jobId: str
+    jobName: str
+    scheduledAt: NotRequired[int]
+    serviceJobType: ServiceJobTypeType
+    shareIdentifier: NotRequired[str]
+    quotaShareName: NotRequired[str]
+    status: NotRequired[ServiceJobStatusType]
+    statusReason: NotRequired[str]
+    startedAt: NotRequired[int]
+    stoppedAt: NotRequired[int]
 
 
 class ListServiceJobsResponseTypeDef(TypedDict):
@@ -1534,62 +1894,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogConfigurationOutputTypeDef(TypedDict):
-    logDriver: LogDriverType
-    options: NotRequired[dict[str, str]]
-    secretOptions: NotRequired[list[SecretTypeDef]]
-
-
-class LogConfigurationTypeDef(TypedDict):
-    logDriver: LogDriverType
-    options: NotRequired[ReadOnly[Mapping[str, str]]]
-    secretOptions: NotRequired[ReadOnly[Sequence[SecretTypeDef]]]
-
-
-class MountPointTypeDef(TypedDict):
-    containerPath: NotRequired[str]
-    readOnly: NotRequired[bool]
-    sourceVolume: NotRequired[str]
-
-
-class NetworkConfigurationTypeDef(TypedDict):
-    assignPublicIp: NotRequired[AssignPublicIpType]
-
-
-class NetworkInterfaceTypeDef(TypedDict):
-    attachmentId: NotRequired[str]
-    ipv6Address: NotRequired[str]
-    privateIpv4Address: NotRequired[str]
-
-
-class NodeDetailsTypeDef(TypedDict):
-    nodeIndex: NotRequired[int]
-    isMainNode: NotRequired[bool]
-
-
-class NodeOverridesTypeDef(TypedDict):
-    numNodes: NotRequired[int]
-    nodePropertyOverrides: NotRequired[ReadOnly[Sequence[NodePropertyOverrideTypeDef]]]
-
-
-class NodePropertiesOutputTypeDef(TypedDict):
-    numNodes: int
-    mainNode: int
-    nodeRangeProperties: list[NodeRangePropertyOutputTypeDef]
-
-
-class NodePropertiesSummaryTypeDef(TypedDict):
-    isMainNode: NotRequired[bool]
-    numNodes: NotRequired[int]
-    nodeIndex: NotRequired[int]
-
-
-class NodePropertiesTypeDef(TypedDict):
-    numNodes: int
-    mainNode: int
-    nodeRangeProperties: ReadOnly[Sequence[NodeRangePropertyTypeDef]]
-
-
 class NodePropertyOverrideTypeDef(TypedDict):
     targetNodes: str
     containerOverrides: NotRequired[ReadOnly[ContainerOverridesTypeDef]]
@@ -1601,13 +1905,9 @@ class NodePropertyOverrideTypeDef(TypedDict):
     ]
 
 
-class NodeRangePropertyOutputTypeDef(TypedDict):
-    targetNodes: str
-    container: NotRequired[ContainerPropertiesOutputTypeDef]
-    instanceTypes: NotRequired[list[str]]
-    ecsProperties: NotRequired[EcsPropertiesOutputTypeDef]
-    eksProperties: NotRequired[EksPropertiesOutputTypeDef]
-    consumableResourceProperties: NotRequired[ConsumableResourcePropertiesOutputTypeDef]
+class NodeOverridesTypeDef(TypedDict):
+    numNodes: NotRequired[int]
+    nodePropertyOverrides: NotRequired[ReadOnly[Sequence[NodePropertyOverrideTypeDef]]]
 
 
 class NodeRangePropertyTypeDef(TypedDict):
@@ -1621,61 +1921,15 @@ class NodeRangePropertyTypeDef(TypedDict):
     ]
 
 
-class QueueSnapshotCapacityUsageTypeDef(TypedDict):
-    capacityUnit: NotRequired[str]
-    quantity: NotRequired[float]
+class NodePropertiesTypeDef(TypedDict):
+    numNodes: int
+    mainNode: int
+    nodeRangeProperties: ReadOnly[Sequence[NodeRangePropertyTypeDef]]
 
 
-class QueueSnapshotUtilizationDetailTypeDef(TypedDict):
-    totalCapacityUsage: NotRequired[list[QueueSnapshotCapacityUsageTypeDef]]
-    fairshareUtilization: NotRequired[FairshareUtilizationDetailTypeDef]
-    quotaShareUtilization: NotRequired[QuotaShareUtilizationDetailTypeDef]
-    lastUpdatedAt: NotRequired[int]
-
-
-class QuotaShareCapacityLimitTypeDef(TypedDict):
-    maxCapacity: int
-    capacityUnit: str
-
-
-class QuotaShareCapacityUsageTypeDef(TypedDict):
-    capacityUnit: NotRequired[str]
-    quantity: NotRequired[float]
-
-
-class QuotaShareCapacityUtilizationTypeDef(TypedDict):
-    quotaShareName: NotRequired[str]
-    capacityUsage: NotRequired[list[QuotaShareCapacityUsageTypeDef]]
-
-
-class QuotaShareDetailTypeDef(TypedDict):
-    quotaShareName: NotRequired[str]
-    quotaShareArn: NotRequired[str]
-    jobQueueArn: NotRequired[str]
-    capacityLimits: NotRequired[list[QuotaShareCapacityLimitTypeDef]]
-    resourceSharingConfiguration: NotRequired[
-        QuotaShareResourceSharingConfigurationTypeDef
-    ]
-    preemptionConfiguration: NotRequired[QuotaSharePreemptionConfigurationTypeDef]
-    state: NotRequired[QuotaShareStateType]
-    status: NotRequired[QuotaShareStatusType]
-
-
-class QuotaSharePolicyTypeDef(TypedDict):
-    idleResourceAssignmentStrategy: QuotaShareIdleResourceAssignmentStrategyType
-
-
-class QuotaSharePreemptionConfigurationTypeDef(TypedDict):
-    inSharePreemption: QuotaShareInSharePreemptionStateType
-
-
-class QuotaShareResourceSharingConfigurationTypeDef(TypedDict):
-    strategy: QuotaShareResourceSharingStrategyType
-    borrowLimit: NotRequired[int]
-
-
-class QuotaShareUtilizationDetailTypeDef(TypedDict):
-    topCapacityUtilization: NotRequired[list[QuotaShareCapacityUtilizationTypeDef]]
+class RetryStrategyTypeDef(TypedDict):
+    attempts: NotRequired[int]
+    evaluateOnExit: NotRequired[ReadOnly[Sequence[EvaluateOnExitTypeDef]]]
 
 
 class RegisterJobDefinitionRequestTypeDef(TypedDict):
@@ -1704,146 +1958,9 @@ class RegisterJobDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RepositoryCredentialsTypeDef(TypedDict):
-    credentialsParameter: str
-
-
-class ResourceRequirementTypeDef(TypedDict):
-    value: str
-    type: ResourceTypeType
-
-
-class RetryStrategyOutputTypeDef(TypedDict):
-    attempts: NotRequired[int]
-    evaluateOnExit: NotRequired[list[EvaluateOnExitTypeDef]]
-
-
-class RetryStrategyTypeDef(TypedDict):
-    attempts: NotRequired[int]
-    evaluateOnExit: NotRequired[ReadOnly[Sequence[EvaluateOnExitTypeDef]]]
-
-
-class RuntimePlatformTypeDef(TypedDict):
-    operatingSystemFamily: NotRequired[str]
-    cpuArchitecture: NotRequired[str]
-
-
-class S3FilesVolumeConfigurationTypeDef(TypedDict):
-    fileSystemArn: str
-    rootDirectory: NotRequired[str]
-    transitEncryptionPort: NotRequired[int]
-    accessPointArn: NotRequired[str]
-
-
-class SchedulingPolicyDetailTypeDef(TypedDict):
-    name: str
-    arn: str
-    quotaSharePolicy: NotRequired[QuotaSharePolicyTypeDef]
-    fairsharePolicy: NotRequired[FairsharePolicyOutputTypeDef]
-    tags: NotRequired[dict[str, str]]
-
-
-class SchedulingPolicyListingDetailTypeDef(TypedDict):
-    arn: str
-
-
-class SecretTypeDef(TypedDict):
-    name: str
-    valueFrom: str
-
-
-class ServiceEnvironmentDetailTypeDef(TypedDict):
-    serviceEnvironmentName: str
-    serviceEnvironmentArn: str
-    serviceEnvironmentType: ServiceEnvironmentTypeType
-    state: NotRequired[ServiceEnvironmentStateType]
-    status: NotRequired[ServiceEnvironmentStatusType]
-    capacityLimits: list[CapacityLimitTypeDef]
-    tags: NotRequired[dict[str, str]]
-
-
-class ServiceEnvironmentOrderTypeDef(TypedDict):
-    order: int
-    serviceEnvironment: str
-
-
-class ServiceJobAttemptDetailTypeDef(TypedDict):
-    serviceResourceId: NotRequired[ServiceResourceIdTypeDef]
-    startedAt: NotRequired[int]
-    stoppedAt: NotRequired[int]
-    statusReason: NotRequired[str]
-
-
-class ServiceJobCapacityUsageDetailTypeDef(TypedDict):
-    capacityUnit: NotRequired[str]
-    quantity: NotRequired[float]
-
-
-class ServiceJobCapacityUsageSummaryTypeDef(TypedDict):
-    capacityUnit: NotRequired[str]
-    quantity: NotRequired[float]
-
-
-class ServiceJobEvaluateOnExitTypeDef(TypedDict):
-    action: NotRequired[ServiceJobRetryActionType]
-    onStatusReason: NotRequired[str]
-
-
-class ServiceJobPreemptedAttemptTypeDef(TypedDict):
-    serviceResourceId: NotRequired[ServiceResourceIdTypeDef]
-    startedAt: NotRequired[int]
-    stoppedAt: NotRequired[int]
-    statusReason: NotRequired[str]
-
-
-class ServiceJobPreemptionConfigurationTypeDef(TypedDict):
-    preemptionRetriesBeforeTermination: NotRequired[int]
-
-
-class ServiceJobPreemptionSummaryTypeDef(TypedDict):
-    preemptedAttemptCount: NotRequired[int]
-    recentPreemptedAttempts: NotRequired[list[ServiceJobPreemptedAttemptTypeDef]]
-
-
-class ServiceJobRetryStrategyOutputTypeDef(TypedDict):
-    attempts: int
-    evaluateOnExit: NotRequired[list[ServiceJobEvaluateOnExitTypeDef]]
-
-
 class ServiceJobRetryStrategyTypeDef(TypedDict):
     attempts: int
     evaluateOnExit: NotRequired[ReadOnly[Sequence[ServiceJobEvaluateOnExitTypeDef]]]
-
-
-class ServiceJobSummaryTypeDef(TypedDict):
-    latestAttempt: NotRequired[LatestServiceJobAttemptTypeDef]
-    capacityUsage: NotRequired[list[ServiceJobCapacityUsageSummaryTypeDef]]
-    createdAt: NotRequired[int]
-    jobArn: NotRequired[str]
-    jobId: str
-    jobName: str
-    scheduledAt: NotRequired[int]
-    serviceJobType: ServiceJobTypeType
-    shareIdentifier: NotRequired[str]
-    quotaShareName: NotRequired[str]
-    status: NotRequired[ServiceJobStatusType]
-    statusReason: NotRequired[str]
-    startedAt: NotRequired[int]
-    stoppedAt: NotRequired[int]
-
-
-class ServiceJobTimeoutTypeDef(TypedDict):
-    attemptDurationSeconds: NotRequired[int]
-
-
-class ServiceResourceIdTypeDef(TypedDict):
-    name: ServiceResourceIdNameType
-    value: str
-
-
-class ShareAttributesTypeDef(TypedDict):
-    shareIdentifier: str
-    weightFactor: NotRequired[float]
 
 
 class SubmitJobRequestTypeDef(TypedDict):
@@ -1906,92 +2023,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TaskContainerDependencyTypeDef(TypedDict):
-    containerName: NotRequired[str]
-    condition: NotRequired[str]
-
-
-class TaskContainerDetailsTypeDef(TypedDict):
-    command: NotRequired[list[str]]
-    dependsOn: NotRequired[list[TaskContainerDependencyTypeDef]]
-    environment: NotRequired[list[KeyValuePairTypeDef]]
-    essential: NotRequired[bool]
-    firelensConfiguration: NotRequired[FirelensConfigurationOutputTypeDef]
-    image: NotRequired[str]
-    linuxParameters: NotRequired[LinuxParametersOutputTypeDef]
-    logConfiguration: NotRequired[LogConfigurationOutputTypeDef]
-    mountPoints: NotRequired[list[MountPointTypeDef]]
-    name: NotRequired[str]
-    privileged: NotRequired[bool]
-    readonlyRootFilesystem: NotRequired[bool]
-    repositoryCredentials: NotRequired[RepositoryCredentialsTypeDef]
-    resourceRequirements: NotRequired[list[ResourceRequirementTypeDef]]
-    secrets: NotRequired[list[SecretTypeDef]]
-    ulimits: NotRequired[list[UlimitTypeDef]]
-    user: NotRequired[str]
-    startTimeout: NotRequired[int]
-    stopTimeout: NotRequired[int]
-    exitCode: NotRequired[int]
-    reason: NotRequired[str]
-    logStreamName: NotRequired[str]
-    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
-
-
-class TaskContainerOverridesTypeDef(TypedDict):
-    command: NotRequired[ReadOnly[Sequence[str]]]
-    environment: NotRequired[ReadOnly[Sequence[KeyValuePairTypeDef]]]
-    name: NotRequired[str]
-    resourceRequirements: NotRequired[ReadOnly[Sequence[ResourceRequirementTypeDef]]]
-
-
-class TaskContainerPropertiesOutputTypeDef(TypedDict):
-    command: NotRequired[list[str]]
-    dependsOn: NotRequired[list[TaskContainerDependencyTypeDef]]
-    environment: NotRequired[list[KeyValuePairTypeDef]]
-    essential: NotRequired[bool]
-    firelensConfiguration: NotRequired[FirelensConfigurationOutputTypeDef]
-    image: str
-    linuxParameters: NotRequired[LinuxParametersOutputTypeDef]
-    logConfiguration: NotRequired[LogConfigurationOutputTypeDef]
-    mountPoints: NotRequired[list[MountPointTypeDef]]
-    name: NotRequired[str]
-    privileged: NotRequired[bool]
-    readonlyRootFilesystem: NotRequired[bool]
-    repositoryCredentials: NotRequired[RepositoryCredentialsTypeDef]
-    resourceRequirements: NotRequired[list[ResourceRequirementTypeDef]]
-    secrets: NotRequired[list[SecretTypeDef]]
-    ulimits: NotRequired[list[UlimitTypeDef]]
-    user: NotRequired[str]
-    startTimeout: NotRequired[int]
-    stopTimeout: NotRequired[int]
-
-
-class TaskContainerPropertiesTypeDef(TypedDict):
-    command: NotRequired[ReadOnly[Sequence[str]]]
-    dependsOn: NotRequired[ReadOnly[Sequence[TaskContainerDependencyTypeDef]]]
-    environment: NotRequired[ReadOnly[Sequence[KeyValuePairTypeDef]]]
-    essential: NotRequired[bool]
-    firelensConfiguration: NotRequired[ReadOnly[FirelensConfigurationTypeDef]]
-    image: str
-    linuxParameters: NotRequired[ReadOnly[LinuxParametersTypeDef]]
-    logConfiguration: NotRequired[ReadOnly[LogConfigurationTypeDef]]
-    mountPoints: NotRequired[ReadOnly[Sequence[MountPointTypeDef]]]
-    name: NotRequired[str]
-    privileged: NotRequired[bool]
-    readonlyRootFilesystem: NotRequired[bool]
-    repositoryCredentials: NotRequired[RepositoryCredentialsTypeDef]
-    resourceRequirements: NotRequired[ReadOnly[Sequence[ResourceRequirementTypeDef]]]
-    secrets: NotRequired[ReadOnly[Sequence[SecretTypeDef]]]
-    ulimits: NotRequired[ReadOnly[Sequence[UlimitTypeDef]]]
-    user: NotRequired[str]
-    startTimeout: NotRequired[int]
-    stopTimeout: NotRequired[int]
-
-
-class TaskPropertiesOverrideTypeDef(TypedDict):
-    containers: NotRequired[ReadOnly[Sequence[TaskContainerOverridesTypeDef]]]
-
-
 class TerminateJobRequestTypeDef(TypedDict):
     jobId: str
     reason: str
@@ -2008,24 +2039,6 @@ class TerminateServiceJobRequestTypeDef(TypedDict):
 
 class TerminateServiceJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TmpfsOutputTypeDef(TypedDict):
-    containerPath: str
-    size: int
-    mountOptions: NotRequired[list[str]]
-
-
-class TmpfsTypeDef(TypedDict):
-    containerPath: str
-    size: int
-    mountOptions: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class UlimitTypeDef(TypedDict):
-    hardLimit: int
-    name: str
-    softLimit: int
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2089,11 +2102,6 @@ class UpdateJobQueueResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdatePolicyTypeDef(TypedDict):
-    terminateJobsOnUpdate: NotRequired[bool]
-    jobExecutionTimeoutMinutes: NotRequired[int]
-
-
 class UpdateQuotaShareRequestTypeDef(TypedDict):
     quotaShareArn: str
     capacityLimits: NotRequired[ReadOnly[Sequence[QuotaShareCapacityLimitTypeDef]]]
@@ -2142,10 +2150,3 @@ class UpdateServiceJobResponseTypeDef(TypedDict):
     jobName: NotRequired[str]
     jobId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VolumeTypeDef(TypedDict):
-    host: NotRequired[HostTypeDef]
-    name: NotRequired[str]
-    efsVolumeConfiguration: NotRequired[EFSVolumeConfigurationTypeDef]
-    s3filesVolumeConfiguration: NotRequired[S3FilesVolumeConfigurationTypeDef]

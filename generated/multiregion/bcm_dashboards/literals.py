@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Billing and Cost Management Dashboards: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DashboardTypeType",
-    "DateTimeTypeType",
-    "DimensionType",
-    "GranularityType",
-    "GroupDefinitionTypeType",
-    "HealthStatusCodeType",
-    "MatchOptionType",
-    "MetricNameType",
-    "ScheduleStateType",
-    "StatusReasonType",
-    "VisualTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DashboardTypeType",
+        "DateTimeTypeType",
+        "DimensionType",
+        "GranularityType",
+        "GroupDefinitionTypeType",
+        "HealthStatusCodeType",
+        "MatchOptionType",
+        "MetricNameType",
+        "ScheduleStateType",
+        "StatusReasonType",
+        "VisualTypeType",
+    ]
 
 DashboardTypeType = Literal["CUSTOM"]
 DateTimeTypeType = Literal["ABSOLUTE", "RELATIVE"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,81 +32,128 @@ from .literals import (
     VisualTypeType,
 )
 
-__all__ = [
-    "CostAndUsageQueryOutputTypeDef",
-    "CostAndUsageQueryTypeDef",
-    "CostCategoryValuesOutputTypeDef",
-    "CostCategoryValuesTypeDef",
-    "CreateDashboardRequestTypeDef",
-    "CreateDashboardResponseTypeDef",
-    "CreateScheduledReportRequestTypeDef",
-    "CreateScheduledReportResponseTypeDef",
-    "DashboardReferenceTypeDef",
-    "DateTimeRangeTypeDef",
-    "DateTimeValueTypeDef",
-    "DeleteDashboardRequestTypeDef",
-    "DeleteDashboardResponseTypeDef",
-    "DeleteScheduledReportRequestTypeDef",
-    "DeleteScheduledReportResponseTypeDef",
-    "DimensionValuesOutputTypeDef",
-    "DimensionValuesTypeDef",
-    "DisplayConfigOutputTypeDef",
-    "DisplayConfigTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExecuteScheduledReportRequestTypeDef",
-    "ExecuteScheduledReportResponseTypeDef",
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CostAndUsageQueryOutputTypeDef",
+        "CostAndUsageQueryTypeDef",
+        "CostCategoryValuesOutputTypeDef",
+        "CostCategoryValuesTypeDef",
+        "CreateDashboardRequestTypeDef",
+        "CreateDashboardResponseTypeDef",
+        "CreateScheduledReportRequestTypeDef",
+        "CreateScheduledReportResponseTypeDef",
+        "DashboardReferenceTypeDef",
+        "DateTimeRangeTypeDef",
+        "DateTimeValueTypeDef",
+        "DeleteDashboardRequestTypeDef",
+        "DeleteDashboardResponseTypeDef",
+        "DeleteScheduledReportRequestTypeDef",
+        "DeleteScheduledReportResponseTypeDef",
+        "DimensionValuesOutputTypeDef",
+        "DimensionValuesTypeDef",
+        "DisplayConfigOutputTypeDef",
+        "DisplayConfigTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExecuteScheduledReportRequestTypeDef",
+        "ExecuteScheduledReportResponseTypeDef",
+        "ExpressionOutputTypeDef",
+        "ExpressionTypeDef",
+        "GetDashboardRequestTypeDef",
+        "GetDashboardResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetScheduledReportRequestTypeDef",
+        "GetScheduledReportResponseTypeDef",
+        "GraphDisplayConfigTypeDef",
+        "GroupDefinitionTypeDef",
+        "HealthStatusTypeDef",
+        "ListDashboardsRequestTypeDef",
+        "ListDashboardsResponseTypeDef",
+        "ListScheduledReportsRequestTypeDef",
+        "ListScheduledReportsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "QueryParametersOutputTypeDef",
+        "QueryParametersTypeDef",
+        "ReservationCoverageQueryOutputTypeDef",
+        "ReservationCoverageQueryTypeDef",
+        "ReservationUtilizationQueryOutputTypeDef",
+        "ReservationUtilizationQueryTypeDef",
+        "ResourceTagTypeDef",
+        "ResponseMetadataTypeDef",
+        "SavingsPlansCoverageQueryOutputTypeDef",
+        "SavingsPlansCoverageQueryTypeDef",
+        "SavingsPlansUtilizationQueryOutputTypeDef",
+        "SavingsPlansUtilizationQueryTypeDef",
+        "ScheduleConfigOutputTypeDef",
+        "ScheduleConfigTypeDef",
+        "SchedulePeriodOutputTypeDef",
+        "SchedulePeriodTypeDef",
+        "ScheduledReportInputTypeDef",
+        "ScheduledReportSummaryTypeDef",
+        "ScheduledReportTypeDef",
+        "TableDisplayConfigStructTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagValuesOutputTypeDef",
+        "TagValuesTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDashboardRequestTypeDef",
+        "UpdateDashboardResponseTypeDef",
+        "UpdateScheduledReportRequestTypeDef",
+        "UpdateScheduledReportResponseTypeDef",
+        "WidgetConfigOutputTypeDef",
+        "WidgetConfigTypeDef",
+        "WidgetOutputTypeDef",
+        "WidgetTypeDef",
+    ]
+
+
+class DateTimeValueTypeDef(TypedDict):
+    type: DateTimeTypeType
+    value: str
+
+
+class DateTimeRangeTypeDef(TypedDict):
+    startTime: DateTimeValueTypeDef
+    endTime: DateTimeValueTypeDef
+
+
+class CostCategoryValuesOutputTypeDef(TypedDict):
+    key: NotRequired[str]
+    values: NotRequired[list[str]]
+    matchOptions: NotRequired[list[MatchOptionType]]
+
+
+class DimensionValuesOutputTypeDef(TypedDict):
+    key: DimensionType
+    values: list[str]
+    matchOptions: NotRequired[list[MatchOptionType]]
+
+
+class TagValuesOutputTypeDef(TypedDict):
+    key: NotRequired[str]
+    values: NotRequired[list[str]]
+    matchOptions: NotRequired[list[MatchOptionType]]
+
+
+ExpressionOutputTypeDef = TypedDict(
     "ExpressionOutputTypeDef",
-    "ExpressionTypeDef",
-    "GetDashboardRequestTypeDef",
-    "GetDashboardResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "GetScheduledReportRequestTypeDef",
-    "GetScheduledReportResponseTypeDef",
-    "GraphDisplayConfigTypeDef",
-    "GroupDefinitionTypeDef",
-    "HealthStatusTypeDef",
-    "ListDashboardsRequestTypeDef",
-    "ListDashboardsResponseTypeDef",
-    "ListScheduledReportsRequestTypeDef",
-    "ListScheduledReportsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "QueryParametersOutputTypeDef",
-    "QueryParametersTypeDef",
-    "ReservationCoverageQueryOutputTypeDef",
-    "ReservationCoverageQueryTypeDef",
-    "ReservationUtilizationQueryOutputTypeDef",
-    "ReservationUtilizationQueryTypeDef",
-    "ResourceTagTypeDef",
-    "ResponseMetadataTypeDef",
-    "SavingsPlansCoverageQueryOutputTypeDef",
-    "SavingsPlansCoverageQueryTypeDef",
-    "SavingsPlansUtilizationQueryOutputTypeDef",
-    "SavingsPlansUtilizationQueryTypeDef",
-    "ScheduleConfigOutputTypeDef",
-    "ScheduleConfigTypeDef",
-    "SchedulePeriodOutputTypeDef",
-    "SchedulePeriodTypeDef",
-    "ScheduledReportInputTypeDef",
-    "ScheduledReportSummaryTypeDef",
-    "ScheduledReportTypeDef",
-    "TableDisplayConfigStructTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagValuesOutputTypeDef",
-    "TagValuesTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDashboardRequestTypeDef",
-    "UpdateDashboardResponseTypeDef",
-    "UpdateScheduledReportRequestTypeDef",
-    "UpdateScheduledReportResponseTypeDef",
-    "WidgetConfigOutputTypeDef",
-    "WidgetConfigTypeDef",
-    "WidgetOutputTypeDef",
-    "WidgetTypeDef",
-]
+    {
+        "or": NotRequired[list["ExpressionOutputTypeDef"]],
+        "and": NotRequired[list["ExpressionOutputTypeDef"]],
+        "not": NotRequired["ExpressionOutputTypeDef"],
+        "dimensions": NotRequired["DimensionValuesOutputTypeDef"],
+        "tags": NotRequired["TagValuesOutputTypeDef"],
+        "costCategories": NotRequired["CostCategoryValuesOutputTypeDef"],
+    },
+)
+
+
+class GroupDefinitionTypeDef(TypedDict):
+    key: str
+    type: NotRequired[GroupDefinitionTypeType]
 
 
 class CostAndUsageQueryOutputTypeDef(TypedDict):
@@ -117,6 +164,37 @@ class CostAndUsageQueryOutputTypeDef(TypedDict):
     filter: NotRequired[ExpressionOutputTypeDef]
 
 
+class CostCategoryValuesTypeDef(TypedDict):
+    key: NotRequired[str]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+    matchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+
+
+class DimensionValuesTypeDef(TypedDict):
+    key: DimensionType
+    values: ReadOnly[Sequence[str]]
+    matchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+
+
+class TagValuesTypeDef(TypedDict):
+    key: NotRequired[str]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+    matchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+
+
+ExpressionTypeDef = TypedDict(
+    "ExpressionTypeDef",
+    {
+        "or": NotRequired[ReadOnly[Sequence["ExpressionTypeDef"]]],
+        "and": NotRequired[ReadOnly[Sequence["ExpressionTypeDef"]]],
+        "not": NotRequired[ReadOnly["ExpressionTypeDef"]],
+        "dimensions": NotRequired[ReadOnly["DimensionValuesTypeDef"]],
+        "tags": NotRequired[ReadOnly["TagValuesTypeDef"]],
+        "costCategories": NotRequired[ReadOnly["CostCategoryValuesTypeDef"]],
+    },
+)
+
+
 class CostAndUsageQueryTypeDef(TypedDict):
     metrics: ReadOnly[Sequence[MetricNameType]]
     timeRange: DateTimeRangeTypeDef
@@ -125,16 +203,74 @@ class CostAndUsageQueryTypeDef(TypedDict):
     filter: NotRequired[ReadOnly[ExpressionTypeDef]]
 
 
-class CostCategoryValuesOutputTypeDef(TypedDict):
-    key: NotRequired[str]
-    values: NotRequired[list[str]]
-    matchOptions: NotRequired[list[MatchOptionType]]
+class ResourceTagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
-class CostCategoryValuesTypeDef(TypedDict):
-    key: NotRequired[str]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-    matchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+class GraphDisplayConfigTypeDef(TypedDict):
+    visualType: VisualTypeType
+
+
+class TableDisplayConfigStructTypeDef(TypedDict):
+    pass
+
+
+class DisplayConfigTypeDef(TypedDict):
+    graph: NotRequired[ReadOnly[Mapping[str, GraphDisplayConfigTypeDef]]]
+    table: NotRequired[TableDisplayConfigStructTypeDef]
+
+
+class ReservationCoverageQueryTypeDef(TypedDict):
+    timeRange: DateTimeRangeTypeDef
+    groupBy: NotRequired[ReadOnly[Sequence[GroupDefinitionTypeDef]]]
+    granularity: NotRequired[GranularityType]
+    filter: NotRequired[ReadOnly[ExpressionTypeDef]]
+    metrics: NotRequired[ReadOnly[Sequence[MetricNameType]]]
+
+
+class ReservationUtilizationQueryTypeDef(TypedDict):
+    timeRange: DateTimeRangeTypeDef
+    groupBy: NotRequired[ReadOnly[Sequence[GroupDefinitionTypeDef]]]
+    granularity: NotRequired[GranularityType]
+    filter: NotRequired[ReadOnly[ExpressionTypeDef]]
+
+
+class SavingsPlansCoverageQueryTypeDef(TypedDict):
+    timeRange: DateTimeRangeTypeDef
+    metrics: NotRequired[ReadOnly[Sequence[MetricNameType]]]
+    granularity: NotRequired[GranularityType]
+    groupBy: NotRequired[ReadOnly[Sequence[GroupDefinitionTypeDef]]]
+    filter: NotRequired[ReadOnly[ExpressionTypeDef]]
+
+
+class SavingsPlansUtilizationQueryTypeDef(TypedDict):
+    timeRange: DateTimeRangeTypeDef
+    granularity: NotRequired[GranularityType]
+    filter: NotRequired[ReadOnly[ExpressionTypeDef]]
+
+
+class QueryParametersTypeDef(TypedDict):
+    costAndUsage: NotRequired[ReadOnly[CostAndUsageQueryTypeDef]]
+    savingsPlansCoverage: NotRequired[ReadOnly[SavingsPlansCoverageQueryTypeDef]]
+    savingsPlansUtilization: NotRequired[ReadOnly[SavingsPlansUtilizationQueryTypeDef]]
+    reservationCoverage: NotRequired[ReadOnly[ReservationCoverageQueryTypeDef]]
+    reservationUtilization: NotRequired[ReadOnly[ReservationUtilizationQueryTypeDef]]
+
+
+class WidgetConfigTypeDef(TypedDict):
+    queryParameters: ReadOnly[QueryParametersTypeDef]
+    displayConfig: ReadOnly[DisplayConfigTypeDef]
+
+
+class WidgetTypeDef(TypedDict):
+    id: NotRequired[str]
+    title: str
+    description: NotRequired[str]
+    width: NotRequired[int]
+    height: NotRequired[int]
+    horizontalOffset: NotRequired[int]
+    configs: ReadOnly[Sequence[WidgetConfigTypeDef]]
 
 
 class CreateDashboardRequestTypeDef(TypedDict):
@@ -147,6 +283,28 @@ class CreateDashboardRequestTypeDef(TypedDict):
 class CreateDashboardResponseTypeDef(TypedDict):
     arn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SchedulePeriodTypeDef(TypedDict):
+    startTime: NotRequired[ReadOnly[datetime | str]]
+    endTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class ScheduleConfigTypeDef(TypedDict):
+    scheduleExpression: NotRequired[str]
+    scheduleExpressionTimeZone: NotRequired[str]
+    schedulePeriod: NotRequired[ReadOnly[SchedulePeriodTypeDef]]
+    state: NotRequired[ScheduleStateType]
+
+
+class ScheduledReportInputTypeDef(TypedDict):
+    name: str
+    dashboardArn: str
+    scheduledReportExecutionRoleArn: str
+    scheduleConfig: ReadOnly[ScheduleConfigTypeDef]
+    description: NotRequired[str]
+    widgetIds: NotRequired[ReadOnly[Sequence[str]]]
+    widgetDateRangeOverride: NotRequired[DateTimeRangeTypeDef]
 
 
 class CreateScheduledReportRequestTypeDef(TypedDict):
@@ -169,16 +327,6 @@ class DashboardReferenceTypeDef(TypedDict):
     updatedAt: datetime
 
 
-class DateTimeRangeTypeDef(TypedDict):
-    startTime: DateTimeValueTypeDef
-    endTime: DateTimeValueTypeDef
-
-
-class DateTimeValueTypeDef(TypedDict):
-    type: DateTimeTypeType
-    value: str
-
-
 class DeleteDashboardRequestTypeDef(TypedDict):
     arn: str
 
@@ -197,25 +345,8 @@ class DeleteScheduledReportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DimensionValuesOutputTypeDef(TypedDict):
-    key: DimensionType
-    values: list[str]
-    matchOptions: NotRequired[list[MatchOptionType]]
-
-
-class DimensionValuesTypeDef(TypedDict):
-    key: DimensionType
-    values: ReadOnly[Sequence[str]]
-    matchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
-
-
 class DisplayConfigOutputTypeDef(TypedDict):
     graph: NotRequired[dict[str, GraphDisplayConfigTypeDef]]
-    table: NotRequired[TableDisplayConfigStructTypeDef]
-
-
-class DisplayConfigTypeDef(TypedDict):
-    graph: NotRequired[ReadOnly[Mapping[str, GraphDisplayConfigTypeDef]]]
     table: NotRequired[TableDisplayConfigStructTypeDef]
 
 
@@ -225,40 +356,72 @@ class ExecuteScheduledReportRequestTypeDef(TypedDict):
     dryRun: NotRequired[bool]
 
 
+class HealthStatusTypeDef(TypedDict):
+    statusCode: HealthStatusCodeType
+    lastRefreshedAt: NotRequired[datetime]
+    statusReasons: NotRequired[list[StatusReasonType]]
+
+
 class ExecuteScheduledReportResponseTypeDef(TypedDict):
     healthStatus: NotRequired[HealthStatusTypeDef]
     executionTriggered: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-ExpressionOutputTypeDef = TypedDict(
-    "ExpressionOutputTypeDef",
-    {
-        "or": NotRequired[list["ExpressionOutputTypeDef"]],
-        "and": NotRequired[list["ExpressionOutputTypeDef"]],
-        "not": NotRequired["ExpressionOutputTypeDef"],
-        "dimensions": NotRequired["DimensionValuesOutputTypeDef"],
-        "tags": NotRequired["TagValuesOutputTypeDef"],
-        "costCategories": NotRequired["CostCategoryValuesOutputTypeDef"],
-    },
-)
-
-
-ExpressionTypeDef = TypedDict(
-    "ExpressionTypeDef",
-    {
-        "or": NotRequired[ReadOnly[Sequence["ExpressionTypeDef"]]],
-        "and": NotRequired[ReadOnly[Sequence["ExpressionTypeDef"]]],
-        "not": NotRequired[ReadOnly["ExpressionTypeDef"]],
-        "dimensions": NotRequired[ReadOnly["DimensionValuesTypeDef"]],
-        "tags": NotRequired[ReadOnly["TagValuesTypeDef"]],
-        "costCategories": NotRequired[ReadOnly["CostCategoryValuesTypeDef"]],
-    },
-)
-
-
 class GetDashboardRequestTypeDef(TypedDict):
     arn: str
+
+
+class ReservationCoverageQueryOutputTypeDef(TypedDict):
+    timeRange: DateTimeRangeTypeDef
+    groupBy: NotRequired[list[GroupDefinitionTypeDef]]
+    granularity: NotRequired[GranularityType]
+    filter: NotRequired[ExpressionOutputTypeDef]
+    metrics: NotRequired[list[MetricNameType]]
+
+
+class ReservationUtilizationQueryOutputTypeDef(TypedDict):
+    timeRange: DateTimeRangeTypeDef
+    groupBy: NotRequired[list[GroupDefinitionTypeDef]]
+    granularity: NotRequired[GranularityType]
+    filter: NotRequired[ExpressionOutputTypeDef]
+
+
+class SavingsPlansCoverageQueryOutputTypeDef(TypedDict):
+    timeRange: DateTimeRangeTypeDef
+    metrics: NotRequired[list[MetricNameType]]
+    granularity: NotRequired[GranularityType]
+    groupBy: NotRequired[list[GroupDefinitionTypeDef]]
+    filter: NotRequired[ExpressionOutputTypeDef]
+
+
+class SavingsPlansUtilizationQueryOutputTypeDef(TypedDict):
+    timeRange: DateTimeRangeTypeDef
+    granularity: NotRequired[GranularityType]
+    filter: NotRequired[ExpressionOutputTypeDef]
+
+
+class QueryParametersOutputTypeDef(TypedDict):
+    costAndUsage: NotRequired[CostAndUsageQueryOutputTypeDef]
+    savingsPlansCoverage: NotRequired[SavingsPlansCoverageQueryOutputTypeDef]
+    savingsPlansUtilization: NotRequired[SavingsPlansUtilizationQueryOutputTypeDef]
+    reservationCoverage: NotRequired[ReservationCoverageQueryOutputTypeDef]
+    reservationUtilization: NotRequired[ReservationUtilizationQueryOutputTypeDef]
+
+
+class WidgetConfigOutputTypeDef(TypedDict):
+    queryParameters: QueryParametersOutputTypeDef
+    displayConfig: DisplayConfigOutputTypeDef
+
+
+class WidgetOutputTypeDef(TypedDict):
+    id: NotRequired[str]
+    title: str
+    description: NotRequired[str]
+    width: NotRequired[int]
+    height: NotRequired[int]
+    horizontalOffset: NotRequired[int]
+    configs: list[WidgetConfigOutputTypeDef]
 
 
 class GetDashboardResponseTypeDef(TypedDict):
@@ -286,24 +449,36 @@ class GetScheduledReportRequestTypeDef(TypedDict):
     arn: str
 
 
+class SchedulePeriodOutputTypeDef(TypedDict):
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+
+
+class ScheduleConfigOutputTypeDef(TypedDict):
+    scheduleExpression: NotRequired[str]
+    scheduleExpressionTimeZone: NotRequired[str]
+    schedulePeriod: NotRequired[SchedulePeriodOutputTypeDef]
+    state: NotRequired[ScheduleStateType]
+
+
+class ScheduledReportTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: str
+    dashboardArn: str
+    scheduledReportExecutionRoleArn: str
+    scheduleConfig: ScheduleConfigOutputTypeDef
+    description: NotRequired[str]
+    widgetIds: NotRequired[list[str]]
+    widgetDateRangeOverride: NotRequired[DateTimeRangeTypeDef]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    lastExecutionAt: NotRequired[datetime]
+    healthStatus: NotRequired[HealthStatusTypeDef]
+
+
 class GetScheduledReportResponseTypeDef(TypedDict):
     scheduledReport: ScheduledReportTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GraphDisplayConfigTypeDef(TypedDict):
-    visualType: VisualTypeType
-
-
-class GroupDefinitionTypeDef(TypedDict):
-    key: str
-    type: NotRequired[GroupDefinitionTypeType]
-
-
-class HealthStatusTypeDef(TypedDict):
-    statusCode: HealthStatusCodeType
-    lastRefreshedAt: NotRequired[datetime]
-    statusReasons: NotRequired[list[StatusReasonType]]
 
 
 class ListDashboardsRequestTypeDef(TypedDict):
@@ -322,6 +497,17 @@ class ListScheduledReportsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class ScheduledReportSummaryTypeDef(TypedDict):
+    arn: str
+    name: str
+    dashboardArn: str
+    scheduleExpression: str
+    state: ScheduleStateType
+    healthStatus: HealthStatusTypeDef
+    scheduleExpressionTimeZone: NotRequired[str]
+    widgetIds: NotRequired[list[str]]
+
+
 class ListScheduledReportsResponseTypeDef(TypedDict):
     scheduledReports: list[ScheduledReportSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -337,149 +523,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueryParametersOutputTypeDef(TypedDict):
-    costAndUsage: NotRequired[CostAndUsageQueryOutputTypeDef]
-    savingsPlansCoverage: NotRequired[SavingsPlansCoverageQueryOutputTypeDef]
-    savingsPlansUtilization: NotRequired[SavingsPlansUtilizationQueryOutputTypeDef]
-    reservationCoverage: NotRequired[ReservationCoverageQueryOutputTypeDef]
-    reservationUtilization: NotRequired[ReservationUtilizationQueryOutputTypeDef]
-
-
-class QueryParametersTypeDef(TypedDict):
-    costAndUsage: NotRequired[ReadOnly[CostAndUsageQueryTypeDef]]
-    savingsPlansCoverage: NotRequired[ReadOnly[SavingsPlansCoverageQueryTypeDef]]
-    savingsPlansUtilization: NotRequired[ReadOnly[SavingsPlansUtilizationQueryTypeDef]]
-    reservationCoverage: NotRequired[ReadOnly[ReservationCoverageQueryTypeDef]]
-    reservationUtilization: NotRequired[ReadOnly[ReservationUtilizationQueryTypeDef]]
-
-
-class ReservationCoverageQueryOutputTypeDef(TypedDict):
-    timeRange: DateTimeRangeTypeDef
-    groupBy: NotRequired[list[GroupDefinitionTypeDef]]
-    granularity: NotRequired[GranularityType]
-    filter: NotRequired[ExpressionOutputTypeDef]
-    metrics: NotRequired[list[MetricNameType]]
-
-
-class ReservationCoverageQueryTypeDef(TypedDict):
-    timeRange: DateTimeRangeTypeDef
-    groupBy: NotRequired[ReadOnly[Sequence[GroupDefinitionTypeDef]]]
-    granularity: NotRequired[GranularityType]
-    filter: NotRequired[ReadOnly[ExpressionTypeDef]]
-    metrics: NotRequired[ReadOnly[Sequence[MetricNameType]]]
-
-
-class ReservationUtilizationQueryOutputTypeDef(TypedDict):
-    timeRange: DateTimeRangeTypeDef
-    groupBy: NotRequired[list[GroupDefinitionTypeDef]]
-    granularity: NotRequired[GranularityType]
-    filter: NotRequired[ExpressionOutputTypeDef]
-
-
-class ReservationUtilizationQueryTypeDef(TypedDict):
-    timeRange: DateTimeRangeTypeDef
-    groupBy: NotRequired[ReadOnly[Sequence[GroupDefinitionTypeDef]]]
-    granularity: NotRequired[GranularityType]
-    filter: NotRequired[ReadOnly[ExpressionTypeDef]]
-
-
-class ResourceTagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class SavingsPlansCoverageQueryOutputTypeDef(TypedDict):
-    timeRange: DateTimeRangeTypeDef
-    metrics: NotRequired[list[MetricNameType]]
-    granularity: NotRequired[GranularityType]
-    groupBy: NotRequired[list[GroupDefinitionTypeDef]]
-    filter: NotRequired[ExpressionOutputTypeDef]
-
-
-class SavingsPlansCoverageQueryTypeDef(TypedDict):
-    timeRange: DateTimeRangeTypeDef
-    metrics: NotRequired[ReadOnly[Sequence[MetricNameType]]]
-    granularity: NotRequired[GranularityType]
-    groupBy: NotRequired[ReadOnly[Sequence[GroupDefinitionTypeDef]]]
-    filter: NotRequired[ReadOnly[ExpressionTypeDef]]
-
-
-class SavingsPlansUtilizationQueryOutputTypeDef(TypedDict):
-    timeRange: DateTimeRangeTypeDef
-    granularity: NotRequired[GranularityType]
-    filter: NotRequired[ExpressionOutputTypeDef]
-
-
-class SavingsPlansUtilizationQueryTypeDef(TypedDict):
-    timeRange: DateTimeRangeTypeDef
-    granularity: NotRequired[GranularityType]
-    filter: NotRequired[ReadOnly[ExpressionTypeDef]]
-
-
-class ScheduleConfigOutputTypeDef(TypedDict):
-    scheduleExpression: NotRequired[str]
-    scheduleExpressionTimeZone: NotRequired[str]
-    schedulePeriod: NotRequired[SchedulePeriodOutputTypeDef]
-    state: NotRequired[ScheduleStateType]
-
-
-class ScheduleConfigTypeDef(TypedDict):
-    scheduleExpression: NotRequired[str]
-    scheduleExpressionTimeZone: NotRequired[str]
-    schedulePeriod: NotRequired[ReadOnly[SchedulePeriodTypeDef]]
-    state: NotRequired[ScheduleStateType]
-
-
-class SchedulePeriodOutputTypeDef(TypedDict):
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-
-
-class SchedulePeriodTypeDef(TypedDict):
-    startTime: NotRequired[ReadOnly[datetime | str]]
-    endTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class ScheduledReportInputTypeDef(TypedDict):
-    name: str
-    dashboardArn: str
-    scheduledReportExecutionRoleArn: str
-    scheduleConfig: ReadOnly[ScheduleConfigTypeDef]
-    description: NotRequired[str]
-    widgetIds: NotRequired[ReadOnly[Sequence[str]]]
-    widgetDateRangeOverride: NotRequired[DateTimeRangeTypeDef]
-
-
-class ScheduledReportSummaryTypeDef(TypedDict):
-    arn: str
-    name: str
-    dashboardArn: str
-    scheduleExpression: str
-    state: ScheduleStateType
-    healthStatus: HealthStatusTypeDef
-    scheduleExpressionTimeZone: NotRequired[str]
-    widgetIds: NotRequired[list[str]]
-
-
-class ScheduledReportTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: str
-    dashboardArn: str
-    scheduledReportExecutionRoleArn: str
-    scheduleConfig: ScheduleConfigOutputTypeDef
-    description: NotRequired[str]
-    widgetIds: NotRequired[list[str]]
-    widgetDateRangeOverride: NotRequired[DateTimeRangeTypeDef]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    lastExecutionAt: NotRequired[datetime]
-    healthStatus: NotRequired[HealthStatusTypeDef]
-
-
-class TableDisplayConfigStructTypeDef(TypedDict):
-    pass
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     resourceTags: ReadOnly[Sequence[ResourceTagTypeDef]]
@@ -487,18 +530,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagValuesOutputTypeDef(TypedDict):
-    key: NotRequired[str]
-    values: NotRequired[list[str]]
-    matchOptions: NotRequired[list[MatchOptionType]]
-
-
-class TagValuesTypeDef(TypedDict):
-    key: NotRequired[str]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-    matchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -538,33 +569,3 @@ class UpdateScheduledReportRequestTypeDef(TypedDict):
 class UpdateScheduledReportResponseTypeDef(TypedDict):
     arn: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WidgetConfigOutputTypeDef(TypedDict):
-    queryParameters: QueryParametersOutputTypeDef
-    displayConfig: DisplayConfigOutputTypeDef
-
-
-class WidgetConfigTypeDef(TypedDict):
-    queryParameters: ReadOnly[QueryParametersTypeDef]
-    displayConfig: ReadOnly[DisplayConfigTypeDef]
-
-
-class WidgetOutputTypeDef(TypedDict):
-    id: NotRequired[str]
-    title: str
-    description: NotRequired[str]
-    width: NotRequired[int]
-    height: NotRequired[int]
-    horizontalOffset: NotRequired[int]
-    configs: list[WidgetConfigOutputTypeDef]
-
-
-class WidgetTypeDef(TypedDict):
-    id: NotRequired[str]
-    title: str
-    description: NotRequired[str]
-    width: NotRequired[int]
-    height: NotRequired[int]
-    horizontalOffset: NotRequired[int]
-    configs: ReadOnly[Sequence[WidgetConfigTypeDef]]

@@ -2,18 +2,19 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Billing and Cost Management Data Exports: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CompressionOptionType",
-    "ExecutionStatusCodeType",
-    "ExecutionStatusReasonType",
-    "ExportStatusCodeType",
-    "FormatOptionType",
-    "FrequencyOptionType",
-    "OverwriteOptionType",
-    "S3OutputTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CompressionOptionType",
+        "ExecutionStatusCodeType",
+        "ExecutionStatusReasonType",
+        "ExportStatusCodeType",
+        "FormatOptionType",
+        "FrequencyOptionType",
+        "OverwriteOptionType",
+        "S3OutputTypeType",
+    ]
 
 CompressionOptionType = Literal["GZIP", "PARQUET"]
 ExecutionStatusCodeType = Literal[

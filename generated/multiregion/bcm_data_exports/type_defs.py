@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -29,56 +29,99 @@ from .literals import (
     S3OutputTypeType,
 )
 
-__all__ = [
-    "ColumnTypeDef",
-    "CreateExportRequestTypeDef",
-    "CreateExportResponseTypeDef",
-    "DataQueryOutputTypeDef",
-    "DataQueryTypeDef",
-    "DeleteExportRequestTypeDef",
-    "DeleteExportResponseTypeDef",
-    "DestinationConfigurationsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExecutionReferenceTypeDef",
-    "ExecutionStatusTypeDef",
-    "ExportOutputTypeDef",
-    "ExportReferenceTypeDef",
-    "ExportStatusTypeDef",
-    "ExportTypeDef",
-    "GetExecutionRequestTypeDef",
-    "GetExecutionResponseTypeDef",
-    "GetExportRequestTypeDef",
-    "GetExportResponseTypeDef",
-    "GetTableRequestTypeDef",
-    "GetTableResponseTypeDef",
-    "ListExecutionsRequestTypeDef",
-    "ListExecutionsResponseTypeDef",
-    "ListExportsRequestTypeDef",
-    "ListExportsResponseTypeDef",
-    "ListTablesRequestTypeDef",
-    "ListTablesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "RefreshCadenceTypeDef",
-    "ResourceTagTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DestinationTypeDef",
-    "S3OutputConfigurationsTypeDef",
-    "TablePropertyDescriptionTypeDef",
-    "TableTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateExportRequestTypeDef",
-    "UpdateExportResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ColumnTypeDef",
+        "CreateExportRequestTypeDef",
+        "CreateExportResponseTypeDef",
+        "DataQueryOutputTypeDef",
+        "DataQueryTypeDef",
+        "DeleteExportRequestTypeDef",
+        "DeleteExportResponseTypeDef",
+        "DestinationConfigurationsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExecutionReferenceTypeDef",
+        "ExecutionStatusTypeDef",
+        "ExportOutputTypeDef",
+        "ExportReferenceTypeDef",
+        "ExportStatusTypeDef",
+        "ExportTypeDef",
+        "GetExecutionRequestTypeDef",
+        "GetExecutionResponseTypeDef",
+        "GetExportRequestTypeDef",
+        "GetExportResponseTypeDef",
+        "GetTableRequestTypeDef",
+        "GetTableResponseTypeDef",
+        "ListExecutionsRequestTypeDef",
+        "ListExecutionsResponseTypeDef",
+        "ListExportsRequestTypeDef",
+        "ListExportsResponseTypeDef",
+        "ListTablesRequestTypeDef",
+        "ListTablesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "RefreshCadenceTypeDef",
+        "ResourceTagTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DestinationTypeDef",
+        "S3OutputConfigurationsTypeDef",
+        "TablePropertyDescriptionTypeDef",
+        "TableTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateExportRequestTypeDef",
+        "UpdateExportResponseTypeDef",
+    ]
 
 
 class ColumnTypeDef(TypedDict):
     Name: NotRequired[str]
     Type: NotRequired[str]
     Description: NotRequired[str]
+
+
+class DataQueryTypeDef(TypedDict):
+    QueryStatement: str
+    TableConfigurations: NotRequired[ReadOnly[Mapping[str, Mapping[str, str]]]]
+
+
+class S3OutputConfigurationsTypeDef(TypedDict):
+    OutputType: S3OutputTypeType
+    Format: FormatOptionType
+    Compression: CompressionOptionType
+    Overwrite: OverwriteOptionType
+
+
+class S3DestinationTypeDef(TypedDict):
+    S3Bucket: str
+    S3BucketOwner: NotRequired[str]
+    S3Prefix: str
+    S3Region: str
+    S3OutputConfigurations: S3OutputConfigurationsTypeDef
+
+
+class DestinationConfigurationsTypeDef(TypedDict):
+    S3Destination: S3DestinationTypeDef
+
+
+class RefreshCadenceTypeDef(TypedDict):
+    Frequency: FrequencyOptionType
+
+
+class ExportTypeDef(TypedDict):
+    ExportArn: NotRequired[str]
+    Name: str
+    Description: NotRequired[str]
+    DataQuery: ReadOnly[DataQueryTypeDef]
+    DestinationConfigurations: DestinationConfigurationsTypeDef
+    RefreshCadence: RefreshCadenceTypeDef
+
+
+class ResourceTagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateExportRequestTypeDef(TypedDict):
@@ -96,11 +139,6 @@ class DataQueryOutputTypeDef(TypedDict):
     TableConfigurations: NotRequired[dict[str, dict[str, str]]]
 
 
-class DataQueryTypeDef(TypedDict):
-    QueryStatement: str
-    TableConfigurations: NotRequired[ReadOnly[Mapping[str, Mapping[str, str]]]]
-
-
 class DeleteExportRequestTypeDef(TypedDict):
     ExportArn: str
 
@@ -110,21 +148,17 @@ class DeleteExportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationConfigurationsTypeDef(TypedDict):
-    S3Destination: S3DestinationTypeDef
-
-
-class ExecutionReferenceTypeDef(TypedDict):
-    ExecutionId: str
-    ExecutionStatus: ExecutionStatusTypeDef
-
-
 class ExecutionStatusTypeDef(TypedDict):
     StatusCode: NotRequired[ExecutionStatusCodeType]
     StatusReason: NotRequired[ExecutionStatusReasonType]
     CreatedAt: NotRequired[datetime]
     CompletedAt: NotRequired[datetime]
     LastUpdatedAt: NotRequired[datetime]
+
+
+class ExecutionReferenceTypeDef(TypedDict):
+    ExecutionId: str
+    ExecutionStatus: ExecutionStatusTypeDef
 
 
 class ExportOutputTypeDef(TypedDict):
@@ -136,12 +170,6 @@ class ExportOutputTypeDef(TypedDict):
     RefreshCadence: RefreshCadenceTypeDef
 
 
-class ExportReferenceTypeDef(TypedDict):
-    ExportArn: str
-    ExportName: str
-    ExportStatus: ExportStatusTypeDef
-
-
 class ExportStatusTypeDef(TypedDict):
     StatusCode: NotRequired[ExportStatusCodeType]
     StatusReason: NotRequired[ExecutionStatusReasonType]
@@ -150,13 +178,10 @@ class ExportStatusTypeDef(TypedDict):
     LastRefreshedAt: NotRequired[datetime]
 
 
-class ExportTypeDef(TypedDict):
-    ExportArn: NotRequired[str]
-    Name: str
-    Description: NotRequired[str]
-    DataQuery: ReadOnly[DataQueryTypeDef]
-    DestinationConfigurations: DestinationConfigurationsTypeDef
-    RefreshCadence: RefreshCadenceTypeDef
+class ExportReferenceTypeDef(TypedDict):
+    ExportArn: str
+    ExportName: str
+    ExportStatus: ExportStatusTypeDef
 
 
 class GetExecutionRequestTypeDef(TypedDict):
@@ -222,6 +247,19 @@ class ListTablesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TablePropertyDescriptionTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ValidValues: NotRequired[list[str]]
+    DefaultValue: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class TableTypeDef(TypedDict):
+    TableName: NotRequired[str]
+    Description: NotRequired[str]
+    TableProperties: NotRequired[list[TablePropertyDescriptionTypeDef]]
+
+
 class ListTablesResponseTypeDef(TypedDict):
     Tables: NotRequired[list[TableTypeDef]]
     NextToken: NotRequired[str]
@@ -238,43 +276,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResourceTags: NotRequired[list[ResourceTagTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RefreshCadenceTypeDef(TypedDict):
-    Frequency: FrequencyOptionType
-
-
-class ResourceTagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class S3DestinationTypeDef(TypedDict):
-    S3Bucket: str
-    S3BucketOwner: NotRequired[str]
-    S3Prefix: str
-    S3Region: str
-    S3OutputConfigurations: S3OutputConfigurationsTypeDef
-
-
-class S3OutputConfigurationsTypeDef(TypedDict):
-    OutputType: S3OutputTypeType
-    Format: FormatOptionType
-    Compression: CompressionOptionType
-    Overwrite: OverwriteOptionType
-
-
-class TablePropertyDescriptionTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ValidValues: NotRequired[list[str]]
-    DefaultValue: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class TableTypeDef(TypedDict):
-    TableName: NotRequired[str]
-    Description: NotRequired[str]
-    TableProperties: NotRequired[list[TablePropertyDescriptionTypeDef]]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,33 +2,34 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Billing and Cost Management Pricing Calculator: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BatchCreateBillScenarioCommitmentModificationErrorCodeType",
-    "BatchCreateBillScenarioUsageModificationErrorCodeType",
-    "BatchCreateWorkloadEstimateUsageCodeType",
-    "BatchDeleteBillScenarioCommitmentModificationErrorCodeType",
-    "BatchDeleteBillScenarioUsageModificationErrorCodeType",
-    "BatchUpdateBillScenarioCommitmentModificationErrorCodeType",
-    "BatchUpdateBillScenarioUsageModificationErrorCodeType",
-    "BillEstimateStatusType",
-    "BillScenarioStatusType",
-    "CurrencyCodeType",
-    "GroupSharingPreferenceEnumType",
-    "ListBillEstimateLineItemsFilterNameType",
-    "ListBillEstimatesFilterNameType",
-    "ListBillScenariosFilterNameType",
-    "ListUsageFilterNameType",
-    "ListWorkloadEstimatesFilterNameType",
-    "MatchOptionType",
-    "PurchaseAgreementTypeType",
-    "RateTypeType",
-    "WorkloadEstimateCostStatusType",
-    "WorkloadEstimateRateTypeType",
-    "WorkloadEstimateStatusType",
-    "WorkloadEstimateUpdateUsageErrorCodeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchCreateBillScenarioCommitmentModificationErrorCodeType",
+        "BatchCreateBillScenarioUsageModificationErrorCodeType",
+        "BatchCreateWorkloadEstimateUsageCodeType",
+        "BatchDeleteBillScenarioCommitmentModificationErrorCodeType",
+        "BatchDeleteBillScenarioUsageModificationErrorCodeType",
+        "BatchUpdateBillScenarioCommitmentModificationErrorCodeType",
+        "BatchUpdateBillScenarioUsageModificationErrorCodeType",
+        "BillEstimateStatusType",
+        "BillScenarioStatusType",
+        "CurrencyCodeType",
+        "GroupSharingPreferenceEnumType",
+        "ListBillEstimateLineItemsFilterNameType",
+        "ListBillEstimatesFilterNameType",
+        "ListBillScenariosFilterNameType",
+        "ListUsageFilterNameType",
+        "ListWorkloadEstimatesFilterNameType",
+        "MatchOptionType",
+        "PurchaseAgreementTypeType",
+        "RateTypeType",
+        "WorkloadEstimateCostStatusType",
+        "WorkloadEstimateRateTypeType",
+        "WorkloadEstimateStatusType",
+        "WorkloadEstimateUpdateUsageErrorCodeType",
+    ]
 
 BatchCreateBillScenarioCommitmentModificationErrorCodeType = Literal[
     "CONFLICT",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -44,135 +44,136 @@ from .literals import (
     WorkloadEstimateUpdateUsageErrorCodeType,
 )
 
-__all__ = [
-    "AddReservedInstanceActionTypeDef",
-    "AddSavingsPlanActionTypeDef",
-    "BatchCreateBillScenarioCommitmentModificationEntryTypeDef",
-    "BatchCreateBillScenarioCommitmentModificationErrorTypeDef",
-    "BatchCreateBillScenarioCommitmentModificationItemTypeDef",
-    "BatchCreateBillScenarioCommitmentModificationRequestTypeDef",
-    "BatchCreateBillScenarioCommitmentModificationResponseTypeDef",
-    "BatchCreateBillScenarioUsageModificationEntryTypeDef",
-    "BatchCreateBillScenarioUsageModificationErrorTypeDef",
-    "BatchCreateBillScenarioUsageModificationItemTypeDef",
-    "BatchCreateBillScenarioUsageModificationRequestTypeDef",
-    "BatchCreateBillScenarioUsageModificationResponseTypeDef",
-    "BatchCreateWorkloadEstimateUsageEntryTypeDef",
-    "BatchCreateWorkloadEstimateUsageErrorTypeDef",
-    "BatchCreateWorkloadEstimateUsageItemTypeDef",
-    "BatchCreateWorkloadEstimateUsageRequestTypeDef",
-    "BatchCreateWorkloadEstimateUsageResponseTypeDef",
-    "BatchDeleteBillScenarioCommitmentModificationErrorTypeDef",
-    "BatchDeleteBillScenarioCommitmentModificationRequestTypeDef",
-    "BatchDeleteBillScenarioCommitmentModificationResponseTypeDef",
-    "BatchDeleteBillScenarioUsageModificationErrorTypeDef",
-    "BatchDeleteBillScenarioUsageModificationRequestTypeDef",
-    "BatchDeleteBillScenarioUsageModificationResponseTypeDef",
-    "BatchDeleteWorkloadEstimateUsageErrorTypeDef",
-    "BatchDeleteWorkloadEstimateUsageRequestTypeDef",
-    "BatchDeleteWorkloadEstimateUsageResponseTypeDef",
-    "BatchUpdateBillScenarioCommitmentModificationEntryTypeDef",
-    "BatchUpdateBillScenarioCommitmentModificationErrorTypeDef",
-    "BatchUpdateBillScenarioCommitmentModificationRequestTypeDef",
-    "BatchUpdateBillScenarioCommitmentModificationResponseTypeDef",
-    "BatchUpdateBillScenarioUsageModificationEntryTypeDef",
-    "BatchUpdateBillScenarioUsageModificationErrorTypeDef",
-    "BatchUpdateBillScenarioUsageModificationRequestTypeDef",
-    "BatchUpdateBillScenarioUsageModificationResponseTypeDef",
-    "BatchUpdateWorkloadEstimateUsageEntryTypeDef",
-    "BatchUpdateWorkloadEstimateUsageErrorTypeDef",
-    "BatchUpdateWorkloadEstimateUsageRequestTypeDef",
-    "BatchUpdateWorkloadEstimateUsageResponseTypeDef",
-    "BillEstimateCommitmentSummaryTypeDef",
-    "BillEstimateCostSummaryTypeDef",
-    "BillEstimateInputCommitmentModificationSummaryTypeDef",
-    "BillEstimateInputUsageModificationSummaryTypeDef",
-    "BillEstimateLineItemSummaryTypeDef",
-    "BillEstimateSummaryTypeDef",
-    "BillIntervalOutputTypeDef",
-    "BillIntervalTypeDef",
-    "BillScenarioCommitmentModificationActionTypeDef",
-    "BillScenarioCommitmentModificationItemTypeDef",
-    "BillScenarioSummaryTypeDef",
-    "BillScenarioUsageModificationItemTypeDef",
-    "CostAmountTypeDef",
-    "CostDifferenceTypeDef",
-    "CreateBillEstimateRequestTypeDef",
-    "CreateBillEstimateResponseTypeDef",
-    "CreateBillScenarioRequestTypeDef",
-    "CreateBillScenarioResponseTypeDef",
-    "CreateWorkloadEstimateRequestTypeDef",
-    "CreateWorkloadEstimateResponseTypeDef",
-    "DeleteBillEstimateRequestTypeDef",
-    "DeleteBillEstimateResponseTypeDef",
-    "DeleteBillScenarioRequestTypeDef",
-    "DeleteBillScenarioResponseTypeDef",
-    "DeleteWorkloadEstimateRequestTypeDef",
-    "DeleteWorkloadEstimateResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExpressionFilterOutputTypeDef",
-    "ExpressionFilterTypeDef",
-    "ExpressionOutputTypeDef",
-    "ExpressionTypeDef",
-    "FilterTimestampTypeDef",
-    "GetBillEstimateRequestTypeDef",
-    "GetBillEstimateResponseTypeDef",
-    "GetBillScenarioRequestTypeDef",
-    "GetBillScenarioResponseTypeDef",
-    "GetPreferencesResponseTypeDef",
-    "GetWorkloadEstimateRequestTypeDef",
-    "GetWorkloadEstimateResponseTypeDef",
-    "HistoricalUsageEntityOutputTypeDef",
-    "HistoricalUsageEntityTypeDef",
-    "ListBillEstimateCommitmentsRequestTypeDef",
-    "ListBillEstimateCommitmentsResponseTypeDef",
-    "ListBillEstimateInputCommitmentModificationsRequestTypeDef",
-    "ListBillEstimateInputCommitmentModificationsResponseTypeDef",
-    "ListBillEstimateInputUsageModificationsRequestTypeDef",
-    "ListBillEstimateInputUsageModificationsResponseTypeDef",
-    "ListBillEstimateLineItemsFilterTypeDef",
-    "ListBillEstimateLineItemsRequestTypeDef",
-    "ListBillEstimateLineItemsResponseTypeDef",
-    "ListBillEstimatesFilterTypeDef",
-    "ListBillEstimatesRequestTypeDef",
-    "ListBillEstimatesResponseTypeDef",
-    "ListBillScenarioCommitmentModificationsRequestTypeDef",
-    "ListBillScenarioCommitmentModificationsResponseTypeDef",
-    "ListBillScenarioUsageModificationsRequestTypeDef",
-    "ListBillScenarioUsageModificationsResponseTypeDef",
-    "ListBillScenariosFilterTypeDef",
-    "ListBillScenariosRequestTypeDef",
-    "ListBillScenariosResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListUsageFilterTypeDef",
-    "ListWorkloadEstimateUsageRequestTypeDef",
-    "ListWorkloadEstimateUsageResponseTypeDef",
-    "ListWorkloadEstimatesFilterTypeDef",
-    "ListWorkloadEstimatesRequestTypeDef",
-    "ListWorkloadEstimatesResponseTypeDef",
-    "NegateReservedInstanceActionTypeDef",
-    "NegateSavingsPlanActionTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateBillEstimateRequestTypeDef",
-    "UpdateBillEstimateResponseTypeDef",
-    "UpdateBillScenarioRequestTypeDef",
-    "UpdateBillScenarioResponseTypeDef",
-    "UpdatePreferencesRequestTypeDef",
-    "UpdatePreferencesResponseTypeDef",
-    "UpdateWorkloadEstimateRequestTypeDef",
-    "UpdateWorkloadEstimateResponseTypeDef",
-    "UsageAmountTypeDef",
-    "UsageQuantityResultTypeDef",
-    "UsageQuantityTypeDef",
-    "WorkloadEstimateSummaryTypeDef",
-    "WorkloadEstimateUsageItemTypeDef",
-    "WorkloadEstimateUsageQuantityTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddReservedInstanceActionTypeDef",
+        "AddSavingsPlanActionTypeDef",
+        "BatchCreateBillScenarioCommitmentModificationEntryTypeDef",
+        "BatchCreateBillScenarioCommitmentModificationErrorTypeDef",
+        "BatchCreateBillScenarioCommitmentModificationItemTypeDef",
+        "BatchCreateBillScenarioCommitmentModificationRequestTypeDef",
+        "BatchCreateBillScenarioCommitmentModificationResponseTypeDef",
+        "BatchCreateBillScenarioUsageModificationEntryTypeDef",
+        "BatchCreateBillScenarioUsageModificationErrorTypeDef",
+        "BatchCreateBillScenarioUsageModificationItemTypeDef",
+        "BatchCreateBillScenarioUsageModificationRequestTypeDef",
+        "BatchCreateBillScenarioUsageModificationResponseTypeDef",
+        "BatchCreateWorkloadEstimateUsageEntryTypeDef",
+        "BatchCreateWorkloadEstimateUsageErrorTypeDef",
+        "BatchCreateWorkloadEstimateUsageItemTypeDef",
+        "BatchCreateWorkloadEstimateUsageRequestTypeDef",
+        "BatchCreateWorkloadEstimateUsageResponseTypeDef",
+        "BatchDeleteBillScenarioCommitmentModificationErrorTypeDef",
+        "BatchDeleteBillScenarioCommitmentModificationRequestTypeDef",
+        "BatchDeleteBillScenarioCommitmentModificationResponseTypeDef",
+        "BatchDeleteBillScenarioUsageModificationErrorTypeDef",
+        "BatchDeleteBillScenarioUsageModificationRequestTypeDef",
+        "BatchDeleteBillScenarioUsageModificationResponseTypeDef",
+        "BatchDeleteWorkloadEstimateUsageErrorTypeDef",
+        "BatchDeleteWorkloadEstimateUsageRequestTypeDef",
+        "BatchDeleteWorkloadEstimateUsageResponseTypeDef",
+        "BatchUpdateBillScenarioCommitmentModificationEntryTypeDef",
+        "BatchUpdateBillScenarioCommitmentModificationErrorTypeDef",
+        "BatchUpdateBillScenarioCommitmentModificationRequestTypeDef",
+        "BatchUpdateBillScenarioCommitmentModificationResponseTypeDef",
+        "BatchUpdateBillScenarioUsageModificationEntryTypeDef",
+        "BatchUpdateBillScenarioUsageModificationErrorTypeDef",
+        "BatchUpdateBillScenarioUsageModificationRequestTypeDef",
+        "BatchUpdateBillScenarioUsageModificationResponseTypeDef",
+        "BatchUpdateWorkloadEstimateUsageEntryTypeDef",
+        "BatchUpdateWorkloadEstimateUsageErrorTypeDef",
+        "BatchUpdateWorkloadEstimateUsageRequestTypeDef",
+        "BatchUpdateWorkloadEstimateUsageResponseTypeDef",
+        "BillEstimateCommitmentSummaryTypeDef",
+        "BillEstimateCostSummaryTypeDef",
+        "BillEstimateInputCommitmentModificationSummaryTypeDef",
+        "BillEstimateInputUsageModificationSummaryTypeDef",
+        "BillEstimateLineItemSummaryTypeDef",
+        "BillEstimateSummaryTypeDef",
+        "BillIntervalOutputTypeDef",
+        "BillIntervalTypeDef",
+        "BillScenarioCommitmentModificationActionTypeDef",
+        "BillScenarioCommitmentModificationItemTypeDef",
+        "BillScenarioSummaryTypeDef",
+        "BillScenarioUsageModificationItemTypeDef",
+        "CostAmountTypeDef",
+        "CostDifferenceTypeDef",
+        "CreateBillEstimateRequestTypeDef",
+        "CreateBillEstimateResponseTypeDef",
+        "CreateBillScenarioRequestTypeDef",
+        "CreateBillScenarioResponseTypeDef",
+        "CreateWorkloadEstimateRequestTypeDef",
+        "CreateWorkloadEstimateResponseTypeDef",
+        "DeleteBillEstimateRequestTypeDef",
+        "DeleteBillEstimateResponseTypeDef",
+        "DeleteBillScenarioRequestTypeDef",
+        "DeleteBillScenarioResponseTypeDef",
+        "DeleteWorkloadEstimateRequestTypeDef",
+        "DeleteWorkloadEstimateResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExpressionFilterOutputTypeDef",
+        "ExpressionFilterTypeDef",
+        "ExpressionOutputTypeDef",
+        "ExpressionTypeDef",
+        "FilterTimestampTypeDef",
+        "GetBillEstimateRequestTypeDef",
+        "GetBillEstimateResponseTypeDef",
+        "GetBillScenarioRequestTypeDef",
+        "GetBillScenarioResponseTypeDef",
+        "GetPreferencesResponseTypeDef",
+        "GetWorkloadEstimateRequestTypeDef",
+        "GetWorkloadEstimateResponseTypeDef",
+        "HistoricalUsageEntityOutputTypeDef",
+        "HistoricalUsageEntityTypeDef",
+        "ListBillEstimateCommitmentsRequestTypeDef",
+        "ListBillEstimateCommitmentsResponseTypeDef",
+        "ListBillEstimateInputCommitmentModificationsRequestTypeDef",
+        "ListBillEstimateInputCommitmentModificationsResponseTypeDef",
+        "ListBillEstimateInputUsageModificationsRequestTypeDef",
+        "ListBillEstimateInputUsageModificationsResponseTypeDef",
+        "ListBillEstimateLineItemsFilterTypeDef",
+        "ListBillEstimateLineItemsRequestTypeDef",
+        "ListBillEstimateLineItemsResponseTypeDef",
+        "ListBillEstimatesFilterTypeDef",
+        "ListBillEstimatesRequestTypeDef",
+        "ListBillEstimatesResponseTypeDef",
+        "ListBillScenarioCommitmentModificationsRequestTypeDef",
+        "ListBillScenarioCommitmentModificationsResponseTypeDef",
+        "ListBillScenarioUsageModificationsRequestTypeDef",
+        "ListBillScenarioUsageModificationsResponseTypeDef",
+        "ListBillScenariosFilterTypeDef",
+        "ListBillScenariosRequestTypeDef",
+        "ListBillScenariosResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListUsageFilterTypeDef",
+        "ListWorkloadEstimateUsageRequestTypeDef",
+        "ListWorkloadEstimateUsageResponseTypeDef",
+        "ListWorkloadEstimatesFilterTypeDef",
+        "ListWorkloadEstimatesRequestTypeDef",
+        "ListWorkloadEstimatesResponseTypeDef",
+        "NegateReservedInstanceActionTypeDef",
+        "NegateSavingsPlanActionTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateBillEstimateRequestTypeDef",
+        "UpdateBillEstimateResponseTypeDef",
+        "UpdateBillScenarioRequestTypeDef",
+        "UpdateBillScenarioResponseTypeDef",
+        "UpdatePreferencesRequestTypeDef",
+        "UpdatePreferencesResponseTypeDef",
+        "UpdateWorkloadEstimateRequestTypeDef",
+        "UpdateWorkloadEstimateResponseTypeDef",
+        "UsageAmountTypeDef",
+        "UsageQuantityResultTypeDef",
+        "UsageQuantityTypeDef",
+        "WorkloadEstimateSummaryTypeDef",
+        "WorkloadEstimateUsageItemTypeDef",
+        "WorkloadEstimateUsageQuantityTypeDef",
+    ]
 
 
 class AddReservedInstanceActionTypeDef(TypedDict):
@@ -183,6 +184,21 @@ class AddReservedInstanceActionTypeDef(TypedDict):
 class AddSavingsPlanActionTypeDef(TypedDict):
     savingsPlanOfferingId: NotRequired[str]
     commitment: NotRequired[float]
+
+
+class NegateReservedInstanceActionTypeDef(TypedDict):
+    reservedInstancesId: NotRequired[str]
+
+
+class NegateSavingsPlanActionTypeDef(TypedDict):
+    savingsPlanId: NotRequired[str]
+
+
+class BillScenarioCommitmentModificationActionTypeDef(TypedDict):
+    addReservedInstanceAction: NotRequired[AddReservedInstanceActionTypeDef]
+    addSavingsPlanAction: NotRequired[AddSavingsPlanActionTypeDef]
+    negateReservedInstanceAction: NotRequired[NegateReservedInstanceActionTypeDef]
+    negateSavingsPlanAction: NotRequired[NegateSavingsPlanActionTypeDef]
 
 
 class BatchCreateBillScenarioCommitmentModificationEntryTypeDef(TypedDict):
@@ -220,6 +236,45 @@ class BatchCreateBillScenarioCommitmentModificationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class BillIntervalTypeDef(TypedDict):
+    start: NotRequired[ReadOnly[datetime | str]]
+    end: NotRequired[ReadOnly[datetime | str]]
+
+
+class ExpressionFilterTypeDef(TypedDict):
+    key: NotRequired[str]
+    matchOptions: NotRequired[ReadOnly[Sequence[str]]]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+ExpressionTypeDef = TypedDict(
+    "ExpressionTypeDef",
+    {
+        "and": NotRequired[ReadOnly[Sequence["ExpressionTypeDef"]]],
+        "or": NotRequired[ReadOnly[Sequence["ExpressionTypeDef"]]],
+        "not": NotRequired[ReadOnly["ExpressionTypeDef"]],
+        "costCategories": NotRequired[ReadOnly["ExpressionFilterTypeDef"]],
+        "dimensions": NotRequired[ReadOnly["ExpressionFilterTypeDef"]],
+        "tags": NotRequired[ReadOnly["ExpressionFilterTypeDef"]],
+    },
+)
+
+
+class HistoricalUsageEntityTypeDef(TypedDict):
+    serviceCode: str
+    usageType: str
+    operation: str
+    location: NotRequired[str]
+    usageAccountId: str
+    billInterval: ReadOnly[BillIntervalTypeDef]
+    filterExpression: ReadOnly[ExpressionTypeDef]
+
+
+class UsageAmountTypeDef(TypedDict):
+    startHour: ReadOnly[datetime | str]
+    amount: float
+
+
 class BatchCreateBillScenarioUsageModificationEntryTypeDef(TypedDict):
     serviceCode: str
     usageType: str
@@ -236,6 +291,46 @@ class BatchCreateBillScenarioUsageModificationErrorTypeDef(TypedDict):
     key: NotRequired[str]
     errorMessage: NotRequired[str]
     errorCode: NotRequired[BatchCreateBillScenarioUsageModificationErrorCodeType]
+
+
+class BillIntervalOutputTypeDef(TypedDict):
+    start: NotRequired[datetime]
+    end: NotRequired[datetime]
+
+
+class ExpressionFilterOutputTypeDef(TypedDict):
+    key: NotRequired[str]
+    matchOptions: NotRequired[list[str]]
+    values: NotRequired[list[str]]
+
+
+ExpressionOutputTypeDef = TypedDict(
+    "ExpressionOutputTypeDef",
+    {
+        "and": NotRequired[list["ExpressionOutputTypeDef"]],
+        "or": NotRequired[list["ExpressionOutputTypeDef"]],
+        "not": NotRequired["ExpressionOutputTypeDef"],
+        "costCategories": NotRequired["ExpressionFilterOutputTypeDef"],
+        "dimensions": NotRequired["ExpressionFilterOutputTypeDef"],
+        "tags": NotRequired["ExpressionFilterOutputTypeDef"],
+    },
+)
+
+
+class HistoricalUsageEntityOutputTypeDef(TypedDict):
+    serviceCode: str
+    usageType: str
+    operation: str
+    location: NotRequired[str]
+    usageAccountId: str
+    billInterval: BillIntervalOutputTypeDef
+    filterExpression: ExpressionOutputTypeDef
+
+
+class UsageQuantityTypeDef(TypedDict):
+    startHour: NotRequired[datetime]
+    unit: NotRequired[str]
+    amount: NotRequired[float]
 
 
 class BatchCreateBillScenarioUsageModificationItemTypeDef(TypedDict):
@@ -281,6 +376,11 @@ class BatchCreateWorkloadEstimateUsageErrorTypeDef(TypedDict):
     key: NotRequired[str]
     errorCode: NotRequired[BatchCreateWorkloadEstimateUsageCodeType]
     errorMessage: NotRequired[str]
+
+
+class WorkloadEstimateUsageQuantityTypeDef(TypedDict):
+    unit: NotRequired[str]
+    amount: NotRequired[float]
 
 
 class BatchCreateWorkloadEstimateUsageItemTypeDef(TypedDict):
@@ -377,6 +477,13 @@ class BatchUpdateBillScenarioCommitmentModificationRequestTypeDef(TypedDict):
     ]
 
 
+class BillScenarioCommitmentModificationItemTypeDef(TypedDict):
+    id: NotRequired[str]
+    usageAccountId: NotRequired[str]
+    group: NotRequired[str]
+    commitmentAction: NotRequired[BillScenarioCommitmentModificationActionTypeDef]
+
+
 class BatchUpdateBillScenarioCommitmentModificationResponseTypeDef(TypedDict):
     items: NotRequired[list[BillScenarioCommitmentModificationItemTypeDef]]
     errors: NotRequired[list[BatchUpdateBillScenarioCommitmentModificationErrorTypeDef]]
@@ -402,6 +509,19 @@ class BatchUpdateBillScenarioUsageModificationRequestTypeDef(TypedDict):
     ]
 
 
+class BillScenarioUsageModificationItemTypeDef(TypedDict):
+    serviceCode: str
+    usageType: str
+    operation: str
+    location: NotRequired[str]
+    availabilityZone: NotRequired[str]
+    id: NotRequired[str]
+    group: NotRequired[str]
+    usageAccountId: NotRequired[str]
+    quantities: NotRequired[list[UsageQuantityTypeDef]]
+    historicalUsage: NotRequired[HistoricalUsageEntityOutputTypeDef]
+
+
 class BatchUpdateBillScenarioUsageModificationResponseTypeDef(TypedDict):
     items: NotRequired[list[BillScenarioUsageModificationItemTypeDef]]
     errors: NotRequired[list[BatchUpdateBillScenarioUsageModificationErrorTypeDef]]
@@ -425,10 +545,30 @@ class BatchUpdateWorkloadEstimateUsageRequestTypeDef(TypedDict):
     usage: ReadOnly[Sequence[BatchUpdateWorkloadEstimateUsageEntryTypeDef]]
 
 
+class WorkloadEstimateUsageItemTypeDef(TypedDict):
+    serviceCode: str
+    usageType: str
+    operation: str
+    location: NotRequired[str]
+    id: NotRequired[str]
+    usageAccountId: NotRequired[str]
+    group: NotRequired[str]
+    quantity: NotRequired[WorkloadEstimateUsageQuantityTypeDef]
+    cost: NotRequired[float]
+    currency: NotRequired[CurrencyCodeType]
+    status: NotRequired[WorkloadEstimateCostStatusType]
+    historicalUsage: NotRequired[HistoricalUsageEntityOutputTypeDef]
+
+
 class BatchUpdateWorkloadEstimateUsageResponseTypeDef(TypedDict):
     items: NotRequired[list[WorkloadEstimateUsageItemTypeDef]]
     errors: NotRequired[list[BatchUpdateWorkloadEstimateUsageErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CostAmountTypeDef(TypedDict):
+    amount: NotRequired[float]
+    currency: NotRequired[CurrencyCodeType]
 
 
 class BillEstimateCommitmentSummaryTypeDef(TypedDict):
@@ -441,6 +581,11 @@ class BillEstimateCommitmentSummaryTypeDef(TypedDict):
     paymentOption: NotRequired[str]
     upfrontPayment: NotRequired[CostAmountTypeDef]
     monthlyPayment: NotRequired[CostAmountTypeDef]
+
+
+class CostDifferenceTypeDef(TypedDict):
+    historicalCost: NotRequired[CostAmountTypeDef]
+    estimatedCost: NotRequired[CostAmountTypeDef]
 
 
 class BillEstimateCostSummaryTypeDef(TypedDict):
@@ -466,6 +611,11 @@ class BillEstimateInputUsageModificationSummaryTypeDef(TypedDict):
     usageAccountId: NotRequired[str]
     quantities: NotRequired[list[UsageQuantityTypeDef]]
     historicalUsage: NotRequired[HistoricalUsageEntityOutputTypeDef]
+
+
+class UsageQuantityResultTypeDef(TypedDict):
+    amount: NotRequired[float]
+    unit: NotRequired[str]
 
 
 class BillEstimateLineItemSummaryTypeDef(TypedDict):
@@ -495,30 +645,6 @@ class BillEstimateSummaryTypeDef(TypedDict):
     expiresAt: NotRequired[datetime]
 
 
-class BillIntervalOutputTypeDef(TypedDict):
-    start: NotRequired[datetime]
-    end: NotRequired[datetime]
-
-
-class BillIntervalTypeDef(TypedDict):
-    start: NotRequired[ReadOnly[datetime | str]]
-    end: NotRequired[ReadOnly[datetime | str]]
-
-
-class BillScenarioCommitmentModificationActionTypeDef(TypedDict):
-    addReservedInstanceAction: NotRequired[AddReservedInstanceActionTypeDef]
-    addSavingsPlanAction: NotRequired[AddSavingsPlanActionTypeDef]
-    negateReservedInstanceAction: NotRequired[NegateReservedInstanceActionTypeDef]
-    negateSavingsPlanAction: NotRequired[NegateSavingsPlanActionTypeDef]
-
-
-class BillScenarioCommitmentModificationItemTypeDef(TypedDict):
-    id: NotRequired[str]
-    usageAccountId: NotRequired[str]
-    group: NotRequired[str]
-    commitmentAction: NotRequired[BillScenarioCommitmentModificationActionTypeDef]
-
-
 class BillScenarioSummaryTypeDef(TypedDict):
     id: str
     name: NotRequired[str]
@@ -529,29 +655,6 @@ class BillScenarioSummaryTypeDef(TypedDict):
     failureMessage: NotRequired[str]
     groupSharingPreference: NotRequired[GroupSharingPreferenceEnumType]
     costCategoryGroupSharingPreferenceArn: NotRequired[str]
-
-
-class BillScenarioUsageModificationItemTypeDef(TypedDict):
-    serviceCode: str
-    usageType: str
-    operation: str
-    location: NotRequired[str]
-    availabilityZone: NotRequired[str]
-    id: NotRequired[str]
-    group: NotRequired[str]
-    usageAccountId: NotRequired[str]
-    quantities: NotRequired[list[UsageQuantityTypeDef]]
-    historicalUsage: NotRequired[HistoricalUsageEntityOutputTypeDef]
-
-
-class CostAmountTypeDef(TypedDict):
-    amount: NotRequired[float]
-    currency: NotRequired[CurrencyCodeType]
-
-
-class CostDifferenceTypeDef(TypedDict):
-    historicalCost: NotRequired[CostAmountTypeDef]
-    estimatedCost: NotRequired[CostAmountTypeDef]
 
 
 class CreateBillEstimateRequestTypeDef(TypedDict):
@@ -642,44 +745,6 @@ class DeleteWorkloadEstimateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExpressionFilterOutputTypeDef(TypedDict):
-    key: NotRequired[str]
-    matchOptions: NotRequired[list[str]]
-    values: NotRequired[list[str]]
-
-
-class ExpressionFilterTypeDef(TypedDict):
-    key: NotRequired[str]
-    matchOptions: NotRequired[ReadOnly[Sequence[str]]]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-ExpressionOutputTypeDef = TypedDict(
-    "ExpressionOutputTypeDef",
-    {
-        "and": NotRequired[list["ExpressionOutputTypeDef"]],
-        "or": NotRequired[list["ExpressionOutputTypeDef"]],
-        "not": NotRequired["ExpressionOutputTypeDef"],
-        "costCategories": NotRequired["ExpressionFilterOutputTypeDef"],
-        "dimensions": NotRequired["ExpressionFilterOutputTypeDef"],
-        "tags": NotRequired["ExpressionFilterOutputTypeDef"],
-    },
-)
-
-
-ExpressionTypeDef = TypedDict(
-    "ExpressionTypeDef",
-    {
-        "and": NotRequired[ReadOnly[Sequence["ExpressionTypeDef"]]],
-        "or": NotRequired[ReadOnly[Sequence["ExpressionTypeDef"]]],
-        "not": NotRequired[ReadOnly["ExpressionTypeDef"]],
-        "costCategories": NotRequired[ReadOnly["ExpressionFilterTypeDef"]],
-        "dimensions": NotRequired[ReadOnly["ExpressionFilterTypeDef"]],
-        "tags": NotRequired[ReadOnly["ExpressionFilterTypeDef"]],
-    },
-)
-
-
 class FilterTimestampTypeDef(TypedDict):
     afterTimestamp: NotRequired[ReadOnly[datetime | str]]
     beforeTimestamp: NotRequired[ReadOnly[datetime | str]]
@@ -746,26 +811,6 @@ class GetWorkloadEstimateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HistoricalUsageEntityOutputTypeDef(TypedDict):
-    serviceCode: str
-    usageType: str
-    operation: str
-    location: NotRequired[str]
-    usageAccountId: str
-    billInterval: BillIntervalOutputTypeDef
-    filterExpression: ExpressionOutputTypeDef
-
-
-class HistoricalUsageEntityTypeDef(TypedDict):
-    serviceCode: str
-    usageType: str
-    operation: str
-    location: NotRequired[str]
-    usageAccountId: str
-    billInterval: ReadOnly[BillIntervalTypeDef]
-    filterExpression: ReadOnly[ExpressionTypeDef]
-
-
 class ListBillEstimateCommitmentsRequestTypeDef(TypedDict):
     billEstimateId: str
     nextToken: NotRequired[str]
@@ -788,6 +833,12 @@ class ListBillEstimateInputCommitmentModificationsResponseTypeDef(TypedDict):
     items: NotRequired[list[BillEstimateInputCommitmentModificationSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListUsageFilterTypeDef(TypedDict):
+    name: ListUsageFilterNameType
+    values: ReadOnly[Sequence[str]]
+    matchOption: NotRequired[MatchOptionType]
 
 
 class ListBillEstimateInputUsageModificationsRequestTypeDef(TypedDict):
@@ -896,12 +947,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListUsageFilterTypeDef(TypedDict):
-    name: ListUsageFilterNameType
-    values: ReadOnly[Sequence[str]]
-    matchOption: NotRequired[MatchOptionType]
-
-
 class ListWorkloadEstimateUsageRequestTypeDef(TypedDict):
     workloadEstimateId: str
     filters: NotRequired[ReadOnly[Sequence[ListUsageFilterTypeDef]]]
@@ -929,18 +974,23 @@ class ListWorkloadEstimatesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class WorkloadEstimateSummaryTypeDef(TypedDict):
+    id: str
+    name: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    expiresAt: NotRequired[datetime]
+    rateType: NotRequired[WorkloadEstimateRateTypeType]
+    rateTimestamp: NotRequired[datetime]
+    status: NotRequired[WorkloadEstimateStatusType]
+    totalCost: NotRequired[float]
+    costCurrency: NotRequired[CurrencyCodeType]
+    failureMessage: NotRequired[str]
+
+
 class ListWorkloadEstimatesResponseTypeDef(TypedDict):
     items: NotRequired[list[WorkloadEstimateSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NegateReservedInstanceActionTypeDef(TypedDict):
-    reservedInstancesId: NotRequired[str]
-
-
-class NegateSavingsPlanActionTypeDef(TypedDict):
-    savingsPlanId: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -1034,52 +1084,3 @@ class UpdateWorkloadEstimateResponseTypeDef(TypedDict):
     costCurrency: NotRequired[CurrencyCodeType]
     failureMessage: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UsageAmountTypeDef(TypedDict):
-    startHour: ReadOnly[datetime | str]
-    amount: float
-
-
-class UsageQuantityResultTypeDef(TypedDict):
-    amount: NotRequired[float]
-    unit: NotRequired[str]
-
-
-class UsageQuantityTypeDef(TypedDict):
-    startHour: NotRequired[datetime]
-    unit: NotRequired[str]
-    amount: NotRequired[float]
-
-
-class WorkloadEstimateSummaryTypeDef(TypedDict):
-    id: str
-    name: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    expiresAt: NotRequired[datetime]
-    rateType: NotRequired[WorkloadEstimateRateTypeType]
-    rateTimestamp: NotRequired[datetime]
-    status: NotRequired[WorkloadEstimateStatusType]
-    totalCost: NotRequired[float]
-    costCurrency: NotRequired[CurrencyCodeType]
-    failureMessage: NotRequired[str]
-
-
-class WorkloadEstimateUsageItemTypeDef(TypedDict):
-    serviceCode: str
-    usageType: str
-    operation: str
-    location: NotRequired[str]
-    id: NotRequired[str]
-    usageAccountId: NotRequired[str]
-    group: NotRequired[str]
-    quantity: NotRequired[WorkloadEstimateUsageQuantityTypeDef]
-    cost: NotRequired[float]
-    currency: NotRequired[CurrencyCodeType]
-    status: NotRequired[WorkloadEstimateCostStatusType]
-    historicalUsage: NotRequired[HistoricalUsageEntityOutputTypeDef]
-
-
-class WorkloadEstimateUsageQuantityTypeDef(TypedDict):
-    unit: NotRequired[str]
-    amount: NotRequired[float]

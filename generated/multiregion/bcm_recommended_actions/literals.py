@@ -2,15 +2,16 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Billing and Cost Management Recommended Actions: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionTypeType",
-    "FeatureType",
-    "FilterNameType",
-    "MatchOptionType",
-    "SeverityType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionTypeType",
+        "FeatureType",
+        "FilterNameType",
+        "MatchOptionType",
+        "SeverityType",
+    ]
 
 ActionTypeType = Literal[
     "ADD_ALTERNATE_BILLING_CONTACT",

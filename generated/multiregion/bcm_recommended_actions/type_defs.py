@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,15 +26,16 @@ from .literals import (
     SeverityType,
 )
 
-__all__ = [
-    "ActionFilterTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ListRecommendedActionsRequestTypeDef",
-    "ListRecommendedActionsResponseTypeDef",
-    "RecommendedActionTypeDef",
-    "RequestFilterTypeDef",
-    "ResponseMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionFilterTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ListRecommendedActionsRequestTypeDef",
+        "ListRecommendedActionsResponseTypeDef",
+        "RecommendedActionTypeDef",
+        "RequestFilterTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
 
 
 class ActionFilterTypeDef(TypedDict):
@@ -43,16 +44,14 @@ class ActionFilterTypeDef(TypedDict):
     values: ReadOnly[Sequence[str]]
 
 
+class RequestFilterTypeDef(TypedDict):
+    actions: NotRequired[ReadOnly[Sequence[ActionFilterTypeDef]]]
+
+
 class ListRecommendedActionsRequestTypeDef(TypedDict):
     filter: NotRequired[ReadOnly[RequestFilterTypeDef]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
-
-
-class ListRecommendedActionsResponseTypeDef(TypedDict):
-    recommendedActions: list[RecommendedActionTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RecommendedActionTypeDef(TypedDict):
@@ -66,5 +65,7 @@ class RecommendedActionTypeDef(TypedDict):
     lastUpdatedTimeStamp: NotRequired[str]
 
 
-class RequestFilterTypeDef(TypedDict):
-    actions: NotRequired[ReadOnly[Sequence[ActionFilterTypeDef]]]
+class ListRecommendedActionsResponseTypeDef(TypedDict):
+    recommendedActions: list[RecommendedActionTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef

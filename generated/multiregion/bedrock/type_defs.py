@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -97,524 +97,535 @@ from .literals import (
     VectorSearchRerankingConfigurationTypeType,
 )
 
-__all__ = [
-    "AccountEnforcedGuardrailInferenceInputConfigurationTypeDef",
-    "AccountEnforcedGuardrailOutputConfigurationTypeDef",
-    "AdvancedPromptOptimizationInputConfigTypeDef",
-    "AdvancedPromptOptimizationJobSummaryTypeDef",
-    "AdvancedPromptOptimizationOutputConfigTypeDef",
-    "AgreementAvailabilityTypeDef",
-    "AutomatedEvaluationConfigOutputTypeDef",
-    "AutomatedEvaluationConfigTypeDef",
-    "AutomatedEvaluationCustomMetricConfigOutputTypeDef",
-    "AutomatedEvaluationCustomMetricConfigTypeDef",
-    "AutomatedEvaluationCustomMetricSourceOutputTypeDef",
-    "AutomatedEvaluationCustomMetricSourceTypeDef",
-    "AutomatedReasoningCheckFindingTypeDef",
-    "AutomatedReasoningCheckImpossibleFindingTypeDef",
-    "AutomatedReasoningCheckInputTextReferenceTypeDef",
-    "AutomatedReasoningCheckInvalidFindingTypeDef",
-    "AutomatedReasoningCheckLogicWarningTypeDef",
-    "AutomatedReasoningCheckNoTranslationsFindingTypeDef",
-    "AutomatedReasoningCheckRuleTypeDef",
-    "AutomatedReasoningCheckSatisfiableFindingTypeDef",
-    "AutomatedReasoningCheckScenarioTypeDef",
-    "AutomatedReasoningCheckTooComplexFindingTypeDef",
-    "AutomatedReasoningCheckTranslationAmbiguousFindingTypeDef",
-    "AutomatedReasoningCheckTranslationOptionTypeDef",
-    "AutomatedReasoningCheckTranslationTypeDef",
-    "AutomatedReasoningCheckValidFindingTypeDef",
-    "AutomatedReasoningLogicStatementTypeDef",
-    "AutomatedReasoningPolicyAddRuleAnnotationTypeDef",
-    "AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnotationTypeDef",
-    "AutomatedReasoningPolicyAddRuleMutationTypeDef",
-    "AutomatedReasoningPolicyAddTypeAnnotationOutputTypeDef",
-    "AutomatedReasoningPolicyAddTypeAnnotationTypeDef",
-    "AutomatedReasoningPolicyAddTypeMutationTypeDef",
-    "AutomatedReasoningPolicyAddTypeValueTypeDef",
-    "AutomatedReasoningPolicyAddVariableAnnotationTypeDef",
-    "AutomatedReasoningPolicyAddVariableMutationTypeDef",
-    "AutomatedReasoningPolicyAnnotatedChunkTypeDef",
-    "AutomatedReasoningPolicyAnnotatedContentTypeDef",
-    "AutomatedReasoningPolicyAnnotatedLineTypeDef",
-    "AutomatedReasoningPolicyAnnotationOutputTypeDef",
-    "AutomatedReasoningPolicyAnnotationTypeDef",
-    "AutomatedReasoningPolicyAtomicStatementTypeDef",
-    "AutomatedReasoningPolicyBuildLogEntryTypeDef",
-    "AutomatedReasoningPolicyBuildLogTypeDef",
-    "AutomatedReasoningPolicyBuildResultAssetManifestEntryTypeDef",
-    "AutomatedReasoningPolicyBuildResultAssetManifestTypeDef",
-    "AutomatedReasoningPolicyBuildResultAssetsTypeDef",
-    "AutomatedReasoningPolicyBuildStepContextTypeDef",
-    "AutomatedReasoningPolicyBuildStepMessageTypeDef",
-    "AutomatedReasoningPolicyBuildStepTypeDef",
-    "AutomatedReasoningPolicyBuildWorkflowDocumentTypeDef",
-    "AutomatedReasoningPolicyBuildWorkflowRepairContentTypeDef",
-    "AutomatedReasoningPolicyBuildWorkflowSourceTypeDef",
-    "AutomatedReasoningPolicyBuildWorkflowSummaryTypeDef",
-    "AutomatedReasoningPolicyDefinitionElementTypeDef",
-    "AutomatedReasoningPolicyDefinitionOutputTypeDef",
-    "AutomatedReasoningPolicyDefinitionQualityReportTypeDef",
-    "AutomatedReasoningPolicyDefinitionRuleTypeDef",
-    "AutomatedReasoningPolicyDefinitionTypeDef",
-    "AutomatedReasoningPolicyDefinitionTypeOutputTypeDef",
-    "AutomatedReasoningPolicyDefinitionTypeTypeDef",
-    "AutomatedReasoningPolicyDefinitionTypeValuePairTypeDef",
-    "AutomatedReasoningPolicyDefinitionTypeValueTypeDef",
-    "AutomatedReasoningPolicyDefinitionVariableTypeDef",
-    "AutomatedReasoningPolicyDeleteRuleAnnotationTypeDef",
-    "AutomatedReasoningPolicyDeleteRuleMutationTypeDef",
-    "AutomatedReasoningPolicyDeleteTypeAnnotationTypeDef",
-    "AutomatedReasoningPolicyDeleteTypeMutationTypeDef",
-    "AutomatedReasoningPolicyDeleteTypeValueTypeDef",
-    "AutomatedReasoningPolicyDeleteVariableAnnotationTypeDef",
-    "AutomatedReasoningPolicyDeleteVariableMutationTypeDef",
-    "AutomatedReasoningPolicyDisjointRuleSetTypeDef",
-    "AutomatedReasoningPolicyFidelityReportTypeDef",
-    "AutomatedReasoningPolicyGenerateFidelityReportContentTypeDef",
-    "AutomatedReasoningPolicyGeneratedTestCaseTypeDef",
-    "AutomatedReasoningPolicyGeneratedTestCasesTypeDef",
-    "AutomatedReasoningPolicyIngestContentAnnotationTypeDef",
-    "AutomatedReasoningPolicyMutationTypeDef",
-    "AutomatedReasoningPolicyPlanningTypeDef",
-    "AutomatedReasoningPolicyReportSourceDocumentTypeDef",
-    "AutomatedReasoningPolicyRuleReportTypeDef",
-    "AutomatedReasoningPolicyScenarioTypeDef",
-    "AutomatedReasoningPolicyScenariosTypeDef",
-    "AutomatedReasoningPolicySourceDocumentTypeDef",
-    "AutomatedReasoningPolicyStatementLocationTypeDef",
-    "AutomatedReasoningPolicyStatementReferenceTypeDef",
-    "AutomatedReasoningPolicySummaryTypeDef",
-    "AutomatedReasoningPolicyTestCaseTypeDef",
-    "AutomatedReasoningPolicyTestResultTypeDef",
-    "AutomatedReasoningPolicyTypeValueAnnotationTypeDef",
-    "AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotationOutputTypeDef",
-    "AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotationTypeDef",
-    "AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotationOutputTypeDef",
-    "AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotationTypeDef",
-    "AutomatedReasoningPolicyUpdateRuleAnnotationTypeDef",
-    "AutomatedReasoningPolicyUpdateRuleMutationTypeDef",
-    "AutomatedReasoningPolicyUpdateTypeAnnotationOutputTypeDef",
-    "AutomatedReasoningPolicyUpdateTypeAnnotationTypeDef",
-    "AutomatedReasoningPolicyUpdateTypeMutationTypeDef",
-    "AutomatedReasoningPolicyUpdateTypeValueTypeDef",
-    "AutomatedReasoningPolicyUpdateVariableAnnotationTypeDef",
-    "AutomatedReasoningPolicyUpdateVariableMutationTypeDef",
-    "AutomatedReasoningPolicyVariableReportTypeDef",
-    "AutomatedReasoningPolicyWorkflowTypeContentTypeDef",
-    "BatchDeleteAdvancedPromptOptimizationJobErrorTypeDef",
-    "BatchDeleteAdvancedPromptOptimizationJobItemTypeDef",
-    "BatchDeleteAdvancedPromptOptimizationJobRequestTypeDef",
-    "BatchDeleteAdvancedPromptOptimizationJobResponseTypeDef",
-    "BatchDeleteEvaluationJobErrorTypeDef",
-    "BatchDeleteEvaluationJobItemTypeDef",
-    "BatchDeleteEvaluationJobRequestTypeDef",
-    "BatchDeleteEvaluationJobResponseTypeDef",
-    "BedrockEvaluatorModelTypeDef",
-    "ByteContentDocOutputTypeDef",
-    "ByteContentDocTypeDef",
-    "CancelAutomatedReasoningPolicyBuildWorkflowRequestTypeDef",
-    "CancelAutomatedReasoningPolicyBuildWorkflowResponseTypeDef",
-    "CloudWatchConfigTypeDef",
-    "CreateAdvancedPromptOptimizationJobRequestTypeDef",
-    "CreateAdvancedPromptOptimizationJobResponseTypeDef",
-    "CreateAutomatedReasoningPolicyRequestTypeDef",
-    "CreateAutomatedReasoningPolicyResponseTypeDef",
-    "CreateAutomatedReasoningPolicyTestCaseRequestTypeDef",
-    "CreateAutomatedReasoningPolicyTestCaseResponseTypeDef",
-    "CreateAutomatedReasoningPolicyVersionRequestTypeDef",
-    "CreateAutomatedReasoningPolicyVersionResponseTypeDef",
-    "CreateCustomModelDeploymentRequestTypeDef",
-    "CreateCustomModelDeploymentResponseTypeDef",
-    "CreateCustomModelRequestTypeDef",
-    "CreateCustomModelResponseTypeDef",
-    "CreateEvaluationJobRequestTypeDef",
-    "CreateEvaluationJobResponseTypeDef",
-    "CreateFoundationModelAgreementRequestTypeDef",
-    "CreateFoundationModelAgreementResponseTypeDef",
-    "CreateGuardrailRequestTypeDef",
-    "CreateGuardrailResponseTypeDef",
-    "CreateGuardrailVersionRequestTypeDef",
-    "CreateGuardrailVersionResponseTypeDef",
-    "CreateInferenceProfileRequestTypeDef",
-    "CreateInferenceProfileResponseTypeDef",
-    "CreateMarketplaceModelEndpointRequestTypeDef",
-    "CreateMarketplaceModelEndpointResponseTypeDef",
-    "CreateModelCopyJobRequestTypeDef",
-    "CreateModelCopyJobResponseTypeDef",
-    "CreateModelCustomizationJobRequestTypeDef",
-    "CreateModelCustomizationJobResponseTypeDef",
-    "CreateModelImportJobRequestTypeDef",
-    "CreateModelImportJobResponseTypeDef",
-    "CreateModelInvocationJobRequestTypeDef",
-    "CreateModelInvocationJobResponseTypeDef",
-    "CreatePromptRouterRequestTypeDef",
-    "CreatePromptRouterResponseTypeDef",
-    "CreateProvisionedModelThroughputRequestTypeDef",
-    "CreateProvisionedModelThroughputResponseTypeDef",
-    "CustomMetricBedrockEvaluatorModelTypeDef",
-    "CustomMetricDefinitionOutputTypeDef",
-    "CustomMetricDefinitionTypeDef",
-    "CustomMetricEvaluatorModelConfigOutputTypeDef",
-    "CustomMetricEvaluatorModelConfigTypeDef",
-    "CustomModelDeploymentSummaryTypeDef",
-    "CustomModelDeploymentUpdateDetailsTypeDef",
-    "CustomModelSummaryTypeDef",
-    "CustomModelUnitsTypeDef",
-    "CustomizationConfigTypeDef",
-    "DataProcessingDetailsTypeDef",
-    "DeleteAutomatedReasoningPolicyBuildWorkflowRequestTypeDef",
-    "DeleteAutomatedReasoningPolicyBuildWorkflowResponseTypeDef",
-    "DeleteAutomatedReasoningPolicyRequestTypeDef",
-    "DeleteAutomatedReasoningPolicyResponseTypeDef",
-    "DeleteAutomatedReasoningPolicyTestCaseRequestTypeDef",
-    "DeleteAutomatedReasoningPolicyTestCaseResponseTypeDef",
-    "DeleteCustomModelDeploymentRequestTypeDef",
-    "DeleteCustomModelDeploymentResponseTypeDef",
-    "DeleteCustomModelRequestTypeDef",
-    "DeleteCustomModelResponseTypeDef",
-    "DeleteEnforcedGuardrailConfigurationRequestTypeDef",
-    "DeleteEnforcedGuardrailConfigurationResponseTypeDef",
-    "DeleteFoundationModelAgreementRequestTypeDef",
-    "DeleteFoundationModelAgreementResponseTypeDef",
-    "DeleteGuardrailRequestTypeDef",
-    "DeleteGuardrailResponseTypeDef",
-    "DeleteImportedModelRequestTypeDef",
-    "DeleteImportedModelResponseTypeDef",
-    "DeleteInferenceProfileRequestTypeDef",
-    "DeleteInferenceProfileResponseTypeDef",
-    "DeleteMarketplaceModelEndpointRequestTypeDef",
-    "DeleteMarketplaceModelEndpointResponseTypeDef",
-    "DeleteModelInvocationLoggingConfigurationResponseTypeDef",
-    "DeletePromptRouterRequestTypeDef",
-    "DeletePromptRouterResponseTypeDef",
-    "DeleteProvisionedModelThroughputRequestTypeDef",
-    "DeleteProvisionedModelThroughputResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeregisterMarketplaceModelEndpointRequestTypeDef",
-    "DeregisterMarketplaceModelEndpointResponseTypeDef",
-    "DimensionalPriceRateTypeDef",
-    "DistillationConfigTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointConfigOutputTypeDef",
-    "EndpointConfigTypeDef",
-    "EvaluationBedrockModelTypeDef",
-    "EvaluationConfigOutputTypeDef",
-    "EvaluationConfigTypeDef",
-    "EvaluationDatasetLocationTypeDef",
-    "EvaluationDatasetMetricConfigOutputTypeDef",
-    "EvaluationDatasetMetricConfigTypeDef",
-    "EvaluationDatasetTypeDef",
-    "EvaluationInferenceConfigOutputTypeDef",
-    "EvaluationInferenceConfigSummaryTypeDef",
-    "EvaluationInferenceConfigTypeDef",
-    "EvaluationModelConfigSummaryTypeDef",
-    "EvaluationModelConfigTypeDef",
-    "EvaluationOutputDataConfigTypeDef",
-    "EvaluationPrecomputedInferenceSourceTypeDef",
-    "EvaluationPrecomputedRagSourceConfigTypeDef",
-    "EvaluationPrecomputedRetrieveAndGenerateSourceConfigTypeDef",
-    "EvaluationPrecomputedRetrieveSourceConfigTypeDef",
-    "EvaluationRagConfigSummaryTypeDef",
-    "EvaluationSummaryTypeDef",
-    "EvaluatorModelConfigOutputTypeDef",
-    "EvaluatorModelConfigTypeDef",
-    "ExportAutomatedReasoningPolicyVersionRequestTypeDef",
-    "ExportAutomatedReasoningPolicyVersionResponseTypeDef",
-    "ExternalSourceOutputTypeDef",
-    "ExternalSourceTypeDef",
-    "ExternalSourcesGenerationConfigurationOutputTypeDef",
-    "ExternalSourcesGenerationConfigurationTypeDef",
-    "ExternalSourcesRetrieveAndGenerateConfigurationOutputTypeDef",
-    "ExternalSourcesRetrieveAndGenerateConfigurationTypeDef",
-    "FieldForRerankingTypeDef",
-    "FilterAttributeOutputTypeDef",
-    "FilterAttributeTypeDef",
-    "FoundationModelDetailsTypeDef",
-    "FoundationModelLifecycleTypeDef",
-    "FoundationModelSummaryTypeDef",
-    "GenerationConfigurationOutputTypeDef",
-    "GenerationConfigurationTypeDef",
-    "GetAdvancedPromptOptimizationJobRequestTypeDef",
-    "GetAdvancedPromptOptimizationJobResponseTypeDef",
-    "GetAutomatedReasoningPolicyAnnotationsRequestTypeDef",
-    "GetAutomatedReasoningPolicyAnnotationsResponseTypeDef",
-    "GetAutomatedReasoningPolicyBuildWorkflowRequestTypeDef",
-    "GetAutomatedReasoningPolicyBuildWorkflowResponseTypeDef",
-    "GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequestTypeDef",
-    "GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponseTypeDef",
-    "GetAutomatedReasoningPolicyNextScenarioRequestTypeDef",
-    "GetAutomatedReasoningPolicyNextScenarioResponseTypeDef",
-    "GetAutomatedReasoningPolicyRequestTypeDef",
-    "GetAutomatedReasoningPolicyResponseTypeDef",
-    "GetAutomatedReasoningPolicyTestCaseRequestTypeDef",
-    "GetAutomatedReasoningPolicyTestCaseResponseTypeDef",
-    "GetAutomatedReasoningPolicyTestResultRequestTypeDef",
-    "GetAutomatedReasoningPolicyTestResultResponseTypeDef",
-    "GetCustomModelDeploymentRequestTypeDef",
-    "GetCustomModelDeploymentResponseTypeDef",
-    "GetCustomModelRequestTypeDef",
-    "GetCustomModelResponseTypeDef",
-    "GetEvaluationJobRequestTypeDef",
-    "GetEvaluationJobResponseTypeDef",
-    "GetFoundationModelAvailabilityRequestTypeDef",
-    "GetFoundationModelAvailabilityResponseTypeDef",
-    "GetFoundationModelRequestTypeDef",
-    "GetFoundationModelResponseTypeDef",
-    "GetGuardrailRequestTypeDef",
-    "GetGuardrailResponseTypeDef",
-    "GetImportedModelRequestTypeDef",
-    "GetImportedModelResponseTypeDef",
-    "GetInferenceProfileRequestTypeDef",
-    "GetInferenceProfileResponseTypeDef",
-    "GetMarketplaceModelEndpointRequestTypeDef",
-    "GetMarketplaceModelEndpointResponseTypeDef",
-    "GetModelCopyJobRequestTypeDef",
-    "GetModelCopyJobResponseTypeDef",
-    "GetModelCustomizationJobRequestTypeDef",
-    "GetModelCustomizationJobResponseTypeDef",
-    "GetModelImportJobRequestTypeDef",
-    "GetModelImportJobResponseTypeDef",
-    "GetModelInvocationJobRequestTypeDef",
-    "GetModelInvocationJobResponseTypeDef",
-    "GetModelInvocationLoggingConfigurationResponseTypeDef",
-    "GetPromptRouterRequestTypeDef",
-    "GetPromptRouterResponseTypeDef",
-    "GetProvisionedModelThroughputRequestTypeDef",
-    "GetProvisionedModelThroughputResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "GetUseCaseForModelAccessResponseTypeDef",
-    "GraderConfigTypeDef",
-    "GuardrailAutomatedReasoningPolicyConfigTypeDef",
-    "GuardrailAutomatedReasoningPolicyTypeDef",
-    "GuardrailConfigurationTypeDef",
-    "GuardrailContentFilterConfigTypeDef",
-    "GuardrailContentFilterTypeDef",
-    "GuardrailContentFiltersTierConfigTypeDef",
-    "GuardrailContentFiltersTierTypeDef",
-    "GuardrailContentPolicyConfigTypeDef",
-    "GuardrailContentPolicyTypeDef",
-    "GuardrailContextualGroundingFilterConfigTypeDef",
-    "GuardrailContextualGroundingFilterTypeDef",
-    "GuardrailContextualGroundingPolicyConfigTypeDef",
-    "GuardrailContextualGroundingPolicyTypeDef",
-    "GuardrailCrossRegionConfigTypeDef",
-    "GuardrailCrossRegionDetailsTypeDef",
-    "GuardrailManagedWordsConfigTypeDef",
-    "GuardrailManagedWordsTypeDef",
-    "GuardrailPiiEntityConfigTypeDef",
-    "GuardrailPiiEntityTypeDef",
-    "GuardrailRegexConfigTypeDef",
-    "GuardrailRegexTypeDef",
-    "GuardrailSensitiveInformationPolicyConfigTypeDef",
-    "GuardrailSensitiveInformationPolicyTypeDef",
-    "GuardrailSummaryTypeDef",
-    "GuardrailTopicConfigTypeDef",
-    "GuardrailTopicPolicyConfigTypeDef",
-    "GuardrailTopicPolicyTypeDef",
-    "GuardrailTopicTypeDef",
-    "GuardrailTopicsTierConfigTypeDef",
-    "GuardrailTopicsTierTypeDef",
-    "GuardrailWordConfigTypeDef",
-    "GuardrailWordPolicyConfigTypeDef",
-    "GuardrailWordPolicyTypeDef",
-    "GuardrailWordTypeDef",
-    "HumanEvaluationConfigOutputTypeDef",
-    "HumanEvaluationConfigTypeDef",
-    "HumanEvaluationCustomMetricTypeDef",
-    "HumanWorkflowConfigTypeDef",
-    "ImplicitFilterConfigurationOutputTypeDef",
-    "ImplicitFilterConfigurationTypeDef",
-    "ImportedModelSummaryTypeDef",
-    "InferenceConfigurationOutputTypeDef",
-    "InferenceConfigurationTypeDef",
-    "InferenceProfileModelSourceTypeDef",
-    "InferenceProfileModelTypeDef",
-    "InferenceProfileSummaryTypeDef",
-    "InvocationLogSourceTypeDef",
-    "InvocationLogsConfigOutputTypeDef",
-    "InvocationLogsConfigTypeDef",
-    "KbInferenceConfigOutputTypeDef",
-    "KbInferenceConfigTypeDef",
-    "KnowledgeBaseConfigOutputTypeDef",
-    "KnowledgeBaseConfigTypeDef",
-    "KnowledgeBaseRetrievalConfigurationOutputTypeDef",
-    "KnowledgeBaseRetrievalConfigurationTypeDef",
-    "KnowledgeBaseRetrieveAndGenerateConfigurationOutputTypeDef",
-    "KnowledgeBaseRetrieveAndGenerateConfigurationTypeDef",
-    "KnowledgeBaseVectorSearchConfigurationOutputTypeDef",
-    "KnowledgeBaseVectorSearchConfigurationTypeDef",
-    "LambdaGraderConfigTypeDef",
-    "LegalTermTypeDef",
-    "ListAdvancedPromptOptimizationJobsRequestTypeDef",
-    "ListAdvancedPromptOptimizationJobsResponseTypeDef",
-    "ListAutomatedReasoningPoliciesRequestTypeDef",
-    "ListAutomatedReasoningPoliciesResponseTypeDef",
-    "ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef",
-    "ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef",
-    "ListAutomatedReasoningPolicyTestCasesRequestTypeDef",
-    "ListAutomatedReasoningPolicyTestCasesResponseTypeDef",
-    "ListAutomatedReasoningPolicyTestResultsRequestTypeDef",
-    "ListAutomatedReasoningPolicyTestResultsResponseTypeDef",
-    "ListCustomModelDeploymentsRequestTypeDef",
-    "ListCustomModelDeploymentsResponseTypeDef",
-    "ListCustomModelsRequestTypeDef",
-    "ListCustomModelsResponseTypeDef",
-    "ListEnforcedGuardrailsConfigurationRequestTypeDef",
-    "ListEnforcedGuardrailsConfigurationResponseTypeDef",
-    "ListEvaluationJobsRequestTypeDef",
-    "ListEvaluationJobsResponseTypeDef",
-    "ListFoundationModelAgreementOffersRequestTypeDef",
-    "ListFoundationModelAgreementOffersResponseTypeDef",
-    "ListFoundationModelsRequestTypeDef",
-    "ListFoundationModelsResponseTypeDef",
-    "ListGuardrailsRequestTypeDef",
-    "ListGuardrailsResponseTypeDef",
-    "ListImportedModelsRequestTypeDef",
-    "ListImportedModelsResponseTypeDef",
-    "ListInferenceProfilesRequestTypeDef",
-    "ListInferenceProfilesResponseTypeDef",
-    "ListMarketplaceModelEndpointsRequestTypeDef",
-    "ListMarketplaceModelEndpointsResponseTypeDef",
-    "ListModelCopyJobsRequestTypeDef",
-    "ListModelCopyJobsResponseTypeDef",
-    "ListModelCustomizationJobsRequestTypeDef",
-    "ListModelCustomizationJobsResponseTypeDef",
-    "ListModelImportJobsRequestTypeDef",
-    "ListModelImportJobsResponseTypeDef",
-    "ListModelInvocationJobsRequestTypeDef",
-    "ListModelInvocationJobsResponseTypeDef",
-    "ListPromptRoutersRequestTypeDef",
-    "ListPromptRoutersResponseTypeDef",
-    "ListProvisionedModelThroughputsRequestTypeDef",
-    "ListProvisionedModelThroughputsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LoggingConfigTypeDef",
-    "MarketplaceModelEndpointSummaryTypeDef",
-    "MarketplaceModelEndpointTypeDef",
-    "MetadataAttributeSchemaTypeDef",
-    "MetadataConfigurationForRerankingOutputTypeDef",
-    "MetadataConfigurationForRerankingTypeDef",
-    "ModelConfigurationOutputTypeDef",
-    "ModelConfigurationTypeDef",
-    "ModelCopyJobSummaryTypeDef",
-    "ModelCustomizationJobSummaryTypeDef",
-    "ModelDataSourceTypeDef",
-    "ModelEnforcementOutputTypeDef",
-    "ModelEnforcementTypeDef",
-    "ModelImportJobSummaryTypeDef",
-    "ModelInvocationJobInputDataConfigTypeDef",
-    "ModelInvocationJobOutputDataConfigTypeDef",
-    "ModelInvocationJobS3InputDataConfigTypeDef",
-    "ModelInvocationJobS3OutputDataConfigTypeDef",
-    "ModelInvocationJobSummaryTypeDef",
-    "OfferTypeDef",
-    "OrchestrationConfigurationTypeDef",
-    "OutputDataConfigTypeDef",
-    "PerformanceConfigurationTypeDef",
-    "PricingTermTypeDef",
-    "PromptRouterSummaryTypeDef",
-    "PromptRouterTargetModelTypeDef",
-    "PromptTemplateTypeDef",
-    "ProvisionedModelSummaryTypeDef",
-    "PutEnforcedGuardrailConfigurationRequestTypeDef",
-    "PutEnforcedGuardrailConfigurationResponseTypeDef",
-    "PutModelInvocationLoggingConfigurationRequestTypeDef",
-    "PutModelInvocationLoggingConfigurationResponseTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "PutUseCaseForModelAccessRequestTypeDef",
-    "PutUseCaseForModelAccessResponseTypeDef",
-    "QueryTransformationConfigurationTypeDef",
-    "RAGConfigOutputTypeDef",
-    "RAGConfigTypeDef",
-    "RFTConfigTypeDef",
-    "RFTHyperParametersTypeDef",
-    "RatingScaleItemTypeDef",
-    "RatingScaleItemValueTypeDef",
-    "RegisterMarketplaceModelEndpointRequestTypeDef",
-    "RegisterMarketplaceModelEndpointResponseTypeDef",
-    "RequestMetadataBaseFiltersOutputTypeDef",
-    "RequestMetadataBaseFiltersTypeDef",
-    "RequestMetadataFiltersOutputTypeDef",
-    "RequestMetadataFiltersTypeDef",
-    "RerankingMetadataSelectiveModeConfigurationOutputTypeDef",
-    "RerankingMetadataSelectiveModeConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetrievalFilterOutputTypeDef",
-    "RetrievalFilterTypeDef",
-    "RetrieveAndGenerateConfigurationOutputTypeDef",
-    "RetrieveAndGenerateConfigurationTypeDef",
-    "RetrieveConfigOutputTypeDef",
-    "RetrieveConfigTypeDef",
-    "RoutingCriteriaTypeDef",
-    "S3ConfigTypeDef",
-    "S3DataSourceTypeDef",
-    "S3ObjectDocTypeDef",
-    "SageMakerEndpointOutputTypeDef",
-    "SageMakerEndpointTypeDef",
-    "SelectiveContentGuardingTypeDef",
-    "StartAutomatedReasoningPolicyBuildWorkflowRequestTypeDef",
-    "StartAutomatedReasoningPolicyBuildWorkflowResponseTypeDef",
-    "StartAutomatedReasoningPolicyTestWorkflowRequestTypeDef",
-    "StartAutomatedReasoningPolicyTestWorkflowResponseTypeDef",
-    "StatusDetailsTypeDef",
-    "StopAdvancedPromptOptimizationJobRequestTypeDef",
-    "StopAdvancedPromptOptimizationJobResponseTypeDef",
-    "StopEvaluationJobRequestTypeDef",
-    "StopEvaluationJobResponseTypeDef",
-    "StopModelCustomizationJobRequestTypeDef",
-    "StopModelCustomizationJobResponseTypeDef",
-    "StopModelInvocationJobRequestTypeDef",
-    "StopModelInvocationJobResponseTypeDef",
-    "SupportTermTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TeacherModelConfigTypeDef",
-    "TermDetailsTypeDef",
-    "TextInferenceConfigOutputTypeDef",
-    "TextInferenceConfigTypeDef",
-    "TrainingDataConfigOutputTypeDef",
-    "TrainingDataConfigTypeDef",
-    "TrainingDetailsTypeDef",
-    "TrainingMetricsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAutomatedReasoningPolicyAnnotationsRequestTypeDef",
-    "UpdateAutomatedReasoningPolicyAnnotationsResponseTypeDef",
-    "UpdateAutomatedReasoningPolicyRequestTypeDef",
-    "UpdateAutomatedReasoningPolicyResponseTypeDef",
-    "UpdateAutomatedReasoningPolicyTestCaseRequestTypeDef",
-    "UpdateAutomatedReasoningPolicyTestCaseResponseTypeDef",
-    "UpdateCustomModelDeploymentRequestTypeDef",
-    "UpdateCustomModelDeploymentResponseTypeDef",
-    "UpdateGuardrailRequestTypeDef",
-    "UpdateGuardrailResponseTypeDef",
-    "UpdateMarketplaceModelEndpointRequestTypeDef",
-    "UpdateMarketplaceModelEndpointResponseTypeDef",
-    "UpdateProvisionedModelThroughputRequestTypeDef",
-    "UpdateProvisionedModelThroughputResponseTypeDef",
-    "ValidationDataConfigOutputTypeDef",
-    "ValidationDataConfigTypeDef",
-    "ValidationDetailsTypeDef",
-    "ValidatorMetricTypeDef",
-    "ValidatorTypeDef",
-    "ValidityTermTypeDef",
-    "VectorSearchBedrockRerankingConfigurationOutputTypeDef",
-    "VectorSearchBedrockRerankingConfigurationTypeDef",
-    "VectorSearchBedrockRerankingModelConfigurationOutputTypeDef",
-    "VectorSearchBedrockRerankingModelConfigurationTypeDef",
-    "VectorSearchRerankingConfigurationOutputTypeDef",
-    "VectorSearchRerankingConfigurationTypeDef",
-    "VpcConfigOutputTypeDef",
-    "VpcConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountEnforcedGuardrailInferenceInputConfigurationTypeDef",
+        "AccountEnforcedGuardrailOutputConfigurationTypeDef",
+        "AdvancedPromptOptimizationInputConfigTypeDef",
+        "AdvancedPromptOptimizationJobSummaryTypeDef",
+        "AdvancedPromptOptimizationOutputConfigTypeDef",
+        "AgreementAvailabilityTypeDef",
+        "AutomatedEvaluationConfigOutputTypeDef",
+        "AutomatedEvaluationConfigTypeDef",
+        "AutomatedEvaluationCustomMetricConfigOutputTypeDef",
+        "AutomatedEvaluationCustomMetricConfigTypeDef",
+        "AutomatedEvaluationCustomMetricSourceOutputTypeDef",
+        "AutomatedEvaluationCustomMetricSourceTypeDef",
+        "AutomatedReasoningCheckFindingTypeDef",
+        "AutomatedReasoningCheckImpossibleFindingTypeDef",
+        "AutomatedReasoningCheckInputTextReferenceTypeDef",
+        "AutomatedReasoningCheckInvalidFindingTypeDef",
+        "AutomatedReasoningCheckLogicWarningTypeDef",
+        "AutomatedReasoningCheckNoTranslationsFindingTypeDef",
+        "AutomatedReasoningCheckRuleTypeDef",
+        "AutomatedReasoningCheckSatisfiableFindingTypeDef",
+        "AutomatedReasoningCheckScenarioTypeDef",
+        "AutomatedReasoningCheckTooComplexFindingTypeDef",
+        "AutomatedReasoningCheckTranslationAmbiguousFindingTypeDef",
+        "AutomatedReasoningCheckTranslationOptionTypeDef",
+        "AutomatedReasoningCheckTranslationTypeDef",
+        "AutomatedReasoningCheckValidFindingTypeDef",
+        "AutomatedReasoningLogicStatementTypeDef",
+        "AutomatedReasoningPolicyAddRuleAnnotationTypeDef",
+        "AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnotationTypeDef",
+        "AutomatedReasoningPolicyAddRuleMutationTypeDef",
+        "AutomatedReasoningPolicyAddTypeAnnotationOutputTypeDef",
+        "AutomatedReasoningPolicyAddTypeAnnotationTypeDef",
+        "AutomatedReasoningPolicyAddTypeMutationTypeDef",
+        "AutomatedReasoningPolicyAddTypeValueTypeDef",
+        "AutomatedReasoningPolicyAddVariableAnnotationTypeDef",
+        "AutomatedReasoningPolicyAddVariableMutationTypeDef",
+        "AutomatedReasoningPolicyAnnotatedChunkTypeDef",
+        "AutomatedReasoningPolicyAnnotatedContentTypeDef",
+        "AutomatedReasoningPolicyAnnotatedLineTypeDef",
+        "AutomatedReasoningPolicyAnnotationOutputTypeDef",
+        "AutomatedReasoningPolicyAnnotationTypeDef",
+        "AutomatedReasoningPolicyAtomicStatementTypeDef",
+        "AutomatedReasoningPolicyBuildLogEntryTypeDef",
+        "AutomatedReasoningPolicyBuildLogTypeDef",
+        "AutomatedReasoningPolicyBuildResultAssetManifestEntryTypeDef",
+        "AutomatedReasoningPolicyBuildResultAssetManifestTypeDef",
+        "AutomatedReasoningPolicyBuildResultAssetsTypeDef",
+        "AutomatedReasoningPolicyBuildStepContextTypeDef",
+        "AutomatedReasoningPolicyBuildStepMessageTypeDef",
+        "AutomatedReasoningPolicyBuildStepTypeDef",
+        "AutomatedReasoningPolicyBuildWorkflowDocumentTypeDef",
+        "AutomatedReasoningPolicyBuildWorkflowRepairContentTypeDef",
+        "AutomatedReasoningPolicyBuildWorkflowSourceTypeDef",
+        "AutomatedReasoningPolicyBuildWorkflowSummaryTypeDef",
+        "AutomatedReasoningPolicyDefinitionElementTypeDef",
+        "AutomatedReasoningPolicyDefinitionOutputTypeDef",
+        "AutomatedReasoningPolicyDefinitionQualityReportTypeDef",
+        "AutomatedReasoningPolicyDefinitionRuleTypeDef",
+        "AutomatedReasoningPolicyDefinitionTypeDef",
+        "AutomatedReasoningPolicyDefinitionTypeOutputTypeDef",
+        "AutomatedReasoningPolicyDefinitionTypeTypeDef",
+        "AutomatedReasoningPolicyDefinitionTypeValuePairTypeDef",
+        "AutomatedReasoningPolicyDefinitionTypeValueTypeDef",
+        "AutomatedReasoningPolicyDefinitionVariableTypeDef",
+        "AutomatedReasoningPolicyDeleteRuleAnnotationTypeDef",
+        "AutomatedReasoningPolicyDeleteRuleMutationTypeDef",
+        "AutomatedReasoningPolicyDeleteTypeAnnotationTypeDef",
+        "AutomatedReasoningPolicyDeleteTypeMutationTypeDef",
+        "AutomatedReasoningPolicyDeleteTypeValueTypeDef",
+        "AutomatedReasoningPolicyDeleteVariableAnnotationTypeDef",
+        "AutomatedReasoningPolicyDeleteVariableMutationTypeDef",
+        "AutomatedReasoningPolicyDisjointRuleSetTypeDef",
+        "AutomatedReasoningPolicyFidelityReportTypeDef",
+        "AutomatedReasoningPolicyGenerateFidelityReportContentTypeDef",
+        "AutomatedReasoningPolicyGeneratedTestCaseTypeDef",
+        "AutomatedReasoningPolicyGeneratedTestCasesTypeDef",
+        "AutomatedReasoningPolicyIngestContentAnnotationTypeDef",
+        "AutomatedReasoningPolicyMutationTypeDef",
+        "AutomatedReasoningPolicyPlanningTypeDef",
+        "AutomatedReasoningPolicyReportSourceDocumentTypeDef",
+        "AutomatedReasoningPolicyRuleReportTypeDef",
+        "AutomatedReasoningPolicyScenarioTypeDef",
+        "AutomatedReasoningPolicyScenariosTypeDef",
+        "AutomatedReasoningPolicySourceDocumentTypeDef",
+        "AutomatedReasoningPolicyStatementLocationTypeDef",
+        "AutomatedReasoningPolicyStatementReferenceTypeDef",
+        "AutomatedReasoningPolicySummaryTypeDef",
+        "AutomatedReasoningPolicyTestCaseTypeDef",
+        "AutomatedReasoningPolicyTestResultTypeDef",
+        "AutomatedReasoningPolicyTypeValueAnnotationTypeDef",
+        "AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotationOutputTypeDef",
+        "AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotationTypeDef",
+        "AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotationOutputTypeDef",
+        "AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotationTypeDef",
+        "AutomatedReasoningPolicyUpdateRuleAnnotationTypeDef",
+        "AutomatedReasoningPolicyUpdateRuleMutationTypeDef",
+        "AutomatedReasoningPolicyUpdateTypeAnnotationOutputTypeDef",
+        "AutomatedReasoningPolicyUpdateTypeAnnotationTypeDef",
+        "AutomatedReasoningPolicyUpdateTypeMutationTypeDef",
+        "AutomatedReasoningPolicyUpdateTypeValueTypeDef",
+        "AutomatedReasoningPolicyUpdateVariableAnnotationTypeDef",
+        "AutomatedReasoningPolicyUpdateVariableMutationTypeDef",
+        "AutomatedReasoningPolicyVariableReportTypeDef",
+        "AutomatedReasoningPolicyWorkflowTypeContentTypeDef",
+        "BatchDeleteAdvancedPromptOptimizationJobErrorTypeDef",
+        "BatchDeleteAdvancedPromptOptimizationJobItemTypeDef",
+        "BatchDeleteAdvancedPromptOptimizationJobRequestTypeDef",
+        "BatchDeleteAdvancedPromptOptimizationJobResponseTypeDef",
+        "BatchDeleteEvaluationJobErrorTypeDef",
+        "BatchDeleteEvaluationJobItemTypeDef",
+        "BatchDeleteEvaluationJobRequestTypeDef",
+        "BatchDeleteEvaluationJobResponseTypeDef",
+        "BedrockEvaluatorModelTypeDef",
+        "ByteContentDocOutputTypeDef",
+        "ByteContentDocTypeDef",
+        "CancelAutomatedReasoningPolicyBuildWorkflowRequestTypeDef",
+        "CancelAutomatedReasoningPolicyBuildWorkflowResponseTypeDef",
+        "CloudWatchConfigTypeDef",
+        "CreateAdvancedPromptOptimizationJobRequestTypeDef",
+        "CreateAdvancedPromptOptimizationJobResponseTypeDef",
+        "CreateAutomatedReasoningPolicyRequestTypeDef",
+        "CreateAutomatedReasoningPolicyResponseTypeDef",
+        "CreateAutomatedReasoningPolicyTestCaseRequestTypeDef",
+        "CreateAutomatedReasoningPolicyTestCaseResponseTypeDef",
+        "CreateAutomatedReasoningPolicyVersionRequestTypeDef",
+        "CreateAutomatedReasoningPolicyVersionResponseTypeDef",
+        "CreateCustomModelDeploymentRequestTypeDef",
+        "CreateCustomModelDeploymentResponseTypeDef",
+        "CreateCustomModelRequestTypeDef",
+        "CreateCustomModelResponseTypeDef",
+        "CreateEvaluationJobRequestTypeDef",
+        "CreateEvaluationJobResponseTypeDef",
+        "CreateFoundationModelAgreementRequestTypeDef",
+        "CreateFoundationModelAgreementResponseTypeDef",
+        "CreateGuardrailRequestTypeDef",
+        "CreateGuardrailResponseTypeDef",
+        "CreateGuardrailVersionRequestTypeDef",
+        "CreateGuardrailVersionResponseTypeDef",
+        "CreateInferenceProfileRequestTypeDef",
+        "CreateInferenceProfileResponseTypeDef",
+        "CreateMarketplaceModelEndpointRequestTypeDef",
+        "CreateMarketplaceModelEndpointResponseTypeDef",
+        "CreateModelCopyJobRequestTypeDef",
+        "CreateModelCopyJobResponseTypeDef",
+        "CreateModelCustomizationJobRequestTypeDef",
+        "CreateModelCustomizationJobResponseTypeDef",
+        "CreateModelImportJobRequestTypeDef",
+        "CreateModelImportJobResponseTypeDef",
+        "CreateModelInvocationJobRequestTypeDef",
+        "CreateModelInvocationJobResponseTypeDef",
+        "CreatePromptRouterRequestTypeDef",
+        "CreatePromptRouterResponseTypeDef",
+        "CreateProvisionedModelThroughputRequestTypeDef",
+        "CreateProvisionedModelThroughputResponseTypeDef",
+        "CustomMetricBedrockEvaluatorModelTypeDef",
+        "CustomMetricDefinitionOutputTypeDef",
+        "CustomMetricDefinitionTypeDef",
+        "CustomMetricEvaluatorModelConfigOutputTypeDef",
+        "CustomMetricEvaluatorModelConfigTypeDef",
+        "CustomModelDeploymentSummaryTypeDef",
+        "CustomModelDeploymentUpdateDetailsTypeDef",
+        "CustomModelSummaryTypeDef",
+        "CustomModelUnitsTypeDef",
+        "CustomizationConfigTypeDef",
+        "DataProcessingDetailsTypeDef",
+        "DeleteAutomatedReasoningPolicyBuildWorkflowRequestTypeDef",
+        "DeleteAutomatedReasoningPolicyBuildWorkflowResponseTypeDef",
+        "DeleteAutomatedReasoningPolicyRequestTypeDef",
+        "DeleteAutomatedReasoningPolicyResponseTypeDef",
+        "DeleteAutomatedReasoningPolicyTestCaseRequestTypeDef",
+        "DeleteAutomatedReasoningPolicyTestCaseResponseTypeDef",
+        "DeleteCustomModelDeploymentRequestTypeDef",
+        "DeleteCustomModelDeploymentResponseTypeDef",
+        "DeleteCustomModelRequestTypeDef",
+        "DeleteCustomModelResponseTypeDef",
+        "DeleteEnforcedGuardrailConfigurationRequestTypeDef",
+        "DeleteEnforcedGuardrailConfigurationResponseTypeDef",
+        "DeleteFoundationModelAgreementRequestTypeDef",
+        "DeleteFoundationModelAgreementResponseTypeDef",
+        "DeleteGuardrailRequestTypeDef",
+        "DeleteGuardrailResponseTypeDef",
+        "DeleteImportedModelRequestTypeDef",
+        "DeleteImportedModelResponseTypeDef",
+        "DeleteInferenceProfileRequestTypeDef",
+        "DeleteInferenceProfileResponseTypeDef",
+        "DeleteMarketplaceModelEndpointRequestTypeDef",
+        "DeleteMarketplaceModelEndpointResponseTypeDef",
+        "DeleteModelInvocationLoggingConfigurationResponseTypeDef",
+        "DeletePromptRouterRequestTypeDef",
+        "DeletePromptRouterResponseTypeDef",
+        "DeleteProvisionedModelThroughputRequestTypeDef",
+        "DeleteProvisionedModelThroughputResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeregisterMarketplaceModelEndpointRequestTypeDef",
+        "DeregisterMarketplaceModelEndpointResponseTypeDef",
+        "DimensionalPriceRateTypeDef",
+        "DistillationConfigTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointConfigOutputTypeDef",
+        "EndpointConfigTypeDef",
+        "EvaluationBedrockModelTypeDef",
+        "EvaluationConfigOutputTypeDef",
+        "EvaluationConfigTypeDef",
+        "EvaluationDatasetLocationTypeDef",
+        "EvaluationDatasetMetricConfigOutputTypeDef",
+        "EvaluationDatasetMetricConfigTypeDef",
+        "EvaluationDatasetTypeDef",
+        "EvaluationInferenceConfigOutputTypeDef",
+        "EvaluationInferenceConfigSummaryTypeDef",
+        "EvaluationInferenceConfigTypeDef",
+        "EvaluationModelConfigSummaryTypeDef",
+        "EvaluationModelConfigTypeDef",
+        "EvaluationOutputDataConfigTypeDef",
+        "EvaluationPrecomputedInferenceSourceTypeDef",
+        "EvaluationPrecomputedRagSourceConfigTypeDef",
+        "EvaluationPrecomputedRetrieveAndGenerateSourceConfigTypeDef",
+        "EvaluationPrecomputedRetrieveSourceConfigTypeDef",
+        "EvaluationRagConfigSummaryTypeDef",
+        "EvaluationSummaryTypeDef",
+        "EvaluatorModelConfigOutputTypeDef",
+        "EvaluatorModelConfigTypeDef",
+        "ExportAutomatedReasoningPolicyVersionRequestTypeDef",
+        "ExportAutomatedReasoningPolicyVersionResponseTypeDef",
+        "ExternalSourceOutputTypeDef",
+        "ExternalSourceTypeDef",
+        "ExternalSourcesGenerationConfigurationOutputTypeDef",
+        "ExternalSourcesGenerationConfigurationTypeDef",
+        "ExternalSourcesRetrieveAndGenerateConfigurationOutputTypeDef",
+        "ExternalSourcesRetrieveAndGenerateConfigurationTypeDef",
+        "FieldForRerankingTypeDef",
+        "FilterAttributeOutputTypeDef",
+        "FilterAttributeTypeDef",
+        "FoundationModelDetailsTypeDef",
+        "FoundationModelLifecycleTypeDef",
+        "FoundationModelSummaryTypeDef",
+        "GenerationConfigurationOutputTypeDef",
+        "GenerationConfigurationTypeDef",
+        "GetAdvancedPromptOptimizationJobRequestTypeDef",
+        "GetAdvancedPromptOptimizationJobResponseTypeDef",
+        "GetAutomatedReasoningPolicyAnnotationsRequestTypeDef",
+        "GetAutomatedReasoningPolicyAnnotationsResponseTypeDef",
+        "GetAutomatedReasoningPolicyBuildWorkflowRequestTypeDef",
+        "GetAutomatedReasoningPolicyBuildWorkflowResponseTypeDef",
+        "GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequestTypeDef",
+        "GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponseTypeDef",
+        "GetAutomatedReasoningPolicyNextScenarioRequestTypeDef",
+        "GetAutomatedReasoningPolicyNextScenarioResponseTypeDef",
+        "GetAutomatedReasoningPolicyRequestTypeDef",
+        "GetAutomatedReasoningPolicyResponseTypeDef",
+        "GetAutomatedReasoningPolicyTestCaseRequestTypeDef",
+        "GetAutomatedReasoningPolicyTestCaseResponseTypeDef",
+        "GetAutomatedReasoningPolicyTestResultRequestTypeDef",
+        "GetAutomatedReasoningPolicyTestResultResponseTypeDef",
+        "GetCustomModelDeploymentRequestTypeDef",
+        "GetCustomModelDeploymentResponseTypeDef",
+        "GetCustomModelRequestTypeDef",
+        "GetCustomModelResponseTypeDef",
+        "GetEvaluationJobRequestTypeDef",
+        "GetEvaluationJobResponseTypeDef",
+        "GetFoundationModelAvailabilityRequestTypeDef",
+        "GetFoundationModelAvailabilityResponseTypeDef",
+        "GetFoundationModelRequestTypeDef",
+        "GetFoundationModelResponseTypeDef",
+        "GetGuardrailRequestTypeDef",
+        "GetGuardrailResponseTypeDef",
+        "GetImportedModelRequestTypeDef",
+        "GetImportedModelResponseTypeDef",
+        "GetInferenceProfileRequestTypeDef",
+        "GetInferenceProfileResponseTypeDef",
+        "GetMarketplaceModelEndpointRequestTypeDef",
+        "GetMarketplaceModelEndpointResponseTypeDef",
+        "GetModelCopyJobRequestTypeDef",
+        "GetModelCopyJobResponseTypeDef",
+        "GetModelCustomizationJobRequestTypeDef",
+        "GetModelCustomizationJobResponseTypeDef",
+        "GetModelImportJobRequestTypeDef",
+        "GetModelImportJobResponseTypeDef",
+        "GetModelInvocationJobRequestTypeDef",
+        "GetModelInvocationJobResponseTypeDef",
+        "GetModelInvocationLoggingConfigurationResponseTypeDef",
+        "GetPromptRouterRequestTypeDef",
+        "GetPromptRouterResponseTypeDef",
+        "GetProvisionedModelThroughputRequestTypeDef",
+        "GetProvisionedModelThroughputResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetUseCaseForModelAccessResponseTypeDef",
+        "GraderConfigTypeDef",
+        "GuardrailAutomatedReasoningPolicyConfigTypeDef",
+        "GuardrailAutomatedReasoningPolicyTypeDef",
+        "GuardrailConfigurationTypeDef",
+        "GuardrailContentFilterConfigTypeDef",
+        "GuardrailContentFilterTypeDef",
+        "GuardrailContentFiltersTierConfigTypeDef",
+        "GuardrailContentFiltersTierTypeDef",
+        "GuardrailContentPolicyConfigTypeDef",
+        "GuardrailContentPolicyTypeDef",
+        "GuardrailContextualGroundingFilterConfigTypeDef",
+        "GuardrailContextualGroundingFilterTypeDef",
+        "GuardrailContextualGroundingPolicyConfigTypeDef",
+        "GuardrailContextualGroundingPolicyTypeDef",
+        "GuardrailCrossRegionConfigTypeDef",
+        "GuardrailCrossRegionDetailsTypeDef",
+        "GuardrailManagedWordsConfigTypeDef",
+        "GuardrailManagedWordsTypeDef",
+        "GuardrailPiiEntityConfigTypeDef",
+        "GuardrailPiiEntityTypeDef",
+        "GuardrailRegexConfigTypeDef",
+        "GuardrailRegexTypeDef",
+        "GuardrailSensitiveInformationPolicyConfigTypeDef",
+        "GuardrailSensitiveInformationPolicyTypeDef",
+        "GuardrailSummaryTypeDef",
+        "GuardrailTopicConfigTypeDef",
+        "GuardrailTopicPolicyConfigTypeDef",
+        "GuardrailTopicPolicyTypeDef",
+        "GuardrailTopicTypeDef",
+        "GuardrailTopicsTierConfigTypeDef",
+        "GuardrailTopicsTierTypeDef",
+        "GuardrailWordConfigTypeDef",
+        "GuardrailWordPolicyConfigTypeDef",
+        "GuardrailWordPolicyTypeDef",
+        "GuardrailWordTypeDef",
+        "HumanEvaluationConfigOutputTypeDef",
+        "HumanEvaluationConfigTypeDef",
+        "HumanEvaluationCustomMetricTypeDef",
+        "HumanWorkflowConfigTypeDef",
+        "ImplicitFilterConfigurationOutputTypeDef",
+        "ImplicitFilterConfigurationTypeDef",
+        "ImportedModelSummaryTypeDef",
+        "InferenceConfigurationOutputTypeDef",
+        "InferenceConfigurationTypeDef",
+        "InferenceProfileModelSourceTypeDef",
+        "InferenceProfileModelTypeDef",
+        "InferenceProfileSummaryTypeDef",
+        "InvocationLogSourceTypeDef",
+        "InvocationLogsConfigOutputTypeDef",
+        "InvocationLogsConfigTypeDef",
+        "KbInferenceConfigOutputTypeDef",
+        "KbInferenceConfigTypeDef",
+        "KnowledgeBaseConfigOutputTypeDef",
+        "KnowledgeBaseConfigTypeDef",
+        "KnowledgeBaseRetrievalConfigurationOutputTypeDef",
+        "KnowledgeBaseRetrievalConfigurationTypeDef",
+        "KnowledgeBaseRetrieveAndGenerateConfigurationOutputTypeDef",
+        "KnowledgeBaseRetrieveAndGenerateConfigurationTypeDef",
+        "KnowledgeBaseVectorSearchConfigurationOutputTypeDef",
+        "KnowledgeBaseVectorSearchConfigurationTypeDef",
+        "LambdaGraderConfigTypeDef",
+        "LegalTermTypeDef",
+        "ListAdvancedPromptOptimizationJobsRequestTypeDef",
+        "ListAdvancedPromptOptimizationJobsResponseTypeDef",
+        "ListAutomatedReasoningPoliciesRequestTypeDef",
+        "ListAutomatedReasoningPoliciesResponseTypeDef",
+        "ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef",
+        "ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef",
+        "ListAutomatedReasoningPolicyTestCasesRequestTypeDef",
+        "ListAutomatedReasoningPolicyTestCasesResponseTypeDef",
+        "ListAutomatedReasoningPolicyTestResultsRequestTypeDef",
+        "ListAutomatedReasoningPolicyTestResultsResponseTypeDef",
+        "ListCustomModelDeploymentsRequestTypeDef",
+        "ListCustomModelDeploymentsResponseTypeDef",
+        "ListCustomModelsRequestTypeDef",
+        "ListCustomModelsResponseTypeDef",
+        "ListEnforcedGuardrailsConfigurationRequestTypeDef",
+        "ListEnforcedGuardrailsConfigurationResponseTypeDef",
+        "ListEvaluationJobsRequestTypeDef",
+        "ListEvaluationJobsResponseTypeDef",
+        "ListFoundationModelAgreementOffersRequestTypeDef",
+        "ListFoundationModelAgreementOffersResponseTypeDef",
+        "ListFoundationModelsRequestTypeDef",
+        "ListFoundationModelsResponseTypeDef",
+        "ListGuardrailsRequestTypeDef",
+        "ListGuardrailsResponseTypeDef",
+        "ListImportedModelsRequestTypeDef",
+        "ListImportedModelsResponseTypeDef",
+        "ListInferenceProfilesRequestTypeDef",
+        "ListInferenceProfilesResponseTypeDef",
+        "ListMarketplaceModelEndpointsRequestTypeDef",
+        "ListMarketplaceModelEndpointsResponseTypeDef",
+        "ListModelCopyJobsRequestTypeDef",
+        "ListModelCopyJobsResponseTypeDef",
+        "ListModelCustomizationJobsRequestTypeDef",
+        "ListModelCustomizationJobsResponseTypeDef",
+        "ListModelImportJobsRequestTypeDef",
+        "ListModelImportJobsResponseTypeDef",
+        "ListModelInvocationJobsRequestTypeDef",
+        "ListModelInvocationJobsResponseTypeDef",
+        "ListPromptRoutersRequestTypeDef",
+        "ListPromptRoutersResponseTypeDef",
+        "ListProvisionedModelThroughputsRequestTypeDef",
+        "ListProvisionedModelThroughputsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LoggingConfigTypeDef",
+        "MarketplaceModelEndpointSummaryTypeDef",
+        "MarketplaceModelEndpointTypeDef",
+        "MetadataAttributeSchemaTypeDef",
+        "MetadataConfigurationForRerankingOutputTypeDef",
+        "MetadataConfigurationForRerankingTypeDef",
+        "ModelConfigurationOutputTypeDef",
+        "ModelConfigurationTypeDef",
+        "ModelCopyJobSummaryTypeDef",
+        "ModelCustomizationJobSummaryTypeDef",
+        "ModelDataSourceTypeDef",
+        "ModelEnforcementOutputTypeDef",
+        "ModelEnforcementTypeDef",
+        "ModelImportJobSummaryTypeDef",
+        "ModelInvocationJobInputDataConfigTypeDef",
+        "ModelInvocationJobOutputDataConfigTypeDef",
+        "ModelInvocationJobS3InputDataConfigTypeDef",
+        "ModelInvocationJobS3OutputDataConfigTypeDef",
+        "ModelInvocationJobSummaryTypeDef",
+        "OfferTypeDef",
+        "OrchestrationConfigurationTypeDef",
+        "OutputDataConfigTypeDef",
+        "PerformanceConfigurationTypeDef",
+        "PricingTermTypeDef",
+        "PromptRouterSummaryTypeDef",
+        "PromptRouterTargetModelTypeDef",
+        "PromptTemplateTypeDef",
+        "ProvisionedModelSummaryTypeDef",
+        "PutEnforcedGuardrailConfigurationRequestTypeDef",
+        "PutEnforcedGuardrailConfigurationResponseTypeDef",
+        "PutModelInvocationLoggingConfigurationRequestTypeDef",
+        "PutModelInvocationLoggingConfigurationResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "PutUseCaseForModelAccessRequestTypeDef",
+        "PutUseCaseForModelAccessResponseTypeDef",
+        "QueryTransformationConfigurationTypeDef",
+        "RAGConfigOutputTypeDef",
+        "RAGConfigTypeDef",
+        "RFTConfigTypeDef",
+        "RFTHyperParametersTypeDef",
+        "RatingScaleItemTypeDef",
+        "RatingScaleItemValueTypeDef",
+        "RegisterMarketplaceModelEndpointRequestTypeDef",
+        "RegisterMarketplaceModelEndpointResponseTypeDef",
+        "RequestMetadataBaseFiltersOutputTypeDef",
+        "RequestMetadataBaseFiltersTypeDef",
+        "RequestMetadataFiltersOutputTypeDef",
+        "RequestMetadataFiltersTypeDef",
+        "RerankingMetadataSelectiveModeConfigurationOutputTypeDef",
+        "RerankingMetadataSelectiveModeConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetrievalFilterOutputTypeDef",
+        "RetrievalFilterTypeDef",
+        "RetrieveAndGenerateConfigurationOutputTypeDef",
+        "RetrieveAndGenerateConfigurationTypeDef",
+        "RetrieveConfigOutputTypeDef",
+        "RetrieveConfigTypeDef",
+        "RoutingCriteriaTypeDef",
+        "S3ConfigTypeDef",
+        "S3DataSourceTypeDef",
+        "S3ObjectDocTypeDef",
+        "SageMakerEndpointOutputTypeDef",
+        "SageMakerEndpointTypeDef",
+        "SelectiveContentGuardingTypeDef",
+        "StartAutomatedReasoningPolicyBuildWorkflowRequestTypeDef",
+        "StartAutomatedReasoningPolicyBuildWorkflowResponseTypeDef",
+        "StartAutomatedReasoningPolicyTestWorkflowRequestTypeDef",
+        "StartAutomatedReasoningPolicyTestWorkflowResponseTypeDef",
+        "StatusDetailsTypeDef",
+        "StopAdvancedPromptOptimizationJobRequestTypeDef",
+        "StopAdvancedPromptOptimizationJobResponseTypeDef",
+        "StopEvaluationJobRequestTypeDef",
+        "StopEvaluationJobResponseTypeDef",
+        "StopModelCustomizationJobRequestTypeDef",
+        "StopModelCustomizationJobResponseTypeDef",
+        "StopModelInvocationJobRequestTypeDef",
+        "StopModelInvocationJobResponseTypeDef",
+        "SupportTermTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TeacherModelConfigTypeDef",
+        "TermDetailsTypeDef",
+        "TextInferenceConfigOutputTypeDef",
+        "TextInferenceConfigTypeDef",
+        "TrainingDataConfigOutputTypeDef",
+        "TrainingDataConfigTypeDef",
+        "TrainingDetailsTypeDef",
+        "TrainingMetricsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAutomatedReasoningPolicyAnnotationsRequestTypeDef",
+        "UpdateAutomatedReasoningPolicyAnnotationsResponseTypeDef",
+        "UpdateAutomatedReasoningPolicyRequestTypeDef",
+        "UpdateAutomatedReasoningPolicyResponseTypeDef",
+        "UpdateAutomatedReasoningPolicyTestCaseRequestTypeDef",
+        "UpdateAutomatedReasoningPolicyTestCaseResponseTypeDef",
+        "UpdateCustomModelDeploymentRequestTypeDef",
+        "UpdateCustomModelDeploymentResponseTypeDef",
+        "UpdateGuardrailRequestTypeDef",
+        "UpdateGuardrailResponseTypeDef",
+        "UpdateMarketplaceModelEndpointRequestTypeDef",
+        "UpdateMarketplaceModelEndpointResponseTypeDef",
+        "UpdateProvisionedModelThroughputRequestTypeDef",
+        "UpdateProvisionedModelThroughputResponseTypeDef",
+        "ValidationDataConfigOutputTypeDef",
+        "ValidationDataConfigTypeDef",
+        "ValidationDetailsTypeDef",
+        "ValidatorMetricTypeDef",
+        "ValidatorTypeDef",
+        "ValidityTermTypeDef",
+        "VectorSearchBedrockRerankingConfigurationOutputTypeDef",
+        "VectorSearchBedrockRerankingConfigurationTypeDef",
+        "VectorSearchBedrockRerankingModelConfigurationOutputTypeDef",
+        "VectorSearchBedrockRerankingModelConfigurationTypeDef",
+        "VectorSearchRerankingConfigurationOutputTypeDef",
+        "VectorSearchRerankingConfigurationTypeDef",
+        "VpcConfigOutputTypeDef",
+        "VpcConfigTypeDef",
+    ]
+
+
+class ModelEnforcementTypeDef(TypedDict):
+    includedModels: ReadOnly[Sequence[str]]
+    excludedModels: ReadOnly[Sequence[str]]
+
+
+class SelectiveContentGuardingTypeDef(TypedDict):
+    system: NotRequired[SelectiveGuardingModeType]
+    messages: NotRequired[SelectiveGuardingModeType]
 
 
 class AccountEnforcedGuardrailInferenceInputConfigurationTypeDef(TypedDict):
@@ -622,6 +633,11 @@ class AccountEnforcedGuardrailInferenceInputConfigurationTypeDef(TypedDict):
     guardrailVersion: str
     selectiveContentGuarding: NotRequired[SelectiveContentGuardingTypeDef]
     modelEnforcement: NotRequired[ReadOnly[ModelEnforcementTypeDef]]
+
+
+class ModelEnforcementOutputTypeDef(TypedDict):
+    includedModels: list[str]
+    excludedModels: list[str]
 
 
 class AccountEnforcedGuardrailOutputConfigurationTypeDef(TypedDict):
@@ -660,10 +676,97 @@ class AgreementAvailabilityTypeDef(TypedDict):
     errorMessage: NotRequired[str]
 
 
+class RatingScaleItemValueTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    floatValue: NotRequired[float]
+
+
+class RatingScaleItemTypeDef(TypedDict):
+    definition: str
+    value: RatingScaleItemValueTypeDef
+
+
+class CustomMetricDefinitionOutputTypeDef(TypedDict):
+    name: str
+    instructions: str
+    ratingScale: NotRequired[list[RatingScaleItemTypeDef]]
+
+
+class AutomatedEvaluationCustomMetricSourceOutputTypeDef(TypedDict):
+    customMetricDefinition: NotRequired[CustomMetricDefinitionOutputTypeDef]
+
+
+class CustomMetricBedrockEvaluatorModelTypeDef(TypedDict):
+    modelIdentifier: str
+
+
+class CustomMetricEvaluatorModelConfigOutputTypeDef(TypedDict):
+    bedrockEvaluatorModels: list[CustomMetricBedrockEvaluatorModelTypeDef]
+
+
+class AutomatedEvaluationCustomMetricConfigOutputTypeDef(TypedDict):
+    customMetrics: list[AutomatedEvaluationCustomMetricSourceOutputTypeDef]
+    evaluatorModelConfig: CustomMetricEvaluatorModelConfigOutputTypeDef
+
+
+class EvaluationDatasetLocationTypeDef(TypedDict):
+    s3Uri: NotRequired[str]
+
+
+class EvaluationDatasetTypeDef(TypedDict):
+    name: str
+    datasetLocation: NotRequired[EvaluationDatasetLocationTypeDef]
+
+
+class EvaluationDatasetMetricConfigOutputTypeDef(TypedDict):
+    taskType: EvaluationTaskTypeType
+    dataset: EvaluationDatasetTypeDef
+    metricNames: list[str]
+
+
+class BedrockEvaluatorModelTypeDef(TypedDict):
+    modelIdentifier: str
+
+
+class EvaluatorModelConfigOutputTypeDef(TypedDict):
+    bedrockEvaluatorModels: NotRequired[list[BedrockEvaluatorModelTypeDef]]
+
+
 class AutomatedEvaluationConfigOutputTypeDef(TypedDict):
     datasetMetricConfigs: list[EvaluationDatasetMetricConfigOutputTypeDef]
     evaluatorModelConfig: NotRequired[EvaluatorModelConfigOutputTypeDef]
     customMetricConfig: NotRequired[AutomatedEvaluationCustomMetricConfigOutputTypeDef]
+
+
+class CustomMetricDefinitionTypeDef(TypedDict):
+    name: str
+    instructions: str
+    ratingScale: NotRequired[ReadOnly[Sequence[RatingScaleItemTypeDef]]]
+
+
+class AutomatedEvaluationCustomMetricSourceTypeDef(TypedDict):
+    customMetricDefinition: NotRequired[ReadOnly[CustomMetricDefinitionTypeDef]]
+
+
+class CustomMetricEvaluatorModelConfigTypeDef(TypedDict):
+    bedrockEvaluatorModels: ReadOnly[Sequence[CustomMetricBedrockEvaluatorModelTypeDef]]
+
+
+class AutomatedEvaluationCustomMetricConfigTypeDef(TypedDict):
+    customMetrics: ReadOnly[Sequence[AutomatedEvaluationCustomMetricSourceTypeDef]]
+    evaluatorModelConfig: ReadOnly[CustomMetricEvaluatorModelConfigTypeDef]
+
+
+class EvaluationDatasetMetricConfigTypeDef(TypedDict):
+    taskType: EvaluationTaskTypeType
+    dataset: EvaluationDatasetTypeDef
+    metricNames: ReadOnly[Sequence[str]]
+
+
+class EvaluatorModelConfigTypeDef(TypedDict):
+    bedrockEvaluatorModels: NotRequired[
+        ReadOnly[Sequence[BedrockEvaluatorModelTypeDef]]
+    ]
 
 
 class AutomatedEvaluationConfigTypeDef(TypedDict):
@@ -674,50 +777,9 @@ class AutomatedEvaluationConfigTypeDef(TypedDict):
     ]
 
 
-class AutomatedEvaluationCustomMetricConfigOutputTypeDef(TypedDict):
-    customMetrics: list[AutomatedEvaluationCustomMetricSourceOutputTypeDef]
-    evaluatorModelConfig: CustomMetricEvaluatorModelConfigOutputTypeDef
-
-
-class AutomatedEvaluationCustomMetricConfigTypeDef(TypedDict):
-    customMetrics: ReadOnly[Sequence[AutomatedEvaluationCustomMetricSourceTypeDef]]
-    evaluatorModelConfig: ReadOnly[CustomMetricEvaluatorModelConfigTypeDef]
-
-
-class AutomatedEvaluationCustomMetricSourceOutputTypeDef(TypedDict):
-    customMetricDefinition: NotRequired[CustomMetricDefinitionOutputTypeDef]
-
-
-class AutomatedEvaluationCustomMetricSourceTypeDef(TypedDict):
-    customMetricDefinition: NotRequired[ReadOnly[CustomMetricDefinitionTypeDef]]
-
-
-class AutomatedReasoningCheckFindingTypeDef(TypedDict):
-    valid: NotRequired[AutomatedReasoningCheckValidFindingTypeDef]
-    invalid: NotRequired[AutomatedReasoningCheckInvalidFindingTypeDef]
-    satisfiable: NotRequired[AutomatedReasoningCheckSatisfiableFindingTypeDef]
-    impossible: NotRequired[AutomatedReasoningCheckImpossibleFindingTypeDef]
-    translationAmbiguous: NotRequired[
-        AutomatedReasoningCheckTranslationAmbiguousFindingTypeDef
-    ]
-    tooComplex: NotRequired[AutomatedReasoningCheckTooComplexFindingTypeDef]
-    noTranslations: NotRequired[AutomatedReasoningCheckNoTranslationsFindingTypeDef]
-
-
-class AutomatedReasoningCheckImpossibleFindingTypeDef(TypedDict):
-    translation: NotRequired[AutomatedReasoningCheckTranslationTypeDef]
-    contradictingRules: NotRequired[list[AutomatedReasoningCheckRuleTypeDef]]
-    logicWarning: NotRequired[AutomatedReasoningCheckLogicWarningTypeDef]
-
-
-class AutomatedReasoningCheckInputTextReferenceTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class AutomatedReasoningCheckInvalidFindingTypeDef(TypedDict):
-    translation: NotRequired[AutomatedReasoningCheckTranslationTypeDef]
-    contradictingRules: NotRequired[list[AutomatedReasoningCheckRuleTypeDef]]
-    logicWarning: NotRequired[AutomatedReasoningCheckLogicWarningTypeDef]
+class AutomatedReasoningLogicStatementTypeDef(TypedDict):
+    logic: str
+    naturalLanguage: NotRequired[str]
 
 
 class AutomatedReasoningCheckLogicWarningTypeDef(TypedDict):
@@ -726,37 +788,13 @@ class AutomatedReasoningCheckLogicWarningTypeDef(TypedDict):
     claims: NotRequired[list[AutomatedReasoningLogicStatementTypeDef]]
 
 
-class AutomatedReasoningCheckNoTranslationsFindingTypeDef(TypedDict):
-    pass
-
-
 class AutomatedReasoningCheckRuleTypeDef(TypedDict):
     id: NotRequired[str]
     policyVersionArn: NotRequired[str]
 
 
-class AutomatedReasoningCheckSatisfiableFindingTypeDef(TypedDict):
-    translation: NotRequired[AutomatedReasoningCheckTranslationTypeDef]
-    claimsTrueScenario: NotRequired[AutomatedReasoningCheckScenarioTypeDef]
-    claimsFalseScenario: NotRequired[AutomatedReasoningCheckScenarioTypeDef]
-    logicWarning: NotRequired[AutomatedReasoningCheckLogicWarningTypeDef]
-
-
-class AutomatedReasoningCheckScenarioTypeDef(TypedDict):
-    statements: NotRequired[list[AutomatedReasoningLogicStatementTypeDef]]
-
-
-class AutomatedReasoningCheckTooComplexFindingTypeDef(TypedDict):
-    pass
-
-
-class AutomatedReasoningCheckTranslationAmbiguousFindingTypeDef(TypedDict):
-    options: NotRequired[list[AutomatedReasoningCheckTranslationOptionTypeDef]]
-    differenceScenarios: NotRequired[list[AutomatedReasoningCheckScenarioTypeDef]]
-
-
-class AutomatedReasoningCheckTranslationOptionTypeDef(TypedDict):
-    translations: NotRequired[list[AutomatedReasoningCheckTranslationTypeDef]]
+class AutomatedReasoningCheckInputTextReferenceTypeDef(TypedDict):
+    text: NotRequired[str]
 
 
 class AutomatedReasoningCheckTranslationTypeDef(TypedDict):
@@ -771,6 +809,46 @@ class AutomatedReasoningCheckTranslationTypeDef(TypedDict):
     confidence: float
 
 
+class AutomatedReasoningCheckImpossibleFindingTypeDef(TypedDict):
+    translation: NotRequired[AutomatedReasoningCheckTranslationTypeDef]
+    contradictingRules: NotRequired[list[AutomatedReasoningCheckRuleTypeDef]]
+    logicWarning: NotRequired[AutomatedReasoningCheckLogicWarningTypeDef]
+
+
+class AutomatedReasoningCheckInvalidFindingTypeDef(TypedDict):
+    translation: NotRequired[AutomatedReasoningCheckTranslationTypeDef]
+    contradictingRules: NotRequired[list[AutomatedReasoningCheckRuleTypeDef]]
+    logicWarning: NotRequired[AutomatedReasoningCheckLogicWarningTypeDef]
+
+
+class AutomatedReasoningCheckNoTranslationsFindingTypeDef(TypedDict):
+    pass
+
+
+class AutomatedReasoningCheckScenarioTypeDef(TypedDict):
+    statements: NotRequired[list[AutomatedReasoningLogicStatementTypeDef]]
+
+
+class AutomatedReasoningCheckSatisfiableFindingTypeDef(TypedDict):
+    translation: NotRequired[AutomatedReasoningCheckTranslationTypeDef]
+    claimsTrueScenario: NotRequired[AutomatedReasoningCheckScenarioTypeDef]
+    claimsFalseScenario: NotRequired[AutomatedReasoningCheckScenarioTypeDef]
+    logicWarning: NotRequired[AutomatedReasoningCheckLogicWarningTypeDef]
+
+
+class AutomatedReasoningCheckTooComplexFindingTypeDef(TypedDict):
+    pass
+
+
+class AutomatedReasoningCheckTranslationOptionTypeDef(TypedDict):
+    translations: NotRequired[list[AutomatedReasoningCheckTranslationTypeDef]]
+
+
+class AutomatedReasoningCheckTranslationAmbiguousFindingTypeDef(TypedDict):
+    options: NotRequired[list[AutomatedReasoningCheckTranslationOptionTypeDef]]
+    differenceScenarios: NotRequired[list[AutomatedReasoningCheckScenarioTypeDef]]
+
+
 class AutomatedReasoningCheckValidFindingTypeDef(TypedDict):
     translation: NotRequired[AutomatedReasoningCheckTranslationTypeDef]
     claimsTrueScenario: NotRequired[AutomatedReasoningCheckScenarioTypeDef]
@@ -778,9 +856,16 @@ class AutomatedReasoningCheckValidFindingTypeDef(TypedDict):
     logicWarning: NotRequired[AutomatedReasoningCheckLogicWarningTypeDef]
 
 
-class AutomatedReasoningLogicStatementTypeDef(TypedDict):
-    logic: str
-    naturalLanguage: NotRequired[str]
+class AutomatedReasoningCheckFindingTypeDef(TypedDict):
+    valid: NotRequired[AutomatedReasoningCheckValidFindingTypeDef]
+    invalid: NotRequired[AutomatedReasoningCheckInvalidFindingTypeDef]
+    satisfiable: NotRequired[AutomatedReasoningCheckSatisfiableFindingTypeDef]
+    impossible: NotRequired[AutomatedReasoningCheckImpossibleFindingTypeDef]
+    translationAmbiguous: NotRequired[
+        AutomatedReasoningCheckTranslationAmbiguousFindingTypeDef
+    ]
+    tooComplex: NotRequired[AutomatedReasoningCheckTooComplexFindingTypeDef]
+    noTranslations: NotRequired[AutomatedReasoningCheckNoTranslationsFindingTypeDef]
 
 
 class AutomatedReasoningPolicyAddRuleAnnotationTypeDef(TypedDict):
@@ -791,8 +876,19 @@ class AutomatedReasoningPolicyAddRuleFromNaturalLanguageAnnotationTypeDef(TypedD
     naturalLanguage: str
 
 
+class AutomatedReasoningPolicyDefinitionRuleTypeDef(TypedDict):
+    id: str
+    expression: str
+    alternateExpression: NotRequired[str]
+
+
 class AutomatedReasoningPolicyAddRuleMutationTypeDef(TypedDict):
     rule: AutomatedReasoningPolicyDefinitionRuleTypeDef
+
+
+class AutomatedReasoningPolicyDefinitionTypeValueTypeDef(TypedDict):
+    value: str
+    description: NotRequired[str]
 
 
 class AutomatedReasoningPolicyAddTypeAnnotationOutputTypeDef(TypedDict):
@@ -805,6 +901,12 @@ class AutomatedReasoningPolicyAddTypeAnnotationTypeDef(TypedDict):
     name: str
     description: str
     values: ReadOnly[Sequence[AutomatedReasoningPolicyDefinitionTypeValueTypeDef]]
+
+
+class AutomatedReasoningPolicyDefinitionTypeOutputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    values: list[AutomatedReasoningPolicyDefinitionTypeValueTypeDef]
 
 
 class AutomatedReasoningPolicyAddTypeMutationTypeDef(TypedDict):
@@ -822,8 +924,23 @@ class AutomatedReasoningPolicyAddVariableAnnotationTypeDef(TypedDict):
     description: str
 
 
+class AutomatedReasoningPolicyDefinitionVariableTypeDef(TypedDict):
+    name: str
+    type: str
+    description: str
+
+
 class AutomatedReasoningPolicyAddVariableMutationTypeDef(TypedDict):
     variable: AutomatedReasoningPolicyDefinitionVariableTypeDef
+
+
+class AutomatedReasoningPolicyAnnotatedLineTypeDef(TypedDict):
+    lineNumber: NotRequired[int]
+    lineText: NotRequired[str]
+
+
+class AutomatedReasoningPolicyAnnotatedContentTypeDef(TypedDict):
+    line: NotRequired[AutomatedReasoningPolicyAnnotatedLineTypeDef]
 
 
 class AutomatedReasoningPolicyAnnotatedChunkTypeDef(TypedDict):
@@ -831,13 +948,67 @@ class AutomatedReasoningPolicyAnnotatedChunkTypeDef(TypedDict):
     content: list[AutomatedReasoningPolicyAnnotatedContentTypeDef]
 
 
-class AutomatedReasoningPolicyAnnotatedContentTypeDef(TypedDict):
-    line: NotRequired[AutomatedReasoningPolicyAnnotatedLineTypeDef]
+class AutomatedReasoningPolicyDeleteRuleAnnotationTypeDef(TypedDict):
+    ruleId: str
 
 
-class AutomatedReasoningPolicyAnnotatedLineTypeDef(TypedDict):
-    lineNumber: NotRequired[int]
-    lineText: NotRequired[str]
+class AutomatedReasoningPolicyDeleteTypeAnnotationTypeDef(TypedDict):
+    name: str
+
+
+class AutomatedReasoningPolicyDeleteVariableAnnotationTypeDef(TypedDict):
+    name: str
+
+
+class AutomatedReasoningPolicyIngestContentAnnotationTypeDef(TypedDict):
+    content: str
+
+
+class AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotationOutputTypeDef(TypedDict):
+    ruleIds: NotRequired[list[str]]
+    feedback: str
+
+
+class AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotationOutputTypeDef(
+    TypedDict
+):
+    ruleIds: NotRequired[list[str]]
+    scenarioExpression: str
+    feedback: NotRequired[str]
+
+
+class AutomatedReasoningPolicyUpdateRuleAnnotationTypeDef(TypedDict):
+    ruleId: str
+    expression: str
+
+
+class AutomatedReasoningPolicyDeleteTypeValueTypeDef(TypedDict):
+    value: str
+
+
+class AutomatedReasoningPolicyUpdateTypeValueTypeDef(TypedDict):
+    value: str
+    newValue: NotRequired[str]
+    description: NotRequired[str]
+
+
+class AutomatedReasoningPolicyTypeValueAnnotationTypeDef(TypedDict):
+    addTypeValue: NotRequired[AutomatedReasoningPolicyAddTypeValueTypeDef]
+    updateTypeValue: NotRequired[AutomatedReasoningPolicyUpdateTypeValueTypeDef]
+    deleteTypeValue: NotRequired[AutomatedReasoningPolicyDeleteTypeValueTypeDef]
+
+
+class AutomatedReasoningPolicyUpdateTypeAnnotationOutputTypeDef(TypedDict):
+    name: str
+    newName: NotRequired[str]
+    description: NotRequired[str]
+    values: list[AutomatedReasoningPolicyTypeValueAnnotationTypeDef]
+
+
+class AutomatedReasoningPolicyUpdateVariableAnnotationTypeDef(TypedDict):
+    name: str
+    newName: NotRequired[str]
+    description: NotRequired[str]
 
 
 class AutomatedReasoningPolicyAnnotationOutputTypeDef(TypedDict):
@@ -860,6 +1031,24 @@ class AutomatedReasoningPolicyAnnotationOutputTypeDef(TypedDict):
         AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotationOutputTypeDef
     ]
     ingestContent: NotRequired[AutomatedReasoningPolicyIngestContentAnnotationTypeDef]
+
+
+class AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotationTypeDef(TypedDict):
+    ruleIds: NotRequired[ReadOnly[Sequence[str]]]
+    feedback: str
+
+
+class AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotationTypeDef(TypedDict):
+    ruleIds: NotRequired[ReadOnly[Sequence[str]]]
+    scenarioExpression: str
+    feedback: NotRequired[str]
+
+
+class AutomatedReasoningPolicyUpdateTypeAnnotationTypeDef(TypedDict):
+    name: str
+    newName: NotRequired[str]
+    description: NotRequired[str]
+    values: ReadOnly[Sequence[AutomatedReasoningPolicyTypeValueAnnotationTypeDef]]
 
 
 class AutomatedReasoningPolicyAnnotationTypeDef(TypedDict):
@@ -886,10 +1075,80 @@ class AutomatedReasoningPolicyAnnotationTypeDef(TypedDict):
     ingestContent: NotRequired[AutomatedReasoningPolicyIngestContentAnnotationTypeDef]
 
 
+class AutomatedReasoningPolicyStatementLocationTypeDef(TypedDict):
+    lines: list[int]
+
+
 class AutomatedReasoningPolicyAtomicStatementTypeDef(TypedDict):
     id: str
     text: str
     location: AutomatedReasoningPolicyStatementLocationTypeDef
+
+
+class AutomatedReasoningPolicyDeleteRuleMutationTypeDef(TypedDict):
+    id: str
+
+
+class AutomatedReasoningPolicyDeleteTypeMutationTypeDef(TypedDict):
+    name: str
+
+
+class AutomatedReasoningPolicyDeleteVariableMutationTypeDef(TypedDict):
+    name: str
+
+
+class AutomatedReasoningPolicyUpdateRuleMutationTypeDef(TypedDict):
+    rule: AutomatedReasoningPolicyDefinitionRuleTypeDef
+
+
+class AutomatedReasoningPolicyUpdateTypeMutationTypeDef(TypedDict):
+    type: AutomatedReasoningPolicyDefinitionTypeOutputTypeDef
+
+
+class AutomatedReasoningPolicyUpdateVariableMutationTypeDef(TypedDict):
+    variable: AutomatedReasoningPolicyDefinitionVariableTypeDef
+
+
+class AutomatedReasoningPolicyMutationTypeDef(TypedDict):
+    addType: NotRequired[AutomatedReasoningPolicyAddTypeMutationTypeDef]
+    updateType: NotRequired[AutomatedReasoningPolicyUpdateTypeMutationTypeDef]
+    deleteType: NotRequired[AutomatedReasoningPolicyDeleteTypeMutationTypeDef]
+    addVariable: NotRequired[AutomatedReasoningPolicyAddVariableMutationTypeDef]
+    updateVariable: NotRequired[AutomatedReasoningPolicyUpdateVariableMutationTypeDef]
+    deleteVariable: NotRequired[AutomatedReasoningPolicyDeleteVariableMutationTypeDef]
+    addRule: NotRequired[AutomatedReasoningPolicyAddRuleMutationTypeDef]
+    updateRule: NotRequired[AutomatedReasoningPolicyUpdateRuleMutationTypeDef]
+    deleteRule: NotRequired[AutomatedReasoningPolicyDeleteRuleMutationTypeDef]
+
+
+class AutomatedReasoningPolicyPlanningTypeDef(TypedDict):
+    pass
+
+
+class AutomatedReasoningPolicyBuildStepContextTypeDef(TypedDict):
+    planning: NotRequired[AutomatedReasoningPolicyPlanningTypeDef]
+    mutation: NotRequired[AutomatedReasoningPolicyMutationTypeDef]
+
+
+class AutomatedReasoningPolicyBuildStepMessageTypeDef(TypedDict):
+    message: str
+    messageType: AutomatedReasoningPolicyBuildMessageTypeType
+
+
+class AutomatedReasoningPolicyDefinitionElementTypeDef(TypedDict):
+    policyDefinitionVariable: NotRequired[
+        AutomatedReasoningPolicyDefinitionVariableTypeDef
+    ]
+    policyDefinitionType: NotRequired[
+        AutomatedReasoningPolicyDefinitionTypeOutputTypeDef
+    ]
+    policyDefinitionRule: NotRequired[AutomatedReasoningPolicyDefinitionRuleTypeDef]
+
+
+class AutomatedReasoningPolicyBuildStepTypeDef(TypedDict):
+    context: AutomatedReasoningPolicyBuildStepContextTypeDef
+    priorElement: NotRequired[AutomatedReasoningPolicyDefinitionElementTypeDef]
+    messages: list[AutomatedReasoningPolicyBuildStepMessageTypeDef]
 
 
 class AutomatedReasoningPolicyBuildLogEntryTypeDef(TypedDict):
@@ -912,75 +1171,21 @@ class AutomatedReasoningPolicyBuildResultAssetManifestTypeDef(TypedDict):
     entries: list[AutomatedReasoningPolicyBuildResultAssetManifestEntryTypeDef]
 
 
-class AutomatedReasoningPolicyBuildResultAssetsTypeDef(TypedDict):
-    policyDefinition: NotRequired[AutomatedReasoningPolicyDefinitionOutputTypeDef]
-    qualityReport: NotRequired[AutomatedReasoningPolicyDefinitionQualityReportTypeDef]
-    buildLog: NotRequired[AutomatedReasoningPolicyBuildLogTypeDef]
-    generatedTestCases: NotRequired[AutomatedReasoningPolicyGeneratedTestCasesTypeDef]
-    policyScenarios: NotRequired[AutomatedReasoningPolicyScenariosTypeDef]
-    assetManifest: NotRequired[AutomatedReasoningPolicyBuildResultAssetManifestTypeDef]
-    document: NotRequired[AutomatedReasoningPolicySourceDocumentTypeDef]
-    fidelityReport: NotRequired[AutomatedReasoningPolicyFidelityReportTypeDef]
-
-
-class AutomatedReasoningPolicyBuildStepContextTypeDef(TypedDict):
-    planning: NotRequired[AutomatedReasoningPolicyPlanningTypeDef]
-    mutation: NotRequired[AutomatedReasoningPolicyMutationTypeDef]
-
-
-class AutomatedReasoningPolicyBuildStepMessageTypeDef(TypedDict):
-    message: str
-    messageType: AutomatedReasoningPolicyBuildMessageTypeType
-
-
-class AutomatedReasoningPolicyBuildStepTypeDef(TypedDict):
-    context: AutomatedReasoningPolicyBuildStepContextTypeDef
-    priorElement: NotRequired[AutomatedReasoningPolicyDefinitionElementTypeDef]
-    messages: list[AutomatedReasoningPolicyBuildStepMessageTypeDef]
-
-
-class AutomatedReasoningPolicyBuildWorkflowDocumentTypeDef(TypedDict):
-    document: ReadOnly[bytes | str | IO[Any]]
-    documentContentType: AutomatedReasoningPolicyBuildDocumentContentTypeType
-    documentName: str
-    documentDescription: NotRequired[str]
-
-
-class AutomatedReasoningPolicyBuildWorkflowRepairContentTypeDef(TypedDict):
-    annotations: ReadOnly[Sequence[AutomatedReasoningPolicyAnnotationTypeDef]]
-
-
-class AutomatedReasoningPolicyBuildWorkflowSourceTypeDef(TypedDict):
-    policyDefinition: NotRequired[ReadOnly[AutomatedReasoningPolicyDefinitionTypeDef]]
-    workflowContent: NotRequired[
-        ReadOnly[AutomatedReasoningPolicyWorkflowTypeContentTypeDef]
-    ]
-
-
-class AutomatedReasoningPolicyBuildWorkflowSummaryTypeDef(TypedDict):
-    policyArn: str
-    buildWorkflowId: str
-    status: AutomatedReasoningPolicyBuildWorkflowStatusType
-    buildWorkflowType: AutomatedReasoningPolicyBuildWorkflowTypeType
-    createdAt: datetime
-    updatedAt: datetime
-
-
-class AutomatedReasoningPolicyDefinitionElementTypeDef(TypedDict):
-    policyDefinitionVariable: NotRequired[
-        AutomatedReasoningPolicyDefinitionVariableTypeDef
-    ]
-    policyDefinitionType: NotRequired[
-        AutomatedReasoningPolicyDefinitionTypeOutputTypeDef
-    ]
-    policyDefinitionRule: NotRequired[AutomatedReasoningPolicyDefinitionRuleTypeDef]
-
-
 class AutomatedReasoningPolicyDefinitionOutputTypeDef(TypedDict):
     version: NotRequired[str]
     types: NotRequired[list[AutomatedReasoningPolicyDefinitionTypeOutputTypeDef]]
     rules: NotRequired[list[AutomatedReasoningPolicyDefinitionRuleTypeDef]]
     variables: NotRequired[list[AutomatedReasoningPolicyDefinitionVariableTypeDef]]
+
+
+class AutomatedReasoningPolicyDefinitionTypeValuePairTypeDef(TypedDict):
+    typeName: str
+    valueName: str
+
+
+class AutomatedReasoningPolicyDisjointRuleSetTypeDef(TypedDict):
+    variables: list[str]
+    rules: list[str]
 
 
 class AutomatedReasoningPolicyDefinitionQualityReportTypeDef(TypedDict):
@@ -994,136 +1199,17 @@ class AutomatedReasoningPolicyDefinitionQualityReportTypeDef(TypedDict):
     disjointRuleSets: list[AutomatedReasoningPolicyDisjointRuleSetTypeDef]
 
 
-class AutomatedReasoningPolicyDefinitionRuleTypeDef(TypedDict):
-    id: str
-    expression: str
-    alternateExpression: NotRequired[str]
-
-
-class AutomatedReasoningPolicyDefinitionTypeDef(TypedDict):
-    version: NotRequired[str]
-    types: NotRequired[
-        ReadOnly[Sequence[AutomatedReasoningPolicyDefinitionTypeTypeDef]]
-    ]
-    rules: NotRequired[
-        ReadOnly[Sequence[AutomatedReasoningPolicyDefinitionRuleTypeDef]]
-    ]
-    variables: NotRequired[
-        ReadOnly[Sequence[AutomatedReasoningPolicyDefinitionVariableTypeDef]]
-    ]
-
-
-class AutomatedReasoningPolicyDefinitionTypeOutputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    values: list[AutomatedReasoningPolicyDefinitionTypeValueTypeDef]
-
-
-class AutomatedReasoningPolicyDefinitionTypeTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    values: ReadOnly[Sequence[AutomatedReasoningPolicyDefinitionTypeValueTypeDef]]
-
-
-class AutomatedReasoningPolicyDefinitionTypeValuePairTypeDef(TypedDict):
-    typeName: str
-    valueName: str
-
-
-class AutomatedReasoningPolicyDefinitionTypeValueTypeDef(TypedDict):
-    value: str
-    description: NotRequired[str]
-
-
-class AutomatedReasoningPolicyDefinitionVariableTypeDef(TypedDict):
-    name: str
-    type: str
-    description: str
-
-
-class AutomatedReasoningPolicyDeleteRuleAnnotationTypeDef(TypedDict):
-    ruleId: str
-
-
-class AutomatedReasoningPolicyDeleteRuleMutationTypeDef(TypedDict):
-    id: str
-
-
-class AutomatedReasoningPolicyDeleteTypeAnnotationTypeDef(TypedDict):
-    name: str
-
-
-class AutomatedReasoningPolicyDeleteTypeMutationTypeDef(TypedDict):
-    name: str
-
-
-class AutomatedReasoningPolicyDeleteTypeValueTypeDef(TypedDict):
-    value: str
-
-
-class AutomatedReasoningPolicyDeleteVariableAnnotationTypeDef(TypedDict):
-    name: str
-
-
-class AutomatedReasoningPolicyDeleteVariableMutationTypeDef(TypedDict):
-    name: str
-
-
-class AutomatedReasoningPolicyDisjointRuleSetTypeDef(TypedDict):
-    variables: list[str]
-    rules: list[str]
-
-
-class AutomatedReasoningPolicyFidelityReportTypeDef(TypedDict):
-    coverageScore: float
-    accuracyScore: float
-    ruleReports: dict[str, AutomatedReasoningPolicyRuleReportTypeDef]
-    variableReports: dict[str, AutomatedReasoningPolicyVariableReportTypeDef]
-    documentSources: list[AutomatedReasoningPolicyReportSourceDocumentTypeDef]
-
-
-class AutomatedReasoningPolicyGenerateFidelityReportContentTypeDef(TypedDict):
-    documents: NotRequired[
-        ReadOnly[Sequence[AutomatedReasoningPolicyBuildWorkflowDocumentTypeDef]]
-    ]
-
-
-class AutomatedReasoningPolicyGeneratedTestCaseTypeDef(TypedDict):
-    queryContent: str
-    guardContent: str
-    expectedAggregatedFindingsResult: AutomatedReasoningCheckResultType
-
-
-class AutomatedReasoningPolicyGeneratedTestCasesTypeDef(TypedDict):
-    generatedTestCases: list[AutomatedReasoningPolicyGeneratedTestCaseTypeDef]
-
-
-class AutomatedReasoningPolicyIngestContentAnnotationTypeDef(TypedDict):
-    content: str
-
-
-class AutomatedReasoningPolicyMutationTypeDef(TypedDict):
-    addType: NotRequired[AutomatedReasoningPolicyAddTypeMutationTypeDef]
-    updateType: NotRequired[AutomatedReasoningPolicyUpdateTypeMutationTypeDef]
-    deleteType: NotRequired[AutomatedReasoningPolicyDeleteTypeMutationTypeDef]
-    addVariable: NotRequired[AutomatedReasoningPolicyAddVariableMutationTypeDef]
-    updateVariable: NotRequired[AutomatedReasoningPolicyUpdateVariableMutationTypeDef]
-    deleteVariable: NotRequired[AutomatedReasoningPolicyDeleteVariableMutationTypeDef]
-    addRule: NotRequired[AutomatedReasoningPolicyAddRuleMutationTypeDef]
-    updateRule: NotRequired[AutomatedReasoningPolicyUpdateRuleMutationTypeDef]
-    deleteRule: NotRequired[AutomatedReasoningPolicyDeleteRuleMutationTypeDef]
-
-
-class AutomatedReasoningPolicyPlanningTypeDef(TypedDict):
-    pass
-
-
 class AutomatedReasoningPolicyReportSourceDocumentTypeDef(TypedDict):
     documentName: str
     documentHash: str
     documentId: str
     atomicStatements: list[AutomatedReasoningPolicyAtomicStatementTypeDef]
     documentContent: list[AutomatedReasoningPolicyAnnotatedChunkTypeDef]
+
+
+class AutomatedReasoningPolicyStatementReferenceTypeDef(TypedDict):
+    documentId: str
+    statementId: str
 
 
 class AutomatedReasoningPolicyRuleReportTypeDef(TypedDict):
@@ -1134,6 +1220,34 @@ class AutomatedReasoningPolicyRuleReportTypeDef(TypedDict):
     groundingJustifications: NotRequired[list[str]]
     accuracyScore: NotRequired[float]
     accuracyJustification: NotRequired[str]
+
+
+class AutomatedReasoningPolicyVariableReportTypeDef(TypedDict):
+    policyVariable: str
+    groundingStatements: NotRequired[
+        list[AutomatedReasoningPolicyStatementReferenceTypeDef]
+    ]
+    groundingJustifications: NotRequired[list[str]]
+    accuracyScore: NotRequired[float]
+    accuracyJustification: NotRequired[str]
+
+
+class AutomatedReasoningPolicyFidelityReportTypeDef(TypedDict):
+    coverageScore: float
+    accuracyScore: float
+    ruleReports: dict[str, AutomatedReasoningPolicyRuleReportTypeDef]
+    variableReports: dict[str, AutomatedReasoningPolicyVariableReportTypeDef]
+    documentSources: list[AutomatedReasoningPolicyReportSourceDocumentTypeDef]
+
+
+class AutomatedReasoningPolicyGeneratedTestCaseTypeDef(TypedDict):
+    queryContent: str
+    guardContent: str
+    expectedAggregatedFindingsResult: AutomatedReasoningCheckResultType
+
+
+class AutomatedReasoningPolicyGeneratedTestCasesTypeDef(TypedDict):
+    generatedTestCases: list[AutomatedReasoningPolicyGeneratedTestCaseTypeDef]
 
 
 class AutomatedReasoningPolicyScenarioTypeDef(TypedDict):
@@ -1155,13 +1269,79 @@ class AutomatedReasoningPolicySourceDocumentTypeDef(TypedDict):
     documentHash: str
 
 
-class AutomatedReasoningPolicyStatementLocationTypeDef(TypedDict):
-    lines: list[int]
+class AutomatedReasoningPolicyBuildResultAssetsTypeDef(TypedDict):
+    policyDefinition: NotRequired[AutomatedReasoningPolicyDefinitionOutputTypeDef]
+    qualityReport: NotRequired[AutomatedReasoningPolicyDefinitionQualityReportTypeDef]
+    buildLog: NotRequired[AutomatedReasoningPolicyBuildLogTypeDef]
+    generatedTestCases: NotRequired[AutomatedReasoningPolicyGeneratedTestCasesTypeDef]
+    policyScenarios: NotRequired[AutomatedReasoningPolicyScenariosTypeDef]
+    assetManifest: NotRequired[AutomatedReasoningPolicyBuildResultAssetManifestTypeDef]
+    document: NotRequired[AutomatedReasoningPolicySourceDocumentTypeDef]
+    fidelityReport: NotRequired[AutomatedReasoningPolicyFidelityReportTypeDef]
 
 
-class AutomatedReasoningPolicyStatementReferenceTypeDef(TypedDict):
-    documentId: str
-    statementId: str
+class AutomatedReasoningPolicyBuildWorkflowDocumentTypeDef(TypedDict):
+    document: ReadOnly[bytes | str | IO[Any]]
+    documentContentType: AutomatedReasoningPolicyBuildDocumentContentTypeType
+    documentName: str
+    documentDescription: NotRequired[str]
+
+
+class AutomatedReasoningPolicyBuildWorkflowRepairContentTypeDef(TypedDict):
+    annotations: ReadOnly[Sequence[AutomatedReasoningPolicyAnnotationTypeDef]]
+
+
+class AutomatedReasoningPolicyDefinitionTypeTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    values: ReadOnly[Sequence[AutomatedReasoningPolicyDefinitionTypeValueTypeDef]]
+
+
+class AutomatedReasoningPolicyDefinitionTypeDef(TypedDict):
+    version: NotRequired[str]
+    types: NotRequired[
+        ReadOnly[Sequence[AutomatedReasoningPolicyDefinitionTypeTypeDef]]
+    ]
+    rules: NotRequired[
+        ReadOnly[Sequence[AutomatedReasoningPolicyDefinitionRuleTypeDef]]
+    ]
+    variables: NotRequired[
+        ReadOnly[Sequence[AutomatedReasoningPolicyDefinitionVariableTypeDef]]
+    ]
+
+
+class AutomatedReasoningPolicyGenerateFidelityReportContentTypeDef(TypedDict):
+    documents: NotRequired[
+        ReadOnly[Sequence[AutomatedReasoningPolicyBuildWorkflowDocumentTypeDef]]
+    ]
+
+
+class AutomatedReasoningPolicyWorkflowTypeContentTypeDef(TypedDict):
+    documents: NotRequired[
+        ReadOnly[Sequence[AutomatedReasoningPolicyBuildWorkflowDocumentTypeDef]]
+    ]
+    policyRepairAssets: NotRequired[
+        ReadOnly[AutomatedReasoningPolicyBuildWorkflowRepairContentTypeDef]
+    ]
+    generateFidelityReportContent: NotRequired[
+        ReadOnly[AutomatedReasoningPolicyGenerateFidelityReportContentTypeDef]
+    ]
+
+
+class AutomatedReasoningPolicyBuildWorkflowSourceTypeDef(TypedDict):
+    policyDefinition: NotRequired[ReadOnly[AutomatedReasoningPolicyDefinitionTypeDef]]
+    workflowContent: NotRequired[
+        ReadOnly[AutomatedReasoningPolicyWorkflowTypeContentTypeDef]
+    ]
+
+
+class AutomatedReasoningPolicyBuildWorkflowSummaryTypeDef(TypedDict):
+    policyArn: str
+    buildWorkflowId: str
+    status: AutomatedReasoningPolicyBuildWorkflowStatusType
+    buildWorkflowType: AutomatedReasoningPolicyBuildWorkflowTypeType
+    createdAt: datetime
+    updatedAt: datetime
 
 
 class AutomatedReasoningPolicySummaryTypeDef(TypedDict):
@@ -1192,101 +1372,6 @@ class AutomatedReasoningPolicyTestResultTypeDef(TypedDict):
     testRunResult: NotRequired[AutomatedReasoningPolicyTestRunResultType]
     aggregatedTestFindingsResult: NotRequired[AutomatedReasoningCheckResultType]
     updatedAt: datetime
-
-
-class AutomatedReasoningPolicyTypeValueAnnotationTypeDef(TypedDict):
-    addTypeValue: NotRequired[AutomatedReasoningPolicyAddTypeValueTypeDef]
-    updateTypeValue: NotRequired[AutomatedReasoningPolicyUpdateTypeValueTypeDef]
-    deleteTypeValue: NotRequired[AutomatedReasoningPolicyDeleteTypeValueTypeDef]
-
-
-class AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotationOutputTypeDef(TypedDict):
-    ruleIds: NotRequired[list[str]]
-    feedback: str
-
-
-class AutomatedReasoningPolicyUpdateFromRuleFeedbackAnnotationTypeDef(TypedDict):
-    ruleIds: NotRequired[ReadOnly[Sequence[str]]]
-    feedback: str
-
-
-class AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotationOutputTypeDef(
-    TypedDict
-):
-    ruleIds: NotRequired[list[str]]
-    scenarioExpression: str
-    feedback: NotRequired[str]
-
-
-class AutomatedReasoningPolicyUpdateFromScenarioFeedbackAnnotationTypeDef(TypedDict):
-    ruleIds: NotRequired[ReadOnly[Sequence[str]]]
-    scenarioExpression: str
-    feedback: NotRequired[str]
-
-
-class AutomatedReasoningPolicyUpdateRuleAnnotationTypeDef(TypedDict):
-    ruleId: str
-    expression: str
-
-
-class AutomatedReasoningPolicyUpdateRuleMutationTypeDef(TypedDict):
-    rule: AutomatedReasoningPolicyDefinitionRuleTypeDef
-
-
-class AutomatedReasoningPolicyUpdateTypeAnnotationOutputTypeDef(TypedDict):
-    name: str
-    newName: NotRequired[str]
-    description: NotRequired[str]
-    values: list[AutomatedReasoningPolicyTypeValueAnnotationTypeDef]
-
-
-class AutomatedReasoningPolicyUpdateTypeAnnotationTypeDef(TypedDict):
-    name: str
-    newName: NotRequired[str]
-    description: NotRequired[str]
-    values: ReadOnly[Sequence[AutomatedReasoningPolicyTypeValueAnnotationTypeDef]]
-
-
-class AutomatedReasoningPolicyUpdateTypeMutationTypeDef(TypedDict):
-    type: AutomatedReasoningPolicyDefinitionTypeOutputTypeDef
-
-
-class AutomatedReasoningPolicyUpdateTypeValueTypeDef(TypedDict):
-    value: str
-    newValue: NotRequired[str]
-    description: NotRequired[str]
-
-
-class AutomatedReasoningPolicyUpdateVariableAnnotationTypeDef(TypedDict):
-    name: str
-    newName: NotRequired[str]
-    description: NotRequired[str]
-
-
-class AutomatedReasoningPolicyUpdateVariableMutationTypeDef(TypedDict):
-    variable: AutomatedReasoningPolicyDefinitionVariableTypeDef
-
-
-class AutomatedReasoningPolicyVariableReportTypeDef(TypedDict):
-    policyVariable: str
-    groundingStatements: NotRequired[
-        list[AutomatedReasoningPolicyStatementReferenceTypeDef]
-    ]
-    groundingJustifications: NotRequired[list[str]]
-    accuracyScore: NotRequired[float]
-    accuracyJustification: NotRequired[str]
-
-
-class AutomatedReasoningPolicyWorkflowTypeContentTypeDef(TypedDict):
-    documents: NotRequired[
-        ReadOnly[Sequence[AutomatedReasoningPolicyBuildWorkflowDocumentTypeDef]]
-    ]
-    policyRepairAssets: NotRequired[
-        ReadOnly[AutomatedReasoningPolicyBuildWorkflowRepairContentTypeDef]
-    ]
-    generateFidelityReportContent: NotRequired[
-        ReadOnly[AutomatedReasoningPolicyGenerateFidelityReportContentTypeDef]
-    ]
 
 
 class BatchDeleteAdvancedPromptOptimizationJobErrorTypeDef(TypedDict):
@@ -1333,10 +1418,6 @@ class BatchDeleteEvaluationJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class BedrockEvaluatorModelTypeDef(TypedDict):
-    modelIdentifier: str
-
-
 class ByteContentDocOutputTypeDef(TypedDict):
     identifier: str
     contentType: str
@@ -1358,10 +1439,33 @@ class CancelAutomatedReasoningPolicyBuildWorkflowResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3ConfigTypeDef(TypedDict):
+    bucketName: str
+    keyPrefix: NotRequired[str]
+
+
 class CloudWatchConfigTypeDef(TypedDict):
     logGroupName: str
     roleArn: str
     largeDataDeliveryS3Config: NotRequired[S3ConfigTypeDef]
+
+
+class InferenceConfigurationTypeDef(TypedDict):
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ModelConfigurationTypeDef(TypedDict):
+    modelId: str
+    inferenceConfig: NotRequired[ReadOnly[InferenceConfigurationTypeDef]]
+    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateAdvancedPromptOptimizationJobRequestTypeDef(TypedDict):
@@ -1445,6 +1549,14 @@ class CreateCustomModelDeploymentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3DataSourceTypeDef(TypedDict):
+    s3Uri: str
+
+
+class ModelDataSourceTypeDef(TypedDict):
+    s3DataSource: NotRequired[S3DataSourceTypeDef]
+
+
 class CreateCustomModelRequestTypeDef(TypedDict):
     modelName: str
     modelSourceConfig: ModelDataSourceTypeDef
@@ -1457,6 +1569,258 @@ class CreateCustomModelRequestTypeDef(TypedDict):
 class CreateCustomModelResponseTypeDef(TypedDict):
     modelArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HumanEvaluationCustomMetricTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    ratingMethod: str
+
+
+class HumanWorkflowConfigTypeDef(TypedDict):
+    flowDefinitionArn: str
+    instructions: NotRequired[str]
+
+
+class HumanEvaluationConfigTypeDef(TypedDict):
+    humanWorkflowConfig: NotRequired[HumanWorkflowConfigTypeDef]
+    customMetrics: NotRequired[ReadOnly[Sequence[HumanEvaluationCustomMetricTypeDef]]]
+    datasetMetricConfigs: ReadOnly[Sequence[EvaluationDatasetMetricConfigTypeDef]]
+
+
+class EvaluationConfigTypeDef(TypedDict):
+    automated: NotRequired[ReadOnly[AutomatedEvaluationConfigTypeDef]]
+    human: NotRequired[ReadOnly[HumanEvaluationConfigTypeDef]]
+
+
+class PerformanceConfigurationTypeDef(TypedDict):
+    latency: NotRequired[PerformanceConfigLatencyType]
+
+
+class EvaluationBedrockModelTypeDef(TypedDict):
+    modelIdentifier: str
+    inferenceParams: NotRequired[str]
+    performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
+
+
+class EvaluationPrecomputedInferenceSourceTypeDef(TypedDict):
+    inferenceSourceIdentifier: str
+
+
+class EvaluationModelConfigTypeDef(TypedDict):
+    bedrockModel: NotRequired[EvaluationBedrockModelTypeDef]
+    precomputedInferenceSource: NotRequired[EvaluationPrecomputedInferenceSourceTypeDef]
+
+
+class EvaluationPrecomputedRetrieveAndGenerateSourceConfigTypeDef(TypedDict):
+    ragSourceIdentifier: str
+
+
+class EvaluationPrecomputedRetrieveSourceConfigTypeDef(TypedDict):
+    ragSourceIdentifier: str
+
+
+class EvaluationPrecomputedRagSourceConfigTypeDef(TypedDict):
+    retrieveSourceConfig: NotRequired[EvaluationPrecomputedRetrieveSourceConfigTypeDef]
+    retrieveAndGenerateSourceConfig: NotRequired[
+        EvaluationPrecomputedRetrieveAndGenerateSourceConfigTypeDef
+    ]
+
+
+class S3ObjectDocTypeDef(TypedDict):
+    uri: str
+
+
+class ExternalSourceTypeDef(TypedDict):
+    sourceType: ExternalSourceTypeType
+    s3Location: NotRequired[S3ObjectDocTypeDef]
+    byteContent: NotRequired[ReadOnly[ByteContentDocTypeDef]]
+
+
+class GuardrailConfigurationTypeDef(TypedDict):
+    guardrailId: str
+    guardrailVersion: str
+
+
+class TextInferenceConfigTypeDef(TypedDict):
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    maxTokens: NotRequired[int]
+    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class KbInferenceConfigTypeDef(TypedDict):
+    textInferenceConfig: NotRequired[ReadOnly[TextInferenceConfigTypeDef]]
+
+
+class PromptTemplateTypeDef(TypedDict):
+    textPromptTemplate: NotRequired[str]
+
+
+class ExternalSourcesGenerationConfigurationTypeDef(TypedDict):
+    promptTemplate: NotRequired[PromptTemplateTypeDef]
+    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
+    kbInferenceConfig: NotRequired[ReadOnly[KbInferenceConfigTypeDef]]
+    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
+
+
+class ExternalSourcesRetrieveAndGenerateConfigurationTypeDef(TypedDict):
+    modelArn: str
+    sources: ReadOnly[Sequence[ExternalSourceTypeDef]]
+    generationConfiguration: NotRequired[
+        ReadOnly[ExternalSourcesGenerationConfigurationTypeDef]
+    ]
+
+
+class GenerationConfigurationTypeDef(TypedDict):
+    promptTemplate: NotRequired[PromptTemplateTypeDef]
+    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
+    kbInferenceConfig: NotRequired[ReadOnly[KbInferenceConfigTypeDef]]
+    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
+
+
+class MetadataAttributeSchemaTypeDef(TypedDict):
+    key: str
+    type: AttributeTypeType
+    description: str
+
+
+class ImplicitFilterConfigurationTypeDef(TypedDict):
+    metadataAttributes: ReadOnly[Sequence[MetadataAttributeSchemaTypeDef]]
+    modelArn: str
+
+
+class FilterAttributeTypeDef(TypedDict):
+    key: str
+    value: ReadOnly[DocumentValue]
+
+
+RetrievalFilterTypeDef = TypedDict(
+    "RetrievalFilterTypeDef",
+    {
+        "equals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "notEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "greaterThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "greaterThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "lessThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "lessThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "in": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "notIn": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "startsWith": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "listContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "stringContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "andAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
+        "orAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
+    },
+)
+
+
+class FieldForRerankingTypeDef(TypedDict):
+    fieldName: str
+
+
+class RerankingMetadataSelectiveModeConfigurationTypeDef(TypedDict):
+    fieldsToInclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
+    fieldsToExclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
+
+
+class MetadataConfigurationForRerankingTypeDef(TypedDict):
+    selectionMode: RerankingMetadataSelectionModeType
+    selectiveModeConfiguration: NotRequired[
+        ReadOnly[RerankingMetadataSelectiveModeConfigurationTypeDef]
+    ]
+
+
+class VectorSearchBedrockRerankingModelConfigurationTypeDef(TypedDict):
+    modelArn: str
+    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
+
+
+class VectorSearchBedrockRerankingConfigurationTypeDef(TypedDict):
+    modelConfiguration: ReadOnly[VectorSearchBedrockRerankingModelConfigurationTypeDef]
+    numberOfRerankedResults: NotRequired[int]
+    metadataConfiguration: NotRequired[
+        ReadOnly[MetadataConfigurationForRerankingTypeDef]
+    ]
+
+
+class VectorSearchRerankingConfigurationTypeDef(TypedDict):
+    type: VectorSearchRerankingConfigurationTypeType
+    bedrockRerankingConfiguration: NotRequired[
+        ReadOnly[VectorSearchBedrockRerankingConfigurationTypeDef]
+    ]
+
+
+class KnowledgeBaseVectorSearchConfigurationTypeDef(TypedDict):
+    numberOfResults: NotRequired[int]
+    overrideSearchType: NotRequired[SearchTypeType]
+    filter: NotRequired[ReadOnly[RetrievalFilterTypeDef]]
+    implicitFilterConfiguration: NotRequired[
+        ReadOnly[ImplicitFilterConfigurationTypeDef]
+    ]
+    rerankingConfiguration: NotRequired[
+        ReadOnly[VectorSearchRerankingConfigurationTypeDef]
+    ]
+
+
+class KnowledgeBaseRetrievalConfigurationTypeDef(TypedDict):
+    vectorSearchConfiguration: ReadOnly[KnowledgeBaseVectorSearchConfigurationTypeDef]
+
+
+class QueryTransformationConfigurationTypeDef(TypedDict):
+    type: QueryTransformationTypeType
+
+
+class OrchestrationConfigurationTypeDef(TypedDict):
+    queryTransformationConfiguration: QueryTransformationConfigurationTypeDef
+
+
+class KnowledgeBaseRetrieveAndGenerateConfigurationTypeDef(TypedDict):
+    knowledgeBaseId: str
+    modelArn: str
+    retrievalConfiguration: NotRequired[
+        ReadOnly[KnowledgeBaseRetrievalConfigurationTypeDef]
+    ]
+    generationConfiguration: NotRequired[ReadOnly[GenerationConfigurationTypeDef]]
+    orchestrationConfiguration: NotRequired[OrchestrationConfigurationTypeDef]
+
+
+class RetrieveAndGenerateConfigurationTypeDef(TypedDict):
+    type: RetrieveAndGenerateTypeType
+    knowledgeBaseConfiguration: NotRequired[
+        ReadOnly[KnowledgeBaseRetrieveAndGenerateConfigurationTypeDef]
+    ]
+    externalSourcesConfiguration: NotRequired[
+        ReadOnly[ExternalSourcesRetrieveAndGenerateConfigurationTypeDef]
+    ]
+
+
+class RetrieveConfigTypeDef(TypedDict):
+    knowledgeBaseId: str
+    knowledgeBaseRetrievalConfiguration: ReadOnly[
+        KnowledgeBaseRetrievalConfigurationTypeDef
+    ]
+
+
+class KnowledgeBaseConfigTypeDef(TypedDict):
+    retrieveConfig: NotRequired[ReadOnly[RetrieveConfigTypeDef]]
+    retrieveAndGenerateConfig: NotRequired[
+        ReadOnly[RetrieveAndGenerateConfigurationTypeDef]
+    ]
+
+
+class RAGConfigTypeDef(TypedDict):
+    knowledgeBaseConfig: NotRequired[ReadOnly[KnowledgeBaseConfigTypeDef]]
+    precomputedRagSourceConfig: NotRequired[EvaluationPrecomputedRagSourceConfigTypeDef]
+
+
+class EvaluationInferenceConfigTypeDef(TypedDict):
+    models: NotRequired[ReadOnly[Sequence[EvaluationModelConfigTypeDef]]]
+    ragConfigs: NotRequired[ReadOnly[Sequence[RAGConfigTypeDef]]]
+
+
+class EvaluationOutputDataConfigTypeDef(TypedDict):
+    s3Uri: str
 
 
 class CreateEvaluationJobRequestTypeDef(TypedDict):
@@ -1485,6 +1849,115 @@ class CreateFoundationModelAgreementRequestTypeDef(TypedDict):
 class CreateFoundationModelAgreementResponseTypeDef(TypedDict):
     modelId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GuardrailAutomatedReasoningPolicyConfigTypeDef(TypedDict):
+    policies: ReadOnly[Sequence[str]]
+    confidenceThreshold: NotRequired[float]
+
+
+class GuardrailContentFilterConfigTypeDef(TypedDict):
+    type: GuardrailContentFilterTypeType
+    inputStrength: GuardrailFilterStrengthType
+    outputStrength: GuardrailFilterStrengthType
+    inputModalities: NotRequired[ReadOnly[Sequence[GuardrailModalityType]]]
+    outputModalities: NotRequired[ReadOnly[Sequence[GuardrailModalityType]]]
+    inputAction: NotRequired[GuardrailContentFilterActionType]
+    outputAction: NotRequired[GuardrailContentFilterActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailContentFiltersTierConfigTypeDef(TypedDict):
+    tierName: GuardrailContentFiltersTierNameType
+
+
+class GuardrailContentPolicyConfigTypeDef(TypedDict):
+    filtersConfig: ReadOnly[Sequence[GuardrailContentFilterConfigTypeDef]]
+    tierConfig: NotRequired[GuardrailContentFiltersTierConfigTypeDef]
+
+
+class GuardrailContextualGroundingFilterConfigTypeDef(TypedDict):
+    type: GuardrailContextualGroundingFilterTypeType
+    threshold: float
+    action: NotRequired[GuardrailContextualGroundingActionType]
+    enabled: NotRequired[bool]
+
+
+class GuardrailContextualGroundingPolicyConfigTypeDef(TypedDict):
+    filtersConfig: ReadOnly[Sequence[GuardrailContextualGroundingFilterConfigTypeDef]]
+
+
+class GuardrailCrossRegionConfigTypeDef(TypedDict):
+    guardrailProfileIdentifier: str
+
+
+class GuardrailPiiEntityConfigTypeDef(TypedDict):
+    type: GuardrailPiiEntityTypeType
+    action: GuardrailSensitiveInformationActionType
+    inputAction: NotRequired[GuardrailSensitiveInformationActionType]
+    outputAction: NotRequired[GuardrailSensitiveInformationActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailRegexConfigTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    pattern: str
+    action: GuardrailSensitiveInformationActionType
+    inputAction: NotRequired[GuardrailSensitiveInformationActionType]
+    outputAction: NotRequired[GuardrailSensitiveInformationActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailSensitiveInformationPolicyConfigTypeDef(TypedDict):
+    piiEntitiesConfig: NotRequired[ReadOnly[Sequence[GuardrailPiiEntityConfigTypeDef]]]
+    regexesConfig: NotRequired[ReadOnly[Sequence[GuardrailRegexConfigTypeDef]]]
+
+
+class GuardrailTopicConfigTypeDef(TypedDict):
+    name: str
+    definition: str
+    examples: NotRequired[ReadOnly[Sequence[str]]]
+    type: GuardrailTopicTypeType
+    inputAction: NotRequired[GuardrailTopicActionType]
+    outputAction: NotRequired[GuardrailTopicActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailTopicsTierConfigTypeDef(TypedDict):
+    tierName: GuardrailTopicsTierNameType
+
+
+class GuardrailTopicPolicyConfigTypeDef(TypedDict):
+    topicsConfig: ReadOnly[Sequence[GuardrailTopicConfigTypeDef]]
+    tierConfig: NotRequired[GuardrailTopicsTierConfigTypeDef]
+
+
+class GuardrailManagedWordsConfigTypeDef(TypedDict):
+    type: GuardrailManagedWordsTypeType
+    inputAction: NotRequired[GuardrailWordActionType]
+    outputAction: NotRequired[GuardrailWordActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailWordConfigTypeDef(TypedDict):
+    text: str
+    inputAction: NotRequired[GuardrailWordActionType]
+    outputAction: NotRequired[GuardrailWordActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailWordPolicyConfigTypeDef(TypedDict):
+    wordsConfig: NotRequired[ReadOnly[Sequence[GuardrailWordConfigTypeDef]]]
+    managedWordListsConfig: NotRequired[
+        ReadOnly[Sequence[GuardrailManagedWordsConfigTypeDef]]
+    ]
 
 
 class CreateGuardrailRequestTypeDef(TypedDict):
@@ -1530,6 +2003,10 @@ class CreateGuardrailVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InferenceProfileModelSourceTypeDef(TypedDict):
+    copyFrom: NotRequired[str]
+
+
 class CreateInferenceProfileRequestTypeDef(TypedDict):
     inferenceProfileName: str
     description: NotRequired[str]
@@ -1544,6 +2021,23 @@ class CreateInferenceProfileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VpcConfigTypeDef(TypedDict):
+    subnetIds: ReadOnly[Sequence[str]]
+    securityGroupIds: ReadOnly[Sequence[str]]
+
+
+class SageMakerEndpointTypeDef(TypedDict):
+    initialInstanceCount: int
+    instanceType: str
+    executionRole: str
+    kmsEncryptionKey: NotRequired[str]
+    vpc: NotRequired[ReadOnly[VpcConfigTypeDef]]
+
+
+class EndpointConfigTypeDef(TypedDict):
+    sageMaker: NotRequired[ReadOnly[SageMakerEndpointTypeDef]]
+
+
 class CreateMarketplaceModelEndpointRequestTypeDef(TypedDict):
     modelSourceIdentifier: str
     endpointConfig: ReadOnly[EndpointConfigTypeDef]
@@ -1551,6 +2045,35 @@ class CreateMarketplaceModelEndpointRequestTypeDef(TypedDict):
     endpointName: str
     clientRequestToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class VpcConfigOutputTypeDef(TypedDict):
+    subnetIds: list[str]
+    securityGroupIds: list[str]
+
+
+class SageMakerEndpointOutputTypeDef(TypedDict):
+    initialInstanceCount: int
+    instanceType: str
+    executionRole: str
+    kmsEncryptionKey: NotRequired[str]
+    vpc: NotRequired[VpcConfigOutputTypeDef]
+
+
+class EndpointConfigOutputTypeDef(TypedDict):
+    sageMaker: NotRequired[SageMakerEndpointOutputTypeDef]
+
+
+class MarketplaceModelEndpointTypeDef(TypedDict):
+    endpointArn: str
+    modelSourceIdentifier: str
+    status: NotRequired[StatusType]
+    statusMessage: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
+    endpointConfig: EndpointConfigOutputTypeDef
+    endpointStatus: str
+    endpointStatusMessage: NotRequired[str]
 
 
 class CreateMarketplaceModelEndpointResponseTypeDef(TypedDict):
@@ -1569,6 +2092,83 @@ class CreateModelCopyJobRequestTypeDef(TypedDict):
 class CreateModelCopyJobResponseTypeDef(TypedDict):
     jobArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TeacherModelConfigTypeDef(TypedDict):
+    teacherModelIdentifier: str
+    maxResponseLengthForInference: NotRequired[int]
+
+
+class DistillationConfigTypeDef(TypedDict):
+    teacherModelConfig: TeacherModelConfigTypeDef
+
+
+class LambdaGraderConfigTypeDef(TypedDict):
+    lambdaArn: str
+
+
+class GraderConfigTypeDef(TypedDict):
+    lambdaGrader: NotRequired[LambdaGraderConfigTypeDef]
+
+
+class RFTHyperParametersTypeDef(TypedDict):
+    epochCount: NotRequired[int]
+    batchSize: NotRequired[int]
+    learningRate: NotRequired[float]
+    maxPromptLength: NotRequired[int]
+    trainingSamplePerPrompt: NotRequired[int]
+    inferenceMaxTokens: NotRequired[int]
+    reasoningEffort: NotRequired[ReasoningEffortType]
+    evalInterval: NotRequired[int]
+
+
+class RFTConfigTypeDef(TypedDict):
+    graderConfig: NotRequired[GraderConfigTypeDef]
+    hyperParameters: NotRequired[RFTHyperParametersTypeDef]
+
+
+class CustomizationConfigTypeDef(TypedDict):
+    distillationConfig: NotRequired[DistillationConfigTypeDef]
+    rftConfig: NotRequired[RFTConfigTypeDef]
+
+
+class OutputDataConfigTypeDef(TypedDict):
+    s3Uri: str
+
+
+class InvocationLogSourceTypeDef(TypedDict):
+    s3Uri: NotRequired[str]
+
+
+class RequestMetadataBaseFiltersTypeDef(TypedDict):
+    equals: NotRequired[ReadOnly[Mapping[str, str]]]
+    notEquals: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class RequestMetadataFiltersTypeDef(TypedDict):
+    equals: NotRequired[ReadOnly[Mapping[str, str]]]
+    notEquals: NotRequired[ReadOnly[Mapping[str, str]]]
+    andAll: NotRequired[ReadOnly[Sequence[RequestMetadataBaseFiltersTypeDef]]]
+    orAll: NotRequired[ReadOnly[Sequence[RequestMetadataBaseFiltersTypeDef]]]
+
+
+class InvocationLogsConfigTypeDef(TypedDict):
+    usePromptResponse: NotRequired[bool]
+    invocationLogSource: InvocationLogSourceTypeDef
+    requestMetadataFilters: NotRequired[ReadOnly[RequestMetadataFiltersTypeDef]]
+
+
+class TrainingDataConfigTypeDef(TypedDict):
+    s3Uri: NotRequired[str]
+    invocationLogsConfig: NotRequired[ReadOnly[InvocationLogsConfigTypeDef]]
+
+
+class ValidatorTypeDef(TypedDict):
+    s3Uri: str
+
+
+class ValidationDataConfigTypeDef(TypedDict):
+    validators: ReadOnly[Sequence[ValidatorTypeDef]]
 
 
 class CreateModelCustomizationJobRequestTypeDef(TypedDict):
@@ -1611,6 +2211,26 @@ class CreateModelImportJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModelInvocationJobS3InputDataConfigTypeDef(TypedDict):
+    s3InputFormat: NotRequired[S3InputFormatType]
+    s3Uri: str
+    s3BucketOwner: NotRequired[str]
+
+
+class ModelInvocationJobInputDataConfigTypeDef(TypedDict):
+    s3InputDataConfig: NotRequired[ModelInvocationJobS3InputDataConfigTypeDef]
+
+
+class ModelInvocationJobS3OutputDataConfigTypeDef(TypedDict):
+    s3Uri: str
+    s3EncryptionKeyId: NotRequired[str]
+    s3BucketOwner: NotRequired[str]
+
+
+class ModelInvocationJobOutputDataConfigTypeDef(TypedDict):
+    s3OutputDataConfig: NotRequired[ModelInvocationJobS3OutputDataConfigTypeDef]
+
+
 class CreateModelInvocationJobRequestTypeDef(TypedDict):
     jobName: str
     roleArn: str
@@ -1627,6 +2247,14 @@ class CreateModelInvocationJobRequestTypeDef(TypedDict):
 class CreateModelInvocationJobResponseTypeDef(TypedDict):
     jobArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PromptRouterTargetModelTypeDef(TypedDict):
+    modelArn: str
+
+
+class RoutingCriteriaTypeDef(TypedDict):
+    responseQualityDifference: float
 
 
 class CreatePromptRouterRequestTypeDef(TypedDict):
@@ -1658,30 +2286,6 @@ class CreateProvisionedModelThroughputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CustomMetricBedrockEvaluatorModelTypeDef(TypedDict):
-    modelIdentifier: str
-
-
-class CustomMetricDefinitionOutputTypeDef(TypedDict):
-    name: str
-    instructions: str
-    ratingScale: NotRequired[list[RatingScaleItemTypeDef]]
-
-
-class CustomMetricDefinitionTypeDef(TypedDict):
-    name: str
-    instructions: str
-    ratingScale: NotRequired[ReadOnly[Sequence[RatingScaleItemTypeDef]]]
-
-
-class CustomMetricEvaluatorModelConfigOutputTypeDef(TypedDict):
-    bedrockEvaluatorModels: list[CustomMetricBedrockEvaluatorModelTypeDef]
-
-
-class CustomMetricEvaluatorModelConfigTypeDef(TypedDict):
-    bedrockEvaluatorModels: ReadOnly[Sequence[CustomMetricBedrockEvaluatorModelTypeDef]]
-
-
 class CustomModelDeploymentSummaryTypeDef(TypedDict):
     customModelDeploymentArn: str
     customModelDeploymentName: str
@@ -1711,11 +2315,6 @@ class CustomModelSummaryTypeDef(TypedDict):
 class CustomModelUnitsTypeDef(TypedDict):
     customModelUnitsPerModelCopy: NotRequired[int]
     customModelUnitsVersion: NotRequired[str]
-
-
-class CustomizationConfigTypeDef(TypedDict):
-    distillationConfig: NotRequired[DistillationConfigTypeDef]
-    rftConfig: NotRequired[RFTConfigTypeDef]
 
 
 class DataProcessingDetailsTypeDef(TypedDict):
@@ -1861,22 +2460,10 @@ class DimensionalPriceRateTypeDef(TypedDict):
     unit: NotRequired[str]
 
 
-class DistillationConfigTypeDef(TypedDict):
-    teacherModelConfig: TeacherModelConfigTypeDef
-
-
-class EndpointConfigOutputTypeDef(TypedDict):
-    sageMaker: NotRequired[SageMakerEndpointOutputTypeDef]
-
-
-class EndpointConfigTypeDef(TypedDict):
-    sageMaker: NotRequired[ReadOnly[SageMakerEndpointTypeDef]]
-
-
-class EvaluationBedrockModelTypeDef(TypedDict):
-    modelIdentifier: str
-    inferenceParams: NotRequired[str]
-    performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
+class HumanEvaluationConfigOutputTypeDef(TypedDict):
+    humanWorkflowConfig: NotRequired[HumanWorkflowConfigTypeDef]
+    customMetrics: NotRequired[list[HumanEvaluationCustomMetricTypeDef]]
+    datasetMetricConfigs: list[EvaluationDatasetMetricConfigOutputTypeDef]
 
 
 class EvaluationConfigOutputTypeDef(TypedDict):
@@ -1884,30 +2471,154 @@ class EvaluationConfigOutputTypeDef(TypedDict):
     human: NotRequired[HumanEvaluationConfigOutputTypeDef]
 
 
-class EvaluationConfigTypeDef(TypedDict):
-    automated: NotRequired[ReadOnly[AutomatedEvaluationConfigTypeDef]]
-    human: NotRequired[ReadOnly[HumanEvaluationConfigTypeDef]]
+class ExternalSourceOutputTypeDef(TypedDict):
+    sourceType: ExternalSourceTypeType
+    s3Location: NotRequired[S3ObjectDocTypeDef]
+    byteContent: NotRequired[ByteContentDocOutputTypeDef]
 
 
-class EvaluationDatasetLocationTypeDef(TypedDict):
-    s3Uri: NotRequired[str]
+class TextInferenceConfigOutputTypeDef(TypedDict):
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    maxTokens: NotRequired[int]
+    stopSequences: NotRequired[list[str]]
 
 
-class EvaluationDatasetMetricConfigOutputTypeDef(TypedDict):
-    taskType: EvaluationTaskTypeType
-    dataset: EvaluationDatasetTypeDef
-    metricNames: list[str]
+class KbInferenceConfigOutputTypeDef(TypedDict):
+    textInferenceConfig: NotRequired[TextInferenceConfigOutputTypeDef]
 
 
-class EvaluationDatasetMetricConfigTypeDef(TypedDict):
-    taskType: EvaluationTaskTypeType
-    dataset: EvaluationDatasetTypeDef
-    metricNames: ReadOnly[Sequence[str]]
+class ExternalSourcesGenerationConfigurationOutputTypeDef(TypedDict):
+    promptTemplate: NotRequired[PromptTemplateTypeDef]
+    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
+    kbInferenceConfig: NotRequired[KbInferenceConfigOutputTypeDef]
+    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
 
 
-class EvaluationDatasetTypeDef(TypedDict):
-    name: str
-    datasetLocation: NotRequired[EvaluationDatasetLocationTypeDef]
+class ExternalSourcesRetrieveAndGenerateConfigurationOutputTypeDef(TypedDict):
+    modelArn: str
+    sources: list[ExternalSourceOutputTypeDef]
+    generationConfiguration: NotRequired[
+        ExternalSourcesGenerationConfigurationOutputTypeDef
+    ]
+
+
+class GenerationConfigurationOutputTypeDef(TypedDict):
+    promptTemplate: NotRequired[PromptTemplateTypeDef]
+    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
+    kbInferenceConfig: NotRequired[KbInferenceConfigOutputTypeDef]
+    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
+
+
+class ImplicitFilterConfigurationOutputTypeDef(TypedDict):
+    metadataAttributes: list[MetadataAttributeSchemaTypeDef]
+    modelArn: str
+
+
+class FilterAttributeOutputTypeDef(TypedDict):
+    key: str
+    value: DocumentOutputValue
+
+
+RetrievalFilterOutputTypeDef = TypedDict(
+    "RetrievalFilterOutputTypeDef",
+    {
+        "equals": NotRequired["FilterAttributeOutputTypeDef"],
+        "notEquals": NotRequired["FilterAttributeOutputTypeDef"],
+        "greaterThan": NotRequired["FilterAttributeOutputTypeDef"],
+        "greaterThanOrEquals": NotRequired["FilterAttributeOutputTypeDef"],
+        "lessThan": NotRequired["FilterAttributeOutputTypeDef"],
+        "lessThanOrEquals": NotRequired["FilterAttributeOutputTypeDef"],
+        "in": NotRequired["FilterAttributeOutputTypeDef"],
+        "notIn": NotRequired["FilterAttributeOutputTypeDef"],
+        "startsWith": NotRequired["FilterAttributeOutputTypeDef"],
+        "listContains": NotRequired["FilterAttributeOutputTypeDef"],
+        "stringContains": NotRequired["FilterAttributeOutputTypeDef"],
+        "andAll": NotRequired[list["RetrievalFilterOutputTypeDef"]],
+        "orAll": NotRequired[list["RetrievalFilterOutputTypeDef"]],
+    },
+)
+
+
+class RerankingMetadataSelectiveModeConfigurationOutputTypeDef(TypedDict):
+    fieldsToInclude: NotRequired[list[FieldForRerankingTypeDef]]
+    fieldsToExclude: NotRequired[list[FieldForRerankingTypeDef]]
+
+
+class MetadataConfigurationForRerankingOutputTypeDef(TypedDict):
+    selectionMode: RerankingMetadataSelectionModeType
+    selectiveModeConfiguration: NotRequired[
+        RerankingMetadataSelectiveModeConfigurationOutputTypeDef
+    ]
+
+
+class VectorSearchBedrockRerankingModelConfigurationOutputTypeDef(TypedDict):
+    modelArn: str
+    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
+
+
+class VectorSearchBedrockRerankingConfigurationOutputTypeDef(TypedDict):
+    modelConfiguration: VectorSearchBedrockRerankingModelConfigurationOutputTypeDef
+    numberOfRerankedResults: NotRequired[int]
+    metadataConfiguration: NotRequired[MetadataConfigurationForRerankingOutputTypeDef]
+
+
+class VectorSearchRerankingConfigurationOutputTypeDef(TypedDict):
+    type: VectorSearchRerankingConfigurationTypeType
+    bedrockRerankingConfiguration: NotRequired[
+        VectorSearchBedrockRerankingConfigurationOutputTypeDef
+    ]
+
+
+class KnowledgeBaseVectorSearchConfigurationOutputTypeDef(TypedDict):
+    numberOfResults: NotRequired[int]
+    overrideSearchType: NotRequired[SearchTypeType]
+    filter: NotRequired[RetrievalFilterOutputTypeDef]
+    implicitFilterConfiguration: NotRequired[ImplicitFilterConfigurationOutputTypeDef]
+    rerankingConfiguration: NotRequired[VectorSearchRerankingConfigurationOutputTypeDef]
+
+
+class KnowledgeBaseRetrievalConfigurationOutputTypeDef(TypedDict):
+    vectorSearchConfiguration: KnowledgeBaseVectorSearchConfigurationOutputTypeDef
+
+
+class KnowledgeBaseRetrieveAndGenerateConfigurationOutputTypeDef(TypedDict):
+    knowledgeBaseId: str
+    modelArn: str
+    retrievalConfiguration: NotRequired[
+        KnowledgeBaseRetrievalConfigurationOutputTypeDef
+    ]
+    generationConfiguration: NotRequired[GenerationConfigurationOutputTypeDef]
+    orchestrationConfiguration: NotRequired[OrchestrationConfigurationTypeDef]
+
+
+class RetrieveAndGenerateConfigurationOutputTypeDef(TypedDict):
+    type: RetrieveAndGenerateTypeType
+    knowledgeBaseConfiguration: NotRequired[
+        KnowledgeBaseRetrieveAndGenerateConfigurationOutputTypeDef
+    ]
+    externalSourcesConfiguration: NotRequired[
+        ExternalSourcesRetrieveAndGenerateConfigurationOutputTypeDef
+    ]
+
+
+class RetrieveConfigOutputTypeDef(TypedDict):
+    knowledgeBaseId: str
+    knowledgeBaseRetrievalConfiguration: (
+        KnowledgeBaseRetrievalConfigurationOutputTypeDef
+    )
+
+
+class KnowledgeBaseConfigOutputTypeDef(TypedDict):
+    retrieveConfig: NotRequired[RetrieveConfigOutputTypeDef]
+    retrieveAndGenerateConfig: NotRequired[
+        RetrieveAndGenerateConfigurationOutputTypeDef
+    ]
+
+
+class RAGConfigOutputTypeDef(TypedDict):
+    knowledgeBaseConfig: NotRequired[KnowledgeBaseConfigOutputTypeDef]
+    precomputedRagSourceConfig: NotRequired[EvaluationPrecomputedRagSourceConfigTypeDef]
 
 
 class EvaluationInferenceConfigOutputTypeDef(TypedDict):
@@ -1915,52 +2626,19 @@ class EvaluationInferenceConfigOutputTypeDef(TypedDict):
     ragConfigs: NotRequired[list[RAGConfigOutputTypeDef]]
 
 
-class EvaluationInferenceConfigSummaryTypeDef(TypedDict):
-    modelConfigSummary: NotRequired[EvaluationModelConfigSummaryTypeDef]
-    ragConfigSummary: NotRequired[EvaluationRagConfigSummaryTypeDef]
-
-
-class EvaluationInferenceConfigTypeDef(TypedDict):
-    models: NotRequired[ReadOnly[Sequence[EvaluationModelConfigTypeDef]]]
-    ragConfigs: NotRequired[ReadOnly[Sequence[RAGConfigTypeDef]]]
-
-
 class EvaluationModelConfigSummaryTypeDef(TypedDict):
     bedrockModelIdentifiers: NotRequired[list[str]]
     precomputedInferenceSourceIdentifiers: NotRequired[list[str]]
 
 
-class EvaluationModelConfigTypeDef(TypedDict):
-    bedrockModel: NotRequired[EvaluationBedrockModelTypeDef]
-    precomputedInferenceSource: NotRequired[EvaluationPrecomputedInferenceSourceTypeDef]
-
-
-class EvaluationOutputDataConfigTypeDef(TypedDict):
-    s3Uri: str
-
-
-class EvaluationPrecomputedInferenceSourceTypeDef(TypedDict):
-    inferenceSourceIdentifier: str
-
-
-class EvaluationPrecomputedRagSourceConfigTypeDef(TypedDict):
-    retrieveSourceConfig: NotRequired[EvaluationPrecomputedRetrieveSourceConfigTypeDef]
-    retrieveAndGenerateSourceConfig: NotRequired[
-        EvaluationPrecomputedRetrieveAndGenerateSourceConfigTypeDef
-    ]
-
-
-class EvaluationPrecomputedRetrieveAndGenerateSourceConfigTypeDef(TypedDict):
-    ragSourceIdentifier: str
-
-
-class EvaluationPrecomputedRetrieveSourceConfigTypeDef(TypedDict):
-    ragSourceIdentifier: str
-
-
 class EvaluationRagConfigSummaryTypeDef(TypedDict):
     bedrockKnowledgeBaseIdentifiers: NotRequired[list[str]]
     precomputedRagSourceIdentifiers: NotRequired[list[str]]
+
+
+class EvaluationInferenceConfigSummaryTypeDef(TypedDict):
+    modelConfigSummary: NotRequired[EvaluationModelConfigSummaryTypeDef]
+    ragConfigSummary: NotRequired[EvaluationRagConfigSummaryTypeDef]
 
 
 class EvaluationSummaryTypeDef(TypedDict):
@@ -1978,16 +2656,6 @@ class EvaluationSummaryTypeDef(TypedDict):
     applicationType: NotRequired[ApplicationTypeType]
 
 
-class EvaluatorModelConfigOutputTypeDef(TypedDict):
-    bedrockEvaluatorModels: NotRequired[list[BedrockEvaluatorModelTypeDef]]
-
-
-class EvaluatorModelConfigTypeDef(TypedDict):
-    bedrockEvaluatorModels: NotRequired[
-        ReadOnly[Sequence[BedrockEvaluatorModelTypeDef]]
-    ]
-
-
 class ExportAutomatedReasoningPolicyVersionRequestTypeDef(TypedDict):
     policyArn: str
 
@@ -1997,60 +2665,12 @@ class ExportAutomatedReasoningPolicyVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExternalSourceOutputTypeDef(TypedDict):
-    sourceType: ExternalSourceTypeType
-    s3Location: NotRequired[S3ObjectDocTypeDef]
-    byteContent: NotRequired[ByteContentDocOutputTypeDef]
-
-
-class ExternalSourceTypeDef(TypedDict):
-    sourceType: ExternalSourceTypeType
-    s3Location: NotRequired[S3ObjectDocTypeDef]
-    byteContent: NotRequired[ReadOnly[ByteContentDocTypeDef]]
-
-
-class ExternalSourcesGenerationConfigurationOutputTypeDef(TypedDict):
-    promptTemplate: NotRequired[PromptTemplateTypeDef]
-    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
-    kbInferenceConfig: NotRequired[KbInferenceConfigOutputTypeDef]
-    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
-
-
-class ExternalSourcesGenerationConfigurationTypeDef(TypedDict):
-    promptTemplate: NotRequired[PromptTemplateTypeDef]
-    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
-    kbInferenceConfig: NotRequired[ReadOnly[KbInferenceConfigTypeDef]]
-    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
-
-
-class ExternalSourcesRetrieveAndGenerateConfigurationOutputTypeDef(TypedDict):
-    modelArn: str
-    sources: list[ExternalSourceOutputTypeDef]
-    generationConfiguration: NotRequired[
-        ExternalSourcesGenerationConfigurationOutputTypeDef
-    ]
-
-
-class ExternalSourcesRetrieveAndGenerateConfigurationTypeDef(TypedDict):
-    modelArn: str
-    sources: ReadOnly[Sequence[ExternalSourceTypeDef]]
-    generationConfiguration: NotRequired[
-        ReadOnly[ExternalSourcesGenerationConfigurationTypeDef]
-    ]
-
-
-class FieldForRerankingTypeDef(TypedDict):
-    fieldName: str
-
-
-class FilterAttributeOutputTypeDef(TypedDict):
-    key: str
-    value: DocumentOutputValue
-
-
-class FilterAttributeTypeDef(TypedDict):
-    key: str
-    value: ReadOnly[DocumentValue]
+class FoundationModelLifecycleTypeDef(TypedDict):
+    status: FoundationModelLifecycleStatusType
+    startOfLifeTime: NotRequired[datetime]
+    endOfLifeTime: NotRequired[datetime]
+    legacyTime: NotRequired[datetime]
+    publicExtendedAccessTime: NotRequired[datetime]
 
 
 class FoundationModelDetailsTypeDef(TypedDict):
@@ -2066,14 +2686,6 @@ class FoundationModelDetailsTypeDef(TypedDict):
     modelLifecycle: NotRequired[FoundationModelLifecycleTypeDef]
 
 
-class FoundationModelLifecycleTypeDef(TypedDict):
-    status: FoundationModelLifecycleStatusType
-    startOfLifeTime: NotRequired[datetime]
-    endOfLifeTime: NotRequired[datetime]
-    legacyTime: NotRequired[datetime]
-    publicExtendedAccessTime: NotRequired[datetime]
-
-
 class FoundationModelSummaryTypeDef(TypedDict):
     modelArn: str
     modelId: str
@@ -2087,22 +2699,21 @@ class FoundationModelSummaryTypeDef(TypedDict):
     modelLifecycle: NotRequired[FoundationModelLifecycleTypeDef]
 
 
-class GenerationConfigurationOutputTypeDef(TypedDict):
-    promptTemplate: NotRequired[PromptTemplateTypeDef]
-    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
-    kbInferenceConfig: NotRequired[KbInferenceConfigOutputTypeDef]
-    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
-
-
-class GenerationConfigurationTypeDef(TypedDict):
-    promptTemplate: NotRequired[PromptTemplateTypeDef]
-    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
-    kbInferenceConfig: NotRequired[ReadOnly[KbInferenceConfigTypeDef]]
-    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
-
-
 class GetAdvancedPromptOptimizationJobRequestTypeDef(TypedDict):
     jobIdentifier: str
+
+
+class InferenceConfigurationOutputTypeDef(TypedDict):
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    stopSequences: NotRequired[list[str]]
+
+
+class ModelConfigurationOutputTypeDef(TypedDict):
+    modelId: str
+    inferenceConfig: NotRequired[InferenceConfigurationOutputTypeDef]
+    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
 
 
 class GetAdvancedPromptOptimizationJobResponseTypeDef(TypedDict):
@@ -2240,6 +2851,41 @@ class GetCustomModelRequestTypeDef(TypedDict):
     modelIdentifier: str
 
 
+class RequestMetadataBaseFiltersOutputTypeDef(TypedDict):
+    equals: NotRequired[dict[str, str]]
+    notEquals: NotRequired[dict[str, str]]
+
+
+class RequestMetadataFiltersOutputTypeDef(TypedDict):
+    equals: NotRequired[dict[str, str]]
+    notEquals: NotRequired[dict[str, str]]
+    andAll: NotRequired[list[RequestMetadataBaseFiltersOutputTypeDef]]
+    orAll: NotRequired[list[RequestMetadataBaseFiltersOutputTypeDef]]
+
+
+class InvocationLogsConfigOutputTypeDef(TypedDict):
+    usePromptResponse: NotRequired[bool]
+    invocationLogSource: InvocationLogSourceTypeDef
+    requestMetadataFilters: NotRequired[RequestMetadataFiltersOutputTypeDef]
+
+
+class TrainingDataConfigOutputTypeDef(TypedDict):
+    s3Uri: NotRequired[str]
+    invocationLogsConfig: NotRequired[InvocationLogsConfigOutputTypeDef]
+
+
+class TrainingMetricsTypeDef(TypedDict):
+    trainingLoss: NotRequired[float]
+
+
+class ValidationDataConfigOutputTypeDef(TypedDict):
+    validators: list[ValidatorTypeDef]
+
+
+class ValidatorMetricTypeDef(TypedDict):
+    validationLoss: NotRequired[float]
+
+
 class GetCustomModelResponseTypeDef(TypedDict):
     modelArn: str
     modelName: str
@@ -2310,6 +2956,114 @@ class GetGuardrailRequestTypeDef(TypedDict):
     guardrailVersion: NotRequired[str]
 
 
+class GuardrailAutomatedReasoningPolicyTypeDef(TypedDict):
+    policies: list[str]
+    confidenceThreshold: NotRequired[float]
+
+
+class GuardrailContentFilterTypeDef(TypedDict):
+    type: GuardrailContentFilterTypeType
+    inputStrength: GuardrailFilterStrengthType
+    outputStrength: GuardrailFilterStrengthType
+    inputModalities: NotRequired[list[GuardrailModalityType]]
+    outputModalities: NotRequired[list[GuardrailModalityType]]
+    inputAction: NotRequired[GuardrailContentFilterActionType]
+    outputAction: NotRequired[GuardrailContentFilterActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailContentFiltersTierTypeDef(TypedDict):
+    tierName: GuardrailContentFiltersTierNameType
+
+
+class GuardrailContentPolicyTypeDef(TypedDict):
+    filters: NotRequired[list[GuardrailContentFilterTypeDef]]
+    tier: NotRequired[GuardrailContentFiltersTierTypeDef]
+
+
+class GuardrailContextualGroundingFilterTypeDef(TypedDict):
+    type: GuardrailContextualGroundingFilterTypeType
+    threshold: float
+    action: NotRequired[GuardrailContextualGroundingActionType]
+    enabled: NotRequired[bool]
+
+
+class GuardrailContextualGroundingPolicyTypeDef(TypedDict):
+    filters: list[GuardrailContextualGroundingFilterTypeDef]
+
+
+class GuardrailCrossRegionDetailsTypeDef(TypedDict):
+    guardrailProfileId: NotRequired[str]
+    guardrailProfileArn: NotRequired[str]
+
+
+class GuardrailPiiEntityTypeDef(TypedDict):
+    type: GuardrailPiiEntityTypeType
+    action: GuardrailSensitiveInformationActionType
+    inputAction: NotRequired[GuardrailSensitiveInformationActionType]
+    outputAction: NotRequired[GuardrailSensitiveInformationActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailRegexTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    pattern: str
+    action: GuardrailSensitiveInformationActionType
+    inputAction: NotRequired[GuardrailSensitiveInformationActionType]
+    outputAction: NotRequired[GuardrailSensitiveInformationActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailSensitiveInformationPolicyTypeDef(TypedDict):
+    piiEntities: NotRequired[list[GuardrailPiiEntityTypeDef]]
+    regexes: NotRequired[list[GuardrailRegexTypeDef]]
+
+
+class GuardrailTopicTypeDef(TypedDict):
+    name: str
+    definition: str
+    examples: NotRequired[list[str]]
+    type: NotRequired[GuardrailTopicTypeType]
+    inputAction: NotRequired[GuardrailTopicActionType]
+    outputAction: NotRequired[GuardrailTopicActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailTopicsTierTypeDef(TypedDict):
+    tierName: GuardrailTopicsTierNameType
+
+
+class GuardrailTopicPolicyTypeDef(TypedDict):
+    topics: list[GuardrailTopicTypeDef]
+    tier: NotRequired[GuardrailTopicsTierTypeDef]
+
+
+class GuardrailManagedWordsTypeDef(TypedDict):
+    type: GuardrailManagedWordsTypeType
+    inputAction: NotRequired[GuardrailWordActionType]
+    outputAction: NotRequired[GuardrailWordActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailWordTypeDef(TypedDict):
+    text: str
+    inputAction: NotRequired[GuardrailWordActionType]
+    outputAction: NotRequired[GuardrailWordActionType]
+    inputEnabled: NotRequired[bool]
+    outputEnabled: NotRequired[bool]
+
+
+class GuardrailWordPolicyTypeDef(TypedDict):
+    words: NotRequired[list[GuardrailWordTypeDef]]
+    managedWordLists: NotRequired[list[GuardrailManagedWordsTypeDef]]
+
+
 class GetGuardrailResponseTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -2356,6 +3110,10 @@ class GetInferenceProfileRequestTypeDef(TypedDict):
     inferenceProfileIdentifier: str
 
 
+class InferenceProfileModelTypeDef(TypedDict):
+    modelArn: NotRequired[str]
+
+
 class GetInferenceProfileResponseTypeDef(TypedDict):
     inferenceProfileName: str
     description: NotRequired[str]
@@ -2399,6 +3157,24 @@ class GetModelCopyJobResponseTypeDef(TypedDict):
 
 class GetModelCustomizationJobRequestTypeDef(TypedDict):
     jobIdentifier: str
+
+
+class TrainingDetailsTypeDef(TypedDict):
+    status: NotRequired[JobStatusDetailsType]
+    creationTime: NotRequired[datetime]
+    lastModifiedTime: NotRequired[datetime]
+
+
+class ValidationDetailsTypeDef(TypedDict):
+    status: NotRequired[JobStatusDetailsType]
+    creationTime: NotRequired[datetime]
+    lastModifiedTime: NotRequired[datetime]
+
+
+class StatusDetailsTypeDef(TypedDict):
+    validationDetails: NotRequired[ValidationDetailsTypeDef]
+    dataProcessingDetails: NotRequired[DataProcessingDetailsTypeDef]
+    trainingDetails: NotRequired[TrainingDetailsTypeDef]
 
 
 class GetModelCustomizationJobResponseTypeDef(TypedDict):
@@ -2477,6 +3253,16 @@ class GetModelInvocationJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LoggingConfigTypeDef(TypedDict):
+    cloudWatchConfig: NotRequired[CloudWatchConfigTypeDef]
+    s3Config: NotRequired[S3ConfigTypeDef]
+    textDataDeliveryEnabled: NotRequired[bool]
+    imageDataDeliveryEnabled: NotRequired[bool]
+    embeddingDataDeliveryEnabled: NotRequired[bool]
+    videoDataDeliveryEnabled: NotRequired[bool]
+    audioDataDeliveryEnabled: NotRequired[bool]
+
+
 class GetModelInvocationLoggingConfigurationResponseTypeDef(TypedDict):
     loggingConfig: NotRequired[LoggingConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2535,164 +3321,6 @@ class GetUseCaseForModelAccessResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GraderConfigTypeDef(TypedDict):
-    lambdaGrader: NotRequired[LambdaGraderConfigTypeDef]
-
-
-class GuardrailAutomatedReasoningPolicyConfigTypeDef(TypedDict):
-    policies: ReadOnly[Sequence[str]]
-    confidenceThreshold: NotRequired[float]
-
-
-class GuardrailAutomatedReasoningPolicyTypeDef(TypedDict):
-    policies: list[str]
-    confidenceThreshold: NotRequired[float]
-
-
-class GuardrailConfigurationTypeDef(TypedDict):
-    guardrailId: str
-    guardrailVersion: str
-
-
-class GuardrailContentFilterConfigTypeDef(TypedDict):
-    type: GuardrailContentFilterTypeType
-    inputStrength: GuardrailFilterStrengthType
-    outputStrength: GuardrailFilterStrengthType
-    inputModalities: NotRequired[ReadOnly[Sequence[GuardrailModalityType]]]
-    outputModalities: NotRequired[ReadOnly[Sequence[GuardrailModalityType]]]
-    inputAction: NotRequired[GuardrailContentFilterActionType]
-    outputAction: NotRequired[GuardrailContentFilterActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class GuardrailContentFilterTypeDef(TypedDict):
-    type: GuardrailContentFilterTypeType
-    inputStrength: GuardrailFilterStrengthType
-    outputStrength: GuardrailFilterStrengthType
-    inputModalities: NotRequired[list[GuardrailModalityType]]
-    outputModalities: NotRequired[list[GuardrailModalityType]]
-    inputAction: NotRequired[GuardrailContentFilterActionType]
-    outputAction: NotRequired[GuardrailContentFilterActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class GuardrailContentFiltersTierConfigTypeDef(TypedDict):
-    tierName: GuardrailContentFiltersTierNameType
-
-
-class GuardrailContentFiltersTierTypeDef(TypedDict):
-    tierName: GuardrailContentFiltersTierNameType
-
-
-class GuardrailContentPolicyConfigTypeDef(TypedDict):
-    filtersConfig: ReadOnly[Sequence[GuardrailContentFilterConfigTypeDef]]
-    tierConfig: NotRequired[GuardrailContentFiltersTierConfigTypeDef]
-
-
-class GuardrailContentPolicyTypeDef(TypedDict):
-    filters: NotRequired[list[GuardrailContentFilterTypeDef]]
-    tier: NotRequired[GuardrailContentFiltersTierTypeDef]
-
-
-class GuardrailContextualGroundingFilterConfigTypeDef(TypedDict):
-    type: GuardrailContextualGroundingFilterTypeType
-    threshold: float
-    action: NotRequired[GuardrailContextualGroundingActionType]
-    enabled: NotRequired[bool]
-
-
-class GuardrailContextualGroundingFilterTypeDef(TypedDict):
-    type: GuardrailContextualGroundingFilterTypeType
-    threshold: float
-    action: NotRequired[GuardrailContextualGroundingActionType]
-    enabled: NotRequired[bool]
-
-
-class GuardrailContextualGroundingPolicyConfigTypeDef(TypedDict):
-    filtersConfig: ReadOnly[Sequence[GuardrailContextualGroundingFilterConfigTypeDef]]
-
-
-class GuardrailContextualGroundingPolicyTypeDef(TypedDict):
-    filters: list[GuardrailContextualGroundingFilterTypeDef]
-
-
-class GuardrailCrossRegionConfigTypeDef(TypedDict):
-    guardrailProfileIdentifier: str
-
-
-class GuardrailCrossRegionDetailsTypeDef(TypedDict):
-    guardrailProfileId: NotRequired[str]
-    guardrailProfileArn: NotRequired[str]
-
-
-class GuardrailManagedWordsConfigTypeDef(TypedDict):
-    type: GuardrailManagedWordsTypeType
-    inputAction: NotRequired[GuardrailWordActionType]
-    outputAction: NotRequired[GuardrailWordActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class GuardrailManagedWordsTypeDef(TypedDict):
-    type: GuardrailManagedWordsTypeType
-    inputAction: NotRequired[GuardrailWordActionType]
-    outputAction: NotRequired[GuardrailWordActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class GuardrailPiiEntityConfigTypeDef(TypedDict):
-    type: GuardrailPiiEntityTypeType
-    action: GuardrailSensitiveInformationActionType
-    inputAction: NotRequired[GuardrailSensitiveInformationActionType]
-    outputAction: NotRequired[GuardrailSensitiveInformationActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class GuardrailPiiEntityTypeDef(TypedDict):
-    type: GuardrailPiiEntityTypeType
-    action: GuardrailSensitiveInformationActionType
-    inputAction: NotRequired[GuardrailSensitiveInformationActionType]
-    outputAction: NotRequired[GuardrailSensitiveInformationActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class GuardrailRegexConfigTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    pattern: str
-    action: GuardrailSensitiveInformationActionType
-    inputAction: NotRequired[GuardrailSensitiveInformationActionType]
-    outputAction: NotRequired[GuardrailSensitiveInformationActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class GuardrailRegexTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    pattern: str
-    action: GuardrailSensitiveInformationActionType
-    inputAction: NotRequired[GuardrailSensitiveInformationActionType]
-    outputAction: NotRequired[GuardrailSensitiveInformationActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class GuardrailSensitiveInformationPolicyConfigTypeDef(TypedDict):
-    piiEntitiesConfig: NotRequired[ReadOnly[Sequence[GuardrailPiiEntityConfigTypeDef]]]
-    regexesConfig: NotRequired[ReadOnly[Sequence[GuardrailRegexConfigTypeDef]]]
-
-
-class GuardrailSensitiveInformationPolicyTypeDef(TypedDict):
-    piiEntities: NotRequired[list[GuardrailPiiEntityTypeDef]]
-    regexes: NotRequired[list[GuardrailRegexTypeDef]]
-
-
 class GuardrailSummaryTypeDef(TypedDict):
     id: str
     arn: str
@@ -2705,135 +3333,12 @@ class GuardrailSummaryTypeDef(TypedDict):
     crossRegionDetails: NotRequired[GuardrailCrossRegionDetailsTypeDef]
 
 
-class GuardrailTopicConfigTypeDef(TypedDict):
-    name: str
-    definition: str
-    examples: NotRequired[ReadOnly[Sequence[str]]]
-    type: GuardrailTopicTypeType
-    inputAction: NotRequired[GuardrailTopicActionType]
-    outputAction: NotRequired[GuardrailTopicActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class GuardrailTopicPolicyConfigTypeDef(TypedDict):
-    topicsConfig: ReadOnly[Sequence[GuardrailTopicConfigTypeDef]]
-    tierConfig: NotRequired[GuardrailTopicsTierConfigTypeDef]
-
-
-class GuardrailTopicPolicyTypeDef(TypedDict):
-    topics: list[GuardrailTopicTypeDef]
-    tier: NotRequired[GuardrailTopicsTierTypeDef]
-
-
-class GuardrailTopicTypeDef(TypedDict):
-    name: str
-    definition: str
-    examples: NotRequired[list[str]]
-    type: NotRequired[GuardrailTopicTypeType]
-    inputAction: NotRequired[GuardrailTopicActionType]
-    outputAction: NotRequired[GuardrailTopicActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class GuardrailTopicsTierConfigTypeDef(TypedDict):
-    tierName: GuardrailTopicsTierNameType
-
-
-class GuardrailTopicsTierTypeDef(TypedDict):
-    tierName: GuardrailTopicsTierNameType
-
-
-class GuardrailWordConfigTypeDef(TypedDict):
-    text: str
-    inputAction: NotRequired[GuardrailWordActionType]
-    outputAction: NotRequired[GuardrailWordActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class GuardrailWordPolicyConfigTypeDef(TypedDict):
-    wordsConfig: NotRequired[ReadOnly[Sequence[GuardrailWordConfigTypeDef]]]
-    managedWordListsConfig: NotRequired[
-        ReadOnly[Sequence[GuardrailManagedWordsConfigTypeDef]]
-    ]
-
-
-class GuardrailWordPolicyTypeDef(TypedDict):
-    words: NotRequired[list[GuardrailWordTypeDef]]
-    managedWordLists: NotRequired[list[GuardrailManagedWordsTypeDef]]
-
-
-class GuardrailWordTypeDef(TypedDict):
-    text: str
-    inputAction: NotRequired[GuardrailWordActionType]
-    outputAction: NotRequired[GuardrailWordActionType]
-    inputEnabled: NotRequired[bool]
-    outputEnabled: NotRequired[bool]
-
-
-class HumanEvaluationConfigOutputTypeDef(TypedDict):
-    humanWorkflowConfig: NotRequired[HumanWorkflowConfigTypeDef]
-    customMetrics: NotRequired[list[HumanEvaluationCustomMetricTypeDef]]
-    datasetMetricConfigs: list[EvaluationDatasetMetricConfigOutputTypeDef]
-
-
-class HumanEvaluationConfigTypeDef(TypedDict):
-    humanWorkflowConfig: NotRequired[HumanWorkflowConfigTypeDef]
-    customMetrics: NotRequired[ReadOnly[Sequence[HumanEvaluationCustomMetricTypeDef]]]
-    datasetMetricConfigs: ReadOnly[Sequence[EvaluationDatasetMetricConfigTypeDef]]
-
-
-class HumanEvaluationCustomMetricTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    ratingMethod: str
-
-
-class HumanWorkflowConfigTypeDef(TypedDict):
-    flowDefinitionArn: str
-    instructions: NotRequired[str]
-
-
-class ImplicitFilterConfigurationOutputTypeDef(TypedDict):
-    metadataAttributes: list[MetadataAttributeSchemaTypeDef]
-    modelArn: str
-
-
-class ImplicitFilterConfigurationTypeDef(TypedDict):
-    metadataAttributes: ReadOnly[Sequence[MetadataAttributeSchemaTypeDef]]
-    modelArn: str
-
-
 class ImportedModelSummaryTypeDef(TypedDict):
     modelArn: str
     modelName: str
     creationTime: datetime
     instructSupported: NotRequired[bool]
     modelArchitecture: NotRequired[str]
-
-
-class InferenceConfigurationOutputTypeDef(TypedDict):
-    maxTokens: NotRequired[int]
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    stopSequences: NotRequired[list[str]]
-
-
-class InferenceConfigurationTypeDef(TypedDict):
-    maxTokens: NotRequired[int]
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InferenceProfileModelSourceTypeDef(TypedDict):
-    copyFrom: NotRequired[str]
-
-
-class InferenceProfileModelTypeDef(TypedDict):
-    modelArn: NotRequired[str]
 
 
 class InferenceProfileSummaryTypeDef(TypedDict):
@@ -2846,96 +3351,6 @@ class InferenceProfileSummaryTypeDef(TypedDict):
     inferenceProfileId: str
     status: InferenceProfileStatusType
     type: InferenceProfileTypeType
-
-
-class InvocationLogSourceTypeDef(TypedDict):
-    s3Uri: NotRequired[str]
-
-
-class InvocationLogsConfigOutputTypeDef(TypedDict):
-    usePromptResponse: NotRequired[bool]
-    invocationLogSource: InvocationLogSourceTypeDef
-    requestMetadataFilters: NotRequired[RequestMetadataFiltersOutputTypeDef]
-
-
-class InvocationLogsConfigTypeDef(TypedDict):
-    usePromptResponse: NotRequired[bool]
-    invocationLogSource: InvocationLogSourceTypeDef
-    requestMetadataFilters: NotRequired[ReadOnly[RequestMetadataFiltersTypeDef]]
-
-
-class KbInferenceConfigOutputTypeDef(TypedDict):
-    textInferenceConfig: NotRequired[TextInferenceConfigOutputTypeDef]
-
-
-class KbInferenceConfigTypeDef(TypedDict):
-    textInferenceConfig: NotRequired[ReadOnly[TextInferenceConfigTypeDef]]
-
-
-class KnowledgeBaseConfigOutputTypeDef(TypedDict):
-    retrieveConfig: NotRequired[RetrieveConfigOutputTypeDef]
-    retrieveAndGenerateConfig: NotRequired[
-        RetrieveAndGenerateConfigurationOutputTypeDef
-    ]
-
-
-class KnowledgeBaseConfigTypeDef(TypedDict):
-    retrieveConfig: NotRequired[ReadOnly[RetrieveConfigTypeDef]]
-    retrieveAndGenerateConfig: NotRequired[
-        ReadOnly[RetrieveAndGenerateConfigurationTypeDef]
-    ]
-
-
-class KnowledgeBaseRetrievalConfigurationOutputTypeDef(TypedDict):
-    vectorSearchConfiguration: KnowledgeBaseVectorSearchConfigurationOutputTypeDef
-
-
-class KnowledgeBaseRetrievalConfigurationTypeDef(TypedDict):
-    vectorSearchConfiguration: ReadOnly[KnowledgeBaseVectorSearchConfigurationTypeDef]
-
-
-class KnowledgeBaseRetrieveAndGenerateConfigurationOutputTypeDef(TypedDict):
-    knowledgeBaseId: str
-    modelArn: str
-    retrievalConfiguration: NotRequired[
-        KnowledgeBaseRetrievalConfigurationOutputTypeDef
-    ]
-    generationConfiguration: NotRequired[GenerationConfigurationOutputTypeDef]
-    orchestrationConfiguration: NotRequired[OrchestrationConfigurationTypeDef]
-
-
-class KnowledgeBaseRetrieveAndGenerateConfigurationTypeDef(TypedDict):
-    knowledgeBaseId: str
-    modelArn: str
-    retrievalConfiguration: NotRequired[
-        ReadOnly[KnowledgeBaseRetrievalConfigurationTypeDef]
-    ]
-    generationConfiguration: NotRequired[ReadOnly[GenerationConfigurationTypeDef]]
-    orchestrationConfiguration: NotRequired[OrchestrationConfigurationTypeDef]
-
-
-class KnowledgeBaseVectorSearchConfigurationOutputTypeDef(TypedDict):
-    numberOfResults: NotRequired[int]
-    overrideSearchType: NotRequired[SearchTypeType]
-    filter: NotRequired[RetrievalFilterOutputTypeDef]
-    implicitFilterConfiguration: NotRequired[ImplicitFilterConfigurationOutputTypeDef]
-    rerankingConfiguration: NotRequired[VectorSearchRerankingConfigurationOutputTypeDef]
-
-
-class KnowledgeBaseVectorSearchConfigurationTypeDef(TypedDict):
-    numberOfResults: NotRequired[int]
-    overrideSearchType: NotRequired[SearchTypeType]
-    filter: NotRequired[ReadOnly[RetrievalFilterTypeDef]]
-    implicitFilterConfiguration: NotRequired[
-        ReadOnly[ImplicitFilterConfigurationTypeDef]
-    ]
-    rerankingConfiguration: NotRequired[
-        ReadOnly[VectorSearchRerankingConfigurationTypeDef]
-    ]
-
-
-class LambdaGraderConfigTypeDef(TypedDict):
-    lambdaArn: str
 
 
 class LegalTermTypeDef(TypedDict):
@@ -3077,6 +3492,31 @@ class ListFoundationModelAgreementOffersRequestTypeDef(TypedDict):
     offerType: NotRequired[OfferTypeType]
 
 
+class PricingTermTypeDef(TypedDict):
+    rateCard: list[DimensionalPriceRateTypeDef]
+
+
+class SupportTermTypeDef(TypedDict):
+    refundPolicyDescription: NotRequired[str]
+
+
+class ValidityTermTypeDef(TypedDict):
+    agreementDuration: NotRequired[str]
+
+
+class TermDetailsTypeDef(TypedDict):
+    usageBasedPricingTerm: PricingTermTypeDef
+    legalTerm: LegalTermTypeDef
+    supportTerm: SupportTermTypeDef
+    validityTerm: NotRequired[ValidityTermTypeDef]
+
+
+class OfferTypeDef(TypedDict):
+    offerId: NotRequired[str]
+    offerToken: str
+    termDetails: TermDetailsTypeDef
+
+
 class ListFoundationModelAgreementOffersResponseTypeDef(TypedDict):
     modelId: str
     offers: list[OfferTypeDef]
@@ -3141,6 +3581,15 @@ class ListMarketplaceModelEndpointsRequestTypeDef(TypedDict):
     modelSourceEquals: NotRequired[str]
 
 
+class MarketplaceModelEndpointSummaryTypeDef(TypedDict):
+    endpointArn: str
+    modelSourceIdentifier: str
+    status: NotRequired[StatusType]
+    statusMessage: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
+
+
 class ListMarketplaceModelEndpointsResponseTypeDef(TypedDict):
     marketplaceModelEndpoints: NotRequired[list[MarketplaceModelEndpointSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -3160,6 +3609,20 @@ class ListModelCopyJobsRequestTypeDef(TypedDict):
     sortOrder: NotRequired[SortOrderType]
 
 
+class ModelCopyJobSummaryTypeDef(TypedDict):
+    jobArn: str
+    status: ModelCopyJobStatusType
+    creationTime: datetime
+    targetModelArn: str
+    targetModelName: NotRequired[str]
+    sourceAccountId: str
+    sourceModelArn: str
+    targetModelKmsKeyArn: NotRequired[str]
+    targetModelTags: NotRequired[list[TagTypeDef]]
+    failureMessage: NotRequired[str]
+    sourceModelName: NotRequired[str]
+
+
 class ListModelCopyJobsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     modelCopyJobSummaries: NotRequired[list[ModelCopyJobSummaryTypeDef]]
@@ -3175,6 +3638,20 @@ class ListModelCustomizationJobsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     sortBy: NotRequired[SortJobsByType]
     sortOrder: NotRequired[SortOrderType]
+
+
+class ModelCustomizationJobSummaryTypeDef(TypedDict):
+    jobArn: str
+    baseModelArn: str
+    jobName: str
+    status: ModelCustomizationJobStatusType
+    statusDetails: NotRequired[StatusDetailsTypeDef]
+    lastModifiedTime: NotRequired[datetime]
+    creationTime: datetime
+    endTime: NotRequired[datetime]
+    customModelArn: NotRequired[str]
+    customModelName: NotRequired[str]
+    customizationType: NotRequired[CustomizationTypeType]
 
 
 class ListModelCustomizationJobsResponseTypeDef(TypedDict):
@@ -3196,6 +3673,17 @@ class ListModelImportJobsRequestTypeDef(TypedDict):
     sortOrder: NotRequired[SortOrderType]
 
 
+class ModelImportJobSummaryTypeDef(TypedDict):
+    jobArn: str
+    jobName: str
+    status: ModelImportJobStatusType
+    lastModifiedTime: NotRequired[datetime]
+    creationTime: datetime
+    endTime: NotRequired[datetime]
+    importedModelArn: NotRequired[str]
+    importedModelName: NotRequired[str]
+
+
 class ListModelImportJobsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     modelImportJobSummaries: NotRequired[list[ModelImportJobSummaryTypeDef]]
@@ -3211,187 +3699,6 @@ class ListModelInvocationJobsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     sortBy: NotRequired[SortJobsByType]
     sortOrder: NotRequired[SortOrderType]
-
-
-class ListModelInvocationJobsResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    invocationJobSummaries: NotRequired[list[ModelInvocationJobSummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListPromptRoutersRequestTypeDef(TypedDict):
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-    type: NotRequired[PromptRouterTypeType]
-
-
-class ListPromptRoutersResponseTypeDef(TypedDict):
-    promptRouterSummaries: NotRequired[list[PromptRouterSummaryTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListProvisionedModelThroughputsRequestTypeDef(TypedDict):
-    creationTimeAfter: NotRequired[ReadOnly[datetime | str]]
-    creationTimeBefore: NotRequired[ReadOnly[datetime | str]]
-    statusEquals: NotRequired[ProvisionedModelStatusType]
-    modelArnEquals: NotRequired[str]
-    nameContains: NotRequired[str]
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-    sortBy: NotRequired[SortByProvisionedModelsType]
-    sortOrder: NotRequired[SortOrderType]
-
-
-class ListProvisionedModelThroughputsResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    provisionedModelSummaries: NotRequired[list[ProvisionedModelSummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    resourceARN: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    tags: NotRequired[list[TagTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LoggingConfigTypeDef(TypedDict):
-    cloudWatchConfig: NotRequired[CloudWatchConfigTypeDef]
-    s3Config: NotRequired[S3ConfigTypeDef]
-    textDataDeliveryEnabled: NotRequired[bool]
-    imageDataDeliveryEnabled: NotRequired[bool]
-    embeddingDataDeliveryEnabled: NotRequired[bool]
-    videoDataDeliveryEnabled: NotRequired[bool]
-    audioDataDeliveryEnabled: NotRequired[bool]
-
-
-class MarketplaceModelEndpointSummaryTypeDef(TypedDict):
-    endpointArn: str
-    modelSourceIdentifier: str
-    status: NotRequired[StatusType]
-    statusMessage: NotRequired[str]
-    createdAt: datetime
-    updatedAt: datetime
-
-
-class MarketplaceModelEndpointTypeDef(TypedDict):
-    endpointArn: str
-    modelSourceIdentifier: str
-    status: NotRequired[StatusType]
-    statusMessage: NotRequired[str]
-    createdAt: datetime
-    updatedAt: datetime
-    endpointConfig: EndpointConfigOutputTypeDef
-    endpointStatus: str
-    endpointStatusMessage: NotRequired[str]
-
-
-class MetadataAttributeSchemaTypeDef(TypedDict):
-    key: str
-    type: AttributeTypeType
-    description: str
-
-
-class MetadataConfigurationForRerankingOutputTypeDef(TypedDict):
-    selectionMode: RerankingMetadataSelectionModeType
-    selectiveModeConfiguration: NotRequired[
-        RerankingMetadataSelectiveModeConfigurationOutputTypeDef
-    ]
-
-
-class MetadataConfigurationForRerankingTypeDef(TypedDict):
-    selectionMode: RerankingMetadataSelectionModeType
-    selectiveModeConfiguration: NotRequired[
-        ReadOnly[RerankingMetadataSelectiveModeConfigurationTypeDef]
-    ]
-
-
-class ModelConfigurationOutputTypeDef(TypedDict):
-    modelId: str
-    inferenceConfig: NotRequired[InferenceConfigurationOutputTypeDef]
-    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
-
-
-class ModelConfigurationTypeDef(TypedDict):
-    modelId: str
-    inferenceConfig: NotRequired[ReadOnly[InferenceConfigurationTypeDef]]
-    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
-
-
-class ModelCopyJobSummaryTypeDef(TypedDict):
-    jobArn: str
-    status: ModelCopyJobStatusType
-    creationTime: datetime
-    targetModelArn: str
-    targetModelName: NotRequired[str]
-    sourceAccountId: str
-    sourceModelArn: str
-    targetModelKmsKeyArn: NotRequired[str]
-    targetModelTags: NotRequired[list[TagTypeDef]]
-    failureMessage: NotRequired[str]
-    sourceModelName: NotRequired[str]
-
-
-class ModelCustomizationJobSummaryTypeDef(TypedDict):
-    jobArn: str
-    baseModelArn: str
-    jobName: str
-    status: ModelCustomizationJobStatusType
-    statusDetails: NotRequired[StatusDetailsTypeDef]
-    lastModifiedTime: NotRequired[datetime]
-    creationTime: datetime
-    endTime: NotRequired[datetime]
-    customModelArn: NotRequired[str]
-    customModelName: NotRequired[str]
-    customizationType: NotRequired[CustomizationTypeType]
-
-
-class ModelDataSourceTypeDef(TypedDict):
-    s3DataSource: NotRequired[S3DataSourceTypeDef]
-
-
-class ModelEnforcementOutputTypeDef(TypedDict):
-    includedModels: list[str]
-    excludedModels: list[str]
-
-
-class ModelEnforcementTypeDef(TypedDict):
-    includedModels: ReadOnly[Sequence[str]]
-    excludedModels: ReadOnly[Sequence[str]]
-
-
-class ModelImportJobSummaryTypeDef(TypedDict):
-    jobArn: str
-    jobName: str
-    status: ModelImportJobStatusType
-    lastModifiedTime: NotRequired[datetime]
-    creationTime: datetime
-    endTime: NotRequired[datetime]
-    importedModelArn: NotRequired[str]
-    importedModelName: NotRequired[str]
-
-
-class ModelInvocationJobInputDataConfigTypeDef(TypedDict):
-    s3InputDataConfig: NotRequired[ModelInvocationJobS3InputDataConfigTypeDef]
-
-
-class ModelInvocationJobOutputDataConfigTypeDef(TypedDict):
-    s3OutputDataConfig: NotRequired[ModelInvocationJobS3OutputDataConfigTypeDef]
-
-
-class ModelInvocationJobS3InputDataConfigTypeDef(TypedDict):
-    s3InputFormat: NotRequired[S3InputFormatType]
-    s3Uri: str
-    s3BucketOwner: NotRequired[str]
-
-
-class ModelInvocationJobS3OutputDataConfigTypeDef(TypedDict):
-    s3Uri: str
-    s3EncryptionKeyId: NotRequired[str]
-    s3BucketOwner: NotRequired[str]
 
 
 class ModelInvocationJobSummaryTypeDef(TypedDict):
@@ -3417,26 +3724,16 @@ class ModelInvocationJobSummaryTypeDef(TypedDict):
     errorRecordCount: NotRequired[int]
 
 
-class OfferTypeDef(TypedDict):
-    offerId: NotRequired[str]
-    offerToken: str
-    termDetails: TermDetailsTypeDef
+class ListModelInvocationJobsResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    invocationJobSummaries: NotRequired[list[ModelInvocationJobSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OrchestrationConfigurationTypeDef(TypedDict):
-    queryTransformationConfiguration: QueryTransformationConfigurationTypeDef
-
-
-class OutputDataConfigTypeDef(TypedDict):
-    s3Uri: str
-
-
-class PerformanceConfigurationTypeDef(TypedDict):
-    latency: NotRequired[PerformanceConfigLatencyType]
-
-
-class PricingTermTypeDef(TypedDict):
-    rateCard: list[DimensionalPriceRateTypeDef]
+class ListPromptRoutersRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    type: NotRequired[PromptRouterTypeType]
 
 
 class PromptRouterSummaryTypeDef(TypedDict):
@@ -3452,12 +3749,22 @@ class PromptRouterSummaryTypeDef(TypedDict):
     type: PromptRouterTypeType
 
 
-class PromptRouterTargetModelTypeDef(TypedDict):
-    modelArn: str
+class ListPromptRoutersResponseTypeDef(TypedDict):
+    promptRouterSummaries: NotRequired[list[PromptRouterSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PromptTemplateTypeDef(TypedDict):
-    textPromptTemplate: NotRequired[str]
+class ListProvisionedModelThroughputsRequestTypeDef(TypedDict):
+    creationTimeAfter: NotRequired[ReadOnly[datetime | str]]
+    creationTimeBefore: NotRequired[ReadOnly[datetime | str]]
+    statusEquals: NotRequired[ProvisionedModelStatusType]
+    modelArnEquals: NotRequired[str]
+    nameContains: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    sortBy: NotRequired[SortByProvisionedModelsType]
+    sortOrder: NotRequired[SortOrderType]
 
 
 class ProvisionedModelSummaryTypeDef(TypedDict):
@@ -3473,6 +3780,21 @@ class ProvisionedModelSummaryTypeDef(TypedDict):
     commitmentExpirationTime: NotRequired[datetime]
     creationTime: datetime
     lastModifiedTime: datetime
+
+
+class ListProvisionedModelThroughputsResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    provisionedModelSummaries: NotRequired[list[ProvisionedModelSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    resourceARN: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutEnforcedGuardrailConfigurationRequestTypeDef(TypedDict):
@@ -3515,46 +3837,6 @@ class PutUseCaseForModelAccessResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueryTransformationConfigurationTypeDef(TypedDict):
-    type: QueryTransformationTypeType
-
-
-class RAGConfigOutputTypeDef(TypedDict):
-    knowledgeBaseConfig: NotRequired[KnowledgeBaseConfigOutputTypeDef]
-    precomputedRagSourceConfig: NotRequired[EvaluationPrecomputedRagSourceConfigTypeDef]
-
-
-class RAGConfigTypeDef(TypedDict):
-    knowledgeBaseConfig: NotRequired[ReadOnly[KnowledgeBaseConfigTypeDef]]
-    precomputedRagSourceConfig: NotRequired[EvaluationPrecomputedRagSourceConfigTypeDef]
-
-
-class RFTConfigTypeDef(TypedDict):
-    graderConfig: NotRequired[GraderConfigTypeDef]
-    hyperParameters: NotRequired[RFTHyperParametersTypeDef]
-
-
-class RFTHyperParametersTypeDef(TypedDict):
-    epochCount: NotRequired[int]
-    batchSize: NotRequired[int]
-    learningRate: NotRequired[float]
-    maxPromptLength: NotRequired[int]
-    trainingSamplePerPrompt: NotRequired[int]
-    inferenceMaxTokens: NotRequired[int]
-    reasoningEffort: NotRequired[ReasoningEffortType]
-    evalInterval: NotRequired[int]
-
-
-class RatingScaleItemTypeDef(TypedDict):
-    definition: str
-    value: RatingScaleItemValueTypeDef
-
-
-class RatingScaleItemValueTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    floatValue: NotRequired[float]
-
-
 class RegisterMarketplaceModelEndpointRequestTypeDef(TypedDict):
     endpointIdentifier: str
     modelSourceIdentifier: str
@@ -3563,152 +3845,6 @@ class RegisterMarketplaceModelEndpointRequestTypeDef(TypedDict):
 class RegisterMarketplaceModelEndpointResponseTypeDef(TypedDict):
     marketplaceModelEndpoint: MarketplaceModelEndpointTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RequestMetadataBaseFiltersOutputTypeDef(TypedDict):
-    equals: NotRequired[dict[str, str]]
-    notEquals: NotRequired[dict[str, str]]
-
-
-class RequestMetadataBaseFiltersTypeDef(TypedDict):
-    equals: NotRequired[ReadOnly[Mapping[str, str]]]
-    notEquals: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class RequestMetadataFiltersOutputTypeDef(TypedDict):
-    equals: NotRequired[dict[str, str]]
-    notEquals: NotRequired[dict[str, str]]
-    andAll: NotRequired[list[RequestMetadataBaseFiltersOutputTypeDef]]
-    orAll: NotRequired[list[RequestMetadataBaseFiltersOutputTypeDef]]
-
-
-class RequestMetadataFiltersTypeDef(TypedDict):
-    equals: NotRequired[ReadOnly[Mapping[str, str]]]
-    notEquals: NotRequired[ReadOnly[Mapping[str, str]]]
-    andAll: NotRequired[ReadOnly[Sequence[RequestMetadataBaseFiltersTypeDef]]]
-    orAll: NotRequired[ReadOnly[Sequence[RequestMetadataBaseFiltersTypeDef]]]
-
-
-class RerankingMetadataSelectiveModeConfigurationOutputTypeDef(TypedDict):
-    fieldsToInclude: NotRequired[list[FieldForRerankingTypeDef]]
-    fieldsToExclude: NotRequired[list[FieldForRerankingTypeDef]]
-
-
-class RerankingMetadataSelectiveModeConfigurationTypeDef(TypedDict):
-    fieldsToInclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
-    fieldsToExclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
-
-
-RetrievalFilterOutputTypeDef = TypedDict(
-    "RetrievalFilterOutputTypeDef",
-    {
-        "equals": NotRequired["FilterAttributeOutputTypeDef"],
-        "notEquals": NotRequired["FilterAttributeOutputTypeDef"],
-        "greaterThan": NotRequired["FilterAttributeOutputTypeDef"],
-        "greaterThanOrEquals": NotRequired["FilterAttributeOutputTypeDef"],
-        "lessThan": NotRequired["FilterAttributeOutputTypeDef"],
-        "lessThanOrEquals": NotRequired["FilterAttributeOutputTypeDef"],
-        "in": NotRequired["FilterAttributeOutputTypeDef"],
-        "notIn": NotRequired["FilterAttributeOutputTypeDef"],
-        "startsWith": NotRequired["FilterAttributeOutputTypeDef"],
-        "listContains": NotRequired["FilterAttributeOutputTypeDef"],
-        "stringContains": NotRequired["FilterAttributeOutputTypeDef"],
-        "andAll": NotRequired[list["RetrievalFilterOutputTypeDef"]],
-        "orAll": NotRequired[list["RetrievalFilterOutputTypeDef"]],
-    },
-)
-
-
-RetrievalFilterTypeDef = TypedDict(
-    "RetrievalFilterTypeDef",
-    {
-        "equals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "notEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "greaterThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "greaterThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "lessThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "lessThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "in": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "notIn": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "startsWith": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "listContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "stringContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "andAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
-        "orAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
-    },
-)
-
-
-class RetrieveAndGenerateConfigurationOutputTypeDef(TypedDict):
-    type: RetrieveAndGenerateTypeType
-    knowledgeBaseConfiguration: NotRequired[
-        KnowledgeBaseRetrieveAndGenerateConfigurationOutputTypeDef
-    ]
-    externalSourcesConfiguration: NotRequired[
-        ExternalSourcesRetrieveAndGenerateConfigurationOutputTypeDef
-    ]
-
-
-class RetrieveAndGenerateConfigurationTypeDef(TypedDict):
-    type: RetrieveAndGenerateTypeType
-    knowledgeBaseConfiguration: NotRequired[
-        ReadOnly[KnowledgeBaseRetrieveAndGenerateConfigurationTypeDef]
-    ]
-    externalSourcesConfiguration: NotRequired[
-        ReadOnly[ExternalSourcesRetrieveAndGenerateConfigurationTypeDef]
-    ]
-
-
-class RetrieveConfigOutputTypeDef(TypedDict):
-    knowledgeBaseId: str
-    knowledgeBaseRetrievalConfiguration: (
-        KnowledgeBaseRetrievalConfigurationOutputTypeDef
-    )
-
-
-class RetrieveConfigTypeDef(TypedDict):
-    knowledgeBaseId: str
-    knowledgeBaseRetrievalConfiguration: ReadOnly[
-        KnowledgeBaseRetrievalConfigurationTypeDef
-    ]
-
-
-class RoutingCriteriaTypeDef(TypedDict):
-    responseQualityDifference: float
-
-
-class S3ConfigTypeDef(TypedDict):
-    bucketName: str
-    keyPrefix: NotRequired[str]
-
-
-class S3DataSourceTypeDef(TypedDict):
-    s3Uri: str
-
-
-class S3ObjectDocTypeDef(TypedDict):
-    uri: str
-
-
-class SageMakerEndpointOutputTypeDef(TypedDict):
-    initialInstanceCount: int
-    instanceType: str
-    executionRole: str
-    kmsEncryptionKey: NotRequired[str]
-    vpc: NotRequired[VpcConfigOutputTypeDef]
-
-
-class SageMakerEndpointTypeDef(TypedDict):
-    initialInstanceCount: int
-    instanceType: str
-    executionRole: str
-    kmsEncryptionKey: NotRequired[str]
-    vpc: NotRequired[ReadOnly[VpcConfigTypeDef]]
-
-
-class SelectiveContentGuardingTypeDef(TypedDict):
-    system: NotRequired[SelectiveGuardingModeType]
-    messages: NotRequired[SelectiveGuardingModeType]
 
 
 class StartAutomatedReasoningPolicyBuildWorkflowRequestTypeDef(TypedDict):
@@ -3734,12 +3870,6 @@ class StartAutomatedReasoningPolicyTestWorkflowRequestTypeDef(TypedDict):
 class StartAutomatedReasoningPolicyTestWorkflowResponseTypeDef(TypedDict):
     policyArn: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StatusDetailsTypeDef(TypedDict):
-    validationDetails: NotRequired[ValidationDetailsTypeDef]
-    dataProcessingDetails: NotRequired[DataProcessingDetailsTypeDef]
-    trainingDetails: NotRequired[TrainingDetailsTypeDef]
 
 
 class StopAdvancedPromptOptimizationJobRequestTypeDef(TypedDict):
@@ -3774,10 +3904,6 @@ class StopModelInvocationJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SupportTermTypeDef(TypedDict):
-    refundPolicyDescription: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceARN: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -3785,57 +3911,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TeacherModelConfigTypeDef(TypedDict):
-    teacherModelIdentifier: str
-    maxResponseLengthForInference: NotRequired[int]
-
-
-class TermDetailsTypeDef(TypedDict):
-    usageBasedPricingTerm: PricingTermTypeDef
-    legalTerm: LegalTermTypeDef
-    supportTerm: SupportTermTypeDef
-    validityTerm: NotRequired[ValidityTermTypeDef]
-
-
-class TextInferenceConfigOutputTypeDef(TypedDict):
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    maxTokens: NotRequired[int]
-    stopSequences: NotRequired[list[str]]
-
-
-class TextInferenceConfigTypeDef(TypedDict):
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    maxTokens: NotRequired[int]
-    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TrainingDataConfigOutputTypeDef(TypedDict):
-    s3Uri: NotRequired[str]
-    invocationLogsConfig: NotRequired[InvocationLogsConfigOutputTypeDef]
-
-
-class TrainingDataConfigTypeDef(TypedDict):
-    s3Uri: NotRequired[str]
-    invocationLogsConfig: NotRequired[ReadOnly[InvocationLogsConfigTypeDef]]
-
-
-class TrainingDetailsTypeDef(TypedDict):
-    status: NotRequired[JobStatusDetailsType]
-    creationTime: NotRequired[datetime]
-    lastModifiedTime: NotRequired[datetime]
-
-
-class TrainingMetricsTypeDef(TypedDict):
-    trainingLoss: NotRequired[float]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -3953,77 +4028,3 @@ class UpdateProvisionedModelThroughputRequestTypeDef(TypedDict):
 
 class UpdateProvisionedModelThroughputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ValidationDataConfigOutputTypeDef(TypedDict):
-    validators: list[ValidatorTypeDef]
-
-
-class ValidationDataConfigTypeDef(TypedDict):
-    validators: ReadOnly[Sequence[ValidatorTypeDef]]
-
-
-class ValidationDetailsTypeDef(TypedDict):
-    status: NotRequired[JobStatusDetailsType]
-    creationTime: NotRequired[datetime]
-    lastModifiedTime: NotRequired[datetime]
-
-
-class ValidatorMetricTypeDef(TypedDict):
-    validationLoss: NotRequired[float]
-
-
-class ValidatorTypeDef(TypedDict):
-    s3Uri: str
-
-
-class ValidityTermTypeDef(TypedDict):
-    agreementDuration: NotRequired[str]
-
-
-class VectorSearchBedrockRerankingConfigurationOutputTypeDef(TypedDict):
-    modelConfiguration: VectorSearchBedrockRerankingModelConfigurationOutputTypeDef
-    numberOfRerankedResults: NotRequired[int]
-    metadataConfiguration: NotRequired[MetadataConfigurationForRerankingOutputTypeDef]
-
-
-class VectorSearchBedrockRerankingConfigurationTypeDef(TypedDict):
-    modelConfiguration: ReadOnly[VectorSearchBedrockRerankingModelConfigurationTypeDef]
-    numberOfRerankedResults: NotRequired[int]
-    metadataConfiguration: NotRequired[
-        ReadOnly[MetadataConfigurationForRerankingTypeDef]
-    ]
-
-
-class VectorSearchBedrockRerankingModelConfigurationOutputTypeDef(TypedDict):
-    modelArn: str
-    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
-
-
-class VectorSearchBedrockRerankingModelConfigurationTypeDef(TypedDict):
-    modelArn: str
-    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
-
-
-class VectorSearchRerankingConfigurationOutputTypeDef(TypedDict):
-    type: VectorSearchRerankingConfigurationTypeType
-    bedrockRerankingConfiguration: NotRequired[
-        VectorSearchBedrockRerankingConfigurationOutputTypeDef
-    ]
-
-
-class VectorSearchRerankingConfigurationTypeDef(TypedDict):
-    type: VectorSearchRerankingConfigurationTypeType
-    bedrockRerankingConfiguration: NotRequired[
-        ReadOnly[VectorSearchBedrockRerankingConfigurationTypeDef]
-    ]
-
-
-class VpcConfigOutputTypeDef(TypedDict):
-    subnetIds: list[str]
-    securityGroupIds: list[str]
-
-
-class VpcConfigTypeDef(TypedDict):
-    subnetIds: ReadOnly[Sequence[str]]
-    securityGroupIds: ReadOnly[Sequence[str]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -93,459 +93,465 @@ from .literals import (
     WebScopeTypeType,
 )
 
-__all__ = [
-    "APISchemaTypeDef",
-    "ActionGroupExecutorTypeDef",
-    "ActionGroupSummaryTypeDef",
-    "AgentActionGroupTypeDef",
-    "AgentAliasHistoryEventTypeDef",
-    "AgentAliasRoutingConfigurationListItemTypeDef",
-    "AgentAliasSummaryTypeDef",
-    "AgentAliasTypeDef",
-    "AgentCollaboratorSummaryTypeDef",
-    "AgentCollaboratorTypeDef",
-    "AgentDescriptorTypeDef",
-    "AgentFlowNodeConfigurationTypeDef",
-    "AgentKnowledgeBaseSummaryTypeDef",
-    "AgentKnowledgeBaseTypeDef",
-    "AgentSummaryTypeDef",
-    "AgentTypeDef",
-    "AgentVersionSummaryTypeDef",
-    "AgentVersionTypeDef",
-    "AnyToolChoiceTypeDef",
-    "AssociateAgentCollaboratorRequestTypeDef",
-    "AssociateAgentCollaboratorResponseTypeDef",
-    "AssociateAgentKnowledgeBaseRequestTypeDef",
-    "AssociateAgentKnowledgeBaseResponseTypeDef",
-    "AudioConfigurationTypeDef",
-    "AudioSegmentationConfigurationTypeDef",
-    "AutoToolChoiceTypeDef",
-    "BedrockDataAutomationConfigurationTypeDef",
-    "BedrockEmbeddingModelConfigurationOutputTypeDef",
-    "BedrockEmbeddingModelConfigurationTypeDef",
-    "BedrockFoundationModelConfigurationTypeDef",
-    "BedrockFoundationModelContextEnrichmentConfigurationTypeDef",
-    "ByteContentDocTypeDef",
-    "CachePointBlockTypeDef",
-    "ChatPromptTemplateConfigurationOutputTypeDef",
-    "ChatPromptTemplateConfigurationTypeDef",
-    "ChunkingConfigurationOutputTypeDef",
-    "ChunkingConfigurationTypeDef",
-    "CollectorFlowNodeConfigurationTypeDef",
-    "ConditionFlowNodeConfigurationOutputTypeDef",
-    "ConditionFlowNodeConfigurationTypeDef",
-    "ConfluenceCrawlerConfigurationOutputTypeDef",
-    "ConfluenceCrawlerConfigurationTypeDef",
-    "ConfluenceDataSourceConfigurationOutputTypeDef",
-    "ConfluenceDataSourceConfigurationTypeDef",
-    "ConfluenceSourceConfigurationTypeDef",
-    "ContentBlockTypeDef",
-    "ContextEnrichmentConfigurationTypeDef",
-    "CrawlFilterConfigurationOutputTypeDef",
-    "CrawlFilterConfigurationTypeDef",
-    "CreateAgentActionGroupRequestTypeDef",
-    "CreateAgentActionGroupResponseTypeDef",
-    "CreateAgentAliasRequestTypeDef",
-    "CreateAgentAliasResponseTypeDef",
-    "CreateAgentRequestTypeDef",
-    "CreateAgentResponseTypeDef",
-    "CreateDataSourceRequestTypeDef",
-    "CreateDataSourceResponseTypeDef",
-    "CreateFlowAliasRequestTypeDef",
-    "CreateFlowAliasResponseTypeDef",
-    "CreateFlowRequestTypeDef",
-    "CreateFlowResponseTypeDef",
-    "CreateFlowVersionRequestTypeDef",
-    "CreateFlowVersionResponseTypeDef",
-    "CreateKnowledgeBaseRequestTypeDef",
-    "CreateKnowledgeBaseResponseTypeDef",
-    "CreatePromptRequestTypeDef",
-    "CreatePromptResponseTypeDef",
-    "CreatePromptVersionRequestTypeDef",
-    "CreatePromptVersionResponseTypeDef",
-    "CuratedQueryTypeDef",
-    "CustomContentTypeDef",
-    "CustomDocumentIdentifierTypeDef",
-    "CustomOrchestrationTypeDef",
-    "CustomS3LocationTypeDef",
-    "CustomTransformationConfigurationOutputTypeDef",
-    "CustomTransformationConfigurationTypeDef",
-    "CyclicConnectionFlowValidationDetailsTypeDef",
-    "DataSourceConfigurationOutputTypeDef",
-    "DataSourceConfigurationTypeDef",
-    "DataSourceSummaryTypeDef",
-    "DataSourceTypeDef",
-    "DeleteAgentActionGroupRequestTypeDef",
-    "DeleteAgentActionGroupResponseTypeDef",
-    "DeleteAgentAliasRequestTypeDef",
-    "DeleteAgentAliasResponseTypeDef",
-    "DeleteAgentRequestTypeDef",
-    "DeleteAgentResponseTypeDef",
-    "DeleteAgentVersionRequestTypeDef",
-    "DeleteAgentVersionResponseTypeDef",
-    "DeleteDataSourceRequestTypeDef",
-    "DeleteDataSourceResponseTypeDef",
-    "DeleteFlowAliasRequestTypeDef",
-    "DeleteFlowAliasResponseTypeDef",
-    "DeleteFlowRequestTypeDef",
-    "DeleteFlowResponseTypeDef",
-    "DeleteFlowVersionRequestTypeDef",
-    "DeleteFlowVersionResponseTypeDef",
-    "DeleteKnowledgeBaseDocumentsRequestTypeDef",
-    "DeleteKnowledgeBaseDocumentsResponseTypeDef",
-    "DeleteKnowledgeBaseRequestTypeDef",
-    "DeleteKnowledgeBaseResponseTypeDef",
-    "DeletePromptRequestTypeDef",
-    "DeletePromptResponseTypeDef",
-    "DisassociateAgentCollaboratorRequestTypeDef",
-    "DisassociateAgentCollaboratorResponseTypeDef",
-    "DisassociateAgentKnowledgeBaseRequestTypeDef",
-    "DisassociateAgentKnowledgeBaseResponseTypeDef",
-    "DocumentContentTypeDef",
-    "DocumentIdentifierTypeDef",
-    "DocumentMetadataTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "DuplicateConditionExpressionFlowValidationDetailsTypeDef",
-    "DuplicateConnectionsFlowValidationDetailsTypeDef",
-    "EmbeddingModelConfigurationOutputTypeDef",
-    "EmbeddingModelConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnrichmentStrategyConfigurationTypeDef",
-    "FieldForRerankingTypeDef",
-    "FixedSizeChunkingConfigurationTypeDef",
-    "FlowAliasConcurrencyConfigurationTypeDef",
-    "FlowAliasRoutingConfigurationListItemTypeDef",
-    "FlowAliasSummaryTypeDef",
-    "FlowConditionTypeDef",
-    "FlowConditionalConnectionConfigurationTypeDef",
-    "FlowConnectionConfigurationTypeDef",
-    "FlowConnectionTypeDef",
-    "FlowDataConnectionConfigurationTypeDef",
-    "FlowDefinitionOutputTypeDef",
-    "FlowDefinitionTypeDef",
-    "FlowNodeConfigurationOutputTypeDef",
-    "FlowNodeConfigurationTypeDef",
-    "FlowNodeInputTypeDef",
-    "FlowNodeOutput2TypeDef",
-    "FlowNodeOutputTypeDef",
-    "FlowNodeTypeDef",
-    "FlowSummaryTypeDef",
-    "FlowValidationDetailsTypeDef",
-    "FlowValidationTypeDef",
-    "FlowVersionSummaryTypeDef",
-    "FunctionOutputTypeDef",
-    "FunctionSchemaOutputTypeDef",
-    "FunctionSchemaTypeDef",
-    "FunctionTypeDef",
-    "GetAgentActionGroupRequestTypeDef",
-    "GetAgentActionGroupResponseTypeDef",
-    "GetAgentAliasRequestTypeDef",
-    "GetAgentAliasResponseTypeDef",
-    "GetAgentCollaboratorRequestTypeDef",
-    "GetAgentCollaboratorResponseTypeDef",
-    "GetAgentKnowledgeBaseRequestTypeDef",
-    "GetAgentKnowledgeBaseResponseTypeDef",
-    "GetAgentRequestTypeDef",
-    "GetAgentResponseTypeDef",
-    "GetAgentVersionRequestTypeDef",
-    "GetAgentVersionResponseTypeDef",
-    "GetDataSourceRequestTypeDef",
-    "GetDataSourceResponseTypeDef",
-    "GetFlowAliasRequestTypeDef",
-    "GetFlowAliasResponseTypeDef",
-    "GetFlowRequestTypeDef",
-    "GetFlowResponseTypeDef",
-    "GetFlowVersionRequestTypeDef",
-    "GetFlowVersionResponseTypeDef",
-    "GetIngestionJobRequestTypeDef",
-    "GetIngestionJobResponseTypeDef",
-    "GetKnowledgeBaseDocumentsRequestTypeDef",
-    "GetKnowledgeBaseDocumentsResponseTypeDef",
-    "GetKnowledgeBaseRequestTypeDef",
-    "GetKnowledgeBaseResponseTypeDef",
-    "GetPromptRequestTypeDef",
-    "GetPromptResponseTypeDef",
-    "GuardrailConfigurationTypeDef",
-    "HierarchicalChunkingConfigurationOutputTypeDef",
-    "HierarchicalChunkingConfigurationTypeDef",
-    "HierarchicalChunkingLevelConfigurationTypeDef",
-    "IncompatibleConnectionDataTypeFlowValidationDetailsTypeDef",
-    "InferenceConfigurationOutputTypeDef",
-    "InferenceConfigurationTypeDef",
-    "IngestKnowledgeBaseDocumentsRequestTypeDef",
-    "IngestKnowledgeBaseDocumentsResponseTypeDef",
-    "IngestionJobFilterTypeDef",
-    "IngestionJobSortByTypeDef",
-    "IngestionJobStatisticsTypeDef",
-    "IngestionJobSummaryTypeDef",
-    "IngestionJobTypeDef",
-    "InlineCodeFlowNodeConfigurationTypeDef",
-    "InlineContentTypeDef",
-    "InputFlowNodeConfigurationTypeDef",
-    "IntermediateStorageTypeDef",
-    "InvalidLoopBoundaryFlowValidationDetailsTypeDef",
-    "IteratorFlowNodeConfigurationTypeDef",
-    "KendraKnowledgeBaseConfigurationTypeDef",
-    "KnowledgeBaseConfigurationOutputTypeDef",
-    "KnowledgeBaseConfigurationTypeDef",
-    "KnowledgeBaseDocumentDetailTypeDef",
-    "KnowledgeBaseDocumentTypeDef",
-    "KnowledgeBaseFlowNodeConfigurationOutputTypeDef",
-    "KnowledgeBaseFlowNodeConfigurationTypeDef",
-    "KnowledgeBaseOrchestrationConfigurationOutputTypeDef",
-    "KnowledgeBaseOrchestrationConfigurationTypeDef",
-    "KnowledgeBasePromptTemplateTypeDef",
-    "KnowledgeBaseSummaryTypeDef",
-    "KnowledgeBaseTypeDef",
-    "LambdaFunctionFlowNodeConfigurationTypeDef",
-    "LexFlowNodeConfigurationTypeDef",
-    "ListAgentActionGroupsRequestTypeDef",
-    "ListAgentActionGroupsResponseTypeDef",
-    "ListAgentAliasesRequestTypeDef",
-    "ListAgentAliasesResponseTypeDef",
-    "ListAgentCollaboratorsRequestTypeDef",
-    "ListAgentCollaboratorsResponseTypeDef",
-    "ListAgentKnowledgeBasesRequestTypeDef",
-    "ListAgentKnowledgeBasesResponseTypeDef",
-    "ListAgentVersionsRequestTypeDef",
-    "ListAgentVersionsResponseTypeDef",
-    "ListAgentsRequestTypeDef",
-    "ListAgentsResponseTypeDef",
-    "ListDataSourcesRequestTypeDef",
-    "ListDataSourcesResponseTypeDef",
-    "ListFlowAliasesRequestTypeDef",
-    "ListFlowAliasesResponseTypeDef",
-    "ListFlowVersionsRequestTypeDef",
-    "ListFlowVersionsResponseTypeDef",
-    "ListFlowsRequestTypeDef",
-    "ListFlowsResponseTypeDef",
-    "ListIngestionJobsRequestTypeDef",
-    "ListIngestionJobsResponseTypeDef",
-    "ListKnowledgeBaseDocumentsRequestTypeDef",
-    "ListKnowledgeBaseDocumentsResponseTypeDef",
-    "ListKnowledgeBasesRequestTypeDef",
-    "ListKnowledgeBasesResponseTypeDef",
-    "ListPromptsRequestTypeDef",
-    "ListPromptsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LoopControllerFlowNodeConfigurationTypeDef",
-    "LoopFlowNodeConfigurationOutputTypeDef",
-    "LoopFlowNodeConfigurationTypeDef",
-    "LoopIncompatibleNodeTypeFlowValidationDetailsTypeDef",
-    "LoopInputFlowNodeConfigurationTypeDef",
-    "MalformedConditionExpressionFlowValidationDetailsTypeDef",
-    "MalformedNodeInputExpressionFlowValidationDetailsTypeDef",
-    "MemoryConfigurationOutputTypeDef",
-    "MemoryConfigurationTypeDef",
-    "MessageOutputTypeDef",
-    "MessageTypeDef",
-    "MetadataAttributeTypeDef",
-    "MetadataAttributeValueTypeDef",
-    "MetadataConfigurationForRerankingOutputTypeDef",
-    "MetadataConfigurationForRerankingTypeDef",
-    "MismatchedNodeInputTypeFlowValidationDetailsTypeDef",
-    "MismatchedNodeOutputTypeFlowValidationDetailsTypeDef",
-    "MissingConnectionConfigurationFlowValidationDetailsTypeDef",
-    "MissingDefaultConditionFlowValidationDetailsTypeDef",
-    "MissingEndingNodesFlowValidationDetailsTypeDef",
-    "MissingLoopControllerNodeFlowValidationDetailsTypeDef",
-    "MissingLoopInputNodeFlowValidationDetailsTypeDef",
-    "MissingNodeConfigurationFlowValidationDetailsTypeDef",
-    "MissingNodeInputFlowValidationDetailsTypeDef",
-    "MissingNodeOutputFlowValidationDetailsTypeDef",
-    "MissingStartingNodesFlowValidationDetailsTypeDef",
-    "MongoDbAtlasConfigurationTypeDef",
-    "MongoDbAtlasFieldMappingTypeDef",
-    "MultipleLoopControllerNodesFlowValidationDetailsTypeDef",
-    "MultipleLoopInputNodesFlowValidationDetailsTypeDef",
-    "MultipleNodeInputConnectionsFlowValidationDetailsTypeDef",
-    "NeptuneAnalyticsConfigurationTypeDef",
-    "NeptuneAnalyticsFieldMappingTypeDef",
-    "OpenSearchManagedClusterConfigurationTypeDef",
-    "OpenSearchManagedClusterFieldMappingTypeDef",
-    "OpenSearchServerlessConfigurationTypeDef",
-    "OpenSearchServerlessFieldMappingTypeDef",
-    "OrchestrationExecutorTypeDef",
-    "OutputFlowNodeConfigurationTypeDef",
-    "ParameterDetailTypeDef",
-    "ParsingConfigurationTypeDef",
-    "ParsingPromptTypeDef",
-    "PatternObjectFilterConfigurationOutputTypeDef",
-    "PatternObjectFilterConfigurationTypeDef",
-    "PatternObjectFilterOutputTypeDef",
-    "PatternObjectFilterTypeDef",
-    "PerformanceConfigurationTypeDef",
-    "PineconeConfigurationTypeDef",
-    "PineconeFieldMappingTypeDef",
-    "PrepareAgentRequestTypeDef",
-    "PrepareAgentResponseTypeDef",
-    "PrepareFlowRequestTypeDef",
-    "PrepareFlowResponseTypeDef",
-    "PromptAgentResourceTypeDef",
-    "PromptConfigurationOutputTypeDef",
-    "PromptConfigurationTypeDef",
-    "PromptFlowNodeConfigurationOutputTypeDef",
-    "PromptFlowNodeConfigurationTypeDef",
-    "PromptFlowNodeInlineConfigurationOutputTypeDef",
-    "PromptFlowNodeInlineConfigurationTypeDef",
-    "PromptFlowNodeResourceConfigurationTypeDef",
-    "PromptFlowNodeSourceConfigurationOutputTypeDef",
-    "PromptFlowNodeSourceConfigurationTypeDef",
-    "PromptGenAiResourceTypeDef",
-    "PromptInferenceConfigurationOutputTypeDef",
-    "PromptInferenceConfigurationTypeDef",
-    "PromptInputVariableTypeDef",
-    "PromptMetadataEntryTypeDef",
-    "PromptModelInferenceConfigurationOutputTypeDef",
-    "PromptModelInferenceConfigurationTypeDef",
-    "PromptOverrideConfigurationOutputTypeDef",
-    "PromptOverrideConfigurationTypeDef",
-    "PromptSummaryTypeDef",
-    "PromptTemplateConfigurationOutputTypeDef",
-    "PromptTemplateConfigurationTypeDef",
-    "PromptVariantOutputTypeDef",
-    "PromptVariantTypeDef",
-    "QueryGenerationColumnTypeDef",
-    "QueryGenerationConfigurationOutputTypeDef",
-    "QueryGenerationConfigurationTypeDef",
-    "QueryGenerationContextOutputTypeDef",
-    "QueryGenerationContextTypeDef",
-    "QueryGenerationTableOutputTypeDef",
-    "QueryGenerationTableTypeDef",
-    "RdsConfigurationTypeDef",
-    "RdsFieldMappingTypeDef",
-    "RedisEnterpriseCloudConfigurationTypeDef",
-    "RedisEnterpriseCloudFieldMappingTypeDef",
-    "RedshiftConfigurationOutputTypeDef",
-    "RedshiftConfigurationTypeDef",
-    "RedshiftProvisionedAuthConfigurationTypeDef",
-    "RedshiftProvisionedConfigurationTypeDef",
-    "RedshiftQueryEngineAwsDataCatalogStorageConfigurationOutputTypeDef",
-    "RedshiftQueryEngineAwsDataCatalogStorageConfigurationTypeDef",
-    "RedshiftQueryEngineConfigurationTypeDef",
-    "RedshiftQueryEngineRedshiftStorageConfigurationTypeDef",
-    "RedshiftQueryEngineStorageConfigurationOutputTypeDef",
-    "RedshiftQueryEngineStorageConfigurationTypeDef",
-    "RedshiftServerlessAuthConfigurationTypeDef",
-    "RedshiftServerlessConfigurationTypeDef",
-    "RerankingMetadataSelectiveModeConfigurationOutputTypeDef",
-    "RerankingMetadataSelectiveModeConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetrievalFlowNodeConfigurationTypeDef",
-    "RetrievalFlowNodeS3ConfigurationTypeDef",
-    "RetrievalFlowNodeServiceConfigurationTypeDef",
-    "S3ContentTypeDef",
-    "S3DataSourceConfigurationOutputTypeDef",
-    "S3DataSourceConfigurationTypeDef",
-    "S3IdentifierTypeDef",
-    "S3LocationTypeDef",
-    "S3VectorsConfigurationTypeDef",
-    "SalesforceCrawlerConfigurationOutputTypeDef",
-    "SalesforceCrawlerConfigurationTypeDef",
-    "SalesforceDataSourceConfigurationOutputTypeDef",
-    "SalesforceDataSourceConfigurationTypeDef",
-    "SalesforceSourceConfigurationTypeDef",
-    "SeedUrlTypeDef",
-    "SemanticChunkingConfigurationTypeDef",
-    "ServerSideEncryptionConfigurationTypeDef",
-    "SessionSummaryConfigurationTypeDef",
-    "SharePointCrawlerConfigurationOutputTypeDef",
-    "SharePointCrawlerConfigurationTypeDef",
-    "SharePointDataSourceConfigurationOutputTypeDef",
-    "SharePointDataSourceConfigurationTypeDef",
-    "SharePointSourceConfigurationOutputTypeDef",
-    "SharePointSourceConfigurationTypeDef",
-    "SpecificToolChoiceTypeDef",
-    "SqlKnowledgeBaseConfigurationOutputTypeDef",
-    "SqlKnowledgeBaseConfigurationTypeDef",
-    "StartIngestionJobRequestTypeDef",
-    "StartIngestionJobResponseTypeDef",
-    "StopIngestionJobRequestTypeDef",
-    "StopIngestionJobResponseTypeDef",
-    "StorageConfigurationTypeDef",
-    "StorageFlowNodeConfigurationTypeDef",
-    "StorageFlowNodeS3ConfigurationTypeDef",
-    "StorageFlowNodeServiceConfigurationTypeDef",
-    "SupplementalDataStorageConfigurationOutputTypeDef",
-    "SupplementalDataStorageConfigurationTypeDef",
-    "SupplementalDataStorageLocationTypeDef",
-    "SystemContentBlockTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TextContentDocTypeDef",
-    "TextPromptTemplateConfigurationOutputTypeDef",
-    "TextPromptTemplateConfigurationTypeDef",
-    "ToolChoiceTypeDef",
-    "ToolConfigurationOutputTypeDef",
-    "ToolConfigurationTypeDef",
-    "ToolInputSchemaOutputTypeDef",
-    "ToolInputSchemaTypeDef",
-    "ToolOutputTypeDef",
-    "ToolSpecificationOutputTypeDef",
-    "ToolSpecificationTypeDef",
-    "ToolTypeDef",
-    "TransformationFunctionTypeDef",
-    "TransformationLambdaConfigurationTypeDef",
-    "TransformationTypeDef",
-    "UnfulfilledNodeInputFlowValidationDetailsTypeDef",
-    "UnknownConnectionConditionFlowValidationDetailsTypeDef",
-    "UnknownConnectionSourceFlowValidationDetailsTypeDef",
-    "UnknownConnectionSourceOutputFlowValidationDetailsTypeDef",
-    "UnknownConnectionTargetFlowValidationDetailsTypeDef",
-    "UnknownConnectionTargetInputFlowValidationDetailsTypeDef",
-    "UnknownNodeInputFlowValidationDetailsTypeDef",
-    "UnknownNodeOutputFlowValidationDetailsTypeDef",
-    "UnreachableNodeFlowValidationDetailsTypeDef",
-    "UnsatisfiedConnectionConditionsFlowValidationDetailsTypeDef",
-    "UnspecifiedFlowValidationDetailsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAgentActionGroupRequestTypeDef",
-    "UpdateAgentActionGroupResponseTypeDef",
-    "UpdateAgentAliasRequestTypeDef",
-    "UpdateAgentAliasResponseTypeDef",
-    "UpdateAgentCollaboratorRequestTypeDef",
-    "UpdateAgentCollaboratorResponseTypeDef",
-    "UpdateAgentKnowledgeBaseRequestTypeDef",
-    "UpdateAgentKnowledgeBaseResponseTypeDef",
-    "UpdateAgentRequestTypeDef",
-    "UpdateAgentResponseTypeDef",
-    "UpdateDataSourceRequestTypeDef",
-    "UpdateDataSourceResponseTypeDef",
-    "UpdateFlowAliasRequestTypeDef",
-    "UpdateFlowAliasResponseTypeDef",
-    "UpdateFlowRequestTypeDef",
-    "UpdateFlowResponseTypeDef",
-    "UpdateKnowledgeBaseRequestTypeDef",
-    "UpdateKnowledgeBaseResponseTypeDef",
-    "UpdatePromptRequestTypeDef",
-    "UpdatePromptResponseTypeDef",
-    "UrlConfigurationOutputTypeDef",
-    "UrlConfigurationTypeDef",
-    "ValidateFlowDefinitionRequestTypeDef",
-    "ValidateFlowDefinitionResponseTypeDef",
-    "VectorIngestionConfigurationOutputTypeDef",
-    "VectorIngestionConfigurationTypeDef",
-    "VectorKnowledgeBaseConfigurationOutputTypeDef",
-    "VectorKnowledgeBaseConfigurationTypeDef",
-    "VectorSearchBedrockRerankingConfigurationOutputTypeDef",
-    "VectorSearchBedrockRerankingConfigurationTypeDef",
-    "VectorSearchBedrockRerankingModelConfigurationOutputTypeDef",
-    "VectorSearchBedrockRerankingModelConfigurationTypeDef",
-    "VectorSearchRerankingConfigurationOutputTypeDef",
-    "VectorSearchRerankingConfigurationTypeDef",
-    "VideoConfigurationTypeDef",
-    "VideoSegmentationConfigurationTypeDef",
-    "WebCrawlerConfigurationOutputTypeDef",
-    "WebCrawlerConfigurationTypeDef",
-    "WebCrawlerLimitsTypeDef",
-    "WebDataSourceConfigurationOutputTypeDef",
-    "WebDataSourceConfigurationTypeDef",
-    "WebSourceConfigurationOutputTypeDef",
-    "WebSourceConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "APISchemaTypeDef",
+        "ActionGroupExecutorTypeDef",
+        "ActionGroupSummaryTypeDef",
+        "AgentActionGroupTypeDef",
+        "AgentAliasHistoryEventTypeDef",
+        "AgentAliasRoutingConfigurationListItemTypeDef",
+        "AgentAliasSummaryTypeDef",
+        "AgentAliasTypeDef",
+        "AgentCollaboratorSummaryTypeDef",
+        "AgentCollaboratorTypeDef",
+        "AgentDescriptorTypeDef",
+        "AgentFlowNodeConfigurationTypeDef",
+        "AgentKnowledgeBaseSummaryTypeDef",
+        "AgentKnowledgeBaseTypeDef",
+        "AgentSummaryTypeDef",
+        "AgentTypeDef",
+        "AgentVersionSummaryTypeDef",
+        "AgentVersionTypeDef",
+        "AnyToolChoiceTypeDef",
+        "AssociateAgentCollaboratorRequestTypeDef",
+        "AssociateAgentCollaboratorResponseTypeDef",
+        "AssociateAgentKnowledgeBaseRequestTypeDef",
+        "AssociateAgentKnowledgeBaseResponseTypeDef",
+        "AudioConfigurationTypeDef",
+        "AudioSegmentationConfigurationTypeDef",
+        "AutoToolChoiceTypeDef",
+        "BedrockDataAutomationConfigurationTypeDef",
+        "BedrockEmbeddingModelConfigurationOutputTypeDef",
+        "BedrockEmbeddingModelConfigurationTypeDef",
+        "BedrockFoundationModelConfigurationTypeDef",
+        "BedrockFoundationModelContextEnrichmentConfigurationTypeDef",
+        "ByteContentDocTypeDef",
+        "CachePointBlockTypeDef",
+        "ChatPromptTemplateConfigurationOutputTypeDef",
+        "ChatPromptTemplateConfigurationTypeDef",
+        "ChunkingConfigurationOutputTypeDef",
+        "ChunkingConfigurationTypeDef",
+        "CollectorFlowNodeConfigurationTypeDef",
+        "ConditionFlowNodeConfigurationOutputTypeDef",
+        "ConditionFlowNodeConfigurationTypeDef",
+        "ConfluenceCrawlerConfigurationOutputTypeDef",
+        "ConfluenceCrawlerConfigurationTypeDef",
+        "ConfluenceDataSourceConfigurationOutputTypeDef",
+        "ConfluenceDataSourceConfigurationTypeDef",
+        "ConfluenceSourceConfigurationTypeDef",
+        "ContentBlockTypeDef",
+        "ContextEnrichmentConfigurationTypeDef",
+        "CrawlFilterConfigurationOutputTypeDef",
+        "CrawlFilterConfigurationTypeDef",
+        "CreateAgentActionGroupRequestTypeDef",
+        "CreateAgentActionGroupResponseTypeDef",
+        "CreateAgentAliasRequestTypeDef",
+        "CreateAgentAliasResponseTypeDef",
+        "CreateAgentRequestTypeDef",
+        "CreateAgentResponseTypeDef",
+        "CreateDataSourceRequestTypeDef",
+        "CreateDataSourceResponseTypeDef",
+        "CreateFlowAliasRequestTypeDef",
+        "CreateFlowAliasResponseTypeDef",
+        "CreateFlowRequestTypeDef",
+        "CreateFlowResponseTypeDef",
+        "CreateFlowVersionRequestTypeDef",
+        "CreateFlowVersionResponseTypeDef",
+        "CreateKnowledgeBaseRequestTypeDef",
+        "CreateKnowledgeBaseResponseTypeDef",
+        "CreatePromptRequestTypeDef",
+        "CreatePromptResponseTypeDef",
+        "CreatePromptVersionRequestTypeDef",
+        "CreatePromptVersionResponseTypeDef",
+        "CuratedQueryTypeDef",
+        "CustomContentTypeDef",
+        "CustomDocumentIdentifierTypeDef",
+        "CustomOrchestrationTypeDef",
+        "CustomS3LocationTypeDef",
+        "CustomTransformationConfigurationOutputTypeDef",
+        "CustomTransformationConfigurationTypeDef",
+        "CyclicConnectionFlowValidationDetailsTypeDef",
+        "DataSourceConfigurationOutputTypeDef",
+        "DataSourceConfigurationTypeDef",
+        "DataSourceSummaryTypeDef",
+        "DataSourceTypeDef",
+        "DeleteAgentActionGroupRequestTypeDef",
+        "DeleteAgentActionGroupResponseTypeDef",
+        "DeleteAgentAliasRequestTypeDef",
+        "DeleteAgentAliasResponseTypeDef",
+        "DeleteAgentRequestTypeDef",
+        "DeleteAgentResponseTypeDef",
+        "DeleteAgentVersionRequestTypeDef",
+        "DeleteAgentVersionResponseTypeDef",
+        "DeleteDataSourceRequestTypeDef",
+        "DeleteDataSourceResponseTypeDef",
+        "DeleteFlowAliasRequestTypeDef",
+        "DeleteFlowAliasResponseTypeDef",
+        "DeleteFlowRequestTypeDef",
+        "DeleteFlowResponseTypeDef",
+        "DeleteFlowVersionRequestTypeDef",
+        "DeleteFlowVersionResponseTypeDef",
+        "DeleteKnowledgeBaseDocumentsRequestTypeDef",
+        "DeleteKnowledgeBaseDocumentsResponseTypeDef",
+        "DeleteKnowledgeBaseRequestTypeDef",
+        "DeleteKnowledgeBaseResponseTypeDef",
+        "DeletePromptRequestTypeDef",
+        "DeletePromptResponseTypeDef",
+        "DisassociateAgentCollaboratorRequestTypeDef",
+        "DisassociateAgentCollaboratorResponseTypeDef",
+        "DisassociateAgentKnowledgeBaseRequestTypeDef",
+        "DisassociateAgentKnowledgeBaseResponseTypeDef",
+        "DocumentContentTypeDef",
+        "DocumentIdentifierTypeDef",
+        "DocumentMetadataTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "DuplicateConditionExpressionFlowValidationDetailsTypeDef",
+        "DuplicateConnectionsFlowValidationDetailsTypeDef",
+        "EmbeddingModelConfigurationOutputTypeDef",
+        "EmbeddingModelConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnrichmentStrategyConfigurationTypeDef",
+        "FieldForRerankingTypeDef",
+        "FixedSizeChunkingConfigurationTypeDef",
+        "FlowAliasConcurrencyConfigurationTypeDef",
+        "FlowAliasRoutingConfigurationListItemTypeDef",
+        "FlowAliasSummaryTypeDef",
+        "FlowConditionTypeDef",
+        "FlowConditionalConnectionConfigurationTypeDef",
+        "FlowConnectionConfigurationTypeDef",
+        "FlowConnectionTypeDef",
+        "FlowDataConnectionConfigurationTypeDef",
+        "FlowDefinitionOutputTypeDef",
+        "FlowDefinitionTypeDef",
+        "FlowNodeConfigurationOutputTypeDef",
+        "FlowNodeConfigurationTypeDef",
+        "FlowNodeInputTypeDef",
+        "FlowNodeOutput2TypeDef",
+        "FlowNodeOutputTypeDef",
+        "FlowNodeTypeDef",
+        "FlowSummaryTypeDef",
+        "FlowValidationDetailsTypeDef",
+        "FlowValidationTypeDef",
+        "FlowVersionSummaryTypeDef",
+        "FunctionOutputTypeDef",
+        "FunctionSchemaOutputTypeDef",
+        "FunctionSchemaTypeDef",
+        "FunctionTypeDef",
+        "GetAgentActionGroupRequestTypeDef",
+        "GetAgentActionGroupResponseTypeDef",
+        "GetAgentAliasRequestTypeDef",
+        "GetAgentAliasResponseTypeDef",
+        "GetAgentCollaboratorRequestTypeDef",
+        "GetAgentCollaboratorResponseTypeDef",
+        "GetAgentKnowledgeBaseRequestTypeDef",
+        "GetAgentKnowledgeBaseResponseTypeDef",
+        "GetAgentRequestTypeDef",
+        "GetAgentResponseTypeDef",
+        "GetAgentVersionRequestTypeDef",
+        "GetAgentVersionResponseTypeDef",
+        "GetDataSourceRequestTypeDef",
+        "GetDataSourceResponseTypeDef",
+        "GetFlowAliasRequestTypeDef",
+        "GetFlowAliasResponseTypeDef",
+        "GetFlowRequestTypeDef",
+        "GetFlowResponseTypeDef",
+        "GetFlowVersionRequestTypeDef",
+        "GetFlowVersionResponseTypeDef",
+        "GetIngestionJobRequestTypeDef",
+        "GetIngestionJobResponseTypeDef",
+        "GetKnowledgeBaseDocumentsRequestTypeDef",
+        "GetKnowledgeBaseDocumentsResponseTypeDef",
+        "GetKnowledgeBaseRequestTypeDef",
+        "GetKnowledgeBaseResponseTypeDef",
+        "GetPromptRequestTypeDef",
+        "GetPromptResponseTypeDef",
+        "GuardrailConfigurationTypeDef",
+        "HierarchicalChunkingConfigurationOutputTypeDef",
+        "HierarchicalChunkingConfigurationTypeDef",
+        "HierarchicalChunkingLevelConfigurationTypeDef",
+        "IncompatibleConnectionDataTypeFlowValidationDetailsTypeDef",
+        "InferenceConfigurationOutputTypeDef",
+        "InferenceConfigurationTypeDef",
+        "IngestKnowledgeBaseDocumentsRequestTypeDef",
+        "IngestKnowledgeBaseDocumentsResponseTypeDef",
+        "IngestionJobFilterTypeDef",
+        "IngestionJobSortByTypeDef",
+        "IngestionJobStatisticsTypeDef",
+        "IngestionJobSummaryTypeDef",
+        "IngestionJobTypeDef",
+        "InlineCodeFlowNodeConfigurationTypeDef",
+        "InlineContentTypeDef",
+        "InputFlowNodeConfigurationTypeDef",
+        "IntermediateStorageTypeDef",
+        "InvalidLoopBoundaryFlowValidationDetailsTypeDef",
+        "IteratorFlowNodeConfigurationTypeDef",
+        "KendraKnowledgeBaseConfigurationTypeDef",
+        "KnowledgeBaseConfigurationOutputTypeDef",
+        "KnowledgeBaseConfigurationTypeDef",
+        "KnowledgeBaseDocumentDetailTypeDef",
+        "KnowledgeBaseDocumentTypeDef",
+        "KnowledgeBaseFlowNodeConfigurationOutputTypeDef",
+        "KnowledgeBaseFlowNodeConfigurationTypeDef",
+        "KnowledgeBaseOrchestrationConfigurationOutputTypeDef",
+        "KnowledgeBaseOrchestrationConfigurationTypeDef",
+        "KnowledgeBasePromptTemplateTypeDef",
+        "KnowledgeBaseSummaryTypeDef",
+        "KnowledgeBaseTypeDef",
+        "LambdaFunctionFlowNodeConfigurationTypeDef",
+        "LexFlowNodeConfigurationTypeDef",
+        "ListAgentActionGroupsRequestTypeDef",
+        "ListAgentActionGroupsResponseTypeDef",
+        "ListAgentAliasesRequestTypeDef",
+        "ListAgentAliasesResponseTypeDef",
+        "ListAgentCollaboratorsRequestTypeDef",
+        "ListAgentCollaboratorsResponseTypeDef",
+        "ListAgentKnowledgeBasesRequestTypeDef",
+        "ListAgentKnowledgeBasesResponseTypeDef",
+        "ListAgentVersionsRequestTypeDef",
+        "ListAgentVersionsResponseTypeDef",
+        "ListAgentsRequestTypeDef",
+        "ListAgentsResponseTypeDef",
+        "ListDataSourcesRequestTypeDef",
+        "ListDataSourcesResponseTypeDef",
+        "ListFlowAliasesRequestTypeDef",
+        "ListFlowAliasesResponseTypeDef",
+        "ListFlowVersionsRequestTypeDef",
+        "ListFlowVersionsResponseTypeDef",
+        "ListFlowsRequestTypeDef",
+        "ListFlowsResponseTypeDef",
+        "ListIngestionJobsRequestTypeDef",
+        "ListIngestionJobsResponseTypeDef",
+        "ListKnowledgeBaseDocumentsRequestTypeDef",
+        "ListKnowledgeBaseDocumentsResponseTypeDef",
+        "ListKnowledgeBasesRequestTypeDef",
+        "ListKnowledgeBasesResponseTypeDef",
+        "ListPromptsRequestTypeDef",
+        "ListPromptsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LoopControllerFlowNodeConfigurationTypeDef",
+        "LoopFlowNodeConfigurationOutputTypeDef",
+        "LoopFlowNodeConfigurationTypeDef",
+        "LoopIncompatibleNodeTypeFlowValidationDetailsTypeDef",
+        "LoopInputFlowNodeConfigurationTypeDef",
+        "MalformedConditionExpressionFlowValidationDetailsTypeDef",
+        "MalformedNodeInputExpressionFlowValidationDetailsTypeDef",
+        "MemoryConfigurationOutputTypeDef",
+        "MemoryConfigurationTypeDef",
+        "MessageOutputTypeDef",
+        "MessageTypeDef",
+        "MetadataAttributeTypeDef",
+        "MetadataAttributeValueTypeDef",
+        "MetadataConfigurationForRerankingOutputTypeDef",
+        "MetadataConfigurationForRerankingTypeDef",
+        "MismatchedNodeInputTypeFlowValidationDetailsTypeDef",
+        "MismatchedNodeOutputTypeFlowValidationDetailsTypeDef",
+        "MissingConnectionConfigurationFlowValidationDetailsTypeDef",
+        "MissingDefaultConditionFlowValidationDetailsTypeDef",
+        "MissingEndingNodesFlowValidationDetailsTypeDef",
+        "MissingLoopControllerNodeFlowValidationDetailsTypeDef",
+        "MissingLoopInputNodeFlowValidationDetailsTypeDef",
+        "MissingNodeConfigurationFlowValidationDetailsTypeDef",
+        "MissingNodeInputFlowValidationDetailsTypeDef",
+        "MissingNodeOutputFlowValidationDetailsTypeDef",
+        "MissingStartingNodesFlowValidationDetailsTypeDef",
+        "MongoDbAtlasConfigurationTypeDef",
+        "MongoDbAtlasFieldMappingTypeDef",
+        "MultipleLoopControllerNodesFlowValidationDetailsTypeDef",
+        "MultipleLoopInputNodesFlowValidationDetailsTypeDef",
+        "MultipleNodeInputConnectionsFlowValidationDetailsTypeDef",
+        "NeptuneAnalyticsConfigurationTypeDef",
+        "NeptuneAnalyticsFieldMappingTypeDef",
+        "OpenSearchManagedClusterConfigurationTypeDef",
+        "OpenSearchManagedClusterFieldMappingTypeDef",
+        "OpenSearchServerlessConfigurationTypeDef",
+        "OpenSearchServerlessFieldMappingTypeDef",
+        "OrchestrationExecutorTypeDef",
+        "OutputFlowNodeConfigurationTypeDef",
+        "ParameterDetailTypeDef",
+        "ParsingConfigurationTypeDef",
+        "ParsingPromptTypeDef",
+        "PatternObjectFilterConfigurationOutputTypeDef",
+        "PatternObjectFilterConfigurationTypeDef",
+        "PatternObjectFilterOutputTypeDef",
+        "PatternObjectFilterTypeDef",
+        "PerformanceConfigurationTypeDef",
+        "PineconeConfigurationTypeDef",
+        "PineconeFieldMappingTypeDef",
+        "PrepareAgentRequestTypeDef",
+        "PrepareAgentResponseTypeDef",
+        "PrepareFlowRequestTypeDef",
+        "PrepareFlowResponseTypeDef",
+        "PromptAgentResourceTypeDef",
+        "PromptConfigurationOutputTypeDef",
+        "PromptConfigurationTypeDef",
+        "PromptFlowNodeConfigurationOutputTypeDef",
+        "PromptFlowNodeConfigurationTypeDef",
+        "PromptFlowNodeInlineConfigurationOutputTypeDef",
+        "PromptFlowNodeInlineConfigurationTypeDef",
+        "PromptFlowNodeResourceConfigurationTypeDef",
+        "PromptFlowNodeSourceConfigurationOutputTypeDef",
+        "PromptFlowNodeSourceConfigurationTypeDef",
+        "PromptGenAiResourceTypeDef",
+        "PromptInferenceConfigurationOutputTypeDef",
+        "PromptInferenceConfigurationTypeDef",
+        "PromptInputVariableTypeDef",
+        "PromptMetadataEntryTypeDef",
+        "PromptModelInferenceConfigurationOutputTypeDef",
+        "PromptModelInferenceConfigurationTypeDef",
+        "PromptOverrideConfigurationOutputTypeDef",
+        "PromptOverrideConfigurationTypeDef",
+        "PromptSummaryTypeDef",
+        "PromptTemplateConfigurationOutputTypeDef",
+        "PromptTemplateConfigurationTypeDef",
+        "PromptVariantOutputTypeDef",
+        "PromptVariantTypeDef",
+        "QueryGenerationColumnTypeDef",
+        "QueryGenerationConfigurationOutputTypeDef",
+        "QueryGenerationConfigurationTypeDef",
+        "QueryGenerationContextOutputTypeDef",
+        "QueryGenerationContextTypeDef",
+        "QueryGenerationTableOutputTypeDef",
+        "QueryGenerationTableTypeDef",
+        "RdsConfigurationTypeDef",
+        "RdsFieldMappingTypeDef",
+        "RedisEnterpriseCloudConfigurationTypeDef",
+        "RedisEnterpriseCloudFieldMappingTypeDef",
+        "RedshiftConfigurationOutputTypeDef",
+        "RedshiftConfigurationTypeDef",
+        "RedshiftProvisionedAuthConfigurationTypeDef",
+        "RedshiftProvisionedConfigurationTypeDef",
+        "RedshiftQueryEngineAwsDataCatalogStorageConfigurationOutputTypeDef",
+        "RedshiftQueryEngineAwsDataCatalogStorageConfigurationTypeDef",
+        "RedshiftQueryEngineConfigurationTypeDef",
+        "RedshiftQueryEngineRedshiftStorageConfigurationTypeDef",
+        "RedshiftQueryEngineStorageConfigurationOutputTypeDef",
+        "RedshiftQueryEngineStorageConfigurationTypeDef",
+        "RedshiftServerlessAuthConfigurationTypeDef",
+        "RedshiftServerlessConfigurationTypeDef",
+        "RerankingMetadataSelectiveModeConfigurationOutputTypeDef",
+        "RerankingMetadataSelectiveModeConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetrievalFlowNodeConfigurationTypeDef",
+        "RetrievalFlowNodeS3ConfigurationTypeDef",
+        "RetrievalFlowNodeServiceConfigurationTypeDef",
+        "S3ContentTypeDef",
+        "S3DataSourceConfigurationOutputTypeDef",
+        "S3DataSourceConfigurationTypeDef",
+        "S3IdentifierTypeDef",
+        "S3LocationTypeDef",
+        "S3VectorsConfigurationTypeDef",
+        "SalesforceCrawlerConfigurationOutputTypeDef",
+        "SalesforceCrawlerConfigurationTypeDef",
+        "SalesforceDataSourceConfigurationOutputTypeDef",
+        "SalesforceDataSourceConfigurationTypeDef",
+        "SalesforceSourceConfigurationTypeDef",
+        "SeedUrlTypeDef",
+        "SemanticChunkingConfigurationTypeDef",
+        "ServerSideEncryptionConfigurationTypeDef",
+        "SessionSummaryConfigurationTypeDef",
+        "SharePointCrawlerConfigurationOutputTypeDef",
+        "SharePointCrawlerConfigurationTypeDef",
+        "SharePointDataSourceConfigurationOutputTypeDef",
+        "SharePointDataSourceConfigurationTypeDef",
+        "SharePointSourceConfigurationOutputTypeDef",
+        "SharePointSourceConfigurationTypeDef",
+        "SpecificToolChoiceTypeDef",
+        "SqlKnowledgeBaseConfigurationOutputTypeDef",
+        "SqlKnowledgeBaseConfigurationTypeDef",
+        "StartIngestionJobRequestTypeDef",
+        "StartIngestionJobResponseTypeDef",
+        "StopIngestionJobRequestTypeDef",
+        "StopIngestionJobResponseTypeDef",
+        "StorageConfigurationTypeDef",
+        "StorageFlowNodeConfigurationTypeDef",
+        "StorageFlowNodeS3ConfigurationTypeDef",
+        "StorageFlowNodeServiceConfigurationTypeDef",
+        "SupplementalDataStorageConfigurationOutputTypeDef",
+        "SupplementalDataStorageConfigurationTypeDef",
+        "SupplementalDataStorageLocationTypeDef",
+        "SystemContentBlockTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TextContentDocTypeDef",
+        "TextPromptTemplateConfigurationOutputTypeDef",
+        "TextPromptTemplateConfigurationTypeDef",
+        "ToolChoiceTypeDef",
+        "ToolConfigurationOutputTypeDef",
+        "ToolConfigurationTypeDef",
+        "ToolInputSchemaOutputTypeDef",
+        "ToolInputSchemaTypeDef",
+        "ToolOutputTypeDef",
+        "ToolSpecificationOutputTypeDef",
+        "ToolSpecificationTypeDef",
+        "ToolTypeDef",
+        "TransformationFunctionTypeDef",
+        "TransformationLambdaConfigurationTypeDef",
+        "TransformationTypeDef",
+        "UnfulfilledNodeInputFlowValidationDetailsTypeDef",
+        "UnknownConnectionConditionFlowValidationDetailsTypeDef",
+        "UnknownConnectionSourceFlowValidationDetailsTypeDef",
+        "UnknownConnectionSourceOutputFlowValidationDetailsTypeDef",
+        "UnknownConnectionTargetFlowValidationDetailsTypeDef",
+        "UnknownConnectionTargetInputFlowValidationDetailsTypeDef",
+        "UnknownNodeInputFlowValidationDetailsTypeDef",
+        "UnknownNodeOutputFlowValidationDetailsTypeDef",
+        "UnreachableNodeFlowValidationDetailsTypeDef",
+        "UnsatisfiedConnectionConditionsFlowValidationDetailsTypeDef",
+        "UnspecifiedFlowValidationDetailsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAgentActionGroupRequestTypeDef",
+        "UpdateAgentActionGroupResponseTypeDef",
+        "UpdateAgentAliasRequestTypeDef",
+        "UpdateAgentAliasResponseTypeDef",
+        "UpdateAgentCollaboratorRequestTypeDef",
+        "UpdateAgentCollaboratorResponseTypeDef",
+        "UpdateAgentKnowledgeBaseRequestTypeDef",
+        "UpdateAgentKnowledgeBaseResponseTypeDef",
+        "UpdateAgentRequestTypeDef",
+        "UpdateAgentResponseTypeDef",
+        "UpdateDataSourceRequestTypeDef",
+        "UpdateDataSourceResponseTypeDef",
+        "UpdateFlowAliasRequestTypeDef",
+        "UpdateFlowAliasResponseTypeDef",
+        "UpdateFlowRequestTypeDef",
+        "UpdateFlowResponseTypeDef",
+        "UpdateKnowledgeBaseRequestTypeDef",
+        "UpdateKnowledgeBaseResponseTypeDef",
+        "UpdatePromptRequestTypeDef",
+        "UpdatePromptResponseTypeDef",
+        "UrlConfigurationOutputTypeDef",
+        "UrlConfigurationTypeDef",
+        "ValidateFlowDefinitionRequestTypeDef",
+        "ValidateFlowDefinitionResponseTypeDef",
+        "VectorIngestionConfigurationOutputTypeDef",
+        "VectorIngestionConfigurationTypeDef",
+        "VectorKnowledgeBaseConfigurationOutputTypeDef",
+        "VectorKnowledgeBaseConfigurationTypeDef",
+        "VectorSearchBedrockRerankingConfigurationOutputTypeDef",
+        "VectorSearchBedrockRerankingConfigurationTypeDef",
+        "VectorSearchBedrockRerankingModelConfigurationOutputTypeDef",
+        "VectorSearchBedrockRerankingModelConfigurationTypeDef",
+        "VectorSearchRerankingConfigurationOutputTypeDef",
+        "VectorSearchRerankingConfigurationTypeDef",
+        "VideoConfigurationTypeDef",
+        "VideoSegmentationConfigurationTypeDef",
+        "WebCrawlerConfigurationOutputTypeDef",
+        "WebCrawlerConfigurationTypeDef",
+        "WebCrawlerLimitsTypeDef",
+        "WebDataSourceConfigurationOutputTypeDef",
+        "WebDataSourceConfigurationTypeDef",
+        "WebSourceConfigurationOutputTypeDef",
+        "WebSourceConfigurationTypeDef",
+    ]
+
+
+class S3IdentifierTypeDef(TypedDict):
+    s3BucketName: NotRequired[str]
+    s3ObjectKey: NotRequired[str]
 
 
 class APISchemaTypeDef(TypedDict):
@@ -570,6 +576,23 @@ class ActionGroupSummaryTypeDef(TypedDict):
     updatedAt: datetime
 
 
+class ParameterDetailTypeDef(TypedDict):
+    description: NotRequired[str]
+    type: TypeType
+    required: NotRequired[bool]
+
+
+class FunctionOutputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    parameters: NotRequired[dict[str, ParameterDetailTypeDef]]
+    requireConfirmation: NotRequired[RequireConfirmationType]
+
+
+class FunctionSchemaOutputTypeDef(TypedDict):
+    functions: NotRequired[list[FunctionOutputTypeDef]]
+
+
 class AgentActionGroupTypeDef(TypedDict):
     agentId: str
     agentVersion: str
@@ -587,17 +610,17 @@ class AgentActionGroupTypeDef(TypedDict):
     actionGroupState: ActionGroupStateType
 
 
+class AgentAliasRoutingConfigurationListItemTypeDef(TypedDict):
+    agentVersion: NotRequired[str]
+    provisionedThroughput: NotRequired[str]
+
+
 class AgentAliasHistoryEventTypeDef(TypedDict):
     routingConfiguration: NotRequired[
         list[AgentAliasRoutingConfigurationListItemTypeDef]
     ]
     endDate: NotRequired[datetime]
     startDate: NotRequired[datetime]
-
-
-class AgentAliasRoutingConfigurationListItemTypeDef(TypedDict):
-    agentVersion: NotRequired[str]
-    provisionedThroughput: NotRequired[str]
 
 
 class AgentAliasSummaryTypeDef(TypedDict):
@@ -629,6 +652,10 @@ class AgentAliasTypeDef(TypedDict):
     aliasInvocationState: NotRequired[AliasInvocationStateType]
 
 
+class AgentDescriptorTypeDef(TypedDict):
+    aliasArn: NotRequired[str]
+
+
 class AgentCollaboratorSummaryTypeDef(TypedDict):
     agentId: str
     agentVersion: str
@@ -654,10 +681,6 @@ class AgentCollaboratorTypeDef(TypedDict):
     clientToken: NotRequired[str]
 
 
-class AgentDescriptorTypeDef(TypedDict):
-    aliasArn: NotRequired[str]
-
-
 class AgentFlowNodeConfigurationTypeDef(TypedDict):
     agentAliasArn: str
 
@@ -679,6 +702,11 @@ class AgentKnowledgeBaseTypeDef(TypedDict):
     knowledgeBaseState: KnowledgeBaseStateType
 
 
+class GuardrailConfigurationTypeDef(TypedDict):
+    guardrailIdentifier: NotRequired[str]
+    guardrailVersion: NotRequired[str]
+
+
 class AgentSummaryTypeDef(TypedDict):
     agentId: str
     agentName: str
@@ -687,6 +715,52 @@ class AgentSummaryTypeDef(TypedDict):
     updatedAt: datetime
     latestAgentVersion: NotRequired[str]
     guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
+
+
+OrchestrationExecutorTypeDef = TypedDict(
+    "OrchestrationExecutorTypeDef",
+    {
+        "lambda": NotRequired[str],
+    },
+)
+
+
+class CustomOrchestrationTypeDef(TypedDict):
+    executor: NotRequired[OrchestrationExecutorTypeDef]
+
+
+class SessionSummaryConfigurationTypeDef(TypedDict):
+    maxRecentSessions: NotRequired[int]
+
+
+class MemoryConfigurationOutputTypeDef(TypedDict):
+    enabledMemoryTypes: list[MemoryTypeType]
+    storageDays: NotRequired[int]
+    sessionSummaryConfiguration: NotRequired[SessionSummaryConfigurationTypeDef]
+
+
+class InferenceConfigurationOutputTypeDef(TypedDict):
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    topK: NotRequired[int]
+    maximumLength: NotRequired[int]
+    stopSequences: NotRequired[list[str]]
+
+
+class PromptConfigurationOutputTypeDef(TypedDict):
+    promptType: NotRequired[PromptTypeType]
+    promptCreationMode: NotRequired[CreationModeType]
+    promptState: NotRequired[PromptStateType]
+    basePromptTemplate: NotRequired[str]
+    inferenceConfiguration: NotRequired[InferenceConfigurationOutputTypeDef]
+    parserMode: NotRequired[CreationModeType]
+    foundationModel: NotRequired[str]
+    additionalModelRequestFields: NotRequired[DocumentOutputValue]
+
+
+class PromptOverrideConfigurationOutputTypeDef(TypedDict):
+    promptConfigurations: list[PromptConfigurationOutputTypeDef]
+    overrideLambda: NotRequired[str]
 
 
 class AgentTypeDef(TypedDict):
@@ -779,12 +853,12 @@ class AssociateAgentKnowledgeBaseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AudioConfigurationTypeDef(TypedDict):
-    segmentationConfiguration: AudioSegmentationConfigurationTypeDef
-
-
 class AudioSegmentationConfigurationTypeDef(TypedDict):
     fixedLengthDuration: int
+
+
+class AudioConfigurationTypeDef(TypedDict):
+    segmentationConfiguration: AudioSegmentationConfigurationTypeDef
 
 
 class AutoToolChoiceTypeDef(TypedDict):
@@ -793,6 +867,14 @@ class AutoToolChoiceTypeDef(TypedDict):
 
 class BedrockDataAutomationConfigurationTypeDef(TypedDict):
     parsingModality: NotRequired[ParsingModalityType]
+
+
+class VideoSegmentationConfigurationTypeDef(TypedDict):
+    fixedLengthDuration: int
+
+
+class VideoConfigurationTypeDef(TypedDict):
+    segmentationConfiguration: VideoSegmentationConfigurationTypeDef
 
 
 class BedrockEmbeddingModelConfigurationOutputTypeDef(TypedDict):
@@ -809,10 +891,18 @@ class BedrockEmbeddingModelConfigurationTypeDef(TypedDict):
     video: NotRequired[ReadOnly[Sequence[VideoConfigurationTypeDef]]]
 
 
+class ParsingPromptTypeDef(TypedDict):
+    parsingPromptText: str
+
+
 class BedrockFoundationModelConfigurationTypeDef(TypedDict):
     modelArn: str
     parsingPrompt: NotRequired[ParsingPromptTypeDef]
     parsingModality: NotRequired[ParsingModalityType]
+
+
+class EnrichmentStrategyConfigurationTypeDef(TypedDict):
+    method: EnrichmentStrategyMethodType
 
 
 class BedrockFoundationModelContextEnrichmentConfigurationTypeDef(TypedDict):
@@ -829,11 +919,87 @@ class CachePointBlockTypeDef(TypedDict):
     type: CachePointTypeType
 
 
+class ContentBlockTypeDef(TypedDict):
+    text: NotRequired[str]
+    cachePoint: NotRequired[CachePointBlockTypeDef]
+
+
+class MessageOutputTypeDef(TypedDict):
+    role: ConversationRoleType
+    content: list[ContentBlockTypeDef]
+
+
+class PromptInputVariableTypeDef(TypedDict):
+    name: NotRequired[str]
+
+
+class SystemContentBlockTypeDef(TypedDict):
+    text: NotRequired[str]
+    cachePoint: NotRequired[CachePointBlockTypeDef]
+
+
+class SpecificToolChoiceTypeDef(TypedDict):
+    name: str
+
+
+class ToolChoiceTypeDef(TypedDict):
+    auto: NotRequired[AutoToolChoiceTypeDef]
+    any: NotRequired[AnyToolChoiceTypeDef]
+    tool: NotRequired[SpecificToolChoiceTypeDef]
+
+
+class ToolInputSchemaOutputTypeDef(TypedDict):
+    json: NotRequired[DocumentOutputValue]
+
+
+class ToolSpecificationOutputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    inputSchema: ToolInputSchemaOutputTypeDef
+    strict: NotRequired[bool]
+
+
+class ToolOutputTypeDef(TypedDict):
+    toolSpec: NotRequired[ToolSpecificationOutputTypeDef]
+    cachePoint: NotRequired[CachePointBlockTypeDef]
+
+
+class ToolConfigurationOutputTypeDef(TypedDict):
+    tools: list[ToolOutputTypeDef]
+    toolChoice: NotRequired[ToolChoiceTypeDef]
+
+
 class ChatPromptTemplateConfigurationOutputTypeDef(TypedDict):
     messages: list[MessageOutputTypeDef]
     system: NotRequired[list[SystemContentBlockTypeDef]]
     inputVariables: NotRequired[list[PromptInputVariableTypeDef]]
     toolConfiguration: NotRequired[ToolConfigurationOutputTypeDef]
+
+
+class MessageTypeDef(TypedDict):
+    role: ConversationRoleType
+    content: ReadOnly[Sequence[ContentBlockTypeDef]]
+
+
+class ToolInputSchemaTypeDef(TypedDict):
+    json: NotRequired[ReadOnly[DocumentValue]]
+
+
+class ToolSpecificationTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    inputSchema: ReadOnly[ToolInputSchemaTypeDef]
+    strict: NotRequired[bool]
+
+
+class ToolTypeDef(TypedDict):
+    toolSpec: NotRequired[ReadOnly[ToolSpecificationTypeDef]]
+    cachePoint: NotRequired[CachePointBlockTypeDef]
+
+
+class ToolConfigurationTypeDef(TypedDict):
+    tools: ReadOnly[Sequence[ToolTypeDef]]
+    toolChoice: NotRequired[ToolChoiceTypeDef]
 
 
 class ChatPromptTemplateConfigurationTypeDef(TypedDict):
@@ -843,6 +1009,26 @@ class ChatPromptTemplateConfigurationTypeDef(TypedDict):
     toolConfiguration: NotRequired[ReadOnly[ToolConfigurationTypeDef]]
 
 
+class FixedSizeChunkingConfigurationTypeDef(TypedDict):
+    maxTokens: int
+    overlapPercentage: int
+
+
+class HierarchicalChunkingLevelConfigurationTypeDef(TypedDict):
+    maxTokens: int
+
+
+class HierarchicalChunkingConfigurationOutputTypeDef(TypedDict):
+    levelConfigurations: list[HierarchicalChunkingLevelConfigurationTypeDef]
+    overlapTokens: int
+
+
+class SemanticChunkingConfigurationTypeDef(TypedDict):
+    maxTokens: int
+    bufferSize: int
+    breakpointPercentileThreshold: int
+
+
 class ChunkingConfigurationOutputTypeDef(TypedDict):
     chunkingStrategy: ChunkingStrategyType
     fixedSizeChunkingConfiguration: NotRequired[FixedSizeChunkingConfigurationTypeDef]
@@ -850,6 +1036,13 @@ class ChunkingConfigurationOutputTypeDef(TypedDict):
         HierarchicalChunkingConfigurationOutputTypeDef
     ]
     semanticChunkingConfiguration: NotRequired[SemanticChunkingConfigurationTypeDef]
+
+
+class HierarchicalChunkingConfigurationTypeDef(TypedDict):
+    levelConfigurations: ReadOnly[
+        Sequence[HierarchicalChunkingLevelConfigurationTypeDef]
+    ]
+    overlapTokens: int
 
 
 class ChunkingConfigurationTypeDef(TypedDict):
@@ -865,6 +1058,11 @@ class CollectorFlowNodeConfigurationTypeDef(TypedDict):
     pass
 
 
+class FlowConditionTypeDef(TypedDict):
+    name: str
+    expression: NotRequired[str]
+
+
 class ConditionFlowNodeConfigurationOutputTypeDef(TypedDict):
     conditions: list[FlowConditionTypeDef]
 
@@ -873,12 +1071,49 @@ class ConditionFlowNodeConfigurationTypeDef(TypedDict):
     conditions: ReadOnly[Sequence[FlowConditionTypeDef]]
 
 
+class PatternObjectFilterOutputTypeDef(TypedDict):
+    objectType: str
+    inclusionFilters: NotRequired[list[str]]
+    exclusionFilters: NotRequired[list[str]]
+
+
+class PatternObjectFilterConfigurationOutputTypeDef(TypedDict):
+    filters: list[PatternObjectFilterOutputTypeDef]
+
+
+class CrawlFilterConfigurationOutputTypeDef(TypedDict):
+    type: CrawlFilterConfigurationTypeType
+    patternObjectFilter: NotRequired[PatternObjectFilterConfigurationOutputTypeDef]
+
+
 class ConfluenceCrawlerConfigurationOutputTypeDef(TypedDict):
     filterConfiguration: NotRequired[CrawlFilterConfigurationOutputTypeDef]
 
 
+class PatternObjectFilterTypeDef(TypedDict):
+    objectType: str
+    inclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
+    exclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PatternObjectFilterConfigurationTypeDef(TypedDict):
+    filters: ReadOnly[Sequence[PatternObjectFilterTypeDef]]
+
+
+class CrawlFilterConfigurationTypeDef(TypedDict):
+    type: CrawlFilterConfigurationTypeType
+    patternObjectFilter: NotRequired[ReadOnly[PatternObjectFilterConfigurationTypeDef]]
+
+
 class ConfluenceCrawlerConfigurationTypeDef(TypedDict):
     filterConfiguration: NotRequired[ReadOnly[CrawlFilterConfigurationTypeDef]]
+
+
+class ConfluenceSourceConfigurationTypeDef(TypedDict):
+    hostUrl: str
+    hostType: ConfluenceHostTypeType
+    authType: ConfluenceAuthTypeType
+    credentialsSecretArn: str
 
 
 class ConfluenceDataSourceConfigurationOutputTypeDef(TypedDict):
@@ -891,18 +1126,6 @@ class ConfluenceDataSourceConfigurationTypeDef(TypedDict):
     crawlerConfiguration: NotRequired[ReadOnly[ConfluenceCrawlerConfigurationTypeDef]]
 
 
-class ConfluenceSourceConfigurationTypeDef(TypedDict):
-    hostUrl: str
-    hostType: ConfluenceHostTypeType
-    authType: ConfluenceAuthTypeType
-    credentialsSecretArn: str
-
-
-class ContentBlockTypeDef(TypedDict):
-    text: NotRequired[str]
-    cachePoint: NotRequired[CachePointBlockTypeDef]
-
-
 class ContextEnrichmentConfigurationTypeDef(TypedDict):
     type: ContextEnrichmentTypeType
     bedrockFoundationModelConfiguration: NotRequired[
@@ -910,14 +1133,15 @@ class ContextEnrichmentConfigurationTypeDef(TypedDict):
     ]
 
 
-class CrawlFilterConfigurationOutputTypeDef(TypedDict):
-    type: CrawlFilterConfigurationTypeType
-    patternObjectFilter: NotRequired[PatternObjectFilterConfigurationOutputTypeDef]
+class FunctionTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    parameters: NotRequired[ReadOnly[Mapping[str, ParameterDetailTypeDef]]]
+    requireConfirmation: NotRequired[RequireConfirmationType]
 
 
-class CrawlFilterConfigurationTypeDef(TypedDict):
-    type: CrawlFilterConfigurationTypeType
-    patternObjectFilter: NotRequired[ReadOnly[PatternObjectFilterConfigurationTypeDef]]
+class FunctionSchemaTypeDef(TypedDict):
+    functions: NotRequired[ReadOnly[Sequence[FunctionTypeDef]]]
 
 
 class CreateAgentActionGroupRequestTypeDef(TypedDict):
@@ -955,6 +1179,36 @@ class CreateAgentAliasResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MemoryConfigurationTypeDef(TypedDict):
+    enabledMemoryTypes: ReadOnly[Sequence[MemoryTypeType]]
+    storageDays: NotRequired[int]
+    sessionSummaryConfiguration: NotRequired[SessionSummaryConfigurationTypeDef]
+
+
+class InferenceConfigurationTypeDef(TypedDict):
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    topK: NotRequired[int]
+    maximumLength: NotRequired[int]
+    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PromptConfigurationTypeDef(TypedDict):
+    promptType: NotRequired[PromptTypeType]
+    promptCreationMode: NotRequired[CreationModeType]
+    promptState: NotRequired[PromptStateType]
+    basePromptTemplate: NotRequired[str]
+    inferenceConfiguration: NotRequired[ReadOnly[InferenceConfigurationTypeDef]]
+    parserMode: NotRequired[CreationModeType]
+    foundationModel: NotRequired[str]
+    additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
+
+
+class PromptOverrideConfigurationTypeDef(TypedDict):
+    promptConfigurations: ReadOnly[Sequence[PromptConfigurationTypeDef]]
+    overrideLambda: NotRequired[str]
+
+
 class CreateAgentRequestTypeDef(TypedDict):
     agentName: str
     clientToken: NotRequired[str]
@@ -980,6 +1234,140 @@ class CreateAgentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3DataSourceConfigurationTypeDef(TypedDict):
+    bucketArn: str
+    inclusionPrefixes: NotRequired[ReadOnly[Sequence[str]]]
+    bucketOwnerAccountId: NotRequired[str]
+
+
+class SalesforceCrawlerConfigurationTypeDef(TypedDict):
+    filterConfiguration: NotRequired[ReadOnly[CrawlFilterConfigurationTypeDef]]
+
+
+class SalesforceSourceConfigurationTypeDef(TypedDict):
+    hostUrl: str
+    authType: SalesforceAuthTypeType
+    credentialsSecretArn: str
+
+
+class SalesforceDataSourceConfigurationTypeDef(TypedDict):
+    sourceConfiguration: SalesforceSourceConfigurationTypeDef
+    crawlerConfiguration: NotRequired[ReadOnly[SalesforceCrawlerConfigurationTypeDef]]
+
+
+class SharePointCrawlerConfigurationTypeDef(TypedDict):
+    filterConfiguration: NotRequired[ReadOnly[CrawlFilterConfigurationTypeDef]]
+
+
+class SharePointSourceConfigurationTypeDef(TypedDict):
+    tenantId: NotRequired[str]
+    domain: str
+    siteUrls: ReadOnly[Sequence[str]]
+    hostType: SharePointHostTypeType
+    authType: SharePointAuthTypeType
+    credentialsSecretArn: str
+
+
+class SharePointDataSourceConfigurationTypeDef(TypedDict):
+    sourceConfiguration: ReadOnly[SharePointSourceConfigurationTypeDef]
+    crawlerConfiguration: NotRequired[ReadOnly[SharePointCrawlerConfigurationTypeDef]]
+
+
+class WebCrawlerLimitsTypeDef(TypedDict):
+    rateLimit: NotRequired[int]
+    maxPages: NotRequired[int]
+
+
+class WebCrawlerConfigurationTypeDef(TypedDict):
+    crawlerLimits: NotRequired[WebCrawlerLimitsTypeDef]
+    inclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
+    exclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
+    scope: NotRequired[WebScopeTypeType]
+    userAgent: NotRequired[str]
+    userAgentHeader: NotRequired[str]
+
+
+class SeedUrlTypeDef(TypedDict):
+    url: NotRequired[str]
+
+
+class UrlConfigurationTypeDef(TypedDict):
+    seedUrls: NotRequired[ReadOnly[Sequence[SeedUrlTypeDef]]]
+
+
+class WebSourceConfigurationTypeDef(TypedDict):
+    urlConfiguration: ReadOnly[UrlConfigurationTypeDef]
+
+
+class WebDataSourceConfigurationTypeDef(TypedDict):
+    sourceConfiguration: ReadOnly[WebSourceConfigurationTypeDef]
+    crawlerConfiguration: NotRequired[ReadOnly[WebCrawlerConfigurationTypeDef]]
+
+
+class DataSourceConfigurationTypeDef(TypedDict):
+    type: DataSourceTypeType
+    s3Configuration: NotRequired[ReadOnly[S3DataSourceConfigurationTypeDef]]
+    webConfiguration: NotRequired[ReadOnly[WebDataSourceConfigurationTypeDef]]
+    confluenceConfiguration: NotRequired[
+        ReadOnly[ConfluenceDataSourceConfigurationTypeDef]
+    ]
+    salesforceConfiguration: NotRequired[
+        ReadOnly[SalesforceDataSourceConfigurationTypeDef]
+    ]
+    sharePointConfiguration: NotRequired[
+        ReadOnly[SharePointDataSourceConfigurationTypeDef]
+    ]
+
+
+class ServerSideEncryptionConfigurationTypeDef(TypedDict):
+    kmsKeyArn: NotRequired[str]
+
+
+class S3LocationTypeDef(TypedDict):
+    uri: str
+
+
+class IntermediateStorageTypeDef(TypedDict):
+    s3Location: S3LocationTypeDef
+
+
+class TransformationLambdaConfigurationTypeDef(TypedDict):
+    lambdaArn: str
+
+
+class TransformationFunctionTypeDef(TypedDict):
+    transformationLambdaConfiguration: TransformationLambdaConfigurationTypeDef
+
+
+class TransformationTypeDef(TypedDict):
+    transformationFunction: TransformationFunctionTypeDef
+    stepToApply: StepTypeType
+
+
+class CustomTransformationConfigurationTypeDef(TypedDict):
+    intermediateStorage: IntermediateStorageTypeDef
+    transformations: ReadOnly[Sequence[TransformationTypeDef]]
+
+
+class ParsingConfigurationTypeDef(TypedDict):
+    parsingStrategy: ParsingStrategyType
+    bedrockFoundationModelConfiguration: NotRequired[
+        BedrockFoundationModelConfigurationTypeDef
+    ]
+    bedrockDataAutomationConfiguration: NotRequired[
+        BedrockDataAutomationConfigurationTypeDef
+    ]
+
+
+class VectorIngestionConfigurationTypeDef(TypedDict):
+    chunkingConfiguration: NotRequired[ReadOnly[ChunkingConfigurationTypeDef]]
+    customTransformationConfiguration: NotRequired[
+        ReadOnly[CustomTransformationConfigurationTypeDef]
+    ]
+    parsingConfiguration: NotRequired[ParsingConfigurationTypeDef]
+    contextEnrichmentConfiguration: NotRequired[ContextEnrichmentConfigurationTypeDef]
+
+
 class CreateDataSourceRequestTypeDef(TypedDict):
     knowledgeBaseId: str
     clientToken: NotRequired[str]
@@ -995,9 +1383,113 @@ class CreateDataSourceRequestTypeDef(TypedDict):
     ]
 
 
+class S3DataSourceConfigurationOutputTypeDef(TypedDict):
+    bucketArn: str
+    inclusionPrefixes: NotRequired[list[str]]
+    bucketOwnerAccountId: NotRequired[str]
+
+
+class SalesforceCrawlerConfigurationOutputTypeDef(TypedDict):
+    filterConfiguration: NotRequired[CrawlFilterConfigurationOutputTypeDef]
+
+
+class SalesforceDataSourceConfigurationOutputTypeDef(TypedDict):
+    sourceConfiguration: SalesforceSourceConfigurationTypeDef
+    crawlerConfiguration: NotRequired[SalesforceCrawlerConfigurationOutputTypeDef]
+
+
+class SharePointCrawlerConfigurationOutputTypeDef(TypedDict):
+    filterConfiguration: NotRequired[CrawlFilterConfigurationOutputTypeDef]
+
+
+class SharePointSourceConfigurationOutputTypeDef(TypedDict):
+    tenantId: NotRequired[str]
+    domain: str
+    siteUrls: list[str]
+    hostType: SharePointHostTypeType
+    authType: SharePointAuthTypeType
+    credentialsSecretArn: str
+
+
+class SharePointDataSourceConfigurationOutputTypeDef(TypedDict):
+    sourceConfiguration: SharePointSourceConfigurationOutputTypeDef
+    crawlerConfiguration: NotRequired[SharePointCrawlerConfigurationOutputTypeDef]
+
+
+class WebCrawlerConfigurationOutputTypeDef(TypedDict):
+    crawlerLimits: NotRequired[WebCrawlerLimitsTypeDef]
+    inclusionFilters: NotRequired[list[str]]
+    exclusionFilters: NotRequired[list[str]]
+    scope: NotRequired[WebScopeTypeType]
+    userAgent: NotRequired[str]
+    userAgentHeader: NotRequired[str]
+
+
+class UrlConfigurationOutputTypeDef(TypedDict):
+    seedUrls: NotRequired[list[SeedUrlTypeDef]]
+
+
+class WebSourceConfigurationOutputTypeDef(TypedDict):
+    urlConfiguration: UrlConfigurationOutputTypeDef
+
+
+class WebDataSourceConfigurationOutputTypeDef(TypedDict):
+    sourceConfiguration: WebSourceConfigurationOutputTypeDef
+    crawlerConfiguration: NotRequired[WebCrawlerConfigurationOutputTypeDef]
+
+
+class DataSourceConfigurationOutputTypeDef(TypedDict):
+    type: DataSourceTypeType
+    s3Configuration: NotRequired[S3DataSourceConfigurationOutputTypeDef]
+    webConfiguration: NotRequired[WebDataSourceConfigurationOutputTypeDef]
+    confluenceConfiguration: NotRequired[ConfluenceDataSourceConfigurationOutputTypeDef]
+    salesforceConfiguration: NotRequired[SalesforceDataSourceConfigurationOutputTypeDef]
+    sharePointConfiguration: NotRequired[SharePointDataSourceConfigurationOutputTypeDef]
+
+
+class CustomTransformationConfigurationOutputTypeDef(TypedDict):
+    intermediateStorage: IntermediateStorageTypeDef
+    transformations: list[TransformationTypeDef]
+
+
+class VectorIngestionConfigurationOutputTypeDef(TypedDict):
+    chunkingConfiguration: NotRequired[ChunkingConfigurationOutputTypeDef]
+    customTransformationConfiguration: NotRequired[
+        CustomTransformationConfigurationOutputTypeDef
+    ]
+    parsingConfiguration: NotRequired[ParsingConfigurationTypeDef]
+    contextEnrichmentConfiguration: NotRequired[ContextEnrichmentConfigurationTypeDef]
+
+
+class DataSourceTypeDef(TypedDict):
+    knowledgeBaseId: str
+    dataSourceId: str
+    name: str
+    status: DataSourceStatusType
+    description: NotRequired[str]
+    dataSourceConfiguration: DataSourceConfigurationOutputTypeDef
+    serverSideEncryptionConfiguration: NotRequired[
+        ServerSideEncryptionConfigurationTypeDef
+    ]
+    vectorIngestionConfiguration: NotRequired[VectorIngestionConfigurationOutputTypeDef]
+    dataDeletionPolicy: NotRequired[DataDeletionPolicyType]
+    createdAt: datetime
+    updatedAt: datetime
+    failureReasons: NotRequired[list[str]]
+
+
 class CreateDataSourceResponseTypeDef(TypedDict):
     dataSource: DataSourceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FlowAliasConcurrencyConfigurationTypeDef(TypedDict):
+    type: ConcurrencyTypeType
+    maxConcurrency: NotRequired[int]
+
+
+class FlowAliasRoutingConfigurationListItemTypeDef(TypedDict):
+    flowVersion: NotRequired[str]
 
 
 class CreateFlowAliasRequestTypeDef(TypedDict):
@@ -1025,6 +1517,245 @@ class CreateFlowAliasResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FlowConditionalConnectionConfigurationTypeDef(TypedDict):
+    condition: str
+
+
+class FlowDataConnectionConfigurationTypeDef(TypedDict):
+    sourceOutput: str
+    targetInput: str
+
+
+class FlowConnectionConfigurationTypeDef(TypedDict):
+    data: NotRequired[FlowDataConnectionConfigurationTypeDef]
+    conditional: NotRequired[FlowConditionalConnectionConfigurationTypeDef]
+
+
+class FlowConnectionTypeDef(TypedDict):
+    type: FlowConnectionTypeType
+    name: str
+    source: str
+    target: str
+    configuration: NotRequired[FlowConnectionConfigurationTypeDef]
+
+
+class InlineCodeFlowNodeConfigurationTypeDef(TypedDict):
+    code: str
+    language: SupportedLanguagesType
+
+
+class InputFlowNodeConfigurationTypeDef(TypedDict):
+    pass
+
+
+class IteratorFlowNodeConfigurationTypeDef(TypedDict):
+    pass
+
+
+class KnowledgeBasePromptTemplateTypeDef(TypedDict):
+    textPromptTemplate: NotRequired[str]
+
+
+class PerformanceConfigurationTypeDef(TypedDict):
+    latency: NotRequired[PerformanceConfigLatencyType]
+
+
+class PromptModelInferenceConfigurationTypeDef(TypedDict):
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    maxTokens: NotRequired[int]
+    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PromptInferenceConfigurationTypeDef(TypedDict):
+    text: NotRequired[ReadOnly[PromptModelInferenceConfigurationTypeDef]]
+
+
+class KnowledgeBaseOrchestrationConfigurationTypeDef(TypedDict):
+    promptTemplate: NotRequired[KnowledgeBasePromptTemplateTypeDef]
+    inferenceConfig: NotRequired[ReadOnly[PromptInferenceConfigurationTypeDef]]
+    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
+    performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
+
+
+class FieldForRerankingTypeDef(TypedDict):
+    fieldName: str
+
+
+class RerankingMetadataSelectiveModeConfigurationTypeDef(TypedDict):
+    fieldsToInclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
+    fieldsToExclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
+
+
+class MetadataConfigurationForRerankingTypeDef(TypedDict):
+    selectionMode: RerankingMetadataSelectionModeType
+    selectiveModeConfiguration: NotRequired[
+        ReadOnly[RerankingMetadataSelectiveModeConfigurationTypeDef]
+    ]
+
+
+class VectorSearchBedrockRerankingModelConfigurationTypeDef(TypedDict):
+    modelArn: str
+    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
+
+
+class VectorSearchBedrockRerankingConfigurationTypeDef(TypedDict):
+    modelConfiguration: ReadOnly[VectorSearchBedrockRerankingModelConfigurationTypeDef]
+    numberOfRerankedResults: NotRequired[int]
+    metadataConfiguration: NotRequired[
+        ReadOnly[MetadataConfigurationForRerankingTypeDef]
+    ]
+
+
+class VectorSearchRerankingConfigurationTypeDef(TypedDict):
+    type: VectorSearchRerankingConfigurationTypeType
+    bedrockRerankingConfiguration: NotRequired[
+        ReadOnly[VectorSearchBedrockRerankingConfigurationTypeDef]
+    ]
+
+
+class KnowledgeBaseFlowNodeConfigurationTypeDef(TypedDict):
+    knowledgeBaseId: str
+    modelId: NotRequired[str]
+    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
+    numberOfResults: NotRequired[int]
+    promptTemplate: NotRequired[KnowledgeBasePromptTemplateTypeDef]
+    inferenceConfiguration: NotRequired[ReadOnly[PromptInferenceConfigurationTypeDef]]
+    rerankingConfiguration: NotRequired[
+        ReadOnly[VectorSearchRerankingConfigurationTypeDef]
+    ]
+    orchestrationConfiguration: NotRequired[
+        ReadOnly[KnowledgeBaseOrchestrationConfigurationTypeDef]
+    ]
+
+
+class LambdaFunctionFlowNodeConfigurationTypeDef(TypedDict):
+    lambdaArn: str
+
+
+class LexFlowNodeConfigurationTypeDef(TypedDict):
+    botAliasArn: str
+    localeId: str
+
+
+class LoopControllerFlowNodeConfigurationTypeDef(TypedDict):
+    continueCondition: FlowConditionTypeDef
+    maxIterations: NotRequired[int]
+
+
+class LoopFlowNodeConfigurationTypeDef(TypedDict):
+    definition: ReadOnly[FlowDefinitionTypeDef]
+
+
+class LoopInputFlowNodeConfigurationTypeDef(TypedDict):
+    pass
+
+
+class OutputFlowNodeConfigurationTypeDef(TypedDict):
+    pass
+
+
+class TextPromptTemplateConfigurationTypeDef(TypedDict):
+    text: str
+    cachePoint: NotRequired[CachePointBlockTypeDef]
+    inputVariables: NotRequired[ReadOnly[Sequence[PromptInputVariableTypeDef]]]
+
+
+class PromptTemplateConfigurationTypeDef(TypedDict):
+    text: NotRequired[ReadOnly[TextPromptTemplateConfigurationTypeDef]]
+    chat: NotRequired[ReadOnly[ChatPromptTemplateConfigurationTypeDef]]
+
+
+class PromptFlowNodeInlineConfigurationTypeDef(TypedDict):
+    templateType: PromptTemplateTypeType
+    templateConfiguration: ReadOnly[PromptTemplateConfigurationTypeDef]
+    modelId: str
+    inferenceConfiguration: NotRequired[ReadOnly[PromptInferenceConfigurationTypeDef]]
+    additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
+
+
+class PromptFlowNodeResourceConfigurationTypeDef(TypedDict):
+    promptArn: str
+
+
+class PromptFlowNodeSourceConfigurationTypeDef(TypedDict):
+    resource: NotRequired[PromptFlowNodeResourceConfigurationTypeDef]
+    inline: NotRequired[ReadOnly[PromptFlowNodeInlineConfigurationTypeDef]]
+
+
+class PromptFlowNodeConfigurationTypeDef(TypedDict):
+    sourceConfiguration: ReadOnly[PromptFlowNodeSourceConfigurationTypeDef]
+    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
+
+
+class RetrievalFlowNodeS3ConfigurationTypeDef(TypedDict):
+    bucketName: str
+
+
+class RetrievalFlowNodeServiceConfigurationTypeDef(TypedDict):
+    s3: NotRequired[RetrievalFlowNodeS3ConfigurationTypeDef]
+
+
+class RetrievalFlowNodeConfigurationTypeDef(TypedDict):
+    serviceConfiguration: RetrievalFlowNodeServiceConfigurationTypeDef
+
+
+class StorageFlowNodeS3ConfigurationTypeDef(TypedDict):
+    bucketName: str
+
+
+class StorageFlowNodeServiceConfigurationTypeDef(TypedDict):
+    s3: NotRequired[StorageFlowNodeS3ConfigurationTypeDef]
+
+
+class StorageFlowNodeConfigurationTypeDef(TypedDict):
+    serviceConfiguration: StorageFlowNodeServiceConfigurationTypeDef
+
+
+class FlowNodeConfigurationTypeDef(TypedDict):
+    input: NotRequired[InputFlowNodeConfigurationTypeDef]
+    output: NotRequired[OutputFlowNodeConfigurationTypeDef]
+    knowledgeBase: NotRequired[ReadOnly[KnowledgeBaseFlowNodeConfigurationTypeDef]]
+    condition: NotRequired[ReadOnly[ConditionFlowNodeConfigurationTypeDef]]
+    lex: NotRequired[LexFlowNodeConfigurationTypeDef]
+    prompt: NotRequired[ReadOnly[PromptFlowNodeConfigurationTypeDef]]
+    lambdaFunction: NotRequired[LambdaFunctionFlowNodeConfigurationTypeDef]
+    storage: NotRequired[StorageFlowNodeConfigurationTypeDef]
+    agent: NotRequired[AgentFlowNodeConfigurationTypeDef]
+    retrieval: NotRequired[RetrievalFlowNodeConfigurationTypeDef]
+    iterator: NotRequired[IteratorFlowNodeConfigurationTypeDef]
+    collector: NotRequired[CollectorFlowNodeConfigurationTypeDef]
+    inlineCode: NotRequired[InlineCodeFlowNodeConfigurationTypeDef]
+    loop: NotRequired[ReadOnly[LoopFlowNodeConfigurationTypeDef]]
+    loopInput: NotRequired[LoopInputFlowNodeConfigurationTypeDef]
+    loopController: NotRequired[LoopControllerFlowNodeConfigurationTypeDef]
+
+
+class FlowNodeInputTypeDef(TypedDict):
+    name: str
+    type: FlowNodeIODataTypeType
+    expression: str
+    category: NotRequired[FlowNodeInputCategoryType]
+
+
+class FlowNodeOutputTypeDef(TypedDict):
+    name: str
+    type: FlowNodeIODataTypeType
+
+
+class FlowNodeTypeDef(TypedDict):
+    name: str
+    type: FlowNodeTypeType
+    configuration: NotRequired[ReadOnly[FlowNodeConfigurationTypeDef]]
+    inputs: NotRequired[ReadOnly[Sequence[FlowNodeInputTypeDef]]]
+    outputs: NotRequired[ReadOnly[Sequence[FlowNodeOutputTypeDef]]]
+
+
+class FlowDefinitionTypeDef(TypedDict):
+    nodes: NotRequired[ReadOnly[Sequence[FlowNodeTypeDef]]]
+    connections: NotRequired[ReadOnly[Sequence[FlowConnectionTypeDef]]]
+
+
 class CreateFlowRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -1033,6 +1764,132 @@ class CreateFlowRequestTypeDef(TypedDict):
     definition: NotRequired[ReadOnly[FlowDefinitionTypeDef]]
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class PromptModelInferenceConfigurationOutputTypeDef(TypedDict):
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    maxTokens: NotRequired[int]
+    stopSequences: NotRequired[list[str]]
+
+
+class PromptInferenceConfigurationOutputTypeDef(TypedDict):
+    text: NotRequired[PromptModelInferenceConfigurationOutputTypeDef]
+
+
+class KnowledgeBaseOrchestrationConfigurationOutputTypeDef(TypedDict):
+    promptTemplate: NotRequired[KnowledgeBasePromptTemplateTypeDef]
+    inferenceConfig: NotRequired[PromptInferenceConfigurationOutputTypeDef]
+    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
+    performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
+
+
+class RerankingMetadataSelectiveModeConfigurationOutputTypeDef(TypedDict):
+    fieldsToInclude: NotRequired[list[FieldForRerankingTypeDef]]
+    fieldsToExclude: NotRequired[list[FieldForRerankingTypeDef]]
+
+
+class MetadataConfigurationForRerankingOutputTypeDef(TypedDict):
+    selectionMode: RerankingMetadataSelectionModeType
+    selectiveModeConfiguration: NotRequired[
+        RerankingMetadataSelectiveModeConfigurationOutputTypeDef
+    ]
+
+
+class VectorSearchBedrockRerankingModelConfigurationOutputTypeDef(TypedDict):
+    modelArn: str
+    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
+
+
+class VectorSearchBedrockRerankingConfigurationOutputTypeDef(TypedDict):
+    modelConfiguration: VectorSearchBedrockRerankingModelConfigurationOutputTypeDef
+    numberOfRerankedResults: NotRequired[int]
+    metadataConfiguration: NotRequired[MetadataConfigurationForRerankingOutputTypeDef]
+
+
+class VectorSearchRerankingConfigurationOutputTypeDef(TypedDict):
+    type: VectorSearchRerankingConfigurationTypeType
+    bedrockRerankingConfiguration: NotRequired[
+        VectorSearchBedrockRerankingConfigurationOutputTypeDef
+    ]
+
+
+class KnowledgeBaseFlowNodeConfigurationOutputTypeDef(TypedDict):
+    knowledgeBaseId: str
+    modelId: NotRequired[str]
+    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
+    numberOfResults: NotRequired[int]
+    promptTemplate: NotRequired[KnowledgeBasePromptTemplateTypeDef]
+    inferenceConfiguration: NotRequired[PromptInferenceConfigurationOutputTypeDef]
+    rerankingConfiguration: NotRequired[VectorSearchRerankingConfigurationOutputTypeDef]
+    orchestrationConfiguration: NotRequired[
+        KnowledgeBaseOrchestrationConfigurationOutputTypeDef
+    ]
+
+
+class LoopFlowNodeConfigurationOutputTypeDef(TypedDict):
+    definition: FlowDefinitionOutputTypeDef
+
+
+class TextPromptTemplateConfigurationOutputTypeDef(TypedDict):
+    text: str
+    cachePoint: NotRequired[CachePointBlockTypeDef]
+    inputVariables: NotRequired[list[PromptInputVariableTypeDef]]
+
+
+class PromptTemplateConfigurationOutputTypeDef(TypedDict):
+    text: NotRequired[TextPromptTemplateConfigurationOutputTypeDef]
+    chat: NotRequired[ChatPromptTemplateConfigurationOutputTypeDef]
+
+
+class PromptFlowNodeInlineConfigurationOutputTypeDef(TypedDict):
+    templateType: PromptTemplateTypeType
+    templateConfiguration: PromptTemplateConfigurationOutputTypeDef
+    modelId: str
+    inferenceConfiguration: NotRequired[PromptInferenceConfigurationOutputTypeDef]
+    additionalModelRequestFields: NotRequired[DocumentOutputValue]
+
+
+class PromptFlowNodeSourceConfigurationOutputTypeDef(TypedDict):
+    resource: NotRequired[PromptFlowNodeResourceConfigurationTypeDef]
+    inline: NotRequired[PromptFlowNodeInlineConfigurationOutputTypeDef]
+
+
+class PromptFlowNodeConfigurationOutputTypeDef(TypedDict):
+    sourceConfiguration: PromptFlowNodeSourceConfigurationOutputTypeDef
+    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
+
+
+class FlowNodeConfigurationOutputTypeDef(TypedDict):
+    input: NotRequired[InputFlowNodeConfigurationTypeDef]
+    output: NotRequired[OutputFlowNodeConfigurationTypeDef]
+    knowledgeBase: NotRequired[KnowledgeBaseFlowNodeConfigurationOutputTypeDef]
+    condition: NotRequired[ConditionFlowNodeConfigurationOutputTypeDef]
+    lex: NotRequired[LexFlowNodeConfigurationTypeDef]
+    prompt: NotRequired[PromptFlowNodeConfigurationOutputTypeDef]
+    lambdaFunction: NotRequired[LambdaFunctionFlowNodeConfigurationTypeDef]
+    storage: NotRequired[StorageFlowNodeConfigurationTypeDef]
+    agent: NotRequired[AgentFlowNodeConfigurationTypeDef]
+    retrieval: NotRequired[RetrievalFlowNodeConfigurationTypeDef]
+    iterator: NotRequired[IteratorFlowNodeConfigurationTypeDef]
+    collector: NotRequired[CollectorFlowNodeConfigurationTypeDef]
+    inlineCode: NotRequired[InlineCodeFlowNodeConfigurationTypeDef]
+    loop: NotRequired[LoopFlowNodeConfigurationOutputTypeDef]
+    loopInput: NotRequired[LoopInputFlowNodeConfigurationTypeDef]
+    loopController: NotRequired[LoopControllerFlowNodeConfigurationTypeDef]
+
+
+class FlowNodeOutput2TypeDef(TypedDict):
+    name: str
+    type: FlowNodeTypeType
+    configuration: NotRequired[FlowNodeConfigurationOutputTypeDef]
+    inputs: NotRequired[list[FlowNodeInputTypeDef]]
+    outputs: NotRequired[list[FlowNodeOutputTypeDef]]
+
+
+class FlowDefinitionOutputTypeDef(TypedDict):
+    nodes: NotRequired[list[FlowNodeOutput2TypeDef]]
+    connections: NotRequired[list[FlowConnectionTypeDef]]
 
 
 class CreateFlowResponseTypeDef(TypedDict):
@@ -1070,6 +1927,253 @@ class CreateFlowVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KendraKnowledgeBaseConfigurationTypeDef(TypedDict):
+    kendraIndexArn: str
+
+
+class CuratedQueryTypeDef(TypedDict):
+    naturalLanguage: str
+    sql: str
+
+
+class QueryGenerationColumnTypeDef(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    inclusion: NotRequired[IncludeExcludeType]
+
+
+class QueryGenerationTableTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    inclusion: NotRequired[IncludeExcludeType]
+    columns: NotRequired[ReadOnly[Sequence[QueryGenerationColumnTypeDef]]]
+
+
+class QueryGenerationContextTypeDef(TypedDict):
+    tables: NotRequired[ReadOnly[Sequence[QueryGenerationTableTypeDef]]]
+    curatedQueries: NotRequired[ReadOnly[Sequence[CuratedQueryTypeDef]]]
+
+
+class QueryGenerationConfigurationTypeDef(TypedDict):
+    executionTimeoutSeconds: NotRequired[int]
+    generationContext: NotRequired[ReadOnly[QueryGenerationContextTypeDef]]
+
+
+class RedshiftProvisionedAuthConfigurationTypeDef(TypedDict):
+    type: RedshiftProvisionedAuthTypeType
+    databaseUser: NotRequired[str]
+    usernamePasswordSecretArn: NotRequired[str]
+
+
+class RedshiftProvisionedConfigurationTypeDef(TypedDict):
+    clusterIdentifier: str
+    authConfiguration: RedshiftProvisionedAuthConfigurationTypeDef
+
+
+class RedshiftServerlessAuthConfigurationTypeDef(TypedDict):
+    type: RedshiftServerlessAuthTypeType
+    usernamePasswordSecretArn: NotRequired[str]
+
+
+class RedshiftServerlessConfigurationTypeDef(TypedDict):
+    workgroupArn: str
+    authConfiguration: RedshiftServerlessAuthConfigurationTypeDef
+
+
+class RedshiftQueryEngineConfigurationTypeDef(TypedDict):
+    type: RedshiftQueryEngineTypeType
+    serverlessConfiguration: NotRequired[RedshiftServerlessConfigurationTypeDef]
+    provisionedConfiguration: NotRequired[RedshiftProvisionedConfigurationTypeDef]
+
+
+class RedshiftQueryEngineAwsDataCatalogStorageConfigurationTypeDef(TypedDict):
+    tableNames: ReadOnly[Sequence[str]]
+
+
+class RedshiftQueryEngineRedshiftStorageConfigurationTypeDef(TypedDict):
+    databaseName: str
+
+
+class RedshiftQueryEngineStorageConfigurationTypeDef(TypedDict):
+    type: RedshiftQueryEngineStorageTypeType
+    awsDataCatalogConfiguration: NotRequired[
+        ReadOnly[RedshiftQueryEngineAwsDataCatalogStorageConfigurationTypeDef]
+    ]
+    redshiftConfiguration: NotRequired[
+        RedshiftQueryEngineRedshiftStorageConfigurationTypeDef
+    ]
+
+
+class RedshiftConfigurationTypeDef(TypedDict):
+    storageConfigurations: ReadOnly[
+        Sequence[RedshiftQueryEngineStorageConfigurationTypeDef]
+    ]
+    queryEngineConfiguration: RedshiftQueryEngineConfigurationTypeDef
+    queryGenerationConfiguration: NotRequired[
+        ReadOnly[QueryGenerationConfigurationTypeDef]
+    ]
+
+
+class SqlKnowledgeBaseConfigurationTypeDef(TypedDict):
+    type: QueryEngineTypeType
+    redshiftConfiguration: NotRequired[ReadOnly[RedshiftConfigurationTypeDef]]
+
+
+class EmbeddingModelConfigurationTypeDef(TypedDict):
+    bedrockEmbeddingModelConfiguration: NotRequired[
+        ReadOnly[BedrockEmbeddingModelConfigurationTypeDef]
+    ]
+
+
+class SupplementalDataStorageLocationTypeDef(TypedDict):
+    type: SupplementalDataStorageLocationTypeType
+    s3Location: NotRequired[S3LocationTypeDef]
+
+
+class SupplementalDataStorageConfigurationTypeDef(TypedDict):
+    storageLocations: ReadOnly[Sequence[SupplementalDataStorageLocationTypeDef]]
+
+
+class VectorKnowledgeBaseConfigurationTypeDef(TypedDict):
+    embeddingModelArn: str
+    embeddingModelConfiguration: NotRequired[
+        ReadOnly[EmbeddingModelConfigurationTypeDef]
+    ]
+    supplementalDataStorageConfiguration: NotRequired[
+        ReadOnly[SupplementalDataStorageConfigurationTypeDef]
+    ]
+
+
+class KnowledgeBaseConfigurationTypeDef(TypedDict):
+    type: KnowledgeBaseTypeType
+    vectorKnowledgeBaseConfiguration: NotRequired[
+        ReadOnly[VectorKnowledgeBaseConfigurationTypeDef]
+    ]
+    kendraKnowledgeBaseConfiguration: NotRequired[
+        KendraKnowledgeBaseConfigurationTypeDef
+    ]
+    sqlKnowledgeBaseConfiguration: NotRequired[
+        ReadOnly[SqlKnowledgeBaseConfigurationTypeDef]
+    ]
+
+
+class MongoDbAtlasFieldMappingTypeDef(TypedDict):
+    vectorField: str
+    textField: str
+    metadataField: str
+
+
+class MongoDbAtlasConfigurationTypeDef(TypedDict):
+    endpoint: str
+    databaseName: str
+    collectionName: str
+    vectorIndexName: str
+    credentialsSecretArn: str
+    fieldMapping: MongoDbAtlasFieldMappingTypeDef
+    endpointServiceName: NotRequired[str]
+    textIndexName: NotRequired[str]
+
+
+class NeptuneAnalyticsFieldMappingTypeDef(TypedDict):
+    textField: str
+    metadataField: str
+
+
+class NeptuneAnalyticsConfigurationTypeDef(TypedDict):
+    graphArn: str
+    fieldMapping: NeptuneAnalyticsFieldMappingTypeDef
+
+
+class OpenSearchManagedClusterFieldMappingTypeDef(TypedDict):
+    vectorField: str
+    textField: str
+    metadataField: str
+
+
+class OpenSearchManagedClusterConfigurationTypeDef(TypedDict):
+    domainEndpoint: str
+    domainArn: str
+    vectorIndexName: str
+    fieldMapping: OpenSearchManagedClusterFieldMappingTypeDef
+
+
+class OpenSearchServerlessFieldMappingTypeDef(TypedDict):
+    vectorField: str
+    textField: str
+    metadataField: str
+
+
+class OpenSearchServerlessConfigurationTypeDef(TypedDict):
+    collectionArn: str
+    vectorIndexName: str
+    fieldMapping: OpenSearchServerlessFieldMappingTypeDef
+
+
+class PineconeFieldMappingTypeDef(TypedDict):
+    textField: str
+    metadataField: str
+
+
+class PineconeConfigurationTypeDef(TypedDict):
+    connectionString: str
+    credentialsSecretArn: str
+    namespace: NotRequired[str]
+    fieldMapping: PineconeFieldMappingTypeDef
+
+
+class RdsFieldMappingTypeDef(TypedDict):
+    primaryKeyField: str
+    vectorField: str
+    textField: str
+    metadataField: str
+    customMetadataField: NotRequired[str]
+
+
+class RdsConfigurationTypeDef(TypedDict):
+    resourceArn: str
+    credentialsSecretArn: str
+    databaseName: str
+    tableName: str
+    fieldMapping: RdsFieldMappingTypeDef
+
+
+class RedisEnterpriseCloudFieldMappingTypeDef(TypedDict):
+    vectorField: str
+    textField: str
+    metadataField: str
+
+
+class RedisEnterpriseCloudConfigurationTypeDef(TypedDict):
+    endpoint: str
+    vectorIndexName: str
+    credentialsSecretArn: str
+    fieldMapping: RedisEnterpriseCloudFieldMappingTypeDef
+
+
+class S3VectorsConfigurationTypeDef(TypedDict):
+    vectorBucketArn: NotRequired[str]
+    indexArn: NotRequired[str]
+    indexName: NotRequired[str]
+
+
+class StorageConfigurationTypeDef(TypedDict):
+    type: KnowledgeBaseStorageTypeType
+    opensearchServerlessConfiguration: NotRequired[
+        OpenSearchServerlessConfigurationTypeDef
+    ]
+    opensearchManagedClusterConfiguration: NotRequired[
+        OpenSearchManagedClusterConfigurationTypeDef
+    ]
+    pineconeConfiguration: NotRequired[PineconeConfigurationTypeDef]
+    redisEnterpriseCloudConfiguration: NotRequired[
+        RedisEnterpriseCloudConfigurationTypeDef
+    ]
+    rdsConfiguration: NotRequired[RdsConfigurationTypeDef]
+    mongoDbAtlasConfiguration: NotRequired[MongoDbAtlasConfigurationTypeDef]
+    neptuneAnalyticsConfiguration: NotRequired[NeptuneAnalyticsConfigurationTypeDef]
+    s3VectorsConfiguration: NotRequired[S3VectorsConfigurationTypeDef]
+
+
 class CreateKnowledgeBaseRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     name: str
@@ -1080,9 +2184,120 @@ class CreateKnowledgeBaseRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class QueryGenerationTableOutputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    inclusion: NotRequired[IncludeExcludeType]
+    columns: NotRequired[list[QueryGenerationColumnTypeDef]]
+
+
+class QueryGenerationContextOutputTypeDef(TypedDict):
+    tables: NotRequired[list[QueryGenerationTableOutputTypeDef]]
+    curatedQueries: NotRequired[list[CuratedQueryTypeDef]]
+
+
+class QueryGenerationConfigurationOutputTypeDef(TypedDict):
+    executionTimeoutSeconds: NotRequired[int]
+    generationContext: NotRequired[QueryGenerationContextOutputTypeDef]
+
+
+class RedshiftQueryEngineAwsDataCatalogStorageConfigurationOutputTypeDef(TypedDict):
+    tableNames: list[str]
+
+
+class RedshiftQueryEngineStorageConfigurationOutputTypeDef(TypedDict):
+    type: RedshiftQueryEngineStorageTypeType
+    awsDataCatalogConfiguration: NotRequired[
+        RedshiftQueryEngineAwsDataCatalogStorageConfigurationOutputTypeDef
+    ]
+    redshiftConfiguration: NotRequired[
+        RedshiftQueryEngineRedshiftStorageConfigurationTypeDef
+    ]
+
+
+class RedshiftConfigurationOutputTypeDef(TypedDict):
+    storageConfigurations: list[RedshiftQueryEngineStorageConfigurationOutputTypeDef]
+    queryEngineConfiguration: RedshiftQueryEngineConfigurationTypeDef
+    queryGenerationConfiguration: NotRequired[QueryGenerationConfigurationOutputTypeDef]
+
+
+class SqlKnowledgeBaseConfigurationOutputTypeDef(TypedDict):
+    type: QueryEngineTypeType
+    redshiftConfiguration: NotRequired[RedshiftConfigurationOutputTypeDef]
+
+
+class EmbeddingModelConfigurationOutputTypeDef(TypedDict):
+    bedrockEmbeddingModelConfiguration: NotRequired[
+        BedrockEmbeddingModelConfigurationOutputTypeDef
+    ]
+
+
+class SupplementalDataStorageConfigurationOutputTypeDef(TypedDict):
+    storageLocations: list[SupplementalDataStorageLocationTypeDef]
+
+
+class VectorKnowledgeBaseConfigurationOutputTypeDef(TypedDict):
+    embeddingModelArn: str
+    embeddingModelConfiguration: NotRequired[EmbeddingModelConfigurationOutputTypeDef]
+    supplementalDataStorageConfiguration: NotRequired[
+        SupplementalDataStorageConfigurationOutputTypeDef
+    ]
+
+
+class KnowledgeBaseConfigurationOutputTypeDef(TypedDict):
+    type: KnowledgeBaseTypeType
+    vectorKnowledgeBaseConfiguration: NotRequired[
+        VectorKnowledgeBaseConfigurationOutputTypeDef
+    ]
+    kendraKnowledgeBaseConfiguration: NotRequired[
+        KendraKnowledgeBaseConfigurationTypeDef
+    ]
+    sqlKnowledgeBaseConfiguration: NotRequired[
+        SqlKnowledgeBaseConfigurationOutputTypeDef
+    ]
+
+
+class KnowledgeBaseTypeDef(TypedDict):
+    knowledgeBaseId: str
+    name: str
+    knowledgeBaseArn: str
+    description: NotRequired[str]
+    roleArn: str
+    knowledgeBaseConfiguration: KnowledgeBaseConfigurationOutputTypeDef
+    storageConfiguration: NotRequired[StorageConfigurationTypeDef]
+    status: KnowledgeBaseStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    failureReasons: NotRequired[list[str]]
+
+
 class CreateKnowledgeBaseResponseTypeDef(TypedDict):
     knowledgeBase: KnowledgeBaseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PromptAgentResourceTypeDef(TypedDict):
+    agentIdentifier: str
+
+
+class PromptGenAiResourceTypeDef(TypedDict):
+    agent: NotRequired[PromptAgentResourceTypeDef]
+
+
+class PromptMetadataEntryTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class PromptVariantTypeDef(TypedDict):
+    name: str
+    templateType: PromptTemplateTypeType
+    templateConfiguration: ReadOnly[PromptTemplateConfigurationTypeDef]
+    modelId: NotRequired[str]
+    inferenceConfiguration: NotRequired[ReadOnly[PromptInferenceConfigurationTypeDef]]
+    metadata: NotRequired[ReadOnly[Sequence[PromptMetadataEntryTypeDef]]]
+    additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
+    genAiResource: NotRequired[PromptGenAiResourceTypeDef]
 
 
 class CreatePromptRequestTypeDef(TypedDict):
@@ -1093,6 +2308,17 @@ class CreatePromptRequestTypeDef(TypedDict):
     variants: NotRequired[ReadOnly[Sequence[PromptVariantTypeDef]]]
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class PromptVariantOutputTypeDef(TypedDict):
+    name: str
+    templateType: PromptTemplateTypeType
+    templateConfiguration: PromptTemplateConfigurationOutputTypeDef
+    modelId: NotRequired[str]
+    inferenceConfiguration: NotRequired[PromptInferenceConfigurationOutputTypeDef]
+    metadata: NotRequired[list[PromptMetadataEntryTypeDef]]
+    additionalModelRequestFields: NotRequired[DocumentOutputValue]
+    genAiResource: NotRequired[PromptGenAiResourceTypeDef]
 
 
 class CreatePromptResponseTypeDef(TypedDict):
@@ -1130,9 +2356,23 @@ class CreatePromptVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CuratedQueryTypeDef(TypedDict):
-    naturalLanguage: str
-    sql: str
+class CustomDocumentIdentifierTypeDef(TypedDict):
+    id: str
+
+
+class CustomS3LocationTypeDef(TypedDict):
+    uri: str
+    bucketOwnerAccountId: NotRequired[str]
+
+
+class TextContentDocTypeDef(TypedDict):
+    data: str
+
+
+class InlineContentTypeDef(TypedDict):
+    type: InlineContentTypeType
+    byteContent: NotRequired[ReadOnly[ByteContentDocTypeDef]]
+    textContent: NotRequired[TextContentDocTypeDef]
 
 
 class CustomContentTypeDef(TypedDict):
@@ -1142,55 +2382,8 @@ class CustomContentTypeDef(TypedDict):
     inlineContent: NotRequired[ReadOnly[InlineContentTypeDef]]
 
 
-class CustomDocumentIdentifierTypeDef(TypedDict):
-    id: str
-
-
-class CustomOrchestrationTypeDef(TypedDict):
-    executor: NotRequired[OrchestrationExecutorTypeDef]
-
-
-class CustomS3LocationTypeDef(TypedDict):
-    uri: str
-    bucketOwnerAccountId: NotRequired[str]
-
-
-class CustomTransformationConfigurationOutputTypeDef(TypedDict):
-    intermediateStorage: IntermediateStorageTypeDef
-    transformations: list[TransformationTypeDef]
-
-
-class CustomTransformationConfigurationTypeDef(TypedDict):
-    intermediateStorage: IntermediateStorageTypeDef
-    transformations: ReadOnly[Sequence[TransformationTypeDef]]
-
-
 class CyclicConnectionFlowValidationDetailsTypeDef(TypedDict):
     connection: str
-
-
-class DataSourceConfigurationOutputTypeDef(TypedDict):
-    type: DataSourceTypeType
-    s3Configuration: NotRequired[S3DataSourceConfigurationOutputTypeDef]
-    webConfiguration: NotRequired[WebDataSourceConfigurationOutputTypeDef]
-    confluenceConfiguration: NotRequired[ConfluenceDataSourceConfigurationOutputTypeDef]
-    salesforceConfiguration: NotRequired[SalesforceDataSourceConfigurationOutputTypeDef]
-    sharePointConfiguration: NotRequired[SharePointDataSourceConfigurationOutputTypeDef]
-
-
-class DataSourceConfigurationTypeDef(TypedDict):
-    type: DataSourceTypeType
-    s3Configuration: NotRequired[ReadOnly[S3DataSourceConfigurationTypeDef]]
-    webConfiguration: NotRequired[ReadOnly[WebDataSourceConfigurationTypeDef]]
-    confluenceConfiguration: NotRequired[
-        ReadOnly[ConfluenceDataSourceConfigurationTypeDef]
-    ]
-    salesforceConfiguration: NotRequired[
-        ReadOnly[SalesforceDataSourceConfigurationTypeDef]
-    ]
-    sharePointConfiguration: NotRequired[
-        ReadOnly[SharePointDataSourceConfigurationTypeDef]
-    ]
 
 
 class DataSourceSummaryTypeDef(TypedDict):
@@ -1200,23 +2393,6 @@ class DataSourceSummaryTypeDef(TypedDict):
     status: DataSourceStatusType
     description: NotRequired[str]
     updatedAt: datetime
-
-
-class DataSourceTypeDef(TypedDict):
-    knowledgeBaseId: str
-    dataSourceId: str
-    name: str
-    status: DataSourceStatusType
-    description: NotRequired[str]
-    dataSourceConfiguration: DataSourceConfigurationOutputTypeDef
-    serverSideEncryptionConfiguration: NotRequired[
-        ServerSideEncryptionConfigurationTypeDef
-    ]
-    vectorIngestionConfiguration: NotRequired[VectorIngestionConfigurationOutputTypeDef]
-    dataDeletionPolicy: NotRequired[DataDeletionPolicyType]
-    createdAt: datetime
-    updatedAt: datetime
-    failureReasons: NotRequired[list[str]]
 
 
 class DeleteAgentActionGroupRequestTypeDef(TypedDict):
@@ -1311,11 +2487,26 @@ class DeleteFlowVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DocumentIdentifierTypeDef(TypedDict):
+    dataSourceType: ContentDataSourceTypeType
+    s3: NotRequired[S3LocationTypeDef]
+    custom: NotRequired[CustomDocumentIdentifierTypeDef]
+
+
 class DeleteKnowledgeBaseDocumentsRequestTypeDef(TypedDict):
     knowledgeBaseId: str
     dataSourceId: str
     clientToken: NotRequired[str]
     documentIdentifiers: ReadOnly[Sequence[DocumentIdentifierTypeDef]]
+
+
+class KnowledgeBaseDocumentDetailTypeDef(TypedDict):
+    knowledgeBaseId: str
+    dataSourceId: str
+    status: DocumentStatusType
+    identifier: DocumentIdentifierTypeDef
+    statusReason: NotRequired[str]
+    updatedAt: NotRequired[datetime]
 
 
 class DeleteKnowledgeBaseDocumentsResponseTypeDef(TypedDict):
@@ -1364,16 +2555,27 @@ class DisassociateAgentKnowledgeBaseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3ContentTypeDef(TypedDict):
+    s3Location: S3LocationTypeDef
+
+
 class DocumentContentTypeDef(TypedDict):
     dataSourceType: ContentDataSourceTypeType
     custom: NotRequired[ReadOnly[CustomContentTypeDef]]
     s3: NotRequired[S3ContentTypeDef]
 
 
-class DocumentIdentifierTypeDef(TypedDict):
-    dataSourceType: ContentDataSourceTypeType
-    s3: NotRequired[S3LocationTypeDef]
-    custom: NotRequired[CustomDocumentIdentifierTypeDef]
+class MetadataAttributeValueTypeDef(TypedDict):
+    type: MetadataValueTypeType
+    numberValue: NotRequired[float]
+    booleanValue: NotRequired[bool]
+    stringValue: NotRequired[str]
+    stringListValue: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MetadataAttributeTypeDef(TypedDict):
+    key: str
+    value: ReadOnly[MetadataAttributeValueTypeDef]
 
 
 class DocumentMetadataTypeDef(TypedDict):
@@ -1392,40 +2594,6 @@ class DuplicateConnectionsFlowValidationDetailsTypeDef(TypedDict):
     target: str
 
 
-class EmbeddingModelConfigurationOutputTypeDef(TypedDict):
-    bedrockEmbeddingModelConfiguration: NotRequired[
-        BedrockEmbeddingModelConfigurationOutputTypeDef
-    ]
-
-
-class EmbeddingModelConfigurationTypeDef(TypedDict):
-    bedrockEmbeddingModelConfiguration: NotRequired[
-        ReadOnly[BedrockEmbeddingModelConfigurationTypeDef]
-    ]
-
-
-class EnrichmentStrategyConfigurationTypeDef(TypedDict):
-    method: EnrichmentStrategyMethodType
-
-
-class FieldForRerankingTypeDef(TypedDict):
-    fieldName: str
-
-
-class FixedSizeChunkingConfigurationTypeDef(TypedDict):
-    maxTokens: int
-    overlapPercentage: int
-
-
-class FlowAliasConcurrencyConfigurationTypeDef(TypedDict):
-    type: ConcurrencyTypeType
-    maxConcurrency: NotRequired[int]
-
-
-class FlowAliasRoutingConfigurationListItemTypeDef(TypedDict):
-    flowVersion: NotRequired[str]
-
-
 class FlowAliasSummaryTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -1438,109 +2606,6 @@ class FlowAliasSummaryTypeDef(TypedDict):
     updatedAt: datetime
 
 
-class FlowConditionTypeDef(TypedDict):
-    name: str
-    expression: NotRequired[str]
-
-
-class FlowConditionalConnectionConfigurationTypeDef(TypedDict):
-    condition: str
-
-
-class FlowConnectionConfigurationTypeDef(TypedDict):
-    data: NotRequired[FlowDataConnectionConfigurationTypeDef]
-    conditional: NotRequired[FlowConditionalConnectionConfigurationTypeDef]
-
-
-class FlowConnectionTypeDef(TypedDict):
-    type: FlowConnectionTypeType
-    name: str
-    source: str
-    target: str
-    configuration: NotRequired[FlowConnectionConfigurationTypeDef]
-
-
-class FlowDataConnectionConfigurationTypeDef(TypedDict):
-    sourceOutput: str
-    targetInput: str
-
-
-class FlowDefinitionOutputTypeDef(TypedDict):
-    nodes: NotRequired[list[FlowNodeOutput2TypeDef]]
-    connections: NotRequired[list[FlowConnectionTypeDef]]
-
-
-class FlowDefinitionTypeDef(TypedDict):
-    nodes: NotRequired[ReadOnly[Sequence[FlowNodeTypeDef]]]
-    connections: NotRequired[ReadOnly[Sequence[FlowConnectionTypeDef]]]
-
-
-class FlowNodeConfigurationOutputTypeDef(TypedDict):
-    input: NotRequired[InputFlowNodeConfigurationTypeDef]
-    output: NotRequired[OutputFlowNodeConfigurationTypeDef]
-    knowledgeBase: NotRequired[KnowledgeBaseFlowNodeConfigurationOutputTypeDef]
-    condition: NotRequired[ConditionFlowNodeConfigurationOutputTypeDef]
-    lex: NotRequired[LexFlowNodeConfigurationTypeDef]
-    prompt: NotRequired[PromptFlowNodeConfigurationOutputTypeDef]
-    lambdaFunction: NotRequired[LambdaFunctionFlowNodeConfigurationTypeDef]
-    storage: NotRequired[StorageFlowNodeConfigurationTypeDef]
-    agent: NotRequired[AgentFlowNodeConfigurationTypeDef]
-    retrieval: NotRequired[RetrievalFlowNodeConfigurationTypeDef]
-    iterator: NotRequired[IteratorFlowNodeConfigurationTypeDef]
-    collector: NotRequired[CollectorFlowNodeConfigurationTypeDef]
-    inlineCode: NotRequired[InlineCodeFlowNodeConfigurationTypeDef]
-    loop: NotRequired[LoopFlowNodeConfigurationOutputTypeDef]
-    loopInput: NotRequired[LoopInputFlowNodeConfigurationTypeDef]
-    loopController: NotRequired[LoopControllerFlowNodeConfigurationTypeDef]
-
-
-class FlowNodeConfigurationTypeDef(TypedDict):
-    input: NotRequired[InputFlowNodeConfigurationTypeDef]
-    output: NotRequired[OutputFlowNodeConfigurationTypeDef]
-    knowledgeBase: NotRequired[ReadOnly[KnowledgeBaseFlowNodeConfigurationTypeDef]]
-    condition: NotRequired[ReadOnly[ConditionFlowNodeConfigurationTypeDef]]
-    lex: NotRequired[LexFlowNodeConfigurationTypeDef]
-    prompt: NotRequired[ReadOnly[PromptFlowNodeConfigurationTypeDef]]
-    lambdaFunction: NotRequired[LambdaFunctionFlowNodeConfigurationTypeDef]
-    storage: NotRequired[StorageFlowNodeConfigurationTypeDef]
-    agent: NotRequired[AgentFlowNodeConfigurationTypeDef]
-    retrieval: NotRequired[RetrievalFlowNodeConfigurationTypeDef]
-    iterator: NotRequired[IteratorFlowNodeConfigurationTypeDef]
-    collector: NotRequired[CollectorFlowNodeConfigurationTypeDef]
-    inlineCode: NotRequired[InlineCodeFlowNodeConfigurationTypeDef]
-    loop: NotRequired[ReadOnly[LoopFlowNodeConfigurationTypeDef]]
-    loopInput: NotRequired[LoopInputFlowNodeConfigurationTypeDef]
-    loopController: NotRequired[LoopControllerFlowNodeConfigurationTypeDef]
-
-
-class FlowNodeInputTypeDef(TypedDict):
-    name: str
-    type: FlowNodeIODataTypeType
-    expression: str
-    category: NotRequired[FlowNodeInputCategoryType]
-
-
-class FlowNodeOutput2TypeDef(TypedDict):
-    name: str
-    type: FlowNodeTypeType
-    configuration: NotRequired[FlowNodeConfigurationOutputTypeDef]
-    inputs: NotRequired[list[FlowNodeInputTypeDef]]
-    outputs: NotRequired[list[FlowNodeOutputTypeDef]]
-
-
-class FlowNodeOutputTypeDef(TypedDict):
-    name: str
-    type: FlowNodeIODataTypeType
-
-
-class FlowNodeTypeDef(TypedDict):
-    name: str
-    type: FlowNodeTypeType
-    configuration: NotRequired[ReadOnly[FlowNodeConfigurationTypeDef]]
-    inputs: NotRequired[ReadOnly[Sequence[FlowNodeInputTypeDef]]]
-    outputs: NotRequired[ReadOnly[Sequence[FlowNodeOutputTypeDef]]]
-
-
 class FlowSummaryTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -1550,6 +2615,144 @@ class FlowSummaryTypeDef(TypedDict):
     createdAt: datetime
     updatedAt: datetime
     version: str
+
+
+class IncompatibleConnectionDataTypeFlowValidationDetailsTypeDef(TypedDict):
+    connection: str
+
+
+class InvalidLoopBoundaryFlowValidationDetailsTypeDef(TypedDict):
+    connection: str
+    source: str
+    target: str
+
+
+class LoopIncompatibleNodeTypeFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+    incompatibleNodeType: IncompatibleLoopNodeTypeType
+    incompatibleNodeName: str
+
+
+class MalformedConditionExpressionFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+    condition: str
+    cause: str
+
+
+class MalformedNodeInputExpressionFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+    input: str
+    cause: str
+
+
+class MismatchedNodeInputTypeFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+    input: str
+    expectedType: FlowNodeIODataTypeType
+
+
+class MismatchedNodeOutputTypeFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+    output: str
+    expectedType: FlowNodeIODataTypeType
+
+
+class MissingConnectionConfigurationFlowValidationDetailsTypeDef(TypedDict):
+    connection: str
+
+
+class MissingDefaultConditionFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+
+
+class MissingEndingNodesFlowValidationDetailsTypeDef(TypedDict):
+    pass
+
+
+class MissingLoopControllerNodeFlowValidationDetailsTypeDef(TypedDict):
+    loopNode: str
+
+
+class MissingLoopInputNodeFlowValidationDetailsTypeDef(TypedDict):
+    loopNode: str
+
+
+class MissingNodeConfigurationFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+
+
+class MissingNodeInputFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+    input: str
+
+
+class MissingNodeOutputFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+    output: str
+
+
+class MissingStartingNodesFlowValidationDetailsTypeDef(TypedDict):
+    pass
+
+
+class MultipleLoopControllerNodesFlowValidationDetailsTypeDef(TypedDict):
+    loopNode: str
+
+
+class MultipleLoopInputNodesFlowValidationDetailsTypeDef(TypedDict):
+    loopNode: str
+
+
+class MultipleNodeInputConnectionsFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+    input: str
+
+
+class UnfulfilledNodeInputFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+    input: str
+
+
+class UnknownConnectionConditionFlowValidationDetailsTypeDef(TypedDict):
+    connection: str
+
+
+class UnknownConnectionSourceFlowValidationDetailsTypeDef(TypedDict):
+    connection: str
+
+
+class UnknownConnectionSourceOutputFlowValidationDetailsTypeDef(TypedDict):
+    connection: str
+
+
+class UnknownConnectionTargetFlowValidationDetailsTypeDef(TypedDict):
+    connection: str
+
+
+class UnknownConnectionTargetInputFlowValidationDetailsTypeDef(TypedDict):
+    connection: str
+
+
+class UnknownNodeInputFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+    input: str
+
+
+class UnknownNodeOutputFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+    output: str
+
+
+class UnreachableNodeFlowValidationDetailsTypeDef(TypedDict):
+    node: str
+
+
+class UnsatisfiedConnectionConditionsFlowValidationDetailsTypeDef(TypedDict):
+    connection: str
+
+
+class UnspecifiedFlowValidationDetailsTypeDef(TypedDict):
+    pass
 
 
 class FlowValidationDetailsTypeDef(TypedDict):
@@ -1641,28 +2844,6 @@ class FlowVersionSummaryTypeDef(TypedDict):
     status: FlowStatusType
     createdAt: datetime
     version: str
-
-
-class FunctionOutputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    parameters: NotRequired[dict[str, ParameterDetailTypeDef]]
-    requireConfirmation: NotRequired[RequireConfirmationType]
-
-
-class FunctionSchemaOutputTypeDef(TypedDict):
-    functions: NotRequired[list[FunctionOutputTypeDef]]
-
-
-class FunctionSchemaTypeDef(TypedDict):
-    functions: NotRequired[ReadOnly[Sequence[FunctionTypeDef]]]
-
-
-class FunctionTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    parameters: NotRequired[ReadOnly[Mapping[str, ParameterDetailTypeDef]]]
-    requireConfirmation: NotRequired[RequireConfirmationType]
 
 
 class GetAgentActionGroupRequestTypeDef(TypedDict):
@@ -1800,6 +2981,28 @@ class GetIngestionJobRequestTypeDef(TypedDict):
     ingestionJobId: str
 
 
+class IngestionJobStatisticsTypeDef(TypedDict):
+    numberOfDocumentsScanned: NotRequired[int]
+    numberOfMetadataDocumentsScanned: NotRequired[int]
+    numberOfNewDocumentsIndexed: NotRequired[int]
+    numberOfModifiedDocumentsIndexed: NotRequired[int]
+    numberOfMetadataDocumentsModified: NotRequired[int]
+    numberOfDocumentsDeleted: NotRequired[int]
+    numberOfDocumentsFailed: NotRequired[int]
+
+
+class IngestionJobTypeDef(TypedDict):
+    knowledgeBaseId: str
+    dataSourceId: str
+    ingestionJobId: str
+    description: NotRequired[str]
+    status: IngestionJobStatusType
+    statistics: NotRequired[IngestionJobStatisticsTypeDef]
+    failureReasons: NotRequired[list[str]]
+    startedAt: datetime
+    updatedAt: datetime
+
+
 class GetIngestionJobResponseTypeDef(TypedDict):
     ingestionJob: IngestionJobTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1844,45 +3047,9 @@ class GetPromptResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GuardrailConfigurationTypeDef(TypedDict):
-    guardrailIdentifier: NotRequired[str]
-    guardrailVersion: NotRequired[str]
-
-
-class HierarchicalChunkingConfigurationOutputTypeDef(TypedDict):
-    levelConfigurations: list[HierarchicalChunkingLevelConfigurationTypeDef]
-    overlapTokens: int
-
-
-class HierarchicalChunkingConfigurationTypeDef(TypedDict):
-    levelConfigurations: ReadOnly[
-        Sequence[HierarchicalChunkingLevelConfigurationTypeDef]
-    ]
-    overlapTokens: int
-
-
-class HierarchicalChunkingLevelConfigurationTypeDef(TypedDict):
-    maxTokens: int
-
-
-class IncompatibleConnectionDataTypeFlowValidationDetailsTypeDef(TypedDict):
-    connection: str
-
-
-class InferenceConfigurationOutputTypeDef(TypedDict):
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    topK: NotRequired[int]
-    maximumLength: NotRequired[int]
-    stopSequences: NotRequired[list[str]]
-
-
-class InferenceConfigurationTypeDef(TypedDict):
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    topK: NotRequired[int]
-    maximumLength: NotRequired[int]
-    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
+class KnowledgeBaseDocumentTypeDef(TypedDict):
+    metadata: NotRequired[ReadOnly[DocumentMetadataTypeDef]]
+    content: ReadOnly[DocumentContentTypeDef]
 
 
 class IngestKnowledgeBaseDocumentsRequestTypeDef(TypedDict):
@@ -1908,16 +3075,6 @@ class IngestionJobSortByTypeDef(TypedDict):
     order: SortOrderType
 
 
-class IngestionJobStatisticsTypeDef(TypedDict):
-    numberOfDocumentsScanned: NotRequired[int]
-    numberOfMetadataDocumentsScanned: NotRequired[int]
-    numberOfNewDocumentsIndexed: NotRequired[int]
-    numberOfModifiedDocumentsIndexed: NotRequired[int]
-    numberOfMetadataDocumentsModified: NotRequired[int]
-    numberOfDocumentsDeleted: NotRequired[int]
-    numberOfDocumentsFailed: NotRequired[int]
-
-
 class IngestionJobSummaryTypeDef(TypedDict):
     knowledgeBaseId: str
     dataSourceId: str
@@ -1929,166 +3086,12 @@ class IngestionJobSummaryTypeDef(TypedDict):
     statistics: NotRequired[IngestionJobStatisticsTypeDef]
 
 
-class IngestionJobTypeDef(TypedDict):
-    knowledgeBaseId: str
-    dataSourceId: str
-    ingestionJobId: str
-    description: NotRequired[str]
-    status: IngestionJobStatusType
-    statistics: NotRequired[IngestionJobStatisticsTypeDef]
-    failureReasons: NotRequired[list[str]]
-    startedAt: datetime
-    updatedAt: datetime
-
-
-class InlineCodeFlowNodeConfigurationTypeDef(TypedDict):
-    code: str
-    language: SupportedLanguagesType
-
-
-class InlineContentTypeDef(TypedDict):
-    type: InlineContentTypeType
-    byteContent: NotRequired[ReadOnly[ByteContentDocTypeDef]]
-    textContent: NotRequired[TextContentDocTypeDef]
-
-
-class InputFlowNodeConfigurationTypeDef(TypedDict):
-    pass
-
-
-class IntermediateStorageTypeDef(TypedDict):
-    s3Location: S3LocationTypeDef
-
-
-class InvalidLoopBoundaryFlowValidationDetailsTypeDef(TypedDict):
-    connection: str
-    source: str
-    target: str
-
-
-class IteratorFlowNodeConfigurationTypeDef(TypedDict):
-    pass
-
-
-class KendraKnowledgeBaseConfigurationTypeDef(TypedDict):
-    kendraIndexArn: str
-
-
-class KnowledgeBaseConfigurationOutputTypeDef(TypedDict):
-    type: KnowledgeBaseTypeType
-    vectorKnowledgeBaseConfiguration: NotRequired[
-        VectorKnowledgeBaseConfigurationOutputTypeDef
-    ]
-    kendraKnowledgeBaseConfiguration: NotRequired[
-        KendraKnowledgeBaseConfigurationTypeDef
-    ]
-    sqlKnowledgeBaseConfiguration: NotRequired[
-        SqlKnowledgeBaseConfigurationOutputTypeDef
-    ]
-
-
-class KnowledgeBaseConfigurationTypeDef(TypedDict):
-    type: KnowledgeBaseTypeType
-    vectorKnowledgeBaseConfiguration: NotRequired[
-        ReadOnly[VectorKnowledgeBaseConfigurationTypeDef]
-    ]
-    kendraKnowledgeBaseConfiguration: NotRequired[
-        KendraKnowledgeBaseConfigurationTypeDef
-    ]
-    sqlKnowledgeBaseConfiguration: NotRequired[
-        ReadOnly[SqlKnowledgeBaseConfigurationTypeDef]
-    ]
-
-
-class KnowledgeBaseDocumentDetailTypeDef(TypedDict):
-    knowledgeBaseId: str
-    dataSourceId: str
-    status: DocumentStatusType
-    identifier: DocumentIdentifierTypeDef
-    statusReason: NotRequired[str]
-    updatedAt: NotRequired[datetime]
-
-
-class KnowledgeBaseDocumentTypeDef(TypedDict):
-    metadata: NotRequired[ReadOnly[DocumentMetadataTypeDef]]
-    content: ReadOnly[DocumentContentTypeDef]
-
-
-class KnowledgeBaseFlowNodeConfigurationOutputTypeDef(TypedDict):
-    knowledgeBaseId: str
-    modelId: NotRequired[str]
-    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
-    numberOfResults: NotRequired[int]
-    promptTemplate: NotRequired[KnowledgeBasePromptTemplateTypeDef]
-    inferenceConfiguration: NotRequired[PromptInferenceConfigurationOutputTypeDef]
-    rerankingConfiguration: NotRequired[VectorSearchRerankingConfigurationOutputTypeDef]
-    orchestrationConfiguration: NotRequired[
-        KnowledgeBaseOrchestrationConfigurationOutputTypeDef
-    ]
-
-
-class KnowledgeBaseFlowNodeConfigurationTypeDef(TypedDict):
-    knowledgeBaseId: str
-    modelId: NotRequired[str]
-    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
-    numberOfResults: NotRequired[int]
-    promptTemplate: NotRequired[KnowledgeBasePromptTemplateTypeDef]
-    inferenceConfiguration: NotRequired[ReadOnly[PromptInferenceConfigurationTypeDef]]
-    rerankingConfiguration: NotRequired[
-        ReadOnly[VectorSearchRerankingConfigurationTypeDef]
-    ]
-    orchestrationConfiguration: NotRequired[
-        ReadOnly[KnowledgeBaseOrchestrationConfigurationTypeDef]
-    ]
-
-
-class KnowledgeBaseOrchestrationConfigurationOutputTypeDef(TypedDict):
-    promptTemplate: NotRequired[KnowledgeBasePromptTemplateTypeDef]
-    inferenceConfig: NotRequired[PromptInferenceConfigurationOutputTypeDef]
-    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
-    performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
-
-
-class KnowledgeBaseOrchestrationConfigurationTypeDef(TypedDict):
-    promptTemplate: NotRequired[KnowledgeBasePromptTemplateTypeDef]
-    inferenceConfig: NotRequired[ReadOnly[PromptInferenceConfigurationTypeDef]]
-    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
-    performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
-
-
-class KnowledgeBasePromptTemplateTypeDef(TypedDict):
-    textPromptTemplate: NotRequired[str]
-
-
 class KnowledgeBaseSummaryTypeDef(TypedDict):
     knowledgeBaseId: str
     name: str
     description: NotRequired[str]
     status: KnowledgeBaseStatusType
     updatedAt: datetime
-
-
-class KnowledgeBaseTypeDef(TypedDict):
-    knowledgeBaseId: str
-    name: str
-    knowledgeBaseArn: str
-    description: NotRequired[str]
-    roleArn: str
-    knowledgeBaseConfiguration: KnowledgeBaseConfigurationOutputTypeDef
-    storageConfiguration: NotRequired[StorageConfigurationTypeDef]
-    status: KnowledgeBaseStatusType
-    createdAt: datetime
-    updatedAt: datetime
-    failureReasons: NotRequired[list[str]]
-
-
-class LambdaFunctionFlowNodeConfigurationTypeDef(TypedDict):
-    lambdaArn: str
-
-
-class LexFlowNodeConfigurationTypeDef(TypedDict):
-    botAliasArn: str
-    localeId: str
 
 
 class ListAgentActionGroupsRequestTypeDef(TypedDict):
@@ -2257,6 +3260,16 @@ class ListPromptsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class PromptSummaryTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    id: str
+    arn: str
+    version: str
+    createdAt: datetime
+    updatedAt: datetime
+
+
 class ListPromptsResponseTypeDef(TypedDict):
     promptSummaries: list[PromptSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -2270,273 +3283,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LoopControllerFlowNodeConfigurationTypeDef(TypedDict):
-    continueCondition: FlowConditionTypeDef
-    maxIterations: NotRequired[int]
-
-
-class LoopFlowNodeConfigurationOutputTypeDef(TypedDict):
-    definition: FlowDefinitionOutputTypeDef
-
-
-class LoopFlowNodeConfigurationTypeDef(TypedDict):
-    definition: ReadOnly[FlowDefinitionTypeDef]
-
-
-class LoopIncompatibleNodeTypeFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-    incompatibleNodeType: IncompatibleLoopNodeTypeType
-    incompatibleNodeName: str
-
-
-class LoopInputFlowNodeConfigurationTypeDef(TypedDict):
-    pass
-
-
-class MalformedConditionExpressionFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-    condition: str
-    cause: str
-
-
-class MalformedNodeInputExpressionFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-    input: str
-    cause: str
-
-
-class MemoryConfigurationOutputTypeDef(TypedDict):
-    enabledMemoryTypes: list[MemoryTypeType]
-    storageDays: NotRequired[int]
-    sessionSummaryConfiguration: NotRequired[SessionSummaryConfigurationTypeDef]
-
-
-class MemoryConfigurationTypeDef(TypedDict):
-    enabledMemoryTypes: ReadOnly[Sequence[MemoryTypeType]]
-    storageDays: NotRequired[int]
-    sessionSummaryConfiguration: NotRequired[SessionSummaryConfigurationTypeDef]
-
-
-class MessageOutputTypeDef(TypedDict):
-    role: ConversationRoleType
-    content: list[ContentBlockTypeDef]
-
-
-class MessageTypeDef(TypedDict):
-    role: ConversationRoleType
-    content: ReadOnly[Sequence[ContentBlockTypeDef]]
-
-
-class MetadataAttributeTypeDef(TypedDict):
-    key: str
-    value: ReadOnly[MetadataAttributeValueTypeDef]
-
-
-class MetadataAttributeValueTypeDef(TypedDict):
-    type: MetadataValueTypeType
-    numberValue: NotRequired[float]
-    booleanValue: NotRequired[bool]
-    stringValue: NotRequired[str]
-    stringListValue: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MetadataConfigurationForRerankingOutputTypeDef(TypedDict):
-    selectionMode: RerankingMetadataSelectionModeType
-    selectiveModeConfiguration: NotRequired[
-        RerankingMetadataSelectiveModeConfigurationOutputTypeDef
-    ]
-
-
-class MetadataConfigurationForRerankingTypeDef(TypedDict):
-    selectionMode: RerankingMetadataSelectionModeType
-    selectiveModeConfiguration: NotRequired[
-        ReadOnly[RerankingMetadataSelectiveModeConfigurationTypeDef]
-    ]
-
-
-class MismatchedNodeInputTypeFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-    input: str
-    expectedType: FlowNodeIODataTypeType
-
-
-class MismatchedNodeOutputTypeFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-    output: str
-    expectedType: FlowNodeIODataTypeType
-
-
-class MissingConnectionConfigurationFlowValidationDetailsTypeDef(TypedDict):
-    connection: str
-
-
-class MissingDefaultConditionFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-
-
-class MissingEndingNodesFlowValidationDetailsTypeDef(TypedDict):
-    pass
-
-
-class MissingLoopControllerNodeFlowValidationDetailsTypeDef(TypedDict):
-    loopNode: str
-
-
-class MissingLoopInputNodeFlowValidationDetailsTypeDef(TypedDict):
-    loopNode: str
-
-
-class MissingNodeConfigurationFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-
-
-class MissingNodeInputFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-    input: str
-
-
-class MissingNodeOutputFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-    output: str
-
-
-class MissingStartingNodesFlowValidationDetailsTypeDef(TypedDict):
-    pass
-
-
-class MongoDbAtlasConfigurationTypeDef(TypedDict):
-    endpoint: str
-    databaseName: str
-    collectionName: str
-    vectorIndexName: str
-    credentialsSecretArn: str
-    fieldMapping: MongoDbAtlasFieldMappingTypeDef
-    endpointServiceName: NotRequired[str]
-    textIndexName: NotRequired[str]
-
-
-class MongoDbAtlasFieldMappingTypeDef(TypedDict):
-    vectorField: str
-    textField: str
-    metadataField: str
-
-
-class MultipleLoopControllerNodesFlowValidationDetailsTypeDef(TypedDict):
-    loopNode: str
-
-
-class MultipleLoopInputNodesFlowValidationDetailsTypeDef(TypedDict):
-    loopNode: str
-
-
-class MultipleNodeInputConnectionsFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-    input: str
-
-
-class NeptuneAnalyticsConfigurationTypeDef(TypedDict):
-    graphArn: str
-    fieldMapping: NeptuneAnalyticsFieldMappingTypeDef
-
-
-class NeptuneAnalyticsFieldMappingTypeDef(TypedDict):
-    textField: str
-    metadataField: str
-
-
-class OpenSearchManagedClusterConfigurationTypeDef(TypedDict):
-    domainEndpoint: str
-    domainArn: str
-    vectorIndexName: str
-    fieldMapping: OpenSearchManagedClusterFieldMappingTypeDef
-
-
-class OpenSearchManagedClusterFieldMappingTypeDef(TypedDict):
-    vectorField: str
-    textField: str
-    metadataField: str
-
-
-class OpenSearchServerlessConfigurationTypeDef(TypedDict):
-    collectionArn: str
-    vectorIndexName: str
-    fieldMapping: OpenSearchServerlessFieldMappingTypeDef
-
-
-class OpenSearchServerlessFieldMappingTypeDef(TypedDict):
-    vectorField: str
-    textField: str
-    metadataField: str
-
-
-OrchestrationExecutorTypeDef = TypedDict(
-    "OrchestrationExecutorTypeDef",
-    {
-        "lambda": NotRequired[str],
-    },
-)
-
-
-class OutputFlowNodeConfigurationTypeDef(TypedDict):
-    pass
-
-
-class ParameterDetailTypeDef(TypedDict):
-    description: NotRequired[str]
-    type: TypeType
-    required: NotRequired[bool]
-
-
-class ParsingConfigurationTypeDef(TypedDict):
-    parsingStrategy: ParsingStrategyType
-    bedrockFoundationModelConfiguration: NotRequired[
-        BedrockFoundationModelConfigurationTypeDef
-    ]
-    bedrockDataAutomationConfiguration: NotRequired[
-        BedrockDataAutomationConfigurationTypeDef
-    ]
-
-
-class ParsingPromptTypeDef(TypedDict):
-    parsingPromptText: str
-
-
-class PatternObjectFilterConfigurationOutputTypeDef(TypedDict):
-    filters: list[PatternObjectFilterOutputTypeDef]
-
-
-class PatternObjectFilterConfigurationTypeDef(TypedDict):
-    filters: ReadOnly[Sequence[PatternObjectFilterTypeDef]]
-
-
-class PatternObjectFilterOutputTypeDef(TypedDict):
-    objectType: str
-    inclusionFilters: NotRequired[list[str]]
-    exclusionFilters: NotRequired[list[str]]
-
-
-class PatternObjectFilterTypeDef(TypedDict):
-    objectType: str
-    inclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
-    exclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PerformanceConfigurationTypeDef(TypedDict):
-    latency: NotRequired[PerformanceConfigLatencyType]
-
-
-class PineconeConfigurationTypeDef(TypedDict):
-    connectionString: str
-    credentialsSecretArn: str
-    namespace: NotRequired[str]
-    fieldMapping: PineconeFieldMappingTypeDef
-
-
-class PineconeFieldMappingTypeDef(TypedDict):
-    textField: str
-    metadataField: str
 
 
 class PrepareAgentRequestTypeDef(TypedDict):
@@ -2559,448 +3305,6 @@ class PrepareFlowResponseTypeDef(TypedDict):
     id: str
     status: FlowStatusType
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PromptAgentResourceTypeDef(TypedDict):
-    agentIdentifier: str
-
-
-class PromptConfigurationOutputTypeDef(TypedDict):
-    promptType: NotRequired[PromptTypeType]
-    promptCreationMode: NotRequired[CreationModeType]
-    promptState: NotRequired[PromptStateType]
-    basePromptTemplate: NotRequired[str]
-    inferenceConfiguration: NotRequired[InferenceConfigurationOutputTypeDef]
-    parserMode: NotRequired[CreationModeType]
-    foundationModel: NotRequired[str]
-    additionalModelRequestFields: NotRequired[DocumentOutputValue]
-
-
-class PromptConfigurationTypeDef(TypedDict):
-    promptType: NotRequired[PromptTypeType]
-    promptCreationMode: NotRequired[CreationModeType]
-    promptState: NotRequired[PromptStateType]
-    basePromptTemplate: NotRequired[str]
-    inferenceConfiguration: NotRequired[ReadOnly[InferenceConfigurationTypeDef]]
-    parserMode: NotRequired[CreationModeType]
-    foundationModel: NotRequired[str]
-    additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
-
-
-class PromptFlowNodeConfigurationOutputTypeDef(TypedDict):
-    sourceConfiguration: PromptFlowNodeSourceConfigurationOutputTypeDef
-    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
-
-
-class PromptFlowNodeConfigurationTypeDef(TypedDict):
-    sourceConfiguration: ReadOnly[PromptFlowNodeSourceConfigurationTypeDef]
-    guardrailConfiguration: NotRequired[GuardrailConfigurationTypeDef]
-
-
-class PromptFlowNodeInlineConfigurationOutputTypeDef(TypedDict):
-    templateType: PromptTemplateTypeType
-    templateConfiguration: PromptTemplateConfigurationOutputTypeDef
-    modelId: str
-    inferenceConfiguration: NotRequired[PromptInferenceConfigurationOutputTypeDef]
-    additionalModelRequestFields: NotRequired[DocumentOutputValue]
-
-
-class PromptFlowNodeInlineConfigurationTypeDef(TypedDict):
-    templateType: PromptTemplateTypeType
-    templateConfiguration: ReadOnly[PromptTemplateConfigurationTypeDef]
-    modelId: str
-    inferenceConfiguration: NotRequired[ReadOnly[PromptInferenceConfigurationTypeDef]]
-    additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
-
-
-class PromptFlowNodeResourceConfigurationTypeDef(TypedDict):
-    promptArn: str
-
-
-class PromptFlowNodeSourceConfigurationOutputTypeDef(TypedDict):
-    resource: NotRequired[PromptFlowNodeResourceConfigurationTypeDef]
-    inline: NotRequired[PromptFlowNodeInlineConfigurationOutputTypeDef]
-
-
-class PromptFlowNodeSourceConfigurationTypeDef(TypedDict):
-    resource: NotRequired[PromptFlowNodeResourceConfigurationTypeDef]
-    inline: NotRequired[ReadOnly[PromptFlowNodeInlineConfigurationTypeDef]]
-
-
-class PromptGenAiResourceTypeDef(TypedDict):
-    agent: NotRequired[PromptAgentResourceTypeDef]
-
-
-class PromptInferenceConfigurationOutputTypeDef(TypedDict):
-    text: NotRequired[PromptModelInferenceConfigurationOutputTypeDef]
-
-
-class PromptInferenceConfigurationTypeDef(TypedDict):
-    text: NotRequired[ReadOnly[PromptModelInferenceConfigurationTypeDef]]
-
-
-class PromptInputVariableTypeDef(TypedDict):
-    name: NotRequired[str]
-
-
-class PromptMetadataEntryTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class PromptModelInferenceConfigurationOutputTypeDef(TypedDict):
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    maxTokens: NotRequired[int]
-    stopSequences: NotRequired[list[str]]
-
-
-class PromptModelInferenceConfigurationTypeDef(TypedDict):
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    maxTokens: NotRequired[int]
-    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PromptOverrideConfigurationOutputTypeDef(TypedDict):
-    promptConfigurations: list[PromptConfigurationOutputTypeDef]
-    overrideLambda: NotRequired[str]
-
-
-class PromptOverrideConfigurationTypeDef(TypedDict):
-    promptConfigurations: ReadOnly[Sequence[PromptConfigurationTypeDef]]
-    overrideLambda: NotRequired[str]
-
-
-class PromptSummaryTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    id: str
-    arn: str
-    version: str
-    createdAt: datetime
-    updatedAt: datetime
-
-
-class PromptTemplateConfigurationOutputTypeDef(TypedDict):
-    text: NotRequired[TextPromptTemplateConfigurationOutputTypeDef]
-    chat: NotRequired[ChatPromptTemplateConfigurationOutputTypeDef]
-
-
-class PromptTemplateConfigurationTypeDef(TypedDict):
-    text: NotRequired[ReadOnly[TextPromptTemplateConfigurationTypeDef]]
-    chat: NotRequired[ReadOnly[ChatPromptTemplateConfigurationTypeDef]]
-
-
-class PromptVariantOutputTypeDef(TypedDict):
-    name: str
-    templateType: PromptTemplateTypeType
-    templateConfiguration: PromptTemplateConfigurationOutputTypeDef
-    modelId: NotRequired[str]
-    inferenceConfiguration: NotRequired[PromptInferenceConfigurationOutputTypeDef]
-    metadata: NotRequired[list[PromptMetadataEntryTypeDef]]
-    additionalModelRequestFields: NotRequired[DocumentOutputValue]
-    genAiResource: NotRequired[PromptGenAiResourceTypeDef]
-
-
-class PromptVariantTypeDef(TypedDict):
-    name: str
-    templateType: PromptTemplateTypeType
-    templateConfiguration: ReadOnly[PromptTemplateConfigurationTypeDef]
-    modelId: NotRequired[str]
-    inferenceConfiguration: NotRequired[ReadOnly[PromptInferenceConfigurationTypeDef]]
-    metadata: NotRequired[ReadOnly[Sequence[PromptMetadataEntryTypeDef]]]
-    additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
-    genAiResource: NotRequired[PromptGenAiResourceTypeDef]
-
-
-class QueryGenerationColumnTypeDef(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    inclusion: NotRequired[IncludeExcludeType]
-
-
-class QueryGenerationConfigurationOutputTypeDef(TypedDict):
-    executionTimeoutSeconds: NotRequired[int]
-    generationContext: NotRequired[QueryGenerationContextOutputTypeDef]
-
-
-class QueryGenerationConfigurationTypeDef(TypedDict):
-    executionTimeoutSeconds: NotRequired[int]
-    generationContext: NotRequired[ReadOnly[QueryGenerationContextTypeDef]]
-
-
-class QueryGenerationContextOutputTypeDef(TypedDict):
-    tables: NotRequired[list[QueryGenerationTableOutputTypeDef]]
-    curatedQueries: NotRequired[list[CuratedQueryTypeDef]]
-
-
-class QueryGenerationContextTypeDef(TypedDict):
-    tables: NotRequired[ReadOnly[Sequence[QueryGenerationTableTypeDef]]]
-    curatedQueries: NotRequired[ReadOnly[Sequence[CuratedQueryTypeDef]]]
-
-
-class QueryGenerationTableOutputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    inclusion: NotRequired[IncludeExcludeType]
-    columns: NotRequired[list[QueryGenerationColumnTypeDef]]
-
-
-class QueryGenerationTableTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    inclusion: NotRequired[IncludeExcludeType]
-    columns: NotRequired[ReadOnly[Sequence[QueryGenerationColumnTypeDef]]]
-
-
-class RdsConfigurationTypeDef(TypedDict):
-    resourceArn: str
-    credentialsSecretArn: str
-    databaseName: str
-    tableName: str
-    fieldMapping: RdsFieldMappingTypeDef
-
-
-class RdsFieldMappingTypeDef(TypedDict):
-    primaryKeyField: str
-    vectorField: str
-    textField: str
-    metadataField: str
-    customMetadataField: NotRequired[str]
-
-
-class RedisEnterpriseCloudConfigurationTypeDef(TypedDict):
-    endpoint: str
-    vectorIndexName: str
-    credentialsSecretArn: str
-    fieldMapping: RedisEnterpriseCloudFieldMappingTypeDef
-
-
-class RedisEnterpriseCloudFieldMappingTypeDef(TypedDict):
-    vectorField: str
-    textField: str
-    metadataField: str
-
-
-class RedshiftConfigurationOutputTypeDef(TypedDict):
-    storageConfigurations: list[RedshiftQueryEngineStorageConfigurationOutputTypeDef]
-    queryEngineConfiguration: RedshiftQueryEngineConfigurationTypeDef
-    queryGenerationConfiguration: NotRequired[QueryGenerationConfigurationOutputTypeDef]
-
-
-class RedshiftConfigurationTypeDef(TypedDict):
-    storageConfigurations: ReadOnly[
-        Sequence[RedshiftQueryEngineStorageConfigurationTypeDef]
-    ]
-    queryEngineConfiguration: RedshiftQueryEngineConfigurationTypeDef
-    queryGenerationConfiguration: NotRequired[
-        ReadOnly[QueryGenerationConfigurationTypeDef]
-    ]
-
-
-class RedshiftProvisionedAuthConfigurationTypeDef(TypedDict):
-    type: RedshiftProvisionedAuthTypeType
-    databaseUser: NotRequired[str]
-    usernamePasswordSecretArn: NotRequired[str]
-
-
-class RedshiftProvisionedConfigurationTypeDef(TypedDict):
-    clusterIdentifier: str
-    authConfiguration: RedshiftProvisionedAuthConfigurationTypeDef
-
-
-class RedshiftQueryEngineAwsDataCatalogStorageConfigurationOutputTypeDef(TypedDict):
-    tableNames: list[str]
-
-
-class RedshiftQueryEngineAwsDataCatalogStorageConfigurationTypeDef(TypedDict):
-    tableNames: ReadOnly[Sequence[str]]
-
-
-class RedshiftQueryEngineConfigurationTypeDef(TypedDict):
-    type: RedshiftQueryEngineTypeType
-    serverlessConfiguration: NotRequired[RedshiftServerlessConfigurationTypeDef]
-    provisionedConfiguration: NotRequired[RedshiftProvisionedConfigurationTypeDef]
-
-
-class RedshiftQueryEngineRedshiftStorageConfigurationTypeDef(TypedDict):
-    databaseName: str
-
-
-class RedshiftQueryEngineStorageConfigurationOutputTypeDef(TypedDict):
-    type: RedshiftQueryEngineStorageTypeType
-    awsDataCatalogConfiguration: NotRequired[
-        RedshiftQueryEngineAwsDataCatalogStorageConfigurationOutputTypeDef
-    ]
-    redshiftConfiguration: NotRequired[
-        RedshiftQueryEngineRedshiftStorageConfigurationTypeDef
-    ]
-
-
-class RedshiftQueryEngineStorageConfigurationTypeDef(TypedDict):
-    type: RedshiftQueryEngineStorageTypeType
-    awsDataCatalogConfiguration: NotRequired[
-        ReadOnly[RedshiftQueryEngineAwsDataCatalogStorageConfigurationTypeDef]
-    ]
-    redshiftConfiguration: NotRequired[
-        RedshiftQueryEngineRedshiftStorageConfigurationTypeDef
-    ]
-
-
-class RedshiftServerlessAuthConfigurationTypeDef(TypedDict):
-    type: RedshiftServerlessAuthTypeType
-    usernamePasswordSecretArn: NotRequired[str]
-
-
-class RedshiftServerlessConfigurationTypeDef(TypedDict):
-    workgroupArn: str
-    authConfiguration: RedshiftServerlessAuthConfigurationTypeDef
-
-
-class RerankingMetadataSelectiveModeConfigurationOutputTypeDef(TypedDict):
-    fieldsToInclude: NotRequired[list[FieldForRerankingTypeDef]]
-    fieldsToExclude: NotRequired[list[FieldForRerankingTypeDef]]
-
-
-class RerankingMetadataSelectiveModeConfigurationTypeDef(TypedDict):
-    fieldsToInclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
-    fieldsToExclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
-
-
-class RetrievalFlowNodeConfigurationTypeDef(TypedDict):
-    serviceConfiguration: RetrievalFlowNodeServiceConfigurationTypeDef
-
-
-class RetrievalFlowNodeS3ConfigurationTypeDef(TypedDict):
-    bucketName: str
-
-
-class RetrievalFlowNodeServiceConfigurationTypeDef(TypedDict):
-    s3: NotRequired[RetrievalFlowNodeS3ConfigurationTypeDef]
-
-
-class S3ContentTypeDef(TypedDict):
-    s3Location: S3LocationTypeDef
-
-
-class S3DataSourceConfigurationOutputTypeDef(TypedDict):
-    bucketArn: str
-    inclusionPrefixes: NotRequired[list[str]]
-    bucketOwnerAccountId: NotRequired[str]
-
-
-class S3DataSourceConfigurationTypeDef(TypedDict):
-    bucketArn: str
-    inclusionPrefixes: NotRequired[ReadOnly[Sequence[str]]]
-    bucketOwnerAccountId: NotRequired[str]
-
-
-class S3IdentifierTypeDef(TypedDict):
-    s3BucketName: NotRequired[str]
-    s3ObjectKey: NotRequired[str]
-
-
-class S3LocationTypeDef(TypedDict):
-    uri: str
-
-
-class S3VectorsConfigurationTypeDef(TypedDict):
-    vectorBucketArn: NotRequired[str]
-    indexArn: NotRequired[str]
-    indexName: NotRequired[str]
-
-
-class SalesforceCrawlerConfigurationOutputTypeDef(TypedDict):
-    filterConfiguration: NotRequired[CrawlFilterConfigurationOutputTypeDef]
-
-
-class SalesforceCrawlerConfigurationTypeDef(TypedDict):
-    filterConfiguration: NotRequired[ReadOnly[CrawlFilterConfigurationTypeDef]]
-
-
-class SalesforceDataSourceConfigurationOutputTypeDef(TypedDict):
-    sourceConfiguration: SalesforceSourceConfigurationTypeDef
-    crawlerConfiguration: NotRequired[SalesforceCrawlerConfigurationOutputTypeDef]
-
-
-class SalesforceDataSourceConfigurationTypeDef(TypedDict):
-    sourceConfiguration: SalesforceSourceConfigurationTypeDef
-    crawlerConfiguration: NotRequired[ReadOnly[SalesforceCrawlerConfigurationTypeDef]]
-
-
-class SalesforceSourceConfigurationTypeDef(TypedDict):
-    hostUrl: str
-    authType: SalesforceAuthTypeType
-    credentialsSecretArn: str
-
-
-class SeedUrlTypeDef(TypedDict):
-    url: NotRequired[str]
-
-
-class SemanticChunkingConfigurationTypeDef(TypedDict):
-    maxTokens: int
-    bufferSize: int
-    breakpointPercentileThreshold: int
-
-
-class ServerSideEncryptionConfigurationTypeDef(TypedDict):
-    kmsKeyArn: NotRequired[str]
-
-
-class SessionSummaryConfigurationTypeDef(TypedDict):
-    maxRecentSessions: NotRequired[int]
-
-
-class SharePointCrawlerConfigurationOutputTypeDef(TypedDict):
-    filterConfiguration: NotRequired[CrawlFilterConfigurationOutputTypeDef]
-
-
-class SharePointCrawlerConfigurationTypeDef(TypedDict):
-    filterConfiguration: NotRequired[ReadOnly[CrawlFilterConfigurationTypeDef]]
-
-
-class SharePointDataSourceConfigurationOutputTypeDef(TypedDict):
-    sourceConfiguration: SharePointSourceConfigurationOutputTypeDef
-    crawlerConfiguration: NotRequired[SharePointCrawlerConfigurationOutputTypeDef]
-
-
-class SharePointDataSourceConfigurationTypeDef(TypedDict):
-    sourceConfiguration: ReadOnly[SharePointSourceConfigurationTypeDef]
-    crawlerConfiguration: NotRequired[ReadOnly[SharePointCrawlerConfigurationTypeDef]]
-
-
-class SharePointSourceConfigurationOutputTypeDef(TypedDict):
-    tenantId: NotRequired[str]
-    domain: str
-    siteUrls: list[str]
-    hostType: SharePointHostTypeType
-    authType: SharePointAuthTypeType
-    credentialsSecretArn: str
-
-
-class SharePointSourceConfigurationTypeDef(TypedDict):
-    tenantId: NotRequired[str]
-    domain: str
-    siteUrls: ReadOnly[Sequence[str]]
-    hostType: SharePointHostTypeType
-    authType: SharePointAuthTypeType
-    credentialsSecretArn: str
-
-
-class SpecificToolChoiceTypeDef(TypedDict):
-    name: str
-
-
-class SqlKnowledgeBaseConfigurationOutputTypeDef(TypedDict):
-    type: QueryEngineTypeType
-    redshiftConfiguration: NotRequired[RedshiftConfigurationOutputTypeDef]
-
-
-class SqlKnowledgeBaseConfigurationTypeDef(TypedDict):
-    type: QueryEngineTypeType
-    redshiftConfiguration: NotRequired[ReadOnly[RedshiftConfigurationTypeDef]]
 
 
 class StartIngestionJobRequestTypeDef(TypedDict):
@@ -3026,54 +3330,6 @@ class StopIngestionJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StorageConfigurationTypeDef(TypedDict):
-    type: KnowledgeBaseStorageTypeType
-    opensearchServerlessConfiguration: NotRequired[
-        OpenSearchServerlessConfigurationTypeDef
-    ]
-    opensearchManagedClusterConfiguration: NotRequired[
-        OpenSearchManagedClusterConfigurationTypeDef
-    ]
-    pineconeConfiguration: NotRequired[PineconeConfigurationTypeDef]
-    redisEnterpriseCloudConfiguration: NotRequired[
-        RedisEnterpriseCloudConfigurationTypeDef
-    ]
-    rdsConfiguration: NotRequired[RdsConfigurationTypeDef]
-    mongoDbAtlasConfiguration: NotRequired[MongoDbAtlasConfigurationTypeDef]
-    neptuneAnalyticsConfiguration: NotRequired[NeptuneAnalyticsConfigurationTypeDef]
-    s3VectorsConfiguration: NotRequired[S3VectorsConfigurationTypeDef]
-
-
-class StorageFlowNodeConfigurationTypeDef(TypedDict):
-    serviceConfiguration: StorageFlowNodeServiceConfigurationTypeDef
-
-
-class StorageFlowNodeS3ConfigurationTypeDef(TypedDict):
-    bucketName: str
-
-
-class StorageFlowNodeServiceConfigurationTypeDef(TypedDict):
-    s3: NotRequired[StorageFlowNodeS3ConfigurationTypeDef]
-
-
-class SupplementalDataStorageConfigurationOutputTypeDef(TypedDict):
-    storageLocations: list[SupplementalDataStorageLocationTypeDef]
-
-
-class SupplementalDataStorageConfigurationTypeDef(TypedDict):
-    storageLocations: ReadOnly[Sequence[SupplementalDataStorageLocationTypeDef]]
-
-
-class SupplementalDataStorageLocationTypeDef(TypedDict):
-    type: SupplementalDataStorageLocationTypeType
-    s3Location: NotRequired[S3LocationTypeDef]
-
-
-class SystemContentBlockTypeDef(TypedDict):
-    text: NotRequired[str]
-    cachePoint: NotRequired[CachePointBlockTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -3081,130 +3337,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TextContentDocTypeDef(TypedDict):
-    data: str
-
-
-class TextPromptTemplateConfigurationOutputTypeDef(TypedDict):
-    text: str
-    cachePoint: NotRequired[CachePointBlockTypeDef]
-    inputVariables: NotRequired[list[PromptInputVariableTypeDef]]
-
-
-class TextPromptTemplateConfigurationTypeDef(TypedDict):
-    text: str
-    cachePoint: NotRequired[CachePointBlockTypeDef]
-    inputVariables: NotRequired[ReadOnly[Sequence[PromptInputVariableTypeDef]]]
-
-
-class ToolChoiceTypeDef(TypedDict):
-    auto: NotRequired[AutoToolChoiceTypeDef]
-    any: NotRequired[AnyToolChoiceTypeDef]
-    tool: NotRequired[SpecificToolChoiceTypeDef]
-
-
-class ToolConfigurationOutputTypeDef(TypedDict):
-    tools: list[ToolOutputTypeDef]
-    toolChoice: NotRequired[ToolChoiceTypeDef]
-
-
-class ToolConfigurationTypeDef(TypedDict):
-    tools: ReadOnly[Sequence[ToolTypeDef]]
-    toolChoice: NotRequired[ToolChoiceTypeDef]
-
-
-class ToolInputSchemaOutputTypeDef(TypedDict):
-    json: NotRequired[DocumentOutputValue]
-
-
-class ToolInputSchemaTypeDef(TypedDict):
-    json: NotRequired[ReadOnly[DocumentValue]]
-
-
-class ToolOutputTypeDef(TypedDict):
-    toolSpec: NotRequired[ToolSpecificationOutputTypeDef]
-    cachePoint: NotRequired[CachePointBlockTypeDef]
-
-
-class ToolSpecificationOutputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    inputSchema: ToolInputSchemaOutputTypeDef
-    strict: NotRequired[bool]
-
-
-class ToolSpecificationTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    inputSchema: ReadOnly[ToolInputSchemaTypeDef]
-    strict: NotRequired[bool]
-
-
-class ToolTypeDef(TypedDict):
-    toolSpec: NotRequired[ReadOnly[ToolSpecificationTypeDef]]
-    cachePoint: NotRequired[CachePointBlockTypeDef]
-
-
-class TransformationFunctionTypeDef(TypedDict):
-    transformationLambdaConfiguration: TransformationLambdaConfigurationTypeDef
-
-
-class TransformationLambdaConfigurationTypeDef(TypedDict):
-    lambdaArn: str
-
-
-class TransformationTypeDef(TypedDict):
-    transformationFunction: TransformationFunctionTypeDef
-    stepToApply: StepTypeType
-
-
-class UnfulfilledNodeInputFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-    input: str
-
-
-class UnknownConnectionConditionFlowValidationDetailsTypeDef(TypedDict):
-    connection: str
-
-
-class UnknownConnectionSourceFlowValidationDetailsTypeDef(TypedDict):
-    connection: str
-
-
-class UnknownConnectionSourceOutputFlowValidationDetailsTypeDef(TypedDict):
-    connection: str
-
-
-class UnknownConnectionTargetFlowValidationDetailsTypeDef(TypedDict):
-    connection: str
-
-
-class UnknownConnectionTargetInputFlowValidationDetailsTypeDef(TypedDict):
-    connection: str
-
-
-class UnknownNodeInputFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-    input: str
-
-
-class UnknownNodeOutputFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-    output: str
-
-
-class UnreachableNodeFlowValidationDetailsTypeDef(TypedDict):
-    node: str
-
-
-class UnsatisfiedConnectionConditionsFlowValidationDetailsTypeDef(TypedDict):
-    connection: str
-
-
-class UnspecifiedFlowValidationDetailsTypeDef(TypedDict):
-    pass
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -3408,14 +3540,6 @@ class UpdatePromptResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UrlConfigurationOutputTypeDef(TypedDict):
-    seedUrls: NotRequired[list[SeedUrlTypeDef]]
-
-
-class UrlConfigurationTypeDef(TypedDict):
-    seedUrls: NotRequired[ReadOnly[Sequence[SeedUrlTypeDef]]]
-
-
 class ValidateFlowDefinitionRequestTypeDef(TypedDict):
     definition: ReadOnly[FlowDefinitionTypeDef]
 
@@ -3423,126 +3547,3 @@ class ValidateFlowDefinitionRequestTypeDef(TypedDict):
 class ValidateFlowDefinitionResponseTypeDef(TypedDict):
     validations: list[FlowValidationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VectorIngestionConfigurationOutputTypeDef(TypedDict):
-    chunkingConfiguration: NotRequired[ChunkingConfigurationOutputTypeDef]
-    customTransformationConfiguration: NotRequired[
-        CustomTransformationConfigurationOutputTypeDef
-    ]
-    parsingConfiguration: NotRequired[ParsingConfigurationTypeDef]
-    contextEnrichmentConfiguration: NotRequired[ContextEnrichmentConfigurationTypeDef]
-
-
-class VectorIngestionConfigurationTypeDef(TypedDict):
-    chunkingConfiguration: NotRequired[ReadOnly[ChunkingConfigurationTypeDef]]
-    customTransformationConfiguration: NotRequired[
-        ReadOnly[CustomTransformationConfigurationTypeDef]
-    ]
-    parsingConfiguration: NotRequired[ParsingConfigurationTypeDef]
-    contextEnrichmentConfiguration: NotRequired[ContextEnrichmentConfigurationTypeDef]
-
-
-class VectorKnowledgeBaseConfigurationOutputTypeDef(TypedDict):
-    embeddingModelArn: str
-    embeddingModelConfiguration: NotRequired[EmbeddingModelConfigurationOutputTypeDef]
-    supplementalDataStorageConfiguration: NotRequired[
-        SupplementalDataStorageConfigurationOutputTypeDef
-    ]
-
-
-class VectorKnowledgeBaseConfigurationTypeDef(TypedDict):
-    embeddingModelArn: str
-    embeddingModelConfiguration: NotRequired[
-        ReadOnly[EmbeddingModelConfigurationTypeDef]
-    ]
-    supplementalDataStorageConfiguration: NotRequired[
-        ReadOnly[SupplementalDataStorageConfigurationTypeDef]
-    ]
-
-
-class VectorSearchBedrockRerankingConfigurationOutputTypeDef(TypedDict):
-    modelConfiguration: VectorSearchBedrockRerankingModelConfigurationOutputTypeDef
-    numberOfRerankedResults: NotRequired[int]
-    metadataConfiguration: NotRequired[MetadataConfigurationForRerankingOutputTypeDef]
-
-
-class VectorSearchBedrockRerankingConfigurationTypeDef(TypedDict):
-    modelConfiguration: ReadOnly[VectorSearchBedrockRerankingModelConfigurationTypeDef]
-    numberOfRerankedResults: NotRequired[int]
-    metadataConfiguration: NotRequired[
-        ReadOnly[MetadataConfigurationForRerankingTypeDef]
-    ]
-
-
-class VectorSearchBedrockRerankingModelConfigurationOutputTypeDef(TypedDict):
-    modelArn: str
-    additionalModelRequestFields: NotRequired[dict[str, DocumentOutputValue]]
-
-
-class VectorSearchBedrockRerankingModelConfigurationTypeDef(TypedDict):
-    modelArn: str
-    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
-
-
-class VectorSearchRerankingConfigurationOutputTypeDef(TypedDict):
-    type: VectorSearchRerankingConfigurationTypeType
-    bedrockRerankingConfiguration: NotRequired[
-        VectorSearchBedrockRerankingConfigurationOutputTypeDef
-    ]
-
-
-class VectorSearchRerankingConfigurationTypeDef(TypedDict):
-    type: VectorSearchRerankingConfigurationTypeType
-    bedrockRerankingConfiguration: NotRequired[
-        ReadOnly[VectorSearchBedrockRerankingConfigurationTypeDef]
-    ]
-
-
-class VideoConfigurationTypeDef(TypedDict):
-    segmentationConfiguration: VideoSegmentationConfigurationTypeDef
-
-
-class VideoSegmentationConfigurationTypeDef(TypedDict):
-    fixedLengthDuration: int
-
-
-class WebCrawlerConfigurationOutputTypeDef(TypedDict):
-    crawlerLimits: NotRequired[WebCrawlerLimitsTypeDef]
-    inclusionFilters: NotRequired[list[str]]
-    exclusionFilters: NotRequired[list[str]]
-    scope: NotRequired[WebScopeTypeType]
-    userAgent: NotRequired[str]
-    userAgentHeader: NotRequired[str]
-
-
-class WebCrawlerConfigurationTypeDef(TypedDict):
-    crawlerLimits: NotRequired[WebCrawlerLimitsTypeDef]
-    inclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
-    exclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
-    scope: NotRequired[WebScopeTypeType]
-    userAgent: NotRequired[str]
-    userAgentHeader: NotRequired[str]
-
-
-class WebCrawlerLimitsTypeDef(TypedDict):
-    rateLimit: NotRequired[int]
-    maxPages: NotRequired[int]
-
-
-class WebDataSourceConfigurationOutputTypeDef(TypedDict):
-    sourceConfiguration: WebSourceConfigurationOutputTypeDef
-    crawlerConfiguration: NotRequired[WebCrawlerConfigurationOutputTypeDef]
-
-
-class WebDataSourceConfigurationTypeDef(TypedDict):
-    sourceConfiguration: ReadOnly[WebSourceConfigurationTypeDef]
-    crawlerConfiguration: NotRequired[ReadOnly[WebCrawlerConfigurationTypeDef]]
-
-
-class WebSourceConfigurationOutputTypeDef(TypedDict):
-    urlConfiguration: UrlConfigurationOutputTypeDef
-
-
-class WebSourceConfigurationTypeDef(TypedDict):
-    urlConfiguration: ReadOnly[UrlConfigurationTypeDef]

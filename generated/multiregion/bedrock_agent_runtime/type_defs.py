@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -91,336 +91,342 @@ from .literals import (
     VectorSearchRerankingConfigurationTypeType,
 )
 
-__all__ = [
-    "APISchemaTypeDef",
-    "AccessDeniedExceptionTypeDef",
-    "ActionGroupExecutorTypeDef",
-    "ActionGroupInvocationInputTypeDef",
-    "ActionGroupInvocationOutputTypeDef",
-    "AgentActionGroupTypeDef",
-    "AgentCollaboratorInputPayloadTypeDef",
-    "AgentCollaboratorInvocationInputTypeDef",
-    "AgentCollaboratorInvocationOutputTypeDef",
-    "AgentCollaboratorOutputPayloadTypeDef",
-    "AnalyzePromptEventTypeDef",
-    "ApiInvocationInputTypeDef",
-    "ApiParameterTypeDef",
-    "ApiRequestBodyTypeDef",
-    "ApiResultOutputTypeDef",
-    "ApiResultTypeDef",
-    "AttributionTypeDef",
-    "AudioSegmentTypeDef",
-    "BadGatewayExceptionTypeDef",
-    "BedrockModelConfigurationsTypeDef",
-    "BedrockRerankingConfigurationTypeDef",
-    "BedrockRerankingModelConfigurationTypeDef",
-    "BedrockSessionContentBlockOutputTypeDef",
-    "BedrockSessionContentBlockTypeDef",
-    "ByteContentDocTypeDef",
-    "ByteContentFileTypeDef",
-    "CallerTypeDef",
-    "CitationEventTypeDef",
-    "CitationTypeDef",
-    "CodeInterpreterInvocationInputTypeDef",
-    "CodeInterpreterInvocationOutputTypeDef",
-    "CollaboratorConfigurationTypeDef",
-    "CollaboratorTypeDef",
-    "ConditionResultEventTypeDef",
-    "ConflictExceptionTypeDef",
-    "ContentBlockTypeDef",
-    "ContentBodyOutputTypeDef",
-    "ContentBodyTypeDef",
-    "ConversationHistoryTypeDef",
-    "CreateInvocationRequestTypeDef",
-    "CreateInvocationResponseTypeDef",
-    "CreateSessionRequestTypeDef",
-    "CreateSessionResponseTypeDef",
-    "CustomOrchestrationTraceEventTypeDef",
-    "CustomOrchestrationTraceTypeDef",
-    "CustomOrchestrationTypeDef",
-    "DeleteAgentMemoryRequestTypeDef",
-    "DeleteAgentMemoryResponseTypeDef",
-    "DeleteSessionRequestTypeDef",
-    "DeleteSessionResponseTypeDef",
-    "DependencyFailedExceptionTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "EndSessionRequestTypeDef",
-    "EndSessionResponseTypeDef",
-    "EventStream",
-    "ExternalSourceTypeDef",
-    "ExternalSourcesGenerationConfigurationTypeDef",
-    "ExternalSourcesRetrieveAndGenerateConfigurationTypeDef",
-    "FailureTraceTypeDef",
-    "FieldForRerankingTypeDef",
-    "FilePartTypeDef",
-    "FileSourceTypeDef",
-    "FilterAttributeTypeDef",
-    "FinalResponseTypeDef",
-    "FlowCompletionEventTypeDef",
-    "FlowExecutionContentTypeDef",
-    "FlowExecutionErrorTypeDef",
-    "FlowExecutionEventTypeDef",
-    "FlowExecutionInputEventTypeDef",
-    "FlowExecutionOutputEventTypeDef",
-    "FlowExecutionSummaryTypeDef",
-    "FlowFailureEventTypeDef",
-    "FlowInputContentTypeDef",
-    "FlowInputFieldTypeDef",
-    "FlowInputTypeDef",
-    "FlowMultiTurnInputContentTypeDef",
-    "FlowMultiTurnInputRequestEventTypeDef",
-    "FlowOutputContentTypeDef",
-    "FlowOutputEventTypeDef",
-    "FlowOutputFieldTypeDef",
-    "FlowResponseStreamTypeDef",
-    "FlowTraceConditionNodeResultEventTypeDef",
-    "FlowTraceConditionTypeDef",
-    "FlowTraceDependencyEventTypeDef",
-    "FlowTraceEventTypeDef",
-    "FlowTraceNodeActionEventTypeDef",
-    "FlowTraceNodeInputContentTypeDef",
-    "FlowTraceNodeInputEventTypeDef",
-    "FlowTraceNodeInputExecutionChainItemTypeDef",
-    "FlowTraceNodeInputFieldTypeDef",
-    "FlowTraceNodeInputSourceTypeDef",
-    "FlowTraceNodeOutputContentTypeDef",
-    "FlowTraceNodeOutputEventTypeDef",
-    "FlowTraceNodeOutputFieldTypeDef",
-    "FlowTraceNodeOutputNextTypeDef",
-    "FlowTraceTypeDef",
-    "FunctionDefinitionTypeDef",
-    "FunctionInvocationInputTypeDef",
-    "FunctionParameterTypeDef",
-    "FunctionResultOutputTypeDef",
-    "FunctionResultTypeDef",
-    "FunctionSchemaTypeDef",
-    "GenerateQueryRequestTypeDef",
-    "GenerateQueryResponseTypeDef",
-    "GeneratedQueryTypeDef",
-    "GeneratedResponsePartTypeDef",
-    "GenerationConfigurationTypeDef",
-    "GetAgentMemoryRequestTypeDef",
-    "GetAgentMemoryResponseTypeDef",
-    "GetExecutionFlowSnapshotRequestTypeDef",
-    "GetExecutionFlowSnapshotResponseTypeDef",
-    "GetFlowExecutionRequestTypeDef",
-    "GetFlowExecutionResponseTypeDef",
-    "GetInvocationStepRequestTypeDef",
-    "GetInvocationStepResponseTypeDef",
-    "GetSessionRequestTypeDef",
-    "GetSessionResponseTypeDef",
-    "GuardrailAssessmentTypeDef",
-    "GuardrailConfigurationTypeDef",
-    "GuardrailConfigurationWithArnTypeDef",
-    "GuardrailContentFilterTypeDef",
-    "GuardrailContentPolicyAssessmentTypeDef",
-    "GuardrailCustomWordTypeDef",
-    "GuardrailEventTypeDef",
-    "GuardrailManagedWordTypeDef",
-    "GuardrailPiiEntityFilterTypeDef",
-    "GuardrailRegexFilterTypeDef",
-    "GuardrailSensitiveInformationPolicyAssessmentTypeDef",
-    "GuardrailTopicPolicyAssessmentTypeDef",
-    "GuardrailTopicTypeDef",
-    "GuardrailTraceTypeDef",
-    "GuardrailWordPolicyAssessmentTypeDef",
-    "ImageBlockOutputTypeDef",
-    "ImageBlockTypeDef",
-    "ImageInputOutputTypeDef",
-    "ImageInputSourceOutputTypeDef",
-    "ImageInputSourceTypeDef",
-    "ImageInputTypeDef",
-    "ImageSourceOutputTypeDef",
-    "ImageSourceTypeDef",
-    "ImplicitFilterConfigurationTypeDef",
-    "InferenceConfigTypeDef",
-    "InferenceConfigurationOutputTypeDef",
-    "InferenceConfigurationTypeDef",
-    "InlineAgentFilePartTypeDef",
-    "InlineAgentPayloadPartTypeDef",
-    "InlineAgentResponseStreamTypeDef",
-    "InlineAgentReturnControlPayloadTypeDef",
-    "InlineAgentTracePartTypeDef",
-    "InlineBedrockModelConfigurationsTypeDef",
-    "InlineSessionStateTypeDef",
-    "InputFileTypeDef",
-    "InputImageTypeDef",
-    "InputPromptTypeDef",
-    "InternalServerExceptionTypeDef",
-    "InvocationInputMemberTypeDef",
-    "InvocationInputTypeDef",
-    "InvocationResultMemberOutputTypeDef",
-    "InvocationResultMemberTypeDef",
-    "InvocationStepPayloadOutputTypeDef",
-    "InvocationStepPayloadTypeDef",
-    "InvocationStepSummaryTypeDef",
-    "InvocationStepTypeDef",
-    "InvocationSummaryTypeDef",
-    "InvokeAgentRequestTypeDef",
-    "InvokeAgentResponseTypeDef",
-    "InvokeFlowRequestTypeDef",
-    "InvokeFlowResponseTypeDef",
-    "InvokeInlineAgentRequestTypeDef",
-    "InvokeInlineAgentResponseTypeDef",
-    "KnowledgeBaseConfigurationTypeDef",
-    "KnowledgeBaseLookupInputTypeDef",
-    "KnowledgeBaseLookupOutputTypeDef",
-    "KnowledgeBaseQueryTypeDef",
-    "KnowledgeBaseRetrievalConfigurationTypeDef",
-    "KnowledgeBaseRetrievalResultTypeDef",
-    "KnowledgeBaseRetrieveAndGenerateConfigurationTypeDef",
-    "KnowledgeBaseTypeDef",
-    "KnowledgeBaseVectorSearchConfigurationTypeDef",
-    "ListFlowExecutionEventsRequestTypeDef",
-    "ListFlowExecutionEventsResponseTypeDef",
-    "ListFlowExecutionsRequestTypeDef",
-    "ListFlowExecutionsResponseTypeDef",
-    "ListInvocationStepsRequestTypeDef",
-    "ListInvocationStepsResponseTypeDef",
-    "ListInvocationsRequestTypeDef",
-    "ListInvocationsResponseTypeDef",
-    "ListSessionsRequestTypeDef",
-    "ListSessionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MemorySessionSummaryTypeDef",
-    "MemoryTypeDef",
-    "MessageTypeDef",
-    "MetadataAttributeSchemaTypeDef",
-    "MetadataConfigurationForRerankingTypeDef",
-    "MetadataTypeDef",
-    "ModelInvocationInputTypeDef",
-    "ModelNotReadyExceptionTypeDef",
-    "ModelPerformanceConfigurationTypeDef",
-    "NodeActionEventTypeDef",
-    "NodeDependencyEventTypeDef",
-    "NodeExecutionContentTypeDef",
-    "NodeFailureEventTypeDef",
-    "NodeInputEventTypeDef",
-    "NodeInputExecutionChainItemTypeDef",
-    "NodeInputFieldTypeDef",
-    "NodeInputSourceTypeDef",
-    "NodeOutputEventTypeDef",
-    "NodeOutputFieldTypeDef",
-    "NodeOutputNextTypeDef",
-    "NodeTraceElementsTypeDef",
-    "ObservationTypeDef",
-    "OptimizePromptRequestTypeDef",
-    "OptimizePromptResponseTypeDef",
-    "OptimizedPromptEventTypeDef",
-    "OptimizedPromptStreamTypeDef",
-    "OptimizedPromptTypeDef",
-    "OrchestrationConfigurationTypeDef",
-    "OrchestrationExecutorTypeDef",
-    "OrchestrationModelInvocationOutputTypeDef",
-    "OrchestrationTraceTypeDef",
-    "OutputFileTypeDef",
-    "ParameterDetailTypeDef",
-    "ParameterTypeDef",
-    "PayloadPartTypeDef",
-    "PerformanceConfigurationTypeDef",
-    "PostProcessingModelInvocationOutputTypeDef",
-    "PostProcessingParsedResponseTypeDef",
-    "PostProcessingTraceTypeDef",
-    "PreProcessingModelInvocationOutputTypeDef",
-    "PreProcessingParsedResponseTypeDef",
-    "PreProcessingTraceTypeDef",
-    "PromptConfigurationTypeDef",
-    "PromptCreationConfigurationsTypeDef",
-    "PromptOverrideConfigurationTypeDef",
-    "PromptTemplateTypeDef",
-    "PropertyParametersTypeDef",
-    "PutInvocationStepRequestTypeDef",
-    "PutInvocationStepResponseTypeDef",
-    "QueryGenerationInputTypeDef",
-    "QueryTransformationConfigurationTypeDef",
-    "RationaleTypeDef",
-    "RawResponseTypeDef",
-    "ReasoningContentBlockTypeDef",
-    "ReasoningTextBlockTypeDef",
-    "RepromptResponseTypeDef",
-    "RequestBodyTypeDef",
-    "RerankDocumentOutputTypeDef",
-    "RerankDocumentTypeDef",
-    "RerankQueryTypeDef",
-    "RerankRequestTypeDef",
-    "RerankResponseTypeDef",
-    "RerankResultTypeDef",
-    "RerankSourceTypeDef",
-    "RerankTextDocumentTypeDef",
-    "RerankingConfigurationTypeDef",
-    "RerankingMetadataSelectiveModeConfigurationTypeDef",
-    "ResourceNotFoundExceptionTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResponseStreamTypeDef",
-    "RetrievalFilterTypeDef",
-    "RetrievalResultConfluenceLocationTypeDef",
-    "RetrievalResultContentColumnTypeDef",
-    "RetrievalResultContentTypeDef",
-    "RetrievalResultCustomDocumentLocationTypeDef",
-    "RetrievalResultKendraDocumentLocationTypeDef",
-    "RetrievalResultLocationTypeDef",
-    "RetrievalResultS3LocationTypeDef",
-    "RetrievalResultSalesforceLocationTypeDef",
-    "RetrievalResultSharePointLocationTypeDef",
-    "RetrievalResultSqlLocationTypeDef",
-    "RetrievalResultWebLocationTypeDef",
-    "RetrieveAndGenerateConfigurationTypeDef",
-    "RetrieveAndGenerateInputTypeDef",
-    "RetrieveAndGenerateOutputEventTypeDef",
-    "RetrieveAndGenerateOutputTypeDef",
-    "RetrieveAndGenerateRequestTypeDef",
-    "RetrieveAndGenerateResponseTypeDef",
-    "RetrieveAndGenerateSessionConfigurationTypeDef",
-    "RetrieveAndGenerateStreamRequestTypeDef",
-    "RetrieveAndGenerateStreamResponseOutputTypeDef",
-    "RetrieveAndGenerateStreamResponseTypeDef",
-    "RetrieveRequestTypeDef",
-    "RetrieveResponseTypeDef",
-    "RetrievedReferenceTypeDef",
-    "ReturnControlPayloadTypeDef",
-    "ReturnControlResultsTypeDef",
-    "RoutingClassifierModelInvocationOutputTypeDef",
-    "RoutingClassifierTraceTypeDef",
-    "S3IdentifierTypeDef",
-    "S3LocationTypeDef",
-    "S3ObjectDocTypeDef",
-    "S3ObjectFileTypeDef",
-    "SatisfiedConditionTypeDef",
-    "ServiceQuotaExceededExceptionTypeDef",
-    "SessionStateTypeDef",
-    "SessionSummaryTypeDef",
-    "SpanTypeDef",
-    "StartFlowExecutionRequestTypeDef",
-    "StartFlowExecutionResponseTypeDef",
-    "StopFlowExecutionRequestTypeDef",
-    "StopFlowExecutionResponseTypeDef",
-    "StreamingConfigurationsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TextInferenceConfigTypeDef",
-    "TextPromptTypeDef",
-    "TextResponsePartTypeDef",
-    "TextToSqlConfigurationTypeDef",
-    "TextToSqlKnowledgeBaseConfigurationTypeDef",
-    "ThrottlingExceptionTypeDef",
-    "TraceElementsTypeDef",
-    "TracePartTypeDef",
-    "TraceTypeDef",
-    "TransformationConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateSessionRequestTypeDef",
-    "UpdateSessionResponseTypeDef",
-    "UsageTypeDef",
-    "ValidationExceptionTypeDef",
-    "VectorSearchBedrockRerankingConfigurationTypeDef",
-    "VectorSearchBedrockRerankingModelConfigurationTypeDef",
-    "VectorSearchRerankingConfigurationTypeDef",
-    "VideoSegmentTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "APISchemaTypeDef",
+        "AccessDeniedExceptionTypeDef",
+        "ActionGroupExecutorTypeDef",
+        "ActionGroupInvocationInputTypeDef",
+        "ActionGroupInvocationOutputTypeDef",
+        "AgentActionGroupTypeDef",
+        "AgentCollaboratorInputPayloadTypeDef",
+        "AgentCollaboratorInvocationInputTypeDef",
+        "AgentCollaboratorInvocationOutputTypeDef",
+        "AgentCollaboratorOutputPayloadTypeDef",
+        "AnalyzePromptEventTypeDef",
+        "ApiInvocationInputTypeDef",
+        "ApiParameterTypeDef",
+        "ApiRequestBodyTypeDef",
+        "ApiResultOutputTypeDef",
+        "ApiResultTypeDef",
+        "AttributionTypeDef",
+        "AudioSegmentTypeDef",
+        "BadGatewayExceptionTypeDef",
+        "BedrockModelConfigurationsTypeDef",
+        "BedrockRerankingConfigurationTypeDef",
+        "BedrockRerankingModelConfigurationTypeDef",
+        "BedrockSessionContentBlockOutputTypeDef",
+        "BedrockSessionContentBlockTypeDef",
+        "ByteContentDocTypeDef",
+        "ByteContentFileTypeDef",
+        "CallerTypeDef",
+        "CitationEventTypeDef",
+        "CitationTypeDef",
+        "CodeInterpreterInvocationInputTypeDef",
+        "CodeInterpreterInvocationOutputTypeDef",
+        "CollaboratorConfigurationTypeDef",
+        "CollaboratorTypeDef",
+        "ConditionResultEventTypeDef",
+        "ConflictExceptionTypeDef",
+        "ContentBlockTypeDef",
+        "ContentBodyOutputTypeDef",
+        "ContentBodyTypeDef",
+        "ConversationHistoryTypeDef",
+        "CreateInvocationRequestTypeDef",
+        "CreateInvocationResponseTypeDef",
+        "CreateSessionRequestTypeDef",
+        "CreateSessionResponseTypeDef",
+        "CustomOrchestrationTraceEventTypeDef",
+        "CustomOrchestrationTraceTypeDef",
+        "CustomOrchestrationTypeDef",
+        "DeleteAgentMemoryRequestTypeDef",
+        "DeleteAgentMemoryResponseTypeDef",
+        "DeleteSessionRequestTypeDef",
+        "DeleteSessionResponseTypeDef",
+        "DependencyFailedExceptionTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "EndSessionRequestTypeDef",
+        "EndSessionResponseTypeDef",
+        "EventStream",
+        "ExternalSourceTypeDef",
+        "ExternalSourcesGenerationConfigurationTypeDef",
+        "ExternalSourcesRetrieveAndGenerateConfigurationTypeDef",
+        "FailureTraceTypeDef",
+        "FieldForRerankingTypeDef",
+        "FilePartTypeDef",
+        "FileSourceTypeDef",
+        "FilterAttributeTypeDef",
+        "FinalResponseTypeDef",
+        "FlowCompletionEventTypeDef",
+        "FlowExecutionContentTypeDef",
+        "FlowExecutionErrorTypeDef",
+        "FlowExecutionEventTypeDef",
+        "FlowExecutionInputEventTypeDef",
+        "FlowExecutionOutputEventTypeDef",
+        "FlowExecutionSummaryTypeDef",
+        "FlowFailureEventTypeDef",
+        "FlowInputContentTypeDef",
+        "FlowInputFieldTypeDef",
+        "FlowInputTypeDef",
+        "FlowMultiTurnInputContentTypeDef",
+        "FlowMultiTurnInputRequestEventTypeDef",
+        "FlowOutputContentTypeDef",
+        "FlowOutputEventTypeDef",
+        "FlowOutputFieldTypeDef",
+        "FlowResponseStreamTypeDef",
+        "FlowTraceConditionNodeResultEventTypeDef",
+        "FlowTraceConditionTypeDef",
+        "FlowTraceDependencyEventTypeDef",
+        "FlowTraceEventTypeDef",
+        "FlowTraceNodeActionEventTypeDef",
+        "FlowTraceNodeInputContentTypeDef",
+        "FlowTraceNodeInputEventTypeDef",
+        "FlowTraceNodeInputExecutionChainItemTypeDef",
+        "FlowTraceNodeInputFieldTypeDef",
+        "FlowTraceNodeInputSourceTypeDef",
+        "FlowTraceNodeOutputContentTypeDef",
+        "FlowTraceNodeOutputEventTypeDef",
+        "FlowTraceNodeOutputFieldTypeDef",
+        "FlowTraceNodeOutputNextTypeDef",
+        "FlowTraceTypeDef",
+        "FunctionDefinitionTypeDef",
+        "FunctionInvocationInputTypeDef",
+        "FunctionParameterTypeDef",
+        "FunctionResultOutputTypeDef",
+        "FunctionResultTypeDef",
+        "FunctionSchemaTypeDef",
+        "GenerateQueryRequestTypeDef",
+        "GenerateQueryResponseTypeDef",
+        "GeneratedQueryTypeDef",
+        "GeneratedResponsePartTypeDef",
+        "GenerationConfigurationTypeDef",
+        "GetAgentMemoryRequestTypeDef",
+        "GetAgentMemoryResponseTypeDef",
+        "GetExecutionFlowSnapshotRequestTypeDef",
+        "GetExecutionFlowSnapshotResponseTypeDef",
+        "GetFlowExecutionRequestTypeDef",
+        "GetFlowExecutionResponseTypeDef",
+        "GetInvocationStepRequestTypeDef",
+        "GetInvocationStepResponseTypeDef",
+        "GetSessionRequestTypeDef",
+        "GetSessionResponseTypeDef",
+        "GuardrailAssessmentTypeDef",
+        "GuardrailConfigurationTypeDef",
+        "GuardrailConfigurationWithArnTypeDef",
+        "GuardrailContentFilterTypeDef",
+        "GuardrailContentPolicyAssessmentTypeDef",
+        "GuardrailCustomWordTypeDef",
+        "GuardrailEventTypeDef",
+        "GuardrailManagedWordTypeDef",
+        "GuardrailPiiEntityFilterTypeDef",
+        "GuardrailRegexFilterTypeDef",
+        "GuardrailSensitiveInformationPolicyAssessmentTypeDef",
+        "GuardrailTopicPolicyAssessmentTypeDef",
+        "GuardrailTopicTypeDef",
+        "GuardrailTraceTypeDef",
+        "GuardrailWordPolicyAssessmentTypeDef",
+        "ImageBlockOutputTypeDef",
+        "ImageBlockTypeDef",
+        "ImageInputOutputTypeDef",
+        "ImageInputSourceOutputTypeDef",
+        "ImageInputSourceTypeDef",
+        "ImageInputTypeDef",
+        "ImageSourceOutputTypeDef",
+        "ImageSourceTypeDef",
+        "ImplicitFilterConfigurationTypeDef",
+        "InferenceConfigTypeDef",
+        "InferenceConfigurationOutputTypeDef",
+        "InferenceConfigurationTypeDef",
+        "InlineAgentFilePartTypeDef",
+        "InlineAgentPayloadPartTypeDef",
+        "InlineAgentResponseStreamTypeDef",
+        "InlineAgentReturnControlPayloadTypeDef",
+        "InlineAgentTracePartTypeDef",
+        "InlineBedrockModelConfigurationsTypeDef",
+        "InlineSessionStateTypeDef",
+        "InputFileTypeDef",
+        "InputImageTypeDef",
+        "InputPromptTypeDef",
+        "InternalServerExceptionTypeDef",
+        "InvocationInputMemberTypeDef",
+        "InvocationInputTypeDef",
+        "InvocationResultMemberOutputTypeDef",
+        "InvocationResultMemberTypeDef",
+        "InvocationStepPayloadOutputTypeDef",
+        "InvocationStepPayloadTypeDef",
+        "InvocationStepSummaryTypeDef",
+        "InvocationStepTypeDef",
+        "InvocationSummaryTypeDef",
+        "InvokeAgentRequestTypeDef",
+        "InvokeAgentResponseTypeDef",
+        "InvokeFlowRequestTypeDef",
+        "InvokeFlowResponseTypeDef",
+        "InvokeInlineAgentRequestTypeDef",
+        "InvokeInlineAgentResponseTypeDef",
+        "KnowledgeBaseConfigurationTypeDef",
+        "KnowledgeBaseLookupInputTypeDef",
+        "KnowledgeBaseLookupOutputTypeDef",
+        "KnowledgeBaseQueryTypeDef",
+        "KnowledgeBaseRetrievalConfigurationTypeDef",
+        "KnowledgeBaseRetrievalResultTypeDef",
+        "KnowledgeBaseRetrieveAndGenerateConfigurationTypeDef",
+        "KnowledgeBaseTypeDef",
+        "KnowledgeBaseVectorSearchConfigurationTypeDef",
+        "ListFlowExecutionEventsRequestTypeDef",
+        "ListFlowExecutionEventsResponseTypeDef",
+        "ListFlowExecutionsRequestTypeDef",
+        "ListFlowExecutionsResponseTypeDef",
+        "ListInvocationStepsRequestTypeDef",
+        "ListInvocationStepsResponseTypeDef",
+        "ListInvocationsRequestTypeDef",
+        "ListInvocationsResponseTypeDef",
+        "ListSessionsRequestTypeDef",
+        "ListSessionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MemorySessionSummaryTypeDef",
+        "MemoryTypeDef",
+        "MessageTypeDef",
+        "MetadataAttributeSchemaTypeDef",
+        "MetadataConfigurationForRerankingTypeDef",
+        "MetadataTypeDef",
+        "ModelInvocationInputTypeDef",
+        "ModelNotReadyExceptionTypeDef",
+        "ModelPerformanceConfigurationTypeDef",
+        "NodeActionEventTypeDef",
+        "NodeDependencyEventTypeDef",
+        "NodeExecutionContentTypeDef",
+        "NodeFailureEventTypeDef",
+        "NodeInputEventTypeDef",
+        "NodeInputExecutionChainItemTypeDef",
+        "NodeInputFieldTypeDef",
+        "NodeInputSourceTypeDef",
+        "NodeOutputEventTypeDef",
+        "NodeOutputFieldTypeDef",
+        "NodeOutputNextTypeDef",
+        "NodeTraceElementsTypeDef",
+        "ObservationTypeDef",
+        "OptimizePromptRequestTypeDef",
+        "OptimizePromptResponseTypeDef",
+        "OptimizedPromptEventTypeDef",
+        "OptimizedPromptStreamTypeDef",
+        "OptimizedPromptTypeDef",
+        "OrchestrationConfigurationTypeDef",
+        "OrchestrationExecutorTypeDef",
+        "OrchestrationModelInvocationOutputTypeDef",
+        "OrchestrationTraceTypeDef",
+        "OutputFileTypeDef",
+        "ParameterDetailTypeDef",
+        "ParameterTypeDef",
+        "PayloadPartTypeDef",
+        "PerformanceConfigurationTypeDef",
+        "PostProcessingModelInvocationOutputTypeDef",
+        "PostProcessingParsedResponseTypeDef",
+        "PostProcessingTraceTypeDef",
+        "PreProcessingModelInvocationOutputTypeDef",
+        "PreProcessingParsedResponseTypeDef",
+        "PreProcessingTraceTypeDef",
+        "PromptConfigurationTypeDef",
+        "PromptCreationConfigurationsTypeDef",
+        "PromptOverrideConfigurationTypeDef",
+        "PromptTemplateTypeDef",
+        "PropertyParametersTypeDef",
+        "PutInvocationStepRequestTypeDef",
+        "PutInvocationStepResponseTypeDef",
+        "QueryGenerationInputTypeDef",
+        "QueryTransformationConfigurationTypeDef",
+        "RationaleTypeDef",
+        "RawResponseTypeDef",
+        "ReasoningContentBlockTypeDef",
+        "ReasoningTextBlockTypeDef",
+        "RepromptResponseTypeDef",
+        "RequestBodyTypeDef",
+        "RerankDocumentOutputTypeDef",
+        "RerankDocumentTypeDef",
+        "RerankQueryTypeDef",
+        "RerankRequestTypeDef",
+        "RerankResponseTypeDef",
+        "RerankResultTypeDef",
+        "RerankSourceTypeDef",
+        "RerankTextDocumentTypeDef",
+        "RerankingConfigurationTypeDef",
+        "RerankingMetadataSelectiveModeConfigurationTypeDef",
+        "ResourceNotFoundExceptionTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResponseStreamTypeDef",
+        "RetrievalFilterTypeDef",
+        "RetrievalResultConfluenceLocationTypeDef",
+        "RetrievalResultContentColumnTypeDef",
+        "RetrievalResultContentTypeDef",
+        "RetrievalResultCustomDocumentLocationTypeDef",
+        "RetrievalResultKendraDocumentLocationTypeDef",
+        "RetrievalResultLocationTypeDef",
+        "RetrievalResultS3LocationTypeDef",
+        "RetrievalResultSalesforceLocationTypeDef",
+        "RetrievalResultSharePointLocationTypeDef",
+        "RetrievalResultSqlLocationTypeDef",
+        "RetrievalResultWebLocationTypeDef",
+        "RetrieveAndGenerateConfigurationTypeDef",
+        "RetrieveAndGenerateInputTypeDef",
+        "RetrieveAndGenerateOutputEventTypeDef",
+        "RetrieveAndGenerateOutputTypeDef",
+        "RetrieveAndGenerateRequestTypeDef",
+        "RetrieveAndGenerateResponseTypeDef",
+        "RetrieveAndGenerateSessionConfigurationTypeDef",
+        "RetrieveAndGenerateStreamRequestTypeDef",
+        "RetrieveAndGenerateStreamResponseOutputTypeDef",
+        "RetrieveAndGenerateStreamResponseTypeDef",
+        "RetrieveRequestTypeDef",
+        "RetrieveResponseTypeDef",
+        "RetrievedReferenceTypeDef",
+        "ReturnControlPayloadTypeDef",
+        "ReturnControlResultsTypeDef",
+        "RoutingClassifierModelInvocationOutputTypeDef",
+        "RoutingClassifierTraceTypeDef",
+        "S3IdentifierTypeDef",
+        "S3LocationTypeDef",
+        "S3ObjectDocTypeDef",
+        "S3ObjectFileTypeDef",
+        "SatisfiedConditionTypeDef",
+        "ServiceQuotaExceededExceptionTypeDef",
+        "SessionStateTypeDef",
+        "SessionSummaryTypeDef",
+        "SpanTypeDef",
+        "StartFlowExecutionRequestTypeDef",
+        "StartFlowExecutionResponseTypeDef",
+        "StopFlowExecutionRequestTypeDef",
+        "StopFlowExecutionResponseTypeDef",
+        "StreamingConfigurationsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TextInferenceConfigTypeDef",
+        "TextPromptTypeDef",
+        "TextResponsePartTypeDef",
+        "TextToSqlConfigurationTypeDef",
+        "TextToSqlKnowledgeBaseConfigurationTypeDef",
+        "ThrottlingExceptionTypeDef",
+        "TraceElementsTypeDef",
+        "TracePartTypeDef",
+        "TraceTypeDef",
+        "TransformationConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateSessionRequestTypeDef",
+        "UpdateSessionResponseTypeDef",
+        "UsageTypeDef",
+        "ValidationExceptionTypeDef",
+        "VectorSearchBedrockRerankingConfigurationTypeDef",
+        "VectorSearchBedrockRerankingModelConfigurationTypeDef",
+        "VectorSearchRerankingConfigurationTypeDef",
+        "VideoSegmentTypeDef",
+    ]
+
+
+class S3IdentifierTypeDef(TypedDict):
+    s3BucketName: NotRequired[str]
+    s3ObjectKey: NotRequired[str]
 
 
 class APISchemaTypeDef(TypedDict):
@@ -441,6 +447,16 @@ ActionGroupExecutorTypeDef = TypedDict(
 )
 
 
+class ParameterTypeDef(TypedDict):
+    name: NotRequired[str]
+    type: NotRequired[str]
+    value: NotRequired[str]
+
+
+class RequestBodyTypeDef(TypedDict):
+    content: NotRequired[dict[str, list[ParameterTypeDef]]]
+
+
 class ActionGroupInvocationInputTypeDef(TypedDict):
     actionGroupName: NotRequired[str]
     apiPath: NotRequired[str]
@@ -452,9 +468,40 @@ class ActionGroupInvocationInputTypeDef(TypedDict):
     verb: NotRequired[str]
 
 
+class UsageTypeDef(TypedDict):
+    inputTokens: NotRequired[int]
+    outputTokens: NotRequired[int]
+
+
+class MetadataTypeDef(TypedDict):
+    clientRequestId: NotRequired[str]
+    endTime: NotRequired[datetime]
+    operationTotalTimeMs: NotRequired[int]
+    startTime: NotRequired[datetime]
+    totalTimeMs: NotRequired[int]
+    usage: NotRequired[UsageTypeDef]
+
+
 class ActionGroupInvocationOutputTypeDef(TypedDict):
     metadata: NotRequired[MetadataTypeDef]
     text: NotRequired[str]
+
+
+class ParameterDetailTypeDef(TypedDict):
+    description: NotRequired[str]
+    required: NotRequired[bool]
+    type: ParameterTypeType
+
+
+class FunctionDefinitionTypeDef(TypedDict):
+    description: NotRequired[str]
+    name: str
+    parameters: NotRequired[ReadOnly[Mapping[str, ParameterDetailTypeDef]]]
+    requireConfirmation: NotRequired[RequireConfirmationType]
+
+
+class FunctionSchemaTypeDef(TypedDict):
+    functions: NotRequired[ReadOnly[Sequence[FunctionDefinitionTypeDef]]]
 
 
 class AgentActionGroupTypeDef(TypedDict):
@@ -465,6 +512,56 @@ class AgentActionGroupTypeDef(TypedDict):
     functionSchema: NotRequired[ReadOnly[FunctionSchemaTypeDef]]
     parentActionGroupSignature: NotRequired[ActionGroupSignatureType]
     parentActionGroupSignatureParams: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+ImageInputSourceOutputTypeDef = TypedDict(
+    "ImageInputSourceOutputTypeDef",
+    {
+        "bytes": NotRequired[bytes],
+    },
+)
+
+
+class ImageInputOutputTypeDef(TypedDict):
+    format: ImageInputFormatType
+    source: ImageInputSourceOutputTypeDef
+
+
+class ContentBodyOutputTypeDef(TypedDict):
+    body: NotRequired[str]
+    images: NotRequired[list[ImageInputOutputTypeDef]]
+
+
+class ApiResultOutputTypeDef(TypedDict):
+    actionGroup: str
+    agentId: NotRequired[str]
+    apiPath: NotRequired[str]
+    confirmationState: NotRequired[ConfirmationStateType]
+    httpMethod: NotRequired[str]
+    httpStatusCode: NotRequired[int]
+    responseBody: NotRequired[dict[str, ContentBodyOutputTypeDef]]
+    responseState: NotRequired[ResponseStateType]
+
+
+class FunctionResultOutputTypeDef(TypedDict):
+    actionGroup: str
+    agentId: NotRequired[str]
+    confirmationState: NotRequired[ConfirmationStateType]
+    function: NotRequired[str]
+    responseBody: NotRequired[dict[str, ContentBodyOutputTypeDef]]
+    responseState: NotRequired[ResponseStateType]
+
+
+class InvocationResultMemberOutputTypeDef(TypedDict):
+    apiResult: NotRequired[ApiResultOutputTypeDef]
+    functionResult: NotRequired[FunctionResultOutputTypeDef]
+
+
+class ReturnControlResultsTypeDef(TypedDict):
+    invocationId: NotRequired[str]
+    returnControlInvocationResults: NotRequired[
+        list[InvocationResultMemberOutputTypeDef]
+    ]
 
 
 class AgentCollaboratorInputPayloadTypeDef(TypedDict):
@@ -479,21 +576,18 @@ class AgentCollaboratorInvocationInputTypeDef(TypedDict):
     input: NotRequired[AgentCollaboratorInputPayloadTypeDef]
 
 
-class AgentCollaboratorInvocationOutputTypeDef(TypedDict):
-    agentCollaboratorAliasArn: NotRequired[str]
-    agentCollaboratorName: NotRequired[str]
-    metadata: NotRequired[MetadataTypeDef]
-    output: NotRequired[AgentCollaboratorOutputPayloadTypeDef]
+class ApiParameterTypeDef(TypedDict):
+    name: NotRequired[str]
+    type: NotRequired[str]
+    value: NotRequired[str]
 
 
-class AgentCollaboratorOutputPayloadTypeDef(TypedDict):
-    returnControlPayload: NotRequired[ReturnControlPayloadTypeDef]
-    text: NotRequired[str]
-    type: NotRequired[PayloadTypeType]
+class PropertyParametersTypeDef(TypedDict):
+    properties: NotRequired[list[ParameterTypeDef]]
 
 
-class AnalyzePromptEventTypeDef(TypedDict):
-    message: NotRequired[str]
+class ApiRequestBodyTypeDef(TypedDict):
+    content: NotRequired[dict[str, PropertyParametersTypeDef]]
 
 
 class ApiInvocationInputTypeDef(TypedDict):
@@ -507,25 +601,64 @@ class ApiInvocationInputTypeDef(TypedDict):
     requestBody: NotRequired[ApiRequestBodyTypeDef]
 
 
-class ApiParameterTypeDef(TypedDict):
+class FunctionParameterTypeDef(TypedDict):
     name: NotRequired[str]
     type: NotRequired[str]
     value: NotRequired[str]
 
 
-class ApiRequestBodyTypeDef(TypedDict):
-    content: NotRequired[dict[str, PropertyParametersTypeDef]]
-
-
-class ApiResultOutputTypeDef(TypedDict):
+class FunctionInvocationInputTypeDef(TypedDict):
     actionGroup: str
+    actionInvocationType: NotRequired[ActionInvocationTypeType]
     agentId: NotRequired[str]
-    apiPath: NotRequired[str]
-    confirmationState: NotRequired[ConfirmationStateType]
-    httpMethod: NotRequired[str]
-    httpStatusCode: NotRequired[int]
-    responseBody: NotRequired[dict[str, ContentBodyOutputTypeDef]]
-    responseState: NotRequired[ResponseStateType]
+    collaboratorName: NotRequired[str]
+    function: NotRequired[str]
+    parameters: NotRequired[list[FunctionParameterTypeDef]]
+
+
+class InvocationInputMemberTypeDef(TypedDict):
+    apiInvocationInput: NotRequired[ApiInvocationInputTypeDef]
+    functionInvocationInput: NotRequired[FunctionInvocationInputTypeDef]
+
+
+class ReturnControlPayloadTypeDef(TypedDict):
+    invocationId: NotRequired[str]
+    invocationInputs: NotRequired[list[InvocationInputMemberTypeDef]]
+
+
+class AgentCollaboratorOutputPayloadTypeDef(TypedDict):
+    returnControlPayload: NotRequired[ReturnControlPayloadTypeDef]
+    text: NotRequired[str]
+    type: NotRequired[PayloadTypeType]
+
+
+class AgentCollaboratorInvocationOutputTypeDef(TypedDict):
+    agentCollaboratorAliasArn: NotRequired[str]
+    agentCollaboratorName: NotRequired[str]
+    metadata: NotRequired[MetadataTypeDef]
+    output: NotRequired[AgentCollaboratorOutputPayloadTypeDef]
+
+
+class AnalyzePromptEventTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+ImageInputSourceTypeDef = TypedDict(
+    "ImageInputSourceTypeDef",
+    {
+        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
+    },
+)
+
+
+class ImageInputTypeDef(TypedDict):
+    format: ImageInputFormatType
+    source: ReadOnly[ImageInputSourceTypeDef]
+
+
+class ContentBodyTypeDef(TypedDict):
+    body: NotRequired[str]
+    images: NotRequired[ReadOnly[Sequence[ImageInputTypeDef]]]
 
 
 class ApiResultTypeDef(TypedDict):
@@ -539,8 +672,18 @@ class ApiResultTypeDef(TypedDict):
     responseState: NotRequired[ResponseStateType]
 
 
-class AttributionTypeDef(TypedDict):
-    citations: NotRequired[list[CitationTypeDef]]
+class SpanTypeDef(TypedDict):
+    end: NotRequired[int]
+    start: NotRequired[int]
+
+
+class TextResponsePartTypeDef(TypedDict):
+    span: NotRequired[SpanTypeDef]
+    text: NotRequired[str]
+
+
+class GeneratedResponsePartTypeDef(TypedDict):
+    textResponsePart: NotRequired[TextResponsePartTypeDef]
 
 
 class AudioSegmentTypeDef(TypedDict):
@@ -548,18 +691,96 @@ class AudioSegmentTypeDef(TypedDict):
     transcription: NotRequired[str]
 
 
+class RetrievalResultContentColumnTypeDef(TypedDict):
+    columnName: NotRequired[str]
+    columnValue: NotRequired[str]
+    type: NotRequired[RetrievalResultContentColumnTypeType]
+
+
+class VideoSegmentTypeDef(TypedDict):
+    s3Uri: str
+    summary: NotRequired[str]
+
+
+class RetrievalResultContentTypeDef(TypedDict):
+    audio: NotRequired[AudioSegmentTypeDef]
+    byteContent: NotRequired[str]
+    row: NotRequired[list[RetrievalResultContentColumnTypeDef]]
+    text: NotRequired[str]
+    type: NotRequired[RetrievalResultContentTypeType]
+    video: NotRequired[VideoSegmentTypeDef]
+
+
+class RetrievalResultConfluenceLocationTypeDef(TypedDict):
+    url: NotRequired[str]
+
+
+class RetrievalResultCustomDocumentLocationTypeDef(TypedDict):
+    id: NotRequired[str]
+
+
+class RetrievalResultKendraDocumentLocationTypeDef(TypedDict):
+    uri: NotRequired[str]
+
+
+class RetrievalResultS3LocationTypeDef(TypedDict):
+    uri: NotRequired[str]
+
+
+class RetrievalResultSalesforceLocationTypeDef(TypedDict):
+    url: NotRequired[str]
+
+
+class RetrievalResultSharePointLocationTypeDef(TypedDict):
+    url: NotRequired[str]
+
+
+class RetrievalResultSqlLocationTypeDef(TypedDict):
+    query: NotRequired[str]
+
+
+class RetrievalResultWebLocationTypeDef(TypedDict):
+    url: NotRequired[str]
+
+
+class RetrievalResultLocationTypeDef(TypedDict):
+    confluenceLocation: NotRequired[RetrievalResultConfluenceLocationTypeDef]
+    customDocumentLocation: NotRequired[RetrievalResultCustomDocumentLocationTypeDef]
+    kendraDocumentLocation: NotRequired[RetrievalResultKendraDocumentLocationTypeDef]
+    s3Location: NotRequired[RetrievalResultS3LocationTypeDef]
+    salesforceLocation: NotRequired[RetrievalResultSalesforceLocationTypeDef]
+    sharePointLocation: NotRequired[RetrievalResultSharePointLocationTypeDef]
+    sqlLocation: NotRequired[RetrievalResultSqlLocationTypeDef]
+    type: RetrievalResultLocationTypeType
+    webLocation: NotRequired[RetrievalResultWebLocationTypeDef]
+
+
+class RetrievedReferenceTypeDef(TypedDict):
+    content: NotRequired[RetrievalResultContentTypeDef]
+    location: NotRequired[RetrievalResultLocationTypeDef]
+    metadata: NotRequired[dict[str, DocumentOutputValue]]
+
+
+class CitationTypeDef(TypedDict):
+    generatedResponsePart: NotRequired[GeneratedResponsePartTypeDef]
+    retrievedReferences: NotRequired[list[RetrievedReferenceTypeDef]]
+
+
+class AttributionTypeDef(TypedDict):
+    citations: NotRequired[list[CitationTypeDef]]
+
+
 class BadGatewayExceptionTypeDef(TypedDict):
     message: NotRequired[str]
     resourceName: NotRequired[str]
 
 
+class PerformanceConfigurationTypeDef(TypedDict):
+    latency: NotRequired[PerformanceConfigLatencyType]
+
+
 class BedrockModelConfigurationsTypeDef(TypedDict):
     performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
-
-
-class BedrockRerankingConfigurationTypeDef(TypedDict):
-    modelConfiguration: ReadOnly[BedrockRerankingModelConfigurationTypeDef]
-    numberOfResults: NotRequired[int]
 
 
 class BedrockRerankingModelConfigurationTypeDef(TypedDict):
@@ -567,9 +788,46 @@ class BedrockRerankingModelConfigurationTypeDef(TypedDict):
     modelArn: str
 
 
+class BedrockRerankingConfigurationTypeDef(TypedDict):
+    modelConfiguration: ReadOnly[BedrockRerankingModelConfigurationTypeDef]
+    numberOfResults: NotRequired[int]
+
+
+class S3LocationTypeDef(TypedDict):
+    uri: str
+
+
+ImageSourceOutputTypeDef = TypedDict(
+    "ImageSourceOutputTypeDef",
+    {
+        "bytes": NotRequired[bytes],
+        "s3Location": NotRequired["S3LocationTypeDef"],
+    },
+)
+
+
+class ImageBlockOutputTypeDef(TypedDict):
+    format: ImageFormatType
+    source: ImageSourceOutputTypeDef
+
+
 class BedrockSessionContentBlockOutputTypeDef(TypedDict):
     image: NotRequired[ImageBlockOutputTypeDef]
     text: NotRequired[str]
+
+
+ImageSourceTypeDef = TypedDict(
+    "ImageSourceTypeDef",
+    {
+        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
+        "s3Location": NotRequired["S3LocationTypeDef"],
+    },
+)
+
+
+class ImageBlockTypeDef(TypedDict):
+    format: ImageFormatType
+    source: ReadOnly[ImageSourceTypeDef]
 
 
 class BedrockSessionContentBlockTypeDef(TypedDict):
@@ -598,11 +856,6 @@ class CitationEventTypeDef(TypedDict):
     retrievedReferences: NotRequired[list[RetrievedReferenceTypeDef]]
 
 
-class CitationTypeDef(TypedDict):
-    generatedResponsePart: NotRequired[GeneratedResponsePartTypeDef]
-    retrievedReferences: NotRequired[list[RetrievedReferenceTypeDef]]
-
-
 class CodeInterpreterInvocationInputTypeDef(TypedDict):
     code: NotRequired[str]
     files: NotRequired[list[str]]
@@ -623,6 +876,131 @@ class CollaboratorConfigurationTypeDef(TypedDict):
     relayConversationHistory: NotRequired[RelayConversationHistoryType]
 
 
+class GuardrailConfigurationWithArnTypeDef(TypedDict):
+    guardrailIdentifier: str
+    guardrailVersion: str
+
+
+class MetadataAttributeSchemaTypeDef(TypedDict):
+    description: str
+    key: str
+    type: AttributeTypeType
+
+
+class ImplicitFilterConfigurationTypeDef(TypedDict):
+    metadataAttributes: ReadOnly[Sequence[MetadataAttributeSchemaTypeDef]]
+    modelArn: str
+
+
+class FilterAttributeTypeDef(TypedDict):
+    key: str
+    value: ReadOnly[DocumentValue]
+
+
+RetrievalFilterTypeDef = TypedDict(
+    "RetrievalFilterTypeDef",
+    {
+        "andAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
+        "equals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "greaterThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "greaterThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "in": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "lessThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "lessThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "listContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "notEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "notIn": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "orAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
+        "startsWith": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "stringContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+    },
+)
+
+
+class FieldForRerankingTypeDef(TypedDict):
+    fieldName: str
+
+
+class RerankingMetadataSelectiveModeConfigurationTypeDef(TypedDict):
+    fieldsToExclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
+    fieldsToInclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
+
+
+class MetadataConfigurationForRerankingTypeDef(TypedDict):
+    selectionMode: RerankingMetadataSelectionModeType
+    selectiveModeConfiguration: NotRequired[
+        ReadOnly[RerankingMetadataSelectiveModeConfigurationTypeDef]
+    ]
+
+
+class VectorSearchBedrockRerankingModelConfigurationTypeDef(TypedDict):
+    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
+    modelArn: str
+
+
+class VectorSearchBedrockRerankingConfigurationTypeDef(TypedDict):
+    metadataConfiguration: NotRequired[
+        ReadOnly[MetadataConfigurationForRerankingTypeDef]
+    ]
+    modelConfiguration: ReadOnly[VectorSearchBedrockRerankingModelConfigurationTypeDef]
+    numberOfRerankedResults: NotRequired[int]
+
+
+class VectorSearchRerankingConfigurationTypeDef(TypedDict):
+    bedrockRerankingConfiguration: NotRequired[
+        ReadOnly[VectorSearchBedrockRerankingConfigurationTypeDef]
+    ]
+    type: VectorSearchRerankingConfigurationTypeType
+
+
+class KnowledgeBaseVectorSearchConfigurationTypeDef(TypedDict):
+    filter: NotRequired[ReadOnly[RetrievalFilterTypeDef]]
+    implicitFilterConfiguration: NotRequired[
+        ReadOnly[ImplicitFilterConfigurationTypeDef]
+    ]
+    numberOfResults: NotRequired[int]
+    overrideSearchType: NotRequired[SearchTypeType]
+    rerankingConfiguration: NotRequired[
+        ReadOnly[VectorSearchRerankingConfigurationTypeDef]
+    ]
+
+
+class KnowledgeBaseRetrievalConfigurationTypeDef(TypedDict):
+    vectorSearchConfiguration: ReadOnly[KnowledgeBaseVectorSearchConfigurationTypeDef]
+
+
+class KnowledgeBaseTypeDef(TypedDict):
+    description: str
+    knowledgeBaseId: str
+    retrievalConfiguration: NotRequired[
+        ReadOnly[KnowledgeBaseRetrievalConfigurationTypeDef]
+    ]
+
+
+class InferenceConfigurationTypeDef(TypedDict):
+    maximumLength: NotRequired[int]
+    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
+    temperature: NotRequired[float]
+    topK: NotRequired[int]
+    topP: NotRequired[float]
+
+
+class PromptConfigurationTypeDef(TypedDict):
+    additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
+    basePromptTemplate: NotRequired[str]
+    foundationModel: NotRequired[str]
+    inferenceConfiguration: NotRequired[ReadOnly[InferenceConfigurationTypeDef]]
+    parserMode: NotRequired[CreationModeType]
+    promptCreationMode: NotRequired[CreationModeType]
+    promptState: NotRequired[PromptStateType]
+    promptType: NotRequired[PromptTypeType]
+
+
+class PromptOverrideConfigurationTypeDef(TypedDict):
+    overrideLambda: NotRequired[str]
+    promptConfigurations: ReadOnly[Sequence[PromptConfigurationTypeDef]]
+
+
 class CollaboratorTypeDef(TypedDict):
     actionGroups: NotRequired[ReadOnly[Sequence[AgentActionGroupTypeDef]]]
     agentCollaboration: NotRequired[AgentCollaborationType]
@@ -641,6 +1019,10 @@ class CollaboratorTypeDef(TypedDict):
     ]
 
 
+class SatisfiedConditionTypeDef(TypedDict):
+    conditionName: str
+
+
 class ConditionResultEventTypeDef(TypedDict):
     nodeName: str
     satisfiedConditions: list[SatisfiedConditionTypeDef]
@@ -655,14 +1037,9 @@ class ContentBlockTypeDef(TypedDict):
     text: NotRequired[str]
 
 
-class ContentBodyOutputTypeDef(TypedDict):
-    body: NotRequired[str]
-    images: NotRequired[list[ImageInputOutputTypeDef]]
-
-
-class ContentBodyTypeDef(TypedDict):
-    body: NotRequired[str]
-    images: NotRequired[ReadOnly[Sequence[ImageInputTypeDef]]]
+class MessageTypeDef(TypedDict):
+    content: ReadOnly[Sequence[ContentBlockTypeDef]]
+    role: ConversationRoleType
 
 
 class ConversationHistoryTypeDef(TypedDict):
@@ -705,6 +1082,14 @@ class CustomOrchestrationTraceTypeDef(TypedDict):
     traceId: NotRequired[str]
 
 
+OrchestrationExecutorTypeDef = TypedDict(
+    "OrchestrationExecutorTypeDef",
+    {
+        "lambda": NotRequired[str],
+    },
+)
+
+
 class CustomOrchestrationTypeDef(TypedDict):
     executor: NotRequired[OrchestrationExecutorTypeDef]
 
@@ -744,10 +1129,34 @@ class EndSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3ObjectDocTypeDef(TypedDict):
+    uri: str
+
+
 class ExternalSourceTypeDef(TypedDict):
     byteContent: NotRequired[ReadOnly[ByteContentDocTypeDef]]
     s3Location: NotRequired[S3ObjectDocTypeDef]
     sourceType: ExternalSourceTypeType
+
+
+class GuardrailConfigurationTypeDef(TypedDict):
+    guardrailId: str
+    guardrailVersion: str
+
+
+class TextInferenceConfigTypeDef(TypedDict):
+    maxTokens: NotRequired[int]
+    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+
+
+class InferenceConfigTypeDef(TypedDict):
+    textInferenceConfig: NotRequired[ReadOnly[TextInferenceConfigTypeDef]]
+
+
+class PromptTemplateTypeDef(TypedDict):
+    textPromptTemplate: NotRequired[str]
 
 
 class ExternalSourcesGenerationConfigurationTypeDef(TypedDict):
@@ -773,23 +1182,28 @@ class FailureTraceTypeDef(TypedDict):
     traceId: NotRequired[str]
 
 
-class FieldForRerankingTypeDef(TypedDict):
-    fieldName: str
+OutputFileTypeDef = TypedDict(
+    "OutputFileTypeDef",
+    {
+        "bytes": NotRequired[bytes],
+        "name": NotRequired[str],
+        "type": NotRequired[str],
+    },
+)
 
 
 class FilePartTypeDef(TypedDict):
     files: NotRequired[list[OutputFileTypeDef]]
 
 
+class S3ObjectFileTypeDef(TypedDict):
+    uri: str
+
+
 class FileSourceTypeDef(TypedDict):
     byteContent: NotRequired[ReadOnly[ByteContentFileTypeDef]]
     s3Location: NotRequired[S3ObjectFileTypeDef]
     sourceType: FileSourceTypeType
-
-
-class FilterAttributeTypeDef(TypedDict):
-    key: str
-    value: ReadOnly[DocumentValue]
 
 
 class FinalResponseTypeDef(TypedDict):
@@ -811,6 +1225,342 @@ class FlowExecutionErrorTypeDef(TypedDict):
     nodeName: NotRequired[str]
 
 
+class FlowInputFieldTypeDef(TypedDict):
+    content: FlowExecutionContentTypeDef
+    name: str
+
+
+class FlowExecutionInputEventTypeDef(TypedDict):
+    fields: list[FlowInputFieldTypeDef]
+    nodeName: str
+    timestamp: datetime
+
+
+class FlowOutputFieldTypeDef(TypedDict):
+    content: FlowExecutionContentTypeDef
+    name: str
+
+
+class FlowExecutionOutputEventTypeDef(TypedDict):
+    fields: list[FlowOutputFieldTypeDef]
+    nodeName: str
+    timestamp: datetime
+
+
+class FlowFailureEventTypeDef(TypedDict):
+    errorCode: FlowErrorCodeType
+    errorMessage: str
+    timestamp: datetime
+
+
+class NodeActionEventTypeDef(TypedDict):
+    nodeName: str
+    operationName: str
+    operationRequest: NotRequired[DocumentOutputValue]
+    operationResponse: NotRequired[DocumentOutputValue]
+    requestId: str
+    serviceName: str
+    timestamp: datetime
+
+
+class GuardrailContentFilterTypeDef(TypedDict):
+    action: NotRequired[GuardrailContentPolicyActionType]
+    confidence: NotRequired[GuardrailContentFilterConfidenceType]
+    type: NotRequired[GuardrailContentFilterTypeType]
+
+
+class GuardrailContentPolicyAssessmentTypeDef(TypedDict):
+    filters: NotRequired[list[GuardrailContentFilterTypeDef]]
+
+
+class GuardrailPiiEntityFilterTypeDef(TypedDict):
+    action: NotRequired[GuardrailSensitiveInformationPolicyActionType]
+    match: NotRequired[str]
+    type: NotRequired[GuardrailPiiEntityTypeType]
+
+
+class GuardrailRegexFilterTypeDef(TypedDict):
+    action: NotRequired[GuardrailSensitiveInformationPolicyActionType]
+    match: NotRequired[str]
+    name: NotRequired[str]
+    regex: NotRequired[str]
+
+
+class GuardrailSensitiveInformationPolicyAssessmentTypeDef(TypedDict):
+    piiEntities: NotRequired[list[GuardrailPiiEntityFilterTypeDef]]
+    regexes: NotRequired[list[GuardrailRegexFilterTypeDef]]
+
+
+class GuardrailTopicTypeDef(TypedDict):
+    action: NotRequired[GuardrailTopicPolicyActionType]
+    name: NotRequired[str]
+    type: NotRequired[GuardrailTopicTypeType]
+
+
+class GuardrailTopicPolicyAssessmentTypeDef(TypedDict):
+    topics: NotRequired[list[GuardrailTopicTypeDef]]
+
+
+class GuardrailCustomWordTypeDef(TypedDict):
+    action: NotRequired[GuardrailWordPolicyActionType]
+    match: NotRequired[str]
+
+
+class GuardrailManagedWordTypeDef(TypedDict):
+    action: NotRequired[GuardrailWordPolicyActionType]
+    match: NotRequired[str]
+    type: NotRequired[GuardrailManagedWordTypeType]
+
+
+class GuardrailWordPolicyAssessmentTypeDef(TypedDict):
+    customWords: NotRequired[list[GuardrailCustomWordTypeDef]]
+    managedWordLists: NotRequired[list[GuardrailManagedWordTypeDef]]
+
+
+class GuardrailAssessmentTypeDef(TypedDict):
+    contentPolicy: NotRequired[GuardrailContentPolicyAssessmentTypeDef]
+    sensitiveInformationPolicy: NotRequired[
+        GuardrailSensitiveInformationPolicyAssessmentTypeDef
+    ]
+    topicPolicy: NotRequired[GuardrailTopicPolicyAssessmentTypeDef]
+    wordPolicy: NotRequired[GuardrailWordPolicyAssessmentTypeDef]
+
+
+class GuardrailTraceTypeDef(TypedDict):
+    action: NotRequired[GuardrailActionType]
+    inputAssessments: NotRequired[list[GuardrailAssessmentTypeDef]]
+    metadata: NotRequired[MetadataTypeDef]
+    outputAssessments: NotRequired[list[GuardrailAssessmentTypeDef]]
+    traceId: NotRequired[str]
+
+
+class KnowledgeBaseLookupInputTypeDef(TypedDict):
+    knowledgeBaseId: NotRequired[str]
+    text: NotRequired[str]
+
+
+class InvocationInputTypeDef(TypedDict):
+    actionGroupInvocationInput: NotRequired[ActionGroupInvocationInputTypeDef]
+    agentCollaboratorInvocationInput: NotRequired[
+        AgentCollaboratorInvocationInputTypeDef
+    ]
+    codeInterpreterInvocationInput: NotRequired[CodeInterpreterInvocationInputTypeDef]
+    invocationType: NotRequired[InvocationTypeType]
+    knowledgeBaseLookupInput: NotRequired[KnowledgeBaseLookupInputTypeDef]
+    traceId: NotRequired[str]
+
+
+class InferenceConfigurationOutputTypeDef(TypedDict):
+    maximumLength: NotRequired[int]
+    stopSequences: NotRequired[list[str]]
+    temperature: NotRequired[float]
+    topK: NotRequired[int]
+    topP: NotRequired[float]
+
+
+class ModelInvocationInputTypeDef(TypedDict):
+    foundationModel: NotRequired[str]
+    inferenceConfiguration: NotRequired[InferenceConfigurationOutputTypeDef]
+    overrideLambda: NotRequired[str]
+    parserMode: NotRequired[CreationModeType]
+    promptCreationMode: NotRequired[CreationModeType]
+    text: NotRequired[str]
+    traceId: NotRequired[str]
+    type: NotRequired[PromptTypeType]
+
+
+class KnowledgeBaseLookupOutputTypeDef(TypedDict):
+    metadata: NotRequired[MetadataTypeDef]
+    retrievedReferences: NotRequired[list[RetrievedReferenceTypeDef]]
+
+
+class RepromptResponseTypeDef(TypedDict):
+    source: NotRequired[SourceType]
+    text: NotRequired[str]
+
+
+class ObservationTypeDef(TypedDict):
+    actionGroupInvocationOutput: NotRequired[ActionGroupInvocationOutputTypeDef]
+    agentCollaboratorInvocationOutput: NotRequired[
+        AgentCollaboratorInvocationOutputTypeDef
+    ]
+    codeInterpreterInvocationOutput: NotRequired[CodeInterpreterInvocationOutputTypeDef]
+    finalResponse: NotRequired[FinalResponseTypeDef]
+    knowledgeBaseLookupOutput: NotRequired[KnowledgeBaseLookupOutputTypeDef]
+    repromptResponse: NotRequired[RepromptResponseTypeDef]
+    traceId: NotRequired[str]
+    type: NotRequired[TypeType]
+
+
+class RawResponseTypeDef(TypedDict):
+    content: NotRequired[str]
+
+
+class ReasoningTextBlockTypeDef(TypedDict):
+    signature: NotRequired[str]
+    text: str
+
+
+class ReasoningContentBlockTypeDef(TypedDict):
+    reasoningText: NotRequired[ReasoningTextBlockTypeDef]
+    redactedContent: NotRequired[bytes]
+
+
+class OrchestrationModelInvocationOutputTypeDef(TypedDict):
+    metadata: NotRequired[MetadataTypeDef]
+    rawResponse: NotRequired[RawResponseTypeDef]
+    reasoningContent: NotRequired[ReasoningContentBlockTypeDef]
+    traceId: NotRequired[str]
+
+
+class RationaleTypeDef(TypedDict):
+    text: NotRequired[str]
+    traceId: NotRequired[str]
+
+
+class OrchestrationTraceTypeDef(TypedDict):
+    invocationInput: NotRequired[InvocationInputTypeDef]
+    modelInvocationInput: NotRequired[ModelInvocationInputTypeDef]
+    modelInvocationOutput: NotRequired[OrchestrationModelInvocationOutputTypeDef]
+    observation: NotRequired[ObservationTypeDef]
+    rationale: NotRequired[RationaleTypeDef]
+
+
+class PostProcessingParsedResponseTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class PostProcessingModelInvocationOutputTypeDef(TypedDict):
+    metadata: NotRequired[MetadataTypeDef]
+    parsedResponse: NotRequired[PostProcessingParsedResponseTypeDef]
+    rawResponse: NotRequired[RawResponseTypeDef]
+    reasoningContent: NotRequired[ReasoningContentBlockTypeDef]
+    traceId: NotRequired[str]
+
+
+class PostProcessingTraceTypeDef(TypedDict):
+    modelInvocationInput: NotRequired[ModelInvocationInputTypeDef]
+    modelInvocationOutput: NotRequired[PostProcessingModelInvocationOutputTypeDef]
+
+
+class PreProcessingParsedResponseTypeDef(TypedDict):
+    isValid: NotRequired[bool]
+    rationale: NotRequired[str]
+
+
+class PreProcessingModelInvocationOutputTypeDef(TypedDict):
+    metadata: NotRequired[MetadataTypeDef]
+    parsedResponse: NotRequired[PreProcessingParsedResponseTypeDef]
+    rawResponse: NotRequired[RawResponseTypeDef]
+    reasoningContent: NotRequired[ReasoningContentBlockTypeDef]
+    traceId: NotRequired[str]
+
+
+class PreProcessingTraceTypeDef(TypedDict):
+    modelInvocationInput: NotRequired[ModelInvocationInputTypeDef]
+    modelInvocationOutput: NotRequired[PreProcessingModelInvocationOutputTypeDef]
+
+
+class RoutingClassifierModelInvocationOutputTypeDef(TypedDict):
+    metadata: NotRequired[MetadataTypeDef]
+    rawResponse: NotRequired[RawResponseTypeDef]
+    traceId: NotRequired[str]
+
+
+class RoutingClassifierTraceTypeDef(TypedDict):
+    invocationInput: NotRequired[InvocationInputTypeDef]
+    modelInvocationInput: NotRequired[ModelInvocationInputTypeDef]
+    modelInvocationOutput: NotRequired[RoutingClassifierModelInvocationOutputTypeDef]
+    observation: NotRequired[ObservationTypeDef]
+
+
+class TraceTypeDef(TypedDict):
+    customOrchestrationTrace: NotRequired[CustomOrchestrationTraceTypeDef]
+    failureTrace: NotRequired[FailureTraceTypeDef]
+    guardrailTrace: NotRequired[GuardrailTraceTypeDef]
+    orchestrationTrace: NotRequired[OrchestrationTraceTypeDef]
+    postProcessingTrace: NotRequired[PostProcessingTraceTypeDef]
+    preProcessingTrace: NotRequired[PreProcessingTraceTypeDef]
+    routingClassifierTrace: NotRequired[RoutingClassifierTraceTypeDef]
+
+
+class TracePartTypeDef(TypedDict):
+    agentAliasId: NotRequired[str]
+    agentId: NotRequired[str]
+    agentVersion: NotRequired[str]
+    callerChain: NotRequired[list[CallerTypeDef]]
+    collaboratorName: NotRequired[str]
+    eventTime: NotRequired[datetime]
+    sessionId: NotRequired[str]
+    trace: NotRequired[TraceTypeDef]
+
+
+class NodeTraceElementsTypeDef(TypedDict):
+    agentTraces: NotRequired[list[TracePartTypeDef]]
+
+
+class NodeDependencyEventTypeDef(TypedDict):
+    nodeName: str
+    timestamp: datetime
+    traceElements: NodeTraceElementsTypeDef
+
+
+class NodeFailureEventTypeDef(TypedDict):
+    errorCode: NodeErrorCodeType
+    errorMessage: str
+    nodeName: str
+    timestamp: datetime
+
+
+class NodeExecutionContentTypeDef(TypedDict):
+    document: NotRequired[DocumentOutputValue]
+
+
+class NodeInputExecutionChainItemTypeDef(TypedDict):
+    index: NotRequired[int]
+    nodeName: str
+    type: FlowControlNodeTypeType
+
+
+class NodeInputSourceTypeDef(TypedDict):
+    expression: str
+    nodeName: str
+    outputFieldName: str
+
+
+class NodeInputFieldTypeDef(TypedDict):
+    category: NotRequired[FlowNodeInputCategoryType]
+    content: NodeExecutionContentTypeDef
+    executionChain: NotRequired[list[NodeInputExecutionChainItemTypeDef]]
+    name: str
+    source: NotRequired[NodeInputSourceTypeDef]
+    type: NotRequired[FlowNodeIODataTypeType]
+
+
+class NodeInputEventTypeDef(TypedDict):
+    fields: list[NodeInputFieldTypeDef]
+    nodeName: str
+    timestamp: datetime
+
+
+class NodeOutputNextTypeDef(TypedDict):
+    inputFieldName: str
+    nodeName: str
+
+
+class NodeOutputFieldTypeDef(TypedDict):
+    content: NodeExecutionContentTypeDef
+    name: str
+    next: NotRequired[list[NodeOutputNextTypeDef]]
+    type: NotRequired[FlowNodeIODataTypeType]
+
+
+class NodeOutputEventTypeDef(TypedDict):
+    fields: list[NodeOutputFieldTypeDef]
+    nodeName: str
+    timestamp: datetime
+
+
 class FlowExecutionEventTypeDef(TypedDict):
     conditionResultEvent: NotRequired[ConditionResultEventTypeDef]
     flowFailureEvent: NotRequired[FlowFailureEventTypeDef]
@@ -823,18 +1573,6 @@ class FlowExecutionEventTypeDef(TypedDict):
     nodeOutputEvent: NotRequired[NodeOutputEventTypeDef]
 
 
-class FlowExecutionInputEventTypeDef(TypedDict):
-    fields: list[FlowInputFieldTypeDef]
-    nodeName: str
-    timestamp: datetime
-
-
-class FlowExecutionOutputEventTypeDef(TypedDict):
-    fields: list[FlowOutputFieldTypeDef]
-    nodeName: str
-    timestamp: datetime
-
-
 class FlowExecutionSummaryTypeDef(TypedDict):
     createdAt: datetime
     endedAt: NotRequired[datetime]
@@ -845,19 +1583,8 @@ class FlowExecutionSummaryTypeDef(TypedDict):
     status: FlowExecutionStatusType
 
 
-class FlowFailureEventTypeDef(TypedDict):
-    errorCode: FlowErrorCodeType
-    errorMessage: str
-    timestamp: datetime
-
-
 class FlowInputContentTypeDef(TypedDict):
     document: NotRequired[ReadOnly[DocumentValue]]
-
-
-class FlowInputFieldTypeDef(TypedDict):
-    content: FlowExecutionContentTypeDef
-    name: str
 
 
 class FlowInputTypeDef(TypedDict):
@@ -887,9 +1614,120 @@ class FlowOutputEventTypeDef(TypedDict):
     nodeType: NodeTypeType
 
 
-class FlowOutputFieldTypeDef(TypedDict):
-    content: FlowExecutionContentTypeDef
-    name: str
+class FlowTraceConditionTypeDef(TypedDict):
+    conditionName: str
+
+
+class FlowTraceConditionNodeResultEventTypeDef(TypedDict):
+    nodeName: str
+    satisfiedConditions: list[FlowTraceConditionTypeDef]
+    timestamp: datetime
+
+
+class TraceElementsTypeDef(TypedDict):
+    agentTraces: NotRequired[list[TracePartTypeDef]]
+
+
+class FlowTraceDependencyEventTypeDef(TypedDict):
+    nodeName: str
+    timestamp: datetime
+    traceElements: TraceElementsTypeDef
+
+
+class FlowTraceNodeActionEventTypeDef(TypedDict):
+    nodeName: str
+    operationName: str
+    operationRequest: NotRequired[DocumentOutputValue]
+    operationResponse: NotRequired[DocumentOutputValue]
+    requestId: str
+    serviceName: str
+    timestamp: datetime
+
+
+class FlowTraceNodeInputContentTypeDef(TypedDict):
+    document: NotRequired[DocumentOutputValue]
+
+
+class FlowTraceNodeInputExecutionChainItemTypeDef(TypedDict):
+    index: NotRequired[int]
+    nodeName: str
+    type: FlowControlNodeTypeType
+
+
+class FlowTraceNodeInputSourceTypeDef(TypedDict):
+    expression: str
+    nodeName: str
+    outputFieldName: str
+
+
+class FlowTraceNodeInputFieldTypeDef(TypedDict):
+    category: NotRequired[FlowNodeInputCategoryType]
+    content: FlowTraceNodeInputContentTypeDef
+    executionChain: NotRequired[list[FlowTraceNodeInputExecutionChainItemTypeDef]]
+    nodeInputName: str
+    source: NotRequired[FlowTraceNodeInputSourceTypeDef]
+    type: NotRequired[FlowNodeIODataTypeType]
+
+
+class FlowTraceNodeInputEventTypeDef(TypedDict):
+    fields: list[FlowTraceNodeInputFieldTypeDef]
+    nodeName: str
+    timestamp: datetime
+
+
+class FlowTraceNodeOutputContentTypeDef(TypedDict):
+    document: NotRequired[DocumentOutputValue]
+
+
+class FlowTraceNodeOutputNextTypeDef(TypedDict):
+    inputFieldName: str
+    nodeName: str
+
+
+class FlowTraceNodeOutputFieldTypeDef(TypedDict):
+    content: FlowTraceNodeOutputContentTypeDef
+    next: NotRequired[list[FlowTraceNodeOutputNextTypeDef]]
+    nodeOutputName: str
+    type: NotRequired[FlowNodeIODataTypeType]
+
+
+class FlowTraceNodeOutputEventTypeDef(TypedDict):
+    fields: list[FlowTraceNodeOutputFieldTypeDef]
+    nodeName: str
+    timestamp: datetime
+
+
+class FlowTraceTypeDef(TypedDict):
+    conditionNodeResultTrace: NotRequired[FlowTraceConditionNodeResultEventTypeDef]
+    nodeActionTrace: NotRequired[FlowTraceNodeActionEventTypeDef]
+    nodeDependencyTrace: NotRequired[FlowTraceDependencyEventTypeDef]
+    nodeInputTrace: NotRequired[FlowTraceNodeInputEventTypeDef]
+    nodeOutputTrace: NotRequired[FlowTraceNodeOutputEventTypeDef]
+
+
+class FlowTraceEventTypeDef(TypedDict):
+    trace: FlowTraceTypeDef
+
+
+class InternalServerExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+    reason: NotRequired[str]
+
+
+class ResourceNotFoundExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ServiceQuotaExceededExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ThrottlingExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ValidationExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
 
 
 class FlowResponseStreamTypeDef(TypedDict):
@@ -908,128 +1746,6 @@ class FlowResponseStreamTypeDef(TypedDict):
     validationException: NotRequired[ValidationExceptionTypeDef]
 
 
-class FlowTraceConditionNodeResultEventTypeDef(TypedDict):
-    nodeName: str
-    satisfiedConditions: list[FlowTraceConditionTypeDef]
-    timestamp: datetime
-
-
-class FlowTraceConditionTypeDef(TypedDict):
-    conditionName: str
-
-
-class FlowTraceDependencyEventTypeDef(TypedDict):
-    nodeName: str
-    timestamp: datetime
-    traceElements: TraceElementsTypeDef
-
-
-class FlowTraceEventTypeDef(TypedDict):
-    trace: FlowTraceTypeDef
-
-
-class FlowTraceNodeActionEventTypeDef(TypedDict):
-    nodeName: str
-    operationName: str
-    operationRequest: NotRequired[DocumentOutputValue]
-    operationResponse: NotRequired[DocumentOutputValue]
-    requestId: str
-    serviceName: str
-    timestamp: datetime
-
-
-class FlowTraceNodeInputContentTypeDef(TypedDict):
-    document: NotRequired[DocumentOutputValue]
-
-
-class FlowTraceNodeInputEventTypeDef(TypedDict):
-    fields: list[FlowTraceNodeInputFieldTypeDef]
-    nodeName: str
-    timestamp: datetime
-
-
-class FlowTraceNodeInputExecutionChainItemTypeDef(TypedDict):
-    index: NotRequired[int]
-    nodeName: str
-    type: FlowControlNodeTypeType
-
-
-class FlowTraceNodeInputFieldTypeDef(TypedDict):
-    category: NotRequired[FlowNodeInputCategoryType]
-    content: FlowTraceNodeInputContentTypeDef
-    executionChain: NotRequired[list[FlowTraceNodeInputExecutionChainItemTypeDef]]
-    nodeInputName: str
-    source: NotRequired[FlowTraceNodeInputSourceTypeDef]
-    type: NotRequired[FlowNodeIODataTypeType]
-
-
-class FlowTraceNodeInputSourceTypeDef(TypedDict):
-    expression: str
-    nodeName: str
-    outputFieldName: str
-
-
-class FlowTraceNodeOutputContentTypeDef(TypedDict):
-    document: NotRequired[DocumentOutputValue]
-
-
-class FlowTraceNodeOutputEventTypeDef(TypedDict):
-    fields: list[FlowTraceNodeOutputFieldTypeDef]
-    nodeName: str
-    timestamp: datetime
-
-
-class FlowTraceNodeOutputFieldTypeDef(TypedDict):
-    content: FlowTraceNodeOutputContentTypeDef
-    next: NotRequired[list[FlowTraceNodeOutputNextTypeDef]]
-    nodeOutputName: str
-    type: NotRequired[FlowNodeIODataTypeType]
-
-
-class FlowTraceNodeOutputNextTypeDef(TypedDict):
-    inputFieldName: str
-    nodeName: str
-
-
-class FlowTraceTypeDef(TypedDict):
-    conditionNodeResultTrace: NotRequired[FlowTraceConditionNodeResultEventTypeDef]
-    nodeActionTrace: NotRequired[FlowTraceNodeActionEventTypeDef]
-    nodeDependencyTrace: NotRequired[FlowTraceDependencyEventTypeDef]
-    nodeInputTrace: NotRequired[FlowTraceNodeInputEventTypeDef]
-    nodeOutputTrace: NotRequired[FlowTraceNodeOutputEventTypeDef]
-
-
-class FunctionDefinitionTypeDef(TypedDict):
-    description: NotRequired[str]
-    name: str
-    parameters: NotRequired[ReadOnly[Mapping[str, ParameterDetailTypeDef]]]
-    requireConfirmation: NotRequired[RequireConfirmationType]
-
-
-class FunctionInvocationInputTypeDef(TypedDict):
-    actionGroup: str
-    actionInvocationType: NotRequired[ActionInvocationTypeType]
-    agentId: NotRequired[str]
-    collaboratorName: NotRequired[str]
-    function: NotRequired[str]
-    parameters: NotRequired[list[FunctionParameterTypeDef]]
-
-
-class FunctionParameterTypeDef(TypedDict):
-    name: NotRequired[str]
-    type: NotRequired[str]
-    value: NotRequired[str]
-
-
-class FunctionResultOutputTypeDef(TypedDict):
-    actionGroup: str
-    agentId: NotRequired[str]
-    confirmationState: NotRequired[ConfirmationStateType]
-    function: NotRequired[str]
-    responseBody: NotRequired[dict[str, ContentBodyOutputTypeDef]]
-    responseState: NotRequired[ResponseStateType]
-
-
 class FunctionResultTypeDef(TypedDict):
     actionGroup: str
     agentId: NotRequired[str]
@@ -1039,8 +1755,23 @@ class FunctionResultTypeDef(TypedDict):
     responseState: NotRequired[ResponseStateType]
 
 
-class FunctionSchemaTypeDef(TypedDict):
-    functions: NotRequired[ReadOnly[Sequence[FunctionDefinitionTypeDef]]]
+class QueryGenerationInputTypeDef(TypedDict):
+    text: str
+    type: InputQueryTypeType
+
+
+class TextToSqlKnowledgeBaseConfigurationTypeDef(TypedDict):
+    knowledgeBaseArn: str
+
+
+class TextToSqlConfigurationTypeDef(TypedDict):
+    knowledgeBaseConfiguration: NotRequired[TextToSqlKnowledgeBaseConfigurationTypeDef]
+    type: TextToSqlConfigurationTypeType
+
+
+class TransformationConfigurationTypeDef(TypedDict):
+    mode: QueryTransformationModeType
+    textToSqlConfiguration: NotRequired[TextToSqlConfigurationTypeDef]
 
 
 class GenerateQueryRequestTypeDef(TypedDict):
@@ -1048,18 +1779,14 @@ class GenerateQueryRequestTypeDef(TypedDict):
     transformationConfiguration: TransformationConfigurationTypeDef
 
 
-class GenerateQueryResponseTypeDef(TypedDict):
-    queries: NotRequired[list[GeneratedQueryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class GeneratedQueryTypeDef(TypedDict):
     sql: NotRequired[str]
     type: NotRequired[GeneratedQueryTypeType]
 
 
-class GeneratedResponsePartTypeDef(TypedDict):
-    textResponsePart: NotRequired[TextResponsePartTypeDef]
+class GenerateQueryResponseTypeDef(TypedDict):
+    queries: NotRequired[list[GeneratedQueryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GenerationConfigurationTypeDef(TypedDict):
@@ -1077,6 +1804,18 @@ class GetAgentMemoryRequestTypeDef(TypedDict):
     memoryId: str
     memoryType: MemoryTypeType
     nextToken: NotRequired[str]
+
+
+class MemorySessionSummaryTypeDef(TypedDict):
+    memoryId: NotRequired[str]
+    sessionExpiryTime: NotRequired[datetime]
+    sessionId: NotRequired[str]
+    sessionStartTime: NotRequired[datetime]
+    summaryText: NotRequired[str]
+
+
+class MemoryTypeDef(TypedDict):
+    sessionSummary: NotRequired[MemorySessionSummaryTypeDef]
 
 
 class GetAgentMemoryResponseTypeDef(TypedDict):
@@ -1125,6 +1864,18 @@ class GetInvocationStepRequestTypeDef(TypedDict):
     sessionIdentifier: str
 
 
+class InvocationStepPayloadOutputTypeDef(TypedDict):
+    contentBlocks: NotRequired[list[BedrockSessionContentBlockOutputTypeDef]]
+
+
+class InvocationStepTypeDef(TypedDict):
+    invocationId: str
+    invocationStepId: str
+    invocationStepTime: datetime
+    payload: InvocationStepPayloadOutputTypeDef
+    sessionId: str
+
+
 class GetInvocationStepResponseTypeDef(TypedDict):
     invocationStep: InvocationStepTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1145,168 +1896,8 @@ class GetSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GuardrailAssessmentTypeDef(TypedDict):
-    contentPolicy: NotRequired[GuardrailContentPolicyAssessmentTypeDef]
-    sensitiveInformationPolicy: NotRequired[
-        GuardrailSensitiveInformationPolicyAssessmentTypeDef
-    ]
-    topicPolicy: NotRequired[GuardrailTopicPolicyAssessmentTypeDef]
-    wordPolicy: NotRequired[GuardrailWordPolicyAssessmentTypeDef]
-
-
-class GuardrailConfigurationTypeDef(TypedDict):
-    guardrailId: str
-    guardrailVersion: str
-
-
-class GuardrailConfigurationWithArnTypeDef(TypedDict):
-    guardrailIdentifier: str
-    guardrailVersion: str
-
-
-class GuardrailContentFilterTypeDef(TypedDict):
-    action: NotRequired[GuardrailContentPolicyActionType]
-    confidence: NotRequired[GuardrailContentFilterConfidenceType]
-    type: NotRequired[GuardrailContentFilterTypeType]
-
-
-class GuardrailContentPolicyAssessmentTypeDef(TypedDict):
-    filters: NotRequired[list[GuardrailContentFilterTypeDef]]
-
-
-class GuardrailCustomWordTypeDef(TypedDict):
-    action: NotRequired[GuardrailWordPolicyActionType]
-    match: NotRequired[str]
-
-
 class GuardrailEventTypeDef(TypedDict):
     action: NotRequired[GuadrailActionType]
-
-
-class GuardrailManagedWordTypeDef(TypedDict):
-    action: NotRequired[GuardrailWordPolicyActionType]
-    match: NotRequired[str]
-    type: NotRequired[GuardrailManagedWordTypeType]
-
-
-class GuardrailPiiEntityFilterTypeDef(TypedDict):
-    action: NotRequired[GuardrailSensitiveInformationPolicyActionType]
-    match: NotRequired[str]
-    type: NotRequired[GuardrailPiiEntityTypeType]
-
-
-class GuardrailRegexFilterTypeDef(TypedDict):
-    action: NotRequired[GuardrailSensitiveInformationPolicyActionType]
-    match: NotRequired[str]
-    name: NotRequired[str]
-    regex: NotRequired[str]
-
-
-class GuardrailSensitiveInformationPolicyAssessmentTypeDef(TypedDict):
-    piiEntities: NotRequired[list[GuardrailPiiEntityFilterTypeDef]]
-    regexes: NotRequired[list[GuardrailRegexFilterTypeDef]]
-
-
-class GuardrailTopicPolicyAssessmentTypeDef(TypedDict):
-    topics: NotRequired[list[GuardrailTopicTypeDef]]
-
-
-class GuardrailTopicTypeDef(TypedDict):
-    action: NotRequired[GuardrailTopicPolicyActionType]
-    name: NotRequired[str]
-    type: NotRequired[GuardrailTopicTypeType]
-
-
-class GuardrailTraceTypeDef(TypedDict):
-    action: NotRequired[GuardrailActionType]
-    inputAssessments: NotRequired[list[GuardrailAssessmentTypeDef]]
-    metadata: NotRequired[MetadataTypeDef]
-    outputAssessments: NotRequired[list[GuardrailAssessmentTypeDef]]
-    traceId: NotRequired[str]
-
-
-class GuardrailWordPolicyAssessmentTypeDef(TypedDict):
-    customWords: NotRequired[list[GuardrailCustomWordTypeDef]]
-    managedWordLists: NotRequired[list[GuardrailManagedWordTypeDef]]
-
-
-class ImageBlockOutputTypeDef(TypedDict):
-    format: ImageFormatType
-    source: ImageSourceOutputTypeDef
-
-
-class ImageBlockTypeDef(TypedDict):
-    format: ImageFormatType
-    source: ReadOnly[ImageSourceTypeDef]
-
-
-class ImageInputOutputTypeDef(TypedDict):
-    format: ImageInputFormatType
-    source: ImageInputSourceOutputTypeDef
-
-
-ImageInputSourceOutputTypeDef = TypedDict(
-    "ImageInputSourceOutputTypeDef",
-    {
-        "bytes": NotRequired[bytes],
-    },
-)
-
-
-ImageInputSourceTypeDef = TypedDict(
-    "ImageInputSourceTypeDef",
-    {
-        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
-    },
-)
-
-
-class ImageInputTypeDef(TypedDict):
-    format: ImageInputFormatType
-    source: ReadOnly[ImageInputSourceTypeDef]
-
-
-ImageSourceOutputTypeDef = TypedDict(
-    "ImageSourceOutputTypeDef",
-    {
-        "bytes": NotRequired[bytes],
-        "s3Location": NotRequired["S3LocationTypeDef"],
-    },
-)
-
-
-ImageSourceTypeDef = TypedDict(
-    "ImageSourceTypeDef",
-    {
-        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
-        "s3Location": NotRequired["S3LocationTypeDef"],
-    },
-)
-
-
-class ImplicitFilterConfigurationTypeDef(TypedDict):
-    metadataAttributes: ReadOnly[Sequence[MetadataAttributeSchemaTypeDef]]
-    modelArn: str
-
-
-class InferenceConfigTypeDef(TypedDict):
-    textInferenceConfig: NotRequired[ReadOnly[TextInferenceConfigTypeDef]]
-
-
-class InferenceConfigurationOutputTypeDef(TypedDict):
-    maximumLength: NotRequired[int]
-    stopSequences: NotRequired[list[str]]
-    temperature: NotRequired[float]
-    topK: NotRequired[int]
-    topP: NotRequired[float]
-
-
-class InferenceConfigurationTypeDef(TypedDict):
-    maximumLength: NotRequired[int]
-    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
-    temperature: NotRequired[float]
-    topK: NotRequired[int]
-    topP: NotRequired[float]
 
 
 class InlineAgentFilePartTypeDef(TypedDict):
@@ -1320,6 +1911,19 @@ InlineAgentPayloadPartTypeDef = TypedDict(
         "bytes": NotRequired[bytes],
     },
 )
+
+
+class InlineAgentReturnControlPayloadTypeDef(TypedDict):
+    invocationId: NotRequired[str]
+    invocationInputs: NotRequired[list[InvocationInputMemberTypeDef]]
+
+
+class InlineAgentTracePartTypeDef(TypedDict):
+    callerChain: NotRequired[list[CallerTypeDef]]
+    collaboratorName: NotRequired[str]
+    eventTime: NotRequired[datetime]
+    sessionId: NotRequired[str]
+    trace: NotRequired[TraceTypeDef]
 
 
 class InlineAgentResponseStreamTypeDef(TypedDict):
@@ -1338,21 +1942,19 @@ class InlineAgentResponseStreamTypeDef(TypedDict):
     validationException: NotRequired[ValidationExceptionTypeDef]
 
 
-class InlineAgentReturnControlPayloadTypeDef(TypedDict):
-    invocationId: NotRequired[str]
-    invocationInputs: NotRequired[list[InvocationInputMemberTypeDef]]
-
-
-class InlineAgentTracePartTypeDef(TypedDict):
-    callerChain: NotRequired[list[CallerTypeDef]]
-    collaboratorName: NotRequired[str]
-    eventTime: NotRequired[datetime]
-    sessionId: NotRequired[str]
-    trace: NotRequired[TraceTypeDef]
-
-
 class InlineBedrockModelConfigurationsTypeDef(TypedDict):
     performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
+
+
+class InputFileTypeDef(TypedDict):
+    name: str
+    source: ReadOnly[FileSourceTypeDef]
+    useCase: FileUseCaseType
+
+
+class InvocationResultMemberTypeDef(TypedDict):
+    apiResult: NotRequired[ReadOnly[ApiResultTypeDef]]
+    functionResult: NotRequired[ReadOnly[FunctionResultTypeDef]]
 
 
 class InlineSessionStateTypeDef(TypedDict):
@@ -1366,54 +1968,17 @@ class InlineSessionStateTypeDef(TypedDict):
     sessionAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
-class InputFileTypeDef(TypedDict):
-    name: str
-    source: ReadOnly[FileSourceTypeDef]
-    useCase: FileUseCaseType
-
-
 class InputImageTypeDef(TypedDict):
     format: InputImageFormatType
     inlineContent: ReadOnly[bytes | str | IO[Any]]
 
 
+class TextPromptTypeDef(TypedDict):
+    text: str
+
+
 class InputPromptTypeDef(TypedDict):
     textPrompt: NotRequired[TextPromptTypeDef]
-
-
-class InternalServerExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-    reason: NotRequired[str]
-
-
-class InvocationInputMemberTypeDef(TypedDict):
-    apiInvocationInput: NotRequired[ApiInvocationInputTypeDef]
-    functionInvocationInput: NotRequired[FunctionInvocationInputTypeDef]
-
-
-class InvocationInputTypeDef(TypedDict):
-    actionGroupInvocationInput: NotRequired[ActionGroupInvocationInputTypeDef]
-    agentCollaboratorInvocationInput: NotRequired[
-        AgentCollaboratorInvocationInputTypeDef
-    ]
-    codeInterpreterInvocationInput: NotRequired[CodeInterpreterInvocationInputTypeDef]
-    invocationType: NotRequired[InvocationTypeType]
-    knowledgeBaseLookupInput: NotRequired[KnowledgeBaseLookupInputTypeDef]
-    traceId: NotRequired[str]
-
-
-class InvocationResultMemberOutputTypeDef(TypedDict):
-    apiResult: NotRequired[ApiResultOutputTypeDef]
-    functionResult: NotRequired[FunctionResultOutputTypeDef]
-
-
-class InvocationResultMemberTypeDef(TypedDict):
-    apiResult: NotRequired[ReadOnly[ApiResultTypeDef]]
-    functionResult: NotRequired[ReadOnly[FunctionResultTypeDef]]
-
-
-class InvocationStepPayloadOutputTypeDef(TypedDict):
-    contentBlocks: NotRequired[list[BedrockSessionContentBlockOutputTypeDef]]
 
 
 class InvocationStepPayloadTypeDef(TypedDict):
@@ -1427,18 +1992,39 @@ class InvocationStepSummaryTypeDef(TypedDict):
     sessionId: str
 
 
-class InvocationStepTypeDef(TypedDict):
-    invocationId: str
-    invocationStepId: str
-    invocationStepTime: datetime
-    payload: InvocationStepPayloadOutputTypeDef
-    sessionId: str
-
-
 class InvocationSummaryTypeDef(TypedDict):
     createdAt: datetime
     invocationId: str
     sessionId: str
+
+
+class PromptCreationConfigurationsTypeDef(TypedDict):
+    excludePreviousThinkingSteps: NotRequired[bool]
+    previousConversationTurnsToInclude: NotRequired[int]
+
+
+class KnowledgeBaseConfigurationTypeDef(TypedDict):
+    knowledgeBaseId: str
+    retrievalConfiguration: ReadOnly[KnowledgeBaseRetrievalConfigurationTypeDef]
+
+
+class SessionStateTypeDef(TypedDict):
+    conversationHistory: NotRequired[ReadOnly[ConversationHistoryTypeDef]]
+    files: NotRequired[ReadOnly[Sequence[InputFileTypeDef]]]
+    invocationId: NotRequired[str]
+    knowledgeBaseConfigurations: NotRequired[
+        ReadOnly[Sequence[KnowledgeBaseConfigurationTypeDef]]
+    ]
+    promptSessionAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    returnControlInvocationResults: NotRequired[
+        ReadOnly[Sequence[InvocationResultMemberTypeDef]]
+    ]
+    sessionAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class StreamingConfigurationsTypeDef(TypedDict):
+    applyGuardrailInterval: NotRequired[int]
+    streamFinalResponse: NotRequired[bool]
 
 
 class InvokeAgentRequestTypeDef(TypedDict):
@@ -1456,12 +2042,46 @@ class InvokeAgentRequestTypeDef(TypedDict):
     streamingConfigurations: NotRequired[StreamingConfigurationsTypeDef]
 
 
+class ModelNotReadyExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+PayloadPartTypeDef = TypedDict(
+    "PayloadPartTypeDef",
+    {
+        "attribution": NotRequired["AttributionTypeDef"],
+        "bytes": NotRequired[bytes],
+    },
+)
+
+
+class ResponseStreamTypeDef(TypedDict):
+    accessDeniedException: NotRequired[AccessDeniedExceptionTypeDef]
+    badGatewayException: NotRequired[BadGatewayExceptionTypeDef]
+    chunk: NotRequired[PayloadPartTypeDef]
+    conflictException: NotRequired[ConflictExceptionTypeDef]
+    dependencyFailedException: NotRequired[DependencyFailedExceptionTypeDef]
+    files: NotRequired[FilePartTypeDef]
+    internalServerException: NotRequired[InternalServerExceptionTypeDef]
+    modelNotReadyException: NotRequired[ModelNotReadyExceptionTypeDef]
+    resourceNotFoundException: NotRequired[ResourceNotFoundExceptionTypeDef]
+    returnControl: NotRequired[ReturnControlPayloadTypeDef]
+    serviceQuotaExceededException: NotRequired[ServiceQuotaExceededExceptionTypeDef]
+    throttlingException: NotRequired[ThrottlingExceptionTypeDef]
+    trace: NotRequired[TracePartTypeDef]
+    validationException: NotRequired[ValidationExceptionTypeDef]
+
+
 class InvokeAgentResponseTypeDef(TypedDict):
     completion: EventStream[ResponseStreamTypeDef]
     contentType: str
     memoryId: NotRequired[str]
     sessionId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModelPerformanceConfigurationTypeDef(TypedDict):
+    performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
 
 
 class InvokeFlowRequestTypeDef(TypedDict):
@@ -1515,29 +2135,10 @@ class InvokeInlineAgentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class KnowledgeBaseConfigurationTypeDef(TypedDict):
-    knowledgeBaseId: str
-    retrievalConfiguration: ReadOnly[KnowledgeBaseRetrievalConfigurationTypeDef]
-
-
-class KnowledgeBaseLookupInputTypeDef(TypedDict):
-    knowledgeBaseId: NotRequired[str]
-    text: NotRequired[str]
-
-
-class KnowledgeBaseLookupOutputTypeDef(TypedDict):
-    metadata: NotRequired[MetadataTypeDef]
-    retrievedReferences: NotRequired[list[RetrievedReferenceTypeDef]]
-
-
 class KnowledgeBaseQueryTypeDef(TypedDict):
     image: NotRequired[ReadOnly[InputImageTypeDef]]
     text: NotRequired[str]
     type: NotRequired[KnowledgeBaseQueryTypeType]
-
-
-class KnowledgeBaseRetrievalConfigurationTypeDef(TypedDict):
-    vectorSearchConfiguration: ReadOnly[KnowledgeBaseVectorSearchConfigurationTypeDef]
 
 
 class KnowledgeBaseRetrievalResultTypeDef(TypedDict):
@@ -1547,6 +2148,20 @@ class KnowledgeBaseRetrievalResultTypeDef(TypedDict):
     score: NotRequired[float]
 
 
+class QueryTransformationConfigurationTypeDef(TypedDict):
+    type: QueryTransformationTypeType
+
+
+class OrchestrationConfigurationTypeDef(TypedDict):
+    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
+    inferenceConfig: NotRequired[ReadOnly[InferenceConfigTypeDef]]
+    performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
+    promptTemplate: NotRequired[PromptTemplateTypeDef]
+    queryTransformationConfiguration: NotRequired[
+        QueryTransformationConfigurationTypeDef
+    ]
+
+
 class KnowledgeBaseRetrieveAndGenerateConfigurationTypeDef(TypedDict):
     generationConfiguration: NotRequired[ReadOnly[GenerationConfigurationTypeDef]]
     knowledgeBaseId: str
@@ -1554,26 +2169,6 @@ class KnowledgeBaseRetrieveAndGenerateConfigurationTypeDef(TypedDict):
     orchestrationConfiguration: NotRequired[ReadOnly[OrchestrationConfigurationTypeDef]]
     retrievalConfiguration: NotRequired[
         ReadOnly[KnowledgeBaseRetrievalConfigurationTypeDef]
-    ]
-
-
-class KnowledgeBaseTypeDef(TypedDict):
-    description: str
-    knowledgeBaseId: str
-    retrievalConfiguration: NotRequired[
-        ReadOnly[KnowledgeBaseRetrievalConfigurationTypeDef]
-    ]
-
-
-class KnowledgeBaseVectorSearchConfigurationTypeDef(TypedDict):
-    filter: NotRequired[ReadOnly[RetrievalFilterTypeDef]]
-    implicitFilterConfiguration: NotRequired[
-        ReadOnly[ImplicitFilterConfigurationTypeDef]
-    ]
-    numberOfResults: NotRequired[int]
-    overrideSearchType: NotRequired[SearchTypeType]
-    rerankingConfiguration: NotRequired[
-        ReadOnly[VectorSearchRerankingConfigurationTypeDef]
     ]
 
 
@@ -1635,6 +2230,14 @@ class ListSessionsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class SessionSummaryTypeDef(TypedDict):
+    createdAt: datetime
+    lastUpdatedAt: datetime
+    sessionArn: str
+    sessionId: str
+    sessionStatus: SessionStatusType
+
+
 class ListSessionsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     sessionSummaries: list[SessionSummaryTypeDef]
@@ -1650,161 +2253,13 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MemorySessionSummaryTypeDef(TypedDict):
-    memoryId: NotRequired[str]
-    sessionExpiryTime: NotRequired[datetime]
-    sessionId: NotRequired[str]
-    sessionStartTime: NotRequired[datetime]
-    summaryText: NotRequired[str]
-
-
-class MemoryTypeDef(TypedDict):
-    sessionSummary: NotRequired[MemorySessionSummaryTypeDef]
-
-
-class MessageTypeDef(TypedDict):
-    content: ReadOnly[Sequence[ContentBlockTypeDef]]
-    role: ConversationRoleType
-
-
-class MetadataAttributeSchemaTypeDef(TypedDict):
-    description: str
-    key: str
-    type: AttributeTypeType
-
-
-class MetadataConfigurationForRerankingTypeDef(TypedDict):
-    selectionMode: RerankingMetadataSelectionModeType
-    selectiveModeConfiguration: NotRequired[
-        ReadOnly[RerankingMetadataSelectiveModeConfigurationTypeDef]
-    ]
-
-
-class MetadataTypeDef(TypedDict):
-    clientRequestId: NotRequired[str]
-    endTime: NotRequired[datetime]
-    operationTotalTimeMs: NotRequired[int]
-    startTime: NotRequired[datetime]
-    totalTimeMs: NotRequired[int]
-    usage: NotRequired[UsageTypeDef]
-
-
-class ModelInvocationInputTypeDef(TypedDict):
-    foundationModel: NotRequired[str]
-    inferenceConfiguration: NotRequired[InferenceConfigurationOutputTypeDef]
-    overrideLambda: NotRequired[str]
-    parserMode: NotRequired[CreationModeType]
-    promptCreationMode: NotRequired[CreationModeType]
-    text: NotRequired[str]
-    traceId: NotRequired[str]
-    type: NotRequired[PromptTypeType]
-
-
-class ModelNotReadyExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class ModelPerformanceConfigurationTypeDef(TypedDict):
-    performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
-
-
-class NodeActionEventTypeDef(TypedDict):
-    nodeName: str
-    operationName: str
-    operationRequest: NotRequired[DocumentOutputValue]
-    operationResponse: NotRequired[DocumentOutputValue]
-    requestId: str
-    serviceName: str
-    timestamp: datetime
-
-
-class NodeDependencyEventTypeDef(TypedDict):
-    nodeName: str
-    timestamp: datetime
-    traceElements: NodeTraceElementsTypeDef
-
-
-class NodeExecutionContentTypeDef(TypedDict):
-    document: NotRequired[DocumentOutputValue]
-
-
-class NodeFailureEventTypeDef(TypedDict):
-    errorCode: NodeErrorCodeType
-    errorMessage: str
-    nodeName: str
-    timestamp: datetime
-
-
-class NodeInputEventTypeDef(TypedDict):
-    fields: list[NodeInputFieldTypeDef]
-    nodeName: str
-    timestamp: datetime
-
-
-class NodeInputExecutionChainItemTypeDef(TypedDict):
-    index: NotRequired[int]
-    nodeName: str
-    type: FlowControlNodeTypeType
-
-
-class NodeInputFieldTypeDef(TypedDict):
-    category: NotRequired[FlowNodeInputCategoryType]
-    content: NodeExecutionContentTypeDef
-    executionChain: NotRequired[list[NodeInputExecutionChainItemTypeDef]]
-    name: str
-    source: NotRequired[NodeInputSourceTypeDef]
-    type: NotRequired[FlowNodeIODataTypeType]
-
-
-class NodeInputSourceTypeDef(TypedDict):
-    expression: str
-    nodeName: str
-    outputFieldName: str
-
-
-class NodeOutputEventTypeDef(TypedDict):
-    fields: list[NodeOutputFieldTypeDef]
-    nodeName: str
-    timestamp: datetime
-
-
-class NodeOutputFieldTypeDef(TypedDict):
-    content: NodeExecutionContentTypeDef
-    name: str
-    next: NotRequired[list[NodeOutputNextTypeDef]]
-    type: NotRequired[FlowNodeIODataTypeType]
-
-
-class NodeOutputNextTypeDef(TypedDict):
-    inputFieldName: str
-    nodeName: str
-
-
-class NodeTraceElementsTypeDef(TypedDict):
-    agentTraces: NotRequired[list[TracePartTypeDef]]
-
-
-class ObservationTypeDef(TypedDict):
-    actionGroupInvocationOutput: NotRequired[ActionGroupInvocationOutputTypeDef]
-    agentCollaboratorInvocationOutput: NotRequired[
-        AgentCollaboratorInvocationOutputTypeDef
-    ]
-    codeInterpreterInvocationOutput: NotRequired[CodeInterpreterInvocationOutputTypeDef]
-    finalResponse: NotRequired[FinalResponseTypeDef]
-    knowledgeBaseLookupOutput: NotRequired[KnowledgeBaseLookupOutputTypeDef]
-    repromptResponse: NotRequired[RepromptResponseTypeDef]
-    traceId: NotRequired[str]
-    type: NotRequired[TypeType]
-
-
 class OptimizePromptRequestTypeDef(TypedDict):
     input: InputPromptTypeDef
     targetModelId: str
 
 
-class OptimizePromptResponseTypeDef(TypedDict):
-    optimizedPrompt: EventStream[OptimizedPromptStreamTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class OptimizedPromptTypeDef(TypedDict):
+    textPrompt: NotRequired[TextPromptTypeDef]
 
 
 class OptimizedPromptEventTypeDef(TypedDict):
@@ -1822,140 +2277,9 @@ class OptimizedPromptStreamTypeDef(TypedDict):
     validationException: NotRequired[ValidationExceptionTypeDef]
 
 
-class OptimizedPromptTypeDef(TypedDict):
-    textPrompt: NotRequired[TextPromptTypeDef]
-
-
-class OrchestrationConfigurationTypeDef(TypedDict):
-    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
-    inferenceConfig: NotRequired[ReadOnly[InferenceConfigTypeDef]]
-    performanceConfig: NotRequired[PerformanceConfigurationTypeDef]
-    promptTemplate: NotRequired[PromptTemplateTypeDef]
-    queryTransformationConfiguration: NotRequired[
-        QueryTransformationConfigurationTypeDef
-    ]
-
-
-OrchestrationExecutorTypeDef = TypedDict(
-    "OrchestrationExecutorTypeDef",
-    {
-        "lambda": NotRequired[str],
-    },
-)
-
-
-class OrchestrationModelInvocationOutputTypeDef(TypedDict):
-    metadata: NotRequired[MetadataTypeDef]
-    rawResponse: NotRequired[RawResponseTypeDef]
-    reasoningContent: NotRequired[ReasoningContentBlockTypeDef]
-    traceId: NotRequired[str]
-
-
-class OrchestrationTraceTypeDef(TypedDict):
-    invocationInput: NotRequired[InvocationInputTypeDef]
-    modelInvocationInput: NotRequired[ModelInvocationInputTypeDef]
-    modelInvocationOutput: NotRequired[OrchestrationModelInvocationOutputTypeDef]
-    observation: NotRequired[ObservationTypeDef]
-    rationale: NotRequired[RationaleTypeDef]
-
-
-OutputFileTypeDef = TypedDict(
-    "OutputFileTypeDef",
-    {
-        "bytes": NotRequired[bytes],
-        "name": NotRequired[str],
-        "type": NotRequired[str],
-    },
-)
-
-
-class ParameterDetailTypeDef(TypedDict):
-    description: NotRequired[str]
-    required: NotRequired[bool]
-    type: ParameterTypeType
-
-
-class ParameterTypeDef(TypedDict):
-    name: NotRequired[str]
-    type: NotRequired[str]
-    value: NotRequired[str]
-
-
-PayloadPartTypeDef = TypedDict(
-    "PayloadPartTypeDef",
-    {
-        "attribution": NotRequired["AttributionTypeDef"],
-        "bytes": NotRequired[bytes],
-    },
-)
-
-
-class PerformanceConfigurationTypeDef(TypedDict):
-    latency: NotRequired[PerformanceConfigLatencyType]
-
-
-class PostProcessingModelInvocationOutputTypeDef(TypedDict):
-    metadata: NotRequired[MetadataTypeDef]
-    parsedResponse: NotRequired[PostProcessingParsedResponseTypeDef]
-    rawResponse: NotRequired[RawResponseTypeDef]
-    reasoningContent: NotRequired[ReasoningContentBlockTypeDef]
-    traceId: NotRequired[str]
-
-
-class PostProcessingParsedResponseTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class PostProcessingTraceTypeDef(TypedDict):
-    modelInvocationInput: NotRequired[ModelInvocationInputTypeDef]
-    modelInvocationOutput: NotRequired[PostProcessingModelInvocationOutputTypeDef]
-
-
-class PreProcessingModelInvocationOutputTypeDef(TypedDict):
-    metadata: NotRequired[MetadataTypeDef]
-    parsedResponse: NotRequired[PreProcessingParsedResponseTypeDef]
-    rawResponse: NotRequired[RawResponseTypeDef]
-    reasoningContent: NotRequired[ReasoningContentBlockTypeDef]
-    traceId: NotRequired[str]
-
-
-class PreProcessingParsedResponseTypeDef(TypedDict):
-    isValid: NotRequired[bool]
-    rationale: NotRequired[str]
-
-
-class PreProcessingTraceTypeDef(TypedDict):
-    modelInvocationInput: NotRequired[ModelInvocationInputTypeDef]
-    modelInvocationOutput: NotRequired[PreProcessingModelInvocationOutputTypeDef]
-
-
-class PromptConfigurationTypeDef(TypedDict):
-    additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
-    basePromptTemplate: NotRequired[str]
-    foundationModel: NotRequired[str]
-    inferenceConfiguration: NotRequired[ReadOnly[InferenceConfigurationTypeDef]]
-    parserMode: NotRequired[CreationModeType]
-    promptCreationMode: NotRequired[CreationModeType]
-    promptState: NotRequired[PromptStateType]
-    promptType: NotRequired[PromptTypeType]
-
-
-class PromptCreationConfigurationsTypeDef(TypedDict):
-    excludePreviousThinkingSteps: NotRequired[bool]
-    previousConversationTurnsToInclude: NotRequired[int]
-
-
-class PromptOverrideConfigurationTypeDef(TypedDict):
-    overrideLambda: NotRequired[str]
-    promptConfigurations: ReadOnly[Sequence[PromptConfigurationTypeDef]]
-
-
-class PromptTemplateTypeDef(TypedDict):
-    textPromptTemplate: NotRequired[str]
-
-
-class PropertyParametersTypeDef(TypedDict):
-    properties: NotRequired[list[ParameterTypeDef]]
+class OptimizePromptResponseTypeDef(TypedDict):
+    optimizedPrompt: EventStream[OptimizedPromptStreamTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutInvocationStepRequestTypeDef(TypedDict):
@@ -1971,41 +2295,8 @@ class PutInvocationStepResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueryGenerationInputTypeDef(TypedDict):
-    text: str
-    type: InputQueryTypeType
-
-
-class QueryTransformationConfigurationTypeDef(TypedDict):
-    type: QueryTransformationTypeType
-
-
-class RationaleTypeDef(TypedDict):
+class RerankTextDocumentTypeDef(TypedDict):
     text: NotRequired[str]
-    traceId: NotRequired[str]
-
-
-class RawResponseTypeDef(TypedDict):
-    content: NotRequired[str]
-
-
-class ReasoningContentBlockTypeDef(TypedDict):
-    reasoningText: NotRequired[ReasoningTextBlockTypeDef]
-    redactedContent: NotRequired[bytes]
-
-
-class ReasoningTextBlockTypeDef(TypedDict):
-    signature: NotRequired[str]
-    text: str
-
-
-class RepromptResponseTypeDef(TypedDict):
-    source: NotRequired[SourceType]
-    text: NotRequired[str]
-
-
-class RequestBodyTypeDef(TypedDict):
-    content: NotRequired[dict[str, list[ParameterTypeDef]]]
 
 
 class RerankDocumentOutputTypeDef(TypedDict):
@@ -2025,17 +2316,21 @@ class RerankQueryTypeDef(TypedDict):
     type: RerankQueryContentTypeType
 
 
+class RerankSourceTypeDef(TypedDict):
+    inlineDocumentSource: ReadOnly[RerankDocumentTypeDef]
+    type: RerankSourceTypeType
+
+
+class RerankingConfigurationTypeDef(TypedDict):
+    bedrockRerankingConfiguration: ReadOnly[BedrockRerankingConfigurationTypeDef]
+    type: RerankingConfigurationTypeType
+
+
 class RerankRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     queries: ReadOnly[Sequence[RerankQueryTypeDef]]
     rerankingConfiguration: ReadOnly[RerankingConfigurationTypeDef]
     sources: ReadOnly[Sequence[RerankSourceTypeDef]]
-
-
-class RerankResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    results: list[RerankResultTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RerankResultTypeDef(TypedDict):
@@ -2044,123 +2339,10 @@ class RerankResultTypeDef(TypedDict):
     relevanceScore: float
 
 
-class RerankSourceTypeDef(TypedDict):
-    inlineDocumentSource: ReadOnly[RerankDocumentTypeDef]
-    type: RerankSourceTypeType
-
-
-class RerankTextDocumentTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class RerankingConfigurationTypeDef(TypedDict):
-    bedrockRerankingConfiguration: ReadOnly[BedrockRerankingConfigurationTypeDef]
-    type: RerankingConfigurationTypeType
-
-
-class RerankingMetadataSelectiveModeConfigurationTypeDef(TypedDict):
-    fieldsToExclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
-    fieldsToInclude: NotRequired[ReadOnly[Sequence[FieldForRerankingTypeDef]]]
-
-
-class ResourceNotFoundExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class ResponseStreamTypeDef(TypedDict):
-    accessDeniedException: NotRequired[AccessDeniedExceptionTypeDef]
-    badGatewayException: NotRequired[BadGatewayExceptionTypeDef]
-    chunk: NotRequired[PayloadPartTypeDef]
-    conflictException: NotRequired[ConflictExceptionTypeDef]
-    dependencyFailedException: NotRequired[DependencyFailedExceptionTypeDef]
-    files: NotRequired[FilePartTypeDef]
-    internalServerException: NotRequired[InternalServerExceptionTypeDef]
-    modelNotReadyException: NotRequired[ModelNotReadyExceptionTypeDef]
-    resourceNotFoundException: NotRequired[ResourceNotFoundExceptionTypeDef]
-    returnControl: NotRequired[ReturnControlPayloadTypeDef]
-    serviceQuotaExceededException: NotRequired[ServiceQuotaExceededExceptionTypeDef]
-    throttlingException: NotRequired[ThrottlingExceptionTypeDef]
-    trace: NotRequired[TracePartTypeDef]
-    validationException: NotRequired[ValidationExceptionTypeDef]
-
-
-RetrievalFilterTypeDef = TypedDict(
-    "RetrievalFilterTypeDef",
-    {
-        "andAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
-        "equals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "greaterThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "greaterThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "in": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "lessThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "lessThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "listContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "notEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "notIn": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "orAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
-        "startsWith": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "stringContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-    },
-)
-
-
-class RetrievalResultConfluenceLocationTypeDef(TypedDict):
-    url: NotRequired[str]
-
-
-class RetrievalResultContentColumnTypeDef(TypedDict):
-    columnName: NotRequired[str]
-    columnValue: NotRequired[str]
-    type: NotRequired[RetrievalResultContentColumnTypeType]
-
-
-class RetrievalResultContentTypeDef(TypedDict):
-    audio: NotRequired[AudioSegmentTypeDef]
-    byteContent: NotRequired[str]
-    row: NotRequired[list[RetrievalResultContentColumnTypeDef]]
-    text: NotRequired[str]
-    type: NotRequired[RetrievalResultContentTypeType]
-    video: NotRequired[VideoSegmentTypeDef]
-
-
-class RetrievalResultCustomDocumentLocationTypeDef(TypedDict):
-    id: NotRequired[str]
-
-
-class RetrievalResultKendraDocumentLocationTypeDef(TypedDict):
-    uri: NotRequired[str]
-
-
-class RetrievalResultLocationTypeDef(TypedDict):
-    confluenceLocation: NotRequired[RetrievalResultConfluenceLocationTypeDef]
-    customDocumentLocation: NotRequired[RetrievalResultCustomDocumentLocationTypeDef]
-    kendraDocumentLocation: NotRequired[RetrievalResultKendraDocumentLocationTypeDef]
-    s3Location: NotRequired[RetrievalResultS3LocationTypeDef]
-    salesforceLocation: NotRequired[RetrievalResultSalesforceLocationTypeDef]
-    sharePointLocation: NotRequired[RetrievalResultSharePointLocationTypeDef]
-    sqlLocation: NotRequired[RetrievalResultSqlLocationTypeDef]
-    type: RetrievalResultLocationTypeType
-    webLocation: NotRequired[RetrievalResultWebLocationTypeDef]
-
-
-class RetrievalResultS3LocationTypeDef(TypedDict):
-    uri: NotRequired[str]
-
-
-class RetrievalResultSalesforceLocationTypeDef(TypedDict):
-    url: NotRequired[str]
-
-
-class RetrievalResultSharePointLocationTypeDef(TypedDict):
-    url: NotRequired[str]
-
-
-class RetrievalResultSqlLocationTypeDef(TypedDict):
-    query: NotRequired[str]
-
-
-class RetrievalResultWebLocationTypeDef(TypedDict):
-    url: NotRequired[str]
+class RerankResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    results: list[RerankResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RetrieveAndGenerateConfigurationTypeDef(TypedDict):
@@ -2185,6 +2367,10 @@ class RetrieveAndGenerateOutputTypeDef(TypedDict):
     text: str
 
 
+class RetrieveAndGenerateSessionConfigurationTypeDef(TypedDict):
+    kmsKeyArn: str
+
+
 class RetrieveAndGenerateRequestTypeDef(TypedDict):
     input: RetrieveAndGenerateInputTypeDef
     retrieveAndGenerateConfiguration: NotRequired[
@@ -2200,10 +2386,6 @@ class RetrieveAndGenerateResponseTypeDef(TypedDict):
     output: RetrieveAndGenerateOutputTypeDef
     sessionId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RetrieveAndGenerateSessionConfigurationTypeDef(TypedDict):
-    kmsKeyArn: str
 
 
 class RetrieveAndGenerateStreamRequestTypeDef(TypedDict):
@@ -2253,89 +2435,6 @@ class RetrieveResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RetrievedReferenceTypeDef(TypedDict):
-    content: NotRequired[RetrievalResultContentTypeDef]
-    location: NotRequired[RetrievalResultLocationTypeDef]
-    metadata: NotRequired[dict[str, DocumentOutputValue]]
-
-
-class ReturnControlPayloadTypeDef(TypedDict):
-    invocationId: NotRequired[str]
-    invocationInputs: NotRequired[list[InvocationInputMemberTypeDef]]
-
-
-class ReturnControlResultsTypeDef(TypedDict):
-    invocationId: NotRequired[str]
-    returnControlInvocationResults: NotRequired[
-        list[InvocationResultMemberOutputTypeDef]
-    ]
-
-
-class RoutingClassifierModelInvocationOutputTypeDef(TypedDict):
-    metadata: NotRequired[MetadataTypeDef]
-    rawResponse: NotRequired[RawResponseTypeDef]
-    traceId: NotRequired[str]
-
-
-class RoutingClassifierTraceTypeDef(TypedDict):
-    invocationInput: NotRequired[InvocationInputTypeDef]
-    modelInvocationInput: NotRequired[ModelInvocationInputTypeDef]
-    modelInvocationOutput: NotRequired[RoutingClassifierModelInvocationOutputTypeDef]
-    observation: NotRequired[ObservationTypeDef]
-
-
-class S3IdentifierTypeDef(TypedDict):
-    s3BucketName: NotRequired[str]
-    s3ObjectKey: NotRequired[str]
-
-
-class S3LocationTypeDef(TypedDict):
-    uri: str
-
-
-class S3ObjectDocTypeDef(TypedDict):
-    uri: str
-
-
-class S3ObjectFileTypeDef(TypedDict):
-    uri: str
-
-
-class SatisfiedConditionTypeDef(TypedDict):
-    conditionName: str
-
-
-class ServiceQuotaExceededExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class SessionStateTypeDef(TypedDict):
-    conversationHistory: NotRequired[ReadOnly[ConversationHistoryTypeDef]]
-    files: NotRequired[ReadOnly[Sequence[InputFileTypeDef]]]
-    invocationId: NotRequired[str]
-    knowledgeBaseConfigurations: NotRequired[
-        ReadOnly[Sequence[KnowledgeBaseConfigurationTypeDef]]
-    ]
-    promptSessionAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    returnControlInvocationResults: NotRequired[
-        ReadOnly[Sequence[InvocationResultMemberTypeDef]]
-    ]
-    sessionAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class SessionSummaryTypeDef(TypedDict):
-    createdAt: datetime
-    lastUpdatedAt: datetime
-    sessionArn: str
-    sessionId: str
-    sessionStatus: SessionStatusType
-
-
-class SpanTypeDef(TypedDict):
-    end: NotRequired[int]
-    start: NotRequired[int]
-
-
 class StartFlowExecutionRequestTypeDef(TypedDict):
     flowAliasIdentifier: str
     flowExecutionName: NotRequired[str]
@@ -2361,11 +2460,6 @@ class StopFlowExecutionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StreamingConfigurationsTypeDef(TypedDict):
-    applyGuardrailInterval: NotRequired[int]
-    streamFinalResponse: NotRequired[bool]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -2373,65 +2467,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TextInferenceConfigTypeDef(TypedDict):
-    maxTokens: NotRequired[int]
-    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-
-
-class TextPromptTypeDef(TypedDict):
-    text: str
-
-
-class TextResponsePartTypeDef(TypedDict):
-    span: NotRequired[SpanTypeDef]
-    text: NotRequired[str]
-
-
-class TextToSqlConfigurationTypeDef(TypedDict):
-    knowledgeBaseConfiguration: NotRequired[TextToSqlKnowledgeBaseConfigurationTypeDef]
-    type: TextToSqlConfigurationTypeType
-
-
-class TextToSqlKnowledgeBaseConfigurationTypeDef(TypedDict):
-    knowledgeBaseArn: str
-
-
-class ThrottlingExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class TraceElementsTypeDef(TypedDict):
-    agentTraces: NotRequired[list[TracePartTypeDef]]
-
-
-class TracePartTypeDef(TypedDict):
-    agentAliasId: NotRequired[str]
-    agentId: NotRequired[str]
-    agentVersion: NotRequired[str]
-    callerChain: NotRequired[list[CallerTypeDef]]
-    collaboratorName: NotRequired[str]
-    eventTime: NotRequired[datetime]
-    sessionId: NotRequired[str]
-    trace: NotRequired[TraceTypeDef]
-
-
-class TraceTypeDef(TypedDict):
-    customOrchestrationTrace: NotRequired[CustomOrchestrationTraceTypeDef]
-    failureTrace: NotRequired[FailureTraceTypeDef]
-    guardrailTrace: NotRequired[GuardrailTraceTypeDef]
-    orchestrationTrace: NotRequired[OrchestrationTraceTypeDef]
-    postProcessingTrace: NotRequired[PostProcessingTraceTypeDef]
-    preProcessingTrace: NotRequired[PreProcessingTraceTypeDef]
-    routingClassifierTrace: NotRequired[RoutingClassifierTraceTypeDef]
-
-
-class TransformationConfigurationTypeDef(TypedDict):
-    mode: QueryTransformationModeType
-    textToSqlConfiguration: NotRequired[TextToSqlConfigurationTypeDef]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2455,37 +2490,3 @@ class UpdateSessionResponseTypeDef(TypedDict):
     sessionId: str
     sessionStatus: SessionStatusType
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UsageTypeDef(TypedDict):
-    inputTokens: NotRequired[int]
-    outputTokens: NotRequired[int]
-
-
-class ValidationExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class VectorSearchBedrockRerankingConfigurationTypeDef(TypedDict):
-    metadataConfiguration: NotRequired[
-        ReadOnly[MetadataConfigurationForRerankingTypeDef]
-    ]
-    modelConfiguration: ReadOnly[VectorSearchBedrockRerankingModelConfigurationTypeDef]
-    numberOfRerankedResults: NotRequired[int]
-
-
-class VectorSearchBedrockRerankingModelConfigurationTypeDef(TypedDict):
-    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
-    modelArn: str
-
-
-class VectorSearchRerankingConfigurationTypeDef(TypedDict):
-    bedrockRerankingConfiguration: NotRequired[
-        ReadOnly[VectorSearchBedrockRerankingConfigurationTypeDef]
-    ]
-    type: VectorSearchRerankingConfigurationTypeType
-
-
-class VideoSegmentTypeDef(TypedDict):
-    s3Uri: str
-    summary: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -72,405 +72,416 @@ from .literals import (
     ValidationExceptionReasonType,
 )
 
-__all__ = [
-    "A2aDescriptorTypeDef",
-    "ABTestEvaluationConfigOutputTypeDef",
-    "ABTestEvaluationConfigTypeDef",
-    "ABTestResultsTypeDef",
-    "ABTestSummaryTypeDef",
-    "AccessDeniedExceptionTypeDef",
-    "ActorSummaryTypeDef",
-    "AgentCardDefinitionTypeDef",
-    "AgentSkillsDescriptorTypeDef",
-    "AgentTracesConfigOutputTypeDef",
-    "AgentTracesConfigTypeDef",
-    "AmountTypeDef",
-    "AutomationStreamTypeDef",
-    "AutomationStreamUpdateTypeDef",
-    "AvailableLimitsTypeDef",
-    "BasicAuthTypeDef",
-    "BatchCreateMemoryRecordsInputTypeDef",
-    "BatchCreateMemoryRecordsOutputTypeDef",
-    "BatchDeleteMemoryRecordsInputTypeDef",
-    "BatchDeleteMemoryRecordsOutputTypeDef",
-    "BatchEvaluationSummaryTypeDef",
-    "BatchUpdateMemoryRecordsInputTypeDef",
-    "BatchUpdateMemoryRecordsOutputTypeDef",
-    "BranchFilterTypeDef",
-    "BranchTypeDef",
-    "BrowserActionResultTypeDef",
-    "BrowserActionTypeDef",
-    "BrowserEnterprisePolicyTypeDef",
-    "BrowserExtensionTypeDef",
-    "BrowserProfileConfigurationTypeDef",
-    "BrowserSessionStreamTypeDef",
-    "BrowserSessionSummaryTypeDef",
-    "CertificateLocationTypeDef",
-    "CertificateTypeDef",
-    "CloudWatchFilterConfigOutputTypeDef",
-    "CloudWatchFilterConfigTypeDef",
-    "CloudWatchLogsFilterTypeDef",
-    "CloudWatchLogsRuleOutputTypeDef",
-    "CloudWatchLogsRuleTypeDef",
-    "CloudWatchLogsSourceOutputTypeDef",
-    "CloudWatchLogsSourceTypeDef",
-    "CloudWatchLogsTraceConfigOutputTypeDef",
-    "CloudWatchLogsTraceConfigTypeDef",
-    "CloudWatchOutputConfigTypeDef",
-    "CodeInterpreterResultTypeDef",
-    "CodeInterpreterSessionSummaryTypeDef",
-    "CodeInterpreterStreamOutputTypeDef",
-    "CoinbaseCdpTokenRequestInputTypeDef",
-    "CoinbaseCdpTokenResponseOutputTypeDef",
-    "CompleteResourceTokenAuthRequestTypeDef",
-    "CompleteResourceTokenAuthResponseTypeDef",
-    "ConfidenceIntervalTypeDef",
-    "ConfigurationBundleRefTypeDef",
-    "ConfigurationBundleToolEntryTypeDef",
-    "ConflictExceptionTypeDef",
-    "ContentBlockTypeDef",
-    "ContentDeltaEventTypeDef",
-    "ContentStartEventTypeDef",
-    "ContentStopEventTypeDef",
-    "ContentTypeDef",
-    "ContextTypeDef",
-    "ControlStatsTypeDef",
-    "ConversationalTypeDef",
-    "CreateABTestRequestTypeDef",
-    "CreateABTestResponseTypeDef",
-    "CreateEventInputTypeDef",
-    "CreateEventOutputTypeDef",
-    "CreatePaymentInstrumentRequestTypeDef",
-    "CreatePaymentInstrumentResponseTypeDef",
-    "CreatePaymentSessionRequestTypeDef",
-    "CreatePaymentSessionResponseTypeDef",
-    "CryptoX402PaymentInputTypeDef",
-    "CryptoX402PaymentOutputTypeDef",
-    "CustomDescriptorTypeDef",
-    "DataSourceConfigOutputTypeDef",
-    "DataSourceConfigTypeDef",
-    "DeleteABTestRequestTypeDef",
-    "DeleteABTestResponseTypeDef",
-    "DeleteBatchEvaluationRequestTypeDef",
-    "DeleteBatchEvaluationResponseTypeDef",
-    "DeleteEventInputTypeDef",
-    "DeleteEventOutputTypeDef",
-    "DeleteMemoryRecordInputTypeDef",
-    "DeleteMemoryRecordOutputTypeDef",
-    "DeletePaymentInstrumentRequestTypeDef",
-    "DeletePaymentInstrumentResponseTypeDef",
-    "DeletePaymentSessionRequestTypeDef",
-    "DeletePaymentSessionResponseTypeDef",
-    "DeleteRecommendationRequestTypeDef",
-    "DeleteRecommendationResponseTypeDef",
-    "DescriptorsTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmbeddedCryptoWalletOutputTypeDef",
-    "EmbeddedCryptoWalletTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EvaluateRequestTypeDef",
-    "EvaluateResponseTypeDef",
-    "EvaluationContentTypeDef",
-    "EvaluationExpectedTrajectoryTypeDef",
-    "EvaluationInputTypeDef",
-    "EvaluationJobResultsTypeDef",
-    "EvaluationMetadataTypeDef",
-    "EvaluationReferenceInputTypeDef",
-    "EvaluationResultContentTypeDef",
-    "EvaluationTargetTypeDef",
-    "EvaluatorMetricTypeDef",
-    "EvaluatorStatisticsTypeDef",
-    "EvaluatorSummaryTypeDef",
-    "EvaluatorTypeDef",
-    "EventMetadataFilterExpressionTypeDef",
-    "EventStream",
-    "EventTypeDef",
-    "ExternalProxyOutputTypeDef",
-    "ExternalProxyTypeDef",
-    "ExtractionJobFilterInputTypeDef",
-    "ExtractionJobMessagesTypeDef",
-    "ExtractionJobMetadataTypeDef",
-    "ExtractionJobTypeDef",
-    "FilterInputTypeDef",
-    "FilterValueTypeDef",
-    "GatewayFilterOutputTypeDef",
-    "GatewayFilterTypeDef",
-    "GetABTestRequestTypeDef",
-    "GetABTestResponseTypeDef",
-    "GetAgentCardRequestTypeDef",
-    "GetAgentCardResponseTypeDef",
-    "GetBatchEvaluationRequestTypeDef",
-    "GetBatchEvaluationResponseTypeDef",
-    "GetBrowserSessionRequestTypeDef",
-    "GetBrowserSessionResponseTypeDef",
-    "GetCodeInterpreterSessionRequestTypeDef",
-    "GetCodeInterpreterSessionResponseTypeDef",
-    "GetEventInputTypeDef",
-    "GetEventOutputTypeDef",
-    "GetMemoryRecordInputTypeDef",
-    "GetMemoryRecordOutputTypeDef",
-    "GetPaymentInstrumentBalanceRequestTypeDef",
-    "GetPaymentInstrumentBalanceResponseTypeDef",
-    "GetPaymentInstrumentRequestTypeDef",
-    "GetPaymentInstrumentResponseTypeDef",
-    "GetPaymentSessionRequestTypeDef",
-    "GetPaymentSessionResponseTypeDef",
-    "GetRecommendationRequestTypeDef",
-    "GetRecommendationResponseTypeDef",
-    "GetResourceApiKeyRequestTypeDef",
-    "GetResourceApiKeyResponseTypeDef",
-    "GetResourceOauth2TokenRequestTypeDef",
-    "GetResourceOauth2TokenResponseTypeDef",
-    "GetResourcePaymentTokenRequestTypeDef",
-    "GetResourcePaymentTokenResponseTypeDef",
-    "GetWorkloadAccessTokenForJWTRequestTypeDef",
-    "GetWorkloadAccessTokenForJWTResponseTypeDef",
-    "GetWorkloadAccessTokenForUserIdRequestTypeDef",
-    "GetWorkloadAccessTokenForUserIdResponseTypeDef",
-    "GetWorkloadAccessTokenRequestTypeDef",
-    "GetWorkloadAccessTokenResponseTypeDef",
-    "GroundTruthSourceTypeDef",
-    "GroundTruthTurnInputTypeDef",
-    "GroundTruthTurnTypeDef",
-    "HarnessAgentCoreBrowserConfigTypeDef",
-    "HarnessAgentCoreCodeInterpreterConfigTypeDef",
-    "HarnessAgentCoreGatewayConfigTypeDef",
-    "HarnessBedrockModelConfigTypeDef",
-    "HarnessContentBlockDeltaEventTypeDef",
-    "HarnessContentBlockDeltaTypeDef",
-    "HarnessContentBlockStartEventTypeDef",
-    "HarnessContentBlockStartTypeDef",
-    "HarnessContentBlockStopEventTypeDef",
-    "HarnessContentBlockTypeDef",
-    "HarnessGatewayOutboundAuthTypeDef",
-    "HarnessGeminiModelConfigTypeDef",
-    "HarnessInlineFunctionConfigTypeDef",
-    "HarnessMessageStartEventTypeDef",
-    "HarnessMessageStopEventTypeDef",
-    "HarnessMessageTypeDef",
-    "HarnessMetadataEventTypeDef",
-    "HarnessModelConfigurationTypeDef",
-    "HarnessOpenAiModelConfigTypeDef",
-    "HarnessReasoningContentBlockDeltaTypeDef",
-    "HarnessReasoningContentBlockTypeDef",
-    "HarnessReasoningTextBlockTypeDef",
-    "HarnessRemoteMcpConfigTypeDef",
-    "HarnessSkillTypeDef",
-    "HarnessStreamMetricsTypeDef",
-    "HarnessSystemContentBlockTypeDef",
-    "HarnessTokenUsageTypeDef",
-    "HarnessToolConfigurationTypeDef",
-    "HarnessToolResultBlockDeltaTypeDef",
-    "HarnessToolResultBlockStartTypeDef",
-    "HarnessToolResultBlockTypeDef",
-    "HarnessToolResultContentBlockTypeDef",
-    "HarnessToolTypeDef",
-    "HarnessToolUseBlockDeltaTypeDef",
-    "HarnessToolUseBlockStartTypeDef",
-    "HarnessToolUseBlockTypeDef",
-    "InlineGroundTruthTypeDef",
-    "InputContentBlockTypeDef",
-    "InternalServerExceptionTypeDef",
-    "InvokeAgentRuntimeCommandRequestBodyTypeDef",
-    "InvokeAgentRuntimeCommandRequestTypeDef",
-    "InvokeAgentRuntimeCommandResponseTypeDef",
-    "InvokeAgentRuntimeCommandStreamOutputTypeDef",
-    "InvokeAgentRuntimeRequestTypeDef",
-    "InvokeAgentRuntimeResponseTypeDef",
-    "InvokeBrowserRequestTypeDef",
-    "InvokeBrowserResponseTypeDef",
-    "InvokeCodeInterpreterRequestTypeDef",
-    "InvokeCodeInterpreterResponseTypeDef",
-    "InvokeHarnessRequestTypeDef",
-    "InvokeHarnessResponseTypeDef",
-    "InvokeHarnessStreamOutputTypeDef",
-    "KeyPressArgumentsTypeDef",
-    "KeyPressResultTypeDef",
-    "KeyShortcutArgumentsTypeDef",
-    "KeyShortcutResultTypeDef",
-    "KeyTypeArgumentsTypeDef",
-    "KeyTypeResultTypeDef",
-    "LeftExpressionTypeDef",
-    "LinkedAccountDeveloperJwtTypeDef",
-    "LinkedAccountEmailTypeDef",
-    "LinkedAccountOAuth2TypeDef",
-    "LinkedAccountSmsTypeDef",
-    "LinkedAccountTypeDef",
-    "ListABTestsRequestTypeDef",
-    "ListABTestsResponseTypeDef",
-    "ListActorsInputTypeDef",
-    "ListActorsOutputTypeDef",
-    "ListBatchEvaluationsRequestTypeDef",
-    "ListBatchEvaluationsResponseTypeDef",
-    "ListBrowserSessionsRequestTypeDef",
-    "ListBrowserSessionsResponseTypeDef",
-    "ListCodeInterpreterSessionsRequestTypeDef",
-    "ListCodeInterpreterSessionsResponseTypeDef",
-    "ListEventsInputTypeDef",
-    "ListEventsOutputTypeDef",
-    "ListMemoryExtractionJobsInputTypeDef",
-    "ListMemoryExtractionJobsOutputTypeDef",
-    "ListMemoryRecordsInputTypeDef",
-    "ListMemoryRecordsOutputTypeDef",
-    "ListPaymentInstrumentsRequestTypeDef",
-    "ListPaymentInstrumentsResponseTypeDef",
-    "ListPaymentSessionsRequestTypeDef",
-    "ListPaymentSessionsResponseTypeDef",
-    "ListRecommendationsRequestTypeDef",
-    "ListRecommendationsResponseTypeDef",
-    "ListSessionsInputTypeDef",
-    "ListSessionsOutputTypeDef",
-    "LiveViewStreamTypeDef",
-    "McpDescriptorTypeDef",
-    "MemoryContentTypeDef",
-    "MemoryMetadataFilterExpressionTypeDef",
-    "MemoryRecordCreateInputTypeDef",
-    "MemoryRecordDeleteInputTypeDef",
-    "MemoryRecordLeftExpressionTypeDef",
-    "MemoryRecordMetadataValueOutputTypeDef",
-    "MemoryRecordMetadataValueTypeDef",
-    "MemoryRecordOutputTypeDef",
-    "MemoryRecordRightExpressionTypeDef",
-    "MemoryRecordSummaryTypeDef",
-    "MemoryRecordTypeDef",
-    "MemoryRecordUpdateInputTypeDef",
-    "MessageMetadataTypeDef",
-    "MetadataValueTypeDef",
-    "MouseClickArgumentsTypeDef",
-    "MouseClickResultTypeDef",
-    "MouseDragArgumentsTypeDef",
-    "MouseDragResultTypeDef",
-    "MouseMoveArgumentsTypeDef",
-    "MouseMoveResultTypeDef",
-    "MouseScrollArgumentsTypeDef",
-    "MouseScrollResultTypeDef",
-    "OAuth2AuthenticationTypeDef",
-    "OAuthCredentialProviderTypeDef",
-    "OutputConfigTypeDef",
-    "PayloadTypeOutputTypeDef",
-    "PayloadTypeTypeDef",
-    "PaymentInputTypeDef",
-    "PaymentInstrumentDetailsOutputTypeDef",
-    "PaymentInstrumentDetailsTypeDef",
-    "PaymentInstrumentSummaryTypeDef",
-    "PaymentInstrumentTypeDef",
-    "PaymentOutputTypeDef",
-    "PaymentSessionSummaryTypeDef",
-    "PaymentSessionTypeDef",
-    "PaymentTokenRequestInputTypeDef",
-    "PaymentTokenResponseOutputTypeDef",
-    "PerVariantOnlineEvaluationConfigTypeDef",
-    "ProcessPaymentRequestTypeDef",
-    "ProcessPaymentResponseTypeDef",
-    "ProxyBypassOutputTypeDef",
-    "ProxyBypassTypeDef",
-    "ProxyConfigurationOutputTypeDef",
-    "ProxyConfigurationTypeDef",
-    "ProxyCredentialsTypeDef",
-    "ProxyOutputTypeDef",
-    "ProxyTypeDef",
-    "RecommendationConfigOutputTypeDef",
-    "RecommendationConfigTypeDef",
-    "RecommendationEvaluationConfigOutputTypeDef",
-    "RecommendationEvaluationConfigTypeDef",
-    "RecommendationEvaluatorReferenceTypeDef",
-    "RecommendationResultConfigurationBundleTypeDef",
-    "RecommendationResultTypeDef",
-    "RecommendationSummaryTypeDef",
-    "RegistryRecordSummaryTypeDef",
-    "ResourceContentTypeDef",
-    "ResourceLocationTypeDef",
-    "ResourceNotFoundExceptionTypeDef",
-    "ResponseChunkTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetrieveMemoryRecordsInputTypeDef",
-    "RetrieveMemoryRecordsOutputTypeDef",
-    "RightExpressionTypeDef",
-    "RuntimeClientErrorTypeDef",
-    "S3LocationTypeDef",
-    "SaveBrowserSessionProfileRequestTypeDef",
-    "SaveBrowserSessionProfileResponseTypeDef",
-    "ScreenshotArgumentsTypeDef",
-    "ScreenshotResultTypeDef",
-    "SearchCriteriaTypeDef",
-    "SearchRegistryRecordsRequestTypeDef",
-    "SearchRegistryRecordsResponseTypeDef",
-    "SecretsManagerLocationTypeDef",
-    "ServerDefinitionTypeDef",
-    "ServiceQuotaExceededExceptionTypeDef",
-    "SessionFilterConfigOutputTypeDef",
-    "SessionFilterConfigTypeDef",
-    "SessionFilterTypeDef",
-    "SessionLimitsTypeDef",
-    "SessionMetadataShapeTypeDef",
-    "SessionSummaryTypeDef",
-    "SkillDefinitionTypeDef",
-    "SkillMdDefinitionTypeDef",
-    "SpanContextTypeDef",
-    "StartBatchEvaluationRequestTypeDef",
-    "StartBatchEvaluationResponseTypeDef",
-    "StartBrowserSessionRequestTypeDef",
-    "StartBrowserSessionResponseTypeDef",
-    "StartCodeInterpreterSessionRequestTypeDef",
-    "StartCodeInterpreterSessionResponseTypeDef",
-    "StartMemoryExtractionJobInputTypeDef",
-    "StartMemoryExtractionJobOutputTypeDef",
-    "StartRecommendationRequestTypeDef",
-    "StartRecommendationResponseTypeDef",
-    "StopBatchEvaluationRequestTypeDef",
-    "StopBatchEvaluationResponseTypeDef",
-    "StopBrowserSessionRequestTypeDef",
-    "StopBrowserSessionResponseTypeDef",
-    "StopCodeInterpreterSessionRequestTypeDef",
-    "StopCodeInterpreterSessionResponseTypeDef",
-    "StopRuntimeSessionRequestTypeDef",
-    "StopRuntimeSessionResponseTypeDef",
-    "StreamUpdateTypeDef",
-    "StreamingBody",
-    "StripePrivyTokenRequestInputTypeDef",
-    "StripePrivyTokenResponseOutputTypeDef",
-    "SystemPromptConfigTypeDef",
-    "SystemPromptConfigurationBundleTypeDef",
-    "SystemPromptRecommendationConfigOutputTypeDef",
-    "SystemPromptRecommendationConfigTypeDef",
-    "SystemPromptRecommendationResultTypeDef",
-    "TargetRefTypeDef",
-    "ThrottlingExceptionTypeDef",
-    "TokenBalanceTypeDef",
-    "TokenUsageTypeDef",
-    "ToolArgumentsTypeDef",
-    "ToolDescriptionConfigTypeDef",
-    "ToolDescriptionConfigurationBundleOutputTypeDef",
-    "ToolDescriptionConfigurationBundleTypeDef",
-    "ToolDescriptionInputTypeDef",
-    "ToolDescriptionOutputTypeDef",
-    "ToolDescriptionRecommendationConfigOutputTypeDef",
-    "ToolDescriptionRecommendationConfigTypeDef",
-    "ToolDescriptionRecommendationResultTypeDef",
-    "ToolDescriptionSourceOutputTypeDef",
-    "ToolDescriptionSourceTypeDef",
-    "ToolDescriptionTextInputOutputTypeDef",
-    "ToolDescriptionTextInputTypeDef",
-    "ToolResultStructuredContentTypeDef",
-    "ToolsDefinitionTypeDef",
-    "UnitTypeDef",
-    "UpdateABTestRequestTypeDef",
-    "UpdateABTestResponseTypeDef",
-    "UpdateBrowserStreamRequestTypeDef",
-    "UpdateBrowserStreamResponseTypeDef",
-    "UserIdentifierTypeDef",
-    "ValidationExceptionFieldTypeDef",
-    "ValidationExceptionTypeDef",
-    "VariantConfigurationTypeDef",
-    "VariantResultTypeDef",
-    "VariantTypeDef",
-    "ViewPortTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "A2aDescriptorTypeDef",
+        "ABTestEvaluationConfigOutputTypeDef",
+        "ABTestEvaluationConfigTypeDef",
+        "ABTestResultsTypeDef",
+        "ABTestSummaryTypeDef",
+        "AccessDeniedExceptionTypeDef",
+        "ActorSummaryTypeDef",
+        "AgentCardDefinitionTypeDef",
+        "AgentSkillsDescriptorTypeDef",
+        "AgentTracesConfigOutputTypeDef",
+        "AgentTracesConfigTypeDef",
+        "AmountTypeDef",
+        "AutomationStreamTypeDef",
+        "AutomationStreamUpdateTypeDef",
+        "AvailableLimitsTypeDef",
+        "BasicAuthTypeDef",
+        "BatchCreateMemoryRecordsInputTypeDef",
+        "BatchCreateMemoryRecordsOutputTypeDef",
+        "BatchDeleteMemoryRecordsInputTypeDef",
+        "BatchDeleteMemoryRecordsOutputTypeDef",
+        "BatchEvaluationSummaryTypeDef",
+        "BatchUpdateMemoryRecordsInputTypeDef",
+        "BatchUpdateMemoryRecordsOutputTypeDef",
+        "BranchFilterTypeDef",
+        "BranchTypeDef",
+        "BrowserActionResultTypeDef",
+        "BrowserActionTypeDef",
+        "BrowserEnterprisePolicyTypeDef",
+        "BrowserExtensionTypeDef",
+        "BrowserProfileConfigurationTypeDef",
+        "BrowserSessionStreamTypeDef",
+        "BrowserSessionSummaryTypeDef",
+        "CertificateLocationTypeDef",
+        "CertificateTypeDef",
+        "CloudWatchFilterConfigOutputTypeDef",
+        "CloudWatchFilterConfigTypeDef",
+        "CloudWatchLogsFilterTypeDef",
+        "CloudWatchLogsRuleOutputTypeDef",
+        "CloudWatchLogsRuleTypeDef",
+        "CloudWatchLogsSourceOutputTypeDef",
+        "CloudWatchLogsSourceTypeDef",
+        "CloudWatchLogsTraceConfigOutputTypeDef",
+        "CloudWatchLogsTraceConfigTypeDef",
+        "CloudWatchOutputConfigTypeDef",
+        "CodeInterpreterResultTypeDef",
+        "CodeInterpreterSessionSummaryTypeDef",
+        "CodeInterpreterStreamOutputTypeDef",
+        "CoinbaseCdpTokenRequestInputTypeDef",
+        "CoinbaseCdpTokenResponseOutputTypeDef",
+        "CompleteResourceTokenAuthRequestTypeDef",
+        "CompleteResourceTokenAuthResponseTypeDef",
+        "ConfidenceIntervalTypeDef",
+        "ConfigurationBundleRefTypeDef",
+        "ConfigurationBundleToolEntryTypeDef",
+        "ConflictExceptionTypeDef",
+        "ContentBlockTypeDef",
+        "ContentDeltaEventTypeDef",
+        "ContentStartEventTypeDef",
+        "ContentStopEventTypeDef",
+        "ContentTypeDef",
+        "ContextTypeDef",
+        "ControlStatsTypeDef",
+        "ConversationalTypeDef",
+        "CreateABTestRequestTypeDef",
+        "CreateABTestResponseTypeDef",
+        "CreateEventInputTypeDef",
+        "CreateEventOutputTypeDef",
+        "CreatePaymentInstrumentRequestTypeDef",
+        "CreatePaymentInstrumentResponseTypeDef",
+        "CreatePaymentSessionRequestTypeDef",
+        "CreatePaymentSessionResponseTypeDef",
+        "CryptoX402PaymentInputTypeDef",
+        "CryptoX402PaymentOutputTypeDef",
+        "CustomDescriptorTypeDef",
+        "DataSourceConfigOutputTypeDef",
+        "DataSourceConfigTypeDef",
+        "DeleteABTestRequestTypeDef",
+        "DeleteABTestResponseTypeDef",
+        "DeleteBatchEvaluationRequestTypeDef",
+        "DeleteBatchEvaluationResponseTypeDef",
+        "DeleteEventInputTypeDef",
+        "DeleteEventOutputTypeDef",
+        "DeleteMemoryRecordInputTypeDef",
+        "DeleteMemoryRecordOutputTypeDef",
+        "DeletePaymentInstrumentRequestTypeDef",
+        "DeletePaymentInstrumentResponseTypeDef",
+        "DeletePaymentSessionRequestTypeDef",
+        "DeletePaymentSessionResponseTypeDef",
+        "DeleteRecommendationRequestTypeDef",
+        "DeleteRecommendationResponseTypeDef",
+        "DescriptorsTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmbeddedCryptoWalletOutputTypeDef",
+        "EmbeddedCryptoWalletTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EvaluateRequestTypeDef",
+        "EvaluateResponseTypeDef",
+        "EvaluationContentTypeDef",
+        "EvaluationExpectedTrajectoryTypeDef",
+        "EvaluationInputTypeDef",
+        "EvaluationJobResultsTypeDef",
+        "EvaluationMetadataTypeDef",
+        "EvaluationReferenceInputTypeDef",
+        "EvaluationResultContentTypeDef",
+        "EvaluationTargetTypeDef",
+        "EvaluatorMetricTypeDef",
+        "EvaluatorStatisticsTypeDef",
+        "EvaluatorSummaryTypeDef",
+        "EvaluatorTypeDef",
+        "EventMetadataFilterExpressionTypeDef",
+        "EventStream",
+        "EventTypeDef",
+        "ExternalProxyOutputTypeDef",
+        "ExternalProxyTypeDef",
+        "ExtractionJobFilterInputTypeDef",
+        "ExtractionJobMessagesTypeDef",
+        "ExtractionJobMetadataTypeDef",
+        "ExtractionJobTypeDef",
+        "FilterInputTypeDef",
+        "FilterValueTypeDef",
+        "GatewayFilterOutputTypeDef",
+        "GatewayFilterTypeDef",
+        "GetABTestRequestTypeDef",
+        "GetABTestResponseTypeDef",
+        "GetAgentCardRequestTypeDef",
+        "GetAgentCardResponseTypeDef",
+        "GetBatchEvaluationRequestTypeDef",
+        "GetBatchEvaluationResponseTypeDef",
+        "GetBrowserSessionRequestTypeDef",
+        "GetBrowserSessionResponseTypeDef",
+        "GetCodeInterpreterSessionRequestTypeDef",
+        "GetCodeInterpreterSessionResponseTypeDef",
+        "GetEventInputTypeDef",
+        "GetEventOutputTypeDef",
+        "GetMemoryRecordInputTypeDef",
+        "GetMemoryRecordOutputTypeDef",
+        "GetPaymentInstrumentBalanceRequestTypeDef",
+        "GetPaymentInstrumentBalanceResponseTypeDef",
+        "GetPaymentInstrumentRequestTypeDef",
+        "GetPaymentInstrumentResponseTypeDef",
+        "GetPaymentSessionRequestTypeDef",
+        "GetPaymentSessionResponseTypeDef",
+        "GetRecommendationRequestTypeDef",
+        "GetRecommendationResponseTypeDef",
+        "GetResourceApiKeyRequestTypeDef",
+        "GetResourceApiKeyResponseTypeDef",
+        "GetResourceOauth2TokenRequestTypeDef",
+        "GetResourceOauth2TokenResponseTypeDef",
+        "GetResourcePaymentTokenRequestTypeDef",
+        "GetResourcePaymentTokenResponseTypeDef",
+        "GetWorkloadAccessTokenForJWTRequestTypeDef",
+        "GetWorkloadAccessTokenForJWTResponseTypeDef",
+        "GetWorkloadAccessTokenForUserIdRequestTypeDef",
+        "GetWorkloadAccessTokenForUserIdResponseTypeDef",
+        "GetWorkloadAccessTokenRequestTypeDef",
+        "GetWorkloadAccessTokenResponseTypeDef",
+        "GroundTruthSourceTypeDef",
+        "GroundTruthTurnInputTypeDef",
+        "GroundTruthTurnTypeDef",
+        "HarnessAgentCoreBrowserConfigTypeDef",
+        "HarnessAgentCoreCodeInterpreterConfigTypeDef",
+        "HarnessAgentCoreGatewayConfigTypeDef",
+        "HarnessBedrockModelConfigTypeDef",
+        "HarnessContentBlockDeltaEventTypeDef",
+        "HarnessContentBlockDeltaTypeDef",
+        "HarnessContentBlockStartEventTypeDef",
+        "HarnessContentBlockStartTypeDef",
+        "HarnessContentBlockStopEventTypeDef",
+        "HarnessContentBlockTypeDef",
+        "HarnessGatewayOutboundAuthTypeDef",
+        "HarnessGeminiModelConfigTypeDef",
+        "HarnessInlineFunctionConfigTypeDef",
+        "HarnessMessageStartEventTypeDef",
+        "HarnessMessageStopEventTypeDef",
+        "HarnessMessageTypeDef",
+        "HarnessMetadataEventTypeDef",
+        "HarnessModelConfigurationTypeDef",
+        "HarnessOpenAiModelConfigTypeDef",
+        "HarnessReasoningContentBlockDeltaTypeDef",
+        "HarnessReasoningContentBlockTypeDef",
+        "HarnessReasoningTextBlockTypeDef",
+        "HarnessRemoteMcpConfigTypeDef",
+        "HarnessSkillTypeDef",
+        "HarnessStreamMetricsTypeDef",
+        "HarnessSystemContentBlockTypeDef",
+        "HarnessTokenUsageTypeDef",
+        "HarnessToolConfigurationTypeDef",
+        "HarnessToolResultBlockDeltaTypeDef",
+        "HarnessToolResultBlockStartTypeDef",
+        "HarnessToolResultBlockTypeDef",
+        "HarnessToolResultContentBlockTypeDef",
+        "HarnessToolTypeDef",
+        "HarnessToolUseBlockDeltaTypeDef",
+        "HarnessToolUseBlockStartTypeDef",
+        "HarnessToolUseBlockTypeDef",
+        "InlineGroundTruthTypeDef",
+        "InputContentBlockTypeDef",
+        "InternalServerExceptionTypeDef",
+        "InvokeAgentRuntimeCommandRequestBodyTypeDef",
+        "InvokeAgentRuntimeCommandRequestTypeDef",
+        "InvokeAgentRuntimeCommandResponseTypeDef",
+        "InvokeAgentRuntimeCommandStreamOutputTypeDef",
+        "InvokeAgentRuntimeRequestTypeDef",
+        "InvokeAgentRuntimeResponseTypeDef",
+        "InvokeBrowserRequestTypeDef",
+        "InvokeBrowserResponseTypeDef",
+        "InvokeCodeInterpreterRequestTypeDef",
+        "InvokeCodeInterpreterResponseTypeDef",
+        "InvokeHarnessRequestTypeDef",
+        "InvokeHarnessResponseTypeDef",
+        "InvokeHarnessStreamOutputTypeDef",
+        "KeyPressArgumentsTypeDef",
+        "KeyPressResultTypeDef",
+        "KeyShortcutArgumentsTypeDef",
+        "KeyShortcutResultTypeDef",
+        "KeyTypeArgumentsTypeDef",
+        "KeyTypeResultTypeDef",
+        "LeftExpressionTypeDef",
+        "LinkedAccountDeveloperJwtTypeDef",
+        "LinkedAccountEmailTypeDef",
+        "LinkedAccountOAuth2TypeDef",
+        "LinkedAccountSmsTypeDef",
+        "LinkedAccountTypeDef",
+        "ListABTestsRequestTypeDef",
+        "ListABTestsResponseTypeDef",
+        "ListActorsInputTypeDef",
+        "ListActorsOutputTypeDef",
+        "ListBatchEvaluationsRequestTypeDef",
+        "ListBatchEvaluationsResponseTypeDef",
+        "ListBrowserSessionsRequestTypeDef",
+        "ListBrowserSessionsResponseTypeDef",
+        "ListCodeInterpreterSessionsRequestTypeDef",
+        "ListCodeInterpreterSessionsResponseTypeDef",
+        "ListEventsInputTypeDef",
+        "ListEventsOutputTypeDef",
+        "ListMemoryExtractionJobsInputTypeDef",
+        "ListMemoryExtractionJobsOutputTypeDef",
+        "ListMemoryRecordsInputTypeDef",
+        "ListMemoryRecordsOutputTypeDef",
+        "ListPaymentInstrumentsRequestTypeDef",
+        "ListPaymentInstrumentsResponseTypeDef",
+        "ListPaymentSessionsRequestTypeDef",
+        "ListPaymentSessionsResponseTypeDef",
+        "ListRecommendationsRequestTypeDef",
+        "ListRecommendationsResponseTypeDef",
+        "ListSessionsInputTypeDef",
+        "ListSessionsOutputTypeDef",
+        "LiveViewStreamTypeDef",
+        "McpDescriptorTypeDef",
+        "MemoryContentTypeDef",
+        "MemoryMetadataFilterExpressionTypeDef",
+        "MemoryRecordCreateInputTypeDef",
+        "MemoryRecordDeleteInputTypeDef",
+        "MemoryRecordLeftExpressionTypeDef",
+        "MemoryRecordMetadataValueOutputTypeDef",
+        "MemoryRecordMetadataValueTypeDef",
+        "MemoryRecordOutputTypeDef",
+        "MemoryRecordRightExpressionTypeDef",
+        "MemoryRecordSummaryTypeDef",
+        "MemoryRecordTypeDef",
+        "MemoryRecordUpdateInputTypeDef",
+        "MessageMetadataTypeDef",
+        "MetadataValueTypeDef",
+        "MouseClickArgumentsTypeDef",
+        "MouseClickResultTypeDef",
+        "MouseDragArgumentsTypeDef",
+        "MouseDragResultTypeDef",
+        "MouseMoveArgumentsTypeDef",
+        "MouseMoveResultTypeDef",
+        "MouseScrollArgumentsTypeDef",
+        "MouseScrollResultTypeDef",
+        "OAuth2AuthenticationTypeDef",
+        "OAuthCredentialProviderTypeDef",
+        "OutputConfigTypeDef",
+        "PayloadTypeOutputTypeDef",
+        "PayloadTypeTypeDef",
+        "PaymentInputTypeDef",
+        "PaymentInstrumentDetailsOutputTypeDef",
+        "PaymentInstrumentDetailsTypeDef",
+        "PaymentInstrumentSummaryTypeDef",
+        "PaymentInstrumentTypeDef",
+        "PaymentOutputTypeDef",
+        "PaymentSessionSummaryTypeDef",
+        "PaymentSessionTypeDef",
+        "PaymentTokenRequestInputTypeDef",
+        "PaymentTokenResponseOutputTypeDef",
+        "PerVariantOnlineEvaluationConfigTypeDef",
+        "ProcessPaymentRequestTypeDef",
+        "ProcessPaymentResponseTypeDef",
+        "ProxyBypassOutputTypeDef",
+        "ProxyBypassTypeDef",
+        "ProxyConfigurationOutputTypeDef",
+        "ProxyConfigurationTypeDef",
+        "ProxyCredentialsTypeDef",
+        "ProxyOutputTypeDef",
+        "ProxyTypeDef",
+        "RecommendationConfigOutputTypeDef",
+        "RecommendationConfigTypeDef",
+        "RecommendationEvaluationConfigOutputTypeDef",
+        "RecommendationEvaluationConfigTypeDef",
+        "RecommendationEvaluatorReferenceTypeDef",
+        "RecommendationResultConfigurationBundleTypeDef",
+        "RecommendationResultTypeDef",
+        "RecommendationSummaryTypeDef",
+        "RegistryRecordSummaryTypeDef",
+        "ResourceContentTypeDef",
+        "ResourceLocationTypeDef",
+        "ResourceNotFoundExceptionTypeDef",
+        "ResponseChunkTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetrieveMemoryRecordsInputTypeDef",
+        "RetrieveMemoryRecordsOutputTypeDef",
+        "RightExpressionTypeDef",
+        "RuntimeClientErrorTypeDef",
+        "S3LocationTypeDef",
+        "SaveBrowserSessionProfileRequestTypeDef",
+        "SaveBrowserSessionProfileResponseTypeDef",
+        "ScreenshotArgumentsTypeDef",
+        "ScreenshotResultTypeDef",
+        "SearchCriteriaTypeDef",
+        "SearchRegistryRecordsRequestTypeDef",
+        "SearchRegistryRecordsResponseTypeDef",
+        "SecretsManagerLocationTypeDef",
+        "ServerDefinitionTypeDef",
+        "ServiceQuotaExceededExceptionTypeDef",
+        "SessionFilterConfigOutputTypeDef",
+        "SessionFilterConfigTypeDef",
+        "SessionFilterTypeDef",
+        "SessionLimitsTypeDef",
+        "SessionMetadataShapeTypeDef",
+        "SessionSummaryTypeDef",
+        "SkillDefinitionTypeDef",
+        "SkillMdDefinitionTypeDef",
+        "SpanContextTypeDef",
+        "StartBatchEvaluationRequestTypeDef",
+        "StartBatchEvaluationResponseTypeDef",
+        "StartBrowserSessionRequestTypeDef",
+        "StartBrowserSessionResponseTypeDef",
+        "StartCodeInterpreterSessionRequestTypeDef",
+        "StartCodeInterpreterSessionResponseTypeDef",
+        "StartMemoryExtractionJobInputTypeDef",
+        "StartMemoryExtractionJobOutputTypeDef",
+        "StartRecommendationRequestTypeDef",
+        "StartRecommendationResponseTypeDef",
+        "StopBatchEvaluationRequestTypeDef",
+        "StopBatchEvaluationResponseTypeDef",
+        "StopBrowserSessionRequestTypeDef",
+        "StopBrowserSessionResponseTypeDef",
+        "StopCodeInterpreterSessionRequestTypeDef",
+        "StopCodeInterpreterSessionResponseTypeDef",
+        "StopRuntimeSessionRequestTypeDef",
+        "StopRuntimeSessionResponseTypeDef",
+        "StreamUpdateTypeDef",
+        "StreamingBody",
+        "StripePrivyTokenRequestInputTypeDef",
+        "StripePrivyTokenResponseOutputTypeDef",
+        "SystemPromptConfigTypeDef",
+        "SystemPromptConfigurationBundleTypeDef",
+        "SystemPromptRecommendationConfigOutputTypeDef",
+        "SystemPromptRecommendationConfigTypeDef",
+        "SystemPromptRecommendationResultTypeDef",
+        "TargetRefTypeDef",
+        "ThrottlingExceptionTypeDef",
+        "TokenBalanceTypeDef",
+        "TokenUsageTypeDef",
+        "ToolArgumentsTypeDef",
+        "ToolDescriptionConfigTypeDef",
+        "ToolDescriptionConfigurationBundleOutputTypeDef",
+        "ToolDescriptionConfigurationBundleTypeDef",
+        "ToolDescriptionInputTypeDef",
+        "ToolDescriptionOutputTypeDef",
+        "ToolDescriptionRecommendationConfigOutputTypeDef",
+        "ToolDescriptionRecommendationConfigTypeDef",
+        "ToolDescriptionRecommendationResultTypeDef",
+        "ToolDescriptionSourceOutputTypeDef",
+        "ToolDescriptionSourceTypeDef",
+        "ToolDescriptionTextInputOutputTypeDef",
+        "ToolDescriptionTextInputTypeDef",
+        "ToolResultStructuredContentTypeDef",
+        "ToolsDefinitionTypeDef",
+        "UnitTypeDef",
+        "UpdateABTestRequestTypeDef",
+        "UpdateABTestResponseTypeDef",
+        "UpdateBrowserStreamRequestTypeDef",
+        "UpdateBrowserStreamResponseTypeDef",
+        "UserIdentifierTypeDef",
+        "ValidationExceptionFieldTypeDef",
+        "ValidationExceptionTypeDef",
+        "VariantConfigurationTypeDef",
+        "VariantResultTypeDef",
+        "VariantTypeDef",
+        "ViewPortTypeDef",
+    ]
+
+
+class AgentCardDefinitionTypeDef(TypedDict):
+    schemaVersion: NotRequired[str]
+    inlineContent: NotRequired[str]
 
 
 class A2aDescriptorTypeDef(TypedDict):
     agentCard: AgentCardDefinitionTypeDef
+
+
+class PerVariantOnlineEvaluationConfigTypeDef(TypedDict):
+    name: str
+    onlineEvaluationConfigArn: str
 
 
 class ABTestEvaluationConfigOutputTypeDef(TypedDict):
@@ -485,6 +496,34 @@ class ABTestEvaluationConfigTypeDef(TypedDict):
     perVariantOnlineEvaluationConfig: NotRequired[
         ReadOnly[Sequence[PerVariantOnlineEvaluationConfigTypeDef]]
     ]
+
+
+class ControlStatsTypeDef(TypedDict):
+    variantName: str
+    sampleSize: int
+    mean: float
+
+
+class ConfidenceIntervalTypeDef(TypedDict):
+    lower: NotRequired[float]
+    upper: NotRequired[float]
+
+
+class VariantResultTypeDef(TypedDict):
+    variantName: str
+    sampleSize: int
+    mean: float
+    absoluteChange: NotRequired[float]
+    percentChange: NotRequired[float]
+    pValue: NotRequired[float]
+    confidenceInterval: NotRequired[ConfidenceIntervalTypeDef]
+    isSignificant: bool
+
+
+class EvaluatorMetricTypeDef(TypedDict):
+    evaluatorArn: str
+    controlStats: ControlStatsTypeDef
+    variantResults: list[VariantResultTypeDef]
 
 
 class ABTestResultsTypeDef(TypedDict):
@@ -512,8 +551,12 @@ class ActorSummaryTypeDef(TypedDict):
     actorId: str
 
 
-class AgentCardDefinitionTypeDef(TypedDict):
+class SkillDefinitionTypeDef(TypedDict):
     schemaVersion: NotRequired[str]
+    inlineContent: NotRequired[str]
+
+
+class SkillMdDefinitionTypeDef(TypedDict):
     inlineContent: NotRequired[str]
 
 
@@ -522,9 +565,45 @@ class AgentSkillsDescriptorTypeDef(TypedDict):
     skillDefinition: NotRequired[SkillDefinitionTypeDef]
 
 
+class FilterValueTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    doubleValue: NotRequired[float]
+    booleanValue: NotRequired[bool]
+
+
+class CloudWatchLogsFilterTypeDef(TypedDict):
+    key: str
+    operator: CloudWatchLogsFilterOperatorType
+    value: FilterValueTypeDef
+
+
+class CloudWatchLogsRuleOutputTypeDef(TypedDict):
+    filters: NotRequired[list[CloudWatchLogsFilterTypeDef]]
+
+
+class CloudWatchLogsTraceConfigOutputTypeDef(TypedDict):
+    logGroupArns: list[str]
+    serviceNames: list[str]
+    startTime: datetime
+    endTime: datetime
+    rule: NotRequired[CloudWatchLogsRuleOutputTypeDef]
+
+
 class AgentTracesConfigOutputTypeDef(TypedDict):
     sessionSpans: NotRequired[list[DocumentOutputValue]]
     cloudwatchLogs: NotRequired[CloudWatchLogsTraceConfigOutputTypeDef]
+
+
+class CloudWatchLogsRuleTypeDef(TypedDict):
+    filters: NotRequired[ReadOnly[Sequence[CloudWatchLogsFilterTypeDef]]]
+
+
+class CloudWatchLogsTraceConfigTypeDef(TypedDict):
+    logGroupArns: ReadOnly[Sequence[str]]
+    serviceNames: ReadOnly[Sequence[str]]
+    startTime: ReadOnly[datetime | str]
+    endTime: ReadOnly[datetime | str]
+    rule: NotRequired[ReadOnly[CloudWatchLogsRuleTypeDef]]
 
 
 class AgentTracesConfigTypeDef(TypedDict):
@@ -555,16 +634,48 @@ class BasicAuthTypeDef(TypedDict):
     secretArn: str
 
 
+class MemoryContentTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class MemoryRecordMetadataValueTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    stringListValue: NotRequired[ReadOnly[Sequence[str]]]
+    numberValue: NotRequired[float]
+    dateTimeValue: NotRequired[ReadOnly[datetime | str]]
+
+
+class MemoryRecordCreateInputTypeDef(TypedDict):
+    requestIdentifier: str
+    namespaces: ReadOnly[Sequence[str]]
+    content: MemoryContentTypeDef
+    timestamp: ReadOnly[datetime | str]
+    memoryStrategyId: NotRequired[str]
+    metadata: NotRequired[ReadOnly[Mapping[str, MemoryRecordMetadataValueTypeDef]]]
+
+
 class BatchCreateMemoryRecordsInputTypeDef(TypedDict):
     memoryId: str
     records: ReadOnly[Sequence[MemoryRecordCreateInputTypeDef]]
     clientToken: NotRequired[str]
 
 
+class MemoryRecordOutputTypeDef(TypedDict):
+    memoryRecordId: str
+    status: MemoryRecordStatusType
+    requestIdentifier: NotRequired[str]
+    errorCode: NotRequired[int]
+    errorMessage: NotRequired[str]
+
+
 class BatchCreateMemoryRecordsOutputTypeDef(TypedDict):
     successfulRecords: list[MemoryRecordOutputTypeDef]
     failedRecords: list[MemoryRecordOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MemoryRecordDeleteInputTypeDef(TypedDict):
+    memoryRecordId: str
 
 
 class BatchDeleteMemoryRecordsInputTypeDef(TypedDict):
@@ -578,6 +689,30 @@ class BatchDeleteMemoryRecordsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EvaluatorStatisticsTypeDef(TypedDict):
+    averageScore: NotRequired[float]
+
+
+class EvaluatorSummaryTypeDef(TypedDict):
+    evaluatorId: NotRequired[str]
+    statistics: NotRequired[EvaluatorStatisticsTypeDef]
+    totalEvaluated: NotRequired[int]
+    totalFailed: NotRequired[int]
+
+
+class EvaluationJobResultsTypeDef(TypedDict):
+    numberOfSessionsCompleted: NotRequired[int]
+    numberOfSessionsInProgress: NotRequired[int]
+    numberOfSessionsFailed: NotRequired[int]
+    totalNumberOfSessions: NotRequired[int]
+    numberOfSessionsIgnored: NotRequired[int]
+    evaluatorSummaries: NotRequired[list[EvaluatorSummaryTypeDef]]
+
+
+class EvaluatorTypeDef(TypedDict):
+    evaluatorId: str
+
+
 class BatchEvaluationSummaryTypeDef(TypedDict):
     batchEvaluationId: str
     batchEvaluationArn: str
@@ -589,6 +724,15 @@ class BatchEvaluationSummaryTypeDef(TypedDict):
     evaluationResults: NotRequired[EvaluationJobResultsTypeDef]
     errorDetails: NotRequired[list[str]]
     updatedAt: NotRequired[datetime]
+
+
+class MemoryRecordUpdateInputTypeDef(TypedDict):
+    memoryRecordId: str
+    timestamp: ReadOnly[datetime | str]
+    content: NotRequired[MemoryContentTypeDef]
+    namespaces: NotRequired[ReadOnly[Sequence[str]]]
+    memoryStrategyId: NotRequired[str]
+    metadata: NotRequired[ReadOnly[Mapping[str, MemoryRecordMetadataValueTypeDef]]]
 
 
 class BatchUpdateMemoryRecordsInputTypeDef(TypedDict):
@@ -612,6 +756,47 @@ class BranchTypeDef(TypedDict):
     name: str
 
 
+class KeyPressResultTypeDef(TypedDict):
+    status: BrowserActionStatusType
+    error: NotRequired[str]
+
+
+class KeyShortcutResultTypeDef(TypedDict):
+    status: BrowserActionStatusType
+    error: NotRequired[str]
+
+
+class KeyTypeResultTypeDef(TypedDict):
+    status: BrowserActionStatusType
+    error: NotRequired[str]
+
+
+class MouseClickResultTypeDef(TypedDict):
+    status: BrowserActionStatusType
+    error: NotRequired[str]
+
+
+class MouseDragResultTypeDef(TypedDict):
+    status: BrowserActionStatusType
+    error: NotRequired[str]
+
+
+class MouseMoveResultTypeDef(TypedDict):
+    status: BrowserActionStatusType
+    error: NotRequired[str]
+
+
+class MouseScrollResultTypeDef(TypedDict):
+    status: BrowserActionStatusType
+    error: NotRequired[str]
+
+
+class ScreenshotResultTypeDef(TypedDict):
+    status: BrowserActionStatusType
+    error: NotRequired[str]
+    data: NotRequired[bytes]
+
+
 class BrowserActionResultTypeDef(TypedDict):
     mouseClick: NotRequired[MouseClickResultTypeDef]
     mouseMove: NotRequired[MouseMoveResultTypeDef]
@@ -621,6 +806,50 @@ class BrowserActionResultTypeDef(TypedDict):
     keyPress: NotRequired[KeyPressResultTypeDef]
     keyShortcut: NotRequired[KeyShortcutResultTypeDef]
     screenshot: NotRequired[ScreenshotResultTypeDef]
+
+
+class KeyPressArgumentsTypeDef(TypedDict):
+    key: str
+    presses: NotRequired[int]
+
+
+class KeyShortcutArgumentsTypeDef(TypedDict):
+    keys: ReadOnly[Sequence[str]]
+
+
+class KeyTypeArgumentsTypeDef(TypedDict):
+    text: str
+
+
+class MouseClickArgumentsTypeDef(TypedDict):
+    x: int
+    y: int
+    button: NotRequired[MouseButtonType]
+    clickCount: NotRequired[int]
+
+
+class MouseDragArgumentsTypeDef(TypedDict):
+    endX: int
+    endY: int
+    startX: int
+    startY: int
+    button: NotRequired[MouseButtonType]
+
+
+class MouseMoveArgumentsTypeDef(TypedDict):
+    x: int
+    y: int
+
+
+class MouseScrollArgumentsTypeDef(TypedDict):
+    x: int
+    y: int
+    deltaX: NotRequired[int]
+    deltaY: NotRequired[int]
+
+
+class ScreenshotArgumentsTypeDef(TypedDict):
+    format: NotRequired[ScreenshotFormatType]
 
 
 class BrowserActionTypeDef(TypedDict):
@@ -634,6 +863,16 @@ class BrowserActionTypeDef(TypedDict):
     screenshot: NotRequired[ScreenshotArgumentsTypeDef]
 
 
+class S3LocationTypeDef(TypedDict):
+    bucket: str
+    prefix: str
+    versionId: NotRequired[str]
+
+
+class ResourceLocationTypeDef(TypedDict):
+    s3: NotRequired[S3LocationTypeDef]
+
+
 class BrowserEnterprisePolicyTypeDef(TypedDict):
     location: ResourceLocationTypeDef
     type: NotRequired[BrowserEnterprisePolicyTypeType]
@@ -645,6 +884,10 @@ class BrowserExtensionTypeDef(TypedDict):
 
 class BrowserProfileConfigurationTypeDef(TypedDict):
     profileIdentifier: str
+
+
+class LiveViewStreamTypeDef(TypedDict):
+    streamEndpoint: NotRequired[str]
 
 
 class BrowserSessionStreamTypeDef(TypedDict):
@@ -661,6 +904,10 @@ class BrowserSessionSummaryTypeDef(TypedDict):
     lastUpdatedAt: NotRequired[datetime]
 
 
+class SecretsManagerLocationTypeDef(TypedDict):
+    secretArn: str
+
+
 class CertificateLocationTypeDef(TypedDict):
     secretsManager: NotRequired[SecretsManagerLocationTypeDef]
 
@@ -669,28 +916,24 @@ class CertificateTypeDef(TypedDict):
     location: CertificateLocationTypeDef
 
 
+class SessionFilterConfigOutputTypeDef(TypedDict):
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+
+
 class CloudWatchFilterConfigOutputTypeDef(TypedDict):
     sessionIds: NotRequired[list[str]]
     timeRange: NotRequired[SessionFilterConfigOutputTypeDef]
 
 
+class SessionFilterConfigTypeDef(TypedDict):
+    startTime: NotRequired[ReadOnly[datetime | str]]
+    endTime: NotRequired[ReadOnly[datetime | str]]
+
+
 class CloudWatchFilterConfigTypeDef(TypedDict):
     sessionIds: NotRequired[ReadOnly[Sequence[str]]]
     timeRange: NotRequired[ReadOnly[SessionFilterConfigTypeDef]]
-
-
-class CloudWatchLogsFilterTypeDef(TypedDict):
-    key: str
-    operator: CloudWatchLogsFilterOperatorType
-    value: FilterValueTypeDef
-
-
-class CloudWatchLogsRuleOutputTypeDef(TypedDict):
-    filters: NotRequired[list[CloudWatchLogsFilterTypeDef]]
-
-
-class CloudWatchLogsRuleTypeDef(TypedDict):
-    filters: NotRequired[ReadOnly[Sequence[CloudWatchLogsFilterTypeDef]]]
 
 
 class CloudWatchLogsSourceOutputTypeDef(TypedDict):
@@ -705,25 +948,38 @@ class CloudWatchLogsSourceTypeDef(TypedDict):
     filterConfig: NotRequired[ReadOnly[CloudWatchFilterConfigTypeDef]]
 
 
-class CloudWatchLogsTraceConfigOutputTypeDef(TypedDict):
-    logGroupArns: list[str]
-    serviceNames: list[str]
-    startTime: datetime
-    endTime: datetime
-    rule: NotRequired[CloudWatchLogsRuleOutputTypeDef]
-
-
-class CloudWatchLogsTraceConfigTypeDef(TypedDict):
-    logGroupArns: ReadOnly[Sequence[str]]
-    serviceNames: ReadOnly[Sequence[str]]
-    startTime: ReadOnly[datetime | str]
-    endTime: ReadOnly[datetime | str]
-    rule: NotRequired[ReadOnly[CloudWatchLogsRuleTypeDef]]
-
-
 class CloudWatchOutputConfigTypeDef(TypedDict):
     logGroupName: str
     logStreamName: str
+
+
+class ResourceContentTypeDef(TypedDict):
+    type: ResourceContentTypeType
+    uri: NotRequired[str]
+    mimeType: NotRequired[str]
+    text: NotRequired[str]
+    blob: NotRequired[bytes]
+
+
+class ContentBlockTypeDef(TypedDict):
+    type: ContentBlockTypeType
+    text: NotRequired[str]
+    data: NotRequired[bytes]
+    mimeType: NotRequired[str]
+    uri: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    size: NotRequired[int]
+    resource: NotRequired[ResourceContentTypeDef]
+
+
+class ToolResultStructuredContentTypeDef(TypedDict):
+    taskId: NotRequired[str]
+    taskStatus: NotRequired[TaskStatusType]
+    stdout: NotRequired[str]
+    stderr: NotRequired[str]
+    exitCode: NotRequired[int]
+    executionTime: NotRequired[float]
 
 
 class CodeInterpreterResultTypeDef(TypedDict):
@@ -739,6 +995,37 @@ class CodeInterpreterSessionSummaryTypeDef(TypedDict):
     status: CodeInterpreterSessionStatusType
     createdAt: datetime
     lastUpdatedAt: NotRequired[datetime]
+
+
+class ConflictExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class InternalServerExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ResourceNotFoundExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ServiceQuotaExceededExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ThrottlingExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ValidationExceptionFieldTypeDef(TypedDict):
+    name: str
+    message: str
+
+
+class ValidationExceptionTypeDef(TypedDict):
+    message: str
+    reason: ValidationExceptionReasonType
+    fieldList: NotRequired[list[ValidationExceptionFieldTypeDef]]
 
 
 class CodeInterpreterStreamOutputTypeDef(TypedDict):
@@ -765,6 +1052,11 @@ class CoinbaseCdpTokenResponseOutputTypeDef(TypedDict):
     walletAuthToken: NotRequired[str]
 
 
+class UserIdentifierTypeDef(TypedDict):
+    userToken: NotRequired[str]
+    userId: NotRequired[str]
+
+
 class CompleteResourceTokenAuthRequestTypeDef(TypedDict):
     userIdentifier: UserIdentifierTypeDef
     sessionUri: str
@@ -772,11 +1064,6 @@ class CompleteResourceTokenAuthRequestTypeDef(TypedDict):
 
 class CompleteResourceTokenAuthResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ConfidenceIntervalTypeDef(TypedDict):
-    lower: NotRequired[float]
-    upper: NotRequired[float]
 
 
 class ConfigurationBundleRefTypeDef(TypedDict):
@@ -787,22 +1074,6 @@ class ConfigurationBundleRefTypeDef(TypedDict):
 class ConfigurationBundleToolEntryTypeDef(TypedDict):
     toolName: str
     toolDescriptionJsonPath: str
-
-
-class ConflictExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class ContentBlockTypeDef(TypedDict):
-    type: ContentBlockTypeType
-    text: NotRequired[str]
-    data: NotRequired[bytes]
-    mimeType: NotRequired[str]
-    uri: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    size: NotRequired[int]
-    resource: NotRequired[ResourceContentTypeDef]
 
 
 class ContentDeltaEventTypeDef(TypedDict):
@@ -823,19 +1094,38 @@ class ContentTypeDef(TypedDict):
     text: NotRequired[str]
 
 
+class SpanContextTypeDef(TypedDict):
+    sessionId: str
+    traceId: NotRequired[str]
+    spanId: NotRequired[str]
+
+
 class ContextTypeDef(TypedDict):
     spanContext: NotRequired[SpanContextTypeDef]
-
-
-class ControlStatsTypeDef(TypedDict):
-    variantName: str
-    sampleSize: int
-    mean: float
 
 
 class ConversationalTypeDef(TypedDict):
     content: ContentTypeDef
     role: RoleType
+
+
+class GatewayFilterTypeDef(TypedDict):
+    targetPaths: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TargetRefTypeDef(TypedDict):
+    name: str
+
+
+class VariantConfigurationTypeDef(TypedDict):
+    configurationBundle: NotRequired[ConfigurationBundleRefTypeDef]
+    target: NotRequired[TargetRefTypeDef]
+
+
+class VariantTypeDef(TypedDict):
+    name: str
+    weight: int
+    variantConfiguration: VariantConfigurationTypeDef
 
 
 class CreateABTestRequestTypeDef(TypedDict):
@@ -860,6 +1150,15 @@ class CreateABTestResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MetadataValueTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+
+
+class PayloadTypeTypeDef(TypedDict):
+    conversational: NotRequired[ConversationalTypeDef]
+    blob: NotRequired[ReadOnly[DocumentValue]]
+
+
 class CreateEventInputTypeDef(TypedDict):
     memoryId: str
     actorId: str
@@ -871,9 +1170,71 @@ class CreateEventInputTypeDef(TypedDict):
     metadata: NotRequired[ReadOnly[Mapping[str, MetadataValueTypeDef]]]
 
 
+class PayloadTypeOutputTypeDef(TypedDict):
+    conversational: NotRequired[ConversationalTypeDef]
+    blob: NotRequired[DocumentOutputValue]
+
+
+class EventTypeDef(TypedDict):
+    memoryId: str
+    actorId: str
+    sessionId: str
+    eventId: str
+    eventTimestamp: datetime
+    payload: list[PayloadTypeOutputTypeDef]
+    branch: NotRequired[BranchTypeDef]
+    metadata: NotRequired[dict[str, MetadataValueTypeDef]]
+
+
 class CreateEventOutputTypeDef(TypedDict):
     event: EventTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LinkedAccountDeveloperJwtTypeDef(TypedDict):
+    kid: str
+    sub: str
+
+
+class LinkedAccountEmailTypeDef(TypedDict):
+    emailAddress: str
+
+
+class OAuth2AuthenticationTypeDef(TypedDict):
+    sub: str
+    emailAddress: NotRequired[str]
+    name: NotRequired[str]
+    username: NotRequired[str]
+
+
+class LinkedAccountOAuth2TypeDef(TypedDict):
+    google: NotRequired[OAuth2AuthenticationTypeDef]
+    apple: NotRequired[OAuth2AuthenticationTypeDef]
+    x: NotRequired[OAuth2AuthenticationTypeDef]
+    telegram: NotRequired[OAuth2AuthenticationTypeDef]
+    github: NotRequired[OAuth2AuthenticationTypeDef]
+
+
+class LinkedAccountSmsTypeDef(TypedDict):
+    phoneNumber: str
+
+
+class LinkedAccountTypeDef(TypedDict):
+    email: NotRequired[LinkedAccountEmailTypeDef]
+    sms: NotRequired[LinkedAccountSmsTypeDef]
+    developerJwt: NotRequired[LinkedAccountDeveloperJwtTypeDef]
+    oAuth2: NotRequired[LinkedAccountOAuth2TypeDef]
+
+
+class EmbeddedCryptoWalletTypeDef(TypedDict):
+    network: CryptoWalletNetworkType
+    linkedAccounts: ReadOnly[Sequence[LinkedAccountTypeDef]]
+    walletAddress: NotRequired[str]
+    redirectUrl: NotRequired[str]
+
+
+class PaymentInstrumentDetailsTypeDef(TypedDict):
+    embeddedCryptoWallet: NotRequired[ReadOnly[EmbeddedCryptoWalletTypeDef]]
 
 
 class CreatePaymentInstrumentRequestTypeDef(TypedDict):
@@ -886,9 +1247,36 @@ class CreatePaymentInstrumentRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
 
 
+class EmbeddedCryptoWalletOutputTypeDef(TypedDict):
+    network: CryptoWalletNetworkType
+    linkedAccounts: list[LinkedAccountTypeDef]
+    walletAddress: NotRequired[str]
+    redirectUrl: NotRequired[str]
+
+
+class PaymentInstrumentDetailsOutputTypeDef(TypedDict):
+    embeddedCryptoWallet: NotRequired[EmbeddedCryptoWalletOutputTypeDef]
+
+
+class PaymentInstrumentTypeDef(TypedDict):
+    paymentInstrumentId: str
+    paymentManagerArn: str
+    paymentConnectorId: str
+    userId: str
+    paymentInstrumentType: PaymentInstrumentTypeType
+    paymentInstrumentDetails: PaymentInstrumentDetailsOutputTypeDef
+    createdAt: datetime
+    status: PaymentInstrumentStatusType
+    updatedAt: datetime
+
+
 class CreatePaymentInstrumentResponseTypeDef(TypedDict):
     paymentInstrument: PaymentInstrumentTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SessionLimitsTypeDef(TypedDict):
+    maxSpendAmount: AmountTypeDef
 
 
 class CreatePaymentSessionRequestTypeDef(TypedDict):
@@ -898,6 +1286,17 @@ class CreatePaymentSessionRequestTypeDef(TypedDict):
     limits: NotRequired[SessionLimitsTypeDef]
     expiryTimeInMinutes: int
     clientToken: NotRequired[str]
+
+
+class PaymentSessionTypeDef(TypedDict):
+    paymentSessionId: str
+    paymentManagerArn: str
+    limits: NotRequired[SessionLimitsTypeDef]
+    userId: str
+    expiryTimeInMinutes: int
+    createdAt: datetime
+    availableLimits: NotRequired[AvailableLimitsTypeDef]
+    updatedAt: datetime
 
 
 class CreatePaymentSessionResponseTypeDef(TypedDict):
@@ -1004,6 +1403,21 @@ class DeleteRecommendationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ServerDefinitionTypeDef(TypedDict):
+    schemaVersion: NotRequired[str]
+    inlineContent: NotRequired[str]
+
+
+class ToolsDefinitionTypeDef(TypedDict):
+    protocolVersion: NotRequired[str]
+    inlineContent: NotRequired[str]
+
+
+class McpDescriptorTypeDef(TypedDict):
+    server: ServerDefinitionTypeDef
+    tools: ToolsDefinitionTypeDef
+
+
 class DescriptorsTypeDef(TypedDict):
     mcp: NotRequired[McpDescriptorTypeDef]
     a2a: NotRequired[A2aDescriptorTypeDef]
@@ -1011,18 +1425,28 @@ class DescriptorsTypeDef(TypedDict):
     agentSkills: NotRequired[AgentSkillsDescriptorTypeDef]
 
 
-class EmbeddedCryptoWalletOutputTypeDef(TypedDict):
-    network: CryptoWalletNetworkType
-    linkedAccounts: list[LinkedAccountTypeDef]
-    walletAddress: NotRequired[str]
-    redirectUrl: NotRequired[str]
+class EvaluationInputTypeDef(TypedDict):
+    sessionSpans: NotRequired[ReadOnly[Sequence[DocumentValue]]]
 
 
-class EmbeddedCryptoWalletTypeDef(TypedDict):
-    network: CryptoWalletNetworkType
-    linkedAccounts: ReadOnly[Sequence[LinkedAccountTypeDef]]
-    walletAddress: NotRequired[str]
-    redirectUrl: NotRequired[str]
+class EvaluationContentTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class EvaluationExpectedTrajectoryTypeDef(TypedDict):
+    toolNames: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class EvaluationReferenceInputTypeDef(TypedDict):
+    context: ContextTypeDef
+    expectedResponse: NotRequired[EvaluationContentTypeDef]
+    assertions: NotRequired[ReadOnly[Sequence[EvaluationContentTypeDef]]]
+    expectedTrajectory: NotRequired[ReadOnly[EvaluationExpectedTrajectoryTypeDef]]
+
+
+class EvaluationTargetTypeDef(TypedDict):
+    spanIds: NotRequired[ReadOnly[Sequence[str]]]
+    traceIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class EvaluateRequestTypeDef(TypedDict):
@@ -1034,41 +1458,10 @@ class EvaluateRequestTypeDef(TypedDict):
     ]
 
 
-class EvaluateResponseTypeDef(TypedDict):
-    evaluationResults: list[EvaluationResultContentTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EvaluationContentTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class EvaluationExpectedTrajectoryTypeDef(TypedDict):
-    toolNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class EvaluationInputTypeDef(TypedDict):
-    sessionSpans: NotRequired[ReadOnly[Sequence[DocumentValue]]]
-
-
-class EvaluationJobResultsTypeDef(TypedDict):
-    numberOfSessionsCompleted: NotRequired[int]
-    numberOfSessionsInProgress: NotRequired[int]
-    numberOfSessionsFailed: NotRequired[int]
-    totalNumberOfSessions: NotRequired[int]
-    numberOfSessionsIgnored: NotRequired[int]
-    evaluatorSummaries: NotRequired[list[EvaluatorSummaryTypeDef]]
-
-
-class EvaluationMetadataTypeDef(TypedDict):
-    sessionMetadata: NotRequired[ReadOnly[Sequence[SessionMetadataShapeTypeDef]]]
-
-
-class EvaluationReferenceInputTypeDef(TypedDict):
-    context: ContextTypeDef
-    expectedResponse: NotRequired[EvaluationContentTypeDef]
-    assertions: NotRequired[ReadOnly[Sequence[EvaluationContentTypeDef]]]
-    expectedTrajectory: NotRequired[ReadOnly[EvaluationExpectedTrajectoryTypeDef]]
+class TokenUsageTypeDef(TypedDict):
+    inputTokens: NotRequired[int]
+    outputTokens: NotRequired[int]
+    totalTokens: NotRequired[int]
 
 
 class EvaluationResultContentTypeDef(TypedDict):
@@ -1085,30 +1478,47 @@ class EvaluationResultContentTypeDef(TypedDict):
     ignoredReferenceInputFields: NotRequired[list[str]]
 
 
-class EvaluationTargetTypeDef(TypedDict):
-    spanIds: NotRequired[ReadOnly[Sequence[str]]]
-    traceIds: NotRequired[ReadOnly[Sequence[str]]]
+class EvaluateResponseTypeDef(TypedDict):
+    evaluationResults: list[EvaluationResultContentTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EvaluatorMetricTypeDef(TypedDict):
-    evaluatorArn: str
-    controlStats: ControlStatsTypeDef
-    variantResults: list[VariantResultTypeDef]
+class GroundTruthTurnInputTypeDef(TypedDict):
+    prompt: NotRequired[str]
 
 
-class EvaluatorStatisticsTypeDef(TypedDict):
-    averageScore: NotRequired[float]
+class GroundTruthTurnTypeDef(TypedDict):
+    input: NotRequired[GroundTruthTurnInputTypeDef]
+    expectedResponse: NotRequired[EvaluationContentTypeDef]
 
 
-class EvaluatorSummaryTypeDef(TypedDict):
-    evaluatorId: NotRequired[str]
-    statistics: NotRequired[EvaluatorStatisticsTypeDef]
-    totalEvaluated: NotRequired[int]
-    totalFailed: NotRequired[int]
+class InlineGroundTruthTypeDef(TypedDict):
+    assertions: NotRequired[ReadOnly[Sequence[EvaluationContentTypeDef]]]
+    expectedTrajectory: NotRequired[ReadOnly[EvaluationExpectedTrajectoryTypeDef]]
+    turns: NotRequired[ReadOnly[Sequence[GroundTruthTurnTypeDef]]]
 
 
-class EvaluatorTypeDef(TypedDict):
-    evaluatorId: str
+class GroundTruthSourceTypeDef(TypedDict):
+    inline: NotRequired[ReadOnly[InlineGroundTruthTypeDef]]
+
+
+class SessionMetadataShapeTypeDef(TypedDict):
+    sessionId: str
+    testScenarioId: NotRequired[str]
+    groundTruth: NotRequired[ReadOnly[GroundTruthSourceTypeDef]]
+    metadata: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class EvaluationMetadataTypeDef(TypedDict):
+    sessionMetadata: NotRequired[ReadOnly[Sequence[SessionMetadataShapeTypeDef]]]
+
+
+class LeftExpressionTypeDef(TypedDict):
+    metadataKey: NotRequired[str]
+
+
+class RightExpressionTypeDef(TypedDict):
+    metadataValue: NotRequired[MetadataValueTypeDef]
 
 
 class EventMetadataFilterExpressionTypeDef(TypedDict):
@@ -1117,15 +1527,8 @@ class EventMetadataFilterExpressionTypeDef(TypedDict):
     right: NotRequired[RightExpressionTypeDef]
 
 
-class EventTypeDef(TypedDict):
-    memoryId: str
-    actorId: str
-    sessionId: str
-    eventId: str
-    eventTimestamp: datetime
-    payload: list[PayloadTypeOutputTypeDef]
-    branch: NotRequired[BranchTypeDef]
-    metadata: NotRequired[dict[str, MetadataValueTypeDef]]
+class ProxyCredentialsTypeDef(TypedDict):
+    basicAuth: NotRequired[BasicAuthTypeDef]
 
 
 class ExternalProxyOutputTypeDef(TypedDict):
@@ -1147,6 +1550,11 @@ class ExtractionJobFilterInputTypeDef(TypedDict):
     sessionId: NotRequired[str]
     actorId: NotRequired[str]
     status: NotRequired[ExtractionJobStatusType]
+
+
+class MessageMetadataTypeDef(TypedDict):
+    eventId: str
+    messageIndex: int
 
 
 class ExtractionJobMessagesTypeDef(TypedDict):
@@ -1172,18 +1580,8 @@ class FilterInputTypeDef(TypedDict):
     eventMetadata: NotRequired[ReadOnly[Sequence[EventMetadataFilterExpressionTypeDef]]]
 
 
-class FilterValueTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    doubleValue: NotRequired[float]
-    booleanValue: NotRequired[bool]
-
-
 class GatewayFilterOutputTypeDef(TypedDict):
     targetPaths: NotRequired[list[str]]
-
-
-class GatewayFilterTypeDef(TypedDict):
-    targetPaths: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class GetABTestRequestTypeDef(TypedDict):
@@ -1230,6 +1628,10 @@ class GetBatchEvaluationRequestTypeDef(TypedDict):
     batchEvaluationId: str
 
 
+class OutputConfigTypeDef(TypedDict):
+    cloudWatchConfig: NotRequired[CloudWatchOutputConfigTypeDef]
+
+
 class GetBatchEvaluationResponseTypeDef(TypedDict):
     batchEvaluationId: str
     batchEvaluationArn: str
@@ -1249,6 +1651,24 @@ class GetBatchEvaluationResponseTypeDef(TypedDict):
 class GetBrowserSessionRequestTypeDef(TypedDict):
     browserIdentifier: str
     sessionId: str
+
+
+class ProxyBypassOutputTypeDef(TypedDict):
+    domainPatterns: NotRequired[list[str]]
+
+
+class ProxyOutputTypeDef(TypedDict):
+    externalProxy: NotRequired[ExternalProxyOutputTypeDef]
+
+
+class ProxyConfigurationOutputTypeDef(TypedDict):
+    proxies: list[ProxyOutputTypeDef]
+    bypass: NotRequired[ProxyBypassOutputTypeDef]
+
+
+class ViewPortTypeDef(TypedDict):
+    width: int
+    height: int
 
 
 class GetBrowserSessionResponseTypeDef(TypedDict):
@@ -1303,6 +1723,22 @@ class GetMemoryRecordInputTypeDef(TypedDict):
     memoryRecordId: str
 
 
+class MemoryRecordMetadataValueOutputTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    stringListValue: NotRequired[list[str]]
+    numberValue: NotRequired[float]
+    dateTimeValue: NotRequired[datetime]
+
+
+class MemoryRecordTypeDef(TypedDict):
+    memoryRecordId: str
+    content: MemoryContentTypeDef
+    memoryStrategyId: str
+    namespaces: list[str]
+    createdAt: datetime
+    metadata: NotRequired[dict[str, MemoryRecordMetadataValueOutputTypeDef]]
+
+
 class GetMemoryRecordOutputTypeDef(TypedDict):
     memoryRecord: MemoryRecordTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1316,6 +1752,14 @@ class GetPaymentInstrumentBalanceRequestTypeDef(TypedDict):
     paymentInstrumentId: str
     chain: BlockchainChainIdType
     token: InstrumentBalanceTokenType
+
+
+class TokenBalanceTypeDef(TypedDict):
+    amount: str
+    decimals: int
+    token: InstrumentBalanceTokenType
+    network: CryptoWalletNetworkType
+    chain: BlockchainChainIdType
 
 
 class GetPaymentInstrumentBalanceResponseTypeDef(TypedDict):
@@ -1351,6 +1795,102 @@ class GetPaymentSessionResponseTypeDef(TypedDict):
 
 class GetRecommendationRequestTypeDef(TypedDict):
     recommendationId: str
+
+
+class RecommendationEvaluatorReferenceTypeDef(TypedDict):
+    evaluatorArn: str
+
+
+class RecommendationEvaluationConfigOutputTypeDef(TypedDict):
+    evaluators: list[RecommendationEvaluatorReferenceTypeDef]
+
+
+class SystemPromptConfigurationBundleTypeDef(TypedDict):
+    bundleArn: str
+    versionId: str
+    systemPromptJsonPath: str
+
+
+class SystemPromptConfigTypeDef(TypedDict):
+    text: NotRequired[str]
+    configurationBundle: NotRequired[SystemPromptConfigurationBundleTypeDef]
+
+
+class SystemPromptRecommendationConfigOutputTypeDef(TypedDict):
+    systemPrompt: SystemPromptConfigTypeDef
+    agentTraces: AgentTracesConfigOutputTypeDef
+    evaluationConfig: RecommendationEvaluationConfigOutputTypeDef
+
+
+class ToolDescriptionConfigurationBundleOutputTypeDef(TypedDict):
+    bundleArn: str
+    versionId: str
+    tools: list[ConfigurationBundleToolEntryTypeDef]
+
+
+class ToolDescriptionConfigTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class ToolDescriptionInputTypeDef(TypedDict):
+    toolName: str
+    toolDescription: ToolDescriptionConfigTypeDef
+
+
+class ToolDescriptionTextInputOutputTypeDef(TypedDict):
+    tools: list[ToolDescriptionInputTypeDef]
+
+
+class ToolDescriptionSourceOutputTypeDef(TypedDict):
+    toolDescriptionText: NotRequired[ToolDescriptionTextInputOutputTypeDef]
+    configurationBundle: NotRequired[ToolDescriptionConfigurationBundleOutputTypeDef]
+
+
+class ToolDescriptionRecommendationConfigOutputTypeDef(TypedDict):
+    toolDescription: ToolDescriptionSourceOutputTypeDef
+    agentTraces: AgentTracesConfigOutputTypeDef
+
+
+class RecommendationConfigOutputTypeDef(TypedDict):
+    systemPromptRecommendationConfig: NotRequired[
+        SystemPromptRecommendationConfigOutputTypeDef
+    ]
+    toolDescriptionRecommendationConfig: NotRequired[
+        ToolDescriptionRecommendationConfigOutputTypeDef
+    ]
+
+
+class RecommendationResultConfigurationBundleTypeDef(TypedDict):
+    bundleArn: str
+    versionId: str
+
+
+class SystemPromptRecommendationResultTypeDef(TypedDict):
+    recommendedSystemPrompt: NotRequired[str]
+    configurationBundle: NotRequired[RecommendationResultConfigurationBundleTypeDef]
+    errorCode: NotRequired[str]
+    errorMessage: NotRequired[str]
+
+
+class ToolDescriptionOutputTypeDef(TypedDict):
+    toolName: str
+    recommendedToolDescription: NotRequired[str]
+
+
+class ToolDescriptionRecommendationResultTypeDef(TypedDict):
+    tools: NotRequired[list[ToolDescriptionOutputTypeDef]]
+    configurationBundle: NotRequired[RecommendationResultConfigurationBundleTypeDef]
+    errorCode: NotRequired[str]
+    errorMessage: NotRequired[str]
+
+
+class RecommendationResultTypeDef(TypedDict):
+    systemPromptRecommendationResult: NotRequired[
+        SystemPromptRecommendationResultTypeDef
+    ]
+    toolDescriptionRecommendationResult: NotRequired[
+        ToolDescriptionRecommendationResultTypeDef
+    ]
 
 
 class GetRecommendationResponseTypeDef(TypedDict):
@@ -1399,10 +1939,34 @@ class GetResourceOauth2TokenResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StripePrivyTokenRequestInputTypeDef(TypedDict):
+    requestHost: NotRequired[str]
+    requestPath: str
+    requestBody: str
+    includeAuthorizationSignature: NotRequired[bool]
+
+
+class PaymentTokenRequestInputTypeDef(TypedDict):
+    coinbaseCdpTokenRequest: NotRequired[CoinbaseCdpTokenRequestInputTypeDef]
+    stripePrivyTokenRequest: NotRequired[StripePrivyTokenRequestInputTypeDef]
+
+
 class GetResourcePaymentTokenRequestTypeDef(TypedDict):
     workloadIdentityToken: str
     resourceCredentialProviderName: str
     paymentTokenRequest: PaymentTokenRequestInputTypeDef
+
+
+class StripePrivyTokenResponseOutputTypeDef(TypedDict):
+    authorizationSignature: NotRequired[str]
+    requestExpiry: NotRequired[int]
+    appId: str
+    basicAuthToken: str
+
+
+class PaymentTokenResponseOutputTypeDef(TypedDict):
+    coinbaseCdpTokenResponse: NotRequired[CoinbaseCdpTokenResponseOutputTypeDef]
+    stripePrivyTokenResponse: NotRequired[StripePrivyTokenResponseOutputTypeDef]
 
 
 class GetResourcePaymentTokenResponseTypeDef(TypedDict):
@@ -1439,25 +2003,30 @@ class GetWorkloadAccessTokenResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GroundTruthSourceTypeDef(TypedDict):
-    inline: NotRequired[ReadOnly[InlineGroundTruthTypeDef]]
-
-
-class GroundTruthTurnInputTypeDef(TypedDict):
-    prompt: NotRequired[str]
-
-
-class GroundTruthTurnTypeDef(TypedDict):
-    input: NotRequired[GroundTruthTurnInputTypeDef]
-    expectedResponse: NotRequired[EvaluationContentTypeDef]
-
-
 class HarnessAgentCoreBrowserConfigTypeDef(TypedDict):
     browserArn: NotRequired[str]
 
 
 class HarnessAgentCoreCodeInterpreterConfigTypeDef(TypedDict):
     codeInterpreterArn: NotRequired[str]
+
+
+class OAuthCredentialProviderTypeDef(TypedDict):
+    providerArn: str
+    scopes: ReadOnly[Sequence[str]]
+    customParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    grantType: NotRequired[OAuthGrantTypeType]
+    defaultReturnUrl: NotRequired[str]
+
+
+class UnitTypeDef(TypedDict):
+    pass
+
+
+class HarnessGatewayOutboundAuthTypeDef(TypedDict):
+    awsIam: NotRequired[UnitTypeDef]
+    none: NotRequired[UnitTypeDef]
+    oauth: NotRequired[ReadOnly[OAuthCredentialProviderTypeDef]]
 
 
 class HarnessAgentCoreGatewayConfigTypeDef(TypedDict):
@@ -1472,9 +2041,19 @@ class HarnessBedrockModelConfigTypeDef(TypedDict):
     topP: NotRequired[float]
 
 
-class HarnessContentBlockDeltaEventTypeDef(TypedDict):
-    contentBlockIndex: int
-    delta: HarnessContentBlockDeltaTypeDef
+class HarnessReasoningContentBlockDeltaTypeDef(TypedDict):
+    text: NotRequired[str]
+    redactedContent: NotRequired[bytes]
+    signature: NotRequired[str]
+
+
+class HarnessToolResultBlockDeltaTypeDef(TypedDict):
+    text: NotRequired[str]
+    json: NotRequired[DocumentOutputValue]
+
+
+class HarnessToolUseBlockDeltaTypeDef(TypedDict):
+    input: str
 
 
 class HarnessContentBlockDeltaTypeDef(TypedDict):
@@ -1484,9 +2063,21 @@ class HarnessContentBlockDeltaTypeDef(TypedDict):
     reasoningContent: NotRequired[HarnessReasoningContentBlockDeltaTypeDef]
 
 
-class HarnessContentBlockStartEventTypeDef(TypedDict):
+class HarnessContentBlockDeltaEventTypeDef(TypedDict):
     contentBlockIndex: int
-    start: HarnessContentBlockStartTypeDef
+    delta: HarnessContentBlockDeltaTypeDef
+
+
+class HarnessToolResultBlockStartTypeDef(TypedDict):
+    toolUseId: str
+    status: NotRequired[HarnessToolUseStatusType]
+
+
+class HarnessToolUseBlockStartTypeDef(TypedDict):
+    toolUseId: str
+    name: str
+    type: NotRequired[HarnessToolUseTypeType]
+    serverName: NotRequired[str]
 
 
 class HarnessContentBlockStartTypeDef(TypedDict):
@@ -1494,8 +2085,43 @@ class HarnessContentBlockStartTypeDef(TypedDict):
     toolResult: NotRequired[HarnessToolResultBlockStartTypeDef]
 
 
+class HarnessContentBlockStartEventTypeDef(TypedDict):
+    contentBlockIndex: int
+    start: HarnessContentBlockStartTypeDef
+
+
 class HarnessContentBlockStopEventTypeDef(TypedDict):
     contentBlockIndex: int
+
+
+class HarnessReasoningTextBlockTypeDef(TypedDict):
+    text: str
+    signature: NotRequired[str]
+
+
+class HarnessReasoningContentBlockTypeDef(TypedDict):
+    reasoningText: NotRequired[HarnessReasoningTextBlockTypeDef]
+    redactedContent: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+
+
+class HarnessToolResultContentBlockTypeDef(TypedDict):
+    text: NotRequired[str]
+    json: NotRequired[ReadOnly[DocumentValue]]
+
+
+class HarnessToolResultBlockTypeDef(TypedDict):
+    toolUseId: str
+    content: ReadOnly[Sequence[HarnessToolResultContentBlockTypeDef]]
+    status: NotRequired[HarnessToolUseStatusType]
+    type: NotRequired[HarnessToolUseTypeType]
+
+
+class HarnessToolUseBlockTypeDef(TypedDict):
+    name: str
+    toolUseId: str
+    input: ReadOnly[DocumentValue]
+    type: NotRequired[HarnessToolUseTypeType]
+    serverName: NotRequired[str]
 
 
 class HarnessContentBlockTypeDef(TypedDict):
@@ -1503,12 +2129,6 @@ class HarnessContentBlockTypeDef(TypedDict):
     toolUse: NotRequired[ReadOnly[HarnessToolUseBlockTypeDef]]
     toolResult: NotRequired[ReadOnly[HarnessToolResultBlockTypeDef]]
     reasoningContent: NotRequired[ReadOnly[HarnessReasoningContentBlockTypeDef]]
-
-
-class HarnessGatewayOutboundAuthTypeDef(TypedDict):
-    awsIam: NotRequired[UnitTypeDef]
-    none: NotRequired[UnitTypeDef]
-    oauth: NotRequired[ReadOnly[OAuthCredentialProviderTypeDef]]
 
 
 class HarnessGeminiModelConfigTypeDef(TypedDict):
@@ -1538,15 +2158,21 @@ class HarnessMessageTypeDef(TypedDict):
     content: ReadOnly[Sequence[HarnessContentBlockTypeDef]]
 
 
+class HarnessStreamMetricsTypeDef(TypedDict):
+    latencyMs: int
+
+
+class HarnessTokenUsageTypeDef(TypedDict):
+    inputTokens: int
+    outputTokens: int
+    totalTokens: int
+    cacheReadInputTokens: NotRequired[int]
+    cacheWriteInputTokens: NotRequired[int]
+
+
 class HarnessMetadataEventTypeDef(TypedDict):
     usage: HarnessTokenUsageTypeDef
     metrics: HarnessStreamMetricsTypeDef
-
-
-class HarnessModelConfigurationTypeDef(TypedDict):
-    bedrockModelConfig: NotRequired[HarnessBedrockModelConfigTypeDef]
-    openAiModelConfig: NotRequired[HarnessOpenAiModelConfigTypeDef]
-    geminiModelConfig: NotRequired[HarnessGeminiModelConfigTypeDef]
 
 
 class HarnessOpenAiModelConfigTypeDef(TypedDict):
@@ -1557,20 +2183,10 @@ class HarnessOpenAiModelConfigTypeDef(TypedDict):
     topP: NotRequired[float]
 
 
-class HarnessReasoningContentBlockDeltaTypeDef(TypedDict):
-    text: NotRequired[str]
-    redactedContent: NotRequired[bytes]
-    signature: NotRequired[str]
-
-
-class HarnessReasoningContentBlockTypeDef(TypedDict):
-    reasoningText: NotRequired[HarnessReasoningTextBlockTypeDef]
-    redactedContent: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-
-
-class HarnessReasoningTextBlockTypeDef(TypedDict):
-    text: str
-    signature: NotRequired[str]
+class HarnessModelConfigurationTypeDef(TypedDict):
+    bedrockModelConfig: NotRequired[HarnessBedrockModelConfigTypeDef]
+    openAiModelConfig: NotRequired[HarnessOpenAiModelConfigTypeDef]
+    geminiModelConfig: NotRequired[HarnessGeminiModelConfigTypeDef]
 
 
 class HarnessRemoteMcpConfigTypeDef(TypedDict):
@@ -1582,20 +2198,8 @@ class HarnessSkillTypeDef(TypedDict):
     path: NotRequired[str]
 
 
-class HarnessStreamMetricsTypeDef(TypedDict):
-    latencyMs: int
-
-
 class HarnessSystemContentBlockTypeDef(TypedDict):
     text: NotRequired[str]
-
-
-class HarnessTokenUsageTypeDef(TypedDict):
-    inputTokens: int
-    outputTokens: int
-    totalTokens: int
-    cacheReadInputTokens: NotRequired[int]
-    cacheWriteInputTokens: NotRequired[int]
 
 
 class HarnessToolConfigurationTypeDef(TypedDict):
@@ -1606,67 +2210,16 @@ class HarnessToolConfigurationTypeDef(TypedDict):
     agentCoreCodeInterpreter: NotRequired[HarnessAgentCoreCodeInterpreterConfigTypeDef]
 
 
-class HarnessToolResultBlockDeltaTypeDef(TypedDict):
-    text: NotRequired[str]
-    json: NotRequired[DocumentOutputValue]
-
-
-class HarnessToolResultBlockStartTypeDef(TypedDict):
-    toolUseId: str
-    status: NotRequired[HarnessToolUseStatusType]
-
-
-class HarnessToolResultBlockTypeDef(TypedDict):
-    toolUseId: str
-    content: ReadOnly[Sequence[HarnessToolResultContentBlockTypeDef]]
-    status: NotRequired[HarnessToolUseStatusType]
-    type: NotRequired[HarnessToolUseTypeType]
-
-
-class HarnessToolResultContentBlockTypeDef(TypedDict):
-    text: NotRequired[str]
-    json: NotRequired[ReadOnly[DocumentValue]]
-
-
 class HarnessToolTypeDef(TypedDict):
     type: HarnessToolTypeType
     name: NotRequired[str]
     config: NotRequired[ReadOnly[HarnessToolConfigurationTypeDef]]
 
 
-class HarnessToolUseBlockDeltaTypeDef(TypedDict):
-    input: str
-
-
-class HarnessToolUseBlockStartTypeDef(TypedDict):
-    toolUseId: str
-    name: str
-    type: NotRequired[HarnessToolUseTypeType]
-    serverName: NotRequired[str]
-
-
-class HarnessToolUseBlockTypeDef(TypedDict):
-    name: str
-    toolUseId: str
-    input: ReadOnly[DocumentValue]
-    type: NotRequired[HarnessToolUseTypeType]
-    serverName: NotRequired[str]
-
-
-class InlineGroundTruthTypeDef(TypedDict):
-    assertions: NotRequired[ReadOnly[Sequence[EvaluationContentTypeDef]]]
-    expectedTrajectory: NotRequired[ReadOnly[EvaluationExpectedTrajectoryTypeDef]]
-    turns: NotRequired[ReadOnly[Sequence[GroundTruthTurnTypeDef]]]
-
-
 class InputContentBlockTypeDef(TypedDict):
     path: str
     text: NotRequired[str]
     blob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-
-
-class InternalServerExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
 
 
 class InvokeAgentRuntimeCommandRequestBodyTypeDef(TypedDict):
@@ -1688,16 +2241,14 @@ class InvokeAgentRuntimeCommandRequestTypeDef(TypedDict):
     body: InvokeAgentRuntimeCommandRequestBodyTypeDef
 
 
-class InvokeAgentRuntimeCommandResponseTypeDef(TypedDict):
-    runtimeSessionId: NotRequired[str]
-    traceId: NotRequired[str]
-    traceParent: NotRequired[str]
-    traceState: NotRequired[str]
-    baggage: NotRequired[str]
-    contentType: str
-    statusCode: NotRequired[int]
-    stream: EventStream[InvokeAgentRuntimeCommandStreamOutputTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class ResponseChunkTypeDef(TypedDict):
+    contentStart: NotRequired[ContentStartEventTypeDef]
+    contentDelta: NotRequired[ContentDeltaEventTypeDef]
+    contentStop: NotRequired[ContentStopEventTypeDef]
+
+
+class RuntimeClientErrorTypeDef(TypedDict):
+    message: NotRequired[str]
 
 
 class InvokeAgentRuntimeCommandStreamOutputTypeDef(TypedDict):
@@ -1709,6 +2260,18 @@ class InvokeAgentRuntimeCommandStreamOutputTypeDef(TypedDict):
     throttlingException: NotRequired[ThrottlingExceptionTypeDef]
     validationException: NotRequired[ValidationExceptionTypeDef]
     runtimeClientError: NotRequired[RuntimeClientErrorTypeDef]
+
+
+class InvokeAgentRuntimeCommandResponseTypeDef(TypedDict):
+    runtimeSessionId: NotRequired[str]
+    traceId: NotRequired[str]
+    traceParent: NotRequired[str]
+    traceState: NotRequired[str]
+    baggage: NotRequired[str]
+    contentType: str
+    statusCode: NotRequired[int]
+    stream: EventStream[InvokeAgentRuntimeCommandStreamOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class InvokeAgentRuntimeRequestTypeDef(TypedDict):
@@ -1754,6 +2317,19 @@ class InvokeBrowserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ToolArgumentsTypeDef(TypedDict):
+    code: NotRequired[str]
+    language: NotRequired[ProgrammingLanguageType]
+    clearContext: NotRequired[bool]
+    command: NotRequired[str]
+    path: NotRequired[str]
+    paths: NotRequired[ReadOnly[Sequence[str]]]
+    content: NotRequired[ReadOnly[Sequence[InputContentBlockTypeDef]]]
+    directoryPath: NotRequired[str]
+    taskId: NotRequired[str]
+    runtime: NotRequired[LanguageRuntimeType]
+
+
 class InvokeCodeInterpreterRequestTypeDef(TypedDict):
     codeInterpreterIdentifier: str
     sessionId: NotRequired[str]
@@ -1784,11 +2360,6 @@ class InvokeHarnessRequestTypeDef(TypedDict):
     actorId: NotRequired[str]
 
 
-class InvokeHarnessResponseTypeDef(TypedDict):
-    stream: EventStream[InvokeHarnessStreamOutputTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class InvokeHarnessStreamOutputTypeDef(TypedDict):
     messageStart: NotRequired[HarnessMessageStartEventTypeDef]
     contentBlockStart: NotRequired[HarnessContentBlockStartEventTypeDef]
@@ -1801,64 +2372,9 @@ class InvokeHarnessStreamOutputTypeDef(TypedDict):
     runtimeClientError: NotRequired[RuntimeClientErrorTypeDef]
 
 
-class KeyPressArgumentsTypeDef(TypedDict):
-    key: str
-    presses: NotRequired[int]
-
-
-class KeyPressResultTypeDef(TypedDict):
-    status: BrowserActionStatusType
-    error: NotRequired[str]
-
-
-class KeyShortcutArgumentsTypeDef(TypedDict):
-    keys: ReadOnly[Sequence[str]]
-
-
-class KeyShortcutResultTypeDef(TypedDict):
-    status: BrowserActionStatusType
-    error: NotRequired[str]
-
-
-class KeyTypeArgumentsTypeDef(TypedDict):
-    text: str
-
-
-class KeyTypeResultTypeDef(TypedDict):
-    status: BrowserActionStatusType
-    error: NotRequired[str]
-
-
-class LeftExpressionTypeDef(TypedDict):
-    metadataKey: NotRequired[str]
-
-
-class LinkedAccountDeveloperJwtTypeDef(TypedDict):
-    kid: str
-    sub: str
-
-
-class LinkedAccountEmailTypeDef(TypedDict):
-    emailAddress: str
-
-
-class LinkedAccountOAuth2TypeDef(TypedDict):
-    google: NotRequired[OAuth2AuthenticationTypeDef]
-    apple: NotRequired[OAuth2AuthenticationTypeDef]
-    x: NotRequired[OAuth2AuthenticationTypeDef]
-    telegram: NotRequired[OAuth2AuthenticationTypeDef]
-    github: NotRequired[OAuth2AuthenticationTypeDef]
-
-
-class LinkedAccountSmsTypeDef(TypedDict):
-    phoneNumber: str
-
-
-class LinkedAccountTypeDef(TypedDict):
-    email: NotRequired[LinkedAccountEmailTypeDef]
-    sms: NotRequired[LinkedAccountSmsTypeDef]
-    developerJwt: NotRequired[LinkedAccountDeveloperJwtTypeDef]
-    oAuth2: NotRequired[LinkedAccountOAuth2TypeDef]
+class InvokeHarnessResponseTypeDef(TypedDict):
+    stream: EventStream[InvokeHarnessStreamOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListABTestsRequestTypeDef(TypedDict):
@@ -1950,6 +2466,20 @@ class ListMemoryExtractionJobsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MemoryRecordLeftExpressionTypeDef(TypedDict):
+    metadataKey: NotRequired[str]
+
+
+class MemoryRecordRightExpressionTypeDef(TypedDict):
+    metadataValue: NotRequired[ReadOnly[MemoryRecordMetadataValueTypeDef]]
+
+
+class MemoryMetadataFilterExpressionTypeDef(TypedDict):
+    left: MemoryRecordLeftExpressionTypeDef
+    operator: MemoryRecordOperatorTypeType
+    right: NotRequired[ReadOnly[MemoryRecordRightExpressionTypeDef]]
+
+
 class ListMemoryRecordsInputTypeDef(TypedDict):
     memoryId: str
     namespace: NotRequired[str]
@@ -1960,6 +2490,16 @@ class ListMemoryRecordsInputTypeDef(TypedDict):
     metadataFilters: NotRequired[
         ReadOnly[Sequence[MemoryMetadataFilterExpressionTypeDef]]
     ]
+
+
+class MemoryRecordSummaryTypeDef(TypedDict):
+    memoryRecordId: str
+    content: MemoryContentTypeDef
+    memoryStrategyId: str
+    namespaces: list[str]
+    createdAt: datetime
+    score: NotRequired[float]
+    metadata: NotRequired[dict[str, MemoryRecordMetadataValueOutputTypeDef]]
 
 
 class ListMemoryRecordsOutputTypeDef(TypedDict):
@@ -1977,6 +2517,17 @@ class ListPaymentInstrumentsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PaymentInstrumentSummaryTypeDef(TypedDict):
+    paymentInstrumentId: str
+    paymentManagerArn: str
+    paymentConnectorId: str
+    userId: str
+    paymentInstrumentType: PaymentInstrumentTypeType
+    status: PaymentInstrumentStatusType
+    createdAt: datetime
+    updatedAt: datetime
+
+
 class ListPaymentInstrumentsResponseTypeDef(TypedDict):
     paymentInstruments: list[PaymentInstrumentSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -1991,6 +2542,15 @@ class ListPaymentSessionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PaymentSessionSummaryTypeDef(TypedDict):
+    paymentSessionId: str
+    paymentManagerArn: str
+    userId: str
+    expiryTimeInMinutes: int
+    createdAt: datetime
+    updatedAt: datetime
+
+
 class ListPaymentSessionsResponseTypeDef(TypedDict):
     paymentSessions: list[PaymentSessionSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -2003,10 +2563,25 @@ class ListRecommendationsRequestTypeDef(TypedDict):
     statusFilter: NotRequired[RecommendationStatusType]
 
 
+class RecommendationSummaryTypeDef(TypedDict):
+    recommendationId: str
+    recommendationArn: str
+    name: str
+    description: NotRequired[str]
+    type: RecommendationTypeType
+    status: RecommendationStatusType
+    createdAt: datetime
+    updatedAt: datetime
+
+
 class ListRecommendationsResponseTypeDef(TypedDict):
     recommendationSummaries: list[RecommendationSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SessionFilterTypeDef(TypedDict):
+    eventFilter: NotRequired[EventFilterConditionType]
 
 
 class ListSessionsInputTypeDef(TypedDict):
@@ -2017,259 +2592,24 @@ class ListSessionsInputTypeDef(TypedDict):
     filter: NotRequired[SessionFilterTypeDef]
 
 
+class SessionSummaryTypeDef(TypedDict):
+    sessionId: str
+    actorId: str
+    createdAt: datetime
+
+
 class ListSessionsOutputTypeDef(TypedDict):
     sessionSummaries: list[SessionSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LiveViewStreamTypeDef(TypedDict):
-    streamEndpoint: NotRequired[str]
-
-
-class McpDescriptorTypeDef(TypedDict):
-    server: ServerDefinitionTypeDef
-    tools: ToolsDefinitionTypeDef
-
-
-class MemoryContentTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class MemoryMetadataFilterExpressionTypeDef(TypedDict):
-    left: MemoryRecordLeftExpressionTypeDef
-    operator: MemoryRecordOperatorTypeType
-    right: NotRequired[ReadOnly[MemoryRecordRightExpressionTypeDef]]
-
-
-class MemoryRecordCreateInputTypeDef(TypedDict):
-    requestIdentifier: str
-    namespaces: ReadOnly[Sequence[str]]
-    content: MemoryContentTypeDef
-    timestamp: ReadOnly[datetime | str]
-    memoryStrategyId: NotRequired[str]
-    metadata: NotRequired[ReadOnly[Mapping[str, MemoryRecordMetadataValueTypeDef]]]
-
-
-class MemoryRecordDeleteInputTypeDef(TypedDict):
-    memoryRecordId: str
-
-
-class MemoryRecordLeftExpressionTypeDef(TypedDict):
-    metadataKey: NotRequired[str]
-
-
-class MemoryRecordMetadataValueOutputTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    stringListValue: NotRequired[list[str]]
-    numberValue: NotRequired[float]
-    dateTimeValue: NotRequired[datetime]
-
-
-class MemoryRecordMetadataValueTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    stringListValue: NotRequired[ReadOnly[Sequence[str]]]
-    numberValue: NotRequired[float]
-    dateTimeValue: NotRequired[ReadOnly[datetime | str]]
-
-
-class MemoryRecordOutputTypeDef(TypedDict):
-    memoryRecordId: str
-    status: MemoryRecordStatusType
-    requestIdentifier: NotRequired[str]
-    errorCode: NotRequired[int]
-    errorMessage: NotRequired[str]
-
-
-class MemoryRecordRightExpressionTypeDef(TypedDict):
-    metadataValue: NotRequired[ReadOnly[MemoryRecordMetadataValueTypeDef]]
-
-
-class MemoryRecordSummaryTypeDef(TypedDict):
-    memoryRecordId: str
-    content: MemoryContentTypeDef
-    memoryStrategyId: str
-    namespaces: list[str]
-    createdAt: datetime
-    score: NotRequired[float]
-    metadata: NotRequired[dict[str, MemoryRecordMetadataValueOutputTypeDef]]
-
-
-class MemoryRecordTypeDef(TypedDict):
-    memoryRecordId: str
-    content: MemoryContentTypeDef
-    memoryStrategyId: str
-    namespaces: list[str]
-    createdAt: datetime
-    metadata: NotRequired[dict[str, MemoryRecordMetadataValueOutputTypeDef]]
-
-
-class MemoryRecordUpdateInputTypeDef(TypedDict):
-    memoryRecordId: str
-    timestamp: ReadOnly[datetime | str]
-    content: NotRequired[MemoryContentTypeDef]
-    namespaces: NotRequired[ReadOnly[Sequence[str]]]
-    memoryStrategyId: NotRequired[str]
-    metadata: NotRequired[ReadOnly[Mapping[str, MemoryRecordMetadataValueTypeDef]]]
-
-
-class MessageMetadataTypeDef(TypedDict):
-    eventId: str
-    messageIndex: int
-
-
-class MetadataValueTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-
-
-class MouseClickArgumentsTypeDef(TypedDict):
-    x: int
-    y: int
-    button: NotRequired[MouseButtonType]
-    clickCount: NotRequired[int]
-
-
-class MouseClickResultTypeDef(TypedDict):
-    status: BrowserActionStatusType
-    error: NotRequired[str]
-
-
-class MouseDragArgumentsTypeDef(TypedDict):
-    endX: int
-    endY: int
-    startX: int
-    startY: int
-    button: NotRequired[MouseButtonType]
-
-
-class MouseDragResultTypeDef(TypedDict):
-    status: BrowserActionStatusType
-    error: NotRequired[str]
-
-
-class MouseMoveArgumentsTypeDef(TypedDict):
-    x: int
-    y: int
-
-
-class MouseMoveResultTypeDef(TypedDict):
-    status: BrowserActionStatusType
-    error: NotRequired[str]
-
-
-class MouseScrollArgumentsTypeDef(TypedDict):
-    x: int
-    y: int
-    deltaX: NotRequired[int]
-    deltaY: NotRequired[int]
-
-
-class MouseScrollResultTypeDef(TypedDict):
-    status: BrowserActionStatusType
-    error: NotRequired[str]
-
-
-class OAuth2AuthenticationTypeDef(TypedDict):
-    sub: str
-    emailAddress: NotRequired[str]
-    name: NotRequired[str]
-    username: NotRequired[str]
-
-
-class OAuthCredentialProviderTypeDef(TypedDict):
-    providerArn: str
-    scopes: ReadOnly[Sequence[str]]
-    customParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    grantType: NotRequired[OAuthGrantTypeType]
-    defaultReturnUrl: NotRequired[str]
-
-
-class OutputConfigTypeDef(TypedDict):
-    cloudWatchConfig: NotRequired[CloudWatchOutputConfigTypeDef]
-
-
-class PayloadTypeOutputTypeDef(TypedDict):
-    conversational: NotRequired[ConversationalTypeDef]
-    blob: NotRequired[DocumentOutputValue]
-
-
-class PayloadTypeTypeDef(TypedDict):
-    conversational: NotRequired[ConversationalTypeDef]
-    blob: NotRequired[ReadOnly[DocumentValue]]
-
-
 class PaymentInputTypeDef(TypedDict):
     cryptoX402: NotRequired[ReadOnly[CryptoX402PaymentInputTypeDef]]
 
 
-class PaymentInstrumentDetailsOutputTypeDef(TypedDict):
-    embeddedCryptoWallet: NotRequired[EmbeddedCryptoWalletOutputTypeDef]
-
-
-class PaymentInstrumentDetailsTypeDef(TypedDict):
-    embeddedCryptoWallet: NotRequired[ReadOnly[EmbeddedCryptoWalletTypeDef]]
-
-
-class PaymentInstrumentSummaryTypeDef(TypedDict):
-    paymentInstrumentId: str
-    paymentManagerArn: str
-    paymentConnectorId: str
-    userId: str
-    paymentInstrumentType: PaymentInstrumentTypeType
-    status: PaymentInstrumentStatusType
-    createdAt: datetime
-    updatedAt: datetime
-
-
-class PaymentInstrumentTypeDef(TypedDict):
-    paymentInstrumentId: str
-    paymentManagerArn: str
-    paymentConnectorId: str
-    userId: str
-    paymentInstrumentType: PaymentInstrumentTypeType
-    paymentInstrumentDetails: PaymentInstrumentDetailsOutputTypeDef
-    createdAt: datetime
-    status: PaymentInstrumentStatusType
-    updatedAt: datetime
-
-
 class PaymentOutputTypeDef(TypedDict):
     cryptoX402: NotRequired[CryptoX402PaymentOutputTypeDef]
-
-
-class PaymentSessionSummaryTypeDef(TypedDict):
-    paymentSessionId: str
-    paymentManagerArn: str
-    userId: str
-    expiryTimeInMinutes: int
-    createdAt: datetime
-    updatedAt: datetime
-
-
-class PaymentSessionTypeDef(TypedDict):
-    paymentSessionId: str
-    paymentManagerArn: str
-    limits: NotRequired[SessionLimitsTypeDef]
-    userId: str
-    expiryTimeInMinutes: int
-    createdAt: datetime
-    availableLimits: NotRequired[AvailableLimitsTypeDef]
-    updatedAt: datetime
-
-
-class PaymentTokenRequestInputTypeDef(TypedDict):
-    coinbaseCdpTokenRequest: NotRequired[CoinbaseCdpTokenRequestInputTypeDef]
-    stripePrivyTokenRequest: NotRequired[StripePrivyTokenRequestInputTypeDef]
-
-
-class PaymentTokenResponseOutputTypeDef(TypedDict):
-    coinbaseCdpTokenResponse: NotRequired[CoinbaseCdpTokenResponseOutputTypeDef]
-    stripePrivyTokenResponse: NotRequired[StripePrivyTokenResponseOutputTypeDef]
-
-
-class PerVariantOnlineEvaluationConfigTypeDef(TypedDict):
-    name: str
-    onlineEvaluationConfigArn: str
 
 
 class ProcessPaymentRequestTypeDef(TypedDict):
@@ -2296,17 +2636,12 @@ class ProcessPaymentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ProxyBypassOutputTypeDef(TypedDict):
-    domainPatterns: NotRequired[list[str]]
-
-
 class ProxyBypassTypeDef(TypedDict):
     domainPatterns: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class ProxyConfigurationOutputTypeDef(TypedDict):
-    proxies: list[ProxyOutputTypeDef]
-    bypass: NotRequired[ProxyBypassOutputTypeDef]
+class ProxyTypeDef(TypedDict):
+    externalProxy: NotRequired[ReadOnly[ExternalProxyTypeDef]]
 
 
 class ProxyConfigurationTypeDef(TypedDict):
@@ -2314,25 +2649,36 @@ class ProxyConfigurationTypeDef(TypedDict):
     bypass: NotRequired[ReadOnly[ProxyBypassTypeDef]]
 
 
-class ProxyCredentialsTypeDef(TypedDict):
-    basicAuth: NotRequired[BasicAuthTypeDef]
+class RecommendationEvaluationConfigTypeDef(TypedDict):
+    evaluators: ReadOnly[Sequence[RecommendationEvaluatorReferenceTypeDef]]
 
 
-class ProxyOutputTypeDef(TypedDict):
-    externalProxy: NotRequired[ExternalProxyOutputTypeDef]
+class SystemPromptRecommendationConfigTypeDef(TypedDict):
+    systemPrompt: SystemPromptConfigTypeDef
+    agentTraces: ReadOnly[AgentTracesConfigTypeDef]
+    evaluationConfig: ReadOnly[RecommendationEvaluationConfigTypeDef]
 
 
-class ProxyTypeDef(TypedDict):
-    externalProxy: NotRequired[ReadOnly[ExternalProxyTypeDef]]
+class ToolDescriptionConfigurationBundleTypeDef(TypedDict):
+    bundleArn: str
+    versionId: str
+    tools: ReadOnly[Sequence[ConfigurationBundleToolEntryTypeDef]]
 
 
-class RecommendationConfigOutputTypeDef(TypedDict):
-    systemPromptRecommendationConfig: NotRequired[
-        SystemPromptRecommendationConfigOutputTypeDef
+class ToolDescriptionTextInputTypeDef(TypedDict):
+    tools: ReadOnly[Sequence[ToolDescriptionInputTypeDef]]
+
+
+class ToolDescriptionSourceTypeDef(TypedDict):
+    toolDescriptionText: NotRequired[ReadOnly[ToolDescriptionTextInputTypeDef]]
+    configurationBundle: NotRequired[
+        ReadOnly[ToolDescriptionConfigurationBundleTypeDef]
     ]
-    toolDescriptionRecommendationConfig: NotRequired[
-        ToolDescriptionRecommendationConfigOutputTypeDef
-    ]
+
+
+class ToolDescriptionRecommendationConfigTypeDef(TypedDict):
+    toolDescription: ReadOnly[ToolDescriptionSourceTypeDef]
+    agentTraces: ReadOnly[AgentTracesConfigTypeDef]
 
 
 class RecommendationConfigTypeDef(TypedDict):
@@ -2342,43 +2688,6 @@ class RecommendationConfigTypeDef(TypedDict):
     toolDescriptionRecommendationConfig: NotRequired[
         ReadOnly[ToolDescriptionRecommendationConfigTypeDef]
     ]
-
-
-class RecommendationEvaluationConfigOutputTypeDef(TypedDict):
-    evaluators: list[RecommendationEvaluatorReferenceTypeDef]
-
-
-class RecommendationEvaluationConfigTypeDef(TypedDict):
-    evaluators: ReadOnly[Sequence[RecommendationEvaluatorReferenceTypeDef]]
-
-
-class RecommendationEvaluatorReferenceTypeDef(TypedDict):
-    evaluatorArn: str
-
-
-class RecommendationResultConfigurationBundleTypeDef(TypedDict):
-    bundleArn: str
-    versionId: str
-
-
-class RecommendationResultTypeDef(TypedDict):
-    systemPromptRecommendationResult: NotRequired[
-        SystemPromptRecommendationResultTypeDef
-    ]
-    toolDescriptionRecommendationResult: NotRequired[
-        ToolDescriptionRecommendationResultTypeDef
-    ]
-
-
-class RecommendationSummaryTypeDef(TypedDict):
-    recommendationId: str
-    recommendationArn: str
-    name: str
-    description: NotRequired[str]
-    type: RecommendationTypeType
-    status: RecommendationStatusType
-    createdAt: datetime
-    updatedAt: datetime
 
 
 class RegistryRecordSummaryTypeDef(TypedDict):
@@ -2395,26 +2704,13 @@ class RegistryRecordSummaryTypeDef(TypedDict):
     updatedAt: datetime
 
 
-class ResourceContentTypeDef(TypedDict):
-    type: ResourceContentTypeType
-    uri: NotRequired[str]
-    mimeType: NotRequired[str]
-    text: NotRequired[str]
-    blob: NotRequired[bytes]
-
-
-class ResourceLocationTypeDef(TypedDict):
-    s3: NotRequired[S3LocationTypeDef]
-
-
-class ResourceNotFoundExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class ResponseChunkTypeDef(TypedDict):
-    contentStart: NotRequired[ContentStartEventTypeDef]
-    contentDelta: NotRequired[ContentDeltaEventTypeDef]
-    contentStop: NotRequired[ContentStopEventTypeDef]
+class SearchCriteriaTypeDef(TypedDict):
+    searchQuery: str
+    memoryStrategyId: NotRequired[str]
+    topK: NotRequired[int]
+    metadataFilters: NotRequired[
+        ReadOnly[Sequence[MemoryMetadataFilterExpressionTypeDef]]
+    ]
 
 
 class RetrieveMemoryRecordsInputTypeDef(TypedDict):
@@ -2430,20 +2726,6 @@ class RetrieveMemoryRecordsOutputTypeDef(TypedDict):
     memoryRecordSummaries: list[MemoryRecordSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RightExpressionTypeDef(TypedDict):
-    metadataValue: NotRequired[MetadataValueTypeDef]
-
-
-class RuntimeClientErrorTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class S3LocationTypeDef(TypedDict):
-    bucket: str
-    prefix: str
-    versionId: NotRequired[str]
 
 
 class SaveBrowserSessionProfileRequestTypeDef(TypedDict):
@@ -2463,25 +2745,6 @@ class SaveBrowserSessionProfileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ScreenshotArgumentsTypeDef(TypedDict):
-    format: NotRequired[ScreenshotFormatType]
-
-
-class ScreenshotResultTypeDef(TypedDict):
-    status: BrowserActionStatusType
-    error: NotRequired[str]
-    data: NotRequired[bytes]
-
-
-class SearchCriteriaTypeDef(TypedDict):
-    searchQuery: str
-    memoryStrategyId: NotRequired[str]
-    topK: NotRequired[int]
-    metadataFilters: NotRequired[
-        ReadOnly[Sequence[MemoryMetadataFilterExpressionTypeDef]]
-    ]
-
-
 class SearchRegistryRecordsRequestTypeDef(TypedDict):
     searchQuery: str
     registryIds: ReadOnly[Sequence[str]]
@@ -2492,65 +2755,6 @@ class SearchRegistryRecordsRequestTypeDef(TypedDict):
 class SearchRegistryRecordsResponseTypeDef(TypedDict):
     registryRecords: list[RegistryRecordSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SecretsManagerLocationTypeDef(TypedDict):
-    secretArn: str
-
-
-class ServerDefinitionTypeDef(TypedDict):
-    schemaVersion: NotRequired[str]
-    inlineContent: NotRequired[str]
-
-
-class ServiceQuotaExceededExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class SessionFilterConfigOutputTypeDef(TypedDict):
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-
-
-class SessionFilterConfigTypeDef(TypedDict):
-    startTime: NotRequired[ReadOnly[datetime | str]]
-    endTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class SessionFilterTypeDef(TypedDict):
-    eventFilter: NotRequired[EventFilterConditionType]
-
-
-class SessionLimitsTypeDef(TypedDict):
-    maxSpendAmount: AmountTypeDef
-
-
-class SessionMetadataShapeTypeDef(TypedDict):
-    sessionId: str
-    testScenarioId: NotRequired[str]
-    groundTruth: NotRequired[ReadOnly[GroundTruthSourceTypeDef]]
-    metadata: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class SessionSummaryTypeDef(TypedDict):
-    sessionId: str
-    actorId: str
-    createdAt: datetime
-
-
-class SkillDefinitionTypeDef(TypedDict):
-    schemaVersion: NotRequired[str]
-    inlineContent: NotRequired[str]
-
-
-class SkillMdDefinitionTypeDef(TypedDict):
-    inlineContent: NotRequired[str]
-
-
-class SpanContextTypeDef(TypedDict):
-    sessionId: str
-    traceId: NotRequired[str]
-    spanId: NotRequired[str]
 
 
 class StartBatchEvaluationRequestTypeDef(TypedDict):
@@ -2705,166 +2909,6 @@ class StreamUpdateTypeDef(TypedDict):
     automationStreamUpdate: NotRequired[AutomationStreamUpdateTypeDef]
 
 
-class StripePrivyTokenRequestInputTypeDef(TypedDict):
-    requestHost: NotRequired[str]
-    requestPath: str
-    requestBody: str
-    includeAuthorizationSignature: NotRequired[bool]
-
-
-class StripePrivyTokenResponseOutputTypeDef(TypedDict):
-    authorizationSignature: NotRequired[str]
-    requestExpiry: NotRequired[int]
-    appId: str
-    basicAuthToken: str
-
-
-class SystemPromptConfigTypeDef(TypedDict):
-    text: NotRequired[str]
-    configurationBundle: NotRequired[SystemPromptConfigurationBundleTypeDef]
-
-
-class SystemPromptConfigurationBundleTypeDef(TypedDict):
-    bundleArn: str
-    versionId: str
-    systemPromptJsonPath: str
-
-
-class SystemPromptRecommendationConfigOutputTypeDef(TypedDict):
-    systemPrompt: SystemPromptConfigTypeDef
-    agentTraces: AgentTracesConfigOutputTypeDef
-    evaluationConfig: RecommendationEvaluationConfigOutputTypeDef
-
-
-class SystemPromptRecommendationConfigTypeDef(TypedDict):
-    systemPrompt: SystemPromptConfigTypeDef
-    agentTraces: ReadOnly[AgentTracesConfigTypeDef]
-    evaluationConfig: ReadOnly[RecommendationEvaluationConfigTypeDef]
-
-
-class SystemPromptRecommendationResultTypeDef(TypedDict):
-    recommendedSystemPrompt: NotRequired[str]
-    configurationBundle: NotRequired[RecommendationResultConfigurationBundleTypeDef]
-    errorCode: NotRequired[str]
-    errorMessage: NotRequired[str]
-
-
-class TargetRefTypeDef(TypedDict):
-    name: str
-
-
-class ThrottlingExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class TokenBalanceTypeDef(TypedDict):
-    amount: str
-    decimals: int
-    token: InstrumentBalanceTokenType
-    network: CryptoWalletNetworkType
-    chain: BlockchainChainIdType
-
-
-class TokenUsageTypeDef(TypedDict):
-    inputTokens: NotRequired[int]
-    outputTokens: NotRequired[int]
-    totalTokens: NotRequired[int]
-
-
-class ToolArgumentsTypeDef(TypedDict):
-    code: NotRequired[str]
-    language: NotRequired[ProgrammingLanguageType]
-    clearContext: NotRequired[bool]
-    command: NotRequired[str]
-    path: NotRequired[str]
-    paths: NotRequired[ReadOnly[Sequence[str]]]
-    content: NotRequired[ReadOnly[Sequence[InputContentBlockTypeDef]]]
-    directoryPath: NotRequired[str]
-    taskId: NotRequired[str]
-    runtime: NotRequired[LanguageRuntimeType]
-
-
-class ToolDescriptionConfigTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class ToolDescriptionConfigurationBundleOutputTypeDef(TypedDict):
-    bundleArn: str
-    versionId: str
-    tools: list[ConfigurationBundleToolEntryTypeDef]
-
-
-class ToolDescriptionConfigurationBundleTypeDef(TypedDict):
-    bundleArn: str
-    versionId: str
-    tools: ReadOnly[Sequence[ConfigurationBundleToolEntryTypeDef]]
-
-
-class ToolDescriptionInputTypeDef(TypedDict):
-    toolName: str
-    toolDescription: ToolDescriptionConfigTypeDef
-
-
-class ToolDescriptionOutputTypeDef(TypedDict):
-    toolName: str
-    recommendedToolDescription: NotRequired[str]
-
-
-class ToolDescriptionRecommendationConfigOutputTypeDef(TypedDict):
-    toolDescription: ToolDescriptionSourceOutputTypeDef
-    agentTraces: AgentTracesConfigOutputTypeDef
-
-
-class ToolDescriptionRecommendationConfigTypeDef(TypedDict):
-    toolDescription: ReadOnly[ToolDescriptionSourceTypeDef]
-    agentTraces: ReadOnly[AgentTracesConfigTypeDef]
-
-
-class ToolDescriptionRecommendationResultTypeDef(TypedDict):
-    tools: NotRequired[list[ToolDescriptionOutputTypeDef]]
-    configurationBundle: NotRequired[RecommendationResultConfigurationBundleTypeDef]
-    errorCode: NotRequired[str]
-    errorMessage: NotRequired[str]
-
-
-class ToolDescriptionSourceOutputTypeDef(TypedDict):
-    toolDescriptionText: NotRequired[ToolDescriptionTextInputOutputTypeDef]
-    configurationBundle: NotRequired[ToolDescriptionConfigurationBundleOutputTypeDef]
-
-
-class ToolDescriptionSourceTypeDef(TypedDict):
-    toolDescriptionText: NotRequired[ReadOnly[ToolDescriptionTextInputTypeDef]]
-    configurationBundle: NotRequired[
-        ReadOnly[ToolDescriptionConfigurationBundleTypeDef]
-    ]
-
-
-class ToolDescriptionTextInputOutputTypeDef(TypedDict):
-    tools: list[ToolDescriptionInputTypeDef]
-
-
-class ToolDescriptionTextInputTypeDef(TypedDict):
-    tools: ReadOnly[Sequence[ToolDescriptionInputTypeDef]]
-
-
-class ToolResultStructuredContentTypeDef(TypedDict):
-    taskId: NotRequired[str]
-    taskStatus: NotRequired[TaskStatusType]
-    stdout: NotRequired[str]
-    stderr: NotRequired[str]
-    exitCode: NotRequired[int]
-    executionTime: NotRequired[float]
-
-
-class ToolsDefinitionTypeDef(TypedDict):
-    protocolVersion: NotRequired[str]
-    inlineContent: NotRequired[str]
-
-
-class UnitTypeDef(TypedDict):
-    pass
-
-
 class UpdateABTestRequestTypeDef(TypedDict):
     abTestId: str
     clientToken: NotRequired[str]
@@ -2899,46 +2943,3 @@ class UpdateBrowserStreamResponseTypeDef(TypedDict):
     streams: BrowserSessionStreamTypeDef
     updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserIdentifierTypeDef(TypedDict):
-    userToken: NotRequired[str]
-    userId: NotRequired[str]
-
-
-class ValidationExceptionFieldTypeDef(TypedDict):
-    name: str
-    message: str
-
-
-class ValidationExceptionTypeDef(TypedDict):
-    message: str
-    reason: ValidationExceptionReasonType
-    fieldList: NotRequired[list[ValidationExceptionFieldTypeDef]]
-
-
-class VariantConfigurationTypeDef(TypedDict):
-    configurationBundle: NotRequired[ConfigurationBundleRefTypeDef]
-    target: NotRequired[TargetRefTypeDef]
-
-
-class VariantResultTypeDef(TypedDict):
-    variantName: str
-    sampleSize: int
-    mean: float
-    absoluteChange: NotRequired[float]
-    percentChange: NotRequired[float]
-    pValue: NotRequired[float]
-    confidenceInterval: NotRequired[ConfidenceIntervalTypeDef]
-    isSignificant: bool
-
-
-class VariantTypeDef(TypedDict):
-    name: str
-    weight: int
-    variantConfiguration: VariantConfigurationTypeDef
-
-
-class ViewPortTypeDef(TypedDict):
-    width: int
-    height: int

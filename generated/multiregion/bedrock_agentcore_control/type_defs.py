@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -97,694 +97,681 @@ from .literals import (
     TargetStatusType,
 )
 
-__all__ = [
-    "A2aDescriptorTypeDef",
-    "ActionOutputTypeDef",
-    "ActionTypeDef",
-    "AgentCardDefinitionTypeDef",
-    "AgentRuntimeArtifactOutputTypeDef",
-    "AgentRuntimeArtifactTypeDef",
-    "AgentRuntimeEndpointTypeDef",
-    "AgentRuntimeTypeDef",
-    "AgentSkillsDescriptorTypeDef",
-    "ApiGatewayTargetConfigurationOutputTypeDef",
-    "ApiGatewayTargetConfigurationTypeDef",
-    "ApiGatewayToolConfigurationOutputTypeDef",
-    "ApiGatewayToolConfigurationTypeDef",
-    "ApiGatewayToolFilterOutputTypeDef",
-    "ApiGatewayToolFilterTypeDef",
-    "ApiGatewayToolOverrideTypeDef",
-    "ApiKeyCredentialProviderItemTypeDef",
-    "ApiKeyCredentialProviderTypeDef",
-    "ApiSchemaConfigurationTypeDef",
-    "ApprovalConfigurationTypeDef",
-    "AtlassianOauth2ProviderConfigInputTypeDef",
-    "AtlassianOauth2ProviderConfigOutputTypeDef",
-    "AuthorizationDataTypeDef",
-    "AuthorizerConfigurationOutputTypeDef",
-    "AuthorizerConfigurationTypeDef",
-    "AuthorizingClaimMatchValueTypeOutputTypeDef",
-    "AuthorizingClaimMatchValueTypeTypeDef",
-    "BedrockEvaluatorModelConfigOutputTypeDef",
-    "BedrockEvaluatorModelConfigTypeDef",
-    "BrowserEnterprisePolicyTypeDef",
-    "BrowserNetworkConfigurationOutputTypeDef",
-    "BrowserNetworkConfigurationTypeDef",
-    "BrowserProfileSummaryTypeDef",
-    "BrowserSigningConfigInputTypeDef",
-    "BrowserSigningConfigOutputTypeDef",
-    "BrowserSummaryTypeDef",
-    "CategoricalScaleDefinitionTypeDef",
-    "CedarPolicyTypeDef",
-    "CertificateLocationTypeDef",
-    "CertificateTypeDef",
-    "ClaimMatchValueTypeOutputTypeDef",
-    "ClaimMatchValueTypeTypeDef",
-    "CloudWatchLogsInputConfigOutputTypeDef",
-    "CloudWatchLogsInputConfigTypeDef",
-    "CloudWatchOutputConfigTypeDef",
-    "CodeBasedEvaluatorConfigTypeDef",
-    "CodeConfigurationOutputTypeDef",
-    "CodeConfigurationTypeDef",
-    "CodeInterpreterNetworkConfigurationOutputTypeDef",
-    "CodeInterpreterNetworkConfigurationTypeDef",
-    "CodeInterpreterSummaryTypeDef",
-    "CodeTypeDef",
-    "CoinbaseCdpConfigurationInputTypeDef",
-    "CoinbaseCdpConfigurationOutputTypeDef",
-    "ComponentConfigurationOutputTypeDef",
-    "ComponentConfigurationTypeDef",
-    "ConditionOutputTypeDef",
-    "ConditionTypeDef",
-    "ConfigurationBundleActionOutputTypeDef",
-    "ConfigurationBundleActionTypeDef",
-    "ConfigurationBundleReferenceTypeDef",
-    "ConfigurationBundleSummaryTypeDef",
-    "ConfigurationBundleVersionSummaryTypeDef",
-    "ConsolidationConfigurationTypeDef",
-    "ContainerConfigurationTypeDef",
-    "ContentConfigurationTypeDef",
-    "ContentTypeDef",
-    "CreateAgentRuntimeEndpointRequestTypeDef",
-    "CreateAgentRuntimeEndpointResponseTypeDef",
-    "CreateAgentRuntimeRequestTypeDef",
-    "CreateAgentRuntimeResponseTypeDef",
-    "CreateApiKeyCredentialProviderRequestTypeDef",
-    "CreateApiKeyCredentialProviderResponseTypeDef",
-    "CreateBrowserProfileRequestTypeDef",
-    "CreateBrowserProfileResponseTypeDef",
-    "CreateBrowserRequestTypeDef",
-    "CreateBrowserResponseTypeDef",
-    "CreateCodeInterpreterRequestTypeDef",
-    "CreateCodeInterpreterResponseTypeDef",
-    "CreateConfigurationBundleRequestTypeDef",
-    "CreateConfigurationBundleResponseTypeDef",
-    "CreateEvaluatorRequestTypeDef",
-    "CreateEvaluatorResponseTypeDef",
-    "CreateGatewayRequestTypeDef",
-    "CreateGatewayResponseTypeDef",
-    "CreateGatewayRuleRequestTypeDef",
-    "CreateGatewayRuleResponseTypeDef",
-    "CreateGatewayTargetRequestTypeDef",
-    "CreateGatewayTargetResponseTypeDef",
-    "CreateHarnessRequestTypeDef",
-    "CreateHarnessResponseTypeDef",
-    "CreateMemoryInputTypeDef",
-    "CreateMemoryOutputTypeDef",
-    "CreateOauth2CredentialProviderRequestTypeDef",
-    "CreateOauth2CredentialProviderResponseTypeDef",
-    "CreateOnlineEvaluationConfigRequestTypeDef",
-    "CreateOnlineEvaluationConfigResponseTypeDef",
-    "CreatePaymentConnectorRequestTypeDef",
-    "CreatePaymentConnectorResponseTypeDef",
-    "CreatePaymentCredentialProviderRequestTypeDef",
-    "CreatePaymentCredentialProviderResponseTypeDef",
-    "CreatePaymentManagerRequestTypeDef",
-    "CreatePaymentManagerResponseTypeDef",
-    "CreatePolicyEngineRequestTypeDef",
-    "CreatePolicyEngineResponseTypeDef",
-    "CreatePolicyRequestTypeDef",
-    "CreatePolicyResponseTypeDef",
-    "CreateRegistryRecordRequestTypeDef",
-    "CreateRegistryRecordResponseTypeDef",
-    "CreateRegistryRequestTypeDef",
-    "CreateRegistryResponseTypeDef",
-    "CreateWorkloadIdentityRequestTypeDef",
-    "CreateWorkloadIdentityResponseTypeDef",
-    "CredentialProviderConfigurationOutputTypeDef",
-    "CredentialProviderConfigurationTypeDef",
-    "CredentialProviderOutputTypeDef",
-    "CredentialProviderTypeDef",
-    "CredentialsProviderConfigurationTypeDef",
-    "CustomClaimValidationTypeOutputTypeDef",
-    "CustomClaimValidationTypeTypeDef",
-    "CustomConfigurationInputTypeDef",
-    "CustomConsolidationConfigurationInputTypeDef",
-    "CustomConsolidationConfigurationTypeDef",
-    "CustomDescriptorTypeDef",
-    "CustomExtractionConfigurationInputTypeDef",
-    "CustomExtractionConfigurationTypeDef",
-    "CustomJWTAuthorizerConfigurationOutputTypeDef",
-    "CustomJWTAuthorizerConfigurationTypeDef",
-    "CustomMemoryStrategyInputTypeDef",
-    "CustomOauth2ProviderConfigInputTypeDef",
-    "CustomOauth2ProviderConfigOutputTypeDef",
-    "CustomReflectionConfigurationInputTypeDef",
-    "CustomReflectionConfigurationTypeDef",
-    "DataSourceConfigOutputTypeDef",
-    "DataSourceConfigTypeDef",
-    "DeleteAgentRuntimeEndpointRequestTypeDef",
-    "DeleteAgentRuntimeEndpointResponseTypeDef",
-    "DeleteAgentRuntimeRequestTypeDef",
-    "DeleteAgentRuntimeResponseTypeDef",
-    "DeleteApiKeyCredentialProviderRequestTypeDef",
-    "DeleteApiKeyCredentialProviderResponseTypeDef",
-    "DeleteBrowserProfileRequestTypeDef",
-    "DeleteBrowserProfileResponseTypeDef",
-    "DeleteBrowserRequestTypeDef",
-    "DeleteBrowserResponseTypeDef",
-    "DeleteCodeInterpreterRequestTypeDef",
-    "DeleteCodeInterpreterResponseTypeDef",
-    "DeleteConfigurationBundleRequestTypeDef",
-    "DeleteConfigurationBundleResponseTypeDef",
-    "DeleteEvaluatorRequestTypeDef",
-    "DeleteEvaluatorResponseTypeDef",
-    "DeleteGatewayRequestTypeDef",
-    "DeleteGatewayResponseTypeDef",
-    "DeleteGatewayRuleRequestTypeDef",
-    "DeleteGatewayRuleResponseTypeDef",
-    "DeleteGatewayTargetRequestTypeDef",
-    "DeleteGatewayTargetResponseTypeDef",
-    "DeleteHarnessRequestTypeDef",
-    "DeleteHarnessResponseTypeDef",
-    "DeleteMemoryInputTypeDef",
-    "DeleteMemoryOutputTypeDef",
-    "DeleteMemoryStrategyInputTypeDef",
-    "DeleteOauth2CredentialProviderRequestTypeDef",
-    "DeleteOauth2CredentialProviderResponseTypeDef",
-    "DeleteOnlineEvaluationConfigRequestTypeDef",
-    "DeleteOnlineEvaluationConfigResponseTypeDef",
-    "DeletePaymentConnectorRequestTypeDef",
-    "DeletePaymentConnectorResponseTypeDef",
-    "DeletePaymentCredentialProviderRequestTypeDef",
-    "DeletePaymentCredentialProviderResponseTypeDef",
-    "DeletePaymentManagerRequestTypeDef",
-    "DeletePaymentManagerResponseTypeDef",
-    "DeletePolicyEngineRequestTypeDef",
-    "DeletePolicyEngineResponseTypeDef",
-    "DeletePolicyRequestTypeDef",
-    "DeletePolicyResponseTypeDef",
-    "DeleteRegistryRecordRequestTypeDef",
-    "DeleteRegistryRecordResponseTypeDef",
-    "DeleteRegistryRequestTypeDef",
-    "DeleteRegistryResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeleteWorkloadIdentityRequestTypeDef",
-    "DeleteWorkloadIdentityResponseTypeDef",
-    "DescriptorsTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EfsAccessPointConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EpisodicConsolidationOverrideTypeDef",
-    "EpisodicExtractionOverrideTypeDef",
-    "EpisodicMemoryStrategyInputTypeDef",
-    "EpisodicOverrideConfigurationInputTypeDef",
-    "EpisodicOverrideConsolidationConfigurationInputTypeDef",
-    "EpisodicOverrideExtractionConfigurationInputTypeDef",
-    "EpisodicOverrideReflectionConfigurationInputTypeDef",
-    "EpisodicReflectionConfigurationInputTypeDef",
-    "EpisodicReflectionConfigurationTypeDef",
-    "EpisodicReflectionOverrideTypeDef",
-    "EvaluatorConfigOutputTypeDef",
-    "EvaluatorConfigTypeDef",
-    "EvaluatorModelConfigOutputTypeDef",
-    "EvaluatorModelConfigTypeDef",
-    "EvaluatorReferenceTypeDef",
-    "EvaluatorSummaryTypeDef",
-    "ExtractionConfigOutputTypeDef",
-    "ExtractionConfigTypeDef",
-    "ExtractionConfigurationTypeDef",
-    "FilesystemConfigurationTypeDef",
-    "FilterTypeDef",
-    "FilterValueTypeDef",
-    "FindingTypeDef",
-    "FromUrlSynchronizationConfigurationOutputTypeDef",
-    "FromUrlSynchronizationConfigurationTypeDef",
-    "GatewayInterceptorConfigurationOutputTypeDef",
-    "GatewayInterceptorConfigurationTypeDef",
-    "GatewayPolicyEngineConfigurationTypeDef",
-    "GatewayProtocolConfigurationOutputTypeDef",
-    "GatewayProtocolConfigurationTypeDef",
-    "GatewayRuleDetailTypeDef",
-    "GatewaySummaryTypeDef",
-    "GatewayTargetTypeDef",
-    "GetAgentRuntimeEndpointRequestTypeDef",
-    "GetAgentRuntimeEndpointResponseTypeDef",
-    "GetAgentRuntimeRequestTypeDef",
-    "GetAgentRuntimeResponseTypeDef",
-    "GetApiKeyCredentialProviderRequestTypeDef",
-    "GetApiKeyCredentialProviderResponseTypeDef",
-    "GetBrowserProfileRequestTypeDef",
-    "GetBrowserProfileResponseTypeDef",
-    "GetBrowserRequestTypeDef",
-    "GetBrowserResponseTypeDef",
-    "GetCodeInterpreterRequestTypeDef",
-    "GetCodeInterpreterResponseTypeDef",
-    "GetConfigurationBundleRequestTypeDef",
-    "GetConfigurationBundleResponseTypeDef",
-    "GetConfigurationBundleVersionRequestTypeDef",
-    "GetConfigurationBundleVersionResponseTypeDef",
-    "GetEvaluatorRequestTypeDef",
-    "GetEvaluatorResponseTypeDef",
-    "GetGatewayRequestTypeDef",
-    "GetGatewayResponseTypeDef",
-    "GetGatewayRuleRequestTypeDef",
-    "GetGatewayRuleResponseTypeDef",
-    "GetGatewayTargetRequestTypeDef",
-    "GetGatewayTargetResponseTypeDef",
-    "GetHarnessRequestTypeDef",
-    "GetHarnessResponseTypeDef",
-    "GetMemoryInputTypeDef",
-    "GetMemoryOutputTypeDef",
-    "GetOauth2CredentialProviderRequestTypeDef",
-    "GetOauth2CredentialProviderResponseTypeDef",
-    "GetOnlineEvaluationConfigRequestTypeDef",
-    "GetOnlineEvaluationConfigResponseTypeDef",
-    "GetPaymentConnectorRequestTypeDef",
-    "GetPaymentConnectorResponseTypeDef",
-    "GetPaymentCredentialProviderRequestTypeDef",
-    "GetPaymentCredentialProviderResponseTypeDef",
-    "GetPaymentManagerRequestTypeDef",
-    "GetPaymentManagerResponseTypeDef",
-    "GetPolicyEngineRequestTypeDef",
-    "GetPolicyEngineResponseTypeDef",
-    "GetPolicyEngineSummaryRequestTypeDef",
-    "GetPolicyEngineSummaryResponseTypeDef",
-    "GetPolicyGenerationRequestTypeDef",
-    "GetPolicyGenerationResponseTypeDef",
-    "GetPolicyGenerationSummaryRequestTypeDef",
-    "GetPolicyGenerationSummaryResponseTypeDef",
-    "GetPolicyRequestTypeDef",
-    "GetPolicyResponseTypeDef",
-    "GetPolicySummaryRequestTypeDef",
-    "GetPolicySummaryResponseTypeDef",
-    "GetRegistryRecordRequestTypeDef",
-    "GetRegistryRecordResponseTypeDef",
-    "GetRegistryRequestTypeDef",
-    "GetRegistryResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "GetTokenVaultRequestTypeDef",
-    "GetTokenVaultResponseTypeDef",
-    "GetWorkloadIdentityRequestTypeDef",
-    "GetWorkloadIdentityResponseTypeDef",
-    "GithubOauth2ProviderConfigInputTypeDef",
-    "GithubOauth2ProviderConfigOutputTypeDef",
-    "GoogleOauth2ProviderConfigInputTypeDef",
-    "GoogleOauth2ProviderConfigOutputTypeDef",
-    "HarnessAgentCoreBrowserConfigTypeDef",
-    "HarnessAgentCoreCodeInterpreterConfigTypeDef",
-    "HarnessAgentCoreGatewayConfigOutputTypeDef",
-    "HarnessAgentCoreGatewayConfigTypeDef",
-    "HarnessAgentCoreMemoryConfigurationOutputTypeDef",
-    "HarnessAgentCoreMemoryConfigurationTypeDef",
-    "HarnessAgentCoreMemoryRetrievalConfigTypeDef",
-    "HarnessAgentCoreRuntimeEnvironmentRequestTypeDef",
-    "HarnessAgentCoreRuntimeEnvironmentTypeDef",
-    "HarnessBedrockModelConfigTypeDef",
-    "HarnessEnvironmentArtifactTypeDef",
-    "HarnessEnvironmentProviderRequestTypeDef",
-    "HarnessEnvironmentProviderTypeDef",
-    "HarnessGatewayOutboundAuthOutputTypeDef",
-    "HarnessGatewayOutboundAuthTypeDef",
-    "HarnessGeminiModelConfigTypeDef",
-    "HarnessInlineFunctionConfigOutputTypeDef",
-    "HarnessInlineFunctionConfigTypeDef",
-    "HarnessMemoryConfigurationOutputTypeDef",
-    "HarnessMemoryConfigurationTypeDef",
-    "HarnessModelConfigurationTypeDef",
-    "HarnessOpenAiModelConfigTypeDef",
-    "HarnessRemoteMcpConfigOutputTypeDef",
-    "HarnessRemoteMcpConfigTypeDef",
-    "HarnessSkillTypeDef",
-    "HarnessSlidingWindowConfigurationTypeDef",
-    "HarnessSummarizationConfigurationTypeDef",
-    "HarnessSummaryTypeDef",
-    "HarnessSystemContentBlockTypeDef",
-    "HarnessToolConfigurationOutputTypeDef",
-    "HarnessToolConfigurationTypeDef",
-    "HarnessToolOutputTypeDef",
-    "HarnessToolTypeDef",
-    "HarnessTruncationConfigurationTypeDef",
-    "HarnessTruncationStrategyConfigurationTypeDef",
-    "HarnessTypeDef",
-    "HttpTargetConfigurationTypeDef",
-    "IamCredentialProviderTypeDef",
-    "IamPrincipalTypeDef",
-    "IncludedOauth2ProviderConfigInputTypeDef",
-    "IncludedOauth2ProviderConfigOutputTypeDef",
-    "IndexedKeyTypeDef",
-    "InferenceConfigurationOutputTypeDef",
-    "InferenceConfigurationTypeDef",
-    "InterceptorConfigurationTypeDef",
-    "InterceptorInputConfigurationTypeDef",
-    "InvocationConfigurationInputTypeDef",
-    "InvocationConfigurationTypeDef",
-    "KinesisResourceOutputTypeDef",
-    "KinesisResourceTypeDef",
-    "KmsConfigurationTypeDef",
-    "LambdaEvaluatorConfigTypeDef",
-    "LambdaInterceptorConfigurationTypeDef",
-    "LifecycleConfigurationTypeDef",
-    "LinkedinOauth2ProviderConfigInputTypeDef",
-    "LinkedinOauth2ProviderConfigOutputTypeDef",
-    "ListAgentRuntimeEndpointsRequestTypeDef",
-    "ListAgentRuntimeEndpointsResponseTypeDef",
-    "ListAgentRuntimeVersionsRequestTypeDef",
-    "ListAgentRuntimeVersionsResponseTypeDef",
-    "ListAgentRuntimesRequestTypeDef",
-    "ListAgentRuntimesResponseTypeDef",
-    "ListApiKeyCredentialProvidersRequestTypeDef",
-    "ListApiKeyCredentialProvidersResponseTypeDef",
-    "ListBrowserProfilesRequestTypeDef",
-    "ListBrowserProfilesResponseTypeDef",
-    "ListBrowsersRequestTypeDef",
-    "ListBrowsersResponseTypeDef",
-    "ListCodeInterpretersRequestTypeDef",
-    "ListCodeInterpretersResponseTypeDef",
-    "ListConfigurationBundleVersionsRequestTypeDef",
-    "ListConfigurationBundleVersionsResponseTypeDef",
-    "ListConfigurationBundlesRequestTypeDef",
-    "ListConfigurationBundlesResponseTypeDef",
-    "ListEvaluatorsRequestTypeDef",
-    "ListEvaluatorsResponseTypeDef",
-    "ListGatewayRulesRequestTypeDef",
-    "ListGatewayRulesResponseTypeDef",
-    "ListGatewayTargetsRequestTypeDef",
-    "ListGatewayTargetsResponseTypeDef",
-    "ListGatewaysRequestTypeDef",
-    "ListGatewaysResponseTypeDef",
-    "ListHarnessesRequestTypeDef",
-    "ListHarnessesResponseTypeDef",
-    "ListMemoriesInputTypeDef",
-    "ListMemoriesOutputTypeDef",
-    "ListOauth2CredentialProvidersRequestTypeDef",
-    "ListOauth2CredentialProvidersResponseTypeDef",
-    "ListOnlineEvaluationConfigsRequestTypeDef",
-    "ListOnlineEvaluationConfigsResponseTypeDef",
-    "ListPaymentConnectorsRequestTypeDef",
-    "ListPaymentConnectorsResponseTypeDef",
-    "ListPaymentCredentialProvidersRequestTypeDef",
-    "ListPaymentCredentialProvidersResponseTypeDef",
-    "ListPaymentManagersRequestTypeDef",
-    "ListPaymentManagersResponseTypeDef",
-    "ListPoliciesRequestTypeDef",
-    "ListPoliciesResponseTypeDef",
-    "ListPolicyEngineSummariesRequestTypeDef",
-    "ListPolicyEngineSummariesResponseTypeDef",
-    "ListPolicyEnginesRequestTypeDef",
-    "ListPolicyEnginesResponseTypeDef",
-    "ListPolicyGenerationAssetsRequestTypeDef",
-    "ListPolicyGenerationAssetsResponseTypeDef",
-    "ListPolicyGenerationSummariesRequestTypeDef",
-    "ListPolicyGenerationSummariesResponseTypeDef",
-    "ListPolicyGenerationsRequestTypeDef",
-    "ListPolicyGenerationsResponseTypeDef",
-    "ListPolicySummariesRequestTypeDef",
-    "ListPolicySummariesResponseTypeDef",
-    "ListRegistriesRequestTypeDef",
-    "ListRegistriesResponseTypeDef",
-    "ListRegistryRecordsRequestTypeDef",
-    "ListRegistryRecordsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWorkloadIdentitiesRequestTypeDef",
-    "ListWorkloadIdentitiesResponseTypeDef",
-    "LlmAsAJudgeEvaluatorConfigOutputTypeDef",
-    "LlmAsAJudgeEvaluatorConfigTypeDef",
-    "LlmExtractionConfigOutputTypeDef",
-    "LlmExtractionConfigTypeDef",
-    "MCPGatewayConfigurationOutputTypeDef",
-    "MCPGatewayConfigurationTypeDef",
-    "ManagedResourceDetailsTypeDef",
-    "ManagedVpcResourceOutputTypeDef",
-    "ManagedVpcResourceTypeDef",
-    "MatchPathsOutputTypeDef",
-    "MatchPathsTypeDef",
-    "MatchPrincipalEntryTypeDef",
-    "MatchPrincipalsOutputTypeDef",
-    "MatchPrincipalsTypeDef",
-    "McpDescriptorTypeDef",
-    "McpLambdaTargetConfigurationOutputTypeDef",
-    "McpLambdaTargetConfigurationTypeDef",
-    "McpServerTargetConfigurationTypeDef",
-    "McpTargetConfigurationOutputTypeDef",
-    "McpTargetConfigurationTypeDef",
-    "McpToolSchemaConfigurationTypeDef",
-    "MemoryRecordSchemaOutputTypeDef",
-    "MemoryRecordSchemaTypeDef",
-    "MemoryStrategyInputTypeDef",
-    "MemoryStrategyTypeDef",
-    "MemorySummaryTypeDef",
-    "MemoryTypeDef",
-    "MessageBasedTriggerInputTypeDef",
-    "MessageBasedTriggerTypeDef",
-    "MetadataConfigurationOutputTypeDef",
-    "MetadataConfigurationTypeDef",
-    "MetadataSchemaEntryOutputTypeDef",
-    "MetadataSchemaEntryTypeDef",
-    "MicrosoftOauth2ProviderConfigInputTypeDef",
-    "MicrosoftOauth2ProviderConfigOutputTypeDef",
-    "ModifyConsolidationConfigurationTypeDef",
-    "ModifyExtractionConfigurationTypeDef",
-    "ModifyInvocationConfigurationInputTypeDef",
-    "ModifyMemoryStrategiesTypeDef",
-    "ModifyMemoryStrategyInputTypeDef",
-    "ModifyReflectionConfigurationTypeDef",
-    "ModifySelfManagedConfigurationTypeDef",
-    "ModifyStrategyConfigurationTypeDef",
-    "NetworkConfigurationOutputTypeDef",
-    "NetworkConfigurationTypeDef",
-    "NumberValidationTypeDef",
-    "NumericalScaleDefinitionTypeDef",
-    "OAuth2AuthorizationDataTypeDef",
-    "OAuthCredentialProviderOutputTypeDef",
-    "OAuthCredentialProviderTypeDef",
-    "Oauth2AuthorizationServerMetadataOutputTypeDef",
-    "Oauth2AuthorizationServerMetadataTypeDef",
-    "Oauth2CredentialProviderItemTypeDef",
-    "Oauth2DiscoveryOutputTypeDef",
-    "Oauth2DiscoveryTypeDef",
-    "Oauth2ProviderConfigInputTypeDef",
-    "Oauth2ProviderConfigOutputTypeDef",
-    "OnBehalfOfTokenExchangeConfigTypeOutputTypeDef",
-    "OnBehalfOfTokenExchangeConfigTypeTypeDef",
-    "OnlineEvaluationConfigSummaryTypeDef",
-    "OutputConfigTypeDef",
-    "PaymentConnectorSummaryTypeDef",
-    "PaymentCredentialProviderConfigurationTypeDef",
-    "PaymentCredentialProviderItemTypeDef",
-    "PaymentManagerSummaryTypeDef",
-    "PaymentProviderConfigurationInputTypeDef",
-    "PaymentProviderConfigurationOutputTypeDef",
-    "PolicyDefinitionTypeDef",
-    "PolicyEngineSummaryTypeDef",
-    "PolicyEngineTypeDef",
-    "PolicyGenerationAssetTypeDef",
-    "PolicyGenerationDetailsTypeDef",
-    "PolicyGenerationSummaryTypeDef",
-    "PolicyGenerationTypeDef",
-    "PolicySummaryTypeDef",
-    "PolicyTypeDef",
-    "PrivateEndpointOutputTypeDef",
-    "PrivateEndpointOverrideOutputTypeDef",
-    "PrivateEndpointOverrideTypeDef",
-    "PrivateEndpointTypeDef",
-    "ProtocolConfigurationTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "RatingScaleOutputTypeDef",
-    "RatingScaleTypeDef",
-    "RecordingConfigTypeDef",
-    "ReflectionConfigurationTypeDef",
-    "RegistryRecordCredentialProviderConfigurationOutputTypeDef",
-    "RegistryRecordCredentialProviderConfigurationTypeDef",
-    "RegistryRecordCredentialProviderUnionOutputTypeDef",
-    "RegistryRecordCredentialProviderUnionTypeDef",
-    "RegistryRecordIamCredentialProviderTypeDef",
-    "RegistryRecordOAuthCredentialProviderOutputTypeDef",
-    "RegistryRecordOAuthCredentialProviderTypeDef",
-    "RegistryRecordSummaryTypeDef",
-    "RegistrySummaryTypeDef",
-    "RequestHeaderConfigurationOutputTypeDef",
-    "RequestHeaderConfigurationTypeDef",
-    "ResourceLocationTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RouteToTargetActionOutputTypeDef",
-    "RouteToTargetActionTypeDef",
-    "RuleOutputTypeDef",
-    "RuleTypeDef",
-    "RuntimeMetadataConfigurationTypeDef",
-    "RuntimeTargetConfigurationTypeDef",
-    "S3ConfigurationTypeDef",
-    "S3FilesAccessPointConfigurationTypeDef",
-    "S3LocationTypeDef",
-    "SalesforceOauth2ProviderConfigInputTypeDef",
-    "SalesforceOauth2ProviderConfigOutputTypeDef",
-    "SamplingConfigTypeDef",
-    "SchemaDefinitionOutputTypeDef",
-    "SchemaDefinitionTypeDef",
-    "SecretTypeDef",
-    "SecretsManagerLocationTypeDef",
-    "SelfManagedConfigurationInputTypeDef",
-    "SelfManagedConfigurationTypeDef",
-    "SelfManagedLatticeResourceTypeDef",
-    "SemanticConsolidationOverrideTypeDef",
-    "SemanticExtractionOverrideTypeDef",
-    "SemanticMemoryStrategyInputTypeDef",
-    "SemanticOverrideConfigurationInputTypeDef",
-    "SemanticOverrideConsolidationConfigurationInputTypeDef",
-    "SemanticOverrideExtractionConfigurationInputTypeDef",
-    "ServerDefinitionTypeDef",
-    "SessionConfigTypeDef",
-    "SessionConfigurationTypeDef",
-    "SessionStorageConfigurationTypeDef",
-    "SetTokenVaultCMKRequestTypeDef",
-    "SetTokenVaultCMKResponseTypeDef",
-    "SkillDefinitionTypeDef",
-    "SkillMdDefinitionTypeDef",
-    "SlackOauth2ProviderConfigInputTypeDef",
-    "SlackOauth2ProviderConfigOutputTypeDef",
-    "StartPolicyGenerationRequestTypeDef",
-    "StartPolicyGenerationResponseTypeDef",
-    "StaticOverrideTypeDef",
-    "StaticRouteTypeDef",
-    "StrategyConfigurationTypeDef",
-    "StreamDeliveryResourceOutputTypeDef",
-    "StreamDeliveryResourceTypeDef",
-    "StreamDeliveryResourcesOutputTypeDef",
-    "StreamDeliveryResourcesTypeDef",
-    "StreamingConfigurationTypeDef",
-    "StringListValidationOutputTypeDef",
-    "StringListValidationTypeDef",
-    "StringValidationOutputTypeDef",
-    "StringValidationTypeDef",
-    "StripePrivyConfigurationInputTypeDef",
-    "StripePrivyConfigurationOutputTypeDef",
-    "SubmitRegistryRecordForApprovalRequestTypeDef",
-    "SubmitRegistryRecordForApprovalResponseTypeDef",
-    "SummaryConsolidationOverrideTypeDef",
-    "SummaryMemoryStrategyInputTypeDef",
-    "SummaryOverrideConfigurationInputTypeDef",
-    "SummaryOverrideConsolidationConfigurationInputTypeDef",
-    "SynchronizationConfigurationOutputTypeDef",
-    "SynchronizationConfigurationTypeDef",
-    "SynchronizeGatewayTargetsRequestTypeDef",
-    "SynchronizeGatewayTargetsResponseTypeDef",
-    "SystemManagedBlockTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TargetConfigurationOutputTypeDef",
-    "TargetConfigurationTypeDef",
-    "TargetSummaryTypeDef",
-    "TargetTrafficSplitEntryOutputTypeDef",
-    "TargetTrafficSplitEntryTypeDef",
-    "TimeBasedTriggerInputTypeDef",
-    "TimeBasedTriggerTypeDef",
-    "TokenBasedTriggerInputTypeDef",
-    "TokenBasedTriggerTypeDef",
-    "TokenExchangeGrantTypeConfigTypeOutputTypeDef",
-    "TokenExchangeGrantTypeConfigTypeTypeDef",
-    "ToolDefinitionOutputTypeDef",
-    "ToolDefinitionTypeDef",
-    "ToolSchemaOutputTypeDef",
-    "ToolSchemaTypeDef",
-    "ToolsDefinitionTypeDef",
-    "TrafficSplitEntryOutputTypeDef",
-    "TrafficSplitEntryTypeDef",
-    "TriggerConditionInputTypeDef",
-    "TriggerConditionTypeDef",
-    "UnitTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAgentRuntimeEndpointRequestTypeDef",
-    "UpdateAgentRuntimeEndpointResponseTypeDef",
-    "UpdateAgentRuntimeRequestTypeDef",
-    "UpdateAgentRuntimeResponseTypeDef",
-    "UpdateApiKeyCredentialProviderRequestTypeDef",
-    "UpdateApiKeyCredentialProviderResponseTypeDef",
-    "UpdateConfigurationBundleRequestTypeDef",
-    "UpdateConfigurationBundleResponseTypeDef",
-    "UpdateEvaluatorRequestTypeDef",
-    "UpdateEvaluatorResponseTypeDef",
-    "UpdateGatewayRequestTypeDef",
-    "UpdateGatewayResponseTypeDef",
-    "UpdateGatewayRuleRequestTypeDef",
-    "UpdateGatewayRuleResponseTypeDef",
-    "UpdateGatewayTargetRequestTypeDef",
-    "UpdateGatewayTargetResponseTypeDef",
-    "UpdateHarnessRequestTypeDef",
-    "UpdateHarnessResponseTypeDef",
-    "UpdateMemoryInputTypeDef",
-    "UpdateMemoryOutputTypeDef",
-    "UpdateOauth2CredentialProviderRequestTypeDef",
-    "UpdateOauth2CredentialProviderResponseTypeDef",
-    "UpdateOnlineEvaluationConfigRequestTypeDef",
-    "UpdateOnlineEvaluationConfigResponseTypeDef",
-    "UpdatePaymentConnectorRequestTypeDef",
-    "UpdatePaymentConnectorResponseTypeDef",
-    "UpdatePaymentCredentialProviderRequestTypeDef",
-    "UpdatePaymentCredentialProviderResponseTypeDef",
-    "UpdatePaymentManagerRequestTypeDef",
-    "UpdatePaymentManagerResponseTypeDef",
-    "UpdatePolicyEngineRequestTypeDef",
-    "UpdatePolicyEngineResponseTypeDef",
-    "UpdatePolicyRequestTypeDef",
-    "UpdatePolicyResponseTypeDef",
-    "UpdateRegistryRecordRequestTypeDef",
-    "UpdateRegistryRecordResponseTypeDef",
-    "UpdateRegistryRecordStatusRequestTypeDef",
-    "UpdateRegistryRecordStatusResponseTypeDef",
-    "UpdateRegistryRequestTypeDef",
-    "UpdateRegistryResponseTypeDef",
-    "UpdateWorkloadIdentityRequestTypeDef",
-    "UpdateWorkloadIdentityResponseTypeDef",
-    "UpdatedA2aDescriptorTypeDef",
-    "UpdatedAgentSkillsDescriptorFieldsTypeDef",
-    "UpdatedAgentSkillsDescriptorTypeDef",
-    "UpdatedApprovalConfigurationTypeDef",
-    "UpdatedAuthorizerConfigurationTypeDef",
-    "UpdatedCustomDescriptorTypeDef",
-    "UpdatedDescriptionTypeDef",
-    "UpdatedDescriptorsTypeDef",
-    "UpdatedDescriptorsUnionTypeDef",
-    "UpdatedHarnessEnvironmentArtifactTypeDef",
-    "UpdatedHarnessMemoryConfigurationTypeDef",
-    "UpdatedMcpDescriptorFieldsTypeDef",
-    "UpdatedMcpDescriptorTypeDef",
-    "UpdatedServerDefinitionTypeDef",
-    "UpdatedSkillDefinitionTypeDef",
-    "UpdatedSkillMdDefinitionTypeDef",
-    "UpdatedSynchronizationConfigurationTypeDef",
-    "UpdatedSynchronizationTypeTypeDef",
-    "UpdatedToolsDefinitionTypeDef",
-    "UserPreferenceConsolidationOverrideTypeDef",
-    "UserPreferenceExtractionOverrideTypeDef",
-    "UserPreferenceMemoryStrategyInputTypeDef",
-    "UserPreferenceOverrideConfigurationInputTypeDef",
-    "UserPreferenceOverrideConsolidationConfigurationInputTypeDef",
-    "UserPreferenceOverrideExtractionConfigurationInputTypeDef",
-    "ValidationOutputTypeDef",
-    "ValidationTypeDef",
-    "VersionCreatedBySourceTypeDef",
-    "VersionFilterTypeDef",
-    "VersionLineageMetadataTypeDef",
-    "VpcConfigOutputTypeDef",
-    "VpcConfigTypeDef",
-    "WeightedOverrideOutputTypeDef",
-    "WeightedOverrideTypeDef",
-    "WeightedRouteOutputTypeDef",
-    "WeightedRouteTypeDef",
-    "WorkloadIdentityDetailsTypeDef",
-    "WorkloadIdentityTypeTypeDef",
-]
-
-
-class A2aDescriptorTypeDef(TypedDict):
-    agentCard: NotRequired[AgentCardDefinitionTypeDef]
-
-
-class ActionOutputTypeDef(TypedDict):
-    configurationBundle: NotRequired[ConfigurationBundleActionOutputTypeDef]
-    routeToTarget: NotRequired[RouteToTargetActionOutputTypeDef]
-
-
-class ActionTypeDef(TypedDict):
-    configurationBundle: NotRequired[ReadOnly[ConfigurationBundleActionTypeDef]]
-    routeToTarget: NotRequired[ReadOnly[RouteToTargetActionTypeDef]]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "A2aDescriptorTypeDef",
+        "ActionOutputTypeDef",
+        "ActionTypeDef",
+        "AgentCardDefinitionTypeDef",
+        "AgentRuntimeArtifactOutputTypeDef",
+        "AgentRuntimeArtifactTypeDef",
+        "AgentRuntimeEndpointTypeDef",
+        "AgentRuntimeTypeDef",
+        "AgentSkillsDescriptorTypeDef",
+        "ApiGatewayTargetConfigurationOutputTypeDef",
+        "ApiGatewayTargetConfigurationTypeDef",
+        "ApiGatewayToolConfigurationOutputTypeDef",
+        "ApiGatewayToolConfigurationTypeDef",
+        "ApiGatewayToolFilterOutputTypeDef",
+        "ApiGatewayToolFilterTypeDef",
+        "ApiGatewayToolOverrideTypeDef",
+        "ApiKeyCredentialProviderItemTypeDef",
+        "ApiKeyCredentialProviderTypeDef",
+        "ApiSchemaConfigurationTypeDef",
+        "ApprovalConfigurationTypeDef",
+        "AtlassianOauth2ProviderConfigInputTypeDef",
+        "AtlassianOauth2ProviderConfigOutputTypeDef",
+        "AuthorizationDataTypeDef",
+        "AuthorizerConfigurationOutputTypeDef",
+        "AuthorizerConfigurationTypeDef",
+        "AuthorizingClaimMatchValueTypeOutputTypeDef",
+        "AuthorizingClaimMatchValueTypeTypeDef",
+        "BedrockEvaluatorModelConfigOutputTypeDef",
+        "BedrockEvaluatorModelConfigTypeDef",
+        "BrowserEnterprisePolicyTypeDef",
+        "BrowserNetworkConfigurationOutputTypeDef",
+        "BrowserNetworkConfigurationTypeDef",
+        "BrowserProfileSummaryTypeDef",
+        "BrowserSigningConfigInputTypeDef",
+        "BrowserSigningConfigOutputTypeDef",
+        "BrowserSummaryTypeDef",
+        "CategoricalScaleDefinitionTypeDef",
+        "CedarPolicyTypeDef",
+        "CertificateLocationTypeDef",
+        "CertificateTypeDef",
+        "ClaimMatchValueTypeOutputTypeDef",
+        "ClaimMatchValueTypeTypeDef",
+        "CloudWatchLogsInputConfigOutputTypeDef",
+        "CloudWatchLogsInputConfigTypeDef",
+        "CloudWatchOutputConfigTypeDef",
+        "CodeBasedEvaluatorConfigTypeDef",
+        "CodeConfigurationOutputTypeDef",
+        "CodeConfigurationTypeDef",
+        "CodeInterpreterNetworkConfigurationOutputTypeDef",
+        "CodeInterpreterNetworkConfigurationTypeDef",
+        "CodeInterpreterSummaryTypeDef",
+        "CodeTypeDef",
+        "CoinbaseCdpConfigurationInputTypeDef",
+        "CoinbaseCdpConfigurationOutputTypeDef",
+        "ComponentConfigurationOutputTypeDef",
+        "ComponentConfigurationTypeDef",
+        "ConditionOutputTypeDef",
+        "ConditionTypeDef",
+        "ConfigurationBundleActionOutputTypeDef",
+        "ConfigurationBundleActionTypeDef",
+        "ConfigurationBundleReferenceTypeDef",
+        "ConfigurationBundleSummaryTypeDef",
+        "ConfigurationBundleVersionSummaryTypeDef",
+        "ConsolidationConfigurationTypeDef",
+        "ContainerConfigurationTypeDef",
+        "ContentConfigurationTypeDef",
+        "ContentTypeDef",
+        "CreateAgentRuntimeEndpointRequestTypeDef",
+        "CreateAgentRuntimeEndpointResponseTypeDef",
+        "CreateAgentRuntimeRequestTypeDef",
+        "CreateAgentRuntimeResponseTypeDef",
+        "CreateApiKeyCredentialProviderRequestTypeDef",
+        "CreateApiKeyCredentialProviderResponseTypeDef",
+        "CreateBrowserProfileRequestTypeDef",
+        "CreateBrowserProfileResponseTypeDef",
+        "CreateBrowserRequestTypeDef",
+        "CreateBrowserResponseTypeDef",
+        "CreateCodeInterpreterRequestTypeDef",
+        "CreateCodeInterpreterResponseTypeDef",
+        "CreateConfigurationBundleRequestTypeDef",
+        "CreateConfigurationBundleResponseTypeDef",
+        "CreateEvaluatorRequestTypeDef",
+        "CreateEvaluatorResponseTypeDef",
+        "CreateGatewayRequestTypeDef",
+        "CreateGatewayResponseTypeDef",
+        "CreateGatewayRuleRequestTypeDef",
+        "CreateGatewayRuleResponseTypeDef",
+        "CreateGatewayTargetRequestTypeDef",
+        "CreateGatewayTargetResponseTypeDef",
+        "CreateHarnessRequestTypeDef",
+        "CreateHarnessResponseTypeDef",
+        "CreateMemoryInputTypeDef",
+        "CreateMemoryOutputTypeDef",
+        "CreateOauth2CredentialProviderRequestTypeDef",
+        "CreateOauth2CredentialProviderResponseTypeDef",
+        "CreateOnlineEvaluationConfigRequestTypeDef",
+        "CreateOnlineEvaluationConfigResponseTypeDef",
+        "CreatePaymentConnectorRequestTypeDef",
+        "CreatePaymentConnectorResponseTypeDef",
+        "CreatePaymentCredentialProviderRequestTypeDef",
+        "CreatePaymentCredentialProviderResponseTypeDef",
+        "CreatePaymentManagerRequestTypeDef",
+        "CreatePaymentManagerResponseTypeDef",
+        "CreatePolicyEngineRequestTypeDef",
+        "CreatePolicyEngineResponseTypeDef",
+        "CreatePolicyRequestTypeDef",
+        "CreatePolicyResponseTypeDef",
+        "CreateRegistryRecordRequestTypeDef",
+        "CreateRegistryRecordResponseTypeDef",
+        "CreateRegistryRequestTypeDef",
+        "CreateRegistryResponseTypeDef",
+        "CreateWorkloadIdentityRequestTypeDef",
+        "CreateWorkloadIdentityResponseTypeDef",
+        "CredentialProviderConfigurationOutputTypeDef",
+        "CredentialProviderConfigurationTypeDef",
+        "CredentialProviderOutputTypeDef",
+        "CredentialProviderTypeDef",
+        "CredentialsProviderConfigurationTypeDef",
+        "CustomClaimValidationTypeOutputTypeDef",
+        "CustomClaimValidationTypeTypeDef",
+        "CustomConfigurationInputTypeDef",
+        "CustomConsolidationConfigurationInputTypeDef",
+        "CustomConsolidationConfigurationTypeDef",
+        "CustomDescriptorTypeDef",
+        "CustomExtractionConfigurationInputTypeDef",
+        "CustomExtractionConfigurationTypeDef",
+        "CustomJWTAuthorizerConfigurationOutputTypeDef",
+        "CustomJWTAuthorizerConfigurationTypeDef",
+        "CustomMemoryStrategyInputTypeDef",
+        "CustomOauth2ProviderConfigInputTypeDef",
+        "CustomOauth2ProviderConfigOutputTypeDef",
+        "CustomReflectionConfigurationInputTypeDef",
+        "CustomReflectionConfigurationTypeDef",
+        "DataSourceConfigOutputTypeDef",
+        "DataSourceConfigTypeDef",
+        "DeleteAgentRuntimeEndpointRequestTypeDef",
+        "DeleteAgentRuntimeEndpointResponseTypeDef",
+        "DeleteAgentRuntimeRequestTypeDef",
+        "DeleteAgentRuntimeResponseTypeDef",
+        "DeleteApiKeyCredentialProviderRequestTypeDef",
+        "DeleteApiKeyCredentialProviderResponseTypeDef",
+        "DeleteBrowserProfileRequestTypeDef",
+        "DeleteBrowserProfileResponseTypeDef",
+        "DeleteBrowserRequestTypeDef",
+        "DeleteBrowserResponseTypeDef",
+        "DeleteCodeInterpreterRequestTypeDef",
+        "DeleteCodeInterpreterResponseTypeDef",
+        "DeleteConfigurationBundleRequestTypeDef",
+        "DeleteConfigurationBundleResponseTypeDef",
+        "DeleteEvaluatorRequestTypeDef",
+        "DeleteEvaluatorResponseTypeDef",
+        "DeleteGatewayRequestTypeDef",
+        "DeleteGatewayResponseTypeDef",
+        "DeleteGatewayRuleRequestTypeDef",
+        "DeleteGatewayRuleResponseTypeDef",
+        "DeleteGatewayTargetRequestTypeDef",
+        "DeleteGatewayTargetResponseTypeDef",
+        "DeleteHarnessRequestTypeDef",
+        "DeleteHarnessResponseTypeDef",
+        "DeleteMemoryInputTypeDef",
+        "DeleteMemoryOutputTypeDef",
+        "DeleteMemoryStrategyInputTypeDef",
+        "DeleteOauth2CredentialProviderRequestTypeDef",
+        "DeleteOauth2CredentialProviderResponseTypeDef",
+        "DeleteOnlineEvaluationConfigRequestTypeDef",
+        "DeleteOnlineEvaluationConfigResponseTypeDef",
+        "DeletePaymentConnectorRequestTypeDef",
+        "DeletePaymentConnectorResponseTypeDef",
+        "DeletePaymentCredentialProviderRequestTypeDef",
+        "DeletePaymentCredentialProviderResponseTypeDef",
+        "DeletePaymentManagerRequestTypeDef",
+        "DeletePaymentManagerResponseTypeDef",
+        "DeletePolicyEngineRequestTypeDef",
+        "DeletePolicyEngineResponseTypeDef",
+        "DeletePolicyRequestTypeDef",
+        "DeletePolicyResponseTypeDef",
+        "DeleteRegistryRecordRequestTypeDef",
+        "DeleteRegistryRecordResponseTypeDef",
+        "DeleteRegistryRequestTypeDef",
+        "DeleteRegistryResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteWorkloadIdentityRequestTypeDef",
+        "DeleteWorkloadIdentityResponseTypeDef",
+        "DescriptorsTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EfsAccessPointConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EpisodicConsolidationOverrideTypeDef",
+        "EpisodicExtractionOverrideTypeDef",
+        "EpisodicMemoryStrategyInputTypeDef",
+        "EpisodicOverrideConfigurationInputTypeDef",
+        "EpisodicOverrideConsolidationConfigurationInputTypeDef",
+        "EpisodicOverrideExtractionConfigurationInputTypeDef",
+        "EpisodicOverrideReflectionConfigurationInputTypeDef",
+        "EpisodicReflectionConfigurationInputTypeDef",
+        "EpisodicReflectionConfigurationTypeDef",
+        "EpisodicReflectionOverrideTypeDef",
+        "EvaluatorConfigOutputTypeDef",
+        "EvaluatorConfigTypeDef",
+        "EvaluatorModelConfigOutputTypeDef",
+        "EvaluatorModelConfigTypeDef",
+        "EvaluatorReferenceTypeDef",
+        "EvaluatorSummaryTypeDef",
+        "ExtractionConfigOutputTypeDef",
+        "ExtractionConfigTypeDef",
+        "ExtractionConfigurationTypeDef",
+        "FilesystemConfigurationTypeDef",
+        "FilterTypeDef",
+        "FilterValueTypeDef",
+        "FindingTypeDef",
+        "FromUrlSynchronizationConfigurationOutputTypeDef",
+        "FromUrlSynchronizationConfigurationTypeDef",
+        "GatewayInterceptorConfigurationOutputTypeDef",
+        "GatewayInterceptorConfigurationTypeDef",
+        "GatewayPolicyEngineConfigurationTypeDef",
+        "GatewayProtocolConfigurationOutputTypeDef",
+        "GatewayProtocolConfigurationTypeDef",
+        "GatewayRuleDetailTypeDef",
+        "GatewaySummaryTypeDef",
+        "GatewayTargetTypeDef",
+        "GetAgentRuntimeEndpointRequestTypeDef",
+        "GetAgentRuntimeEndpointResponseTypeDef",
+        "GetAgentRuntimeRequestTypeDef",
+        "GetAgentRuntimeResponseTypeDef",
+        "GetApiKeyCredentialProviderRequestTypeDef",
+        "GetApiKeyCredentialProviderResponseTypeDef",
+        "GetBrowserProfileRequestTypeDef",
+        "GetBrowserProfileResponseTypeDef",
+        "GetBrowserRequestTypeDef",
+        "GetBrowserResponseTypeDef",
+        "GetCodeInterpreterRequestTypeDef",
+        "GetCodeInterpreterResponseTypeDef",
+        "GetConfigurationBundleRequestTypeDef",
+        "GetConfigurationBundleResponseTypeDef",
+        "GetConfigurationBundleVersionRequestTypeDef",
+        "GetConfigurationBundleVersionResponseTypeDef",
+        "GetEvaluatorRequestTypeDef",
+        "GetEvaluatorResponseTypeDef",
+        "GetGatewayRequestTypeDef",
+        "GetGatewayResponseTypeDef",
+        "GetGatewayRuleRequestTypeDef",
+        "GetGatewayRuleResponseTypeDef",
+        "GetGatewayTargetRequestTypeDef",
+        "GetGatewayTargetResponseTypeDef",
+        "GetHarnessRequestTypeDef",
+        "GetHarnessResponseTypeDef",
+        "GetMemoryInputTypeDef",
+        "GetMemoryOutputTypeDef",
+        "GetOauth2CredentialProviderRequestTypeDef",
+        "GetOauth2CredentialProviderResponseTypeDef",
+        "GetOnlineEvaluationConfigRequestTypeDef",
+        "GetOnlineEvaluationConfigResponseTypeDef",
+        "GetPaymentConnectorRequestTypeDef",
+        "GetPaymentConnectorResponseTypeDef",
+        "GetPaymentCredentialProviderRequestTypeDef",
+        "GetPaymentCredentialProviderResponseTypeDef",
+        "GetPaymentManagerRequestTypeDef",
+        "GetPaymentManagerResponseTypeDef",
+        "GetPolicyEngineRequestTypeDef",
+        "GetPolicyEngineResponseTypeDef",
+        "GetPolicyEngineSummaryRequestTypeDef",
+        "GetPolicyEngineSummaryResponseTypeDef",
+        "GetPolicyGenerationRequestTypeDef",
+        "GetPolicyGenerationResponseTypeDef",
+        "GetPolicyGenerationSummaryRequestTypeDef",
+        "GetPolicyGenerationSummaryResponseTypeDef",
+        "GetPolicyRequestTypeDef",
+        "GetPolicyResponseTypeDef",
+        "GetPolicySummaryRequestTypeDef",
+        "GetPolicySummaryResponseTypeDef",
+        "GetRegistryRecordRequestTypeDef",
+        "GetRegistryRecordResponseTypeDef",
+        "GetRegistryRequestTypeDef",
+        "GetRegistryResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetTokenVaultRequestTypeDef",
+        "GetTokenVaultResponseTypeDef",
+        "GetWorkloadIdentityRequestTypeDef",
+        "GetWorkloadIdentityResponseTypeDef",
+        "GithubOauth2ProviderConfigInputTypeDef",
+        "GithubOauth2ProviderConfigOutputTypeDef",
+        "GoogleOauth2ProviderConfigInputTypeDef",
+        "GoogleOauth2ProviderConfigOutputTypeDef",
+        "HarnessAgentCoreBrowserConfigTypeDef",
+        "HarnessAgentCoreCodeInterpreterConfigTypeDef",
+        "HarnessAgentCoreGatewayConfigOutputTypeDef",
+        "HarnessAgentCoreGatewayConfigTypeDef",
+        "HarnessAgentCoreMemoryConfigurationOutputTypeDef",
+        "HarnessAgentCoreMemoryConfigurationTypeDef",
+        "HarnessAgentCoreMemoryRetrievalConfigTypeDef",
+        "HarnessAgentCoreRuntimeEnvironmentRequestTypeDef",
+        "HarnessAgentCoreRuntimeEnvironmentTypeDef",
+        "HarnessBedrockModelConfigTypeDef",
+        "HarnessEnvironmentArtifactTypeDef",
+        "HarnessEnvironmentProviderRequestTypeDef",
+        "HarnessEnvironmentProviderTypeDef",
+        "HarnessGatewayOutboundAuthOutputTypeDef",
+        "HarnessGatewayOutboundAuthTypeDef",
+        "HarnessGeminiModelConfigTypeDef",
+        "HarnessInlineFunctionConfigOutputTypeDef",
+        "HarnessInlineFunctionConfigTypeDef",
+        "HarnessMemoryConfigurationOutputTypeDef",
+        "HarnessMemoryConfigurationTypeDef",
+        "HarnessModelConfigurationTypeDef",
+        "HarnessOpenAiModelConfigTypeDef",
+        "HarnessRemoteMcpConfigOutputTypeDef",
+        "HarnessRemoteMcpConfigTypeDef",
+        "HarnessSkillTypeDef",
+        "HarnessSlidingWindowConfigurationTypeDef",
+        "HarnessSummarizationConfigurationTypeDef",
+        "HarnessSummaryTypeDef",
+        "HarnessSystemContentBlockTypeDef",
+        "HarnessToolConfigurationOutputTypeDef",
+        "HarnessToolConfigurationTypeDef",
+        "HarnessToolOutputTypeDef",
+        "HarnessToolTypeDef",
+        "HarnessTruncationConfigurationTypeDef",
+        "HarnessTruncationStrategyConfigurationTypeDef",
+        "HarnessTypeDef",
+        "HttpTargetConfigurationTypeDef",
+        "IamCredentialProviderTypeDef",
+        "IamPrincipalTypeDef",
+        "IncludedOauth2ProviderConfigInputTypeDef",
+        "IncludedOauth2ProviderConfigOutputTypeDef",
+        "IndexedKeyTypeDef",
+        "InferenceConfigurationOutputTypeDef",
+        "InferenceConfigurationTypeDef",
+        "InterceptorConfigurationTypeDef",
+        "InterceptorInputConfigurationTypeDef",
+        "InvocationConfigurationInputTypeDef",
+        "InvocationConfigurationTypeDef",
+        "KinesisResourceOutputTypeDef",
+        "KinesisResourceTypeDef",
+        "KmsConfigurationTypeDef",
+        "LambdaEvaluatorConfigTypeDef",
+        "LambdaInterceptorConfigurationTypeDef",
+        "LifecycleConfigurationTypeDef",
+        "LinkedinOauth2ProviderConfigInputTypeDef",
+        "LinkedinOauth2ProviderConfigOutputTypeDef",
+        "ListAgentRuntimeEndpointsRequestTypeDef",
+        "ListAgentRuntimeEndpointsResponseTypeDef",
+        "ListAgentRuntimeVersionsRequestTypeDef",
+        "ListAgentRuntimeVersionsResponseTypeDef",
+        "ListAgentRuntimesRequestTypeDef",
+        "ListAgentRuntimesResponseTypeDef",
+        "ListApiKeyCredentialProvidersRequestTypeDef",
+        "ListApiKeyCredentialProvidersResponseTypeDef",
+        "ListBrowserProfilesRequestTypeDef",
+        "ListBrowserProfilesResponseTypeDef",
+        "ListBrowsersRequestTypeDef",
+        "ListBrowsersResponseTypeDef",
+        "ListCodeInterpretersRequestTypeDef",
+        "ListCodeInterpretersResponseTypeDef",
+        "ListConfigurationBundleVersionsRequestTypeDef",
+        "ListConfigurationBundleVersionsResponseTypeDef",
+        "ListConfigurationBundlesRequestTypeDef",
+        "ListConfigurationBundlesResponseTypeDef",
+        "ListEvaluatorsRequestTypeDef",
+        "ListEvaluatorsResponseTypeDef",
+        "ListGatewayRulesRequestTypeDef",
+        "ListGatewayRulesResponseTypeDef",
+        "ListGatewayTargetsRequestTypeDef",
+        "ListGatewayTargetsResponseTypeDef",
+        "ListGatewaysRequestTypeDef",
+        "ListGatewaysResponseTypeDef",
+        "ListHarnessesRequestTypeDef",
+        "ListHarnessesResponseTypeDef",
+        "ListMemoriesInputTypeDef",
+        "ListMemoriesOutputTypeDef",
+        "ListOauth2CredentialProvidersRequestTypeDef",
+        "ListOauth2CredentialProvidersResponseTypeDef",
+        "ListOnlineEvaluationConfigsRequestTypeDef",
+        "ListOnlineEvaluationConfigsResponseTypeDef",
+        "ListPaymentConnectorsRequestTypeDef",
+        "ListPaymentConnectorsResponseTypeDef",
+        "ListPaymentCredentialProvidersRequestTypeDef",
+        "ListPaymentCredentialProvidersResponseTypeDef",
+        "ListPaymentManagersRequestTypeDef",
+        "ListPaymentManagersResponseTypeDef",
+        "ListPoliciesRequestTypeDef",
+        "ListPoliciesResponseTypeDef",
+        "ListPolicyEngineSummariesRequestTypeDef",
+        "ListPolicyEngineSummariesResponseTypeDef",
+        "ListPolicyEnginesRequestTypeDef",
+        "ListPolicyEnginesResponseTypeDef",
+        "ListPolicyGenerationAssetsRequestTypeDef",
+        "ListPolicyGenerationAssetsResponseTypeDef",
+        "ListPolicyGenerationSummariesRequestTypeDef",
+        "ListPolicyGenerationSummariesResponseTypeDef",
+        "ListPolicyGenerationsRequestTypeDef",
+        "ListPolicyGenerationsResponseTypeDef",
+        "ListPolicySummariesRequestTypeDef",
+        "ListPolicySummariesResponseTypeDef",
+        "ListRegistriesRequestTypeDef",
+        "ListRegistriesResponseTypeDef",
+        "ListRegistryRecordsRequestTypeDef",
+        "ListRegistryRecordsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWorkloadIdentitiesRequestTypeDef",
+        "ListWorkloadIdentitiesResponseTypeDef",
+        "LlmAsAJudgeEvaluatorConfigOutputTypeDef",
+        "LlmAsAJudgeEvaluatorConfigTypeDef",
+        "LlmExtractionConfigOutputTypeDef",
+        "LlmExtractionConfigTypeDef",
+        "MCPGatewayConfigurationOutputTypeDef",
+        "MCPGatewayConfigurationTypeDef",
+        "ManagedResourceDetailsTypeDef",
+        "ManagedVpcResourceOutputTypeDef",
+        "ManagedVpcResourceTypeDef",
+        "MatchPathsOutputTypeDef",
+        "MatchPathsTypeDef",
+        "MatchPrincipalEntryTypeDef",
+        "MatchPrincipalsOutputTypeDef",
+        "MatchPrincipalsTypeDef",
+        "McpDescriptorTypeDef",
+        "McpLambdaTargetConfigurationOutputTypeDef",
+        "McpLambdaTargetConfigurationTypeDef",
+        "McpServerTargetConfigurationTypeDef",
+        "McpTargetConfigurationOutputTypeDef",
+        "McpTargetConfigurationTypeDef",
+        "McpToolSchemaConfigurationTypeDef",
+        "MemoryRecordSchemaOutputTypeDef",
+        "MemoryRecordSchemaTypeDef",
+        "MemoryStrategyInputTypeDef",
+        "MemoryStrategyTypeDef",
+        "MemorySummaryTypeDef",
+        "MemoryTypeDef",
+        "MessageBasedTriggerInputTypeDef",
+        "MessageBasedTriggerTypeDef",
+        "MetadataConfigurationOutputTypeDef",
+        "MetadataConfigurationTypeDef",
+        "MetadataSchemaEntryOutputTypeDef",
+        "MetadataSchemaEntryTypeDef",
+        "MicrosoftOauth2ProviderConfigInputTypeDef",
+        "MicrosoftOauth2ProviderConfigOutputTypeDef",
+        "ModifyConsolidationConfigurationTypeDef",
+        "ModifyExtractionConfigurationTypeDef",
+        "ModifyInvocationConfigurationInputTypeDef",
+        "ModifyMemoryStrategiesTypeDef",
+        "ModifyMemoryStrategyInputTypeDef",
+        "ModifyReflectionConfigurationTypeDef",
+        "ModifySelfManagedConfigurationTypeDef",
+        "ModifyStrategyConfigurationTypeDef",
+        "NetworkConfigurationOutputTypeDef",
+        "NetworkConfigurationTypeDef",
+        "NumberValidationTypeDef",
+        "NumericalScaleDefinitionTypeDef",
+        "OAuth2AuthorizationDataTypeDef",
+        "OAuthCredentialProviderOutputTypeDef",
+        "OAuthCredentialProviderTypeDef",
+        "Oauth2AuthorizationServerMetadataOutputTypeDef",
+        "Oauth2AuthorizationServerMetadataTypeDef",
+        "Oauth2CredentialProviderItemTypeDef",
+        "Oauth2DiscoveryOutputTypeDef",
+        "Oauth2DiscoveryTypeDef",
+        "Oauth2ProviderConfigInputTypeDef",
+        "Oauth2ProviderConfigOutputTypeDef",
+        "OnBehalfOfTokenExchangeConfigTypeOutputTypeDef",
+        "OnBehalfOfTokenExchangeConfigTypeTypeDef",
+        "OnlineEvaluationConfigSummaryTypeDef",
+        "OutputConfigTypeDef",
+        "PaymentConnectorSummaryTypeDef",
+        "PaymentCredentialProviderConfigurationTypeDef",
+        "PaymentCredentialProviderItemTypeDef",
+        "PaymentManagerSummaryTypeDef",
+        "PaymentProviderConfigurationInputTypeDef",
+        "PaymentProviderConfigurationOutputTypeDef",
+        "PolicyDefinitionTypeDef",
+        "PolicyEngineSummaryTypeDef",
+        "PolicyEngineTypeDef",
+        "PolicyGenerationAssetTypeDef",
+        "PolicyGenerationDetailsTypeDef",
+        "PolicyGenerationSummaryTypeDef",
+        "PolicyGenerationTypeDef",
+        "PolicySummaryTypeDef",
+        "PolicyTypeDef",
+        "PrivateEndpointOutputTypeDef",
+        "PrivateEndpointOverrideOutputTypeDef",
+        "PrivateEndpointOverrideTypeDef",
+        "PrivateEndpointTypeDef",
+        "ProtocolConfigurationTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "RatingScaleOutputTypeDef",
+        "RatingScaleTypeDef",
+        "RecordingConfigTypeDef",
+        "ReflectionConfigurationTypeDef",
+        "RegistryRecordCredentialProviderConfigurationOutputTypeDef",
+        "RegistryRecordCredentialProviderConfigurationTypeDef",
+        "RegistryRecordCredentialProviderUnionOutputTypeDef",
+        "RegistryRecordCredentialProviderUnionTypeDef",
+        "RegistryRecordIamCredentialProviderTypeDef",
+        "RegistryRecordOAuthCredentialProviderOutputTypeDef",
+        "RegistryRecordOAuthCredentialProviderTypeDef",
+        "RegistryRecordSummaryTypeDef",
+        "RegistrySummaryTypeDef",
+        "RequestHeaderConfigurationOutputTypeDef",
+        "RequestHeaderConfigurationTypeDef",
+        "ResourceLocationTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RouteToTargetActionOutputTypeDef",
+        "RouteToTargetActionTypeDef",
+        "RuleOutputTypeDef",
+        "RuleTypeDef",
+        "RuntimeMetadataConfigurationTypeDef",
+        "RuntimeTargetConfigurationTypeDef",
+        "S3ConfigurationTypeDef",
+        "S3FilesAccessPointConfigurationTypeDef",
+        "S3LocationTypeDef",
+        "SalesforceOauth2ProviderConfigInputTypeDef",
+        "SalesforceOauth2ProviderConfigOutputTypeDef",
+        "SamplingConfigTypeDef",
+        "SchemaDefinitionOutputTypeDef",
+        "SchemaDefinitionTypeDef",
+        "SecretTypeDef",
+        "SecretsManagerLocationTypeDef",
+        "SelfManagedConfigurationInputTypeDef",
+        "SelfManagedConfigurationTypeDef",
+        "SelfManagedLatticeResourceTypeDef",
+        "SemanticConsolidationOverrideTypeDef",
+        "SemanticExtractionOverrideTypeDef",
+        "SemanticMemoryStrategyInputTypeDef",
+        "SemanticOverrideConfigurationInputTypeDef",
+        "SemanticOverrideConsolidationConfigurationInputTypeDef",
+        "SemanticOverrideExtractionConfigurationInputTypeDef",
+        "ServerDefinitionTypeDef",
+        "SessionConfigTypeDef",
+        "SessionConfigurationTypeDef",
+        "SessionStorageConfigurationTypeDef",
+        "SetTokenVaultCMKRequestTypeDef",
+        "SetTokenVaultCMKResponseTypeDef",
+        "SkillDefinitionTypeDef",
+        "SkillMdDefinitionTypeDef",
+        "SlackOauth2ProviderConfigInputTypeDef",
+        "SlackOauth2ProviderConfigOutputTypeDef",
+        "StartPolicyGenerationRequestTypeDef",
+        "StartPolicyGenerationResponseTypeDef",
+        "StaticOverrideTypeDef",
+        "StaticRouteTypeDef",
+        "StrategyConfigurationTypeDef",
+        "StreamDeliveryResourceOutputTypeDef",
+        "StreamDeliveryResourceTypeDef",
+        "StreamDeliveryResourcesOutputTypeDef",
+        "StreamDeliveryResourcesTypeDef",
+        "StreamingConfigurationTypeDef",
+        "StringListValidationOutputTypeDef",
+        "StringListValidationTypeDef",
+        "StringValidationOutputTypeDef",
+        "StringValidationTypeDef",
+        "StripePrivyConfigurationInputTypeDef",
+        "StripePrivyConfigurationOutputTypeDef",
+        "SubmitRegistryRecordForApprovalRequestTypeDef",
+        "SubmitRegistryRecordForApprovalResponseTypeDef",
+        "SummaryConsolidationOverrideTypeDef",
+        "SummaryMemoryStrategyInputTypeDef",
+        "SummaryOverrideConfigurationInputTypeDef",
+        "SummaryOverrideConsolidationConfigurationInputTypeDef",
+        "SynchronizationConfigurationOutputTypeDef",
+        "SynchronizationConfigurationTypeDef",
+        "SynchronizeGatewayTargetsRequestTypeDef",
+        "SynchronizeGatewayTargetsResponseTypeDef",
+        "SystemManagedBlockTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TargetConfigurationOutputTypeDef",
+        "TargetConfigurationTypeDef",
+        "TargetSummaryTypeDef",
+        "TargetTrafficSplitEntryOutputTypeDef",
+        "TargetTrafficSplitEntryTypeDef",
+        "TimeBasedTriggerInputTypeDef",
+        "TimeBasedTriggerTypeDef",
+        "TokenBasedTriggerInputTypeDef",
+        "TokenBasedTriggerTypeDef",
+        "TokenExchangeGrantTypeConfigTypeOutputTypeDef",
+        "TokenExchangeGrantTypeConfigTypeTypeDef",
+        "ToolDefinitionOutputTypeDef",
+        "ToolDefinitionTypeDef",
+        "ToolSchemaOutputTypeDef",
+        "ToolSchemaTypeDef",
+        "ToolsDefinitionTypeDef",
+        "TrafficSplitEntryOutputTypeDef",
+        "TrafficSplitEntryTypeDef",
+        "TriggerConditionInputTypeDef",
+        "TriggerConditionTypeDef",
+        "UnitTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAgentRuntimeEndpointRequestTypeDef",
+        "UpdateAgentRuntimeEndpointResponseTypeDef",
+        "UpdateAgentRuntimeRequestTypeDef",
+        "UpdateAgentRuntimeResponseTypeDef",
+        "UpdateApiKeyCredentialProviderRequestTypeDef",
+        "UpdateApiKeyCredentialProviderResponseTypeDef",
+        "UpdateConfigurationBundleRequestTypeDef",
+        "UpdateConfigurationBundleResponseTypeDef",
+        "UpdateEvaluatorRequestTypeDef",
+        "UpdateEvaluatorResponseTypeDef",
+        "UpdateGatewayRequestTypeDef",
+        "UpdateGatewayResponseTypeDef",
+        "UpdateGatewayRuleRequestTypeDef",
+        "UpdateGatewayRuleResponseTypeDef",
+        "UpdateGatewayTargetRequestTypeDef",
+        "UpdateGatewayTargetResponseTypeDef",
+        "UpdateHarnessRequestTypeDef",
+        "UpdateHarnessResponseTypeDef",
+        "UpdateMemoryInputTypeDef",
+        "UpdateMemoryOutputTypeDef",
+        "UpdateOauth2CredentialProviderRequestTypeDef",
+        "UpdateOauth2CredentialProviderResponseTypeDef",
+        "UpdateOnlineEvaluationConfigRequestTypeDef",
+        "UpdateOnlineEvaluationConfigResponseTypeDef",
+        "UpdatePaymentConnectorRequestTypeDef",
+        "UpdatePaymentConnectorResponseTypeDef",
+        "UpdatePaymentCredentialProviderRequestTypeDef",
+        "UpdatePaymentCredentialProviderResponseTypeDef",
+        "UpdatePaymentManagerRequestTypeDef",
+        "UpdatePaymentManagerResponseTypeDef",
+        "UpdatePolicyEngineRequestTypeDef",
+        "UpdatePolicyEngineResponseTypeDef",
+        "UpdatePolicyRequestTypeDef",
+        "UpdatePolicyResponseTypeDef",
+        "UpdateRegistryRecordRequestTypeDef",
+        "UpdateRegistryRecordResponseTypeDef",
+        "UpdateRegistryRecordStatusRequestTypeDef",
+        "UpdateRegistryRecordStatusResponseTypeDef",
+        "UpdateRegistryRequestTypeDef",
+        "UpdateRegistryResponseTypeDef",
+        "UpdateWorkloadIdentityRequestTypeDef",
+        "UpdateWorkloadIdentityResponseTypeDef",
+        "UpdatedA2aDescriptorTypeDef",
+        "UpdatedAgentSkillsDescriptorFieldsTypeDef",
+        "UpdatedAgentSkillsDescriptorTypeDef",
+        "UpdatedApprovalConfigurationTypeDef",
+        "UpdatedAuthorizerConfigurationTypeDef",
+        "UpdatedCustomDescriptorTypeDef",
+        "UpdatedDescriptionTypeDef",
+        "UpdatedDescriptorsTypeDef",
+        "UpdatedDescriptorsUnionTypeDef",
+        "UpdatedHarnessEnvironmentArtifactTypeDef",
+        "UpdatedHarnessMemoryConfigurationTypeDef",
+        "UpdatedMcpDescriptorFieldsTypeDef",
+        "UpdatedMcpDescriptorTypeDef",
+        "UpdatedServerDefinitionTypeDef",
+        "UpdatedSkillDefinitionTypeDef",
+        "UpdatedSkillMdDefinitionTypeDef",
+        "UpdatedSynchronizationConfigurationTypeDef",
+        "UpdatedSynchronizationTypeTypeDef",
+        "UpdatedToolsDefinitionTypeDef",
+        "UserPreferenceConsolidationOverrideTypeDef",
+        "UserPreferenceExtractionOverrideTypeDef",
+        "UserPreferenceMemoryStrategyInputTypeDef",
+        "UserPreferenceOverrideConfigurationInputTypeDef",
+        "UserPreferenceOverrideConsolidationConfigurationInputTypeDef",
+        "UserPreferenceOverrideExtractionConfigurationInputTypeDef",
+        "ValidationOutputTypeDef",
+        "ValidationTypeDef",
+        "VersionCreatedBySourceTypeDef",
+        "VersionFilterTypeDef",
+        "VersionLineageMetadataTypeDef",
+        "VpcConfigOutputTypeDef",
+        "VpcConfigTypeDef",
+        "WeightedOverrideOutputTypeDef",
+        "WeightedOverrideTypeDef",
+        "WeightedRouteOutputTypeDef",
+        "WeightedRouteTypeDef",
+        "WorkloadIdentityDetailsTypeDef",
+        "WorkloadIdentityTypeTypeDef",
+    ]
 
 
 class AgentCardDefinitionTypeDef(TypedDict):
@@ -792,9 +779,131 @@ class AgentCardDefinitionTypeDef(TypedDict):
     inlineContent: NotRequired[str]
 
 
+class A2aDescriptorTypeDef(TypedDict):
+    agentCard: NotRequired[AgentCardDefinitionTypeDef]
+
+
+class StaticOverrideTypeDef(TypedDict):
+    bundleArn: str
+    bundleVersion: str
+
+
+class ConfigurationBundleReferenceTypeDef(TypedDict):
+    bundleArn: str
+    bundleVersion: str
+
+
+class TrafficSplitEntryOutputTypeDef(TypedDict):
+    name: str
+    weight: int
+    configurationBundle: ConfigurationBundleReferenceTypeDef
+    description: NotRequired[str]
+    metadata: NotRequired[dict[str, str]]
+
+
+class WeightedOverrideOutputTypeDef(TypedDict):
+    trafficSplit: list[TrafficSplitEntryOutputTypeDef]
+
+
+class ConfigurationBundleActionOutputTypeDef(TypedDict):
+    staticOverride: NotRequired[StaticOverrideTypeDef]
+    weightedOverride: NotRequired[WeightedOverrideOutputTypeDef]
+
+
+class StaticRouteTypeDef(TypedDict):
+    targetName: str
+
+
+class TargetTrafficSplitEntryOutputTypeDef(TypedDict):
+    name: str
+    weight: int
+    targetName: str
+    description: NotRequired[str]
+    metadata: NotRequired[dict[str, str]]
+
+
+class WeightedRouteOutputTypeDef(TypedDict):
+    trafficSplit: list[TargetTrafficSplitEntryOutputTypeDef]
+
+
+class RouteToTargetActionOutputTypeDef(TypedDict):
+    staticRoute: NotRequired[StaticRouteTypeDef]
+    weightedRoute: NotRequired[WeightedRouteOutputTypeDef]
+
+
+class ActionOutputTypeDef(TypedDict):
+    configurationBundle: NotRequired[ConfigurationBundleActionOutputTypeDef]
+    routeToTarget: NotRequired[RouteToTargetActionOutputTypeDef]
+
+
+class TrafficSplitEntryTypeDef(TypedDict):
+    name: str
+    weight: int
+    configurationBundle: ConfigurationBundleReferenceTypeDef
+    description: NotRequired[str]
+    metadata: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class WeightedOverrideTypeDef(TypedDict):
+    trafficSplit: ReadOnly[Sequence[TrafficSplitEntryTypeDef]]
+
+
+class ConfigurationBundleActionTypeDef(TypedDict):
+    staticOverride: NotRequired[StaticOverrideTypeDef]
+    weightedOverride: NotRequired[ReadOnly[WeightedOverrideTypeDef]]
+
+
+class TargetTrafficSplitEntryTypeDef(TypedDict):
+    name: str
+    weight: int
+    targetName: str
+    description: NotRequired[str]
+    metadata: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class WeightedRouteTypeDef(TypedDict):
+    trafficSplit: ReadOnly[Sequence[TargetTrafficSplitEntryTypeDef]]
+
+
+class RouteToTargetActionTypeDef(TypedDict):
+    staticRoute: NotRequired[StaticRouteTypeDef]
+    weightedRoute: NotRequired[ReadOnly[WeightedRouteTypeDef]]
+
+
+class ActionTypeDef(TypedDict):
+    configurationBundle: NotRequired[ReadOnly[ConfigurationBundleActionTypeDef]]
+    routeToTarget: NotRequired[ReadOnly[RouteToTargetActionTypeDef]]
+
+
+class S3LocationTypeDef(TypedDict):
+    bucket: str
+    prefix: str
+    versionId: NotRequired[str]
+
+
+class CodeTypeDef(TypedDict):
+    s3: NotRequired[S3LocationTypeDef]
+
+
+class CodeConfigurationOutputTypeDef(TypedDict):
+    code: CodeTypeDef
+    runtime: AgentManagedRuntimeTypeType
+    entryPoint: list[str]
+
+
+class ContainerConfigurationTypeDef(TypedDict):
+    containerUri: str
+
+
 class AgentRuntimeArtifactOutputTypeDef(TypedDict):
     containerConfiguration: NotRequired[ContainerConfigurationTypeDef]
     codeConfiguration: NotRequired[CodeConfigurationOutputTypeDef]
+
+
+class CodeConfigurationTypeDef(TypedDict):
+    code: CodeTypeDef
+    runtime: AgentManagedRuntimeTypeType
+    entryPoint: ReadOnly[Sequence[str]]
 
 
 class AgentRuntimeArtifactTypeDef(TypedDict):
@@ -825,9 +934,35 @@ class AgentRuntimeTypeDef(TypedDict):
     status: AgentRuntimeStatusType
 
 
+class SkillDefinitionTypeDef(TypedDict):
+    schemaVersion: NotRequired[str]
+    inlineContent: NotRequired[str]
+
+
+class SkillMdDefinitionTypeDef(TypedDict):
+    inlineContent: NotRequired[str]
+
+
 class AgentSkillsDescriptorTypeDef(TypedDict):
     skillMd: NotRequired[SkillMdDefinitionTypeDef]
     skillDefinition: NotRequired[SkillDefinitionTypeDef]
+
+
+class ApiGatewayToolFilterOutputTypeDef(TypedDict):
+    filterPath: str
+    methods: list[RestApiMethodType]
+
+
+class ApiGatewayToolOverrideTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    path: str
+    method: RestApiMethodType
+
+
+class ApiGatewayToolConfigurationOutputTypeDef(TypedDict):
+    toolOverrides: NotRequired[list[ApiGatewayToolOverrideTypeDef]]
+    toolFilters: list[ApiGatewayToolFilterOutputTypeDef]
 
 
 class ApiGatewayTargetConfigurationOutputTypeDef(TypedDict):
@@ -836,15 +971,9 @@ class ApiGatewayTargetConfigurationOutputTypeDef(TypedDict):
     apiGatewayToolConfiguration: ApiGatewayToolConfigurationOutputTypeDef
 
 
-class ApiGatewayTargetConfigurationTypeDef(TypedDict):
-    restApiId: str
-    stage: str
-    apiGatewayToolConfiguration: ReadOnly[ApiGatewayToolConfigurationTypeDef]
-
-
-class ApiGatewayToolConfigurationOutputTypeDef(TypedDict):
-    toolOverrides: NotRequired[list[ApiGatewayToolOverrideTypeDef]]
-    toolFilters: list[ApiGatewayToolFilterOutputTypeDef]
+class ApiGatewayToolFilterTypeDef(TypedDict):
+    filterPath: str
+    methods: ReadOnly[Sequence[RestApiMethodType]]
 
 
 class ApiGatewayToolConfigurationTypeDef(TypedDict):
@@ -852,21 +981,10 @@ class ApiGatewayToolConfigurationTypeDef(TypedDict):
     toolFilters: ReadOnly[Sequence[ApiGatewayToolFilterTypeDef]]
 
 
-class ApiGatewayToolFilterOutputTypeDef(TypedDict):
-    filterPath: str
-    methods: list[RestApiMethodType]
-
-
-class ApiGatewayToolFilterTypeDef(TypedDict):
-    filterPath: str
-    methods: ReadOnly[Sequence[RestApiMethodType]]
-
-
-class ApiGatewayToolOverrideTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    path: str
-    method: RestApiMethodType
+class ApiGatewayTargetConfigurationTypeDef(TypedDict):
+    restApiId: str
+    stage: str
+    apiGatewayToolConfiguration: ReadOnly[ApiGatewayToolConfigurationTypeDef]
 
 
 class ApiKeyCredentialProviderItemTypeDef(TypedDict):
@@ -883,6 +1001,11 @@ class ApiKeyCredentialProviderTypeDef(TypedDict):
     credentialLocation: NotRequired[ApiKeyCredentialLocationType]
 
 
+class S3ConfigurationTypeDef(TypedDict):
+    uri: NotRequired[str]
+    bucketOwnerAccountId: NotRequired[str]
+
+
 class ApiSchemaConfigurationTypeDef(TypedDict):
     s3: NotRequired[S3ConfigurationTypeDef]
     inlinePayload: NotRequired[str]
@@ -897,21 +1020,38 @@ class AtlassianOauth2ProviderConfigInputTypeDef(TypedDict):
     clientSecret: str
 
 
+class Oauth2AuthorizationServerMetadataOutputTypeDef(TypedDict):
+    issuer: str
+    authorizationEndpoint: str
+    tokenEndpoint: str
+    responseTypes: NotRequired[list[str]]
+    tokenEndpointAuthMethods: NotRequired[list[str]]
+
+
+class Oauth2DiscoveryOutputTypeDef(TypedDict):
+    discoveryUrl: NotRequired[str]
+    authorizationServerMetadata: NotRequired[
+        Oauth2AuthorizationServerMetadataOutputTypeDef
+    ]
+
+
 class AtlassianOauth2ProviderConfigOutputTypeDef(TypedDict):
     oauthDiscovery: Oauth2DiscoveryOutputTypeDef
     clientId: NotRequired[str]
+
+
+class OAuth2AuthorizationDataTypeDef(TypedDict):
+    authorizationUrl: str
+    userId: NotRequired[str]
 
 
 class AuthorizationDataTypeDef(TypedDict):
     oauth2: NotRequired[OAuth2AuthorizationDataTypeDef]
 
 
-class AuthorizerConfigurationOutputTypeDef(TypedDict):
-    customJWTAuthorizer: NotRequired[CustomJWTAuthorizerConfigurationOutputTypeDef]
-
-
-class AuthorizerConfigurationTypeDef(TypedDict):
-    customJWTAuthorizer: NotRequired[ReadOnly[CustomJWTAuthorizerConfigurationTypeDef]]
+class ClaimMatchValueTypeOutputTypeDef(TypedDict):
+    matchValueString: NotRequired[str]
+    matchValueStringList: NotRequired[list[str]]
 
 
 class AuthorizingClaimMatchValueTypeOutputTypeDef(TypedDict):
@@ -919,9 +1059,105 @@ class AuthorizingClaimMatchValueTypeOutputTypeDef(TypedDict):
     claimMatchOperator: ClaimMatchOperatorTypeType
 
 
+class CustomClaimValidationTypeOutputTypeDef(TypedDict):
+    inboundTokenClaimName: str
+    inboundTokenClaimValueType: InboundTokenClaimValueTypeType
+    authorizingClaimMatchValue: AuthorizingClaimMatchValueTypeOutputTypeDef
+
+
+class ManagedVpcResourceOutputTypeDef(TypedDict):
+    vpcIdentifier: str
+    subnetIds: list[str]
+    endpointIpAddressType: EndpointIpAddressTypeType
+    securityGroupIds: NotRequired[list[str]]
+    tags: NotRequired[dict[str, str]]
+    routingDomain: NotRequired[str]
+
+
+class SelfManagedLatticeResourceTypeDef(TypedDict):
+    resourceConfigurationIdentifier: NotRequired[str]
+
+
+class PrivateEndpointOutputTypeDef(TypedDict):
+    selfManagedLatticeResource: NotRequired[SelfManagedLatticeResourceTypeDef]
+    managedVpcResource: NotRequired[ManagedVpcResourceOutputTypeDef]
+
+
+class PrivateEndpointOverrideOutputTypeDef(TypedDict):
+    domain: str
+    privateEndpoint: PrivateEndpointOutputTypeDef
+
+
+class CustomJWTAuthorizerConfigurationOutputTypeDef(TypedDict):
+    discoveryUrl: str
+    allowedAudience: NotRequired[list[str]]
+    allowedClients: NotRequired[list[str]]
+    allowedScopes: NotRequired[list[str]]
+    customClaims: NotRequired[list[CustomClaimValidationTypeOutputTypeDef]]
+    privateEndpoint: NotRequired[PrivateEndpointOutputTypeDef]
+    privateEndpointOverrides: NotRequired[list[PrivateEndpointOverrideOutputTypeDef]]
+
+
+class AuthorizerConfigurationOutputTypeDef(TypedDict):
+    customJWTAuthorizer: NotRequired[CustomJWTAuthorizerConfigurationOutputTypeDef]
+
+
+class ClaimMatchValueTypeTypeDef(TypedDict):
+    matchValueString: NotRequired[str]
+    matchValueStringList: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class AuthorizingClaimMatchValueTypeTypeDef(TypedDict):
     claimMatchValue: ReadOnly[ClaimMatchValueTypeTypeDef]
     claimMatchOperator: ClaimMatchOperatorTypeType
+
+
+class CustomClaimValidationTypeTypeDef(TypedDict):
+    inboundTokenClaimName: str
+    inboundTokenClaimValueType: InboundTokenClaimValueTypeType
+    authorizingClaimMatchValue: ReadOnly[AuthorizingClaimMatchValueTypeTypeDef]
+
+
+class ManagedVpcResourceTypeDef(TypedDict):
+    vpcIdentifier: str
+    subnetIds: ReadOnly[Sequence[str]]
+    endpointIpAddressType: EndpointIpAddressTypeType
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    routingDomain: NotRequired[str]
+
+
+class PrivateEndpointTypeDef(TypedDict):
+    selfManagedLatticeResource: NotRequired[SelfManagedLatticeResourceTypeDef]
+    managedVpcResource: NotRequired[ReadOnly[ManagedVpcResourceTypeDef]]
+
+
+class PrivateEndpointOverrideTypeDef(TypedDict):
+    domain: str
+    privateEndpoint: ReadOnly[PrivateEndpointTypeDef]
+
+
+class CustomJWTAuthorizerConfigurationTypeDef(TypedDict):
+    discoveryUrl: str
+    allowedAudience: NotRequired[ReadOnly[Sequence[str]]]
+    allowedClients: NotRequired[ReadOnly[Sequence[str]]]
+    allowedScopes: NotRequired[ReadOnly[Sequence[str]]]
+    customClaims: NotRequired[ReadOnly[Sequence[CustomClaimValidationTypeTypeDef]]]
+    privateEndpoint: NotRequired[ReadOnly[PrivateEndpointTypeDef]]
+    privateEndpointOverrides: NotRequired[
+        ReadOnly[Sequence[PrivateEndpointOverrideTypeDef]]
+    ]
+
+
+class AuthorizerConfigurationTypeDef(TypedDict):
+    customJWTAuthorizer: NotRequired[ReadOnly[CustomJWTAuthorizerConfigurationTypeDef]]
+
+
+class InferenceConfigurationOutputTypeDef(TypedDict):
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    stopSequences: NotRequired[list[str]]
 
 
 class BedrockEvaluatorModelConfigOutputTypeDef(TypedDict):
@@ -930,10 +1166,21 @@ class BedrockEvaluatorModelConfigOutputTypeDef(TypedDict):
     additionalModelRequestFields: NotRequired[DocumentOutputValue]
 
 
+class InferenceConfigurationTypeDef(TypedDict):
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class BedrockEvaluatorModelConfigTypeDef(TypedDict):
     modelId: str
     inferenceConfig: NotRequired[ReadOnly[InferenceConfigurationTypeDef]]
     additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
+
+
+class ResourceLocationTypeDef(TypedDict):
+    s3: NotRequired[S3LocationTypeDef]
 
 
 class BrowserEnterprisePolicyTypeDef(TypedDict):
@@ -941,9 +1188,21 @@ class BrowserEnterprisePolicyTypeDef(TypedDict):
     type: NotRequired[BrowserEnterprisePolicyTypeType]
 
 
+class VpcConfigOutputTypeDef(TypedDict):
+    securityGroups: list[str]
+    subnets: list[str]
+    requireServiceS3Endpoint: NotRequired[bool]
+
+
 class BrowserNetworkConfigurationOutputTypeDef(TypedDict):
     networkMode: BrowserNetworkModeType
     vpcConfig: NotRequired[VpcConfigOutputTypeDef]
+
+
+class VpcConfigTypeDef(TypedDict):
+    securityGroups: ReadOnly[Sequence[str]]
+    subnets: ReadOnly[Sequence[str]]
+    requireServiceS3Endpoint: NotRequired[bool]
 
 
 class BrowserNetworkConfigurationTypeDef(TypedDict):
@@ -991,22 +1250,16 @@ class CedarPolicyTypeDef(TypedDict):
     statement: str
 
 
+class SecretsManagerLocationTypeDef(TypedDict):
+    secretArn: str
+
+
 class CertificateLocationTypeDef(TypedDict):
     secretsManager: NotRequired[SecretsManagerLocationTypeDef]
 
 
 class CertificateTypeDef(TypedDict):
     location: CertificateLocationTypeDef
-
-
-class ClaimMatchValueTypeOutputTypeDef(TypedDict):
-    matchValueString: NotRequired[str]
-    matchValueStringList: NotRequired[list[str]]
-
-
-class ClaimMatchValueTypeTypeDef(TypedDict):
-    matchValueString: NotRequired[str]
-    matchValueStringList: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CloudWatchLogsInputConfigOutputTypeDef(TypedDict):
@@ -1023,20 +1276,13 @@ class CloudWatchOutputConfigTypeDef(TypedDict):
     logGroupName: str
 
 
+class LambdaEvaluatorConfigTypeDef(TypedDict):
+    lambdaArn: str
+    lambdaTimeoutInSeconds: NotRequired[int]
+
+
 class CodeBasedEvaluatorConfigTypeDef(TypedDict):
     lambdaConfig: NotRequired[LambdaEvaluatorConfigTypeDef]
-
-
-class CodeConfigurationOutputTypeDef(TypedDict):
-    code: CodeTypeDef
-    runtime: AgentManagedRuntimeTypeType
-    entryPoint: list[str]
-
-
-class CodeConfigurationTypeDef(TypedDict):
-    code: CodeTypeDef
-    runtime: AgentManagedRuntimeTypeType
-    entryPoint: ReadOnly[Sequence[str]]
 
 
 class CodeInterpreterNetworkConfigurationOutputTypeDef(TypedDict):
@@ -1059,14 +1305,14 @@ class CodeInterpreterSummaryTypeDef(TypedDict):
     lastUpdatedAt: NotRequired[datetime]
 
 
-class CodeTypeDef(TypedDict):
-    s3: NotRequired[S3LocationTypeDef]
-
-
 class CoinbaseCdpConfigurationInputTypeDef(TypedDict):
     apiKeyId: str
     apiKeySecret: str
     walletSecret: str
+
+
+class SecretTypeDef(TypedDict):
+    secretArn: str
 
 
 class CoinbaseCdpConfigurationOutputTypeDef(TypedDict):
@@ -1083,9 +1329,34 @@ class ComponentConfigurationTypeDef(TypedDict):
     configuration: ReadOnly[DocumentValue]
 
 
+class MatchPathsOutputTypeDef(TypedDict):
+    anyOf: list[str]
+
+
+class IamPrincipalTypeDef(TypedDict):
+    arn: str
+    operator: NotRequired[PrincipalMatchOperatorType]
+
+
+class MatchPrincipalEntryTypeDef(TypedDict):
+    iamPrincipal: NotRequired[IamPrincipalTypeDef]
+
+
+class MatchPrincipalsOutputTypeDef(TypedDict):
+    anyOf: list[MatchPrincipalEntryTypeDef]
+
+
 class ConditionOutputTypeDef(TypedDict):
     matchPrincipals: NotRequired[MatchPrincipalsOutputTypeDef]
     matchPaths: NotRequired[MatchPathsOutputTypeDef]
+
+
+class MatchPathsTypeDef(TypedDict):
+    anyOf: ReadOnly[Sequence[str]]
+
+
+class MatchPrincipalsTypeDef(TypedDict):
+    anyOf: ReadOnly[Sequence[MatchPrincipalEntryTypeDef]]
 
 
 class ConditionTypeDef(TypedDict):
@@ -1093,26 +1364,23 @@ class ConditionTypeDef(TypedDict):
     matchPaths: NotRequired[ReadOnly[MatchPathsTypeDef]]
 
 
-class ConfigurationBundleActionOutputTypeDef(TypedDict):
-    staticOverride: NotRequired[StaticOverrideTypeDef]
-    weightedOverride: NotRequired[WeightedOverrideOutputTypeDef]
-
-
-class ConfigurationBundleActionTypeDef(TypedDict):
-    staticOverride: NotRequired[StaticOverrideTypeDef]
-    weightedOverride: NotRequired[ReadOnly[WeightedOverrideTypeDef]]
-
-
-class ConfigurationBundleReferenceTypeDef(TypedDict):
-    bundleArn: str
-    bundleVersion: str
-
-
 class ConfigurationBundleSummaryTypeDef(TypedDict):
     bundleArn: str
     bundleId: str
     bundleName: str
     description: NotRequired[str]
+
+
+class VersionCreatedBySourceTypeDef(TypedDict):
+    name: str
+    arn: NotRequired[str]
+
+
+class VersionLineageMetadataTypeDef(TypedDict):
+    parentVersionIds: NotRequired[list[str]]
+    branchName: NotRequired[str]
+    createdBy: NotRequired[VersionCreatedBySourceTypeDef]
+    commitMessage: NotRequired[str]
 
 
 class ConfigurationBundleVersionSummaryTypeDef(TypedDict):
@@ -1123,14 +1391,39 @@ class ConfigurationBundleVersionSummaryTypeDef(TypedDict):
     versionCreatedAt: datetime
 
 
+class EpisodicConsolidationOverrideTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class SemanticConsolidationOverrideTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class SummaryConsolidationOverrideTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class UserPreferenceConsolidationOverrideTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class CustomConsolidationConfigurationTypeDef(TypedDict):
+    semanticConsolidationOverride: NotRequired[SemanticConsolidationOverrideTypeDef]
+    summaryConsolidationOverride: NotRequired[SummaryConsolidationOverrideTypeDef]
+    userPreferenceConsolidationOverride: NotRequired[
+        UserPreferenceConsolidationOverrideTypeDef
+    ]
+    episodicConsolidationOverride: NotRequired[EpisodicConsolidationOverrideTypeDef]
+
+
 class ConsolidationConfigurationTypeDef(TypedDict):
     customConsolidationConfiguration: NotRequired[
         CustomConsolidationConfigurationTypeDef
     ]
-
-
-class ContainerConfigurationTypeDef(TypedDict):
-    containerUri: str
 
 
 class ContentConfigurationTypeDef(TypedDict):
@@ -1162,6 +1455,44 @@ class CreateAgentRuntimeEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EfsAccessPointConfigurationTypeDef(TypedDict):
+    accessPointArn: str
+    mountPath: str
+
+
+class S3FilesAccessPointConfigurationTypeDef(TypedDict):
+    accessPointArn: str
+    mountPath: str
+
+
+class SessionStorageConfigurationTypeDef(TypedDict):
+    mountPath: str
+
+
+class FilesystemConfigurationTypeDef(TypedDict):
+    sessionStorage: NotRequired[SessionStorageConfigurationTypeDef]
+    s3FilesAccessPoint: NotRequired[S3FilesAccessPointConfigurationTypeDef]
+    efsAccessPoint: NotRequired[EfsAccessPointConfigurationTypeDef]
+
+
+class LifecycleConfigurationTypeDef(TypedDict):
+    idleRuntimeSessionTimeout: NotRequired[int]
+    maxLifetime: NotRequired[int]
+
+
+class NetworkConfigurationTypeDef(TypedDict):
+    networkMode: NetworkModeType
+    networkModeConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
+
+
+class ProtocolConfigurationTypeDef(TypedDict):
+    serverProtocol: ServerProtocolType
+
+
+class RequestHeaderConfigurationTypeDef(TypedDict):
+    requestHeaderAllowlist: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateAgentRuntimeRequestTypeDef(TypedDict):
     agentRuntimeName: str
     agentRuntimeArtifact: ReadOnly[AgentRuntimeArtifactTypeDef]
@@ -1178,6 +1509,10 @@ class CreateAgentRuntimeRequestTypeDef(TypedDict):
         ReadOnly[Sequence[FilesystemConfigurationTypeDef]]
     ]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class WorkloadIdentityDetailsTypeDef(TypedDict):
+    workloadIdentityArn: str
 
 
 class CreateAgentRuntimeResponseTypeDef(TypedDict):
@@ -1216,6 +1551,11 @@ class CreateBrowserProfileResponseTypeDef(TypedDict):
     createdAt: datetime
     status: BrowserProfileStatusType
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RecordingConfigTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    s3Location: NotRequired[S3LocationTypeDef]
 
 
 class CreateBrowserRequestTypeDef(TypedDict):
@@ -1276,6 +1616,34 @@ class CreateConfigurationBundleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EvaluatorModelConfigTypeDef(TypedDict):
+    bedrockEvaluatorModelConfig: NotRequired[
+        ReadOnly[BedrockEvaluatorModelConfigTypeDef]
+    ]
+
+
+class NumericalScaleDefinitionTypeDef(TypedDict):
+    definition: str
+    value: float
+    label: str
+
+
+class RatingScaleTypeDef(TypedDict):
+    numerical: NotRequired[ReadOnly[Sequence[NumericalScaleDefinitionTypeDef]]]
+    categorical: NotRequired[ReadOnly[Sequence[CategoricalScaleDefinitionTypeDef]]]
+
+
+class LlmAsAJudgeEvaluatorConfigTypeDef(TypedDict):
+    instructions: str
+    ratingScale: ReadOnly[RatingScaleTypeDef]
+    modelConfig: ReadOnly[EvaluatorModelConfigTypeDef]
+
+
+class EvaluatorConfigTypeDef(TypedDict):
+    llmAsAJudge: NotRequired[ReadOnly[LlmAsAJudgeEvaluatorConfigTypeDef]]
+    codeBased: NotRequired[CodeBasedEvaluatorConfigTypeDef]
+
+
 class CreateEvaluatorRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     evaluatorName: str
@@ -1294,6 +1662,53 @@ class CreateEvaluatorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LambdaInterceptorConfigurationTypeDef(TypedDict):
+    arn: str
+
+
+InterceptorConfigurationTypeDef = TypedDict(
+    "InterceptorConfigurationTypeDef",
+    {
+        "lambda": NotRequired["LambdaInterceptorConfigurationTypeDef"],
+    },
+)
+
+
+class InterceptorInputConfigurationTypeDef(TypedDict):
+    passRequestHeaders: bool
+
+
+class GatewayInterceptorConfigurationTypeDef(TypedDict):
+    interceptor: InterceptorConfigurationTypeDef
+    interceptionPoints: ReadOnly[Sequence[GatewayInterceptionPointType]]
+    inputConfiguration: NotRequired[InterceptorInputConfigurationTypeDef]
+
+
+class GatewayPolicyEngineConfigurationTypeDef(TypedDict):
+    arn: str
+    mode: GatewayPolicyEngineModeType
+
+
+class SessionConfigurationTypeDef(TypedDict):
+    sessionTimeoutInSeconds: NotRequired[int]
+
+
+class StreamingConfigurationTypeDef(TypedDict):
+    enableResponseStreaming: NotRequired[bool]
+
+
+class MCPGatewayConfigurationTypeDef(TypedDict):
+    supportedVersions: NotRequired[ReadOnly[Sequence[str]]]
+    instructions: NotRequired[str]
+    searchType: NotRequired[SearchTypeType]
+    sessionConfiguration: NotRequired[SessionConfigurationTypeDef]
+    streamingConfiguration: NotRequired[StreamingConfigurationTypeDef]
+
+
+class GatewayProtocolConfigurationTypeDef(TypedDict):
+    mcp: NotRequired[ReadOnly[MCPGatewayConfigurationTypeDef]]
+
+
 class CreateGatewayRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -1310,6 +1725,24 @@ class CreateGatewayRequestTypeDef(TypedDict):
     policyEngineConfiguration: NotRequired[GatewayPolicyEngineConfigurationTypeDef]
     exceptionLevel: NotRequired[ExceptionLevelType]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class GatewayInterceptorConfigurationOutputTypeDef(TypedDict):
+    interceptor: InterceptorConfigurationTypeDef
+    interceptionPoints: list[GatewayInterceptionPointType]
+    inputConfiguration: NotRequired[InterceptorInputConfigurationTypeDef]
+
+
+class MCPGatewayConfigurationOutputTypeDef(TypedDict):
+    supportedVersions: NotRequired[list[str]]
+    instructions: NotRequired[str]
+    searchType: NotRequired[SearchTypeType]
+    sessionConfiguration: NotRequired[SessionConfigurationTypeDef]
+    streamingConfiguration: NotRequired[StreamingConfigurationTypeDef]
+
+
+class GatewayProtocolConfigurationOutputTypeDef(TypedDict):
+    mcp: NotRequired[MCPGatewayConfigurationOutputTypeDef]
 
 
 class CreateGatewayResponseTypeDef(TypedDict):
@@ -1346,6 +1779,10 @@ class CreateGatewayRuleRequestTypeDef(TypedDict):
     description: NotRequired[str]
 
 
+class SystemManagedBlockTypeDef(TypedDict):
+    managedBy: str
+
+
 class CreateGatewayRuleResponseTypeDef(TypedDict):
     ruleId: str
     gatewayArn: str
@@ -1359,6 +1796,99 @@ class CreateGatewayRuleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IamCredentialProviderTypeDef(TypedDict):
+    service: str
+    region: NotRequired[str]
+
+
+class OAuthCredentialProviderTypeDef(TypedDict):
+    providerArn: str
+    scopes: ReadOnly[Sequence[str]]
+    customParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    grantType: NotRequired[OAuthGrantTypeType]
+    defaultReturnUrl: NotRequired[str]
+
+
+class CredentialProviderTypeDef(TypedDict):
+    oauthCredentialProvider: NotRequired[ReadOnly[OAuthCredentialProviderTypeDef]]
+    apiKeyCredentialProvider: NotRequired[ApiKeyCredentialProviderTypeDef]
+    iamCredentialProvider: NotRequired[IamCredentialProviderTypeDef]
+
+
+class CredentialProviderConfigurationTypeDef(TypedDict):
+    credentialProviderType: CredentialProviderTypeType
+    credentialProvider: NotRequired[ReadOnly[CredentialProviderTypeDef]]
+
+
+class MetadataConfigurationTypeDef(TypedDict):
+    allowedRequestHeaders: NotRequired[ReadOnly[Sequence[str]]]
+    allowedQueryParameters: NotRequired[ReadOnly[Sequence[str]]]
+    allowedResponseHeaders: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RuntimeTargetConfigurationTypeDef(TypedDict):
+    arn: str
+    qualifier: NotRequired[str]
+
+
+class HttpTargetConfigurationTypeDef(TypedDict):
+    agentcoreRuntime: NotRequired[RuntimeTargetConfigurationTypeDef]
+
+
+class SchemaDefinitionTypeDef(TypedDict):
+    type: SchemaTypeType
+    properties: NotRequired[ReadOnly[Mapping[str, SchemaDefinitionTypeDef]]]
+    required: NotRequired[ReadOnly[Sequence[str]]]
+    items: NotRequired[ReadOnly[SchemaDefinitionTypeDef]]
+    description: NotRequired[str]
+
+
+class ToolDefinitionTypeDef(TypedDict):
+    name: str
+    description: str
+    inputSchema: ReadOnly[SchemaDefinitionTypeDef]
+    outputSchema: NotRequired[ReadOnly[SchemaDefinitionTypeDef]]
+
+
+class ToolSchemaTypeDef(TypedDict):
+    s3: NotRequired[S3ConfigurationTypeDef]
+    inlinePayload: NotRequired[ReadOnly[Sequence[ToolDefinitionTypeDef]]]
+
+
+class McpLambdaTargetConfigurationTypeDef(TypedDict):
+    lambdaArn: str
+    toolSchema: ReadOnly[ToolSchemaTypeDef]
+
+
+class McpToolSchemaConfigurationTypeDef(TypedDict):
+    s3: NotRequired[S3ConfigurationTypeDef]
+    inlinePayload: NotRequired[str]
+
+
+class McpServerTargetConfigurationTypeDef(TypedDict):
+    endpoint: str
+    mcpToolSchema: NotRequired[McpToolSchemaConfigurationTypeDef]
+    listingMode: NotRequired[ListingModeType]
+    resourcePriority: NotRequired[int]
+
+
+McpTargetConfigurationTypeDef = TypedDict(
+    "McpTargetConfigurationTypeDef",
+    {
+        "openApiSchema": NotRequired["ApiSchemaConfigurationTypeDef"],
+        "smithyModel": NotRequired["ApiSchemaConfigurationTypeDef"],
+        "lambda": NotRequired[ReadOnly["McpLambdaTargetConfigurationTypeDef"]],
+        "mcpServer": NotRequired["McpServerTargetConfigurationTypeDef"],
+        "apiGateway": NotRequired[ReadOnly["ApiGatewayTargetConfigurationTypeDef"]],
+    },
+)
+
+
+class TargetConfigurationTypeDef(TypedDict):
+    mcp: NotRequired[ReadOnly[McpTargetConfigurationTypeDef]]
+    http: NotRequired[HttpTargetConfigurationTypeDef]
+
+
 class CreateGatewayTargetRequestTypeDef(TypedDict):
     gatewayIdentifier: str
     name: str
@@ -1370,6 +1900,79 @@ class CreateGatewayTargetRequestTypeDef(TypedDict):
     ]
     metadataConfiguration: NotRequired[ReadOnly[MetadataConfigurationTypeDef]]
     privateEndpoint: NotRequired[ReadOnly[PrivateEndpointTypeDef]]
+
+
+class OAuthCredentialProviderOutputTypeDef(TypedDict):
+    providerArn: str
+    scopes: list[str]
+    customParameters: NotRequired[dict[str, str]]
+    grantType: NotRequired[OAuthGrantTypeType]
+    defaultReturnUrl: NotRequired[str]
+
+
+class CredentialProviderOutputTypeDef(TypedDict):
+    oauthCredentialProvider: NotRequired[OAuthCredentialProviderOutputTypeDef]
+    apiKeyCredentialProvider: NotRequired[ApiKeyCredentialProviderTypeDef]
+    iamCredentialProvider: NotRequired[IamCredentialProviderTypeDef]
+
+
+class CredentialProviderConfigurationOutputTypeDef(TypedDict):
+    credentialProviderType: CredentialProviderTypeType
+    credentialProvider: NotRequired[CredentialProviderOutputTypeDef]
+
+
+class ManagedResourceDetailsTypeDef(TypedDict):
+    domain: NotRequired[str]
+    resourceGatewayArn: NotRequired[str]
+    resourceAssociationArn: NotRequired[str]
+
+
+class MetadataConfigurationOutputTypeDef(TypedDict):
+    allowedRequestHeaders: NotRequired[list[str]]
+    allowedQueryParameters: NotRequired[list[str]]
+    allowedResponseHeaders: NotRequired[list[str]]
+
+
+class SchemaDefinitionOutputTypeDef(TypedDict):
+    type: SchemaTypeType
+    properties: NotRequired[dict[str, SchemaDefinitionOutputTypeDef]]
+    required: NotRequired[list[str]]
+    items: NotRequired[SchemaDefinitionOutputTypeDef]
+    description: NotRequired[str]
+
+
+class ToolDefinitionOutputTypeDef(TypedDict):
+    name: str
+    description: str
+    inputSchema: SchemaDefinitionOutputTypeDef
+    outputSchema: NotRequired[SchemaDefinitionOutputTypeDef]
+
+
+class ToolSchemaOutputTypeDef(TypedDict):
+    s3: NotRequired[S3ConfigurationTypeDef]
+    inlinePayload: NotRequired[list[ToolDefinitionOutputTypeDef]]
+
+
+class McpLambdaTargetConfigurationOutputTypeDef(TypedDict):
+    lambdaArn: str
+    toolSchema: ToolSchemaOutputTypeDef
+
+
+McpTargetConfigurationOutputTypeDef = TypedDict(
+    "McpTargetConfigurationOutputTypeDef",
+    {
+        "openApiSchema": NotRequired["ApiSchemaConfigurationTypeDef"],
+        "smithyModel": NotRequired["ApiSchemaConfigurationTypeDef"],
+        "lambda": NotRequired["McpLambdaTargetConfigurationOutputTypeDef"],
+        "mcpServer": NotRequired["McpServerTargetConfigurationTypeDef"],
+        "apiGateway": NotRequired["ApiGatewayTargetConfigurationOutputTypeDef"],
+    },
+)
+
+
+class TargetConfigurationOutputTypeDef(TypedDict):
+    mcp: NotRequired[McpTargetConfigurationOutputTypeDef]
+    http: NotRequired[HttpTargetConfigurationTypeDef]
 
 
 class CreateGatewayTargetResponseTypeDef(TypedDict):
@@ -1390,6 +1993,150 @@ class CreateGatewayTargetResponseTypeDef(TypedDict):
     authorizationData: NotRequired[AuthorizationDataTypeDef]
     protocolType: NotRequired[TargetProtocolTypeType]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HarnessEnvironmentArtifactTypeDef(TypedDict):
+    containerConfiguration: NotRequired[ContainerConfigurationTypeDef]
+
+
+class HarnessAgentCoreRuntimeEnvironmentRequestTypeDef(TypedDict):
+    lifecycleConfiguration: NotRequired[LifecycleConfigurationTypeDef]
+    networkConfiguration: NotRequired[ReadOnly[NetworkConfigurationTypeDef]]
+    filesystemConfigurations: NotRequired[
+        ReadOnly[Sequence[FilesystemConfigurationTypeDef]]
+    ]
+
+
+class HarnessEnvironmentProviderRequestTypeDef(TypedDict):
+    agentCoreRuntimeEnvironment: NotRequired[
+        ReadOnly[HarnessAgentCoreRuntimeEnvironmentRequestTypeDef]
+    ]
+
+
+class HarnessAgentCoreMemoryRetrievalConfigTypeDef(TypedDict):
+    topK: NotRequired[int]
+    relevanceScore: NotRequired[float]
+    strategyId: NotRequired[str]
+
+
+class HarnessAgentCoreMemoryConfigurationTypeDef(TypedDict):
+    arn: str
+    actorId: NotRequired[str]
+    messagesCount: NotRequired[int]
+    retrievalConfig: NotRequired[
+        ReadOnly[Mapping[str, HarnessAgentCoreMemoryRetrievalConfigTypeDef]]
+    ]
+
+
+class HarnessMemoryConfigurationTypeDef(TypedDict):
+    agentCoreMemoryConfiguration: NotRequired[
+        ReadOnly[HarnessAgentCoreMemoryConfigurationTypeDef]
+    ]
+
+
+class HarnessBedrockModelConfigTypeDef(TypedDict):
+    modelId: str
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+
+
+class HarnessGeminiModelConfigTypeDef(TypedDict):
+    modelId: str
+    apiKeyArn: str
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    topK: NotRequired[int]
+
+
+class HarnessOpenAiModelConfigTypeDef(TypedDict):
+    modelId: str
+    apiKeyArn: str
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+
+
+class HarnessModelConfigurationTypeDef(TypedDict):
+    bedrockModelConfig: NotRequired[HarnessBedrockModelConfigTypeDef]
+    openAiModelConfig: NotRequired[HarnessOpenAiModelConfigTypeDef]
+    geminiModelConfig: NotRequired[HarnessGeminiModelConfigTypeDef]
+
+
+class HarnessSkillTypeDef(TypedDict):
+    path: NotRequired[str]
+
+
+class HarnessSystemContentBlockTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class HarnessAgentCoreBrowserConfigTypeDef(TypedDict):
+    browserArn: NotRequired[str]
+
+
+class HarnessAgentCoreCodeInterpreterConfigTypeDef(TypedDict):
+    codeInterpreterArn: NotRequired[str]
+
+
+class UnitTypeDef(TypedDict):
+    pass
+
+
+class HarnessGatewayOutboundAuthTypeDef(TypedDict):
+    awsIam: NotRequired[UnitTypeDef]
+    none: NotRequired[UnitTypeDef]
+    oauth: NotRequired[ReadOnly[OAuthCredentialProviderTypeDef]]
+
+
+class HarnessAgentCoreGatewayConfigTypeDef(TypedDict):
+    gatewayArn: str
+    outboundAuth: NotRequired[ReadOnly[HarnessGatewayOutboundAuthTypeDef]]
+
+
+class HarnessInlineFunctionConfigTypeDef(TypedDict):
+    description: str
+    inputSchema: ReadOnly[DocumentValue]
+
+
+class HarnessRemoteMcpConfigTypeDef(TypedDict):
+    url: str
+    headers: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class HarnessToolConfigurationTypeDef(TypedDict):
+    remoteMcp: NotRequired[ReadOnly[HarnessRemoteMcpConfigTypeDef]]
+    agentCoreBrowser: NotRequired[HarnessAgentCoreBrowserConfigTypeDef]
+    agentCoreGateway: NotRequired[ReadOnly[HarnessAgentCoreGatewayConfigTypeDef]]
+    inlineFunction: NotRequired[ReadOnly[HarnessInlineFunctionConfigTypeDef]]
+    agentCoreCodeInterpreter: NotRequired[HarnessAgentCoreCodeInterpreterConfigTypeDef]
+
+
+class HarnessToolTypeDef(TypedDict):
+    type: HarnessToolTypeType
+    name: NotRequired[str]
+    config: NotRequired[ReadOnly[HarnessToolConfigurationTypeDef]]
+
+
+class HarnessSlidingWindowConfigurationTypeDef(TypedDict):
+    messagesCount: NotRequired[int]
+
+
+class HarnessSummarizationConfigurationTypeDef(TypedDict):
+    summaryRatio: NotRequired[float]
+    preserveRecentMessages: NotRequired[int]
+    summarizationSystemPrompt: NotRequired[str]
+
+
+class HarnessTruncationStrategyConfigurationTypeDef(TypedDict):
+    slidingWindow: NotRequired[HarnessSlidingWindowConfigurationTypeDef]
+    summarization: NotRequired[HarnessSummarizationConfigurationTypeDef]
+
+
+class HarnessTruncationConfigurationTypeDef(TypedDict):
+    strategy: HarnessTruncationStrategyType
+    config: NotRequired[HarnessTruncationStrategyConfigurationTypeDef]
 
 
 class CreateHarnessRequestTypeDef(TypedDict):
@@ -1413,9 +2160,326 @@ class CreateHarnessRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class NetworkConfigurationOutputTypeDef(TypedDict):
+    networkMode: NetworkModeType
+    networkModeConfig: NotRequired[VpcConfigOutputTypeDef]
+
+
+class HarnessAgentCoreRuntimeEnvironmentTypeDef(TypedDict):
+    agentRuntimeArn: str
+    agentRuntimeName: str
+    agentRuntimeId: str
+    lifecycleConfiguration: LifecycleConfigurationTypeDef
+    networkConfiguration: NetworkConfigurationOutputTypeDef
+    filesystemConfigurations: NotRequired[list[FilesystemConfigurationTypeDef]]
+
+
+class HarnessEnvironmentProviderTypeDef(TypedDict):
+    agentCoreRuntimeEnvironment: NotRequired[HarnessAgentCoreRuntimeEnvironmentTypeDef]
+
+
+class HarnessAgentCoreMemoryConfigurationOutputTypeDef(TypedDict):
+    arn: str
+    actorId: NotRequired[str]
+    messagesCount: NotRequired[int]
+    retrievalConfig: NotRequired[
+        dict[str, HarnessAgentCoreMemoryRetrievalConfigTypeDef]
+    ]
+
+
+class HarnessMemoryConfigurationOutputTypeDef(TypedDict):
+    agentCoreMemoryConfiguration: NotRequired[
+        HarnessAgentCoreMemoryConfigurationOutputTypeDef
+    ]
+
+
+class HarnessGatewayOutboundAuthOutputTypeDef(TypedDict):
+    awsIam: NotRequired[UnitTypeDef]
+    none: NotRequired[UnitTypeDef]
+    oauth: NotRequired[OAuthCredentialProviderOutputTypeDef]
+
+
+class HarnessAgentCoreGatewayConfigOutputTypeDef(TypedDict):
+    gatewayArn: str
+    outboundAuth: NotRequired[HarnessGatewayOutboundAuthOutputTypeDef]
+
+
+class HarnessInlineFunctionConfigOutputTypeDef(TypedDict):
+    description: str
+    inputSchema: DocumentOutputValue
+
+
+class HarnessRemoteMcpConfigOutputTypeDef(TypedDict):
+    url: str
+    headers: NotRequired[dict[str, str]]
+
+
+class HarnessToolConfigurationOutputTypeDef(TypedDict):
+    remoteMcp: NotRequired[HarnessRemoteMcpConfigOutputTypeDef]
+    agentCoreBrowser: NotRequired[HarnessAgentCoreBrowserConfigTypeDef]
+    agentCoreGateway: NotRequired[HarnessAgentCoreGatewayConfigOutputTypeDef]
+    inlineFunction: NotRequired[HarnessInlineFunctionConfigOutputTypeDef]
+    agentCoreCodeInterpreter: NotRequired[HarnessAgentCoreCodeInterpreterConfigTypeDef]
+
+
+class HarnessToolOutputTypeDef(TypedDict):
+    type: HarnessToolTypeType
+    name: NotRequired[str]
+    config: NotRequired[HarnessToolConfigurationOutputTypeDef]
+
+
+class HarnessTypeDef(TypedDict):
+    harnessId: str
+    harnessName: str
+    arn: str
+    status: HarnessStatusType
+    executionRoleArn: str
+    createdAt: datetime
+    updatedAt: datetime
+    model: HarnessModelConfigurationTypeDef
+    systemPrompt: list[HarnessSystemContentBlockTypeDef]
+    tools: list[HarnessToolOutputTypeDef]
+    skills: list[HarnessSkillTypeDef]
+    allowedTools: list[str]
+    truncation: HarnessTruncationConfigurationTypeDef
+    environment: HarnessEnvironmentProviderTypeDef
+    environmentArtifact: NotRequired[HarnessEnvironmentArtifactTypeDef]
+    environmentVariables: NotRequired[dict[str, str]]
+    authorizerConfiguration: NotRequired[AuthorizerConfigurationOutputTypeDef]
+    memory: NotRequired[HarnessMemoryConfigurationOutputTypeDef]
+    maxIterations: NotRequired[int]
+    maxTokens: NotRequired[int]
+    timeoutSeconds: NotRequired[int]
+    failureReason: NotRequired[str]
+
+
 class CreateHarnessResponseTypeDef(TypedDict):
     harness: HarnessTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IndexedKeyTypeDef(TypedDict):
+    key: str
+    type: MetadataValueTypeType
+
+
+class EpisodicOverrideConsolidationConfigurationInputTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class EpisodicOverrideExtractionConfigurationInputTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class NumberValidationTypeDef(TypedDict):
+    minValue: NotRequired[float]
+    maxValue: NotRequired[float]
+
+
+class StringListValidationTypeDef(TypedDict):
+    allowedValues: NotRequired[ReadOnly[Sequence[str]]]
+    maxItems: NotRequired[int]
+
+
+class StringValidationTypeDef(TypedDict):
+    allowedValues: ReadOnly[Sequence[str]]
+
+
+class ValidationTypeDef(TypedDict):
+    stringValidation: NotRequired[ReadOnly[StringValidationTypeDef]]
+    stringListValidation: NotRequired[ReadOnly[StringListValidationTypeDef]]
+    numberValidation: NotRequired[NumberValidationTypeDef]
+
+
+class LlmExtractionConfigTypeDef(TypedDict):
+    llmExtractionInstruction: NotRequired[str]
+    definition: str
+    validation: NotRequired[ReadOnly[ValidationTypeDef]]
+
+
+class ExtractionConfigTypeDef(TypedDict):
+    llmExtractionConfig: NotRequired[ReadOnly[LlmExtractionConfigTypeDef]]
+
+
+class MetadataSchemaEntryTypeDef(TypedDict):
+    key: str
+    type: NotRequired[MetadataValueTypeType]
+    extractionConfig: NotRequired[ReadOnly[ExtractionConfigTypeDef]]
+
+
+class MemoryRecordSchemaTypeDef(TypedDict):
+    metadataSchema: NotRequired[ReadOnly[Sequence[MetadataSchemaEntryTypeDef]]]
+
+
+class EpisodicOverrideReflectionConfigurationInputTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+    namespaces: NotRequired[ReadOnly[Sequence[str]]]
+    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
+    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+
+
+class EpisodicOverrideConfigurationInputTypeDef(TypedDict):
+    extraction: NotRequired[EpisodicOverrideExtractionConfigurationInputTypeDef]
+    consolidation: NotRequired[EpisodicOverrideConsolidationConfigurationInputTypeDef]
+    reflection: NotRequired[
+        ReadOnly[EpisodicOverrideReflectionConfigurationInputTypeDef]
+    ]
+
+
+class InvocationConfigurationInputTypeDef(TypedDict):
+    topicArn: str
+    payloadDeliveryBucketName: str
+
+
+class MessageBasedTriggerInputTypeDef(TypedDict):
+    messageCount: NotRequired[int]
+
+
+class TimeBasedTriggerInputTypeDef(TypedDict):
+    idleSessionTimeout: NotRequired[int]
+
+
+class TokenBasedTriggerInputTypeDef(TypedDict):
+    tokenCount: NotRequired[int]
+
+
+class TriggerConditionInputTypeDef(TypedDict):
+    messageBasedTrigger: NotRequired[MessageBasedTriggerInputTypeDef]
+    tokenBasedTrigger: NotRequired[TokenBasedTriggerInputTypeDef]
+    timeBasedTrigger: NotRequired[TimeBasedTriggerInputTypeDef]
+
+
+class SelfManagedConfigurationInputTypeDef(TypedDict):
+    triggerConditions: NotRequired[ReadOnly[Sequence[TriggerConditionInputTypeDef]]]
+    invocationConfiguration: InvocationConfigurationInputTypeDef
+    historicalContextWindowSize: NotRequired[int]
+
+
+class SemanticOverrideConsolidationConfigurationInputTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class SemanticOverrideExtractionConfigurationInputTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class SemanticOverrideConfigurationInputTypeDef(TypedDict):
+    extraction: NotRequired[SemanticOverrideExtractionConfigurationInputTypeDef]
+    consolidation: NotRequired[SemanticOverrideConsolidationConfigurationInputTypeDef]
+
+
+class SummaryOverrideConsolidationConfigurationInputTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class SummaryOverrideConfigurationInputTypeDef(TypedDict):
+    consolidation: NotRequired[SummaryOverrideConsolidationConfigurationInputTypeDef]
+
+
+class UserPreferenceOverrideConsolidationConfigurationInputTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class UserPreferenceOverrideExtractionConfigurationInputTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class UserPreferenceOverrideConfigurationInputTypeDef(TypedDict):
+    extraction: NotRequired[UserPreferenceOverrideExtractionConfigurationInputTypeDef]
+    consolidation: NotRequired[
+        UserPreferenceOverrideConsolidationConfigurationInputTypeDef
+    ]
+
+
+class CustomConfigurationInputTypeDef(TypedDict):
+    semanticOverride: NotRequired[SemanticOverrideConfigurationInputTypeDef]
+    summaryOverride: NotRequired[SummaryOverrideConfigurationInputTypeDef]
+    userPreferenceOverride: NotRequired[UserPreferenceOverrideConfigurationInputTypeDef]
+    episodicOverride: NotRequired[ReadOnly[EpisodicOverrideConfigurationInputTypeDef]]
+    selfManagedConfiguration: NotRequired[
+        ReadOnly[SelfManagedConfigurationInputTypeDef]
+    ]
+
+
+class CustomMemoryStrategyInputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    namespaces: NotRequired[ReadOnly[Sequence[str]]]
+    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
+    configuration: NotRequired[ReadOnly[CustomConfigurationInputTypeDef]]
+    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+
+
+class EpisodicReflectionConfigurationInputTypeDef(TypedDict):
+    namespaces: NotRequired[ReadOnly[Sequence[str]]]
+    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
+    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+
+
+class EpisodicMemoryStrategyInputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    namespaces: NotRequired[ReadOnly[Sequence[str]]]
+    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
+    reflectionConfiguration: NotRequired[
+        ReadOnly[EpisodicReflectionConfigurationInputTypeDef]
+    ]
+    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+
+
+class SemanticMemoryStrategyInputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    namespaces: NotRequired[ReadOnly[Sequence[str]]]
+    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
+    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+
+
+class SummaryMemoryStrategyInputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    namespaces: NotRequired[ReadOnly[Sequence[str]]]
+    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
+    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+
+
+class UserPreferenceMemoryStrategyInputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    namespaces: NotRequired[ReadOnly[Sequence[str]]]
+    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
+    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+
+
+class MemoryStrategyInputTypeDef(TypedDict):
+    semanticMemoryStrategy: NotRequired[ReadOnly[SemanticMemoryStrategyInputTypeDef]]
+    summaryMemoryStrategy: NotRequired[ReadOnly[SummaryMemoryStrategyInputTypeDef]]
+    userPreferenceMemoryStrategy: NotRequired[
+        ReadOnly[UserPreferenceMemoryStrategyInputTypeDef]
+    ]
+    customMemoryStrategy: NotRequired[ReadOnly[CustomMemoryStrategyInputTypeDef]]
+    episodicMemoryStrategy: NotRequired[ReadOnly[EpisodicMemoryStrategyInputTypeDef]]
+
+
+class KinesisResourceTypeDef(TypedDict):
+    dataStreamArn: str
+    contentConfigurations: ReadOnly[Sequence[ContentConfigurationTypeDef]]
+
+
+class StreamDeliveryResourceTypeDef(TypedDict):
+    kinesis: NotRequired[ReadOnly[KinesisResourceTypeDef]]
+
+
+class StreamDeliveryResourcesTypeDef(TypedDict):
+    resources: ReadOnly[Sequence[StreamDeliveryResourceTypeDef]]
 
 
 class CreateMemoryInputTypeDef(TypedDict):
@@ -1431,9 +2495,275 @@ class CreateMemoryInputTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class StringListValidationOutputTypeDef(TypedDict):
+    allowedValues: NotRequired[list[str]]
+    maxItems: NotRequired[int]
+
+
+class StringValidationOutputTypeDef(TypedDict):
+    allowedValues: list[str]
+
+
+class ValidationOutputTypeDef(TypedDict):
+    stringValidation: NotRequired[StringValidationOutputTypeDef]
+    stringListValidation: NotRequired[StringListValidationOutputTypeDef]
+    numberValidation: NotRequired[NumberValidationTypeDef]
+
+
+class LlmExtractionConfigOutputTypeDef(TypedDict):
+    llmExtractionInstruction: NotRequired[str]
+    definition: str
+    validation: NotRequired[ValidationOutputTypeDef]
+
+
+class ExtractionConfigOutputTypeDef(TypedDict):
+    llmExtractionConfig: NotRequired[LlmExtractionConfigOutputTypeDef]
+
+
+class MetadataSchemaEntryOutputTypeDef(TypedDict):
+    key: str
+    type: NotRequired[MetadataValueTypeType]
+    extractionConfig: NotRequired[ExtractionConfigOutputTypeDef]
+
+
+class MemoryRecordSchemaOutputTypeDef(TypedDict):
+    metadataSchema: NotRequired[list[MetadataSchemaEntryOutputTypeDef]]
+
+
+class EpisodicExtractionOverrideTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class SemanticExtractionOverrideTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class UserPreferenceExtractionOverrideTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+
+
+class CustomExtractionConfigurationTypeDef(TypedDict):
+    semanticExtractionOverride: NotRequired[SemanticExtractionOverrideTypeDef]
+    userPreferenceExtractionOverride: NotRequired[
+        UserPreferenceExtractionOverrideTypeDef
+    ]
+    episodicExtractionOverride: NotRequired[EpisodicExtractionOverrideTypeDef]
+
+
+class ExtractionConfigurationTypeDef(TypedDict):
+    customExtractionConfiguration: NotRequired[CustomExtractionConfigurationTypeDef]
+
+
+class EpisodicReflectionOverrideTypeDef(TypedDict):
+    appendToPrompt: str
+    modelId: str
+    namespaces: NotRequired[list[str]]
+    namespaceTemplates: NotRequired[list[str]]
+    memoryRecordSchema: NotRequired[MemoryRecordSchemaOutputTypeDef]
+
+
+class CustomReflectionConfigurationTypeDef(TypedDict):
+    episodicReflectionOverride: NotRequired[EpisodicReflectionOverrideTypeDef]
+
+
+class EpisodicReflectionConfigurationTypeDef(TypedDict):
+    namespaces: NotRequired[list[str]]
+    namespaceTemplates: NotRequired[list[str]]
+    memoryRecordSchema: NotRequired[MemoryRecordSchemaOutputTypeDef]
+
+
+class ReflectionConfigurationTypeDef(TypedDict):
+    customReflectionConfiguration: NotRequired[CustomReflectionConfigurationTypeDef]
+    episodicReflectionConfiguration: NotRequired[EpisodicReflectionConfigurationTypeDef]
+
+
+class InvocationConfigurationTypeDef(TypedDict):
+    topicArn: str
+    payloadDeliveryBucketName: str
+
+
+class MessageBasedTriggerTypeDef(TypedDict):
+    messageCount: NotRequired[int]
+
+
+class TimeBasedTriggerTypeDef(TypedDict):
+    idleSessionTimeout: NotRequired[int]
+
+
+class TokenBasedTriggerTypeDef(TypedDict):
+    tokenCount: NotRequired[int]
+
+
+class TriggerConditionTypeDef(TypedDict):
+    messageBasedTrigger: NotRequired[MessageBasedTriggerTypeDef]
+    tokenBasedTrigger: NotRequired[TokenBasedTriggerTypeDef]
+    timeBasedTrigger: NotRequired[TimeBasedTriggerTypeDef]
+
+
+class SelfManagedConfigurationTypeDef(TypedDict):
+    triggerConditions: list[TriggerConditionTypeDef]
+    invocationConfiguration: InvocationConfigurationTypeDef
+    historicalContextWindowSize: int
+
+
+class StrategyConfigurationTypeDef(TypedDict):
+    type: NotRequired[OverrideTypeType]
+    extraction: NotRequired[ExtractionConfigurationTypeDef]
+    consolidation: NotRequired[ConsolidationConfigurationTypeDef]
+    reflection: NotRequired[ReflectionConfigurationTypeDef]
+    selfManagedConfiguration: NotRequired[SelfManagedConfigurationTypeDef]
+
+
+class MemoryStrategyTypeDef(TypedDict):
+    strategyId: str
+    name: str
+    description: NotRequired[str]
+    configuration: NotRequired[StrategyConfigurationTypeDef]
+    type: MemoryStrategyTypeType
+    namespaces: list[str]
+    namespaceTemplates: list[str]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    status: NotRequired[MemoryStrategyStatusType]
+    memoryRecordSchema: NotRequired[MemoryRecordSchemaOutputTypeDef]
+
+
+class KinesisResourceOutputTypeDef(TypedDict):
+    dataStreamArn: str
+    contentConfigurations: list[ContentConfigurationTypeDef]
+
+
+class StreamDeliveryResourceOutputTypeDef(TypedDict):
+    kinesis: NotRequired[KinesisResourceOutputTypeDef]
+
+
+class StreamDeliveryResourcesOutputTypeDef(TypedDict):
+    resources: list[StreamDeliveryResourceOutputTypeDef]
+
+
+class MemoryTypeDef(TypedDict):
+    arn: str
+    id: str
+    name: str
+    description: NotRequired[str]
+    encryptionKeyArn: NotRequired[str]
+    memoryExecutionRoleArn: NotRequired[str]
+    eventExpiryDuration: int
+    status: MemoryStatusType
+    failureReason: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
+    strategies: NotRequired[list[MemoryStrategyTypeDef]]
+    indexedKeys: NotRequired[list[IndexedKeyTypeDef]]
+    streamDeliveryResources: NotRequired[StreamDeliveryResourcesOutputTypeDef]
+
+
 class CreateMemoryOutputTypeDef(TypedDict):
     memory: NotRequired[MemoryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class Oauth2AuthorizationServerMetadataTypeDef(TypedDict):
+    issuer: str
+    authorizationEndpoint: str
+    tokenEndpoint: str
+    responseTypes: NotRequired[ReadOnly[Sequence[str]]]
+    tokenEndpointAuthMethods: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class Oauth2DiscoveryTypeDef(TypedDict):
+    discoveryUrl: NotRequired[str]
+    authorizationServerMetadata: NotRequired[
+        ReadOnly[Oauth2AuthorizationServerMetadataTypeDef]
+    ]
+
+
+class TokenExchangeGrantTypeConfigTypeTypeDef(TypedDict):
+    actorTokenContent: ActorTokenContentTypeType
+    actorTokenScopes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class OnBehalfOfTokenExchangeConfigTypeTypeDef(TypedDict):
+    grantType: OnBehalfOfTokenExchangeGrantTypeTypeType
+    tokenExchangeGrantTypeConfig: NotRequired[
+        ReadOnly[TokenExchangeGrantTypeConfigTypeTypeDef]
+    ]
+
+
+class CustomOauth2ProviderConfigInputTypeDef(TypedDict):
+    oauthDiscovery: ReadOnly[Oauth2DiscoveryTypeDef]
+    clientId: NotRequired[str]
+    clientSecret: NotRequired[str]
+    privateEndpoint: NotRequired[ReadOnly[PrivateEndpointTypeDef]]
+    privateEndpointOverrides: NotRequired[
+        ReadOnly[Sequence[PrivateEndpointOverrideTypeDef]]
+    ]
+    onBehalfOfTokenExchangeConfig: NotRequired[
+        ReadOnly[OnBehalfOfTokenExchangeConfigTypeTypeDef]
+    ]
+    clientAuthenticationMethod: NotRequired[ClientAuthenticationMethodTypeType]
+
+
+class GithubOauth2ProviderConfigInputTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+
+
+class GoogleOauth2ProviderConfigInputTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+
+
+class IncludedOauth2ProviderConfigInputTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+    issuer: NotRequired[str]
+    authorizationEndpoint: NotRequired[str]
+    tokenEndpoint: NotRequired[str]
+
+
+class LinkedinOauth2ProviderConfigInputTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+
+
+class MicrosoftOauth2ProviderConfigInputTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+    tenantId: NotRequired[str]
+
+
+class SalesforceOauth2ProviderConfigInputTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+
+
+class SlackOauth2ProviderConfigInputTypeDef(TypedDict):
+    clientId: str
+    clientSecret: str
+
+
+class Oauth2ProviderConfigInputTypeDef(TypedDict):
+    customOauth2ProviderConfig: NotRequired[
+        ReadOnly[CustomOauth2ProviderConfigInputTypeDef]
+    ]
+    googleOauth2ProviderConfig: NotRequired[GoogleOauth2ProviderConfigInputTypeDef]
+    githubOauth2ProviderConfig: NotRequired[GithubOauth2ProviderConfigInputTypeDef]
+    slackOauth2ProviderConfig: NotRequired[SlackOauth2ProviderConfigInputTypeDef]
+    salesforceOauth2ProviderConfig: NotRequired[
+        SalesforceOauth2ProviderConfigInputTypeDef
+    ]
+    microsoftOauth2ProviderConfig: NotRequired[
+        MicrosoftOauth2ProviderConfigInputTypeDef
+    ]
+    atlassianOauth2ProviderConfig: NotRequired[
+        AtlassianOauth2ProviderConfigInputTypeDef
+    ]
+    linkedinOauth2ProviderConfig: NotRequired[LinkedinOauth2ProviderConfigInputTypeDef]
+    includedOauth2ProviderConfig: NotRequired[IncludedOauth2ProviderConfigInputTypeDef]
 
 
 class CreateOauth2CredentialProviderRequestTypeDef(TypedDict):
@@ -1441,6 +2771,82 @@ class CreateOauth2CredentialProviderRequestTypeDef(TypedDict):
     credentialProviderVendor: CredentialProviderVendorTypeType
     oauth2ProviderConfigInput: ReadOnly[Oauth2ProviderConfigInputTypeDef]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class TokenExchangeGrantTypeConfigTypeOutputTypeDef(TypedDict):
+    actorTokenContent: ActorTokenContentTypeType
+    actorTokenScopes: NotRequired[list[str]]
+
+
+class OnBehalfOfTokenExchangeConfigTypeOutputTypeDef(TypedDict):
+    grantType: OnBehalfOfTokenExchangeGrantTypeTypeType
+    tokenExchangeGrantTypeConfig: NotRequired[
+        TokenExchangeGrantTypeConfigTypeOutputTypeDef
+    ]
+
+
+class CustomOauth2ProviderConfigOutputTypeDef(TypedDict):
+    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
+    clientId: NotRequired[str]
+    privateEndpoint: NotRequired[PrivateEndpointOutputTypeDef]
+    privateEndpointOverrides: NotRequired[list[PrivateEndpointOverrideOutputTypeDef]]
+    onBehalfOfTokenExchangeConfig: NotRequired[
+        OnBehalfOfTokenExchangeConfigTypeOutputTypeDef
+    ]
+    clientAuthenticationMethod: NotRequired[ClientAuthenticationMethodTypeType]
+
+
+class GithubOauth2ProviderConfigOutputTypeDef(TypedDict):
+    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
+    clientId: NotRequired[str]
+
+
+class GoogleOauth2ProviderConfigOutputTypeDef(TypedDict):
+    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
+    clientId: NotRequired[str]
+
+
+class IncludedOauth2ProviderConfigOutputTypeDef(TypedDict):
+    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
+    clientId: NotRequired[str]
+
+
+class LinkedinOauth2ProviderConfigOutputTypeDef(TypedDict):
+    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
+    clientId: NotRequired[str]
+
+
+class MicrosoftOauth2ProviderConfigOutputTypeDef(TypedDict):
+    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
+    clientId: NotRequired[str]
+
+
+class SalesforceOauth2ProviderConfigOutputTypeDef(TypedDict):
+    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
+    clientId: NotRequired[str]
+
+
+class SlackOauth2ProviderConfigOutputTypeDef(TypedDict):
+    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
+    clientId: NotRequired[str]
+
+
+class Oauth2ProviderConfigOutputTypeDef(TypedDict):
+    customOauth2ProviderConfig: NotRequired[CustomOauth2ProviderConfigOutputTypeDef]
+    googleOauth2ProviderConfig: NotRequired[GoogleOauth2ProviderConfigOutputTypeDef]
+    githubOauth2ProviderConfig: NotRequired[GithubOauth2ProviderConfigOutputTypeDef]
+    slackOauth2ProviderConfig: NotRequired[SlackOauth2ProviderConfigOutputTypeDef]
+    salesforceOauth2ProviderConfig: NotRequired[
+        SalesforceOauth2ProviderConfigOutputTypeDef
+    ]
+    microsoftOauth2ProviderConfig: NotRequired[
+        MicrosoftOauth2ProviderConfigOutputTypeDef
+    ]
+    atlassianOauth2ProviderConfig: NotRequired[
+        AtlassianOauth2ProviderConfigOutputTypeDef
+    ]
+    linkedinOauth2ProviderConfig: NotRequired[LinkedinOauth2ProviderConfigOutputTypeDef]
+    includedOauth2ProviderConfig: NotRequired[IncludedOauth2ProviderConfigOutputTypeDef]
 
 
 class CreateOauth2CredentialProviderResponseTypeDef(TypedDict):
@@ -1451,6 +2857,40 @@ class CreateOauth2CredentialProviderResponseTypeDef(TypedDict):
     oauth2ProviderConfigOutput: NotRequired[Oauth2ProviderConfigOutputTypeDef]
     status: NotRequired[StatusType]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataSourceConfigTypeDef(TypedDict):
+    cloudWatchLogs: NotRequired[ReadOnly[CloudWatchLogsInputConfigTypeDef]]
+
+
+class EvaluatorReferenceTypeDef(TypedDict):
+    evaluatorId: NotRequired[str]
+
+
+class FilterValueTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    doubleValue: NotRequired[float]
+    booleanValue: NotRequired[bool]
+
+
+class FilterTypeDef(TypedDict):
+    key: str
+    operator: FilterOperatorType
+    value: FilterValueTypeDef
+
+
+class SamplingConfigTypeDef(TypedDict):
+    samplingPercentage: float
+
+
+class SessionConfigTypeDef(TypedDict):
+    sessionTimeoutMinutes: int
+
+
+class RuleTypeDef(TypedDict):
+    samplingConfig: SamplingConfigTypeDef
+    filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    sessionConfig: NotRequired[SessionConfigTypeDef]
 
 
 class CreateOnlineEvaluationConfigRequestTypeDef(TypedDict):
@@ -1465,6 +2905,10 @@ class CreateOnlineEvaluationConfigRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class OutputConfigTypeDef(TypedDict):
+    cloudWatchConfig: CloudWatchOutputConfigTypeDef
+
+
 class CreateOnlineEvaluationConfigResponseTypeDef(TypedDict):
     onlineEvaluationConfigArn: str
     onlineEvaluationConfigId: str
@@ -1474,6 +2918,15 @@ class CreateOnlineEvaluationConfigResponseTypeDef(TypedDict):
     executionStatus: OnlineEvaluationExecutionStatusType
     failureReason: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PaymentCredentialProviderConfigurationTypeDef(TypedDict):
+    credentialProviderArn: str
+
+
+class CredentialsProviderConfigurationTypeDef(TypedDict):
+    coinbaseCDP: NotRequired[PaymentCredentialProviderConfigurationTypeDef]
+    stripePrivy: NotRequired[PaymentCredentialProviderConfigurationTypeDef]
 
 
 class CreatePaymentConnectorRequestTypeDef(TypedDict):
@@ -1498,11 +2951,35 @@ class CreatePaymentConnectorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StripePrivyConfigurationInputTypeDef(TypedDict):
+    appId: str
+    appSecret: str
+    authorizationPrivateKey: str
+    authorizationId: str
+
+
+class PaymentProviderConfigurationInputTypeDef(TypedDict):
+    coinbaseCdpConfiguration: NotRequired[CoinbaseCdpConfigurationInputTypeDef]
+    stripePrivyConfiguration: NotRequired[StripePrivyConfigurationInputTypeDef]
+
+
 class CreatePaymentCredentialProviderRequestTypeDef(TypedDict):
     name: str
     credentialProviderVendor: PaymentCredentialProviderVendorTypeType
     providerConfigurationInput: PaymentProviderConfigurationInputTypeDef
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class StripePrivyConfigurationOutputTypeDef(TypedDict):
+    appId: str
+    appSecretArn: SecretTypeDef
+    authorizationPrivateKeyArn: SecretTypeDef
+    authorizationId: str
+
+
+class PaymentProviderConfigurationOutputTypeDef(TypedDict):
+    coinbaseCdpConfiguration: NotRequired[CoinbaseCdpConfigurationOutputTypeDef]
+    stripePrivyConfiguration: NotRequired[StripePrivyConfigurationOutputTypeDef]
 
 
 class CreatePaymentCredentialProviderResponseTypeDef(TypedDict):
@@ -1558,6 +3035,16 @@ class CreatePolicyEngineResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PolicyGenerationDetailsTypeDef(TypedDict):
+    policyGenerationId: str
+    policyGenerationAssetId: str
+
+
+class PolicyDefinitionTypeDef(TypedDict):
+    cedar: NotRequired[CedarPolicyTypeDef]
+    policyGeneration: NotRequired[PolicyGenerationDetailsTypeDef]
+
+
 class CreatePolicyRequestTypeDef(TypedDict):
     name: str
     definition: PolicyDefinitionTypeDef
@@ -1579,6 +3066,68 @@ class CreatePolicyResponseTypeDef(TypedDict):
     description: NotRequired[str]
     statusReasons: list[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomDescriptorTypeDef(TypedDict):
+    inlineContent: NotRequired[str]
+
+
+class ServerDefinitionTypeDef(TypedDict):
+    schemaVersion: NotRequired[str]
+    inlineContent: NotRequired[str]
+
+
+class ToolsDefinitionTypeDef(TypedDict):
+    protocolVersion: NotRequired[str]
+    inlineContent: NotRequired[str]
+
+
+class McpDescriptorTypeDef(TypedDict):
+    server: NotRequired[ServerDefinitionTypeDef]
+    tools: NotRequired[ToolsDefinitionTypeDef]
+
+
+class DescriptorsTypeDef(TypedDict):
+    mcp: NotRequired[McpDescriptorTypeDef]
+    a2a: NotRequired[A2aDescriptorTypeDef]
+    custom: NotRequired[CustomDescriptorTypeDef]
+    agentSkills: NotRequired[AgentSkillsDescriptorTypeDef]
+
+
+class RegistryRecordIamCredentialProviderTypeDef(TypedDict):
+    roleArn: NotRequired[str]
+    service: NotRequired[str]
+    region: NotRequired[str]
+
+
+class RegistryRecordOAuthCredentialProviderTypeDef(TypedDict):
+    providerArn: str
+    grantType: NotRequired[RegistryRecordOAuthGrantTypeType]
+    scopes: NotRequired[ReadOnly[Sequence[str]]]
+    customParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class RegistryRecordCredentialProviderUnionTypeDef(TypedDict):
+    oauthCredentialProvider: NotRequired[
+        ReadOnly[RegistryRecordOAuthCredentialProviderTypeDef]
+    ]
+    iamCredentialProvider: NotRequired[RegistryRecordIamCredentialProviderTypeDef]
+
+
+class RegistryRecordCredentialProviderConfigurationTypeDef(TypedDict):
+    credentialProviderType: RegistryRecordCredentialProviderTypeType
+    credentialProvider: ReadOnly[RegistryRecordCredentialProviderUnionTypeDef]
+
+
+class FromUrlSynchronizationConfigurationTypeDef(TypedDict):
+    url: str
+    credentialProviderConfigurations: NotRequired[
+        ReadOnly[Sequence[RegistryRecordCredentialProviderConfigurationTypeDef]]
+    ]
+
+
+class SynchronizationConfigurationTypeDef(TypedDict):
+    fromUrl: NotRequired[ReadOnly[FromUrlSynchronizationConfigurationTypeDef]]
 
 
 class CreateRegistryRecordRequestTypeDef(TypedDict):
@@ -1628,55 +3177,6 @@ class CreateWorkloadIdentityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CredentialProviderConfigurationOutputTypeDef(TypedDict):
-    credentialProviderType: CredentialProviderTypeType
-    credentialProvider: NotRequired[CredentialProviderOutputTypeDef]
-
-
-class CredentialProviderConfigurationTypeDef(TypedDict):
-    credentialProviderType: CredentialProviderTypeType
-    credentialProvider: NotRequired[ReadOnly[CredentialProviderTypeDef]]
-
-
-class CredentialProviderOutputTypeDef(TypedDict):
-    oauthCredentialProvider: NotRequired[OAuthCredentialProviderOutputTypeDef]
-    apiKeyCredentialProvider: NotRequired[ApiKeyCredentialProviderTypeDef]
-    iamCredentialProvider: NotRequired[IamCredentialProviderTypeDef]
-
-
-class CredentialProviderTypeDef(TypedDict):
-    oauthCredentialProvider: NotRequired[ReadOnly[OAuthCredentialProviderTypeDef]]
-    apiKeyCredentialProvider: NotRequired[ApiKeyCredentialProviderTypeDef]
-    iamCredentialProvider: NotRequired[IamCredentialProviderTypeDef]
-
-
-class CredentialsProviderConfigurationTypeDef(TypedDict):
-    coinbaseCDP: NotRequired[PaymentCredentialProviderConfigurationTypeDef]
-    stripePrivy: NotRequired[PaymentCredentialProviderConfigurationTypeDef]
-
-
-class CustomClaimValidationTypeOutputTypeDef(TypedDict):
-    inboundTokenClaimName: str
-    inboundTokenClaimValueType: InboundTokenClaimValueTypeType
-    authorizingClaimMatchValue: AuthorizingClaimMatchValueTypeOutputTypeDef
-
-
-class CustomClaimValidationTypeTypeDef(TypedDict):
-    inboundTokenClaimName: str
-    inboundTokenClaimValueType: InboundTokenClaimValueTypeType
-    authorizingClaimMatchValue: ReadOnly[AuthorizingClaimMatchValueTypeTypeDef]
-
-
-class CustomConfigurationInputTypeDef(TypedDict):
-    semanticOverride: NotRequired[SemanticOverrideConfigurationInputTypeDef]
-    summaryOverride: NotRequired[SummaryOverrideConfigurationInputTypeDef]
-    userPreferenceOverride: NotRequired[UserPreferenceOverrideConfigurationInputTypeDef]
-    episodicOverride: NotRequired[ReadOnly[EpisodicOverrideConfigurationInputTypeDef]]
-    selfManagedConfiguration: NotRequired[
-        ReadOnly[SelfManagedConfigurationInputTypeDef]
-    ]
-
-
 class CustomConsolidationConfigurationInputTypeDef(TypedDict):
     semanticConsolidationOverride: NotRequired[
         SemanticOverrideConsolidationConfigurationInputTypeDef
@@ -1692,19 +3192,6 @@ class CustomConsolidationConfigurationInputTypeDef(TypedDict):
     ]
 
 
-class CustomConsolidationConfigurationTypeDef(TypedDict):
-    semanticConsolidationOverride: NotRequired[SemanticConsolidationOverrideTypeDef]
-    summaryConsolidationOverride: NotRequired[SummaryConsolidationOverrideTypeDef]
-    userPreferenceConsolidationOverride: NotRequired[
-        UserPreferenceConsolidationOverrideTypeDef
-    ]
-    episodicConsolidationOverride: NotRequired[EpisodicConsolidationOverrideTypeDef]
-
-
-class CustomDescriptorTypeDef(TypedDict):
-    inlineContent: NotRequired[str]
-
-
 class CustomExtractionConfigurationInputTypeDef(TypedDict):
     semanticExtractionOverride: NotRequired[
         SemanticOverrideExtractionConfigurationInputTypeDef
@@ -1717,86 +3204,14 @@ class CustomExtractionConfigurationInputTypeDef(TypedDict):
     ]
 
 
-class CustomExtractionConfigurationTypeDef(TypedDict):
-    semanticExtractionOverride: NotRequired[SemanticExtractionOverrideTypeDef]
-    userPreferenceExtractionOverride: NotRequired[
-        UserPreferenceExtractionOverrideTypeDef
-    ]
-    episodicExtractionOverride: NotRequired[EpisodicExtractionOverrideTypeDef]
-
-
-class CustomJWTAuthorizerConfigurationOutputTypeDef(TypedDict):
-    discoveryUrl: str
-    allowedAudience: NotRequired[list[str]]
-    allowedClients: NotRequired[list[str]]
-    allowedScopes: NotRequired[list[str]]
-    customClaims: NotRequired[list[CustomClaimValidationTypeOutputTypeDef]]
-    privateEndpoint: NotRequired[PrivateEndpointOutputTypeDef]
-    privateEndpointOverrides: NotRequired[list[PrivateEndpointOverrideOutputTypeDef]]
-
-
-class CustomJWTAuthorizerConfigurationTypeDef(TypedDict):
-    discoveryUrl: str
-    allowedAudience: NotRequired[ReadOnly[Sequence[str]]]
-    allowedClients: NotRequired[ReadOnly[Sequence[str]]]
-    allowedScopes: NotRequired[ReadOnly[Sequence[str]]]
-    customClaims: NotRequired[ReadOnly[Sequence[CustomClaimValidationTypeTypeDef]]]
-    privateEndpoint: NotRequired[ReadOnly[PrivateEndpointTypeDef]]
-    privateEndpointOverrides: NotRequired[
-        ReadOnly[Sequence[PrivateEndpointOverrideTypeDef]]
-    ]
-
-
-class CustomMemoryStrategyInputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    namespaces: NotRequired[ReadOnly[Sequence[str]]]
-    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
-    configuration: NotRequired[ReadOnly[CustomConfigurationInputTypeDef]]
-    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
-
-
-class CustomOauth2ProviderConfigInputTypeDef(TypedDict):
-    oauthDiscovery: ReadOnly[Oauth2DiscoveryTypeDef]
-    clientId: NotRequired[str]
-    clientSecret: NotRequired[str]
-    privateEndpoint: NotRequired[ReadOnly[PrivateEndpointTypeDef]]
-    privateEndpointOverrides: NotRequired[
-        ReadOnly[Sequence[PrivateEndpointOverrideTypeDef]]
-    ]
-    onBehalfOfTokenExchangeConfig: NotRequired[
-        ReadOnly[OnBehalfOfTokenExchangeConfigTypeTypeDef]
-    ]
-    clientAuthenticationMethod: NotRequired[ClientAuthenticationMethodTypeType]
-
-
-class CustomOauth2ProviderConfigOutputTypeDef(TypedDict):
-    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
-    clientId: NotRequired[str]
-    privateEndpoint: NotRequired[PrivateEndpointOutputTypeDef]
-    privateEndpointOverrides: NotRequired[list[PrivateEndpointOverrideOutputTypeDef]]
-    onBehalfOfTokenExchangeConfig: NotRequired[
-        OnBehalfOfTokenExchangeConfigTypeOutputTypeDef
-    ]
-    clientAuthenticationMethod: NotRequired[ClientAuthenticationMethodTypeType]
-
-
 class CustomReflectionConfigurationInputTypeDef(TypedDict):
     episodicReflectionOverride: NotRequired[
         ReadOnly[EpisodicOverrideReflectionConfigurationInputTypeDef]
     ]
 
 
-class CustomReflectionConfigurationTypeDef(TypedDict):
-    episodicReflectionOverride: NotRequired[EpisodicReflectionOverrideTypeDef]
-
-
 class DataSourceConfigOutputTypeDef(TypedDict):
     cloudWatchLogs: NotRequired[CloudWatchLogsInputConfigOutputTypeDef]
-
-
-class DataSourceConfigTypeDef(TypedDict):
-    cloudWatchLogs: NotRequired[ReadOnly[CloudWatchLogsInputConfigTypeDef]]
 
 
 class DeleteAgentRuntimeEndpointRequestTypeDef(TypedDict):
@@ -2070,107 +3485,24 @@ class DeleteWorkloadIdentityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DescriptorsTypeDef(TypedDict):
-    mcp: NotRequired[McpDescriptorTypeDef]
-    a2a: NotRequired[A2aDescriptorTypeDef]
-    custom: NotRequired[CustomDescriptorTypeDef]
-    agentSkills: NotRequired[AgentSkillsDescriptorTypeDef]
+class EvaluatorModelConfigOutputTypeDef(TypedDict):
+    bedrockEvaluatorModelConfig: NotRequired[BedrockEvaluatorModelConfigOutputTypeDef]
 
 
-class EfsAccessPointConfigurationTypeDef(TypedDict):
-    accessPointArn: str
-    mountPath: str
+class RatingScaleOutputTypeDef(TypedDict):
+    numerical: NotRequired[list[NumericalScaleDefinitionTypeDef]]
+    categorical: NotRequired[list[CategoricalScaleDefinitionTypeDef]]
 
 
-class EpisodicConsolidationOverrideTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class EpisodicExtractionOverrideTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class EpisodicMemoryStrategyInputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    namespaces: NotRequired[ReadOnly[Sequence[str]]]
-    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
-    reflectionConfiguration: NotRequired[
-        ReadOnly[EpisodicReflectionConfigurationInputTypeDef]
-    ]
-    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
-
-
-class EpisodicOverrideConfigurationInputTypeDef(TypedDict):
-    extraction: NotRequired[EpisodicOverrideExtractionConfigurationInputTypeDef]
-    consolidation: NotRequired[EpisodicOverrideConsolidationConfigurationInputTypeDef]
-    reflection: NotRequired[
-        ReadOnly[EpisodicOverrideReflectionConfigurationInputTypeDef]
-    ]
-
-
-class EpisodicOverrideConsolidationConfigurationInputTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class EpisodicOverrideExtractionConfigurationInputTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class EpisodicOverrideReflectionConfigurationInputTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-    namespaces: NotRequired[ReadOnly[Sequence[str]]]
-    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
-    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
-
-
-class EpisodicReflectionConfigurationInputTypeDef(TypedDict):
-    namespaces: NotRequired[ReadOnly[Sequence[str]]]
-    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
-    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
-
-
-class EpisodicReflectionConfigurationTypeDef(TypedDict):
-    namespaces: NotRequired[list[str]]
-    namespaceTemplates: NotRequired[list[str]]
-    memoryRecordSchema: NotRequired[MemoryRecordSchemaOutputTypeDef]
-
-
-class EpisodicReflectionOverrideTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-    namespaces: NotRequired[list[str]]
-    namespaceTemplates: NotRequired[list[str]]
-    memoryRecordSchema: NotRequired[MemoryRecordSchemaOutputTypeDef]
+class LlmAsAJudgeEvaluatorConfigOutputTypeDef(TypedDict):
+    instructions: str
+    ratingScale: RatingScaleOutputTypeDef
+    modelConfig: EvaluatorModelConfigOutputTypeDef
 
 
 class EvaluatorConfigOutputTypeDef(TypedDict):
     llmAsAJudge: NotRequired[LlmAsAJudgeEvaluatorConfigOutputTypeDef]
     codeBased: NotRequired[CodeBasedEvaluatorConfigTypeDef]
-
-
-class EvaluatorConfigTypeDef(TypedDict):
-    llmAsAJudge: NotRequired[ReadOnly[LlmAsAJudgeEvaluatorConfigTypeDef]]
-    codeBased: NotRequired[CodeBasedEvaluatorConfigTypeDef]
-
-
-class EvaluatorModelConfigOutputTypeDef(TypedDict):
-    bedrockEvaluatorModelConfig: NotRequired[BedrockEvaluatorModelConfigOutputTypeDef]
-
-
-class EvaluatorModelConfigTypeDef(TypedDict):
-    bedrockEvaluatorModelConfig: NotRequired[
-        ReadOnly[BedrockEvaluatorModelConfigTypeDef]
-    ]
-
-
-class EvaluatorReferenceTypeDef(TypedDict):
-    evaluatorId: NotRequired[str]
 
 
 class EvaluatorSummaryTypeDef(TypedDict):
@@ -2187,39 +3519,28 @@ class EvaluatorSummaryTypeDef(TypedDict):
     kmsKeyArn: NotRequired[str]
 
 
-class ExtractionConfigOutputTypeDef(TypedDict):
-    llmExtractionConfig: NotRequired[LlmExtractionConfigOutputTypeDef]
-
-
-class ExtractionConfigTypeDef(TypedDict):
-    llmExtractionConfig: NotRequired[ReadOnly[LlmExtractionConfigTypeDef]]
-
-
-class ExtractionConfigurationTypeDef(TypedDict):
-    customExtractionConfiguration: NotRequired[CustomExtractionConfigurationTypeDef]
-
-
-class FilesystemConfigurationTypeDef(TypedDict):
-    sessionStorage: NotRequired[SessionStorageConfigurationTypeDef]
-    s3FilesAccessPoint: NotRequired[S3FilesAccessPointConfigurationTypeDef]
-    efsAccessPoint: NotRequired[EfsAccessPointConfigurationTypeDef]
-
-
-class FilterTypeDef(TypedDict):
-    key: str
-    operator: FilterOperatorType
-    value: FilterValueTypeDef
-
-
-class FilterValueTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    doubleValue: NotRequired[float]
-    booleanValue: NotRequired[bool]
-
-
 class FindingTypeDef(TypedDict):
     type: NotRequired[FindingTypeType]
     description: NotRequired[str]
+
+
+class RegistryRecordOAuthCredentialProviderOutputTypeDef(TypedDict):
+    providerArn: str
+    grantType: NotRequired[RegistryRecordOAuthGrantTypeType]
+    scopes: NotRequired[list[str]]
+    customParameters: NotRequired[dict[str, str]]
+
+
+class RegistryRecordCredentialProviderUnionOutputTypeDef(TypedDict):
+    oauthCredentialProvider: NotRequired[
+        RegistryRecordOAuthCredentialProviderOutputTypeDef
+    ]
+    iamCredentialProvider: NotRequired[RegistryRecordIamCredentialProviderTypeDef]
+
+
+class RegistryRecordCredentialProviderConfigurationOutputTypeDef(TypedDict):
+    credentialProviderType: RegistryRecordCredentialProviderTypeType
+    credentialProvider: RegistryRecordCredentialProviderUnionOutputTypeDef
 
 
 class FromUrlSynchronizationConfigurationOutputTypeDef(TypedDict):
@@ -2227,38 +3548,6 @@ class FromUrlSynchronizationConfigurationOutputTypeDef(TypedDict):
     credentialProviderConfigurations: NotRequired[
         list[RegistryRecordCredentialProviderConfigurationOutputTypeDef]
     ]
-
-
-class FromUrlSynchronizationConfigurationTypeDef(TypedDict):
-    url: str
-    credentialProviderConfigurations: NotRequired[
-        ReadOnly[Sequence[RegistryRecordCredentialProviderConfigurationTypeDef]]
-    ]
-
-
-class GatewayInterceptorConfigurationOutputTypeDef(TypedDict):
-    interceptor: InterceptorConfigurationTypeDef
-    interceptionPoints: list[GatewayInterceptionPointType]
-    inputConfiguration: NotRequired[InterceptorInputConfigurationTypeDef]
-
-
-class GatewayInterceptorConfigurationTypeDef(TypedDict):
-    interceptor: InterceptorConfigurationTypeDef
-    interceptionPoints: ReadOnly[Sequence[GatewayInterceptionPointType]]
-    inputConfiguration: NotRequired[InterceptorInputConfigurationTypeDef]
-
-
-class GatewayPolicyEngineConfigurationTypeDef(TypedDict):
-    arn: str
-    mode: GatewayPolicyEngineModeType
-
-
-class GatewayProtocolConfigurationOutputTypeDef(TypedDict):
-    mcp: NotRequired[MCPGatewayConfigurationOutputTypeDef]
-
-
-class GatewayProtocolConfigurationTypeDef(TypedDict):
-    mcp: NotRequired[ReadOnly[MCPGatewayConfigurationTypeDef]]
 
 
 class GatewayRuleDetailTypeDef(TypedDict):
@@ -2327,6 +3616,14 @@ class GetAgentRuntimeEndpointResponseTypeDef(TypedDict):
 class GetAgentRuntimeRequestTypeDef(TypedDict):
     agentRuntimeId: str
     agentRuntimeVersion: NotRequired[str]
+
+
+class RequestHeaderConfigurationOutputTypeDef(TypedDict):
+    requestHeaderAllowlist: NotRequired[list[str]]
+
+
+class RuntimeMetadataConfigurationTypeDef(TypedDict):
+    requireMMDSV2: bool
 
 
 class GetAgentRuntimeResponseTypeDef(TypedDict):
@@ -2595,6 +3892,12 @@ class GetOnlineEvaluationConfigRequestTypeDef(TypedDict):
     onlineEvaluationConfigId: str
 
 
+class RuleOutputTypeDef(TypedDict):
+    samplingConfig: SamplingConfigTypeDef
+    filters: NotRequired[list[FilterTypeDef]]
+    sessionConfig: NotRequired[SessionConfigTypeDef]
+
+
 class GetOnlineEvaluationConfigResponseTypeDef(TypedDict):
     onlineEvaluationConfigArn: str
     onlineEvaluationConfigId: str
@@ -2702,6 +4005,10 @@ class GetPolicyGenerationRequestTypeDef(TypedDict):
     policyEngineId: str
 
 
+class ResourceTypeDef(TypedDict):
+    arn: NotRequired[str]
+
+
 class GetPolicyGenerationResponseTypeDef(TypedDict):
     policyEngineId: str
     policyGenerationId: str
@@ -2774,6 +4081,10 @@ class GetRegistryRecordRequestTypeDef(TypedDict):
     recordId: str
 
 
+class SynchronizationConfigurationOutputTypeDef(TypedDict):
+    fromUrl: NotRequired[FromUrlSynchronizationConfigurationOutputTypeDef]
+
+
 class GetRegistryRecordResponseTypeDef(TypedDict):
     registryArn: str
     recordArn: str
@@ -2824,6 +4135,11 @@ class GetTokenVaultRequestTypeDef(TypedDict):
     tokenVaultId: NotRequired[str]
 
 
+class KmsConfigurationTypeDef(TypedDict):
+    keyType: KeyTypeType
+    kmsKeyArn: NotRequired[str]
+
+
 class GetTokenVaultResponseTypeDef(TypedDict):
     tokenVaultId: str
     kmsConfiguration: KmsConfigurationTypeDef
@@ -2844,187 +4160,6 @@ class GetWorkloadIdentityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GithubOauth2ProviderConfigInputTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-
-
-class GithubOauth2ProviderConfigOutputTypeDef(TypedDict):
-    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
-    clientId: NotRequired[str]
-
-
-class GoogleOauth2ProviderConfigInputTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-
-
-class GoogleOauth2ProviderConfigOutputTypeDef(TypedDict):
-    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
-    clientId: NotRequired[str]
-
-
-class HarnessAgentCoreBrowserConfigTypeDef(TypedDict):
-    browserArn: NotRequired[str]
-
-
-class HarnessAgentCoreCodeInterpreterConfigTypeDef(TypedDict):
-    codeInterpreterArn: NotRequired[str]
-
-
-class HarnessAgentCoreGatewayConfigOutputTypeDef(TypedDict):
-    gatewayArn: str
-    outboundAuth: NotRequired[HarnessGatewayOutboundAuthOutputTypeDef]
-
-
-class HarnessAgentCoreGatewayConfigTypeDef(TypedDict):
-    gatewayArn: str
-    outboundAuth: NotRequired[ReadOnly[HarnessGatewayOutboundAuthTypeDef]]
-
-
-class HarnessAgentCoreMemoryConfigurationOutputTypeDef(TypedDict):
-    arn: str
-    actorId: NotRequired[str]
-    messagesCount: NotRequired[int]
-    retrievalConfig: NotRequired[
-        dict[str, HarnessAgentCoreMemoryRetrievalConfigTypeDef]
-    ]
-
-
-class HarnessAgentCoreMemoryConfigurationTypeDef(TypedDict):
-    arn: str
-    actorId: NotRequired[str]
-    messagesCount: NotRequired[int]
-    retrievalConfig: NotRequired[
-        ReadOnly[Mapping[str, HarnessAgentCoreMemoryRetrievalConfigTypeDef]]
-    ]
-
-
-class HarnessAgentCoreMemoryRetrievalConfigTypeDef(TypedDict):
-    topK: NotRequired[int]
-    relevanceScore: NotRequired[float]
-    strategyId: NotRequired[str]
-
-
-class HarnessAgentCoreRuntimeEnvironmentRequestTypeDef(TypedDict):
-    lifecycleConfiguration: NotRequired[LifecycleConfigurationTypeDef]
-    networkConfiguration: NotRequired[ReadOnly[NetworkConfigurationTypeDef]]
-    filesystemConfigurations: NotRequired[
-        ReadOnly[Sequence[FilesystemConfigurationTypeDef]]
-    ]
-
-
-class HarnessAgentCoreRuntimeEnvironmentTypeDef(TypedDict):
-    agentRuntimeArn: str
-    agentRuntimeName: str
-    agentRuntimeId: str
-    lifecycleConfiguration: LifecycleConfigurationTypeDef
-    networkConfiguration: NetworkConfigurationOutputTypeDef
-    filesystemConfigurations: NotRequired[list[FilesystemConfigurationTypeDef]]
-
-
-class HarnessBedrockModelConfigTypeDef(TypedDict):
-    modelId: str
-    maxTokens: NotRequired[int]
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-
-
-class HarnessEnvironmentArtifactTypeDef(TypedDict):
-    containerConfiguration: NotRequired[ContainerConfigurationTypeDef]
-
-
-class HarnessEnvironmentProviderRequestTypeDef(TypedDict):
-    agentCoreRuntimeEnvironment: NotRequired[
-        ReadOnly[HarnessAgentCoreRuntimeEnvironmentRequestTypeDef]
-    ]
-
-
-class HarnessEnvironmentProviderTypeDef(TypedDict):
-    agentCoreRuntimeEnvironment: NotRequired[HarnessAgentCoreRuntimeEnvironmentTypeDef]
-
-
-class HarnessGatewayOutboundAuthOutputTypeDef(TypedDict):
-    awsIam: NotRequired[UnitTypeDef]
-    none: NotRequired[UnitTypeDef]
-    oauth: NotRequired[OAuthCredentialProviderOutputTypeDef]
-
-
-class HarnessGatewayOutboundAuthTypeDef(TypedDict):
-    awsIam: NotRequired[UnitTypeDef]
-    none: NotRequired[UnitTypeDef]
-    oauth: NotRequired[ReadOnly[OAuthCredentialProviderTypeDef]]
-
-
-class HarnessGeminiModelConfigTypeDef(TypedDict):
-    modelId: str
-    apiKeyArn: str
-    maxTokens: NotRequired[int]
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    topK: NotRequired[int]
-
-
-class HarnessInlineFunctionConfigOutputTypeDef(TypedDict):
-    description: str
-    inputSchema: DocumentOutputValue
-
-
-class HarnessInlineFunctionConfigTypeDef(TypedDict):
-    description: str
-    inputSchema: ReadOnly[DocumentValue]
-
-
-class HarnessMemoryConfigurationOutputTypeDef(TypedDict):
-    agentCoreMemoryConfiguration: NotRequired[
-        HarnessAgentCoreMemoryConfigurationOutputTypeDef
-    ]
-
-
-class HarnessMemoryConfigurationTypeDef(TypedDict):
-    agentCoreMemoryConfiguration: NotRequired[
-        ReadOnly[HarnessAgentCoreMemoryConfigurationTypeDef]
-    ]
-
-
-class HarnessModelConfigurationTypeDef(TypedDict):
-    bedrockModelConfig: NotRequired[HarnessBedrockModelConfigTypeDef]
-    openAiModelConfig: NotRequired[HarnessOpenAiModelConfigTypeDef]
-    geminiModelConfig: NotRequired[HarnessGeminiModelConfigTypeDef]
-
-
-class HarnessOpenAiModelConfigTypeDef(TypedDict):
-    modelId: str
-    apiKeyArn: str
-    maxTokens: NotRequired[int]
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-
-
-class HarnessRemoteMcpConfigOutputTypeDef(TypedDict):
-    url: str
-    headers: NotRequired[dict[str, str]]
-
-
-class HarnessRemoteMcpConfigTypeDef(TypedDict):
-    url: str
-    headers: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class HarnessSkillTypeDef(TypedDict):
-    path: NotRequired[str]
-
-
-class HarnessSlidingWindowConfigurationTypeDef(TypedDict):
-    messagesCount: NotRequired[int]
-
-
-class HarnessSummarizationConfigurationTypeDef(TypedDict):
-    summaryRatio: NotRequired[float]
-    preserveRecentMessages: NotRequired[int]
-    summarizationSystemPrompt: NotRequired[str]
-
-
 class HarnessSummaryTypeDef(TypedDict):
     harnessId: str
     harnessName: str
@@ -3032,180 +4167,6 @@ class HarnessSummaryTypeDef(TypedDict):
     status: HarnessStatusType
     createdAt: datetime
     updatedAt: datetime
-
-
-class HarnessSystemContentBlockTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class HarnessToolConfigurationOutputTypeDef(TypedDict):
-    remoteMcp: NotRequired[HarnessRemoteMcpConfigOutputTypeDef]
-    agentCoreBrowser: NotRequired[HarnessAgentCoreBrowserConfigTypeDef]
-    agentCoreGateway: NotRequired[HarnessAgentCoreGatewayConfigOutputTypeDef]
-    inlineFunction: NotRequired[HarnessInlineFunctionConfigOutputTypeDef]
-    agentCoreCodeInterpreter: NotRequired[HarnessAgentCoreCodeInterpreterConfigTypeDef]
-
-
-class HarnessToolConfigurationTypeDef(TypedDict):
-    remoteMcp: NotRequired[ReadOnly[HarnessRemoteMcpConfigTypeDef]]
-    agentCoreBrowser: NotRequired[HarnessAgentCoreBrowserConfigTypeDef]
-    agentCoreGateway: NotRequired[ReadOnly[HarnessAgentCoreGatewayConfigTypeDef]]
-    inlineFunction: NotRequired[ReadOnly[HarnessInlineFunctionConfigTypeDef]]
-    agentCoreCodeInterpreter: NotRequired[HarnessAgentCoreCodeInterpreterConfigTypeDef]
-
-
-class HarnessToolOutputTypeDef(TypedDict):
-    type: HarnessToolTypeType
-    name: NotRequired[str]
-    config: NotRequired[HarnessToolConfigurationOutputTypeDef]
-
-
-class HarnessToolTypeDef(TypedDict):
-    type: HarnessToolTypeType
-    name: NotRequired[str]
-    config: NotRequired[ReadOnly[HarnessToolConfigurationTypeDef]]
-
-
-class HarnessTruncationConfigurationTypeDef(TypedDict):
-    strategy: HarnessTruncationStrategyType
-    config: NotRequired[HarnessTruncationStrategyConfigurationTypeDef]
-
-
-class HarnessTruncationStrategyConfigurationTypeDef(TypedDict):
-    slidingWindow: NotRequired[HarnessSlidingWindowConfigurationTypeDef]
-    summarization: NotRequired[HarnessSummarizationConfigurationTypeDef]
-
-
-class HarnessTypeDef(TypedDict):
-    harnessId: str
-    harnessName: str
-    arn: str
-    status: HarnessStatusType
-    executionRoleArn: str
-    createdAt: datetime
-    updatedAt: datetime
-    model: HarnessModelConfigurationTypeDef
-    systemPrompt: list[HarnessSystemContentBlockTypeDef]
-    tools: list[HarnessToolOutputTypeDef]
-    skills: list[HarnessSkillTypeDef]
-    allowedTools: list[str]
-    truncation: HarnessTruncationConfigurationTypeDef
-    environment: HarnessEnvironmentProviderTypeDef
-    environmentArtifact: NotRequired[HarnessEnvironmentArtifactTypeDef]
-    environmentVariables: NotRequired[dict[str, str]]
-    authorizerConfiguration: NotRequired[AuthorizerConfigurationOutputTypeDef]
-    memory: NotRequired[HarnessMemoryConfigurationOutputTypeDef]
-    maxIterations: NotRequired[int]
-    maxTokens: NotRequired[int]
-    timeoutSeconds: NotRequired[int]
-    failureReason: NotRequired[str]
-
-
-class HttpTargetConfigurationTypeDef(TypedDict):
-    agentcoreRuntime: NotRequired[RuntimeTargetConfigurationTypeDef]
-
-
-class IamCredentialProviderTypeDef(TypedDict):
-    service: str
-    region: NotRequired[str]
-
-
-class IamPrincipalTypeDef(TypedDict):
-    arn: str
-    operator: NotRequired[PrincipalMatchOperatorType]
-
-
-class IncludedOauth2ProviderConfigInputTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-    issuer: NotRequired[str]
-    authorizationEndpoint: NotRequired[str]
-    tokenEndpoint: NotRequired[str]
-
-
-class IncludedOauth2ProviderConfigOutputTypeDef(TypedDict):
-    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
-    clientId: NotRequired[str]
-
-
-class IndexedKeyTypeDef(TypedDict):
-    key: str
-    type: MetadataValueTypeType
-
-
-class InferenceConfigurationOutputTypeDef(TypedDict):
-    maxTokens: NotRequired[int]
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    stopSequences: NotRequired[list[str]]
-
-
-class InferenceConfigurationTypeDef(TypedDict):
-    maxTokens: NotRequired[int]
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
-
-
-InterceptorConfigurationTypeDef = TypedDict(
-    "InterceptorConfigurationTypeDef",
-    {
-        "lambda": NotRequired["LambdaInterceptorConfigurationTypeDef"],
-    },
-)
-
-
-class InterceptorInputConfigurationTypeDef(TypedDict):
-    passRequestHeaders: bool
-
-
-class InvocationConfigurationInputTypeDef(TypedDict):
-    topicArn: str
-    payloadDeliveryBucketName: str
-
-
-class InvocationConfigurationTypeDef(TypedDict):
-    topicArn: str
-    payloadDeliveryBucketName: str
-
-
-class KinesisResourceOutputTypeDef(TypedDict):
-    dataStreamArn: str
-    contentConfigurations: list[ContentConfigurationTypeDef]
-
-
-class KinesisResourceTypeDef(TypedDict):
-    dataStreamArn: str
-    contentConfigurations: ReadOnly[Sequence[ContentConfigurationTypeDef]]
-
-
-class KmsConfigurationTypeDef(TypedDict):
-    keyType: KeyTypeType
-    kmsKeyArn: NotRequired[str]
-
-
-class LambdaEvaluatorConfigTypeDef(TypedDict):
-    lambdaArn: str
-    lambdaTimeoutInSeconds: NotRequired[int]
-
-
-class LambdaInterceptorConfigurationTypeDef(TypedDict):
-    arn: str
-
-
-class LifecycleConfigurationTypeDef(TypedDict):
-    idleRuntimeSessionTimeout: NotRequired[int]
-    maxLifetime: NotRequired[int]
-
-
-class LinkedinOauth2ProviderConfigInputTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-
-
-class LinkedinOauth2ProviderConfigOutputTypeDef(TypedDict):
-    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
-    clientId: NotRequired[str]
 
 
 class ListAgentRuntimeEndpointsRequestTypeDef(TypedDict):
@@ -3290,6 +4251,12 @@ class ListCodeInterpretersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VersionFilterTypeDef(TypedDict):
+    branchName: NotRequired[str]
+    createdByName: NotRequired[str]
+    latestPerBranch: NotRequired[bool]
+
+
 class ListConfigurationBundleVersionsRequestTypeDef(TypedDict):
     bundleId: str
     nextToken: NotRequired[str]
@@ -3343,6 +4310,16 @@ class ListGatewayTargetsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class TargetSummaryTypeDef(TypedDict):
+    targetId: str
+    name: str
+    status: TargetStatusType
+    description: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
+    resourcePriority: NotRequired[int]
+
+
 class ListGatewayTargetsResponseTypeDef(TypedDict):
     items: list[TargetSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -3376,6 +4353,14 @@ class ListMemoriesInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class MemorySummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    status: NotRequired[MemoryStatusType]
+    createdAt: datetime
+    updatedAt: datetime
+
+
 class ListMemoriesOutputTypeDef(TypedDict):
     memories: list[MemorySummaryTypeDef]
     nextToken: NotRequired[str]
@@ -3387,6 +4372,14 @@ class ListOauth2CredentialProvidersRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class Oauth2CredentialProviderItemTypeDef(TypedDict):
+    name: str
+    credentialProviderVendor: CredentialProviderVendorTypeType
+    credentialProviderArn: str
+    createdTime: datetime
+    lastUpdatedTime: datetime
+
+
 class ListOauth2CredentialProvidersResponseTypeDef(TypedDict):
     credentialProviders: list[Oauth2CredentialProviderItemTypeDef]
     nextToken: NotRequired[str]
@@ -3396,6 +4389,18 @@ class ListOauth2CredentialProvidersResponseTypeDef(TypedDict):
 class ListOnlineEvaluationConfigsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class OnlineEvaluationConfigSummaryTypeDef(TypedDict):
+    onlineEvaluationConfigArn: str
+    onlineEvaluationConfigId: str
+    onlineEvaluationConfigName: str
+    description: NotRequired[str]
+    status: OnlineEvaluationConfigStatusType
+    executionStatus: OnlineEvaluationExecutionStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    failureReason: NotRequired[str]
 
 
 class ListOnlineEvaluationConfigsResponseTypeDef(TypedDict):
@@ -3410,6 +4415,14 @@ class ListPaymentConnectorsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class PaymentConnectorSummaryTypeDef(TypedDict):
+    paymentConnectorId: str
+    name: str
+    type: PaymentConnectorTypeType
+    status: PaymentConnectorStatusType
+    lastUpdatedAt: datetime
+
+
 class ListPaymentConnectorsResponseTypeDef(TypedDict):
     paymentConnectors: list[PaymentConnectorSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -3421,6 +4434,14 @@ class ListPaymentCredentialProvidersRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PaymentCredentialProviderItemTypeDef(TypedDict):
+    name: str
+    credentialProviderVendor: PaymentCredentialProviderVendorTypeType
+    credentialProviderArn: str
+    createdTime: datetime
+    lastUpdatedTime: datetime
+
+
 class ListPaymentCredentialProvidersResponseTypeDef(TypedDict):
     credentialProviders: list[PaymentCredentialProviderItemTypeDef]
     nextToken: NotRequired[str]
@@ -3430,6 +4451,18 @@ class ListPaymentCredentialProvidersResponseTypeDef(TypedDict):
 class ListPaymentManagersRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class PaymentManagerSummaryTypeDef(TypedDict):
+    paymentManagerArn: str
+    paymentManagerId: str
+    name: str
+    description: NotRequired[str]
+    authorizerType: PaymentsAuthorizerTypeType
+    roleArn: str
+    status: PaymentManagerStatusType
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: datetime
 
 
 class ListPaymentManagersResponseTypeDef(TypedDict):
@@ -3445,6 +4478,19 @@ class ListPoliciesRequestTypeDef(TypedDict):
     targetResourceScope: NotRequired[str]
 
 
+class PolicyTypeDef(TypedDict):
+    policyId: str
+    name: str
+    policyEngineId: str
+    createdAt: datetime
+    updatedAt: datetime
+    policyArn: str
+    status: PolicyStatusType
+    definition: PolicyDefinitionTypeDef
+    description: NotRequired[str]
+    statusReasons: list[str]
+
+
 class ListPoliciesResponseTypeDef(TypedDict):
     policies: list[PolicyTypeDef]
     nextToken: NotRequired[str]
@@ -3456,6 +4502,16 @@ class ListPolicyEngineSummariesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PolicyEngineSummaryTypeDef(TypedDict):
+    policyEngineId: str
+    name: str
+    createdAt: datetime
+    updatedAt: datetime
+    policyEngineArn: str
+    status: PolicyEngineStatusType
+    encryptionKeyArn: NotRequired[str]
+
+
 class ListPolicyEngineSummariesResponseTypeDef(TypedDict):
     policyEngines: list[PolicyEngineSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -3465,6 +4521,18 @@ class ListPolicyEngineSummariesResponseTypeDef(TypedDict):
 class ListPolicyEnginesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class PolicyEngineTypeDef(TypedDict):
+    policyEngineId: str
+    name: str
+    createdAt: datetime
+    updatedAt: datetime
+    policyEngineArn: str
+    status: PolicyEngineStatusType
+    encryptionKeyArn: NotRequired[str]
+    description: NotRequired[str]
+    statusReasons: list[str]
 
 
 class ListPolicyEnginesResponseTypeDef(TypedDict):
@@ -3480,6 +4548,13 @@ class ListPolicyGenerationAssetsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PolicyGenerationAssetTypeDef(TypedDict):
+    policyGenerationAssetId: str
+    definition: NotRequired[PolicyDefinitionTypeDef]
+    rawTextFragment: str
+    findings: list[FindingTypeDef]
+
+
 class ListPolicyGenerationAssetsResponseTypeDef(TypedDict):
     policyGenerationAssets: NotRequired[list[PolicyGenerationAssetTypeDef]]
     nextToken: NotRequired[str]
@@ -3492,6 +4567,18 @@ class ListPolicyGenerationSummariesRequestTypeDef(TypedDict):
     policyEngineId: str
 
 
+class PolicyGenerationSummaryTypeDef(TypedDict):
+    policyEngineId: str
+    policyGenerationId: str
+    name: str
+    policyGenerationArn: str
+    resource: ResourceTypeDef
+    createdAt: datetime
+    updatedAt: datetime
+    status: PolicyGenerationStatusType
+    findings: NotRequired[str]
+
+
 class ListPolicyGenerationSummariesResponseTypeDef(TypedDict):
     policyGenerations: list[PolicyGenerationSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -3502,6 +4589,19 @@ class ListPolicyGenerationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     policyEngineId: str
+
+
+class PolicyGenerationTypeDef(TypedDict):
+    policyEngineId: str
+    policyGenerationId: str
+    name: str
+    policyGenerationArn: str
+    resource: ResourceTypeDef
+    createdAt: datetime
+    updatedAt: datetime
+    status: PolicyGenerationStatusType
+    findings: NotRequired[str]
+    statusReasons: list[str]
 
 
 class ListPolicyGenerationsResponseTypeDef(TypedDict):
@@ -3517,6 +4617,16 @@ class ListPolicySummariesRequestTypeDef(TypedDict):
     targetResourceScope: NotRequired[str]
 
 
+class PolicySummaryTypeDef(TypedDict):
+    policyId: str
+    name: str
+    policyEngineId: str
+    createdAt: datetime
+    updatedAt: datetime
+    policyArn: str
+    status: PolicyStatusType
+
+
 class ListPolicySummariesResponseTypeDef(TypedDict):
     policies: list[PolicySummaryTypeDef]
     nextToken: NotRequired[str]
@@ -3528,6 +4638,18 @@ class ListRegistriesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     status: NotRequired[RegistryStatusType]
     authorizerType: NotRequired[RegistryAuthorizerTypeType]
+
+
+class RegistrySummaryTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    registryId: str
+    registryArn: str
+    authorizerType: NotRequired[RegistryAuthorizerTypeType]
+    status: RegistryStatusType
+    statusReason: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
 
 
 class ListRegistriesResponseTypeDef(TypedDict):
@@ -3543,6 +4665,19 @@ class ListRegistryRecordsRequestTypeDef(TypedDict):
     name: NotRequired[str]
     status: NotRequired[RegistryRecordStatusType]
     descriptorType: NotRequired[DescriptorTypeType]
+
+
+class RegistryRecordSummaryTypeDef(TypedDict):
+    registryArn: str
+    recordArn: str
+    recordId: str
+    name: str
+    description: NotRequired[str]
+    descriptorType: DescriptorTypeType
+    recordVersion: str
+    status: RegistryRecordStatusType
+    createdAt: datetime
+    updatedAt: datetime
 
 
 class ListRegistryRecordsResponseTypeDef(TypedDict):
@@ -3565,245 +4700,15 @@ class ListWorkloadIdentitiesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class WorkloadIdentityTypeTypeDef(TypedDict):
+    name: str
+    workloadIdentityArn: str
+
+
 class ListWorkloadIdentitiesResponseTypeDef(TypedDict):
     workloadIdentities: list[WorkloadIdentityTypeTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LlmAsAJudgeEvaluatorConfigOutputTypeDef(TypedDict):
-    instructions: str
-    ratingScale: RatingScaleOutputTypeDef
-    modelConfig: EvaluatorModelConfigOutputTypeDef
-
-
-class LlmAsAJudgeEvaluatorConfigTypeDef(TypedDict):
-    instructions: str
-    ratingScale: ReadOnly[RatingScaleTypeDef]
-    modelConfig: ReadOnly[EvaluatorModelConfigTypeDef]
-
-
-class LlmExtractionConfigOutputTypeDef(TypedDict):
-    llmExtractionInstruction: NotRequired[str]
-    definition: str
-    validation: NotRequired[ValidationOutputTypeDef]
-
-
-class LlmExtractionConfigTypeDef(TypedDict):
-    llmExtractionInstruction: NotRequired[str]
-    definition: str
-    validation: NotRequired[ReadOnly[ValidationTypeDef]]
-
-
-class MCPGatewayConfigurationOutputTypeDef(TypedDict):
-    supportedVersions: NotRequired[list[str]]
-    instructions: NotRequired[str]
-    searchType: NotRequired[SearchTypeType]
-    sessionConfiguration: NotRequired[SessionConfigurationTypeDef]
-    streamingConfiguration: NotRequired[StreamingConfigurationTypeDef]
-
-
-class MCPGatewayConfigurationTypeDef(TypedDict):
-    supportedVersions: NotRequired[ReadOnly[Sequence[str]]]
-    instructions: NotRequired[str]
-    searchType: NotRequired[SearchTypeType]
-    sessionConfiguration: NotRequired[SessionConfigurationTypeDef]
-    streamingConfiguration: NotRequired[StreamingConfigurationTypeDef]
-
-
-class ManagedResourceDetailsTypeDef(TypedDict):
-    domain: NotRequired[str]
-    resourceGatewayArn: NotRequired[str]
-    resourceAssociationArn: NotRequired[str]
-
-
-class ManagedVpcResourceOutputTypeDef(TypedDict):
-    vpcIdentifier: str
-    subnetIds: list[str]
-    endpointIpAddressType: EndpointIpAddressTypeType
-    securityGroupIds: NotRequired[list[str]]
-    tags: NotRequired[dict[str, str]]
-    routingDomain: NotRequired[str]
-
-
-class ManagedVpcResourceTypeDef(TypedDict):
-    vpcIdentifier: str
-    subnetIds: ReadOnly[Sequence[str]]
-    endpointIpAddressType: EndpointIpAddressTypeType
-    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-    routingDomain: NotRequired[str]
-
-
-class MatchPathsOutputTypeDef(TypedDict):
-    anyOf: list[str]
-
-
-class MatchPathsTypeDef(TypedDict):
-    anyOf: ReadOnly[Sequence[str]]
-
-
-class MatchPrincipalEntryTypeDef(TypedDict):
-    iamPrincipal: NotRequired[IamPrincipalTypeDef]
-
-
-class MatchPrincipalsOutputTypeDef(TypedDict):
-    anyOf: list[MatchPrincipalEntryTypeDef]
-
-
-class MatchPrincipalsTypeDef(TypedDict):
-    anyOf: ReadOnly[Sequence[MatchPrincipalEntryTypeDef]]
-
-
-class McpDescriptorTypeDef(TypedDict):
-    server: NotRequired[ServerDefinitionTypeDef]
-    tools: NotRequired[ToolsDefinitionTypeDef]
-
-
-class McpLambdaTargetConfigurationOutputTypeDef(TypedDict):
-    lambdaArn: str
-    toolSchema: ToolSchemaOutputTypeDef
-
-
-class McpLambdaTargetConfigurationTypeDef(TypedDict):
-    lambdaArn: str
-    toolSchema: ReadOnly[ToolSchemaTypeDef]
-
-
-class McpServerTargetConfigurationTypeDef(TypedDict):
-    endpoint: str
-    mcpToolSchema: NotRequired[McpToolSchemaConfigurationTypeDef]
-    listingMode: NotRequired[ListingModeType]
-    resourcePriority: NotRequired[int]
-
-
-McpTargetConfigurationOutputTypeDef = TypedDict(
-    "McpTargetConfigurationOutputTypeDef",
-    {
-        "openApiSchema": NotRequired["ApiSchemaConfigurationTypeDef"],
-        "smithyModel": NotRequired["ApiSchemaConfigurationTypeDef"],
-        "lambda": NotRequired["McpLambdaTargetConfigurationOutputTypeDef"],
-        "mcpServer": NotRequired["McpServerTargetConfigurationTypeDef"],
-        "apiGateway": NotRequired["ApiGatewayTargetConfigurationOutputTypeDef"],
-    },
-)
-
-
-McpTargetConfigurationTypeDef = TypedDict(
-    "McpTargetConfigurationTypeDef",
-    {
-        "openApiSchema": NotRequired["ApiSchemaConfigurationTypeDef"],
-        "smithyModel": NotRequired["ApiSchemaConfigurationTypeDef"],
-        "lambda": NotRequired[ReadOnly["McpLambdaTargetConfigurationTypeDef"]],
-        "mcpServer": NotRequired["McpServerTargetConfigurationTypeDef"],
-        "apiGateway": NotRequired[ReadOnly["ApiGatewayTargetConfigurationTypeDef"]],
-    },
-)
-
-
-class McpToolSchemaConfigurationTypeDef(TypedDict):
-    s3: NotRequired[S3ConfigurationTypeDef]
-    inlinePayload: NotRequired[str]
-
-
-class MemoryRecordSchemaOutputTypeDef(TypedDict):
-    metadataSchema: NotRequired[list[MetadataSchemaEntryOutputTypeDef]]
-
-
-class MemoryRecordSchemaTypeDef(TypedDict):
-    metadataSchema: NotRequired[ReadOnly[Sequence[MetadataSchemaEntryTypeDef]]]
-
-
-class MemoryStrategyInputTypeDef(TypedDict):
-    semanticMemoryStrategy: NotRequired[ReadOnly[SemanticMemoryStrategyInputTypeDef]]
-    summaryMemoryStrategy: NotRequired[ReadOnly[SummaryMemoryStrategyInputTypeDef]]
-    userPreferenceMemoryStrategy: NotRequired[
-        ReadOnly[UserPreferenceMemoryStrategyInputTypeDef]
-    ]
-    customMemoryStrategy: NotRequired[ReadOnly[CustomMemoryStrategyInputTypeDef]]
-    episodicMemoryStrategy: NotRequired[ReadOnly[EpisodicMemoryStrategyInputTypeDef]]
-
-
-class MemoryStrategyTypeDef(TypedDict):
-    strategyId: str
-    name: str
-    description: NotRequired[str]
-    configuration: NotRequired[StrategyConfigurationTypeDef]
-    type: MemoryStrategyTypeType
-    namespaces: list[str]
-    namespaceTemplates: list[str]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    status: NotRequired[MemoryStrategyStatusType]
-    memoryRecordSchema: NotRequired[MemoryRecordSchemaOutputTypeDef]
-
-
-class MemorySummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    status: NotRequired[MemoryStatusType]
-    createdAt: datetime
-    updatedAt: datetime
-
-
-class MemoryTypeDef(TypedDict):
-    arn: str
-    id: str
-    name: str
-    description: NotRequired[str]
-    encryptionKeyArn: NotRequired[str]
-    memoryExecutionRoleArn: NotRequired[str]
-    eventExpiryDuration: int
-    status: MemoryStatusType
-    failureReason: NotRequired[str]
-    createdAt: datetime
-    updatedAt: datetime
-    strategies: NotRequired[list[MemoryStrategyTypeDef]]
-    indexedKeys: NotRequired[list[IndexedKeyTypeDef]]
-    streamDeliveryResources: NotRequired[StreamDeliveryResourcesOutputTypeDef]
-
-
-class MessageBasedTriggerInputTypeDef(TypedDict):
-    messageCount: NotRequired[int]
-
-
-class MessageBasedTriggerTypeDef(TypedDict):
-    messageCount: NotRequired[int]
-
-
-class MetadataConfigurationOutputTypeDef(TypedDict):
-    allowedRequestHeaders: NotRequired[list[str]]
-    allowedQueryParameters: NotRequired[list[str]]
-    allowedResponseHeaders: NotRequired[list[str]]
-
-
-class MetadataConfigurationTypeDef(TypedDict):
-    allowedRequestHeaders: NotRequired[ReadOnly[Sequence[str]]]
-    allowedQueryParameters: NotRequired[ReadOnly[Sequence[str]]]
-    allowedResponseHeaders: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MetadataSchemaEntryOutputTypeDef(TypedDict):
-    key: str
-    type: NotRequired[MetadataValueTypeType]
-    extractionConfig: NotRequired[ExtractionConfigOutputTypeDef]
-
-
-class MetadataSchemaEntryTypeDef(TypedDict):
-    key: str
-    type: NotRequired[MetadataValueTypeType]
-    extractionConfig: NotRequired[ReadOnly[ExtractionConfigTypeDef]]
-
-
-class MicrosoftOauth2ProviderConfigInputTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-    tenantId: NotRequired[str]
-
-
-class MicrosoftOauth2ProviderConfigOutputTypeDef(TypedDict):
-    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
-    clientId: NotRequired[str]
 
 
 class ModifyConsolidationConfigurationTypeDef(TypedDict):
@@ -3821,25 +4726,6 @@ class ModifyExtractionConfigurationTypeDef(TypedDict):
 class ModifyInvocationConfigurationInputTypeDef(TypedDict):
     topicArn: NotRequired[str]
     payloadDeliveryBucketName: NotRequired[str]
-
-
-class ModifyMemoryStrategiesTypeDef(TypedDict):
-    addMemoryStrategies: NotRequired[ReadOnly[Sequence[MemoryStrategyInputTypeDef]]]
-    modifyMemoryStrategies: NotRequired[
-        ReadOnly[Sequence[ModifyMemoryStrategyInputTypeDef]]
-    ]
-    deleteMemoryStrategies: NotRequired[
-        ReadOnly[Sequence[DeleteMemoryStrategyInputTypeDef]]
-    ]
-
-
-class ModifyMemoryStrategyInputTypeDef(TypedDict):
-    memoryStrategyId: str
-    description: NotRequired[str]
-    namespaces: NotRequired[ReadOnly[Sequence[str]]]
-    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
-    configuration: NotRequired[ReadOnly[ModifyStrategyConfigurationTypeDef]]
-    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
 
 
 class ModifyReflectionConfigurationTypeDef(TypedDict):
@@ -3866,305 +4752,23 @@ class ModifyStrategyConfigurationTypeDef(TypedDict):
     ]
 
 
-class NetworkConfigurationOutputTypeDef(TypedDict):
-    networkMode: NetworkModeType
-    networkModeConfig: NotRequired[VpcConfigOutputTypeDef]
-
-
-class NetworkConfigurationTypeDef(TypedDict):
-    networkMode: NetworkModeType
-    networkModeConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
-
-
-class NumberValidationTypeDef(TypedDict):
-    minValue: NotRequired[float]
-    maxValue: NotRequired[float]
-
-
-class NumericalScaleDefinitionTypeDef(TypedDict):
-    definition: str
-    value: float
-    label: str
-
-
-class OAuth2AuthorizationDataTypeDef(TypedDict):
-    authorizationUrl: str
-    userId: NotRequired[str]
-
-
-class OAuthCredentialProviderOutputTypeDef(TypedDict):
-    providerArn: str
-    scopes: list[str]
-    customParameters: NotRequired[dict[str, str]]
-    grantType: NotRequired[OAuthGrantTypeType]
-    defaultReturnUrl: NotRequired[str]
-
-
-class OAuthCredentialProviderTypeDef(TypedDict):
-    providerArn: str
-    scopes: ReadOnly[Sequence[str]]
-    customParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    grantType: NotRequired[OAuthGrantTypeType]
-    defaultReturnUrl: NotRequired[str]
-
-
-class Oauth2AuthorizationServerMetadataOutputTypeDef(TypedDict):
-    issuer: str
-    authorizationEndpoint: str
-    tokenEndpoint: str
-    responseTypes: NotRequired[list[str]]
-    tokenEndpointAuthMethods: NotRequired[list[str]]
-
-
-class Oauth2AuthorizationServerMetadataTypeDef(TypedDict):
-    issuer: str
-    authorizationEndpoint: str
-    tokenEndpoint: str
-    responseTypes: NotRequired[ReadOnly[Sequence[str]]]
-    tokenEndpointAuthMethods: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class Oauth2CredentialProviderItemTypeDef(TypedDict):
-    name: str
-    credentialProviderVendor: CredentialProviderVendorTypeType
-    credentialProviderArn: str
-    createdTime: datetime
-    lastUpdatedTime: datetime
-
-
-class Oauth2DiscoveryOutputTypeDef(TypedDict):
-    discoveryUrl: NotRequired[str]
-    authorizationServerMetadata: NotRequired[
-        Oauth2AuthorizationServerMetadataOutputTypeDef
-    ]
-
-
-class Oauth2DiscoveryTypeDef(TypedDict):
-    discoveryUrl: NotRequired[str]
-    authorizationServerMetadata: NotRequired[
-        ReadOnly[Oauth2AuthorizationServerMetadataTypeDef]
-    ]
-
-
-class Oauth2ProviderConfigInputTypeDef(TypedDict):
-    customOauth2ProviderConfig: NotRequired[
-        ReadOnly[CustomOauth2ProviderConfigInputTypeDef]
-    ]
-    googleOauth2ProviderConfig: NotRequired[GoogleOauth2ProviderConfigInputTypeDef]
-    githubOauth2ProviderConfig: NotRequired[GithubOauth2ProviderConfigInputTypeDef]
-    slackOauth2ProviderConfig: NotRequired[SlackOauth2ProviderConfigInputTypeDef]
-    salesforceOauth2ProviderConfig: NotRequired[
-        SalesforceOauth2ProviderConfigInputTypeDef
-    ]
-    microsoftOauth2ProviderConfig: NotRequired[
-        MicrosoftOauth2ProviderConfigInputTypeDef
-    ]
-    atlassianOauth2ProviderConfig: NotRequired[
-        AtlassianOauth2ProviderConfigInputTypeDef
-    ]
-    linkedinOauth2ProviderConfig: NotRequired[LinkedinOauth2ProviderConfigInputTypeDef]
-    includedOauth2ProviderConfig: NotRequired[IncludedOauth2ProviderConfigInputTypeDef]
-
-
-class Oauth2ProviderConfigOutputTypeDef(TypedDict):
-    customOauth2ProviderConfig: NotRequired[CustomOauth2ProviderConfigOutputTypeDef]
-    googleOauth2ProviderConfig: NotRequired[GoogleOauth2ProviderConfigOutputTypeDef]
-    githubOauth2ProviderConfig: NotRequired[GithubOauth2ProviderConfigOutputTypeDef]
-    slackOauth2ProviderConfig: NotRequired[SlackOauth2ProviderConfigOutputTypeDef]
-    salesforceOauth2ProviderConfig: NotRequired[
-        SalesforceOauth2ProviderConfigOutputTypeDef
-    ]
-    microsoftOauth2ProviderConfig: NotRequired[
-        MicrosoftOauth2ProviderConfigOutputTypeDef
-    ]
-    atlassianOauth2ProviderConfig: NotRequired[
-        AtlassianOauth2ProviderConfigOutputTypeDef
-    ]
-    linkedinOauth2ProviderConfig: NotRequired[LinkedinOauth2ProviderConfigOutputTypeDef]
-    includedOauth2ProviderConfig: NotRequired[IncludedOauth2ProviderConfigOutputTypeDef]
-
-
-class OnBehalfOfTokenExchangeConfigTypeOutputTypeDef(TypedDict):
-    grantType: OnBehalfOfTokenExchangeGrantTypeTypeType
-    tokenExchangeGrantTypeConfig: NotRequired[
-        TokenExchangeGrantTypeConfigTypeOutputTypeDef
-    ]
-
-
-class OnBehalfOfTokenExchangeConfigTypeTypeDef(TypedDict):
-    grantType: OnBehalfOfTokenExchangeGrantTypeTypeType
-    tokenExchangeGrantTypeConfig: NotRequired[
-        ReadOnly[TokenExchangeGrantTypeConfigTypeTypeDef]
-    ]
-
-
-class OnlineEvaluationConfigSummaryTypeDef(TypedDict):
-    onlineEvaluationConfigArn: str
-    onlineEvaluationConfigId: str
-    onlineEvaluationConfigName: str
+class ModifyMemoryStrategyInputTypeDef(TypedDict):
+    memoryStrategyId: str
     description: NotRequired[str]
-    status: OnlineEvaluationConfigStatusType
-    executionStatus: OnlineEvaluationExecutionStatusType
-    createdAt: datetime
-    updatedAt: datetime
-    failureReason: NotRequired[str]
+    namespaces: NotRequired[ReadOnly[Sequence[str]]]
+    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
+    configuration: NotRequired[ReadOnly[ModifyStrategyConfigurationTypeDef]]
+    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
 
 
-class OutputConfigTypeDef(TypedDict):
-    cloudWatchConfig: CloudWatchOutputConfigTypeDef
-
-
-class PaymentConnectorSummaryTypeDef(TypedDict):
-    paymentConnectorId: str
-    name: str
-    type: PaymentConnectorTypeType
-    status: PaymentConnectorStatusType
-    lastUpdatedAt: datetime
-
-
-class PaymentCredentialProviderConfigurationTypeDef(TypedDict):
-    credentialProviderArn: str
-
-
-class PaymentCredentialProviderItemTypeDef(TypedDict):
-    name: str
-    credentialProviderVendor: PaymentCredentialProviderVendorTypeType
-    credentialProviderArn: str
-    createdTime: datetime
-    lastUpdatedTime: datetime
-
-
-class PaymentManagerSummaryTypeDef(TypedDict):
-    paymentManagerArn: str
-    paymentManagerId: str
-    name: str
-    description: NotRequired[str]
-    authorizerType: PaymentsAuthorizerTypeType
-    roleArn: str
-    status: PaymentManagerStatusType
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: datetime
-
-
-class PaymentProviderConfigurationInputTypeDef(TypedDict):
-    coinbaseCdpConfiguration: NotRequired[CoinbaseCdpConfigurationInputTypeDef]
-    stripePrivyConfiguration: NotRequired[StripePrivyConfigurationInputTypeDef]
-
-
-class PaymentProviderConfigurationOutputTypeDef(TypedDict):
-    coinbaseCdpConfiguration: NotRequired[CoinbaseCdpConfigurationOutputTypeDef]
-    stripePrivyConfiguration: NotRequired[StripePrivyConfigurationOutputTypeDef]
-
-
-class PolicyDefinitionTypeDef(TypedDict):
-    cedar: NotRequired[CedarPolicyTypeDef]
-    policyGeneration: NotRequired[PolicyGenerationDetailsTypeDef]
-
-
-class PolicyEngineSummaryTypeDef(TypedDict):
-    policyEngineId: str
-    name: str
-    createdAt: datetime
-    updatedAt: datetime
-    policyEngineArn: str
-    status: PolicyEngineStatusType
-    encryptionKeyArn: NotRequired[str]
-
-
-class PolicyEngineTypeDef(TypedDict):
-    policyEngineId: str
-    name: str
-    createdAt: datetime
-    updatedAt: datetime
-    policyEngineArn: str
-    status: PolicyEngineStatusType
-    encryptionKeyArn: NotRequired[str]
-    description: NotRequired[str]
-    statusReasons: list[str]
-
-
-class PolicyGenerationAssetTypeDef(TypedDict):
-    policyGenerationAssetId: str
-    definition: NotRequired[PolicyDefinitionTypeDef]
-    rawTextFragment: str
-    findings: list[FindingTypeDef]
-
-
-class PolicyGenerationDetailsTypeDef(TypedDict):
-    policyGenerationId: str
-    policyGenerationAssetId: str
-
-
-class PolicyGenerationSummaryTypeDef(TypedDict):
-    policyEngineId: str
-    policyGenerationId: str
-    name: str
-    policyGenerationArn: str
-    resource: ResourceTypeDef
-    createdAt: datetime
-    updatedAt: datetime
-    status: PolicyGenerationStatusType
-    findings: NotRequired[str]
-
-
-class PolicyGenerationTypeDef(TypedDict):
-    policyEngineId: str
-    policyGenerationId: str
-    name: str
-    policyGenerationArn: str
-    resource: ResourceTypeDef
-    createdAt: datetime
-    updatedAt: datetime
-    status: PolicyGenerationStatusType
-    findings: NotRequired[str]
-    statusReasons: list[str]
-
-
-class PolicySummaryTypeDef(TypedDict):
-    policyId: str
-    name: str
-    policyEngineId: str
-    createdAt: datetime
-    updatedAt: datetime
-    policyArn: str
-    status: PolicyStatusType
-
-
-class PolicyTypeDef(TypedDict):
-    policyId: str
-    name: str
-    policyEngineId: str
-    createdAt: datetime
-    updatedAt: datetime
-    policyArn: str
-    status: PolicyStatusType
-    definition: PolicyDefinitionTypeDef
-    description: NotRequired[str]
-    statusReasons: list[str]
-
-
-class PrivateEndpointOutputTypeDef(TypedDict):
-    selfManagedLatticeResource: NotRequired[SelfManagedLatticeResourceTypeDef]
-    managedVpcResource: NotRequired[ManagedVpcResourceOutputTypeDef]
-
-
-class PrivateEndpointOverrideOutputTypeDef(TypedDict):
-    domain: str
-    privateEndpoint: PrivateEndpointOutputTypeDef
-
-
-class PrivateEndpointOverrideTypeDef(TypedDict):
-    domain: str
-    privateEndpoint: ReadOnly[PrivateEndpointTypeDef]
-
-
-class PrivateEndpointTypeDef(TypedDict):
-    selfManagedLatticeResource: NotRequired[SelfManagedLatticeResourceTypeDef]
-    managedVpcResource: NotRequired[ReadOnly[ManagedVpcResourceTypeDef]]
-
-
-class ProtocolConfigurationTypeDef(TypedDict):
-    serverProtocol: ServerProtocolType
+class ModifyMemoryStrategiesTypeDef(TypedDict):
+    addMemoryStrategies: NotRequired[ReadOnly[Sequence[MemoryStrategyInputTypeDef]]]
+    modifyMemoryStrategies: NotRequired[
+        ReadOnly[Sequence[ModifyMemoryStrategyInputTypeDef]]
+    ]
+    deleteMemoryStrategies: NotRequired[
+        ReadOnly[Sequence[DeleteMemoryStrategyInputTypeDef]]
+    ]
 
 
 class PutResourcePolicyRequestTypeDef(TypedDict):
@@ -4177,262 +4781,6 @@ class PutResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RatingScaleOutputTypeDef(TypedDict):
-    numerical: NotRequired[list[NumericalScaleDefinitionTypeDef]]
-    categorical: NotRequired[list[CategoricalScaleDefinitionTypeDef]]
-
-
-class RatingScaleTypeDef(TypedDict):
-    numerical: NotRequired[ReadOnly[Sequence[NumericalScaleDefinitionTypeDef]]]
-    categorical: NotRequired[ReadOnly[Sequence[CategoricalScaleDefinitionTypeDef]]]
-
-
-class RecordingConfigTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    s3Location: NotRequired[S3LocationTypeDef]
-
-
-class ReflectionConfigurationTypeDef(TypedDict):
-    customReflectionConfiguration: NotRequired[CustomReflectionConfigurationTypeDef]
-    episodicReflectionConfiguration: NotRequired[EpisodicReflectionConfigurationTypeDef]
-
-
-class RegistryRecordCredentialProviderConfigurationOutputTypeDef(TypedDict):
-    credentialProviderType: RegistryRecordCredentialProviderTypeType
-    credentialProvider: RegistryRecordCredentialProviderUnionOutputTypeDef
-
-
-class RegistryRecordCredentialProviderConfigurationTypeDef(TypedDict):
-    credentialProviderType: RegistryRecordCredentialProviderTypeType
-    credentialProvider: ReadOnly[RegistryRecordCredentialProviderUnionTypeDef]
-
-
-class RegistryRecordCredentialProviderUnionOutputTypeDef(TypedDict):
-    oauthCredentialProvider: NotRequired[
-        RegistryRecordOAuthCredentialProviderOutputTypeDef
-    ]
-    iamCredentialProvider: NotRequired[RegistryRecordIamCredentialProviderTypeDef]
-
-
-class RegistryRecordCredentialProviderUnionTypeDef(TypedDict):
-    oauthCredentialProvider: NotRequired[
-        ReadOnly[RegistryRecordOAuthCredentialProviderTypeDef]
-    ]
-    iamCredentialProvider: NotRequired[RegistryRecordIamCredentialProviderTypeDef]
-
-
-class RegistryRecordIamCredentialProviderTypeDef(TypedDict):
-    roleArn: NotRequired[str]
-    service: NotRequired[str]
-    region: NotRequired[str]
-
-
-class RegistryRecordOAuthCredentialProviderOutputTypeDef(TypedDict):
-    providerArn: str
-    grantType: NotRequired[RegistryRecordOAuthGrantTypeType]
-    scopes: NotRequired[list[str]]
-    customParameters: NotRequired[dict[str, str]]
-
-
-class RegistryRecordOAuthCredentialProviderTypeDef(TypedDict):
-    providerArn: str
-    grantType: NotRequired[RegistryRecordOAuthGrantTypeType]
-    scopes: NotRequired[ReadOnly[Sequence[str]]]
-    customParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class RegistryRecordSummaryTypeDef(TypedDict):
-    registryArn: str
-    recordArn: str
-    recordId: str
-    name: str
-    description: NotRequired[str]
-    descriptorType: DescriptorTypeType
-    recordVersion: str
-    status: RegistryRecordStatusType
-    createdAt: datetime
-    updatedAt: datetime
-
-
-class RegistrySummaryTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    registryId: str
-    registryArn: str
-    authorizerType: NotRequired[RegistryAuthorizerTypeType]
-    status: RegistryStatusType
-    statusReason: NotRequired[str]
-    createdAt: datetime
-    updatedAt: datetime
-
-
-class RequestHeaderConfigurationOutputTypeDef(TypedDict):
-    requestHeaderAllowlist: NotRequired[list[str]]
-
-
-class RequestHeaderConfigurationTypeDef(TypedDict):
-    requestHeaderAllowlist: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ResourceLocationTypeDef(TypedDict):
-    s3: NotRequired[S3LocationTypeDef]
-
-
-class ResourceTypeDef(TypedDict):
-    arn: NotRequired[str]
-
-
-class RouteToTargetActionOutputTypeDef(TypedDict):
-    staticRoute: NotRequired[StaticRouteTypeDef]
-    weightedRoute: NotRequired[WeightedRouteOutputTypeDef]
-
-
-class RouteToTargetActionTypeDef(TypedDict):
-    staticRoute: NotRequired[StaticRouteTypeDef]
-    weightedRoute: NotRequired[ReadOnly[WeightedRouteTypeDef]]
-
-
-class RuleOutputTypeDef(TypedDict):
-    samplingConfig: SamplingConfigTypeDef
-    filters: NotRequired[list[FilterTypeDef]]
-    sessionConfig: NotRequired[SessionConfigTypeDef]
-
-
-class RuleTypeDef(TypedDict):
-    samplingConfig: SamplingConfigTypeDef
-    filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
-    sessionConfig: NotRequired[SessionConfigTypeDef]
-
-
-class RuntimeMetadataConfigurationTypeDef(TypedDict):
-    requireMMDSV2: bool
-
-
-class RuntimeTargetConfigurationTypeDef(TypedDict):
-    arn: str
-    qualifier: NotRequired[str]
-
-
-class S3ConfigurationTypeDef(TypedDict):
-    uri: NotRequired[str]
-    bucketOwnerAccountId: NotRequired[str]
-
-
-class S3FilesAccessPointConfigurationTypeDef(TypedDict):
-    accessPointArn: str
-    mountPath: str
-
-
-class S3LocationTypeDef(TypedDict):
-    bucket: str
-    prefix: str
-    versionId: NotRequired[str]
-
-
-class SalesforceOauth2ProviderConfigInputTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-
-
-class SalesforceOauth2ProviderConfigOutputTypeDef(TypedDict):
-    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
-    clientId: NotRequired[str]
-
-
-class SamplingConfigTypeDef(TypedDict):
-    samplingPercentage: float
-
-
-class SchemaDefinitionOutputTypeDef(TypedDict):
-    type: SchemaTypeType
-    properties: NotRequired[dict[str, SchemaDefinitionOutputTypeDef]]
-    required: NotRequired[list[str]]
-    items: NotRequired[SchemaDefinitionOutputTypeDef]
-    description: NotRequired[str]
-
-
-class SchemaDefinitionTypeDef(TypedDict):
-    type: SchemaTypeType
-    properties: NotRequired[ReadOnly[Mapping[str, SchemaDefinitionTypeDef]]]
-    required: NotRequired[ReadOnly[Sequence[str]]]
-    items: NotRequired[ReadOnly[SchemaDefinitionTypeDef]]
-    description: NotRequired[str]
-
-
-class SecretTypeDef(TypedDict):
-    secretArn: str
-
-
-class SecretsManagerLocationTypeDef(TypedDict):
-    secretArn: str
-
-
-class SelfManagedConfigurationInputTypeDef(TypedDict):
-    triggerConditions: NotRequired[ReadOnly[Sequence[TriggerConditionInputTypeDef]]]
-    invocationConfiguration: InvocationConfigurationInputTypeDef
-    historicalContextWindowSize: NotRequired[int]
-
-
-class SelfManagedConfigurationTypeDef(TypedDict):
-    triggerConditions: list[TriggerConditionTypeDef]
-    invocationConfiguration: InvocationConfigurationTypeDef
-    historicalContextWindowSize: int
-
-
-class SelfManagedLatticeResourceTypeDef(TypedDict):
-    resourceConfigurationIdentifier: NotRequired[str]
-
-
-class SemanticConsolidationOverrideTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class SemanticExtractionOverrideTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class SemanticMemoryStrategyInputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    namespaces: NotRequired[ReadOnly[Sequence[str]]]
-    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
-    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
-
-
-class SemanticOverrideConfigurationInputTypeDef(TypedDict):
-    extraction: NotRequired[SemanticOverrideExtractionConfigurationInputTypeDef]
-    consolidation: NotRequired[SemanticOverrideConsolidationConfigurationInputTypeDef]
-
-
-class SemanticOverrideConsolidationConfigurationInputTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class SemanticOverrideExtractionConfigurationInputTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class ServerDefinitionTypeDef(TypedDict):
-    schemaVersion: NotRequired[str]
-    inlineContent: NotRequired[str]
-
-
-class SessionConfigTypeDef(TypedDict):
-    sessionTimeoutMinutes: int
-
-
-class SessionConfigurationTypeDef(TypedDict):
-    sessionTimeoutInSeconds: NotRequired[int]
-
-
-class SessionStorageConfigurationTypeDef(TypedDict):
-    mountPath: str
-
-
 class SetTokenVaultCMKRequestTypeDef(TypedDict):
     tokenVaultId: NotRequired[str]
     kmsConfiguration: KmsConfigurationTypeDef
@@ -4443,25 +4791,6 @@ class SetTokenVaultCMKResponseTypeDef(TypedDict):
     kmsConfiguration: KmsConfigurationTypeDef
     lastModifiedDate: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SkillDefinitionTypeDef(TypedDict):
-    schemaVersion: NotRequired[str]
-    inlineContent: NotRequired[str]
-
-
-class SkillMdDefinitionTypeDef(TypedDict):
-    inlineContent: NotRequired[str]
-
-
-class SlackOauth2ProviderConfigInputTypeDef(TypedDict):
-    clientId: str
-    clientSecret: str
-
-
-class SlackOauth2ProviderConfigOutputTypeDef(TypedDict):
-    oauthDiscovery: Oauth2DiscoveryOutputTypeDef
-    clientId: NotRequired[str]
 
 
 class StartPolicyGenerationRequestTypeDef(TypedDict):
@@ -4486,75 +4815,6 @@ class StartPolicyGenerationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StaticOverrideTypeDef(TypedDict):
-    bundleArn: str
-    bundleVersion: str
-
-
-class StaticRouteTypeDef(TypedDict):
-    targetName: str
-
-
-class StrategyConfigurationTypeDef(TypedDict):
-    type: NotRequired[OverrideTypeType]
-    extraction: NotRequired[ExtractionConfigurationTypeDef]
-    consolidation: NotRequired[ConsolidationConfigurationTypeDef]
-    reflection: NotRequired[ReflectionConfigurationTypeDef]
-    selfManagedConfiguration: NotRequired[SelfManagedConfigurationTypeDef]
-
-
-class StreamDeliveryResourceOutputTypeDef(TypedDict):
-    kinesis: NotRequired[KinesisResourceOutputTypeDef]
-
-
-class StreamDeliveryResourceTypeDef(TypedDict):
-    kinesis: NotRequired[ReadOnly[KinesisResourceTypeDef]]
-
-
-class StreamDeliveryResourcesOutputTypeDef(TypedDict):
-    resources: list[StreamDeliveryResourceOutputTypeDef]
-
-
-class StreamDeliveryResourcesTypeDef(TypedDict):
-    resources: ReadOnly[Sequence[StreamDeliveryResourceTypeDef]]
-
-
-class StreamingConfigurationTypeDef(TypedDict):
-    enableResponseStreaming: NotRequired[bool]
-
-
-class StringListValidationOutputTypeDef(TypedDict):
-    allowedValues: NotRequired[list[str]]
-    maxItems: NotRequired[int]
-
-
-class StringListValidationTypeDef(TypedDict):
-    allowedValues: NotRequired[ReadOnly[Sequence[str]]]
-    maxItems: NotRequired[int]
-
-
-class StringValidationOutputTypeDef(TypedDict):
-    allowedValues: list[str]
-
-
-class StringValidationTypeDef(TypedDict):
-    allowedValues: ReadOnly[Sequence[str]]
-
-
-class StripePrivyConfigurationInputTypeDef(TypedDict):
-    appId: str
-    appSecret: str
-    authorizationPrivateKey: str
-    authorizationId: str
-
-
-class StripePrivyConfigurationOutputTypeDef(TypedDict):
-    appId: str
-    appSecretArn: SecretTypeDef
-    authorizationPrivateKeyArn: SecretTypeDef
-    authorizationId: str
-
-
 class SubmitRegistryRecordForApprovalRequestTypeDef(TypedDict):
     registryId: str
     recordId: str
@@ -4569,36 +4829,6 @@ class SubmitRegistryRecordForApprovalResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SummaryConsolidationOverrideTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class SummaryMemoryStrategyInputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    namespaces: NotRequired[ReadOnly[Sequence[str]]]
-    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
-    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
-
-
-class SummaryOverrideConfigurationInputTypeDef(TypedDict):
-    consolidation: NotRequired[SummaryOverrideConsolidationConfigurationInputTypeDef]
-
-
-class SummaryOverrideConsolidationConfigurationInputTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class SynchronizationConfigurationOutputTypeDef(TypedDict):
-    fromUrl: NotRequired[FromUrlSynchronizationConfigurationOutputTypeDef]
-
-
-class SynchronizationConfigurationTypeDef(TypedDict):
-    fromUrl: NotRequired[ReadOnly[FromUrlSynchronizationConfigurationTypeDef]]
-
-
 class SynchronizeGatewayTargetsRequestTypeDef(TypedDict):
     gatewayIdentifier: str
     targetIdList: ReadOnly[Sequence[str]]
@@ -4609,10 +4839,6 @@ class SynchronizeGatewayTargetsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SystemManagedBlockTypeDef(TypedDict):
-    managedBy: str
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -4620,129 +4846,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TargetConfigurationOutputTypeDef(TypedDict):
-    mcp: NotRequired[McpTargetConfigurationOutputTypeDef]
-    http: NotRequired[HttpTargetConfigurationTypeDef]
-
-
-class TargetConfigurationTypeDef(TypedDict):
-    mcp: NotRequired[ReadOnly[McpTargetConfigurationTypeDef]]
-    http: NotRequired[HttpTargetConfigurationTypeDef]
-
-
-class TargetSummaryTypeDef(TypedDict):
-    targetId: str
-    name: str
-    status: TargetStatusType
-    description: NotRequired[str]
-    createdAt: datetime
-    updatedAt: datetime
-    resourcePriority: NotRequired[int]
-
-
-class TargetTrafficSplitEntryOutputTypeDef(TypedDict):
-    name: str
-    weight: int
-    targetName: str
-    description: NotRequired[str]
-    metadata: NotRequired[dict[str, str]]
-
-
-class TargetTrafficSplitEntryTypeDef(TypedDict):
-    name: str
-    weight: int
-    targetName: str
-    description: NotRequired[str]
-    metadata: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class TimeBasedTriggerInputTypeDef(TypedDict):
-    idleSessionTimeout: NotRequired[int]
-
-
-class TimeBasedTriggerTypeDef(TypedDict):
-    idleSessionTimeout: NotRequired[int]
-
-
-class TokenBasedTriggerInputTypeDef(TypedDict):
-    tokenCount: NotRequired[int]
-
-
-class TokenBasedTriggerTypeDef(TypedDict):
-    tokenCount: NotRequired[int]
-
-
-class TokenExchangeGrantTypeConfigTypeOutputTypeDef(TypedDict):
-    actorTokenContent: ActorTokenContentTypeType
-    actorTokenScopes: NotRequired[list[str]]
-
-
-class TokenExchangeGrantTypeConfigTypeTypeDef(TypedDict):
-    actorTokenContent: ActorTokenContentTypeType
-    actorTokenScopes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ToolDefinitionOutputTypeDef(TypedDict):
-    name: str
-    description: str
-    inputSchema: SchemaDefinitionOutputTypeDef
-    outputSchema: NotRequired[SchemaDefinitionOutputTypeDef]
-
-
-class ToolDefinitionTypeDef(TypedDict):
-    name: str
-    description: str
-    inputSchema: ReadOnly[SchemaDefinitionTypeDef]
-    outputSchema: NotRequired[ReadOnly[SchemaDefinitionTypeDef]]
-
-
-class ToolSchemaOutputTypeDef(TypedDict):
-    s3: NotRequired[S3ConfigurationTypeDef]
-    inlinePayload: NotRequired[list[ToolDefinitionOutputTypeDef]]
-
-
-class ToolSchemaTypeDef(TypedDict):
-    s3: NotRequired[S3ConfigurationTypeDef]
-    inlinePayload: NotRequired[ReadOnly[Sequence[ToolDefinitionTypeDef]]]
-
-
-class ToolsDefinitionTypeDef(TypedDict):
-    protocolVersion: NotRequired[str]
-    inlineContent: NotRequired[str]
-
-
-class TrafficSplitEntryOutputTypeDef(TypedDict):
-    name: str
-    weight: int
-    configurationBundle: ConfigurationBundleReferenceTypeDef
-    description: NotRequired[str]
-    metadata: NotRequired[dict[str, str]]
-
-
-class TrafficSplitEntryTypeDef(TypedDict):
-    name: str
-    weight: int
-    configurationBundle: ConfigurationBundleReferenceTypeDef
-    description: NotRequired[str]
-    metadata: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class TriggerConditionInputTypeDef(TypedDict):
-    messageBasedTrigger: NotRequired[MessageBasedTriggerInputTypeDef]
-    tokenBasedTrigger: NotRequired[TokenBasedTriggerInputTypeDef]
-    timeBasedTrigger: NotRequired[TimeBasedTriggerInputTypeDef]
-
-
-class TriggerConditionTypeDef(TypedDict):
-    messageBasedTrigger: NotRequired[MessageBasedTriggerTypeDef]
-    tokenBasedTrigger: NotRequired[TokenBasedTriggerTypeDef]
-    timeBasedTrigger: NotRequired[TimeBasedTriggerTypeDef]
-
-
-class UnitTypeDef(TypedDict):
-    pass
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -4951,6 +5054,18 @@ class UpdateGatewayTargetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdatedAuthorizerConfigurationTypeDef(TypedDict):
+    optionalValue: NotRequired[ReadOnly[AuthorizerConfigurationTypeDef]]
+
+
+class UpdatedHarnessEnvironmentArtifactTypeDef(TypedDict):
+    optionalValue: NotRequired[HarnessEnvironmentArtifactTypeDef]
+
+
+class UpdatedHarnessMemoryConfigurationTypeDef(TypedDict):
+    optionalValue: NotRequired[ReadOnly[HarnessMemoryConfigurationTypeDef]]
+
+
 class UpdateHarnessRequestTypeDef(TypedDict):
     harnessId: str
     clientToken: NotRequired[str]
@@ -5093,6 +5208,10 @@ class UpdatePaymentManagerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdatedDescriptionTypeDef(TypedDict):
+    optionalValue: NotRequired[str]
+
+
 class UpdatePolicyEngineRequestTypeDef(TypedDict):
     policyEngineId: str
     description: NotRequired[UpdatedDescriptionTypeDef]
@@ -5131,6 +5250,67 @@ class UpdatePolicyResponseTypeDef(TypedDict):
     description: NotRequired[str]
     statusReasons: list[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdatedA2aDescriptorTypeDef(TypedDict):
+    optionalValue: NotRequired[A2aDescriptorTypeDef]
+
+
+class UpdatedSkillDefinitionTypeDef(TypedDict):
+    optionalValue: NotRequired[SkillDefinitionTypeDef]
+
+
+class UpdatedSkillMdDefinitionTypeDef(TypedDict):
+    optionalValue: NotRequired[SkillMdDefinitionTypeDef]
+
+
+class UpdatedAgentSkillsDescriptorFieldsTypeDef(TypedDict):
+    skillMd: NotRequired[UpdatedSkillMdDefinitionTypeDef]
+    skillDefinition: NotRequired[UpdatedSkillDefinitionTypeDef]
+
+
+class UpdatedAgentSkillsDescriptorTypeDef(TypedDict):
+    optionalValue: NotRequired[UpdatedAgentSkillsDescriptorFieldsTypeDef]
+
+
+class UpdatedCustomDescriptorTypeDef(TypedDict):
+    optionalValue: NotRequired[CustomDescriptorTypeDef]
+
+
+class UpdatedServerDefinitionTypeDef(TypedDict):
+    optionalValue: NotRequired[ServerDefinitionTypeDef]
+
+
+class UpdatedToolsDefinitionTypeDef(TypedDict):
+    optionalValue: NotRequired[ToolsDefinitionTypeDef]
+
+
+class UpdatedMcpDescriptorFieldsTypeDef(TypedDict):
+    server: NotRequired[UpdatedServerDefinitionTypeDef]
+    tools: NotRequired[UpdatedToolsDefinitionTypeDef]
+
+
+class UpdatedMcpDescriptorTypeDef(TypedDict):
+    optionalValue: NotRequired[UpdatedMcpDescriptorFieldsTypeDef]
+
+
+class UpdatedDescriptorsUnionTypeDef(TypedDict):
+    mcp: NotRequired[UpdatedMcpDescriptorTypeDef]
+    a2a: NotRequired[UpdatedA2aDescriptorTypeDef]
+    custom: NotRequired[UpdatedCustomDescriptorTypeDef]
+    agentSkills: NotRequired[UpdatedAgentSkillsDescriptorTypeDef]
+
+
+class UpdatedDescriptorsTypeDef(TypedDict):
+    optionalValue: NotRequired[UpdatedDescriptorsUnionTypeDef]
+
+
+class UpdatedSynchronizationConfigurationTypeDef(TypedDict):
+    optionalValue: NotRequired[ReadOnly[SynchronizationConfigurationTypeDef]]
+
+
+class UpdatedSynchronizationTypeTypeDef(TypedDict):
+    optionalValue: NotRequired[SynchronizationTypeType]
 
 
 class UpdateRegistryRecordRequestTypeDef(TypedDict):
@@ -5183,6 +5363,10 @@ class UpdateRegistryRecordStatusResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdatedApprovalConfigurationTypeDef(TypedDict):
+    optionalValue: NotRequired[ApprovalConfigurationTypeDef]
+
+
 class UpdateRegistryRequestTypeDef(TypedDict):
     registryId: str
     name: NotRequired[str]
@@ -5220,186 +5404,3 @@ class UpdateWorkloadIdentityResponseTypeDef(TypedDict):
     createdTime: datetime
     lastUpdatedTime: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdatedA2aDescriptorTypeDef(TypedDict):
-    optionalValue: NotRequired[A2aDescriptorTypeDef]
-
-
-class UpdatedAgentSkillsDescriptorFieldsTypeDef(TypedDict):
-    skillMd: NotRequired[UpdatedSkillMdDefinitionTypeDef]
-    skillDefinition: NotRequired[UpdatedSkillDefinitionTypeDef]
-
-
-class UpdatedAgentSkillsDescriptorTypeDef(TypedDict):
-    optionalValue: NotRequired[UpdatedAgentSkillsDescriptorFieldsTypeDef]
-
-
-class UpdatedApprovalConfigurationTypeDef(TypedDict):
-    optionalValue: NotRequired[ApprovalConfigurationTypeDef]
-
-
-class UpdatedAuthorizerConfigurationTypeDef(TypedDict):
-    optionalValue: NotRequired[ReadOnly[AuthorizerConfigurationTypeDef]]
-
-
-class UpdatedCustomDescriptorTypeDef(TypedDict):
-    optionalValue: NotRequired[CustomDescriptorTypeDef]
-
-
-class UpdatedDescriptionTypeDef(TypedDict):
-    optionalValue: NotRequired[str]
-
-
-class UpdatedDescriptorsTypeDef(TypedDict):
-    optionalValue: NotRequired[UpdatedDescriptorsUnionTypeDef]
-
-
-class UpdatedDescriptorsUnionTypeDef(TypedDict):
-    mcp: NotRequired[UpdatedMcpDescriptorTypeDef]
-    a2a: NotRequired[UpdatedA2aDescriptorTypeDef]
-    custom: NotRequired[UpdatedCustomDescriptorTypeDef]
-    agentSkills: NotRequired[UpdatedAgentSkillsDescriptorTypeDef]
-
-
-class UpdatedHarnessEnvironmentArtifactTypeDef(TypedDict):
-    optionalValue: NotRequired[HarnessEnvironmentArtifactTypeDef]
-
-
-class UpdatedHarnessMemoryConfigurationTypeDef(TypedDict):
-    optionalValue: NotRequired[ReadOnly[HarnessMemoryConfigurationTypeDef]]
-
-
-class UpdatedMcpDescriptorFieldsTypeDef(TypedDict):
-    server: NotRequired[UpdatedServerDefinitionTypeDef]
-    tools: NotRequired[UpdatedToolsDefinitionTypeDef]
-
-
-class UpdatedMcpDescriptorTypeDef(TypedDict):
-    optionalValue: NotRequired[UpdatedMcpDescriptorFieldsTypeDef]
-
-
-class UpdatedServerDefinitionTypeDef(TypedDict):
-    optionalValue: NotRequired[ServerDefinitionTypeDef]
-
-
-class UpdatedSkillDefinitionTypeDef(TypedDict):
-    optionalValue: NotRequired[SkillDefinitionTypeDef]
-
-
-class UpdatedSkillMdDefinitionTypeDef(TypedDict):
-    optionalValue: NotRequired[SkillMdDefinitionTypeDef]
-
-
-class UpdatedSynchronizationConfigurationTypeDef(TypedDict):
-    optionalValue: NotRequired[ReadOnly[SynchronizationConfigurationTypeDef]]
-
-
-class UpdatedSynchronizationTypeTypeDef(TypedDict):
-    optionalValue: NotRequired[SynchronizationTypeType]
-
-
-class UpdatedToolsDefinitionTypeDef(TypedDict):
-    optionalValue: NotRequired[ToolsDefinitionTypeDef]
-
-
-class UserPreferenceConsolidationOverrideTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class UserPreferenceExtractionOverrideTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class UserPreferenceMemoryStrategyInputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    namespaces: NotRequired[ReadOnly[Sequence[str]]]
-    namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
-    memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
-
-
-class UserPreferenceOverrideConfigurationInputTypeDef(TypedDict):
-    extraction: NotRequired[UserPreferenceOverrideExtractionConfigurationInputTypeDef]
-    consolidation: NotRequired[
-        UserPreferenceOverrideConsolidationConfigurationInputTypeDef
-    ]
-
-
-class UserPreferenceOverrideConsolidationConfigurationInputTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class UserPreferenceOverrideExtractionConfigurationInputTypeDef(TypedDict):
-    appendToPrompt: str
-    modelId: str
-
-
-class ValidationOutputTypeDef(TypedDict):
-    stringValidation: NotRequired[StringValidationOutputTypeDef]
-    stringListValidation: NotRequired[StringListValidationOutputTypeDef]
-    numberValidation: NotRequired[NumberValidationTypeDef]
-
-
-class ValidationTypeDef(TypedDict):
-    stringValidation: NotRequired[ReadOnly[StringValidationTypeDef]]
-    stringListValidation: NotRequired[ReadOnly[StringListValidationTypeDef]]
-    numberValidation: NotRequired[NumberValidationTypeDef]
-
-
-class VersionCreatedBySourceTypeDef(TypedDict):
-    name: str
-    arn: NotRequired[str]
-
-
-class VersionFilterTypeDef(TypedDict):
-    branchName: NotRequired[str]
-    createdByName: NotRequired[str]
-    latestPerBranch: NotRequired[bool]
-
-
-class VersionLineageMetadataTypeDef(TypedDict):
-    parentVersionIds: NotRequired[list[str]]
-    branchName: NotRequired[str]
-    createdBy: NotRequired[VersionCreatedBySourceTypeDef]
-    commitMessage: NotRequired[str]
-
-
-class VpcConfigOutputTypeDef(TypedDict):
-    securityGroups: list[str]
-    subnets: list[str]
-    requireServiceS3Endpoint: NotRequired[bool]
-
-
-class VpcConfigTypeDef(TypedDict):
-    securityGroups: ReadOnly[Sequence[str]]
-    subnets: ReadOnly[Sequence[str]]
-    requireServiceS3Endpoint: NotRequired[bool]
-
-
-class WeightedOverrideOutputTypeDef(TypedDict):
-    trafficSplit: list[TrafficSplitEntryOutputTypeDef]
-
-
-class WeightedOverrideTypeDef(TypedDict):
-    trafficSplit: ReadOnly[Sequence[TrafficSplitEntryTypeDef]]
-
-
-class WeightedRouteOutputTypeDef(TypedDict):
-    trafficSplit: list[TargetTrafficSplitEntryOutputTypeDef]
-
-
-class WeightedRouteTypeDef(TypedDict):
-    trafficSplit: ReadOnly[Sequence[TargetTrafficSplitEntryTypeDef]]
-
-
-class WorkloadIdentityDetailsTypeDef(TypedDict):
-    workloadIdentityArn: str
-
-
-class WorkloadIdentityTypeTypeDef(TypedDict):
-    name: str
-    workloadIdentityArn: str

@@ -2,39 +2,40 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Data Automation for Amazon Bedrock: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AudioExtractionCategoryTypeType",
-    "AudioGenerativeOutputLanguageType",
-    "AudioStandardGenerativeFieldTypeType",
-    "BlueprintOptimizationJobStatusType",
-    "BlueprintStageFilterType",
-    "BlueprintStageType",
-    "DataAutomationLibraryStatusType",
-    "DataAutomationProjectStageFilterType",
-    "DataAutomationProjectStageType",
-    "DataAutomationProjectStatusType",
-    "DataAutomationProjectTypeType",
-    "DesiredModalityType",
-    "DocumentExtractionGranularityTypeType",
-    "DocumentOutputTextFormatTypeType",
-    "EntityTypeType",
-    "ImageExtractionCategoryTypeType",
-    "ImageStandardGenerativeFieldTypeType",
-    "LanguageType",
-    "LibraryIngestionJobOperationTypeType",
-    "LibraryIngestionJobStatusType",
-    "PIIEntityTypeType",
-    "PIIRedactionMaskModeType",
-    "ResourceOwnerType",
-    "SensitiveDataDetectionModeType",
-    "SensitiveDataDetectionScopeTypeType",
-    "StateType",
-    "TypeType",
-    "VideoExtractionCategoryTypeType",
-    "VideoStandardGenerativeFieldTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AudioExtractionCategoryTypeType",
+        "AudioGenerativeOutputLanguageType",
+        "AudioStandardGenerativeFieldTypeType",
+        "BlueprintOptimizationJobStatusType",
+        "BlueprintStageFilterType",
+        "BlueprintStageType",
+        "DataAutomationLibraryStatusType",
+        "DataAutomationProjectStageFilterType",
+        "DataAutomationProjectStageType",
+        "DataAutomationProjectStatusType",
+        "DataAutomationProjectTypeType",
+        "DesiredModalityType",
+        "DocumentExtractionGranularityTypeType",
+        "DocumentOutputTextFormatTypeType",
+        "EntityTypeType",
+        "ImageExtractionCategoryTypeType",
+        "ImageStandardGenerativeFieldTypeType",
+        "LanguageType",
+        "LibraryIngestionJobOperationTypeType",
+        "LibraryIngestionJobStatusType",
+        "PIIEntityTypeType",
+        "PIIRedactionMaskModeType",
+        "ResourceOwnerType",
+        "SensitiveDataDetectionModeType",
+        "SensitiveDataDetectionScopeTypeType",
+        "StateType",
+        "TypeType",
+        "VideoExtractionCategoryTypeType",
+        "VideoStandardGenerativeFieldTypeType",
+    ]
 
 AudioExtractionCategoryTypeType = Literal[
     "AUDIO_CONTENT_MODERATION",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -50,175 +50,189 @@ from .literals import (
     VideoStandardGenerativeFieldTypeType,
 )
 
-__all__ = [
-    "AudioExtractionCategoryOutputTypeDef",
-    "AudioExtractionCategoryTypeConfigurationTypeDef",
-    "AudioExtractionCategoryTypeDef",
-    "AudioLanguageConfigurationOutputTypeDef",
-    "AudioLanguageConfigurationTypeDef",
-    "AudioOverrideConfigurationOutputTypeDef",
-    "AudioOverrideConfigurationTypeDef",
-    "AudioStandardExtractionOutputTypeDef",
-    "AudioStandardExtractionTypeDef",
-    "AudioStandardGenerativeFieldOutputTypeDef",
-    "AudioStandardGenerativeFieldTypeDef",
-    "AudioStandardOutputConfigurationOutputTypeDef",
-    "AudioStandardOutputConfigurationTypeDef",
-    "BlueprintFilterTypeDef",
-    "BlueprintItemTypeDef",
-    "BlueprintOptimizationObjectTypeDef",
-    "BlueprintOptimizationOutputConfigurationTypeDef",
-    "BlueprintOptimizationSampleTypeDef",
-    "BlueprintSummaryTypeDef",
-    "BlueprintTypeDef",
-    "ChannelLabelingConfigurationTypeDef",
-    "CopyBlueprintStageRequestTypeDef",
-    "CopyBlueprintStageResponseTypeDef",
-    "CreateBlueprintRequestTypeDef",
-    "CreateBlueprintResponseTypeDef",
-    "CreateBlueprintVersionRequestTypeDef",
-    "CreateBlueprintVersionResponseTypeDef",
-    "CreateDataAutomationLibraryRequestTypeDef",
-    "CreateDataAutomationLibraryResponseTypeDef",
-    "CreateDataAutomationProjectRequestTypeDef",
-    "CreateDataAutomationProjectResponseTypeDef",
-    "CustomOutputConfigurationOutputTypeDef",
-    "CustomOutputConfigurationTypeDef",
-    "DataAutomationLibraryConfigurationOutputTypeDef",
-    "DataAutomationLibraryConfigurationTypeDef",
-    "DataAutomationLibraryEntitySummaryTypeDef",
-    "DataAutomationLibraryFilterTypeDef",
-    "DataAutomationLibraryIngestionJobSummaryTypeDef",
-    "DataAutomationLibraryIngestionJobTypeDef",
-    "DataAutomationLibraryItemTypeDef",
-    "DataAutomationLibrarySummaryTypeDef",
-    "DataAutomationLibraryTypeDef",
-    "DataAutomationProjectFilterTypeDef",
-    "DataAutomationProjectSummaryTypeDef",
-    "DataAutomationProjectTypeDef",
-    "DeleteBlueprintRequestTypeDef",
-    "DeleteBlueprintResponseTypeDef",
-    "DeleteDataAutomationLibraryRequestTypeDef",
-    "DeleteDataAutomationLibraryResponseTypeDef",
-    "DeleteDataAutomationProjectRequestTypeDef",
-    "DeleteDataAutomationProjectResponseTypeDef",
-    "DeleteEntitiesInfoTypeDef",
-    "DocumentBoundingBoxTypeDef",
-    "DocumentExtractionGranularityOutputTypeDef",
-    "DocumentExtractionGranularityTypeDef",
-    "DocumentOutputAdditionalFileFormatTypeDef",
-    "DocumentOutputFormatOutputTypeDef",
-    "DocumentOutputFormatTypeDef",
-    "DocumentOutputTextFormatOutputTypeDef",
-    "DocumentOutputTextFormatTypeDef",
-    "DocumentOverrideConfigurationOutputTypeDef",
-    "DocumentOverrideConfigurationTypeDef",
-    "DocumentStandardExtractionOutputTypeDef",
-    "DocumentStandardExtractionTypeDef",
-    "DocumentStandardGenerativeFieldTypeDef",
-    "DocumentStandardOutputConfigurationOutputTypeDef",
-    "DocumentStandardOutputConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EntityDetailsTypeDef",
-    "EntityTypeInfoTypeDef",
-    "EventBridgeConfigurationTypeDef",
-    "GetBlueprintOptimizationStatusRequestTypeDef",
-    "GetBlueprintOptimizationStatusResponseTypeDef",
-    "GetBlueprintRequestTypeDef",
-    "GetBlueprintResponseTypeDef",
-    "GetDataAutomationLibraryEntityRequestTypeDef",
-    "GetDataAutomationLibraryEntityResponseTypeDef",
-    "GetDataAutomationLibraryIngestionJobRequestTypeDef",
-    "GetDataAutomationLibraryIngestionJobResponseTypeDef",
-    "GetDataAutomationLibraryRequestTypeDef",
-    "GetDataAutomationLibraryResponseTypeDef",
-    "GetDataAutomationProjectRequestTypeDef",
-    "GetDataAutomationProjectResponseTypeDef",
-    "ImageBoundingBoxTypeDef",
-    "ImageExtractionCategoryOutputTypeDef",
-    "ImageExtractionCategoryTypeDef",
-    "ImageOverrideConfigurationOutputTypeDef",
-    "ImageOverrideConfigurationTypeDef",
-    "ImageStandardExtractionOutputTypeDef",
-    "ImageStandardExtractionTypeDef",
-    "ImageStandardGenerativeFieldOutputTypeDef",
-    "ImageStandardGenerativeFieldTypeDef",
-    "ImageStandardOutputConfigurationOutputTypeDef",
-    "ImageStandardOutputConfigurationTypeDef",
-    "InlinePayloadTypeDef",
-    "InputConfigurationTypeDef",
-    "InvokeBlueprintOptimizationAsyncRequestTypeDef",
-    "InvokeBlueprintOptimizationAsyncResponseTypeDef",
-    "InvokeDataAutomationLibraryIngestionJobRequestTypeDef",
-    "InvokeDataAutomationLibraryIngestionJobResponseTypeDef",
-    "ListBlueprintsRequestTypeDef",
-    "ListBlueprintsResponseTypeDef",
-    "ListDataAutomationLibrariesRequestTypeDef",
-    "ListDataAutomationLibrariesResponseTypeDef",
-    "ListDataAutomationLibraryEntitiesRequestTypeDef",
-    "ListDataAutomationLibraryEntitiesResponseTypeDef",
-    "ListDataAutomationLibraryIngestionJobsRequestTypeDef",
-    "ListDataAutomationLibraryIngestionJobsResponseTypeDef",
-    "ListDataAutomationProjectsRequestTypeDef",
-    "ListDataAutomationProjectsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ModalityProcessingConfigurationTypeDef",
-    "ModalityRoutingConfigurationTypeDef",
-    "NotificationConfigurationTypeDef",
-    "OutputConfigurationTypeDef",
-    "OverrideConfigurationOutputTypeDef",
-    "OverrideConfigurationTypeDef",
-    "PIIEntitiesConfigurationOutputTypeDef",
-    "PIIEntitiesConfigurationTypeDef",
-    "PhraseTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3ObjectTypeDef",
-    "SensitiveDataConfigurationOutputTypeDef",
-    "SensitiveDataConfigurationTypeDef",
-    "SpeakerLabelingConfigurationTypeDef",
-    "SplitterConfigurationTypeDef",
-    "StandardOutputConfigurationOutputTypeDef",
-    "StandardOutputConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TranscriptConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateBlueprintRequestTypeDef",
-    "UpdateBlueprintResponseTypeDef",
-    "UpdateDataAutomationLibraryRequestTypeDef",
-    "UpdateDataAutomationLibraryResponseTypeDef",
-    "UpdateDataAutomationProjectRequestTypeDef",
-    "UpdateDataAutomationProjectResponseTypeDef",
-    "UpsertEntityInfoTypeDef",
-    "VideoBoundingBoxTypeDef",
-    "VideoExtractionCategoryOutputTypeDef",
-    "VideoExtractionCategoryTypeDef",
-    "VideoOverrideConfigurationOutputTypeDef",
-    "VideoOverrideConfigurationTypeDef",
-    "VideoStandardExtractionOutputTypeDef",
-    "VideoStandardExtractionTypeDef",
-    "VideoStandardGenerativeFieldOutputTypeDef",
-    "VideoStandardGenerativeFieldTypeDef",
-    "VideoStandardOutputConfigurationOutputTypeDef",
-    "VideoStandardOutputConfigurationTypeDef",
-    "VocabularyEntityInfoTypeDef",
-    "VocabularyEntitySummaryTypeDef",
-    "VocabularyEntityTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AudioExtractionCategoryOutputTypeDef",
+        "AudioExtractionCategoryTypeConfigurationTypeDef",
+        "AudioExtractionCategoryTypeDef",
+        "AudioLanguageConfigurationOutputTypeDef",
+        "AudioLanguageConfigurationTypeDef",
+        "AudioOverrideConfigurationOutputTypeDef",
+        "AudioOverrideConfigurationTypeDef",
+        "AudioStandardExtractionOutputTypeDef",
+        "AudioStandardExtractionTypeDef",
+        "AudioStandardGenerativeFieldOutputTypeDef",
+        "AudioStandardGenerativeFieldTypeDef",
+        "AudioStandardOutputConfigurationOutputTypeDef",
+        "AudioStandardOutputConfigurationTypeDef",
+        "BlueprintFilterTypeDef",
+        "BlueprintItemTypeDef",
+        "BlueprintOptimizationObjectTypeDef",
+        "BlueprintOptimizationOutputConfigurationTypeDef",
+        "BlueprintOptimizationSampleTypeDef",
+        "BlueprintSummaryTypeDef",
+        "BlueprintTypeDef",
+        "ChannelLabelingConfigurationTypeDef",
+        "CopyBlueprintStageRequestTypeDef",
+        "CopyBlueprintStageResponseTypeDef",
+        "CreateBlueprintRequestTypeDef",
+        "CreateBlueprintResponseTypeDef",
+        "CreateBlueprintVersionRequestTypeDef",
+        "CreateBlueprintVersionResponseTypeDef",
+        "CreateDataAutomationLibraryRequestTypeDef",
+        "CreateDataAutomationLibraryResponseTypeDef",
+        "CreateDataAutomationProjectRequestTypeDef",
+        "CreateDataAutomationProjectResponseTypeDef",
+        "CustomOutputConfigurationOutputTypeDef",
+        "CustomOutputConfigurationTypeDef",
+        "DataAutomationLibraryConfigurationOutputTypeDef",
+        "DataAutomationLibraryConfigurationTypeDef",
+        "DataAutomationLibraryEntitySummaryTypeDef",
+        "DataAutomationLibraryFilterTypeDef",
+        "DataAutomationLibraryIngestionJobSummaryTypeDef",
+        "DataAutomationLibraryIngestionJobTypeDef",
+        "DataAutomationLibraryItemTypeDef",
+        "DataAutomationLibrarySummaryTypeDef",
+        "DataAutomationLibraryTypeDef",
+        "DataAutomationProjectFilterTypeDef",
+        "DataAutomationProjectSummaryTypeDef",
+        "DataAutomationProjectTypeDef",
+        "DeleteBlueprintRequestTypeDef",
+        "DeleteBlueprintResponseTypeDef",
+        "DeleteDataAutomationLibraryRequestTypeDef",
+        "DeleteDataAutomationLibraryResponseTypeDef",
+        "DeleteDataAutomationProjectRequestTypeDef",
+        "DeleteDataAutomationProjectResponseTypeDef",
+        "DeleteEntitiesInfoTypeDef",
+        "DocumentBoundingBoxTypeDef",
+        "DocumentExtractionGranularityOutputTypeDef",
+        "DocumentExtractionGranularityTypeDef",
+        "DocumentOutputAdditionalFileFormatTypeDef",
+        "DocumentOutputFormatOutputTypeDef",
+        "DocumentOutputFormatTypeDef",
+        "DocumentOutputTextFormatOutputTypeDef",
+        "DocumentOutputTextFormatTypeDef",
+        "DocumentOverrideConfigurationOutputTypeDef",
+        "DocumentOverrideConfigurationTypeDef",
+        "DocumentStandardExtractionOutputTypeDef",
+        "DocumentStandardExtractionTypeDef",
+        "DocumentStandardGenerativeFieldTypeDef",
+        "DocumentStandardOutputConfigurationOutputTypeDef",
+        "DocumentStandardOutputConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EntityDetailsTypeDef",
+        "EntityTypeInfoTypeDef",
+        "EventBridgeConfigurationTypeDef",
+        "GetBlueprintOptimizationStatusRequestTypeDef",
+        "GetBlueprintOptimizationStatusResponseTypeDef",
+        "GetBlueprintRequestTypeDef",
+        "GetBlueprintResponseTypeDef",
+        "GetDataAutomationLibraryEntityRequestTypeDef",
+        "GetDataAutomationLibraryEntityResponseTypeDef",
+        "GetDataAutomationLibraryIngestionJobRequestTypeDef",
+        "GetDataAutomationLibraryIngestionJobResponseTypeDef",
+        "GetDataAutomationLibraryRequestTypeDef",
+        "GetDataAutomationLibraryResponseTypeDef",
+        "GetDataAutomationProjectRequestTypeDef",
+        "GetDataAutomationProjectResponseTypeDef",
+        "ImageBoundingBoxTypeDef",
+        "ImageExtractionCategoryOutputTypeDef",
+        "ImageExtractionCategoryTypeDef",
+        "ImageOverrideConfigurationOutputTypeDef",
+        "ImageOverrideConfigurationTypeDef",
+        "ImageStandardExtractionOutputTypeDef",
+        "ImageStandardExtractionTypeDef",
+        "ImageStandardGenerativeFieldOutputTypeDef",
+        "ImageStandardGenerativeFieldTypeDef",
+        "ImageStandardOutputConfigurationOutputTypeDef",
+        "ImageStandardOutputConfigurationTypeDef",
+        "InlinePayloadTypeDef",
+        "InputConfigurationTypeDef",
+        "InvokeBlueprintOptimizationAsyncRequestTypeDef",
+        "InvokeBlueprintOptimizationAsyncResponseTypeDef",
+        "InvokeDataAutomationLibraryIngestionJobRequestTypeDef",
+        "InvokeDataAutomationLibraryIngestionJobResponseTypeDef",
+        "ListBlueprintsRequestTypeDef",
+        "ListBlueprintsResponseTypeDef",
+        "ListDataAutomationLibrariesRequestTypeDef",
+        "ListDataAutomationLibrariesResponseTypeDef",
+        "ListDataAutomationLibraryEntitiesRequestTypeDef",
+        "ListDataAutomationLibraryEntitiesResponseTypeDef",
+        "ListDataAutomationLibraryIngestionJobsRequestTypeDef",
+        "ListDataAutomationLibraryIngestionJobsResponseTypeDef",
+        "ListDataAutomationProjectsRequestTypeDef",
+        "ListDataAutomationProjectsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ModalityProcessingConfigurationTypeDef",
+        "ModalityRoutingConfigurationTypeDef",
+        "NotificationConfigurationTypeDef",
+        "OutputConfigurationTypeDef",
+        "OverrideConfigurationOutputTypeDef",
+        "OverrideConfigurationTypeDef",
+        "PIIEntitiesConfigurationOutputTypeDef",
+        "PIIEntitiesConfigurationTypeDef",
+        "PhraseTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3ObjectTypeDef",
+        "SensitiveDataConfigurationOutputTypeDef",
+        "SensitiveDataConfigurationTypeDef",
+        "SpeakerLabelingConfigurationTypeDef",
+        "SplitterConfigurationTypeDef",
+        "StandardOutputConfigurationOutputTypeDef",
+        "StandardOutputConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TranscriptConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateBlueprintRequestTypeDef",
+        "UpdateBlueprintResponseTypeDef",
+        "UpdateDataAutomationLibraryRequestTypeDef",
+        "UpdateDataAutomationLibraryResponseTypeDef",
+        "UpdateDataAutomationProjectRequestTypeDef",
+        "UpdateDataAutomationProjectResponseTypeDef",
+        "UpsertEntityInfoTypeDef",
+        "VideoBoundingBoxTypeDef",
+        "VideoExtractionCategoryOutputTypeDef",
+        "VideoExtractionCategoryTypeDef",
+        "VideoOverrideConfigurationOutputTypeDef",
+        "VideoOverrideConfigurationTypeDef",
+        "VideoStandardExtractionOutputTypeDef",
+        "VideoStandardExtractionTypeDef",
+        "VideoStandardGenerativeFieldOutputTypeDef",
+        "VideoStandardGenerativeFieldTypeDef",
+        "VideoStandardOutputConfigurationOutputTypeDef",
+        "VideoStandardOutputConfigurationTypeDef",
+        "VocabularyEntityInfoTypeDef",
+        "VocabularyEntitySummaryTypeDef",
+        "VocabularyEntityTypeDef",
+    ]
+
+
+class ChannelLabelingConfigurationTypeDef(TypedDict):
+    state: StateType
+
+
+class SpeakerLabelingConfigurationTypeDef(TypedDict):
+    state: StateType
+
+
+class TranscriptConfigurationTypeDef(TypedDict):
+    speakerLabeling: NotRequired[SpeakerLabelingConfigurationTypeDef]
+    channelLabeling: NotRequired[ChannelLabelingConfigurationTypeDef]
+
+
+class AudioExtractionCategoryTypeConfigurationTypeDef(TypedDict):
+    transcript: NotRequired[TranscriptConfigurationTypeDef]
 
 
 class AudioExtractionCategoryOutputTypeDef(TypedDict):
     state: StateType
     types: NotRequired[list[AudioExtractionCategoryTypeType]]
     typeConfiguration: NotRequired[AudioExtractionCategoryTypeConfigurationTypeDef]
-
-
-class AudioExtractionCategoryTypeConfigurationTypeDef(TypedDict):
-    transcript: NotRequired[TranscriptConfigurationTypeDef]
 
 
 class AudioExtractionCategoryTypeDef(TypedDict):
@@ -239,10 +253,36 @@ class AudioLanguageConfigurationTypeDef(TypedDict):
     identifyMultipleLanguages: NotRequired[bool]
 
 
+class ModalityProcessingConfigurationTypeDef(TypedDict):
+    state: NotRequired[StateType]
+
+
+class PIIEntitiesConfigurationOutputTypeDef(TypedDict):
+    piiEntityTypes: NotRequired[list[PIIEntityTypeType]]
+    redactionMaskMode: NotRequired[PIIRedactionMaskModeType]
+
+
+class SensitiveDataConfigurationOutputTypeDef(TypedDict):
+    detectionMode: SensitiveDataDetectionModeType
+    detectionScope: NotRequired[list[SensitiveDataDetectionScopeTypeType]]
+    piiEntitiesConfiguration: NotRequired[PIIEntitiesConfigurationOutputTypeDef]
+
+
 class AudioOverrideConfigurationOutputTypeDef(TypedDict):
     modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
     languageConfiguration: NotRequired[AudioLanguageConfigurationOutputTypeDef]
     sensitiveDataConfiguration: NotRequired[SensitiveDataConfigurationOutputTypeDef]
+
+
+class PIIEntitiesConfigurationTypeDef(TypedDict):
+    piiEntityTypes: NotRequired[ReadOnly[Sequence[PIIEntityTypeType]]]
+    redactionMaskMode: NotRequired[PIIRedactionMaskModeType]
+
+
+class SensitiveDataConfigurationTypeDef(TypedDict):
+    detectionMode: SensitiveDataDetectionModeType
+    detectionScope: NotRequired[ReadOnly[Sequence[SensitiveDataDetectionScopeTypeType]]]
+    piiEntitiesConfiguration: NotRequired[ReadOnly[PIIEntitiesConfigurationTypeDef]]
 
 
 class AudioOverrideConfigurationTypeDef(TypedDict):
@@ -296,6 +336,11 @@ class BlueprintOptimizationObjectTypeDef(TypedDict):
     stage: NotRequired[BlueprintStageType]
 
 
+class S3ObjectTypeDef(TypedDict):
+    s3Uri: str
+    version: NotRequired[str]
+
+
 class BlueprintOptimizationOutputConfigurationTypeDef(TypedDict):
     s3Object: S3ObjectTypeDef
 
@@ -329,10 +374,6 @@ class BlueprintTypeDef(TypedDict):
     optimizationTime: NotRequired[datetime]
 
 
-class ChannelLabelingConfigurationTypeDef(TypedDict):
-    state: StateType
-
-
 class CopyBlueprintStageRequestTypeDef(TypedDict):
     blueprintArn: str
     sourceStage: BlueprintStageType
@@ -342,6 +383,16 @@ class CopyBlueprintStageRequestTypeDef(TypedDict):
 
 class CopyBlueprintStageResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    kmsKeyId: str
+    kmsEncryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateBlueprintRequestTypeDef(TypedDict):
@@ -383,6 +434,144 @@ class CreateDataAutomationLibraryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomOutputConfigurationTypeDef(TypedDict):
+    blueprints: NotRequired[ReadOnly[Sequence[BlueprintItemTypeDef]]]
+
+
+class DataAutomationLibraryItemTypeDef(TypedDict):
+    libraryArn: str
+
+
+class DataAutomationLibraryConfigurationTypeDef(TypedDict):
+    libraries: NotRequired[ReadOnly[Sequence[DataAutomationLibraryItemTypeDef]]]
+
+
+class SplitterConfigurationTypeDef(TypedDict):
+    state: NotRequired[StateType]
+
+
+class DocumentOverrideConfigurationTypeDef(TypedDict):
+    splitter: NotRequired[SplitterConfigurationTypeDef]
+    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
+    sensitiveDataConfiguration: NotRequired[ReadOnly[SensitiveDataConfigurationTypeDef]]
+
+
+class ImageOverrideConfigurationTypeDef(TypedDict):
+    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
+    sensitiveDataConfiguration: NotRequired[ReadOnly[SensitiveDataConfigurationTypeDef]]
+
+
+class ModalityRoutingConfigurationTypeDef(TypedDict):
+    jpeg: NotRequired[DesiredModalityType]
+    png: NotRequired[DesiredModalityType]
+    mp4: NotRequired[DesiredModalityType]
+    mov: NotRequired[DesiredModalityType]
+
+
+class VideoOverrideConfigurationTypeDef(TypedDict):
+    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
+    sensitiveDataConfiguration: NotRequired[ReadOnly[SensitiveDataConfigurationTypeDef]]
+
+
+class OverrideConfigurationTypeDef(TypedDict):
+    document: NotRequired[ReadOnly[DocumentOverrideConfigurationTypeDef]]
+    image: NotRequired[ReadOnly[ImageOverrideConfigurationTypeDef]]
+    video: NotRequired[ReadOnly[VideoOverrideConfigurationTypeDef]]
+    audio: NotRequired[ReadOnly[AudioOverrideConfigurationTypeDef]]
+    modalityRouting: NotRequired[ModalityRoutingConfigurationTypeDef]
+
+
+class DocumentOutputAdditionalFileFormatTypeDef(TypedDict):
+    state: StateType
+
+
+class DocumentOutputTextFormatTypeDef(TypedDict):
+    types: NotRequired[ReadOnly[Sequence[DocumentOutputTextFormatTypeType]]]
+
+
+class DocumentOutputFormatTypeDef(TypedDict):
+    textFormat: ReadOnly[DocumentOutputTextFormatTypeDef]
+    additionalFileFormat: DocumentOutputAdditionalFileFormatTypeDef
+
+
+class DocumentBoundingBoxTypeDef(TypedDict):
+    state: StateType
+
+
+class DocumentExtractionGranularityTypeDef(TypedDict):
+    types: NotRequired[ReadOnly[Sequence[DocumentExtractionGranularityTypeType]]]
+
+
+class DocumentStandardExtractionTypeDef(TypedDict):
+    granularity: ReadOnly[DocumentExtractionGranularityTypeDef]
+    boundingBox: DocumentBoundingBoxTypeDef
+
+
+class DocumentStandardGenerativeFieldTypeDef(TypedDict):
+    state: StateType
+
+
+class DocumentStandardOutputConfigurationTypeDef(TypedDict):
+    extraction: NotRequired[ReadOnly[DocumentStandardExtractionTypeDef]]
+    generativeField: NotRequired[DocumentStandardGenerativeFieldTypeDef]
+    outputFormat: NotRequired[ReadOnly[DocumentOutputFormatTypeDef]]
+
+
+class ImageBoundingBoxTypeDef(TypedDict):
+    state: StateType
+
+
+class ImageExtractionCategoryTypeDef(TypedDict):
+    state: StateType
+    types: NotRequired[ReadOnly[Sequence[ImageExtractionCategoryTypeType]]]
+
+
+class ImageStandardExtractionTypeDef(TypedDict):
+    category: ReadOnly[ImageExtractionCategoryTypeDef]
+    boundingBox: ImageBoundingBoxTypeDef
+
+
+class ImageStandardGenerativeFieldTypeDef(TypedDict):
+    state: StateType
+    types: NotRequired[ReadOnly[Sequence[ImageStandardGenerativeFieldTypeType]]]
+
+
+class ImageStandardOutputConfigurationTypeDef(TypedDict):
+    extraction: NotRequired[ReadOnly[ImageStandardExtractionTypeDef]]
+    generativeField: NotRequired[ReadOnly[ImageStandardGenerativeFieldTypeDef]]
+
+
+class VideoBoundingBoxTypeDef(TypedDict):
+    state: StateType
+
+
+class VideoExtractionCategoryTypeDef(TypedDict):
+    state: StateType
+    types: NotRequired[ReadOnly[Sequence[VideoExtractionCategoryTypeType]]]
+
+
+class VideoStandardExtractionTypeDef(TypedDict):
+    category: ReadOnly[VideoExtractionCategoryTypeDef]
+    boundingBox: VideoBoundingBoxTypeDef
+
+
+class VideoStandardGenerativeFieldTypeDef(TypedDict):
+    state: StateType
+    types: NotRequired[ReadOnly[Sequence[VideoStandardGenerativeFieldTypeType]]]
+
+
+class VideoStandardOutputConfigurationTypeDef(TypedDict):
+    extraction: NotRequired[ReadOnly[VideoStandardExtractionTypeDef]]
+    generativeField: NotRequired[ReadOnly[VideoStandardGenerativeFieldTypeDef]]
+
+
+class StandardOutputConfigurationTypeDef(TypedDict):
+    document: NotRequired[ReadOnly[DocumentStandardOutputConfigurationTypeDef]]
+    image: NotRequired[ReadOnly[ImageStandardOutputConfigurationTypeDef]]
+    video: NotRequired[ReadOnly[VideoStandardOutputConfigurationTypeDef]]
+    audio: NotRequired[ReadOnly[AudioStandardOutputConfigurationTypeDef]]
+
+
 class CreateDataAutomationProjectRequestTypeDef(TypedDict):
     projectName: str
     projectDescription: NotRequired[str]
@@ -410,16 +599,16 @@ class CustomOutputConfigurationOutputTypeDef(TypedDict):
     blueprints: NotRequired[list[BlueprintItemTypeDef]]
 
 
-class CustomOutputConfigurationTypeDef(TypedDict):
-    blueprints: NotRequired[ReadOnly[Sequence[BlueprintItemTypeDef]]]
-
-
 class DataAutomationLibraryConfigurationOutputTypeDef(TypedDict):
     libraries: NotRequired[list[DataAutomationLibraryItemTypeDef]]
 
 
-class DataAutomationLibraryConfigurationTypeDef(TypedDict):
-    libraries: NotRequired[ReadOnly[Sequence[DataAutomationLibraryItemTypeDef]]]
+class VocabularyEntitySummaryTypeDef(TypedDict):
+    entityId: NotRequired[str]
+    description: NotRequired[str]
+    language: NotRequired[LanguageType]
+    numOfPhrases: NotRequired[int]
+    lastModifiedTime: NotRequired[datetime]
 
 
 class DataAutomationLibraryEntitySummaryTypeDef(TypedDict):
@@ -439,6 +628,10 @@ class DataAutomationLibraryIngestionJobSummaryTypeDef(TypedDict):
     completionTime: NotRequired[datetime]
 
 
+class OutputConfigurationTypeDef(TypedDict):
+    s3Uri: str
+
+
 class DataAutomationLibraryIngestionJobTypeDef(TypedDict):
     jobArn: str
     creationTime: datetime
@@ -451,14 +644,15 @@ class DataAutomationLibraryIngestionJobTypeDef(TypedDict):
     errorType: NotRequired[str]
 
 
-class DataAutomationLibraryItemTypeDef(TypedDict):
-    libraryArn: str
-
-
 class DataAutomationLibrarySummaryTypeDef(TypedDict):
     libraryArn: str
     libraryName: NotRequired[str]
     creationTime: datetime
+
+
+class EntityTypeInfoTypeDef(TypedDict):
+    entityType: EntityTypeType
+    entityMetadata: NotRequired[str]
 
 
 class DataAutomationLibraryTypeDef(TypedDict):
@@ -483,6 +677,101 @@ class DataAutomationProjectSummaryTypeDef(TypedDict):
     projectType: NotRequired[DataAutomationProjectTypeType]
     projectName: NotRequired[str]
     creationTime: datetime
+
+
+class DocumentOverrideConfigurationOutputTypeDef(TypedDict):
+    splitter: NotRequired[SplitterConfigurationTypeDef]
+    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
+    sensitiveDataConfiguration: NotRequired[SensitiveDataConfigurationOutputTypeDef]
+
+
+class ImageOverrideConfigurationOutputTypeDef(TypedDict):
+    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
+    sensitiveDataConfiguration: NotRequired[SensitiveDataConfigurationOutputTypeDef]
+
+
+class VideoOverrideConfigurationOutputTypeDef(TypedDict):
+    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
+    sensitiveDataConfiguration: NotRequired[SensitiveDataConfigurationOutputTypeDef]
+
+
+class OverrideConfigurationOutputTypeDef(TypedDict):
+    document: NotRequired[DocumentOverrideConfigurationOutputTypeDef]
+    image: NotRequired[ImageOverrideConfigurationOutputTypeDef]
+    video: NotRequired[VideoOverrideConfigurationOutputTypeDef]
+    audio: NotRequired[AudioOverrideConfigurationOutputTypeDef]
+    modalityRouting: NotRequired[ModalityRoutingConfigurationTypeDef]
+
+
+class DocumentOutputTextFormatOutputTypeDef(TypedDict):
+    types: NotRequired[list[DocumentOutputTextFormatTypeType]]
+
+
+class DocumentOutputFormatOutputTypeDef(TypedDict):
+    textFormat: DocumentOutputTextFormatOutputTypeDef
+    additionalFileFormat: DocumentOutputAdditionalFileFormatTypeDef
+
+
+class DocumentExtractionGranularityOutputTypeDef(TypedDict):
+    types: NotRequired[list[DocumentExtractionGranularityTypeType]]
+
+
+class DocumentStandardExtractionOutputTypeDef(TypedDict):
+    granularity: DocumentExtractionGranularityOutputTypeDef
+    boundingBox: DocumentBoundingBoxTypeDef
+
+
+class DocumentStandardOutputConfigurationOutputTypeDef(TypedDict):
+    extraction: NotRequired[DocumentStandardExtractionOutputTypeDef]
+    generativeField: NotRequired[DocumentStandardGenerativeFieldTypeDef]
+    outputFormat: NotRequired[DocumentOutputFormatOutputTypeDef]
+
+
+class ImageExtractionCategoryOutputTypeDef(TypedDict):
+    state: StateType
+    types: NotRequired[list[ImageExtractionCategoryTypeType]]
+
+
+class ImageStandardExtractionOutputTypeDef(TypedDict):
+    category: ImageExtractionCategoryOutputTypeDef
+    boundingBox: ImageBoundingBoxTypeDef
+
+
+class ImageStandardGenerativeFieldOutputTypeDef(TypedDict):
+    state: StateType
+    types: NotRequired[list[ImageStandardGenerativeFieldTypeType]]
+
+
+class ImageStandardOutputConfigurationOutputTypeDef(TypedDict):
+    extraction: NotRequired[ImageStandardExtractionOutputTypeDef]
+    generativeField: NotRequired[ImageStandardGenerativeFieldOutputTypeDef]
+
+
+class VideoExtractionCategoryOutputTypeDef(TypedDict):
+    state: StateType
+    types: NotRequired[list[VideoExtractionCategoryTypeType]]
+
+
+class VideoStandardExtractionOutputTypeDef(TypedDict):
+    category: VideoExtractionCategoryOutputTypeDef
+    boundingBox: VideoBoundingBoxTypeDef
+
+
+class VideoStandardGenerativeFieldOutputTypeDef(TypedDict):
+    state: StateType
+    types: NotRequired[list[VideoStandardGenerativeFieldTypeType]]
+
+
+class VideoStandardOutputConfigurationOutputTypeDef(TypedDict):
+    extraction: NotRequired[VideoStandardExtractionOutputTypeDef]
+    generativeField: NotRequired[VideoStandardGenerativeFieldOutputTypeDef]
+
+
+class StandardOutputConfigurationOutputTypeDef(TypedDict):
+    document: NotRequired[DocumentStandardOutputConfigurationOutputTypeDef]
+    image: NotRequired[ImageStandardOutputConfigurationOutputTypeDef]
+    video: NotRequired[VideoStandardOutputConfigurationOutputTypeDef]
+    audio: NotRequired[AudioStandardOutputConfigurationOutputTypeDef]
 
 
 class DataAutomationProjectTypeDef(TypedDict):
@@ -537,90 +826,21 @@ class DeleteEntitiesInfoTypeDef(TypedDict):
     entityIds: ReadOnly[Sequence[str]]
 
 
-class DocumentBoundingBoxTypeDef(TypedDict):
-    state: StateType
+class PhraseTypeDef(TypedDict):
+    text: str
+    displayAsText: NotRequired[str]
 
 
-class DocumentExtractionGranularityOutputTypeDef(TypedDict):
-    types: NotRequired[list[DocumentExtractionGranularityTypeType]]
-
-
-class DocumentExtractionGranularityTypeDef(TypedDict):
-    types: NotRequired[ReadOnly[Sequence[DocumentExtractionGranularityTypeType]]]
-
-
-class DocumentOutputAdditionalFileFormatTypeDef(TypedDict):
-    state: StateType
-
-
-class DocumentOutputFormatOutputTypeDef(TypedDict):
-    textFormat: DocumentOutputTextFormatOutputTypeDef
-    additionalFileFormat: DocumentOutputAdditionalFileFormatTypeDef
-
-
-class DocumentOutputFormatTypeDef(TypedDict):
-    textFormat: ReadOnly[DocumentOutputTextFormatTypeDef]
-    additionalFileFormat: DocumentOutputAdditionalFileFormatTypeDef
-
-
-class DocumentOutputTextFormatOutputTypeDef(TypedDict):
-    types: NotRequired[list[DocumentOutputTextFormatTypeType]]
-
-
-class DocumentOutputTextFormatTypeDef(TypedDict):
-    types: NotRequired[ReadOnly[Sequence[DocumentOutputTextFormatTypeType]]]
-
-
-class DocumentOverrideConfigurationOutputTypeDef(TypedDict):
-    splitter: NotRequired[SplitterConfigurationTypeDef]
-    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
-    sensitiveDataConfiguration: NotRequired[SensitiveDataConfigurationOutputTypeDef]
-
-
-class DocumentOverrideConfigurationTypeDef(TypedDict):
-    splitter: NotRequired[SplitterConfigurationTypeDef]
-    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
-    sensitiveDataConfiguration: NotRequired[ReadOnly[SensitiveDataConfigurationTypeDef]]
-
-
-class DocumentStandardExtractionOutputTypeDef(TypedDict):
-    granularity: DocumentExtractionGranularityOutputTypeDef
-    boundingBox: DocumentBoundingBoxTypeDef
-
-
-class DocumentStandardExtractionTypeDef(TypedDict):
-    granularity: ReadOnly[DocumentExtractionGranularityTypeDef]
-    boundingBox: DocumentBoundingBoxTypeDef
-
-
-class DocumentStandardGenerativeFieldTypeDef(TypedDict):
-    state: StateType
-
-
-class DocumentStandardOutputConfigurationOutputTypeDef(TypedDict):
-    extraction: NotRequired[DocumentStandardExtractionOutputTypeDef]
-    generativeField: NotRequired[DocumentStandardGenerativeFieldTypeDef]
-    outputFormat: NotRequired[DocumentOutputFormatOutputTypeDef]
-
-
-class DocumentStandardOutputConfigurationTypeDef(TypedDict):
-    extraction: NotRequired[ReadOnly[DocumentStandardExtractionTypeDef]]
-    generativeField: NotRequired[DocumentStandardGenerativeFieldTypeDef]
-    outputFormat: NotRequired[ReadOnly[DocumentOutputFormatTypeDef]]
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    kmsKeyId: str
-    kmsEncryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
+class VocabularyEntityTypeDef(TypedDict):
+    entityId: NotRequired[str]
+    description: NotRequired[str]
+    language: NotRequired[LanguageType]
+    phrases: NotRequired[list[PhraseTypeDef]]
+    lastModifiedTime: NotRequired[datetime]
 
 
 class EntityDetailsTypeDef(TypedDict):
     vocabulary: NotRequired[VocabularyEntityTypeDef]
-
-
-class EntityTypeInfoTypeDef(TypedDict):
-    entityType: EntityTypeType
-    entityMetadata: NotRequired[str]
 
 
 class EventBridgeConfigurationTypeDef(TypedDict):
@@ -690,58 +910,15 @@ class GetDataAutomationProjectResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImageBoundingBoxTypeDef(TypedDict):
-    state: StateType
+class VocabularyEntityInfoTypeDef(TypedDict):
+    entityId: NotRequired[str]
+    description: NotRequired[str]
+    language: LanguageType
+    phrases: ReadOnly[Sequence[PhraseTypeDef]]
 
 
-class ImageExtractionCategoryOutputTypeDef(TypedDict):
-    state: StateType
-    types: NotRequired[list[ImageExtractionCategoryTypeType]]
-
-
-class ImageExtractionCategoryTypeDef(TypedDict):
-    state: StateType
-    types: NotRequired[ReadOnly[Sequence[ImageExtractionCategoryTypeType]]]
-
-
-class ImageOverrideConfigurationOutputTypeDef(TypedDict):
-    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
-    sensitiveDataConfiguration: NotRequired[SensitiveDataConfigurationOutputTypeDef]
-
-
-class ImageOverrideConfigurationTypeDef(TypedDict):
-    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
-    sensitiveDataConfiguration: NotRequired[ReadOnly[SensitiveDataConfigurationTypeDef]]
-
-
-class ImageStandardExtractionOutputTypeDef(TypedDict):
-    category: ImageExtractionCategoryOutputTypeDef
-    boundingBox: ImageBoundingBoxTypeDef
-
-
-class ImageStandardExtractionTypeDef(TypedDict):
-    category: ReadOnly[ImageExtractionCategoryTypeDef]
-    boundingBox: ImageBoundingBoxTypeDef
-
-
-class ImageStandardGenerativeFieldOutputTypeDef(TypedDict):
-    state: StateType
-    types: NotRequired[list[ImageStandardGenerativeFieldTypeType]]
-
-
-class ImageStandardGenerativeFieldTypeDef(TypedDict):
-    state: StateType
-    types: NotRequired[ReadOnly[Sequence[ImageStandardGenerativeFieldTypeType]]]
-
-
-class ImageStandardOutputConfigurationOutputTypeDef(TypedDict):
-    extraction: NotRequired[ImageStandardExtractionOutputTypeDef]
-    generativeField: NotRequired[ImageStandardGenerativeFieldOutputTypeDef]
-
-
-class ImageStandardOutputConfigurationTypeDef(TypedDict):
-    extraction: NotRequired[ReadOnly[ImageStandardExtractionTypeDef]]
-    generativeField: NotRequired[ReadOnly[ImageStandardGenerativeFieldTypeDef]]
+class UpsertEntityInfoTypeDef(TypedDict):
+    vocabulary: NotRequired[ReadOnly[VocabularyEntityInfoTypeDef]]
 
 
 class InlinePayloadTypeDef(TypedDict):
@@ -766,6 +943,10 @@ class InvokeBlueprintOptimizationAsyncRequestTypeDef(TypedDict):
 class InvokeBlueprintOptimizationAsyncResponseTypeDef(TypedDict):
     invocationArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NotificationConfigurationTypeDef(TypedDict):
+    eventBridgeConfiguration: EventBridgeConfigurationTypeDef
 
 
 class InvokeDataAutomationLibraryIngestionJobRequestTypeDef(TypedDict):
@@ -860,95 +1041,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ModalityProcessingConfigurationTypeDef(TypedDict):
-    state: NotRequired[StateType]
-
-
-class ModalityRoutingConfigurationTypeDef(TypedDict):
-    jpeg: NotRequired[DesiredModalityType]
-    png: NotRequired[DesiredModalityType]
-    mp4: NotRequired[DesiredModalityType]
-    mov: NotRequired[DesiredModalityType]
-
-
-class NotificationConfigurationTypeDef(TypedDict):
-    eventBridgeConfiguration: EventBridgeConfigurationTypeDef
-
-
-class OutputConfigurationTypeDef(TypedDict):
-    s3Uri: str
-
-
-class OverrideConfigurationOutputTypeDef(TypedDict):
-    document: NotRequired[DocumentOverrideConfigurationOutputTypeDef]
-    image: NotRequired[ImageOverrideConfigurationOutputTypeDef]
-    video: NotRequired[VideoOverrideConfigurationOutputTypeDef]
-    audio: NotRequired[AudioOverrideConfigurationOutputTypeDef]
-    modalityRouting: NotRequired[ModalityRoutingConfigurationTypeDef]
-
-
-class OverrideConfigurationTypeDef(TypedDict):
-    document: NotRequired[ReadOnly[DocumentOverrideConfigurationTypeDef]]
-    image: NotRequired[ReadOnly[ImageOverrideConfigurationTypeDef]]
-    video: NotRequired[ReadOnly[VideoOverrideConfigurationTypeDef]]
-    audio: NotRequired[ReadOnly[AudioOverrideConfigurationTypeDef]]
-    modalityRouting: NotRequired[ModalityRoutingConfigurationTypeDef]
-
-
-class PIIEntitiesConfigurationOutputTypeDef(TypedDict):
-    piiEntityTypes: NotRequired[list[PIIEntityTypeType]]
-    redactionMaskMode: NotRequired[PIIRedactionMaskModeType]
-
-
-class PIIEntitiesConfigurationTypeDef(TypedDict):
-    piiEntityTypes: NotRequired[ReadOnly[Sequence[PIIEntityTypeType]]]
-    redactionMaskMode: NotRequired[PIIRedactionMaskModeType]
-
-
-class PhraseTypeDef(TypedDict):
-    text: str
-    displayAsText: NotRequired[str]
-
-
-class S3ObjectTypeDef(TypedDict):
-    s3Uri: str
-    version: NotRequired[str]
-
-
-class SensitiveDataConfigurationOutputTypeDef(TypedDict):
-    detectionMode: SensitiveDataDetectionModeType
-    detectionScope: NotRequired[list[SensitiveDataDetectionScopeTypeType]]
-    piiEntitiesConfiguration: NotRequired[PIIEntitiesConfigurationOutputTypeDef]
-
-
-class SensitiveDataConfigurationTypeDef(TypedDict):
-    detectionMode: SensitiveDataDetectionModeType
-    detectionScope: NotRequired[ReadOnly[Sequence[SensitiveDataDetectionScopeTypeType]]]
-    piiEntitiesConfiguration: NotRequired[ReadOnly[PIIEntitiesConfigurationTypeDef]]
-
-
-class SpeakerLabelingConfigurationTypeDef(TypedDict):
-    state: StateType
-
-
-class SplitterConfigurationTypeDef(TypedDict):
-    state: NotRequired[StateType]
-
-
-class StandardOutputConfigurationOutputTypeDef(TypedDict):
-    document: NotRequired[DocumentStandardOutputConfigurationOutputTypeDef]
-    image: NotRequired[ImageStandardOutputConfigurationOutputTypeDef]
-    video: NotRequired[VideoStandardOutputConfigurationOutputTypeDef]
-    audio: NotRequired[AudioStandardOutputConfigurationOutputTypeDef]
-
-
-class StandardOutputConfigurationTypeDef(TypedDict):
-    document: NotRequired[ReadOnly[DocumentStandardOutputConfigurationTypeDef]]
-    image: NotRequired[ReadOnly[ImageStandardOutputConfigurationTypeDef]]
-    video: NotRequired[ReadOnly[VideoStandardOutputConfigurationTypeDef]]
-    audio: NotRequired[ReadOnly[AudioStandardOutputConfigurationTypeDef]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceARN: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -956,16 +1048,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TranscriptConfigurationTypeDef(TypedDict):
-    speakerLabeling: NotRequired[SpeakerLabelingConfigurationTypeDef]
-    channelLabeling: NotRequired[ChannelLabelingConfigurationTypeDef]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1019,84 +1101,3 @@ class UpdateDataAutomationProjectResponseTypeDef(TypedDict):
     projectStage: NotRequired[DataAutomationProjectStageType]
     status: NotRequired[DataAutomationProjectStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpsertEntityInfoTypeDef(TypedDict):
-    vocabulary: NotRequired[ReadOnly[VocabularyEntityInfoTypeDef]]
-
-
-class VideoBoundingBoxTypeDef(TypedDict):
-    state: StateType
-
-
-class VideoExtractionCategoryOutputTypeDef(TypedDict):
-    state: StateType
-    types: NotRequired[list[VideoExtractionCategoryTypeType]]
-
-
-class VideoExtractionCategoryTypeDef(TypedDict):
-    state: StateType
-    types: NotRequired[ReadOnly[Sequence[VideoExtractionCategoryTypeType]]]
-
-
-class VideoOverrideConfigurationOutputTypeDef(TypedDict):
-    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
-    sensitiveDataConfiguration: NotRequired[SensitiveDataConfigurationOutputTypeDef]
-
-
-class VideoOverrideConfigurationTypeDef(TypedDict):
-    modalityProcessing: NotRequired[ModalityProcessingConfigurationTypeDef]
-    sensitiveDataConfiguration: NotRequired[ReadOnly[SensitiveDataConfigurationTypeDef]]
-
-
-class VideoStandardExtractionOutputTypeDef(TypedDict):
-    category: VideoExtractionCategoryOutputTypeDef
-    boundingBox: VideoBoundingBoxTypeDef
-
-
-class VideoStandardExtractionTypeDef(TypedDict):
-    category: ReadOnly[VideoExtractionCategoryTypeDef]
-    boundingBox: VideoBoundingBoxTypeDef
-
-
-class VideoStandardGenerativeFieldOutputTypeDef(TypedDict):
-    state: StateType
-    types: NotRequired[list[VideoStandardGenerativeFieldTypeType]]
-
-
-class VideoStandardGenerativeFieldTypeDef(TypedDict):
-    state: StateType
-    types: NotRequired[ReadOnly[Sequence[VideoStandardGenerativeFieldTypeType]]]
-
-
-class VideoStandardOutputConfigurationOutputTypeDef(TypedDict):
-    extraction: NotRequired[VideoStandardExtractionOutputTypeDef]
-    generativeField: NotRequired[VideoStandardGenerativeFieldOutputTypeDef]
-
-
-class VideoStandardOutputConfigurationTypeDef(TypedDict):
-    extraction: NotRequired[ReadOnly[VideoStandardExtractionTypeDef]]
-    generativeField: NotRequired[ReadOnly[VideoStandardGenerativeFieldTypeDef]]
-
-
-class VocabularyEntityInfoTypeDef(TypedDict):
-    entityId: NotRequired[str]
-    description: NotRequired[str]
-    language: LanguageType
-    phrases: ReadOnly[Sequence[PhraseTypeDef]]
-
-
-class VocabularyEntitySummaryTypeDef(TypedDict):
-    entityId: NotRequired[str]
-    description: NotRequired[str]
-    language: NotRequired[LanguageType]
-    numOfPhrases: NotRequired[int]
-    lastModifiedTime: NotRequired[datetime]
-
-
-class VocabularyEntityTypeDef(TypedDict):
-    entityId: NotRequired[str]
-    description: NotRequired[str]
-    language: NotRequired[LanguageType]
-    phrases: NotRequired[list[PhraseTypeDef]]
-    lastModifiedTime: NotRequired[datetime]

@@ -2,15 +2,16 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Runtime for Amazon Bedrock Data Automation: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AutomationJobStatusType",
-    "BlueprintStageType",
-    "CustomOutputStatusType",
-    "DataAutomationStageType",
-    "SemanticModalityType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AutomationJobStatusType",
+        "BlueprintStageType",
+        "CustomOutputStatusType",
+        "DataAutomationStageType",
+        "SemanticModalityType",
+    ]
 
 AutomationJobStatusType = Literal[
     "Created",

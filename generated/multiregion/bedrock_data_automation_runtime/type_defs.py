@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,36 +26,50 @@ from .literals import (
     SemanticModalityType,
 )
 
-__all__ = [
-    "AssetProcessingConfigurationTypeDef",
-    "BlueprintTypeDef",
-    "DataAutomationConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EventBridgeConfigurationTypeDef",
-    "GetDataAutomationStatusRequestTypeDef",
-    "GetDataAutomationStatusResponseTypeDef",
-    "InputConfigurationTypeDef",
-    "InvokeDataAutomationAsyncRequestTypeDef",
-    "InvokeDataAutomationAsyncResponseTypeDef",
-    "InvokeDataAutomationRequestTypeDef",
-    "InvokeDataAutomationResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NotificationConfigurationTypeDef",
-    "OutputConfigurationTypeDef",
-    "OutputSegmentTypeDef",
-    "ResponseMetadataTypeDef",
-    "SyncInputConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TimestampSegmentTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "VideoAssetProcessingConfigurationTypeDef",
-    "VideoSegmentConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssetProcessingConfigurationTypeDef",
+        "BlueprintTypeDef",
+        "DataAutomationConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EventBridgeConfigurationTypeDef",
+        "GetDataAutomationStatusRequestTypeDef",
+        "GetDataAutomationStatusResponseTypeDef",
+        "InputConfigurationTypeDef",
+        "InvokeDataAutomationAsyncRequestTypeDef",
+        "InvokeDataAutomationAsyncResponseTypeDef",
+        "InvokeDataAutomationRequestTypeDef",
+        "InvokeDataAutomationResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NotificationConfigurationTypeDef",
+        "OutputConfigurationTypeDef",
+        "OutputSegmentTypeDef",
+        "ResponseMetadataTypeDef",
+        "SyncInputConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TimestampSegmentTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "VideoAssetProcessingConfigurationTypeDef",
+        "VideoSegmentConfigurationTypeDef",
+    ]
+
+
+class TimestampSegmentTypeDef(TypedDict):
+    startTimeMillis: int
+    endTimeMillis: int
+
+
+class VideoSegmentConfigurationTypeDef(TypedDict):
+    timestampSegment: NotRequired[TimestampSegmentTypeDef]
+
+
+class VideoAssetProcessingConfigurationTypeDef(TypedDict):
+    segmentConfiguration: NotRequired[VideoSegmentConfigurationTypeDef]
 
 
 class AssetProcessingConfigurationTypeDef(TypedDict):
@@ -86,6 +100,10 @@ class GetDataAutomationStatusRequestTypeDef(TypedDict):
     invocationArn: str
 
 
+class OutputConfigurationTypeDef(TypedDict):
+    s3Uri: str
+
+
 class GetDataAutomationStatusResponseTypeDef(TypedDict):
     status: NotRequired[AutomationJobStatusType]
     errorType: NotRequired[str]
@@ -100,6 +118,15 @@ class GetDataAutomationStatusResponseTypeDef(TypedDict):
 class InputConfigurationTypeDef(TypedDict):
     s3Uri: str
     assetProcessingConfiguration: NotRequired[AssetProcessingConfigurationTypeDef]
+
+
+class NotificationConfigurationTypeDef(TypedDict):
+    eventBridgeConfiguration: EventBridgeConfigurationTypeDef
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class InvokeDataAutomationAsyncRequestTypeDef(TypedDict):
@@ -119,6 +146,15 @@ class InvokeDataAutomationAsyncResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+SyncInputConfigurationTypeDef = TypedDict(
+    "SyncInputConfigurationTypeDef",
+    {
+        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
+        "s3Uri": NotRequired[str],
+    },
+)
+
+
 class InvokeDataAutomationRequestTypeDef(TypedDict):
     inputConfiguration: ReadOnly[SyncInputConfigurationTypeDef]
     dataAutomationConfiguration: NotRequired[DataAutomationConfigurationTypeDef]
@@ -126,6 +162,12 @@ class InvokeDataAutomationRequestTypeDef(TypedDict):
     dataAutomationProfileArn: str
     encryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
     outputConfiguration: NotRequired[OutputConfigurationTypeDef]
+
+
+class OutputSegmentTypeDef(TypedDict):
+    customOutputStatus: NotRequired[CustomOutputStatusType]
+    customOutput: NotRequired[str]
+    standardOutput: NotRequired[str]
 
 
 class InvokeDataAutomationResponseTypeDef(TypedDict):
@@ -144,29 +186,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NotificationConfigurationTypeDef(TypedDict):
-    eventBridgeConfiguration: EventBridgeConfigurationTypeDef
-
-
-class OutputConfigurationTypeDef(TypedDict):
-    s3Uri: str
-
-
-class OutputSegmentTypeDef(TypedDict):
-    customOutputStatus: NotRequired[CustomOutputStatusType]
-    customOutput: NotRequired[str]
-    standardOutput: NotRequired[str]
-
-
-SyncInputConfigurationTypeDef = TypedDict(
-    "SyncInputConfigurationTypeDef",
-    {
-        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
-        "s3Uri": NotRequired[str],
-    },
-)
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceARN: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -176,16 +195,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TimestampSegmentTypeDef(TypedDict):
-    startTimeMillis: int
-    endTimeMillis: int
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     resourceARN: str
     tagKeys: ReadOnly[Sequence[str]]
@@ -193,11 +202,3 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VideoAssetProcessingConfigurationTypeDef(TypedDict):
-    segmentConfiguration: NotRequired[VideoSegmentConfigurationTypeDef]
-
-
-class VideoSegmentConfigurationTypeDef(TypedDict):
-    timestampSegment: NotRequired[TimestampSegmentTypeDef]

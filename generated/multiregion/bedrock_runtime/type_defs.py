@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -65,196 +65,197 @@ from .literals import (
     VideoFormatType,
 )
 
-__all__ = [
-    "AnyToolChoiceTypeDef",
-    "AppliedGuardrailDetailsTypeDef",
-    "ApplyGuardrailRequestTypeDef",
-    "ApplyGuardrailResponseTypeDef",
-    "AsyncInvokeOutputDataConfigTypeDef",
-    "AsyncInvokeS3OutputDataConfigTypeDef",
-    "AsyncInvokeSummaryTypeDef",
-    "AudioBlockOutputTypeDef",
-    "AudioBlockTypeDef",
-    "AudioSourceOutputTypeDef",
-    "AudioSourceTypeDef",
-    "AutoToolChoiceTypeDef",
-    "BidirectionalInputPayloadPartTypeDef",
-    "BidirectionalOutputPayloadPartTypeDef",
-    "CacheDetailTypeDef",
-    "CachePointBlockTypeDef",
-    "CitationGeneratedContentTypeDef",
-    "CitationLocationTypeDef",
-    "CitationOutputTypeDef",
-    "CitationSourceContentDeltaTypeDef",
-    "CitationSourceContentTypeDef",
-    "CitationTypeDef",
-    "CitationsConfigTypeDef",
-    "CitationsContentBlockOutputTypeDef",
-    "CitationsContentBlockTypeDef",
-    "CitationsDeltaTypeDef",
-    "ContentBlockDeltaEventTypeDef",
-    "ContentBlockDeltaTypeDef",
-    "ContentBlockOutputTypeDef",
-    "ContentBlockStartEventTypeDef",
-    "ContentBlockStartTypeDef",
-    "ContentBlockStopEventTypeDef",
-    "ContentBlockTypeDef",
-    "ConverseMetricsTypeDef",
-    "ConverseOutputTypeDef",
-    "ConverseRequestTypeDef",
-    "ConverseResponseTypeDef",
-    "ConverseStreamMetadataEventTypeDef",
-    "ConverseStreamMetricsTypeDef",
-    "ConverseStreamOutputTypeDef",
-    "ConverseStreamRequestTypeDef",
-    "ConverseStreamResponseTypeDef",
-    "ConverseStreamTraceTypeDef",
-    "ConverseTokensRequestTypeDef",
-    "ConverseTraceTypeDef",
-    "CountTokensInputTypeDef",
-    "CountTokensRequestTypeDef",
-    "CountTokensResponseTypeDef",
-    "DocumentBlockOutputTypeDef",
-    "DocumentBlockTypeDef",
-    "DocumentCharLocationTypeDef",
-    "DocumentChunkLocationTypeDef",
-    "DocumentContentBlockTypeDef",
-    "DocumentOutputValue",
-    "DocumentPageLocationTypeDef",
-    "DocumentSourceOutputTypeDef",
-    "DocumentSourceTypeDef",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorBlockTypeDef",
-    "EventStream",
-    "GetAsyncInvokeRequestTypeDef",
-    "GetAsyncInvokeResponseTypeDef",
-    "GuardrailAssessmentTypeDef",
-    "GuardrailAutomatedReasoningFindingTypeDef",
-    "GuardrailAutomatedReasoningImpossibleFindingTypeDef",
-    "GuardrailAutomatedReasoningInputTextReferenceTypeDef",
-    "GuardrailAutomatedReasoningInvalidFindingTypeDef",
-    "GuardrailAutomatedReasoningLogicWarningTypeDef",
-    "GuardrailAutomatedReasoningNoTranslationsFindingTypeDef",
-    "GuardrailAutomatedReasoningPolicyAssessmentTypeDef",
-    "GuardrailAutomatedReasoningRuleTypeDef",
-    "GuardrailAutomatedReasoningSatisfiableFindingTypeDef",
-    "GuardrailAutomatedReasoningScenarioTypeDef",
-    "GuardrailAutomatedReasoningStatementTypeDef",
-    "GuardrailAutomatedReasoningTooComplexFindingTypeDef",
-    "GuardrailAutomatedReasoningTranslationAmbiguousFindingTypeDef",
-    "GuardrailAutomatedReasoningTranslationOptionTypeDef",
-    "GuardrailAutomatedReasoningTranslationTypeDef",
-    "GuardrailAutomatedReasoningValidFindingTypeDef",
-    "GuardrailConfigurationTypeDef",
-    "GuardrailContentBlockTypeDef",
-    "GuardrailContentFilterTypeDef",
-    "GuardrailContentPolicyAssessmentTypeDef",
-    "GuardrailContextualGroundingFilterTypeDef",
-    "GuardrailContextualGroundingPolicyAssessmentTypeDef",
-    "GuardrailConverseContentBlockOutputTypeDef",
-    "GuardrailConverseContentBlockTypeDef",
-    "GuardrailConverseImageBlockOutputTypeDef",
-    "GuardrailConverseImageBlockTypeDef",
-    "GuardrailConverseImageSourceOutputTypeDef",
-    "GuardrailConverseImageSourceTypeDef",
-    "GuardrailConverseTextBlockOutputTypeDef",
-    "GuardrailConverseTextBlockTypeDef",
-    "GuardrailCoverageTypeDef",
-    "GuardrailCustomWordTypeDef",
-    "GuardrailImageBlockTypeDef",
-    "GuardrailImageCoverageTypeDef",
-    "GuardrailImageSourceTypeDef",
-    "GuardrailInvocationMetricsTypeDef",
-    "GuardrailManagedWordTypeDef",
-    "GuardrailOutputContentTypeDef",
-    "GuardrailPiiEntityFilterTypeDef",
-    "GuardrailRegexFilterTypeDef",
-    "GuardrailSensitiveInformationPolicyAssessmentTypeDef",
-    "GuardrailStreamConfigurationTypeDef",
-    "GuardrailTextBlockTypeDef",
-    "GuardrailTextCharactersCoverageTypeDef",
-    "GuardrailTopicPolicyAssessmentTypeDef",
-    "GuardrailTopicTypeDef",
-    "GuardrailTraceAssessmentTypeDef",
-    "GuardrailUsageTypeDef",
-    "GuardrailWordPolicyAssessmentTypeDef",
-    "ImageBlockDeltaTypeDef",
-    "ImageBlockOutputTypeDef",
-    "ImageBlockStartTypeDef",
-    "ImageBlockTypeDef",
-    "ImageSourceOutputTypeDef",
-    "ImageSourceTypeDef",
-    "InferenceConfigurationTypeDef",
-    "InternalServerExceptionTypeDef",
-    "InvokeModelRequestTypeDef",
-    "InvokeModelResponseTypeDef",
-    "InvokeModelTokensRequestTypeDef",
-    "InvokeModelWithBidirectionalStreamInputTypeDef",
-    "InvokeModelWithBidirectionalStreamOutputTypeDef",
-    "InvokeModelWithBidirectionalStreamRequestTypeDef",
-    "InvokeModelWithBidirectionalStreamResponseTypeDef",
-    "InvokeModelWithResponseStreamRequestTypeDef",
-    "InvokeModelWithResponseStreamResponseTypeDef",
-    "JsonSchemaDefinitionTypeDef",
-    "ListAsyncInvokesRequestTypeDef",
-    "ListAsyncInvokesResponseTypeDef",
-    "MessageOutputTypeDef",
-    "MessageStartEventTypeDef",
-    "MessageStopEventTypeDef",
-    "MessageTypeDef",
-    "ModelStreamErrorExceptionTypeDef",
-    "ModelTimeoutExceptionTypeDef",
-    "OutputConfigTypeDef",
-    "OutputFormatStructureTypeDef",
-    "OutputFormatTypeDef",
-    "PayloadPartTypeDef",
-    "PerformanceConfigurationTypeDef",
-    "PromptRouterTraceTypeDef",
-    "PromptVariableValuesTypeDef",
-    "ReasoningContentBlockDeltaTypeDef",
-    "ReasoningContentBlockOutputTypeDef",
-    "ReasoningContentBlockTypeDef",
-    "ReasoningTextBlockTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResponseStreamTypeDef",
-    "S3LocationTypeDef",
-    "SearchResultBlockOutputTypeDef",
-    "SearchResultBlockTypeDef",
-    "SearchResultContentBlockTypeDef",
-    "SearchResultLocationTypeDef",
-    "ServiceTierTypeDef",
-    "ServiceUnavailableExceptionTypeDef",
-    "SpecificToolChoiceTypeDef",
-    "StartAsyncInvokeRequestTypeDef",
-    "StartAsyncInvokeResponseTypeDef",
-    "SystemContentBlockTypeDef",
-    "SystemToolTypeDef",
-    "TagTypeDef",
-    "ThrottlingExceptionTypeDef",
-    "TokenUsageTypeDef",
-    "ToolChoiceTypeDef",
-    "ToolConfigurationTypeDef",
-    "ToolInputSchemaTypeDef",
-    "ToolResultBlockDeltaTypeDef",
-    "ToolResultBlockOutputTypeDef",
-    "ToolResultBlockStartTypeDef",
-    "ToolResultBlockTypeDef",
-    "ToolResultContentBlockOutputTypeDef",
-    "ToolResultContentBlockTypeDef",
-    "ToolSpecificationTypeDef",
-    "ToolTypeDef",
-    "ToolUseBlockDeltaTypeDef",
-    "ToolUseBlockOutputTypeDef",
-    "ToolUseBlockStartTypeDef",
-    "ToolUseBlockTypeDef",
-    "ValidationExceptionTypeDef",
-    "VideoBlockOutputTypeDef",
-    "VideoBlockTypeDef",
-    "VideoSourceOutputTypeDef",
-    "VideoSourceTypeDef",
-    "WebLocationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AnyToolChoiceTypeDef",
+        "AppliedGuardrailDetailsTypeDef",
+        "ApplyGuardrailRequestTypeDef",
+        "ApplyGuardrailResponseTypeDef",
+        "AsyncInvokeOutputDataConfigTypeDef",
+        "AsyncInvokeS3OutputDataConfigTypeDef",
+        "AsyncInvokeSummaryTypeDef",
+        "AudioBlockOutputTypeDef",
+        "AudioBlockTypeDef",
+        "AudioSourceOutputTypeDef",
+        "AudioSourceTypeDef",
+        "AutoToolChoiceTypeDef",
+        "BidirectionalInputPayloadPartTypeDef",
+        "BidirectionalOutputPayloadPartTypeDef",
+        "CacheDetailTypeDef",
+        "CachePointBlockTypeDef",
+        "CitationGeneratedContentTypeDef",
+        "CitationLocationTypeDef",
+        "CitationOutputTypeDef",
+        "CitationSourceContentDeltaTypeDef",
+        "CitationSourceContentTypeDef",
+        "CitationTypeDef",
+        "CitationsConfigTypeDef",
+        "CitationsContentBlockOutputTypeDef",
+        "CitationsContentBlockTypeDef",
+        "CitationsDeltaTypeDef",
+        "ContentBlockDeltaEventTypeDef",
+        "ContentBlockDeltaTypeDef",
+        "ContentBlockOutputTypeDef",
+        "ContentBlockStartEventTypeDef",
+        "ContentBlockStartTypeDef",
+        "ContentBlockStopEventTypeDef",
+        "ContentBlockTypeDef",
+        "ConverseMetricsTypeDef",
+        "ConverseOutputTypeDef",
+        "ConverseRequestTypeDef",
+        "ConverseResponseTypeDef",
+        "ConverseStreamMetadataEventTypeDef",
+        "ConverseStreamMetricsTypeDef",
+        "ConverseStreamOutputTypeDef",
+        "ConverseStreamRequestTypeDef",
+        "ConverseStreamResponseTypeDef",
+        "ConverseStreamTraceTypeDef",
+        "ConverseTokensRequestTypeDef",
+        "ConverseTraceTypeDef",
+        "CountTokensInputTypeDef",
+        "CountTokensRequestTypeDef",
+        "CountTokensResponseTypeDef",
+        "DocumentBlockOutputTypeDef",
+        "DocumentBlockTypeDef",
+        "DocumentCharLocationTypeDef",
+        "DocumentChunkLocationTypeDef",
+        "DocumentContentBlockTypeDef",
+        "DocumentOutputValue",
+        "DocumentPageLocationTypeDef",
+        "DocumentSourceOutputTypeDef",
+        "DocumentSourceTypeDef",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorBlockTypeDef",
+        "EventStream",
+        "GetAsyncInvokeRequestTypeDef",
+        "GetAsyncInvokeResponseTypeDef",
+        "GuardrailAssessmentTypeDef",
+        "GuardrailAutomatedReasoningFindingTypeDef",
+        "GuardrailAutomatedReasoningImpossibleFindingTypeDef",
+        "GuardrailAutomatedReasoningInputTextReferenceTypeDef",
+        "GuardrailAutomatedReasoningInvalidFindingTypeDef",
+        "GuardrailAutomatedReasoningLogicWarningTypeDef",
+        "GuardrailAutomatedReasoningNoTranslationsFindingTypeDef",
+        "GuardrailAutomatedReasoningPolicyAssessmentTypeDef",
+        "GuardrailAutomatedReasoningRuleTypeDef",
+        "GuardrailAutomatedReasoningSatisfiableFindingTypeDef",
+        "GuardrailAutomatedReasoningScenarioTypeDef",
+        "GuardrailAutomatedReasoningStatementTypeDef",
+        "GuardrailAutomatedReasoningTooComplexFindingTypeDef",
+        "GuardrailAutomatedReasoningTranslationAmbiguousFindingTypeDef",
+        "GuardrailAutomatedReasoningTranslationOptionTypeDef",
+        "GuardrailAutomatedReasoningTranslationTypeDef",
+        "GuardrailAutomatedReasoningValidFindingTypeDef",
+        "GuardrailConfigurationTypeDef",
+        "GuardrailContentBlockTypeDef",
+        "GuardrailContentFilterTypeDef",
+        "GuardrailContentPolicyAssessmentTypeDef",
+        "GuardrailContextualGroundingFilterTypeDef",
+        "GuardrailContextualGroundingPolicyAssessmentTypeDef",
+        "GuardrailConverseContentBlockOutputTypeDef",
+        "GuardrailConverseContentBlockTypeDef",
+        "GuardrailConverseImageBlockOutputTypeDef",
+        "GuardrailConverseImageBlockTypeDef",
+        "GuardrailConverseImageSourceOutputTypeDef",
+        "GuardrailConverseImageSourceTypeDef",
+        "GuardrailConverseTextBlockOutputTypeDef",
+        "GuardrailConverseTextBlockTypeDef",
+        "GuardrailCoverageTypeDef",
+        "GuardrailCustomWordTypeDef",
+        "GuardrailImageBlockTypeDef",
+        "GuardrailImageCoverageTypeDef",
+        "GuardrailImageSourceTypeDef",
+        "GuardrailInvocationMetricsTypeDef",
+        "GuardrailManagedWordTypeDef",
+        "GuardrailOutputContentTypeDef",
+        "GuardrailPiiEntityFilterTypeDef",
+        "GuardrailRegexFilterTypeDef",
+        "GuardrailSensitiveInformationPolicyAssessmentTypeDef",
+        "GuardrailStreamConfigurationTypeDef",
+        "GuardrailTextBlockTypeDef",
+        "GuardrailTextCharactersCoverageTypeDef",
+        "GuardrailTopicPolicyAssessmentTypeDef",
+        "GuardrailTopicTypeDef",
+        "GuardrailTraceAssessmentTypeDef",
+        "GuardrailUsageTypeDef",
+        "GuardrailWordPolicyAssessmentTypeDef",
+        "ImageBlockDeltaTypeDef",
+        "ImageBlockOutputTypeDef",
+        "ImageBlockStartTypeDef",
+        "ImageBlockTypeDef",
+        "ImageSourceOutputTypeDef",
+        "ImageSourceTypeDef",
+        "InferenceConfigurationTypeDef",
+        "InternalServerExceptionTypeDef",
+        "InvokeModelRequestTypeDef",
+        "InvokeModelResponseTypeDef",
+        "InvokeModelTokensRequestTypeDef",
+        "InvokeModelWithBidirectionalStreamInputTypeDef",
+        "InvokeModelWithBidirectionalStreamOutputTypeDef",
+        "InvokeModelWithBidirectionalStreamRequestTypeDef",
+        "InvokeModelWithBidirectionalStreamResponseTypeDef",
+        "InvokeModelWithResponseStreamRequestTypeDef",
+        "InvokeModelWithResponseStreamResponseTypeDef",
+        "JsonSchemaDefinitionTypeDef",
+        "ListAsyncInvokesRequestTypeDef",
+        "ListAsyncInvokesResponseTypeDef",
+        "MessageOutputTypeDef",
+        "MessageStartEventTypeDef",
+        "MessageStopEventTypeDef",
+        "MessageTypeDef",
+        "ModelStreamErrorExceptionTypeDef",
+        "ModelTimeoutExceptionTypeDef",
+        "OutputConfigTypeDef",
+        "OutputFormatStructureTypeDef",
+        "OutputFormatTypeDef",
+        "PayloadPartTypeDef",
+        "PerformanceConfigurationTypeDef",
+        "PromptRouterTraceTypeDef",
+        "PromptVariableValuesTypeDef",
+        "ReasoningContentBlockDeltaTypeDef",
+        "ReasoningContentBlockOutputTypeDef",
+        "ReasoningContentBlockTypeDef",
+        "ReasoningTextBlockTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResponseStreamTypeDef",
+        "S3LocationTypeDef",
+        "SearchResultBlockOutputTypeDef",
+        "SearchResultBlockTypeDef",
+        "SearchResultContentBlockTypeDef",
+        "SearchResultLocationTypeDef",
+        "ServiceTierTypeDef",
+        "ServiceUnavailableExceptionTypeDef",
+        "SpecificToolChoiceTypeDef",
+        "StartAsyncInvokeRequestTypeDef",
+        "StartAsyncInvokeResponseTypeDef",
+        "SystemContentBlockTypeDef",
+        "SystemToolTypeDef",
+        "TagTypeDef",
+        "ThrottlingExceptionTypeDef",
+        "TokenUsageTypeDef",
+        "ToolChoiceTypeDef",
+        "ToolConfigurationTypeDef",
+        "ToolInputSchemaTypeDef",
+        "ToolResultBlockDeltaTypeDef",
+        "ToolResultBlockOutputTypeDef",
+        "ToolResultBlockStartTypeDef",
+        "ToolResultBlockTypeDef",
+        "ToolResultContentBlockOutputTypeDef",
+        "ToolResultContentBlockTypeDef",
+        "ToolSpecificationTypeDef",
+        "ToolTypeDef",
+        "ToolUseBlockDeltaTypeDef",
+        "ToolUseBlockOutputTypeDef",
+        "ToolUseBlockStartTypeDef",
+        "ToolUseBlockTypeDef",
+        "ValidationExceptionTypeDef",
+        "VideoBlockOutputTypeDef",
+        "VideoBlockTypeDef",
+        "VideoSourceOutputTypeDef",
+        "VideoSourceTypeDef",
+        "WebLocationTypeDef",
+    ]
 
 
 class AnyToolChoiceTypeDef(TypedDict):
@@ -269,12 +270,257 @@ class AppliedGuardrailDetailsTypeDef(TypedDict):
     guardrailOwnership: NotRequired[GuardrailOwnershipType]
 
 
+GuardrailImageSourceTypeDef = TypedDict(
+    "GuardrailImageSourceTypeDef",
+    {
+        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
+    },
+)
+
+
+class GuardrailImageBlockTypeDef(TypedDict):
+    format: GuardrailImageFormatType
+    source: ReadOnly[GuardrailImageSourceTypeDef]
+
+
+class GuardrailTextBlockTypeDef(TypedDict):
+    text: str
+    qualifiers: NotRequired[ReadOnly[Sequence[GuardrailContentQualifierType]]]
+
+
+class GuardrailContentBlockTypeDef(TypedDict):
+    text: NotRequired[ReadOnly[GuardrailTextBlockTypeDef]]
+    image: NotRequired[ReadOnly[GuardrailImageBlockTypeDef]]
+
+
 class ApplyGuardrailRequestTypeDef(TypedDict):
     guardrailIdentifier: str
     guardrailVersion: str
     source: GuardrailContentSourceType
     content: ReadOnly[Sequence[GuardrailContentBlockTypeDef]]
     outputScope: NotRequired[GuardrailOutputScopeType]
+
+
+class GuardrailAutomatedReasoningStatementTypeDef(TypedDict):
+    logic: NotRequired[str]
+    naturalLanguage: NotRequired[str]
+
+
+class GuardrailAutomatedReasoningLogicWarningTypeDef(TypedDict):
+    type: NotRequired[GuardrailAutomatedReasoningLogicWarningTypeType]
+    premises: NotRequired[list[GuardrailAutomatedReasoningStatementTypeDef]]
+    claims: NotRequired[list[GuardrailAutomatedReasoningStatementTypeDef]]
+
+
+class GuardrailAutomatedReasoningRuleTypeDef(TypedDict):
+    identifier: NotRequired[str]
+    policyVersionArn: NotRequired[str]
+
+
+class GuardrailAutomatedReasoningInputTextReferenceTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class GuardrailAutomatedReasoningTranslationTypeDef(TypedDict):
+    premises: NotRequired[list[GuardrailAutomatedReasoningStatementTypeDef]]
+    claims: NotRequired[list[GuardrailAutomatedReasoningStatementTypeDef]]
+    untranslatedPremises: NotRequired[
+        list[GuardrailAutomatedReasoningInputTextReferenceTypeDef]
+    ]
+    untranslatedClaims: NotRequired[
+        list[GuardrailAutomatedReasoningInputTextReferenceTypeDef]
+    ]
+    confidence: NotRequired[float]
+
+
+class GuardrailAutomatedReasoningImpossibleFindingTypeDef(TypedDict):
+    translation: NotRequired[GuardrailAutomatedReasoningTranslationTypeDef]
+    contradictingRules: NotRequired[list[GuardrailAutomatedReasoningRuleTypeDef]]
+    logicWarning: NotRequired[GuardrailAutomatedReasoningLogicWarningTypeDef]
+
+
+class GuardrailAutomatedReasoningInvalidFindingTypeDef(TypedDict):
+    translation: NotRequired[GuardrailAutomatedReasoningTranslationTypeDef]
+    contradictingRules: NotRequired[list[GuardrailAutomatedReasoningRuleTypeDef]]
+    logicWarning: NotRequired[GuardrailAutomatedReasoningLogicWarningTypeDef]
+
+
+class GuardrailAutomatedReasoningNoTranslationsFindingTypeDef(TypedDict):
+    pass
+
+
+class GuardrailAutomatedReasoningScenarioTypeDef(TypedDict):
+    statements: NotRequired[list[GuardrailAutomatedReasoningStatementTypeDef]]
+
+
+class GuardrailAutomatedReasoningSatisfiableFindingTypeDef(TypedDict):
+    translation: NotRequired[GuardrailAutomatedReasoningTranslationTypeDef]
+    claimsTrueScenario: NotRequired[GuardrailAutomatedReasoningScenarioTypeDef]
+    claimsFalseScenario: NotRequired[GuardrailAutomatedReasoningScenarioTypeDef]
+    logicWarning: NotRequired[GuardrailAutomatedReasoningLogicWarningTypeDef]
+
+
+class GuardrailAutomatedReasoningTooComplexFindingTypeDef(TypedDict):
+    pass
+
+
+class GuardrailAutomatedReasoningTranslationOptionTypeDef(TypedDict):
+    translations: NotRequired[list[GuardrailAutomatedReasoningTranslationTypeDef]]
+
+
+class GuardrailAutomatedReasoningTranslationAmbiguousFindingTypeDef(TypedDict):
+    options: NotRequired[list[GuardrailAutomatedReasoningTranslationOptionTypeDef]]
+    differenceScenarios: NotRequired[list[GuardrailAutomatedReasoningScenarioTypeDef]]
+
+
+class GuardrailAutomatedReasoningValidFindingTypeDef(TypedDict):
+    translation: NotRequired[GuardrailAutomatedReasoningTranslationTypeDef]
+    claimsTrueScenario: NotRequired[GuardrailAutomatedReasoningScenarioTypeDef]
+    supportingRules: NotRequired[list[GuardrailAutomatedReasoningRuleTypeDef]]
+    logicWarning: NotRequired[GuardrailAutomatedReasoningLogicWarningTypeDef]
+
+
+class GuardrailAutomatedReasoningFindingTypeDef(TypedDict):
+    valid: NotRequired[GuardrailAutomatedReasoningValidFindingTypeDef]
+    invalid: NotRequired[GuardrailAutomatedReasoningInvalidFindingTypeDef]
+    satisfiable: NotRequired[GuardrailAutomatedReasoningSatisfiableFindingTypeDef]
+    impossible: NotRequired[GuardrailAutomatedReasoningImpossibleFindingTypeDef]
+    translationAmbiguous: NotRequired[
+        GuardrailAutomatedReasoningTranslationAmbiguousFindingTypeDef
+    ]
+    tooComplex: NotRequired[GuardrailAutomatedReasoningTooComplexFindingTypeDef]
+    noTranslations: NotRequired[GuardrailAutomatedReasoningNoTranslationsFindingTypeDef]
+
+
+class GuardrailAutomatedReasoningPolicyAssessmentTypeDef(TypedDict):
+    findings: NotRequired[list[GuardrailAutomatedReasoningFindingTypeDef]]
+
+
+class GuardrailContentFilterTypeDef(TypedDict):
+    type: GuardrailContentFilterTypeType
+    confidence: GuardrailContentFilterConfidenceType
+    filterStrength: NotRequired[GuardrailContentFilterStrengthType]
+    action: GuardrailContentPolicyActionType
+    detected: NotRequired[bool]
+
+
+class GuardrailContentPolicyAssessmentTypeDef(TypedDict):
+    filters: list[GuardrailContentFilterTypeDef]
+
+
+class GuardrailContextualGroundingFilterTypeDef(TypedDict):
+    type: GuardrailContextualGroundingFilterTypeType
+    threshold: float
+    score: float
+    action: GuardrailContextualGroundingPolicyActionType
+    detected: NotRequired[bool]
+
+
+class GuardrailContextualGroundingPolicyAssessmentTypeDef(TypedDict):
+    filters: NotRequired[list[GuardrailContextualGroundingFilterTypeDef]]
+
+
+class GuardrailImageCoverageTypeDef(TypedDict):
+    guarded: NotRequired[int]
+    total: NotRequired[int]
+
+
+class GuardrailTextCharactersCoverageTypeDef(TypedDict):
+    guarded: NotRequired[int]
+    total: NotRequired[int]
+
+
+class GuardrailCoverageTypeDef(TypedDict):
+    textCharacters: NotRequired[GuardrailTextCharactersCoverageTypeDef]
+    images: NotRequired[GuardrailImageCoverageTypeDef]
+
+
+class GuardrailUsageTypeDef(TypedDict):
+    topicPolicyUnits: int
+    contentPolicyUnits: int
+    wordPolicyUnits: int
+    sensitiveInformationPolicyUnits: int
+    sensitiveInformationPolicyFreeUnits: int
+    contextualGroundingPolicyUnits: int
+    contentPolicyImageUnits: NotRequired[int]
+    automatedReasoningPolicyUnits: NotRequired[int]
+    automatedReasoningPolicies: NotRequired[int]
+
+
+class GuardrailInvocationMetricsTypeDef(TypedDict):
+    guardrailProcessingLatency: NotRequired[int]
+    usage: NotRequired[GuardrailUsageTypeDef]
+    guardrailCoverage: NotRequired[GuardrailCoverageTypeDef]
+
+
+class GuardrailPiiEntityFilterTypeDef(TypedDict):
+    match: str
+    type: GuardrailPiiEntityTypeType
+    action: GuardrailSensitiveInformationPolicyActionType
+    detected: NotRequired[bool]
+
+
+class GuardrailRegexFilterTypeDef(TypedDict):
+    name: NotRequired[str]
+    match: NotRequired[str]
+    regex: NotRequired[str]
+    action: GuardrailSensitiveInformationPolicyActionType
+    detected: NotRequired[bool]
+
+
+class GuardrailSensitiveInformationPolicyAssessmentTypeDef(TypedDict):
+    piiEntities: list[GuardrailPiiEntityFilterTypeDef]
+    regexes: list[GuardrailRegexFilterTypeDef]
+
+
+class GuardrailTopicTypeDef(TypedDict):
+    name: str
+    type: GuardrailTopicTypeType
+    action: GuardrailTopicPolicyActionType
+    detected: NotRequired[bool]
+
+
+class GuardrailTopicPolicyAssessmentTypeDef(TypedDict):
+    topics: list[GuardrailTopicTypeDef]
+
+
+class GuardrailCustomWordTypeDef(TypedDict):
+    match: str
+    action: GuardrailWordPolicyActionType
+    detected: NotRequired[bool]
+
+
+class GuardrailManagedWordTypeDef(TypedDict):
+    match: str
+    type: GuardrailManagedWordTypeType
+    action: GuardrailWordPolicyActionType
+    detected: NotRequired[bool]
+
+
+class GuardrailWordPolicyAssessmentTypeDef(TypedDict):
+    customWords: list[GuardrailCustomWordTypeDef]
+    managedWordLists: list[GuardrailManagedWordTypeDef]
+
+
+class GuardrailAssessmentTypeDef(TypedDict):
+    topicPolicy: NotRequired[GuardrailTopicPolicyAssessmentTypeDef]
+    contentPolicy: NotRequired[GuardrailContentPolicyAssessmentTypeDef]
+    wordPolicy: NotRequired[GuardrailWordPolicyAssessmentTypeDef]
+    sensitiveInformationPolicy: NotRequired[
+        GuardrailSensitiveInformationPolicyAssessmentTypeDef
+    ]
+    contextualGroundingPolicy: NotRequired[
+        GuardrailContextualGroundingPolicyAssessmentTypeDef
+    ]
+    automatedReasoningPolicy: NotRequired[
+        GuardrailAutomatedReasoningPolicyAssessmentTypeDef
+    ]
+    invocationMetrics: NotRequired[GuardrailInvocationMetricsTypeDef]
+    appliedGuardrailDetails: NotRequired[AppliedGuardrailDetailsTypeDef]
+
+
+class GuardrailOutputContentTypeDef(TypedDict):
+    text: NotRequired[str]
 
 
 class ApplyGuardrailResponseTypeDef(TypedDict):
@@ -287,14 +533,14 @@ class ApplyGuardrailResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AsyncInvokeOutputDataConfigTypeDef(TypedDict):
-    s3OutputDataConfig: NotRequired[AsyncInvokeS3OutputDataConfigTypeDef]
-
-
 class AsyncInvokeS3OutputDataConfigTypeDef(TypedDict):
     s3Uri: str
     kmsKeyId: NotRequired[str]
     bucketOwner: NotRequired[str]
+
+
+class AsyncInvokeOutputDataConfigTypeDef(TypedDict):
+    s3OutputDataConfig: NotRequired[AsyncInvokeS3OutputDataConfigTypeDef]
 
 
 class AsyncInvokeSummaryTypeDef(TypedDict):
@@ -309,16 +555,9 @@ class AsyncInvokeSummaryTypeDef(TypedDict):
     outputDataConfig: AsyncInvokeOutputDataConfigTypeDef
 
 
-class AudioBlockOutputTypeDef(TypedDict):
-    format: AudioFormatType
-    source: AudioSourceOutputTypeDef
-    error: NotRequired[ErrorBlockTypeDef]
-
-
-class AudioBlockTypeDef(TypedDict):
-    format: AudioFormatType
-    source: ReadOnly[AudioSourceTypeDef]
-    error: NotRequired[ErrorBlockTypeDef]
+class S3LocationTypeDef(TypedDict):
+    uri: str
+    bucketOwner: NotRequired[str]
 
 
 AudioSourceOutputTypeDef = TypedDict(
@@ -330,6 +569,16 @@ AudioSourceOutputTypeDef = TypedDict(
 )
 
 
+class ErrorBlockTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class AudioBlockOutputTypeDef(TypedDict):
+    format: AudioFormatType
+    source: AudioSourceOutputTypeDef
+    error: NotRequired[ErrorBlockTypeDef]
+
+
 AudioSourceTypeDef = TypedDict(
     "AudioSourceTypeDef",
     {
@@ -337,6 +586,12 @@ AudioSourceTypeDef = TypedDict(
         "s3Location": NotRequired["S3LocationTypeDef"],
     },
 )
+
+
+class AudioBlockTypeDef(TypedDict):
+    format: AudioFormatType
+    source: ReadOnly[AudioSourceTypeDef]
+    error: NotRequired[ErrorBlockTypeDef]
 
 
 class AutoToolChoiceTypeDef(TypedDict):
@@ -373,12 +628,45 @@ class CitationGeneratedContentTypeDef(TypedDict):
     text: NotRequired[str]
 
 
+class DocumentCharLocationTypeDef(TypedDict):
+    documentIndex: NotRequired[int]
+    start: NotRequired[int]
+    end: NotRequired[int]
+
+
+class DocumentChunkLocationTypeDef(TypedDict):
+    documentIndex: NotRequired[int]
+    start: NotRequired[int]
+    end: NotRequired[int]
+
+
+class DocumentPageLocationTypeDef(TypedDict):
+    documentIndex: NotRequired[int]
+    start: NotRequired[int]
+    end: NotRequired[int]
+
+
+class SearchResultLocationTypeDef(TypedDict):
+    searchResultIndex: NotRequired[int]
+    start: NotRequired[int]
+    end: NotRequired[int]
+
+
+class WebLocationTypeDef(TypedDict):
+    url: NotRequired[str]
+    domain: NotRequired[str]
+
+
 class CitationLocationTypeDef(TypedDict):
     web: NotRequired[WebLocationTypeDef]
     documentChar: NotRequired[DocumentCharLocationTypeDef]
     documentPage: NotRequired[DocumentPageLocationTypeDef]
     documentChunk: NotRequired[DocumentChunkLocationTypeDef]
     searchResultLocation: NotRequired[SearchResultLocationTypeDef]
+
+
+class CitationSourceContentTypeDef(TypedDict):
+    text: NotRequired[str]
 
 
 class CitationOutputTypeDef(TypedDict):
@@ -389,10 +677,6 @@ class CitationOutputTypeDef(TypedDict):
 
 
 class CitationSourceContentDeltaTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class CitationSourceContentTypeDef(TypedDict):
     text: NotRequired[str]
 
 
@@ -424,9 +708,33 @@ class CitationsDeltaTypeDef(TypedDict):
     location: NotRequired[CitationLocationTypeDef]
 
 
-class ContentBlockDeltaEventTypeDef(TypedDict):
-    delta: ContentBlockDeltaTypeDef
-    contentBlockIndex: int
+ImageSourceOutputTypeDef = TypedDict(
+    "ImageSourceOutputTypeDef",
+    {
+        "bytes": NotRequired[bytes],
+        "s3Location": NotRequired["S3LocationTypeDef"],
+    },
+)
+
+
+class ImageBlockDeltaTypeDef(TypedDict):
+    source: NotRequired[ImageSourceOutputTypeDef]
+    error: NotRequired[ErrorBlockTypeDef]
+
+
+class ReasoningContentBlockDeltaTypeDef(TypedDict):
+    text: NotRequired[str]
+    redactedContent: NotRequired[bytes]
+    signature: NotRequired[str]
+
+
+class ToolResultBlockDeltaTypeDef(TypedDict):
+    text: NotRequired[str]
+    json: NotRequired[DocumentOutputValue]
+
+
+class ToolUseBlockDeltaTypeDef(TypedDict):
+    input: str
 
 
 class ContentBlockDeltaTypeDef(TypedDict):
@@ -436,6 +744,121 @@ class ContentBlockDeltaTypeDef(TypedDict):
     reasoningContent: NotRequired[ReasoningContentBlockDeltaTypeDef]
     citation: NotRequired[CitationsDeltaTypeDef]
     image: NotRequired[ImageBlockDeltaTypeDef]
+
+
+class ContentBlockDeltaEventTypeDef(TypedDict):
+    delta: ContentBlockDeltaTypeDef
+    contentBlockIndex: int
+
+
+class DocumentContentBlockTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+DocumentSourceOutputTypeDef = TypedDict(
+    "DocumentSourceOutputTypeDef",
+    {
+        "bytes": NotRequired[bytes],
+        "s3Location": NotRequired["S3LocationTypeDef"],
+        "text": NotRequired[str],
+        "content": NotRequired[list["DocumentContentBlockTypeDef"]],
+    },
+)
+
+
+class DocumentBlockOutputTypeDef(TypedDict):
+    format: NotRequired[DocumentFormatType]
+    name: str
+    source: DocumentSourceOutputTypeDef
+    context: NotRequired[str]
+    citations: NotRequired[CitationsConfigTypeDef]
+
+
+GuardrailConverseImageSourceOutputTypeDef = TypedDict(
+    "GuardrailConverseImageSourceOutputTypeDef",
+    {
+        "bytes": NotRequired[bytes],
+    },
+)
+
+
+class GuardrailConverseImageBlockOutputTypeDef(TypedDict):
+    format: GuardrailConverseImageFormatType
+    source: GuardrailConverseImageSourceOutputTypeDef
+
+
+class GuardrailConverseTextBlockOutputTypeDef(TypedDict):
+    text: str
+    qualifiers: NotRequired[list[GuardrailConverseContentQualifierType]]
+
+
+class GuardrailConverseContentBlockOutputTypeDef(TypedDict):
+    text: NotRequired[GuardrailConverseTextBlockOutputTypeDef]
+    image: NotRequired[GuardrailConverseImageBlockOutputTypeDef]
+
+
+class ImageBlockOutputTypeDef(TypedDict):
+    format: ImageFormatType
+    source: ImageSourceOutputTypeDef
+    error: NotRequired[ErrorBlockTypeDef]
+
+
+class ReasoningTextBlockTypeDef(TypedDict):
+    text: str
+    signature: NotRequired[str]
+
+
+class ReasoningContentBlockOutputTypeDef(TypedDict):
+    reasoningText: NotRequired[ReasoningTextBlockTypeDef]
+    redactedContent: NotRequired[bytes]
+
+
+class SearchResultContentBlockTypeDef(TypedDict):
+    text: str
+
+
+class SearchResultBlockOutputTypeDef(TypedDict):
+    source: str
+    title: str
+    content: list[SearchResultContentBlockTypeDef]
+    citations: NotRequired[CitationsConfigTypeDef]
+
+
+VideoSourceOutputTypeDef = TypedDict(
+    "VideoSourceOutputTypeDef",
+    {
+        "bytes": NotRequired[bytes],
+        "s3Location": NotRequired["S3LocationTypeDef"],
+    },
+)
+
+
+class VideoBlockOutputTypeDef(TypedDict):
+    format: VideoFormatType
+    source: VideoSourceOutputTypeDef
+
+
+class ToolResultContentBlockOutputTypeDef(TypedDict):
+    json: NotRequired[DocumentOutputValue]
+    text: NotRequired[str]
+    image: NotRequired[ImageBlockOutputTypeDef]
+    document: NotRequired[DocumentBlockOutputTypeDef]
+    video: NotRequired[VideoBlockOutputTypeDef]
+    searchResult: NotRequired[SearchResultBlockOutputTypeDef]
+
+
+class ToolResultBlockOutputTypeDef(TypedDict):
+    toolUseId: str
+    content: list[ToolResultContentBlockOutputTypeDef]
+    status: NotRequired[ToolResultStatusType]
+    type: NotRequired[str]
+
+
+class ToolUseBlockOutputTypeDef(TypedDict):
+    toolUseId: str
+    name: str
+    input: DocumentOutputValue
+    type: NotRequired[ToolUseTypeType]
 
 
 class ContentBlockOutputTypeDef(TypedDict):
@@ -453,9 +876,20 @@ class ContentBlockOutputTypeDef(TypedDict):
     searchResult: NotRequired[SearchResultBlockOutputTypeDef]
 
 
-class ContentBlockStartEventTypeDef(TypedDict):
-    start: ContentBlockStartTypeDef
-    contentBlockIndex: int
+class ImageBlockStartTypeDef(TypedDict):
+    format: ImageFormatType
+
+
+class ToolResultBlockStartTypeDef(TypedDict):
+    toolUseId: str
+    type: NotRequired[str]
+    status: NotRequired[ToolResultStatusType]
+
+
+class ToolUseBlockStartTypeDef(TypedDict):
+    toolUseId: str
+    name: str
+    type: NotRequired[ToolUseTypeType]
 
 
 class ContentBlockStartTypeDef(TypedDict):
@@ -464,8 +898,119 @@ class ContentBlockStartTypeDef(TypedDict):
     image: NotRequired[ImageBlockStartTypeDef]
 
 
+class ContentBlockStartEventTypeDef(TypedDict):
+    start: ContentBlockStartTypeDef
+    contentBlockIndex: int
+
+
 class ContentBlockStopEventTypeDef(TypedDict):
     contentBlockIndex: int
+
+
+DocumentSourceTypeDef = TypedDict(
+    "DocumentSourceTypeDef",
+    {
+        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
+        "s3Location": NotRequired["S3LocationTypeDef"],
+        "text": NotRequired[str],
+        "content": NotRequired[ReadOnly[Sequence["DocumentContentBlockTypeDef"]]],
+    },
+)
+
+
+class DocumentBlockTypeDef(TypedDict):
+    format: NotRequired[DocumentFormatType]
+    name: str
+    source: ReadOnly[DocumentSourceTypeDef]
+    context: NotRequired[str]
+    citations: NotRequired[CitationsConfigTypeDef]
+
+
+GuardrailConverseImageSourceTypeDef = TypedDict(
+    "GuardrailConverseImageSourceTypeDef",
+    {
+        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
+    },
+)
+
+
+class GuardrailConverseImageBlockTypeDef(TypedDict):
+    format: GuardrailConverseImageFormatType
+    source: ReadOnly[GuardrailConverseImageSourceTypeDef]
+
+
+class GuardrailConverseTextBlockTypeDef(TypedDict):
+    text: str
+    qualifiers: NotRequired[ReadOnly[Sequence[GuardrailConverseContentQualifierType]]]
+
+
+class GuardrailConverseContentBlockTypeDef(TypedDict):
+    text: NotRequired[ReadOnly[GuardrailConverseTextBlockTypeDef]]
+    image: NotRequired[ReadOnly[GuardrailConverseImageBlockTypeDef]]
+
+
+ImageSourceTypeDef = TypedDict(
+    "ImageSourceTypeDef",
+    {
+        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
+        "s3Location": NotRequired["S3LocationTypeDef"],
+    },
+)
+
+
+class ImageBlockTypeDef(TypedDict):
+    format: ImageFormatType
+    source: ReadOnly[ImageSourceTypeDef]
+    error: NotRequired[ErrorBlockTypeDef]
+
+
+class ReasoningContentBlockTypeDef(TypedDict):
+    reasoningText: NotRequired[ReasoningTextBlockTypeDef]
+    redactedContent: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+
+
+class SearchResultBlockTypeDef(TypedDict):
+    source: str
+    title: str
+    content: ReadOnly[Sequence[SearchResultContentBlockTypeDef]]
+    citations: NotRequired[CitationsConfigTypeDef]
+
+
+VideoSourceTypeDef = TypedDict(
+    "VideoSourceTypeDef",
+    {
+        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
+        "s3Location": NotRequired["S3LocationTypeDef"],
+    },
+)
+
+
+class VideoBlockTypeDef(TypedDict):
+    format: VideoFormatType
+    source: ReadOnly[VideoSourceTypeDef]
+
+
+class ToolResultContentBlockTypeDef(TypedDict):
+    json: NotRequired[ReadOnly[DocumentValue]]
+    text: NotRequired[str]
+    image: NotRequired[ReadOnly[ImageBlockTypeDef]]
+    document: NotRequired[ReadOnly[DocumentBlockTypeDef]]
+    video: NotRequired[ReadOnly[VideoBlockTypeDef]]
+    searchResult: NotRequired[ReadOnly[SearchResultBlockTypeDef]]
+
+
+class ToolResultBlockTypeDef(TypedDict):
+    toolUseId: str
+    content: ReadOnly[Sequence[ToolResultContentBlockTypeDef]]
+    status: NotRequired[ToolResultStatusType]
+    type: NotRequired[str]
+
+
+class ToolUseBlockTypeDef(TypedDict):
+    toolUseId: str
+    name: str
+    input: ReadOnly[DocumentValue]
+    type: NotRequired[ToolUseTypeType]
 
 
 class ContentBlockTypeDef(TypedDict):
@@ -487,8 +1032,104 @@ class ConverseMetricsTypeDef(TypedDict):
     latencyMs: int
 
 
+class MessageOutputTypeDef(TypedDict):
+    role: ConversationRoleType
+    content: list[ContentBlockOutputTypeDef]
+
+
 class ConverseOutputTypeDef(TypedDict):
     message: NotRequired[MessageOutputTypeDef]
+
+
+class GuardrailConfigurationTypeDef(TypedDict):
+    guardrailIdentifier: NotRequired[str]
+    guardrailVersion: NotRequired[str]
+    trace: NotRequired[GuardrailTraceType]
+
+
+class InferenceConfigurationTypeDef(TypedDict):
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MessageTypeDef(TypedDict):
+    role: ConversationRoleType
+    content: ReadOnly[Sequence[ContentBlockTypeDef]]
+
+
+class JsonSchemaDefinitionTypeDef(TypedDict):
+    schema: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+
+
+class OutputFormatStructureTypeDef(TypedDict):
+    jsonSchema: NotRequired[JsonSchemaDefinitionTypeDef]
+
+
+class OutputFormatTypeDef(TypedDict):
+    type: OutputFormatTypeType
+    structure: OutputFormatStructureTypeDef
+
+
+class OutputConfigTypeDef(TypedDict):
+    textFormat: NotRequired[OutputFormatTypeDef]
+
+
+class PerformanceConfigurationTypeDef(TypedDict):
+    latency: NotRequired[PerformanceConfigLatencyType]
+
+
+class PromptVariableValuesTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class ServiceTierTypeDef(TypedDict):
+    type: ServiceTierTypeType
+
+
+class SystemContentBlockTypeDef(TypedDict):
+    text: NotRequired[str]
+    guardContent: NotRequired[ReadOnly[GuardrailConverseContentBlockTypeDef]]
+    cachePoint: NotRequired[CachePointBlockTypeDef]
+
+
+class SpecificToolChoiceTypeDef(TypedDict):
+    name: str
+
+
+class ToolChoiceTypeDef(TypedDict):
+    auto: NotRequired[AutoToolChoiceTypeDef]
+    any: NotRequired[AnyToolChoiceTypeDef]
+    tool: NotRequired[SpecificToolChoiceTypeDef]
+
+
+class SystemToolTypeDef(TypedDict):
+    name: str
+
+
+class ToolInputSchemaTypeDef(TypedDict):
+    json: NotRequired[ReadOnly[DocumentValue]]
+
+
+class ToolSpecificationTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    inputSchema: ReadOnly[ToolInputSchemaTypeDef]
+    strict: NotRequired[bool]
+
+
+class ToolTypeDef(TypedDict):
+    toolSpec: NotRequired[ReadOnly[ToolSpecificationTypeDef]]
+    systemTool: NotRequired[SystemToolTypeDef]
+    cachePoint: NotRequired[CachePointBlockTypeDef]
+
+
+class ToolConfigurationTypeDef(TypedDict):
+    tools: ReadOnly[Sequence[ToolTypeDef]]
+    toolChoice: NotRequired[ToolChoiceTypeDef]
 
 
 class ConverseRequestTypeDef(TypedDict):
@@ -507,6 +1148,31 @@ class ConverseRequestTypeDef(TypedDict):
     outputConfig: NotRequired[OutputConfigTypeDef]
 
 
+class GuardrailTraceAssessmentTypeDef(TypedDict):
+    modelOutput: NotRequired[list[str]]
+    inputAssessment: NotRequired[dict[str, GuardrailAssessmentTypeDef]]
+    outputAssessments: NotRequired[dict[str, list[GuardrailAssessmentTypeDef]]]
+    actionReason: NotRequired[str]
+
+
+class PromptRouterTraceTypeDef(TypedDict):
+    invokedModelId: NotRequired[str]
+
+
+class ConverseTraceTypeDef(TypedDict):
+    guardrail: NotRequired[GuardrailTraceAssessmentTypeDef]
+    promptRouter: NotRequired[PromptRouterTraceTypeDef]
+
+
+class TokenUsageTypeDef(TypedDict):
+    inputTokens: int
+    outputTokens: int
+    totalTokens: int
+    cacheReadInputTokens: NotRequired[int]
+    cacheWriteInputTokens: NotRequired[int]
+    cacheDetails: NotRequired[list[CacheDetailTypeDef]]
+
+
 class ConverseResponseTypeDef(TypedDict):
     output: ConverseOutputTypeDef
     stopReason: StopReasonType
@@ -519,6 +1185,15 @@ class ConverseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ConverseStreamMetricsTypeDef(TypedDict):
+    latencyMs: int
+
+
+class ConverseStreamTraceTypeDef(TypedDict):
+    guardrail: NotRequired[GuardrailTraceAssessmentTypeDef]
+    promptRouter: NotRequired[PromptRouterTraceTypeDef]
+
+
 class ConverseStreamMetadataEventTypeDef(TypedDict):
     usage: TokenUsageTypeDef
     metrics: ConverseStreamMetricsTypeDef
@@ -527,8 +1202,35 @@ class ConverseStreamMetadataEventTypeDef(TypedDict):
     serviceTier: NotRequired[ServiceTierTypeDef]
 
 
-class ConverseStreamMetricsTypeDef(TypedDict):
-    latencyMs: int
+class InternalServerExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class MessageStartEventTypeDef(TypedDict):
+    role: ConversationRoleType
+
+
+class MessageStopEventTypeDef(TypedDict):
+    stopReason: StopReasonType
+    additionalModelResponseFields: NotRequired[DocumentOutputValue]
+
+
+class ModelStreamErrorExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+    originalStatusCode: NotRequired[int]
+    originalMessage: NotRequired[str]
+
+
+class ServiceUnavailableExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ThrottlingExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ValidationExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
 
 
 class ConverseStreamOutputTypeDef(TypedDict):
@@ -543,6 +1245,13 @@ class ConverseStreamOutputTypeDef(TypedDict):
     validationException: NotRequired[ValidationExceptionTypeDef]
     throttlingException: NotRequired[ThrottlingExceptionTypeDef]
     serviceUnavailableException: NotRequired[ServiceUnavailableExceptionTypeDef]
+
+
+class GuardrailStreamConfigurationTypeDef(TypedDict):
+    guardrailIdentifier: NotRequired[str]
+    guardrailVersion: NotRequired[str]
+    trace: NotRequired[GuardrailTraceType]
+    streamProcessingMode: NotRequired[GuardrailStreamProcessingModeType]
 
 
 class ConverseStreamRequestTypeDef(TypedDict):
@@ -566,11 +1275,6 @@ class ConverseStreamResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ConverseStreamTraceTypeDef(TypedDict):
-    guardrail: NotRequired[GuardrailTraceAssessmentTypeDef]
-    promptRouter: NotRequired[PromptRouterTraceTypeDef]
-
-
 class ConverseTokensRequestTypeDef(TypedDict):
     messages: NotRequired[ReadOnly[Sequence[MessageTypeDef]]]
     system: NotRequired[ReadOnly[Sequence[SystemContentBlockTypeDef]]]
@@ -578,9 +1282,8 @@ class ConverseTokensRequestTypeDef(TypedDict):
     additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
 
 
-class ConverseTraceTypeDef(TypedDict):
-    guardrail: NotRequired[GuardrailTraceAssessmentTypeDef]
-    promptRouter: NotRequired[PromptRouterTraceTypeDef]
+class InvokeModelTokensRequestTypeDef(TypedDict):
+    body: ReadOnly[bytes | str | IO[Any]]
 
 
 class CountTokensInputTypeDef(TypedDict):
@@ -598,70 +1301,6 @@ class CountTokensResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DocumentBlockOutputTypeDef(TypedDict):
-    format: NotRequired[DocumentFormatType]
-    name: str
-    source: DocumentSourceOutputTypeDef
-    context: NotRequired[str]
-    citations: NotRequired[CitationsConfigTypeDef]
-
-
-class DocumentBlockTypeDef(TypedDict):
-    format: NotRequired[DocumentFormatType]
-    name: str
-    source: ReadOnly[DocumentSourceTypeDef]
-    context: NotRequired[str]
-    citations: NotRequired[CitationsConfigTypeDef]
-
-
-class DocumentCharLocationTypeDef(TypedDict):
-    documentIndex: NotRequired[int]
-    start: NotRequired[int]
-    end: NotRequired[int]
-
-
-class DocumentChunkLocationTypeDef(TypedDict):
-    documentIndex: NotRequired[int]
-    start: NotRequired[int]
-    end: NotRequired[int]
-
-
-class DocumentContentBlockTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class DocumentPageLocationTypeDef(TypedDict):
-    documentIndex: NotRequired[int]
-    start: NotRequired[int]
-    end: NotRequired[int]
-
-
-DocumentSourceOutputTypeDef = TypedDict(
-    "DocumentSourceOutputTypeDef",
-    {
-        "bytes": NotRequired[bytes],
-        "s3Location": NotRequired["S3LocationTypeDef"],
-        "text": NotRequired[str],
-        "content": NotRequired[list["DocumentContentBlockTypeDef"]],
-    },
-)
-
-
-DocumentSourceTypeDef = TypedDict(
-    "DocumentSourceTypeDef",
-    {
-        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
-        "s3Location": NotRequired["S3LocationTypeDef"],
-        "text": NotRequired[str],
-        "content": NotRequired[ReadOnly[Sequence["DocumentContentBlockTypeDef"]]],
-    },
-)
-
-
-class ErrorBlockTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
 class GetAsyncInvokeRequestTypeDef(TypedDict):
     invocationArn: str
 
@@ -677,367 +1316,6 @@ class GetAsyncInvokeResponseTypeDef(TypedDict):
     endTime: NotRequired[datetime]
     outputDataConfig: AsyncInvokeOutputDataConfigTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GuardrailAssessmentTypeDef(TypedDict):
-    topicPolicy: NotRequired[GuardrailTopicPolicyAssessmentTypeDef]
-    contentPolicy: NotRequired[GuardrailContentPolicyAssessmentTypeDef]
-    wordPolicy: NotRequired[GuardrailWordPolicyAssessmentTypeDef]
-    sensitiveInformationPolicy: NotRequired[
-        GuardrailSensitiveInformationPolicyAssessmentTypeDef
-    ]
-    contextualGroundingPolicy: NotRequired[
-        GuardrailContextualGroundingPolicyAssessmentTypeDef
-    ]
-    automatedReasoningPolicy: NotRequired[
-        GuardrailAutomatedReasoningPolicyAssessmentTypeDef
-    ]
-    invocationMetrics: NotRequired[GuardrailInvocationMetricsTypeDef]
-    appliedGuardrailDetails: NotRequired[AppliedGuardrailDetailsTypeDef]
-
-
-class GuardrailAutomatedReasoningFindingTypeDef(TypedDict):
-    valid: NotRequired[GuardrailAutomatedReasoningValidFindingTypeDef]
-    invalid: NotRequired[GuardrailAutomatedReasoningInvalidFindingTypeDef]
-    satisfiable: NotRequired[GuardrailAutomatedReasoningSatisfiableFindingTypeDef]
-    impossible: NotRequired[GuardrailAutomatedReasoningImpossibleFindingTypeDef]
-    translationAmbiguous: NotRequired[
-        GuardrailAutomatedReasoningTranslationAmbiguousFindingTypeDef
-    ]
-    tooComplex: NotRequired[GuardrailAutomatedReasoningTooComplexFindingTypeDef]
-    noTranslations: NotRequired[GuardrailAutomatedReasoningNoTranslationsFindingTypeDef]
-
-
-class GuardrailAutomatedReasoningImpossibleFindingTypeDef(TypedDict):
-    translation: NotRequired[GuardrailAutomatedReasoningTranslationTypeDef]
-    contradictingRules: NotRequired[list[GuardrailAutomatedReasoningRuleTypeDef]]
-    logicWarning: NotRequired[GuardrailAutomatedReasoningLogicWarningTypeDef]
-
-
-class GuardrailAutomatedReasoningInputTextReferenceTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class GuardrailAutomatedReasoningInvalidFindingTypeDef(TypedDict):
-    translation: NotRequired[GuardrailAutomatedReasoningTranslationTypeDef]
-    contradictingRules: NotRequired[list[GuardrailAutomatedReasoningRuleTypeDef]]
-    logicWarning: NotRequired[GuardrailAutomatedReasoningLogicWarningTypeDef]
-
-
-class GuardrailAutomatedReasoningLogicWarningTypeDef(TypedDict):
-    type: NotRequired[GuardrailAutomatedReasoningLogicWarningTypeType]
-    premises: NotRequired[list[GuardrailAutomatedReasoningStatementTypeDef]]
-    claims: NotRequired[list[GuardrailAutomatedReasoningStatementTypeDef]]
-
-
-class GuardrailAutomatedReasoningNoTranslationsFindingTypeDef(TypedDict):
-    pass
-
-
-class GuardrailAutomatedReasoningPolicyAssessmentTypeDef(TypedDict):
-    findings: NotRequired[list[GuardrailAutomatedReasoningFindingTypeDef]]
-
-
-class GuardrailAutomatedReasoningRuleTypeDef(TypedDict):
-    identifier: NotRequired[str]
-    policyVersionArn: NotRequired[str]
-
-
-class GuardrailAutomatedReasoningSatisfiableFindingTypeDef(TypedDict):
-    translation: NotRequired[GuardrailAutomatedReasoningTranslationTypeDef]
-    claimsTrueScenario: NotRequired[GuardrailAutomatedReasoningScenarioTypeDef]
-    claimsFalseScenario: NotRequired[GuardrailAutomatedReasoningScenarioTypeDef]
-    logicWarning: NotRequired[GuardrailAutomatedReasoningLogicWarningTypeDef]
-
-
-class GuardrailAutomatedReasoningScenarioTypeDef(TypedDict):
-    statements: NotRequired[list[GuardrailAutomatedReasoningStatementTypeDef]]
-
-
-class GuardrailAutomatedReasoningStatementTypeDef(TypedDict):
-    logic: NotRequired[str]
-    naturalLanguage: NotRequired[str]
-
-
-class GuardrailAutomatedReasoningTooComplexFindingTypeDef(TypedDict):
-    pass
-
-
-class GuardrailAutomatedReasoningTranslationAmbiguousFindingTypeDef(TypedDict):
-    options: NotRequired[list[GuardrailAutomatedReasoningTranslationOptionTypeDef]]
-    differenceScenarios: NotRequired[list[GuardrailAutomatedReasoningScenarioTypeDef]]
-
-
-class GuardrailAutomatedReasoningTranslationOptionTypeDef(TypedDict):
-    translations: NotRequired[list[GuardrailAutomatedReasoningTranslationTypeDef]]
-
-
-class GuardrailAutomatedReasoningTranslationTypeDef(TypedDict):
-    premises: NotRequired[list[GuardrailAutomatedReasoningStatementTypeDef]]
-    claims: NotRequired[list[GuardrailAutomatedReasoningStatementTypeDef]]
-    untranslatedPremises: NotRequired[
-        list[GuardrailAutomatedReasoningInputTextReferenceTypeDef]
-    ]
-    untranslatedClaims: NotRequired[
-        list[GuardrailAutomatedReasoningInputTextReferenceTypeDef]
-    ]
-    confidence: NotRequired[float]
-
-
-class GuardrailAutomatedReasoningValidFindingTypeDef(TypedDict):
-    translation: NotRequired[GuardrailAutomatedReasoningTranslationTypeDef]
-    claimsTrueScenario: NotRequired[GuardrailAutomatedReasoningScenarioTypeDef]
-    supportingRules: NotRequired[list[GuardrailAutomatedReasoningRuleTypeDef]]
-    logicWarning: NotRequired[GuardrailAutomatedReasoningLogicWarningTypeDef]
-
-
-class GuardrailConfigurationTypeDef(TypedDict):
-    guardrailIdentifier: NotRequired[str]
-    guardrailVersion: NotRequired[str]
-    trace: NotRequired[GuardrailTraceType]
-
-
-class GuardrailContentBlockTypeDef(TypedDict):
-    text: NotRequired[ReadOnly[GuardrailTextBlockTypeDef]]
-    image: NotRequired[ReadOnly[GuardrailImageBlockTypeDef]]
-
-
-class GuardrailContentFilterTypeDef(TypedDict):
-    type: GuardrailContentFilterTypeType
-    confidence: GuardrailContentFilterConfidenceType
-    filterStrength: NotRequired[GuardrailContentFilterStrengthType]
-    action: GuardrailContentPolicyActionType
-    detected: NotRequired[bool]
-
-
-class GuardrailContentPolicyAssessmentTypeDef(TypedDict):
-    filters: list[GuardrailContentFilterTypeDef]
-
-
-class GuardrailContextualGroundingFilterTypeDef(TypedDict):
-    type: GuardrailContextualGroundingFilterTypeType
-    threshold: float
-    score: float
-    action: GuardrailContextualGroundingPolicyActionType
-    detected: NotRequired[bool]
-
-
-class GuardrailContextualGroundingPolicyAssessmentTypeDef(TypedDict):
-    filters: NotRequired[list[GuardrailContextualGroundingFilterTypeDef]]
-
-
-class GuardrailConverseContentBlockOutputTypeDef(TypedDict):
-    text: NotRequired[GuardrailConverseTextBlockOutputTypeDef]
-    image: NotRequired[GuardrailConverseImageBlockOutputTypeDef]
-
-
-class GuardrailConverseContentBlockTypeDef(TypedDict):
-    text: NotRequired[ReadOnly[GuardrailConverseTextBlockTypeDef]]
-    image: NotRequired[ReadOnly[GuardrailConverseImageBlockTypeDef]]
-
-
-class GuardrailConverseImageBlockOutputTypeDef(TypedDict):
-    format: GuardrailConverseImageFormatType
-    source: GuardrailConverseImageSourceOutputTypeDef
-
-
-class GuardrailConverseImageBlockTypeDef(TypedDict):
-    format: GuardrailConverseImageFormatType
-    source: ReadOnly[GuardrailConverseImageSourceTypeDef]
-
-
-GuardrailConverseImageSourceOutputTypeDef = TypedDict(
-    "GuardrailConverseImageSourceOutputTypeDef",
-    {
-        "bytes": NotRequired[bytes],
-    },
-)
-
-
-GuardrailConverseImageSourceTypeDef = TypedDict(
-    "GuardrailConverseImageSourceTypeDef",
-    {
-        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
-    },
-)
-
-
-class GuardrailConverseTextBlockOutputTypeDef(TypedDict):
-    text: str
-    qualifiers: NotRequired[list[GuardrailConverseContentQualifierType]]
-
-
-class GuardrailConverseTextBlockTypeDef(TypedDict):
-    text: str
-    qualifiers: NotRequired[ReadOnly[Sequence[GuardrailConverseContentQualifierType]]]
-
-
-class GuardrailCoverageTypeDef(TypedDict):
-    textCharacters: NotRequired[GuardrailTextCharactersCoverageTypeDef]
-    images: NotRequired[GuardrailImageCoverageTypeDef]
-
-
-class GuardrailCustomWordTypeDef(TypedDict):
-    match: str
-    action: GuardrailWordPolicyActionType
-    detected: NotRequired[bool]
-
-
-class GuardrailImageBlockTypeDef(TypedDict):
-    format: GuardrailImageFormatType
-    source: ReadOnly[GuardrailImageSourceTypeDef]
-
-
-class GuardrailImageCoverageTypeDef(TypedDict):
-    guarded: NotRequired[int]
-    total: NotRequired[int]
-
-
-GuardrailImageSourceTypeDef = TypedDict(
-    "GuardrailImageSourceTypeDef",
-    {
-        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
-    },
-)
-
-
-class GuardrailInvocationMetricsTypeDef(TypedDict):
-    guardrailProcessingLatency: NotRequired[int]
-    usage: NotRequired[GuardrailUsageTypeDef]
-    guardrailCoverage: NotRequired[GuardrailCoverageTypeDef]
-
-
-class GuardrailManagedWordTypeDef(TypedDict):
-    match: str
-    type: GuardrailManagedWordTypeType
-    action: GuardrailWordPolicyActionType
-    detected: NotRequired[bool]
-
-
-class GuardrailOutputContentTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class GuardrailPiiEntityFilterTypeDef(TypedDict):
-    match: str
-    type: GuardrailPiiEntityTypeType
-    action: GuardrailSensitiveInformationPolicyActionType
-    detected: NotRequired[bool]
-
-
-class GuardrailRegexFilterTypeDef(TypedDict):
-    name: NotRequired[str]
-    match: NotRequired[str]
-    regex: NotRequired[str]
-    action: GuardrailSensitiveInformationPolicyActionType
-    detected: NotRequired[bool]
-
-
-class GuardrailSensitiveInformationPolicyAssessmentTypeDef(TypedDict):
-    piiEntities: list[GuardrailPiiEntityFilterTypeDef]
-    regexes: list[GuardrailRegexFilterTypeDef]
-
-
-class GuardrailStreamConfigurationTypeDef(TypedDict):
-    guardrailIdentifier: NotRequired[str]
-    guardrailVersion: NotRequired[str]
-    trace: NotRequired[GuardrailTraceType]
-    streamProcessingMode: NotRequired[GuardrailStreamProcessingModeType]
-
-
-class GuardrailTextBlockTypeDef(TypedDict):
-    text: str
-    qualifiers: NotRequired[ReadOnly[Sequence[GuardrailContentQualifierType]]]
-
-
-class GuardrailTextCharactersCoverageTypeDef(TypedDict):
-    guarded: NotRequired[int]
-    total: NotRequired[int]
-
-
-class GuardrailTopicPolicyAssessmentTypeDef(TypedDict):
-    topics: list[GuardrailTopicTypeDef]
-
-
-class GuardrailTopicTypeDef(TypedDict):
-    name: str
-    type: GuardrailTopicTypeType
-    action: GuardrailTopicPolicyActionType
-    detected: NotRequired[bool]
-
-
-class GuardrailTraceAssessmentTypeDef(TypedDict):
-    modelOutput: NotRequired[list[str]]
-    inputAssessment: NotRequired[dict[str, GuardrailAssessmentTypeDef]]
-    outputAssessments: NotRequired[dict[str, list[GuardrailAssessmentTypeDef]]]
-    actionReason: NotRequired[str]
-
-
-class GuardrailUsageTypeDef(TypedDict):
-    topicPolicyUnits: int
-    contentPolicyUnits: int
-    wordPolicyUnits: int
-    sensitiveInformationPolicyUnits: int
-    sensitiveInformationPolicyFreeUnits: int
-    contextualGroundingPolicyUnits: int
-    contentPolicyImageUnits: NotRequired[int]
-    automatedReasoningPolicyUnits: NotRequired[int]
-    automatedReasoningPolicies: NotRequired[int]
-
-
-class GuardrailWordPolicyAssessmentTypeDef(TypedDict):
-    customWords: list[GuardrailCustomWordTypeDef]
-    managedWordLists: list[GuardrailManagedWordTypeDef]
-
-
-class ImageBlockDeltaTypeDef(TypedDict):
-    source: NotRequired[ImageSourceOutputTypeDef]
-    error: NotRequired[ErrorBlockTypeDef]
-
-
-class ImageBlockOutputTypeDef(TypedDict):
-    format: ImageFormatType
-    source: ImageSourceOutputTypeDef
-    error: NotRequired[ErrorBlockTypeDef]
-
-
-class ImageBlockStartTypeDef(TypedDict):
-    format: ImageFormatType
-
-
-class ImageBlockTypeDef(TypedDict):
-    format: ImageFormatType
-    source: ReadOnly[ImageSourceTypeDef]
-    error: NotRequired[ErrorBlockTypeDef]
-
-
-ImageSourceOutputTypeDef = TypedDict(
-    "ImageSourceOutputTypeDef",
-    {
-        "bytes": NotRequired[bytes],
-        "s3Location": NotRequired["S3LocationTypeDef"],
-    },
-)
-
-
-ImageSourceTypeDef = TypedDict(
-    "ImageSourceTypeDef",
-    {
-        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
-        "s3Location": NotRequired["S3LocationTypeDef"],
-    },
-)
-
-
-class InferenceConfigurationTypeDef(TypedDict):
-    maxTokens: NotRequired[int]
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    stopSequences: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InternalServerExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
 
 
 class InvokeModelRequestTypeDef(TypedDict):
@@ -1060,12 +1338,12 @@ class InvokeModelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InvokeModelTokensRequestTypeDef(TypedDict):
-    body: ReadOnly[bytes | str | IO[Any]]
-
-
 class InvokeModelWithBidirectionalStreamInputTypeDef(TypedDict):
     chunk: NotRequired[ReadOnly[BidirectionalInputPayloadPartTypeDef]]
+
+
+class ModelTimeoutExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
 
 
 class InvokeModelWithBidirectionalStreamOutputTypeDef(TypedDict):
@@ -1100,18 +1378,30 @@ class InvokeModelWithResponseStreamRequestTypeDef(TypedDict):
     serviceTier: NotRequired[ServiceTierTypeType]
 
 
+PayloadPartTypeDef = TypedDict(
+    "PayloadPartTypeDef",
+    {
+        "bytes": NotRequired[bytes],
+    },
+)
+
+
+class ResponseStreamTypeDef(TypedDict):
+    chunk: NotRequired[PayloadPartTypeDef]
+    internalServerException: NotRequired[InternalServerExceptionTypeDef]
+    modelStreamErrorException: NotRequired[ModelStreamErrorExceptionTypeDef]
+    validationException: NotRequired[ValidationExceptionTypeDef]
+    throttlingException: NotRequired[ThrottlingExceptionTypeDef]
+    modelTimeoutException: NotRequired[ModelTimeoutExceptionTypeDef]
+    serviceUnavailableException: NotRequired[ServiceUnavailableExceptionTypeDef]
+
+
 class InvokeModelWithResponseStreamResponseTypeDef(TypedDict):
     body: EventStream[ResponseStreamTypeDef]
     contentType: str
     performanceConfigLatency: NotRequired[PerformanceConfigLatencyType]
     serviceTier: NotRequired[ServiceTierTypeType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class JsonSchemaDefinitionTypeDef(TypedDict):
-    schema: str
-    name: NotRequired[str]
-    description: NotRequired[str]
 
 
 class ListAsyncInvokesRequestTypeDef(TypedDict):
@@ -1130,138 +1420,9 @@ class ListAsyncInvokesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MessageOutputTypeDef(TypedDict):
-    role: ConversationRoleType
-    content: list[ContentBlockOutputTypeDef]
-
-
-class MessageStartEventTypeDef(TypedDict):
-    role: ConversationRoleType
-
-
-class MessageStopEventTypeDef(TypedDict):
-    stopReason: StopReasonType
-    additionalModelResponseFields: NotRequired[DocumentOutputValue]
-
-
-class MessageTypeDef(TypedDict):
-    role: ConversationRoleType
-    content: ReadOnly[Sequence[ContentBlockTypeDef]]
-
-
-class ModelStreamErrorExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-    originalStatusCode: NotRequired[int]
-    originalMessage: NotRequired[str]
-
-
-class ModelTimeoutExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class OutputConfigTypeDef(TypedDict):
-    textFormat: NotRequired[OutputFormatTypeDef]
-
-
-class OutputFormatStructureTypeDef(TypedDict):
-    jsonSchema: NotRequired[JsonSchemaDefinitionTypeDef]
-
-
-class OutputFormatTypeDef(TypedDict):
-    type: OutputFormatTypeType
-    structure: OutputFormatStructureTypeDef
-
-
-PayloadPartTypeDef = TypedDict(
-    "PayloadPartTypeDef",
-    {
-        "bytes": NotRequired[bytes],
-    },
-)
-
-
-class PerformanceConfigurationTypeDef(TypedDict):
-    latency: NotRequired[PerformanceConfigLatencyType]
-
-
-class PromptRouterTraceTypeDef(TypedDict):
-    invokedModelId: NotRequired[str]
-
-
-class PromptVariableValuesTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class ReasoningContentBlockDeltaTypeDef(TypedDict):
-    text: NotRequired[str]
-    redactedContent: NotRequired[bytes]
-    signature: NotRequired[str]
-
-
-class ReasoningContentBlockOutputTypeDef(TypedDict):
-    reasoningText: NotRequired[ReasoningTextBlockTypeDef]
-    redactedContent: NotRequired[bytes]
-
-
-class ReasoningContentBlockTypeDef(TypedDict):
-    reasoningText: NotRequired[ReasoningTextBlockTypeDef]
-    redactedContent: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-
-
-class ReasoningTextBlockTypeDef(TypedDict):
-    text: str
-    signature: NotRequired[str]
-
-
-class ResponseStreamTypeDef(TypedDict):
-    chunk: NotRequired[PayloadPartTypeDef]
-    internalServerException: NotRequired[InternalServerExceptionTypeDef]
-    modelStreamErrorException: NotRequired[ModelStreamErrorExceptionTypeDef]
-    validationException: NotRequired[ValidationExceptionTypeDef]
-    throttlingException: NotRequired[ThrottlingExceptionTypeDef]
-    modelTimeoutException: NotRequired[ModelTimeoutExceptionTypeDef]
-    serviceUnavailableException: NotRequired[ServiceUnavailableExceptionTypeDef]
-
-
-class S3LocationTypeDef(TypedDict):
-    uri: str
-    bucketOwner: NotRequired[str]
-
-
-class SearchResultBlockOutputTypeDef(TypedDict):
-    source: str
-    title: str
-    content: list[SearchResultContentBlockTypeDef]
-    citations: NotRequired[CitationsConfigTypeDef]
-
-
-class SearchResultBlockTypeDef(TypedDict):
-    source: str
-    title: str
-    content: ReadOnly[Sequence[SearchResultContentBlockTypeDef]]
-    citations: NotRequired[CitationsConfigTypeDef]
-
-
-class SearchResultContentBlockTypeDef(TypedDict):
-    text: str
-
-
-class SearchResultLocationTypeDef(TypedDict):
-    searchResultIndex: NotRequired[int]
-    start: NotRequired[int]
-    end: NotRequired[int]
-
-
-class ServiceTierTypeDef(TypedDict):
-    type: ServiceTierTypeType
-
-
-class ServiceUnavailableExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class SpecificToolChoiceTypeDef(TypedDict):
-    name: str
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class StartAsyncInvokeRequestTypeDef(TypedDict):
@@ -1275,163 +1436,3 @@ class StartAsyncInvokeRequestTypeDef(TypedDict):
 class StartAsyncInvokeResponseTypeDef(TypedDict):
     invocationArn: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SystemContentBlockTypeDef(TypedDict):
-    text: NotRequired[str]
-    guardContent: NotRequired[ReadOnly[GuardrailConverseContentBlockTypeDef]]
-    cachePoint: NotRequired[CachePointBlockTypeDef]
-
-
-class SystemToolTypeDef(TypedDict):
-    name: str
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class ThrottlingExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class TokenUsageTypeDef(TypedDict):
-    inputTokens: int
-    outputTokens: int
-    totalTokens: int
-    cacheReadInputTokens: NotRequired[int]
-    cacheWriteInputTokens: NotRequired[int]
-    cacheDetails: NotRequired[list[CacheDetailTypeDef]]
-
-
-class ToolChoiceTypeDef(TypedDict):
-    auto: NotRequired[AutoToolChoiceTypeDef]
-    any: NotRequired[AnyToolChoiceTypeDef]
-    tool: NotRequired[SpecificToolChoiceTypeDef]
-
-
-class ToolConfigurationTypeDef(TypedDict):
-    tools: ReadOnly[Sequence[ToolTypeDef]]
-    toolChoice: NotRequired[ToolChoiceTypeDef]
-
-
-class ToolInputSchemaTypeDef(TypedDict):
-    json: NotRequired[ReadOnly[DocumentValue]]
-
-
-class ToolResultBlockDeltaTypeDef(TypedDict):
-    text: NotRequired[str]
-    json: NotRequired[DocumentOutputValue]
-
-
-class ToolResultBlockOutputTypeDef(TypedDict):
-    toolUseId: str
-    content: list[ToolResultContentBlockOutputTypeDef]
-    status: NotRequired[ToolResultStatusType]
-    type: NotRequired[str]
-
-
-class ToolResultBlockStartTypeDef(TypedDict):
-    toolUseId: str
-    type: NotRequired[str]
-    status: NotRequired[ToolResultStatusType]
-
-
-class ToolResultBlockTypeDef(TypedDict):
-    toolUseId: str
-    content: ReadOnly[Sequence[ToolResultContentBlockTypeDef]]
-    status: NotRequired[ToolResultStatusType]
-    type: NotRequired[str]
-
-
-class ToolResultContentBlockOutputTypeDef(TypedDict):
-    json: NotRequired[DocumentOutputValue]
-    text: NotRequired[str]
-    image: NotRequired[ImageBlockOutputTypeDef]
-    document: NotRequired[DocumentBlockOutputTypeDef]
-    video: NotRequired[VideoBlockOutputTypeDef]
-    searchResult: NotRequired[SearchResultBlockOutputTypeDef]
-
-
-class ToolResultContentBlockTypeDef(TypedDict):
-    json: NotRequired[ReadOnly[DocumentValue]]
-    text: NotRequired[str]
-    image: NotRequired[ReadOnly[ImageBlockTypeDef]]
-    document: NotRequired[ReadOnly[DocumentBlockTypeDef]]
-    video: NotRequired[ReadOnly[VideoBlockTypeDef]]
-    searchResult: NotRequired[ReadOnly[SearchResultBlockTypeDef]]
-
-
-class ToolSpecificationTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    inputSchema: ReadOnly[ToolInputSchemaTypeDef]
-    strict: NotRequired[bool]
-
-
-class ToolTypeDef(TypedDict):
-    toolSpec: NotRequired[ReadOnly[ToolSpecificationTypeDef]]
-    systemTool: NotRequired[SystemToolTypeDef]
-    cachePoint: NotRequired[CachePointBlockTypeDef]
-
-
-class ToolUseBlockDeltaTypeDef(TypedDict):
-    input: str
-
-
-class ToolUseBlockOutputTypeDef(TypedDict):
-    toolUseId: str
-    name: str
-    input: DocumentOutputValue
-    type: NotRequired[ToolUseTypeType]
-
-
-class ToolUseBlockStartTypeDef(TypedDict):
-    toolUseId: str
-    name: str
-    type: NotRequired[ToolUseTypeType]
-
-
-class ToolUseBlockTypeDef(TypedDict):
-    toolUseId: str
-    name: str
-    input: ReadOnly[DocumentValue]
-    type: NotRequired[ToolUseTypeType]
-
-
-class ValidationExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class VideoBlockOutputTypeDef(TypedDict):
-    format: VideoFormatType
-    source: VideoSourceOutputTypeDef
-
-
-class VideoBlockTypeDef(TypedDict):
-    format: VideoFormatType
-    source: ReadOnly[VideoSourceTypeDef]
-
-
-VideoSourceOutputTypeDef = TypedDict(
-    "VideoSourceOutputTypeDef",
-    {
-        "bytes": NotRequired[bytes],
-        "s3Location": NotRequired["S3LocationTypeDef"],
-    },
-)
-
-
-VideoSourceTypeDef = TypedDict(
-    "VideoSourceTypeDef",
-    {
-        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
-        "s3Location": NotRequired["S3LocationTypeDef"],
-    },
-)
-
-
-class WebLocationTypeDef(TypedDict):
-    url: NotRequired[str]
-    domain: NotRequired[str]

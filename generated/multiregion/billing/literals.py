@@ -2,15 +2,16 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Billing: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BillingViewStatusReasonType",
-    "BillingViewStatusType",
-    "BillingViewTypeType",
-    "DimensionType",
-    "SearchOptionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BillingViewStatusReasonType",
+        "BillingViewStatusType",
+        "BillingViewTypeType",
+        "DimensionType",
+        "SearchOptionType",
+    ]
 
 BillingViewStatusType = Literal["HEALTHY", "UNHEALTHY", "CREATING", "UPDATING"]
 BillingViewStatusReasonType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,50 +26,51 @@ from .literals import (
     SearchOptionType,
 )
 
-__all__ = [
-    "ActiveTimeRangeTypeDef",
-    "AssociateSourceViewsRequestTypeDef",
-    "AssociateSourceViewsResponseTypeDef",
-    "BillingViewElementTypeDef",
-    "BillingViewHealthStatusTypeDef",
-    "BillingViewListElementTypeDef",
-    "CostCategoryValuesOutputTypeDef",
-    "CostCategoryValuesTypeDef",
-    "CreateBillingViewRequestTypeDef",
-    "CreateBillingViewResponseTypeDef",
-    "DeleteBillingViewRequestTypeDef",
-    "DeleteBillingViewResponseTypeDef",
-    "DimensionValuesOutputTypeDef",
-    "DimensionValuesTypeDef",
-    "DisassociateSourceViewsRequestTypeDef",
-    "DisassociateSourceViewsResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExpressionOutputTypeDef",
-    "ExpressionTypeDef",
-    "GetBillingViewRequestTypeDef",
-    "GetBillingViewResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "ListBillingViewsRequestTypeDef",
-    "ListBillingViewsResponseTypeDef",
-    "ListSourceViewsForBillingViewRequestTypeDef",
-    "ListSourceViewsForBillingViewResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ResourceTagTypeDef",
-    "ResponseMetadataTypeDef",
-    "StringSearchTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagValuesOutputTypeDef",
-    "TagValuesTypeDef",
-    "TimeRangeOutputTypeDef",
-    "TimeRangeTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateBillingViewRequestTypeDef",
-    "UpdateBillingViewResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActiveTimeRangeTypeDef",
+        "AssociateSourceViewsRequestTypeDef",
+        "AssociateSourceViewsResponseTypeDef",
+        "BillingViewElementTypeDef",
+        "BillingViewHealthStatusTypeDef",
+        "BillingViewListElementTypeDef",
+        "CostCategoryValuesOutputTypeDef",
+        "CostCategoryValuesTypeDef",
+        "CreateBillingViewRequestTypeDef",
+        "CreateBillingViewResponseTypeDef",
+        "DeleteBillingViewRequestTypeDef",
+        "DeleteBillingViewResponseTypeDef",
+        "DimensionValuesOutputTypeDef",
+        "DimensionValuesTypeDef",
+        "DisassociateSourceViewsRequestTypeDef",
+        "DisassociateSourceViewsResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExpressionOutputTypeDef",
+        "ExpressionTypeDef",
+        "GetBillingViewRequestTypeDef",
+        "GetBillingViewResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "ListBillingViewsRequestTypeDef",
+        "ListBillingViewsResponseTypeDef",
+        "ListSourceViewsForBillingViewRequestTypeDef",
+        "ListSourceViewsForBillingViewResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ResourceTagTypeDef",
+        "ResponseMetadataTypeDef",
+        "StringSearchTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagValuesOutputTypeDef",
+        "TagValuesTypeDef",
+        "TimeRangeOutputTypeDef",
+        "TimeRangeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateBillingViewRequestTypeDef",
+        "UpdateBillingViewResponseTypeDef",
+    ]
 
 
 class ActiveTimeRangeTypeDef(TypedDict):
@@ -85,6 +86,38 @@ class AssociateSourceViewsRequestTypeDef(TypedDict):
 class AssociateSourceViewsResponseTypeDef(TypedDict):
     arn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BillingViewHealthStatusTypeDef(TypedDict):
+    statusCode: NotRequired[BillingViewStatusType]
+    statusReasons: NotRequired[list[BillingViewStatusReasonType]]
+
+
+class CostCategoryValuesOutputTypeDef(TypedDict):
+    key: str
+    values: list[str]
+
+
+class DimensionValuesOutputTypeDef(TypedDict):
+    key: DimensionType
+    values: list[str]
+
+
+class TagValuesOutputTypeDef(TypedDict):
+    key: str
+    values: list[str]
+
+
+class TimeRangeOutputTypeDef(TypedDict):
+    beginDateInclusive: NotRequired[datetime]
+    endDateInclusive: NotRequired[datetime]
+
+
+class ExpressionOutputTypeDef(TypedDict):
+    dimensions: NotRequired[DimensionValuesOutputTypeDef]
+    tags: NotRequired[TagValuesOutputTypeDef]
+    costCategories: NotRequired[CostCategoryValuesOutputTypeDef]
+    timeRange: NotRequired[TimeRangeOutputTypeDef]
 
 
 class BillingViewElementTypeDef(TypedDict):
@@ -103,11 +136,6 @@ class BillingViewElementTypeDef(TypedDict):
     healthStatus: NotRequired[BillingViewHealthStatusTypeDef]
 
 
-class BillingViewHealthStatusTypeDef(TypedDict):
-    statusCode: NotRequired[BillingViewStatusType]
-    statusReasons: NotRequired[list[BillingViewStatusReasonType]]
-
-
 class BillingViewListElementTypeDef(TypedDict):
     arn: NotRequired[str]
     name: NotRequired[str]
@@ -118,14 +146,36 @@ class BillingViewListElementTypeDef(TypedDict):
     healthStatus: NotRequired[BillingViewHealthStatusTypeDef]
 
 
-class CostCategoryValuesOutputTypeDef(TypedDict):
-    key: str
-    values: list[str]
-
-
 class CostCategoryValuesTypeDef(TypedDict):
     key: str
     values: ReadOnly[Sequence[str]]
+
+
+class DimensionValuesTypeDef(TypedDict):
+    key: DimensionType
+    values: ReadOnly[Sequence[str]]
+
+
+class TagValuesTypeDef(TypedDict):
+    key: str
+    values: ReadOnly[Sequence[str]]
+
+
+class TimeRangeTypeDef(TypedDict):
+    beginDateInclusive: NotRequired[ReadOnly[datetime | str]]
+    endDateInclusive: NotRequired[ReadOnly[datetime | str]]
+
+
+class ExpressionTypeDef(TypedDict):
+    dimensions: NotRequired[ReadOnly[DimensionValuesTypeDef]]
+    tags: NotRequired[ReadOnly[TagValuesTypeDef]]
+    costCategories: NotRequired[ReadOnly[CostCategoryValuesTypeDef]]
+    timeRange: NotRequired[ReadOnly[TimeRangeTypeDef]]
+
+
+class ResourceTagTypeDef(TypedDict):
+    key: str
+    value: NotRequired[str]
 
 
 class CreateBillingViewRequestTypeDef(TypedDict):
@@ -153,16 +203,6 @@ class DeleteBillingViewResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DimensionValuesOutputTypeDef(TypedDict):
-    key: DimensionType
-    values: list[str]
-
-
-class DimensionValuesTypeDef(TypedDict):
-    key: DimensionType
-    values: ReadOnly[Sequence[str]]
-
-
 class DisassociateSourceViewsRequestTypeDef(TypedDict):
     arn: str
     sourceViews: ReadOnly[Sequence[str]]
@@ -171,20 +211,6 @@ class DisassociateSourceViewsRequestTypeDef(TypedDict):
 class DisassociateSourceViewsResponseTypeDef(TypedDict):
     arn: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ExpressionOutputTypeDef(TypedDict):
-    dimensions: NotRequired[DimensionValuesOutputTypeDef]
-    tags: NotRequired[TagValuesOutputTypeDef]
-    costCategories: NotRequired[CostCategoryValuesOutputTypeDef]
-    timeRange: NotRequired[TimeRangeOutputTypeDef]
-
-
-class ExpressionTypeDef(TypedDict):
-    dimensions: NotRequired[ReadOnly[DimensionValuesTypeDef]]
-    tags: NotRequired[ReadOnly[TagValuesTypeDef]]
-    costCategories: NotRequired[ReadOnly[CostCategoryValuesTypeDef]]
-    timeRange: NotRequired[ReadOnly[TimeRangeTypeDef]]
 
 
 class GetBillingViewRequestTypeDef(TypedDict):
@@ -204,6 +230,11 @@ class GetResourcePolicyResponseTypeDef(TypedDict):
     resourceArn: str
     policy: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StringSearchTypeDef(TypedDict):
+    searchOption: SearchOptionType
+    searchValue: str
 
 
 class ListBillingViewsRequestTypeDef(TypedDict):
@@ -244,16 +275,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceTagTypeDef(TypedDict):
-    key: str
-    value: NotRequired[str]
-
-
-class StringSearchTypeDef(TypedDict):
-    searchOption: SearchOptionType
-    searchValue: str
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     resourceTags: ReadOnly[Sequence[ResourceTagTypeDef]]
@@ -261,26 +282,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagValuesOutputTypeDef(TypedDict):
-    key: str
-    values: list[str]
-
-
-class TagValuesTypeDef(TypedDict):
-    key: str
-    values: ReadOnly[Sequence[str]]
-
-
-class TimeRangeOutputTypeDef(TypedDict):
-    beginDateInclusive: NotRequired[datetime]
-    endDateInclusive: NotRequired[datetime]
-
-
-class TimeRangeTypeDef(TypedDict):
-    beginDateInclusive: NotRequired[ReadOnly[datetime | str]]
-    endDateInclusive: NotRequired[ReadOnly[datetime | str]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,24 +2,25 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWSBillingConductor: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AssociateResourceErrorReasonType",
-    "BillingGroupStatusType",
-    "BillingGroupTypeType",
-    "ComputationRuleEnumType",
-    "CurrencyCodeType",
-    "CustomLineItemRelationshipType",
-    "CustomLineItemTypeType",
-    "GroupByAttributeNameType",
-    "LineItemFilterAttributeNameType",
-    "LineItemFilterValueType",
-    "MatchOptionType",
-    "PricingRuleScopeType",
-    "PricingRuleTypeType",
-    "SearchOptionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateResourceErrorReasonType",
+        "BillingGroupStatusType",
+        "BillingGroupTypeType",
+        "ComputationRuleEnumType",
+        "CurrencyCodeType",
+        "CustomLineItemRelationshipType",
+        "CustomLineItemTypeType",
+        "GroupByAttributeNameType",
+        "LineItemFilterAttributeNameType",
+        "LineItemFilterValueType",
+        "MatchOptionType",
+        "PricingRuleScopeType",
+        "PricingRuleTypeType",
+        "SearchOptionType",
+    ]
 
 AssociateResourceErrorReasonType = Literal[
     "INVALID_ARN",

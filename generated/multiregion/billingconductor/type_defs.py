@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -35,121 +35,122 @@ from .literals import (
     SearchOptionType,
 )
 
-__all__ = [
-    "AccountAssociationsListElementTypeDef",
-    "AccountGroupingTypeDef",
-    "AssociateAccountsInputTypeDef",
-    "AssociateAccountsOutputTypeDef",
-    "AssociatePricingRulesInputTypeDef",
-    "AssociatePricingRulesOutputTypeDef",
-    "AssociateResourceErrorTypeDef",
-    "AssociateResourceResponseElementTypeDef",
-    "AttributeTypeDef",
-    "BatchAssociateResourcesToCustomLineItemInputTypeDef",
-    "BatchAssociateResourcesToCustomLineItemOutputTypeDef",
-    "BatchDisassociateResourcesFromCustomLineItemInputTypeDef",
-    "BatchDisassociateResourcesFromCustomLineItemOutputTypeDef",
-    "BillingGroupCostReportElementTypeDef",
-    "BillingGroupCostReportResultElementTypeDef",
-    "BillingGroupListElementTypeDef",
-    "BillingPeriodRangeTypeDef",
-    "ComputationPreferenceTypeDef",
-    "CreateBillingGroupInputTypeDef",
-    "CreateBillingGroupOutputTypeDef",
-    "CreateCustomLineItemInputTypeDef",
-    "CreateCustomLineItemOutputTypeDef",
-    "CreateFreeTierConfigTypeDef",
-    "CreatePricingPlanInputTypeDef",
-    "CreatePricingPlanOutputTypeDef",
-    "CreatePricingRuleInputTypeDef",
-    "CreatePricingRuleOutputTypeDef",
-    "CreateTieringInputTypeDef",
-    "CustomLineItemBillingPeriodRangeTypeDef",
-    "CustomLineItemChargeDetailsTypeDef",
-    "CustomLineItemFlatChargeDetailsTypeDef",
-    "CustomLineItemListElementTypeDef",
-    "CustomLineItemPercentageChargeDetailsTypeDef",
-    "CustomLineItemVersionListElementTypeDef",
-    "DeleteBillingGroupInputTypeDef",
-    "DeleteBillingGroupOutputTypeDef",
-    "DeleteCustomLineItemInputTypeDef",
-    "DeleteCustomLineItemOutputTypeDef",
-    "DeletePricingPlanInputTypeDef",
-    "DeletePricingPlanOutputTypeDef",
-    "DeletePricingRuleInputTypeDef",
-    "DeletePricingRuleOutputTypeDef",
-    "DisassociateAccountsInputTypeDef",
-    "DisassociateAccountsOutputTypeDef",
-    "DisassociatePricingRulesInputTypeDef",
-    "DisassociatePricingRulesOutputTypeDef",
-    "DisassociateResourceResponseElementTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FreeTierConfigTypeDef",
-    "GetBillingGroupCostReportInputTypeDef",
-    "GetBillingGroupCostReportOutputTypeDef",
-    "LineItemFilterOutputTypeDef",
-    "LineItemFilterTypeDef",
-    "ListAccountAssociationsFilterTypeDef",
-    "ListAccountAssociationsInputTypeDef",
-    "ListAccountAssociationsOutputTypeDef",
-    "ListBillingGroupAccountGroupingTypeDef",
-    "ListBillingGroupCostReportsFilterTypeDef",
-    "ListBillingGroupCostReportsInputTypeDef",
-    "ListBillingGroupCostReportsOutputTypeDef",
-    "ListBillingGroupsFilterTypeDef",
-    "ListBillingGroupsInputTypeDef",
-    "ListBillingGroupsOutputTypeDef",
-    "ListCustomLineItemChargeDetailsTypeDef",
-    "ListCustomLineItemFlatChargeDetailsTypeDef",
-    "ListCustomLineItemPercentageChargeDetailsTypeDef",
-    "ListCustomLineItemVersionsBillingPeriodRangeFilterTypeDef",
-    "ListCustomLineItemVersionsFilterTypeDef",
-    "ListCustomLineItemVersionsInputTypeDef",
-    "ListCustomLineItemVersionsOutputTypeDef",
-    "ListCustomLineItemsFilterTypeDef",
-    "ListCustomLineItemsInputTypeDef",
-    "ListCustomLineItemsOutputTypeDef",
-    "ListPricingPlansAssociatedWithPricingRuleInputTypeDef",
-    "ListPricingPlansAssociatedWithPricingRuleOutputTypeDef",
-    "ListPricingPlansFilterTypeDef",
-    "ListPricingPlansInputTypeDef",
-    "ListPricingPlansOutputTypeDef",
-    "ListPricingRulesAssociatedToPricingPlanInputTypeDef",
-    "ListPricingRulesAssociatedToPricingPlanOutputTypeDef",
-    "ListPricingRulesFilterTypeDef",
-    "ListPricingRulesInputTypeDef",
-    "ListPricingRulesOutputTypeDef",
-    "ListResourcesAssociatedToCustomLineItemFilterTypeDef",
-    "ListResourcesAssociatedToCustomLineItemInputTypeDef",
-    "ListResourcesAssociatedToCustomLineItemOutputTypeDef",
-    "ListResourcesAssociatedToCustomLineItemResponseElementTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PresentationObjectTypeDef",
-    "PricingPlanListElementTypeDef",
-    "PricingRuleListElementTypeDef",
-    "ResponseMetadataTypeDef",
-    "StringSearchTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TieringTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateBillingGroupAccountGroupingTypeDef",
-    "UpdateBillingGroupInputTypeDef",
-    "UpdateBillingGroupOutputTypeDef",
-    "UpdateCustomLineItemChargeDetailsTypeDef",
-    "UpdateCustomLineItemFlatChargeDetailsTypeDef",
-    "UpdateCustomLineItemInputTypeDef",
-    "UpdateCustomLineItemOutputTypeDef",
-    "UpdateCustomLineItemPercentageChargeDetailsTypeDef",
-    "UpdateFreeTierConfigTypeDef",
-    "UpdatePricingPlanInputTypeDef",
-    "UpdatePricingPlanOutputTypeDef",
-    "UpdatePricingRuleInputTypeDef",
-    "UpdatePricingRuleOutputTypeDef",
-    "UpdateTieringInputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountAssociationsListElementTypeDef",
+        "AccountGroupingTypeDef",
+        "AssociateAccountsInputTypeDef",
+        "AssociateAccountsOutputTypeDef",
+        "AssociatePricingRulesInputTypeDef",
+        "AssociatePricingRulesOutputTypeDef",
+        "AssociateResourceErrorTypeDef",
+        "AssociateResourceResponseElementTypeDef",
+        "AttributeTypeDef",
+        "BatchAssociateResourcesToCustomLineItemInputTypeDef",
+        "BatchAssociateResourcesToCustomLineItemOutputTypeDef",
+        "BatchDisassociateResourcesFromCustomLineItemInputTypeDef",
+        "BatchDisassociateResourcesFromCustomLineItemOutputTypeDef",
+        "BillingGroupCostReportElementTypeDef",
+        "BillingGroupCostReportResultElementTypeDef",
+        "BillingGroupListElementTypeDef",
+        "BillingPeriodRangeTypeDef",
+        "ComputationPreferenceTypeDef",
+        "CreateBillingGroupInputTypeDef",
+        "CreateBillingGroupOutputTypeDef",
+        "CreateCustomLineItemInputTypeDef",
+        "CreateCustomLineItemOutputTypeDef",
+        "CreateFreeTierConfigTypeDef",
+        "CreatePricingPlanInputTypeDef",
+        "CreatePricingPlanOutputTypeDef",
+        "CreatePricingRuleInputTypeDef",
+        "CreatePricingRuleOutputTypeDef",
+        "CreateTieringInputTypeDef",
+        "CustomLineItemBillingPeriodRangeTypeDef",
+        "CustomLineItemChargeDetailsTypeDef",
+        "CustomLineItemFlatChargeDetailsTypeDef",
+        "CustomLineItemListElementTypeDef",
+        "CustomLineItemPercentageChargeDetailsTypeDef",
+        "CustomLineItemVersionListElementTypeDef",
+        "DeleteBillingGroupInputTypeDef",
+        "DeleteBillingGroupOutputTypeDef",
+        "DeleteCustomLineItemInputTypeDef",
+        "DeleteCustomLineItemOutputTypeDef",
+        "DeletePricingPlanInputTypeDef",
+        "DeletePricingPlanOutputTypeDef",
+        "DeletePricingRuleInputTypeDef",
+        "DeletePricingRuleOutputTypeDef",
+        "DisassociateAccountsInputTypeDef",
+        "DisassociateAccountsOutputTypeDef",
+        "DisassociatePricingRulesInputTypeDef",
+        "DisassociatePricingRulesOutputTypeDef",
+        "DisassociateResourceResponseElementTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FreeTierConfigTypeDef",
+        "GetBillingGroupCostReportInputTypeDef",
+        "GetBillingGroupCostReportOutputTypeDef",
+        "LineItemFilterOutputTypeDef",
+        "LineItemFilterTypeDef",
+        "ListAccountAssociationsFilterTypeDef",
+        "ListAccountAssociationsInputTypeDef",
+        "ListAccountAssociationsOutputTypeDef",
+        "ListBillingGroupAccountGroupingTypeDef",
+        "ListBillingGroupCostReportsFilterTypeDef",
+        "ListBillingGroupCostReportsInputTypeDef",
+        "ListBillingGroupCostReportsOutputTypeDef",
+        "ListBillingGroupsFilterTypeDef",
+        "ListBillingGroupsInputTypeDef",
+        "ListBillingGroupsOutputTypeDef",
+        "ListCustomLineItemChargeDetailsTypeDef",
+        "ListCustomLineItemFlatChargeDetailsTypeDef",
+        "ListCustomLineItemPercentageChargeDetailsTypeDef",
+        "ListCustomLineItemVersionsBillingPeriodRangeFilterTypeDef",
+        "ListCustomLineItemVersionsFilterTypeDef",
+        "ListCustomLineItemVersionsInputTypeDef",
+        "ListCustomLineItemVersionsOutputTypeDef",
+        "ListCustomLineItemsFilterTypeDef",
+        "ListCustomLineItemsInputTypeDef",
+        "ListCustomLineItemsOutputTypeDef",
+        "ListPricingPlansAssociatedWithPricingRuleInputTypeDef",
+        "ListPricingPlansAssociatedWithPricingRuleOutputTypeDef",
+        "ListPricingPlansFilterTypeDef",
+        "ListPricingPlansInputTypeDef",
+        "ListPricingPlansOutputTypeDef",
+        "ListPricingRulesAssociatedToPricingPlanInputTypeDef",
+        "ListPricingRulesAssociatedToPricingPlanOutputTypeDef",
+        "ListPricingRulesFilterTypeDef",
+        "ListPricingRulesInputTypeDef",
+        "ListPricingRulesOutputTypeDef",
+        "ListResourcesAssociatedToCustomLineItemFilterTypeDef",
+        "ListResourcesAssociatedToCustomLineItemInputTypeDef",
+        "ListResourcesAssociatedToCustomLineItemOutputTypeDef",
+        "ListResourcesAssociatedToCustomLineItemResponseElementTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PresentationObjectTypeDef",
+        "PricingPlanListElementTypeDef",
+        "PricingRuleListElementTypeDef",
+        "ResponseMetadataTypeDef",
+        "StringSearchTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TieringTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateBillingGroupAccountGroupingTypeDef",
+        "UpdateBillingGroupInputTypeDef",
+        "UpdateBillingGroupOutputTypeDef",
+        "UpdateCustomLineItemChargeDetailsTypeDef",
+        "UpdateCustomLineItemFlatChargeDetailsTypeDef",
+        "UpdateCustomLineItemInputTypeDef",
+        "UpdateCustomLineItemOutputTypeDef",
+        "UpdateCustomLineItemPercentageChargeDetailsTypeDef",
+        "UpdateFreeTierConfigTypeDef",
+        "UpdatePricingPlanInputTypeDef",
+        "UpdatePricingPlanOutputTypeDef",
+        "UpdatePricingRuleInputTypeDef",
+        "UpdatePricingRuleOutputTypeDef",
+        "UpdateTieringInputTypeDef",
+    ]
 
 
 class AccountAssociationsListElementTypeDef(TypedDict):
@@ -200,6 +201,11 @@ class AttributeTypeDef(TypedDict):
     Value: NotRequired[str]
 
 
+class CustomLineItemBillingPeriodRangeTypeDef(TypedDict):
+    InclusiveStartBillingPeriod: str
+    ExclusiveEndBillingPeriod: NotRequired[str]
+
+
 class BatchAssociateResourcesToCustomLineItemInputTypeDef(TypedDict):
     TargetArn: str
     ResourceArns: ReadOnly[Sequence[str]]
@@ -220,6 +226,11 @@ class BatchDisassociateResourcesFromCustomLineItemInputTypeDef(TypedDict):
     TargetArn: str
     ResourceArns: ReadOnly[Sequence[str]]
     BillingPeriodRange: NotRequired[CustomLineItemBillingPeriodRangeTypeDef]
+
+
+class DisassociateResourceResponseElementTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Error: NotRequired[AssociateResourceErrorTypeDef]
 
 
 class BatchDisassociateResourcesFromCustomLineItemOutputTypeDef(TypedDict):
@@ -251,6 +262,15 @@ class BillingGroupCostReportResultElementTypeDef(TypedDict):
     Attributes: NotRequired[list[AttributeTypeDef]]
 
 
+class ComputationPreferenceTypeDef(TypedDict):
+    PricingPlanArn: str
+
+
+class ListBillingGroupAccountGroupingTypeDef(TypedDict):
+    AutoAssociate: NotRequired[bool]
+    ResponsibilityTransferArn: NotRequired[str]
+
+
 class BillingGroupListElementTypeDef(TypedDict):
     Name: NotRequired[str]
     Arn: NotRequired[str]
@@ -271,10 +291,6 @@ class BillingPeriodRangeTypeDef(TypedDict):
     ExclusiveEndBillingPeriod: str
 
 
-class ComputationPreferenceTypeDef(TypedDict):
-    PricingPlanArn: str
-
-
 class CreateBillingGroupInputTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     Name: str
@@ -288,6 +304,33 @@ class CreateBillingGroupInputTypeDef(TypedDict):
 class CreateBillingGroupOutputTypeDef(TypedDict):
     Arn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomLineItemFlatChargeDetailsTypeDef(TypedDict):
+    ChargeValue: float
+
+
+class CustomLineItemPercentageChargeDetailsTypeDef(TypedDict):
+    PercentageValue: float
+    AssociatedValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class LineItemFilterTypeDef(TypedDict):
+    Attribute: LineItemFilterAttributeNameType
+    MatchOption: MatchOptionType
+    Values: NotRequired[ReadOnly[Sequence[LineItemFilterValueType]]]
+    AttributeValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CustomLineItemChargeDetailsTypeDef(TypedDict):
+    Flat: NotRequired[CustomLineItemFlatChargeDetailsTypeDef]
+    Percentage: NotRequired[ReadOnly[CustomLineItemPercentageChargeDetailsTypeDef]]
+    Type: CustomLineItemTypeType
+    LineItemFilters: NotRequired[ReadOnly[Sequence[LineItemFilterTypeDef]]]
+
+
+class PresentationObjectTypeDef(TypedDict):
+    Service: str
 
 
 class CreateCustomLineItemInputTypeDef(TypedDict):
@@ -325,6 +368,10 @@ class CreatePricingPlanOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateTieringInputTypeDef(TypedDict):
+    FreeTier: CreateFreeTierConfigTypeDef
+
+
 class CreatePricingRuleInputTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     Name: str
@@ -345,24 +392,26 @@ class CreatePricingRuleOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateTieringInputTypeDef(TypedDict):
-    FreeTier: CreateFreeTierConfigTypeDef
+class LineItemFilterOutputTypeDef(TypedDict):
+    Attribute: LineItemFilterAttributeNameType
+    MatchOption: MatchOptionType
+    Values: NotRequired[list[LineItemFilterValueType]]
+    AttributeValues: NotRequired[list[str]]
 
 
-class CustomLineItemBillingPeriodRangeTypeDef(TypedDict):
-    InclusiveStartBillingPeriod: str
-    ExclusiveEndBillingPeriod: NotRequired[str]
-
-
-class CustomLineItemChargeDetailsTypeDef(TypedDict):
-    Flat: NotRequired[CustomLineItemFlatChargeDetailsTypeDef]
-    Percentage: NotRequired[ReadOnly[CustomLineItemPercentageChargeDetailsTypeDef]]
-    Type: CustomLineItemTypeType
-    LineItemFilters: NotRequired[ReadOnly[Sequence[LineItemFilterTypeDef]]]
-
-
-class CustomLineItemFlatChargeDetailsTypeDef(TypedDict):
+class ListCustomLineItemFlatChargeDetailsTypeDef(TypedDict):
     ChargeValue: float
+
+
+class ListCustomLineItemPercentageChargeDetailsTypeDef(TypedDict):
+    PercentageValue: float
+
+
+class ListCustomLineItemChargeDetailsTypeDef(TypedDict):
+    Flat: NotRequired[ListCustomLineItemFlatChargeDetailsTypeDef]
+    Percentage: NotRequired[ListCustomLineItemPercentageChargeDetailsTypeDef]
+    Type: CustomLineItemTypeType
+    LineItemFilters: NotRequired[list[LineItemFilterOutputTypeDef]]
 
 
 class CustomLineItemListElementTypeDef(TypedDict):
@@ -379,11 +428,6 @@ class CustomLineItemListElementTypeDef(TypedDict):
     AccountId: NotRequired[str]
     ComputationRule: NotRequired[ComputationRuleEnumType]
     PresentationDetails: NotRequired[PresentationObjectTypeDef]
-
-
-class CustomLineItemPercentageChargeDetailsTypeDef(TypedDict):
-    PercentageValue: float
-    AssociatedValues: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CustomLineItemVersionListElementTypeDef(TypedDict):
@@ -462,11 +506,6 @@ class DisassociatePricingRulesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DisassociateResourceResponseElementTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Error: NotRequired[AssociateResourceErrorTypeDef]
-
-
 class FreeTierConfigTypeDef(TypedDict):
     Activated: bool
 
@@ -487,20 +526,6 @@ class GetBillingGroupCostReportOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LineItemFilterOutputTypeDef(TypedDict):
-    Attribute: LineItemFilterAttributeNameType
-    MatchOption: MatchOptionType
-    Values: NotRequired[list[LineItemFilterValueType]]
-    AttributeValues: NotRequired[list[str]]
-
-
-class LineItemFilterTypeDef(TypedDict):
-    Attribute: LineItemFilterAttributeNameType
-    MatchOption: MatchOptionType
-    Values: NotRequired[ReadOnly[Sequence[LineItemFilterValueType]]]
-    AttributeValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class ListAccountAssociationsFilterTypeDef(TypedDict):
     Association: NotRequired[str]
     AccountId: NotRequired[str]
@@ -519,11 +544,6 @@ class ListAccountAssociationsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListBillingGroupAccountGroupingTypeDef(TypedDict):
-    AutoAssociate: NotRequired[bool]
-    ResponsibilityTransferArn: NotRequired[str]
-
-
 class ListBillingGroupCostReportsFilterTypeDef(TypedDict):
     BillingGroupArns: NotRequired[ReadOnly[Sequence[str]]]
 
@@ -539,6 +559,11 @@ class ListBillingGroupCostReportsOutputTypeDef(TypedDict):
     BillingGroupCostReports: NotRequired[list[BillingGroupCostReportElementTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StringSearchTypeDef(TypedDict):
+    SearchOption: SearchOptionType
+    SearchValue: str
 
 
 class ListBillingGroupsFilterTypeDef(TypedDict):
@@ -563,21 +588,6 @@ class ListBillingGroupsOutputTypeDef(TypedDict):
     BillingGroups: NotRequired[list[BillingGroupListElementTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListCustomLineItemChargeDetailsTypeDef(TypedDict):
-    Flat: NotRequired[ListCustomLineItemFlatChargeDetailsTypeDef]
-    Percentage: NotRequired[ListCustomLineItemPercentageChargeDetailsTypeDef]
-    Type: CustomLineItemTypeType
-    LineItemFilters: NotRequired[list[LineItemFilterOutputTypeDef]]
-
-
-class ListCustomLineItemFlatChargeDetailsTypeDef(TypedDict):
-    ChargeValue: float
-
-
-class ListCustomLineItemPercentageChargeDetailsTypeDef(TypedDict):
-    PercentageValue: float
 
 
 class ListCustomLineItemVersionsBillingPeriodRangeFilterTypeDef(TypedDict):
@@ -650,6 +660,15 @@ class ListPricingPlansInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PricingPlanListElementTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    Description: NotRequired[str]
+    Size: NotRequired[int]
+    CreationTime: NotRequired[int]
+    LastModifiedTime: NotRequired[int]
+
+
 class ListPricingPlansOutputTypeDef(TypedDict):
     BillingPeriod: NotRequired[str]
     PricingPlans: NotRequired[list[PricingPlanListElementTypeDef]]
@@ -683,60 +702,8 @@ class ListPricingRulesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class ListPricingRulesOutputTypeDef(TypedDict):
-    BillingPeriod: NotRequired[str]
-    PricingRules: NotRequired[list[PricingRuleListElementTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListResourcesAssociatedToCustomLineItemFilterTypeDef(TypedDict):
-    Relationship: NotRequired[CustomLineItemRelationshipType]
-
-
-class ListResourcesAssociatedToCustomLineItemInputTypeDef(TypedDict):
-    BillingPeriod: NotRequired[str]
-    Arn: str
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-    Filters: NotRequired[ListResourcesAssociatedToCustomLineItemFilterTypeDef]
-
-
-class ListResourcesAssociatedToCustomLineItemOutputTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    AssociatedResources: NotRequired[
-        list[ListResourcesAssociatedToCustomLineItemResponseElementTypeDef]
-    ]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListResourcesAssociatedToCustomLineItemResponseElementTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Relationship: NotRequired[CustomLineItemRelationshipType]
-    EndBillingPeriod: NotRequired[str]
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[dict[str, str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PresentationObjectTypeDef(TypedDict):
-    Service: str
-
-
-class PricingPlanListElementTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    Description: NotRequired[str]
-    Size: NotRequired[int]
-    CreationTime: NotRequired[int]
-    LastModifiedTime: NotRequired[int]
+class TieringTypeDef(TypedDict):
+    FreeTier: FreeTierConfigTypeDef
 
 
 class PricingRuleListElementTypeDef(TypedDict):
@@ -756,9 +723,47 @@ class PricingRuleListElementTypeDef(TypedDict):
     Operation: NotRequired[str]
 
 
-class StringSearchTypeDef(TypedDict):
-    SearchOption: SearchOptionType
-    SearchValue: str
+class ListPricingRulesOutputTypeDef(TypedDict):
+    BillingPeriod: NotRequired[str]
+    PricingRules: NotRequired[list[PricingRuleListElementTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListResourcesAssociatedToCustomLineItemFilterTypeDef(TypedDict):
+    Relationship: NotRequired[CustomLineItemRelationshipType]
+
+
+class ListResourcesAssociatedToCustomLineItemInputTypeDef(TypedDict):
+    BillingPeriod: NotRequired[str]
+    Arn: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Filters: NotRequired[ListResourcesAssociatedToCustomLineItemFilterTypeDef]
+
+
+class ListResourcesAssociatedToCustomLineItemResponseElementTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Relationship: NotRequired[CustomLineItemRelationshipType]
+    EndBillingPeriod: NotRequired[str]
+
+
+class ListResourcesAssociatedToCustomLineItemOutputTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    AssociatedResources: NotRequired[
+        list[ListResourcesAssociatedToCustomLineItemResponseElementTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -768,10 +773,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TieringTypeDef(TypedDict):
-    FreeTier: FreeTierConfigTypeDef
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -811,14 +812,18 @@ class UpdateBillingGroupOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateCustomLineItemFlatChargeDetailsTypeDef(TypedDict):
+    ChargeValue: float
+
+
+class UpdateCustomLineItemPercentageChargeDetailsTypeDef(TypedDict):
+    PercentageValue: float
+
+
 class UpdateCustomLineItemChargeDetailsTypeDef(TypedDict):
     Flat: NotRequired[UpdateCustomLineItemFlatChargeDetailsTypeDef]
     Percentage: NotRequired[UpdateCustomLineItemPercentageChargeDetailsTypeDef]
     LineItemFilters: NotRequired[ReadOnly[Sequence[LineItemFilterTypeDef]]]
-
-
-class UpdateCustomLineItemFlatChargeDetailsTypeDef(TypedDict):
-    ChargeValue: float
 
 
 class UpdateCustomLineItemInputTypeDef(TypedDict):
@@ -840,10 +845,6 @@ class UpdateCustomLineItemOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateCustomLineItemPercentageChargeDetailsTypeDef(TypedDict):
-    PercentageValue: float
-
-
 class UpdateFreeTierConfigTypeDef(TypedDict):
     Activated: bool
 
@@ -861,6 +862,10 @@ class UpdatePricingPlanOutputTypeDef(TypedDict):
     Size: NotRequired[int]
     LastModifiedTime: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateTieringInputTypeDef(TypedDict):
+    FreeTier: UpdateFreeTierConfigTypeDef
 
 
 class UpdatePricingRuleInputTypeDef(TypedDict):
@@ -887,7 +892,3 @@ class UpdatePricingRuleOutputTypeDef(TypedDict):
     UsageType: NotRequired[str]
     Operation: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateTieringInputTypeDef(TypedDict):
-    FreeTier: UpdateFreeTierConfigTypeDef

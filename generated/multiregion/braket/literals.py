@@ -2,27 +2,28 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Braket: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AssociationTypeType",
-    "CancellationStatusType",
-    "CompressionTypeType",
-    "DeviceStatusType",
-    "DeviceTypeType",
-    "ExperimentalCapabilitiesEnablementTypeType",
-    "HybridJobAdditionalAttributeNameType",
-    "InstanceTypeType",
-    "JobEventTypeType",
-    "JobPrimaryStatusType",
-    "QuantumTaskAdditionalAttributeNameType",
-    "QuantumTaskStatusType",
-    "QueueNameType",
-    "QueuePriorityType",
-    "SearchJobsFilterOperatorType",
-    "SearchQuantumTasksFilterOperatorType",
-    "SearchSpendingLimitsFilterOperatorType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociationTypeType",
+        "CancellationStatusType",
+        "CompressionTypeType",
+        "DeviceStatusType",
+        "DeviceTypeType",
+        "ExperimentalCapabilitiesEnablementTypeType",
+        "HybridJobAdditionalAttributeNameType",
+        "InstanceTypeType",
+        "JobEventTypeType",
+        "JobPrimaryStatusType",
+        "QuantumTaskAdditionalAttributeNameType",
+        "QuantumTaskStatusType",
+        "QueueNameType",
+        "QueuePriorityType",
+        "SearchJobsFilterOperatorType",
+        "SearchQuantumTasksFilterOperatorType",
+        "SearchSpendingLimitsFilterOperatorType",
+    ]
 
 AssociationTypeType = Literal["RESERVATION_TIME_WINDOW_ARN"]
 CancellationStatusType = Literal["CANCELLING", "CANCELLED"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -40,80 +40,91 @@ from .literals import (
     SearchSpendingLimitsFilterOperatorType,
 )
 
-__all__ = [
-    "ActionMetadataTypeDef",
-    "AlgorithmSpecificationTypeDef",
-    "AssociationTypeDef",
-    "CancelJobRequestTypeDef",
-    "CancelJobResponseTypeDef",
-    "CancelQuantumTaskRequestTypeDef",
-    "CancelQuantumTaskResponseTypeDef",
-    "ContainerImageTypeDef",
-    "CreateJobRequestTypeDef",
-    "CreateJobResponseTypeDef",
-    "CreateQuantumTaskRequestTypeDef",
-    "CreateQuantumTaskResponseTypeDef",
-    "CreateSpendingLimitRequestTypeDef",
-    "CreateSpendingLimitResponseTypeDef",
-    "DataSourceTypeDef",
-    "DeleteSpendingLimitRequestTypeDef",
-    "DeleteSpendingLimitResponseTypeDef",
-    "DeviceConfigTypeDef",
-    "DeviceQueueInfoTypeDef",
-    "DeviceSummaryTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "ExperimentalCapabilitiesTypeDef",
-    "GetDeviceRequestTypeDef",
-    "GetDeviceResponseTypeDef",
-    "GetJobRequestTypeDef",
-    "GetJobResponseTypeDef",
-    "GetQuantumTaskRequestTypeDef",
-    "GetQuantumTaskResponseTypeDef",
-    "HybridJobQueueInfoTypeDef",
-    "InputFileConfigTypeDef",
-    "InstanceConfigTypeDef",
-    "JobCheckpointConfigTypeDef",
-    "JobEventDetailsTypeDef",
-    "JobOutputDataConfigTypeDef",
-    "JobStoppingConditionTypeDef",
-    "JobSummaryTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "QuantumTaskQueueInfoTypeDef",
-    "QuantumTaskSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DataSourceTypeDef",
-    "ScriptModeConfigTypeDef",
-    "SearchDevicesFilterTypeDef",
-    "SearchDevicesRequestTypeDef",
-    "SearchDevicesResponseTypeDef",
-    "SearchJobsFilterTypeDef",
-    "SearchJobsRequestTypeDef",
-    "SearchJobsResponseTypeDef",
-    "SearchQuantumTasksFilterTypeDef",
-    "SearchQuantumTasksRequestTypeDef",
-    "SearchQuantumTasksResponseTypeDef",
-    "SearchSpendingLimitsFilterTypeDef",
-    "SearchSpendingLimitsRequestTypeDef",
-    "SearchSpendingLimitsResponseTypeDef",
-    "SpendingLimitSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TimePeriodOutputTypeDef",
-    "TimePeriodTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateSpendingLimitRequestTypeDef",
-    "UpdateSpendingLimitResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionMetadataTypeDef",
+        "AlgorithmSpecificationTypeDef",
+        "AssociationTypeDef",
+        "CancelJobRequestTypeDef",
+        "CancelJobResponseTypeDef",
+        "CancelQuantumTaskRequestTypeDef",
+        "CancelQuantumTaskResponseTypeDef",
+        "ContainerImageTypeDef",
+        "CreateJobRequestTypeDef",
+        "CreateJobResponseTypeDef",
+        "CreateQuantumTaskRequestTypeDef",
+        "CreateQuantumTaskResponseTypeDef",
+        "CreateSpendingLimitRequestTypeDef",
+        "CreateSpendingLimitResponseTypeDef",
+        "DataSourceTypeDef",
+        "DeleteSpendingLimitRequestTypeDef",
+        "DeleteSpendingLimitResponseTypeDef",
+        "DeviceConfigTypeDef",
+        "DeviceQueueInfoTypeDef",
+        "DeviceSummaryTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "ExperimentalCapabilitiesTypeDef",
+        "GetDeviceRequestTypeDef",
+        "GetDeviceResponseTypeDef",
+        "GetJobRequestTypeDef",
+        "GetJobResponseTypeDef",
+        "GetQuantumTaskRequestTypeDef",
+        "GetQuantumTaskResponseTypeDef",
+        "HybridJobQueueInfoTypeDef",
+        "InputFileConfigTypeDef",
+        "InstanceConfigTypeDef",
+        "JobCheckpointConfigTypeDef",
+        "JobEventDetailsTypeDef",
+        "JobOutputDataConfigTypeDef",
+        "JobStoppingConditionTypeDef",
+        "JobSummaryTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "QuantumTaskQueueInfoTypeDef",
+        "QuantumTaskSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DataSourceTypeDef",
+        "ScriptModeConfigTypeDef",
+        "SearchDevicesFilterTypeDef",
+        "SearchDevicesRequestTypeDef",
+        "SearchDevicesResponseTypeDef",
+        "SearchJobsFilterTypeDef",
+        "SearchJobsRequestTypeDef",
+        "SearchJobsResponseTypeDef",
+        "SearchQuantumTasksFilterTypeDef",
+        "SearchQuantumTasksRequestTypeDef",
+        "SearchQuantumTasksResponseTypeDef",
+        "SearchSpendingLimitsFilterTypeDef",
+        "SearchSpendingLimitsRequestTypeDef",
+        "SearchSpendingLimitsResponseTypeDef",
+        "SpendingLimitSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TimePeriodOutputTypeDef",
+        "TimePeriodTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateSpendingLimitRequestTypeDef",
+        "UpdateSpendingLimitResponseTypeDef",
+    ]
 
 
 class ActionMetadataTypeDef(TypedDict):
     actionType: str
     programCount: NotRequired[int]
     executableCount: NotRequired[int]
+
+
+class ContainerImageTypeDef(TypedDict):
+    uri: str
+
+
+class ScriptModeConfigTypeDef(TypedDict):
+    entryPoint: str
+    s3Uri: str
+    compressionType: NotRequired[CompressionTypeType]
 
 
 class AlgorithmSpecificationTypeDef(TypedDict):
@@ -147,8 +158,42 @@ class CancelQuantumTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ContainerImageTypeDef(TypedDict):
-    uri: str
+class DeviceConfigTypeDef(TypedDict):
+    device: str
+
+
+class S3DataSourceTypeDef(TypedDict):
+    s3Uri: str
+
+
+class DataSourceTypeDef(TypedDict):
+    s3DataSource: S3DataSourceTypeDef
+
+
+class InputFileConfigTypeDef(TypedDict):
+    channelName: str
+    contentType: NotRequired[str]
+    dataSource: DataSourceTypeDef
+
+
+class InstanceConfigTypeDef(TypedDict):
+    instanceType: InstanceTypeType
+    volumeSizeInGb: int
+    instanceCount: NotRequired[int]
+
+
+class JobCheckpointConfigTypeDef(TypedDict):
+    localPath: NotRequired[str]
+    s3Uri: str
+
+
+class JobOutputDataConfigTypeDef(TypedDict):
+    kmsKeyId: NotRequired[str]
+    s3Path: str
+
+
+class JobStoppingConditionTypeDef(TypedDict):
+    maxRuntimeInSeconds: NotRequired[int]
 
 
 class CreateJobRequestTypeDef(TypedDict):
@@ -172,6 +217,10 @@ class CreateJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExperimentalCapabilitiesTypeDef(TypedDict):
+    enabled: NotRequired[ExperimentalCapabilitiesEnablementTypeType]
+
+
 class CreateQuantumTaskRequestTypeDef(TypedDict):
     clientToken: str
     deviceArn: str
@@ -191,6 +240,11 @@ class CreateQuantumTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TimePeriodTypeDef(TypedDict):
+    startAt: ReadOnly[datetime | str]
+    endAt: ReadOnly[datetime | str]
+
+
 class CreateSpendingLimitRequestTypeDef(TypedDict):
     clientToken: str
     deviceArn: str
@@ -204,20 +258,12 @@ class CreateSpendingLimitResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DataSourceTypeDef(TypedDict):
-    s3DataSource: S3DataSourceTypeDef
-
-
 class DeleteSpendingLimitRequestTypeDef(TypedDict):
     spendingLimitArn: str
 
 
 class DeleteSpendingLimitResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeviceConfigTypeDef(TypedDict):
-    device: str
 
 
 class DeviceQueueInfoTypeDef(TypedDict):
@@ -232,10 +278,6 @@ class DeviceSummaryTypeDef(TypedDict):
     providerName: str
     deviceType: DeviceTypeType
     deviceStatus: DeviceStatusType
-
-
-class ExperimentalCapabilitiesTypeDef(TypedDict):
-    enabled: NotRequired[ExperimentalCapabilitiesEnablementTypeType]
 
 
 class GetDeviceRequestTypeDef(TypedDict):
@@ -258,6 +300,18 @@ class GetJobRequestTypeDef(TypedDict):
     additionalAttributeNames: NotRequired[
         ReadOnly[Sequence[HybridJobAdditionalAttributeNameType]]
     ]
+
+
+class HybridJobQueueInfoTypeDef(TypedDict):
+    queue: QueueNameType
+    position: str
+    message: NotRequired[str]
+
+
+class JobEventDetailsTypeDef(TypedDict):
+    eventType: NotRequired[JobEventTypeType]
+    timeOfEvent: NotRequired[datetime]
+    message: NotRequired[str]
 
 
 class GetJobResponseTypeDef(TypedDict):
@@ -292,6 +346,13 @@ class GetQuantumTaskRequestTypeDef(TypedDict):
     ]
 
 
+class QuantumTaskQueueInfoTypeDef(TypedDict):
+    queue: QueueNameType
+    position: str
+    queuePriority: NotRequired[QueuePriorityType]
+    message: NotRequired[str]
+
+
 class GetQuantumTaskResponseTypeDef(TypedDict):
     quantumTaskArn: str
     status: QuantumTaskStatusType
@@ -311,44 +372,6 @@ class GetQuantumTaskResponseTypeDef(TypedDict):
     actionMetadata: NotRequired[ActionMetadataTypeDef]
     experimentalCapabilities: NotRequired[ExperimentalCapabilitiesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HybridJobQueueInfoTypeDef(TypedDict):
-    queue: QueueNameType
-    position: str
-    message: NotRequired[str]
-
-
-class InputFileConfigTypeDef(TypedDict):
-    channelName: str
-    contentType: NotRequired[str]
-    dataSource: DataSourceTypeDef
-
-
-class InstanceConfigTypeDef(TypedDict):
-    instanceType: InstanceTypeType
-    volumeSizeInGb: int
-    instanceCount: NotRequired[int]
-
-
-class JobCheckpointConfigTypeDef(TypedDict):
-    localPath: NotRequired[str]
-    s3Uri: str
-
-
-class JobEventDetailsTypeDef(TypedDict):
-    eventType: NotRequired[JobEventTypeType]
-    timeOfEvent: NotRequired[datetime]
-    message: NotRequired[str]
-
-
-class JobOutputDataConfigTypeDef(TypedDict):
-    kmsKeyId: NotRequired[str]
-    s3Path: str
-
-
-class JobStoppingConditionTypeDef(TypedDict):
-    maxRuntimeInSeconds: NotRequired[int]
 
 
 class JobSummaryTypeDef(TypedDict):
@@ -371,13 +394,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QuantumTaskQueueInfoTypeDef(TypedDict):
-    queue: QueueNameType
-    position: str
-    queuePriority: NotRequired[QueuePriorityType]
-    message: NotRequired[str]
-
-
 class QuantumTaskSummaryTypeDef(TypedDict):
     quantumTaskArn: str
     status: QuantumTaskStatusType
@@ -388,16 +404,6 @@ class QuantumTaskSummaryTypeDef(TypedDict):
     createdAt: datetime
     endedAt: NotRequired[datetime]
     tags: NotRequired[dict[str, str]]
-
-
-class S3DataSourceTypeDef(TypedDict):
-    s3Uri: str
-
-
-class ScriptModeConfigTypeDef(TypedDict):
-    entryPoint: str
-    s3Uri: str
-    compressionType: NotRequired[CompressionTypeType]
 
 
 class SearchDevicesFilterTypeDef(TypedDict):
@@ -465,10 +471,9 @@ class SearchSpendingLimitsRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[SearchSpendingLimitsFilterTypeDef]]]
 
 
-class SearchSpendingLimitsResponseTypeDef(TypedDict):
-    spendingLimits: list[SpendingLimitSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class TimePeriodOutputTypeDef(TypedDict):
+    startAt: datetime
+    endAt: datetime
 
 
 class SpendingLimitSummaryTypeDef(TypedDict):
@@ -483,6 +488,12 @@ class SpendingLimitSummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
+class SearchSpendingLimitsResponseTypeDef(TypedDict):
+    spendingLimits: list[SpendingLimitSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -490,16 +501,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TimePeriodOutputTypeDef(TypedDict):
-    startAt: datetime
-    endAt: datetime
-
-
-class TimePeriodTypeDef(TypedDict):
-    startAt: ReadOnly[datetime | str]
-    endAt: ReadOnly[datetime | str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,29 +2,30 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Budgets: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionStatusType",
-    "ActionSubTypeType",
-    "ActionTypeType",
-    "ApprovalModelType",
-    "AutoAdjustTypeType",
-    "BudgetTypeType",
-    "ComparisonOperatorType",
-    "DimensionType",
-    "EventTypeType",
-    "ExecutionTypeType",
-    "HealthStatusReasonType",
-    "HealthStatusValueType",
-    "MatchOptionType",
-    "MetricType",
-    "NotificationStateType",
-    "NotificationTypeType",
-    "SubscriptionTypeType",
-    "ThresholdTypeType",
-    "TimeUnitType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionStatusType",
+        "ActionSubTypeType",
+        "ActionTypeType",
+        "ApprovalModelType",
+        "AutoAdjustTypeType",
+        "BudgetTypeType",
+        "ComparisonOperatorType",
+        "DimensionType",
+        "EventTypeType",
+        "ExecutionTypeType",
+        "HealthStatusReasonType",
+        "HealthStatusValueType",
+        "MatchOptionType",
+        "MetricType",
+        "NotificationStateType",
+        "NotificationTypeType",
+        "SubscriptionTypeType",
+        "ThresholdTypeType",
+        "TimeUnitType",
+    ]
 
 ActionStatusType = Literal[
     "STANDBY",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -40,118 +40,136 @@ from .literals import (
     TimeUnitType,
 )
 
-__all__ = [
-    "ActionHistoryDetailsTypeDef",
-    "ActionHistoryTypeDef",
-    "ActionThresholdTypeDef",
-    "ActionTypeDef",
-    "AutoAdjustDataOutputTypeDef",
-    "AutoAdjustDataTypeDef",
-    "BudgetNotificationsForAccountTypeDef",
-    "BudgetOutputTypeDef",
-    "BudgetPerformanceHistoryTypeDef",
-    "BudgetTypeDef",
-    "BudgetedAndActualAmountsTypeDef",
-    "CalculatedSpendTypeDef",
-    "CostCategoryValuesOutputTypeDef",
-    "CostCategoryValuesTypeDef",
-    "CostTypesTypeDef",
-    "CreateBudgetActionRequestTypeDef",
-    "CreateBudgetActionResponseTypeDef",
-    "CreateBudgetRequestTypeDef",
-    "CreateBudgetResponseTypeDef",
-    "CreateNotificationRequestTypeDef",
-    "CreateNotificationResponseTypeDef",
-    "CreateSubscriberRequestTypeDef",
-    "CreateSubscriberResponseTypeDef",
-    "DefinitionOutputTypeDef",
-    "DefinitionTypeDef",
-    "DeleteBudgetActionRequestTypeDef",
-    "DeleteBudgetActionResponseTypeDef",
-    "DeleteBudgetRequestTypeDef",
-    "DeleteBudgetResponseTypeDef",
-    "DeleteNotificationRequestTypeDef",
-    "DeleteNotificationResponseTypeDef",
-    "DeleteSubscriberRequestTypeDef",
-    "DeleteSubscriberResponseTypeDef",
-    "DescribeBudgetActionHistoriesRequestTypeDef",
-    "DescribeBudgetActionHistoriesResponseTypeDef",
-    "DescribeBudgetActionRequestTypeDef",
-    "DescribeBudgetActionResponseTypeDef",
-    "DescribeBudgetActionsForAccountRequestTypeDef",
-    "DescribeBudgetActionsForAccountResponseTypeDef",
-    "DescribeBudgetActionsForBudgetRequestTypeDef",
-    "DescribeBudgetActionsForBudgetResponseTypeDef",
-    "DescribeBudgetNotificationsForAccountRequestTypeDef",
-    "DescribeBudgetNotificationsForAccountResponseTypeDef",
-    "DescribeBudgetPerformanceHistoryRequestTypeDef",
-    "DescribeBudgetPerformanceHistoryResponseTypeDef",
-    "DescribeBudgetRequestTypeDef",
-    "DescribeBudgetResponseTypeDef",
-    "DescribeBudgetsRequestTypeDef",
-    "DescribeBudgetsResponseTypeDef",
-    "DescribeNotificationsForBudgetRequestTypeDef",
-    "DescribeNotificationsForBudgetResponseTypeDef",
-    "DescribeSubscribersForNotificationRequestTypeDef",
-    "DescribeSubscribersForNotificationResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExecuteBudgetActionRequestTypeDef",
-    "ExecuteBudgetActionResponseTypeDef",
-    "ExpressionDimensionValuesOutputTypeDef",
-    "ExpressionDimensionValuesTypeDef",
-    "ExpressionOutputTypeDef",
-    "ExpressionTypeDef",
-    "HealthStatusOutputTypeDef",
-    "HealthStatusTypeDef",
-    "HistoricalOptionsTypeDef",
-    "IamActionDefinitionOutputTypeDef",
-    "IamActionDefinitionTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NotificationTypeDef",
-    "NotificationWithSubscribersTypeDef",
-    "ResourceTagTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScpActionDefinitionOutputTypeDef",
-    "ScpActionDefinitionTypeDef",
-    "SpendTypeDef",
-    "SsmActionDefinitionOutputTypeDef",
-    "SsmActionDefinitionTypeDef",
-    "SubscriberTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagValuesOutputTypeDef",
-    "TagValuesTypeDef",
-    "TimePeriodOutputTypeDef",
-    "TimePeriodTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateBudgetActionRequestTypeDef",
-    "UpdateBudgetActionResponseTypeDef",
-    "UpdateBudgetRequestTypeDef",
-    "UpdateBudgetResponseTypeDef",
-    "UpdateNotificationRequestTypeDef",
-    "UpdateNotificationResponseTypeDef",
-    "UpdateSubscriberRequestTypeDef",
-    "UpdateSubscriberResponseTypeDef",
-]
-
-
-class ActionHistoryDetailsTypeDef(TypedDict):
-    Message: str
-    Action: ActionTypeDef
-
-
-class ActionHistoryTypeDef(TypedDict):
-    Timestamp: datetime
-    Status: ActionStatusType
-    EventType: EventTypeType
-    ActionHistoryDetails: ActionHistoryDetailsTypeDef
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionHistoryDetailsTypeDef",
+        "ActionHistoryTypeDef",
+        "ActionThresholdTypeDef",
+        "ActionTypeDef",
+        "AutoAdjustDataOutputTypeDef",
+        "AutoAdjustDataTypeDef",
+        "BudgetNotificationsForAccountTypeDef",
+        "BudgetOutputTypeDef",
+        "BudgetPerformanceHistoryTypeDef",
+        "BudgetTypeDef",
+        "BudgetedAndActualAmountsTypeDef",
+        "CalculatedSpendTypeDef",
+        "CostCategoryValuesOutputTypeDef",
+        "CostCategoryValuesTypeDef",
+        "CostTypesTypeDef",
+        "CreateBudgetActionRequestTypeDef",
+        "CreateBudgetActionResponseTypeDef",
+        "CreateBudgetRequestTypeDef",
+        "CreateBudgetResponseTypeDef",
+        "CreateNotificationRequestTypeDef",
+        "CreateNotificationResponseTypeDef",
+        "CreateSubscriberRequestTypeDef",
+        "CreateSubscriberResponseTypeDef",
+        "DefinitionOutputTypeDef",
+        "DefinitionTypeDef",
+        "DeleteBudgetActionRequestTypeDef",
+        "DeleteBudgetActionResponseTypeDef",
+        "DeleteBudgetRequestTypeDef",
+        "DeleteBudgetResponseTypeDef",
+        "DeleteNotificationRequestTypeDef",
+        "DeleteNotificationResponseTypeDef",
+        "DeleteSubscriberRequestTypeDef",
+        "DeleteSubscriberResponseTypeDef",
+        "DescribeBudgetActionHistoriesRequestTypeDef",
+        "DescribeBudgetActionHistoriesResponseTypeDef",
+        "DescribeBudgetActionRequestTypeDef",
+        "DescribeBudgetActionResponseTypeDef",
+        "DescribeBudgetActionsForAccountRequestTypeDef",
+        "DescribeBudgetActionsForAccountResponseTypeDef",
+        "DescribeBudgetActionsForBudgetRequestTypeDef",
+        "DescribeBudgetActionsForBudgetResponseTypeDef",
+        "DescribeBudgetNotificationsForAccountRequestTypeDef",
+        "DescribeBudgetNotificationsForAccountResponseTypeDef",
+        "DescribeBudgetPerformanceHistoryRequestTypeDef",
+        "DescribeBudgetPerformanceHistoryResponseTypeDef",
+        "DescribeBudgetRequestTypeDef",
+        "DescribeBudgetResponseTypeDef",
+        "DescribeBudgetsRequestTypeDef",
+        "DescribeBudgetsResponseTypeDef",
+        "DescribeNotificationsForBudgetRequestTypeDef",
+        "DescribeNotificationsForBudgetResponseTypeDef",
+        "DescribeSubscribersForNotificationRequestTypeDef",
+        "DescribeSubscribersForNotificationResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExecuteBudgetActionRequestTypeDef",
+        "ExecuteBudgetActionResponseTypeDef",
+        "ExpressionDimensionValuesOutputTypeDef",
+        "ExpressionDimensionValuesTypeDef",
+        "ExpressionOutputTypeDef",
+        "ExpressionTypeDef",
+        "HealthStatusOutputTypeDef",
+        "HealthStatusTypeDef",
+        "HistoricalOptionsTypeDef",
+        "IamActionDefinitionOutputTypeDef",
+        "IamActionDefinitionTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NotificationTypeDef",
+        "NotificationWithSubscribersTypeDef",
+        "ResourceTagTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScpActionDefinitionOutputTypeDef",
+        "ScpActionDefinitionTypeDef",
+        "SpendTypeDef",
+        "SsmActionDefinitionOutputTypeDef",
+        "SsmActionDefinitionTypeDef",
+        "SubscriberTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagValuesOutputTypeDef",
+        "TagValuesTypeDef",
+        "TimePeriodOutputTypeDef",
+        "TimePeriodTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateBudgetActionRequestTypeDef",
+        "UpdateBudgetActionResponseTypeDef",
+        "UpdateBudgetRequestTypeDef",
+        "UpdateBudgetResponseTypeDef",
+        "UpdateNotificationRequestTypeDef",
+        "UpdateNotificationResponseTypeDef",
+        "UpdateSubscriberRequestTypeDef",
+        "UpdateSubscriberResponseTypeDef",
+    ]
 
 
 class ActionThresholdTypeDef(TypedDict):
     ActionThresholdValue: float
     ActionThresholdType: ThresholdTypeType
+
+
+class IamActionDefinitionOutputTypeDef(TypedDict):
+    PolicyArn: str
+    Roles: NotRequired[list[str]]
+    Groups: NotRequired[list[str]]
+    Users: NotRequired[list[str]]
+
+
+class ScpActionDefinitionOutputTypeDef(TypedDict):
+    PolicyId: str
+    TargetIds: list[str]
+
+
+class SsmActionDefinitionOutputTypeDef(TypedDict):
+    ActionSubType: ActionSubTypeType
+    Region: str
+    InstanceIds: list[str]
+
+
+class DefinitionOutputTypeDef(TypedDict):
+    IamActionDefinition: NotRequired[IamActionDefinitionOutputTypeDef]
+    ScpActionDefinition: NotRequired[ScpActionDefinitionOutputTypeDef]
+    SsmActionDefinition: NotRequired[SsmActionDefinitionOutputTypeDef]
+
+
+class SubscriberTypeDef(TypedDict):
+    SubscriptionType: SubscriptionTypeType
+    Address: str
 
 
 class ActionTypeDef(TypedDict):
@@ -167,6 +185,23 @@ class ActionTypeDef(TypedDict):
     Subscribers: list[SubscriberTypeDef]
 
 
+class ActionHistoryDetailsTypeDef(TypedDict):
+    Message: str
+    Action: ActionTypeDef
+
+
+class ActionHistoryTypeDef(TypedDict):
+    Timestamp: datetime
+    Status: ActionStatusType
+    EventType: EventTypeType
+    ActionHistoryDetails: ActionHistoryDetailsTypeDef
+
+
+class HistoricalOptionsTypeDef(TypedDict):
+    BudgetAdjustmentPeriod: int
+    LookBackAvailablePeriods: NotRequired[int]
+
+
 class AutoAdjustDataOutputTypeDef(TypedDict):
     AutoAdjustType: AutoAdjustTypeType
     HistoricalOptions: NotRequired[HistoricalOptionsTypeDef]
@@ -179,9 +214,79 @@ class AutoAdjustDataTypeDef(TypedDict):
     LastAutoAdjustTime: NotRequired[ReadOnly[datetime | str]]
 
 
+class NotificationTypeDef(TypedDict):
+    NotificationType: NotificationTypeType
+    ComparisonOperator: ComparisonOperatorType
+    Threshold: float
+    ThresholdType: NotRequired[ThresholdTypeType]
+    NotificationState: NotRequired[NotificationStateType]
+
+
 class BudgetNotificationsForAccountTypeDef(TypedDict):
     Notifications: NotRequired[list[NotificationTypeDef]]
     BudgetName: NotRequired[str]
+
+
+class SpendTypeDef(TypedDict):
+    Amount: str
+    Unit: str
+
+
+class CalculatedSpendTypeDef(TypedDict):
+    ActualSpend: SpendTypeDef
+    ForecastedSpend: NotRequired[SpendTypeDef]
+
+
+class CostTypesTypeDef(TypedDict):
+    IncludeTax: NotRequired[bool]
+    IncludeSubscription: NotRequired[bool]
+    UseBlended: NotRequired[bool]
+    IncludeRefund: NotRequired[bool]
+    IncludeCredit: NotRequired[bool]
+    IncludeUpfront: NotRequired[bool]
+    IncludeRecurring: NotRequired[bool]
+    IncludeOtherSubscription: NotRequired[bool]
+    IncludeSupport: NotRequired[bool]
+    IncludeDiscount: NotRequired[bool]
+    UseAmortized: NotRequired[bool]
+
+
+class CostCategoryValuesOutputTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[list[str]]
+    MatchOptions: NotRequired[list[MatchOptionType]]
+
+
+class ExpressionDimensionValuesOutputTypeDef(TypedDict):
+    Key: DimensionType
+    Values: list[str]
+    MatchOptions: NotRequired[list[MatchOptionType]]
+
+
+class TagValuesOutputTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[list[str]]
+    MatchOptions: NotRequired[list[MatchOptionType]]
+
+
+class ExpressionOutputTypeDef(TypedDict):
+    Or: NotRequired[list[ExpressionOutputTypeDef]]
+    And: NotRequired[list[ExpressionOutputTypeDef]]
+    Not: NotRequired[ExpressionOutputTypeDef]
+    Dimensions: NotRequired[ExpressionDimensionValuesOutputTypeDef]
+    Tags: NotRequired[TagValuesOutputTypeDef]
+    CostCategories: NotRequired[CostCategoryValuesOutputTypeDef]
+
+
+class HealthStatusOutputTypeDef(TypedDict):
+    Status: NotRequired[HealthStatusValueType]
+    StatusReason: NotRequired[HealthStatusReasonType]
+    LastUpdatedTime: NotRequired[datetime]
+
+
+class TimePeriodOutputTypeDef(TypedDict):
+    Start: NotRequired[datetime]
+    End: NotRequired[datetime]
 
 
 class BudgetOutputTypeDef(TypedDict):
@@ -202,6 +307,12 @@ class BudgetOutputTypeDef(TypedDict):
     HealthStatus: NotRequired[HealthStatusOutputTypeDef]
 
 
+class BudgetedAndActualAmountsTypeDef(TypedDict):
+    BudgetedAmount: NotRequired[SpendTypeDef]
+    ActualAmount: NotRequired[SpendTypeDef]
+    TimePeriod: NotRequired[TimePeriodOutputTypeDef]
+
+
 class BudgetPerformanceHistoryTypeDef(TypedDict):
     BudgetName: NotRequired[str]
     BudgetType: NotRequired[BudgetTypeType]
@@ -212,6 +323,44 @@ class BudgetPerformanceHistoryTypeDef(TypedDict):
     BudgetedAndActualAmountsList: NotRequired[list[BudgetedAndActualAmountsTypeDef]]
     FilterExpression: NotRequired[ExpressionOutputTypeDef]
     Metrics: NotRequired[list[MetricType]]
+
+
+class CostCategoryValuesTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+
+
+class ExpressionDimensionValuesTypeDef(TypedDict):
+    Key: DimensionType
+    Values: ReadOnly[Sequence[str]]
+    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+
+
+class TagValuesTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+
+
+class ExpressionTypeDef(TypedDict):
+    Or: NotRequired[ReadOnly[Sequence[ExpressionTypeDef]]]
+    And: NotRequired[ReadOnly[Sequence[ExpressionTypeDef]]]
+    Not: NotRequired[ReadOnly[ExpressionTypeDef]]
+    Dimensions: NotRequired[ReadOnly[ExpressionDimensionValuesTypeDef]]
+    Tags: NotRequired[ReadOnly[TagValuesTypeDef]]
+    CostCategories: NotRequired[ReadOnly[CostCategoryValuesTypeDef]]
+
+
+class HealthStatusTypeDef(TypedDict):
+    Status: NotRequired[HealthStatusValueType]
+    StatusReason: NotRequired[HealthStatusReasonType]
+    LastUpdatedTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class TimePeriodTypeDef(TypedDict):
+    Start: NotRequired[ReadOnly[datetime | str]]
+    End: NotRequired[ReadOnly[datetime | str]]
 
 
 class BudgetTypeDef(TypedDict):
@@ -232,41 +381,33 @@ class BudgetTypeDef(TypedDict):
     HealthStatus: NotRequired[ReadOnly[HealthStatusTypeDef]]
 
 
-class BudgetedAndActualAmountsTypeDef(TypedDict):
-    BudgetedAmount: NotRequired[SpendTypeDef]
-    ActualAmount: NotRequired[SpendTypeDef]
-    TimePeriod: NotRequired[TimePeriodOutputTypeDef]
+class IamActionDefinitionTypeDef(TypedDict):
+    PolicyArn: str
+    Roles: NotRequired[ReadOnly[Sequence[str]]]
+    Groups: NotRequired[ReadOnly[Sequence[str]]]
+    Users: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class CalculatedSpendTypeDef(TypedDict):
-    ActualSpend: SpendTypeDef
-    ForecastedSpend: NotRequired[SpendTypeDef]
+class ScpActionDefinitionTypeDef(TypedDict):
+    PolicyId: str
+    TargetIds: ReadOnly[Sequence[str]]
 
 
-class CostCategoryValuesOutputTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[list[str]]
-    MatchOptions: NotRequired[list[MatchOptionType]]
+class SsmActionDefinitionTypeDef(TypedDict):
+    ActionSubType: ActionSubTypeType
+    Region: str
+    InstanceIds: ReadOnly[Sequence[str]]
 
 
-class CostCategoryValuesTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+class DefinitionTypeDef(TypedDict):
+    IamActionDefinition: NotRequired[ReadOnly[IamActionDefinitionTypeDef]]
+    ScpActionDefinition: NotRequired[ReadOnly[ScpActionDefinitionTypeDef]]
+    SsmActionDefinition: NotRequired[ReadOnly[SsmActionDefinitionTypeDef]]
 
 
-class CostTypesTypeDef(TypedDict):
-    IncludeTax: NotRequired[bool]
-    IncludeSubscription: NotRequired[bool]
-    UseBlended: NotRequired[bool]
-    IncludeRefund: NotRequired[bool]
-    IncludeCredit: NotRequired[bool]
-    IncludeUpfront: NotRequired[bool]
-    IncludeRecurring: NotRequired[bool]
-    IncludeOtherSubscription: NotRequired[bool]
-    IncludeSupport: NotRequired[bool]
-    IncludeDiscount: NotRequired[bool]
-    UseAmortized: NotRequired[bool]
+class ResourceTagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateBudgetActionRequestTypeDef(TypedDict):
@@ -287,6 +428,11 @@ class CreateBudgetActionResponseTypeDef(TypedDict):
     BudgetName: str
     ActionId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NotificationWithSubscribersTypeDef(TypedDict):
+    Notification: NotificationTypeDef
+    Subscribers: ReadOnly[Sequence[SubscriberTypeDef]]
 
 
 class CreateBudgetRequestTypeDef(TypedDict):
@@ -322,18 +468,6 @@ class CreateSubscriberRequestTypeDef(TypedDict):
 
 class CreateSubscriberResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DefinitionOutputTypeDef(TypedDict):
-    IamActionDefinition: NotRequired[IamActionDefinitionOutputTypeDef]
-    ScpActionDefinition: NotRequired[ScpActionDefinitionOutputTypeDef]
-    SsmActionDefinition: NotRequired[SsmActionDefinitionOutputTypeDef]
-
-
-class DefinitionTypeDef(TypedDict):
-    IamActionDefinition: NotRequired[ReadOnly[IamActionDefinitionTypeDef]]
-    ScpActionDefinition: NotRequired[ReadOnly[ScpActionDefinitionTypeDef]]
-    SsmActionDefinition: NotRequired[ReadOnly[SsmActionDefinitionTypeDef]]
 
 
 class DeleteBudgetActionRequestTypeDef(TypedDict):
@@ -526,67 +660,6 @@ class ExecuteBudgetActionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExpressionDimensionValuesOutputTypeDef(TypedDict):
-    Key: DimensionType
-    Values: list[str]
-    MatchOptions: NotRequired[list[MatchOptionType]]
-
-
-class ExpressionDimensionValuesTypeDef(TypedDict):
-    Key: DimensionType
-    Values: ReadOnly[Sequence[str]]
-    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
-
-
-class ExpressionOutputTypeDef(TypedDict):
-    Or: NotRequired[list[ExpressionOutputTypeDef]]
-    And: NotRequired[list[ExpressionOutputTypeDef]]
-    Not: NotRequired[ExpressionOutputTypeDef]
-    Dimensions: NotRequired[ExpressionDimensionValuesOutputTypeDef]
-    Tags: NotRequired[TagValuesOutputTypeDef]
-    CostCategories: NotRequired[CostCategoryValuesOutputTypeDef]
-
-
-class ExpressionTypeDef(TypedDict):
-    Or: NotRequired[ReadOnly[Sequence[ExpressionTypeDef]]]
-    And: NotRequired[ReadOnly[Sequence[ExpressionTypeDef]]]
-    Not: NotRequired[ReadOnly[ExpressionTypeDef]]
-    Dimensions: NotRequired[ReadOnly[ExpressionDimensionValuesTypeDef]]
-    Tags: NotRequired[ReadOnly[TagValuesTypeDef]]
-    CostCategories: NotRequired[ReadOnly[CostCategoryValuesTypeDef]]
-
-
-class HealthStatusOutputTypeDef(TypedDict):
-    Status: NotRequired[HealthStatusValueType]
-    StatusReason: NotRequired[HealthStatusReasonType]
-    LastUpdatedTime: NotRequired[datetime]
-
-
-class HealthStatusTypeDef(TypedDict):
-    Status: NotRequired[HealthStatusValueType]
-    StatusReason: NotRequired[HealthStatusReasonType]
-    LastUpdatedTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class HistoricalOptionsTypeDef(TypedDict):
-    BudgetAdjustmentPeriod: int
-    LookBackAvailablePeriods: NotRequired[int]
-
-
-class IamActionDefinitionOutputTypeDef(TypedDict):
-    PolicyArn: str
-    Roles: NotRequired[list[str]]
-    Groups: NotRequired[list[str]]
-    Users: NotRequired[list[str]]
-
-
-class IamActionDefinitionTypeDef(TypedDict):
-    PolicyArn: str
-    Roles: NotRequired[ReadOnly[Sequence[str]]]
-    Groups: NotRequired[ReadOnly[Sequence[str]]]
-    Users: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceARN: str
 
@@ -596,56 +669,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NotificationTypeDef(TypedDict):
-    NotificationType: NotificationTypeType
-    ComparisonOperator: ComparisonOperatorType
-    Threshold: float
-    ThresholdType: NotRequired[ThresholdTypeType]
-    NotificationState: NotRequired[NotificationStateType]
-
-
-class NotificationWithSubscribersTypeDef(TypedDict):
-    Notification: NotificationTypeDef
-    Subscribers: ReadOnly[Sequence[SubscriberTypeDef]]
-
-
-class ResourceTagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class ScpActionDefinitionOutputTypeDef(TypedDict):
-    PolicyId: str
-    TargetIds: list[str]
-
-
-class ScpActionDefinitionTypeDef(TypedDict):
-    PolicyId: str
-    TargetIds: ReadOnly[Sequence[str]]
-
-
-class SpendTypeDef(TypedDict):
-    Amount: str
-    Unit: str
-
-
-class SsmActionDefinitionOutputTypeDef(TypedDict):
-    ActionSubType: ActionSubTypeType
-    Region: str
-    InstanceIds: list[str]
-
-
-class SsmActionDefinitionTypeDef(TypedDict):
-    ActionSubType: ActionSubTypeType
-    Region: str
-    InstanceIds: ReadOnly[Sequence[str]]
-
-
-class SubscriberTypeDef(TypedDict):
-    SubscriptionType: SubscriptionTypeType
-    Address: str
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     ResourceTags: ReadOnly[Sequence[ResourceTagTypeDef]]
@@ -653,28 +676,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagValuesOutputTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[list[str]]
-    MatchOptions: NotRequired[list[MatchOptionType]]
-
-
-class TagValuesTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
-
-
-class TimePeriodOutputTypeDef(TypedDict):
-    Start: NotRequired[datetime]
-    End: NotRequired[datetime]
-
-
-class TimePeriodTypeDef(TypedDict):
-    Start: NotRequired[ReadOnly[datetime | str]]
-    End: NotRequired[ReadOnly[datetime | str]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

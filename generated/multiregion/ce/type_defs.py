@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -61,219 +61,285 @@ from .literals import (
     TermInYearsType,
 )
 
-__all__ = [
-    "AnalysisDetailsTypeDef",
-    "AnalysisSummaryTypeDef",
-    "AnomalyDateIntervalTypeDef",
-    "AnomalyMonitorOutputTypeDef",
-    "AnomalyMonitorTypeDef",
-    "AnomalyScoreTypeDef",
-    "AnomalySubscriptionOutputTypeDef",
-    "AnomalySubscriptionTypeDef",
-    "AnomalyTypeDef",
-    "CommitmentPurchaseAnalysisConfigurationOutputTypeDef",
-    "CommitmentPurchaseAnalysisConfigurationTypeDef",
-    "ComparisonMetricValueTypeDef",
-    "CostAllocationTagBackfillRequestTypeDef",
-    "CostAllocationTagStatusEntryTypeDef",
-    "CostAllocationTagTypeDef",
-    "CostAndUsageComparisonTypeDef",
-    "CostCategoryInheritedValueDimensionTypeDef",
-    "CostCategoryProcessingStatusTypeDef",
-    "CostCategoryReferenceTypeDef",
-    "CostCategoryResourceAssociationTypeDef",
-    "CostCategoryRuleOutputTypeDef",
-    "CostCategoryRuleTypeDef",
-    "CostCategorySplitChargeRuleOutputTypeDef",
-    "CostCategorySplitChargeRuleParameterOutputTypeDef",
-    "CostCategorySplitChargeRuleParameterTypeDef",
-    "CostCategorySplitChargeRuleTypeDef",
-    "CostCategoryTypeDef",
-    "CostCategoryValuesOutputTypeDef",
-    "CostCategoryValuesTypeDef",
-    "CostComparisonDriverTypeDef",
-    "CostDriverTypeDef",
-    "CoverageByTimeTypeDef",
-    "CoverageCostTypeDef",
-    "CoverageHoursTypeDef",
-    "CoverageNormalizedUnitsTypeDef",
-    "CoverageTypeDef",
-    "CreateAnomalyMonitorRequestTypeDef",
-    "CreateAnomalyMonitorResponseTypeDef",
-    "CreateAnomalySubscriptionRequestTypeDef",
-    "CreateAnomalySubscriptionResponseTypeDef",
-    "CreateCostCategoryDefinitionRequestTypeDef",
-    "CreateCostCategoryDefinitionResponseTypeDef",
-    "CurrentInstanceTypeDef",
-    "DateIntervalTypeDef",
-    "DeleteAnomalyMonitorRequestTypeDef",
-    "DeleteAnomalyMonitorResponseTypeDef",
-    "DeleteAnomalySubscriptionRequestTypeDef",
-    "DeleteAnomalySubscriptionResponseTypeDef",
-    "DeleteCostCategoryDefinitionRequestTypeDef",
-    "DeleteCostCategoryDefinitionResponseTypeDef",
-    "DescribeCostCategoryDefinitionRequestTypeDef",
-    "DescribeCostCategoryDefinitionResponseTypeDef",
-    "DimensionValuesOutputTypeDef",
-    "DimensionValuesTypeDef",
-    "DimensionValuesWithAttributesTypeDef",
-    "DiskResourceUtilizationTypeDef",
-    "DynamoDBCapacityDetailsTypeDef",
-    "EBSResourceUtilizationTypeDef",
-    "EC2InstanceDetailsTypeDef",
-    "EC2ResourceDetailsTypeDef",
-    "EC2ResourceUtilizationTypeDef",
-    "EC2SpecificationTypeDef",
-    "ESInstanceDetailsTypeDef",
-    "ElastiCacheInstanceDetailsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExpressionOutputTypeDef",
-    "ExpressionTypeDef",
-    "ForecastResultTypeDef",
-    "GenerationSummaryTypeDef",
-    "GetAnomaliesRequestTypeDef",
-    "GetAnomaliesResponseTypeDef",
-    "GetAnomalyMonitorsRequestTypeDef",
-    "GetAnomalyMonitorsResponseTypeDef",
-    "GetAnomalySubscriptionsRequestTypeDef",
-    "GetAnomalySubscriptionsResponseTypeDef",
-    "GetApproximateUsageRecordsRequestTypeDef",
-    "GetApproximateUsageRecordsResponseTypeDef",
-    "GetCommitmentPurchaseAnalysisRequestTypeDef",
-    "GetCommitmentPurchaseAnalysisResponseTypeDef",
-    "GetCostAndUsageComparisonsRequestTypeDef",
-    "GetCostAndUsageComparisonsResponseTypeDef",
-    "GetCostAndUsageRequestTypeDef",
-    "GetCostAndUsageResponseTypeDef",
-    "GetCostAndUsageWithResourcesRequestTypeDef",
-    "GetCostAndUsageWithResourcesResponseTypeDef",
-    "GetCostCategoriesRequestTypeDef",
-    "GetCostCategoriesResponseTypeDef",
-    "GetCostComparisonDriversRequestTypeDef",
-    "GetCostComparisonDriversResponseTypeDef",
-    "GetCostForecastRequestTypeDef",
-    "GetCostForecastResponseTypeDef",
-    "GetDimensionValuesRequestTypeDef",
-    "GetDimensionValuesResponseTypeDef",
-    "GetReservationCoverageRequestTypeDef",
-    "GetReservationCoverageResponseTypeDef",
-    "GetReservationPurchaseRecommendationRequestTypeDef",
-    "GetReservationPurchaseRecommendationResponseTypeDef",
-    "GetReservationUtilizationRequestTypeDef",
-    "GetReservationUtilizationResponseTypeDef",
-    "GetRightsizingRecommendationRequestTypeDef",
-    "GetRightsizingRecommendationResponseTypeDef",
-    "GetSavingsPlanPurchaseRecommendationDetailsRequestTypeDef",
-    "GetSavingsPlanPurchaseRecommendationDetailsResponseTypeDef",
-    "GetSavingsPlansCoverageRequestTypeDef",
-    "GetSavingsPlansCoverageResponseTypeDef",
-    "GetSavingsPlansPurchaseRecommendationRequestTypeDef",
-    "GetSavingsPlansPurchaseRecommendationResponseTypeDef",
-    "GetSavingsPlansUtilizationDetailsRequestTypeDef",
-    "GetSavingsPlansUtilizationDetailsResponseTypeDef",
-    "GetSavingsPlansUtilizationRequestTypeDef",
-    "GetSavingsPlansUtilizationResponseTypeDef",
-    "GetTagsRequestTypeDef",
-    "GetTagsResponseTypeDef",
-    "GetUsageForecastRequestTypeDef",
-    "GetUsageForecastResponseTypeDef",
-    "GroupDefinitionTypeDef",
-    "GroupTypeDef",
-    "ImpactTypeDef",
-    "InstanceDetailsTypeDef",
-    "ListCommitmentPurchaseAnalysesRequestTypeDef",
-    "ListCommitmentPurchaseAnalysesResponseTypeDef",
-    "ListCostAllocationTagBackfillHistoryRequestTypeDef",
-    "ListCostAllocationTagBackfillHistoryResponseTypeDef",
-    "ListCostAllocationTagsRequestTypeDef",
-    "ListCostAllocationTagsResponseTypeDef",
-    "ListCostCategoryDefinitionsRequestTypeDef",
-    "ListCostCategoryDefinitionsResponseTypeDef",
-    "ListCostCategoryResourceAssociationsRequestTypeDef",
-    "ListCostCategoryResourceAssociationsResponseTypeDef",
-    "ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef",
-    "ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MemoryDBInstanceDetailsTypeDef",
-    "MetricValueTypeDef",
-    "ModifyRecommendationDetailTypeDef",
-    "NetworkResourceUtilizationTypeDef",
-    "ProvideAnomalyFeedbackRequestTypeDef",
-    "ProvideAnomalyFeedbackResponseTypeDef",
-    "RDSInstanceDetailsTypeDef",
-    "RecommendationDetailDataTypeDef",
-    "RecommendationDetailHourlyMetricsTypeDef",
-    "RedshiftInstanceDetailsTypeDef",
-    "ReservationAggregatesTypeDef",
-    "ReservationCoverageGroupTypeDef",
-    "ReservationPurchaseRecommendationDetailTypeDef",
-    "ReservationPurchaseRecommendationMetadataTypeDef",
-    "ReservationPurchaseRecommendationSummaryTypeDef",
-    "ReservationPurchaseRecommendationTypeDef",
-    "ReservationUtilizationGroupTypeDef",
-    "ReservedCapacityDetailsTypeDef",
-    "ResourceDetailsTypeDef",
-    "ResourceTagTypeDef",
-    "ResourceUtilizationTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultByTimeTypeDef",
-    "RightsizingRecommendationConfigurationTypeDef",
-    "RightsizingRecommendationMetadataTypeDef",
-    "RightsizingRecommendationSummaryTypeDef",
-    "RightsizingRecommendationTypeDef",
-    "RootCauseImpactTypeDef",
-    "RootCauseTypeDef",
-    "SavingsPlansAmortizedCommitmentTypeDef",
-    "SavingsPlansCoverageDataTypeDef",
-    "SavingsPlansCoverageTypeDef",
-    "SavingsPlansDetailsTypeDef",
-    "SavingsPlansPurchaseAnalysisConfigurationOutputTypeDef",
-    "SavingsPlansPurchaseAnalysisConfigurationTypeDef",
-    "SavingsPlansPurchaseAnalysisDetailsTypeDef",
-    "SavingsPlansPurchaseRecommendationDetailTypeDef",
-    "SavingsPlansPurchaseRecommendationMetadataTypeDef",
-    "SavingsPlansPurchaseRecommendationSummaryTypeDef",
-    "SavingsPlansPurchaseRecommendationTypeDef",
-    "SavingsPlansSavingsTypeDef",
-    "SavingsPlansTypeDef",
-    "SavingsPlansUtilizationAggregatesTypeDef",
-    "SavingsPlansUtilizationByTimeTypeDef",
-    "SavingsPlansUtilizationDetailTypeDef",
-    "SavingsPlansUtilizationTypeDef",
-    "ServiceSpecificationTypeDef",
-    "SortDefinitionTypeDef",
-    "StartCommitmentPurchaseAnalysisRequestTypeDef",
-    "StartCommitmentPurchaseAnalysisResponseTypeDef",
-    "StartCostAllocationTagBackfillRequestTypeDef",
-    "StartCostAllocationTagBackfillResponseTypeDef",
-    "StartSavingsPlansPurchaseRecommendationGenerationResponseTypeDef",
-    "SubscriberTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagValuesOutputTypeDef",
-    "TagValuesTypeDef",
-    "TargetInstanceTypeDef",
-    "TerminateRecommendationDetailTypeDef",
-    "TotalImpactFilterTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAnomalyMonitorRequestTypeDef",
-    "UpdateAnomalyMonitorResponseTypeDef",
-    "UpdateAnomalySubscriptionRequestTypeDef",
-    "UpdateAnomalySubscriptionResponseTypeDef",
-    "UpdateCostAllocationTagsStatusErrorTypeDef",
-    "UpdateCostAllocationTagsStatusRequestTypeDef",
-    "UpdateCostAllocationTagsStatusResponseTypeDef",
-    "UpdateCostCategoryDefinitionRequestTypeDef",
-    "UpdateCostCategoryDefinitionResponseTypeDef",
-    "UtilizationByTimeTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AnalysisDetailsTypeDef",
+        "AnalysisSummaryTypeDef",
+        "AnomalyDateIntervalTypeDef",
+        "AnomalyMonitorOutputTypeDef",
+        "AnomalyMonitorTypeDef",
+        "AnomalyScoreTypeDef",
+        "AnomalySubscriptionOutputTypeDef",
+        "AnomalySubscriptionTypeDef",
+        "AnomalyTypeDef",
+        "CommitmentPurchaseAnalysisConfigurationOutputTypeDef",
+        "CommitmentPurchaseAnalysisConfigurationTypeDef",
+        "ComparisonMetricValueTypeDef",
+        "CostAllocationTagBackfillRequestTypeDef",
+        "CostAllocationTagStatusEntryTypeDef",
+        "CostAllocationTagTypeDef",
+        "CostAndUsageComparisonTypeDef",
+        "CostCategoryInheritedValueDimensionTypeDef",
+        "CostCategoryProcessingStatusTypeDef",
+        "CostCategoryReferenceTypeDef",
+        "CostCategoryResourceAssociationTypeDef",
+        "CostCategoryRuleOutputTypeDef",
+        "CostCategoryRuleTypeDef",
+        "CostCategorySplitChargeRuleOutputTypeDef",
+        "CostCategorySplitChargeRuleParameterOutputTypeDef",
+        "CostCategorySplitChargeRuleParameterTypeDef",
+        "CostCategorySplitChargeRuleTypeDef",
+        "CostCategoryTypeDef",
+        "CostCategoryValuesOutputTypeDef",
+        "CostCategoryValuesTypeDef",
+        "CostComparisonDriverTypeDef",
+        "CostDriverTypeDef",
+        "CoverageByTimeTypeDef",
+        "CoverageCostTypeDef",
+        "CoverageHoursTypeDef",
+        "CoverageNormalizedUnitsTypeDef",
+        "CoverageTypeDef",
+        "CreateAnomalyMonitorRequestTypeDef",
+        "CreateAnomalyMonitorResponseTypeDef",
+        "CreateAnomalySubscriptionRequestTypeDef",
+        "CreateAnomalySubscriptionResponseTypeDef",
+        "CreateCostCategoryDefinitionRequestTypeDef",
+        "CreateCostCategoryDefinitionResponseTypeDef",
+        "CurrentInstanceTypeDef",
+        "DateIntervalTypeDef",
+        "DeleteAnomalyMonitorRequestTypeDef",
+        "DeleteAnomalyMonitorResponseTypeDef",
+        "DeleteAnomalySubscriptionRequestTypeDef",
+        "DeleteAnomalySubscriptionResponseTypeDef",
+        "DeleteCostCategoryDefinitionRequestTypeDef",
+        "DeleteCostCategoryDefinitionResponseTypeDef",
+        "DescribeCostCategoryDefinitionRequestTypeDef",
+        "DescribeCostCategoryDefinitionResponseTypeDef",
+        "DimensionValuesOutputTypeDef",
+        "DimensionValuesTypeDef",
+        "DimensionValuesWithAttributesTypeDef",
+        "DiskResourceUtilizationTypeDef",
+        "DynamoDBCapacityDetailsTypeDef",
+        "EBSResourceUtilizationTypeDef",
+        "EC2InstanceDetailsTypeDef",
+        "EC2ResourceDetailsTypeDef",
+        "EC2ResourceUtilizationTypeDef",
+        "EC2SpecificationTypeDef",
+        "ESInstanceDetailsTypeDef",
+        "ElastiCacheInstanceDetailsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExpressionOutputTypeDef",
+        "ExpressionTypeDef",
+        "ForecastResultTypeDef",
+        "GenerationSummaryTypeDef",
+        "GetAnomaliesRequestTypeDef",
+        "GetAnomaliesResponseTypeDef",
+        "GetAnomalyMonitorsRequestTypeDef",
+        "GetAnomalyMonitorsResponseTypeDef",
+        "GetAnomalySubscriptionsRequestTypeDef",
+        "GetAnomalySubscriptionsResponseTypeDef",
+        "GetApproximateUsageRecordsRequestTypeDef",
+        "GetApproximateUsageRecordsResponseTypeDef",
+        "GetCommitmentPurchaseAnalysisRequestTypeDef",
+        "GetCommitmentPurchaseAnalysisResponseTypeDef",
+        "GetCostAndUsageComparisonsRequestTypeDef",
+        "GetCostAndUsageComparisonsResponseTypeDef",
+        "GetCostAndUsageRequestTypeDef",
+        "GetCostAndUsageResponseTypeDef",
+        "GetCostAndUsageWithResourcesRequestTypeDef",
+        "GetCostAndUsageWithResourcesResponseTypeDef",
+        "GetCostCategoriesRequestTypeDef",
+        "GetCostCategoriesResponseTypeDef",
+        "GetCostComparisonDriversRequestTypeDef",
+        "GetCostComparisonDriversResponseTypeDef",
+        "GetCostForecastRequestTypeDef",
+        "GetCostForecastResponseTypeDef",
+        "GetDimensionValuesRequestTypeDef",
+        "GetDimensionValuesResponseTypeDef",
+        "GetReservationCoverageRequestTypeDef",
+        "GetReservationCoverageResponseTypeDef",
+        "GetReservationPurchaseRecommendationRequestTypeDef",
+        "GetReservationPurchaseRecommendationResponseTypeDef",
+        "GetReservationUtilizationRequestTypeDef",
+        "GetReservationUtilizationResponseTypeDef",
+        "GetRightsizingRecommendationRequestTypeDef",
+        "GetRightsizingRecommendationResponseTypeDef",
+        "GetSavingsPlanPurchaseRecommendationDetailsRequestTypeDef",
+        "GetSavingsPlanPurchaseRecommendationDetailsResponseTypeDef",
+        "GetSavingsPlansCoverageRequestTypeDef",
+        "GetSavingsPlansCoverageResponseTypeDef",
+        "GetSavingsPlansPurchaseRecommendationRequestTypeDef",
+        "GetSavingsPlansPurchaseRecommendationResponseTypeDef",
+        "GetSavingsPlansUtilizationDetailsRequestTypeDef",
+        "GetSavingsPlansUtilizationDetailsResponseTypeDef",
+        "GetSavingsPlansUtilizationRequestTypeDef",
+        "GetSavingsPlansUtilizationResponseTypeDef",
+        "GetTagsRequestTypeDef",
+        "GetTagsResponseTypeDef",
+        "GetUsageForecastRequestTypeDef",
+        "GetUsageForecastResponseTypeDef",
+        "GroupDefinitionTypeDef",
+        "GroupTypeDef",
+        "ImpactTypeDef",
+        "InstanceDetailsTypeDef",
+        "ListCommitmentPurchaseAnalysesRequestTypeDef",
+        "ListCommitmentPurchaseAnalysesResponseTypeDef",
+        "ListCostAllocationTagBackfillHistoryRequestTypeDef",
+        "ListCostAllocationTagBackfillHistoryResponseTypeDef",
+        "ListCostAllocationTagsRequestTypeDef",
+        "ListCostAllocationTagsResponseTypeDef",
+        "ListCostCategoryDefinitionsRequestTypeDef",
+        "ListCostCategoryDefinitionsResponseTypeDef",
+        "ListCostCategoryResourceAssociationsRequestTypeDef",
+        "ListCostCategoryResourceAssociationsResponseTypeDef",
+        "ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef",
+        "ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MemoryDBInstanceDetailsTypeDef",
+        "MetricValueTypeDef",
+        "ModifyRecommendationDetailTypeDef",
+        "NetworkResourceUtilizationTypeDef",
+        "ProvideAnomalyFeedbackRequestTypeDef",
+        "ProvideAnomalyFeedbackResponseTypeDef",
+        "RDSInstanceDetailsTypeDef",
+        "RecommendationDetailDataTypeDef",
+        "RecommendationDetailHourlyMetricsTypeDef",
+        "RedshiftInstanceDetailsTypeDef",
+        "ReservationAggregatesTypeDef",
+        "ReservationCoverageGroupTypeDef",
+        "ReservationPurchaseRecommendationDetailTypeDef",
+        "ReservationPurchaseRecommendationMetadataTypeDef",
+        "ReservationPurchaseRecommendationSummaryTypeDef",
+        "ReservationPurchaseRecommendationTypeDef",
+        "ReservationUtilizationGroupTypeDef",
+        "ReservedCapacityDetailsTypeDef",
+        "ResourceDetailsTypeDef",
+        "ResourceTagTypeDef",
+        "ResourceUtilizationTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultByTimeTypeDef",
+        "RightsizingRecommendationConfigurationTypeDef",
+        "RightsizingRecommendationMetadataTypeDef",
+        "RightsizingRecommendationSummaryTypeDef",
+        "RightsizingRecommendationTypeDef",
+        "RootCauseImpactTypeDef",
+        "RootCauseTypeDef",
+        "SavingsPlansAmortizedCommitmentTypeDef",
+        "SavingsPlansCoverageDataTypeDef",
+        "SavingsPlansCoverageTypeDef",
+        "SavingsPlansDetailsTypeDef",
+        "SavingsPlansPurchaseAnalysisConfigurationOutputTypeDef",
+        "SavingsPlansPurchaseAnalysisConfigurationTypeDef",
+        "SavingsPlansPurchaseAnalysisDetailsTypeDef",
+        "SavingsPlansPurchaseRecommendationDetailTypeDef",
+        "SavingsPlansPurchaseRecommendationMetadataTypeDef",
+        "SavingsPlansPurchaseRecommendationSummaryTypeDef",
+        "SavingsPlansPurchaseRecommendationTypeDef",
+        "SavingsPlansSavingsTypeDef",
+        "SavingsPlansTypeDef",
+        "SavingsPlansUtilizationAggregatesTypeDef",
+        "SavingsPlansUtilizationByTimeTypeDef",
+        "SavingsPlansUtilizationDetailTypeDef",
+        "SavingsPlansUtilizationTypeDef",
+        "ServiceSpecificationTypeDef",
+        "SortDefinitionTypeDef",
+        "StartCommitmentPurchaseAnalysisRequestTypeDef",
+        "StartCommitmentPurchaseAnalysisResponseTypeDef",
+        "StartCostAllocationTagBackfillRequestTypeDef",
+        "StartCostAllocationTagBackfillResponseTypeDef",
+        "StartSavingsPlansPurchaseRecommendationGenerationResponseTypeDef",
+        "SubscriberTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagValuesOutputTypeDef",
+        "TagValuesTypeDef",
+        "TargetInstanceTypeDef",
+        "TerminateRecommendationDetailTypeDef",
+        "TotalImpactFilterTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAnomalyMonitorRequestTypeDef",
+        "UpdateAnomalyMonitorResponseTypeDef",
+        "UpdateAnomalySubscriptionRequestTypeDef",
+        "UpdateAnomalySubscriptionResponseTypeDef",
+        "UpdateCostAllocationTagsStatusErrorTypeDef",
+        "UpdateCostAllocationTagsStatusRequestTypeDef",
+        "UpdateCostAllocationTagsStatusResponseTypeDef",
+        "UpdateCostCategoryDefinitionRequestTypeDef",
+        "UpdateCostCategoryDefinitionResponseTypeDef",
+        "UtilizationByTimeTypeDef",
+    ]
+
+
+class RecommendationDetailHourlyMetricsTypeDef(TypedDict):
+    StartTime: NotRequired[str]
+    EstimatedOnDemandCost: NotRequired[str]
+    CurrentCoverage: NotRequired[str]
+    EstimatedCoverage: NotRequired[str]
+    EstimatedNewCommitmentUtilization: NotRequired[str]
+
+
+class SavingsPlansPurchaseAnalysisDetailsTypeDef(TypedDict):
+    CurrencyCode: NotRequired[str]
+    LookbackPeriodInHours: NotRequired[str]
+    CurrentAverageCoverage: NotRequired[str]
+    CurrentAverageHourlyOnDemandSpend: NotRequired[str]
+    CurrentMaximumHourlyOnDemandSpend: NotRequired[str]
+    CurrentMinimumHourlyOnDemandSpend: NotRequired[str]
+    CurrentOnDemandSpend: NotRequired[str]
+    ExistingHourlyCommitment: NotRequired[str]
+    HourlyCommitmentToPurchase: NotRequired[str]
+    EstimatedAverageCoverage: NotRequired[str]
+    EstimatedAverageUtilization: NotRequired[str]
+    EstimatedMonthlySavingsAmount: NotRequired[str]
+    EstimatedOnDemandCost: NotRequired[str]
+    EstimatedOnDemandCostWithCurrentCommitment: NotRequired[str]
+    EstimatedROI: NotRequired[str]
+    EstimatedSavingsAmount: NotRequired[str]
+    EstimatedSavingsPercentage: NotRequired[str]
+    EstimatedCommitmentCost: NotRequired[str]
+    LatestUsageTimestamp: NotRequired[str]
+    UpfrontCost: NotRequired[str]
+    AdditionalMetadata: NotRequired[str]
+    MetricsOverLookbackPeriod: NotRequired[
+        list[RecommendationDetailHourlyMetricsTypeDef]
+    ]
 
 
 class AnalysisDetailsTypeDef(TypedDict):
     SavingsPlansPurchaseAnalysisDetails: NotRequired[
         SavingsPlansPurchaseAnalysisDetailsTypeDef
+    ]
+
+
+class DateIntervalTypeDef(TypedDict):
+    Start: str
+    End: str
+
+
+class SavingsPlansTypeDef(TypedDict):
+    PaymentOption: NotRequired[PaymentOptionType]
+    SavingsPlansType: NotRequired[SupportedSavingsPlansTypeType]
+    Region: NotRequired[str]
+    InstanceFamily: NotRequired[str]
+    TermInYears: NotRequired[TermInYearsType]
+    SavingsPlansCommitment: NotRequired[float]
+    OfferingId: NotRequired[str]
+
+
+class SavingsPlansPurchaseAnalysisConfigurationOutputTypeDef(TypedDict):
+    AccountScope: NotRequired[AccountScopeType]
+    AccountId: NotRequired[str]
+    AnalysisType: AnalysisTypeType
+    SavingsPlansToAdd: list[SavingsPlansTypeDef]
+    SavingsPlansToExclude: NotRequired[list[str]]
+    LookBackTimePeriod: DateIntervalTypeDef
+
+
+class CommitmentPurchaseAnalysisConfigurationOutputTypeDef(TypedDict):
+    SavingsPlansPurchaseAnalysisConfiguration: NotRequired[
+        SavingsPlansPurchaseAnalysisConfigurationOutputTypeDef
     ]
 
 
@@ -294,6 +360,33 @@ class AnomalyDateIntervalTypeDef(TypedDict):
     EndDate: NotRequired[str]
 
 
+class CostCategoryValuesOutputTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[list[str]]
+    MatchOptions: NotRequired[list[MatchOptionType]]
+
+
+class DimensionValuesOutputTypeDef(TypedDict):
+    Key: NotRequired[DimensionType]
+    Values: NotRequired[list[str]]
+    MatchOptions: NotRequired[list[MatchOptionType]]
+
+
+class TagValuesOutputTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[list[str]]
+    MatchOptions: NotRequired[list[MatchOptionType]]
+
+
+class ExpressionOutputTypeDef(TypedDict):
+    Or: NotRequired[list[ExpressionOutputTypeDef]]
+    And: NotRequired[list[ExpressionOutputTypeDef]]
+    Not: NotRequired[ExpressionOutputTypeDef]
+    Dimensions: NotRequired[DimensionValuesOutputTypeDef]
+    Tags: NotRequired[TagValuesOutputTypeDef]
+    CostCategories: NotRequired[CostCategoryValuesOutputTypeDef]
+
+
 class AnomalyMonitorOutputTypeDef(TypedDict):
     MonitorArn: NotRequired[str]
     MonitorName: str
@@ -304,6 +397,33 @@ class AnomalyMonitorOutputTypeDef(TypedDict):
     MonitorDimension: NotRequired[MonitorDimensionType]
     MonitorSpecification: NotRequired[ExpressionOutputTypeDef]
     DimensionalValueCount: NotRequired[int]
+
+
+class CostCategoryValuesTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+
+
+class DimensionValuesTypeDef(TypedDict):
+    Key: NotRequired[DimensionType]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+
+
+class TagValuesTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+
+
+class ExpressionTypeDef(TypedDict):
+    Or: NotRequired[ReadOnly[Sequence[ExpressionTypeDef]]]
+    And: NotRequired[ReadOnly[Sequence[ExpressionTypeDef]]]
+    Not: NotRequired[ReadOnly[ExpressionTypeDef]]
+    Dimensions: NotRequired[ReadOnly[DimensionValuesTypeDef]]
+    Tags: NotRequired[ReadOnly[TagValuesTypeDef]]
+    CostCategories: NotRequired[ReadOnly[CostCategoryValuesTypeDef]]
 
 
 class AnomalyMonitorTypeDef(TypedDict):
@@ -321,6 +441,12 @@ class AnomalyMonitorTypeDef(TypedDict):
 class AnomalyScoreTypeDef(TypedDict):
     MaxScore: float
     CurrentScore: float
+
+
+class SubscriberTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Type: NotRequired[SubscriberTypeType]
+    Status: NotRequired[SubscriberStatusType]
 
 
 class AnomalySubscriptionOutputTypeDef(TypedDict):
@@ -345,6 +471,27 @@ class AnomalySubscriptionTypeDef(TypedDict):
     ThresholdExpression: NotRequired[ReadOnly[ExpressionTypeDef]]
 
 
+class ImpactTypeDef(TypedDict):
+    MaxImpact: float
+    TotalImpact: NotRequired[float]
+    TotalActualSpend: NotRequired[float]
+    TotalExpectedSpend: NotRequired[float]
+    TotalImpactPercentage: NotRequired[float]
+
+
+class RootCauseImpactTypeDef(TypedDict):
+    Contribution: float
+
+
+class RootCauseTypeDef(TypedDict):
+    Service: NotRequired[str]
+    Region: NotRequired[str]
+    LinkedAccount: NotRequired[str]
+    LinkedAccountName: NotRequired[str]
+    UsageType: NotRequired[str]
+    Impact: NotRequired[RootCauseImpactTypeDef]
+
+
 class AnomalyTypeDef(TypedDict):
     AnomalyId: str
     AnomalyStartDate: NotRequired[str]
@@ -357,10 +504,13 @@ class AnomalyTypeDef(TypedDict):
     Feedback: NotRequired[AnomalyFeedbackTypeType]
 
 
-class CommitmentPurchaseAnalysisConfigurationOutputTypeDef(TypedDict):
-    SavingsPlansPurchaseAnalysisConfiguration: NotRequired[
-        SavingsPlansPurchaseAnalysisConfigurationOutputTypeDef
-    ]
+class SavingsPlansPurchaseAnalysisConfigurationTypeDef(TypedDict):
+    AccountScope: NotRequired[AccountScopeType]
+    AccountId: NotRequired[str]
+    AnalysisType: AnalysisTypeType
+    SavingsPlansToAdd: ReadOnly[Sequence[SavingsPlansTypeDef]]
+    SavingsPlansToExclude: NotRequired[ReadOnly[Sequence[str]]]
+    LookBackTimePeriod: DateIntervalTypeDef
 
 
 class CommitmentPurchaseAnalysisConfigurationTypeDef(TypedDict):
@@ -444,16 +594,16 @@ class CostCategoryRuleTypeDef(TypedDict):
     Type: NotRequired[CostCategoryRuleTypeType]
 
 
+class CostCategorySplitChargeRuleParameterOutputTypeDef(TypedDict):
+    Type: CostCategorySplitChargeRuleParameterTypeType
+    Values: list[str]
+
+
 class CostCategorySplitChargeRuleOutputTypeDef(TypedDict):
     Source: str
     Targets: list[str]
     Method: CostCategorySplitChargeMethodType
     Parameters: NotRequired[list[CostCategorySplitChargeRuleParameterOutputTypeDef]]
-
-
-class CostCategorySplitChargeRuleParameterOutputTypeDef(TypedDict):
-    Type: CostCategorySplitChargeRuleParameterTypeType
-    Values: list[str]
 
 
 class CostCategorySplitChargeRuleParameterTypeDef(TypedDict):
@@ -482,34 +632,16 @@ class CostCategoryTypeDef(TypedDict):
     DefaultValue: NotRequired[str]
 
 
-class CostCategoryValuesOutputTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[list[str]]
-    MatchOptions: NotRequired[list[MatchOptionType]]
-
-
-class CostCategoryValuesTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
-
-
-class CostComparisonDriverTypeDef(TypedDict):
-    CostSelector: NotRequired[ExpressionOutputTypeDef]
-    Metrics: NotRequired[dict[str, ComparisonMetricValueTypeDef]]
-    CostDrivers: NotRequired[list[CostDriverTypeDef]]
-
-
 class CostDriverTypeDef(TypedDict):
     Type: NotRequired[str]
     Name: NotRequired[str]
     Metrics: NotRequired[dict[str, ComparisonMetricValueTypeDef]]
 
 
-class CoverageByTimeTypeDef(TypedDict):
-    TimePeriod: NotRequired[DateIntervalTypeDef]
-    Groups: NotRequired[list[ReservationCoverageGroupTypeDef]]
-    Total: NotRequired[CoverageTypeDef]
+class CostComparisonDriverTypeDef(TypedDict):
+    CostSelector: NotRequired[ExpressionOutputTypeDef]
+    Metrics: NotRequired[dict[str, ComparisonMetricValueTypeDef]]
+    CostDrivers: NotRequired[list[CostDriverTypeDef]]
 
 
 class CoverageCostTypeDef(TypedDict):
@@ -534,6 +666,22 @@ class CoverageTypeDef(TypedDict):
     CoverageHours: NotRequired[CoverageHoursTypeDef]
     CoverageNormalizedUnits: NotRequired[CoverageNormalizedUnitsTypeDef]
     CoverageCost: NotRequired[CoverageCostTypeDef]
+
+
+class ReservationCoverageGroupTypeDef(TypedDict):
+    Attributes: NotRequired[dict[str, str]]
+    Coverage: NotRequired[CoverageTypeDef]
+
+
+class CoverageByTimeTypeDef(TypedDict):
+    TimePeriod: NotRequired[DateIntervalTypeDef]
+    Groups: NotRequired[list[ReservationCoverageGroupTypeDef]]
+    Total: NotRequired[CoverageTypeDef]
+
+
+class ResourceTagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateAnomalyMonitorRequestTypeDef(TypedDict):
@@ -574,6 +722,56 @@ class CreateCostCategoryDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EC2ResourceDetailsTypeDef(TypedDict):
+    HourlyOnDemandRate: NotRequired[str]
+    InstanceType: NotRequired[str]
+    Platform: NotRequired[str]
+    Region: NotRequired[str]
+    Sku: NotRequired[str]
+    Memory: NotRequired[str]
+    NetworkPerformance: NotRequired[str]
+    Storage: NotRequired[str]
+    Vcpu: NotRequired[str]
+
+
+class ResourceDetailsTypeDef(TypedDict):
+    EC2ResourceDetails: NotRequired[EC2ResourceDetailsTypeDef]
+
+
+class DiskResourceUtilizationTypeDef(TypedDict):
+    DiskReadOpsPerSecond: NotRequired[str]
+    DiskWriteOpsPerSecond: NotRequired[str]
+    DiskReadBytesPerSecond: NotRequired[str]
+    DiskWriteBytesPerSecond: NotRequired[str]
+
+
+class EBSResourceUtilizationTypeDef(TypedDict):
+    EbsReadOpsPerSecond: NotRequired[str]
+    EbsWriteOpsPerSecond: NotRequired[str]
+    EbsReadBytesPerSecond: NotRequired[str]
+    EbsWriteBytesPerSecond: NotRequired[str]
+
+
+class NetworkResourceUtilizationTypeDef(TypedDict):
+    NetworkInBytesPerSecond: NotRequired[str]
+    NetworkOutBytesPerSecond: NotRequired[str]
+    NetworkPacketsInPerSecond: NotRequired[str]
+    NetworkPacketsOutPerSecond: NotRequired[str]
+
+
+class EC2ResourceUtilizationTypeDef(TypedDict):
+    MaxCpuUtilizationPercentage: NotRequired[str]
+    MaxMemoryUtilizationPercentage: NotRequired[str]
+    MaxStorageUtilizationPercentage: NotRequired[str]
+    EBSResourceUtilization: NotRequired[EBSResourceUtilizationTypeDef]
+    DiskResourceUtilization: NotRequired[DiskResourceUtilizationTypeDef]
+    NetworkResourceUtilization: NotRequired[NetworkResourceUtilizationTypeDef]
+
+
+class ResourceUtilizationTypeDef(TypedDict):
+    EC2ResourceUtilization: NotRequired[EC2ResourceUtilizationTypeDef]
+
+
 class CurrentInstanceTypeDef(TypedDict):
     ResourceId: NotRequired[str]
     InstanceName: NotRequired[str]
@@ -586,11 +784,6 @@ class CurrentInstanceTypeDef(TypedDict):
     TotalRunningHoursInLookbackPeriod: NotRequired[str]
     MonthlyCost: NotRequired[str]
     CurrencyCode: NotRequired[str]
-
-
-class DateIntervalTypeDef(TypedDict):
-    Start: str
-    End: str
 
 
 class DeleteAnomalyMonitorRequestTypeDef(TypedDict):
@@ -629,40 +822,14 @@ class DescribeCostCategoryDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DimensionValuesOutputTypeDef(TypedDict):
-    Key: NotRequired[DimensionType]
-    Values: NotRequired[list[str]]
-    MatchOptions: NotRequired[list[MatchOptionType]]
-
-
-class DimensionValuesTypeDef(TypedDict):
-    Key: NotRequired[DimensionType]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
-
-
 class DimensionValuesWithAttributesTypeDef(TypedDict):
     Value: NotRequired[str]
     Attributes: NotRequired[dict[str, str]]
 
 
-class DiskResourceUtilizationTypeDef(TypedDict):
-    DiskReadOpsPerSecond: NotRequired[str]
-    DiskWriteOpsPerSecond: NotRequired[str]
-    DiskReadBytesPerSecond: NotRequired[str]
-    DiskWriteBytesPerSecond: NotRequired[str]
-
-
 class DynamoDBCapacityDetailsTypeDef(TypedDict):
     CapacityUnits: NotRequired[str]
     Region: NotRequired[str]
-
-
-class EBSResourceUtilizationTypeDef(TypedDict):
-    EbsReadOpsPerSecond: NotRequired[str]
-    EbsWriteOpsPerSecond: NotRequired[str]
-    EbsReadBytesPerSecond: NotRequired[str]
-    EbsWriteBytesPerSecond: NotRequired[str]
 
 
 class EC2InstanceDetailsTypeDef(TypedDict):
@@ -674,27 +841,6 @@ class EC2InstanceDetailsTypeDef(TypedDict):
     Tenancy: NotRequired[str]
     CurrentGeneration: NotRequired[bool]
     SizeFlexEligible: NotRequired[bool]
-
-
-class EC2ResourceDetailsTypeDef(TypedDict):
-    HourlyOnDemandRate: NotRequired[str]
-    InstanceType: NotRequired[str]
-    Platform: NotRequired[str]
-    Region: NotRequired[str]
-    Sku: NotRequired[str]
-    Memory: NotRequired[str]
-    NetworkPerformance: NotRequired[str]
-    Storage: NotRequired[str]
-    Vcpu: NotRequired[str]
-
-
-class EC2ResourceUtilizationTypeDef(TypedDict):
-    MaxCpuUtilizationPercentage: NotRequired[str]
-    MaxMemoryUtilizationPercentage: NotRequired[str]
-    MaxStorageUtilizationPercentage: NotRequired[str]
-    EBSResourceUtilization: NotRequired[EBSResourceUtilizationTypeDef]
-    DiskResourceUtilization: NotRequired[DiskResourceUtilizationTypeDef]
-    NetworkResourceUtilization: NotRequired[NetworkResourceUtilizationTypeDef]
 
 
 class EC2SpecificationTypeDef(TypedDict):
@@ -718,24 +864,6 @@ class ElastiCacheInstanceDetailsTypeDef(TypedDict):
     SizeFlexEligible: NotRequired[bool]
 
 
-class ExpressionOutputTypeDef(TypedDict):
-    Or: NotRequired[list[ExpressionOutputTypeDef]]
-    And: NotRequired[list[ExpressionOutputTypeDef]]
-    Not: NotRequired[ExpressionOutputTypeDef]
-    Dimensions: NotRequired[DimensionValuesOutputTypeDef]
-    Tags: NotRequired[TagValuesOutputTypeDef]
-    CostCategories: NotRequired[CostCategoryValuesOutputTypeDef]
-
-
-class ExpressionTypeDef(TypedDict):
-    Or: NotRequired[ReadOnly[Sequence[ExpressionTypeDef]]]
-    And: NotRequired[ReadOnly[Sequence[ExpressionTypeDef]]]
-    Not: NotRequired[ReadOnly[ExpressionTypeDef]]
-    Dimensions: NotRequired[ReadOnly[DimensionValuesTypeDef]]
-    Tags: NotRequired[ReadOnly[TagValuesTypeDef]]
-    CostCategories: NotRequired[ReadOnly[CostCategoryValuesTypeDef]]
-
-
 class ForecastResultTypeDef(TypedDict):
     TimePeriod: NotRequired[DateIntervalTypeDef]
     MeanValue: NotRequired[str]
@@ -749,6 +877,12 @@ class GenerationSummaryTypeDef(TypedDict):
     GenerationStartedTime: NotRequired[str]
     GenerationCompletionTime: NotRequired[str]
     EstimatedCompletionTime: NotRequired[str]
+
+
+class TotalImpactFilterTypeDef(TypedDict):
+    NumericOperator: NumericOperatorType
+    StartValue: float
+    EndValue: NotRequired[float]
 
 
 class GetAnomaliesRequestTypeDef(TypedDict):
@@ -822,6 +956,11 @@ class GetCommitmentPurchaseAnalysisResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GroupDefinitionTypeDef(TypedDict):
+    Type: NotRequired[GroupDefinitionTypeType]
+    Key: NotRequired[str]
+
+
 class GetCostAndUsageComparisonsRequestTypeDef(TypedDict):
     BillingViewArn: NotRequired[str]
     BaselineTimePeriod: DateIntervalTypeDef
@@ -850,6 +989,23 @@ class GetCostAndUsageRequestTypeDef(TypedDict):
     NextPageToken: NotRequired[str]
 
 
+class MetricValueTypeDef(TypedDict):
+    Amount: NotRequired[str]
+    Unit: NotRequired[str]
+
+
+class GroupTypeDef(TypedDict):
+    Keys: NotRequired[list[str]]
+    Metrics: NotRequired[dict[str, MetricValueTypeDef]]
+
+
+class ResultByTimeTypeDef(TypedDict):
+    TimePeriod: NotRequired[DateIntervalTypeDef]
+    Total: NotRequired[dict[str, MetricValueTypeDef]]
+    Groups: NotRequired[list[GroupTypeDef]]
+    Estimated: NotRequired[bool]
+
+
 class GetCostAndUsageResponseTypeDef(TypedDict):
     NextPageToken: NotRequired[str]
     GroupDefinitions: NotRequired[list[GroupDefinitionTypeDef]]
@@ -874,6 +1030,11 @@ class GetCostAndUsageWithResourcesResponseTypeDef(TypedDict):
     ResultsByTime: NotRequired[list[ResultByTimeTypeDef]]
     DimensionValueAttributes: NotRequired[list[DimensionValuesWithAttributesTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SortDefinitionTypeDef(TypedDict):
+    Key: str
+    SortOrder: NotRequired[SortOrderType]
 
 
 class GetCostCategoriesRequestTypeDef(TypedDict):
@@ -966,6 +1127,10 @@ class GetReservationCoverageResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ServiceSpecificationTypeDef(TypedDict):
+    EC2Specification: NotRequired[EC2SpecificationTypeDef]
+
+
 class GetReservationPurchaseRecommendationRequestTypeDef(TypedDict):
     AccountId: NotRequired[str]
     Service: str
@@ -977,6 +1142,99 @@ class GetReservationPurchaseRecommendationRequestTypeDef(TypedDict):
     ServiceSpecification: NotRequired[ServiceSpecificationTypeDef]
     PageSize: NotRequired[int]
     NextPageToken: NotRequired[str]
+
+
+class ReservationPurchaseRecommendationMetadataTypeDef(TypedDict):
+    RecommendationId: NotRequired[str]
+    GenerationTimestamp: NotRequired[str]
+    AdditionalMetadata: NotRequired[str]
+
+
+class MemoryDBInstanceDetailsTypeDef(TypedDict):
+    Family: NotRequired[str]
+    NodeType: NotRequired[str]
+    Region: NotRequired[str]
+    CurrentGeneration: NotRequired[bool]
+    SizeFlexEligible: NotRequired[bool]
+
+
+class RDSInstanceDetailsTypeDef(TypedDict):
+    Family: NotRequired[str]
+    InstanceType: NotRequired[str]
+    Region: NotRequired[str]
+    DatabaseEngine: NotRequired[str]
+    DatabaseEdition: NotRequired[str]
+    DeploymentOption: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    CurrentGeneration: NotRequired[bool]
+    SizeFlexEligible: NotRequired[bool]
+    DeploymentModel: NotRequired[str]
+
+
+class RedshiftInstanceDetailsTypeDef(TypedDict):
+    Family: NotRequired[str]
+    NodeType: NotRequired[str]
+    Region: NotRequired[str]
+    CurrentGeneration: NotRequired[bool]
+    SizeFlexEligible: NotRequired[bool]
+
+
+class InstanceDetailsTypeDef(TypedDict):
+    EC2InstanceDetails: NotRequired[EC2InstanceDetailsTypeDef]
+    RDSInstanceDetails: NotRequired[RDSInstanceDetailsTypeDef]
+    RedshiftInstanceDetails: NotRequired[RedshiftInstanceDetailsTypeDef]
+    ElastiCacheInstanceDetails: NotRequired[ElastiCacheInstanceDetailsTypeDef]
+    ESInstanceDetails: NotRequired[ESInstanceDetailsTypeDef]
+    MemoryDBInstanceDetails: NotRequired[MemoryDBInstanceDetailsTypeDef]
+
+
+class ReservedCapacityDetailsTypeDef(TypedDict):
+    DynamoDBCapacityDetails: NotRequired[DynamoDBCapacityDetailsTypeDef]
+
+
+class ReservationPurchaseRecommendationDetailTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    InstanceDetails: NotRequired[InstanceDetailsTypeDef]
+    RecommendedNumberOfInstancesToPurchase: NotRequired[str]
+    RecommendedNormalizedUnitsToPurchase: NotRequired[str]
+    MinimumNumberOfInstancesUsedPerHour: NotRequired[str]
+    MinimumNormalizedUnitsUsedPerHour: NotRequired[str]
+    MaximumNumberOfInstancesUsedPerHour: NotRequired[str]
+    MaximumNormalizedUnitsUsedPerHour: NotRequired[str]
+    AverageNumberOfInstancesUsedPerHour: NotRequired[str]
+    AverageNormalizedUnitsUsedPerHour: NotRequired[str]
+    AverageUtilization: NotRequired[str]
+    EstimatedBreakEvenInMonths: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+    EstimatedMonthlySavingsAmount: NotRequired[str]
+    EstimatedMonthlySavingsPercentage: NotRequired[str]
+    EstimatedMonthlyOnDemandCost: NotRequired[str]
+    EstimatedReservationCostForLookbackPeriod: NotRequired[str]
+    UpfrontCost: NotRequired[str]
+    RecurringStandardMonthlyCost: NotRequired[str]
+    ReservedCapacityDetails: NotRequired[ReservedCapacityDetailsTypeDef]
+    RecommendedNumberOfCapacityUnitsToPurchase: NotRequired[str]
+    MinimumNumberOfCapacityUnitsUsedPerHour: NotRequired[str]
+    MaximumNumberOfCapacityUnitsUsedPerHour: NotRequired[str]
+    AverageNumberOfCapacityUnitsUsedPerHour: NotRequired[str]
+
+
+class ReservationPurchaseRecommendationSummaryTypeDef(TypedDict):
+    TotalEstimatedMonthlySavingsAmount: NotRequired[str]
+    TotalEstimatedMonthlySavingsPercentage: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+
+
+class ReservationPurchaseRecommendationTypeDef(TypedDict):
+    AccountScope: NotRequired[AccountScopeType]
+    LookbackPeriodInDays: NotRequired[LookbackPeriodInDaysType]
+    TermInYears: NotRequired[TermInYearsType]
+    PaymentOption: NotRequired[PaymentOptionType]
+    ServiceSpecification: NotRequired[ServiceSpecificationTypeDef]
+    RecommendationDetails: NotRequired[
+        list[ReservationPurchaseRecommendationDetailTypeDef]
+    ]
+    RecommendationSummary: NotRequired[ReservationPurchaseRecommendationSummaryTypeDef]
 
 
 class GetReservationPurchaseRecommendationResponseTypeDef(TypedDict):
@@ -996,11 +1254,49 @@ class GetReservationUtilizationRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ReservationAggregatesTypeDef(TypedDict):
+    UtilizationPercentage: NotRequired[str]
+    UtilizationPercentageInUnits: NotRequired[str]
+    PurchasedHours: NotRequired[str]
+    PurchasedUnits: NotRequired[str]
+    TotalActualHours: NotRequired[str]
+    TotalActualUnits: NotRequired[str]
+    UnusedHours: NotRequired[str]
+    UnusedUnits: NotRequired[str]
+    OnDemandCostOfRIHoursUsed: NotRequired[str]
+    NetRISavings: NotRequired[str]
+    TotalPotentialRISavings: NotRequired[str]
+    AmortizedUpfrontFee: NotRequired[str]
+    AmortizedRecurringFee: NotRequired[str]
+    TotalAmortizedFee: NotRequired[str]
+    RICostForUnusedHours: NotRequired[str]
+    RealizedSavings: NotRequired[str]
+    UnrealizedSavings: NotRequired[str]
+
+
+class ReservationUtilizationGroupTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+    Attributes: NotRequired[dict[str, str]]
+    Utilization: NotRequired[ReservationAggregatesTypeDef]
+
+
+class UtilizationByTimeTypeDef(TypedDict):
+    TimePeriod: NotRequired[DateIntervalTypeDef]
+    Groups: NotRequired[list[ReservationUtilizationGroupTypeDef]]
+    Total: NotRequired[ReservationAggregatesTypeDef]
+
+
 class GetReservationUtilizationResponseTypeDef(TypedDict):
     UtilizationsByTime: list[UtilizationByTimeTypeDef]
     Total: NotRequired[ReservationAggregatesTypeDef]
     NextPageToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RightsizingRecommendationConfigurationTypeDef(TypedDict):
+    RecommendationTarget: RecommendationTargetType
+    BenefitsConsidered: bool
 
 
 class GetRightsizingRecommendationRequestTypeDef(TypedDict):
@@ -1009,6 +1305,48 @@ class GetRightsizingRecommendationRequestTypeDef(TypedDict):
     Service: str
     PageSize: NotRequired[int]
     NextPageToken: NotRequired[str]
+
+
+class RightsizingRecommendationMetadataTypeDef(TypedDict):
+    RecommendationId: NotRequired[str]
+    GenerationTimestamp: NotRequired[str]
+    LookbackPeriodInDays: NotRequired[LookbackPeriodInDaysType]
+    AdditionalMetadata: NotRequired[str]
+
+
+class RightsizingRecommendationSummaryTypeDef(TypedDict):
+    TotalRecommendationCount: NotRequired[str]
+    EstimatedTotalMonthlySavingsAmount: NotRequired[str]
+    SavingsCurrencyCode: NotRequired[str]
+    SavingsPercentage: NotRequired[str]
+
+
+class TargetInstanceTypeDef(TypedDict):
+    EstimatedMonthlyCost: NotRequired[str]
+    EstimatedMonthlySavings: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+    DefaultTargetInstance: NotRequired[bool]
+    ResourceDetails: NotRequired[ResourceDetailsTypeDef]
+    ExpectedResourceUtilization: NotRequired[ResourceUtilizationTypeDef]
+    PlatformDifferences: NotRequired[list[PlatformDifferenceType]]
+
+
+class ModifyRecommendationDetailTypeDef(TypedDict):
+    TargetInstances: NotRequired[list[TargetInstanceTypeDef]]
+
+
+class TerminateRecommendationDetailTypeDef(TypedDict):
+    EstimatedMonthlySavings: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+
+
+class RightsizingRecommendationTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    CurrentInstance: NotRequired[CurrentInstanceTypeDef]
+    RightsizingType: NotRequired[RightsizingTypeType]
+    ModifyRecommendationDetail: NotRequired[ModifyRecommendationDetailTypeDef]
+    TerminateRecommendationDetail: NotRequired[TerminateRecommendationDetailTypeDef]
+    FindingReasonCodes: NotRequired[list[FindingReasonCodeType]]
 
 
 class GetRightsizingRecommendationResponseTypeDef(TypedDict):
@@ -1022,6 +1360,40 @@ class GetRightsizingRecommendationResponseTypeDef(TypedDict):
 
 class GetSavingsPlanPurchaseRecommendationDetailsRequestTypeDef(TypedDict):
     RecommendationDetailId: str
+
+
+class RecommendationDetailDataTypeDef(TypedDict):
+    AccountScope: NotRequired[AccountScopeType]
+    LookbackPeriodInDays: NotRequired[LookbackPeriodInDaysType]
+    SavingsPlansType: NotRequired[SupportedSavingsPlansTypeType]
+    TermInYears: NotRequired[TermInYearsType]
+    PaymentOption: NotRequired[PaymentOptionType]
+    AccountId: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+    InstanceFamily: NotRequired[str]
+    Region: NotRequired[str]
+    OfferingId: NotRequired[str]
+    GenerationTimestamp: NotRequired[str]
+    LatestUsageTimestamp: NotRequired[str]
+    CurrentAverageHourlyOnDemandSpend: NotRequired[str]
+    CurrentMaximumHourlyOnDemandSpend: NotRequired[str]
+    CurrentMinimumHourlyOnDemandSpend: NotRequired[str]
+    EstimatedAverageUtilization: NotRequired[str]
+    EstimatedMonthlySavingsAmount: NotRequired[str]
+    EstimatedOnDemandCost: NotRequired[str]
+    EstimatedOnDemandCostWithCurrentCommitment: NotRequired[str]
+    EstimatedROI: NotRequired[str]
+    EstimatedSPCost: NotRequired[str]
+    EstimatedSavingsAmount: NotRequired[str]
+    EstimatedSavingsPercentage: NotRequired[str]
+    ExistingHourlyCommitment: NotRequired[str]
+    HourlyCommitmentToPurchase: NotRequired[str]
+    UpfrontCost: NotRequired[str]
+    CurrentAverageCoverage: NotRequired[str]
+    EstimatedAverageCoverage: NotRequired[str]
+    MetricsOverLookbackPeriod: NotRequired[
+        list[RecommendationDetailHourlyMetricsTypeDef]
+    ]
 
 
 class GetSavingsPlanPurchaseRecommendationDetailsResponseTypeDef(TypedDict):
@@ -1041,6 +1413,19 @@ class GetSavingsPlansCoverageRequestTypeDef(TypedDict):
     SortBy: NotRequired[SortDefinitionTypeDef]
 
 
+class SavingsPlansCoverageDataTypeDef(TypedDict):
+    SpendCoveredBySavingsPlans: NotRequired[str]
+    OnDemandCost: NotRequired[str]
+    TotalCost: NotRequired[str]
+    CoveragePercentage: NotRequired[str]
+
+
+class SavingsPlansCoverageTypeDef(TypedDict):
+    Attributes: NotRequired[dict[str, str]]
+    Coverage: NotRequired[SavingsPlansCoverageDataTypeDef]
+    TimePeriod: NotRequired[DateIntervalTypeDef]
+
+
 class GetSavingsPlansCoverageResponseTypeDef(TypedDict):
     SavingsPlansCoverages: list[SavingsPlansCoverageTypeDef]
     NextToken: NotRequired[str]
@@ -1056,6 +1441,66 @@ class GetSavingsPlansPurchaseRecommendationRequestTypeDef(TypedDict):
     PageSize: NotRequired[int]
     LookbackPeriodInDays: LookbackPeriodInDaysType
     Filter: NotRequired[ReadOnly[ExpressionTypeDef]]
+
+
+class SavingsPlansPurchaseRecommendationMetadataTypeDef(TypedDict):
+    RecommendationId: NotRequired[str]
+    GenerationTimestamp: NotRequired[str]
+    AdditionalMetadata: NotRequired[str]
+
+
+class SavingsPlansDetailsTypeDef(TypedDict):
+    Region: NotRequired[str]
+    InstanceFamily: NotRequired[str]
+    OfferingId: NotRequired[str]
+
+
+class SavingsPlansPurchaseRecommendationDetailTypeDef(TypedDict):
+    SavingsPlansDetails: NotRequired[SavingsPlansDetailsTypeDef]
+    AccountId: NotRequired[str]
+    UpfrontCost: NotRequired[str]
+    EstimatedROI: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+    EstimatedSPCost: NotRequired[str]
+    EstimatedOnDemandCost: NotRequired[str]
+    EstimatedOnDemandCostWithCurrentCommitment: NotRequired[str]
+    EstimatedSavingsAmount: NotRequired[str]
+    EstimatedSavingsPercentage: NotRequired[str]
+    HourlyCommitmentToPurchase: NotRequired[str]
+    EstimatedAverageUtilization: NotRequired[str]
+    EstimatedMonthlySavingsAmount: NotRequired[str]
+    CurrentMinimumHourlyOnDemandSpend: NotRequired[str]
+    CurrentMaximumHourlyOnDemandSpend: NotRequired[str]
+    CurrentAverageHourlyOnDemandSpend: NotRequired[str]
+    RecommendationDetailId: NotRequired[str]
+
+
+class SavingsPlansPurchaseRecommendationSummaryTypeDef(TypedDict):
+    EstimatedROI: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+    EstimatedTotalCost: NotRequired[str]
+    CurrentOnDemandSpend: NotRequired[str]
+    EstimatedSavingsAmount: NotRequired[str]
+    TotalRecommendationCount: NotRequired[str]
+    DailyCommitmentToPurchase: NotRequired[str]
+    HourlyCommitmentToPurchase: NotRequired[str]
+    EstimatedSavingsPercentage: NotRequired[str]
+    EstimatedMonthlySavingsAmount: NotRequired[str]
+    EstimatedOnDemandCostWithCurrentCommitment: NotRequired[str]
+
+
+class SavingsPlansPurchaseRecommendationTypeDef(TypedDict):
+    AccountScope: NotRequired[AccountScopeType]
+    SavingsPlansType: NotRequired[SupportedSavingsPlansTypeType]
+    TermInYears: NotRequired[TermInYearsType]
+    PaymentOption: NotRequired[PaymentOptionType]
+    LookbackPeriodInDays: NotRequired[LookbackPeriodInDaysType]
+    SavingsPlansPurchaseRecommendationDetails: NotRequired[
+        list[SavingsPlansPurchaseRecommendationDetailTypeDef]
+    ]
+    SavingsPlansPurchaseRecommendationSummary: NotRequired[
+        SavingsPlansPurchaseRecommendationSummaryTypeDef
+    ]
 
 
 class GetSavingsPlansPurchaseRecommendationResponseTypeDef(TypedDict):
@@ -1076,6 +1521,38 @@ class GetSavingsPlansUtilizationDetailsRequestTypeDef(TypedDict):
     SortBy: NotRequired[SortDefinitionTypeDef]
 
 
+class SavingsPlansAmortizedCommitmentTypeDef(TypedDict):
+    AmortizedRecurringCommitment: NotRequired[str]
+    AmortizedUpfrontCommitment: NotRequired[str]
+    TotalAmortizedCommitment: NotRequired[str]
+
+
+class SavingsPlansSavingsTypeDef(TypedDict):
+    NetSavings: NotRequired[str]
+    OnDemandCostEquivalent: NotRequired[str]
+
+
+class SavingsPlansUtilizationTypeDef(TypedDict):
+    TotalCommitment: NotRequired[str]
+    UsedCommitment: NotRequired[str]
+    UnusedCommitment: NotRequired[str]
+    UtilizationPercentage: NotRequired[str]
+
+
+class SavingsPlansUtilizationAggregatesTypeDef(TypedDict):
+    Utilization: SavingsPlansUtilizationTypeDef
+    Savings: NotRequired[SavingsPlansSavingsTypeDef]
+    AmortizedCommitment: NotRequired[SavingsPlansAmortizedCommitmentTypeDef]
+
+
+class SavingsPlansUtilizationDetailTypeDef(TypedDict):
+    SavingsPlanArn: NotRequired[str]
+    Attributes: NotRequired[dict[str, str]]
+    Utilization: NotRequired[SavingsPlansUtilizationTypeDef]
+    Savings: NotRequired[SavingsPlansSavingsTypeDef]
+    AmortizedCommitment: NotRequired[SavingsPlansAmortizedCommitmentTypeDef]
+
+
 class GetSavingsPlansUtilizationDetailsResponseTypeDef(TypedDict):
     SavingsPlansUtilizationDetails: list[SavingsPlansUtilizationDetailTypeDef]
     Total: NotRequired[SavingsPlansUtilizationAggregatesTypeDef]
@@ -1089,6 +1566,13 @@ class GetSavingsPlansUtilizationRequestTypeDef(TypedDict):
     Granularity: NotRequired[GranularityType]
     Filter: NotRequired[ReadOnly[ExpressionTypeDef]]
     SortBy: NotRequired[SortDefinitionTypeDef]
+
+
+class SavingsPlansUtilizationByTimeTypeDef(TypedDict):
+    TimePeriod: DateIntervalTypeDef
+    Utilization: SavingsPlansUtilizationTypeDef
+    Savings: NotRequired[SavingsPlansSavingsTypeDef]
+    AmortizedCommitment: NotRequired[SavingsPlansAmortizedCommitmentTypeDef]
 
 
 class GetSavingsPlansUtilizationResponseTypeDef(TypedDict):
@@ -1131,33 +1615,6 @@ class GetUsageForecastResponseTypeDef(TypedDict):
     Total: NotRequired[MetricValueTypeDef]
     ForecastResultsByTime: NotRequired[list[ForecastResultTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GroupDefinitionTypeDef(TypedDict):
-    Type: NotRequired[GroupDefinitionTypeType]
-    Key: NotRequired[str]
-
-
-class GroupTypeDef(TypedDict):
-    Keys: NotRequired[list[str]]
-    Metrics: NotRequired[dict[str, MetricValueTypeDef]]
-
-
-class ImpactTypeDef(TypedDict):
-    MaxImpact: float
-    TotalImpact: NotRequired[float]
-    TotalActualSpend: NotRequired[float]
-    TotalExpectedSpend: NotRequired[float]
-    TotalImpactPercentage: NotRequired[float]
-
-
-class InstanceDetailsTypeDef(TypedDict):
-    EC2InstanceDetails: NotRequired[EC2InstanceDetailsTypeDef]
-    RDSInstanceDetails: NotRequired[RDSInstanceDetailsTypeDef]
-    RedshiftInstanceDetails: NotRequired[RedshiftInstanceDetailsTypeDef]
-    ElastiCacheInstanceDetails: NotRequired[ElastiCacheInstanceDetailsTypeDef]
-    ESInstanceDetails: NotRequired[ESInstanceDetailsTypeDef]
-    MemoryDBInstanceDetails: NotRequired[MemoryDBInstanceDetailsTypeDef]
 
 
 class ListCommitmentPurchaseAnalysesRequestTypeDef(TypedDict):
@@ -1247,30 +1704,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MemoryDBInstanceDetailsTypeDef(TypedDict):
-    Family: NotRequired[str]
-    NodeType: NotRequired[str]
-    Region: NotRequired[str]
-    CurrentGeneration: NotRequired[bool]
-    SizeFlexEligible: NotRequired[bool]
-
-
-class MetricValueTypeDef(TypedDict):
-    Amount: NotRequired[str]
-    Unit: NotRequired[str]
-
-
-class ModifyRecommendationDetailTypeDef(TypedDict):
-    TargetInstances: NotRequired[list[TargetInstanceTypeDef]]
-
-
-class NetworkResourceUtilizationTypeDef(TypedDict):
-    NetworkInBytesPerSecond: NotRequired[str]
-    NetworkOutBytesPerSecond: NotRequired[str]
-    NetworkPacketsInPerSecond: NotRequired[str]
-    NetworkPacketsOutPerSecond: NotRequired[str]
-
-
 class ProvideAnomalyFeedbackRequestTypeDef(TypedDict):
     AnomalyId: str
     Feedback: AnomalyFeedbackTypeType
@@ -1279,393 +1712,6 @@ class ProvideAnomalyFeedbackRequestTypeDef(TypedDict):
 class ProvideAnomalyFeedbackResponseTypeDef(TypedDict):
     AnomalyId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RDSInstanceDetailsTypeDef(TypedDict):
-    Family: NotRequired[str]
-    InstanceType: NotRequired[str]
-    Region: NotRequired[str]
-    DatabaseEngine: NotRequired[str]
-    DatabaseEdition: NotRequired[str]
-    DeploymentOption: NotRequired[str]
-    LicenseModel: NotRequired[str]
-    CurrentGeneration: NotRequired[bool]
-    SizeFlexEligible: NotRequired[bool]
-    DeploymentModel: NotRequired[str]
-
-
-class RecommendationDetailDataTypeDef(TypedDict):
-    AccountScope: NotRequired[AccountScopeType]
-    LookbackPeriodInDays: NotRequired[LookbackPeriodInDaysType]
-    SavingsPlansType: NotRequired[SupportedSavingsPlansTypeType]
-    TermInYears: NotRequired[TermInYearsType]
-    PaymentOption: NotRequired[PaymentOptionType]
-    AccountId: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-    InstanceFamily: NotRequired[str]
-    Region: NotRequired[str]
-    OfferingId: NotRequired[str]
-    GenerationTimestamp: NotRequired[str]
-    LatestUsageTimestamp: NotRequired[str]
-    CurrentAverageHourlyOnDemandSpend: NotRequired[str]
-    CurrentMaximumHourlyOnDemandSpend: NotRequired[str]
-    CurrentMinimumHourlyOnDemandSpend: NotRequired[str]
-    EstimatedAverageUtilization: NotRequired[str]
-    EstimatedMonthlySavingsAmount: NotRequired[str]
-    EstimatedOnDemandCost: NotRequired[str]
-    EstimatedOnDemandCostWithCurrentCommitment: NotRequired[str]
-    EstimatedROI: NotRequired[str]
-    EstimatedSPCost: NotRequired[str]
-    EstimatedSavingsAmount: NotRequired[str]
-    EstimatedSavingsPercentage: NotRequired[str]
-    ExistingHourlyCommitment: NotRequired[str]
-    HourlyCommitmentToPurchase: NotRequired[str]
-    UpfrontCost: NotRequired[str]
-    CurrentAverageCoverage: NotRequired[str]
-    EstimatedAverageCoverage: NotRequired[str]
-    MetricsOverLookbackPeriod: NotRequired[
-        list[RecommendationDetailHourlyMetricsTypeDef]
-    ]
-
-
-class RecommendationDetailHourlyMetricsTypeDef(TypedDict):
-    StartTime: NotRequired[str]
-    EstimatedOnDemandCost: NotRequired[str]
-    CurrentCoverage: NotRequired[str]
-    EstimatedCoverage: NotRequired[str]
-    EstimatedNewCommitmentUtilization: NotRequired[str]
-
-
-class RedshiftInstanceDetailsTypeDef(TypedDict):
-    Family: NotRequired[str]
-    NodeType: NotRequired[str]
-    Region: NotRequired[str]
-    CurrentGeneration: NotRequired[bool]
-    SizeFlexEligible: NotRequired[bool]
-
-
-class ReservationAggregatesTypeDef(TypedDict):
-    UtilizationPercentage: NotRequired[str]
-    UtilizationPercentageInUnits: NotRequired[str]
-    PurchasedHours: NotRequired[str]
-    PurchasedUnits: NotRequired[str]
-    TotalActualHours: NotRequired[str]
-    TotalActualUnits: NotRequired[str]
-    UnusedHours: NotRequired[str]
-    UnusedUnits: NotRequired[str]
-    OnDemandCostOfRIHoursUsed: NotRequired[str]
-    NetRISavings: NotRequired[str]
-    TotalPotentialRISavings: NotRequired[str]
-    AmortizedUpfrontFee: NotRequired[str]
-    AmortizedRecurringFee: NotRequired[str]
-    TotalAmortizedFee: NotRequired[str]
-    RICostForUnusedHours: NotRequired[str]
-    RealizedSavings: NotRequired[str]
-    UnrealizedSavings: NotRequired[str]
-
-
-class ReservationCoverageGroupTypeDef(TypedDict):
-    Attributes: NotRequired[dict[str, str]]
-    Coverage: NotRequired[CoverageTypeDef]
-
-
-class ReservationPurchaseRecommendationDetailTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    InstanceDetails: NotRequired[InstanceDetailsTypeDef]
-    RecommendedNumberOfInstancesToPurchase: NotRequired[str]
-    RecommendedNormalizedUnitsToPurchase: NotRequired[str]
-    MinimumNumberOfInstancesUsedPerHour: NotRequired[str]
-    MinimumNormalizedUnitsUsedPerHour: NotRequired[str]
-    MaximumNumberOfInstancesUsedPerHour: NotRequired[str]
-    MaximumNormalizedUnitsUsedPerHour: NotRequired[str]
-    AverageNumberOfInstancesUsedPerHour: NotRequired[str]
-    AverageNormalizedUnitsUsedPerHour: NotRequired[str]
-    AverageUtilization: NotRequired[str]
-    EstimatedBreakEvenInMonths: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-    EstimatedMonthlySavingsAmount: NotRequired[str]
-    EstimatedMonthlySavingsPercentage: NotRequired[str]
-    EstimatedMonthlyOnDemandCost: NotRequired[str]
-    EstimatedReservationCostForLookbackPeriod: NotRequired[str]
-    UpfrontCost: NotRequired[str]
-    RecurringStandardMonthlyCost: NotRequired[str]
-    ReservedCapacityDetails: NotRequired[ReservedCapacityDetailsTypeDef]
-    RecommendedNumberOfCapacityUnitsToPurchase: NotRequired[str]
-    MinimumNumberOfCapacityUnitsUsedPerHour: NotRequired[str]
-    MaximumNumberOfCapacityUnitsUsedPerHour: NotRequired[str]
-    AverageNumberOfCapacityUnitsUsedPerHour: NotRequired[str]
-
-
-class ReservationPurchaseRecommendationMetadataTypeDef(TypedDict):
-    RecommendationId: NotRequired[str]
-    GenerationTimestamp: NotRequired[str]
-    AdditionalMetadata: NotRequired[str]
-
-
-class ReservationPurchaseRecommendationSummaryTypeDef(TypedDict):
-    TotalEstimatedMonthlySavingsAmount: NotRequired[str]
-    TotalEstimatedMonthlySavingsPercentage: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-
-
-class ReservationPurchaseRecommendationTypeDef(TypedDict):
-    AccountScope: NotRequired[AccountScopeType]
-    LookbackPeriodInDays: NotRequired[LookbackPeriodInDaysType]
-    TermInYears: NotRequired[TermInYearsType]
-    PaymentOption: NotRequired[PaymentOptionType]
-    ServiceSpecification: NotRequired[ServiceSpecificationTypeDef]
-    RecommendationDetails: NotRequired[
-        list[ReservationPurchaseRecommendationDetailTypeDef]
-    ]
-    RecommendationSummary: NotRequired[ReservationPurchaseRecommendationSummaryTypeDef]
-
-
-class ReservationUtilizationGroupTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-    Attributes: NotRequired[dict[str, str]]
-    Utilization: NotRequired[ReservationAggregatesTypeDef]
-
-
-class ReservedCapacityDetailsTypeDef(TypedDict):
-    DynamoDBCapacityDetails: NotRequired[DynamoDBCapacityDetailsTypeDef]
-
-
-class ResourceDetailsTypeDef(TypedDict):
-    EC2ResourceDetails: NotRequired[EC2ResourceDetailsTypeDef]
-
-
-class ResourceTagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class ResourceUtilizationTypeDef(TypedDict):
-    EC2ResourceUtilization: NotRequired[EC2ResourceUtilizationTypeDef]
-
-
-class ResultByTimeTypeDef(TypedDict):
-    TimePeriod: NotRequired[DateIntervalTypeDef]
-    Total: NotRequired[dict[str, MetricValueTypeDef]]
-    Groups: NotRequired[list[GroupTypeDef]]
-    Estimated: NotRequired[bool]
-
-
-class RightsizingRecommendationConfigurationTypeDef(TypedDict):
-    RecommendationTarget: RecommendationTargetType
-    BenefitsConsidered: bool
-
-
-class RightsizingRecommendationMetadataTypeDef(TypedDict):
-    RecommendationId: NotRequired[str]
-    GenerationTimestamp: NotRequired[str]
-    LookbackPeriodInDays: NotRequired[LookbackPeriodInDaysType]
-    AdditionalMetadata: NotRequired[str]
-
-
-class RightsizingRecommendationSummaryTypeDef(TypedDict):
-    TotalRecommendationCount: NotRequired[str]
-    EstimatedTotalMonthlySavingsAmount: NotRequired[str]
-    SavingsCurrencyCode: NotRequired[str]
-    SavingsPercentage: NotRequired[str]
-
-
-class RightsizingRecommendationTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    CurrentInstance: NotRequired[CurrentInstanceTypeDef]
-    RightsizingType: NotRequired[RightsizingTypeType]
-    ModifyRecommendationDetail: NotRequired[ModifyRecommendationDetailTypeDef]
-    TerminateRecommendationDetail: NotRequired[TerminateRecommendationDetailTypeDef]
-    FindingReasonCodes: NotRequired[list[FindingReasonCodeType]]
-
-
-class RootCauseImpactTypeDef(TypedDict):
-    Contribution: float
-
-
-class RootCauseTypeDef(TypedDict):
-    Service: NotRequired[str]
-    Region: NotRequired[str]
-    LinkedAccount: NotRequired[str]
-    LinkedAccountName: NotRequired[str]
-    UsageType: NotRequired[str]
-    Impact: NotRequired[RootCauseImpactTypeDef]
-
-
-class SavingsPlansAmortizedCommitmentTypeDef(TypedDict):
-    AmortizedRecurringCommitment: NotRequired[str]
-    AmortizedUpfrontCommitment: NotRequired[str]
-    TotalAmortizedCommitment: NotRequired[str]
-
-
-class SavingsPlansCoverageDataTypeDef(TypedDict):
-    SpendCoveredBySavingsPlans: NotRequired[str]
-    OnDemandCost: NotRequired[str]
-    TotalCost: NotRequired[str]
-    CoveragePercentage: NotRequired[str]
-
-
-class SavingsPlansCoverageTypeDef(TypedDict):
-    Attributes: NotRequired[dict[str, str]]
-    Coverage: NotRequired[SavingsPlansCoverageDataTypeDef]
-    TimePeriod: NotRequired[DateIntervalTypeDef]
-
-
-class SavingsPlansDetailsTypeDef(TypedDict):
-    Region: NotRequired[str]
-    InstanceFamily: NotRequired[str]
-    OfferingId: NotRequired[str]
-
-
-class SavingsPlansPurchaseAnalysisConfigurationOutputTypeDef(TypedDict):
-    AccountScope: NotRequired[AccountScopeType]
-    AccountId: NotRequired[str]
-    AnalysisType: AnalysisTypeType
-    SavingsPlansToAdd: list[SavingsPlansTypeDef]
-    SavingsPlansToExclude: NotRequired[list[str]]
-    LookBackTimePeriod: DateIntervalTypeDef
-
-
-class SavingsPlansPurchaseAnalysisConfigurationTypeDef(TypedDict):
-    AccountScope: NotRequired[AccountScopeType]
-    AccountId: NotRequired[str]
-    AnalysisType: AnalysisTypeType
-    SavingsPlansToAdd: ReadOnly[Sequence[SavingsPlansTypeDef]]
-    SavingsPlansToExclude: NotRequired[ReadOnly[Sequence[str]]]
-    LookBackTimePeriod: DateIntervalTypeDef
-
-
-class SavingsPlansPurchaseAnalysisDetailsTypeDef(TypedDict):
-    CurrencyCode: NotRequired[str]
-    LookbackPeriodInHours: NotRequired[str]
-    CurrentAverageCoverage: NotRequired[str]
-    CurrentAverageHourlyOnDemandSpend: NotRequired[str]
-    CurrentMaximumHourlyOnDemandSpend: NotRequired[str]
-    CurrentMinimumHourlyOnDemandSpend: NotRequired[str]
-    CurrentOnDemandSpend: NotRequired[str]
-    ExistingHourlyCommitment: NotRequired[str]
-    HourlyCommitmentToPurchase: NotRequired[str]
-    EstimatedAverageCoverage: NotRequired[str]
-    EstimatedAverageUtilization: NotRequired[str]
-    EstimatedMonthlySavingsAmount: NotRequired[str]
-    EstimatedOnDemandCost: NotRequired[str]
-    EstimatedOnDemandCostWithCurrentCommitment: NotRequired[str]
-    EstimatedROI: NotRequired[str]
-    EstimatedSavingsAmount: NotRequired[str]
-    EstimatedSavingsPercentage: NotRequired[str]
-    EstimatedCommitmentCost: NotRequired[str]
-    LatestUsageTimestamp: NotRequired[str]
-    UpfrontCost: NotRequired[str]
-    AdditionalMetadata: NotRequired[str]
-    MetricsOverLookbackPeriod: NotRequired[
-        list[RecommendationDetailHourlyMetricsTypeDef]
-    ]
-
-
-class SavingsPlansPurchaseRecommendationDetailTypeDef(TypedDict):
-    SavingsPlansDetails: NotRequired[SavingsPlansDetailsTypeDef]
-    AccountId: NotRequired[str]
-    UpfrontCost: NotRequired[str]
-    EstimatedROI: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-    EstimatedSPCost: NotRequired[str]
-    EstimatedOnDemandCost: NotRequired[str]
-    EstimatedOnDemandCostWithCurrentCommitment: NotRequired[str]
-    EstimatedSavingsAmount: NotRequired[str]
-    EstimatedSavingsPercentage: NotRequired[str]
-    HourlyCommitmentToPurchase: NotRequired[str]
-    EstimatedAverageUtilization: NotRequired[str]
-    EstimatedMonthlySavingsAmount: NotRequired[str]
-    CurrentMinimumHourlyOnDemandSpend: NotRequired[str]
-    CurrentMaximumHourlyOnDemandSpend: NotRequired[str]
-    CurrentAverageHourlyOnDemandSpend: NotRequired[str]
-    RecommendationDetailId: NotRequired[str]
-
-
-class SavingsPlansPurchaseRecommendationMetadataTypeDef(TypedDict):
-    RecommendationId: NotRequired[str]
-    GenerationTimestamp: NotRequired[str]
-    AdditionalMetadata: NotRequired[str]
-
-
-class SavingsPlansPurchaseRecommendationSummaryTypeDef(TypedDict):
-    EstimatedROI: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-    EstimatedTotalCost: NotRequired[str]
-    CurrentOnDemandSpend: NotRequired[str]
-    EstimatedSavingsAmount: NotRequired[str]
-    TotalRecommendationCount: NotRequired[str]
-    DailyCommitmentToPurchase: NotRequired[str]
-    HourlyCommitmentToPurchase: NotRequired[str]
-    EstimatedSavingsPercentage: NotRequired[str]
-    EstimatedMonthlySavingsAmount: NotRequired[str]
-    EstimatedOnDemandCostWithCurrentCommitment: NotRequired[str]
-
-
-class SavingsPlansPurchaseRecommendationTypeDef(TypedDict):
-    AccountScope: NotRequired[AccountScopeType]
-    SavingsPlansType: NotRequired[SupportedSavingsPlansTypeType]
-    TermInYears: NotRequired[TermInYearsType]
-    PaymentOption: NotRequired[PaymentOptionType]
-    LookbackPeriodInDays: NotRequired[LookbackPeriodInDaysType]
-    SavingsPlansPurchaseRecommendationDetails: NotRequired[
-        list[SavingsPlansPurchaseRecommendationDetailTypeDef]
-    ]
-    SavingsPlansPurchaseRecommendationSummary: NotRequired[
-        SavingsPlansPurchaseRecommendationSummaryTypeDef
-    ]
-
-
-class SavingsPlansSavingsTypeDef(TypedDict):
-    NetSavings: NotRequired[str]
-    OnDemandCostEquivalent: NotRequired[str]
-
-
-class SavingsPlansTypeDef(TypedDict):
-    PaymentOption: NotRequired[PaymentOptionType]
-    SavingsPlansType: NotRequired[SupportedSavingsPlansTypeType]
-    Region: NotRequired[str]
-    InstanceFamily: NotRequired[str]
-    TermInYears: NotRequired[TermInYearsType]
-    SavingsPlansCommitment: NotRequired[float]
-    OfferingId: NotRequired[str]
-
-
-class SavingsPlansUtilizationAggregatesTypeDef(TypedDict):
-    Utilization: SavingsPlansUtilizationTypeDef
-    Savings: NotRequired[SavingsPlansSavingsTypeDef]
-    AmortizedCommitment: NotRequired[SavingsPlansAmortizedCommitmentTypeDef]
-
-
-class SavingsPlansUtilizationByTimeTypeDef(TypedDict):
-    TimePeriod: DateIntervalTypeDef
-    Utilization: SavingsPlansUtilizationTypeDef
-    Savings: NotRequired[SavingsPlansSavingsTypeDef]
-    AmortizedCommitment: NotRequired[SavingsPlansAmortizedCommitmentTypeDef]
-
-
-class SavingsPlansUtilizationDetailTypeDef(TypedDict):
-    SavingsPlanArn: NotRequired[str]
-    Attributes: NotRequired[dict[str, str]]
-    Utilization: NotRequired[SavingsPlansUtilizationTypeDef]
-    Savings: NotRequired[SavingsPlansSavingsTypeDef]
-    AmortizedCommitment: NotRequired[SavingsPlansAmortizedCommitmentTypeDef]
-
-
-class SavingsPlansUtilizationTypeDef(TypedDict):
-    TotalCommitment: NotRequired[str]
-    UsedCommitment: NotRequired[str]
-    UnusedCommitment: NotRequired[str]
-    UtilizationPercentage: NotRequired[str]
-
-
-class ServiceSpecificationTypeDef(TypedDict):
-    EC2Specification: NotRequired[EC2SpecificationTypeDef]
-
-
-class SortDefinitionTypeDef(TypedDict):
-    Key: str
-    SortOrder: NotRequired[SortOrderType]
 
 
 class StartCommitmentPurchaseAnalysisRequestTypeDef(TypedDict):
@@ -1697,12 +1743,6 @@ class StartSavingsPlansPurchaseRecommendationGenerationResponseTypeDef(TypedDict
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubscriberTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Type: NotRequired[SubscriberTypeType]
-    Status: NotRequired[SubscriberStatusType]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     ResourceTags: ReadOnly[Sequence[ResourceTagTypeDef]]
@@ -1710,39 +1750,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagValuesOutputTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[list[str]]
-    MatchOptions: NotRequired[list[MatchOptionType]]
-
-
-class TagValuesTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
-
-
-class TargetInstanceTypeDef(TypedDict):
-    EstimatedMonthlyCost: NotRequired[str]
-    EstimatedMonthlySavings: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-    DefaultTargetInstance: NotRequired[bool]
-    ResourceDetails: NotRequired[ResourceDetailsTypeDef]
-    ExpectedResourceUtilization: NotRequired[ResourceUtilizationTypeDef]
-    PlatformDifferences: NotRequired[list[PlatformDifferenceType]]
-
-
-class TerminateRecommendationDetailTypeDef(TypedDict):
-    EstimatedMonthlySavings: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-
-
-class TotalImpactFilterTypeDef(TypedDict):
-    NumericOperator: NumericOperatorType
-    StartValue: float
-    EndValue: NotRequired[float]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1809,9 +1816,3 @@ class UpdateCostCategoryDefinitionResponseTypeDef(TypedDict):
     CostCategoryArn: NotRequired[str]
     EffectiveStart: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UtilizationByTimeTypeDef(TypedDict):
-    TimePeriod: NotRequired[DateIntervalTypeDef]
-    Groups: NotRequired[list[ReservationUtilizationGroupTypeDef]]
-    Total: NotRequired[ReservationAggregatesTypeDef]

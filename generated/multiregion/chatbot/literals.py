@@ -2,8 +2,9 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Chatbot: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["CustomActionAttachmentCriteriaOperatorType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["CustomActionAttachmentCriteriaOperatorType"]
 
 CustomActionAttachmentCriteriaOperatorType = Literal["HAS_VALUE", "EQUALS"]

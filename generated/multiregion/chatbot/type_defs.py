@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,92 +22,93 @@ from .literals import (
     CustomActionAttachmentCriteriaOperatorType,
 )
 
-__all__ = [
-    "AccountPreferencesTypeDef",
-    "AssociateToConfigurationRequestTypeDef",
-    "AssociateToConfigurationResultTypeDef",
-    "AssociationListingTypeDef",
-    "ChimeWebhookConfigurationTypeDef",
-    "ConfiguredTeamTypeDef",
-    "CreateChimeWebhookConfigurationRequestTypeDef",
-    "CreateChimeWebhookConfigurationResultTypeDef",
-    "CreateCustomActionRequestTypeDef",
-    "CreateCustomActionResultTypeDef",
-    "CreateSlackChannelConfigurationRequestTypeDef",
-    "CreateSlackChannelConfigurationResultTypeDef",
-    "CreateTeamsChannelConfigurationRequestTypeDef",
-    "CreateTeamsChannelConfigurationResultTypeDef",
-    "CustomActionAttachmentCriteriaTypeDef",
-    "CustomActionAttachmentOutputTypeDef",
-    "CustomActionAttachmentTypeDef",
-    "CustomActionDefinitionTypeDef",
-    "CustomActionTypeDef",
-    "DeleteChimeWebhookConfigurationRequestTypeDef",
-    "DeleteChimeWebhookConfigurationResultTypeDef",
-    "DeleteCustomActionRequestTypeDef",
-    "DeleteCustomActionResultTypeDef",
-    "DeleteMicrosoftTeamsUserIdentityRequestTypeDef",
-    "DeleteMicrosoftTeamsUserIdentityResultTypeDef",
-    "DeleteSlackChannelConfigurationRequestTypeDef",
-    "DeleteSlackChannelConfigurationResultTypeDef",
-    "DeleteSlackUserIdentityRequestTypeDef",
-    "DeleteSlackUserIdentityResultTypeDef",
-    "DeleteSlackWorkspaceAuthorizationRequestTypeDef",
-    "DeleteSlackWorkspaceAuthorizationResultTypeDef",
-    "DeleteTeamsChannelConfigurationRequestTypeDef",
-    "DeleteTeamsChannelConfigurationResultTypeDef",
-    "DeleteTeamsConfiguredTeamRequestTypeDef",
-    "DeleteTeamsConfiguredTeamResultTypeDef",
-    "DescribeChimeWebhookConfigurationsRequestTypeDef",
-    "DescribeChimeWebhookConfigurationsResultTypeDef",
-    "DescribeSlackChannelConfigurationsRequestTypeDef",
-    "DescribeSlackChannelConfigurationsResultTypeDef",
-    "DescribeSlackUserIdentitiesRequestTypeDef",
-    "DescribeSlackUserIdentitiesResultTypeDef",
-    "DescribeSlackWorkspacesRequestTypeDef",
-    "DescribeSlackWorkspacesResultTypeDef",
-    "DisassociateFromConfigurationRequestTypeDef",
-    "DisassociateFromConfigurationResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAccountPreferencesResultTypeDef",
-    "GetCustomActionRequestTypeDef",
-    "GetCustomActionResultTypeDef",
-    "GetTeamsChannelConfigurationRequestTypeDef",
-    "GetTeamsChannelConfigurationResultTypeDef",
-    "ListAssociationsRequestTypeDef",
-    "ListAssociationsResultTypeDef",
-    "ListCustomActionsRequestTypeDef",
-    "ListCustomActionsResultTypeDef",
-    "ListMicrosoftTeamsConfiguredTeamsRequestTypeDef",
-    "ListMicrosoftTeamsConfiguredTeamsResultTypeDef",
-    "ListMicrosoftTeamsUserIdentitiesRequestTypeDef",
-    "ListMicrosoftTeamsUserIdentitiesResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTeamsChannelConfigurationsRequestTypeDef",
-    "ListTeamsChannelConfigurationsResultTypeDef",
-    "ResponseMetadataTypeDef",
-    "SlackChannelConfigurationTypeDef",
-    "SlackUserIdentityTypeDef",
-    "SlackWorkspaceTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TeamsChannelConfigurationTypeDef",
-    "TeamsUserIdentityTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccountPreferencesRequestTypeDef",
-    "UpdateAccountPreferencesResultTypeDef",
-    "UpdateChimeWebhookConfigurationRequestTypeDef",
-    "UpdateChimeWebhookConfigurationResultTypeDef",
-    "UpdateCustomActionRequestTypeDef",
-    "UpdateCustomActionResultTypeDef",
-    "UpdateSlackChannelConfigurationRequestTypeDef",
-    "UpdateSlackChannelConfigurationResultTypeDef",
-    "UpdateTeamsChannelConfigurationRequestTypeDef",
-    "UpdateTeamsChannelConfigurationResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountPreferencesTypeDef",
+        "AssociateToConfigurationRequestTypeDef",
+        "AssociateToConfigurationResultTypeDef",
+        "AssociationListingTypeDef",
+        "ChimeWebhookConfigurationTypeDef",
+        "ConfiguredTeamTypeDef",
+        "CreateChimeWebhookConfigurationRequestTypeDef",
+        "CreateChimeWebhookConfigurationResultTypeDef",
+        "CreateCustomActionRequestTypeDef",
+        "CreateCustomActionResultTypeDef",
+        "CreateSlackChannelConfigurationRequestTypeDef",
+        "CreateSlackChannelConfigurationResultTypeDef",
+        "CreateTeamsChannelConfigurationRequestTypeDef",
+        "CreateTeamsChannelConfigurationResultTypeDef",
+        "CustomActionAttachmentCriteriaTypeDef",
+        "CustomActionAttachmentOutputTypeDef",
+        "CustomActionAttachmentTypeDef",
+        "CustomActionDefinitionTypeDef",
+        "CustomActionTypeDef",
+        "DeleteChimeWebhookConfigurationRequestTypeDef",
+        "DeleteChimeWebhookConfigurationResultTypeDef",
+        "DeleteCustomActionRequestTypeDef",
+        "DeleteCustomActionResultTypeDef",
+        "DeleteMicrosoftTeamsUserIdentityRequestTypeDef",
+        "DeleteMicrosoftTeamsUserIdentityResultTypeDef",
+        "DeleteSlackChannelConfigurationRequestTypeDef",
+        "DeleteSlackChannelConfigurationResultTypeDef",
+        "DeleteSlackUserIdentityRequestTypeDef",
+        "DeleteSlackUserIdentityResultTypeDef",
+        "DeleteSlackWorkspaceAuthorizationRequestTypeDef",
+        "DeleteSlackWorkspaceAuthorizationResultTypeDef",
+        "DeleteTeamsChannelConfigurationRequestTypeDef",
+        "DeleteTeamsChannelConfigurationResultTypeDef",
+        "DeleteTeamsConfiguredTeamRequestTypeDef",
+        "DeleteTeamsConfiguredTeamResultTypeDef",
+        "DescribeChimeWebhookConfigurationsRequestTypeDef",
+        "DescribeChimeWebhookConfigurationsResultTypeDef",
+        "DescribeSlackChannelConfigurationsRequestTypeDef",
+        "DescribeSlackChannelConfigurationsResultTypeDef",
+        "DescribeSlackUserIdentitiesRequestTypeDef",
+        "DescribeSlackUserIdentitiesResultTypeDef",
+        "DescribeSlackWorkspacesRequestTypeDef",
+        "DescribeSlackWorkspacesResultTypeDef",
+        "DisassociateFromConfigurationRequestTypeDef",
+        "DisassociateFromConfigurationResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAccountPreferencesResultTypeDef",
+        "GetCustomActionRequestTypeDef",
+        "GetCustomActionResultTypeDef",
+        "GetTeamsChannelConfigurationRequestTypeDef",
+        "GetTeamsChannelConfigurationResultTypeDef",
+        "ListAssociationsRequestTypeDef",
+        "ListAssociationsResultTypeDef",
+        "ListCustomActionsRequestTypeDef",
+        "ListCustomActionsResultTypeDef",
+        "ListMicrosoftTeamsConfiguredTeamsRequestTypeDef",
+        "ListMicrosoftTeamsConfiguredTeamsResultTypeDef",
+        "ListMicrosoftTeamsUserIdentitiesRequestTypeDef",
+        "ListMicrosoftTeamsUserIdentitiesResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTeamsChannelConfigurationsRequestTypeDef",
+        "ListTeamsChannelConfigurationsResultTypeDef",
+        "ResponseMetadataTypeDef",
+        "SlackChannelConfigurationTypeDef",
+        "SlackUserIdentityTypeDef",
+        "SlackWorkspaceTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TeamsChannelConfigurationTypeDef",
+        "TeamsUserIdentityTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccountPreferencesRequestTypeDef",
+        "UpdateAccountPreferencesResultTypeDef",
+        "UpdateChimeWebhookConfigurationRequestTypeDef",
+        "UpdateChimeWebhookConfigurationResultTypeDef",
+        "UpdateCustomActionRequestTypeDef",
+        "UpdateCustomActionResultTypeDef",
+        "UpdateSlackChannelConfigurationRequestTypeDef",
+        "UpdateSlackChannelConfigurationResultTypeDef",
+        "UpdateTeamsChannelConfigurationRequestTypeDef",
+        "UpdateTeamsChannelConfigurationResultTypeDef",
+    ]
 
 
 class AccountPreferencesTypeDef(TypedDict):
@@ -126,6 +127,11 @@ class AssociateToConfigurationResultTypeDef(TypedDict):
 
 class AssociationListingTypeDef(TypedDict):
     Resource: str
+
+
+class TagTypeDef(TypedDict):
+    TagKey: str
+    TagValue: str
 
 
 class ChimeWebhookConfigurationTypeDef(TypedDict):
@@ -163,6 +169,23 @@ class CreateChimeWebhookConfigurationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomActionAttachmentCriteriaTypeDef(TypedDict):
+    Operator: CustomActionAttachmentCriteriaOperatorType
+    VariableName: str
+    Value: NotRequired[str]
+
+
+class CustomActionAttachmentTypeDef(TypedDict):
+    NotificationType: NotRequired[str]
+    ButtonText: NotRequired[str]
+    Criteria: NotRequired[ReadOnly[Sequence[CustomActionAttachmentCriteriaTypeDef]]]
+    Variables: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CustomActionDefinitionTypeDef(TypedDict):
+    CommandText: str
+
+
 class CreateCustomActionRequestTypeDef(TypedDict):
     Definition: CustomActionDefinitionTypeDef
     AliasName: NotRequired[str]
@@ -190,6 +213,23 @@ class CreateSlackChannelConfigurationRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class SlackChannelConfigurationTypeDef(TypedDict):
+    SlackTeamName: str
+    SlackTeamId: str
+    SlackChannelId: str
+    SlackChannelName: str
+    ChatConfigurationArn: str
+    IamRoleArn: str
+    SnsTopicArns: list[str]
+    ConfigurationName: NotRequired[str]
+    LoggingLevel: NotRequired[str]
+    GuardrailPolicyArns: NotRequired[list[str]]
+    UserAuthorizationRequired: NotRequired[bool]
+    Tags: NotRequired[list[TagTypeDef]]
+    State: NotRequired[str]
+    StateReason: NotRequired[str]
+
+
 class CreateSlackChannelConfigurationResultTypeDef(TypedDict):
     ChannelConfiguration: NotRequired[SlackChannelConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -210,15 +250,27 @@ class CreateTeamsChannelConfigurationRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class TeamsChannelConfigurationTypeDef(TypedDict):
+    ChannelId: str
+    ChannelName: NotRequired[str]
+    TeamId: str
+    TeamName: NotRequired[str]
+    TenantId: str
+    ChatConfigurationArn: str
+    IamRoleArn: str
+    SnsTopicArns: list[str]
+    ConfigurationName: NotRequired[str]
+    LoggingLevel: NotRequired[str]
+    GuardrailPolicyArns: NotRequired[list[str]]
+    UserAuthorizationRequired: NotRequired[bool]
+    Tags: NotRequired[list[TagTypeDef]]
+    State: NotRequired[str]
+    StateReason: NotRequired[str]
+
+
 class CreateTeamsChannelConfigurationResultTypeDef(TypedDict):
     ChannelConfiguration: NotRequired[TeamsChannelConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomActionAttachmentCriteriaTypeDef(TypedDict):
-    Operator: CustomActionAttachmentCriteriaOperatorType
-    VariableName: str
-    Value: NotRequired[str]
 
 
 class CustomActionAttachmentOutputTypeDef(TypedDict):
@@ -226,17 +278,6 @@ class CustomActionAttachmentOutputTypeDef(TypedDict):
     ButtonText: NotRequired[str]
     Criteria: NotRequired[list[CustomActionAttachmentCriteriaTypeDef]]
     Variables: NotRequired[dict[str, str]]
-
-
-class CustomActionAttachmentTypeDef(TypedDict):
-    NotificationType: NotRequired[str]
-    ButtonText: NotRequired[str]
-    Criteria: NotRequired[ReadOnly[Sequence[CustomActionAttachmentCriteriaTypeDef]]]
-    Variables: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class CustomActionDefinitionTypeDef(TypedDict):
-    CommandText: str
 
 
 class CustomActionTypeDef(TypedDict):
@@ -344,6 +385,14 @@ class DescribeSlackUserIdentitiesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class SlackUserIdentityTypeDef(TypedDict):
+    IamRoleArn: str
+    ChatConfigurationArn: str
+    SlackTeamId: str
+    SlackUserId: str
+    AwsUserIdentity: NotRequired[str]
+
+
 class DescribeSlackUserIdentitiesResultTypeDef(TypedDict):
     SlackUserIdentities: NotRequired[list[SlackUserIdentityTypeDef]]
     NextToken: NotRequired[str]
@@ -353,6 +402,13 @@ class DescribeSlackUserIdentitiesResultTypeDef(TypedDict):
 class DescribeSlackWorkspacesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class SlackWorkspaceTypeDef(TypedDict):
+    SlackTeamId: str
+    SlackTeamName: str
+    State: NotRequired[str]
+    StateReason: NotRequired[str]
 
 
 class DescribeSlackWorkspacesResultTypeDef(TypedDict):
@@ -433,6 +489,16 @@ class ListMicrosoftTeamsUserIdentitiesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TeamsUserIdentityTypeDef(TypedDict):
+    IamRoleArn: str
+    ChatConfigurationArn: str
+    TeamId: str
+    UserId: NotRequired[str]
+    AwsUserIdentity: NotRequired[str]
+    TeamsChannelId: NotRequired[str]
+    TeamsTenantId: NotRequired[str]
+
+
 class ListMicrosoftTeamsUserIdentitiesResultTypeDef(TypedDict):
     TeamsUserIdentities: NotRequired[list[TeamsUserIdentityTypeDef]]
     NextToken: NotRequired[str]
@@ -460,38 +526,6 @@ class ListTeamsChannelConfigurationsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SlackChannelConfigurationTypeDef(TypedDict):
-    SlackTeamName: str
-    SlackTeamId: str
-    SlackChannelId: str
-    SlackChannelName: str
-    ChatConfigurationArn: str
-    IamRoleArn: str
-    SnsTopicArns: list[str]
-    ConfigurationName: NotRequired[str]
-    LoggingLevel: NotRequired[str]
-    GuardrailPolicyArns: NotRequired[list[str]]
-    UserAuthorizationRequired: NotRequired[bool]
-    Tags: NotRequired[list[TagTypeDef]]
-    State: NotRequired[str]
-    StateReason: NotRequired[str]
-
-
-class SlackUserIdentityTypeDef(TypedDict):
-    IamRoleArn: str
-    ChatConfigurationArn: str
-    SlackTeamId: str
-    SlackUserId: str
-    AwsUserIdentity: NotRequired[str]
-
-
-class SlackWorkspaceTypeDef(TypedDict):
-    SlackTeamId: str
-    SlackTeamName: str
-    State: NotRequired[str]
-    StateReason: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -499,39 +533,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    TagKey: str
-    TagValue: str
-
-
-class TeamsChannelConfigurationTypeDef(TypedDict):
-    ChannelId: str
-    ChannelName: NotRequired[str]
-    TeamId: str
-    TeamName: NotRequired[str]
-    TenantId: str
-    ChatConfigurationArn: str
-    IamRoleArn: str
-    SnsTopicArns: list[str]
-    ConfigurationName: NotRequired[str]
-    LoggingLevel: NotRequired[str]
-    GuardrailPolicyArns: NotRequired[list[str]]
-    UserAuthorizationRequired: NotRequired[bool]
-    Tags: NotRequired[list[TagTypeDef]]
-    State: NotRequired[str]
-    StateReason: NotRequired[str]
-
-
-class TeamsUserIdentityTypeDef(TypedDict):
-    IamRoleArn: str
-    ChatConfigurationArn: str
-    TeamId: str
-    UserId: NotRequired[str]
-    AwsUserIdentity: NotRequired[str]
-    TeamsChannelId: NotRequired[str]
-    TeamsTenantId: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

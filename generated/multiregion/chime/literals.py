@@ -2,28 +2,29 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Chime: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccountStatusType",
-    "AccountTypeType",
-    "BotTypeType",
-    "CallingNameStatusType",
-    "EmailStatusType",
-    "ErrorCodeType",
-    "InviteStatusType",
-    "LicenseType",
-    "MemberTypeType",
-    "OrderedPhoneNumberStatusType",
-    "PhoneNumberAssociationNameType",
-    "PhoneNumberOrderStatusType",
-    "PhoneNumberProductTypeType",
-    "PhoneNumberStatusType",
-    "PhoneNumberTypeType",
-    "RegistrationStatusType",
-    "RoomMembershipRoleType",
-    "UserTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountStatusType",
+        "AccountTypeType",
+        "BotTypeType",
+        "CallingNameStatusType",
+        "EmailStatusType",
+        "ErrorCodeType",
+        "InviteStatusType",
+        "LicenseType",
+        "MemberTypeType",
+        "OrderedPhoneNumberStatusType",
+        "PhoneNumberAssociationNameType",
+        "PhoneNumberOrderStatusType",
+        "PhoneNumberProductTypeType",
+        "PhoneNumberStatusType",
+        "PhoneNumberTypeType",
+        "RegistrationStatusType",
+        "RoomMembershipRoleType",
+        "UserTypeType",
+    ]
 
 AccountStatusType = Literal["Suspended", "Active"]
 AccountTypeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,160 +39,165 @@ from .literals import (
     UserTypeType,
 )
 
-__all__ = [
-    "AccountSettingsTypeDef",
-    "AccountTypeDef",
-    "AlexaForBusinessMetadataTypeDef",
-    "AssociatePhoneNumberWithUserRequestTypeDef",
-    "AssociatePhoneNumberWithUserResponseTypeDef",
-    "AssociateSigninDelegateGroupsWithAccountRequestTypeDef",
-    "AssociateSigninDelegateGroupsWithAccountResponseTypeDef",
-    "BatchCreateRoomMembershipRequestTypeDef",
-    "BatchCreateRoomMembershipResponseTypeDef",
-    "BatchDeletePhoneNumberRequestTypeDef",
-    "BatchDeletePhoneNumberResponseTypeDef",
-    "BatchSuspendUserRequestTypeDef",
-    "BatchSuspendUserResponseTypeDef",
-    "BatchUnsuspendUserRequestTypeDef",
-    "BatchUnsuspendUserResponseTypeDef",
-    "BatchUpdatePhoneNumberRequestTypeDef",
-    "BatchUpdatePhoneNumberResponseTypeDef",
-    "BatchUpdateUserRequestTypeDef",
-    "BatchUpdateUserResponseTypeDef",
-    "BotTypeDef",
-    "BusinessCallingSettingsTypeDef",
-    "ConversationRetentionSettingsTypeDef",
-    "CreateAccountRequestTypeDef",
-    "CreateAccountResponseTypeDef",
-    "CreateBotRequestTypeDef",
-    "CreateBotResponseTypeDef",
-    "CreateMeetingDialOutRequestTypeDef",
-    "CreateMeetingDialOutResponseTypeDef",
-    "CreatePhoneNumberOrderRequestTypeDef",
-    "CreatePhoneNumberOrderResponseTypeDef",
-    "CreateRoomMembershipRequestTypeDef",
-    "CreateRoomMembershipResponseTypeDef",
-    "CreateRoomRequestTypeDef",
-    "CreateRoomResponseTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "DeleteAccountRequestTypeDef",
-    "DeleteAccountResponseTypeDef",
-    "DeleteEventsConfigurationRequestTypeDef",
-    "DeletePhoneNumberRequestTypeDef",
-    "DeleteRoomMembershipRequestTypeDef",
-    "DeleteRoomRequestTypeDef",
-    "DisassociatePhoneNumberFromUserRequestTypeDef",
-    "DisassociatePhoneNumberFromUserResponseTypeDef",
-    "DisassociateSigninDelegateGroupsFromAccountRequestTypeDef",
-    "DisassociateSigninDelegateGroupsFromAccountResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventsConfigurationTypeDef",
-    "GetAccountRequestTypeDef",
-    "GetAccountResponseTypeDef",
-    "GetAccountSettingsRequestTypeDef",
-    "GetAccountSettingsResponseTypeDef",
-    "GetBotRequestTypeDef",
-    "GetBotResponseTypeDef",
-    "GetEventsConfigurationRequestTypeDef",
-    "GetEventsConfigurationResponseTypeDef",
-    "GetGlobalSettingsResponseTypeDef",
-    "GetPhoneNumberOrderRequestTypeDef",
-    "GetPhoneNumberOrderResponseTypeDef",
-    "GetPhoneNumberRequestTypeDef",
-    "GetPhoneNumberResponseTypeDef",
-    "GetPhoneNumberSettingsResponseTypeDef",
-    "GetRetentionSettingsRequestTypeDef",
-    "GetRetentionSettingsResponseTypeDef",
-    "GetRoomRequestTypeDef",
-    "GetRoomResponseTypeDef",
-    "GetUserRequestTypeDef",
-    "GetUserResponseTypeDef",
-    "GetUserSettingsRequestTypeDef",
-    "GetUserSettingsResponseTypeDef",
-    "InviteTypeDef",
-    "InviteUsersRequestTypeDef",
-    "InviteUsersResponseTypeDef",
-    "ListAccountsRequestTypeDef",
-    "ListAccountsResponseTypeDef",
-    "ListBotsRequestTypeDef",
-    "ListBotsResponseTypeDef",
-    "ListPhoneNumberOrdersRequestTypeDef",
-    "ListPhoneNumberOrdersResponseTypeDef",
-    "ListPhoneNumbersRequestTypeDef",
-    "ListPhoneNumbersResponseTypeDef",
-    "ListRoomMembershipsRequestTypeDef",
-    "ListRoomMembershipsResponseTypeDef",
-    "ListRoomsRequestTypeDef",
-    "ListRoomsResponseTypeDef",
-    "ListSupportedPhoneNumberCountriesRequestTypeDef",
-    "ListSupportedPhoneNumberCountriesResponseTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "LogoutUserRequestTypeDef",
-    "LogoutUserResponseTypeDef",
-    "MemberErrorTypeDef",
-    "MemberTypeDef",
-    "MembershipItemTypeDef",
-    "OrderedPhoneNumberTypeDef",
-    "PhoneNumberAssociationTypeDef",
-    "PhoneNumberCapabilitiesTypeDef",
-    "PhoneNumberCountryTypeDef",
-    "PhoneNumberErrorTypeDef",
-    "PhoneNumberOrderTypeDef",
-    "PhoneNumberTypeDef",
-    "PutEventsConfigurationRequestTypeDef",
-    "PutEventsConfigurationResponseTypeDef",
-    "PutRetentionSettingsRequestTypeDef",
-    "PutRetentionSettingsResponseTypeDef",
-    "RedactConversationMessageRequestTypeDef",
-    "RedactConversationMessageResponseTypeDef",
-    "RedactRoomMessageRequestTypeDef",
-    "RedactRoomMessageResponseTypeDef",
-    "RegenerateSecurityTokenRequestTypeDef",
-    "RegenerateSecurityTokenResponseTypeDef",
-    "ResetPersonalPINRequestTypeDef",
-    "ResetPersonalPINResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestorePhoneNumberRequestTypeDef",
-    "RestorePhoneNumberResponseTypeDef",
-    "RetentionSettingsTypeDef",
-    "RoomMembershipTypeDef",
-    "RoomRetentionSettingsTypeDef",
-    "RoomTypeDef",
-    "SearchAvailablePhoneNumbersRequestTypeDef",
-    "SearchAvailablePhoneNumbersResponseTypeDef",
-    "SigninDelegateGroupTypeDef",
-    "TelephonySettingsTypeDef",
-    "UpdateAccountRequestTypeDef",
-    "UpdateAccountResponseTypeDef",
-    "UpdateAccountSettingsRequestTypeDef",
-    "UpdateAccountSettingsResponseTypeDef",
-    "UpdateBotRequestTypeDef",
-    "UpdateBotResponseTypeDef",
-    "UpdateGlobalSettingsRequestTypeDef",
-    "UpdatePhoneNumberRequestItemTypeDef",
-    "UpdatePhoneNumberRequestTypeDef",
-    "UpdatePhoneNumberResponseTypeDef",
-    "UpdatePhoneNumberSettingsRequestTypeDef",
-    "UpdateRoomMembershipRequestTypeDef",
-    "UpdateRoomMembershipResponseTypeDef",
-    "UpdateRoomRequestTypeDef",
-    "UpdateRoomResponseTypeDef",
-    "UpdateUserRequestItemTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResponseTypeDef",
-    "UpdateUserSettingsRequestTypeDef",
-    "UserErrorTypeDef",
-    "UserSettingsTypeDef",
-    "UserTypeDef",
-    "VoiceConnectorSettingsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountSettingsTypeDef",
+        "AccountTypeDef",
+        "AlexaForBusinessMetadataTypeDef",
+        "AssociatePhoneNumberWithUserRequestTypeDef",
+        "AssociatePhoneNumberWithUserResponseTypeDef",
+        "AssociateSigninDelegateGroupsWithAccountRequestTypeDef",
+        "AssociateSigninDelegateGroupsWithAccountResponseTypeDef",
+        "BatchCreateRoomMembershipRequestTypeDef",
+        "BatchCreateRoomMembershipResponseTypeDef",
+        "BatchDeletePhoneNumberRequestTypeDef",
+        "BatchDeletePhoneNumberResponseTypeDef",
+        "BatchSuspendUserRequestTypeDef",
+        "BatchSuspendUserResponseTypeDef",
+        "BatchUnsuspendUserRequestTypeDef",
+        "BatchUnsuspendUserResponseTypeDef",
+        "BatchUpdatePhoneNumberRequestTypeDef",
+        "BatchUpdatePhoneNumberResponseTypeDef",
+        "BatchUpdateUserRequestTypeDef",
+        "BatchUpdateUserResponseTypeDef",
+        "BotTypeDef",
+        "BusinessCallingSettingsTypeDef",
+        "ConversationRetentionSettingsTypeDef",
+        "CreateAccountRequestTypeDef",
+        "CreateAccountResponseTypeDef",
+        "CreateBotRequestTypeDef",
+        "CreateBotResponseTypeDef",
+        "CreateMeetingDialOutRequestTypeDef",
+        "CreateMeetingDialOutResponseTypeDef",
+        "CreatePhoneNumberOrderRequestTypeDef",
+        "CreatePhoneNumberOrderResponseTypeDef",
+        "CreateRoomMembershipRequestTypeDef",
+        "CreateRoomMembershipResponseTypeDef",
+        "CreateRoomRequestTypeDef",
+        "CreateRoomResponseTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "DeleteAccountRequestTypeDef",
+        "DeleteAccountResponseTypeDef",
+        "DeleteEventsConfigurationRequestTypeDef",
+        "DeletePhoneNumberRequestTypeDef",
+        "DeleteRoomMembershipRequestTypeDef",
+        "DeleteRoomRequestTypeDef",
+        "DisassociatePhoneNumberFromUserRequestTypeDef",
+        "DisassociatePhoneNumberFromUserResponseTypeDef",
+        "DisassociateSigninDelegateGroupsFromAccountRequestTypeDef",
+        "DisassociateSigninDelegateGroupsFromAccountResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventsConfigurationTypeDef",
+        "GetAccountRequestTypeDef",
+        "GetAccountResponseTypeDef",
+        "GetAccountSettingsRequestTypeDef",
+        "GetAccountSettingsResponseTypeDef",
+        "GetBotRequestTypeDef",
+        "GetBotResponseTypeDef",
+        "GetEventsConfigurationRequestTypeDef",
+        "GetEventsConfigurationResponseTypeDef",
+        "GetGlobalSettingsResponseTypeDef",
+        "GetPhoneNumberOrderRequestTypeDef",
+        "GetPhoneNumberOrderResponseTypeDef",
+        "GetPhoneNumberRequestTypeDef",
+        "GetPhoneNumberResponseTypeDef",
+        "GetPhoneNumberSettingsResponseTypeDef",
+        "GetRetentionSettingsRequestTypeDef",
+        "GetRetentionSettingsResponseTypeDef",
+        "GetRoomRequestTypeDef",
+        "GetRoomResponseTypeDef",
+        "GetUserRequestTypeDef",
+        "GetUserResponseTypeDef",
+        "GetUserSettingsRequestTypeDef",
+        "GetUserSettingsResponseTypeDef",
+        "InviteTypeDef",
+        "InviteUsersRequestTypeDef",
+        "InviteUsersResponseTypeDef",
+        "ListAccountsRequestTypeDef",
+        "ListAccountsResponseTypeDef",
+        "ListBotsRequestTypeDef",
+        "ListBotsResponseTypeDef",
+        "ListPhoneNumberOrdersRequestTypeDef",
+        "ListPhoneNumberOrdersResponseTypeDef",
+        "ListPhoneNumbersRequestTypeDef",
+        "ListPhoneNumbersResponseTypeDef",
+        "ListRoomMembershipsRequestTypeDef",
+        "ListRoomMembershipsResponseTypeDef",
+        "ListRoomsRequestTypeDef",
+        "ListRoomsResponseTypeDef",
+        "ListSupportedPhoneNumberCountriesRequestTypeDef",
+        "ListSupportedPhoneNumberCountriesResponseTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "LogoutUserRequestTypeDef",
+        "LogoutUserResponseTypeDef",
+        "MemberErrorTypeDef",
+        "MemberTypeDef",
+        "MembershipItemTypeDef",
+        "OrderedPhoneNumberTypeDef",
+        "PhoneNumberAssociationTypeDef",
+        "PhoneNumberCapabilitiesTypeDef",
+        "PhoneNumberCountryTypeDef",
+        "PhoneNumberErrorTypeDef",
+        "PhoneNumberOrderTypeDef",
+        "PhoneNumberTypeDef",
+        "PutEventsConfigurationRequestTypeDef",
+        "PutEventsConfigurationResponseTypeDef",
+        "PutRetentionSettingsRequestTypeDef",
+        "PutRetentionSettingsResponseTypeDef",
+        "RedactConversationMessageRequestTypeDef",
+        "RedactConversationMessageResponseTypeDef",
+        "RedactRoomMessageRequestTypeDef",
+        "RedactRoomMessageResponseTypeDef",
+        "RegenerateSecurityTokenRequestTypeDef",
+        "RegenerateSecurityTokenResponseTypeDef",
+        "ResetPersonalPINRequestTypeDef",
+        "ResetPersonalPINResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestorePhoneNumberRequestTypeDef",
+        "RestorePhoneNumberResponseTypeDef",
+        "RetentionSettingsTypeDef",
+        "RoomMembershipTypeDef",
+        "RoomRetentionSettingsTypeDef",
+        "RoomTypeDef",
+        "SearchAvailablePhoneNumbersRequestTypeDef",
+        "SearchAvailablePhoneNumbersResponseTypeDef",
+        "SigninDelegateGroupTypeDef",
+        "TelephonySettingsTypeDef",
+        "UpdateAccountRequestTypeDef",
+        "UpdateAccountResponseTypeDef",
+        "UpdateAccountSettingsRequestTypeDef",
+        "UpdateAccountSettingsResponseTypeDef",
+        "UpdateBotRequestTypeDef",
+        "UpdateBotResponseTypeDef",
+        "UpdateGlobalSettingsRequestTypeDef",
+        "UpdatePhoneNumberRequestItemTypeDef",
+        "UpdatePhoneNumberRequestTypeDef",
+        "UpdatePhoneNumberResponseTypeDef",
+        "UpdatePhoneNumberSettingsRequestTypeDef",
+        "UpdateRoomMembershipRequestTypeDef",
+        "UpdateRoomMembershipResponseTypeDef",
+        "UpdateRoomRequestTypeDef",
+        "UpdateRoomResponseTypeDef",
+        "UpdateUserRequestItemTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResponseTypeDef",
+        "UpdateUserSettingsRequestTypeDef",
+        "UserErrorTypeDef",
+        "UserSettingsTypeDef",
+        "UserTypeDef",
+        "VoiceConnectorSettingsTypeDef",
+    ]
 
 
 class AccountSettingsTypeDef(TypedDict):
     DisableRemoteControl: NotRequired[bool]
     EnableDialOut: NotRequired[bool]
+
+
+class SigninDelegateGroupTypeDef(TypedDict):
+    GroupName: NotRequired[str]
 
 
 class AccountTypeDef(TypedDict):
@@ -231,10 +236,21 @@ class AssociateSigninDelegateGroupsWithAccountResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MembershipItemTypeDef(TypedDict):
+    MemberId: NotRequired[str]
+    Role: NotRequired[RoomMembershipRoleType]
+
+
 class BatchCreateRoomMembershipRequestTypeDef(TypedDict):
     AccountId: str
     RoomId: str
     MembershipItemList: ReadOnly[Sequence[MembershipItemTypeDef]]
+
+
+class MemberErrorTypeDef(TypedDict):
+    MemberId: NotRequired[str]
+    ErrorCode: NotRequired[ErrorCodeType]
+    ErrorMessage: NotRequired[str]
 
 
 class BatchCreateRoomMembershipResponseTypeDef(TypedDict):
@@ -246,6 +262,12 @@ class BatchDeletePhoneNumberRequestTypeDef(TypedDict):
     PhoneNumberIds: ReadOnly[Sequence[str]]
 
 
+class PhoneNumberErrorTypeDef(TypedDict):
+    PhoneNumberId: NotRequired[str]
+    ErrorCode: NotRequired[ErrorCodeType]
+    ErrorMessage: NotRequired[str]
+
+
 class BatchDeletePhoneNumberResponseTypeDef(TypedDict):
     PhoneNumberErrors: NotRequired[list[PhoneNumberErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -254,6 +276,12 @@ class BatchDeletePhoneNumberResponseTypeDef(TypedDict):
 class BatchSuspendUserRequestTypeDef(TypedDict):
     AccountId: str
     UserIdList: ReadOnly[Sequence[str]]
+
+
+class UserErrorTypeDef(TypedDict):
+    UserId: NotRequired[str]
+    ErrorCode: NotRequired[ErrorCodeType]
+    ErrorMessage: NotRequired[str]
 
 
 class BatchSuspendUserResponseTypeDef(TypedDict):
@@ -271,6 +299,12 @@ class BatchUnsuspendUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdatePhoneNumberRequestItemTypeDef(TypedDict):
+    PhoneNumberId: str
+    ProductType: NotRequired[PhoneNumberProductTypeType]
+    CallingName: NotRequired[str]
+
+
 class BatchUpdatePhoneNumberRequestTypeDef(TypedDict):
     UpdatePhoneNumberRequestItems: ReadOnly[
         Sequence[UpdatePhoneNumberRequestItemTypeDef]
@@ -280,6 +314,17 @@ class BatchUpdatePhoneNumberRequestTypeDef(TypedDict):
 class BatchUpdatePhoneNumberResponseTypeDef(TypedDict):
     PhoneNumberErrors: NotRequired[list[PhoneNumberErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+UpdateUserRequestItemTypeDef = TypedDict(
+    "UpdateUserRequestItemTypeDef",
+    {
+        "UserId": str,
+        "LicenseType": NotRequired[LicenseType],
+        "UserType": NotRequired[UserTypeType],
+        "AlexaForBusinessMetadata": NotRequired["AlexaForBusinessMetadataTypeDef"],
+    },
+)
 
 
 class BatchUpdateUserRequestTypeDef(TypedDict):
@@ -349,6 +394,20 @@ class CreatePhoneNumberOrderRequestTypeDef(TypedDict):
     E164PhoneNumbers: ReadOnly[Sequence[str]]
 
 
+class OrderedPhoneNumberTypeDef(TypedDict):
+    E164PhoneNumber: NotRequired[str]
+    Status: NotRequired[OrderedPhoneNumberStatusType]
+
+
+class PhoneNumberOrderTypeDef(TypedDict):
+    PhoneNumberOrderId: NotRequired[str]
+    ProductType: NotRequired[PhoneNumberProductTypeType]
+    Status: NotRequired[PhoneNumberOrderStatusType]
+    OrderedPhoneNumbers: NotRequired[list[OrderedPhoneNumberTypeDef]]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+
+
 class CreatePhoneNumberOrderResponseTypeDef(TypedDict):
     PhoneNumberOrder: NotRequired[PhoneNumberOrderTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -359,6 +418,22 @@ class CreateRoomMembershipRequestTypeDef(TypedDict):
     RoomId: str
     MemberId: str
     Role: NotRequired[RoomMembershipRoleType]
+
+
+class MemberTypeDef(TypedDict):
+    MemberId: NotRequired[str]
+    MemberType: NotRequired[MemberTypeType]
+    Email: NotRequired[str]
+    FullName: NotRequired[str]
+    AccountId: NotRequired[str]
+
+
+class RoomMembershipTypeDef(TypedDict):
+    RoomId: NotRequired[str]
+    Member: NotRequired[MemberTypeDef]
+    Role: NotRequired[RoomMembershipRoleType]
+    InvitedBy: NotRequired[str]
+    UpdatedTimestamp: NotRequired[datetime]
 
 
 class CreateRoomMembershipResponseTypeDef(TypedDict):
@@ -372,6 +447,15 @@ class CreateRoomRequestTypeDef(TypedDict):
     ClientRequestToken: NotRequired[str]
 
 
+class RoomTypeDef(TypedDict):
+    RoomId: NotRequired[str]
+    Name: NotRequired[str]
+    AccountId: NotRequired[str]
+    CreatedBy: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+
+
 class CreateRoomResponseTypeDef(TypedDict):
     Room: NotRequired[RoomTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -382,6 +466,26 @@ class CreateUserRequestTypeDef(TypedDict):
     Username: NotRequired[str]
     Email: NotRequired[str]
     UserType: NotRequired[UserTypeType]
+
+
+UserTypeDef = TypedDict(
+    "UserTypeDef",
+    {
+        "UserId": str,
+        "AccountId": NotRequired[str],
+        "PrimaryEmail": NotRequired[str],
+        "PrimaryProvisionedNumber": NotRequired[str],
+        "DisplayName": NotRequired[str],
+        "LicenseType": NotRequired[LicenseType],
+        "UserType": NotRequired[UserTypeType],
+        "UserRegistrationStatus": NotRequired[RegistrationStatusType],
+        "UserInvitationStatus": NotRequired[InviteStatusType],
+        "RegisteredOn": NotRequired[datetime],
+        "InvitedOn": NotRequired[datetime],
+        "AlexaForBusinessMetadata": NotRequired["AlexaForBusinessMetadataTypeDef"],
+        "PersonalPIN": NotRequired[str],
+    },
+)
 
 
 class CreateUserResponseTypeDef(TypedDict):
@@ -479,6 +583,10 @@ class GetEventsConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VoiceConnectorSettingsTypeDef(TypedDict):
+    CdrBucket: NotRequired[str]
+
+
 class GetGlobalSettingsResponseTypeDef(TypedDict):
     BusinessCalling: NotRequired[BusinessCallingSettingsTypeDef]
     VoiceConnector: NotRequired[VoiceConnectorSettingsTypeDef]
@@ -498,6 +606,37 @@ class GetPhoneNumberRequestTypeDef(TypedDict):
     PhoneNumberId: str
 
 
+class PhoneNumberAssociationTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Name: NotRequired[PhoneNumberAssociationNameType]
+    AssociatedTimestamp: NotRequired[datetime]
+
+
+class PhoneNumberCapabilitiesTypeDef(TypedDict):
+    InboundCall: NotRequired[bool]
+    OutboundCall: NotRequired[bool]
+    InboundSMS: NotRequired[bool]
+    OutboundSMS: NotRequired[bool]
+    InboundMMS: NotRequired[bool]
+    OutboundMMS: NotRequired[bool]
+
+
+class PhoneNumberTypeDef(TypedDict):
+    PhoneNumberId: NotRequired[str]
+    E164PhoneNumber: NotRequired[str]
+    Country: NotRequired[str]
+    Type: NotRequired[PhoneNumberTypeType]
+    ProductType: NotRequired[PhoneNumberProductTypeType]
+    Status: NotRequired[PhoneNumberStatusType]
+    Capabilities: NotRequired[PhoneNumberCapabilitiesTypeDef]
+    Associations: NotRequired[list[PhoneNumberAssociationTypeDef]]
+    CallingName: NotRequired[str]
+    CallingNameStatus: NotRequired[CallingNameStatusType]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    DeletionTimestamp: NotRequired[datetime]
+
+
 class GetPhoneNumberResponseTypeDef(TypedDict):
     PhoneNumber: NotRequired[PhoneNumberTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -511,6 +650,15 @@ class GetPhoneNumberSettingsResponseTypeDef(TypedDict):
 
 class GetRetentionSettingsRequestTypeDef(TypedDict):
     AccountId: str
+
+
+class RoomRetentionSettingsTypeDef(TypedDict):
+    RetentionDays: NotRequired[int]
+
+
+class RetentionSettingsTypeDef(TypedDict):
+    RoomRetentionSettings: NotRequired[RoomRetentionSettingsTypeDef]
+    ConversationRetentionSettings: NotRequired[ConversationRetentionSettingsTypeDef]
 
 
 class GetRetentionSettingsResponseTypeDef(TypedDict):
@@ -542,6 +690,16 @@ class GetUserResponseTypeDef(TypedDict):
 class GetUserSettingsRequestTypeDef(TypedDict):
     AccountId: str
     UserId: str
+
+
+class TelephonySettingsTypeDef(TypedDict):
+    InboundCalling: bool
+    OutboundCalling: bool
+    SMS: bool
+
+
+class UserSettingsTypeDef(TypedDict):
+    Telephony: TelephonySettingsTypeDef
 
 
 class GetUserSettingsResponseTypeDef(TypedDict):
@@ -648,6 +806,11 @@ class ListSupportedPhoneNumberCountriesRequestTypeDef(TypedDict):
     ProductType: PhoneNumberProductTypeType
 
 
+class PhoneNumberCountryTypeDef(TypedDict):
+    CountryCode: NotRequired[str]
+    SupportedPhoneNumberTypes: NotRequired[list[PhoneNumberTypeType]]
+
+
 class ListSupportedPhoneNumberCountriesResponseTypeDef(TypedDict):
     PhoneNumberCountries: NotRequired[list[PhoneNumberCountryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -674,81 +837,6 @@ class LogoutUserRequestTypeDef(TypedDict):
 
 class LogoutUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MemberErrorTypeDef(TypedDict):
-    MemberId: NotRequired[str]
-    ErrorCode: NotRequired[ErrorCodeType]
-    ErrorMessage: NotRequired[str]
-
-
-class MemberTypeDef(TypedDict):
-    MemberId: NotRequired[str]
-    MemberType: NotRequired[MemberTypeType]
-    Email: NotRequired[str]
-    FullName: NotRequired[str]
-    AccountId: NotRequired[str]
-
-
-class MembershipItemTypeDef(TypedDict):
-    MemberId: NotRequired[str]
-    Role: NotRequired[RoomMembershipRoleType]
-
-
-class OrderedPhoneNumberTypeDef(TypedDict):
-    E164PhoneNumber: NotRequired[str]
-    Status: NotRequired[OrderedPhoneNumberStatusType]
-
-
-class PhoneNumberAssociationTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Name: NotRequired[PhoneNumberAssociationNameType]
-    AssociatedTimestamp: NotRequired[datetime]
-
-
-class PhoneNumberCapabilitiesTypeDef(TypedDict):
-    InboundCall: NotRequired[bool]
-    OutboundCall: NotRequired[bool]
-    InboundSMS: NotRequired[bool]
-    OutboundSMS: NotRequired[bool]
-    InboundMMS: NotRequired[bool]
-    OutboundMMS: NotRequired[bool]
-
-
-class PhoneNumberCountryTypeDef(TypedDict):
-    CountryCode: NotRequired[str]
-    SupportedPhoneNumberTypes: NotRequired[list[PhoneNumberTypeType]]
-
-
-class PhoneNumberErrorTypeDef(TypedDict):
-    PhoneNumberId: NotRequired[str]
-    ErrorCode: NotRequired[ErrorCodeType]
-    ErrorMessage: NotRequired[str]
-
-
-class PhoneNumberOrderTypeDef(TypedDict):
-    PhoneNumberOrderId: NotRequired[str]
-    ProductType: NotRequired[PhoneNumberProductTypeType]
-    Status: NotRequired[PhoneNumberOrderStatusType]
-    OrderedPhoneNumbers: NotRequired[list[OrderedPhoneNumberTypeDef]]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-
-
-class PhoneNumberTypeDef(TypedDict):
-    PhoneNumberId: NotRequired[str]
-    E164PhoneNumber: NotRequired[str]
-    Country: NotRequired[str]
-    Type: NotRequired[PhoneNumberTypeType]
-    ProductType: NotRequired[PhoneNumberProductTypeType]
-    Status: NotRequired[PhoneNumberStatusType]
-    Capabilities: NotRequired[PhoneNumberCapabilitiesTypeDef]
-    Associations: NotRequired[list[PhoneNumberAssociationTypeDef]]
-    CallingName: NotRequired[str]
-    CallingNameStatus: NotRequired[CallingNameStatusType]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    DeletionTimestamp: NotRequired[datetime]
 
 
 class PutEventsConfigurationRequestTypeDef(TypedDict):
@@ -823,32 +911,6 @@ class RestorePhoneNumberResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RetentionSettingsTypeDef(TypedDict):
-    RoomRetentionSettings: NotRequired[RoomRetentionSettingsTypeDef]
-    ConversationRetentionSettings: NotRequired[ConversationRetentionSettingsTypeDef]
-
-
-class RoomMembershipTypeDef(TypedDict):
-    RoomId: NotRequired[str]
-    Member: NotRequired[MemberTypeDef]
-    Role: NotRequired[RoomMembershipRoleType]
-    InvitedBy: NotRequired[str]
-    UpdatedTimestamp: NotRequired[datetime]
-
-
-class RoomRetentionSettingsTypeDef(TypedDict):
-    RetentionDays: NotRequired[int]
-
-
-class RoomTypeDef(TypedDict):
-    RoomId: NotRequired[str]
-    Name: NotRequired[str]
-    AccountId: NotRequired[str]
-    CreatedBy: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-
-
 class SearchAvailablePhoneNumbersRequestTypeDef(TypedDict):
     AreaCode: NotRequired[str]
     City: NotRequired[str]
@@ -864,16 +926,6 @@ class SearchAvailablePhoneNumbersResponseTypeDef(TypedDict):
     E164PhoneNumbers: NotRequired[list[str]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SigninDelegateGroupTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-
-
-class TelephonySettingsTypeDef(TypedDict):
-    InboundCalling: bool
-    OutboundCalling: bool
-    SMS: bool
 
 
 class UpdateAccountRequestTypeDef(TypedDict):
@@ -910,12 +962,6 @@ class UpdateBotResponseTypeDef(TypedDict):
 class UpdateGlobalSettingsRequestTypeDef(TypedDict):
     BusinessCalling: NotRequired[BusinessCallingSettingsTypeDef]
     VoiceConnector: NotRequired[VoiceConnectorSettingsTypeDef]
-
-
-class UpdatePhoneNumberRequestItemTypeDef(TypedDict):
-    PhoneNumberId: str
-    ProductType: NotRequired[PhoneNumberProductTypeType]
-    CallingName: NotRequired[str]
 
 
 class UpdatePhoneNumberRequestTypeDef(TypedDict):
@@ -956,17 +1002,6 @@ class UpdateRoomResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-UpdateUserRequestItemTypeDef = TypedDict(
-    "UpdateUserRequestItemTypeDef",
-    {
-        "UserId": str,
-        "LicenseType": NotRequired[LicenseType],
-        "UserType": NotRequired[UserTypeType],
-        "AlexaForBusinessMetadata": NotRequired["AlexaForBusinessMetadataTypeDef"],
-    },
-)
-
-
 UpdateUserRequestTypeDef = TypedDict(
     "UpdateUserRequestTypeDef",
     {
@@ -988,37 +1023,3 @@ class UpdateUserSettingsRequestTypeDef(TypedDict):
     AccountId: str
     UserId: str
     UserSettings: UserSettingsTypeDef
-
-
-class UserErrorTypeDef(TypedDict):
-    UserId: NotRequired[str]
-    ErrorCode: NotRequired[ErrorCodeType]
-    ErrorMessage: NotRequired[str]
-
-
-class UserSettingsTypeDef(TypedDict):
-    Telephony: TelephonySettingsTypeDef
-
-
-UserTypeDef = TypedDict(
-    "UserTypeDef",
-    {
-        "UserId": str,
-        "AccountId": NotRequired[str],
-        "PrimaryEmail": NotRequired[str],
-        "PrimaryProvisionedNumber": NotRequired[str],
-        "DisplayName": NotRequired[str],
-        "LicenseType": NotRequired[LicenseType],
-        "UserType": NotRequired[UserTypeType],
-        "UserRegistrationStatus": NotRequired[RegistrationStatusType],
-        "UserInvitationStatus": NotRequired[InviteStatusType],
-        "RegisteredOn": NotRequired[datetime],
-        "InvitedOn": NotRequired[datetime],
-        "AlexaForBusinessMetadata": NotRequired["AlexaForBusinessMetadataTypeDef"],
-        "PersonalPIN": NotRequired[str],
-    },
-)
-
-
-class VoiceConnectorSettingsTypeDef(TypedDict):
-    CdrBucket: NotRequired[str]

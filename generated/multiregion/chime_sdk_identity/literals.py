@@ -2,18 +2,19 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Chime SDK Identity: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AllowMessagesType",
-    "AppInstanceUserEndpointTypeType",
-    "EndpointStatusReasonType",
-    "EndpointStatusType",
-    "ExpirationCriterionType",
-    "RespondsToType",
-    "StandardMessagesType",
-    "TargetedMessagesType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AllowMessagesType",
+        "AppInstanceUserEndpointTypeType",
+        "EndpointStatusReasonType",
+        "EndpointStatusType",
+        "ExpirationCriterionType",
+        "RespondsToType",
+        "StandardMessagesType",
+        "TargetedMessagesType",
+    ]
 
 AllowMessagesType = Literal["ALL", "NONE"]
 AppInstanceUserEndpointTypeType = Literal["APNS", "APNS_SANDBOX", "GCM"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -29,83 +29,89 @@ from .literals import (
     TargetedMessagesType,
 )
 
-__all__ = [
-    "AppInstanceAdminSummaryTypeDef",
-    "AppInstanceAdminTypeDef",
-    "AppInstanceBotSummaryTypeDef",
-    "AppInstanceBotTypeDef",
-    "AppInstanceRetentionSettingsTypeDef",
-    "AppInstanceSummaryTypeDef",
-    "AppInstanceTypeDef",
-    "AppInstanceUserEndpointSummaryTypeDef",
-    "AppInstanceUserEndpointTypeDef",
-    "AppInstanceUserSummaryTypeDef",
-    "AppInstanceUserTypeDef",
-    "ChannelRetentionSettingsTypeDef",
-    "ConfigurationTypeDef",
-    "CreateAppInstanceAdminRequestTypeDef",
-    "CreateAppInstanceAdminResponseTypeDef",
-    "CreateAppInstanceBotRequestTypeDef",
-    "CreateAppInstanceBotResponseTypeDef",
-    "CreateAppInstanceRequestTypeDef",
-    "CreateAppInstanceResponseTypeDef",
-    "CreateAppInstanceUserRequestTypeDef",
-    "CreateAppInstanceUserResponseTypeDef",
-    "DeleteAppInstanceAdminRequestTypeDef",
-    "DeleteAppInstanceBotRequestTypeDef",
-    "DeleteAppInstanceRequestTypeDef",
-    "DeleteAppInstanceUserRequestTypeDef",
-    "DeregisterAppInstanceUserEndpointRequestTypeDef",
-    "DescribeAppInstanceAdminRequestTypeDef",
-    "DescribeAppInstanceAdminResponseTypeDef",
-    "DescribeAppInstanceBotRequestTypeDef",
-    "DescribeAppInstanceBotResponseTypeDef",
-    "DescribeAppInstanceRequestTypeDef",
-    "DescribeAppInstanceResponseTypeDef",
-    "DescribeAppInstanceUserEndpointRequestTypeDef",
-    "DescribeAppInstanceUserEndpointResponseTypeDef",
-    "DescribeAppInstanceUserRequestTypeDef",
-    "DescribeAppInstanceUserResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointAttributesTypeDef",
-    "EndpointStateTypeDef",
-    "ExpirationSettingsTypeDef",
-    "GetAppInstanceRetentionSettingsRequestTypeDef",
-    "GetAppInstanceRetentionSettingsResponseTypeDef",
-    "IdentityTypeDef",
-    "InvokedByTypeDef",
-    "LexConfigurationTypeDef",
-    "ListAppInstanceAdminsRequestTypeDef",
-    "ListAppInstanceAdminsResponseTypeDef",
-    "ListAppInstanceBotsRequestTypeDef",
-    "ListAppInstanceBotsResponseTypeDef",
-    "ListAppInstanceUserEndpointsRequestTypeDef",
-    "ListAppInstanceUserEndpointsResponseTypeDef",
-    "ListAppInstanceUsersRequestTypeDef",
-    "ListAppInstanceUsersResponseTypeDef",
-    "ListAppInstancesRequestTypeDef",
-    "ListAppInstancesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PutAppInstanceRetentionSettingsRequestTypeDef",
-    "PutAppInstanceRetentionSettingsResponseTypeDef",
-    "PutAppInstanceUserExpirationSettingsRequestTypeDef",
-    "PutAppInstanceUserExpirationSettingsResponseTypeDef",
-    "RegisterAppInstanceUserEndpointRequestTypeDef",
-    "RegisterAppInstanceUserEndpointResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateAppInstanceBotRequestTypeDef",
-    "UpdateAppInstanceBotResponseTypeDef",
-    "UpdateAppInstanceRequestTypeDef",
-    "UpdateAppInstanceResponseTypeDef",
-    "UpdateAppInstanceUserEndpointRequestTypeDef",
-    "UpdateAppInstanceUserEndpointResponseTypeDef",
-    "UpdateAppInstanceUserRequestTypeDef",
-    "UpdateAppInstanceUserResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppInstanceAdminSummaryTypeDef",
+        "AppInstanceAdminTypeDef",
+        "AppInstanceBotSummaryTypeDef",
+        "AppInstanceBotTypeDef",
+        "AppInstanceRetentionSettingsTypeDef",
+        "AppInstanceSummaryTypeDef",
+        "AppInstanceTypeDef",
+        "AppInstanceUserEndpointSummaryTypeDef",
+        "AppInstanceUserEndpointTypeDef",
+        "AppInstanceUserSummaryTypeDef",
+        "AppInstanceUserTypeDef",
+        "ChannelRetentionSettingsTypeDef",
+        "ConfigurationTypeDef",
+        "CreateAppInstanceAdminRequestTypeDef",
+        "CreateAppInstanceAdminResponseTypeDef",
+        "CreateAppInstanceBotRequestTypeDef",
+        "CreateAppInstanceBotResponseTypeDef",
+        "CreateAppInstanceRequestTypeDef",
+        "CreateAppInstanceResponseTypeDef",
+        "CreateAppInstanceUserRequestTypeDef",
+        "CreateAppInstanceUserResponseTypeDef",
+        "DeleteAppInstanceAdminRequestTypeDef",
+        "DeleteAppInstanceBotRequestTypeDef",
+        "DeleteAppInstanceRequestTypeDef",
+        "DeleteAppInstanceUserRequestTypeDef",
+        "DeregisterAppInstanceUserEndpointRequestTypeDef",
+        "DescribeAppInstanceAdminRequestTypeDef",
+        "DescribeAppInstanceAdminResponseTypeDef",
+        "DescribeAppInstanceBotRequestTypeDef",
+        "DescribeAppInstanceBotResponseTypeDef",
+        "DescribeAppInstanceRequestTypeDef",
+        "DescribeAppInstanceResponseTypeDef",
+        "DescribeAppInstanceUserEndpointRequestTypeDef",
+        "DescribeAppInstanceUserEndpointResponseTypeDef",
+        "DescribeAppInstanceUserRequestTypeDef",
+        "DescribeAppInstanceUserResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointAttributesTypeDef",
+        "EndpointStateTypeDef",
+        "ExpirationSettingsTypeDef",
+        "GetAppInstanceRetentionSettingsRequestTypeDef",
+        "GetAppInstanceRetentionSettingsResponseTypeDef",
+        "IdentityTypeDef",
+        "InvokedByTypeDef",
+        "LexConfigurationTypeDef",
+        "ListAppInstanceAdminsRequestTypeDef",
+        "ListAppInstanceAdminsResponseTypeDef",
+        "ListAppInstanceBotsRequestTypeDef",
+        "ListAppInstanceBotsResponseTypeDef",
+        "ListAppInstanceUserEndpointsRequestTypeDef",
+        "ListAppInstanceUserEndpointsResponseTypeDef",
+        "ListAppInstanceUsersRequestTypeDef",
+        "ListAppInstanceUsersResponseTypeDef",
+        "ListAppInstancesRequestTypeDef",
+        "ListAppInstancesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PutAppInstanceRetentionSettingsRequestTypeDef",
+        "PutAppInstanceRetentionSettingsResponseTypeDef",
+        "PutAppInstanceUserExpirationSettingsRequestTypeDef",
+        "PutAppInstanceUserExpirationSettingsResponseTypeDef",
+        "RegisterAppInstanceUserEndpointRequestTypeDef",
+        "RegisterAppInstanceUserEndpointResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAppInstanceBotRequestTypeDef",
+        "UpdateAppInstanceBotResponseTypeDef",
+        "UpdateAppInstanceRequestTypeDef",
+        "UpdateAppInstanceResponseTypeDef",
+        "UpdateAppInstanceUserEndpointRequestTypeDef",
+        "UpdateAppInstanceUserEndpointResponseTypeDef",
+        "UpdateAppInstanceUserRequestTypeDef",
+        "UpdateAppInstanceUserResponseTypeDef",
+    ]
+
+
+class IdentityTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class AppInstanceAdminSummaryTypeDef(TypedDict):
@@ -124,6 +130,23 @@ class AppInstanceBotSummaryTypeDef(TypedDict):
     Metadata: NotRequired[str]
 
 
+class InvokedByTypeDef(TypedDict):
+    StandardMessages: StandardMessagesType
+    TargetedMessages: TargetedMessagesType
+
+
+class LexConfigurationTypeDef(TypedDict):
+    RespondsTo: NotRequired[RespondsToType]
+    InvokedBy: NotRequired[InvokedByTypeDef]
+    LexBotAliasArn: str
+    LocaleId: str
+    WelcomeIntent: NotRequired[str]
+
+
+class ConfigurationTypeDef(TypedDict):
+    Lex: LexConfigurationTypeDef
+
+
 class AppInstanceBotTypeDef(TypedDict):
     AppInstanceBotArn: NotRequired[str]
     Name: NotRequired[str]
@@ -131,6 +154,10 @@ class AppInstanceBotTypeDef(TypedDict):
     CreatedTimestamp: NotRequired[datetime]
     LastUpdatedTimestamp: NotRequired[datetime]
     Metadata: NotRequired[str]
+
+
+class ChannelRetentionSettingsTypeDef(TypedDict):
+    RetentionDays: NotRequired[int]
 
 
 class AppInstanceRetentionSettingsTypeDef(TypedDict):
@@ -151,6 +178,11 @@ class AppInstanceTypeDef(TypedDict):
     Metadata: NotRequired[str]
 
 
+class EndpointStateTypeDef(TypedDict):
+    Status: EndpointStatusType
+    StatusReason: NotRequired[EndpointStatusReasonType]
+
+
 class AppInstanceUserEndpointSummaryTypeDef(TypedDict):
     AppInstanceUserArn: NotRequired[str]
     EndpointId: NotRequired[str]
@@ -158,6 +190,11 @@ class AppInstanceUserEndpointSummaryTypeDef(TypedDict):
     Type: NotRequired[AppInstanceUserEndpointTypeType]
     AllowMessages: NotRequired[AllowMessagesType]
     EndpointState: NotRequired[EndpointStateTypeDef]
+
+
+class EndpointAttributesTypeDef(TypedDict):
+    DeviceToken: str
+    VoipDeviceToken: NotRequired[str]
 
 
 class AppInstanceUserEndpointTypeDef(TypedDict):
@@ -179,6 +216,11 @@ class AppInstanceUserSummaryTypeDef(TypedDict):
     Metadata: NotRequired[str]
 
 
+class ExpirationSettingsTypeDef(TypedDict):
+    ExpirationDays: int
+    ExpirationCriterion: ExpirationCriterionType
+
+
 class AppInstanceUserTypeDef(TypedDict):
     AppInstanceUserArn: NotRequired[str]
     Name: NotRequired[str]
@@ -186,14 +228,6 @@ class AppInstanceUserTypeDef(TypedDict):
     CreatedTimestamp: NotRequired[datetime]
     LastUpdatedTimestamp: NotRequired[datetime]
     ExpirationSettings: NotRequired[ExpirationSettingsTypeDef]
-
-
-class ChannelRetentionSettingsTypeDef(TypedDict):
-    RetentionDays: NotRequired[int]
-
-
-class ConfigurationTypeDef(TypedDict):
-    Lex: LexConfigurationTypeDef
 
 
 class CreateAppInstanceAdminRequestTypeDef(TypedDict):
@@ -205,6 +239,11 @@ class CreateAppInstanceAdminResponseTypeDef(TypedDict):
     AppInstanceAdmin: NotRequired[IdentityTypeDef]
     AppInstanceArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateAppInstanceBotRequestTypeDef(TypedDict):
@@ -317,21 +356,6 @@ class DescribeAppInstanceUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EndpointAttributesTypeDef(TypedDict):
-    DeviceToken: str
-    VoipDeviceToken: NotRequired[str]
-
-
-class EndpointStateTypeDef(TypedDict):
-    Status: EndpointStatusType
-    StatusReason: NotRequired[EndpointStatusReasonType]
-
-
-class ExpirationSettingsTypeDef(TypedDict):
-    ExpirationDays: int
-    ExpirationCriterion: ExpirationCriterionType
-
-
 class GetAppInstanceRetentionSettingsRequestTypeDef(TypedDict):
     AppInstanceArn: str
 
@@ -340,24 +364,6 @@ class GetAppInstanceRetentionSettingsResponseTypeDef(TypedDict):
     AppInstanceRetentionSettings: NotRequired[AppInstanceRetentionSettingsTypeDef]
     InitiateDeletionTimestamp: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IdentityTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class InvokedByTypeDef(TypedDict):
-    StandardMessages: StandardMessagesType
-    TargetedMessages: TargetedMessagesType
-
-
-class LexConfigurationTypeDef(TypedDict):
-    RespondsTo: NotRequired[RespondsToType]
-    InvokedBy: NotRequired[InvokedByTypeDef]
-    LexBotAliasArn: str
-    LocaleId: str
-    WelcomeIntent: NotRequired[str]
 
 
 class ListAppInstanceAdminsRequestTypeDef(TypedDict):
@@ -472,11 +478,6 @@ class RegisterAppInstanceUserEndpointResponseTypeDef(TypedDict):
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -67,163 +67,171 @@ from .literals import (
     VoiceAnalyticsLanguageCodeType,
 )
 
-__all__ = [
-    "ActiveSpeakerOnlyConfigurationTypeDef",
-    "AmazonTranscribeCallAnalyticsProcessorConfigurationOutputTypeDef",
-    "AmazonTranscribeCallAnalyticsProcessorConfigurationTypeDef",
-    "AmazonTranscribeProcessorConfigurationTypeDef",
-    "ArtifactsConcatenationConfigurationTypeDef",
-    "ArtifactsConfigurationTypeDef",
-    "AudioArtifactsConfigurationTypeDef",
-    "AudioConcatenationConfigurationTypeDef",
-    "ChannelDefinitionTypeDef",
-    "ChimeSdkMeetingConcatenationConfigurationTypeDef",
-    "ChimeSdkMeetingConfigurationOutputTypeDef",
-    "ChimeSdkMeetingConfigurationTypeDef",
-    "ChimeSdkMeetingLiveConnectorConfigurationOutputTypeDef",
-    "ChimeSdkMeetingLiveConnectorConfigurationTypeDef",
-    "CompositedVideoArtifactsConfigurationTypeDef",
-    "CompositedVideoConcatenationConfigurationTypeDef",
-    "ConcatenationSinkTypeDef",
-    "ConcatenationSourceTypeDef",
-    "ContentArtifactsConfigurationTypeDef",
-    "ContentConcatenationConfigurationTypeDef",
-    "CreateMediaCapturePipelineRequestTypeDef",
-    "CreateMediaCapturePipelineResponseTypeDef",
-    "CreateMediaConcatenationPipelineRequestTypeDef",
-    "CreateMediaConcatenationPipelineResponseTypeDef",
-    "CreateMediaInsightsPipelineConfigurationRequestTypeDef",
-    "CreateMediaInsightsPipelineConfigurationResponseTypeDef",
-    "CreateMediaInsightsPipelineRequestTypeDef",
-    "CreateMediaInsightsPipelineResponseTypeDef",
-    "CreateMediaLiveConnectorPipelineRequestTypeDef",
-    "CreateMediaLiveConnectorPipelineResponseTypeDef",
-    "CreateMediaPipelineKinesisVideoStreamPoolRequestTypeDef",
-    "CreateMediaPipelineKinesisVideoStreamPoolResponseTypeDef",
-    "CreateMediaStreamPipelineRequestTypeDef",
-    "CreateMediaStreamPipelineResponseTypeDef",
-    "DataChannelConcatenationConfigurationTypeDef",
-    "DeleteMediaCapturePipelineRequestTypeDef",
-    "DeleteMediaInsightsPipelineConfigurationRequestTypeDef",
-    "DeleteMediaPipelineKinesisVideoStreamPoolRequestTypeDef",
-    "DeleteMediaPipelineRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FragmentSelectorOutputTypeDef",
-    "FragmentSelectorTypeDef",
-    "GetMediaCapturePipelineRequestTypeDef",
-    "GetMediaCapturePipelineResponseTypeDef",
-    "GetMediaInsightsPipelineConfigurationRequestTypeDef",
-    "GetMediaInsightsPipelineConfigurationResponseTypeDef",
-    "GetMediaPipelineKinesisVideoStreamPoolRequestTypeDef",
-    "GetMediaPipelineKinesisVideoStreamPoolResponseTypeDef",
-    "GetMediaPipelineRequestTypeDef",
-    "GetMediaPipelineResponseTypeDef",
-    "GetSpeakerSearchTaskRequestTypeDef",
-    "GetSpeakerSearchTaskResponseTypeDef",
-    "GetVoiceToneAnalysisTaskRequestTypeDef",
-    "GetVoiceToneAnalysisTaskResponseTypeDef",
-    "GridViewConfigurationTypeDef",
-    "HorizontalLayoutConfigurationTypeDef",
-    "IssueDetectionConfigurationTypeDef",
-    "KeywordMatchConfigurationOutputTypeDef",
-    "KeywordMatchConfigurationTypeDef",
-    "KinesisDataStreamSinkConfigurationTypeDef",
-    "KinesisVideoStreamConfigurationTypeDef",
-    "KinesisVideoStreamConfigurationUpdateTypeDef",
-    "KinesisVideoStreamPoolConfigurationTypeDef",
-    "KinesisVideoStreamPoolSummaryTypeDef",
-    "KinesisVideoStreamRecordingSourceRuntimeConfigurationOutputTypeDef",
-    "KinesisVideoStreamRecordingSourceRuntimeConfigurationTypeDef",
-    "KinesisVideoStreamSourceRuntimeConfigurationOutputTypeDef",
-    "KinesisVideoStreamSourceRuntimeConfigurationTypeDef",
-    "KinesisVideoStreamSourceTaskConfigurationTypeDef",
-    "LambdaFunctionSinkConfigurationTypeDef",
-    "ListMediaCapturePipelinesRequestTypeDef",
-    "ListMediaCapturePipelinesResponseTypeDef",
-    "ListMediaInsightsPipelineConfigurationsRequestTypeDef",
-    "ListMediaInsightsPipelineConfigurationsResponseTypeDef",
-    "ListMediaPipelineKinesisVideoStreamPoolsRequestTypeDef",
-    "ListMediaPipelineKinesisVideoStreamPoolsResponseTypeDef",
-    "ListMediaPipelinesRequestTypeDef",
-    "ListMediaPipelinesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LiveConnectorRTMPConfigurationTypeDef",
-    "LiveConnectorSinkConfigurationTypeDef",
-    "LiveConnectorSourceConfigurationOutputTypeDef",
-    "LiveConnectorSourceConfigurationTypeDef",
-    "MediaCapturePipelineSourceConfigurationTypeDef",
-    "MediaCapturePipelineSummaryTypeDef",
-    "MediaCapturePipelineTypeDef",
-    "MediaConcatenationPipelineTypeDef",
-    "MediaInsightsPipelineConfigurationElementOutputTypeDef",
-    "MediaInsightsPipelineConfigurationElementTypeDef",
-    "MediaInsightsPipelineConfigurationSummaryTypeDef",
-    "MediaInsightsPipelineConfigurationTypeDef",
-    "MediaInsightsPipelineElementStatusTypeDef",
-    "MediaInsightsPipelineTypeDef",
-    "MediaLiveConnectorPipelineTypeDef",
-    "MediaPipelineSummaryTypeDef",
-    "MediaPipelineTypeDef",
-    "MediaStreamPipelineTypeDef",
-    "MediaStreamSinkTypeDef",
-    "MediaStreamSourceTypeDef",
-    "MeetingEventsConcatenationConfigurationTypeDef",
-    "PostCallAnalyticsSettingsTypeDef",
-    "PresenterOnlyConfigurationTypeDef",
-    "RealTimeAlertConfigurationOutputTypeDef",
-    "RealTimeAlertConfigurationTypeDef",
-    "RealTimeAlertRuleOutputTypeDef",
-    "RealTimeAlertRuleTypeDef",
-    "RecordingStreamConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3BucketSinkConfigurationTypeDef",
-    "S3RecordingSinkConfigurationTypeDef",
-    "S3RecordingSinkRuntimeConfigurationTypeDef",
-    "SelectedVideoStreamsOutputTypeDef",
-    "SelectedVideoStreamsTypeDef",
-    "SentimentConfigurationTypeDef",
-    "SnsTopicSinkConfigurationTypeDef",
-    "SourceConfigurationOutputTypeDef",
-    "SourceConfigurationTypeDef",
-    "SpeakerSearchTaskTypeDef",
-    "SqsQueueSinkConfigurationTypeDef",
-    "SseAwsKeyManagementParamsTypeDef",
-    "StartSpeakerSearchTaskRequestTypeDef",
-    "StartSpeakerSearchTaskResponseTypeDef",
-    "StartVoiceToneAnalysisTaskRequestTypeDef",
-    "StartVoiceToneAnalysisTaskResponseTypeDef",
-    "StopSpeakerSearchTaskRequestTypeDef",
-    "StopVoiceToneAnalysisTaskRequestTypeDef",
-    "StreamChannelDefinitionOutputTypeDef",
-    "StreamChannelDefinitionTypeDef",
-    "StreamConfigurationOutputTypeDef",
-    "StreamConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TimestampRangeOutputTypeDef",
-    "TimestampRangeTypeDef",
-    "TranscriptionMessagesConcatenationConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateMediaInsightsPipelineConfigurationRequestTypeDef",
-    "UpdateMediaInsightsPipelineConfigurationResponseTypeDef",
-    "UpdateMediaInsightsPipelineStatusRequestTypeDef",
-    "UpdateMediaPipelineKinesisVideoStreamPoolRequestTypeDef",
-    "UpdateMediaPipelineKinesisVideoStreamPoolResponseTypeDef",
-    "VerticalLayoutConfigurationTypeDef",
-    "VideoArtifactsConfigurationTypeDef",
-    "VideoAttributeTypeDef",
-    "VideoConcatenationConfigurationTypeDef",
-    "VoiceAnalyticsProcessorConfigurationTypeDef",
-    "VoiceEnhancementSinkConfigurationTypeDef",
-    "VoiceToneAnalysisTaskTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActiveSpeakerOnlyConfigurationTypeDef",
+        "AmazonTranscribeCallAnalyticsProcessorConfigurationOutputTypeDef",
+        "AmazonTranscribeCallAnalyticsProcessorConfigurationTypeDef",
+        "AmazonTranscribeProcessorConfigurationTypeDef",
+        "ArtifactsConcatenationConfigurationTypeDef",
+        "ArtifactsConfigurationTypeDef",
+        "AudioArtifactsConfigurationTypeDef",
+        "AudioConcatenationConfigurationTypeDef",
+        "ChannelDefinitionTypeDef",
+        "ChimeSdkMeetingConcatenationConfigurationTypeDef",
+        "ChimeSdkMeetingConfigurationOutputTypeDef",
+        "ChimeSdkMeetingConfigurationTypeDef",
+        "ChimeSdkMeetingLiveConnectorConfigurationOutputTypeDef",
+        "ChimeSdkMeetingLiveConnectorConfigurationTypeDef",
+        "CompositedVideoArtifactsConfigurationTypeDef",
+        "CompositedVideoConcatenationConfigurationTypeDef",
+        "ConcatenationSinkTypeDef",
+        "ConcatenationSourceTypeDef",
+        "ContentArtifactsConfigurationTypeDef",
+        "ContentConcatenationConfigurationTypeDef",
+        "CreateMediaCapturePipelineRequestTypeDef",
+        "CreateMediaCapturePipelineResponseTypeDef",
+        "CreateMediaConcatenationPipelineRequestTypeDef",
+        "CreateMediaConcatenationPipelineResponseTypeDef",
+        "CreateMediaInsightsPipelineConfigurationRequestTypeDef",
+        "CreateMediaInsightsPipelineConfigurationResponseTypeDef",
+        "CreateMediaInsightsPipelineRequestTypeDef",
+        "CreateMediaInsightsPipelineResponseTypeDef",
+        "CreateMediaLiveConnectorPipelineRequestTypeDef",
+        "CreateMediaLiveConnectorPipelineResponseTypeDef",
+        "CreateMediaPipelineKinesisVideoStreamPoolRequestTypeDef",
+        "CreateMediaPipelineKinesisVideoStreamPoolResponseTypeDef",
+        "CreateMediaStreamPipelineRequestTypeDef",
+        "CreateMediaStreamPipelineResponseTypeDef",
+        "DataChannelConcatenationConfigurationTypeDef",
+        "DeleteMediaCapturePipelineRequestTypeDef",
+        "DeleteMediaInsightsPipelineConfigurationRequestTypeDef",
+        "DeleteMediaPipelineKinesisVideoStreamPoolRequestTypeDef",
+        "DeleteMediaPipelineRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FragmentSelectorOutputTypeDef",
+        "FragmentSelectorTypeDef",
+        "GetMediaCapturePipelineRequestTypeDef",
+        "GetMediaCapturePipelineResponseTypeDef",
+        "GetMediaInsightsPipelineConfigurationRequestTypeDef",
+        "GetMediaInsightsPipelineConfigurationResponseTypeDef",
+        "GetMediaPipelineKinesisVideoStreamPoolRequestTypeDef",
+        "GetMediaPipelineKinesisVideoStreamPoolResponseTypeDef",
+        "GetMediaPipelineRequestTypeDef",
+        "GetMediaPipelineResponseTypeDef",
+        "GetSpeakerSearchTaskRequestTypeDef",
+        "GetSpeakerSearchTaskResponseTypeDef",
+        "GetVoiceToneAnalysisTaskRequestTypeDef",
+        "GetVoiceToneAnalysisTaskResponseTypeDef",
+        "GridViewConfigurationTypeDef",
+        "HorizontalLayoutConfigurationTypeDef",
+        "IssueDetectionConfigurationTypeDef",
+        "KeywordMatchConfigurationOutputTypeDef",
+        "KeywordMatchConfigurationTypeDef",
+        "KinesisDataStreamSinkConfigurationTypeDef",
+        "KinesisVideoStreamConfigurationTypeDef",
+        "KinesisVideoStreamConfigurationUpdateTypeDef",
+        "KinesisVideoStreamPoolConfigurationTypeDef",
+        "KinesisVideoStreamPoolSummaryTypeDef",
+        "KinesisVideoStreamRecordingSourceRuntimeConfigurationOutputTypeDef",
+        "KinesisVideoStreamRecordingSourceRuntimeConfigurationTypeDef",
+        "KinesisVideoStreamSourceRuntimeConfigurationOutputTypeDef",
+        "KinesisVideoStreamSourceRuntimeConfigurationTypeDef",
+        "KinesisVideoStreamSourceTaskConfigurationTypeDef",
+        "LambdaFunctionSinkConfigurationTypeDef",
+        "ListMediaCapturePipelinesRequestTypeDef",
+        "ListMediaCapturePipelinesResponseTypeDef",
+        "ListMediaInsightsPipelineConfigurationsRequestTypeDef",
+        "ListMediaInsightsPipelineConfigurationsResponseTypeDef",
+        "ListMediaPipelineKinesisVideoStreamPoolsRequestTypeDef",
+        "ListMediaPipelineKinesisVideoStreamPoolsResponseTypeDef",
+        "ListMediaPipelinesRequestTypeDef",
+        "ListMediaPipelinesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LiveConnectorRTMPConfigurationTypeDef",
+        "LiveConnectorSinkConfigurationTypeDef",
+        "LiveConnectorSourceConfigurationOutputTypeDef",
+        "LiveConnectorSourceConfigurationTypeDef",
+        "MediaCapturePipelineSourceConfigurationTypeDef",
+        "MediaCapturePipelineSummaryTypeDef",
+        "MediaCapturePipelineTypeDef",
+        "MediaConcatenationPipelineTypeDef",
+        "MediaInsightsPipelineConfigurationElementOutputTypeDef",
+        "MediaInsightsPipelineConfigurationElementTypeDef",
+        "MediaInsightsPipelineConfigurationSummaryTypeDef",
+        "MediaInsightsPipelineConfigurationTypeDef",
+        "MediaInsightsPipelineElementStatusTypeDef",
+        "MediaInsightsPipelineTypeDef",
+        "MediaLiveConnectorPipelineTypeDef",
+        "MediaPipelineSummaryTypeDef",
+        "MediaPipelineTypeDef",
+        "MediaStreamPipelineTypeDef",
+        "MediaStreamSinkTypeDef",
+        "MediaStreamSourceTypeDef",
+        "MeetingEventsConcatenationConfigurationTypeDef",
+        "PostCallAnalyticsSettingsTypeDef",
+        "PresenterOnlyConfigurationTypeDef",
+        "RealTimeAlertConfigurationOutputTypeDef",
+        "RealTimeAlertConfigurationTypeDef",
+        "RealTimeAlertRuleOutputTypeDef",
+        "RealTimeAlertRuleTypeDef",
+        "RecordingStreamConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3BucketSinkConfigurationTypeDef",
+        "S3RecordingSinkConfigurationTypeDef",
+        "S3RecordingSinkRuntimeConfigurationTypeDef",
+        "SelectedVideoStreamsOutputTypeDef",
+        "SelectedVideoStreamsTypeDef",
+        "SentimentConfigurationTypeDef",
+        "SnsTopicSinkConfigurationTypeDef",
+        "SourceConfigurationOutputTypeDef",
+        "SourceConfigurationTypeDef",
+        "SpeakerSearchTaskTypeDef",
+        "SqsQueueSinkConfigurationTypeDef",
+        "SseAwsKeyManagementParamsTypeDef",
+        "StartSpeakerSearchTaskRequestTypeDef",
+        "StartSpeakerSearchTaskResponseTypeDef",
+        "StartVoiceToneAnalysisTaskRequestTypeDef",
+        "StartVoiceToneAnalysisTaskResponseTypeDef",
+        "StopSpeakerSearchTaskRequestTypeDef",
+        "StopVoiceToneAnalysisTaskRequestTypeDef",
+        "StreamChannelDefinitionOutputTypeDef",
+        "StreamChannelDefinitionTypeDef",
+        "StreamConfigurationOutputTypeDef",
+        "StreamConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TimestampRangeOutputTypeDef",
+        "TimestampRangeTypeDef",
+        "TranscriptionMessagesConcatenationConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateMediaInsightsPipelineConfigurationRequestTypeDef",
+        "UpdateMediaInsightsPipelineConfigurationResponseTypeDef",
+        "UpdateMediaInsightsPipelineStatusRequestTypeDef",
+        "UpdateMediaPipelineKinesisVideoStreamPoolRequestTypeDef",
+        "UpdateMediaPipelineKinesisVideoStreamPoolResponseTypeDef",
+        "VerticalLayoutConfigurationTypeDef",
+        "VideoArtifactsConfigurationTypeDef",
+        "VideoAttributeTypeDef",
+        "VideoConcatenationConfigurationTypeDef",
+        "VoiceAnalyticsProcessorConfigurationTypeDef",
+        "VoiceEnhancementSinkConfigurationTypeDef",
+        "VoiceToneAnalysisTaskTypeDef",
+    ]
 
 
 class ActiveSpeakerOnlyConfigurationTypeDef(TypedDict):
     ActiveSpeakerPosition: NotRequired[ActiveSpeakerPositionType]
+
+
+class PostCallAnalyticsSettingsTypeDef(TypedDict):
+    OutputLocation: str
+    DataAccessRoleArn: str
+    ContentRedactionOutput: NotRequired[ContentRedactionOutputType]
+    OutputEncryptionKMSKeyId: NotRequired[str]
 
 
 class AmazonTranscribeCallAnalyticsProcessorConfigurationOutputTypeDef(TypedDict):
@@ -279,6 +287,34 @@ class AmazonTranscribeProcessorConfigurationTypeDef(TypedDict):
     VocabularyFilterNames: NotRequired[str]
 
 
+class AudioConcatenationConfigurationTypeDef(TypedDict):
+    State: AudioArtifactsConcatenationStateType
+
+
+class CompositedVideoConcatenationConfigurationTypeDef(TypedDict):
+    State: ArtifactsConcatenationStateType
+
+
+class ContentConcatenationConfigurationTypeDef(TypedDict):
+    State: ArtifactsConcatenationStateType
+
+
+class DataChannelConcatenationConfigurationTypeDef(TypedDict):
+    State: ArtifactsConcatenationStateType
+
+
+class MeetingEventsConcatenationConfigurationTypeDef(TypedDict):
+    State: ArtifactsConcatenationStateType
+
+
+class TranscriptionMessagesConcatenationConfigurationTypeDef(TypedDict):
+    State: ArtifactsConcatenationStateType
+
+
+class VideoConcatenationConfigurationTypeDef(TypedDict):
+    State: ArtifactsConcatenationStateType
+
+
 class ArtifactsConcatenationConfigurationTypeDef(TypedDict):
     Audio: AudioConcatenationConfigurationTypeDef
     Video: VideoConcatenationConfigurationTypeDef
@@ -289,19 +325,66 @@ class ArtifactsConcatenationConfigurationTypeDef(TypedDict):
     CompositedVideo: CompositedVideoConcatenationConfigurationTypeDef
 
 
+class AudioArtifactsConfigurationTypeDef(TypedDict):
+    MuxType: AudioMuxTypeType
+
+
+class HorizontalLayoutConfigurationTypeDef(TypedDict):
+    TileOrder: NotRequired[TileOrderType]
+    TilePosition: NotRequired[HorizontalTilePositionType]
+    TileCount: NotRequired[int]
+    TileAspectRatio: NotRequired[str]
+
+
+class PresenterOnlyConfigurationTypeDef(TypedDict):
+    PresenterPosition: NotRequired[PresenterPositionType]
+
+
+class VerticalLayoutConfigurationTypeDef(TypedDict):
+    TileOrder: NotRequired[TileOrderType]
+    TilePosition: NotRequired[VerticalTilePositionType]
+    TileCount: NotRequired[int]
+    TileAspectRatio: NotRequired[str]
+
+
+class VideoAttributeTypeDef(TypedDict):
+    CornerRadius: NotRequired[int]
+    BorderColor: NotRequired[BorderColorType]
+    HighlightColor: NotRequired[HighlightColorType]
+    BorderThickness: NotRequired[int]
+
+
+class GridViewConfigurationTypeDef(TypedDict):
+    ContentShareLayout: ContentShareLayoutOptionType
+    PresenterOnlyConfiguration: NotRequired[PresenterOnlyConfigurationTypeDef]
+    ActiveSpeakerOnlyConfiguration: NotRequired[ActiveSpeakerOnlyConfigurationTypeDef]
+    HorizontalLayoutConfiguration: NotRequired[HorizontalLayoutConfigurationTypeDef]
+    VerticalLayoutConfiguration: NotRequired[VerticalLayoutConfigurationTypeDef]
+    VideoAttribute: NotRequired[VideoAttributeTypeDef]
+    CanvasOrientation: NotRequired[CanvasOrientationType]
+
+
+class CompositedVideoArtifactsConfigurationTypeDef(TypedDict):
+    Layout: NotRequired[LayoutOptionType]
+    Resolution: NotRequired[ResolutionOptionType]
+    GridViewConfiguration: GridViewConfigurationTypeDef
+
+
+class ContentArtifactsConfigurationTypeDef(TypedDict):
+    State: ArtifactsStateType
+    MuxType: NotRequired[ContentMuxTypeType]
+
+
+class VideoArtifactsConfigurationTypeDef(TypedDict):
+    State: ArtifactsStateType
+    MuxType: NotRequired[VideoMuxTypeType]
+
+
 class ArtifactsConfigurationTypeDef(TypedDict):
     Audio: AudioArtifactsConfigurationTypeDef
     Video: VideoArtifactsConfigurationTypeDef
     Content: ContentArtifactsConfigurationTypeDef
     CompositedVideo: NotRequired[CompositedVideoArtifactsConfigurationTypeDef]
-
-
-class AudioArtifactsConfigurationTypeDef(TypedDict):
-    MuxType: AudioMuxTypeType
-
-
-class AudioConcatenationConfigurationTypeDef(TypedDict):
-    State: AudioArtifactsConcatenationStateType
 
 
 class ChannelDefinitionTypeDef(TypedDict):
@@ -313,9 +396,27 @@ class ChimeSdkMeetingConcatenationConfigurationTypeDef(TypedDict):
     ArtifactsConfiguration: ArtifactsConcatenationConfigurationTypeDef
 
 
+class SelectedVideoStreamsOutputTypeDef(TypedDict):
+    AttendeeIds: NotRequired[list[str]]
+    ExternalUserIds: NotRequired[list[str]]
+
+
+class SourceConfigurationOutputTypeDef(TypedDict):
+    SelectedVideoStreams: NotRequired[SelectedVideoStreamsOutputTypeDef]
+
+
 class ChimeSdkMeetingConfigurationOutputTypeDef(TypedDict):
     SourceConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
     ArtifactsConfiguration: NotRequired[ArtifactsConfigurationTypeDef]
+
+
+class SelectedVideoStreamsTypeDef(TypedDict):
+    AttendeeIds: NotRequired[ReadOnly[Sequence[str]]]
+    ExternalUserIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SourceConfigurationTypeDef(TypedDict):
+    SelectedVideoStreams: NotRequired[ReadOnly[SelectedVideoStreamsTypeDef]]
 
 
 class ChimeSdkMeetingConfigurationTypeDef(TypedDict):
@@ -337,19 +438,18 @@ class ChimeSdkMeetingLiveConnectorConfigurationTypeDef(TypedDict):
     SourceConfiguration: NotRequired[ReadOnly[SourceConfigurationTypeDef]]
 
 
-class CompositedVideoArtifactsConfigurationTypeDef(TypedDict):
-    Layout: NotRequired[LayoutOptionType]
-    Resolution: NotRequired[ResolutionOptionType]
-    GridViewConfiguration: GridViewConfigurationTypeDef
-
-
-class CompositedVideoConcatenationConfigurationTypeDef(TypedDict):
-    State: ArtifactsConcatenationStateType
+class S3BucketSinkConfigurationTypeDef(TypedDict):
+    Destination: str
 
 
 class ConcatenationSinkTypeDef(TypedDict):
     Type: ConcatenationSinkTypeType
     S3BucketSinkConfiguration: S3BucketSinkConfigurationTypeDef
+
+
+class MediaCapturePipelineSourceConfigurationTypeDef(TypedDict):
+    MediaPipelineArn: str
+    ChimeSdkMeetingConfiguration: ChimeSdkMeetingConcatenationConfigurationTypeDef
 
 
 class ConcatenationSourceTypeDef(TypedDict):
@@ -359,13 +459,14 @@ class ConcatenationSourceTypeDef(TypedDict):
     )
 
 
-class ContentArtifactsConfigurationTypeDef(TypedDict):
-    State: ArtifactsStateType
-    MuxType: NotRequired[ContentMuxTypeType]
+class SseAwsKeyManagementParamsTypeDef(TypedDict):
+    AwsKmsKeyId: str
+    AwsKmsEncryptionContext: NotRequired[str]
 
 
-class ContentConcatenationConfigurationTypeDef(TypedDict):
-    State: ArtifactsConcatenationStateType
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateMediaCapturePipelineRequestTypeDef(TypedDict):
@@ -382,6 +483,21 @@ class CreateMediaCapturePipelineRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class MediaCapturePipelineTypeDef(TypedDict):
+    MediaPipelineId: NotRequired[str]
+    MediaPipelineArn: NotRequired[str]
+    SourceType: NotRequired[MediaPipelineSourceTypeType]
+    SourceArn: NotRequired[str]
+    Status: NotRequired[MediaPipelineStatusType]
+    SinkType: NotRequired[MediaPipelineSinkTypeType]
+    SinkArn: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    ChimeSdkMeetingConfiguration: NotRequired[ChimeSdkMeetingConfigurationOutputTypeDef]
+    SseAwsKeyManagementParams: NotRequired[SseAwsKeyManagementParamsTypeDef]
+    SinkIamRoleArn: NotRequired[str]
+
+
 class CreateMediaCapturePipelineResponseTypeDef(TypedDict):
     MediaCapturePipeline: NotRequired[MediaCapturePipelineTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -394,9 +510,100 @@ class CreateMediaConcatenationPipelineRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class MediaConcatenationPipelineTypeDef(TypedDict):
+    MediaPipelineId: NotRequired[str]
+    MediaPipelineArn: NotRequired[str]
+    Sources: NotRequired[list[ConcatenationSourceTypeDef]]
+    Sinks: NotRequired[list[ConcatenationSinkTypeDef]]
+    Status: NotRequired[MediaPipelineStatusType]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+
+
 class CreateMediaConcatenationPipelineResponseTypeDef(TypedDict):
     MediaConcatenationPipeline: NotRequired[MediaConcatenationPipelineTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KinesisDataStreamSinkConfigurationTypeDef(TypedDict):
+    InsightsTarget: NotRequired[str]
+
+
+class LambdaFunctionSinkConfigurationTypeDef(TypedDict):
+    InsightsTarget: NotRequired[str]
+
+
+class S3RecordingSinkConfigurationTypeDef(TypedDict):
+    Destination: NotRequired[str]
+    RecordingFileFormat: NotRequired[RecordingFileFormatType]
+
+
+class SnsTopicSinkConfigurationTypeDef(TypedDict):
+    InsightsTarget: NotRequired[str]
+
+
+class SqsQueueSinkConfigurationTypeDef(TypedDict):
+    InsightsTarget: NotRequired[str]
+
+
+class VoiceAnalyticsProcessorConfigurationTypeDef(TypedDict):
+    SpeakerSearchStatus: NotRequired[VoiceAnalyticsConfigurationStatusType]
+    VoiceToneAnalysisStatus: NotRequired[VoiceAnalyticsConfigurationStatusType]
+
+
+class VoiceEnhancementSinkConfigurationTypeDef(TypedDict):
+    Disabled: NotRequired[bool]
+
+
+class MediaInsightsPipelineConfigurationElementTypeDef(TypedDict):
+    Type: MediaInsightsPipelineConfigurationElementTypeType
+    AmazonTranscribeCallAnalyticsProcessorConfiguration: NotRequired[
+        ReadOnly[AmazonTranscribeCallAnalyticsProcessorConfigurationTypeDef]
+    ]
+    AmazonTranscribeProcessorConfiguration: NotRequired[
+        AmazonTranscribeProcessorConfigurationTypeDef
+    ]
+    KinesisDataStreamSinkConfiguration: NotRequired[
+        KinesisDataStreamSinkConfigurationTypeDef
+    ]
+    S3RecordingSinkConfiguration: NotRequired[S3RecordingSinkConfigurationTypeDef]
+    VoiceAnalyticsProcessorConfiguration: NotRequired[
+        VoiceAnalyticsProcessorConfigurationTypeDef
+    ]
+    LambdaFunctionSinkConfiguration: NotRequired[LambdaFunctionSinkConfigurationTypeDef]
+    SqsQueueSinkConfiguration: NotRequired[SqsQueueSinkConfigurationTypeDef]
+    SnsTopicSinkConfiguration: NotRequired[SnsTopicSinkConfigurationTypeDef]
+    VoiceEnhancementSinkConfiguration: NotRequired[
+        VoiceEnhancementSinkConfigurationTypeDef
+    ]
+
+
+class IssueDetectionConfigurationTypeDef(TypedDict):
+    RuleName: str
+
+
+class KeywordMatchConfigurationTypeDef(TypedDict):
+    RuleName: str
+    Keywords: ReadOnly[Sequence[str]]
+    Negate: NotRequired[bool]
+
+
+class SentimentConfigurationTypeDef(TypedDict):
+    RuleName: str
+    SentimentType: SentimentTypeType
+    TimePeriod: int
+
+
+class RealTimeAlertRuleTypeDef(TypedDict):
+    Type: RealTimeAlertRuleTypeType
+    KeywordMatchConfiguration: NotRequired[ReadOnly[KeywordMatchConfigurationTypeDef]]
+    SentimentConfiguration: NotRequired[SentimentConfigurationTypeDef]
+    IssueDetectionConfiguration: NotRequired[IssueDetectionConfigurationTypeDef]
+
+
+class RealTimeAlertConfigurationTypeDef(TypedDict):
+    Disabled: NotRequired[bool]
+    Rules: NotRequired[ReadOnly[Sequence[RealTimeAlertRuleTypeDef]]]
 
 
 class CreateMediaInsightsPipelineConfigurationRequestTypeDef(TypedDict):
@@ -408,11 +615,104 @@ class CreateMediaInsightsPipelineConfigurationRequestTypeDef(TypedDict):
     ClientRequestToken: NotRequired[str]
 
 
+class MediaInsightsPipelineConfigurationElementOutputTypeDef(TypedDict):
+    Type: MediaInsightsPipelineConfigurationElementTypeType
+    AmazonTranscribeCallAnalyticsProcessorConfiguration: NotRequired[
+        AmazonTranscribeCallAnalyticsProcessorConfigurationOutputTypeDef
+    ]
+    AmazonTranscribeProcessorConfiguration: NotRequired[
+        AmazonTranscribeProcessorConfigurationTypeDef
+    ]
+    KinesisDataStreamSinkConfiguration: NotRequired[
+        KinesisDataStreamSinkConfigurationTypeDef
+    ]
+    S3RecordingSinkConfiguration: NotRequired[S3RecordingSinkConfigurationTypeDef]
+    VoiceAnalyticsProcessorConfiguration: NotRequired[
+        VoiceAnalyticsProcessorConfigurationTypeDef
+    ]
+    LambdaFunctionSinkConfiguration: NotRequired[LambdaFunctionSinkConfigurationTypeDef]
+    SqsQueueSinkConfiguration: NotRequired[SqsQueueSinkConfigurationTypeDef]
+    SnsTopicSinkConfiguration: NotRequired[SnsTopicSinkConfigurationTypeDef]
+    VoiceEnhancementSinkConfiguration: NotRequired[
+        VoiceEnhancementSinkConfigurationTypeDef
+    ]
+
+
+class KeywordMatchConfigurationOutputTypeDef(TypedDict):
+    RuleName: str
+    Keywords: list[str]
+    Negate: NotRequired[bool]
+
+
+class RealTimeAlertRuleOutputTypeDef(TypedDict):
+    Type: RealTimeAlertRuleTypeType
+    KeywordMatchConfiguration: NotRequired[KeywordMatchConfigurationOutputTypeDef]
+    SentimentConfiguration: NotRequired[SentimentConfigurationTypeDef]
+    IssueDetectionConfiguration: NotRequired[IssueDetectionConfigurationTypeDef]
+
+
+class RealTimeAlertConfigurationOutputTypeDef(TypedDict):
+    Disabled: NotRequired[bool]
+    Rules: NotRequired[list[RealTimeAlertRuleOutputTypeDef]]
+
+
+class MediaInsightsPipelineConfigurationTypeDef(TypedDict):
+    MediaInsightsPipelineConfigurationName: NotRequired[str]
+    MediaInsightsPipelineConfigurationArn: NotRequired[str]
+    ResourceAccessRoleArn: NotRequired[str]
+    RealTimeAlertConfiguration: NotRequired[RealTimeAlertConfigurationOutputTypeDef]
+    Elements: NotRequired[list[MediaInsightsPipelineConfigurationElementOutputTypeDef]]
+    MediaInsightsPipelineConfigurationId: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+
+
 class CreateMediaInsightsPipelineConfigurationResponseTypeDef(TypedDict):
     MediaInsightsPipelineConfiguration: NotRequired[
         MediaInsightsPipelineConfigurationTypeDef
     ]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TimestampRangeTypeDef(TypedDict):
+    StartTimestamp: ReadOnly[datetime | str]
+    EndTimestamp: ReadOnly[datetime | str]
+
+
+class FragmentSelectorTypeDef(TypedDict):
+    FragmentSelectorType: FragmentSelectorTypeType
+    TimestampRange: ReadOnly[TimestampRangeTypeDef]
+
+
+class RecordingStreamConfigurationTypeDef(TypedDict):
+    StreamArn: NotRequired[str]
+
+
+class KinesisVideoStreamRecordingSourceRuntimeConfigurationTypeDef(TypedDict):
+    Streams: ReadOnly[Sequence[RecordingStreamConfigurationTypeDef]]
+    FragmentSelector: ReadOnly[FragmentSelectorTypeDef]
+
+
+class StreamChannelDefinitionTypeDef(TypedDict):
+    NumberOfChannels: int
+    ChannelDefinitions: NotRequired[ReadOnly[Sequence[ChannelDefinitionTypeDef]]]
+
+
+class StreamConfigurationTypeDef(TypedDict):
+    StreamArn: str
+    FragmentNumber: NotRequired[str]
+    StreamChannelDefinition: ReadOnly[StreamChannelDefinitionTypeDef]
+
+
+class KinesisVideoStreamSourceRuntimeConfigurationTypeDef(TypedDict):
+    Streams: ReadOnly[Sequence[StreamConfigurationTypeDef]]
+    MediaEncoding: MediaEncodingType
+    MediaSampleRate: int
+
+
+class S3RecordingSinkRuntimeConfigurationTypeDef(TypedDict):
+    Destination: str
+    RecordingFileFormat: RecordingFileFormatType
 
 
 class CreateMediaInsightsPipelineRequestTypeDef(TypedDict):
@@ -431,9 +731,83 @@ class CreateMediaInsightsPipelineRequestTypeDef(TypedDict):
     ClientRequestToken: NotRequired[str]
 
 
+class TimestampRangeOutputTypeDef(TypedDict):
+    StartTimestamp: datetime
+    EndTimestamp: datetime
+
+
+class FragmentSelectorOutputTypeDef(TypedDict):
+    FragmentSelectorType: FragmentSelectorTypeType
+    TimestampRange: TimestampRangeOutputTypeDef
+
+
+class KinesisVideoStreamRecordingSourceRuntimeConfigurationOutputTypeDef(TypedDict):
+    Streams: list[RecordingStreamConfigurationTypeDef]
+    FragmentSelector: FragmentSelectorOutputTypeDef
+
+
+class StreamChannelDefinitionOutputTypeDef(TypedDict):
+    NumberOfChannels: int
+    ChannelDefinitions: NotRequired[list[ChannelDefinitionTypeDef]]
+
+
+class StreamConfigurationOutputTypeDef(TypedDict):
+    StreamArn: str
+    FragmentNumber: NotRequired[str]
+    StreamChannelDefinition: StreamChannelDefinitionOutputTypeDef
+
+
+class KinesisVideoStreamSourceRuntimeConfigurationOutputTypeDef(TypedDict):
+    Streams: list[StreamConfigurationOutputTypeDef]
+    MediaEncoding: MediaEncodingType
+    MediaSampleRate: int
+
+
+class MediaInsightsPipelineElementStatusTypeDef(TypedDict):
+    Type: NotRequired[MediaInsightsPipelineConfigurationElementTypeType]
+    Status: NotRequired[MediaPipelineElementStatusType]
+
+
+class MediaInsightsPipelineTypeDef(TypedDict):
+    MediaPipelineId: NotRequired[str]
+    MediaPipelineArn: NotRequired[str]
+    MediaInsightsPipelineConfigurationArn: NotRequired[str]
+    Status: NotRequired[MediaPipelineStatusType]
+    KinesisVideoStreamSourceRuntimeConfiguration: NotRequired[
+        KinesisVideoStreamSourceRuntimeConfigurationOutputTypeDef
+    ]
+    MediaInsightsRuntimeMetadata: NotRequired[dict[str, str]]
+    KinesisVideoStreamRecordingSourceRuntimeConfiguration: NotRequired[
+        KinesisVideoStreamRecordingSourceRuntimeConfigurationOutputTypeDef
+    ]
+    S3RecordingSinkRuntimeConfiguration: NotRequired[
+        S3RecordingSinkRuntimeConfigurationTypeDef
+    ]
+    CreatedTimestamp: NotRequired[datetime]
+    ElementStatuses: NotRequired[list[MediaInsightsPipelineElementStatusTypeDef]]
+
+
 class CreateMediaInsightsPipelineResponseTypeDef(TypedDict):
     MediaInsightsPipeline: MediaInsightsPipelineTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LiveConnectorRTMPConfigurationTypeDef(TypedDict):
+    Url: str
+    AudioChannels: NotRequired[AudioChannelsOptionType]
+    AudioSampleRate: NotRequired[str]
+
+
+class LiveConnectorSinkConfigurationTypeDef(TypedDict):
+    SinkType: LiveConnectorSinkTypeType
+    RTMPConfiguration: LiveConnectorRTMPConfigurationTypeDef
+
+
+class LiveConnectorSourceConfigurationTypeDef(TypedDict):
+    SourceType: LiveConnectorSourceTypeType
+    ChimeSdkMeetingLiveConnectorConfiguration: ReadOnly[
+        ChimeSdkMeetingLiveConnectorConfigurationTypeDef
+    ]
 
 
 class CreateMediaLiveConnectorPipelineRequestTypeDef(TypedDict):
@@ -443,9 +817,31 @@ class CreateMediaLiveConnectorPipelineRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class LiveConnectorSourceConfigurationOutputTypeDef(TypedDict):
+    SourceType: LiveConnectorSourceTypeType
+    ChimeSdkMeetingLiveConnectorConfiguration: (
+        ChimeSdkMeetingLiveConnectorConfigurationOutputTypeDef
+    )
+
+
+class MediaLiveConnectorPipelineTypeDef(TypedDict):
+    Sources: NotRequired[list[LiveConnectorSourceConfigurationOutputTypeDef]]
+    Sinks: NotRequired[list[LiveConnectorSinkConfigurationTypeDef]]
+    MediaPipelineId: NotRequired[str]
+    MediaPipelineArn: NotRequired[str]
+    Status: NotRequired[MediaPipelineStatusType]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+
+
 class CreateMediaLiveConnectorPipelineResponseTypeDef(TypedDict):
     MediaLiveConnectorPipeline: NotRequired[MediaLiveConnectorPipelineTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KinesisVideoStreamConfigurationTypeDef(TypedDict):
+    Region: str
+    DataRetentionInHours: NotRequired[int]
 
 
 class CreateMediaPipelineKinesisVideoStreamPoolRequestTypeDef(TypedDict):
@@ -455,11 +851,34 @@ class CreateMediaPipelineKinesisVideoStreamPoolRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class KinesisVideoStreamPoolConfigurationTypeDef(TypedDict):
+    PoolArn: NotRequired[str]
+    PoolName: NotRequired[str]
+    PoolId: NotRequired[str]
+    PoolStatus: NotRequired[KinesisVideoStreamPoolStatusType]
+    PoolSize: NotRequired[int]
+    StreamConfiguration: NotRequired[KinesisVideoStreamConfigurationTypeDef]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+
+
 class CreateMediaPipelineKinesisVideoStreamPoolResponseTypeDef(TypedDict):
     KinesisVideoStreamPoolConfiguration: NotRequired[
         KinesisVideoStreamPoolConfigurationTypeDef
     ]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MediaStreamSinkTypeDef(TypedDict):
+    SinkArn: str
+    SinkType: MediaStreamPipelineSinkTypeType
+    ReservedStreamCapacity: int
+    MediaStreamType: MediaStreamTypeType
+
+
+class MediaStreamSourceTypeDef(TypedDict):
+    SourceType: MediaPipelineSourceTypeType
+    SourceArn: str
 
 
 class CreateMediaStreamPipelineRequestTypeDef(TypedDict):
@@ -469,13 +888,19 @@ class CreateMediaStreamPipelineRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class MediaStreamPipelineTypeDef(TypedDict):
+    MediaPipelineId: NotRequired[str]
+    MediaPipelineArn: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    Status: NotRequired[MediaPipelineStatusType]
+    Sources: NotRequired[list[MediaStreamSourceTypeDef]]
+    Sinks: NotRequired[list[MediaStreamSinkTypeDef]]
+
+
 class CreateMediaStreamPipelineResponseTypeDef(TypedDict):
     MediaStreamPipeline: NotRequired[MediaStreamPipelineTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DataChannelConcatenationConfigurationTypeDef(TypedDict):
-    State: ArtifactsConcatenationStateType
 
 
 class DeleteMediaCapturePipelineRequestTypeDef(TypedDict):
@@ -492,16 +917,6 @@ class DeleteMediaPipelineKinesisVideoStreamPoolRequestTypeDef(TypedDict):
 
 class DeleteMediaPipelineRequestTypeDef(TypedDict):
     MediaPipelineId: str
-
-
-class FragmentSelectorOutputTypeDef(TypedDict):
-    FragmentSelectorType: FragmentSelectorTypeType
-    TimestampRange: TimestampRangeOutputTypeDef
-
-
-class FragmentSelectorTypeDef(TypedDict):
-    FragmentSelectorType: FragmentSelectorTypeType
-    TimestampRange: ReadOnly[TimestampRangeTypeDef]
 
 
 class GetMediaCapturePipelineRequestTypeDef(TypedDict):
@@ -539,6 +954,14 @@ class GetMediaPipelineRequestTypeDef(TypedDict):
     MediaPipelineId: str
 
 
+class MediaPipelineTypeDef(TypedDict):
+    MediaCapturePipeline: NotRequired[MediaCapturePipelineTypeDef]
+    MediaLiveConnectorPipeline: NotRequired[MediaLiveConnectorPipelineTypeDef]
+    MediaConcatenationPipeline: NotRequired[MediaConcatenationPipelineTypeDef]
+    MediaInsightsPipeline: NotRequired[MediaInsightsPipelineTypeDef]
+    MediaStreamPipeline: NotRequired[MediaStreamPipelineTypeDef]
+
+
 class GetMediaPipelineResponseTypeDef(TypedDict):
     MediaPipeline: NotRequired[MediaPipelineTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -547,6 +970,13 @@ class GetMediaPipelineResponseTypeDef(TypedDict):
 class GetSpeakerSearchTaskRequestTypeDef(TypedDict):
     Identifier: str
     SpeakerSearchTaskId: str
+
+
+class SpeakerSearchTaskTypeDef(TypedDict):
+    SpeakerSearchTaskId: NotRequired[str]
+    SpeakerSearchTaskStatus: NotRequired[MediaPipelineTaskStatusType]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
 
 
 class GetSpeakerSearchTaskResponseTypeDef(TypedDict):
@@ -559,66 +989,20 @@ class GetVoiceToneAnalysisTaskRequestTypeDef(TypedDict):
     VoiceToneAnalysisTaskId: str
 
 
+class VoiceToneAnalysisTaskTypeDef(TypedDict):
+    VoiceToneAnalysisTaskId: NotRequired[str]
+    VoiceToneAnalysisTaskStatus: NotRequired[MediaPipelineTaskStatusType]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+
+
 class GetVoiceToneAnalysisTaskResponseTypeDef(TypedDict):
     VoiceToneAnalysisTask: NotRequired[VoiceToneAnalysisTaskTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GridViewConfigurationTypeDef(TypedDict):
-    ContentShareLayout: ContentShareLayoutOptionType
-    PresenterOnlyConfiguration: NotRequired[PresenterOnlyConfigurationTypeDef]
-    ActiveSpeakerOnlyConfiguration: NotRequired[ActiveSpeakerOnlyConfigurationTypeDef]
-    HorizontalLayoutConfiguration: NotRequired[HorizontalLayoutConfigurationTypeDef]
-    VerticalLayoutConfiguration: NotRequired[VerticalLayoutConfigurationTypeDef]
-    VideoAttribute: NotRequired[VideoAttributeTypeDef]
-    CanvasOrientation: NotRequired[CanvasOrientationType]
-
-
-class HorizontalLayoutConfigurationTypeDef(TypedDict):
-    TileOrder: NotRequired[TileOrderType]
-    TilePosition: NotRequired[HorizontalTilePositionType]
-    TileCount: NotRequired[int]
-    TileAspectRatio: NotRequired[str]
-
-
-class IssueDetectionConfigurationTypeDef(TypedDict):
-    RuleName: str
-
-
-class KeywordMatchConfigurationOutputTypeDef(TypedDict):
-    RuleName: str
-    Keywords: list[str]
-    Negate: NotRequired[bool]
-
-
-class KeywordMatchConfigurationTypeDef(TypedDict):
-    RuleName: str
-    Keywords: ReadOnly[Sequence[str]]
-    Negate: NotRequired[bool]
-
-
-class KinesisDataStreamSinkConfigurationTypeDef(TypedDict):
-    InsightsTarget: NotRequired[str]
-
-
-class KinesisVideoStreamConfigurationTypeDef(TypedDict):
-    Region: str
-    DataRetentionInHours: NotRequired[int]
-
-
 class KinesisVideoStreamConfigurationUpdateTypeDef(TypedDict):
     DataRetentionInHours: NotRequired[int]
-
-
-class KinesisVideoStreamPoolConfigurationTypeDef(TypedDict):
-    PoolArn: NotRequired[str]
-    PoolName: NotRequired[str]
-    PoolId: NotRequired[str]
-    PoolStatus: NotRequired[KinesisVideoStreamPoolStatusType]
-    PoolSize: NotRequired[int]
-    StreamConfiguration: NotRequired[KinesisVideoStreamConfigurationTypeDef]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
 
 
 class KinesisVideoStreamPoolSummaryTypeDef(TypedDict):
@@ -627,41 +1011,20 @@ class KinesisVideoStreamPoolSummaryTypeDef(TypedDict):
     PoolArn: NotRequired[str]
 
 
-class KinesisVideoStreamRecordingSourceRuntimeConfigurationOutputTypeDef(TypedDict):
-    Streams: list[RecordingStreamConfigurationTypeDef]
-    FragmentSelector: FragmentSelectorOutputTypeDef
-
-
-class KinesisVideoStreamRecordingSourceRuntimeConfigurationTypeDef(TypedDict):
-    Streams: ReadOnly[Sequence[RecordingStreamConfigurationTypeDef]]
-    FragmentSelector: ReadOnly[FragmentSelectorTypeDef]
-
-
-class KinesisVideoStreamSourceRuntimeConfigurationOutputTypeDef(TypedDict):
-    Streams: list[StreamConfigurationOutputTypeDef]
-    MediaEncoding: MediaEncodingType
-    MediaSampleRate: int
-
-
-class KinesisVideoStreamSourceRuntimeConfigurationTypeDef(TypedDict):
-    Streams: ReadOnly[Sequence[StreamConfigurationTypeDef]]
-    MediaEncoding: MediaEncodingType
-    MediaSampleRate: int
-
-
 class KinesisVideoStreamSourceTaskConfigurationTypeDef(TypedDict):
     StreamArn: str
     ChannelId: int
     FragmentNumber: NotRequired[str]
 
 
-class LambdaFunctionSinkConfigurationTypeDef(TypedDict):
-    InsightsTarget: NotRequired[str]
-
-
 class ListMediaCapturePipelinesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class MediaCapturePipelineSummaryTypeDef(TypedDict):
+    MediaPipelineId: NotRequired[str]
+    MediaPipelineArn: NotRequired[str]
 
 
 class ListMediaCapturePipelinesResponseTypeDef(TypedDict):
@@ -673,6 +1036,12 @@ class ListMediaCapturePipelinesResponseTypeDef(TypedDict):
 class ListMediaInsightsPipelineConfigurationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class MediaInsightsPipelineConfigurationSummaryTypeDef(TypedDict):
+    MediaInsightsPipelineConfigurationName: NotRequired[str]
+    MediaInsightsPipelineConfigurationId: NotRequired[str]
+    MediaInsightsPipelineConfigurationArn: NotRequired[str]
 
 
 class ListMediaInsightsPipelineConfigurationsResponseTypeDef(TypedDict):
@@ -699,6 +1068,11 @@ class ListMediaPipelinesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class MediaPipelineSummaryTypeDef(TypedDict):
+    MediaPipelineId: NotRequired[str]
+    MediaPipelineArn: NotRequired[str]
+
+
 class ListMediaPipelinesResponseTypeDef(TypedDict):
     MediaPipelines: NotRequired[list[MediaPipelineSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -712,299 +1086,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LiveConnectorRTMPConfigurationTypeDef(TypedDict):
-    Url: str
-    AudioChannels: NotRequired[AudioChannelsOptionType]
-    AudioSampleRate: NotRequired[str]
-
-
-class LiveConnectorSinkConfigurationTypeDef(TypedDict):
-    SinkType: LiveConnectorSinkTypeType
-    RTMPConfiguration: LiveConnectorRTMPConfigurationTypeDef
-
-
-class LiveConnectorSourceConfigurationOutputTypeDef(TypedDict):
-    SourceType: LiveConnectorSourceTypeType
-    ChimeSdkMeetingLiveConnectorConfiguration: (
-        ChimeSdkMeetingLiveConnectorConfigurationOutputTypeDef
-    )
-
-
-class LiveConnectorSourceConfigurationTypeDef(TypedDict):
-    SourceType: LiveConnectorSourceTypeType
-    ChimeSdkMeetingLiveConnectorConfiguration: ReadOnly[
-        ChimeSdkMeetingLiveConnectorConfigurationTypeDef
-    ]
-
-
-class MediaCapturePipelineSourceConfigurationTypeDef(TypedDict):
-    MediaPipelineArn: str
-    ChimeSdkMeetingConfiguration: ChimeSdkMeetingConcatenationConfigurationTypeDef
-
-
-class MediaCapturePipelineSummaryTypeDef(TypedDict):
-    MediaPipelineId: NotRequired[str]
-    MediaPipelineArn: NotRequired[str]
-
-
-class MediaCapturePipelineTypeDef(TypedDict):
-    MediaPipelineId: NotRequired[str]
-    MediaPipelineArn: NotRequired[str]
-    SourceType: NotRequired[MediaPipelineSourceTypeType]
-    SourceArn: NotRequired[str]
-    Status: NotRequired[MediaPipelineStatusType]
-    SinkType: NotRequired[MediaPipelineSinkTypeType]
-    SinkArn: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    ChimeSdkMeetingConfiguration: NotRequired[ChimeSdkMeetingConfigurationOutputTypeDef]
-    SseAwsKeyManagementParams: NotRequired[SseAwsKeyManagementParamsTypeDef]
-    SinkIamRoleArn: NotRequired[str]
-
-
-class MediaConcatenationPipelineTypeDef(TypedDict):
-    MediaPipelineId: NotRequired[str]
-    MediaPipelineArn: NotRequired[str]
-    Sources: NotRequired[list[ConcatenationSourceTypeDef]]
-    Sinks: NotRequired[list[ConcatenationSinkTypeDef]]
-    Status: NotRequired[MediaPipelineStatusType]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-
-
-class MediaInsightsPipelineConfigurationElementOutputTypeDef(TypedDict):
-    Type: MediaInsightsPipelineConfigurationElementTypeType
-    AmazonTranscribeCallAnalyticsProcessorConfiguration: NotRequired[
-        AmazonTranscribeCallAnalyticsProcessorConfigurationOutputTypeDef
-    ]
-    AmazonTranscribeProcessorConfiguration: NotRequired[
-        AmazonTranscribeProcessorConfigurationTypeDef
-    ]
-    KinesisDataStreamSinkConfiguration: NotRequired[
-        KinesisDataStreamSinkConfigurationTypeDef
-    ]
-    S3RecordingSinkConfiguration: NotRequired[S3RecordingSinkConfigurationTypeDef]
-    VoiceAnalyticsProcessorConfiguration: NotRequired[
-        VoiceAnalyticsProcessorConfigurationTypeDef
-    ]
-    LambdaFunctionSinkConfiguration: NotRequired[LambdaFunctionSinkConfigurationTypeDef]
-    SqsQueueSinkConfiguration: NotRequired[SqsQueueSinkConfigurationTypeDef]
-    SnsTopicSinkConfiguration: NotRequired[SnsTopicSinkConfigurationTypeDef]
-    VoiceEnhancementSinkConfiguration: NotRequired[
-        VoiceEnhancementSinkConfigurationTypeDef
-    ]
-
-
-class MediaInsightsPipelineConfigurationElementTypeDef(TypedDict):
-    Type: MediaInsightsPipelineConfigurationElementTypeType
-    AmazonTranscribeCallAnalyticsProcessorConfiguration: NotRequired[
-        ReadOnly[AmazonTranscribeCallAnalyticsProcessorConfigurationTypeDef]
-    ]
-    AmazonTranscribeProcessorConfiguration: NotRequired[
-        AmazonTranscribeProcessorConfigurationTypeDef
-    ]
-    KinesisDataStreamSinkConfiguration: NotRequired[
-        KinesisDataStreamSinkConfigurationTypeDef
-    ]
-    S3RecordingSinkConfiguration: NotRequired[S3RecordingSinkConfigurationTypeDef]
-    VoiceAnalyticsProcessorConfiguration: NotRequired[
-        VoiceAnalyticsProcessorConfigurationTypeDef
-    ]
-    LambdaFunctionSinkConfiguration: NotRequired[LambdaFunctionSinkConfigurationTypeDef]
-    SqsQueueSinkConfiguration: NotRequired[SqsQueueSinkConfigurationTypeDef]
-    SnsTopicSinkConfiguration: NotRequired[SnsTopicSinkConfigurationTypeDef]
-    VoiceEnhancementSinkConfiguration: NotRequired[
-        VoiceEnhancementSinkConfigurationTypeDef
-    ]
-
-
-class MediaInsightsPipelineConfigurationSummaryTypeDef(TypedDict):
-    MediaInsightsPipelineConfigurationName: NotRequired[str]
-    MediaInsightsPipelineConfigurationId: NotRequired[str]
-    MediaInsightsPipelineConfigurationArn: NotRequired[str]
-
-
-class MediaInsightsPipelineConfigurationTypeDef(TypedDict):
-    MediaInsightsPipelineConfigurationName: NotRequired[str]
-    MediaInsightsPipelineConfigurationArn: NotRequired[str]
-    ResourceAccessRoleArn: NotRequired[str]
-    RealTimeAlertConfiguration: NotRequired[RealTimeAlertConfigurationOutputTypeDef]
-    Elements: NotRequired[list[MediaInsightsPipelineConfigurationElementOutputTypeDef]]
-    MediaInsightsPipelineConfigurationId: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-
-
-class MediaInsightsPipelineElementStatusTypeDef(TypedDict):
-    Type: NotRequired[MediaInsightsPipelineConfigurationElementTypeType]
-    Status: NotRequired[MediaPipelineElementStatusType]
-
-
-class MediaInsightsPipelineTypeDef(TypedDict):
-    MediaPipelineId: NotRequired[str]
-    MediaPipelineArn: NotRequired[str]
-    MediaInsightsPipelineConfigurationArn: NotRequired[str]
-    Status: NotRequired[MediaPipelineStatusType]
-    KinesisVideoStreamSourceRuntimeConfiguration: NotRequired[
-        KinesisVideoStreamSourceRuntimeConfigurationOutputTypeDef
-    ]
-    MediaInsightsRuntimeMetadata: NotRequired[dict[str, str]]
-    KinesisVideoStreamRecordingSourceRuntimeConfiguration: NotRequired[
-        KinesisVideoStreamRecordingSourceRuntimeConfigurationOutputTypeDef
-    ]
-    S3RecordingSinkRuntimeConfiguration: NotRequired[
-        S3RecordingSinkRuntimeConfigurationTypeDef
-    ]
-    CreatedTimestamp: NotRequired[datetime]
-    ElementStatuses: NotRequired[list[MediaInsightsPipelineElementStatusTypeDef]]
-
-
-class MediaLiveConnectorPipelineTypeDef(TypedDict):
-    Sources: NotRequired[list[LiveConnectorSourceConfigurationOutputTypeDef]]
-    Sinks: NotRequired[list[LiveConnectorSinkConfigurationTypeDef]]
-    MediaPipelineId: NotRequired[str]
-    MediaPipelineArn: NotRequired[str]
-    Status: NotRequired[MediaPipelineStatusType]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-
-
-class MediaPipelineSummaryTypeDef(TypedDict):
-    MediaPipelineId: NotRequired[str]
-    MediaPipelineArn: NotRequired[str]
-
-
-class MediaPipelineTypeDef(TypedDict):
-    MediaCapturePipeline: NotRequired[MediaCapturePipelineTypeDef]
-    MediaLiveConnectorPipeline: NotRequired[MediaLiveConnectorPipelineTypeDef]
-    MediaConcatenationPipeline: NotRequired[MediaConcatenationPipelineTypeDef]
-    MediaInsightsPipeline: NotRequired[MediaInsightsPipelineTypeDef]
-    MediaStreamPipeline: NotRequired[MediaStreamPipelineTypeDef]
-
-
-class MediaStreamPipelineTypeDef(TypedDict):
-    MediaPipelineId: NotRequired[str]
-    MediaPipelineArn: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    Status: NotRequired[MediaPipelineStatusType]
-    Sources: NotRequired[list[MediaStreamSourceTypeDef]]
-    Sinks: NotRequired[list[MediaStreamSinkTypeDef]]
-
-
-class MediaStreamSinkTypeDef(TypedDict):
-    SinkArn: str
-    SinkType: MediaStreamPipelineSinkTypeType
-    ReservedStreamCapacity: int
-    MediaStreamType: MediaStreamTypeType
-
-
-class MediaStreamSourceTypeDef(TypedDict):
-    SourceType: MediaPipelineSourceTypeType
-    SourceArn: str
-
-
-class MeetingEventsConcatenationConfigurationTypeDef(TypedDict):
-    State: ArtifactsConcatenationStateType
-
-
-class PostCallAnalyticsSettingsTypeDef(TypedDict):
-    OutputLocation: str
-    DataAccessRoleArn: str
-    ContentRedactionOutput: NotRequired[ContentRedactionOutputType]
-    OutputEncryptionKMSKeyId: NotRequired[str]
-
-
-class PresenterOnlyConfigurationTypeDef(TypedDict):
-    PresenterPosition: NotRequired[PresenterPositionType]
-
-
-class RealTimeAlertConfigurationOutputTypeDef(TypedDict):
-    Disabled: NotRequired[bool]
-    Rules: NotRequired[list[RealTimeAlertRuleOutputTypeDef]]
-
-
-class RealTimeAlertConfigurationTypeDef(TypedDict):
-    Disabled: NotRequired[bool]
-    Rules: NotRequired[ReadOnly[Sequence[RealTimeAlertRuleTypeDef]]]
-
-
-class RealTimeAlertRuleOutputTypeDef(TypedDict):
-    Type: RealTimeAlertRuleTypeType
-    KeywordMatchConfiguration: NotRequired[KeywordMatchConfigurationOutputTypeDef]
-    SentimentConfiguration: NotRequired[SentimentConfigurationTypeDef]
-    IssueDetectionConfiguration: NotRequired[IssueDetectionConfigurationTypeDef]
-
-
-class RealTimeAlertRuleTypeDef(TypedDict):
-    Type: RealTimeAlertRuleTypeType
-    KeywordMatchConfiguration: NotRequired[ReadOnly[KeywordMatchConfigurationTypeDef]]
-    SentimentConfiguration: NotRequired[SentimentConfigurationTypeDef]
-    IssueDetectionConfiguration: NotRequired[IssueDetectionConfigurationTypeDef]
-
-
-class RecordingStreamConfigurationTypeDef(TypedDict):
-    StreamArn: NotRequired[str]
-
-
-class S3BucketSinkConfigurationTypeDef(TypedDict):
-    Destination: str
-
-
-class S3RecordingSinkConfigurationTypeDef(TypedDict):
-    Destination: NotRequired[str]
-    RecordingFileFormat: NotRequired[RecordingFileFormatType]
-
-
-class S3RecordingSinkRuntimeConfigurationTypeDef(TypedDict):
-    Destination: str
-    RecordingFileFormat: RecordingFileFormatType
-
-
-class SelectedVideoStreamsOutputTypeDef(TypedDict):
-    AttendeeIds: NotRequired[list[str]]
-    ExternalUserIds: NotRequired[list[str]]
-
-
-class SelectedVideoStreamsTypeDef(TypedDict):
-    AttendeeIds: NotRequired[ReadOnly[Sequence[str]]]
-    ExternalUserIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SentimentConfigurationTypeDef(TypedDict):
-    RuleName: str
-    SentimentType: SentimentTypeType
-    TimePeriod: int
-
-
-class SnsTopicSinkConfigurationTypeDef(TypedDict):
-    InsightsTarget: NotRequired[str]
-
-
-class SourceConfigurationOutputTypeDef(TypedDict):
-    SelectedVideoStreams: NotRequired[SelectedVideoStreamsOutputTypeDef]
-
-
-class SourceConfigurationTypeDef(TypedDict):
-    SelectedVideoStreams: NotRequired[ReadOnly[SelectedVideoStreamsTypeDef]]
-
-
-class SpeakerSearchTaskTypeDef(TypedDict):
-    SpeakerSearchTaskId: NotRequired[str]
-    SpeakerSearchTaskStatus: NotRequired[MediaPipelineTaskStatusType]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-
-
-class SqsQueueSinkConfigurationTypeDef(TypedDict):
-    InsightsTarget: NotRequired[str]
-
-
-class SseAwsKeyManagementParamsTypeDef(TypedDict):
-    AwsKmsKeyId: str
-    AwsKmsEncryptionContext: NotRequired[str]
 
 
 class StartSpeakerSearchTaskRequestTypeDef(TypedDict):
@@ -1045,28 +1126,6 @@ class StopVoiceToneAnalysisTaskRequestTypeDef(TypedDict):
     VoiceToneAnalysisTaskId: str
 
 
-class StreamChannelDefinitionOutputTypeDef(TypedDict):
-    NumberOfChannels: int
-    ChannelDefinitions: NotRequired[list[ChannelDefinitionTypeDef]]
-
-
-class StreamChannelDefinitionTypeDef(TypedDict):
-    NumberOfChannels: int
-    ChannelDefinitions: NotRequired[ReadOnly[Sequence[ChannelDefinitionTypeDef]]]
-
-
-class StreamConfigurationOutputTypeDef(TypedDict):
-    StreamArn: str
-    FragmentNumber: NotRequired[str]
-    StreamChannelDefinition: StreamChannelDefinitionOutputTypeDef
-
-
-class StreamConfigurationTypeDef(TypedDict):
-    StreamArn: str
-    FragmentNumber: NotRequired[str]
-    StreamChannelDefinition: ReadOnly[StreamChannelDefinitionTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1074,25 +1133,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TimestampRangeOutputTypeDef(TypedDict):
-    StartTimestamp: datetime
-    EndTimestamp: datetime
-
-
-class TimestampRangeTypeDef(TypedDict):
-    StartTimestamp: ReadOnly[datetime | str]
-    EndTimestamp: ReadOnly[datetime | str]
-
-
-class TranscriptionMessagesConcatenationConfigurationTypeDef(TypedDict):
-    State: ArtifactsConcatenationStateType
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1133,42 +1173,3 @@ class UpdateMediaPipelineKinesisVideoStreamPoolResponseTypeDef(TypedDict):
         KinesisVideoStreamPoolConfigurationTypeDef
     ]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VerticalLayoutConfigurationTypeDef(TypedDict):
-    TileOrder: NotRequired[TileOrderType]
-    TilePosition: NotRequired[VerticalTilePositionType]
-    TileCount: NotRequired[int]
-    TileAspectRatio: NotRequired[str]
-
-
-class VideoArtifactsConfigurationTypeDef(TypedDict):
-    State: ArtifactsStateType
-    MuxType: NotRequired[VideoMuxTypeType]
-
-
-class VideoAttributeTypeDef(TypedDict):
-    CornerRadius: NotRequired[int]
-    BorderColor: NotRequired[BorderColorType]
-    HighlightColor: NotRequired[HighlightColorType]
-    BorderThickness: NotRequired[int]
-
-
-class VideoConcatenationConfigurationTypeDef(TypedDict):
-    State: ArtifactsConcatenationStateType
-
-
-class VoiceAnalyticsProcessorConfigurationTypeDef(TypedDict):
-    SpeakerSearchStatus: NotRequired[VoiceAnalyticsConfigurationStatusType]
-    VoiceToneAnalysisStatus: NotRequired[VoiceAnalyticsConfigurationStatusType]
-
-
-class VoiceEnhancementSinkConfigurationTypeDef(TypedDict):
-    Disabled: NotRequired[bool]
-
-
-class VoiceToneAnalysisTaskTypeDef(TypedDict):
-    VoiceToneAnalysisTaskId: NotRequired[str]
-    VoiceToneAnalysisTaskStatus: NotRequired[MediaPipelineTaskStatusType]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]

@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Chime SDK Meetings: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ContentResolutionType",
-    "MediaCapabilitiesType",
-    "MediaPlacementNetworkTypeType",
-    "MeetingFeatureStatusType",
-    "TranscribeContentIdentificationTypeType",
-    "TranscribeContentRedactionTypeType",
-    "TranscribeLanguageCodeType",
-    "TranscribeMedicalContentIdentificationTypeType",
-    "TranscribeMedicalLanguageCodeType",
-    "TranscribeMedicalRegionType",
-    "TranscribeMedicalSpecialtyType",
-    "TranscribeMedicalTypeType",
-    "TranscribePartialResultsStabilityType",
-    "TranscribeRegionType",
-    "TranscribeVocabularyFilterMethodType",
-    "VideoResolutionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ContentResolutionType",
+        "MediaCapabilitiesType",
+        "MediaPlacementNetworkTypeType",
+        "MeetingFeatureStatusType",
+        "TranscribeContentIdentificationTypeType",
+        "TranscribeContentRedactionTypeType",
+        "TranscribeLanguageCodeType",
+        "TranscribeMedicalContentIdentificationTypeType",
+        "TranscribeMedicalLanguageCodeType",
+        "TranscribeMedicalRegionType",
+        "TranscribeMedicalSpecialtyType",
+        "TranscribeMedicalTypeType",
+        "TranscribePartialResultsStabilityType",
+        "TranscribeRegionType",
+        "TranscribeVocabularyFilterMethodType",
+        "VideoResolutionType",
+    ]
 
 ContentResolutionType = Literal["None", "FHD", "UHD"]
 MediaCapabilitiesType = Literal["SendReceive", "Send", "Receive", "None"]

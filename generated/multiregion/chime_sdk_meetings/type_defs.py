@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,54 +37,55 @@ from .literals import (
     VideoResolutionType,
 )
 
-__all__ = [
-    "AttendeeCapabilitiesTypeDef",
-    "AttendeeFeaturesTypeDef",
-    "AttendeeIdItemTypeDef",
-    "AttendeeTypeDef",
-    "AudioFeaturesTypeDef",
-    "BatchCreateAttendeeRequestTypeDef",
-    "BatchCreateAttendeeResponseTypeDef",
-    "BatchUpdateAttendeeCapabilitiesExceptRequestTypeDef",
-    "ContentFeaturesTypeDef",
-    "CreateAttendeeErrorTypeDef",
-    "CreateAttendeeRequestItemTypeDef",
-    "CreateAttendeeRequestTypeDef",
-    "CreateAttendeeResponseTypeDef",
-    "CreateMeetingRequestTypeDef",
-    "CreateMeetingResponseTypeDef",
-    "CreateMeetingWithAttendeesRequestTypeDef",
-    "CreateMeetingWithAttendeesResponseTypeDef",
-    "DeleteAttendeeRequestTypeDef",
-    "DeleteMeetingRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EngineTranscribeMedicalSettingsTypeDef",
-    "EngineTranscribeSettingsTypeDef",
-    "GetAttendeeRequestTypeDef",
-    "GetAttendeeResponseTypeDef",
-    "GetMeetingRequestTypeDef",
-    "GetMeetingResponseTypeDef",
-    "ListAttendeesRequestTypeDef",
-    "ListAttendeesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MediaPlacementTypeDef",
-    "MeetingFeaturesConfigurationTypeDef",
-    "MeetingTypeDef",
-    "NotificationsConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartMeetingTranscriptionRequestTypeDef",
-    "StopMeetingTranscriptionRequestTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TranscriptionConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAttendeeCapabilitiesRequestTypeDef",
-    "UpdateAttendeeCapabilitiesResponseTypeDef",
-    "VideoFeaturesTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttendeeCapabilitiesTypeDef",
+        "AttendeeFeaturesTypeDef",
+        "AttendeeIdItemTypeDef",
+        "AttendeeTypeDef",
+        "AudioFeaturesTypeDef",
+        "BatchCreateAttendeeRequestTypeDef",
+        "BatchCreateAttendeeResponseTypeDef",
+        "BatchUpdateAttendeeCapabilitiesExceptRequestTypeDef",
+        "ContentFeaturesTypeDef",
+        "CreateAttendeeErrorTypeDef",
+        "CreateAttendeeRequestItemTypeDef",
+        "CreateAttendeeRequestTypeDef",
+        "CreateAttendeeResponseTypeDef",
+        "CreateMeetingRequestTypeDef",
+        "CreateMeetingResponseTypeDef",
+        "CreateMeetingWithAttendeesRequestTypeDef",
+        "CreateMeetingWithAttendeesResponseTypeDef",
+        "DeleteAttendeeRequestTypeDef",
+        "DeleteMeetingRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EngineTranscribeMedicalSettingsTypeDef",
+        "EngineTranscribeSettingsTypeDef",
+        "GetAttendeeRequestTypeDef",
+        "GetAttendeeResponseTypeDef",
+        "GetMeetingRequestTypeDef",
+        "GetMeetingResponseTypeDef",
+        "ListAttendeesRequestTypeDef",
+        "ListAttendeesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MediaPlacementTypeDef",
+        "MeetingFeaturesConfigurationTypeDef",
+        "MeetingTypeDef",
+        "NotificationsConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartMeetingTranscriptionRequestTypeDef",
+        "StopMeetingTranscriptionRequestTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TranscriptionConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAttendeeCapabilitiesRequestTypeDef",
+        "UpdateAttendeeCapabilitiesResponseTypeDef",
+        "VideoFeaturesTypeDef",
+    ]
 
 
 class AttendeeCapabilitiesTypeDef(TypedDict):
@@ -112,9 +113,20 @@ class AudioFeaturesTypeDef(TypedDict):
     EchoReduction: NotRequired[MeetingFeatureStatusType]
 
 
+class CreateAttendeeRequestItemTypeDef(TypedDict):
+    ExternalUserId: str
+    Capabilities: NotRequired[AttendeeCapabilitiesTypeDef]
+
+
 class BatchCreateAttendeeRequestTypeDef(TypedDict):
     MeetingId: str
     Attendees: ReadOnly[Sequence[CreateAttendeeRequestItemTypeDef]]
+
+
+class CreateAttendeeErrorTypeDef(TypedDict):
+    ExternalUserId: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
 
 
 class BatchCreateAttendeeResponseTypeDef(TypedDict):
@@ -133,17 +145,6 @@ class ContentFeaturesTypeDef(TypedDict):
     MaxResolution: NotRequired[ContentResolutionType]
 
 
-class CreateAttendeeErrorTypeDef(TypedDict):
-    ExternalUserId: NotRequired[str]
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class CreateAttendeeRequestItemTypeDef(TypedDict):
-    ExternalUserId: str
-    Capabilities: NotRequired[AttendeeCapabilitiesTypeDef]
-
-
 class CreateAttendeeRequestTypeDef(TypedDict):
     MeetingId: str
     ExternalUserId: str
@@ -153,6 +154,28 @@ class CreateAttendeeRequestTypeDef(TypedDict):
 class CreateAttendeeResponseTypeDef(TypedDict):
     Attendee: NotRequired[AttendeeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VideoFeaturesTypeDef(TypedDict):
+    MaxResolution: NotRequired[VideoResolutionType]
+
+
+class MeetingFeaturesConfigurationTypeDef(TypedDict):
+    Audio: NotRequired[AudioFeaturesTypeDef]
+    Video: NotRequired[VideoFeaturesTypeDef]
+    Content: NotRequired[ContentFeaturesTypeDef]
+    Attendee: NotRequired[AttendeeFeaturesTypeDef]
+
+
+class NotificationsConfigurationTypeDef(TypedDict):
+    LambdaFunctionArn: NotRequired[str]
+    SnsTopicArn: NotRequired[str]
+    SqsQueueArn: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateMeetingRequestTypeDef(TypedDict):
@@ -166,6 +189,29 @@ class CreateMeetingRequestTypeDef(TypedDict):
     TenantIds: NotRequired[ReadOnly[Sequence[str]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     MediaPlacementNetworkType: NotRequired[MediaPlacementNetworkTypeType]
+
+
+class MediaPlacementTypeDef(TypedDict):
+    AudioHostUrl: NotRequired[str]
+    AudioFallbackUrl: NotRequired[str]
+    SignalingUrl: NotRequired[str]
+    TurnControlUrl: NotRequired[str]
+    ScreenDataUrl: NotRequired[str]
+    ScreenViewingUrl: NotRequired[str]
+    ScreenSharingUrl: NotRequired[str]
+    EventIngestionUrl: NotRequired[str]
+
+
+class MeetingTypeDef(TypedDict):
+    MeetingId: NotRequired[str]
+    MeetingHostId: NotRequired[str]
+    ExternalMeetingId: NotRequired[str]
+    MediaRegion: NotRequired[str]
+    MediaPlacement: NotRequired[MediaPlacementTypeDef]
+    MeetingFeatures: NotRequired[MeetingFeaturesConfigurationTypeDef]
+    PrimaryMeetingId: NotRequired[str]
+    TenantIds: NotRequired[list[str]]
+    MeetingArn: NotRequired[str]
 
 
 class CreateMeetingResponseTypeDef(TypedDict):
@@ -273,40 +319,9 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MediaPlacementTypeDef(TypedDict):
-    AudioHostUrl: NotRequired[str]
-    AudioFallbackUrl: NotRequired[str]
-    SignalingUrl: NotRequired[str]
-    TurnControlUrl: NotRequired[str]
-    ScreenDataUrl: NotRequired[str]
-    ScreenViewingUrl: NotRequired[str]
-    ScreenSharingUrl: NotRequired[str]
-    EventIngestionUrl: NotRequired[str]
-
-
-class MeetingFeaturesConfigurationTypeDef(TypedDict):
-    Audio: NotRequired[AudioFeaturesTypeDef]
-    Video: NotRequired[VideoFeaturesTypeDef]
-    Content: NotRequired[ContentFeaturesTypeDef]
-    Attendee: NotRequired[AttendeeFeaturesTypeDef]
-
-
-class MeetingTypeDef(TypedDict):
-    MeetingId: NotRequired[str]
-    MeetingHostId: NotRequired[str]
-    ExternalMeetingId: NotRequired[str]
-    MediaRegion: NotRequired[str]
-    MediaPlacement: NotRequired[MediaPlacementTypeDef]
-    MeetingFeatures: NotRequired[MeetingFeaturesConfigurationTypeDef]
-    PrimaryMeetingId: NotRequired[str]
-    TenantIds: NotRequired[list[str]]
-    MeetingArn: NotRequired[str]
-
-
-class NotificationsConfigurationTypeDef(TypedDict):
-    LambdaFunctionArn: NotRequired[str]
-    SnsTopicArn: NotRequired[str]
-    SqsQueueArn: NotRequired[str]
+class TranscriptionConfigurationTypeDef(TypedDict):
+    EngineTranscribeSettings: NotRequired[EngineTranscribeSettingsTypeDef]
+    EngineTranscribeMedicalSettings: NotRequired[EngineTranscribeMedicalSettingsTypeDef]
 
 
 class StartMeetingTranscriptionRequestTypeDef(TypedDict):
@@ -327,16 +342,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TranscriptionConfigurationTypeDef(TypedDict):
-    EngineTranscribeSettings: NotRequired[EngineTranscribeSettingsTypeDef]
-    EngineTranscribeMedicalSettings: NotRequired[EngineTranscribeMedicalSettingsTypeDef]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -355,7 +360,3 @@ class UpdateAttendeeCapabilitiesRequestTypeDef(TypedDict):
 class UpdateAttendeeCapabilitiesResponseTypeDef(TypedDict):
     Attendee: NotRequired[AttendeeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VideoFeaturesTypeDef(TypedDict):
-    MaxResolution: NotRequired[VideoResolutionType]

@@ -2,27 +2,28 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Chime SDK Messaging: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AllowNotificationsType",
-    "ChannelMembershipTypeType",
-    "ChannelMessagePersistenceTypeType",
-    "ChannelMessageStatusType",
-    "ChannelMessageTypeType",
-    "ChannelModeType",
-    "ChannelPrivacyType",
-    "ErrorCodeType",
-    "ExpirationCriterionType",
-    "FallbackActionType",
-    "InvocationTypeType",
-    "MessagingDataTypeType",
-    "NetworkTypeType",
-    "PushNotificationTypeType",
-    "SearchFieldKeyType",
-    "SearchFieldOperatorType",
-    "SortOrderType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AllowNotificationsType",
+        "ChannelMembershipTypeType",
+        "ChannelMessagePersistenceTypeType",
+        "ChannelMessageStatusType",
+        "ChannelMessageTypeType",
+        "ChannelModeType",
+        "ChannelPrivacyType",
+        "ErrorCodeType",
+        "ExpirationCriterionType",
+        "FallbackActionType",
+        "InvocationTypeType",
+        "MessagingDataTypeType",
+        "NetworkTypeType",
+        "PushNotificationTypeType",
+        "SearchFieldKeyType",
+        "SearchFieldOperatorType",
+        "SortOrderType",
+    ]
 
 AllowNotificationsType = Literal["ALL", "NONE", "FILTERED"]
 ChannelMembershipTypeType = Literal["DEFAULT", "HIDDEN"]

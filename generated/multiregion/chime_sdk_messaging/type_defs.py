@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -38,138 +38,139 @@ from .literals import (
     SortOrderType,
 )
 
-__all__ = [
-    "AppInstanceUserMembershipSummaryTypeDef",
-    "AssociateChannelFlowRequestTypeDef",
-    "BatchChannelMembershipsTypeDef",
-    "BatchCreateChannelMembershipErrorTypeDef",
-    "BatchCreateChannelMembershipRequestTypeDef",
-    "BatchCreateChannelMembershipResponseTypeDef",
-    "ChannelAssociatedWithFlowSummaryTypeDef",
-    "ChannelBanSummaryTypeDef",
-    "ChannelBanTypeDef",
-    "ChannelFlowCallbackRequestTypeDef",
-    "ChannelFlowCallbackResponseTypeDef",
-    "ChannelFlowSummaryTypeDef",
-    "ChannelFlowTypeDef",
-    "ChannelMembershipForAppInstanceUserSummaryTypeDef",
-    "ChannelMembershipPreferencesTypeDef",
-    "ChannelMembershipSummaryTypeDef",
-    "ChannelMembershipTypeDef",
-    "ChannelMessageCallbackTypeDef",
-    "ChannelMessageStatusStructureTypeDef",
-    "ChannelMessageSummaryTypeDef",
-    "ChannelMessageTypeDef",
-    "ChannelModeratedByAppInstanceUserSummaryTypeDef",
-    "ChannelModeratorSummaryTypeDef",
-    "ChannelModeratorTypeDef",
-    "ChannelSummaryTypeDef",
-    "ChannelTypeDef",
-    "CreateChannelBanRequestTypeDef",
-    "CreateChannelBanResponseTypeDef",
-    "CreateChannelFlowRequestTypeDef",
-    "CreateChannelFlowResponseTypeDef",
-    "CreateChannelMembershipRequestTypeDef",
-    "CreateChannelMembershipResponseTypeDef",
-    "CreateChannelModeratorRequestTypeDef",
-    "CreateChannelModeratorResponseTypeDef",
-    "CreateChannelRequestTypeDef",
-    "CreateChannelResponseTypeDef",
-    "DeleteChannelBanRequestTypeDef",
-    "DeleteChannelFlowRequestTypeDef",
-    "DeleteChannelMembershipRequestTypeDef",
-    "DeleteChannelMessageRequestTypeDef",
-    "DeleteChannelModeratorRequestTypeDef",
-    "DeleteChannelRequestTypeDef",
-    "DeleteMessagingStreamingConfigurationsRequestTypeDef",
-    "DescribeChannelBanRequestTypeDef",
-    "DescribeChannelBanResponseTypeDef",
-    "DescribeChannelFlowRequestTypeDef",
-    "DescribeChannelFlowResponseTypeDef",
-    "DescribeChannelMembershipForAppInstanceUserRequestTypeDef",
-    "DescribeChannelMembershipForAppInstanceUserResponseTypeDef",
-    "DescribeChannelMembershipRequestTypeDef",
-    "DescribeChannelMembershipResponseTypeDef",
-    "DescribeChannelModeratedByAppInstanceUserRequestTypeDef",
-    "DescribeChannelModeratedByAppInstanceUserResponseTypeDef",
-    "DescribeChannelModeratorRequestTypeDef",
-    "DescribeChannelModeratorResponseTypeDef",
-    "DescribeChannelRequestTypeDef",
-    "DescribeChannelResponseTypeDef",
-    "DisassociateChannelFlowRequestTypeDef",
-    "ElasticChannelConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExpirationSettingsTypeDef",
-    "GetChannelMembershipPreferencesRequestTypeDef",
-    "GetChannelMembershipPreferencesResponseTypeDef",
-    "GetChannelMessageRequestTypeDef",
-    "GetChannelMessageResponseTypeDef",
-    "GetChannelMessageStatusRequestTypeDef",
-    "GetChannelMessageStatusResponseTypeDef",
-    "GetMessagingSessionEndpointRequestTypeDef",
-    "GetMessagingSessionEndpointResponseTypeDef",
-    "GetMessagingStreamingConfigurationsRequestTypeDef",
-    "GetMessagingStreamingConfigurationsResponseTypeDef",
-    "IdentityTypeDef",
-    "LambdaConfigurationTypeDef",
-    "ListChannelBansRequestTypeDef",
-    "ListChannelBansResponseTypeDef",
-    "ListChannelFlowsRequestTypeDef",
-    "ListChannelFlowsResponseTypeDef",
-    "ListChannelMembershipsForAppInstanceUserRequestTypeDef",
-    "ListChannelMembershipsForAppInstanceUserResponseTypeDef",
-    "ListChannelMembershipsRequestTypeDef",
-    "ListChannelMembershipsResponseTypeDef",
-    "ListChannelMessagesRequestTypeDef",
-    "ListChannelMessagesResponseTypeDef",
-    "ListChannelModeratorsRequestTypeDef",
-    "ListChannelModeratorsResponseTypeDef",
-    "ListChannelsAssociatedWithChannelFlowRequestTypeDef",
-    "ListChannelsAssociatedWithChannelFlowResponseTypeDef",
-    "ListChannelsModeratedByAppInstanceUserRequestTypeDef",
-    "ListChannelsModeratedByAppInstanceUserResponseTypeDef",
-    "ListChannelsRequestTypeDef",
-    "ListChannelsResponseTypeDef",
-    "ListSubChannelsRequestTypeDef",
-    "ListSubChannelsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MessageAttributeValueOutputTypeDef",
-    "MessageAttributeValueTypeDef",
-    "MessagingSessionEndpointTypeDef",
-    "ProcessorConfigurationTypeDef",
-    "ProcessorTypeDef",
-    "PushNotificationConfigurationTypeDef",
-    "PushNotificationPreferencesTypeDef",
-    "PutChannelExpirationSettingsRequestTypeDef",
-    "PutChannelExpirationSettingsResponseTypeDef",
-    "PutChannelMembershipPreferencesRequestTypeDef",
-    "PutChannelMembershipPreferencesResponseTypeDef",
-    "PutMessagingStreamingConfigurationsRequestTypeDef",
-    "PutMessagingStreamingConfigurationsResponseTypeDef",
-    "RedactChannelMessageRequestTypeDef",
-    "RedactChannelMessageResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SearchChannelsRequestTypeDef",
-    "SearchChannelsResponseTypeDef",
-    "SearchFieldTypeDef",
-    "SendChannelMessageRequestTypeDef",
-    "SendChannelMessageResponseTypeDef",
-    "StreamingConfigurationTypeDef",
-    "SubChannelSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "TargetTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateChannelFlowRequestTypeDef",
-    "UpdateChannelFlowResponseTypeDef",
-    "UpdateChannelMessageRequestTypeDef",
-    "UpdateChannelMessageResponseTypeDef",
-    "UpdateChannelReadMarkerRequestTypeDef",
-    "UpdateChannelReadMarkerResponseTypeDef",
-    "UpdateChannelRequestTypeDef",
-    "UpdateChannelResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppInstanceUserMembershipSummaryTypeDef",
+        "AssociateChannelFlowRequestTypeDef",
+        "BatchChannelMembershipsTypeDef",
+        "BatchCreateChannelMembershipErrorTypeDef",
+        "BatchCreateChannelMembershipRequestTypeDef",
+        "BatchCreateChannelMembershipResponseTypeDef",
+        "ChannelAssociatedWithFlowSummaryTypeDef",
+        "ChannelBanSummaryTypeDef",
+        "ChannelBanTypeDef",
+        "ChannelFlowCallbackRequestTypeDef",
+        "ChannelFlowCallbackResponseTypeDef",
+        "ChannelFlowSummaryTypeDef",
+        "ChannelFlowTypeDef",
+        "ChannelMembershipForAppInstanceUserSummaryTypeDef",
+        "ChannelMembershipPreferencesTypeDef",
+        "ChannelMembershipSummaryTypeDef",
+        "ChannelMembershipTypeDef",
+        "ChannelMessageCallbackTypeDef",
+        "ChannelMessageStatusStructureTypeDef",
+        "ChannelMessageSummaryTypeDef",
+        "ChannelMessageTypeDef",
+        "ChannelModeratedByAppInstanceUserSummaryTypeDef",
+        "ChannelModeratorSummaryTypeDef",
+        "ChannelModeratorTypeDef",
+        "ChannelSummaryTypeDef",
+        "ChannelTypeDef",
+        "CreateChannelBanRequestTypeDef",
+        "CreateChannelBanResponseTypeDef",
+        "CreateChannelFlowRequestTypeDef",
+        "CreateChannelFlowResponseTypeDef",
+        "CreateChannelMembershipRequestTypeDef",
+        "CreateChannelMembershipResponseTypeDef",
+        "CreateChannelModeratorRequestTypeDef",
+        "CreateChannelModeratorResponseTypeDef",
+        "CreateChannelRequestTypeDef",
+        "CreateChannelResponseTypeDef",
+        "DeleteChannelBanRequestTypeDef",
+        "DeleteChannelFlowRequestTypeDef",
+        "DeleteChannelMembershipRequestTypeDef",
+        "DeleteChannelMessageRequestTypeDef",
+        "DeleteChannelModeratorRequestTypeDef",
+        "DeleteChannelRequestTypeDef",
+        "DeleteMessagingStreamingConfigurationsRequestTypeDef",
+        "DescribeChannelBanRequestTypeDef",
+        "DescribeChannelBanResponseTypeDef",
+        "DescribeChannelFlowRequestTypeDef",
+        "DescribeChannelFlowResponseTypeDef",
+        "DescribeChannelMembershipForAppInstanceUserRequestTypeDef",
+        "DescribeChannelMembershipForAppInstanceUserResponseTypeDef",
+        "DescribeChannelMembershipRequestTypeDef",
+        "DescribeChannelMembershipResponseTypeDef",
+        "DescribeChannelModeratedByAppInstanceUserRequestTypeDef",
+        "DescribeChannelModeratedByAppInstanceUserResponseTypeDef",
+        "DescribeChannelModeratorRequestTypeDef",
+        "DescribeChannelModeratorResponseTypeDef",
+        "DescribeChannelRequestTypeDef",
+        "DescribeChannelResponseTypeDef",
+        "DisassociateChannelFlowRequestTypeDef",
+        "ElasticChannelConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExpirationSettingsTypeDef",
+        "GetChannelMembershipPreferencesRequestTypeDef",
+        "GetChannelMembershipPreferencesResponseTypeDef",
+        "GetChannelMessageRequestTypeDef",
+        "GetChannelMessageResponseTypeDef",
+        "GetChannelMessageStatusRequestTypeDef",
+        "GetChannelMessageStatusResponseTypeDef",
+        "GetMessagingSessionEndpointRequestTypeDef",
+        "GetMessagingSessionEndpointResponseTypeDef",
+        "GetMessagingStreamingConfigurationsRequestTypeDef",
+        "GetMessagingStreamingConfigurationsResponseTypeDef",
+        "IdentityTypeDef",
+        "LambdaConfigurationTypeDef",
+        "ListChannelBansRequestTypeDef",
+        "ListChannelBansResponseTypeDef",
+        "ListChannelFlowsRequestTypeDef",
+        "ListChannelFlowsResponseTypeDef",
+        "ListChannelMembershipsForAppInstanceUserRequestTypeDef",
+        "ListChannelMembershipsForAppInstanceUserResponseTypeDef",
+        "ListChannelMembershipsRequestTypeDef",
+        "ListChannelMembershipsResponseTypeDef",
+        "ListChannelMessagesRequestTypeDef",
+        "ListChannelMessagesResponseTypeDef",
+        "ListChannelModeratorsRequestTypeDef",
+        "ListChannelModeratorsResponseTypeDef",
+        "ListChannelsAssociatedWithChannelFlowRequestTypeDef",
+        "ListChannelsAssociatedWithChannelFlowResponseTypeDef",
+        "ListChannelsModeratedByAppInstanceUserRequestTypeDef",
+        "ListChannelsModeratedByAppInstanceUserResponseTypeDef",
+        "ListChannelsRequestTypeDef",
+        "ListChannelsResponseTypeDef",
+        "ListSubChannelsRequestTypeDef",
+        "ListSubChannelsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MessageAttributeValueOutputTypeDef",
+        "MessageAttributeValueTypeDef",
+        "MessagingSessionEndpointTypeDef",
+        "ProcessorConfigurationTypeDef",
+        "ProcessorTypeDef",
+        "PushNotificationConfigurationTypeDef",
+        "PushNotificationPreferencesTypeDef",
+        "PutChannelExpirationSettingsRequestTypeDef",
+        "PutChannelExpirationSettingsResponseTypeDef",
+        "PutChannelMembershipPreferencesRequestTypeDef",
+        "PutChannelMembershipPreferencesResponseTypeDef",
+        "PutMessagingStreamingConfigurationsRequestTypeDef",
+        "PutMessagingStreamingConfigurationsResponseTypeDef",
+        "RedactChannelMessageRequestTypeDef",
+        "RedactChannelMessageResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SearchChannelsRequestTypeDef",
+        "SearchChannelsResponseTypeDef",
+        "SearchFieldTypeDef",
+        "SendChannelMessageRequestTypeDef",
+        "SendChannelMessageResponseTypeDef",
+        "StreamingConfigurationTypeDef",
+        "SubChannelSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "TargetTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateChannelFlowRequestTypeDef",
+        "UpdateChannelFlowResponseTypeDef",
+        "UpdateChannelMessageRequestTypeDef",
+        "UpdateChannelMessageResponseTypeDef",
+        "UpdateChannelReadMarkerRequestTypeDef",
+        "UpdateChannelReadMarkerResponseTypeDef",
+        "UpdateChannelRequestTypeDef",
+        "UpdateChannelResponseTypeDef",
+    ]
 
 
 class AppInstanceUserMembershipSummaryTypeDef(TypedDict):
@@ -182,6 +183,11 @@ class AssociateChannelFlowRequestTypeDef(TypedDict):
     ChannelArn: str
     ChannelFlowArn: str
     ChimeBearer: str
+
+
+class IdentityTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class BatchChannelMembershipsTypeDef(TypedDict):
@@ -231,6 +237,26 @@ class ChannelBanTypeDef(TypedDict):
     CreatedBy: NotRequired[IdentityTypeDef]
 
 
+class MessageAttributeValueTypeDef(TypedDict):
+    StringValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PushNotificationConfigurationTypeDef(TypedDict):
+    Title: NotRequired[str]
+    Body: NotRequired[str]
+    Type: NotRequired[PushNotificationTypeType]
+
+
+class ChannelMessageCallbackTypeDef(TypedDict):
+    MessageId: str
+    Content: NotRequired[str]
+    Metadata: NotRequired[str]
+    PushNotification: NotRequired[PushNotificationConfigurationTypeDef]
+    MessageAttributes: NotRequired[ReadOnly[Mapping[str, MessageAttributeValueTypeDef]]]
+    SubChannelId: NotRequired[str]
+    ContentType: NotRequired[str]
+
+
 class ChannelFlowCallbackRequestTypeDef(TypedDict):
     CallbackId: str
     ChannelArn: str
@@ -242,6 +268,22 @@ class ChannelFlowCallbackResponseTypeDef(TypedDict):
     ChannelArn: NotRequired[str]
     CallbackId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LambdaConfigurationTypeDef(TypedDict):
+    ResourceArn: str
+    InvocationType: InvocationTypeType
+
+
+class ProcessorConfigurationTypeDef(TypedDict):
+    Lambda: LambdaConfigurationTypeDef
+
+
+class ProcessorTypeDef(TypedDict):
+    Name: str
+    Configuration: ProcessorConfigurationTypeDef
+    ExecutionOrder: int
+    FallbackAction: FallbackActionType
 
 
 class ChannelFlowSummaryTypeDef(TypedDict):
@@ -258,11 +300,25 @@ class ChannelFlowTypeDef(TypedDict):
     LastUpdatedTimestamp: NotRequired[datetime]
 
 
+class ChannelSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ChannelArn: NotRequired[str]
+    Mode: NotRequired[ChannelModeType]
+    Privacy: NotRequired[ChannelPrivacyType]
+    Metadata: NotRequired[str]
+    LastMessageTimestamp: NotRequired[datetime]
+
+
 class ChannelMembershipForAppInstanceUserSummaryTypeDef(TypedDict):
     ChannelSummary: NotRequired[ChannelSummaryTypeDef]
     AppInstanceUserMembershipSummary: NotRequired[
         AppInstanceUserMembershipSummaryTypeDef
     ]
+
+
+class PushNotificationPreferencesTypeDef(TypedDict):
+    AllowNotifications: AllowNotificationsType
+    FilterRule: NotRequired[str]
 
 
 class ChannelMembershipPreferencesTypeDef(TypedDict):
@@ -283,19 +339,17 @@ class ChannelMembershipTypeDef(TypedDict):
     SubChannelId: NotRequired[str]
 
 
-class ChannelMessageCallbackTypeDef(TypedDict):
-    MessageId: str
-    Content: NotRequired[str]
-    Metadata: NotRequired[str]
-    PushNotification: NotRequired[PushNotificationConfigurationTypeDef]
-    MessageAttributes: NotRequired[ReadOnly[Mapping[str, MessageAttributeValueTypeDef]]]
-    SubChannelId: NotRequired[str]
-    ContentType: NotRequired[str]
-
-
 class ChannelMessageStatusStructureTypeDef(TypedDict):
     Value: NotRequired[ChannelMessageStatusType]
     Detail: NotRequired[str]
+
+
+class MessageAttributeValueOutputTypeDef(TypedDict):
+    StringValues: NotRequired[list[str]]
+
+
+class TargetTypeDef(TypedDict):
+    MemberArn: NotRequired[str]
 
 
 class ChannelMessageSummaryTypeDef(TypedDict):
@@ -348,13 +402,15 @@ class ChannelModeratorTypeDef(TypedDict):
     CreatedBy: NotRequired[IdentityTypeDef]
 
 
-class ChannelSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ChannelArn: NotRequired[str]
-    Mode: NotRequired[ChannelModeType]
-    Privacy: NotRequired[ChannelPrivacyType]
-    Metadata: NotRequired[str]
-    LastMessageTimestamp: NotRequired[datetime]
+class ElasticChannelConfigurationTypeDef(TypedDict):
+    MaximumSubChannels: int
+    TargetMembershipsPerSubChannel: int
+    MinimumMembershipPercentage: int
+
+
+class ExpirationSettingsTypeDef(TypedDict):
+    ExpirationDays: int
+    ExpirationCriterion: ExpirationCriterionType
 
 
 class ChannelTypeDef(TypedDict):
@@ -382,6 +438,11 @@ class CreateChannelBanResponseTypeDef(TypedDict):
     ChannelArn: NotRequired[str]
     Member: NotRequired[IdentityTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateChannelFlowRequestTypeDef(TypedDict):
@@ -565,17 +626,6 @@ class DisassociateChannelFlowRequestTypeDef(TypedDict):
     ChimeBearer: str
 
 
-class ElasticChannelConfigurationTypeDef(TypedDict):
-    MaximumSubChannels: int
-    TargetMembershipsPerSubChannel: int
-    MinimumMembershipPercentage: int
-
-
-class ExpirationSettingsTypeDef(TypedDict):
-    ExpirationDays: int
-    ExpirationCriterion: ExpirationCriterionType
-
-
 class GetChannelMembershipPreferencesRequestTypeDef(TypedDict):
     ChannelArn: str
     MemberArn: str
@@ -617,6 +667,10 @@ class GetMessagingSessionEndpointRequestTypeDef(TypedDict):
     NetworkType: NotRequired[NetworkTypeType]
 
 
+class MessagingSessionEndpointTypeDef(TypedDict):
+    Url: NotRequired[str]
+
+
 class GetMessagingSessionEndpointResponseTypeDef(TypedDict):
     Endpoint: NotRequired[MessagingSessionEndpointTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -626,19 +680,14 @@ class GetMessagingStreamingConfigurationsRequestTypeDef(TypedDict):
     AppInstanceArn: str
 
 
+class StreamingConfigurationTypeDef(TypedDict):
+    DataType: MessagingDataTypeType
+    ResourceArn: str
+
+
 class GetMessagingStreamingConfigurationsResponseTypeDef(TypedDict):
     StreamingConfigurations: NotRequired[list[StreamingConfigurationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IdentityTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class LambdaConfigurationTypeDef(TypedDict):
-    ResourceArn: str
-    InvocationType: InvocationTypeType
 
 
 class ListChannelBansRequestTypeDef(TypedDict):
@@ -777,6 +826,11 @@ class ListSubChannelsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SubChannelSummaryTypeDef(TypedDict):
+    SubChannelId: NotRequired[str]
+    MembershipCount: NotRequired[int]
+
+
 class ListSubChannelsResponseTypeDef(TypedDict):
     ChannelArn: NotRequired[str]
     SubChannels: NotRequired[list[SubChannelSummaryTypeDef]]
@@ -791,40 +845,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MessageAttributeValueOutputTypeDef(TypedDict):
-    StringValues: NotRequired[list[str]]
-
-
-class MessageAttributeValueTypeDef(TypedDict):
-    StringValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MessagingSessionEndpointTypeDef(TypedDict):
-    Url: NotRequired[str]
-
-
-class ProcessorConfigurationTypeDef(TypedDict):
-    Lambda: LambdaConfigurationTypeDef
-
-
-class ProcessorTypeDef(TypedDict):
-    Name: str
-    Configuration: ProcessorConfigurationTypeDef
-    ExecutionOrder: int
-    FallbackAction: FallbackActionType
-
-
-class PushNotificationConfigurationTypeDef(TypedDict):
-    Title: NotRequired[str]
-    Body: NotRequired[str]
-    Type: NotRequired[PushNotificationTypeType]
-
-
-class PushNotificationPreferencesTypeDef(TypedDict):
-    AllowNotifications: AllowNotificationsType
-    FilterRule: NotRequired[str]
 
 
 class PutChannelExpirationSettingsRequestTypeDef(TypedDict):
@@ -877,6 +897,12 @@ class RedactChannelMessageResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SearchFieldTypeDef(TypedDict):
+    Key: SearchFieldKeyType
+    Values: ReadOnly[Sequence[str]]
+    Operator: SearchFieldOperatorType
+
+
 class SearchChannelsRequestTypeDef(TypedDict):
     ChimeBearer: NotRequired[str]
     Fields: ReadOnly[Sequence[SearchFieldTypeDef]]
@@ -888,12 +914,6 @@ class SearchChannelsResponseTypeDef(TypedDict):
     Channels: NotRequired[list[ChannelSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SearchFieldTypeDef(TypedDict):
-    Key: SearchFieldKeyType
-    Values: ReadOnly[Sequence[str]]
-    Operator: SearchFieldOperatorType
 
 
 class SendChannelMessageRequestTypeDef(TypedDict):
@@ -919,28 +939,9 @@ class SendChannelMessageResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StreamingConfigurationTypeDef(TypedDict):
-    DataType: MessagingDataTypeType
-    ResourceArn: str
-
-
-class SubChannelSummaryTypeDef(TypedDict):
-    SubChannelId: NotRequired[str]
-    MembershipCount: NotRequired[int]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TargetTypeDef(TypedDict):
-    MemberArn: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,34 +2,35 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Chime SDK Voice: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AlexaSkillStatusType",
-    "CallLegTypeType",
-    "CallingNameStatusType",
-    "CapabilityType",
-    "ContactCenterSystemTypeType",
-    "ErrorCodeType",
-    "GeoMatchLevelType",
-    "LanguageCodeType",
-    "NetworkTypeType",
-    "NotificationTargetType",
-    "NumberSelectionBehaviorType",
-    "OrderedPhoneNumberStatusType",
-    "OriginationRouteProtocolType",
-    "PhoneNumberAssociationNameType",
-    "PhoneNumberOrderStatusType",
-    "PhoneNumberOrderTypeType",
-    "PhoneNumberProductTypeType",
-    "PhoneNumberStatusType",
-    "PhoneNumberTypeType",
-    "ProxySessionStatusType",
-    "SessionBorderControllerTypeType",
-    "SipRuleTriggerTypeType",
-    "VoiceConnectorAwsRegionType",
-    "VoiceConnectorIntegrationTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlexaSkillStatusType",
+        "CallLegTypeType",
+        "CallingNameStatusType",
+        "CapabilityType",
+        "ContactCenterSystemTypeType",
+        "ErrorCodeType",
+        "GeoMatchLevelType",
+        "LanguageCodeType",
+        "NetworkTypeType",
+        "NotificationTargetType",
+        "NumberSelectionBehaviorType",
+        "OrderedPhoneNumberStatusType",
+        "OriginationRouteProtocolType",
+        "PhoneNumberAssociationNameType",
+        "PhoneNumberOrderStatusType",
+        "PhoneNumberOrderTypeType",
+        "PhoneNumberProductTypeType",
+        "PhoneNumberStatusType",
+        "PhoneNumberTypeType",
+        "ProxySessionStatusType",
+        "SessionBorderControllerTypeType",
+        "SipRuleTriggerTypeType",
+        "VoiceConnectorAwsRegionType",
+        "VoiceConnectorIntegrationTypeType",
+    ]
 
 AlexaSkillStatusType = Literal["ACTIVE", "INACTIVE"]
 CallLegTypeType = Literal["Caller", "Callee"]

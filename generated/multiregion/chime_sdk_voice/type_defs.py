@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -45,230 +45,231 @@ from .literals import (
     VoiceConnectorIntegrationTypeType,
 )
 
-__all__ = [
-    "AddressTypeDef",
-    "AssociatePhoneNumbersWithVoiceConnectorGroupRequestTypeDef",
-    "AssociatePhoneNumbersWithVoiceConnectorGroupResponseTypeDef",
-    "AssociatePhoneNumbersWithVoiceConnectorRequestTypeDef",
-    "AssociatePhoneNumbersWithVoiceConnectorResponseTypeDef",
-    "BatchDeletePhoneNumberRequestTypeDef",
-    "BatchDeletePhoneNumberResponseTypeDef",
-    "BatchUpdatePhoneNumberRequestTypeDef",
-    "BatchUpdatePhoneNumberResponseTypeDef",
-    "CallDetailsTypeDef",
-    "CandidateAddressTypeDef",
-    "CreatePhoneNumberOrderRequestTypeDef",
-    "CreatePhoneNumberOrderResponseTypeDef",
-    "CreateProxySessionRequestTypeDef",
-    "CreateProxySessionResponseTypeDef",
-    "CreateSipMediaApplicationCallRequestTypeDef",
-    "CreateSipMediaApplicationCallResponseTypeDef",
-    "CreateSipMediaApplicationRequestTypeDef",
-    "CreateSipMediaApplicationResponseTypeDef",
-    "CreateSipRuleRequestTypeDef",
-    "CreateSipRuleResponseTypeDef",
-    "CreateVoiceConnectorGroupRequestTypeDef",
-    "CreateVoiceConnectorGroupResponseTypeDef",
-    "CreateVoiceConnectorRequestTypeDef",
-    "CreateVoiceConnectorResponseTypeDef",
-    "CreateVoiceProfileDomainRequestTypeDef",
-    "CreateVoiceProfileDomainResponseTypeDef",
-    "CreateVoiceProfileRequestTypeDef",
-    "CreateVoiceProfileResponseTypeDef",
-    "CredentialTypeDef",
-    "DNISEmergencyCallingConfigurationTypeDef",
-    "DeletePhoneNumberRequestTypeDef",
-    "DeleteProxySessionRequestTypeDef",
-    "DeleteSipMediaApplicationRequestTypeDef",
-    "DeleteSipRuleRequestTypeDef",
-    "DeleteVoiceConnectorEmergencyCallingConfigurationRequestTypeDef",
-    "DeleteVoiceConnectorExternalSystemsConfigurationRequestTypeDef",
-    "DeleteVoiceConnectorGroupRequestTypeDef",
-    "DeleteVoiceConnectorOriginationRequestTypeDef",
-    "DeleteVoiceConnectorProxyRequestTypeDef",
-    "DeleteVoiceConnectorRequestTypeDef",
-    "DeleteVoiceConnectorStreamingConfigurationRequestTypeDef",
-    "DeleteVoiceConnectorTerminationCredentialsRequestTypeDef",
-    "DeleteVoiceConnectorTerminationRequestTypeDef",
-    "DeleteVoiceProfileDomainRequestTypeDef",
-    "DeleteVoiceProfileRequestTypeDef",
-    "DisassociatePhoneNumbersFromVoiceConnectorGroupRequestTypeDef",
-    "DisassociatePhoneNumbersFromVoiceConnectorGroupResponseTypeDef",
-    "DisassociatePhoneNumbersFromVoiceConnectorRequestTypeDef",
-    "DisassociatePhoneNumbersFromVoiceConnectorResponseTypeDef",
-    "EmergencyCallingConfigurationOutputTypeDef",
-    "EmergencyCallingConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExternalSystemsConfigurationTypeDef",
-    "GeoMatchParamsTypeDef",
-    "GetGlobalSettingsResponseTypeDef",
-    "GetPhoneNumberOrderRequestTypeDef",
-    "GetPhoneNumberOrderResponseTypeDef",
-    "GetPhoneNumberRequestTypeDef",
-    "GetPhoneNumberResponseTypeDef",
-    "GetPhoneNumberSettingsResponseTypeDef",
-    "GetProxySessionRequestTypeDef",
-    "GetProxySessionResponseTypeDef",
-    "GetSipMediaApplicationAlexaSkillConfigurationRequestTypeDef",
-    "GetSipMediaApplicationAlexaSkillConfigurationResponseTypeDef",
-    "GetSipMediaApplicationLoggingConfigurationRequestTypeDef",
-    "GetSipMediaApplicationLoggingConfigurationResponseTypeDef",
-    "GetSipMediaApplicationRequestTypeDef",
-    "GetSipMediaApplicationResponseTypeDef",
-    "GetSipRuleRequestTypeDef",
-    "GetSipRuleResponseTypeDef",
-    "GetSpeakerSearchTaskRequestTypeDef",
-    "GetSpeakerSearchTaskResponseTypeDef",
-    "GetVoiceConnectorEmergencyCallingConfigurationRequestTypeDef",
-    "GetVoiceConnectorEmergencyCallingConfigurationResponseTypeDef",
-    "GetVoiceConnectorExternalSystemsConfigurationRequestTypeDef",
-    "GetVoiceConnectorExternalSystemsConfigurationResponseTypeDef",
-    "GetVoiceConnectorGroupRequestTypeDef",
-    "GetVoiceConnectorGroupResponseTypeDef",
-    "GetVoiceConnectorLoggingConfigurationRequestTypeDef",
-    "GetVoiceConnectorLoggingConfigurationResponseTypeDef",
-    "GetVoiceConnectorOriginationRequestTypeDef",
-    "GetVoiceConnectorOriginationResponseTypeDef",
-    "GetVoiceConnectorProxyRequestTypeDef",
-    "GetVoiceConnectorProxyResponseTypeDef",
-    "GetVoiceConnectorRequestTypeDef",
-    "GetVoiceConnectorResponseTypeDef",
-    "GetVoiceConnectorStreamingConfigurationRequestTypeDef",
-    "GetVoiceConnectorStreamingConfigurationResponseTypeDef",
-    "GetVoiceConnectorTerminationHealthRequestTypeDef",
-    "GetVoiceConnectorTerminationHealthResponseTypeDef",
-    "GetVoiceConnectorTerminationRequestTypeDef",
-    "GetVoiceConnectorTerminationResponseTypeDef",
-    "GetVoiceProfileDomainRequestTypeDef",
-    "GetVoiceProfileDomainResponseTypeDef",
-    "GetVoiceProfileRequestTypeDef",
-    "GetVoiceProfileResponseTypeDef",
-    "GetVoiceToneAnalysisTaskRequestTypeDef",
-    "GetVoiceToneAnalysisTaskResponseTypeDef",
-    "ListAvailableVoiceConnectorRegionsResponseTypeDef",
-    "ListPhoneNumberOrdersRequestTypeDef",
-    "ListPhoneNumberOrdersResponseTypeDef",
-    "ListPhoneNumbersRequestTypeDef",
-    "ListPhoneNumbersResponseTypeDef",
-    "ListProxySessionsRequestTypeDef",
-    "ListProxySessionsResponseTypeDef",
-    "ListSipMediaApplicationsRequestTypeDef",
-    "ListSipMediaApplicationsResponseTypeDef",
-    "ListSipRulesRequestTypeDef",
-    "ListSipRulesResponseTypeDef",
-    "ListSupportedPhoneNumberCountriesRequestTypeDef",
-    "ListSupportedPhoneNumberCountriesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVoiceConnectorGroupsRequestTypeDef",
-    "ListVoiceConnectorGroupsResponseTypeDef",
-    "ListVoiceConnectorTerminationCredentialsRequestTypeDef",
-    "ListVoiceConnectorTerminationCredentialsResponseTypeDef",
-    "ListVoiceConnectorsRequestTypeDef",
-    "ListVoiceConnectorsResponseTypeDef",
-    "ListVoiceProfileDomainsRequestTypeDef",
-    "ListVoiceProfileDomainsResponseTypeDef",
-    "ListVoiceProfilesRequestTypeDef",
-    "ListVoiceProfilesResponseTypeDef",
-    "LoggingConfigurationTypeDef",
-    "MediaInsightsConfigurationTypeDef",
-    "OrderedPhoneNumberTypeDef",
-    "OriginationOutputTypeDef",
-    "OriginationRouteTypeDef",
-    "OriginationTypeDef",
-    "ParticipantTypeDef",
-    "PhoneNumberAssociationTypeDef",
-    "PhoneNumberCapabilitiesTypeDef",
-    "PhoneNumberCountryTypeDef",
-    "PhoneNumberErrorTypeDef",
-    "PhoneNumberOrderTypeDef",
-    "PhoneNumberTypeDef",
-    "ProxySessionTypeDef",
-    "ProxyTypeDef",
-    "PutSipMediaApplicationAlexaSkillConfigurationRequestTypeDef",
-    "PutSipMediaApplicationAlexaSkillConfigurationResponseTypeDef",
-    "PutSipMediaApplicationLoggingConfigurationRequestTypeDef",
-    "PutSipMediaApplicationLoggingConfigurationResponseTypeDef",
-    "PutVoiceConnectorEmergencyCallingConfigurationRequestTypeDef",
-    "PutVoiceConnectorEmergencyCallingConfigurationResponseTypeDef",
-    "PutVoiceConnectorExternalSystemsConfigurationRequestTypeDef",
-    "PutVoiceConnectorExternalSystemsConfigurationResponseTypeDef",
-    "PutVoiceConnectorLoggingConfigurationRequestTypeDef",
-    "PutVoiceConnectorLoggingConfigurationResponseTypeDef",
-    "PutVoiceConnectorOriginationRequestTypeDef",
-    "PutVoiceConnectorOriginationResponseTypeDef",
-    "PutVoiceConnectorProxyRequestTypeDef",
-    "PutVoiceConnectorProxyResponseTypeDef",
-    "PutVoiceConnectorStreamingConfigurationRequestTypeDef",
-    "PutVoiceConnectorStreamingConfigurationResponseTypeDef",
-    "PutVoiceConnectorTerminationCredentialsRequestTypeDef",
-    "PutVoiceConnectorTerminationRequestTypeDef",
-    "PutVoiceConnectorTerminationResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestorePhoneNumberRequestTypeDef",
-    "RestorePhoneNumberResponseTypeDef",
-    "SearchAvailablePhoneNumbersRequestTypeDef",
-    "SearchAvailablePhoneNumbersResponseTypeDef",
-    "ServerSideEncryptionConfigurationTypeDef",
-    "SipMediaApplicationAlexaSkillConfigurationOutputTypeDef",
-    "SipMediaApplicationAlexaSkillConfigurationTypeDef",
-    "SipMediaApplicationCallTypeDef",
-    "SipMediaApplicationEndpointTypeDef",
-    "SipMediaApplicationLoggingConfigurationTypeDef",
-    "SipMediaApplicationTypeDef",
-    "SipRuleTargetApplicationTypeDef",
-    "SipRuleTypeDef",
-    "SpeakerSearchDetailsTypeDef",
-    "SpeakerSearchResultTypeDef",
-    "SpeakerSearchTaskTypeDef",
-    "StartSpeakerSearchTaskRequestTypeDef",
-    "StartSpeakerSearchTaskResponseTypeDef",
-    "StartVoiceToneAnalysisTaskRequestTypeDef",
-    "StartVoiceToneAnalysisTaskResponseTypeDef",
-    "StopSpeakerSearchTaskRequestTypeDef",
-    "StopVoiceToneAnalysisTaskRequestTypeDef",
-    "StreamingConfigurationOutputTypeDef",
-    "StreamingConfigurationTypeDef",
-    "StreamingNotificationTargetTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "TerminationHealthTypeDef",
-    "TerminationOutputTypeDef",
-    "TerminationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateGlobalSettingsRequestTypeDef",
-    "UpdatePhoneNumberRequestItemTypeDef",
-    "UpdatePhoneNumberRequestTypeDef",
-    "UpdatePhoneNumberResponseTypeDef",
-    "UpdatePhoneNumberSettingsRequestTypeDef",
-    "UpdateProxySessionRequestTypeDef",
-    "UpdateProxySessionResponseTypeDef",
-    "UpdateSipMediaApplicationCallRequestTypeDef",
-    "UpdateSipMediaApplicationCallResponseTypeDef",
-    "UpdateSipMediaApplicationRequestTypeDef",
-    "UpdateSipMediaApplicationResponseTypeDef",
-    "UpdateSipRuleRequestTypeDef",
-    "UpdateSipRuleResponseTypeDef",
-    "UpdateVoiceConnectorGroupRequestTypeDef",
-    "UpdateVoiceConnectorGroupResponseTypeDef",
-    "UpdateVoiceConnectorRequestTypeDef",
-    "UpdateVoiceConnectorResponseTypeDef",
-    "UpdateVoiceProfileDomainRequestTypeDef",
-    "UpdateVoiceProfileDomainResponseTypeDef",
-    "UpdateVoiceProfileRequestTypeDef",
-    "UpdateVoiceProfileResponseTypeDef",
-    "ValidateE911AddressRequestTypeDef",
-    "ValidateE911AddressResponseTypeDef",
-    "VoiceConnectorGroupTypeDef",
-    "VoiceConnectorItemTypeDef",
-    "VoiceConnectorSettingsTypeDef",
-    "VoiceConnectorTypeDef",
-    "VoiceProfileDomainSummaryTypeDef",
-    "VoiceProfileDomainTypeDef",
-    "VoiceProfileSummaryTypeDef",
-    "VoiceProfileTypeDef",
-    "VoiceToneAnalysisTaskTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddressTypeDef",
+        "AssociatePhoneNumbersWithVoiceConnectorGroupRequestTypeDef",
+        "AssociatePhoneNumbersWithVoiceConnectorGroupResponseTypeDef",
+        "AssociatePhoneNumbersWithVoiceConnectorRequestTypeDef",
+        "AssociatePhoneNumbersWithVoiceConnectorResponseTypeDef",
+        "BatchDeletePhoneNumberRequestTypeDef",
+        "BatchDeletePhoneNumberResponseTypeDef",
+        "BatchUpdatePhoneNumberRequestTypeDef",
+        "BatchUpdatePhoneNumberResponseTypeDef",
+        "CallDetailsTypeDef",
+        "CandidateAddressTypeDef",
+        "CreatePhoneNumberOrderRequestTypeDef",
+        "CreatePhoneNumberOrderResponseTypeDef",
+        "CreateProxySessionRequestTypeDef",
+        "CreateProxySessionResponseTypeDef",
+        "CreateSipMediaApplicationCallRequestTypeDef",
+        "CreateSipMediaApplicationCallResponseTypeDef",
+        "CreateSipMediaApplicationRequestTypeDef",
+        "CreateSipMediaApplicationResponseTypeDef",
+        "CreateSipRuleRequestTypeDef",
+        "CreateSipRuleResponseTypeDef",
+        "CreateVoiceConnectorGroupRequestTypeDef",
+        "CreateVoiceConnectorGroupResponseTypeDef",
+        "CreateVoiceConnectorRequestTypeDef",
+        "CreateVoiceConnectorResponseTypeDef",
+        "CreateVoiceProfileDomainRequestTypeDef",
+        "CreateVoiceProfileDomainResponseTypeDef",
+        "CreateVoiceProfileRequestTypeDef",
+        "CreateVoiceProfileResponseTypeDef",
+        "CredentialTypeDef",
+        "DNISEmergencyCallingConfigurationTypeDef",
+        "DeletePhoneNumberRequestTypeDef",
+        "DeleteProxySessionRequestTypeDef",
+        "DeleteSipMediaApplicationRequestTypeDef",
+        "DeleteSipRuleRequestTypeDef",
+        "DeleteVoiceConnectorEmergencyCallingConfigurationRequestTypeDef",
+        "DeleteVoiceConnectorExternalSystemsConfigurationRequestTypeDef",
+        "DeleteVoiceConnectorGroupRequestTypeDef",
+        "DeleteVoiceConnectorOriginationRequestTypeDef",
+        "DeleteVoiceConnectorProxyRequestTypeDef",
+        "DeleteVoiceConnectorRequestTypeDef",
+        "DeleteVoiceConnectorStreamingConfigurationRequestTypeDef",
+        "DeleteVoiceConnectorTerminationCredentialsRequestTypeDef",
+        "DeleteVoiceConnectorTerminationRequestTypeDef",
+        "DeleteVoiceProfileDomainRequestTypeDef",
+        "DeleteVoiceProfileRequestTypeDef",
+        "DisassociatePhoneNumbersFromVoiceConnectorGroupRequestTypeDef",
+        "DisassociatePhoneNumbersFromVoiceConnectorGroupResponseTypeDef",
+        "DisassociatePhoneNumbersFromVoiceConnectorRequestTypeDef",
+        "DisassociatePhoneNumbersFromVoiceConnectorResponseTypeDef",
+        "EmergencyCallingConfigurationOutputTypeDef",
+        "EmergencyCallingConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExternalSystemsConfigurationTypeDef",
+        "GeoMatchParamsTypeDef",
+        "GetGlobalSettingsResponseTypeDef",
+        "GetPhoneNumberOrderRequestTypeDef",
+        "GetPhoneNumberOrderResponseTypeDef",
+        "GetPhoneNumberRequestTypeDef",
+        "GetPhoneNumberResponseTypeDef",
+        "GetPhoneNumberSettingsResponseTypeDef",
+        "GetProxySessionRequestTypeDef",
+        "GetProxySessionResponseTypeDef",
+        "GetSipMediaApplicationAlexaSkillConfigurationRequestTypeDef",
+        "GetSipMediaApplicationAlexaSkillConfigurationResponseTypeDef",
+        "GetSipMediaApplicationLoggingConfigurationRequestTypeDef",
+        "GetSipMediaApplicationLoggingConfigurationResponseTypeDef",
+        "GetSipMediaApplicationRequestTypeDef",
+        "GetSipMediaApplicationResponseTypeDef",
+        "GetSipRuleRequestTypeDef",
+        "GetSipRuleResponseTypeDef",
+        "GetSpeakerSearchTaskRequestTypeDef",
+        "GetSpeakerSearchTaskResponseTypeDef",
+        "GetVoiceConnectorEmergencyCallingConfigurationRequestTypeDef",
+        "GetVoiceConnectorEmergencyCallingConfigurationResponseTypeDef",
+        "GetVoiceConnectorExternalSystemsConfigurationRequestTypeDef",
+        "GetVoiceConnectorExternalSystemsConfigurationResponseTypeDef",
+        "GetVoiceConnectorGroupRequestTypeDef",
+        "GetVoiceConnectorGroupResponseTypeDef",
+        "GetVoiceConnectorLoggingConfigurationRequestTypeDef",
+        "GetVoiceConnectorLoggingConfigurationResponseTypeDef",
+        "GetVoiceConnectorOriginationRequestTypeDef",
+        "GetVoiceConnectorOriginationResponseTypeDef",
+        "GetVoiceConnectorProxyRequestTypeDef",
+        "GetVoiceConnectorProxyResponseTypeDef",
+        "GetVoiceConnectorRequestTypeDef",
+        "GetVoiceConnectorResponseTypeDef",
+        "GetVoiceConnectorStreamingConfigurationRequestTypeDef",
+        "GetVoiceConnectorStreamingConfigurationResponseTypeDef",
+        "GetVoiceConnectorTerminationHealthRequestTypeDef",
+        "GetVoiceConnectorTerminationHealthResponseTypeDef",
+        "GetVoiceConnectorTerminationRequestTypeDef",
+        "GetVoiceConnectorTerminationResponseTypeDef",
+        "GetVoiceProfileDomainRequestTypeDef",
+        "GetVoiceProfileDomainResponseTypeDef",
+        "GetVoiceProfileRequestTypeDef",
+        "GetVoiceProfileResponseTypeDef",
+        "GetVoiceToneAnalysisTaskRequestTypeDef",
+        "GetVoiceToneAnalysisTaskResponseTypeDef",
+        "ListAvailableVoiceConnectorRegionsResponseTypeDef",
+        "ListPhoneNumberOrdersRequestTypeDef",
+        "ListPhoneNumberOrdersResponseTypeDef",
+        "ListPhoneNumbersRequestTypeDef",
+        "ListPhoneNumbersResponseTypeDef",
+        "ListProxySessionsRequestTypeDef",
+        "ListProxySessionsResponseTypeDef",
+        "ListSipMediaApplicationsRequestTypeDef",
+        "ListSipMediaApplicationsResponseTypeDef",
+        "ListSipRulesRequestTypeDef",
+        "ListSipRulesResponseTypeDef",
+        "ListSupportedPhoneNumberCountriesRequestTypeDef",
+        "ListSupportedPhoneNumberCountriesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVoiceConnectorGroupsRequestTypeDef",
+        "ListVoiceConnectorGroupsResponseTypeDef",
+        "ListVoiceConnectorTerminationCredentialsRequestTypeDef",
+        "ListVoiceConnectorTerminationCredentialsResponseTypeDef",
+        "ListVoiceConnectorsRequestTypeDef",
+        "ListVoiceConnectorsResponseTypeDef",
+        "ListVoiceProfileDomainsRequestTypeDef",
+        "ListVoiceProfileDomainsResponseTypeDef",
+        "ListVoiceProfilesRequestTypeDef",
+        "ListVoiceProfilesResponseTypeDef",
+        "LoggingConfigurationTypeDef",
+        "MediaInsightsConfigurationTypeDef",
+        "OrderedPhoneNumberTypeDef",
+        "OriginationOutputTypeDef",
+        "OriginationRouteTypeDef",
+        "OriginationTypeDef",
+        "ParticipantTypeDef",
+        "PhoneNumberAssociationTypeDef",
+        "PhoneNumberCapabilitiesTypeDef",
+        "PhoneNumberCountryTypeDef",
+        "PhoneNumberErrorTypeDef",
+        "PhoneNumberOrderTypeDef",
+        "PhoneNumberTypeDef",
+        "ProxySessionTypeDef",
+        "ProxyTypeDef",
+        "PutSipMediaApplicationAlexaSkillConfigurationRequestTypeDef",
+        "PutSipMediaApplicationAlexaSkillConfigurationResponseTypeDef",
+        "PutSipMediaApplicationLoggingConfigurationRequestTypeDef",
+        "PutSipMediaApplicationLoggingConfigurationResponseTypeDef",
+        "PutVoiceConnectorEmergencyCallingConfigurationRequestTypeDef",
+        "PutVoiceConnectorEmergencyCallingConfigurationResponseTypeDef",
+        "PutVoiceConnectorExternalSystemsConfigurationRequestTypeDef",
+        "PutVoiceConnectorExternalSystemsConfigurationResponseTypeDef",
+        "PutVoiceConnectorLoggingConfigurationRequestTypeDef",
+        "PutVoiceConnectorLoggingConfigurationResponseTypeDef",
+        "PutVoiceConnectorOriginationRequestTypeDef",
+        "PutVoiceConnectorOriginationResponseTypeDef",
+        "PutVoiceConnectorProxyRequestTypeDef",
+        "PutVoiceConnectorProxyResponseTypeDef",
+        "PutVoiceConnectorStreamingConfigurationRequestTypeDef",
+        "PutVoiceConnectorStreamingConfigurationResponseTypeDef",
+        "PutVoiceConnectorTerminationCredentialsRequestTypeDef",
+        "PutVoiceConnectorTerminationRequestTypeDef",
+        "PutVoiceConnectorTerminationResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestorePhoneNumberRequestTypeDef",
+        "RestorePhoneNumberResponseTypeDef",
+        "SearchAvailablePhoneNumbersRequestTypeDef",
+        "SearchAvailablePhoneNumbersResponseTypeDef",
+        "ServerSideEncryptionConfigurationTypeDef",
+        "SipMediaApplicationAlexaSkillConfigurationOutputTypeDef",
+        "SipMediaApplicationAlexaSkillConfigurationTypeDef",
+        "SipMediaApplicationCallTypeDef",
+        "SipMediaApplicationEndpointTypeDef",
+        "SipMediaApplicationLoggingConfigurationTypeDef",
+        "SipMediaApplicationTypeDef",
+        "SipRuleTargetApplicationTypeDef",
+        "SipRuleTypeDef",
+        "SpeakerSearchDetailsTypeDef",
+        "SpeakerSearchResultTypeDef",
+        "SpeakerSearchTaskTypeDef",
+        "StartSpeakerSearchTaskRequestTypeDef",
+        "StartSpeakerSearchTaskResponseTypeDef",
+        "StartVoiceToneAnalysisTaskRequestTypeDef",
+        "StartVoiceToneAnalysisTaskResponseTypeDef",
+        "StopSpeakerSearchTaskRequestTypeDef",
+        "StopVoiceToneAnalysisTaskRequestTypeDef",
+        "StreamingConfigurationOutputTypeDef",
+        "StreamingConfigurationTypeDef",
+        "StreamingNotificationTargetTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "TerminationHealthTypeDef",
+        "TerminationOutputTypeDef",
+        "TerminationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateGlobalSettingsRequestTypeDef",
+        "UpdatePhoneNumberRequestItemTypeDef",
+        "UpdatePhoneNumberRequestTypeDef",
+        "UpdatePhoneNumberResponseTypeDef",
+        "UpdatePhoneNumberSettingsRequestTypeDef",
+        "UpdateProxySessionRequestTypeDef",
+        "UpdateProxySessionResponseTypeDef",
+        "UpdateSipMediaApplicationCallRequestTypeDef",
+        "UpdateSipMediaApplicationCallResponseTypeDef",
+        "UpdateSipMediaApplicationRequestTypeDef",
+        "UpdateSipMediaApplicationResponseTypeDef",
+        "UpdateSipRuleRequestTypeDef",
+        "UpdateSipRuleResponseTypeDef",
+        "UpdateVoiceConnectorGroupRequestTypeDef",
+        "UpdateVoiceConnectorGroupResponseTypeDef",
+        "UpdateVoiceConnectorRequestTypeDef",
+        "UpdateVoiceConnectorResponseTypeDef",
+        "UpdateVoiceProfileDomainRequestTypeDef",
+        "UpdateVoiceProfileDomainResponseTypeDef",
+        "UpdateVoiceProfileRequestTypeDef",
+        "UpdateVoiceProfileResponseTypeDef",
+        "ValidateE911AddressRequestTypeDef",
+        "ValidateE911AddressResponseTypeDef",
+        "VoiceConnectorGroupTypeDef",
+        "VoiceConnectorItemTypeDef",
+        "VoiceConnectorSettingsTypeDef",
+        "VoiceConnectorTypeDef",
+        "VoiceProfileDomainSummaryTypeDef",
+        "VoiceProfileDomainTypeDef",
+        "VoiceProfileSummaryTypeDef",
+        "VoiceProfileTypeDef",
+        "VoiceToneAnalysisTaskTypeDef",
+    ]
 
 
 class AddressTypeDef(TypedDict):
@@ -288,6 +289,12 @@ class AssociatePhoneNumbersWithVoiceConnectorGroupRequestTypeDef(TypedDict):
     VoiceConnectorGroupId: str
     E164PhoneNumbers: ReadOnly[Sequence[str]]
     ForceAssociate: NotRequired[bool]
+
+
+class PhoneNumberErrorTypeDef(TypedDict):
+    PhoneNumberId: NotRequired[str]
+    ErrorCode: NotRequired[ErrorCodeType]
+    ErrorMessage: NotRequired[str]
 
 
 class AssociatePhoneNumbersWithVoiceConnectorGroupResponseTypeDef(TypedDict):
@@ -313,6 +320,13 @@ class BatchDeletePhoneNumberRequestTypeDef(TypedDict):
 class BatchDeletePhoneNumberResponseTypeDef(TypedDict):
     PhoneNumberErrors: NotRequired[list[PhoneNumberErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdatePhoneNumberRequestItemTypeDef(TypedDict):
+    PhoneNumberId: str
+    ProductType: NotRequired[PhoneNumberProductTypeType]
+    CallingName: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class BatchUpdatePhoneNumberRequestTypeDef(TypedDict):
@@ -348,9 +362,30 @@ class CreatePhoneNumberOrderRequestTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
+class OrderedPhoneNumberTypeDef(TypedDict):
+    E164PhoneNumber: NotRequired[str]
+    Status: NotRequired[OrderedPhoneNumberStatusType]
+
+
+class PhoneNumberOrderTypeDef(TypedDict):
+    PhoneNumberOrderId: NotRequired[str]
+    ProductType: NotRequired[PhoneNumberProductTypeType]
+    Status: NotRequired[PhoneNumberOrderStatusType]
+    OrderType: NotRequired[PhoneNumberOrderTypeType]
+    OrderedPhoneNumbers: NotRequired[list[OrderedPhoneNumberTypeDef]]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    FocDate: NotRequired[datetime]
+
+
 class CreatePhoneNumberOrderResponseTypeDef(TypedDict):
     PhoneNumberOrder: NotRequired[PhoneNumberOrderTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GeoMatchParamsTypeDef(TypedDict):
+    Country: str
+    AreaCode: str
 
 
 class CreateProxySessionRequestTypeDef(TypedDict):
@@ -359,6 +394,27 @@ class CreateProxySessionRequestTypeDef(TypedDict):
     Name: NotRequired[str]
     ExpiryMinutes: NotRequired[int]
     Capabilities: ReadOnly[Sequence[CapabilityType]]
+    NumberSelectionBehavior: NotRequired[NumberSelectionBehaviorType]
+    GeoMatchLevel: NotRequired[GeoMatchLevelType]
+    GeoMatchParams: NotRequired[GeoMatchParamsTypeDef]
+
+
+class ParticipantTypeDef(TypedDict):
+    PhoneNumber: NotRequired[str]
+    ProxyPhoneNumber: NotRequired[str]
+
+
+class ProxySessionTypeDef(TypedDict):
+    VoiceConnectorId: NotRequired[str]
+    ProxySessionId: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[ProxySessionStatusType]
+    ExpiryMinutes: NotRequired[int]
+    Capabilities: NotRequired[list[CapabilityType]]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    EndedTimestamp: NotRequired[datetime]
+    Participants: NotRequired[list[ParticipantTypeDef]]
     NumberSelectionBehavior: NotRequired[NumberSelectionBehaviorType]
     GeoMatchLevel: NotRequired[GeoMatchLevelType]
     GeoMatchParams: NotRequired[GeoMatchParamsTypeDef]
@@ -377,9 +433,22 @@ class CreateSipMediaApplicationCallRequestTypeDef(TypedDict):
     ArgumentsMap: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class SipMediaApplicationCallTypeDef(TypedDict):
+    TransactionId: NotRequired[str]
+
+
 class CreateSipMediaApplicationCallResponseTypeDef(TypedDict):
     SipMediaApplicationCall: NotRequired[SipMediaApplicationCallTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SipMediaApplicationEndpointTypeDef(TypedDict):
+    LambdaArn: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateSipMediaApplicationRequestTypeDef(TypedDict):
@@ -389,9 +458,25 @@ class CreateSipMediaApplicationRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class SipMediaApplicationTypeDef(TypedDict):
+    SipMediaApplicationId: NotRequired[str]
+    AwsRegion: NotRequired[str]
+    Name: NotRequired[str]
+    Endpoints: NotRequired[list[SipMediaApplicationEndpointTypeDef]]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    SipMediaApplicationArn: NotRequired[str]
+
+
 class CreateSipMediaApplicationResponseTypeDef(TypedDict):
     SipMediaApplication: NotRequired[SipMediaApplicationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SipRuleTargetApplicationTypeDef(TypedDict):
+    SipMediaApplicationId: NotRequired[str]
+    Priority: NotRequired[int]
+    AwsRegion: NotRequired[str]
 
 
 class CreateSipRuleRequestTypeDef(TypedDict):
@@ -402,14 +487,39 @@ class CreateSipRuleRequestTypeDef(TypedDict):
     TargetApplications: NotRequired[ReadOnly[Sequence[SipRuleTargetApplicationTypeDef]]]
 
 
+class SipRuleTypeDef(TypedDict):
+    SipRuleId: NotRequired[str]
+    Name: NotRequired[str]
+    Disabled: NotRequired[bool]
+    TriggerType: NotRequired[SipRuleTriggerTypeType]
+    TriggerValue: NotRequired[str]
+    TargetApplications: NotRequired[list[SipRuleTargetApplicationTypeDef]]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+
+
 class CreateSipRuleResponseTypeDef(TypedDict):
     SipRule: NotRequired[SipRuleTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VoiceConnectorItemTypeDef(TypedDict):
+    VoiceConnectorId: str
+    Priority: int
+
+
 class CreateVoiceConnectorGroupRequestTypeDef(TypedDict):
     Name: str
     VoiceConnectorItems: NotRequired[ReadOnly[Sequence[VoiceConnectorItemTypeDef]]]
+
+
+class VoiceConnectorGroupTypeDef(TypedDict):
+    VoiceConnectorGroupId: NotRequired[str]
+    Name: NotRequired[str]
+    VoiceConnectorItems: NotRequired[list[VoiceConnectorItemTypeDef]]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    VoiceConnectorGroupArn: NotRequired[str]
 
 
 class CreateVoiceConnectorGroupResponseTypeDef(TypedDict):
@@ -426,9 +536,26 @@ class CreateVoiceConnectorRequestTypeDef(TypedDict):
     NetworkType: NotRequired[NetworkTypeType]
 
 
+class VoiceConnectorTypeDef(TypedDict):
+    VoiceConnectorId: NotRequired[str]
+    AwsRegion: NotRequired[VoiceConnectorAwsRegionType]
+    Name: NotRequired[str]
+    OutboundHostName: NotRequired[str]
+    RequireEncryption: NotRequired[bool]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    VoiceConnectorArn: NotRequired[str]
+    IntegrationType: NotRequired[VoiceConnectorIntegrationTypeType]
+    NetworkType: NotRequired[NetworkTypeType]
+
+
 class CreateVoiceConnectorResponseTypeDef(TypedDict):
     VoiceConnector: NotRequired[VoiceConnectorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ServerSideEncryptionConfigurationTypeDef(TypedDict):
+    KmsKeyArn: str
 
 
 class CreateVoiceProfileDomainRequestTypeDef(TypedDict):
@@ -439,6 +566,18 @@ class CreateVoiceProfileDomainRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class VoiceProfileDomainTypeDef(TypedDict):
+    VoiceProfileDomainId: NotRequired[str]
+    VoiceProfileDomainArn: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    ServerSideEncryptionConfiguration: NotRequired[
+        ServerSideEncryptionConfigurationTypeDef
+    ]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+
+
 class CreateVoiceProfileDomainResponseTypeDef(TypedDict):
     VoiceProfileDomain: NotRequired[VoiceProfileDomainTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -446,6 +585,15 @@ class CreateVoiceProfileDomainResponseTypeDef(TypedDict):
 
 class CreateVoiceProfileRequestTypeDef(TypedDict):
     SpeakerSearchTaskId: str
+
+
+class VoiceProfileTypeDef(TypedDict):
+    VoiceProfileId: NotRequired[str]
+    VoiceProfileArn: NotRequired[str]
+    VoiceProfileDomainId: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    ExpirationTimestamp: NotRequired[datetime]
 
 
 class CreateVoiceProfileResponseTypeDef(TypedDict):
@@ -559,9 +707,8 @@ class ExternalSystemsConfigurationTypeDef(TypedDict):
     ContactCenterSystemTypes: NotRequired[list[ContactCenterSystemTypeType]]
 
 
-class GeoMatchParamsTypeDef(TypedDict):
-    Country: str
-    AreaCode: str
+class VoiceConnectorSettingsTypeDef(TypedDict):
+    CdrBucket: NotRequired[str]
 
 
 class GetGlobalSettingsResponseTypeDef(TypedDict):
@@ -580,6 +727,39 @@ class GetPhoneNumberOrderResponseTypeDef(TypedDict):
 
 class GetPhoneNumberRequestTypeDef(TypedDict):
     PhoneNumberId: str
+
+
+class PhoneNumberAssociationTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Name: NotRequired[PhoneNumberAssociationNameType]
+    AssociatedTimestamp: NotRequired[datetime]
+
+
+class PhoneNumberCapabilitiesTypeDef(TypedDict):
+    InboundCall: NotRequired[bool]
+    OutboundCall: NotRequired[bool]
+    InboundSMS: NotRequired[bool]
+    OutboundSMS: NotRequired[bool]
+    InboundMMS: NotRequired[bool]
+    OutboundMMS: NotRequired[bool]
+
+
+class PhoneNumberTypeDef(TypedDict):
+    PhoneNumberId: NotRequired[str]
+    E164PhoneNumber: NotRequired[str]
+    Country: NotRequired[str]
+    Type: NotRequired[PhoneNumberTypeType]
+    ProductType: NotRequired[PhoneNumberProductTypeType]
+    Status: NotRequired[PhoneNumberStatusType]
+    Capabilities: NotRequired[PhoneNumberCapabilitiesTypeDef]
+    Associations: NotRequired[list[PhoneNumberAssociationTypeDef]]
+    CallingName: NotRequired[str]
+    CallingNameStatus: NotRequired[CallingNameStatusType]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    DeletionTimestamp: NotRequired[datetime]
+    OrderId: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class GetPhoneNumberResponseTypeDef(TypedDict):
@@ -607,6 +787,11 @@ class GetSipMediaApplicationAlexaSkillConfigurationRequestTypeDef(TypedDict):
     SipMediaApplicationId: str
 
 
+class SipMediaApplicationAlexaSkillConfigurationOutputTypeDef(TypedDict):
+    AlexaSkillStatus: AlexaSkillStatusType
+    AlexaSkillIds: list[str]
+
+
 class GetSipMediaApplicationAlexaSkillConfigurationResponseTypeDef(TypedDict):
     SipMediaApplicationAlexaSkillConfiguration: NotRequired[
         SipMediaApplicationAlexaSkillConfigurationOutputTypeDef
@@ -616,6 +801,10 @@ class GetSipMediaApplicationAlexaSkillConfigurationResponseTypeDef(TypedDict):
 
 class GetSipMediaApplicationLoggingConfigurationRequestTypeDef(TypedDict):
     SipMediaApplicationId: str
+
+
+class SipMediaApplicationLoggingConfigurationTypeDef(TypedDict):
+    EnableSipMediaApplicationMessageLogs: NotRequired[bool]
 
 
 class GetSipMediaApplicationLoggingConfigurationResponseTypeDef(TypedDict):
@@ -646,6 +835,27 @@ class GetSipRuleResponseTypeDef(TypedDict):
 class GetSpeakerSearchTaskRequestTypeDef(TypedDict):
     VoiceConnectorId: str
     SpeakerSearchTaskId: str
+
+
+class SpeakerSearchResultTypeDef(TypedDict):
+    ConfidenceScore: NotRequired[float]
+    VoiceProfileId: NotRequired[str]
+
+
+class SpeakerSearchDetailsTypeDef(TypedDict):
+    Results: NotRequired[list[SpeakerSearchResultTypeDef]]
+    VoiceprintGenerationStatus: NotRequired[str]
+
+
+class SpeakerSearchTaskTypeDef(TypedDict):
+    SpeakerSearchTaskId: NotRequired[str]
+    SpeakerSearchTaskStatus: NotRequired[str]
+    CallDetails: NotRequired[CallDetailsTypeDef]
+    SpeakerSearchDetails: NotRequired[SpeakerSearchDetailsTypeDef]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    StartedTimestamp: NotRequired[datetime]
+    StatusMessage: NotRequired[str]
 
 
 class GetSpeakerSearchTaskResponseTypeDef(TypedDict):
@@ -686,6 +896,11 @@ class GetVoiceConnectorLoggingConfigurationRequestTypeDef(TypedDict):
     VoiceConnectorId: str
 
 
+class LoggingConfigurationTypeDef(TypedDict):
+    EnableSIPLogs: NotRequired[bool]
+    EnableMediaMetricLogs: NotRequired[bool]
+
+
 class GetVoiceConnectorLoggingConfigurationResponseTypeDef(TypedDict):
     LoggingConfiguration: NotRequired[LoggingConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -695,6 +910,19 @@ class GetVoiceConnectorOriginationRequestTypeDef(TypedDict):
     VoiceConnectorId: str
 
 
+class OriginationRouteTypeDef(TypedDict):
+    Host: NotRequired[str]
+    Port: NotRequired[int]
+    Protocol: NotRequired[OriginationRouteProtocolType]
+    Priority: NotRequired[int]
+    Weight: NotRequired[int]
+
+
+class OriginationOutputTypeDef(TypedDict):
+    Routes: NotRequired[list[OriginationRouteTypeDef]]
+    Disabled: NotRequired[bool]
+
+
 class GetVoiceConnectorOriginationResponseTypeDef(TypedDict):
     Origination: NotRequired[OriginationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -702,6 +930,13 @@ class GetVoiceConnectorOriginationResponseTypeDef(TypedDict):
 
 class GetVoiceConnectorProxyRequestTypeDef(TypedDict):
     VoiceConnectorId: str
+
+
+class ProxyTypeDef(TypedDict):
+    DefaultSessionExpiryMinutes: NotRequired[int]
+    Disabled: NotRequired[bool]
+    FallBackPhoneNumber: NotRequired[str]
+    PhoneNumberCountries: NotRequired[list[str]]
 
 
 class GetVoiceConnectorProxyResponseTypeDef(TypedDict):
@@ -722,6 +957,22 @@ class GetVoiceConnectorStreamingConfigurationRequestTypeDef(TypedDict):
     VoiceConnectorId: str
 
 
+class MediaInsightsConfigurationTypeDef(TypedDict):
+    Disabled: NotRequired[bool]
+    ConfigurationArn: NotRequired[str]
+
+
+class StreamingNotificationTargetTypeDef(TypedDict):
+    NotificationTarget: NotRequired[NotificationTargetType]
+
+
+class StreamingConfigurationOutputTypeDef(TypedDict):
+    DataRetentionInHours: int
+    Disabled: bool
+    StreamingNotificationTargets: NotRequired[list[StreamingNotificationTargetTypeDef]]
+    MediaInsightsConfiguration: NotRequired[MediaInsightsConfigurationTypeDef]
+
+
 class GetVoiceConnectorStreamingConfigurationResponseTypeDef(TypedDict):
     StreamingConfiguration: NotRequired[StreamingConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -731,6 +982,11 @@ class GetVoiceConnectorTerminationHealthRequestTypeDef(TypedDict):
     VoiceConnectorId: str
 
 
+class TerminationHealthTypeDef(TypedDict):
+    Timestamp: NotRequired[datetime]
+    Source: NotRequired[str]
+
+
 class GetVoiceConnectorTerminationHealthResponseTypeDef(TypedDict):
     TerminationHealth: NotRequired[TerminationHealthTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -738,6 +994,14 @@ class GetVoiceConnectorTerminationHealthResponseTypeDef(TypedDict):
 
 class GetVoiceConnectorTerminationRequestTypeDef(TypedDict):
     VoiceConnectorId: str
+
+
+class TerminationOutputTypeDef(TypedDict):
+    CpsLimit: NotRequired[int]
+    DefaultPhoneNumber: NotRequired[str]
+    CallingRegions: NotRequired[list[str]]
+    CidrAllowedList: NotRequired[list[str]]
+    Disabled: NotRequired[bool]
 
 
 class GetVoiceConnectorTerminationResponseTypeDef(TypedDict):
@@ -767,6 +1031,16 @@ class GetVoiceToneAnalysisTaskRequestTypeDef(TypedDict):
     VoiceConnectorId: str
     VoiceToneAnalysisTaskId: str
     IsCaller: bool
+
+
+class VoiceToneAnalysisTaskTypeDef(TypedDict):
+    VoiceToneAnalysisTaskId: NotRequired[str]
+    VoiceToneAnalysisTaskStatus: NotRequired[str]
+    CallDetails: NotRequired[CallDetailsTypeDef]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    StartedTimestamp: NotRequired[datetime]
+    StatusMessage: NotRequired[str]
 
 
 class GetVoiceToneAnalysisTaskResponseTypeDef(TypedDict):
@@ -845,6 +1119,11 @@ class ListSupportedPhoneNumberCountriesRequestTypeDef(TypedDict):
     ProductType: PhoneNumberProductTypeType
 
 
+class PhoneNumberCountryTypeDef(TypedDict):
+    CountryCode: NotRequired[str]
+    SupportedPhoneNumberTypes: NotRequired[list[PhoneNumberTypeType]]
+
+
 class ListSupportedPhoneNumberCountriesResponseTypeDef(TypedDict):
     PhoneNumberCountries: NotRequired[list[PhoneNumberCountryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -895,6 +1174,15 @@ class ListVoiceProfileDomainsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class VoiceProfileDomainSummaryTypeDef(TypedDict):
+    VoiceProfileDomainId: NotRequired[str]
+    VoiceProfileDomainArn: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+
+
 class ListVoiceProfileDomainsResponseTypeDef(TypedDict):
     VoiceProfileDomains: NotRequired[list[VoiceProfileDomainSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -907,38 +1195,19 @@ class ListVoiceProfilesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class VoiceProfileSummaryTypeDef(TypedDict):
+    VoiceProfileId: NotRequired[str]
+    VoiceProfileArn: NotRequired[str]
+    VoiceProfileDomainId: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+    UpdatedTimestamp: NotRequired[datetime]
+    ExpirationTimestamp: NotRequired[datetime]
+
+
 class ListVoiceProfilesResponseTypeDef(TypedDict):
     VoiceProfiles: NotRequired[list[VoiceProfileSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LoggingConfigurationTypeDef(TypedDict):
-    EnableSIPLogs: NotRequired[bool]
-    EnableMediaMetricLogs: NotRequired[bool]
-
-
-class MediaInsightsConfigurationTypeDef(TypedDict):
-    Disabled: NotRequired[bool]
-    ConfigurationArn: NotRequired[str]
-
-
-class OrderedPhoneNumberTypeDef(TypedDict):
-    E164PhoneNumber: NotRequired[str]
-    Status: NotRequired[OrderedPhoneNumberStatusType]
-
-
-class OriginationOutputTypeDef(TypedDict):
-    Routes: NotRequired[list[OriginationRouteTypeDef]]
-    Disabled: NotRequired[bool]
-
-
-class OriginationRouteTypeDef(TypedDict):
-    Host: NotRequired[str]
-    Port: NotRequired[int]
-    Protocol: NotRequired[OriginationRouteProtocolType]
-    Priority: NotRequired[int]
-    Weight: NotRequired[int]
 
 
 class OriginationTypeDef(TypedDict):
@@ -946,87 +1215,9 @@ class OriginationTypeDef(TypedDict):
     Disabled: NotRequired[bool]
 
 
-class ParticipantTypeDef(TypedDict):
-    PhoneNumber: NotRequired[str]
-    ProxyPhoneNumber: NotRequired[str]
-
-
-class PhoneNumberAssociationTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Name: NotRequired[PhoneNumberAssociationNameType]
-    AssociatedTimestamp: NotRequired[datetime]
-
-
-class PhoneNumberCapabilitiesTypeDef(TypedDict):
-    InboundCall: NotRequired[bool]
-    OutboundCall: NotRequired[bool]
-    InboundSMS: NotRequired[bool]
-    OutboundSMS: NotRequired[bool]
-    InboundMMS: NotRequired[bool]
-    OutboundMMS: NotRequired[bool]
-
-
-class PhoneNumberCountryTypeDef(TypedDict):
-    CountryCode: NotRequired[str]
-    SupportedPhoneNumberTypes: NotRequired[list[PhoneNumberTypeType]]
-
-
-class PhoneNumberErrorTypeDef(TypedDict):
-    PhoneNumberId: NotRequired[str]
-    ErrorCode: NotRequired[ErrorCodeType]
-    ErrorMessage: NotRequired[str]
-
-
-class PhoneNumberOrderTypeDef(TypedDict):
-    PhoneNumberOrderId: NotRequired[str]
-    ProductType: NotRequired[PhoneNumberProductTypeType]
-    Status: NotRequired[PhoneNumberOrderStatusType]
-    OrderType: NotRequired[PhoneNumberOrderTypeType]
-    OrderedPhoneNumbers: NotRequired[list[OrderedPhoneNumberTypeDef]]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    FocDate: NotRequired[datetime]
-
-
-class PhoneNumberTypeDef(TypedDict):
-    PhoneNumberId: NotRequired[str]
-    E164PhoneNumber: NotRequired[str]
-    Country: NotRequired[str]
-    Type: NotRequired[PhoneNumberTypeType]
-    ProductType: NotRequired[PhoneNumberProductTypeType]
-    Status: NotRequired[PhoneNumberStatusType]
-    Capabilities: NotRequired[PhoneNumberCapabilitiesTypeDef]
-    Associations: NotRequired[list[PhoneNumberAssociationTypeDef]]
-    CallingName: NotRequired[str]
-    CallingNameStatus: NotRequired[CallingNameStatusType]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    DeletionTimestamp: NotRequired[datetime]
-    OrderId: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class ProxySessionTypeDef(TypedDict):
-    VoiceConnectorId: NotRequired[str]
-    ProxySessionId: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[ProxySessionStatusType]
-    ExpiryMinutes: NotRequired[int]
-    Capabilities: NotRequired[list[CapabilityType]]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    EndedTimestamp: NotRequired[datetime]
-    Participants: NotRequired[list[ParticipantTypeDef]]
-    NumberSelectionBehavior: NotRequired[NumberSelectionBehaviorType]
-    GeoMatchLevel: NotRequired[GeoMatchLevelType]
-    GeoMatchParams: NotRequired[GeoMatchParamsTypeDef]
-
-
-class ProxyTypeDef(TypedDict):
-    DefaultSessionExpiryMinutes: NotRequired[int]
-    Disabled: NotRequired[bool]
-    FallBackPhoneNumber: NotRequired[str]
-    PhoneNumberCountries: NotRequired[list[str]]
+class SipMediaApplicationAlexaSkillConfigurationTypeDef(TypedDict):
+    AlexaSkillStatus: AlexaSkillStatusType
+    AlexaSkillIds: ReadOnly[Sequence[str]]
 
 
 class PutSipMediaApplicationAlexaSkillConfigurationRequestTypeDef(TypedDict):
@@ -1117,6 +1308,15 @@ class PutVoiceConnectorProxyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StreamingConfigurationTypeDef(TypedDict):
+    DataRetentionInHours: int
+    Disabled: bool
+    StreamingNotificationTargets: NotRequired[
+        ReadOnly[Sequence[StreamingNotificationTargetTypeDef]]
+    ]
+    MediaInsightsConfiguration: NotRequired[MediaInsightsConfigurationTypeDef]
+
+
 class PutVoiceConnectorStreamingConfigurationRequestTypeDef(TypedDict):
     VoiceConnectorId: str
     StreamingConfiguration: ReadOnly[StreamingConfigurationTypeDef]
@@ -1130,6 +1330,14 @@ class PutVoiceConnectorStreamingConfigurationResponseTypeDef(TypedDict):
 class PutVoiceConnectorTerminationCredentialsRequestTypeDef(TypedDict):
     VoiceConnectorId: str
     Credentials: NotRequired[ReadOnly[Sequence[CredentialTypeDef]]]
+
+
+class TerminationTypeDef(TypedDict):
+    CpsLimit: NotRequired[int]
+    DefaultPhoneNumber: NotRequired[str]
+    CallingRegions: NotRequired[ReadOnly[Sequence[str]]]
+    CidrAllowedList: NotRequired[ReadOnly[Sequence[str]]]
+    Disabled: NotRequired[bool]
 
 
 class PutVoiceConnectorTerminationRequestTypeDef(TypedDict):
@@ -1168,80 +1376,6 @@ class SearchAvailablePhoneNumbersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ServerSideEncryptionConfigurationTypeDef(TypedDict):
-    KmsKeyArn: str
-
-
-class SipMediaApplicationAlexaSkillConfigurationOutputTypeDef(TypedDict):
-    AlexaSkillStatus: AlexaSkillStatusType
-    AlexaSkillIds: list[str]
-
-
-class SipMediaApplicationAlexaSkillConfigurationTypeDef(TypedDict):
-    AlexaSkillStatus: AlexaSkillStatusType
-    AlexaSkillIds: ReadOnly[Sequence[str]]
-
-
-class SipMediaApplicationCallTypeDef(TypedDict):
-    TransactionId: NotRequired[str]
-
-
-class SipMediaApplicationEndpointTypeDef(TypedDict):
-    LambdaArn: NotRequired[str]
-
-
-class SipMediaApplicationLoggingConfigurationTypeDef(TypedDict):
-    EnableSipMediaApplicationMessageLogs: NotRequired[bool]
-
-
-class SipMediaApplicationTypeDef(TypedDict):
-    SipMediaApplicationId: NotRequired[str]
-    AwsRegion: NotRequired[str]
-    Name: NotRequired[str]
-    Endpoints: NotRequired[list[SipMediaApplicationEndpointTypeDef]]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    SipMediaApplicationArn: NotRequired[str]
-
-
-class SipRuleTargetApplicationTypeDef(TypedDict):
-    SipMediaApplicationId: NotRequired[str]
-    Priority: NotRequired[int]
-    AwsRegion: NotRequired[str]
-
-
-class SipRuleTypeDef(TypedDict):
-    SipRuleId: NotRequired[str]
-    Name: NotRequired[str]
-    Disabled: NotRequired[bool]
-    TriggerType: NotRequired[SipRuleTriggerTypeType]
-    TriggerValue: NotRequired[str]
-    TargetApplications: NotRequired[list[SipRuleTargetApplicationTypeDef]]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-
-
-class SpeakerSearchDetailsTypeDef(TypedDict):
-    Results: NotRequired[list[SpeakerSearchResultTypeDef]]
-    VoiceprintGenerationStatus: NotRequired[str]
-
-
-class SpeakerSearchResultTypeDef(TypedDict):
-    ConfidenceScore: NotRequired[float]
-    VoiceProfileId: NotRequired[str]
-
-
-class SpeakerSearchTaskTypeDef(TypedDict):
-    SpeakerSearchTaskId: NotRequired[str]
-    SpeakerSearchTaskStatus: NotRequired[str]
-    CallDetails: NotRequired[CallDetailsTypeDef]
-    SpeakerSearchDetails: NotRequired[SpeakerSearchDetailsTypeDef]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    StartedTimestamp: NotRequired[datetime]
-    StatusMessage: NotRequired[str]
-
-
 class StartSpeakerSearchTaskRequestTypeDef(TypedDict):
     VoiceConnectorId: str
     TransactionId: str
@@ -1277,55 +1411,9 @@ class StopVoiceToneAnalysisTaskRequestTypeDef(TypedDict):
     VoiceToneAnalysisTaskId: str
 
 
-class StreamingConfigurationOutputTypeDef(TypedDict):
-    DataRetentionInHours: int
-    Disabled: bool
-    StreamingNotificationTargets: NotRequired[list[StreamingNotificationTargetTypeDef]]
-    MediaInsightsConfiguration: NotRequired[MediaInsightsConfigurationTypeDef]
-
-
-class StreamingConfigurationTypeDef(TypedDict):
-    DataRetentionInHours: int
-    Disabled: bool
-    StreamingNotificationTargets: NotRequired[
-        ReadOnly[Sequence[StreamingNotificationTargetTypeDef]]
-    ]
-    MediaInsightsConfiguration: NotRequired[MediaInsightsConfigurationTypeDef]
-
-
-class StreamingNotificationTargetTypeDef(TypedDict):
-    NotificationTarget: NotRequired[NotificationTargetType]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TerminationHealthTypeDef(TypedDict):
-    Timestamp: NotRequired[datetime]
-    Source: NotRequired[str]
-
-
-class TerminationOutputTypeDef(TypedDict):
-    CpsLimit: NotRequired[int]
-    DefaultPhoneNumber: NotRequired[str]
-    CallingRegions: NotRequired[list[str]]
-    CidrAllowedList: NotRequired[list[str]]
-    Disabled: NotRequired[bool]
-
-
-class TerminationTypeDef(TypedDict):
-    CpsLimit: NotRequired[int]
-    DefaultPhoneNumber: NotRequired[str]
-    CallingRegions: NotRequired[ReadOnly[Sequence[str]]]
-    CidrAllowedList: NotRequired[ReadOnly[Sequence[str]]]
-    Disabled: NotRequired[bool]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1335,13 +1423,6 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UpdateGlobalSettingsRequestTypeDef(TypedDict):
     VoiceConnector: NotRequired[VoiceConnectorSettingsTypeDef]
-
-
-class UpdatePhoneNumberRequestItemTypeDef(TypedDict):
-    PhoneNumberId: str
-    ProductType: NotRequired[PhoneNumberProductTypeType]
-    CallingName: NotRequired[str]
-    Name: NotRequired[str]
 
 
 class UpdatePhoneNumberRequestTypeDef(TypedDict):
@@ -1465,83 +1546,3 @@ class ValidateE911AddressResponseTypeDef(TypedDict):
     Address: NotRequired[AddressTypeDef]
     CandidateAddressList: NotRequired[list[CandidateAddressTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VoiceConnectorGroupTypeDef(TypedDict):
-    VoiceConnectorGroupId: NotRequired[str]
-    Name: NotRequired[str]
-    VoiceConnectorItems: NotRequired[list[VoiceConnectorItemTypeDef]]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    VoiceConnectorGroupArn: NotRequired[str]
-
-
-class VoiceConnectorItemTypeDef(TypedDict):
-    VoiceConnectorId: str
-    Priority: int
-
-
-class VoiceConnectorSettingsTypeDef(TypedDict):
-    CdrBucket: NotRequired[str]
-
-
-class VoiceConnectorTypeDef(TypedDict):
-    VoiceConnectorId: NotRequired[str]
-    AwsRegion: NotRequired[VoiceConnectorAwsRegionType]
-    Name: NotRequired[str]
-    OutboundHostName: NotRequired[str]
-    RequireEncryption: NotRequired[bool]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    VoiceConnectorArn: NotRequired[str]
-    IntegrationType: NotRequired[VoiceConnectorIntegrationTypeType]
-    NetworkType: NotRequired[NetworkTypeType]
-
-
-class VoiceProfileDomainSummaryTypeDef(TypedDict):
-    VoiceProfileDomainId: NotRequired[str]
-    VoiceProfileDomainArn: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-
-
-class VoiceProfileDomainTypeDef(TypedDict):
-    VoiceProfileDomainId: NotRequired[str]
-    VoiceProfileDomainArn: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    ServerSideEncryptionConfiguration: NotRequired[
-        ServerSideEncryptionConfigurationTypeDef
-    ]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-
-
-class VoiceProfileSummaryTypeDef(TypedDict):
-    VoiceProfileId: NotRequired[str]
-    VoiceProfileArn: NotRequired[str]
-    VoiceProfileDomainId: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    ExpirationTimestamp: NotRequired[datetime]
-
-
-class VoiceProfileTypeDef(TypedDict):
-    VoiceProfileId: NotRequired[str]
-    VoiceProfileArn: NotRequired[str]
-    VoiceProfileDomainId: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    ExpirationTimestamp: NotRequired[datetime]
-
-
-class VoiceToneAnalysisTaskTypeDef(TypedDict):
-    VoiceToneAnalysisTaskId: NotRequired[str]
-    VoiceToneAnalysisTaskStatus: NotRequired[str]
-    CallDetails: NotRequired[CallDetailsTypeDef]
-    CreatedTimestamp: NotRequired[datetime]
-    UpdatedTimestamp: NotRequired[datetime]
-    StartedTimestamp: NotRequired[datetime]
-    StatusMessage: NotRequired[str]

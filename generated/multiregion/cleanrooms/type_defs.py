@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -79,415 +79,416 @@ from .literals import (
     WorkerComputeTypeType,
 )
 
-__all__ = [
-    "AccessBudgetDetailsTypeDef",
-    "AccessBudgetTypeDef",
-    "AccessBudgetsPrivacyTemplateParametersInputTypeDef",
-    "AccessBudgetsPrivacyTemplateParametersOutputTypeDef",
-    "AccessBudgetsPrivacyTemplateUpdateParametersTypeDef",
-    "AggregateColumnOutputTypeDef",
-    "AggregateColumnTypeDef",
-    "AggregationConstraintTypeDef",
-    "AnalysisParameterTypeDef",
-    "AnalysisRuleAggregationOutputTypeDef",
-    "AnalysisRuleAggregationTypeDef",
-    "AnalysisRuleCustomOutputTypeDef",
-    "AnalysisRuleCustomTypeDef",
-    "AnalysisRuleIdMappingTableTypeDef",
-    "AnalysisRuleListOutputTypeDef",
-    "AnalysisRuleListTypeDef",
-    "AnalysisRulePolicyTypeDef",
-    "AnalysisRulePolicyV1TypeDef",
-    "AnalysisRuleTypeDef",
-    "AnalysisSchemaOutputTypeDef",
-    "AnalysisSchemaTypeDef",
-    "AnalysisSourceMetadataTypeDef",
-    "AnalysisSourceOutputTypeDef",
-    "AnalysisSourceTypeDef",
-    "AnalysisTemplateArtifactMetadataTypeDef",
-    "AnalysisTemplateArtifactTypeDef",
-    "AnalysisTemplateArtifactsOutputTypeDef",
-    "AnalysisTemplateArtifactsTypeDef",
-    "AnalysisTemplateSummaryTypeDef",
-    "AnalysisTemplateTypeDef",
-    "AnalysisTemplateValidationStatusDetailTypeDef",
-    "AnalysisTemplateValidationStatusReasonTypeDef",
-    "ApprovalStatusDetailsTypeDef",
-    "AthenaTableReferenceTypeDef",
-    "BatchGetCollaborationAnalysisTemplateErrorTypeDef",
-    "BatchGetCollaborationAnalysisTemplateInputTypeDef",
-    "BatchGetCollaborationAnalysisTemplateOutputTypeDef",
-    "BatchGetSchemaAnalysisRuleErrorTypeDef",
-    "BatchGetSchemaAnalysisRuleInputTypeDef",
-    "BatchGetSchemaAnalysisRuleOutputTypeDef",
-    "BatchGetSchemaErrorTypeDef",
-    "BatchGetSchemaInputTypeDef",
-    "BatchGetSchemaOutputTypeDef",
-    "BilledJobResourceUtilizationTypeDef",
-    "BilledResourceUtilizationTypeDef",
-    "BudgetParameterTypeDef",
-    "ChangeInputTypeDef",
-    "ChangeSpecificationOutputTypeDef",
-    "ChangeSpecificationTypeDef",
-    "ChangeTypeDef",
-    "CollaborationAnalysisTemplateSummaryTypeDef",
-    "CollaborationAnalysisTemplateTypeDef",
-    "CollaborationChangeRequestSummaryTypeDef",
-    "CollaborationChangeRequestTypeDef",
-    "CollaborationChangeSpecificationOutputTypeDef",
-    "CollaborationChangeSpecificationTypeDef",
-    "CollaborationConfiguredAudienceModelAssociationSummaryTypeDef",
-    "CollaborationConfiguredAudienceModelAssociationTypeDef",
-    "CollaborationIdNamespaceAssociationSummaryTypeDef",
-    "CollaborationIdNamespaceAssociationTypeDef",
-    "CollaborationPrivacyBudgetSummaryTypeDef",
-    "CollaborationPrivacyBudgetTemplateSummaryTypeDef",
-    "CollaborationPrivacyBudgetTemplateTypeDef",
-    "CollaborationSummaryTypeDef",
-    "CollaborationTypeDef",
-    "ColumnClassificationDetailsOutputTypeDef",
-    "ColumnClassificationDetailsTypeDef",
-    "ColumnTypeDef",
-    "ComputeConfigurationOutputTypeDef",
-    "ComputeConfigurationTypeDef",
-    "ConfigurationDetailsTypeDef",
-    "ConfiguredAudienceModelAssociationSummaryTypeDef",
-    "ConfiguredAudienceModelAssociationTypeDef",
-    "ConfiguredTableAnalysisRulePolicyOutputTypeDef",
-    "ConfiguredTableAnalysisRulePolicyTypeDef",
-    "ConfiguredTableAnalysisRulePolicyV1OutputTypeDef",
-    "ConfiguredTableAnalysisRulePolicyV1TypeDef",
-    "ConfiguredTableAnalysisRuleTypeDef",
-    "ConfiguredTableAssociationAnalysisRuleAggregationOutputTypeDef",
-    "ConfiguredTableAssociationAnalysisRuleAggregationTypeDef",
-    "ConfiguredTableAssociationAnalysisRuleCustomOutputTypeDef",
-    "ConfiguredTableAssociationAnalysisRuleCustomTypeDef",
-    "ConfiguredTableAssociationAnalysisRuleListOutputTypeDef",
-    "ConfiguredTableAssociationAnalysisRuleListTypeDef",
-    "ConfiguredTableAssociationAnalysisRulePolicyOutputTypeDef",
-    "ConfiguredTableAssociationAnalysisRulePolicyTypeDef",
-    "ConfiguredTableAssociationAnalysisRulePolicyV1OutputTypeDef",
-    "ConfiguredTableAssociationAnalysisRulePolicyV1TypeDef",
-    "ConfiguredTableAssociationAnalysisRuleTypeDef",
-    "ConfiguredTableAssociationSummaryTypeDef",
-    "ConfiguredTableAssociationTypeDef",
-    "ConfiguredTableSummaryTypeDef",
-    "ConfiguredTableTypeDef",
-    "ConsolidatedPolicyAggregationTypeDef",
-    "ConsolidatedPolicyCustomTypeDef",
-    "ConsolidatedPolicyListTypeDef",
-    "ConsolidatedPolicyTypeDef",
-    "ConsolidatedPolicyV1TypeDef",
-    "CreateAnalysisTemplateInputTypeDef",
-    "CreateAnalysisTemplateOutputTypeDef",
-    "CreateCollaborationChangeRequestInputTypeDef",
-    "CreateCollaborationChangeRequestOutputTypeDef",
-    "CreateCollaborationInputTypeDef",
-    "CreateCollaborationOutputTypeDef",
-    "CreateConfiguredAudienceModelAssociationInputTypeDef",
-    "CreateConfiguredAudienceModelAssociationOutputTypeDef",
-    "CreateConfiguredTableAnalysisRuleInputTypeDef",
-    "CreateConfiguredTableAnalysisRuleOutputTypeDef",
-    "CreateConfiguredTableAssociationAnalysisRuleInputTypeDef",
-    "CreateConfiguredTableAssociationAnalysisRuleOutputTypeDef",
-    "CreateConfiguredTableAssociationInputTypeDef",
-    "CreateConfiguredTableAssociationOutputTypeDef",
-    "CreateConfiguredTableInputTypeDef",
-    "CreateConfiguredTableOutputTypeDef",
-    "CreateIdMappingTableInputTypeDef",
-    "CreateIdMappingTableOutputTypeDef",
-    "CreateIdNamespaceAssociationInputTypeDef",
-    "CreateIdNamespaceAssociationOutputTypeDef",
-    "CreateMembershipInputTypeDef",
-    "CreateMembershipOutputTypeDef",
-    "CreatePrivacyBudgetTemplateInputTypeDef",
-    "CreatePrivacyBudgetTemplateOutputTypeDef",
-    "DataEncryptionMetadataTypeDef",
-    "DeleteAnalysisTemplateInputTypeDef",
-    "DeleteAnalysisTemplateOutputTypeDef",
-    "DeleteCollaborationInputTypeDef",
-    "DeleteCollaborationOutputTypeDef",
-    "DeleteConfiguredAudienceModelAssociationInputTypeDef",
-    "DeleteConfiguredAudienceModelAssociationOutputTypeDef",
-    "DeleteConfiguredTableAnalysisRuleInputTypeDef",
-    "DeleteConfiguredTableAnalysisRuleOutputTypeDef",
-    "DeleteConfiguredTableAssociationAnalysisRuleInputTypeDef",
-    "DeleteConfiguredTableAssociationAnalysisRuleOutputTypeDef",
-    "DeleteConfiguredTableAssociationInputTypeDef",
-    "DeleteConfiguredTableAssociationOutputTypeDef",
-    "DeleteConfiguredTableInputTypeDef",
-    "DeleteConfiguredTableOutputTypeDef",
-    "DeleteIdMappingTableInputTypeDef",
-    "DeleteIdMappingTableOutputTypeDef",
-    "DeleteIdNamespaceAssociationInputTypeDef",
-    "DeleteIdNamespaceAssociationOutputTypeDef",
-    "DeleteMemberInputTypeDef",
-    "DeleteMemberOutputTypeDef",
-    "DeleteMembershipInputTypeDef",
-    "DeleteMembershipOutputTypeDef",
-    "DeletePrivacyBudgetTemplateInputTypeDef",
-    "DeletePrivacyBudgetTemplateOutputTypeDef",
-    "DifferentialPrivacyColumnTypeDef",
-    "DifferentialPrivacyConfigurationOutputTypeDef",
-    "DifferentialPrivacyConfigurationTypeDef",
-    "DifferentialPrivacyParametersTypeDef",
-    "DifferentialPrivacyPreviewAggregationTypeDef",
-    "DifferentialPrivacyPreviewParametersInputTypeDef",
-    "DifferentialPrivacyPrivacyBudgetAggregationTypeDef",
-    "DifferentialPrivacyPrivacyBudgetTypeDef",
-    "DifferentialPrivacyPrivacyImpactTypeDef",
-    "DifferentialPrivacySensitivityParametersTypeDef",
-    "DifferentialPrivacyTemplateParametersInputTypeDef",
-    "DifferentialPrivacyTemplateParametersOutputTypeDef",
-    "DifferentialPrivacyTemplateUpdateParametersTypeDef",
-    "DirectAnalysisConfigurationDetailsTypeDef",
-    "DocumentOutputValue",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorMessageConfigurationTypeDef",
-    "GetAnalysisTemplateInputTypeDef",
-    "GetAnalysisTemplateOutputTypeDef",
-    "GetCollaborationAnalysisTemplateInputTypeDef",
-    "GetCollaborationAnalysisTemplateOutputTypeDef",
-    "GetCollaborationChangeRequestInputTypeDef",
-    "GetCollaborationChangeRequestOutputTypeDef",
-    "GetCollaborationConfiguredAudienceModelAssociationInputTypeDef",
-    "GetCollaborationConfiguredAudienceModelAssociationOutputTypeDef",
-    "GetCollaborationIdNamespaceAssociationInputTypeDef",
-    "GetCollaborationIdNamespaceAssociationOutputTypeDef",
-    "GetCollaborationInputTypeDef",
-    "GetCollaborationOutputTypeDef",
-    "GetCollaborationPrivacyBudgetTemplateInputTypeDef",
-    "GetCollaborationPrivacyBudgetTemplateOutputTypeDef",
-    "GetConfiguredAudienceModelAssociationInputTypeDef",
-    "GetConfiguredAudienceModelAssociationOutputTypeDef",
-    "GetConfiguredTableAnalysisRuleInputTypeDef",
-    "GetConfiguredTableAnalysisRuleOutputTypeDef",
-    "GetConfiguredTableAssociationAnalysisRuleInputTypeDef",
-    "GetConfiguredTableAssociationAnalysisRuleOutputTypeDef",
-    "GetConfiguredTableAssociationInputTypeDef",
-    "GetConfiguredTableAssociationOutputTypeDef",
-    "GetConfiguredTableInputTypeDef",
-    "GetConfiguredTableOutputTypeDef",
-    "GetIdMappingTableInputTypeDef",
-    "GetIdMappingTableOutputTypeDef",
-    "GetIdNamespaceAssociationInputTypeDef",
-    "GetIdNamespaceAssociationOutputTypeDef",
-    "GetMembershipInputTypeDef",
-    "GetMembershipOutputTypeDef",
-    "GetPrivacyBudgetTemplateInputTypeDef",
-    "GetPrivacyBudgetTemplateOutputTypeDef",
-    "GetProtectedJobInputTypeDef",
-    "GetProtectedJobOutputTypeDef",
-    "GetProtectedQueryInputTypeDef",
-    "GetProtectedQueryOutputTypeDef",
-    "GetSchemaAnalysisRuleInputTypeDef",
-    "GetSchemaAnalysisRuleOutputTypeDef",
-    "GetSchemaInputTypeDef",
-    "GetSchemaOutputTypeDef",
-    "GlueTableReferenceTypeDef",
-    "HashTypeDef",
-    "IdMappingConfigTypeDef",
-    "IdMappingTableInputReferenceConfigTypeDef",
-    "IdMappingTableInputReferencePropertiesTypeDef",
-    "IdMappingTableInputSourceTypeDef",
-    "IdMappingTableSchemaTypePropertiesTypeDef",
-    "IdMappingTableSummaryTypeDef",
-    "IdMappingTableTypeDef",
-    "IdNamespaceAssociationInputReferenceConfigTypeDef",
-    "IdNamespaceAssociationInputReferencePropertiesSummaryTypeDef",
-    "IdNamespaceAssociationInputReferencePropertiesTypeDef",
-    "IdNamespaceAssociationSummaryTypeDef",
-    "IdNamespaceAssociationTypeDef",
-    "JobComputePaymentConfigTypeDef",
-    "ListAnalysisTemplatesInputTypeDef",
-    "ListAnalysisTemplatesOutputTypeDef",
-    "ListCollaborationAnalysisTemplatesInputTypeDef",
-    "ListCollaborationAnalysisTemplatesOutputTypeDef",
-    "ListCollaborationChangeRequestsInputTypeDef",
-    "ListCollaborationChangeRequestsOutputTypeDef",
-    "ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef",
-    "ListCollaborationConfiguredAudienceModelAssociationsOutputTypeDef",
-    "ListCollaborationIdNamespaceAssociationsInputTypeDef",
-    "ListCollaborationIdNamespaceAssociationsOutputTypeDef",
-    "ListCollaborationPrivacyBudgetTemplatesInputTypeDef",
-    "ListCollaborationPrivacyBudgetTemplatesOutputTypeDef",
-    "ListCollaborationPrivacyBudgetsInputTypeDef",
-    "ListCollaborationPrivacyBudgetsOutputTypeDef",
-    "ListCollaborationsInputTypeDef",
-    "ListCollaborationsOutputTypeDef",
-    "ListConfiguredAudienceModelAssociationsInputTypeDef",
-    "ListConfiguredAudienceModelAssociationsOutputTypeDef",
-    "ListConfiguredTableAssociationsInputTypeDef",
-    "ListConfiguredTableAssociationsOutputTypeDef",
-    "ListConfiguredTablesInputTypeDef",
-    "ListConfiguredTablesOutputTypeDef",
-    "ListIdMappingTablesInputTypeDef",
-    "ListIdMappingTablesOutputTypeDef",
-    "ListIdNamespaceAssociationsInputTypeDef",
-    "ListIdNamespaceAssociationsOutputTypeDef",
-    "ListMembersInputTypeDef",
-    "ListMembersOutputTypeDef",
-    "ListMembershipsInputTypeDef",
-    "ListMembershipsOutputTypeDef",
-    "ListPrivacyBudgetTemplatesInputTypeDef",
-    "ListPrivacyBudgetTemplatesOutputTypeDef",
-    "ListPrivacyBudgetsInputTypeDef",
-    "ListPrivacyBudgetsOutputTypeDef",
-    "ListProtectedJobsInputTypeDef",
-    "ListProtectedJobsOutputTypeDef",
-    "ListProtectedQueriesInputTypeDef",
-    "ListProtectedQueriesOutputTypeDef",
-    "ListSchemasInputTypeDef",
-    "ListSchemasOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "MLMemberAbilitiesOutputTypeDef",
-    "MLMemberAbilitiesTypeDef",
-    "MLPaymentConfigTypeDef",
-    "MLSyntheticDataParametersOutputTypeDef",
-    "MLSyntheticDataParametersTypeDef",
-    "MemberChangeSpecificationOutputTypeDef",
-    "MemberChangeSpecificationTypeDef",
-    "MemberSpecificationTypeDef",
-    "MemberSummaryTypeDef",
-    "MembershipJobComputePaymentConfigTypeDef",
-    "MembershipMLPaymentConfigTypeDef",
-    "MembershipModelInferencePaymentConfigTypeDef",
-    "MembershipModelTrainingPaymentConfigTypeDef",
-    "MembershipPaymentConfigurationTypeDef",
-    "MembershipProtectedJobOutputConfigurationTypeDef",
-    "MembershipProtectedJobResultConfigurationTypeDef",
-    "MembershipProtectedQueryOutputConfigurationTypeDef",
-    "MembershipProtectedQueryResultConfigurationTypeDef",
-    "MembershipQueryComputePaymentConfigTypeDef",
-    "MembershipSummaryTypeDef",
-    "MembershipSyntheticDataGenerationPaymentConfigTypeDef",
-    "MembershipTypeDef",
-    "ModelInferencePaymentConfigTypeDef",
-    "ModelTrainingPaymentConfigTypeDef",
-    "PaymentConfigurationTypeDef",
-    "PopulateIdMappingTableInputTypeDef",
-    "PopulateIdMappingTableOutputTypeDef",
-    "PreviewPrivacyImpactInputTypeDef",
-    "PreviewPrivacyImpactOutputTypeDef",
-    "PreviewPrivacyImpactParametersInputTypeDef",
-    "PrivacyBudgetSummaryTypeDef",
-    "PrivacyBudgetTemplateParametersInputTypeDef",
-    "PrivacyBudgetTemplateParametersOutputTypeDef",
-    "PrivacyBudgetTemplateSummaryTypeDef",
-    "PrivacyBudgetTemplateTypeDef",
-    "PrivacyBudgetTemplateUpdateParametersTypeDef",
-    "PrivacyBudgetTypeDef",
-    "PrivacyImpactTypeDef",
-    "ProtectedJobComputeConfigurationOutputTypeDef",
-    "ProtectedJobComputeConfigurationTypeDef",
-    "ProtectedJobConfigurationDetailsTypeDef",
-    "ProtectedJobDirectAnalysisConfigurationDetailsTypeDef",
-    "ProtectedJobErrorTypeDef",
-    "ProtectedJobMemberOutputConfigurationInputTypeDef",
-    "ProtectedJobMemberOutputConfigurationOutputTypeDef",
-    "ProtectedJobOutputConfigurationInputTypeDef",
-    "ProtectedJobOutputConfigurationOutputTypeDef",
-    "ProtectedJobOutputTypeDef",
-    "ProtectedJobParametersOutputTypeDef",
-    "ProtectedJobParametersTypeDef",
-    "ProtectedJobReceiverConfigurationTypeDef",
-    "ProtectedJobResultConfigurationInputTypeDef",
-    "ProtectedJobResultConfigurationOutputTypeDef",
-    "ProtectedJobResultTypeDef",
-    "ProtectedJobS3OutputConfigurationInputTypeDef",
-    "ProtectedJobS3OutputConfigurationOutputTypeDef",
-    "ProtectedJobS3OutputTypeDef",
-    "ProtectedJobSingleMemberOutputTypeDef",
-    "ProtectedJobStatisticsTypeDef",
-    "ProtectedJobSummaryTypeDef",
-    "ProtectedJobTypeDef",
-    "ProtectedJobWorkerComputeConfigurationOutputTypeDef",
-    "ProtectedJobWorkerComputeConfigurationTypeDef",
-    "ProtectedQueryDistributeOutputConfigurationLocationTypeDef",
-    "ProtectedQueryDistributeOutputConfigurationOutputTypeDef",
-    "ProtectedQueryDistributeOutputConfigurationTypeDef",
-    "ProtectedQueryDistributeOutputTypeDef",
-    "ProtectedQueryErrorTypeDef",
-    "ProtectedQueryMemberOutputConfigurationTypeDef",
-    "ProtectedQueryOutputConfigurationOutputTypeDef",
-    "ProtectedQueryOutputConfigurationTypeDef",
-    "ProtectedQueryOutputTypeDef",
-    "ProtectedQueryResultConfigurationOutputTypeDef",
-    "ProtectedQueryResultConfigurationTypeDef",
-    "ProtectedQueryResultTypeDef",
-    "ProtectedQueryS3OutputConfigurationTypeDef",
-    "ProtectedQueryS3OutputTypeDef",
-    "ProtectedQuerySQLParametersOutputTypeDef",
-    "ProtectedQuerySQLParametersTypeDef",
-    "ProtectedQuerySingleMemberOutputTypeDef",
-    "ProtectedQueryStatisticsTypeDef",
-    "ProtectedQuerySummaryTypeDef",
-    "ProtectedQueryTypeDef",
-    "QueryComputePaymentConfigTypeDef",
-    "QueryConstraintRequireOverlapTypeDef",
-    "QueryConstraintTypeDef",
-    "ReceiverConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3LocationTypeDef",
-    "SchemaAnalysisRuleRequestTypeDef",
-    "SchemaStatusDetailTypeDef",
-    "SchemaStatusReasonTypeDef",
-    "SchemaSummaryTypeDef",
-    "SchemaTypeDef",
-    "SchemaTypePropertiesTypeDef",
-    "SnowflakeTableReferenceOutputTypeDef",
-    "SnowflakeTableReferenceTypeDef",
-    "SnowflakeTableSchemaOutputTypeDef",
-    "SnowflakeTableSchemaTypeDef",
-    "SnowflakeTableSchemaV1TypeDef",
-    "StartProtectedJobInputTypeDef",
-    "StartProtectedJobOutputTypeDef",
-    "StartProtectedQueryInputTypeDef",
-    "StartProtectedQueryOutputTypeDef",
-    "SyntheticDataColumnPropertiesTypeDef",
-    "SyntheticDataGenerationPaymentConfigTypeDef",
-    "SyntheticDataParametersOutputTypeDef",
-    "SyntheticDataParametersTypeDef",
-    "TableReferenceOutputTypeDef",
-    "TableReferenceTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateAnalysisTemplateInputTypeDef",
-    "UpdateAnalysisTemplateOutputTypeDef",
-    "UpdateCollaborationChangeRequestInputTypeDef",
-    "UpdateCollaborationChangeRequestOutputTypeDef",
-    "UpdateCollaborationInputTypeDef",
-    "UpdateCollaborationOutputTypeDef",
-    "UpdateConfiguredAudienceModelAssociationInputTypeDef",
-    "UpdateConfiguredAudienceModelAssociationOutputTypeDef",
-    "UpdateConfiguredTableAnalysisRuleInputTypeDef",
-    "UpdateConfiguredTableAnalysisRuleOutputTypeDef",
-    "UpdateConfiguredTableAssociationAnalysisRuleInputTypeDef",
-    "UpdateConfiguredTableAssociationAnalysisRuleOutputTypeDef",
-    "UpdateConfiguredTableAssociationInputTypeDef",
-    "UpdateConfiguredTableAssociationOutputTypeDef",
-    "UpdateConfiguredTableInputTypeDef",
-    "UpdateConfiguredTableOutputTypeDef",
-    "UpdateIdMappingTableInputTypeDef",
-    "UpdateIdMappingTableOutputTypeDef",
-    "UpdateIdNamespaceAssociationInputTypeDef",
-    "UpdateIdNamespaceAssociationOutputTypeDef",
-    "UpdateMembershipInputTypeDef",
-    "UpdateMembershipOutputTypeDef",
-    "UpdatePrivacyBudgetTemplateInputTypeDef",
-    "UpdatePrivacyBudgetTemplateOutputTypeDef",
-    "UpdateProtectedJobInputTypeDef",
-    "UpdateProtectedJobOutputTypeDef",
-    "UpdateProtectedQueryInputTypeDef",
-    "UpdateProtectedQueryOutputTypeDef",
-    "WorkerComputeConfigurationOutputTypeDef",
-    "WorkerComputeConfigurationPropertiesOutputTypeDef",
-    "WorkerComputeConfigurationPropertiesTypeDef",
-    "WorkerComputeConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessBudgetDetailsTypeDef",
+        "AccessBudgetTypeDef",
+        "AccessBudgetsPrivacyTemplateParametersInputTypeDef",
+        "AccessBudgetsPrivacyTemplateParametersOutputTypeDef",
+        "AccessBudgetsPrivacyTemplateUpdateParametersTypeDef",
+        "AggregateColumnOutputTypeDef",
+        "AggregateColumnTypeDef",
+        "AggregationConstraintTypeDef",
+        "AnalysisParameterTypeDef",
+        "AnalysisRuleAggregationOutputTypeDef",
+        "AnalysisRuleAggregationTypeDef",
+        "AnalysisRuleCustomOutputTypeDef",
+        "AnalysisRuleCustomTypeDef",
+        "AnalysisRuleIdMappingTableTypeDef",
+        "AnalysisRuleListOutputTypeDef",
+        "AnalysisRuleListTypeDef",
+        "AnalysisRulePolicyTypeDef",
+        "AnalysisRulePolicyV1TypeDef",
+        "AnalysisRuleTypeDef",
+        "AnalysisSchemaOutputTypeDef",
+        "AnalysisSchemaTypeDef",
+        "AnalysisSourceMetadataTypeDef",
+        "AnalysisSourceOutputTypeDef",
+        "AnalysisSourceTypeDef",
+        "AnalysisTemplateArtifactMetadataTypeDef",
+        "AnalysisTemplateArtifactTypeDef",
+        "AnalysisTemplateArtifactsOutputTypeDef",
+        "AnalysisTemplateArtifactsTypeDef",
+        "AnalysisTemplateSummaryTypeDef",
+        "AnalysisTemplateTypeDef",
+        "AnalysisTemplateValidationStatusDetailTypeDef",
+        "AnalysisTemplateValidationStatusReasonTypeDef",
+        "ApprovalStatusDetailsTypeDef",
+        "AthenaTableReferenceTypeDef",
+        "BatchGetCollaborationAnalysisTemplateErrorTypeDef",
+        "BatchGetCollaborationAnalysisTemplateInputTypeDef",
+        "BatchGetCollaborationAnalysisTemplateOutputTypeDef",
+        "BatchGetSchemaAnalysisRuleErrorTypeDef",
+        "BatchGetSchemaAnalysisRuleInputTypeDef",
+        "BatchGetSchemaAnalysisRuleOutputTypeDef",
+        "BatchGetSchemaErrorTypeDef",
+        "BatchGetSchemaInputTypeDef",
+        "BatchGetSchemaOutputTypeDef",
+        "BilledJobResourceUtilizationTypeDef",
+        "BilledResourceUtilizationTypeDef",
+        "BudgetParameterTypeDef",
+        "ChangeInputTypeDef",
+        "ChangeSpecificationOutputTypeDef",
+        "ChangeSpecificationTypeDef",
+        "ChangeTypeDef",
+        "CollaborationAnalysisTemplateSummaryTypeDef",
+        "CollaborationAnalysisTemplateTypeDef",
+        "CollaborationChangeRequestSummaryTypeDef",
+        "CollaborationChangeRequestTypeDef",
+        "CollaborationChangeSpecificationOutputTypeDef",
+        "CollaborationChangeSpecificationTypeDef",
+        "CollaborationConfiguredAudienceModelAssociationSummaryTypeDef",
+        "CollaborationConfiguredAudienceModelAssociationTypeDef",
+        "CollaborationIdNamespaceAssociationSummaryTypeDef",
+        "CollaborationIdNamespaceAssociationTypeDef",
+        "CollaborationPrivacyBudgetSummaryTypeDef",
+        "CollaborationPrivacyBudgetTemplateSummaryTypeDef",
+        "CollaborationPrivacyBudgetTemplateTypeDef",
+        "CollaborationSummaryTypeDef",
+        "CollaborationTypeDef",
+        "ColumnClassificationDetailsOutputTypeDef",
+        "ColumnClassificationDetailsTypeDef",
+        "ColumnTypeDef",
+        "ComputeConfigurationOutputTypeDef",
+        "ComputeConfigurationTypeDef",
+        "ConfigurationDetailsTypeDef",
+        "ConfiguredAudienceModelAssociationSummaryTypeDef",
+        "ConfiguredAudienceModelAssociationTypeDef",
+        "ConfiguredTableAnalysisRulePolicyOutputTypeDef",
+        "ConfiguredTableAnalysisRulePolicyTypeDef",
+        "ConfiguredTableAnalysisRulePolicyV1OutputTypeDef",
+        "ConfiguredTableAnalysisRulePolicyV1TypeDef",
+        "ConfiguredTableAnalysisRuleTypeDef",
+        "ConfiguredTableAssociationAnalysisRuleAggregationOutputTypeDef",
+        "ConfiguredTableAssociationAnalysisRuleAggregationTypeDef",
+        "ConfiguredTableAssociationAnalysisRuleCustomOutputTypeDef",
+        "ConfiguredTableAssociationAnalysisRuleCustomTypeDef",
+        "ConfiguredTableAssociationAnalysisRuleListOutputTypeDef",
+        "ConfiguredTableAssociationAnalysisRuleListTypeDef",
+        "ConfiguredTableAssociationAnalysisRulePolicyOutputTypeDef",
+        "ConfiguredTableAssociationAnalysisRulePolicyTypeDef",
+        "ConfiguredTableAssociationAnalysisRulePolicyV1OutputTypeDef",
+        "ConfiguredTableAssociationAnalysisRulePolicyV1TypeDef",
+        "ConfiguredTableAssociationAnalysisRuleTypeDef",
+        "ConfiguredTableAssociationSummaryTypeDef",
+        "ConfiguredTableAssociationTypeDef",
+        "ConfiguredTableSummaryTypeDef",
+        "ConfiguredTableTypeDef",
+        "ConsolidatedPolicyAggregationTypeDef",
+        "ConsolidatedPolicyCustomTypeDef",
+        "ConsolidatedPolicyListTypeDef",
+        "ConsolidatedPolicyTypeDef",
+        "ConsolidatedPolicyV1TypeDef",
+        "CreateAnalysisTemplateInputTypeDef",
+        "CreateAnalysisTemplateOutputTypeDef",
+        "CreateCollaborationChangeRequestInputTypeDef",
+        "CreateCollaborationChangeRequestOutputTypeDef",
+        "CreateCollaborationInputTypeDef",
+        "CreateCollaborationOutputTypeDef",
+        "CreateConfiguredAudienceModelAssociationInputTypeDef",
+        "CreateConfiguredAudienceModelAssociationOutputTypeDef",
+        "CreateConfiguredTableAnalysisRuleInputTypeDef",
+        "CreateConfiguredTableAnalysisRuleOutputTypeDef",
+        "CreateConfiguredTableAssociationAnalysisRuleInputTypeDef",
+        "CreateConfiguredTableAssociationAnalysisRuleOutputTypeDef",
+        "CreateConfiguredTableAssociationInputTypeDef",
+        "CreateConfiguredTableAssociationOutputTypeDef",
+        "CreateConfiguredTableInputTypeDef",
+        "CreateConfiguredTableOutputTypeDef",
+        "CreateIdMappingTableInputTypeDef",
+        "CreateIdMappingTableOutputTypeDef",
+        "CreateIdNamespaceAssociationInputTypeDef",
+        "CreateIdNamespaceAssociationOutputTypeDef",
+        "CreateMembershipInputTypeDef",
+        "CreateMembershipOutputTypeDef",
+        "CreatePrivacyBudgetTemplateInputTypeDef",
+        "CreatePrivacyBudgetTemplateOutputTypeDef",
+        "DataEncryptionMetadataTypeDef",
+        "DeleteAnalysisTemplateInputTypeDef",
+        "DeleteAnalysisTemplateOutputTypeDef",
+        "DeleteCollaborationInputTypeDef",
+        "DeleteCollaborationOutputTypeDef",
+        "DeleteConfiguredAudienceModelAssociationInputTypeDef",
+        "DeleteConfiguredAudienceModelAssociationOutputTypeDef",
+        "DeleteConfiguredTableAnalysisRuleInputTypeDef",
+        "DeleteConfiguredTableAnalysisRuleOutputTypeDef",
+        "DeleteConfiguredTableAssociationAnalysisRuleInputTypeDef",
+        "DeleteConfiguredTableAssociationAnalysisRuleOutputTypeDef",
+        "DeleteConfiguredTableAssociationInputTypeDef",
+        "DeleteConfiguredTableAssociationOutputTypeDef",
+        "DeleteConfiguredTableInputTypeDef",
+        "DeleteConfiguredTableOutputTypeDef",
+        "DeleteIdMappingTableInputTypeDef",
+        "DeleteIdMappingTableOutputTypeDef",
+        "DeleteIdNamespaceAssociationInputTypeDef",
+        "DeleteIdNamespaceAssociationOutputTypeDef",
+        "DeleteMemberInputTypeDef",
+        "DeleteMemberOutputTypeDef",
+        "DeleteMembershipInputTypeDef",
+        "DeleteMembershipOutputTypeDef",
+        "DeletePrivacyBudgetTemplateInputTypeDef",
+        "DeletePrivacyBudgetTemplateOutputTypeDef",
+        "DifferentialPrivacyColumnTypeDef",
+        "DifferentialPrivacyConfigurationOutputTypeDef",
+        "DifferentialPrivacyConfigurationTypeDef",
+        "DifferentialPrivacyParametersTypeDef",
+        "DifferentialPrivacyPreviewAggregationTypeDef",
+        "DifferentialPrivacyPreviewParametersInputTypeDef",
+        "DifferentialPrivacyPrivacyBudgetAggregationTypeDef",
+        "DifferentialPrivacyPrivacyBudgetTypeDef",
+        "DifferentialPrivacyPrivacyImpactTypeDef",
+        "DifferentialPrivacySensitivityParametersTypeDef",
+        "DifferentialPrivacyTemplateParametersInputTypeDef",
+        "DifferentialPrivacyTemplateParametersOutputTypeDef",
+        "DifferentialPrivacyTemplateUpdateParametersTypeDef",
+        "DirectAnalysisConfigurationDetailsTypeDef",
+        "DocumentOutputValue",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorMessageConfigurationTypeDef",
+        "GetAnalysisTemplateInputTypeDef",
+        "GetAnalysisTemplateOutputTypeDef",
+        "GetCollaborationAnalysisTemplateInputTypeDef",
+        "GetCollaborationAnalysisTemplateOutputTypeDef",
+        "GetCollaborationChangeRequestInputTypeDef",
+        "GetCollaborationChangeRequestOutputTypeDef",
+        "GetCollaborationConfiguredAudienceModelAssociationInputTypeDef",
+        "GetCollaborationConfiguredAudienceModelAssociationOutputTypeDef",
+        "GetCollaborationIdNamespaceAssociationInputTypeDef",
+        "GetCollaborationIdNamespaceAssociationOutputTypeDef",
+        "GetCollaborationInputTypeDef",
+        "GetCollaborationOutputTypeDef",
+        "GetCollaborationPrivacyBudgetTemplateInputTypeDef",
+        "GetCollaborationPrivacyBudgetTemplateOutputTypeDef",
+        "GetConfiguredAudienceModelAssociationInputTypeDef",
+        "GetConfiguredAudienceModelAssociationOutputTypeDef",
+        "GetConfiguredTableAnalysisRuleInputTypeDef",
+        "GetConfiguredTableAnalysisRuleOutputTypeDef",
+        "GetConfiguredTableAssociationAnalysisRuleInputTypeDef",
+        "GetConfiguredTableAssociationAnalysisRuleOutputTypeDef",
+        "GetConfiguredTableAssociationInputTypeDef",
+        "GetConfiguredTableAssociationOutputTypeDef",
+        "GetConfiguredTableInputTypeDef",
+        "GetConfiguredTableOutputTypeDef",
+        "GetIdMappingTableInputTypeDef",
+        "GetIdMappingTableOutputTypeDef",
+        "GetIdNamespaceAssociationInputTypeDef",
+        "GetIdNamespaceAssociationOutputTypeDef",
+        "GetMembershipInputTypeDef",
+        "GetMembershipOutputTypeDef",
+        "GetPrivacyBudgetTemplateInputTypeDef",
+        "GetPrivacyBudgetTemplateOutputTypeDef",
+        "GetProtectedJobInputTypeDef",
+        "GetProtectedJobOutputTypeDef",
+        "GetProtectedQueryInputTypeDef",
+        "GetProtectedQueryOutputTypeDef",
+        "GetSchemaAnalysisRuleInputTypeDef",
+        "GetSchemaAnalysisRuleOutputTypeDef",
+        "GetSchemaInputTypeDef",
+        "GetSchemaOutputTypeDef",
+        "GlueTableReferenceTypeDef",
+        "HashTypeDef",
+        "IdMappingConfigTypeDef",
+        "IdMappingTableInputReferenceConfigTypeDef",
+        "IdMappingTableInputReferencePropertiesTypeDef",
+        "IdMappingTableInputSourceTypeDef",
+        "IdMappingTableSchemaTypePropertiesTypeDef",
+        "IdMappingTableSummaryTypeDef",
+        "IdMappingTableTypeDef",
+        "IdNamespaceAssociationInputReferenceConfigTypeDef",
+        "IdNamespaceAssociationInputReferencePropertiesSummaryTypeDef",
+        "IdNamespaceAssociationInputReferencePropertiesTypeDef",
+        "IdNamespaceAssociationSummaryTypeDef",
+        "IdNamespaceAssociationTypeDef",
+        "JobComputePaymentConfigTypeDef",
+        "ListAnalysisTemplatesInputTypeDef",
+        "ListAnalysisTemplatesOutputTypeDef",
+        "ListCollaborationAnalysisTemplatesInputTypeDef",
+        "ListCollaborationAnalysisTemplatesOutputTypeDef",
+        "ListCollaborationChangeRequestsInputTypeDef",
+        "ListCollaborationChangeRequestsOutputTypeDef",
+        "ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef",
+        "ListCollaborationConfiguredAudienceModelAssociationsOutputTypeDef",
+        "ListCollaborationIdNamespaceAssociationsInputTypeDef",
+        "ListCollaborationIdNamespaceAssociationsOutputTypeDef",
+        "ListCollaborationPrivacyBudgetTemplatesInputTypeDef",
+        "ListCollaborationPrivacyBudgetTemplatesOutputTypeDef",
+        "ListCollaborationPrivacyBudgetsInputTypeDef",
+        "ListCollaborationPrivacyBudgetsOutputTypeDef",
+        "ListCollaborationsInputTypeDef",
+        "ListCollaborationsOutputTypeDef",
+        "ListConfiguredAudienceModelAssociationsInputTypeDef",
+        "ListConfiguredAudienceModelAssociationsOutputTypeDef",
+        "ListConfiguredTableAssociationsInputTypeDef",
+        "ListConfiguredTableAssociationsOutputTypeDef",
+        "ListConfiguredTablesInputTypeDef",
+        "ListConfiguredTablesOutputTypeDef",
+        "ListIdMappingTablesInputTypeDef",
+        "ListIdMappingTablesOutputTypeDef",
+        "ListIdNamespaceAssociationsInputTypeDef",
+        "ListIdNamespaceAssociationsOutputTypeDef",
+        "ListMembersInputTypeDef",
+        "ListMembersOutputTypeDef",
+        "ListMembershipsInputTypeDef",
+        "ListMembershipsOutputTypeDef",
+        "ListPrivacyBudgetTemplatesInputTypeDef",
+        "ListPrivacyBudgetTemplatesOutputTypeDef",
+        "ListPrivacyBudgetsInputTypeDef",
+        "ListPrivacyBudgetsOutputTypeDef",
+        "ListProtectedJobsInputTypeDef",
+        "ListProtectedJobsOutputTypeDef",
+        "ListProtectedQueriesInputTypeDef",
+        "ListProtectedQueriesOutputTypeDef",
+        "ListSchemasInputTypeDef",
+        "ListSchemasOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "MLMemberAbilitiesOutputTypeDef",
+        "MLMemberAbilitiesTypeDef",
+        "MLPaymentConfigTypeDef",
+        "MLSyntheticDataParametersOutputTypeDef",
+        "MLSyntheticDataParametersTypeDef",
+        "MemberChangeSpecificationOutputTypeDef",
+        "MemberChangeSpecificationTypeDef",
+        "MemberSpecificationTypeDef",
+        "MemberSummaryTypeDef",
+        "MembershipJobComputePaymentConfigTypeDef",
+        "MembershipMLPaymentConfigTypeDef",
+        "MembershipModelInferencePaymentConfigTypeDef",
+        "MembershipModelTrainingPaymentConfigTypeDef",
+        "MembershipPaymentConfigurationTypeDef",
+        "MembershipProtectedJobOutputConfigurationTypeDef",
+        "MembershipProtectedJobResultConfigurationTypeDef",
+        "MembershipProtectedQueryOutputConfigurationTypeDef",
+        "MembershipProtectedQueryResultConfigurationTypeDef",
+        "MembershipQueryComputePaymentConfigTypeDef",
+        "MembershipSummaryTypeDef",
+        "MembershipSyntheticDataGenerationPaymentConfigTypeDef",
+        "MembershipTypeDef",
+        "ModelInferencePaymentConfigTypeDef",
+        "ModelTrainingPaymentConfigTypeDef",
+        "PaymentConfigurationTypeDef",
+        "PopulateIdMappingTableInputTypeDef",
+        "PopulateIdMappingTableOutputTypeDef",
+        "PreviewPrivacyImpactInputTypeDef",
+        "PreviewPrivacyImpactOutputTypeDef",
+        "PreviewPrivacyImpactParametersInputTypeDef",
+        "PrivacyBudgetSummaryTypeDef",
+        "PrivacyBudgetTemplateParametersInputTypeDef",
+        "PrivacyBudgetTemplateParametersOutputTypeDef",
+        "PrivacyBudgetTemplateSummaryTypeDef",
+        "PrivacyBudgetTemplateTypeDef",
+        "PrivacyBudgetTemplateUpdateParametersTypeDef",
+        "PrivacyBudgetTypeDef",
+        "PrivacyImpactTypeDef",
+        "ProtectedJobComputeConfigurationOutputTypeDef",
+        "ProtectedJobComputeConfigurationTypeDef",
+        "ProtectedJobConfigurationDetailsTypeDef",
+        "ProtectedJobDirectAnalysisConfigurationDetailsTypeDef",
+        "ProtectedJobErrorTypeDef",
+        "ProtectedJobMemberOutputConfigurationInputTypeDef",
+        "ProtectedJobMemberOutputConfigurationOutputTypeDef",
+        "ProtectedJobOutputConfigurationInputTypeDef",
+        "ProtectedJobOutputConfigurationOutputTypeDef",
+        "ProtectedJobOutputTypeDef",
+        "ProtectedJobParametersOutputTypeDef",
+        "ProtectedJobParametersTypeDef",
+        "ProtectedJobReceiverConfigurationTypeDef",
+        "ProtectedJobResultConfigurationInputTypeDef",
+        "ProtectedJobResultConfigurationOutputTypeDef",
+        "ProtectedJobResultTypeDef",
+        "ProtectedJobS3OutputConfigurationInputTypeDef",
+        "ProtectedJobS3OutputConfigurationOutputTypeDef",
+        "ProtectedJobS3OutputTypeDef",
+        "ProtectedJobSingleMemberOutputTypeDef",
+        "ProtectedJobStatisticsTypeDef",
+        "ProtectedJobSummaryTypeDef",
+        "ProtectedJobTypeDef",
+        "ProtectedJobWorkerComputeConfigurationOutputTypeDef",
+        "ProtectedJobWorkerComputeConfigurationTypeDef",
+        "ProtectedQueryDistributeOutputConfigurationLocationTypeDef",
+        "ProtectedQueryDistributeOutputConfigurationOutputTypeDef",
+        "ProtectedQueryDistributeOutputConfigurationTypeDef",
+        "ProtectedQueryDistributeOutputTypeDef",
+        "ProtectedQueryErrorTypeDef",
+        "ProtectedQueryMemberOutputConfigurationTypeDef",
+        "ProtectedQueryOutputConfigurationOutputTypeDef",
+        "ProtectedQueryOutputConfigurationTypeDef",
+        "ProtectedQueryOutputTypeDef",
+        "ProtectedQueryResultConfigurationOutputTypeDef",
+        "ProtectedQueryResultConfigurationTypeDef",
+        "ProtectedQueryResultTypeDef",
+        "ProtectedQueryS3OutputConfigurationTypeDef",
+        "ProtectedQueryS3OutputTypeDef",
+        "ProtectedQuerySQLParametersOutputTypeDef",
+        "ProtectedQuerySQLParametersTypeDef",
+        "ProtectedQuerySingleMemberOutputTypeDef",
+        "ProtectedQueryStatisticsTypeDef",
+        "ProtectedQuerySummaryTypeDef",
+        "ProtectedQueryTypeDef",
+        "QueryComputePaymentConfigTypeDef",
+        "QueryConstraintRequireOverlapTypeDef",
+        "QueryConstraintTypeDef",
+        "ReceiverConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3LocationTypeDef",
+        "SchemaAnalysisRuleRequestTypeDef",
+        "SchemaStatusDetailTypeDef",
+        "SchemaStatusReasonTypeDef",
+        "SchemaSummaryTypeDef",
+        "SchemaTypeDef",
+        "SchemaTypePropertiesTypeDef",
+        "SnowflakeTableReferenceOutputTypeDef",
+        "SnowflakeTableReferenceTypeDef",
+        "SnowflakeTableSchemaOutputTypeDef",
+        "SnowflakeTableSchemaTypeDef",
+        "SnowflakeTableSchemaV1TypeDef",
+        "StartProtectedJobInputTypeDef",
+        "StartProtectedJobOutputTypeDef",
+        "StartProtectedQueryInputTypeDef",
+        "StartProtectedQueryOutputTypeDef",
+        "SyntheticDataColumnPropertiesTypeDef",
+        "SyntheticDataGenerationPaymentConfigTypeDef",
+        "SyntheticDataParametersOutputTypeDef",
+        "SyntheticDataParametersTypeDef",
+        "TableReferenceOutputTypeDef",
+        "TableReferenceTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateAnalysisTemplateInputTypeDef",
+        "UpdateAnalysisTemplateOutputTypeDef",
+        "UpdateCollaborationChangeRequestInputTypeDef",
+        "UpdateCollaborationChangeRequestOutputTypeDef",
+        "UpdateCollaborationInputTypeDef",
+        "UpdateCollaborationOutputTypeDef",
+        "UpdateConfiguredAudienceModelAssociationInputTypeDef",
+        "UpdateConfiguredAudienceModelAssociationOutputTypeDef",
+        "UpdateConfiguredTableAnalysisRuleInputTypeDef",
+        "UpdateConfiguredTableAnalysisRuleOutputTypeDef",
+        "UpdateConfiguredTableAssociationAnalysisRuleInputTypeDef",
+        "UpdateConfiguredTableAssociationAnalysisRuleOutputTypeDef",
+        "UpdateConfiguredTableAssociationInputTypeDef",
+        "UpdateConfiguredTableAssociationOutputTypeDef",
+        "UpdateConfiguredTableInputTypeDef",
+        "UpdateConfiguredTableOutputTypeDef",
+        "UpdateIdMappingTableInputTypeDef",
+        "UpdateIdMappingTableOutputTypeDef",
+        "UpdateIdNamespaceAssociationInputTypeDef",
+        "UpdateIdNamespaceAssociationOutputTypeDef",
+        "UpdateMembershipInputTypeDef",
+        "UpdateMembershipOutputTypeDef",
+        "UpdatePrivacyBudgetTemplateInputTypeDef",
+        "UpdatePrivacyBudgetTemplateOutputTypeDef",
+        "UpdateProtectedJobInputTypeDef",
+        "UpdateProtectedJobOutputTypeDef",
+        "UpdateProtectedQueryInputTypeDef",
+        "UpdateProtectedQueryOutputTypeDef",
+        "WorkerComputeConfigurationOutputTypeDef",
+        "WorkerComputeConfigurationPropertiesOutputTypeDef",
+        "WorkerComputeConfigurationPropertiesTypeDef",
+        "WorkerComputeConfigurationTypeDef",
+    ]
 
 
 class AccessBudgetDetailsTypeDef(TypedDict):
@@ -503,6 +504,12 @@ class AccessBudgetTypeDef(TypedDict):
     resourceArn: str
     details: list[AccessBudgetDetailsTypeDef]
     aggregateRemainingBudget: int
+
+
+class BudgetParameterTypeDef(TypedDict):
+    type: AccessBudgetTypeType
+    budget: int
+    autoRefresh: NotRequired[AutoRefreshModeType]
 
 
 class AccessBudgetsPrivacyTemplateParametersInputTypeDef(TypedDict):
@@ -563,6 +570,14 @@ class AnalysisRuleAggregationTypeDef(TypedDict):
     additionalAnalyses: NotRequired[AdditionalAnalysesType]
 
 
+class DifferentialPrivacyColumnTypeDef(TypedDict):
+    name: str
+
+
+class DifferentialPrivacyConfigurationOutputTypeDef(TypedDict):
+    columns: list[DifferentialPrivacyColumnTypeDef]
+
+
 class AnalysisRuleCustomOutputTypeDef(TypedDict):
     allowedAnalyses: list[str]
     allowedAnalysisProviders: NotRequired[list[str]]
@@ -571,12 +586,24 @@ class AnalysisRuleCustomOutputTypeDef(TypedDict):
     differentialPrivacy: NotRequired[DifferentialPrivacyConfigurationOutputTypeDef]
 
 
+class DifferentialPrivacyConfigurationTypeDef(TypedDict):
+    columns: ReadOnly[Sequence[DifferentialPrivacyColumnTypeDef]]
+
+
 class AnalysisRuleCustomTypeDef(TypedDict):
     allowedAnalyses: ReadOnly[Sequence[str]]
     allowedAnalysisProviders: NotRequired[ReadOnly[Sequence[str]]]
     additionalAnalyses: NotRequired[AdditionalAnalysesType]
     disallowedOutputColumns: NotRequired[ReadOnly[Sequence[str]]]
     differentialPrivacy: NotRequired[ReadOnly[DifferentialPrivacyConfigurationTypeDef]]
+
+
+class QueryConstraintRequireOverlapTypeDef(TypedDict):
+    columns: NotRequired[list[str]]
+
+
+class QueryConstraintTypeDef(TypedDict):
+    requireOverlap: NotRequired[QueryConstraintRequireOverlapTypeDef]
 
 
 class AnalysisRuleIdMappingTableTypeDef(TypedDict):
@@ -599,15 +626,84 @@ class AnalysisRuleListTypeDef(TypedDict):
     additionalAnalyses: NotRequired[AdditionalAnalysesType]
 
 
-class AnalysisRulePolicyTypeDef(TypedDict):
-    v1: NotRequired[AnalysisRulePolicyV1TypeDef]
-
-
 class AnalysisRulePolicyV1TypeDef(TypedDict):
     list: NotRequired[AnalysisRuleListOutputTypeDef]
     aggregation: NotRequired[AnalysisRuleAggregationOutputTypeDef]
     custom: NotRequired[AnalysisRuleCustomOutputTypeDef]
     idMappingTable: NotRequired[AnalysisRuleIdMappingTableTypeDef]
+
+
+class AnalysisRulePolicyTypeDef(TypedDict):
+    v1: NotRequired[AnalysisRulePolicyV1TypeDef]
+
+
+class ConfiguredTableAssociationAnalysisRuleAggregationOutputTypeDef(TypedDict):
+    allowedResultReceivers: NotRequired[list[str]]
+    allowedAdditionalAnalyses: NotRequired[list[str]]
+
+
+class ConfiguredTableAssociationAnalysisRuleCustomOutputTypeDef(TypedDict):
+    allowedResultReceivers: NotRequired[list[str]]
+    allowedAdditionalAnalyses: NotRequired[list[str]]
+
+
+class ConfiguredTableAssociationAnalysisRuleListOutputTypeDef(TypedDict):
+    allowedResultReceivers: NotRequired[list[str]]
+    allowedAdditionalAnalyses: NotRequired[list[str]]
+
+
+class ConfiguredTableAssociationAnalysisRulePolicyV1OutputTypeDef(TypedDict):
+    list: NotRequired[ConfiguredTableAssociationAnalysisRuleListOutputTypeDef]
+    aggregation: NotRequired[
+        ConfiguredTableAssociationAnalysisRuleAggregationOutputTypeDef
+    ]
+    custom: NotRequired[ConfiguredTableAssociationAnalysisRuleCustomOutputTypeDef]
+
+
+class ConfiguredTableAssociationAnalysisRulePolicyOutputTypeDef(TypedDict):
+    v1: NotRequired[ConfiguredTableAssociationAnalysisRulePolicyV1OutputTypeDef]
+
+
+class ConsolidatedPolicyAggregationTypeDef(TypedDict):
+    aggregateColumns: list[AggregateColumnOutputTypeDef]
+    joinColumns: list[str]
+    joinRequired: NotRequired[JoinRequiredOptionType]
+    allowedJoinOperators: NotRequired[list[JoinOperatorType]]
+    dimensionColumns: list[str]
+    scalarFunctions: list[ScalarFunctionsType]
+    outputConstraints: list[AggregationConstraintTypeDef]
+    additionalAnalyses: NotRequired[AdditionalAnalysesType]
+    allowedResultReceivers: NotRequired[list[str]]
+    allowedAdditionalAnalyses: NotRequired[list[str]]
+
+
+class ConsolidatedPolicyCustomTypeDef(TypedDict):
+    allowedAnalyses: list[str]
+    allowedAnalysisProviders: NotRequired[list[str]]
+    additionalAnalyses: NotRequired[AdditionalAnalysesType]
+    disallowedOutputColumns: NotRequired[list[str]]
+    differentialPrivacy: NotRequired[DifferentialPrivacyConfigurationOutputTypeDef]
+    allowedResultReceivers: NotRequired[list[str]]
+    allowedAdditionalAnalyses: NotRequired[list[str]]
+
+
+class ConsolidatedPolicyListTypeDef(TypedDict):
+    joinColumns: list[str]
+    allowedJoinOperators: NotRequired[list[JoinOperatorType]]
+    listColumns: list[str]
+    additionalAnalyses: NotRequired[AdditionalAnalysesType]
+    allowedResultReceivers: NotRequired[list[str]]
+    allowedAdditionalAnalyses: NotRequired[list[str]]
+
+
+class ConsolidatedPolicyV1TypeDef(TypedDict):
+    list: NotRequired[ConsolidatedPolicyListTypeDef]
+    aggregation: NotRequired[ConsolidatedPolicyAggregationTypeDef]
+    custom: NotRequired[ConsolidatedPolicyCustomTypeDef]
+
+
+class ConsolidatedPolicyTypeDef(TypedDict):
+    v1: NotRequired[ConsolidatedPolicyV1TypeDef]
 
 
 class AnalysisRuleTypeDef(TypedDict):
@@ -631,23 +727,22 @@ class AnalysisSchemaTypeDef(TypedDict):
     referencedTables: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class AnalysisSourceMetadataTypeDef(TypedDict):
-    artifacts: NotRequired[AnalysisTemplateArtifactMetadataTypeDef]
-
-
-class AnalysisSourceOutputTypeDef(TypedDict):
-    text: NotRequired[str]
-    artifacts: NotRequired[AnalysisTemplateArtifactsOutputTypeDef]
-
-
-class AnalysisSourceTypeDef(TypedDict):
-    text: NotRequired[str]
-    artifacts: NotRequired[ReadOnly[AnalysisTemplateArtifactsTypeDef]]
+class HashTypeDef(TypedDict):
+    sha256: NotRequired[str]
 
 
 class AnalysisTemplateArtifactMetadataTypeDef(TypedDict):
     entryPointHash: HashTypeDef
     additionalArtifactHashes: NotRequired[list[HashTypeDef]]
+
+
+class AnalysisSourceMetadataTypeDef(TypedDict):
+    artifacts: NotRequired[AnalysisTemplateArtifactMetadataTypeDef]
+
+
+class S3LocationTypeDef(TypedDict):
+    bucket: str
+    key: str
 
 
 class AnalysisTemplateArtifactTypeDef(TypedDict):
@@ -660,12 +755,22 @@ class AnalysisTemplateArtifactsOutputTypeDef(TypedDict):
     roleArn: str
 
 
+class AnalysisSourceOutputTypeDef(TypedDict):
+    text: NotRequired[str]
+    artifacts: NotRequired[AnalysisTemplateArtifactsOutputTypeDef]
+
+
 class AnalysisTemplateArtifactsTypeDef(TypedDict):
     entryPoint: AnalysisTemplateArtifactTypeDef
     additionalArtifacts: NotRequired[
         ReadOnly[Sequence[AnalysisTemplateArtifactTypeDef]]
     ]
     roleArn: str
+
+
+class AnalysisSourceTypeDef(TypedDict):
+    text: NotRequired[str]
+    artifacts: NotRequired[ReadOnly[AnalysisTemplateArtifactsTypeDef]]
 
 
 class AnalysisTemplateSummaryTypeDef(TypedDict):
@@ -680,6 +785,40 @@ class AnalysisTemplateSummaryTypeDef(TypedDict):
     collaborationId: str
     description: NotRequired[str]
     isSyntheticData: NotRequired[bool]
+
+
+class AnalysisTemplateValidationStatusReasonTypeDef(TypedDict):
+    message: str
+
+
+class AnalysisTemplateValidationStatusDetailTypeDef(TypedDict):
+    type: AnalysisTemplateValidationTypeType
+    status: AnalysisTemplateValidationStatusType
+    reasons: NotRequired[list[AnalysisTemplateValidationStatusReasonTypeDef]]
+
+
+class ErrorMessageConfigurationTypeDef(TypedDict):
+    type: ErrorMessageTypeType
+
+
+class SyntheticDataColumnPropertiesTypeDef(TypedDict):
+    columnName: str
+    columnType: SyntheticDataColumnTypeType
+    isPredictiveValue: bool
+
+
+class ColumnClassificationDetailsOutputTypeDef(TypedDict):
+    columnMapping: list[SyntheticDataColumnPropertiesTypeDef]
+
+
+class MLSyntheticDataParametersOutputTypeDef(TypedDict):
+    epsilon: float
+    maxMembershipInferenceAttackScore: float
+    columnClassification: ColumnClassificationDetailsOutputTypeDef
+
+
+class SyntheticDataParametersOutputTypeDef(TypedDict):
+    mlSyntheticDataParameters: NotRequired[MLSyntheticDataParametersOutputTypeDef]
 
 
 class AnalysisTemplateTypeDef(TypedDict):
@@ -701,16 +840,6 @@ class AnalysisTemplateTypeDef(TypedDict):
     validations: NotRequired[list[AnalysisTemplateValidationStatusDetailTypeDef]]
     errorMessageConfiguration: NotRequired[ErrorMessageConfigurationTypeDef]
     syntheticDataParameters: NotRequired[SyntheticDataParametersOutputTypeDef]
-
-
-class AnalysisTemplateValidationStatusDetailTypeDef(TypedDict):
-    type: AnalysisTemplateValidationTypeType
-    status: AnalysisTemplateValidationStatusType
-    reasons: NotRequired[list[AnalysisTemplateValidationStatusReasonTypeDef]]
-
-
-class AnalysisTemplateValidationStatusReasonTypeDef(TypedDict):
-    message: str
 
 
 class ApprovalStatusDetailsTypeDef(TypedDict):
@@ -737,6 +866,26 @@ class BatchGetCollaborationAnalysisTemplateInputTypeDef(TypedDict):
     analysisTemplateArns: ReadOnly[Sequence[str]]
 
 
+class CollaborationAnalysisTemplateTypeDef(TypedDict):
+    id: str
+    arn: str
+    collaborationId: str
+    collaborationArn: str
+    description: NotRequired[str]
+    creatorAccountId: str
+    name: str
+    createTime: datetime
+    updateTime: datetime
+    schema: AnalysisSchemaOutputTypeDef
+    format: AnalysisFormatType
+    source: NotRequired[AnalysisSourceOutputTypeDef]
+    sourceMetadata: NotRequired[AnalysisSourceMetadataTypeDef]
+    analysisParameters: NotRequired[list[AnalysisParameterTypeDef]]
+    validations: NotRequired[list[AnalysisTemplateValidationStatusDetailTypeDef]]
+    errorMessageConfiguration: NotRequired[ErrorMessageConfigurationTypeDef]
+    syntheticDataParameters: NotRequired[SyntheticDataParametersOutputTypeDef]
+
+
 class BatchGetCollaborationAnalysisTemplateOutputTypeDef(TypedDict):
     collaborationAnalysisTemplates: list[CollaborationAnalysisTemplateTypeDef]
     errors: list[BatchGetCollaborationAnalysisTemplateErrorTypeDef]
@@ -748,6 +897,11 @@ class BatchGetSchemaAnalysisRuleErrorTypeDef(TypedDict):
     type: AnalysisRuleTypeType
     code: str
     message: str
+
+
+class SchemaAnalysisRuleRequestTypeDef(TypedDict):
+    name: str
+    type: AnalysisRuleTypeType
 
 
 class BatchGetSchemaAnalysisRuleInputTypeDef(TypedDict):
@@ -772,6 +926,56 @@ class BatchGetSchemaInputTypeDef(TypedDict):
     names: ReadOnly[Sequence[str]]
 
 
+class ColumnTypeDef(TypedDict):
+    name: str
+    type: str
+
+
+class SchemaStatusReasonTypeDef(TypedDict):
+    code: SchemaStatusReasonCodeType
+    message: str
+
+
+class SchemaStatusDetailTypeDef(TypedDict):
+    status: SchemaStatusType
+    reasons: NotRequired[list[SchemaStatusReasonTypeDef]]
+    analysisRuleType: NotRequired[AnalysisRuleTypeType]
+    configurations: NotRequired[list[SchemaConfigurationType]]
+    analysisType: AnalysisTypeType
+
+
+class IdMappingTableInputSourceTypeDef(TypedDict):
+    idNamespaceAssociationId: str
+    type: IdNamespaceTypeType
+
+
+class IdMappingTableSchemaTypePropertiesTypeDef(TypedDict):
+    idMappingTableInputSource: list[IdMappingTableInputSourceTypeDef]
+
+
+class SchemaTypePropertiesTypeDef(TypedDict):
+    idMappingTable: NotRequired[IdMappingTableSchemaTypePropertiesTypeDef]
+
+
+class SchemaTypeDef(TypedDict):
+    columns: list[ColumnTypeDef]
+    partitionKeys: list[ColumnTypeDef]
+    analysisRuleTypes: list[AnalysisRuleTypeType]
+    analysisMethod: NotRequired[AnalysisMethodType]
+    selectedAnalysisMethods: NotRequired[list[SelectedAnalysisMethodType]]
+    creatorAccountId: str
+    name: str
+    collaborationId: str
+    collaborationArn: str
+    description: str
+    createTime: datetime
+    updateTime: datetime
+    type: SchemaTypeType
+    schemaStatusDetails: list[SchemaStatusDetailTypeDef]
+    resourceArn: NotRequired[str]
+    schemaTypeProperties: NotRequired[SchemaTypePropertiesTypeDef]
+
+
 class BatchGetSchemaOutputTypeDef(TypedDict):
     schemas: list[SchemaTypeDef]
     errors: list[BatchGetSchemaErrorTypeDef]
@@ -786,10 +990,19 @@ class BilledResourceUtilizationTypeDef(TypedDict):
     units: float
 
 
-class BudgetParameterTypeDef(TypedDict):
-    type: AccessBudgetTypeType
-    budget: int
-    autoRefresh: NotRequired[AutoRefreshModeType]
+class CollaborationChangeSpecificationTypeDef(TypedDict):
+    autoApprovedChangeTypes: NotRequired[ReadOnly[Sequence[AutoApprovedChangeTypeType]]]
+
+
+class MemberChangeSpecificationTypeDef(TypedDict):
+    accountId: str
+    memberAbilities: ReadOnly[Sequence[MemberAbilityType]]
+    displayName: NotRequired[str]
+
+
+class ChangeSpecificationTypeDef(TypedDict):
+    member: NotRequired[ReadOnly[MemberChangeSpecificationTypeDef]]
+    collaboration: NotRequired[ReadOnly[CollaborationChangeSpecificationTypeDef]]
 
 
 class ChangeInputTypeDef(TypedDict):
@@ -797,14 +1010,19 @@ class ChangeInputTypeDef(TypedDict):
     specification: ReadOnly[ChangeSpecificationTypeDef]
 
 
+class CollaborationChangeSpecificationOutputTypeDef(TypedDict):
+    autoApprovedChangeTypes: NotRequired[list[AutoApprovedChangeTypeType]]
+
+
+class MemberChangeSpecificationOutputTypeDef(TypedDict):
+    accountId: str
+    memberAbilities: list[MemberAbilityType]
+    displayName: NotRequired[str]
+
+
 class ChangeSpecificationOutputTypeDef(TypedDict):
     member: NotRequired[MemberChangeSpecificationOutputTypeDef]
     collaboration: NotRequired[CollaborationChangeSpecificationOutputTypeDef]
-
-
-class ChangeSpecificationTypeDef(TypedDict):
-    member: NotRequired[ReadOnly[MemberChangeSpecificationTypeDef]]
-    collaboration: NotRequired[ReadOnly[CollaborationChangeSpecificationTypeDef]]
 
 
 class ChangeTypeDef(TypedDict):
@@ -824,26 +1042,6 @@ class CollaborationAnalysisTemplateSummaryTypeDef(TypedDict):
     creatorAccountId: str
     description: NotRequired[str]
     isSyntheticData: NotRequired[bool]
-
-
-class CollaborationAnalysisTemplateTypeDef(TypedDict):
-    id: str
-    arn: str
-    collaborationId: str
-    collaborationArn: str
-    description: NotRequired[str]
-    creatorAccountId: str
-    name: str
-    createTime: datetime
-    updateTime: datetime
-    schema: AnalysisSchemaOutputTypeDef
-    format: AnalysisFormatType
-    source: NotRequired[AnalysisSourceOutputTypeDef]
-    sourceMetadata: NotRequired[AnalysisSourceMetadataTypeDef]
-    analysisParameters: NotRequired[list[AnalysisParameterTypeDef]]
-    validations: NotRequired[list[AnalysisTemplateValidationStatusDetailTypeDef]]
-    errorMessageConfiguration: NotRequired[ErrorMessageConfigurationTypeDef]
-    syntheticDataParameters: NotRequired[SyntheticDataParametersOutputTypeDef]
 
 
 class CollaborationChangeRequestSummaryTypeDef(TypedDict):
@@ -866,14 +1064,6 @@ class CollaborationChangeRequestTypeDef(TypedDict):
     isAutoApproved: bool
     changes: list[ChangeTypeDef]
     approvals: NotRequired[dict[str, ApprovalStatusDetailsTypeDef]]
-
-
-class CollaborationChangeSpecificationOutputTypeDef(TypedDict):
-    autoApprovedChangeTypes: NotRequired[list[AutoApprovedChangeTypeType]]
-
-
-class CollaborationChangeSpecificationTypeDef(TypedDict):
-    autoApprovedChangeTypes: NotRequired[ReadOnly[Sequence[AutoApprovedChangeTypeType]]]
 
 
 class CollaborationConfiguredAudienceModelAssociationSummaryTypeDef(TypedDict):
@@ -901,6 +1091,15 @@ class CollaborationConfiguredAudienceModelAssociationTypeDef(TypedDict):
     updateTime: datetime
 
 
+class IdNamespaceAssociationInputReferenceConfigTypeDef(TypedDict):
+    inputReferenceArn: str
+    manageResourcePolicies: bool
+
+
+class IdNamespaceAssociationInputReferencePropertiesSummaryTypeDef(TypedDict):
+    idNamespaceType: IdNamespaceTypeType
+
+
 class CollaborationIdNamespaceAssociationSummaryTypeDef(TypedDict):
     arn: str
     createTime: datetime
@@ -917,6 +1116,15 @@ class CollaborationIdNamespaceAssociationSummaryTypeDef(TypedDict):
     )
 
 
+class IdMappingConfigTypeDef(TypedDict):
+    allowUseAsDimensionColumn: bool
+
+
+class IdNamespaceAssociationInputReferencePropertiesTypeDef(TypedDict):
+    idNamespaceType: IdNamespaceTypeType
+    idMappingWorkflowsSupported: list[DocumentOutputValue]
+
+
 class CollaborationIdNamespaceAssociationTypeDef(TypedDict):
     id: str
     arn: str
@@ -930,6 +1138,22 @@ class CollaborationIdNamespaceAssociationTypeDef(TypedDict):
     inputReferenceConfig: IdNamespaceAssociationInputReferenceConfigTypeDef
     inputReferenceProperties: IdNamespaceAssociationInputReferencePropertiesTypeDef
     idMappingConfig: NotRequired[IdMappingConfigTypeDef]
+
+
+class DifferentialPrivacyPrivacyBudgetAggregationTypeDef(TypedDict):
+    type: DifferentialPrivacyAggregationTypeType
+    maxCount: int
+    remainingCount: int
+
+
+class DifferentialPrivacyPrivacyBudgetTypeDef(TypedDict):
+    aggregations: list[DifferentialPrivacyPrivacyBudgetAggregationTypeDef]
+    epsilon: int
+
+
+class PrivacyBudgetTypeDef(TypedDict):
+    differentialPrivacy: NotRequired[DifferentialPrivacyPrivacyBudgetTypeDef]
+    accessBudget: NotRequired[AccessBudgetTypeDef]
 
 
 class CollaborationPrivacyBudgetSummaryTypeDef(TypedDict):
@@ -954,6 +1178,16 @@ class CollaborationPrivacyBudgetTemplateSummaryTypeDef(TypedDict):
     privacyBudgetType: PrivacyBudgetTypeType
     createTime: datetime
     updateTime: datetime
+
+
+class DifferentialPrivacyTemplateParametersOutputTypeDef(TypedDict):
+    epsilon: int
+    usersNoisePerQuery: int
+
+
+class PrivacyBudgetTemplateParametersOutputTypeDef(TypedDict):
+    differentialPrivacy: NotRequired[DifferentialPrivacyTemplateParametersOutputTypeDef]
+    accessBudget: NotRequired[AccessBudgetsPrivacyTemplateParametersOutputTypeDef]
 
 
 class CollaborationPrivacyBudgetTemplateTypeDef(TypedDict):
@@ -983,6 +1217,13 @@ class CollaborationSummaryTypeDef(TypedDict):
     analyticsEngine: NotRequired[AnalyticsEngineType]
 
 
+class DataEncryptionMetadataTypeDef(TypedDict):
+    allowCleartext: bool
+    allowDuplicates: bool
+    allowJoinsOnColumnsWithDifferentNames: bool
+    preserveNulls: bool
+
+
 class CollaborationTypeDef(TypedDict):
     id: str
     arn: str
@@ -1004,25 +1245,40 @@ class CollaborationTypeDef(TypedDict):
     isMetricsEnabled: NotRequired[bool]
 
 
-class ColumnClassificationDetailsOutputTypeDef(TypedDict):
-    columnMapping: list[SyntheticDataColumnPropertiesTypeDef]
-
-
 class ColumnClassificationDetailsTypeDef(TypedDict):
     columnMapping: ReadOnly[Sequence[SyntheticDataColumnPropertiesTypeDef]]
 
 
-class ColumnTypeDef(TypedDict):
-    name: str
-    type: str
+class WorkerComputeConfigurationPropertiesOutputTypeDef(TypedDict):
+    spark: NotRequired[dict[str, str]]
+
+
+class WorkerComputeConfigurationOutputTypeDef(TypedDict):
+    type: NotRequired[WorkerComputeTypeType]
+    number: NotRequired[int]
+    properties: NotRequired[WorkerComputeConfigurationPropertiesOutputTypeDef]
 
 
 class ComputeConfigurationOutputTypeDef(TypedDict):
     worker: NotRequired[WorkerComputeConfigurationOutputTypeDef]
 
 
+class WorkerComputeConfigurationPropertiesTypeDef(TypedDict):
+    spark: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class WorkerComputeConfigurationTypeDef(TypedDict):
+    type: NotRequired[WorkerComputeTypeType]
+    number: NotRequired[int]
+    properties: NotRequired[ReadOnly[WorkerComputeConfigurationPropertiesTypeDef]]
+
+
 class ComputeConfigurationTypeDef(TypedDict):
     worker: NotRequired[ReadOnly[WorkerComputeConfigurationTypeDef]]
+
+
+class DirectAnalysisConfigurationDetailsTypeDef(TypedDict):
+    receiverAccountIds: NotRequired[list[str]]
 
 
 class ConfigurationDetailsTypeDef(TypedDict):
@@ -1060,24 +1316,24 @@ class ConfiguredAudienceModelAssociationTypeDef(TypedDict):
     updateTime: datetime
 
 
-class ConfiguredTableAnalysisRulePolicyOutputTypeDef(TypedDict):
-    v1: NotRequired[ConfiguredTableAnalysisRulePolicyV1OutputTypeDef]
-
-
-class ConfiguredTableAnalysisRulePolicyTypeDef(TypedDict):
-    v1: NotRequired[ReadOnly[ConfiguredTableAnalysisRulePolicyV1TypeDef]]
-
-
 class ConfiguredTableAnalysisRulePolicyV1OutputTypeDef(TypedDict):
     list: NotRequired[AnalysisRuleListOutputTypeDef]
     aggregation: NotRequired[AnalysisRuleAggregationOutputTypeDef]
     custom: NotRequired[AnalysisRuleCustomOutputTypeDef]
 
 
+class ConfiguredTableAnalysisRulePolicyOutputTypeDef(TypedDict):
+    v1: NotRequired[ConfiguredTableAnalysisRulePolicyV1OutputTypeDef]
+
+
 class ConfiguredTableAnalysisRulePolicyV1TypeDef(TypedDict):
     list: NotRequired[ReadOnly[AnalysisRuleListTypeDef]]
     aggregation: NotRequired[ReadOnly[AnalysisRuleAggregationTypeDef]]
     custom: NotRequired[ReadOnly[AnalysisRuleCustomTypeDef]]
+
+
+class ConfiguredTableAnalysisRulePolicyTypeDef(TypedDict):
+    v1: NotRequired[ReadOnly[ConfiguredTableAnalysisRulePolicyV1TypeDef]]
 
 
 class ConfiguredTableAnalysisRuleTypeDef(TypedDict):
@@ -1089,19 +1345,9 @@ class ConfiguredTableAnalysisRuleTypeDef(TypedDict):
     updateTime: datetime
 
 
-class ConfiguredTableAssociationAnalysisRuleAggregationOutputTypeDef(TypedDict):
-    allowedResultReceivers: NotRequired[list[str]]
-    allowedAdditionalAnalyses: NotRequired[list[str]]
-
-
 class ConfiguredTableAssociationAnalysisRuleAggregationTypeDef(TypedDict):
     allowedResultReceivers: NotRequired[ReadOnly[Sequence[str]]]
     allowedAdditionalAnalyses: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ConfiguredTableAssociationAnalysisRuleCustomOutputTypeDef(TypedDict):
-    allowedResultReceivers: NotRequired[list[str]]
-    allowedAdditionalAnalyses: NotRequired[list[str]]
 
 
 class ConfiguredTableAssociationAnalysisRuleCustomTypeDef(TypedDict):
@@ -1109,30 +1355,9 @@ class ConfiguredTableAssociationAnalysisRuleCustomTypeDef(TypedDict):
     allowedAdditionalAnalyses: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class ConfiguredTableAssociationAnalysisRuleListOutputTypeDef(TypedDict):
-    allowedResultReceivers: NotRequired[list[str]]
-    allowedAdditionalAnalyses: NotRequired[list[str]]
-
-
 class ConfiguredTableAssociationAnalysisRuleListTypeDef(TypedDict):
     allowedResultReceivers: NotRequired[ReadOnly[Sequence[str]]]
     allowedAdditionalAnalyses: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ConfiguredTableAssociationAnalysisRulePolicyOutputTypeDef(TypedDict):
-    v1: NotRequired[ConfiguredTableAssociationAnalysisRulePolicyV1OutputTypeDef]
-
-
-class ConfiguredTableAssociationAnalysisRulePolicyTypeDef(TypedDict):
-    v1: NotRequired[ReadOnly[ConfiguredTableAssociationAnalysisRulePolicyV1TypeDef]]
-
-
-class ConfiguredTableAssociationAnalysisRulePolicyV1OutputTypeDef(TypedDict):
-    list: NotRequired[ConfiguredTableAssociationAnalysisRuleListOutputTypeDef]
-    aggregation: NotRequired[
-        ConfiguredTableAssociationAnalysisRuleAggregationOutputTypeDef
-    ]
-    custom: NotRequired[ConfiguredTableAssociationAnalysisRuleCustomOutputTypeDef]
 
 
 class ConfiguredTableAssociationAnalysisRulePolicyV1TypeDef(TypedDict):
@@ -1141,6 +1366,10 @@ class ConfiguredTableAssociationAnalysisRulePolicyV1TypeDef(TypedDict):
         ReadOnly[ConfiguredTableAssociationAnalysisRuleAggregationTypeDef]
     ]
     custom: NotRequired[ReadOnly[ConfiguredTableAssociationAnalysisRuleCustomTypeDef]]
+
+
+class ConfiguredTableAssociationAnalysisRulePolicyTypeDef(TypedDict):
+    v1: NotRequired[ReadOnly[ConfiguredTableAssociationAnalysisRulePolicyV1TypeDef]]
 
 
 class ConfiguredTableAssociationAnalysisRuleTypeDef(TypedDict):
@@ -1191,6 +1420,36 @@ class ConfiguredTableSummaryTypeDef(TypedDict):
     selectedAnalysisMethods: NotRequired[list[SelectedAnalysisMethodType]]
 
 
+class GlueTableReferenceTypeDef(TypedDict):
+    region: NotRequired[CommercialRegionType]
+    tableName: str
+    databaseName: str
+
+
+class SnowflakeTableSchemaV1TypeDef(TypedDict):
+    columnName: str
+    columnType: str
+
+
+class SnowflakeTableSchemaOutputTypeDef(TypedDict):
+    v1: NotRequired[list[SnowflakeTableSchemaV1TypeDef]]
+
+
+class SnowflakeTableReferenceOutputTypeDef(TypedDict):
+    secretArn: str
+    accountIdentifier: str
+    databaseName: str
+    tableName: str
+    schemaName: str
+    tableSchema: SnowflakeTableSchemaOutputTypeDef
+
+
+class TableReferenceOutputTypeDef(TypedDict):
+    glue: NotRequired[GlueTableReferenceTypeDef]
+    snowflake: NotRequired[SnowflakeTableReferenceOutputTypeDef]
+    athena: NotRequired[AthenaTableReferenceTypeDef]
+
+
 class ConfiguredTableTypeDef(TypedDict):
     id: str
     arn: str
@@ -1205,46 +1464,14 @@ class ConfiguredTableTypeDef(TypedDict):
     selectedAnalysisMethods: NotRequired[list[SelectedAnalysisMethodType]]
 
 
-class ConsolidatedPolicyAggregationTypeDef(TypedDict):
-    aggregateColumns: list[AggregateColumnOutputTypeDef]
-    joinColumns: list[str]
-    joinRequired: NotRequired[JoinRequiredOptionType]
-    allowedJoinOperators: NotRequired[list[JoinOperatorType]]
-    dimensionColumns: list[str]
-    scalarFunctions: list[ScalarFunctionsType]
-    outputConstraints: list[AggregationConstraintTypeDef]
-    additionalAnalyses: NotRequired[AdditionalAnalysesType]
-    allowedResultReceivers: NotRequired[list[str]]
-    allowedAdditionalAnalyses: NotRequired[list[str]]
+class MLSyntheticDataParametersTypeDef(TypedDict):
+    epsilon: float
+    maxMembershipInferenceAttackScore: float
+    columnClassification: ReadOnly[ColumnClassificationDetailsTypeDef]
 
 
-class ConsolidatedPolicyCustomTypeDef(TypedDict):
-    allowedAnalyses: list[str]
-    allowedAnalysisProviders: NotRequired[list[str]]
-    additionalAnalyses: NotRequired[AdditionalAnalysesType]
-    disallowedOutputColumns: NotRequired[list[str]]
-    differentialPrivacy: NotRequired[DifferentialPrivacyConfigurationOutputTypeDef]
-    allowedResultReceivers: NotRequired[list[str]]
-    allowedAdditionalAnalyses: NotRequired[list[str]]
-
-
-class ConsolidatedPolicyListTypeDef(TypedDict):
-    joinColumns: list[str]
-    allowedJoinOperators: NotRequired[list[JoinOperatorType]]
-    listColumns: list[str]
-    additionalAnalyses: NotRequired[AdditionalAnalysesType]
-    allowedResultReceivers: NotRequired[list[str]]
-    allowedAdditionalAnalyses: NotRequired[list[str]]
-
-
-class ConsolidatedPolicyTypeDef(TypedDict):
-    v1: NotRequired[ConsolidatedPolicyV1TypeDef]
-
-
-class ConsolidatedPolicyV1TypeDef(TypedDict):
-    list: NotRequired[ConsolidatedPolicyListTypeDef]
-    aggregation: NotRequired[ConsolidatedPolicyAggregationTypeDef]
-    custom: NotRequired[ConsolidatedPolicyCustomTypeDef]
+class SyntheticDataParametersTypeDef(TypedDict):
+    mlSyntheticDataParameters: NotRequired[ReadOnly[MLSyntheticDataParametersTypeDef]]
 
 
 class CreateAnalysisTemplateInputTypeDef(TypedDict):
@@ -1273,6 +1500,50 @@ class CreateCollaborationChangeRequestInputTypeDef(TypedDict):
 class CreateCollaborationChangeRequestOutputTypeDef(TypedDict):
     collaborationChangeRequest: CollaborationChangeRequestTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MLMemberAbilitiesTypeDef(TypedDict):
+    customMLMemberAbilities: ReadOnly[Sequence[CustomMLMemberAbilityType]]
+
+
+class JobComputePaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class ModelInferencePaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class ModelTrainingPaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class SyntheticDataGenerationPaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class MLPaymentConfigTypeDef(TypedDict):
+    modelTraining: NotRequired[ModelTrainingPaymentConfigTypeDef]
+    modelInference: NotRequired[ModelInferencePaymentConfigTypeDef]
+    syntheticDataGeneration: NotRequired[SyntheticDataGenerationPaymentConfigTypeDef]
+
+
+class QueryComputePaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class PaymentConfigurationTypeDef(TypedDict):
+    queryCompute: QueryComputePaymentConfigTypeDef
+    machineLearning: NotRequired[MLPaymentConfigTypeDef]
+    jobCompute: NotRequired[JobComputePaymentConfigTypeDef]
+
+
+class MemberSpecificationTypeDef(TypedDict):
+    accountId: str
+    memberAbilities: ReadOnly[Sequence[MemberAbilityType]]
+    mlMemberAbilities: NotRequired[ReadOnly[MLMemberAbilitiesTypeDef]]
+    displayName: str
+    paymentConfiguration: NotRequired[PaymentConfigurationTypeDef]
 
 
 class CreateCollaborationInputTypeDef(TypedDict):
@@ -1351,6 +1622,25 @@ class CreateConfiguredTableAssociationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SnowflakeTableSchemaTypeDef(TypedDict):
+    v1: NotRequired[ReadOnly[Sequence[SnowflakeTableSchemaV1TypeDef]]]
+
+
+class SnowflakeTableReferenceTypeDef(TypedDict):
+    secretArn: str
+    accountIdentifier: str
+    databaseName: str
+    tableName: str
+    schemaName: str
+    tableSchema: ReadOnly[SnowflakeTableSchemaTypeDef]
+
+
+class TableReferenceTypeDef(TypedDict):
+    glue: NotRequired[GlueTableReferenceTypeDef]
+    snowflake: NotRequired[ReadOnly[SnowflakeTableReferenceTypeDef]]
+    athena: NotRequired[AthenaTableReferenceTypeDef]
+
+
 class CreateConfiguredTableInputTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -1366,12 +1656,37 @@ class CreateConfiguredTableOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IdMappingTableInputReferenceConfigTypeDef(TypedDict):
+    inputReferenceArn: str
+    manageResourcePolicies: bool
+
+
 class CreateIdMappingTableInputTypeDef(TypedDict):
     membershipIdentifier: str
     name: str
     description: NotRequired[str]
     inputReferenceConfig: IdMappingTableInputReferenceConfigTypeDef
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    kmsKeyArn: NotRequired[str]
+
+
+class IdMappingTableInputReferencePropertiesTypeDef(TypedDict):
+    idMappingTableInputSource: list[IdMappingTableInputSourceTypeDef]
+
+
+class IdMappingTableTypeDef(TypedDict):
+    id: str
+    arn: str
+    inputReferenceConfig: IdMappingTableInputReferenceConfigTypeDef
+    membershipId: str
+    membershipArn: str
+    collaborationId: str
+    collaborationArn: str
+    description: NotRequired[str]
+    name: str
+    createTime: datetime
+    updateTime: datetime
+    inputReferenceProperties: IdMappingTableInputReferencePropertiesTypeDef
     kmsKeyArn: NotRequired[str]
 
 
@@ -1389,9 +1704,89 @@ class CreateIdNamespaceAssociationInputTypeDef(TypedDict):
     idMappingConfig: NotRequired[IdMappingConfigTypeDef]
 
 
+class IdNamespaceAssociationTypeDef(TypedDict):
+    id: str
+    arn: str
+    membershipId: str
+    membershipArn: str
+    collaborationId: str
+    collaborationArn: str
+    name: str
+    description: NotRequired[str]
+    createTime: datetime
+    updateTime: datetime
+    inputReferenceConfig: IdNamespaceAssociationInputReferenceConfigTypeDef
+    inputReferenceProperties: IdNamespaceAssociationInputReferencePropertiesTypeDef
+    idMappingConfig: NotRequired[IdMappingConfigTypeDef]
+
+
 class CreateIdNamespaceAssociationOutputTypeDef(TypedDict):
     idNamespaceAssociation: IdNamespaceAssociationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MembershipJobComputePaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class MembershipModelInferencePaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class MembershipModelTrainingPaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class MembershipSyntheticDataGenerationPaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class MembershipMLPaymentConfigTypeDef(TypedDict):
+    modelTraining: NotRequired[MembershipModelTrainingPaymentConfigTypeDef]
+    modelInference: NotRequired[MembershipModelInferencePaymentConfigTypeDef]
+    syntheticDataGeneration: NotRequired[
+        MembershipSyntheticDataGenerationPaymentConfigTypeDef
+    ]
+
+
+class MembershipQueryComputePaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class MembershipPaymentConfigurationTypeDef(TypedDict):
+    queryCompute: MembershipQueryComputePaymentConfigTypeDef
+    machineLearning: NotRequired[MembershipMLPaymentConfigTypeDef]
+    jobCompute: NotRequired[MembershipJobComputePaymentConfigTypeDef]
+
+
+class ProtectedJobS3OutputConfigurationInputTypeDef(TypedDict):
+    bucket: str
+    keyPrefix: NotRequired[str]
+
+
+class MembershipProtectedJobOutputConfigurationTypeDef(TypedDict):
+    s3: NotRequired[ProtectedJobS3OutputConfigurationInputTypeDef]
+
+
+class MembershipProtectedJobResultConfigurationTypeDef(TypedDict):
+    outputConfiguration: MembershipProtectedJobOutputConfigurationTypeDef
+    roleArn: str
+
+
+class ProtectedQueryS3OutputConfigurationTypeDef(TypedDict):
+    resultFormat: ResultFormatType
+    bucket: str
+    keyPrefix: NotRequired[str]
+    singleFileOutput: NotRequired[bool]
+
+
+class MembershipProtectedQueryOutputConfigurationTypeDef(TypedDict):
+    s3: NotRequired[ProtectedQueryS3OutputConfigurationTypeDef]
+
+
+class MembershipProtectedQueryResultConfigurationTypeDef(TypedDict):
+    outputConfiguration: MembershipProtectedQueryOutputConfigurationTypeDef
+    roleArn: NotRequired[str]
 
 
 class CreateMembershipInputTypeDef(TypedDict):
@@ -1409,9 +1804,50 @@ class CreateMembershipInputTypeDef(TypedDict):
     isMetricsEnabled: NotRequired[bool]
 
 
+class MLMemberAbilitiesOutputTypeDef(TypedDict):
+    customMLMemberAbilities: list[CustomMLMemberAbilityType]
+
+
+class MembershipTypeDef(TypedDict):
+    id: str
+    arn: str
+    collaborationArn: str
+    collaborationId: str
+    collaborationCreatorAccountId: str
+    collaborationCreatorDisplayName: str
+    collaborationName: str
+    createTime: datetime
+    updateTime: datetime
+    status: MembershipStatusType
+    memberAbilities: list[MemberAbilityType]
+    mlMemberAbilities: NotRequired[MLMemberAbilitiesOutputTypeDef]
+    queryLogStatus: MembershipQueryLogStatusType
+    jobLogStatus: NotRequired[MembershipJobLogStatusType]
+    defaultResultConfiguration: NotRequired[
+        MembershipProtectedQueryResultConfigurationTypeDef
+    ]
+    defaultJobResultConfiguration: NotRequired[
+        MembershipProtectedJobResultConfigurationTypeDef
+    ]
+    paymentConfiguration: MembershipPaymentConfigurationTypeDef
+    isMetricsEnabled: NotRequired[bool]
+
+
 class CreateMembershipOutputTypeDef(TypedDict):
     membership: MembershipTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DifferentialPrivacyTemplateParametersInputTypeDef(TypedDict):
+    epsilon: int
+    usersNoisePerQuery: int
+
+
+class PrivacyBudgetTemplateParametersInputTypeDef(TypedDict):
+    differentialPrivacy: NotRequired[DifferentialPrivacyTemplateParametersInputTypeDef]
+    accessBudget: NotRequired[
+        ReadOnly[AccessBudgetsPrivacyTemplateParametersInputTypeDef]
+    ]
 
 
 class CreatePrivacyBudgetTemplateInputTypeDef(TypedDict):
@@ -1422,16 +1858,23 @@ class CreatePrivacyBudgetTemplateInputTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class PrivacyBudgetTemplateTypeDef(TypedDict):
+    id: str
+    arn: str
+    membershipId: str
+    membershipArn: str
+    collaborationId: str
+    collaborationArn: str
+    createTime: datetime
+    updateTime: datetime
+    privacyBudgetType: PrivacyBudgetTypeType
+    autoRefresh: PrivacyBudgetTemplateAutoRefreshType
+    parameters: PrivacyBudgetTemplateParametersOutputTypeDef
+
+
 class CreatePrivacyBudgetTemplateOutputTypeDef(TypedDict):
     privacyBudgetTemplate: PrivacyBudgetTemplateTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DataEncryptionMetadataTypeDef(TypedDict):
-    allowCleartext: bool
-    allowDuplicates: bool
-    allowJoinsOnColumnsWithDifferentNames: bool
-    preserveNulls: bool
 
 
 class DeleteAnalysisTemplateInputTypeDef(TypedDict):
@@ -1540,16 +1983,12 @@ class DeletePrivacyBudgetTemplateOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DifferentialPrivacyColumnTypeDef(TypedDict):
-    name: str
-
-
-class DifferentialPrivacyConfigurationOutputTypeDef(TypedDict):
-    columns: list[DifferentialPrivacyColumnTypeDef]
-
-
-class DifferentialPrivacyConfigurationTypeDef(TypedDict):
-    columns: ReadOnly[Sequence[DifferentialPrivacyColumnTypeDef]]
+class DifferentialPrivacySensitivityParametersTypeDef(TypedDict):
+    aggregationType: DifferentialPrivacyAggregationTypeType
+    aggregationExpression: str
+    userContributionLimit: int
+    minColumnValue: NotRequired[float]
+    maxColumnValue: NotRequired[float]
 
 
 class DifferentialPrivacyParametersTypeDef(TypedDict):
@@ -1566,50 +2005,13 @@ class DifferentialPrivacyPreviewParametersInputTypeDef(TypedDict):
     usersNoisePerQuery: int
 
 
-class DifferentialPrivacyPrivacyBudgetAggregationTypeDef(TypedDict):
-    type: DifferentialPrivacyAggregationTypeType
-    maxCount: int
-    remainingCount: int
-
-
-class DifferentialPrivacyPrivacyBudgetTypeDef(TypedDict):
-    aggregations: list[DifferentialPrivacyPrivacyBudgetAggregationTypeDef]
-    epsilon: int
-
-
 class DifferentialPrivacyPrivacyImpactTypeDef(TypedDict):
     aggregations: list[DifferentialPrivacyPreviewAggregationTypeDef]
-
-
-class DifferentialPrivacySensitivityParametersTypeDef(TypedDict):
-    aggregationType: DifferentialPrivacyAggregationTypeType
-    aggregationExpression: str
-    userContributionLimit: int
-    minColumnValue: NotRequired[float]
-    maxColumnValue: NotRequired[float]
-
-
-class DifferentialPrivacyTemplateParametersInputTypeDef(TypedDict):
-    epsilon: int
-    usersNoisePerQuery: int
-
-
-class DifferentialPrivacyTemplateParametersOutputTypeDef(TypedDict):
-    epsilon: int
-    usersNoisePerQuery: int
 
 
 class DifferentialPrivacyTemplateUpdateParametersTypeDef(TypedDict):
     epsilon: NotRequired[int]
     usersNoisePerQuery: NotRequired[int]
-
-
-class DirectAnalysisConfigurationDetailsTypeDef(TypedDict):
-    receiverAccountIds: NotRequired[list[str]]
-
-
-class ErrorMessageConfigurationTypeDef(TypedDict):
-    type: ErrorMessageTypeType
 
 
 class GetAnalysisTemplateInputTypeDef(TypedDict):
@@ -1777,6 +2179,80 @@ class GetProtectedJobInputTypeDef(TypedDict):
     protectedJobIdentifier: str
 
 
+class ProtectedJobWorkerComputeConfigurationOutputTypeDef(TypedDict):
+    type: ProtectedJobWorkerComputeTypeType
+    number: int
+    properties: NotRequired[WorkerComputeConfigurationPropertiesOutputTypeDef]
+
+
+class ProtectedJobComputeConfigurationOutputTypeDef(TypedDict):
+    worker: NotRequired[ProtectedJobWorkerComputeConfigurationOutputTypeDef]
+
+
+class ProtectedJobErrorTypeDef(TypedDict):
+    message: str
+    code: str
+
+
+class ProtectedJobParametersOutputTypeDef(TypedDict):
+    analysisTemplateArn: str
+    parameters: NotRequired[dict[str, str]]
+
+
+class ProtectedJobMemberOutputConfigurationOutputTypeDef(TypedDict):
+    accountId: str
+
+
+class ProtectedJobS3OutputConfigurationOutputTypeDef(TypedDict):
+    bucket: str
+    keyPrefix: NotRequired[str]
+
+
+class ProtectedJobOutputConfigurationOutputTypeDef(TypedDict):
+    s3: NotRequired[ProtectedJobS3OutputConfigurationOutputTypeDef]
+    member: NotRequired[ProtectedJobMemberOutputConfigurationOutputTypeDef]
+
+
+class ProtectedJobResultConfigurationOutputTypeDef(TypedDict):
+    outputConfiguration: ProtectedJobOutputConfigurationOutputTypeDef
+
+
+class ProtectedJobS3OutputTypeDef(TypedDict):
+    location: str
+
+
+class ProtectedJobSingleMemberOutputTypeDef(TypedDict):
+    accountId: str
+
+
+class ProtectedJobOutputTypeDef(TypedDict):
+    s3: NotRequired[ProtectedJobS3OutputTypeDef]
+    memberList: NotRequired[list[ProtectedJobSingleMemberOutputTypeDef]]
+
+
+class ProtectedJobResultTypeDef(TypedDict):
+    output: ProtectedJobOutputTypeDef
+
+
+class ProtectedJobStatisticsTypeDef(TypedDict):
+    totalDurationInMillis: NotRequired[int]
+    billedResourceUtilization: NotRequired[BilledJobResourceUtilizationTypeDef]
+
+
+class ProtectedJobTypeDef(TypedDict):
+    id: str
+    membershipId: str
+    membershipArn: str
+    createTime: datetime
+    jobParameters: NotRequired[ProtectedJobParametersOutputTypeDef]
+    status: ProtectedJobStatusType
+    resultConfiguration: NotRequired[ProtectedJobResultConfigurationOutputTypeDef]
+    statistics: NotRequired[ProtectedJobStatisticsTypeDef]
+    result: NotRequired[ProtectedJobResultTypeDef]
+    error: NotRequired[ProtectedJobErrorTypeDef]
+    computeConfiguration: NotRequired[ProtectedJobComputeConfigurationOutputTypeDef]
+
+
 class GetProtectedJobOutputTypeDef(TypedDict):
     protectedJob: ProtectedJobTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1785,6 +2261,83 @@ class GetProtectedJobOutputTypeDef(TypedDict):
 class GetProtectedQueryInputTypeDef(TypedDict):
     membershipIdentifier: str
     protectedQueryIdentifier: str
+
+
+class ProtectedQueryErrorTypeDef(TypedDict):
+    message: str
+    code: str
+
+
+class ProtectedQueryMemberOutputConfigurationTypeDef(TypedDict):
+    accountId: str
+
+
+class ProtectedQueryDistributeOutputConfigurationLocationTypeDef(TypedDict):
+    s3: NotRequired[ProtectedQueryS3OutputConfigurationTypeDef]
+    member: NotRequired[ProtectedQueryMemberOutputConfigurationTypeDef]
+
+
+class ProtectedQueryDistributeOutputConfigurationOutputTypeDef(TypedDict):
+    locations: list[ProtectedQueryDistributeOutputConfigurationLocationTypeDef]
+
+
+class ProtectedQueryOutputConfigurationOutputTypeDef(TypedDict):
+    s3: NotRequired[ProtectedQueryS3OutputConfigurationTypeDef]
+    member: NotRequired[ProtectedQueryMemberOutputConfigurationTypeDef]
+    distribute: NotRequired[ProtectedQueryDistributeOutputConfigurationOutputTypeDef]
+
+
+class ProtectedQueryResultConfigurationOutputTypeDef(TypedDict):
+    outputConfiguration: ProtectedQueryOutputConfigurationOutputTypeDef
+
+
+class ProtectedQueryS3OutputTypeDef(TypedDict):
+    location: str
+
+
+class ProtectedQuerySingleMemberOutputTypeDef(TypedDict):
+    accountId: str
+
+
+class ProtectedQueryDistributeOutputTypeDef(TypedDict):
+    s3: NotRequired[ProtectedQueryS3OutputTypeDef]
+    memberList: NotRequired[list[ProtectedQuerySingleMemberOutputTypeDef]]
+
+
+class ProtectedQueryOutputTypeDef(TypedDict):
+    s3: NotRequired[ProtectedQueryS3OutputTypeDef]
+    memberList: NotRequired[list[ProtectedQuerySingleMemberOutputTypeDef]]
+    distribute: NotRequired[ProtectedQueryDistributeOutputTypeDef]
+
+
+class ProtectedQueryResultTypeDef(TypedDict):
+    output: ProtectedQueryOutputTypeDef
+
+
+class ProtectedQuerySQLParametersOutputTypeDef(TypedDict):
+    queryString: NotRequired[str]
+    analysisTemplateArn: NotRequired[str]
+    parameters: NotRequired[dict[str, str]]
+
+
+class ProtectedQueryStatisticsTypeDef(TypedDict):
+    totalDurationInMillis: NotRequired[int]
+    billedResourceUtilization: NotRequired[BilledResourceUtilizationTypeDef]
+
+
+class ProtectedQueryTypeDef(TypedDict):
+    id: str
+    membershipId: str
+    membershipArn: str
+    createTime: datetime
+    sqlParameters: NotRequired[ProtectedQuerySQLParametersOutputTypeDef]
+    status: ProtectedQueryStatusType
+    resultConfiguration: NotRequired[ProtectedQueryResultConfigurationOutputTypeDef]
+    statistics: NotRequired[ProtectedQueryStatisticsTypeDef]
+    result: NotRequired[ProtectedQueryResultTypeDef]
+    error: NotRequired[ProtectedQueryErrorTypeDef]
+    differentialPrivacy: NotRequired[DifferentialPrivacyParametersTypeDef]
+    computeConfiguration: NotRequired[ComputeConfigurationOutputTypeDef]
 
 
 class GetProtectedQueryOutputTypeDef(TypedDict):
@@ -1813,38 +2366,6 @@ class GetSchemaOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GlueTableReferenceTypeDef(TypedDict):
-    region: NotRequired[CommercialRegionType]
-    tableName: str
-    databaseName: str
-
-
-class HashTypeDef(TypedDict):
-    sha256: NotRequired[str]
-
-
-class IdMappingConfigTypeDef(TypedDict):
-    allowUseAsDimensionColumn: bool
-
-
-class IdMappingTableInputReferenceConfigTypeDef(TypedDict):
-    inputReferenceArn: str
-    manageResourcePolicies: bool
-
-
-class IdMappingTableInputReferencePropertiesTypeDef(TypedDict):
-    idMappingTableInputSource: list[IdMappingTableInputSourceTypeDef]
-
-
-class IdMappingTableInputSourceTypeDef(TypedDict):
-    idNamespaceAssociationId: str
-    type: IdNamespaceTypeType
-
-
-class IdMappingTableSchemaTypePropertiesTypeDef(TypedDict):
-    idMappingTableInputSource: list[IdMappingTableInputSourceTypeDef]
-
-
 class IdMappingTableSummaryTypeDef(TypedDict):
     collaborationArn: str
     collaborationId: str
@@ -1857,36 +2378,6 @@ class IdMappingTableSummaryTypeDef(TypedDict):
     description: NotRequired[str]
     inputReferenceConfig: IdMappingTableInputReferenceConfigTypeDef
     name: str
-
-
-class IdMappingTableTypeDef(TypedDict):
-    id: str
-    arn: str
-    inputReferenceConfig: IdMappingTableInputReferenceConfigTypeDef
-    membershipId: str
-    membershipArn: str
-    collaborationId: str
-    collaborationArn: str
-    description: NotRequired[str]
-    name: str
-    createTime: datetime
-    updateTime: datetime
-    inputReferenceProperties: IdMappingTableInputReferencePropertiesTypeDef
-    kmsKeyArn: NotRequired[str]
-
-
-class IdNamespaceAssociationInputReferenceConfigTypeDef(TypedDict):
-    inputReferenceArn: str
-    manageResourcePolicies: bool
-
-
-class IdNamespaceAssociationInputReferencePropertiesSummaryTypeDef(TypedDict):
-    idNamespaceType: IdNamespaceTypeType
-
-
-class IdNamespaceAssociationInputReferencePropertiesTypeDef(TypedDict):
-    idNamespaceType: IdNamespaceTypeType
-    idMappingWorkflowsSupported: list[DocumentOutputValue]
 
 
 class IdNamespaceAssociationSummaryTypeDef(TypedDict):
@@ -1904,26 +2395,6 @@ class IdNamespaceAssociationSummaryTypeDef(TypedDict):
     inputReferenceProperties: (
         IdNamespaceAssociationInputReferencePropertiesSummaryTypeDef
     )
-
-
-class IdNamespaceAssociationTypeDef(TypedDict):
-    id: str
-    arn: str
-    membershipId: str
-    membershipArn: str
-    collaborationId: str
-    collaborationArn: str
-    name: str
-    description: NotRequired[str]
-    createTime: datetime
-    updateTime: datetime
-    inputReferenceConfig: IdNamespaceAssociationInputReferenceConfigTypeDef
-    inputReferenceProperties: IdNamespaceAssociationInputReferencePropertiesTypeDef
-    idMappingConfig: NotRequired[IdMappingConfigTypeDef]
-
-
-class JobComputePaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
 
 
 class ListAnalysisTemplatesInputTypeDef(TypedDict):
@@ -2100,144 +2571,6 @@ class ListMembersInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
-class ListMembersOutputTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    memberSummaries: list[MemberSummaryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListMembershipsInputTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-    status: NotRequired[MembershipStatusType]
-
-
-class ListMembershipsOutputTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    membershipSummaries: list[MembershipSummaryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListPrivacyBudgetTemplatesInputTypeDef(TypedDict):
-    membershipIdentifier: str
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListPrivacyBudgetTemplatesOutputTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    privacyBudgetTemplateSummaries: list[PrivacyBudgetTemplateSummaryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListPrivacyBudgetsInputTypeDef(TypedDict):
-    membershipIdentifier: str
-    privacyBudgetType: PrivacyBudgetTypeType
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-    accessBudgetResourceArn: NotRequired[str]
-
-
-class ListPrivacyBudgetsOutputTypeDef(TypedDict):
-    privacyBudgetSummaries: list[PrivacyBudgetSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListProtectedJobsInputTypeDef(TypedDict):
-    membershipIdentifier: str
-    status: NotRequired[ProtectedJobStatusType]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListProtectedJobsOutputTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    protectedJobs: list[ProtectedJobSummaryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListProtectedQueriesInputTypeDef(TypedDict):
-    membershipIdentifier: str
-    status: NotRequired[ProtectedQueryStatusType]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListProtectedQueriesOutputTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    protectedQueries: list[ProtectedQuerySummaryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListSchemasInputTypeDef(TypedDict):
-    collaborationIdentifier: str
-    schemaType: NotRequired[SchemaTypeType]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListSchemasOutputTypeDef(TypedDict):
-    schemaSummaries: list[SchemaSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceInputTypeDef(TypedDict):
-    resourceArn: str
-
-
-class ListTagsForResourceOutputTypeDef(TypedDict):
-    tags: dict[str, str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MLMemberAbilitiesOutputTypeDef(TypedDict):
-    customMLMemberAbilities: list[CustomMLMemberAbilityType]
-
-
-class MLMemberAbilitiesTypeDef(TypedDict):
-    customMLMemberAbilities: ReadOnly[Sequence[CustomMLMemberAbilityType]]
-
-
-class MLPaymentConfigTypeDef(TypedDict):
-    modelTraining: NotRequired[ModelTrainingPaymentConfigTypeDef]
-    modelInference: NotRequired[ModelInferencePaymentConfigTypeDef]
-    syntheticDataGeneration: NotRequired[SyntheticDataGenerationPaymentConfigTypeDef]
-
-
-class MLSyntheticDataParametersOutputTypeDef(TypedDict):
-    epsilon: float
-    maxMembershipInferenceAttackScore: float
-    columnClassification: ColumnClassificationDetailsOutputTypeDef
-
-
-class MLSyntheticDataParametersTypeDef(TypedDict):
-    epsilon: float
-    maxMembershipInferenceAttackScore: float
-    columnClassification: ReadOnly[ColumnClassificationDetailsTypeDef]
-
-
-class MemberChangeSpecificationOutputTypeDef(TypedDict):
-    accountId: str
-    memberAbilities: list[MemberAbilityType]
-    displayName: NotRequired[str]
-
-
-class MemberChangeSpecificationTypeDef(TypedDict):
-    accountId: str
-    memberAbilities: ReadOnly[Sequence[MemberAbilityType]]
-    displayName: NotRequired[str]
-
-
-class MemberSpecificationTypeDef(TypedDict):
-    accountId: str
-    memberAbilities: ReadOnly[Sequence[MemberAbilityType]]
-    mlMemberAbilities: NotRequired[ReadOnly[MLMemberAbilitiesTypeDef]]
-    displayName: str
-    paymentConfiguration: NotRequired[PaymentConfigurationTypeDef]
-
-
 class MemberSummaryTypeDef(TypedDict):
     accountId: str
     status: MemberStatusType
@@ -2251,52 +2584,16 @@ class MemberSummaryTypeDef(TypedDict):
     paymentConfiguration: PaymentConfigurationTypeDef
 
 
-class MembershipJobComputePaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
+class ListMembersOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    memberSummaries: list[MemberSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MembershipMLPaymentConfigTypeDef(TypedDict):
-    modelTraining: NotRequired[MembershipModelTrainingPaymentConfigTypeDef]
-    modelInference: NotRequired[MembershipModelInferencePaymentConfigTypeDef]
-    syntheticDataGeneration: NotRequired[
-        MembershipSyntheticDataGenerationPaymentConfigTypeDef
-    ]
-
-
-class MembershipModelInferencePaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
-
-
-class MembershipModelTrainingPaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
-
-
-class MembershipPaymentConfigurationTypeDef(TypedDict):
-    queryCompute: MembershipQueryComputePaymentConfigTypeDef
-    machineLearning: NotRequired[MembershipMLPaymentConfigTypeDef]
-    jobCompute: NotRequired[MembershipJobComputePaymentConfigTypeDef]
-
-
-class MembershipProtectedJobOutputConfigurationTypeDef(TypedDict):
-    s3: NotRequired[ProtectedJobS3OutputConfigurationInputTypeDef]
-
-
-class MembershipProtectedJobResultConfigurationTypeDef(TypedDict):
-    outputConfiguration: MembershipProtectedJobOutputConfigurationTypeDef
-    roleArn: str
-
-
-class MembershipProtectedQueryOutputConfigurationTypeDef(TypedDict):
-    s3: NotRequired[ProtectedQueryS3OutputConfigurationTypeDef]
-
-
-class MembershipProtectedQueryResultConfigurationTypeDef(TypedDict):
-    outputConfiguration: MembershipProtectedQueryOutputConfigurationTypeDef
-    roleArn: NotRequired[str]
-
-
-class MembershipQueryComputePaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
+class ListMembershipsInputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    status: NotRequired[MembershipStatusType]
 
 
 class MembershipSummaryTypeDef(TypedDict):
@@ -2315,72 +2612,42 @@ class MembershipSummaryTypeDef(TypedDict):
     paymentConfiguration: MembershipPaymentConfigurationTypeDef
 
 
-class MembershipSyntheticDataGenerationPaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
+class ListMembershipsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    membershipSummaries: list[MembershipSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MembershipTypeDef(TypedDict):
+class ListPrivacyBudgetTemplatesInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class PrivacyBudgetTemplateSummaryTypeDef(TypedDict):
     id: str
     arn: str
-    collaborationArn: str
+    membershipId: str
+    membershipArn: str
     collaborationId: str
-    collaborationCreatorAccountId: str
-    collaborationCreatorDisplayName: str
-    collaborationName: str
+    collaborationArn: str
+    privacyBudgetType: PrivacyBudgetTypeType
     createTime: datetime
     updateTime: datetime
-    status: MembershipStatusType
-    memberAbilities: list[MemberAbilityType]
-    mlMemberAbilities: NotRequired[MLMemberAbilitiesOutputTypeDef]
-    queryLogStatus: MembershipQueryLogStatusType
-    jobLogStatus: NotRequired[MembershipJobLogStatusType]
-    defaultResultConfiguration: NotRequired[
-        MembershipProtectedQueryResultConfigurationTypeDef
-    ]
-    defaultJobResultConfiguration: NotRequired[
-        MembershipProtectedJobResultConfigurationTypeDef
-    ]
-    paymentConfiguration: MembershipPaymentConfigurationTypeDef
-    isMetricsEnabled: NotRequired[bool]
 
 
-class ModelInferencePaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
-
-
-class ModelTrainingPaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
-
-
-class PaymentConfigurationTypeDef(TypedDict):
-    queryCompute: QueryComputePaymentConfigTypeDef
-    machineLearning: NotRequired[MLPaymentConfigTypeDef]
-    jobCompute: NotRequired[JobComputePaymentConfigTypeDef]
-
-
-class PopulateIdMappingTableInputTypeDef(TypedDict):
-    idMappingTableIdentifier: str
-    membershipIdentifier: str
-    jobType: NotRequired[JobTypeType]
-
-
-class PopulateIdMappingTableOutputTypeDef(TypedDict):
-    idMappingJobId: str
+class ListPrivacyBudgetTemplatesOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    privacyBudgetTemplateSummaries: list[PrivacyBudgetTemplateSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PreviewPrivacyImpactInputTypeDef(TypedDict):
+class ListPrivacyBudgetsInputTypeDef(TypedDict):
     membershipIdentifier: str
-    parameters: PreviewPrivacyImpactParametersInputTypeDef
-
-
-class PreviewPrivacyImpactOutputTypeDef(TypedDict):
-    privacyImpact: PrivacyImpactTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PreviewPrivacyImpactParametersInputTypeDef(TypedDict):
-    differentialPrivacy: NotRequired[DifferentialPrivacyPreviewParametersInputTypeDef]
+    privacyBudgetType: PrivacyBudgetTypeType
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    accessBudgetResourceArn: NotRequired[str]
 
 
 class PrivacyBudgetSummaryTypeDef(TypedDict):
@@ -2397,66 +2664,21 @@ class PrivacyBudgetSummaryTypeDef(TypedDict):
     budget: PrivacyBudgetTypeDef
 
 
-class PrivacyBudgetTemplateParametersInputTypeDef(TypedDict):
-    differentialPrivacy: NotRequired[DifferentialPrivacyTemplateParametersInputTypeDef]
-    accessBudget: NotRequired[
-        ReadOnly[AccessBudgetsPrivacyTemplateParametersInputTypeDef]
-    ]
+class ListPrivacyBudgetsOutputTypeDef(TypedDict):
+    privacyBudgetSummaries: list[PrivacyBudgetSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PrivacyBudgetTemplateParametersOutputTypeDef(TypedDict):
-    differentialPrivacy: NotRequired[DifferentialPrivacyTemplateParametersOutputTypeDef]
-    accessBudget: NotRequired[AccessBudgetsPrivacyTemplateParametersOutputTypeDef]
+class ListProtectedJobsInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    status: NotRequired[ProtectedJobStatusType]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
 
 
-class PrivacyBudgetTemplateSummaryTypeDef(TypedDict):
-    id: str
-    arn: str
-    membershipId: str
-    membershipArn: str
-    collaborationId: str
-    collaborationArn: str
-    privacyBudgetType: PrivacyBudgetTypeType
-    createTime: datetime
-    updateTime: datetime
-
-
-class PrivacyBudgetTemplateTypeDef(TypedDict):
-    id: str
-    arn: str
-    membershipId: str
-    membershipArn: str
-    collaborationId: str
-    collaborationArn: str
-    createTime: datetime
-    updateTime: datetime
-    privacyBudgetType: PrivacyBudgetTypeType
-    autoRefresh: PrivacyBudgetTemplateAutoRefreshType
-    parameters: PrivacyBudgetTemplateParametersOutputTypeDef
-
-
-class PrivacyBudgetTemplateUpdateParametersTypeDef(TypedDict):
-    differentialPrivacy: NotRequired[DifferentialPrivacyTemplateUpdateParametersTypeDef]
-    accessBudget: NotRequired[
-        ReadOnly[AccessBudgetsPrivacyTemplateUpdateParametersTypeDef]
-    ]
-
-
-class PrivacyBudgetTypeDef(TypedDict):
-    differentialPrivacy: NotRequired[DifferentialPrivacyPrivacyBudgetTypeDef]
-    accessBudget: NotRequired[AccessBudgetTypeDef]
-
-
-class PrivacyImpactTypeDef(TypedDict):
-    differentialPrivacy: NotRequired[DifferentialPrivacyPrivacyImpactTypeDef]
-
-
-class ProtectedJobComputeConfigurationOutputTypeDef(TypedDict):
-    worker: NotRequired[ProtectedJobWorkerComputeConfigurationOutputTypeDef]
-
-
-class ProtectedJobComputeConfigurationTypeDef(TypedDict):
-    worker: NotRequired[ReadOnly[ProtectedJobWorkerComputeConfigurationTypeDef]]
+class ProtectedJobDirectAnalysisConfigurationDetailsTypeDef(TypedDict):
+    receiverAccountIds: NotRequired[list[str]]
 
 
 class ProtectedJobConfigurationDetailsTypeDef(TypedDict):
@@ -2465,85 +2687,9 @@ class ProtectedJobConfigurationDetailsTypeDef(TypedDict):
     ]
 
 
-class ProtectedJobDirectAnalysisConfigurationDetailsTypeDef(TypedDict):
-    receiverAccountIds: NotRequired[list[str]]
-
-
-class ProtectedJobErrorTypeDef(TypedDict):
-    message: str
-    code: str
-
-
-class ProtectedJobMemberOutputConfigurationInputTypeDef(TypedDict):
-    accountId: str
-
-
-class ProtectedJobMemberOutputConfigurationOutputTypeDef(TypedDict):
-    accountId: str
-
-
-class ProtectedJobOutputConfigurationInputTypeDef(TypedDict):
-    member: NotRequired[ProtectedJobMemberOutputConfigurationInputTypeDef]
-
-
-class ProtectedJobOutputConfigurationOutputTypeDef(TypedDict):
-    s3: NotRequired[ProtectedJobS3OutputConfigurationOutputTypeDef]
-    member: NotRequired[ProtectedJobMemberOutputConfigurationOutputTypeDef]
-
-
-class ProtectedJobOutputTypeDef(TypedDict):
-    s3: NotRequired[ProtectedJobS3OutputTypeDef]
-    memberList: NotRequired[list[ProtectedJobSingleMemberOutputTypeDef]]
-
-
-class ProtectedJobParametersOutputTypeDef(TypedDict):
-    analysisTemplateArn: str
-    parameters: NotRequired[dict[str, str]]
-
-
-class ProtectedJobParametersTypeDef(TypedDict):
-    analysisTemplateArn: str
-    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
 class ProtectedJobReceiverConfigurationTypeDef(TypedDict):
     analysisType: ProtectedJobAnalysisTypeType
     configurationDetails: NotRequired[ProtectedJobConfigurationDetailsTypeDef]
-
-
-class ProtectedJobResultConfigurationInputTypeDef(TypedDict):
-    outputConfiguration: ProtectedJobOutputConfigurationInputTypeDef
-
-
-class ProtectedJobResultConfigurationOutputTypeDef(TypedDict):
-    outputConfiguration: ProtectedJobOutputConfigurationOutputTypeDef
-
-
-class ProtectedJobResultTypeDef(TypedDict):
-    output: ProtectedJobOutputTypeDef
-
-
-class ProtectedJobS3OutputConfigurationInputTypeDef(TypedDict):
-    bucket: str
-    keyPrefix: NotRequired[str]
-
-
-class ProtectedJobS3OutputConfigurationOutputTypeDef(TypedDict):
-    bucket: str
-    keyPrefix: NotRequired[str]
-
-
-class ProtectedJobS3OutputTypeDef(TypedDict):
-    location: str
-
-
-class ProtectedJobSingleMemberOutputTypeDef(TypedDict):
-    accountId: str
-
-
-class ProtectedJobStatisticsTypeDef(TypedDict):
-    totalDurationInMillis: NotRequired[int]
-    billedResourceUtilization: NotRequired[BilledJobResourceUtilizationTypeDef]
 
 
 class ProtectedJobSummaryTypeDef(TypedDict):
@@ -2555,123 +2701,22 @@ class ProtectedJobSummaryTypeDef(TypedDict):
     receiverConfigurations: list[ProtectedJobReceiverConfigurationTypeDef]
 
 
-class ProtectedJobTypeDef(TypedDict):
-    id: str
-    membershipId: str
-    membershipArn: str
-    createTime: datetime
-    jobParameters: NotRequired[ProtectedJobParametersOutputTypeDef]
-    status: ProtectedJobStatusType
-    resultConfiguration: NotRequired[ProtectedJobResultConfigurationOutputTypeDef]
-    statistics: NotRequired[ProtectedJobStatisticsTypeDef]
-    result: NotRequired[ProtectedJobResultTypeDef]
-    error: NotRequired[ProtectedJobErrorTypeDef]
-    computeConfiguration: NotRequired[ProtectedJobComputeConfigurationOutputTypeDef]
+class ListProtectedJobsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    protectedJobs: list[ProtectedJobSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ProtectedJobWorkerComputeConfigurationOutputTypeDef(TypedDict):
-    type: ProtectedJobWorkerComputeTypeType
-    number: int
-    properties: NotRequired[WorkerComputeConfigurationPropertiesOutputTypeDef]
+class ListProtectedQueriesInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    status: NotRequired[ProtectedQueryStatusType]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
 
 
-class ProtectedJobWorkerComputeConfigurationTypeDef(TypedDict):
-    type: ProtectedJobWorkerComputeTypeType
-    number: int
-    properties: NotRequired[ReadOnly[WorkerComputeConfigurationPropertiesTypeDef]]
-
-
-class ProtectedQueryDistributeOutputConfigurationLocationTypeDef(TypedDict):
-    s3: NotRequired[ProtectedQueryS3OutputConfigurationTypeDef]
-    member: NotRequired[ProtectedQueryMemberOutputConfigurationTypeDef]
-
-
-class ProtectedQueryDistributeOutputConfigurationOutputTypeDef(TypedDict):
-    locations: list[ProtectedQueryDistributeOutputConfigurationLocationTypeDef]
-
-
-class ProtectedQueryDistributeOutputConfigurationTypeDef(TypedDict):
-    locations: ReadOnly[
-        Sequence[ProtectedQueryDistributeOutputConfigurationLocationTypeDef]
-    ]
-
-
-class ProtectedQueryDistributeOutputTypeDef(TypedDict):
-    s3: NotRequired[ProtectedQueryS3OutputTypeDef]
-    memberList: NotRequired[list[ProtectedQuerySingleMemberOutputTypeDef]]
-
-
-class ProtectedQueryErrorTypeDef(TypedDict):
-    message: str
-    code: str
-
-
-class ProtectedQueryMemberOutputConfigurationTypeDef(TypedDict):
-    accountId: str
-
-
-class ProtectedQueryOutputConfigurationOutputTypeDef(TypedDict):
-    s3: NotRequired[ProtectedQueryS3OutputConfigurationTypeDef]
-    member: NotRequired[ProtectedQueryMemberOutputConfigurationTypeDef]
-    distribute: NotRequired[ProtectedQueryDistributeOutputConfigurationOutputTypeDef]
-
-
-class ProtectedQueryOutputConfigurationTypeDef(TypedDict):
-    s3: NotRequired[ProtectedQueryS3OutputConfigurationTypeDef]
-    member: NotRequired[ProtectedQueryMemberOutputConfigurationTypeDef]
-    distribute: NotRequired[
-        ReadOnly[ProtectedQueryDistributeOutputConfigurationTypeDef]
-    ]
-
-
-class ProtectedQueryOutputTypeDef(TypedDict):
-    s3: NotRequired[ProtectedQueryS3OutputTypeDef]
-    memberList: NotRequired[list[ProtectedQuerySingleMemberOutputTypeDef]]
-    distribute: NotRequired[ProtectedQueryDistributeOutputTypeDef]
-
-
-class ProtectedQueryResultConfigurationOutputTypeDef(TypedDict):
-    outputConfiguration: ProtectedQueryOutputConfigurationOutputTypeDef
-
-
-class ProtectedQueryResultConfigurationTypeDef(TypedDict):
-    outputConfiguration: ReadOnly[ProtectedQueryOutputConfigurationTypeDef]
-
-
-class ProtectedQueryResultTypeDef(TypedDict):
-    output: ProtectedQueryOutputTypeDef
-
-
-class ProtectedQueryS3OutputConfigurationTypeDef(TypedDict):
-    resultFormat: ResultFormatType
-    bucket: str
-    keyPrefix: NotRequired[str]
-    singleFileOutput: NotRequired[bool]
-
-
-class ProtectedQueryS3OutputTypeDef(TypedDict):
-    location: str
-
-
-class ProtectedQuerySQLParametersOutputTypeDef(TypedDict):
-    queryString: NotRequired[str]
-    analysisTemplateArn: NotRequired[str]
-    parameters: NotRequired[dict[str, str]]
-
-
-class ProtectedQuerySQLParametersTypeDef(TypedDict):
-    queryString: NotRequired[str]
-    analysisTemplateArn: NotRequired[str]
-    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ProtectedQuerySingleMemberOutputTypeDef(TypedDict):
-    accountId: str
-
-
-class ProtectedQueryStatisticsTypeDef(TypedDict):
-    totalDurationInMillis: NotRequired[int]
-    billedResourceUtilization: NotRequired[BilledResourceUtilizationTypeDef]
+class ReceiverConfigurationTypeDef(TypedDict):
+    analysisType: AnalysisTypeType
+    configurationDetails: NotRequired[ConfigurationDetailsTypeDef]
 
 
 class ProtectedQuerySummaryTypeDef(TypedDict):
@@ -2683,59 +2728,17 @@ class ProtectedQuerySummaryTypeDef(TypedDict):
     receiverConfigurations: list[ReceiverConfigurationTypeDef]
 
 
-class ProtectedQueryTypeDef(TypedDict):
-    id: str
-    membershipId: str
-    membershipArn: str
-    createTime: datetime
-    sqlParameters: NotRequired[ProtectedQuerySQLParametersOutputTypeDef]
-    status: ProtectedQueryStatusType
-    resultConfiguration: NotRequired[ProtectedQueryResultConfigurationOutputTypeDef]
-    statistics: NotRequired[ProtectedQueryStatisticsTypeDef]
-    result: NotRequired[ProtectedQueryResultTypeDef]
-    error: NotRequired[ProtectedQueryErrorTypeDef]
-    differentialPrivacy: NotRequired[DifferentialPrivacyParametersTypeDef]
-    computeConfiguration: NotRequired[ComputeConfigurationOutputTypeDef]
+class ListProtectedQueriesOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    protectedQueries: list[ProtectedQuerySummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueryComputePaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
-
-
-class QueryConstraintRequireOverlapTypeDef(TypedDict):
-    columns: NotRequired[list[str]]
-
-
-class QueryConstraintTypeDef(TypedDict):
-    requireOverlap: NotRequired[QueryConstraintRequireOverlapTypeDef]
-
-
-class ReceiverConfigurationTypeDef(TypedDict):
-    analysisType: AnalysisTypeType
-    configurationDetails: NotRequired[ConfigurationDetailsTypeDef]
-
-
-class S3LocationTypeDef(TypedDict):
-    bucket: str
-    key: str
-
-
-class SchemaAnalysisRuleRequestTypeDef(TypedDict):
-    name: str
-    type: AnalysisRuleTypeType
-
-
-class SchemaStatusDetailTypeDef(TypedDict):
-    status: SchemaStatusType
-    reasons: NotRequired[list[SchemaStatusReasonTypeDef]]
-    analysisRuleType: NotRequired[AnalysisRuleTypeType]
-    configurations: NotRequired[list[SchemaConfigurationType]]
-    analysisType: AnalysisTypeType
-
-
-class SchemaStatusReasonTypeDef(TypedDict):
-    code: SchemaStatusReasonCodeType
-    message: str
+class ListSchemasInputTypeDef(TypedDict):
+    collaborationIdentifier: str
+    schemaType: NotRequired[SchemaTypeType]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
 
 
 class SchemaSummaryTypeDef(TypedDict):
@@ -2752,58 +2755,106 @@ class SchemaSummaryTypeDef(TypedDict):
     selectedAnalysisMethods: NotRequired[list[SelectedAnalysisMethodType]]
 
 
-class SchemaTypeDef(TypedDict):
-    columns: list[ColumnTypeDef]
-    partitionKeys: list[ColumnTypeDef]
-    analysisRuleTypes: list[AnalysisRuleTypeType]
-    analysisMethod: NotRequired[AnalysisMethodType]
-    selectedAnalysisMethods: NotRequired[list[SelectedAnalysisMethodType]]
-    creatorAccountId: str
-    name: str
-    collaborationId: str
-    collaborationArn: str
-    description: str
-    createTime: datetime
-    updateTime: datetime
-    type: SchemaTypeType
-    schemaStatusDetails: list[SchemaStatusDetailTypeDef]
-    resourceArn: NotRequired[str]
-    schemaTypeProperties: NotRequired[SchemaTypePropertiesTypeDef]
+class ListSchemasOutputTypeDef(TypedDict):
+    schemaSummaries: list[SchemaSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SchemaTypePropertiesTypeDef(TypedDict):
-    idMappingTable: NotRequired[IdMappingTableSchemaTypePropertiesTypeDef]
+class ListTagsForResourceInputTypeDef(TypedDict):
+    resourceArn: str
 
 
-class SnowflakeTableReferenceOutputTypeDef(TypedDict):
-    secretArn: str
-    accountIdentifier: str
-    databaseName: str
-    tableName: str
-    schemaName: str
-    tableSchema: SnowflakeTableSchemaOutputTypeDef
+class ListTagsForResourceOutputTypeDef(TypedDict):
+    tags: dict[str, str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SnowflakeTableReferenceTypeDef(TypedDict):
-    secretArn: str
-    accountIdentifier: str
-    databaseName: str
-    tableName: str
-    schemaName: str
-    tableSchema: ReadOnly[SnowflakeTableSchemaTypeDef]
+class PopulateIdMappingTableInputTypeDef(TypedDict):
+    idMappingTableIdentifier: str
+    membershipIdentifier: str
+    jobType: NotRequired[JobTypeType]
 
 
-class SnowflakeTableSchemaOutputTypeDef(TypedDict):
-    v1: NotRequired[list[SnowflakeTableSchemaV1TypeDef]]
+class PopulateIdMappingTableOutputTypeDef(TypedDict):
+    idMappingJobId: str
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SnowflakeTableSchemaTypeDef(TypedDict):
-    v1: NotRequired[ReadOnly[Sequence[SnowflakeTableSchemaV1TypeDef]]]
+class PreviewPrivacyImpactParametersInputTypeDef(TypedDict):
+    differentialPrivacy: NotRequired[DifferentialPrivacyPreviewParametersInputTypeDef]
 
 
-class SnowflakeTableSchemaV1TypeDef(TypedDict):
-    columnName: str
-    columnType: str
+class PreviewPrivacyImpactInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    parameters: PreviewPrivacyImpactParametersInputTypeDef
+
+
+class PrivacyImpactTypeDef(TypedDict):
+    differentialPrivacy: NotRequired[DifferentialPrivacyPrivacyImpactTypeDef]
+
+
+class PreviewPrivacyImpactOutputTypeDef(TypedDict):
+    privacyImpact: PrivacyImpactTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PrivacyBudgetTemplateUpdateParametersTypeDef(TypedDict):
+    differentialPrivacy: NotRequired[DifferentialPrivacyTemplateUpdateParametersTypeDef]
+    accessBudget: NotRequired[
+        ReadOnly[AccessBudgetsPrivacyTemplateUpdateParametersTypeDef]
+    ]
+
+
+class ProtectedJobWorkerComputeConfigurationTypeDef(TypedDict):
+    type: ProtectedJobWorkerComputeTypeType
+    number: int
+    properties: NotRequired[ReadOnly[WorkerComputeConfigurationPropertiesTypeDef]]
+
+
+class ProtectedJobComputeConfigurationTypeDef(TypedDict):
+    worker: NotRequired[ReadOnly[ProtectedJobWorkerComputeConfigurationTypeDef]]
+
+
+class ProtectedJobMemberOutputConfigurationInputTypeDef(TypedDict):
+    accountId: str
+
+
+class ProtectedJobOutputConfigurationInputTypeDef(TypedDict):
+    member: NotRequired[ProtectedJobMemberOutputConfigurationInputTypeDef]
+
+
+class ProtectedJobParametersTypeDef(TypedDict):
+    analysisTemplateArn: str
+    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ProtectedJobResultConfigurationInputTypeDef(TypedDict):
+    outputConfiguration: ProtectedJobOutputConfigurationInputTypeDef
+
+
+class ProtectedQueryDistributeOutputConfigurationTypeDef(TypedDict):
+    locations: ReadOnly[
+        Sequence[ProtectedQueryDistributeOutputConfigurationLocationTypeDef]
+    ]
+
+
+class ProtectedQueryOutputConfigurationTypeDef(TypedDict):
+    s3: NotRequired[ProtectedQueryS3OutputConfigurationTypeDef]
+    member: NotRequired[ProtectedQueryMemberOutputConfigurationTypeDef]
+    distribute: NotRequired[
+        ReadOnly[ProtectedQueryDistributeOutputConfigurationTypeDef]
+    ]
+
+
+class ProtectedQueryResultConfigurationTypeDef(TypedDict):
+    outputConfiguration: ReadOnly[ProtectedQueryOutputConfigurationTypeDef]
+
+
+class ProtectedQuerySQLParametersTypeDef(TypedDict):
+    queryString: NotRequired[str]
+    analysisTemplateArn: NotRequired[str]
+    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class StartProtectedJobInputTypeDef(TypedDict):
@@ -2830,36 +2881,6 @@ class StartProtectedQueryInputTypeDef(TypedDict):
 class StartProtectedQueryOutputTypeDef(TypedDict):
     protectedQuery: ProtectedQueryTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SyntheticDataColumnPropertiesTypeDef(TypedDict):
-    columnName: str
-    columnType: SyntheticDataColumnTypeType
-    isPredictiveValue: bool
-
-
-class SyntheticDataGenerationPaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
-
-
-class SyntheticDataParametersOutputTypeDef(TypedDict):
-    mlSyntheticDataParameters: NotRequired[MLSyntheticDataParametersOutputTypeDef]
-
-
-class SyntheticDataParametersTypeDef(TypedDict):
-    mlSyntheticDataParameters: NotRequired[ReadOnly[MLSyntheticDataParametersTypeDef]]
-
-
-class TableReferenceOutputTypeDef(TypedDict):
-    glue: NotRequired[GlueTableReferenceTypeDef]
-    snowflake: NotRequired[SnowflakeTableReferenceOutputTypeDef]
-    athena: NotRequired[AthenaTableReferenceTypeDef]
-
-
-class TableReferenceTypeDef(TypedDict):
-    glue: NotRequired[GlueTableReferenceTypeDef]
-    snowflake: NotRequired[ReadOnly[SnowflakeTableReferenceTypeDef]]
-    athena: NotRequired[AthenaTableReferenceTypeDef]
 
 
 class TagResourceInputTypeDef(TypedDict):
@@ -3050,23 +3071,3 @@ class UpdateProtectedQueryInputTypeDef(TypedDict):
 class UpdateProtectedQueryOutputTypeDef(TypedDict):
     protectedQuery: ProtectedQueryTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkerComputeConfigurationOutputTypeDef(TypedDict):
-    type: NotRequired[WorkerComputeTypeType]
-    number: NotRequired[int]
-    properties: NotRequired[WorkerComputeConfigurationPropertiesOutputTypeDef]
-
-
-class WorkerComputeConfigurationPropertiesOutputTypeDef(TypedDict):
-    spark: NotRequired[dict[str, str]]
-
-
-class WorkerComputeConfigurationPropertiesTypeDef(TypedDict):
-    spark: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class WorkerComputeConfigurationTypeDef(TypedDict):
-    type: NotRequired[WorkerComputeTypeType]
-    number: NotRequired[int]
-    properties: NotRequired[ReadOnly[WorkerComputeConfigurationPropertiesTypeDef]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -55,211 +55,212 @@ from .literals import (
     WorkerComputeTypeType,
 )
 
-__all__ = [
-    "AccessBudgetDetailsTypeDef",
-    "AccessBudgetTypeDef",
-    "AudienceDestinationTypeDef",
-    "AudienceExportJobSummaryTypeDef",
-    "AudienceGenerationJobDataSourceOutputTypeDef",
-    "AudienceGenerationJobDataSourceTypeDef",
-    "AudienceGenerationJobSummaryTypeDef",
-    "AudienceModelSummaryTypeDef",
-    "AudienceQualityMetricsTypeDef",
-    "AudienceSizeConfigOutputTypeDef",
-    "AudienceSizeConfigTypeDef",
-    "AudienceSizeTypeDef",
-    "CancelTrainedModelInferenceJobRequestTypeDef",
-    "CancelTrainedModelRequestTypeDef",
-    "CollaborationConfiguredModelAlgorithmAssociationSummaryTypeDef",
-    "CollaborationMLInputChannelSummaryTypeDef",
-    "CollaborationTrainedModelExportJobSummaryTypeDef",
-    "CollaborationTrainedModelInferenceJobSummaryTypeDef",
-    "CollaborationTrainedModelSummaryTypeDef",
-    "ColumnClassificationDetailsTypeDef",
-    "ColumnSchemaOutputTypeDef",
-    "ColumnSchemaTypeDef",
-    "ComputeConfigurationOutputTypeDef",
-    "ComputeConfigurationTypeDef",
-    "ConfiguredAudienceModelOutputConfigTypeDef",
-    "ConfiguredAudienceModelSummaryTypeDef",
-    "ConfiguredModelAlgorithmAssociationSummaryTypeDef",
-    "ConfiguredModelAlgorithmSummaryTypeDef",
-    "ContainerConfigOutputTypeDef",
-    "ContainerConfigTypeDef",
-    "CreateAudienceModelRequestTypeDef",
-    "CreateAudienceModelResponseTypeDef",
-    "CreateConfiguredAudienceModelRequestTypeDef",
-    "CreateConfiguredAudienceModelResponseTypeDef",
-    "CreateConfiguredModelAlgorithmAssociationRequestTypeDef",
-    "CreateConfiguredModelAlgorithmAssociationResponseTypeDef",
-    "CreateConfiguredModelAlgorithmRequestTypeDef",
-    "CreateConfiguredModelAlgorithmResponseTypeDef",
-    "CreateMLInputChannelRequestTypeDef",
-    "CreateMLInputChannelResponseTypeDef",
-    "CreateTrainedModelRequestTypeDef",
-    "CreateTrainedModelResponseTypeDef",
-    "CreateTrainingDatasetRequestTypeDef",
-    "CreateTrainingDatasetResponseTypeDef",
-    "CustomEntityConfigOutputTypeDef",
-    "CustomEntityConfigTypeDef",
-    "DataPrivacyScoresTypeDef",
-    "DataSourceTypeDef",
-    "DatasetInputConfigOutputTypeDef",
-    "DatasetInputConfigTypeDef",
-    "DatasetOutputTypeDef",
-    "DatasetTypeDef",
-    "DeleteAudienceGenerationJobRequestTypeDef",
-    "DeleteAudienceModelRequestTypeDef",
-    "DeleteConfiguredAudienceModelPolicyRequestTypeDef",
-    "DeleteConfiguredAudienceModelRequestTypeDef",
-    "DeleteConfiguredModelAlgorithmAssociationRequestTypeDef",
-    "DeleteConfiguredModelAlgorithmRequestTypeDef",
-    "DeleteMLConfigurationRequestTypeDef",
-    "DeleteMLInputChannelDataRequestTypeDef",
-    "DeleteTrainedModelOutputRequestTypeDef",
-    "DeleteTrainingDatasetRequestTypeDef",
-    "DestinationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAudienceGenerationJobRequestTypeDef",
-    "GetAudienceGenerationJobResponseTypeDef",
-    "GetAudienceModelRequestTypeDef",
-    "GetAudienceModelResponseTypeDef",
-    "GetCollaborationConfiguredModelAlgorithmAssociationRequestTypeDef",
-    "GetCollaborationConfiguredModelAlgorithmAssociationResponseTypeDef",
-    "GetCollaborationMLInputChannelRequestTypeDef",
-    "GetCollaborationMLInputChannelResponseTypeDef",
-    "GetCollaborationTrainedModelRequestTypeDef",
-    "GetCollaborationTrainedModelResponseTypeDef",
-    "GetConfiguredAudienceModelPolicyRequestTypeDef",
-    "GetConfiguredAudienceModelPolicyResponseTypeDef",
-    "GetConfiguredAudienceModelRequestTypeDef",
-    "GetConfiguredAudienceModelResponseTypeDef",
-    "GetConfiguredModelAlgorithmAssociationRequestTypeDef",
-    "GetConfiguredModelAlgorithmAssociationResponseTypeDef",
-    "GetConfiguredModelAlgorithmRequestTypeDef",
-    "GetConfiguredModelAlgorithmResponseTypeDef",
-    "GetMLConfigurationRequestTypeDef",
-    "GetMLConfigurationResponseTypeDef",
-    "GetMLInputChannelRequestTypeDef",
-    "GetMLInputChannelResponseTypeDef",
-    "GetTrainedModelInferenceJobRequestTypeDef",
-    "GetTrainedModelInferenceJobResponseTypeDef",
-    "GetTrainedModelRequestTypeDef",
-    "GetTrainedModelResponseTypeDef",
-    "GetTrainingDatasetRequestTypeDef",
-    "GetTrainingDatasetResponseTypeDef",
-    "GlueDataSourceTypeDef",
-    "IncrementalTrainingDataChannelOutputTypeDef",
-    "IncrementalTrainingDataChannelTypeDef",
-    "InferenceContainerConfigTypeDef",
-    "InferenceContainerExecutionParametersTypeDef",
-    "InferenceOutputConfigurationOutputTypeDef",
-    "InferenceOutputConfigurationTypeDef",
-    "InferenceReceiverMemberTypeDef",
-    "InferenceResourceConfigTypeDef",
-    "InputChannelDataSourceOutputTypeDef",
-    "InputChannelDataSourceTypeDef",
-    "InputChannelOutputTypeDef",
-    "InputChannelTypeDef",
-    "ListAudienceExportJobsRequestTypeDef",
-    "ListAudienceExportJobsResponseTypeDef",
-    "ListAudienceGenerationJobsRequestTypeDef",
-    "ListAudienceGenerationJobsResponseTypeDef",
-    "ListAudienceModelsRequestTypeDef",
-    "ListAudienceModelsResponseTypeDef",
-    "ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef",
-    "ListCollaborationConfiguredModelAlgorithmAssociationsResponseTypeDef",
-    "ListCollaborationMLInputChannelsRequestTypeDef",
-    "ListCollaborationMLInputChannelsResponseTypeDef",
-    "ListCollaborationTrainedModelExportJobsRequestTypeDef",
-    "ListCollaborationTrainedModelExportJobsResponseTypeDef",
-    "ListCollaborationTrainedModelInferenceJobsRequestTypeDef",
-    "ListCollaborationTrainedModelInferenceJobsResponseTypeDef",
-    "ListCollaborationTrainedModelsRequestTypeDef",
-    "ListCollaborationTrainedModelsResponseTypeDef",
-    "ListConfiguredAudienceModelsRequestTypeDef",
-    "ListConfiguredAudienceModelsResponseTypeDef",
-    "ListConfiguredModelAlgorithmAssociationsRequestTypeDef",
-    "ListConfiguredModelAlgorithmAssociationsResponseTypeDef",
-    "ListConfiguredModelAlgorithmsRequestTypeDef",
-    "ListConfiguredModelAlgorithmsResponseTypeDef",
-    "ListMLInputChannelsRequestTypeDef",
-    "ListMLInputChannelsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTrainedModelInferenceJobsRequestTypeDef",
-    "ListTrainedModelInferenceJobsResponseTypeDef",
-    "ListTrainedModelVersionsRequestTypeDef",
-    "ListTrainedModelVersionsResponseTypeDef",
-    "ListTrainedModelsRequestTypeDef",
-    "ListTrainedModelsResponseTypeDef",
-    "ListTrainingDatasetsRequestTypeDef",
-    "ListTrainingDatasetsResponseTypeDef",
-    "LogRedactionConfigurationOutputTypeDef",
-    "LogRedactionConfigurationTypeDef",
-    "LogsConfigurationPolicyOutputTypeDef",
-    "LogsConfigurationPolicyTypeDef",
-    "MLInputChannelSummaryTypeDef",
-    "MLOutputConfigurationTypeDef",
-    "MLSyntheticDataParametersTypeDef",
-    "MembershipInferenceAttackScoreTypeDef",
-    "MetricDefinitionTypeDef",
-    "MetricsConfigurationPolicyTypeDef",
-    "ModelInferenceDataSourceTypeDef",
-    "ModelTrainingDataChannelTypeDef",
-    "PrivacyBudgetsTypeDef",
-    "PrivacyConfigurationOutputTypeDef",
-    "PrivacyConfigurationPoliciesOutputTypeDef",
-    "PrivacyConfigurationPoliciesTypeDef",
-    "PrivacyConfigurationTypeDef",
-    "ProtectedQueryInputParametersOutputTypeDef",
-    "ProtectedQueryInputParametersTypeDef",
-    "ProtectedQuerySQLParametersOutputTypeDef",
-    "ProtectedQuerySQLParametersTypeDef",
-    "PutConfiguredAudienceModelPolicyRequestTypeDef",
-    "PutConfiguredAudienceModelPolicyResponseTypeDef",
-    "PutMLConfigurationRequestTypeDef",
-    "RelevanceMetricTypeDef",
-    "ResourceConfigTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3ConfigMapTypeDef",
-    "StartAudienceExportJobRequestTypeDef",
-    "StartAudienceGenerationJobRequestTypeDef",
-    "StartAudienceGenerationJobResponseTypeDef",
-    "StartTrainedModelExportJobRequestTypeDef",
-    "StartTrainedModelInferenceJobRequestTypeDef",
-    "StartTrainedModelInferenceJobResponseTypeDef",
-    "StatusDetailsTypeDef",
-    "StoppingConditionTypeDef",
-    "SyntheticDataColumnPropertiesTypeDef",
-    "SyntheticDataConfigurationTypeDef",
-    "SyntheticDataEvaluationScoresTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TrainedModelArtifactMaxSizeTypeDef",
-    "TrainedModelExportOutputConfigurationOutputTypeDef",
-    "TrainedModelExportOutputConfigurationTypeDef",
-    "TrainedModelExportReceiverMemberTypeDef",
-    "TrainedModelExportsConfigurationPolicyOutputTypeDef",
-    "TrainedModelExportsConfigurationPolicyTypeDef",
-    "TrainedModelExportsMaxSizeTypeDef",
-    "TrainedModelInferenceJobSummaryTypeDef",
-    "TrainedModelInferenceJobsConfigurationPolicyOutputTypeDef",
-    "TrainedModelInferenceJobsConfigurationPolicyTypeDef",
-    "TrainedModelInferenceMaxOutputSizeTypeDef",
-    "TrainedModelSummaryTypeDef",
-    "TrainedModelsConfigurationPolicyOutputTypeDef",
-    "TrainedModelsConfigurationPolicyTypeDef",
-    "TrainingDatasetSummaryTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateConfiguredAudienceModelRequestTypeDef",
-    "UpdateConfiguredAudienceModelResponseTypeDef",
-    "WorkerComputeConfigurationOutputTypeDef",
-    "WorkerComputeConfigurationPropertiesOutputTypeDef",
-    "WorkerComputeConfigurationPropertiesTypeDef",
-    "WorkerComputeConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessBudgetDetailsTypeDef",
+        "AccessBudgetTypeDef",
+        "AudienceDestinationTypeDef",
+        "AudienceExportJobSummaryTypeDef",
+        "AudienceGenerationJobDataSourceOutputTypeDef",
+        "AudienceGenerationJobDataSourceTypeDef",
+        "AudienceGenerationJobSummaryTypeDef",
+        "AudienceModelSummaryTypeDef",
+        "AudienceQualityMetricsTypeDef",
+        "AudienceSizeConfigOutputTypeDef",
+        "AudienceSizeConfigTypeDef",
+        "AudienceSizeTypeDef",
+        "CancelTrainedModelInferenceJobRequestTypeDef",
+        "CancelTrainedModelRequestTypeDef",
+        "CollaborationConfiguredModelAlgorithmAssociationSummaryTypeDef",
+        "CollaborationMLInputChannelSummaryTypeDef",
+        "CollaborationTrainedModelExportJobSummaryTypeDef",
+        "CollaborationTrainedModelInferenceJobSummaryTypeDef",
+        "CollaborationTrainedModelSummaryTypeDef",
+        "ColumnClassificationDetailsTypeDef",
+        "ColumnSchemaOutputTypeDef",
+        "ColumnSchemaTypeDef",
+        "ComputeConfigurationOutputTypeDef",
+        "ComputeConfigurationTypeDef",
+        "ConfiguredAudienceModelOutputConfigTypeDef",
+        "ConfiguredAudienceModelSummaryTypeDef",
+        "ConfiguredModelAlgorithmAssociationSummaryTypeDef",
+        "ConfiguredModelAlgorithmSummaryTypeDef",
+        "ContainerConfigOutputTypeDef",
+        "ContainerConfigTypeDef",
+        "CreateAudienceModelRequestTypeDef",
+        "CreateAudienceModelResponseTypeDef",
+        "CreateConfiguredAudienceModelRequestTypeDef",
+        "CreateConfiguredAudienceModelResponseTypeDef",
+        "CreateConfiguredModelAlgorithmAssociationRequestTypeDef",
+        "CreateConfiguredModelAlgorithmAssociationResponseTypeDef",
+        "CreateConfiguredModelAlgorithmRequestTypeDef",
+        "CreateConfiguredModelAlgorithmResponseTypeDef",
+        "CreateMLInputChannelRequestTypeDef",
+        "CreateMLInputChannelResponseTypeDef",
+        "CreateTrainedModelRequestTypeDef",
+        "CreateTrainedModelResponseTypeDef",
+        "CreateTrainingDatasetRequestTypeDef",
+        "CreateTrainingDatasetResponseTypeDef",
+        "CustomEntityConfigOutputTypeDef",
+        "CustomEntityConfigTypeDef",
+        "DataPrivacyScoresTypeDef",
+        "DataSourceTypeDef",
+        "DatasetInputConfigOutputTypeDef",
+        "DatasetInputConfigTypeDef",
+        "DatasetOutputTypeDef",
+        "DatasetTypeDef",
+        "DeleteAudienceGenerationJobRequestTypeDef",
+        "DeleteAudienceModelRequestTypeDef",
+        "DeleteConfiguredAudienceModelPolicyRequestTypeDef",
+        "DeleteConfiguredAudienceModelRequestTypeDef",
+        "DeleteConfiguredModelAlgorithmAssociationRequestTypeDef",
+        "DeleteConfiguredModelAlgorithmRequestTypeDef",
+        "DeleteMLConfigurationRequestTypeDef",
+        "DeleteMLInputChannelDataRequestTypeDef",
+        "DeleteTrainedModelOutputRequestTypeDef",
+        "DeleteTrainingDatasetRequestTypeDef",
+        "DestinationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAudienceGenerationJobRequestTypeDef",
+        "GetAudienceGenerationJobResponseTypeDef",
+        "GetAudienceModelRequestTypeDef",
+        "GetAudienceModelResponseTypeDef",
+        "GetCollaborationConfiguredModelAlgorithmAssociationRequestTypeDef",
+        "GetCollaborationConfiguredModelAlgorithmAssociationResponseTypeDef",
+        "GetCollaborationMLInputChannelRequestTypeDef",
+        "GetCollaborationMLInputChannelResponseTypeDef",
+        "GetCollaborationTrainedModelRequestTypeDef",
+        "GetCollaborationTrainedModelResponseTypeDef",
+        "GetConfiguredAudienceModelPolicyRequestTypeDef",
+        "GetConfiguredAudienceModelPolicyResponseTypeDef",
+        "GetConfiguredAudienceModelRequestTypeDef",
+        "GetConfiguredAudienceModelResponseTypeDef",
+        "GetConfiguredModelAlgorithmAssociationRequestTypeDef",
+        "GetConfiguredModelAlgorithmAssociationResponseTypeDef",
+        "GetConfiguredModelAlgorithmRequestTypeDef",
+        "GetConfiguredModelAlgorithmResponseTypeDef",
+        "GetMLConfigurationRequestTypeDef",
+        "GetMLConfigurationResponseTypeDef",
+        "GetMLInputChannelRequestTypeDef",
+        "GetMLInputChannelResponseTypeDef",
+        "GetTrainedModelInferenceJobRequestTypeDef",
+        "GetTrainedModelInferenceJobResponseTypeDef",
+        "GetTrainedModelRequestTypeDef",
+        "GetTrainedModelResponseTypeDef",
+        "GetTrainingDatasetRequestTypeDef",
+        "GetTrainingDatasetResponseTypeDef",
+        "GlueDataSourceTypeDef",
+        "IncrementalTrainingDataChannelOutputTypeDef",
+        "IncrementalTrainingDataChannelTypeDef",
+        "InferenceContainerConfigTypeDef",
+        "InferenceContainerExecutionParametersTypeDef",
+        "InferenceOutputConfigurationOutputTypeDef",
+        "InferenceOutputConfigurationTypeDef",
+        "InferenceReceiverMemberTypeDef",
+        "InferenceResourceConfigTypeDef",
+        "InputChannelDataSourceOutputTypeDef",
+        "InputChannelDataSourceTypeDef",
+        "InputChannelOutputTypeDef",
+        "InputChannelTypeDef",
+        "ListAudienceExportJobsRequestTypeDef",
+        "ListAudienceExportJobsResponseTypeDef",
+        "ListAudienceGenerationJobsRequestTypeDef",
+        "ListAudienceGenerationJobsResponseTypeDef",
+        "ListAudienceModelsRequestTypeDef",
+        "ListAudienceModelsResponseTypeDef",
+        "ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef",
+        "ListCollaborationConfiguredModelAlgorithmAssociationsResponseTypeDef",
+        "ListCollaborationMLInputChannelsRequestTypeDef",
+        "ListCollaborationMLInputChannelsResponseTypeDef",
+        "ListCollaborationTrainedModelExportJobsRequestTypeDef",
+        "ListCollaborationTrainedModelExportJobsResponseTypeDef",
+        "ListCollaborationTrainedModelInferenceJobsRequestTypeDef",
+        "ListCollaborationTrainedModelInferenceJobsResponseTypeDef",
+        "ListCollaborationTrainedModelsRequestTypeDef",
+        "ListCollaborationTrainedModelsResponseTypeDef",
+        "ListConfiguredAudienceModelsRequestTypeDef",
+        "ListConfiguredAudienceModelsResponseTypeDef",
+        "ListConfiguredModelAlgorithmAssociationsRequestTypeDef",
+        "ListConfiguredModelAlgorithmAssociationsResponseTypeDef",
+        "ListConfiguredModelAlgorithmsRequestTypeDef",
+        "ListConfiguredModelAlgorithmsResponseTypeDef",
+        "ListMLInputChannelsRequestTypeDef",
+        "ListMLInputChannelsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTrainedModelInferenceJobsRequestTypeDef",
+        "ListTrainedModelInferenceJobsResponseTypeDef",
+        "ListTrainedModelVersionsRequestTypeDef",
+        "ListTrainedModelVersionsResponseTypeDef",
+        "ListTrainedModelsRequestTypeDef",
+        "ListTrainedModelsResponseTypeDef",
+        "ListTrainingDatasetsRequestTypeDef",
+        "ListTrainingDatasetsResponseTypeDef",
+        "LogRedactionConfigurationOutputTypeDef",
+        "LogRedactionConfigurationTypeDef",
+        "LogsConfigurationPolicyOutputTypeDef",
+        "LogsConfigurationPolicyTypeDef",
+        "MLInputChannelSummaryTypeDef",
+        "MLOutputConfigurationTypeDef",
+        "MLSyntheticDataParametersTypeDef",
+        "MembershipInferenceAttackScoreTypeDef",
+        "MetricDefinitionTypeDef",
+        "MetricsConfigurationPolicyTypeDef",
+        "ModelInferenceDataSourceTypeDef",
+        "ModelTrainingDataChannelTypeDef",
+        "PrivacyBudgetsTypeDef",
+        "PrivacyConfigurationOutputTypeDef",
+        "PrivacyConfigurationPoliciesOutputTypeDef",
+        "PrivacyConfigurationPoliciesTypeDef",
+        "PrivacyConfigurationTypeDef",
+        "ProtectedQueryInputParametersOutputTypeDef",
+        "ProtectedQueryInputParametersTypeDef",
+        "ProtectedQuerySQLParametersOutputTypeDef",
+        "ProtectedQuerySQLParametersTypeDef",
+        "PutConfiguredAudienceModelPolicyRequestTypeDef",
+        "PutConfiguredAudienceModelPolicyResponseTypeDef",
+        "PutMLConfigurationRequestTypeDef",
+        "RelevanceMetricTypeDef",
+        "ResourceConfigTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3ConfigMapTypeDef",
+        "StartAudienceExportJobRequestTypeDef",
+        "StartAudienceGenerationJobRequestTypeDef",
+        "StartAudienceGenerationJobResponseTypeDef",
+        "StartTrainedModelExportJobRequestTypeDef",
+        "StartTrainedModelInferenceJobRequestTypeDef",
+        "StartTrainedModelInferenceJobResponseTypeDef",
+        "StatusDetailsTypeDef",
+        "StoppingConditionTypeDef",
+        "SyntheticDataColumnPropertiesTypeDef",
+        "SyntheticDataConfigurationTypeDef",
+        "SyntheticDataEvaluationScoresTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TrainedModelArtifactMaxSizeTypeDef",
+        "TrainedModelExportOutputConfigurationOutputTypeDef",
+        "TrainedModelExportOutputConfigurationTypeDef",
+        "TrainedModelExportReceiverMemberTypeDef",
+        "TrainedModelExportsConfigurationPolicyOutputTypeDef",
+        "TrainedModelExportsConfigurationPolicyTypeDef",
+        "TrainedModelExportsMaxSizeTypeDef",
+        "TrainedModelInferenceJobSummaryTypeDef",
+        "TrainedModelInferenceJobsConfigurationPolicyOutputTypeDef",
+        "TrainedModelInferenceJobsConfigurationPolicyTypeDef",
+        "TrainedModelInferenceMaxOutputSizeTypeDef",
+        "TrainedModelSummaryTypeDef",
+        "TrainedModelsConfigurationPolicyOutputTypeDef",
+        "TrainedModelsConfigurationPolicyTypeDef",
+        "TrainingDatasetSummaryTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateConfiguredAudienceModelRequestTypeDef",
+        "UpdateConfiguredAudienceModelResponseTypeDef",
+        "WorkerComputeConfigurationOutputTypeDef",
+        "WorkerComputeConfigurationPropertiesOutputTypeDef",
+        "WorkerComputeConfigurationPropertiesTypeDef",
+        "WorkerComputeConfigurationTypeDef",
+    ]
 
 
 class AccessBudgetDetailsTypeDef(TypedDict):
@@ -277,8 +278,22 @@ class AccessBudgetTypeDef(TypedDict):
     aggregateRemainingBudget: int
 
 
+class S3ConfigMapTypeDef(TypedDict):
+    s3Uri: str
+
+
 class AudienceDestinationTypeDef(TypedDict):
     s3Destination: S3ConfigMapTypeDef
+
+
+class AudienceSizeTypeDef(TypedDict):
+    type: AudienceSizeTypeType
+    value: int
+
+
+class StatusDetailsTypeDef(TypedDict):
+    statusCode: NotRequired[str]
+    message: NotRequired[str]
 
 
 class AudienceExportJobSummaryTypeDef(TypedDict):
@@ -293,11 +308,51 @@ class AudienceExportJobSummaryTypeDef(TypedDict):
     outputLocation: NotRequired[str]
 
 
+class WorkerComputeConfigurationPropertiesOutputTypeDef(TypedDict):
+    spark: NotRequired[dict[str, str]]
+
+
+class WorkerComputeConfigurationOutputTypeDef(TypedDict):
+    type: NotRequired[WorkerComputeTypeType]
+    number: NotRequired[int]
+    properties: NotRequired[WorkerComputeConfigurationPropertiesOutputTypeDef]
+
+
+class ComputeConfigurationOutputTypeDef(TypedDict):
+    worker: NotRequired[WorkerComputeConfigurationOutputTypeDef]
+
+
+class ProtectedQuerySQLParametersOutputTypeDef(TypedDict):
+    queryString: NotRequired[str]
+    analysisTemplateArn: NotRequired[str]
+    parameters: NotRequired[dict[str, str]]
+
+
 class AudienceGenerationJobDataSourceOutputTypeDef(TypedDict):
     dataSource: NotRequired[S3ConfigMapTypeDef]
     roleArn: str
     sqlParameters: NotRequired[ProtectedQuerySQLParametersOutputTypeDef]
     sqlComputeConfiguration: NotRequired[ComputeConfigurationOutputTypeDef]
+
+
+class WorkerComputeConfigurationPropertiesTypeDef(TypedDict):
+    spark: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class WorkerComputeConfigurationTypeDef(TypedDict):
+    type: NotRequired[WorkerComputeTypeType]
+    number: NotRequired[int]
+    properties: NotRequired[ReadOnly[WorkerComputeConfigurationPropertiesTypeDef]]
+
+
+class ComputeConfigurationTypeDef(TypedDict):
+    worker: NotRequired[ReadOnly[WorkerComputeConfigurationTypeDef]]
+
+
+class ProtectedQuerySQLParametersTypeDef(TypedDict):
+    queryString: NotRequired[str]
+    analysisTemplateArn: NotRequired[str]
+    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class AudienceGenerationJobDataSourceTypeDef(TypedDict):
@@ -329,6 +384,11 @@ class AudienceModelSummaryTypeDef(TypedDict):
     description: NotRequired[str]
 
 
+class RelevanceMetricTypeDef(TypedDict):
+    audienceSize: AudienceSizeTypeDef
+    score: NotRequired[float]
+
+
 class AudienceQualityMetricsTypeDef(TypedDict):
     relevanceMetrics: list[RelevanceMetricTypeDef]
     recallMetric: NotRequired[float]
@@ -342,11 +402,6 @@ class AudienceSizeConfigOutputTypeDef(TypedDict):
 class AudienceSizeConfigTypeDef(TypedDict):
     audienceSizeType: AudienceSizeTypeType
     audienceSizeBins: ReadOnly[Sequence[int]]
-
-
-class AudienceSizeTypeDef(TypedDict):
-    type: AudienceSizeTypeType
-    value: int
 
 
 class CancelTrainedModelInferenceJobRequestTypeDef(TypedDict):
@@ -385,6 +440,14 @@ class CollaborationMLInputChannelSummaryTypeDef(TypedDict):
     description: NotRequired[str]
 
 
+class TrainedModelExportReceiverMemberTypeDef(TypedDict):
+    accountId: str
+
+
+class TrainedModelExportOutputConfigurationOutputTypeDef(TypedDict):
+    members: list[TrainedModelExportReceiverMemberTypeDef]
+
+
 class CollaborationTrainedModelExportJobSummaryTypeDef(TypedDict):
     createTime: datetime
     updateTime: datetime
@@ -398,6 +461,15 @@ class CollaborationTrainedModelExportJobSummaryTypeDef(TypedDict):
     trainedModelVersionIdentifier: NotRequired[str]
     membershipIdentifier: str
     collaborationIdentifier: str
+
+
+class InferenceReceiverMemberTypeDef(TypedDict):
+    accountId: str
+
+
+class InferenceOutputConfigurationOutputTypeDef(TypedDict):
+    accept: NotRequired[str]
+    members: list[InferenceReceiverMemberTypeDef]
 
 
 class CollaborationTrainedModelInferenceJobSummaryTypeDef(TypedDict):
@@ -420,6 +492,12 @@ class CollaborationTrainedModelInferenceJobSummaryTypeDef(TypedDict):
     creatorAccountId: str
 
 
+class IncrementalTrainingDataChannelOutputTypeDef(TypedDict):
+    channelName: str
+    versionIdentifier: NotRequired[str]
+    modelName: str
+
+
 class CollaborationTrainedModelSummaryTypeDef(TypedDict):
     createTime: datetime
     updateTime: datetime
@@ -437,6 +515,12 @@ class CollaborationTrainedModelSummaryTypeDef(TypedDict):
     creatorAccountId: str
 
 
+class SyntheticDataColumnPropertiesTypeDef(TypedDict):
+    columnName: str
+    columnType: SyntheticDataColumnTypeType
+    isPredictiveValue: bool
+
+
 class ColumnClassificationDetailsTypeDef(TypedDict):
     columnMapping: list[SyntheticDataColumnPropertiesTypeDef]
 
@@ -449,14 +533,6 @@ class ColumnSchemaOutputTypeDef(TypedDict):
 class ColumnSchemaTypeDef(TypedDict):
     columnName: str
     columnTypes: ReadOnly[Sequence[ColumnTypeType]]
-
-
-class ComputeConfigurationOutputTypeDef(TypedDict):
-    worker: NotRequired[WorkerComputeConfigurationOutputTypeDef]
-
-
-class ComputeConfigurationTypeDef(TypedDict):
-    worker: NotRequired[ReadOnly[WorkerComputeConfigurationTypeDef]]
 
 
 class ConfiguredAudienceModelOutputConfigTypeDef(TypedDict):
@@ -492,6 +568,11 @@ class ConfiguredModelAlgorithmSummaryTypeDef(TypedDict):
     configuredModelAlgorithmArn: str
     name: str
     description: NotRequired[str]
+
+
+class MetricDefinitionTypeDef(TypedDict):
+    name: str
+    regex: str
 
 
 class ContainerConfigOutputTypeDef(TypedDict):
@@ -540,6 +621,71 @@ class CreateConfiguredAudienceModelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TrainedModelExportsMaxSizeTypeDef(TypedDict):
+    unit: TrainedModelExportsMaxSizeUnitTypeType
+    value: float
+
+
+class TrainedModelExportsConfigurationPolicyTypeDef(TypedDict):
+    maxSize: TrainedModelExportsMaxSizeTypeDef
+    filesToExport: ReadOnly[Sequence[TrainedModelExportFileTypeType]]
+
+
+class CustomEntityConfigTypeDef(TypedDict):
+    customDataIdentifiers: ReadOnly[Sequence[str]]
+
+
+class LogRedactionConfigurationTypeDef(TypedDict):
+    entitiesToRedact: ReadOnly[Sequence[EntityTypeType]]
+    customEntityConfig: NotRequired[ReadOnly[CustomEntityConfigTypeDef]]
+
+
+class LogsConfigurationPolicyTypeDef(TypedDict):
+    allowedAccountIds: ReadOnly[Sequence[str]]
+    filterPattern: NotRequired[str]
+    logType: NotRequired[LogTypeType]
+    logRedactionConfiguration: NotRequired[ReadOnly[LogRedactionConfigurationTypeDef]]
+
+
+class TrainedModelInferenceMaxOutputSizeTypeDef(TypedDict):
+    unit: TrainedModelInferenceMaxOutputSizeUnitTypeType
+    value: float
+
+
+class TrainedModelInferenceJobsConfigurationPolicyTypeDef(TypedDict):
+    containerLogs: NotRequired[ReadOnly[Sequence[LogsConfigurationPolicyTypeDef]]]
+    maxOutputSize: NotRequired[TrainedModelInferenceMaxOutputSizeTypeDef]
+
+
+class MetricsConfigurationPolicyTypeDef(TypedDict):
+    noiseLevel: NoiseLevelTypeType
+
+
+class TrainedModelArtifactMaxSizeTypeDef(TypedDict):
+    unit: TrainedModelArtifactMaxSizeUnitTypeType
+    value: float
+
+
+class TrainedModelsConfigurationPolicyTypeDef(TypedDict):
+    containerLogs: NotRequired[ReadOnly[Sequence[LogsConfigurationPolicyTypeDef]]]
+    containerMetrics: NotRequired[MetricsConfigurationPolicyTypeDef]
+    maxArtifactSize: NotRequired[TrainedModelArtifactMaxSizeTypeDef]
+
+
+class PrivacyConfigurationPoliciesTypeDef(TypedDict):
+    trainedModels: NotRequired[ReadOnly[TrainedModelsConfigurationPolicyTypeDef]]
+    trainedModelExports: NotRequired[
+        ReadOnly[TrainedModelExportsConfigurationPolicyTypeDef]
+    ]
+    trainedModelInferenceJobs: NotRequired[
+        ReadOnly[TrainedModelInferenceJobsConfigurationPolicyTypeDef]
+    ]
+
+
+class PrivacyConfigurationTypeDef(TypedDict):
+    policies: ReadOnly[PrivacyConfigurationPoliciesTypeDef]
+
+
 class CreateConfiguredModelAlgorithmAssociationRequestTypeDef(TypedDict):
     membershipIdentifier: str
     configuredModelAlgorithmArn: str
@@ -552,6 +698,10 @@ class CreateConfiguredModelAlgorithmAssociationRequestTypeDef(TypedDict):
 class CreateConfiguredModelAlgorithmAssociationResponseTypeDef(TypedDict):
     configuredModelAlgorithmAssociationArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InferenceContainerConfigTypeDef(TypedDict):
+    imageUri: str
 
 
 class CreateConfiguredModelAlgorithmRequestTypeDef(TypedDict):
@@ -569,6 +719,23 @@ class CreateConfiguredModelAlgorithmResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ProtectedQueryInputParametersTypeDef(TypedDict):
+    sqlParameters: ReadOnly[ProtectedQuerySQLParametersTypeDef]
+    computeConfiguration: NotRequired[ReadOnly[ComputeConfigurationTypeDef]]
+    resultFormat: NotRequired[ResultFormatType]
+
+
+class InputChannelDataSourceTypeDef(TypedDict):
+    protectedQueryInputParameters: NotRequired[
+        ReadOnly[ProtectedQueryInputParametersTypeDef]
+    ]
+
+
+class InputChannelTypeDef(TypedDict):
+    dataSource: ReadOnly[InputChannelDataSourceTypeDef]
+    roleArn: str
+
+
 class CreateMLInputChannelRequestTypeDef(TypedDict):
     membershipIdentifier: str
     configuredModelAlgorithmAssociations: ReadOnly[Sequence[str]]
@@ -583,6 +750,28 @@ class CreateMLInputChannelRequestTypeDef(TypedDict):
 class CreateMLInputChannelResponseTypeDef(TypedDict):
     mlInputChannelArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IncrementalTrainingDataChannelTypeDef(TypedDict):
+    trainedModelArn: str
+    versionIdentifier: NotRequired[str]
+    channelName: str
+
+
+class ModelTrainingDataChannelTypeDef(TypedDict):
+    mlInputChannelArn: str
+    channelName: str
+    s3DataDistributionType: NotRequired[S3DataDistributionTypeType]
+
+
+class ResourceConfigTypeDef(TypedDict):
+    instanceCount: NotRequired[int]
+    instanceType: InstanceTypeType
+    volumeSizeInGB: int
+
+
+class StoppingConditionTypeDef(TypedDict):
+    maxRuntimeInSeconds: NotRequired[int]
 
 
 class CreateTrainedModelRequestTypeDef(TypedDict):
@@ -609,6 +798,26 @@ class CreateTrainedModelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GlueDataSourceTypeDef(TypedDict):
+    tableName: str
+    databaseName: str
+    catalogId: NotRequired[str]
+
+
+class DataSourceTypeDef(TypedDict):
+    glueDataSource: GlueDataSourceTypeDef
+
+
+class DatasetInputConfigTypeDef(TypedDict):
+    schema: ReadOnly[Sequence[ColumnSchemaTypeDef]]
+    dataSource: DataSourceTypeDef
+
+
+class DatasetTypeDef(TypedDict):
+    type: DatasetTypeType
+    inputConfig: ReadOnly[DatasetInputConfigTypeDef]
+
+
 class CreateTrainingDatasetRequestTypeDef(TypedDict):
     name: str
     roleArn: str
@@ -626,16 +835,13 @@ class CustomEntityConfigOutputTypeDef(TypedDict):
     customDataIdentifiers: list[str]
 
 
-class CustomEntityConfigTypeDef(TypedDict):
-    customDataIdentifiers: ReadOnly[Sequence[str]]
+class MembershipInferenceAttackScoreTypeDef(TypedDict):
+    attackVersion: MembershipInferenceAttackVersionType
+    score: float
 
 
 class DataPrivacyScoresTypeDef(TypedDict):
     membershipInferenceAttackScores: list[MembershipInferenceAttackScoreTypeDef]
-
-
-class DataSourceTypeDef(TypedDict):
-    glueDataSource: GlueDataSourceTypeDef
 
 
 class DatasetInputConfigOutputTypeDef(TypedDict):
@@ -643,19 +849,9 @@ class DatasetInputConfigOutputTypeDef(TypedDict):
     dataSource: DataSourceTypeDef
 
 
-class DatasetInputConfigTypeDef(TypedDict):
-    schema: ReadOnly[Sequence[ColumnSchemaTypeDef]]
-    dataSource: DataSourceTypeDef
-
-
 class DatasetOutputTypeDef(TypedDict):
     type: DatasetTypeType
     inputConfig: DatasetInputConfigOutputTypeDef
-
-
-class DatasetTypeDef(TypedDict):
-    type: DatasetTypeType
-    inputConfig: ReadOnly[DatasetInputConfigTypeDef]
 
 
 class DeleteAudienceGenerationJobRequestTypeDef(TypedDict):
@@ -754,6 +950,48 @@ class GetCollaborationConfiguredModelAlgorithmAssociationRequestTypeDef(TypedDic
     collaborationIdentifier: str
 
 
+class TrainedModelExportsConfigurationPolicyOutputTypeDef(TypedDict):
+    maxSize: TrainedModelExportsMaxSizeTypeDef
+    filesToExport: list[TrainedModelExportFileTypeType]
+
+
+class LogRedactionConfigurationOutputTypeDef(TypedDict):
+    entitiesToRedact: list[EntityTypeType]
+    customEntityConfig: NotRequired[CustomEntityConfigOutputTypeDef]
+
+
+class LogsConfigurationPolicyOutputTypeDef(TypedDict):
+    allowedAccountIds: list[str]
+    filterPattern: NotRequired[str]
+    logType: NotRequired[LogTypeType]
+    logRedactionConfiguration: NotRequired[LogRedactionConfigurationOutputTypeDef]
+
+
+class TrainedModelInferenceJobsConfigurationPolicyOutputTypeDef(TypedDict):
+    containerLogs: NotRequired[list[LogsConfigurationPolicyOutputTypeDef]]
+    maxOutputSize: NotRequired[TrainedModelInferenceMaxOutputSizeTypeDef]
+
+
+class TrainedModelsConfigurationPolicyOutputTypeDef(TypedDict):
+    containerLogs: NotRequired[list[LogsConfigurationPolicyOutputTypeDef]]
+    containerMetrics: NotRequired[MetricsConfigurationPolicyTypeDef]
+    maxArtifactSize: NotRequired[TrainedModelArtifactMaxSizeTypeDef]
+
+
+class PrivacyConfigurationPoliciesOutputTypeDef(TypedDict):
+    trainedModels: NotRequired[TrainedModelsConfigurationPolicyOutputTypeDef]
+    trainedModelExports: NotRequired[
+        TrainedModelExportsConfigurationPolicyOutputTypeDef
+    ]
+    trainedModelInferenceJobs: NotRequired[
+        TrainedModelInferenceJobsConfigurationPolicyOutputTypeDef
+    ]
+
+
+class PrivacyConfigurationOutputTypeDef(TypedDict):
+    policies: PrivacyConfigurationPoliciesOutputTypeDef
+
+
 class GetCollaborationConfiguredModelAlgorithmAssociationResponseTypeDef(TypedDict):
     createTime: datetime
     updateTime: datetime
@@ -771,6 +1009,25 @@ class GetCollaborationConfiguredModelAlgorithmAssociationResponseTypeDef(TypedDi
 class GetCollaborationMLInputChannelRequestTypeDef(TypedDict):
     mlInputChannelArn: str
     collaborationIdentifier: str
+
+
+class PrivacyBudgetsTypeDef(TypedDict):
+    accessBudgets: NotRequired[list[AccessBudgetTypeDef]]
+
+
+class MLSyntheticDataParametersTypeDef(TypedDict):
+    epsilon: float
+    maxMembershipInferenceAttackScore: float
+    columnClassification: NotRequired[ColumnClassificationDetailsTypeDef]
+
+
+class SyntheticDataEvaluationScoresTypeDef(TypedDict):
+    dataPrivacyScores: DataPrivacyScoresTypeDef
+
+
+class SyntheticDataConfigurationTypeDef(TypedDict):
+    syntheticDataParameters: MLSyntheticDataParametersTypeDef
+    syntheticDataEvaluationScores: NotRequired[SyntheticDataEvaluationScoresTypeDef]
 
 
 class GetCollaborationMLInputChannelResponseTypeDef(TypedDict):
@@ -898,6 +1155,11 @@ class GetMLConfigurationRequestTypeDef(TypedDict):
     membershipIdentifier: str
 
 
+class MLOutputConfigurationTypeDef(TypedDict):
+    destination: NotRequired[DestinationTypeDef]
+    roleArn: str
+
+
 class GetMLConfigurationResponseTypeDef(TypedDict):
     membershipIdentifier: str
     defaultOutputLocation: MLOutputConfigurationTypeDef
@@ -909,6 +1171,23 @@ class GetMLConfigurationResponseTypeDef(TypedDict):
 class GetMLInputChannelRequestTypeDef(TypedDict):
     mlInputChannelArn: str
     membershipIdentifier: str
+
+
+class ProtectedQueryInputParametersOutputTypeDef(TypedDict):
+    sqlParameters: ProtectedQuerySQLParametersOutputTypeDef
+    computeConfiguration: NotRequired[ComputeConfigurationOutputTypeDef]
+    resultFormat: NotRequired[ResultFormatType]
+
+
+class InputChannelDataSourceOutputTypeDef(TypedDict):
+    protectedQueryInputParameters: NotRequired[
+        ProtectedQueryInputParametersOutputTypeDef
+    ]
+
+
+class InputChannelOutputTypeDef(TypedDict):
+    dataSource: InputChannelDataSourceOutputTypeDef
+    roleArn: str
 
 
 class GetMLInputChannelResponseTypeDef(TypedDict):
@@ -938,6 +1217,19 @@ class GetMLInputChannelResponseTypeDef(TypedDict):
 class GetTrainedModelInferenceJobRequestTypeDef(TypedDict):
     membershipIdentifier: str
     trainedModelInferenceJobArn: str
+
+
+class InferenceContainerExecutionParametersTypeDef(TypedDict):
+    maxPayloadInMB: NotRequired[int]
+
+
+class InferenceResourceConfigTypeDef(TypedDict):
+    instanceType: InferenceInstanceTypeType
+    instanceCount: NotRequired[int]
+
+
+class ModelInferenceDataSourceTypeDef(TypedDict):
+    mlInputChannelArn: str
 
 
 class GetTrainedModelInferenceJobResponseTypeDef(TypedDict):
@@ -1023,71 +1315,9 @@ class GetTrainingDatasetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GlueDataSourceTypeDef(TypedDict):
-    tableName: str
-    databaseName: str
-    catalogId: NotRequired[str]
-
-
-class IncrementalTrainingDataChannelOutputTypeDef(TypedDict):
-    channelName: str
-    versionIdentifier: NotRequired[str]
-    modelName: str
-
-
-class IncrementalTrainingDataChannelTypeDef(TypedDict):
-    trainedModelArn: str
-    versionIdentifier: NotRequired[str]
-    channelName: str
-
-
-class InferenceContainerConfigTypeDef(TypedDict):
-    imageUri: str
-
-
-class InferenceContainerExecutionParametersTypeDef(TypedDict):
-    maxPayloadInMB: NotRequired[int]
-
-
-class InferenceOutputConfigurationOutputTypeDef(TypedDict):
-    accept: NotRequired[str]
-    members: list[InferenceReceiverMemberTypeDef]
-
-
 class InferenceOutputConfigurationTypeDef(TypedDict):
     accept: NotRequired[str]
     members: ReadOnly[Sequence[InferenceReceiverMemberTypeDef]]
-
-
-class InferenceReceiverMemberTypeDef(TypedDict):
-    accountId: str
-
-
-class InferenceResourceConfigTypeDef(TypedDict):
-    instanceType: InferenceInstanceTypeType
-    instanceCount: NotRequired[int]
-
-
-class InputChannelDataSourceOutputTypeDef(TypedDict):
-    protectedQueryInputParameters: NotRequired[
-        ProtectedQueryInputParametersOutputTypeDef
-    ]
-
-
-class InputChannelDataSourceTypeDef(TypedDict):
-    protectedQueryInputParameters: NotRequired[
-        ReadOnly[ProtectedQueryInputParametersTypeDef]
-    ]
-
-
-class InputChannelOutputTypeDef(TypedDict):
-    dataSource: InputChannelDataSourceOutputTypeDef
-    roleArn: str
-
-
-class InputChannelTypeDef(TypedDict):
-    dataSource: ReadOnly[InputChannelDataSourceTypeDef]
-    roleArn: str
 
 
 class ListAudienceExportJobsRequestTypeDef(TypedDict):
@@ -1238,6 +1468,19 @@ class ListMLInputChannelsRequestTypeDef(TypedDict):
     membershipIdentifier: str
 
 
+class MLInputChannelSummaryTypeDef(TypedDict):
+    createTime: datetime
+    updateTime: datetime
+    membershipIdentifier: str
+    collaborationIdentifier: str
+    name: str
+    configuredModelAlgorithmAssociations: list[str]
+    protectedQueryIdentifier: NotRequired[str]
+    mlInputChannelArn: str
+    status: MLInputChannelStatusType
+    description: NotRequired[str]
+
+
 class ListMLInputChannelsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     mlInputChannelsList: list[MLInputChannelSummaryTypeDef]
@@ -1261,6 +1504,25 @@ class ListTrainedModelInferenceJobsRequestTypeDef(TypedDict):
     trainedModelVersionIdentifier: NotRequired[str]
 
 
+class TrainedModelInferenceJobSummaryTypeDef(TypedDict):
+    trainedModelInferenceJobArn: str
+    configuredModelAlgorithmAssociationArn: NotRequired[str]
+    membershipIdentifier: str
+    trainedModelArn: str
+    trainedModelVersionIdentifier: NotRequired[str]
+    collaborationIdentifier: str
+    status: TrainedModelInferenceJobStatusType
+    outputConfiguration: InferenceOutputConfigurationOutputTypeDef
+    name: str
+    description: NotRequired[str]
+    metricsStatus: NotRequired[MetricsStatusType]
+    metricsStatusDetails: NotRequired[str]
+    logsStatus: NotRequired[LogsStatusType]
+    logsStatusDetails: NotRequired[str]
+    createTime: datetime
+    updateTime: datetime
+
+
 class ListTrainedModelInferenceJobsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     trainedModelInferenceJobs: list[TrainedModelInferenceJobSummaryTypeDef]
@@ -1273,6 +1535,22 @@ class ListTrainedModelVersionsRequestTypeDef(TypedDict):
     membershipIdentifier: str
     trainedModelArn: str
     status: NotRequired[TrainedModelStatusType]
+
+
+class TrainedModelSummaryTypeDef(TypedDict):
+    createTime: datetime
+    updateTime: datetime
+    trainedModelArn: str
+    versionIdentifier: NotRequired[str]
+    incrementalTrainingDataChannels: NotRequired[
+        list[IncrementalTrainingDataChannelOutputTypeDef]
+    ]
+    name: str
+    description: NotRequired[str]
+    membershipIdentifier: str
+    collaborationIdentifier: str
+    status: TrainedModelStatusType
+    configuredModelAlgorithmAssociationArn: str
 
 
 class ListTrainedModelVersionsResponseTypeDef(TypedDict):
@@ -1298,138 +1576,19 @@ class ListTrainingDatasetsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class TrainingDatasetSummaryTypeDef(TypedDict):
+    createTime: datetime
+    updateTime: datetime
+    trainingDatasetArn: str
+    name: str
+    status: TrainingDatasetStatusType
+    description: NotRequired[str]
+
+
 class ListTrainingDatasetsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     trainingDatasets: list[TrainingDatasetSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogRedactionConfigurationOutputTypeDef(TypedDict):
-    entitiesToRedact: list[EntityTypeType]
-    customEntityConfig: NotRequired[CustomEntityConfigOutputTypeDef]
-
-
-class LogRedactionConfigurationTypeDef(TypedDict):
-    entitiesToRedact: ReadOnly[Sequence[EntityTypeType]]
-    customEntityConfig: NotRequired[ReadOnly[CustomEntityConfigTypeDef]]
-
-
-class LogsConfigurationPolicyOutputTypeDef(TypedDict):
-    allowedAccountIds: list[str]
-    filterPattern: NotRequired[str]
-    logType: NotRequired[LogTypeType]
-    logRedactionConfiguration: NotRequired[LogRedactionConfigurationOutputTypeDef]
-
-
-class LogsConfigurationPolicyTypeDef(TypedDict):
-    allowedAccountIds: ReadOnly[Sequence[str]]
-    filterPattern: NotRequired[str]
-    logType: NotRequired[LogTypeType]
-    logRedactionConfiguration: NotRequired[ReadOnly[LogRedactionConfigurationTypeDef]]
-
-
-class MLInputChannelSummaryTypeDef(TypedDict):
-    createTime: datetime
-    updateTime: datetime
-    membershipIdentifier: str
-    collaborationIdentifier: str
-    name: str
-    configuredModelAlgorithmAssociations: list[str]
-    protectedQueryIdentifier: NotRequired[str]
-    mlInputChannelArn: str
-    status: MLInputChannelStatusType
-    description: NotRequired[str]
-
-
-class MLOutputConfigurationTypeDef(TypedDict):
-    destination: NotRequired[DestinationTypeDef]
-    roleArn: str
-
-
-class MLSyntheticDataParametersTypeDef(TypedDict):
-    epsilon: float
-    maxMembershipInferenceAttackScore: float
-    columnClassification: NotRequired[ColumnClassificationDetailsTypeDef]
-
-
-class MembershipInferenceAttackScoreTypeDef(TypedDict):
-    attackVersion: MembershipInferenceAttackVersionType
-    score: float
-
-
-class MetricDefinitionTypeDef(TypedDict):
-    name: str
-    regex: str
-
-
-class MetricsConfigurationPolicyTypeDef(TypedDict):
-    noiseLevel: NoiseLevelTypeType
-
-
-class ModelInferenceDataSourceTypeDef(TypedDict):
-    mlInputChannelArn: str
-
-
-class ModelTrainingDataChannelTypeDef(TypedDict):
-    mlInputChannelArn: str
-    channelName: str
-    s3DataDistributionType: NotRequired[S3DataDistributionTypeType]
-
-
-class PrivacyBudgetsTypeDef(TypedDict):
-    accessBudgets: NotRequired[list[AccessBudgetTypeDef]]
-
-
-class PrivacyConfigurationOutputTypeDef(TypedDict):
-    policies: PrivacyConfigurationPoliciesOutputTypeDef
-
-
-class PrivacyConfigurationPoliciesOutputTypeDef(TypedDict):
-    trainedModels: NotRequired[TrainedModelsConfigurationPolicyOutputTypeDef]
-    trainedModelExports: NotRequired[
-        TrainedModelExportsConfigurationPolicyOutputTypeDef
-    ]
-    trainedModelInferenceJobs: NotRequired[
-        TrainedModelInferenceJobsConfigurationPolicyOutputTypeDef
-    ]
-
-
-class PrivacyConfigurationPoliciesTypeDef(TypedDict):
-    trainedModels: NotRequired[ReadOnly[TrainedModelsConfigurationPolicyTypeDef]]
-    trainedModelExports: NotRequired[
-        ReadOnly[TrainedModelExportsConfigurationPolicyTypeDef]
-    ]
-    trainedModelInferenceJobs: NotRequired[
-        ReadOnly[TrainedModelInferenceJobsConfigurationPolicyTypeDef]
-    ]
-
-
-class PrivacyConfigurationTypeDef(TypedDict):
-    policies: ReadOnly[PrivacyConfigurationPoliciesTypeDef]
-
-
-class ProtectedQueryInputParametersOutputTypeDef(TypedDict):
-    sqlParameters: ProtectedQuerySQLParametersOutputTypeDef
-    computeConfiguration: NotRequired[ComputeConfigurationOutputTypeDef]
-    resultFormat: NotRequired[ResultFormatType]
-
-
-class ProtectedQueryInputParametersTypeDef(TypedDict):
-    sqlParameters: ReadOnly[ProtectedQuerySQLParametersTypeDef]
-    computeConfiguration: NotRequired[ReadOnly[ComputeConfigurationTypeDef]]
-    resultFormat: NotRequired[ResultFormatType]
-
-
-class ProtectedQuerySQLParametersOutputTypeDef(TypedDict):
-    queryString: NotRequired[str]
-    analysisTemplateArn: NotRequired[str]
-    parameters: NotRequired[dict[str, str]]
-
-
-class ProtectedQuerySQLParametersTypeDef(TypedDict):
-    queryString: NotRequired[str]
-    analysisTemplateArn: NotRequired[str]
-    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class PutConfiguredAudienceModelPolicyRequestTypeDef(TypedDict):
@@ -1448,21 +1607,6 @@ class PutConfiguredAudienceModelPolicyResponseTypeDef(TypedDict):
 class PutMLConfigurationRequestTypeDef(TypedDict):
     membershipIdentifier: str
     defaultOutputLocation: MLOutputConfigurationTypeDef
-
-
-class RelevanceMetricTypeDef(TypedDict):
-    audienceSize: AudienceSizeTypeDef
-    score: NotRequired[float]
-
-
-class ResourceConfigTypeDef(TypedDict):
-    instanceCount: NotRequired[int]
-    instanceType: InstanceTypeType
-    volumeSizeInGB: int
-
-
-class S3ConfigMapTypeDef(TypedDict):
-    s3Uri: str
 
 
 class StartAudienceExportJobRequestTypeDef(TypedDict):
@@ -1485,6 +1629,10 @@ class StartAudienceGenerationJobRequestTypeDef(TypedDict):
 class StartAudienceGenerationJobResponseTypeDef(TypedDict):
     audienceGenerationJobArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TrainedModelExportOutputConfigurationTypeDef(TypedDict):
+    members: ReadOnly[Sequence[TrainedModelExportReceiverMemberTypeDef]]
 
 
 class StartTrainedModelExportJobRequestTypeDef(TypedDict):
@@ -1519,30 +1667,6 @@ class StartTrainedModelInferenceJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StatusDetailsTypeDef(TypedDict):
-    statusCode: NotRequired[str]
-    message: NotRequired[str]
-
-
-class StoppingConditionTypeDef(TypedDict):
-    maxRuntimeInSeconds: NotRequired[int]
-
-
-class SyntheticDataColumnPropertiesTypeDef(TypedDict):
-    columnName: str
-    columnType: SyntheticDataColumnTypeType
-    isPredictiveValue: bool
-
-
-class SyntheticDataConfigurationTypeDef(TypedDict):
-    syntheticDataParameters: MLSyntheticDataParametersTypeDef
-    syntheticDataEvaluationScores: NotRequired[SyntheticDataEvaluationScoresTypeDef]
-
-
-class SyntheticDataEvaluationScoresTypeDef(TypedDict):
-    dataPrivacyScores: DataPrivacyScoresTypeDef
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -1550,109 +1674,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TrainedModelArtifactMaxSizeTypeDef(TypedDict):
-    unit: TrainedModelArtifactMaxSizeUnitTypeType
-    value: float
-
-
-class TrainedModelExportOutputConfigurationOutputTypeDef(TypedDict):
-    members: list[TrainedModelExportReceiverMemberTypeDef]
-
-
-class TrainedModelExportOutputConfigurationTypeDef(TypedDict):
-    members: ReadOnly[Sequence[TrainedModelExportReceiverMemberTypeDef]]
-
-
-class TrainedModelExportReceiverMemberTypeDef(TypedDict):
-    accountId: str
-
-
-class TrainedModelExportsConfigurationPolicyOutputTypeDef(TypedDict):
-    maxSize: TrainedModelExportsMaxSizeTypeDef
-    filesToExport: list[TrainedModelExportFileTypeType]
-
-
-class TrainedModelExportsConfigurationPolicyTypeDef(TypedDict):
-    maxSize: TrainedModelExportsMaxSizeTypeDef
-    filesToExport: ReadOnly[Sequence[TrainedModelExportFileTypeType]]
-
-
-class TrainedModelExportsMaxSizeTypeDef(TypedDict):
-    unit: TrainedModelExportsMaxSizeUnitTypeType
-    value: float
-
-
-class TrainedModelInferenceJobSummaryTypeDef(TypedDict):
-    trainedModelInferenceJobArn: str
-    configuredModelAlgorithmAssociationArn: NotRequired[str]
-    membershipIdentifier: str
-    trainedModelArn: str
-    trainedModelVersionIdentifier: NotRequired[str]
-    collaborationIdentifier: str
-    status: TrainedModelInferenceJobStatusType
-    outputConfiguration: InferenceOutputConfigurationOutputTypeDef
-    name: str
-    description: NotRequired[str]
-    metricsStatus: NotRequired[MetricsStatusType]
-    metricsStatusDetails: NotRequired[str]
-    logsStatus: NotRequired[LogsStatusType]
-    logsStatusDetails: NotRequired[str]
-    createTime: datetime
-    updateTime: datetime
-
-
-class TrainedModelInferenceJobsConfigurationPolicyOutputTypeDef(TypedDict):
-    containerLogs: NotRequired[list[LogsConfigurationPolicyOutputTypeDef]]
-    maxOutputSize: NotRequired[TrainedModelInferenceMaxOutputSizeTypeDef]
-
-
-class TrainedModelInferenceJobsConfigurationPolicyTypeDef(TypedDict):
-    containerLogs: NotRequired[ReadOnly[Sequence[LogsConfigurationPolicyTypeDef]]]
-    maxOutputSize: NotRequired[TrainedModelInferenceMaxOutputSizeTypeDef]
-
-
-class TrainedModelInferenceMaxOutputSizeTypeDef(TypedDict):
-    unit: TrainedModelInferenceMaxOutputSizeUnitTypeType
-    value: float
-
-
-class TrainedModelSummaryTypeDef(TypedDict):
-    createTime: datetime
-    updateTime: datetime
-    trainedModelArn: str
-    versionIdentifier: NotRequired[str]
-    incrementalTrainingDataChannels: NotRequired[
-        list[IncrementalTrainingDataChannelOutputTypeDef]
-    ]
-    name: str
-    description: NotRequired[str]
-    membershipIdentifier: str
-    collaborationIdentifier: str
-    status: TrainedModelStatusType
-    configuredModelAlgorithmAssociationArn: str
-
-
-class TrainedModelsConfigurationPolicyOutputTypeDef(TypedDict):
-    containerLogs: NotRequired[list[LogsConfigurationPolicyOutputTypeDef]]
-    containerMetrics: NotRequired[MetricsConfigurationPolicyTypeDef]
-    maxArtifactSize: NotRequired[TrainedModelArtifactMaxSizeTypeDef]
-
-
-class TrainedModelsConfigurationPolicyTypeDef(TypedDict):
-    containerLogs: NotRequired[ReadOnly[Sequence[LogsConfigurationPolicyTypeDef]]]
-    containerMetrics: NotRequired[MetricsConfigurationPolicyTypeDef]
-    maxArtifactSize: NotRequired[TrainedModelArtifactMaxSizeTypeDef]
-
-
-class TrainingDatasetSummaryTypeDef(TypedDict):
-    createTime: datetime
-    updateTime: datetime
-    trainingDatasetArn: str
-    name: str
-    status: TrainingDatasetStatusType
-    description: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1677,23 +1698,3 @@ class UpdateConfiguredAudienceModelRequestTypeDef(TypedDict):
 class UpdateConfiguredAudienceModelResponseTypeDef(TypedDict):
     configuredAudienceModelArn: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkerComputeConfigurationOutputTypeDef(TypedDict):
-    type: NotRequired[WorkerComputeTypeType]
-    number: NotRequired[int]
-    properties: NotRequired[WorkerComputeConfigurationPropertiesOutputTypeDef]
-
-
-class WorkerComputeConfigurationPropertiesOutputTypeDef(TypedDict):
-    spark: NotRequired[dict[str, str]]
-
-
-class WorkerComputeConfigurationPropertiesTypeDef(TypedDict):
-    spark: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class WorkerComputeConfigurationTypeDef(TypedDict):
-    type: NotRequired[WorkerComputeTypeType]
-    number: NotRequired[int]
-    properties: NotRequired[ReadOnly[WorkerComputeConfigurationPropertiesTypeDef]]

@@ -2,18 +2,19 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Cloud9: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ConnectionTypeType",
-    "EnvironmentLifecycleStatusType",
-    "EnvironmentStatusType",
-    "EnvironmentTypeType",
-    "ManagedCredentialsActionType",
-    "ManagedCredentialsStatusType",
-    "MemberPermissionsType",
-    "PermissionsType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ConnectionTypeType",
+        "EnvironmentLifecycleStatusType",
+        "EnvironmentStatusType",
+        "EnvironmentTypeType",
+        "ManagedCredentialsActionType",
+        "ManagedCredentialsStatusType",
+        "MemberPermissionsType",
+        "PermissionsType",
+    ]
 
 ConnectionTypeType = Literal["CONNECT_SSH", "CONNECT_SSM"]
 EnvironmentLifecycleStatusType = Literal[

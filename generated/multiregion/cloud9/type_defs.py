@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -29,40 +29,46 @@ from .literals import (
     PermissionsType,
 )
 
-__all__ = [
-    "CreateEnvironmentEC2RequestTypeDef",
-    "CreateEnvironmentEC2ResultTypeDef",
-    "CreateEnvironmentMembershipRequestTypeDef",
-    "CreateEnvironmentMembershipResultTypeDef",
-    "DeleteEnvironmentMembershipRequestTypeDef",
-    "DeleteEnvironmentMembershipResultTypeDef",
-    "DeleteEnvironmentRequestTypeDef",
-    "DeleteEnvironmentResultTypeDef",
-    "DescribeEnvironmentMembershipsRequestTypeDef",
-    "DescribeEnvironmentMembershipsResultTypeDef",
-    "DescribeEnvironmentStatusRequestTypeDef",
-    "DescribeEnvironmentStatusResultTypeDef",
-    "DescribeEnvironmentsRequestTypeDef",
-    "DescribeEnvironmentsResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentLifecycleTypeDef",
-    "EnvironmentMemberTypeDef",
-    "EnvironmentTypeDef",
-    "ListEnvironmentsRequestTypeDef",
-    "ListEnvironmentsResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateEnvironmentMembershipRequestTypeDef",
-    "UpdateEnvironmentMembershipResultTypeDef",
-    "UpdateEnvironmentRequestTypeDef",
-    "UpdateEnvironmentResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateEnvironmentEC2RequestTypeDef",
+        "CreateEnvironmentEC2ResultTypeDef",
+        "CreateEnvironmentMembershipRequestTypeDef",
+        "CreateEnvironmentMembershipResultTypeDef",
+        "DeleteEnvironmentMembershipRequestTypeDef",
+        "DeleteEnvironmentMembershipResultTypeDef",
+        "DeleteEnvironmentRequestTypeDef",
+        "DeleteEnvironmentResultTypeDef",
+        "DescribeEnvironmentMembershipsRequestTypeDef",
+        "DescribeEnvironmentMembershipsResultTypeDef",
+        "DescribeEnvironmentStatusRequestTypeDef",
+        "DescribeEnvironmentStatusResultTypeDef",
+        "DescribeEnvironmentsRequestTypeDef",
+        "DescribeEnvironmentsResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentLifecycleTypeDef",
+        "EnvironmentMemberTypeDef",
+        "EnvironmentTypeDef",
+        "ListEnvironmentsRequestTypeDef",
+        "ListEnvironmentsResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateEnvironmentMembershipRequestTypeDef",
+        "UpdateEnvironmentMembershipResultTypeDef",
+        "UpdateEnvironmentRequestTypeDef",
+        "UpdateEnvironmentResultTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateEnvironmentEC2RequestTypeDef(TypedDict):
@@ -88,6 +94,14 @@ class CreateEnvironmentMembershipRequestTypeDef(TypedDict):
     environmentId: str
     userArn: str
     permissions: MemberPermissionsType
+
+
+class EnvironmentMemberTypeDef(TypedDict):
+    permissions: PermissionsType
+    userId: str
+    userArn: str
+    environmentId: str
+    lastAccess: NotRequired[datetime]
 
 
 class CreateEnvironmentMembershipResultTypeDef(TypedDict):
@@ -140,23 +154,10 @@ class DescribeEnvironmentsRequestTypeDef(TypedDict):
     environmentIds: ReadOnly[Sequence[str]]
 
 
-class DescribeEnvironmentsResultTypeDef(TypedDict):
-    environments: NotRequired[list[EnvironmentTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class EnvironmentLifecycleTypeDef(TypedDict):
     status: NotRequired[EnvironmentLifecycleStatusType]
     reason: NotRequired[str]
     failureResource: NotRequired[str]
-
-
-class EnvironmentMemberTypeDef(TypedDict):
-    permissions: PermissionsType
-    userId: str
-    userArn: str
-    environmentId: str
-    lastAccess: NotRequired[datetime]
 
 
 class EnvironmentTypeDef(TypedDict):
@@ -169,6 +170,11 @@ class EnvironmentTypeDef(TypedDict):
     ownerArn: str
     lifecycle: NotRequired[EnvironmentLifecycleTypeDef]
     managedCredentialsStatus: NotRequired[ManagedCredentialsStatusType]
+
+
+class DescribeEnvironmentsResultTypeDef(TypedDict):
+    environments: NotRequired[list[EnvironmentTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListEnvironmentsRequestTypeDef(TypedDict):
@@ -198,11 +204,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

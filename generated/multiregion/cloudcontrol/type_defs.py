@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,34 +24,49 @@ from .literals import (
     OperationType,
 )
 
-__all__ = [
-    "CancelResourceRequestInputTypeDef",
-    "CancelResourceRequestOutputTypeDef",
-    "CreateResourceInputTypeDef",
-    "CreateResourceOutputTypeDef",
-    "DeleteResourceInputTypeDef",
-    "DeleteResourceOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetResourceInputTypeDef",
-    "GetResourceOutputTypeDef",
-    "GetResourceRequestStatusInputTypeDef",
-    "GetResourceRequestStatusOutputTypeDef",
-    "HookProgressEventTypeDef",
-    "ListResourceRequestsInputTypeDef",
-    "ListResourceRequestsOutputTypeDef",
-    "ListResourcesInputTypeDef",
-    "ListResourcesOutputTypeDef",
-    "ProgressEventTypeDef",
-    "ResourceDescriptionTypeDef",
-    "ResourceRequestStatusFilterTypeDef",
-    "ResponseMetadataTypeDef",
-    "UpdateResourceInputTypeDef",
-    "UpdateResourceOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CancelResourceRequestInputTypeDef",
+        "CancelResourceRequestOutputTypeDef",
+        "CreateResourceInputTypeDef",
+        "CreateResourceOutputTypeDef",
+        "DeleteResourceInputTypeDef",
+        "DeleteResourceOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetResourceInputTypeDef",
+        "GetResourceOutputTypeDef",
+        "GetResourceRequestStatusInputTypeDef",
+        "GetResourceRequestStatusOutputTypeDef",
+        "HookProgressEventTypeDef",
+        "ListResourceRequestsInputTypeDef",
+        "ListResourceRequestsOutputTypeDef",
+        "ListResourcesInputTypeDef",
+        "ListResourcesOutputTypeDef",
+        "ProgressEventTypeDef",
+        "ResourceDescriptionTypeDef",
+        "ResourceRequestStatusFilterTypeDef",
+        "ResponseMetadataTypeDef",
+        "UpdateResourceInputTypeDef",
+        "UpdateResourceOutputTypeDef",
+    ]
 
 
 class CancelResourceRequestInputTypeDef(TypedDict):
     RequestToken: str
+
+
+class ProgressEventTypeDef(TypedDict):
+    TypeName: NotRequired[str]
+    Identifier: NotRequired[str]
+    RequestToken: NotRequired[str]
+    HooksRequestToken: NotRequired[str]
+    Operation: NotRequired[OperationType]
+    OperationStatus: NotRequired[OperationStatusType]
+    EventTime: NotRequired[datetime]
+    ResourceModel: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    ErrorCode: NotRequired[HandlerErrorCodeType]
+    RetryAfter: NotRequired[datetime]
 
 
 class CancelResourceRequestOutputTypeDef(TypedDict):
@@ -92,6 +107,11 @@ class GetResourceInputTypeDef(TypedDict):
     Identifier: str
 
 
+class ResourceDescriptionTypeDef(TypedDict):
+    Identifier: NotRequired[str]
+    Properties: NotRequired[str]
+
+
 class GetResourceOutputTypeDef(TypedDict):
     TypeName: NotRequired[str]
     ResourceDescription: NotRequired[ResourceDescriptionTypeDef]
@@ -100,12 +120,6 @@ class GetResourceOutputTypeDef(TypedDict):
 
 class GetResourceRequestStatusInputTypeDef(TypedDict):
     RequestToken: str
-
-
-class GetResourceRequestStatusOutputTypeDef(TypedDict):
-    ProgressEvent: NotRequired[ProgressEventTypeDef]
-    HooksProgressEvent: NotRequired[list[HookProgressEventTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class HookProgressEventTypeDef(TypedDict):
@@ -117,6 +131,17 @@ class HookProgressEventTypeDef(TypedDict):
     HookEventTime: NotRequired[datetime]
     HookStatusMessage: NotRequired[str]
     FailureMode: NotRequired[str]
+
+
+class GetResourceRequestStatusOutputTypeDef(TypedDict):
+    ProgressEvent: NotRequired[ProgressEventTypeDef]
+    HooksProgressEvent: NotRequired[list[HookProgressEventTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceRequestStatusFilterTypeDef(TypedDict):
+    Operations: NotRequired[ReadOnly[Sequence[OperationType]]]
+    OperationStatuses: NotRequired[ReadOnly[Sequence[OperationStatusType]]]
 
 
 class ListResourceRequestsInputTypeDef(TypedDict):
@@ -147,30 +172,6 @@ class ListResourcesOutputTypeDef(TypedDict):
     ResourceDescriptions: NotRequired[list[ResourceDescriptionTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ProgressEventTypeDef(TypedDict):
-    TypeName: NotRequired[str]
-    Identifier: NotRequired[str]
-    RequestToken: NotRequired[str]
-    HooksRequestToken: NotRequired[str]
-    Operation: NotRequired[OperationType]
-    OperationStatus: NotRequired[OperationStatusType]
-    EventTime: NotRequired[datetime]
-    ResourceModel: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    ErrorCode: NotRequired[HandlerErrorCodeType]
-    RetryAfter: NotRequired[datetime]
-
-
-class ResourceDescriptionTypeDef(TypedDict):
-    Identifier: NotRequired[str]
-    Properties: NotRequired[str]
-
-
-class ResourceRequestStatusFilterTypeDef(TypedDict):
-    Operations: NotRequired[ReadOnly[Sequence[OperationType]]]
-    OperationStatuses: NotRequired[ReadOnly[Sequence[OperationStatusType]]]
 
 
 class UpdateResourceInputTypeDef(TypedDict):

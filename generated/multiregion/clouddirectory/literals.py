@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CloudDirectory: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BatchReadExceptionTypeType",
-    "ConsistencyLevelType",
-    "DirectoryStateType",
-    "FacetAttributeTypeType",
-    "FacetStyleType",
-    "ObjectTypeType",
-    "RangeModeType",
-    "RequiredAttributeBehaviorType",
-    "RuleTypeType",
-    "UpdateActionTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchReadExceptionTypeType",
+        "ConsistencyLevelType",
+        "DirectoryStateType",
+        "FacetAttributeTypeType",
+        "FacetStyleType",
+        "ObjectTypeType",
+        "RangeModeType",
+        "RequiredAttributeBehaviorType",
+        "RuleTypeType",
+        "UpdateActionTypeType",
+    ]
 
 BatchReadExceptionTypeType = Literal[
     "ValidationException",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,244 +31,273 @@ from .literals import (
     UpdateActionTypeType,
 )
 
-__all__ = [
-    "AddFacetToObjectRequestTypeDef",
-    "AddFacetToObjectResponseTypeDef",
-    "ApplySchemaRequestTypeDef",
-    "ApplySchemaResponseTypeDef",
-    "AttachObjectRequestTypeDef",
-    "AttachObjectResponseTypeDef",
-    "AttachPolicyRequestTypeDef",
-    "AttachPolicyResponseTypeDef",
-    "AttachToIndexRequestTypeDef",
-    "AttachToIndexResponseTypeDef",
-    "AttachTypedLinkRequestTypeDef",
-    "AttachTypedLinkResponseTypeDef",
-    "AttributeKeyAndValueOutputTypeDef",
-    "AttributeKeyAndValueTypeDef",
-    "AttributeKeyTypeDef",
-    "AttributeNameAndValueOutputTypeDef",
-    "AttributeNameAndValueTypeDef",
-    "BatchAddFacetToObjectResponseTypeDef",
-    "BatchAddFacetToObjectTypeDef",
-    "BatchAttachObjectResponseTypeDef",
-    "BatchAttachObjectTypeDef",
-    "BatchAttachPolicyResponseTypeDef",
-    "BatchAttachPolicyTypeDef",
-    "BatchAttachToIndexResponseTypeDef",
-    "BatchAttachToIndexTypeDef",
-    "BatchAttachTypedLinkResponseTypeDef",
-    "BatchAttachTypedLinkTypeDef",
-    "BatchCreateIndexResponseTypeDef",
-    "BatchCreateIndexTypeDef",
-    "BatchCreateObjectResponseTypeDef",
-    "BatchCreateObjectTypeDef",
-    "BatchDeleteObjectResponseTypeDef",
-    "BatchDeleteObjectTypeDef",
-    "BatchDetachFromIndexResponseTypeDef",
-    "BatchDetachFromIndexTypeDef",
-    "BatchDetachObjectResponseTypeDef",
-    "BatchDetachObjectTypeDef",
-    "BatchDetachPolicyResponseTypeDef",
-    "BatchDetachPolicyTypeDef",
-    "BatchDetachTypedLinkResponseTypeDef",
-    "BatchDetachTypedLinkTypeDef",
-    "BatchGetLinkAttributesResponseTypeDef",
-    "BatchGetLinkAttributesTypeDef",
-    "BatchGetObjectAttributesResponseTypeDef",
-    "BatchGetObjectAttributesTypeDef",
-    "BatchGetObjectInformationResponseTypeDef",
-    "BatchGetObjectInformationTypeDef",
-    "BatchListAttachedIndicesResponseTypeDef",
-    "BatchListAttachedIndicesTypeDef",
-    "BatchListIncomingTypedLinksResponseTypeDef",
-    "BatchListIncomingTypedLinksTypeDef",
-    "BatchListIndexResponseTypeDef",
-    "BatchListIndexTypeDef",
-    "BatchListObjectAttributesResponseTypeDef",
-    "BatchListObjectAttributesTypeDef",
-    "BatchListObjectChildrenResponseTypeDef",
-    "BatchListObjectChildrenTypeDef",
-    "BatchListObjectParentPathsResponseTypeDef",
-    "BatchListObjectParentPathsTypeDef",
-    "BatchListObjectParentsResponseTypeDef",
-    "BatchListObjectParentsTypeDef",
-    "BatchListObjectPoliciesResponseTypeDef",
-    "BatchListObjectPoliciesTypeDef",
-    "BatchListOutgoingTypedLinksResponseTypeDef",
-    "BatchListOutgoingTypedLinksTypeDef",
-    "BatchListPolicyAttachmentsResponseTypeDef",
-    "BatchListPolicyAttachmentsTypeDef",
-    "BatchLookupPolicyResponseTypeDef",
-    "BatchLookupPolicyTypeDef",
-    "BatchReadExceptionTypeDef",
-    "BatchReadOperationResponseTypeDef",
-    "BatchReadOperationTypeDef",
-    "BatchReadRequestTypeDef",
-    "BatchReadResponseTypeDef",
-    "BatchReadSuccessfulResponseTypeDef",
-    "BatchRemoveFacetFromObjectResponseTypeDef",
-    "BatchRemoveFacetFromObjectTypeDef",
-    "BatchUpdateLinkAttributesResponseTypeDef",
-    "BatchUpdateLinkAttributesTypeDef",
-    "BatchUpdateObjectAttributesResponseTypeDef",
-    "BatchUpdateObjectAttributesTypeDef",
-    "BatchWriteOperationResponseTypeDef",
-    "BatchWriteOperationTypeDef",
-    "BatchWriteRequestTypeDef",
-    "BatchWriteResponseTypeDef",
-    "CreateDirectoryRequestTypeDef",
-    "CreateDirectoryResponseTypeDef",
-    "CreateFacetRequestTypeDef",
-    "CreateFacetResponseTypeDef",
-    "CreateIndexRequestTypeDef",
-    "CreateIndexResponseTypeDef",
-    "CreateObjectRequestTypeDef",
-    "CreateObjectResponseTypeDef",
-    "CreateSchemaRequestTypeDef",
-    "CreateSchemaResponseTypeDef",
-    "CreateTypedLinkFacetRequestTypeDef",
-    "CreateTypedLinkFacetResponseTypeDef",
-    "DeleteDirectoryRequestTypeDef",
-    "DeleteDirectoryResponseTypeDef",
-    "DeleteFacetRequestTypeDef",
-    "DeleteFacetResponseTypeDef",
-    "DeleteObjectRequestTypeDef",
-    "DeleteObjectResponseTypeDef",
-    "DeleteSchemaRequestTypeDef",
-    "DeleteSchemaResponseTypeDef",
-    "DeleteTypedLinkFacetRequestTypeDef",
-    "DeleteTypedLinkFacetResponseTypeDef",
-    "DetachFromIndexRequestTypeDef",
-    "DetachFromIndexResponseTypeDef",
-    "DetachObjectRequestTypeDef",
-    "DetachObjectResponseTypeDef",
-    "DetachPolicyRequestTypeDef",
-    "DetachPolicyResponseTypeDef",
-    "DetachTypedLinkRequestTypeDef",
-    "DirectoryTypeDef",
-    "DisableDirectoryRequestTypeDef",
-    "DisableDirectoryResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableDirectoryRequestTypeDef",
-    "EnableDirectoryResponseTypeDef",
-    "FacetAttributeDefinitionOutputTypeDef",
-    "FacetAttributeDefinitionTypeDef",
-    "FacetAttributeOutputTypeDef",
-    "FacetAttributeReferenceTypeDef",
-    "FacetAttributeTypeDef",
-    "FacetAttributeUpdateTypeDef",
-    "FacetTypeDef",
-    "GetAppliedSchemaVersionRequestTypeDef",
-    "GetAppliedSchemaVersionResponseTypeDef",
-    "GetDirectoryRequestTypeDef",
-    "GetDirectoryResponseTypeDef",
-    "GetFacetRequestTypeDef",
-    "GetFacetResponseTypeDef",
-    "GetLinkAttributesRequestTypeDef",
-    "GetLinkAttributesResponseTypeDef",
-    "GetObjectAttributesRequestTypeDef",
-    "GetObjectAttributesResponseTypeDef",
-    "GetObjectInformationRequestTypeDef",
-    "GetObjectInformationResponseTypeDef",
-    "GetSchemaAsJsonRequestTypeDef",
-    "GetSchemaAsJsonResponseTypeDef",
-    "GetTypedLinkFacetInformationRequestTypeDef",
-    "GetTypedLinkFacetInformationResponseTypeDef",
-    "IndexAttachmentTypeDef",
-    "LinkAttributeActionTypeDef",
-    "LinkAttributeUpdateTypeDef",
-    "ListAppliedSchemaArnsRequestTypeDef",
-    "ListAppliedSchemaArnsResponseTypeDef",
-    "ListAttachedIndicesRequestTypeDef",
-    "ListAttachedIndicesResponseTypeDef",
-    "ListDevelopmentSchemaArnsRequestTypeDef",
-    "ListDevelopmentSchemaArnsResponseTypeDef",
-    "ListDirectoriesRequestTypeDef",
-    "ListDirectoriesResponseTypeDef",
-    "ListFacetAttributesRequestTypeDef",
-    "ListFacetAttributesResponseTypeDef",
-    "ListFacetNamesRequestTypeDef",
-    "ListFacetNamesResponseTypeDef",
-    "ListIncomingTypedLinksRequestTypeDef",
-    "ListIncomingTypedLinksResponseTypeDef",
-    "ListIndexRequestTypeDef",
-    "ListIndexResponseTypeDef",
-    "ListManagedSchemaArnsRequestTypeDef",
-    "ListManagedSchemaArnsResponseTypeDef",
-    "ListObjectAttributesRequestTypeDef",
-    "ListObjectAttributesResponseTypeDef",
-    "ListObjectChildrenRequestTypeDef",
-    "ListObjectChildrenResponseTypeDef",
-    "ListObjectParentPathsRequestTypeDef",
-    "ListObjectParentPathsResponseTypeDef",
-    "ListObjectParentsRequestTypeDef",
-    "ListObjectParentsResponseTypeDef",
-    "ListObjectPoliciesRequestTypeDef",
-    "ListObjectPoliciesResponseTypeDef",
-    "ListOutgoingTypedLinksRequestTypeDef",
-    "ListOutgoingTypedLinksResponseTypeDef",
-    "ListPolicyAttachmentsRequestTypeDef",
-    "ListPolicyAttachmentsResponseTypeDef",
-    "ListPublishedSchemaArnsRequestTypeDef",
-    "ListPublishedSchemaArnsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTypedLinkFacetAttributesRequestTypeDef",
-    "ListTypedLinkFacetAttributesResponseTypeDef",
-    "ListTypedLinkFacetNamesRequestTypeDef",
-    "ListTypedLinkFacetNamesResponseTypeDef",
-    "LookupPolicyRequestTypeDef",
-    "LookupPolicyResponseTypeDef",
-    "ObjectAttributeActionTypeDef",
-    "ObjectAttributeRangeTypeDef",
-    "ObjectAttributeUpdateTypeDef",
-    "ObjectIdentifierAndLinkNameTupleTypeDef",
-    "ObjectReferenceTypeDef",
-    "PathToObjectIdentifiersTypeDef",
-    "PolicyAttachmentTypeDef",
-    "PolicyToPathTypeDef",
-    "PublishSchemaRequestTypeDef",
-    "PublishSchemaResponseTypeDef",
-    "PutSchemaFromJsonRequestTypeDef",
-    "PutSchemaFromJsonResponseTypeDef",
-    "RemoveFacetFromObjectRequestTypeDef",
-    "RemoveFacetFromObjectResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleOutputTypeDef",
-    "RuleTypeDef",
-    "SchemaFacetTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TypedAttributeValueOutputTypeDef",
-    "TypedAttributeValueRangeTypeDef",
-    "TypedAttributeValueTypeDef",
-    "TypedLinkAttributeDefinitionOutputTypeDef",
-    "TypedLinkAttributeDefinitionTypeDef",
-    "TypedLinkAttributeRangeTypeDef",
-    "TypedLinkFacetAttributeUpdateTypeDef",
-    "TypedLinkFacetTypeDef",
-    "TypedLinkSchemaAndFacetNameTypeDef",
-    "TypedLinkSpecifierOutputTypeDef",
-    "TypedLinkSpecifierTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateFacetRequestTypeDef",
-    "UpdateFacetResponseTypeDef",
-    "UpdateLinkAttributesRequestTypeDef",
-    "UpdateLinkAttributesResponseTypeDef",
-    "UpdateObjectAttributesRequestTypeDef",
-    "UpdateObjectAttributesResponseTypeDef",
-    "UpdateSchemaRequestTypeDef",
-    "UpdateSchemaResponseTypeDef",
-    "UpdateTypedLinkFacetRequestTypeDef",
-    "UpdateTypedLinkFacetResponseTypeDef",
-    "UpgradeAppliedSchemaRequestTypeDef",
-    "UpgradeAppliedSchemaResponseTypeDef",
-    "UpgradePublishedSchemaRequestTypeDef",
-    "UpgradePublishedSchemaResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddFacetToObjectRequestTypeDef",
+        "AddFacetToObjectResponseTypeDef",
+        "ApplySchemaRequestTypeDef",
+        "ApplySchemaResponseTypeDef",
+        "AttachObjectRequestTypeDef",
+        "AttachObjectResponseTypeDef",
+        "AttachPolicyRequestTypeDef",
+        "AttachPolicyResponseTypeDef",
+        "AttachToIndexRequestTypeDef",
+        "AttachToIndexResponseTypeDef",
+        "AttachTypedLinkRequestTypeDef",
+        "AttachTypedLinkResponseTypeDef",
+        "AttributeKeyAndValueOutputTypeDef",
+        "AttributeKeyAndValueTypeDef",
+        "AttributeKeyTypeDef",
+        "AttributeNameAndValueOutputTypeDef",
+        "AttributeNameAndValueTypeDef",
+        "BatchAddFacetToObjectResponseTypeDef",
+        "BatchAddFacetToObjectTypeDef",
+        "BatchAttachObjectResponseTypeDef",
+        "BatchAttachObjectTypeDef",
+        "BatchAttachPolicyResponseTypeDef",
+        "BatchAttachPolicyTypeDef",
+        "BatchAttachToIndexResponseTypeDef",
+        "BatchAttachToIndexTypeDef",
+        "BatchAttachTypedLinkResponseTypeDef",
+        "BatchAttachTypedLinkTypeDef",
+        "BatchCreateIndexResponseTypeDef",
+        "BatchCreateIndexTypeDef",
+        "BatchCreateObjectResponseTypeDef",
+        "BatchCreateObjectTypeDef",
+        "BatchDeleteObjectResponseTypeDef",
+        "BatchDeleteObjectTypeDef",
+        "BatchDetachFromIndexResponseTypeDef",
+        "BatchDetachFromIndexTypeDef",
+        "BatchDetachObjectResponseTypeDef",
+        "BatchDetachObjectTypeDef",
+        "BatchDetachPolicyResponseTypeDef",
+        "BatchDetachPolicyTypeDef",
+        "BatchDetachTypedLinkResponseTypeDef",
+        "BatchDetachTypedLinkTypeDef",
+        "BatchGetLinkAttributesResponseTypeDef",
+        "BatchGetLinkAttributesTypeDef",
+        "BatchGetObjectAttributesResponseTypeDef",
+        "BatchGetObjectAttributesTypeDef",
+        "BatchGetObjectInformationResponseTypeDef",
+        "BatchGetObjectInformationTypeDef",
+        "BatchListAttachedIndicesResponseTypeDef",
+        "BatchListAttachedIndicesTypeDef",
+        "BatchListIncomingTypedLinksResponseTypeDef",
+        "BatchListIncomingTypedLinksTypeDef",
+        "BatchListIndexResponseTypeDef",
+        "BatchListIndexTypeDef",
+        "BatchListObjectAttributesResponseTypeDef",
+        "BatchListObjectAttributesTypeDef",
+        "BatchListObjectChildrenResponseTypeDef",
+        "BatchListObjectChildrenTypeDef",
+        "BatchListObjectParentPathsResponseTypeDef",
+        "BatchListObjectParentPathsTypeDef",
+        "BatchListObjectParentsResponseTypeDef",
+        "BatchListObjectParentsTypeDef",
+        "BatchListObjectPoliciesResponseTypeDef",
+        "BatchListObjectPoliciesTypeDef",
+        "BatchListOutgoingTypedLinksResponseTypeDef",
+        "BatchListOutgoingTypedLinksTypeDef",
+        "BatchListPolicyAttachmentsResponseTypeDef",
+        "BatchListPolicyAttachmentsTypeDef",
+        "BatchLookupPolicyResponseTypeDef",
+        "BatchLookupPolicyTypeDef",
+        "BatchReadExceptionTypeDef",
+        "BatchReadOperationResponseTypeDef",
+        "BatchReadOperationTypeDef",
+        "BatchReadRequestTypeDef",
+        "BatchReadResponseTypeDef",
+        "BatchReadSuccessfulResponseTypeDef",
+        "BatchRemoveFacetFromObjectResponseTypeDef",
+        "BatchRemoveFacetFromObjectTypeDef",
+        "BatchUpdateLinkAttributesResponseTypeDef",
+        "BatchUpdateLinkAttributesTypeDef",
+        "BatchUpdateObjectAttributesResponseTypeDef",
+        "BatchUpdateObjectAttributesTypeDef",
+        "BatchWriteOperationResponseTypeDef",
+        "BatchWriteOperationTypeDef",
+        "BatchWriteRequestTypeDef",
+        "BatchWriteResponseTypeDef",
+        "CreateDirectoryRequestTypeDef",
+        "CreateDirectoryResponseTypeDef",
+        "CreateFacetRequestTypeDef",
+        "CreateFacetResponseTypeDef",
+        "CreateIndexRequestTypeDef",
+        "CreateIndexResponseTypeDef",
+        "CreateObjectRequestTypeDef",
+        "CreateObjectResponseTypeDef",
+        "CreateSchemaRequestTypeDef",
+        "CreateSchemaResponseTypeDef",
+        "CreateTypedLinkFacetRequestTypeDef",
+        "CreateTypedLinkFacetResponseTypeDef",
+        "DeleteDirectoryRequestTypeDef",
+        "DeleteDirectoryResponseTypeDef",
+        "DeleteFacetRequestTypeDef",
+        "DeleteFacetResponseTypeDef",
+        "DeleteObjectRequestTypeDef",
+        "DeleteObjectResponseTypeDef",
+        "DeleteSchemaRequestTypeDef",
+        "DeleteSchemaResponseTypeDef",
+        "DeleteTypedLinkFacetRequestTypeDef",
+        "DeleteTypedLinkFacetResponseTypeDef",
+        "DetachFromIndexRequestTypeDef",
+        "DetachFromIndexResponseTypeDef",
+        "DetachObjectRequestTypeDef",
+        "DetachObjectResponseTypeDef",
+        "DetachPolicyRequestTypeDef",
+        "DetachPolicyResponseTypeDef",
+        "DetachTypedLinkRequestTypeDef",
+        "DirectoryTypeDef",
+        "DisableDirectoryRequestTypeDef",
+        "DisableDirectoryResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableDirectoryRequestTypeDef",
+        "EnableDirectoryResponseTypeDef",
+        "FacetAttributeDefinitionOutputTypeDef",
+        "FacetAttributeDefinitionTypeDef",
+        "FacetAttributeOutputTypeDef",
+        "FacetAttributeReferenceTypeDef",
+        "FacetAttributeTypeDef",
+        "FacetAttributeUpdateTypeDef",
+        "FacetTypeDef",
+        "GetAppliedSchemaVersionRequestTypeDef",
+        "GetAppliedSchemaVersionResponseTypeDef",
+        "GetDirectoryRequestTypeDef",
+        "GetDirectoryResponseTypeDef",
+        "GetFacetRequestTypeDef",
+        "GetFacetResponseTypeDef",
+        "GetLinkAttributesRequestTypeDef",
+        "GetLinkAttributesResponseTypeDef",
+        "GetObjectAttributesRequestTypeDef",
+        "GetObjectAttributesResponseTypeDef",
+        "GetObjectInformationRequestTypeDef",
+        "GetObjectInformationResponseTypeDef",
+        "GetSchemaAsJsonRequestTypeDef",
+        "GetSchemaAsJsonResponseTypeDef",
+        "GetTypedLinkFacetInformationRequestTypeDef",
+        "GetTypedLinkFacetInformationResponseTypeDef",
+        "IndexAttachmentTypeDef",
+        "LinkAttributeActionTypeDef",
+        "LinkAttributeUpdateTypeDef",
+        "ListAppliedSchemaArnsRequestTypeDef",
+        "ListAppliedSchemaArnsResponseTypeDef",
+        "ListAttachedIndicesRequestTypeDef",
+        "ListAttachedIndicesResponseTypeDef",
+        "ListDevelopmentSchemaArnsRequestTypeDef",
+        "ListDevelopmentSchemaArnsResponseTypeDef",
+        "ListDirectoriesRequestTypeDef",
+        "ListDirectoriesResponseTypeDef",
+        "ListFacetAttributesRequestTypeDef",
+        "ListFacetAttributesResponseTypeDef",
+        "ListFacetNamesRequestTypeDef",
+        "ListFacetNamesResponseTypeDef",
+        "ListIncomingTypedLinksRequestTypeDef",
+        "ListIncomingTypedLinksResponseTypeDef",
+        "ListIndexRequestTypeDef",
+        "ListIndexResponseTypeDef",
+        "ListManagedSchemaArnsRequestTypeDef",
+        "ListManagedSchemaArnsResponseTypeDef",
+        "ListObjectAttributesRequestTypeDef",
+        "ListObjectAttributesResponseTypeDef",
+        "ListObjectChildrenRequestTypeDef",
+        "ListObjectChildrenResponseTypeDef",
+        "ListObjectParentPathsRequestTypeDef",
+        "ListObjectParentPathsResponseTypeDef",
+        "ListObjectParentsRequestTypeDef",
+        "ListObjectParentsResponseTypeDef",
+        "ListObjectPoliciesRequestTypeDef",
+        "ListObjectPoliciesResponseTypeDef",
+        "ListOutgoingTypedLinksRequestTypeDef",
+        "ListOutgoingTypedLinksResponseTypeDef",
+        "ListPolicyAttachmentsRequestTypeDef",
+        "ListPolicyAttachmentsResponseTypeDef",
+        "ListPublishedSchemaArnsRequestTypeDef",
+        "ListPublishedSchemaArnsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTypedLinkFacetAttributesRequestTypeDef",
+        "ListTypedLinkFacetAttributesResponseTypeDef",
+        "ListTypedLinkFacetNamesRequestTypeDef",
+        "ListTypedLinkFacetNamesResponseTypeDef",
+        "LookupPolicyRequestTypeDef",
+        "LookupPolicyResponseTypeDef",
+        "ObjectAttributeActionTypeDef",
+        "ObjectAttributeRangeTypeDef",
+        "ObjectAttributeUpdateTypeDef",
+        "ObjectIdentifierAndLinkNameTupleTypeDef",
+        "ObjectReferenceTypeDef",
+        "PathToObjectIdentifiersTypeDef",
+        "PolicyAttachmentTypeDef",
+        "PolicyToPathTypeDef",
+        "PublishSchemaRequestTypeDef",
+        "PublishSchemaResponseTypeDef",
+        "PutSchemaFromJsonRequestTypeDef",
+        "PutSchemaFromJsonResponseTypeDef",
+        "RemoveFacetFromObjectRequestTypeDef",
+        "RemoveFacetFromObjectResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleOutputTypeDef",
+        "RuleTypeDef",
+        "SchemaFacetTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TypedAttributeValueOutputTypeDef",
+        "TypedAttributeValueRangeTypeDef",
+        "TypedAttributeValueTypeDef",
+        "TypedLinkAttributeDefinitionOutputTypeDef",
+        "TypedLinkAttributeDefinitionTypeDef",
+        "TypedLinkAttributeRangeTypeDef",
+        "TypedLinkFacetAttributeUpdateTypeDef",
+        "TypedLinkFacetTypeDef",
+        "TypedLinkSchemaAndFacetNameTypeDef",
+        "TypedLinkSpecifierOutputTypeDef",
+        "TypedLinkSpecifierTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateFacetRequestTypeDef",
+        "UpdateFacetResponseTypeDef",
+        "UpdateLinkAttributesRequestTypeDef",
+        "UpdateLinkAttributesResponseTypeDef",
+        "UpdateObjectAttributesRequestTypeDef",
+        "UpdateObjectAttributesResponseTypeDef",
+        "UpdateSchemaRequestTypeDef",
+        "UpdateSchemaResponseTypeDef",
+        "UpdateTypedLinkFacetRequestTypeDef",
+        "UpdateTypedLinkFacetResponseTypeDef",
+        "UpgradeAppliedSchemaRequestTypeDef",
+        "UpgradeAppliedSchemaResponseTypeDef",
+        "UpgradePublishedSchemaRequestTypeDef",
+        "UpgradePublishedSchemaResponseTypeDef",
+    ]
+
+
+class AttributeKeyTypeDef(TypedDict):
+    SchemaArn: str
+    FacetName: str
+    Name: str
+
+
+class TypedAttributeValueTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    BinaryValue: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    BooleanValue: NotRequired[bool]
+    NumberValue: NotRequired[str]
+    DatetimeValue: NotRequired[ReadOnly[datetime | str]]
+
+
+class AttributeKeyAndValueTypeDef(TypedDict):
+    Key: AttributeKeyTypeDef
+    Value: ReadOnly[TypedAttributeValueTypeDef]
+
+
+class ObjectReferenceTypeDef(TypedDict):
+    Selector: NotRequired[str]
+
+
+class SchemaFacetTypeDef(TypedDict):
+    SchemaArn: NotRequired[str]
+    FacetName: NotRequired[str]
 
 
 class AddFacetToObjectRequestTypeDef(TypedDict):
@@ -326,12 +355,42 @@ class AttachToIndexResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AttributeNameAndValueTypeDef(TypedDict):
+    AttributeName: str
+    Value: ReadOnly[TypedAttributeValueTypeDef]
+
+
+class TypedLinkSchemaAndFacetNameTypeDef(TypedDict):
+    SchemaArn: str
+    TypedLinkName: str
+
+
 class AttachTypedLinkRequestTypeDef(TypedDict):
     DirectoryArn: str
     SourceObjectReference: ObjectReferenceTypeDef
     TargetObjectReference: ObjectReferenceTypeDef
     TypedLinkFacet: TypedLinkSchemaAndFacetNameTypeDef
     Attributes: ReadOnly[Sequence[AttributeNameAndValueTypeDef]]
+
+
+class TypedAttributeValueOutputTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    BinaryValue: NotRequired[bytes]
+    BooleanValue: NotRequired[bool]
+    NumberValue: NotRequired[str]
+    DatetimeValue: NotRequired[datetime]
+
+
+class AttributeNameAndValueOutputTypeDef(TypedDict):
+    AttributeName: str
+    Value: TypedAttributeValueOutputTypeDef
+
+
+class TypedLinkSpecifierOutputTypeDef(TypedDict):
+    TypedLinkFacet: TypedLinkSchemaAndFacetNameTypeDef
+    SourceObjectReference: ObjectReferenceTypeDef
+    TargetObjectReference: ObjectReferenceTypeDef
+    IdentityAttributeValues: list[AttributeNameAndValueOutputTypeDef]
 
 
 class AttachTypedLinkResponseTypeDef(TypedDict):
@@ -342,27 +401,6 @@ class AttachTypedLinkResponseTypeDef(TypedDict):
 class AttributeKeyAndValueOutputTypeDef(TypedDict):
     Key: AttributeKeyTypeDef
     Value: TypedAttributeValueOutputTypeDef
-
-
-class AttributeKeyAndValueTypeDef(TypedDict):
-    Key: AttributeKeyTypeDef
-    Value: ReadOnly[TypedAttributeValueTypeDef]
-
-
-class AttributeKeyTypeDef(TypedDict):
-    SchemaArn: str
-    FacetName: str
-    Name: str
-
-
-class AttributeNameAndValueOutputTypeDef(TypedDict):
-    AttributeName: str
-    Value: TypedAttributeValueOutputTypeDef
-
-
-class AttributeNameAndValueTypeDef(TypedDict):
-    AttributeName: str
-    Value: ReadOnly[TypedAttributeValueTypeDef]
 
 
 class BatchAddFacetToObjectResponseTypeDef(TypedDict):
@@ -478,6 +516,13 @@ class BatchDetachTypedLinkResponseTypeDef(TypedDict):
     pass
 
 
+class TypedLinkSpecifierTypeDef(TypedDict):
+    TypedLinkFacet: TypedLinkSchemaAndFacetNameTypeDef
+    SourceObjectReference: ObjectReferenceTypeDef
+    TargetObjectReference: ObjectReferenceTypeDef
+    IdentityAttributeValues: ReadOnly[Sequence[AttributeNameAndValueTypeDef]]
+
+
 class BatchDetachTypedLinkTypeDef(TypedDict):
     TypedLinkSpecifier: ReadOnly[TypedLinkSpecifierTypeDef]
 
@@ -510,6 +555,11 @@ class BatchGetObjectInformationTypeDef(TypedDict):
     ObjectReference: ObjectReferenceTypeDef
 
 
+class IndexAttachmentTypeDef(TypedDict):
+    IndexedAttributes: NotRequired[list[AttributeKeyAndValueOutputTypeDef]]
+    ObjectIdentifier: NotRequired[str]
+
+
 class BatchListAttachedIndicesResponseTypeDef(TypedDict):
     IndexAttachments: NotRequired[list[IndexAttachmentTypeDef]]
     NextToken: NotRequired[str]
@@ -526,6 +576,18 @@ class BatchListIncomingTypedLinksResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TypedAttributeValueRangeTypeDef(TypedDict):
+    StartMode: RangeModeType
+    StartValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
+    EndMode: RangeModeType
+    EndValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
+
+
+class TypedLinkAttributeRangeTypeDef(TypedDict):
+    AttributeName: NotRequired[str]
+    Range: ReadOnly[TypedAttributeValueRangeTypeDef]
+
+
 class BatchListIncomingTypedLinksTypeDef(TypedDict):
     ObjectReference: ObjectReferenceTypeDef
     FilterAttributeRanges: NotRequired[
@@ -539,6 +601,11 @@ class BatchListIncomingTypedLinksTypeDef(TypedDict):
 class BatchListIndexResponseTypeDef(TypedDict):
     IndexAttachments: NotRequired[list[IndexAttachmentTypeDef]]
     NextToken: NotRequired[str]
+
+
+class ObjectAttributeRangeTypeDef(TypedDict):
+    AttributeKey: NotRequired[AttributeKeyTypeDef]
+    Range: NotRequired[ReadOnly[TypedAttributeValueRangeTypeDef]]
 
 
 class BatchListIndexTypeDef(TypedDict):
@@ -571,6 +638,11 @@ class BatchListObjectChildrenTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class PathToObjectIdentifiersTypeDef(TypedDict):
+    Path: NotRequired[str]
+    ObjectIdentifiers: NotRequired[list[str]]
+
+
 class BatchListObjectParentPathsResponseTypeDef(TypedDict):
     PathToObjectIdentifiersList: NotRequired[list[PathToObjectIdentifiersTypeDef]]
     NextToken: NotRequired[str]
@@ -580,6 +652,11 @@ class BatchListObjectParentPathsTypeDef(TypedDict):
     ObjectReference: ObjectReferenceTypeDef
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ObjectIdentifierAndLinkNameTupleTypeDef(TypedDict):
+    ObjectIdentifier: NotRequired[str]
+    LinkName: NotRequired[str]
 
 
 class BatchListObjectParentsResponseTypeDef(TypedDict):
@@ -630,6 +707,17 @@ class BatchListPolicyAttachmentsTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class PolicyAttachmentTypeDef(TypedDict):
+    PolicyId: NotRequired[str]
+    ObjectIdentifier: NotRequired[str]
+    PolicyType: NotRequired[str]
+
+
+class PolicyToPathTypeDef(TypedDict):
+    Path: NotRequired[str]
+    Policies: NotRequired[list[PolicyAttachmentTypeDef]]
+
+
 class BatchLookupPolicyResponseTypeDef(TypedDict):
     PolicyToPathList: NotRequired[list[PolicyToPathTypeDef]]
     NextToken: NotRequired[str]
@@ -644,6 +732,23 @@ class BatchLookupPolicyTypeDef(TypedDict):
 class BatchReadExceptionTypeDef(TypedDict):
     Type: NotRequired[BatchReadExceptionTypeType]
     Message: NotRequired[str]
+
+
+class BatchReadSuccessfulResponseTypeDef(TypedDict):
+    ListObjectAttributes: NotRequired[BatchListObjectAttributesResponseTypeDef]
+    ListObjectChildren: NotRequired[BatchListObjectChildrenResponseTypeDef]
+    GetObjectInformation: NotRequired[BatchGetObjectInformationResponseTypeDef]
+    GetObjectAttributes: NotRequired[BatchGetObjectAttributesResponseTypeDef]
+    ListAttachedIndices: NotRequired[BatchListAttachedIndicesResponseTypeDef]
+    ListObjectParentPaths: NotRequired[BatchListObjectParentPathsResponseTypeDef]
+    ListObjectPolicies: NotRequired[BatchListObjectPoliciesResponseTypeDef]
+    ListPolicyAttachments: NotRequired[BatchListPolicyAttachmentsResponseTypeDef]
+    LookupPolicy: NotRequired[BatchLookupPolicyResponseTypeDef]
+    ListIndex: NotRequired[BatchListIndexResponseTypeDef]
+    ListOutgoingTypedLinks: NotRequired[BatchListOutgoingTypedLinksResponseTypeDef]
+    ListIncomingTypedLinks: NotRequired[BatchListIncomingTypedLinksResponseTypeDef]
+    GetLinkAttributes: NotRequired[BatchGetLinkAttributesResponseTypeDef]
+    ListObjectParents: NotRequired[BatchListObjectParentsResponseTypeDef]
 
 
 class BatchReadOperationResponseTypeDef(TypedDict):
@@ -679,23 +784,6 @@ class BatchReadResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class BatchReadSuccessfulResponseTypeDef(TypedDict):
-    ListObjectAttributes: NotRequired[BatchListObjectAttributesResponseTypeDef]
-    ListObjectChildren: NotRequired[BatchListObjectChildrenResponseTypeDef]
-    GetObjectInformation: NotRequired[BatchGetObjectInformationResponseTypeDef]
-    GetObjectAttributes: NotRequired[BatchGetObjectAttributesResponseTypeDef]
-    ListAttachedIndices: NotRequired[BatchListAttachedIndicesResponseTypeDef]
-    ListObjectParentPaths: NotRequired[BatchListObjectParentPathsResponseTypeDef]
-    ListObjectPolicies: NotRequired[BatchListObjectPoliciesResponseTypeDef]
-    ListPolicyAttachments: NotRequired[BatchListPolicyAttachmentsResponseTypeDef]
-    LookupPolicy: NotRequired[BatchLookupPolicyResponseTypeDef]
-    ListIndex: NotRequired[BatchListIndexResponseTypeDef]
-    ListOutgoingTypedLinks: NotRequired[BatchListOutgoingTypedLinksResponseTypeDef]
-    ListIncomingTypedLinks: NotRequired[BatchListIncomingTypedLinksResponseTypeDef]
-    GetLinkAttributes: NotRequired[BatchGetLinkAttributesResponseTypeDef]
-    ListObjectParents: NotRequired[BatchListObjectParentsResponseTypeDef]
-
-
 class BatchRemoveFacetFromObjectResponseTypeDef(TypedDict):
     pass
 
@@ -709,6 +797,16 @@ class BatchUpdateLinkAttributesResponseTypeDef(TypedDict):
     pass
 
 
+class LinkAttributeActionTypeDef(TypedDict):
+    AttributeActionType: NotRequired[UpdateActionTypeType]
+    AttributeUpdateValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
+
+
+class LinkAttributeUpdateTypeDef(TypedDict):
+    AttributeKey: NotRequired[AttributeKeyTypeDef]
+    AttributeAction: NotRequired[ReadOnly[LinkAttributeActionTypeDef]]
+
+
 class BatchUpdateLinkAttributesTypeDef(TypedDict):
     TypedLinkSpecifier: ReadOnly[TypedLinkSpecifierTypeDef]
     AttributeUpdates: ReadOnly[Sequence[LinkAttributeUpdateTypeDef]]
@@ -716,6 +814,16 @@ class BatchUpdateLinkAttributesTypeDef(TypedDict):
 
 class BatchUpdateObjectAttributesResponseTypeDef(TypedDict):
     ObjectIdentifier: NotRequired[str]
+
+
+class ObjectAttributeActionTypeDef(TypedDict):
+    ObjectAttributeActionType: NotRequired[UpdateActionTypeType]
+    ObjectAttributeUpdateValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
+
+
+class ObjectAttributeUpdateTypeDef(TypedDict):
+    ObjectAttributeKey: NotRequired[AttributeKeyTypeDef]
+    ObjectAttributeAction: NotRequired[ReadOnly[ObjectAttributeActionTypeDef]]
 
 
 class BatchUpdateObjectAttributesTypeDef(TypedDict):
@@ -782,6 +890,30 @@ class CreateDirectoryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RuleTypeDef(TypedDict):
+    Type: NotRequired[RuleTypeType]
+    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class FacetAttributeDefinitionTypeDef(TypedDict):
+    Type: FacetAttributeTypeType
+    DefaultValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
+    IsImmutable: NotRequired[bool]
+    Rules: NotRequired[ReadOnly[Mapping[str, RuleTypeDef]]]
+
+
+class FacetAttributeReferenceTypeDef(TypedDict):
+    TargetFacetName: str
+    TargetAttributeName: str
+
+
+class FacetAttributeTypeDef(TypedDict):
+    Name: str
+    AttributeDefinition: NotRequired[ReadOnly[FacetAttributeDefinitionTypeDef]]
+    AttributeReference: NotRequired[FacetAttributeReferenceTypeDef]
+    RequiredBehavior: NotRequired[RequiredAttributeBehaviorType]
+
+
 class CreateFacetRequestTypeDef(TypedDict):
     SchemaArn: str
     Name: str
@@ -827,6 +959,21 @@ class CreateSchemaRequestTypeDef(TypedDict):
 class CreateSchemaResponseTypeDef(TypedDict):
     SchemaArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TypedLinkAttributeDefinitionTypeDef(TypedDict):
+    Name: str
+    Type: FacetAttributeTypeType
+    DefaultValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
+    IsImmutable: NotRequired[bool]
+    Rules: NotRequired[ReadOnly[Mapping[str, RuleTypeDef]]]
+    RequiredBehavior: RequiredAttributeBehaviorType
+
+
+class TypedLinkFacetTypeDef(TypedDict):
+    Name: str
+    Attributes: ReadOnly[Sequence[TypedLinkAttributeDefinitionTypeDef]]
+    IdentityAttributeOrder: ReadOnly[Sequence[str]]
 
 
 class CreateTypedLinkFacetRequestTypeDef(TypedDict):
@@ -945,6 +1092,11 @@ class EnableDirectoryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RuleOutputTypeDef(TypedDict):
+    Type: NotRequired[RuleTypeType]
+    Parameters: NotRequired[dict[str, str]]
+
+
 class FacetAttributeDefinitionOutputTypeDef(TypedDict):
     Type: FacetAttributeTypeType
     DefaultValue: NotRequired[TypedAttributeValueOutputTypeDef]
@@ -952,28 +1104,9 @@ class FacetAttributeDefinitionOutputTypeDef(TypedDict):
     Rules: NotRequired[dict[str, RuleOutputTypeDef]]
 
 
-class FacetAttributeDefinitionTypeDef(TypedDict):
-    Type: FacetAttributeTypeType
-    DefaultValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
-    IsImmutable: NotRequired[bool]
-    Rules: NotRequired[ReadOnly[Mapping[str, RuleTypeDef]]]
-
-
 class FacetAttributeOutputTypeDef(TypedDict):
     Name: str
     AttributeDefinition: NotRequired[FacetAttributeDefinitionOutputTypeDef]
-    AttributeReference: NotRequired[FacetAttributeReferenceTypeDef]
-    RequiredBehavior: NotRequired[RequiredAttributeBehaviorType]
-
-
-class FacetAttributeReferenceTypeDef(TypedDict):
-    TargetFacetName: str
-    TargetAttributeName: str
-
-
-class FacetAttributeTypeDef(TypedDict):
-    Name: str
-    AttributeDefinition: NotRequired[ReadOnly[FacetAttributeDefinitionTypeDef]]
     AttributeReference: NotRequired[FacetAttributeReferenceTypeDef]
     RequiredBehavior: NotRequired[RequiredAttributeBehaviorType]
 
@@ -1072,21 +1205,6 @@ class GetTypedLinkFacetInformationRequestTypeDef(TypedDict):
 class GetTypedLinkFacetInformationResponseTypeDef(TypedDict):
     IdentityAttributeOrder: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IndexAttachmentTypeDef(TypedDict):
-    IndexedAttributes: NotRequired[list[AttributeKeyAndValueOutputTypeDef]]
-    ObjectIdentifier: NotRequired[str]
-
-
-class LinkAttributeActionTypeDef(TypedDict):
-    AttributeActionType: NotRequired[UpdateActionTypeType]
-    AttributeUpdateValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
-
-
-class LinkAttributeUpdateTypeDef(TypedDict):
-    AttributeKey: NotRequired[AttributeKeyTypeDef]
-    AttributeAction: NotRequired[ReadOnly[LinkAttributeActionTypeDef]]
 
 
 class ListAppliedSchemaArnsRequestTypeDef(TypedDict):
@@ -1331,6 +1449,11 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     NextToken: NotRequired[str]
@@ -1342,6 +1465,15 @@ class ListTypedLinkFacetAttributesRequestTypeDef(TypedDict):
     Name: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class TypedLinkAttributeDefinitionOutputTypeDef(TypedDict):
+    Name: str
+    Type: FacetAttributeTypeType
+    DefaultValue: NotRequired[TypedAttributeValueOutputTypeDef]
+    IsImmutable: NotRequired[bool]
+    Rules: NotRequired[dict[str, RuleOutputTypeDef]]
+    RequiredBehavior: RequiredAttributeBehaviorType
 
 
 class ListTypedLinkFacetAttributesResponseTypeDef(TypedDict):
@@ -1373,46 +1505,6 @@ class LookupPolicyResponseTypeDef(TypedDict):
     PolicyToPathList: NotRequired[list[PolicyToPathTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ObjectAttributeActionTypeDef(TypedDict):
-    ObjectAttributeActionType: NotRequired[UpdateActionTypeType]
-    ObjectAttributeUpdateValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
-
-
-class ObjectAttributeRangeTypeDef(TypedDict):
-    AttributeKey: NotRequired[AttributeKeyTypeDef]
-    Range: NotRequired[ReadOnly[TypedAttributeValueRangeTypeDef]]
-
-
-class ObjectAttributeUpdateTypeDef(TypedDict):
-    ObjectAttributeKey: NotRequired[AttributeKeyTypeDef]
-    ObjectAttributeAction: NotRequired[ReadOnly[ObjectAttributeActionTypeDef]]
-
-
-class ObjectIdentifierAndLinkNameTupleTypeDef(TypedDict):
-    ObjectIdentifier: NotRequired[str]
-    LinkName: NotRequired[str]
-
-
-class ObjectReferenceTypeDef(TypedDict):
-    Selector: NotRequired[str]
-
-
-class PathToObjectIdentifiersTypeDef(TypedDict):
-    Path: NotRequired[str]
-    ObjectIdentifiers: NotRequired[list[str]]
-
-
-class PolicyAttachmentTypeDef(TypedDict):
-    PolicyId: NotRequired[str]
-    ObjectIdentifier: NotRequired[str]
-    PolicyType: NotRequired[str]
-
-
-class PolicyToPathTypeDef(TypedDict):
-    Path: NotRequired[str]
-    Policies: NotRequired[list[PolicyAttachmentTypeDef]]
 
 
 class PublishSchemaRequestTypeDef(TypedDict):
@@ -1447,21 +1539,6 @@ class RemoveFacetFromObjectResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RuleOutputTypeDef(TypedDict):
-    Type: NotRequired[RuleTypeType]
-    Parameters: NotRequired[dict[str, str]]
-
-
-class RuleTypeDef(TypedDict):
-    Type: NotRequired[RuleTypeType]
-    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class SchemaFacetTypeDef(TypedDict):
-    SchemaArn: NotRequired[str]
-    FacetName: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1471,85 +1548,9 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TypedAttributeValueOutputTypeDef(TypedDict):
-    StringValue: NotRequired[str]
-    BinaryValue: NotRequired[bytes]
-    BooleanValue: NotRequired[bool]
-    NumberValue: NotRequired[str]
-    DatetimeValue: NotRequired[datetime]
-
-
-class TypedAttributeValueRangeTypeDef(TypedDict):
-    StartMode: RangeModeType
-    StartValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
-    EndMode: RangeModeType
-    EndValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
-
-
-class TypedAttributeValueTypeDef(TypedDict):
-    StringValue: NotRequired[str]
-    BinaryValue: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    BooleanValue: NotRequired[bool]
-    NumberValue: NotRequired[str]
-    DatetimeValue: NotRequired[ReadOnly[datetime | str]]
-
-
-class TypedLinkAttributeDefinitionOutputTypeDef(TypedDict):
-    Name: str
-    Type: FacetAttributeTypeType
-    DefaultValue: NotRequired[TypedAttributeValueOutputTypeDef]
-    IsImmutable: NotRequired[bool]
-    Rules: NotRequired[dict[str, RuleOutputTypeDef]]
-    RequiredBehavior: RequiredAttributeBehaviorType
-
-
-class TypedLinkAttributeDefinitionTypeDef(TypedDict):
-    Name: str
-    Type: FacetAttributeTypeType
-    DefaultValue: NotRequired[ReadOnly[TypedAttributeValueTypeDef]]
-    IsImmutable: NotRequired[bool]
-    Rules: NotRequired[ReadOnly[Mapping[str, RuleTypeDef]]]
-    RequiredBehavior: RequiredAttributeBehaviorType
-
-
-class TypedLinkAttributeRangeTypeDef(TypedDict):
-    AttributeName: NotRequired[str]
-    Range: ReadOnly[TypedAttributeValueRangeTypeDef]
-
-
 class TypedLinkFacetAttributeUpdateTypeDef(TypedDict):
     Attribute: ReadOnly[TypedLinkAttributeDefinitionTypeDef]
     Action: UpdateActionTypeType
-
-
-class TypedLinkFacetTypeDef(TypedDict):
-    Name: str
-    Attributes: ReadOnly[Sequence[TypedLinkAttributeDefinitionTypeDef]]
-    IdentityAttributeOrder: ReadOnly[Sequence[str]]
-
-
-class TypedLinkSchemaAndFacetNameTypeDef(TypedDict):
-    SchemaArn: str
-    TypedLinkName: str
-
-
-class TypedLinkSpecifierOutputTypeDef(TypedDict):
-    TypedLinkFacet: TypedLinkSchemaAndFacetNameTypeDef
-    SourceObjectReference: ObjectReferenceTypeDef
-    TargetObjectReference: ObjectReferenceTypeDef
-    IdentityAttributeValues: list[AttributeNameAndValueOutputTypeDef]
-
-
-class TypedLinkSpecifierTypeDef(TypedDict):
-    TypedLinkFacet: TypedLinkSchemaAndFacetNameTypeDef
-    SourceObjectReference: ObjectReferenceTypeDef
-    TargetObjectReference: ObjectReferenceTypeDef
-    IdentityAttributeValues: ReadOnly[Sequence[AttributeNameAndValueTypeDef]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

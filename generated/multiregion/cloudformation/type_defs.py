@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -106,274 +106,275 @@ from .literals import (
     WarningTypeType,
 )
 
-__all__ = [
-    "AccountGateResultTypeDef",
-    "AccountLimitTypeDef",
-    "ActivateOrganizationsAccessOutputTypeDef",
-    "ActivateTypeInputTypeDef",
-    "ActivateTypeOutputTypeDef",
-    "AnnotationTypeDef",
-    "AutoDeploymentOutputTypeDef",
-    "AutoDeploymentTypeDef",
-    "BatchDescribeTypeConfigurationsErrorTypeDef",
-    "BatchDescribeTypeConfigurationsInputTypeDef",
-    "BatchDescribeTypeConfigurationsOutputTypeDef",
-    "CancelUpdateStackInputTypeDef",
-    "ChangeSetHookResourceTargetDetailsTypeDef",
-    "ChangeSetHookTargetDetailsTypeDef",
-    "ChangeSetHookTypeDef",
-    "ChangeSetSummaryTypeDef",
-    "ChangeTypeDef",
-    "ContinueUpdateRollbackInputTypeDef",
-    "ContinueUpdateRollbackOutputTypeDef",
-    "CreateChangeSetInputTypeDef",
-    "CreateChangeSetOutputTypeDef",
-    "CreateGeneratedTemplateInputTypeDef",
-    "CreateGeneratedTemplateOutputTypeDef",
-    "CreateStackInputTypeDef",
-    "CreateStackInstancesInputTypeDef",
-    "CreateStackInstancesOutputTypeDef",
-    "CreateStackOutputTypeDef",
-    "CreateStackRefactorInputTypeDef",
-    "CreateStackRefactorOutputTypeDef",
-    "CreateStackSetInputTypeDef",
-    "CreateStackSetOutputTypeDef",
-    "DeactivateOrganizationsAccessOutputTypeDef",
-    "DeactivateTypeInputTypeDef",
-    "DeactivateTypeOutputTypeDef",
-    "DeleteChangeSetInputTypeDef",
-    "DeleteChangeSetOutputTypeDef",
-    "DeleteGeneratedTemplateInputTypeDef",
-    "DeleteStackInputTypeDef",
-    "DeleteStackInstancesInputTypeDef",
-    "DeleteStackInstancesOutputTypeDef",
-    "DeleteStackSetInputTypeDef",
-    "DeleteStackSetOutputTypeDef",
-    "DeploymentTargetsOutputTypeDef",
-    "DeploymentTargetsTypeDef",
-    "DeregisterTypeInputTypeDef",
-    "DeregisterTypeOutputTypeDef",
-    "DescribeAccountLimitsInputTypeDef",
-    "DescribeAccountLimitsOutputTypeDef",
-    "DescribeChangeSetHooksInputTypeDef",
-    "DescribeChangeSetHooksOutputTypeDef",
-    "DescribeChangeSetInputTypeDef",
-    "DescribeChangeSetOutputTypeDef",
-    "DescribeEventsInputTypeDef",
-    "DescribeEventsOutputTypeDef",
-    "DescribeGeneratedTemplateInputTypeDef",
-    "DescribeGeneratedTemplateOutputTypeDef",
-    "DescribeOrganizationsAccessInputTypeDef",
-    "DescribeOrganizationsAccessOutputTypeDef",
-    "DescribePublisherInputTypeDef",
-    "DescribePublisherOutputTypeDef",
-    "DescribeResourceScanInputTypeDef",
-    "DescribeResourceScanOutputTypeDef",
-    "DescribeStackDriftDetectionStatusInputTypeDef",
-    "DescribeStackDriftDetectionStatusOutputTypeDef",
-    "DescribeStackEventsInputTypeDef",
-    "DescribeStackEventsOutputTypeDef",
-    "DescribeStackInstanceInputTypeDef",
-    "DescribeStackInstanceOutputTypeDef",
-    "DescribeStackRefactorInputTypeDef",
-    "DescribeStackRefactorOutputTypeDef",
-    "DescribeStackResourceDriftsInputTypeDef",
-    "DescribeStackResourceDriftsOutputTypeDef",
-    "DescribeStackResourceInputTypeDef",
-    "DescribeStackResourceOutputTypeDef",
-    "DescribeStackResourcesInputTypeDef",
-    "DescribeStackResourcesOutputTypeDef",
-    "DescribeStackSetInputTypeDef",
-    "DescribeStackSetOperationInputTypeDef",
-    "DescribeStackSetOperationOutputTypeDef",
-    "DescribeStackSetOutputTypeDef",
-    "DescribeStacksInputTypeDef",
-    "DescribeStacksOutputTypeDef",
-    "DescribeTypeInputTypeDef",
-    "DescribeTypeOutputTypeDef",
-    "DescribeTypeRegistrationInputTypeDef",
-    "DescribeTypeRegistrationOutputTypeDef",
-    "DetectStackDriftInputTypeDef",
-    "DetectStackDriftOutputTypeDef",
-    "DetectStackResourceDriftInputTypeDef",
-    "DetectStackResourceDriftOutputTypeDef",
-    "DetectStackSetDriftInputTypeDef",
-    "DetectStackSetDriftOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EstimateTemplateCostInputTypeDef",
-    "EstimateTemplateCostOutputTypeDef",
-    "EventFilterTypeDef",
-    "ExecuteChangeSetInputTypeDef",
-    "ExecuteChangeSetOutputTypeDef",
-    "ExecuteStackRefactorInputTypeDef",
-    "ExportTypeDef",
-    "GetGeneratedTemplateInputTypeDef",
-    "GetGeneratedTemplateOutputTypeDef",
-    "GetHookResultInputTypeDef",
-    "GetHookResultOutputTypeDef",
-    "GetStackPolicyInputTypeDef",
-    "GetStackPolicyOutputTypeDef",
-    "GetTemplateInputTypeDef",
-    "GetTemplateOutputTypeDef",
-    "GetTemplateSummaryInputTypeDef",
-    "GetTemplateSummaryOutputTypeDef",
-    "HookResultSummaryTypeDef",
-    "HookTargetTypeDef",
-    "ImportStacksToStackSetInputTypeDef",
-    "ImportStacksToStackSetOutputTypeDef",
-    "ListChangeSetsInputTypeDef",
-    "ListChangeSetsOutputTypeDef",
-    "ListExportsInputTypeDef",
-    "ListExportsOutputTypeDef",
-    "ListGeneratedTemplatesInputTypeDef",
-    "ListGeneratedTemplatesOutputTypeDef",
-    "ListHookResultsInputTypeDef",
-    "ListHookResultsOutputTypeDef",
-    "ListImportsInputTypeDef",
-    "ListImportsOutputTypeDef",
-    "ListResourceScanRelatedResourcesInputTypeDef",
-    "ListResourceScanRelatedResourcesOutputTypeDef",
-    "ListResourceScanResourcesInputTypeDef",
-    "ListResourceScanResourcesOutputTypeDef",
-    "ListResourceScansInputTypeDef",
-    "ListResourceScansOutputTypeDef",
-    "ListStackInstanceResourceDriftsInputTypeDef",
-    "ListStackInstanceResourceDriftsOutputTypeDef",
-    "ListStackInstancesInputTypeDef",
-    "ListStackInstancesOutputTypeDef",
-    "ListStackRefactorActionsInputTypeDef",
-    "ListStackRefactorActionsOutputTypeDef",
-    "ListStackRefactorsInputTypeDef",
-    "ListStackRefactorsOutputTypeDef",
-    "ListStackResourcesInputTypeDef",
-    "ListStackResourcesOutputTypeDef",
-    "ListStackSetAutoDeploymentTargetsInputTypeDef",
-    "ListStackSetAutoDeploymentTargetsOutputTypeDef",
-    "ListStackSetOperationResultsInputTypeDef",
-    "ListStackSetOperationResultsOutputTypeDef",
-    "ListStackSetOperationsInputTypeDef",
-    "ListStackSetOperationsOutputTypeDef",
-    "ListStackSetsInputTypeDef",
-    "ListStackSetsOutputTypeDef",
-    "ListStacksInputTypeDef",
-    "ListStacksOutputTypeDef",
-    "ListTypeRegistrationsInputTypeDef",
-    "ListTypeRegistrationsOutputTypeDef",
-    "ListTypeVersionsInputTypeDef",
-    "ListTypeVersionsOutputTypeDef",
-    "ListTypesInputTypeDef",
-    "ListTypesOutputTypeDef",
-    "LiveResourceDriftTypeDef",
-    "LoggingConfigTypeDef",
-    "ManagedExecutionTypeDef",
-    "ModuleInfoTypeDef",
-    "OperationEntryTypeDef",
-    "OperationEventTypeDef",
-    "OperationResultFilterTypeDef",
-    "OutputTypeDef",
-    "ParameterConstraintsTypeDef",
-    "ParameterDeclarationTypeDef",
-    "ParameterTypeDef",
-    "PhysicalResourceIdContextKeyValuePairTypeDef",
-    "PropertyDifferenceTypeDef",
-    "PublishTypeInputTypeDef",
-    "PublishTypeOutputTypeDef",
-    "RecordHandlerProgressInputTypeDef",
-    "RecordHandlerProgressOutputTypeDef",
-    "RegisterPublisherInputTypeDef",
-    "RegisterPublisherOutputTypeDef",
-    "RegisterTypeInputTypeDef",
-    "RegisterTypeOutputTypeDef",
-    "RequiredActivatedTypeTypeDef",
-    "ResourceChangeDetailTypeDef",
-    "ResourceChangeTypeDef",
-    "ResourceDefinitionTypeDef",
-    "ResourceDetailTypeDef",
-    "ResourceDriftIgnoredAttributeTypeDef",
-    "ResourceIdentifierSummaryTypeDef",
-    "ResourceLocationTypeDef",
-    "ResourceMappingTypeDef",
-    "ResourceScanSummaryTypeDef",
-    "ResourceTargetDefinitionTypeDef",
-    "ResourceToImportTypeDef",
-    "ResponseMetadataTypeDef",
-    "RollbackConfigurationOutputTypeDef",
-    "RollbackConfigurationTypeDef",
-    "RollbackStackInputTypeDef",
-    "RollbackStackOutputTypeDef",
-    "RollbackTriggerTypeDef",
-    "ScanFilterOutputTypeDef",
-    "ScanFilterTypeDef",
-    "ScannedResourceIdentifierTypeDef",
-    "ScannedResourceTypeDef",
-    "SetStackPolicyInputTypeDef",
-    "SetTypeConfigurationInputTypeDef",
-    "SetTypeConfigurationOutputTypeDef",
-    "SetTypeDefaultVersionInputTypeDef",
-    "SetTypeDefaultVersionOutputTypeDef",
-    "SignalResourceInputTypeDef",
-    "StackDefinitionTypeDef",
-    "StackDriftInformationSummaryTypeDef",
-    "StackDriftInformationTypeDef",
-    "StackEventTypeDef",
-    "StackInstanceComprehensiveStatusTypeDef",
-    "StackInstanceFilterTypeDef",
-    "StackInstanceResourceDriftsSummaryTypeDef",
-    "StackInstanceSummaryTypeDef",
-    "StackInstanceTypeDef",
-    "StackRefactorActionTypeDef",
-    "StackRefactorSummaryTypeDef",
-    "StackResourceDetailTypeDef",
-    "StackResourceDriftInformationSummaryTypeDef",
-    "StackResourceDriftInformationTypeDef",
-    "StackResourceDriftTypeDef",
-    "StackResourceSummaryTypeDef",
-    "StackResourceTypeDef",
-    "StackSetAutoDeploymentTargetSummaryTypeDef",
-    "StackSetDriftDetectionDetailsTypeDef",
-    "StackSetOperationPreferencesOutputTypeDef",
-    "StackSetOperationPreferencesTypeDef",
-    "StackSetOperationResultSummaryTypeDef",
-    "StackSetOperationStatusDetailsTypeDef",
-    "StackSetOperationSummaryTypeDef",
-    "StackSetOperationTypeDef",
-    "StackSetSummaryTypeDef",
-    "StackSetTypeDef",
-    "StackSummaryTypeDef",
-    "StackTypeDef",
-    "StartResourceScanInputTypeDef",
-    "StartResourceScanOutputTypeDef",
-    "StopStackSetOperationInputTypeDef",
-    "StopStackSetOperationOutputTypeDef",
-    "TagTypeDef",
-    "TemplateConfigurationTypeDef",
-    "TemplateParameterTypeDef",
-    "TemplateProgressTypeDef",
-    "TemplateSummaryConfigTypeDef",
-    "TemplateSummaryTypeDef",
-    "TestTypeInputTypeDef",
-    "TestTypeOutputTypeDef",
-    "TypeConfigurationDetailsTypeDef",
-    "TypeConfigurationIdentifierTypeDef",
-    "TypeFiltersTypeDef",
-    "TypeSummaryTypeDef",
-    "TypeVersionSummaryTypeDef",
-    "UpdateGeneratedTemplateInputTypeDef",
-    "UpdateGeneratedTemplateOutputTypeDef",
-    "UpdateStackInputTypeDef",
-    "UpdateStackInstancesInputTypeDef",
-    "UpdateStackInstancesOutputTypeDef",
-    "UpdateStackOutputTypeDef",
-    "UpdateStackSetInputTypeDef",
-    "UpdateStackSetOutputTypeDef",
-    "UpdateTerminationProtectionInputTypeDef",
-    "UpdateTerminationProtectionOutputTypeDef",
-    "ValidateTemplateInputTypeDef",
-    "ValidateTemplateOutputTypeDef",
-    "WarningDetailTypeDef",
-    "WarningPropertyTypeDef",
-    "WarningsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountGateResultTypeDef",
+        "AccountLimitTypeDef",
+        "ActivateOrganizationsAccessOutputTypeDef",
+        "ActivateTypeInputTypeDef",
+        "ActivateTypeOutputTypeDef",
+        "AnnotationTypeDef",
+        "AutoDeploymentOutputTypeDef",
+        "AutoDeploymentTypeDef",
+        "BatchDescribeTypeConfigurationsErrorTypeDef",
+        "BatchDescribeTypeConfigurationsInputTypeDef",
+        "BatchDescribeTypeConfigurationsOutputTypeDef",
+        "CancelUpdateStackInputTypeDef",
+        "ChangeSetHookResourceTargetDetailsTypeDef",
+        "ChangeSetHookTargetDetailsTypeDef",
+        "ChangeSetHookTypeDef",
+        "ChangeSetSummaryTypeDef",
+        "ChangeTypeDef",
+        "ContinueUpdateRollbackInputTypeDef",
+        "ContinueUpdateRollbackOutputTypeDef",
+        "CreateChangeSetInputTypeDef",
+        "CreateChangeSetOutputTypeDef",
+        "CreateGeneratedTemplateInputTypeDef",
+        "CreateGeneratedTemplateOutputTypeDef",
+        "CreateStackInputTypeDef",
+        "CreateStackInstancesInputTypeDef",
+        "CreateStackInstancesOutputTypeDef",
+        "CreateStackOutputTypeDef",
+        "CreateStackRefactorInputTypeDef",
+        "CreateStackRefactorOutputTypeDef",
+        "CreateStackSetInputTypeDef",
+        "CreateStackSetOutputTypeDef",
+        "DeactivateOrganizationsAccessOutputTypeDef",
+        "DeactivateTypeInputTypeDef",
+        "DeactivateTypeOutputTypeDef",
+        "DeleteChangeSetInputTypeDef",
+        "DeleteChangeSetOutputTypeDef",
+        "DeleteGeneratedTemplateInputTypeDef",
+        "DeleteStackInputTypeDef",
+        "DeleteStackInstancesInputTypeDef",
+        "DeleteStackInstancesOutputTypeDef",
+        "DeleteStackSetInputTypeDef",
+        "DeleteStackSetOutputTypeDef",
+        "DeploymentTargetsOutputTypeDef",
+        "DeploymentTargetsTypeDef",
+        "DeregisterTypeInputTypeDef",
+        "DeregisterTypeOutputTypeDef",
+        "DescribeAccountLimitsInputTypeDef",
+        "DescribeAccountLimitsOutputTypeDef",
+        "DescribeChangeSetHooksInputTypeDef",
+        "DescribeChangeSetHooksOutputTypeDef",
+        "DescribeChangeSetInputTypeDef",
+        "DescribeChangeSetOutputTypeDef",
+        "DescribeEventsInputTypeDef",
+        "DescribeEventsOutputTypeDef",
+        "DescribeGeneratedTemplateInputTypeDef",
+        "DescribeGeneratedTemplateOutputTypeDef",
+        "DescribeOrganizationsAccessInputTypeDef",
+        "DescribeOrganizationsAccessOutputTypeDef",
+        "DescribePublisherInputTypeDef",
+        "DescribePublisherOutputTypeDef",
+        "DescribeResourceScanInputTypeDef",
+        "DescribeResourceScanOutputTypeDef",
+        "DescribeStackDriftDetectionStatusInputTypeDef",
+        "DescribeStackDriftDetectionStatusOutputTypeDef",
+        "DescribeStackEventsInputTypeDef",
+        "DescribeStackEventsOutputTypeDef",
+        "DescribeStackInstanceInputTypeDef",
+        "DescribeStackInstanceOutputTypeDef",
+        "DescribeStackRefactorInputTypeDef",
+        "DescribeStackRefactorOutputTypeDef",
+        "DescribeStackResourceDriftsInputTypeDef",
+        "DescribeStackResourceDriftsOutputTypeDef",
+        "DescribeStackResourceInputTypeDef",
+        "DescribeStackResourceOutputTypeDef",
+        "DescribeStackResourcesInputTypeDef",
+        "DescribeStackResourcesOutputTypeDef",
+        "DescribeStackSetInputTypeDef",
+        "DescribeStackSetOperationInputTypeDef",
+        "DescribeStackSetOperationOutputTypeDef",
+        "DescribeStackSetOutputTypeDef",
+        "DescribeStacksInputTypeDef",
+        "DescribeStacksOutputTypeDef",
+        "DescribeTypeInputTypeDef",
+        "DescribeTypeOutputTypeDef",
+        "DescribeTypeRegistrationInputTypeDef",
+        "DescribeTypeRegistrationOutputTypeDef",
+        "DetectStackDriftInputTypeDef",
+        "DetectStackDriftOutputTypeDef",
+        "DetectStackResourceDriftInputTypeDef",
+        "DetectStackResourceDriftOutputTypeDef",
+        "DetectStackSetDriftInputTypeDef",
+        "DetectStackSetDriftOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EstimateTemplateCostInputTypeDef",
+        "EstimateTemplateCostOutputTypeDef",
+        "EventFilterTypeDef",
+        "ExecuteChangeSetInputTypeDef",
+        "ExecuteChangeSetOutputTypeDef",
+        "ExecuteStackRefactorInputTypeDef",
+        "ExportTypeDef",
+        "GetGeneratedTemplateInputTypeDef",
+        "GetGeneratedTemplateOutputTypeDef",
+        "GetHookResultInputTypeDef",
+        "GetHookResultOutputTypeDef",
+        "GetStackPolicyInputTypeDef",
+        "GetStackPolicyOutputTypeDef",
+        "GetTemplateInputTypeDef",
+        "GetTemplateOutputTypeDef",
+        "GetTemplateSummaryInputTypeDef",
+        "GetTemplateSummaryOutputTypeDef",
+        "HookResultSummaryTypeDef",
+        "HookTargetTypeDef",
+        "ImportStacksToStackSetInputTypeDef",
+        "ImportStacksToStackSetOutputTypeDef",
+        "ListChangeSetsInputTypeDef",
+        "ListChangeSetsOutputTypeDef",
+        "ListExportsInputTypeDef",
+        "ListExportsOutputTypeDef",
+        "ListGeneratedTemplatesInputTypeDef",
+        "ListGeneratedTemplatesOutputTypeDef",
+        "ListHookResultsInputTypeDef",
+        "ListHookResultsOutputTypeDef",
+        "ListImportsInputTypeDef",
+        "ListImportsOutputTypeDef",
+        "ListResourceScanRelatedResourcesInputTypeDef",
+        "ListResourceScanRelatedResourcesOutputTypeDef",
+        "ListResourceScanResourcesInputTypeDef",
+        "ListResourceScanResourcesOutputTypeDef",
+        "ListResourceScansInputTypeDef",
+        "ListResourceScansOutputTypeDef",
+        "ListStackInstanceResourceDriftsInputTypeDef",
+        "ListStackInstanceResourceDriftsOutputTypeDef",
+        "ListStackInstancesInputTypeDef",
+        "ListStackInstancesOutputTypeDef",
+        "ListStackRefactorActionsInputTypeDef",
+        "ListStackRefactorActionsOutputTypeDef",
+        "ListStackRefactorsInputTypeDef",
+        "ListStackRefactorsOutputTypeDef",
+        "ListStackResourcesInputTypeDef",
+        "ListStackResourcesOutputTypeDef",
+        "ListStackSetAutoDeploymentTargetsInputTypeDef",
+        "ListStackSetAutoDeploymentTargetsOutputTypeDef",
+        "ListStackSetOperationResultsInputTypeDef",
+        "ListStackSetOperationResultsOutputTypeDef",
+        "ListStackSetOperationsInputTypeDef",
+        "ListStackSetOperationsOutputTypeDef",
+        "ListStackSetsInputTypeDef",
+        "ListStackSetsOutputTypeDef",
+        "ListStacksInputTypeDef",
+        "ListStacksOutputTypeDef",
+        "ListTypeRegistrationsInputTypeDef",
+        "ListTypeRegistrationsOutputTypeDef",
+        "ListTypeVersionsInputTypeDef",
+        "ListTypeVersionsOutputTypeDef",
+        "ListTypesInputTypeDef",
+        "ListTypesOutputTypeDef",
+        "LiveResourceDriftTypeDef",
+        "LoggingConfigTypeDef",
+        "ManagedExecutionTypeDef",
+        "ModuleInfoTypeDef",
+        "OperationEntryTypeDef",
+        "OperationEventTypeDef",
+        "OperationResultFilterTypeDef",
+        "OutputTypeDef",
+        "ParameterConstraintsTypeDef",
+        "ParameterDeclarationTypeDef",
+        "ParameterTypeDef",
+        "PhysicalResourceIdContextKeyValuePairTypeDef",
+        "PropertyDifferenceTypeDef",
+        "PublishTypeInputTypeDef",
+        "PublishTypeOutputTypeDef",
+        "RecordHandlerProgressInputTypeDef",
+        "RecordHandlerProgressOutputTypeDef",
+        "RegisterPublisherInputTypeDef",
+        "RegisterPublisherOutputTypeDef",
+        "RegisterTypeInputTypeDef",
+        "RegisterTypeOutputTypeDef",
+        "RequiredActivatedTypeTypeDef",
+        "ResourceChangeDetailTypeDef",
+        "ResourceChangeTypeDef",
+        "ResourceDefinitionTypeDef",
+        "ResourceDetailTypeDef",
+        "ResourceDriftIgnoredAttributeTypeDef",
+        "ResourceIdentifierSummaryTypeDef",
+        "ResourceLocationTypeDef",
+        "ResourceMappingTypeDef",
+        "ResourceScanSummaryTypeDef",
+        "ResourceTargetDefinitionTypeDef",
+        "ResourceToImportTypeDef",
+        "ResponseMetadataTypeDef",
+        "RollbackConfigurationOutputTypeDef",
+        "RollbackConfigurationTypeDef",
+        "RollbackStackInputTypeDef",
+        "RollbackStackOutputTypeDef",
+        "RollbackTriggerTypeDef",
+        "ScanFilterOutputTypeDef",
+        "ScanFilterTypeDef",
+        "ScannedResourceIdentifierTypeDef",
+        "ScannedResourceTypeDef",
+        "SetStackPolicyInputTypeDef",
+        "SetTypeConfigurationInputTypeDef",
+        "SetTypeConfigurationOutputTypeDef",
+        "SetTypeDefaultVersionInputTypeDef",
+        "SetTypeDefaultVersionOutputTypeDef",
+        "SignalResourceInputTypeDef",
+        "StackDefinitionTypeDef",
+        "StackDriftInformationSummaryTypeDef",
+        "StackDriftInformationTypeDef",
+        "StackEventTypeDef",
+        "StackInstanceComprehensiveStatusTypeDef",
+        "StackInstanceFilterTypeDef",
+        "StackInstanceResourceDriftsSummaryTypeDef",
+        "StackInstanceSummaryTypeDef",
+        "StackInstanceTypeDef",
+        "StackRefactorActionTypeDef",
+        "StackRefactorSummaryTypeDef",
+        "StackResourceDetailTypeDef",
+        "StackResourceDriftInformationSummaryTypeDef",
+        "StackResourceDriftInformationTypeDef",
+        "StackResourceDriftTypeDef",
+        "StackResourceSummaryTypeDef",
+        "StackResourceTypeDef",
+        "StackSetAutoDeploymentTargetSummaryTypeDef",
+        "StackSetDriftDetectionDetailsTypeDef",
+        "StackSetOperationPreferencesOutputTypeDef",
+        "StackSetOperationPreferencesTypeDef",
+        "StackSetOperationResultSummaryTypeDef",
+        "StackSetOperationStatusDetailsTypeDef",
+        "StackSetOperationSummaryTypeDef",
+        "StackSetOperationTypeDef",
+        "StackSetSummaryTypeDef",
+        "StackSetTypeDef",
+        "StackSummaryTypeDef",
+        "StackTypeDef",
+        "StartResourceScanInputTypeDef",
+        "StartResourceScanOutputTypeDef",
+        "StopStackSetOperationInputTypeDef",
+        "StopStackSetOperationOutputTypeDef",
+        "TagTypeDef",
+        "TemplateConfigurationTypeDef",
+        "TemplateParameterTypeDef",
+        "TemplateProgressTypeDef",
+        "TemplateSummaryConfigTypeDef",
+        "TemplateSummaryTypeDef",
+        "TestTypeInputTypeDef",
+        "TestTypeOutputTypeDef",
+        "TypeConfigurationDetailsTypeDef",
+        "TypeConfigurationIdentifierTypeDef",
+        "TypeFiltersTypeDef",
+        "TypeSummaryTypeDef",
+        "TypeVersionSummaryTypeDef",
+        "UpdateGeneratedTemplateInputTypeDef",
+        "UpdateGeneratedTemplateOutputTypeDef",
+        "UpdateStackInputTypeDef",
+        "UpdateStackInstancesInputTypeDef",
+        "UpdateStackInstancesOutputTypeDef",
+        "UpdateStackOutputTypeDef",
+        "UpdateStackSetInputTypeDef",
+        "UpdateStackSetOutputTypeDef",
+        "UpdateTerminationProtectionInputTypeDef",
+        "UpdateTerminationProtectionOutputTypeDef",
+        "ValidateTemplateInputTypeDef",
+        "ValidateTemplateOutputTypeDef",
+        "WarningDetailTypeDef",
+        "WarningPropertyTypeDef",
+        "WarningsTypeDef",
+    ]
 
 
 class AccountGateResultTypeDef(TypedDict):
@@ -388,6 +389,11 @@ class AccountLimitTypeDef(TypedDict):
 
 class ActivateOrganizationsAccessOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LoggingConfigTypeDef(TypedDict):
+    LogRoleArn: str
+    LogGroupName: str
 
 
 class ActivateTypeInputTypeDef(TypedDict):
@@ -429,6 +435,14 @@ class AutoDeploymentTypeDef(TypedDict):
     DependsOn: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class TypeConfigurationIdentifierTypeDef(TypedDict):
+    TypeArn: NotRequired[str]
+    TypeConfigurationAlias: NotRequired[str]
+    TypeConfigurationArn: NotRequired[str]
+    Type: NotRequired[ThirdPartyTypeType]
+    TypeName: NotRequired[str]
+
+
 class BatchDescribeTypeConfigurationsErrorTypeDef(TypedDict):
     ErrorCode: NotRequired[str]
     ErrorMessage: NotRequired[str]
@@ -437,6 +451,16 @@ class BatchDescribeTypeConfigurationsErrorTypeDef(TypedDict):
 
 class BatchDescribeTypeConfigurationsInputTypeDef(TypedDict):
     TypeConfigurationIdentifiers: ReadOnly[Sequence[TypeConfigurationIdentifierTypeDef]]
+
+
+class TypeConfigurationDetailsTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Alias: NotRequired[str]
+    Configuration: NotRequired[str]
+    LastUpdated: NotRequired[datetime]
+    TypeArn: NotRequired[str]
+    TypeName: NotRequired[str]
+    IsDefaultConfiguration: NotRequired[bool]
 
 
 class BatchDescribeTypeConfigurationsOutputTypeDef(TypedDict):
@@ -487,6 +511,62 @@ class ChangeSetSummaryTypeDef(TypedDict):
     ImportExistingResources: NotRequired[bool]
 
 
+class ModuleInfoTypeDef(TypedDict):
+    TypeHierarchy: NotRequired[str]
+    LogicalIdHierarchy: NotRequired[str]
+
+
+class LiveResourceDriftTypeDef(TypedDict):
+    PreviousValue: NotRequired[str]
+    ActualValue: NotRequired[str]
+    DriftDetectionTimestamp: NotRequired[datetime]
+
+
+class ResourceTargetDefinitionTypeDef(TypedDict):
+    Attribute: NotRequired[ResourceAttributeType]
+    Name: NotRequired[str]
+    RequiresRecreation: NotRequired[RequiresRecreationType]
+    Path: NotRequired[str]
+    BeforeValue: NotRequired[str]
+    AfterValue: NotRequired[str]
+    BeforeValueFrom: NotRequired[BeforeValueFromType]
+    AfterValueFrom: NotRequired[AfterValueFromType]
+    Drift: NotRequired[LiveResourceDriftTypeDef]
+    AttributeChangeType: NotRequired[AttributeChangeTypeType]
+
+
+class ResourceChangeDetailTypeDef(TypedDict):
+    Target: NotRequired[ResourceTargetDefinitionTypeDef]
+    Evaluation: NotRequired[EvaluationTypeType]
+    ChangeSource: NotRequired[ChangeSourceType]
+    CausingEntity: NotRequired[str]
+
+
+class ResourceDriftIgnoredAttributeTypeDef(TypedDict):
+    Path: NotRequired[str]
+    Reason: NotRequired[DriftIgnoredReasonType]
+
+
+class ResourceChangeTypeDef(TypedDict):
+    PolicyAction: NotRequired[PolicyActionType]
+    Action: NotRequired[ChangeActionType]
+    LogicalResourceId: NotRequired[str]
+    PhysicalResourceId: NotRequired[str]
+    ResourceType: NotRequired[str]
+    Replacement: NotRequired[ReplacementType]
+    Scope: NotRequired[list[ResourceAttributeType]]
+    ResourceDriftStatus: NotRequired[StackResourceDriftStatusType]
+    ResourceDriftIgnoredAttributes: NotRequired[
+        list[ResourceDriftIgnoredAttributeTypeDef]
+    ]
+    Details: NotRequired[list[ResourceChangeDetailTypeDef]]
+    ChangeSetId: NotRequired[str]
+    ModuleInfo: NotRequired[ModuleInfoTypeDef]
+    BeforeContext: NotRequired[str]
+    AfterContext: NotRequired[str]
+    PreviousDeploymentContext: NotRequired[str]
+
+
 class ChangeTypeDef(TypedDict):
     Type: NotRequired[ChangeTypeType]
     HookInvocationCount: NotRequired[int]
@@ -502,6 +582,34 @@ class ContinueUpdateRollbackInputTypeDef(TypedDict):
 
 class ContinueUpdateRollbackOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ParameterTypeDef(TypedDict):
+    ParameterKey: NotRequired[str]
+    ParameterValue: NotRequired[str]
+    UsePreviousValue: NotRequired[bool]
+    ResolvedValue: NotRequired[str]
+
+
+class ResourceToImportTypeDef(TypedDict):
+    ResourceType: str
+    LogicalResourceId: str
+    ResourceIdentifier: ReadOnly[Mapping[str, str]]
+
+
+class RollbackTriggerTypeDef(TypedDict):
+    Arn: str
+    Type: str
+
+
+class RollbackConfigurationTypeDef(TypedDict):
+    RollbackTriggers: NotRequired[ReadOnly[Sequence[RollbackTriggerTypeDef]]]
+    MonitoringTimeInMinutes: NotRequired[int]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateChangeSetInputTypeDef(TypedDict):
@@ -531,6 +639,17 @@ class CreateChangeSetOutputTypeDef(TypedDict):
     Id: NotRequired[str]
     StackId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceDefinitionTypeDef(TypedDict):
+    ResourceType: str
+    LogicalResourceId: NotRequired[str]
+    ResourceIdentifier: ReadOnly[Mapping[str, str]]
+
+
+class TemplateConfigurationTypeDef(TypedDict):
+    DeletionPolicy: NotRequired[GeneratedTemplateDeletionPolicyType]
+    UpdateReplacePolicy: NotRequired[GeneratedTemplateUpdateReplacePolicyType]
 
 
 class CreateGeneratedTemplateInputTypeDef(TypedDict):
@@ -566,6 +685,23 @@ class CreateStackInputTypeDef(TypedDict):
     RetainExceptOnCreate: NotRequired[bool]
 
 
+class DeploymentTargetsTypeDef(TypedDict):
+    Accounts: NotRequired[ReadOnly[Sequence[str]]]
+    AccountsUrl: NotRequired[str]
+    OrganizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
+    AccountFilterType: NotRequired[AccountFilterTypeType]
+
+
+class StackSetOperationPreferencesTypeDef(TypedDict):
+    RegionConcurrencyType: NotRequired[RegionConcurrencyTypeType]
+    RegionOrder: NotRequired[ReadOnly[Sequence[str]]]
+    FailureToleranceCount: NotRequired[int]
+    FailureTolerancePercentage: NotRequired[int]
+    MaxConcurrentCount: NotRequired[int]
+    MaxConcurrentPercentage: NotRequired[int]
+    ConcurrencyMode: NotRequired[ConcurrencyModeType]
+
+
 class CreateStackInstancesInputTypeDef(TypedDict):
     StackSetName: str
     Accounts: NotRequired[ReadOnly[Sequence[str]]]
@@ -588,6 +724,22 @@ class CreateStackOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ResourceLocationTypeDef(TypedDict):
+    StackName: str
+    LogicalResourceId: str
+
+
+class ResourceMappingTypeDef(TypedDict):
+    Source: ResourceLocationTypeDef
+    Destination: ResourceLocationTypeDef
+
+
+class StackDefinitionTypeDef(TypedDict):
+    StackName: NotRequired[str]
+    TemplateBody: NotRequired[str]
+    TemplateURL: NotRequired[str]
+
+
 class CreateStackRefactorInputTypeDef(TypedDict):
     Description: NotRequired[str]
     EnableStackCreation: NotRequired[bool]
@@ -598,6 +750,10 @@ class CreateStackRefactorInputTypeDef(TypedDict):
 class CreateStackRefactorOutputTypeDef(TypedDict):
     StackRefactorId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ManagedExecutionTypeDef(TypedDict):
+    Active: NotRequired[bool]
 
 
 class CreateStackSetInputTypeDef(TypedDict):
@@ -690,13 +846,6 @@ class DeploymentTargetsOutputTypeDef(TypedDict):
     AccountFilterType: NotRequired[AccountFilterTypeType]
 
 
-class DeploymentTargetsTypeDef(TypedDict):
-    Accounts: NotRequired[ReadOnly[Sequence[str]]]
-    AccountsUrl: NotRequired[str]
-    OrganizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
-    AccountFilterType: NotRequired[AccountFilterTypeType]
-
-
 class DeregisterTypeInputTypeDef(TypedDict):
     Arn: NotRequired[str]
     Type: NotRequired[RegistryTypeType]
@@ -743,6 +892,11 @@ class DescribeChangeSetInputTypeDef(TypedDict):
     IncludePropertyValues: NotRequired[bool]
 
 
+class RollbackConfigurationOutputTypeDef(TypedDict):
+    RollbackTriggers: NotRequired[list[RollbackTriggerTypeDef]]
+    MonitoringTimeInMinutes: NotRequired[int]
+
+
 class DescribeChangeSetOutputTypeDef(TypedDict):
     ChangeSetName: NotRequired[str]
     ChangeSetId: NotRequired[str]
@@ -770,12 +924,46 @@ class DescribeChangeSetOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EventFilterTypeDef(TypedDict):
+    FailedEvents: NotRequired[bool]
+
+
 class DescribeEventsInputTypeDef(TypedDict):
     StackName: NotRequired[str]
     ChangeSetName: NotRequired[str]
     OperationId: NotRequired[str]
     Filters: NotRequired[EventFilterTypeDef]
     NextToken: NotRequired[str]
+
+
+class OperationEventTypeDef(TypedDict):
+    EventId: NotRequired[str]
+    StackId: NotRequired[str]
+    OperationId: NotRequired[str]
+    OperationType: NotRequired[OperationTypeType]
+    OperationStatus: NotRequired[BeaconStackOperationStatusType]
+    EventType: NotRequired[EventTypeType]
+    LogicalResourceId: NotRequired[str]
+    PhysicalResourceId: NotRequired[str]
+    ResourceType: NotRequired[str]
+    Timestamp: NotRequired[datetime]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    ResourceStatus: NotRequired[ResourceStatusType]
+    ResourceStatusReason: NotRequired[str]
+    ResourceProperties: NotRequired[str]
+    ClientRequestToken: NotRequired[str]
+    HookType: NotRequired[str]
+    HookStatus: NotRequired[HookStatusType]
+    HookStatusReason: NotRequired[str]
+    HookInvocationPoint: NotRequired[HookInvocationPointType]
+    HookFailureMode: NotRequired[HookFailureModeType]
+    DetailedStatus: NotRequired[DetailedStatusType]
+    ValidationFailureMode: NotRequired[HookFailureModeType]
+    ValidationName: NotRequired[str]
+    ValidationStatus: NotRequired[ValidationStatusType]
+    ValidationStatusReason: NotRequired[str]
+    ValidationPath: NotRequired[str]
 
 
 class DescribeEventsOutputTypeDef(TypedDict):
@@ -786,6 +974,33 @@ class DescribeEventsOutputTypeDef(TypedDict):
 
 class DescribeGeneratedTemplateInputTypeDef(TypedDict):
     GeneratedTemplateName: str
+
+
+class WarningPropertyTypeDef(TypedDict):
+    PropertyPath: NotRequired[str]
+    Required: NotRequired[bool]
+    Description: NotRequired[str]
+
+
+class WarningDetailTypeDef(TypedDict):
+    Type: NotRequired[WarningTypeType]
+    Properties: NotRequired[list[WarningPropertyTypeDef]]
+
+
+class ResourceDetailTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    LogicalResourceId: NotRequired[str]
+    ResourceIdentifier: NotRequired[dict[str, str]]
+    ResourceStatus: NotRequired[GeneratedTemplateResourceStatusType]
+    ResourceStatusReason: NotRequired[str]
+    Warnings: NotRequired[list[WarningDetailTypeDef]]
+
+
+class TemplateProgressTypeDef(TypedDict):
+    ResourcesSucceeded: NotRequired[int]
+    ResourcesFailed: NotRequired[int]
+    ResourcesProcessing: NotRequired[int]
+    ResourcesPending: NotRequired[int]
 
 
 class DescribeGeneratedTemplateOutputTypeDef(TypedDict):
@@ -828,6 +1043,10 @@ class DescribeResourceScanInputTypeDef(TypedDict):
     ResourceScanId: str
 
 
+class ScanFilterOutputTypeDef(TypedDict):
+    Types: NotRequired[list[str]]
+
+
 class DescribeResourceScanOutputTypeDef(TypedDict):
     ResourceScanId: NotRequired[str]
     Status: NotRequired[ResourceScanStatusType]
@@ -862,6 +1081,28 @@ class DescribeStackEventsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class StackEventTypeDef(TypedDict):
+    StackId: str
+    EventId: str
+    StackName: str
+    OperationId: NotRequired[str]
+    LogicalResourceId: NotRequired[str]
+    PhysicalResourceId: NotRequired[str]
+    ResourceType: NotRequired[str]
+    Timestamp: datetime
+    ResourceStatus: NotRequired[ResourceStatusType]
+    ResourceStatusReason: NotRequired[str]
+    ResourceProperties: NotRequired[str]
+    ClientRequestToken: NotRequired[str]
+    HookType: NotRequired[str]
+    HookStatus: NotRequired[HookStatusType]
+    HookStatusReason: NotRequired[str]
+    HookInvocationPoint: NotRequired[HookInvocationPointType]
+    HookInvocationId: NotRequired[str]
+    HookFailureMode: NotRequired[HookFailureModeType]
+    DetailedStatus: NotRequired[DetailedStatusType]
+
+
 class DescribeStackEventsOutputTypeDef(TypedDict):
     StackEvents: NotRequired[list[StackEventTypeDef]]
     NextToken: NotRequired[str]
@@ -873,6 +1114,25 @@ class DescribeStackInstanceInputTypeDef(TypedDict):
     StackInstanceAccount: str
     StackInstanceRegion: str
     CallAs: NotRequired[CallAsType]
+
+
+class StackInstanceComprehensiveStatusTypeDef(TypedDict):
+    DetailedStatus: NotRequired[StackInstanceDetailedStatusType]
+
+
+class StackInstanceTypeDef(TypedDict):
+    StackSetId: NotRequired[str]
+    Region: NotRequired[str]
+    Account: NotRequired[str]
+    StackId: NotRequired[str]
+    ParameterOverrides: NotRequired[list[ParameterTypeDef]]
+    Status: NotRequired[StackInstanceStatusType]
+    StackInstanceStatus: NotRequired[StackInstanceComprehensiveStatusTypeDef]
+    StatusReason: NotRequired[str]
+    OrganizationalUnitId: NotRequired[str]
+    DriftStatus: NotRequired[StackDriftStatusType]
+    LastDriftCheckTimestamp: NotRequired[datetime]
+    LastOperationId: NotRequired[str]
 
 
 class DescribeStackInstanceOutputTypeDef(TypedDict):
@@ -904,6 +1164,35 @@ class DescribeStackResourceDriftsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class PhysicalResourceIdContextKeyValuePairTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class PropertyDifferenceTypeDef(TypedDict):
+    PropertyPath: str
+    ExpectedValue: str
+    ActualValue: str
+    DifferenceType: DifferenceTypeType
+
+
+class StackResourceDriftTypeDef(TypedDict):
+    StackId: str
+    LogicalResourceId: str
+    PhysicalResourceId: NotRequired[str]
+    PhysicalResourceIdContext: NotRequired[
+        list[PhysicalResourceIdContextKeyValuePairTypeDef]
+    ]
+    ResourceType: str
+    ExpectedProperties: NotRequired[str]
+    ActualProperties: NotRequired[str]
+    PropertyDifferences: NotRequired[list[PropertyDifferenceTypeDef]]
+    StackResourceDriftStatus: StackResourceDriftStatusType
+    Timestamp: datetime
+    ModuleInfo: NotRequired[ModuleInfoTypeDef]
+    DriftStatusReason: NotRequired[str]
+
+
 class DescribeStackResourceDriftsOutputTypeDef(TypedDict):
     StackResourceDrifts: list[StackResourceDriftTypeDef]
     NextToken: NotRequired[str]
@@ -915,6 +1204,26 @@ class DescribeStackResourceInputTypeDef(TypedDict):
     LogicalResourceId: str
 
 
+class StackResourceDriftInformationTypeDef(TypedDict):
+    StackResourceDriftStatus: StackResourceDriftStatusType
+    LastCheckTimestamp: NotRequired[datetime]
+
+
+class StackResourceDetailTypeDef(TypedDict):
+    StackName: NotRequired[str]
+    StackId: NotRequired[str]
+    LogicalResourceId: str
+    PhysicalResourceId: NotRequired[str]
+    ResourceType: str
+    LastUpdatedTimestamp: datetime
+    ResourceStatus: ResourceStatusType
+    ResourceStatusReason: NotRequired[str]
+    Description: NotRequired[str]
+    Metadata: NotRequired[str]
+    DriftInformation: NotRequired[StackResourceDriftInformationTypeDef]
+    ModuleInfo: NotRequired[ModuleInfoTypeDef]
+
+
 class DescribeStackResourceOutputTypeDef(TypedDict):
     StackResourceDetail: NotRequired[StackResourceDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -924,6 +1233,20 @@ class DescribeStackResourcesInputTypeDef(TypedDict):
     StackName: NotRequired[str]
     LogicalResourceId: NotRequired[str]
     PhysicalResourceId: NotRequired[str]
+
+
+class StackResourceTypeDef(TypedDict):
+    StackName: NotRequired[str]
+    StackId: NotRequired[str]
+    LogicalResourceId: str
+    PhysicalResourceId: NotRequired[str]
+    ResourceType: str
+    Timestamp: datetime
+    ResourceStatus: ResourceStatusType
+    ResourceStatusReason: NotRequired[str]
+    Description: NotRequired[str]
+    DriftInformation: NotRequired[StackResourceDriftInformationTypeDef]
+    ModuleInfo: NotRequired[ModuleInfoTypeDef]
 
 
 class DescribeStackResourcesOutputTypeDef(TypedDict):
@@ -942,9 +1265,71 @@ class DescribeStackSetOperationInputTypeDef(TypedDict):
     CallAs: NotRequired[CallAsType]
 
 
+class StackSetDriftDetectionDetailsTypeDef(TypedDict):
+    DriftStatus: NotRequired[StackSetDriftStatusType]
+    DriftDetectionStatus: NotRequired[StackSetDriftDetectionStatusType]
+    LastDriftCheckTimestamp: NotRequired[datetime]
+    TotalStackInstancesCount: NotRequired[int]
+    DriftedStackInstancesCount: NotRequired[int]
+    InSyncStackInstancesCount: NotRequired[int]
+    InProgressStackInstancesCount: NotRequired[int]
+    FailedStackInstancesCount: NotRequired[int]
+
+
+class StackSetOperationPreferencesOutputTypeDef(TypedDict):
+    RegionConcurrencyType: NotRequired[RegionConcurrencyTypeType]
+    RegionOrder: NotRequired[list[str]]
+    FailureToleranceCount: NotRequired[int]
+    FailureTolerancePercentage: NotRequired[int]
+    MaxConcurrentCount: NotRequired[int]
+    MaxConcurrentPercentage: NotRequired[int]
+    ConcurrencyMode: NotRequired[ConcurrencyModeType]
+
+
+class StackSetOperationStatusDetailsTypeDef(TypedDict):
+    FailedStackInstancesCount: NotRequired[int]
+
+
+class StackSetOperationTypeDef(TypedDict):
+    OperationId: NotRequired[str]
+    StackSetId: NotRequired[str]
+    Action: NotRequired[StackSetOperationActionType]
+    Status: NotRequired[StackSetOperationStatusType]
+    OperationPreferences: NotRequired[StackSetOperationPreferencesOutputTypeDef]
+    RetainStacks: NotRequired[bool]
+    AdministrationRoleARN: NotRequired[str]
+    ExecutionRoleName: NotRequired[str]
+    CreationTimestamp: NotRequired[datetime]
+    EndTimestamp: NotRequired[datetime]
+    DeploymentTargets: NotRequired[DeploymentTargetsOutputTypeDef]
+    StackSetDriftDetectionDetails: NotRequired[StackSetDriftDetectionDetailsTypeDef]
+    StatusReason: NotRequired[str]
+    StatusDetails: NotRequired[StackSetOperationStatusDetailsTypeDef]
+
+
 class DescribeStackSetOperationOutputTypeDef(TypedDict):
     StackSetOperation: NotRequired[StackSetOperationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StackSetTypeDef(TypedDict):
+    StackSetName: NotRequired[str]
+    StackSetId: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[StackSetStatusType]
+    TemplateBody: NotRequired[str]
+    Parameters: NotRequired[list[ParameterTypeDef]]
+    Capabilities: NotRequired[list[CapabilityType]]
+    Tags: NotRequired[list[TagTypeDef]]
+    StackSetARN: NotRequired[str]
+    AdministrationRoleARN: NotRequired[str]
+    ExecutionRoleName: NotRequired[str]
+    StackSetDriftDetectionDetails: NotRequired[StackSetDriftDetectionDetailsTypeDef]
+    AutoDeployment: NotRequired[AutoDeploymentOutputTypeDef]
+    PermissionModel: NotRequired[PermissionModelsType]
+    OrganizationalUnitIds: NotRequired[list[str]]
+    ManagedExecution: NotRequired[ManagedExecutionTypeDef]
+    Regions: NotRequired[list[str]]
 
 
 class DescribeStackSetOutputTypeDef(TypedDict):
@@ -955,6 +1340,52 @@ class DescribeStackSetOutputTypeDef(TypedDict):
 class DescribeStacksInputTypeDef(TypedDict):
     StackName: NotRequired[str]
     NextToken: NotRequired[str]
+
+
+class OperationEntryTypeDef(TypedDict):
+    OperationType: NotRequired[OperationTypeType]
+    OperationId: NotRequired[str]
+
+
+class OutputTypeDef(TypedDict):
+    OutputKey: NotRequired[str]
+    OutputValue: NotRequired[str]
+    Description: NotRequired[str]
+    ExportName: NotRequired[str]
+
+
+class StackDriftInformationTypeDef(TypedDict):
+    StackDriftStatus: StackDriftStatusType
+    LastCheckTimestamp: NotRequired[datetime]
+
+
+class StackTypeDef(TypedDict):
+    StackId: NotRequired[str]
+    StackName: str
+    ChangeSetId: NotRequired[str]
+    Description: NotRequired[str]
+    Parameters: NotRequired[list[ParameterTypeDef]]
+    CreationTime: datetime
+    DeletionTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    RollbackConfiguration: NotRequired[RollbackConfigurationOutputTypeDef]
+    StackStatus: StackStatusType
+    StackStatusReason: NotRequired[str]
+    DisableRollback: NotRequired[bool]
+    NotificationARNs: NotRequired[list[str]]
+    TimeoutInMinutes: NotRequired[int]
+    Capabilities: NotRequired[list[CapabilityType]]
+    Outputs: NotRequired[list[OutputTypeDef]]
+    RoleARN: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    EnableTerminationProtection: NotRequired[bool]
+    ParentId: NotRequired[str]
+    RootId: NotRequired[str]
+    DriftInformation: NotRequired[StackDriftInformationTypeDef]
+    RetainExceptOnCreate: NotRequired[bool]
+    DeletionMode: NotRequired[DeletionModeType]
+    DetailedStatus: NotRequired[DetailedStatusType]
+    LastOperations: NotRequired[list[OperationEntryTypeDef]]
 
 
 class DescribeStacksOutputTypeDef(TypedDict):
@@ -970,6 +1401,13 @@ class DescribeTypeInputTypeDef(TypedDict):
     VersionId: NotRequired[str]
     PublisherId: NotRequired[str]
     PublicVersionNumber: NotRequired[str]
+
+
+class RequiredActivatedTypeTypeDef(TypedDict):
+    TypeNameAlias: NotRequired[str]
+    OriginalTypeName: NotRequired[str]
+    PublisherId: NotRequired[str]
+    SupportedMajorVersions: NotRequired[list[int]]
 
 
 class DescribeTypeOutputTypeDef(TypedDict):
@@ -1058,10 +1496,6 @@ class EstimateTemplateCostOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EventFilterTypeDef(TypedDict):
-    FailedEvents: NotRequired[bool]
-
-
 class ExecuteChangeSetInputTypeDef(TypedDict):
     ChangeSetName: str
     StackName: NotRequired[str]
@@ -1097,6 +1531,13 @@ class GetGeneratedTemplateOutputTypeDef(TypedDict):
 
 class GetHookResultInputTypeDef(TypedDict):
     HookResultId: NotRequired[str]
+
+
+class HookTargetTypeDef(TypedDict):
+    TargetType: HookTargetTypeType
+    TargetTypeName: str
+    TargetId: str
+    Action: HookTargetActionType
 
 
 class GetHookResultOutputTypeDef(TypedDict):
@@ -1137,6 +1578,10 @@ class GetTemplateOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TemplateSummaryConfigTypeDef(TypedDict):
+    TreatUnrecognizedResourceTypesAsWarnings: NotRequired[bool]
+
+
 class GetTemplateSummaryInputTypeDef(TypedDict):
     TemplateBody: NotRequired[str]
     TemplateURL: NotRequired[str]
@@ -1144,6 +1589,29 @@ class GetTemplateSummaryInputTypeDef(TypedDict):
     StackSetName: NotRequired[str]
     CallAs: NotRequired[CallAsType]
     TemplateSummaryConfig: NotRequired[TemplateSummaryConfigTypeDef]
+
+
+class ParameterConstraintsTypeDef(TypedDict):
+    AllowedValues: NotRequired[list[str]]
+
+
+class ParameterDeclarationTypeDef(TypedDict):
+    ParameterKey: NotRequired[str]
+    DefaultValue: NotRequired[str]
+    ParameterType: NotRequired[str]
+    NoEcho: NotRequired[bool]
+    Description: NotRequired[str]
+    ParameterConstraints: NotRequired[ParameterConstraintsTypeDef]
+
+
+class ResourceIdentifierSummaryTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    LogicalResourceIds: NotRequired[list[str]]
+    ResourceIdentifiers: NotRequired[list[str]]
+
+
+class WarningsTypeDef(TypedDict):
+    UnrecognizedResourceTypes: NotRequired[list[str]]
 
 
 class GetTemplateSummaryOutputTypeDef(TypedDict):
@@ -1174,13 +1642,6 @@ class HookResultSummaryTypeDef(TypedDict):
     TargetId: NotRequired[str]
     TypeArn: NotRequired[str]
     HookExecutionTarget: NotRequired[str]
-
-
-class HookTargetTypeDef(TypedDict):
-    TargetType: HookTargetTypeType
-    TargetTypeName: str
-    TargetId: str
-    Action: HookTargetActionType
 
 
 class ImportStacksToStackSetInputTypeDef(TypedDict):
@@ -1224,6 +1685,16 @@ class ListGeneratedTemplatesInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TemplateSummaryTypeDef(TypedDict):
+    GeneratedTemplateId: NotRequired[str]
+    GeneratedTemplateName: NotRequired[str]
+    Status: NotRequired[GeneratedTemplateStatusType]
+    StatusReason: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    NumberOfResources: NotRequired[int]
+
+
 class ListGeneratedTemplatesOutputTypeDef(TypedDict):
     Summaries: NotRequired[list[TemplateSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -1257,11 +1728,22 @@ class ListImportsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ScannedResourceIdentifierTypeDef(TypedDict):
+    ResourceType: str
+    ResourceIdentifier: ReadOnly[Mapping[str, str]]
+
+
 class ListResourceScanRelatedResourcesInputTypeDef(TypedDict):
     ResourceScanId: str
     Resources: ReadOnly[Sequence[ScannedResourceIdentifierTypeDef]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ScannedResourceTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    ResourceIdentifier: NotRequired[dict[str, str]]
+    ManagedByStack: NotRequired[bool]
 
 
 class ListResourceScanRelatedResourcesOutputTypeDef(TypedDict):
@@ -1292,6 +1774,16 @@ class ListResourceScansInputTypeDef(TypedDict):
     ScanTypeFilter: NotRequired[ScanTypeType]
 
 
+class ResourceScanSummaryTypeDef(TypedDict):
+    ResourceScanId: NotRequired[str]
+    Status: NotRequired[ResourceScanStatusType]
+    StatusReason: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    PercentageCompleted: NotRequired[float]
+    ScanType: NotRequired[ScanTypeType]
+
+
 class ListResourceScansOutputTypeDef(TypedDict):
     ResourceScanSummaries: NotRequired[list[ResourceScanSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -1311,10 +1803,28 @@ class ListStackInstanceResourceDriftsInputTypeDef(TypedDict):
     CallAs: NotRequired[CallAsType]
 
 
+class StackInstanceResourceDriftsSummaryTypeDef(TypedDict):
+    StackId: str
+    LogicalResourceId: str
+    PhysicalResourceId: NotRequired[str]
+    PhysicalResourceIdContext: NotRequired[
+        list[PhysicalResourceIdContextKeyValuePairTypeDef]
+    ]
+    ResourceType: str
+    PropertyDifferences: NotRequired[list[PropertyDifferenceTypeDef]]
+    StackResourceDriftStatus: StackResourceDriftStatusType
+    Timestamp: datetime
+
+
 class ListStackInstanceResourceDriftsOutputTypeDef(TypedDict):
     Summaries: NotRequired[list[StackInstanceResourceDriftsSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StackInstanceFilterTypeDef(TypedDict):
+    Name: NotRequired[StackInstanceFilterNameType]
+    Values: NotRequired[str]
 
 
 class ListStackInstancesInputTypeDef(TypedDict):
@@ -1327,6 +1837,20 @@ class ListStackInstancesInputTypeDef(TypedDict):
     CallAs: NotRequired[CallAsType]
 
 
+class StackInstanceSummaryTypeDef(TypedDict):
+    StackSetId: NotRequired[str]
+    Region: NotRequired[str]
+    Account: NotRequired[str]
+    StackId: NotRequired[str]
+    Status: NotRequired[StackInstanceStatusType]
+    StatusReason: NotRequired[str]
+    StackInstanceStatus: NotRequired[StackInstanceComprehensiveStatusTypeDef]
+    OrganizationalUnitId: NotRequired[str]
+    DriftStatus: NotRequired[StackDriftStatusType]
+    LastDriftCheckTimestamp: NotRequired[datetime]
+    LastOperationId: NotRequired[str]
+
+
 class ListStackInstancesOutputTypeDef(TypedDict):
     Summaries: NotRequired[list[StackInstanceSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -1337,6 +1861,19 @@ class ListStackRefactorActionsInputTypeDef(TypedDict):
     StackRefactorId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class StackRefactorActionTypeDef(TypedDict):
+    Action: NotRequired[StackRefactorActionTypeType]
+    Entity: NotRequired[StackRefactorActionEntityType]
+    PhysicalResourceId: NotRequired[str]
+    ResourceIdentifier: NotRequired[str]
+    Description: NotRequired[str]
+    Detection: NotRequired[StackRefactorDetectionType]
+    DetectionReason: NotRequired[str]
+    TagResources: NotRequired[list[TagTypeDef]]
+    UntagResources: NotRequired[list[str]]
+    ResourceMapping: NotRequired[ResourceMappingTypeDef]
 
 
 class ListStackRefactorActionsOutputTypeDef(TypedDict):
@@ -1353,6 +1890,15 @@ class ListStackRefactorsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class StackRefactorSummaryTypeDef(TypedDict):
+    StackRefactorId: NotRequired[str]
+    Description: NotRequired[str]
+    ExecutionStatus: NotRequired[StackRefactorExecutionStatusType]
+    ExecutionStatusReason: NotRequired[str]
+    Status: NotRequired[StackRefactorStatusType]
+    StatusReason: NotRequired[str]
+
+
 class ListStackRefactorsOutputTypeDef(TypedDict):
     StackRefactorSummaries: list[StackRefactorSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -1362,6 +1908,22 @@ class ListStackRefactorsOutputTypeDef(TypedDict):
 class ListStackResourcesInputTypeDef(TypedDict):
     StackName: str
     NextToken: NotRequired[str]
+
+
+class StackResourceDriftInformationSummaryTypeDef(TypedDict):
+    StackResourceDriftStatus: StackResourceDriftStatusType
+    LastCheckTimestamp: NotRequired[datetime]
+
+
+class StackResourceSummaryTypeDef(TypedDict):
+    LogicalResourceId: str
+    PhysicalResourceId: NotRequired[str]
+    ResourceType: str
+    LastUpdatedTimestamp: datetime
+    ResourceStatus: ResourceStatusType
+    ResourceStatusReason: NotRequired[str]
+    DriftInformation: NotRequired[StackResourceDriftInformationSummaryTypeDef]
+    ModuleInfo: NotRequired[ModuleInfoTypeDef]
 
 
 class ListStackResourcesOutputTypeDef(TypedDict):
@@ -1377,10 +1939,20 @@ class ListStackSetAutoDeploymentTargetsInputTypeDef(TypedDict):
     CallAs: NotRequired[CallAsType]
 
 
+class StackSetAutoDeploymentTargetSummaryTypeDef(TypedDict):
+    OrganizationalUnitId: NotRequired[str]
+    Regions: NotRequired[list[str]]
+
+
 class ListStackSetAutoDeploymentTargetsOutputTypeDef(TypedDict):
     Summaries: NotRequired[list[StackSetAutoDeploymentTargetSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OperationResultFilterTypeDef(TypedDict):
+    Name: NotRequired[OperationResultFilterNameType]
+    Values: NotRequired[str]
 
 
 class ListStackSetOperationResultsInputTypeDef(TypedDict):
@@ -1390,6 +1962,15 @@ class ListStackSetOperationResultsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     CallAs: NotRequired[CallAsType]
     Filters: NotRequired[ReadOnly[Sequence[OperationResultFilterTypeDef]]]
+
+
+class StackSetOperationResultSummaryTypeDef(TypedDict):
+    Account: NotRequired[str]
+    Region: NotRequired[str]
+    Status: NotRequired[StackSetOperationResultStatusType]
+    StatusReason: NotRequired[str]
+    AccountGateResult: NotRequired[AccountGateResultTypeDef]
+    OrganizationalUnitId: NotRequired[str]
 
 
 class ListStackSetOperationResultsOutputTypeDef(TypedDict):
@@ -1405,6 +1986,17 @@ class ListStackSetOperationsInputTypeDef(TypedDict):
     CallAs: NotRequired[CallAsType]
 
 
+class StackSetOperationSummaryTypeDef(TypedDict):
+    OperationId: NotRequired[str]
+    Action: NotRequired[StackSetOperationActionType]
+    Status: NotRequired[StackSetOperationStatusType]
+    CreationTimestamp: NotRequired[datetime]
+    EndTimestamp: NotRequired[datetime]
+    StatusReason: NotRequired[str]
+    StatusDetails: NotRequired[StackSetOperationStatusDetailsTypeDef]
+    OperationPreferences: NotRequired[StackSetOperationPreferencesOutputTypeDef]
+
+
 class ListStackSetOperationsOutputTypeDef(TypedDict):
     Summaries: NotRequired[list[StackSetOperationSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -1418,6 +2010,18 @@ class ListStackSetsInputTypeDef(TypedDict):
     CallAs: NotRequired[CallAsType]
 
 
+class StackSetSummaryTypeDef(TypedDict):
+    StackSetName: NotRequired[str]
+    StackSetId: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[StackSetStatusType]
+    AutoDeployment: NotRequired[AutoDeploymentOutputTypeDef]
+    PermissionModel: NotRequired[PermissionModelsType]
+    DriftStatus: NotRequired[StackDriftStatusType]
+    LastDriftCheckTimestamp: NotRequired[datetime]
+    ManagedExecution: NotRequired[ManagedExecutionTypeDef]
+
+
 class ListStackSetsOutputTypeDef(TypedDict):
     Summaries: NotRequired[list[StackSetSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -1427,6 +2031,26 @@ class ListStackSetsOutputTypeDef(TypedDict):
 class ListStacksInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     StackStatusFilter: NotRequired[ReadOnly[Sequence[StackStatusType]]]
+
+
+class StackDriftInformationSummaryTypeDef(TypedDict):
+    StackDriftStatus: StackDriftStatusType
+    LastCheckTimestamp: NotRequired[datetime]
+
+
+class StackSummaryTypeDef(TypedDict):
+    StackId: NotRequired[str]
+    StackName: str
+    TemplateDescription: NotRequired[str]
+    CreationTime: datetime
+    LastUpdatedTime: NotRequired[datetime]
+    DeletionTime: NotRequired[datetime]
+    StackStatus: StackStatusType
+    StackStatusReason: NotRequired[str]
+    ParentId: NotRequired[str]
+    RootId: NotRequired[str]
+    DriftInformation: NotRequired[StackDriftInformationSummaryTypeDef]
+    LastOperations: NotRequired[list[OperationEntryTypeDef]]
 
 
 class ListStacksOutputTypeDef(TypedDict):
@@ -1460,10 +2084,27 @@ class ListTypeVersionsInputTypeDef(TypedDict):
     PublisherId: NotRequired[str]
 
 
+class TypeVersionSummaryTypeDef(TypedDict):
+    Type: NotRequired[RegistryTypeType]
+    TypeName: NotRequired[str]
+    VersionId: NotRequired[str]
+    IsDefaultVersion: NotRequired[bool]
+    Arn: NotRequired[str]
+    TimeCreated: NotRequired[datetime]
+    Description: NotRequired[str]
+    PublicVersionNumber: NotRequired[str]
+
+
 class ListTypeVersionsOutputTypeDef(TypedDict):
     TypeVersionSummaries: NotRequired[list[TypeVersionSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TypeFiltersTypeDef(TypedDict):
+    Category: NotRequired[CategoryType]
+    PublisherId: NotRequired[str]
+    TypeNamePrefix: NotRequired[str]
 
 
 class ListTypesInputTypeDef(TypedDict):
@@ -1476,109 +2117,26 @@ class ListTypesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TypeSummaryTypeDef(TypedDict):
+    Type: NotRequired[RegistryTypeType]
+    TypeName: NotRequired[str]
+    DefaultVersionId: NotRequired[str]
+    TypeArn: NotRequired[str]
+    LastUpdated: NotRequired[datetime]
+    Description: NotRequired[str]
+    PublisherId: NotRequired[str]
+    OriginalTypeName: NotRequired[str]
+    PublicVersionNumber: NotRequired[str]
+    LatestPublicVersion: NotRequired[str]
+    PublisherIdentity: NotRequired[IdentityProviderType]
+    PublisherName: NotRequired[str]
+    IsActivated: NotRequired[bool]
+
+
 class ListTypesOutputTypeDef(TypedDict):
     TypeSummaries: NotRequired[list[TypeSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LiveResourceDriftTypeDef(TypedDict):
-    PreviousValue: NotRequired[str]
-    ActualValue: NotRequired[str]
-    DriftDetectionTimestamp: NotRequired[datetime]
-
-
-class LoggingConfigTypeDef(TypedDict):
-    LogRoleArn: str
-    LogGroupName: str
-
-
-class ManagedExecutionTypeDef(TypedDict):
-    Active: NotRequired[bool]
-
-
-class ModuleInfoTypeDef(TypedDict):
-    TypeHierarchy: NotRequired[str]
-    LogicalIdHierarchy: NotRequired[str]
-
-
-class OperationEntryTypeDef(TypedDict):
-    OperationType: NotRequired[OperationTypeType]
-    OperationId: NotRequired[str]
-
-
-class OperationEventTypeDef(TypedDict):
-    EventId: NotRequired[str]
-    StackId: NotRequired[str]
-    OperationId: NotRequired[str]
-    OperationType: NotRequired[OperationTypeType]
-    OperationStatus: NotRequired[BeaconStackOperationStatusType]
-    EventType: NotRequired[EventTypeType]
-    LogicalResourceId: NotRequired[str]
-    PhysicalResourceId: NotRequired[str]
-    ResourceType: NotRequired[str]
-    Timestamp: NotRequired[datetime]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    ResourceStatus: NotRequired[ResourceStatusType]
-    ResourceStatusReason: NotRequired[str]
-    ResourceProperties: NotRequired[str]
-    ClientRequestToken: NotRequired[str]
-    HookType: NotRequired[str]
-    HookStatus: NotRequired[HookStatusType]
-    HookStatusReason: NotRequired[str]
-    HookInvocationPoint: NotRequired[HookInvocationPointType]
-    HookFailureMode: NotRequired[HookFailureModeType]
-    DetailedStatus: NotRequired[DetailedStatusType]
-    ValidationFailureMode: NotRequired[HookFailureModeType]
-    ValidationName: NotRequired[str]
-    ValidationStatus: NotRequired[ValidationStatusType]
-    ValidationStatusReason: NotRequired[str]
-    ValidationPath: NotRequired[str]
-
-
-class OperationResultFilterTypeDef(TypedDict):
-    Name: NotRequired[OperationResultFilterNameType]
-    Values: NotRequired[str]
-
-
-class OutputTypeDef(TypedDict):
-    OutputKey: NotRequired[str]
-    OutputValue: NotRequired[str]
-    Description: NotRequired[str]
-    ExportName: NotRequired[str]
-
-
-class ParameterConstraintsTypeDef(TypedDict):
-    AllowedValues: NotRequired[list[str]]
-
-
-class ParameterDeclarationTypeDef(TypedDict):
-    ParameterKey: NotRequired[str]
-    DefaultValue: NotRequired[str]
-    ParameterType: NotRequired[str]
-    NoEcho: NotRequired[bool]
-    Description: NotRequired[str]
-    ParameterConstraints: NotRequired[ParameterConstraintsTypeDef]
-
-
-class ParameterTypeDef(TypedDict):
-    ParameterKey: NotRequired[str]
-    ParameterValue: NotRequired[str]
-    UsePreviousValue: NotRequired[bool]
-    ResolvedValue: NotRequired[str]
-
-
-class PhysicalResourceIdContextKeyValuePairTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class PropertyDifferenceTypeDef(TypedDict):
-    PropertyPath: str
-    ExpectedValue: str
-    ActualValue: str
-    DifferenceType: DifferenceTypeType
 
 
 class PublishTypeInputTypeDef(TypedDict):
@@ -1631,115 +2189,6 @@ class RegisterTypeOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RequiredActivatedTypeTypeDef(TypedDict):
-    TypeNameAlias: NotRequired[str]
-    OriginalTypeName: NotRequired[str]
-    PublisherId: NotRequired[str]
-    SupportedMajorVersions: NotRequired[list[int]]
-
-
-class ResourceChangeDetailTypeDef(TypedDict):
-    Target: NotRequired[ResourceTargetDefinitionTypeDef]
-    Evaluation: NotRequired[EvaluationTypeType]
-    ChangeSource: NotRequired[ChangeSourceType]
-    CausingEntity: NotRequired[str]
-
-
-class ResourceChangeTypeDef(TypedDict):
-    PolicyAction: NotRequired[PolicyActionType]
-    Action: NotRequired[ChangeActionType]
-    LogicalResourceId: NotRequired[str]
-    PhysicalResourceId: NotRequired[str]
-    ResourceType: NotRequired[str]
-    Replacement: NotRequired[ReplacementType]
-    Scope: NotRequired[list[ResourceAttributeType]]
-    ResourceDriftStatus: NotRequired[StackResourceDriftStatusType]
-    ResourceDriftIgnoredAttributes: NotRequired[
-        list[ResourceDriftIgnoredAttributeTypeDef]
-    ]
-    Details: NotRequired[list[ResourceChangeDetailTypeDef]]
-    ChangeSetId: NotRequired[str]
-    ModuleInfo: NotRequired[ModuleInfoTypeDef]
-    BeforeContext: NotRequired[str]
-    AfterContext: NotRequired[str]
-    PreviousDeploymentContext: NotRequired[str]
-
-
-class ResourceDefinitionTypeDef(TypedDict):
-    ResourceType: str
-    LogicalResourceId: NotRequired[str]
-    ResourceIdentifier: ReadOnly[Mapping[str, str]]
-
-
-class ResourceDetailTypeDef(TypedDict):
-    ResourceType: NotRequired[str]
-    LogicalResourceId: NotRequired[str]
-    ResourceIdentifier: NotRequired[dict[str, str]]
-    ResourceStatus: NotRequired[GeneratedTemplateResourceStatusType]
-    ResourceStatusReason: NotRequired[str]
-    Warnings: NotRequired[list[WarningDetailTypeDef]]
-
-
-class ResourceDriftIgnoredAttributeTypeDef(TypedDict):
-    Path: NotRequired[str]
-    Reason: NotRequired[DriftIgnoredReasonType]
-
-
-class ResourceIdentifierSummaryTypeDef(TypedDict):
-    ResourceType: NotRequired[str]
-    LogicalResourceIds: NotRequired[list[str]]
-    ResourceIdentifiers: NotRequired[list[str]]
-
-
-class ResourceLocationTypeDef(TypedDict):
-    StackName: str
-    LogicalResourceId: str
-
-
-class ResourceMappingTypeDef(TypedDict):
-    Source: ResourceLocationTypeDef
-    Destination: ResourceLocationTypeDef
-
-
-class ResourceScanSummaryTypeDef(TypedDict):
-    ResourceScanId: NotRequired[str]
-    Status: NotRequired[ResourceScanStatusType]
-    StatusReason: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    PercentageCompleted: NotRequired[float]
-    ScanType: NotRequired[ScanTypeType]
-
-
-class ResourceTargetDefinitionTypeDef(TypedDict):
-    Attribute: NotRequired[ResourceAttributeType]
-    Name: NotRequired[str]
-    RequiresRecreation: NotRequired[RequiresRecreationType]
-    Path: NotRequired[str]
-    BeforeValue: NotRequired[str]
-    AfterValue: NotRequired[str]
-    BeforeValueFrom: NotRequired[BeforeValueFromType]
-    AfterValueFrom: NotRequired[AfterValueFromType]
-    Drift: NotRequired[LiveResourceDriftTypeDef]
-    AttributeChangeType: NotRequired[AttributeChangeTypeType]
-
-
-class ResourceToImportTypeDef(TypedDict):
-    ResourceType: str
-    LogicalResourceId: str
-    ResourceIdentifier: ReadOnly[Mapping[str, str]]
-
-
-class RollbackConfigurationOutputTypeDef(TypedDict):
-    RollbackTriggers: NotRequired[list[RollbackTriggerTypeDef]]
-    MonitoringTimeInMinutes: NotRequired[int]
-
-
-class RollbackConfigurationTypeDef(TypedDict):
-    RollbackTriggers: NotRequired[ReadOnly[Sequence[RollbackTriggerTypeDef]]]
-    MonitoringTimeInMinutes: NotRequired[int]
-
-
 class RollbackStackInputTypeDef(TypedDict):
     StackName: str
     RoleARN: NotRequired[str]
@@ -1753,28 +2202,8 @@ class RollbackStackOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RollbackTriggerTypeDef(TypedDict):
-    Arn: str
-    Type: str
-
-
-class ScanFilterOutputTypeDef(TypedDict):
-    Types: NotRequired[list[str]]
-
-
 class ScanFilterTypeDef(TypedDict):
     Types: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ScannedResourceIdentifierTypeDef(TypedDict):
-    ResourceType: str
-    ResourceIdentifier: ReadOnly[Mapping[str, str]]
-
-
-class ScannedResourceTypeDef(TypedDict):
-    ResourceType: NotRequired[str]
-    ResourceIdentifier: NotRequired[dict[str, str]]
-    ManagedByStack: NotRequired[bool]
 
 
 class SetStackPolicyInputTypeDef(TypedDict):
@@ -1814,337 +2243,6 @@ class SignalResourceInputTypeDef(TypedDict):
     Status: ResourceSignalStatusType
 
 
-class StackDefinitionTypeDef(TypedDict):
-    StackName: NotRequired[str]
-    TemplateBody: NotRequired[str]
-    TemplateURL: NotRequired[str]
-
-
-class StackDriftInformationSummaryTypeDef(TypedDict):
-    StackDriftStatus: StackDriftStatusType
-    LastCheckTimestamp: NotRequired[datetime]
-
-
-class StackDriftInformationTypeDef(TypedDict):
-    StackDriftStatus: StackDriftStatusType
-    LastCheckTimestamp: NotRequired[datetime]
-
-
-class StackEventTypeDef(TypedDict):
-    StackId: str
-    EventId: str
-    StackName: str
-    OperationId: NotRequired[str]
-    LogicalResourceId: NotRequired[str]
-    PhysicalResourceId: NotRequired[str]
-    ResourceType: NotRequired[str]
-    Timestamp: datetime
-    ResourceStatus: NotRequired[ResourceStatusType]
-    ResourceStatusReason: NotRequired[str]
-    ResourceProperties: NotRequired[str]
-    ClientRequestToken: NotRequired[str]
-    HookType: NotRequired[str]
-    HookStatus: NotRequired[HookStatusType]
-    HookStatusReason: NotRequired[str]
-    HookInvocationPoint: NotRequired[HookInvocationPointType]
-    HookInvocationId: NotRequired[str]
-    HookFailureMode: NotRequired[HookFailureModeType]
-    DetailedStatus: NotRequired[DetailedStatusType]
-
-
-class StackInstanceComprehensiveStatusTypeDef(TypedDict):
-    DetailedStatus: NotRequired[StackInstanceDetailedStatusType]
-
-
-class StackInstanceFilterTypeDef(TypedDict):
-    Name: NotRequired[StackInstanceFilterNameType]
-    Values: NotRequired[str]
-
-
-class StackInstanceResourceDriftsSummaryTypeDef(TypedDict):
-    StackId: str
-    LogicalResourceId: str
-    PhysicalResourceId: NotRequired[str]
-    PhysicalResourceIdContext: NotRequired[
-        list[PhysicalResourceIdContextKeyValuePairTypeDef]
-    ]
-    ResourceType: str
-    PropertyDifferences: NotRequired[list[PropertyDifferenceTypeDef]]
-    StackResourceDriftStatus: StackResourceDriftStatusType
-    Timestamp: datetime
-
-
-class StackInstanceSummaryTypeDef(TypedDict):
-    StackSetId: NotRequired[str]
-    Region: NotRequired[str]
-    Account: NotRequired[str]
-    StackId: NotRequired[str]
-    Status: NotRequired[StackInstanceStatusType]
-    StatusReason: NotRequired[str]
-    StackInstanceStatus: NotRequired[StackInstanceComprehensiveStatusTypeDef]
-    OrganizationalUnitId: NotRequired[str]
-    DriftStatus: NotRequired[StackDriftStatusType]
-    LastDriftCheckTimestamp: NotRequired[datetime]
-    LastOperationId: NotRequired[str]
-
-
-class StackInstanceTypeDef(TypedDict):
-    StackSetId: NotRequired[str]
-    Region: NotRequired[str]
-    Account: NotRequired[str]
-    StackId: NotRequired[str]
-    ParameterOverrides: NotRequired[list[ParameterTypeDef]]
-    Status: NotRequired[StackInstanceStatusType]
-    StackInstanceStatus: NotRequired[StackInstanceComprehensiveStatusTypeDef]
-    StatusReason: NotRequired[str]
-    OrganizationalUnitId: NotRequired[str]
-    DriftStatus: NotRequired[StackDriftStatusType]
-    LastDriftCheckTimestamp: NotRequired[datetime]
-    LastOperationId: NotRequired[str]
-
-
-class StackRefactorActionTypeDef(TypedDict):
-    Action: NotRequired[StackRefactorActionTypeType]
-    Entity: NotRequired[StackRefactorActionEntityType]
-    PhysicalResourceId: NotRequired[str]
-    ResourceIdentifier: NotRequired[str]
-    Description: NotRequired[str]
-    Detection: NotRequired[StackRefactorDetectionType]
-    DetectionReason: NotRequired[str]
-    TagResources: NotRequired[list[TagTypeDef]]
-    UntagResources: NotRequired[list[str]]
-    ResourceMapping: NotRequired[ResourceMappingTypeDef]
-
-
-class StackRefactorSummaryTypeDef(TypedDict):
-    StackRefactorId: NotRequired[str]
-    Description: NotRequired[str]
-    ExecutionStatus: NotRequired[StackRefactorExecutionStatusType]
-    ExecutionStatusReason: NotRequired[str]
-    Status: NotRequired[StackRefactorStatusType]
-    StatusReason: NotRequired[str]
-
-
-class StackResourceDetailTypeDef(TypedDict):
-    StackName: NotRequired[str]
-    StackId: NotRequired[str]
-    LogicalResourceId: str
-    PhysicalResourceId: NotRequired[str]
-    ResourceType: str
-    LastUpdatedTimestamp: datetime
-    ResourceStatus: ResourceStatusType
-    ResourceStatusReason: NotRequired[str]
-    Description: NotRequired[str]
-    Metadata: NotRequired[str]
-    DriftInformation: NotRequired[StackResourceDriftInformationTypeDef]
-    ModuleInfo: NotRequired[ModuleInfoTypeDef]
-
-
-class StackResourceDriftInformationSummaryTypeDef(TypedDict):
-    StackResourceDriftStatus: StackResourceDriftStatusType
-    LastCheckTimestamp: NotRequired[datetime]
-
-
-class StackResourceDriftInformationTypeDef(TypedDict):
-    StackResourceDriftStatus: StackResourceDriftStatusType
-    LastCheckTimestamp: NotRequired[datetime]
-
-
-class StackResourceDriftTypeDef(TypedDict):
-    StackId: str
-    LogicalResourceId: str
-    PhysicalResourceId: NotRequired[str]
-    PhysicalResourceIdContext: NotRequired[
-        list[PhysicalResourceIdContextKeyValuePairTypeDef]
-    ]
-    ResourceType: str
-    ExpectedProperties: NotRequired[str]
-    ActualProperties: NotRequired[str]
-    PropertyDifferences: NotRequired[list[PropertyDifferenceTypeDef]]
-    StackResourceDriftStatus: StackResourceDriftStatusType
-    Timestamp: datetime
-    ModuleInfo: NotRequired[ModuleInfoTypeDef]
-    DriftStatusReason: NotRequired[str]
-
-
-class StackResourceSummaryTypeDef(TypedDict):
-    LogicalResourceId: str
-    PhysicalResourceId: NotRequired[str]
-    ResourceType: str
-    LastUpdatedTimestamp: datetime
-    ResourceStatus: ResourceStatusType
-    ResourceStatusReason: NotRequired[str]
-    DriftInformation: NotRequired[StackResourceDriftInformationSummaryTypeDef]
-    ModuleInfo: NotRequired[ModuleInfoTypeDef]
-
-
-class StackResourceTypeDef(TypedDict):
-    StackName: NotRequired[str]
-    StackId: NotRequired[str]
-    LogicalResourceId: str
-    PhysicalResourceId: NotRequired[str]
-    ResourceType: str
-    Timestamp: datetime
-    ResourceStatus: ResourceStatusType
-    ResourceStatusReason: NotRequired[str]
-    Description: NotRequired[str]
-    DriftInformation: NotRequired[StackResourceDriftInformationTypeDef]
-    ModuleInfo: NotRequired[ModuleInfoTypeDef]
-
-
-class StackSetAutoDeploymentTargetSummaryTypeDef(TypedDict):
-    OrganizationalUnitId: NotRequired[str]
-    Regions: NotRequired[list[str]]
-
-
-class StackSetDriftDetectionDetailsTypeDef(TypedDict):
-    DriftStatus: NotRequired[StackSetDriftStatusType]
-    DriftDetectionStatus: NotRequired[StackSetDriftDetectionStatusType]
-    LastDriftCheckTimestamp: NotRequired[datetime]
-    TotalStackInstancesCount: NotRequired[int]
-    DriftedStackInstancesCount: NotRequired[int]
-    InSyncStackInstancesCount: NotRequired[int]
-    InProgressStackInstancesCount: NotRequired[int]
-    FailedStackInstancesCount: NotRequired[int]
-
-
-class StackSetOperationPreferencesOutputTypeDef(TypedDict):
-    RegionConcurrencyType: NotRequired[RegionConcurrencyTypeType]
-    RegionOrder: NotRequired[list[str]]
-    FailureToleranceCount: NotRequired[int]
-    FailureTolerancePercentage: NotRequired[int]
-    MaxConcurrentCount: NotRequired[int]
-    MaxConcurrentPercentage: NotRequired[int]
-    ConcurrencyMode: NotRequired[ConcurrencyModeType]
-
-
-class StackSetOperationPreferencesTypeDef(TypedDict):
-    RegionConcurrencyType: NotRequired[RegionConcurrencyTypeType]
-    RegionOrder: NotRequired[ReadOnly[Sequence[str]]]
-    FailureToleranceCount: NotRequired[int]
-    FailureTolerancePercentage: NotRequired[int]
-    MaxConcurrentCount: NotRequired[int]
-    MaxConcurrentPercentage: NotRequired[int]
-    ConcurrencyMode: NotRequired[ConcurrencyModeType]
-
-
-class StackSetOperationResultSummaryTypeDef(TypedDict):
-    Account: NotRequired[str]
-    Region: NotRequired[str]
-    Status: NotRequired[StackSetOperationResultStatusType]
-    StatusReason: NotRequired[str]
-    AccountGateResult: NotRequired[AccountGateResultTypeDef]
-    OrganizationalUnitId: NotRequired[str]
-
-
-class StackSetOperationStatusDetailsTypeDef(TypedDict):
-    FailedStackInstancesCount: NotRequired[int]
-
-
-class StackSetOperationSummaryTypeDef(TypedDict):
-    OperationId: NotRequired[str]
-    Action: NotRequired[StackSetOperationActionType]
-    Status: NotRequired[StackSetOperationStatusType]
-    CreationTimestamp: NotRequired[datetime]
-    EndTimestamp: NotRequired[datetime]
-    StatusReason: NotRequired[str]
-    StatusDetails: NotRequired[StackSetOperationStatusDetailsTypeDef]
-    OperationPreferences: NotRequired[StackSetOperationPreferencesOutputTypeDef]
-
-
-class StackSetOperationTypeDef(TypedDict):
-    OperationId: NotRequired[str]
-    StackSetId: NotRequired[str]
-    Action: NotRequired[StackSetOperationActionType]
-    Status: NotRequired[StackSetOperationStatusType]
-    OperationPreferences: NotRequired[StackSetOperationPreferencesOutputTypeDef]
-    RetainStacks: NotRequired[bool]
-    AdministrationRoleARN: NotRequired[str]
-    ExecutionRoleName: NotRequired[str]
-    CreationTimestamp: NotRequired[datetime]
-    EndTimestamp: NotRequired[datetime]
-    DeploymentTargets: NotRequired[DeploymentTargetsOutputTypeDef]
-    StackSetDriftDetectionDetails: NotRequired[StackSetDriftDetectionDetailsTypeDef]
-    StatusReason: NotRequired[str]
-    StatusDetails: NotRequired[StackSetOperationStatusDetailsTypeDef]
-
-
-class StackSetSummaryTypeDef(TypedDict):
-    StackSetName: NotRequired[str]
-    StackSetId: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[StackSetStatusType]
-    AutoDeployment: NotRequired[AutoDeploymentOutputTypeDef]
-    PermissionModel: NotRequired[PermissionModelsType]
-    DriftStatus: NotRequired[StackDriftStatusType]
-    LastDriftCheckTimestamp: NotRequired[datetime]
-    ManagedExecution: NotRequired[ManagedExecutionTypeDef]
-
-
-class StackSetTypeDef(TypedDict):
-    StackSetName: NotRequired[str]
-    StackSetId: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[StackSetStatusType]
-    TemplateBody: NotRequired[str]
-    Parameters: NotRequired[list[ParameterTypeDef]]
-    Capabilities: NotRequired[list[CapabilityType]]
-    Tags: NotRequired[list[TagTypeDef]]
-    StackSetARN: NotRequired[str]
-    AdministrationRoleARN: NotRequired[str]
-    ExecutionRoleName: NotRequired[str]
-    StackSetDriftDetectionDetails: NotRequired[StackSetDriftDetectionDetailsTypeDef]
-    AutoDeployment: NotRequired[AutoDeploymentOutputTypeDef]
-    PermissionModel: NotRequired[PermissionModelsType]
-    OrganizationalUnitIds: NotRequired[list[str]]
-    ManagedExecution: NotRequired[ManagedExecutionTypeDef]
-    Regions: NotRequired[list[str]]
-
-
-class StackSummaryTypeDef(TypedDict):
-    StackId: NotRequired[str]
-    StackName: str
-    TemplateDescription: NotRequired[str]
-    CreationTime: datetime
-    LastUpdatedTime: NotRequired[datetime]
-    DeletionTime: NotRequired[datetime]
-    StackStatus: StackStatusType
-    StackStatusReason: NotRequired[str]
-    ParentId: NotRequired[str]
-    RootId: NotRequired[str]
-    DriftInformation: NotRequired[StackDriftInformationSummaryTypeDef]
-    LastOperations: NotRequired[list[OperationEntryTypeDef]]
-
-
-class StackTypeDef(TypedDict):
-    StackId: NotRequired[str]
-    StackName: str
-    ChangeSetId: NotRequired[str]
-    Description: NotRequired[str]
-    Parameters: NotRequired[list[ParameterTypeDef]]
-    CreationTime: datetime
-    DeletionTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-    RollbackConfiguration: NotRequired[RollbackConfigurationOutputTypeDef]
-    StackStatus: StackStatusType
-    StackStatusReason: NotRequired[str]
-    DisableRollback: NotRequired[bool]
-    NotificationARNs: NotRequired[list[str]]
-    TimeoutInMinutes: NotRequired[int]
-    Capabilities: NotRequired[list[CapabilityType]]
-    Outputs: NotRequired[list[OutputTypeDef]]
-    RoleARN: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    EnableTerminationProtection: NotRequired[bool]
-    ParentId: NotRequired[str]
-    RootId: NotRequired[str]
-    DriftInformation: NotRequired[StackDriftInformationTypeDef]
-    RetainExceptOnCreate: NotRequired[bool]
-    DeletionMode: NotRequired[DeletionModeType]
-    DetailedStatus: NotRequired[DetailedStatusType]
-    LastOperations: NotRequired[list[OperationEntryTypeDef]]
-
-
 class StartResourceScanInputTypeDef(TypedDict):
     ClientRequestToken: NotRequired[str]
     ScanFilters: NotRequired[ReadOnly[Sequence[ScanFilterTypeDef]]]
@@ -2165,42 +2263,11 @@ class StopStackSetOperationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TemplateConfigurationTypeDef(TypedDict):
-    DeletionPolicy: NotRequired[GeneratedTemplateDeletionPolicyType]
-    UpdateReplacePolicy: NotRequired[GeneratedTemplateUpdateReplacePolicyType]
-
-
 class TemplateParameterTypeDef(TypedDict):
     ParameterKey: NotRequired[str]
     DefaultValue: NotRequired[str]
     NoEcho: NotRequired[bool]
     Description: NotRequired[str]
-
-
-class TemplateProgressTypeDef(TypedDict):
-    ResourcesSucceeded: NotRequired[int]
-    ResourcesFailed: NotRequired[int]
-    ResourcesProcessing: NotRequired[int]
-    ResourcesPending: NotRequired[int]
-
-
-class TemplateSummaryConfigTypeDef(TypedDict):
-    TreatUnrecognizedResourceTypesAsWarnings: NotRequired[bool]
-
-
-class TemplateSummaryTypeDef(TypedDict):
-    GeneratedTemplateId: NotRequired[str]
-    GeneratedTemplateName: NotRequired[str]
-    Status: NotRequired[GeneratedTemplateStatusType]
-    StatusReason: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-    NumberOfResources: NotRequired[int]
 
 
 class TestTypeInputTypeDef(TypedDict):
@@ -2214,57 +2281,6 @@ class TestTypeInputTypeDef(TypedDict):
 class TestTypeOutputTypeDef(TypedDict):
     TypeVersionArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TypeConfigurationDetailsTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Alias: NotRequired[str]
-    Configuration: NotRequired[str]
-    LastUpdated: NotRequired[datetime]
-    TypeArn: NotRequired[str]
-    TypeName: NotRequired[str]
-    IsDefaultConfiguration: NotRequired[bool]
-
-
-class TypeConfigurationIdentifierTypeDef(TypedDict):
-    TypeArn: NotRequired[str]
-    TypeConfigurationAlias: NotRequired[str]
-    TypeConfigurationArn: NotRequired[str]
-    Type: NotRequired[ThirdPartyTypeType]
-    TypeName: NotRequired[str]
-
-
-class TypeFiltersTypeDef(TypedDict):
-    Category: NotRequired[CategoryType]
-    PublisherId: NotRequired[str]
-    TypeNamePrefix: NotRequired[str]
-
-
-class TypeSummaryTypeDef(TypedDict):
-    Type: NotRequired[RegistryTypeType]
-    TypeName: NotRequired[str]
-    DefaultVersionId: NotRequired[str]
-    TypeArn: NotRequired[str]
-    LastUpdated: NotRequired[datetime]
-    Description: NotRequired[str]
-    PublisherId: NotRequired[str]
-    OriginalTypeName: NotRequired[str]
-    PublicVersionNumber: NotRequired[str]
-    LatestPublicVersion: NotRequired[str]
-    PublisherIdentity: NotRequired[IdentityProviderType]
-    PublisherName: NotRequired[str]
-    IsActivated: NotRequired[bool]
-
-
-class TypeVersionSummaryTypeDef(TypedDict):
-    Type: NotRequired[RegistryTypeType]
-    TypeName: NotRequired[str]
-    VersionId: NotRequired[str]
-    IsDefaultVersion: NotRequired[bool]
-    Arn: NotRequired[str]
-    TimeCreated: NotRequired[datetime]
-    Description: NotRequired[str]
-    PublicVersionNumber: NotRequired[str]
 
 
 class UpdateGeneratedTemplateInputTypeDef(TypedDict):
@@ -2373,18 +2389,3 @@ class ValidateTemplateOutputTypeDef(TypedDict):
     CapabilitiesReason: NotRequired[str]
     DeclaredTransforms: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WarningDetailTypeDef(TypedDict):
-    Type: NotRequired[WarningTypeType]
-    Properties: NotRequired[list[WarningPropertyTypeDef]]
-
-
-class WarningPropertyTypeDef(TypedDict):
-    PropertyPath: NotRequired[str]
-    Required: NotRequired[bool]
-    Description: NotRequired[str]
-
-
-class WarningsTypeDef(TypedDict):
-    UnrecognizedResourceTypes: NotRequired[list[str]]

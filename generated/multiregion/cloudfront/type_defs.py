@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -68,603 +68,619 @@ from .literals import (
     ViewerProtocolPolicyType,
 )
 
-__all__ = [
-    "ActiveTrustedKeyGroupsTypeDef",
-    "ActiveTrustedSignersTypeDef",
-    "AliasICPRecordalTypeDef",
-    "AliasesOutputTypeDef",
-    "AliasesTypeDef",
-    "AllowedMethodsOutputTypeDef",
-    "AllowedMethodsTypeDef",
-    "AnycastIpListCollectionTypeDef",
-    "AnycastIpListSummaryTypeDef",
-    "AnycastIpListTypeDef",
-    "AssociateAliasRequestTypeDef",
-    "AssociateDistributionTenantWebACLRequestTypeDef",
-    "AssociateDistributionTenantWebACLResultTypeDef",
-    "AssociateDistributionWebACLRequestTypeDef",
-    "AssociateDistributionWebACLResultTypeDef",
-    "CaCertificatesBundleS3LocationTypeDef",
-    "CaCertificatesBundleSourceTypeDef",
-    "CacheBehaviorOutputTypeDef",
-    "CacheBehaviorTypeDef",
-    "CacheBehaviorsOutputTypeDef",
-    "CacheBehaviorsTypeDef",
-    "CachePolicyConfigOutputTypeDef",
-    "CachePolicyConfigTypeDef",
-    "CachePolicyCookiesConfigOutputTypeDef",
-    "CachePolicyCookiesConfigTypeDef",
-    "CachePolicyHeadersConfigOutputTypeDef",
-    "CachePolicyHeadersConfigTypeDef",
-    "CachePolicyListTypeDef",
-    "CachePolicyQueryStringsConfigOutputTypeDef",
-    "CachePolicyQueryStringsConfigTypeDef",
-    "CachePolicySummaryTypeDef",
-    "CachePolicyTypeDef",
-    "CacheTagConfigTypeDef",
-    "CachedMethodsOutputTypeDef",
-    "CachedMethodsTypeDef",
-    "CertificateTypeDef",
-    "CloudFrontOriginAccessIdentityConfigTypeDef",
-    "CloudFrontOriginAccessIdentityListTypeDef",
-    "CloudFrontOriginAccessIdentitySummaryTypeDef",
-    "CloudFrontOriginAccessIdentityTypeDef",
-    "ConflictingAliasTypeDef",
-    "ConflictingAliasesListTypeDef",
-    "ConnectionFunctionAssociationTypeDef",
-    "ConnectionFunctionSummaryTypeDef",
-    "ConnectionFunctionTestResultTypeDef",
-    "ConnectionGroupAssociationFilterTypeDef",
-    "ConnectionGroupSummaryTypeDef",
-    "ConnectionGroupTypeDef",
-    "ContentTypeProfileConfigOutputTypeDef",
-    "ContentTypeProfileConfigTypeDef",
-    "ContentTypeProfileTypeDef",
-    "ContentTypeProfilesOutputTypeDef",
-    "ContentTypeProfilesTypeDef",
-    "ContinuousDeploymentPolicyConfigOutputTypeDef",
-    "ContinuousDeploymentPolicyConfigTypeDef",
-    "ContinuousDeploymentPolicyListTypeDef",
-    "ContinuousDeploymentPolicySummaryTypeDef",
-    "ContinuousDeploymentPolicyTypeDef",
-    "ContinuousDeploymentSingleHeaderConfigTypeDef",
-    "ContinuousDeploymentSingleWeightConfigTypeDef",
-    "CookieNamesOutputTypeDef",
-    "CookieNamesTypeDef",
-    "CookiePreferenceOutputTypeDef",
-    "CookiePreferenceTypeDef",
-    "CopyDistributionRequestTypeDef",
-    "CopyDistributionResultTypeDef",
-    "CreateAnycastIpListRequestTypeDef",
-    "CreateAnycastIpListResultTypeDef",
-    "CreateCachePolicyRequestTypeDef",
-    "CreateCachePolicyResultTypeDef",
-    "CreateCloudFrontOriginAccessIdentityRequestTypeDef",
-    "CreateCloudFrontOriginAccessIdentityResultTypeDef",
-    "CreateConnectionFunctionRequestTypeDef",
-    "CreateConnectionFunctionResultTypeDef",
-    "CreateConnectionGroupRequestTypeDef",
-    "CreateConnectionGroupResultTypeDef",
-    "CreateContinuousDeploymentPolicyRequestTypeDef",
-    "CreateContinuousDeploymentPolicyResultTypeDef",
-    "CreateDistributionRequestTypeDef",
-    "CreateDistributionResultTypeDef",
-    "CreateDistributionTenantRequestTypeDef",
-    "CreateDistributionTenantResultTypeDef",
-    "CreateDistributionWithTagsRequestTypeDef",
-    "CreateDistributionWithTagsResultTypeDef",
-    "CreateFieldLevelEncryptionConfigRequestTypeDef",
-    "CreateFieldLevelEncryptionConfigResultTypeDef",
-    "CreateFieldLevelEncryptionProfileRequestTypeDef",
-    "CreateFieldLevelEncryptionProfileResultTypeDef",
-    "CreateFunctionRequestTypeDef",
-    "CreateFunctionResultTypeDef",
-    "CreateInvalidationForDistributionTenantRequestTypeDef",
-    "CreateInvalidationForDistributionTenantResultTypeDef",
-    "CreateInvalidationRequestTypeDef",
-    "CreateInvalidationResultTypeDef",
-    "CreateKeyGroupRequestTypeDef",
-    "CreateKeyGroupResultTypeDef",
-    "CreateKeyValueStoreRequestTypeDef",
-    "CreateKeyValueStoreResultTypeDef",
-    "CreateMonitoringSubscriptionRequestTypeDef",
-    "CreateMonitoringSubscriptionResultTypeDef",
-    "CreateOriginAccessControlRequestTypeDef",
-    "CreateOriginAccessControlResultTypeDef",
-    "CreateOriginRequestPolicyRequestTypeDef",
-    "CreateOriginRequestPolicyResultTypeDef",
-    "CreatePublicKeyRequestTypeDef",
-    "CreatePublicKeyResultTypeDef",
-    "CreateRealtimeLogConfigRequestTypeDef",
-    "CreateRealtimeLogConfigResultTypeDef",
-    "CreateResponseHeadersPolicyRequestTypeDef",
-    "CreateResponseHeadersPolicyResultTypeDef",
-    "CreateStreamingDistributionRequestTypeDef",
-    "CreateStreamingDistributionResultTypeDef",
-    "CreateStreamingDistributionWithTagsRequestTypeDef",
-    "CreateStreamingDistributionWithTagsResultTypeDef",
-    "CreateTrustStoreRequestTypeDef",
-    "CreateTrustStoreResultTypeDef",
-    "CreateVpcOriginRequestTypeDef",
-    "CreateVpcOriginResultTypeDef",
-    "CustomErrorResponseTypeDef",
-    "CustomErrorResponsesOutputTypeDef",
-    "CustomErrorResponsesTypeDef",
-    "CustomHeadersOutputTypeDef",
-    "CustomHeadersTypeDef",
-    "CustomOriginConfigOutputTypeDef",
-    "CustomOriginConfigTypeDef",
-    "CustomizationsOutputTypeDef",
-    "CustomizationsTypeDef",
-    "DefaultCacheBehaviorOutputTypeDef",
-    "DefaultCacheBehaviorTypeDef",
-    "DeleteAnycastIpListRequestTypeDef",
-    "DeleteCachePolicyRequestTypeDef",
-    "DeleteCloudFrontOriginAccessIdentityRequestTypeDef",
-    "DeleteConnectionFunctionRequestTypeDef",
-    "DeleteConnectionGroupRequestTypeDef",
-    "DeleteContinuousDeploymentPolicyRequestTypeDef",
-    "DeleteDistributionRequestTypeDef",
-    "DeleteDistributionTenantRequestTypeDef",
-    "DeleteFieldLevelEncryptionConfigRequestTypeDef",
-    "DeleteFieldLevelEncryptionProfileRequestTypeDef",
-    "DeleteFunctionRequestTypeDef",
-    "DeleteKeyGroupRequestTypeDef",
-    "DeleteKeyValueStoreRequestTypeDef",
-    "DeleteMonitoringSubscriptionRequestTypeDef",
-    "DeleteMonitoringSubscriptionResultTypeDef",
-    "DeleteOriginAccessControlRequestTypeDef",
-    "DeleteOriginRequestPolicyRequestTypeDef",
-    "DeletePublicKeyRequestTypeDef",
-    "DeleteRealtimeLogConfigRequestTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResponseHeadersPolicyRequestTypeDef",
-    "DeleteStreamingDistributionRequestTypeDef",
-    "DeleteTrustStoreRequestTypeDef",
-    "DeleteVpcOriginRequestTypeDef",
-    "DeleteVpcOriginResultTypeDef",
-    "DescribeConnectionFunctionRequestTypeDef",
-    "DescribeConnectionFunctionResultTypeDef",
-    "DescribeFunctionRequestTypeDef",
-    "DescribeFunctionResultTypeDef",
-    "DescribeKeyValueStoreRequestTypeDef",
-    "DescribeKeyValueStoreResultTypeDef",
-    "DisassociateDistributionTenantWebACLRequestTypeDef",
-    "DisassociateDistributionTenantWebACLResultTypeDef",
-    "DisassociateDistributionWebACLRequestTypeDef",
-    "DisassociateDistributionWebACLResultTypeDef",
-    "DistributionConfigOutputTypeDef",
-    "DistributionConfigTypeDef",
-    "DistributionConfigWithTagsTypeDef",
-    "DistributionIdListTypeDef",
-    "DistributionIdOwnerListTypeDef",
-    "DistributionIdOwnerTypeDef",
-    "DistributionListTypeDef",
-    "DistributionResourceIdTypeDef",
-    "DistributionSummaryTypeDef",
-    "DistributionTenantAssociationFilterTypeDef",
-    "DistributionTenantSummaryTypeDef",
-    "DistributionTenantTypeDef",
-    "DistributionTypeDef",
-    "DnsConfigurationTypeDef",
-    "DomainConflictTypeDef",
-    "DomainItemTypeDef",
-    "DomainResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionEntitiesOutputTypeDef",
-    "EncryptionEntitiesTypeDef",
-    "EncryptionEntityOutputTypeDef",
-    "EncryptionEntityTypeDef",
-    "EndPointTypeDef",
-    "FieldLevelEncryptionConfigOutputTypeDef",
-    "FieldLevelEncryptionConfigTypeDef",
-    "FieldLevelEncryptionListTypeDef",
-    "FieldLevelEncryptionProfileConfigOutputTypeDef",
-    "FieldLevelEncryptionProfileConfigTypeDef",
-    "FieldLevelEncryptionProfileListTypeDef",
-    "FieldLevelEncryptionProfileSummaryTypeDef",
-    "FieldLevelEncryptionProfileTypeDef",
-    "FieldLevelEncryptionSummaryTypeDef",
-    "FieldLevelEncryptionTypeDef",
-    "FieldPatternsOutputTypeDef",
-    "FieldPatternsTypeDef",
-    "ForwardedValuesOutputTypeDef",
-    "ForwardedValuesTypeDef",
-    "FunctionAssociationTypeDef",
-    "FunctionAssociationsOutputTypeDef",
-    "FunctionAssociationsTypeDef",
-    "FunctionConfigOutputTypeDef",
-    "FunctionConfigTypeDef",
-    "FunctionListTypeDef",
-    "FunctionMetadataTypeDef",
-    "FunctionSummaryTypeDef",
-    "GeoRestrictionCustomizationOutputTypeDef",
-    "GeoRestrictionCustomizationTypeDef",
-    "GeoRestrictionOutputTypeDef",
-    "GeoRestrictionTypeDef",
-    "GetAnycastIpListRequestTypeDef",
-    "GetAnycastIpListResultTypeDef",
-    "GetCachePolicyConfigRequestTypeDef",
-    "GetCachePolicyConfigResultTypeDef",
-    "GetCachePolicyRequestTypeDef",
-    "GetCachePolicyResultTypeDef",
-    "GetCloudFrontOriginAccessIdentityConfigRequestTypeDef",
-    "GetCloudFrontOriginAccessIdentityConfigResultTypeDef",
-    "GetCloudFrontOriginAccessIdentityRequestTypeDef",
-    "GetCloudFrontOriginAccessIdentityResultTypeDef",
-    "GetConnectionFunctionRequestTypeDef",
-    "GetConnectionFunctionResultTypeDef",
-    "GetConnectionGroupByRoutingEndpointRequestTypeDef",
-    "GetConnectionGroupByRoutingEndpointResultTypeDef",
-    "GetConnectionGroupRequestTypeDef",
-    "GetConnectionGroupResultTypeDef",
-    "GetContinuousDeploymentPolicyConfigRequestTypeDef",
-    "GetContinuousDeploymentPolicyConfigResultTypeDef",
-    "GetContinuousDeploymentPolicyRequestTypeDef",
-    "GetContinuousDeploymentPolicyResultTypeDef",
-    "GetDistributionConfigRequestTypeDef",
-    "GetDistributionConfigResultTypeDef",
-    "GetDistributionRequestTypeDef",
-    "GetDistributionResultTypeDef",
-    "GetDistributionTenantByDomainRequestTypeDef",
-    "GetDistributionTenantByDomainResultTypeDef",
-    "GetDistributionTenantRequestTypeDef",
-    "GetDistributionTenantResultTypeDef",
-    "GetFieldLevelEncryptionConfigRequestTypeDef",
-    "GetFieldLevelEncryptionConfigResultTypeDef",
-    "GetFieldLevelEncryptionProfileConfigRequestTypeDef",
-    "GetFieldLevelEncryptionProfileConfigResultTypeDef",
-    "GetFieldLevelEncryptionProfileRequestTypeDef",
-    "GetFieldLevelEncryptionProfileResultTypeDef",
-    "GetFieldLevelEncryptionRequestTypeDef",
-    "GetFieldLevelEncryptionResultTypeDef",
-    "GetFunctionRequestTypeDef",
-    "GetFunctionResultTypeDef",
-    "GetInvalidationForDistributionTenantRequestTypeDef",
-    "GetInvalidationForDistributionTenantResultTypeDef",
-    "GetInvalidationRequestTypeDef",
-    "GetInvalidationResultTypeDef",
-    "GetKeyGroupConfigRequestTypeDef",
-    "GetKeyGroupConfigResultTypeDef",
-    "GetKeyGroupRequestTypeDef",
-    "GetKeyGroupResultTypeDef",
-    "GetManagedCertificateDetailsRequestTypeDef",
-    "GetManagedCertificateDetailsResultTypeDef",
-    "GetMonitoringSubscriptionRequestTypeDef",
-    "GetMonitoringSubscriptionResultTypeDef",
-    "GetOriginAccessControlConfigRequestTypeDef",
-    "GetOriginAccessControlConfigResultTypeDef",
-    "GetOriginAccessControlRequestTypeDef",
-    "GetOriginAccessControlResultTypeDef",
-    "GetOriginRequestPolicyConfigRequestTypeDef",
-    "GetOriginRequestPolicyConfigResultTypeDef",
-    "GetOriginRequestPolicyRequestTypeDef",
-    "GetOriginRequestPolicyResultTypeDef",
-    "GetPublicKeyConfigRequestTypeDef",
-    "GetPublicKeyConfigResultTypeDef",
-    "GetPublicKeyRequestTypeDef",
-    "GetPublicKeyResultTypeDef",
-    "GetRealtimeLogConfigRequestTypeDef",
-    "GetRealtimeLogConfigResultTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResultTypeDef",
-    "GetResponseHeadersPolicyConfigRequestTypeDef",
-    "GetResponseHeadersPolicyConfigResultTypeDef",
-    "GetResponseHeadersPolicyRequestTypeDef",
-    "GetResponseHeadersPolicyResultTypeDef",
-    "GetStreamingDistributionConfigRequestTypeDef",
-    "GetStreamingDistributionConfigResultTypeDef",
-    "GetStreamingDistributionRequestTypeDef",
-    "GetStreamingDistributionResultTypeDef",
-    "GetTrustStoreRequestTypeDef",
-    "GetTrustStoreResultTypeDef",
-    "GetVpcOriginRequestTypeDef",
-    "GetVpcOriginResultTypeDef",
-    "GrpcConfigTypeDef",
-    "HeadersOutputTypeDef",
-    "HeadersTypeDef",
-    "ImportSourceTypeDef",
-    "InvalidationBatchOutputTypeDef",
-    "InvalidationBatchTypeDef",
-    "InvalidationListTypeDef",
-    "InvalidationSummaryTypeDef",
-    "InvalidationTypeDef",
-    "IpamCidrConfigTypeDef",
-    "IpamConfigTypeDef",
-    "KGKeyPairIdsTypeDef",
-    "KeyGroupConfigOutputTypeDef",
-    "KeyGroupConfigTypeDef",
-    "KeyGroupListTypeDef",
-    "KeyGroupSummaryTypeDef",
-    "KeyGroupTypeDef",
-    "KeyPairIdsTypeDef",
-    "KeyValueStoreAssociationTypeDef",
-    "KeyValueStoreAssociationsOutputTypeDef",
-    "KeyValueStoreAssociationsTypeDef",
-    "KeyValueStoreListTypeDef",
-    "KeyValueStoreTypeDef",
-    "KinesisStreamConfigTypeDef",
-    "LambdaFunctionAssociationTypeDef",
-    "LambdaFunctionAssociationsOutputTypeDef",
-    "LambdaFunctionAssociationsTypeDef",
-    "ListAnycastIpListsRequestTypeDef",
-    "ListAnycastIpListsResultTypeDef",
-    "ListCachePoliciesRequestTypeDef",
-    "ListCachePoliciesResultTypeDef",
-    "ListCloudFrontOriginAccessIdentitiesRequestTypeDef",
-    "ListCloudFrontOriginAccessIdentitiesResultTypeDef",
-    "ListConflictingAliasesRequestTypeDef",
-    "ListConflictingAliasesResultTypeDef",
-    "ListConnectionFunctionsRequestTypeDef",
-    "ListConnectionFunctionsResultTypeDef",
-    "ListConnectionGroupsRequestTypeDef",
-    "ListConnectionGroupsResultTypeDef",
-    "ListContinuousDeploymentPoliciesRequestTypeDef",
-    "ListContinuousDeploymentPoliciesResultTypeDef",
-    "ListDistributionTenantsByCustomizationRequestTypeDef",
-    "ListDistributionTenantsByCustomizationResultTypeDef",
-    "ListDistributionTenantsRequestTypeDef",
-    "ListDistributionTenantsResultTypeDef",
-    "ListDistributionsByAnycastIpListIdRequestTypeDef",
-    "ListDistributionsByAnycastIpListIdResultTypeDef",
-    "ListDistributionsByCachePolicyIdRequestTypeDef",
-    "ListDistributionsByCachePolicyIdResultTypeDef",
-    "ListDistributionsByConnectionFunctionRequestTypeDef",
-    "ListDistributionsByConnectionFunctionResultTypeDef",
-    "ListDistributionsByConnectionModeRequestTypeDef",
-    "ListDistributionsByConnectionModeResultTypeDef",
-    "ListDistributionsByKeyGroupRequestTypeDef",
-    "ListDistributionsByKeyGroupResultTypeDef",
-    "ListDistributionsByOriginRequestPolicyIdRequestTypeDef",
-    "ListDistributionsByOriginRequestPolicyIdResultTypeDef",
-    "ListDistributionsByOwnedResourceRequestTypeDef",
-    "ListDistributionsByOwnedResourceResultTypeDef",
-    "ListDistributionsByRealtimeLogConfigRequestTypeDef",
-    "ListDistributionsByRealtimeLogConfigResultTypeDef",
-    "ListDistributionsByResponseHeadersPolicyIdRequestTypeDef",
-    "ListDistributionsByResponseHeadersPolicyIdResultTypeDef",
-    "ListDistributionsByTrustStoreRequestTypeDef",
-    "ListDistributionsByTrustStoreResultTypeDef",
-    "ListDistributionsByVpcOriginIdRequestTypeDef",
-    "ListDistributionsByVpcOriginIdResultTypeDef",
-    "ListDistributionsByWebACLIdRequestTypeDef",
-    "ListDistributionsByWebACLIdResultTypeDef",
-    "ListDistributionsRequestTypeDef",
-    "ListDistributionsResultTypeDef",
-    "ListDomainConflictsRequestTypeDef",
-    "ListDomainConflictsResultTypeDef",
-    "ListFieldLevelEncryptionConfigsRequestTypeDef",
-    "ListFieldLevelEncryptionConfigsResultTypeDef",
-    "ListFieldLevelEncryptionProfilesRequestTypeDef",
-    "ListFieldLevelEncryptionProfilesResultTypeDef",
-    "ListFunctionsRequestTypeDef",
-    "ListFunctionsResultTypeDef",
-    "ListInvalidationsForDistributionTenantRequestTypeDef",
-    "ListInvalidationsForDistributionTenantResultTypeDef",
-    "ListInvalidationsRequestTypeDef",
-    "ListInvalidationsResultTypeDef",
-    "ListKeyGroupsRequestTypeDef",
-    "ListKeyGroupsResultTypeDef",
-    "ListKeyValueStoresRequestTypeDef",
-    "ListKeyValueStoresResultTypeDef",
-    "ListOriginAccessControlsRequestTypeDef",
-    "ListOriginAccessControlsResultTypeDef",
-    "ListOriginRequestPoliciesRequestTypeDef",
-    "ListOriginRequestPoliciesResultTypeDef",
-    "ListPublicKeysRequestTypeDef",
-    "ListPublicKeysResultTypeDef",
-    "ListRealtimeLogConfigsRequestTypeDef",
-    "ListRealtimeLogConfigsResultTypeDef",
-    "ListResponseHeadersPoliciesRequestTypeDef",
-    "ListResponseHeadersPoliciesResultTypeDef",
-    "ListStreamingDistributionsRequestTypeDef",
-    "ListStreamingDistributionsResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResultTypeDef",
-    "ListTrustStoresRequestTypeDef",
-    "ListTrustStoresResultTypeDef",
-    "ListVpcOriginsRequestTypeDef",
-    "ListVpcOriginsResultTypeDef",
-    "LoggingConfigTypeDef",
-    "ManagedCertificateDetailsTypeDef",
-    "ManagedCertificateRequestTypeDef",
-    "MonitoringSubscriptionTypeDef",
-    "OriginAccessControlConfigTypeDef",
-    "OriginAccessControlListTypeDef",
-    "OriginAccessControlSummaryTypeDef",
-    "OriginAccessControlTypeDef",
-    "OriginCustomHeaderTypeDef",
-    "OriginGroupFailoverCriteriaOutputTypeDef",
-    "OriginGroupFailoverCriteriaTypeDef",
-    "OriginGroupMemberTypeDef",
-    "OriginGroupMembersOutputTypeDef",
-    "OriginGroupMembersTypeDef",
-    "OriginGroupOutputTypeDef",
-    "OriginGroupTypeDef",
-    "OriginGroupsOutputTypeDef",
-    "OriginGroupsTypeDef",
-    "OriginMtlsConfigTypeDef",
-    "OriginOutputTypeDef",
-    "OriginRequestPolicyConfigOutputTypeDef",
-    "OriginRequestPolicyConfigTypeDef",
-    "OriginRequestPolicyCookiesConfigOutputTypeDef",
-    "OriginRequestPolicyCookiesConfigTypeDef",
-    "OriginRequestPolicyHeadersConfigOutputTypeDef",
-    "OriginRequestPolicyHeadersConfigTypeDef",
-    "OriginRequestPolicyListTypeDef",
-    "OriginRequestPolicyQueryStringsConfigOutputTypeDef",
-    "OriginRequestPolicyQueryStringsConfigTypeDef",
-    "OriginRequestPolicySummaryTypeDef",
-    "OriginRequestPolicyTypeDef",
-    "OriginShieldTypeDef",
-    "OriginSslProtocolsOutputTypeDef",
-    "OriginSslProtocolsTypeDef",
-    "OriginTypeDef",
-    "OriginsOutputTypeDef",
-    "OriginsTypeDef",
-    "ParameterDefinitionSchemaTypeDef",
-    "ParameterDefinitionTypeDef",
-    "ParameterTypeDef",
-    "ParametersInCacheKeyAndForwardedToOriginOutputTypeDef",
-    "ParametersInCacheKeyAndForwardedToOriginTypeDef",
-    "PathsOutputTypeDef",
-    "PathsTypeDef",
-    "PublicKeyConfigTypeDef",
-    "PublicKeyListTypeDef",
-    "PublicKeySummaryTypeDef",
-    "PublicKeyTypeDef",
-    "PublishConnectionFunctionRequestTypeDef",
-    "PublishConnectionFunctionResultTypeDef",
-    "PublishFunctionRequestTypeDef",
-    "PublishFunctionResultTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResultTypeDef",
-    "QueryArgProfileConfigOutputTypeDef",
-    "QueryArgProfileConfigTypeDef",
-    "QueryArgProfileTypeDef",
-    "QueryArgProfilesOutputTypeDef",
-    "QueryArgProfilesTypeDef",
-    "QueryStringCacheKeysOutputTypeDef",
-    "QueryStringCacheKeysTypeDef",
-    "QueryStringNamesOutputTypeDef",
-    "QueryStringNamesTypeDef",
-    "RealtimeLogConfigTypeDef",
-    "RealtimeLogConfigsTypeDef",
-    "RealtimeMetricsSubscriptionConfigTypeDef",
-    "ResponseHeadersPolicyAccessControlAllowHeadersOutputTypeDef",
-    "ResponseHeadersPolicyAccessControlAllowHeadersTypeDef",
-    "ResponseHeadersPolicyAccessControlAllowMethodsOutputTypeDef",
-    "ResponseHeadersPolicyAccessControlAllowMethodsTypeDef",
-    "ResponseHeadersPolicyAccessControlAllowOriginsOutputTypeDef",
-    "ResponseHeadersPolicyAccessControlAllowOriginsTypeDef",
-    "ResponseHeadersPolicyAccessControlExposeHeadersOutputTypeDef",
-    "ResponseHeadersPolicyAccessControlExposeHeadersTypeDef",
-    "ResponseHeadersPolicyConfigOutputTypeDef",
-    "ResponseHeadersPolicyConfigTypeDef",
-    "ResponseHeadersPolicyContentSecurityPolicyTypeDef",
-    "ResponseHeadersPolicyContentTypeOptionsTypeDef",
-    "ResponseHeadersPolicyCorsConfigOutputTypeDef",
-    "ResponseHeadersPolicyCorsConfigTypeDef",
-    "ResponseHeadersPolicyCustomHeaderTypeDef",
-    "ResponseHeadersPolicyCustomHeadersConfigOutputTypeDef",
-    "ResponseHeadersPolicyCustomHeadersConfigTypeDef",
-    "ResponseHeadersPolicyFrameOptionsTypeDef",
-    "ResponseHeadersPolicyListTypeDef",
-    "ResponseHeadersPolicyReferrerPolicyTypeDef",
-    "ResponseHeadersPolicyRemoveHeaderTypeDef",
-    "ResponseHeadersPolicyRemoveHeadersConfigOutputTypeDef",
-    "ResponseHeadersPolicyRemoveHeadersConfigTypeDef",
-    "ResponseHeadersPolicySecurityHeadersConfigTypeDef",
-    "ResponseHeadersPolicyServerTimingHeadersConfigTypeDef",
-    "ResponseHeadersPolicyStrictTransportSecurityTypeDef",
-    "ResponseHeadersPolicySummaryTypeDef",
-    "ResponseHeadersPolicyTypeDef",
-    "ResponseHeadersPolicyXSSProtectionTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestrictionsOutputTypeDef",
-    "RestrictionsTypeDef",
-    "S3OriginConfigTypeDef",
-    "S3OriginTypeDef",
-    "SessionStickinessConfigTypeDef",
-    "SignerTypeDef",
-    "StagingDistributionDnsNamesOutputTypeDef",
-    "StagingDistributionDnsNamesTypeDef",
-    "StatusCodesOutputTypeDef",
-    "StatusCodesTypeDef",
-    "StreamingDistributionConfigOutputTypeDef",
-    "StreamingDistributionConfigTypeDef",
-    "StreamingDistributionConfigWithTagsTypeDef",
-    "StreamingDistributionListTypeDef",
-    "StreamingDistributionSummaryTypeDef",
-    "StreamingDistributionTypeDef",
-    "StreamingLoggingConfigTypeDef",
-    "StringSchemaConfigTypeDef",
-    "TagKeysTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "TagsOutputTypeDef",
-    "TagsTypeDef",
-    "TenantConfigOutputTypeDef",
-    "TenantConfigTypeDef",
-    "TestConnectionFunctionRequestTypeDef",
-    "TestConnectionFunctionResultTypeDef",
-    "TestFunctionRequestTypeDef",
-    "TestFunctionResultTypeDef",
-    "TestResultTypeDef",
-    "TrafficConfigTypeDef",
-    "TrustStoreConfigTypeDef",
-    "TrustStoreSummaryTypeDef",
-    "TrustStoreTypeDef",
-    "TrustedKeyGroupsOutputTypeDef",
-    "TrustedKeyGroupsTypeDef",
-    "TrustedSignersOutputTypeDef",
-    "TrustedSignersTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateAnycastIpListRequestTypeDef",
-    "UpdateAnycastIpListResultTypeDef",
-    "UpdateCachePolicyRequestTypeDef",
-    "UpdateCachePolicyResultTypeDef",
-    "UpdateCloudFrontOriginAccessIdentityRequestTypeDef",
-    "UpdateCloudFrontOriginAccessIdentityResultTypeDef",
-    "UpdateConnectionFunctionRequestTypeDef",
-    "UpdateConnectionFunctionResultTypeDef",
-    "UpdateConnectionGroupRequestTypeDef",
-    "UpdateConnectionGroupResultTypeDef",
-    "UpdateContinuousDeploymentPolicyRequestTypeDef",
-    "UpdateContinuousDeploymentPolicyResultTypeDef",
-    "UpdateDistributionRequestTypeDef",
-    "UpdateDistributionResultTypeDef",
-    "UpdateDistributionTenantRequestTypeDef",
-    "UpdateDistributionTenantResultTypeDef",
-    "UpdateDistributionWithStagingConfigRequestTypeDef",
-    "UpdateDistributionWithStagingConfigResultTypeDef",
-    "UpdateDomainAssociationRequestTypeDef",
-    "UpdateDomainAssociationResultTypeDef",
-    "UpdateFieldLevelEncryptionConfigRequestTypeDef",
-    "UpdateFieldLevelEncryptionConfigResultTypeDef",
-    "UpdateFieldLevelEncryptionProfileRequestTypeDef",
-    "UpdateFieldLevelEncryptionProfileResultTypeDef",
-    "UpdateFunctionRequestTypeDef",
-    "UpdateFunctionResultTypeDef",
-    "UpdateKeyGroupRequestTypeDef",
-    "UpdateKeyGroupResultTypeDef",
-    "UpdateKeyValueStoreRequestTypeDef",
-    "UpdateKeyValueStoreResultTypeDef",
-    "UpdateOriginAccessControlRequestTypeDef",
-    "UpdateOriginAccessControlResultTypeDef",
-    "UpdateOriginRequestPolicyRequestTypeDef",
-    "UpdateOriginRequestPolicyResultTypeDef",
-    "UpdatePublicKeyRequestTypeDef",
-    "UpdatePublicKeyResultTypeDef",
-    "UpdateRealtimeLogConfigRequestTypeDef",
-    "UpdateRealtimeLogConfigResultTypeDef",
-    "UpdateResponseHeadersPolicyRequestTypeDef",
-    "UpdateResponseHeadersPolicyResultTypeDef",
-    "UpdateStreamingDistributionRequestTypeDef",
-    "UpdateStreamingDistributionResultTypeDef",
-    "UpdateTrustStoreRequestTypeDef",
-    "UpdateTrustStoreResultTypeDef",
-    "UpdateVpcOriginRequestTypeDef",
-    "UpdateVpcOriginResultTypeDef",
-    "ValidationTokenDetailTypeDef",
-    "VerifyDnsConfigurationRequestTypeDef",
-    "VerifyDnsConfigurationResultTypeDef",
-    "ViewerCertificateTypeDef",
-    "ViewerMtlsConfigTypeDef",
-    "VpcOriginConfigTypeDef",
-    "VpcOriginEndpointConfigOutputTypeDef",
-    "VpcOriginEndpointConfigTypeDef",
-    "VpcOriginListTypeDef",
-    "VpcOriginSummaryTypeDef",
-    "VpcOriginTypeDef",
-    "WebAclCustomizationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActiveTrustedKeyGroupsTypeDef",
+        "ActiveTrustedSignersTypeDef",
+        "AliasICPRecordalTypeDef",
+        "AliasesOutputTypeDef",
+        "AliasesTypeDef",
+        "AllowedMethodsOutputTypeDef",
+        "AllowedMethodsTypeDef",
+        "AnycastIpListCollectionTypeDef",
+        "AnycastIpListSummaryTypeDef",
+        "AnycastIpListTypeDef",
+        "AssociateAliasRequestTypeDef",
+        "AssociateDistributionTenantWebACLRequestTypeDef",
+        "AssociateDistributionTenantWebACLResultTypeDef",
+        "AssociateDistributionWebACLRequestTypeDef",
+        "AssociateDistributionWebACLResultTypeDef",
+        "CaCertificatesBundleS3LocationTypeDef",
+        "CaCertificatesBundleSourceTypeDef",
+        "CacheBehaviorOutputTypeDef",
+        "CacheBehaviorTypeDef",
+        "CacheBehaviorsOutputTypeDef",
+        "CacheBehaviorsTypeDef",
+        "CachePolicyConfigOutputTypeDef",
+        "CachePolicyConfigTypeDef",
+        "CachePolicyCookiesConfigOutputTypeDef",
+        "CachePolicyCookiesConfigTypeDef",
+        "CachePolicyHeadersConfigOutputTypeDef",
+        "CachePolicyHeadersConfigTypeDef",
+        "CachePolicyListTypeDef",
+        "CachePolicyQueryStringsConfigOutputTypeDef",
+        "CachePolicyQueryStringsConfigTypeDef",
+        "CachePolicySummaryTypeDef",
+        "CachePolicyTypeDef",
+        "CacheTagConfigTypeDef",
+        "CachedMethodsOutputTypeDef",
+        "CachedMethodsTypeDef",
+        "CertificateTypeDef",
+        "CloudFrontOriginAccessIdentityConfigTypeDef",
+        "CloudFrontOriginAccessIdentityListTypeDef",
+        "CloudFrontOriginAccessIdentitySummaryTypeDef",
+        "CloudFrontOriginAccessIdentityTypeDef",
+        "ConflictingAliasTypeDef",
+        "ConflictingAliasesListTypeDef",
+        "ConnectionFunctionAssociationTypeDef",
+        "ConnectionFunctionSummaryTypeDef",
+        "ConnectionFunctionTestResultTypeDef",
+        "ConnectionGroupAssociationFilterTypeDef",
+        "ConnectionGroupSummaryTypeDef",
+        "ConnectionGroupTypeDef",
+        "ContentTypeProfileConfigOutputTypeDef",
+        "ContentTypeProfileConfigTypeDef",
+        "ContentTypeProfileTypeDef",
+        "ContentTypeProfilesOutputTypeDef",
+        "ContentTypeProfilesTypeDef",
+        "ContinuousDeploymentPolicyConfigOutputTypeDef",
+        "ContinuousDeploymentPolicyConfigTypeDef",
+        "ContinuousDeploymentPolicyListTypeDef",
+        "ContinuousDeploymentPolicySummaryTypeDef",
+        "ContinuousDeploymentPolicyTypeDef",
+        "ContinuousDeploymentSingleHeaderConfigTypeDef",
+        "ContinuousDeploymentSingleWeightConfigTypeDef",
+        "CookieNamesOutputTypeDef",
+        "CookieNamesTypeDef",
+        "CookiePreferenceOutputTypeDef",
+        "CookiePreferenceTypeDef",
+        "CopyDistributionRequestTypeDef",
+        "CopyDistributionResultTypeDef",
+        "CreateAnycastIpListRequestTypeDef",
+        "CreateAnycastIpListResultTypeDef",
+        "CreateCachePolicyRequestTypeDef",
+        "CreateCachePolicyResultTypeDef",
+        "CreateCloudFrontOriginAccessIdentityRequestTypeDef",
+        "CreateCloudFrontOriginAccessIdentityResultTypeDef",
+        "CreateConnectionFunctionRequestTypeDef",
+        "CreateConnectionFunctionResultTypeDef",
+        "CreateConnectionGroupRequestTypeDef",
+        "CreateConnectionGroupResultTypeDef",
+        "CreateContinuousDeploymentPolicyRequestTypeDef",
+        "CreateContinuousDeploymentPolicyResultTypeDef",
+        "CreateDistributionRequestTypeDef",
+        "CreateDistributionResultTypeDef",
+        "CreateDistributionTenantRequestTypeDef",
+        "CreateDistributionTenantResultTypeDef",
+        "CreateDistributionWithTagsRequestTypeDef",
+        "CreateDistributionWithTagsResultTypeDef",
+        "CreateFieldLevelEncryptionConfigRequestTypeDef",
+        "CreateFieldLevelEncryptionConfigResultTypeDef",
+        "CreateFieldLevelEncryptionProfileRequestTypeDef",
+        "CreateFieldLevelEncryptionProfileResultTypeDef",
+        "CreateFunctionRequestTypeDef",
+        "CreateFunctionResultTypeDef",
+        "CreateInvalidationForDistributionTenantRequestTypeDef",
+        "CreateInvalidationForDistributionTenantResultTypeDef",
+        "CreateInvalidationRequestTypeDef",
+        "CreateInvalidationResultTypeDef",
+        "CreateKeyGroupRequestTypeDef",
+        "CreateKeyGroupResultTypeDef",
+        "CreateKeyValueStoreRequestTypeDef",
+        "CreateKeyValueStoreResultTypeDef",
+        "CreateMonitoringSubscriptionRequestTypeDef",
+        "CreateMonitoringSubscriptionResultTypeDef",
+        "CreateOriginAccessControlRequestTypeDef",
+        "CreateOriginAccessControlResultTypeDef",
+        "CreateOriginRequestPolicyRequestTypeDef",
+        "CreateOriginRequestPolicyResultTypeDef",
+        "CreatePublicKeyRequestTypeDef",
+        "CreatePublicKeyResultTypeDef",
+        "CreateRealtimeLogConfigRequestTypeDef",
+        "CreateRealtimeLogConfigResultTypeDef",
+        "CreateResponseHeadersPolicyRequestTypeDef",
+        "CreateResponseHeadersPolicyResultTypeDef",
+        "CreateStreamingDistributionRequestTypeDef",
+        "CreateStreamingDistributionResultTypeDef",
+        "CreateStreamingDistributionWithTagsRequestTypeDef",
+        "CreateStreamingDistributionWithTagsResultTypeDef",
+        "CreateTrustStoreRequestTypeDef",
+        "CreateTrustStoreResultTypeDef",
+        "CreateVpcOriginRequestTypeDef",
+        "CreateVpcOriginResultTypeDef",
+        "CustomErrorResponseTypeDef",
+        "CustomErrorResponsesOutputTypeDef",
+        "CustomErrorResponsesTypeDef",
+        "CustomHeadersOutputTypeDef",
+        "CustomHeadersTypeDef",
+        "CustomOriginConfigOutputTypeDef",
+        "CustomOriginConfigTypeDef",
+        "CustomizationsOutputTypeDef",
+        "CustomizationsTypeDef",
+        "DefaultCacheBehaviorOutputTypeDef",
+        "DefaultCacheBehaviorTypeDef",
+        "DeleteAnycastIpListRequestTypeDef",
+        "DeleteCachePolicyRequestTypeDef",
+        "DeleteCloudFrontOriginAccessIdentityRequestTypeDef",
+        "DeleteConnectionFunctionRequestTypeDef",
+        "DeleteConnectionGroupRequestTypeDef",
+        "DeleteContinuousDeploymentPolicyRequestTypeDef",
+        "DeleteDistributionRequestTypeDef",
+        "DeleteDistributionTenantRequestTypeDef",
+        "DeleteFieldLevelEncryptionConfigRequestTypeDef",
+        "DeleteFieldLevelEncryptionProfileRequestTypeDef",
+        "DeleteFunctionRequestTypeDef",
+        "DeleteKeyGroupRequestTypeDef",
+        "DeleteKeyValueStoreRequestTypeDef",
+        "DeleteMonitoringSubscriptionRequestTypeDef",
+        "DeleteMonitoringSubscriptionResultTypeDef",
+        "DeleteOriginAccessControlRequestTypeDef",
+        "DeleteOriginRequestPolicyRequestTypeDef",
+        "DeletePublicKeyRequestTypeDef",
+        "DeleteRealtimeLogConfigRequestTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResponseHeadersPolicyRequestTypeDef",
+        "DeleteStreamingDistributionRequestTypeDef",
+        "DeleteTrustStoreRequestTypeDef",
+        "DeleteVpcOriginRequestTypeDef",
+        "DeleteVpcOriginResultTypeDef",
+        "DescribeConnectionFunctionRequestTypeDef",
+        "DescribeConnectionFunctionResultTypeDef",
+        "DescribeFunctionRequestTypeDef",
+        "DescribeFunctionResultTypeDef",
+        "DescribeKeyValueStoreRequestTypeDef",
+        "DescribeKeyValueStoreResultTypeDef",
+        "DisassociateDistributionTenantWebACLRequestTypeDef",
+        "DisassociateDistributionTenantWebACLResultTypeDef",
+        "DisassociateDistributionWebACLRequestTypeDef",
+        "DisassociateDistributionWebACLResultTypeDef",
+        "DistributionConfigOutputTypeDef",
+        "DistributionConfigTypeDef",
+        "DistributionConfigWithTagsTypeDef",
+        "DistributionIdListTypeDef",
+        "DistributionIdOwnerListTypeDef",
+        "DistributionIdOwnerTypeDef",
+        "DistributionListTypeDef",
+        "DistributionResourceIdTypeDef",
+        "DistributionSummaryTypeDef",
+        "DistributionTenantAssociationFilterTypeDef",
+        "DistributionTenantSummaryTypeDef",
+        "DistributionTenantTypeDef",
+        "DistributionTypeDef",
+        "DnsConfigurationTypeDef",
+        "DomainConflictTypeDef",
+        "DomainItemTypeDef",
+        "DomainResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionEntitiesOutputTypeDef",
+        "EncryptionEntitiesTypeDef",
+        "EncryptionEntityOutputTypeDef",
+        "EncryptionEntityTypeDef",
+        "EndPointTypeDef",
+        "FieldLevelEncryptionConfigOutputTypeDef",
+        "FieldLevelEncryptionConfigTypeDef",
+        "FieldLevelEncryptionListTypeDef",
+        "FieldLevelEncryptionProfileConfigOutputTypeDef",
+        "FieldLevelEncryptionProfileConfigTypeDef",
+        "FieldLevelEncryptionProfileListTypeDef",
+        "FieldLevelEncryptionProfileSummaryTypeDef",
+        "FieldLevelEncryptionProfileTypeDef",
+        "FieldLevelEncryptionSummaryTypeDef",
+        "FieldLevelEncryptionTypeDef",
+        "FieldPatternsOutputTypeDef",
+        "FieldPatternsTypeDef",
+        "ForwardedValuesOutputTypeDef",
+        "ForwardedValuesTypeDef",
+        "FunctionAssociationTypeDef",
+        "FunctionAssociationsOutputTypeDef",
+        "FunctionAssociationsTypeDef",
+        "FunctionConfigOutputTypeDef",
+        "FunctionConfigTypeDef",
+        "FunctionListTypeDef",
+        "FunctionMetadataTypeDef",
+        "FunctionSummaryTypeDef",
+        "GeoRestrictionCustomizationOutputTypeDef",
+        "GeoRestrictionCustomizationTypeDef",
+        "GeoRestrictionOutputTypeDef",
+        "GeoRestrictionTypeDef",
+        "GetAnycastIpListRequestTypeDef",
+        "GetAnycastIpListResultTypeDef",
+        "GetCachePolicyConfigRequestTypeDef",
+        "GetCachePolicyConfigResultTypeDef",
+        "GetCachePolicyRequestTypeDef",
+        "GetCachePolicyResultTypeDef",
+        "GetCloudFrontOriginAccessIdentityConfigRequestTypeDef",
+        "GetCloudFrontOriginAccessIdentityConfigResultTypeDef",
+        "GetCloudFrontOriginAccessIdentityRequestTypeDef",
+        "GetCloudFrontOriginAccessIdentityResultTypeDef",
+        "GetConnectionFunctionRequestTypeDef",
+        "GetConnectionFunctionResultTypeDef",
+        "GetConnectionGroupByRoutingEndpointRequestTypeDef",
+        "GetConnectionGroupByRoutingEndpointResultTypeDef",
+        "GetConnectionGroupRequestTypeDef",
+        "GetConnectionGroupResultTypeDef",
+        "GetContinuousDeploymentPolicyConfigRequestTypeDef",
+        "GetContinuousDeploymentPolicyConfigResultTypeDef",
+        "GetContinuousDeploymentPolicyRequestTypeDef",
+        "GetContinuousDeploymentPolicyResultTypeDef",
+        "GetDistributionConfigRequestTypeDef",
+        "GetDistributionConfigResultTypeDef",
+        "GetDistributionRequestTypeDef",
+        "GetDistributionResultTypeDef",
+        "GetDistributionTenantByDomainRequestTypeDef",
+        "GetDistributionTenantByDomainResultTypeDef",
+        "GetDistributionTenantRequestTypeDef",
+        "GetDistributionTenantResultTypeDef",
+        "GetFieldLevelEncryptionConfigRequestTypeDef",
+        "GetFieldLevelEncryptionConfigResultTypeDef",
+        "GetFieldLevelEncryptionProfileConfigRequestTypeDef",
+        "GetFieldLevelEncryptionProfileConfigResultTypeDef",
+        "GetFieldLevelEncryptionProfileRequestTypeDef",
+        "GetFieldLevelEncryptionProfileResultTypeDef",
+        "GetFieldLevelEncryptionRequestTypeDef",
+        "GetFieldLevelEncryptionResultTypeDef",
+        "GetFunctionRequestTypeDef",
+        "GetFunctionResultTypeDef",
+        "GetInvalidationForDistributionTenantRequestTypeDef",
+        "GetInvalidationForDistributionTenantResultTypeDef",
+        "GetInvalidationRequestTypeDef",
+        "GetInvalidationResultTypeDef",
+        "GetKeyGroupConfigRequestTypeDef",
+        "GetKeyGroupConfigResultTypeDef",
+        "GetKeyGroupRequestTypeDef",
+        "GetKeyGroupResultTypeDef",
+        "GetManagedCertificateDetailsRequestTypeDef",
+        "GetManagedCertificateDetailsResultTypeDef",
+        "GetMonitoringSubscriptionRequestTypeDef",
+        "GetMonitoringSubscriptionResultTypeDef",
+        "GetOriginAccessControlConfigRequestTypeDef",
+        "GetOriginAccessControlConfigResultTypeDef",
+        "GetOriginAccessControlRequestTypeDef",
+        "GetOriginAccessControlResultTypeDef",
+        "GetOriginRequestPolicyConfigRequestTypeDef",
+        "GetOriginRequestPolicyConfigResultTypeDef",
+        "GetOriginRequestPolicyRequestTypeDef",
+        "GetOriginRequestPolicyResultTypeDef",
+        "GetPublicKeyConfigRequestTypeDef",
+        "GetPublicKeyConfigResultTypeDef",
+        "GetPublicKeyRequestTypeDef",
+        "GetPublicKeyResultTypeDef",
+        "GetRealtimeLogConfigRequestTypeDef",
+        "GetRealtimeLogConfigResultTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResultTypeDef",
+        "GetResponseHeadersPolicyConfigRequestTypeDef",
+        "GetResponseHeadersPolicyConfigResultTypeDef",
+        "GetResponseHeadersPolicyRequestTypeDef",
+        "GetResponseHeadersPolicyResultTypeDef",
+        "GetStreamingDistributionConfigRequestTypeDef",
+        "GetStreamingDistributionConfigResultTypeDef",
+        "GetStreamingDistributionRequestTypeDef",
+        "GetStreamingDistributionResultTypeDef",
+        "GetTrustStoreRequestTypeDef",
+        "GetTrustStoreResultTypeDef",
+        "GetVpcOriginRequestTypeDef",
+        "GetVpcOriginResultTypeDef",
+        "GrpcConfigTypeDef",
+        "HeadersOutputTypeDef",
+        "HeadersTypeDef",
+        "ImportSourceTypeDef",
+        "InvalidationBatchOutputTypeDef",
+        "InvalidationBatchTypeDef",
+        "InvalidationListTypeDef",
+        "InvalidationSummaryTypeDef",
+        "InvalidationTypeDef",
+        "IpamCidrConfigTypeDef",
+        "IpamConfigTypeDef",
+        "KGKeyPairIdsTypeDef",
+        "KeyGroupConfigOutputTypeDef",
+        "KeyGroupConfigTypeDef",
+        "KeyGroupListTypeDef",
+        "KeyGroupSummaryTypeDef",
+        "KeyGroupTypeDef",
+        "KeyPairIdsTypeDef",
+        "KeyValueStoreAssociationTypeDef",
+        "KeyValueStoreAssociationsOutputTypeDef",
+        "KeyValueStoreAssociationsTypeDef",
+        "KeyValueStoreListTypeDef",
+        "KeyValueStoreTypeDef",
+        "KinesisStreamConfigTypeDef",
+        "LambdaFunctionAssociationTypeDef",
+        "LambdaFunctionAssociationsOutputTypeDef",
+        "LambdaFunctionAssociationsTypeDef",
+        "ListAnycastIpListsRequestTypeDef",
+        "ListAnycastIpListsResultTypeDef",
+        "ListCachePoliciesRequestTypeDef",
+        "ListCachePoliciesResultTypeDef",
+        "ListCloudFrontOriginAccessIdentitiesRequestTypeDef",
+        "ListCloudFrontOriginAccessIdentitiesResultTypeDef",
+        "ListConflictingAliasesRequestTypeDef",
+        "ListConflictingAliasesResultTypeDef",
+        "ListConnectionFunctionsRequestTypeDef",
+        "ListConnectionFunctionsResultTypeDef",
+        "ListConnectionGroupsRequestTypeDef",
+        "ListConnectionGroupsResultTypeDef",
+        "ListContinuousDeploymentPoliciesRequestTypeDef",
+        "ListContinuousDeploymentPoliciesResultTypeDef",
+        "ListDistributionTenantsByCustomizationRequestTypeDef",
+        "ListDistributionTenantsByCustomizationResultTypeDef",
+        "ListDistributionTenantsRequestTypeDef",
+        "ListDistributionTenantsResultTypeDef",
+        "ListDistributionsByAnycastIpListIdRequestTypeDef",
+        "ListDistributionsByAnycastIpListIdResultTypeDef",
+        "ListDistributionsByCachePolicyIdRequestTypeDef",
+        "ListDistributionsByCachePolicyIdResultTypeDef",
+        "ListDistributionsByConnectionFunctionRequestTypeDef",
+        "ListDistributionsByConnectionFunctionResultTypeDef",
+        "ListDistributionsByConnectionModeRequestTypeDef",
+        "ListDistributionsByConnectionModeResultTypeDef",
+        "ListDistributionsByKeyGroupRequestTypeDef",
+        "ListDistributionsByKeyGroupResultTypeDef",
+        "ListDistributionsByOriginRequestPolicyIdRequestTypeDef",
+        "ListDistributionsByOriginRequestPolicyIdResultTypeDef",
+        "ListDistributionsByOwnedResourceRequestTypeDef",
+        "ListDistributionsByOwnedResourceResultTypeDef",
+        "ListDistributionsByRealtimeLogConfigRequestTypeDef",
+        "ListDistributionsByRealtimeLogConfigResultTypeDef",
+        "ListDistributionsByResponseHeadersPolicyIdRequestTypeDef",
+        "ListDistributionsByResponseHeadersPolicyIdResultTypeDef",
+        "ListDistributionsByTrustStoreRequestTypeDef",
+        "ListDistributionsByTrustStoreResultTypeDef",
+        "ListDistributionsByVpcOriginIdRequestTypeDef",
+        "ListDistributionsByVpcOriginIdResultTypeDef",
+        "ListDistributionsByWebACLIdRequestTypeDef",
+        "ListDistributionsByWebACLIdResultTypeDef",
+        "ListDistributionsRequestTypeDef",
+        "ListDistributionsResultTypeDef",
+        "ListDomainConflictsRequestTypeDef",
+        "ListDomainConflictsResultTypeDef",
+        "ListFieldLevelEncryptionConfigsRequestTypeDef",
+        "ListFieldLevelEncryptionConfigsResultTypeDef",
+        "ListFieldLevelEncryptionProfilesRequestTypeDef",
+        "ListFieldLevelEncryptionProfilesResultTypeDef",
+        "ListFunctionsRequestTypeDef",
+        "ListFunctionsResultTypeDef",
+        "ListInvalidationsForDistributionTenantRequestTypeDef",
+        "ListInvalidationsForDistributionTenantResultTypeDef",
+        "ListInvalidationsRequestTypeDef",
+        "ListInvalidationsResultTypeDef",
+        "ListKeyGroupsRequestTypeDef",
+        "ListKeyGroupsResultTypeDef",
+        "ListKeyValueStoresRequestTypeDef",
+        "ListKeyValueStoresResultTypeDef",
+        "ListOriginAccessControlsRequestTypeDef",
+        "ListOriginAccessControlsResultTypeDef",
+        "ListOriginRequestPoliciesRequestTypeDef",
+        "ListOriginRequestPoliciesResultTypeDef",
+        "ListPublicKeysRequestTypeDef",
+        "ListPublicKeysResultTypeDef",
+        "ListRealtimeLogConfigsRequestTypeDef",
+        "ListRealtimeLogConfigsResultTypeDef",
+        "ListResponseHeadersPoliciesRequestTypeDef",
+        "ListResponseHeadersPoliciesResultTypeDef",
+        "ListStreamingDistributionsRequestTypeDef",
+        "ListStreamingDistributionsResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResultTypeDef",
+        "ListTrustStoresRequestTypeDef",
+        "ListTrustStoresResultTypeDef",
+        "ListVpcOriginsRequestTypeDef",
+        "ListVpcOriginsResultTypeDef",
+        "LoggingConfigTypeDef",
+        "ManagedCertificateDetailsTypeDef",
+        "ManagedCertificateRequestTypeDef",
+        "MonitoringSubscriptionTypeDef",
+        "OriginAccessControlConfigTypeDef",
+        "OriginAccessControlListTypeDef",
+        "OriginAccessControlSummaryTypeDef",
+        "OriginAccessControlTypeDef",
+        "OriginCustomHeaderTypeDef",
+        "OriginGroupFailoverCriteriaOutputTypeDef",
+        "OriginGroupFailoverCriteriaTypeDef",
+        "OriginGroupMemberTypeDef",
+        "OriginGroupMembersOutputTypeDef",
+        "OriginGroupMembersTypeDef",
+        "OriginGroupOutputTypeDef",
+        "OriginGroupTypeDef",
+        "OriginGroupsOutputTypeDef",
+        "OriginGroupsTypeDef",
+        "OriginMtlsConfigTypeDef",
+        "OriginOutputTypeDef",
+        "OriginRequestPolicyConfigOutputTypeDef",
+        "OriginRequestPolicyConfigTypeDef",
+        "OriginRequestPolicyCookiesConfigOutputTypeDef",
+        "OriginRequestPolicyCookiesConfigTypeDef",
+        "OriginRequestPolicyHeadersConfigOutputTypeDef",
+        "OriginRequestPolicyHeadersConfigTypeDef",
+        "OriginRequestPolicyListTypeDef",
+        "OriginRequestPolicyQueryStringsConfigOutputTypeDef",
+        "OriginRequestPolicyQueryStringsConfigTypeDef",
+        "OriginRequestPolicySummaryTypeDef",
+        "OriginRequestPolicyTypeDef",
+        "OriginShieldTypeDef",
+        "OriginSslProtocolsOutputTypeDef",
+        "OriginSslProtocolsTypeDef",
+        "OriginTypeDef",
+        "OriginsOutputTypeDef",
+        "OriginsTypeDef",
+        "ParameterDefinitionSchemaTypeDef",
+        "ParameterDefinitionTypeDef",
+        "ParameterTypeDef",
+        "ParametersInCacheKeyAndForwardedToOriginOutputTypeDef",
+        "ParametersInCacheKeyAndForwardedToOriginTypeDef",
+        "PathsOutputTypeDef",
+        "PathsTypeDef",
+        "PublicKeyConfigTypeDef",
+        "PublicKeyListTypeDef",
+        "PublicKeySummaryTypeDef",
+        "PublicKeyTypeDef",
+        "PublishConnectionFunctionRequestTypeDef",
+        "PublishConnectionFunctionResultTypeDef",
+        "PublishFunctionRequestTypeDef",
+        "PublishFunctionResultTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResultTypeDef",
+        "QueryArgProfileConfigOutputTypeDef",
+        "QueryArgProfileConfigTypeDef",
+        "QueryArgProfileTypeDef",
+        "QueryArgProfilesOutputTypeDef",
+        "QueryArgProfilesTypeDef",
+        "QueryStringCacheKeysOutputTypeDef",
+        "QueryStringCacheKeysTypeDef",
+        "QueryStringNamesOutputTypeDef",
+        "QueryStringNamesTypeDef",
+        "RealtimeLogConfigTypeDef",
+        "RealtimeLogConfigsTypeDef",
+        "RealtimeMetricsSubscriptionConfigTypeDef",
+        "ResponseHeadersPolicyAccessControlAllowHeadersOutputTypeDef",
+        "ResponseHeadersPolicyAccessControlAllowHeadersTypeDef",
+        "ResponseHeadersPolicyAccessControlAllowMethodsOutputTypeDef",
+        "ResponseHeadersPolicyAccessControlAllowMethodsTypeDef",
+        "ResponseHeadersPolicyAccessControlAllowOriginsOutputTypeDef",
+        "ResponseHeadersPolicyAccessControlAllowOriginsTypeDef",
+        "ResponseHeadersPolicyAccessControlExposeHeadersOutputTypeDef",
+        "ResponseHeadersPolicyAccessControlExposeHeadersTypeDef",
+        "ResponseHeadersPolicyConfigOutputTypeDef",
+        "ResponseHeadersPolicyConfigTypeDef",
+        "ResponseHeadersPolicyContentSecurityPolicyTypeDef",
+        "ResponseHeadersPolicyContentTypeOptionsTypeDef",
+        "ResponseHeadersPolicyCorsConfigOutputTypeDef",
+        "ResponseHeadersPolicyCorsConfigTypeDef",
+        "ResponseHeadersPolicyCustomHeaderTypeDef",
+        "ResponseHeadersPolicyCustomHeadersConfigOutputTypeDef",
+        "ResponseHeadersPolicyCustomHeadersConfigTypeDef",
+        "ResponseHeadersPolicyFrameOptionsTypeDef",
+        "ResponseHeadersPolicyListTypeDef",
+        "ResponseHeadersPolicyReferrerPolicyTypeDef",
+        "ResponseHeadersPolicyRemoveHeaderTypeDef",
+        "ResponseHeadersPolicyRemoveHeadersConfigOutputTypeDef",
+        "ResponseHeadersPolicyRemoveHeadersConfigTypeDef",
+        "ResponseHeadersPolicySecurityHeadersConfigTypeDef",
+        "ResponseHeadersPolicyServerTimingHeadersConfigTypeDef",
+        "ResponseHeadersPolicyStrictTransportSecurityTypeDef",
+        "ResponseHeadersPolicySummaryTypeDef",
+        "ResponseHeadersPolicyTypeDef",
+        "ResponseHeadersPolicyXSSProtectionTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestrictionsOutputTypeDef",
+        "RestrictionsTypeDef",
+        "S3OriginConfigTypeDef",
+        "S3OriginTypeDef",
+        "SessionStickinessConfigTypeDef",
+        "SignerTypeDef",
+        "StagingDistributionDnsNamesOutputTypeDef",
+        "StagingDistributionDnsNamesTypeDef",
+        "StatusCodesOutputTypeDef",
+        "StatusCodesTypeDef",
+        "StreamingDistributionConfigOutputTypeDef",
+        "StreamingDistributionConfigTypeDef",
+        "StreamingDistributionConfigWithTagsTypeDef",
+        "StreamingDistributionListTypeDef",
+        "StreamingDistributionSummaryTypeDef",
+        "StreamingDistributionTypeDef",
+        "StreamingLoggingConfigTypeDef",
+        "StringSchemaConfigTypeDef",
+        "TagKeysTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "TagsOutputTypeDef",
+        "TagsTypeDef",
+        "TenantConfigOutputTypeDef",
+        "TenantConfigTypeDef",
+        "TestConnectionFunctionRequestTypeDef",
+        "TestConnectionFunctionResultTypeDef",
+        "TestFunctionRequestTypeDef",
+        "TestFunctionResultTypeDef",
+        "TestResultTypeDef",
+        "TrafficConfigTypeDef",
+        "TrustStoreConfigTypeDef",
+        "TrustStoreSummaryTypeDef",
+        "TrustStoreTypeDef",
+        "TrustedKeyGroupsOutputTypeDef",
+        "TrustedKeyGroupsTypeDef",
+        "TrustedSignersOutputTypeDef",
+        "TrustedSignersTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAnycastIpListRequestTypeDef",
+        "UpdateAnycastIpListResultTypeDef",
+        "UpdateCachePolicyRequestTypeDef",
+        "UpdateCachePolicyResultTypeDef",
+        "UpdateCloudFrontOriginAccessIdentityRequestTypeDef",
+        "UpdateCloudFrontOriginAccessIdentityResultTypeDef",
+        "UpdateConnectionFunctionRequestTypeDef",
+        "UpdateConnectionFunctionResultTypeDef",
+        "UpdateConnectionGroupRequestTypeDef",
+        "UpdateConnectionGroupResultTypeDef",
+        "UpdateContinuousDeploymentPolicyRequestTypeDef",
+        "UpdateContinuousDeploymentPolicyResultTypeDef",
+        "UpdateDistributionRequestTypeDef",
+        "UpdateDistributionResultTypeDef",
+        "UpdateDistributionTenantRequestTypeDef",
+        "UpdateDistributionTenantResultTypeDef",
+        "UpdateDistributionWithStagingConfigRequestTypeDef",
+        "UpdateDistributionWithStagingConfigResultTypeDef",
+        "UpdateDomainAssociationRequestTypeDef",
+        "UpdateDomainAssociationResultTypeDef",
+        "UpdateFieldLevelEncryptionConfigRequestTypeDef",
+        "UpdateFieldLevelEncryptionConfigResultTypeDef",
+        "UpdateFieldLevelEncryptionProfileRequestTypeDef",
+        "UpdateFieldLevelEncryptionProfileResultTypeDef",
+        "UpdateFunctionRequestTypeDef",
+        "UpdateFunctionResultTypeDef",
+        "UpdateKeyGroupRequestTypeDef",
+        "UpdateKeyGroupResultTypeDef",
+        "UpdateKeyValueStoreRequestTypeDef",
+        "UpdateKeyValueStoreResultTypeDef",
+        "UpdateOriginAccessControlRequestTypeDef",
+        "UpdateOriginAccessControlResultTypeDef",
+        "UpdateOriginRequestPolicyRequestTypeDef",
+        "UpdateOriginRequestPolicyResultTypeDef",
+        "UpdatePublicKeyRequestTypeDef",
+        "UpdatePublicKeyResultTypeDef",
+        "UpdateRealtimeLogConfigRequestTypeDef",
+        "UpdateRealtimeLogConfigResultTypeDef",
+        "UpdateResponseHeadersPolicyRequestTypeDef",
+        "UpdateResponseHeadersPolicyResultTypeDef",
+        "UpdateStreamingDistributionRequestTypeDef",
+        "UpdateStreamingDistributionResultTypeDef",
+        "UpdateTrustStoreRequestTypeDef",
+        "UpdateTrustStoreResultTypeDef",
+        "UpdateVpcOriginRequestTypeDef",
+        "UpdateVpcOriginResultTypeDef",
+        "ValidationTokenDetailTypeDef",
+        "VerifyDnsConfigurationRequestTypeDef",
+        "VerifyDnsConfigurationResultTypeDef",
+        "ViewerCertificateTypeDef",
+        "ViewerMtlsConfigTypeDef",
+        "VpcOriginConfigTypeDef",
+        "VpcOriginEndpointConfigOutputTypeDef",
+        "VpcOriginEndpointConfigTypeDef",
+        "VpcOriginListTypeDef",
+        "VpcOriginSummaryTypeDef",
+        "VpcOriginTypeDef",
+        "WebAclCustomizationTypeDef",
+    ]
+
+
+class KeyPairIdsTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
+class KGKeyPairIdsTypeDef(TypedDict):
+    KeyGroupId: NotRequired[str]
+    KeyPairIds: NotRequired[KeyPairIdsTypeDef]
 
 
 class ActiveTrustedKeyGroupsTypeDef(TypedDict):
     Enabled: bool
     Quantity: int
     Items: NotRequired[list[KGKeyPairIdsTypeDef]]
+
+
+class SignerTypeDef(TypedDict):
+    AwsAccountNumber: NotRequired[str]
+    KeyPairIds: NotRequired[KeyPairIdsTypeDef]
 
 
 class ActiveTrustedSignersTypeDef(TypedDict):
@@ -688,10 +704,20 @@ class AliasesTypeDef(TypedDict):
     Items: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class CachedMethodsOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: list[MethodType]
+
+
 class AllowedMethodsOutputTypeDef(TypedDict):
     Quantity: int
     Items: list[MethodType]
     CachedMethods: NotRequired[CachedMethodsOutputTypeDef]
+
+
+class CachedMethodsTypeDef(TypedDict):
+    Quantity: int
+    Items: ReadOnly[Sequence[MethodType]]
 
 
 class AllowedMethodsTypeDef(TypedDict):
@@ -700,13 +726,16 @@ class AllowedMethodsTypeDef(TypedDict):
     CachedMethods: NotRequired[ReadOnly[CachedMethodsTypeDef]]
 
 
-class AnycastIpListCollectionTypeDef(TypedDict):
-    Items: NotRequired[list[AnycastIpListSummaryTypeDef]]
-    Marker: str
-    NextMarker: NotRequired[str]
-    MaxItems: int
-    IsTruncated: bool
+class IpamCidrConfigTypeDef(TypedDict):
+    Cidr: str
+    IpamPoolArn: str
+    AnycastIp: NotRequired[str]
+    Status: NotRequired[IpamCidrStatusType]
+
+
+class IpamConfigTypeDef(TypedDict):
     Quantity: int
+    IpamCidrConfigs: list[IpamCidrConfigTypeDef]
 
 
 class AnycastIpListSummaryTypeDef(TypedDict):
@@ -719,6 +748,15 @@ class AnycastIpListSummaryTypeDef(TypedDict):
     IpAddressType: NotRequired[IpAddressTypeType]
     ETag: NotRequired[str]
     IpamConfig: NotRequired[IpamConfigTypeDef]
+
+
+class AnycastIpListCollectionTypeDef(TypedDict):
+    Items: NotRequired[list[AnycastIpListSummaryTypeDef]]
+    Marker: str
+    NextMarker: NotRequired[str]
+    MaxItems: int
+    IsTruncated: bool
+    Quantity: int
 
 
 class AnycastIpListTypeDef(TypedDict):
@@ -775,6 +813,70 @@ class CaCertificatesBundleSourceTypeDef(TypedDict):
     CaCertificatesBundleS3Location: NotRequired[CaCertificatesBundleS3LocationTypeDef]
 
 
+class CookieNamesOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
+class CookiePreferenceOutputTypeDef(TypedDict):
+    Forward: ItemSelectionType
+    WhitelistedNames: NotRequired[CookieNamesOutputTypeDef]
+
+
+class HeadersOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
+class QueryStringCacheKeysOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
+class ForwardedValuesOutputTypeDef(TypedDict):
+    QueryString: bool
+    Cookies: CookiePreferenceOutputTypeDef
+    Headers: NotRequired[HeadersOutputTypeDef]
+    QueryStringCacheKeys: NotRequired[QueryStringCacheKeysOutputTypeDef]
+
+
+class FunctionAssociationTypeDef(TypedDict):
+    FunctionARN: str
+    EventType: EventTypeType
+
+
+class FunctionAssociationsOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[FunctionAssociationTypeDef]]
+
+
+class GrpcConfigTypeDef(TypedDict):
+    Enabled: bool
+
+
+class LambdaFunctionAssociationTypeDef(TypedDict):
+    LambdaFunctionARN: str
+    EventType: EventTypeType
+    IncludeBody: NotRequired[bool]
+
+
+class LambdaFunctionAssociationsOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[LambdaFunctionAssociationTypeDef]]
+
+
+class TrustedKeyGroupsOutputTypeDef(TypedDict):
+    Enabled: bool
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
+class TrustedSignersOutputTypeDef(TypedDict):
+    Enabled: bool
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
 class CacheBehaviorOutputTypeDef(TypedDict):
     PathPattern: str
     TargetOriginId: str
@@ -796,6 +898,55 @@ class CacheBehaviorOutputTypeDef(TypedDict):
     MinTTL: NotRequired[int]
     DefaultTTL: NotRequired[int]
     MaxTTL: NotRequired[int]
+
+
+class CookieNamesTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CookiePreferenceTypeDef(TypedDict):
+    Forward: ItemSelectionType
+    WhitelistedNames: NotRequired[ReadOnly[CookieNamesTypeDef]]
+
+
+class HeadersTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class QueryStringCacheKeysTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ForwardedValuesTypeDef(TypedDict):
+    QueryString: bool
+    Cookies: ReadOnly[CookiePreferenceTypeDef]
+    Headers: NotRequired[ReadOnly[HeadersTypeDef]]
+    QueryStringCacheKeys: NotRequired[ReadOnly[QueryStringCacheKeysTypeDef]]
+
+
+class FunctionAssociationsTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[FunctionAssociationTypeDef]]]
+
+
+class LambdaFunctionAssociationsTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[LambdaFunctionAssociationTypeDef]]]
+
+
+class TrustedKeyGroupsTypeDef(TypedDict):
+    Enabled: bool
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TrustedSignersTypeDef(TypedDict):
+    Enabled: bool
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CacheBehaviorTypeDef(TypedDict):
@@ -831,6 +982,34 @@ class CacheBehaviorsTypeDef(TypedDict):
     Items: NotRequired[ReadOnly[Sequence[CacheBehaviorTypeDef]]]
 
 
+class CachePolicyCookiesConfigOutputTypeDef(TypedDict):
+    CookieBehavior: CachePolicyCookieBehaviorType
+    Cookies: NotRequired[CookieNamesOutputTypeDef]
+
+
+class CachePolicyHeadersConfigOutputTypeDef(TypedDict):
+    HeaderBehavior: CachePolicyHeaderBehaviorType
+    Headers: NotRequired[HeadersOutputTypeDef]
+
+
+class QueryStringNamesOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
+class CachePolicyQueryStringsConfigOutputTypeDef(TypedDict):
+    QueryStringBehavior: CachePolicyQueryStringBehaviorType
+    QueryStrings: NotRequired[QueryStringNamesOutputTypeDef]
+
+
+class ParametersInCacheKeyAndForwardedToOriginOutputTypeDef(TypedDict):
+    EnableAcceptEncodingGzip: bool
+    EnableAcceptEncodingBrotli: NotRequired[bool]
+    HeadersConfig: CachePolicyHeadersConfigOutputTypeDef
+    CookiesConfig: CachePolicyCookiesConfigOutputTypeDef
+    QueryStringsConfig: CachePolicyQueryStringsConfigOutputTypeDef
+
+
 class CachePolicyConfigOutputTypeDef(TypedDict):
     Comment: NotRequired[str]
     Name: str
@@ -840,6 +1019,34 @@ class CachePolicyConfigOutputTypeDef(TypedDict):
     ParametersInCacheKeyAndForwardedToOrigin: NotRequired[
         ParametersInCacheKeyAndForwardedToOriginOutputTypeDef
     ]
+
+
+class CachePolicyCookiesConfigTypeDef(TypedDict):
+    CookieBehavior: CachePolicyCookieBehaviorType
+    Cookies: NotRequired[ReadOnly[CookieNamesTypeDef]]
+
+
+class CachePolicyHeadersConfigTypeDef(TypedDict):
+    HeaderBehavior: CachePolicyHeaderBehaviorType
+    Headers: NotRequired[ReadOnly[HeadersTypeDef]]
+
+
+class QueryStringNamesTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CachePolicyQueryStringsConfigTypeDef(TypedDict):
+    QueryStringBehavior: CachePolicyQueryStringBehaviorType
+    QueryStrings: NotRequired[ReadOnly[QueryStringNamesTypeDef]]
+
+
+class ParametersInCacheKeyAndForwardedToOriginTypeDef(TypedDict):
+    EnableAcceptEncodingGzip: bool
+    EnableAcceptEncodingBrotli: NotRequired[bool]
+    HeadersConfig: ReadOnly[CachePolicyHeadersConfigTypeDef]
+    CookiesConfig: ReadOnly[CachePolicyCookiesConfigTypeDef]
+    QueryStringsConfig: ReadOnly[CachePolicyQueryStringsConfigTypeDef]
 
 
 class CachePolicyConfigTypeDef(TypedDict):
@@ -853,24 +1060,15 @@ class CachePolicyConfigTypeDef(TypedDict):
     ]
 
 
-class CachePolicyCookiesConfigOutputTypeDef(TypedDict):
-    CookieBehavior: CachePolicyCookieBehaviorType
-    Cookies: NotRequired[CookieNamesOutputTypeDef]
+class CachePolicyTypeDef(TypedDict):
+    Id: str
+    LastModifiedTime: datetime
+    CachePolicyConfig: CachePolicyConfigOutputTypeDef
 
 
-class CachePolicyCookiesConfigTypeDef(TypedDict):
-    CookieBehavior: CachePolicyCookieBehaviorType
-    Cookies: NotRequired[ReadOnly[CookieNamesTypeDef]]
-
-
-class CachePolicyHeadersConfigOutputTypeDef(TypedDict):
-    HeaderBehavior: CachePolicyHeaderBehaviorType
-    Headers: NotRequired[HeadersOutputTypeDef]
-
-
-class CachePolicyHeadersConfigTypeDef(TypedDict):
-    HeaderBehavior: CachePolicyHeaderBehaviorType
-    Headers: NotRequired[ReadOnly[HeadersTypeDef]]
+class CachePolicySummaryTypeDef(TypedDict):
+    Type: CachePolicyTypeType
+    CachePolicy: CachePolicyTypeDef
 
 
 class CachePolicyListTypeDef(TypedDict):
@@ -880,39 +1078,8 @@ class CachePolicyListTypeDef(TypedDict):
     Items: NotRequired[list[CachePolicySummaryTypeDef]]
 
 
-class CachePolicyQueryStringsConfigOutputTypeDef(TypedDict):
-    QueryStringBehavior: CachePolicyQueryStringBehaviorType
-    QueryStrings: NotRequired[QueryStringNamesOutputTypeDef]
-
-
-class CachePolicyQueryStringsConfigTypeDef(TypedDict):
-    QueryStringBehavior: CachePolicyQueryStringBehaviorType
-    QueryStrings: NotRequired[ReadOnly[QueryStringNamesTypeDef]]
-
-
-class CachePolicySummaryTypeDef(TypedDict):
-    Type: CachePolicyTypeType
-    CachePolicy: CachePolicyTypeDef
-
-
-class CachePolicyTypeDef(TypedDict):
-    Id: str
-    LastModifiedTime: datetime
-    CachePolicyConfig: CachePolicyConfigOutputTypeDef
-
-
 class CacheTagConfigTypeDef(TypedDict):
     HeaderName: str
-
-
-class CachedMethodsOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: list[MethodType]
-
-
-class CachedMethodsTypeDef(TypedDict):
-    Quantity: int
-    Items: ReadOnly[Sequence[MethodType]]
 
 
 class CertificateTypeDef(TypedDict):
@@ -924,6 +1091,12 @@ class CloudFrontOriginAccessIdentityConfigTypeDef(TypedDict):
     Comment: str
 
 
+class CloudFrontOriginAccessIdentitySummaryTypeDef(TypedDict):
+    Id: str
+    S3CanonicalUserId: str
+    Comment: str
+
+
 class CloudFrontOriginAccessIdentityListTypeDef(TypedDict):
     Marker: str
     NextMarker: NotRequired[str]
@@ -931,12 +1104,6 @@ class CloudFrontOriginAccessIdentityListTypeDef(TypedDict):
     IsTruncated: bool
     Quantity: int
     Items: NotRequired[list[CloudFrontOriginAccessIdentitySummaryTypeDef]]
-
-
-class CloudFrontOriginAccessIdentitySummaryTypeDef(TypedDict):
-    Id: str
-    S3CanonicalUserId: str
-    Comment: str
 
 
 class CloudFrontOriginAccessIdentityTypeDef(TypedDict):
@@ -962,6 +1129,21 @@ class ConflictingAliasesListTypeDef(TypedDict):
 
 class ConnectionFunctionAssociationTypeDef(TypedDict):
     Id: str
+
+
+class KeyValueStoreAssociationTypeDef(TypedDict):
+    KeyValueStoreARN: str
+
+
+class KeyValueStoreAssociationsOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[KeyValueStoreAssociationTypeDef]]
+
+
+class FunctionConfigOutputTypeDef(TypedDict):
+    Comment: str
+    Runtime: FunctionRuntimeType
+    KeyValueStoreAssociations: NotRequired[KeyValueStoreAssociationsOutputTypeDef]
 
 
 class ConnectionFunctionSummaryTypeDef(TypedDict):
@@ -1001,6 +1183,15 @@ class ConnectionGroupSummaryTypeDef(TypedDict):
     IsDefault: NotRequired[bool]
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
+
+
+class TagsOutputTypeDef(TypedDict):
+    Items: NotRequired[list[TagTypeDef]]
+
+
 class ConnectionGroupTypeDef(TypedDict):
     Id: NotRequired[str]
     Name: NotRequired[str]
@@ -1016,16 +1207,6 @@ class ConnectionGroupTypeDef(TypedDict):
     IsDefault: NotRequired[bool]
 
 
-class ContentTypeProfileConfigOutputTypeDef(TypedDict):
-    ForwardWhenContentTypeIsUnknown: bool
-    ContentTypeProfiles: NotRequired[ContentTypeProfilesOutputTypeDef]
-
-
-class ContentTypeProfileConfigTypeDef(TypedDict):
-    ForwardWhenContentTypeIsUnknown: bool
-    ContentTypeProfiles: NotRequired[ReadOnly[ContentTypeProfilesTypeDef]]
-
-
 class ContentTypeProfileTypeDef(TypedDict):
     Format: FormatType
     ProfileId: NotRequired[str]
@@ -1037,9 +1218,45 @@ class ContentTypeProfilesOutputTypeDef(TypedDict):
     Items: NotRequired[list[ContentTypeProfileTypeDef]]
 
 
+class ContentTypeProfileConfigOutputTypeDef(TypedDict):
+    ForwardWhenContentTypeIsUnknown: bool
+    ContentTypeProfiles: NotRequired[ContentTypeProfilesOutputTypeDef]
+
+
 class ContentTypeProfilesTypeDef(TypedDict):
     Quantity: int
     Items: NotRequired[ReadOnly[Sequence[ContentTypeProfileTypeDef]]]
+
+
+class ContentTypeProfileConfigTypeDef(TypedDict):
+    ForwardWhenContentTypeIsUnknown: bool
+    ContentTypeProfiles: NotRequired[ReadOnly[ContentTypeProfilesTypeDef]]
+
+
+class StagingDistributionDnsNamesOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
+class ContinuousDeploymentSingleHeaderConfigTypeDef(TypedDict):
+    Header: str
+    Value: str
+
+
+class SessionStickinessConfigTypeDef(TypedDict):
+    IdleTTL: int
+    MaximumTTL: int
+
+
+class ContinuousDeploymentSingleWeightConfigTypeDef(TypedDict):
+    Weight: float
+    SessionStickinessConfig: NotRequired[SessionStickinessConfigTypeDef]
+
+
+class TrafficConfigTypeDef(TypedDict):
+    SingleWeightConfig: NotRequired[ContinuousDeploymentSingleWeightConfigTypeDef]
+    SingleHeaderConfig: NotRequired[ContinuousDeploymentSingleHeaderConfigTypeDef]
+    Type: ContinuousDeploymentPolicyTypeType
 
 
 class ContinuousDeploymentPolicyConfigOutputTypeDef(TypedDict):
@@ -1048,21 +1265,15 @@ class ContinuousDeploymentPolicyConfigOutputTypeDef(TypedDict):
     TrafficConfig: NotRequired[TrafficConfigTypeDef]
 
 
+class StagingDistributionDnsNamesTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ContinuousDeploymentPolicyConfigTypeDef(TypedDict):
     StagingDistributionDnsNames: ReadOnly[StagingDistributionDnsNamesTypeDef]
     Enabled: bool
     TrafficConfig: NotRequired[TrafficConfigTypeDef]
-
-
-class ContinuousDeploymentPolicyListTypeDef(TypedDict):
-    NextMarker: NotRequired[str]
-    MaxItems: int
-    Quantity: int
-    Items: NotRequired[list[ContinuousDeploymentPolicySummaryTypeDef]]
-
-
-class ContinuousDeploymentPolicySummaryTypeDef(TypedDict):
-    ContinuousDeploymentPolicy: ContinuousDeploymentPolicyTypeDef
 
 
 class ContinuousDeploymentPolicyTypeDef(TypedDict):
@@ -1071,34 +1282,15 @@ class ContinuousDeploymentPolicyTypeDef(TypedDict):
     ContinuousDeploymentPolicyConfig: ContinuousDeploymentPolicyConfigOutputTypeDef
 
 
-class ContinuousDeploymentSingleHeaderConfigTypeDef(TypedDict):
-    Header: str
-    Value: str
+class ContinuousDeploymentPolicySummaryTypeDef(TypedDict):
+    ContinuousDeploymentPolicy: ContinuousDeploymentPolicyTypeDef
 
 
-class ContinuousDeploymentSingleWeightConfigTypeDef(TypedDict):
-    Weight: float
-    SessionStickinessConfig: NotRequired[SessionStickinessConfigTypeDef]
-
-
-class CookieNamesOutputTypeDef(TypedDict):
+class ContinuousDeploymentPolicyListTypeDef(TypedDict):
+    NextMarker: NotRequired[str]
+    MaxItems: int
     Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class CookieNamesTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class CookiePreferenceOutputTypeDef(TypedDict):
-    Forward: ItemSelectionType
-    WhitelistedNames: NotRequired[CookieNamesOutputTypeDef]
-
-
-class CookiePreferenceTypeDef(TypedDict):
-    Forward: ItemSelectionType
-    WhitelistedNames: NotRequired[ReadOnly[CookieNamesTypeDef]]
+    Items: NotRequired[list[ContinuousDeploymentPolicySummaryTypeDef]]
 
 
 class CopyDistributionRequestTypeDef(TypedDict):
@@ -1109,11 +1301,244 @@ class CopyDistributionRequestTypeDef(TypedDict):
     Enabled: NotRequired[bool]
 
 
+class CustomErrorResponseTypeDef(TypedDict):
+    ErrorCode: int
+    ResponsePagePath: NotRequired[str]
+    ResponseCode: NotRequired[str]
+    ErrorCachingMinTTL: NotRequired[int]
+
+
+class CustomErrorResponsesOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[CustomErrorResponseTypeDef]]
+
+
+class DefaultCacheBehaviorOutputTypeDef(TypedDict):
+    TargetOriginId: str
+    TrustedSigners: NotRequired[TrustedSignersOutputTypeDef]
+    TrustedKeyGroups: NotRequired[TrustedKeyGroupsOutputTypeDef]
+    ViewerProtocolPolicy: ViewerProtocolPolicyType
+    AllowedMethods: NotRequired[AllowedMethodsOutputTypeDef]
+    SmoothStreaming: NotRequired[bool]
+    Compress: NotRequired[bool]
+    LambdaFunctionAssociations: NotRequired[LambdaFunctionAssociationsOutputTypeDef]
+    FunctionAssociations: NotRequired[FunctionAssociationsOutputTypeDef]
+    FieldLevelEncryptionId: NotRequired[str]
+    RealtimeLogConfigArn: NotRequired[str]
+    CachePolicyId: NotRequired[str]
+    OriginRequestPolicyId: NotRequired[str]
+    ResponseHeadersPolicyId: NotRequired[str]
+    GrpcConfig: NotRequired[GrpcConfigTypeDef]
+    ForwardedValues: NotRequired[ForwardedValuesOutputTypeDef]
+    MinTTL: NotRequired[int]
+    DefaultTTL: NotRequired[int]
+    MaxTTL: NotRequired[int]
+
+
+class LoggingConfigTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    IncludeCookies: NotRequired[bool]
+    Bucket: NotRequired[str]
+    Prefix: NotRequired[str]
+
+
+class StatusCodesOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: list[int]
+
+
+class OriginGroupFailoverCriteriaOutputTypeDef(TypedDict):
+    StatusCodes: StatusCodesOutputTypeDef
+
+
+class OriginGroupMemberTypeDef(TypedDict):
+    OriginId: str
+
+
+class OriginGroupMembersOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: list[OriginGroupMemberTypeDef]
+
+
+class OriginGroupOutputTypeDef(TypedDict):
+    Id: str
+    FailoverCriteria: OriginGroupFailoverCriteriaOutputTypeDef
+    Members: OriginGroupMembersOutputTypeDef
+    SelectionCriteria: NotRequired[OriginGroupSelectionCriteriaType]
+
+
+class OriginGroupsOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[OriginGroupOutputTypeDef]]
+
+
+class OriginCustomHeaderTypeDef(TypedDict):
+    HeaderName: str
+    HeaderValue: str
+
+
+class CustomHeadersOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[OriginCustomHeaderTypeDef]]
+
+
+class OriginMtlsConfigTypeDef(TypedDict):
+    ClientCertificateArn: str
+
+
+class OriginSslProtocolsOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: list[SslProtocolType]
+
+
+class CustomOriginConfigOutputTypeDef(TypedDict):
+    HTTPPort: int
+    HTTPSPort: int
+    OriginProtocolPolicy: OriginProtocolPolicyType
+    OriginSslProtocols: NotRequired[OriginSslProtocolsOutputTypeDef]
+    OriginReadTimeout: NotRequired[int]
+    OriginKeepaliveTimeout: NotRequired[int]
+    IpAddressType: NotRequired[IpAddressTypeType]
+    OriginMtlsConfig: NotRequired[OriginMtlsConfigTypeDef]
+
+
+class OriginShieldTypeDef(TypedDict):
+    Enabled: bool
+    OriginShieldRegion: NotRequired[str]
+
+
+class S3OriginConfigTypeDef(TypedDict):
+    OriginAccessIdentity: str
+    OriginReadTimeout: NotRequired[int]
+
+
+class VpcOriginConfigTypeDef(TypedDict):
+    VpcOriginId: str
+    OwnerAccountId: NotRequired[str]
+    OriginReadTimeout: NotRequired[int]
+    OriginKeepaliveTimeout: NotRequired[int]
+
+
+class OriginOutputTypeDef(TypedDict):
+    Id: str
+    DomainName: str
+    OriginPath: NotRequired[str]
+    CustomHeaders: NotRequired[CustomHeadersOutputTypeDef]
+    S3OriginConfig: NotRequired[S3OriginConfigTypeDef]
+    CustomOriginConfig: NotRequired[CustomOriginConfigOutputTypeDef]
+    VpcOriginConfig: NotRequired[VpcOriginConfigTypeDef]
+    ConnectionAttempts: NotRequired[int]
+    ConnectionTimeout: NotRequired[int]
+    ResponseCompletionTimeout: NotRequired[int]
+    OriginShield: NotRequired[OriginShieldTypeDef]
+    OriginAccessControlId: NotRequired[str]
+
+
+class OriginsOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: list[OriginOutputTypeDef]
+
+
+class GeoRestrictionOutputTypeDef(TypedDict):
+    RestrictionType: GeoRestrictionTypeType
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
+class RestrictionsOutputTypeDef(TypedDict):
+    GeoRestriction: GeoRestrictionOutputTypeDef
+
+
+class StringSchemaConfigTypeDef(TypedDict):
+    Comment: NotRequired[str]
+    DefaultValue: NotRequired[str]
+    Required: bool
+
+
+class ParameterDefinitionSchemaTypeDef(TypedDict):
+    StringSchema: NotRequired[StringSchemaConfigTypeDef]
+
+
+class ParameterDefinitionTypeDef(TypedDict):
+    Name: str
+    Definition: ParameterDefinitionSchemaTypeDef
+
+
+class TenantConfigOutputTypeDef(TypedDict):
+    ParameterDefinitions: NotRequired[list[ParameterDefinitionTypeDef]]
+
+
+class ViewerCertificateTypeDef(TypedDict):
+    CloudFrontDefaultCertificate: NotRequired[bool]
+    IAMCertificateId: NotRequired[str]
+    ACMCertificateArn: NotRequired[str]
+    SSLSupportMethod: NotRequired[SSLSupportMethodType]
+    MinimumProtocolVersion: NotRequired[MinimumProtocolVersionType]
+    Certificate: NotRequired[str]
+    CertificateSource: NotRequired[CertificateSourceType]
+
+
+class TrustStoreConfigTypeDef(TypedDict):
+    TrustStoreId: str
+    AdvertiseTrustStoreCaNames: NotRequired[bool]
+    IgnoreCertificateExpiry: NotRequired[bool]
+
+
+class ViewerMtlsConfigTypeDef(TypedDict):
+    Mode: NotRequired[ViewerMtlsModeType]
+    TrustStoreConfig: NotRequired[TrustStoreConfigTypeDef]
+
+
+class DistributionConfigOutputTypeDef(TypedDict):
+    CallerReference: str
+    Aliases: NotRequired[AliasesOutputTypeDef]
+    DefaultRootObject: NotRequired[str]
+    Origins: OriginsOutputTypeDef
+    OriginGroups: NotRequired[OriginGroupsOutputTypeDef]
+    DefaultCacheBehavior: DefaultCacheBehaviorOutputTypeDef
+    CacheBehaviors: NotRequired[CacheBehaviorsOutputTypeDef]
+    CustomErrorResponses: NotRequired[CustomErrorResponsesOutputTypeDef]
+    Comment: str
+    Logging: NotRequired[LoggingConfigTypeDef]
+    PriceClass: NotRequired[PriceClassType]
+    Enabled: bool
+    ViewerCertificate: NotRequired[ViewerCertificateTypeDef]
+    Restrictions: NotRequired[RestrictionsOutputTypeDef]
+    WebACLId: NotRequired[str]
+    HttpVersion: NotRequired[HttpVersionType]
+    IsIPV6Enabled: NotRequired[bool]
+    ContinuousDeploymentPolicyId: NotRequired[str]
+    Staging: NotRequired[bool]
+    AnycastIpListId: NotRequired[str]
+    TenantConfig: NotRequired[TenantConfigOutputTypeDef]
+    ConnectionMode: NotRequired[ConnectionModeType]
+    ViewerMtlsConfig: NotRequired[ViewerMtlsConfigTypeDef]
+    ConnectionFunctionAssociation: NotRequired[ConnectionFunctionAssociationTypeDef]
+    CacheTagConfig: NotRequired[CacheTagConfigTypeDef]
+
+
+class DistributionTypeDef(TypedDict):
+    Id: str
+    ARN: str
+    Status: str
+    LastModifiedTime: datetime
+    InProgressInvalidationBatches: int
+    DomainName: str
+    ActiveTrustedSigners: NotRequired[ActiveTrustedSignersTypeDef]
+    ActiveTrustedKeyGroups: NotRequired[ActiveTrustedKeyGroupsTypeDef]
+    DistributionConfig: DistributionConfigOutputTypeDef
+    AliasICPRecordals: NotRequired[list[AliasICPRecordalTypeDef]]
+
+
 class CopyDistributionResultTypeDef(TypedDict):
     Distribution: NotRequired[DistributionTypeDef]
     Location: NotRequired[str]
     ETag: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagsTypeDef(TypedDict):
+    Items: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
 class CreateAnycastIpListRequestTypeDef(TypedDict):
@@ -1150,6 +1575,17 @@ class CreateCloudFrontOriginAccessIdentityResultTypeDef(TypedDict):
     Location: NotRequired[str]
     ETag: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KeyValueStoreAssociationsTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[KeyValueStoreAssociationTypeDef]]]
+
+
+class FunctionConfigTypeDef(TypedDict):
+    Comment: str
+    Runtime: FunctionRuntimeType
+    KeyValueStoreAssociations: NotRequired[ReadOnly[KeyValueStoreAssociationsTypeDef]]
 
 
 class CreateConnectionFunctionRequestTypeDef(TypedDict):
@@ -1191,327 +1627,9 @@ class CreateContinuousDeploymentPolicyResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateDistributionRequestTypeDef(TypedDict):
-    DistributionConfig: ReadOnly[DistributionConfigTypeDef]
-
-
-class CreateDistributionResultTypeDef(TypedDict):
-    Distribution: NotRequired[DistributionTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDistributionTenantRequestTypeDef(TypedDict):
-    DistributionId: str
-    Name: str
-    Domains: ReadOnly[Sequence[DomainItemTypeDef]]
-    Tags: NotRequired[ReadOnly[TagsTypeDef]]
-    Customizations: NotRequired[ReadOnly[CustomizationsTypeDef]]
-    Parameters: NotRequired[ReadOnly[Sequence[ParameterTypeDef]]]
-    ConnectionGroupId: NotRequired[str]
-    ManagedCertificateRequest: NotRequired[ManagedCertificateRequestTypeDef]
-    Enabled: NotRequired[bool]
-
-
-class CreateDistributionTenantResultTypeDef(TypedDict):
-    DistributionTenant: NotRequired[DistributionTenantTypeDef]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDistributionWithTagsRequestTypeDef(TypedDict):
-    DistributionConfigWithTags: ReadOnly[DistributionConfigWithTagsTypeDef]
-
-
-class CreateDistributionWithTagsResultTypeDef(TypedDict):
-    Distribution: NotRequired[DistributionTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateFieldLevelEncryptionConfigRequestTypeDef(TypedDict):
-    FieldLevelEncryptionConfig: ReadOnly[FieldLevelEncryptionConfigTypeDef]
-
-
-class CreateFieldLevelEncryptionConfigResultTypeDef(TypedDict):
-    FieldLevelEncryption: NotRequired[FieldLevelEncryptionTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateFieldLevelEncryptionProfileRequestTypeDef(TypedDict):
-    FieldLevelEncryptionProfileConfig: ReadOnly[
-        FieldLevelEncryptionProfileConfigTypeDef
-    ]
-
-
-class CreateFieldLevelEncryptionProfileResultTypeDef(TypedDict):
-    FieldLevelEncryptionProfile: NotRequired[FieldLevelEncryptionProfileTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateFunctionRequestTypeDef(TypedDict):
-    Name: str
-    FunctionConfig: ReadOnly[FunctionConfigTypeDef]
-    FunctionCode: ReadOnly[bytes | str | IO[Any]]
-    Tags: NotRequired[ReadOnly[TagsTypeDef]]
-
-
-class CreateFunctionResultTypeDef(TypedDict):
-    FunctionSummary: NotRequired[FunctionSummaryTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateInvalidationForDistributionTenantRequestTypeDef(TypedDict):
-    Id: str
-    InvalidationBatch: ReadOnly[InvalidationBatchTypeDef]
-
-
-class CreateInvalidationForDistributionTenantResultTypeDef(TypedDict):
-    Location: NotRequired[str]
-    Invalidation: NotRequired[InvalidationTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateInvalidationRequestTypeDef(TypedDict):
-    DistributionId: str
-    InvalidationBatch: ReadOnly[InvalidationBatchTypeDef]
-
-
-class CreateInvalidationResultTypeDef(TypedDict):
-    Location: NotRequired[str]
-    Invalidation: NotRequired[InvalidationTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateKeyGroupRequestTypeDef(TypedDict):
-    KeyGroupConfig: ReadOnly[KeyGroupConfigTypeDef]
-
-
-class CreateKeyGroupResultTypeDef(TypedDict):
-    KeyGroup: NotRequired[KeyGroupTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateKeyValueStoreRequestTypeDef(TypedDict):
-    Name: str
-    Comment: NotRequired[str]
-    ImportSource: NotRequired[ImportSourceTypeDef]
-    Tags: NotRequired[ReadOnly[TagsTypeDef]]
-
-
-class CreateKeyValueStoreResultTypeDef(TypedDict):
-    KeyValueStore: NotRequired[KeyValueStoreTypeDef]
-    ETag: NotRequired[str]
-    Location: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateMonitoringSubscriptionRequestTypeDef(TypedDict):
-    DistributionId: str
-    MonitoringSubscription: MonitoringSubscriptionTypeDef
-
-
-class CreateMonitoringSubscriptionResultTypeDef(TypedDict):
-    MonitoringSubscription: NotRequired[MonitoringSubscriptionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateOriginAccessControlRequestTypeDef(TypedDict):
-    OriginAccessControlConfig: OriginAccessControlConfigTypeDef
-
-
-class CreateOriginAccessControlResultTypeDef(TypedDict):
-    OriginAccessControl: NotRequired[OriginAccessControlTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateOriginRequestPolicyRequestTypeDef(TypedDict):
-    OriginRequestPolicyConfig: ReadOnly[OriginRequestPolicyConfigTypeDef]
-
-
-class CreateOriginRequestPolicyResultTypeDef(TypedDict):
-    OriginRequestPolicy: NotRequired[OriginRequestPolicyTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreatePublicKeyRequestTypeDef(TypedDict):
-    PublicKeyConfig: PublicKeyConfigTypeDef
-
-
-class CreatePublicKeyResultTypeDef(TypedDict):
-    PublicKey: NotRequired[PublicKeyTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateRealtimeLogConfigRequestTypeDef(TypedDict):
-    EndPoints: ReadOnly[Sequence[EndPointTypeDef]]
-    Fields: ReadOnly[Sequence[str]]
-    Name: str
-    SamplingRate: int
-
-
-class CreateRealtimeLogConfigResultTypeDef(TypedDict):
-    RealtimeLogConfig: NotRequired[RealtimeLogConfigTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateResponseHeadersPolicyRequestTypeDef(TypedDict):
-    ResponseHeadersPolicyConfig: ReadOnly[ResponseHeadersPolicyConfigTypeDef]
-
-
-class CreateResponseHeadersPolicyResultTypeDef(TypedDict):
-    ResponseHeadersPolicy: NotRequired[ResponseHeadersPolicyTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateStreamingDistributionRequestTypeDef(TypedDict):
-    StreamingDistributionConfig: ReadOnly[StreamingDistributionConfigTypeDef]
-
-
-class CreateStreamingDistributionResultTypeDef(TypedDict):
-    StreamingDistribution: NotRequired[StreamingDistributionTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateStreamingDistributionWithTagsRequestTypeDef(TypedDict):
-    StreamingDistributionConfigWithTags: ReadOnly[
-        StreamingDistributionConfigWithTagsTypeDef
-    ]
-
-
-class CreateStreamingDistributionWithTagsResultTypeDef(TypedDict):
-    StreamingDistribution: NotRequired[StreamingDistributionTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateTrustStoreRequestTypeDef(TypedDict):
-    Name: str
-    CaCertificatesBundleSource: CaCertificatesBundleSourceTypeDef
-    UseClientCertificateOCSPEndpoint: NotRequired[bool]
-    Tags: NotRequired[ReadOnly[TagsTypeDef]]
-
-
-class CreateTrustStoreResultTypeDef(TypedDict):
-    TrustStore: NotRequired[TrustStoreTypeDef]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateVpcOriginRequestTypeDef(TypedDict):
-    VpcOriginEndpointConfig: ReadOnly[VpcOriginEndpointConfigTypeDef]
-    Tags: NotRequired[ReadOnly[TagsTypeDef]]
-
-
-class CreateVpcOriginResultTypeDef(TypedDict):
-    VpcOrigin: NotRequired[VpcOriginTypeDef]
-    Location: NotRequired[str]
-    ETag: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomErrorResponseTypeDef(TypedDict):
-    ErrorCode: int
-    ResponsePagePath: NotRequired[str]
-    ResponseCode: NotRequired[str]
-    ErrorCachingMinTTL: NotRequired[int]
-
-
-class CustomErrorResponsesOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[CustomErrorResponseTypeDef]]
-
-
 class CustomErrorResponsesTypeDef(TypedDict):
     Quantity: int
     Items: NotRequired[ReadOnly[Sequence[CustomErrorResponseTypeDef]]]
-
-
-class CustomHeadersOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[OriginCustomHeaderTypeDef]]
-
-
-class CustomHeadersTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[OriginCustomHeaderTypeDef]]]
-
-
-class CustomOriginConfigOutputTypeDef(TypedDict):
-    HTTPPort: int
-    HTTPSPort: int
-    OriginProtocolPolicy: OriginProtocolPolicyType
-    OriginSslProtocols: NotRequired[OriginSslProtocolsOutputTypeDef]
-    OriginReadTimeout: NotRequired[int]
-    OriginKeepaliveTimeout: NotRequired[int]
-    IpAddressType: NotRequired[IpAddressTypeType]
-    OriginMtlsConfig: NotRequired[OriginMtlsConfigTypeDef]
-
-
-class CustomOriginConfigTypeDef(TypedDict):
-    HTTPPort: int
-    HTTPSPort: int
-    OriginProtocolPolicy: OriginProtocolPolicyType
-    OriginSslProtocols: NotRequired[ReadOnly[OriginSslProtocolsTypeDef]]
-    OriginReadTimeout: NotRequired[int]
-    OriginKeepaliveTimeout: NotRequired[int]
-    IpAddressType: NotRequired[IpAddressTypeType]
-    OriginMtlsConfig: NotRequired[OriginMtlsConfigTypeDef]
-
-
-class CustomizationsOutputTypeDef(TypedDict):
-    WebAcl: NotRequired[WebAclCustomizationTypeDef]
-    Certificate: NotRequired[CertificateTypeDef]
-    GeoRestrictions: NotRequired[GeoRestrictionCustomizationOutputTypeDef]
-
-
-class CustomizationsTypeDef(TypedDict):
-    WebAcl: NotRequired[WebAclCustomizationTypeDef]
-    Certificate: NotRequired[CertificateTypeDef]
-    GeoRestrictions: NotRequired[ReadOnly[GeoRestrictionCustomizationTypeDef]]
-
-
-class DefaultCacheBehaviorOutputTypeDef(TypedDict):
-    TargetOriginId: str
-    TrustedSigners: NotRequired[TrustedSignersOutputTypeDef]
-    TrustedKeyGroups: NotRequired[TrustedKeyGroupsOutputTypeDef]
-    ViewerProtocolPolicy: ViewerProtocolPolicyType
-    AllowedMethods: NotRequired[AllowedMethodsOutputTypeDef]
-    SmoothStreaming: NotRequired[bool]
-    Compress: NotRequired[bool]
-    LambdaFunctionAssociations: NotRequired[LambdaFunctionAssociationsOutputTypeDef]
-    FunctionAssociations: NotRequired[FunctionAssociationsOutputTypeDef]
-    FieldLevelEncryptionId: NotRequired[str]
-    RealtimeLogConfigArn: NotRequired[str]
-    CachePolicyId: NotRequired[str]
-    OriginRequestPolicyId: NotRequired[str]
-    ResponseHeadersPolicyId: NotRequired[str]
-    GrpcConfig: NotRequired[GrpcConfigTypeDef]
-    ForwardedValues: NotRequired[ForwardedValuesOutputTypeDef]
-    MinTTL: NotRequired[int]
-    DefaultTTL: NotRequired[int]
-    MaxTTL: NotRequired[int]
 
 
 class DefaultCacheBehaviorTypeDef(TypedDict):
@@ -1534,6 +1652,987 @@ class DefaultCacheBehaviorTypeDef(TypedDict):
     MinTTL: NotRequired[int]
     DefaultTTL: NotRequired[int]
     MaxTTL: NotRequired[int]
+
+
+class StatusCodesTypeDef(TypedDict):
+    Quantity: int
+    Items: ReadOnly[Sequence[int]]
+
+
+class OriginGroupFailoverCriteriaTypeDef(TypedDict):
+    StatusCodes: ReadOnly[StatusCodesTypeDef]
+
+
+class OriginGroupMembersTypeDef(TypedDict):
+    Quantity: int
+    Items: ReadOnly[Sequence[OriginGroupMemberTypeDef]]
+
+
+class OriginGroupTypeDef(TypedDict):
+    Id: str
+    FailoverCriteria: ReadOnly[OriginGroupFailoverCriteriaTypeDef]
+    Members: ReadOnly[OriginGroupMembersTypeDef]
+    SelectionCriteria: NotRequired[OriginGroupSelectionCriteriaType]
+
+
+class OriginGroupsTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[OriginGroupTypeDef]]]
+
+
+class CustomHeadersTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[OriginCustomHeaderTypeDef]]]
+
+
+class OriginSslProtocolsTypeDef(TypedDict):
+    Quantity: int
+    Items: ReadOnly[Sequence[SslProtocolType]]
+
+
+class CustomOriginConfigTypeDef(TypedDict):
+    HTTPPort: int
+    HTTPSPort: int
+    OriginProtocolPolicy: OriginProtocolPolicyType
+    OriginSslProtocols: NotRequired[ReadOnly[OriginSslProtocolsTypeDef]]
+    OriginReadTimeout: NotRequired[int]
+    OriginKeepaliveTimeout: NotRequired[int]
+    IpAddressType: NotRequired[IpAddressTypeType]
+    OriginMtlsConfig: NotRequired[OriginMtlsConfigTypeDef]
+
+
+class OriginTypeDef(TypedDict):
+    Id: str
+    DomainName: str
+    OriginPath: NotRequired[str]
+    CustomHeaders: NotRequired[ReadOnly[CustomHeadersTypeDef]]
+    S3OriginConfig: NotRequired[S3OriginConfigTypeDef]
+    CustomOriginConfig: NotRequired[ReadOnly[CustomOriginConfigTypeDef]]
+    VpcOriginConfig: NotRequired[VpcOriginConfigTypeDef]
+    ConnectionAttempts: NotRequired[int]
+    ConnectionTimeout: NotRequired[int]
+    ResponseCompletionTimeout: NotRequired[int]
+    OriginShield: NotRequired[OriginShieldTypeDef]
+    OriginAccessControlId: NotRequired[str]
+
+
+class OriginsTypeDef(TypedDict):
+    Quantity: int
+    Items: ReadOnly[Sequence[OriginTypeDef]]
+
+
+class GeoRestrictionTypeDef(TypedDict):
+    RestrictionType: GeoRestrictionTypeType
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RestrictionsTypeDef(TypedDict):
+    GeoRestriction: ReadOnly[GeoRestrictionTypeDef]
+
+
+class TenantConfigTypeDef(TypedDict):
+    ParameterDefinitions: NotRequired[ReadOnly[Sequence[ParameterDefinitionTypeDef]]]
+
+
+class DistributionConfigTypeDef(TypedDict):
+    CallerReference: str
+    Aliases: NotRequired[ReadOnly[AliasesTypeDef]]
+    DefaultRootObject: NotRequired[str]
+    Origins: ReadOnly[OriginsTypeDef]
+    OriginGroups: NotRequired[ReadOnly[OriginGroupsTypeDef]]
+    DefaultCacheBehavior: ReadOnly[DefaultCacheBehaviorTypeDef]
+    CacheBehaviors: NotRequired[ReadOnly[CacheBehaviorsTypeDef]]
+    CustomErrorResponses: NotRequired[ReadOnly[CustomErrorResponsesTypeDef]]
+    Comment: str
+    Logging: NotRequired[LoggingConfigTypeDef]
+    PriceClass: NotRequired[PriceClassType]
+    Enabled: bool
+    ViewerCertificate: NotRequired[ViewerCertificateTypeDef]
+    Restrictions: NotRequired[ReadOnly[RestrictionsTypeDef]]
+    WebACLId: NotRequired[str]
+    HttpVersion: NotRequired[HttpVersionType]
+    IsIPV6Enabled: NotRequired[bool]
+    ContinuousDeploymentPolicyId: NotRequired[str]
+    Staging: NotRequired[bool]
+    AnycastIpListId: NotRequired[str]
+    TenantConfig: NotRequired[ReadOnly[TenantConfigTypeDef]]
+    ConnectionMode: NotRequired[ConnectionModeType]
+    ViewerMtlsConfig: NotRequired[ViewerMtlsConfigTypeDef]
+    ConnectionFunctionAssociation: NotRequired[ConnectionFunctionAssociationTypeDef]
+    CacheTagConfig: NotRequired[CacheTagConfigTypeDef]
+
+
+class CreateDistributionRequestTypeDef(TypedDict):
+    DistributionConfig: ReadOnly[DistributionConfigTypeDef]
+
+
+class CreateDistributionResultTypeDef(TypedDict):
+    Distribution: NotRequired[DistributionTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GeoRestrictionCustomizationTypeDef(TypedDict):
+    RestrictionType: GeoRestrictionTypeType
+    Locations: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class WebAclCustomizationTypeDef(TypedDict):
+    Action: CustomizationActionTypeType
+    Arn: NotRequired[str]
+
+
+class CustomizationsTypeDef(TypedDict):
+    WebAcl: NotRequired[WebAclCustomizationTypeDef]
+    Certificate: NotRequired[CertificateTypeDef]
+    GeoRestrictions: NotRequired[ReadOnly[GeoRestrictionCustomizationTypeDef]]
+
+
+class DomainItemTypeDef(TypedDict):
+    Domain: str
+
+
+class ManagedCertificateRequestTypeDef(TypedDict):
+    ValidationTokenHost: ValidationTokenHostType
+    PrimaryDomainName: NotRequired[str]
+    CertificateTransparencyLoggingPreference: NotRequired[
+        CertificateTransparencyLoggingPreferenceType
+    ]
+
+
+class ParameterTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class CreateDistributionTenantRequestTypeDef(TypedDict):
+    DistributionId: str
+    Name: str
+    Domains: ReadOnly[Sequence[DomainItemTypeDef]]
+    Tags: NotRequired[ReadOnly[TagsTypeDef]]
+    Customizations: NotRequired[ReadOnly[CustomizationsTypeDef]]
+    Parameters: NotRequired[ReadOnly[Sequence[ParameterTypeDef]]]
+    ConnectionGroupId: NotRequired[str]
+    ManagedCertificateRequest: NotRequired[ManagedCertificateRequestTypeDef]
+    Enabled: NotRequired[bool]
+
+
+class GeoRestrictionCustomizationOutputTypeDef(TypedDict):
+    RestrictionType: GeoRestrictionTypeType
+    Locations: NotRequired[list[str]]
+
+
+class CustomizationsOutputTypeDef(TypedDict):
+    WebAcl: NotRequired[WebAclCustomizationTypeDef]
+    Certificate: NotRequired[CertificateTypeDef]
+    GeoRestrictions: NotRequired[GeoRestrictionCustomizationOutputTypeDef]
+
+
+class DomainResultTypeDef(TypedDict):
+    Domain: str
+    Status: NotRequired[DomainStatusType]
+
+
+class DistributionTenantTypeDef(TypedDict):
+    Id: NotRequired[str]
+    DistributionId: NotRequired[str]
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    Domains: NotRequired[list[DomainResultTypeDef]]
+    Tags: NotRequired[TagsOutputTypeDef]
+    Customizations: NotRequired[CustomizationsOutputTypeDef]
+    Parameters: NotRequired[list[ParameterTypeDef]]
+    ConnectionGroupId: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    Enabled: NotRequired[bool]
+    Status: NotRequired[str]
+
+
+class CreateDistributionTenantResultTypeDef(TypedDict):
+    DistributionTenant: NotRequired[DistributionTenantTypeDef]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DistributionConfigWithTagsTypeDef(TypedDict):
+    DistributionConfig: ReadOnly[DistributionConfigTypeDef]
+    Tags: ReadOnly[TagsTypeDef]
+
+
+class CreateDistributionWithTagsRequestTypeDef(TypedDict):
+    DistributionConfigWithTags: ReadOnly[DistributionConfigWithTagsTypeDef]
+
+
+class CreateDistributionWithTagsResultTypeDef(TypedDict):
+    Distribution: NotRequired[DistributionTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class QueryArgProfileTypeDef(TypedDict):
+    QueryArg: str
+    ProfileId: str
+
+
+class QueryArgProfilesTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[QueryArgProfileTypeDef]]]
+
+
+class QueryArgProfileConfigTypeDef(TypedDict):
+    ForwardWhenQueryArgProfileIsUnknown: bool
+    QueryArgProfiles: NotRequired[ReadOnly[QueryArgProfilesTypeDef]]
+
+
+class FieldLevelEncryptionConfigTypeDef(TypedDict):
+    CallerReference: str
+    Comment: NotRequired[str]
+    QueryArgProfileConfig: NotRequired[ReadOnly[QueryArgProfileConfigTypeDef]]
+    ContentTypeProfileConfig: NotRequired[ReadOnly[ContentTypeProfileConfigTypeDef]]
+
+
+class CreateFieldLevelEncryptionConfigRequestTypeDef(TypedDict):
+    FieldLevelEncryptionConfig: ReadOnly[FieldLevelEncryptionConfigTypeDef]
+
+
+class QueryArgProfilesOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[QueryArgProfileTypeDef]]
+
+
+class QueryArgProfileConfigOutputTypeDef(TypedDict):
+    ForwardWhenQueryArgProfileIsUnknown: bool
+    QueryArgProfiles: NotRequired[QueryArgProfilesOutputTypeDef]
+
+
+class FieldLevelEncryptionConfigOutputTypeDef(TypedDict):
+    CallerReference: str
+    Comment: NotRequired[str]
+    QueryArgProfileConfig: NotRequired[QueryArgProfileConfigOutputTypeDef]
+    ContentTypeProfileConfig: NotRequired[ContentTypeProfileConfigOutputTypeDef]
+
+
+class FieldLevelEncryptionTypeDef(TypedDict):
+    Id: str
+    LastModifiedTime: datetime
+    FieldLevelEncryptionConfig: FieldLevelEncryptionConfigOutputTypeDef
+
+
+class CreateFieldLevelEncryptionConfigResultTypeDef(TypedDict):
+    FieldLevelEncryption: NotRequired[FieldLevelEncryptionTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FieldPatternsTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class EncryptionEntityTypeDef(TypedDict):
+    PublicKeyId: str
+    ProviderId: str
+    FieldPatterns: ReadOnly[FieldPatternsTypeDef]
+
+
+class EncryptionEntitiesTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[EncryptionEntityTypeDef]]]
+
+
+class FieldLevelEncryptionProfileConfigTypeDef(TypedDict):
+    Name: str
+    CallerReference: str
+    Comment: NotRequired[str]
+    EncryptionEntities: ReadOnly[EncryptionEntitiesTypeDef]
+
+
+class CreateFieldLevelEncryptionProfileRequestTypeDef(TypedDict):
+    FieldLevelEncryptionProfileConfig: ReadOnly[
+        FieldLevelEncryptionProfileConfigTypeDef
+    ]
+
+
+class FieldPatternsOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
+class EncryptionEntityOutputTypeDef(TypedDict):
+    PublicKeyId: str
+    ProviderId: str
+    FieldPatterns: FieldPatternsOutputTypeDef
+
+
+class EncryptionEntitiesOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[EncryptionEntityOutputTypeDef]]
+
+
+class FieldLevelEncryptionProfileConfigOutputTypeDef(TypedDict):
+    Name: str
+    CallerReference: str
+    Comment: NotRequired[str]
+    EncryptionEntities: EncryptionEntitiesOutputTypeDef
+
+
+class FieldLevelEncryptionProfileTypeDef(TypedDict):
+    Id: str
+    LastModifiedTime: datetime
+    FieldLevelEncryptionProfileConfig: FieldLevelEncryptionProfileConfigOutputTypeDef
+
+
+class CreateFieldLevelEncryptionProfileResultTypeDef(TypedDict):
+    FieldLevelEncryptionProfile: NotRequired[FieldLevelEncryptionProfileTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateFunctionRequestTypeDef(TypedDict):
+    Name: str
+    FunctionConfig: ReadOnly[FunctionConfigTypeDef]
+    FunctionCode: ReadOnly[bytes | str | IO[Any]]
+    Tags: NotRequired[ReadOnly[TagsTypeDef]]
+
+
+class FunctionMetadataTypeDef(TypedDict):
+    FunctionARN: str
+    Stage: NotRequired[FunctionStageType]
+    CreatedTime: NotRequired[datetime]
+    LastModifiedTime: datetime
+
+
+class FunctionSummaryTypeDef(TypedDict):
+    Name: str
+    Status: NotRequired[str]
+    FunctionConfig: FunctionConfigOutputTypeDef
+    FunctionMetadata: FunctionMetadataTypeDef
+
+
+class CreateFunctionResultTypeDef(TypedDict):
+    FunctionSummary: NotRequired[FunctionSummaryTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PathsTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class InvalidationBatchTypeDef(TypedDict):
+    Paths: ReadOnly[PathsTypeDef]
+    CallerReference: str
+
+
+class CreateInvalidationForDistributionTenantRequestTypeDef(TypedDict):
+    Id: str
+    InvalidationBatch: ReadOnly[InvalidationBatchTypeDef]
+
+
+class PathsOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
+class InvalidationBatchOutputTypeDef(TypedDict):
+    Paths: PathsOutputTypeDef
+    CallerReference: str
+
+
+class InvalidationTypeDef(TypedDict):
+    Id: str
+    Status: str
+    CreateTime: datetime
+    InvalidationBatch: InvalidationBatchOutputTypeDef
+
+
+class CreateInvalidationForDistributionTenantResultTypeDef(TypedDict):
+    Location: NotRequired[str]
+    Invalidation: NotRequired[InvalidationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateInvalidationRequestTypeDef(TypedDict):
+    DistributionId: str
+    InvalidationBatch: ReadOnly[InvalidationBatchTypeDef]
+
+
+class CreateInvalidationResultTypeDef(TypedDict):
+    Location: NotRequired[str]
+    Invalidation: NotRequired[InvalidationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KeyGroupConfigTypeDef(TypedDict):
+    Name: str
+    Items: ReadOnly[Sequence[str]]
+    Comment: NotRequired[str]
+
+
+class CreateKeyGroupRequestTypeDef(TypedDict):
+    KeyGroupConfig: ReadOnly[KeyGroupConfigTypeDef]
+
+
+class KeyGroupConfigOutputTypeDef(TypedDict):
+    Name: str
+    Items: list[str]
+    Comment: NotRequired[str]
+
+
+class KeyGroupTypeDef(TypedDict):
+    Id: str
+    LastModifiedTime: datetime
+    KeyGroupConfig: KeyGroupConfigOutputTypeDef
+
+
+class CreateKeyGroupResultTypeDef(TypedDict):
+    KeyGroup: NotRequired[KeyGroupTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ImportSourceTypeDef(TypedDict):
+    SourceType: ImportSourceTypeType
+    SourceARN: str
+
+
+class CreateKeyValueStoreRequestTypeDef(TypedDict):
+    Name: str
+    Comment: NotRequired[str]
+    ImportSource: NotRequired[ImportSourceTypeDef]
+    Tags: NotRequired[ReadOnly[TagsTypeDef]]
+
+
+class KeyValueStoreTypeDef(TypedDict):
+    Name: str
+    Id: str
+    Comment: str
+    ARN: str
+    Status: NotRequired[str]
+    LastModifiedTime: datetime
+
+
+class CreateKeyValueStoreResultTypeDef(TypedDict):
+    KeyValueStore: NotRequired[KeyValueStoreTypeDef]
+    ETag: NotRequired[str]
+    Location: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RealtimeMetricsSubscriptionConfigTypeDef(TypedDict):
+    RealtimeMetricsSubscriptionStatus: RealtimeMetricsSubscriptionStatusType
+
+
+class MonitoringSubscriptionTypeDef(TypedDict):
+    RealtimeMetricsSubscriptionConfig: NotRequired[
+        RealtimeMetricsSubscriptionConfigTypeDef
+    ]
+
+
+class CreateMonitoringSubscriptionRequestTypeDef(TypedDict):
+    DistributionId: str
+    MonitoringSubscription: MonitoringSubscriptionTypeDef
+
+
+class CreateMonitoringSubscriptionResultTypeDef(TypedDict):
+    MonitoringSubscription: NotRequired[MonitoringSubscriptionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OriginAccessControlConfigTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    SigningProtocol: OriginAccessControlSigningProtocolsType
+    SigningBehavior: OriginAccessControlSigningBehaviorsType
+    OriginAccessControlOriginType: OriginAccessControlOriginTypesType
+
+
+class CreateOriginAccessControlRequestTypeDef(TypedDict):
+    OriginAccessControlConfig: OriginAccessControlConfigTypeDef
+
+
+class OriginAccessControlTypeDef(TypedDict):
+    Id: str
+    OriginAccessControlConfig: NotRequired[OriginAccessControlConfigTypeDef]
+
+
+class CreateOriginAccessControlResultTypeDef(TypedDict):
+    OriginAccessControl: NotRequired[OriginAccessControlTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OriginRequestPolicyCookiesConfigTypeDef(TypedDict):
+    CookieBehavior: OriginRequestPolicyCookieBehaviorType
+    Cookies: NotRequired[ReadOnly[CookieNamesTypeDef]]
+
+
+class OriginRequestPolicyHeadersConfigTypeDef(TypedDict):
+    HeaderBehavior: OriginRequestPolicyHeaderBehaviorType
+    Headers: NotRequired[ReadOnly[HeadersTypeDef]]
+
+
+class OriginRequestPolicyQueryStringsConfigTypeDef(TypedDict):
+    QueryStringBehavior: OriginRequestPolicyQueryStringBehaviorType
+    QueryStrings: NotRequired[ReadOnly[QueryStringNamesTypeDef]]
+
+
+class OriginRequestPolicyConfigTypeDef(TypedDict):
+    Comment: NotRequired[str]
+    Name: str
+    HeadersConfig: ReadOnly[OriginRequestPolicyHeadersConfigTypeDef]
+    CookiesConfig: ReadOnly[OriginRequestPolicyCookiesConfigTypeDef]
+    QueryStringsConfig: ReadOnly[OriginRequestPolicyQueryStringsConfigTypeDef]
+
+
+class CreateOriginRequestPolicyRequestTypeDef(TypedDict):
+    OriginRequestPolicyConfig: ReadOnly[OriginRequestPolicyConfigTypeDef]
+
+
+class OriginRequestPolicyCookiesConfigOutputTypeDef(TypedDict):
+    CookieBehavior: OriginRequestPolicyCookieBehaviorType
+    Cookies: NotRequired[CookieNamesOutputTypeDef]
+
+
+class OriginRequestPolicyHeadersConfigOutputTypeDef(TypedDict):
+    HeaderBehavior: OriginRequestPolicyHeaderBehaviorType
+    Headers: NotRequired[HeadersOutputTypeDef]
+
+
+class OriginRequestPolicyQueryStringsConfigOutputTypeDef(TypedDict):
+    QueryStringBehavior: OriginRequestPolicyQueryStringBehaviorType
+    QueryStrings: NotRequired[QueryStringNamesOutputTypeDef]
+
+
+class OriginRequestPolicyConfigOutputTypeDef(TypedDict):
+    Comment: NotRequired[str]
+    Name: str
+    HeadersConfig: OriginRequestPolicyHeadersConfigOutputTypeDef
+    CookiesConfig: OriginRequestPolicyCookiesConfigOutputTypeDef
+    QueryStringsConfig: OriginRequestPolicyQueryStringsConfigOutputTypeDef
+
+
+class OriginRequestPolicyTypeDef(TypedDict):
+    Id: str
+    LastModifiedTime: datetime
+    OriginRequestPolicyConfig: OriginRequestPolicyConfigOutputTypeDef
+
+
+class CreateOriginRequestPolicyResultTypeDef(TypedDict):
+    OriginRequestPolicy: NotRequired[OriginRequestPolicyTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PublicKeyConfigTypeDef(TypedDict):
+    CallerReference: str
+    Name: str
+    EncodedKey: str
+    Comment: NotRequired[str]
+
+
+class CreatePublicKeyRequestTypeDef(TypedDict):
+    PublicKeyConfig: PublicKeyConfigTypeDef
+
+
+class PublicKeyTypeDef(TypedDict):
+    Id: str
+    CreatedTime: datetime
+    PublicKeyConfig: PublicKeyConfigTypeDef
+
+
+class CreatePublicKeyResultTypeDef(TypedDict):
+    PublicKey: NotRequired[PublicKeyTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KinesisStreamConfigTypeDef(TypedDict):
+    RoleARN: str
+    StreamARN: str
+
+
+class EndPointTypeDef(TypedDict):
+    StreamType: str
+    KinesisStreamConfig: NotRequired[KinesisStreamConfigTypeDef]
+
+
+class CreateRealtimeLogConfigRequestTypeDef(TypedDict):
+    EndPoints: ReadOnly[Sequence[EndPointTypeDef]]
+    Fields: ReadOnly[Sequence[str]]
+    Name: str
+    SamplingRate: int
+
+
+class RealtimeLogConfigTypeDef(TypedDict):
+    ARN: str
+    Name: str
+    SamplingRate: int
+    EndPoints: list[EndPointTypeDef]
+    Fields: list[str]
+
+
+class CreateRealtimeLogConfigResultTypeDef(TypedDict):
+    RealtimeLogConfig: NotRequired[RealtimeLogConfigTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResponseHeadersPolicyAccessControlAllowHeadersTypeDef(TypedDict):
+    Quantity: int
+    Items: ReadOnly[Sequence[str]]
+
+
+class ResponseHeadersPolicyAccessControlAllowMethodsTypeDef(TypedDict):
+    Quantity: int
+    Items: ReadOnly[Sequence[ResponseHeadersPolicyAccessControlAllowMethodsValuesType]]
+
+
+class ResponseHeadersPolicyAccessControlAllowOriginsTypeDef(TypedDict):
+    Quantity: int
+    Items: ReadOnly[Sequence[str]]
+
+
+class ResponseHeadersPolicyAccessControlExposeHeadersTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ResponseHeadersPolicyCorsConfigTypeDef(TypedDict):
+    AccessControlAllowOrigins: ReadOnly[
+        ResponseHeadersPolicyAccessControlAllowOriginsTypeDef
+    ]
+    AccessControlAllowHeaders: ReadOnly[
+        ResponseHeadersPolicyAccessControlAllowHeadersTypeDef
+    ]
+    AccessControlAllowMethods: ReadOnly[
+        ResponseHeadersPolicyAccessControlAllowMethodsTypeDef
+    ]
+    AccessControlAllowCredentials: bool
+    AccessControlExposeHeaders: NotRequired[
+        ReadOnly[ResponseHeadersPolicyAccessControlExposeHeadersTypeDef]
+    ]
+    AccessControlMaxAgeSec: NotRequired[int]
+    OriginOverride: bool
+
+
+class ResponseHeadersPolicyCustomHeaderTypeDef(TypedDict):
+    Header: str
+    Value: str
+    Override: bool
+
+
+class ResponseHeadersPolicyCustomHeadersConfigTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[ResponseHeadersPolicyCustomHeaderTypeDef]]]
+
+
+class ResponseHeadersPolicyRemoveHeaderTypeDef(TypedDict):
+    Header: str
+
+
+class ResponseHeadersPolicyRemoveHeadersConfigTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[ReadOnly[Sequence[ResponseHeadersPolicyRemoveHeaderTypeDef]]]
+
+
+class ResponseHeadersPolicyContentSecurityPolicyTypeDef(TypedDict):
+    Override: bool
+    ContentSecurityPolicy: str
+
+
+class ResponseHeadersPolicyContentTypeOptionsTypeDef(TypedDict):
+    Override: bool
+
+
+class ResponseHeadersPolicyFrameOptionsTypeDef(TypedDict):
+    Override: bool
+    FrameOption: FrameOptionsListType
+
+
+class ResponseHeadersPolicyReferrerPolicyTypeDef(TypedDict):
+    Override: bool
+    ReferrerPolicy: ReferrerPolicyListType
+
+
+class ResponseHeadersPolicyStrictTransportSecurityTypeDef(TypedDict):
+    Override: bool
+    IncludeSubdomains: NotRequired[bool]
+    Preload: NotRequired[bool]
+    AccessControlMaxAgeSec: int
+
+
+class ResponseHeadersPolicyXSSProtectionTypeDef(TypedDict):
+    Override: bool
+    Protection: bool
+    ModeBlock: NotRequired[bool]
+    ReportUri: NotRequired[str]
+
+
+class ResponseHeadersPolicySecurityHeadersConfigTypeDef(TypedDict):
+    XSSProtection: NotRequired[ResponseHeadersPolicyXSSProtectionTypeDef]
+    FrameOptions: NotRequired[ResponseHeadersPolicyFrameOptionsTypeDef]
+    ReferrerPolicy: NotRequired[ResponseHeadersPolicyReferrerPolicyTypeDef]
+    ContentSecurityPolicy: NotRequired[
+        ResponseHeadersPolicyContentSecurityPolicyTypeDef
+    ]
+    ContentTypeOptions: NotRequired[ResponseHeadersPolicyContentTypeOptionsTypeDef]
+    StrictTransportSecurity: NotRequired[
+        ResponseHeadersPolicyStrictTransportSecurityTypeDef
+    ]
+
+
+class ResponseHeadersPolicyServerTimingHeadersConfigTypeDef(TypedDict):
+    Enabled: bool
+    SamplingRate: NotRequired[float]
+
+
+class ResponseHeadersPolicyConfigTypeDef(TypedDict):
+    Comment: NotRequired[str]
+    Name: str
+    CorsConfig: NotRequired[ReadOnly[ResponseHeadersPolicyCorsConfigTypeDef]]
+    SecurityHeadersConfig: NotRequired[
+        ResponseHeadersPolicySecurityHeadersConfigTypeDef
+    ]
+    ServerTimingHeadersConfig: NotRequired[
+        ResponseHeadersPolicyServerTimingHeadersConfigTypeDef
+    ]
+    CustomHeadersConfig: NotRequired[
+        ReadOnly[ResponseHeadersPolicyCustomHeadersConfigTypeDef]
+    ]
+    RemoveHeadersConfig: NotRequired[
+        ReadOnly[ResponseHeadersPolicyRemoveHeadersConfigTypeDef]
+    ]
+
+
+class CreateResponseHeadersPolicyRequestTypeDef(TypedDict):
+    ResponseHeadersPolicyConfig: ReadOnly[ResponseHeadersPolicyConfigTypeDef]
+
+
+class ResponseHeadersPolicyAccessControlAllowHeadersOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: list[str]
+
+
+class ResponseHeadersPolicyAccessControlAllowMethodsOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: list[ResponseHeadersPolicyAccessControlAllowMethodsValuesType]
+
+
+class ResponseHeadersPolicyAccessControlAllowOriginsOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: list[str]
+
+
+class ResponseHeadersPolicyAccessControlExposeHeadersOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[str]]
+
+
+class ResponseHeadersPolicyCorsConfigOutputTypeDef(TypedDict):
+    AccessControlAllowOrigins: (
+        ResponseHeadersPolicyAccessControlAllowOriginsOutputTypeDef
+    )
+    AccessControlAllowHeaders: (
+        ResponseHeadersPolicyAccessControlAllowHeadersOutputTypeDef
+    )
+    AccessControlAllowMethods: (
+        ResponseHeadersPolicyAccessControlAllowMethodsOutputTypeDef
+    )
+    AccessControlAllowCredentials: bool
+    AccessControlExposeHeaders: NotRequired[
+        ResponseHeadersPolicyAccessControlExposeHeadersOutputTypeDef
+    ]
+    AccessControlMaxAgeSec: NotRequired[int]
+    OriginOverride: bool
+
+
+class ResponseHeadersPolicyCustomHeadersConfigOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[ResponseHeadersPolicyCustomHeaderTypeDef]]
+
+
+class ResponseHeadersPolicyRemoveHeadersConfigOutputTypeDef(TypedDict):
+    Quantity: int
+    Items: NotRequired[list[ResponseHeadersPolicyRemoveHeaderTypeDef]]
+
+
+class ResponseHeadersPolicyConfigOutputTypeDef(TypedDict):
+    Comment: NotRequired[str]
+    Name: str
+    CorsConfig: NotRequired[ResponseHeadersPolicyCorsConfigOutputTypeDef]
+    SecurityHeadersConfig: NotRequired[
+        ResponseHeadersPolicySecurityHeadersConfigTypeDef
+    ]
+    ServerTimingHeadersConfig: NotRequired[
+        ResponseHeadersPolicyServerTimingHeadersConfigTypeDef
+    ]
+    CustomHeadersConfig: NotRequired[
+        ResponseHeadersPolicyCustomHeadersConfigOutputTypeDef
+    ]
+    RemoveHeadersConfig: NotRequired[
+        ResponseHeadersPolicyRemoveHeadersConfigOutputTypeDef
+    ]
+
+
+class ResponseHeadersPolicyTypeDef(TypedDict):
+    Id: str
+    LastModifiedTime: datetime
+    ResponseHeadersPolicyConfig: ResponseHeadersPolicyConfigOutputTypeDef
+
+
+class CreateResponseHeadersPolicyResultTypeDef(TypedDict):
+    ResponseHeadersPolicy: NotRequired[ResponseHeadersPolicyTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3OriginTypeDef(TypedDict):
+    DomainName: str
+    OriginAccessIdentity: str
+
+
+class StreamingLoggingConfigTypeDef(TypedDict):
+    Enabled: bool
+    Bucket: str
+    Prefix: str
+
+
+class StreamingDistributionConfigTypeDef(TypedDict):
+    CallerReference: str
+    S3Origin: S3OriginTypeDef
+    Aliases: NotRequired[ReadOnly[AliasesTypeDef]]
+    Comment: str
+    Logging: NotRequired[StreamingLoggingConfigTypeDef]
+    TrustedSigners: ReadOnly[TrustedSignersTypeDef]
+    PriceClass: NotRequired[PriceClassType]
+    Enabled: bool
+
+
+class CreateStreamingDistributionRequestTypeDef(TypedDict):
+    StreamingDistributionConfig: ReadOnly[StreamingDistributionConfigTypeDef]
+
+
+class StreamingDistributionConfigOutputTypeDef(TypedDict):
+    CallerReference: str
+    S3Origin: S3OriginTypeDef
+    Aliases: NotRequired[AliasesOutputTypeDef]
+    Comment: str
+    Logging: NotRequired[StreamingLoggingConfigTypeDef]
+    TrustedSigners: TrustedSignersOutputTypeDef
+    PriceClass: NotRequired[PriceClassType]
+    Enabled: bool
+
+
+class StreamingDistributionTypeDef(TypedDict):
+    Id: str
+    ARN: str
+    Status: str
+    LastModifiedTime: NotRequired[datetime]
+    DomainName: str
+    ActiveTrustedSigners: ActiveTrustedSignersTypeDef
+    StreamingDistributionConfig: StreamingDistributionConfigOutputTypeDef
+
+
+class CreateStreamingDistributionResultTypeDef(TypedDict):
+    StreamingDistribution: NotRequired[StreamingDistributionTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StreamingDistributionConfigWithTagsTypeDef(TypedDict):
+    StreamingDistributionConfig: ReadOnly[StreamingDistributionConfigTypeDef]
+    Tags: ReadOnly[TagsTypeDef]
+
+
+class CreateStreamingDistributionWithTagsRequestTypeDef(TypedDict):
+    StreamingDistributionConfigWithTags: ReadOnly[
+        StreamingDistributionConfigWithTagsTypeDef
+    ]
+
+
+class CreateStreamingDistributionWithTagsResultTypeDef(TypedDict):
+    StreamingDistribution: NotRequired[StreamingDistributionTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateTrustStoreRequestTypeDef(TypedDict):
+    Name: str
+    CaCertificatesBundleSource: CaCertificatesBundleSourceTypeDef
+    UseClientCertificateOCSPEndpoint: NotRequired[bool]
+    Tags: NotRequired[ReadOnly[TagsTypeDef]]
+
+
+class TrustStoreTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[TrustStoreStatusType]
+    NumberOfCaCertificates: NotRequired[int]
+    LastModifiedTime: NotRequired[datetime]
+    Reason: NotRequired[str]
+    UseClientCertificateOCSPEndpoint: NotRequired[bool]
+
+
+class CreateTrustStoreResultTypeDef(TypedDict):
+    TrustStore: NotRequired[TrustStoreTypeDef]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VpcOriginEndpointConfigTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    HTTPPort: int
+    HTTPSPort: int
+    OriginProtocolPolicy: OriginProtocolPolicyType
+    OriginSslProtocols: NotRequired[ReadOnly[OriginSslProtocolsTypeDef]]
+
+
+class CreateVpcOriginRequestTypeDef(TypedDict):
+    VpcOriginEndpointConfig: ReadOnly[VpcOriginEndpointConfigTypeDef]
+    Tags: NotRequired[ReadOnly[TagsTypeDef]]
+
+
+class VpcOriginEndpointConfigOutputTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    HTTPPort: int
+    HTTPSPort: int
+    OriginProtocolPolicy: OriginProtocolPolicyType
+    OriginSslProtocols: NotRequired[OriginSslProtocolsOutputTypeDef]
+
+
+class VpcOriginTypeDef(TypedDict):
+    Id: str
+    Arn: str
+    AccountId: NotRequired[str]
+    Status: str
+    CreatedTime: datetime
+    LastModifiedTime: datetime
+    VpcOriginEndpointConfig: VpcOriginEndpointConfigOutputTypeDef
+
+
+class CreateVpcOriginResultTypeDef(TypedDict):
+    VpcOrigin: NotRequired[VpcOriginTypeDef]
+    Location: NotRequired[str]
+    ETag: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteAnycastIpListRequestTypeDef(TypedDict):
@@ -1713,67 +2812,6 @@ class DisassociateDistributionWebACLResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DistributionConfigOutputTypeDef(TypedDict):
-    CallerReference: str
-    Aliases: NotRequired[AliasesOutputTypeDef]
-    DefaultRootObject: NotRequired[str]
-    Origins: OriginsOutputTypeDef
-    OriginGroups: NotRequired[OriginGroupsOutputTypeDef]
-    DefaultCacheBehavior: DefaultCacheBehaviorOutputTypeDef
-    CacheBehaviors: NotRequired[CacheBehaviorsOutputTypeDef]
-    CustomErrorResponses: NotRequired[CustomErrorResponsesOutputTypeDef]
-    Comment: str
-    Logging: NotRequired[LoggingConfigTypeDef]
-    PriceClass: NotRequired[PriceClassType]
-    Enabled: bool
-    ViewerCertificate: NotRequired[ViewerCertificateTypeDef]
-    Restrictions: NotRequired[RestrictionsOutputTypeDef]
-    WebACLId: NotRequired[str]
-    HttpVersion: NotRequired[HttpVersionType]
-    IsIPV6Enabled: NotRequired[bool]
-    ContinuousDeploymentPolicyId: NotRequired[str]
-    Staging: NotRequired[bool]
-    AnycastIpListId: NotRequired[str]
-    TenantConfig: NotRequired[TenantConfigOutputTypeDef]
-    ConnectionMode: NotRequired[ConnectionModeType]
-    ViewerMtlsConfig: NotRequired[ViewerMtlsConfigTypeDef]
-    ConnectionFunctionAssociation: NotRequired[ConnectionFunctionAssociationTypeDef]
-    CacheTagConfig: NotRequired[CacheTagConfigTypeDef]
-
-
-class DistributionConfigTypeDef(TypedDict):
-    CallerReference: str
-    Aliases: NotRequired[ReadOnly[AliasesTypeDef]]
-    DefaultRootObject: NotRequired[str]
-    Origins: ReadOnly[OriginsTypeDef]
-    OriginGroups: NotRequired[ReadOnly[OriginGroupsTypeDef]]
-    DefaultCacheBehavior: ReadOnly[DefaultCacheBehaviorTypeDef]
-    CacheBehaviors: NotRequired[ReadOnly[CacheBehaviorsTypeDef]]
-    CustomErrorResponses: NotRequired[ReadOnly[CustomErrorResponsesTypeDef]]
-    Comment: str
-    Logging: NotRequired[LoggingConfigTypeDef]
-    PriceClass: NotRequired[PriceClassType]
-    Enabled: bool
-    ViewerCertificate: NotRequired[ViewerCertificateTypeDef]
-    Restrictions: NotRequired[ReadOnly[RestrictionsTypeDef]]
-    WebACLId: NotRequired[str]
-    HttpVersion: NotRequired[HttpVersionType]
-    IsIPV6Enabled: NotRequired[bool]
-    ContinuousDeploymentPolicyId: NotRequired[str]
-    Staging: NotRequired[bool]
-    AnycastIpListId: NotRequired[str]
-    TenantConfig: NotRequired[ReadOnly[TenantConfigTypeDef]]
-    ConnectionMode: NotRequired[ConnectionModeType]
-    ViewerMtlsConfig: NotRequired[ViewerMtlsConfigTypeDef]
-    ConnectionFunctionAssociation: NotRequired[ConnectionFunctionAssociationTypeDef]
-    CacheTagConfig: NotRequired[CacheTagConfigTypeDef]
-
-
-class DistributionConfigWithTagsTypeDef(TypedDict):
-    DistributionConfig: ReadOnly[DistributionConfigTypeDef]
-    Tags: ReadOnly[TagsTypeDef]
-
-
 class DistributionIdListTypeDef(TypedDict):
     Marker: str
     NextMarker: NotRequired[str]
@@ -1783,6 +2821,11 @@ class DistributionIdListTypeDef(TypedDict):
     Items: NotRequired[list[str]]
 
 
+class DistributionIdOwnerTypeDef(TypedDict):
+    DistributionId: str
+    OwnerAccountId: str
+
+
 class DistributionIdOwnerListTypeDef(TypedDict):
     Marker: str
     NextMarker: NotRequired[str]
@@ -1790,25 +2833,6 @@ class DistributionIdOwnerListTypeDef(TypedDict):
     IsTruncated: bool
     Quantity: int
     Items: NotRequired[list[DistributionIdOwnerTypeDef]]
-
-
-class DistributionIdOwnerTypeDef(TypedDict):
-    DistributionId: str
-    OwnerAccountId: str
-
-
-class DistributionListTypeDef(TypedDict):
-    Marker: str
-    NextMarker: NotRequired[str]
-    MaxItems: int
-    IsTruncated: bool
-    Quantity: int
-    Items: NotRequired[list[DistributionSummaryTypeDef]]
-
-
-class DistributionResourceIdTypeDef(TypedDict):
-    DistributionId: NotRequired[str]
-    DistributionTenantId: NotRequired[str]
 
 
 class DistributionSummaryTypeDef(TypedDict):
@@ -1840,6 +2864,20 @@ class DistributionSummaryTypeDef(TypedDict):
     ConnectionFunctionAssociation: NotRequired[ConnectionFunctionAssociationTypeDef]
 
 
+class DistributionListTypeDef(TypedDict):
+    Marker: str
+    NextMarker: NotRequired[str]
+    MaxItems: int
+    IsTruncated: bool
+    Quantity: int
+    Items: NotRequired[list[DistributionSummaryTypeDef]]
+
+
+class DistributionResourceIdTypeDef(TypedDict):
+    DistributionId: NotRequired[str]
+    DistributionTenantId: NotRequired[str]
+
+
 class DistributionTenantAssociationFilterTypeDef(TypedDict):
     DistributionId: NotRequired[str]
     ConnectionGroupId: NotRequired[str]
@@ -1860,35 +2898,6 @@ class DistributionTenantSummaryTypeDef(TypedDict):
     Status: NotRequired[str]
 
 
-class DistributionTenantTypeDef(TypedDict):
-    Id: NotRequired[str]
-    DistributionId: NotRequired[str]
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    Domains: NotRequired[list[DomainResultTypeDef]]
-    Tags: NotRequired[TagsOutputTypeDef]
-    Customizations: NotRequired[CustomizationsOutputTypeDef]
-    Parameters: NotRequired[list[ParameterTypeDef]]
-    ConnectionGroupId: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    Enabled: NotRequired[bool]
-    Status: NotRequired[str]
-
-
-class DistributionTypeDef(TypedDict):
-    Id: str
-    ARN: str
-    Status: str
-    LastModifiedTime: datetime
-    InProgressInvalidationBatches: int
-    DomainName: str
-    ActiveTrustedSigners: NotRequired[ActiveTrustedSignersTypeDef]
-    ActiveTrustedKeyGroups: NotRequired[ActiveTrustedKeyGroupsTypeDef]
-    DistributionConfig: DistributionConfigOutputTypeDef
-    AliasICPRecordals: NotRequired[list[AliasICPRecordalTypeDef]]
-
-
 class DnsConfigurationTypeDef(TypedDict):
     Domain: str
     Status: DnsConfigurationStatusType
@@ -1902,54 +2911,12 @@ class DomainConflictTypeDef(TypedDict):
     AccountId: str
 
 
-class DomainItemTypeDef(TypedDict):
-    Domain: str
-
-
-class DomainResultTypeDef(TypedDict):
-    Domain: str
-    Status: NotRequired[DomainStatusType]
-
-
-class EncryptionEntitiesOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[EncryptionEntityOutputTypeDef]]
-
-
-class EncryptionEntitiesTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[EncryptionEntityTypeDef]]]
-
-
-class EncryptionEntityOutputTypeDef(TypedDict):
-    PublicKeyId: str
-    ProviderId: str
-    FieldPatterns: FieldPatternsOutputTypeDef
-
-
-class EncryptionEntityTypeDef(TypedDict):
-    PublicKeyId: str
-    ProviderId: str
-    FieldPatterns: ReadOnly[FieldPatternsTypeDef]
-
-
-class EndPointTypeDef(TypedDict):
-    StreamType: str
-    KinesisStreamConfig: NotRequired[KinesisStreamConfigTypeDef]
-
-
-class FieldLevelEncryptionConfigOutputTypeDef(TypedDict):
-    CallerReference: str
+class FieldLevelEncryptionSummaryTypeDef(TypedDict):
+    Id: str
+    LastModifiedTime: datetime
     Comment: NotRequired[str]
     QueryArgProfileConfig: NotRequired[QueryArgProfileConfigOutputTypeDef]
     ContentTypeProfileConfig: NotRequired[ContentTypeProfileConfigOutputTypeDef]
-
-
-class FieldLevelEncryptionConfigTypeDef(TypedDict):
-    CallerReference: str
-    Comment: NotRequired[str]
-    QueryArgProfileConfig: NotRequired[ReadOnly[QueryArgProfileConfigTypeDef]]
-    ContentTypeProfileConfig: NotRequired[ReadOnly[ContentTypeProfileConfigTypeDef]]
 
 
 class FieldLevelEncryptionListTypeDef(TypedDict):
@@ -1957,27 +2924,6 @@ class FieldLevelEncryptionListTypeDef(TypedDict):
     MaxItems: int
     Quantity: int
     Items: NotRequired[list[FieldLevelEncryptionSummaryTypeDef]]
-
-
-class FieldLevelEncryptionProfileConfigOutputTypeDef(TypedDict):
-    Name: str
-    CallerReference: str
-    Comment: NotRequired[str]
-    EncryptionEntities: EncryptionEntitiesOutputTypeDef
-
-
-class FieldLevelEncryptionProfileConfigTypeDef(TypedDict):
-    Name: str
-    CallerReference: str
-    Comment: NotRequired[str]
-    EncryptionEntities: ReadOnly[EncryptionEntitiesTypeDef]
-
-
-class FieldLevelEncryptionProfileListTypeDef(TypedDict):
-    NextMarker: NotRequired[str]
-    MaxItems: int
-    Quantity: int
-    Items: NotRequired[list[FieldLevelEncryptionProfileSummaryTypeDef]]
 
 
 class FieldLevelEncryptionProfileSummaryTypeDef(TypedDict):
@@ -1988,75 +2934,11 @@ class FieldLevelEncryptionProfileSummaryTypeDef(TypedDict):
     Comment: NotRequired[str]
 
 
-class FieldLevelEncryptionProfileTypeDef(TypedDict):
-    Id: str
-    LastModifiedTime: datetime
-    FieldLevelEncryptionProfileConfig: FieldLevelEncryptionProfileConfigOutputTypeDef
-
-
-class FieldLevelEncryptionSummaryTypeDef(TypedDict):
-    Id: str
-    LastModifiedTime: datetime
-    Comment: NotRequired[str]
-    QueryArgProfileConfig: NotRequired[QueryArgProfileConfigOutputTypeDef]
-    ContentTypeProfileConfig: NotRequired[ContentTypeProfileConfigOutputTypeDef]
-
-
-class FieldLevelEncryptionTypeDef(TypedDict):
-    Id: str
-    LastModifiedTime: datetime
-    FieldLevelEncryptionConfig: FieldLevelEncryptionConfigOutputTypeDef
-
-
-class FieldPatternsOutputTypeDef(TypedDict):
+class FieldLevelEncryptionProfileListTypeDef(TypedDict):
+    NextMarker: NotRequired[str]
+    MaxItems: int
     Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class FieldPatternsTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ForwardedValuesOutputTypeDef(TypedDict):
-    QueryString: bool
-    Cookies: CookiePreferenceOutputTypeDef
-    Headers: NotRequired[HeadersOutputTypeDef]
-    QueryStringCacheKeys: NotRequired[QueryStringCacheKeysOutputTypeDef]
-
-
-class ForwardedValuesTypeDef(TypedDict):
-    QueryString: bool
-    Cookies: ReadOnly[CookiePreferenceTypeDef]
-    Headers: NotRequired[ReadOnly[HeadersTypeDef]]
-    QueryStringCacheKeys: NotRequired[ReadOnly[QueryStringCacheKeysTypeDef]]
-
-
-class FunctionAssociationTypeDef(TypedDict):
-    FunctionARN: str
-    EventType: EventTypeType
-
-
-class FunctionAssociationsOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[FunctionAssociationTypeDef]]
-
-
-class FunctionAssociationsTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[FunctionAssociationTypeDef]]]
-
-
-class FunctionConfigOutputTypeDef(TypedDict):
-    Comment: str
-    Runtime: FunctionRuntimeType
-    KeyValueStoreAssociations: NotRequired[KeyValueStoreAssociationsOutputTypeDef]
-
-
-class FunctionConfigTypeDef(TypedDict):
-    Comment: str
-    Runtime: FunctionRuntimeType
-    KeyValueStoreAssociations: NotRequired[ReadOnly[KeyValueStoreAssociationsTypeDef]]
+    Items: NotRequired[list[FieldLevelEncryptionProfileSummaryTypeDef]]
 
 
 class FunctionListTypeDef(TypedDict):
@@ -2064,42 +2946,6 @@ class FunctionListTypeDef(TypedDict):
     MaxItems: int
     Quantity: int
     Items: NotRequired[list[FunctionSummaryTypeDef]]
-
-
-class FunctionMetadataTypeDef(TypedDict):
-    FunctionARN: str
-    Stage: NotRequired[FunctionStageType]
-    CreatedTime: NotRequired[datetime]
-    LastModifiedTime: datetime
-
-
-class FunctionSummaryTypeDef(TypedDict):
-    Name: str
-    Status: NotRequired[str]
-    FunctionConfig: FunctionConfigOutputTypeDef
-    FunctionMetadata: FunctionMetadataTypeDef
-
-
-class GeoRestrictionCustomizationOutputTypeDef(TypedDict):
-    RestrictionType: GeoRestrictionTypeType
-    Locations: NotRequired[list[str]]
-
-
-class GeoRestrictionCustomizationTypeDef(TypedDict):
-    RestrictionType: GeoRestrictionTypeType
-    Locations: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class GeoRestrictionOutputTypeDef(TypedDict):
-    RestrictionType: GeoRestrictionTypeType
-    Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class GeoRestrictionTypeDef(TypedDict):
-    RestrictionType: GeoRestrictionTypeType
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class GetAnycastIpListRequestTypeDef(TypedDict):
@@ -2346,6 +3192,19 @@ class GetManagedCertificateDetailsRequestTypeDef(TypedDict):
     Identifier: str
 
 
+class ValidationTokenDetailTypeDef(TypedDict):
+    Domain: str
+    RedirectTo: NotRequired[str]
+    RedirectFrom: NotRequired[str]
+
+
+class ManagedCertificateDetailsTypeDef(TypedDict):
+    CertificateArn: NotRequired[str]
+    CertificateStatus: NotRequired[ManagedCertificateStatusType]
+    ValidationTokenHost: NotRequired[ValidationTokenHostType]
+    ValidationTokenDetails: NotRequired[list[ValidationTokenDetailTypeDef]]
+
+
 class GetManagedCertificateDetailsResultTypeDef(TypedDict):
     ManagedCertificateDetails: NotRequired[ManagedCertificateDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2500,33 +3359,10 @@ class GetVpcOriginResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GrpcConfigTypeDef(TypedDict):
-    Enabled: bool
-
-
-class HeadersOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class HeadersTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ImportSourceTypeDef(TypedDict):
-    SourceType: ImportSourceTypeType
-    SourceARN: str
-
-
-class InvalidationBatchOutputTypeDef(TypedDict):
-    Paths: PathsOutputTypeDef
-    CallerReference: str
-
-
-class InvalidationBatchTypeDef(TypedDict):
-    Paths: ReadOnly[PathsTypeDef]
-    CallerReference: str
+class InvalidationSummaryTypeDef(TypedDict):
+    Id: str
+    CreateTime: datetime
+    Status: str
 
 
 class InvalidationListTypeDef(TypedDict):
@@ -2538,46 +3374,8 @@ class InvalidationListTypeDef(TypedDict):
     Items: NotRequired[list[InvalidationSummaryTypeDef]]
 
 
-class InvalidationSummaryTypeDef(TypedDict):
-    Id: str
-    CreateTime: datetime
-    Status: str
-
-
-class InvalidationTypeDef(TypedDict):
-    Id: str
-    Status: str
-    CreateTime: datetime
-    InvalidationBatch: InvalidationBatchOutputTypeDef
-
-
-class IpamCidrConfigTypeDef(TypedDict):
-    Cidr: str
-    IpamPoolArn: str
-    AnycastIp: NotRequired[str]
-    Status: NotRequired[IpamCidrStatusType]
-
-
-class IpamConfigTypeDef(TypedDict):
-    Quantity: int
-    IpamCidrConfigs: list[IpamCidrConfigTypeDef]
-
-
-class KGKeyPairIdsTypeDef(TypedDict):
-    KeyGroupId: NotRequired[str]
-    KeyPairIds: NotRequired[KeyPairIdsTypeDef]
-
-
-class KeyGroupConfigOutputTypeDef(TypedDict):
-    Name: str
-    Items: list[str]
-    Comment: NotRequired[str]
-
-
-class KeyGroupConfigTypeDef(TypedDict):
-    Name: str
-    Items: ReadOnly[Sequence[str]]
-    Comment: NotRequired[str]
+class KeyGroupSummaryTypeDef(TypedDict):
+    KeyGroup: KeyGroupTypeDef
 
 
 class KeyGroupListTypeDef(TypedDict):
@@ -2587,70 +3385,11 @@ class KeyGroupListTypeDef(TypedDict):
     Items: NotRequired[list[KeyGroupSummaryTypeDef]]
 
 
-class KeyGroupSummaryTypeDef(TypedDict):
-    KeyGroup: KeyGroupTypeDef
-
-
-class KeyGroupTypeDef(TypedDict):
-    Id: str
-    LastModifiedTime: datetime
-    KeyGroupConfig: KeyGroupConfigOutputTypeDef
-
-
-class KeyPairIdsTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class KeyValueStoreAssociationTypeDef(TypedDict):
-    KeyValueStoreARN: str
-
-
-class KeyValueStoreAssociationsOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[KeyValueStoreAssociationTypeDef]]
-
-
-class KeyValueStoreAssociationsTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[KeyValueStoreAssociationTypeDef]]]
-
-
 class KeyValueStoreListTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     MaxItems: int
     Quantity: int
     Items: NotRequired[list[KeyValueStoreTypeDef]]
-
-
-class KeyValueStoreTypeDef(TypedDict):
-    Name: str
-    Id: str
-    Comment: str
-    ARN: str
-    Status: NotRequired[str]
-    LastModifiedTime: datetime
-
-
-class KinesisStreamConfigTypeDef(TypedDict):
-    RoleARN: str
-    StreamARN: str
-
-
-class LambdaFunctionAssociationTypeDef(TypedDict):
-    LambdaFunctionARN: str
-    EventType: EventTypeType
-    IncludeBody: NotRequired[bool]
-
-
-class LambdaFunctionAssociationsOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[LambdaFunctionAssociationTypeDef]]
-
-
-class LambdaFunctionAssociationsTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[LambdaFunctionAssociationTypeDef]]]
 
 
 class ListAnycastIpListsRequestTypeDef(TypedDict):
@@ -2992,6 +3731,24 @@ class ListOriginAccessControlsRequestTypeDef(TypedDict):
     MaxItems: NotRequired[str]
 
 
+class OriginAccessControlSummaryTypeDef(TypedDict):
+    Id: str
+    Description: str
+    Name: str
+    SigningProtocol: OriginAccessControlSigningProtocolsType
+    SigningBehavior: OriginAccessControlSigningBehaviorsType
+    OriginAccessControlOriginType: OriginAccessControlOriginTypesType
+
+
+class OriginAccessControlListTypeDef(TypedDict):
+    Marker: str
+    NextMarker: NotRequired[str]
+    MaxItems: int
+    IsTruncated: bool
+    Quantity: int
+    Items: NotRequired[list[OriginAccessControlSummaryTypeDef]]
+
+
 class ListOriginAccessControlsResultTypeDef(TypedDict):
     OriginAccessControlList: NotRequired[OriginAccessControlListTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3001,6 +3758,18 @@ class ListOriginRequestPoliciesRequestTypeDef(TypedDict):
     Type: NotRequired[OriginRequestPolicyTypeType]
     Marker: NotRequired[str]
     MaxItems: NotRequired[str]
+
+
+class OriginRequestPolicySummaryTypeDef(TypedDict):
+    Type: OriginRequestPolicyTypeType
+    OriginRequestPolicy: OriginRequestPolicyTypeDef
+
+
+class OriginRequestPolicyListTypeDef(TypedDict):
+    NextMarker: NotRequired[str]
+    MaxItems: int
+    Quantity: int
+    Items: NotRequired[list[OriginRequestPolicySummaryTypeDef]]
 
 
 class ListOriginRequestPoliciesResultTypeDef(TypedDict):
@@ -3013,6 +3782,21 @@ class ListPublicKeysRequestTypeDef(TypedDict):
     MaxItems: NotRequired[str]
 
 
+class PublicKeySummaryTypeDef(TypedDict):
+    Id: str
+    Name: str
+    CreatedTime: datetime
+    EncodedKey: str
+    Comment: NotRequired[str]
+
+
+class PublicKeyListTypeDef(TypedDict):
+    NextMarker: NotRequired[str]
+    MaxItems: int
+    Quantity: int
+    Items: NotRequired[list[PublicKeySummaryTypeDef]]
+
+
 class ListPublicKeysResultTypeDef(TypedDict):
     PublicKeyList: NotRequired[PublicKeyListTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3021,6 +3805,14 @@ class ListPublicKeysResultTypeDef(TypedDict):
 class ListRealtimeLogConfigsRequestTypeDef(TypedDict):
     MaxItems: NotRequired[str]
     Marker: NotRequired[str]
+
+
+class RealtimeLogConfigsTypeDef(TypedDict):
+    MaxItems: int
+    Items: NotRequired[list[RealtimeLogConfigTypeDef]]
+    IsTruncated: bool
+    Marker: str
+    NextMarker: NotRequired[str]
 
 
 class ListRealtimeLogConfigsResultTypeDef(TypedDict):
@@ -3034,6 +3826,18 @@ class ListResponseHeadersPoliciesRequestTypeDef(TypedDict):
     MaxItems: NotRequired[str]
 
 
+class ResponseHeadersPolicySummaryTypeDef(TypedDict):
+    Type: ResponseHeadersPolicyTypeType
+    ResponseHeadersPolicy: ResponseHeadersPolicyTypeDef
+
+
+class ResponseHeadersPolicyListTypeDef(TypedDict):
+    NextMarker: NotRequired[str]
+    MaxItems: int
+    Quantity: int
+    Items: NotRequired[list[ResponseHeadersPolicySummaryTypeDef]]
+
+
 class ListResponseHeadersPoliciesResultTypeDef(TypedDict):
     ResponseHeadersPolicyList: NotRequired[ResponseHeadersPolicyListTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3042,6 +3846,29 @@ class ListResponseHeadersPoliciesResultTypeDef(TypedDict):
 class ListStreamingDistributionsRequestTypeDef(TypedDict):
     Marker: NotRequired[str]
     MaxItems: NotRequired[str]
+
+
+class StreamingDistributionSummaryTypeDef(TypedDict):
+    Id: str
+    ARN: str
+    Status: str
+    LastModifiedTime: datetime
+    DomainName: str
+    S3Origin: S3OriginTypeDef
+    Aliases: AliasesOutputTypeDef
+    TrustedSigners: TrustedSignersOutputTypeDef
+    Comment: str
+    PriceClass: PriceClassType
+    Enabled: bool
+
+
+class StreamingDistributionListTypeDef(TypedDict):
+    Marker: str
+    NextMarker: NotRequired[str]
+    MaxItems: int
+    IsTruncated: bool
+    Quantity: int
+    Items: NotRequired[list[StreamingDistributionSummaryTypeDef]]
 
 
 class ListStreamingDistributionsResultTypeDef(TypedDict):
@@ -3063,6 +3890,17 @@ class ListTrustStoresRequestTypeDef(TypedDict):
     MaxItems: NotRequired[int]
 
 
+class TrustStoreSummaryTypeDef(TypedDict):
+    Id: str
+    Arn: str
+    Name: str
+    Status: TrustStoreStatusType
+    NumberOfCaCertificates: int
+    LastModifiedTime: datetime
+    Reason: NotRequired[str]
+    ETag: str
+
+
 class ListTrustStoresResultTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     TrustStoreList: NotRequired[list[TrustStoreSummaryTypeDef]]
@@ -3074,310 +3912,29 @@ class ListVpcOriginsRequestTypeDef(TypedDict):
     MaxItems: NotRequired[str]
 
 
-class ListVpcOriginsResultTypeDef(TypedDict):
-    VpcOriginList: NotRequired[VpcOriginListTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LoggingConfigTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    IncludeCookies: NotRequired[bool]
-    Bucket: NotRequired[str]
-    Prefix: NotRequired[str]
-
-
-class ManagedCertificateDetailsTypeDef(TypedDict):
-    CertificateArn: NotRequired[str]
-    CertificateStatus: NotRequired[ManagedCertificateStatusType]
-    ValidationTokenHost: NotRequired[ValidationTokenHostType]
-    ValidationTokenDetails: NotRequired[list[ValidationTokenDetailTypeDef]]
-
-
-class ManagedCertificateRequestTypeDef(TypedDict):
-    ValidationTokenHost: ValidationTokenHostType
-    PrimaryDomainName: NotRequired[str]
-    CertificateTransparencyLoggingPreference: NotRequired[
-        CertificateTransparencyLoggingPreferenceType
-    ]
-
-
-class MonitoringSubscriptionTypeDef(TypedDict):
-    RealtimeMetricsSubscriptionConfig: NotRequired[
-        RealtimeMetricsSubscriptionConfigTypeDef
-    ]
-
-
-class OriginAccessControlConfigTypeDef(TypedDict):
+class VpcOriginSummaryTypeDef(TypedDict):
+    Id: str
     Name: str
-    Description: NotRequired[str]
-    SigningProtocol: OriginAccessControlSigningProtocolsType
-    SigningBehavior: OriginAccessControlSigningBehaviorsType
-    OriginAccessControlOriginType: OriginAccessControlOriginTypesType
+    Status: str
+    CreatedTime: datetime
+    LastModifiedTime: datetime
+    Arn: str
+    AccountId: NotRequired[str]
+    OriginEndpointArn: str
 
 
-class OriginAccessControlListTypeDef(TypedDict):
+class VpcOriginListTypeDef(TypedDict):
     Marker: str
     NextMarker: NotRequired[str]
     MaxItems: int
     IsTruncated: bool
     Quantity: int
-    Items: NotRequired[list[OriginAccessControlSummaryTypeDef]]
+    Items: NotRequired[list[VpcOriginSummaryTypeDef]]
 
 
-class OriginAccessControlSummaryTypeDef(TypedDict):
-    Id: str
-    Description: str
-    Name: str
-    SigningProtocol: OriginAccessControlSigningProtocolsType
-    SigningBehavior: OriginAccessControlSigningBehaviorsType
-    OriginAccessControlOriginType: OriginAccessControlOriginTypesType
-
-
-class OriginAccessControlTypeDef(TypedDict):
-    Id: str
-    OriginAccessControlConfig: NotRequired[OriginAccessControlConfigTypeDef]
-
-
-class OriginCustomHeaderTypeDef(TypedDict):
-    HeaderName: str
-    HeaderValue: str
-
-
-class OriginGroupFailoverCriteriaOutputTypeDef(TypedDict):
-    StatusCodes: StatusCodesOutputTypeDef
-
-
-class OriginGroupFailoverCriteriaTypeDef(TypedDict):
-    StatusCodes: ReadOnly[StatusCodesTypeDef]
-
-
-class OriginGroupMemberTypeDef(TypedDict):
-    OriginId: str
-
-
-class OriginGroupMembersOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: list[OriginGroupMemberTypeDef]
-
-
-class OriginGroupMembersTypeDef(TypedDict):
-    Quantity: int
-    Items: ReadOnly[Sequence[OriginGroupMemberTypeDef]]
-
-
-class OriginGroupOutputTypeDef(TypedDict):
-    Id: str
-    FailoverCriteria: OriginGroupFailoverCriteriaOutputTypeDef
-    Members: OriginGroupMembersOutputTypeDef
-    SelectionCriteria: NotRequired[OriginGroupSelectionCriteriaType]
-
-
-class OriginGroupTypeDef(TypedDict):
-    Id: str
-    FailoverCriteria: ReadOnly[OriginGroupFailoverCriteriaTypeDef]
-    Members: ReadOnly[OriginGroupMembersTypeDef]
-    SelectionCriteria: NotRequired[OriginGroupSelectionCriteriaType]
-
-
-class OriginGroupsOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[OriginGroupOutputTypeDef]]
-
-
-class OriginGroupsTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[OriginGroupTypeDef]]]
-
-
-class OriginMtlsConfigTypeDef(TypedDict):
-    ClientCertificateArn: str
-
-
-class OriginOutputTypeDef(TypedDict):
-    Id: str
-    DomainName: str
-    OriginPath: NotRequired[str]
-    CustomHeaders: NotRequired[CustomHeadersOutputTypeDef]
-    S3OriginConfig: NotRequired[S3OriginConfigTypeDef]
-    CustomOriginConfig: NotRequired[CustomOriginConfigOutputTypeDef]
-    VpcOriginConfig: NotRequired[VpcOriginConfigTypeDef]
-    ConnectionAttempts: NotRequired[int]
-    ConnectionTimeout: NotRequired[int]
-    ResponseCompletionTimeout: NotRequired[int]
-    OriginShield: NotRequired[OriginShieldTypeDef]
-    OriginAccessControlId: NotRequired[str]
-
-
-class OriginRequestPolicyConfigOutputTypeDef(TypedDict):
-    Comment: NotRequired[str]
-    Name: str
-    HeadersConfig: OriginRequestPolicyHeadersConfigOutputTypeDef
-    CookiesConfig: OriginRequestPolicyCookiesConfigOutputTypeDef
-    QueryStringsConfig: OriginRequestPolicyQueryStringsConfigOutputTypeDef
-
-
-class OriginRequestPolicyConfigTypeDef(TypedDict):
-    Comment: NotRequired[str]
-    Name: str
-    HeadersConfig: ReadOnly[OriginRequestPolicyHeadersConfigTypeDef]
-    CookiesConfig: ReadOnly[OriginRequestPolicyCookiesConfigTypeDef]
-    QueryStringsConfig: ReadOnly[OriginRequestPolicyQueryStringsConfigTypeDef]
-
-
-class OriginRequestPolicyCookiesConfigOutputTypeDef(TypedDict):
-    CookieBehavior: OriginRequestPolicyCookieBehaviorType
-    Cookies: NotRequired[CookieNamesOutputTypeDef]
-
-
-class OriginRequestPolicyCookiesConfigTypeDef(TypedDict):
-    CookieBehavior: OriginRequestPolicyCookieBehaviorType
-    Cookies: NotRequired[ReadOnly[CookieNamesTypeDef]]
-
-
-class OriginRequestPolicyHeadersConfigOutputTypeDef(TypedDict):
-    HeaderBehavior: OriginRequestPolicyHeaderBehaviorType
-    Headers: NotRequired[HeadersOutputTypeDef]
-
-
-class OriginRequestPolicyHeadersConfigTypeDef(TypedDict):
-    HeaderBehavior: OriginRequestPolicyHeaderBehaviorType
-    Headers: NotRequired[ReadOnly[HeadersTypeDef]]
-
-
-class OriginRequestPolicyListTypeDef(TypedDict):
-    NextMarker: NotRequired[str]
-    MaxItems: int
-    Quantity: int
-    Items: NotRequired[list[OriginRequestPolicySummaryTypeDef]]
-
-
-class OriginRequestPolicyQueryStringsConfigOutputTypeDef(TypedDict):
-    QueryStringBehavior: OriginRequestPolicyQueryStringBehaviorType
-    QueryStrings: NotRequired[QueryStringNamesOutputTypeDef]
-
-
-class OriginRequestPolicyQueryStringsConfigTypeDef(TypedDict):
-    QueryStringBehavior: OriginRequestPolicyQueryStringBehaviorType
-    QueryStrings: NotRequired[ReadOnly[QueryStringNamesTypeDef]]
-
-
-class OriginRequestPolicySummaryTypeDef(TypedDict):
-    Type: OriginRequestPolicyTypeType
-    OriginRequestPolicy: OriginRequestPolicyTypeDef
-
-
-class OriginRequestPolicyTypeDef(TypedDict):
-    Id: str
-    LastModifiedTime: datetime
-    OriginRequestPolicyConfig: OriginRequestPolicyConfigOutputTypeDef
-
-
-class OriginShieldTypeDef(TypedDict):
-    Enabled: bool
-    OriginShieldRegion: NotRequired[str]
-
-
-class OriginSslProtocolsOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: list[SslProtocolType]
-
-
-class OriginSslProtocolsTypeDef(TypedDict):
-    Quantity: int
-    Items: ReadOnly[Sequence[SslProtocolType]]
-
-
-class OriginTypeDef(TypedDict):
-    Id: str
-    DomainName: str
-    OriginPath: NotRequired[str]
-    CustomHeaders: NotRequired[ReadOnly[CustomHeadersTypeDef]]
-    S3OriginConfig: NotRequired[S3OriginConfigTypeDef]
-    CustomOriginConfig: NotRequired[ReadOnly[CustomOriginConfigTypeDef]]
-    VpcOriginConfig: NotRequired[VpcOriginConfigTypeDef]
-    ConnectionAttempts: NotRequired[int]
-    ConnectionTimeout: NotRequired[int]
-    ResponseCompletionTimeout: NotRequired[int]
-    OriginShield: NotRequired[OriginShieldTypeDef]
-    OriginAccessControlId: NotRequired[str]
-
-
-class OriginsOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: list[OriginOutputTypeDef]
-
-
-class OriginsTypeDef(TypedDict):
-    Quantity: int
-    Items: ReadOnly[Sequence[OriginTypeDef]]
-
-
-class ParameterDefinitionSchemaTypeDef(TypedDict):
-    StringSchema: NotRequired[StringSchemaConfigTypeDef]
-
-
-class ParameterDefinitionTypeDef(TypedDict):
-    Name: str
-    Definition: ParameterDefinitionSchemaTypeDef
-
-
-class ParameterTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class ParametersInCacheKeyAndForwardedToOriginOutputTypeDef(TypedDict):
-    EnableAcceptEncodingGzip: bool
-    EnableAcceptEncodingBrotli: NotRequired[bool]
-    HeadersConfig: CachePolicyHeadersConfigOutputTypeDef
-    CookiesConfig: CachePolicyCookiesConfigOutputTypeDef
-    QueryStringsConfig: CachePolicyQueryStringsConfigOutputTypeDef
-
-
-class ParametersInCacheKeyAndForwardedToOriginTypeDef(TypedDict):
-    EnableAcceptEncodingGzip: bool
-    EnableAcceptEncodingBrotli: NotRequired[bool]
-    HeadersConfig: ReadOnly[CachePolicyHeadersConfigTypeDef]
-    CookiesConfig: ReadOnly[CachePolicyCookiesConfigTypeDef]
-    QueryStringsConfig: ReadOnly[CachePolicyQueryStringsConfigTypeDef]
-
-
-class PathsOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class PathsTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PublicKeyConfigTypeDef(TypedDict):
-    CallerReference: str
-    Name: str
-    EncodedKey: str
-    Comment: NotRequired[str]
-
-
-class PublicKeyListTypeDef(TypedDict):
-    NextMarker: NotRequired[str]
-    MaxItems: int
-    Quantity: int
-    Items: NotRequired[list[PublicKeySummaryTypeDef]]
-
-
-class PublicKeySummaryTypeDef(TypedDict):
-    Id: str
-    Name: str
-    CreatedTime: datetime
-    EncodedKey: str
-    Comment: NotRequired[str]
-
-
-class PublicKeyTypeDef(TypedDict):
-    Id: str
-    CreatedTime: datetime
-    PublicKeyConfig: PublicKeyConfigTypeDef
+class ListVpcOriginsResultTypeDef(TypedDict):
+    VpcOriginList: NotRequired[VpcOriginListTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PublishConnectionFunctionRequestTypeDef(TypedDict):
@@ -3410,402 +3967,6 @@ class PutResourcePolicyResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueryArgProfileConfigOutputTypeDef(TypedDict):
-    ForwardWhenQueryArgProfileIsUnknown: bool
-    QueryArgProfiles: NotRequired[QueryArgProfilesOutputTypeDef]
-
-
-class QueryArgProfileConfigTypeDef(TypedDict):
-    ForwardWhenQueryArgProfileIsUnknown: bool
-    QueryArgProfiles: NotRequired[ReadOnly[QueryArgProfilesTypeDef]]
-
-
-class QueryArgProfileTypeDef(TypedDict):
-    QueryArg: str
-    ProfileId: str
-
-
-class QueryArgProfilesOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[QueryArgProfileTypeDef]]
-
-
-class QueryArgProfilesTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[QueryArgProfileTypeDef]]]
-
-
-class QueryStringCacheKeysOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class QueryStringCacheKeysTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class QueryStringNamesOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class QueryStringNamesTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RealtimeLogConfigTypeDef(TypedDict):
-    ARN: str
-    Name: str
-    SamplingRate: int
-    EndPoints: list[EndPointTypeDef]
-    Fields: list[str]
-
-
-class RealtimeLogConfigsTypeDef(TypedDict):
-    MaxItems: int
-    Items: NotRequired[list[RealtimeLogConfigTypeDef]]
-    IsTruncated: bool
-    Marker: str
-    NextMarker: NotRequired[str]
-
-
-class RealtimeMetricsSubscriptionConfigTypeDef(TypedDict):
-    RealtimeMetricsSubscriptionStatus: RealtimeMetricsSubscriptionStatusType
-
-
-class ResponseHeadersPolicyAccessControlAllowHeadersOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: list[str]
-
-
-class ResponseHeadersPolicyAccessControlAllowHeadersTypeDef(TypedDict):
-    Quantity: int
-    Items: ReadOnly[Sequence[str]]
-
-
-class ResponseHeadersPolicyAccessControlAllowMethodsOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: list[ResponseHeadersPolicyAccessControlAllowMethodsValuesType]
-
-
-class ResponseHeadersPolicyAccessControlAllowMethodsTypeDef(TypedDict):
-    Quantity: int
-    Items: ReadOnly[Sequence[ResponseHeadersPolicyAccessControlAllowMethodsValuesType]]
-
-
-class ResponseHeadersPolicyAccessControlAllowOriginsOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: list[str]
-
-
-class ResponseHeadersPolicyAccessControlAllowOriginsTypeDef(TypedDict):
-    Quantity: int
-    Items: ReadOnly[Sequence[str]]
-
-
-class ResponseHeadersPolicyAccessControlExposeHeadersOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class ResponseHeadersPolicyAccessControlExposeHeadersTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ResponseHeadersPolicyConfigOutputTypeDef(TypedDict):
-    Comment: NotRequired[str]
-    Name: str
-    CorsConfig: NotRequired[ResponseHeadersPolicyCorsConfigOutputTypeDef]
-    SecurityHeadersConfig: NotRequired[
-        ResponseHeadersPolicySecurityHeadersConfigTypeDef
-    ]
-    ServerTimingHeadersConfig: NotRequired[
-        ResponseHeadersPolicyServerTimingHeadersConfigTypeDef
-    ]
-    CustomHeadersConfig: NotRequired[
-        ResponseHeadersPolicyCustomHeadersConfigOutputTypeDef
-    ]
-    RemoveHeadersConfig: NotRequired[
-        ResponseHeadersPolicyRemoveHeadersConfigOutputTypeDef
-    ]
-
-
-class ResponseHeadersPolicyConfigTypeDef(TypedDict):
-    Comment: NotRequired[str]
-    Name: str
-    CorsConfig: NotRequired[ReadOnly[ResponseHeadersPolicyCorsConfigTypeDef]]
-    SecurityHeadersConfig: NotRequired[
-        ResponseHeadersPolicySecurityHeadersConfigTypeDef
-    ]
-    ServerTimingHeadersConfig: NotRequired[
-        ResponseHeadersPolicyServerTimingHeadersConfigTypeDef
-    ]
-    CustomHeadersConfig: NotRequired[
-        ReadOnly[ResponseHeadersPolicyCustomHeadersConfigTypeDef]
-    ]
-    RemoveHeadersConfig: NotRequired[
-        ReadOnly[ResponseHeadersPolicyRemoveHeadersConfigTypeDef]
-    ]
-
-
-class ResponseHeadersPolicyContentSecurityPolicyTypeDef(TypedDict):
-    Override: bool
-    ContentSecurityPolicy: str
-
-
-class ResponseHeadersPolicyContentTypeOptionsTypeDef(TypedDict):
-    Override: bool
-
-
-class ResponseHeadersPolicyCorsConfigOutputTypeDef(TypedDict):
-    AccessControlAllowOrigins: (
-        ResponseHeadersPolicyAccessControlAllowOriginsOutputTypeDef
-    )
-    AccessControlAllowHeaders: (
-        ResponseHeadersPolicyAccessControlAllowHeadersOutputTypeDef
-    )
-    AccessControlAllowMethods: (
-        ResponseHeadersPolicyAccessControlAllowMethodsOutputTypeDef
-    )
-    AccessControlAllowCredentials: bool
-    AccessControlExposeHeaders: NotRequired[
-        ResponseHeadersPolicyAccessControlExposeHeadersOutputTypeDef
-    ]
-    AccessControlMaxAgeSec: NotRequired[int]
-    OriginOverride: bool
-
-
-class ResponseHeadersPolicyCorsConfigTypeDef(TypedDict):
-    AccessControlAllowOrigins: ReadOnly[
-        ResponseHeadersPolicyAccessControlAllowOriginsTypeDef
-    ]
-    AccessControlAllowHeaders: ReadOnly[
-        ResponseHeadersPolicyAccessControlAllowHeadersTypeDef
-    ]
-    AccessControlAllowMethods: ReadOnly[
-        ResponseHeadersPolicyAccessControlAllowMethodsTypeDef
-    ]
-    AccessControlAllowCredentials: bool
-    AccessControlExposeHeaders: NotRequired[
-        ReadOnly[ResponseHeadersPolicyAccessControlExposeHeadersTypeDef]
-    ]
-    AccessControlMaxAgeSec: NotRequired[int]
-    OriginOverride: bool
-
-
-class ResponseHeadersPolicyCustomHeaderTypeDef(TypedDict):
-    Header: str
-    Value: str
-    Override: bool
-
-
-class ResponseHeadersPolicyCustomHeadersConfigOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[ResponseHeadersPolicyCustomHeaderTypeDef]]
-
-
-class ResponseHeadersPolicyCustomHeadersConfigTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[ResponseHeadersPolicyCustomHeaderTypeDef]]]
-
-
-class ResponseHeadersPolicyFrameOptionsTypeDef(TypedDict):
-    Override: bool
-    FrameOption: FrameOptionsListType
-
-
-class ResponseHeadersPolicyListTypeDef(TypedDict):
-    NextMarker: NotRequired[str]
-    MaxItems: int
-    Quantity: int
-    Items: NotRequired[list[ResponseHeadersPolicySummaryTypeDef]]
-
-
-class ResponseHeadersPolicyReferrerPolicyTypeDef(TypedDict):
-    Override: bool
-    ReferrerPolicy: ReferrerPolicyListType
-
-
-class ResponseHeadersPolicyRemoveHeaderTypeDef(TypedDict):
-    Header: str
-
-
-class ResponseHeadersPolicyRemoveHeadersConfigOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[ResponseHeadersPolicyRemoveHeaderTypeDef]]
-
-
-class ResponseHeadersPolicyRemoveHeadersConfigTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[ResponseHeadersPolicyRemoveHeaderTypeDef]]]
-
-
-class ResponseHeadersPolicySecurityHeadersConfigTypeDef(TypedDict):
-    XSSProtection: NotRequired[ResponseHeadersPolicyXSSProtectionTypeDef]
-    FrameOptions: NotRequired[ResponseHeadersPolicyFrameOptionsTypeDef]
-    ReferrerPolicy: NotRequired[ResponseHeadersPolicyReferrerPolicyTypeDef]
-    ContentSecurityPolicy: NotRequired[
-        ResponseHeadersPolicyContentSecurityPolicyTypeDef
-    ]
-    ContentTypeOptions: NotRequired[ResponseHeadersPolicyContentTypeOptionsTypeDef]
-    StrictTransportSecurity: NotRequired[
-        ResponseHeadersPolicyStrictTransportSecurityTypeDef
-    ]
-
-
-class ResponseHeadersPolicyServerTimingHeadersConfigTypeDef(TypedDict):
-    Enabled: bool
-    SamplingRate: NotRequired[float]
-
-
-class ResponseHeadersPolicyStrictTransportSecurityTypeDef(TypedDict):
-    Override: bool
-    IncludeSubdomains: NotRequired[bool]
-    Preload: NotRequired[bool]
-    AccessControlMaxAgeSec: int
-
-
-class ResponseHeadersPolicySummaryTypeDef(TypedDict):
-    Type: ResponseHeadersPolicyTypeType
-    ResponseHeadersPolicy: ResponseHeadersPolicyTypeDef
-
-
-class ResponseHeadersPolicyTypeDef(TypedDict):
-    Id: str
-    LastModifiedTime: datetime
-    ResponseHeadersPolicyConfig: ResponseHeadersPolicyConfigOutputTypeDef
-
-
-class ResponseHeadersPolicyXSSProtectionTypeDef(TypedDict):
-    Override: bool
-    Protection: bool
-    ModeBlock: NotRequired[bool]
-    ReportUri: NotRequired[str]
-
-
-class RestrictionsOutputTypeDef(TypedDict):
-    GeoRestriction: GeoRestrictionOutputTypeDef
-
-
-class RestrictionsTypeDef(TypedDict):
-    GeoRestriction: ReadOnly[GeoRestrictionTypeDef]
-
-
-class S3OriginConfigTypeDef(TypedDict):
-    OriginAccessIdentity: str
-    OriginReadTimeout: NotRequired[int]
-
-
-class S3OriginTypeDef(TypedDict):
-    DomainName: str
-    OriginAccessIdentity: str
-
-
-class SessionStickinessConfigTypeDef(TypedDict):
-    IdleTTL: int
-    MaximumTTL: int
-
-
-class SignerTypeDef(TypedDict):
-    AwsAccountNumber: NotRequired[str]
-    KeyPairIds: NotRequired[KeyPairIdsTypeDef]
-
-
-class StagingDistributionDnsNamesOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class StagingDistributionDnsNamesTypeDef(TypedDict):
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class StatusCodesOutputTypeDef(TypedDict):
-    Quantity: int
-    Items: list[int]
-
-
-class StatusCodesTypeDef(TypedDict):
-    Quantity: int
-    Items: ReadOnly[Sequence[int]]
-
-
-class StreamingDistributionConfigOutputTypeDef(TypedDict):
-    CallerReference: str
-    S3Origin: S3OriginTypeDef
-    Aliases: NotRequired[AliasesOutputTypeDef]
-    Comment: str
-    Logging: NotRequired[StreamingLoggingConfigTypeDef]
-    TrustedSigners: TrustedSignersOutputTypeDef
-    PriceClass: NotRequired[PriceClassType]
-    Enabled: bool
-
-
-class StreamingDistributionConfigTypeDef(TypedDict):
-    CallerReference: str
-    S3Origin: S3OriginTypeDef
-    Aliases: NotRequired[ReadOnly[AliasesTypeDef]]
-    Comment: str
-    Logging: NotRequired[StreamingLoggingConfigTypeDef]
-    TrustedSigners: ReadOnly[TrustedSignersTypeDef]
-    PriceClass: NotRequired[PriceClassType]
-    Enabled: bool
-
-
-class StreamingDistributionConfigWithTagsTypeDef(TypedDict):
-    StreamingDistributionConfig: ReadOnly[StreamingDistributionConfigTypeDef]
-    Tags: ReadOnly[TagsTypeDef]
-
-
-class StreamingDistributionListTypeDef(TypedDict):
-    Marker: str
-    NextMarker: NotRequired[str]
-    MaxItems: int
-    IsTruncated: bool
-    Quantity: int
-    Items: NotRequired[list[StreamingDistributionSummaryTypeDef]]
-
-
-class StreamingDistributionSummaryTypeDef(TypedDict):
-    Id: str
-    ARN: str
-    Status: str
-    LastModifiedTime: datetime
-    DomainName: str
-    S3Origin: S3OriginTypeDef
-    Aliases: AliasesOutputTypeDef
-    TrustedSigners: TrustedSignersOutputTypeDef
-    Comment: str
-    PriceClass: PriceClassType
-    Enabled: bool
-
-
-class StreamingDistributionTypeDef(TypedDict):
-    Id: str
-    ARN: str
-    Status: str
-    LastModifiedTime: NotRequired[datetime]
-    DomainName: str
-    ActiveTrustedSigners: ActiveTrustedSignersTypeDef
-    StreamingDistributionConfig: StreamingDistributionConfigOutputTypeDef
-
-
-class StreamingLoggingConfigTypeDef(TypedDict):
-    Enabled: bool
-    Bucket: str
-    Prefix: str
-
-
-class StringSchemaConfigTypeDef(TypedDict):
-    Comment: NotRequired[str]
-    DefaultValue: NotRequired[str]
-    Required: bool
-
-
 class TagKeysTypeDef(TypedDict):
     Items: NotRequired[ReadOnly[Sequence[str]]]
 
@@ -3813,27 +3974,6 @@ class TagKeysTypeDef(TypedDict):
 class TagResourceRequestTypeDef(TypedDict):
     Resource: str
     Tags: ReadOnly[TagsTypeDef]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-
-
-class TagsOutputTypeDef(TypedDict):
-    Items: NotRequired[list[TagTypeDef]]
-
-
-class TagsTypeDef(TypedDict):
-    Items: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class TenantConfigOutputTypeDef(TypedDict):
-    ParameterDefinitions: NotRequired[list[ParameterDefinitionTypeDef]]
-
-
-class TenantConfigTypeDef(TypedDict):
-    ParameterDefinitions: NotRequired[ReadOnly[Sequence[ParameterDefinitionTypeDef]]]
 
 
 class TestConnectionFunctionRequestTypeDef(TypedDict):
@@ -3855,11 +3995,6 @@ class TestFunctionRequestTypeDef(TypedDict):
     EventObject: ReadOnly[bytes | str | IO[Any]]
 
 
-class TestFunctionResultTypeDef(TypedDict):
-    TestResult: NotRequired[TestResultTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class TestResultTypeDef(TypedDict):
     FunctionSummary: NotRequired[FunctionSummaryTypeDef]
     ComputeUtilization: NotRequired[str]
@@ -3868,62 +4003,9 @@ class TestResultTypeDef(TypedDict):
     FunctionOutput: NotRequired[str]
 
 
-class TrafficConfigTypeDef(TypedDict):
-    SingleWeightConfig: NotRequired[ContinuousDeploymentSingleWeightConfigTypeDef]
-    SingleHeaderConfig: NotRequired[ContinuousDeploymentSingleHeaderConfigTypeDef]
-    Type: ContinuousDeploymentPolicyTypeType
-
-
-class TrustStoreConfigTypeDef(TypedDict):
-    TrustStoreId: str
-    AdvertiseTrustStoreCaNames: NotRequired[bool]
-    IgnoreCertificateExpiry: NotRequired[bool]
-
-
-class TrustStoreSummaryTypeDef(TypedDict):
-    Id: str
-    Arn: str
-    Name: str
-    Status: TrustStoreStatusType
-    NumberOfCaCertificates: int
-    LastModifiedTime: datetime
-    Reason: NotRequired[str]
-    ETag: str
-
-
-class TrustStoreTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[TrustStoreStatusType]
-    NumberOfCaCertificates: NotRequired[int]
-    LastModifiedTime: NotRequired[datetime]
-    Reason: NotRequired[str]
-    UseClientCertificateOCSPEndpoint: NotRequired[bool]
-
-
-class TrustedKeyGroupsOutputTypeDef(TypedDict):
-    Enabled: bool
-    Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class TrustedKeyGroupsTypeDef(TypedDict):
-    Enabled: bool
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TrustedSignersOutputTypeDef(TypedDict):
-    Enabled: bool
-    Quantity: int
-    Items: NotRequired[list[str]]
-
-
-class TrustedSignersTypeDef(TypedDict):
-    Enabled: bool
-    Quantity: int
-    Items: NotRequired[ReadOnly[Sequence[str]]]
+class TestFunctionResultTypeDef(TypedDict):
+    TestResult: NotRequired[TestResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -4223,12 +4305,6 @@ class UpdateVpcOriginResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ValidationTokenDetailTypeDef(TypedDict):
-    Domain: str
-    RedirectTo: NotRequired[str]
-    RedirectFrom: NotRequired[str]
-
-
 class VerifyDnsConfigurationRequestTypeDef(TypedDict):
     Domain: NotRequired[str]
     Identifier: str
@@ -4237,78 +4313,3 @@ class VerifyDnsConfigurationRequestTypeDef(TypedDict):
 class VerifyDnsConfigurationResultTypeDef(TypedDict):
     DnsConfigurationList: NotRequired[list[DnsConfigurationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ViewerCertificateTypeDef(TypedDict):
-    CloudFrontDefaultCertificate: NotRequired[bool]
-    IAMCertificateId: NotRequired[str]
-    ACMCertificateArn: NotRequired[str]
-    SSLSupportMethod: NotRequired[SSLSupportMethodType]
-    MinimumProtocolVersion: NotRequired[MinimumProtocolVersionType]
-    Certificate: NotRequired[str]
-    CertificateSource: NotRequired[CertificateSourceType]
-
-
-class ViewerMtlsConfigTypeDef(TypedDict):
-    Mode: NotRequired[ViewerMtlsModeType]
-    TrustStoreConfig: NotRequired[TrustStoreConfigTypeDef]
-
-
-class VpcOriginConfigTypeDef(TypedDict):
-    VpcOriginId: str
-    OwnerAccountId: NotRequired[str]
-    OriginReadTimeout: NotRequired[int]
-    OriginKeepaliveTimeout: NotRequired[int]
-
-
-class VpcOriginEndpointConfigOutputTypeDef(TypedDict):
-    Name: str
-    Arn: str
-    HTTPPort: int
-    HTTPSPort: int
-    OriginProtocolPolicy: OriginProtocolPolicyType
-    OriginSslProtocols: NotRequired[OriginSslProtocolsOutputTypeDef]
-
-
-class VpcOriginEndpointConfigTypeDef(TypedDict):
-    Name: str
-    Arn: str
-    HTTPPort: int
-    HTTPSPort: int
-    OriginProtocolPolicy: OriginProtocolPolicyType
-    OriginSslProtocols: NotRequired[ReadOnly[OriginSslProtocolsTypeDef]]
-
-
-class VpcOriginListTypeDef(TypedDict):
-    Marker: str
-    NextMarker: NotRequired[str]
-    MaxItems: int
-    IsTruncated: bool
-    Quantity: int
-    Items: NotRequired[list[VpcOriginSummaryTypeDef]]
-
-
-class VpcOriginSummaryTypeDef(TypedDict):
-    Id: str
-    Name: str
-    Status: str
-    CreatedTime: datetime
-    LastModifiedTime: datetime
-    Arn: str
-    AccountId: NotRequired[str]
-    OriginEndpointArn: str
-
-
-class VpcOriginTypeDef(TypedDict):
-    Id: str
-    Arn: str
-    AccountId: NotRequired[str]
-    Status: str
-    CreatedTime: datetime
-    LastModifiedTime: datetime
-    VpcOriginEndpointConfig: VpcOriginEndpointConfigOutputTypeDef
-
-
-class WebAclCustomizationTypeDef(TypedDict):
-    Action: CustomizationActionTypeType
-    Arn: NotRequired[str]

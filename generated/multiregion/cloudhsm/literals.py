@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CloudHSM: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ClientVersionType",
-    "CloudHsmObjectStateType",
-    "HsmStatusType",
-    "SubscriptionTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ClientVersionType",
+        "CloudHsmObjectStateType",
+        "HsmStatusType",
+        "SubscriptionTypeType",
+    ]
 
 ClientVersionType = Literal["5.1", "5.3"]
 CloudHsmObjectStateType = Literal["READY", "UPDATING", "DEGRADED"]

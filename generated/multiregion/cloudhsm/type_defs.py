@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,50 +25,56 @@ from .literals import (
     SubscriptionTypeType,
 )
 
-__all__ = [
-    "AddTagsToResourceRequestTypeDef",
-    "AddTagsToResourceResponseTypeDef",
-    "CreateHapgRequestTypeDef",
-    "CreateHapgResponseTypeDef",
-    "CreateHsmRequestTypeDef",
-    "CreateHsmResponseTypeDef",
-    "CreateLunaClientRequestTypeDef",
-    "CreateLunaClientResponseTypeDef",
-    "DeleteHapgRequestTypeDef",
-    "DeleteHapgResponseTypeDef",
-    "DeleteHsmRequestTypeDef",
-    "DeleteHsmResponseTypeDef",
-    "DeleteLunaClientRequestTypeDef",
-    "DeleteLunaClientResponseTypeDef",
-    "DescribeHapgRequestTypeDef",
-    "DescribeHapgResponseTypeDef",
-    "DescribeHsmRequestTypeDef",
-    "DescribeHsmResponseTypeDef",
-    "DescribeLunaClientRequestTypeDef",
-    "DescribeLunaClientResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetConfigRequestTypeDef",
-    "GetConfigResponseTypeDef",
-    "ListAvailableZonesResponseTypeDef",
-    "ListHapgsRequestTypeDef",
-    "ListHapgsResponseTypeDef",
-    "ListHsmsRequestTypeDef",
-    "ListHsmsResponseTypeDef",
-    "ListLunaClientsRequestTypeDef",
-    "ListLunaClientsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ModifyHapgRequestTypeDef",
-    "ModifyHapgResponseTypeDef",
-    "ModifyHsmRequestTypeDef",
-    "ModifyHsmResponseTypeDef",
-    "ModifyLunaClientRequestTypeDef",
-    "ModifyLunaClientResponseTypeDef",
-    "RemoveTagsFromResourceRequestTypeDef",
-    "RemoveTagsFromResourceResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddTagsToResourceRequestTypeDef",
+        "AddTagsToResourceResponseTypeDef",
+        "CreateHapgRequestTypeDef",
+        "CreateHapgResponseTypeDef",
+        "CreateHsmRequestTypeDef",
+        "CreateHsmResponseTypeDef",
+        "CreateLunaClientRequestTypeDef",
+        "CreateLunaClientResponseTypeDef",
+        "DeleteHapgRequestTypeDef",
+        "DeleteHapgResponseTypeDef",
+        "DeleteHsmRequestTypeDef",
+        "DeleteHsmResponseTypeDef",
+        "DeleteLunaClientRequestTypeDef",
+        "DeleteLunaClientResponseTypeDef",
+        "DescribeHapgRequestTypeDef",
+        "DescribeHapgResponseTypeDef",
+        "DescribeHsmRequestTypeDef",
+        "DescribeHsmResponseTypeDef",
+        "DescribeLunaClientRequestTypeDef",
+        "DescribeLunaClientResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetConfigRequestTypeDef",
+        "GetConfigResponseTypeDef",
+        "ListAvailableZonesResponseTypeDef",
+        "ListHapgsRequestTypeDef",
+        "ListHapgsResponseTypeDef",
+        "ListHsmsRequestTypeDef",
+        "ListHsmsResponseTypeDef",
+        "ListLunaClientsRequestTypeDef",
+        "ListLunaClientsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ModifyHapgRequestTypeDef",
+        "ModifyHapgResponseTypeDef",
+        "ModifyHsmRequestTypeDef",
+        "ModifyHsmResponseTypeDef",
+        "ModifyLunaClientRequestTypeDef",
+        "ModifyLunaClientResponseTypeDef",
+        "RemoveTagsFromResourceRequestTypeDef",
+        "RemoveTagsFromResourceResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AddTagsToResourceRequestTypeDef(TypedDict):
@@ -304,8 +310,3 @@ class RemoveTagsFromResourceRequestTypeDef(TypedDict):
 class RemoveTagsFromResourceResponseTypeDef(TypedDict):
     Status: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str

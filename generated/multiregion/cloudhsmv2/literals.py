@@ -2,17 +2,18 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS CloudHSM V2: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BackupPolicyType",
-    "BackupRetentionTypeType",
-    "BackupStateType",
-    "ClusterModeType",
-    "ClusterStateType",
-    "HsmStateType",
-    "NetworkTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BackupPolicyType",
+        "BackupRetentionTypeType",
+        "BackupStateType",
+        "ClusterModeType",
+        "ClusterStateType",
+        "HsmStateType",
+        "NetworkTypeType",
+    ]
 
 BackupPolicyType = Literal["DEFAULT"]
 BackupRetentionTypeType = Literal["DAYS"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -28,58 +28,64 @@ from .literals import (
     NetworkTypeType,
 )
 
-__all__ = [
-    "BackupRetentionPolicyTypeDef",
-    "BackupTypeDef",
-    "CertificatesTypeDef",
-    "ClusterTypeDef",
-    "CopyBackupToRegionRequestTypeDef",
-    "CopyBackupToRegionResponseTypeDef",
-    "CreateClusterRequestTypeDef",
-    "CreateClusterResponseTypeDef",
-    "CreateHsmRequestTypeDef",
-    "CreateHsmResponseTypeDef",
-    "DeleteBackupRequestTypeDef",
-    "DeleteBackupResponseTypeDef",
-    "DeleteClusterRequestTypeDef",
-    "DeleteClusterResponseTypeDef",
-    "DeleteHsmRequestTypeDef",
-    "DeleteHsmResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DescribeBackupsRequestTypeDef",
-    "DescribeBackupsResponseTypeDef",
-    "DescribeClustersRequestTypeDef",
-    "DescribeClustersResponseTypeDef",
-    "DestinationBackupTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "HsmTypeDef",
-    "InitializeClusterRequestTypeDef",
-    "InitializeClusterResponseTypeDef",
-    "ListTagsRequestTypeDef",
-    "ListTagsResponseTypeDef",
-    "ModifyBackupAttributesRequestTypeDef",
-    "ModifyBackupAttributesResponseTypeDef",
-    "ModifyClusterRequestTypeDef",
-    "ModifyClusterResponseTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreBackupRequestTypeDef",
-    "RestoreBackupResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BackupRetentionPolicyTypeDef",
+        "BackupTypeDef",
+        "CertificatesTypeDef",
+        "ClusterTypeDef",
+        "CopyBackupToRegionRequestTypeDef",
+        "CopyBackupToRegionResponseTypeDef",
+        "CreateClusterRequestTypeDef",
+        "CreateClusterResponseTypeDef",
+        "CreateHsmRequestTypeDef",
+        "CreateHsmResponseTypeDef",
+        "DeleteBackupRequestTypeDef",
+        "DeleteBackupResponseTypeDef",
+        "DeleteClusterRequestTypeDef",
+        "DeleteClusterResponseTypeDef",
+        "DeleteHsmRequestTypeDef",
+        "DeleteHsmResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DescribeBackupsRequestTypeDef",
+        "DescribeBackupsResponseTypeDef",
+        "DescribeClustersRequestTypeDef",
+        "DescribeClustersResponseTypeDef",
+        "DestinationBackupTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "HsmTypeDef",
+        "InitializeClusterRequestTypeDef",
+        "InitializeClusterResponseTypeDef",
+        "ListTagsRequestTypeDef",
+        "ListTagsResponseTypeDef",
+        "ModifyBackupAttributesRequestTypeDef",
+        "ModifyBackupAttributesResponseTypeDef",
+        "ModifyClusterRequestTypeDef",
+        "ModifyClusterResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreBackupRequestTypeDef",
+        "RestoreBackupResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
 
 
 class BackupRetentionPolicyTypeDef(TypedDict):
     Type: NotRequired[BackupRetentionTypeType]
     Value: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class BackupTypeDef(TypedDict):
@@ -107,6 +113,19 @@ class CertificatesTypeDef(TypedDict):
     ClusterCertificate: NotRequired[str]
 
 
+class HsmTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    ClusterId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    EniId: NotRequired[str]
+    EniIp: NotRequired[str]
+    EniIpV6: NotRequired[str]
+    HsmId: str
+    HsmType: NotRequired[str]
+    State: NotRequired[HsmStateType]
+    StateMessage: NotRequired[str]
+
+
 class ClusterTypeDef(TypedDict):
     BackupPolicy: NotRequired[BackupPolicyType]
     BackupRetentionPolicy: NotRequired[BackupRetentionPolicyTypeDef]
@@ -132,6 +151,13 @@ class CopyBackupToRegionRequestTypeDef(TypedDict):
     DestinationRegion: str
     BackupId: str
     TagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class DestinationBackupTypeDef(TypedDict):
+    CreateTimestamp: NotRequired[datetime]
+    SourceRegion: NotRequired[str]
+    SourceBackup: NotRequired[str]
+    SourceCluster: NotRequired[str]
 
 
 class CopyBackupToRegionResponseTypeDef(TypedDict):
@@ -231,13 +257,6 @@ class DescribeClustersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationBackupTypeDef(TypedDict):
-    CreateTimestamp: NotRequired[datetime]
-    SourceRegion: NotRequired[str]
-    SourceBackup: NotRequired[str]
-    SourceCluster: NotRequired[str]
-
-
 class GetResourcePolicyRequestTypeDef(TypedDict):
     ResourceArn: NotRequired[str]
 
@@ -245,19 +264,6 @@ class GetResourcePolicyRequestTypeDef(TypedDict):
 class GetResourcePolicyResponseTypeDef(TypedDict):
     Policy: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HsmTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    ClusterId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    EniId: NotRequired[str]
-    EniIp: NotRequired[str]
-    EniIpV6: NotRequired[str]
-    HsmId: str
-    HsmType: NotRequired[str]
-    State: NotRequired[HsmStateType]
-    StateMessage: NotRequired[str]
 
 
 class InitializeClusterRequestTypeDef(TypedDict):
@@ -332,11 +338,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,17 +2,18 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CloudSearch: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AlgorithmicStemmingType",
-    "AnalysisSchemeLanguageType",
-    "IndexFieldTypeType",
-    "OptionStateType",
-    "PartitionInstanceTypeType",
-    "SuggesterFuzzyMatchingType",
-    "TLSSecurityPolicyType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlgorithmicStemmingType",
+        "AnalysisSchemeLanguageType",
+        "IndexFieldTypeType",
+        "OptionStateType",
+        "PartitionInstanceTypeType",
+        "SuggesterFuzzyMatchingType",
+        "TLSSecurityPolicyType",
+    ]
 
 AlgorithmicStemmingType = Literal["none", "minimal", "light", "full"]
 AnalysisSchemeLanguageType = Literal[

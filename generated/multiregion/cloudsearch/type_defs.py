@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -28,92 +28,101 @@ from .literals import (
     TLSSecurityPolicyType,
 )
 
-__all__ = [
-    "AccessPoliciesStatusTypeDef",
-    "AnalysisOptionsTypeDef",
-    "AnalysisSchemeStatusTypeDef",
-    "AnalysisSchemeTypeDef",
-    "AvailabilityOptionsStatusTypeDef",
-    "BuildSuggestersRequestTypeDef",
-    "BuildSuggestersResponseTypeDef",
-    "CreateDomainRequestTypeDef",
-    "CreateDomainResponseTypeDef",
-    "DateArrayOptionsTypeDef",
-    "DateOptionsTypeDef",
-    "DefineAnalysisSchemeRequestTypeDef",
-    "DefineAnalysisSchemeResponseTypeDef",
-    "DefineExpressionRequestTypeDef",
-    "DefineExpressionResponseTypeDef",
-    "DefineIndexFieldRequestTypeDef",
-    "DefineIndexFieldResponseTypeDef",
-    "DefineSuggesterRequestTypeDef",
-    "DefineSuggesterResponseTypeDef",
-    "DeleteAnalysisSchemeRequestTypeDef",
-    "DeleteAnalysisSchemeResponseTypeDef",
-    "DeleteDomainRequestTypeDef",
-    "DeleteDomainResponseTypeDef",
-    "DeleteExpressionRequestTypeDef",
-    "DeleteExpressionResponseTypeDef",
-    "DeleteIndexFieldRequestTypeDef",
-    "DeleteIndexFieldResponseTypeDef",
-    "DeleteSuggesterRequestTypeDef",
-    "DeleteSuggesterResponseTypeDef",
-    "DescribeAnalysisSchemesRequestTypeDef",
-    "DescribeAnalysisSchemesResponseTypeDef",
-    "DescribeAvailabilityOptionsRequestTypeDef",
-    "DescribeAvailabilityOptionsResponseTypeDef",
-    "DescribeDomainEndpointOptionsRequestTypeDef",
-    "DescribeDomainEndpointOptionsResponseTypeDef",
-    "DescribeDomainsRequestTypeDef",
-    "DescribeDomainsResponseTypeDef",
-    "DescribeExpressionsRequestTypeDef",
-    "DescribeExpressionsResponseTypeDef",
-    "DescribeIndexFieldsRequestTypeDef",
-    "DescribeIndexFieldsResponseTypeDef",
-    "DescribeScalingParametersRequestTypeDef",
-    "DescribeScalingParametersResponseTypeDef",
-    "DescribeServiceAccessPoliciesRequestTypeDef",
-    "DescribeServiceAccessPoliciesResponseTypeDef",
-    "DescribeSuggestersRequestTypeDef",
-    "DescribeSuggestersResponseTypeDef",
-    "DocumentSuggesterOptionsTypeDef",
-    "DomainEndpointOptionsStatusTypeDef",
-    "DomainEndpointOptionsTypeDef",
-    "DomainStatusTypeDef",
-    "DoubleArrayOptionsTypeDef",
-    "DoubleOptionsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExpressionStatusTypeDef",
-    "ExpressionTypeDef",
-    "IndexDocumentsRequestTypeDef",
-    "IndexDocumentsResponseTypeDef",
-    "IndexFieldStatusTypeDef",
-    "IndexFieldTypeDef",
-    "IntArrayOptionsTypeDef",
-    "IntOptionsTypeDef",
-    "LatLonOptionsTypeDef",
-    "LimitsTypeDef",
-    "ListDomainNamesResponseTypeDef",
-    "LiteralArrayOptionsTypeDef",
-    "LiteralOptionsTypeDef",
-    "OptionStatusTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScalingParametersStatusTypeDef",
-    "ScalingParametersTypeDef",
-    "ServiceEndpointTypeDef",
-    "SuggesterStatusTypeDef",
-    "SuggesterTypeDef",
-    "TextArrayOptionsTypeDef",
-    "TextOptionsTypeDef",
-    "UpdateAvailabilityOptionsRequestTypeDef",
-    "UpdateAvailabilityOptionsResponseTypeDef",
-    "UpdateDomainEndpointOptionsRequestTypeDef",
-    "UpdateDomainEndpointOptionsResponseTypeDef",
-    "UpdateScalingParametersRequestTypeDef",
-    "UpdateScalingParametersResponseTypeDef",
-    "UpdateServiceAccessPoliciesRequestTypeDef",
-    "UpdateServiceAccessPoliciesResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessPoliciesStatusTypeDef",
+        "AnalysisOptionsTypeDef",
+        "AnalysisSchemeStatusTypeDef",
+        "AnalysisSchemeTypeDef",
+        "AvailabilityOptionsStatusTypeDef",
+        "BuildSuggestersRequestTypeDef",
+        "BuildSuggestersResponseTypeDef",
+        "CreateDomainRequestTypeDef",
+        "CreateDomainResponseTypeDef",
+        "DateArrayOptionsTypeDef",
+        "DateOptionsTypeDef",
+        "DefineAnalysisSchemeRequestTypeDef",
+        "DefineAnalysisSchemeResponseTypeDef",
+        "DefineExpressionRequestTypeDef",
+        "DefineExpressionResponseTypeDef",
+        "DefineIndexFieldRequestTypeDef",
+        "DefineIndexFieldResponseTypeDef",
+        "DefineSuggesterRequestTypeDef",
+        "DefineSuggesterResponseTypeDef",
+        "DeleteAnalysisSchemeRequestTypeDef",
+        "DeleteAnalysisSchemeResponseTypeDef",
+        "DeleteDomainRequestTypeDef",
+        "DeleteDomainResponseTypeDef",
+        "DeleteExpressionRequestTypeDef",
+        "DeleteExpressionResponseTypeDef",
+        "DeleteIndexFieldRequestTypeDef",
+        "DeleteIndexFieldResponseTypeDef",
+        "DeleteSuggesterRequestTypeDef",
+        "DeleteSuggesterResponseTypeDef",
+        "DescribeAnalysisSchemesRequestTypeDef",
+        "DescribeAnalysisSchemesResponseTypeDef",
+        "DescribeAvailabilityOptionsRequestTypeDef",
+        "DescribeAvailabilityOptionsResponseTypeDef",
+        "DescribeDomainEndpointOptionsRequestTypeDef",
+        "DescribeDomainEndpointOptionsResponseTypeDef",
+        "DescribeDomainsRequestTypeDef",
+        "DescribeDomainsResponseTypeDef",
+        "DescribeExpressionsRequestTypeDef",
+        "DescribeExpressionsResponseTypeDef",
+        "DescribeIndexFieldsRequestTypeDef",
+        "DescribeIndexFieldsResponseTypeDef",
+        "DescribeScalingParametersRequestTypeDef",
+        "DescribeScalingParametersResponseTypeDef",
+        "DescribeServiceAccessPoliciesRequestTypeDef",
+        "DescribeServiceAccessPoliciesResponseTypeDef",
+        "DescribeSuggestersRequestTypeDef",
+        "DescribeSuggestersResponseTypeDef",
+        "DocumentSuggesterOptionsTypeDef",
+        "DomainEndpointOptionsStatusTypeDef",
+        "DomainEndpointOptionsTypeDef",
+        "DomainStatusTypeDef",
+        "DoubleArrayOptionsTypeDef",
+        "DoubleOptionsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExpressionStatusTypeDef",
+        "ExpressionTypeDef",
+        "IndexDocumentsRequestTypeDef",
+        "IndexDocumentsResponseTypeDef",
+        "IndexFieldStatusTypeDef",
+        "IndexFieldTypeDef",
+        "IntArrayOptionsTypeDef",
+        "IntOptionsTypeDef",
+        "LatLonOptionsTypeDef",
+        "LimitsTypeDef",
+        "ListDomainNamesResponseTypeDef",
+        "LiteralArrayOptionsTypeDef",
+        "LiteralOptionsTypeDef",
+        "OptionStatusTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScalingParametersStatusTypeDef",
+        "ScalingParametersTypeDef",
+        "ServiceEndpointTypeDef",
+        "SuggesterStatusTypeDef",
+        "SuggesterTypeDef",
+        "TextArrayOptionsTypeDef",
+        "TextOptionsTypeDef",
+        "UpdateAvailabilityOptionsRequestTypeDef",
+        "UpdateAvailabilityOptionsResponseTypeDef",
+        "UpdateDomainEndpointOptionsRequestTypeDef",
+        "UpdateDomainEndpointOptionsResponseTypeDef",
+        "UpdateScalingParametersRequestTypeDef",
+        "UpdateScalingParametersResponseTypeDef",
+        "UpdateServiceAccessPoliciesRequestTypeDef",
+        "UpdateServiceAccessPoliciesResponseTypeDef",
+    ]
+
+
+class OptionStatusTypeDef(TypedDict):
+    CreationDate: datetime
+    UpdateDate: datetime
+    UpdateVersion: NotRequired[int]
+    State: OptionStateType
+    PendingDeletion: NotRequired[bool]
 
 
 class AccessPoliciesStatusTypeDef(TypedDict):
@@ -129,15 +138,15 @@ class AnalysisOptionsTypeDef(TypedDict):
     AlgorithmicStemming: NotRequired[AlgorithmicStemmingType]
 
 
-class AnalysisSchemeStatusTypeDef(TypedDict):
-    Options: AnalysisSchemeTypeDef
-    Status: OptionStatusTypeDef
-
-
 class AnalysisSchemeTypeDef(TypedDict):
     AnalysisSchemeName: str
     AnalysisSchemeLanguage: AnalysisSchemeLanguageType
     AnalysisOptions: NotRequired[AnalysisOptionsTypeDef]
+
+
+class AnalysisSchemeStatusTypeDef(TypedDict):
+    Options: AnalysisSchemeTypeDef
+    Status: OptionStatusTypeDef
 
 
 class AvailabilityOptionsStatusTypeDef(TypedDict):
@@ -156,6 +165,31 @@ class BuildSuggestersResponseTypeDef(TypedDict):
 
 class CreateDomainRequestTypeDef(TypedDict):
     DomainName: str
+
+
+class LimitsTypeDef(TypedDict):
+    MaximumReplicationCount: int
+    MaximumPartitionCount: int
+
+
+class ServiceEndpointTypeDef(TypedDict):
+    Endpoint: NotRequired[str]
+
+
+class DomainStatusTypeDef(TypedDict):
+    DomainId: str
+    DomainName: str
+    ARN: NotRequired[str]
+    Created: NotRequired[bool]
+    Deleted: NotRequired[bool]
+    DocService: NotRequired[ServiceEndpointTypeDef]
+    SearchService: NotRequired[ServiceEndpointTypeDef]
+    RequiresIndexDocuments: bool
+    Processing: NotRequired[bool]
+    SearchInstanceType: NotRequired[str]
+    SearchPartitionCount: NotRequired[int]
+    SearchInstanceCount: NotRequired[int]
+    Limits: NotRequired[LimitsTypeDef]
 
 
 class CreateDomainResponseTypeDef(TypedDict):
@@ -190,9 +224,19 @@ class DefineAnalysisSchemeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExpressionTypeDef(TypedDict):
+    ExpressionName: str
+    ExpressionValue: str
+
+
 class DefineExpressionRequestTypeDef(TypedDict):
     DomainName: str
     Expression: ExpressionTypeDef
+
+
+class ExpressionStatusTypeDef(TypedDict):
+    Options: ExpressionTypeDef
+    Status: OptionStatusTypeDef
 
 
 class DefineExpressionResponseTypeDef(TypedDict):
@@ -200,9 +244,107 @@ class DefineExpressionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DoubleArrayOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[float]
+    SourceFields: NotRequired[str]
+    FacetEnabled: NotRequired[bool]
+    SearchEnabled: NotRequired[bool]
+    ReturnEnabled: NotRequired[bool]
+
+
+class DoubleOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[float]
+    SourceField: NotRequired[str]
+    FacetEnabled: NotRequired[bool]
+    SearchEnabled: NotRequired[bool]
+    ReturnEnabled: NotRequired[bool]
+    SortEnabled: NotRequired[bool]
+
+
+class IntArrayOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[int]
+    SourceFields: NotRequired[str]
+    FacetEnabled: NotRequired[bool]
+    SearchEnabled: NotRequired[bool]
+    ReturnEnabled: NotRequired[bool]
+
+
+class IntOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[int]
+    SourceField: NotRequired[str]
+    FacetEnabled: NotRequired[bool]
+    SearchEnabled: NotRequired[bool]
+    ReturnEnabled: NotRequired[bool]
+    SortEnabled: NotRequired[bool]
+
+
+class LatLonOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[str]
+    SourceField: NotRequired[str]
+    FacetEnabled: NotRequired[bool]
+    SearchEnabled: NotRequired[bool]
+    ReturnEnabled: NotRequired[bool]
+    SortEnabled: NotRequired[bool]
+
+
+class LiteralArrayOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[str]
+    SourceFields: NotRequired[str]
+    FacetEnabled: NotRequired[bool]
+    SearchEnabled: NotRequired[bool]
+    ReturnEnabled: NotRequired[bool]
+
+
+class LiteralOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[str]
+    SourceField: NotRequired[str]
+    FacetEnabled: NotRequired[bool]
+    SearchEnabled: NotRequired[bool]
+    ReturnEnabled: NotRequired[bool]
+    SortEnabled: NotRequired[bool]
+
+
+class TextArrayOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[str]
+    SourceFields: NotRequired[str]
+    ReturnEnabled: NotRequired[bool]
+    HighlightEnabled: NotRequired[bool]
+    AnalysisScheme: NotRequired[str]
+
+
+class TextOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[str]
+    SourceField: NotRequired[str]
+    ReturnEnabled: NotRequired[bool]
+    SortEnabled: NotRequired[bool]
+    HighlightEnabled: NotRequired[bool]
+    AnalysisScheme: NotRequired[str]
+
+
+class IndexFieldTypeDef(TypedDict):
+    IndexFieldName: str
+    IndexFieldType: IndexFieldTypeType
+    IntOptions: NotRequired[IntOptionsTypeDef]
+    DoubleOptions: NotRequired[DoubleOptionsTypeDef]
+    LiteralOptions: NotRequired[LiteralOptionsTypeDef]
+    TextOptions: NotRequired[TextOptionsTypeDef]
+    DateOptions: NotRequired[DateOptionsTypeDef]
+    LatLonOptions: NotRequired[LatLonOptionsTypeDef]
+    IntArrayOptions: NotRequired[IntArrayOptionsTypeDef]
+    DoubleArrayOptions: NotRequired[DoubleArrayOptionsTypeDef]
+    LiteralArrayOptions: NotRequired[LiteralArrayOptionsTypeDef]
+    TextArrayOptions: NotRequired[TextArrayOptionsTypeDef]
+    DateArrayOptions: NotRequired[DateArrayOptionsTypeDef]
+
+
 class DefineIndexFieldRequestTypeDef(TypedDict):
     DomainName: str
     IndexField: IndexFieldTypeDef
+
+
+class IndexFieldStatusTypeDef(TypedDict):
+    Options: IndexFieldTypeDef
+    Status: OptionStatusTypeDef
 
 
 class DefineIndexFieldResponseTypeDef(TypedDict):
@@ -210,9 +352,25 @@ class DefineIndexFieldResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DocumentSuggesterOptionsTypeDef(TypedDict):
+    SourceField: str
+    FuzzyMatching: NotRequired[SuggesterFuzzyMatchingType]
+    SortExpression: NotRequired[str]
+
+
+class SuggesterTypeDef(TypedDict):
+    SuggesterName: str
+    DocumentSuggesterOptions: DocumentSuggesterOptionsTypeDef
+
+
 class DefineSuggesterRequestTypeDef(TypedDict):
     DomainName: str
     Suggester: SuggesterTypeDef
+
+
+class SuggesterStatusTypeDef(TypedDict):
+    Options: SuggesterTypeDef
+    Status: OptionStatusTypeDef
 
 
 class DefineSuggesterResponseTypeDef(TypedDict):
@@ -295,6 +453,16 @@ class DescribeDomainEndpointOptionsRequestTypeDef(TypedDict):
     Deployed: NotRequired[bool]
 
 
+class DomainEndpointOptionsTypeDef(TypedDict):
+    EnforceHTTPS: NotRequired[bool]
+    TLSSecurityPolicy: NotRequired[TLSSecurityPolicyType]
+
+
+class DomainEndpointOptionsStatusTypeDef(TypedDict):
+    Options: DomainEndpointOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
 class DescribeDomainEndpointOptionsResponseTypeDef(TypedDict):
     DomainEndpointOptions: NotRequired[DomainEndpointOptionsStatusTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -335,6 +503,17 @@ class DescribeScalingParametersRequestTypeDef(TypedDict):
     DomainName: str
 
 
+class ScalingParametersTypeDef(TypedDict):
+    DesiredInstanceType: NotRequired[PartitionInstanceTypeType]
+    DesiredReplicationCount: NotRequired[int]
+    DesiredPartitionCount: NotRequired[int]
+
+
+class ScalingParametersStatusTypeDef(TypedDict):
+    Options: ScalingParametersTypeDef
+    Status: OptionStatusTypeDef
+
+
 class DescribeScalingParametersResponseTypeDef(TypedDict):
     ScalingParameters: ScalingParametersStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -361,65 +540,6 @@ class DescribeSuggestersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DocumentSuggesterOptionsTypeDef(TypedDict):
-    SourceField: str
-    FuzzyMatching: NotRequired[SuggesterFuzzyMatchingType]
-    SortExpression: NotRequired[str]
-
-
-class DomainEndpointOptionsStatusTypeDef(TypedDict):
-    Options: DomainEndpointOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class DomainEndpointOptionsTypeDef(TypedDict):
-    EnforceHTTPS: NotRequired[bool]
-    TLSSecurityPolicy: NotRequired[TLSSecurityPolicyType]
-
-
-class DomainStatusTypeDef(TypedDict):
-    DomainId: str
-    DomainName: str
-    ARN: NotRequired[str]
-    Created: NotRequired[bool]
-    Deleted: NotRequired[bool]
-    DocService: NotRequired[ServiceEndpointTypeDef]
-    SearchService: NotRequired[ServiceEndpointTypeDef]
-    RequiresIndexDocuments: bool
-    Processing: NotRequired[bool]
-    SearchInstanceType: NotRequired[str]
-    SearchPartitionCount: NotRequired[int]
-    SearchInstanceCount: NotRequired[int]
-    Limits: NotRequired[LimitsTypeDef]
-
-
-class DoubleArrayOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[float]
-    SourceFields: NotRequired[str]
-    FacetEnabled: NotRequired[bool]
-    SearchEnabled: NotRequired[bool]
-    ReturnEnabled: NotRequired[bool]
-
-
-class DoubleOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[float]
-    SourceField: NotRequired[str]
-    FacetEnabled: NotRequired[bool]
-    SearchEnabled: NotRequired[bool]
-    ReturnEnabled: NotRequired[bool]
-    SortEnabled: NotRequired[bool]
-
-
-class ExpressionStatusTypeDef(TypedDict):
-    Options: ExpressionTypeDef
-    Status: OptionStatusTypeDef
-
-
-class ExpressionTypeDef(TypedDict):
-    ExpressionName: str
-    ExpressionValue: str
-
-
 class IndexDocumentsRequestTypeDef(TypedDict):
     DomainName: str
 
@@ -429,128 +549,9 @@ class IndexDocumentsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IndexFieldStatusTypeDef(TypedDict):
-    Options: IndexFieldTypeDef
-    Status: OptionStatusTypeDef
-
-
-class IndexFieldTypeDef(TypedDict):
-    IndexFieldName: str
-    IndexFieldType: IndexFieldTypeType
-    IntOptions: NotRequired[IntOptionsTypeDef]
-    DoubleOptions: NotRequired[DoubleOptionsTypeDef]
-    LiteralOptions: NotRequired[LiteralOptionsTypeDef]
-    TextOptions: NotRequired[TextOptionsTypeDef]
-    DateOptions: NotRequired[DateOptionsTypeDef]
-    LatLonOptions: NotRequired[LatLonOptionsTypeDef]
-    IntArrayOptions: NotRequired[IntArrayOptionsTypeDef]
-    DoubleArrayOptions: NotRequired[DoubleArrayOptionsTypeDef]
-    LiteralArrayOptions: NotRequired[LiteralArrayOptionsTypeDef]
-    TextArrayOptions: NotRequired[TextArrayOptionsTypeDef]
-    DateArrayOptions: NotRequired[DateArrayOptionsTypeDef]
-
-
-class IntArrayOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[int]
-    SourceFields: NotRequired[str]
-    FacetEnabled: NotRequired[bool]
-    SearchEnabled: NotRequired[bool]
-    ReturnEnabled: NotRequired[bool]
-
-
-class IntOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[int]
-    SourceField: NotRequired[str]
-    FacetEnabled: NotRequired[bool]
-    SearchEnabled: NotRequired[bool]
-    ReturnEnabled: NotRequired[bool]
-    SortEnabled: NotRequired[bool]
-
-
-class LatLonOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[str]
-    SourceField: NotRequired[str]
-    FacetEnabled: NotRequired[bool]
-    SearchEnabled: NotRequired[bool]
-    ReturnEnabled: NotRequired[bool]
-    SortEnabled: NotRequired[bool]
-
-
-class LimitsTypeDef(TypedDict):
-    MaximumReplicationCount: int
-    MaximumPartitionCount: int
-
-
 class ListDomainNamesResponseTypeDef(TypedDict):
     DomainNames: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LiteralArrayOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[str]
-    SourceFields: NotRequired[str]
-    FacetEnabled: NotRequired[bool]
-    SearchEnabled: NotRequired[bool]
-    ReturnEnabled: NotRequired[bool]
-
-
-class LiteralOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[str]
-    SourceField: NotRequired[str]
-    FacetEnabled: NotRequired[bool]
-    SearchEnabled: NotRequired[bool]
-    ReturnEnabled: NotRequired[bool]
-    SortEnabled: NotRequired[bool]
-
-
-class OptionStatusTypeDef(TypedDict):
-    CreationDate: datetime
-    UpdateDate: datetime
-    UpdateVersion: NotRequired[int]
-    State: OptionStateType
-    PendingDeletion: NotRequired[bool]
-
-
-class ScalingParametersStatusTypeDef(TypedDict):
-    Options: ScalingParametersTypeDef
-    Status: OptionStatusTypeDef
-
-
-class ScalingParametersTypeDef(TypedDict):
-    DesiredInstanceType: NotRequired[PartitionInstanceTypeType]
-    DesiredReplicationCount: NotRequired[int]
-    DesiredPartitionCount: NotRequired[int]
-
-
-class ServiceEndpointTypeDef(TypedDict):
-    Endpoint: NotRequired[str]
-
-
-class SuggesterStatusTypeDef(TypedDict):
-    Options: SuggesterTypeDef
-    Status: OptionStatusTypeDef
-
-
-class SuggesterTypeDef(TypedDict):
-    SuggesterName: str
-    DocumentSuggesterOptions: DocumentSuggesterOptionsTypeDef
-
-
-class TextArrayOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[str]
-    SourceFields: NotRequired[str]
-    ReturnEnabled: NotRequired[bool]
-    HighlightEnabled: NotRequired[bool]
-    AnalysisScheme: NotRequired[str]
-
-
-class TextOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[str]
-    SourceField: NotRequired[str]
-    ReturnEnabled: NotRequired[bool]
-    SortEnabled: NotRequired[bool]
-    HighlightEnabled: NotRequired[bool]
-    AnalysisScheme: NotRequired[str]
 
 
 class UpdateAvailabilityOptionsRequestTypeDef(TypedDict):

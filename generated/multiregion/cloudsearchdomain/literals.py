@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CloudSearch Domain: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["ContentTypeType", "QueryParserType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["ContentTypeType", "QueryParserType"]
 
 ContentTypeType = Literal["application/json", "application/xml"]
 QueryParserType = Literal["simple", "structured", "lucene", "dismax"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,35 +23,36 @@ from .literals import (
     QueryParserType,
 )
 
-__all__ = [
-    "BucketInfoTypeDef",
-    "BucketTypeDef",
-    "DocumentServiceWarningTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FieldStatsTypeDef",
-    "HitTypeDef",
-    "HitsTypeDef",
-    "ResponseMetadataTypeDef",
-    "SearchRequestTypeDef",
-    "SearchResponseTypeDef",
-    "SearchStatusTypeDef",
-    "SuggestModelTypeDef",
-    "SuggestRequestTypeDef",
-    "SuggestResponseTypeDef",
-    "SuggestStatusTypeDef",
-    "SuggestionMatchTypeDef",
-    "UploadDocumentsRequestTypeDef",
-    "UploadDocumentsResponseTypeDef",
-]
-
-
-class BucketInfoTypeDef(TypedDict):
-    buckets: NotRequired[list[BucketTypeDef]]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BucketInfoTypeDef",
+        "BucketTypeDef",
+        "DocumentServiceWarningTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FieldStatsTypeDef",
+        "HitTypeDef",
+        "HitsTypeDef",
+        "ResponseMetadataTypeDef",
+        "SearchRequestTypeDef",
+        "SearchResponseTypeDef",
+        "SearchStatusTypeDef",
+        "SuggestModelTypeDef",
+        "SuggestRequestTypeDef",
+        "SuggestResponseTypeDef",
+        "SuggestStatusTypeDef",
+        "SuggestionMatchTypeDef",
+        "UploadDocumentsRequestTypeDef",
+        "UploadDocumentsResponseTypeDef",
+    ]
 
 
 class BucketTypeDef(TypedDict):
     value: NotRequired[str]
     count: NotRequired[int]
+
+
+class BucketInfoTypeDef(TypedDict):
+    buckets: NotRequired[list[BucketTypeDef]]
 
 
 class DocumentServiceWarningTypeDef(TypedDict):
@@ -104,6 +105,11 @@ SearchRequestTypeDef = TypedDict(
 )
 
 
+class SearchStatusTypeDef(TypedDict):
+    timems: NotRequired[int]
+    rid: NotRequired[str]
+
+
 class SearchResponseTypeDef(TypedDict):
     status: NotRequired[SearchStatusTypeDef]
     hits: NotRequired[HitsTypeDef]
@@ -112,9 +118,10 @@ class SearchResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SearchStatusTypeDef(TypedDict):
-    timems: NotRequired[int]
-    rid: NotRequired[str]
+class SuggestionMatchTypeDef(TypedDict):
+    suggestion: NotRequired[str]
+    score: NotRequired[int]
+    id: NotRequired[str]
 
 
 class SuggestModelTypeDef(TypedDict):
@@ -129,21 +136,15 @@ class SuggestRequestTypeDef(TypedDict):
     size: NotRequired[int]
 
 
-class SuggestResponseTypeDef(TypedDict):
-    status: NotRequired[SuggestStatusTypeDef]
-    suggest: NotRequired[SuggestModelTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class SuggestStatusTypeDef(TypedDict):
     timems: NotRequired[int]
     rid: NotRequired[str]
 
 
-class SuggestionMatchTypeDef(TypedDict):
-    suggestion: NotRequired[str]
-    score: NotRequired[int]
-    id: NotRequired[str]
+class SuggestResponseTypeDef(TypedDict):
+    status: NotRequired[SuggestStatusTypeDef]
+    suggest: NotRequired[SuggestModelTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UploadDocumentsRequestTypeDef(TypedDict):

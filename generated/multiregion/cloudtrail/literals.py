@@ -2,34 +2,35 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS CloudTrail: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BillingModeType",
-    "DashboardStatusType",
-    "DashboardTypeType",
-    "DeliveryStatusType",
-    "DestinationTypeType",
-    "EventCategoryAggregationType",
-    "EventCategoryType",
-    "EventDataStoreStatusType",
-    "FederationStatusType",
-    "ImportFailureStatusType",
-    "ImportStatusType",
-    "InsightTypeType",
-    "InsightsMetricDataTypeType",
-    "ListInsightsDataDimensionKeyType",
-    "ListInsightsDataTypeType",
-    "LookupAttributeKeyType",
-    "MaxEventSizeType",
-    "QueryStatusType",
-    "ReadWriteTypeType",
-    "RefreshScheduleFrequencyUnitType",
-    "RefreshScheduleStatusType",
-    "SourceEventCategoryType",
-    "TemplateType",
-    "TypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BillingModeType",
+        "DashboardStatusType",
+        "DashboardTypeType",
+        "DeliveryStatusType",
+        "DestinationTypeType",
+        "EventCategoryAggregationType",
+        "EventCategoryType",
+        "EventDataStoreStatusType",
+        "FederationStatusType",
+        "ImportFailureStatusType",
+        "ImportStatusType",
+        "InsightTypeType",
+        "InsightsMetricDataTypeType",
+        "ListInsightsDataDimensionKeyType",
+        "ListInsightsDataTypeType",
+        "LookupAttributeKeyType",
+        "MaxEventSizeType",
+        "QueryStatusType",
+        "ReadWriteTypeType",
+        "RefreshScheduleFrequencyUnitType",
+        "RefreshScheduleStatusType",
+        "SourceEventCategoryType",
+        "TemplateType",
+        "TypeType",
+    ]
 
 BillingModeType = Literal["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"]
 DashboardStatusType = Literal["CREATING", "CREATED", "UPDATING", "UPDATED", "DELETING"]

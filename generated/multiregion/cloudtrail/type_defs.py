@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -45,172 +45,178 @@ from .literals import (
     TypeType,
 )
 
-__all__ = [
-    "AddTagsRequestTypeDef",
-    "AddTagsResponseTypeDef",
-    "AdvancedEventSelectorOutputTypeDef",
-    "AdvancedEventSelectorTypeDef",
-    "AdvancedFieldSelectorOutputTypeDef",
-    "AdvancedFieldSelectorTypeDef",
-    "AggregationConfigurationOutputTypeDef",
-    "AggregationConfigurationTypeDef",
-    "CancelQueryRequestTypeDef",
-    "CancelQueryResponseTypeDef",
-    "ChannelTypeDef",
-    "ContextKeySelectorOutputTypeDef",
-    "ContextKeySelectorTypeDef",
-    "CreateChannelRequestTypeDef",
-    "CreateChannelResponseTypeDef",
-    "CreateDashboardRequestTypeDef",
-    "CreateDashboardResponseTypeDef",
-    "CreateEventDataStoreRequestTypeDef",
-    "CreateEventDataStoreResponseTypeDef",
-    "CreateTrailRequestTypeDef",
-    "CreateTrailResponseTypeDef",
-    "DashboardDetailTypeDef",
-    "DataResourceOutputTypeDef",
-    "DataResourceTypeDef",
-    "DeleteChannelRequestTypeDef",
-    "DeleteChannelResponseTypeDef",
-    "DeleteDashboardRequestTypeDef",
-    "DeleteDashboardResponseTypeDef",
-    "DeleteEventDataStoreRequestTypeDef",
-    "DeleteEventDataStoreResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeleteTrailRequestTypeDef",
-    "DeleteTrailResponseTypeDef",
-    "DeregisterOrganizationDelegatedAdminRequestTypeDef",
-    "DeregisterOrganizationDelegatedAdminResponseTypeDef",
-    "DescribeQueryRequestTypeDef",
-    "DescribeQueryResponseTypeDef",
-    "DescribeTrailsRequestTypeDef",
-    "DescribeTrailsResponseTypeDef",
-    "DestinationTypeDef",
-    "DisableFederationRequestTypeDef",
-    "DisableFederationResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableFederationRequestTypeDef",
-    "EnableFederationResponseTypeDef",
-    "EventDataStoreTypeDef",
-    "EventSelectorOutputTypeDef",
-    "EventSelectorTypeDef",
-    "EventTypeDef",
-    "GenerateQueryRequestTypeDef",
-    "GenerateQueryResponseTypeDef",
-    "GetChannelRequestTypeDef",
-    "GetChannelResponseTypeDef",
-    "GetDashboardRequestTypeDef",
-    "GetDashboardResponseTypeDef",
-    "GetEventConfigurationRequestTypeDef",
-    "GetEventConfigurationResponseTypeDef",
-    "GetEventDataStoreRequestTypeDef",
-    "GetEventDataStoreResponseTypeDef",
-    "GetEventSelectorsRequestTypeDef",
-    "GetEventSelectorsResponseTypeDef",
-    "GetImportRequestTypeDef",
-    "GetImportResponseTypeDef",
-    "GetInsightSelectorsRequestTypeDef",
-    "GetInsightSelectorsResponseTypeDef",
-    "GetQueryResultsRequestTypeDef",
-    "GetQueryResultsResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "GetTrailRequestTypeDef",
-    "GetTrailResponseTypeDef",
-    "GetTrailStatusRequestTypeDef",
-    "GetTrailStatusResponseTypeDef",
-    "ImportFailureListItemTypeDef",
-    "ImportSourceTypeDef",
-    "ImportStatisticsTypeDef",
-    "ImportsListItemTypeDef",
-    "IngestionStatusTypeDef",
-    "InsightSelectorOutputTypeDef",
-    "InsightSelectorTypeDef",
-    "ListChannelsRequestTypeDef",
-    "ListChannelsResponseTypeDef",
-    "ListDashboardsRequestTypeDef",
-    "ListDashboardsResponseTypeDef",
-    "ListEventDataStoresRequestTypeDef",
-    "ListEventDataStoresResponseTypeDef",
-    "ListImportFailuresRequestTypeDef",
-    "ListImportFailuresResponseTypeDef",
-    "ListImportsRequestTypeDef",
-    "ListImportsResponseTypeDef",
-    "ListInsightsDataRequestTypeDef",
-    "ListInsightsDataResponseTypeDef",
-    "ListInsightsMetricDataRequestTypeDef",
-    "ListInsightsMetricDataResponseTypeDef",
-    "ListPublicKeysRequestTypeDef",
-    "ListPublicKeysResponseTypeDef",
-    "ListQueriesRequestTypeDef",
-    "ListQueriesResponseTypeDef",
-    "ListTagsRequestTypeDef",
-    "ListTagsResponseTypeDef",
-    "ListTrailsRequestTypeDef",
-    "ListTrailsResponseTypeDef",
-    "LookupAttributeTypeDef",
-    "LookupEventsRequestTypeDef",
-    "LookupEventsResponseTypeDef",
-    "PartitionKeyTypeDef",
-    "PublicKeyTypeDef",
-    "PutEventConfigurationRequestTypeDef",
-    "PutEventConfigurationResponseTypeDef",
-    "PutEventSelectorsRequestTypeDef",
-    "PutEventSelectorsResponseTypeDef",
-    "PutInsightSelectorsRequestTypeDef",
-    "PutInsightSelectorsResponseTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "QueryStatisticsForDescribeQueryTypeDef",
-    "QueryStatisticsTypeDef",
-    "QueryTypeDef",
-    "RefreshScheduleFrequencyTypeDef",
-    "RefreshScheduleTypeDef",
-    "RegisterOrganizationDelegatedAdminRequestTypeDef",
-    "RegisterOrganizationDelegatedAdminResponseTypeDef",
-    "RemoveTagsRequestTypeDef",
-    "RemoveTagsResponseTypeDef",
-    "RequestWidgetTypeDef",
-    "ResourceTagTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreEventDataStoreRequestTypeDef",
-    "RestoreEventDataStoreResponseTypeDef",
-    "S3ImportSourceTypeDef",
-    "SearchSampleQueriesRequestTypeDef",
-    "SearchSampleQueriesResponseTypeDef",
-    "SearchSampleQueriesSearchResultTypeDef",
-    "SourceConfigTypeDef",
-    "StartDashboardRefreshRequestTypeDef",
-    "StartDashboardRefreshResponseTypeDef",
-    "StartEventDataStoreIngestionRequestTypeDef",
-    "StartEventDataStoreIngestionResponseTypeDef",
-    "StartImportRequestTypeDef",
-    "StartImportResponseTypeDef",
-    "StartLoggingRequestTypeDef",
-    "StartLoggingResponseTypeDef",
-    "StartQueryRequestTypeDef",
-    "StartQueryResponseTypeDef",
-    "StopEventDataStoreIngestionRequestTypeDef",
-    "StopEventDataStoreIngestionResponseTypeDef",
-    "StopImportRequestTypeDef",
-    "StopImportResponseTypeDef",
-    "StopLoggingRequestTypeDef",
-    "StopLoggingResponseTypeDef",
-    "TagTypeDef",
-    "TrailInfoTypeDef",
-    "TrailTypeDef",
-    "UpdateChannelRequestTypeDef",
-    "UpdateChannelResponseTypeDef",
-    "UpdateDashboardRequestTypeDef",
-    "UpdateDashboardResponseTypeDef",
-    "UpdateEventDataStoreRequestTypeDef",
-    "UpdateEventDataStoreResponseTypeDef",
-    "UpdateTrailRequestTypeDef",
-    "UpdateTrailResponseTypeDef",
-    "WidgetTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddTagsRequestTypeDef",
+        "AddTagsResponseTypeDef",
+        "AdvancedEventSelectorOutputTypeDef",
+        "AdvancedEventSelectorTypeDef",
+        "AdvancedFieldSelectorOutputTypeDef",
+        "AdvancedFieldSelectorTypeDef",
+        "AggregationConfigurationOutputTypeDef",
+        "AggregationConfigurationTypeDef",
+        "CancelQueryRequestTypeDef",
+        "CancelQueryResponseTypeDef",
+        "ChannelTypeDef",
+        "ContextKeySelectorOutputTypeDef",
+        "ContextKeySelectorTypeDef",
+        "CreateChannelRequestTypeDef",
+        "CreateChannelResponseTypeDef",
+        "CreateDashboardRequestTypeDef",
+        "CreateDashboardResponseTypeDef",
+        "CreateEventDataStoreRequestTypeDef",
+        "CreateEventDataStoreResponseTypeDef",
+        "CreateTrailRequestTypeDef",
+        "CreateTrailResponseTypeDef",
+        "DashboardDetailTypeDef",
+        "DataResourceOutputTypeDef",
+        "DataResourceTypeDef",
+        "DeleteChannelRequestTypeDef",
+        "DeleteChannelResponseTypeDef",
+        "DeleteDashboardRequestTypeDef",
+        "DeleteDashboardResponseTypeDef",
+        "DeleteEventDataStoreRequestTypeDef",
+        "DeleteEventDataStoreResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteTrailRequestTypeDef",
+        "DeleteTrailResponseTypeDef",
+        "DeregisterOrganizationDelegatedAdminRequestTypeDef",
+        "DeregisterOrganizationDelegatedAdminResponseTypeDef",
+        "DescribeQueryRequestTypeDef",
+        "DescribeQueryResponseTypeDef",
+        "DescribeTrailsRequestTypeDef",
+        "DescribeTrailsResponseTypeDef",
+        "DestinationTypeDef",
+        "DisableFederationRequestTypeDef",
+        "DisableFederationResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableFederationRequestTypeDef",
+        "EnableFederationResponseTypeDef",
+        "EventDataStoreTypeDef",
+        "EventSelectorOutputTypeDef",
+        "EventSelectorTypeDef",
+        "EventTypeDef",
+        "GenerateQueryRequestTypeDef",
+        "GenerateQueryResponseTypeDef",
+        "GetChannelRequestTypeDef",
+        "GetChannelResponseTypeDef",
+        "GetDashboardRequestTypeDef",
+        "GetDashboardResponseTypeDef",
+        "GetEventConfigurationRequestTypeDef",
+        "GetEventConfigurationResponseTypeDef",
+        "GetEventDataStoreRequestTypeDef",
+        "GetEventDataStoreResponseTypeDef",
+        "GetEventSelectorsRequestTypeDef",
+        "GetEventSelectorsResponseTypeDef",
+        "GetImportRequestTypeDef",
+        "GetImportResponseTypeDef",
+        "GetInsightSelectorsRequestTypeDef",
+        "GetInsightSelectorsResponseTypeDef",
+        "GetQueryResultsRequestTypeDef",
+        "GetQueryResultsResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetTrailRequestTypeDef",
+        "GetTrailResponseTypeDef",
+        "GetTrailStatusRequestTypeDef",
+        "GetTrailStatusResponseTypeDef",
+        "ImportFailureListItemTypeDef",
+        "ImportSourceTypeDef",
+        "ImportStatisticsTypeDef",
+        "ImportsListItemTypeDef",
+        "IngestionStatusTypeDef",
+        "InsightSelectorOutputTypeDef",
+        "InsightSelectorTypeDef",
+        "ListChannelsRequestTypeDef",
+        "ListChannelsResponseTypeDef",
+        "ListDashboardsRequestTypeDef",
+        "ListDashboardsResponseTypeDef",
+        "ListEventDataStoresRequestTypeDef",
+        "ListEventDataStoresResponseTypeDef",
+        "ListImportFailuresRequestTypeDef",
+        "ListImportFailuresResponseTypeDef",
+        "ListImportsRequestTypeDef",
+        "ListImportsResponseTypeDef",
+        "ListInsightsDataRequestTypeDef",
+        "ListInsightsDataResponseTypeDef",
+        "ListInsightsMetricDataRequestTypeDef",
+        "ListInsightsMetricDataResponseTypeDef",
+        "ListPublicKeysRequestTypeDef",
+        "ListPublicKeysResponseTypeDef",
+        "ListQueriesRequestTypeDef",
+        "ListQueriesResponseTypeDef",
+        "ListTagsRequestTypeDef",
+        "ListTagsResponseTypeDef",
+        "ListTrailsRequestTypeDef",
+        "ListTrailsResponseTypeDef",
+        "LookupAttributeTypeDef",
+        "LookupEventsRequestTypeDef",
+        "LookupEventsResponseTypeDef",
+        "PartitionKeyTypeDef",
+        "PublicKeyTypeDef",
+        "PutEventConfigurationRequestTypeDef",
+        "PutEventConfigurationResponseTypeDef",
+        "PutEventSelectorsRequestTypeDef",
+        "PutEventSelectorsResponseTypeDef",
+        "PutInsightSelectorsRequestTypeDef",
+        "PutInsightSelectorsResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "QueryStatisticsForDescribeQueryTypeDef",
+        "QueryStatisticsTypeDef",
+        "QueryTypeDef",
+        "RefreshScheduleFrequencyTypeDef",
+        "RefreshScheduleTypeDef",
+        "RegisterOrganizationDelegatedAdminRequestTypeDef",
+        "RegisterOrganizationDelegatedAdminResponseTypeDef",
+        "RemoveTagsRequestTypeDef",
+        "RemoveTagsResponseTypeDef",
+        "RequestWidgetTypeDef",
+        "ResourceTagTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreEventDataStoreRequestTypeDef",
+        "RestoreEventDataStoreResponseTypeDef",
+        "S3ImportSourceTypeDef",
+        "SearchSampleQueriesRequestTypeDef",
+        "SearchSampleQueriesResponseTypeDef",
+        "SearchSampleQueriesSearchResultTypeDef",
+        "SourceConfigTypeDef",
+        "StartDashboardRefreshRequestTypeDef",
+        "StartDashboardRefreshResponseTypeDef",
+        "StartEventDataStoreIngestionRequestTypeDef",
+        "StartEventDataStoreIngestionResponseTypeDef",
+        "StartImportRequestTypeDef",
+        "StartImportResponseTypeDef",
+        "StartLoggingRequestTypeDef",
+        "StartLoggingResponseTypeDef",
+        "StartQueryRequestTypeDef",
+        "StartQueryResponseTypeDef",
+        "StopEventDataStoreIngestionRequestTypeDef",
+        "StopEventDataStoreIngestionResponseTypeDef",
+        "StopImportRequestTypeDef",
+        "StopImportResponseTypeDef",
+        "StopLoggingRequestTypeDef",
+        "StopLoggingResponseTypeDef",
+        "TagTypeDef",
+        "TrailInfoTypeDef",
+        "TrailTypeDef",
+        "UpdateChannelRequestTypeDef",
+        "UpdateChannelResponseTypeDef",
+        "UpdateDashboardRequestTypeDef",
+        "UpdateDashboardResponseTypeDef",
+        "UpdateEventDataStoreRequestTypeDef",
+        "UpdateEventDataStoreResponseTypeDef",
+        "UpdateTrailRequestTypeDef",
+        "UpdateTrailResponseTypeDef",
+        "WidgetTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
 
 
 class AddTagsRequestTypeDef(TypedDict):
@@ -220,16 +226,6 @@ class AddTagsRequestTypeDef(TypedDict):
 
 class AddTagsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AdvancedEventSelectorOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    FieldSelectors: list[AdvancedFieldSelectorOutputTypeDef]
-
-
-class AdvancedEventSelectorTypeDef(TypedDict):
-    Name: NotRequired[str]
-    FieldSelectors: ReadOnly[Sequence[AdvancedFieldSelectorTypeDef]]
 
 
 class AdvancedFieldSelectorOutputTypeDef(TypedDict):
@@ -242,6 +238,11 @@ class AdvancedFieldSelectorOutputTypeDef(TypedDict):
     NotEndsWith: NotRequired[list[str]]
 
 
+class AdvancedEventSelectorOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    FieldSelectors: list[AdvancedFieldSelectorOutputTypeDef]
+
+
 class AdvancedFieldSelectorTypeDef(TypedDict):
     Field: str
     Equals: NotRequired[ReadOnly[Sequence[str]]]
@@ -250,6 +251,11 @@ class AdvancedFieldSelectorTypeDef(TypedDict):
     NotEquals: NotRequired[ReadOnly[Sequence[str]]]
     NotStartsWith: NotRequired[ReadOnly[Sequence[str]]]
     NotEndsWith: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AdvancedEventSelectorTypeDef(TypedDict):
+    Name: NotRequired[str]
+    FieldSelectors: ReadOnly[Sequence[AdvancedFieldSelectorTypeDef]]
 
 
 class AggregationConfigurationOutputTypeDef(TypedDict):
@@ -290,6 +296,11 @@ class ContextKeySelectorTypeDef(TypedDict):
     Equals: ReadOnly[Sequence[str]]
 
 
+class DestinationTypeDef(TypedDict):
+    Type: DestinationTypeType
+    Location: str
+
+
 class CreateChannelRequestTypeDef(TypedDict):
     Name: str
     Source: str
@@ -306,12 +317,36 @@ class CreateChannelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RefreshScheduleFrequencyTypeDef(TypedDict):
+    Unit: NotRequired[RefreshScheduleFrequencyUnitType]
+    Value: NotRequired[int]
+
+
+class RefreshScheduleTypeDef(TypedDict):
+    Frequency: NotRequired[RefreshScheduleFrequencyTypeDef]
+    Status: NotRequired[RefreshScheduleStatusType]
+    TimeOfDay: NotRequired[str]
+
+
+class RequestWidgetTypeDef(TypedDict):
+    QueryStatement: str
+    QueryParameters: NotRequired[ReadOnly[Sequence[str]]]
+    ViewProperties: ReadOnly[Mapping[str, str]]
+
+
 class CreateDashboardRequestTypeDef(TypedDict):
     Name: str
     RefreshSchedule: NotRequired[RefreshScheduleTypeDef]
     TagsList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     TerminationProtectionEnabled: NotRequired[bool]
     Widgets: NotRequired[ReadOnly[Sequence[RequestWidgetTypeDef]]]
+
+
+class WidgetTypeDef(TypedDict):
+    QueryAlias: NotRequired[str]
+    QueryStatement: NotRequired[str]
+    QueryParameters: NotRequired[list[str]]
+    ViewProperties: NotRequired[dict[str, str]]
 
 
 class CreateDashboardResponseTypeDef(TypedDict):
@@ -460,6 +495,14 @@ class DescribeQueryRequestTypeDef(TypedDict):
     EventDataStoreOwnerAccountId: NotRequired[str]
 
 
+class QueryStatisticsForDescribeQueryTypeDef(TypedDict):
+    EventsMatched: NotRequired[int]
+    EventsScanned: NotRequired[int]
+    BytesScanned: NotRequired[int]
+    ExecutionTimeInMillis: NotRequired[int]
+    CreationTime: NotRequired[datetime]
+
+
 class DescribeQueryResponseTypeDef(TypedDict):
     QueryId: NotRequired[str]
     QueryString: NotRequired[str]
@@ -478,14 +521,28 @@ class DescribeTrailsRequestTypeDef(TypedDict):
     includeShadowTrails: NotRequired[bool]
 
 
+class TrailTypeDef(TypedDict):
+    Name: NotRequired[str]
+    S3BucketName: NotRequired[str]
+    S3KeyPrefix: NotRequired[str]
+    SnsTopicName: NotRequired[str]
+    SnsTopicARN: NotRequired[str]
+    IncludeGlobalServiceEvents: NotRequired[bool]
+    IsMultiRegionTrail: NotRequired[bool]
+    HomeRegion: NotRequired[str]
+    TrailARN: NotRequired[str]
+    LogFileValidationEnabled: NotRequired[bool]
+    CloudWatchLogsLogGroupArn: NotRequired[str]
+    CloudWatchLogsRoleArn: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    HasCustomEventSelectors: NotRequired[bool]
+    HasInsightSelectors: NotRequired[bool]
+    IsOrganizationTrail: NotRequired[bool]
+
+
 class DescribeTrailsResponseTypeDef(TypedDict):
     trailList: NotRequired[list[TrailTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DestinationTypeDef(TypedDict):
-    Type: DestinationTypeType
-    Location: str
 
 
 class DisableFederationRequestTypeDef(TypedDict):
@@ -537,6 +594,11 @@ class EventSelectorTypeDef(TypedDict):
     ExcludeManagementEventSources: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class ResourceTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    ResourceName: NotRequired[str]
+
+
 EventTypeDef = TypedDict(
     "EventTypeDef",
     {
@@ -567,6 +629,19 @@ class GenerateQueryResponseTypeDef(TypedDict):
 
 class GetChannelRequestTypeDef(TypedDict):
     Channel: str
+
+
+class IngestionStatusTypeDef(TypedDict):
+    LatestIngestionSuccessTime: NotRequired[datetime]
+    LatestIngestionSuccessEventID: NotRequired[str]
+    LatestIngestionErrorCode: NotRequired[str]
+    LatestIngestionAttemptTime: NotRequired[datetime]
+    LatestIngestionAttemptEventID: NotRequired[str]
+
+
+class SourceConfigTypeDef(TypedDict):
+    ApplyToAllRegions: NotRequired[bool]
+    AdvancedEventSelectors: NotRequired[list[AdvancedEventSelectorOutputTypeDef]]
 
 
 class GetChannelResponseTypeDef(TypedDict):
@@ -615,6 +690,11 @@ class GetEventDataStoreRequestTypeDef(TypedDict):
     EventDataStore: str
 
 
+class PartitionKeyTypeDef(TypedDict):
+    Name: str
+    Type: str
+
+
 class GetEventDataStoreResponseTypeDef(TypedDict):
     EventDataStoreArn: NotRequired[str]
     Name: NotRequired[str]
@@ -649,6 +729,24 @@ class GetImportRequestTypeDef(TypedDict):
     ImportId: str
 
 
+class S3ImportSourceTypeDef(TypedDict):
+    S3LocationUri: str
+    S3BucketRegion: str
+    S3BucketAccessRoleArn: str
+
+
+class ImportSourceTypeDef(TypedDict):
+    S3: S3ImportSourceTypeDef
+
+
+class ImportStatisticsTypeDef(TypedDict):
+    PrefixesFound: NotRequired[int]
+    PrefixesCompleted: NotRequired[int]
+    FilesCompleted: NotRequired[int]
+    EventsCompleted: NotRequired[int]
+    FailedEntries: NotRequired[int]
+
+
 class GetImportResponseTypeDef(TypedDict):
     ImportId: NotRequired[str]
     Destinations: NotRequired[list[str]]
@@ -667,6 +765,11 @@ class GetInsightSelectorsRequestTypeDef(TypedDict):
     EventDataStore: NotRequired[str]
 
 
+class InsightSelectorOutputTypeDef(TypedDict):
+    InsightType: NotRequired[InsightTypeType]
+    EventCategories: NotRequired[list[SourceEventCategoryType]]
+
+
 class GetInsightSelectorsResponseTypeDef(TypedDict):
     TrailARN: NotRequired[str]
     InsightSelectors: NotRequired[list[InsightSelectorOutputTypeDef]]
@@ -681,6 +784,12 @@ class GetQueryResultsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxQueryResults: NotRequired[int]
     EventDataStoreOwnerAccountId: NotRequired[str]
+
+
+class QueryStatisticsTypeDef(TypedDict):
+    ResultsCount: NotRequired[int]
+    TotalResultsCount: NotRequired[int]
+    BytesScanned: NotRequired[int]
 
 
 class GetQueryResultsResponseTypeDef(TypedDict):
@@ -745,37 +854,12 @@ class ImportFailureListItemTypeDef(TypedDict):
     LastUpdatedTime: NotRequired[datetime]
 
 
-class ImportSourceTypeDef(TypedDict):
-    S3: S3ImportSourceTypeDef
-
-
-class ImportStatisticsTypeDef(TypedDict):
-    PrefixesFound: NotRequired[int]
-    PrefixesCompleted: NotRequired[int]
-    FilesCompleted: NotRequired[int]
-    EventsCompleted: NotRequired[int]
-    FailedEntries: NotRequired[int]
-
-
 class ImportsListItemTypeDef(TypedDict):
     ImportId: NotRequired[str]
     ImportStatus: NotRequired[ImportStatusType]
     Destinations: NotRequired[list[str]]
     CreatedTimestamp: NotRequired[datetime]
     UpdatedTimestamp: NotRequired[datetime]
-
-
-class IngestionStatusTypeDef(TypedDict):
-    LatestIngestionSuccessTime: NotRequired[datetime]
-    LatestIngestionSuccessEventID: NotRequired[str]
-    LatestIngestionErrorCode: NotRequired[str]
-    LatestIngestionAttemptTime: NotRequired[datetime]
-    LatestIngestionAttemptEventID: NotRequired[str]
-
-
-class InsightSelectorOutputTypeDef(TypedDict):
-    InsightType: NotRequired[InsightTypeType]
-    EventCategories: NotRequired[list[SourceEventCategoryType]]
 
 
 class InsightSelectorTypeDef(TypedDict):
@@ -891,6 +975,13 @@ class ListPublicKeysRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PublicKeyTypeDef(TypedDict):
+    Value: NotRequired[bytes]
+    ValidityStartTime: NotRequired[datetime]
+    ValidityEndTime: NotRequired[datetime]
+    Fingerprint: NotRequired[str]
+
+
 class ListPublicKeysResponseTypeDef(TypedDict):
     PublicKeyList: NotRequired[list[PublicKeyTypeDef]]
     NextToken: NotRequired[str]
@@ -906,6 +997,12 @@ class ListQueriesRequestTypeDef(TypedDict):
     QueryStatus: NotRequired[QueryStatusType]
 
 
+class QueryTypeDef(TypedDict):
+    QueryId: NotRequired[str]
+    QueryStatus: NotRequired[QueryStatusType]
+    CreationTime: NotRequired[datetime]
+
+
 class ListQueriesResponseTypeDef(TypedDict):
     Queries: NotRequired[list[QueryTypeDef]]
     NextToken: NotRequired[str]
@@ -917,6 +1014,11 @@ class ListTagsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ResourceTagTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    TagsList: NotRequired[list[TagTypeDef]]
+
+
 class ListTagsResponseTypeDef(TypedDict):
     ResourceTagList: NotRequired[list[ResourceTagTypeDef]]
     NextToken: NotRequired[str]
@@ -925,6 +1027,12 @@ class ListTagsResponseTypeDef(TypedDict):
 
 class ListTrailsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
+
+
+class TrailInfoTypeDef(TypedDict):
+    TrailARN: NotRequired[str]
+    Name: NotRequired[str]
+    HomeRegion: NotRequired[str]
 
 
 class ListTrailsResponseTypeDef(TypedDict):
@@ -951,18 +1059,6 @@ class LookupEventsResponseTypeDef(TypedDict):
     Events: NotRequired[list[EventTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PartitionKeyTypeDef(TypedDict):
-    Name: str
-    Type: str
-
-
-class PublicKeyTypeDef(TypedDict):
-    Value: NotRequired[bytes]
-    ValidityStartTime: NotRequired[datetime]
-    ValidityEndTime: NotRequired[datetime]
-    Fingerprint: NotRequired[str]
 
 
 class PutEventConfigurationRequestTypeDef(TypedDict):
@@ -1026,37 +1122,6 @@ class PutResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueryStatisticsForDescribeQueryTypeDef(TypedDict):
-    EventsMatched: NotRequired[int]
-    EventsScanned: NotRequired[int]
-    BytesScanned: NotRequired[int]
-    ExecutionTimeInMillis: NotRequired[int]
-    CreationTime: NotRequired[datetime]
-
-
-class QueryStatisticsTypeDef(TypedDict):
-    ResultsCount: NotRequired[int]
-    TotalResultsCount: NotRequired[int]
-    BytesScanned: NotRequired[int]
-
-
-class QueryTypeDef(TypedDict):
-    QueryId: NotRequired[str]
-    QueryStatus: NotRequired[QueryStatusType]
-    CreationTime: NotRequired[datetime]
-
-
-class RefreshScheduleFrequencyTypeDef(TypedDict):
-    Unit: NotRequired[RefreshScheduleFrequencyUnitType]
-    Value: NotRequired[int]
-
-
-class RefreshScheduleTypeDef(TypedDict):
-    Frequency: NotRequired[RefreshScheduleFrequencyTypeDef]
-    Status: NotRequired[RefreshScheduleStatusType]
-    TimeOfDay: NotRequired[str]
-
-
 class RegisterOrganizationDelegatedAdminRequestTypeDef(TypedDict):
     MemberAccountId: str
 
@@ -1072,22 +1137,6 @@ class RemoveTagsRequestTypeDef(TypedDict):
 
 class RemoveTagsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RequestWidgetTypeDef(TypedDict):
-    QueryStatement: str
-    QueryParameters: NotRequired[ReadOnly[Sequence[str]]]
-    ViewProperties: ReadOnly[Mapping[str, str]]
-
-
-class ResourceTagTypeDef(TypedDict):
-    ResourceId: NotRequired[str]
-    TagsList: NotRequired[list[TagTypeDef]]
-
-
-class ResourceTypeDef(TypedDict):
-    ResourceType: NotRequired[str]
-    ResourceName: NotRequired[str]
 
 
 class RestoreEventDataStoreRequestTypeDef(TypedDict):
@@ -1110,22 +1159,10 @@ class RestoreEventDataStoreResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3ImportSourceTypeDef(TypedDict):
-    S3LocationUri: str
-    S3BucketRegion: str
-    S3BucketAccessRoleArn: str
-
-
 class SearchSampleQueriesRequestTypeDef(TypedDict):
     SearchPhrase: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
-
-
-class SearchSampleQueriesResponseTypeDef(TypedDict):
-    SearchResults: NotRequired[list[SearchSampleQueriesSearchResultTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SearchSampleQueriesSearchResultTypeDef(TypedDict):
@@ -1135,9 +1172,10 @@ class SearchSampleQueriesSearchResultTypeDef(TypedDict):
     Relevance: NotRequired[float]
 
 
-class SourceConfigTypeDef(TypedDict):
-    ApplyToAllRegions: NotRequired[bool]
-    AdvancedEventSelectors: NotRequired[list[AdvancedEventSelectorOutputTypeDef]]
+class SearchSampleQueriesResponseTypeDef(TypedDict):
+    SearchResults: NotRequired[list[SearchSampleQueriesSearchResultTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartDashboardRefreshRequestTypeDef(TypedDict):
@@ -1231,36 +1269,6 @@ class StopLoggingRequestTypeDef(TypedDict):
 
 class StopLoggingResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-
-
-class TrailInfoTypeDef(TypedDict):
-    TrailARN: NotRequired[str]
-    Name: NotRequired[str]
-    HomeRegion: NotRequired[str]
-
-
-class TrailTypeDef(TypedDict):
-    Name: NotRequired[str]
-    S3BucketName: NotRequired[str]
-    S3KeyPrefix: NotRequired[str]
-    SnsTopicName: NotRequired[str]
-    SnsTopicARN: NotRequired[str]
-    IncludeGlobalServiceEvents: NotRequired[bool]
-    IsMultiRegionTrail: NotRequired[bool]
-    HomeRegion: NotRequired[str]
-    TrailARN: NotRequired[str]
-    LogFileValidationEnabled: NotRequired[bool]
-    CloudWatchLogsLogGroupArn: NotRequired[str]
-    CloudWatchLogsRoleArn: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    HasCustomEventSelectors: NotRequired[bool]
-    HasInsightSelectors: NotRequired[bool]
-    IsOrganizationTrail: NotRequired[bool]
 
 
 class UpdateChannelRequestTypeDef(TypedDict):
@@ -1357,10 +1365,3 @@ class UpdateTrailResponseTypeDef(TypedDict):
     KmsKeyId: NotRequired[str]
     IsOrganizationTrail: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WidgetTypeDef(TypedDict):
-    QueryAlias: NotRequired[str]
-    QueryStatement: NotRequired[str]
-    QueryParameters: NotRequired[list[str]]
-    ViewProperties: NotRequired[dict[str, str]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,15 +18,16 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "AuditEventResultEntryTypeDef",
-    "AuditEventTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "PutAuditEventsRequestTypeDef",
-    "PutAuditEventsResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultErrorEntryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuditEventResultEntryTypeDef",
+        "AuditEventTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "PutAuditEventsRequestTypeDef",
+        "PutAuditEventsResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultErrorEntryTypeDef",
+    ]
 
 
 class AuditEventResultEntryTypeDef(TypedDict):
@@ -46,13 +47,13 @@ class PutAuditEventsRequestTypeDef(TypedDict):
     externalId: NotRequired[str]
 
 
-class PutAuditEventsResponseTypeDef(TypedDict):
-    failed: list[ResultErrorEntryTypeDef]
-    successful: list[AuditEventResultEntryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ResultErrorEntryTypeDef(TypedDict):
     errorCode: str
     errorMessage: str
     id: str
+
+
+class PutAuditEventsResponseTypeDef(TypedDict):
+    failed: list[ResultErrorEntryTypeDef]
+    successful: list[AuditEventResultEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef

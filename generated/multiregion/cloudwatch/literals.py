@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CloudWatch: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionsSuppressedByType",
-    "AlarmMuteRuleStatusType",
-    "AlarmTypeType",
-    "AnomalyDetectorStateValueType",
-    "AnomalyDetectorTypeType",
-    "ComparisonOperatorType",
-    "EvaluationStateType",
-    "HistoryItemTypeType",
-    "MetricStreamOutputFormatType",
-    "OTelEnrichmentStatusType",
-    "RecentlyActiveType",
-    "ScanByType",
-    "StandardUnitType",
-    "StateValueType",
-    "StatisticType",
-    "StatusCodeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionsSuppressedByType",
+        "AlarmMuteRuleStatusType",
+        "AlarmTypeType",
+        "AnomalyDetectorStateValueType",
+        "AnomalyDetectorTypeType",
+        "ComparisonOperatorType",
+        "EvaluationStateType",
+        "HistoryItemTypeType",
+        "MetricStreamOutputFormatType",
+        "OTelEnrichmentStatusType",
+        "RecentlyActiveType",
+        "ScanByType",
+        "StandardUnitType",
+        "StateValueType",
+        "StatisticType",
+        "StatusCodeType",
+    ]
 
 ActionsSuppressedByType = Literal["WaitPeriod", "ExtensionPeriod", "Alarm"]
 AlarmMuteRuleStatusType = Literal["SCHEDULED", "ACTIVE", "EXPIRED"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,144 +37,145 @@ from .literals import (
     StatusCodeType,
 )
 
-__all__ = [
-    "AlarmContributorTypeDef",
-    "AlarmHistoryItemTypeDef",
-    "AlarmMuteRuleSummaryTypeDef",
-    "AlarmPromQLCriteriaTypeDef",
-    "AnomalyDetectorConfigurationOutputTypeDef",
-    "AnomalyDetectorConfigurationTypeDef",
-    "AnomalyDetectorTypeDef",
-    "CompositeAlarmTypeDef",
-    "DashboardEntryTypeDef",
-    "DashboardValidationMessageTypeDef",
-    "DatapointTypeDef",
-    "DeleteAlarmMuteRuleInputTypeDef",
-    "DeleteAlarmsInputTypeDef",
-    "DeleteAnomalyDetectorInputTypeDef",
-    "DeleteAnomalyDetectorOutputTypeDef",
-    "DeleteDashboardsInputTypeDef",
-    "DeleteDashboardsOutputTypeDef",
-    "DeleteInsightRulesInputTypeDef",
-    "DeleteInsightRulesOutputTypeDef",
-    "DeleteMetricStreamInputTypeDef",
-    "DeleteMetricStreamOutputTypeDef",
-    "DescribeAlarmContributorsInputTypeDef",
-    "DescribeAlarmContributorsOutputTypeDef",
-    "DescribeAlarmHistoryInputTypeDef",
-    "DescribeAlarmHistoryOutputTypeDef",
-    "DescribeAlarmsForMetricInputTypeDef",
-    "DescribeAlarmsForMetricOutputTypeDef",
-    "DescribeAlarmsInputTypeDef",
-    "DescribeAlarmsOutputTypeDef",
-    "DescribeAnomalyDetectorsInputTypeDef",
-    "DescribeAnomalyDetectorsOutputTypeDef",
-    "DescribeInsightRulesInputTypeDef",
-    "DescribeInsightRulesOutputTypeDef",
-    "DimensionFilterTypeDef",
-    "DimensionTypeDef",
-    "DisableAlarmActionsInputTypeDef",
-    "DisableInsightRulesInputTypeDef",
-    "DisableInsightRulesOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableAlarmActionsInputTypeDef",
-    "EnableInsightRulesInputTypeDef",
-    "EnableInsightRulesOutputTypeDef",
-    "EntityMetricDataTypeDef",
-    "EntityTypeDef",
-    "EvaluationCriteriaTypeDef",
-    "GetAlarmMuteRuleInputTypeDef",
-    "GetAlarmMuteRuleOutputTypeDef",
-    "GetDashboardInputTypeDef",
-    "GetDashboardOutputTypeDef",
-    "GetInsightRuleReportInputTypeDef",
-    "GetInsightRuleReportOutputTypeDef",
-    "GetMetricDataInputTypeDef",
-    "GetMetricDataOutputTypeDef",
-    "GetMetricStatisticsInputTypeDef",
-    "GetMetricStatisticsOutputTypeDef",
-    "GetMetricStreamInputTypeDef",
-    "GetMetricStreamOutputTypeDef",
-    "GetMetricWidgetImageInputTypeDef",
-    "GetMetricWidgetImageOutputTypeDef",
-    "GetOTelEnrichmentOutputTypeDef",
-    "InsightRuleContributorDatapointTypeDef",
-    "InsightRuleContributorTypeDef",
-    "InsightRuleMetricDatapointTypeDef",
-    "InsightRuleTypeDef",
-    "LabelOptionsTypeDef",
-    "ListAlarmMuteRulesInputTypeDef",
-    "ListAlarmMuteRulesOutputTypeDef",
-    "ListDashboardsInputTypeDef",
-    "ListDashboardsOutputTypeDef",
-    "ListManagedInsightRulesInputTypeDef",
-    "ListManagedInsightRulesOutputTypeDef",
-    "ListMetricStreamsInputTypeDef",
-    "ListMetricStreamsOutputTypeDef",
-    "ListMetricsInputTypeDef",
-    "ListMetricsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ManagedRuleDescriptionTypeDef",
-    "ManagedRuleStateTypeDef",
-    "ManagedRuleTypeDef",
-    "MessageDataTypeDef",
-    "MetricAlarmTypeDef",
-    "MetricCharacteristicsTypeDef",
-    "MetricDataQueryOutputTypeDef",
-    "MetricDataQueryTypeDef",
-    "MetricDataResultTypeDef",
-    "MetricDatumTypeDef",
-    "MetricMathAnomalyDetectorOutputTypeDef",
-    "MetricMathAnomalyDetectorTypeDef",
-    "MetricOutputTypeDef",
-    "MetricStatOutputTypeDef",
-    "MetricStatTypeDef",
-    "MetricStreamEntryTypeDef",
-    "MetricStreamFilterOutputTypeDef",
-    "MetricStreamFilterTypeDef",
-    "MetricStreamStatisticsConfigurationOutputTypeDef",
-    "MetricStreamStatisticsConfigurationTypeDef",
-    "MetricStreamStatisticsMetricTypeDef",
-    "MetricTypeDef",
-    "MuteTargetsOutputTypeDef",
-    "MuteTargetsTypeDef",
-    "PartialFailureTypeDef",
-    "PutAlarmMuteRuleInputTypeDef",
-    "PutAnomalyDetectorInputTypeDef",
-    "PutAnomalyDetectorOutputTypeDef",
-    "PutCompositeAlarmInputTypeDef",
-    "PutDashboardInputTypeDef",
-    "PutDashboardOutputTypeDef",
-    "PutInsightRuleInputTypeDef",
-    "PutInsightRuleOutputTypeDef",
-    "PutManagedInsightRulesInputTypeDef",
-    "PutManagedInsightRulesOutputTypeDef",
-    "PutMetricAlarmInputTypeDef",
-    "PutMetricDataInputTypeDef",
-    "PutMetricStreamInputTypeDef",
-    "PutMetricStreamOutputTypeDef",
-    "RangeOutputTypeDef",
-    "RangeTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleTypeDef",
-    "ScheduleTypeDef",
-    "SetAlarmStateInputTypeDef",
-    "SingleMetricAnomalyDetectorOutputTypeDef",
-    "SingleMetricAnomalyDetectorTypeDef",
-    "StartMetricStreamsInputTypeDef",
-    "StartMetricStreamsOutputTypeDef",
-    "StartOTelEnrichmentOutputTypeDef",
-    "StatisticSetTypeDef",
-    "StopMetricStreamsInputTypeDef",
-    "StopMetricStreamsOutputTypeDef",
-    "StopOTelEnrichmentOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlarmContributorTypeDef",
+        "AlarmHistoryItemTypeDef",
+        "AlarmMuteRuleSummaryTypeDef",
+        "AlarmPromQLCriteriaTypeDef",
+        "AnomalyDetectorConfigurationOutputTypeDef",
+        "AnomalyDetectorConfigurationTypeDef",
+        "AnomalyDetectorTypeDef",
+        "CompositeAlarmTypeDef",
+        "DashboardEntryTypeDef",
+        "DashboardValidationMessageTypeDef",
+        "DatapointTypeDef",
+        "DeleteAlarmMuteRuleInputTypeDef",
+        "DeleteAlarmsInputTypeDef",
+        "DeleteAnomalyDetectorInputTypeDef",
+        "DeleteAnomalyDetectorOutputTypeDef",
+        "DeleteDashboardsInputTypeDef",
+        "DeleteDashboardsOutputTypeDef",
+        "DeleteInsightRulesInputTypeDef",
+        "DeleteInsightRulesOutputTypeDef",
+        "DeleteMetricStreamInputTypeDef",
+        "DeleteMetricStreamOutputTypeDef",
+        "DescribeAlarmContributorsInputTypeDef",
+        "DescribeAlarmContributorsOutputTypeDef",
+        "DescribeAlarmHistoryInputTypeDef",
+        "DescribeAlarmHistoryOutputTypeDef",
+        "DescribeAlarmsForMetricInputTypeDef",
+        "DescribeAlarmsForMetricOutputTypeDef",
+        "DescribeAlarmsInputTypeDef",
+        "DescribeAlarmsOutputTypeDef",
+        "DescribeAnomalyDetectorsInputTypeDef",
+        "DescribeAnomalyDetectorsOutputTypeDef",
+        "DescribeInsightRulesInputTypeDef",
+        "DescribeInsightRulesOutputTypeDef",
+        "DimensionFilterTypeDef",
+        "DimensionTypeDef",
+        "DisableAlarmActionsInputTypeDef",
+        "DisableInsightRulesInputTypeDef",
+        "DisableInsightRulesOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableAlarmActionsInputTypeDef",
+        "EnableInsightRulesInputTypeDef",
+        "EnableInsightRulesOutputTypeDef",
+        "EntityMetricDataTypeDef",
+        "EntityTypeDef",
+        "EvaluationCriteriaTypeDef",
+        "GetAlarmMuteRuleInputTypeDef",
+        "GetAlarmMuteRuleOutputTypeDef",
+        "GetDashboardInputTypeDef",
+        "GetDashboardOutputTypeDef",
+        "GetInsightRuleReportInputTypeDef",
+        "GetInsightRuleReportOutputTypeDef",
+        "GetMetricDataInputTypeDef",
+        "GetMetricDataOutputTypeDef",
+        "GetMetricStatisticsInputTypeDef",
+        "GetMetricStatisticsOutputTypeDef",
+        "GetMetricStreamInputTypeDef",
+        "GetMetricStreamOutputTypeDef",
+        "GetMetricWidgetImageInputTypeDef",
+        "GetMetricWidgetImageOutputTypeDef",
+        "GetOTelEnrichmentOutputTypeDef",
+        "InsightRuleContributorDatapointTypeDef",
+        "InsightRuleContributorTypeDef",
+        "InsightRuleMetricDatapointTypeDef",
+        "InsightRuleTypeDef",
+        "LabelOptionsTypeDef",
+        "ListAlarmMuteRulesInputTypeDef",
+        "ListAlarmMuteRulesOutputTypeDef",
+        "ListDashboardsInputTypeDef",
+        "ListDashboardsOutputTypeDef",
+        "ListManagedInsightRulesInputTypeDef",
+        "ListManagedInsightRulesOutputTypeDef",
+        "ListMetricStreamsInputTypeDef",
+        "ListMetricStreamsOutputTypeDef",
+        "ListMetricsInputTypeDef",
+        "ListMetricsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ManagedRuleDescriptionTypeDef",
+        "ManagedRuleStateTypeDef",
+        "ManagedRuleTypeDef",
+        "MessageDataTypeDef",
+        "MetricAlarmTypeDef",
+        "MetricCharacteristicsTypeDef",
+        "MetricDataQueryOutputTypeDef",
+        "MetricDataQueryTypeDef",
+        "MetricDataResultTypeDef",
+        "MetricDatumTypeDef",
+        "MetricMathAnomalyDetectorOutputTypeDef",
+        "MetricMathAnomalyDetectorTypeDef",
+        "MetricOutputTypeDef",
+        "MetricStatOutputTypeDef",
+        "MetricStatTypeDef",
+        "MetricStreamEntryTypeDef",
+        "MetricStreamFilterOutputTypeDef",
+        "MetricStreamFilterTypeDef",
+        "MetricStreamStatisticsConfigurationOutputTypeDef",
+        "MetricStreamStatisticsConfigurationTypeDef",
+        "MetricStreamStatisticsMetricTypeDef",
+        "MetricTypeDef",
+        "MuteTargetsOutputTypeDef",
+        "MuteTargetsTypeDef",
+        "PartialFailureTypeDef",
+        "PutAlarmMuteRuleInputTypeDef",
+        "PutAnomalyDetectorInputTypeDef",
+        "PutAnomalyDetectorOutputTypeDef",
+        "PutCompositeAlarmInputTypeDef",
+        "PutDashboardInputTypeDef",
+        "PutDashboardOutputTypeDef",
+        "PutInsightRuleInputTypeDef",
+        "PutInsightRuleOutputTypeDef",
+        "PutManagedInsightRulesInputTypeDef",
+        "PutManagedInsightRulesOutputTypeDef",
+        "PutMetricAlarmInputTypeDef",
+        "PutMetricDataInputTypeDef",
+        "PutMetricStreamInputTypeDef",
+        "PutMetricStreamOutputTypeDef",
+        "RangeOutputTypeDef",
+        "RangeTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleTypeDef",
+        "ScheduleTypeDef",
+        "SetAlarmStateInputTypeDef",
+        "SingleMetricAnomalyDetectorOutputTypeDef",
+        "SingleMetricAnomalyDetectorTypeDef",
+        "StartMetricStreamsInputTypeDef",
+        "StartMetricStreamsOutputTypeDef",
+        "StartOTelEnrichmentOutputTypeDef",
+        "StatisticSetTypeDef",
+        "StopMetricStreamsInputTypeDef",
+        "StopMetricStreamsOutputTypeDef",
+        "StopOTelEnrichmentOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+    ]
 
 
 class AlarmContributorTypeDef(TypedDict):
@@ -209,14 +210,68 @@ class AlarmPromQLCriteriaTypeDef(TypedDict):
     RecoveryPeriod: NotRequired[int]
 
 
+class RangeOutputTypeDef(TypedDict):
+    StartTime: datetime
+    EndTime: datetime
+
+
 class AnomalyDetectorConfigurationOutputTypeDef(TypedDict):
     ExcludedTimeRanges: NotRequired[list[RangeOutputTypeDef]]
     MetricTimezone: NotRequired[str]
 
 
+class RangeTypeDef(TypedDict):
+    StartTime: ReadOnly[datetime | str]
+    EndTime: ReadOnly[datetime | str]
+
+
 class AnomalyDetectorConfigurationTypeDef(TypedDict):
     ExcludedTimeRanges: NotRequired[ReadOnly[Sequence[RangeTypeDef]]]
     MetricTimezone: NotRequired[str]
+
+
+class DimensionTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class MetricCharacteristicsTypeDef(TypedDict):
+    PeriodicSpikes: NotRequired[bool]
+
+
+class MetricOutputTypeDef(TypedDict):
+    Namespace: NotRequired[str]
+    MetricName: NotRequired[str]
+    Dimensions: NotRequired[list[DimensionTypeDef]]
+
+
+class MetricStatOutputTypeDef(TypedDict):
+    Metric: MetricOutputTypeDef
+    Period: int
+    Stat: str
+    Unit: NotRequired[StandardUnitType]
+
+
+class MetricDataQueryOutputTypeDef(TypedDict):
+    Id: str
+    MetricStat: NotRequired[MetricStatOutputTypeDef]
+    Expression: NotRequired[str]
+    Label: NotRequired[str]
+    ReturnData: NotRequired[bool]
+    Period: NotRequired[int]
+    AccountId: NotRequired[str]
+
+
+class MetricMathAnomalyDetectorOutputTypeDef(TypedDict):
+    MetricDataQueries: NotRequired[list[MetricDataQueryOutputTypeDef]]
+
+
+class SingleMetricAnomalyDetectorOutputTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    Namespace: NotRequired[str]
+    MetricName: NotRequired[str]
+    Dimensions: NotRequired[list[DimensionTypeDef]]
+    Stat: NotRequired[str]
 
 
 class AnomalyDetectorTypeDef(TypedDict):
@@ -284,6 +339,41 @@ class DeleteAlarmsInputTypeDef(TypedDict):
     AlarmNames: ReadOnly[Sequence[str]]
 
 
+class MetricTypeDef(TypedDict):
+    Namespace: NotRequired[str]
+    MetricName: NotRequired[str]
+    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
+
+
+class MetricStatTypeDef(TypedDict):
+    Metric: ReadOnly[MetricTypeDef]
+    Period: int
+    Stat: str
+    Unit: NotRequired[StandardUnitType]
+
+
+class MetricDataQueryTypeDef(TypedDict):
+    Id: str
+    MetricStat: NotRequired[ReadOnly[MetricStatTypeDef]]
+    Expression: NotRequired[str]
+    Label: NotRequired[str]
+    ReturnData: NotRequired[bool]
+    Period: NotRequired[int]
+    AccountId: NotRequired[str]
+
+
+class MetricMathAnomalyDetectorTypeDef(TypedDict):
+    MetricDataQueries: NotRequired[ReadOnly[Sequence[MetricDataQueryTypeDef]]]
+
+
+class SingleMetricAnomalyDetectorTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    Namespace: NotRequired[str]
+    MetricName: NotRequired[str]
+    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
+    Stat: NotRequired[str]
+
+
 class DeleteAnomalyDetectorInputTypeDef(TypedDict):
     Namespace: NotRequired[str]
     MetricName: NotRequired[str]
@@ -309,6 +399,13 @@ class DeleteDashboardsOutputTypeDef(TypedDict):
 
 class DeleteInsightRulesInputTypeDef(TypedDict):
     RuleNames: ReadOnly[Sequence[str]]
+
+
+class PartialFailureTypeDef(TypedDict):
+    FailureResource: NotRequired[str]
+    ExceptionType: NotRequired[str]
+    FailureCode: NotRequired[str]
+    FailureDescription: NotRequired[str]
 
 
 class DeleteInsightRulesOutputTypeDef(TypedDict):
@@ -363,6 +460,44 @@ class DescribeAlarmsForMetricInputTypeDef(TypedDict):
     Unit: NotRequired[StandardUnitType]
 
 
+class EvaluationCriteriaTypeDef(TypedDict):
+    PromQLCriteria: NotRequired[AlarmPromQLCriteriaTypeDef]
+
+
+class MetricAlarmTypeDef(TypedDict):
+    AlarmName: NotRequired[str]
+    AlarmArn: NotRequired[str]
+    AlarmDescription: NotRequired[str]
+    AlarmConfigurationUpdatedTimestamp: NotRequired[datetime]
+    ActionsEnabled: NotRequired[bool]
+    OKActions: NotRequired[list[str]]
+    AlarmActions: NotRequired[list[str]]
+    InsufficientDataActions: NotRequired[list[str]]
+    StateValue: NotRequired[StateValueType]
+    StateReason: NotRequired[str]
+    StateReasonData: NotRequired[str]
+    StateUpdatedTimestamp: NotRequired[datetime]
+    MetricName: NotRequired[str]
+    Namespace: NotRequired[str]
+    Statistic: NotRequired[StatisticType]
+    ExtendedStatistic: NotRequired[str]
+    Dimensions: NotRequired[list[DimensionTypeDef]]
+    Period: NotRequired[int]
+    Unit: NotRequired[StandardUnitType]
+    EvaluationPeriods: NotRequired[int]
+    DatapointsToAlarm: NotRequired[int]
+    Threshold: NotRequired[float]
+    ComparisonOperator: NotRequired[ComparisonOperatorType]
+    TreatMissingData: NotRequired[str]
+    EvaluateLowSampleCountPercentile: NotRequired[str]
+    Metrics: NotRequired[list[MetricDataQueryOutputTypeDef]]
+    ThresholdMetricId: NotRequired[str]
+    EvaluationState: NotRequired[EvaluationStateType]
+    StateTransitionedTimestamp: NotRequired[datetime]
+    EvaluationCriteria: NotRequired[EvaluationCriteriaTypeDef]
+    EvaluationInterval: NotRequired[int]
+
+
 class DescribeAlarmsForMetricOutputTypeDef(TypedDict):
     MetricAlarms: NotRequired[list[MetricAlarmTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -407,6 +542,15 @@ class DescribeInsightRulesInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class InsightRuleTypeDef(TypedDict):
+    Name: str
+    State: str
+    Schema: str
+    Definition: str
+    ManagedRule: NotRequired[bool]
+    ApplyOnTransformedLogs: NotRequired[bool]
+
+
 class DescribeInsightRulesOutputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     InsightRules: NotRequired[list[InsightRuleTypeDef]]
@@ -416,11 +560,6 @@ class DescribeInsightRulesOutputTypeDef(TypedDict):
 class DimensionFilterTypeDef(TypedDict):
     Name: str
     Value: NotRequired[str]
-
-
-class DimensionTypeDef(TypedDict):
-    Name: str
-    Value: str
 
 
 class DisableAlarmActionsInputTypeDef(TypedDict):
@@ -449,22 +588,51 @@ class EnableInsightRulesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EntityMetricDataTypeDef(TypedDict):
-    Entity: NotRequired[ReadOnly[EntityTypeDef]]
-    MetricData: NotRequired[ReadOnly[Sequence[MetricDatumTypeDef]]]
-
-
 class EntityTypeDef(TypedDict):
     KeyAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
     Attributes: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
-class EvaluationCriteriaTypeDef(TypedDict):
-    PromQLCriteria: NotRequired[AlarmPromQLCriteriaTypeDef]
+class StatisticSetTypeDef(TypedDict):
+    SampleCount: float
+    Sum: float
+    Minimum: float
+    Maximum: float
+
+
+class MetricDatumTypeDef(TypedDict):
+    MetricName: str
+    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
+    Timestamp: NotRequired[ReadOnly[datetime | str]]
+    Value: NotRequired[float]
+    StatisticValues: NotRequired[StatisticSetTypeDef]
+    Values: NotRequired[ReadOnly[Sequence[float]]]
+    Counts: NotRequired[ReadOnly[Sequence[float]]]
+    Unit: NotRequired[StandardUnitType]
+    StorageResolution: NotRequired[int]
+
+
+class EntityMetricDataTypeDef(TypedDict):
+    Entity: NotRequired[ReadOnly[EntityTypeDef]]
+    MetricData: NotRequired[ReadOnly[Sequence[MetricDatumTypeDef]]]
 
 
 class GetAlarmMuteRuleInputTypeDef(TypedDict):
     AlarmMuteRuleName: str
+
+
+class MuteTargetsOutputTypeDef(TypedDict):
+    AlarmNames: list[str]
+
+
+class ScheduleTypeDef(TypedDict):
+    Expression: str
+    Duration: str
+    Timezone: NotRequired[str]
+
+
+class RuleTypeDef(TypedDict):
+    Schedule: ScheduleTypeDef
 
 
 class GetAlarmMuteRuleOutputTypeDef(TypedDict):
@@ -502,6 +670,28 @@ class GetInsightRuleReportInputTypeDef(TypedDict):
     OrderBy: NotRequired[str]
 
 
+class InsightRuleContributorDatapointTypeDef(TypedDict):
+    Timestamp: datetime
+    ApproximateValue: float
+
+
+class InsightRuleContributorTypeDef(TypedDict):
+    Keys: list[str]
+    ApproximateAggregateValue: float
+    Datapoints: list[InsightRuleContributorDatapointTypeDef]
+
+
+class InsightRuleMetricDatapointTypeDef(TypedDict):
+    Timestamp: datetime
+    UniqueContributors: NotRequired[float]
+    MaxContributorValue: NotRequired[float]
+    SampleCount: NotRequired[float]
+    Average: NotRequired[float]
+    Sum: NotRequired[float]
+    Minimum: NotRequired[float]
+    Maximum: NotRequired[float]
+
+
 class GetInsightRuleReportOutputTypeDef(TypedDict):
     KeyLabels: NotRequired[list[str]]
     AggregationStatistic: NotRequired[str]
@@ -512,6 +702,10 @@ class GetInsightRuleReportOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LabelOptionsTypeDef(TypedDict):
+    Timezone: NotRequired[str]
+
+
 class GetMetricDataInputTypeDef(TypedDict):
     MetricDataQueries: ReadOnly[Sequence[MetricDataQueryTypeDef]]
     StartTime: ReadOnly[datetime | str]
@@ -520,6 +714,20 @@ class GetMetricDataInputTypeDef(TypedDict):
     ScanBy: NotRequired[ScanByType]
     MaxDatapoints: NotRequired[int]
     LabelOptions: NotRequired[LabelOptionsTypeDef]
+
+
+class MessageDataTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class MetricDataResultTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Label: NotRequired[str]
+    Timestamps: NotRequired[list[datetime]]
+    Values: NotRequired[list[float]]
+    StatusCode: NotRequired[StatusCodeType]
+    Messages: NotRequired[list[MessageDataTypeDef]]
 
 
 class GetMetricDataOutputTypeDef(TypedDict):
@@ -549,6 +757,21 @@ class GetMetricStatisticsOutputTypeDef(TypedDict):
 
 class GetMetricStreamInputTypeDef(TypedDict):
     Name: str
+
+
+class MetricStreamFilterOutputTypeDef(TypedDict):
+    Namespace: NotRequired[str]
+    MetricNames: NotRequired[list[str]]
+
+
+class MetricStreamStatisticsMetricTypeDef(TypedDict):
+    Namespace: str
+    MetricName: str
+
+
+class MetricStreamStatisticsConfigurationOutputTypeDef(TypedDict):
+    IncludeMetrics: list[MetricStreamStatisticsMetricTypeDef]
+    AdditionalStatistics: list[str]
 
 
 class GetMetricStreamOutputTypeDef(TypedDict):
@@ -584,41 +807,6 @@ class GetOTelEnrichmentOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InsightRuleContributorDatapointTypeDef(TypedDict):
-    Timestamp: datetime
-    ApproximateValue: float
-
-
-class InsightRuleContributorTypeDef(TypedDict):
-    Keys: list[str]
-    ApproximateAggregateValue: float
-    Datapoints: list[InsightRuleContributorDatapointTypeDef]
-
-
-class InsightRuleMetricDatapointTypeDef(TypedDict):
-    Timestamp: datetime
-    UniqueContributors: NotRequired[float]
-    MaxContributorValue: NotRequired[float]
-    SampleCount: NotRequired[float]
-    Average: NotRequired[float]
-    Sum: NotRequired[float]
-    Minimum: NotRequired[float]
-    Maximum: NotRequired[float]
-
-
-class InsightRuleTypeDef(TypedDict):
-    Name: str
-    State: str
-    Schema: str
-    Definition: str
-    ManagedRule: NotRequired[bool]
-    ApplyOnTransformedLogs: NotRequired[bool]
-
-
-class LabelOptionsTypeDef(TypedDict):
-    Timezone: NotRequired[str]
-
-
 class ListAlarmMuteRulesInputTypeDef(TypedDict):
     AlarmName: NotRequired[str]
     Statuses: NotRequired[ReadOnly[Sequence[AlarmMuteRuleStatusType]]]
@@ -649,6 +837,17 @@ class ListManagedInsightRulesInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ManagedRuleStateTypeDef(TypedDict):
+    RuleName: str
+    State: str
+
+
+class ManagedRuleDescriptionTypeDef(TypedDict):
+    TemplateName: NotRequired[str]
+    ResourceARN: NotRequired[str]
+    RuleState: NotRequired[ManagedRuleStateTypeDef]
+
+
 class ListManagedInsightRulesOutputTypeDef(TypedDict):
     ManagedRules: NotRequired[list[ManagedRuleDescriptionTypeDef]]
     NextToken: NotRequired[str]
@@ -658,6 +857,16 @@ class ListManagedInsightRulesOutputTypeDef(TypedDict):
 class ListMetricStreamsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class MetricStreamEntryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CreationDate: NotRequired[datetime]
+    LastUpdateDate: NotRequired[datetime]
+    Name: NotRequired[str]
+    FirehoseArn: NotRequired[str]
+    State: NotRequired[str]
+    OutputFormat: NotRequired[MetricStreamOutputFormatType]
 
 
 class ListMetricStreamsOutputTypeDef(TypedDict):
@@ -687,20 +896,14 @@ class ListTagsForResourceInputTypeDef(TypedDict):
     ResourceARN: str
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class ListTagsForResourceOutputTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ManagedRuleDescriptionTypeDef(TypedDict):
-    TemplateName: NotRequired[str]
-    ResourceARN: NotRequired[str]
-    RuleState: NotRequired[ManagedRuleStateTypeDef]
-
-
-class ManagedRuleStateTypeDef(TypedDict):
-    RuleName: str
-    State: str
 
 
 class ManagedRuleTypeDef(TypedDict):
@@ -709,141 +912,9 @@ class ManagedRuleTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
-class MessageDataTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class MetricAlarmTypeDef(TypedDict):
-    AlarmName: NotRequired[str]
-    AlarmArn: NotRequired[str]
-    AlarmDescription: NotRequired[str]
-    AlarmConfigurationUpdatedTimestamp: NotRequired[datetime]
-    ActionsEnabled: NotRequired[bool]
-    OKActions: NotRequired[list[str]]
-    AlarmActions: NotRequired[list[str]]
-    InsufficientDataActions: NotRequired[list[str]]
-    StateValue: NotRequired[StateValueType]
-    StateReason: NotRequired[str]
-    StateReasonData: NotRequired[str]
-    StateUpdatedTimestamp: NotRequired[datetime]
-    MetricName: NotRequired[str]
-    Namespace: NotRequired[str]
-    Statistic: NotRequired[StatisticType]
-    ExtendedStatistic: NotRequired[str]
-    Dimensions: NotRequired[list[DimensionTypeDef]]
-    Period: NotRequired[int]
-    Unit: NotRequired[StandardUnitType]
-    EvaluationPeriods: NotRequired[int]
-    DatapointsToAlarm: NotRequired[int]
-    Threshold: NotRequired[float]
-    ComparisonOperator: NotRequired[ComparisonOperatorType]
-    TreatMissingData: NotRequired[str]
-    EvaluateLowSampleCountPercentile: NotRequired[str]
-    Metrics: NotRequired[list[MetricDataQueryOutputTypeDef]]
-    ThresholdMetricId: NotRequired[str]
-    EvaluationState: NotRequired[EvaluationStateType]
-    StateTransitionedTimestamp: NotRequired[datetime]
-    EvaluationCriteria: NotRequired[EvaluationCriteriaTypeDef]
-    EvaluationInterval: NotRequired[int]
-
-
-class MetricCharacteristicsTypeDef(TypedDict):
-    PeriodicSpikes: NotRequired[bool]
-
-
-class MetricDataQueryOutputTypeDef(TypedDict):
-    Id: str
-    MetricStat: NotRequired[MetricStatOutputTypeDef]
-    Expression: NotRequired[str]
-    Label: NotRequired[str]
-    ReturnData: NotRequired[bool]
-    Period: NotRequired[int]
-    AccountId: NotRequired[str]
-
-
-class MetricDataQueryTypeDef(TypedDict):
-    Id: str
-    MetricStat: NotRequired[ReadOnly[MetricStatTypeDef]]
-    Expression: NotRequired[str]
-    Label: NotRequired[str]
-    ReturnData: NotRequired[bool]
-    Period: NotRequired[int]
-    AccountId: NotRequired[str]
-
-
-class MetricDataResultTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Label: NotRequired[str]
-    Timestamps: NotRequired[list[datetime]]
-    Values: NotRequired[list[float]]
-    StatusCode: NotRequired[StatusCodeType]
-    Messages: NotRequired[list[MessageDataTypeDef]]
-
-
-class MetricDatumTypeDef(TypedDict):
-    MetricName: str
-    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
-    Timestamp: NotRequired[ReadOnly[datetime | str]]
-    Value: NotRequired[float]
-    StatisticValues: NotRequired[StatisticSetTypeDef]
-    Values: NotRequired[ReadOnly[Sequence[float]]]
-    Counts: NotRequired[ReadOnly[Sequence[float]]]
-    Unit: NotRequired[StandardUnitType]
-    StorageResolution: NotRequired[int]
-
-
-class MetricMathAnomalyDetectorOutputTypeDef(TypedDict):
-    MetricDataQueries: NotRequired[list[MetricDataQueryOutputTypeDef]]
-
-
-class MetricMathAnomalyDetectorTypeDef(TypedDict):
-    MetricDataQueries: NotRequired[ReadOnly[Sequence[MetricDataQueryTypeDef]]]
-
-
-class MetricOutputTypeDef(TypedDict):
-    Namespace: NotRequired[str]
-    MetricName: NotRequired[str]
-    Dimensions: NotRequired[list[DimensionTypeDef]]
-
-
-class MetricStatOutputTypeDef(TypedDict):
-    Metric: MetricOutputTypeDef
-    Period: int
-    Stat: str
-    Unit: NotRequired[StandardUnitType]
-
-
-class MetricStatTypeDef(TypedDict):
-    Metric: ReadOnly[MetricTypeDef]
-    Period: int
-    Stat: str
-    Unit: NotRequired[StandardUnitType]
-
-
-class MetricStreamEntryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    LastUpdateDate: NotRequired[datetime]
-    Name: NotRequired[str]
-    FirehoseArn: NotRequired[str]
-    State: NotRequired[str]
-    OutputFormat: NotRequired[MetricStreamOutputFormatType]
-
-
-class MetricStreamFilterOutputTypeDef(TypedDict):
-    Namespace: NotRequired[str]
-    MetricNames: NotRequired[list[str]]
-
-
 class MetricStreamFilterTypeDef(TypedDict):
     Namespace: NotRequired[str]
     MetricNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MetricStreamStatisticsConfigurationOutputTypeDef(TypedDict):
-    IncludeMetrics: list[MetricStreamStatisticsMetricTypeDef]
-    AdditionalStatistics: list[str]
 
 
 class MetricStreamStatisticsConfigurationTypeDef(TypedDict):
@@ -851,30 +922,8 @@ class MetricStreamStatisticsConfigurationTypeDef(TypedDict):
     AdditionalStatistics: ReadOnly[Sequence[str]]
 
 
-class MetricStreamStatisticsMetricTypeDef(TypedDict):
-    Namespace: str
-    MetricName: str
-
-
-class MetricTypeDef(TypedDict):
-    Namespace: NotRequired[str]
-    MetricName: NotRequired[str]
-    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
-
-
-class MuteTargetsOutputTypeDef(TypedDict):
-    AlarmNames: list[str]
-
-
 class MuteTargetsTypeDef(TypedDict):
     AlarmNames: ReadOnly[Sequence[str]]
-
-
-class PartialFailureTypeDef(TypedDict):
-    FailureResource: NotRequired[str]
-    ExceptionType: NotRequired[str]
-    FailureCode: NotRequired[str]
-    FailureDescription: NotRequired[str]
 
 
 class PutAlarmMuteRuleInputTypeDef(TypedDict):
@@ -1003,47 +1052,11 @@ class PutMetricStreamOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RangeOutputTypeDef(TypedDict):
-    StartTime: datetime
-    EndTime: datetime
-
-
-class RangeTypeDef(TypedDict):
-    StartTime: ReadOnly[datetime | str]
-    EndTime: ReadOnly[datetime | str]
-
-
-class RuleTypeDef(TypedDict):
-    Schedule: ScheduleTypeDef
-
-
-class ScheduleTypeDef(TypedDict):
-    Expression: str
-    Duration: str
-    Timezone: NotRequired[str]
-
-
 class SetAlarmStateInputTypeDef(TypedDict):
     AlarmName: str
     StateValue: StateValueType
     StateReason: str
     StateReasonData: NotRequired[str]
-
-
-class SingleMetricAnomalyDetectorOutputTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    Namespace: NotRequired[str]
-    MetricName: NotRequired[str]
-    Dimensions: NotRequired[list[DimensionTypeDef]]
-    Stat: NotRequired[str]
-
-
-class SingleMetricAnomalyDetectorTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    Namespace: NotRequired[str]
-    MetricName: NotRequired[str]
-    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
-    Stat: NotRequired[str]
 
 
 class StartMetricStreamsInputTypeDef(TypedDict):
@@ -1056,13 +1069,6 @@ class StartMetricStreamsOutputTypeDef(TypedDict):
 
 class StartOTelEnrichmentOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StatisticSetTypeDef(TypedDict):
-    SampleCount: float
-    Sum: float
-    Minimum: float
-    Maximum: float
 
 
 class StopMetricStreamsInputTypeDef(TypedDict):
@@ -1084,11 +1090,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceInputTypeDef(TypedDict):

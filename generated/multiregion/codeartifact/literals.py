@@ -2,25 +2,26 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of CodeArtifact: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AllowPublishType",
-    "AllowUpstreamType",
-    "DomainStatusType",
-    "EndpointTypeType",
-    "ExternalConnectionStatusType",
-    "HashAlgorithmType",
-    "PackageFormatType",
-    "PackageGroupAllowedRepositoryUpdateTypeType",
-    "PackageGroupAssociationTypeType",
-    "PackageGroupOriginRestrictionModeType",
-    "PackageGroupOriginRestrictionTypeType",
-    "PackageVersionErrorCodeType",
-    "PackageVersionOriginTypeType",
-    "PackageVersionSortTypeType",
-    "PackageVersionStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AllowPublishType",
+        "AllowUpstreamType",
+        "DomainStatusType",
+        "EndpointTypeType",
+        "ExternalConnectionStatusType",
+        "HashAlgorithmType",
+        "PackageFormatType",
+        "PackageGroupAllowedRepositoryUpdateTypeType",
+        "PackageGroupAssociationTypeType",
+        "PackageGroupOriginRestrictionModeType",
+        "PackageGroupOriginRestrictionTypeType",
+        "PackageVersionErrorCodeType",
+        "PackageVersionOriginTypeType",
+        "PackageVersionSortTypeType",
+        "PackageVersionStatusType",
+    ]
 
 AllowPublishType = Literal["ALLOW", "BLOCK"]
 AllowUpstreamType = Literal["ALLOW", "BLOCK"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,136 +37,137 @@ from .literals import (
     PackageVersionStatusType,
 )
 
-__all__ = [
-    "AssetSummaryTypeDef",
-    "AssociateExternalConnectionRequestTypeDef",
-    "AssociateExternalConnectionResultTypeDef",
-    "AssociatedPackageTypeDef",
-    "CopyPackageVersionsRequestTypeDef",
-    "CopyPackageVersionsResultTypeDef",
-    "CreateDomainRequestTypeDef",
-    "CreateDomainResultTypeDef",
-    "CreatePackageGroupRequestTypeDef",
-    "CreatePackageGroupResultTypeDef",
-    "CreateRepositoryRequestTypeDef",
-    "CreateRepositoryResultTypeDef",
-    "DeleteDomainPermissionsPolicyRequestTypeDef",
-    "DeleteDomainPermissionsPolicyResultTypeDef",
-    "DeleteDomainRequestTypeDef",
-    "DeleteDomainResultTypeDef",
-    "DeletePackageGroupRequestTypeDef",
-    "DeletePackageGroupResultTypeDef",
-    "DeletePackageRequestTypeDef",
-    "DeletePackageResultTypeDef",
-    "DeletePackageVersionsRequestTypeDef",
-    "DeletePackageVersionsResultTypeDef",
-    "DeleteRepositoryPermissionsPolicyRequestTypeDef",
-    "DeleteRepositoryPermissionsPolicyResultTypeDef",
-    "DeleteRepositoryRequestTypeDef",
-    "DeleteRepositoryResultTypeDef",
-    "DescribeDomainRequestTypeDef",
-    "DescribeDomainResultTypeDef",
-    "DescribePackageGroupRequestTypeDef",
-    "DescribePackageGroupResultTypeDef",
-    "DescribePackageRequestTypeDef",
-    "DescribePackageResultTypeDef",
-    "DescribePackageVersionRequestTypeDef",
-    "DescribePackageVersionResultTypeDef",
-    "DescribeRepositoryRequestTypeDef",
-    "DescribeRepositoryResultTypeDef",
-    "DisassociateExternalConnectionRequestTypeDef",
-    "DisassociateExternalConnectionResultTypeDef",
-    "DisposePackageVersionsRequestTypeDef",
-    "DisposePackageVersionsResultTypeDef",
-    "DomainDescriptionTypeDef",
-    "DomainEntryPointTypeDef",
-    "DomainSummaryTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAssociatedPackageGroupRequestTypeDef",
-    "GetAssociatedPackageGroupResultTypeDef",
-    "GetAuthorizationTokenRequestTypeDef",
-    "GetAuthorizationTokenResultTypeDef",
-    "GetDomainPermissionsPolicyRequestTypeDef",
-    "GetDomainPermissionsPolicyResultTypeDef",
-    "GetPackageVersionAssetRequestTypeDef",
-    "GetPackageVersionAssetResultTypeDef",
-    "GetPackageVersionReadmeRequestTypeDef",
-    "GetPackageVersionReadmeResultTypeDef",
-    "GetRepositoryEndpointRequestTypeDef",
-    "GetRepositoryEndpointResultTypeDef",
-    "GetRepositoryPermissionsPolicyRequestTypeDef",
-    "GetRepositoryPermissionsPolicyResultTypeDef",
-    "LicenseInfoTypeDef",
-    "ListAllowedRepositoriesForGroupRequestTypeDef",
-    "ListAllowedRepositoriesForGroupResultTypeDef",
-    "ListAssociatedPackagesRequestTypeDef",
-    "ListAssociatedPackagesResultTypeDef",
-    "ListDomainsRequestTypeDef",
-    "ListDomainsResultTypeDef",
-    "ListPackageGroupsRequestTypeDef",
-    "ListPackageGroupsResultTypeDef",
-    "ListPackageVersionAssetsRequestTypeDef",
-    "ListPackageVersionAssetsResultTypeDef",
-    "ListPackageVersionDependenciesRequestTypeDef",
-    "ListPackageVersionDependenciesResultTypeDef",
-    "ListPackageVersionsRequestTypeDef",
-    "ListPackageVersionsResultTypeDef",
-    "ListPackagesRequestTypeDef",
-    "ListPackagesResultTypeDef",
-    "ListRepositoriesInDomainRequestTypeDef",
-    "ListRepositoriesInDomainResultTypeDef",
-    "ListRepositoriesRequestTypeDef",
-    "ListRepositoriesResultTypeDef",
-    "ListSubPackageGroupsRequestTypeDef",
-    "ListSubPackageGroupsResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResultTypeDef",
-    "PackageDependencyTypeDef",
-    "PackageDescriptionTypeDef",
-    "PackageGroupAllowedRepositoryTypeDef",
-    "PackageGroupDescriptionTypeDef",
-    "PackageGroupOriginConfigurationTypeDef",
-    "PackageGroupOriginRestrictionTypeDef",
-    "PackageGroupReferenceTypeDef",
-    "PackageGroupSummaryTypeDef",
-    "PackageOriginConfigurationTypeDef",
-    "PackageOriginRestrictionsTypeDef",
-    "PackageSummaryTypeDef",
-    "PackageVersionDescriptionTypeDef",
-    "PackageVersionErrorTypeDef",
-    "PackageVersionOriginTypeDef",
-    "PackageVersionSummaryTypeDef",
-    "PublishPackageVersionRequestTypeDef",
-    "PublishPackageVersionResultTypeDef",
-    "PutDomainPermissionsPolicyRequestTypeDef",
-    "PutDomainPermissionsPolicyResultTypeDef",
-    "PutPackageOriginConfigurationRequestTypeDef",
-    "PutPackageOriginConfigurationResultTypeDef",
-    "PutRepositoryPermissionsPolicyRequestTypeDef",
-    "PutRepositoryPermissionsPolicyResultTypeDef",
-    "RepositoryDescriptionTypeDef",
-    "RepositoryExternalConnectionInfoTypeDef",
-    "RepositorySummaryTypeDef",
-    "ResourcePolicyTypeDef",
-    "ResponseMetadataTypeDef",
-    "StreamingBody",
-    "SuccessfulPackageVersionInfoTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResultTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResultTypeDef",
-    "UpdatePackageGroupOriginConfigurationRequestTypeDef",
-    "UpdatePackageGroupOriginConfigurationResultTypeDef",
-    "UpdatePackageGroupRequestTypeDef",
-    "UpdatePackageGroupResultTypeDef",
-    "UpdatePackageVersionsStatusRequestTypeDef",
-    "UpdatePackageVersionsStatusResultTypeDef",
-    "UpdateRepositoryRequestTypeDef",
-    "UpdateRepositoryResultTypeDef",
-    "UpstreamRepositoryInfoTypeDef",
-    "UpstreamRepositoryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssetSummaryTypeDef",
+        "AssociateExternalConnectionRequestTypeDef",
+        "AssociateExternalConnectionResultTypeDef",
+        "AssociatedPackageTypeDef",
+        "CopyPackageVersionsRequestTypeDef",
+        "CopyPackageVersionsResultTypeDef",
+        "CreateDomainRequestTypeDef",
+        "CreateDomainResultTypeDef",
+        "CreatePackageGroupRequestTypeDef",
+        "CreatePackageGroupResultTypeDef",
+        "CreateRepositoryRequestTypeDef",
+        "CreateRepositoryResultTypeDef",
+        "DeleteDomainPermissionsPolicyRequestTypeDef",
+        "DeleteDomainPermissionsPolicyResultTypeDef",
+        "DeleteDomainRequestTypeDef",
+        "DeleteDomainResultTypeDef",
+        "DeletePackageGroupRequestTypeDef",
+        "DeletePackageGroupResultTypeDef",
+        "DeletePackageRequestTypeDef",
+        "DeletePackageResultTypeDef",
+        "DeletePackageVersionsRequestTypeDef",
+        "DeletePackageVersionsResultTypeDef",
+        "DeleteRepositoryPermissionsPolicyRequestTypeDef",
+        "DeleteRepositoryPermissionsPolicyResultTypeDef",
+        "DeleteRepositoryRequestTypeDef",
+        "DeleteRepositoryResultTypeDef",
+        "DescribeDomainRequestTypeDef",
+        "DescribeDomainResultTypeDef",
+        "DescribePackageGroupRequestTypeDef",
+        "DescribePackageGroupResultTypeDef",
+        "DescribePackageRequestTypeDef",
+        "DescribePackageResultTypeDef",
+        "DescribePackageVersionRequestTypeDef",
+        "DescribePackageVersionResultTypeDef",
+        "DescribeRepositoryRequestTypeDef",
+        "DescribeRepositoryResultTypeDef",
+        "DisassociateExternalConnectionRequestTypeDef",
+        "DisassociateExternalConnectionResultTypeDef",
+        "DisposePackageVersionsRequestTypeDef",
+        "DisposePackageVersionsResultTypeDef",
+        "DomainDescriptionTypeDef",
+        "DomainEntryPointTypeDef",
+        "DomainSummaryTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAssociatedPackageGroupRequestTypeDef",
+        "GetAssociatedPackageGroupResultTypeDef",
+        "GetAuthorizationTokenRequestTypeDef",
+        "GetAuthorizationTokenResultTypeDef",
+        "GetDomainPermissionsPolicyRequestTypeDef",
+        "GetDomainPermissionsPolicyResultTypeDef",
+        "GetPackageVersionAssetRequestTypeDef",
+        "GetPackageVersionAssetResultTypeDef",
+        "GetPackageVersionReadmeRequestTypeDef",
+        "GetPackageVersionReadmeResultTypeDef",
+        "GetRepositoryEndpointRequestTypeDef",
+        "GetRepositoryEndpointResultTypeDef",
+        "GetRepositoryPermissionsPolicyRequestTypeDef",
+        "GetRepositoryPermissionsPolicyResultTypeDef",
+        "LicenseInfoTypeDef",
+        "ListAllowedRepositoriesForGroupRequestTypeDef",
+        "ListAllowedRepositoriesForGroupResultTypeDef",
+        "ListAssociatedPackagesRequestTypeDef",
+        "ListAssociatedPackagesResultTypeDef",
+        "ListDomainsRequestTypeDef",
+        "ListDomainsResultTypeDef",
+        "ListPackageGroupsRequestTypeDef",
+        "ListPackageGroupsResultTypeDef",
+        "ListPackageVersionAssetsRequestTypeDef",
+        "ListPackageVersionAssetsResultTypeDef",
+        "ListPackageVersionDependenciesRequestTypeDef",
+        "ListPackageVersionDependenciesResultTypeDef",
+        "ListPackageVersionsRequestTypeDef",
+        "ListPackageVersionsResultTypeDef",
+        "ListPackagesRequestTypeDef",
+        "ListPackagesResultTypeDef",
+        "ListRepositoriesInDomainRequestTypeDef",
+        "ListRepositoriesInDomainResultTypeDef",
+        "ListRepositoriesRequestTypeDef",
+        "ListRepositoriesResultTypeDef",
+        "ListSubPackageGroupsRequestTypeDef",
+        "ListSubPackageGroupsResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResultTypeDef",
+        "PackageDependencyTypeDef",
+        "PackageDescriptionTypeDef",
+        "PackageGroupAllowedRepositoryTypeDef",
+        "PackageGroupDescriptionTypeDef",
+        "PackageGroupOriginConfigurationTypeDef",
+        "PackageGroupOriginRestrictionTypeDef",
+        "PackageGroupReferenceTypeDef",
+        "PackageGroupSummaryTypeDef",
+        "PackageOriginConfigurationTypeDef",
+        "PackageOriginRestrictionsTypeDef",
+        "PackageSummaryTypeDef",
+        "PackageVersionDescriptionTypeDef",
+        "PackageVersionErrorTypeDef",
+        "PackageVersionOriginTypeDef",
+        "PackageVersionSummaryTypeDef",
+        "PublishPackageVersionRequestTypeDef",
+        "PublishPackageVersionResultTypeDef",
+        "PutDomainPermissionsPolicyRequestTypeDef",
+        "PutDomainPermissionsPolicyResultTypeDef",
+        "PutPackageOriginConfigurationRequestTypeDef",
+        "PutPackageOriginConfigurationResultTypeDef",
+        "PutRepositoryPermissionsPolicyRequestTypeDef",
+        "PutRepositoryPermissionsPolicyResultTypeDef",
+        "RepositoryDescriptionTypeDef",
+        "RepositoryExternalConnectionInfoTypeDef",
+        "RepositorySummaryTypeDef",
+        "ResourcePolicyTypeDef",
+        "ResponseMetadataTypeDef",
+        "StreamingBody",
+        "SuccessfulPackageVersionInfoTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResultTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResultTypeDef",
+        "UpdatePackageGroupOriginConfigurationRequestTypeDef",
+        "UpdatePackageGroupOriginConfigurationResultTypeDef",
+        "UpdatePackageGroupRequestTypeDef",
+        "UpdatePackageGroupResultTypeDef",
+        "UpdatePackageVersionsStatusRequestTypeDef",
+        "UpdatePackageVersionsStatusResultTypeDef",
+        "UpdateRepositoryRequestTypeDef",
+        "UpdateRepositoryResultTypeDef",
+        "UpstreamRepositoryInfoTypeDef",
+        "UpstreamRepositoryTypeDef",
+    ]
 
 
 class AssetSummaryTypeDef(TypedDict):
@@ -180,6 +181,28 @@ class AssociateExternalConnectionRequestTypeDef(TypedDict):
     domainOwner: NotRequired[str]
     repository: str
     externalConnection: str
+
+
+class RepositoryExternalConnectionInfoTypeDef(TypedDict):
+    externalConnectionName: NotRequired[str]
+    packageFormat: NotRequired[PackageFormatType]
+    status: NotRequired[ExternalConnectionStatusType]
+
+
+class UpstreamRepositoryInfoTypeDef(TypedDict):
+    repositoryName: NotRequired[str]
+
+
+class RepositoryDescriptionTypeDef(TypedDict):
+    name: NotRequired[str]
+    administratorAccount: NotRequired[str]
+    domainName: NotRequired[str]
+    domainOwner: NotRequired[str]
+    arn: NotRequired[str]
+    description: NotRequired[str]
+    upstreams: NotRequired[list[UpstreamRepositoryInfoTypeDef]]
+    externalConnections: NotRequired[list[RepositoryExternalConnectionInfoTypeDef]]
+    createdTime: NotRequired[datetime]
 
 
 class AssociateExternalConnectionResultTypeDef(TypedDict):
@@ -208,16 +231,43 @@ class CopyPackageVersionsRequestTypeDef(TypedDict):
     includeFromUpstream: NotRequired[bool]
 
 
+class PackageVersionErrorTypeDef(TypedDict):
+    errorCode: NotRequired[PackageVersionErrorCodeType]
+    errorMessage: NotRequired[str]
+
+
+class SuccessfulPackageVersionInfoTypeDef(TypedDict):
+    revision: NotRequired[str]
+    status: NotRequired[PackageVersionStatusType]
+
+
 class CopyPackageVersionsResultTypeDef(TypedDict):
     successfulVersions: NotRequired[dict[str, SuccessfulPackageVersionInfoTypeDef]]
     failedVersions: NotRequired[dict[str, PackageVersionErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
+
+
 class CreateDomainRequestTypeDef(TypedDict):
     domain: str
     encryptionKey: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class DomainDescriptionTypeDef(TypedDict):
+    name: NotRequired[str]
+    owner: NotRequired[str]
+    arn: NotRequired[str]
+    status: NotRequired[DomainStatusType]
+    createdTime: NotRequired[datetime]
+    encryptionKey: NotRequired[str]
+    repositoryCount: NotRequired[int]
+    assetSizeBytes: NotRequired[int]
+    s3BucketArn: NotRequired[str]
 
 
 class CreateDomainResultTypeDef(TypedDict):
@@ -234,9 +284,45 @@ class CreatePackageGroupRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class PackageGroupReferenceTypeDef(TypedDict):
+    arn: NotRequired[str]
+    pattern: NotRequired[str]
+
+
+class PackageGroupOriginRestrictionTypeDef(TypedDict):
+    mode: NotRequired[PackageGroupOriginRestrictionModeType]
+    effectiveMode: NotRequired[PackageGroupOriginRestrictionModeType]
+    inheritedFrom: NotRequired[PackageGroupReferenceTypeDef]
+    repositoriesCount: NotRequired[int]
+
+
+class PackageGroupOriginConfigurationTypeDef(TypedDict):
+    restrictions: NotRequired[
+        dict[
+            PackageGroupOriginRestrictionTypeType, PackageGroupOriginRestrictionTypeDef
+        ]
+    ]
+
+
+class PackageGroupDescriptionTypeDef(TypedDict):
+    arn: NotRequired[str]
+    pattern: NotRequired[str]
+    domainName: NotRequired[str]
+    domainOwner: NotRequired[str]
+    createdTime: NotRequired[datetime]
+    contactInfo: NotRequired[str]
+    description: NotRequired[str]
+    originConfiguration: NotRequired[PackageGroupOriginConfigurationTypeDef]
+    parent: NotRequired[PackageGroupReferenceTypeDef]
+
+
 class CreatePackageGroupResultTypeDef(TypedDict):
     packageGroup: NotRequired[PackageGroupDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpstreamRepositoryTypeDef(TypedDict):
+    repositoryName: str
 
 
 class CreateRepositoryRequestTypeDef(TypedDict):
@@ -257,6 +343,12 @@ class DeleteDomainPermissionsPolicyRequestTypeDef(TypedDict):
     domain: str
     domainOwner: NotRequired[str]
     policyRevision: NotRequired[str]
+
+
+class ResourcePolicyTypeDef(TypedDict):
+    resourceArn: NotRequired[str]
+    revision: NotRequired[str]
+    document: NotRequired[str]
 
 
 class DeleteDomainPermissionsPolicyResultTypeDef(TypedDict):
@@ -292,6 +384,22 @@ class DeletePackageRequestTypeDef(TypedDict):
     format: PackageFormatType
     namespace: NotRequired[str]
     package: str
+
+
+class PackageOriginRestrictionsTypeDef(TypedDict):
+    publish: AllowPublishType
+    upstream: AllowUpstreamType
+
+
+class PackageOriginConfigurationTypeDef(TypedDict):
+    restrictions: NotRequired[PackageOriginRestrictionsTypeDef]
+
+
+class PackageSummaryTypeDef(TypedDict):
+    format: NotRequired[PackageFormatType]
+    namespace: NotRequired[str]
+    package: NotRequired[str]
+    originConfiguration: NotRequired[PackageOriginConfigurationTypeDef]
 
 
 class DeletePackageResultTypeDef(TypedDict):
@@ -369,6 +477,13 @@ class DescribePackageRequestTypeDef(TypedDict):
     package: str
 
 
+class PackageDescriptionTypeDef(TypedDict):
+    format: NotRequired[PackageFormatType]
+    namespace: NotRequired[str]
+    name: NotRequired[str]
+    originConfiguration: NotRequired[PackageOriginConfigurationTypeDef]
+
+
 class DescribePackageResultTypeDef(TypedDict):
     package: PackageDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -382,6 +497,37 @@ class DescribePackageVersionRequestTypeDef(TypedDict):
     namespace: NotRequired[str]
     package: str
     packageVersion: str
+
+
+class LicenseInfoTypeDef(TypedDict):
+    name: NotRequired[str]
+    url: NotRequired[str]
+
+
+class DomainEntryPointTypeDef(TypedDict):
+    repositoryName: NotRequired[str]
+    externalConnectionName: NotRequired[str]
+
+
+class PackageVersionOriginTypeDef(TypedDict):
+    domainEntryPoint: NotRequired[DomainEntryPointTypeDef]
+    originType: NotRequired[PackageVersionOriginTypeType]
+
+
+class PackageVersionDescriptionTypeDef(TypedDict):
+    format: NotRequired[PackageFormatType]
+    namespace: NotRequired[str]
+    packageName: NotRequired[str]
+    displayName: NotRequired[str]
+    version: NotRequired[str]
+    summary: NotRequired[str]
+    homePage: NotRequired[str]
+    sourceCodeRepository: NotRequired[str]
+    publishedTime: NotRequired[datetime]
+    licenses: NotRequired[list[LicenseInfoTypeDef]]
+    revision: NotRequired[str]
+    status: NotRequired[PackageVersionStatusType]
+    origin: NotRequired[PackageVersionOriginTypeDef]
 
 
 class DescribePackageVersionResultTypeDef(TypedDict):
@@ -428,23 +574,6 @@ class DisposePackageVersionsResultTypeDef(TypedDict):
     successfulVersions: NotRequired[dict[str, SuccessfulPackageVersionInfoTypeDef]]
     failedVersions: NotRequired[dict[str, PackageVersionErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DomainDescriptionTypeDef(TypedDict):
-    name: NotRequired[str]
-    owner: NotRequired[str]
-    arn: NotRequired[str]
-    status: NotRequired[DomainStatusType]
-    createdTime: NotRequired[datetime]
-    encryptionKey: NotRequired[str]
-    repositoryCount: NotRequired[int]
-    assetSizeBytes: NotRequired[int]
-    s3BucketArn: NotRequired[str]
-
-
-class DomainEntryPointTypeDef(TypedDict):
-    repositoryName: NotRequired[str]
-    externalConnectionName: NotRequired[str]
 
 
 class DomainSummaryTypeDef(TypedDict):
@@ -556,11 +685,6 @@ class GetRepositoryPermissionsPolicyResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LicenseInfoTypeDef(TypedDict):
-    name: NotRequired[str]
-    url: NotRequired[str]
-
-
 class ListAllowedRepositoriesForGroupRequestTypeDef(TypedDict):
     domain: str
     domainOwner: NotRequired[str]
@@ -610,6 +734,18 @@ class ListPackageGroupsRequestTypeDef(TypedDict):
     prefix: NotRequired[str]
 
 
+class PackageGroupSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    pattern: NotRequired[str]
+    domainName: NotRequired[str]
+    domainOwner: NotRequired[str]
+    createdTime: NotRequired[datetime]
+    contactInfo: NotRequired[str]
+    description: NotRequired[str]
+    originConfiguration: NotRequired[PackageGroupOriginConfigurationTypeDef]
+    parent: NotRequired[PackageGroupReferenceTypeDef]
+
+
 class ListPackageGroupsResultTypeDef(TypedDict):
     packageGroups: NotRequired[list[PackageGroupSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -650,6 +786,13 @@ class ListPackageVersionDependenciesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class PackageDependencyTypeDef(TypedDict):
+    namespace: NotRequired[str]
+    package: NotRequired[str]
+    dependencyType: NotRequired[str]
+    versionRequirement: NotRequired[str]
+
+
 class ListPackageVersionDependenciesResultTypeDef(TypedDict):
     format: NotRequired[PackageFormatType]
     namespace: NotRequired[str]
@@ -673,6 +816,13 @@ class ListPackageVersionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     originType: NotRequired[PackageVersionOriginTypeType]
+
+
+class PackageVersionSummaryTypeDef(TypedDict):
+    version: str
+    revision: NotRequired[str]
+    status: PackageVersionStatusType
+    origin: NotRequired[PackageVersionOriginTypeDef]
 
 
 class ListPackageVersionsResultTypeDef(TypedDict):
@@ -711,6 +861,16 @@ class ListRepositoriesInDomainRequestTypeDef(TypedDict):
     repositoryPrefix: NotRequired[str]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class RepositorySummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    administratorAccount: NotRequired[str]
+    domainName: NotRequired[str]
+    domainOwner: NotRequired[str]
+    arn: NotRequired[str]
+    description: NotRequired[str]
+    createdTime: NotRequired[datetime]
 
 
 class ListRepositoriesInDomainResultTypeDef(TypedDict):
@@ -754,116 +914,9 @@ class ListTagsForResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PackageDependencyTypeDef(TypedDict):
-    namespace: NotRequired[str]
-    package: NotRequired[str]
-    dependencyType: NotRequired[str]
-    versionRequirement: NotRequired[str]
-
-
-class PackageDescriptionTypeDef(TypedDict):
-    format: NotRequired[PackageFormatType]
-    namespace: NotRequired[str]
-    name: NotRequired[str]
-    originConfiguration: NotRequired[PackageOriginConfigurationTypeDef]
-
-
 class PackageGroupAllowedRepositoryTypeDef(TypedDict):
     repositoryName: NotRequired[str]
     originRestrictionType: NotRequired[PackageGroupOriginRestrictionTypeType]
-
-
-class PackageGroupDescriptionTypeDef(TypedDict):
-    arn: NotRequired[str]
-    pattern: NotRequired[str]
-    domainName: NotRequired[str]
-    domainOwner: NotRequired[str]
-    createdTime: NotRequired[datetime]
-    contactInfo: NotRequired[str]
-    description: NotRequired[str]
-    originConfiguration: NotRequired[PackageGroupOriginConfigurationTypeDef]
-    parent: NotRequired[PackageGroupReferenceTypeDef]
-
-
-class PackageGroupOriginConfigurationTypeDef(TypedDict):
-    restrictions: NotRequired[
-        dict[
-            PackageGroupOriginRestrictionTypeType, PackageGroupOriginRestrictionTypeDef
-        ]
-    ]
-
-
-class PackageGroupOriginRestrictionTypeDef(TypedDict):
-    mode: NotRequired[PackageGroupOriginRestrictionModeType]
-    effectiveMode: NotRequired[PackageGroupOriginRestrictionModeType]
-    inheritedFrom: NotRequired[PackageGroupReferenceTypeDef]
-    repositoriesCount: NotRequired[int]
-
-
-class PackageGroupReferenceTypeDef(TypedDict):
-    arn: NotRequired[str]
-    pattern: NotRequired[str]
-
-
-class PackageGroupSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    pattern: NotRequired[str]
-    domainName: NotRequired[str]
-    domainOwner: NotRequired[str]
-    createdTime: NotRequired[datetime]
-    contactInfo: NotRequired[str]
-    description: NotRequired[str]
-    originConfiguration: NotRequired[PackageGroupOriginConfigurationTypeDef]
-    parent: NotRequired[PackageGroupReferenceTypeDef]
-
-
-class PackageOriginConfigurationTypeDef(TypedDict):
-    restrictions: NotRequired[PackageOriginRestrictionsTypeDef]
-
-
-class PackageOriginRestrictionsTypeDef(TypedDict):
-    publish: AllowPublishType
-    upstream: AllowUpstreamType
-
-
-class PackageSummaryTypeDef(TypedDict):
-    format: NotRequired[PackageFormatType]
-    namespace: NotRequired[str]
-    package: NotRequired[str]
-    originConfiguration: NotRequired[PackageOriginConfigurationTypeDef]
-
-
-class PackageVersionDescriptionTypeDef(TypedDict):
-    format: NotRequired[PackageFormatType]
-    namespace: NotRequired[str]
-    packageName: NotRequired[str]
-    displayName: NotRequired[str]
-    version: NotRequired[str]
-    summary: NotRequired[str]
-    homePage: NotRequired[str]
-    sourceCodeRepository: NotRequired[str]
-    publishedTime: NotRequired[datetime]
-    licenses: NotRequired[list[LicenseInfoTypeDef]]
-    revision: NotRequired[str]
-    status: NotRequired[PackageVersionStatusType]
-    origin: NotRequired[PackageVersionOriginTypeDef]
-
-
-class PackageVersionErrorTypeDef(TypedDict):
-    errorCode: NotRequired[PackageVersionErrorCodeType]
-    errorMessage: NotRequired[str]
-
-
-class PackageVersionOriginTypeDef(TypedDict):
-    domainEntryPoint: NotRequired[DomainEntryPointTypeDef]
-    originType: NotRequired[PackageVersionOriginTypeType]
-
-
-class PackageVersionSummaryTypeDef(TypedDict):
-    version: str
-    revision: NotRequired[str]
-    status: PackageVersionStatusType
-    origin: NotRequired[PackageVersionOriginTypeDef]
 
 
 class PublishPackageVersionRequestTypeDef(TypedDict):
@@ -931,45 +984,6 @@ class PutRepositoryPermissionsPolicyResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RepositoryDescriptionTypeDef(TypedDict):
-    name: NotRequired[str]
-    administratorAccount: NotRequired[str]
-    domainName: NotRequired[str]
-    domainOwner: NotRequired[str]
-    arn: NotRequired[str]
-    description: NotRequired[str]
-    upstreams: NotRequired[list[UpstreamRepositoryInfoTypeDef]]
-    externalConnections: NotRequired[list[RepositoryExternalConnectionInfoTypeDef]]
-    createdTime: NotRequired[datetime]
-
-
-class RepositoryExternalConnectionInfoTypeDef(TypedDict):
-    externalConnectionName: NotRequired[str]
-    packageFormat: NotRequired[PackageFormatType]
-    status: NotRequired[ExternalConnectionStatusType]
-
-
-class RepositorySummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    administratorAccount: NotRequired[str]
-    domainName: NotRequired[str]
-    domainOwner: NotRequired[str]
-    arn: NotRequired[str]
-    description: NotRequired[str]
-    createdTime: NotRequired[datetime]
-
-
-class ResourcePolicyTypeDef(TypedDict):
-    resourceArn: NotRequired[str]
-    revision: NotRequired[str]
-    document: NotRequired[str]
-
-
-class SuccessfulPackageVersionInfoTypeDef(TypedDict):
-    revision: NotRequired[str]
-    status: NotRequired[PackageVersionStatusType]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -977,11 +991,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1067,11 +1076,3 @@ class UpdateRepositoryRequestTypeDef(TypedDict):
 class UpdateRepositoryResultTypeDef(TypedDict):
     repository: NotRequired[RepositoryDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpstreamRepositoryInfoTypeDef(TypedDict):
-    repositoryName: NotRequired[str]
-
-
-class UpstreamRepositoryTypeDef(TypedDict):
-    repositoryName: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -74,207 +74,208 @@ from .literals import (
     WebhookStatusType,
 )
 
-__all__ = [
-    "AutoRetryConfigTypeDef",
-    "BatchDeleteBuildsInputTypeDef",
-    "BatchDeleteBuildsOutputTypeDef",
-    "BatchGetBuildBatchesInputTypeDef",
-    "BatchGetBuildBatchesOutputTypeDef",
-    "BatchGetBuildsInputTypeDef",
-    "BatchGetBuildsOutputTypeDef",
-    "BatchGetCommandExecutionsInputTypeDef",
-    "BatchGetCommandExecutionsOutputTypeDef",
-    "BatchGetFleetsInputTypeDef",
-    "BatchGetFleetsOutputTypeDef",
-    "BatchGetProjectsInputTypeDef",
-    "BatchGetProjectsOutputTypeDef",
-    "BatchGetReportGroupsInputTypeDef",
-    "BatchGetReportGroupsOutputTypeDef",
-    "BatchGetReportsInputTypeDef",
-    "BatchGetReportsOutputTypeDef",
-    "BatchGetSandboxesInputTypeDef",
-    "BatchGetSandboxesOutputTypeDef",
-    "BatchRestrictionsOutputTypeDef",
-    "BatchRestrictionsTypeDef",
-    "BuildArtifactsTypeDef",
-    "BuildBatchFilterTypeDef",
-    "BuildBatchPhaseTypeDef",
-    "BuildBatchTypeDef",
-    "BuildGroupTypeDef",
-    "BuildNotDeletedTypeDef",
-    "BuildPhaseTypeDef",
-    "BuildStatusConfigTypeDef",
-    "BuildSummaryTypeDef",
-    "BuildTypeDef",
-    "CloudWatchLogsConfigTypeDef",
-    "CodeCoverageReportSummaryTypeDef",
-    "CodeCoverageTypeDef",
-    "CommandExecutionTypeDef",
-    "ComputeConfigurationTypeDef",
-    "CreateFleetInputTypeDef",
-    "CreateFleetOutputTypeDef",
-    "CreateProjectInputTypeDef",
-    "CreateProjectOutputTypeDef",
-    "CreateReportGroupInputTypeDef",
-    "CreateReportGroupOutputTypeDef",
-    "CreateWebhookInputTypeDef",
-    "CreateWebhookOutputTypeDef",
-    "DebugSessionTypeDef",
-    "DeleteBuildBatchInputTypeDef",
-    "DeleteBuildBatchOutputTypeDef",
-    "DeleteFleetInputTypeDef",
-    "DeleteFleetOutputTypeDef",
-    "DeleteProjectInputTypeDef",
-    "DeleteProjectOutputTypeDef",
-    "DeleteReportGroupInputTypeDef",
-    "DeleteReportGroupOutputTypeDef",
-    "DeleteReportInputTypeDef",
-    "DeleteReportOutputTypeDef",
-    "DeleteResourcePolicyInputTypeDef",
-    "DeleteResourcePolicyOutputTypeDef",
-    "DeleteSourceCredentialsInputTypeDef",
-    "DeleteSourceCredentialsOutputTypeDef",
-    "DeleteWebhookInputTypeDef",
-    "DeleteWebhookOutputTypeDef",
-    "DescribeCodeCoveragesInputTypeDef",
-    "DescribeCodeCoveragesOutputTypeDef",
-    "DescribeTestCasesInputTypeDef",
-    "DescribeTestCasesOutputTypeDef",
-    "DockerServerOutputTypeDef",
-    "DockerServerStatusTypeDef",
-    "DockerServerTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentImageTypeDef",
-    "EnvironmentLanguageTypeDef",
-    "EnvironmentPlatformTypeDef",
-    "EnvironmentVariableTypeDef",
-    "ExportedEnvironmentVariableTypeDef",
-    "FleetProxyRuleOutputTypeDef",
-    "FleetProxyRuleTypeDef",
-    "FleetStatusTypeDef",
-    "FleetTypeDef",
-    "GetReportGroupTrendInputTypeDef",
-    "GetReportGroupTrendOutputTypeDef",
-    "GetResourcePolicyInputTypeDef",
-    "GetResourcePolicyOutputTypeDef",
-    "GitSubmodulesConfigTypeDef",
-    "ImportSourceCredentialsInputTypeDef",
-    "ImportSourceCredentialsOutputTypeDef",
-    "InvalidateProjectCacheInputTypeDef",
-    "InvalidateProjectCacheOutputTypeDef",
-    "ListBuildBatchesForProjectInputTypeDef",
-    "ListBuildBatchesForProjectOutputTypeDef",
-    "ListBuildBatchesInputTypeDef",
-    "ListBuildBatchesOutputTypeDef",
-    "ListBuildsForProjectInputTypeDef",
-    "ListBuildsForProjectOutputTypeDef",
-    "ListBuildsInputTypeDef",
-    "ListBuildsOutputTypeDef",
-    "ListCommandExecutionsForSandboxInputTypeDef",
-    "ListCommandExecutionsForSandboxOutputTypeDef",
-    "ListCuratedEnvironmentImagesOutputTypeDef",
-    "ListFleetsInputTypeDef",
-    "ListFleetsOutputTypeDef",
-    "ListProjectsInputTypeDef",
-    "ListProjectsOutputTypeDef",
-    "ListReportGroupsInputTypeDef",
-    "ListReportGroupsOutputTypeDef",
-    "ListReportsForReportGroupInputTypeDef",
-    "ListReportsForReportGroupOutputTypeDef",
-    "ListReportsInputTypeDef",
-    "ListReportsOutputTypeDef",
-    "ListSandboxesForProjectInputTypeDef",
-    "ListSandboxesForProjectOutputTypeDef",
-    "ListSandboxesInputTypeDef",
-    "ListSandboxesOutputTypeDef",
-    "ListSharedProjectsInputTypeDef",
-    "ListSharedProjectsOutputTypeDef",
-    "ListSharedReportGroupsInputTypeDef",
-    "ListSharedReportGroupsOutputTypeDef",
-    "ListSourceCredentialsOutputTypeDef",
-    "LogsConfigTypeDef",
-    "LogsLocationTypeDef",
-    "NetworkInterfaceTypeDef",
-    "PhaseContextTypeDef",
-    "ProjectArtifactsTypeDef",
-    "ProjectBadgeTypeDef",
-    "ProjectBuildBatchConfigOutputTypeDef",
-    "ProjectBuildBatchConfigTypeDef",
-    "ProjectCacheOutputTypeDef",
-    "ProjectCacheTypeDef",
-    "ProjectEnvironmentOutputTypeDef",
-    "ProjectEnvironmentTypeDef",
-    "ProjectFileSystemLocationTypeDef",
-    "ProjectFleetTypeDef",
-    "ProjectSourceTypeDef",
-    "ProjectSourceVersionTypeDef",
-    "ProjectTypeDef",
-    "ProxyConfigurationOutputTypeDef",
-    "ProxyConfigurationTypeDef",
-    "PullRequestBuildPolicyOutputTypeDef",
-    "PullRequestBuildPolicyTypeDef",
-    "PutResourcePolicyInputTypeDef",
-    "PutResourcePolicyOutputTypeDef",
-    "RegistryCredentialTypeDef",
-    "ReportExportConfigTypeDef",
-    "ReportFilterTypeDef",
-    "ReportGroupTrendStatsTypeDef",
-    "ReportGroupTypeDef",
-    "ReportTypeDef",
-    "ReportWithRawDataTypeDef",
-    "ResolvedArtifactTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryBuildBatchInputTypeDef",
-    "RetryBuildBatchOutputTypeDef",
-    "RetryBuildInputTypeDef",
-    "RetryBuildOutputTypeDef",
-    "S3LogsConfigTypeDef",
-    "S3ReportExportConfigTypeDef",
-    "SSMSessionTypeDef",
-    "SandboxSessionPhaseTypeDef",
-    "SandboxSessionTypeDef",
-    "SandboxTypeDef",
-    "ScalingConfigurationInputTypeDef",
-    "ScalingConfigurationOutputTypeDef",
-    "ScopeConfigurationTypeDef",
-    "SourceAuthTypeDef",
-    "SourceCredentialsInfoTypeDef",
-    "StartBuildBatchInputTypeDef",
-    "StartBuildBatchOutputTypeDef",
-    "StartBuildInputTypeDef",
-    "StartBuildOutputTypeDef",
-    "StartCommandExecutionInputTypeDef",
-    "StartCommandExecutionOutputTypeDef",
-    "StartSandboxConnectionInputTypeDef",
-    "StartSandboxConnectionOutputTypeDef",
-    "StartSandboxInputTypeDef",
-    "StartSandboxOutputTypeDef",
-    "StopBuildBatchInputTypeDef",
-    "StopBuildBatchOutputTypeDef",
-    "StopBuildInputTypeDef",
-    "StopBuildOutputTypeDef",
-    "StopSandboxInputTypeDef",
-    "StopSandboxOutputTypeDef",
-    "TagTypeDef",
-    "TargetTrackingScalingConfigurationTypeDef",
-    "TestCaseFilterTypeDef",
-    "TestCaseTypeDef",
-    "TestReportSummaryTypeDef",
-    "UpdateFleetInputTypeDef",
-    "UpdateFleetOutputTypeDef",
-    "UpdateProjectInputTypeDef",
-    "UpdateProjectOutputTypeDef",
-    "UpdateProjectVisibilityInputTypeDef",
-    "UpdateProjectVisibilityOutputTypeDef",
-    "UpdateReportGroupInputTypeDef",
-    "UpdateReportGroupOutputTypeDef",
-    "UpdateWebhookInputTypeDef",
-    "UpdateWebhookOutputTypeDef",
-    "VpcConfigOutputTypeDef",
-    "VpcConfigTypeDef",
-    "WebhookFilterTypeDef",
-    "WebhookTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AutoRetryConfigTypeDef",
+        "BatchDeleteBuildsInputTypeDef",
+        "BatchDeleteBuildsOutputTypeDef",
+        "BatchGetBuildBatchesInputTypeDef",
+        "BatchGetBuildBatchesOutputTypeDef",
+        "BatchGetBuildsInputTypeDef",
+        "BatchGetBuildsOutputTypeDef",
+        "BatchGetCommandExecutionsInputTypeDef",
+        "BatchGetCommandExecutionsOutputTypeDef",
+        "BatchGetFleetsInputTypeDef",
+        "BatchGetFleetsOutputTypeDef",
+        "BatchGetProjectsInputTypeDef",
+        "BatchGetProjectsOutputTypeDef",
+        "BatchGetReportGroupsInputTypeDef",
+        "BatchGetReportGroupsOutputTypeDef",
+        "BatchGetReportsInputTypeDef",
+        "BatchGetReportsOutputTypeDef",
+        "BatchGetSandboxesInputTypeDef",
+        "BatchGetSandboxesOutputTypeDef",
+        "BatchRestrictionsOutputTypeDef",
+        "BatchRestrictionsTypeDef",
+        "BuildArtifactsTypeDef",
+        "BuildBatchFilterTypeDef",
+        "BuildBatchPhaseTypeDef",
+        "BuildBatchTypeDef",
+        "BuildGroupTypeDef",
+        "BuildNotDeletedTypeDef",
+        "BuildPhaseTypeDef",
+        "BuildStatusConfigTypeDef",
+        "BuildSummaryTypeDef",
+        "BuildTypeDef",
+        "CloudWatchLogsConfigTypeDef",
+        "CodeCoverageReportSummaryTypeDef",
+        "CodeCoverageTypeDef",
+        "CommandExecutionTypeDef",
+        "ComputeConfigurationTypeDef",
+        "CreateFleetInputTypeDef",
+        "CreateFleetOutputTypeDef",
+        "CreateProjectInputTypeDef",
+        "CreateProjectOutputTypeDef",
+        "CreateReportGroupInputTypeDef",
+        "CreateReportGroupOutputTypeDef",
+        "CreateWebhookInputTypeDef",
+        "CreateWebhookOutputTypeDef",
+        "DebugSessionTypeDef",
+        "DeleteBuildBatchInputTypeDef",
+        "DeleteBuildBatchOutputTypeDef",
+        "DeleteFleetInputTypeDef",
+        "DeleteFleetOutputTypeDef",
+        "DeleteProjectInputTypeDef",
+        "DeleteProjectOutputTypeDef",
+        "DeleteReportGroupInputTypeDef",
+        "DeleteReportGroupOutputTypeDef",
+        "DeleteReportInputTypeDef",
+        "DeleteReportOutputTypeDef",
+        "DeleteResourcePolicyInputTypeDef",
+        "DeleteResourcePolicyOutputTypeDef",
+        "DeleteSourceCredentialsInputTypeDef",
+        "DeleteSourceCredentialsOutputTypeDef",
+        "DeleteWebhookInputTypeDef",
+        "DeleteWebhookOutputTypeDef",
+        "DescribeCodeCoveragesInputTypeDef",
+        "DescribeCodeCoveragesOutputTypeDef",
+        "DescribeTestCasesInputTypeDef",
+        "DescribeTestCasesOutputTypeDef",
+        "DockerServerOutputTypeDef",
+        "DockerServerStatusTypeDef",
+        "DockerServerTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentImageTypeDef",
+        "EnvironmentLanguageTypeDef",
+        "EnvironmentPlatformTypeDef",
+        "EnvironmentVariableTypeDef",
+        "ExportedEnvironmentVariableTypeDef",
+        "FleetProxyRuleOutputTypeDef",
+        "FleetProxyRuleTypeDef",
+        "FleetStatusTypeDef",
+        "FleetTypeDef",
+        "GetReportGroupTrendInputTypeDef",
+        "GetReportGroupTrendOutputTypeDef",
+        "GetResourcePolicyInputTypeDef",
+        "GetResourcePolicyOutputTypeDef",
+        "GitSubmodulesConfigTypeDef",
+        "ImportSourceCredentialsInputTypeDef",
+        "ImportSourceCredentialsOutputTypeDef",
+        "InvalidateProjectCacheInputTypeDef",
+        "InvalidateProjectCacheOutputTypeDef",
+        "ListBuildBatchesForProjectInputTypeDef",
+        "ListBuildBatchesForProjectOutputTypeDef",
+        "ListBuildBatchesInputTypeDef",
+        "ListBuildBatchesOutputTypeDef",
+        "ListBuildsForProjectInputTypeDef",
+        "ListBuildsForProjectOutputTypeDef",
+        "ListBuildsInputTypeDef",
+        "ListBuildsOutputTypeDef",
+        "ListCommandExecutionsForSandboxInputTypeDef",
+        "ListCommandExecutionsForSandboxOutputTypeDef",
+        "ListCuratedEnvironmentImagesOutputTypeDef",
+        "ListFleetsInputTypeDef",
+        "ListFleetsOutputTypeDef",
+        "ListProjectsInputTypeDef",
+        "ListProjectsOutputTypeDef",
+        "ListReportGroupsInputTypeDef",
+        "ListReportGroupsOutputTypeDef",
+        "ListReportsForReportGroupInputTypeDef",
+        "ListReportsForReportGroupOutputTypeDef",
+        "ListReportsInputTypeDef",
+        "ListReportsOutputTypeDef",
+        "ListSandboxesForProjectInputTypeDef",
+        "ListSandboxesForProjectOutputTypeDef",
+        "ListSandboxesInputTypeDef",
+        "ListSandboxesOutputTypeDef",
+        "ListSharedProjectsInputTypeDef",
+        "ListSharedProjectsOutputTypeDef",
+        "ListSharedReportGroupsInputTypeDef",
+        "ListSharedReportGroupsOutputTypeDef",
+        "ListSourceCredentialsOutputTypeDef",
+        "LogsConfigTypeDef",
+        "LogsLocationTypeDef",
+        "NetworkInterfaceTypeDef",
+        "PhaseContextTypeDef",
+        "ProjectArtifactsTypeDef",
+        "ProjectBadgeTypeDef",
+        "ProjectBuildBatchConfigOutputTypeDef",
+        "ProjectBuildBatchConfigTypeDef",
+        "ProjectCacheOutputTypeDef",
+        "ProjectCacheTypeDef",
+        "ProjectEnvironmentOutputTypeDef",
+        "ProjectEnvironmentTypeDef",
+        "ProjectFileSystemLocationTypeDef",
+        "ProjectFleetTypeDef",
+        "ProjectSourceTypeDef",
+        "ProjectSourceVersionTypeDef",
+        "ProjectTypeDef",
+        "ProxyConfigurationOutputTypeDef",
+        "ProxyConfigurationTypeDef",
+        "PullRequestBuildPolicyOutputTypeDef",
+        "PullRequestBuildPolicyTypeDef",
+        "PutResourcePolicyInputTypeDef",
+        "PutResourcePolicyOutputTypeDef",
+        "RegistryCredentialTypeDef",
+        "ReportExportConfigTypeDef",
+        "ReportFilterTypeDef",
+        "ReportGroupTrendStatsTypeDef",
+        "ReportGroupTypeDef",
+        "ReportTypeDef",
+        "ReportWithRawDataTypeDef",
+        "ResolvedArtifactTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryBuildBatchInputTypeDef",
+        "RetryBuildBatchOutputTypeDef",
+        "RetryBuildInputTypeDef",
+        "RetryBuildOutputTypeDef",
+        "S3LogsConfigTypeDef",
+        "S3ReportExportConfigTypeDef",
+        "SSMSessionTypeDef",
+        "SandboxSessionPhaseTypeDef",
+        "SandboxSessionTypeDef",
+        "SandboxTypeDef",
+        "ScalingConfigurationInputTypeDef",
+        "ScalingConfigurationOutputTypeDef",
+        "ScopeConfigurationTypeDef",
+        "SourceAuthTypeDef",
+        "SourceCredentialsInfoTypeDef",
+        "StartBuildBatchInputTypeDef",
+        "StartBuildBatchOutputTypeDef",
+        "StartBuildInputTypeDef",
+        "StartBuildOutputTypeDef",
+        "StartCommandExecutionInputTypeDef",
+        "StartCommandExecutionOutputTypeDef",
+        "StartSandboxConnectionInputTypeDef",
+        "StartSandboxConnectionOutputTypeDef",
+        "StartSandboxInputTypeDef",
+        "StartSandboxOutputTypeDef",
+        "StopBuildBatchInputTypeDef",
+        "StopBuildBatchOutputTypeDef",
+        "StopBuildInputTypeDef",
+        "StopBuildOutputTypeDef",
+        "StopSandboxInputTypeDef",
+        "StopSandboxOutputTypeDef",
+        "TagTypeDef",
+        "TargetTrackingScalingConfigurationTypeDef",
+        "TestCaseFilterTypeDef",
+        "TestCaseTypeDef",
+        "TestReportSummaryTypeDef",
+        "UpdateFleetInputTypeDef",
+        "UpdateFleetOutputTypeDef",
+        "UpdateProjectInputTypeDef",
+        "UpdateProjectOutputTypeDef",
+        "UpdateProjectVisibilityInputTypeDef",
+        "UpdateProjectVisibilityOutputTypeDef",
+        "UpdateReportGroupInputTypeDef",
+        "UpdateReportGroupOutputTypeDef",
+        "UpdateWebhookInputTypeDef",
+        "UpdateWebhookOutputTypeDef",
+        "VpcConfigOutputTypeDef",
+        "VpcConfigTypeDef",
+        "WebhookFilterTypeDef",
+        "WebhookTypeDef",
+    ]
 
 
 class AutoRetryConfigTypeDef(TypedDict):
@@ -288,6 +289,11 @@ class BatchDeleteBuildsInputTypeDef(TypedDict):
     ids: ReadOnly[Sequence[str]]
 
 
+class BuildNotDeletedTypeDef(TypedDict):
+    id: NotRequired[str]
+    statusCode: NotRequired[str]
+
+
 class BatchDeleteBuildsOutputTypeDef(TypedDict):
     buildsDeleted: NotRequired[list[str]]
     buildsNotDeleted: NotRequired[list[BuildNotDeletedTypeDef]]
@@ -296,95 +302,6 @@ class BatchDeleteBuildsOutputTypeDef(TypedDict):
 
 class BatchGetBuildBatchesInputTypeDef(TypedDict):
     ids: ReadOnly[Sequence[str]]
-
-
-class BatchGetBuildBatchesOutputTypeDef(TypedDict):
-    buildBatches: NotRequired[list[BuildBatchTypeDef]]
-    buildBatchesNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetBuildsInputTypeDef(TypedDict):
-    ids: ReadOnly[Sequence[str]]
-
-
-class BatchGetBuildsOutputTypeDef(TypedDict):
-    builds: NotRequired[list[BuildTypeDef]]
-    buildsNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetCommandExecutionsInputTypeDef(TypedDict):
-    sandboxId: str
-    commandExecutionIds: ReadOnly[Sequence[str]]
-
-
-class BatchGetCommandExecutionsOutputTypeDef(TypedDict):
-    commandExecutions: NotRequired[list[CommandExecutionTypeDef]]
-    commandExecutionsNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetFleetsInputTypeDef(TypedDict):
-    names: ReadOnly[Sequence[str]]
-
-
-class BatchGetFleetsOutputTypeDef(TypedDict):
-    fleets: NotRequired[list[FleetTypeDef]]
-    fleetsNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetProjectsInputTypeDef(TypedDict):
-    names: ReadOnly[Sequence[str]]
-
-
-class BatchGetProjectsOutputTypeDef(TypedDict):
-    projects: NotRequired[list[ProjectTypeDef]]
-    projectsNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetReportGroupsInputTypeDef(TypedDict):
-    reportGroupArns: ReadOnly[Sequence[str]]
-
-
-class BatchGetReportGroupsOutputTypeDef(TypedDict):
-    reportGroups: NotRequired[list[ReportGroupTypeDef]]
-    reportGroupsNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetReportsInputTypeDef(TypedDict):
-    reportArns: ReadOnly[Sequence[str]]
-
-
-class BatchGetReportsOutputTypeDef(TypedDict):
-    reports: NotRequired[list[ReportTypeDef]]
-    reportsNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetSandboxesInputTypeDef(TypedDict):
-    ids: ReadOnly[Sequence[str]]
-
-
-class BatchGetSandboxesOutputTypeDef(TypedDict):
-    sandboxes: NotRequired[list[SandboxTypeDef]]
-    sandboxesNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchRestrictionsOutputTypeDef(TypedDict):
-    maximumBuildsAllowed: NotRequired[int]
-    computeTypesAllowed: NotRequired[list[str]]
-    fleetsAllowed: NotRequired[list[str]]
-
-
-class BatchRestrictionsTypeDef(TypedDict):
-    maximumBuildsAllowed: NotRequired[int]
-    computeTypesAllowed: NotRequired[ReadOnly[Sequence[str]]]
-    fleetsAllowed: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class BuildArtifactsTypeDef(TypedDict):
@@ -397,8 +314,9 @@ class BuildArtifactsTypeDef(TypedDict):
     bucketOwnerAccess: NotRequired[BucketOwnerAccessType]
 
 
-class BuildBatchFilterTypeDef(TypedDict):
-    status: NotRequired[StatusTypeType]
+class PhaseContextTypeDef(TypedDict):
+    statusCode: NotRequired[str]
+    message: NotRequired[str]
 
 
 class BuildBatchPhaseTypeDef(TypedDict):
@@ -408,6 +326,161 @@ class BuildBatchPhaseTypeDef(TypedDict):
     endTime: NotRequired[datetime]
     durationInSeconds: NotRequired[int]
     contexts: NotRequired[list[PhaseContextTypeDef]]
+
+
+class ResolvedArtifactTypeDef(TypedDict):
+    type: NotRequired[ArtifactsTypeType]
+    location: NotRequired[str]
+    identifier: NotRequired[str]
+
+
+class BuildSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    requestedOn: NotRequired[datetime]
+    buildStatus: NotRequired[StatusTypeType]
+    primaryArtifact: NotRequired[ResolvedArtifactTypeDef]
+    secondaryArtifacts: NotRequired[list[ResolvedArtifactTypeDef]]
+
+
+class BuildGroupTypeDef(TypedDict):
+    identifier: NotRequired[str]
+    dependsOn: NotRequired[list[str]]
+    ignoreFailure: NotRequired[bool]
+    currentBuildSummary: NotRequired[BuildSummaryTypeDef]
+    priorBuildSummaryList: NotRequired[list[BuildSummaryTypeDef]]
+
+
+class CloudWatchLogsConfigTypeDef(TypedDict):
+    status: LogsConfigStatusTypeType
+    groupName: NotRequired[str]
+    streamName: NotRequired[str]
+
+
+class S3LogsConfigTypeDef(TypedDict):
+    status: LogsConfigStatusTypeType
+    location: NotRequired[str]
+    encryptionDisabled: NotRequired[bool]
+    bucketOwnerAccess: NotRequired[BucketOwnerAccessType]
+
+
+class LogsConfigTypeDef(TypedDict):
+    cloudWatchLogs: NotRequired[CloudWatchLogsConfigTypeDef]
+    s3Logs: NotRequired[S3LogsConfigTypeDef]
+
+
+class BatchRestrictionsOutputTypeDef(TypedDict):
+    maximumBuildsAllowed: NotRequired[int]
+    computeTypesAllowed: NotRequired[list[str]]
+    fleetsAllowed: NotRequired[list[str]]
+
+
+class ProjectBuildBatchConfigOutputTypeDef(TypedDict):
+    serviceRole: NotRequired[str]
+    combineArtifacts: NotRequired[bool]
+    restrictions: NotRequired[BatchRestrictionsOutputTypeDef]
+    timeoutInMins: NotRequired[int]
+    batchReportMode: NotRequired[BatchReportModeTypeType]
+
+
+class ProjectCacheOutputTypeDef(TypedDict):
+    type: CacheTypeType
+    location: NotRequired[str]
+    modes: NotRequired[list[CacheModeType]]
+    cacheNamespace: NotRequired[str]
+
+
+class ComputeConfigurationTypeDef(TypedDict):
+    vCpu: NotRequired[int]
+    memory: NotRequired[int]
+    disk: NotRequired[int]
+    machineType: NotRequired[MachineTypeType]
+    instanceType: NotRequired[str]
+
+
+class DockerServerStatusTypeDef(TypedDict):
+    status: NotRequired[str]
+    message: NotRequired[str]
+
+
+class DockerServerOutputTypeDef(TypedDict):
+    computeType: ComputeTypeType
+    securityGroupIds: NotRequired[list[str]]
+    status: NotRequired[DockerServerStatusTypeDef]
+
+
+class EnvironmentVariableTypeDef(TypedDict):
+    name: str
+    value: str
+    type: NotRequired[EnvironmentVariableTypeType]
+
+
+class ProjectFleetTypeDef(TypedDict):
+    fleetArn: NotRequired[str]
+
+
+class RegistryCredentialTypeDef(TypedDict):
+    credential: str
+    credentialProvider: CredentialProviderTypeType
+
+
+class ProjectEnvironmentOutputTypeDef(TypedDict):
+    type: EnvironmentTypeType
+    image: str
+    computeType: ComputeTypeType
+    computeConfiguration: NotRequired[ComputeConfigurationTypeDef]
+    fleet: NotRequired[ProjectFleetTypeDef]
+    environmentVariables: NotRequired[list[EnvironmentVariableTypeDef]]
+    privilegedMode: NotRequired[bool]
+    certificate: NotRequired[str]
+    registryCredential: NotRequired[RegistryCredentialTypeDef]
+    imagePullCredentialsType: NotRequired[ImagePullCredentialsTypeType]
+    dockerServer: NotRequired[DockerServerOutputTypeDef]
+
+
+class ProjectFileSystemLocationTypeDef(TypedDict):
+    type: NotRequired[FileSystemTypeType]
+    location: NotRequired[str]
+    mountPoint: NotRequired[str]
+    identifier: NotRequired[str]
+    mountOptions: NotRequired[str]
+
+
+class BuildStatusConfigTypeDef(TypedDict):
+    context: NotRequired[str]
+    targetUrl: NotRequired[str]
+
+
+class GitSubmodulesConfigTypeDef(TypedDict):
+    fetchSubmodules: bool
+
+
+class SourceAuthTypeDef(TypedDict):
+    type: SourceAuthTypeType
+    resource: NotRequired[str]
+
+
+class ProjectSourceTypeDef(TypedDict):
+    type: SourceTypeType
+    location: NotRequired[str]
+    gitCloneDepth: NotRequired[int]
+    gitSubmodulesConfig: NotRequired[GitSubmodulesConfigTypeDef]
+    buildspec: NotRequired[str]
+    auth: NotRequired[SourceAuthTypeDef]
+    reportBuildStatus: NotRequired[bool]
+    buildStatusConfig: NotRequired[BuildStatusConfigTypeDef]
+    insecureSsl: NotRequired[bool]
+    sourceIdentifier: NotRequired[str]
+
+
+class ProjectSourceVersionTypeDef(TypedDict):
+    sourceIdentifier: str
+    sourceVersion: str
+
+
+class VpcConfigOutputTypeDef(TypedDict):
+    vpcId: NotRequired[str]
+    subnets: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
 
 
 class BuildBatchTypeDef(TypedDict):
@@ -444,17 +517,14 @@ class BuildBatchTypeDef(TypedDict):
     reportArns: NotRequired[list[str]]
 
 
-class BuildGroupTypeDef(TypedDict):
-    identifier: NotRequired[str]
-    dependsOn: NotRequired[list[str]]
-    ignoreFailure: NotRequired[bool]
-    currentBuildSummary: NotRequired[BuildSummaryTypeDef]
-    priorBuildSummaryList: NotRequired[list[BuildSummaryTypeDef]]
+class BatchGetBuildBatchesOutputTypeDef(TypedDict):
+    buildBatches: NotRequired[list[BuildBatchTypeDef]]
+    buildBatchesNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class BuildNotDeletedTypeDef(TypedDict):
-    id: NotRequired[str]
-    statusCode: NotRequired[str]
+class BatchGetBuildsInputTypeDef(TypedDict):
+    ids: ReadOnly[Sequence[str]]
 
 
 class BuildPhaseTypeDef(TypedDict):
@@ -466,17 +536,30 @@ class BuildPhaseTypeDef(TypedDict):
     contexts: NotRequired[list[PhaseContextTypeDef]]
 
 
-class BuildStatusConfigTypeDef(TypedDict):
-    context: NotRequired[str]
-    targetUrl: NotRequired[str]
+class DebugSessionTypeDef(TypedDict):
+    sessionEnabled: NotRequired[bool]
+    sessionTarget: NotRequired[str]
 
 
-class BuildSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    requestedOn: NotRequired[datetime]
-    buildStatus: NotRequired[StatusTypeType]
-    primaryArtifact: NotRequired[ResolvedArtifactTypeDef]
-    secondaryArtifacts: NotRequired[list[ResolvedArtifactTypeDef]]
+class ExportedEnvironmentVariableTypeDef(TypedDict):
+    name: NotRequired[str]
+    value: NotRequired[str]
+
+
+class LogsLocationTypeDef(TypedDict):
+    groupName: NotRequired[str]
+    streamName: NotRequired[str]
+    deepLink: NotRequired[str]
+    s3DeepLink: NotRequired[str]
+    cloudWatchLogsArn: NotRequired[str]
+    s3LogsArn: NotRequired[str]
+    cloudWatchLogs: NotRequired[CloudWatchLogsConfigTypeDef]
+    s3Logs: NotRequired[S3LogsConfigTypeDef]
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    subnetId: NotRequired[str]
+    networkInterfaceId: NotRequired[str]
 
 
 class BuildTypeDef(TypedDict):
@@ -515,32 +598,15 @@ class BuildTypeDef(TypedDict):
     autoRetryConfig: NotRequired[AutoRetryConfigTypeDef]
 
 
-class CloudWatchLogsConfigTypeDef(TypedDict):
-    status: LogsConfigStatusTypeType
-    groupName: NotRequired[str]
-    streamName: NotRequired[str]
+class BatchGetBuildsOutputTypeDef(TypedDict):
+    builds: NotRequired[list[BuildTypeDef]]
+    buildsNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CodeCoverageReportSummaryTypeDef(TypedDict):
-    lineCoveragePercentage: NotRequired[float]
-    linesCovered: NotRequired[int]
-    linesMissed: NotRequired[int]
-    branchCoveragePercentage: NotRequired[float]
-    branchesCovered: NotRequired[int]
-    branchesMissed: NotRequired[int]
-
-
-class CodeCoverageTypeDef(TypedDict):
-    id: NotRequired[str]
-    reportARN: NotRequired[str]
-    filePath: NotRequired[str]
-    lineCoveragePercentage: NotRequired[float]
-    linesCovered: NotRequired[int]
-    linesMissed: NotRequired[int]
-    branchCoveragePercentage: NotRequired[float]
-    branchesCovered: NotRequired[int]
-    branchesMissed: NotRequired[int]
-    expired: NotRequired[datetime]
+class BatchGetCommandExecutionsInputTypeDef(TypedDict):
+    sandboxId: str
+    commandExecutionIds: ReadOnly[Sequence[str]]
 
 
 class CommandExecutionTypeDef(TypedDict):
@@ -559,12 +625,345 @@ class CommandExecutionTypeDef(TypedDict):
     sandboxArn: NotRequired[str]
 
 
-class ComputeConfigurationTypeDef(TypedDict):
-    vCpu: NotRequired[int]
-    memory: NotRequired[int]
-    disk: NotRequired[int]
-    machineType: NotRequired[MachineTypeType]
-    instanceType: NotRequired[str]
+class BatchGetCommandExecutionsOutputTypeDef(TypedDict):
+    commandExecutions: NotRequired[list[CommandExecutionTypeDef]]
+    commandExecutionsNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetFleetsInputTypeDef(TypedDict):
+    names: ReadOnly[Sequence[str]]
+
+
+class FleetStatusTypeDef(TypedDict):
+    statusCode: NotRequired[FleetStatusCodeType]
+    context: NotRequired[FleetContextCodeType]
+    message: NotRequired[str]
+
+
+class FleetProxyRuleOutputTypeDef(TypedDict):
+    type: FleetProxyRuleTypeType
+    effect: FleetProxyRuleEffectTypeType
+    entities: list[str]
+
+
+class ProxyConfigurationOutputTypeDef(TypedDict):
+    defaultBehavior: NotRequired[FleetProxyRuleBehaviorType]
+    orderedProxyRules: NotRequired[list[FleetProxyRuleOutputTypeDef]]
+
+
+class TargetTrackingScalingConfigurationTypeDef(TypedDict):
+    metricType: NotRequired[FleetScalingMetricTypeType]
+    targetValue: NotRequired[float]
+
+
+class ScalingConfigurationOutputTypeDef(TypedDict):
+    scalingType: NotRequired[FleetScalingTypeType]
+    targetTrackingScalingConfigs: NotRequired[
+        list[TargetTrackingScalingConfigurationTypeDef]
+    ]
+    maxCapacity: NotRequired[int]
+    desiredCapacity: NotRequired[int]
+
+
+class TagTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
+class FleetTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    id: NotRequired[str]
+    created: NotRequired[datetime]
+    lastModified: NotRequired[datetime]
+    status: NotRequired[FleetStatusTypeDef]
+    baseCapacity: NotRequired[int]
+    environmentType: NotRequired[EnvironmentTypeType]
+    computeType: NotRequired[ComputeTypeType]
+    computeConfiguration: NotRequired[ComputeConfigurationTypeDef]
+    scalingConfiguration: NotRequired[ScalingConfigurationOutputTypeDef]
+    overflowBehavior: NotRequired[FleetOverflowBehaviorType]
+    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    proxyConfiguration: NotRequired[ProxyConfigurationOutputTypeDef]
+    imageId: NotRequired[str]
+    fleetServiceRole: NotRequired[str]
+    tags: NotRequired[list[TagTypeDef]]
+
+
+class BatchGetFleetsOutputTypeDef(TypedDict):
+    fleets: NotRequired[list[FleetTypeDef]]
+    fleetsNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetProjectsInputTypeDef(TypedDict):
+    names: ReadOnly[Sequence[str]]
+
+
+class ProjectArtifactsTypeDef(TypedDict):
+    type: ArtifactsTypeType
+    location: NotRequired[str]
+    path: NotRequired[str]
+    namespaceType: NotRequired[ArtifactNamespaceType]
+    name: NotRequired[str]
+    packaging: NotRequired[ArtifactPackagingType]
+    overrideArtifactName: NotRequired[bool]
+    encryptionDisabled: NotRequired[bool]
+    artifactIdentifier: NotRequired[str]
+    bucketOwnerAccess: NotRequired[BucketOwnerAccessType]
+
+
+class ProjectBadgeTypeDef(TypedDict):
+    badgeEnabled: NotRequired[bool]
+    badgeRequestUrl: NotRequired[str]
+
+
+class PullRequestBuildPolicyOutputTypeDef(TypedDict):
+    requiresCommentApproval: PullRequestBuildCommentApprovalType
+    approverRoles: NotRequired[list[PullRequestBuildApproverRoleType]]
+
+
+class ScopeConfigurationTypeDef(TypedDict):
+    name: str
+    domain: NotRequired[str]
+    scope: WebhookScopeTypeType
+
+
+class WebhookFilterTypeDef(TypedDict):
+    type: WebhookFilterTypeType
+    pattern: str
+    excludeMatchedPattern: NotRequired[bool]
+
+
+class WebhookTypeDef(TypedDict):
+    url: NotRequired[str]
+    payloadUrl: NotRequired[str]
+    secret: NotRequired[str]
+    branchFilter: NotRequired[str]
+    filterGroups: NotRequired[list[list[WebhookFilterTypeDef]]]
+    buildType: NotRequired[WebhookBuildTypeType]
+    manualCreation: NotRequired[bool]
+    lastModifiedSecret: NotRequired[datetime]
+    scopeConfiguration: NotRequired[ScopeConfigurationTypeDef]
+    status: NotRequired[WebhookStatusType]
+    statusMessage: NotRequired[str]
+    pullRequestBuildPolicy: NotRequired[PullRequestBuildPolicyOutputTypeDef]
+
+
+class ProjectTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    description: NotRequired[str]
+    source: NotRequired[ProjectSourceTypeDef]
+    secondarySources: NotRequired[list[ProjectSourceTypeDef]]
+    sourceVersion: NotRequired[str]
+    secondarySourceVersions: NotRequired[list[ProjectSourceVersionTypeDef]]
+    artifacts: NotRequired[ProjectArtifactsTypeDef]
+    secondaryArtifacts: NotRequired[list[ProjectArtifactsTypeDef]]
+    cache: NotRequired[ProjectCacheOutputTypeDef]
+    environment: NotRequired[ProjectEnvironmentOutputTypeDef]
+    serviceRole: NotRequired[str]
+    timeoutInMinutes: NotRequired[int]
+    queuedTimeoutInMinutes: NotRequired[int]
+    encryptionKey: NotRequired[str]
+    tags: NotRequired[list[TagTypeDef]]
+    created: NotRequired[datetime]
+    lastModified: NotRequired[datetime]
+    webhook: NotRequired[WebhookTypeDef]
+    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    badge: NotRequired[ProjectBadgeTypeDef]
+    logsConfig: NotRequired[LogsConfigTypeDef]
+    fileSystemLocations: NotRequired[list[ProjectFileSystemLocationTypeDef]]
+    buildBatchConfig: NotRequired[ProjectBuildBatchConfigOutputTypeDef]
+    concurrentBuildLimit: NotRequired[int]
+    projectVisibility: NotRequired[ProjectVisibilityTypeType]
+    publicProjectAlias: NotRequired[str]
+    resourceAccessRole: NotRequired[str]
+    autoRetryLimit: NotRequired[int]
+
+
+class BatchGetProjectsOutputTypeDef(TypedDict):
+    projects: NotRequired[list[ProjectTypeDef]]
+    projectsNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetReportGroupsInputTypeDef(TypedDict):
+    reportGroupArns: ReadOnly[Sequence[str]]
+
+
+class S3ReportExportConfigTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    bucketOwner: NotRequired[str]
+    path: NotRequired[str]
+    packaging: NotRequired[ReportPackagingTypeType]
+    encryptionKey: NotRequired[str]
+    encryptionDisabled: NotRequired[bool]
+
+
+class ReportExportConfigTypeDef(TypedDict):
+    exportConfigType: NotRequired[ReportExportConfigTypeType]
+    s3Destination: NotRequired[S3ReportExportConfigTypeDef]
+
+
+class ReportGroupTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    type: NotRequired[ReportTypeType]
+    exportConfig: NotRequired[ReportExportConfigTypeDef]
+    created: NotRequired[datetime]
+    lastModified: NotRequired[datetime]
+    tags: NotRequired[list[TagTypeDef]]
+    status: NotRequired[ReportGroupStatusTypeType]
+
+
+class BatchGetReportGroupsOutputTypeDef(TypedDict):
+    reportGroups: NotRequired[list[ReportGroupTypeDef]]
+    reportGroupsNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetReportsInputTypeDef(TypedDict):
+    reportArns: ReadOnly[Sequence[str]]
+
+
+class CodeCoverageReportSummaryTypeDef(TypedDict):
+    lineCoveragePercentage: NotRequired[float]
+    linesCovered: NotRequired[int]
+    linesMissed: NotRequired[int]
+    branchCoveragePercentage: NotRequired[float]
+    branchesCovered: NotRequired[int]
+    branchesMissed: NotRequired[int]
+
+
+class TestReportSummaryTypeDef(TypedDict):
+    total: int
+    statusCounts: dict[str, int]
+    durationInNanoSeconds: int
+
+
+class ReportTypeDef(TypedDict):
+    arn: NotRequired[str]
+    type: NotRequired[ReportTypeType]
+    name: NotRequired[str]
+    reportGroupArn: NotRequired[str]
+    executionId: NotRequired[str]
+    status: NotRequired[ReportStatusTypeType]
+    created: NotRequired[datetime]
+    expired: NotRequired[datetime]
+    exportConfig: NotRequired[ReportExportConfigTypeDef]
+    truncated: NotRequired[bool]
+    testSummary: NotRequired[TestReportSummaryTypeDef]
+    codeCoverageSummary: NotRequired[CodeCoverageReportSummaryTypeDef]
+
+
+class BatchGetReportsOutputTypeDef(TypedDict):
+    reports: NotRequired[list[ReportTypeDef]]
+    reportsNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetSandboxesInputTypeDef(TypedDict):
+    ids: ReadOnly[Sequence[str]]
+
+
+class SandboxSessionPhaseTypeDef(TypedDict):
+    phaseType: NotRequired[str]
+    phaseStatus: NotRequired[StatusTypeType]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    durationInSeconds: NotRequired[int]
+    contexts: NotRequired[list[PhaseContextTypeDef]]
+
+
+class SandboxSessionTypeDef(TypedDict):
+    id: NotRequired[str]
+    status: NotRequired[str]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    currentPhase: NotRequired[str]
+    phases: NotRequired[list[SandboxSessionPhaseTypeDef]]
+    resolvedSourceVersion: NotRequired[str]
+    logs: NotRequired[LogsLocationTypeDef]
+    networkInterface: NotRequired[NetworkInterfaceTypeDef]
+
+
+class SandboxTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    projectName: NotRequired[str]
+    requestTime: NotRequired[datetime]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    status: NotRequired[str]
+    source: NotRequired[ProjectSourceTypeDef]
+    sourceVersion: NotRequired[str]
+    secondarySources: NotRequired[list[ProjectSourceTypeDef]]
+    secondarySourceVersions: NotRequired[list[ProjectSourceVersionTypeDef]]
+    environment: NotRequired[ProjectEnvironmentOutputTypeDef]
+    fileSystemLocations: NotRequired[list[ProjectFileSystemLocationTypeDef]]
+    timeoutInMinutes: NotRequired[int]
+    queuedTimeoutInMinutes: NotRequired[int]
+    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    logConfig: NotRequired[LogsConfigTypeDef]
+    encryptionKey: NotRequired[str]
+    serviceRole: NotRequired[str]
+    currentSession: NotRequired[SandboxSessionTypeDef]
+
+
+class BatchGetSandboxesOutputTypeDef(TypedDict):
+    sandboxes: NotRequired[list[SandboxTypeDef]]
+    sandboxesNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchRestrictionsTypeDef(TypedDict):
+    maximumBuildsAllowed: NotRequired[int]
+    computeTypesAllowed: NotRequired[ReadOnly[Sequence[str]]]
+    fleetsAllowed: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class BuildBatchFilterTypeDef(TypedDict):
+    status: NotRequired[StatusTypeType]
+
+
+class CodeCoverageTypeDef(TypedDict):
+    id: NotRequired[str]
+    reportARN: NotRequired[str]
+    filePath: NotRequired[str]
+    lineCoveragePercentage: NotRequired[float]
+    linesCovered: NotRequired[int]
+    linesMissed: NotRequired[int]
+    branchCoveragePercentage: NotRequired[float]
+    branchesCovered: NotRequired[int]
+    branchesMissed: NotRequired[int]
+    expired: NotRequired[datetime]
+
+
+class FleetProxyRuleTypeDef(TypedDict):
+    type: FleetProxyRuleTypeType
+    effect: FleetProxyRuleEffectTypeType
+    entities: ReadOnly[Sequence[str]]
+
+
+class ProxyConfigurationTypeDef(TypedDict):
+    defaultBehavior: NotRequired[FleetProxyRuleBehaviorType]
+    orderedProxyRules: NotRequired[ReadOnly[Sequence[FleetProxyRuleTypeDef]]]
+
+
+class ScalingConfigurationInputTypeDef(TypedDict):
+    scalingType: NotRequired[FleetScalingTypeType]
+    targetTrackingScalingConfigs: NotRequired[
+        ReadOnly[Sequence[TargetTrackingScalingConfigurationTypeDef]]
+    ]
+    maxCapacity: NotRequired[int]
+
+
+class VpcConfigTypeDef(TypedDict):
+    vpcId: NotRequired[str]
+    subnets: NotRequired[ReadOnly[Sequence[str]]]
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateFleetInputTypeDef(TypedDict):
@@ -585,6 +984,41 @@ class CreateFleetInputTypeDef(TypedDict):
 class CreateFleetOutputTypeDef(TypedDict):
     fleet: NotRequired[FleetTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProjectBuildBatchConfigTypeDef(TypedDict):
+    serviceRole: NotRequired[str]
+    combineArtifacts: NotRequired[bool]
+    restrictions: NotRequired[ReadOnly[BatchRestrictionsTypeDef]]
+    timeoutInMins: NotRequired[int]
+    batchReportMode: NotRequired[BatchReportModeTypeType]
+
+
+class ProjectCacheTypeDef(TypedDict):
+    type: CacheTypeType
+    location: NotRequired[str]
+    modes: NotRequired[ReadOnly[Sequence[CacheModeType]]]
+    cacheNamespace: NotRequired[str]
+
+
+class DockerServerTypeDef(TypedDict):
+    computeType: ComputeTypeType
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    status: NotRequired[DockerServerStatusTypeDef]
+
+
+class ProjectEnvironmentTypeDef(TypedDict):
+    type: EnvironmentTypeType
+    image: str
+    computeType: ComputeTypeType
+    computeConfiguration: NotRequired[ComputeConfigurationTypeDef]
+    fleet: NotRequired[ProjectFleetTypeDef]
+    environmentVariables: NotRequired[ReadOnly[Sequence[EnvironmentVariableTypeDef]]]
+    privilegedMode: NotRequired[bool]
+    certificate: NotRequired[str]
+    registryCredential: NotRequired[RegistryCredentialTypeDef]
+    imagePullCredentialsType: NotRequired[ImagePullCredentialsTypeType]
+    dockerServer: NotRequired[ReadOnly[DockerServerTypeDef]]
 
 
 class CreateProjectInputTypeDef(TypedDict):
@@ -633,6 +1067,11 @@ class CreateReportGroupOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PullRequestBuildPolicyTypeDef(TypedDict):
+    requiresCommentApproval: PullRequestBuildCommentApprovalType
+    approverRoles: NotRequired[ReadOnly[Sequence[PullRequestBuildApproverRoleType]]]
+
+
 class CreateWebhookInputTypeDef(TypedDict):
     projectName: str
     branchFilter: NotRequired[str]
@@ -646,11 +1085,6 @@ class CreateWebhookInputTypeDef(TypedDict):
 class CreateWebhookOutputTypeDef(TypedDict):
     webhook: NotRequired[WebhookTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DebugSessionTypeDef(TypedDict):
-    sessionEnabled: NotRequired[bool]
-    sessionTarget: NotRequired[str]
 
 
 class DeleteBuildBatchInputTypeDef(TypedDict):
@@ -738,6 +1172,11 @@ class DescribeCodeCoveragesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TestCaseFilterTypeDef(TypedDict):
+    status: NotRequired[str]
+    keyword: NotRequired[str]
+
+
 class DescribeTestCasesInputTypeDef(TypedDict):
     reportArn: str
     nextToken: NotRequired[str]
@@ -745,27 +1184,22 @@ class DescribeTestCasesInputTypeDef(TypedDict):
     filter: NotRequired[TestCaseFilterTypeDef]
 
 
+class TestCaseTypeDef(TypedDict):
+    reportArn: NotRequired[str]
+    testRawDataPath: NotRequired[str]
+    prefix: NotRequired[str]
+    name: NotRequired[str]
+    status: NotRequired[str]
+    durationInNanoSeconds: NotRequired[int]
+    message: NotRequired[str]
+    expired: NotRequired[datetime]
+    testSuiteName: NotRequired[str]
+
+
 class DescribeTestCasesOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     testCases: NotRequired[list[TestCaseTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DockerServerOutputTypeDef(TypedDict):
-    computeType: ComputeTypeType
-    securityGroupIds: NotRequired[list[str]]
-    status: NotRequired[DockerServerStatusTypeDef]
-
-
-class DockerServerStatusTypeDef(TypedDict):
-    status: NotRequired[str]
-    message: NotRequired[str]
-
-
-class DockerServerTypeDef(TypedDict):
-    computeType: ComputeTypeType
-    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    status: NotRequired[DockerServerStatusTypeDef]
 
 
 class EnvironmentImageTypeDef(TypedDict):
@@ -784,59 +1218,21 @@ class EnvironmentPlatformTypeDef(TypedDict):
     languages: NotRequired[list[EnvironmentLanguageTypeDef]]
 
 
-class EnvironmentVariableTypeDef(TypedDict):
-    name: str
-    value: str
-    type: NotRequired[EnvironmentVariableTypeType]
-
-
-class ExportedEnvironmentVariableTypeDef(TypedDict):
-    name: NotRequired[str]
-    value: NotRequired[str]
-
-
-class FleetProxyRuleOutputTypeDef(TypedDict):
-    type: FleetProxyRuleTypeType
-    effect: FleetProxyRuleEffectTypeType
-    entities: list[str]
-
-
-class FleetProxyRuleTypeDef(TypedDict):
-    type: FleetProxyRuleTypeType
-    effect: FleetProxyRuleEffectTypeType
-    entities: ReadOnly[Sequence[str]]
-
-
-class FleetStatusTypeDef(TypedDict):
-    statusCode: NotRequired[FleetStatusCodeType]
-    context: NotRequired[FleetContextCodeType]
-    message: NotRequired[str]
-
-
-class FleetTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    id: NotRequired[str]
-    created: NotRequired[datetime]
-    lastModified: NotRequired[datetime]
-    status: NotRequired[FleetStatusTypeDef]
-    baseCapacity: NotRequired[int]
-    environmentType: NotRequired[EnvironmentTypeType]
-    computeType: NotRequired[ComputeTypeType]
-    computeConfiguration: NotRequired[ComputeConfigurationTypeDef]
-    scalingConfiguration: NotRequired[ScalingConfigurationOutputTypeDef]
-    overflowBehavior: NotRequired[FleetOverflowBehaviorType]
-    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    proxyConfiguration: NotRequired[ProxyConfigurationOutputTypeDef]
-    imageId: NotRequired[str]
-    fleetServiceRole: NotRequired[str]
-    tags: NotRequired[list[TagTypeDef]]
-
-
 class GetReportGroupTrendInputTypeDef(TypedDict):
     reportGroupArn: str
     numOfReports: NotRequired[int]
     trendField: ReportGroupTrendFieldTypeType
+
+
+class ReportGroupTrendStatsTypeDef(TypedDict):
+    average: NotRequired[str]
+    max: NotRequired[str]
+    min: NotRequired[str]
+
+
+class ReportWithRawDataTypeDef(TypedDict):
+    reportArn: NotRequired[str]
+    data: NotRequired[str]
 
 
 class GetReportGroupTrendOutputTypeDef(TypedDict):
@@ -852,10 +1248,6 @@ class GetResourcePolicyInputTypeDef(TypedDict):
 class GetResourcePolicyOutputTypeDef(TypedDict):
     policy: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GitSubmodulesConfigTypeDef(TypedDict):
-    fetchSubmodules: bool
 
 
 class ImportSourceCredentialsInputTypeDef(TypedDict):
@@ -985,6 +1377,10 @@ class ListReportGroupsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ReportFilterTypeDef(TypedDict):
+    status: NotRequired[ReportStatusTypeType]
+
+
 class ListReportsForReportGroupInputTypeDef(TypedDict):
     reportGroupArn: str
     nextToken: NotRequired[str]
@@ -1063,193 +1459,16 @@ class ListSharedReportGroupsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SourceCredentialsInfoTypeDef(TypedDict):
+    arn: NotRequired[str]
+    serverType: NotRequired[ServerTypeType]
+    authType: NotRequired[AuthTypeType]
+    resource: NotRequired[str]
+
+
 class ListSourceCredentialsOutputTypeDef(TypedDict):
     sourceCredentialsInfos: NotRequired[list[SourceCredentialsInfoTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogsConfigTypeDef(TypedDict):
-    cloudWatchLogs: NotRequired[CloudWatchLogsConfigTypeDef]
-    s3Logs: NotRequired[S3LogsConfigTypeDef]
-
-
-class LogsLocationTypeDef(TypedDict):
-    groupName: NotRequired[str]
-    streamName: NotRequired[str]
-    deepLink: NotRequired[str]
-    s3DeepLink: NotRequired[str]
-    cloudWatchLogsArn: NotRequired[str]
-    s3LogsArn: NotRequired[str]
-    cloudWatchLogs: NotRequired[CloudWatchLogsConfigTypeDef]
-    s3Logs: NotRequired[S3LogsConfigTypeDef]
-
-
-class NetworkInterfaceTypeDef(TypedDict):
-    subnetId: NotRequired[str]
-    networkInterfaceId: NotRequired[str]
-
-
-class PhaseContextTypeDef(TypedDict):
-    statusCode: NotRequired[str]
-    message: NotRequired[str]
-
-
-class ProjectArtifactsTypeDef(TypedDict):
-    type: ArtifactsTypeType
-    location: NotRequired[str]
-    path: NotRequired[str]
-    namespaceType: NotRequired[ArtifactNamespaceType]
-    name: NotRequired[str]
-    packaging: NotRequired[ArtifactPackagingType]
-    overrideArtifactName: NotRequired[bool]
-    encryptionDisabled: NotRequired[bool]
-    artifactIdentifier: NotRequired[str]
-    bucketOwnerAccess: NotRequired[BucketOwnerAccessType]
-
-
-class ProjectBadgeTypeDef(TypedDict):
-    badgeEnabled: NotRequired[bool]
-    badgeRequestUrl: NotRequired[str]
-
-
-class ProjectBuildBatchConfigOutputTypeDef(TypedDict):
-    serviceRole: NotRequired[str]
-    combineArtifacts: NotRequired[bool]
-    restrictions: NotRequired[BatchRestrictionsOutputTypeDef]
-    timeoutInMins: NotRequired[int]
-    batchReportMode: NotRequired[BatchReportModeTypeType]
-
-
-class ProjectBuildBatchConfigTypeDef(TypedDict):
-    serviceRole: NotRequired[str]
-    combineArtifacts: NotRequired[bool]
-    restrictions: NotRequired[ReadOnly[BatchRestrictionsTypeDef]]
-    timeoutInMins: NotRequired[int]
-    batchReportMode: NotRequired[BatchReportModeTypeType]
-
-
-class ProjectCacheOutputTypeDef(TypedDict):
-    type: CacheTypeType
-    location: NotRequired[str]
-    modes: NotRequired[list[CacheModeType]]
-    cacheNamespace: NotRequired[str]
-
-
-class ProjectCacheTypeDef(TypedDict):
-    type: CacheTypeType
-    location: NotRequired[str]
-    modes: NotRequired[ReadOnly[Sequence[CacheModeType]]]
-    cacheNamespace: NotRequired[str]
-
-
-class ProjectEnvironmentOutputTypeDef(TypedDict):
-    type: EnvironmentTypeType
-    image: str
-    computeType: ComputeTypeType
-    computeConfiguration: NotRequired[ComputeConfigurationTypeDef]
-    fleet: NotRequired[ProjectFleetTypeDef]
-    environmentVariables: NotRequired[list[EnvironmentVariableTypeDef]]
-    privilegedMode: NotRequired[bool]
-    certificate: NotRequired[str]
-    registryCredential: NotRequired[RegistryCredentialTypeDef]
-    imagePullCredentialsType: NotRequired[ImagePullCredentialsTypeType]
-    dockerServer: NotRequired[DockerServerOutputTypeDef]
-
-
-class ProjectEnvironmentTypeDef(TypedDict):
-    type: EnvironmentTypeType
-    image: str
-    computeType: ComputeTypeType
-    computeConfiguration: NotRequired[ComputeConfigurationTypeDef]
-    fleet: NotRequired[ProjectFleetTypeDef]
-    environmentVariables: NotRequired[ReadOnly[Sequence[EnvironmentVariableTypeDef]]]
-    privilegedMode: NotRequired[bool]
-    certificate: NotRequired[str]
-    registryCredential: NotRequired[RegistryCredentialTypeDef]
-    imagePullCredentialsType: NotRequired[ImagePullCredentialsTypeType]
-    dockerServer: NotRequired[ReadOnly[DockerServerTypeDef]]
-
-
-class ProjectFileSystemLocationTypeDef(TypedDict):
-    type: NotRequired[FileSystemTypeType]
-    location: NotRequired[str]
-    mountPoint: NotRequired[str]
-    identifier: NotRequired[str]
-    mountOptions: NotRequired[str]
-
-
-class ProjectFleetTypeDef(TypedDict):
-    fleetArn: NotRequired[str]
-
-
-class ProjectSourceTypeDef(TypedDict):
-    type: SourceTypeType
-    location: NotRequired[str]
-    gitCloneDepth: NotRequired[int]
-    gitSubmodulesConfig: NotRequired[GitSubmodulesConfigTypeDef]
-    buildspec: NotRequired[str]
-    auth: NotRequired[SourceAuthTypeDef]
-    reportBuildStatus: NotRequired[bool]
-    buildStatusConfig: NotRequired[BuildStatusConfigTypeDef]
-    insecureSsl: NotRequired[bool]
-    sourceIdentifier: NotRequired[str]
-
-
-class ProjectSourceVersionTypeDef(TypedDict):
-    sourceIdentifier: str
-    sourceVersion: str
-
-
-class ProjectTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    description: NotRequired[str]
-    source: NotRequired[ProjectSourceTypeDef]
-    secondarySources: NotRequired[list[ProjectSourceTypeDef]]
-    sourceVersion: NotRequired[str]
-    secondarySourceVersions: NotRequired[list[ProjectSourceVersionTypeDef]]
-    artifacts: NotRequired[ProjectArtifactsTypeDef]
-    secondaryArtifacts: NotRequired[list[ProjectArtifactsTypeDef]]
-    cache: NotRequired[ProjectCacheOutputTypeDef]
-    environment: NotRequired[ProjectEnvironmentOutputTypeDef]
-    serviceRole: NotRequired[str]
-    timeoutInMinutes: NotRequired[int]
-    queuedTimeoutInMinutes: NotRequired[int]
-    encryptionKey: NotRequired[str]
-    tags: NotRequired[list[TagTypeDef]]
-    created: NotRequired[datetime]
-    lastModified: NotRequired[datetime]
-    webhook: NotRequired[WebhookTypeDef]
-    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    badge: NotRequired[ProjectBadgeTypeDef]
-    logsConfig: NotRequired[LogsConfigTypeDef]
-    fileSystemLocations: NotRequired[list[ProjectFileSystemLocationTypeDef]]
-    buildBatchConfig: NotRequired[ProjectBuildBatchConfigOutputTypeDef]
-    concurrentBuildLimit: NotRequired[int]
-    projectVisibility: NotRequired[ProjectVisibilityTypeType]
-    publicProjectAlias: NotRequired[str]
-    resourceAccessRole: NotRequired[str]
-    autoRetryLimit: NotRequired[int]
-
-
-class ProxyConfigurationOutputTypeDef(TypedDict):
-    defaultBehavior: NotRequired[FleetProxyRuleBehaviorType]
-    orderedProxyRules: NotRequired[list[FleetProxyRuleOutputTypeDef]]
-
-
-class ProxyConfigurationTypeDef(TypedDict):
-    defaultBehavior: NotRequired[FleetProxyRuleBehaviorType]
-    orderedProxyRules: NotRequired[ReadOnly[Sequence[FleetProxyRuleTypeDef]]]
-
-
-class PullRequestBuildPolicyOutputTypeDef(TypedDict):
-    requiresCommentApproval: PullRequestBuildCommentApprovalType
-    approverRoles: NotRequired[list[PullRequestBuildApproverRoleType]]
-
-
-class PullRequestBuildPolicyTypeDef(TypedDict):
-    requiresCommentApproval: PullRequestBuildCommentApprovalType
-    approverRoles: NotRequired[ReadOnly[Sequence[PullRequestBuildApproverRoleType]]]
 
 
 class PutResourcePolicyInputTypeDef(TypedDict):
@@ -1260,63 +1479,6 @@ class PutResourcePolicyInputTypeDef(TypedDict):
 class PutResourcePolicyOutputTypeDef(TypedDict):
     resourceArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RegistryCredentialTypeDef(TypedDict):
-    credential: str
-    credentialProvider: CredentialProviderTypeType
-
-
-class ReportExportConfigTypeDef(TypedDict):
-    exportConfigType: NotRequired[ReportExportConfigTypeType]
-    s3Destination: NotRequired[S3ReportExportConfigTypeDef]
-
-
-class ReportFilterTypeDef(TypedDict):
-    status: NotRequired[ReportStatusTypeType]
-
-
-class ReportGroupTrendStatsTypeDef(TypedDict):
-    average: NotRequired[str]
-    max: NotRequired[str]
-    min: NotRequired[str]
-
-
-class ReportGroupTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    type: NotRequired[ReportTypeType]
-    exportConfig: NotRequired[ReportExportConfigTypeDef]
-    created: NotRequired[datetime]
-    lastModified: NotRequired[datetime]
-    tags: NotRequired[list[TagTypeDef]]
-    status: NotRequired[ReportGroupStatusTypeType]
-
-
-class ReportTypeDef(TypedDict):
-    arn: NotRequired[str]
-    type: NotRequired[ReportTypeType]
-    name: NotRequired[str]
-    reportGroupArn: NotRequired[str]
-    executionId: NotRequired[str]
-    status: NotRequired[ReportStatusTypeType]
-    created: NotRequired[datetime]
-    expired: NotRequired[datetime]
-    exportConfig: NotRequired[ReportExportConfigTypeDef]
-    truncated: NotRequired[bool]
-    testSummary: NotRequired[TestReportSummaryTypeDef]
-    codeCoverageSummary: NotRequired[CodeCoverageReportSummaryTypeDef]
-
-
-class ReportWithRawDataTypeDef(TypedDict):
-    reportArn: NotRequired[str]
-    data: NotRequired[str]
-
-
-class ResolvedArtifactTypeDef(TypedDict):
-    type: NotRequired[ArtifactsTypeType]
-    location: NotRequired[str]
-    identifier: NotRequired[str]
 
 
 class RetryBuildBatchInputTypeDef(TypedDict):
@@ -1340,105 +1502,10 @@ class RetryBuildOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3LogsConfigTypeDef(TypedDict):
-    status: LogsConfigStatusTypeType
-    location: NotRequired[str]
-    encryptionDisabled: NotRequired[bool]
-    bucketOwnerAccess: NotRequired[BucketOwnerAccessType]
-
-
-class S3ReportExportConfigTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    bucketOwner: NotRequired[str]
-    path: NotRequired[str]
-    packaging: NotRequired[ReportPackagingTypeType]
-    encryptionKey: NotRequired[str]
-    encryptionDisabled: NotRequired[bool]
-
-
 class SSMSessionTypeDef(TypedDict):
     sessionId: NotRequired[str]
     tokenValue: NotRequired[str]
     streamUrl: NotRequired[str]
-
-
-class SandboxSessionPhaseTypeDef(TypedDict):
-    phaseType: NotRequired[str]
-    phaseStatus: NotRequired[StatusTypeType]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    durationInSeconds: NotRequired[int]
-    contexts: NotRequired[list[PhaseContextTypeDef]]
-
-
-class SandboxSessionTypeDef(TypedDict):
-    id: NotRequired[str]
-    status: NotRequired[str]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    currentPhase: NotRequired[str]
-    phases: NotRequired[list[SandboxSessionPhaseTypeDef]]
-    resolvedSourceVersion: NotRequired[str]
-    logs: NotRequired[LogsLocationTypeDef]
-    networkInterface: NotRequired[NetworkInterfaceTypeDef]
-
-
-class SandboxTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    projectName: NotRequired[str]
-    requestTime: NotRequired[datetime]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    status: NotRequired[str]
-    source: NotRequired[ProjectSourceTypeDef]
-    sourceVersion: NotRequired[str]
-    secondarySources: NotRequired[list[ProjectSourceTypeDef]]
-    secondarySourceVersions: NotRequired[list[ProjectSourceVersionTypeDef]]
-    environment: NotRequired[ProjectEnvironmentOutputTypeDef]
-    fileSystemLocations: NotRequired[list[ProjectFileSystemLocationTypeDef]]
-    timeoutInMinutes: NotRequired[int]
-    queuedTimeoutInMinutes: NotRequired[int]
-    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    logConfig: NotRequired[LogsConfigTypeDef]
-    encryptionKey: NotRequired[str]
-    serviceRole: NotRequired[str]
-    currentSession: NotRequired[SandboxSessionTypeDef]
-
-
-class ScalingConfigurationInputTypeDef(TypedDict):
-    scalingType: NotRequired[FleetScalingTypeType]
-    targetTrackingScalingConfigs: NotRequired[
-        ReadOnly[Sequence[TargetTrackingScalingConfigurationTypeDef]]
-    ]
-    maxCapacity: NotRequired[int]
-
-
-class ScalingConfigurationOutputTypeDef(TypedDict):
-    scalingType: NotRequired[FleetScalingTypeType]
-    targetTrackingScalingConfigs: NotRequired[
-        list[TargetTrackingScalingConfigurationTypeDef]
-    ]
-    maxCapacity: NotRequired[int]
-    desiredCapacity: NotRequired[int]
-
-
-class ScopeConfigurationTypeDef(TypedDict):
-    name: str
-    domain: NotRequired[str]
-    scope: WebhookScopeTypeType
-
-
-class SourceAuthTypeDef(TypedDict):
-    type: SourceAuthTypeType
-    resource: NotRequired[str]
-
-
-class SourceCredentialsInfoTypeDef(TypedDict):
-    arn: NotRequired[str]
-    serverType: NotRequired[ServerTypeType]
-    authType: NotRequired[AuthTypeType]
-    resource: NotRequired[str]
 
 
 class StartBuildBatchInputTypeDef(TypedDict):
@@ -1586,39 +1653,6 @@ class StopSandboxOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
-class TargetTrackingScalingConfigurationTypeDef(TypedDict):
-    metricType: NotRequired[FleetScalingMetricTypeType]
-    targetValue: NotRequired[float]
-
-
-class TestCaseFilterTypeDef(TypedDict):
-    status: NotRequired[str]
-    keyword: NotRequired[str]
-
-
-class TestCaseTypeDef(TypedDict):
-    reportArn: NotRequired[str]
-    testRawDataPath: NotRequired[str]
-    prefix: NotRequired[str]
-    name: NotRequired[str]
-    status: NotRequired[str]
-    durationInNanoSeconds: NotRequired[int]
-    message: NotRequired[str]
-    expired: NotRequired[datetime]
-    testSuiteName: NotRequired[str]
-
-
-class TestReportSummaryTypeDef(TypedDict):
-    total: int
-    statusCounts: dict[str, int]
-    durationInNanoSeconds: int
-
-
 class UpdateFleetInputTypeDef(TypedDict):
     arn: str
     baseCapacity: NotRequired[int]
@@ -1709,36 +1743,3 @@ class UpdateWebhookInputTypeDef(TypedDict):
 class UpdateWebhookOutputTypeDef(TypedDict):
     webhook: NotRequired[WebhookTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcConfigOutputTypeDef(TypedDict):
-    vpcId: NotRequired[str]
-    subnets: NotRequired[list[str]]
-    securityGroupIds: NotRequired[list[str]]
-
-
-class VpcConfigTypeDef(TypedDict):
-    vpcId: NotRequired[str]
-    subnets: NotRequired[ReadOnly[Sequence[str]]]
-    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class WebhookFilterTypeDef(TypedDict):
-    type: WebhookFilterTypeType
-    pattern: str
-    excludeMatchedPattern: NotRequired[bool]
-
-
-class WebhookTypeDef(TypedDict):
-    url: NotRequired[str]
-    payloadUrl: NotRequired[str]
-    secret: NotRequired[str]
-    branchFilter: NotRequired[str]
-    filterGroups: NotRequired[list[list[WebhookFilterTypeDef]]]
-    buildType: NotRequired[WebhookBuildTypeType]
-    manualCreation: NotRequired[bool]
-    lastModifiedSecret: NotRequired[datetime]
-    scopeConfiguration: NotRequired[ScopeConfigurationTypeDef]
-    status: NotRequired[WebhookStatusType]
-    statusMessage: NotRequired[str]
-    pullRequestBuildPolicy: NotRequired[PullRequestBuildPolicyOutputTypeDef]

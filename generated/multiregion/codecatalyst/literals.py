@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CodeCatalyst: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ComparisonOperatorType",
-    "DevEnvironmentSessionTypeType",
-    "DevEnvironmentStatusType",
-    "FilterKeyType",
-    "InstanceTypeType",
-    "OperationTypeType",
-    "UserTypeType",
-    "WorkflowRunModeType",
-    "WorkflowRunStatusType",
-    "WorkflowStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ComparisonOperatorType",
+        "DevEnvironmentSessionTypeType",
+        "DevEnvironmentStatusType",
+        "FilterKeyType",
+        "InstanceTypeType",
+        "OperationTypeType",
+        "UserTypeType",
+        "WorkflowRunModeType",
+        "WorkflowRunStatusType",
+        "WorkflowStatusType",
+    ]
 
 ComparisonOperatorType = Literal["EQ", "GT", "GE", "LT", "LE", "BEGINS_WITH"]
 DevEnvironmentSessionTypeType = Literal["SSM", "SSH"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,115 +31,116 @@ from .literals import (
     WorkflowStatusType,
 )
 
-__all__ = [
-    "AccessTokenSummaryTypeDef",
-    "CreateAccessTokenRequestTypeDef",
-    "CreateAccessTokenResponseTypeDef",
-    "CreateDevEnvironmentRequestTypeDef",
-    "CreateDevEnvironmentResponseTypeDef",
-    "CreateProjectRequestTypeDef",
-    "CreateProjectResponseTypeDef",
-    "CreateSourceRepositoryBranchRequestTypeDef",
-    "CreateSourceRepositoryBranchResponseTypeDef",
-    "CreateSourceRepositoryRequestTypeDef",
-    "CreateSourceRepositoryResponseTypeDef",
-    "DeleteAccessTokenRequestTypeDef",
-    "DeleteAccessTokenResponseTypeDef",
-    "DeleteDevEnvironmentRequestTypeDef",
-    "DeleteDevEnvironmentResponseTypeDef",
-    "DeleteProjectRequestTypeDef",
-    "DeleteProjectResponseTypeDef",
-    "DeleteSourceRepositoryRequestTypeDef",
-    "DeleteSourceRepositoryResponseTypeDef",
-    "DeleteSpaceRequestTypeDef",
-    "DeleteSpaceResponseTypeDef",
-    "DevEnvironmentAccessDetailsTypeDef",
-    "DevEnvironmentRepositorySummaryTypeDef",
-    "DevEnvironmentSessionConfigurationTypeDef",
-    "DevEnvironmentSessionSummaryTypeDef",
-    "DevEnvironmentSummaryTypeDef",
-    "EmailAddressTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventLogEntryTypeDef",
-    "EventPayloadTypeDef",
-    "ExecuteCommandSessionConfigurationTypeDef",
-    "FilterTypeDef",
-    "GetDevEnvironmentRequestTypeDef",
-    "GetDevEnvironmentResponseTypeDef",
-    "GetProjectRequestTypeDef",
-    "GetProjectResponseTypeDef",
-    "GetSourceRepositoryCloneUrlsRequestTypeDef",
-    "GetSourceRepositoryCloneUrlsResponseTypeDef",
-    "GetSourceRepositoryRequestTypeDef",
-    "GetSourceRepositoryResponseTypeDef",
-    "GetSpaceRequestTypeDef",
-    "GetSpaceResponseTypeDef",
-    "GetSubscriptionRequestTypeDef",
-    "GetSubscriptionResponseTypeDef",
-    "GetUserDetailsRequestTypeDef",
-    "GetUserDetailsResponseTypeDef",
-    "GetWorkflowRequestTypeDef",
-    "GetWorkflowResponseTypeDef",
-    "GetWorkflowRunRequestTypeDef",
-    "GetWorkflowRunResponseTypeDef",
-    "IdeConfigurationTypeDef",
-    "IdeTypeDef",
-    "ListAccessTokensRequestTypeDef",
-    "ListAccessTokensResponseTypeDef",
-    "ListDevEnvironmentSessionsRequestTypeDef",
-    "ListDevEnvironmentSessionsResponseTypeDef",
-    "ListDevEnvironmentsRequestTypeDef",
-    "ListDevEnvironmentsResponseTypeDef",
-    "ListEventLogsRequestTypeDef",
-    "ListEventLogsResponseTypeDef",
-    "ListProjectsRequestTypeDef",
-    "ListProjectsResponseTypeDef",
-    "ListSourceRepositoriesItemTypeDef",
-    "ListSourceRepositoriesRequestTypeDef",
-    "ListSourceRepositoriesResponseTypeDef",
-    "ListSourceRepositoryBranchesItemTypeDef",
-    "ListSourceRepositoryBranchesRequestTypeDef",
-    "ListSourceRepositoryBranchesResponseTypeDef",
-    "ListSpacesRequestTypeDef",
-    "ListSpacesResponseTypeDef",
-    "ListWorkflowRunsRequestTypeDef",
-    "ListWorkflowRunsResponseTypeDef",
-    "ListWorkflowsRequestTypeDef",
-    "ListWorkflowsResponseTypeDef",
-    "PersistentStorageConfigurationTypeDef",
-    "PersistentStorageTypeDef",
-    "ProjectInformationTypeDef",
-    "ProjectListFilterTypeDef",
-    "ProjectSummaryTypeDef",
-    "RepositoryInputTypeDef",
-    "ResponseMetadataTypeDef",
-    "SpaceSummaryTypeDef",
-    "StartDevEnvironmentRequestTypeDef",
-    "StartDevEnvironmentResponseTypeDef",
-    "StartDevEnvironmentSessionRequestTypeDef",
-    "StartDevEnvironmentSessionResponseTypeDef",
-    "StartWorkflowRunRequestTypeDef",
-    "StartWorkflowRunResponseTypeDef",
-    "StopDevEnvironmentRequestTypeDef",
-    "StopDevEnvironmentResponseTypeDef",
-    "StopDevEnvironmentSessionRequestTypeDef",
-    "StopDevEnvironmentSessionResponseTypeDef",
-    "UpdateDevEnvironmentRequestTypeDef",
-    "UpdateDevEnvironmentResponseTypeDef",
-    "UpdateProjectRequestTypeDef",
-    "UpdateProjectResponseTypeDef",
-    "UpdateSpaceRequestTypeDef",
-    "UpdateSpaceResponseTypeDef",
-    "UserIdentityTypeDef",
-    "VerifySessionResponseTypeDef",
-    "WorkflowDefinitionSummaryTypeDef",
-    "WorkflowDefinitionTypeDef",
-    "WorkflowRunSortCriteriaTypeDef",
-    "WorkflowRunStatusReasonTypeDef",
-    "WorkflowRunSummaryTypeDef",
-    "WorkflowSortCriteriaTypeDef",
-    "WorkflowSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessTokenSummaryTypeDef",
+        "CreateAccessTokenRequestTypeDef",
+        "CreateAccessTokenResponseTypeDef",
+        "CreateDevEnvironmentRequestTypeDef",
+        "CreateDevEnvironmentResponseTypeDef",
+        "CreateProjectRequestTypeDef",
+        "CreateProjectResponseTypeDef",
+        "CreateSourceRepositoryBranchRequestTypeDef",
+        "CreateSourceRepositoryBranchResponseTypeDef",
+        "CreateSourceRepositoryRequestTypeDef",
+        "CreateSourceRepositoryResponseTypeDef",
+        "DeleteAccessTokenRequestTypeDef",
+        "DeleteAccessTokenResponseTypeDef",
+        "DeleteDevEnvironmentRequestTypeDef",
+        "DeleteDevEnvironmentResponseTypeDef",
+        "DeleteProjectRequestTypeDef",
+        "DeleteProjectResponseTypeDef",
+        "DeleteSourceRepositoryRequestTypeDef",
+        "DeleteSourceRepositoryResponseTypeDef",
+        "DeleteSpaceRequestTypeDef",
+        "DeleteSpaceResponseTypeDef",
+        "DevEnvironmentAccessDetailsTypeDef",
+        "DevEnvironmentRepositorySummaryTypeDef",
+        "DevEnvironmentSessionConfigurationTypeDef",
+        "DevEnvironmentSessionSummaryTypeDef",
+        "DevEnvironmentSummaryTypeDef",
+        "EmailAddressTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventLogEntryTypeDef",
+        "EventPayloadTypeDef",
+        "ExecuteCommandSessionConfigurationTypeDef",
+        "FilterTypeDef",
+        "GetDevEnvironmentRequestTypeDef",
+        "GetDevEnvironmentResponseTypeDef",
+        "GetProjectRequestTypeDef",
+        "GetProjectResponseTypeDef",
+        "GetSourceRepositoryCloneUrlsRequestTypeDef",
+        "GetSourceRepositoryCloneUrlsResponseTypeDef",
+        "GetSourceRepositoryRequestTypeDef",
+        "GetSourceRepositoryResponseTypeDef",
+        "GetSpaceRequestTypeDef",
+        "GetSpaceResponseTypeDef",
+        "GetSubscriptionRequestTypeDef",
+        "GetSubscriptionResponseTypeDef",
+        "GetUserDetailsRequestTypeDef",
+        "GetUserDetailsResponseTypeDef",
+        "GetWorkflowRequestTypeDef",
+        "GetWorkflowResponseTypeDef",
+        "GetWorkflowRunRequestTypeDef",
+        "GetWorkflowRunResponseTypeDef",
+        "IdeConfigurationTypeDef",
+        "IdeTypeDef",
+        "ListAccessTokensRequestTypeDef",
+        "ListAccessTokensResponseTypeDef",
+        "ListDevEnvironmentSessionsRequestTypeDef",
+        "ListDevEnvironmentSessionsResponseTypeDef",
+        "ListDevEnvironmentsRequestTypeDef",
+        "ListDevEnvironmentsResponseTypeDef",
+        "ListEventLogsRequestTypeDef",
+        "ListEventLogsResponseTypeDef",
+        "ListProjectsRequestTypeDef",
+        "ListProjectsResponseTypeDef",
+        "ListSourceRepositoriesItemTypeDef",
+        "ListSourceRepositoriesRequestTypeDef",
+        "ListSourceRepositoriesResponseTypeDef",
+        "ListSourceRepositoryBranchesItemTypeDef",
+        "ListSourceRepositoryBranchesRequestTypeDef",
+        "ListSourceRepositoryBranchesResponseTypeDef",
+        "ListSpacesRequestTypeDef",
+        "ListSpacesResponseTypeDef",
+        "ListWorkflowRunsRequestTypeDef",
+        "ListWorkflowRunsResponseTypeDef",
+        "ListWorkflowsRequestTypeDef",
+        "ListWorkflowsResponseTypeDef",
+        "PersistentStorageConfigurationTypeDef",
+        "PersistentStorageTypeDef",
+        "ProjectInformationTypeDef",
+        "ProjectListFilterTypeDef",
+        "ProjectSummaryTypeDef",
+        "RepositoryInputTypeDef",
+        "ResponseMetadataTypeDef",
+        "SpaceSummaryTypeDef",
+        "StartDevEnvironmentRequestTypeDef",
+        "StartDevEnvironmentResponseTypeDef",
+        "StartDevEnvironmentSessionRequestTypeDef",
+        "StartDevEnvironmentSessionResponseTypeDef",
+        "StartWorkflowRunRequestTypeDef",
+        "StartWorkflowRunResponseTypeDef",
+        "StopDevEnvironmentRequestTypeDef",
+        "StopDevEnvironmentResponseTypeDef",
+        "StopDevEnvironmentSessionRequestTypeDef",
+        "StopDevEnvironmentSessionResponseTypeDef",
+        "UpdateDevEnvironmentRequestTypeDef",
+        "UpdateDevEnvironmentResponseTypeDef",
+        "UpdateProjectRequestTypeDef",
+        "UpdateProjectResponseTypeDef",
+        "UpdateSpaceRequestTypeDef",
+        "UpdateSpaceResponseTypeDef",
+        "UserIdentityTypeDef",
+        "VerifySessionResponseTypeDef",
+        "WorkflowDefinitionSummaryTypeDef",
+        "WorkflowDefinitionTypeDef",
+        "WorkflowRunSortCriteriaTypeDef",
+        "WorkflowRunStatusReasonTypeDef",
+        "WorkflowRunSummaryTypeDef",
+        "WorkflowSortCriteriaTypeDef",
+        "WorkflowSummaryTypeDef",
+    ]
 
 
 class AccessTokenSummaryTypeDef(TypedDict):
@@ -159,6 +160,20 @@ class CreateAccessTokenResponseTypeDef(TypedDict):
     expiresTime: datetime
     accessTokenId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IdeConfigurationTypeDef(TypedDict):
+    runtime: NotRequired[str]
+    name: NotRequired[str]
+
+
+class PersistentStorageConfigurationTypeDef(TypedDict):
+    sizeInGiB: int
+
+
+class RepositoryInputTypeDef(TypedDict):
+    repositoryName: str
+    branchName: NotRequired[str]
 
 
 class CreateDevEnvironmentRequestTypeDef(TypedDict):
@@ -293,6 +308,11 @@ class DevEnvironmentRepositorySummaryTypeDef(TypedDict):
     branchName: NotRequired[str]
 
 
+class ExecuteCommandSessionConfigurationTypeDef(TypedDict):
+    command: str
+    arguments: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DevEnvironmentSessionConfigurationTypeDef(TypedDict):
     sessionType: DevEnvironmentSessionTypeType
     executeCommandSessionConfiguration: NotRequired[
@@ -306,6 +326,15 @@ class DevEnvironmentSessionSummaryTypeDef(TypedDict):
     devEnvironmentId: str
     startedTime: datetime
     id: str
+
+
+class IdeTypeDef(TypedDict):
+    runtime: NotRequired[str]
+    name: NotRequired[str]
+
+
+class PersistentStorageTypeDef(TypedDict):
+    sizeInGiB: int
 
 
 class DevEnvironmentSummaryTypeDef(TypedDict):
@@ -330,6 +359,23 @@ class EmailAddressTypeDef(TypedDict):
     verified: NotRequired[bool]
 
 
+class EventPayloadTypeDef(TypedDict):
+    contentType: NotRequired[str]
+    data: NotRequired[str]
+
+
+class ProjectInformationTypeDef(TypedDict):
+    name: NotRequired[str]
+    projectId: NotRequired[str]
+
+
+class UserIdentityTypeDef(TypedDict):
+    userType: UserTypeType
+    principalId: str
+    userName: NotRequired[str]
+    awsAccountId: NotRequired[str]
+
+
 class EventLogEntryTypeDef(TypedDict):
     id: str
     eventName: str
@@ -346,16 +392,6 @@ class EventLogEntryTypeDef(TypedDict):
     errorCode: NotRequired[str]
     sourceIpAddress: NotRequired[str]
     userAgent: NotRequired[str]
-
-
-class EventPayloadTypeDef(TypedDict):
-    contentType: NotRequired[str]
-    data: NotRequired[str]
-
-
-class ExecuteCommandSessionConfigurationTypeDef(TypedDict):
-    command: str
-    arguments: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class FilterTypeDef(TypedDict):
@@ -472,6 +508,10 @@ class GetWorkflowRequestTypeDef(TypedDict):
     projectName: str
 
 
+class WorkflowDefinitionTypeDef(TypedDict):
+    path: str
+
+
 class GetWorkflowResponseTypeDef(TypedDict):
     spaceName: str
     projectName: str
@@ -493,6 +533,10 @@ class GetWorkflowRunRequestTypeDef(TypedDict):
     projectName: str
 
 
+class WorkflowRunStatusReasonTypeDef(TypedDict):
+    pass
+
+
 class GetWorkflowRunResponseTypeDef(TypedDict):
     spaceName: str
     projectName: str
@@ -504,16 +548,6 @@ class GetWorkflowRunResponseTypeDef(TypedDict):
     endTime: NotRequired[datetime]
     lastUpdatedTime: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IdeConfigurationTypeDef(TypedDict):
-    runtime: NotRequired[str]
-    name: NotRequired[str]
-
-
-class IdeTypeDef(TypedDict):
-    runtime: NotRequired[str]
-    name: NotRequired[str]
 
 
 class ListAccessTokensRequestTypeDef(TypedDict):
@@ -570,11 +604,23 @@ class ListEventLogsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ProjectListFilterTypeDef(TypedDict):
+    key: FilterKeyType
+    values: ReadOnly[Sequence[str]]
+    comparisonOperator: NotRequired[ComparisonOperatorType]
+
+
 class ListProjectsRequestTypeDef(TypedDict):
     spaceName: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     filters: NotRequired[ReadOnly[Sequence[ProjectListFilterTypeDef]]]
+
+
+class ProjectSummaryTypeDef(TypedDict):
+    name: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
 
 
 class ListProjectsResponseTypeDef(TypedDict):
@@ -629,10 +675,21 @@ class ListSpacesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class SpaceSummaryTypeDef(TypedDict):
+    name: str
+    regionName: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+
+
 class ListSpacesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     items: NotRequired[list[SpaceSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WorkflowRunSortCriteriaTypeDef(TypedDict):
+    pass
 
 
 class ListWorkflowRunsRequestTypeDef(TypedDict):
@@ -644,10 +701,25 @@ class ListWorkflowRunsRequestTypeDef(TypedDict):
     sortBy: NotRequired[ReadOnly[Sequence[WorkflowRunSortCriteriaTypeDef]]]
 
 
+class WorkflowRunSummaryTypeDef(TypedDict):
+    id: str
+    workflowId: str
+    workflowName: str
+    status: WorkflowRunStatusType
+    statusReasons: NotRequired[list[WorkflowRunStatusReasonTypeDef]]
+    startTime: datetime
+    endTime: NotRequired[datetime]
+    lastUpdatedTime: datetime
+
+
 class ListWorkflowRunsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     items: NotRequired[list[WorkflowRunSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WorkflowSortCriteriaTypeDef(TypedDict):
+    pass
 
 
 class ListWorkflowsRequestTypeDef(TypedDict):
@@ -658,47 +730,26 @@ class ListWorkflowsRequestTypeDef(TypedDict):
     sortBy: NotRequired[ReadOnly[Sequence[WorkflowSortCriteriaTypeDef]]]
 
 
+class WorkflowDefinitionSummaryTypeDef(TypedDict):
+    path: str
+
+
+class WorkflowSummaryTypeDef(TypedDict):
+    id: str
+    name: str
+    sourceRepositoryName: str
+    sourceBranchName: str
+    definition: WorkflowDefinitionSummaryTypeDef
+    createdTime: datetime
+    lastUpdatedTime: datetime
+    runMode: WorkflowRunModeType
+    status: WorkflowStatusType
+
+
 class ListWorkflowsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     items: NotRequired[list[WorkflowSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PersistentStorageConfigurationTypeDef(TypedDict):
-    sizeInGiB: int
-
-
-class PersistentStorageTypeDef(TypedDict):
-    sizeInGiB: int
-
-
-class ProjectInformationTypeDef(TypedDict):
-    name: NotRequired[str]
-    projectId: NotRequired[str]
-
-
-class ProjectListFilterTypeDef(TypedDict):
-    key: FilterKeyType
-    values: ReadOnly[Sequence[str]]
-    comparisonOperator: NotRequired[ComparisonOperatorType]
-
-
-class ProjectSummaryTypeDef(TypedDict):
-    name: str
-    displayName: NotRequired[str]
-    description: NotRequired[str]
-
-
-class RepositoryInputTypeDef(TypedDict):
-    repositoryName: str
-    branchName: NotRequired[str]
-
-
-class SpaceSummaryTypeDef(TypedDict):
-    name: str
-    regionName: str
-    displayName: NotRequired[str]
-    description: NotRequired[str]
 
 
 class StartDevEnvironmentRequestTypeDef(TypedDict):
@@ -827,56 +878,6 @@ class UpdateSpaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UserIdentityTypeDef(TypedDict):
-    userType: UserTypeType
-    principalId: str
-    userName: NotRequired[str]
-    awsAccountId: NotRequired[str]
-
-
 class VerifySessionResponseTypeDef(TypedDict):
     identity: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkflowDefinitionSummaryTypeDef(TypedDict):
-    path: str
-
-
-class WorkflowDefinitionTypeDef(TypedDict):
-    path: str
-
-
-class WorkflowRunSortCriteriaTypeDef(TypedDict):
-    pass
-
-
-class WorkflowRunStatusReasonTypeDef(TypedDict):
-    pass
-
-
-class WorkflowRunSummaryTypeDef(TypedDict):
-    id: str
-    workflowId: str
-    workflowName: str
-    status: WorkflowRunStatusType
-    statusReasons: NotRequired[list[WorkflowRunStatusReasonTypeDef]]
-    startTime: datetime
-    endTime: NotRequired[datetime]
-    lastUpdatedTime: datetime
-
-
-class WorkflowSortCriteriaTypeDef(TypedDict):
-    pass
-
-
-class WorkflowSummaryTypeDef(TypedDict):
-    id: str
-    name: str
-    sourceRepositoryName: str
-    sourceBranchName: str
-    definition: WorkflowDefinitionSummaryTypeDef
-    createdTime: datetime
-    lastUpdatedTime: datetime
-    runMode: WorkflowRunModeType
-    status: WorkflowStatusType

@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS CodeCommit: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApprovalStateType",
-    "BatchGetRepositoriesErrorCodeEnumType",
-    "ChangeTypeEnumType",
-    "ConflictDetailLevelTypeEnumType",
-    "ConflictResolutionStrategyTypeEnumType",
-    "FileModeTypeEnumType",
-    "MergeOptionTypeEnumType",
-    "ObjectTypeEnumType",
-    "OrderEnumType",
-    "OverrideStatusType",
-    "PullRequestEventTypeType",
-    "PullRequestStatusEnumType",
-    "RelativeFileVersionEnumType",
-    "ReplacementTypeEnumType",
-    "RepositoryTriggerEventEnumType",
-    "SortByEnumType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApprovalStateType",
+        "BatchGetRepositoriesErrorCodeEnumType",
+        "ChangeTypeEnumType",
+        "ConflictDetailLevelTypeEnumType",
+        "ConflictResolutionStrategyTypeEnumType",
+        "FileModeTypeEnumType",
+        "MergeOptionTypeEnumType",
+        "ObjectTypeEnumType",
+        "OrderEnumType",
+        "OverrideStatusType",
+        "PullRequestEventTypeType",
+        "PullRequestStatusEnumType",
+        "RelativeFileVersionEnumType",
+        "ReplacementTypeEnumType",
+        "RepositoryTriggerEventEnumType",
+        "SortByEnumType",
+    ]
 
 ApprovalStateType = Literal["APPROVE", "REVOKE"]
 BatchGetRepositoriesErrorCodeEnumType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,216 +37,217 @@ from .literals import (
     SortByEnumType,
 )
 
-__all__ = [
-    "ApprovalRuleEventMetadataTypeDef",
-    "ApprovalRuleOverriddenEventMetadataTypeDef",
-    "ApprovalRuleTemplateTypeDef",
-    "ApprovalRuleTypeDef",
-    "ApprovalStateChangedEventMetadataTypeDef",
-    "ApprovalTypeDef",
-    "AssociateApprovalRuleTemplateWithRepositoryInputTypeDef",
-    "BatchAssociateApprovalRuleTemplateWithRepositoriesErrorTypeDef",
-    "BatchAssociateApprovalRuleTemplateWithRepositoriesInputTypeDef",
-    "BatchAssociateApprovalRuleTemplateWithRepositoriesOutputTypeDef",
-    "BatchDescribeMergeConflictsErrorTypeDef",
-    "BatchDescribeMergeConflictsInputTypeDef",
-    "BatchDescribeMergeConflictsOutputTypeDef",
-    "BatchDisassociateApprovalRuleTemplateFromRepositoriesErrorTypeDef",
-    "BatchDisassociateApprovalRuleTemplateFromRepositoriesInputTypeDef",
-    "BatchDisassociateApprovalRuleTemplateFromRepositoriesOutputTypeDef",
-    "BatchGetCommitsErrorTypeDef",
-    "BatchGetCommitsInputTypeDef",
-    "BatchGetCommitsOutputTypeDef",
-    "BatchGetRepositoriesErrorTypeDef",
-    "BatchGetRepositoriesInputTypeDef",
-    "BatchGetRepositoriesOutputTypeDef",
-    "BlobMetadataTypeDef",
-    "BranchInfoTypeDef",
-    "CommentTypeDef",
-    "CommentsForComparedCommitTypeDef",
-    "CommentsForPullRequestTypeDef",
-    "CommitTypeDef",
-    "ConflictMetadataTypeDef",
-    "ConflictResolutionTypeDef",
-    "ConflictTypeDef",
-    "CreateApprovalRuleTemplateInputTypeDef",
-    "CreateApprovalRuleTemplateOutputTypeDef",
-    "CreateBranchInputTypeDef",
-    "CreateCommitInputTypeDef",
-    "CreateCommitOutputTypeDef",
-    "CreatePullRequestApprovalRuleInputTypeDef",
-    "CreatePullRequestApprovalRuleOutputTypeDef",
-    "CreatePullRequestInputTypeDef",
-    "CreatePullRequestOutputTypeDef",
-    "CreateRepositoryInputTypeDef",
-    "CreateRepositoryOutputTypeDef",
-    "CreateUnreferencedMergeCommitInputTypeDef",
-    "CreateUnreferencedMergeCommitOutputTypeDef",
-    "DeleteApprovalRuleTemplateInputTypeDef",
-    "DeleteApprovalRuleTemplateOutputTypeDef",
-    "DeleteBranchInputTypeDef",
-    "DeleteBranchOutputTypeDef",
-    "DeleteCommentContentInputTypeDef",
-    "DeleteCommentContentOutputTypeDef",
-    "DeleteFileEntryTypeDef",
-    "DeleteFileInputTypeDef",
-    "DeleteFileOutputTypeDef",
-    "DeletePullRequestApprovalRuleInputTypeDef",
-    "DeletePullRequestApprovalRuleOutputTypeDef",
-    "DeleteRepositoryInputTypeDef",
-    "DeleteRepositoryOutputTypeDef",
-    "DescribeMergeConflictsInputTypeDef",
-    "DescribeMergeConflictsOutputTypeDef",
-    "DescribePullRequestEventsInputTypeDef",
-    "DescribePullRequestEventsOutputTypeDef",
-    "DifferenceTypeDef",
-    "DisassociateApprovalRuleTemplateFromRepositoryInputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EvaluatePullRequestApprovalRulesInputTypeDef",
-    "EvaluatePullRequestApprovalRulesOutputTypeDef",
-    "EvaluationTypeDef",
-    "FileMetadataTypeDef",
-    "FileModesTypeDef",
-    "FileSizesTypeDef",
-    "FileTypeDef",
-    "FileVersionTypeDef",
-    "FolderTypeDef",
-    "GetApprovalRuleTemplateInputTypeDef",
-    "GetApprovalRuleTemplateOutputTypeDef",
-    "GetBlobInputTypeDef",
-    "GetBlobOutputTypeDef",
-    "GetBranchInputTypeDef",
-    "GetBranchOutputTypeDef",
-    "GetCommentInputTypeDef",
-    "GetCommentOutputTypeDef",
-    "GetCommentReactionsInputTypeDef",
-    "GetCommentReactionsOutputTypeDef",
-    "GetCommentsForComparedCommitInputTypeDef",
-    "GetCommentsForComparedCommitOutputTypeDef",
-    "GetCommentsForPullRequestInputTypeDef",
-    "GetCommentsForPullRequestOutputTypeDef",
-    "GetCommitInputTypeDef",
-    "GetCommitOutputTypeDef",
-    "GetDifferencesInputTypeDef",
-    "GetDifferencesOutputTypeDef",
-    "GetFileInputTypeDef",
-    "GetFileOutputTypeDef",
-    "GetFolderInputTypeDef",
-    "GetFolderOutputTypeDef",
-    "GetMergeCommitInputTypeDef",
-    "GetMergeCommitOutputTypeDef",
-    "GetMergeConflictsInputTypeDef",
-    "GetMergeConflictsOutputTypeDef",
-    "GetMergeOptionsInputTypeDef",
-    "GetMergeOptionsOutputTypeDef",
-    "GetPullRequestApprovalStatesInputTypeDef",
-    "GetPullRequestApprovalStatesOutputTypeDef",
-    "GetPullRequestInputTypeDef",
-    "GetPullRequestOutputTypeDef",
-    "GetPullRequestOverrideStateInputTypeDef",
-    "GetPullRequestOverrideStateOutputTypeDef",
-    "GetRepositoryInputTypeDef",
-    "GetRepositoryOutputTypeDef",
-    "GetRepositoryTriggersInputTypeDef",
-    "GetRepositoryTriggersOutputTypeDef",
-    "IsBinaryFileTypeDef",
-    "ListApprovalRuleTemplatesInputTypeDef",
-    "ListApprovalRuleTemplatesOutputTypeDef",
-    "ListAssociatedApprovalRuleTemplatesForRepositoryInputTypeDef",
-    "ListAssociatedApprovalRuleTemplatesForRepositoryOutputTypeDef",
-    "ListBranchesInputTypeDef",
-    "ListBranchesOutputTypeDef",
-    "ListFileCommitHistoryRequestTypeDef",
-    "ListFileCommitHistoryResponseTypeDef",
-    "ListPullRequestsInputTypeDef",
-    "ListPullRequestsOutputTypeDef",
-    "ListRepositoriesForApprovalRuleTemplateInputTypeDef",
-    "ListRepositoriesForApprovalRuleTemplateOutputTypeDef",
-    "ListRepositoriesInputTypeDef",
-    "ListRepositoriesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "LocationTypeDef",
-    "MergeBranchesByFastForwardInputTypeDef",
-    "MergeBranchesByFastForwardOutputTypeDef",
-    "MergeBranchesBySquashInputTypeDef",
-    "MergeBranchesBySquashOutputTypeDef",
-    "MergeBranchesByThreeWayInputTypeDef",
-    "MergeBranchesByThreeWayOutputTypeDef",
-    "MergeHunkDetailTypeDef",
-    "MergeHunkTypeDef",
-    "MergeMetadataTypeDef",
-    "MergeOperationsTypeDef",
-    "MergePullRequestByFastForwardInputTypeDef",
-    "MergePullRequestByFastForwardOutputTypeDef",
-    "MergePullRequestBySquashInputTypeDef",
-    "MergePullRequestBySquashOutputTypeDef",
-    "MergePullRequestByThreeWayInputTypeDef",
-    "MergePullRequestByThreeWayOutputTypeDef",
-    "ObjectTypesTypeDef",
-    "OriginApprovalRuleTemplateTypeDef",
-    "OverridePullRequestApprovalRulesInputTypeDef",
-    "PostCommentForComparedCommitInputTypeDef",
-    "PostCommentForComparedCommitOutputTypeDef",
-    "PostCommentForPullRequestInputTypeDef",
-    "PostCommentForPullRequestOutputTypeDef",
-    "PostCommentReplyInputTypeDef",
-    "PostCommentReplyOutputTypeDef",
-    "PullRequestCreatedEventMetadataTypeDef",
-    "PullRequestEventTypeDef",
-    "PullRequestMergedStateChangedEventMetadataTypeDef",
-    "PullRequestSourceReferenceUpdatedEventMetadataTypeDef",
-    "PullRequestStatusChangedEventMetadataTypeDef",
-    "PullRequestTargetTypeDef",
-    "PullRequestTypeDef",
-    "PutCommentReactionInputTypeDef",
-    "PutFileEntryTypeDef",
-    "PutFileInputTypeDef",
-    "PutFileOutputTypeDef",
-    "PutRepositoryTriggersInputTypeDef",
-    "PutRepositoryTriggersOutputTypeDef",
-    "ReactionForCommentTypeDef",
-    "ReactionValueFormatsTypeDef",
-    "ReplaceContentEntryTypeDef",
-    "RepositoryMetadataTypeDef",
-    "RepositoryNameIdPairTypeDef",
-    "RepositoryTriggerExecutionFailureTypeDef",
-    "RepositoryTriggerOutputTypeDef",
-    "RepositoryTriggerTypeDef",
-    "ResponseMetadataTypeDef",
-    "SetFileModeEntryTypeDef",
-    "SourceFileSpecifierTypeDef",
-    "SubModuleTypeDef",
-    "SymbolicLinkTypeDef",
-    "TagResourceInputTypeDef",
-    "TargetTypeDef",
-    "TestRepositoryTriggersInputTypeDef",
-    "TestRepositoryTriggersOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UpdateApprovalRuleTemplateContentInputTypeDef",
-    "UpdateApprovalRuleTemplateContentOutputTypeDef",
-    "UpdateApprovalRuleTemplateDescriptionInputTypeDef",
-    "UpdateApprovalRuleTemplateDescriptionOutputTypeDef",
-    "UpdateApprovalRuleTemplateNameInputTypeDef",
-    "UpdateApprovalRuleTemplateNameOutputTypeDef",
-    "UpdateCommentInputTypeDef",
-    "UpdateCommentOutputTypeDef",
-    "UpdateDefaultBranchInputTypeDef",
-    "UpdatePullRequestApprovalRuleContentInputTypeDef",
-    "UpdatePullRequestApprovalRuleContentOutputTypeDef",
-    "UpdatePullRequestApprovalStateInputTypeDef",
-    "UpdatePullRequestDescriptionInputTypeDef",
-    "UpdatePullRequestDescriptionOutputTypeDef",
-    "UpdatePullRequestStatusInputTypeDef",
-    "UpdatePullRequestStatusOutputTypeDef",
-    "UpdatePullRequestTitleInputTypeDef",
-    "UpdatePullRequestTitleOutputTypeDef",
-    "UpdateRepositoryDescriptionInputTypeDef",
-    "UpdateRepositoryEncryptionKeyInputTypeDef",
-    "UpdateRepositoryEncryptionKeyOutputTypeDef",
-    "UpdateRepositoryNameInputTypeDef",
-    "UserInfoTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApprovalRuleEventMetadataTypeDef",
+        "ApprovalRuleOverriddenEventMetadataTypeDef",
+        "ApprovalRuleTemplateTypeDef",
+        "ApprovalRuleTypeDef",
+        "ApprovalStateChangedEventMetadataTypeDef",
+        "ApprovalTypeDef",
+        "AssociateApprovalRuleTemplateWithRepositoryInputTypeDef",
+        "BatchAssociateApprovalRuleTemplateWithRepositoriesErrorTypeDef",
+        "BatchAssociateApprovalRuleTemplateWithRepositoriesInputTypeDef",
+        "BatchAssociateApprovalRuleTemplateWithRepositoriesOutputTypeDef",
+        "BatchDescribeMergeConflictsErrorTypeDef",
+        "BatchDescribeMergeConflictsInputTypeDef",
+        "BatchDescribeMergeConflictsOutputTypeDef",
+        "BatchDisassociateApprovalRuleTemplateFromRepositoriesErrorTypeDef",
+        "BatchDisassociateApprovalRuleTemplateFromRepositoriesInputTypeDef",
+        "BatchDisassociateApprovalRuleTemplateFromRepositoriesOutputTypeDef",
+        "BatchGetCommitsErrorTypeDef",
+        "BatchGetCommitsInputTypeDef",
+        "BatchGetCommitsOutputTypeDef",
+        "BatchGetRepositoriesErrorTypeDef",
+        "BatchGetRepositoriesInputTypeDef",
+        "BatchGetRepositoriesOutputTypeDef",
+        "BlobMetadataTypeDef",
+        "BranchInfoTypeDef",
+        "CommentTypeDef",
+        "CommentsForComparedCommitTypeDef",
+        "CommentsForPullRequestTypeDef",
+        "CommitTypeDef",
+        "ConflictMetadataTypeDef",
+        "ConflictResolutionTypeDef",
+        "ConflictTypeDef",
+        "CreateApprovalRuleTemplateInputTypeDef",
+        "CreateApprovalRuleTemplateOutputTypeDef",
+        "CreateBranchInputTypeDef",
+        "CreateCommitInputTypeDef",
+        "CreateCommitOutputTypeDef",
+        "CreatePullRequestApprovalRuleInputTypeDef",
+        "CreatePullRequestApprovalRuleOutputTypeDef",
+        "CreatePullRequestInputTypeDef",
+        "CreatePullRequestOutputTypeDef",
+        "CreateRepositoryInputTypeDef",
+        "CreateRepositoryOutputTypeDef",
+        "CreateUnreferencedMergeCommitInputTypeDef",
+        "CreateUnreferencedMergeCommitOutputTypeDef",
+        "DeleteApprovalRuleTemplateInputTypeDef",
+        "DeleteApprovalRuleTemplateOutputTypeDef",
+        "DeleteBranchInputTypeDef",
+        "DeleteBranchOutputTypeDef",
+        "DeleteCommentContentInputTypeDef",
+        "DeleteCommentContentOutputTypeDef",
+        "DeleteFileEntryTypeDef",
+        "DeleteFileInputTypeDef",
+        "DeleteFileOutputTypeDef",
+        "DeletePullRequestApprovalRuleInputTypeDef",
+        "DeletePullRequestApprovalRuleOutputTypeDef",
+        "DeleteRepositoryInputTypeDef",
+        "DeleteRepositoryOutputTypeDef",
+        "DescribeMergeConflictsInputTypeDef",
+        "DescribeMergeConflictsOutputTypeDef",
+        "DescribePullRequestEventsInputTypeDef",
+        "DescribePullRequestEventsOutputTypeDef",
+        "DifferenceTypeDef",
+        "DisassociateApprovalRuleTemplateFromRepositoryInputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EvaluatePullRequestApprovalRulesInputTypeDef",
+        "EvaluatePullRequestApprovalRulesOutputTypeDef",
+        "EvaluationTypeDef",
+        "FileMetadataTypeDef",
+        "FileModesTypeDef",
+        "FileSizesTypeDef",
+        "FileTypeDef",
+        "FileVersionTypeDef",
+        "FolderTypeDef",
+        "GetApprovalRuleTemplateInputTypeDef",
+        "GetApprovalRuleTemplateOutputTypeDef",
+        "GetBlobInputTypeDef",
+        "GetBlobOutputTypeDef",
+        "GetBranchInputTypeDef",
+        "GetBranchOutputTypeDef",
+        "GetCommentInputTypeDef",
+        "GetCommentOutputTypeDef",
+        "GetCommentReactionsInputTypeDef",
+        "GetCommentReactionsOutputTypeDef",
+        "GetCommentsForComparedCommitInputTypeDef",
+        "GetCommentsForComparedCommitOutputTypeDef",
+        "GetCommentsForPullRequestInputTypeDef",
+        "GetCommentsForPullRequestOutputTypeDef",
+        "GetCommitInputTypeDef",
+        "GetCommitOutputTypeDef",
+        "GetDifferencesInputTypeDef",
+        "GetDifferencesOutputTypeDef",
+        "GetFileInputTypeDef",
+        "GetFileOutputTypeDef",
+        "GetFolderInputTypeDef",
+        "GetFolderOutputTypeDef",
+        "GetMergeCommitInputTypeDef",
+        "GetMergeCommitOutputTypeDef",
+        "GetMergeConflictsInputTypeDef",
+        "GetMergeConflictsOutputTypeDef",
+        "GetMergeOptionsInputTypeDef",
+        "GetMergeOptionsOutputTypeDef",
+        "GetPullRequestApprovalStatesInputTypeDef",
+        "GetPullRequestApprovalStatesOutputTypeDef",
+        "GetPullRequestInputTypeDef",
+        "GetPullRequestOutputTypeDef",
+        "GetPullRequestOverrideStateInputTypeDef",
+        "GetPullRequestOverrideStateOutputTypeDef",
+        "GetRepositoryInputTypeDef",
+        "GetRepositoryOutputTypeDef",
+        "GetRepositoryTriggersInputTypeDef",
+        "GetRepositoryTriggersOutputTypeDef",
+        "IsBinaryFileTypeDef",
+        "ListApprovalRuleTemplatesInputTypeDef",
+        "ListApprovalRuleTemplatesOutputTypeDef",
+        "ListAssociatedApprovalRuleTemplatesForRepositoryInputTypeDef",
+        "ListAssociatedApprovalRuleTemplatesForRepositoryOutputTypeDef",
+        "ListBranchesInputTypeDef",
+        "ListBranchesOutputTypeDef",
+        "ListFileCommitHistoryRequestTypeDef",
+        "ListFileCommitHistoryResponseTypeDef",
+        "ListPullRequestsInputTypeDef",
+        "ListPullRequestsOutputTypeDef",
+        "ListRepositoriesForApprovalRuleTemplateInputTypeDef",
+        "ListRepositoriesForApprovalRuleTemplateOutputTypeDef",
+        "ListRepositoriesInputTypeDef",
+        "ListRepositoriesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "LocationTypeDef",
+        "MergeBranchesByFastForwardInputTypeDef",
+        "MergeBranchesByFastForwardOutputTypeDef",
+        "MergeBranchesBySquashInputTypeDef",
+        "MergeBranchesBySquashOutputTypeDef",
+        "MergeBranchesByThreeWayInputTypeDef",
+        "MergeBranchesByThreeWayOutputTypeDef",
+        "MergeHunkDetailTypeDef",
+        "MergeHunkTypeDef",
+        "MergeMetadataTypeDef",
+        "MergeOperationsTypeDef",
+        "MergePullRequestByFastForwardInputTypeDef",
+        "MergePullRequestByFastForwardOutputTypeDef",
+        "MergePullRequestBySquashInputTypeDef",
+        "MergePullRequestBySquashOutputTypeDef",
+        "MergePullRequestByThreeWayInputTypeDef",
+        "MergePullRequestByThreeWayOutputTypeDef",
+        "ObjectTypesTypeDef",
+        "OriginApprovalRuleTemplateTypeDef",
+        "OverridePullRequestApprovalRulesInputTypeDef",
+        "PostCommentForComparedCommitInputTypeDef",
+        "PostCommentForComparedCommitOutputTypeDef",
+        "PostCommentForPullRequestInputTypeDef",
+        "PostCommentForPullRequestOutputTypeDef",
+        "PostCommentReplyInputTypeDef",
+        "PostCommentReplyOutputTypeDef",
+        "PullRequestCreatedEventMetadataTypeDef",
+        "PullRequestEventTypeDef",
+        "PullRequestMergedStateChangedEventMetadataTypeDef",
+        "PullRequestSourceReferenceUpdatedEventMetadataTypeDef",
+        "PullRequestStatusChangedEventMetadataTypeDef",
+        "PullRequestTargetTypeDef",
+        "PullRequestTypeDef",
+        "PutCommentReactionInputTypeDef",
+        "PutFileEntryTypeDef",
+        "PutFileInputTypeDef",
+        "PutFileOutputTypeDef",
+        "PutRepositoryTriggersInputTypeDef",
+        "PutRepositoryTriggersOutputTypeDef",
+        "ReactionForCommentTypeDef",
+        "ReactionValueFormatsTypeDef",
+        "ReplaceContentEntryTypeDef",
+        "RepositoryMetadataTypeDef",
+        "RepositoryNameIdPairTypeDef",
+        "RepositoryTriggerExecutionFailureTypeDef",
+        "RepositoryTriggerOutputTypeDef",
+        "RepositoryTriggerTypeDef",
+        "ResponseMetadataTypeDef",
+        "SetFileModeEntryTypeDef",
+        "SourceFileSpecifierTypeDef",
+        "SubModuleTypeDef",
+        "SymbolicLinkTypeDef",
+        "TagResourceInputTypeDef",
+        "TargetTypeDef",
+        "TestRepositoryTriggersInputTypeDef",
+        "TestRepositoryTriggersOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UpdateApprovalRuleTemplateContentInputTypeDef",
+        "UpdateApprovalRuleTemplateContentOutputTypeDef",
+        "UpdateApprovalRuleTemplateDescriptionInputTypeDef",
+        "UpdateApprovalRuleTemplateDescriptionOutputTypeDef",
+        "UpdateApprovalRuleTemplateNameInputTypeDef",
+        "UpdateApprovalRuleTemplateNameOutputTypeDef",
+        "UpdateCommentInputTypeDef",
+        "UpdateCommentOutputTypeDef",
+        "UpdateDefaultBranchInputTypeDef",
+        "UpdatePullRequestApprovalRuleContentInputTypeDef",
+        "UpdatePullRequestApprovalRuleContentOutputTypeDef",
+        "UpdatePullRequestApprovalStateInputTypeDef",
+        "UpdatePullRequestDescriptionInputTypeDef",
+        "UpdatePullRequestDescriptionOutputTypeDef",
+        "UpdatePullRequestStatusInputTypeDef",
+        "UpdatePullRequestStatusOutputTypeDef",
+        "UpdatePullRequestTitleInputTypeDef",
+        "UpdatePullRequestTitleOutputTypeDef",
+        "UpdateRepositoryDescriptionInputTypeDef",
+        "UpdateRepositoryEncryptionKeyInputTypeDef",
+        "UpdateRepositoryEncryptionKeyOutputTypeDef",
+        "UpdateRepositoryNameInputTypeDef",
+        "UserInfoTypeDef",
+    ]
 
 
 class ApprovalRuleEventMetadataTypeDef(TypedDict):
@@ -269,6 +270,11 @@ class ApprovalRuleTemplateTypeDef(TypedDict):
     lastModifiedDate: NotRequired[datetime]
     creationDate: NotRequired[datetime]
     lastModifiedUser: NotRequired[str]
+
+
+class OriginApprovalRuleTemplateTypeDef(TypedDict):
+    approvalRuleTemplateId: NotRequired[str]
+    approvalRuleTemplateName: NotRequired[str]
 
 
 class ApprovalRuleTypeDef(TypedDict):
@@ -333,6 +339,66 @@ class BatchDescribeMergeConflictsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class FileModesTypeDef(TypedDict):
+    source: NotRequired[FileModeTypeEnumType]
+    destination: NotRequired[FileModeTypeEnumType]
+    base: NotRequired[FileModeTypeEnumType]
+
+
+class FileSizesTypeDef(TypedDict):
+    source: NotRequired[int]
+    destination: NotRequired[int]
+    base: NotRequired[int]
+
+
+class IsBinaryFileTypeDef(TypedDict):
+    source: NotRequired[bool]
+    destination: NotRequired[bool]
+    base: NotRequired[bool]
+
+
+class MergeOperationsTypeDef(TypedDict):
+    source: NotRequired[ChangeTypeEnumType]
+    destination: NotRequired[ChangeTypeEnumType]
+
+
+class ObjectTypesTypeDef(TypedDict):
+    source: NotRequired[ObjectTypeEnumType]
+    destination: NotRequired[ObjectTypeEnumType]
+    base: NotRequired[ObjectTypeEnumType]
+
+
+class ConflictMetadataTypeDef(TypedDict):
+    filePath: NotRequired[str]
+    fileSizes: NotRequired[FileSizesTypeDef]
+    fileModes: NotRequired[FileModesTypeDef]
+    objectTypes: NotRequired[ObjectTypesTypeDef]
+    numberOfConflicts: NotRequired[int]
+    isBinaryFile: NotRequired[IsBinaryFileTypeDef]
+    contentConflict: NotRequired[bool]
+    fileModeConflict: NotRequired[bool]
+    objectTypeConflict: NotRequired[bool]
+    mergeOperations: NotRequired[MergeOperationsTypeDef]
+
+
+class MergeHunkDetailTypeDef(TypedDict):
+    startLine: NotRequired[int]
+    endLine: NotRequired[int]
+    hunkContent: NotRequired[str]
+
+
+class MergeHunkTypeDef(TypedDict):
+    isConflict: NotRequired[bool]
+    source: NotRequired[MergeHunkDetailTypeDef]
+    destination: NotRequired[MergeHunkDetailTypeDef]
+    base: NotRequired[MergeHunkDetailTypeDef]
+
+
+class ConflictTypeDef(TypedDict):
+    conflictMetadata: NotRequired[ConflictMetadataTypeDef]
+    mergeHunks: NotRequired[list[MergeHunkTypeDef]]
+
+
 class BatchDescribeMergeConflictsOutputTypeDef(TypedDict):
     conflicts: list[ConflictTypeDef]
     nextToken: NotRequired[str]
@@ -371,6 +437,22 @@ class BatchGetCommitsInputTypeDef(TypedDict):
     repositoryName: str
 
 
+class UserInfoTypeDef(TypedDict):
+    name: NotRequired[str]
+    email: NotRequired[str]
+    date: NotRequired[str]
+
+
+class CommitTypeDef(TypedDict):
+    commitId: NotRequired[str]
+    treeId: NotRequired[str]
+    parents: NotRequired[list[str]]
+    message: NotRequired[str]
+    author: NotRequired[UserInfoTypeDef]
+    committer: NotRequired[UserInfoTypeDef]
+    additionalData: NotRequired[str]
+
+
 class BatchGetCommitsOutputTypeDef(TypedDict):
     commits: NotRequired[list[CommitTypeDef]]
     errors: NotRequired[list[BatchGetCommitsErrorTypeDef]]
@@ -386,6 +468,20 @@ class BatchGetRepositoriesErrorTypeDef(TypedDict):
 
 class BatchGetRepositoriesInputTypeDef(TypedDict):
     repositoryNames: ReadOnly[Sequence[str]]
+
+
+class RepositoryMetadataTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    repositoryId: NotRequired[str]
+    repositoryName: NotRequired[str]
+    repositoryDescription: NotRequired[str]
+    defaultBranch: NotRequired[str]
+    lastModifiedDate: NotRequired[datetime]
+    creationDate: NotRequired[datetime]
+    cloneUrlHttp: NotRequired[str]
+    cloneUrlSsh: NotRequired[str]
+    Arn: NotRequired[str]
+    kmsKeyId: NotRequired[str]
 
 
 class BatchGetRepositoriesOutputTypeDef(TypedDict):
@@ -419,6 +515,12 @@ class CommentTypeDef(TypedDict):
     reactionCounts: NotRequired[dict[str, int]]
 
 
+class LocationTypeDef(TypedDict):
+    filePath: NotRequired[str]
+    filePosition: NotRequired[int]
+    relativeFileVersion: NotRequired[RelativeFileVersionEnumType]
+
+
 class CommentsForComparedCommitTypeDef(TypedDict):
     repositoryName: NotRequired[str]
     beforeCommitId: NotRequired[str]
@@ -440,38 +542,26 @@ class CommentsForPullRequestTypeDef(TypedDict):
     comments: NotRequired[list[CommentTypeDef]]
 
 
-class CommitTypeDef(TypedDict):
-    commitId: NotRequired[str]
-    treeId: NotRequired[str]
-    parents: NotRequired[list[str]]
-    message: NotRequired[str]
-    author: NotRequired[UserInfoTypeDef]
-    committer: NotRequired[UserInfoTypeDef]
-    additionalData: NotRequired[str]
+class DeleteFileEntryTypeDef(TypedDict):
+    filePath: str
 
 
-class ConflictMetadataTypeDef(TypedDict):
-    filePath: NotRequired[str]
-    fileSizes: NotRequired[FileSizesTypeDef]
-    fileModes: NotRequired[FileModesTypeDef]
-    objectTypes: NotRequired[ObjectTypesTypeDef]
-    numberOfConflicts: NotRequired[int]
-    isBinaryFile: NotRequired[IsBinaryFileTypeDef]
-    contentConflict: NotRequired[bool]
-    fileModeConflict: NotRequired[bool]
-    objectTypeConflict: NotRequired[bool]
-    mergeOperations: NotRequired[MergeOperationsTypeDef]
+class ReplaceContentEntryTypeDef(TypedDict):
+    filePath: str
+    replacementType: ReplacementTypeEnumType
+    content: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    fileMode: NotRequired[FileModeTypeEnumType]
+
+
+class SetFileModeEntryTypeDef(TypedDict):
+    filePath: str
+    fileMode: FileModeTypeEnumType
 
 
 class ConflictResolutionTypeDef(TypedDict):
     replaceContents: NotRequired[ReadOnly[Sequence[ReplaceContentEntryTypeDef]]]
     deleteFiles: NotRequired[ReadOnly[Sequence[DeleteFileEntryTypeDef]]]
     setFileModes: NotRequired[ReadOnly[Sequence[SetFileModeEntryTypeDef]]]
-
-
-class ConflictTypeDef(TypedDict):
-    conflictMetadata: NotRequired[ConflictMetadataTypeDef]
-    mergeHunks: NotRequired[list[MergeHunkTypeDef]]
 
 
 class CreateApprovalRuleTemplateInputTypeDef(TypedDict):
@@ -491,6 +581,18 @@ class CreateBranchInputTypeDef(TypedDict):
     commitId: str
 
 
+class SourceFileSpecifierTypeDef(TypedDict):
+    filePath: str
+    isMove: NotRequired[bool]
+
+
+class PutFileEntryTypeDef(TypedDict):
+    filePath: str
+    fileMode: NotRequired[FileModeTypeEnumType]
+    fileContent: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    sourceFile: NotRequired[SourceFileSpecifierTypeDef]
+
+
 class CreateCommitInputTypeDef(TypedDict):
     repositoryName: str
     branchName: str
@@ -502,6 +604,12 @@ class CreateCommitInputTypeDef(TypedDict):
     putFiles: NotRequired[ReadOnly[Sequence[PutFileEntryTypeDef]]]
     deleteFiles: NotRequired[ReadOnly[Sequence[DeleteFileEntryTypeDef]]]
     setFileModes: NotRequired[ReadOnly[Sequence[SetFileModeEntryTypeDef]]]
+
+
+class FileMetadataTypeDef(TypedDict):
+    absolutePath: NotRequired[str]
+    blobId: NotRequired[str]
+    fileMode: NotRequired[FileModeTypeEnumType]
 
 
 class CreateCommitOutputTypeDef(TypedDict):
@@ -524,11 +632,48 @@ class CreatePullRequestApprovalRuleOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TargetTypeDef(TypedDict):
+    repositoryName: str
+    sourceReference: str
+    destinationReference: NotRequired[str]
+
+
 class CreatePullRequestInputTypeDef(TypedDict):
     title: str
     description: NotRequired[str]
     targets: ReadOnly[Sequence[TargetTypeDef]]
     clientRequestToken: NotRequired[str]
+
+
+class MergeMetadataTypeDef(TypedDict):
+    isMerged: NotRequired[bool]
+    mergedBy: NotRequired[str]
+    mergeCommitId: NotRequired[str]
+    mergeOption: NotRequired[MergeOptionTypeEnumType]
+
+
+class PullRequestTargetTypeDef(TypedDict):
+    repositoryName: NotRequired[str]
+    sourceReference: NotRequired[str]
+    destinationReference: NotRequired[str]
+    destinationCommit: NotRequired[str]
+    sourceCommit: NotRequired[str]
+    mergeBase: NotRequired[str]
+    mergeMetadata: NotRequired[MergeMetadataTypeDef]
+
+
+class PullRequestTypeDef(TypedDict):
+    pullRequestId: NotRequired[str]
+    title: NotRequired[str]
+    description: NotRequired[str]
+    lastActivityDate: NotRequired[datetime]
+    creationDate: NotRequired[datetime]
+    pullRequestStatus: NotRequired[PullRequestStatusEnumType]
+    authorArn: NotRequired[str]
+    pullRequestTargets: NotRequired[list[PullRequestTargetTypeDef]]
+    clientRequestToken: NotRequired[str]
+    revisionId: NotRequired[str]
+    approvalRules: NotRequired[list[ApprovalRuleTypeDef]]
 
 
 class CreatePullRequestOutputTypeDef(TypedDict):
@@ -594,10 +739,6 @@ class DeleteCommentContentInputTypeDef(TypedDict):
 class DeleteCommentContentOutputTypeDef(TypedDict):
     comment: NotRequired[CommentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeleteFileEntryTypeDef(TypedDict):
-    filePath: str
 
 
 class DeleteFileInputTypeDef(TypedDict):
@@ -668,6 +809,54 @@ class DescribePullRequestEventsInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PullRequestCreatedEventMetadataTypeDef(TypedDict):
+    repositoryName: NotRequired[str]
+    sourceCommitId: NotRequired[str]
+    destinationCommitId: NotRequired[str]
+    mergeBase: NotRequired[str]
+
+
+class PullRequestMergedStateChangedEventMetadataTypeDef(TypedDict):
+    repositoryName: NotRequired[str]
+    destinationReference: NotRequired[str]
+    mergeMetadata: NotRequired[MergeMetadataTypeDef]
+
+
+class PullRequestSourceReferenceUpdatedEventMetadataTypeDef(TypedDict):
+    repositoryName: NotRequired[str]
+    beforeCommitId: NotRequired[str]
+    afterCommitId: NotRequired[str]
+    mergeBase: NotRequired[str]
+
+
+class PullRequestStatusChangedEventMetadataTypeDef(TypedDict):
+    pullRequestStatus: NotRequired[PullRequestStatusEnumType]
+
+
+class PullRequestEventTypeDef(TypedDict):
+    pullRequestId: NotRequired[str]
+    eventDate: NotRequired[datetime]
+    pullRequestEventType: NotRequired[PullRequestEventTypeType]
+    actorArn: NotRequired[str]
+    pullRequestCreatedEventMetadata: NotRequired[PullRequestCreatedEventMetadataTypeDef]
+    pullRequestStatusChangedEventMetadata: NotRequired[
+        PullRequestStatusChangedEventMetadataTypeDef
+    ]
+    pullRequestSourceReferenceUpdatedEventMetadata: NotRequired[
+        PullRequestSourceReferenceUpdatedEventMetadataTypeDef
+    ]
+    pullRequestMergedStateChangedEventMetadata: NotRequired[
+        PullRequestMergedStateChangedEventMetadataTypeDef
+    ]
+    approvalRuleEventMetadata: NotRequired[ApprovalRuleEventMetadataTypeDef]
+    approvalStateChangedEventMetadata: NotRequired[
+        ApprovalStateChangedEventMetadataTypeDef
+    ]
+    approvalRuleOverriddenEventMetadata: NotRequired[
+        ApprovalRuleOverriddenEventMetadataTypeDef
+    ]
+
+
 class DescribePullRequestEventsOutputTypeDef(TypedDict):
     pullRequestEvents: list[PullRequestEventTypeDef]
     nextToken: NotRequired[str]
@@ -690,11 +879,6 @@ class EvaluatePullRequestApprovalRulesInputTypeDef(TypedDict):
     revisionId: str
 
 
-class EvaluatePullRequestApprovalRulesOutputTypeDef(TypedDict):
-    evaluation: EvaluationTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class EvaluationTypeDef(TypedDict):
     approved: NotRequired[bool]
     overridden: NotRequired[bool]
@@ -702,22 +886,9 @@ class EvaluationTypeDef(TypedDict):
     approvalRulesNotSatisfied: NotRequired[list[str]]
 
 
-class FileMetadataTypeDef(TypedDict):
-    absolutePath: NotRequired[str]
-    blobId: NotRequired[str]
-    fileMode: NotRequired[FileModeTypeEnumType]
-
-
-class FileModesTypeDef(TypedDict):
-    source: NotRequired[FileModeTypeEnumType]
-    destination: NotRequired[FileModeTypeEnumType]
-    base: NotRequired[FileModeTypeEnumType]
-
-
-class FileSizesTypeDef(TypedDict):
-    source: NotRequired[int]
-    destination: NotRequired[int]
-    base: NotRequired[int]
+class EvaluatePullRequestApprovalRulesOutputTypeDef(TypedDict):
+    evaluation: EvaluationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class FileTypeDef(TypedDict):
@@ -783,6 +954,18 @@ class GetCommentReactionsInputTypeDef(TypedDict):
     reactionUserArn: NotRequired[str]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class ReactionValueFormatsTypeDef(TypedDict):
+    emoji: NotRequired[str]
+    shortCode: NotRequired[str]
+    unicode: NotRequired[str]
+
+
+class ReactionForCommentTypeDef(TypedDict):
+    reaction: NotRequired[ReactionValueFormatsTypeDef]
+    reactionUsers: NotRequired[list[str]]
+    reactionsFromDeletedUsersCount: NotRequired[int]
 
 
 class GetCommentReactionsOutputTypeDef(TypedDict):
@@ -866,6 +1049,19 @@ class GetFolderInputTypeDef(TypedDict):
     repositoryName: str
     commitSpecifier: NotRequired[str]
     folderPath: str
+
+
+class SubModuleTypeDef(TypedDict):
+    commitId: NotRequired[str]
+    absolutePath: NotRequired[str]
+    relativePath: NotRequired[str]
+
+
+class SymbolicLinkTypeDef(TypedDict):
+    blobId: NotRequired[str]
+    absolutePath: NotRequired[str]
+    relativePath: NotRequired[str]
+    fileMode: NotRequired[FileModeTypeEnumType]
 
 
 class GetFolderOutputTypeDef(TypedDict):
@@ -975,16 +1171,18 @@ class GetRepositoryTriggersInputTypeDef(TypedDict):
     repositoryName: str
 
 
+class RepositoryTriggerOutputTypeDef(TypedDict):
+    name: str
+    destinationArn: str
+    customData: NotRequired[str]
+    branches: NotRequired[list[str]]
+    events: list[RepositoryTriggerEventEnumType]
+
+
 class GetRepositoryTriggersOutputTypeDef(TypedDict):
     configurationId: NotRequired[str]
     triggers: NotRequired[list[RepositoryTriggerOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IsBinaryFileTypeDef(TypedDict):
-    source: NotRequired[bool]
-    destination: NotRequired[bool]
-    base: NotRequired[bool]
 
 
 class ListApprovalRuleTemplatesInputTypeDef(TypedDict):
@@ -1067,6 +1265,11 @@ class ListRepositoriesInputTypeDef(TypedDict):
     order: NotRequired[OrderEnumType]
 
 
+class RepositoryNameIdPairTypeDef(TypedDict):
+    repositoryName: NotRequired[str]
+    repositoryId: NotRequired[str]
+
+
 class ListRepositoriesOutputTypeDef(TypedDict):
     repositories: NotRequired[list[RepositoryNameIdPairTypeDef]]
     nextToken: NotRequired[str]
@@ -1082,12 +1285,6 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LocationTypeDef(TypedDict):
-    filePath: NotRequired[str]
-    filePosition: NotRequired[int]
-    relativeFileVersion: NotRequired[RelativeFileVersionEnumType]
 
 
 class MergeBranchesByFastForwardInputTypeDef(TypedDict):
@@ -1143,31 +1340,6 @@ class MergeBranchesByThreeWayOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MergeHunkDetailTypeDef(TypedDict):
-    startLine: NotRequired[int]
-    endLine: NotRequired[int]
-    hunkContent: NotRequired[str]
-
-
-class MergeHunkTypeDef(TypedDict):
-    isConflict: NotRequired[bool]
-    source: NotRequired[MergeHunkDetailTypeDef]
-    destination: NotRequired[MergeHunkDetailTypeDef]
-    base: NotRequired[MergeHunkDetailTypeDef]
-
-
-class MergeMetadataTypeDef(TypedDict):
-    isMerged: NotRequired[bool]
-    mergedBy: NotRequired[str]
-    mergeCommitId: NotRequired[str]
-    mergeOption: NotRequired[MergeOptionTypeEnumType]
-
-
-class MergeOperationsTypeDef(TypedDict):
-    source: NotRequired[ChangeTypeEnumType]
-    destination: NotRequired[ChangeTypeEnumType]
-
-
 class MergePullRequestByFastForwardInputTypeDef(TypedDict):
     pullRequestId: str
     repositoryName: str
@@ -1213,17 +1385,6 @@ class MergePullRequestByThreeWayInputTypeDef(TypedDict):
 class MergePullRequestByThreeWayOutputTypeDef(TypedDict):
     pullRequest: NotRequired[PullRequestTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ObjectTypesTypeDef(TypedDict):
-    source: NotRequired[ObjectTypeEnumType]
-    destination: NotRequired[ObjectTypeEnumType]
-    base: NotRequired[ObjectTypeEnumType]
-
-
-class OriginApprovalRuleTemplateTypeDef(TypedDict):
-    approvalRuleTemplateId: NotRequired[str]
-    approvalRuleTemplateName: NotRequired[str]
 
 
 class OverridePullRequestApprovalRulesInputTypeDef(TypedDict):
@@ -1285,88 +1446,9 @@ class PostCommentReplyOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PullRequestCreatedEventMetadataTypeDef(TypedDict):
-    repositoryName: NotRequired[str]
-    sourceCommitId: NotRequired[str]
-    destinationCommitId: NotRequired[str]
-    mergeBase: NotRequired[str]
-
-
-class PullRequestEventTypeDef(TypedDict):
-    pullRequestId: NotRequired[str]
-    eventDate: NotRequired[datetime]
-    pullRequestEventType: NotRequired[PullRequestEventTypeType]
-    actorArn: NotRequired[str]
-    pullRequestCreatedEventMetadata: NotRequired[PullRequestCreatedEventMetadataTypeDef]
-    pullRequestStatusChangedEventMetadata: NotRequired[
-        PullRequestStatusChangedEventMetadataTypeDef
-    ]
-    pullRequestSourceReferenceUpdatedEventMetadata: NotRequired[
-        PullRequestSourceReferenceUpdatedEventMetadataTypeDef
-    ]
-    pullRequestMergedStateChangedEventMetadata: NotRequired[
-        PullRequestMergedStateChangedEventMetadataTypeDef
-    ]
-    approvalRuleEventMetadata: NotRequired[ApprovalRuleEventMetadataTypeDef]
-    approvalStateChangedEventMetadata: NotRequired[
-        ApprovalStateChangedEventMetadataTypeDef
-    ]
-    approvalRuleOverriddenEventMetadata: NotRequired[
-        ApprovalRuleOverriddenEventMetadataTypeDef
-    ]
-
-
-class PullRequestMergedStateChangedEventMetadataTypeDef(TypedDict):
-    repositoryName: NotRequired[str]
-    destinationReference: NotRequired[str]
-    mergeMetadata: NotRequired[MergeMetadataTypeDef]
-
-
-class PullRequestSourceReferenceUpdatedEventMetadataTypeDef(TypedDict):
-    repositoryName: NotRequired[str]
-    beforeCommitId: NotRequired[str]
-    afterCommitId: NotRequired[str]
-    mergeBase: NotRequired[str]
-
-
-class PullRequestStatusChangedEventMetadataTypeDef(TypedDict):
-    pullRequestStatus: NotRequired[PullRequestStatusEnumType]
-
-
-class PullRequestTargetTypeDef(TypedDict):
-    repositoryName: NotRequired[str]
-    sourceReference: NotRequired[str]
-    destinationReference: NotRequired[str]
-    destinationCommit: NotRequired[str]
-    sourceCommit: NotRequired[str]
-    mergeBase: NotRequired[str]
-    mergeMetadata: NotRequired[MergeMetadataTypeDef]
-
-
-class PullRequestTypeDef(TypedDict):
-    pullRequestId: NotRequired[str]
-    title: NotRequired[str]
-    description: NotRequired[str]
-    lastActivityDate: NotRequired[datetime]
-    creationDate: NotRequired[datetime]
-    pullRequestStatus: NotRequired[PullRequestStatusEnumType]
-    authorArn: NotRequired[str]
-    pullRequestTargets: NotRequired[list[PullRequestTargetTypeDef]]
-    clientRequestToken: NotRequired[str]
-    revisionId: NotRequired[str]
-    approvalRules: NotRequired[list[ApprovalRuleTypeDef]]
-
-
 class PutCommentReactionInputTypeDef(TypedDict):
     commentId: str
     reactionValue: str
-
-
-class PutFileEntryTypeDef(TypedDict):
-    filePath: str
-    fileMode: NotRequired[FileModeTypeEnumType]
-    fileContent: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    sourceFile: NotRequired[SourceFileSpecifierTypeDef]
 
 
 class PutFileInputTypeDef(TypedDict):
@@ -1388,6 +1470,14 @@ class PutFileOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RepositoryTriggerTypeDef(TypedDict):
+    name: str
+    destinationArn: str
+    customData: NotRequired[str]
+    branches: NotRequired[ReadOnly[Sequence[str]]]
+    events: ReadOnly[Sequence[RepositoryTriggerEventEnumType]]
+
+
 class PutRepositoryTriggersInputTypeDef(TypedDict):
     repositoryName: str
     triggers: ReadOnly[Sequence[RepositoryTriggerTypeDef]]
@@ -1398,97 +1488,14 @@ class PutRepositoryTriggersOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReactionForCommentTypeDef(TypedDict):
-    reaction: NotRequired[ReactionValueFormatsTypeDef]
-    reactionUsers: NotRequired[list[str]]
-    reactionsFromDeletedUsersCount: NotRequired[int]
-
-
-class ReactionValueFormatsTypeDef(TypedDict):
-    emoji: NotRequired[str]
-    shortCode: NotRequired[str]
-    unicode: NotRequired[str]
-
-
-class ReplaceContentEntryTypeDef(TypedDict):
-    filePath: str
-    replacementType: ReplacementTypeEnumType
-    content: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    fileMode: NotRequired[FileModeTypeEnumType]
-
-
-class RepositoryMetadataTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    repositoryId: NotRequired[str]
-    repositoryName: NotRequired[str]
-    repositoryDescription: NotRequired[str]
-    defaultBranch: NotRequired[str]
-    lastModifiedDate: NotRequired[datetime]
-    creationDate: NotRequired[datetime]
-    cloneUrlHttp: NotRequired[str]
-    cloneUrlSsh: NotRequired[str]
-    Arn: NotRequired[str]
-    kmsKeyId: NotRequired[str]
-
-
-class RepositoryNameIdPairTypeDef(TypedDict):
-    repositoryName: NotRequired[str]
-    repositoryId: NotRequired[str]
-
-
 class RepositoryTriggerExecutionFailureTypeDef(TypedDict):
     trigger: NotRequired[str]
     failureMessage: NotRequired[str]
 
 
-class RepositoryTriggerOutputTypeDef(TypedDict):
-    name: str
-    destinationArn: str
-    customData: NotRequired[str]
-    branches: NotRequired[list[str]]
-    events: list[RepositoryTriggerEventEnumType]
-
-
-class RepositoryTriggerTypeDef(TypedDict):
-    name: str
-    destinationArn: str
-    customData: NotRequired[str]
-    branches: NotRequired[ReadOnly[Sequence[str]]]
-    events: ReadOnly[Sequence[RepositoryTriggerEventEnumType]]
-
-
-class SetFileModeEntryTypeDef(TypedDict):
-    filePath: str
-    fileMode: FileModeTypeEnumType
-
-
-class SourceFileSpecifierTypeDef(TypedDict):
-    filePath: str
-    isMove: NotRequired[bool]
-
-
-class SubModuleTypeDef(TypedDict):
-    commitId: NotRequired[str]
-    absolutePath: NotRequired[str]
-    relativePath: NotRequired[str]
-
-
-class SymbolicLinkTypeDef(TypedDict):
-    blobId: NotRequired[str]
-    absolutePath: NotRequired[str]
-    relativePath: NotRequired[str]
-    fileMode: NotRequired[FileModeTypeEnumType]
-
-
 class TagResourceInputTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
-
-
-class TargetTypeDef(TypedDict):
-    repositoryName: str
-    sourceReference: str
-    destinationReference: NotRequired[str]
 
 
 class TestRepositoryTriggersInputTypeDef(TypedDict):
@@ -1621,9 +1628,3 @@ class UpdateRepositoryEncryptionKeyOutputTypeDef(TypedDict):
 class UpdateRepositoryNameInputTypeDef(TypedDict):
     oldName: str
     newName: str
-
-
-class UserInfoTypeDef(TypedDict):
-    name: NotRequired[str]
-    email: NotRequired[str]
-    date: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -55,164 +55,174 @@ from .literals import (
     TriggerEventTypeType,
 )
 
-__all__ = [
-    "AddTagsToOnPremisesInstancesInputTypeDef",
-    "AlarmConfigurationOutputTypeDef",
-    "AlarmConfigurationTypeDef",
-    "AlarmTypeDef",
-    "AppSpecContentTypeDef",
-    "ApplicationInfoTypeDef",
-    "AutoRollbackConfigurationOutputTypeDef",
-    "AutoRollbackConfigurationTypeDef",
-    "AutoScalingGroupTypeDef",
-    "BatchGetApplicationRevisionsInputTypeDef",
-    "BatchGetApplicationRevisionsOutputTypeDef",
-    "BatchGetApplicationsInputTypeDef",
-    "BatchGetApplicationsOutputTypeDef",
-    "BatchGetDeploymentGroupsInputTypeDef",
-    "BatchGetDeploymentGroupsOutputTypeDef",
-    "BatchGetDeploymentInstancesInputTypeDef",
-    "BatchGetDeploymentInstancesOutputTypeDef",
-    "BatchGetDeploymentTargetsInputTypeDef",
-    "BatchGetDeploymentTargetsOutputTypeDef",
-    "BatchGetDeploymentsInputTypeDef",
-    "BatchGetDeploymentsOutputTypeDef",
-    "BatchGetOnPremisesInstancesInputTypeDef",
-    "BatchGetOnPremisesInstancesOutputTypeDef",
-    "BlueGreenDeploymentConfigurationTypeDef",
-    "BlueInstanceTerminationOptionTypeDef",
-    "CloudFormationTargetTypeDef",
-    "ContinueDeploymentInputTypeDef",
-    "CreateApplicationInputTypeDef",
-    "CreateApplicationOutputTypeDef",
-    "CreateDeploymentConfigInputTypeDef",
-    "CreateDeploymentConfigOutputTypeDef",
-    "CreateDeploymentGroupInputTypeDef",
-    "CreateDeploymentGroupOutputTypeDef",
-    "CreateDeploymentInputTypeDef",
-    "CreateDeploymentOutputTypeDef",
-    "DeleteApplicationInputTypeDef",
-    "DeleteDeploymentConfigInputTypeDef",
-    "DeleteDeploymentGroupInputTypeDef",
-    "DeleteDeploymentGroupOutputTypeDef",
-    "DeleteGitHubAccountTokenInputTypeDef",
-    "DeleteGitHubAccountTokenOutputTypeDef",
-    "DeleteResourcesByExternalIdInputTypeDef",
-    "DeleteResourcesByExternalIdOutputTypeDef",
-    "DeploymentConfigInfoTypeDef",
-    "DeploymentGroupInfoTypeDef",
-    "DeploymentInfoTypeDef",
-    "DeploymentOverviewTypeDef",
-    "DeploymentReadyOptionTypeDef",
-    "DeploymentStyleTypeDef",
-    "DeploymentTargetTypeDef",
-    "DeregisterOnPremisesInstanceInputTypeDef",
-    "DiagnosticsTypeDef",
-    "EC2TagFilterTypeDef",
-    "EC2TagSetOutputTypeDef",
-    "EC2TagSetTypeDef",
-    "ECSServiceTypeDef",
-    "ECSTargetTypeDef",
-    "ECSTaskSetTypeDef",
-    "ELBInfoTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorInformationTypeDef",
-    "GenericRevisionInfoTypeDef",
-    "GetApplicationInputTypeDef",
-    "GetApplicationOutputTypeDef",
-    "GetApplicationRevisionInputTypeDef",
-    "GetApplicationRevisionOutputTypeDef",
-    "GetDeploymentConfigInputTypeDef",
-    "GetDeploymentConfigOutputTypeDef",
-    "GetDeploymentGroupInputTypeDef",
-    "GetDeploymentGroupOutputTypeDef",
-    "GetDeploymentInputTypeDef",
-    "GetDeploymentInstanceInputTypeDef",
-    "GetDeploymentInstanceOutputTypeDef",
-    "GetDeploymentOutputTypeDef",
-    "GetDeploymentTargetInputTypeDef",
-    "GetDeploymentTargetOutputTypeDef",
-    "GetOnPremisesInstanceInputTypeDef",
-    "GetOnPremisesInstanceOutputTypeDef",
-    "GitHubLocationTypeDef",
-    "GreenFleetProvisioningOptionTypeDef",
-    "InstanceInfoTypeDef",
-    "InstanceSummaryTypeDef",
-    "InstanceTargetTypeDef",
-    "LambdaFunctionInfoTypeDef",
-    "LambdaTargetTypeDef",
-    "LastDeploymentInfoTypeDef",
-    "LifecycleEventTypeDef",
-    "ListApplicationRevisionsInputTypeDef",
-    "ListApplicationRevisionsOutputTypeDef",
-    "ListApplicationsInputTypeDef",
-    "ListApplicationsOutputTypeDef",
-    "ListDeploymentConfigsInputTypeDef",
-    "ListDeploymentConfigsOutputTypeDef",
-    "ListDeploymentGroupsInputTypeDef",
-    "ListDeploymentGroupsOutputTypeDef",
-    "ListDeploymentInstancesInputTypeDef",
-    "ListDeploymentInstancesOutputTypeDef",
-    "ListDeploymentTargetsInputTypeDef",
-    "ListDeploymentTargetsOutputTypeDef",
-    "ListDeploymentsInputTypeDef",
-    "ListDeploymentsOutputTypeDef",
-    "ListGitHubAccountTokenNamesInputTypeDef",
-    "ListGitHubAccountTokenNamesOutputTypeDef",
-    "ListOnPremisesInstancesInputTypeDef",
-    "ListOnPremisesInstancesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "LoadBalancerInfoOutputTypeDef",
-    "LoadBalancerInfoTypeDef",
-    "MinimumHealthyHostsPerZoneTypeDef",
-    "MinimumHealthyHostsTypeDef",
-    "OnPremisesTagSetOutputTypeDef",
-    "OnPremisesTagSetTypeDef",
-    "PutLifecycleEventHookExecutionStatusInputTypeDef",
-    "PutLifecycleEventHookExecutionStatusOutputTypeDef",
-    "RawStringTypeDef",
-    "RegisterApplicationRevisionInputTypeDef",
-    "RegisterOnPremisesInstanceInputTypeDef",
-    "RelatedDeploymentsTypeDef",
-    "RemoveTagsFromOnPremisesInstancesInputTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevisionInfoTypeDef",
-    "RevisionLocationTypeDef",
-    "RollbackInfoTypeDef",
-    "S3LocationTypeDef",
-    "SkipWaitTimeForInstanceTerminationInputTypeDef",
-    "StopDeploymentInputTypeDef",
-    "StopDeploymentOutputTypeDef",
-    "TagFilterTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "TargetGroupInfoTypeDef",
-    "TargetGroupPairInfoOutputTypeDef",
-    "TargetGroupPairInfoTypeDef",
-    "TargetInstancesOutputTypeDef",
-    "TargetInstancesTypeDef",
-    "TimeBasedCanaryTypeDef",
-    "TimeBasedLinearTypeDef",
-    "TimeRangeTypeDef",
-    "TrafficRouteOutputTypeDef",
-    "TrafficRouteTypeDef",
-    "TrafficRoutingConfigTypeDef",
-    "TriggerConfigOutputTypeDef",
-    "TriggerConfigTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateApplicationInputTypeDef",
-    "UpdateDeploymentGroupInputTypeDef",
-    "UpdateDeploymentGroupOutputTypeDef",
-    "ZonalConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddTagsToOnPremisesInstancesInputTypeDef",
+        "AlarmConfigurationOutputTypeDef",
+        "AlarmConfigurationTypeDef",
+        "AlarmTypeDef",
+        "AppSpecContentTypeDef",
+        "ApplicationInfoTypeDef",
+        "AutoRollbackConfigurationOutputTypeDef",
+        "AutoRollbackConfigurationTypeDef",
+        "AutoScalingGroupTypeDef",
+        "BatchGetApplicationRevisionsInputTypeDef",
+        "BatchGetApplicationRevisionsOutputTypeDef",
+        "BatchGetApplicationsInputTypeDef",
+        "BatchGetApplicationsOutputTypeDef",
+        "BatchGetDeploymentGroupsInputTypeDef",
+        "BatchGetDeploymentGroupsOutputTypeDef",
+        "BatchGetDeploymentInstancesInputTypeDef",
+        "BatchGetDeploymentInstancesOutputTypeDef",
+        "BatchGetDeploymentTargetsInputTypeDef",
+        "BatchGetDeploymentTargetsOutputTypeDef",
+        "BatchGetDeploymentsInputTypeDef",
+        "BatchGetDeploymentsOutputTypeDef",
+        "BatchGetOnPremisesInstancesInputTypeDef",
+        "BatchGetOnPremisesInstancesOutputTypeDef",
+        "BlueGreenDeploymentConfigurationTypeDef",
+        "BlueInstanceTerminationOptionTypeDef",
+        "CloudFormationTargetTypeDef",
+        "ContinueDeploymentInputTypeDef",
+        "CreateApplicationInputTypeDef",
+        "CreateApplicationOutputTypeDef",
+        "CreateDeploymentConfigInputTypeDef",
+        "CreateDeploymentConfigOutputTypeDef",
+        "CreateDeploymentGroupInputTypeDef",
+        "CreateDeploymentGroupOutputTypeDef",
+        "CreateDeploymentInputTypeDef",
+        "CreateDeploymentOutputTypeDef",
+        "DeleteApplicationInputTypeDef",
+        "DeleteDeploymentConfigInputTypeDef",
+        "DeleteDeploymentGroupInputTypeDef",
+        "DeleteDeploymentGroupOutputTypeDef",
+        "DeleteGitHubAccountTokenInputTypeDef",
+        "DeleteGitHubAccountTokenOutputTypeDef",
+        "DeleteResourcesByExternalIdInputTypeDef",
+        "DeleteResourcesByExternalIdOutputTypeDef",
+        "DeploymentConfigInfoTypeDef",
+        "DeploymentGroupInfoTypeDef",
+        "DeploymentInfoTypeDef",
+        "DeploymentOverviewTypeDef",
+        "DeploymentReadyOptionTypeDef",
+        "DeploymentStyleTypeDef",
+        "DeploymentTargetTypeDef",
+        "DeregisterOnPremisesInstanceInputTypeDef",
+        "DiagnosticsTypeDef",
+        "EC2TagFilterTypeDef",
+        "EC2TagSetOutputTypeDef",
+        "EC2TagSetTypeDef",
+        "ECSServiceTypeDef",
+        "ECSTargetTypeDef",
+        "ECSTaskSetTypeDef",
+        "ELBInfoTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorInformationTypeDef",
+        "GenericRevisionInfoTypeDef",
+        "GetApplicationInputTypeDef",
+        "GetApplicationOutputTypeDef",
+        "GetApplicationRevisionInputTypeDef",
+        "GetApplicationRevisionOutputTypeDef",
+        "GetDeploymentConfigInputTypeDef",
+        "GetDeploymentConfigOutputTypeDef",
+        "GetDeploymentGroupInputTypeDef",
+        "GetDeploymentGroupOutputTypeDef",
+        "GetDeploymentInputTypeDef",
+        "GetDeploymentInstanceInputTypeDef",
+        "GetDeploymentInstanceOutputTypeDef",
+        "GetDeploymentOutputTypeDef",
+        "GetDeploymentTargetInputTypeDef",
+        "GetDeploymentTargetOutputTypeDef",
+        "GetOnPremisesInstanceInputTypeDef",
+        "GetOnPremisesInstanceOutputTypeDef",
+        "GitHubLocationTypeDef",
+        "GreenFleetProvisioningOptionTypeDef",
+        "InstanceInfoTypeDef",
+        "InstanceSummaryTypeDef",
+        "InstanceTargetTypeDef",
+        "LambdaFunctionInfoTypeDef",
+        "LambdaTargetTypeDef",
+        "LastDeploymentInfoTypeDef",
+        "LifecycleEventTypeDef",
+        "ListApplicationRevisionsInputTypeDef",
+        "ListApplicationRevisionsOutputTypeDef",
+        "ListApplicationsInputTypeDef",
+        "ListApplicationsOutputTypeDef",
+        "ListDeploymentConfigsInputTypeDef",
+        "ListDeploymentConfigsOutputTypeDef",
+        "ListDeploymentGroupsInputTypeDef",
+        "ListDeploymentGroupsOutputTypeDef",
+        "ListDeploymentInstancesInputTypeDef",
+        "ListDeploymentInstancesOutputTypeDef",
+        "ListDeploymentTargetsInputTypeDef",
+        "ListDeploymentTargetsOutputTypeDef",
+        "ListDeploymentsInputTypeDef",
+        "ListDeploymentsOutputTypeDef",
+        "ListGitHubAccountTokenNamesInputTypeDef",
+        "ListGitHubAccountTokenNamesOutputTypeDef",
+        "ListOnPremisesInstancesInputTypeDef",
+        "ListOnPremisesInstancesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "LoadBalancerInfoOutputTypeDef",
+        "LoadBalancerInfoTypeDef",
+        "MinimumHealthyHostsPerZoneTypeDef",
+        "MinimumHealthyHostsTypeDef",
+        "OnPremisesTagSetOutputTypeDef",
+        "OnPremisesTagSetTypeDef",
+        "PutLifecycleEventHookExecutionStatusInputTypeDef",
+        "PutLifecycleEventHookExecutionStatusOutputTypeDef",
+        "RawStringTypeDef",
+        "RegisterApplicationRevisionInputTypeDef",
+        "RegisterOnPremisesInstanceInputTypeDef",
+        "RelatedDeploymentsTypeDef",
+        "RemoveTagsFromOnPremisesInstancesInputTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevisionInfoTypeDef",
+        "RevisionLocationTypeDef",
+        "RollbackInfoTypeDef",
+        "S3LocationTypeDef",
+        "SkipWaitTimeForInstanceTerminationInputTypeDef",
+        "StopDeploymentInputTypeDef",
+        "StopDeploymentOutputTypeDef",
+        "TagFilterTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "TargetGroupInfoTypeDef",
+        "TargetGroupPairInfoOutputTypeDef",
+        "TargetGroupPairInfoTypeDef",
+        "TargetInstancesOutputTypeDef",
+        "TargetInstancesTypeDef",
+        "TimeBasedCanaryTypeDef",
+        "TimeBasedLinearTypeDef",
+        "TimeRangeTypeDef",
+        "TrafficRouteOutputTypeDef",
+        "TrafficRouteTypeDef",
+        "TrafficRoutingConfigTypeDef",
+        "TriggerConfigOutputTypeDef",
+        "TriggerConfigTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateApplicationInputTypeDef",
+        "UpdateDeploymentGroupInputTypeDef",
+        "UpdateDeploymentGroupOutputTypeDef",
+        "ZonalConfigTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class AddTagsToOnPremisesInstancesInputTypeDef(TypedDict):
     tags: ReadOnly[Sequence[TagTypeDef]]
     instanceNames: ReadOnly[Sequence[str]]
+
+
+class AlarmTypeDef(TypedDict):
+    name: NotRequired[str]
 
 
 class AlarmConfigurationOutputTypeDef(TypedDict):
@@ -225,10 +235,6 @@ class AlarmConfigurationTypeDef(TypedDict):
     enabled: NotRequired[bool]
     ignorePollAlarmFailure: NotRequired[bool]
     alarms: NotRequired[ReadOnly[Sequence[AlarmTypeDef]]]
-
-
-class AlarmTypeDef(TypedDict):
-    name: NotRequired[str]
 
 
 class AppSpecContentTypeDef(TypedDict):
@@ -261,9 +267,48 @@ class AutoScalingGroupTypeDef(TypedDict):
     terminationHook: NotRequired[str]
 
 
+class GitHubLocationTypeDef(TypedDict):
+    repository: NotRequired[str]
+    commitId: NotRequired[str]
+
+
+class RawStringTypeDef(TypedDict):
+    content: NotRequired[str]
+    sha256: NotRequired[str]
+
+
+class S3LocationTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    key: NotRequired[str]
+    bundleType: NotRequired[BundleTypeType]
+    version: NotRequired[str]
+    eTag: NotRequired[str]
+
+
+class RevisionLocationTypeDef(TypedDict):
+    revisionType: NotRequired[RevisionLocationTypeType]
+    s3Location: NotRequired[S3LocationTypeDef]
+    gitHubLocation: NotRequired[GitHubLocationTypeDef]
+    string: NotRequired[RawStringTypeDef]
+    appSpecContent: NotRequired[AppSpecContentTypeDef]
+
+
 class BatchGetApplicationRevisionsInputTypeDef(TypedDict):
     applicationName: str
     revisions: ReadOnly[Sequence[RevisionLocationTypeDef]]
+
+
+class GenericRevisionInfoTypeDef(TypedDict):
+    description: NotRequired[str]
+    deploymentGroups: NotRequired[list[str]]
+    firstUsedTime: NotRequired[datetime]
+    lastUsedTime: NotRequired[datetime]
+    registerTime: NotRequired[datetime]
+
+
+class RevisionInfoTypeDef(TypedDict):
+    revisionLocation: NotRequired[RevisionLocationTypeDef]
+    genericRevisionInfo: NotRequired[GenericRevisionInfoTypeDef]
 
 
 class BatchGetApplicationRevisionsOutputTypeDef(TypedDict):
@@ -287,6 +332,123 @@ class BatchGetDeploymentGroupsInputTypeDef(TypedDict):
     deploymentGroupNames: ReadOnly[Sequence[str]]
 
 
+class BlueInstanceTerminationOptionTypeDef(TypedDict):
+    action: NotRequired[InstanceActionType]
+    terminationWaitTimeInMinutes: NotRequired[int]
+
+
+class DeploymentReadyOptionTypeDef(TypedDict):
+    actionOnTimeout: NotRequired[DeploymentReadyActionType]
+    waitTimeInMinutes: NotRequired[int]
+
+
+class GreenFleetProvisioningOptionTypeDef(TypedDict):
+    action: NotRequired[GreenFleetProvisioningActionType]
+
+
+class BlueGreenDeploymentConfigurationTypeDef(TypedDict):
+    terminateBlueInstancesOnDeploymentSuccess: NotRequired[
+        BlueInstanceTerminationOptionTypeDef
+    ]
+    deploymentReadyOption: NotRequired[DeploymentReadyOptionTypeDef]
+    greenFleetProvisioningOption: NotRequired[GreenFleetProvisioningOptionTypeDef]
+
+
+class DeploymentStyleTypeDef(TypedDict):
+    deploymentType: NotRequired[DeploymentTypeType]
+    deploymentOption: NotRequired[DeploymentOptionType]
+
+
+class EC2TagFilterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+    Type: NotRequired[EC2TagFilterTypeType]
+
+
+class EC2TagSetOutputTypeDef(TypedDict):
+    ec2TagSetList: NotRequired[list[list[EC2TagFilterTypeDef]]]
+
+
+class ECSServiceTypeDef(TypedDict):
+    serviceName: NotRequired[str]
+    clusterName: NotRequired[str]
+
+
+class LastDeploymentInfoTypeDef(TypedDict):
+    deploymentId: NotRequired[str]
+    status: NotRequired[DeploymentStatusType]
+    endTime: NotRequired[datetime]
+    createTime: NotRequired[datetime]
+
+
+class ELBInfoTypeDef(TypedDict):
+    name: NotRequired[str]
+
+
+class TargetGroupInfoTypeDef(TypedDict):
+    name: NotRequired[str]
+
+
+class TrafficRouteOutputTypeDef(TypedDict):
+    listenerArns: NotRequired[list[str]]
+
+
+class TargetGroupPairInfoOutputTypeDef(TypedDict):
+    targetGroups: NotRequired[list[TargetGroupInfoTypeDef]]
+    prodTrafficRoute: NotRequired[TrafficRouteOutputTypeDef]
+    testTrafficRoute: NotRequired[TrafficRouteOutputTypeDef]
+
+
+class LoadBalancerInfoOutputTypeDef(TypedDict):
+    elbInfoList: NotRequired[list[ELBInfoTypeDef]]
+    targetGroupInfoList: NotRequired[list[TargetGroupInfoTypeDef]]
+    targetGroupPairInfoList: NotRequired[list[TargetGroupPairInfoOutputTypeDef]]
+
+
+class TagFilterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+    Type: NotRequired[TagFilterTypeType]
+
+
+class OnPremisesTagSetOutputTypeDef(TypedDict):
+    onPremisesTagSetList: NotRequired[list[list[TagFilterTypeDef]]]
+
+
+class TriggerConfigOutputTypeDef(TypedDict):
+    triggerName: NotRequired[str]
+    triggerTargetArn: NotRequired[str]
+    triggerEvents: NotRequired[list[TriggerEventTypeType]]
+
+
+class DeploymentGroupInfoTypeDef(TypedDict):
+    applicationName: NotRequired[str]
+    deploymentGroupId: NotRequired[str]
+    deploymentGroupName: NotRequired[str]
+    deploymentConfigName: NotRequired[str]
+    ec2TagFilters: NotRequired[list[EC2TagFilterTypeDef]]
+    onPremisesInstanceTagFilters: NotRequired[list[TagFilterTypeDef]]
+    autoScalingGroups: NotRequired[list[AutoScalingGroupTypeDef]]
+    serviceRoleArn: NotRequired[str]
+    targetRevision: NotRequired[RevisionLocationTypeDef]
+    triggerConfigurations: NotRequired[list[TriggerConfigOutputTypeDef]]
+    alarmConfiguration: NotRequired[AlarmConfigurationOutputTypeDef]
+    autoRollbackConfiguration: NotRequired[AutoRollbackConfigurationOutputTypeDef]
+    deploymentStyle: NotRequired[DeploymentStyleTypeDef]
+    outdatedInstancesStrategy: NotRequired[OutdatedInstancesStrategyType]
+    blueGreenDeploymentConfiguration: NotRequired[
+        BlueGreenDeploymentConfigurationTypeDef
+    ]
+    loadBalancerInfo: NotRequired[LoadBalancerInfoOutputTypeDef]
+    lastSuccessfulDeployment: NotRequired[LastDeploymentInfoTypeDef]
+    lastAttemptedDeployment: NotRequired[LastDeploymentInfoTypeDef]
+    ec2TagSet: NotRequired[EC2TagSetOutputTypeDef]
+    onPremisesTagSet: NotRequired[OnPremisesTagSetOutputTypeDef]
+    computePlatform: NotRequired[ComputePlatformType]
+    ecsServices: NotRequired[list[ECSServiceTypeDef]]
+    terminationHookEnabled: NotRequired[bool]
+
+
 class BatchGetDeploymentGroupsOutputTypeDef(TypedDict):
     deploymentGroupsInfo: NotRequired[list[DeploymentGroupInfoTypeDef]]
     errorMessage: NotRequired[str]
@@ -296,6 +458,30 @@ class BatchGetDeploymentGroupsOutputTypeDef(TypedDict):
 class BatchGetDeploymentInstancesInputTypeDef(TypedDict):
     deploymentId: str
     instanceIds: ReadOnly[Sequence[str]]
+
+
+class DiagnosticsTypeDef(TypedDict):
+    errorCode: NotRequired[LifecycleErrorCodeType]
+    scriptName: NotRequired[str]
+    message: NotRequired[str]
+    logTail: NotRequired[str]
+
+
+class LifecycleEventTypeDef(TypedDict):
+    lifecycleEventName: NotRequired[str]
+    diagnostics: NotRequired[DiagnosticsTypeDef]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    status: NotRequired[LifecycleEventStatusType]
+
+
+class InstanceSummaryTypeDef(TypedDict):
+    deploymentId: NotRequired[str]
+    instanceId: NotRequired[str]
+    status: NotRequired[InstanceStatusType]
+    lastUpdatedAt: NotRequired[datetime]
+    lifecycleEvents: NotRequired[list[LifecycleEventTypeDef]]
+    instanceType: NotRequired[InstanceTypeType]
 
 
 class BatchGetDeploymentInstancesOutputTypeDef(TypedDict):
@@ -309,6 +495,73 @@ class BatchGetDeploymentTargetsInputTypeDef(TypedDict):
     targetIds: ReadOnly[Sequence[str]]
 
 
+class CloudFormationTargetTypeDef(TypedDict):
+    deploymentId: NotRequired[str]
+    targetId: NotRequired[str]
+    lastUpdatedAt: NotRequired[datetime]
+    lifecycleEvents: NotRequired[list[LifecycleEventTypeDef]]
+    status: NotRequired[TargetStatusType]
+    resourceType: NotRequired[str]
+    targetVersionWeight: NotRequired[float]
+
+
+class ECSTaskSetTypeDef(TypedDict):
+    identifer: NotRequired[str]
+    desiredCount: NotRequired[int]
+    pendingCount: NotRequired[int]
+    runningCount: NotRequired[int]
+    status: NotRequired[str]
+    trafficWeight: NotRequired[float]
+    targetGroup: NotRequired[TargetGroupInfoTypeDef]
+    taskSetLabel: NotRequired[TargetLabelType]
+
+
+class ECSTargetTypeDef(TypedDict):
+    deploymentId: NotRequired[str]
+    targetId: NotRequired[str]
+    targetArn: NotRequired[str]
+    lastUpdatedAt: NotRequired[datetime]
+    lifecycleEvents: NotRequired[list[LifecycleEventTypeDef]]
+    status: NotRequired[TargetStatusType]
+    taskSetsInfo: NotRequired[list[ECSTaskSetTypeDef]]
+
+
+class InstanceTargetTypeDef(TypedDict):
+    deploymentId: NotRequired[str]
+    targetId: NotRequired[str]
+    targetArn: NotRequired[str]
+    status: NotRequired[TargetStatusType]
+    lastUpdatedAt: NotRequired[datetime]
+    lifecycleEvents: NotRequired[list[LifecycleEventTypeDef]]
+    instanceLabel: NotRequired[TargetLabelType]
+
+
+class LambdaFunctionInfoTypeDef(TypedDict):
+    functionName: NotRequired[str]
+    functionAlias: NotRequired[str]
+    currentVersion: NotRequired[str]
+    targetVersion: NotRequired[str]
+    targetVersionWeight: NotRequired[float]
+
+
+class LambdaTargetTypeDef(TypedDict):
+    deploymentId: NotRequired[str]
+    targetId: NotRequired[str]
+    targetArn: NotRequired[str]
+    status: NotRequired[TargetStatusType]
+    lastUpdatedAt: NotRequired[datetime]
+    lifecycleEvents: NotRequired[list[LifecycleEventTypeDef]]
+    lambdaFunctionInfo: NotRequired[LambdaFunctionInfoTypeDef]
+
+
+class DeploymentTargetTypeDef(TypedDict):
+    deploymentTargetType: NotRequired[DeploymentTargetTypeType]
+    instanceTarget: NotRequired[InstanceTargetTypeDef]
+    lambdaTarget: NotRequired[LambdaTargetTypeDef]
+    ecsTarget: NotRequired[ECSTargetTypeDef]
+    cloudFormationTarget: NotRequired[CloudFormationTargetTypeDef]
+
+
 class BatchGetDeploymentTargetsOutputTypeDef(TypedDict):
     deploymentTargets: NotRequired[list[DeploymentTargetTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -316,6 +569,72 @@ class BatchGetDeploymentTargetsOutputTypeDef(TypedDict):
 
 class BatchGetDeploymentsInputTypeDef(TypedDict):
     deploymentIds: ReadOnly[Sequence[str]]
+
+
+class DeploymentOverviewTypeDef(TypedDict):
+    Pending: NotRequired[int]
+    InProgress: NotRequired[int]
+    Succeeded: NotRequired[int]
+    Failed: NotRequired[int]
+    Skipped: NotRequired[int]
+    Ready: NotRequired[int]
+
+
+class ErrorInformationTypeDef(TypedDict):
+    code: NotRequired[ErrorCodeType]
+    message: NotRequired[str]
+
+
+class RelatedDeploymentsTypeDef(TypedDict):
+    autoUpdateOutdatedInstancesRootDeploymentId: NotRequired[str]
+    autoUpdateOutdatedInstancesDeploymentIds: NotRequired[list[str]]
+
+
+class RollbackInfoTypeDef(TypedDict):
+    rollbackDeploymentId: NotRequired[str]
+    rollbackTriggeringDeploymentId: NotRequired[str]
+    rollbackMessage: NotRequired[str]
+
+
+class TargetInstancesOutputTypeDef(TypedDict):
+    tagFilters: NotRequired[list[EC2TagFilterTypeDef]]
+    autoScalingGroups: NotRequired[list[str]]
+    ec2TagSet: NotRequired[EC2TagSetOutputTypeDef]
+
+
+class DeploymentInfoTypeDef(TypedDict):
+    applicationName: NotRequired[str]
+    deploymentGroupName: NotRequired[str]
+    deploymentConfigName: NotRequired[str]
+    deploymentId: NotRequired[str]
+    previousRevision: NotRequired[RevisionLocationTypeDef]
+    revision: NotRequired[RevisionLocationTypeDef]
+    status: NotRequired[DeploymentStatusType]
+    errorInformation: NotRequired[ErrorInformationTypeDef]
+    createTime: NotRequired[datetime]
+    startTime: NotRequired[datetime]
+    completeTime: NotRequired[datetime]
+    deploymentOverview: NotRequired[DeploymentOverviewTypeDef]
+    description: NotRequired[str]
+    creator: NotRequired[DeploymentCreatorType]
+    ignoreApplicationStopFailures: NotRequired[bool]
+    autoRollbackConfiguration: NotRequired[AutoRollbackConfigurationOutputTypeDef]
+    updateOutdatedInstancesOnly: NotRequired[bool]
+    rollbackInfo: NotRequired[RollbackInfoTypeDef]
+    deploymentStyle: NotRequired[DeploymentStyleTypeDef]
+    targetInstances: NotRequired[TargetInstancesOutputTypeDef]
+    instanceTerminationWaitTimeStarted: NotRequired[bool]
+    blueGreenDeploymentConfiguration: NotRequired[
+        BlueGreenDeploymentConfigurationTypeDef
+    ]
+    loadBalancerInfo: NotRequired[LoadBalancerInfoOutputTypeDef]
+    additionalDeploymentStatusInfo: NotRequired[str]
+    fileExistsBehavior: NotRequired[FileExistsBehaviorType]
+    deploymentStatusMessages: NotRequired[list[str]]
+    computePlatform: NotRequired[ComputePlatformType]
+    externalId: NotRequired[str]
+    relatedDeployments: NotRequired[RelatedDeploymentsTypeDef]
+    overrideAlarmConfiguration: NotRequired[AlarmConfigurationOutputTypeDef]
 
 
 class BatchGetDeploymentsOutputTypeDef(TypedDict):
@@ -327,32 +646,19 @@ class BatchGetOnPremisesInstancesInputTypeDef(TypedDict):
     instanceNames: ReadOnly[Sequence[str]]
 
 
+class InstanceInfoTypeDef(TypedDict):
+    instanceName: NotRequired[str]
+    iamSessionArn: NotRequired[str]
+    iamUserArn: NotRequired[str]
+    instanceArn: NotRequired[str]
+    registerTime: NotRequired[datetime]
+    deregisterTime: NotRequired[datetime]
+    tags: NotRequired[list[TagTypeDef]]
+
+
 class BatchGetOnPremisesInstancesOutputTypeDef(TypedDict):
     instanceInfos: NotRequired[list[InstanceInfoTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BlueGreenDeploymentConfigurationTypeDef(TypedDict):
-    terminateBlueInstancesOnDeploymentSuccess: NotRequired[
-        BlueInstanceTerminationOptionTypeDef
-    ]
-    deploymentReadyOption: NotRequired[DeploymentReadyOptionTypeDef]
-    greenFleetProvisioningOption: NotRequired[GreenFleetProvisioningOptionTypeDef]
-
-
-class BlueInstanceTerminationOptionTypeDef(TypedDict):
-    action: NotRequired[InstanceActionType]
-    terminationWaitTimeInMinutes: NotRequired[int]
-
-
-class CloudFormationTargetTypeDef(TypedDict):
-    deploymentId: NotRequired[str]
-    targetId: NotRequired[str]
-    lastUpdatedAt: NotRequired[datetime]
-    lifecycleEvents: NotRequired[list[LifecycleEventTypeDef]]
-    status: NotRequired[TargetStatusType]
-    resourceType: NotRequired[str]
-    targetVersionWeight: NotRequired[float]
 
 
 class ContinueDeploymentInputTypeDef(TypedDict):
@@ -371,6 +677,38 @@ class CreateApplicationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MinimumHealthyHostsTypeDef(TypedDict):
+    type: NotRequired[MinimumHealthyHostsTypeType]
+    value: NotRequired[int]
+
+
+class TimeBasedCanaryTypeDef(TypedDict):
+    canaryPercentage: NotRequired[int]
+    canaryInterval: NotRequired[int]
+
+
+class TimeBasedLinearTypeDef(TypedDict):
+    linearPercentage: NotRequired[int]
+    linearInterval: NotRequired[int]
+
+
+class TrafficRoutingConfigTypeDef(TypedDict):
+    type: NotRequired[TrafficRoutingTypeType]
+    timeBasedCanary: NotRequired[TimeBasedCanaryTypeDef]
+    timeBasedLinear: NotRequired[TimeBasedLinearTypeDef]
+
+
+class MinimumHealthyHostsPerZoneTypeDef(TypedDict):
+    type: NotRequired[MinimumHealthyHostsPerZoneTypeType]
+    value: NotRequired[int]
+
+
+class ZonalConfigTypeDef(TypedDict):
+    firstZoneMonitorDurationInSeconds: NotRequired[int]
+    monitorDurationInSeconds: NotRequired[int]
+    minimumHealthyHostsPerZone: NotRequired[MinimumHealthyHostsPerZoneTypeDef]
+
+
 class CreateDeploymentConfigInputTypeDef(TypedDict):
     deploymentConfigName: str
     minimumHealthyHosts: NotRequired[MinimumHealthyHostsTypeDef]
@@ -382,6 +720,36 @@ class CreateDeploymentConfigInputTypeDef(TypedDict):
 class CreateDeploymentConfigOutputTypeDef(TypedDict):
     deploymentConfigId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EC2TagSetTypeDef(TypedDict):
+    ec2TagSetList: NotRequired[ReadOnly[Sequence[Sequence[EC2TagFilterTypeDef]]]]
+
+
+class TrafficRouteTypeDef(TypedDict):
+    listenerArns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TargetGroupPairInfoTypeDef(TypedDict):
+    targetGroups: NotRequired[ReadOnly[Sequence[TargetGroupInfoTypeDef]]]
+    prodTrafficRoute: NotRequired[ReadOnly[TrafficRouteTypeDef]]
+    testTrafficRoute: NotRequired[ReadOnly[TrafficRouteTypeDef]]
+
+
+class LoadBalancerInfoTypeDef(TypedDict):
+    elbInfoList: NotRequired[ReadOnly[Sequence[ELBInfoTypeDef]]]
+    targetGroupInfoList: NotRequired[ReadOnly[Sequence[TargetGroupInfoTypeDef]]]
+    targetGroupPairInfoList: NotRequired[ReadOnly[Sequence[TargetGroupPairInfoTypeDef]]]
+
+
+class OnPremisesTagSetTypeDef(TypedDict):
+    onPremisesTagSetList: NotRequired[ReadOnly[Sequence[Sequence[TagFilterTypeDef]]]]
+
+
+class TriggerConfigTypeDef(TypedDict):
+    triggerName: NotRequired[str]
+    triggerTargetArn: NotRequired[str]
+    triggerEvents: NotRequired[ReadOnly[Sequence[TriggerEventTypeType]]]
 
 
 class CreateDeploymentGroupInputTypeDef(TypedDict):
@@ -411,6 +779,12 @@ class CreateDeploymentGroupInputTypeDef(TypedDict):
 class CreateDeploymentGroupOutputTypeDef(TypedDict):
     deploymentGroupId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TargetInstancesTypeDef(TypedDict):
+    tagFilters: NotRequired[ReadOnly[Sequence[EC2TagFilterTypeDef]]]
+    autoScalingGroups: NotRequired[ReadOnly[Sequence[str]]]
+    ec2TagSet: NotRequired[ReadOnly[EC2TagSetTypeDef]]
 
 
 class CreateDeploymentInputTypeDef(TypedDict):
@@ -477,162 +851,8 @@ class DeploymentConfigInfoTypeDef(TypedDict):
     zonalConfig: NotRequired[ZonalConfigTypeDef]
 
 
-class DeploymentGroupInfoTypeDef(TypedDict):
-    applicationName: NotRequired[str]
-    deploymentGroupId: NotRequired[str]
-    deploymentGroupName: NotRequired[str]
-    deploymentConfigName: NotRequired[str]
-    ec2TagFilters: NotRequired[list[EC2TagFilterTypeDef]]
-    onPremisesInstanceTagFilters: NotRequired[list[TagFilterTypeDef]]
-    autoScalingGroups: NotRequired[list[AutoScalingGroupTypeDef]]
-    serviceRoleArn: NotRequired[str]
-    targetRevision: NotRequired[RevisionLocationTypeDef]
-    triggerConfigurations: NotRequired[list[TriggerConfigOutputTypeDef]]
-    alarmConfiguration: NotRequired[AlarmConfigurationOutputTypeDef]
-    autoRollbackConfiguration: NotRequired[AutoRollbackConfigurationOutputTypeDef]
-    deploymentStyle: NotRequired[DeploymentStyleTypeDef]
-    outdatedInstancesStrategy: NotRequired[OutdatedInstancesStrategyType]
-    blueGreenDeploymentConfiguration: NotRequired[
-        BlueGreenDeploymentConfigurationTypeDef
-    ]
-    loadBalancerInfo: NotRequired[LoadBalancerInfoOutputTypeDef]
-    lastSuccessfulDeployment: NotRequired[LastDeploymentInfoTypeDef]
-    lastAttemptedDeployment: NotRequired[LastDeploymentInfoTypeDef]
-    ec2TagSet: NotRequired[EC2TagSetOutputTypeDef]
-    onPremisesTagSet: NotRequired[OnPremisesTagSetOutputTypeDef]
-    computePlatform: NotRequired[ComputePlatformType]
-    ecsServices: NotRequired[list[ECSServiceTypeDef]]
-    terminationHookEnabled: NotRequired[bool]
-
-
-class DeploymentInfoTypeDef(TypedDict):
-    applicationName: NotRequired[str]
-    deploymentGroupName: NotRequired[str]
-    deploymentConfigName: NotRequired[str]
-    deploymentId: NotRequired[str]
-    previousRevision: NotRequired[RevisionLocationTypeDef]
-    revision: NotRequired[RevisionLocationTypeDef]
-    status: NotRequired[DeploymentStatusType]
-    errorInformation: NotRequired[ErrorInformationTypeDef]
-    createTime: NotRequired[datetime]
-    startTime: NotRequired[datetime]
-    completeTime: NotRequired[datetime]
-    deploymentOverview: NotRequired[DeploymentOverviewTypeDef]
-    description: NotRequired[str]
-    creator: NotRequired[DeploymentCreatorType]
-    ignoreApplicationStopFailures: NotRequired[bool]
-    autoRollbackConfiguration: NotRequired[AutoRollbackConfigurationOutputTypeDef]
-    updateOutdatedInstancesOnly: NotRequired[bool]
-    rollbackInfo: NotRequired[RollbackInfoTypeDef]
-    deploymentStyle: NotRequired[DeploymentStyleTypeDef]
-    targetInstances: NotRequired[TargetInstancesOutputTypeDef]
-    instanceTerminationWaitTimeStarted: NotRequired[bool]
-    blueGreenDeploymentConfiguration: NotRequired[
-        BlueGreenDeploymentConfigurationTypeDef
-    ]
-    loadBalancerInfo: NotRequired[LoadBalancerInfoOutputTypeDef]
-    additionalDeploymentStatusInfo: NotRequired[str]
-    fileExistsBehavior: NotRequired[FileExistsBehaviorType]
-    deploymentStatusMessages: NotRequired[list[str]]
-    computePlatform: NotRequired[ComputePlatformType]
-    externalId: NotRequired[str]
-    relatedDeployments: NotRequired[RelatedDeploymentsTypeDef]
-    overrideAlarmConfiguration: NotRequired[AlarmConfigurationOutputTypeDef]
-
-
-class DeploymentOverviewTypeDef(TypedDict):
-    Pending: NotRequired[int]
-    InProgress: NotRequired[int]
-    Succeeded: NotRequired[int]
-    Failed: NotRequired[int]
-    Skipped: NotRequired[int]
-    Ready: NotRequired[int]
-
-
-class DeploymentReadyOptionTypeDef(TypedDict):
-    actionOnTimeout: NotRequired[DeploymentReadyActionType]
-    waitTimeInMinutes: NotRequired[int]
-
-
-class DeploymentStyleTypeDef(TypedDict):
-    deploymentType: NotRequired[DeploymentTypeType]
-    deploymentOption: NotRequired[DeploymentOptionType]
-
-
-class DeploymentTargetTypeDef(TypedDict):
-    deploymentTargetType: NotRequired[DeploymentTargetTypeType]
-    instanceTarget: NotRequired[InstanceTargetTypeDef]
-    lambdaTarget: NotRequired[LambdaTargetTypeDef]
-    ecsTarget: NotRequired[ECSTargetTypeDef]
-    cloudFormationTarget: NotRequired[CloudFormationTargetTypeDef]
-
-
 class DeregisterOnPremisesInstanceInputTypeDef(TypedDict):
     instanceName: str
-
-
-class DiagnosticsTypeDef(TypedDict):
-    errorCode: NotRequired[LifecycleErrorCodeType]
-    scriptName: NotRequired[str]
-    message: NotRequired[str]
-    logTail: NotRequired[str]
-
-
-class EC2TagFilterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-    Type: NotRequired[EC2TagFilterTypeType]
-
-
-class EC2TagSetOutputTypeDef(TypedDict):
-    ec2TagSetList: NotRequired[list[list[EC2TagFilterTypeDef]]]
-
-
-class EC2TagSetTypeDef(TypedDict):
-    ec2TagSetList: NotRequired[ReadOnly[Sequence[Sequence[EC2TagFilterTypeDef]]]]
-
-
-class ECSServiceTypeDef(TypedDict):
-    serviceName: NotRequired[str]
-    clusterName: NotRequired[str]
-
-
-class ECSTargetTypeDef(TypedDict):
-    deploymentId: NotRequired[str]
-    targetId: NotRequired[str]
-    targetArn: NotRequired[str]
-    lastUpdatedAt: NotRequired[datetime]
-    lifecycleEvents: NotRequired[list[LifecycleEventTypeDef]]
-    status: NotRequired[TargetStatusType]
-    taskSetsInfo: NotRequired[list[ECSTaskSetTypeDef]]
-
-
-class ECSTaskSetTypeDef(TypedDict):
-    identifer: NotRequired[str]
-    desiredCount: NotRequired[int]
-    pendingCount: NotRequired[int]
-    runningCount: NotRequired[int]
-    status: NotRequired[str]
-    trafficWeight: NotRequired[float]
-    targetGroup: NotRequired[TargetGroupInfoTypeDef]
-    taskSetLabel: NotRequired[TargetLabelType]
-
-
-class ELBInfoTypeDef(TypedDict):
-    name: NotRequired[str]
-
-
-class ErrorInformationTypeDef(TypedDict):
-    code: NotRequired[ErrorCodeType]
-    message: NotRequired[str]
-
-
-class GenericRevisionInfoTypeDef(TypedDict):
-    description: NotRequired[str]
-    deploymentGroups: NotRequired[list[str]]
-    firstUsedTime: NotRequired[datetime]
-    lastUsedTime: NotRequired[datetime]
-    registerTime: NotRequired[datetime]
 
 
 class GetApplicationInputTypeDef(TypedDict):
@@ -713,77 +933,6 @@ class GetOnPremisesInstanceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GitHubLocationTypeDef(TypedDict):
-    repository: NotRequired[str]
-    commitId: NotRequired[str]
-
-
-class GreenFleetProvisioningOptionTypeDef(TypedDict):
-    action: NotRequired[GreenFleetProvisioningActionType]
-
-
-class InstanceInfoTypeDef(TypedDict):
-    instanceName: NotRequired[str]
-    iamSessionArn: NotRequired[str]
-    iamUserArn: NotRequired[str]
-    instanceArn: NotRequired[str]
-    registerTime: NotRequired[datetime]
-    deregisterTime: NotRequired[datetime]
-    tags: NotRequired[list[TagTypeDef]]
-
-
-class InstanceSummaryTypeDef(TypedDict):
-    deploymentId: NotRequired[str]
-    instanceId: NotRequired[str]
-    status: NotRequired[InstanceStatusType]
-    lastUpdatedAt: NotRequired[datetime]
-    lifecycleEvents: NotRequired[list[LifecycleEventTypeDef]]
-    instanceType: NotRequired[InstanceTypeType]
-
-
-class InstanceTargetTypeDef(TypedDict):
-    deploymentId: NotRequired[str]
-    targetId: NotRequired[str]
-    targetArn: NotRequired[str]
-    status: NotRequired[TargetStatusType]
-    lastUpdatedAt: NotRequired[datetime]
-    lifecycleEvents: NotRequired[list[LifecycleEventTypeDef]]
-    instanceLabel: NotRequired[TargetLabelType]
-
-
-class LambdaFunctionInfoTypeDef(TypedDict):
-    functionName: NotRequired[str]
-    functionAlias: NotRequired[str]
-    currentVersion: NotRequired[str]
-    targetVersion: NotRequired[str]
-    targetVersionWeight: NotRequired[float]
-
-
-class LambdaTargetTypeDef(TypedDict):
-    deploymentId: NotRequired[str]
-    targetId: NotRequired[str]
-    targetArn: NotRequired[str]
-    status: NotRequired[TargetStatusType]
-    lastUpdatedAt: NotRequired[datetime]
-    lifecycleEvents: NotRequired[list[LifecycleEventTypeDef]]
-    lambdaFunctionInfo: NotRequired[LambdaFunctionInfoTypeDef]
-
-
-class LastDeploymentInfoTypeDef(TypedDict):
-    deploymentId: NotRequired[str]
-    status: NotRequired[DeploymentStatusType]
-    endTime: NotRequired[datetime]
-    createTime: NotRequired[datetime]
-
-
-class LifecycleEventTypeDef(TypedDict):
-    lifecycleEventName: NotRequired[str]
-    diagnostics: NotRequired[DiagnosticsTypeDef]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    status: NotRequired[LifecycleEventStatusType]
-
-
 class ListApplicationRevisionsInputTypeDef(TypedDict):
     applicationName: str
     sortBy: NotRequired[ApplicationRevisionSortByType]
@@ -857,6 +1006,11 @@ class ListDeploymentTargetsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TimeRangeTypeDef(TypedDict):
+    start: NotRequired[ReadOnly[datetime | str]]
+    end: NotRequired[ReadOnly[datetime | str]]
+
+
 class ListDeploymentsInputTypeDef(TypedDict):
     applicationName: NotRequired[str]
     deploymentGroupName: NotRequired[str]
@@ -905,36 +1059,6 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoadBalancerInfoOutputTypeDef(TypedDict):
-    elbInfoList: NotRequired[list[ELBInfoTypeDef]]
-    targetGroupInfoList: NotRequired[list[TargetGroupInfoTypeDef]]
-    targetGroupPairInfoList: NotRequired[list[TargetGroupPairInfoOutputTypeDef]]
-
-
-class LoadBalancerInfoTypeDef(TypedDict):
-    elbInfoList: NotRequired[ReadOnly[Sequence[ELBInfoTypeDef]]]
-    targetGroupInfoList: NotRequired[ReadOnly[Sequence[TargetGroupInfoTypeDef]]]
-    targetGroupPairInfoList: NotRequired[ReadOnly[Sequence[TargetGroupPairInfoTypeDef]]]
-
-
-class MinimumHealthyHostsPerZoneTypeDef(TypedDict):
-    type: NotRequired[MinimumHealthyHostsPerZoneTypeType]
-    value: NotRequired[int]
-
-
-class MinimumHealthyHostsTypeDef(TypedDict):
-    type: NotRequired[MinimumHealthyHostsTypeType]
-    value: NotRequired[int]
-
-
-class OnPremisesTagSetOutputTypeDef(TypedDict):
-    onPremisesTagSetList: NotRequired[list[list[TagFilterTypeDef]]]
-
-
-class OnPremisesTagSetTypeDef(TypedDict):
-    onPremisesTagSetList: NotRequired[ReadOnly[Sequence[Sequence[TagFilterTypeDef]]]]
-
-
 class PutLifecycleEventHookExecutionStatusInputTypeDef(TypedDict):
     deploymentId: NotRequired[str]
     lifecycleEventHookExecutionId: NotRequired[str]
@@ -944,11 +1068,6 @@ class PutLifecycleEventHookExecutionStatusInputTypeDef(TypedDict):
 class PutLifecycleEventHookExecutionStatusOutputTypeDef(TypedDict):
     lifecycleEventHookExecutionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RawStringTypeDef(TypedDict):
-    content: NotRequired[str]
-    sha256: NotRequired[str]
 
 
 class RegisterApplicationRevisionInputTypeDef(TypedDict):
@@ -963,41 +1082,9 @@ class RegisterOnPremisesInstanceInputTypeDef(TypedDict):
     iamUserArn: NotRequired[str]
 
 
-class RelatedDeploymentsTypeDef(TypedDict):
-    autoUpdateOutdatedInstancesRootDeploymentId: NotRequired[str]
-    autoUpdateOutdatedInstancesDeploymentIds: NotRequired[list[str]]
-
-
 class RemoveTagsFromOnPremisesInstancesInputTypeDef(TypedDict):
     tags: ReadOnly[Sequence[TagTypeDef]]
     instanceNames: ReadOnly[Sequence[str]]
-
-
-class RevisionInfoTypeDef(TypedDict):
-    revisionLocation: NotRequired[RevisionLocationTypeDef]
-    genericRevisionInfo: NotRequired[GenericRevisionInfoTypeDef]
-
-
-class RevisionLocationTypeDef(TypedDict):
-    revisionType: NotRequired[RevisionLocationTypeType]
-    s3Location: NotRequired[S3LocationTypeDef]
-    gitHubLocation: NotRequired[GitHubLocationTypeDef]
-    string: NotRequired[RawStringTypeDef]
-    appSpecContent: NotRequired[AppSpecContentTypeDef]
-
-
-class RollbackInfoTypeDef(TypedDict):
-    rollbackDeploymentId: NotRequired[str]
-    rollbackTriggeringDeploymentId: NotRequired[str]
-    rollbackMessage: NotRequired[str]
-
-
-class S3LocationTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    key: NotRequired[str]
-    bundleType: NotRequired[BundleTypeType]
-    version: NotRequired[str]
-    eTag: NotRequired[str]
 
 
 class SkipWaitTimeForInstanceTerminationInputTypeDef(TypedDict):
@@ -1015,12 +1102,6 @@ class StopDeploymentOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagFilterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-    Type: NotRequired[TagFilterTypeType]
-
-
 class TagResourceInputTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1028,80 +1109,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TargetGroupInfoTypeDef(TypedDict):
-    name: NotRequired[str]
-
-
-class TargetGroupPairInfoOutputTypeDef(TypedDict):
-    targetGroups: NotRequired[list[TargetGroupInfoTypeDef]]
-    prodTrafficRoute: NotRequired[TrafficRouteOutputTypeDef]
-    testTrafficRoute: NotRequired[TrafficRouteOutputTypeDef]
-
-
-class TargetGroupPairInfoTypeDef(TypedDict):
-    targetGroups: NotRequired[ReadOnly[Sequence[TargetGroupInfoTypeDef]]]
-    prodTrafficRoute: NotRequired[ReadOnly[TrafficRouteTypeDef]]
-    testTrafficRoute: NotRequired[ReadOnly[TrafficRouteTypeDef]]
-
-
-class TargetInstancesOutputTypeDef(TypedDict):
-    tagFilters: NotRequired[list[EC2TagFilterTypeDef]]
-    autoScalingGroups: NotRequired[list[str]]
-    ec2TagSet: NotRequired[EC2TagSetOutputTypeDef]
-
-
-class TargetInstancesTypeDef(TypedDict):
-    tagFilters: NotRequired[ReadOnly[Sequence[EC2TagFilterTypeDef]]]
-    autoScalingGroups: NotRequired[ReadOnly[Sequence[str]]]
-    ec2TagSet: NotRequired[ReadOnly[EC2TagSetTypeDef]]
-
-
-class TimeBasedCanaryTypeDef(TypedDict):
-    canaryPercentage: NotRequired[int]
-    canaryInterval: NotRequired[int]
-
-
-class TimeBasedLinearTypeDef(TypedDict):
-    linearPercentage: NotRequired[int]
-    linearInterval: NotRequired[int]
-
-
-class TimeRangeTypeDef(TypedDict):
-    start: NotRequired[ReadOnly[datetime | str]]
-    end: NotRequired[ReadOnly[datetime | str]]
-
-
-class TrafficRouteOutputTypeDef(TypedDict):
-    listenerArns: NotRequired[list[str]]
-
-
-class TrafficRouteTypeDef(TypedDict):
-    listenerArns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TrafficRoutingConfigTypeDef(TypedDict):
-    type: NotRequired[TrafficRoutingTypeType]
-    timeBasedCanary: NotRequired[TimeBasedCanaryTypeDef]
-    timeBasedLinear: NotRequired[TimeBasedLinearTypeDef]
-
-
-class TriggerConfigOutputTypeDef(TypedDict):
-    triggerName: NotRequired[str]
-    triggerTargetArn: NotRequired[str]
-    triggerEvents: NotRequired[list[TriggerEventTypeType]]
-
-
-class TriggerConfigTypeDef(TypedDict):
-    triggerName: NotRequired[str]
-    triggerTargetArn: NotRequired[str]
-    triggerEvents: NotRequired[ReadOnly[Sequence[TriggerEventTypeType]]]
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -1145,9 +1152,3 @@ class UpdateDeploymentGroupInputTypeDef(TypedDict):
 class UpdateDeploymentGroupOutputTypeDef(TypedDict):
     hooksNotCleanedUp: NotRequired[list[AutoScalingGroupTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ZonalConfigTypeDef(TypedDict):
-    firstZoneMonitorDurationInSeconds: NotRequired[int]
-    monitorDurationInSeconds: NotRequired[int]
-    minimumHealthyHostsPerZone: NotRequired[MinimumHealthyHostsPerZoneTypeDef]

@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CodeGuru Reviewer: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AnalysisTypeType",
-    "ConfigFileStateType",
-    "EncryptionOptionType",
-    "JobStateType",
-    "ProviderTypeType",
-    "ReactionType",
-    "RecommendationCategoryType",
-    "RepositoryAssociationStateType",
-    "SeverityType",
-    "TypeType",
-    "VendorNameType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AnalysisTypeType",
+        "ConfigFileStateType",
+        "EncryptionOptionType",
+        "JobStateType",
+        "ProviderTypeType",
+        "ReactionType",
+        "RecommendationCategoryType",
+        "RepositoryAssociationStateType",
+        "SeverityType",
+        "TypeType",
+        "VendorNameType",
+    ]
 
 AnalysisTypeType = Literal["Security", "CodeQuality"]
 ConfigFileStateType = Literal["Present", "Absent", "PresentWithErrors"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,64 +32,92 @@ from .literals import (
     VendorNameType,
 )
 
-__all__ = [
-    "AssociateRepositoryRequestTypeDef",
-    "AssociateRepositoryResponseTypeDef",
-    "BranchDiffSourceCodeTypeTypeDef",
-    "CodeArtifactsTypeDef",
-    "CodeCommitRepositoryTypeDef",
-    "CodeReviewSummaryTypeDef",
-    "CodeReviewTypeDef",
-    "CodeReviewTypeTypeDef",
-    "CommitDiffSourceCodeTypeTypeDef",
-    "CreateCodeReviewRequestTypeDef",
-    "CreateCodeReviewResponseTypeDef",
-    "DescribeCodeReviewRequestTypeDef",
-    "DescribeCodeReviewResponseTypeDef",
-    "DescribeRecommendationFeedbackRequestTypeDef",
-    "DescribeRecommendationFeedbackResponseTypeDef",
-    "DescribeRepositoryAssociationRequestTypeDef",
-    "DescribeRepositoryAssociationResponseTypeDef",
-    "DisassociateRepositoryRequestTypeDef",
-    "DisassociateRepositoryResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventInfoTypeDef",
-    "KMSKeyDetailsTypeDef",
-    "ListCodeReviewsRequestTypeDef",
-    "ListCodeReviewsResponseTypeDef",
-    "ListRecommendationFeedbackRequestTypeDef",
-    "ListRecommendationFeedbackResponseTypeDef",
-    "ListRecommendationsRequestTypeDef",
-    "ListRecommendationsResponseTypeDef",
-    "ListRepositoryAssociationsRequestTypeDef",
-    "ListRepositoryAssociationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MetricsSummaryTypeDef",
-    "MetricsTypeDef",
-    "PutRecommendationFeedbackRequestTypeDef",
-    "PutRecommendationFeedbackResponseTypeDef",
-    "RecommendationFeedbackSummaryTypeDef",
-    "RecommendationFeedbackTypeDef",
-    "RecommendationSummaryTypeDef",
-    "RepositoryAnalysisTypeDef",
-    "RepositoryAssociationSummaryTypeDef",
-    "RepositoryAssociationTypeDef",
-    "RepositoryHeadSourceCodeTypeTypeDef",
-    "RepositoryTypeDef",
-    "RequestMetadataTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleMetadataTypeDef",
-    "S3BucketRepositoryTypeDef",
-    "S3RepositoryDetailsTypeDef",
-    "S3RepositoryTypeDef",
-    "SourceCodeTypeTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "ThirdPartySourceRepositoryTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateRepositoryRequestTypeDef",
+        "AssociateRepositoryResponseTypeDef",
+        "BranchDiffSourceCodeTypeTypeDef",
+        "CodeArtifactsTypeDef",
+        "CodeCommitRepositoryTypeDef",
+        "CodeReviewSummaryTypeDef",
+        "CodeReviewTypeDef",
+        "CodeReviewTypeTypeDef",
+        "CommitDiffSourceCodeTypeTypeDef",
+        "CreateCodeReviewRequestTypeDef",
+        "CreateCodeReviewResponseTypeDef",
+        "DescribeCodeReviewRequestTypeDef",
+        "DescribeCodeReviewResponseTypeDef",
+        "DescribeRecommendationFeedbackRequestTypeDef",
+        "DescribeRecommendationFeedbackResponseTypeDef",
+        "DescribeRepositoryAssociationRequestTypeDef",
+        "DescribeRepositoryAssociationResponseTypeDef",
+        "DisassociateRepositoryRequestTypeDef",
+        "DisassociateRepositoryResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventInfoTypeDef",
+        "KMSKeyDetailsTypeDef",
+        "ListCodeReviewsRequestTypeDef",
+        "ListCodeReviewsResponseTypeDef",
+        "ListRecommendationFeedbackRequestTypeDef",
+        "ListRecommendationFeedbackResponseTypeDef",
+        "ListRecommendationsRequestTypeDef",
+        "ListRecommendationsResponseTypeDef",
+        "ListRepositoryAssociationsRequestTypeDef",
+        "ListRepositoryAssociationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MetricsSummaryTypeDef",
+        "MetricsTypeDef",
+        "PutRecommendationFeedbackRequestTypeDef",
+        "PutRecommendationFeedbackResponseTypeDef",
+        "RecommendationFeedbackSummaryTypeDef",
+        "RecommendationFeedbackTypeDef",
+        "RecommendationSummaryTypeDef",
+        "RepositoryAnalysisTypeDef",
+        "RepositoryAssociationSummaryTypeDef",
+        "RepositoryAssociationTypeDef",
+        "RepositoryHeadSourceCodeTypeTypeDef",
+        "RepositoryTypeDef",
+        "RequestMetadataTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleMetadataTypeDef",
+        "S3BucketRepositoryTypeDef",
+        "S3RepositoryDetailsTypeDef",
+        "S3RepositoryTypeDef",
+        "SourceCodeTypeTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "ThirdPartySourceRepositoryTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
+
+
+class KMSKeyDetailsTypeDef(TypedDict):
+    KMSKeyId: NotRequired[str]
+    EncryptionOption: NotRequired[EncryptionOptionType]
+
+
+class CodeCommitRepositoryTypeDef(TypedDict):
+    Name: str
+
+
+class S3RepositoryTypeDef(TypedDict):
+    Name: str
+    BucketName: str
+
+
+class ThirdPartySourceRepositoryTypeDef(TypedDict):
+    Name: str
+    ConnectionArn: str
+    Owner: str
+
+
+class RepositoryTypeDef(TypedDict):
+    CodeCommit: NotRequired[CodeCommitRepositoryTypeDef]
+    Bitbucket: NotRequired[ThirdPartySourceRepositoryTypeDef]
+    GitHubEnterpriseServer: NotRequired[ThirdPartySourceRepositoryTypeDef]
+    S3Bucket: NotRequired[S3RepositoryTypeDef]
 
 
 class AssociateRepositoryRequestTypeDef(TypedDict):
@@ -97,6 +125,31 @@ class AssociateRepositoryRequestTypeDef(TypedDict):
     ClientRequestToken: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     KMSKeyDetails: NotRequired[KMSKeyDetailsTypeDef]
+
+
+class CodeArtifactsTypeDef(TypedDict):
+    SourceCodeArtifactsObjectKey: str
+    BuildArtifactsObjectKey: NotRequired[str]
+
+
+class S3RepositoryDetailsTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    CodeArtifacts: NotRequired[CodeArtifactsTypeDef]
+
+
+class RepositoryAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    AssociationArn: NotRequired[str]
+    ConnectionArn: NotRequired[str]
+    Name: NotRequired[str]
+    Owner: NotRequired[str]
+    ProviderType: NotRequired[ProviderTypeType]
+    State: NotRequired[RepositoryAssociationStateType]
+    StateReason: NotRequired[str]
+    LastUpdatedTimeStamp: NotRequired[datetime]
+    CreatedTimeStamp: NotRequired[datetime]
+    KMSKeyDetails: NotRequired[KMSKeyDetailsTypeDef]
+    S3RepositoryDetails: NotRequired[S3RepositoryDetailsTypeDef]
 
 
 class AssociateRepositoryResponseTypeDef(TypedDict):
@@ -110,13 +163,45 @@ class BranchDiffSourceCodeTypeTypeDef(TypedDict):
     DestinationBranchName: str
 
 
-class CodeArtifactsTypeDef(TypedDict):
-    SourceCodeArtifactsObjectKey: str
-    BuildArtifactsObjectKey: NotRequired[str]
+class MetricsSummaryTypeDef(TypedDict):
+    MeteredLinesOfCodeCount: NotRequired[int]
+    SuppressedLinesOfCodeCount: NotRequired[int]
+    FindingsCount: NotRequired[int]
 
 
-class CodeCommitRepositoryTypeDef(TypedDict):
+class CommitDiffSourceCodeTypeTypeDef(TypedDict):
+    SourceCommit: NotRequired[str]
+    DestinationCommit: NotRequired[str]
+    MergeBaseCommit: NotRequired[str]
+
+
+class RepositoryHeadSourceCodeTypeTypeDef(TypedDict):
+    BranchName: str
+
+
+class EventInfoTypeDef(TypedDict):
+    Name: NotRequired[str]
+    State: NotRequired[str]
+
+
+class RequestMetadataTypeDef(TypedDict):
+    RequestId: NotRequired[str]
+    Requester: NotRequired[str]
+    EventInfo: NotRequired[EventInfoTypeDef]
+    VendorName: NotRequired[VendorNameType]
+
+
+class S3BucketRepositoryTypeDef(TypedDict):
     Name: str
+    Details: NotRequired[S3RepositoryDetailsTypeDef]
+
+
+class SourceCodeTypeTypeDef(TypedDict):
+    CommitDiff: NotRequired[CommitDiffSourceCodeTypeTypeDef]
+    RepositoryHead: NotRequired[RepositoryHeadSourceCodeTypeTypeDef]
+    BranchDiff: NotRequired[BranchDiffSourceCodeTypeTypeDef]
+    S3BucketRepository: NotRequired[S3BucketRepositoryTypeDef]
+    RequestMetadata: NotRequired[RequestMetadataTypeDef]
 
 
 class CodeReviewSummaryTypeDef(TypedDict):
@@ -132,6 +217,12 @@ class CodeReviewSummaryTypeDef(TypedDict):
     PullRequestId: NotRequired[str]
     MetricsSummary: NotRequired[MetricsSummaryTypeDef]
     SourceCodeType: NotRequired[SourceCodeTypeTypeDef]
+
+
+class MetricsTypeDef(TypedDict):
+    MeteredLinesOfCodeCount: NotRequired[int]
+    SuppressedLinesOfCodeCount: NotRequired[int]
+    FindingsCount: NotRequired[int]
 
 
 class CodeReviewTypeDef(TypedDict):
@@ -153,15 +244,14 @@ class CodeReviewTypeDef(TypedDict):
     ConfigFileState: NotRequired[ConfigFileStateType]
 
 
+class RepositoryAnalysisTypeDef(TypedDict):
+    RepositoryHead: NotRequired[RepositoryHeadSourceCodeTypeTypeDef]
+    SourceCodeType: NotRequired[SourceCodeTypeTypeDef]
+
+
 class CodeReviewTypeTypeDef(TypedDict):
     RepositoryAnalysis: RepositoryAnalysisTypeDef
     AnalysisTypes: NotRequired[ReadOnly[Sequence[AnalysisTypeType]]]
-
-
-class CommitDiffSourceCodeTypeTypeDef(TypedDict):
-    SourceCommit: NotRequired[str]
-    DestinationCommit: NotRequired[str]
-    MergeBaseCommit: NotRequired[str]
 
 
 class CreateCodeReviewRequestTypeDef(TypedDict):
@@ -191,6 +281,15 @@ class DescribeRecommendationFeedbackRequestTypeDef(TypedDict):
     UserId: NotRequired[str]
 
 
+class RecommendationFeedbackTypeDef(TypedDict):
+    CodeReviewArn: NotRequired[str]
+    RecommendationId: NotRequired[str]
+    Reactions: NotRequired[list[ReactionType]]
+    UserId: NotRequired[str]
+    CreatedTimeStamp: NotRequired[datetime]
+    LastUpdatedTimeStamp: NotRequired[datetime]
+
+
 class DescribeRecommendationFeedbackResponseTypeDef(TypedDict):
     RecommendationFeedback: NotRequired[RecommendationFeedbackTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -216,16 +315,6 @@ class DisassociateRepositoryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EventInfoTypeDef(TypedDict):
-    Name: NotRequired[str]
-    State: NotRequired[str]
-
-
-class KMSKeyDetailsTypeDef(TypedDict):
-    KMSKeyId: NotRequired[str]
-    EncryptionOption: NotRequired[EncryptionOptionType]
-
-
 class ListCodeReviewsRequestTypeDef(TypedDict):
     ProviderTypes: NotRequired[ReadOnly[Sequence[ProviderTypeType]]]
     States: NotRequired[ReadOnly[Sequence[JobStateType]]]
@@ -249,6 +338,12 @@ class ListRecommendationFeedbackRequestTypeDef(TypedDict):
     RecommendationIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class RecommendationFeedbackSummaryTypeDef(TypedDict):
+    RecommendationId: NotRequired[str]
+    Reactions: NotRequired[list[ReactionType]]
+    UserId: NotRequired[str]
+
+
 class ListRecommendationFeedbackResponseTypeDef(TypedDict):
     RecommendationFeedbackSummaries: NotRequired[
         list[RecommendationFeedbackSummaryTypeDef]
@@ -261,6 +356,25 @@ class ListRecommendationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     CodeReviewArn: str
+
+
+class RuleMetadataTypeDef(TypedDict):
+    RuleId: NotRequired[str]
+    RuleName: NotRequired[str]
+    ShortDescription: NotRequired[str]
+    LongDescription: NotRequired[str]
+    RuleTags: NotRequired[list[str]]
+
+
+class RecommendationSummaryTypeDef(TypedDict):
+    FilePath: NotRequired[str]
+    RecommendationId: NotRequired[str]
+    StartLine: NotRequired[int]
+    EndLine: NotRequired[int]
+    Description: NotRequired[str]
+    RecommendationCategory: NotRequired[RecommendationCategoryType]
+    RuleMetadata: NotRequired[RuleMetadataTypeDef]
+    Severity: NotRequired[SeverityType]
 
 
 class ListRecommendationsResponseTypeDef(TypedDict):
@@ -276,6 +390,17 @@ class ListRepositoryAssociationsRequestTypeDef(TypedDict):
     Owners: NotRequired[ReadOnly[Sequence[str]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class RepositoryAssociationSummaryTypeDef(TypedDict):
+    AssociationArn: NotRequired[str]
+    ConnectionArn: NotRequired[str]
+    LastUpdatedTimeStamp: NotRequired[datetime]
+    AssociationId: NotRequired[str]
+    Name: NotRequired[str]
+    Owner: NotRequired[str]
+    ProviderType: NotRequired[ProviderTypeType]
+    State: NotRequired[RepositoryAssociationStateType]
 
 
 class ListRepositoryAssociationsResponseTypeDef(TypedDict):
@@ -295,18 +420,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetricsSummaryTypeDef(TypedDict):
-    MeteredLinesOfCodeCount: NotRequired[int]
-    SuppressedLinesOfCodeCount: NotRequired[int]
-    FindingsCount: NotRequired[int]
-
-
-class MetricsTypeDef(TypedDict):
-    MeteredLinesOfCodeCount: NotRequired[int]
-    SuppressedLinesOfCodeCount: NotRequired[int]
-    FindingsCount: NotRequired[int]
-
-
 class PutRecommendationFeedbackRequestTypeDef(TypedDict):
     CodeReviewArn: str
     RecommendationId: str
@@ -317,112 +430,6 @@ class PutRecommendationFeedbackResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RecommendationFeedbackSummaryTypeDef(TypedDict):
-    RecommendationId: NotRequired[str]
-    Reactions: NotRequired[list[ReactionType]]
-    UserId: NotRequired[str]
-
-
-class RecommendationFeedbackTypeDef(TypedDict):
-    CodeReviewArn: NotRequired[str]
-    RecommendationId: NotRequired[str]
-    Reactions: NotRequired[list[ReactionType]]
-    UserId: NotRequired[str]
-    CreatedTimeStamp: NotRequired[datetime]
-    LastUpdatedTimeStamp: NotRequired[datetime]
-
-
-class RecommendationSummaryTypeDef(TypedDict):
-    FilePath: NotRequired[str]
-    RecommendationId: NotRequired[str]
-    StartLine: NotRequired[int]
-    EndLine: NotRequired[int]
-    Description: NotRequired[str]
-    RecommendationCategory: NotRequired[RecommendationCategoryType]
-    RuleMetadata: NotRequired[RuleMetadataTypeDef]
-    Severity: NotRequired[SeverityType]
-
-
-class RepositoryAnalysisTypeDef(TypedDict):
-    RepositoryHead: NotRequired[RepositoryHeadSourceCodeTypeTypeDef]
-    SourceCodeType: NotRequired[SourceCodeTypeTypeDef]
-
-
-class RepositoryAssociationSummaryTypeDef(TypedDict):
-    AssociationArn: NotRequired[str]
-    ConnectionArn: NotRequired[str]
-    LastUpdatedTimeStamp: NotRequired[datetime]
-    AssociationId: NotRequired[str]
-    Name: NotRequired[str]
-    Owner: NotRequired[str]
-    ProviderType: NotRequired[ProviderTypeType]
-    State: NotRequired[RepositoryAssociationStateType]
-
-
-class RepositoryAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    AssociationArn: NotRequired[str]
-    ConnectionArn: NotRequired[str]
-    Name: NotRequired[str]
-    Owner: NotRequired[str]
-    ProviderType: NotRequired[ProviderTypeType]
-    State: NotRequired[RepositoryAssociationStateType]
-    StateReason: NotRequired[str]
-    LastUpdatedTimeStamp: NotRequired[datetime]
-    CreatedTimeStamp: NotRequired[datetime]
-    KMSKeyDetails: NotRequired[KMSKeyDetailsTypeDef]
-    S3RepositoryDetails: NotRequired[S3RepositoryDetailsTypeDef]
-
-
-class RepositoryHeadSourceCodeTypeTypeDef(TypedDict):
-    BranchName: str
-
-
-class RepositoryTypeDef(TypedDict):
-    CodeCommit: NotRequired[CodeCommitRepositoryTypeDef]
-    Bitbucket: NotRequired[ThirdPartySourceRepositoryTypeDef]
-    GitHubEnterpriseServer: NotRequired[ThirdPartySourceRepositoryTypeDef]
-    S3Bucket: NotRequired[S3RepositoryTypeDef]
-
-
-class RequestMetadataTypeDef(TypedDict):
-    RequestId: NotRequired[str]
-    Requester: NotRequired[str]
-    EventInfo: NotRequired[EventInfoTypeDef]
-    VendorName: NotRequired[VendorNameType]
-
-
-class RuleMetadataTypeDef(TypedDict):
-    RuleId: NotRequired[str]
-    RuleName: NotRequired[str]
-    ShortDescription: NotRequired[str]
-    LongDescription: NotRequired[str]
-    RuleTags: NotRequired[list[str]]
-
-
-class S3BucketRepositoryTypeDef(TypedDict):
-    Name: str
-    Details: NotRequired[S3RepositoryDetailsTypeDef]
-
-
-class S3RepositoryDetailsTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    CodeArtifacts: NotRequired[CodeArtifactsTypeDef]
-
-
-class S3RepositoryTypeDef(TypedDict):
-    Name: str
-    BucketName: str
-
-
-class SourceCodeTypeTypeDef(TypedDict):
-    CommitDiff: NotRequired[CommitDiffSourceCodeTypeTypeDef]
-    RepositoryHead: NotRequired[RepositoryHeadSourceCodeTypeTypeDef]
-    BranchDiff: NotRequired[BranchDiffSourceCodeTypeTypeDef]
-    S3BucketRepository: NotRequired[S3BucketRepositoryTypeDef]
-    RequestMetadata: NotRequired[RequestMetadataTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -430,12 +437,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ThirdPartySourceRepositoryTypeDef(TypedDict):
-    Name: str
-    ConnectionArn: str
-    Owner: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CodeGuru Security: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AnalysisTypeType",
-    "ErrorCodeType",
-    "ScanStateType",
-    "ScanTypeType",
-    "SeverityType",
-    "StatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AnalysisTypeType",
+        "ErrorCodeType",
+        "ScanStateType",
+        "ScanTypeType",
+        "SeverityType",
+        "StatusType",
+    ]
 
 AnalysisTypeType = Literal["Security", "All"]
 ErrorCodeType = Literal[

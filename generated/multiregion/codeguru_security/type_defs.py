@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,53 +27,62 @@ from .literals import (
     StatusType,
 )
 
-__all__ = [
-    "AccountFindingsMetricTypeDef",
-    "BatchGetFindingsErrorTypeDef",
-    "BatchGetFindingsRequestTypeDef",
-    "BatchGetFindingsResponseTypeDef",
-    "CategoryWithFindingNumTypeDef",
-    "CodeLineTypeDef",
-    "CreateScanRequestTypeDef",
-    "CreateScanResponseTypeDef",
-    "CreateUploadUrlRequestTypeDef",
-    "CreateUploadUrlResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigTypeDef",
-    "FilePathTypeDef",
-    "FindingIdentifierTypeDef",
-    "FindingMetricsValuePerSeverityTypeDef",
-    "FindingTypeDef",
-    "GetAccountConfigurationResponseTypeDef",
-    "GetFindingsRequestTypeDef",
-    "GetFindingsResponseTypeDef",
-    "GetMetricsSummaryRequestTypeDef",
-    "GetMetricsSummaryResponseTypeDef",
-    "GetScanRequestTypeDef",
-    "GetScanResponseTypeDef",
-    "ListFindingsMetricsRequestTypeDef",
-    "ListFindingsMetricsResponseTypeDef",
-    "ListScansRequestTypeDef",
-    "ListScansResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MetricsSummaryTypeDef",
-    "RecommendationTypeDef",
-    "RemediationTypeDef",
-    "ResourceIdTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScanNameWithFindingNumTypeDef",
-    "ScanSummaryTypeDef",
-    "SuggestedFixTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccountConfigurationRequestTypeDef",
-    "UpdateAccountConfigurationResponseTypeDef",
-    "VulnerabilityTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountFindingsMetricTypeDef",
+        "BatchGetFindingsErrorTypeDef",
+        "BatchGetFindingsRequestTypeDef",
+        "BatchGetFindingsResponseTypeDef",
+        "CategoryWithFindingNumTypeDef",
+        "CodeLineTypeDef",
+        "CreateScanRequestTypeDef",
+        "CreateScanResponseTypeDef",
+        "CreateUploadUrlRequestTypeDef",
+        "CreateUploadUrlResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigTypeDef",
+        "FilePathTypeDef",
+        "FindingIdentifierTypeDef",
+        "FindingMetricsValuePerSeverityTypeDef",
+        "FindingTypeDef",
+        "GetAccountConfigurationResponseTypeDef",
+        "GetFindingsRequestTypeDef",
+        "GetFindingsResponseTypeDef",
+        "GetMetricsSummaryRequestTypeDef",
+        "GetMetricsSummaryResponseTypeDef",
+        "GetScanRequestTypeDef",
+        "GetScanResponseTypeDef",
+        "ListFindingsMetricsRequestTypeDef",
+        "ListFindingsMetricsResponseTypeDef",
+        "ListScansRequestTypeDef",
+        "ListScansResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MetricsSummaryTypeDef",
+        "RecommendationTypeDef",
+        "RemediationTypeDef",
+        "ResourceIdTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScanNameWithFindingNumTypeDef",
+        "ScanSummaryTypeDef",
+        "SuggestedFixTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccountConfigurationRequestTypeDef",
+        "UpdateAccountConfigurationResponseTypeDef",
+        "VulnerabilityTypeDef",
+    ]
+
+
+class FindingMetricsValuePerSeverityTypeDef(TypedDict):
+    info: NotRequired[float]
+    low: NotRequired[float]
+    medium: NotRequired[float]
+    high: NotRequired[float]
+    critical: NotRequired[float]
 
 
 class AccountFindingsMetricTypeDef(TypedDict):
@@ -91,8 +100,73 @@ class BatchGetFindingsErrorTypeDef(TypedDict):
     message: str
 
 
+class FindingIdentifierTypeDef(TypedDict):
+    scanName: str
+    findingId: str
+
+
 class BatchGetFindingsRequestTypeDef(TypedDict):
     findingIdentifiers: ReadOnly[Sequence[FindingIdentifierTypeDef]]
+
+
+class RecommendationTypeDef(TypedDict):
+    text: NotRequired[str]
+    url: NotRequired[str]
+
+
+class SuggestedFixTypeDef(TypedDict):
+    description: NotRequired[str]
+    code: NotRequired[str]
+
+
+class RemediationTypeDef(TypedDict):
+    recommendation: NotRequired[RecommendationTypeDef]
+    suggestedFixes: NotRequired[list[SuggestedFixTypeDef]]
+
+
+class ResourceTypeDef(TypedDict):
+    id: NotRequired[str]
+    subResourceId: NotRequired[str]
+
+
+class CodeLineTypeDef(TypedDict):
+    number: NotRequired[int]
+    content: NotRequired[str]
+
+
+class FilePathTypeDef(TypedDict):
+    name: NotRequired[str]
+    path: NotRequired[str]
+    startLine: NotRequired[int]
+    endLine: NotRequired[int]
+    codeSnippet: NotRequired[list[CodeLineTypeDef]]
+
+
+class VulnerabilityTypeDef(TypedDict):
+    referenceUrls: NotRequired[list[str]]
+    relatedVulnerabilities: NotRequired[list[str]]
+    id: NotRequired[str]
+    filePath: NotRequired[FilePathTypeDef]
+    itemCount: NotRequired[int]
+
+
+class FindingTypeDef(TypedDict):
+    createdAt: NotRequired[datetime]
+    description: NotRequired[str]
+    generatorId: NotRequired[str]
+    id: NotRequired[str]
+    updatedAt: NotRequired[datetime]
+    type: NotRequired[str]
+    status: NotRequired[StatusType]
+    resource: NotRequired[ResourceTypeDef]
+    vulnerability: NotRequired[VulnerabilityTypeDef]
+    severity: NotRequired[SeverityType]
+    remediation: NotRequired[RemediationTypeDef]
+    title: NotRequired[str]
+    detectorTags: NotRequired[list[str]]
+    detectorId: NotRequired[str]
+    detectorName: NotRequired[str]
+    ruleId: NotRequired[str]
 
 
 class BatchGetFindingsResponseTypeDef(TypedDict):
@@ -106,9 +180,8 @@ class CategoryWithFindingNumTypeDef(TypedDict):
     findingNumber: NotRequired[int]
 
 
-class CodeLineTypeDef(TypedDict):
-    number: NotRequired[int]
-    content: NotRequired[str]
+class ResourceIdTypeDef(TypedDict):
+    codeArtifactId: NotRequired[str]
 
 
 class CreateScanRequestTypeDef(TypedDict):
@@ -144,46 +217,6 @@ class EncryptionConfigTypeDef(TypedDict):
     kmsKeyArn: NotRequired[str]
 
 
-class FilePathTypeDef(TypedDict):
-    name: NotRequired[str]
-    path: NotRequired[str]
-    startLine: NotRequired[int]
-    endLine: NotRequired[int]
-    codeSnippet: NotRequired[list[CodeLineTypeDef]]
-
-
-class FindingIdentifierTypeDef(TypedDict):
-    scanName: str
-    findingId: str
-
-
-class FindingMetricsValuePerSeverityTypeDef(TypedDict):
-    info: NotRequired[float]
-    low: NotRequired[float]
-    medium: NotRequired[float]
-    high: NotRequired[float]
-    critical: NotRequired[float]
-
-
-class FindingTypeDef(TypedDict):
-    createdAt: NotRequired[datetime]
-    description: NotRequired[str]
-    generatorId: NotRequired[str]
-    id: NotRequired[str]
-    updatedAt: NotRequired[datetime]
-    type: NotRequired[str]
-    status: NotRequired[StatusType]
-    resource: NotRequired[ResourceTypeDef]
-    vulnerability: NotRequired[VulnerabilityTypeDef]
-    severity: NotRequired[SeverityType]
-    remediation: NotRequired[RemediationTypeDef]
-    title: NotRequired[str]
-    detectorTags: NotRequired[list[str]]
-    detectorId: NotRequired[str]
-    detectorName: NotRequired[str]
-    ruleId: NotRequired[str]
-
-
 class GetAccountConfigurationResponseTypeDef(TypedDict):
     encryptionConfig: EncryptionConfigTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -204,6 +237,19 @@ class GetFindingsResponseTypeDef(TypedDict):
 
 class GetMetricsSummaryRequestTypeDef(TypedDict):
     date: ReadOnly[datetime | str]
+
+
+class ScanNameWithFindingNumTypeDef(TypedDict):
+    scanName: NotRequired[str]
+    findingNumber: NotRequired[int]
+
+
+class MetricsSummaryTypeDef(TypedDict):
+    date: NotRequired[datetime]
+    openFindings: NotRequired[FindingMetricsValuePerSeverityTypeDef]
+    categoriesWithMostFindings: NotRequired[list[CategoryWithFindingNumTypeDef]]
+    scansWithMostOpenFindings: NotRequired[list[ScanNameWithFindingNumTypeDef]]
+    scansWithMostOpenCriticalFindings: NotRequired[list[ScanNameWithFindingNumTypeDef]]
 
 
 class GetMetricsSummaryResponseTypeDef(TypedDict):
@@ -247,6 +293,15 @@ class ListScansRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class ScanSummaryTypeDef(TypedDict):
+    scanState: ScanStateType
+    createdAt: datetime
+    updatedAt: NotRequired[datetime]
+    scanName: str
+    runId: str
+    scanNameArn: NotRequired[str]
+
+
 class ListScansResponseTypeDef(TypedDict):
     summaries: NotRequired[list[ScanSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -260,52 +315,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MetricsSummaryTypeDef(TypedDict):
-    date: NotRequired[datetime]
-    openFindings: NotRequired[FindingMetricsValuePerSeverityTypeDef]
-    categoriesWithMostFindings: NotRequired[list[CategoryWithFindingNumTypeDef]]
-    scansWithMostOpenFindings: NotRequired[list[ScanNameWithFindingNumTypeDef]]
-    scansWithMostOpenCriticalFindings: NotRequired[list[ScanNameWithFindingNumTypeDef]]
-
-
-class RecommendationTypeDef(TypedDict):
-    text: NotRequired[str]
-    url: NotRequired[str]
-
-
-class RemediationTypeDef(TypedDict):
-    recommendation: NotRequired[RecommendationTypeDef]
-    suggestedFixes: NotRequired[list[SuggestedFixTypeDef]]
-
-
-class ResourceIdTypeDef(TypedDict):
-    codeArtifactId: NotRequired[str]
-
-
-class ResourceTypeDef(TypedDict):
-    id: NotRequired[str]
-    subResourceId: NotRequired[str]
-
-
-class ScanNameWithFindingNumTypeDef(TypedDict):
-    scanName: NotRequired[str]
-    findingNumber: NotRequired[int]
-
-
-class ScanSummaryTypeDef(TypedDict):
-    scanState: ScanStateType
-    createdAt: datetime
-    updatedAt: NotRequired[datetime]
-    scanName: str
-    runId: str
-    scanNameArn: NotRequired[str]
-
-
-class SuggestedFixTypeDef(TypedDict):
-    description: NotRequired[str]
-    code: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -333,11 +342,3 @@ class UpdateAccountConfigurationRequestTypeDef(TypedDict):
 class UpdateAccountConfigurationResponseTypeDef(TypedDict):
     encryptionConfig: EncryptionConfigTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VulnerabilityTypeDef(TypedDict):
-    referenceUrls: NotRequired[list[str]]
-    relatedVulnerabilities: NotRequired[list[str]]
-    id: NotRequired[str]
-    filePath: NotRequired[FilePathTypeDef]
-    itemCount: NotRequired[int]

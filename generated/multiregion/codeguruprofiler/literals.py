@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CodeGuru Profiler: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionGroupType",
-    "AgentParameterFieldType",
-    "AggregationPeriodType",
-    "ComputePlatformType",
-    "EventPublisherType",
-    "FeedbackTypeType",
-    "MetadataFieldType",
-    "MetricTypeType",
-    "OrderByType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionGroupType",
+        "AgentParameterFieldType",
+        "AggregationPeriodType",
+        "ComputePlatformType",
+        "EventPublisherType",
+        "FeedbackTypeType",
+        "MetadataFieldType",
+        "MetricTypeType",
+        "OrderByType",
+    ]
 
 ActionGroupType = Literal["agentPermissions"]
 AgentParameterFieldType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,82 +30,99 @@ from .literals import (
     OrderByType,
 )
 
-__all__ = [
-    "AddNotificationChannelsRequestTypeDef",
-    "AddNotificationChannelsResponseTypeDef",
-    "AgentConfigurationTypeDef",
-    "AgentOrchestrationConfigTypeDef",
-    "AggregatedProfileTimeTypeDef",
-    "AnomalyInstanceTypeDef",
-    "AnomalyTypeDef",
-    "BatchGetFrameMetricDataRequestTypeDef",
-    "BatchGetFrameMetricDataResponseTypeDef",
-    "ChannelOutputTypeDef",
-    "ChannelTypeDef",
-    "ConfigureAgentRequestTypeDef",
-    "ConfigureAgentResponseTypeDef",
-    "CreateProfilingGroupRequestTypeDef",
-    "CreateProfilingGroupResponseTypeDef",
-    "DeleteProfilingGroupRequestTypeDef",
-    "DeleteProfilingGroupResponseTypeDef",
-    "DescribeProfilingGroupRequestTypeDef",
-    "DescribeProfilingGroupResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FindingsReportSummaryTypeDef",
-    "FrameMetricDatumTypeDef",
-    "FrameMetricOutputTypeDef",
-    "FrameMetricTypeDef",
-    "GetFindingsReportAccountSummaryRequestTypeDef",
-    "GetFindingsReportAccountSummaryResponseTypeDef",
-    "GetNotificationConfigurationRequestTypeDef",
-    "GetNotificationConfigurationResponseTypeDef",
-    "GetPolicyRequestTypeDef",
-    "GetPolicyResponseTypeDef",
-    "GetProfileRequestTypeDef",
-    "GetProfileResponseTypeDef",
-    "GetRecommendationsRequestTypeDef",
-    "GetRecommendationsResponseTypeDef",
-    "ListFindingsReportsRequestTypeDef",
-    "ListFindingsReportsResponseTypeDef",
-    "ListProfileTimesRequestTypeDef",
-    "ListProfileTimesResponseTypeDef",
-    "ListProfilingGroupsRequestTypeDef",
-    "ListProfilingGroupsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MatchTypeDef",
-    "MetricTypeDef",
-    "NotificationConfigurationTypeDef",
-    "PatternTypeDef",
-    "PostAgentProfileRequestTypeDef",
-    "PostAgentProfileResponseTypeDef",
-    "ProfileTimeTypeDef",
-    "ProfilingGroupDescriptionTypeDef",
-    "ProfilingStatusTypeDef",
-    "PutPermissionRequestTypeDef",
-    "PutPermissionResponseTypeDef",
-    "RecommendationTypeDef",
-    "RemoveNotificationChannelRequestTypeDef",
-    "RemoveNotificationChannelResponseTypeDef",
-    "RemovePermissionRequestTypeDef",
-    "RemovePermissionResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SubmitFeedbackRequestTypeDef",
-    "SubmitFeedbackResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TimestampStructureTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateProfilingGroupRequestTypeDef",
-    "UpdateProfilingGroupResponseTypeDef",
-    "UserFeedbackTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddNotificationChannelsRequestTypeDef",
+        "AddNotificationChannelsResponseTypeDef",
+        "AgentConfigurationTypeDef",
+        "AgentOrchestrationConfigTypeDef",
+        "AggregatedProfileTimeTypeDef",
+        "AnomalyInstanceTypeDef",
+        "AnomalyTypeDef",
+        "BatchGetFrameMetricDataRequestTypeDef",
+        "BatchGetFrameMetricDataResponseTypeDef",
+        "ChannelOutputTypeDef",
+        "ChannelTypeDef",
+        "ConfigureAgentRequestTypeDef",
+        "ConfigureAgentResponseTypeDef",
+        "CreateProfilingGroupRequestTypeDef",
+        "CreateProfilingGroupResponseTypeDef",
+        "DeleteProfilingGroupRequestTypeDef",
+        "DeleteProfilingGroupResponseTypeDef",
+        "DescribeProfilingGroupRequestTypeDef",
+        "DescribeProfilingGroupResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FindingsReportSummaryTypeDef",
+        "FrameMetricDatumTypeDef",
+        "FrameMetricOutputTypeDef",
+        "FrameMetricTypeDef",
+        "GetFindingsReportAccountSummaryRequestTypeDef",
+        "GetFindingsReportAccountSummaryResponseTypeDef",
+        "GetNotificationConfigurationRequestTypeDef",
+        "GetNotificationConfigurationResponseTypeDef",
+        "GetPolicyRequestTypeDef",
+        "GetPolicyResponseTypeDef",
+        "GetProfileRequestTypeDef",
+        "GetProfileResponseTypeDef",
+        "GetRecommendationsRequestTypeDef",
+        "GetRecommendationsResponseTypeDef",
+        "ListFindingsReportsRequestTypeDef",
+        "ListFindingsReportsResponseTypeDef",
+        "ListProfileTimesRequestTypeDef",
+        "ListProfileTimesResponseTypeDef",
+        "ListProfilingGroupsRequestTypeDef",
+        "ListProfilingGroupsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MatchTypeDef",
+        "MetricTypeDef",
+        "NotificationConfigurationTypeDef",
+        "PatternTypeDef",
+        "PostAgentProfileRequestTypeDef",
+        "PostAgentProfileResponseTypeDef",
+        "ProfileTimeTypeDef",
+        "ProfilingGroupDescriptionTypeDef",
+        "ProfilingStatusTypeDef",
+        "PutPermissionRequestTypeDef",
+        "PutPermissionResponseTypeDef",
+        "RecommendationTypeDef",
+        "RemoveNotificationChannelRequestTypeDef",
+        "RemoveNotificationChannelResponseTypeDef",
+        "RemovePermissionRequestTypeDef",
+        "RemovePermissionResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SubmitFeedbackRequestTypeDef",
+        "SubmitFeedbackResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TimestampStructureTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateProfilingGroupRequestTypeDef",
+        "UpdateProfilingGroupResponseTypeDef",
+        "UserFeedbackTypeDef",
+    ]
+
+
+class ChannelTypeDef(TypedDict):
+    eventPublishers: ReadOnly[Sequence[EventPublisherType]]
+    id: NotRequired[str]
+    uri: str
 
 
 class AddNotificationChannelsRequestTypeDef(TypedDict):
     channels: ReadOnly[Sequence[ChannelTypeDef]]
     profilingGroupName: str
+
+
+class ChannelOutputTypeDef(TypedDict):
+    eventPublishers: list[EventPublisherType]
+    id: NotRequired[str]
+    uri: str
+
+
+class NotificationConfigurationTypeDef(TypedDict):
+    channels: NotRequired[list[ChannelOutputTypeDef]]
 
 
 class AddNotificationChannelsResponseTypeDef(TypedDict):
@@ -128,6 +145,10 @@ class AggregatedProfileTimeTypeDef(TypedDict):
     start: NotRequired[datetime]
 
 
+class UserFeedbackTypeDef(TypedDict):
+    type: FeedbackTypeType
+
+
 class AnomalyInstanceTypeDef(TypedDict):
     endTime: NotRequired[datetime]
     id: str
@@ -135,10 +156,22 @@ class AnomalyInstanceTypeDef(TypedDict):
     userFeedback: NotRequired[UserFeedbackTypeDef]
 
 
+class MetricTypeDef(TypedDict):
+    frameName: str
+    threadStates: list[str]
+    type: MetricTypeType
+
+
 class AnomalyTypeDef(TypedDict):
     instances: list[AnomalyInstanceTypeDef]
     metric: MetricTypeDef
     reason: str
+
+
+class FrameMetricTypeDef(TypedDict):
+    frameName: str
+    threadStates: ReadOnly[Sequence[str]]
+    type: MetricTypeType
 
 
 class BatchGetFrameMetricDataRequestTypeDef(TypedDict):
@@ -150,6 +183,21 @@ class BatchGetFrameMetricDataRequestTypeDef(TypedDict):
     targetResolution: NotRequired[AggregationPeriodType]
 
 
+class FrameMetricOutputTypeDef(TypedDict):
+    frameName: str
+    threadStates: list[str]
+    type: MetricTypeType
+
+
+class FrameMetricDatumTypeDef(TypedDict):
+    frameMetric: FrameMetricOutputTypeDef
+    values: list[float]
+
+
+class TimestampStructureTypeDef(TypedDict):
+    value: datetime
+
+
 class BatchGetFrameMetricDataResponseTypeDef(TypedDict):
     endTime: datetime
     endTimes: list[TimestampStructureTypeDef]
@@ -158,18 +206,6 @@ class BatchGetFrameMetricDataResponseTypeDef(TypedDict):
     startTime: datetime
     unprocessedEndTimes: dict[str, list[TimestampStructureTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ChannelOutputTypeDef(TypedDict):
-    eventPublishers: list[EventPublisherType]
-    id: NotRequired[str]
-    uri: str
-
-
-class ChannelTypeDef(TypedDict):
-    eventPublishers: ReadOnly[Sequence[EventPublisherType]]
-    id: NotRequired[str]
-    uri: str
 
 
 class ConfigureAgentRequestTypeDef(TypedDict):
@@ -189,6 +225,23 @@ class CreateProfilingGroupRequestTypeDef(TypedDict):
     computePlatform: NotRequired[ComputePlatformType]
     profilingGroupName: str
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ProfilingStatusTypeDef(TypedDict):
+    latestAgentOrchestratedAt: NotRequired[datetime]
+    latestAgentProfileReportedAt: NotRequired[datetime]
+    latestAggregatedProfile: NotRequired[AggregatedProfileTimeTypeDef]
+
+
+class ProfilingGroupDescriptionTypeDef(TypedDict):
+    agentOrchestrationConfig: NotRequired[AgentOrchestrationConfigTypeDef]
+    arn: NotRequired[str]
+    computePlatform: NotRequired[ComputePlatformType]
+    createdAt: NotRequired[datetime]
+    name: NotRequired[str]
+    profilingStatus: NotRequired[ProfilingStatusTypeDef]
+    tags: NotRequired[dict[str, str]]
+    updatedAt: NotRequired[datetime]
 
 
 class CreateProfilingGroupResponseTypeDef(TypedDict):
@@ -219,23 +272,6 @@ class FindingsReportSummaryTypeDef(TypedDict):
     profileStartTime: NotRequired[datetime]
     profilingGroupName: NotRequired[str]
     totalNumberOfFindings: NotRequired[int]
-
-
-class FrameMetricDatumTypeDef(TypedDict):
-    frameMetric: FrameMetricOutputTypeDef
-    values: list[float]
-
-
-class FrameMetricOutputTypeDef(TypedDict):
-    frameName: str
-    threadStates: list[str]
-    type: MetricTypeType
-
-
-class FrameMetricTypeDef(TypedDict):
-    frameName: str
-    threadStates: ReadOnly[Sequence[str]]
-    type: MetricTypeType
 
 
 class GetFindingsReportAccountSummaryRequestTypeDef(TypedDict):
@@ -292,6 +328,31 @@ class GetRecommendationsRequestTypeDef(TypedDict):
     startTime: ReadOnly[datetime | str]
 
 
+class MatchTypeDef(TypedDict):
+    frameAddress: NotRequired[str]
+    targetFramesIndex: NotRequired[int]
+    thresholdBreachValue: NotRequired[float]
+
+
+class PatternTypeDef(TypedDict):
+    countersToAggregate: NotRequired[list[str]]
+    description: NotRequired[str]
+    id: NotRequired[str]
+    name: NotRequired[str]
+    resolutionSteps: NotRequired[str]
+    targetFrames: NotRequired[list[list[str]]]
+    thresholdPercent: NotRequired[float]
+
+
+class RecommendationTypeDef(TypedDict):
+    allMatchesCount: int
+    allMatchesSum: float
+    endTime: datetime
+    pattern: PatternTypeDef
+    startTime: datetime
+    topMatches: list[MatchTypeDef]
+
+
 class GetRecommendationsResponseTypeDef(TypedDict):
     anomalies: list[AnomalyTypeDef]
     profileEndTime: datetime
@@ -326,6 +387,10 @@ class ListProfileTimesRequestTypeDef(TypedDict):
     startTime: ReadOnly[datetime | str]
 
 
+class ProfileTimeTypeDef(TypedDict):
+    start: NotRequired[datetime]
+
+
 class ListProfileTimesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     profileTimes: list[ProfileTimeTypeDef]
@@ -354,32 +419,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MatchTypeDef(TypedDict):
-    frameAddress: NotRequired[str]
-    targetFramesIndex: NotRequired[int]
-    thresholdBreachValue: NotRequired[float]
-
-
-class MetricTypeDef(TypedDict):
-    frameName: str
-    threadStates: list[str]
-    type: MetricTypeType
-
-
-class NotificationConfigurationTypeDef(TypedDict):
-    channels: NotRequired[list[ChannelOutputTypeDef]]
-
-
-class PatternTypeDef(TypedDict):
-    countersToAggregate: NotRequired[list[str]]
-    description: NotRequired[str]
-    id: NotRequired[str]
-    name: NotRequired[str]
-    resolutionSteps: NotRequired[str]
-    targetFrames: NotRequired[list[list[str]]]
-    thresholdPercent: NotRequired[float]
-
-
 class PostAgentProfileRequestTypeDef(TypedDict):
     agentProfile: ReadOnly[bytes | str | IO[Any]]
     contentType: str
@@ -389,27 +428,6 @@ class PostAgentProfileRequestTypeDef(TypedDict):
 
 class PostAgentProfileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ProfileTimeTypeDef(TypedDict):
-    start: NotRequired[datetime]
-
-
-class ProfilingGroupDescriptionTypeDef(TypedDict):
-    agentOrchestrationConfig: NotRequired[AgentOrchestrationConfigTypeDef]
-    arn: NotRequired[str]
-    computePlatform: NotRequired[ComputePlatformType]
-    createdAt: NotRequired[datetime]
-    name: NotRequired[str]
-    profilingStatus: NotRequired[ProfilingStatusTypeDef]
-    tags: NotRequired[dict[str, str]]
-    updatedAt: NotRequired[datetime]
-
-
-class ProfilingStatusTypeDef(TypedDict):
-    latestAgentOrchestratedAt: NotRequired[datetime]
-    latestAgentProfileReportedAt: NotRequired[datetime]
-    latestAggregatedProfile: NotRequired[AggregatedProfileTimeTypeDef]
 
 
 class PutPermissionRequestTypeDef(TypedDict):
@@ -423,15 +441,6 @@ class PutPermissionResponseTypeDef(TypedDict):
     policy: str
     revisionId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecommendationTypeDef(TypedDict):
-    allMatchesCount: int
-    allMatchesSum: float
-    endTime: datetime
-    pattern: PatternTypeDef
-    startTime: datetime
-    topMatches: list[MatchTypeDef]
 
 
 class RemoveNotificationChannelRequestTypeDef(TypedDict):
@@ -476,10 +485,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TimestampStructureTypeDef(TypedDict):
-    value: datetime
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
@@ -497,7 +502,3 @@ class UpdateProfilingGroupRequestTypeDef(TypedDict):
 class UpdateProfilingGroupResponseTypeDef(TypedDict):
     profilingGroup: ProfilingGroupDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserFeedbackTypeDef(TypedDict):
-    type: FeedbackTypeType

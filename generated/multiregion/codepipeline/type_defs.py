@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -56,222 +56,223 @@ from .literals import (
     WebhookAuthenticationTypeType,
 )
 
-__all__ = [
-    "AWSSessionCredentialsTypeDef",
-    "AcknowledgeJobInputTypeDef",
-    "AcknowledgeJobOutputTypeDef",
-    "AcknowledgeThirdPartyJobInputTypeDef",
-    "AcknowledgeThirdPartyJobOutputTypeDef",
-    "ActionConfigurationPropertyTypeDef",
-    "ActionConfigurationTypeDef",
-    "ActionContextTypeDef",
-    "ActionDeclarationOutputTypeDef",
-    "ActionDeclarationTypeDef",
-    "ActionExecutionDetailTypeDef",
-    "ActionExecutionFilterTypeDef",
-    "ActionExecutionInputTypeDef",
-    "ActionExecutionOutputTypeDef",
-    "ActionExecutionResultTypeDef",
-    "ActionExecutionTypeDef",
-    "ActionRevisionOutputTypeDef",
-    "ActionRevisionTypeDef",
-    "ActionStateTypeDef",
-    "ActionTypeArtifactDetailsTypeDef",
-    "ActionTypeDeclarationOutputTypeDef",
-    "ActionTypeDeclarationTypeDef",
-    "ActionTypeExecutorOutputTypeDef",
-    "ActionTypeExecutorTypeDef",
-    "ActionTypeIdTypeDef",
-    "ActionTypeIdentifierTypeDef",
-    "ActionTypePermissionsOutputTypeDef",
-    "ActionTypePermissionsTypeDef",
-    "ActionTypePropertyTypeDef",
-    "ActionTypeSettingsTypeDef",
-    "ActionTypeTypeDef",
-    "ActionTypeUrlsTypeDef",
-    "ApprovalResultTypeDef",
-    "ArtifactDetailTypeDef",
-    "ArtifactDetailsTypeDef",
-    "ArtifactLocationTypeDef",
-    "ArtifactRevisionTypeDef",
-    "ArtifactStoreTypeDef",
-    "ArtifactTypeDef",
-    "BeforeEntryConditionsOutputTypeDef",
-    "BeforeEntryConditionsTypeDef",
-    "BlockerDeclarationTypeDef",
-    "ConditionExecutionTypeDef",
-    "ConditionOutputTypeDef",
-    "ConditionStateTypeDef",
-    "ConditionTypeDef",
-    "CreateCustomActionTypeInputTypeDef",
-    "CreateCustomActionTypeOutputTypeDef",
-    "CreatePipelineInputTypeDef",
-    "CreatePipelineOutputTypeDef",
-    "CurrentRevisionTypeDef",
-    "DeleteCustomActionTypeInputTypeDef",
-    "DeletePipelineInputTypeDef",
-    "DeleteWebhookInputTypeDef",
-    "DeleteWebhookOutputTypeDef",
-    "DeployActionExecutionTargetTypeDef",
-    "DeployTargetEventContextTypeDef",
-    "DeployTargetEventTypeDef",
-    "DeregisterWebhookWithThirdPartyInputTypeDef",
-    "DeregisterWebhookWithThirdPartyOutputTypeDef",
-    "DisableStageTransitionInputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableStageTransitionInputTypeDef",
-    "EncryptionKeyTypeDef",
-    "EnvironmentVariableTypeDef",
-    "ErrorDetailsTypeDef",
-    "ExecutionDetailsTypeDef",
-    "ExecutionTriggerTypeDef",
-    "ExecutorConfigurationOutputTypeDef",
-    "ExecutorConfigurationTypeDef",
-    "FailureConditionsOutputTypeDef",
-    "FailureConditionsTypeDef",
-    "FailureDetailsTypeDef",
-    "GetActionTypeInputTypeDef",
-    "GetActionTypeOutputTypeDef",
-    "GetJobDetailsInputTypeDef",
-    "GetJobDetailsOutputTypeDef",
-    "GetPipelineExecutionInputTypeDef",
-    "GetPipelineExecutionOutputTypeDef",
-    "GetPipelineInputTypeDef",
-    "GetPipelineOutputTypeDef",
-    "GetPipelineStateInputTypeDef",
-    "GetPipelineStateOutputTypeDef",
-    "GetThirdPartyJobDetailsInputTypeDef",
-    "GetThirdPartyJobDetailsOutputTypeDef",
-    "GitBranchFilterCriteriaOutputTypeDef",
-    "GitBranchFilterCriteriaTypeDef",
-    "GitConfigurationOutputTypeDef",
-    "GitConfigurationTypeDef",
-    "GitFilePathFilterCriteriaOutputTypeDef",
-    "GitFilePathFilterCriteriaTypeDef",
-    "GitPullRequestFilterOutputTypeDef",
-    "GitPullRequestFilterTypeDef",
-    "GitPushFilterOutputTypeDef",
-    "GitPushFilterTypeDef",
-    "GitTagFilterCriteriaOutputTypeDef",
-    "GitTagFilterCriteriaTypeDef",
-    "InputArtifactTypeDef",
-    "JobDataTypeDef",
-    "JobDetailsTypeDef",
-    "JobTypeDef",
-    "JobWorkerExecutorConfigurationOutputTypeDef",
-    "JobWorkerExecutorConfigurationTypeDef",
-    "LambdaExecutorConfigurationTypeDef",
-    "LatestInPipelineExecutionFilterTypeDef",
-    "ListActionExecutionsInputTypeDef",
-    "ListActionExecutionsOutputTypeDef",
-    "ListActionTypesInputTypeDef",
-    "ListActionTypesOutputTypeDef",
-    "ListDeployActionExecutionTargetsInputTypeDef",
-    "ListDeployActionExecutionTargetsOutputTypeDef",
-    "ListPipelineExecutionsInputTypeDef",
-    "ListPipelineExecutionsOutputTypeDef",
-    "ListPipelinesInputTypeDef",
-    "ListPipelinesOutputTypeDef",
-    "ListRuleExecutionsInputTypeDef",
-    "ListRuleExecutionsOutputTypeDef",
-    "ListRuleTypesInputTypeDef",
-    "ListRuleTypesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListWebhookItemTypeDef",
-    "ListWebhooksInputTypeDef",
-    "ListWebhooksOutputTypeDef",
-    "OutputArtifactOutputTypeDef",
-    "OutputArtifactTypeDef",
-    "OverrideStageConditionInputTypeDef",
-    "PipelineContextTypeDef",
-    "PipelineDeclarationOutputTypeDef",
-    "PipelineDeclarationTypeDef",
-    "PipelineExecutionFilterTypeDef",
-    "PipelineExecutionSummaryTypeDef",
-    "PipelineExecutionTypeDef",
-    "PipelineMetadataTypeDef",
-    "PipelineRollbackMetadataTypeDef",
-    "PipelineSummaryTypeDef",
-    "PipelineTriggerDeclarationOutputTypeDef",
-    "PipelineTriggerDeclarationTypeDef",
-    "PipelineVariableDeclarationTypeDef",
-    "PipelineVariableTypeDef",
-    "PollForJobsInputTypeDef",
-    "PollForJobsOutputTypeDef",
-    "PollForThirdPartyJobsInputTypeDef",
-    "PollForThirdPartyJobsOutputTypeDef",
-    "PutActionRevisionInputTypeDef",
-    "PutActionRevisionOutputTypeDef",
-    "PutApprovalResultInputTypeDef",
-    "PutApprovalResultOutputTypeDef",
-    "PutJobFailureResultInputTypeDef",
-    "PutJobSuccessResultInputTypeDef",
-    "PutThirdPartyJobFailureResultInputTypeDef",
-    "PutThirdPartyJobSuccessResultInputTypeDef",
-    "PutWebhookInputTypeDef",
-    "PutWebhookOutputTypeDef",
-    "RegisterWebhookWithThirdPartyInputTypeDef",
-    "RegisterWebhookWithThirdPartyOutputTypeDef",
-    "ResolvedPipelineVariableTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryConfigurationTypeDef",
-    "RetryStageExecutionInputTypeDef",
-    "RetryStageExecutionOutputTypeDef",
-    "RetryStageMetadataTypeDef",
-    "RollbackStageInputTypeDef",
-    "RollbackStageOutputTypeDef",
-    "RuleConfigurationPropertyTypeDef",
-    "RuleDeclarationOutputTypeDef",
-    "RuleDeclarationTypeDef",
-    "RuleExecutionDetailTypeDef",
-    "RuleExecutionFilterTypeDef",
-    "RuleExecutionInputTypeDef",
-    "RuleExecutionOutputTypeDef",
-    "RuleExecutionResultTypeDef",
-    "RuleExecutionTypeDef",
-    "RuleRevisionTypeDef",
-    "RuleStateTypeDef",
-    "RuleTypeIdTypeDef",
-    "RuleTypeSettingsTypeDef",
-    "RuleTypeTypeDef",
-    "S3ArtifactLocationTypeDef",
-    "S3LocationTypeDef",
-    "SourceRevisionOverrideTypeDef",
-    "SourceRevisionTypeDef",
-    "StageConditionStateTypeDef",
-    "StageConditionsExecutionTypeDef",
-    "StageContextTypeDef",
-    "StageDeclarationOutputTypeDef",
-    "StageDeclarationTypeDef",
-    "StageExecutionTypeDef",
-    "StageStateTypeDef",
-    "StartPipelineExecutionInputTypeDef",
-    "StartPipelineExecutionOutputTypeDef",
-    "StopExecutionTriggerTypeDef",
-    "StopPipelineExecutionInputTypeDef",
-    "StopPipelineExecutionOutputTypeDef",
-    "SucceededInStageFilterTypeDef",
-    "SuccessConditionsOutputTypeDef",
-    "SuccessConditionsTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "TargetFilterTypeDef",
-    "ThirdPartyJobDataTypeDef",
-    "ThirdPartyJobDetailsTypeDef",
-    "ThirdPartyJobTypeDef",
-    "TransitionStateTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateActionTypeInputTypeDef",
-    "UpdatePipelineInputTypeDef",
-    "UpdatePipelineOutputTypeDef",
-    "WebhookAuthConfigurationTypeDef",
-    "WebhookDefinitionOutputTypeDef",
-    "WebhookDefinitionTypeDef",
-    "WebhookFilterRuleTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AWSSessionCredentialsTypeDef",
+        "AcknowledgeJobInputTypeDef",
+        "AcknowledgeJobOutputTypeDef",
+        "AcknowledgeThirdPartyJobInputTypeDef",
+        "AcknowledgeThirdPartyJobOutputTypeDef",
+        "ActionConfigurationPropertyTypeDef",
+        "ActionConfigurationTypeDef",
+        "ActionContextTypeDef",
+        "ActionDeclarationOutputTypeDef",
+        "ActionDeclarationTypeDef",
+        "ActionExecutionDetailTypeDef",
+        "ActionExecutionFilterTypeDef",
+        "ActionExecutionInputTypeDef",
+        "ActionExecutionOutputTypeDef",
+        "ActionExecutionResultTypeDef",
+        "ActionExecutionTypeDef",
+        "ActionRevisionOutputTypeDef",
+        "ActionRevisionTypeDef",
+        "ActionStateTypeDef",
+        "ActionTypeArtifactDetailsTypeDef",
+        "ActionTypeDeclarationOutputTypeDef",
+        "ActionTypeDeclarationTypeDef",
+        "ActionTypeExecutorOutputTypeDef",
+        "ActionTypeExecutorTypeDef",
+        "ActionTypeIdTypeDef",
+        "ActionTypeIdentifierTypeDef",
+        "ActionTypePermissionsOutputTypeDef",
+        "ActionTypePermissionsTypeDef",
+        "ActionTypePropertyTypeDef",
+        "ActionTypeSettingsTypeDef",
+        "ActionTypeTypeDef",
+        "ActionTypeUrlsTypeDef",
+        "ApprovalResultTypeDef",
+        "ArtifactDetailTypeDef",
+        "ArtifactDetailsTypeDef",
+        "ArtifactLocationTypeDef",
+        "ArtifactRevisionTypeDef",
+        "ArtifactStoreTypeDef",
+        "ArtifactTypeDef",
+        "BeforeEntryConditionsOutputTypeDef",
+        "BeforeEntryConditionsTypeDef",
+        "BlockerDeclarationTypeDef",
+        "ConditionExecutionTypeDef",
+        "ConditionOutputTypeDef",
+        "ConditionStateTypeDef",
+        "ConditionTypeDef",
+        "CreateCustomActionTypeInputTypeDef",
+        "CreateCustomActionTypeOutputTypeDef",
+        "CreatePipelineInputTypeDef",
+        "CreatePipelineOutputTypeDef",
+        "CurrentRevisionTypeDef",
+        "DeleteCustomActionTypeInputTypeDef",
+        "DeletePipelineInputTypeDef",
+        "DeleteWebhookInputTypeDef",
+        "DeleteWebhookOutputTypeDef",
+        "DeployActionExecutionTargetTypeDef",
+        "DeployTargetEventContextTypeDef",
+        "DeployTargetEventTypeDef",
+        "DeregisterWebhookWithThirdPartyInputTypeDef",
+        "DeregisterWebhookWithThirdPartyOutputTypeDef",
+        "DisableStageTransitionInputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableStageTransitionInputTypeDef",
+        "EncryptionKeyTypeDef",
+        "EnvironmentVariableTypeDef",
+        "ErrorDetailsTypeDef",
+        "ExecutionDetailsTypeDef",
+        "ExecutionTriggerTypeDef",
+        "ExecutorConfigurationOutputTypeDef",
+        "ExecutorConfigurationTypeDef",
+        "FailureConditionsOutputTypeDef",
+        "FailureConditionsTypeDef",
+        "FailureDetailsTypeDef",
+        "GetActionTypeInputTypeDef",
+        "GetActionTypeOutputTypeDef",
+        "GetJobDetailsInputTypeDef",
+        "GetJobDetailsOutputTypeDef",
+        "GetPipelineExecutionInputTypeDef",
+        "GetPipelineExecutionOutputTypeDef",
+        "GetPipelineInputTypeDef",
+        "GetPipelineOutputTypeDef",
+        "GetPipelineStateInputTypeDef",
+        "GetPipelineStateOutputTypeDef",
+        "GetThirdPartyJobDetailsInputTypeDef",
+        "GetThirdPartyJobDetailsOutputTypeDef",
+        "GitBranchFilterCriteriaOutputTypeDef",
+        "GitBranchFilterCriteriaTypeDef",
+        "GitConfigurationOutputTypeDef",
+        "GitConfigurationTypeDef",
+        "GitFilePathFilterCriteriaOutputTypeDef",
+        "GitFilePathFilterCriteriaTypeDef",
+        "GitPullRequestFilterOutputTypeDef",
+        "GitPullRequestFilterTypeDef",
+        "GitPushFilterOutputTypeDef",
+        "GitPushFilterTypeDef",
+        "GitTagFilterCriteriaOutputTypeDef",
+        "GitTagFilterCriteriaTypeDef",
+        "InputArtifactTypeDef",
+        "JobDataTypeDef",
+        "JobDetailsTypeDef",
+        "JobTypeDef",
+        "JobWorkerExecutorConfigurationOutputTypeDef",
+        "JobWorkerExecutorConfigurationTypeDef",
+        "LambdaExecutorConfigurationTypeDef",
+        "LatestInPipelineExecutionFilterTypeDef",
+        "ListActionExecutionsInputTypeDef",
+        "ListActionExecutionsOutputTypeDef",
+        "ListActionTypesInputTypeDef",
+        "ListActionTypesOutputTypeDef",
+        "ListDeployActionExecutionTargetsInputTypeDef",
+        "ListDeployActionExecutionTargetsOutputTypeDef",
+        "ListPipelineExecutionsInputTypeDef",
+        "ListPipelineExecutionsOutputTypeDef",
+        "ListPipelinesInputTypeDef",
+        "ListPipelinesOutputTypeDef",
+        "ListRuleExecutionsInputTypeDef",
+        "ListRuleExecutionsOutputTypeDef",
+        "ListRuleTypesInputTypeDef",
+        "ListRuleTypesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListWebhookItemTypeDef",
+        "ListWebhooksInputTypeDef",
+        "ListWebhooksOutputTypeDef",
+        "OutputArtifactOutputTypeDef",
+        "OutputArtifactTypeDef",
+        "OverrideStageConditionInputTypeDef",
+        "PipelineContextTypeDef",
+        "PipelineDeclarationOutputTypeDef",
+        "PipelineDeclarationTypeDef",
+        "PipelineExecutionFilterTypeDef",
+        "PipelineExecutionSummaryTypeDef",
+        "PipelineExecutionTypeDef",
+        "PipelineMetadataTypeDef",
+        "PipelineRollbackMetadataTypeDef",
+        "PipelineSummaryTypeDef",
+        "PipelineTriggerDeclarationOutputTypeDef",
+        "PipelineTriggerDeclarationTypeDef",
+        "PipelineVariableDeclarationTypeDef",
+        "PipelineVariableTypeDef",
+        "PollForJobsInputTypeDef",
+        "PollForJobsOutputTypeDef",
+        "PollForThirdPartyJobsInputTypeDef",
+        "PollForThirdPartyJobsOutputTypeDef",
+        "PutActionRevisionInputTypeDef",
+        "PutActionRevisionOutputTypeDef",
+        "PutApprovalResultInputTypeDef",
+        "PutApprovalResultOutputTypeDef",
+        "PutJobFailureResultInputTypeDef",
+        "PutJobSuccessResultInputTypeDef",
+        "PutThirdPartyJobFailureResultInputTypeDef",
+        "PutThirdPartyJobSuccessResultInputTypeDef",
+        "PutWebhookInputTypeDef",
+        "PutWebhookOutputTypeDef",
+        "RegisterWebhookWithThirdPartyInputTypeDef",
+        "RegisterWebhookWithThirdPartyOutputTypeDef",
+        "ResolvedPipelineVariableTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryConfigurationTypeDef",
+        "RetryStageExecutionInputTypeDef",
+        "RetryStageExecutionOutputTypeDef",
+        "RetryStageMetadataTypeDef",
+        "RollbackStageInputTypeDef",
+        "RollbackStageOutputTypeDef",
+        "RuleConfigurationPropertyTypeDef",
+        "RuleDeclarationOutputTypeDef",
+        "RuleDeclarationTypeDef",
+        "RuleExecutionDetailTypeDef",
+        "RuleExecutionFilterTypeDef",
+        "RuleExecutionInputTypeDef",
+        "RuleExecutionOutputTypeDef",
+        "RuleExecutionResultTypeDef",
+        "RuleExecutionTypeDef",
+        "RuleRevisionTypeDef",
+        "RuleStateTypeDef",
+        "RuleTypeIdTypeDef",
+        "RuleTypeSettingsTypeDef",
+        "RuleTypeTypeDef",
+        "S3ArtifactLocationTypeDef",
+        "S3LocationTypeDef",
+        "SourceRevisionOverrideTypeDef",
+        "SourceRevisionTypeDef",
+        "StageConditionStateTypeDef",
+        "StageConditionsExecutionTypeDef",
+        "StageContextTypeDef",
+        "StageDeclarationOutputTypeDef",
+        "StageDeclarationTypeDef",
+        "StageExecutionTypeDef",
+        "StageStateTypeDef",
+        "StartPipelineExecutionInputTypeDef",
+        "StartPipelineExecutionOutputTypeDef",
+        "StopExecutionTriggerTypeDef",
+        "StopPipelineExecutionInputTypeDef",
+        "StopPipelineExecutionOutputTypeDef",
+        "SucceededInStageFilterTypeDef",
+        "SuccessConditionsOutputTypeDef",
+        "SuccessConditionsTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "TargetFilterTypeDef",
+        "ThirdPartyJobDataTypeDef",
+        "ThirdPartyJobDetailsTypeDef",
+        "ThirdPartyJobTypeDef",
+        "TransitionStateTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateActionTypeInputTypeDef",
+        "UpdatePipelineInputTypeDef",
+        "UpdatePipelineOutputTypeDef",
+        "WebhookAuthConfigurationTypeDef",
+        "WebhookDefinitionOutputTypeDef",
+        "WebhookDefinitionTypeDef",
+        "WebhookFilterRuleTypeDef",
+    ]
 
 
 class AWSSessionCredentialsTypeDef(TypedDict):
@@ -320,6 +321,28 @@ class ActionContextTypeDef(TypedDict):
     actionExecutionId: NotRequired[str]
 
 
+class ActionTypeIdTypeDef(TypedDict):
+    category: ActionCategoryType
+    owner: ActionOwnerType
+    provider: str
+    version: str
+
+
+class EnvironmentVariableTypeDef(TypedDict):
+    name: str
+    value: str
+    type: NotRequired[EnvironmentVariableTypeType]
+
+
+class InputArtifactTypeDef(TypedDict):
+    name: str
+
+
+class OutputArtifactOutputTypeDef(TypedDict):
+    name: str
+    files: NotRequired[list[str]]
+
+
 class ActionDeclarationOutputTypeDef(TypedDict):
     name: str
     actionTypeId: ActionTypeIdTypeDef
@@ -334,6 +357,11 @@ class ActionDeclarationOutputTypeDef(TypedDict):
     namespace: NotRequired[str]
     timeoutInMinutes: NotRequired[int]
     environmentVariables: NotRequired[list[EnvironmentVariableTypeDef]]
+
+
+class OutputArtifactTypeDef(TypedDict):
+    name: str
+    files: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ActionDeclarationTypeDef(TypedDict):
@@ -352,6 +380,45 @@ class ActionDeclarationTypeDef(TypedDict):
     environmentVariables: NotRequired[ReadOnly[Sequence[EnvironmentVariableTypeDef]]]
 
 
+class S3LocationTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    key: NotRequired[str]
+
+
+class ArtifactDetailTypeDef(TypedDict):
+    name: NotRequired[str]
+    s3location: NotRequired[S3LocationTypeDef]
+
+
+class ActionExecutionInputTypeDef(TypedDict):
+    actionTypeId: NotRequired[ActionTypeIdTypeDef]
+    configuration: NotRequired[dict[str, str]]
+    resolvedConfiguration: NotRequired[dict[str, str]]
+    roleArn: NotRequired[str]
+    region: NotRequired[str]
+    inputArtifacts: NotRequired[list[ArtifactDetailTypeDef]]
+    namespace: NotRequired[str]
+
+
+class ErrorDetailsTypeDef(TypedDict):
+    code: NotRequired[str]
+    message: NotRequired[str]
+
+
+class ActionExecutionResultTypeDef(TypedDict):
+    externalExecutionId: NotRequired[str]
+    externalExecutionSummary: NotRequired[str]
+    externalExecutionUrl: NotRequired[str]
+    errorDetails: NotRequired[ErrorDetailsTypeDef]
+    logStreamARN: NotRequired[str]
+
+
+class ActionExecutionOutputTypeDef(TypedDict):
+    outputArtifacts: NotRequired[list[ArtifactDetailTypeDef]]
+    executionResult: NotRequired[ActionExecutionResultTypeDef]
+    outputVariables: NotRequired[dict[str, str]]
+
+
 class ActionExecutionDetailTypeDef(TypedDict):
     pipelineExecutionId: NotRequired[str]
     actionExecutionId: NotRequired[str]
@@ -366,33 +433,14 @@ class ActionExecutionDetailTypeDef(TypedDict):
     output: NotRequired[ActionExecutionOutputTypeDef]
 
 
+class LatestInPipelineExecutionFilterTypeDef(TypedDict):
+    pipelineExecutionId: str
+    startTimeRange: StartTimeRangeType
+
+
 class ActionExecutionFilterTypeDef(TypedDict):
     pipelineExecutionId: NotRequired[str]
     latestInPipelineExecution: NotRequired[LatestInPipelineExecutionFilterTypeDef]
-
-
-class ActionExecutionInputTypeDef(TypedDict):
-    actionTypeId: NotRequired[ActionTypeIdTypeDef]
-    configuration: NotRequired[dict[str, str]]
-    resolvedConfiguration: NotRequired[dict[str, str]]
-    roleArn: NotRequired[str]
-    region: NotRequired[str]
-    inputArtifacts: NotRequired[list[ArtifactDetailTypeDef]]
-    namespace: NotRequired[str]
-
-
-class ActionExecutionOutputTypeDef(TypedDict):
-    outputArtifacts: NotRequired[list[ArtifactDetailTypeDef]]
-    executionResult: NotRequired[ActionExecutionResultTypeDef]
-    outputVariables: NotRequired[dict[str, str]]
-
-
-class ActionExecutionResultTypeDef(TypedDict):
-    externalExecutionId: NotRequired[str]
-    externalExecutionSummary: NotRequired[str]
-    externalExecutionUrl: NotRequired[str]
-    errorDetails: NotRequired[ErrorDetailsTypeDef]
-    logStreamARN: NotRequired[str]
 
 
 class ActionExecutionTypeDef(TypedDict):
@@ -434,26 +482,20 @@ class ActionTypeArtifactDetailsTypeDef(TypedDict):
     maximumCount: int
 
 
-class ActionTypeDeclarationOutputTypeDef(TypedDict):
-    description: NotRequired[str]
-    executor: ActionTypeExecutorOutputTypeDef
-    id: ActionTypeIdentifierTypeDef
-    inputArtifactDetails: ActionTypeArtifactDetailsTypeDef
-    outputArtifactDetails: ActionTypeArtifactDetailsTypeDef
-    permissions: NotRequired[ActionTypePermissionsOutputTypeDef]
-    properties: NotRequired[list[ActionTypePropertyTypeDef]]
-    urls: NotRequired[ActionTypeUrlsTypeDef]
+class JobWorkerExecutorConfigurationOutputTypeDef(TypedDict):
+    pollingAccounts: NotRequired[list[str]]
+    pollingServicePrincipals: NotRequired[list[str]]
 
 
-class ActionTypeDeclarationTypeDef(TypedDict):
-    description: NotRequired[str]
-    executor: ReadOnly[ActionTypeExecutorTypeDef]
-    id: ActionTypeIdentifierTypeDef
-    inputArtifactDetails: ActionTypeArtifactDetailsTypeDef
-    outputArtifactDetails: ActionTypeArtifactDetailsTypeDef
-    permissions: NotRequired[ReadOnly[ActionTypePermissionsTypeDef]]
-    properties: NotRequired[ReadOnly[Sequence[ActionTypePropertyTypeDef]]]
-    urls: NotRequired[ActionTypeUrlsTypeDef]
+class LambdaExecutorConfigurationTypeDef(TypedDict):
+    lambdaFunctionArn: str
+
+
+class ExecutorConfigurationOutputTypeDef(TypedDict):
+    lambdaExecutorConfiguration: NotRequired[LambdaExecutorConfigurationTypeDef]
+    jobWorkerExecutorConfiguration: NotRequired[
+        JobWorkerExecutorConfigurationOutputTypeDef
+    ]
 
 
 class ActionTypeExecutorOutputTypeDef(TypedDict):
@@ -461,20 +503,6 @@ class ActionTypeExecutorOutputTypeDef(TypedDict):
     type: ExecutorTypeType
     policyStatementsTemplate: NotRequired[str]
     jobTimeout: NotRequired[int]
-
-
-class ActionTypeExecutorTypeDef(TypedDict):
-    configuration: ReadOnly[ExecutorConfigurationTypeDef]
-    type: ExecutorTypeType
-    policyStatementsTemplate: NotRequired[str]
-    jobTimeout: NotRequired[int]
-
-
-class ActionTypeIdTypeDef(TypedDict):
-    category: ActionCategoryType
-    owner: ActionOwnerType
-    provider: str
-    version: str
 
 
 class ActionTypeIdentifierTypeDef(TypedDict):
@@ -488,10 +516,6 @@ class ActionTypePermissionsOutputTypeDef(TypedDict):
     allowedAccounts: list[str]
 
 
-class ActionTypePermissionsTypeDef(TypedDict):
-    allowedAccounts: ReadOnly[Sequence[str]]
-
-
 class ActionTypePropertyTypeDef(TypedDict):
     name: str
     optional: bool
@@ -501,11 +525,68 @@ class ActionTypePropertyTypeDef(TypedDict):
     description: NotRequired[str]
 
 
+class ActionTypeUrlsTypeDef(TypedDict):
+    configurationUrl: NotRequired[str]
+    entityUrlTemplate: NotRequired[str]
+    executionUrlTemplate: NotRequired[str]
+    revisionUrlTemplate: NotRequired[str]
+
+
+class ActionTypeDeclarationOutputTypeDef(TypedDict):
+    description: NotRequired[str]
+    executor: ActionTypeExecutorOutputTypeDef
+    id: ActionTypeIdentifierTypeDef
+    inputArtifactDetails: ActionTypeArtifactDetailsTypeDef
+    outputArtifactDetails: ActionTypeArtifactDetailsTypeDef
+    permissions: NotRequired[ActionTypePermissionsOutputTypeDef]
+    properties: NotRequired[list[ActionTypePropertyTypeDef]]
+    urls: NotRequired[ActionTypeUrlsTypeDef]
+
+
+class JobWorkerExecutorConfigurationTypeDef(TypedDict):
+    pollingAccounts: NotRequired[ReadOnly[Sequence[str]]]
+    pollingServicePrincipals: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ExecutorConfigurationTypeDef(TypedDict):
+    lambdaExecutorConfiguration: NotRequired[LambdaExecutorConfigurationTypeDef]
+    jobWorkerExecutorConfiguration: NotRequired[
+        ReadOnly[JobWorkerExecutorConfigurationTypeDef]
+    ]
+
+
+class ActionTypeExecutorTypeDef(TypedDict):
+    configuration: ReadOnly[ExecutorConfigurationTypeDef]
+    type: ExecutorTypeType
+    policyStatementsTemplate: NotRequired[str]
+    jobTimeout: NotRequired[int]
+
+
+class ActionTypePermissionsTypeDef(TypedDict):
+    allowedAccounts: ReadOnly[Sequence[str]]
+
+
+class ActionTypeDeclarationTypeDef(TypedDict):
+    description: NotRequired[str]
+    executor: ReadOnly[ActionTypeExecutorTypeDef]
+    id: ActionTypeIdentifierTypeDef
+    inputArtifactDetails: ActionTypeArtifactDetailsTypeDef
+    outputArtifactDetails: ActionTypeArtifactDetailsTypeDef
+    permissions: NotRequired[ReadOnly[ActionTypePermissionsTypeDef]]
+    properties: NotRequired[ReadOnly[Sequence[ActionTypePropertyTypeDef]]]
+    urls: NotRequired[ActionTypeUrlsTypeDef]
+
+
 class ActionTypeSettingsTypeDef(TypedDict):
     thirdPartyConfigurationUrl: NotRequired[str]
     entityUrlTemplate: NotRequired[str]
     executionUrlTemplate: NotRequired[str]
     revisionUrlTemplate: NotRequired[str]
+
+
+class ArtifactDetailsTypeDef(TypedDict):
+    minimumCount: int
+    maximumCount: int
 
 
 class ActionTypeTypeDef(TypedDict):
@@ -516,26 +597,14 @@ class ActionTypeTypeDef(TypedDict):
     outputArtifactDetails: ArtifactDetailsTypeDef
 
 
-class ActionTypeUrlsTypeDef(TypedDict):
-    configurationUrl: NotRequired[str]
-    entityUrlTemplate: NotRequired[str]
-    executionUrlTemplate: NotRequired[str]
-    revisionUrlTemplate: NotRequired[str]
-
-
 class ApprovalResultTypeDef(TypedDict):
     summary: str
     status: ApprovalStatusType
 
 
-class ArtifactDetailTypeDef(TypedDict):
-    name: NotRequired[str]
-    s3location: NotRequired[S3LocationTypeDef]
-
-
-class ArtifactDetailsTypeDef(TypedDict):
-    minimumCount: int
-    maximumCount: int
+class S3ArtifactLocationTypeDef(TypedDict):
+    bucketName: str
+    objectKey: str
 
 
 class ArtifactLocationTypeDef(TypedDict):
@@ -552,6 +621,11 @@ class ArtifactRevisionTypeDef(TypedDict):
     revisionUrl: NotRequired[str]
 
 
+class EncryptionKeyTypeDef(TypedDict):
+    id: str
+    type: EncryptionKeyTypeType
+
+
 class ArtifactStoreTypeDef(TypedDict):
     type: ArtifactStoreTypeType
     location: str
@@ -564,8 +638,47 @@ class ArtifactTypeDef(TypedDict):
     location: NotRequired[ArtifactLocationTypeDef]
 
 
+class RuleTypeIdTypeDef(TypedDict):
+    category: RuleCategoryType
+    owner: NotRequired[RuleOwnerType]
+    provider: str
+    version: NotRequired[str]
+
+
+class RuleDeclarationOutputTypeDef(TypedDict):
+    name: str
+    ruleTypeId: RuleTypeIdTypeDef
+    configuration: NotRequired[dict[str, str]]
+    commands: NotRequired[list[str]]
+    inputArtifacts: NotRequired[list[InputArtifactTypeDef]]
+    roleArn: NotRequired[str]
+    region: NotRequired[str]
+    timeoutInMinutes: NotRequired[int]
+
+
+class ConditionOutputTypeDef(TypedDict):
+    result: NotRequired[ResultType]
+    rules: NotRequired[list[RuleDeclarationOutputTypeDef]]
+
+
 class BeforeEntryConditionsOutputTypeDef(TypedDict):
     conditions: list[ConditionOutputTypeDef]
+
+
+class RuleDeclarationTypeDef(TypedDict):
+    name: str
+    ruleTypeId: RuleTypeIdTypeDef
+    configuration: NotRequired[ReadOnly[Mapping[str, str]]]
+    commands: NotRequired[ReadOnly[Sequence[str]]]
+    inputArtifacts: NotRequired[ReadOnly[Sequence[InputArtifactTypeDef]]]
+    roleArn: NotRequired[str]
+    region: NotRequired[str]
+    timeoutInMinutes: NotRequired[int]
+
+
+class ConditionTypeDef(TypedDict):
+    result: NotRequired[ResultType]
+    rules: NotRequired[ReadOnly[Sequence[RuleDeclarationTypeDef]]]
 
 
 class BeforeEntryConditionsTypeDef(TypedDict):
@@ -583,9 +696,30 @@ class ConditionExecutionTypeDef(TypedDict):
     lastStatusChange: NotRequired[datetime]
 
 
-class ConditionOutputTypeDef(TypedDict):
-    result: NotRequired[ResultType]
-    rules: NotRequired[list[RuleDeclarationOutputTypeDef]]
+class RuleExecutionTypeDef(TypedDict):
+    ruleExecutionId: NotRequired[str]
+    status: NotRequired[RuleExecutionStatusType]
+    summary: NotRequired[str]
+    lastStatusChange: NotRequired[datetime]
+    token: NotRequired[str]
+    lastUpdatedBy: NotRequired[str]
+    externalExecutionId: NotRequired[str]
+    externalExecutionUrl: NotRequired[str]
+    errorDetails: NotRequired[ErrorDetailsTypeDef]
+
+
+class RuleRevisionTypeDef(TypedDict):
+    revisionId: str
+    revisionChangeId: str
+    created: datetime
+
+
+class RuleStateTypeDef(TypedDict):
+    ruleName: NotRequired[str]
+    currentRevision: NotRequired[RuleRevisionTypeDef]
+    latestExecution: NotRequired[RuleExecutionTypeDef]
+    entityUrl: NotRequired[str]
+    revisionUrl: NotRequired[str]
 
 
 class ConditionStateTypeDef(TypedDict):
@@ -593,9 +727,9 @@ class ConditionStateTypeDef(TypedDict):
     ruleStates: NotRequired[list[RuleStateTypeDef]]
 
 
-class ConditionTypeDef(TypedDict):
-    result: NotRequired[ResultType]
-    rules: NotRequired[ReadOnly[Sequence[RuleDeclarationTypeDef]]]
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateCustomActionTypeInputTypeDef(TypedDict):
@@ -617,9 +751,159 @@ class CreateCustomActionTypeOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GitBranchFilterCriteriaTypeDef(TypedDict):
+    includes: NotRequired[ReadOnly[Sequence[str]]]
+    excludes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GitFilePathFilterCriteriaTypeDef(TypedDict):
+    includes: NotRequired[ReadOnly[Sequence[str]]]
+    excludes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GitPullRequestFilterTypeDef(TypedDict):
+    events: NotRequired[ReadOnly[Sequence[GitPullRequestEventTypeType]]]
+    branches: NotRequired[ReadOnly[GitBranchFilterCriteriaTypeDef]]
+    filePaths: NotRequired[ReadOnly[GitFilePathFilterCriteriaTypeDef]]
+
+
+class GitTagFilterCriteriaTypeDef(TypedDict):
+    includes: NotRequired[ReadOnly[Sequence[str]]]
+    excludes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GitPushFilterTypeDef(TypedDict):
+    tags: NotRequired[ReadOnly[GitTagFilterCriteriaTypeDef]]
+    branches: NotRequired[ReadOnly[GitBranchFilterCriteriaTypeDef]]
+    filePaths: NotRequired[ReadOnly[GitFilePathFilterCriteriaTypeDef]]
+
+
+class GitConfigurationTypeDef(TypedDict):
+    sourceActionName: str
+    push: NotRequired[ReadOnly[Sequence[GitPushFilterTypeDef]]]
+    pullRequest: NotRequired[ReadOnly[Sequence[GitPullRequestFilterTypeDef]]]
+
+
+class PipelineTriggerDeclarationTypeDef(TypedDict):
+    providerType: PipelineTriggerProviderTypeType
+    gitConfiguration: ReadOnly[GitConfigurationTypeDef]
+
+
+class PipelineVariableDeclarationTypeDef(TypedDict):
+    name: str
+    defaultValue: NotRequired[str]
+    description: NotRequired[str]
+
+
+class RetryConfigurationTypeDef(TypedDict):
+    retryMode: NotRequired[StageRetryModeType]
+
+
+class FailureConditionsTypeDef(TypedDict):
+    result: NotRequired[ResultType]
+    retryConfiguration: NotRequired[RetryConfigurationTypeDef]
+    conditions: NotRequired[ReadOnly[Sequence[ConditionTypeDef]]]
+
+
+class SuccessConditionsTypeDef(TypedDict):
+    conditions: ReadOnly[Sequence[ConditionTypeDef]]
+
+
+class StageDeclarationTypeDef(TypedDict):
+    name: str
+    blockers: NotRequired[ReadOnly[Sequence[BlockerDeclarationTypeDef]]]
+    actions: ReadOnly[Sequence[ActionDeclarationTypeDef]]
+    onFailure: NotRequired[ReadOnly[FailureConditionsTypeDef]]
+    onSuccess: NotRequired[ReadOnly[SuccessConditionsTypeDef]]
+    beforeEntry: NotRequired[ReadOnly[BeforeEntryConditionsTypeDef]]
+
+
+class PipelineDeclarationTypeDef(TypedDict):
+    name: str
+    roleArn: str
+    artifactStore: NotRequired[ArtifactStoreTypeDef]
+    artifactStores: NotRequired[ReadOnly[Mapping[str, ArtifactStoreTypeDef]]]
+    stages: ReadOnly[Sequence[StageDeclarationTypeDef]]
+    version: NotRequired[int]
+    executionMode: NotRequired[ExecutionModeType]
+    pipelineType: NotRequired[PipelineTypeType]
+    variables: NotRequired[ReadOnly[Sequence[PipelineVariableDeclarationTypeDef]]]
+    triggers: NotRequired[ReadOnly[Sequence[PipelineTriggerDeclarationTypeDef]]]
+
+
 class CreatePipelineInputTypeDef(TypedDict):
     pipeline: ReadOnly[PipelineDeclarationTypeDef]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class GitBranchFilterCriteriaOutputTypeDef(TypedDict):
+    includes: NotRequired[list[str]]
+    excludes: NotRequired[list[str]]
+
+
+class GitFilePathFilterCriteriaOutputTypeDef(TypedDict):
+    includes: NotRequired[list[str]]
+    excludes: NotRequired[list[str]]
+
+
+class GitPullRequestFilterOutputTypeDef(TypedDict):
+    events: NotRequired[list[GitPullRequestEventTypeType]]
+    branches: NotRequired[GitBranchFilterCriteriaOutputTypeDef]
+    filePaths: NotRequired[GitFilePathFilterCriteriaOutputTypeDef]
+
+
+class GitTagFilterCriteriaOutputTypeDef(TypedDict):
+    includes: NotRequired[list[str]]
+    excludes: NotRequired[list[str]]
+
+
+class GitPushFilterOutputTypeDef(TypedDict):
+    tags: NotRequired[GitTagFilterCriteriaOutputTypeDef]
+    branches: NotRequired[GitBranchFilterCriteriaOutputTypeDef]
+    filePaths: NotRequired[GitFilePathFilterCriteriaOutputTypeDef]
+
+
+class GitConfigurationOutputTypeDef(TypedDict):
+    sourceActionName: str
+    push: NotRequired[list[GitPushFilterOutputTypeDef]]
+    pullRequest: NotRequired[list[GitPullRequestFilterOutputTypeDef]]
+
+
+class PipelineTriggerDeclarationOutputTypeDef(TypedDict):
+    providerType: PipelineTriggerProviderTypeType
+    gitConfiguration: GitConfigurationOutputTypeDef
+
+
+class FailureConditionsOutputTypeDef(TypedDict):
+    result: NotRequired[ResultType]
+    retryConfiguration: NotRequired[RetryConfigurationTypeDef]
+    conditions: NotRequired[list[ConditionOutputTypeDef]]
+
+
+class SuccessConditionsOutputTypeDef(TypedDict):
+    conditions: list[ConditionOutputTypeDef]
+
+
+class StageDeclarationOutputTypeDef(TypedDict):
+    name: str
+    blockers: NotRequired[list[BlockerDeclarationTypeDef]]
+    actions: list[ActionDeclarationOutputTypeDef]
+    onFailure: NotRequired[FailureConditionsOutputTypeDef]
+    onSuccess: NotRequired[SuccessConditionsOutputTypeDef]
+    beforeEntry: NotRequired[BeforeEntryConditionsOutputTypeDef]
+
+
+class PipelineDeclarationOutputTypeDef(TypedDict):
+    name: str
+    roleArn: str
+    artifactStore: NotRequired[ArtifactStoreTypeDef]
+    artifactStores: NotRequired[dict[str, ArtifactStoreTypeDef]]
+    stages: list[StageDeclarationOutputTypeDef]
+    version: NotRequired[int]
+    executionMode: NotRequired[ExecutionModeType]
+    pipelineType: NotRequired[PipelineTypeType]
+    variables: NotRequired[list[PipelineVariableDeclarationTypeDef]]
+    triggers: NotRequired[list[PipelineTriggerDeclarationOutputTypeDef]]
 
 
 class CreatePipelineOutputTypeDef(TypedDict):
@@ -653,15 +937,6 @@ class DeleteWebhookOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeployActionExecutionTargetTypeDef(TypedDict):
-    targetId: NotRequired[str]
-    targetType: NotRequired[str]
-    status: NotRequired[str]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    events: NotRequired[list[DeployTargetEventTypeDef]]
-
-
 class DeployTargetEventContextTypeDef(TypedDict):
     ssmCommandId: NotRequired[str]
     message: NotRequired[str]
@@ -673,6 +948,15 @@ class DeployTargetEventTypeDef(TypedDict):
     startTime: NotRequired[datetime]
     endTime: NotRequired[datetime]
     context: NotRequired[DeployTargetEventContextTypeDef]
+
+
+class DeployActionExecutionTargetTypeDef(TypedDict):
+    targetId: NotRequired[str]
+    targetType: NotRequired[str]
+    status: NotRequired[str]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    events: NotRequired[list[DeployTargetEventTypeDef]]
 
 
 class DeregisterWebhookWithThirdPartyInputTypeDef(TypedDict):
@@ -696,22 +980,6 @@ class EnableStageTransitionInputTypeDef(TypedDict):
     transitionType: StageTransitionTypeType
 
 
-class EncryptionKeyTypeDef(TypedDict):
-    id: str
-    type: EncryptionKeyTypeType
-
-
-class EnvironmentVariableTypeDef(TypedDict):
-    name: str
-    value: str
-    type: NotRequired[EnvironmentVariableTypeType]
-
-
-class ErrorDetailsTypeDef(TypedDict):
-    code: NotRequired[str]
-    message: NotRequired[str]
-
-
 class ExecutionDetailsTypeDef(TypedDict):
     summary: NotRequired[str]
     externalExecutionId: NotRequired[str]
@@ -721,32 +989,6 @@ class ExecutionDetailsTypeDef(TypedDict):
 class ExecutionTriggerTypeDef(TypedDict):
     triggerType: NotRequired[TriggerTypeType]
     triggerDetail: NotRequired[str]
-
-
-class ExecutorConfigurationOutputTypeDef(TypedDict):
-    lambdaExecutorConfiguration: NotRequired[LambdaExecutorConfigurationTypeDef]
-    jobWorkerExecutorConfiguration: NotRequired[
-        JobWorkerExecutorConfigurationOutputTypeDef
-    ]
-
-
-class ExecutorConfigurationTypeDef(TypedDict):
-    lambdaExecutorConfiguration: NotRequired[LambdaExecutorConfigurationTypeDef]
-    jobWorkerExecutorConfiguration: NotRequired[
-        ReadOnly[JobWorkerExecutorConfigurationTypeDef]
-    ]
-
-
-class FailureConditionsOutputTypeDef(TypedDict):
-    result: NotRequired[ResultType]
-    retryConfiguration: NotRequired[RetryConfigurationTypeDef]
-    conditions: NotRequired[list[ConditionOutputTypeDef]]
-
-
-class FailureConditionsTypeDef(TypedDict):
-    result: NotRequired[ResultType]
-    retryConfiguration: NotRequired[RetryConfigurationTypeDef]
-    conditions: NotRequired[ReadOnly[Sequence[ConditionTypeDef]]]
 
 
 class FailureDetailsTypeDef(TypedDict):
@@ -771,123 +1013,16 @@ class GetJobDetailsInputTypeDef(TypedDict):
     jobId: str
 
 
-class GetJobDetailsOutputTypeDef(TypedDict):
-    jobDetails: NotRequired[JobDetailsTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class StageContextTypeDef(TypedDict):
+    name: NotRequired[str]
 
 
-class GetPipelineExecutionInputTypeDef(TypedDict):
-    pipelineName: str
-    pipelineExecutionId: str
-
-
-class GetPipelineExecutionOutputTypeDef(TypedDict):
-    pipelineExecution: NotRequired[PipelineExecutionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetPipelineInputTypeDef(TypedDict):
-    name: str
-    version: NotRequired[int]
-
-
-class GetPipelineOutputTypeDef(TypedDict):
-    pipeline: NotRequired[PipelineDeclarationOutputTypeDef]
-    metadata: NotRequired[PipelineMetadataTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetPipelineStateInputTypeDef(TypedDict):
-    name: str
-
-
-class GetPipelineStateOutputTypeDef(TypedDict):
+class PipelineContextTypeDef(TypedDict):
     pipelineName: NotRequired[str]
-    pipelineVersion: NotRequired[int]
-    stageStates: NotRequired[list[StageStateTypeDef]]
-    created: NotRequired[datetime]
-    updated: NotRequired[datetime]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetThirdPartyJobDetailsInputTypeDef(TypedDict):
-    jobId: str
-    clientToken: str
-
-
-class GetThirdPartyJobDetailsOutputTypeDef(TypedDict):
-    jobDetails: NotRequired[ThirdPartyJobDetailsTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GitBranchFilterCriteriaOutputTypeDef(TypedDict):
-    includes: NotRequired[list[str]]
-    excludes: NotRequired[list[str]]
-
-
-class GitBranchFilterCriteriaTypeDef(TypedDict):
-    includes: NotRequired[ReadOnly[Sequence[str]]]
-    excludes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class GitConfigurationOutputTypeDef(TypedDict):
-    sourceActionName: str
-    push: NotRequired[list[GitPushFilterOutputTypeDef]]
-    pullRequest: NotRequired[list[GitPullRequestFilterOutputTypeDef]]
-
-
-class GitConfigurationTypeDef(TypedDict):
-    sourceActionName: str
-    push: NotRequired[ReadOnly[Sequence[GitPushFilterTypeDef]]]
-    pullRequest: NotRequired[ReadOnly[Sequence[GitPullRequestFilterTypeDef]]]
-
-
-class GitFilePathFilterCriteriaOutputTypeDef(TypedDict):
-    includes: NotRequired[list[str]]
-    excludes: NotRequired[list[str]]
-
-
-class GitFilePathFilterCriteriaTypeDef(TypedDict):
-    includes: NotRequired[ReadOnly[Sequence[str]]]
-    excludes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class GitPullRequestFilterOutputTypeDef(TypedDict):
-    events: NotRequired[list[GitPullRequestEventTypeType]]
-    branches: NotRequired[GitBranchFilterCriteriaOutputTypeDef]
-    filePaths: NotRequired[GitFilePathFilterCriteriaOutputTypeDef]
-
-
-class GitPullRequestFilterTypeDef(TypedDict):
-    events: NotRequired[ReadOnly[Sequence[GitPullRequestEventTypeType]]]
-    branches: NotRequired[ReadOnly[GitBranchFilterCriteriaTypeDef]]
-    filePaths: NotRequired[ReadOnly[GitFilePathFilterCriteriaTypeDef]]
-
-
-class GitPushFilterOutputTypeDef(TypedDict):
-    tags: NotRequired[GitTagFilterCriteriaOutputTypeDef]
-    branches: NotRequired[GitBranchFilterCriteriaOutputTypeDef]
-    filePaths: NotRequired[GitFilePathFilterCriteriaOutputTypeDef]
-
-
-class GitPushFilterTypeDef(TypedDict):
-    tags: NotRequired[ReadOnly[GitTagFilterCriteriaTypeDef]]
-    branches: NotRequired[ReadOnly[GitBranchFilterCriteriaTypeDef]]
-    filePaths: NotRequired[ReadOnly[GitFilePathFilterCriteriaTypeDef]]
-
-
-class GitTagFilterCriteriaOutputTypeDef(TypedDict):
-    includes: NotRequired[list[str]]
-    excludes: NotRequired[list[str]]
-
-
-class GitTagFilterCriteriaTypeDef(TypedDict):
-    includes: NotRequired[ReadOnly[Sequence[str]]]
-    excludes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InputArtifactTypeDef(TypedDict):
-    name: str
+    stage: NotRequired[StageContextTypeDef]
+    action: NotRequired[ActionContextTypeDef]
+    pipelineArn: NotRequired[str]
+    pipelineExecutionId: NotRequired[str]
 
 
 class JobDataTypeDef(TypedDict):
@@ -907,30 +1042,149 @@ class JobDetailsTypeDef(TypedDict):
     accountId: NotRequired[str]
 
 
+class GetJobDetailsOutputTypeDef(TypedDict):
+    jobDetails: NotRequired[JobDetailsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetPipelineExecutionInputTypeDef(TypedDict):
+    pipelineName: str
+    pipelineExecutionId: str
+
+
+class PipelineRollbackMetadataTypeDef(TypedDict):
+    rollbackTargetPipelineExecutionId: NotRequired[str]
+
+
+class ResolvedPipelineVariableTypeDef(TypedDict):
+    name: NotRequired[str]
+    resolvedValue: NotRequired[str]
+
+
+class PipelineExecutionTypeDef(TypedDict):
+    pipelineName: NotRequired[str]
+    pipelineVersion: NotRequired[int]
+    pipelineExecutionId: NotRequired[str]
+    status: NotRequired[PipelineExecutionStatusType]
+    statusSummary: NotRequired[str]
+    artifactRevisions: NotRequired[list[ArtifactRevisionTypeDef]]
+    variables: NotRequired[list[ResolvedPipelineVariableTypeDef]]
+    trigger: NotRequired[ExecutionTriggerTypeDef]
+    executionMode: NotRequired[ExecutionModeType]
+    executionType: NotRequired[ExecutionTypeType]
+    rollbackMetadata: NotRequired[PipelineRollbackMetadataTypeDef]
+
+
+class GetPipelineExecutionOutputTypeDef(TypedDict):
+    pipelineExecution: NotRequired[PipelineExecutionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetPipelineInputTypeDef(TypedDict):
+    name: str
+    version: NotRequired[int]
+
+
+class PipelineMetadataTypeDef(TypedDict):
+    pipelineArn: NotRequired[str]
+    created: NotRequired[datetime]
+    updated: NotRequired[datetime]
+    pollingDisabledAt: NotRequired[datetime]
+
+
+class GetPipelineOutputTypeDef(TypedDict):
+    pipeline: NotRequired[PipelineDeclarationOutputTypeDef]
+    metadata: NotRequired[PipelineMetadataTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetPipelineStateInputTypeDef(TypedDict):
+    name: str
+
+
+class RetryStageMetadataTypeDef(TypedDict):
+    autoStageRetryAttempt: NotRequired[int]
+    manualStageRetryAttempt: NotRequired[int]
+    latestRetryTrigger: NotRequired[RetryTriggerType]
+
+
+class StageConditionsExecutionTypeDef(TypedDict):
+    status: NotRequired[ConditionExecutionStatusType]
+    summary: NotRequired[str]
+
+
+class StageConditionStateTypeDef(TypedDict):
+    latestExecution: NotRequired[StageConditionsExecutionTypeDef]
+    conditionStates: NotRequired[list[ConditionStateTypeDef]]
+
+
+class StageExecutionTypeDef(TypedDict):
+    pipelineExecutionId: str
+    status: StageExecutionStatusType
+    type: NotRequired[ExecutionTypeType]
+
+
+class TransitionStateTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    lastChangedBy: NotRequired[str]
+    lastChangedAt: NotRequired[datetime]
+    disabledReason: NotRequired[str]
+
+
+class StageStateTypeDef(TypedDict):
+    stageName: NotRequired[str]
+    inboundExecution: NotRequired[StageExecutionTypeDef]
+    inboundExecutions: NotRequired[list[StageExecutionTypeDef]]
+    inboundTransitionState: NotRequired[TransitionStateTypeDef]
+    actionStates: NotRequired[list[ActionStateTypeDef]]
+    latestExecution: NotRequired[StageExecutionTypeDef]
+    beforeEntryConditionState: NotRequired[StageConditionStateTypeDef]
+    onSuccessConditionState: NotRequired[StageConditionStateTypeDef]
+    onFailureConditionState: NotRequired[StageConditionStateTypeDef]
+    retryStageMetadata: NotRequired[RetryStageMetadataTypeDef]
+
+
+class GetPipelineStateOutputTypeDef(TypedDict):
+    pipelineName: NotRequired[str]
+    pipelineVersion: NotRequired[int]
+    stageStates: NotRequired[list[StageStateTypeDef]]
+    created: NotRequired[datetime]
+    updated: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetThirdPartyJobDetailsInputTypeDef(TypedDict):
+    jobId: str
+    clientToken: str
+
+
+class ThirdPartyJobDataTypeDef(TypedDict):
+    actionTypeId: NotRequired[ActionTypeIdTypeDef]
+    actionConfiguration: NotRequired[ActionConfigurationTypeDef]
+    pipelineContext: NotRequired[PipelineContextTypeDef]
+    inputArtifacts: NotRequired[list[ArtifactTypeDef]]
+    outputArtifacts: NotRequired[list[ArtifactTypeDef]]
+    artifactCredentials: NotRequired[AWSSessionCredentialsTypeDef]
+    continuationToken: NotRequired[str]
+    encryptionKey: NotRequired[EncryptionKeyTypeDef]
+
+
+class ThirdPartyJobDetailsTypeDef(TypedDict):
+    id: NotRequired[str]
+    data: NotRequired[ThirdPartyJobDataTypeDef]
+    nonce: NotRequired[str]
+
+
+class GetThirdPartyJobDetailsOutputTypeDef(TypedDict):
+    jobDetails: NotRequired[ThirdPartyJobDetailsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class JobTypeDef(TypedDict):
     id: NotRequired[str]
     data: NotRequired[JobDataTypeDef]
     nonce: NotRequired[str]
     accountId: NotRequired[str]
-
-
-class JobWorkerExecutorConfigurationOutputTypeDef(TypedDict):
-    pollingAccounts: NotRequired[list[str]]
-    pollingServicePrincipals: NotRequired[list[str]]
-
-
-class JobWorkerExecutorConfigurationTypeDef(TypedDict):
-    pollingAccounts: NotRequired[ReadOnly[Sequence[str]]]
-    pollingServicePrincipals: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class LambdaExecutorConfigurationTypeDef(TypedDict):
-    lambdaFunctionArn: str
-
-
-class LatestInPipelineExecutionFilterTypeDef(TypedDict):
-    pipelineExecutionId: str
-    startTimeRange: StartTimeRangeType
 
 
 class ListActionExecutionsInputTypeDef(TypedDict):
@@ -958,6 +1212,11 @@ class ListActionTypesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TargetFilterTypeDef(TypedDict):
+    name: NotRequired[TargetFilterNameType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ListDeployActionExecutionTargetsInputTypeDef(TypedDict):
     pipelineName: NotRequired[str]
     actionExecutionId: str
@@ -972,11 +1231,44 @@ class ListDeployActionExecutionTargetsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SucceededInStageFilterTypeDef(TypedDict):
+    stageName: NotRequired[str]
+
+
+class PipelineExecutionFilterTypeDef(TypedDict):
+    succeededInStage: NotRequired[SucceededInStageFilterTypeDef]
+
+
 class ListPipelineExecutionsInputTypeDef(TypedDict):
     pipelineName: str
     maxResults: NotRequired[int]
     filter: NotRequired[PipelineExecutionFilterTypeDef]
     nextToken: NotRequired[str]
+
+
+class SourceRevisionTypeDef(TypedDict):
+    actionName: str
+    revisionId: NotRequired[str]
+    revisionSummary: NotRequired[str]
+    revisionUrl: NotRequired[str]
+
+
+class StopExecutionTriggerTypeDef(TypedDict):
+    reason: NotRequired[str]
+
+
+class PipelineExecutionSummaryTypeDef(TypedDict):
+    pipelineExecutionId: NotRequired[str]
+    status: NotRequired[PipelineExecutionStatusType]
+    statusSummary: NotRequired[str]
+    startTime: NotRequired[datetime]
+    lastUpdateTime: NotRequired[datetime]
+    sourceRevisions: NotRequired[list[SourceRevisionTypeDef]]
+    trigger: NotRequired[ExecutionTriggerTypeDef]
+    stopTrigger: NotRequired[StopExecutionTriggerTypeDef]
+    executionMode: NotRequired[ExecutionModeType]
+    executionType: NotRequired[ExecutionTypeType]
+    rollbackMetadata: NotRequired[PipelineRollbackMetadataTypeDef]
 
 
 class ListPipelineExecutionsOutputTypeDef(TypedDict):
@@ -990,10 +1282,24 @@ class ListPipelinesInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PipelineSummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    version: NotRequired[int]
+    pipelineType: NotRequired[PipelineTypeType]
+    executionMode: NotRequired[ExecutionModeType]
+    created: NotRequired[datetime]
+    updated: NotRequired[datetime]
+
+
 class ListPipelinesOutputTypeDef(TypedDict):
     pipelines: NotRequired[list[PipelineSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RuleExecutionFilterTypeDef(TypedDict):
+    pipelineExecutionId: NotRequired[str]
+    latestInPipelineExecution: NotRequired[LatestInPipelineExecutionFilterTypeDef]
 
 
 class ListRuleExecutionsInputTypeDef(TypedDict):
@@ -1001,6 +1307,40 @@ class ListRuleExecutionsInputTypeDef(TypedDict):
     filter: NotRequired[RuleExecutionFilterTypeDef]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class RuleExecutionInputTypeDef(TypedDict):
+    ruleTypeId: NotRequired[RuleTypeIdTypeDef]
+    configuration: NotRequired[dict[str, str]]
+    resolvedConfiguration: NotRequired[dict[str, str]]
+    roleArn: NotRequired[str]
+    region: NotRequired[str]
+    inputArtifacts: NotRequired[list[ArtifactDetailTypeDef]]
+
+
+class RuleExecutionResultTypeDef(TypedDict):
+    externalExecutionId: NotRequired[str]
+    externalExecutionSummary: NotRequired[str]
+    externalExecutionUrl: NotRequired[str]
+    errorDetails: NotRequired[ErrorDetailsTypeDef]
+
+
+class RuleExecutionOutputTypeDef(TypedDict):
+    executionResult: NotRequired[RuleExecutionResultTypeDef]
+
+
+class RuleExecutionDetailTypeDef(TypedDict):
+    pipelineExecutionId: NotRequired[str]
+    ruleExecutionId: NotRequired[str]
+    pipelineVersion: NotRequired[int]
+    stageName: NotRequired[str]
+    ruleName: NotRequired[str]
+    startTime: NotRequired[datetime]
+    lastUpdateTime: NotRequired[datetime]
+    updatedBy: NotRequired[str]
+    status: NotRequired[RuleExecutionStatusType]
+    input: NotRequired[RuleExecutionInputTypeDef]
+    output: NotRequired[RuleExecutionOutputTypeDef]
 
 
 class ListRuleExecutionsOutputTypeDef(TypedDict):
@@ -1012,6 +1352,30 @@ class ListRuleExecutionsOutputTypeDef(TypedDict):
 class ListRuleTypesInputTypeDef(TypedDict):
     ruleOwnerFilter: NotRequired[RuleOwnerType]
     regionFilter: NotRequired[str]
+
+
+class RuleConfigurationPropertyTypeDef(TypedDict):
+    name: str
+    required: bool
+    key: bool
+    secret: bool
+    queryable: NotRequired[bool]
+    description: NotRequired[str]
+    type: NotRequired[RuleConfigurationPropertyTypeType]
+
+
+class RuleTypeSettingsTypeDef(TypedDict):
+    thirdPartyConfigurationUrl: NotRequired[str]
+    entityUrlTemplate: NotRequired[str]
+    executionUrlTemplate: NotRequired[str]
+    revisionUrlTemplate: NotRequired[str]
+
+
+class RuleTypeTypeDef(TypedDict):
+    id: RuleTypeIdTypeDef
+    settings: NotRequired[RuleTypeSettingsTypeDef]
+    ruleConfigurationProperties: NotRequired[list[RuleConfigurationPropertyTypeDef]]
+    inputArtifactDetails: ArtifactDetailsTypeDef
 
 
 class ListRuleTypesOutputTypeDef(TypedDict):
@@ -1029,6 +1393,25 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WebhookAuthConfigurationTypeDef(TypedDict):
+    AllowedIPRange: NotRequired[str]
+    SecretToken: NotRequired[str]
+
+
+class WebhookFilterRuleTypeDef(TypedDict):
+    jsonPath: str
+    matchEquals: NotRequired[str]
+
+
+class WebhookDefinitionOutputTypeDef(TypedDict):
+    name: str
+    targetPipeline: str
+    targetAction: str
+    filters: list[WebhookFilterRuleTypeDef]
+    authentication: WebhookAuthenticationTypeType
+    authenticationConfiguration: WebhookAuthConfigurationTypeDef
 
 
 class ListWebhookItemTypeDef(TypedDict):
@@ -1052,123 +1435,11 @@ class ListWebhooksOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OutputArtifactOutputTypeDef(TypedDict):
-    name: str
-    files: NotRequired[list[str]]
-
-
-class OutputArtifactTypeDef(TypedDict):
-    name: str
-    files: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class OverrideStageConditionInputTypeDef(TypedDict):
     pipelineName: str
     stageName: str
     pipelineExecutionId: str
     conditionType: ConditionTypeType
-
-
-class PipelineContextTypeDef(TypedDict):
-    pipelineName: NotRequired[str]
-    stage: NotRequired[StageContextTypeDef]
-    action: NotRequired[ActionContextTypeDef]
-    pipelineArn: NotRequired[str]
-    pipelineExecutionId: NotRequired[str]
-
-
-class PipelineDeclarationOutputTypeDef(TypedDict):
-    name: str
-    roleArn: str
-    artifactStore: NotRequired[ArtifactStoreTypeDef]
-    artifactStores: NotRequired[dict[str, ArtifactStoreTypeDef]]
-    stages: list[StageDeclarationOutputTypeDef]
-    version: NotRequired[int]
-    executionMode: NotRequired[ExecutionModeType]
-    pipelineType: NotRequired[PipelineTypeType]
-    variables: NotRequired[list[PipelineVariableDeclarationTypeDef]]
-    triggers: NotRequired[list[PipelineTriggerDeclarationOutputTypeDef]]
-
-
-class PipelineDeclarationTypeDef(TypedDict):
-    name: str
-    roleArn: str
-    artifactStore: NotRequired[ArtifactStoreTypeDef]
-    artifactStores: NotRequired[ReadOnly[Mapping[str, ArtifactStoreTypeDef]]]
-    stages: ReadOnly[Sequence[StageDeclarationTypeDef]]
-    version: NotRequired[int]
-    executionMode: NotRequired[ExecutionModeType]
-    pipelineType: NotRequired[PipelineTypeType]
-    variables: NotRequired[ReadOnly[Sequence[PipelineVariableDeclarationTypeDef]]]
-    triggers: NotRequired[ReadOnly[Sequence[PipelineTriggerDeclarationTypeDef]]]
-
-
-class PipelineExecutionFilterTypeDef(TypedDict):
-    succeededInStage: NotRequired[SucceededInStageFilterTypeDef]
-
-
-class PipelineExecutionSummaryTypeDef(TypedDict):
-    pipelineExecutionId: NotRequired[str]
-    status: NotRequired[PipelineExecutionStatusType]
-    statusSummary: NotRequired[str]
-    startTime: NotRequired[datetime]
-    lastUpdateTime: NotRequired[datetime]
-    sourceRevisions: NotRequired[list[SourceRevisionTypeDef]]
-    trigger: NotRequired[ExecutionTriggerTypeDef]
-    stopTrigger: NotRequired[StopExecutionTriggerTypeDef]
-    executionMode: NotRequired[ExecutionModeType]
-    executionType: NotRequired[ExecutionTypeType]
-    rollbackMetadata: NotRequired[PipelineRollbackMetadataTypeDef]
-
-
-class PipelineExecutionTypeDef(TypedDict):
-    pipelineName: NotRequired[str]
-    pipelineVersion: NotRequired[int]
-    pipelineExecutionId: NotRequired[str]
-    status: NotRequired[PipelineExecutionStatusType]
-    statusSummary: NotRequired[str]
-    artifactRevisions: NotRequired[list[ArtifactRevisionTypeDef]]
-    variables: NotRequired[list[ResolvedPipelineVariableTypeDef]]
-    trigger: NotRequired[ExecutionTriggerTypeDef]
-    executionMode: NotRequired[ExecutionModeType]
-    executionType: NotRequired[ExecutionTypeType]
-    rollbackMetadata: NotRequired[PipelineRollbackMetadataTypeDef]
-
-
-class PipelineMetadataTypeDef(TypedDict):
-    pipelineArn: NotRequired[str]
-    created: NotRequired[datetime]
-    updated: NotRequired[datetime]
-    pollingDisabledAt: NotRequired[datetime]
-
-
-class PipelineRollbackMetadataTypeDef(TypedDict):
-    rollbackTargetPipelineExecutionId: NotRequired[str]
-
-
-class PipelineSummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    version: NotRequired[int]
-    pipelineType: NotRequired[PipelineTypeType]
-    executionMode: NotRequired[ExecutionModeType]
-    created: NotRequired[datetime]
-    updated: NotRequired[datetime]
-
-
-class PipelineTriggerDeclarationOutputTypeDef(TypedDict):
-    providerType: PipelineTriggerProviderTypeType
-    gitConfiguration: GitConfigurationOutputTypeDef
-
-
-class PipelineTriggerDeclarationTypeDef(TypedDict):
-    providerType: PipelineTriggerProviderTypeType
-    gitConfiguration: ReadOnly[GitConfigurationTypeDef]
-
-
-class PipelineVariableDeclarationTypeDef(TypedDict):
-    name: str
-    defaultValue: NotRequired[str]
-    description: NotRequired[str]
 
 
 class PipelineVariableTypeDef(TypedDict):
@@ -1190,6 +1461,11 @@ class PollForJobsOutputTypeDef(TypedDict):
 class PollForThirdPartyJobsInputTypeDef(TypedDict):
     actionTypeId: ActionTypeIdTypeDef
     maxBatchSize: NotRequired[int]
+
+
+class ThirdPartyJobTypeDef(TypedDict):
+    clientId: NotRequired[str]
+    jobId: NotRequired[str]
 
 
 class PollForThirdPartyJobsOutputTypeDef(TypedDict):
@@ -1250,6 +1526,15 @@ class PutThirdPartyJobSuccessResultInputTypeDef(TypedDict):
     executionDetails: NotRequired[ExecutionDetailsTypeDef]
 
 
+class WebhookDefinitionTypeDef(TypedDict):
+    name: str
+    targetPipeline: str
+    targetAction: str
+    filters: ReadOnly[Sequence[WebhookFilterRuleTypeDef]]
+    authentication: WebhookAuthenticationTypeType
+    authenticationConfiguration: WebhookAuthConfigurationTypeDef
+
+
 class PutWebhookInputTypeDef(TypedDict):
     webhook: ReadOnly[WebhookDefinitionTypeDef]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
@@ -1268,15 +1553,6 @@ class RegisterWebhookWithThirdPartyOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResolvedPipelineVariableTypeDef(TypedDict):
-    name: NotRequired[str]
-    resolvedValue: NotRequired[str]
-
-
-class RetryConfigurationTypeDef(TypedDict):
-    retryMode: NotRequired[StageRetryModeType]
-
-
 class RetryStageExecutionInputTypeDef(TypedDict):
     pipelineName: str
     stageName: str
@@ -1287,12 +1563,6 @@ class RetryStageExecutionInputTypeDef(TypedDict):
 class RetryStageExecutionOutputTypeDef(TypedDict):
     pipelineExecutionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RetryStageMetadataTypeDef(TypedDict):
-    autoStageRetryAttempt: NotRequired[int]
-    manualStageRetryAttempt: NotRequired[int]
-    latestRetryTrigger: NotRequired[RetryTriggerType]
 
 
 class RollbackStageInputTypeDef(TypedDict):
@@ -1306,196 +1576,10 @@ class RollbackStageOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RuleConfigurationPropertyTypeDef(TypedDict):
-    name: str
-    required: bool
-    key: bool
-    secret: bool
-    queryable: NotRequired[bool]
-    description: NotRequired[str]
-    type: NotRequired[RuleConfigurationPropertyTypeType]
-
-
-class RuleDeclarationOutputTypeDef(TypedDict):
-    name: str
-    ruleTypeId: RuleTypeIdTypeDef
-    configuration: NotRequired[dict[str, str]]
-    commands: NotRequired[list[str]]
-    inputArtifacts: NotRequired[list[InputArtifactTypeDef]]
-    roleArn: NotRequired[str]
-    region: NotRequired[str]
-    timeoutInMinutes: NotRequired[int]
-
-
-class RuleDeclarationTypeDef(TypedDict):
-    name: str
-    ruleTypeId: RuleTypeIdTypeDef
-    configuration: NotRequired[ReadOnly[Mapping[str, str]]]
-    commands: NotRequired[ReadOnly[Sequence[str]]]
-    inputArtifacts: NotRequired[ReadOnly[Sequence[InputArtifactTypeDef]]]
-    roleArn: NotRequired[str]
-    region: NotRequired[str]
-    timeoutInMinutes: NotRequired[int]
-
-
-class RuleExecutionDetailTypeDef(TypedDict):
-    pipelineExecutionId: NotRequired[str]
-    ruleExecutionId: NotRequired[str]
-    pipelineVersion: NotRequired[int]
-    stageName: NotRequired[str]
-    ruleName: NotRequired[str]
-    startTime: NotRequired[datetime]
-    lastUpdateTime: NotRequired[datetime]
-    updatedBy: NotRequired[str]
-    status: NotRequired[RuleExecutionStatusType]
-    input: NotRequired[RuleExecutionInputTypeDef]
-    output: NotRequired[RuleExecutionOutputTypeDef]
-
-
-class RuleExecutionFilterTypeDef(TypedDict):
-    pipelineExecutionId: NotRequired[str]
-    latestInPipelineExecution: NotRequired[LatestInPipelineExecutionFilterTypeDef]
-
-
-class RuleExecutionInputTypeDef(TypedDict):
-    ruleTypeId: NotRequired[RuleTypeIdTypeDef]
-    configuration: NotRequired[dict[str, str]]
-    resolvedConfiguration: NotRequired[dict[str, str]]
-    roleArn: NotRequired[str]
-    region: NotRequired[str]
-    inputArtifacts: NotRequired[list[ArtifactDetailTypeDef]]
-
-
-class RuleExecutionOutputTypeDef(TypedDict):
-    executionResult: NotRequired[RuleExecutionResultTypeDef]
-
-
-class RuleExecutionResultTypeDef(TypedDict):
-    externalExecutionId: NotRequired[str]
-    externalExecutionSummary: NotRequired[str]
-    externalExecutionUrl: NotRequired[str]
-    errorDetails: NotRequired[ErrorDetailsTypeDef]
-
-
-class RuleExecutionTypeDef(TypedDict):
-    ruleExecutionId: NotRequired[str]
-    status: NotRequired[RuleExecutionStatusType]
-    summary: NotRequired[str]
-    lastStatusChange: NotRequired[datetime]
-    token: NotRequired[str]
-    lastUpdatedBy: NotRequired[str]
-    externalExecutionId: NotRequired[str]
-    externalExecutionUrl: NotRequired[str]
-    errorDetails: NotRequired[ErrorDetailsTypeDef]
-
-
-class RuleRevisionTypeDef(TypedDict):
-    revisionId: str
-    revisionChangeId: str
-    created: datetime
-
-
-class RuleStateTypeDef(TypedDict):
-    ruleName: NotRequired[str]
-    currentRevision: NotRequired[RuleRevisionTypeDef]
-    latestExecution: NotRequired[RuleExecutionTypeDef]
-    entityUrl: NotRequired[str]
-    revisionUrl: NotRequired[str]
-
-
-class RuleTypeIdTypeDef(TypedDict):
-    category: RuleCategoryType
-    owner: NotRequired[RuleOwnerType]
-    provider: str
-    version: NotRequired[str]
-
-
-class RuleTypeSettingsTypeDef(TypedDict):
-    thirdPartyConfigurationUrl: NotRequired[str]
-    entityUrlTemplate: NotRequired[str]
-    executionUrlTemplate: NotRequired[str]
-    revisionUrlTemplate: NotRequired[str]
-
-
-class RuleTypeTypeDef(TypedDict):
-    id: RuleTypeIdTypeDef
-    settings: NotRequired[RuleTypeSettingsTypeDef]
-    ruleConfigurationProperties: NotRequired[list[RuleConfigurationPropertyTypeDef]]
-    inputArtifactDetails: ArtifactDetailsTypeDef
-
-
-class S3ArtifactLocationTypeDef(TypedDict):
-    bucketName: str
-    objectKey: str
-
-
-class S3LocationTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    key: NotRequired[str]
-
-
 class SourceRevisionOverrideTypeDef(TypedDict):
     actionName: str
     revisionType: SourceRevisionTypeType
     revisionValue: str
-
-
-class SourceRevisionTypeDef(TypedDict):
-    actionName: str
-    revisionId: NotRequired[str]
-    revisionSummary: NotRequired[str]
-    revisionUrl: NotRequired[str]
-
-
-class StageConditionStateTypeDef(TypedDict):
-    latestExecution: NotRequired[StageConditionsExecutionTypeDef]
-    conditionStates: NotRequired[list[ConditionStateTypeDef]]
-
-
-class StageConditionsExecutionTypeDef(TypedDict):
-    status: NotRequired[ConditionExecutionStatusType]
-    summary: NotRequired[str]
-
-
-class StageContextTypeDef(TypedDict):
-    name: NotRequired[str]
-
-
-class StageDeclarationOutputTypeDef(TypedDict):
-    name: str
-    blockers: NotRequired[list[BlockerDeclarationTypeDef]]
-    actions: list[ActionDeclarationOutputTypeDef]
-    onFailure: NotRequired[FailureConditionsOutputTypeDef]
-    onSuccess: NotRequired[SuccessConditionsOutputTypeDef]
-    beforeEntry: NotRequired[BeforeEntryConditionsOutputTypeDef]
-
-
-class StageDeclarationTypeDef(TypedDict):
-    name: str
-    blockers: NotRequired[ReadOnly[Sequence[BlockerDeclarationTypeDef]]]
-    actions: ReadOnly[Sequence[ActionDeclarationTypeDef]]
-    onFailure: NotRequired[ReadOnly[FailureConditionsTypeDef]]
-    onSuccess: NotRequired[ReadOnly[SuccessConditionsTypeDef]]
-    beforeEntry: NotRequired[ReadOnly[BeforeEntryConditionsTypeDef]]
-
-
-class StageExecutionTypeDef(TypedDict):
-    pipelineExecutionId: str
-    status: StageExecutionStatusType
-    type: NotRequired[ExecutionTypeType]
-
-
-class StageStateTypeDef(TypedDict):
-    stageName: NotRequired[str]
-    inboundExecution: NotRequired[StageExecutionTypeDef]
-    inboundExecutions: NotRequired[list[StageExecutionTypeDef]]
-    inboundTransitionState: NotRequired[TransitionStateTypeDef]
-    actionStates: NotRequired[list[ActionStateTypeDef]]
-    latestExecution: NotRequired[StageExecutionTypeDef]
-    beforeEntryConditionState: NotRequired[StageConditionStateTypeDef]
-    onSuccessConditionState: NotRequired[StageConditionStateTypeDef]
-    onFailureConditionState: NotRequired[StageConditionStateTypeDef]
-    retryStageMetadata: NotRequired[RetryStageMetadataTypeDef]
 
 
 class StartPipelineExecutionInputTypeDef(TypedDict):
@@ -1510,10 +1594,6 @@ class StartPipelineExecutionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StopExecutionTriggerTypeDef(TypedDict):
-    reason: NotRequired[str]
-
-
 class StopPipelineExecutionInputTypeDef(TypedDict):
     pipelineName: str
     pipelineExecutionId: str
@@ -1526,18 +1606,6 @@ class StopPipelineExecutionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SucceededInStageFilterTypeDef(TypedDict):
-    stageName: NotRequired[str]
-
-
-class SuccessConditionsOutputTypeDef(TypedDict):
-    conditions: list[ConditionOutputTypeDef]
-
-
-class SuccessConditionsTypeDef(TypedDict):
-    conditions: ReadOnly[Sequence[ConditionTypeDef]]
-
-
 class TagResourceInputTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1545,45 +1613,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TargetFilterTypeDef(TypedDict):
-    name: NotRequired[TargetFilterNameType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ThirdPartyJobDataTypeDef(TypedDict):
-    actionTypeId: NotRequired[ActionTypeIdTypeDef]
-    actionConfiguration: NotRequired[ActionConfigurationTypeDef]
-    pipelineContext: NotRequired[PipelineContextTypeDef]
-    inputArtifacts: NotRequired[list[ArtifactTypeDef]]
-    outputArtifacts: NotRequired[list[ArtifactTypeDef]]
-    artifactCredentials: NotRequired[AWSSessionCredentialsTypeDef]
-    continuationToken: NotRequired[str]
-    encryptionKey: NotRequired[EncryptionKeyTypeDef]
-
-
-class ThirdPartyJobDetailsTypeDef(TypedDict):
-    id: NotRequired[str]
-    data: NotRequired[ThirdPartyJobDataTypeDef]
-    nonce: NotRequired[str]
-
-
-class ThirdPartyJobTypeDef(TypedDict):
-    clientId: NotRequired[str]
-    jobId: NotRequired[str]
-
-
-class TransitionStateTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    lastChangedBy: NotRequired[str]
-    lastChangedAt: NotRequired[datetime]
-    disabledReason: NotRequired[str]
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -1606,31 +1635,3 @@ class UpdatePipelineInputTypeDef(TypedDict):
 class UpdatePipelineOutputTypeDef(TypedDict):
     pipeline: NotRequired[PipelineDeclarationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WebhookAuthConfigurationTypeDef(TypedDict):
-    AllowedIPRange: NotRequired[str]
-    SecretToken: NotRequired[str]
-
-
-class WebhookDefinitionOutputTypeDef(TypedDict):
-    name: str
-    targetPipeline: str
-    targetAction: str
-    filters: list[WebhookFilterRuleTypeDef]
-    authentication: WebhookAuthenticationTypeType
-    authenticationConfiguration: WebhookAuthConfigurationTypeDef
-
-
-class WebhookDefinitionTypeDef(TypedDict):
-    name: str
-    targetPipeline: str
-    targetAction: str
-    filters: ReadOnly[Sequence[WebhookFilterRuleTypeDef]]
-    authentication: WebhookAuthenticationTypeType
-    authenticationConfiguration: WebhookAuthConfigurationTypeDef
-
-
-class WebhookFilterRuleTypeDef(TypedDict):
-    jsonPath: str
-    matchEquals: NotRequired[str]

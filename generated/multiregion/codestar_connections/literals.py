@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS CodeStar connections: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BlockerStatusType",
-    "BlockerTypeType",
-    "ConnectionStatusType",
-    "ProviderTypeType",
-    "PublishDeploymentStatusType",
-    "RepositorySyncStatusType",
-    "ResourceSyncStatusType",
-    "SyncConfigurationTypeType",
-    "TriggerResourceUpdateOnType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BlockerStatusType",
+        "BlockerTypeType",
+        "ConnectionStatusType",
+        "ProviderTypeType",
+        "PublishDeploymentStatusType",
+        "RepositorySyncStatusType",
+        "ResourceSyncStatusType",
+        "SyncConfigurationTypeType",
+        "TriggerResourceUpdateOnType",
+    ]
 
 BlockerStatusType = Literal["ACTIVE", "RESOLVED"]
 BlockerTypeType = Literal["AUTOMATED"]

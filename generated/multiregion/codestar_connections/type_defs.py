@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,80 +30,81 @@ from .literals import (
     TriggerResourceUpdateOnType,
 )
 
-__all__ = [
-    "ConnectionTypeDef",
-    "CreateConnectionInputTypeDef",
-    "CreateConnectionOutputTypeDef",
-    "CreateHostInputTypeDef",
-    "CreateHostOutputTypeDef",
-    "CreateRepositoryLinkInputTypeDef",
-    "CreateRepositoryLinkOutputTypeDef",
-    "CreateSyncConfigurationInputTypeDef",
-    "CreateSyncConfigurationOutputTypeDef",
-    "DeleteConnectionInputTypeDef",
-    "DeleteConnectionOutputTypeDef",
-    "DeleteHostInputTypeDef",
-    "DeleteHostOutputTypeDef",
-    "DeleteRepositoryLinkInputTypeDef",
-    "DeleteRepositoryLinkOutputTypeDef",
-    "DeleteSyncConfigurationInputTypeDef",
-    "DeleteSyncConfigurationOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetConnectionInputTypeDef",
-    "GetConnectionOutputTypeDef",
-    "GetHostInputTypeDef",
-    "GetHostOutputTypeDef",
-    "GetRepositoryLinkInputTypeDef",
-    "GetRepositoryLinkOutputTypeDef",
-    "GetRepositorySyncStatusInputTypeDef",
-    "GetRepositorySyncStatusOutputTypeDef",
-    "GetResourceSyncStatusInputTypeDef",
-    "GetResourceSyncStatusOutputTypeDef",
-    "GetSyncBlockerSummaryInputTypeDef",
-    "GetSyncBlockerSummaryOutputTypeDef",
-    "GetSyncConfigurationInputTypeDef",
-    "GetSyncConfigurationOutputTypeDef",
-    "HostTypeDef",
-    "ListConnectionsInputTypeDef",
-    "ListConnectionsOutputTypeDef",
-    "ListHostsInputTypeDef",
-    "ListHostsOutputTypeDef",
-    "ListRepositoryLinksInputTypeDef",
-    "ListRepositoryLinksOutputTypeDef",
-    "ListRepositorySyncDefinitionsInputTypeDef",
-    "ListRepositorySyncDefinitionsOutputTypeDef",
-    "ListSyncConfigurationsInputTypeDef",
-    "ListSyncConfigurationsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "RepositoryLinkInfoTypeDef",
-    "RepositorySyncAttemptTypeDef",
-    "RepositorySyncDefinitionTypeDef",
-    "RepositorySyncEventTypeDef",
-    "ResourceSyncAttemptTypeDef",
-    "ResourceSyncEventTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevisionTypeDef",
-    "SyncBlockerContextTypeDef",
-    "SyncBlockerSummaryTypeDef",
-    "SyncBlockerTypeDef",
-    "SyncConfigurationTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateHostInputTypeDef",
-    "UpdateHostOutputTypeDef",
-    "UpdateRepositoryLinkInputTypeDef",
-    "UpdateRepositoryLinkOutputTypeDef",
-    "UpdateSyncBlockerInputTypeDef",
-    "UpdateSyncBlockerOutputTypeDef",
-    "UpdateSyncConfigurationInputTypeDef",
-    "UpdateSyncConfigurationOutputTypeDef",
-    "VpcConfigurationOutputTypeDef",
-    "VpcConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ConnectionTypeDef",
+        "CreateConnectionInputTypeDef",
+        "CreateConnectionOutputTypeDef",
+        "CreateHostInputTypeDef",
+        "CreateHostOutputTypeDef",
+        "CreateRepositoryLinkInputTypeDef",
+        "CreateRepositoryLinkOutputTypeDef",
+        "CreateSyncConfigurationInputTypeDef",
+        "CreateSyncConfigurationOutputTypeDef",
+        "DeleteConnectionInputTypeDef",
+        "DeleteConnectionOutputTypeDef",
+        "DeleteHostInputTypeDef",
+        "DeleteHostOutputTypeDef",
+        "DeleteRepositoryLinkInputTypeDef",
+        "DeleteRepositoryLinkOutputTypeDef",
+        "DeleteSyncConfigurationInputTypeDef",
+        "DeleteSyncConfigurationOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetConnectionInputTypeDef",
+        "GetConnectionOutputTypeDef",
+        "GetHostInputTypeDef",
+        "GetHostOutputTypeDef",
+        "GetRepositoryLinkInputTypeDef",
+        "GetRepositoryLinkOutputTypeDef",
+        "GetRepositorySyncStatusInputTypeDef",
+        "GetRepositorySyncStatusOutputTypeDef",
+        "GetResourceSyncStatusInputTypeDef",
+        "GetResourceSyncStatusOutputTypeDef",
+        "GetSyncBlockerSummaryInputTypeDef",
+        "GetSyncBlockerSummaryOutputTypeDef",
+        "GetSyncConfigurationInputTypeDef",
+        "GetSyncConfigurationOutputTypeDef",
+        "HostTypeDef",
+        "ListConnectionsInputTypeDef",
+        "ListConnectionsOutputTypeDef",
+        "ListHostsInputTypeDef",
+        "ListHostsOutputTypeDef",
+        "ListRepositoryLinksInputTypeDef",
+        "ListRepositoryLinksOutputTypeDef",
+        "ListRepositorySyncDefinitionsInputTypeDef",
+        "ListRepositorySyncDefinitionsOutputTypeDef",
+        "ListSyncConfigurationsInputTypeDef",
+        "ListSyncConfigurationsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "RepositoryLinkInfoTypeDef",
+        "RepositorySyncAttemptTypeDef",
+        "RepositorySyncDefinitionTypeDef",
+        "RepositorySyncEventTypeDef",
+        "ResourceSyncAttemptTypeDef",
+        "ResourceSyncEventTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevisionTypeDef",
+        "SyncBlockerContextTypeDef",
+        "SyncBlockerSummaryTypeDef",
+        "SyncBlockerTypeDef",
+        "SyncConfigurationTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateHostInputTypeDef",
+        "UpdateHostOutputTypeDef",
+        "UpdateRepositoryLinkInputTypeDef",
+        "UpdateRepositoryLinkOutputTypeDef",
+        "UpdateSyncBlockerInputTypeDef",
+        "UpdateSyncBlockerOutputTypeDef",
+        "UpdateSyncConfigurationInputTypeDef",
+        "UpdateSyncConfigurationOutputTypeDef",
+        "VpcConfigurationOutputTypeDef",
+        "VpcConfigurationTypeDef",
+    ]
 
 
 class ConnectionTypeDef(TypedDict):
@@ -113,6 +114,11 @@ class ConnectionTypeDef(TypedDict):
     OwnerAccountId: NotRequired[str]
     ConnectionStatus: NotRequired[ConnectionStatusType]
     HostArn: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateConnectionInputTypeDef(TypedDict):
@@ -126,6 +132,13 @@ class CreateConnectionOutputTypeDef(TypedDict):
     ConnectionArn: str
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VpcConfigurationTypeDef(TypedDict):
+    VpcId: str
+    SubnetIds: ReadOnly[Sequence[str]]
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+    TlsCertificate: NotRequired[str]
 
 
 class CreateHostInputTypeDef(TypedDict):
@@ -150,6 +163,16 @@ class CreateRepositoryLinkInputTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class RepositoryLinkInfoTypeDef(TypedDict):
+    ConnectionArn: str
+    EncryptionKeyArn: NotRequired[str]
+    OwnerId: str
+    ProviderType: ProviderTypeType
+    RepositoryLinkArn: str
+    RepositoryLinkId: str
+    RepositoryName: str
+
+
 class CreateRepositoryLinkOutputTypeDef(TypedDict):
     RepositoryLinkInfo: RepositoryLinkInfoTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -159,6 +182,20 @@ class CreateSyncConfigurationInputTypeDef(TypedDict):
     Branch: str
     ConfigFile: str
     RepositoryLinkId: str
+    ResourceName: str
+    RoleArn: str
+    SyncType: SyncConfigurationTypeType
+    PublishDeploymentStatus: NotRequired[PublishDeploymentStatusType]
+    TriggerResourceUpdateOn: NotRequired[TriggerResourceUpdateOnType]
+
+
+class SyncConfigurationTypeDef(TypedDict):
+    Branch: str
+    ConfigFile: NotRequired[str]
+    OwnerId: str
+    ProviderType: ProviderTypeType
+    RepositoryLinkId: str
+    RepositoryName: str
     ResourceName: str
     RoleArn: str
     SyncType: SyncConfigurationTypeType
@@ -217,6 +254,13 @@ class GetHostInputTypeDef(TypedDict):
     HostArn: str
 
 
+class VpcConfigurationOutputTypeDef(TypedDict):
+    VpcId: str
+    SubnetIds: list[str]
+    SecurityGroupIds: list[str]
+    TlsCertificate: NotRequired[str]
+
+
 class GetHostOutputTypeDef(TypedDict):
     Name: NotRequired[str]
     Status: NotRequired[str]
@@ -241,6 +285,19 @@ class GetRepositorySyncStatusInputTypeDef(TypedDict):
     SyncType: SyncConfigurationTypeType
 
 
+class RepositorySyncEventTypeDef(TypedDict):
+    Event: str
+    ExternalId: NotRequired[str]
+    Time: datetime
+    Type: str
+
+
+class RepositorySyncAttemptTypeDef(TypedDict):
+    StartedAt: datetime
+    Status: RepositorySyncStatusType
+    Events: list[RepositorySyncEventTypeDef]
+
+
 class GetRepositorySyncStatusOutputTypeDef(TypedDict):
     LatestSync: RepositorySyncAttemptTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -249,6 +306,31 @@ class GetRepositorySyncStatusOutputTypeDef(TypedDict):
 class GetResourceSyncStatusInputTypeDef(TypedDict):
     ResourceName: str
     SyncType: SyncConfigurationTypeType
+
+
+class ResourceSyncEventTypeDef(TypedDict):
+    Event: str
+    ExternalId: NotRequired[str]
+    Time: datetime
+    Type: str
+
+
+class RevisionTypeDef(TypedDict):
+    Branch: str
+    Directory: str
+    OwnerId: str
+    RepositoryName: str
+    ProviderType: ProviderTypeType
+    Sha: str
+
+
+class ResourceSyncAttemptTypeDef(TypedDict):
+    Events: list[ResourceSyncEventTypeDef]
+    InitialRevision: RevisionTypeDef
+    StartedAt: datetime
+    Status: ResourceSyncStatusType
+    TargetRevision: RevisionTypeDef
+    Target: str
 
 
 class GetResourceSyncStatusOutputTypeDef(TypedDict):
@@ -261,6 +343,28 @@ class GetResourceSyncStatusOutputTypeDef(TypedDict):
 class GetSyncBlockerSummaryInputTypeDef(TypedDict):
     SyncType: SyncConfigurationTypeType
     ResourceName: str
+
+
+class SyncBlockerContextTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class SyncBlockerTypeDef(TypedDict):
+    Id: str
+    Type: BlockerTypeType
+    Status: BlockerStatusType
+    CreatedReason: str
+    CreatedAt: datetime
+    Contexts: NotRequired[list[SyncBlockerContextTypeDef]]
+    ResolvedReason: NotRequired[str]
+    ResolvedAt: NotRequired[datetime]
+
+
+class SyncBlockerSummaryTypeDef(TypedDict):
+    ResourceName: str
+    ParentResourceName: NotRequired[str]
+    LatestBlockers: NotRequired[list[SyncBlockerTypeDef]]
 
 
 class GetSyncBlockerSummaryOutputTypeDef(TypedDict):
@@ -328,6 +432,13 @@ class ListRepositorySyncDefinitionsInputTypeDef(TypedDict):
     SyncType: SyncConfigurationTypeType
 
 
+class RepositorySyncDefinitionTypeDef(TypedDict):
+    Branch: str
+    Directory: str
+    Parent: str
+    Target: str
+
+
 class ListRepositorySyncDefinitionsOutputTypeDef(TypedDict):
     RepositorySyncDefinitions: list[RepositorySyncDefinitionTypeDef]
     NextToken: NotRequired[str]
@@ -356,97 +467,6 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RepositoryLinkInfoTypeDef(TypedDict):
-    ConnectionArn: str
-    EncryptionKeyArn: NotRequired[str]
-    OwnerId: str
-    ProviderType: ProviderTypeType
-    RepositoryLinkArn: str
-    RepositoryLinkId: str
-    RepositoryName: str
-
-
-class RepositorySyncAttemptTypeDef(TypedDict):
-    StartedAt: datetime
-    Status: RepositorySyncStatusType
-    Events: list[RepositorySyncEventTypeDef]
-
-
-class RepositorySyncDefinitionTypeDef(TypedDict):
-    Branch: str
-    Directory: str
-    Parent: str
-    Target: str
-
-
-class RepositorySyncEventTypeDef(TypedDict):
-    Event: str
-    ExternalId: NotRequired[str]
-    Time: datetime
-    Type: str
-
-
-class ResourceSyncAttemptTypeDef(TypedDict):
-    Events: list[ResourceSyncEventTypeDef]
-    InitialRevision: RevisionTypeDef
-    StartedAt: datetime
-    Status: ResourceSyncStatusType
-    TargetRevision: RevisionTypeDef
-    Target: str
-
-
-class ResourceSyncEventTypeDef(TypedDict):
-    Event: str
-    ExternalId: NotRequired[str]
-    Time: datetime
-    Type: str
-
-
-class RevisionTypeDef(TypedDict):
-    Branch: str
-    Directory: str
-    OwnerId: str
-    RepositoryName: str
-    ProviderType: ProviderTypeType
-    Sha: str
-
-
-class SyncBlockerContextTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class SyncBlockerSummaryTypeDef(TypedDict):
-    ResourceName: str
-    ParentResourceName: NotRequired[str]
-    LatestBlockers: NotRequired[list[SyncBlockerTypeDef]]
-
-
-class SyncBlockerTypeDef(TypedDict):
-    Id: str
-    Type: BlockerTypeType
-    Status: BlockerStatusType
-    CreatedReason: str
-    CreatedAt: datetime
-    Contexts: NotRequired[list[SyncBlockerContextTypeDef]]
-    ResolvedReason: NotRequired[str]
-    ResolvedAt: NotRequired[datetime]
-
-
-class SyncConfigurationTypeDef(TypedDict):
-    Branch: str
-    ConfigFile: NotRequired[str]
-    OwnerId: str
-    ProviderType: ProviderTypeType
-    RepositoryLinkId: str
-    RepositoryName: str
-    ResourceName: str
-    RoleArn: str
-    SyncType: SyncConfigurationTypeType
-    PublishDeploymentStatus: NotRequired[PublishDeploymentStatusType]
-    TriggerResourceUpdateOn: NotRequired[TriggerResourceUpdateOnType]
-
-
 class TagResourceInputTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -454,11 +474,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -519,17 +534,3 @@ class UpdateSyncConfigurationInputTypeDef(TypedDict):
 class UpdateSyncConfigurationOutputTypeDef(TypedDict):
     SyncConfiguration: SyncConfigurationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcConfigurationOutputTypeDef(TypedDict):
-    VpcId: str
-    SubnetIds: list[str]
-    SecurityGroupIds: list[str]
-    TlsCertificate: NotRequired[str]
-
-
-class VpcConfigurationTypeDef(TypedDict):
-    VpcId: str
-    SubnetIds: ReadOnly[Sequence[str]]
-    SecurityGroupIds: ReadOnly[Sequence[str]]
-    TlsCertificate: NotRequired[str]

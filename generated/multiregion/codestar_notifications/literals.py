@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS CodeStar Notifications: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DetailTypeType",
-    "ListEventTypesFilterNameType",
-    "ListNotificationRulesFilterNameType",
-    "ListTargetsFilterNameType",
-    "NotificationRuleStatusType",
-    "TargetStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DetailTypeType",
+        "ListEventTypesFilterNameType",
+        "ListNotificationRulesFilterNameType",
+        "ListTargetsFilterNameType",
+        "NotificationRuleStatusType",
+        "TargetStatusType",
+    ]
 
 DetailTypeType = Literal["BASIC", "FULL"]
 ListEventTypesFilterNameType = Literal["RESOURCE_TYPE", "SERVICE_NAME"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,43 +27,49 @@ from .literals import (
     TargetStatusType,
 )
 
-__all__ = [
-    "CreateNotificationRuleRequestTypeDef",
-    "CreateNotificationRuleResultTypeDef",
-    "DeleteNotificationRuleRequestTypeDef",
-    "DeleteNotificationRuleResultTypeDef",
-    "DeleteTargetRequestTypeDef",
-    "DeleteTargetResultTypeDef",
-    "DescribeNotificationRuleRequestTypeDef",
-    "DescribeNotificationRuleResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventTypeSummaryTypeDef",
-    "ListEventTypesFilterTypeDef",
-    "ListEventTypesRequestTypeDef",
-    "ListEventTypesResultTypeDef",
-    "ListNotificationRulesFilterTypeDef",
-    "ListNotificationRulesRequestTypeDef",
-    "ListNotificationRulesResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResultTypeDef",
-    "ListTargetsFilterTypeDef",
-    "ListTargetsRequestTypeDef",
-    "ListTargetsResultTypeDef",
-    "NotificationRuleSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "SubscribeRequestTypeDef",
-    "SubscribeResultTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResultTypeDef",
-    "TargetSummaryTypeDef",
-    "TargetTypeDef",
-    "UnsubscribeRequestTypeDef",
-    "UnsubscribeResultTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResultTypeDef",
-    "UpdateNotificationRuleRequestTypeDef",
-    "UpdateNotificationRuleResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateNotificationRuleRequestTypeDef",
+        "CreateNotificationRuleResultTypeDef",
+        "DeleteNotificationRuleRequestTypeDef",
+        "DeleteNotificationRuleResultTypeDef",
+        "DeleteTargetRequestTypeDef",
+        "DeleteTargetResultTypeDef",
+        "DescribeNotificationRuleRequestTypeDef",
+        "DescribeNotificationRuleResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventTypeSummaryTypeDef",
+        "ListEventTypesFilterTypeDef",
+        "ListEventTypesRequestTypeDef",
+        "ListEventTypesResultTypeDef",
+        "ListNotificationRulesFilterTypeDef",
+        "ListNotificationRulesRequestTypeDef",
+        "ListNotificationRulesResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResultTypeDef",
+        "ListTargetsFilterTypeDef",
+        "ListTargetsRequestTypeDef",
+        "ListTargetsResultTypeDef",
+        "NotificationRuleSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "SubscribeRequestTypeDef",
+        "SubscribeResultTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResultTypeDef",
+        "TargetSummaryTypeDef",
+        "TargetTypeDef",
+        "UnsubscribeRequestTypeDef",
+        "UnsubscribeResultTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResultTypeDef",
+        "UpdateNotificationRuleRequestTypeDef",
+        "UpdateNotificationRuleResultTypeDef",
+    ]
+
+
+class TargetTypeDef(TypedDict):
+    TargetType: NotRequired[str]
+    TargetAddress: NotRequired[str]
 
 
 class CreateNotificationRuleRequestTypeDef(TypedDict):
@@ -104,6 +110,19 @@ class DescribeNotificationRuleRequestTypeDef(TypedDict):
     Arn: str
 
 
+class EventTypeSummaryTypeDef(TypedDict):
+    EventTypeId: NotRequired[str]
+    ServiceName: NotRequired[str]
+    EventTypeName: NotRequired[str]
+    ResourceType: NotRequired[str]
+
+
+class TargetSummaryTypeDef(TypedDict):
+    TargetAddress: NotRequired[str]
+    TargetType: NotRequired[str]
+    TargetStatus: NotRequired[TargetStatusType]
+
+
 class DescribeNotificationRuleResultTypeDef(TypedDict):
     Arn: str
     Name: NotRequired[str]
@@ -117,13 +136,6 @@ class DescribeNotificationRuleResultTypeDef(TypedDict):
     LastModifiedTimestamp: NotRequired[datetime]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EventTypeSummaryTypeDef(TypedDict):
-    EventTypeId: NotRequired[str]
-    ServiceName: NotRequired[str]
-    EventTypeName: NotRequired[str]
-    ResourceType: NotRequired[str]
 
 
 class ListEventTypesFilterTypeDef(TypedDict):
@@ -152,6 +164,11 @@ class ListNotificationRulesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[ListNotificationRulesFilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class NotificationRuleSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
 
 
 class ListNotificationRulesResultTypeDef(TypedDict):
@@ -186,11 +203,6 @@ class ListTargetsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NotificationRuleSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-
-
 class SubscribeRequestTypeDef(TypedDict):
     Arn: str
     Target: TargetTypeDef
@@ -210,17 +222,6 @@ class TagResourceRequestTypeDef(TypedDict):
 class TagResourceResultTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TargetSummaryTypeDef(TypedDict):
-    TargetAddress: NotRequired[str]
-    TargetType: NotRequired[str]
-    TargetStatus: NotRequired[TargetStatusType]
-
-
-class TargetTypeDef(TypedDict):
-    TargetType: NotRequired[str]
-    TargetAddress: NotRequired[str]
 
 
 class UnsubscribeRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,60 +25,61 @@ from .literals import (
     RoleMappingTypeType,
 )
 
-__all__ = [
-    "CognitoIdentityProviderTypeDef",
-    "CreateIdentityPoolInputTypeDef",
-    "CredentialsTypeDef",
-    "DeleteIdentitiesInputTypeDef",
-    "DeleteIdentitiesResponseTypeDef",
-    "DeleteIdentityPoolInputTypeDef",
-    "DescribeIdentityInputTypeDef",
-    "DescribeIdentityPoolInputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetCredentialsForIdentityInputTypeDef",
-    "GetCredentialsForIdentityResponseTypeDef",
-    "GetIdInputTypeDef",
-    "GetIdResponseTypeDef",
-    "GetIdentityPoolRolesInputTypeDef",
-    "GetIdentityPoolRolesResponseTypeDef",
-    "GetOpenIdTokenForDeveloperIdentityInputTypeDef",
-    "GetOpenIdTokenForDeveloperIdentityResponseTypeDef",
-    "GetOpenIdTokenInputTypeDef",
-    "GetOpenIdTokenResponseTypeDef",
-    "GetPrincipalTagAttributeMapInputTypeDef",
-    "GetPrincipalTagAttributeMapResponseTypeDef",
-    "IdentityDescriptionResponseTypeDef",
-    "IdentityDescriptionTypeDef",
-    "IdentityPoolResponseTypeDef",
-    "IdentityPoolShortDescriptionTypeDef",
-    "IdentityPoolTypeDef",
-    "ListIdentitiesInputTypeDef",
-    "ListIdentitiesResponseTypeDef",
-    "ListIdentityPoolsInputTypeDef",
-    "ListIdentityPoolsResponseTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LookupDeveloperIdentityInputTypeDef",
-    "LookupDeveloperIdentityResponseTypeDef",
-    "MappingRuleTypeDef",
-    "MergeDeveloperIdentitiesInputTypeDef",
-    "MergeDeveloperIdentitiesResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoleMappingOutputTypeDef",
-    "RoleMappingTypeDef",
-    "RulesConfigurationTypeOutputTypeDef",
-    "RulesConfigurationTypeTypeDef",
-    "SetIdentityPoolRolesInputTypeDef",
-    "SetPrincipalTagAttributeMapInputTypeDef",
-    "SetPrincipalTagAttributeMapResponseTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceResponseTypeDef",
-    "UnlinkDeveloperIdentityInputTypeDef",
-    "UnlinkIdentityInputTypeDef",
-    "UnprocessedIdentityIdTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CognitoIdentityProviderTypeDef",
+        "CreateIdentityPoolInputTypeDef",
+        "CredentialsTypeDef",
+        "DeleteIdentitiesInputTypeDef",
+        "DeleteIdentitiesResponseTypeDef",
+        "DeleteIdentityPoolInputTypeDef",
+        "DescribeIdentityInputTypeDef",
+        "DescribeIdentityPoolInputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetCredentialsForIdentityInputTypeDef",
+        "GetCredentialsForIdentityResponseTypeDef",
+        "GetIdInputTypeDef",
+        "GetIdResponseTypeDef",
+        "GetIdentityPoolRolesInputTypeDef",
+        "GetIdentityPoolRolesResponseTypeDef",
+        "GetOpenIdTokenForDeveloperIdentityInputTypeDef",
+        "GetOpenIdTokenForDeveloperIdentityResponseTypeDef",
+        "GetOpenIdTokenInputTypeDef",
+        "GetOpenIdTokenResponseTypeDef",
+        "GetPrincipalTagAttributeMapInputTypeDef",
+        "GetPrincipalTagAttributeMapResponseTypeDef",
+        "IdentityDescriptionResponseTypeDef",
+        "IdentityDescriptionTypeDef",
+        "IdentityPoolResponseTypeDef",
+        "IdentityPoolShortDescriptionTypeDef",
+        "IdentityPoolTypeDef",
+        "ListIdentitiesInputTypeDef",
+        "ListIdentitiesResponseTypeDef",
+        "ListIdentityPoolsInputTypeDef",
+        "ListIdentityPoolsResponseTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LookupDeveloperIdentityInputTypeDef",
+        "LookupDeveloperIdentityResponseTypeDef",
+        "MappingRuleTypeDef",
+        "MergeDeveloperIdentitiesInputTypeDef",
+        "MergeDeveloperIdentitiesResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoleMappingOutputTypeDef",
+        "RoleMappingTypeDef",
+        "RulesConfigurationTypeOutputTypeDef",
+        "RulesConfigurationTypeTypeDef",
+        "SetIdentityPoolRolesInputTypeDef",
+        "SetPrincipalTagAttributeMapInputTypeDef",
+        "SetPrincipalTagAttributeMapResponseTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceResponseTypeDef",
+        "UnlinkDeveloperIdentityInputTypeDef",
+        "UnlinkIdentityInputTypeDef",
+        "UnprocessedIdentityIdTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
 
 
 class CognitoIdentityProviderTypeDef(TypedDict):
@@ -110,6 +111,11 @@ class CredentialsTypeDef(TypedDict):
 
 class DeleteIdentitiesInputTypeDef(TypedDict):
     IdentityIdsToDelete: ReadOnly[Sequence[str]]
+
+
+class UnprocessedIdentityIdTypeDef(TypedDict):
+    IdentityId: NotRequired[str]
+    ErrorCode: NotRequired[ErrorCodeType]
 
 
 class DeleteIdentitiesResponseTypeDef(TypedDict):
@@ -154,6 +160,23 @@ class GetIdResponseTypeDef(TypedDict):
 
 class GetIdentityPoolRolesInputTypeDef(TypedDict):
     IdentityPoolId: str
+
+
+class MappingRuleTypeDef(TypedDict):
+    Claim: str
+    MatchType: MappingRuleMatchTypeType
+    Value: str
+    RoleARN: str
+
+
+class RulesConfigurationTypeOutputTypeDef(TypedDict):
+    Rules: list[MappingRuleTypeDef]
+
+
+class RoleMappingOutputTypeDef(TypedDict):
+    Type: RoleMappingTypeType
+    AmbiguousRoleResolution: NotRequired[AmbiguousRoleResolutionTypeType]
+    RulesConfiguration: NotRequired[RulesConfigurationTypeOutputTypeDef]
 
 
 class GetIdentityPoolRolesResponseTypeDef(TypedDict):
@@ -299,13 +322,6 @@ class LookupDeveloperIdentityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MappingRuleTypeDef(TypedDict):
-    Claim: str
-    MatchType: MappingRuleMatchTypeType
-    Value: str
-    RoleARN: str
-
-
 class MergeDeveloperIdentitiesInputTypeDef(TypedDict):
     SourceUserIdentifier: str
     DestinationUserIdentifier: str
@@ -318,24 +334,14 @@ class MergeDeveloperIdentitiesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RoleMappingOutputTypeDef(TypedDict):
-    Type: RoleMappingTypeType
-    AmbiguousRoleResolution: NotRequired[AmbiguousRoleResolutionTypeType]
-    RulesConfiguration: NotRequired[RulesConfigurationTypeOutputTypeDef]
+class RulesConfigurationTypeTypeDef(TypedDict):
+    Rules: ReadOnly[Sequence[MappingRuleTypeDef]]
 
 
 class RoleMappingTypeDef(TypedDict):
     Type: RoleMappingTypeType
     AmbiguousRoleResolution: NotRequired[AmbiguousRoleResolutionTypeType]
     RulesConfiguration: NotRequired[ReadOnly[RulesConfigurationTypeTypeDef]]
-
-
-class RulesConfigurationTypeOutputTypeDef(TypedDict):
-    Rules: list[MappingRuleTypeDef]
-
-
-class RulesConfigurationTypeTypeDef(TypedDict):
-    Rules: ReadOnly[Sequence[MappingRuleTypeDef]]
 
 
 class SetIdentityPoolRolesInputTypeDef(TypedDict):
@@ -379,11 +385,6 @@ class UnlinkIdentityInputTypeDef(TypedDict):
     IdentityId: str
     Logins: ReadOnly[Mapping[str, str]]
     LoginsToRemove: ReadOnly[Sequence[str]]
-
-
-class UnprocessedIdentityIdTypeDef(TypedDict):
-    IdentityId: NotRequired[str]
-    ErrorCode: NotRequired[ErrorCodeType]
 
 
 class UntagResourceInputTypeDef(TypedDict):

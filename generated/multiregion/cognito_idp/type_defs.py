@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -75,335 +75,341 @@ from .literals import (
     WebAuthnFactorConfigurationTypeType,
 )
 
-__all__ = [
-    "AccountRecoverySettingTypeOutputTypeDef",
-    "AccountRecoverySettingTypeTypeDef",
-    "AccountTakeoverActionTypeTypeDef",
-    "AccountTakeoverActionsTypeTypeDef",
-    "AccountTakeoverRiskConfigurationTypeTypeDef",
-    "AddCustomAttributesRequestTypeDef",
-    "AddCustomAttributesResponseTypeDef",
-    "AddUserPoolClientSecretRequestTypeDef",
-    "AddUserPoolClientSecretResponseTypeDef",
-    "AdminAddUserToGroupRequestTypeDef",
-    "AdminConfirmSignUpRequestTypeDef",
-    "AdminConfirmSignUpResponseTypeDef",
-    "AdminCreateUserConfigTypeTypeDef",
-    "AdminCreateUserRequestTypeDef",
-    "AdminCreateUserResponseTypeDef",
-    "AdminDeleteUserAttributesRequestTypeDef",
-    "AdminDeleteUserAttributesResponseTypeDef",
-    "AdminDeleteUserRequestTypeDef",
-    "AdminDisableProviderForUserRequestTypeDef",
-    "AdminDisableProviderForUserResponseTypeDef",
-    "AdminDisableUserRequestTypeDef",
-    "AdminDisableUserResponseTypeDef",
-    "AdminEnableUserRequestTypeDef",
-    "AdminEnableUserResponseTypeDef",
-    "AdminForgetDeviceRequestTypeDef",
-    "AdminGetDeviceRequestTypeDef",
-    "AdminGetDeviceResponseTypeDef",
-    "AdminGetUserRequestTypeDef",
-    "AdminGetUserResponseTypeDef",
-    "AdminInitiateAuthRequestTypeDef",
-    "AdminInitiateAuthResponseTypeDef",
-    "AdminLinkProviderForUserRequestTypeDef",
-    "AdminLinkProviderForUserResponseTypeDef",
-    "AdminListDevicesRequestTypeDef",
-    "AdminListDevicesResponseTypeDef",
-    "AdminListGroupsForUserRequestTypeDef",
-    "AdminListGroupsForUserResponseTypeDef",
-    "AdminListUserAuthEventsRequestTypeDef",
-    "AdminListUserAuthEventsResponseTypeDef",
-    "AdminRemoveUserFromGroupRequestTypeDef",
-    "AdminResetUserPasswordRequestTypeDef",
-    "AdminResetUserPasswordResponseTypeDef",
-    "AdminRespondToAuthChallengeRequestTypeDef",
-    "AdminRespondToAuthChallengeResponseTypeDef",
-    "AdminSetUserMFAPreferenceRequestTypeDef",
-    "AdminSetUserMFAPreferenceResponseTypeDef",
-    "AdminSetUserPasswordRequestTypeDef",
-    "AdminSetUserPasswordResponseTypeDef",
-    "AdminSetUserSettingsRequestTypeDef",
-    "AdminSetUserSettingsResponseTypeDef",
-    "AdminUpdateAuthEventFeedbackRequestTypeDef",
-    "AdminUpdateAuthEventFeedbackResponseTypeDef",
-    "AdminUpdateDeviceStatusRequestTypeDef",
-    "AdminUpdateDeviceStatusResponseTypeDef",
-    "AdminUpdateUserAttributesRequestTypeDef",
-    "AdminUpdateUserAttributesResponseTypeDef",
-    "AdminUserGlobalSignOutRequestTypeDef",
-    "AdminUserGlobalSignOutResponseTypeDef",
-    "AdvancedSecurityAdditionalFlowsTypeTypeDef",
-    "AnalyticsConfigurationTypeTypeDef",
-    "AnalyticsMetadataTypeTypeDef",
-    "AssetTypeOutputTypeDef",
-    "AssetTypeTypeDef",
-    "AssociateSoftwareTokenRequestTypeDef",
-    "AssociateSoftwareTokenResponseTypeDef",
-    "AttributeTypeTypeDef",
-    "AuthEventTypeTypeDef",
-    "AuthenticationResultTypeTypeDef",
-    "ChallengeResponseTypeTypeDef",
-    "ChangePasswordRequestTypeDef",
-    "ChangePasswordResponseTypeDef",
-    "ClientSecretDescriptorTypeTypeDef",
-    "CloudWatchLogsConfigurationTypeTypeDef",
-    "CodeDeliveryDetailsTypeTypeDef",
-    "CompleteWebAuthnRegistrationRequestTypeDef",
-    "CompleteWebAuthnRegistrationResponseTypeDef",
-    "CompromisedCredentialsActionsTypeTypeDef",
-    "CompromisedCredentialsRiskConfigurationTypeOutputTypeDef",
-    "CompromisedCredentialsRiskConfigurationTypeTypeDef",
-    "ConfirmDeviceRequestTypeDef",
-    "ConfirmDeviceResponseTypeDef",
-    "ConfirmForgotPasswordRequestTypeDef",
-    "ConfirmForgotPasswordResponseTypeDef",
-    "ConfirmSignUpRequestTypeDef",
-    "ConfirmSignUpResponseTypeDef",
-    "ContextDataTypeTypeDef",
-    "CreateGroupRequestTypeDef",
-    "CreateGroupResponseTypeDef",
-    "CreateIdentityProviderRequestTypeDef",
-    "CreateIdentityProviderResponseTypeDef",
-    "CreateManagedLoginBrandingRequestTypeDef",
-    "CreateManagedLoginBrandingResponseTypeDef",
-    "CreateResourceServerRequestTypeDef",
-    "CreateResourceServerResponseTypeDef",
-    "CreateTermsRequestTypeDef",
-    "CreateTermsResponseTypeDef",
-    "CreateUserImportJobRequestTypeDef",
-    "CreateUserImportJobResponseTypeDef",
-    "CreateUserPoolClientRequestTypeDef",
-    "CreateUserPoolClientResponseTypeDef",
-    "CreateUserPoolDomainRequestTypeDef",
-    "CreateUserPoolDomainResponseTypeDef",
-    "CreateUserPoolRequestTypeDef",
-    "CreateUserPoolResponseTypeDef",
-    "CustomDomainConfigTypeTypeDef",
-    "CustomEmailLambdaVersionConfigTypeTypeDef",
-    "CustomSMSLambdaVersionConfigTypeTypeDef",
-    "DeleteGroupRequestTypeDef",
-    "DeleteIdentityProviderRequestTypeDef",
-    "DeleteManagedLoginBrandingRequestTypeDef",
-    "DeleteResourceServerRequestTypeDef",
-    "DeleteTermsRequestTypeDef",
-    "DeleteUserAttributesRequestTypeDef",
-    "DeleteUserAttributesResponseTypeDef",
-    "DeleteUserPoolClientRequestTypeDef",
-    "DeleteUserPoolClientSecretRequestTypeDef",
-    "DeleteUserPoolClientSecretResponseTypeDef",
-    "DeleteUserPoolDomainRequestTypeDef",
-    "DeleteUserPoolDomainResponseTypeDef",
-    "DeleteUserPoolRequestTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteWebAuthnCredentialRequestTypeDef",
-    "DeleteWebAuthnCredentialResponseTypeDef",
-    "DescribeIdentityProviderRequestTypeDef",
-    "DescribeIdentityProviderResponseTypeDef",
-    "DescribeManagedLoginBrandingByClientRequestTypeDef",
-    "DescribeManagedLoginBrandingByClientResponseTypeDef",
-    "DescribeManagedLoginBrandingRequestTypeDef",
-    "DescribeManagedLoginBrandingResponseTypeDef",
-    "DescribeResourceServerRequestTypeDef",
-    "DescribeResourceServerResponseTypeDef",
-    "DescribeRiskConfigurationRequestTypeDef",
-    "DescribeRiskConfigurationResponseTypeDef",
-    "DescribeTermsRequestTypeDef",
-    "DescribeTermsResponseTypeDef",
-    "DescribeUserImportJobRequestTypeDef",
-    "DescribeUserImportJobResponseTypeDef",
-    "DescribeUserPoolClientRequestTypeDef",
-    "DescribeUserPoolClientResponseTypeDef",
-    "DescribeUserPoolDomainRequestTypeDef",
-    "DescribeUserPoolDomainResponseTypeDef",
-    "DescribeUserPoolRequestTypeDef",
-    "DescribeUserPoolResponseTypeDef",
-    "DeviceConfigurationTypeTypeDef",
-    "DeviceSecretVerifierConfigTypeTypeDef",
-    "DeviceTypeTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "DomainDescriptionTypeTypeDef",
-    "EmailConfigurationTypeTypeDef",
-    "EmailMfaConfigTypeTypeDef",
-    "EmailMfaSettingsTypeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventContextDataTypeTypeDef",
-    "EventFeedbackTypeTypeDef",
-    "EventRiskTypeTypeDef",
-    "FirehoseConfigurationTypeTypeDef",
-    "ForgetDeviceRequestTypeDef",
-    "ForgotPasswordRequestTypeDef",
-    "ForgotPasswordResponseTypeDef",
-    "GetCSVHeaderRequestTypeDef",
-    "GetCSVHeaderResponseTypeDef",
-    "GetDeviceRequestTypeDef",
-    "GetDeviceResponseTypeDef",
-    "GetGroupRequestTypeDef",
-    "GetGroupResponseTypeDef",
-    "GetIdentityProviderByIdentifierRequestTypeDef",
-    "GetIdentityProviderByIdentifierResponseTypeDef",
-    "GetLogDeliveryConfigurationRequestTypeDef",
-    "GetLogDeliveryConfigurationResponseTypeDef",
-    "GetSigningCertificateRequestTypeDef",
-    "GetSigningCertificateResponseTypeDef",
-    "GetTokensFromRefreshTokenRequestTypeDef",
-    "GetTokensFromRefreshTokenResponseTypeDef",
-    "GetUICustomizationRequestTypeDef",
-    "GetUICustomizationResponseTypeDef",
-    "GetUserAttributeVerificationCodeRequestTypeDef",
-    "GetUserAttributeVerificationCodeResponseTypeDef",
-    "GetUserAuthFactorsRequestTypeDef",
-    "GetUserAuthFactorsResponseTypeDef",
-    "GetUserPoolMfaConfigRequestTypeDef",
-    "GetUserPoolMfaConfigResponseTypeDef",
-    "GetUserRequestTypeDef",
-    "GetUserResponseTypeDef",
-    "GlobalSignOutRequestTypeDef",
-    "GlobalSignOutResponseTypeDef",
-    "GroupTypeTypeDef",
-    "HttpHeaderTypeDef",
-    "IdentityProviderTypeTypeDef",
-    "InboundFederationLambdaTypeTypeDef",
-    "InitiateAuthRequestTypeDef",
-    "InitiateAuthResponseTypeDef",
-    "LambdaConfigTypeTypeDef",
-    "ListDevicesRequestTypeDef",
-    "ListDevicesResponseTypeDef",
-    "ListGroupsRequestTypeDef",
-    "ListGroupsResponseTypeDef",
-    "ListIdentityProvidersRequestTypeDef",
-    "ListIdentityProvidersResponseTypeDef",
-    "ListResourceServersRequestTypeDef",
-    "ListResourceServersResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTermsRequestTypeDef",
-    "ListTermsResponseTypeDef",
-    "ListUserImportJobsRequestTypeDef",
-    "ListUserImportJobsResponseTypeDef",
-    "ListUserPoolClientSecretsRequestTypeDef",
-    "ListUserPoolClientSecretsResponseTypeDef",
-    "ListUserPoolClientsRequestTypeDef",
-    "ListUserPoolClientsResponseTypeDef",
-    "ListUserPoolsRequestTypeDef",
-    "ListUserPoolsResponseTypeDef",
-    "ListUsersInGroupRequestTypeDef",
-    "ListUsersInGroupResponseTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "ListWebAuthnCredentialsRequestTypeDef",
-    "ListWebAuthnCredentialsResponseTypeDef",
-    "LogConfigurationTypeTypeDef",
-    "LogDeliveryConfigurationTypeTypeDef",
-    "MFAOptionTypeTypeDef",
-    "ManagedLoginBrandingTypeTypeDef",
-    "MessageTemplateTypeTypeDef",
-    "NewDeviceMetadataTypeTypeDef",
-    "NotifyConfigurationTypeTypeDef",
-    "NotifyEmailTypeTypeDef",
-    "NumberAttributeConstraintsTypeTypeDef",
-    "PasswordPolicyTypeTypeDef",
-    "PreTokenGenerationVersionConfigTypeTypeDef",
-    "ProviderDescriptionTypeDef",
-    "ProviderUserIdentifierTypeTypeDef",
-    "RecoveryOptionTypeTypeDef",
-    "RefreshTokenRotationTypeTypeDef",
-    "ResendConfirmationCodeRequestTypeDef",
-    "ResendConfirmationCodeResponseTypeDef",
-    "ResourceServerScopeTypeTypeDef",
-    "ResourceServerTypeTypeDef",
-    "RespondToAuthChallengeRequestTypeDef",
-    "RespondToAuthChallengeResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevokeTokenRequestTypeDef",
-    "RevokeTokenResponseTypeDef",
-    "RiskConfigurationTypeTypeDef",
-    "RiskExceptionConfigurationTypeOutputTypeDef",
-    "RiskExceptionConfigurationTypeTypeDef",
-    "S3ConfigurationTypeTypeDef",
-    "SMSMfaSettingsTypeTypeDef",
-    "SchemaAttributeTypeTypeDef",
-    "SetLogDeliveryConfigurationRequestTypeDef",
-    "SetLogDeliveryConfigurationResponseTypeDef",
-    "SetRiskConfigurationRequestTypeDef",
-    "SetRiskConfigurationResponseTypeDef",
-    "SetUICustomizationRequestTypeDef",
-    "SetUICustomizationResponseTypeDef",
-    "SetUserMFAPreferenceRequestTypeDef",
-    "SetUserMFAPreferenceResponseTypeDef",
-    "SetUserPoolMfaConfigRequestTypeDef",
-    "SetUserPoolMfaConfigResponseTypeDef",
-    "SetUserSettingsRequestTypeDef",
-    "SetUserSettingsResponseTypeDef",
-    "SignInPolicyTypeOutputTypeDef",
-    "SignInPolicyTypeTypeDef",
-    "SignUpRequestTypeDef",
-    "SignUpResponseTypeDef",
-    "SmsConfigurationTypeTypeDef",
-    "SmsMfaConfigTypeTypeDef",
-    "SoftwareTokenMfaConfigTypeTypeDef",
-    "SoftwareTokenMfaSettingsTypeTypeDef",
-    "StartUserImportJobRequestTypeDef",
-    "StartUserImportJobResponseTypeDef",
-    "StartWebAuthnRegistrationRequestTypeDef",
-    "StartWebAuthnRegistrationResponseTypeDef",
-    "StopUserImportJobRequestTypeDef",
-    "StopUserImportJobResponseTypeDef",
-    "StringAttributeConstraintsTypeTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TermsDescriptionTypeTypeDef",
-    "TermsTypeTypeDef",
-    "TokenValidityUnitsTypeTypeDef",
-    "UICustomizationTypeTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAuthEventFeedbackRequestTypeDef",
-    "UpdateAuthEventFeedbackResponseTypeDef",
-    "UpdateDeviceStatusRequestTypeDef",
-    "UpdateDeviceStatusResponseTypeDef",
-    "UpdateGroupRequestTypeDef",
-    "UpdateGroupResponseTypeDef",
-    "UpdateIdentityProviderRequestTypeDef",
-    "UpdateIdentityProviderResponseTypeDef",
-    "UpdateManagedLoginBrandingRequestTypeDef",
-    "UpdateManagedLoginBrandingResponseTypeDef",
-    "UpdateResourceServerRequestTypeDef",
-    "UpdateResourceServerResponseTypeDef",
-    "UpdateTermsRequestTypeDef",
-    "UpdateTermsResponseTypeDef",
-    "UpdateUserAttributesRequestTypeDef",
-    "UpdateUserAttributesResponseTypeDef",
-    "UpdateUserPoolClientRequestTypeDef",
-    "UpdateUserPoolClientResponseTypeDef",
-    "UpdateUserPoolDomainRequestTypeDef",
-    "UpdateUserPoolDomainResponseTypeDef",
-    "UpdateUserPoolRequestTypeDef",
-    "UpdateUserPoolResponseTypeDef",
-    "UserAttributeUpdateSettingsTypeOutputTypeDef",
-    "UserAttributeUpdateSettingsTypeTypeDef",
-    "UserContextDataTypeTypeDef",
-    "UserImportJobTypeTypeDef",
-    "UserPoolAddOnsTypeTypeDef",
-    "UserPoolClientDescriptionTypeDef",
-    "UserPoolClientTypeTypeDef",
-    "UserPoolDescriptionTypeTypeDef",
-    "UserPoolPolicyTypeOutputTypeDef",
-    "UserPoolPolicyTypeTypeDef",
-    "UserPoolTypeTypeDef",
-    "UserTypeTypeDef",
-    "UsernameConfigurationTypeTypeDef",
-    "VerificationMessageTemplateTypeTypeDef",
-    "VerifySoftwareTokenRequestTypeDef",
-    "VerifySoftwareTokenResponseTypeDef",
-    "VerifyUserAttributeRequestTypeDef",
-    "VerifyUserAttributeResponseTypeDef",
-    "WebAuthnConfigurationTypeTypeDef",
-    "WebAuthnCredentialDescriptionTypeDef",
-    "WebAuthnMfaSettingsTypeTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountRecoverySettingTypeOutputTypeDef",
+        "AccountRecoverySettingTypeTypeDef",
+        "AccountTakeoverActionTypeTypeDef",
+        "AccountTakeoverActionsTypeTypeDef",
+        "AccountTakeoverRiskConfigurationTypeTypeDef",
+        "AddCustomAttributesRequestTypeDef",
+        "AddCustomAttributesResponseTypeDef",
+        "AddUserPoolClientSecretRequestTypeDef",
+        "AddUserPoolClientSecretResponseTypeDef",
+        "AdminAddUserToGroupRequestTypeDef",
+        "AdminConfirmSignUpRequestTypeDef",
+        "AdminConfirmSignUpResponseTypeDef",
+        "AdminCreateUserConfigTypeTypeDef",
+        "AdminCreateUserRequestTypeDef",
+        "AdminCreateUserResponseTypeDef",
+        "AdminDeleteUserAttributesRequestTypeDef",
+        "AdminDeleteUserAttributesResponseTypeDef",
+        "AdminDeleteUserRequestTypeDef",
+        "AdminDisableProviderForUserRequestTypeDef",
+        "AdminDisableProviderForUserResponseTypeDef",
+        "AdminDisableUserRequestTypeDef",
+        "AdminDisableUserResponseTypeDef",
+        "AdminEnableUserRequestTypeDef",
+        "AdminEnableUserResponseTypeDef",
+        "AdminForgetDeviceRequestTypeDef",
+        "AdminGetDeviceRequestTypeDef",
+        "AdminGetDeviceResponseTypeDef",
+        "AdminGetUserRequestTypeDef",
+        "AdminGetUserResponseTypeDef",
+        "AdminInitiateAuthRequestTypeDef",
+        "AdminInitiateAuthResponseTypeDef",
+        "AdminLinkProviderForUserRequestTypeDef",
+        "AdminLinkProviderForUserResponseTypeDef",
+        "AdminListDevicesRequestTypeDef",
+        "AdminListDevicesResponseTypeDef",
+        "AdminListGroupsForUserRequestTypeDef",
+        "AdminListGroupsForUserResponseTypeDef",
+        "AdminListUserAuthEventsRequestTypeDef",
+        "AdminListUserAuthEventsResponseTypeDef",
+        "AdminRemoveUserFromGroupRequestTypeDef",
+        "AdminResetUserPasswordRequestTypeDef",
+        "AdminResetUserPasswordResponseTypeDef",
+        "AdminRespondToAuthChallengeRequestTypeDef",
+        "AdminRespondToAuthChallengeResponseTypeDef",
+        "AdminSetUserMFAPreferenceRequestTypeDef",
+        "AdminSetUserMFAPreferenceResponseTypeDef",
+        "AdminSetUserPasswordRequestTypeDef",
+        "AdminSetUserPasswordResponseTypeDef",
+        "AdminSetUserSettingsRequestTypeDef",
+        "AdminSetUserSettingsResponseTypeDef",
+        "AdminUpdateAuthEventFeedbackRequestTypeDef",
+        "AdminUpdateAuthEventFeedbackResponseTypeDef",
+        "AdminUpdateDeviceStatusRequestTypeDef",
+        "AdminUpdateDeviceStatusResponseTypeDef",
+        "AdminUpdateUserAttributesRequestTypeDef",
+        "AdminUpdateUserAttributesResponseTypeDef",
+        "AdminUserGlobalSignOutRequestTypeDef",
+        "AdminUserGlobalSignOutResponseTypeDef",
+        "AdvancedSecurityAdditionalFlowsTypeTypeDef",
+        "AnalyticsConfigurationTypeTypeDef",
+        "AnalyticsMetadataTypeTypeDef",
+        "AssetTypeOutputTypeDef",
+        "AssetTypeTypeDef",
+        "AssociateSoftwareTokenRequestTypeDef",
+        "AssociateSoftwareTokenResponseTypeDef",
+        "AttributeTypeTypeDef",
+        "AuthEventTypeTypeDef",
+        "AuthenticationResultTypeTypeDef",
+        "ChallengeResponseTypeTypeDef",
+        "ChangePasswordRequestTypeDef",
+        "ChangePasswordResponseTypeDef",
+        "ClientSecretDescriptorTypeTypeDef",
+        "CloudWatchLogsConfigurationTypeTypeDef",
+        "CodeDeliveryDetailsTypeTypeDef",
+        "CompleteWebAuthnRegistrationRequestTypeDef",
+        "CompleteWebAuthnRegistrationResponseTypeDef",
+        "CompromisedCredentialsActionsTypeTypeDef",
+        "CompromisedCredentialsRiskConfigurationTypeOutputTypeDef",
+        "CompromisedCredentialsRiskConfigurationTypeTypeDef",
+        "ConfirmDeviceRequestTypeDef",
+        "ConfirmDeviceResponseTypeDef",
+        "ConfirmForgotPasswordRequestTypeDef",
+        "ConfirmForgotPasswordResponseTypeDef",
+        "ConfirmSignUpRequestTypeDef",
+        "ConfirmSignUpResponseTypeDef",
+        "ContextDataTypeTypeDef",
+        "CreateGroupRequestTypeDef",
+        "CreateGroupResponseTypeDef",
+        "CreateIdentityProviderRequestTypeDef",
+        "CreateIdentityProviderResponseTypeDef",
+        "CreateManagedLoginBrandingRequestTypeDef",
+        "CreateManagedLoginBrandingResponseTypeDef",
+        "CreateResourceServerRequestTypeDef",
+        "CreateResourceServerResponseTypeDef",
+        "CreateTermsRequestTypeDef",
+        "CreateTermsResponseTypeDef",
+        "CreateUserImportJobRequestTypeDef",
+        "CreateUserImportJobResponseTypeDef",
+        "CreateUserPoolClientRequestTypeDef",
+        "CreateUserPoolClientResponseTypeDef",
+        "CreateUserPoolDomainRequestTypeDef",
+        "CreateUserPoolDomainResponseTypeDef",
+        "CreateUserPoolRequestTypeDef",
+        "CreateUserPoolResponseTypeDef",
+        "CustomDomainConfigTypeTypeDef",
+        "CustomEmailLambdaVersionConfigTypeTypeDef",
+        "CustomSMSLambdaVersionConfigTypeTypeDef",
+        "DeleteGroupRequestTypeDef",
+        "DeleteIdentityProviderRequestTypeDef",
+        "DeleteManagedLoginBrandingRequestTypeDef",
+        "DeleteResourceServerRequestTypeDef",
+        "DeleteTermsRequestTypeDef",
+        "DeleteUserAttributesRequestTypeDef",
+        "DeleteUserAttributesResponseTypeDef",
+        "DeleteUserPoolClientRequestTypeDef",
+        "DeleteUserPoolClientSecretRequestTypeDef",
+        "DeleteUserPoolClientSecretResponseTypeDef",
+        "DeleteUserPoolDomainRequestTypeDef",
+        "DeleteUserPoolDomainResponseTypeDef",
+        "DeleteUserPoolRequestTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteWebAuthnCredentialRequestTypeDef",
+        "DeleteWebAuthnCredentialResponseTypeDef",
+        "DescribeIdentityProviderRequestTypeDef",
+        "DescribeIdentityProviderResponseTypeDef",
+        "DescribeManagedLoginBrandingByClientRequestTypeDef",
+        "DescribeManagedLoginBrandingByClientResponseTypeDef",
+        "DescribeManagedLoginBrandingRequestTypeDef",
+        "DescribeManagedLoginBrandingResponseTypeDef",
+        "DescribeResourceServerRequestTypeDef",
+        "DescribeResourceServerResponseTypeDef",
+        "DescribeRiskConfigurationRequestTypeDef",
+        "DescribeRiskConfigurationResponseTypeDef",
+        "DescribeTermsRequestTypeDef",
+        "DescribeTermsResponseTypeDef",
+        "DescribeUserImportJobRequestTypeDef",
+        "DescribeUserImportJobResponseTypeDef",
+        "DescribeUserPoolClientRequestTypeDef",
+        "DescribeUserPoolClientResponseTypeDef",
+        "DescribeUserPoolDomainRequestTypeDef",
+        "DescribeUserPoolDomainResponseTypeDef",
+        "DescribeUserPoolRequestTypeDef",
+        "DescribeUserPoolResponseTypeDef",
+        "DeviceConfigurationTypeTypeDef",
+        "DeviceSecretVerifierConfigTypeTypeDef",
+        "DeviceTypeTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "DomainDescriptionTypeTypeDef",
+        "EmailConfigurationTypeTypeDef",
+        "EmailMfaConfigTypeTypeDef",
+        "EmailMfaSettingsTypeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventContextDataTypeTypeDef",
+        "EventFeedbackTypeTypeDef",
+        "EventRiskTypeTypeDef",
+        "FirehoseConfigurationTypeTypeDef",
+        "ForgetDeviceRequestTypeDef",
+        "ForgotPasswordRequestTypeDef",
+        "ForgotPasswordResponseTypeDef",
+        "GetCSVHeaderRequestTypeDef",
+        "GetCSVHeaderResponseTypeDef",
+        "GetDeviceRequestTypeDef",
+        "GetDeviceResponseTypeDef",
+        "GetGroupRequestTypeDef",
+        "GetGroupResponseTypeDef",
+        "GetIdentityProviderByIdentifierRequestTypeDef",
+        "GetIdentityProviderByIdentifierResponseTypeDef",
+        "GetLogDeliveryConfigurationRequestTypeDef",
+        "GetLogDeliveryConfigurationResponseTypeDef",
+        "GetSigningCertificateRequestTypeDef",
+        "GetSigningCertificateResponseTypeDef",
+        "GetTokensFromRefreshTokenRequestTypeDef",
+        "GetTokensFromRefreshTokenResponseTypeDef",
+        "GetUICustomizationRequestTypeDef",
+        "GetUICustomizationResponseTypeDef",
+        "GetUserAttributeVerificationCodeRequestTypeDef",
+        "GetUserAttributeVerificationCodeResponseTypeDef",
+        "GetUserAuthFactorsRequestTypeDef",
+        "GetUserAuthFactorsResponseTypeDef",
+        "GetUserPoolMfaConfigRequestTypeDef",
+        "GetUserPoolMfaConfigResponseTypeDef",
+        "GetUserRequestTypeDef",
+        "GetUserResponseTypeDef",
+        "GlobalSignOutRequestTypeDef",
+        "GlobalSignOutResponseTypeDef",
+        "GroupTypeTypeDef",
+        "HttpHeaderTypeDef",
+        "IdentityProviderTypeTypeDef",
+        "InboundFederationLambdaTypeTypeDef",
+        "InitiateAuthRequestTypeDef",
+        "InitiateAuthResponseTypeDef",
+        "LambdaConfigTypeTypeDef",
+        "ListDevicesRequestTypeDef",
+        "ListDevicesResponseTypeDef",
+        "ListGroupsRequestTypeDef",
+        "ListGroupsResponseTypeDef",
+        "ListIdentityProvidersRequestTypeDef",
+        "ListIdentityProvidersResponseTypeDef",
+        "ListResourceServersRequestTypeDef",
+        "ListResourceServersResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTermsRequestTypeDef",
+        "ListTermsResponseTypeDef",
+        "ListUserImportJobsRequestTypeDef",
+        "ListUserImportJobsResponseTypeDef",
+        "ListUserPoolClientSecretsRequestTypeDef",
+        "ListUserPoolClientSecretsResponseTypeDef",
+        "ListUserPoolClientsRequestTypeDef",
+        "ListUserPoolClientsResponseTypeDef",
+        "ListUserPoolsRequestTypeDef",
+        "ListUserPoolsResponseTypeDef",
+        "ListUsersInGroupRequestTypeDef",
+        "ListUsersInGroupResponseTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "ListWebAuthnCredentialsRequestTypeDef",
+        "ListWebAuthnCredentialsResponseTypeDef",
+        "LogConfigurationTypeTypeDef",
+        "LogDeliveryConfigurationTypeTypeDef",
+        "MFAOptionTypeTypeDef",
+        "ManagedLoginBrandingTypeTypeDef",
+        "MessageTemplateTypeTypeDef",
+        "NewDeviceMetadataTypeTypeDef",
+        "NotifyConfigurationTypeTypeDef",
+        "NotifyEmailTypeTypeDef",
+        "NumberAttributeConstraintsTypeTypeDef",
+        "PasswordPolicyTypeTypeDef",
+        "PreTokenGenerationVersionConfigTypeTypeDef",
+        "ProviderDescriptionTypeDef",
+        "ProviderUserIdentifierTypeTypeDef",
+        "RecoveryOptionTypeTypeDef",
+        "RefreshTokenRotationTypeTypeDef",
+        "ResendConfirmationCodeRequestTypeDef",
+        "ResendConfirmationCodeResponseTypeDef",
+        "ResourceServerScopeTypeTypeDef",
+        "ResourceServerTypeTypeDef",
+        "RespondToAuthChallengeRequestTypeDef",
+        "RespondToAuthChallengeResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevokeTokenRequestTypeDef",
+        "RevokeTokenResponseTypeDef",
+        "RiskConfigurationTypeTypeDef",
+        "RiskExceptionConfigurationTypeOutputTypeDef",
+        "RiskExceptionConfigurationTypeTypeDef",
+        "S3ConfigurationTypeTypeDef",
+        "SMSMfaSettingsTypeTypeDef",
+        "SchemaAttributeTypeTypeDef",
+        "SetLogDeliveryConfigurationRequestTypeDef",
+        "SetLogDeliveryConfigurationResponseTypeDef",
+        "SetRiskConfigurationRequestTypeDef",
+        "SetRiskConfigurationResponseTypeDef",
+        "SetUICustomizationRequestTypeDef",
+        "SetUICustomizationResponseTypeDef",
+        "SetUserMFAPreferenceRequestTypeDef",
+        "SetUserMFAPreferenceResponseTypeDef",
+        "SetUserPoolMfaConfigRequestTypeDef",
+        "SetUserPoolMfaConfigResponseTypeDef",
+        "SetUserSettingsRequestTypeDef",
+        "SetUserSettingsResponseTypeDef",
+        "SignInPolicyTypeOutputTypeDef",
+        "SignInPolicyTypeTypeDef",
+        "SignUpRequestTypeDef",
+        "SignUpResponseTypeDef",
+        "SmsConfigurationTypeTypeDef",
+        "SmsMfaConfigTypeTypeDef",
+        "SoftwareTokenMfaConfigTypeTypeDef",
+        "SoftwareTokenMfaSettingsTypeTypeDef",
+        "StartUserImportJobRequestTypeDef",
+        "StartUserImportJobResponseTypeDef",
+        "StartWebAuthnRegistrationRequestTypeDef",
+        "StartWebAuthnRegistrationResponseTypeDef",
+        "StopUserImportJobRequestTypeDef",
+        "StopUserImportJobResponseTypeDef",
+        "StringAttributeConstraintsTypeTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TermsDescriptionTypeTypeDef",
+        "TermsTypeTypeDef",
+        "TokenValidityUnitsTypeTypeDef",
+        "UICustomizationTypeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAuthEventFeedbackRequestTypeDef",
+        "UpdateAuthEventFeedbackResponseTypeDef",
+        "UpdateDeviceStatusRequestTypeDef",
+        "UpdateDeviceStatusResponseTypeDef",
+        "UpdateGroupRequestTypeDef",
+        "UpdateGroupResponseTypeDef",
+        "UpdateIdentityProviderRequestTypeDef",
+        "UpdateIdentityProviderResponseTypeDef",
+        "UpdateManagedLoginBrandingRequestTypeDef",
+        "UpdateManagedLoginBrandingResponseTypeDef",
+        "UpdateResourceServerRequestTypeDef",
+        "UpdateResourceServerResponseTypeDef",
+        "UpdateTermsRequestTypeDef",
+        "UpdateTermsResponseTypeDef",
+        "UpdateUserAttributesRequestTypeDef",
+        "UpdateUserAttributesResponseTypeDef",
+        "UpdateUserPoolClientRequestTypeDef",
+        "UpdateUserPoolClientResponseTypeDef",
+        "UpdateUserPoolDomainRequestTypeDef",
+        "UpdateUserPoolDomainResponseTypeDef",
+        "UpdateUserPoolRequestTypeDef",
+        "UpdateUserPoolResponseTypeDef",
+        "UserAttributeUpdateSettingsTypeOutputTypeDef",
+        "UserAttributeUpdateSettingsTypeTypeDef",
+        "UserContextDataTypeTypeDef",
+        "UserImportJobTypeTypeDef",
+        "UserPoolAddOnsTypeTypeDef",
+        "UserPoolClientDescriptionTypeDef",
+        "UserPoolClientTypeTypeDef",
+        "UserPoolDescriptionTypeTypeDef",
+        "UserPoolPolicyTypeOutputTypeDef",
+        "UserPoolPolicyTypeTypeDef",
+        "UserPoolTypeTypeDef",
+        "UserTypeTypeDef",
+        "UsernameConfigurationTypeTypeDef",
+        "VerificationMessageTemplateTypeTypeDef",
+        "VerifySoftwareTokenRequestTypeDef",
+        "VerifySoftwareTokenResponseTypeDef",
+        "VerifyUserAttributeRequestTypeDef",
+        "VerifyUserAttributeResponseTypeDef",
+        "WebAuthnConfigurationTypeTypeDef",
+        "WebAuthnCredentialDescriptionTypeDef",
+        "WebAuthnMfaSettingsTypeTypeDef",
+    ]
+
+
+class RecoveryOptionTypeTypeDef(TypedDict):
+    Priority: int
+    Name: RecoveryOptionNameTypeType
 
 
 class AccountRecoverySettingTypeOutputTypeDef(TypedDict):
@@ -425,9 +431,44 @@ class AccountTakeoverActionsTypeTypeDef(TypedDict):
     HighAction: NotRequired[AccountTakeoverActionTypeTypeDef]
 
 
+class NotifyEmailTypeTypeDef(TypedDict):
+    Subject: str
+    HtmlBody: NotRequired[str]
+    TextBody: NotRequired[str]
+
+
+class NotifyConfigurationTypeTypeDef(TypedDict):
+    From: NotRequired[str]
+    ReplyTo: NotRequired[str]
+    SourceArn: str
+    BlockEmail: NotRequired[NotifyEmailTypeTypeDef]
+    NoActionEmail: NotRequired[NotifyEmailTypeTypeDef]
+    MfaEmail: NotRequired[NotifyEmailTypeTypeDef]
+
+
 class AccountTakeoverRiskConfigurationTypeTypeDef(TypedDict):
     NotifyConfiguration: NotRequired[NotifyConfigurationTypeTypeDef]
     Actions: AccountTakeoverActionsTypeTypeDef
+
+
+class NumberAttributeConstraintsTypeTypeDef(TypedDict):
+    MinValue: NotRequired[str]
+    MaxValue: NotRequired[str]
+
+
+class StringAttributeConstraintsTypeTypeDef(TypedDict):
+    MinLength: NotRequired[str]
+    MaxLength: NotRequired[str]
+
+
+class SchemaAttributeTypeTypeDef(TypedDict):
+    Name: NotRequired[str]
+    AttributeDataType: NotRequired[AttributeDataTypeType]
+    DeveloperOnlyAttribute: NotRequired[bool]
+    Mutable: NotRequired[bool]
+    Required: NotRequired[bool]
+    NumberAttributeConstraints: NotRequired[NumberAttributeConstraintsTypeTypeDef]
+    StringAttributeConstraints: NotRequired[StringAttributeConstraintsTypeTypeDef]
 
 
 class AddCustomAttributesRequestTypeDef(TypedDict):
@@ -443,6 +484,12 @@ class AddUserPoolClientSecretRequestTypeDef(TypedDict):
     UserPoolId: str
     ClientId: str
     ClientSecret: NotRequired[str]
+
+
+class ClientSecretDescriptorTypeTypeDef(TypedDict):
+    ClientSecretId: NotRequired[str]
+    ClientSecretValue: NotRequired[str]
+    ClientSecretCreateDate: NotRequired[datetime]
 
 
 class AddUserPoolClientSecretResponseTypeDef(TypedDict):
@@ -466,10 +513,21 @@ class AdminConfirmSignUpResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MessageTemplateTypeTypeDef(TypedDict):
+    SMSMessage: NotRequired[str]
+    EmailMessage: NotRequired[str]
+    EmailSubject: NotRequired[str]
+
+
 class AdminCreateUserConfigTypeTypeDef(TypedDict):
     AllowAdminCreateUserOnly: NotRequired[bool]
     UnusedAccountValidityDays: NotRequired[int]
     InviteMessageTemplate: NotRequired[MessageTemplateTypeTypeDef]
+
+
+class AttributeTypeTypeDef(TypedDict):
+    Name: str
+    Value: NotRequired[str]
 
 
 class AdminCreateUserRequestTypeDef(TypedDict):
@@ -482,6 +540,21 @@ class AdminCreateUserRequestTypeDef(TypedDict):
     MessageAction: NotRequired[MessageActionTypeType]
     DesiredDeliveryMediums: NotRequired[ReadOnly[Sequence[DeliveryMediumTypeType]]]
     ClientMetadata: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class MFAOptionTypeTypeDef(TypedDict):
+    DeliveryMedium: NotRequired[DeliveryMediumTypeType]
+    AttributeName: NotRequired[str]
+
+
+class UserTypeTypeDef(TypedDict):
+    Username: NotRequired[str]
+    Attributes: NotRequired[list[AttributeTypeTypeDef]]
+    UserCreateDate: NotRequired[datetime]
+    UserLastModifiedDate: NotRequired[datetime]
+    Enabled: NotRequired[bool]
+    UserStatus: NotRequired[UserStatusTypeType]
+    MFAOptions: NotRequired[list[MFAOptionTypeTypeDef]]
 
 
 class AdminCreateUserResponseTypeDef(TypedDict):
@@ -502,6 +575,12 @@ class AdminDeleteUserAttributesResponseTypeDef(TypedDict):
 class AdminDeleteUserRequestTypeDef(TypedDict):
     UserPoolId: str
     Username: str
+
+
+class ProviderUserIdentifierTypeTypeDef(TypedDict):
+    ProviderName: NotRequired[str]
+    ProviderAttributeName: NotRequired[str]
+    ProviderAttributeValue: NotRequired[str]
 
 
 class AdminDisableProviderForUserRequestTypeDef(TypedDict):
@@ -543,6 +622,14 @@ class AdminGetDeviceRequestTypeDef(TypedDict):
     Username: str
 
 
+class DeviceTypeTypeDef(TypedDict):
+    DeviceKey: NotRequired[str]
+    DeviceAttributes: NotRequired[list[AttributeTypeTypeDef]]
+    DeviceCreateDate: NotRequired[datetime]
+    DeviceLastModifiedDate: NotRequired[datetime]
+    DeviceLastAuthenticatedDate: NotRequired[datetime]
+
+
 class AdminGetDeviceResponseTypeDef(TypedDict):
     Device: DeviceTypeTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -566,6 +653,23 @@ class AdminGetUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AnalyticsMetadataTypeTypeDef(TypedDict):
+    AnalyticsEndpointId: NotRequired[str]
+
+
+class HttpHeaderTypeDef(TypedDict):
+    headerName: NotRequired[str]
+    headerValue: NotRequired[str]
+
+
+class ContextDataTypeTypeDef(TypedDict):
+    IpAddress: str
+    ServerName: str
+    ServerPath: str
+    HttpHeaders: ReadOnly[Sequence[HttpHeaderTypeDef]]
+    EncodedData: NotRequired[str]
+
+
 class AdminInitiateAuthRequestTypeDef(TypedDict):
     UserPoolId: str
     ClientId: str
@@ -575,6 +679,20 @@ class AdminInitiateAuthRequestTypeDef(TypedDict):
     AnalyticsMetadata: NotRequired[AnalyticsMetadataTypeTypeDef]
     ContextData: NotRequired[ReadOnly[ContextDataTypeTypeDef]]
     Session: NotRequired[str]
+
+
+class NewDeviceMetadataTypeTypeDef(TypedDict):
+    DeviceKey: NotRequired[str]
+    DeviceGroupKey: NotRequired[str]
+
+
+class AuthenticationResultTypeTypeDef(TypedDict):
+    AccessToken: NotRequired[str]
+    ExpiresIn: NotRequired[int]
+    TokenType: NotRequired[str]
+    RefreshToken: NotRequired[str]
+    IdToken: NotRequired[str]
+    NewDeviceMetadata: NotRequired[NewDeviceMetadataTypeTypeDef]
 
 
 class AdminInitiateAuthResponseTypeDef(TypedDict):
@@ -616,6 +734,16 @@ class AdminListGroupsForUserRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class GroupTypeTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+    UserPoolId: NotRequired[str]
+    Description: NotRequired[str]
+    RoleArn: NotRequired[str]
+    Precedence: NotRequired[int]
+    LastModifiedDate: NotRequired[datetime]
+    CreationDate: NotRequired[datetime]
+
+
 class AdminListGroupsForUserResponseTypeDef(TypedDict):
     Groups: NotRequired[list[GroupTypeTypeDef]]
     NextToken: NotRequired[str]
@@ -627,6 +755,42 @@ class AdminListUserAuthEventsRequestTypeDef(TypedDict):
     Username: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ChallengeResponseTypeTypeDef(TypedDict):
+    ChallengeName: NotRequired[ChallengeNameType]
+    ChallengeResponse: NotRequired[ChallengeResponseType]
+
+
+class EventContextDataTypeTypeDef(TypedDict):
+    IpAddress: NotRequired[str]
+    DeviceName: NotRequired[str]
+    Timezone: NotRequired[str]
+    City: NotRequired[str]
+    Country: NotRequired[str]
+
+
+class EventFeedbackTypeTypeDef(TypedDict):
+    FeedbackValue: FeedbackValueTypeType
+    Provider: str
+    FeedbackDate: NotRequired[datetime]
+
+
+class EventRiskTypeTypeDef(TypedDict):
+    RiskDecision: NotRequired[RiskDecisionTypeType]
+    RiskLevel: NotRequired[RiskLevelTypeType]
+    CompromisedCredentialsDetected: NotRequired[bool]
+
+
+class AuthEventTypeTypeDef(TypedDict):
+    EventId: NotRequired[str]
+    EventType: NotRequired[EventTypeType]
+    CreationDate: NotRequired[datetime]
+    EventResponse: NotRequired[EventResponseTypeType]
+    EventRisk: NotRequired[EventRiskTypeTypeDef]
+    ChallengeResponses: NotRequired[list[ChallengeResponseTypeTypeDef]]
+    EventContextData: NotRequired[EventContextDataTypeTypeDef]
+    EventFeedback: NotRequired[EventFeedbackTypeTypeDef]
 
 
 class AdminListUserAuthEventsResponseTypeDef(TypedDict):
@@ -668,6 +832,25 @@ class AdminRespondToAuthChallengeResponseTypeDef(TypedDict):
     ChallengeParameters: NotRequired[dict[str, str]]
     AuthenticationResult: NotRequired[AuthenticationResultTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EmailMfaSettingsTypeTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    PreferredMfa: NotRequired[bool]
+
+
+class SMSMfaSettingsTypeTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    PreferredMfa: NotRequired[bool]
+
+
+class SoftwareTokenMfaSettingsTypeTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    PreferredMfa: NotRequired[bool]
+
+
+class WebAuthnMfaSettingsTypeTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
 
 
 class AdminSetUserMFAPreferenceRequestTypeDef(TypedDict):
@@ -758,10 +941,6 @@ class AnalyticsConfigurationTypeTypeDef(TypedDict):
     UserDataShared: NotRequired[bool]
 
 
-class AnalyticsMetadataTypeTypeDef(TypedDict):
-    AnalyticsEndpointId: NotRequired[str]
-
-
 class AssetTypeOutputTypeDef(TypedDict):
     Category: AssetCategoryTypeType
     ColorMode: ColorSchemeModeTypeType
@@ -789,36 +968,6 @@ class AssociateSoftwareTokenResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AttributeTypeTypeDef(TypedDict):
-    Name: str
-    Value: NotRequired[str]
-
-
-class AuthEventTypeTypeDef(TypedDict):
-    EventId: NotRequired[str]
-    EventType: NotRequired[EventTypeType]
-    CreationDate: NotRequired[datetime]
-    EventResponse: NotRequired[EventResponseTypeType]
-    EventRisk: NotRequired[EventRiskTypeTypeDef]
-    ChallengeResponses: NotRequired[list[ChallengeResponseTypeTypeDef]]
-    EventContextData: NotRequired[EventContextDataTypeTypeDef]
-    EventFeedback: NotRequired[EventFeedbackTypeTypeDef]
-
-
-class AuthenticationResultTypeTypeDef(TypedDict):
-    AccessToken: NotRequired[str]
-    ExpiresIn: NotRequired[int]
-    TokenType: NotRequired[str]
-    RefreshToken: NotRequired[str]
-    IdToken: NotRequired[str]
-    NewDeviceMetadata: NotRequired[NewDeviceMetadataTypeTypeDef]
-
-
-class ChallengeResponseTypeTypeDef(TypedDict):
-    ChallengeName: NotRequired[ChallengeNameType]
-    ChallengeResponse: NotRequired[ChallengeResponseType]
-
-
 class ChangePasswordRequestTypeDef(TypedDict):
     PreviousPassword: NotRequired[str]
     ProposedPassword: str
@@ -827,12 +976,6 @@ class ChangePasswordRequestTypeDef(TypedDict):
 
 class ChangePasswordResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ClientSecretDescriptorTypeTypeDef(TypedDict):
-    ClientSecretId: NotRequired[str]
-    ClientSecretValue: NotRequired[str]
-    ClientSecretCreateDate: NotRequired[datetime]
 
 
 class CloudWatchLogsConfigurationTypeTypeDef(TypedDict):
@@ -868,6 +1011,11 @@ class CompromisedCredentialsRiskConfigurationTypeTypeDef(TypedDict):
     Actions: CompromisedCredentialsActionsTypeTypeDef
 
 
+class DeviceSecretVerifierConfigTypeTypeDef(TypedDict):
+    PasswordVerifier: NotRequired[str]
+    Salt: NotRequired[str]
+
+
 class ConfirmDeviceRequestTypeDef(TypedDict):
     AccessToken: str
     DeviceKey: str
@@ -878,6 +1026,11 @@ class ConfirmDeviceRequestTypeDef(TypedDict):
 class ConfirmDeviceResponseTypeDef(TypedDict):
     UserConfirmationNecessary: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UserContextDataTypeTypeDef(TypedDict):
+    IpAddress: NotRequired[str]
+    EncodedData: NotRequired[str]
 
 
 class ConfirmForgotPasswordRequestTypeDef(TypedDict):
@@ -912,14 +1065,6 @@ class ConfirmSignUpResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ContextDataTypeTypeDef(TypedDict):
-    IpAddress: str
-    ServerName: str
-    ServerPath: str
-    HttpHeaders: ReadOnly[Sequence[HttpHeaderTypeDef]]
-    EncodedData: NotRequired[str]
-
-
 class CreateGroupRequestTypeDef(TypedDict):
     GroupName: str
     UserPoolId: str
@@ -942,6 +1087,17 @@ class CreateIdentityProviderRequestTypeDef(TypedDict):
     IdpIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class IdentityProviderTypeTypeDef(TypedDict):
+    UserPoolId: NotRequired[str]
+    ProviderName: NotRequired[str]
+    ProviderType: NotRequired[IdentityProviderTypeTypeType]
+    ProviderDetails: NotRequired[dict[str, str]]
+    AttributeMapping: NotRequired[dict[str, str]]
+    IdpIdentifiers: NotRequired[list[str]]
+    LastModifiedDate: NotRequired[datetime]
+    CreationDate: NotRequired[datetime]
+
+
 class CreateIdentityProviderResponseTypeDef(TypedDict):
     IdentityProvider: IdentityProviderTypeTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -955,9 +1111,24 @@ class CreateManagedLoginBrandingRequestTypeDef(TypedDict):
     Assets: NotRequired[ReadOnly[Sequence[AssetTypeTypeDef]]]
 
 
+class ManagedLoginBrandingTypeTypeDef(TypedDict):
+    ManagedLoginBrandingId: NotRequired[str]
+    UserPoolId: NotRequired[str]
+    UseCognitoProvidedValues: NotRequired[bool]
+    Settings: NotRequired[DocumentOutputValue]
+    Assets: NotRequired[list[AssetTypeOutputTypeDef]]
+    CreationDate: NotRequired[datetime]
+    LastModifiedDate: NotRequired[datetime]
+
+
 class CreateManagedLoginBrandingResponseTypeDef(TypedDict):
     ManagedLoginBranding: NotRequired[ManagedLoginBrandingTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceServerScopeTypeTypeDef(TypedDict):
+    ScopeName: str
+    ScopeDescription: str
 
 
 class CreateResourceServerRequestTypeDef(TypedDict):
@@ -965,6 +1136,13 @@ class CreateResourceServerRequestTypeDef(TypedDict):
     Identifier: str
     Name: str
     Scopes: NotRequired[ReadOnly[Sequence[ResourceServerScopeTypeTypeDef]]]
+
+
+class ResourceServerTypeTypeDef(TypedDict):
+    UserPoolId: NotRequired[str]
+    Identifier: NotRequired[str]
+    Name: NotRequired[str]
+    Scopes: NotRequired[list[ResourceServerScopeTypeTypeDef]]
 
 
 class CreateResourceServerResponseTypeDef(TypedDict):
@@ -981,6 +1159,18 @@ class CreateTermsRequestTypeDef(TypedDict):
     Links: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class TermsTypeTypeDef(TypedDict):
+    TermsId: str
+    UserPoolId: str
+    ClientId: str
+    TermsName: str
+    TermsSource: TermsSourceTypeType
+    Enforcement: TermsEnforcementTypeType
+    Links: dict[str, str]
+    CreationDate: datetime
+    LastModifiedDate: datetime
+
+
 class CreateTermsResponseTypeDef(TypedDict):
     Terms: NotRequired[TermsTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -992,9 +1182,36 @@ class CreateUserImportJobRequestTypeDef(TypedDict):
     CloudWatchLogsRoleArn: str
 
 
+class UserImportJobTypeTypeDef(TypedDict):
+    JobName: NotRequired[str]
+    JobId: NotRequired[str]
+    UserPoolId: NotRequired[str]
+    PreSignedUrl: NotRequired[str]
+    CreationDate: NotRequired[datetime]
+    StartDate: NotRequired[datetime]
+    CompletionDate: NotRequired[datetime]
+    Status: NotRequired[UserImportJobStatusTypeType]
+    CloudWatchLogsRoleArn: NotRequired[str]
+    ImportedUsers: NotRequired[int]
+    SkippedUsers: NotRequired[int]
+    FailedUsers: NotRequired[int]
+    CompletionMessage: NotRequired[str]
+
+
 class CreateUserImportJobResponseTypeDef(TypedDict):
     UserImportJob: NotRequired[UserImportJobTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RefreshTokenRotationTypeTypeDef(TypedDict):
+    Feature: FeatureTypeType
+    RetryGracePeriodSeconds: NotRequired[int]
+
+
+class TokenValidityUnitsTypeTypeDef(TypedDict):
+    AccessToken: NotRequired[TimeUnitsTypeType]
+    IdToken: NotRequired[TimeUnitsTypeType]
+    RefreshToken: NotRequired[TimeUnitsTypeType]
 
 
 class CreateUserPoolClientRequestTypeDef(TypedDict):
@@ -1024,9 +1241,42 @@ class CreateUserPoolClientRequestTypeDef(TypedDict):
     RefreshTokenRotation: NotRequired[RefreshTokenRotationTypeTypeDef]
 
 
+class UserPoolClientTypeTypeDef(TypedDict):
+    UserPoolId: NotRequired[str]
+    ClientName: NotRequired[str]
+    ClientId: NotRequired[str]
+    ClientSecret: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    CreationDate: NotRequired[datetime]
+    RefreshTokenValidity: NotRequired[int]
+    AccessTokenValidity: NotRequired[int]
+    IdTokenValidity: NotRequired[int]
+    TokenValidityUnits: NotRequired[TokenValidityUnitsTypeTypeDef]
+    ReadAttributes: NotRequired[list[str]]
+    WriteAttributes: NotRequired[list[str]]
+    ExplicitAuthFlows: NotRequired[list[ExplicitAuthFlowsTypeType]]
+    SupportedIdentityProviders: NotRequired[list[str]]
+    CallbackURLs: NotRequired[list[str]]
+    LogoutURLs: NotRequired[list[str]]
+    DefaultRedirectURI: NotRequired[str]
+    AllowedOAuthFlows: NotRequired[list[OAuthFlowTypeType]]
+    AllowedOAuthScopes: NotRequired[list[str]]
+    AllowedOAuthFlowsUserPoolClient: NotRequired[bool]
+    AnalyticsConfiguration: NotRequired[AnalyticsConfigurationTypeTypeDef]
+    PreventUserExistenceErrors: NotRequired[PreventUserExistenceErrorTypesType]
+    EnableTokenRevocation: NotRequired[bool]
+    EnablePropagateAdditionalUserContextData: NotRequired[bool]
+    AuthSessionValidity: NotRequired[int]
+    RefreshTokenRotation: NotRequired[RefreshTokenRotationTypeTypeDef]
+
+
 class CreateUserPoolClientResponseTypeDef(TypedDict):
     UserPoolClient: NotRequired[UserPoolClientTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomDomainConfigTypeTypeDef(TypedDict):
+    CertificateArn: str
 
 
 class CreateUserPoolDomainRequestTypeDef(TypedDict):
@@ -1040,6 +1290,108 @@ class CreateUserPoolDomainResponseTypeDef(TypedDict):
     ManagedLoginVersion: NotRequired[int]
     CloudFrontDomain: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeviceConfigurationTypeTypeDef(TypedDict):
+    ChallengeRequiredOnNewDevice: NotRequired[bool]
+    DeviceOnlyRememberedOnUserPrompt: NotRequired[bool]
+
+
+class EmailConfigurationTypeTypeDef(TypedDict):
+    SourceArn: NotRequired[str]
+    ReplyToEmailAddress: NotRequired[str]
+    EmailSendingAccount: NotRequired[EmailSendingAccountTypeType]
+    From: NotRequired[str]
+    ConfigurationSet: NotRequired[str]
+
+
+class CustomEmailLambdaVersionConfigTypeTypeDef(TypedDict):
+    LambdaVersion: CustomEmailSenderLambdaVersionTypeType
+    LambdaArn: str
+
+
+class CustomSMSLambdaVersionConfigTypeTypeDef(TypedDict):
+    LambdaVersion: CustomSMSSenderLambdaVersionTypeType
+    LambdaArn: str
+
+
+class InboundFederationLambdaTypeTypeDef(TypedDict):
+    LambdaVersion: InboundFederationLambdaVersionTypeType
+    LambdaArn: str
+
+
+class PreTokenGenerationVersionConfigTypeTypeDef(TypedDict):
+    LambdaVersion: PreTokenGenerationLambdaVersionTypeType
+    LambdaArn: str
+
+
+class LambdaConfigTypeTypeDef(TypedDict):
+    PreSignUp: NotRequired[str]
+    CustomMessage: NotRequired[str]
+    PostConfirmation: NotRequired[str]
+    PreAuthentication: NotRequired[str]
+    PostAuthentication: NotRequired[str]
+    DefineAuthChallenge: NotRequired[str]
+    CreateAuthChallenge: NotRequired[str]
+    VerifyAuthChallengeResponse: NotRequired[str]
+    PreTokenGeneration: NotRequired[str]
+    UserMigration: NotRequired[str]
+    PreTokenGenerationConfig: NotRequired[PreTokenGenerationVersionConfigTypeTypeDef]
+    CustomSMSSender: NotRequired[CustomSMSLambdaVersionConfigTypeTypeDef]
+    CustomEmailSender: NotRequired[CustomEmailLambdaVersionConfigTypeTypeDef]
+    KMSKeyID: NotRequired[str]
+    InboundFederation: NotRequired[InboundFederationLambdaTypeTypeDef]
+
+
+class SmsConfigurationTypeTypeDef(TypedDict):
+    SnsCallerArn: str
+    ExternalId: NotRequired[str]
+    SnsRegion: NotRequired[str]
+
+
+class UserAttributeUpdateSettingsTypeTypeDef(TypedDict):
+    AttributesRequireVerificationBeforeUpdate: NotRequired[
+        ReadOnly[Sequence[VerifiedAttributeTypeType]]
+    ]
+
+
+class UserPoolAddOnsTypeTypeDef(TypedDict):
+    AdvancedSecurityMode: AdvancedSecurityModeTypeType
+    AdvancedSecurityAdditionalFlows: NotRequired[
+        AdvancedSecurityAdditionalFlowsTypeTypeDef
+    ]
+
+
+class PasswordPolicyTypeTypeDef(TypedDict):
+    MinimumLength: NotRequired[int]
+    RequireUppercase: NotRequired[bool]
+    RequireLowercase: NotRequired[bool]
+    RequireNumbers: NotRequired[bool]
+    RequireSymbols: NotRequired[bool]
+    PasswordHistorySize: NotRequired[int]
+    TemporaryPasswordValidityDays: NotRequired[int]
+
+
+class SignInPolicyTypeTypeDef(TypedDict):
+    AllowedFirstAuthFactors: NotRequired[ReadOnly[Sequence[AuthFactorTypeType]]]
+
+
+class UserPoolPolicyTypeTypeDef(TypedDict):
+    PasswordPolicy: NotRequired[PasswordPolicyTypeTypeDef]
+    SignInPolicy: NotRequired[ReadOnly[SignInPolicyTypeTypeDef]]
+
+
+class UsernameConfigurationTypeTypeDef(TypedDict):
+    CaseSensitive: bool
+
+
+class VerificationMessageTemplateTypeTypeDef(TypedDict):
+    SmsMessage: NotRequired[str]
+    EmailMessage: NotRequired[str]
+    EmailSubject: NotRequired[str]
+    EmailMessageByLink: NotRequired[str]
+    EmailSubjectByLink: NotRequired[str]
+    DefaultEmailOption: NotRequired[DefaultEmailOptionTypeType]
 
 
 class CreateUserPoolRequestTypeDef(TypedDict):
@@ -1071,23 +1423,63 @@ class CreateUserPoolRequestTypeDef(TypedDict):
     UserPoolTier: NotRequired[UserPoolTierTypeType]
 
 
+class UserAttributeUpdateSettingsTypeOutputTypeDef(TypedDict):
+    AttributesRequireVerificationBeforeUpdate: NotRequired[
+        list[VerifiedAttributeTypeType]
+    ]
+
+
+class SignInPolicyTypeOutputTypeDef(TypedDict):
+    AllowedFirstAuthFactors: NotRequired[list[AuthFactorTypeType]]
+
+
+class UserPoolPolicyTypeOutputTypeDef(TypedDict):
+    PasswordPolicy: NotRequired[PasswordPolicyTypeTypeDef]
+    SignInPolicy: NotRequired[SignInPolicyTypeOutputTypeDef]
+
+
+class UserPoolTypeTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Policies: NotRequired[UserPoolPolicyTypeOutputTypeDef]
+    DeletionProtection: NotRequired[DeletionProtectionTypeType]
+    LambdaConfig: NotRequired[LambdaConfigTypeTypeDef]
+    Status: NotRequired[StatusTypeType]
+    LastModifiedDate: NotRequired[datetime]
+    CreationDate: NotRequired[datetime]
+    SchemaAttributes: NotRequired[list[SchemaAttributeTypeTypeDef]]
+    AutoVerifiedAttributes: NotRequired[list[VerifiedAttributeTypeType]]
+    AliasAttributes: NotRequired[list[AliasAttributeTypeType]]
+    UsernameAttributes: NotRequired[list[UsernameAttributeTypeType]]
+    SmsVerificationMessage: NotRequired[str]
+    EmailVerificationMessage: NotRequired[str]
+    EmailVerificationSubject: NotRequired[str]
+    VerificationMessageTemplate: NotRequired[VerificationMessageTemplateTypeTypeDef]
+    SmsAuthenticationMessage: NotRequired[str]
+    UserAttributeUpdateSettings: NotRequired[
+        UserAttributeUpdateSettingsTypeOutputTypeDef
+    ]
+    MfaConfiguration: NotRequired[UserPoolMfaTypeType]
+    DeviceConfiguration: NotRequired[DeviceConfigurationTypeTypeDef]
+    EstimatedNumberOfUsers: NotRequired[int]
+    EmailConfiguration: NotRequired[EmailConfigurationTypeTypeDef]
+    SmsConfiguration: NotRequired[SmsConfigurationTypeTypeDef]
+    UserPoolTags: NotRequired[dict[str, str]]
+    SmsConfigurationFailure: NotRequired[str]
+    EmailConfigurationFailure: NotRequired[str]
+    Domain: NotRequired[str]
+    CustomDomain: NotRequired[str]
+    AdminCreateUserConfig: NotRequired[AdminCreateUserConfigTypeTypeDef]
+    UserPoolAddOns: NotRequired[UserPoolAddOnsTypeTypeDef]
+    UsernameConfiguration: NotRequired[UsernameConfigurationTypeTypeDef]
+    Arn: NotRequired[str]
+    AccountRecoverySetting: NotRequired[AccountRecoverySettingTypeOutputTypeDef]
+    UserPoolTier: NotRequired[UserPoolTierTypeType]
+
+
 class CreateUserPoolResponseTypeDef(TypedDict):
     UserPool: NotRequired[UserPoolTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomDomainConfigTypeTypeDef(TypedDict):
-    CertificateArn: str
-
-
-class CustomEmailLambdaVersionConfigTypeTypeDef(TypedDict):
-    LambdaVersion: CustomEmailSenderLambdaVersionTypeType
-    LambdaArn: str
-
-
-class CustomSMSLambdaVersionConfigTypeTypeDef(TypedDict):
-    LambdaVersion: CustomSMSSenderLambdaVersionTypeType
-    LambdaArn: str
 
 
 class DeleteGroupRequestTypeDef(TypedDict):
@@ -1212,6 +1604,24 @@ class DescribeRiskConfigurationRequestTypeDef(TypedDict):
     ClientId: NotRequired[str]
 
 
+class RiskExceptionConfigurationTypeOutputTypeDef(TypedDict):
+    BlockedIPRangeList: NotRequired[list[str]]
+    SkippedIPRangeList: NotRequired[list[str]]
+
+
+class RiskConfigurationTypeTypeDef(TypedDict):
+    UserPoolId: NotRequired[str]
+    ClientId: NotRequired[str]
+    CompromisedCredentialsRiskConfiguration: NotRequired[
+        CompromisedCredentialsRiskConfigurationTypeOutputTypeDef
+    ]
+    AccountTakeoverRiskConfiguration: NotRequired[
+        AccountTakeoverRiskConfigurationTypeTypeDef
+    ]
+    RiskExceptionConfiguration: NotRequired[RiskExceptionConfigurationTypeOutputTypeDef]
+    LastModifiedDate: NotRequired[datetime]
+
+
 class DescribeRiskConfigurationResponseTypeDef(TypedDict):
     RiskConfiguration: RiskConfigurationTypeTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1251,6 +1661,18 @@ class DescribeUserPoolDomainRequestTypeDef(TypedDict):
     Domain: str
 
 
+class DomainDescriptionTypeTypeDef(TypedDict):
+    UserPoolId: NotRequired[str]
+    AWSAccountId: NotRequired[str]
+    Domain: NotRequired[str]
+    S3Bucket: NotRequired[str]
+    CloudFrontDistribution: NotRequired[str]
+    Version: NotRequired[str]
+    Status: NotRequired[DomainStatusTypeType]
+    CustomDomainConfig: NotRequired[CustomDomainConfigTypeTypeDef]
+    ManagedLoginVersion: NotRequired[int]
+
+
 class DescribeUserPoolDomainResponseTypeDef(TypedDict):
     DomainDescription: NotRequired[DomainDescriptionTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1265,72 +1687,9 @@ class DescribeUserPoolResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeviceConfigurationTypeTypeDef(TypedDict):
-    ChallengeRequiredOnNewDevice: NotRequired[bool]
-    DeviceOnlyRememberedOnUserPrompt: NotRequired[bool]
-
-
-class DeviceSecretVerifierConfigTypeTypeDef(TypedDict):
-    PasswordVerifier: NotRequired[str]
-    Salt: NotRequired[str]
-
-
-class DeviceTypeTypeDef(TypedDict):
-    DeviceKey: NotRequired[str]
-    DeviceAttributes: NotRequired[list[AttributeTypeTypeDef]]
-    DeviceCreateDate: NotRequired[datetime]
-    DeviceLastModifiedDate: NotRequired[datetime]
-    DeviceLastAuthenticatedDate: NotRequired[datetime]
-
-
-class DomainDescriptionTypeTypeDef(TypedDict):
-    UserPoolId: NotRequired[str]
-    AWSAccountId: NotRequired[str]
-    Domain: NotRequired[str]
-    S3Bucket: NotRequired[str]
-    CloudFrontDistribution: NotRequired[str]
-    Version: NotRequired[str]
-    Status: NotRequired[DomainStatusTypeType]
-    CustomDomainConfig: NotRequired[CustomDomainConfigTypeTypeDef]
-    ManagedLoginVersion: NotRequired[int]
-
-
-class EmailConfigurationTypeTypeDef(TypedDict):
-    SourceArn: NotRequired[str]
-    ReplyToEmailAddress: NotRequired[str]
-    EmailSendingAccount: NotRequired[EmailSendingAccountTypeType]
-    From: NotRequired[str]
-    ConfigurationSet: NotRequired[str]
-
-
 class EmailMfaConfigTypeTypeDef(TypedDict):
     Message: NotRequired[str]
     Subject: NotRequired[str]
-
-
-class EmailMfaSettingsTypeTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    PreferredMfa: NotRequired[bool]
-
-
-class EventContextDataTypeTypeDef(TypedDict):
-    IpAddress: NotRequired[str]
-    DeviceName: NotRequired[str]
-    Timezone: NotRequired[str]
-    City: NotRequired[str]
-    Country: NotRequired[str]
-
-
-class EventFeedbackTypeTypeDef(TypedDict):
-    FeedbackValue: FeedbackValueTypeType
-    Provider: str
-    FeedbackDate: NotRequired[datetime]
-
-
-class EventRiskTypeTypeDef(TypedDict):
-    RiskDecision: NotRequired[RiskDecisionTypeType]
-    RiskLevel: NotRequired[RiskLevelTypeType]
-    CompromisedCredentialsDetected: NotRequired[bool]
 
 
 class FirehoseConfigurationTypeTypeDef(TypedDict):
@@ -1400,6 +1759,23 @@ class GetLogDeliveryConfigurationRequestTypeDef(TypedDict):
     UserPoolId: str
 
 
+class S3ConfigurationTypeTypeDef(TypedDict):
+    BucketArn: NotRequired[str]
+
+
+class LogConfigurationTypeTypeDef(TypedDict):
+    LogLevel: LogLevelType
+    EventSource: EventSourceNameType
+    CloudWatchLogsConfiguration: NotRequired[CloudWatchLogsConfigurationTypeTypeDef]
+    S3Configuration: NotRequired[S3ConfigurationTypeTypeDef]
+    FirehoseConfiguration: NotRequired[FirehoseConfigurationTypeTypeDef]
+
+
+class LogDeliveryConfigurationTypeTypeDef(TypedDict):
+    UserPoolId: str
+    LogConfigurations: list[LogConfigurationTypeTypeDef]
+
+
 class GetLogDeliveryConfigurationResponseTypeDef(TypedDict):
     LogDeliveryConfiguration: NotRequired[LogDeliveryConfigurationTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1430,6 +1806,16 @@ class GetTokensFromRefreshTokenResponseTypeDef(TypedDict):
 class GetUICustomizationRequestTypeDef(TypedDict):
     UserPoolId: str
     ClientId: NotRequired[str]
+
+
+class UICustomizationTypeTypeDef(TypedDict):
+    UserPoolId: NotRequired[str]
+    ClientId: NotRequired[str]
+    ImageUrl: NotRequired[str]
+    CSS: NotRequired[str]
+    CSSVersion: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    CreationDate: NotRequired[datetime]
 
 
 class GetUICustomizationResponseTypeDef(TypedDict):
@@ -1464,6 +1850,21 @@ class GetUserPoolMfaConfigRequestTypeDef(TypedDict):
     UserPoolId: str
 
 
+class SmsMfaConfigTypeTypeDef(TypedDict):
+    SmsAuthenticationMessage: NotRequired[str]
+    SmsConfiguration: NotRequired[SmsConfigurationTypeTypeDef]
+
+
+class SoftwareTokenMfaConfigTypeTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class WebAuthnConfigurationTypeTypeDef(TypedDict):
+    RelyingPartyId: NotRequired[str]
+    UserVerification: NotRequired[UserVerificationTypeType]
+    FactorConfiguration: NotRequired[WebAuthnFactorConfigurationTypeType]
+
+
 class GetUserPoolMfaConfigResponseTypeDef(TypedDict):
     SmsMfaConfiguration: NotRequired[SmsMfaConfigTypeTypeDef]
     SoftwareTokenMfaConfiguration: NotRequired[SoftwareTokenMfaConfigTypeTypeDef]
@@ -1494,37 +1895,6 @@ class GlobalSignOutResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GroupTypeTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-    UserPoolId: NotRequired[str]
-    Description: NotRequired[str]
-    RoleArn: NotRequired[str]
-    Precedence: NotRequired[int]
-    LastModifiedDate: NotRequired[datetime]
-    CreationDate: NotRequired[datetime]
-
-
-class HttpHeaderTypeDef(TypedDict):
-    headerName: NotRequired[str]
-    headerValue: NotRequired[str]
-
-
-class IdentityProviderTypeTypeDef(TypedDict):
-    UserPoolId: NotRequired[str]
-    ProviderName: NotRequired[str]
-    ProviderType: NotRequired[IdentityProviderTypeTypeType]
-    ProviderDetails: NotRequired[dict[str, str]]
-    AttributeMapping: NotRequired[dict[str, str]]
-    IdpIdentifiers: NotRequired[list[str]]
-    LastModifiedDate: NotRequired[datetime]
-    CreationDate: NotRequired[datetime]
-
-
-class InboundFederationLambdaTypeTypeDef(TypedDict):
-    LambdaVersion: InboundFederationLambdaVersionTypeType
-    LambdaArn: str
-
-
 class InitiateAuthRequestTypeDef(TypedDict):
     AuthFlow: AuthFlowTypeType
     AuthParameters: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -1542,24 +1912,6 @@ class InitiateAuthResponseTypeDef(TypedDict):
     AuthenticationResult: NotRequired[AuthenticationResultTypeTypeDef]
     AvailableChallenges: NotRequired[list[ChallengeNameTypeType]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LambdaConfigTypeTypeDef(TypedDict):
-    PreSignUp: NotRequired[str]
-    CustomMessage: NotRequired[str]
-    PostConfirmation: NotRequired[str]
-    PreAuthentication: NotRequired[str]
-    PostAuthentication: NotRequired[str]
-    DefineAuthChallenge: NotRequired[str]
-    CreateAuthChallenge: NotRequired[str]
-    VerifyAuthChallengeResponse: NotRequired[str]
-    PreTokenGeneration: NotRequired[str]
-    UserMigration: NotRequired[str]
-    PreTokenGenerationConfig: NotRequired[PreTokenGenerationVersionConfigTypeTypeDef]
-    CustomSMSSender: NotRequired[CustomSMSLambdaVersionConfigTypeTypeDef]
-    CustomEmailSender: NotRequired[CustomEmailLambdaVersionConfigTypeTypeDef]
-    KMSKeyID: NotRequired[str]
-    InboundFederation: NotRequired[InboundFederationLambdaTypeTypeDef]
 
 
 class ListDevicesRequestTypeDef(TypedDict):
@@ -1590,6 +1942,13 @@ class ListIdentityProvidersRequestTypeDef(TypedDict):
     UserPoolId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ProviderDescriptionTypeDef(TypedDict):
+    ProviderName: NotRequired[str]
+    ProviderType: NotRequired[IdentityProviderTypeTypeType]
+    LastModifiedDate: NotRequired[datetime]
+    CreationDate: NotRequired[datetime]
 
 
 class ListIdentityProvidersResponseTypeDef(TypedDict):
@@ -1623,6 +1982,14 @@ class ListTermsRequestTypeDef(TypedDict):
     UserPoolId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class TermsDescriptionTypeTypeDef(TypedDict):
+    TermsId: str
+    TermsName: str
+    Enforcement: TermsEnforcementTypeType
+    CreationDate: datetime
+    LastModifiedDate: datetime
 
 
 class ListTermsResponseTypeDef(TypedDict):
@@ -1661,6 +2028,12 @@ class ListUserPoolClientsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class UserPoolClientDescriptionTypeDef(TypedDict):
+    ClientId: NotRequired[str]
+    UserPoolId: NotRequired[str]
+    ClientName: NotRequired[str]
+
+
 class ListUserPoolClientsResponseTypeDef(TypedDict):
     UserPoolClients: NotRequired[list[UserPoolClientDescriptionTypeDef]]
     NextToken: NotRequired[str]
@@ -1670,6 +2043,15 @@ class ListUserPoolClientsResponseTypeDef(TypedDict):
 class ListUserPoolsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: int
+
+
+class UserPoolDescriptionTypeTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    LambdaConfig: NotRequired[LambdaConfigTypeTypeDef]
+    Status: NotRequired[StatusTypeType]
+    LastModifiedDate: NotRequired[datetime]
+    CreationDate: NotRequired[datetime]
 
 
 class ListUserPoolsResponseTypeDef(TypedDict):
@@ -1711,107 +2093,19 @@ class ListWebAuthnCredentialsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class WebAuthnCredentialDescriptionTypeDef(TypedDict):
+    CredentialId: str
+    FriendlyCredentialName: str
+    RelyingPartyId: str
+    AuthenticatorAttachment: NotRequired[str]
+    AuthenticatorTransports: list[str]
+    CreatedAt: datetime
+
+
 class ListWebAuthnCredentialsResponseTypeDef(TypedDict):
     Credentials: list[WebAuthnCredentialDescriptionTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogConfigurationTypeTypeDef(TypedDict):
-    LogLevel: LogLevelType
-    EventSource: EventSourceNameType
-    CloudWatchLogsConfiguration: NotRequired[CloudWatchLogsConfigurationTypeTypeDef]
-    S3Configuration: NotRequired[S3ConfigurationTypeTypeDef]
-    FirehoseConfiguration: NotRequired[FirehoseConfigurationTypeTypeDef]
-
-
-class LogDeliveryConfigurationTypeTypeDef(TypedDict):
-    UserPoolId: str
-    LogConfigurations: list[LogConfigurationTypeTypeDef]
-
-
-class MFAOptionTypeTypeDef(TypedDict):
-    DeliveryMedium: NotRequired[DeliveryMediumTypeType]
-    AttributeName: NotRequired[str]
-
-
-class ManagedLoginBrandingTypeTypeDef(TypedDict):
-    ManagedLoginBrandingId: NotRequired[str]
-    UserPoolId: NotRequired[str]
-    UseCognitoProvidedValues: NotRequired[bool]
-    Settings: NotRequired[DocumentOutputValue]
-    Assets: NotRequired[list[AssetTypeOutputTypeDef]]
-    CreationDate: NotRequired[datetime]
-    LastModifiedDate: NotRequired[datetime]
-
-
-class MessageTemplateTypeTypeDef(TypedDict):
-    SMSMessage: NotRequired[str]
-    EmailMessage: NotRequired[str]
-    EmailSubject: NotRequired[str]
-
-
-class NewDeviceMetadataTypeTypeDef(TypedDict):
-    DeviceKey: NotRequired[str]
-    DeviceGroupKey: NotRequired[str]
-
-
-class NotifyConfigurationTypeTypeDef(TypedDict):
-    From: NotRequired[str]
-    ReplyTo: NotRequired[str]
-    SourceArn: str
-    BlockEmail: NotRequired[NotifyEmailTypeTypeDef]
-    NoActionEmail: NotRequired[NotifyEmailTypeTypeDef]
-    MfaEmail: NotRequired[NotifyEmailTypeTypeDef]
-
-
-class NotifyEmailTypeTypeDef(TypedDict):
-    Subject: str
-    HtmlBody: NotRequired[str]
-    TextBody: NotRequired[str]
-
-
-class NumberAttributeConstraintsTypeTypeDef(TypedDict):
-    MinValue: NotRequired[str]
-    MaxValue: NotRequired[str]
-
-
-class PasswordPolicyTypeTypeDef(TypedDict):
-    MinimumLength: NotRequired[int]
-    RequireUppercase: NotRequired[bool]
-    RequireLowercase: NotRequired[bool]
-    RequireNumbers: NotRequired[bool]
-    RequireSymbols: NotRequired[bool]
-    PasswordHistorySize: NotRequired[int]
-    TemporaryPasswordValidityDays: NotRequired[int]
-
-
-class PreTokenGenerationVersionConfigTypeTypeDef(TypedDict):
-    LambdaVersion: PreTokenGenerationLambdaVersionTypeType
-    LambdaArn: str
-
-
-class ProviderDescriptionTypeDef(TypedDict):
-    ProviderName: NotRequired[str]
-    ProviderType: NotRequired[IdentityProviderTypeTypeType]
-    LastModifiedDate: NotRequired[datetime]
-    CreationDate: NotRequired[datetime]
-
-
-class ProviderUserIdentifierTypeTypeDef(TypedDict):
-    ProviderName: NotRequired[str]
-    ProviderAttributeName: NotRequired[str]
-    ProviderAttributeValue: NotRequired[str]
-
-
-class RecoveryOptionTypeTypeDef(TypedDict):
-    Priority: int
-    Name: RecoveryOptionNameTypeType
-
-
-class RefreshTokenRotationTypeTypeDef(TypedDict):
-    Feature: FeatureTypeType
-    RetryGracePeriodSeconds: NotRequired[int]
 
 
 class ResendConfirmationCodeRequestTypeDef(TypedDict):
@@ -1826,18 +2120,6 @@ class ResendConfirmationCodeRequestTypeDef(TypedDict):
 class ResendConfirmationCodeResponseTypeDef(TypedDict):
     CodeDeliveryDetails: NotRequired[CodeDeliveryDetailsTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResourceServerScopeTypeTypeDef(TypedDict):
-    ScopeName: str
-    ScopeDescription: str
-
-
-class ResourceServerTypeTypeDef(TypedDict):
-    UserPoolId: NotRequired[str]
-    Identifier: NotRequired[str]
-    Name: NotRequired[str]
-    Scopes: NotRequired[list[ResourceServerScopeTypeTypeDef]]
 
 
 class RespondToAuthChallengeRequestTypeDef(TypedDict):
@@ -1868,46 +2150,9 @@ class RevokeTokenResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RiskConfigurationTypeTypeDef(TypedDict):
-    UserPoolId: NotRequired[str]
-    ClientId: NotRequired[str]
-    CompromisedCredentialsRiskConfiguration: NotRequired[
-        CompromisedCredentialsRiskConfigurationTypeOutputTypeDef
-    ]
-    AccountTakeoverRiskConfiguration: NotRequired[
-        AccountTakeoverRiskConfigurationTypeTypeDef
-    ]
-    RiskExceptionConfiguration: NotRequired[RiskExceptionConfigurationTypeOutputTypeDef]
-    LastModifiedDate: NotRequired[datetime]
-
-
-class RiskExceptionConfigurationTypeOutputTypeDef(TypedDict):
-    BlockedIPRangeList: NotRequired[list[str]]
-    SkippedIPRangeList: NotRequired[list[str]]
-
-
 class RiskExceptionConfigurationTypeTypeDef(TypedDict):
     BlockedIPRangeList: NotRequired[ReadOnly[Sequence[str]]]
     SkippedIPRangeList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class S3ConfigurationTypeTypeDef(TypedDict):
-    BucketArn: NotRequired[str]
-
-
-class SMSMfaSettingsTypeTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    PreferredMfa: NotRequired[bool]
-
-
-class SchemaAttributeTypeTypeDef(TypedDict):
-    Name: NotRequired[str]
-    AttributeDataType: NotRequired[AttributeDataTypeType]
-    DeveloperOnlyAttribute: NotRequired[bool]
-    Mutable: NotRequired[bool]
-    Required: NotRequired[bool]
-    NumberAttributeConstraints: NotRequired[NumberAttributeConstraintsTypeTypeDef]
-    StringAttributeConstraints: NotRequired[StringAttributeConstraintsTypeTypeDef]
 
 
 class SetLogDeliveryConfigurationRequestTypeDef(TypedDict):
@@ -1990,14 +2235,6 @@ class SetUserSettingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SignInPolicyTypeOutputTypeDef(TypedDict):
-    AllowedFirstAuthFactors: NotRequired[list[AuthFactorTypeType]]
-
-
-class SignInPolicyTypeTypeDef(TypedDict):
-    AllowedFirstAuthFactors: NotRequired[ReadOnly[Sequence[AuthFactorTypeType]]]
-
-
 class SignUpRequestTypeDef(TypedDict):
     ClientId: str
     SecretHash: NotRequired[str]
@@ -2016,26 +2253,6 @@ class SignUpResponseTypeDef(TypedDict):
     UserSub: str
     Session: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SmsConfigurationTypeTypeDef(TypedDict):
-    SnsCallerArn: str
-    ExternalId: NotRequired[str]
-    SnsRegion: NotRequired[str]
-
-
-class SmsMfaConfigTypeTypeDef(TypedDict):
-    SmsAuthenticationMessage: NotRequired[str]
-    SmsConfiguration: NotRequired[SmsConfigurationTypeTypeDef]
-
-
-class SoftwareTokenMfaConfigTypeTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class SoftwareTokenMfaSettingsTypeTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    PreferredMfa: NotRequired[bool]
 
 
 class StartUserImportJobRequestTypeDef(TypedDict):
@@ -2067,11 +2284,6 @@ class StopUserImportJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StringAttributeConstraintsTypeTypeDef(TypedDict):
-    MinLength: NotRequired[str]
-    MaxLength: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -2079,42 +2291,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TermsDescriptionTypeTypeDef(TypedDict):
-    TermsId: str
-    TermsName: str
-    Enforcement: TermsEnforcementTypeType
-    CreationDate: datetime
-    LastModifiedDate: datetime
-
-
-class TermsTypeTypeDef(TypedDict):
-    TermsId: str
-    UserPoolId: str
-    ClientId: str
-    TermsName: str
-    TermsSource: TermsSourceTypeType
-    Enforcement: TermsEnforcementTypeType
-    Links: dict[str, str]
-    CreationDate: datetime
-    LastModifiedDate: datetime
-
-
-class TokenValidityUnitsTypeTypeDef(TypedDict):
-    AccessToken: NotRequired[TimeUnitsTypeType]
-    IdToken: NotRequired[TimeUnitsTypeType]
-    RefreshToken: NotRequired[TimeUnitsTypeType]
-
-
-class UICustomizationTypeTypeDef(TypedDict):
-    UserPoolId: NotRequired[str]
-    ClientId: NotRequired[str]
-    ImageUrl: NotRequired[str]
-    CSS: NotRequired[str]
-    CSSVersion: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    CreationDate: NotRequired[datetime]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2298,162 +2474,6 @@ class UpdateUserPoolResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UserAttributeUpdateSettingsTypeOutputTypeDef(TypedDict):
-    AttributesRequireVerificationBeforeUpdate: NotRequired[
-        list[VerifiedAttributeTypeType]
-    ]
-
-
-class UserAttributeUpdateSettingsTypeTypeDef(TypedDict):
-    AttributesRequireVerificationBeforeUpdate: NotRequired[
-        ReadOnly[Sequence[VerifiedAttributeTypeType]]
-    ]
-
-
-class UserContextDataTypeTypeDef(TypedDict):
-    IpAddress: NotRequired[str]
-    EncodedData: NotRequired[str]
-
-
-class UserImportJobTypeTypeDef(TypedDict):
-    JobName: NotRequired[str]
-    JobId: NotRequired[str]
-    UserPoolId: NotRequired[str]
-    PreSignedUrl: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    StartDate: NotRequired[datetime]
-    CompletionDate: NotRequired[datetime]
-    Status: NotRequired[UserImportJobStatusTypeType]
-    CloudWatchLogsRoleArn: NotRequired[str]
-    ImportedUsers: NotRequired[int]
-    SkippedUsers: NotRequired[int]
-    FailedUsers: NotRequired[int]
-    CompletionMessage: NotRequired[str]
-
-
-class UserPoolAddOnsTypeTypeDef(TypedDict):
-    AdvancedSecurityMode: AdvancedSecurityModeTypeType
-    AdvancedSecurityAdditionalFlows: NotRequired[
-        AdvancedSecurityAdditionalFlowsTypeTypeDef
-    ]
-
-
-class UserPoolClientDescriptionTypeDef(TypedDict):
-    ClientId: NotRequired[str]
-    UserPoolId: NotRequired[str]
-    ClientName: NotRequired[str]
-
-
-class UserPoolClientTypeTypeDef(TypedDict):
-    UserPoolId: NotRequired[str]
-    ClientName: NotRequired[str]
-    ClientId: NotRequired[str]
-    ClientSecret: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    CreationDate: NotRequired[datetime]
-    RefreshTokenValidity: NotRequired[int]
-    AccessTokenValidity: NotRequired[int]
-    IdTokenValidity: NotRequired[int]
-    TokenValidityUnits: NotRequired[TokenValidityUnitsTypeTypeDef]
-    ReadAttributes: NotRequired[list[str]]
-    WriteAttributes: NotRequired[list[str]]
-    ExplicitAuthFlows: NotRequired[list[ExplicitAuthFlowsTypeType]]
-    SupportedIdentityProviders: NotRequired[list[str]]
-    CallbackURLs: NotRequired[list[str]]
-    LogoutURLs: NotRequired[list[str]]
-    DefaultRedirectURI: NotRequired[str]
-    AllowedOAuthFlows: NotRequired[list[OAuthFlowTypeType]]
-    AllowedOAuthScopes: NotRequired[list[str]]
-    AllowedOAuthFlowsUserPoolClient: NotRequired[bool]
-    AnalyticsConfiguration: NotRequired[AnalyticsConfigurationTypeTypeDef]
-    PreventUserExistenceErrors: NotRequired[PreventUserExistenceErrorTypesType]
-    EnableTokenRevocation: NotRequired[bool]
-    EnablePropagateAdditionalUserContextData: NotRequired[bool]
-    AuthSessionValidity: NotRequired[int]
-    RefreshTokenRotation: NotRequired[RefreshTokenRotationTypeTypeDef]
-
-
-class UserPoolDescriptionTypeTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    LambdaConfig: NotRequired[LambdaConfigTypeTypeDef]
-    Status: NotRequired[StatusTypeType]
-    LastModifiedDate: NotRequired[datetime]
-    CreationDate: NotRequired[datetime]
-
-
-class UserPoolPolicyTypeOutputTypeDef(TypedDict):
-    PasswordPolicy: NotRequired[PasswordPolicyTypeTypeDef]
-    SignInPolicy: NotRequired[SignInPolicyTypeOutputTypeDef]
-
-
-class UserPoolPolicyTypeTypeDef(TypedDict):
-    PasswordPolicy: NotRequired[PasswordPolicyTypeTypeDef]
-    SignInPolicy: NotRequired[ReadOnly[SignInPolicyTypeTypeDef]]
-
-
-class UserPoolTypeTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Policies: NotRequired[UserPoolPolicyTypeOutputTypeDef]
-    DeletionProtection: NotRequired[DeletionProtectionTypeType]
-    LambdaConfig: NotRequired[LambdaConfigTypeTypeDef]
-    Status: NotRequired[StatusTypeType]
-    LastModifiedDate: NotRequired[datetime]
-    CreationDate: NotRequired[datetime]
-    SchemaAttributes: NotRequired[list[SchemaAttributeTypeTypeDef]]
-    AutoVerifiedAttributes: NotRequired[list[VerifiedAttributeTypeType]]
-    AliasAttributes: NotRequired[list[AliasAttributeTypeType]]
-    UsernameAttributes: NotRequired[list[UsernameAttributeTypeType]]
-    SmsVerificationMessage: NotRequired[str]
-    EmailVerificationMessage: NotRequired[str]
-    EmailVerificationSubject: NotRequired[str]
-    VerificationMessageTemplate: NotRequired[VerificationMessageTemplateTypeTypeDef]
-    SmsAuthenticationMessage: NotRequired[str]
-    UserAttributeUpdateSettings: NotRequired[
-        UserAttributeUpdateSettingsTypeOutputTypeDef
-    ]
-    MfaConfiguration: NotRequired[UserPoolMfaTypeType]
-    DeviceConfiguration: NotRequired[DeviceConfigurationTypeTypeDef]
-    EstimatedNumberOfUsers: NotRequired[int]
-    EmailConfiguration: NotRequired[EmailConfigurationTypeTypeDef]
-    SmsConfiguration: NotRequired[SmsConfigurationTypeTypeDef]
-    UserPoolTags: NotRequired[dict[str, str]]
-    SmsConfigurationFailure: NotRequired[str]
-    EmailConfigurationFailure: NotRequired[str]
-    Domain: NotRequired[str]
-    CustomDomain: NotRequired[str]
-    AdminCreateUserConfig: NotRequired[AdminCreateUserConfigTypeTypeDef]
-    UserPoolAddOns: NotRequired[UserPoolAddOnsTypeTypeDef]
-    UsernameConfiguration: NotRequired[UsernameConfigurationTypeTypeDef]
-    Arn: NotRequired[str]
-    AccountRecoverySetting: NotRequired[AccountRecoverySettingTypeOutputTypeDef]
-    UserPoolTier: NotRequired[UserPoolTierTypeType]
-
-
-class UserTypeTypeDef(TypedDict):
-    Username: NotRequired[str]
-    Attributes: NotRequired[list[AttributeTypeTypeDef]]
-    UserCreateDate: NotRequired[datetime]
-    UserLastModifiedDate: NotRequired[datetime]
-    Enabled: NotRequired[bool]
-    UserStatus: NotRequired[UserStatusTypeType]
-    MFAOptions: NotRequired[list[MFAOptionTypeTypeDef]]
-
-
-class UsernameConfigurationTypeTypeDef(TypedDict):
-    CaseSensitive: bool
-
-
-class VerificationMessageTemplateTypeTypeDef(TypedDict):
-    SmsMessage: NotRequired[str]
-    EmailMessage: NotRequired[str]
-    EmailSubject: NotRequired[str]
-    EmailMessageByLink: NotRequired[str]
-    EmailSubjectByLink: NotRequired[str]
-    DefaultEmailOption: NotRequired[DefaultEmailOptionTypeType]
-
-
 class VerifySoftwareTokenRequestTypeDef(TypedDict):
     AccessToken: NotRequired[str]
     Session: NotRequired[str]
@@ -2475,22 +2495,3 @@ class VerifyUserAttributeRequestTypeDef(TypedDict):
 
 class VerifyUserAttributeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WebAuthnConfigurationTypeTypeDef(TypedDict):
-    RelyingPartyId: NotRequired[str]
-    UserVerification: NotRequired[UserVerificationTypeType]
-    FactorConfiguration: NotRequired[WebAuthnFactorConfigurationTypeType]
-
-
-class WebAuthnCredentialDescriptionTypeDef(TypedDict):
-    CredentialId: str
-    FriendlyCredentialName: str
-    RelyingPartyId: str
-    AuthenticatorAttachment: NotRequired[str]
-    AuthenticatorTransports: list[str]
-    CreatedAt: datetime
-
-
-class WebAuthnMfaSettingsTypeTypeDef(TypedDict):
-    Enabled: NotRequired[bool]

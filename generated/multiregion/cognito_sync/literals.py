@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Cognito Sync: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BulkPublishStatusType",
-    "OperationType",
-    "PlatformType",
-    "StreamingStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BulkPublishStatusType",
+        "OperationType",
+        "PlatformType",
+        "StreamingStatusType",
+    ]
 
 BulkPublishStatusType = Literal["NOT_STARTED", "IN_PROGRESS", "FAILED", "SUCCEEDED"]
 OperationType = Literal["replace", "remove"]

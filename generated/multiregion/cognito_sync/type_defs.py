@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,51 +25,52 @@ from .literals import (
     StreamingStatusType,
 )
 
-__all__ = [
-    "BulkPublishRequestTypeDef",
-    "BulkPublishResponseTypeDef",
-    "CognitoStreamsTypeDef",
-    "DatasetTypeDef",
-    "DeleteDatasetRequestTypeDef",
-    "DeleteDatasetResponseTypeDef",
-    "DescribeDatasetRequestTypeDef",
-    "DescribeDatasetResponseTypeDef",
-    "DescribeIdentityPoolUsageRequestTypeDef",
-    "DescribeIdentityPoolUsageResponseTypeDef",
-    "DescribeIdentityUsageRequestTypeDef",
-    "DescribeIdentityUsageResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetBulkPublishDetailsRequestTypeDef",
-    "GetBulkPublishDetailsResponseTypeDef",
-    "GetCognitoEventsRequestTypeDef",
-    "GetCognitoEventsResponseTypeDef",
-    "GetIdentityPoolConfigurationRequestTypeDef",
-    "GetIdentityPoolConfigurationResponseTypeDef",
-    "IdentityPoolUsageTypeDef",
-    "IdentityUsageTypeDef",
-    "ListDatasetsRequestTypeDef",
-    "ListDatasetsResponseTypeDef",
-    "ListIdentityPoolUsageRequestTypeDef",
-    "ListIdentityPoolUsageResponseTypeDef",
-    "ListRecordsRequestTypeDef",
-    "ListRecordsResponseTypeDef",
-    "PushSyncOutputTypeDef",
-    "PushSyncTypeDef",
-    "RecordPatchTypeDef",
-    "RecordTypeDef",
-    "RegisterDeviceRequestTypeDef",
-    "RegisterDeviceResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SetCognitoEventsRequestTypeDef",
-    "SetIdentityPoolConfigurationRequestTypeDef",
-    "SetIdentityPoolConfigurationResponseTypeDef",
-    "SubscribeToDatasetRequestTypeDef",
-    "SubscribeToDatasetResponseTypeDef",
-    "UnsubscribeFromDatasetRequestTypeDef",
-    "UnsubscribeFromDatasetResponseTypeDef",
-    "UpdateRecordsRequestTypeDef",
-    "UpdateRecordsResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BulkPublishRequestTypeDef",
+        "BulkPublishResponseTypeDef",
+        "CognitoStreamsTypeDef",
+        "DatasetTypeDef",
+        "DeleteDatasetRequestTypeDef",
+        "DeleteDatasetResponseTypeDef",
+        "DescribeDatasetRequestTypeDef",
+        "DescribeDatasetResponseTypeDef",
+        "DescribeIdentityPoolUsageRequestTypeDef",
+        "DescribeIdentityPoolUsageResponseTypeDef",
+        "DescribeIdentityUsageRequestTypeDef",
+        "DescribeIdentityUsageResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetBulkPublishDetailsRequestTypeDef",
+        "GetBulkPublishDetailsResponseTypeDef",
+        "GetCognitoEventsRequestTypeDef",
+        "GetCognitoEventsResponseTypeDef",
+        "GetIdentityPoolConfigurationRequestTypeDef",
+        "GetIdentityPoolConfigurationResponseTypeDef",
+        "IdentityPoolUsageTypeDef",
+        "IdentityUsageTypeDef",
+        "ListDatasetsRequestTypeDef",
+        "ListDatasetsResponseTypeDef",
+        "ListIdentityPoolUsageRequestTypeDef",
+        "ListIdentityPoolUsageResponseTypeDef",
+        "ListRecordsRequestTypeDef",
+        "ListRecordsResponseTypeDef",
+        "PushSyncOutputTypeDef",
+        "PushSyncTypeDef",
+        "RecordPatchTypeDef",
+        "RecordTypeDef",
+        "RegisterDeviceRequestTypeDef",
+        "RegisterDeviceResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SetCognitoEventsRequestTypeDef",
+        "SetIdentityPoolConfigurationRequestTypeDef",
+        "SetIdentityPoolConfigurationResponseTypeDef",
+        "SubscribeToDatasetRequestTypeDef",
+        "SubscribeToDatasetResponseTypeDef",
+        "UnsubscribeFromDatasetRequestTypeDef",
+        "UnsubscribeFromDatasetResponseTypeDef",
+        "UpdateRecordsRequestTypeDef",
+        "UpdateRecordsResponseTypeDef",
+    ]
 
 
 class BulkPublishRequestTypeDef(TypedDict):
@@ -123,6 +124,13 @@ class DescribeIdentityPoolUsageRequestTypeDef(TypedDict):
     IdentityPoolId: str
 
 
+class IdentityPoolUsageTypeDef(TypedDict):
+    IdentityPoolId: NotRequired[str]
+    SyncSessionsCount: NotRequired[int]
+    DataStorage: NotRequired[int]
+    LastModifiedDate: NotRequired[datetime]
+
+
 class DescribeIdentityPoolUsageResponseTypeDef(TypedDict):
     IdentityPoolUsage: NotRequired[IdentityPoolUsageTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -131,6 +139,14 @@ class DescribeIdentityPoolUsageResponseTypeDef(TypedDict):
 class DescribeIdentityUsageRequestTypeDef(TypedDict):
     IdentityPoolId: str
     IdentityId: str
+
+
+class IdentityUsageTypeDef(TypedDict):
+    IdentityId: NotRequired[str]
+    IdentityPoolId: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    DatasetCount: NotRequired[int]
+    DataStorage: NotRequired[int]
 
 
 class DescribeIdentityUsageResponseTypeDef(TypedDict):
@@ -164,26 +180,16 @@ class GetIdentityPoolConfigurationRequestTypeDef(TypedDict):
     IdentityPoolId: str
 
 
+class PushSyncOutputTypeDef(TypedDict):
+    ApplicationArns: NotRequired[list[str]]
+    RoleArn: NotRequired[str]
+
+
 class GetIdentityPoolConfigurationResponseTypeDef(TypedDict):
     IdentityPoolId: NotRequired[str]
     PushSync: NotRequired[PushSyncOutputTypeDef]
     CognitoStreams: NotRequired[CognitoStreamsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IdentityPoolUsageTypeDef(TypedDict):
-    IdentityPoolId: NotRequired[str]
-    SyncSessionsCount: NotRequired[int]
-    DataStorage: NotRequired[int]
-    LastModifiedDate: NotRequired[datetime]
-
-
-class IdentityUsageTypeDef(TypedDict):
-    IdentityId: NotRequired[str]
-    IdentityPoolId: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    DatasetCount: NotRequired[int]
-    DataStorage: NotRequired[int]
 
 
 class ListDatasetsRequestTypeDef(TypedDict):
@@ -223,6 +229,15 @@ class ListRecordsRequestTypeDef(TypedDict):
     SyncSessionToken: NotRequired[str]
 
 
+class RecordTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+    SyncCount: NotRequired[int]
+    LastModifiedDate: NotRequired[datetime]
+    LastModifiedBy: NotRequired[str]
+    DeviceLastModifiedDate: NotRequired[datetime]
+
+
 class ListRecordsResponseTypeDef(TypedDict):
     Records: NotRequired[list[RecordTypeDef]]
     NextToken: NotRequired[str]
@@ -236,11 +251,6 @@ class ListRecordsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PushSyncOutputTypeDef(TypedDict):
-    ApplicationArns: NotRequired[list[str]]
-    RoleArn: NotRequired[str]
-
-
 class PushSyncTypeDef(TypedDict):
     ApplicationArns: NotRequired[ReadOnly[Sequence[str]]]
     RoleArn: NotRequired[str]
@@ -252,15 +262,6 @@ class RecordPatchTypeDef(TypedDict):
     Value: NotRequired[str]
     SyncCount: int
     DeviceLastModifiedDate: NotRequired[ReadOnly[datetime | str]]
-
-
-class RecordTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-    SyncCount: NotRequired[int]
-    LastModifiedDate: NotRequired[datetime]
-    LastModifiedBy: NotRequired[str]
-    DeviceLastModifiedDate: NotRequired[datetime]
 
 
 class RegisterDeviceRequestTypeDef(TypedDict):

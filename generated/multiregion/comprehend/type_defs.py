@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -55,295 +55,296 @@ from .literals import (
     ToxicContentTypeType,
 )
 
-__all__ = [
-    "AugmentedManifestsListItemOutputTypeDef",
-    "AugmentedManifestsListItemTypeDef",
-    "BatchDetectDominantLanguageItemResultTypeDef",
-    "BatchDetectDominantLanguageRequestTypeDef",
-    "BatchDetectDominantLanguageResponseTypeDef",
-    "BatchDetectEntitiesItemResultTypeDef",
-    "BatchDetectEntitiesRequestTypeDef",
-    "BatchDetectEntitiesResponseTypeDef",
-    "BatchDetectKeyPhrasesItemResultTypeDef",
-    "BatchDetectKeyPhrasesRequestTypeDef",
-    "BatchDetectKeyPhrasesResponseTypeDef",
-    "BatchDetectSentimentItemResultTypeDef",
-    "BatchDetectSentimentRequestTypeDef",
-    "BatchDetectSentimentResponseTypeDef",
-    "BatchDetectSyntaxItemResultTypeDef",
-    "BatchDetectSyntaxRequestTypeDef",
-    "BatchDetectSyntaxResponseTypeDef",
-    "BatchDetectTargetedSentimentItemResultTypeDef",
-    "BatchDetectTargetedSentimentRequestTypeDef",
-    "BatchDetectTargetedSentimentResponseTypeDef",
-    "BatchItemErrorTypeDef",
-    "BlockReferenceTypeDef",
-    "BlockTypeDef",
-    "BoundingBoxTypeDef",
-    "ChildBlockTypeDef",
-    "ClassifierEvaluationMetricsTypeDef",
-    "ClassifierMetadataTypeDef",
-    "ClassifyDocumentRequestTypeDef",
-    "ClassifyDocumentResponseTypeDef",
-    "ContainsPiiEntitiesRequestTypeDef",
-    "ContainsPiiEntitiesResponseTypeDef",
-    "CreateDatasetRequestTypeDef",
-    "CreateDatasetResponseTypeDef",
-    "CreateDocumentClassifierRequestTypeDef",
-    "CreateDocumentClassifierResponseTypeDef",
-    "CreateEndpointRequestTypeDef",
-    "CreateEndpointResponseTypeDef",
-    "CreateEntityRecognizerRequestTypeDef",
-    "CreateEntityRecognizerResponseTypeDef",
-    "CreateFlywheelRequestTypeDef",
-    "CreateFlywheelResponseTypeDef",
-    "DataSecurityConfigOutputTypeDef",
-    "DataSecurityConfigTypeDef",
-    "DatasetAugmentedManifestsListItemTypeDef",
-    "DatasetDocumentClassifierInputDataConfigTypeDef",
-    "DatasetEntityRecognizerAnnotationsTypeDef",
-    "DatasetEntityRecognizerDocumentsTypeDef",
-    "DatasetEntityRecognizerEntityListTypeDef",
-    "DatasetEntityRecognizerInputDataConfigTypeDef",
-    "DatasetFilterTypeDef",
-    "DatasetInputDataConfigTypeDef",
-    "DatasetPropertiesTypeDef",
-    "DeleteDocumentClassifierRequestTypeDef",
-    "DeleteDocumentClassifierResponseTypeDef",
-    "DeleteEndpointRequestTypeDef",
-    "DeleteEndpointResponseTypeDef",
-    "DeleteEntityRecognizerRequestTypeDef",
-    "DeleteEntityRecognizerResponseTypeDef",
-    "DeleteFlywheelRequestTypeDef",
-    "DeleteFlywheelResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DescribeDatasetRequestTypeDef",
-    "DescribeDatasetResponseTypeDef",
-    "DescribeDocumentClassificationJobRequestTypeDef",
-    "DescribeDocumentClassificationJobResponseTypeDef",
-    "DescribeDocumentClassifierRequestTypeDef",
-    "DescribeDocumentClassifierResponseTypeDef",
-    "DescribeDominantLanguageDetectionJobRequestTypeDef",
-    "DescribeDominantLanguageDetectionJobResponseTypeDef",
-    "DescribeEndpointRequestTypeDef",
-    "DescribeEndpointResponseTypeDef",
-    "DescribeEntitiesDetectionJobRequestTypeDef",
-    "DescribeEntitiesDetectionJobResponseTypeDef",
-    "DescribeEntityRecognizerRequestTypeDef",
-    "DescribeEntityRecognizerResponseTypeDef",
-    "DescribeEventsDetectionJobRequestTypeDef",
-    "DescribeEventsDetectionJobResponseTypeDef",
-    "DescribeFlywheelIterationRequestTypeDef",
-    "DescribeFlywheelIterationResponseTypeDef",
-    "DescribeFlywheelRequestTypeDef",
-    "DescribeFlywheelResponseTypeDef",
-    "DescribeKeyPhrasesDetectionJobRequestTypeDef",
-    "DescribeKeyPhrasesDetectionJobResponseTypeDef",
-    "DescribePiiEntitiesDetectionJobRequestTypeDef",
-    "DescribePiiEntitiesDetectionJobResponseTypeDef",
-    "DescribeResourcePolicyRequestTypeDef",
-    "DescribeResourcePolicyResponseTypeDef",
-    "DescribeSentimentDetectionJobRequestTypeDef",
-    "DescribeSentimentDetectionJobResponseTypeDef",
-    "DescribeTargetedSentimentDetectionJobRequestTypeDef",
-    "DescribeTargetedSentimentDetectionJobResponseTypeDef",
-    "DescribeTopicsDetectionJobRequestTypeDef",
-    "DescribeTopicsDetectionJobResponseTypeDef",
-    "DetectDominantLanguageRequestTypeDef",
-    "DetectDominantLanguageResponseTypeDef",
-    "DetectEntitiesRequestTypeDef",
-    "DetectEntitiesResponseTypeDef",
-    "DetectKeyPhrasesRequestTypeDef",
-    "DetectKeyPhrasesResponseTypeDef",
-    "DetectPiiEntitiesRequestTypeDef",
-    "DetectPiiEntitiesResponseTypeDef",
-    "DetectSentimentRequestTypeDef",
-    "DetectSentimentResponseTypeDef",
-    "DetectSyntaxRequestTypeDef",
-    "DetectSyntaxResponseTypeDef",
-    "DetectTargetedSentimentRequestTypeDef",
-    "DetectTargetedSentimentResponseTypeDef",
-    "DetectToxicContentRequestTypeDef",
-    "DetectToxicContentResponseTypeDef",
-    "DocumentClassTypeDef",
-    "DocumentClassificationConfigOutputTypeDef",
-    "DocumentClassificationConfigTypeDef",
-    "DocumentClassificationJobFilterTypeDef",
-    "DocumentClassificationJobPropertiesTypeDef",
-    "DocumentClassifierDocumentsTypeDef",
-    "DocumentClassifierFilterTypeDef",
-    "DocumentClassifierInputDataConfigOutputTypeDef",
-    "DocumentClassifierInputDataConfigTypeDef",
-    "DocumentClassifierOutputDataConfigTypeDef",
-    "DocumentClassifierPropertiesTypeDef",
-    "DocumentClassifierSummaryTypeDef",
-    "DocumentLabelTypeDef",
-    "DocumentMetadataTypeDef",
-    "DocumentReaderConfigOutputTypeDef",
-    "DocumentReaderConfigTypeDef",
-    "DocumentTypeListItemTypeDef",
-    "DominantLanguageDetectionJobFilterTypeDef",
-    "DominantLanguageDetectionJobPropertiesTypeDef",
-    "DominantLanguageTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointFilterTypeDef",
-    "EndpointPropertiesTypeDef",
-    "EntitiesDetectionJobFilterTypeDef",
-    "EntitiesDetectionJobPropertiesTypeDef",
-    "EntityLabelTypeDef",
-    "EntityRecognitionConfigOutputTypeDef",
-    "EntityRecognitionConfigTypeDef",
-    "EntityRecognizerAnnotationsTypeDef",
-    "EntityRecognizerDocumentsTypeDef",
-    "EntityRecognizerEntityListTypeDef",
-    "EntityRecognizerEvaluationMetricsTypeDef",
-    "EntityRecognizerFilterTypeDef",
-    "EntityRecognizerInputDataConfigOutputTypeDef",
-    "EntityRecognizerInputDataConfigTypeDef",
-    "EntityRecognizerMetadataEntityTypesListItemTypeDef",
-    "EntityRecognizerMetadataTypeDef",
-    "EntityRecognizerOutputDataConfigTypeDef",
-    "EntityRecognizerPropertiesTypeDef",
-    "EntityRecognizerSummaryTypeDef",
-    "EntityTypeDef",
-    "EntityTypesEvaluationMetricsTypeDef",
-    "EntityTypesListItemTypeDef",
-    "ErrorsListItemTypeDef",
-    "EventsDetectionJobFilterTypeDef",
-    "EventsDetectionJobPropertiesTypeDef",
-    "ExtractedCharactersListItemTypeDef",
-    "FlywheelFilterTypeDef",
-    "FlywheelIterationFilterTypeDef",
-    "FlywheelIterationPropertiesTypeDef",
-    "FlywheelModelEvaluationMetricsTypeDef",
-    "FlywheelPropertiesTypeDef",
-    "FlywheelSummaryTypeDef",
-    "GeometryTypeDef",
-    "ImportModelRequestTypeDef",
-    "ImportModelResponseTypeDef",
-    "InputDataConfigOutputTypeDef",
-    "InputDataConfigTypeDef",
-    "KeyPhraseTypeDef",
-    "KeyPhrasesDetectionJobFilterTypeDef",
-    "KeyPhrasesDetectionJobPropertiesTypeDef",
-    "ListDatasetsRequestTypeDef",
-    "ListDatasetsResponseTypeDef",
-    "ListDocumentClassificationJobsRequestTypeDef",
-    "ListDocumentClassificationJobsResponseTypeDef",
-    "ListDocumentClassifierSummariesRequestTypeDef",
-    "ListDocumentClassifierSummariesResponseTypeDef",
-    "ListDocumentClassifiersRequestTypeDef",
-    "ListDocumentClassifiersResponseTypeDef",
-    "ListDominantLanguageDetectionJobsRequestTypeDef",
-    "ListDominantLanguageDetectionJobsResponseTypeDef",
-    "ListEndpointsRequestTypeDef",
-    "ListEndpointsResponseTypeDef",
-    "ListEntitiesDetectionJobsRequestTypeDef",
-    "ListEntitiesDetectionJobsResponseTypeDef",
-    "ListEntityRecognizerSummariesRequestTypeDef",
-    "ListEntityRecognizerSummariesResponseTypeDef",
-    "ListEntityRecognizersRequestTypeDef",
-    "ListEntityRecognizersResponseTypeDef",
-    "ListEventsDetectionJobsRequestTypeDef",
-    "ListEventsDetectionJobsResponseTypeDef",
-    "ListFlywheelIterationHistoryRequestTypeDef",
-    "ListFlywheelIterationHistoryResponseTypeDef",
-    "ListFlywheelsRequestTypeDef",
-    "ListFlywheelsResponseTypeDef",
-    "ListKeyPhrasesDetectionJobsRequestTypeDef",
-    "ListKeyPhrasesDetectionJobsResponseTypeDef",
-    "ListPiiEntitiesDetectionJobsRequestTypeDef",
-    "ListPiiEntitiesDetectionJobsResponseTypeDef",
-    "ListSentimentDetectionJobsRequestTypeDef",
-    "ListSentimentDetectionJobsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTargetedSentimentDetectionJobsRequestTypeDef",
-    "ListTargetedSentimentDetectionJobsResponseTypeDef",
-    "ListTopicsDetectionJobsRequestTypeDef",
-    "ListTopicsDetectionJobsResponseTypeDef",
-    "MentionSentimentTypeDef",
-    "OutputDataConfigTypeDef",
-    "PartOfSpeechTagTypeDef",
-    "PiiEntitiesDetectionJobFilterTypeDef",
-    "PiiEntitiesDetectionJobPropertiesTypeDef",
-    "PiiEntityTypeDef",
-    "PiiOutputDataConfigTypeDef",
-    "PointTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "RedactionConfigOutputTypeDef",
-    "RedactionConfigTypeDef",
-    "RelationshipsListItemTypeDef",
-    "ResponseMetadataTypeDef",
-    "SentimentDetectionJobFilterTypeDef",
-    "SentimentDetectionJobPropertiesTypeDef",
-    "SentimentScoreTypeDef",
-    "StartDocumentClassificationJobRequestTypeDef",
-    "StartDocumentClassificationJobResponseTypeDef",
-    "StartDominantLanguageDetectionJobRequestTypeDef",
-    "StartDominantLanguageDetectionJobResponseTypeDef",
-    "StartEntitiesDetectionJobRequestTypeDef",
-    "StartEntitiesDetectionJobResponseTypeDef",
-    "StartEventsDetectionJobRequestTypeDef",
-    "StartEventsDetectionJobResponseTypeDef",
-    "StartFlywheelIterationRequestTypeDef",
-    "StartFlywheelIterationResponseTypeDef",
-    "StartKeyPhrasesDetectionJobRequestTypeDef",
-    "StartKeyPhrasesDetectionJobResponseTypeDef",
-    "StartPiiEntitiesDetectionJobRequestTypeDef",
-    "StartPiiEntitiesDetectionJobResponseTypeDef",
-    "StartSentimentDetectionJobRequestTypeDef",
-    "StartSentimentDetectionJobResponseTypeDef",
-    "StartTargetedSentimentDetectionJobRequestTypeDef",
-    "StartTargetedSentimentDetectionJobResponseTypeDef",
-    "StartTopicsDetectionJobRequestTypeDef",
-    "StartTopicsDetectionJobResponseTypeDef",
-    "StopDominantLanguageDetectionJobRequestTypeDef",
-    "StopDominantLanguageDetectionJobResponseTypeDef",
-    "StopEntitiesDetectionJobRequestTypeDef",
-    "StopEntitiesDetectionJobResponseTypeDef",
-    "StopEventsDetectionJobRequestTypeDef",
-    "StopEventsDetectionJobResponseTypeDef",
-    "StopKeyPhrasesDetectionJobRequestTypeDef",
-    "StopKeyPhrasesDetectionJobResponseTypeDef",
-    "StopPiiEntitiesDetectionJobRequestTypeDef",
-    "StopPiiEntitiesDetectionJobResponseTypeDef",
-    "StopSentimentDetectionJobRequestTypeDef",
-    "StopSentimentDetectionJobResponseTypeDef",
-    "StopTargetedSentimentDetectionJobRequestTypeDef",
-    "StopTargetedSentimentDetectionJobResponseTypeDef",
-    "StopTrainingDocumentClassifierRequestTypeDef",
-    "StopTrainingDocumentClassifierResponseTypeDef",
-    "StopTrainingEntityRecognizerRequestTypeDef",
-    "StopTrainingEntityRecognizerResponseTypeDef",
-    "SyntaxTokenTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TargetedSentimentDetectionJobFilterTypeDef",
-    "TargetedSentimentDetectionJobPropertiesTypeDef",
-    "TargetedSentimentEntityTypeDef",
-    "TargetedSentimentMentionTypeDef",
-    "TaskConfigOutputTypeDef",
-    "TaskConfigTypeDef",
-    "TextSegmentTypeDef",
-    "TopicsDetectionJobFilterTypeDef",
-    "TopicsDetectionJobPropertiesTypeDef",
-    "ToxicContentTypeDef",
-    "ToxicLabelsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDataSecurityConfigTypeDef",
-    "UpdateEndpointRequestTypeDef",
-    "UpdateEndpointResponseTypeDef",
-    "UpdateFlywheelRequestTypeDef",
-    "UpdateFlywheelResponseTypeDef",
-    "VpcConfigOutputTypeDef",
-    "VpcConfigTypeDef",
-    "WarningsListItemTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AugmentedManifestsListItemOutputTypeDef",
+        "AugmentedManifestsListItemTypeDef",
+        "BatchDetectDominantLanguageItemResultTypeDef",
+        "BatchDetectDominantLanguageRequestTypeDef",
+        "BatchDetectDominantLanguageResponseTypeDef",
+        "BatchDetectEntitiesItemResultTypeDef",
+        "BatchDetectEntitiesRequestTypeDef",
+        "BatchDetectEntitiesResponseTypeDef",
+        "BatchDetectKeyPhrasesItemResultTypeDef",
+        "BatchDetectKeyPhrasesRequestTypeDef",
+        "BatchDetectKeyPhrasesResponseTypeDef",
+        "BatchDetectSentimentItemResultTypeDef",
+        "BatchDetectSentimentRequestTypeDef",
+        "BatchDetectSentimentResponseTypeDef",
+        "BatchDetectSyntaxItemResultTypeDef",
+        "BatchDetectSyntaxRequestTypeDef",
+        "BatchDetectSyntaxResponseTypeDef",
+        "BatchDetectTargetedSentimentItemResultTypeDef",
+        "BatchDetectTargetedSentimentRequestTypeDef",
+        "BatchDetectTargetedSentimentResponseTypeDef",
+        "BatchItemErrorTypeDef",
+        "BlockReferenceTypeDef",
+        "BlockTypeDef",
+        "BoundingBoxTypeDef",
+        "ChildBlockTypeDef",
+        "ClassifierEvaluationMetricsTypeDef",
+        "ClassifierMetadataTypeDef",
+        "ClassifyDocumentRequestTypeDef",
+        "ClassifyDocumentResponseTypeDef",
+        "ContainsPiiEntitiesRequestTypeDef",
+        "ContainsPiiEntitiesResponseTypeDef",
+        "CreateDatasetRequestTypeDef",
+        "CreateDatasetResponseTypeDef",
+        "CreateDocumentClassifierRequestTypeDef",
+        "CreateDocumentClassifierResponseTypeDef",
+        "CreateEndpointRequestTypeDef",
+        "CreateEndpointResponseTypeDef",
+        "CreateEntityRecognizerRequestTypeDef",
+        "CreateEntityRecognizerResponseTypeDef",
+        "CreateFlywheelRequestTypeDef",
+        "CreateFlywheelResponseTypeDef",
+        "DataSecurityConfigOutputTypeDef",
+        "DataSecurityConfigTypeDef",
+        "DatasetAugmentedManifestsListItemTypeDef",
+        "DatasetDocumentClassifierInputDataConfigTypeDef",
+        "DatasetEntityRecognizerAnnotationsTypeDef",
+        "DatasetEntityRecognizerDocumentsTypeDef",
+        "DatasetEntityRecognizerEntityListTypeDef",
+        "DatasetEntityRecognizerInputDataConfigTypeDef",
+        "DatasetFilterTypeDef",
+        "DatasetInputDataConfigTypeDef",
+        "DatasetPropertiesTypeDef",
+        "DeleteDocumentClassifierRequestTypeDef",
+        "DeleteDocumentClassifierResponseTypeDef",
+        "DeleteEndpointRequestTypeDef",
+        "DeleteEndpointResponseTypeDef",
+        "DeleteEntityRecognizerRequestTypeDef",
+        "DeleteEntityRecognizerResponseTypeDef",
+        "DeleteFlywheelRequestTypeDef",
+        "DeleteFlywheelResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DescribeDatasetRequestTypeDef",
+        "DescribeDatasetResponseTypeDef",
+        "DescribeDocumentClassificationJobRequestTypeDef",
+        "DescribeDocumentClassificationJobResponseTypeDef",
+        "DescribeDocumentClassifierRequestTypeDef",
+        "DescribeDocumentClassifierResponseTypeDef",
+        "DescribeDominantLanguageDetectionJobRequestTypeDef",
+        "DescribeDominantLanguageDetectionJobResponseTypeDef",
+        "DescribeEndpointRequestTypeDef",
+        "DescribeEndpointResponseTypeDef",
+        "DescribeEntitiesDetectionJobRequestTypeDef",
+        "DescribeEntitiesDetectionJobResponseTypeDef",
+        "DescribeEntityRecognizerRequestTypeDef",
+        "DescribeEntityRecognizerResponseTypeDef",
+        "DescribeEventsDetectionJobRequestTypeDef",
+        "DescribeEventsDetectionJobResponseTypeDef",
+        "DescribeFlywheelIterationRequestTypeDef",
+        "DescribeFlywheelIterationResponseTypeDef",
+        "DescribeFlywheelRequestTypeDef",
+        "DescribeFlywheelResponseTypeDef",
+        "DescribeKeyPhrasesDetectionJobRequestTypeDef",
+        "DescribeKeyPhrasesDetectionJobResponseTypeDef",
+        "DescribePiiEntitiesDetectionJobRequestTypeDef",
+        "DescribePiiEntitiesDetectionJobResponseTypeDef",
+        "DescribeResourcePolicyRequestTypeDef",
+        "DescribeResourcePolicyResponseTypeDef",
+        "DescribeSentimentDetectionJobRequestTypeDef",
+        "DescribeSentimentDetectionJobResponseTypeDef",
+        "DescribeTargetedSentimentDetectionJobRequestTypeDef",
+        "DescribeTargetedSentimentDetectionJobResponseTypeDef",
+        "DescribeTopicsDetectionJobRequestTypeDef",
+        "DescribeTopicsDetectionJobResponseTypeDef",
+        "DetectDominantLanguageRequestTypeDef",
+        "DetectDominantLanguageResponseTypeDef",
+        "DetectEntitiesRequestTypeDef",
+        "DetectEntitiesResponseTypeDef",
+        "DetectKeyPhrasesRequestTypeDef",
+        "DetectKeyPhrasesResponseTypeDef",
+        "DetectPiiEntitiesRequestTypeDef",
+        "DetectPiiEntitiesResponseTypeDef",
+        "DetectSentimentRequestTypeDef",
+        "DetectSentimentResponseTypeDef",
+        "DetectSyntaxRequestTypeDef",
+        "DetectSyntaxResponseTypeDef",
+        "DetectTargetedSentimentRequestTypeDef",
+        "DetectTargetedSentimentResponseTypeDef",
+        "DetectToxicContentRequestTypeDef",
+        "DetectToxicContentResponseTypeDef",
+        "DocumentClassTypeDef",
+        "DocumentClassificationConfigOutputTypeDef",
+        "DocumentClassificationConfigTypeDef",
+        "DocumentClassificationJobFilterTypeDef",
+        "DocumentClassificationJobPropertiesTypeDef",
+        "DocumentClassifierDocumentsTypeDef",
+        "DocumentClassifierFilterTypeDef",
+        "DocumentClassifierInputDataConfigOutputTypeDef",
+        "DocumentClassifierInputDataConfigTypeDef",
+        "DocumentClassifierOutputDataConfigTypeDef",
+        "DocumentClassifierPropertiesTypeDef",
+        "DocumentClassifierSummaryTypeDef",
+        "DocumentLabelTypeDef",
+        "DocumentMetadataTypeDef",
+        "DocumentReaderConfigOutputTypeDef",
+        "DocumentReaderConfigTypeDef",
+        "DocumentTypeListItemTypeDef",
+        "DominantLanguageDetectionJobFilterTypeDef",
+        "DominantLanguageDetectionJobPropertiesTypeDef",
+        "DominantLanguageTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointFilterTypeDef",
+        "EndpointPropertiesTypeDef",
+        "EntitiesDetectionJobFilterTypeDef",
+        "EntitiesDetectionJobPropertiesTypeDef",
+        "EntityLabelTypeDef",
+        "EntityRecognitionConfigOutputTypeDef",
+        "EntityRecognitionConfigTypeDef",
+        "EntityRecognizerAnnotationsTypeDef",
+        "EntityRecognizerDocumentsTypeDef",
+        "EntityRecognizerEntityListTypeDef",
+        "EntityRecognizerEvaluationMetricsTypeDef",
+        "EntityRecognizerFilterTypeDef",
+        "EntityRecognizerInputDataConfigOutputTypeDef",
+        "EntityRecognizerInputDataConfigTypeDef",
+        "EntityRecognizerMetadataEntityTypesListItemTypeDef",
+        "EntityRecognizerMetadataTypeDef",
+        "EntityRecognizerOutputDataConfigTypeDef",
+        "EntityRecognizerPropertiesTypeDef",
+        "EntityRecognizerSummaryTypeDef",
+        "EntityTypeDef",
+        "EntityTypesEvaluationMetricsTypeDef",
+        "EntityTypesListItemTypeDef",
+        "ErrorsListItemTypeDef",
+        "EventsDetectionJobFilterTypeDef",
+        "EventsDetectionJobPropertiesTypeDef",
+        "ExtractedCharactersListItemTypeDef",
+        "FlywheelFilterTypeDef",
+        "FlywheelIterationFilterTypeDef",
+        "FlywheelIterationPropertiesTypeDef",
+        "FlywheelModelEvaluationMetricsTypeDef",
+        "FlywheelPropertiesTypeDef",
+        "FlywheelSummaryTypeDef",
+        "GeometryTypeDef",
+        "ImportModelRequestTypeDef",
+        "ImportModelResponseTypeDef",
+        "InputDataConfigOutputTypeDef",
+        "InputDataConfigTypeDef",
+        "KeyPhraseTypeDef",
+        "KeyPhrasesDetectionJobFilterTypeDef",
+        "KeyPhrasesDetectionJobPropertiesTypeDef",
+        "ListDatasetsRequestTypeDef",
+        "ListDatasetsResponseTypeDef",
+        "ListDocumentClassificationJobsRequestTypeDef",
+        "ListDocumentClassificationJobsResponseTypeDef",
+        "ListDocumentClassifierSummariesRequestTypeDef",
+        "ListDocumentClassifierSummariesResponseTypeDef",
+        "ListDocumentClassifiersRequestTypeDef",
+        "ListDocumentClassifiersResponseTypeDef",
+        "ListDominantLanguageDetectionJobsRequestTypeDef",
+        "ListDominantLanguageDetectionJobsResponseTypeDef",
+        "ListEndpointsRequestTypeDef",
+        "ListEndpointsResponseTypeDef",
+        "ListEntitiesDetectionJobsRequestTypeDef",
+        "ListEntitiesDetectionJobsResponseTypeDef",
+        "ListEntityRecognizerSummariesRequestTypeDef",
+        "ListEntityRecognizerSummariesResponseTypeDef",
+        "ListEntityRecognizersRequestTypeDef",
+        "ListEntityRecognizersResponseTypeDef",
+        "ListEventsDetectionJobsRequestTypeDef",
+        "ListEventsDetectionJobsResponseTypeDef",
+        "ListFlywheelIterationHistoryRequestTypeDef",
+        "ListFlywheelIterationHistoryResponseTypeDef",
+        "ListFlywheelsRequestTypeDef",
+        "ListFlywheelsResponseTypeDef",
+        "ListKeyPhrasesDetectionJobsRequestTypeDef",
+        "ListKeyPhrasesDetectionJobsResponseTypeDef",
+        "ListPiiEntitiesDetectionJobsRequestTypeDef",
+        "ListPiiEntitiesDetectionJobsResponseTypeDef",
+        "ListSentimentDetectionJobsRequestTypeDef",
+        "ListSentimentDetectionJobsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTargetedSentimentDetectionJobsRequestTypeDef",
+        "ListTargetedSentimentDetectionJobsResponseTypeDef",
+        "ListTopicsDetectionJobsRequestTypeDef",
+        "ListTopicsDetectionJobsResponseTypeDef",
+        "MentionSentimentTypeDef",
+        "OutputDataConfigTypeDef",
+        "PartOfSpeechTagTypeDef",
+        "PiiEntitiesDetectionJobFilterTypeDef",
+        "PiiEntitiesDetectionJobPropertiesTypeDef",
+        "PiiEntityTypeDef",
+        "PiiOutputDataConfigTypeDef",
+        "PointTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "RedactionConfigOutputTypeDef",
+        "RedactionConfigTypeDef",
+        "RelationshipsListItemTypeDef",
+        "ResponseMetadataTypeDef",
+        "SentimentDetectionJobFilterTypeDef",
+        "SentimentDetectionJobPropertiesTypeDef",
+        "SentimentScoreTypeDef",
+        "StartDocumentClassificationJobRequestTypeDef",
+        "StartDocumentClassificationJobResponseTypeDef",
+        "StartDominantLanguageDetectionJobRequestTypeDef",
+        "StartDominantLanguageDetectionJobResponseTypeDef",
+        "StartEntitiesDetectionJobRequestTypeDef",
+        "StartEntitiesDetectionJobResponseTypeDef",
+        "StartEventsDetectionJobRequestTypeDef",
+        "StartEventsDetectionJobResponseTypeDef",
+        "StartFlywheelIterationRequestTypeDef",
+        "StartFlywheelIterationResponseTypeDef",
+        "StartKeyPhrasesDetectionJobRequestTypeDef",
+        "StartKeyPhrasesDetectionJobResponseTypeDef",
+        "StartPiiEntitiesDetectionJobRequestTypeDef",
+        "StartPiiEntitiesDetectionJobResponseTypeDef",
+        "StartSentimentDetectionJobRequestTypeDef",
+        "StartSentimentDetectionJobResponseTypeDef",
+        "StartTargetedSentimentDetectionJobRequestTypeDef",
+        "StartTargetedSentimentDetectionJobResponseTypeDef",
+        "StartTopicsDetectionJobRequestTypeDef",
+        "StartTopicsDetectionJobResponseTypeDef",
+        "StopDominantLanguageDetectionJobRequestTypeDef",
+        "StopDominantLanguageDetectionJobResponseTypeDef",
+        "StopEntitiesDetectionJobRequestTypeDef",
+        "StopEntitiesDetectionJobResponseTypeDef",
+        "StopEventsDetectionJobRequestTypeDef",
+        "StopEventsDetectionJobResponseTypeDef",
+        "StopKeyPhrasesDetectionJobRequestTypeDef",
+        "StopKeyPhrasesDetectionJobResponseTypeDef",
+        "StopPiiEntitiesDetectionJobRequestTypeDef",
+        "StopPiiEntitiesDetectionJobResponseTypeDef",
+        "StopSentimentDetectionJobRequestTypeDef",
+        "StopSentimentDetectionJobResponseTypeDef",
+        "StopTargetedSentimentDetectionJobRequestTypeDef",
+        "StopTargetedSentimentDetectionJobResponseTypeDef",
+        "StopTrainingDocumentClassifierRequestTypeDef",
+        "StopTrainingDocumentClassifierResponseTypeDef",
+        "StopTrainingEntityRecognizerRequestTypeDef",
+        "StopTrainingEntityRecognizerResponseTypeDef",
+        "SyntaxTokenTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TargetedSentimentDetectionJobFilterTypeDef",
+        "TargetedSentimentDetectionJobPropertiesTypeDef",
+        "TargetedSentimentEntityTypeDef",
+        "TargetedSentimentMentionTypeDef",
+        "TaskConfigOutputTypeDef",
+        "TaskConfigTypeDef",
+        "TextSegmentTypeDef",
+        "TopicsDetectionJobFilterTypeDef",
+        "TopicsDetectionJobPropertiesTypeDef",
+        "ToxicContentTypeDef",
+        "ToxicLabelsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDataSecurityConfigTypeDef",
+        "UpdateEndpointRequestTypeDef",
+        "UpdateEndpointResponseTypeDef",
+        "UpdateFlywheelRequestTypeDef",
+        "UpdateFlywheelResponseTypeDef",
+        "VpcConfigOutputTypeDef",
+        "VpcConfigTypeDef",
+        "WarningsListItemTypeDef",
+    ]
 
 
 class AugmentedManifestsListItemOutputTypeDef(TypedDict):
@@ -364,6 +365,11 @@ class AugmentedManifestsListItemTypeDef(TypedDict):
     DocumentType: NotRequired[AugmentedManifestsDocumentTypeFormatType]
 
 
+class DominantLanguageTypeDef(TypedDict):
+    LanguageCode: NotRequired[str]
+    Score: NotRequired[float]
+
+
 class BatchDetectDominantLanguageItemResultTypeDef(TypedDict):
     Index: NotRequired[int]
     Languages: NotRequired[list[DominantLanguageTypeDef]]
@@ -373,10 +379,38 @@ class BatchDetectDominantLanguageRequestTypeDef(TypedDict):
     TextList: ReadOnly[Sequence[str]]
 
 
+class BatchItemErrorTypeDef(TypedDict):
+    Index: NotRequired[int]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
 class BatchDetectDominantLanguageResponseTypeDef(TypedDict):
     ResultList: list[BatchDetectDominantLanguageItemResultTypeDef]
     ErrorList: list[BatchItemErrorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ChildBlockTypeDef(TypedDict):
+    ChildBlockId: NotRequired[str]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+
+
+class BlockReferenceTypeDef(TypedDict):
+    BlockId: NotRequired[str]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+    ChildBlocks: NotRequired[list[ChildBlockTypeDef]]
+
+
+class EntityTypeDef(TypedDict):
+    Score: NotRequired[float]
+    Type: NotRequired[EntityTypeType]
+    Text: NotRequired[str]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+    BlockReferences: NotRequired[list[BlockReferenceTypeDef]]
 
 
 class BatchDetectEntitiesItemResultTypeDef(TypedDict):
@@ -395,6 +429,13 @@ class BatchDetectEntitiesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KeyPhraseTypeDef(TypedDict):
+    Score: NotRequired[float]
+    Text: NotRequired[str]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+
+
 class BatchDetectKeyPhrasesItemResultTypeDef(TypedDict):
     Index: NotRequired[int]
     KeyPhrases: NotRequired[list[KeyPhraseTypeDef]]
@@ -409,6 +450,13 @@ class BatchDetectKeyPhrasesResponseTypeDef(TypedDict):
     ResultList: list[BatchDetectKeyPhrasesItemResultTypeDef]
     ErrorList: list[BatchItemErrorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SentimentScoreTypeDef(TypedDict):
+    Positive: NotRequired[float]
+    Negative: NotRequired[float]
+    Neutral: NotRequired[float]
+    Mixed: NotRequired[float]
 
 
 class BatchDetectSentimentItemResultTypeDef(TypedDict):
@@ -428,6 +476,19 @@ class BatchDetectSentimentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PartOfSpeechTagTypeDef(TypedDict):
+    Tag: NotRequired[PartOfSpeechTagTypeType]
+    Score: NotRequired[float]
+
+
+class SyntaxTokenTypeDef(TypedDict):
+    TokenId: NotRequired[int]
+    Text: NotRequired[str]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+    PartOfSpeech: NotRequired[PartOfSpeechTagTypeDef]
+
+
 class BatchDetectSyntaxItemResultTypeDef(TypedDict):
     Index: NotRequired[int]
     SyntaxTokens: NotRequired[list[SyntaxTokenTypeDef]]
@@ -442,6 +503,26 @@ class BatchDetectSyntaxResponseTypeDef(TypedDict):
     ResultList: list[BatchDetectSyntaxItemResultTypeDef]
     ErrorList: list[BatchItemErrorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MentionSentimentTypeDef(TypedDict):
+    Sentiment: NotRequired[SentimentTypeType]
+    SentimentScore: NotRequired[SentimentScoreTypeDef]
+
+
+class TargetedSentimentMentionTypeDef(TypedDict):
+    Score: NotRequired[float]
+    GroupScore: NotRequired[float]
+    Text: NotRequired[str]
+    Type: NotRequired[TargetedSentimentEntityTypeType]
+    MentionSentiment: NotRequired[MentionSentimentTypeDef]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+
+
+class TargetedSentimentEntityTypeDef(TypedDict):
+    DescriptiveMentionIndex: NotRequired[list[int]]
+    Mentions: NotRequired[list[TargetedSentimentMentionTypeDef]]
 
 
 class BatchDetectTargetedSentimentItemResultTypeDef(TypedDict):
@@ -460,17 +541,26 @@ class BatchDetectTargetedSentimentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class BatchItemErrorTypeDef(TypedDict):
-    Index: NotRequired[int]
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
+class BoundingBoxTypeDef(TypedDict):
+    Height: NotRequired[float]
+    Left: NotRequired[float]
+    Top: NotRequired[float]
+    Width: NotRequired[float]
 
 
-class BlockReferenceTypeDef(TypedDict):
-    BlockId: NotRequired[str]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
-    ChildBlocks: NotRequired[list[ChildBlockTypeDef]]
+class PointTypeDef(TypedDict):
+    X: NotRequired[float]
+    Y: NotRequired[float]
+
+
+class GeometryTypeDef(TypedDict):
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    Polygon: NotRequired[list[PointTypeDef]]
+
+
+class RelationshipsListItemTypeDef(TypedDict):
+    Ids: NotRequired[list[str]]
+    Type: NotRequired[RelationshipTypeType]
 
 
 class BlockTypeDef(TypedDict):
@@ -480,19 +570,6 @@ class BlockTypeDef(TypedDict):
     Page: NotRequired[int]
     Geometry: NotRequired[GeometryTypeDef]
     Relationships: NotRequired[list[RelationshipsListItemTypeDef]]
-
-
-class BoundingBoxTypeDef(TypedDict):
-    Height: NotRequired[float]
-    Left: NotRequired[float]
-    Top: NotRequired[float]
-    Width: NotRequired[float]
-
-
-class ChildBlockTypeDef(TypedDict):
-    ChildBlockId: NotRequired[str]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
 
 
 class ClassifierEvaluationMetricsTypeDef(TypedDict):
@@ -513,11 +590,56 @@ class ClassifierMetadataTypeDef(TypedDict):
     EvaluationMetrics: NotRequired[ClassifierEvaluationMetricsTypeDef]
 
 
+class DocumentReaderConfigTypeDef(TypedDict):
+    DocumentReadAction: DocumentReadActionType
+    DocumentReadMode: NotRequired[DocumentReadModeType]
+    FeatureTypes: NotRequired[ReadOnly[Sequence[DocumentReadFeatureTypesType]]]
+
+
 class ClassifyDocumentRequestTypeDef(TypedDict):
     Text: NotRequired[str]
     EndpointArn: str
     Bytes: NotRequired[ReadOnly[bytes | str | IO[Any]]]
     DocumentReaderConfig: NotRequired[ReadOnly[DocumentReaderConfigTypeDef]]
+
+
+class DocumentClassTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Score: NotRequired[float]
+    Page: NotRequired[int]
+
+
+class DocumentLabelTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Score: NotRequired[float]
+    Page: NotRequired[int]
+
+
+class ExtractedCharactersListItemTypeDef(TypedDict):
+    Page: NotRequired[int]
+    Count: NotRequired[int]
+
+
+class DocumentMetadataTypeDef(TypedDict):
+    Pages: NotRequired[int]
+    ExtractedCharacters: NotRequired[list[ExtractedCharactersListItemTypeDef]]
+
+
+class DocumentTypeListItemTypeDef(TypedDict):
+    Page: NotRequired[int]
+    Type: NotRequired[DocumentTypeType]
+
+
+class ErrorsListItemTypeDef(TypedDict):
+    Page: NotRequired[int]
+    ErrorCode: NotRequired[PageBasedErrorCodeType]
+    ErrorMessage: NotRequired[str]
+
+
+class WarningsListItemTypeDef(TypedDict):
+    Page: NotRequired[int]
+    WarnCode: NotRequired[PageBasedWarningCodeType]
+    WarnMessage: NotRequired[str]
 
 
 class ClassifyDocumentResponseTypeDef(TypedDict):
@@ -535,9 +657,64 @@ class ContainsPiiEntitiesRequestTypeDef(TypedDict):
     LanguageCode: LanguageCodeType
 
 
+class EntityLabelTypeDef(TypedDict):
+    Name: NotRequired[PiiEntityTypeType]
+    Score: NotRequired[float]
+
+
 class ContainsPiiEntitiesResponseTypeDef(TypedDict):
     Labels: NotRequired[list[EntityLabelTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DatasetAugmentedManifestsListItemTypeDef(TypedDict):
+    AttributeNames: ReadOnly[Sequence[str]]
+    S3Uri: str
+    AnnotationDataS3Uri: NotRequired[str]
+    SourceDocumentsS3Uri: NotRequired[str]
+    DocumentType: NotRequired[AugmentedManifestsDocumentTypeFormatType]
+
+
+class DatasetDocumentClassifierInputDataConfigTypeDef(TypedDict):
+    S3Uri: str
+    LabelDelimiter: NotRequired[str]
+
+
+class DatasetEntityRecognizerAnnotationsTypeDef(TypedDict):
+    S3Uri: str
+
+
+class DatasetEntityRecognizerDocumentsTypeDef(TypedDict):
+    S3Uri: str
+    InputFormat: NotRequired[InputFormatType]
+
+
+class DatasetEntityRecognizerEntityListTypeDef(TypedDict):
+    S3Uri: str
+
+
+class DatasetEntityRecognizerInputDataConfigTypeDef(TypedDict):
+    Annotations: NotRequired[DatasetEntityRecognizerAnnotationsTypeDef]
+    Documents: DatasetEntityRecognizerDocumentsTypeDef
+    EntityList: NotRequired[DatasetEntityRecognizerEntityListTypeDef]
+
+
+class DatasetInputDataConfigTypeDef(TypedDict):
+    AugmentedManifests: NotRequired[
+        ReadOnly[Sequence[DatasetAugmentedManifestsListItemTypeDef]]
+    ]
+    DataFormat: NotRequired[DatasetDataFormatType]
+    DocumentClassifierInputDataConfig: NotRequired[
+        DatasetDocumentClassifierInputDataConfigTypeDef
+    ]
+    EntityRecognizerInputDataConfig: NotRequired[
+        DatasetEntityRecognizerInputDataConfigTypeDef
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
 
 
 class CreateDatasetRequestTypeDef(TypedDict):
@@ -553,6 +730,35 @@ class CreateDatasetRequestTypeDef(TypedDict):
 class CreateDatasetResponseTypeDef(TypedDict):
     DatasetArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DocumentClassifierDocumentsTypeDef(TypedDict):
+    S3Uri: str
+    TestS3Uri: NotRequired[str]
+
+
+class DocumentClassifierInputDataConfigTypeDef(TypedDict):
+    DataFormat: NotRequired[DocumentClassifierDataFormatType]
+    S3Uri: NotRequired[str]
+    TestS3Uri: NotRequired[str]
+    LabelDelimiter: NotRequired[str]
+    AugmentedManifests: NotRequired[
+        ReadOnly[Sequence[AugmentedManifestsListItemTypeDef]]
+    ]
+    DocumentType: NotRequired[DocumentClassifierDocumentTypeFormatType]
+    Documents: NotRequired[DocumentClassifierDocumentsTypeDef]
+    DocumentReaderConfig: NotRequired[ReadOnly[DocumentReaderConfigTypeDef]]
+
+
+class DocumentClassifierOutputDataConfigTypeDef(TypedDict):
+    S3Uri: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    FlywheelStatsS3Prefix: NotRequired[str]
+
+
+class VpcConfigTypeDef(TypedDict):
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+    Subnets: ReadOnly[Sequence[str]]
 
 
 class CreateDocumentClassifierRequestTypeDef(TypedDict):
@@ -592,6 +798,36 @@ class CreateEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EntityRecognizerAnnotationsTypeDef(TypedDict):
+    S3Uri: str
+    TestS3Uri: NotRequired[str]
+
+
+class EntityRecognizerDocumentsTypeDef(TypedDict):
+    S3Uri: str
+    TestS3Uri: NotRequired[str]
+    InputFormat: NotRequired[InputFormatType]
+
+
+class EntityRecognizerEntityListTypeDef(TypedDict):
+    S3Uri: str
+
+
+class EntityTypesListItemTypeDef(TypedDict):
+    Type: str
+
+
+class EntityRecognizerInputDataConfigTypeDef(TypedDict):
+    DataFormat: NotRequired[EntityRecognizerDataFormatType]
+    EntityTypes: ReadOnly[Sequence[EntityTypesListItemTypeDef]]
+    Documents: NotRequired[EntityRecognizerDocumentsTypeDef]
+    Annotations: NotRequired[EntityRecognizerAnnotationsTypeDef]
+    EntityList: NotRequired[EntityRecognizerEntityListTypeDef]
+    AugmentedManifests: NotRequired[
+        ReadOnly[Sequence[AugmentedManifestsListItemTypeDef]]
+    ]
+
+
 class CreateEntityRecognizerRequestTypeDef(TypedDict):
     RecognizerName: str
     VersionName: NotRequired[str]
@@ -609,6 +845,30 @@ class CreateEntityRecognizerRequestTypeDef(TypedDict):
 class CreateEntityRecognizerResponseTypeDef(TypedDict):
     EntityRecognizerArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataSecurityConfigTypeDef(TypedDict):
+    ModelKmsKeyId: NotRequired[str]
+    VolumeKmsKeyId: NotRequired[str]
+    DataLakeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
+
+
+class DocumentClassificationConfigTypeDef(TypedDict):
+    Mode: DocumentClassifierModeType
+    Labels: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class EntityRecognitionConfigTypeDef(TypedDict):
+    EntityTypes: ReadOnly[Sequence[EntityTypesListItemTypeDef]]
+
+
+class TaskConfigTypeDef(TypedDict):
+    LanguageCode: LanguageCodeType
+    DocumentClassificationConfig: NotRequired[
+        ReadOnly[DocumentClassificationConfigTypeDef]
+    ]
+    EntityRecognitionConfig: NotRequired[ReadOnly[EntityRecognitionConfigTypeDef]]
 
 
 class CreateFlywheelRequestTypeDef(TypedDict):
@@ -629,6 +889,11 @@ class CreateFlywheelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VpcConfigOutputTypeDef(TypedDict):
+    SecurityGroupIds: list[str]
+    Subnets: list[str]
+
+
 class DataSecurityConfigOutputTypeDef(TypedDict):
     ModelKmsKeyId: NotRequired[str]
     VolumeKmsKeyId: NotRequired[str]
@@ -636,63 +901,11 @@ class DataSecurityConfigOutputTypeDef(TypedDict):
     VpcConfig: NotRequired[VpcConfigOutputTypeDef]
 
 
-class DataSecurityConfigTypeDef(TypedDict):
-    ModelKmsKeyId: NotRequired[str]
-    VolumeKmsKeyId: NotRequired[str]
-    DataLakeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
-
-
-class DatasetAugmentedManifestsListItemTypeDef(TypedDict):
-    AttributeNames: ReadOnly[Sequence[str]]
-    S3Uri: str
-    AnnotationDataS3Uri: NotRequired[str]
-    SourceDocumentsS3Uri: NotRequired[str]
-    DocumentType: NotRequired[AugmentedManifestsDocumentTypeFormatType]
-
-
-class DatasetDocumentClassifierInputDataConfigTypeDef(TypedDict):
-    S3Uri: str
-    LabelDelimiter: NotRequired[str]
-
-
-class DatasetEntityRecognizerAnnotationsTypeDef(TypedDict):
-    S3Uri: str
-
-
-class DatasetEntityRecognizerDocumentsTypeDef(TypedDict):
-    S3Uri: str
-    InputFormat: NotRequired[InputFormatType]
-
-
-class DatasetEntityRecognizerEntityListTypeDef(TypedDict):
-    S3Uri: str
-
-
-class DatasetEntityRecognizerInputDataConfigTypeDef(TypedDict):
-    Annotations: NotRequired[DatasetEntityRecognizerAnnotationsTypeDef]
-    Documents: DatasetEntityRecognizerDocumentsTypeDef
-    EntityList: NotRequired[DatasetEntityRecognizerEntityListTypeDef]
-
-
 class DatasetFilterTypeDef(TypedDict):
     Status: NotRequired[DatasetStatusType]
     DatasetType: NotRequired[DatasetTypeType]
     CreationTimeAfter: NotRequired[ReadOnly[datetime | str]]
     CreationTimeBefore: NotRequired[ReadOnly[datetime | str]]
-
-
-class DatasetInputDataConfigTypeDef(TypedDict):
-    AugmentedManifests: NotRequired[
-        ReadOnly[Sequence[DatasetAugmentedManifestsListItemTypeDef]]
-    ]
-    DataFormat: NotRequired[DatasetDataFormatType]
-    DocumentClassifierInputDataConfig: NotRequired[
-        DatasetDocumentClassifierInputDataConfigTypeDef
-    ]
-    EntityRecognizerInputDataConfig: NotRequired[
-        DatasetEntityRecognizerInputDataConfigTypeDef
-    ]
 
 
 class DatasetPropertiesTypeDef(TypedDict):
@@ -762,6 +975,40 @@ class DescribeDocumentClassificationJobRequestTypeDef(TypedDict):
     JobId: str
 
 
+class DocumentReaderConfigOutputTypeDef(TypedDict):
+    DocumentReadAction: DocumentReadActionType
+    DocumentReadMode: NotRequired[DocumentReadModeType]
+    FeatureTypes: NotRequired[list[DocumentReadFeatureTypesType]]
+
+
+class InputDataConfigOutputTypeDef(TypedDict):
+    S3Uri: str
+    InputFormat: NotRequired[InputFormatType]
+    DocumentReaderConfig: NotRequired[DocumentReaderConfigOutputTypeDef]
+
+
+class OutputDataConfigTypeDef(TypedDict):
+    S3Uri: str
+    KmsKeyId: NotRequired[str]
+
+
+class DocumentClassificationJobPropertiesTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobArn: NotRequired[str]
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    Message: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    DocumentClassifierArn: NotRequired[str]
+    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    DataAccessRoleArn: NotRequired[str]
+    VolumeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    FlywheelArn: NotRequired[str]
+
+
 class DescribeDocumentClassificationJobResponseTypeDef(TypedDict):
     DocumentClassificationJobProperties: NotRequired[
         DocumentClassificationJobPropertiesTypeDef
@@ -773,6 +1020,39 @@ class DescribeDocumentClassifierRequestTypeDef(TypedDict):
     DocumentClassifierArn: str
 
 
+class DocumentClassifierInputDataConfigOutputTypeDef(TypedDict):
+    DataFormat: NotRequired[DocumentClassifierDataFormatType]
+    S3Uri: NotRequired[str]
+    TestS3Uri: NotRequired[str]
+    LabelDelimiter: NotRequired[str]
+    AugmentedManifests: NotRequired[list[AugmentedManifestsListItemOutputTypeDef]]
+    DocumentType: NotRequired[DocumentClassifierDocumentTypeFormatType]
+    Documents: NotRequired[DocumentClassifierDocumentsTypeDef]
+    DocumentReaderConfig: NotRequired[DocumentReaderConfigOutputTypeDef]
+
+
+class DocumentClassifierPropertiesTypeDef(TypedDict):
+    DocumentClassifierArn: NotRequired[str]
+    LanguageCode: NotRequired[LanguageCodeType]
+    Status: NotRequired[ModelStatusType]
+    Message: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    TrainingStartTime: NotRequired[datetime]
+    TrainingEndTime: NotRequired[datetime]
+    InputDataConfig: NotRequired[DocumentClassifierInputDataConfigOutputTypeDef]
+    OutputDataConfig: NotRequired[DocumentClassifierOutputDataConfigTypeDef]
+    ClassifierMetadata: NotRequired[ClassifierMetadataTypeDef]
+    DataAccessRoleArn: NotRequired[str]
+    VolumeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    Mode: NotRequired[DocumentClassifierModeType]
+    ModelKmsKeyId: NotRequired[str]
+    VersionName: NotRequired[str]
+    SourceModelArn: NotRequired[str]
+    FlywheelArn: NotRequired[str]
+
+
 class DescribeDocumentClassifierResponseTypeDef(TypedDict):
     DocumentClassifierProperties: NotRequired[DocumentClassifierPropertiesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -780,6 +1060,21 @@ class DescribeDocumentClassifierResponseTypeDef(TypedDict):
 
 class DescribeDominantLanguageDetectionJobRequestTypeDef(TypedDict):
     JobId: str
+
+
+class DominantLanguageDetectionJobPropertiesTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobArn: NotRequired[str]
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    Message: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    DataAccessRoleArn: NotRequired[str]
+    VolumeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
 
 
 class DescribeDominantLanguageDetectionJobResponseTypeDef(TypedDict):
@@ -793,6 +1088,21 @@ class DescribeEndpointRequestTypeDef(TypedDict):
     EndpointArn: str
 
 
+class EndpointPropertiesTypeDef(TypedDict):
+    EndpointArn: NotRequired[str]
+    Status: NotRequired[EndpointStatusType]
+    Message: NotRequired[str]
+    ModelArn: NotRequired[str]
+    DesiredModelArn: NotRequired[str]
+    DesiredInferenceUnits: NotRequired[int]
+    CurrentInferenceUnits: NotRequired[int]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    DataAccessRoleArn: NotRequired[str]
+    DesiredDataAccessRoleArn: NotRequired[str]
+    FlywheelArn: NotRequired[str]
+
+
 class DescribeEndpointResponseTypeDef(TypedDict):
     EndpointProperties: NotRequired[EndpointPropertiesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -800,6 +1110,24 @@ class DescribeEndpointResponseTypeDef(TypedDict):
 
 class DescribeEntitiesDetectionJobRequestTypeDef(TypedDict):
     JobId: str
+
+
+class EntitiesDetectionJobPropertiesTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobArn: NotRequired[str]
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    Message: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    EntityRecognizerArn: NotRequired[str]
+    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    LanguageCode: NotRequired[LanguageCodeType]
+    DataAccessRoleArn: NotRequired[str]
+    VolumeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    FlywheelArn: NotRequired[str]
 
 
 class DescribeEntitiesDetectionJobResponseTypeDef(TypedDict):
@@ -811,6 +1139,65 @@ class DescribeEntityRecognizerRequestTypeDef(TypedDict):
     EntityRecognizerArn: str
 
 
+class EntityRecognizerInputDataConfigOutputTypeDef(TypedDict):
+    DataFormat: NotRequired[EntityRecognizerDataFormatType]
+    EntityTypes: list[EntityTypesListItemTypeDef]
+    Documents: NotRequired[EntityRecognizerDocumentsTypeDef]
+    Annotations: NotRequired[EntityRecognizerAnnotationsTypeDef]
+    EntityList: NotRequired[EntityRecognizerEntityListTypeDef]
+    AugmentedManifests: NotRequired[list[AugmentedManifestsListItemOutputTypeDef]]
+
+
+class EntityRecognizerEvaluationMetricsTypeDef(TypedDict):
+    Precision: NotRequired[float]
+    Recall: NotRequired[float]
+    F1Score: NotRequired[float]
+
+
+class EntityTypesEvaluationMetricsTypeDef(TypedDict):
+    Precision: NotRequired[float]
+    Recall: NotRequired[float]
+    F1Score: NotRequired[float]
+
+
+class EntityRecognizerMetadataEntityTypesListItemTypeDef(TypedDict):
+    Type: NotRequired[str]
+    EvaluationMetrics: NotRequired[EntityTypesEvaluationMetricsTypeDef]
+    NumberOfTrainMentions: NotRequired[int]
+
+
+class EntityRecognizerMetadataTypeDef(TypedDict):
+    NumberOfTrainedDocuments: NotRequired[int]
+    NumberOfTestDocuments: NotRequired[int]
+    EvaluationMetrics: NotRequired[EntityRecognizerEvaluationMetricsTypeDef]
+    EntityTypes: NotRequired[list[EntityRecognizerMetadataEntityTypesListItemTypeDef]]
+
+
+class EntityRecognizerOutputDataConfigTypeDef(TypedDict):
+    FlywheelStatsS3Prefix: NotRequired[str]
+
+
+class EntityRecognizerPropertiesTypeDef(TypedDict):
+    EntityRecognizerArn: NotRequired[str]
+    LanguageCode: NotRequired[LanguageCodeType]
+    Status: NotRequired[ModelStatusType]
+    Message: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    TrainingStartTime: NotRequired[datetime]
+    TrainingEndTime: NotRequired[datetime]
+    InputDataConfig: NotRequired[EntityRecognizerInputDataConfigOutputTypeDef]
+    RecognizerMetadata: NotRequired[EntityRecognizerMetadataTypeDef]
+    DataAccessRoleArn: NotRequired[str]
+    VolumeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    ModelKmsKeyId: NotRequired[str]
+    VersionName: NotRequired[str]
+    SourceModelArn: NotRequired[str]
+    FlywheelArn: NotRequired[str]
+    OutputDataConfig: NotRequired[EntityRecognizerOutputDataConfigTypeDef]
+
+
 class DescribeEntityRecognizerResponseTypeDef(TypedDict):
     EntityRecognizerProperties: NotRequired[EntityRecognizerPropertiesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -818,6 +1205,21 @@ class DescribeEntityRecognizerResponseTypeDef(TypedDict):
 
 class DescribeEventsDetectionJobRequestTypeDef(TypedDict):
     JobId: str
+
+
+class EventsDetectionJobPropertiesTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobArn: NotRequired[str]
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    Message: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    LanguageCode: NotRequired[LanguageCodeType]
+    DataAccessRoleArn: NotRequired[str]
+    TargetEventTypes: NotRequired[list[str]]
 
 
 class DescribeEventsDetectionJobResponseTypeDef(TypedDict):
@@ -830,6 +1232,27 @@ class DescribeFlywheelIterationRequestTypeDef(TypedDict):
     FlywheelIterationId: str
 
 
+class FlywheelModelEvaluationMetricsTypeDef(TypedDict):
+    AverageF1Score: NotRequired[float]
+    AveragePrecision: NotRequired[float]
+    AverageRecall: NotRequired[float]
+    AverageAccuracy: NotRequired[float]
+
+
+class FlywheelIterationPropertiesTypeDef(TypedDict):
+    FlywheelArn: NotRequired[str]
+    FlywheelIterationId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    Status: NotRequired[FlywheelIterationStatusType]
+    Message: NotRequired[str]
+    EvaluatedModelArn: NotRequired[str]
+    EvaluatedModelMetrics: NotRequired[FlywheelModelEvaluationMetricsTypeDef]
+    TrainedModelArn: NotRequired[str]
+    TrainedModelMetrics: NotRequired[FlywheelModelEvaluationMetricsTypeDef]
+    EvaluationManifestS3Prefix: NotRequired[str]
+
+
 class DescribeFlywheelIterationResponseTypeDef(TypedDict):
     FlywheelIterationProperties: NotRequired[FlywheelIterationPropertiesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -837,6 +1260,36 @@ class DescribeFlywheelIterationResponseTypeDef(TypedDict):
 
 class DescribeFlywheelRequestTypeDef(TypedDict):
     FlywheelArn: str
+
+
+class DocumentClassificationConfigOutputTypeDef(TypedDict):
+    Mode: DocumentClassifierModeType
+    Labels: NotRequired[list[str]]
+
+
+class EntityRecognitionConfigOutputTypeDef(TypedDict):
+    EntityTypes: list[EntityTypesListItemTypeDef]
+
+
+class TaskConfigOutputTypeDef(TypedDict):
+    LanguageCode: LanguageCodeType
+    DocumentClassificationConfig: NotRequired[DocumentClassificationConfigOutputTypeDef]
+    EntityRecognitionConfig: NotRequired[EntityRecognitionConfigOutputTypeDef]
+
+
+class FlywheelPropertiesTypeDef(TypedDict):
+    FlywheelArn: NotRequired[str]
+    ActiveModelArn: NotRequired[str]
+    DataAccessRoleArn: NotRequired[str]
+    TaskConfig: NotRequired[TaskConfigOutputTypeDef]
+    DataLakeS3Uri: NotRequired[str]
+    DataSecurityConfig: NotRequired[DataSecurityConfigOutputTypeDef]
+    Status: NotRequired[FlywheelStatusType]
+    ModelType: NotRequired[ModelTypeType]
+    Message: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    LatestFlywheelIteration: NotRequired[str]
 
 
 class DescribeFlywheelResponseTypeDef(TypedDict):
@@ -848,6 +1301,22 @@ class DescribeKeyPhrasesDetectionJobRequestTypeDef(TypedDict):
     JobId: str
 
 
+class KeyPhrasesDetectionJobPropertiesTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobArn: NotRequired[str]
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    Message: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    LanguageCode: NotRequired[LanguageCodeType]
+    DataAccessRoleArn: NotRequired[str]
+    VolumeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+
+
 class DescribeKeyPhrasesDetectionJobResponseTypeDef(TypedDict):
     KeyPhrasesDetectionJobProperties: NotRequired[
         KeyPhrasesDetectionJobPropertiesTypeDef
@@ -857,6 +1326,33 @@ class DescribeKeyPhrasesDetectionJobResponseTypeDef(TypedDict):
 
 class DescribePiiEntitiesDetectionJobRequestTypeDef(TypedDict):
     JobId: str
+
+
+class PiiOutputDataConfigTypeDef(TypedDict):
+    S3Uri: str
+    KmsKeyId: NotRequired[str]
+
+
+class RedactionConfigOutputTypeDef(TypedDict):
+    PiiEntityTypes: NotRequired[list[PiiEntityTypeType]]
+    MaskMode: NotRequired[PiiEntitiesDetectionMaskModeType]
+    MaskCharacter: NotRequired[str]
+
+
+class PiiEntitiesDetectionJobPropertiesTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobArn: NotRequired[str]
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    Message: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
+    OutputDataConfig: NotRequired[PiiOutputDataConfigTypeDef]
+    RedactionConfig: NotRequired[RedactionConfigOutputTypeDef]
+    LanguageCode: NotRequired[LanguageCodeType]
+    DataAccessRoleArn: NotRequired[str]
+    Mode: NotRequired[PiiEntitiesDetectionModeType]
 
 
 class DescribePiiEntitiesDetectionJobResponseTypeDef(TypedDict):
@@ -882,6 +1378,22 @@ class DescribeSentimentDetectionJobRequestTypeDef(TypedDict):
     JobId: str
 
 
+class SentimentDetectionJobPropertiesTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobArn: NotRequired[str]
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    Message: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    LanguageCode: NotRequired[LanguageCodeType]
+    DataAccessRoleArn: NotRequired[str]
+    VolumeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+
+
 class DescribeSentimentDetectionJobResponseTypeDef(TypedDict):
     SentimentDetectionJobProperties: NotRequired[SentimentDetectionJobPropertiesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -889,6 +1401,22 @@ class DescribeSentimentDetectionJobResponseTypeDef(TypedDict):
 
 class DescribeTargetedSentimentDetectionJobRequestTypeDef(TypedDict):
     JobId: str
+
+
+class TargetedSentimentDetectionJobPropertiesTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobArn: NotRequired[str]
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    Message: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    LanguageCode: NotRequired[LanguageCodeType]
+    DataAccessRoleArn: NotRequired[str]
+    VolumeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
 
 
 class DescribeTargetedSentimentDetectionJobResponseTypeDef(TypedDict):
@@ -900,6 +1428,22 @@ class DescribeTargetedSentimentDetectionJobResponseTypeDef(TypedDict):
 
 class DescribeTopicsDetectionJobRequestTypeDef(TypedDict):
     JobId: str
+
+
+class TopicsDetectionJobPropertiesTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobArn: NotRequired[str]
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    Message: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    NumberOfTopics: NotRequired[int]
+    DataAccessRoleArn: NotRequired[str]
+    VolumeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
 
 
 class DescribeTopicsDetectionJobResponseTypeDef(TypedDict):
@@ -948,6 +1492,13 @@ class DetectPiiEntitiesRequestTypeDef(TypedDict):
     LanguageCode: LanguageCodeType
 
 
+class PiiEntityTypeDef(TypedDict):
+    Score: NotRequired[float]
+    Type: NotRequired[PiiEntityTypeType]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+
+
 class DetectPiiEntitiesResponseTypeDef(TypedDict):
     Entities: NotRequired[list[PiiEntityTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -984,30 +1535,28 @@ class DetectTargetedSentimentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TextSegmentTypeDef(TypedDict):
+    Text: str
+
+
 class DetectToxicContentRequestTypeDef(TypedDict):
     TextSegments: ReadOnly[Sequence[TextSegmentTypeDef]]
     LanguageCode: LanguageCodeType
 
 
+class ToxicContentTypeDef(TypedDict):
+    Name: NotRequired[ToxicContentTypeType]
+    Score: NotRequired[float]
+
+
+class ToxicLabelsTypeDef(TypedDict):
+    Labels: NotRequired[list[ToxicContentTypeDef]]
+    Toxicity: NotRequired[float]
+
+
 class DetectToxicContentResponseTypeDef(TypedDict):
     ResultList: NotRequired[list[ToxicLabelsTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DocumentClassTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Score: NotRequired[float]
-    Page: NotRequired[int]
-
-
-class DocumentClassificationConfigOutputTypeDef(TypedDict):
-    Mode: DocumentClassifierModeType
-    Labels: NotRequired[list[str]]
-
-
-class DocumentClassificationConfigTypeDef(TypedDict):
-    Mode: DocumentClassifierModeType
-    Labels: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DocumentClassificationJobFilterTypeDef(TypedDict):
@@ -1017,85 +1566,11 @@ class DocumentClassificationJobFilterTypeDef(TypedDict):
     SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
 
 
-class DocumentClassificationJobPropertiesTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobArn: NotRequired[str]
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    Message: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    DocumentClassifierArn: NotRequired[str]
-    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    DataAccessRoleArn: NotRequired[str]
-    VolumeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    FlywheelArn: NotRequired[str]
-
-
-class DocumentClassifierDocumentsTypeDef(TypedDict):
-    S3Uri: str
-    TestS3Uri: NotRequired[str]
-
-
 class DocumentClassifierFilterTypeDef(TypedDict):
     Status: NotRequired[ModelStatusType]
     DocumentClassifierName: NotRequired[str]
     SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
     SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class DocumentClassifierInputDataConfigOutputTypeDef(TypedDict):
-    DataFormat: NotRequired[DocumentClassifierDataFormatType]
-    S3Uri: NotRequired[str]
-    TestS3Uri: NotRequired[str]
-    LabelDelimiter: NotRequired[str]
-    AugmentedManifests: NotRequired[list[AugmentedManifestsListItemOutputTypeDef]]
-    DocumentType: NotRequired[DocumentClassifierDocumentTypeFormatType]
-    Documents: NotRequired[DocumentClassifierDocumentsTypeDef]
-    DocumentReaderConfig: NotRequired[DocumentReaderConfigOutputTypeDef]
-
-
-class DocumentClassifierInputDataConfigTypeDef(TypedDict):
-    DataFormat: NotRequired[DocumentClassifierDataFormatType]
-    S3Uri: NotRequired[str]
-    TestS3Uri: NotRequired[str]
-    LabelDelimiter: NotRequired[str]
-    AugmentedManifests: NotRequired[
-        ReadOnly[Sequence[AugmentedManifestsListItemTypeDef]]
-    ]
-    DocumentType: NotRequired[DocumentClassifierDocumentTypeFormatType]
-    Documents: NotRequired[DocumentClassifierDocumentsTypeDef]
-    DocumentReaderConfig: NotRequired[ReadOnly[DocumentReaderConfigTypeDef]]
-
-
-class DocumentClassifierOutputDataConfigTypeDef(TypedDict):
-    S3Uri: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    FlywheelStatsS3Prefix: NotRequired[str]
-
-
-class DocumentClassifierPropertiesTypeDef(TypedDict):
-    DocumentClassifierArn: NotRequired[str]
-    LanguageCode: NotRequired[LanguageCodeType]
-    Status: NotRequired[ModelStatusType]
-    Message: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    TrainingStartTime: NotRequired[datetime]
-    TrainingEndTime: NotRequired[datetime]
-    InputDataConfig: NotRequired[DocumentClassifierInputDataConfigOutputTypeDef]
-    OutputDataConfig: NotRequired[DocumentClassifierOutputDataConfigTypeDef]
-    ClassifierMetadata: NotRequired[ClassifierMetadataTypeDef]
-    DataAccessRoleArn: NotRequired[str]
-    VolumeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    Mode: NotRequired[DocumentClassifierModeType]
-    ModelKmsKeyId: NotRequired[str]
-    VersionName: NotRequired[str]
-    SourceModelArn: NotRequired[str]
-    FlywheelArn: NotRequired[str]
 
 
 class DocumentClassifierSummaryTypeDef(TypedDict):
@@ -1106,59 +1581,11 @@ class DocumentClassifierSummaryTypeDef(TypedDict):
     LatestVersionStatus: NotRequired[ModelStatusType]
 
 
-class DocumentLabelTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Score: NotRequired[float]
-    Page: NotRequired[int]
-
-
-class DocumentMetadataTypeDef(TypedDict):
-    Pages: NotRequired[int]
-    ExtractedCharacters: NotRequired[list[ExtractedCharactersListItemTypeDef]]
-
-
-class DocumentReaderConfigOutputTypeDef(TypedDict):
-    DocumentReadAction: DocumentReadActionType
-    DocumentReadMode: NotRequired[DocumentReadModeType]
-    FeatureTypes: NotRequired[list[DocumentReadFeatureTypesType]]
-
-
-class DocumentReaderConfigTypeDef(TypedDict):
-    DocumentReadAction: DocumentReadActionType
-    DocumentReadMode: NotRequired[DocumentReadModeType]
-    FeatureTypes: NotRequired[ReadOnly[Sequence[DocumentReadFeatureTypesType]]]
-
-
-class DocumentTypeListItemTypeDef(TypedDict):
-    Page: NotRequired[int]
-    Type: NotRequired[DocumentTypeType]
-
-
 class DominantLanguageDetectionJobFilterTypeDef(TypedDict):
     JobName: NotRequired[str]
     JobStatus: NotRequired[JobStatusType]
     SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
     SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class DominantLanguageDetectionJobPropertiesTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobArn: NotRequired[str]
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    Message: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    DataAccessRoleArn: NotRequired[str]
-    VolumeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-
-
-class DominantLanguageTypeDef(TypedDict):
-    LanguageCode: NotRequired[str]
-    Score: NotRequired[float]
 
 
 class EndpointFilterTypeDef(TypedDict):
@@ -1168,21 +1595,6 @@ class EndpointFilterTypeDef(TypedDict):
     CreationTimeAfter: NotRequired[ReadOnly[datetime | str]]
 
 
-class EndpointPropertiesTypeDef(TypedDict):
-    EndpointArn: NotRequired[str]
-    Status: NotRequired[EndpointStatusType]
-    Message: NotRequired[str]
-    ModelArn: NotRequired[str]
-    DesiredModelArn: NotRequired[str]
-    DesiredInferenceUnits: NotRequired[int]
-    CurrentInferenceUnits: NotRequired[int]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    DataAccessRoleArn: NotRequired[str]
-    DesiredDataAccessRoleArn: NotRequired[str]
-    FlywheelArn: NotRequired[str]
-
-
 class EntitiesDetectionJobFilterTypeDef(TypedDict):
     JobName: NotRequired[str]
     JobStatus: NotRequired[JobStatusType]
@@ -1190,121 +1602,11 @@ class EntitiesDetectionJobFilterTypeDef(TypedDict):
     SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
 
 
-class EntitiesDetectionJobPropertiesTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobArn: NotRequired[str]
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    Message: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    EntityRecognizerArn: NotRequired[str]
-    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    LanguageCode: NotRequired[LanguageCodeType]
-    DataAccessRoleArn: NotRequired[str]
-    VolumeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    FlywheelArn: NotRequired[str]
-
-
-class EntityLabelTypeDef(TypedDict):
-    Name: NotRequired[PiiEntityTypeType]
-    Score: NotRequired[float]
-
-
-class EntityRecognitionConfigOutputTypeDef(TypedDict):
-    EntityTypes: list[EntityTypesListItemTypeDef]
-
-
-class EntityRecognitionConfigTypeDef(TypedDict):
-    EntityTypes: ReadOnly[Sequence[EntityTypesListItemTypeDef]]
-
-
-class EntityRecognizerAnnotationsTypeDef(TypedDict):
-    S3Uri: str
-    TestS3Uri: NotRequired[str]
-
-
-class EntityRecognizerDocumentsTypeDef(TypedDict):
-    S3Uri: str
-    TestS3Uri: NotRequired[str]
-    InputFormat: NotRequired[InputFormatType]
-
-
-class EntityRecognizerEntityListTypeDef(TypedDict):
-    S3Uri: str
-
-
-class EntityRecognizerEvaluationMetricsTypeDef(TypedDict):
-    Precision: NotRequired[float]
-    Recall: NotRequired[float]
-    F1Score: NotRequired[float]
-
-
 class EntityRecognizerFilterTypeDef(TypedDict):
     Status: NotRequired[ModelStatusType]
     RecognizerName: NotRequired[str]
     SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
     SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class EntityRecognizerInputDataConfigOutputTypeDef(TypedDict):
-    DataFormat: NotRequired[EntityRecognizerDataFormatType]
-    EntityTypes: list[EntityTypesListItemTypeDef]
-    Documents: NotRequired[EntityRecognizerDocumentsTypeDef]
-    Annotations: NotRequired[EntityRecognizerAnnotationsTypeDef]
-    EntityList: NotRequired[EntityRecognizerEntityListTypeDef]
-    AugmentedManifests: NotRequired[list[AugmentedManifestsListItemOutputTypeDef]]
-
-
-class EntityRecognizerInputDataConfigTypeDef(TypedDict):
-    DataFormat: NotRequired[EntityRecognizerDataFormatType]
-    EntityTypes: ReadOnly[Sequence[EntityTypesListItemTypeDef]]
-    Documents: NotRequired[EntityRecognizerDocumentsTypeDef]
-    Annotations: NotRequired[EntityRecognizerAnnotationsTypeDef]
-    EntityList: NotRequired[EntityRecognizerEntityListTypeDef]
-    AugmentedManifests: NotRequired[
-        ReadOnly[Sequence[AugmentedManifestsListItemTypeDef]]
-    ]
-
-
-class EntityRecognizerMetadataEntityTypesListItemTypeDef(TypedDict):
-    Type: NotRequired[str]
-    EvaluationMetrics: NotRequired[EntityTypesEvaluationMetricsTypeDef]
-    NumberOfTrainMentions: NotRequired[int]
-
-
-class EntityRecognizerMetadataTypeDef(TypedDict):
-    NumberOfTrainedDocuments: NotRequired[int]
-    NumberOfTestDocuments: NotRequired[int]
-    EvaluationMetrics: NotRequired[EntityRecognizerEvaluationMetricsTypeDef]
-    EntityTypes: NotRequired[list[EntityRecognizerMetadataEntityTypesListItemTypeDef]]
-
-
-class EntityRecognizerOutputDataConfigTypeDef(TypedDict):
-    FlywheelStatsS3Prefix: NotRequired[str]
-
-
-class EntityRecognizerPropertiesTypeDef(TypedDict):
-    EntityRecognizerArn: NotRequired[str]
-    LanguageCode: NotRequired[LanguageCodeType]
-    Status: NotRequired[ModelStatusType]
-    Message: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    TrainingStartTime: NotRequired[datetime]
-    TrainingEndTime: NotRequired[datetime]
-    InputDataConfig: NotRequired[EntityRecognizerInputDataConfigOutputTypeDef]
-    RecognizerMetadata: NotRequired[EntityRecognizerMetadataTypeDef]
-    DataAccessRoleArn: NotRequired[str]
-    VolumeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    ModelKmsKeyId: NotRequired[str]
-    VersionName: NotRequired[str]
-    SourceModelArn: NotRequired[str]
-    FlywheelArn: NotRequired[str]
-    OutputDataConfig: NotRequired[EntityRecognizerOutputDataConfigTypeDef]
 
 
 class EntityRecognizerSummaryTypeDef(TypedDict):
@@ -1315,56 +1617,11 @@ class EntityRecognizerSummaryTypeDef(TypedDict):
     LatestVersionStatus: NotRequired[ModelStatusType]
 
 
-class EntityTypeDef(TypedDict):
-    Score: NotRequired[float]
-    Type: NotRequired[EntityTypeType]
-    Text: NotRequired[str]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
-    BlockReferences: NotRequired[list[BlockReferenceTypeDef]]
-
-
-class EntityTypesEvaluationMetricsTypeDef(TypedDict):
-    Precision: NotRequired[float]
-    Recall: NotRequired[float]
-    F1Score: NotRequired[float]
-
-
-class EntityTypesListItemTypeDef(TypedDict):
-    Type: str
-
-
-class ErrorsListItemTypeDef(TypedDict):
-    Page: NotRequired[int]
-    ErrorCode: NotRequired[PageBasedErrorCodeType]
-    ErrorMessage: NotRequired[str]
-
-
 class EventsDetectionJobFilterTypeDef(TypedDict):
     JobName: NotRequired[str]
     JobStatus: NotRequired[JobStatusType]
     SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
     SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class EventsDetectionJobPropertiesTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobArn: NotRequired[str]
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    Message: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    LanguageCode: NotRequired[LanguageCodeType]
-    DataAccessRoleArn: NotRequired[str]
-    TargetEventTypes: NotRequired[list[str]]
-
-
-class ExtractedCharactersListItemTypeDef(TypedDict):
-    Page: NotRequired[int]
-    Count: NotRequired[int]
 
 
 class FlywheelFilterTypeDef(TypedDict):
@@ -1378,42 +1635,6 @@ class FlywheelIterationFilterTypeDef(TypedDict):
     CreationTimeBefore: NotRequired[ReadOnly[datetime | str]]
 
 
-class FlywheelIterationPropertiesTypeDef(TypedDict):
-    FlywheelArn: NotRequired[str]
-    FlywheelIterationId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    Status: NotRequired[FlywheelIterationStatusType]
-    Message: NotRequired[str]
-    EvaluatedModelArn: NotRequired[str]
-    EvaluatedModelMetrics: NotRequired[FlywheelModelEvaluationMetricsTypeDef]
-    TrainedModelArn: NotRequired[str]
-    TrainedModelMetrics: NotRequired[FlywheelModelEvaluationMetricsTypeDef]
-    EvaluationManifestS3Prefix: NotRequired[str]
-
-
-class FlywheelModelEvaluationMetricsTypeDef(TypedDict):
-    AverageF1Score: NotRequired[float]
-    AveragePrecision: NotRequired[float]
-    AverageRecall: NotRequired[float]
-    AverageAccuracy: NotRequired[float]
-
-
-class FlywheelPropertiesTypeDef(TypedDict):
-    FlywheelArn: NotRequired[str]
-    ActiveModelArn: NotRequired[str]
-    DataAccessRoleArn: NotRequired[str]
-    TaskConfig: NotRequired[TaskConfigOutputTypeDef]
-    DataLakeS3Uri: NotRequired[str]
-    DataSecurityConfig: NotRequired[DataSecurityConfigOutputTypeDef]
-    Status: NotRequired[FlywheelStatusType]
-    ModelType: NotRequired[ModelTypeType]
-    Message: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    LatestFlywheelIteration: NotRequired[str]
-
-
 class FlywheelSummaryTypeDef(TypedDict):
     FlywheelArn: NotRequired[str]
     ActiveModelArn: NotRequired[str]
@@ -1424,11 +1645,6 @@ class FlywheelSummaryTypeDef(TypedDict):
     CreationTime: NotRequired[datetime]
     LastModifiedTime: NotRequired[datetime]
     LatestFlywheelIteration: NotRequired[str]
-
-
-class GeometryTypeDef(TypedDict):
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    Polygon: NotRequired[list[PointTypeDef]]
 
 
 class ImportModelRequestTypeDef(TypedDict):
@@ -1445,23 +1661,10 @@ class ImportModelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InputDataConfigOutputTypeDef(TypedDict):
-    S3Uri: str
-    InputFormat: NotRequired[InputFormatType]
-    DocumentReaderConfig: NotRequired[DocumentReaderConfigOutputTypeDef]
-
-
 class InputDataConfigTypeDef(TypedDict):
     S3Uri: str
     InputFormat: NotRequired[InputFormatType]
     DocumentReaderConfig: NotRequired[ReadOnly[DocumentReaderConfigTypeDef]]
-
-
-class KeyPhraseTypeDef(TypedDict):
-    Score: NotRequired[float]
-    Text: NotRequired[str]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
 
 
 class KeyPhrasesDetectionJobFilterTypeDef(TypedDict):
@@ -1469,22 +1672,6 @@ class KeyPhrasesDetectionJobFilterTypeDef(TypedDict):
     JobStatus: NotRequired[JobStatusType]
     SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
     SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class KeyPhrasesDetectionJobPropertiesTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobArn: NotRequired[str]
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    Message: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    LanguageCode: NotRequired[LanguageCodeType]
-    DataAccessRoleArn: NotRequired[str]
-    VolumeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
 
 
 class ListDatasetsRequestTypeDef(TypedDict):
@@ -1657,6 +1844,13 @@ class ListKeyPhrasesDetectionJobsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PiiEntitiesDetectionJobFilterTypeDef(TypedDict):
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
+    SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
+
+
 class ListPiiEntitiesDetectionJobsRequestTypeDef(TypedDict):
     Filter: NotRequired[ReadOnly[PiiEntitiesDetectionJobFilterTypeDef]]
     NextToken: NotRequired[str]
@@ -1669,6 +1863,13 @@ class ListPiiEntitiesDetectionJobsResponseTypeDef(TypedDict):
     ]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SentimentDetectionJobFilterTypeDef(TypedDict):
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
+    SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
 
 
 class ListSentimentDetectionJobsRequestTypeDef(TypedDict):
@@ -1695,6 +1896,13 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TargetedSentimentDetectionJobFilterTypeDef(TypedDict):
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
+    SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
+
+
 class ListTargetedSentimentDetectionJobsRequestTypeDef(TypedDict):
     Filter: NotRequired[ReadOnly[TargetedSentimentDetectionJobFilterTypeDef]]
     NextToken: NotRequired[str]
@@ -1707,6 +1915,13 @@ class ListTargetedSentimentDetectionJobsResponseTypeDef(TypedDict):
     ]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TopicsDetectionJobFilterTypeDef(TypedDict):
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
+    SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
 
 
 class ListTopicsDetectionJobsRequestTypeDef(TypedDict):
@@ -1723,61 +1938,6 @@ class ListTopicsDetectionJobsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MentionSentimentTypeDef(TypedDict):
-    Sentiment: NotRequired[SentimentTypeType]
-    SentimentScore: NotRequired[SentimentScoreTypeDef]
-
-
-class OutputDataConfigTypeDef(TypedDict):
-    S3Uri: str
-    KmsKeyId: NotRequired[str]
-
-
-class PartOfSpeechTagTypeDef(TypedDict):
-    Tag: NotRequired[PartOfSpeechTagTypeType]
-    Score: NotRequired[float]
-
-
-class PiiEntitiesDetectionJobFilterTypeDef(TypedDict):
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
-    SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class PiiEntitiesDetectionJobPropertiesTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobArn: NotRequired[str]
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    Message: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
-    OutputDataConfig: NotRequired[PiiOutputDataConfigTypeDef]
-    RedactionConfig: NotRequired[RedactionConfigOutputTypeDef]
-    LanguageCode: NotRequired[LanguageCodeType]
-    DataAccessRoleArn: NotRequired[str]
-    Mode: NotRequired[PiiEntitiesDetectionModeType]
-
-
-class PiiEntityTypeDef(TypedDict):
-    Score: NotRequired[float]
-    Type: NotRequired[PiiEntityTypeType]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
-
-
-class PiiOutputDataConfigTypeDef(TypedDict):
-    S3Uri: str
-    KmsKeyId: NotRequired[str]
-
-
-class PointTypeDef(TypedDict):
-    X: NotRequired[float]
-    Y: NotRequired[float]
-
-
 class PutResourcePolicyRequestTypeDef(TypedDict):
     ResourceArn: str
     ResourcePolicy: str
@@ -1789,51 +1949,10 @@ class PutResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RedactionConfigOutputTypeDef(TypedDict):
-    PiiEntityTypes: NotRequired[list[PiiEntityTypeType]]
-    MaskMode: NotRequired[PiiEntitiesDetectionMaskModeType]
-    MaskCharacter: NotRequired[str]
-
-
 class RedactionConfigTypeDef(TypedDict):
     PiiEntityTypes: NotRequired[ReadOnly[Sequence[PiiEntityTypeType]]]
     MaskMode: NotRequired[PiiEntitiesDetectionMaskModeType]
     MaskCharacter: NotRequired[str]
-
-
-class RelationshipsListItemTypeDef(TypedDict):
-    Ids: NotRequired[list[str]]
-    Type: NotRequired[RelationshipTypeType]
-
-
-class SentimentDetectionJobFilterTypeDef(TypedDict):
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
-    SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class SentimentDetectionJobPropertiesTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobArn: NotRequired[str]
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    Message: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    LanguageCode: NotRequired[LanguageCodeType]
-    DataAccessRoleArn: NotRequired[str]
-    VolumeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-
-
-class SentimentScoreTypeDef(TypedDict):
-    Positive: NotRequired[float]
-    Negative: NotRequired[float]
-    Neutral: NotRequired[float]
-    Mixed: NotRequired[float]
 
 
 class StartDocumentClassificationJobRequestTypeDef(TypedDict):
@@ -2107,14 +2226,6 @@ class StopTrainingEntityRecognizerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SyntaxTokenTypeDef(TypedDict):
-    TokenId: NotRequired[int]
-    Text: NotRequired[str]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
-    PartOfSpeech: NotRequired[PartOfSpeechTagTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -2122,100 +2233,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-
-
-class TargetedSentimentDetectionJobFilterTypeDef(TypedDict):
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
-    SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class TargetedSentimentDetectionJobPropertiesTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobArn: NotRequired[str]
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    Message: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    LanguageCode: NotRequired[LanguageCodeType]
-    DataAccessRoleArn: NotRequired[str]
-    VolumeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-
-
-class TargetedSentimentEntityTypeDef(TypedDict):
-    DescriptiveMentionIndex: NotRequired[list[int]]
-    Mentions: NotRequired[list[TargetedSentimentMentionTypeDef]]
-
-
-class TargetedSentimentMentionTypeDef(TypedDict):
-    Score: NotRequired[float]
-    GroupScore: NotRequired[float]
-    Text: NotRequired[str]
-    Type: NotRequired[TargetedSentimentEntityTypeType]
-    MentionSentiment: NotRequired[MentionSentimentTypeDef]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
-
-
-class TaskConfigOutputTypeDef(TypedDict):
-    LanguageCode: LanguageCodeType
-    DocumentClassificationConfig: NotRequired[DocumentClassificationConfigOutputTypeDef]
-    EntityRecognitionConfig: NotRequired[EntityRecognitionConfigOutputTypeDef]
-
-
-class TaskConfigTypeDef(TypedDict):
-    LanguageCode: LanguageCodeType
-    DocumentClassificationConfig: NotRequired[
-        ReadOnly[DocumentClassificationConfigTypeDef]
-    ]
-    EntityRecognitionConfig: NotRequired[ReadOnly[EntityRecognitionConfigTypeDef]]
-
-
-class TextSegmentTypeDef(TypedDict):
-    Text: str
-
-
-class TopicsDetectionJobFilterTypeDef(TypedDict):
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
-    SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class TopicsDetectionJobPropertiesTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobArn: NotRequired[str]
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    Message: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    InputDataConfig: NotRequired[InputDataConfigOutputTypeDef]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    NumberOfTopics: NotRequired[int]
-    DataAccessRoleArn: NotRequired[str]
-    VolumeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-
-
-class ToxicContentTypeDef(TypedDict):
-    Name: NotRequired[ToxicContentTypeType]
-    Score: NotRequired[float]
-
-
-class ToxicLabelsTypeDef(TypedDict):
-    Labels: NotRequired[list[ToxicContentTypeDef]]
-    Toxicity: NotRequired[float]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2256,19 +2273,3 @@ class UpdateFlywheelRequestTypeDef(TypedDict):
 class UpdateFlywheelResponseTypeDef(TypedDict):
     FlywheelProperties: NotRequired[FlywheelPropertiesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcConfigOutputTypeDef(TypedDict):
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class VpcConfigTypeDef(TypedDict):
-    SecurityGroupIds: ReadOnly[Sequence[str]]
-    Subnets: ReadOnly[Sequence[str]]
-
-
-class WarningsListItemTypeDef(TypedDict):
-    Page: NotRequired[int]
-    WarnCode: NotRequired[PageBasedWarningCodeType]
-    WarnMessage: NotRequired[str]

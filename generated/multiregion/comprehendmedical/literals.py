@@ -2,30 +2,31 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Comprehend Medical: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AttributeNameType",
-    "EntitySubTypeType",
-    "EntityTypeType",
-    "ICD10CMAttributeTypeType",
-    "ICD10CMEntityCategoryType",
-    "ICD10CMEntityTypeType",
-    "ICD10CMRelationshipTypeType",
-    "ICD10CMTraitNameType",
-    "JobStatusType",
-    "LanguageCodeType",
-    "RelationshipTypeType",
-    "RxNormAttributeTypeType",
-    "RxNormEntityCategoryType",
-    "RxNormEntityTypeType",
-    "RxNormTraitNameType",
-    "SNOMEDCTAttributeTypeType",
-    "SNOMEDCTEntityCategoryType",
-    "SNOMEDCTEntityTypeType",
-    "SNOMEDCTRelationshipTypeType",
-    "SNOMEDCTTraitNameType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttributeNameType",
+        "EntitySubTypeType",
+        "EntityTypeType",
+        "ICD10CMAttributeTypeType",
+        "ICD10CMEntityCategoryType",
+        "ICD10CMEntityTypeType",
+        "ICD10CMRelationshipTypeType",
+        "ICD10CMTraitNameType",
+        "JobStatusType",
+        "LanguageCodeType",
+        "RelationshipTypeType",
+        "RxNormAttributeTypeType",
+        "RxNormEntityCategoryType",
+        "RxNormEntityTypeType",
+        "RxNormTraitNameType",
+        "SNOMEDCTAttributeTypeType",
+        "SNOMEDCTEntityCategoryType",
+        "SNOMEDCTEntityTypeType",
+        "SNOMEDCTRelationshipTypeType",
+        "SNOMEDCTTraitNameType",
+    ]
 
 AttributeNameType = Literal[
     "SIGN",

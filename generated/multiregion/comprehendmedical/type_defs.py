@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -41,84 +41,90 @@ from .literals import (
     SNOMEDCTTraitNameType,
 )
 
-__all__ = [
-    "AttributeTypeDef",
-    "CharactersTypeDef",
-    "ComprehendMedicalAsyncJobFilterTypeDef",
-    "ComprehendMedicalAsyncJobPropertiesTypeDef",
-    "DescribeEntitiesDetectionV2JobRequestTypeDef",
-    "DescribeEntitiesDetectionV2JobResponseTypeDef",
-    "DescribeICD10CMInferenceJobRequestTypeDef",
-    "DescribeICD10CMInferenceJobResponseTypeDef",
-    "DescribePHIDetectionJobRequestTypeDef",
-    "DescribePHIDetectionJobResponseTypeDef",
-    "DescribeRxNormInferenceJobRequestTypeDef",
-    "DescribeRxNormInferenceJobResponseTypeDef",
-    "DescribeSNOMEDCTInferenceJobRequestTypeDef",
-    "DescribeSNOMEDCTInferenceJobResponseTypeDef",
-    "DetectEntitiesRequestTypeDef",
-    "DetectEntitiesResponseTypeDef",
-    "DetectEntitiesV2RequestTypeDef",
-    "DetectEntitiesV2ResponseTypeDef",
-    "DetectPHIRequestTypeDef",
-    "DetectPHIResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EntityTypeDef",
-    "ICD10CMAttributeTypeDef",
-    "ICD10CMConceptTypeDef",
-    "ICD10CMEntityTypeDef",
-    "ICD10CMTraitTypeDef",
-    "InferICD10CMRequestTypeDef",
-    "InferICD10CMResponseTypeDef",
-    "InferRxNormRequestTypeDef",
-    "InferRxNormResponseTypeDef",
-    "InferSNOMEDCTRequestTypeDef",
-    "InferSNOMEDCTResponseTypeDef",
-    "InputDataConfigTypeDef",
-    "ListEntitiesDetectionV2JobsRequestTypeDef",
-    "ListEntitiesDetectionV2JobsResponseTypeDef",
-    "ListICD10CMInferenceJobsRequestTypeDef",
-    "ListICD10CMInferenceJobsResponseTypeDef",
-    "ListPHIDetectionJobsRequestTypeDef",
-    "ListPHIDetectionJobsResponseTypeDef",
-    "ListRxNormInferenceJobsRequestTypeDef",
-    "ListRxNormInferenceJobsResponseTypeDef",
-    "ListSNOMEDCTInferenceJobsRequestTypeDef",
-    "ListSNOMEDCTInferenceJobsResponseTypeDef",
-    "OutputDataConfigTypeDef",
-    "ResponseMetadataTypeDef",
-    "RxNormAttributeTypeDef",
-    "RxNormConceptTypeDef",
-    "RxNormEntityTypeDef",
-    "RxNormTraitTypeDef",
-    "SNOMEDCTAttributeTypeDef",
-    "SNOMEDCTConceptTypeDef",
-    "SNOMEDCTDetailsTypeDef",
-    "SNOMEDCTEntityTypeDef",
-    "SNOMEDCTTraitTypeDef",
-    "StartEntitiesDetectionV2JobRequestTypeDef",
-    "StartEntitiesDetectionV2JobResponseTypeDef",
-    "StartICD10CMInferenceJobRequestTypeDef",
-    "StartICD10CMInferenceJobResponseTypeDef",
-    "StartPHIDetectionJobRequestTypeDef",
-    "StartPHIDetectionJobResponseTypeDef",
-    "StartRxNormInferenceJobRequestTypeDef",
-    "StartRxNormInferenceJobResponseTypeDef",
-    "StartSNOMEDCTInferenceJobRequestTypeDef",
-    "StartSNOMEDCTInferenceJobResponseTypeDef",
-    "StopEntitiesDetectionV2JobRequestTypeDef",
-    "StopEntitiesDetectionV2JobResponseTypeDef",
-    "StopICD10CMInferenceJobRequestTypeDef",
-    "StopICD10CMInferenceJobResponseTypeDef",
-    "StopPHIDetectionJobRequestTypeDef",
-    "StopPHIDetectionJobResponseTypeDef",
-    "StopRxNormInferenceJobRequestTypeDef",
-    "StopRxNormInferenceJobResponseTypeDef",
-    "StopSNOMEDCTInferenceJobRequestTypeDef",
-    "StopSNOMEDCTInferenceJobResponseTypeDef",
-    "TraitTypeDef",
-    "UnmappedAttributeTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttributeTypeDef",
+        "CharactersTypeDef",
+        "ComprehendMedicalAsyncJobFilterTypeDef",
+        "ComprehendMedicalAsyncJobPropertiesTypeDef",
+        "DescribeEntitiesDetectionV2JobRequestTypeDef",
+        "DescribeEntitiesDetectionV2JobResponseTypeDef",
+        "DescribeICD10CMInferenceJobRequestTypeDef",
+        "DescribeICD10CMInferenceJobResponseTypeDef",
+        "DescribePHIDetectionJobRequestTypeDef",
+        "DescribePHIDetectionJobResponseTypeDef",
+        "DescribeRxNormInferenceJobRequestTypeDef",
+        "DescribeRxNormInferenceJobResponseTypeDef",
+        "DescribeSNOMEDCTInferenceJobRequestTypeDef",
+        "DescribeSNOMEDCTInferenceJobResponseTypeDef",
+        "DetectEntitiesRequestTypeDef",
+        "DetectEntitiesResponseTypeDef",
+        "DetectEntitiesV2RequestTypeDef",
+        "DetectEntitiesV2ResponseTypeDef",
+        "DetectPHIRequestTypeDef",
+        "DetectPHIResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EntityTypeDef",
+        "ICD10CMAttributeTypeDef",
+        "ICD10CMConceptTypeDef",
+        "ICD10CMEntityTypeDef",
+        "ICD10CMTraitTypeDef",
+        "InferICD10CMRequestTypeDef",
+        "InferICD10CMResponseTypeDef",
+        "InferRxNormRequestTypeDef",
+        "InferRxNormResponseTypeDef",
+        "InferSNOMEDCTRequestTypeDef",
+        "InferSNOMEDCTResponseTypeDef",
+        "InputDataConfigTypeDef",
+        "ListEntitiesDetectionV2JobsRequestTypeDef",
+        "ListEntitiesDetectionV2JobsResponseTypeDef",
+        "ListICD10CMInferenceJobsRequestTypeDef",
+        "ListICD10CMInferenceJobsResponseTypeDef",
+        "ListPHIDetectionJobsRequestTypeDef",
+        "ListPHIDetectionJobsResponseTypeDef",
+        "ListRxNormInferenceJobsRequestTypeDef",
+        "ListRxNormInferenceJobsResponseTypeDef",
+        "ListSNOMEDCTInferenceJobsRequestTypeDef",
+        "ListSNOMEDCTInferenceJobsResponseTypeDef",
+        "OutputDataConfigTypeDef",
+        "ResponseMetadataTypeDef",
+        "RxNormAttributeTypeDef",
+        "RxNormConceptTypeDef",
+        "RxNormEntityTypeDef",
+        "RxNormTraitTypeDef",
+        "SNOMEDCTAttributeTypeDef",
+        "SNOMEDCTConceptTypeDef",
+        "SNOMEDCTDetailsTypeDef",
+        "SNOMEDCTEntityTypeDef",
+        "SNOMEDCTTraitTypeDef",
+        "StartEntitiesDetectionV2JobRequestTypeDef",
+        "StartEntitiesDetectionV2JobResponseTypeDef",
+        "StartICD10CMInferenceJobRequestTypeDef",
+        "StartICD10CMInferenceJobResponseTypeDef",
+        "StartPHIDetectionJobRequestTypeDef",
+        "StartPHIDetectionJobResponseTypeDef",
+        "StartRxNormInferenceJobRequestTypeDef",
+        "StartRxNormInferenceJobResponseTypeDef",
+        "StartSNOMEDCTInferenceJobRequestTypeDef",
+        "StartSNOMEDCTInferenceJobResponseTypeDef",
+        "StopEntitiesDetectionV2JobRequestTypeDef",
+        "StopEntitiesDetectionV2JobResponseTypeDef",
+        "StopICD10CMInferenceJobRequestTypeDef",
+        "StopICD10CMInferenceJobResponseTypeDef",
+        "StopPHIDetectionJobRequestTypeDef",
+        "StopPHIDetectionJobResponseTypeDef",
+        "StopRxNormInferenceJobRequestTypeDef",
+        "StopRxNormInferenceJobResponseTypeDef",
+        "StopSNOMEDCTInferenceJobRequestTypeDef",
+        "StopSNOMEDCTInferenceJobResponseTypeDef",
+        "TraitTypeDef",
+        "UnmappedAttributeTypeDef",
+    ]
+
+
+class TraitTypeDef(TypedDict):
+    Name: NotRequired[AttributeNameType]
+    Score: NotRequired[float]
 
 
 class AttributeTypeDef(TypedDict):
@@ -143,6 +149,16 @@ class ComprehendMedicalAsyncJobFilterTypeDef(TypedDict):
     JobStatus: NotRequired[JobStatusType]
     SubmitTimeBefore: NotRequired[ReadOnly[datetime | str]]
     SubmitTimeAfter: NotRequired[ReadOnly[datetime | str]]
+
+
+class InputDataConfigTypeDef(TypedDict):
+    S3Bucket: str
+    S3Key: NotRequired[str]
+
+
+class OutputDataConfigTypeDef(TypedDict):
+    S3Bucket: str
+    S3Key: NotRequired[str]
 
 
 class ComprehendMedicalAsyncJobPropertiesTypeDef(TypedDict):
@@ -221,6 +237,23 @@ class DetectEntitiesRequestTypeDef(TypedDict):
     Text: str
 
 
+class EntityTypeDef(TypedDict):
+    Id: NotRequired[int]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+    Score: NotRequired[float]
+    Text: NotRequired[str]
+    Category: NotRequired[EntityTypeType]
+    Type: NotRequired[EntitySubTypeType]
+    Traits: NotRequired[list[TraitTypeDef]]
+    Attributes: NotRequired[list[AttributeTypeDef]]
+
+
+class UnmappedAttributeTypeDef(TypedDict):
+    Type: NotRequired[EntityTypeType]
+    Attribute: NotRequired[AttributeTypeDef]
+
+
 class DetectEntitiesResponseTypeDef(TypedDict):
     Entities: list[EntityTypeDef]
     UnmappedAttributes: NotRequired[list[UnmappedAttributeTypeDef]]
@@ -252,16 +285,9 @@ class DetectPHIResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EntityTypeDef(TypedDict):
-    Id: NotRequired[int]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
+class ICD10CMTraitTypeDef(TypedDict):
+    Name: NotRequired[ICD10CMTraitNameType]
     Score: NotRequired[float]
-    Text: NotRequired[str]
-    Category: NotRequired[EntityTypeType]
-    Type: NotRequired[EntitySubTypeType]
-    Traits: NotRequired[list[TraitTypeDef]]
-    Attributes: NotRequired[list[AttributeTypeDef]]
 
 
 class ICD10CMAttributeTypeDef(TypedDict):
@@ -296,11 +322,6 @@ class ICD10CMEntityTypeDef(TypedDict):
     ICD10CMConcepts: NotRequired[list[ICD10CMConceptTypeDef]]
 
 
-class ICD10CMTraitTypeDef(TypedDict):
-    Name: NotRequired[ICD10CMTraitNameType]
-    Score: NotRequired[float]
-
-
 class InferICD10CMRequestTypeDef(TypedDict):
     Text: str
 
@@ -316,6 +337,41 @@ class InferRxNormRequestTypeDef(TypedDict):
     Text: str
 
 
+class RxNormTraitTypeDef(TypedDict):
+    Name: NotRequired[RxNormTraitNameType]
+    Score: NotRequired[float]
+
+
+class RxNormAttributeTypeDef(TypedDict):
+    Type: NotRequired[RxNormAttributeTypeType]
+    Score: NotRequired[float]
+    RelationshipScore: NotRequired[float]
+    Id: NotRequired[int]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+    Text: NotRequired[str]
+    Traits: NotRequired[list[RxNormTraitTypeDef]]
+
+
+class RxNormConceptTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Code: NotRequired[str]
+    Score: NotRequired[float]
+
+
+class RxNormEntityTypeDef(TypedDict):
+    Id: NotRequired[int]
+    Text: NotRequired[str]
+    Category: NotRequired[RxNormEntityCategoryType]
+    Type: NotRequired[RxNormEntityTypeType]
+    Score: NotRequired[float]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+    Attributes: NotRequired[list[RxNormAttributeTypeDef]]
+    Traits: NotRequired[list[RxNormTraitTypeDef]]
+    RxNormConcepts: NotRequired[list[RxNormConceptTypeDef]]
+
+
 class InferRxNormResponseTypeDef(TypedDict):
     Entities: list[RxNormEntityTypeDef]
     PaginationToken: NotRequired[str]
@@ -327,6 +383,50 @@ class InferSNOMEDCTRequestTypeDef(TypedDict):
     Text: str
 
 
+class SNOMEDCTDetailsTypeDef(TypedDict):
+    Edition: NotRequired[str]
+    Language: NotRequired[str]
+    VersionDate: NotRequired[str]
+
+
+class SNOMEDCTConceptTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Code: NotRequired[str]
+    Score: NotRequired[float]
+
+
+class SNOMEDCTTraitTypeDef(TypedDict):
+    Name: NotRequired[SNOMEDCTTraitNameType]
+    Score: NotRequired[float]
+
+
+class SNOMEDCTAttributeTypeDef(TypedDict):
+    Category: NotRequired[SNOMEDCTEntityCategoryType]
+    Type: NotRequired[SNOMEDCTAttributeTypeType]
+    Score: NotRequired[float]
+    RelationshipScore: NotRequired[float]
+    RelationshipType: NotRequired[SNOMEDCTRelationshipTypeType]
+    Id: NotRequired[int]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+    Text: NotRequired[str]
+    Traits: NotRequired[list[SNOMEDCTTraitTypeDef]]
+    SNOMEDCTConcepts: NotRequired[list[SNOMEDCTConceptTypeDef]]
+
+
+class SNOMEDCTEntityTypeDef(TypedDict):
+    Id: NotRequired[int]
+    Text: NotRequired[str]
+    Category: NotRequired[SNOMEDCTEntityCategoryType]
+    Type: NotRequired[SNOMEDCTEntityTypeType]
+    Score: NotRequired[float]
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+    Attributes: NotRequired[list[SNOMEDCTAttributeTypeDef]]
+    Traits: NotRequired[list[SNOMEDCTTraitTypeDef]]
+    SNOMEDCTConcepts: NotRequired[list[SNOMEDCTConceptTypeDef]]
+
+
 class InferSNOMEDCTResponseTypeDef(TypedDict):
     Entities: list[SNOMEDCTEntityTypeDef]
     PaginationToken: NotRequired[str]
@@ -334,11 +434,6 @@ class InferSNOMEDCTResponseTypeDef(TypedDict):
     SNOMEDCTDetails: NotRequired[SNOMEDCTDetailsTypeDef]
     Characters: NotRequired[CharactersTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InputDataConfigTypeDef(TypedDict):
-    S3Bucket: str
-    S3Key: NotRequired[str]
 
 
 class ListEntitiesDetectionV2JobsRequestTypeDef(TypedDict):
@@ -409,90 +504,6 @@ class ListSNOMEDCTInferenceJobsResponseTypeDef(TypedDict):
     ]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class OutputDataConfigTypeDef(TypedDict):
-    S3Bucket: str
-    S3Key: NotRequired[str]
-
-
-class RxNormAttributeTypeDef(TypedDict):
-    Type: NotRequired[RxNormAttributeTypeType]
-    Score: NotRequired[float]
-    RelationshipScore: NotRequired[float]
-    Id: NotRequired[int]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
-    Text: NotRequired[str]
-    Traits: NotRequired[list[RxNormTraitTypeDef]]
-
-
-class RxNormConceptTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Code: NotRequired[str]
-    Score: NotRequired[float]
-
-
-class RxNormEntityTypeDef(TypedDict):
-    Id: NotRequired[int]
-    Text: NotRequired[str]
-    Category: NotRequired[RxNormEntityCategoryType]
-    Type: NotRequired[RxNormEntityTypeType]
-    Score: NotRequired[float]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
-    Attributes: NotRequired[list[RxNormAttributeTypeDef]]
-    Traits: NotRequired[list[RxNormTraitTypeDef]]
-    RxNormConcepts: NotRequired[list[RxNormConceptTypeDef]]
-
-
-class RxNormTraitTypeDef(TypedDict):
-    Name: NotRequired[RxNormTraitNameType]
-    Score: NotRequired[float]
-
-
-class SNOMEDCTAttributeTypeDef(TypedDict):
-    Category: NotRequired[SNOMEDCTEntityCategoryType]
-    Type: NotRequired[SNOMEDCTAttributeTypeType]
-    Score: NotRequired[float]
-    RelationshipScore: NotRequired[float]
-    RelationshipType: NotRequired[SNOMEDCTRelationshipTypeType]
-    Id: NotRequired[int]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
-    Text: NotRequired[str]
-    Traits: NotRequired[list[SNOMEDCTTraitTypeDef]]
-    SNOMEDCTConcepts: NotRequired[list[SNOMEDCTConceptTypeDef]]
-
-
-class SNOMEDCTConceptTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Code: NotRequired[str]
-    Score: NotRequired[float]
-
-
-class SNOMEDCTDetailsTypeDef(TypedDict):
-    Edition: NotRequired[str]
-    Language: NotRequired[str]
-    VersionDate: NotRequired[str]
-
-
-class SNOMEDCTEntityTypeDef(TypedDict):
-    Id: NotRequired[int]
-    Text: NotRequired[str]
-    Category: NotRequired[SNOMEDCTEntityCategoryType]
-    Type: NotRequired[SNOMEDCTEntityTypeType]
-    Score: NotRequired[float]
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
-    Attributes: NotRequired[list[SNOMEDCTAttributeTypeDef]]
-    Traits: NotRequired[list[SNOMEDCTTraitTypeDef]]
-    SNOMEDCTConcepts: NotRequired[list[SNOMEDCTConceptTypeDef]]
-
-
-class SNOMEDCTTraitTypeDef(TypedDict):
-    Name: NotRequired[SNOMEDCTTraitNameType]
-    Score: NotRequired[float]
 
 
 class StartEntitiesDetectionV2JobRequestTypeDef(TypedDict):
@@ -613,13 +624,3 @@ class StopSNOMEDCTInferenceJobRequestTypeDef(TypedDict):
 class StopSNOMEDCTInferenceJobResponseTypeDef(TypedDict):
     JobId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TraitTypeDef(TypedDict):
-    Name: NotRequired[AttributeNameType]
-    Score: NotRequired[float]
-
-
-class UnmappedAttributeTypeDef(TypedDict):
-    Type: NotRequired[EntityTypeType]
-    Attribute: NotRequired[AttributeTypeDef]

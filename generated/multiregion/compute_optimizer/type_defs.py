@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -109,169 +109,170 @@ from .literals import (
     StatusType,
 )
 
-__all__ = [
-    "AccountEnrollmentStatusTypeDef",
-    "AutoScalingGroupConfigurationTypeDef",
-    "AutoScalingGroupEstimatedMonthlySavingsTypeDef",
-    "AutoScalingGroupRecommendationOptionTypeDef",
-    "AutoScalingGroupRecommendationTypeDef",
-    "AutoScalingGroupSavingsOpportunityAfterDiscountsTypeDef",
-    "ContainerConfigurationTypeDef",
-    "ContainerRecommendationTypeDef",
-    "CurrentPerformanceRiskRatingsTypeDef",
-    "CustomizableMetricParametersTypeDef",
-    "DBStorageConfigurationTypeDef",
-    "DeleteRecommendationPreferencesRequestTypeDef",
-    "DeleteRecommendationPreferencesResponseTypeDef",
-    "DescribeRecommendationExportJobsRequestTypeDef",
-    "DescribeRecommendationExportJobsResponseTypeDef",
-    "EBSEffectiveRecommendationPreferencesTypeDef",
-    "EBSEstimatedMonthlySavingsTypeDef",
-    "EBSFilterTypeDef",
-    "EBSSavingsEstimationModeTypeDef",
-    "EBSSavingsOpportunityAfterDiscountsTypeDef",
-    "EBSUtilizationMetricTypeDef",
-    "ECSEffectiveRecommendationPreferencesTypeDef",
-    "ECSEstimatedMonthlySavingsTypeDef",
-    "ECSSavingsEstimationModeTypeDef",
-    "ECSSavingsOpportunityAfterDiscountsTypeDef",
-    "ECSServiceProjectedMetricTypeDef",
-    "ECSServiceProjectedUtilizationMetricTypeDef",
-    "ECSServiceRecommendationFilterTypeDef",
-    "ECSServiceRecommendationOptionTypeDef",
-    "ECSServiceRecommendationTypeDef",
-    "ECSServiceRecommendedOptionProjectedMetricTypeDef",
-    "ECSServiceUtilizationMetricTypeDef",
-    "EffectivePreferredResourceTypeDef",
-    "EffectiveRecommendationPreferencesTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnrollmentFilterTypeDef",
-    "EstimatedMonthlySavingsTypeDef",
-    "ExportAutoScalingGroupRecommendationsRequestTypeDef",
-    "ExportAutoScalingGroupRecommendationsResponseTypeDef",
-    "ExportDestinationTypeDef",
-    "ExportEBSVolumeRecommendationsRequestTypeDef",
-    "ExportEBSVolumeRecommendationsResponseTypeDef",
-    "ExportEC2InstanceRecommendationsRequestTypeDef",
-    "ExportEC2InstanceRecommendationsResponseTypeDef",
-    "ExportECSServiceRecommendationsRequestTypeDef",
-    "ExportECSServiceRecommendationsResponseTypeDef",
-    "ExportIdleRecommendationsRequestTypeDef",
-    "ExportIdleRecommendationsResponseTypeDef",
-    "ExportLambdaFunctionRecommendationsRequestTypeDef",
-    "ExportLambdaFunctionRecommendationsResponseTypeDef",
-    "ExportLicenseRecommendationsRequestTypeDef",
-    "ExportLicenseRecommendationsResponseTypeDef",
-    "ExportRDSDatabaseRecommendationsRequestTypeDef",
-    "ExportRDSDatabaseRecommendationsResponseTypeDef",
-    "ExternalMetricStatusTypeDef",
-    "ExternalMetricsPreferenceTypeDef",
-    "FilterTypeDef",
-    "GetAutoScalingGroupRecommendationsRequestTypeDef",
-    "GetAutoScalingGroupRecommendationsResponseTypeDef",
-    "GetEBSVolumeRecommendationsRequestTypeDef",
-    "GetEBSVolumeRecommendationsResponseTypeDef",
-    "GetEC2InstanceRecommendationsRequestTypeDef",
-    "GetEC2InstanceRecommendationsResponseTypeDef",
-    "GetEC2RecommendationProjectedMetricsRequestTypeDef",
-    "GetEC2RecommendationProjectedMetricsResponseTypeDef",
-    "GetECSServiceRecommendationProjectedMetricsRequestTypeDef",
-    "GetECSServiceRecommendationProjectedMetricsResponseTypeDef",
-    "GetECSServiceRecommendationsRequestTypeDef",
-    "GetECSServiceRecommendationsResponseTypeDef",
-    "GetEffectiveRecommendationPreferencesRequestTypeDef",
-    "GetEffectiveRecommendationPreferencesResponseTypeDef",
-    "GetEnrollmentStatusResponseTypeDef",
-    "GetEnrollmentStatusesForOrganizationRequestTypeDef",
-    "GetEnrollmentStatusesForOrganizationResponseTypeDef",
-    "GetIdleRecommendationsRequestTypeDef",
-    "GetIdleRecommendationsResponseTypeDef",
-    "GetLambdaFunctionRecommendationsRequestTypeDef",
-    "GetLambdaFunctionRecommendationsResponseTypeDef",
-    "GetLicenseRecommendationsRequestTypeDef",
-    "GetLicenseRecommendationsResponseTypeDef",
-    "GetRDSDatabaseRecommendationProjectedMetricsRequestTypeDef",
-    "GetRDSDatabaseRecommendationProjectedMetricsResponseTypeDef",
-    "GetRDSDatabaseRecommendationsRequestTypeDef",
-    "GetRDSDatabaseRecommendationsResponseTypeDef",
-    "GetRecommendationErrorTypeDef",
-    "GetRecommendationPreferencesRequestTypeDef",
-    "GetRecommendationPreferencesResponseTypeDef",
-    "GetRecommendationSummariesRequestTypeDef",
-    "GetRecommendationSummariesResponseTypeDef",
-    "GpuInfoTypeDef",
-    "GpuTypeDef",
-    "IdleEstimatedMonthlySavingsTypeDef",
-    "IdleRecommendationErrorTypeDef",
-    "IdleRecommendationFilterTypeDef",
-    "IdleRecommendationTypeDef",
-    "IdleSavingsOpportunityAfterDiscountsTypeDef",
-    "IdleSavingsOpportunityTypeDef",
-    "IdleSummaryTypeDef",
-    "IdleUtilizationMetricTypeDef",
-    "InferredWorkloadSavingTypeDef",
-    "InstanceEstimatedMonthlySavingsTypeDef",
-    "InstanceRecommendationOptionTypeDef",
-    "InstanceRecommendationTypeDef",
-    "InstanceSavingsEstimationModeTypeDef",
-    "InstanceSavingsOpportunityAfterDiscountsTypeDef",
-    "JobFilterTypeDef",
-    "LambdaEffectiveRecommendationPreferencesTypeDef",
-    "LambdaEstimatedMonthlySavingsTypeDef",
-    "LambdaFunctionMemoryProjectedMetricTypeDef",
-    "LambdaFunctionMemoryRecommendationOptionTypeDef",
-    "LambdaFunctionRecommendationFilterTypeDef",
-    "LambdaFunctionRecommendationTypeDef",
-    "LambdaFunctionUtilizationMetricTypeDef",
-    "LambdaSavingsEstimationModeTypeDef",
-    "LambdaSavingsOpportunityAfterDiscountsTypeDef",
-    "LicenseConfigurationTypeDef",
-    "LicenseRecommendationFilterTypeDef",
-    "LicenseRecommendationOptionTypeDef",
-    "LicenseRecommendationTypeDef",
-    "MemorySizeConfigurationTypeDef",
-    "MetricSourceTypeDef",
-    "OrderByTypeDef",
-    "PreferredResourceTypeDef",
-    "ProjectedMetricTypeDef",
-    "PutRecommendationPreferencesRequestTypeDef",
-    "PutRecommendationPreferencesResponseTypeDef",
-    "RDSDBInstanceRecommendationOptionTypeDef",
-    "RDSDBRecommendationFilterTypeDef",
-    "RDSDBRecommendationTypeDef",
-    "RDSDBStorageRecommendationOptionTypeDef",
-    "RDSDBUtilizationMetricTypeDef",
-    "RDSDatabaseProjectedMetricTypeDef",
-    "RDSDatabaseRecommendedOptionProjectedMetricTypeDef",
-    "RDSEffectiveRecommendationPreferencesTypeDef",
-    "RDSInstanceEstimatedMonthlySavingsTypeDef",
-    "RDSInstanceSavingsOpportunityAfterDiscountsTypeDef",
-    "RDSSavingsEstimationModeTypeDef",
-    "RDSStorageEstimatedMonthlySavingsTypeDef",
-    "RDSStorageSavingsOpportunityAfterDiscountsTypeDef",
-    "ReasonCodeSummaryTypeDef",
-    "RecommendationExportJobTypeDef",
-    "RecommendationPreferencesDetailTypeDef",
-    "RecommendationPreferencesTypeDef",
-    "RecommendationSourceTypeDef",
-    "RecommendationSummaryTypeDef",
-    "RecommendedOptionProjectedMetricTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DestinationConfigTypeDef",
-    "S3DestinationTypeDef",
-    "SavingsOpportunityTypeDef",
-    "ScopeTypeDef",
-    "ServiceConfigurationTypeDef",
-    "SummaryTypeDef",
-    "TagTypeDef",
-    "UpdateEnrollmentStatusRequestTypeDef",
-    "UpdateEnrollmentStatusResponseTypeDef",
-    "UtilizationMetricTypeDef",
-    "UtilizationPreferenceTypeDef",
-    "VolumeConfigurationTypeDef",
-    "VolumeRecommendationOptionTypeDef",
-    "VolumeRecommendationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountEnrollmentStatusTypeDef",
+        "AutoScalingGroupConfigurationTypeDef",
+        "AutoScalingGroupEstimatedMonthlySavingsTypeDef",
+        "AutoScalingGroupRecommendationOptionTypeDef",
+        "AutoScalingGroupRecommendationTypeDef",
+        "AutoScalingGroupSavingsOpportunityAfterDiscountsTypeDef",
+        "ContainerConfigurationTypeDef",
+        "ContainerRecommendationTypeDef",
+        "CurrentPerformanceRiskRatingsTypeDef",
+        "CustomizableMetricParametersTypeDef",
+        "DBStorageConfigurationTypeDef",
+        "DeleteRecommendationPreferencesRequestTypeDef",
+        "DeleteRecommendationPreferencesResponseTypeDef",
+        "DescribeRecommendationExportJobsRequestTypeDef",
+        "DescribeRecommendationExportJobsResponseTypeDef",
+        "EBSEffectiveRecommendationPreferencesTypeDef",
+        "EBSEstimatedMonthlySavingsTypeDef",
+        "EBSFilterTypeDef",
+        "EBSSavingsEstimationModeTypeDef",
+        "EBSSavingsOpportunityAfterDiscountsTypeDef",
+        "EBSUtilizationMetricTypeDef",
+        "ECSEffectiveRecommendationPreferencesTypeDef",
+        "ECSEstimatedMonthlySavingsTypeDef",
+        "ECSSavingsEstimationModeTypeDef",
+        "ECSSavingsOpportunityAfterDiscountsTypeDef",
+        "ECSServiceProjectedMetricTypeDef",
+        "ECSServiceProjectedUtilizationMetricTypeDef",
+        "ECSServiceRecommendationFilterTypeDef",
+        "ECSServiceRecommendationOptionTypeDef",
+        "ECSServiceRecommendationTypeDef",
+        "ECSServiceRecommendedOptionProjectedMetricTypeDef",
+        "ECSServiceUtilizationMetricTypeDef",
+        "EffectivePreferredResourceTypeDef",
+        "EffectiveRecommendationPreferencesTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnrollmentFilterTypeDef",
+        "EstimatedMonthlySavingsTypeDef",
+        "ExportAutoScalingGroupRecommendationsRequestTypeDef",
+        "ExportAutoScalingGroupRecommendationsResponseTypeDef",
+        "ExportDestinationTypeDef",
+        "ExportEBSVolumeRecommendationsRequestTypeDef",
+        "ExportEBSVolumeRecommendationsResponseTypeDef",
+        "ExportEC2InstanceRecommendationsRequestTypeDef",
+        "ExportEC2InstanceRecommendationsResponseTypeDef",
+        "ExportECSServiceRecommendationsRequestTypeDef",
+        "ExportECSServiceRecommendationsResponseTypeDef",
+        "ExportIdleRecommendationsRequestTypeDef",
+        "ExportIdleRecommendationsResponseTypeDef",
+        "ExportLambdaFunctionRecommendationsRequestTypeDef",
+        "ExportLambdaFunctionRecommendationsResponseTypeDef",
+        "ExportLicenseRecommendationsRequestTypeDef",
+        "ExportLicenseRecommendationsResponseTypeDef",
+        "ExportRDSDatabaseRecommendationsRequestTypeDef",
+        "ExportRDSDatabaseRecommendationsResponseTypeDef",
+        "ExternalMetricStatusTypeDef",
+        "ExternalMetricsPreferenceTypeDef",
+        "FilterTypeDef",
+        "GetAutoScalingGroupRecommendationsRequestTypeDef",
+        "GetAutoScalingGroupRecommendationsResponseTypeDef",
+        "GetEBSVolumeRecommendationsRequestTypeDef",
+        "GetEBSVolumeRecommendationsResponseTypeDef",
+        "GetEC2InstanceRecommendationsRequestTypeDef",
+        "GetEC2InstanceRecommendationsResponseTypeDef",
+        "GetEC2RecommendationProjectedMetricsRequestTypeDef",
+        "GetEC2RecommendationProjectedMetricsResponseTypeDef",
+        "GetECSServiceRecommendationProjectedMetricsRequestTypeDef",
+        "GetECSServiceRecommendationProjectedMetricsResponseTypeDef",
+        "GetECSServiceRecommendationsRequestTypeDef",
+        "GetECSServiceRecommendationsResponseTypeDef",
+        "GetEffectiveRecommendationPreferencesRequestTypeDef",
+        "GetEffectiveRecommendationPreferencesResponseTypeDef",
+        "GetEnrollmentStatusResponseTypeDef",
+        "GetEnrollmentStatusesForOrganizationRequestTypeDef",
+        "GetEnrollmentStatusesForOrganizationResponseTypeDef",
+        "GetIdleRecommendationsRequestTypeDef",
+        "GetIdleRecommendationsResponseTypeDef",
+        "GetLambdaFunctionRecommendationsRequestTypeDef",
+        "GetLambdaFunctionRecommendationsResponseTypeDef",
+        "GetLicenseRecommendationsRequestTypeDef",
+        "GetLicenseRecommendationsResponseTypeDef",
+        "GetRDSDatabaseRecommendationProjectedMetricsRequestTypeDef",
+        "GetRDSDatabaseRecommendationProjectedMetricsResponseTypeDef",
+        "GetRDSDatabaseRecommendationsRequestTypeDef",
+        "GetRDSDatabaseRecommendationsResponseTypeDef",
+        "GetRecommendationErrorTypeDef",
+        "GetRecommendationPreferencesRequestTypeDef",
+        "GetRecommendationPreferencesResponseTypeDef",
+        "GetRecommendationSummariesRequestTypeDef",
+        "GetRecommendationSummariesResponseTypeDef",
+        "GpuInfoTypeDef",
+        "GpuTypeDef",
+        "IdleEstimatedMonthlySavingsTypeDef",
+        "IdleRecommendationErrorTypeDef",
+        "IdleRecommendationFilterTypeDef",
+        "IdleRecommendationTypeDef",
+        "IdleSavingsOpportunityAfterDiscountsTypeDef",
+        "IdleSavingsOpportunityTypeDef",
+        "IdleSummaryTypeDef",
+        "IdleUtilizationMetricTypeDef",
+        "InferredWorkloadSavingTypeDef",
+        "InstanceEstimatedMonthlySavingsTypeDef",
+        "InstanceRecommendationOptionTypeDef",
+        "InstanceRecommendationTypeDef",
+        "InstanceSavingsEstimationModeTypeDef",
+        "InstanceSavingsOpportunityAfterDiscountsTypeDef",
+        "JobFilterTypeDef",
+        "LambdaEffectiveRecommendationPreferencesTypeDef",
+        "LambdaEstimatedMonthlySavingsTypeDef",
+        "LambdaFunctionMemoryProjectedMetricTypeDef",
+        "LambdaFunctionMemoryRecommendationOptionTypeDef",
+        "LambdaFunctionRecommendationFilterTypeDef",
+        "LambdaFunctionRecommendationTypeDef",
+        "LambdaFunctionUtilizationMetricTypeDef",
+        "LambdaSavingsEstimationModeTypeDef",
+        "LambdaSavingsOpportunityAfterDiscountsTypeDef",
+        "LicenseConfigurationTypeDef",
+        "LicenseRecommendationFilterTypeDef",
+        "LicenseRecommendationOptionTypeDef",
+        "LicenseRecommendationTypeDef",
+        "MemorySizeConfigurationTypeDef",
+        "MetricSourceTypeDef",
+        "OrderByTypeDef",
+        "PreferredResourceTypeDef",
+        "ProjectedMetricTypeDef",
+        "PutRecommendationPreferencesRequestTypeDef",
+        "PutRecommendationPreferencesResponseTypeDef",
+        "RDSDBInstanceRecommendationOptionTypeDef",
+        "RDSDBRecommendationFilterTypeDef",
+        "RDSDBRecommendationTypeDef",
+        "RDSDBStorageRecommendationOptionTypeDef",
+        "RDSDBUtilizationMetricTypeDef",
+        "RDSDatabaseProjectedMetricTypeDef",
+        "RDSDatabaseRecommendedOptionProjectedMetricTypeDef",
+        "RDSEffectiveRecommendationPreferencesTypeDef",
+        "RDSInstanceEstimatedMonthlySavingsTypeDef",
+        "RDSInstanceSavingsOpportunityAfterDiscountsTypeDef",
+        "RDSSavingsEstimationModeTypeDef",
+        "RDSStorageEstimatedMonthlySavingsTypeDef",
+        "RDSStorageSavingsOpportunityAfterDiscountsTypeDef",
+        "ReasonCodeSummaryTypeDef",
+        "RecommendationExportJobTypeDef",
+        "RecommendationPreferencesDetailTypeDef",
+        "RecommendationPreferencesTypeDef",
+        "RecommendationSourceTypeDef",
+        "RecommendationSummaryTypeDef",
+        "RecommendedOptionProjectedMetricTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DestinationConfigTypeDef",
+        "S3DestinationTypeDef",
+        "SavingsOpportunityTypeDef",
+        "ScopeTypeDef",
+        "ServiceConfigurationTypeDef",
+        "SummaryTypeDef",
+        "TagTypeDef",
+        "UpdateEnrollmentStatusRequestTypeDef",
+        "UpdateEnrollmentStatusResponseTypeDef",
+        "UtilizationMetricTypeDef",
+        "UtilizationPreferenceTypeDef",
+        "VolumeConfigurationTypeDef",
+        "VolumeRecommendationOptionTypeDef",
+        "VolumeRecommendationTypeDef",
+    ]
 
 
 class AccountEnrollmentStatusTypeDef(TypedDict):
@@ -297,6 +298,36 @@ class AutoScalingGroupEstimatedMonthlySavingsTypeDef(TypedDict):
     value: NotRequired[float]
 
 
+class AutoScalingGroupSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
+    savingsOpportunityPercentage: NotRequired[float]
+    estimatedMonthlySavings: NotRequired[AutoScalingGroupEstimatedMonthlySavingsTypeDef]
+
+
+class GpuTypeDef(TypedDict):
+    gpuCount: NotRequired[int]
+    gpuMemorySizeInMiB: NotRequired[int]
+
+
+class GpuInfoTypeDef(TypedDict):
+    gpus: NotRequired[list[GpuTypeDef]]
+
+
+class EstimatedMonthlySavingsTypeDef(TypedDict):
+    currency: NotRequired[CurrencyType]
+    value: NotRequired[float]
+
+
+class SavingsOpportunityTypeDef(TypedDict):
+    savingsOpportunityPercentage: NotRequired[float]
+    estimatedMonthlySavings: NotRequired[EstimatedMonthlySavingsTypeDef]
+
+
+class UtilizationMetricTypeDef(TypedDict):
+    name: NotRequired[MetricNameType]
+    statistic: NotRequired[MetricStatisticType]
+    value: NotRequired[float]
+
+
 class AutoScalingGroupRecommendationOptionTypeDef(TypedDict):
     configuration: NotRequired[AutoScalingGroupConfigurationTypeDef]
     instanceGpuInfo: NotRequired[GpuInfoTypeDef]
@@ -308,6 +339,42 @@ class AutoScalingGroupRecommendationOptionTypeDef(TypedDict):
         AutoScalingGroupSavingsOpportunityAfterDiscountsTypeDef
     ]
     migrationEffort: NotRequired[MigrationEffortType]
+
+
+class EffectivePreferredResourceTypeDef(TypedDict):
+    name: NotRequired[PreferredResourceNameType]
+    includeList: NotRequired[list[str]]
+    effectiveIncludeList: NotRequired[list[str]]
+    excludeList: NotRequired[list[str]]
+
+
+class ExternalMetricsPreferenceTypeDef(TypedDict):
+    source: NotRequired[ExternalMetricsSourceType]
+
+
+class InstanceSavingsEstimationModeTypeDef(TypedDict):
+    source: NotRequired[InstanceSavingsEstimationModeSourceType]
+
+
+class CustomizableMetricParametersTypeDef(TypedDict):
+    threshold: NotRequired[CustomizableMetricThresholdType]
+    headroom: NotRequired[CustomizableMetricHeadroomType]
+
+
+class UtilizationPreferenceTypeDef(TypedDict):
+    metricName: NotRequired[CustomizableMetricNameType]
+    metricParameters: NotRequired[CustomizableMetricParametersTypeDef]
+
+
+class EffectiveRecommendationPreferencesTypeDef(TypedDict):
+    cpuVendorArchitectures: NotRequired[list[CpuVendorArchitectureType]]
+    enhancedInfrastructureMetrics: NotRequired[EnhancedInfrastructureMetricsType]
+    inferredWorkloadTypes: NotRequired[InferredWorkloadTypesPreferenceType]
+    externalMetricsPreference: NotRequired[ExternalMetricsPreferenceTypeDef]
+    lookBackPeriod: NotRequired[LookBackPeriodPreferenceType]
+    utilizationPreferences: NotRequired[list[UtilizationPreferenceTypeDef]]
+    preferredResources: NotRequired[list[EffectivePreferredResourceTypeDef]]
+    savingsEstimationMode: NotRequired[InstanceSavingsEstimationModeTypeDef]
 
 
 class AutoScalingGroupRecommendationTypeDef(TypedDict):
@@ -330,9 +397,9 @@ class AutoScalingGroupRecommendationTypeDef(TypedDict):
     inferredWorkloadTypes: NotRequired[list[InferredWorkloadTypeType]]
 
 
-class AutoScalingGroupSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
-    savingsOpportunityPercentage: NotRequired[float]
-    estimatedMonthlySavings: NotRequired[AutoScalingGroupEstimatedMonthlySavingsTypeDef]
+class MemorySizeConfigurationTypeDef(TypedDict):
+    memory: NotRequired[int]
+    memoryReservation: NotRequired[int]
 
 
 class ContainerConfigurationTypeDef(TypedDict):
@@ -354,17 +421,17 @@ class CurrentPerformanceRiskRatingsTypeDef(TypedDict):
     veryLow: NotRequired[int]
 
 
-class CustomizableMetricParametersTypeDef(TypedDict):
-    threshold: NotRequired[CustomizableMetricThresholdType]
-    headroom: NotRequired[CustomizableMetricHeadroomType]
-
-
 class DBStorageConfigurationTypeDef(TypedDict):
     storageType: NotRequired[str]
     allocatedStorage: NotRequired[int]
     iops: NotRequired[int]
     maxAllocatedStorage: NotRequired[int]
     storageThroughput: NotRequired[int]
+
+
+class ScopeTypeDef(TypedDict):
+    name: NotRequired[ScopeNameType]
+    value: NotRequired[str]
 
 
 class DeleteRecommendationPreferencesRequestTypeDef(TypedDict):
@@ -377,6 +444,11 @@ class DeleteRecommendationPreferencesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class JobFilterTypeDef(TypedDict):
+    name: NotRequired[JobFilterNameType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DescribeRecommendationExportJobsRequestTypeDef(TypedDict):
     jobIds: NotRequired[ReadOnly[Sequence[str]]]
     filters: NotRequired[ReadOnly[Sequence[JobFilterTypeDef]]]
@@ -384,10 +456,34 @@ class DescribeRecommendationExportJobsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class S3DestinationTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    key: NotRequired[str]
+    metadataKey: NotRequired[str]
+
+
+class ExportDestinationTypeDef(TypedDict):
+    s3: NotRequired[S3DestinationTypeDef]
+
+
+class RecommendationExportJobTypeDef(TypedDict):
+    jobId: NotRequired[str]
+    destination: NotRequired[ExportDestinationTypeDef]
+    resourceType: NotRequired[ResourceTypeType]
+    status: NotRequired[JobStatusType]
+    creationTimestamp: NotRequired[datetime]
+    lastUpdatedTimestamp: NotRequired[datetime]
+    failureReason: NotRequired[str]
+
+
 class DescribeRecommendationExportJobsResponseTypeDef(TypedDict):
     recommendationExportJobs: NotRequired[list[RecommendationExportJobTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EBSSavingsEstimationModeTypeDef(TypedDict):
+    source: NotRequired[EBSSavingsEstimationModeSourceType]
 
 
 class EBSEffectiveRecommendationPreferencesTypeDef(TypedDict):
@@ -404,10 +500,6 @@ class EBSFilterTypeDef(TypedDict):
     values: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class EBSSavingsEstimationModeTypeDef(TypedDict):
-    source: NotRequired[EBSSavingsEstimationModeSourceType]
-
-
 class EBSSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
     savingsOpportunityPercentage: NotRequired[float]
     estimatedMonthlySavings: NotRequired[EBSEstimatedMonthlySavingsTypeDef]
@@ -419,6 +511,10 @@ class EBSUtilizationMetricTypeDef(TypedDict):
     value: NotRequired[float]
 
 
+class ECSSavingsEstimationModeTypeDef(TypedDict):
+    source: NotRequired[ECSSavingsEstimationModeSourceType]
+
+
 class ECSEffectiveRecommendationPreferencesTypeDef(TypedDict):
     savingsEstimationMode: NotRequired[ECSSavingsEstimationModeTypeDef]
 
@@ -426,10 +522,6 @@ class ECSEffectiveRecommendationPreferencesTypeDef(TypedDict):
 class ECSEstimatedMonthlySavingsTypeDef(TypedDict):
     currency: NotRequired[CurrencyType]
     value: NotRequired[float]
-
-
-class ECSSavingsEstimationModeTypeDef(TypedDict):
-    source: NotRequired[ECSSavingsEstimationModeSourceType]
 
 
 class ECSSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
@@ -469,6 +561,25 @@ class ECSServiceRecommendationOptionTypeDef(TypedDict):
     containerRecommendations: NotRequired[list[ContainerRecommendationTypeDef]]
 
 
+class ECSServiceUtilizationMetricTypeDef(TypedDict):
+    name: NotRequired[ECSServiceMetricNameType]
+    statistic: NotRequired[ECSServiceMetricStatisticType]
+    value: NotRequired[float]
+
+
+class ServiceConfigurationTypeDef(TypedDict):
+    memory: NotRequired[int]
+    cpu: NotRequired[int]
+    containerConfigurations: NotRequired[list[ContainerConfigurationTypeDef]]
+    autoScalingConfiguration: NotRequired[AutoScalingConfigurationType]
+    taskDefinitionArn: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
 class ECSServiceRecommendationTypeDef(TypedDict):
     serviceArn: NotRequired[str]
     accountId: NotRequired[str]
@@ -495,38 +606,23 @@ class ECSServiceRecommendedOptionProjectedMetricTypeDef(TypedDict):
     projectedMetrics: NotRequired[list[ECSServiceProjectedMetricTypeDef]]
 
 
-class ECSServiceUtilizationMetricTypeDef(TypedDict):
-    name: NotRequired[ECSServiceMetricNameType]
-    statistic: NotRequired[ECSServiceMetricStatisticType]
-    value: NotRequired[float]
-
-
-class EffectivePreferredResourceTypeDef(TypedDict):
-    name: NotRequired[PreferredResourceNameType]
-    includeList: NotRequired[list[str]]
-    effectiveIncludeList: NotRequired[list[str]]
-    excludeList: NotRequired[list[str]]
-
-
-class EffectiveRecommendationPreferencesTypeDef(TypedDict):
-    cpuVendorArchitectures: NotRequired[list[CpuVendorArchitectureType]]
-    enhancedInfrastructureMetrics: NotRequired[EnhancedInfrastructureMetricsType]
-    inferredWorkloadTypes: NotRequired[InferredWorkloadTypesPreferenceType]
-    externalMetricsPreference: NotRequired[ExternalMetricsPreferenceTypeDef]
-    lookBackPeriod: NotRequired[LookBackPeriodPreferenceType]
-    utilizationPreferences: NotRequired[list[UtilizationPreferenceTypeDef]]
-    preferredResources: NotRequired[list[EffectivePreferredResourceTypeDef]]
-    savingsEstimationMode: NotRequired[InstanceSavingsEstimationModeTypeDef]
-
-
 class EnrollmentFilterTypeDef(TypedDict):
     name: NotRequired[EnrollmentFilterNameType]
     values: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class EstimatedMonthlySavingsTypeDef(TypedDict):
-    currency: NotRequired[CurrencyType]
-    value: NotRequired[float]
+class FilterTypeDef(TypedDict):
+    name: NotRequired[FilterNameType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RecommendationPreferencesTypeDef(TypedDict):
+    cpuVendorArchitectures: NotRequired[ReadOnly[Sequence[CpuVendorArchitectureType]]]
+
+
+class S3DestinationConfigTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    keyPrefix: NotRequired[str]
 
 
 class ExportAutoScalingGroupRecommendationsRequestTypeDef(TypedDict):
@@ -543,10 +639,6 @@ class ExportAutoScalingGroupRecommendationsResponseTypeDef(TypedDict):
     jobId: NotRequired[str]
     s3Destination: NotRequired[S3DestinationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ExportDestinationTypeDef(TypedDict):
-    s3: NotRequired[S3DestinationTypeDef]
 
 
 class ExportEBSVolumeRecommendationsRequestTypeDef(TypedDict):
@@ -595,6 +687,11 @@ class ExportECSServiceRecommendationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IdleRecommendationFilterTypeDef(TypedDict):
+    name: NotRequired[IdleRecommendationFilterNameType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ExportIdleRecommendationsRequestTypeDef(TypedDict):
     accountIds: NotRequired[ReadOnly[Sequence[str]]]
     filters: NotRequired[ReadOnly[Sequence[IdleRecommendationFilterTypeDef]]]
@@ -608,6 +705,11 @@ class ExportIdleRecommendationsResponseTypeDef(TypedDict):
     jobId: NotRequired[str]
     s3Destination: NotRequired[S3DestinationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LambdaFunctionRecommendationFilterTypeDef(TypedDict):
+    name: NotRequired[LambdaFunctionRecommendationFilterNameType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ExportLambdaFunctionRecommendationsRequestTypeDef(TypedDict):
@@ -625,6 +727,11 @@ class ExportLambdaFunctionRecommendationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LicenseRecommendationFilterTypeDef(TypedDict):
+    name: NotRequired[LicenseRecommendationFilterNameType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ExportLicenseRecommendationsRequestTypeDef(TypedDict):
     accountIds: NotRequired[ReadOnly[Sequence[str]]]
     filters: NotRequired[ReadOnly[Sequence[LicenseRecommendationFilterTypeDef]]]
@@ -638,6 +745,11 @@ class ExportLicenseRecommendationsResponseTypeDef(TypedDict):
     jobId: NotRequired[str]
     s3Destination: NotRequired[S3DestinationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RDSDBRecommendationFilterTypeDef(TypedDict):
+    name: NotRequired[RDSDBRecommendationFilterNameType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ExportRDSDatabaseRecommendationsRequestTypeDef(TypedDict):
@@ -661,15 +773,6 @@ class ExternalMetricStatusTypeDef(TypedDict):
     statusReason: NotRequired[str]
 
 
-class ExternalMetricsPreferenceTypeDef(TypedDict):
-    source: NotRequired[ExternalMetricsSourceType]
-
-
-class FilterTypeDef(TypedDict):
-    name: NotRequired[FilterNameType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class GetAutoScalingGroupRecommendationsRequestTypeDef(TypedDict):
     accountIds: NotRequired[ReadOnly[Sequence[str]]]
     autoScalingGroupArns: NotRequired[ReadOnly[Sequence[str]]]
@@ -677,6 +780,12 @@ class GetAutoScalingGroupRecommendationsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     recommendationPreferences: NotRequired[ReadOnly[RecommendationPreferencesTypeDef]]
+
+
+class GetRecommendationErrorTypeDef(TypedDict):
+    identifier: NotRequired[str]
+    code: NotRequired[str]
+    message: NotRequired[str]
 
 
 class GetAutoScalingGroupRecommendationsResponseTypeDef(TypedDict):
@@ -696,6 +805,42 @@ class GetEBSVolumeRecommendationsRequestTypeDef(TypedDict):
     accountIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class VolumeConfigurationTypeDef(TypedDict):
+    volumeType: NotRequired[str]
+    volumeSize: NotRequired[int]
+    volumeBaselineIOPS: NotRequired[int]
+    volumeBurstIOPS: NotRequired[int]
+    volumeBaselineThroughput: NotRequired[int]
+    volumeBurstThroughput: NotRequired[int]
+    rootVolume: NotRequired[bool]
+
+
+class VolumeRecommendationOptionTypeDef(TypedDict):
+    configuration: NotRequired[VolumeConfigurationTypeDef]
+    performanceRisk: NotRequired[float]
+    rank: NotRequired[int]
+    savingsOpportunity: NotRequired[SavingsOpportunityTypeDef]
+    savingsOpportunityAfterDiscounts: NotRequired[
+        EBSSavingsOpportunityAfterDiscountsTypeDef
+    ]
+
+
+class VolumeRecommendationTypeDef(TypedDict):
+    volumeArn: NotRequired[str]
+    accountId: NotRequired[str]
+    currentConfiguration: NotRequired[VolumeConfigurationTypeDef]
+    finding: NotRequired[EBSFindingType]
+    utilizationMetrics: NotRequired[list[EBSUtilizationMetricTypeDef]]
+    lookBackPeriodInDays: NotRequired[float]
+    volumeRecommendationOptions: NotRequired[list[VolumeRecommendationOptionTypeDef]]
+    lastRefreshTimestamp: NotRequired[datetime]
+    currentPerformanceRisk: NotRequired[CurrentPerformanceRiskType]
+    effectiveRecommendationPreferences: NotRequired[
+        EBSEffectiveRecommendationPreferencesTypeDef
+    ]
+    tags: NotRequired[list[TagTypeDef]]
+
+
 class GetEBSVolumeRecommendationsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     volumeRecommendations: NotRequired[list[VolumeRecommendationTypeDef]]
@@ -712,6 +857,59 @@ class GetEC2InstanceRecommendationsRequestTypeDef(TypedDict):
     recommendationPreferences: NotRequired[ReadOnly[RecommendationPreferencesTypeDef]]
 
 
+class InstanceEstimatedMonthlySavingsTypeDef(TypedDict):
+    currency: NotRequired[CurrencyType]
+    value: NotRequired[float]
+
+
+class InstanceSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
+    savingsOpportunityPercentage: NotRequired[float]
+    estimatedMonthlySavings: NotRequired[InstanceEstimatedMonthlySavingsTypeDef]
+
+
+class InstanceRecommendationOptionTypeDef(TypedDict):
+    instanceType: NotRequired[str]
+    instanceGpuInfo: NotRequired[GpuInfoTypeDef]
+    projectedUtilizationMetrics: NotRequired[list[UtilizationMetricTypeDef]]
+    platformDifferences: NotRequired[list[PlatformDifferenceType]]
+    performanceRisk: NotRequired[float]
+    rank: NotRequired[int]
+    savingsOpportunity: NotRequired[SavingsOpportunityTypeDef]
+    savingsOpportunityAfterDiscounts: NotRequired[
+        InstanceSavingsOpportunityAfterDiscountsTypeDef
+    ]
+    migrationEffort: NotRequired[MigrationEffortType]
+
+
+class RecommendationSourceTypeDef(TypedDict):
+    recommendationSourceArn: NotRequired[str]
+    recommendationSourceType: NotRequired[RecommendationSourceTypeType]
+
+
+class InstanceRecommendationTypeDef(TypedDict):
+    instanceArn: NotRequired[str]
+    accountId: NotRequired[str]
+    instanceName: NotRequired[str]
+    currentInstanceType: NotRequired[str]
+    finding: NotRequired[FindingType]
+    findingReasonCodes: NotRequired[list[InstanceRecommendationFindingReasonCodeType]]
+    utilizationMetrics: NotRequired[list[UtilizationMetricTypeDef]]
+    lookBackPeriodInDays: NotRequired[float]
+    recommendationOptions: NotRequired[list[InstanceRecommendationOptionTypeDef]]
+    recommendationSources: NotRequired[list[RecommendationSourceTypeDef]]
+    lastRefreshTimestamp: NotRequired[datetime]
+    currentPerformanceRisk: NotRequired[CurrentPerformanceRiskType]
+    effectiveRecommendationPreferences: NotRequired[
+        EffectiveRecommendationPreferencesTypeDef
+    ]
+    inferredWorkloadTypes: NotRequired[list[InferredWorkloadTypeType]]
+    instanceState: NotRequired[InstanceStateType]
+    tags: NotRequired[list[TagTypeDef]]
+    externalMetricStatus: NotRequired[ExternalMetricStatusTypeDef]
+    currentInstanceGpuInfo: NotRequired[GpuInfoTypeDef]
+    idle: NotRequired[InstanceIdleType]
+
+
 class GetEC2InstanceRecommendationsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     instanceRecommendations: NotRequired[list[InstanceRecommendationTypeDef]]
@@ -726,6 +924,18 @@ class GetEC2RecommendationProjectedMetricsRequestTypeDef(TypedDict):
     startTime: ReadOnly[datetime | str]
     endTime: ReadOnly[datetime | str]
     recommendationPreferences: NotRequired[ReadOnly[RecommendationPreferencesTypeDef]]
+
+
+class ProjectedMetricTypeDef(TypedDict):
+    name: NotRequired[MetricNameType]
+    timestamps: NotRequired[list[datetime]]
+    values: NotRequired[list[float]]
+
+
+class RecommendedOptionProjectedMetricTypeDef(TypedDict):
+    recommendedInstanceType: NotRequired[str]
+    rank: NotRequired[int]
+    projectedMetrics: NotRequired[list[ProjectedMetricTypeDef]]
 
 
 class GetEC2RecommendationProjectedMetricsResponseTypeDef(TypedDict):
@@ -799,6 +1009,11 @@ class GetEnrollmentStatusesForOrganizationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OrderByTypeDef(TypedDict):
+    dimension: NotRequired[DimensionType]
+    order: NotRequired[OrderType]
+
+
 class GetIdleRecommendationsRequestTypeDef(TypedDict):
     resourceArns: NotRequired[ReadOnly[Sequence[str]]]
     nextToken: NotRequired[str]
@@ -808,123 +1023,6 @@ class GetIdleRecommendationsRequestTypeDef(TypedDict):
     orderBy: NotRequired[OrderByTypeDef]
 
 
-class GetIdleRecommendationsResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    idleRecommendations: NotRequired[list[IdleRecommendationTypeDef]]
-    errors: NotRequired[list[IdleRecommendationErrorTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetLambdaFunctionRecommendationsRequestTypeDef(TypedDict):
-    functionArns: NotRequired[ReadOnly[Sequence[str]]]
-    accountIds: NotRequired[ReadOnly[Sequence[str]]]
-    filters: NotRequired[ReadOnly[Sequence[LambdaFunctionRecommendationFilterTypeDef]]]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class GetLambdaFunctionRecommendationsResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    lambdaFunctionRecommendations: NotRequired[
-        list[LambdaFunctionRecommendationTypeDef]
-    ]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetLicenseRecommendationsRequestTypeDef(TypedDict):
-    resourceArns: NotRequired[ReadOnly[Sequence[str]]]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-    filters: NotRequired[ReadOnly[Sequence[LicenseRecommendationFilterTypeDef]]]
-    accountIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class GetLicenseRecommendationsResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    licenseRecommendations: NotRequired[list[LicenseRecommendationTypeDef]]
-    errors: NotRequired[list[GetRecommendationErrorTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetRDSDatabaseRecommendationProjectedMetricsRequestTypeDef(TypedDict):
-    resourceArn: str
-    stat: MetricStatisticType
-    period: int
-    startTime: ReadOnly[datetime | str]
-    endTime: ReadOnly[datetime | str]
-    recommendationPreferences: NotRequired[ReadOnly[RecommendationPreferencesTypeDef]]
-
-
-class GetRDSDatabaseRecommendationProjectedMetricsResponseTypeDef(TypedDict):
-    recommendedOptionProjectedMetrics: NotRequired[
-        list[RDSDatabaseRecommendedOptionProjectedMetricTypeDef]
-    ]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetRDSDatabaseRecommendationsRequestTypeDef(TypedDict):
-    resourceArns: NotRequired[ReadOnly[Sequence[str]]]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-    filters: NotRequired[ReadOnly[Sequence[RDSDBRecommendationFilterTypeDef]]]
-    accountIds: NotRequired[ReadOnly[Sequence[str]]]
-    recommendationPreferences: NotRequired[ReadOnly[RecommendationPreferencesTypeDef]]
-
-
-class GetRDSDatabaseRecommendationsResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    rdsDBRecommendations: NotRequired[list[RDSDBRecommendationTypeDef]]
-    errors: NotRequired[list[GetRecommendationErrorTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetRecommendationErrorTypeDef(TypedDict):
-    identifier: NotRequired[str]
-    code: NotRequired[str]
-    message: NotRequired[str]
-
-
-class GetRecommendationPreferencesRequestTypeDef(TypedDict):
-    resourceType: ResourceTypeType
-    scope: NotRequired[ScopeTypeDef]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class GetRecommendationPreferencesResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    recommendationPreferencesDetails: NotRequired[
-        list[RecommendationPreferencesDetailTypeDef]
-    ]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetRecommendationSummariesRequestTypeDef(TypedDict):
-    accountIds: NotRequired[ReadOnly[Sequence[str]]]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class GetRecommendationSummariesResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    recommendationSummaries: NotRequired[list[RecommendationSummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GpuInfoTypeDef(TypedDict):
-    gpus: NotRequired[list[GpuTypeDef]]
-
-
-class GpuTypeDef(TypedDict):
-    gpuCount: NotRequired[int]
-    gpuMemorySizeInMiB: NotRequired[int]
-
-
-class IdleEstimatedMonthlySavingsTypeDef(TypedDict):
-    currency: NotRequired[CurrencyType]
-    value: NotRequired[float]
-
-
 class IdleRecommendationErrorTypeDef(TypedDict):
     identifier: NotRequired[str]
     code: NotRequired[str]
@@ -932,9 +1030,25 @@ class IdleRecommendationErrorTypeDef(TypedDict):
     resourceType: NotRequired[IdleRecommendationResourceTypeType]
 
 
-class IdleRecommendationFilterTypeDef(TypedDict):
-    name: NotRequired[IdleRecommendationFilterNameType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
+class IdleEstimatedMonthlySavingsTypeDef(TypedDict):
+    currency: NotRequired[CurrencyType]
+    value: NotRequired[float]
+
+
+class IdleSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
+    savingsOpportunityPercentage: NotRequired[float]
+    estimatedMonthlySavings: NotRequired[IdleEstimatedMonthlySavingsTypeDef]
+
+
+class IdleSavingsOpportunityTypeDef(TypedDict):
+    savingsOpportunityPercentage: NotRequired[float]
+    estimatedMonthlySavings: NotRequired[IdleEstimatedMonthlySavingsTypeDef]
+
+
+class IdleUtilizationMetricTypeDef(TypedDict):
+    name: NotRequired[IdleMetricNameType]
+    statistic: NotRequired[MetricStatisticType]
+    value: NotRequired[float]
 
 
 class IdleRecommendationTypeDef(TypedDict):
@@ -954,91 +1068,33 @@ class IdleRecommendationTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
 
 
-class IdleSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
-    savingsOpportunityPercentage: NotRequired[float]
-    estimatedMonthlySavings: NotRequired[IdleEstimatedMonthlySavingsTypeDef]
+class GetIdleRecommendationsResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    idleRecommendations: NotRequired[list[IdleRecommendationTypeDef]]
+    errors: NotRequired[list[IdleRecommendationErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IdleSavingsOpportunityTypeDef(TypedDict):
-    savingsOpportunityPercentage: NotRequired[float]
-    estimatedMonthlySavings: NotRequired[IdleEstimatedMonthlySavingsTypeDef]
+class GetLambdaFunctionRecommendationsRequestTypeDef(TypedDict):
+    functionArns: NotRequired[ReadOnly[Sequence[str]]]
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+    filters: NotRequired[ReadOnly[Sequence[LambdaFunctionRecommendationFilterTypeDef]]]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
 
 
-class IdleSummaryTypeDef(TypedDict):
-    name: NotRequired[IdleFindingType]
-    value: NotRequired[float]
-
-
-class IdleUtilizationMetricTypeDef(TypedDict):
-    name: NotRequired[IdleMetricNameType]
-    statistic: NotRequired[MetricStatisticType]
-    value: NotRequired[float]
-
-
-class InferredWorkloadSavingTypeDef(TypedDict):
-    inferredWorkloadTypes: NotRequired[list[InferredWorkloadTypeType]]
-    estimatedMonthlySavings: NotRequired[EstimatedMonthlySavingsTypeDef]
-
-
-class InstanceEstimatedMonthlySavingsTypeDef(TypedDict):
-    currency: NotRequired[CurrencyType]
-    value: NotRequired[float]
-
-
-class InstanceRecommendationOptionTypeDef(TypedDict):
-    instanceType: NotRequired[str]
-    instanceGpuInfo: NotRequired[GpuInfoTypeDef]
-    projectedUtilizationMetrics: NotRequired[list[UtilizationMetricTypeDef]]
-    platformDifferences: NotRequired[list[PlatformDifferenceType]]
-    performanceRisk: NotRequired[float]
-    rank: NotRequired[int]
-    savingsOpportunity: NotRequired[SavingsOpportunityTypeDef]
-    savingsOpportunityAfterDiscounts: NotRequired[
-        InstanceSavingsOpportunityAfterDiscountsTypeDef
-    ]
-    migrationEffort: NotRequired[MigrationEffortType]
-
-
-class InstanceRecommendationTypeDef(TypedDict):
-    instanceArn: NotRequired[str]
-    accountId: NotRequired[str]
-    instanceName: NotRequired[str]
-    currentInstanceType: NotRequired[str]
-    finding: NotRequired[FindingType]
-    findingReasonCodes: NotRequired[list[InstanceRecommendationFindingReasonCodeType]]
-    utilizationMetrics: NotRequired[list[UtilizationMetricTypeDef]]
-    lookBackPeriodInDays: NotRequired[float]
-    recommendationOptions: NotRequired[list[InstanceRecommendationOptionTypeDef]]
-    recommendationSources: NotRequired[list[RecommendationSourceTypeDef]]
-    lastRefreshTimestamp: NotRequired[datetime]
-    currentPerformanceRisk: NotRequired[CurrentPerformanceRiskType]
-    effectiveRecommendationPreferences: NotRequired[
-        EffectiveRecommendationPreferencesTypeDef
-    ]
-    inferredWorkloadTypes: NotRequired[list[InferredWorkloadTypeType]]
-    instanceState: NotRequired[InstanceStateType]
-    tags: NotRequired[list[TagTypeDef]]
-    externalMetricStatus: NotRequired[ExternalMetricStatusTypeDef]
-    currentInstanceGpuInfo: NotRequired[GpuInfoTypeDef]
-    idle: NotRequired[InstanceIdleType]
-
-
-class InstanceSavingsEstimationModeTypeDef(TypedDict):
-    source: NotRequired[InstanceSavingsEstimationModeSourceType]
-
-
-class InstanceSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
-    savingsOpportunityPercentage: NotRequired[float]
-    estimatedMonthlySavings: NotRequired[InstanceEstimatedMonthlySavingsTypeDef]
-
-
-class JobFilterTypeDef(TypedDict):
-    name: NotRequired[JobFilterNameType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
+class LambdaSavingsEstimationModeTypeDef(TypedDict):
+    source: NotRequired[LambdaSavingsEstimationModeSourceType]
 
 
 class LambdaEffectiveRecommendationPreferencesTypeDef(TypedDict):
     savingsEstimationMode: NotRequired[LambdaSavingsEstimationModeTypeDef]
+
+
+class LambdaFunctionMemoryProjectedMetricTypeDef(TypedDict):
+    name: NotRequired[LambdaFunctionMemoryMetricNameType]
+    statistic: NotRequired[LambdaFunctionMemoryMetricStatisticType]
+    value: NotRequired[float]
 
 
 class LambdaEstimatedMonthlySavingsTypeDef(TypedDict):
@@ -1046,10 +1102,9 @@ class LambdaEstimatedMonthlySavingsTypeDef(TypedDict):
     value: NotRequired[float]
 
 
-class LambdaFunctionMemoryProjectedMetricTypeDef(TypedDict):
-    name: NotRequired[LambdaFunctionMemoryMetricNameType]
-    statistic: NotRequired[LambdaFunctionMemoryMetricStatisticType]
-    value: NotRequired[float]
+class LambdaSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
+    savingsOpportunityPercentage: NotRequired[float]
+    estimatedMonthlySavings: NotRequired[LambdaEstimatedMonthlySavingsTypeDef]
 
 
 class LambdaFunctionMemoryRecommendationOptionTypeDef(TypedDict):
@@ -1064,9 +1119,10 @@ class LambdaFunctionMemoryRecommendationOptionTypeDef(TypedDict):
     ]
 
 
-class LambdaFunctionRecommendationFilterTypeDef(TypedDict):
-    name: NotRequired[LambdaFunctionRecommendationFilterNameType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
+class LambdaFunctionUtilizationMetricTypeDef(TypedDict):
+    name: NotRequired[LambdaFunctionMetricNameType]
+    statistic: NotRequired[LambdaFunctionMetricStatisticType]
+    value: NotRequired[float]
 
 
 class LambdaFunctionRecommendationTypeDef(TypedDict):
@@ -1092,19 +1148,25 @@ class LambdaFunctionRecommendationTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
 
 
-class LambdaFunctionUtilizationMetricTypeDef(TypedDict):
-    name: NotRequired[LambdaFunctionMetricNameType]
-    statistic: NotRequired[LambdaFunctionMetricStatisticType]
-    value: NotRequired[float]
+class GetLambdaFunctionRecommendationsResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    lambdaFunctionRecommendations: NotRequired[
+        list[LambdaFunctionRecommendationTypeDef]
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LambdaSavingsEstimationModeTypeDef(TypedDict):
-    source: NotRequired[LambdaSavingsEstimationModeSourceType]
+class GetLicenseRecommendationsRequestTypeDef(TypedDict):
+    resourceArns: NotRequired[ReadOnly[Sequence[str]]]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    filters: NotRequired[ReadOnly[Sequence[LicenseRecommendationFilterTypeDef]]]
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class LambdaSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
-    savingsOpportunityPercentage: NotRequired[float]
-    estimatedMonthlySavings: NotRequired[LambdaEstimatedMonthlySavingsTypeDef]
+class MetricSourceTypeDef(TypedDict):
+    provider: NotRequired[MetricSourceProviderType]
+    providerArn: NotRequired[str]
 
 
 class LicenseConfigurationTypeDef(TypedDict):
@@ -1116,11 +1178,6 @@ class LicenseConfigurationTypeDef(TypedDict):
     licenseModel: NotRequired[LicenseModelType]
     licenseVersion: NotRequired[str]
     metricsSource: NotRequired[list[MetricSourceTypeDef]]
-
-
-class LicenseRecommendationFilterTypeDef(TypedDict):
-    name: NotRequired[LicenseRecommendationFilterNameType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class LicenseRecommendationOptionTypeDef(TypedDict):
@@ -1143,49 +1200,64 @@ class LicenseRecommendationTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
 
 
-class MemorySizeConfigurationTypeDef(TypedDict):
-    memory: NotRequired[int]
-    memoryReservation: NotRequired[int]
+class GetLicenseRecommendationsResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    licenseRecommendations: NotRequired[list[LicenseRecommendationTypeDef]]
+    errors: NotRequired[list[GetRecommendationErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetricSourceTypeDef(TypedDict):
-    provider: NotRequired[MetricSourceProviderType]
-    providerArn: NotRequired[str]
+class GetRDSDatabaseRecommendationProjectedMetricsRequestTypeDef(TypedDict):
+    resourceArn: str
+    stat: MetricStatisticType
+    period: int
+    startTime: ReadOnly[datetime | str]
+    endTime: ReadOnly[datetime | str]
+    recommendationPreferences: NotRequired[ReadOnly[RecommendationPreferencesTypeDef]]
 
 
-class OrderByTypeDef(TypedDict):
-    dimension: NotRequired[DimensionType]
-    order: NotRequired[OrderType]
-
-
-class PreferredResourceTypeDef(TypedDict):
-    name: NotRequired[PreferredResourceNameType]
-    includeList: NotRequired[ReadOnly[Sequence[str]]]
-    excludeList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ProjectedMetricTypeDef(TypedDict):
-    name: NotRequired[MetricNameType]
+class RDSDatabaseProjectedMetricTypeDef(TypedDict):
+    name: NotRequired[RDSDBMetricNameType]
     timestamps: NotRequired[list[datetime]]
     values: NotRequired[list[float]]
 
 
-class PutRecommendationPreferencesRequestTypeDef(TypedDict):
-    resourceType: ResourceTypeType
-    scope: NotRequired[ScopeTypeDef]
-    enhancedInfrastructureMetrics: NotRequired[EnhancedInfrastructureMetricsType]
-    inferredWorkloadTypes: NotRequired[InferredWorkloadTypesPreferenceType]
-    externalMetricsPreference: NotRequired[ExternalMetricsPreferenceTypeDef]
-    lookBackPeriod: NotRequired[LookBackPeriodPreferenceType]
-    utilizationPreferences: NotRequired[
-        ReadOnly[Sequence[UtilizationPreferenceTypeDef]]
+class RDSDatabaseRecommendedOptionProjectedMetricTypeDef(TypedDict):
+    recommendedDBInstanceClass: NotRequired[str]
+    rank: NotRequired[int]
+    projectedMetrics: NotRequired[list[RDSDatabaseProjectedMetricTypeDef]]
+
+
+class GetRDSDatabaseRecommendationProjectedMetricsResponseTypeDef(TypedDict):
+    recommendedOptionProjectedMetrics: NotRequired[
+        list[RDSDatabaseRecommendedOptionProjectedMetricTypeDef]
     ]
-    preferredResources: NotRequired[ReadOnly[Sequence[PreferredResourceTypeDef]]]
-    savingsEstimationMode: NotRequired[SavingsEstimationModeType]
-
-
-class PutRecommendationPreferencesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetRDSDatabaseRecommendationsRequestTypeDef(TypedDict):
+    resourceArns: NotRequired[ReadOnly[Sequence[str]]]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    filters: NotRequired[ReadOnly[Sequence[RDSDBRecommendationFilterTypeDef]]]
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+    recommendationPreferences: NotRequired[ReadOnly[RecommendationPreferencesTypeDef]]
+
+
+class RDSDBUtilizationMetricTypeDef(TypedDict):
+    name: NotRequired[RDSDBMetricNameType]
+    statistic: NotRequired[RDSDBMetricStatisticType]
+    value: NotRequired[float]
+
+
+class RDSInstanceEstimatedMonthlySavingsTypeDef(TypedDict):
+    currency: NotRequired[CurrencyType]
+    value: NotRequired[float]
+
+
+class RDSInstanceSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
+    savingsOpportunityPercentage: NotRequired[float]
+    estimatedMonthlySavings: NotRequired[RDSInstanceEstimatedMonthlySavingsTypeDef]
 
 
 class RDSDBInstanceRecommendationOptionTypeDef(TypedDict):
@@ -1199,9 +1271,37 @@ class RDSDBInstanceRecommendationOptionTypeDef(TypedDict):
     ]
 
 
-class RDSDBRecommendationFilterTypeDef(TypedDict):
-    name: NotRequired[RDSDBRecommendationFilterNameType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
+class RDSStorageEstimatedMonthlySavingsTypeDef(TypedDict):
+    currency: NotRequired[CurrencyType]
+    value: NotRequired[float]
+
+
+class RDSStorageSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
+    savingsOpportunityPercentage: NotRequired[float]
+    estimatedMonthlySavings: NotRequired[RDSStorageEstimatedMonthlySavingsTypeDef]
+
+
+class RDSDBStorageRecommendationOptionTypeDef(TypedDict):
+    storageConfiguration: NotRequired[DBStorageConfigurationTypeDef]
+    rank: NotRequired[int]
+    savingsOpportunity: NotRequired[SavingsOpportunityTypeDef]
+    savingsOpportunityAfterDiscounts: NotRequired[
+        RDSStorageSavingsOpportunityAfterDiscountsTypeDef
+    ]
+    estimatedMonthlyVolumeIOPsCostVariation: NotRequired[
+        RDSEstimatedMonthlyVolumeIOPsCostVariationType
+    ]
+
+
+class RDSSavingsEstimationModeTypeDef(TypedDict):
+    source: NotRequired[RDSSavingsEstimationModeSourceType]
+
+
+class RDSEffectiveRecommendationPreferencesTypeDef(TypedDict):
+    cpuVendorArchitectures: NotRequired[list[CpuVendorArchitectureType]]
+    enhancedInfrastructureMetrics: NotRequired[EnhancedInfrastructureMetricsType]
+    lookBackPeriod: NotRequired[LookBackPeriodPreferenceType]
+    savingsEstimationMode: NotRequired[RDSSavingsEstimationModeTypeDef]
 
 
 class RDSDBRecommendationTypeDef(TypedDict):
@@ -1237,80 +1337,18 @@ class RDSDBRecommendationTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
 
 
-class RDSDBStorageRecommendationOptionTypeDef(TypedDict):
-    storageConfiguration: NotRequired[DBStorageConfigurationTypeDef]
-    rank: NotRequired[int]
-    savingsOpportunity: NotRequired[SavingsOpportunityTypeDef]
-    savingsOpportunityAfterDiscounts: NotRequired[
-        RDSStorageSavingsOpportunityAfterDiscountsTypeDef
-    ]
-    estimatedMonthlyVolumeIOPsCostVariation: NotRequired[
-        RDSEstimatedMonthlyVolumeIOPsCostVariationType
-    ]
+class GetRDSDatabaseRecommendationsResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    rdsDBRecommendations: NotRequired[list[RDSDBRecommendationTypeDef]]
+    errors: NotRequired[list[GetRecommendationErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RDSDBUtilizationMetricTypeDef(TypedDict):
-    name: NotRequired[RDSDBMetricNameType]
-    statistic: NotRequired[RDSDBMetricStatisticType]
-    value: NotRequired[float]
-
-
-class RDSDatabaseProjectedMetricTypeDef(TypedDict):
-    name: NotRequired[RDSDBMetricNameType]
-    timestamps: NotRequired[list[datetime]]
-    values: NotRequired[list[float]]
-
-
-class RDSDatabaseRecommendedOptionProjectedMetricTypeDef(TypedDict):
-    recommendedDBInstanceClass: NotRequired[str]
-    rank: NotRequired[int]
-    projectedMetrics: NotRequired[list[RDSDatabaseProjectedMetricTypeDef]]
-
-
-class RDSEffectiveRecommendationPreferencesTypeDef(TypedDict):
-    cpuVendorArchitectures: NotRequired[list[CpuVendorArchitectureType]]
-    enhancedInfrastructureMetrics: NotRequired[EnhancedInfrastructureMetricsType]
-    lookBackPeriod: NotRequired[LookBackPeriodPreferenceType]
-    savingsEstimationMode: NotRequired[RDSSavingsEstimationModeTypeDef]
-
-
-class RDSInstanceEstimatedMonthlySavingsTypeDef(TypedDict):
-    currency: NotRequired[CurrencyType]
-    value: NotRequired[float]
-
-
-class RDSInstanceSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
-    savingsOpportunityPercentage: NotRequired[float]
-    estimatedMonthlySavings: NotRequired[RDSInstanceEstimatedMonthlySavingsTypeDef]
-
-
-class RDSSavingsEstimationModeTypeDef(TypedDict):
-    source: NotRequired[RDSSavingsEstimationModeSourceType]
-
-
-class RDSStorageEstimatedMonthlySavingsTypeDef(TypedDict):
-    currency: NotRequired[CurrencyType]
-    value: NotRequired[float]
-
-
-class RDSStorageSavingsOpportunityAfterDiscountsTypeDef(TypedDict):
-    savingsOpportunityPercentage: NotRequired[float]
-    estimatedMonthlySavings: NotRequired[RDSStorageEstimatedMonthlySavingsTypeDef]
-
-
-class ReasonCodeSummaryTypeDef(TypedDict):
-    name: NotRequired[FindingReasonCodeType]
-    value: NotRequired[float]
-
-
-class RecommendationExportJobTypeDef(TypedDict):
-    jobId: NotRequired[str]
-    destination: NotRequired[ExportDestinationTypeDef]
-    resourceType: NotRequired[ResourceTypeType]
-    status: NotRequired[JobStatusType]
-    creationTimestamp: NotRequired[datetime]
-    lastUpdatedTimestamp: NotRequired[datetime]
-    failureReason: NotRequired[str]
+class GetRecommendationPreferencesRequestTypeDef(TypedDict):
+    resourceType: ResourceTypeType
+    scope: NotRequired[ScopeTypeDef]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
 
 
 class RecommendationPreferencesDetailTypeDef(TypedDict):
@@ -1325,13 +1363,39 @@ class RecommendationPreferencesDetailTypeDef(TypedDict):
     savingsEstimationMode: NotRequired[SavingsEstimationModeType]
 
 
-class RecommendationPreferencesTypeDef(TypedDict):
-    cpuVendorArchitectures: NotRequired[ReadOnly[Sequence[CpuVendorArchitectureType]]]
+class GetRecommendationPreferencesResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    recommendationPreferencesDetails: NotRequired[
+        list[RecommendationPreferencesDetailTypeDef]
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RecommendationSourceTypeDef(TypedDict):
-    recommendationSourceArn: NotRequired[str]
-    recommendationSourceType: NotRequired[RecommendationSourceTypeType]
+class GetRecommendationSummariesRequestTypeDef(TypedDict):
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class IdleSummaryTypeDef(TypedDict):
+    name: NotRequired[IdleFindingType]
+    value: NotRequired[float]
+
+
+class InferredWorkloadSavingTypeDef(TypedDict):
+    inferredWorkloadTypes: NotRequired[list[InferredWorkloadTypeType]]
+    estimatedMonthlySavings: NotRequired[EstimatedMonthlySavingsTypeDef]
+
+
+class ReasonCodeSummaryTypeDef(TypedDict):
+    name: NotRequired[FindingReasonCodeType]
+    value: NotRequired[float]
+
+
+class SummaryTypeDef(TypedDict):
+    name: NotRequired[FindingType]
+    value: NotRequired[float]
+    reasonCodeSummaries: NotRequired[list[ReasonCodeSummaryTypeDef]]
 
 
 class RecommendationSummaryTypeDef(TypedDict):
@@ -1346,50 +1410,34 @@ class RecommendationSummaryTypeDef(TypedDict):
     inferredWorkloadSavings: NotRequired[list[InferredWorkloadSavingTypeDef]]
 
 
-class RecommendedOptionProjectedMetricTypeDef(TypedDict):
-    recommendedInstanceType: NotRequired[str]
-    rank: NotRequired[int]
-    projectedMetrics: NotRequired[list[ProjectedMetricTypeDef]]
+class GetRecommendationSummariesResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    recommendationSummaries: NotRequired[list[RecommendationSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3DestinationConfigTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    keyPrefix: NotRequired[str]
+class PreferredResourceTypeDef(TypedDict):
+    name: NotRequired[PreferredResourceNameType]
+    includeList: NotRequired[ReadOnly[Sequence[str]]]
+    excludeList: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class S3DestinationTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    key: NotRequired[str]
-    metadataKey: NotRequired[str]
+class PutRecommendationPreferencesRequestTypeDef(TypedDict):
+    resourceType: ResourceTypeType
+    scope: NotRequired[ScopeTypeDef]
+    enhancedInfrastructureMetrics: NotRequired[EnhancedInfrastructureMetricsType]
+    inferredWorkloadTypes: NotRequired[InferredWorkloadTypesPreferenceType]
+    externalMetricsPreference: NotRequired[ExternalMetricsPreferenceTypeDef]
+    lookBackPeriod: NotRequired[LookBackPeriodPreferenceType]
+    utilizationPreferences: NotRequired[
+        ReadOnly[Sequence[UtilizationPreferenceTypeDef]]
+    ]
+    preferredResources: NotRequired[ReadOnly[Sequence[PreferredResourceTypeDef]]]
+    savingsEstimationMode: NotRequired[SavingsEstimationModeType]
 
 
-class SavingsOpportunityTypeDef(TypedDict):
-    savingsOpportunityPercentage: NotRequired[float]
-    estimatedMonthlySavings: NotRequired[EstimatedMonthlySavingsTypeDef]
-
-
-class ScopeTypeDef(TypedDict):
-    name: NotRequired[ScopeNameType]
-    value: NotRequired[str]
-
-
-class ServiceConfigurationTypeDef(TypedDict):
-    memory: NotRequired[int]
-    cpu: NotRequired[int]
-    containerConfigurations: NotRequired[list[ContainerConfigurationTypeDef]]
-    autoScalingConfiguration: NotRequired[AutoScalingConfigurationType]
-    taskDefinitionArn: NotRequired[str]
-
-
-class SummaryTypeDef(TypedDict):
-    name: NotRequired[FindingType]
-    value: NotRequired[float]
-    reasonCodeSummaries: NotRequired[list[ReasonCodeSummaryTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
+class PutRecommendationPreferencesResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateEnrollmentStatusRequestTypeDef(TypedDict):
@@ -1401,50 +1449,3 @@ class UpdateEnrollmentStatusResponseTypeDef(TypedDict):
     status: NotRequired[StatusType]
     statusReason: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UtilizationMetricTypeDef(TypedDict):
-    name: NotRequired[MetricNameType]
-    statistic: NotRequired[MetricStatisticType]
-    value: NotRequired[float]
-
-
-class UtilizationPreferenceTypeDef(TypedDict):
-    metricName: NotRequired[CustomizableMetricNameType]
-    metricParameters: NotRequired[CustomizableMetricParametersTypeDef]
-
-
-class VolumeConfigurationTypeDef(TypedDict):
-    volumeType: NotRequired[str]
-    volumeSize: NotRequired[int]
-    volumeBaselineIOPS: NotRequired[int]
-    volumeBurstIOPS: NotRequired[int]
-    volumeBaselineThroughput: NotRequired[int]
-    volumeBurstThroughput: NotRequired[int]
-    rootVolume: NotRequired[bool]
-
-
-class VolumeRecommendationOptionTypeDef(TypedDict):
-    configuration: NotRequired[VolumeConfigurationTypeDef]
-    performanceRisk: NotRequired[float]
-    rank: NotRequired[int]
-    savingsOpportunity: NotRequired[SavingsOpportunityTypeDef]
-    savingsOpportunityAfterDiscounts: NotRequired[
-        EBSSavingsOpportunityAfterDiscountsTypeDef
-    ]
-
-
-class VolumeRecommendationTypeDef(TypedDict):
-    volumeArn: NotRequired[str]
-    accountId: NotRequired[str]
-    currentConfiguration: NotRequired[VolumeConfigurationTypeDef]
-    finding: NotRequired[EBSFindingType]
-    utilizationMetrics: NotRequired[list[EBSUtilizationMetricTypeDef]]
-    lookBackPeriodInDays: NotRequired[float]
-    volumeRecommendationOptions: NotRequired[list[VolumeRecommendationOptionTypeDef]]
-    lastRefreshTimestamp: NotRequired[datetime]
-    currentPerformanceRisk: NotRequired[CurrentPerformanceRiskType]
-    effectiveRecommendationPreferences: NotRequired[
-        EBSEffectiveRecommendationPreferencesTypeDef
-    ]
-    tags: NotRequired[list[TagTypeDef]]

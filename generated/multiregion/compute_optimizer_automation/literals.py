@@ -2,27 +2,28 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Compute Optimizer Automation: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AutomationEventFilterNameType",
-    "AutomationRuleFilterNameType",
-    "ComparisonOperatorType",
-    "EnrollmentStatusType",
-    "EventStatusType",
-    "EventTypeType",
-    "OrganizationRuleModeType",
-    "RecommendedActionFilterNameType",
-    "RecommendedActionTypeType",
-    "ResourceTypeType",
-    "RuleApplyOrderType",
-    "RuleStatusType",
-    "RuleTypeType",
-    "SavingsEstimationModeType",
-    "StepStatusType",
-    "StepTypeType",
-    "SummaryDimensionKeyType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AutomationEventFilterNameType",
+        "AutomationRuleFilterNameType",
+        "ComparisonOperatorType",
+        "EnrollmentStatusType",
+        "EventStatusType",
+        "EventTypeType",
+        "OrganizationRuleModeType",
+        "RecommendedActionFilterNameType",
+        "RecommendedActionTypeType",
+        "ResourceTypeType",
+        "RuleApplyOrderType",
+        "RuleStatusType",
+        "RuleTypeType",
+        "SavingsEstimationModeType",
+        "StepStatusType",
+        "StepTypeType",
+        "SummaryDimensionKeyType",
+    ]
 
 AutomationEventFilterNameType = Literal[
     "AccountId",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -38,91 +38,92 @@ from .literals import (
     SummaryDimensionKeyType,
 )
 
-__all__ = [
-    "AccountInfoTypeDef",
-    "AssociateAccountsRequestTypeDef",
-    "AssociateAccountsResponseTypeDef",
-    "AutomationEventFilterTypeDef",
-    "AutomationEventStepTypeDef",
-    "AutomationEventSummaryTypeDef",
-    "AutomationEventTypeDef",
-    "AutomationRuleTypeDef",
-    "CreateAutomationRuleRequestTypeDef",
-    "CreateAutomationRuleResponseTypeDef",
-    "CriteriaOutputTypeDef",
-    "CriteriaTypeDef",
-    "DeleteAutomationRuleRequestTypeDef",
-    "DeleteAutomationRuleResponseTypeDef",
-    "DisassociateAccountsRequestTypeDef",
-    "DisassociateAccountsResponseTypeDef",
-    "DoubleCriteriaConditionOutputTypeDef",
-    "DoubleCriteriaConditionTypeDef",
-    "EbsVolumeConfigurationTypeDef",
-    "EbsVolumeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EstimatedMonthlySavingsTypeDef",
-    "FilterTypeDef",
-    "GetAutomationEventRequestTypeDef",
-    "GetAutomationEventResponseTypeDef",
-    "GetAutomationRuleRequestTypeDef",
-    "GetAutomationRuleResponseTypeDef",
-    "GetEnrollmentConfigurationResponseTypeDef",
-    "IntegerCriteriaConditionOutputTypeDef",
-    "IntegerCriteriaConditionTypeDef",
-    "ListAccountsRequestTypeDef",
-    "ListAccountsResponseTypeDef",
-    "ListAutomationEventStepsRequestTypeDef",
-    "ListAutomationEventStepsResponseTypeDef",
-    "ListAutomationEventSummariesRequestTypeDef",
-    "ListAutomationEventSummariesResponseTypeDef",
-    "ListAutomationEventsRequestTypeDef",
-    "ListAutomationEventsResponseTypeDef",
-    "ListAutomationRulePreviewRequestTypeDef",
-    "ListAutomationRulePreviewResponseTypeDef",
-    "ListAutomationRulePreviewSummariesRequestTypeDef",
-    "ListAutomationRulePreviewSummariesResponseTypeDef",
-    "ListAutomationRulesRequestTypeDef",
-    "ListAutomationRulesResponseTypeDef",
-    "ListRecommendedActionSummariesRequestTypeDef",
-    "ListRecommendedActionSummariesResponseTypeDef",
-    "ListRecommendedActionsRequestTypeDef",
-    "ListRecommendedActionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "OrganizationConfigurationOutputTypeDef",
-    "OrganizationConfigurationTypeDef",
-    "OrganizationScopeTypeDef",
-    "PreviewResultSummaryTypeDef",
-    "PreviewResultTypeDef",
-    "RecommendedActionFilterTypeDef",
-    "RecommendedActionSummaryTypeDef",
-    "RecommendedActionTotalTypeDef",
-    "RecommendedActionTypeDef",
-    "ResourceDetailsTypeDef",
-    "ResourceTagsCriteriaConditionOutputTypeDef",
-    "ResourceTagsCriteriaConditionTypeDef",
-    "ResponseMetadataTypeDef",
-    "RollbackAutomationEventRequestTypeDef",
-    "RollbackAutomationEventResponseTypeDef",
-    "RulePreviewTotalTypeDef",
-    "ScheduleTypeDef",
-    "StartAutomationEventRequestTypeDef",
-    "StartAutomationEventResponseTypeDef",
-    "StringCriteriaConditionOutputTypeDef",
-    "StringCriteriaConditionTypeDef",
-    "SummaryDimensionTypeDef",
-    "SummaryTotalsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TimePeriodTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAutomationRuleRequestTypeDef",
-    "UpdateAutomationRuleResponseTypeDef",
-    "UpdateEnrollmentConfigurationRequestTypeDef",
-    "UpdateEnrollmentConfigurationResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountInfoTypeDef",
+        "AssociateAccountsRequestTypeDef",
+        "AssociateAccountsResponseTypeDef",
+        "AutomationEventFilterTypeDef",
+        "AutomationEventStepTypeDef",
+        "AutomationEventSummaryTypeDef",
+        "AutomationEventTypeDef",
+        "AutomationRuleTypeDef",
+        "CreateAutomationRuleRequestTypeDef",
+        "CreateAutomationRuleResponseTypeDef",
+        "CriteriaOutputTypeDef",
+        "CriteriaTypeDef",
+        "DeleteAutomationRuleRequestTypeDef",
+        "DeleteAutomationRuleResponseTypeDef",
+        "DisassociateAccountsRequestTypeDef",
+        "DisassociateAccountsResponseTypeDef",
+        "DoubleCriteriaConditionOutputTypeDef",
+        "DoubleCriteriaConditionTypeDef",
+        "EbsVolumeConfigurationTypeDef",
+        "EbsVolumeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EstimatedMonthlySavingsTypeDef",
+        "FilterTypeDef",
+        "GetAutomationEventRequestTypeDef",
+        "GetAutomationEventResponseTypeDef",
+        "GetAutomationRuleRequestTypeDef",
+        "GetAutomationRuleResponseTypeDef",
+        "GetEnrollmentConfigurationResponseTypeDef",
+        "IntegerCriteriaConditionOutputTypeDef",
+        "IntegerCriteriaConditionTypeDef",
+        "ListAccountsRequestTypeDef",
+        "ListAccountsResponseTypeDef",
+        "ListAutomationEventStepsRequestTypeDef",
+        "ListAutomationEventStepsResponseTypeDef",
+        "ListAutomationEventSummariesRequestTypeDef",
+        "ListAutomationEventSummariesResponseTypeDef",
+        "ListAutomationEventsRequestTypeDef",
+        "ListAutomationEventsResponseTypeDef",
+        "ListAutomationRulePreviewRequestTypeDef",
+        "ListAutomationRulePreviewResponseTypeDef",
+        "ListAutomationRulePreviewSummariesRequestTypeDef",
+        "ListAutomationRulePreviewSummariesResponseTypeDef",
+        "ListAutomationRulesRequestTypeDef",
+        "ListAutomationRulesResponseTypeDef",
+        "ListRecommendedActionSummariesRequestTypeDef",
+        "ListRecommendedActionSummariesResponseTypeDef",
+        "ListRecommendedActionsRequestTypeDef",
+        "ListRecommendedActionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "OrganizationConfigurationOutputTypeDef",
+        "OrganizationConfigurationTypeDef",
+        "OrganizationScopeTypeDef",
+        "PreviewResultSummaryTypeDef",
+        "PreviewResultTypeDef",
+        "RecommendedActionFilterTypeDef",
+        "RecommendedActionSummaryTypeDef",
+        "RecommendedActionTotalTypeDef",
+        "RecommendedActionTypeDef",
+        "ResourceDetailsTypeDef",
+        "ResourceTagsCriteriaConditionOutputTypeDef",
+        "ResourceTagsCriteriaConditionTypeDef",
+        "ResponseMetadataTypeDef",
+        "RollbackAutomationEventRequestTypeDef",
+        "RollbackAutomationEventResponseTypeDef",
+        "RulePreviewTotalTypeDef",
+        "ScheduleTypeDef",
+        "StartAutomationEventRequestTypeDef",
+        "StartAutomationEventResponseTypeDef",
+        "StringCriteriaConditionOutputTypeDef",
+        "StringCriteriaConditionTypeDef",
+        "SummaryDimensionTypeDef",
+        "SummaryTotalsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TimePeriodTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAutomationRuleRequestTypeDef",
+        "UpdateAutomationRuleResponseTypeDef",
+        "UpdateEnrollmentConfigurationRequestTypeDef",
+        "UpdateEnrollmentConfigurationResponseTypeDef",
+    ]
 
 
 class AccountInfoTypeDef(TypedDict):
@@ -149,6 +150,13 @@ class AutomationEventFilterTypeDef(TypedDict):
     values: ReadOnly[Sequence[str]]
 
 
+class EstimatedMonthlySavingsTypeDef(TypedDict):
+    currency: str
+    beforeDiscountSavings: float
+    afterDiscountSavings: float
+    savingsEstimationMode: SavingsEstimationModeType
+
+
 class AutomationEventStepTypeDef(TypedDict):
     eventId: NotRequired[str]
     stepId: NotRequired[str]
@@ -158,6 +166,21 @@ class AutomationEventStepTypeDef(TypedDict):
     startTimestamp: NotRequired[datetime]
     completedTimestamp: NotRequired[datetime]
     estimatedMonthlySavings: NotRequired[EstimatedMonthlySavingsTypeDef]
+
+
+class SummaryDimensionTypeDef(TypedDict):
+    key: SummaryDimensionKeyType
+    value: str
+
+
+class SummaryTotalsTypeDef(TypedDict):
+    automationEventCount: NotRequired[int]
+    estimatedMonthlySavings: NotRequired[EstimatedMonthlySavingsTypeDef]
+
+
+class TimePeriodTypeDef(TypedDict):
+    startTimeInclusive: NotRequired[datetime]
+    endTimeExclusive: NotRequired[datetime]
 
 
 class AutomationEventSummaryTypeDef(TypedDict):
@@ -185,6 +208,17 @@ class AutomationEventTypeDef(TypedDict):
     estimatedMonthlySavings: NotRequired[EstimatedMonthlySavingsTypeDef]
 
 
+class OrganizationConfigurationOutputTypeDef(TypedDict):
+    ruleApplyOrder: NotRequired[RuleApplyOrderType]
+    accountIds: NotRequired[list[str]]
+
+
+class ScheduleTypeDef(TypedDict):
+    scheduleExpression: NotRequired[str]
+    scheduleExpressionTimezone: NotRequired[str]
+    executionWindowInMinutes: NotRequired[int]
+
+
 class AutomationRuleTypeDef(TypedDict):
     ruleArn: NotRequired[str]
     ruleId: NotRequired[str]
@@ -202,6 +236,52 @@ class AutomationRuleTypeDef(TypedDict):
     lastUpdatedTimestamp: NotRequired[datetime]
 
 
+class DoubleCriteriaConditionTypeDef(TypedDict):
+    comparison: NotRequired[ComparisonOperatorType]
+    values: NotRequired[ReadOnly[Sequence[float]]]
+
+
+class IntegerCriteriaConditionTypeDef(TypedDict):
+    comparison: NotRequired[ComparisonOperatorType]
+    values: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class ResourceTagsCriteriaConditionTypeDef(TypedDict):
+    comparison: NotRequired[ComparisonOperatorType]
+    key: NotRequired[str]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class StringCriteriaConditionTypeDef(TypedDict):
+    comparison: NotRequired[ComparisonOperatorType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CriteriaTypeDef(TypedDict):
+    region: NotRequired[ReadOnly[Sequence[StringCriteriaConditionTypeDef]]]
+    resourceArn: NotRequired[ReadOnly[Sequence[StringCriteriaConditionTypeDef]]]
+    ebsVolumeType: NotRequired[ReadOnly[Sequence[StringCriteriaConditionTypeDef]]]
+    ebsVolumeSizeInGib: NotRequired[ReadOnly[Sequence[IntegerCriteriaConditionTypeDef]]]
+    estimatedMonthlySavings: NotRequired[
+        ReadOnly[Sequence[DoubleCriteriaConditionTypeDef]]
+    ]
+    resourceTag: NotRequired[ReadOnly[Sequence[ResourceTagsCriteriaConditionTypeDef]]]
+    lookBackPeriodInDays: NotRequired[
+        ReadOnly[Sequence[IntegerCriteriaConditionTypeDef]]
+    ]
+    restartNeeded: NotRequired[ReadOnly[Sequence[StringCriteriaConditionTypeDef]]]
+
+
+class OrganizationConfigurationTypeDef(TypedDict):
+    ruleApplyOrder: NotRequired[RuleApplyOrderType]
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
+
+
 class CreateAutomationRuleRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -214,6 +294,38 @@ class CreateAutomationRuleRequestTypeDef(TypedDict):
     status: RuleStatusType
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     clientToken: NotRequired[str]
+
+
+class DoubleCriteriaConditionOutputTypeDef(TypedDict):
+    comparison: NotRequired[ComparisonOperatorType]
+    values: NotRequired[list[float]]
+
+
+class IntegerCriteriaConditionOutputTypeDef(TypedDict):
+    comparison: NotRequired[ComparisonOperatorType]
+    values: NotRequired[list[int]]
+
+
+class ResourceTagsCriteriaConditionOutputTypeDef(TypedDict):
+    comparison: NotRequired[ComparisonOperatorType]
+    key: NotRequired[str]
+    values: NotRequired[list[str]]
+
+
+class StringCriteriaConditionOutputTypeDef(TypedDict):
+    comparison: NotRequired[ComparisonOperatorType]
+    values: NotRequired[list[str]]
+
+
+class CriteriaOutputTypeDef(TypedDict):
+    region: NotRequired[list[StringCriteriaConditionOutputTypeDef]]
+    resourceArn: NotRequired[list[StringCriteriaConditionOutputTypeDef]]
+    ebsVolumeType: NotRequired[list[StringCriteriaConditionOutputTypeDef]]
+    ebsVolumeSizeInGib: NotRequired[list[IntegerCriteriaConditionOutputTypeDef]]
+    estimatedMonthlySavings: NotRequired[list[DoubleCriteriaConditionOutputTypeDef]]
+    resourceTag: NotRequired[list[ResourceTagsCriteriaConditionOutputTypeDef]]
+    lookBackPeriodInDays: NotRequired[list[IntegerCriteriaConditionOutputTypeDef]]
+    restartNeeded: NotRequired[list[StringCriteriaConditionOutputTypeDef]]
 
 
 class CreateAutomationRuleResponseTypeDef(TypedDict):
@@ -232,32 +344,6 @@ class CreateAutomationRuleResponseTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
     createdTimestamp: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CriteriaOutputTypeDef(TypedDict):
-    region: NotRequired[list[StringCriteriaConditionOutputTypeDef]]
-    resourceArn: NotRequired[list[StringCriteriaConditionOutputTypeDef]]
-    ebsVolumeType: NotRequired[list[StringCriteriaConditionOutputTypeDef]]
-    ebsVolumeSizeInGib: NotRequired[list[IntegerCriteriaConditionOutputTypeDef]]
-    estimatedMonthlySavings: NotRequired[list[DoubleCriteriaConditionOutputTypeDef]]
-    resourceTag: NotRequired[list[ResourceTagsCriteriaConditionOutputTypeDef]]
-    lookBackPeriodInDays: NotRequired[list[IntegerCriteriaConditionOutputTypeDef]]
-    restartNeeded: NotRequired[list[StringCriteriaConditionOutputTypeDef]]
-
-
-class CriteriaTypeDef(TypedDict):
-    region: NotRequired[ReadOnly[Sequence[StringCriteriaConditionTypeDef]]]
-    resourceArn: NotRequired[ReadOnly[Sequence[StringCriteriaConditionTypeDef]]]
-    ebsVolumeType: NotRequired[ReadOnly[Sequence[StringCriteriaConditionTypeDef]]]
-    ebsVolumeSizeInGib: NotRequired[ReadOnly[Sequence[IntegerCriteriaConditionTypeDef]]]
-    estimatedMonthlySavings: NotRequired[
-        ReadOnly[Sequence[DoubleCriteriaConditionTypeDef]]
-    ]
-    resourceTag: NotRequired[ReadOnly[Sequence[ResourceTagsCriteriaConditionTypeDef]]]
-    lookBackPeriodInDays: NotRequired[
-        ReadOnly[Sequence[IntegerCriteriaConditionTypeDef]]
-    ]
-    restartNeeded: NotRequired[ReadOnly[Sequence[StringCriteriaConditionTypeDef]]]
 
 
 class DeleteAutomationRuleRequestTypeDef(TypedDict):
@@ -281,16 +367,6 @@ class DisassociateAccountsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DoubleCriteriaConditionOutputTypeDef(TypedDict):
-    comparison: NotRequired[ComparisonOperatorType]
-    values: NotRequired[list[float]]
-
-
-class DoubleCriteriaConditionTypeDef(TypedDict):
-    comparison: NotRequired[ComparisonOperatorType]
-    values: NotRequired[ReadOnly[Sequence[float]]]
-
-
 class EbsVolumeConfigurationTypeDef(TypedDict):
     type: NotRequired[str]
     sizeInGib: NotRequired[int]
@@ -300,13 +376,6 @@ class EbsVolumeConfigurationTypeDef(TypedDict):
 
 class EbsVolumeTypeDef(TypedDict):
     configuration: NotRequired[EbsVolumeConfigurationTypeDef]
-
-
-class EstimatedMonthlySavingsTypeDef(TypedDict):
-    currency: str
-    beforeDiscountSavings: float
-    afterDiscountSavings: float
-    savingsEstimationMode: SavingsEstimationModeType
 
 
 class FilterTypeDef(TypedDict):
@@ -369,16 +438,6 @@ class GetEnrollmentConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IntegerCriteriaConditionOutputTypeDef(TypedDict):
-    comparison: NotRequired[ComparisonOperatorType]
-    values: NotRequired[list[int]]
-
-
-class IntegerCriteriaConditionTypeDef(TypedDict):
-    comparison: NotRequired[ComparisonOperatorType]
-    values: NotRequired[ReadOnly[Sequence[int]]]
-
-
 class ListAccountsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -430,6 +489,10 @@ class ListAutomationEventsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OrganizationScopeTypeDef(TypedDict):
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ListAutomationRulePreviewRequestTypeDef(TypedDict):
     ruleType: RuleTypeType
     organizationScope: NotRequired[ReadOnly[OrganizationScopeTypeDef]]
@@ -439,89 +502,8 @@ class ListAutomationRulePreviewRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
-class ListAutomationRulePreviewResponseTypeDef(TypedDict):
-    previewResults: NotRequired[list[PreviewResultTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListAutomationRulePreviewSummariesRequestTypeDef(TypedDict):
-    ruleType: RuleTypeType
-    organizationScope: NotRequired[ReadOnly[OrganizationScopeTypeDef]]
-    recommendedActionTypes: ReadOnly[Sequence[RecommendedActionTypeType]]
-    criteria: NotRequired[ReadOnly[CriteriaTypeDef]]
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-
-
-class ListAutomationRulePreviewSummariesResponseTypeDef(TypedDict):
-    previewResultSummaries: NotRequired[list[PreviewResultSummaryTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListAutomationRulesRequestTypeDef(TypedDict):
-    filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-
-
-class ListAutomationRulesResponseTypeDef(TypedDict):
-    automationRules: NotRequired[list[AutomationRuleTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListRecommendedActionSummariesRequestTypeDef(TypedDict):
-    filters: NotRequired[ReadOnly[Sequence[RecommendedActionFilterTypeDef]]]
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-
-
-class ListRecommendedActionSummariesResponseTypeDef(TypedDict):
-    recommendedActionSummaries: NotRequired[list[RecommendedActionSummaryTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListRecommendedActionsRequestTypeDef(TypedDict):
-    filters: NotRequired[ReadOnly[Sequence[RecommendedActionFilterTypeDef]]]
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-
-
-class ListRecommendedActionsResponseTypeDef(TypedDict):
-    recommendedActions: NotRequired[list[RecommendedActionTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    resourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    tags: NotRequired[list[TagTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class OrganizationConfigurationOutputTypeDef(TypedDict):
-    ruleApplyOrder: NotRequired[RuleApplyOrderType]
-    accountIds: NotRequired[list[str]]
-
-
-class OrganizationConfigurationTypeDef(TypedDict):
-    ruleApplyOrder: NotRequired[RuleApplyOrderType]
-    accountIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class OrganizationScopeTypeDef(TypedDict):
-    accountIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PreviewResultSummaryTypeDef(TypedDict):
-    key: str
-    total: RulePreviewTotalTypeDef
+class ResourceDetailsTypeDef(TypedDict):
+    ebsVolume: NotRequired[EbsVolumeTypeDef]
 
 
 class PreviewResultTypeDef(TypedDict):
@@ -542,9 +524,63 @@ class PreviewResultTypeDef(TypedDict):
     resourceTags: NotRequired[list[TagTypeDef]]
 
 
+class ListAutomationRulePreviewResponseTypeDef(TypedDict):
+    previewResults: NotRequired[list[PreviewResultTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAutomationRulePreviewSummariesRequestTypeDef(TypedDict):
+    ruleType: RuleTypeType
+    organizationScope: NotRequired[ReadOnly[OrganizationScopeTypeDef]]
+    recommendedActionTypes: ReadOnly[Sequence[RecommendedActionTypeType]]
+    criteria: NotRequired[ReadOnly[CriteriaTypeDef]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class RulePreviewTotalTypeDef(TypedDict):
+    recommendedActionCount: int
+    estimatedMonthlySavings: EstimatedMonthlySavingsTypeDef
+
+
+class PreviewResultSummaryTypeDef(TypedDict):
+    key: str
+    total: RulePreviewTotalTypeDef
+
+
+class ListAutomationRulePreviewSummariesResponseTypeDef(TypedDict):
+    previewResultSummaries: NotRequired[list[PreviewResultSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAutomationRulesRequestTypeDef(TypedDict):
+    filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAutomationRulesResponseTypeDef(TypedDict):
+    automationRules: NotRequired[list[AutomationRuleTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class RecommendedActionFilterTypeDef(TypedDict):
     name: RecommendedActionFilterNameType
     values: ReadOnly[Sequence[str]]
+
+
+class ListRecommendedActionSummariesRequestTypeDef(TypedDict):
+    filters: NotRequired[ReadOnly[Sequence[RecommendedActionFilterTypeDef]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class RecommendedActionTotalTypeDef(TypedDict):
+    recommendedActionCount: int
+    estimatedMonthlySavings: EstimatedMonthlySavingsTypeDef
 
 
 class RecommendedActionSummaryTypeDef(TypedDict):
@@ -552,9 +588,16 @@ class RecommendedActionSummaryTypeDef(TypedDict):
     total: RecommendedActionTotalTypeDef
 
 
-class RecommendedActionTotalTypeDef(TypedDict):
-    recommendedActionCount: int
-    estimatedMonthlySavings: EstimatedMonthlySavingsTypeDef
+class ListRecommendedActionSummariesResponseTypeDef(TypedDict):
+    recommendedActionSummaries: NotRequired[list[RecommendedActionSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRecommendedActionsRequestTypeDef(TypedDict):
+    filters: NotRequired[ReadOnly[Sequence[RecommendedActionFilterTypeDef]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
 
 
 class RecommendedActionTypeDef(TypedDict):
@@ -575,20 +618,19 @@ class RecommendedActionTypeDef(TypedDict):
     resourceTags: NotRequired[list[TagTypeDef]]
 
 
-class ResourceDetailsTypeDef(TypedDict):
-    ebsVolume: NotRequired[EbsVolumeTypeDef]
+class ListRecommendedActionsResponseTypeDef(TypedDict):
+    recommendedActions: NotRequired[list[RecommendedActionTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceTagsCriteriaConditionOutputTypeDef(TypedDict):
-    comparison: NotRequired[ComparisonOperatorType]
-    key: NotRequired[str]
-    values: NotRequired[list[str]]
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    resourceArn: str
 
 
-class ResourceTagsCriteriaConditionTypeDef(TypedDict):
-    comparison: NotRequired[ComparisonOperatorType]
-    key: NotRequired[str]
-    values: NotRequired[ReadOnly[Sequence[str]]]
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RollbackAutomationEventRequestTypeDef(TypedDict):
@@ -600,17 +642,6 @@ class RollbackAutomationEventResponseTypeDef(TypedDict):
     eventId: NotRequired[str]
     eventStatus: NotRequired[EventStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RulePreviewTotalTypeDef(TypedDict):
-    recommendedActionCount: int
-    estimatedMonthlySavings: EstimatedMonthlySavingsTypeDef
-
-
-class ScheduleTypeDef(TypedDict):
-    scheduleExpression: NotRequired[str]
-    scheduleExpressionTimezone: NotRequired[str]
-    executionWindowInMinutes: NotRequired[int]
 
 
 class StartAutomationEventRequestTypeDef(TypedDict):
@@ -625,26 +656,6 @@ class StartAutomationEventResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StringCriteriaConditionOutputTypeDef(TypedDict):
-    comparison: NotRequired[ComparisonOperatorType]
-    values: NotRequired[list[str]]
-
-
-class StringCriteriaConditionTypeDef(TypedDict):
-    comparison: NotRequired[ComparisonOperatorType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SummaryDimensionTypeDef(TypedDict):
-    key: SummaryDimensionKeyType
-    value: str
-
-
-class SummaryTotalsTypeDef(TypedDict):
-    automationEventCount: NotRequired[int]
-    estimatedMonthlySavings: NotRequired[EstimatedMonthlySavingsTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     ruleRevision: int
@@ -654,16 +665,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TimePeriodTypeDef(TypedDict):
-    startTimeInclusive: NotRequired[datetime]
-    endTimeExclusive: NotRequired[datetime]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -59,314 +59,315 @@ from .literals import (
     SortOrderType,
 )
 
-__all__ = [
-    "AccountAggregationSourceOutputTypeDef",
-    "AccountAggregationSourceTypeDef",
-    "AggregateComplianceByConfigRuleTypeDef",
-    "AggregateComplianceByConformancePackTypeDef",
-    "AggregateComplianceCountTypeDef",
-    "AggregateConformancePackComplianceCountTypeDef",
-    "AggregateConformancePackComplianceFiltersTypeDef",
-    "AggregateConformancePackComplianceSummaryFiltersTypeDef",
-    "AggregateConformancePackComplianceSummaryTypeDef",
-    "AggregateConformancePackComplianceTypeDef",
-    "AggregateEvaluationResultTypeDef",
-    "AggregateResourceIdentifierTypeDef",
-    "AggregatedSourceStatusTypeDef",
-    "AggregationAuthorizationTypeDef",
-    "AggregatorFilterResourceTypeOutputTypeDef",
-    "AggregatorFilterResourceTypeTypeDef",
-    "AggregatorFilterServicePrincipalOutputTypeDef",
-    "AggregatorFilterServicePrincipalTypeDef",
-    "AggregatorFiltersOutputTypeDef",
-    "AggregatorFiltersTypeDef",
-    "AssociateResourceTypesRequestTypeDef",
-    "AssociateResourceTypesResponseTypeDef",
-    "BaseConfigurationItemTypeDef",
-    "BatchGetAggregateResourceConfigRequestTypeDef",
-    "BatchGetAggregateResourceConfigResponseTypeDef",
-    "BatchGetResourceConfigRequestTypeDef",
-    "BatchGetResourceConfigResponseTypeDef",
-    "ComplianceByConfigRuleTypeDef",
-    "ComplianceByResourceTypeDef",
-    "ComplianceContributorCountTypeDef",
-    "ComplianceSummaryByResourceTypeTypeDef",
-    "ComplianceSummaryTypeDef",
-    "ComplianceTypeDef",
-    "ConfigExportDeliveryInfoTypeDef",
-    "ConfigRuleComplianceFiltersTypeDef",
-    "ConfigRuleComplianceSummaryFiltersTypeDef",
-    "ConfigRuleEvaluationStatusTypeDef",
-    "ConfigRuleOutputTypeDef",
-    "ConfigRuleTypeDef",
-    "ConfigSnapshotDeliveryPropertiesTypeDef",
-    "ConfigStreamDeliveryInfoTypeDef",
-    "ConfigurationAggregatorTypeDef",
-    "ConfigurationItemTypeDef",
-    "ConfigurationRecorderFilterTypeDef",
-    "ConfigurationRecorderOutputTypeDef",
-    "ConfigurationRecorderStatusTypeDef",
-    "ConfigurationRecorderSummaryTypeDef",
-    "ConfigurationRecorderTypeDef",
-    "ConformancePackComplianceFiltersTypeDef",
-    "ConformancePackComplianceScoreTypeDef",
-    "ConformancePackComplianceScoresFiltersTypeDef",
-    "ConformancePackComplianceSummaryTypeDef",
-    "ConformancePackDetailTypeDef",
-    "ConformancePackEvaluationFiltersTypeDef",
-    "ConformancePackEvaluationResultTypeDef",
-    "ConformancePackInputParameterTypeDef",
-    "ConformancePackRuleComplianceTypeDef",
-    "ConformancePackStatusDetailTypeDef",
-    "CustomPolicyDetailsTypeDef",
-    "DeleteAggregationAuthorizationRequestTypeDef",
-    "DeleteConfigRuleRequestTypeDef",
-    "DeleteConfigurationAggregatorRequestTypeDef",
-    "DeleteConfigurationRecorderRequestTypeDef",
-    "DeleteConformancePackRequestTypeDef",
-    "DeleteDeliveryChannelRequestTypeDef",
-    "DeleteEvaluationResultsRequestTypeDef",
-    "DeleteEvaluationResultsResponseTypeDef",
-    "DeleteOrganizationConfigRuleRequestTypeDef",
-    "DeleteOrganizationConformancePackRequestTypeDef",
-    "DeletePendingAggregationRequestRequestTypeDef",
-    "DeleteRemediationConfigurationRequestTypeDef",
-    "DeleteRemediationConfigurationResponseTypeDef",
-    "DeleteRemediationExceptionsRequestTypeDef",
-    "DeleteRemediationExceptionsResponseTypeDef",
-    "DeleteResourceConfigRequestTypeDef",
-    "DeleteRetentionConfigurationRequestTypeDef",
-    "DeleteServiceLinkedConfigurationRecorderRequestTypeDef",
-    "DeleteServiceLinkedConfigurationRecorderResponseTypeDef",
-    "DeleteStoredQueryRequestTypeDef",
-    "DeleteStoredQueryResponseTypeDef",
-    "DeliverConfigSnapshotRequestTypeDef",
-    "DeliverConfigSnapshotResponseTypeDef",
-    "DeliveryChannelStatusTypeDef",
-    "DeliveryChannelTypeDef",
-    "DescribeAggregateComplianceByConfigRulesRequestTypeDef",
-    "DescribeAggregateComplianceByConfigRulesResponseTypeDef",
-    "DescribeAggregateComplianceByConformancePacksRequestTypeDef",
-    "DescribeAggregateComplianceByConformancePacksResponseTypeDef",
-    "DescribeAggregationAuthorizationsRequestTypeDef",
-    "DescribeAggregationAuthorizationsResponseTypeDef",
-    "DescribeComplianceByConfigRuleRequestTypeDef",
-    "DescribeComplianceByConfigRuleResponseTypeDef",
-    "DescribeComplianceByResourceRequestTypeDef",
-    "DescribeComplianceByResourceResponseTypeDef",
-    "DescribeConfigRuleEvaluationStatusRequestTypeDef",
-    "DescribeConfigRuleEvaluationStatusResponseTypeDef",
-    "DescribeConfigRulesFiltersTypeDef",
-    "DescribeConfigRulesRequestTypeDef",
-    "DescribeConfigRulesResponseTypeDef",
-    "DescribeConfigurationAggregatorSourcesStatusRequestTypeDef",
-    "DescribeConfigurationAggregatorSourcesStatusResponseTypeDef",
-    "DescribeConfigurationAggregatorsRequestTypeDef",
-    "DescribeConfigurationAggregatorsResponseTypeDef",
-    "DescribeConfigurationRecorderStatusRequestTypeDef",
-    "DescribeConfigurationRecorderStatusResponseTypeDef",
-    "DescribeConfigurationRecordersRequestTypeDef",
-    "DescribeConfigurationRecordersResponseTypeDef",
-    "DescribeConformancePackComplianceRequestTypeDef",
-    "DescribeConformancePackComplianceResponseTypeDef",
-    "DescribeConformancePackStatusRequestTypeDef",
-    "DescribeConformancePackStatusResponseTypeDef",
-    "DescribeConformancePacksRequestTypeDef",
-    "DescribeConformancePacksResponseTypeDef",
-    "DescribeDeliveryChannelStatusRequestTypeDef",
-    "DescribeDeliveryChannelStatusResponseTypeDef",
-    "DescribeDeliveryChannelsRequestTypeDef",
-    "DescribeDeliveryChannelsResponseTypeDef",
-    "DescribeOrganizationConfigRuleStatusesRequestTypeDef",
-    "DescribeOrganizationConfigRuleStatusesResponseTypeDef",
-    "DescribeOrganizationConfigRulesRequestTypeDef",
-    "DescribeOrganizationConfigRulesResponseTypeDef",
-    "DescribeOrganizationConformancePackStatusesRequestTypeDef",
-    "DescribeOrganizationConformancePackStatusesResponseTypeDef",
-    "DescribeOrganizationConformancePacksRequestTypeDef",
-    "DescribeOrganizationConformancePacksResponseTypeDef",
-    "DescribePendingAggregationRequestsRequestTypeDef",
-    "DescribePendingAggregationRequestsResponseTypeDef",
-    "DescribeRemediationConfigurationsRequestTypeDef",
-    "DescribeRemediationConfigurationsResponseTypeDef",
-    "DescribeRemediationExceptionsRequestTypeDef",
-    "DescribeRemediationExceptionsResponseTypeDef",
-    "DescribeRemediationExecutionStatusRequestTypeDef",
-    "DescribeRemediationExecutionStatusResponseTypeDef",
-    "DescribeRetentionConfigurationsRequestTypeDef",
-    "DescribeRetentionConfigurationsResponseTypeDef",
-    "DisassociateResourceTypesRequestTypeDef",
-    "DisassociateResourceTypesResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EvaluationContextTypeDef",
-    "EvaluationModeConfigurationTypeDef",
-    "EvaluationOutputTypeDef",
-    "EvaluationResultIdentifierTypeDef",
-    "EvaluationResultQualifierTypeDef",
-    "EvaluationResultTypeDef",
-    "EvaluationStatusTypeDef",
-    "EvaluationTypeDef",
-    "ExclusionByResourceTypesOutputTypeDef",
-    "ExclusionByResourceTypesTypeDef",
-    "ExecutionControlsTypeDef",
-    "ExternalEvaluationTypeDef",
-    "FailedDeleteRemediationExceptionsBatchTypeDef",
-    "FailedRemediationBatchTypeDef",
-    "FailedRemediationExceptionBatchTypeDef",
-    "FieldInfoTypeDef",
-    "GetAggregateComplianceDetailsByConfigRuleRequestTypeDef",
-    "GetAggregateComplianceDetailsByConfigRuleResponseTypeDef",
-    "GetAggregateConfigRuleComplianceSummaryRequestTypeDef",
-    "GetAggregateConfigRuleComplianceSummaryResponseTypeDef",
-    "GetAggregateConformancePackComplianceSummaryRequestTypeDef",
-    "GetAggregateConformancePackComplianceSummaryResponseTypeDef",
-    "GetAggregateDiscoveredResourceCountsRequestTypeDef",
-    "GetAggregateDiscoveredResourceCountsResponseTypeDef",
-    "GetAggregateResourceConfigRequestTypeDef",
-    "GetAggregateResourceConfigResponseTypeDef",
-    "GetComplianceDetailsByConfigRuleRequestTypeDef",
-    "GetComplianceDetailsByConfigRuleResponseTypeDef",
-    "GetComplianceDetailsByResourceRequestTypeDef",
-    "GetComplianceDetailsByResourceResponseTypeDef",
-    "GetComplianceSummaryByConfigRuleResponseTypeDef",
-    "GetComplianceSummaryByResourceTypeRequestTypeDef",
-    "GetComplianceSummaryByResourceTypeResponseTypeDef",
-    "GetConformancePackComplianceDetailsRequestTypeDef",
-    "GetConformancePackComplianceDetailsResponseTypeDef",
-    "GetConformancePackComplianceSummaryRequestTypeDef",
-    "GetConformancePackComplianceSummaryResponseTypeDef",
-    "GetCustomRulePolicyRequestTypeDef",
-    "GetCustomRulePolicyResponseTypeDef",
-    "GetDiscoveredResourceCountsRequestTypeDef",
-    "GetDiscoveredResourceCountsResponseTypeDef",
-    "GetOrganizationConfigRuleDetailedStatusRequestTypeDef",
-    "GetOrganizationConfigRuleDetailedStatusResponseTypeDef",
-    "GetOrganizationConformancePackDetailedStatusRequestTypeDef",
-    "GetOrganizationConformancePackDetailedStatusResponseTypeDef",
-    "GetOrganizationCustomRulePolicyRequestTypeDef",
-    "GetOrganizationCustomRulePolicyResponseTypeDef",
-    "GetResourceConfigHistoryRequestTypeDef",
-    "GetResourceConfigHistoryResponseTypeDef",
-    "GetResourceEvaluationSummaryRequestTypeDef",
-    "GetResourceEvaluationSummaryResponseTypeDef",
-    "GetStoredQueryRequestTypeDef",
-    "GetStoredQueryResponseTypeDef",
-    "GroupedResourceCountTypeDef",
-    "ListAggregateDiscoveredResourcesRequestTypeDef",
-    "ListAggregateDiscoveredResourcesResponseTypeDef",
-    "ListConfigurationRecordersRequestTypeDef",
-    "ListConfigurationRecordersResponseTypeDef",
-    "ListConformancePackComplianceScoresRequestTypeDef",
-    "ListConformancePackComplianceScoresResponseTypeDef",
-    "ListDiscoveredResourcesRequestTypeDef",
-    "ListDiscoveredResourcesResponseTypeDef",
-    "ListResourceEvaluationsRequestTypeDef",
-    "ListResourceEvaluationsResponseTypeDef",
-    "ListStoredQueriesRequestTypeDef",
-    "ListStoredQueriesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MemberAccountStatusTypeDef",
-    "OrganizationAggregationSourceOutputTypeDef",
-    "OrganizationAggregationSourceTypeDef",
-    "OrganizationConfigRuleStatusTypeDef",
-    "OrganizationConfigRuleTypeDef",
-    "OrganizationConformancePackDetailedStatusTypeDef",
-    "OrganizationConformancePackStatusTypeDef",
-    "OrganizationConformancePackTypeDef",
-    "OrganizationCustomPolicyRuleMetadataNoPolicyTypeDef",
-    "OrganizationCustomPolicyRuleMetadataTypeDef",
-    "OrganizationCustomRuleMetadataOutputTypeDef",
-    "OrganizationCustomRuleMetadataTypeDef",
-    "OrganizationManagedRuleMetadataOutputTypeDef",
-    "OrganizationManagedRuleMetadataTypeDef",
-    "OrganizationResourceDetailedStatusFiltersTypeDef",
-    "PendingAggregationRequestTypeDef",
-    "PutAggregationAuthorizationRequestTypeDef",
-    "PutAggregationAuthorizationResponseTypeDef",
-    "PutConfigRuleRequestTypeDef",
-    "PutConfigurationAggregatorRequestTypeDef",
-    "PutConfigurationAggregatorResponseTypeDef",
-    "PutConfigurationRecorderRequestTypeDef",
-    "PutConformancePackRequestTypeDef",
-    "PutConformancePackResponseTypeDef",
-    "PutDeliveryChannelRequestTypeDef",
-    "PutEvaluationsRequestTypeDef",
-    "PutEvaluationsResponseTypeDef",
-    "PutExternalEvaluationRequestTypeDef",
-    "PutExternalEvaluationResponseTypeDef",
-    "PutOrganizationConfigRuleRequestTypeDef",
-    "PutOrganizationConfigRuleResponseTypeDef",
-    "PutOrganizationConformancePackRequestTypeDef",
-    "PutOrganizationConformancePackResponseTypeDef",
-    "PutRemediationConfigurationsRequestTypeDef",
-    "PutRemediationConfigurationsResponseTypeDef",
-    "PutRemediationExceptionsRequestTypeDef",
-    "PutRemediationExceptionsResponseTypeDef",
-    "PutResourceConfigRequestTypeDef",
-    "PutRetentionConfigurationRequestTypeDef",
-    "PutRetentionConfigurationResponseTypeDef",
-    "PutServiceLinkedConfigurationRecorderRequestTypeDef",
-    "PutServiceLinkedConfigurationRecorderResponseTypeDef",
-    "PutStoredQueryRequestTypeDef",
-    "PutStoredQueryResponseTypeDef",
-    "QueryInfoTypeDef",
-    "RecordingGroupOutputTypeDef",
-    "RecordingGroupTypeDef",
-    "RecordingModeOutputTypeDef",
-    "RecordingModeOverrideOutputTypeDef",
-    "RecordingModeOverrideTypeDef",
-    "RecordingModeTypeDef",
-    "RecordingStrategyTypeDef",
-    "RelationshipTypeDef",
-    "RemediationConfigurationOutputTypeDef",
-    "RemediationConfigurationTypeDef",
-    "RemediationExceptionResourceKeyTypeDef",
-    "RemediationExceptionTypeDef",
-    "RemediationExecutionStatusTypeDef",
-    "RemediationExecutionStepTypeDef",
-    "RemediationParameterValueOutputTypeDef",
-    "RemediationParameterValueTypeDef",
-    "ResourceCountFiltersTypeDef",
-    "ResourceCountTypeDef",
-    "ResourceDetailsTypeDef",
-    "ResourceEvaluationFiltersTypeDef",
-    "ResourceEvaluationTypeDef",
-    "ResourceFiltersTypeDef",
-    "ResourceIdentifierTypeDef",
-    "ResourceKeyTypeDef",
-    "ResourceValueTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetentionConfigurationTypeDef",
-    "ScopeOutputTypeDef",
-    "ScopeTypeDef",
-    "SelectAggregateResourceConfigRequestTypeDef",
-    "SelectAggregateResourceConfigResponseTypeDef",
-    "SelectResourceConfigRequestTypeDef",
-    "SelectResourceConfigResponseTypeDef",
-    "SourceDetailTypeDef",
-    "SourceOutputTypeDef",
-    "SourceTypeDef",
-    "SsmControlsTypeDef",
-    "StartConfigRulesEvaluationRequestTypeDef",
-    "StartConfigRulesEvaluationResponseTypeDef",
-    "StartConfigurationRecorderRequestTypeDef",
-    "StartRemediationExecutionRequestTypeDef",
-    "StartRemediationExecutionResponseTypeDef",
-    "StartResourceEvaluationRequestTypeDef",
-    "StartResourceEvaluationResponseTypeDef",
-    "StaticValueOutputTypeDef",
-    "StaticValueTypeDef",
-    "StatusDetailFiltersTypeDef",
-    "StopConfigurationRecorderRequestTypeDef",
-    "StoredQueryMetadataTypeDef",
-    "StoredQueryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "TemplateSSMDocumentDetailsTypeDef",
-    "TimeWindowTypeDef",
-    "UntagResourceRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountAggregationSourceOutputTypeDef",
+        "AccountAggregationSourceTypeDef",
+        "AggregateComplianceByConfigRuleTypeDef",
+        "AggregateComplianceByConformancePackTypeDef",
+        "AggregateComplianceCountTypeDef",
+        "AggregateConformancePackComplianceCountTypeDef",
+        "AggregateConformancePackComplianceFiltersTypeDef",
+        "AggregateConformancePackComplianceSummaryFiltersTypeDef",
+        "AggregateConformancePackComplianceSummaryTypeDef",
+        "AggregateConformancePackComplianceTypeDef",
+        "AggregateEvaluationResultTypeDef",
+        "AggregateResourceIdentifierTypeDef",
+        "AggregatedSourceStatusTypeDef",
+        "AggregationAuthorizationTypeDef",
+        "AggregatorFilterResourceTypeOutputTypeDef",
+        "AggregatorFilterResourceTypeTypeDef",
+        "AggregatorFilterServicePrincipalOutputTypeDef",
+        "AggregatorFilterServicePrincipalTypeDef",
+        "AggregatorFiltersOutputTypeDef",
+        "AggregatorFiltersTypeDef",
+        "AssociateResourceTypesRequestTypeDef",
+        "AssociateResourceTypesResponseTypeDef",
+        "BaseConfigurationItemTypeDef",
+        "BatchGetAggregateResourceConfigRequestTypeDef",
+        "BatchGetAggregateResourceConfigResponseTypeDef",
+        "BatchGetResourceConfigRequestTypeDef",
+        "BatchGetResourceConfigResponseTypeDef",
+        "ComplianceByConfigRuleTypeDef",
+        "ComplianceByResourceTypeDef",
+        "ComplianceContributorCountTypeDef",
+        "ComplianceSummaryByResourceTypeTypeDef",
+        "ComplianceSummaryTypeDef",
+        "ComplianceTypeDef",
+        "ConfigExportDeliveryInfoTypeDef",
+        "ConfigRuleComplianceFiltersTypeDef",
+        "ConfigRuleComplianceSummaryFiltersTypeDef",
+        "ConfigRuleEvaluationStatusTypeDef",
+        "ConfigRuleOutputTypeDef",
+        "ConfigRuleTypeDef",
+        "ConfigSnapshotDeliveryPropertiesTypeDef",
+        "ConfigStreamDeliveryInfoTypeDef",
+        "ConfigurationAggregatorTypeDef",
+        "ConfigurationItemTypeDef",
+        "ConfigurationRecorderFilterTypeDef",
+        "ConfigurationRecorderOutputTypeDef",
+        "ConfigurationRecorderStatusTypeDef",
+        "ConfigurationRecorderSummaryTypeDef",
+        "ConfigurationRecorderTypeDef",
+        "ConformancePackComplianceFiltersTypeDef",
+        "ConformancePackComplianceScoreTypeDef",
+        "ConformancePackComplianceScoresFiltersTypeDef",
+        "ConformancePackComplianceSummaryTypeDef",
+        "ConformancePackDetailTypeDef",
+        "ConformancePackEvaluationFiltersTypeDef",
+        "ConformancePackEvaluationResultTypeDef",
+        "ConformancePackInputParameterTypeDef",
+        "ConformancePackRuleComplianceTypeDef",
+        "ConformancePackStatusDetailTypeDef",
+        "CustomPolicyDetailsTypeDef",
+        "DeleteAggregationAuthorizationRequestTypeDef",
+        "DeleteConfigRuleRequestTypeDef",
+        "DeleteConfigurationAggregatorRequestTypeDef",
+        "DeleteConfigurationRecorderRequestTypeDef",
+        "DeleteConformancePackRequestTypeDef",
+        "DeleteDeliveryChannelRequestTypeDef",
+        "DeleteEvaluationResultsRequestTypeDef",
+        "DeleteEvaluationResultsResponseTypeDef",
+        "DeleteOrganizationConfigRuleRequestTypeDef",
+        "DeleteOrganizationConformancePackRequestTypeDef",
+        "DeletePendingAggregationRequestRequestTypeDef",
+        "DeleteRemediationConfigurationRequestTypeDef",
+        "DeleteRemediationConfigurationResponseTypeDef",
+        "DeleteRemediationExceptionsRequestTypeDef",
+        "DeleteRemediationExceptionsResponseTypeDef",
+        "DeleteResourceConfigRequestTypeDef",
+        "DeleteRetentionConfigurationRequestTypeDef",
+        "DeleteServiceLinkedConfigurationRecorderRequestTypeDef",
+        "DeleteServiceLinkedConfigurationRecorderResponseTypeDef",
+        "DeleteStoredQueryRequestTypeDef",
+        "DeleteStoredQueryResponseTypeDef",
+        "DeliverConfigSnapshotRequestTypeDef",
+        "DeliverConfigSnapshotResponseTypeDef",
+        "DeliveryChannelStatusTypeDef",
+        "DeliveryChannelTypeDef",
+        "DescribeAggregateComplianceByConfigRulesRequestTypeDef",
+        "DescribeAggregateComplianceByConfigRulesResponseTypeDef",
+        "DescribeAggregateComplianceByConformancePacksRequestTypeDef",
+        "DescribeAggregateComplianceByConformancePacksResponseTypeDef",
+        "DescribeAggregationAuthorizationsRequestTypeDef",
+        "DescribeAggregationAuthorizationsResponseTypeDef",
+        "DescribeComplianceByConfigRuleRequestTypeDef",
+        "DescribeComplianceByConfigRuleResponseTypeDef",
+        "DescribeComplianceByResourceRequestTypeDef",
+        "DescribeComplianceByResourceResponseTypeDef",
+        "DescribeConfigRuleEvaluationStatusRequestTypeDef",
+        "DescribeConfigRuleEvaluationStatusResponseTypeDef",
+        "DescribeConfigRulesFiltersTypeDef",
+        "DescribeConfigRulesRequestTypeDef",
+        "DescribeConfigRulesResponseTypeDef",
+        "DescribeConfigurationAggregatorSourcesStatusRequestTypeDef",
+        "DescribeConfigurationAggregatorSourcesStatusResponseTypeDef",
+        "DescribeConfigurationAggregatorsRequestTypeDef",
+        "DescribeConfigurationAggregatorsResponseTypeDef",
+        "DescribeConfigurationRecorderStatusRequestTypeDef",
+        "DescribeConfigurationRecorderStatusResponseTypeDef",
+        "DescribeConfigurationRecordersRequestTypeDef",
+        "DescribeConfigurationRecordersResponseTypeDef",
+        "DescribeConformancePackComplianceRequestTypeDef",
+        "DescribeConformancePackComplianceResponseTypeDef",
+        "DescribeConformancePackStatusRequestTypeDef",
+        "DescribeConformancePackStatusResponseTypeDef",
+        "DescribeConformancePacksRequestTypeDef",
+        "DescribeConformancePacksResponseTypeDef",
+        "DescribeDeliveryChannelStatusRequestTypeDef",
+        "DescribeDeliveryChannelStatusResponseTypeDef",
+        "DescribeDeliveryChannelsRequestTypeDef",
+        "DescribeDeliveryChannelsResponseTypeDef",
+        "DescribeOrganizationConfigRuleStatusesRequestTypeDef",
+        "DescribeOrganizationConfigRuleStatusesResponseTypeDef",
+        "DescribeOrganizationConfigRulesRequestTypeDef",
+        "DescribeOrganizationConfigRulesResponseTypeDef",
+        "DescribeOrganizationConformancePackStatusesRequestTypeDef",
+        "DescribeOrganizationConformancePackStatusesResponseTypeDef",
+        "DescribeOrganizationConformancePacksRequestTypeDef",
+        "DescribeOrganizationConformancePacksResponseTypeDef",
+        "DescribePendingAggregationRequestsRequestTypeDef",
+        "DescribePendingAggregationRequestsResponseTypeDef",
+        "DescribeRemediationConfigurationsRequestTypeDef",
+        "DescribeRemediationConfigurationsResponseTypeDef",
+        "DescribeRemediationExceptionsRequestTypeDef",
+        "DescribeRemediationExceptionsResponseTypeDef",
+        "DescribeRemediationExecutionStatusRequestTypeDef",
+        "DescribeRemediationExecutionStatusResponseTypeDef",
+        "DescribeRetentionConfigurationsRequestTypeDef",
+        "DescribeRetentionConfigurationsResponseTypeDef",
+        "DisassociateResourceTypesRequestTypeDef",
+        "DisassociateResourceTypesResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EvaluationContextTypeDef",
+        "EvaluationModeConfigurationTypeDef",
+        "EvaluationOutputTypeDef",
+        "EvaluationResultIdentifierTypeDef",
+        "EvaluationResultQualifierTypeDef",
+        "EvaluationResultTypeDef",
+        "EvaluationStatusTypeDef",
+        "EvaluationTypeDef",
+        "ExclusionByResourceTypesOutputTypeDef",
+        "ExclusionByResourceTypesTypeDef",
+        "ExecutionControlsTypeDef",
+        "ExternalEvaluationTypeDef",
+        "FailedDeleteRemediationExceptionsBatchTypeDef",
+        "FailedRemediationBatchTypeDef",
+        "FailedRemediationExceptionBatchTypeDef",
+        "FieldInfoTypeDef",
+        "GetAggregateComplianceDetailsByConfigRuleRequestTypeDef",
+        "GetAggregateComplianceDetailsByConfigRuleResponseTypeDef",
+        "GetAggregateConfigRuleComplianceSummaryRequestTypeDef",
+        "GetAggregateConfigRuleComplianceSummaryResponseTypeDef",
+        "GetAggregateConformancePackComplianceSummaryRequestTypeDef",
+        "GetAggregateConformancePackComplianceSummaryResponseTypeDef",
+        "GetAggregateDiscoveredResourceCountsRequestTypeDef",
+        "GetAggregateDiscoveredResourceCountsResponseTypeDef",
+        "GetAggregateResourceConfigRequestTypeDef",
+        "GetAggregateResourceConfigResponseTypeDef",
+        "GetComplianceDetailsByConfigRuleRequestTypeDef",
+        "GetComplianceDetailsByConfigRuleResponseTypeDef",
+        "GetComplianceDetailsByResourceRequestTypeDef",
+        "GetComplianceDetailsByResourceResponseTypeDef",
+        "GetComplianceSummaryByConfigRuleResponseTypeDef",
+        "GetComplianceSummaryByResourceTypeRequestTypeDef",
+        "GetComplianceSummaryByResourceTypeResponseTypeDef",
+        "GetConformancePackComplianceDetailsRequestTypeDef",
+        "GetConformancePackComplianceDetailsResponseTypeDef",
+        "GetConformancePackComplianceSummaryRequestTypeDef",
+        "GetConformancePackComplianceSummaryResponseTypeDef",
+        "GetCustomRulePolicyRequestTypeDef",
+        "GetCustomRulePolicyResponseTypeDef",
+        "GetDiscoveredResourceCountsRequestTypeDef",
+        "GetDiscoveredResourceCountsResponseTypeDef",
+        "GetOrganizationConfigRuleDetailedStatusRequestTypeDef",
+        "GetOrganizationConfigRuleDetailedStatusResponseTypeDef",
+        "GetOrganizationConformancePackDetailedStatusRequestTypeDef",
+        "GetOrganizationConformancePackDetailedStatusResponseTypeDef",
+        "GetOrganizationCustomRulePolicyRequestTypeDef",
+        "GetOrganizationCustomRulePolicyResponseTypeDef",
+        "GetResourceConfigHistoryRequestTypeDef",
+        "GetResourceConfigHistoryResponseTypeDef",
+        "GetResourceEvaluationSummaryRequestTypeDef",
+        "GetResourceEvaluationSummaryResponseTypeDef",
+        "GetStoredQueryRequestTypeDef",
+        "GetStoredQueryResponseTypeDef",
+        "GroupedResourceCountTypeDef",
+        "ListAggregateDiscoveredResourcesRequestTypeDef",
+        "ListAggregateDiscoveredResourcesResponseTypeDef",
+        "ListConfigurationRecordersRequestTypeDef",
+        "ListConfigurationRecordersResponseTypeDef",
+        "ListConformancePackComplianceScoresRequestTypeDef",
+        "ListConformancePackComplianceScoresResponseTypeDef",
+        "ListDiscoveredResourcesRequestTypeDef",
+        "ListDiscoveredResourcesResponseTypeDef",
+        "ListResourceEvaluationsRequestTypeDef",
+        "ListResourceEvaluationsResponseTypeDef",
+        "ListStoredQueriesRequestTypeDef",
+        "ListStoredQueriesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MemberAccountStatusTypeDef",
+        "OrganizationAggregationSourceOutputTypeDef",
+        "OrganizationAggregationSourceTypeDef",
+        "OrganizationConfigRuleStatusTypeDef",
+        "OrganizationConfigRuleTypeDef",
+        "OrganizationConformancePackDetailedStatusTypeDef",
+        "OrganizationConformancePackStatusTypeDef",
+        "OrganizationConformancePackTypeDef",
+        "OrganizationCustomPolicyRuleMetadataNoPolicyTypeDef",
+        "OrganizationCustomPolicyRuleMetadataTypeDef",
+        "OrganizationCustomRuleMetadataOutputTypeDef",
+        "OrganizationCustomRuleMetadataTypeDef",
+        "OrganizationManagedRuleMetadataOutputTypeDef",
+        "OrganizationManagedRuleMetadataTypeDef",
+        "OrganizationResourceDetailedStatusFiltersTypeDef",
+        "PendingAggregationRequestTypeDef",
+        "PutAggregationAuthorizationRequestTypeDef",
+        "PutAggregationAuthorizationResponseTypeDef",
+        "PutConfigRuleRequestTypeDef",
+        "PutConfigurationAggregatorRequestTypeDef",
+        "PutConfigurationAggregatorResponseTypeDef",
+        "PutConfigurationRecorderRequestTypeDef",
+        "PutConformancePackRequestTypeDef",
+        "PutConformancePackResponseTypeDef",
+        "PutDeliveryChannelRequestTypeDef",
+        "PutEvaluationsRequestTypeDef",
+        "PutEvaluationsResponseTypeDef",
+        "PutExternalEvaluationRequestTypeDef",
+        "PutExternalEvaluationResponseTypeDef",
+        "PutOrganizationConfigRuleRequestTypeDef",
+        "PutOrganizationConfigRuleResponseTypeDef",
+        "PutOrganizationConformancePackRequestTypeDef",
+        "PutOrganizationConformancePackResponseTypeDef",
+        "PutRemediationConfigurationsRequestTypeDef",
+        "PutRemediationConfigurationsResponseTypeDef",
+        "PutRemediationExceptionsRequestTypeDef",
+        "PutRemediationExceptionsResponseTypeDef",
+        "PutResourceConfigRequestTypeDef",
+        "PutRetentionConfigurationRequestTypeDef",
+        "PutRetentionConfigurationResponseTypeDef",
+        "PutServiceLinkedConfigurationRecorderRequestTypeDef",
+        "PutServiceLinkedConfigurationRecorderResponseTypeDef",
+        "PutStoredQueryRequestTypeDef",
+        "PutStoredQueryResponseTypeDef",
+        "QueryInfoTypeDef",
+        "RecordingGroupOutputTypeDef",
+        "RecordingGroupTypeDef",
+        "RecordingModeOutputTypeDef",
+        "RecordingModeOverrideOutputTypeDef",
+        "RecordingModeOverrideTypeDef",
+        "RecordingModeTypeDef",
+        "RecordingStrategyTypeDef",
+        "RelationshipTypeDef",
+        "RemediationConfigurationOutputTypeDef",
+        "RemediationConfigurationTypeDef",
+        "RemediationExceptionResourceKeyTypeDef",
+        "RemediationExceptionTypeDef",
+        "RemediationExecutionStatusTypeDef",
+        "RemediationExecutionStepTypeDef",
+        "RemediationParameterValueOutputTypeDef",
+        "RemediationParameterValueTypeDef",
+        "ResourceCountFiltersTypeDef",
+        "ResourceCountTypeDef",
+        "ResourceDetailsTypeDef",
+        "ResourceEvaluationFiltersTypeDef",
+        "ResourceEvaluationTypeDef",
+        "ResourceFiltersTypeDef",
+        "ResourceIdentifierTypeDef",
+        "ResourceKeyTypeDef",
+        "ResourceValueTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetentionConfigurationTypeDef",
+        "ScopeOutputTypeDef",
+        "ScopeTypeDef",
+        "SelectAggregateResourceConfigRequestTypeDef",
+        "SelectAggregateResourceConfigResponseTypeDef",
+        "SelectResourceConfigRequestTypeDef",
+        "SelectResourceConfigResponseTypeDef",
+        "SourceDetailTypeDef",
+        "SourceOutputTypeDef",
+        "SourceTypeDef",
+        "SsmControlsTypeDef",
+        "StartConfigRulesEvaluationRequestTypeDef",
+        "StartConfigRulesEvaluationResponseTypeDef",
+        "StartConfigurationRecorderRequestTypeDef",
+        "StartRemediationExecutionRequestTypeDef",
+        "StartRemediationExecutionResponseTypeDef",
+        "StartResourceEvaluationRequestTypeDef",
+        "StartResourceEvaluationResponseTypeDef",
+        "StaticValueOutputTypeDef",
+        "StaticValueTypeDef",
+        "StatusDetailFiltersTypeDef",
+        "StopConfigurationRecorderRequestTypeDef",
+        "StoredQueryMetadataTypeDef",
+        "StoredQueryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "TemplateSSMDocumentDetailsTypeDef",
+        "TimeWindowTypeDef",
+        "UntagResourceRequestTypeDef",
+    ]
 
 
 class AccountAggregationSourceOutputTypeDef(TypedDict):
@@ -381,6 +382,16 @@ class AccountAggregationSourceTypeDef(TypedDict):
     AwsRegions: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class ComplianceContributorCountTypeDef(TypedDict):
+    CappedCount: NotRequired[int]
+    CapExceeded: NotRequired[bool]
+
+
+class ComplianceTypeDef(TypedDict):
+    ComplianceType: NotRequired[ComplianceTypeType]
+    ComplianceContributorCount: NotRequired[ComplianceContributorCountTypeDef]
+
+
 class AggregateComplianceByConfigRuleTypeDef(TypedDict):
     ConfigRuleName: NotRequired[str]
     Compliance: NotRequired[ComplianceTypeDef]
@@ -388,11 +399,24 @@ class AggregateComplianceByConfigRuleTypeDef(TypedDict):
     AwsRegion: NotRequired[str]
 
 
+class AggregateConformancePackComplianceTypeDef(TypedDict):
+    ComplianceType: NotRequired[ConformancePackComplianceTypeType]
+    CompliantRuleCount: NotRequired[int]
+    NonCompliantRuleCount: NotRequired[int]
+    TotalRuleCount: NotRequired[int]
+
+
 class AggregateComplianceByConformancePackTypeDef(TypedDict):
     ConformancePackName: NotRequired[str]
     Compliance: NotRequired[AggregateConformancePackComplianceTypeDef]
     AccountId: NotRequired[str]
     AwsRegion: NotRequired[str]
+
+
+class ComplianceSummaryTypeDef(TypedDict):
+    CompliantResourceCount: NotRequired[ComplianceContributorCountTypeDef]
+    NonCompliantResourceCount: NotRequired[ComplianceContributorCountTypeDef]
+    ComplianceSummaryTimestamp: NotRequired[datetime]
 
 
 class AggregateComplianceCountTypeDef(TypedDict):
@@ -422,11 +446,17 @@ class AggregateConformancePackComplianceSummaryTypeDef(TypedDict):
     GroupName: NotRequired[str]
 
 
-class AggregateConformancePackComplianceTypeDef(TypedDict):
-    ComplianceType: NotRequired[ConformancePackComplianceTypeType]
-    CompliantRuleCount: NotRequired[int]
-    NonCompliantRuleCount: NotRequired[int]
-    TotalRuleCount: NotRequired[int]
+class EvaluationResultQualifierTypeDef(TypedDict):
+    ConfigRuleName: NotRequired[str]
+    ResourceType: NotRequired[str]
+    ResourceId: NotRequired[str]
+    EvaluationMode: NotRequired[EvaluationModeType]
+
+
+class EvaluationResultIdentifierTypeDef(TypedDict):
+    EvaluationResultQualifier: NotRequired[EvaluationResultQualifierTypeDef]
+    OrderingTimestamp: NotRequired[datetime]
+    ResourceEvaluationId: NotRequired[str]
 
 
 class AggregateEvaluationResultTypeDef(TypedDict):
@@ -499,6 +529,43 @@ class AssociateResourceTypesRequestTypeDef(TypedDict):
     ResourceTypes: ReadOnly[Sequence[ResourceTypeType]]
 
 
+class ExclusionByResourceTypesOutputTypeDef(TypedDict):
+    resourceTypes: NotRequired[list[ResourceTypeType]]
+
+
+class RecordingStrategyTypeDef(TypedDict):
+    useOnly: NotRequired[RecordingStrategyTypeType]
+
+
+class RecordingGroupOutputTypeDef(TypedDict):
+    allSupported: NotRequired[bool]
+    includeGlobalResourceTypes: NotRequired[bool]
+    resourceTypes: NotRequired[list[ResourceTypeType]]
+    exclusionByResourceTypes: NotRequired[ExclusionByResourceTypesOutputTypeDef]
+    recordingStrategy: NotRequired[RecordingStrategyTypeDef]
+
+
+class RecordingModeOverrideOutputTypeDef(TypedDict):
+    description: NotRequired[str]
+    resourceTypes: list[ResourceTypeType]
+    recordingFrequency: RecordingFrequencyType
+
+
+class RecordingModeOutputTypeDef(TypedDict):
+    recordingFrequency: RecordingFrequencyType
+    recordingModeOverrides: NotRequired[list[RecordingModeOverrideOutputTypeDef]]
+
+
+class ConfigurationRecorderOutputTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    roleARN: NotRequired[str]
+    recordingGroup: NotRequired[RecordingGroupOutputTypeDef]
+    recordingMode: NotRequired[RecordingModeOutputTypeDef]
+    recordingScope: NotRequired[RecordingScopeType]
+    servicePrincipal: NotRequired[str]
+
+
 class AssociateResourceTypesResponseTypeDef(TypedDict):
     ConfigurationRecorder: ConfigurationRecorderOutputTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -536,6 +603,11 @@ class BatchGetAggregateResourceConfigResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ResourceKeyTypeDef(TypedDict):
+    resourceType: ResourceTypeType
+    resourceId: str
+
+
 class BatchGetResourceConfigRequestTypeDef(TypedDict):
     resourceKeys: ReadOnly[Sequence[ResourceKeyTypeDef]]
 
@@ -557,25 +629,9 @@ class ComplianceByResourceTypeDef(TypedDict):
     Compliance: NotRequired[ComplianceTypeDef]
 
 
-class ComplianceContributorCountTypeDef(TypedDict):
-    CappedCount: NotRequired[int]
-    CapExceeded: NotRequired[bool]
-
-
 class ComplianceSummaryByResourceTypeTypeDef(TypedDict):
     ResourceType: NotRequired[str]
     ComplianceSummary: NotRequired[ComplianceSummaryTypeDef]
-
-
-class ComplianceSummaryTypeDef(TypedDict):
-    CompliantResourceCount: NotRequired[ComplianceContributorCountTypeDef]
-    NonCompliantResourceCount: NotRequired[ComplianceContributorCountTypeDef]
-    ComplianceSummaryTimestamp: NotRequired[datetime]
-
-
-class ComplianceTypeDef(TypedDict):
-    ComplianceType: NotRequired[ComplianceTypeType]
-    ComplianceContributorCount: NotRequired[ComplianceContributorCountTypeDef]
 
 
 class ConfigExportDeliveryInfoTypeDef(TypedDict):
@@ -617,6 +673,36 @@ class ConfigRuleEvaluationStatusTypeDef(TypedDict):
     LastDebugLogDeliveryTime: NotRequired[datetime]
 
 
+class EvaluationModeConfigurationTypeDef(TypedDict):
+    Mode: NotRequired[EvaluationModeType]
+
+
+class ScopeOutputTypeDef(TypedDict):
+    ComplianceResourceTypes: NotRequired[list[str]]
+    TagKey: NotRequired[str]
+    TagValue: NotRequired[str]
+    ComplianceResourceId: NotRequired[str]
+
+
+class CustomPolicyDetailsTypeDef(TypedDict):
+    PolicyRuntime: str
+    PolicyText: str
+    EnableDebugLogDelivery: NotRequired[bool]
+
+
+class SourceDetailTypeDef(TypedDict):
+    EventSource: NotRequired[EventSourceType]
+    MessageType: NotRequired[MessageTypeType]
+    MaximumExecutionFrequency: NotRequired[MaximumExecutionFrequencyType]
+
+
+class SourceOutputTypeDef(TypedDict):
+    Owner: OwnerType
+    SourceIdentifier: NotRequired[str]
+    SourceDetails: NotRequired[list[SourceDetailTypeDef]]
+    CustomPolicyDetails: NotRequired[CustomPolicyDetailsTypeDef]
+
+
 class ConfigRuleOutputTypeDef(TypedDict):
     ConfigRuleName: NotRequired[str]
     ConfigRuleArn: NotRequired[str]
@@ -629,6 +715,20 @@ class ConfigRuleOutputTypeDef(TypedDict):
     ConfigRuleState: NotRequired[ConfigRuleStateType]
     CreatedBy: NotRequired[str]
     EvaluationModes: NotRequired[list[EvaluationModeConfigurationTypeDef]]
+
+
+class ScopeTypeDef(TypedDict):
+    ComplianceResourceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    TagKey: NotRequired[str]
+    TagValue: NotRequired[str]
+    ComplianceResourceId: NotRequired[str]
+
+
+class SourceTypeDef(TypedDict):
+    Owner: OwnerType
+    SourceIdentifier: NotRequired[str]
+    SourceDetails: NotRequired[ReadOnly[Sequence[SourceDetailTypeDef]]]
+    CustomPolicyDetails: NotRequired[CustomPolicyDetailsTypeDef]
 
 
 class ConfigRuleTypeDef(TypedDict):
@@ -656,6 +756,12 @@ class ConfigStreamDeliveryInfoTypeDef(TypedDict):
     lastStatusChangeTime: NotRequired[datetime]
 
 
+class OrganizationAggregationSourceOutputTypeDef(TypedDict):
+    RoleArn: str
+    AwsRegions: NotRequired[list[str]]
+    AllAwsRegions: NotRequired[bool]
+
+
 class ConfigurationAggregatorTypeDef(TypedDict):
     ConfigurationAggregatorName: NotRequired[str]
     ConfigurationAggregatorArn: NotRequired[str]
@@ -667,6 +773,13 @@ class ConfigurationAggregatorTypeDef(TypedDict):
     LastUpdatedTime: NotRequired[datetime]
     CreatedBy: NotRequired[str]
     AggregatorFilters: NotRequired[AggregatorFiltersOutputTypeDef]
+
+
+class RelationshipTypeDef(TypedDict):
+    resourceType: NotRequired[ResourceTypeType]
+    resourceId: NotRequired[str]
+    resourceName: NotRequired[str]
+    relationshipName: NotRequired[str]
 
 
 class ConfigurationItemTypeDef(TypedDict):
@@ -697,16 +810,6 @@ class ConfigurationRecorderFilterTypeDef(TypedDict):
     filterValue: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class ConfigurationRecorderOutputTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    roleARN: NotRequired[str]
-    recordingGroup: NotRequired[RecordingGroupOutputTypeDef]
-    recordingMode: NotRequired[RecordingModeOutputTypeDef]
-    recordingScope: NotRequired[RecordingScopeType]
-    servicePrincipal: NotRequired[str]
-
-
 class ConfigurationRecorderStatusTypeDef(TypedDict):
     arn: NotRequired[str]
     name: NotRequired[str]
@@ -725,6 +828,31 @@ class ConfigurationRecorderSummaryTypeDef(TypedDict):
     name: str
     servicePrincipal: NotRequired[str]
     recordingScope: RecordingScopeType
+
+
+class ExclusionByResourceTypesTypeDef(TypedDict):
+    resourceTypes: NotRequired[ReadOnly[Sequence[ResourceTypeType]]]
+
+
+class RecordingGroupTypeDef(TypedDict):
+    allSupported: NotRequired[bool]
+    includeGlobalResourceTypes: NotRequired[bool]
+    resourceTypes: NotRequired[ReadOnly[Sequence[ResourceTypeType]]]
+    exclusionByResourceTypes: NotRequired[ReadOnly[ExclusionByResourceTypesTypeDef]]
+    recordingStrategy: NotRequired[RecordingStrategyTypeDef]
+
+
+class RecordingModeOverrideTypeDef(TypedDict):
+    description: NotRequired[str]
+    resourceTypes: ReadOnly[Sequence[ResourceTypeType]]
+    recordingFrequency: RecordingFrequencyType
+
+
+class RecordingModeTypeDef(TypedDict):
+    recordingFrequency: RecordingFrequencyType
+    recordingModeOverrides: NotRequired[
+        ReadOnly[Sequence[RecordingModeOverrideTypeDef]]
+    ]
 
 
 class ConfigurationRecorderTypeDef(TypedDict):
@@ -757,6 +885,16 @@ class ConformancePackComplianceSummaryTypeDef(TypedDict):
     ConformancePackComplianceStatus: ConformancePackComplianceTypeType
 
 
+class ConformancePackInputParameterTypeDef(TypedDict):
+    ParameterName: str
+    ParameterValue: str
+
+
+class TemplateSSMDocumentDetailsTypeDef(TypedDict):
+    DocumentName: str
+    DocumentVersion: NotRequired[str]
+
+
 class ConformancePackDetailTypeDef(TypedDict):
     ConformancePackName: str
     ConformancePackArn: str
@@ -786,11 +924,6 @@ class ConformancePackEvaluationResultTypeDef(TypedDict):
     Annotation: NotRequired[str]
 
 
-class ConformancePackInputParameterTypeDef(TypedDict):
-    ParameterName: str
-    ParameterValue: str
-
-
 class ConformancePackRuleComplianceTypeDef(TypedDict):
     ConfigRuleName: NotRequired[str]
     ComplianceType: NotRequired[ConformancePackComplianceTypeType]
@@ -806,12 +939,6 @@ class ConformancePackStatusDetailTypeDef(TypedDict):
     ConformancePackStatusReason: NotRequired[str]
     LastUpdateRequestedTime: datetime
     LastUpdateCompletedTime: NotRequired[datetime]
-
-
-class CustomPolicyDetailsTypeDef(TypedDict):
-    PolicyRuntime: str
-    PolicyText: str
-    EnableDebugLogDelivery: NotRequired[bool]
 
 
 class DeleteAggregationAuthorizationRequestTypeDef(TypedDict):
@@ -869,9 +996,19 @@ class DeleteRemediationConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RemediationExceptionResourceKeyTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    ResourceId: NotRequired[str]
+
+
 class DeleteRemediationExceptionsRequestTypeDef(TypedDict):
     ConfigRuleName: str
     ResourceKeys: ReadOnly[Sequence[RemediationExceptionResourceKeyTypeDef]]
+
+
+class FailedDeleteRemediationExceptionsBatchTypeDef(TypedDict):
+    FailureMessage: NotRequired[str]
+    FailedItems: NotRequired[list[RemediationExceptionResourceKeyTypeDef]]
 
 
 class DeleteRemediationExceptionsResponseTypeDef(TypedDict):
@@ -1137,6 +1274,14 @@ class DescribeOrganizationConfigRuleStatusesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class OrganizationConfigRuleStatusTypeDef(TypedDict):
+    OrganizationConfigRuleName: str
+    OrganizationRuleStatus: OrganizationRuleStatusType
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    LastUpdateTime: NotRequired[datetime]
+
+
 class DescribeOrganizationConfigRuleStatusesResponseTypeDef(TypedDict):
     OrganizationConfigRuleStatuses: NotRequired[
         list[OrganizationConfigRuleStatusTypeDef]
@@ -1151,6 +1296,60 @@ class DescribeOrganizationConfigRulesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class OrganizationCustomPolicyRuleMetadataNoPolicyTypeDef(TypedDict):
+    Description: NotRequired[str]
+    OrganizationConfigRuleTriggerTypes: NotRequired[
+        list[OrganizationConfigRuleTriggerTypeNoSNType]
+    ]
+    InputParameters: NotRequired[str]
+    MaximumExecutionFrequency: NotRequired[MaximumExecutionFrequencyType]
+    ResourceTypesScope: NotRequired[list[str]]
+    ResourceIdScope: NotRequired[str]
+    TagKeyScope: NotRequired[str]
+    TagValueScope: NotRequired[str]
+    PolicyRuntime: NotRequired[str]
+    DebugLogDeliveryAccounts: NotRequired[list[str]]
+
+
+class OrganizationCustomRuleMetadataOutputTypeDef(TypedDict):
+    Description: NotRequired[str]
+    LambdaFunctionArn: str
+    OrganizationConfigRuleTriggerTypes: list[OrganizationConfigRuleTriggerTypeType]
+    InputParameters: NotRequired[str]
+    MaximumExecutionFrequency: NotRequired[MaximumExecutionFrequencyType]
+    ResourceTypesScope: NotRequired[list[str]]
+    ResourceIdScope: NotRequired[str]
+    TagKeyScope: NotRequired[str]
+    TagValueScope: NotRequired[str]
+
+
+class OrganizationManagedRuleMetadataOutputTypeDef(TypedDict):
+    Description: NotRequired[str]
+    RuleIdentifier: str
+    InputParameters: NotRequired[str]
+    MaximumExecutionFrequency: NotRequired[MaximumExecutionFrequencyType]
+    ResourceTypesScope: NotRequired[list[str]]
+    ResourceIdScope: NotRequired[str]
+    TagKeyScope: NotRequired[str]
+    TagValueScope: NotRequired[str]
+
+
+class OrganizationConfigRuleTypeDef(TypedDict):
+    OrganizationConfigRuleName: str
+    OrganizationConfigRuleArn: str
+    OrganizationManagedRuleMetadata: NotRequired[
+        OrganizationManagedRuleMetadataOutputTypeDef
+    ]
+    OrganizationCustomRuleMetadata: NotRequired[
+        OrganizationCustomRuleMetadataOutputTypeDef
+    ]
+    ExcludedAccounts: NotRequired[list[str]]
+    LastUpdateTime: NotRequired[datetime]
+    OrganizationCustomPolicyRuleMetadata: NotRequired[
+        OrganizationCustomPolicyRuleMetadataNoPolicyTypeDef
+    ]
+
+
 class DescribeOrganizationConfigRulesResponseTypeDef(TypedDict):
     OrganizationConfigRules: NotRequired[list[OrganizationConfigRuleTypeDef]]
     NextToken: NotRequired[str]
@@ -1161,6 +1360,14 @@ class DescribeOrganizationConformancePackStatusesRequestTypeDef(TypedDict):
     OrganizationConformancePackNames: NotRequired[ReadOnly[Sequence[str]]]
     Limit: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class OrganizationConformancePackStatusTypeDef(TypedDict):
+    OrganizationConformancePackName: str
+    Status: OrganizationResourceStatusType
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    LastUpdateTime: NotRequired[datetime]
 
 
 class DescribeOrganizationConformancePackStatusesResponseTypeDef(TypedDict):
@@ -1177,6 +1384,18 @@ class DescribeOrganizationConformancePacksRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class OrganizationConformancePackTypeDef(TypedDict):
+    OrganizationConformancePackName: str
+    OrganizationConformancePackArn: str
+    DeliveryS3Bucket: NotRequired[str]
+    DeliveryS3KeyPrefix: NotRequired[str]
+    ConformancePackInputParameters: NotRequired[
+        list[ConformancePackInputParameterTypeDef]
+    ]
+    ExcludedAccounts: NotRequired[list[str]]
+    LastUpdateTime: datetime
+
+
 class DescribeOrganizationConformancePacksResponseTypeDef(TypedDict):
     OrganizationConformancePacks: NotRequired[list[OrganizationConformancePackTypeDef]]
     NextToken: NotRequired[str]
@@ -1188,6 +1407,11 @@ class DescribePendingAggregationRequestsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PendingAggregationRequestTypeDef(TypedDict):
+    RequesterAccountId: NotRequired[str]
+    RequesterAwsRegion: NotRequired[str]
+
+
 class DescribePendingAggregationRequestsResponseTypeDef(TypedDict):
     PendingAggregationRequests: NotRequired[list[PendingAggregationRequestTypeDef]]
     NextToken: NotRequired[str]
@@ -1196,6 +1420,43 @@ class DescribePendingAggregationRequestsResponseTypeDef(TypedDict):
 
 class DescribeRemediationConfigurationsRequestTypeDef(TypedDict):
     ConfigRuleNames: ReadOnly[Sequence[str]]
+
+
+class SsmControlsTypeDef(TypedDict):
+    ConcurrentExecutionRatePercentage: NotRequired[int]
+    ErrorPercentage: NotRequired[int]
+
+
+class ExecutionControlsTypeDef(TypedDict):
+    SsmControls: NotRequired[SsmControlsTypeDef]
+
+
+class ResourceValueTypeDef(TypedDict):
+    Value: ResourceValueTypeType
+
+
+class StaticValueOutputTypeDef(TypedDict):
+    Values: list[str]
+
+
+class RemediationParameterValueOutputTypeDef(TypedDict):
+    ResourceValue: NotRequired[ResourceValueTypeDef]
+    StaticValue: NotRequired[StaticValueOutputTypeDef]
+
+
+class RemediationConfigurationOutputTypeDef(TypedDict):
+    ConfigRuleName: str
+    TargetType: RemediationTargetTypeType
+    TargetId: str
+    TargetVersion: NotRequired[str]
+    Parameters: NotRequired[dict[str, RemediationParameterValueOutputTypeDef]]
+    ResourceType: NotRequired[str]
+    Automatic: NotRequired[bool]
+    ExecutionControls: NotRequired[ExecutionControlsTypeDef]
+    MaximumAutomaticAttempts: NotRequired[int]
+    RetryAttemptSeconds: NotRequired[int]
+    Arn: NotRequired[str]
+    CreatedByService: NotRequired[str]
 
 
 class DescribeRemediationConfigurationsResponseTypeDef(TypedDict):
@@ -1212,6 +1473,14 @@ class DescribeRemediationExceptionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RemediationExceptionTypeDef(TypedDict):
+    ConfigRuleName: str
+    ResourceType: str
+    ResourceId: str
+    Message: NotRequired[str]
+    ExpirationTime: NotRequired[datetime]
+
+
 class DescribeRemediationExceptionsResponseTypeDef(TypedDict):
     RemediationExceptions: NotRequired[list[RemediationExceptionTypeDef]]
     NextToken: NotRequired[str]
@@ -1225,6 +1494,22 @@ class DescribeRemediationExecutionStatusRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RemediationExecutionStepTypeDef(TypedDict):
+    Name: NotRequired[str]
+    State: NotRequired[RemediationExecutionStepStateType]
+    ErrorMessage: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    StopTime: NotRequired[datetime]
+
+
+class RemediationExecutionStatusTypeDef(TypedDict):
+    ResourceKey: NotRequired[ResourceKeyTypeDef]
+    State: NotRequired[RemediationExecutionStateType]
+    StepDetails: NotRequired[list[RemediationExecutionStepTypeDef]]
+    InvocationTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+
+
 class DescribeRemediationExecutionStatusResponseTypeDef(TypedDict):
     RemediationExecutionStatuses: NotRequired[list[RemediationExecutionStatusTypeDef]]
     NextToken: NotRequired[str]
@@ -1234,6 +1519,11 @@ class DescribeRemediationExecutionStatusResponseTypeDef(TypedDict):
 class DescribeRetentionConfigurationsRequestTypeDef(TypedDict):
     RetentionConfigurationNames: NotRequired[ReadOnly[Sequence[str]]]
     NextToken: NotRequired[str]
+
+
+class RetentionConfigurationTypeDef(TypedDict):
+    Name: str
+    RetentionPeriodInDays: int
 
 
 class DescribeRetentionConfigurationsResponseTypeDef(TypedDict):
@@ -1256,29 +1546,12 @@ class EvaluationContextTypeDef(TypedDict):
     EvaluationContextIdentifier: NotRequired[str]
 
 
-class EvaluationModeConfigurationTypeDef(TypedDict):
-    Mode: NotRequired[EvaluationModeType]
-
-
 class EvaluationOutputTypeDef(TypedDict):
     ComplianceResourceType: str
     ComplianceResourceId: str
     ComplianceType: ComplianceTypeType
     Annotation: NotRequired[str]
     OrderingTimestamp: datetime
-
-
-class EvaluationResultIdentifierTypeDef(TypedDict):
-    EvaluationResultQualifier: NotRequired[EvaluationResultQualifierTypeDef]
-    OrderingTimestamp: NotRequired[datetime]
-    ResourceEvaluationId: NotRequired[str]
-
-
-class EvaluationResultQualifierTypeDef(TypedDict):
-    ConfigRuleName: NotRequired[str]
-    ResourceType: NotRequired[str]
-    ResourceId: NotRequired[str]
-    EvaluationMode: NotRequired[EvaluationModeType]
 
 
 class EvaluationResultTypeDef(TypedDict):
@@ -1303,29 +1576,12 @@ class EvaluationTypeDef(TypedDict):
     OrderingTimestamp: ReadOnly[datetime | str]
 
 
-class ExclusionByResourceTypesOutputTypeDef(TypedDict):
-    resourceTypes: NotRequired[list[ResourceTypeType]]
-
-
-class ExclusionByResourceTypesTypeDef(TypedDict):
-    resourceTypes: NotRequired[ReadOnly[Sequence[ResourceTypeType]]]
-
-
-class ExecutionControlsTypeDef(TypedDict):
-    SsmControls: NotRequired[SsmControlsTypeDef]
-
-
 class ExternalEvaluationTypeDef(TypedDict):
     ComplianceResourceType: str
     ComplianceResourceId: str
     ComplianceType: ComplianceTypeType
     Annotation: NotRequired[str]
     OrderingTimestamp: ReadOnly[datetime | str]
-
-
-class FailedDeleteRemediationExceptionsBatchTypeDef(TypedDict):
-    FailureMessage: NotRequired[str]
-    FailedItems: NotRequired[list[RemediationExceptionResourceKeyTypeDef]]
 
 
 class FailedRemediationBatchTypeDef(TypedDict):
@@ -1390,12 +1646,23 @@ class GetAggregateConformancePackComplianceSummaryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ResourceCountFiltersTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    AccountId: NotRequired[str]
+    Region: NotRequired[str]
+
+
 class GetAggregateDiscoveredResourceCountsRequestTypeDef(TypedDict):
     ConfigurationAggregatorName: str
     Filters: NotRequired[ResourceCountFiltersTypeDef]
     GroupByKey: NotRequired[ResourceCountGroupKeyType]
     Limit: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class GroupedResourceCountTypeDef(TypedDict):
+    GroupName: str
+    ResourceCount: int
 
 
 class GetAggregateDiscoveredResourceCountsResponseTypeDef(TypedDict):
@@ -1504,11 +1771,21 @@ class GetDiscoveredResourceCountsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ResourceCountTypeDef(TypedDict):
+    resourceType: NotRequired[ResourceTypeType]
+    count: NotRequired[int]
+
+
 class GetDiscoveredResourceCountsResponseTypeDef(TypedDict):
     totalDiscoveredResources: NotRequired[int]
     resourceCounts: NotRequired[list[ResourceCountTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StatusDetailFiltersTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    MemberAccountRuleStatus: NotRequired[MemberAccountRuleStatusType]
 
 
 class GetOrganizationConfigRuleDetailedStatusRequestTypeDef(TypedDict):
@@ -1518,10 +1795,24 @@ class GetOrganizationConfigRuleDetailedStatusRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class MemberAccountStatusTypeDef(TypedDict):
+    AccountId: str
+    ConfigRuleName: str
+    MemberAccountRuleStatus: MemberAccountRuleStatusType
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    LastUpdateTime: NotRequired[datetime]
+
+
 class GetOrganizationConfigRuleDetailedStatusResponseTypeDef(TypedDict):
     OrganizationConfigRuleDetailedStatus: NotRequired[list[MemberAccountStatusTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OrganizationResourceDetailedStatusFiltersTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    Status: NotRequired[OrganizationResourceDetailedStatusType]
 
 
 class GetOrganizationConformancePackDetailedStatusRequestTypeDef(TypedDict):
@@ -1529,6 +1820,15 @@ class GetOrganizationConformancePackDetailedStatusRequestTypeDef(TypedDict):
     Filters: NotRequired[OrganizationResourceDetailedStatusFiltersTypeDef]
     Limit: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class OrganizationConformancePackDetailedStatusTypeDef(TypedDict):
+    AccountId: str
+    ConformancePackName: str
+    Status: OrganizationResourceDetailedStatusType
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    LastUpdateTime: NotRequired[datetime]
 
 
 class GetOrganizationConformancePackDetailedStatusResponseTypeDef(TypedDict):
@@ -1568,6 +1868,13 @@ class GetResourceEvaluationSummaryRequestTypeDef(TypedDict):
     ResourceEvaluationId: str
 
 
+class ResourceDetailsTypeDef(TypedDict):
+    ResourceId: str
+    ResourceType: str
+    ResourceConfiguration: str
+    ResourceConfigurationSchemaType: NotRequired[ResourceConfigurationSchemaTypeType]
+
+
 class GetResourceEvaluationSummaryResponseTypeDef(TypedDict):
     ResourceEvaluationId: NotRequired[str]
     EvaluationMode: NotRequired[EvaluationModeType]
@@ -1583,14 +1890,24 @@ class GetStoredQueryRequestTypeDef(TypedDict):
     QueryName: str
 
 
+class StoredQueryTypeDef(TypedDict):
+    QueryId: NotRequired[str]
+    QueryArn: NotRequired[str]
+    QueryName: str
+    Description: NotRequired[str]
+    Expression: NotRequired[str]
+
+
 class GetStoredQueryResponseTypeDef(TypedDict):
     StoredQuery: NotRequired[StoredQueryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GroupedResourceCountTypeDef(TypedDict):
-    GroupName: str
-    ResourceCount: int
+class ResourceFiltersTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceName: NotRequired[str]
+    Region: NotRequired[str]
 
 
 class ListAggregateDiscoveredResourcesRequestTypeDef(TypedDict):
@@ -1642,16 +1959,40 @@ class ListDiscoveredResourcesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ResourceIdentifierTypeDef(TypedDict):
+    resourceType: NotRequired[ResourceTypeType]
+    resourceId: NotRequired[str]
+    resourceName: NotRequired[str]
+    resourceDeletionTime: NotRequired[datetime]
+
+
 class ListDiscoveredResourcesResponseTypeDef(TypedDict):
     resourceIdentifiers: NotRequired[list[ResourceIdentifierTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TimeWindowTypeDef(TypedDict):
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class ResourceEvaluationFiltersTypeDef(TypedDict):
+    EvaluationMode: NotRequired[EvaluationModeType]
+    TimeWindow: NotRequired[ReadOnly[TimeWindowTypeDef]]
+    EvaluationContextIdentifier: NotRequired[str]
+
+
 class ListResourceEvaluationsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[ResourceEvaluationFiltersTypeDef]]
     Limit: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ResourceEvaluationTypeDef(TypedDict):
+    ResourceEvaluationId: NotRequired[str]
+    EvaluationMode: NotRequired[EvaluationModeType]
+    EvaluationStartTimestamp: NotRequired[datetime]
 
 
 class ListResourceEvaluationsResponseTypeDef(TypedDict):
@@ -1663,6 +2004,13 @@ class ListResourceEvaluationsResponseTypeDef(TypedDict):
 class ListStoredQueriesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class StoredQueryMetadataTypeDef(TypedDict):
+    QueryId: str
+    QueryArn: str
+    QueryName: str
+    Description: NotRequired[str]
 
 
 class ListStoredQueriesResponseTypeDef(TypedDict):
@@ -1677,99 +2025,21 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MemberAccountStatusTypeDef(TypedDict):
-    AccountId: str
-    ConfigRuleName: str
-    MemberAccountRuleStatus: MemberAccountRuleStatusType
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-    LastUpdateTime: NotRequired[datetime]
-
-
-class OrganizationAggregationSourceOutputTypeDef(TypedDict):
-    RoleArn: str
-    AwsRegions: NotRequired[list[str]]
-    AllAwsRegions: NotRequired[bool]
-
-
 class OrganizationAggregationSourceTypeDef(TypedDict):
     RoleArn: str
     AwsRegions: NotRequired[ReadOnly[Sequence[str]]]
     AllAwsRegions: NotRequired[bool]
-
-
-class OrganizationConfigRuleStatusTypeDef(TypedDict):
-    OrganizationConfigRuleName: str
-    OrganizationRuleStatus: OrganizationRuleStatusType
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-    LastUpdateTime: NotRequired[datetime]
-
-
-class OrganizationConfigRuleTypeDef(TypedDict):
-    OrganizationConfigRuleName: str
-    OrganizationConfigRuleArn: str
-    OrganizationManagedRuleMetadata: NotRequired[
-        OrganizationManagedRuleMetadataOutputTypeDef
-    ]
-    OrganizationCustomRuleMetadata: NotRequired[
-        OrganizationCustomRuleMetadataOutputTypeDef
-    ]
-    ExcludedAccounts: NotRequired[list[str]]
-    LastUpdateTime: NotRequired[datetime]
-    OrganizationCustomPolicyRuleMetadata: NotRequired[
-        OrganizationCustomPolicyRuleMetadataNoPolicyTypeDef
-    ]
-
-
-class OrganizationConformancePackDetailedStatusTypeDef(TypedDict):
-    AccountId: str
-    ConformancePackName: str
-    Status: OrganizationResourceDetailedStatusType
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-    LastUpdateTime: NotRequired[datetime]
-
-
-class OrganizationConformancePackStatusTypeDef(TypedDict):
-    OrganizationConformancePackName: str
-    Status: OrganizationResourceStatusType
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-    LastUpdateTime: NotRequired[datetime]
-
-
-class OrganizationConformancePackTypeDef(TypedDict):
-    OrganizationConformancePackName: str
-    OrganizationConformancePackArn: str
-    DeliveryS3Bucket: NotRequired[str]
-    DeliveryS3KeyPrefix: NotRequired[str]
-    ConformancePackInputParameters: NotRequired[
-        list[ConformancePackInputParameterTypeDef]
-    ]
-    ExcludedAccounts: NotRequired[list[str]]
-    LastUpdateTime: datetime
-
-
-class OrganizationCustomPolicyRuleMetadataNoPolicyTypeDef(TypedDict):
-    Description: NotRequired[str]
-    OrganizationConfigRuleTriggerTypes: NotRequired[
-        list[OrganizationConfigRuleTriggerTypeNoSNType]
-    ]
-    InputParameters: NotRequired[str]
-    MaximumExecutionFrequency: NotRequired[MaximumExecutionFrequencyType]
-    ResourceTypesScope: NotRequired[list[str]]
-    ResourceIdScope: NotRequired[str]
-    TagKeyScope: NotRequired[str]
-    TagValueScope: NotRequired[str]
-    PolicyRuntime: NotRequired[str]
-    DebugLogDeliveryAccounts: NotRequired[list[str]]
 
 
 class OrganizationCustomPolicyRuleMetadataTypeDef(TypedDict):
@@ -1788,18 +2058,6 @@ class OrganizationCustomPolicyRuleMetadataTypeDef(TypedDict):
     DebugLogDeliveryAccounts: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class OrganizationCustomRuleMetadataOutputTypeDef(TypedDict):
-    Description: NotRequired[str]
-    LambdaFunctionArn: str
-    OrganizationConfigRuleTriggerTypes: list[OrganizationConfigRuleTriggerTypeType]
-    InputParameters: NotRequired[str]
-    MaximumExecutionFrequency: NotRequired[MaximumExecutionFrequencyType]
-    ResourceTypesScope: NotRequired[list[str]]
-    ResourceIdScope: NotRequired[str]
-    TagKeyScope: NotRequired[str]
-    TagValueScope: NotRequired[str]
-
-
 class OrganizationCustomRuleMetadataTypeDef(TypedDict):
     Description: NotRequired[str]
     LambdaFunctionArn: str
@@ -1814,17 +2072,6 @@ class OrganizationCustomRuleMetadataTypeDef(TypedDict):
     TagValueScope: NotRequired[str]
 
 
-class OrganizationManagedRuleMetadataOutputTypeDef(TypedDict):
-    Description: NotRequired[str]
-    RuleIdentifier: str
-    InputParameters: NotRequired[str]
-    MaximumExecutionFrequency: NotRequired[MaximumExecutionFrequencyType]
-    ResourceTypesScope: NotRequired[list[str]]
-    ResourceIdScope: NotRequired[str]
-    TagKeyScope: NotRequired[str]
-    TagValueScope: NotRequired[str]
-
-
 class OrganizationManagedRuleMetadataTypeDef(TypedDict):
     Description: NotRequired[str]
     RuleIdentifier: str
@@ -1834,16 +2081,6 @@ class OrganizationManagedRuleMetadataTypeDef(TypedDict):
     ResourceIdScope: NotRequired[str]
     TagKeyScope: NotRequired[str]
     TagValueScope: NotRequired[str]
-
-
-class OrganizationResourceDetailedStatusFiltersTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    Status: NotRequired[OrganizationResourceDetailedStatusType]
-
-
-class PendingAggregationRequestTypeDef(TypedDict):
-    RequesterAccountId: NotRequired[str]
-    RequesterAwsRegion: NotRequired[str]
 
 
 class PutAggregationAuthorizationRequestTypeDef(TypedDict):
@@ -1962,6 +2199,30 @@ class PutOrganizationConformancePackResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StaticValueTypeDef(TypedDict):
+    Values: ReadOnly[Sequence[str]]
+
+
+class RemediationParameterValueTypeDef(TypedDict):
+    ResourceValue: NotRequired[ResourceValueTypeDef]
+    StaticValue: NotRequired[ReadOnly[StaticValueTypeDef]]
+
+
+class RemediationConfigurationTypeDef(TypedDict):
+    ConfigRuleName: str
+    TargetType: RemediationTargetTypeType
+    TargetId: str
+    TargetVersion: NotRequired[str]
+    Parameters: NotRequired[ReadOnly[Mapping[str, RemediationParameterValueTypeDef]]]
+    ResourceType: NotRequired[str]
+    Automatic: NotRequired[bool]
+    ExecutionControls: NotRequired[ExecutionControlsTypeDef]
+    MaximumAutomaticAttempts: NotRequired[int]
+    RetryAttemptSeconds: NotRequired[int]
+    Arn: NotRequired[str]
+    CreatedByService: NotRequired[str]
+
+
 class PutRemediationConfigurationsRequestTypeDef(TypedDict):
     RemediationConfigurations: ReadOnly[Sequence[RemediationConfigurationTypeDef]]
 
@@ -2026,198 +2287,6 @@ class QueryInfoTypeDef(TypedDict):
     SelectFields: NotRequired[list[FieldInfoTypeDef]]
 
 
-class RecordingGroupOutputTypeDef(TypedDict):
-    allSupported: NotRequired[bool]
-    includeGlobalResourceTypes: NotRequired[bool]
-    resourceTypes: NotRequired[list[ResourceTypeType]]
-    exclusionByResourceTypes: NotRequired[ExclusionByResourceTypesOutputTypeDef]
-    recordingStrategy: NotRequired[RecordingStrategyTypeDef]
-
-
-class RecordingGroupTypeDef(TypedDict):
-    allSupported: NotRequired[bool]
-    includeGlobalResourceTypes: NotRequired[bool]
-    resourceTypes: NotRequired[ReadOnly[Sequence[ResourceTypeType]]]
-    exclusionByResourceTypes: NotRequired[ReadOnly[ExclusionByResourceTypesTypeDef]]
-    recordingStrategy: NotRequired[RecordingStrategyTypeDef]
-
-
-class RecordingModeOutputTypeDef(TypedDict):
-    recordingFrequency: RecordingFrequencyType
-    recordingModeOverrides: NotRequired[list[RecordingModeOverrideOutputTypeDef]]
-
-
-class RecordingModeOverrideOutputTypeDef(TypedDict):
-    description: NotRequired[str]
-    resourceTypes: list[ResourceTypeType]
-    recordingFrequency: RecordingFrequencyType
-
-
-class RecordingModeOverrideTypeDef(TypedDict):
-    description: NotRequired[str]
-    resourceTypes: ReadOnly[Sequence[ResourceTypeType]]
-    recordingFrequency: RecordingFrequencyType
-
-
-class RecordingModeTypeDef(TypedDict):
-    recordingFrequency: RecordingFrequencyType
-    recordingModeOverrides: NotRequired[
-        ReadOnly[Sequence[RecordingModeOverrideTypeDef]]
-    ]
-
-
-class RecordingStrategyTypeDef(TypedDict):
-    useOnly: NotRequired[RecordingStrategyTypeType]
-
-
-class RelationshipTypeDef(TypedDict):
-    resourceType: NotRequired[ResourceTypeType]
-    resourceId: NotRequired[str]
-    resourceName: NotRequired[str]
-    relationshipName: NotRequired[str]
-
-
-class RemediationConfigurationOutputTypeDef(TypedDict):
-    ConfigRuleName: str
-    TargetType: RemediationTargetTypeType
-    TargetId: str
-    TargetVersion: NotRequired[str]
-    Parameters: NotRequired[dict[str, RemediationParameterValueOutputTypeDef]]
-    ResourceType: NotRequired[str]
-    Automatic: NotRequired[bool]
-    ExecutionControls: NotRequired[ExecutionControlsTypeDef]
-    MaximumAutomaticAttempts: NotRequired[int]
-    RetryAttemptSeconds: NotRequired[int]
-    Arn: NotRequired[str]
-    CreatedByService: NotRequired[str]
-
-
-class RemediationConfigurationTypeDef(TypedDict):
-    ConfigRuleName: str
-    TargetType: RemediationTargetTypeType
-    TargetId: str
-    TargetVersion: NotRequired[str]
-    Parameters: NotRequired[ReadOnly[Mapping[str, RemediationParameterValueTypeDef]]]
-    ResourceType: NotRequired[str]
-    Automatic: NotRequired[bool]
-    ExecutionControls: NotRequired[ExecutionControlsTypeDef]
-    MaximumAutomaticAttempts: NotRequired[int]
-    RetryAttemptSeconds: NotRequired[int]
-    Arn: NotRequired[str]
-    CreatedByService: NotRequired[str]
-
-
-class RemediationExceptionResourceKeyTypeDef(TypedDict):
-    ResourceType: NotRequired[str]
-    ResourceId: NotRequired[str]
-
-
-class RemediationExceptionTypeDef(TypedDict):
-    ConfigRuleName: str
-    ResourceType: str
-    ResourceId: str
-    Message: NotRequired[str]
-    ExpirationTime: NotRequired[datetime]
-
-
-class RemediationExecutionStatusTypeDef(TypedDict):
-    ResourceKey: NotRequired[ResourceKeyTypeDef]
-    State: NotRequired[RemediationExecutionStateType]
-    StepDetails: NotRequired[list[RemediationExecutionStepTypeDef]]
-    InvocationTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-
-
-class RemediationExecutionStepTypeDef(TypedDict):
-    Name: NotRequired[str]
-    State: NotRequired[RemediationExecutionStepStateType]
-    ErrorMessage: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    StopTime: NotRequired[datetime]
-
-
-class RemediationParameterValueOutputTypeDef(TypedDict):
-    ResourceValue: NotRequired[ResourceValueTypeDef]
-    StaticValue: NotRequired[StaticValueOutputTypeDef]
-
-
-class RemediationParameterValueTypeDef(TypedDict):
-    ResourceValue: NotRequired[ResourceValueTypeDef]
-    StaticValue: NotRequired[ReadOnly[StaticValueTypeDef]]
-
-
-class ResourceCountFiltersTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    AccountId: NotRequired[str]
-    Region: NotRequired[str]
-
-
-class ResourceCountTypeDef(TypedDict):
-    resourceType: NotRequired[ResourceTypeType]
-    count: NotRequired[int]
-
-
-class ResourceDetailsTypeDef(TypedDict):
-    ResourceId: str
-    ResourceType: str
-    ResourceConfiguration: str
-    ResourceConfigurationSchemaType: NotRequired[ResourceConfigurationSchemaTypeType]
-
-
-class ResourceEvaluationFiltersTypeDef(TypedDict):
-    EvaluationMode: NotRequired[EvaluationModeType]
-    TimeWindow: NotRequired[ReadOnly[TimeWindowTypeDef]]
-    EvaluationContextIdentifier: NotRequired[str]
-
-
-class ResourceEvaluationTypeDef(TypedDict):
-    ResourceEvaluationId: NotRequired[str]
-    EvaluationMode: NotRequired[EvaluationModeType]
-    EvaluationStartTimestamp: NotRequired[datetime]
-
-
-class ResourceFiltersTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceName: NotRequired[str]
-    Region: NotRequired[str]
-
-
-class ResourceIdentifierTypeDef(TypedDict):
-    resourceType: NotRequired[ResourceTypeType]
-    resourceId: NotRequired[str]
-    resourceName: NotRequired[str]
-    resourceDeletionTime: NotRequired[datetime]
-
-
-class ResourceKeyTypeDef(TypedDict):
-    resourceType: ResourceTypeType
-    resourceId: str
-
-
-class ResourceValueTypeDef(TypedDict):
-    Value: ResourceValueTypeType
-
-
-class RetentionConfigurationTypeDef(TypedDict):
-    Name: str
-    RetentionPeriodInDays: int
-
-
-class ScopeOutputTypeDef(TypedDict):
-    ComplianceResourceTypes: NotRequired[list[str]]
-    TagKey: NotRequired[str]
-    TagValue: NotRequired[str]
-    ComplianceResourceId: NotRequired[str]
-
-
-class ScopeTypeDef(TypedDict):
-    ComplianceResourceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    TagKey: NotRequired[str]
-    TagValue: NotRequired[str]
-    ComplianceResourceId: NotRequired[str]
-
-
 class SelectAggregateResourceConfigRequestTypeDef(TypedDict):
     Expression: str
     ConfigurationAggregatorName: str
@@ -2244,31 +2313,6 @@ class SelectResourceConfigResponseTypeDef(TypedDict):
     QueryInfo: NotRequired[QueryInfoTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SourceDetailTypeDef(TypedDict):
-    EventSource: NotRequired[EventSourceType]
-    MessageType: NotRequired[MessageTypeType]
-    MaximumExecutionFrequency: NotRequired[MaximumExecutionFrequencyType]
-
-
-class SourceOutputTypeDef(TypedDict):
-    Owner: OwnerType
-    SourceIdentifier: NotRequired[str]
-    SourceDetails: NotRequired[list[SourceDetailTypeDef]]
-    CustomPolicyDetails: NotRequired[CustomPolicyDetailsTypeDef]
-
-
-class SourceTypeDef(TypedDict):
-    Owner: OwnerType
-    SourceIdentifier: NotRequired[str]
-    SourceDetails: NotRequired[ReadOnly[Sequence[SourceDetailTypeDef]]]
-    CustomPolicyDetails: NotRequired[CustomPolicyDetailsTypeDef]
-
-
-class SsmControlsTypeDef(TypedDict):
-    ConcurrentExecutionRatePercentage: NotRequired[int]
-    ErrorPercentage: NotRequired[int]
 
 
 class StartConfigRulesEvaluationRequestTypeDef(TypedDict):
@@ -2307,56 +2351,13 @@ class StartResourceEvaluationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StaticValueOutputTypeDef(TypedDict):
-    Values: list[str]
-
-
-class StaticValueTypeDef(TypedDict):
-    Values: ReadOnly[Sequence[str]]
-
-
-class StatusDetailFiltersTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    MemberAccountRuleStatus: NotRequired[MemberAccountRuleStatusType]
-
-
 class StopConfigurationRecorderRequestTypeDef(TypedDict):
     ConfigurationRecorderName: str
-
-
-class StoredQueryMetadataTypeDef(TypedDict):
-    QueryId: str
-    QueryArn: str
-    QueryName: str
-    Description: NotRequired[str]
-
-
-class StoredQueryTypeDef(TypedDict):
-    QueryId: NotRequired[str]
-    QueryArn: NotRequired[str]
-    QueryName: str
-    Description: NotRequired[str]
-    Expression: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TemplateSSMDocumentDetailsTypeDef(TypedDict):
-    DocumentName: str
-    DocumentVersion: NotRequired[str]
-
-
-class TimeWindowTypeDef(TypedDict):
-    StartTime: NotRequired[ReadOnly[datetime | str]]
-    EndTime: NotRequired[ReadOnly[datetime | str]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

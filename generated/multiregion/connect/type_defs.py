@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -189,1252 +189,1253 @@ from .literals import (
     WorkspaceFontFamilyType,
 )
 
-__all__ = [
-    "ActionSummaryTypeDef",
-    "ActivateEvaluationFormRequestTypeDef",
-    "ActivateEvaluationFormResponseTypeDef",
-    "AdditionalEmailRecipientsTypeDef",
-    "AfterContactWorkConfigPerChannelTypeDef",
-    "AfterContactWorkConfigTypeDef",
-    "AgentConfigOutputTypeDef",
-    "AgentConfigTypeDef",
-    "AgentContactReferenceTypeDef",
-    "AgentFirstOutputTypeDef",
-    "AgentFirstTypeDef",
-    "AgentHierarchyGroupTypeDef",
-    "AgentHierarchyGroupsTypeDef",
-    "AgentInfoTypeDef",
-    "AgentQualityMetricsTypeDef",
-    "AgentStatusIdentifierTypeDef",
-    "AgentStatusReferenceTypeDef",
-    "AgentStatusSearchCriteriaTypeDef",
-    "AgentStatusSearchFilterTypeDef",
-    "AgentStatusSummaryTypeDef",
-    "AgentStatusTypeDef",
-    "AgentsCriteriaOutputTypeDef",
-    "AgentsCriteriaTypeDef",
-    "AiAgentInfoTypeDef",
-    "AliasConfigurationTypeDef",
-    "AllowedCapabilitiesTypeDef",
-    "AllowedExtensionTypeDef",
-    "AnalyticsDataAssociationResultTypeDef",
-    "AnalyticsDataSetsResultTypeDef",
-    "AnswerMachineDetectionConfigTypeDef",
-    "ApplicationOutputTypeDef",
-    "ApplicationTypeDef",
-    "AssignContactCategoryActionDefinitionTypeDef",
-    "AssignSlaActionDefinitionOutputTypeDef",
-    "AssignSlaActionDefinitionTypeDef",
-    "AssociateAnalyticsDataSetRequestTypeDef",
-    "AssociateAnalyticsDataSetResponseTypeDef",
-    "AssociateApprovedOriginRequestTypeDef",
-    "AssociateBotRequestTypeDef",
-    "AssociateContactWithUserRequestTypeDef",
-    "AssociateContactWithUserResponseTypeDef",
-    "AssociateDefaultVocabularyRequestTypeDef",
-    "AssociateDefaultVocabularyResponseTypeDef",
-    "AssociateEmailAddressAliasRequestTypeDef",
-    "AssociateEmailAddressAliasResponseTypeDef",
-    "AssociateFlowRequestTypeDef",
-    "AssociateFlowResponseTypeDef",
-    "AssociateHoursOfOperationsRequestTypeDef",
-    "AssociateInstanceStorageConfigRequestTypeDef",
-    "AssociateInstanceStorageConfigResponseTypeDef",
-    "AssociateLambdaFunctionRequestTypeDef",
-    "AssociateLexBotRequestTypeDef",
-    "AssociatePhoneNumberContactFlowRequestTypeDef",
-    "AssociateQueueEmailAddressesRequestTypeDef",
-    "AssociateQueueQuickConnectsRequestTypeDef",
-    "AssociateRoutingProfileQueuesRequestTypeDef",
-    "AssociateSecurityKeyRequestTypeDef",
-    "AssociateSecurityKeyResponseTypeDef",
-    "AssociateSecurityProfilesRequestTypeDef",
-    "AssociateTrafficDistributionGroupUserRequestTypeDef",
-    "AssociateTrafficDistributionGroupUserResponseTypeDef",
-    "AssociateUserProficienciesRequestTypeDef",
-    "AssociateWorkspaceRequestTypeDef",
-    "AssociateWorkspaceResponseTypeDef",
-    "AssociatedContactSummaryTypeDef",
-    "AttachedFileErrorTypeDef",
-    "AttachedFileTypeDef",
-    "AttachedFilesConfigurationSummaryTypeDef",
-    "AttachedFilesConfigurationTypeDef",
-    "AttachmentReferenceTypeDef",
-    "AttendeeTypeDef",
-    "AttributeAndConditionTypeDef",
-    "AttributeConditionOutputTypeDef",
-    "AttributeConditionTypeDef",
-    "AttributeTypeDef",
-    "AudioFeaturesTypeDef",
-    "AudioQualityMetricsInfoTypeDef",
-    "AuthenticationProfileSummaryTypeDef",
-    "AuthenticationProfileTypeDef",
-    "AutoAcceptConfigTypeDef",
-    "AutoEvaluationConfigurationTypeDef",
-    "AutoEvaluationDetailsTypeDef",
-    "AutomaticFailConfigurationTypeDef",
-    "AvailableNumberSummaryTypeDef",
-    "BatchAssociateAnalyticsDataSetRequestTypeDef",
-    "BatchAssociateAnalyticsDataSetResponseTypeDef",
-    "BatchCreateDataTableValueFailureResultTypeDef",
-    "BatchCreateDataTableValueRequestTypeDef",
-    "BatchCreateDataTableValueResponseTypeDef",
-    "BatchCreateDataTableValueSuccessResultTypeDef",
-    "BatchDeleteDataTableValueFailureResultTypeDef",
-    "BatchDeleteDataTableValueRequestTypeDef",
-    "BatchDeleteDataTableValueResponseTypeDef",
-    "BatchDeleteDataTableValueSuccessResultTypeDef",
-    "BatchDescribeDataTableValueFailureResultTypeDef",
-    "BatchDescribeDataTableValueRequestTypeDef",
-    "BatchDescribeDataTableValueResponseTypeDef",
-    "BatchDescribeDataTableValueSuccessResultTypeDef",
-    "BatchDisassociateAnalyticsDataSetRequestTypeDef",
-    "BatchDisassociateAnalyticsDataSetResponseTypeDef",
-    "BatchGetAttachedFileMetadataRequestTypeDef",
-    "BatchGetAttachedFileMetadataResponseTypeDef",
-    "BatchGetFlowAssociationRequestTypeDef",
-    "BatchGetFlowAssociationResponseTypeDef",
-    "BatchPutContactRequestTypeDef",
-    "BatchPutContactResponseTypeDef",
-    "BatchUpdateDataTableValueFailureResultTypeDef",
-    "BatchUpdateDataTableValueRequestTypeDef",
-    "BatchUpdateDataTableValueResponseTypeDef",
-    "BatchUpdateDataTableValueSuccessResultTypeDef",
-    "BooleanConditionTypeDef",
-    "CampaignTypeDef",
-    "CaseSlaConfigurationOutputTypeDef",
-    "CaseSlaConfigurationTypeDef",
-    "ChatContactMetricsTypeDef",
-    "ChatEntryPointParametersTypeDef",
-    "ChatEventTypeDef",
-    "ChatMessageTypeDef",
-    "ChatMetricsTypeDef",
-    "ChatParticipantRoleConfigTypeDef",
-    "ChatStreamingConfigurationTypeDef",
-    "ClaimPhoneNumberRequestTypeDef",
-    "ClaimPhoneNumberResponseTypeDef",
-    "ClaimedPhoneNumberSummaryTypeDef",
-    "CommonAttributeAndConditionTypeDef",
-    "CompleteAttachedFileUploadRequestTypeDef",
-    "CompleteAttachedFileUploadResponseTypeDef",
-    "ConditionTypeDef",
-    "ConnectionDataTypeDef",
-    "ContactAnalysisTypeDef",
-    "ContactConfigurationTypeDef",
-    "ContactDataRequestTypeDef",
-    "ContactDetailsTypeDef",
-    "ContactEvaluationTypeDef",
-    "ContactFilterTypeDef",
-    "ContactFlowAttributeAndConditionTypeDef",
-    "ContactFlowAttributeFilterTypeDef",
-    "ContactFlowModuleAliasInfoTypeDef",
-    "ContactFlowModuleAliasSummaryTypeDef",
-    "ContactFlowModuleSearchCriteriaTypeDef",
-    "ContactFlowModuleSearchFilterTypeDef",
-    "ContactFlowModuleSummaryTypeDef",
-    "ContactFlowModuleTypeDef",
-    "ContactFlowModuleVersionSummaryTypeDef",
-    "ContactFlowSearchCriteriaTypeDef",
-    "ContactFlowSearchFilterTypeDef",
-    "ContactFlowSummaryTypeDef",
-    "ContactFlowTypeConditionTypeDef",
-    "ContactFlowTypeDef",
-    "ContactFlowVersionSummaryTypeDef",
-    "ContactMetricInfoTypeDef",
-    "ContactMetricResultTypeDef",
-    "ContactMetricValueTypeDef",
-    "ContactSearchSummaryAgentInfoTypeDef",
-    "ContactSearchSummaryQueueInfoTypeDef",
-    "ContactSearchSummarySegmentAttributeValueTypeDef",
-    "ContactSearchSummaryTypeDef",
-    "ContactTypeDef",
-    "ControlPlaneAttributeFilterTypeDef",
-    "ControlPlaneTagFilterTypeDef",
-    "ControlPlaneUserAttributeFilterTypeDef",
-    "CreateAgentStatusRequestTypeDef",
-    "CreateAgentStatusResponseTypeDef",
-    "CreateCaseActionDefinitionOutputTypeDef",
-    "CreateCaseActionDefinitionTypeDef",
-    "CreateContactFlowModuleAliasRequestTypeDef",
-    "CreateContactFlowModuleAliasResponseTypeDef",
-    "CreateContactFlowModuleRequestTypeDef",
-    "CreateContactFlowModuleResponseTypeDef",
-    "CreateContactFlowModuleVersionRequestTypeDef",
-    "CreateContactFlowModuleVersionResponseTypeDef",
-    "CreateContactFlowRequestTypeDef",
-    "CreateContactFlowResponseTypeDef",
-    "CreateContactFlowVersionRequestTypeDef",
-    "CreateContactFlowVersionResponseTypeDef",
-    "CreateContactRequestTypeDef",
-    "CreateContactResponseTypeDef",
-    "CreateDataTableAttributeRequestTypeDef",
-    "CreateDataTableAttributeResponseTypeDef",
-    "CreateDataTableRequestTypeDef",
-    "CreateDataTableResponseTypeDef",
-    "CreateEmailAddressRequestTypeDef",
-    "CreateEmailAddressResponseTypeDef",
-    "CreateEvaluationFormRequestTypeDef",
-    "CreateEvaluationFormResponseTypeDef",
-    "CreateHoursOfOperationOverrideRequestTypeDef",
-    "CreateHoursOfOperationOverrideResponseTypeDef",
-    "CreateHoursOfOperationRequestTypeDef",
-    "CreateHoursOfOperationResponseTypeDef",
-    "CreateInstanceRequestTypeDef",
-    "CreateInstanceResponseTypeDef",
-    "CreateIntegrationAssociationRequestTypeDef",
-    "CreateIntegrationAssociationResponseTypeDef",
-    "CreateNotificationRequestTypeDef",
-    "CreateNotificationResponseTypeDef",
-    "CreateParticipantRequestTypeDef",
-    "CreateParticipantResponseTypeDef",
-    "CreatePersistentContactAssociationRequestTypeDef",
-    "CreatePersistentContactAssociationResponseTypeDef",
-    "CreatePredefinedAttributeRequestTypeDef",
-    "CreatePromptRequestTypeDef",
-    "CreatePromptResponseTypeDef",
-    "CreatePushNotificationRegistrationRequestTypeDef",
-    "CreatePushNotificationRegistrationResponseTypeDef",
-    "CreateQueueRequestTypeDef",
-    "CreateQueueResponseTypeDef",
-    "CreateQuickConnectRequestTypeDef",
-    "CreateQuickConnectResponseTypeDef",
-    "CreateRoutingProfileRequestTypeDef",
-    "CreateRoutingProfileResponseTypeDef",
-    "CreateRuleRequestTypeDef",
-    "CreateRuleResponseTypeDef",
-    "CreateSecurityProfileRequestTypeDef",
-    "CreateSecurityProfileResponseTypeDef",
-    "CreateTaskTemplateRequestTypeDef",
-    "CreateTaskTemplateResponseTypeDef",
-    "CreateTestCaseRequestTypeDef",
-    "CreateTestCaseResponseTypeDef",
-    "CreateTrafficDistributionGroupRequestTypeDef",
-    "CreateTrafficDistributionGroupResponseTypeDef",
-    "CreateUseCaseRequestTypeDef",
-    "CreateUseCaseResponseTypeDef",
-    "CreateUserHierarchyGroupRequestTypeDef",
-    "CreateUserHierarchyGroupResponseTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "CreateViewRequestTypeDef",
-    "CreateViewResponseTypeDef",
-    "CreateViewVersionRequestTypeDef",
-    "CreateViewVersionResponseTypeDef",
-    "CreateVocabularyRequestTypeDef",
-    "CreateVocabularyResponseTypeDef",
-    "CreateWorkspacePageRequestTypeDef",
-    "CreateWorkspacePageResponseTypeDef",
-    "CreateWorkspaceRequestTypeDef",
-    "CreateWorkspaceResponseTypeDef",
-    "CreatedByInfoTypeDef",
-    "CredentialsTypeDef",
-    "CrossChannelBehaviorTypeDef",
-    "CurrentMetricDataTypeDef",
-    "CurrentMetricResultTypeDef",
-    "CurrentMetricSortCriteriaTypeDef",
-    "CurrentMetricTypeDef",
-    "CustomerQualityMetricsTypeDef",
-    "CustomerTypeDef",
-    "CustomerVoiceActivityTypeDef",
-    "DataTableAccessControlConfigurationOutputTypeDef",
-    "DataTableAccessControlConfigurationTypeDef",
-    "DataTableAttributeTypeDef",
-    "DataTableDeleteValueIdentifierTypeDef",
-    "DataTableEvaluatedValueTypeDef",
-    "DataTableLockVersionTypeDef",
-    "DataTableSearchCriteriaTypeDef",
-    "DataTableSearchFilterTypeDef",
-    "DataTableSummaryTypeDef",
-    "DataTableTypeDef",
-    "DataTableValueEvaluationSetTypeDef",
-    "DataTableValueIdentifierTypeDef",
-    "DataTableValueSummaryTypeDef",
-    "DataTableValueTypeDef",
-    "DateConditionTypeDef",
-    "DateReferenceTypeDef",
-    "DateTimeConditionTypeDef",
-    "DeactivateEvaluationFormRequestTypeDef",
-    "DeactivateEvaluationFormResponseTypeDef",
-    "DecimalConditionTypeDef",
-    "DefaultVocabularyTypeDef",
-    "DeleteAttachedFileRequestTypeDef",
-    "DeleteAttachedFileResponseTypeDef",
-    "DeleteContactEvaluationRequestTypeDef",
-    "DeleteContactFlowModuleAliasRequestTypeDef",
-    "DeleteContactFlowModuleAliasResponseTypeDef",
-    "DeleteContactFlowModuleRequestTypeDef",
-    "DeleteContactFlowModuleResponseTypeDef",
-    "DeleteContactFlowModuleVersionRequestTypeDef",
-    "DeleteContactFlowModuleVersionResponseTypeDef",
-    "DeleteContactFlowRequestTypeDef",
-    "DeleteContactFlowResponseTypeDef",
-    "DeleteContactFlowVersionRequestTypeDef",
-    "DeleteContactFlowVersionResponseTypeDef",
-    "DeleteDataTableAttributeRequestTypeDef",
-    "DeleteDataTableAttributeResponseTypeDef",
-    "DeleteDataTableRequestTypeDef",
-    "DeleteDataTableResponseTypeDef",
-    "DeleteEmailAddressRequestTypeDef",
-    "DeleteEmailAddressResponseTypeDef",
-    "DeleteEvaluationFormRequestTypeDef",
-    "DeleteHoursOfOperationOverrideRequestTypeDef",
-    "DeleteHoursOfOperationRequestTypeDef",
-    "DeleteInstanceRequestTypeDef",
-    "DeleteIntegrationAssociationRequestTypeDef",
-    "DeleteNotificationRequestTypeDef",
-    "DeleteNotificationResponseTypeDef",
-    "DeletePredefinedAttributeRequestTypeDef",
-    "DeletePromptRequestTypeDef",
-    "DeletePushNotificationRegistrationRequestTypeDef",
-    "DeletePushNotificationRegistrationResponseTypeDef",
-    "DeleteQueueRequestTypeDef",
-    "DeleteQuickConnectRequestTypeDef",
-    "DeleteRoutingProfileRequestTypeDef",
-    "DeleteRuleRequestTypeDef",
-    "DeleteSecurityProfileRequestTypeDef",
-    "DeleteTaskTemplateRequestTypeDef",
-    "DeleteTaskTemplateResponseTypeDef",
-    "DeleteTestCaseRequestTypeDef",
-    "DeleteTestCaseResponseTypeDef",
-    "DeleteTrafficDistributionGroupRequestTypeDef",
-    "DeleteTrafficDistributionGroupResponseTypeDef",
-    "DeleteUseCaseRequestTypeDef",
-    "DeleteUserHierarchyGroupRequestTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteViewRequestTypeDef",
-    "DeleteViewResponseTypeDef",
-    "DeleteViewVersionRequestTypeDef",
-    "DeleteViewVersionResponseTypeDef",
-    "DeleteVocabularyRequestTypeDef",
-    "DeleteVocabularyResponseTypeDef",
-    "DeleteWorkspaceMediaRequestTypeDef",
-    "DeleteWorkspaceMediaResponseTypeDef",
-    "DeleteWorkspacePageRequestTypeDef",
-    "DeleteWorkspacePageResponseTypeDef",
-    "DeleteWorkspaceRequestTypeDef",
-    "DeleteWorkspaceResponseTypeDef",
-    "DescribeAgentStatusRequestTypeDef",
-    "DescribeAgentStatusResponseTypeDef",
-    "DescribeAttachedFilesConfigurationRequestTypeDef",
-    "DescribeAttachedFilesConfigurationResponseTypeDef",
-    "DescribeAuthenticationProfileRequestTypeDef",
-    "DescribeAuthenticationProfileResponseTypeDef",
-    "DescribeContactEvaluationRequestTypeDef",
-    "DescribeContactEvaluationResponseTypeDef",
-    "DescribeContactFlowModuleAliasRequestTypeDef",
-    "DescribeContactFlowModuleAliasResponseTypeDef",
-    "DescribeContactFlowModuleRequestTypeDef",
-    "DescribeContactFlowModuleResponseTypeDef",
-    "DescribeContactFlowRequestTypeDef",
-    "DescribeContactFlowResponseTypeDef",
-    "DescribeContactRequestTypeDef",
-    "DescribeContactResponseTypeDef",
-    "DescribeDataTableAttributeRequestTypeDef",
-    "DescribeDataTableAttributeResponseTypeDef",
-    "DescribeDataTableRequestTypeDef",
-    "DescribeDataTableResponseTypeDef",
-    "DescribeEmailAddressRequestTypeDef",
-    "DescribeEmailAddressResponseTypeDef",
-    "DescribeEvaluationFormRequestTypeDef",
-    "DescribeEvaluationFormResponseTypeDef",
-    "DescribeHoursOfOperationOverrideRequestTypeDef",
-    "DescribeHoursOfOperationOverrideResponseTypeDef",
-    "DescribeHoursOfOperationRequestTypeDef",
-    "DescribeHoursOfOperationResponseTypeDef",
-    "DescribeInstanceAttributeRequestTypeDef",
-    "DescribeInstanceAttributeResponseTypeDef",
-    "DescribeInstanceRequestTypeDef",
-    "DescribeInstanceResponseTypeDef",
-    "DescribeInstanceStorageConfigRequestTypeDef",
-    "DescribeInstanceStorageConfigResponseTypeDef",
-    "DescribeNotificationRequestTypeDef",
-    "DescribeNotificationResponseTypeDef",
-    "DescribePhoneNumberRequestTypeDef",
-    "DescribePhoneNumberResponseTypeDef",
-    "DescribePredefinedAttributeRequestTypeDef",
-    "DescribePredefinedAttributeResponseTypeDef",
-    "DescribePromptRequestTypeDef",
-    "DescribePromptResponseTypeDef",
-    "DescribeQueueRequestTypeDef",
-    "DescribeQueueResponseTypeDef",
-    "DescribeQuickConnectRequestTypeDef",
-    "DescribeQuickConnectResponseTypeDef",
-    "DescribeRoutingProfileRequestTypeDef",
-    "DescribeRoutingProfileResponseTypeDef",
-    "DescribeRuleRequestTypeDef",
-    "DescribeRuleResponseTypeDef",
-    "DescribeSecurityProfileRequestTypeDef",
-    "DescribeSecurityProfileResponseTypeDef",
-    "DescribeTestCaseRequestTypeDef",
-    "DescribeTestCaseResponseTypeDef",
-    "DescribeTrafficDistributionGroupRequestTypeDef",
-    "DescribeTrafficDistributionGroupResponseTypeDef",
-    "DescribeUserHierarchyGroupRequestTypeDef",
-    "DescribeUserHierarchyGroupResponseTypeDef",
-    "DescribeUserHierarchyStructureRequestTypeDef",
-    "DescribeUserHierarchyStructureResponseTypeDef",
-    "DescribeUserRequestTypeDef",
-    "DescribeUserResponseTypeDef",
-    "DescribeViewRequestTypeDef",
-    "DescribeViewResponseTypeDef",
-    "DescribeVocabularyRequestTypeDef",
-    "DescribeVocabularyResponseTypeDef",
-    "DescribeWorkspaceRequestTypeDef",
-    "DescribeWorkspaceResponseTypeDef",
-    "DeviceInfoTypeDef",
-    "DimensionsTypeDef",
-    "DisassociateAnalyticsDataSetRequestTypeDef",
-    "DisassociateApprovedOriginRequestTypeDef",
-    "DisassociateBotRequestTypeDef",
-    "DisassociateEmailAddressAliasRequestTypeDef",
-    "DisassociateEmailAddressAliasResponseTypeDef",
-    "DisassociateFlowRequestTypeDef",
-    "DisassociateFlowResponseTypeDef",
-    "DisassociateHoursOfOperationsRequestTypeDef",
-    "DisassociateInstanceStorageConfigRequestTypeDef",
-    "DisassociateLambdaFunctionRequestTypeDef",
-    "DisassociateLexBotRequestTypeDef",
-    "DisassociatePhoneNumberContactFlowRequestTypeDef",
-    "DisassociateQueueEmailAddressesRequestTypeDef",
-    "DisassociateQueueQuickConnectsRequestTypeDef",
-    "DisassociateRoutingProfileQueuesRequestTypeDef",
-    "DisassociateSecurityKeyRequestTypeDef",
-    "DisassociateSecurityProfilesRequestTypeDef",
-    "DisassociateTrafficDistributionGroupUserRequestTypeDef",
-    "DisassociateTrafficDistributionGroupUserResponseTypeDef",
-    "DisassociateUserProficienciesRequestTypeDef",
-    "DisassociateWorkspaceRequestTypeDef",
-    "DisassociateWorkspaceResponseTypeDef",
-    "DisconnectDetailsTypeDef",
-    "DisconnectReasonTypeDef",
-    "DismissUserContactRequestTypeDef",
-    "DismissUserContactResponseTypeDef",
-    "DistributionTypeDef",
-    "DownloadUrlMetadataTypeDef",
-    "EffectiveHoursOfOperationsTypeDef",
-    "EffectiveOverrideHoursTypeDef",
-    "EmailAddressConfigTypeDef",
-    "EmailAddressInfoTypeDef",
-    "EmailAddressMetadataTypeDef",
-    "EmailAddressSearchCriteriaTypeDef",
-    "EmailAddressSearchFilterTypeDef",
-    "EmailAddressSummaryTypeDef",
-    "EmailAttachmentTypeDef",
-    "EmailMessageReferenceTypeDef",
-    "EmailRecipientTypeDef",
-    "EmailReferenceTypeDef",
-    "EmptyFieldValueTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigTypeDef",
-    "EndAssociatedTasksActionDefinitionTypeDef",
-    "EndpointInfoTypeDef",
-    "EndpointTypeDef",
-    "ErrorResultTypeDef",
-    "EvaluateDataTableValuesRequestTypeDef",
-    "EvaluateDataTableValuesResponseTypeDef",
-    "EvaluationAcknowledgementSummaryTypeDef",
-    "EvaluationAcknowledgementTypeDef",
-    "EvaluationAnswerDataOutputTypeDef",
-    "EvaluationAnswerDataTypeDef",
-    "EvaluationAnswerInputTypeDef",
-    "EvaluationAnswerOutputTypeDef",
-    "EvaluationAutomationRuleCategoryTypeDef",
-    "EvaluationContactLensAnswerAnalysisDetailsTypeDef",
-    "EvaluationContactParticipantTypeDef",
-    "EvaluationFormAutoEvaluationConfigurationTypeDef",
-    "EvaluationFormContentTypeDef",
-    "EvaluationFormItemEnablementConditionOperandOutputTypeDef",
-    "EvaluationFormItemEnablementConditionOperandTypeDef",
-    "EvaluationFormItemEnablementConditionOutputTypeDef",
-    "EvaluationFormItemEnablementConditionTypeDef",
-    "EvaluationFormItemEnablementConfigurationOutputTypeDef",
-    "EvaluationFormItemEnablementConfigurationTypeDef",
-    "EvaluationFormItemEnablementExpressionOutputTypeDef",
-    "EvaluationFormItemEnablementExpressionTypeDef",
-    "EvaluationFormItemEnablementSourceTypeDef",
-    "EvaluationFormItemEnablementSourceValueTypeDef",
-    "EvaluationFormItemOutputTypeDef",
-    "EvaluationFormItemTypeDef",
-    "EvaluationFormLanguageConfigurationTypeDef",
-    "EvaluationFormMultiSelectQuestionAutomationOptionOutputTypeDef",
-    "EvaluationFormMultiSelectQuestionAutomationOptionTypeDef",
-    "EvaluationFormMultiSelectQuestionAutomationOutputTypeDef",
-    "EvaluationFormMultiSelectQuestionAutomationTypeDef",
-    "EvaluationFormMultiSelectQuestionOptionTypeDef",
-    "EvaluationFormMultiSelectQuestionPropertiesOutputTypeDef",
-    "EvaluationFormMultiSelectQuestionPropertiesTypeDef",
-    "EvaluationFormNumericQuestionAutomationTypeDef",
-    "EvaluationFormNumericQuestionOptionTypeDef",
-    "EvaluationFormNumericQuestionPropertiesOutputTypeDef",
-    "EvaluationFormNumericQuestionPropertiesTypeDef",
-    "EvaluationFormQuestionAutomationAnswerSourceTypeDef",
-    "EvaluationFormQuestionOutputTypeDef",
-    "EvaluationFormQuestionTypeDef",
-    "EvaluationFormQuestionTypePropertiesOutputTypeDef",
-    "EvaluationFormQuestionTypePropertiesTypeDef",
-    "EvaluationFormScoringStrategyTypeDef",
-    "EvaluationFormSearchCriteriaTypeDef",
-    "EvaluationFormSearchFilterTypeDef",
-    "EvaluationFormSearchSummaryTypeDef",
-    "EvaluationFormSectionOutputTypeDef",
-    "EvaluationFormSectionTypeDef",
-    "EvaluationFormSingleSelectQuestionAutomationOptionTypeDef",
-    "EvaluationFormSingleSelectQuestionAutomationOutputTypeDef",
-    "EvaluationFormSingleSelectQuestionAutomationTypeDef",
-    "EvaluationFormSingleSelectQuestionOptionTypeDef",
-    "EvaluationFormSingleSelectQuestionPropertiesOutputTypeDef",
-    "EvaluationFormSingleSelectQuestionPropertiesTypeDef",
-    "EvaluationFormSummaryTypeDef",
-    "EvaluationFormTargetConfigurationTypeDef",
-    "EvaluationFormTextQuestionAutomationTypeDef",
-    "EvaluationFormTextQuestionPropertiesTypeDef",
-    "EvaluationFormTypeDef",
-    "EvaluationFormVersionSummaryTypeDef",
-    "EvaluationGenAIAnswerAnalysisDetailsTypeDef",
-    "EvaluationMetadataTypeDef",
-    "EvaluationNoteTypeDef",
-    "EvaluationQuestionAnswerAnalysisDetailsTypeDef",
-    "EvaluationQuestionInputDetailsTypeDef",
-    "EvaluationReviewConfigurationOutputTypeDef",
-    "EvaluationReviewConfigurationTypeDef",
-    "EvaluationReviewMetadataTypeDef",
-    "EvaluationReviewNotificationRecipientTypeDef",
-    "EvaluationReviewNotificationRecipientValueTypeDef",
-    "EvaluationReviewRequestCommentTypeDef",
-    "EvaluationScoreTypeDef",
-    "EvaluationSearchCriteriaTypeDef",
-    "EvaluationSearchFilterTypeDef",
-    "EvaluationSearchMetadataTypeDef",
-    "EvaluationSearchSummaryTypeDef",
-    "EvaluationSuggestedAnswerTranscriptMillisecondOffsetsTypeDef",
-    "EvaluationSuggestedAnswerTypeDef",
-    "EvaluationSummaryTypeDef",
-    "EvaluationTranscriptPointOfInterestTypeDef",
-    "EvaluationTypeDef",
-    "EvaluatorUserUnionTypeDef",
-    "EventBridgeActionDefinitionTypeDef",
-    "ExecutionRecordTypeDef",
-    "ExpiryTypeDef",
-    "ExpressionOutputTypeDef",
-    "ExpressionTypeDef",
-    "ExtensionConfigurationOutputTypeDef",
-    "ExtensionConfigurationTypeDef",
-    "ExternalInvocationConfigurationTypeDef",
-    "FailedBatchAssociationSummaryTypeDef",
-    "FailedRequestTypeDef",
-    "FieldValueTypeDef",
-    "FieldValueUnionTypeDef",
-    "FilterV2StringConditionTypeDef",
-    "FilterV2TypeDef",
-    "FiltersTypeDef",
-    "FlowAssociationSummaryTypeDef",
-    "FlowModuleTypeDef",
-    "FlowQuickConnectConfigTypeDef",
-    "FontFamilyTypeDef",
-    "GetAttachedFileRequestTypeDef",
-    "GetAttachedFileResponseTypeDef",
-    "GetContactAttributesRequestTypeDef",
-    "GetContactAttributesResponseTypeDef",
-    "GetContactMetricsRequestTypeDef",
-    "GetContactMetricsResponseTypeDef",
-    "GetCurrentMetricDataRequestTypeDef",
-    "GetCurrentMetricDataResponseTypeDef",
-    "GetCurrentUserDataRequestTypeDef",
-    "GetCurrentUserDataResponseTypeDef",
-    "GetEffectiveHoursOfOperationsRequestTypeDef",
-    "GetEffectiveHoursOfOperationsResponseTypeDef",
-    "GetFederationTokenRequestTypeDef",
-    "GetFederationTokenResponseTypeDef",
-    "GetFlowAssociationRequestTypeDef",
-    "GetFlowAssociationResponseTypeDef",
-    "GetMetricDataRequestTypeDef",
-    "GetMetricDataResponseTypeDef",
-    "GetMetricDataV2RequestTypeDef",
-    "GetMetricDataV2ResponseTypeDef",
-    "GetPromptFileRequestTypeDef",
-    "GetPromptFileResponseTypeDef",
-    "GetTaskTemplateRequestTypeDef",
-    "GetTaskTemplateResponseTypeDef",
-    "GetTestCaseExecutionSummaryRequestTypeDef",
-    "GetTestCaseExecutionSummaryResponseTypeDef",
-    "GetTrafficDistributionRequestTypeDef",
-    "GetTrafficDistributionResponseTypeDef",
-    "GlobalResiliencyMetadataTypeDef",
-    "GranularAccessControlConfigurationOutputTypeDef",
-    "GranularAccessControlConfigurationTypeDef",
-    "HierarchyGroupConditionTypeDef",
-    "HierarchyGroupSummaryReferenceTypeDef",
-    "HierarchyGroupSummaryTypeDef",
-    "HierarchyGroupTypeDef",
-    "HierarchyGroupsTypeDef",
-    "HierarchyLevelTypeDef",
-    "HierarchyLevelUpdateTypeDef",
-    "HierarchyPathReferenceTypeDef",
-    "HierarchyPathTypeDef",
-    "HierarchyStructureTypeDef",
-    "HierarchyStructureUpdateTypeDef",
-    "HistoricalMetricDataTypeDef",
-    "HistoricalMetricResultTypeDef",
-    "HistoricalMetricTypeDef",
-    "HoursOfOperationConfigTypeDef",
-    "HoursOfOperationOverrideConfigTypeDef",
-    "HoursOfOperationOverrideSearchCriteriaTypeDef",
-    "HoursOfOperationOverrideTypeDef",
-    "HoursOfOperationSearchCriteriaTypeDef",
-    "HoursOfOperationSearchFilterTypeDef",
-    "HoursOfOperationSummaryTypeDef",
-    "HoursOfOperationTimeSliceTypeDef",
-    "HoursOfOperationTypeDef",
-    "HoursOfOperationsIdentifierTypeDef",
-    "ImagesLogoTypeDef",
-    "ImportPhoneNumberRequestTypeDef",
-    "ImportPhoneNumberResponseTypeDef",
-    "ImportWorkspaceMediaRequestTypeDef",
-    "ImportWorkspaceMediaResponseTypeDef",
-    "InboundAdditionalRecipientsTypeDef",
-    "InboundEmailContentTypeDef",
-    "InboundRawMessageTypeDef",
-    "InputPredefinedAttributeConfigurationTypeDef",
-    "InstanceStatusReasonTypeDef",
-    "InstanceStorageConfigTypeDef",
-    "InstanceSummaryTypeDef",
-    "InstanceTypeDef",
-    "IntegrationAssociationSummaryTypeDef",
-    "IntervalDetailsTypeDef",
-    "InvisibleFieldInfoTypeDef",
-    "KinesisFirehoseConfigTypeDef",
-    "KinesisStreamConfigTypeDef",
-    "KinesisVideoStreamConfigTypeDef",
-    "LexBotConfigTypeDef",
-    "LexBotTypeDef",
-    "LexV2BotTypeDef",
-    "ListAgentStatusRequestTypeDef",
-    "ListAgentStatusResponseTypeDef",
-    "ListAnalyticsDataAssociationsRequestTypeDef",
-    "ListAnalyticsDataAssociationsResponseTypeDef",
-    "ListAnalyticsDataLakeDataSetsRequestTypeDef",
-    "ListAnalyticsDataLakeDataSetsResponseTypeDef",
-    "ListApprovedOriginsRequestTypeDef",
-    "ListApprovedOriginsResponseTypeDef",
-    "ListAssociatedContactsRequestTypeDef",
-    "ListAssociatedContactsResponseTypeDef",
-    "ListAttachedFilesConfigurationsRequestTypeDef",
-    "ListAttachedFilesConfigurationsResponseTypeDef",
-    "ListAuthenticationProfilesRequestTypeDef",
-    "ListAuthenticationProfilesResponseTypeDef",
-    "ListBotsRequestTypeDef",
-    "ListBotsResponseTypeDef",
-    "ListChildHoursOfOperationsRequestTypeDef",
-    "ListChildHoursOfOperationsResponseTypeDef",
-    "ListConditionTypeDef",
-    "ListContactEvaluationsRequestTypeDef",
-    "ListContactEvaluationsResponseTypeDef",
-    "ListContactFlowModuleAliasesRequestTypeDef",
-    "ListContactFlowModuleAliasesResponseTypeDef",
-    "ListContactFlowModuleVersionsRequestTypeDef",
-    "ListContactFlowModuleVersionsResponseTypeDef",
-    "ListContactFlowModulesRequestTypeDef",
-    "ListContactFlowModulesResponseTypeDef",
-    "ListContactFlowVersionsRequestTypeDef",
-    "ListContactFlowVersionsResponseTypeDef",
-    "ListContactFlowsRequestTypeDef",
-    "ListContactFlowsResponseTypeDef",
-    "ListContactReferencesRequestTypeDef",
-    "ListContactReferencesResponseTypeDef",
-    "ListDataTableAttributesRequestTypeDef",
-    "ListDataTableAttributesResponseTypeDef",
-    "ListDataTablePrimaryValuesRequestTypeDef",
-    "ListDataTablePrimaryValuesResponseTypeDef",
-    "ListDataTableValuesRequestTypeDef",
-    "ListDataTableValuesResponseTypeDef",
-    "ListDataTablesRequestTypeDef",
-    "ListDataTablesResponseTypeDef",
-    "ListDefaultVocabulariesRequestTypeDef",
-    "ListDefaultVocabulariesResponseTypeDef",
-    "ListEntitySecurityProfilesRequestTypeDef",
-    "ListEntitySecurityProfilesResponseTypeDef",
-    "ListEvaluationFormVersionsRequestTypeDef",
-    "ListEvaluationFormVersionsResponseTypeDef",
-    "ListEvaluationFormsRequestTypeDef",
-    "ListEvaluationFormsResponseTypeDef",
-    "ListFlowAssociationsRequestTypeDef",
-    "ListFlowAssociationsResponseTypeDef",
-    "ListHoursOfOperationOverridesRequestTypeDef",
-    "ListHoursOfOperationOverridesResponseTypeDef",
-    "ListHoursOfOperationsRequestTypeDef",
-    "ListHoursOfOperationsResponseTypeDef",
-    "ListInstanceAttributesRequestTypeDef",
-    "ListInstanceAttributesResponseTypeDef",
-    "ListInstanceStorageConfigsRequestTypeDef",
-    "ListInstanceStorageConfigsResponseTypeDef",
-    "ListInstancesRequestTypeDef",
-    "ListInstancesResponseTypeDef",
-    "ListIntegrationAssociationsRequestTypeDef",
-    "ListIntegrationAssociationsResponseTypeDef",
-    "ListLambdaFunctionsRequestTypeDef",
-    "ListLambdaFunctionsResponseTypeDef",
-    "ListLexBotsRequestTypeDef",
-    "ListLexBotsResponseTypeDef",
-    "ListNotificationsRequestTypeDef",
-    "ListNotificationsResponseTypeDef",
-    "ListPhoneNumbersRequestTypeDef",
-    "ListPhoneNumbersResponseTypeDef",
-    "ListPhoneNumbersSummaryTypeDef",
-    "ListPhoneNumbersV2RequestTypeDef",
-    "ListPhoneNumbersV2ResponseTypeDef",
-    "ListPredefinedAttributesRequestTypeDef",
-    "ListPredefinedAttributesResponseTypeDef",
-    "ListPromptsRequestTypeDef",
-    "ListPromptsResponseTypeDef",
-    "ListQueueEmailAddressesRequestTypeDef",
-    "ListQueueEmailAddressesResponseTypeDef",
-    "ListQueueQuickConnectsRequestTypeDef",
-    "ListQueueQuickConnectsResponseTypeDef",
-    "ListQueuesRequestTypeDef",
-    "ListQueuesResponseTypeDef",
-    "ListQuickConnectsRequestTypeDef",
-    "ListQuickConnectsResponseTypeDef",
-    "ListRealtimeContactAnalysisSegmentsV2RequestTypeDef",
-    "ListRealtimeContactAnalysisSegmentsV2ResponseTypeDef",
-    "ListRoutingProfileManualAssignmentQueuesRequestTypeDef",
-    "ListRoutingProfileManualAssignmentQueuesResponseTypeDef",
-    "ListRoutingProfileQueuesRequestTypeDef",
-    "ListRoutingProfileQueuesResponseTypeDef",
-    "ListRoutingProfilesRequestTypeDef",
-    "ListRoutingProfilesResponseTypeDef",
-    "ListRulesRequestTypeDef",
-    "ListRulesResponseTypeDef",
-    "ListSecurityKeysRequestTypeDef",
-    "ListSecurityKeysResponseTypeDef",
-    "ListSecurityProfileApplicationsRequestTypeDef",
-    "ListSecurityProfileApplicationsResponseTypeDef",
-    "ListSecurityProfileFlowModulesRequestTypeDef",
-    "ListSecurityProfileFlowModulesResponseTypeDef",
-    "ListSecurityProfilePermissionsRequestTypeDef",
-    "ListSecurityProfilePermissionsResponseTypeDef",
-    "ListSecurityProfilesRequestTypeDef",
-    "ListSecurityProfilesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTaskTemplatesRequestTypeDef",
-    "ListTaskTemplatesResponseTypeDef",
-    "ListTestCaseExecutionRecordsRequestTypeDef",
-    "ListTestCaseExecutionRecordsResponseTypeDef",
-    "ListTestCaseExecutionsRequestTypeDef",
-    "ListTestCaseExecutionsResponseTypeDef",
-    "ListTestCasesRequestTypeDef",
-    "ListTestCasesResponseTypeDef",
-    "ListTrafficDistributionGroupUsersRequestTypeDef",
-    "ListTrafficDistributionGroupUsersResponseTypeDef",
-    "ListTrafficDistributionGroupsRequestTypeDef",
-    "ListTrafficDistributionGroupsResponseTypeDef",
-    "ListUseCasesRequestTypeDef",
-    "ListUseCasesResponseTypeDef",
-    "ListUserHierarchyGroupsRequestTypeDef",
-    "ListUserHierarchyGroupsResponseTypeDef",
-    "ListUserNotificationsRequestTypeDef",
-    "ListUserNotificationsResponseTypeDef",
-    "ListUserProficienciesRequestTypeDef",
-    "ListUserProficienciesResponseTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "ListViewVersionsRequestTypeDef",
-    "ListViewVersionsResponseTypeDef",
-    "ListViewsRequestTypeDef",
-    "ListViewsResponseTypeDef",
-    "ListWorkspaceMediaRequestTypeDef",
-    "ListWorkspaceMediaResponseTypeDef",
-    "ListWorkspacePagesRequestTypeDef",
-    "ListWorkspacePagesResponseTypeDef",
-    "ListWorkspacesRequestTypeDef",
-    "ListWorkspacesResponseTypeDef",
-    "MatchCriteriaOutputTypeDef",
-    "MatchCriteriaTypeDef",
-    "MediaConcurrencyTypeDef",
-    "MediaItemTypeDef",
-    "MediaPlacementTypeDef",
-    "MeetingFeaturesConfigurationTypeDef",
-    "MeetingTypeDef",
-    "MetricDataV2TypeDef",
-    "MetricFilterV2OutputTypeDef",
-    "MetricFilterV2TypeDef",
-    "MetricIntervalTypeDef",
-    "MetricResultV2TypeDef",
-    "MetricV2OutputTypeDef",
-    "MetricV2TypeDef",
-    "MonitorContactRequestTypeDef",
-    "MonitorContactResponseTypeDef",
-    "MultiSelectQuestionRuleCategoryAutomationOutputTypeDef",
-    "MultiSelectQuestionRuleCategoryAutomationTypeDef",
-    "NameCriteriaTypeDef",
-    "NewSessionDetailsTypeDef",
-    "NextContactEntryTypeDef",
-    "NextContactMetadataTypeDef",
-    "NotificationRecipientTypeOutputTypeDef",
-    "NotificationRecipientTypeTypeDef",
-    "NotificationSearchCriteriaTypeDef",
-    "NotificationSearchFilterTypeDef",
-    "NotificationSearchSummaryTypeDef",
-    "NotificationTypeDef",
-    "NumberConditionTypeDef",
-    "NumberReferenceTypeDef",
-    "NumericQuestionPropertyValueAutomationTypeDef",
-    "ObservationSummaryTypeDef",
-    "OperationalHourTypeDef",
-    "OutboundAdditionalRecipientsTypeDef",
-    "OutboundCallerConfigTypeDef",
-    "OutboundEmailConfigTypeDef",
-    "OutboundEmailContentTypeDef",
-    "OutboundRawMessageTypeDef",
-    "OutboundStrategyConfigOutputTypeDef",
-    "OutboundStrategyConfigTypeDef",
-    "OutboundStrategyOutputTypeDef",
-    "OutboundStrategyTypeDef",
-    "OverrideHourTypeDef",
-    "OverrideTimeSliceTypeDef",
-    "PaletteCanvasTypeDef",
-    "PaletteHeaderTypeDef",
-    "PaletteNavigationTypeDef",
-    "PalettePrimaryTypeDef",
-    "ParentHoursOfOperationConfigTypeDef",
-    "ParticipantCapabilitiesTypeDef",
-    "ParticipantConfigurationTypeDef",
-    "ParticipantDetailsToAddTypeDef",
-    "ParticipantDetailsTypeDef",
-    "ParticipantMetricsTypeDef",
-    "ParticipantTimerConfigurationTypeDef",
-    "ParticipantTimerValueTypeDef",
-    "ParticipantTokenCredentialsTypeDef",
-    "PauseContactRequestTypeDef",
-    "PauseContactResponseTypeDef",
-    "PersistentChatTypeDef",
-    "PersistentConnectionConfigTypeDef",
-    "PhoneNumberConfigTypeDef",
-    "PhoneNumberQuickConnectConfigTypeDef",
-    "PhoneNumberStatusTypeDef",
-    "PhoneNumberSummaryTypeDef",
-    "PostAcceptTimeoutConfigTypeDef",
-    "PredefinedAttributeConfigurationTypeDef",
-    "PredefinedAttributeSearchCriteriaTypeDef",
-    "PredefinedAttributeSummaryTypeDef",
-    "PredefinedAttributeTypeDef",
-    "PredefinedAttributeValuesOutputTypeDef",
-    "PredefinedAttributeValuesTypeDef",
-    "PreviewOutputTypeDef",
-    "PreviewTypeDef",
-    "PrimaryAttributeAccessControlConfigurationItemOutputTypeDef",
-    "PrimaryAttributeAccessControlConfigurationItemTypeDef",
-    "PrimaryAttributeValueFilterTypeDef",
-    "PrimaryAttributeValueOutputTypeDef",
-    "PrimaryAttributeValueTypeDef",
-    "PrimaryValueResponseTypeDef",
-    "PrimaryValueTypeDef",
-    "PromptSearchCriteriaTypeDef",
-    "PromptSearchFilterTypeDef",
-    "PromptSummaryTypeDef",
-    "PromptTypeDef",
-    "PutUserStatusRequestTypeDef",
-    "PutUserStatusResponseTypeDef",
-    "QualityMetricsTypeDef",
-    "QueueInfoInputTypeDef",
-    "QueueInfoTypeDef",
-    "QueueQuickConnectConfigTypeDef",
-    "QueueReferenceTypeDef",
-    "QueueSearchCriteriaTypeDef",
-    "QueueSearchFilterTypeDef",
-    "QueueSummaryTypeDef",
-    "QueueTypeDef",
-    "QuickConnectConfigTypeDef",
-    "QuickConnectContactDataTypeDef",
-    "QuickConnectSearchCriteriaTypeDef",
-    "QuickConnectSearchFilterTypeDef",
-    "QuickConnectSummaryTypeDef",
-    "QuickConnectTypeDef",
-    "RangeTypeDef",
-    "ReadOnlyFieldInfoTypeDef",
-    "RealTimeContactAnalysisAttachmentTypeDef",
-    "RealTimeContactAnalysisCategoryDetailsTypeDef",
-    "RealTimeContactAnalysisCharacterIntervalTypeDef",
-    "RealTimeContactAnalysisIssueDetectedTypeDef",
-    "RealTimeContactAnalysisPointOfInterestTypeDef",
-    "RealTimeContactAnalysisSegmentAttachmentsTypeDef",
-    "RealTimeContactAnalysisSegmentCategoriesTypeDef",
-    "RealTimeContactAnalysisSegmentEventTypeDef",
-    "RealTimeContactAnalysisSegmentIssuesTypeDef",
-    "RealTimeContactAnalysisSegmentPostContactSummaryTypeDef",
-    "RealTimeContactAnalysisSegmentTranscriptTypeDef",
-    "RealTimeContactAnalysisTimeDataTypeDef",
-    "RealTimeContactAnalysisTranscriptItemRedactionTypeDef",
-    "RealTimeContactAnalysisTranscriptItemWithCharacterOffsetsTypeDef",
-    "RealTimeContactAnalysisTranscriptItemWithContentTypeDef",
-    "RealtimeContactAnalysisSegmentTypeDef",
-    "RecordPrimaryValueTypeDef",
-    "RecordingInfoTypeDef",
-    "RecurrenceConfigOutputTypeDef",
-    "RecurrenceConfigTypeDef",
-    "RecurrencePatternOutputTypeDef",
-    "RecurrencePatternTypeDef",
-    "ReferenceSummaryTypeDef",
-    "ReferenceTypeDef",
-    "ReleasePhoneNumberRequestTypeDef",
-    "ReplicateInstanceRequestTypeDef",
-    "ReplicateInstanceResponseTypeDef",
-    "ReplicationConfigurationTypeDef",
-    "ReplicationStatusSummaryTypeDef",
-    "RequiredFieldInfoTypeDef",
-    "ResourceTagsSearchCriteriaTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResumeContactRecordingRequestTypeDef",
-    "ResumeContactRecordingResponseTypeDef",
-    "ResumeContactRequestTypeDef",
-    "ResumeContactResponseTypeDef",
-    "RoutingCriteriaInputStepExpiryTypeDef",
-    "RoutingCriteriaInputStepTypeDef",
-    "RoutingCriteriaInputTypeDef",
-    "RoutingCriteriaTypeDef",
-    "RoutingProfileManualAssignmentQueueConfigSummaryTypeDef",
-    "RoutingProfileManualAssignmentQueueConfigTypeDef",
-    "RoutingProfileQueueConfigSummaryTypeDef",
-    "RoutingProfileQueueConfigTypeDef",
-    "RoutingProfileQueueReferenceTypeDef",
-    "RoutingProfileReferenceTypeDef",
-    "RoutingProfileSearchCriteriaTypeDef",
-    "RoutingProfileSearchFilterTypeDef",
-    "RoutingProfileSummaryTypeDef",
-    "RoutingProfileTypeDef",
-    "RuleActionOutputTypeDef",
-    "RuleActionTypeDef",
-    "RuleSummaryTypeDef",
-    "RuleTriggerEventSourceTypeDef",
-    "RuleTypeDef",
-    "S3ConfigTypeDef",
-    "SearchAgentStatusesRequestTypeDef",
-    "SearchAgentStatusesResponseTypeDef",
-    "SearchAvailablePhoneNumbersRequestTypeDef",
-    "SearchAvailablePhoneNumbersResponseTypeDef",
-    "SearchContactEvaluationsRequestTypeDef",
-    "SearchContactEvaluationsResponseTypeDef",
-    "SearchContactFlowModulesRequestTypeDef",
-    "SearchContactFlowModulesResponseTypeDef",
-    "SearchContactFlowsRequestTypeDef",
-    "SearchContactFlowsResponseTypeDef",
-    "SearchContactsAdditionalTimeRangeCriteriaTypeDef",
-    "SearchContactsAdditionalTimeRangeTypeDef",
-    "SearchContactsRequestTypeDef",
-    "SearchContactsResponseTypeDef",
-    "SearchContactsTimeRangeTypeDef",
-    "SearchContactsTimestampConditionTypeDef",
-    "SearchCriteriaTypeDef",
-    "SearchDataTablesRequestTypeDef",
-    "SearchDataTablesResponseTypeDef",
-    "SearchEmailAddressesRequestTypeDef",
-    "SearchEmailAddressesResponseTypeDef",
-    "SearchEvaluationFormsRequestTypeDef",
-    "SearchEvaluationFormsResponseTypeDef",
-    "SearchHoursOfOperationOverridesRequestTypeDef",
-    "SearchHoursOfOperationOverridesResponseTypeDef",
-    "SearchHoursOfOperationsRequestTypeDef",
-    "SearchHoursOfOperationsResponseTypeDef",
-    "SearchNotificationsRequestTypeDef",
-    "SearchNotificationsResponseTypeDef",
-    "SearchPredefinedAttributesRequestTypeDef",
-    "SearchPredefinedAttributesResponseTypeDef",
-    "SearchPromptsRequestTypeDef",
-    "SearchPromptsResponseTypeDef",
-    "SearchQueuesRequestTypeDef",
-    "SearchQueuesResponseTypeDef",
-    "SearchQuickConnectsRequestTypeDef",
-    "SearchQuickConnectsResponseTypeDef",
-    "SearchResourceTagsRequestTypeDef",
-    "SearchResourceTagsResponseTypeDef",
-    "SearchRoutingProfilesRequestTypeDef",
-    "SearchRoutingProfilesResponseTypeDef",
-    "SearchSecurityProfilesRequestTypeDef",
-    "SearchSecurityProfilesResponseTypeDef",
-    "SearchTestCasesRequestTypeDef",
-    "SearchTestCasesResponseTypeDef",
-    "SearchUserHierarchyGroupsRequestTypeDef",
-    "SearchUserHierarchyGroupsResponseTypeDef",
-    "SearchUsersRequestTypeDef",
-    "SearchUsersResponseTypeDef",
-    "SearchViewsRequestTypeDef",
-    "SearchViewsResponseTypeDef",
-    "SearchVocabulariesRequestTypeDef",
-    "SearchVocabulariesResponseTypeDef",
-    "SearchWorkspaceAssociationsRequestTypeDef",
-    "SearchWorkspaceAssociationsResponseTypeDef",
-    "SearchWorkspacesRequestTypeDef",
-    "SearchWorkspacesResponseTypeDef",
-    "SearchableAgentCriteriaStepTypeDef",
-    "SearchableContactAttributesCriteriaTypeDef",
-    "SearchableContactAttributesTypeDef",
-    "SearchableRoutingCriteriaStepTypeDef",
-    "SearchableRoutingCriteriaTypeDef",
-    "SearchableSegmentAttributesCriteriaTypeDef",
-    "SearchableSegmentAttributesTypeDef",
-    "SecurityKeyTypeDef",
-    "SecurityProfileItemTypeDef",
-    "SecurityProfileSearchCriteriaTypeDef",
-    "SecurityProfileSearchSummaryTypeDef",
-    "SecurityProfileSummaryTypeDef",
-    "SecurityProfileTypeDef",
-    "SecurityProfilesSearchFilterTypeDef",
-    "SegmentAttributeValueOutputTypeDef",
-    "SegmentAttributeValueTypeDef",
-    "SendChatIntegrationEventRequestTypeDef",
-    "SendChatIntegrationEventResponseTypeDef",
-    "SendNotificationActionDefinitionOutputTypeDef",
-    "SendNotificationActionDefinitionTypeDef",
-    "SendOutboundEmailRequestTypeDef",
-    "SendOutboundEmailResponseTypeDef",
-    "SignInConfigOutputTypeDef",
-    "SignInConfigTypeDef",
-    "SignInDistributionTypeDef",
-    "SingleSelectQuestionRuleCategoryAutomationTypeDef",
-    "SortTypeDef",
-    "SourceCampaignTypeDef",
-    "StartAttachedFileUploadRequestTypeDef",
-    "StartAttachedFileUploadResponseTypeDef",
-    "StartChatContactRequestTypeDef",
-    "StartChatContactResponseTypeDef",
-    "StartContactEvaluationRequestTypeDef",
-    "StartContactEvaluationResponseTypeDef",
-    "StartContactMediaProcessingRequestTypeDef",
-    "StartContactMediaProcessingResponseTypeDef",
-    "StartContactRecordingRequestTypeDef",
-    "StartContactRecordingResponseTypeDef",
-    "StartContactStreamingRequestTypeDef",
-    "StartContactStreamingResponseTypeDef",
-    "StartEmailContactRequestTypeDef",
-    "StartEmailContactResponseTypeDef",
-    "StartOutboundChatContactRequestTypeDef",
-    "StartOutboundChatContactResponseTypeDef",
-    "StartOutboundEmailContactRequestTypeDef",
-    "StartOutboundEmailContactResponseTypeDef",
-    "StartOutboundVoiceContactRequestTypeDef",
-    "StartOutboundVoiceContactResponseTypeDef",
-    "StartScreenSharingRequestTypeDef",
-    "StartScreenSharingResponseTypeDef",
-    "StartTaskContactRequestTypeDef",
-    "StartTaskContactResponseTypeDef",
-    "StartTestCaseExecutionRequestTypeDef",
-    "StartTestCaseExecutionResponseTypeDef",
-    "StartWebRTCContactRequestTypeDef",
-    "StartWebRTCContactResponseTypeDef",
-    "StateTransitionTypeDef",
-    "StepTypeDef",
-    "StopContactMediaProcessingRequestTypeDef",
-    "StopContactMediaProcessingResponseTypeDef",
-    "StopContactRecordingRequestTypeDef",
-    "StopContactRecordingResponseTypeDef",
-    "StopContactRequestTypeDef",
-    "StopContactResponseTypeDef",
-    "StopContactStreamingRequestTypeDef",
-    "StopContactStreamingResponseTypeDef",
-    "StopTestCaseExecutionRequestTypeDef",
-    "StopTestCaseExecutionResponseTypeDef",
-    "StringConditionTypeDef",
-    "StringReferenceTypeDef",
-    "SubmitAutoEvaluationActionDefinitionTypeDef",
-    "SubmitContactEvaluationRequestTypeDef",
-    "SubmitContactEvaluationResponseTypeDef",
-    "SuccessfulBatchAssociationSummaryTypeDef",
-    "SuccessfulRequestTypeDef",
-    "SuspendContactRecordingRequestTypeDef",
-    "SuspendContactRecordingResponseTypeDef",
-    "TagConditionTypeDef",
-    "TagContactRequestTypeDef",
-    "TagContactResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagSearchConditionTypeDef",
-    "TagSetTypeDef",
-    "TaskActionDefinitionOutputTypeDef",
-    "TaskActionDefinitionTypeDef",
-    "TaskAttachmentTypeDef",
-    "TaskTemplateConstraintsOutputTypeDef",
-    "TaskTemplateConstraintsTypeDef",
-    "TaskTemplateDefaultFieldValueTypeDef",
-    "TaskTemplateDefaultsOutputTypeDef",
-    "TaskTemplateDefaultsTypeDef",
-    "TaskTemplateFieldIdentifierTypeDef",
-    "TaskTemplateFieldOutputTypeDef",
-    "TaskTemplateFieldTypeDef",
-    "TaskTemplateInfoV2TypeDef",
-    "TaskTemplateMetadataTypeDef",
-    "TelephonyConfigOutputTypeDef",
-    "TelephonyConfigTypeDef",
-    "TemplateAttributesTypeDef",
-    "TemplatedMessageConfigTypeDef",
-    "TestCaseEntryPointTypeDef",
-    "TestCaseExecutionTypeDef",
-    "TestCaseSearchCriteriaTypeDef",
-    "TestCaseSearchFilterTypeDef",
-    "TestCaseSummaryTypeDef",
-    "TestCaseTypeDef",
-    "ThresholdTypeDef",
-    "ThresholdV2TypeDef",
-    "TrafficDistributionGroupSummaryTypeDef",
-    "TrafficDistributionGroupTypeDef",
-    "TrafficDistributionGroupUserSummaryTypeDef",
-    "TranscriptCriteriaTypeDef",
-    "TranscriptTypeDef",
-    "TransferContactRequestTypeDef",
-    "TransferContactResponseTypeDef",
-    "UntagContactRequestTypeDef",
-    "UntagContactResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateAgentStatusRequestTypeDef",
-    "UpdateAttachedFilesConfigurationRequestTypeDef",
-    "UpdateAttachedFilesConfigurationResponseTypeDef",
-    "UpdateAuthenticationProfileRequestTypeDef",
-    "UpdateCaseActionDefinitionOutputTypeDef",
-    "UpdateCaseActionDefinitionTypeDef",
-    "UpdateContactAttributesRequestTypeDef",
-    "UpdateContactAttributesResponseTypeDef",
-    "UpdateContactEvaluationRequestTypeDef",
-    "UpdateContactEvaluationResponseTypeDef",
-    "UpdateContactFlowContentRequestTypeDef",
-    "UpdateContactFlowContentResponseTypeDef",
-    "UpdateContactFlowMetadataRequestTypeDef",
-    "UpdateContactFlowMetadataResponseTypeDef",
-    "UpdateContactFlowModuleAliasRequestTypeDef",
-    "UpdateContactFlowModuleAliasResponseTypeDef",
-    "UpdateContactFlowModuleContentRequestTypeDef",
-    "UpdateContactFlowModuleContentResponseTypeDef",
-    "UpdateContactFlowModuleMetadataRequestTypeDef",
-    "UpdateContactFlowModuleMetadataResponseTypeDef",
-    "UpdateContactFlowNameRequestTypeDef",
-    "UpdateContactFlowNameResponseTypeDef",
-    "UpdateContactRequestTypeDef",
-    "UpdateContactResponseTypeDef",
-    "UpdateContactRoutingDataRequestTypeDef",
-    "UpdateContactRoutingDataResponseTypeDef",
-    "UpdateContactScheduleRequestTypeDef",
-    "UpdateContactScheduleResponseTypeDef",
-    "UpdateDataTableAttributeRequestTypeDef",
-    "UpdateDataTableAttributeResponseTypeDef",
-    "UpdateDataTableMetadataRequestTypeDef",
-    "UpdateDataTableMetadataResponseTypeDef",
-    "UpdateDataTablePrimaryValuesRequestTypeDef",
-    "UpdateDataTablePrimaryValuesResponseTypeDef",
-    "UpdateEmailAddressMetadataRequestTypeDef",
-    "UpdateEmailAddressMetadataResponseTypeDef",
-    "UpdateEvaluationFormRequestTypeDef",
-    "UpdateEvaluationFormResponseTypeDef",
-    "UpdateHoursOfOperationOverrideRequestTypeDef",
-    "UpdateHoursOfOperationRequestTypeDef",
-    "UpdateInstanceAttributeRequestTypeDef",
-    "UpdateInstanceStorageConfigRequestTypeDef",
-    "UpdateNotificationContentRequestTypeDef",
-    "UpdateNotificationContentResponseTypeDef",
-    "UpdateParticipantAuthenticationRequestTypeDef",
-    "UpdateParticipantAuthenticationResponseTypeDef",
-    "UpdateParticipantRoleConfigChannelInfoTypeDef",
-    "UpdateParticipantRoleConfigRequestTypeDef",
-    "UpdateParticipantRoleConfigResponseTypeDef",
-    "UpdatePhoneNumberMetadataRequestTypeDef",
-    "UpdatePhoneNumberRequestTypeDef",
-    "UpdatePhoneNumberResponseTypeDef",
-    "UpdatePredefinedAttributeRequestTypeDef",
-    "UpdatePromptRequestTypeDef",
-    "UpdatePromptResponseTypeDef",
-    "UpdateQueueHoursOfOperationRequestTypeDef",
-    "UpdateQueueMaxContactsRequestTypeDef",
-    "UpdateQueueNameRequestTypeDef",
-    "UpdateQueueOutboundCallerConfigRequestTypeDef",
-    "UpdateQueueOutboundEmailConfigRequestTypeDef",
-    "UpdateQueueStatusRequestTypeDef",
-    "UpdateQuickConnectConfigRequestTypeDef",
-    "UpdateQuickConnectNameRequestTypeDef",
-    "UpdateRoutingProfileAgentAvailabilityTimerRequestTypeDef",
-    "UpdateRoutingProfileConcurrencyRequestTypeDef",
-    "UpdateRoutingProfileDefaultOutboundQueueRequestTypeDef",
-    "UpdateRoutingProfileNameRequestTypeDef",
-    "UpdateRoutingProfileQueuesRequestTypeDef",
-    "UpdateRuleRequestTypeDef",
-    "UpdateSecurityProfileRequestTypeDef",
-    "UpdateTaskTemplateRequestTypeDef",
-    "UpdateTaskTemplateResponseTypeDef",
-    "UpdateTestCaseRequestTypeDef",
-    "UpdateTestCaseResponseTypeDef",
-    "UpdateTrafficDistributionRequestTypeDef",
-    "UpdateTrafficDistributionResponseTypeDef",
-    "UpdateUserConfigRequestTypeDef",
-    "UpdateUserHierarchyGroupNameRequestTypeDef",
-    "UpdateUserHierarchyRequestTypeDef",
-    "UpdateUserHierarchyStructureRequestTypeDef",
-    "UpdateUserIdentityInfoRequestTypeDef",
-    "UpdateUserNotificationStatusRequestTypeDef",
-    "UpdateUserNotificationStatusResponseTypeDef",
-    "UpdateUserPhoneConfigRequestTypeDef",
-    "UpdateUserProficienciesRequestTypeDef",
-    "UpdateUserRoutingProfileRequestTypeDef",
-    "UpdateUserSecurityProfilesRequestTypeDef",
-    "UpdateViewContentRequestTypeDef",
-    "UpdateViewContentResponseTypeDef",
-    "UpdateViewMetadataRequestTypeDef",
-    "UpdateViewMetadataResponseTypeDef",
-    "UpdateWorkspaceMetadataRequestTypeDef",
-    "UpdateWorkspaceMetadataResponseTypeDef",
-    "UpdateWorkspacePageRequestTypeDef",
-    "UpdateWorkspacePageResponseTypeDef",
-    "UpdateWorkspaceThemeRequestTypeDef",
-    "UpdateWorkspaceThemeResponseTypeDef",
-    "UpdateWorkspaceVisibilityRequestTypeDef",
-    "UpdateWorkspaceVisibilityResponseTypeDef",
-    "UploadUrlMetadataTypeDef",
-    "UrlReferenceTypeDef",
-    "UseCaseTypeDef",
-    "UserDataFiltersTypeDef",
-    "UserDataTypeDef",
-    "UserHierarchyGroupSearchCriteriaTypeDef",
-    "UserHierarchyGroupSearchFilterTypeDef",
-    "UserIdentityInfoLiteTypeDef",
-    "UserIdentityInfoTypeDef",
-    "UserInfoTypeDef",
-    "UserNotificationSummaryTypeDef",
-    "UserPhoneConfigTypeDef",
-    "UserProficiencyDisassociateTypeDef",
-    "UserProficiencyTypeDef",
-    "UserQuickConnectConfigTypeDef",
-    "UserReferenceTypeDef",
-    "UserSearchCriteriaTypeDef",
-    "UserSearchFilterTypeDef",
-    "UserSearchSummaryTypeDef",
-    "UserSummaryTypeDef",
-    "UserTypeDef",
-    "ValidationEnumOutputTypeDef",
-    "ValidationEnumTypeDef",
-    "ValidationOutputTypeDef",
-    "ValidationTypeDef",
-    "ViewContentTypeDef",
-    "ViewInputContentTypeDef",
-    "ViewSearchCriteriaTypeDef",
-    "ViewSearchFilterTypeDef",
-    "ViewSummaryTypeDef",
-    "ViewTypeDef",
-    "ViewVersionSummaryTypeDef",
-    "VocabularySummaryTypeDef",
-    "VocabularyTypeDef",
-    "VoiceCallEntryPointParametersTypeDef",
-    "VoiceEnhancementConfigTypeDef",
-    "VoiceRecordingConfigurationTypeDef",
-    "WisdomInfoTypeDef",
-    "WorkspaceAssociationSearchCriteriaTypeDef",
-    "WorkspaceAssociationSearchFilterTypeDef",
-    "WorkspaceAssociationSearchSummaryTypeDef",
-    "WorkspacePageTypeDef",
-    "WorkspaceSearchCriteriaTypeDef",
-    "WorkspaceSearchFilterTypeDef",
-    "WorkspaceSearchSummaryTypeDef",
-    "WorkspaceSummaryTypeDef",
-    "WorkspaceThemeConfigTypeDef",
-    "WorkspaceThemeImagesTypeDef",
-    "WorkspaceThemePaletteTypeDef",
-    "WorkspaceThemeTypeDef",
-    "WorkspaceThemeTypographyTypeDef",
-    "WorkspaceTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionSummaryTypeDef",
+        "ActivateEvaluationFormRequestTypeDef",
+        "ActivateEvaluationFormResponseTypeDef",
+        "AdditionalEmailRecipientsTypeDef",
+        "AfterContactWorkConfigPerChannelTypeDef",
+        "AfterContactWorkConfigTypeDef",
+        "AgentConfigOutputTypeDef",
+        "AgentConfigTypeDef",
+        "AgentContactReferenceTypeDef",
+        "AgentFirstOutputTypeDef",
+        "AgentFirstTypeDef",
+        "AgentHierarchyGroupTypeDef",
+        "AgentHierarchyGroupsTypeDef",
+        "AgentInfoTypeDef",
+        "AgentQualityMetricsTypeDef",
+        "AgentStatusIdentifierTypeDef",
+        "AgentStatusReferenceTypeDef",
+        "AgentStatusSearchCriteriaTypeDef",
+        "AgentStatusSearchFilterTypeDef",
+        "AgentStatusSummaryTypeDef",
+        "AgentStatusTypeDef",
+        "AgentsCriteriaOutputTypeDef",
+        "AgentsCriteriaTypeDef",
+        "AiAgentInfoTypeDef",
+        "AliasConfigurationTypeDef",
+        "AllowedCapabilitiesTypeDef",
+        "AllowedExtensionTypeDef",
+        "AnalyticsDataAssociationResultTypeDef",
+        "AnalyticsDataSetsResultTypeDef",
+        "AnswerMachineDetectionConfigTypeDef",
+        "ApplicationOutputTypeDef",
+        "ApplicationTypeDef",
+        "AssignContactCategoryActionDefinitionTypeDef",
+        "AssignSlaActionDefinitionOutputTypeDef",
+        "AssignSlaActionDefinitionTypeDef",
+        "AssociateAnalyticsDataSetRequestTypeDef",
+        "AssociateAnalyticsDataSetResponseTypeDef",
+        "AssociateApprovedOriginRequestTypeDef",
+        "AssociateBotRequestTypeDef",
+        "AssociateContactWithUserRequestTypeDef",
+        "AssociateContactWithUserResponseTypeDef",
+        "AssociateDefaultVocabularyRequestTypeDef",
+        "AssociateDefaultVocabularyResponseTypeDef",
+        "AssociateEmailAddressAliasRequestTypeDef",
+        "AssociateEmailAddressAliasResponseTypeDef",
+        "AssociateFlowRequestTypeDef",
+        "AssociateFlowResponseTypeDef",
+        "AssociateHoursOfOperationsRequestTypeDef",
+        "AssociateInstanceStorageConfigRequestTypeDef",
+        "AssociateInstanceStorageConfigResponseTypeDef",
+        "AssociateLambdaFunctionRequestTypeDef",
+        "AssociateLexBotRequestTypeDef",
+        "AssociatePhoneNumberContactFlowRequestTypeDef",
+        "AssociateQueueEmailAddressesRequestTypeDef",
+        "AssociateQueueQuickConnectsRequestTypeDef",
+        "AssociateRoutingProfileQueuesRequestTypeDef",
+        "AssociateSecurityKeyRequestTypeDef",
+        "AssociateSecurityKeyResponseTypeDef",
+        "AssociateSecurityProfilesRequestTypeDef",
+        "AssociateTrafficDistributionGroupUserRequestTypeDef",
+        "AssociateTrafficDistributionGroupUserResponseTypeDef",
+        "AssociateUserProficienciesRequestTypeDef",
+        "AssociateWorkspaceRequestTypeDef",
+        "AssociateWorkspaceResponseTypeDef",
+        "AssociatedContactSummaryTypeDef",
+        "AttachedFileErrorTypeDef",
+        "AttachedFileTypeDef",
+        "AttachedFilesConfigurationSummaryTypeDef",
+        "AttachedFilesConfigurationTypeDef",
+        "AttachmentReferenceTypeDef",
+        "AttendeeTypeDef",
+        "AttributeAndConditionTypeDef",
+        "AttributeConditionOutputTypeDef",
+        "AttributeConditionTypeDef",
+        "AttributeTypeDef",
+        "AudioFeaturesTypeDef",
+        "AudioQualityMetricsInfoTypeDef",
+        "AuthenticationProfileSummaryTypeDef",
+        "AuthenticationProfileTypeDef",
+        "AutoAcceptConfigTypeDef",
+        "AutoEvaluationConfigurationTypeDef",
+        "AutoEvaluationDetailsTypeDef",
+        "AutomaticFailConfigurationTypeDef",
+        "AvailableNumberSummaryTypeDef",
+        "BatchAssociateAnalyticsDataSetRequestTypeDef",
+        "BatchAssociateAnalyticsDataSetResponseTypeDef",
+        "BatchCreateDataTableValueFailureResultTypeDef",
+        "BatchCreateDataTableValueRequestTypeDef",
+        "BatchCreateDataTableValueResponseTypeDef",
+        "BatchCreateDataTableValueSuccessResultTypeDef",
+        "BatchDeleteDataTableValueFailureResultTypeDef",
+        "BatchDeleteDataTableValueRequestTypeDef",
+        "BatchDeleteDataTableValueResponseTypeDef",
+        "BatchDeleteDataTableValueSuccessResultTypeDef",
+        "BatchDescribeDataTableValueFailureResultTypeDef",
+        "BatchDescribeDataTableValueRequestTypeDef",
+        "BatchDescribeDataTableValueResponseTypeDef",
+        "BatchDescribeDataTableValueSuccessResultTypeDef",
+        "BatchDisassociateAnalyticsDataSetRequestTypeDef",
+        "BatchDisassociateAnalyticsDataSetResponseTypeDef",
+        "BatchGetAttachedFileMetadataRequestTypeDef",
+        "BatchGetAttachedFileMetadataResponseTypeDef",
+        "BatchGetFlowAssociationRequestTypeDef",
+        "BatchGetFlowAssociationResponseTypeDef",
+        "BatchPutContactRequestTypeDef",
+        "BatchPutContactResponseTypeDef",
+        "BatchUpdateDataTableValueFailureResultTypeDef",
+        "BatchUpdateDataTableValueRequestTypeDef",
+        "BatchUpdateDataTableValueResponseTypeDef",
+        "BatchUpdateDataTableValueSuccessResultTypeDef",
+        "BooleanConditionTypeDef",
+        "CampaignTypeDef",
+        "CaseSlaConfigurationOutputTypeDef",
+        "CaseSlaConfigurationTypeDef",
+        "ChatContactMetricsTypeDef",
+        "ChatEntryPointParametersTypeDef",
+        "ChatEventTypeDef",
+        "ChatMessageTypeDef",
+        "ChatMetricsTypeDef",
+        "ChatParticipantRoleConfigTypeDef",
+        "ChatStreamingConfigurationTypeDef",
+        "ClaimPhoneNumberRequestTypeDef",
+        "ClaimPhoneNumberResponseTypeDef",
+        "ClaimedPhoneNumberSummaryTypeDef",
+        "CommonAttributeAndConditionTypeDef",
+        "CompleteAttachedFileUploadRequestTypeDef",
+        "CompleteAttachedFileUploadResponseTypeDef",
+        "ConditionTypeDef",
+        "ConnectionDataTypeDef",
+        "ContactAnalysisTypeDef",
+        "ContactConfigurationTypeDef",
+        "ContactDataRequestTypeDef",
+        "ContactDetailsTypeDef",
+        "ContactEvaluationTypeDef",
+        "ContactFilterTypeDef",
+        "ContactFlowAttributeAndConditionTypeDef",
+        "ContactFlowAttributeFilterTypeDef",
+        "ContactFlowModuleAliasInfoTypeDef",
+        "ContactFlowModuleAliasSummaryTypeDef",
+        "ContactFlowModuleSearchCriteriaTypeDef",
+        "ContactFlowModuleSearchFilterTypeDef",
+        "ContactFlowModuleSummaryTypeDef",
+        "ContactFlowModuleTypeDef",
+        "ContactFlowModuleVersionSummaryTypeDef",
+        "ContactFlowSearchCriteriaTypeDef",
+        "ContactFlowSearchFilterTypeDef",
+        "ContactFlowSummaryTypeDef",
+        "ContactFlowTypeConditionTypeDef",
+        "ContactFlowTypeDef",
+        "ContactFlowVersionSummaryTypeDef",
+        "ContactMetricInfoTypeDef",
+        "ContactMetricResultTypeDef",
+        "ContactMetricValueTypeDef",
+        "ContactSearchSummaryAgentInfoTypeDef",
+        "ContactSearchSummaryQueueInfoTypeDef",
+        "ContactSearchSummarySegmentAttributeValueTypeDef",
+        "ContactSearchSummaryTypeDef",
+        "ContactTypeDef",
+        "ControlPlaneAttributeFilterTypeDef",
+        "ControlPlaneTagFilterTypeDef",
+        "ControlPlaneUserAttributeFilterTypeDef",
+        "CreateAgentStatusRequestTypeDef",
+        "CreateAgentStatusResponseTypeDef",
+        "CreateCaseActionDefinitionOutputTypeDef",
+        "CreateCaseActionDefinitionTypeDef",
+        "CreateContactFlowModuleAliasRequestTypeDef",
+        "CreateContactFlowModuleAliasResponseTypeDef",
+        "CreateContactFlowModuleRequestTypeDef",
+        "CreateContactFlowModuleResponseTypeDef",
+        "CreateContactFlowModuleVersionRequestTypeDef",
+        "CreateContactFlowModuleVersionResponseTypeDef",
+        "CreateContactFlowRequestTypeDef",
+        "CreateContactFlowResponseTypeDef",
+        "CreateContactFlowVersionRequestTypeDef",
+        "CreateContactFlowVersionResponseTypeDef",
+        "CreateContactRequestTypeDef",
+        "CreateContactResponseTypeDef",
+        "CreateDataTableAttributeRequestTypeDef",
+        "CreateDataTableAttributeResponseTypeDef",
+        "CreateDataTableRequestTypeDef",
+        "CreateDataTableResponseTypeDef",
+        "CreateEmailAddressRequestTypeDef",
+        "CreateEmailAddressResponseTypeDef",
+        "CreateEvaluationFormRequestTypeDef",
+        "CreateEvaluationFormResponseTypeDef",
+        "CreateHoursOfOperationOverrideRequestTypeDef",
+        "CreateHoursOfOperationOverrideResponseTypeDef",
+        "CreateHoursOfOperationRequestTypeDef",
+        "CreateHoursOfOperationResponseTypeDef",
+        "CreateInstanceRequestTypeDef",
+        "CreateInstanceResponseTypeDef",
+        "CreateIntegrationAssociationRequestTypeDef",
+        "CreateIntegrationAssociationResponseTypeDef",
+        "CreateNotificationRequestTypeDef",
+        "CreateNotificationResponseTypeDef",
+        "CreateParticipantRequestTypeDef",
+        "CreateParticipantResponseTypeDef",
+        "CreatePersistentContactAssociationRequestTypeDef",
+        "CreatePersistentContactAssociationResponseTypeDef",
+        "CreatePredefinedAttributeRequestTypeDef",
+        "CreatePromptRequestTypeDef",
+        "CreatePromptResponseTypeDef",
+        "CreatePushNotificationRegistrationRequestTypeDef",
+        "CreatePushNotificationRegistrationResponseTypeDef",
+        "CreateQueueRequestTypeDef",
+        "CreateQueueResponseTypeDef",
+        "CreateQuickConnectRequestTypeDef",
+        "CreateQuickConnectResponseTypeDef",
+        "CreateRoutingProfileRequestTypeDef",
+        "CreateRoutingProfileResponseTypeDef",
+        "CreateRuleRequestTypeDef",
+        "CreateRuleResponseTypeDef",
+        "CreateSecurityProfileRequestTypeDef",
+        "CreateSecurityProfileResponseTypeDef",
+        "CreateTaskTemplateRequestTypeDef",
+        "CreateTaskTemplateResponseTypeDef",
+        "CreateTestCaseRequestTypeDef",
+        "CreateTestCaseResponseTypeDef",
+        "CreateTrafficDistributionGroupRequestTypeDef",
+        "CreateTrafficDistributionGroupResponseTypeDef",
+        "CreateUseCaseRequestTypeDef",
+        "CreateUseCaseResponseTypeDef",
+        "CreateUserHierarchyGroupRequestTypeDef",
+        "CreateUserHierarchyGroupResponseTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "CreateViewRequestTypeDef",
+        "CreateViewResponseTypeDef",
+        "CreateViewVersionRequestTypeDef",
+        "CreateViewVersionResponseTypeDef",
+        "CreateVocabularyRequestTypeDef",
+        "CreateVocabularyResponseTypeDef",
+        "CreateWorkspacePageRequestTypeDef",
+        "CreateWorkspacePageResponseTypeDef",
+        "CreateWorkspaceRequestTypeDef",
+        "CreateWorkspaceResponseTypeDef",
+        "CreatedByInfoTypeDef",
+        "CredentialsTypeDef",
+        "CrossChannelBehaviorTypeDef",
+        "CurrentMetricDataTypeDef",
+        "CurrentMetricResultTypeDef",
+        "CurrentMetricSortCriteriaTypeDef",
+        "CurrentMetricTypeDef",
+        "CustomerQualityMetricsTypeDef",
+        "CustomerTypeDef",
+        "CustomerVoiceActivityTypeDef",
+        "DataTableAccessControlConfigurationOutputTypeDef",
+        "DataTableAccessControlConfigurationTypeDef",
+        "DataTableAttributeTypeDef",
+        "DataTableDeleteValueIdentifierTypeDef",
+        "DataTableEvaluatedValueTypeDef",
+        "DataTableLockVersionTypeDef",
+        "DataTableSearchCriteriaTypeDef",
+        "DataTableSearchFilterTypeDef",
+        "DataTableSummaryTypeDef",
+        "DataTableTypeDef",
+        "DataTableValueEvaluationSetTypeDef",
+        "DataTableValueIdentifierTypeDef",
+        "DataTableValueSummaryTypeDef",
+        "DataTableValueTypeDef",
+        "DateConditionTypeDef",
+        "DateReferenceTypeDef",
+        "DateTimeConditionTypeDef",
+        "DeactivateEvaluationFormRequestTypeDef",
+        "DeactivateEvaluationFormResponseTypeDef",
+        "DecimalConditionTypeDef",
+        "DefaultVocabularyTypeDef",
+        "DeleteAttachedFileRequestTypeDef",
+        "DeleteAttachedFileResponseTypeDef",
+        "DeleteContactEvaluationRequestTypeDef",
+        "DeleteContactFlowModuleAliasRequestTypeDef",
+        "DeleteContactFlowModuleAliasResponseTypeDef",
+        "DeleteContactFlowModuleRequestTypeDef",
+        "DeleteContactFlowModuleResponseTypeDef",
+        "DeleteContactFlowModuleVersionRequestTypeDef",
+        "DeleteContactFlowModuleVersionResponseTypeDef",
+        "DeleteContactFlowRequestTypeDef",
+        "DeleteContactFlowResponseTypeDef",
+        "DeleteContactFlowVersionRequestTypeDef",
+        "DeleteContactFlowVersionResponseTypeDef",
+        "DeleteDataTableAttributeRequestTypeDef",
+        "DeleteDataTableAttributeResponseTypeDef",
+        "DeleteDataTableRequestTypeDef",
+        "DeleteDataTableResponseTypeDef",
+        "DeleteEmailAddressRequestTypeDef",
+        "DeleteEmailAddressResponseTypeDef",
+        "DeleteEvaluationFormRequestTypeDef",
+        "DeleteHoursOfOperationOverrideRequestTypeDef",
+        "DeleteHoursOfOperationRequestTypeDef",
+        "DeleteInstanceRequestTypeDef",
+        "DeleteIntegrationAssociationRequestTypeDef",
+        "DeleteNotificationRequestTypeDef",
+        "DeleteNotificationResponseTypeDef",
+        "DeletePredefinedAttributeRequestTypeDef",
+        "DeletePromptRequestTypeDef",
+        "DeletePushNotificationRegistrationRequestTypeDef",
+        "DeletePushNotificationRegistrationResponseTypeDef",
+        "DeleteQueueRequestTypeDef",
+        "DeleteQuickConnectRequestTypeDef",
+        "DeleteRoutingProfileRequestTypeDef",
+        "DeleteRuleRequestTypeDef",
+        "DeleteSecurityProfileRequestTypeDef",
+        "DeleteTaskTemplateRequestTypeDef",
+        "DeleteTaskTemplateResponseTypeDef",
+        "DeleteTestCaseRequestTypeDef",
+        "DeleteTestCaseResponseTypeDef",
+        "DeleteTrafficDistributionGroupRequestTypeDef",
+        "DeleteTrafficDistributionGroupResponseTypeDef",
+        "DeleteUseCaseRequestTypeDef",
+        "DeleteUserHierarchyGroupRequestTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteViewRequestTypeDef",
+        "DeleteViewResponseTypeDef",
+        "DeleteViewVersionRequestTypeDef",
+        "DeleteViewVersionResponseTypeDef",
+        "DeleteVocabularyRequestTypeDef",
+        "DeleteVocabularyResponseTypeDef",
+        "DeleteWorkspaceMediaRequestTypeDef",
+        "DeleteWorkspaceMediaResponseTypeDef",
+        "DeleteWorkspacePageRequestTypeDef",
+        "DeleteWorkspacePageResponseTypeDef",
+        "DeleteWorkspaceRequestTypeDef",
+        "DeleteWorkspaceResponseTypeDef",
+        "DescribeAgentStatusRequestTypeDef",
+        "DescribeAgentStatusResponseTypeDef",
+        "DescribeAttachedFilesConfigurationRequestTypeDef",
+        "DescribeAttachedFilesConfigurationResponseTypeDef",
+        "DescribeAuthenticationProfileRequestTypeDef",
+        "DescribeAuthenticationProfileResponseTypeDef",
+        "DescribeContactEvaluationRequestTypeDef",
+        "DescribeContactEvaluationResponseTypeDef",
+        "DescribeContactFlowModuleAliasRequestTypeDef",
+        "DescribeContactFlowModuleAliasResponseTypeDef",
+        "DescribeContactFlowModuleRequestTypeDef",
+        "DescribeContactFlowModuleResponseTypeDef",
+        "DescribeContactFlowRequestTypeDef",
+        "DescribeContactFlowResponseTypeDef",
+        "DescribeContactRequestTypeDef",
+        "DescribeContactResponseTypeDef",
+        "DescribeDataTableAttributeRequestTypeDef",
+        "DescribeDataTableAttributeResponseTypeDef",
+        "DescribeDataTableRequestTypeDef",
+        "DescribeDataTableResponseTypeDef",
+        "DescribeEmailAddressRequestTypeDef",
+        "DescribeEmailAddressResponseTypeDef",
+        "DescribeEvaluationFormRequestTypeDef",
+        "DescribeEvaluationFormResponseTypeDef",
+        "DescribeHoursOfOperationOverrideRequestTypeDef",
+        "DescribeHoursOfOperationOverrideResponseTypeDef",
+        "DescribeHoursOfOperationRequestTypeDef",
+        "DescribeHoursOfOperationResponseTypeDef",
+        "DescribeInstanceAttributeRequestTypeDef",
+        "DescribeInstanceAttributeResponseTypeDef",
+        "DescribeInstanceRequestTypeDef",
+        "DescribeInstanceResponseTypeDef",
+        "DescribeInstanceStorageConfigRequestTypeDef",
+        "DescribeInstanceStorageConfigResponseTypeDef",
+        "DescribeNotificationRequestTypeDef",
+        "DescribeNotificationResponseTypeDef",
+        "DescribePhoneNumberRequestTypeDef",
+        "DescribePhoneNumberResponseTypeDef",
+        "DescribePredefinedAttributeRequestTypeDef",
+        "DescribePredefinedAttributeResponseTypeDef",
+        "DescribePromptRequestTypeDef",
+        "DescribePromptResponseTypeDef",
+        "DescribeQueueRequestTypeDef",
+        "DescribeQueueResponseTypeDef",
+        "DescribeQuickConnectRequestTypeDef",
+        "DescribeQuickConnectResponseTypeDef",
+        "DescribeRoutingProfileRequestTypeDef",
+        "DescribeRoutingProfileResponseTypeDef",
+        "DescribeRuleRequestTypeDef",
+        "DescribeRuleResponseTypeDef",
+        "DescribeSecurityProfileRequestTypeDef",
+        "DescribeSecurityProfileResponseTypeDef",
+        "DescribeTestCaseRequestTypeDef",
+        "DescribeTestCaseResponseTypeDef",
+        "DescribeTrafficDistributionGroupRequestTypeDef",
+        "DescribeTrafficDistributionGroupResponseTypeDef",
+        "DescribeUserHierarchyGroupRequestTypeDef",
+        "DescribeUserHierarchyGroupResponseTypeDef",
+        "DescribeUserHierarchyStructureRequestTypeDef",
+        "DescribeUserHierarchyStructureResponseTypeDef",
+        "DescribeUserRequestTypeDef",
+        "DescribeUserResponseTypeDef",
+        "DescribeViewRequestTypeDef",
+        "DescribeViewResponseTypeDef",
+        "DescribeVocabularyRequestTypeDef",
+        "DescribeVocabularyResponseTypeDef",
+        "DescribeWorkspaceRequestTypeDef",
+        "DescribeWorkspaceResponseTypeDef",
+        "DeviceInfoTypeDef",
+        "DimensionsTypeDef",
+        "DisassociateAnalyticsDataSetRequestTypeDef",
+        "DisassociateApprovedOriginRequestTypeDef",
+        "DisassociateBotRequestTypeDef",
+        "DisassociateEmailAddressAliasRequestTypeDef",
+        "DisassociateEmailAddressAliasResponseTypeDef",
+        "DisassociateFlowRequestTypeDef",
+        "DisassociateFlowResponseTypeDef",
+        "DisassociateHoursOfOperationsRequestTypeDef",
+        "DisassociateInstanceStorageConfigRequestTypeDef",
+        "DisassociateLambdaFunctionRequestTypeDef",
+        "DisassociateLexBotRequestTypeDef",
+        "DisassociatePhoneNumberContactFlowRequestTypeDef",
+        "DisassociateQueueEmailAddressesRequestTypeDef",
+        "DisassociateQueueQuickConnectsRequestTypeDef",
+        "DisassociateRoutingProfileQueuesRequestTypeDef",
+        "DisassociateSecurityKeyRequestTypeDef",
+        "DisassociateSecurityProfilesRequestTypeDef",
+        "DisassociateTrafficDistributionGroupUserRequestTypeDef",
+        "DisassociateTrafficDistributionGroupUserResponseTypeDef",
+        "DisassociateUserProficienciesRequestTypeDef",
+        "DisassociateWorkspaceRequestTypeDef",
+        "DisassociateWorkspaceResponseTypeDef",
+        "DisconnectDetailsTypeDef",
+        "DisconnectReasonTypeDef",
+        "DismissUserContactRequestTypeDef",
+        "DismissUserContactResponseTypeDef",
+        "DistributionTypeDef",
+        "DownloadUrlMetadataTypeDef",
+        "EffectiveHoursOfOperationsTypeDef",
+        "EffectiveOverrideHoursTypeDef",
+        "EmailAddressConfigTypeDef",
+        "EmailAddressInfoTypeDef",
+        "EmailAddressMetadataTypeDef",
+        "EmailAddressSearchCriteriaTypeDef",
+        "EmailAddressSearchFilterTypeDef",
+        "EmailAddressSummaryTypeDef",
+        "EmailAttachmentTypeDef",
+        "EmailMessageReferenceTypeDef",
+        "EmailRecipientTypeDef",
+        "EmailReferenceTypeDef",
+        "EmptyFieldValueTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigTypeDef",
+        "EndAssociatedTasksActionDefinitionTypeDef",
+        "EndpointInfoTypeDef",
+        "EndpointTypeDef",
+        "ErrorResultTypeDef",
+        "EvaluateDataTableValuesRequestTypeDef",
+        "EvaluateDataTableValuesResponseTypeDef",
+        "EvaluationAcknowledgementSummaryTypeDef",
+        "EvaluationAcknowledgementTypeDef",
+        "EvaluationAnswerDataOutputTypeDef",
+        "EvaluationAnswerDataTypeDef",
+        "EvaluationAnswerInputTypeDef",
+        "EvaluationAnswerOutputTypeDef",
+        "EvaluationAutomationRuleCategoryTypeDef",
+        "EvaluationContactLensAnswerAnalysisDetailsTypeDef",
+        "EvaluationContactParticipantTypeDef",
+        "EvaluationFormAutoEvaluationConfigurationTypeDef",
+        "EvaluationFormContentTypeDef",
+        "EvaluationFormItemEnablementConditionOperandOutputTypeDef",
+        "EvaluationFormItemEnablementConditionOperandTypeDef",
+        "EvaluationFormItemEnablementConditionOutputTypeDef",
+        "EvaluationFormItemEnablementConditionTypeDef",
+        "EvaluationFormItemEnablementConfigurationOutputTypeDef",
+        "EvaluationFormItemEnablementConfigurationTypeDef",
+        "EvaluationFormItemEnablementExpressionOutputTypeDef",
+        "EvaluationFormItemEnablementExpressionTypeDef",
+        "EvaluationFormItemEnablementSourceTypeDef",
+        "EvaluationFormItemEnablementSourceValueTypeDef",
+        "EvaluationFormItemOutputTypeDef",
+        "EvaluationFormItemTypeDef",
+        "EvaluationFormLanguageConfigurationTypeDef",
+        "EvaluationFormMultiSelectQuestionAutomationOptionOutputTypeDef",
+        "EvaluationFormMultiSelectQuestionAutomationOptionTypeDef",
+        "EvaluationFormMultiSelectQuestionAutomationOutputTypeDef",
+        "EvaluationFormMultiSelectQuestionAutomationTypeDef",
+        "EvaluationFormMultiSelectQuestionOptionTypeDef",
+        "EvaluationFormMultiSelectQuestionPropertiesOutputTypeDef",
+        "EvaluationFormMultiSelectQuestionPropertiesTypeDef",
+        "EvaluationFormNumericQuestionAutomationTypeDef",
+        "EvaluationFormNumericQuestionOptionTypeDef",
+        "EvaluationFormNumericQuestionPropertiesOutputTypeDef",
+        "EvaluationFormNumericQuestionPropertiesTypeDef",
+        "EvaluationFormQuestionAutomationAnswerSourceTypeDef",
+        "EvaluationFormQuestionOutputTypeDef",
+        "EvaluationFormQuestionTypeDef",
+        "EvaluationFormQuestionTypePropertiesOutputTypeDef",
+        "EvaluationFormQuestionTypePropertiesTypeDef",
+        "EvaluationFormScoringStrategyTypeDef",
+        "EvaluationFormSearchCriteriaTypeDef",
+        "EvaluationFormSearchFilterTypeDef",
+        "EvaluationFormSearchSummaryTypeDef",
+        "EvaluationFormSectionOutputTypeDef",
+        "EvaluationFormSectionTypeDef",
+        "EvaluationFormSingleSelectQuestionAutomationOptionTypeDef",
+        "EvaluationFormSingleSelectQuestionAutomationOutputTypeDef",
+        "EvaluationFormSingleSelectQuestionAutomationTypeDef",
+        "EvaluationFormSingleSelectQuestionOptionTypeDef",
+        "EvaluationFormSingleSelectQuestionPropertiesOutputTypeDef",
+        "EvaluationFormSingleSelectQuestionPropertiesTypeDef",
+        "EvaluationFormSummaryTypeDef",
+        "EvaluationFormTargetConfigurationTypeDef",
+        "EvaluationFormTextQuestionAutomationTypeDef",
+        "EvaluationFormTextQuestionPropertiesTypeDef",
+        "EvaluationFormTypeDef",
+        "EvaluationFormVersionSummaryTypeDef",
+        "EvaluationGenAIAnswerAnalysisDetailsTypeDef",
+        "EvaluationMetadataTypeDef",
+        "EvaluationNoteTypeDef",
+        "EvaluationQuestionAnswerAnalysisDetailsTypeDef",
+        "EvaluationQuestionInputDetailsTypeDef",
+        "EvaluationReviewConfigurationOutputTypeDef",
+        "EvaluationReviewConfigurationTypeDef",
+        "EvaluationReviewMetadataTypeDef",
+        "EvaluationReviewNotificationRecipientTypeDef",
+        "EvaluationReviewNotificationRecipientValueTypeDef",
+        "EvaluationReviewRequestCommentTypeDef",
+        "EvaluationScoreTypeDef",
+        "EvaluationSearchCriteriaTypeDef",
+        "EvaluationSearchFilterTypeDef",
+        "EvaluationSearchMetadataTypeDef",
+        "EvaluationSearchSummaryTypeDef",
+        "EvaluationSuggestedAnswerTranscriptMillisecondOffsetsTypeDef",
+        "EvaluationSuggestedAnswerTypeDef",
+        "EvaluationSummaryTypeDef",
+        "EvaluationTranscriptPointOfInterestTypeDef",
+        "EvaluationTypeDef",
+        "EvaluatorUserUnionTypeDef",
+        "EventBridgeActionDefinitionTypeDef",
+        "ExecutionRecordTypeDef",
+        "ExpiryTypeDef",
+        "ExpressionOutputTypeDef",
+        "ExpressionTypeDef",
+        "ExtensionConfigurationOutputTypeDef",
+        "ExtensionConfigurationTypeDef",
+        "ExternalInvocationConfigurationTypeDef",
+        "FailedBatchAssociationSummaryTypeDef",
+        "FailedRequestTypeDef",
+        "FieldValueTypeDef",
+        "FieldValueUnionTypeDef",
+        "FilterV2StringConditionTypeDef",
+        "FilterV2TypeDef",
+        "FiltersTypeDef",
+        "FlowAssociationSummaryTypeDef",
+        "FlowModuleTypeDef",
+        "FlowQuickConnectConfigTypeDef",
+        "FontFamilyTypeDef",
+        "GetAttachedFileRequestTypeDef",
+        "GetAttachedFileResponseTypeDef",
+        "GetContactAttributesRequestTypeDef",
+        "GetContactAttributesResponseTypeDef",
+        "GetContactMetricsRequestTypeDef",
+        "GetContactMetricsResponseTypeDef",
+        "GetCurrentMetricDataRequestTypeDef",
+        "GetCurrentMetricDataResponseTypeDef",
+        "GetCurrentUserDataRequestTypeDef",
+        "GetCurrentUserDataResponseTypeDef",
+        "GetEffectiveHoursOfOperationsRequestTypeDef",
+        "GetEffectiveHoursOfOperationsResponseTypeDef",
+        "GetFederationTokenRequestTypeDef",
+        "GetFederationTokenResponseTypeDef",
+        "GetFlowAssociationRequestTypeDef",
+        "GetFlowAssociationResponseTypeDef",
+        "GetMetricDataRequestTypeDef",
+        "GetMetricDataResponseTypeDef",
+        "GetMetricDataV2RequestTypeDef",
+        "GetMetricDataV2ResponseTypeDef",
+        "GetPromptFileRequestTypeDef",
+        "GetPromptFileResponseTypeDef",
+        "GetTaskTemplateRequestTypeDef",
+        "GetTaskTemplateResponseTypeDef",
+        "GetTestCaseExecutionSummaryRequestTypeDef",
+        "GetTestCaseExecutionSummaryResponseTypeDef",
+        "GetTrafficDistributionRequestTypeDef",
+        "GetTrafficDistributionResponseTypeDef",
+        "GlobalResiliencyMetadataTypeDef",
+        "GranularAccessControlConfigurationOutputTypeDef",
+        "GranularAccessControlConfigurationTypeDef",
+        "HierarchyGroupConditionTypeDef",
+        "HierarchyGroupSummaryReferenceTypeDef",
+        "HierarchyGroupSummaryTypeDef",
+        "HierarchyGroupTypeDef",
+        "HierarchyGroupsTypeDef",
+        "HierarchyLevelTypeDef",
+        "HierarchyLevelUpdateTypeDef",
+        "HierarchyPathReferenceTypeDef",
+        "HierarchyPathTypeDef",
+        "HierarchyStructureTypeDef",
+        "HierarchyStructureUpdateTypeDef",
+        "HistoricalMetricDataTypeDef",
+        "HistoricalMetricResultTypeDef",
+        "HistoricalMetricTypeDef",
+        "HoursOfOperationConfigTypeDef",
+        "HoursOfOperationOverrideConfigTypeDef",
+        "HoursOfOperationOverrideSearchCriteriaTypeDef",
+        "HoursOfOperationOverrideTypeDef",
+        "HoursOfOperationSearchCriteriaTypeDef",
+        "HoursOfOperationSearchFilterTypeDef",
+        "HoursOfOperationSummaryTypeDef",
+        "HoursOfOperationTimeSliceTypeDef",
+        "HoursOfOperationTypeDef",
+        "HoursOfOperationsIdentifierTypeDef",
+        "ImagesLogoTypeDef",
+        "ImportPhoneNumberRequestTypeDef",
+        "ImportPhoneNumberResponseTypeDef",
+        "ImportWorkspaceMediaRequestTypeDef",
+        "ImportWorkspaceMediaResponseTypeDef",
+        "InboundAdditionalRecipientsTypeDef",
+        "InboundEmailContentTypeDef",
+        "InboundRawMessageTypeDef",
+        "InputPredefinedAttributeConfigurationTypeDef",
+        "InstanceStatusReasonTypeDef",
+        "InstanceStorageConfigTypeDef",
+        "InstanceSummaryTypeDef",
+        "InstanceTypeDef",
+        "IntegrationAssociationSummaryTypeDef",
+        "IntervalDetailsTypeDef",
+        "InvisibleFieldInfoTypeDef",
+        "KinesisFirehoseConfigTypeDef",
+        "KinesisStreamConfigTypeDef",
+        "KinesisVideoStreamConfigTypeDef",
+        "LexBotConfigTypeDef",
+        "LexBotTypeDef",
+        "LexV2BotTypeDef",
+        "ListAgentStatusRequestTypeDef",
+        "ListAgentStatusResponseTypeDef",
+        "ListAnalyticsDataAssociationsRequestTypeDef",
+        "ListAnalyticsDataAssociationsResponseTypeDef",
+        "ListAnalyticsDataLakeDataSetsRequestTypeDef",
+        "ListAnalyticsDataLakeDataSetsResponseTypeDef",
+        "ListApprovedOriginsRequestTypeDef",
+        "ListApprovedOriginsResponseTypeDef",
+        "ListAssociatedContactsRequestTypeDef",
+        "ListAssociatedContactsResponseTypeDef",
+        "ListAttachedFilesConfigurationsRequestTypeDef",
+        "ListAttachedFilesConfigurationsResponseTypeDef",
+        "ListAuthenticationProfilesRequestTypeDef",
+        "ListAuthenticationProfilesResponseTypeDef",
+        "ListBotsRequestTypeDef",
+        "ListBotsResponseTypeDef",
+        "ListChildHoursOfOperationsRequestTypeDef",
+        "ListChildHoursOfOperationsResponseTypeDef",
+        "ListConditionTypeDef",
+        "ListContactEvaluationsRequestTypeDef",
+        "ListContactEvaluationsResponseTypeDef",
+        "ListContactFlowModuleAliasesRequestTypeDef",
+        "ListContactFlowModuleAliasesResponseTypeDef",
+        "ListContactFlowModuleVersionsRequestTypeDef",
+        "ListContactFlowModuleVersionsResponseTypeDef",
+        "ListContactFlowModulesRequestTypeDef",
+        "ListContactFlowModulesResponseTypeDef",
+        "ListContactFlowVersionsRequestTypeDef",
+        "ListContactFlowVersionsResponseTypeDef",
+        "ListContactFlowsRequestTypeDef",
+        "ListContactFlowsResponseTypeDef",
+        "ListContactReferencesRequestTypeDef",
+        "ListContactReferencesResponseTypeDef",
+        "ListDataTableAttributesRequestTypeDef",
+        "ListDataTableAttributesResponseTypeDef",
+        "ListDataTablePrimaryValuesRequestTypeDef",
+        "ListDataTablePrimaryValuesResponseTypeDef",
+        "ListDataTableValuesRequestTypeDef",
+        "ListDataTableValuesResponseTypeDef",
+        "ListDataTablesRequestTypeDef",
+        "ListDataTablesResponseTypeDef",
+        "ListDefaultVocabulariesRequestTypeDef",
+        "ListDefaultVocabulariesResponseTypeDef",
+        "ListEntitySecurityProfilesRequestTypeDef",
+        "ListEntitySecurityProfilesResponseTypeDef",
+        "ListEvaluationFormVersionsRequestTypeDef",
+        "ListEvaluationFormVersionsResponseTypeDef",
+        "ListEvaluationFormsRequestTypeDef",
+        "ListEvaluationFormsResponseTypeDef",
+        "ListFlowAssociationsRequestTypeDef",
+        "ListFlowAssociationsResponseTypeDef",
+        "ListHoursOfOperationOverridesRequestTypeDef",
+        "ListHoursOfOperationOverridesResponseTypeDef",
+        "ListHoursOfOperationsRequestTypeDef",
+        "ListHoursOfOperationsResponseTypeDef",
+        "ListInstanceAttributesRequestTypeDef",
+        "ListInstanceAttributesResponseTypeDef",
+        "ListInstanceStorageConfigsRequestTypeDef",
+        "ListInstanceStorageConfigsResponseTypeDef",
+        "ListInstancesRequestTypeDef",
+        "ListInstancesResponseTypeDef",
+        "ListIntegrationAssociationsRequestTypeDef",
+        "ListIntegrationAssociationsResponseTypeDef",
+        "ListLambdaFunctionsRequestTypeDef",
+        "ListLambdaFunctionsResponseTypeDef",
+        "ListLexBotsRequestTypeDef",
+        "ListLexBotsResponseTypeDef",
+        "ListNotificationsRequestTypeDef",
+        "ListNotificationsResponseTypeDef",
+        "ListPhoneNumbersRequestTypeDef",
+        "ListPhoneNumbersResponseTypeDef",
+        "ListPhoneNumbersSummaryTypeDef",
+        "ListPhoneNumbersV2RequestTypeDef",
+        "ListPhoneNumbersV2ResponseTypeDef",
+        "ListPredefinedAttributesRequestTypeDef",
+        "ListPredefinedAttributesResponseTypeDef",
+        "ListPromptsRequestTypeDef",
+        "ListPromptsResponseTypeDef",
+        "ListQueueEmailAddressesRequestTypeDef",
+        "ListQueueEmailAddressesResponseTypeDef",
+        "ListQueueQuickConnectsRequestTypeDef",
+        "ListQueueQuickConnectsResponseTypeDef",
+        "ListQueuesRequestTypeDef",
+        "ListQueuesResponseTypeDef",
+        "ListQuickConnectsRequestTypeDef",
+        "ListQuickConnectsResponseTypeDef",
+        "ListRealtimeContactAnalysisSegmentsV2RequestTypeDef",
+        "ListRealtimeContactAnalysisSegmentsV2ResponseTypeDef",
+        "ListRoutingProfileManualAssignmentQueuesRequestTypeDef",
+        "ListRoutingProfileManualAssignmentQueuesResponseTypeDef",
+        "ListRoutingProfileQueuesRequestTypeDef",
+        "ListRoutingProfileQueuesResponseTypeDef",
+        "ListRoutingProfilesRequestTypeDef",
+        "ListRoutingProfilesResponseTypeDef",
+        "ListRulesRequestTypeDef",
+        "ListRulesResponseTypeDef",
+        "ListSecurityKeysRequestTypeDef",
+        "ListSecurityKeysResponseTypeDef",
+        "ListSecurityProfileApplicationsRequestTypeDef",
+        "ListSecurityProfileApplicationsResponseTypeDef",
+        "ListSecurityProfileFlowModulesRequestTypeDef",
+        "ListSecurityProfileFlowModulesResponseTypeDef",
+        "ListSecurityProfilePermissionsRequestTypeDef",
+        "ListSecurityProfilePermissionsResponseTypeDef",
+        "ListSecurityProfilesRequestTypeDef",
+        "ListSecurityProfilesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTaskTemplatesRequestTypeDef",
+        "ListTaskTemplatesResponseTypeDef",
+        "ListTestCaseExecutionRecordsRequestTypeDef",
+        "ListTestCaseExecutionRecordsResponseTypeDef",
+        "ListTestCaseExecutionsRequestTypeDef",
+        "ListTestCaseExecutionsResponseTypeDef",
+        "ListTestCasesRequestTypeDef",
+        "ListTestCasesResponseTypeDef",
+        "ListTrafficDistributionGroupUsersRequestTypeDef",
+        "ListTrafficDistributionGroupUsersResponseTypeDef",
+        "ListTrafficDistributionGroupsRequestTypeDef",
+        "ListTrafficDistributionGroupsResponseTypeDef",
+        "ListUseCasesRequestTypeDef",
+        "ListUseCasesResponseTypeDef",
+        "ListUserHierarchyGroupsRequestTypeDef",
+        "ListUserHierarchyGroupsResponseTypeDef",
+        "ListUserNotificationsRequestTypeDef",
+        "ListUserNotificationsResponseTypeDef",
+        "ListUserProficienciesRequestTypeDef",
+        "ListUserProficienciesResponseTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "ListViewVersionsRequestTypeDef",
+        "ListViewVersionsResponseTypeDef",
+        "ListViewsRequestTypeDef",
+        "ListViewsResponseTypeDef",
+        "ListWorkspaceMediaRequestTypeDef",
+        "ListWorkspaceMediaResponseTypeDef",
+        "ListWorkspacePagesRequestTypeDef",
+        "ListWorkspacePagesResponseTypeDef",
+        "ListWorkspacesRequestTypeDef",
+        "ListWorkspacesResponseTypeDef",
+        "MatchCriteriaOutputTypeDef",
+        "MatchCriteriaTypeDef",
+        "MediaConcurrencyTypeDef",
+        "MediaItemTypeDef",
+        "MediaPlacementTypeDef",
+        "MeetingFeaturesConfigurationTypeDef",
+        "MeetingTypeDef",
+        "MetricDataV2TypeDef",
+        "MetricFilterV2OutputTypeDef",
+        "MetricFilterV2TypeDef",
+        "MetricIntervalTypeDef",
+        "MetricResultV2TypeDef",
+        "MetricV2OutputTypeDef",
+        "MetricV2TypeDef",
+        "MonitorContactRequestTypeDef",
+        "MonitorContactResponseTypeDef",
+        "MultiSelectQuestionRuleCategoryAutomationOutputTypeDef",
+        "MultiSelectQuestionRuleCategoryAutomationTypeDef",
+        "NameCriteriaTypeDef",
+        "NewSessionDetailsTypeDef",
+        "NextContactEntryTypeDef",
+        "NextContactMetadataTypeDef",
+        "NotificationRecipientTypeOutputTypeDef",
+        "NotificationRecipientTypeTypeDef",
+        "NotificationSearchCriteriaTypeDef",
+        "NotificationSearchFilterTypeDef",
+        "NotificationSearchSummaryTypeDef",
+        "NotificationTypeDef",
+        "NumberConditionTypeDef",
+        "NumberReferenceTypeDef",
+        "NumericQuestionPropertyValueAutomationTypeDef",
+        "ObservationSummaryTypeDef",
+        "OperationalHourTypeDef",
+        "OutboundAdditionalRecipientsTypeDef",
+        "OutboundCallerConfigTypeDef",
+        "OutboundEmailConfigTypeDef",
+        "OutboundEmailContentTypeDef",
+        "OutboundRawMessageTypeDef",
+        "OutboundStrategyConfigOutputTypeDef",
+        "OutboundStrategyConfigTypeDef",
+        "OutboundStrategyOutputTypeDef",
+        "OutboundStrategyTypeDef",
+        "OverrideHourTypeDef",
+        "OverrideTimeSliceTypeDef",
+        "PaletteCanvasTypeDef",
+        "PaletteHeaderTypeDef",
+        "PaletteNavigationTypeDef",
+        "PalettePrimaryTypeDef",
+        "ParentHoursOfOperationConfigTypeDef",
+        "ParticipantCapabilitiesTypeDef",
+        "ParticipantConfigurationTypeDef",
+        "ParticipantDetailsToAddTypeDef",
+        "ParticipantDetailsTypeDef",
+        "ParticipantMetricsTypeDef",
+        "ParticipantTimerConfigurationTypeDef",
+        "ParticipantTimerValueTypeDef",
+        "ParticipantTokenCredentialsTypeDef",
+        "PauseContactRequestTypeDef",
+        "PauseContactResponseTypeDef",
+        "PersistentChatTypeDef",
+        "PersistentConnectionConfigTypeDef",
+        "PhoneNumberConfigTypeDef",
+        "PhoneNumberQuickConnectConfigTypeDef",
+        "PhoneNumberStatusTypeDef",
+        "PhoneNumberSummaryTypeDef",
+        "PostAcceptTimeoutConfigTypeDef",
+        "PredefinedAttributeConfigurationTypeDef",
+        "PredefinedAttributeSearchCriteriaTypeDef",
+        "PredefinedAttributeSummaryTypeDef",
+        "PredefinedAttributeTypeDef",
+        "PredefinedAttributeValuesOutputTypeDef",
+        "PredefinedAttributeValuesTypeDef",
+        "PreviewOutputTypeDef",
+        "PreviewTypeDef",
+        "PrimaryAttributeAccessControlConfigurationItemOutputTypeDef",
+        "PrimaryAttributeAccessControlConfigurationItemTypeDef",
+        "PrimaryAttributeValueFilterTypeDef",
+        "PrimaryAttributeValueOutputTypeDef",
+        "PrimaryAttributeValueTypeDef",
+        "PrimaryValueResponseTypeDef",
+        "PrimaryValueTypeDef",
+        "PromptSearchCriteriaTypeDef",
+        "PromptSearchFilterTypeDef",
+        "PromptSummaryTypeDef",
+        "PromptTypeDef",
+        "PutUserStatusRequestTypeDef",
+        "PutUserStatusResponseTypeDef",
+        "QualityMetricsTypeDef",
+        "QueueInfoInputTypeDef",
+        "QueueInfoTypeDef",
+        "QueueQuickConnectConfigTypeDef",
+        "QueueReferenceTypeDef",
+        "QueueSearchCriteriaTypeDef",
+        "QueueSearchFilterTypeDef",
+        "QueueSummaryTypeDef",
+        "QueueTypeDef",
+        "QuickConnectConfigTypeDef",
+        "QuickConnectContactDataTypeDef",
+        "QuickConnectSearchCriteriaTypeDef",
+        "QuickConnectSearchFilterTypeDef",
+        "QuickConnectSummaryTypeDef",
+        "QuickConnectTypeDef",
+        "RangeTypeDef",
+        "ReadOnlyFieldInfoTypeDef",
+        "RealTimeContactAnalysisAttachmentTypeDef",
+        "RealTimeContactAnalysisCategoryDetailsTypeDef",
+        "RealTimeContactAnalysisCharacterIntervalTypeDef",
+        "RealTimeContactAnalysisIssueDetectedTypeDef",
+        "RealTimeContactAnalysisPointOfInterestTypeDef",
+        "RealTimeContactAnalysisSegmentAttachmentsTypeDef",
+        "RealTimeContactAnalysisSegmentCategoriesTypeDef",
+        "RealTimeContactAnalysisSegmentEventTypeDef",
+        "RealTimeContactAnalysisSegmentIssuesTypeDef",
+        "RealTimeContactAnalysisSegmentPostContactSummaryTypeDef",
+        "RealTimeContactAnalysisSegmentTranscriptTypeDef",
+        "RealTimeContactAnalysisTimeDataTypeDef",
+        "RealTimeContactAnalysisTranscriptItemRedactionTypeDef",
+        "RealTimeContactAnalysisTranscriptItemWithCharacterOffsetsTypeDef",
+        "RealTimeContactAnalysisTranscriptItemWithContentTypeDef",
+        "RealtimeContactAnalysisSegmentTypeDef",
+        "RecordPrimaryValueTypeDef",
+        "RecordingInfoTypeDef",
+        "RecurrenceConfigOutputTypeDef",
+        "RecurrenceConfigTypeDef",
+        "RecurrencePatternOutputTypeDef",
+        "RecurrencePatternTypeDef",
+        "ReferenceSummaryTypeDef",
+        "ReferenceTypeDef",
+        "ReleasePhoneNumberRequestTypeDef",
+        "ReplicateInstanceRequestTypeDef",
+        "ReplicateInstanceResponseTypeDef",
+        "ReplicationConfigurationTypeDef",
+        "ReplicationStatusSummaryTypeDef",
+        "RequiredFieldInfoTypeDef",
+        "ResourceTagsSearchCriteriaTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResumeContactRecordingRequestTypeDef",
+        "ResumeContactRecordingResponseTypeDef",
+        "ResumeContactRequestTypeDef",
+        "ResumeContactResponseTypeDef",
+        "RoutingCriteriaInputStepExpiryTypeDef",
+        "RoutingCriteriaInputStepTypeDef",
+        "RoutingCriteriaInputTypeDef",
+        "RoutingCriteriaTypeDef",
+        "RoutingProfileManualAssignmentQueueConfigSummaryTypeDef",
+        "RoutingProfileManualAssignmentQueueConfigTypeDef",
+        "RoutingProfileQueueConfigSummaryTypeDef",
+        "RoutingProfileQueueConfigTypeDef",
+        "RoutingProfileQueueReferenceTypeDef",
+        "RoutingProfileReferenceTypeDef",
+        "RoutingProfileSearchCriteriaTypeDef",
+        "RoutingProfileSearchFilterTypeDef",
+        "RoutingProfileSummaryTypeDef",
+        "RoutingProfileTypeDef",
+        "RuleActionOutputTypeDef",
+        "RuleActionTypeDef",
+        "RuleSummaryTypeDef",
+        "RuleTriggerEventSourceTypeDef",
+        "RuleTypeDef",
+        "S3ConfigTypeDef",
+        "SearchAgentStatusesRequestTypeDef",
+        "SearchAgentStatusesResponseTypeDef",
+        "SearchAvailablePhoneNumbersRequestTypeDef",
+        "SearchAvailablePhoneNumbersResponseTypeDef",
+        "SearchContactEvaluationsRequestTypeDef",
+        "SearchContactEvaluationsResponseTypeDef",
+        "SearchContactFlowModulesRequestTypeDef",
+        "SearchContactFlowModulesResponseTypeDef",
+        "SearchContactFlowsRequestTypeDef",
+        "SearchContactFlowsResponseTypeDef",
+        "SearchContactsAdditionalTimeRangeCriteriaTypeDef",
+        "SearchContactsAdditionalTimeRangeTypeDef",
+        "SearchContactsRequestTypeDef",
+        "SearchContactsResponseTypeDef",
+        "SearchContactsTimeRangeTypeDef",
+        "SearchContactsTimestampConditionTypeDef",
+        "SearchCriteriaTypeDef",
+        "SearchDataTablesRequestTypeDef",
+        "SearchDataTablesResponseTypeDef",
+        "SearchEmailAddressesRequestTypeDef",
+        "SearchEmailAddressesResponseTypeDef",
+        "SearchEvaluationFormsRequestTypeDef",
+        "SearchEvaluationFormsResponseTypeDef",
+        "SearchHoursOfOperationOverridesRequestTypeDef",
+        "SearchHoursOfOperationOverridesResponseTypeDef",
+        "SearchHoursOfOperationsRequestTypeDef",
+        "SearchHoursOfOperationsResponseTypeDef",
+        "SearchNotificationsRequestTypeDef",
+        "SearchNotificationsResponseTypeDef",
+        "SearchPredefinedAttributesRequestTypeDef",
+        "SearchPredefinedAttributesResponseTypeDef",
+        "SearchPromptsRequestTypeDef",
+        "SearchPromptsResponseTypeDef",
+        "SearchQueuesRequestTypeDef",
+        "SearchQueuesResponseTypeDef",
+        "SearchQuickConnectsRequestTypeDef",
+        "SearchQuickConnectsResponseTypeDef",
+        "SearchResourceTagsRequestTypeDef",
+        "SearchResourceTagsResponseTypeDef",
+        "SearchRoutingProfilesRequestTypeDef",
+        "SearchRoutingProfilesResponseTypeDef",
+        "SearchSecurityProfilesRequestTypeDef",
+        "SearchSecurityProfilesResponseTypeDef",
+        "SearchTestCasesRequestTypeDef",
+        "SearchTestCasesResponseTypeDef",
+        "SearchUserHierarchyGroupsRequestTypeDef",
+        "SearchUserHierarchyGroupsResponseTypeDef",
+        "SearchUsersRequestTypeDef",
+        "SearchUsersResponseTypeDef",
+        "SearchViewsRequestTypeDef",
+        "SearchViewsResponseTypeDef",
+        "SearchVocabulariesRequestTypeDef",
+        "SearchVocabulariesResponseTypeDef",
+        "SearchWorkspaceAssociationsRequestTypeDef",
+        "SearchWorkspaceAssociationsResponseTypeDef",
+        "SearchWorkspacesRequestTypeDef",
+        "SearchWorkspacesResponseTypeDef",
+        "SearchableAgentCriteriaStepTypeDef",
+        "SearchableContactAttributesCriteriaTypeDef",
+        "SearchableContactAttributesTypeDef",
+        "SearchableRoutingCriteriaStepTypeDef",
+        "SearchableRoutingCriteriaTypeDef",
+        "SearchableSegmentAttributesCriteriaTypeDef",
+        "SearchableSegmentAttributesTypeDef",
+        "SecurityKeyTypeDef",
+        "SecurityProfileItemTypeDef",
+        "SecurityProfileSearchCriteriaTypeDef",
+        "SecurityProfileSearchSummaryTypeDef",
+        "SecurityProfileSummaryTypeDef",
+        "SecurityProfileTypeDef",
+        "SecurityProfilesSearchFilterTypeDef",
+        "SegmentAttributeValueOutputTypeDef",
+        "SegmentAttributeValueTypeDef",
+        "SendChatIntegrationEventRequestTypeDef",
+        "SendChatIntegrationEventResponseTypeDef",
+        "SendNotificationActionDefinitionOutputTypeDef",
+        "SendNotificationActionDefinitionTypeDef",
+        "SendOutboundEmailRequestTypeDef",
+        "SendOutboundEmailResponseTypeDef",
+        "SignInConfigOutputTypeDef",
+        "SignInConfigTypeDef",
+        "SignInDistributionTypeDef",
+        "SingleSelectQuestionRuleCategoryAutomationTypeDef",
+        "SortTypeDef",
+        "SourceCampaignTypeDef",
+        "StartAttachedFileUploadRequestTypeDef",
+        "StartAttachedFileUploadResponseTypeDef",
+        "StartChatContactRequestTypeDef",
+        "StartChatContactResponseTypeDef",
+        "StartContactEvaluationRequestTypeDef",
+        "StartContactEvaluationResponseTypeDef",
+        "StartContactMediaProcessingRequestTypeDef",
+        "StartContactMediaProcessingResponseTypeDef",
+        "StartContactRecordingRequestTypeDef",
+        "StartContactRecordingResponseTypeDef",
+        "StartContactStreamingRequestTypeDef",
+        "StartContactStreamingResponseTypeDef",
+        "StartEmailContactRequestTypeDef",
+        "StartEmailContactResponseTypeDef",
+        "StartOutboundChatContactRequestTypeDef",
+        "StartOutboundChatContactResponseTypeDef",
+        "StartOutboundEmailContactRequestTypeDef",
+        "StartOutboundEmailContactResponseTypeDef",
+        "StartOutboundVoiceContactRequestTypeDef",
+        "StartOutboundVoiceContactResponseTypeDef",
+        "StartScreenSharingRequestTypeDef",
+        "StartScreenSharingResponseTypeDef",
+        "StartTaskContactRequestTypeDef",
+        "StartTaskContactResponseTypeDef",
+        "StartTestCaseExecutionRequestTypeDef",
+        "StartTestCaseExecutionResponseTypeDef",
+        "StartWebRTCContactRequestTypeDef",
+        "StartWebRTCContactResponseTypeDef",
+        "StateTransitionTypeDef",
+        "StepTypeDef",
+        "StopContactMediaProcessingRequestTypeDef",
+        "StopContactMediaProcessingResponseTypeDef",
+        "StopContactRecordingRequestTypeDef",
+        "StopContactRecordingResponseTypeDef",
+        "StopContactRequestTypeDef",
+        "StopContactResponseTypeDef",
+        "StopContactStreamingRequestTypeDef",
+        "StopContactStreamingResponseTypeDef",
+        "StopTestCaseExecutionRequestTypeDef",
+        "StopTestCaseExecutionResponseTypeDef",
+        "StringConditionTypeDef",
+        "StringReferenceTypeDef",
+        "SubmitAutoEvaluationActionDefinitionTypeDef",
+        "SubmitContactEvaluationRequestTypeDef",
+        "SubmitContactEvaluationResponseTypeDef",
+        "SuccessfulBatchAssociationSummaryTypeDef",
+        "SuccessfulRequestTypeDef",
+        "SuspendContactRecordingRequestTypeDef",
+        "SuspendContactRecordingResponseTypeDef",
+        "TagConditionTypeDef",
+        "TagContactRequestTypeDef",
+        "TagContactResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagSearchConditionTypeDef",
+        "TagSetTypeDef",
+        "TaskActionDefinitionOutputTypeDef",
+        "TaskActionDefinitionTypeDef",
+        "TaskAttachmentTypeDef",
+        "TaskTemplateConstraintsOutputTypeDef",
+        "TaskTemplateConstraintsTypeDef",
+        "TaskTemplateDefaultFieldValueTypeDef",
+        "TaskTemplateDefaultsOutputTypeDef",
+        "TaskTemplateDefaultsTypeDef",
+        "TaskTemplateFieldIdentifierTypeDef",
+        "TaskTemplateFieldOutputTypeDef",
+        "TaskTemplateFieldTypeDef",
+        "TaskTemplateInfoV2TypeDef",
+        "TaskTemplateMetadataTypeDef",
+        "TelephonyConfigOutputTypeDef",
+        "TelephonyConfigTypeDef",
+        "TemplateAttributesTypeDef",
+        "TemplatedMessageConfigTypeDef",
+        "TestCaseEntryPointTypeDef",
+        "TestCaseExecutionTypeDef",
+        "TestCaseSearchCriteriaTypeDef",
+        "TestCaseSearchFilterTypeDef",
+        "TestCaseSummaryTypeDef",
+        "TestCaseTypeDef",
+        "ThresholdTypeDef",
+        "ThresholdV2TypeDef",
+        "TrafficDistributionGroupSummaryTypeDef",
+        "TrafficDistributionGroupTypeDef",
+        "TrafficDistributionGroupUserSummaryTypeDef",
+        "TranscriptCriteriaTypeDef",
+        "TranscriptTypeDef",
+        "TransferContactRequestTypeDef",
+        "TransferContactResponseTypeDef",
+        "UntagContactRequestTypeDef",
+        "UntagContactResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAgentStatusRequestTypeDef",
+        "UpdateAttachedFilesConfigurationRequestTypeDef",
+        "UpdateAttachedFilesConfigurationResponseTypeDef",
+        "UpdateAuthenticationProfileRequestTypeDef",
+        "UpdateCaseActionDefinitionOutputTypeDef",
+        "UpdateCaseActionDefinitionTypeDef",
+        "UpdateContactAttributesRequestTypeDef",
+        "UpdateContactAttributesResponseTypeDef",
+        "UpdateContactEvaluationRequestTypeDef",
+        "UpdateContactEvaluationResponseTypeDef",
+        "UpdateContactFlowContentRequestTypeDef",
+        "UpdateContactFlowContentResponseTypeDef",
+        "UpdateContactFlowMetadataRequestTypeDef",
+        "UpdateContactFlowMetadataResponseTypeDef",
+        "UpdateContactFlowModuleAliasRequestTypeDef",
+        "UpdateContactFlowModuleAliasResponseTypeDef",
+        "UpdateContactFlowModuleContentRequestTypeDef",
+        "UpdateContactFlowModuleContentResponseTypeDef",
+        "UpdateContactFlowModuleMetadataRequestTypeDef",
+        "UpdateContactFlowModuleMetadataResponseTypeDef",
+        "UpdateContactFlowNameRequestTypeDef",
+        "UpdateContactFlowNameResponseTypeDef",
+        "UpdateContactRequestTypeDef",
+        "UpdateContactResponseTypeDef",
+        "UpdateContactRoutingDataRequestTypeDef",
+        "UpdateContactRoutingDataResponseTypeDef",
+        "UpdateContactScheduleRequestTypeDef",
+        "UpdateContactScheduleResponseTypeDef",
+        "UpdateDataTableAttributeRequestTypeDef",
+        "UpdateDataTableAttributeResponseTypeDef",
+        "UpdateDataTableMetadataRequestTypeDef",
+        "UpdateDataTableMetadataResponseTypeDef",
+        "UpdateDataTablePrimaryValuesRequestTypeDef",
+        "UpdateDataTablePrimaryValuesResponseTypeDef",
+        "UpdateEmailAddressMetadataRequestTypeDef",
+        "UpdateEmailAddressMetadataResponseTypeDef",
+        "UpdateEvaluationFormRequestTypeDef",
+        "UpdateEvaluationFormResponseTypeDef",
+        "UpdateHoursOfOperationOverrideRequestTypeDef",
+        "UpdateHoursOfOperationRequestTypeDef",
+        "UpdateInstanceAttributeRequestTypeDef",
+        "UpdateInstanceStorageConfigRequestTypeDef",
+        "UpdateNotificationContentRequestTypeDef",
+        "UpdateNotificationContentResponseTypeDef",
+        "UpdateParticipantAuthenticationRequestTypeDef",
+        "UpdateParticipantAuthenticationResponseTypeDef",
+        "UpdateParticipantRoleConfigChannelInfoTypeDef",
+        "UpdateParticipantRoleConfigRequestTypeDef",
+        "UpdateParticipantRoleConfigResponseTypeDef",
+        "UpdatePhoneNumberMetadataRequestTypeDef",
+        "UpdatePhoneNumberRequestTypeDef",
+        "UpdatePhoneNumberResponseTypeDef",
+        "UpdatePredefinedAttributeRequestTypeDef",
+        "UpdatePromptRequestTypeDef",
+        "UpdatePromptResponseTypeDef",
+        "UpdateQueueHoursOfOperationRequestTypeDef",
+        "UpdateQueueMaxContactsRequestTypeDef",
+        "UpdateQueueNameRequestTypeDef",
+        "UpdateQueueOutboundCallerConfigRequestTypeDef",
+        "UpdateQueueOutboundEmailConfigRequestTypeDef",
+        "UpdateQueueStatusRequestTypeDef",
+        "UpdateQuickConnectConfigRequestTypeDef",
+        "UpdateQuickConnectNameRequestTypeDef",
+        "UpdateRoutingProfileAgentAvailabilityTimerRequestTypeDef",
+        "UpdateRoutingProfileConcurrencyRequestTypeDef",
+        "UpdateRoutingProfileDefaultOutboundQueueRequestTypeDef",
+        "UpdateRoutingProfileNameRequestTypeDef",
+        "UpdateRoutingProfileQueuesRequestTypeDef",
+        "UpdateRuleRequestTypeDef",
+        "UpdateSecurityProfileRequestTypeDef",
+        "UpdateTaskTemplateRequestTypeDef",
+        "UpdateTaskTemplateResponseTypeDef",
+        "UpdateTestCaseRequestTypeDef",
+        "UpdateTestCaseResponseTypeDef",
+        "UpdateTrafficDistributionRequestTypeDef",
+        "UpdateTrafficDistributionResponseTypeDef",
+        "UpdateUserConfigRequestTypeDef",
+        "UpdateUserHierarchyGroupNameRequestTypeDef",
+        "UpdateUserHierarchyRequestTypeDef",
+        "UpdateUserHierarchyStructureRequestTypeDef",
+        "UpdateUserIdentityInfoRequestTypeDef",
+        "UpdateUserNotificationStatusRequestTypeDef",
+        "UpdateUserNotificationStatusResponseTypeDef",
+        "UpdateUserPhoneConfigRequestTypeDef",
+        "UpdateUserProficienciesRequestTypeDef",
+        "UpdateUserRoutingProfileRequestTypeDef",
+        "UpdateUserSecurityProfilesRequestTypeDef",
+        "UpdateViewContentRequestTypeDef",
+        "UpdateViewContentResponseTypeDef",
+        "UpdateViewMetadataRequestTypeDef",
+        "UpdateViewMetadataResponseTypeDef",
+        "UpdateWorkspaceMetadataRequestTypeDef",
+        "UpdateWorkspaceMetadataResponseTypeDef",
+        "UpdateWorkspacePageRequestTypeDef",
+        "UpdateWorkspacePageResponseTypeDef",
+        "UpdateWorkspaceThemeRequestTypeDef",
+        "UpdateWorkspaceThemeResponseTypeDef",
+        "UpdateWorkspaceVisibilityRequestTypeDef",
+        "UpdateWorkspaceVisibilityResponseTypeDef",
+        "UploadUrlMetadataTypeDef",
+        "UrlReferenceTypeDef",
+        "UseCaseTypeDef",
+        "UserDataFiltersTypeDef",
+        "UserDataTypeDef",
+        "UserHierarchyGroupSearchCriteriaTypeDef",
+        "UserHierarchyGroupSearchFilterTypeDef",
+        "UserIdentityInfoLiteTypeDef",
+        "UserIdentityInfoTypeDef",
+        "UserInfoTypeDef",
+        "UserNotificationSummaryTypeDef",
+        "UserPhoneConfigTypeDef",
+        "UserProficiencyDisassociateTypeDef",
+        "UserProficiencyTypeDef",
+        "UserQuickConnectConfigTypeDef",
+        "UserReferenceTypeDef",
+        "UserSearchCriteriaTypeDef",
+        "UserSearchFilterTypeDef",
+        "UserSearchSummaryTypeDef",
+        "UserSummaryTypeDef",
+        "UserTypeDef",
+        "ValidationEnumOutputTypeDef",
+        "ValidationEnumTypeDef",
+        "ValidationOutputTypeDef",
+        "ValidationTypeDef",
+        "ViewContentTypeDef",
+        "ViewInputContentTypeDef",
+        "ViewSearchCriteriaTypeDef",
+        "ViewSearchFilterTypeDef",
+        "ViewSummaryTypeDef",
+        "ViewTypeDef",
+        "ViewVersionSummaryTypeDef",
+        "VocabularySummaryTypeDef",
+        "VocabularyTypeDef",
+        "VoiceCallEntryPointParametersTypeDef",
+        "VoiceEnhancementConfigTypeDef",
+        "VoiceRecordingConfigurationTypeDef",
+        "WisdomInfoTypeDef",
+        "WorkspaceAssociationSearchCriteriaTypeDef",
+        "WorkspaceAssociationSearchFilterTypeDef",
+        "WorkspaceAssociationSearchSummaryTypeDef",
+        "WorkspacePageTypeDef",
+        "WorkspaceSearchCriteriaTypeDef",
+        "WorkspaceSearchFilterTypeDef",
+        "WorkspaceSearchSummaryTypeDef",
+        "WorkspaceSummaryTypeDef",
+        "WorkspaceThemeConfigTypeDef",
+        "WorkspaceThemeImagesTypeDef",
+        "WorkspaceThemePaletteTypeDef",
+        "WorkspaceThemeTypeDef",
+        "WorkspaceThemeTypographyTypeDef",
+        "WorkspaceTypeDef",
+    ]
 
 
 class ActionSummaryTypeDef(TypedDict):
@@ -1454,9 +1455,18 @@ class ActivateEvaluationFormResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EmailRecipientTypeDef(TypedDict):
+    Address: NotRequired[str]
+    DisplayName: NotRequired[str]
+
+
 class AdditionalEmailRecipientsTypeDef(TypedDict):
     ToList: NotRequired[list[EmailRecipientTypeDef]]
     CcList: NotRequired[list[EmailRecipientTypeDef]]
+
+
+class AfterContactWorkConfigTypeDef(TypedDict):
+    AfterContactWorkTimeLimit: NotRequired[int]
 
 
 class AfterContactWorkConfigPerChannelTypeDef(TypedDict):
@@ -1465,8 +1475,9 @@ class AfterContactWorkConfigPerChannelTypeDef(TypedDict):
     AgentFirstCallbackAfterContactWorkConfig: NotRequired[AfterContactWorkConfigTypeDef]
 
 
-class AfterContactWorkConfigTypeDef(TypedDict):
-    AfterContactWorkTimeLimit: NotRequired[int]
+class DistributionTypeDef(TypedDict):
+    Region: str
+    Percentage: int
 
 
 class AgentConfigOutputTypeDef(TypedDict):
@@ -1475,6 +1486,11 @@ class AgentConfigOutputTypeDef(TypedDict):
 
 class AgentConfigTypeDef(TypedDict):
     Distributions: ReadOnly[Sequence[DistributionTypeDef]]
+
+
+class QueueReferenceTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
 
 
 class AgentContactReferenceTypeDef(TypedDict):
@@ -1487,8 +1503,22 @@ class AgentContactReferenceTypeDef(TypedDict):
     Queue: NotRequired[QueueReferenceTypeDef]
 
 
+class PostAcceptTimeoutConfigTypeDef(TypedDict):
+    DurationInSeconds: int
+
+
+class PreviewOutputTypeDef(TypedDict):
+    PostAcceptTimeoutConfig: PostAcceptTimeoutConfigTypeDef
+    AllowedUserActions: list[AllowedUserActionType]
+
+
 class AgentFirstOutputTypeDef(TypedDict):
     Preview: NotRequired[PreviewOutputTypeDef]
+
+
+class PreviewTypeDef(TypedDict):
+    PostAcceptTimeoutConfig: PostAcceptTimeoutConfigTypeDef
+    AllowedUserActions: ReadOnly[Sequence[AllowedUserActionType]]
 
 
 class AgentFirstTypeDef(TypedDict):
@@ -1505,6 +1535,31 @@ class AgentHierarchyGroupsTypeDef(TypedDict):
     L3Ids: NotRequired[ReadOnly[Sequence[str]]]
     L4Ids: NotRequired[ReadOnly[Sequence[str]]]
     L5Ids: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DeviceInfoTypeDef(TypedDict):
+    PlatformName: NotRequired[str]
+    PlatformVersion: NotRequired[str]
+    OperatingSystem: NotRequired[str]
+
+
+class HierarchyGroupsTypeDef(TypedDict):
+    Level1: NotRequired[AgentHierarchyGroupTypeDef]
+    Level2: NotRequired[AgentHierarchyGroupTypeDef]
+    Level3: NotRequired[AgentHierarchyGroupTypeDef]
+    Level4: NotRequired[AgentHierarchyGroupTypeDef]
+    Level5: NotRequired[AgentHierarchyGroupTypeDef]
+
+
+class ParticipantCapabilitiesTypeDef(TypedDict):
+    Video: NotRequired[VideoCapabilityType]
+    ScreenShare: NotRequired[ScreenShareCapabilityType]
+
+
+class StateTransitionTypeDef(TypedDict):
+    State: NotRequired[ParticipantStateType]
+    StateStartTimestamp: NotRequired[datetime]
+    StateEndTimestamp: NotRequired[datetime]
 
 
 class AgentInfoTypeDef(TypedDict):
@@ -1524,6 +1579,11 @@ class AgentInfoTypeDef(TypedDict):
     VoiceEnhancementMode: NotRequired[VoiceEnhancementModeType]
 
 
+class AudioQualityMetricsInfoTypeDef(TypedDict):
+    QualityScore: NotRequired[float]
+    PotentialQualityIssues: NotRequired[list[str]]
+
+
 class AgentQualityMetricsTypeDef(TypedDict):
     Audio: NotRequired[AudioQualityMetricsInfoTypeDef]
 
@@ -1539,10 +1599,31 @@ class AgentStatusReferenceTypeDef(TypedDict):
     StatusName: NotRequired[str]
 
 
+class StringConditionTypeDef(TypedDict):
+    FieldName: NotRequired[str]
+    Value: NotRequired[str]
+    ComparisonType: NotRequired[StringComparisonTypeType]
+
+
 class AgentStatusSearchCriteriaTypeDef(TypedDict):
     OrConditions: NotRequired[ReadOnly[Sequence[AgentStatusSearchCriteriaTypeDef]]]
     AndConditions: NotRequired[ReadOnly[Sequence[AgentStatusSearchCriteriaTypeDef]]]
     StringCondition: NotRequired[StringConditionTypeDef]
+
+
+class TagConditionTypeDef(TypedDict):
+    TagKey: NotRequired[str]
+    TagValue: NotRequired[str]
+
+
+class CommonAttributeAndConditionTypeDef(TypedDict):
+    TagConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
+
+
+class ControlPlaneAttributeFilterTypeDef(TypedDict):
+    OrConditions: NotRequired[ReadOnly[Sequence[CommonAttributeAndConditionTypeDef]]]
+    AndCondition: NotRequired[ReadOnly[CommonAttributeAndConditionTypeDef]]
+    TagCondition: NotRequired[TagConditionTypeDef]
 
 
 class AgentStatusSearchFilterTypeDef(TypedDict):
@@ -1632,9 +1713,36 @@ class AssignContactCategoryActionDefinitionTypeDef(TypedDict):
     pass
 
 
+class EmptyFieldValueTypeDef(TypedDict):
+    pass
+
+
+class FieldValueUnionTypeDef(TypedDict):
+    BooleanValue: NotRequired[bool]
+    DoubleValue: NotRequired[float]
+    EmptyValue: NotRequired[EmptyFieldValueTypeDef]
+    StringValue: NotRequired[str]
+
+
+class CaseSlaConfigurationOutputTypeDef(TypedDict):
+    Name: str
+    Type: SlaTypeType
+    FieldId: NotRequired[str]
+    TargetFieldValues: NotRequired[list[FieldValueUnionTypeDef]]
+    TargetSlaMinutes: int
+
+
 class AssignSlaActionDefinitionOutputTypeDef(TypedDict):
     SlaAssignmentType: SlaAssignmentTypeType
     CaseSlaConfiguration: NotRequired[CaseSlaConfigurationOutputTypeDef]
+
+
+class CaseSlaConfigurationTypeDef(TypedDict):
+    Name: str
+    Type: SlaTypeType
+    FieldId: NotRequired[str]
+    TargetFieldValues: NotRequired[ReadOnly[Sequence[FieldValueUnionTypeDef]]]
+    TargetSlaMinutes: int
 
 
 class AssignSlaActionDefinitionTypeDef(TypedDict):
@@ -1660,6 +1768,15 @@ class AssociateApprovedOriginRequestTypeDef(TypedDict):
     InstanceId: str
     Origin: str
     ClientToken: NotRequired[str]
+
+
+class LexBotTypeDef(TypedDict):
+    Name: str
+    LexRegion: str
+
+
+class LexV2BotTypeDef(TypedDict):
+    AliasArn: NotRequired[str]
 
 
 class AssociateBotRequestTypeDef(TypedDict):
@@ -1711,12 +1828,50 @@ class AssociateFlowResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ParentHoursOfOperationConfigTypeDef(TypedDict):
+    HoursOfOperationId: NotRequired[str]
+
+
 class AssociateHoursOfOperationsRequestTypeDef(TypedDict):
     InstanceId: str
     HoursOfOperationId: str
     ParentHoursOfOperationConfigs: ReadOnly[
         Sequence[ParentHoursOfOperationConfigTypeDef]
     ]
+
+
+class KinesisFirehoseConfigTypeDef(TypedDict):
+    FirehoseArn: str
+
+
+class KinesisStreamConfigTypeDef(TypedDict):
+    StreamArn: str
+
+
+class EncryptionConfigTypeDef(TypedDict):
+    EncryptionType: EncryptionTypeType
+    KeyId: str
+
+
+class KinesisVideoStreamConfigTypeDef(TypedDict):
+    Prefix: str
+    RetentionPeriodHours: int
+    EncryptionConfig: EncryptionConfigTypeDef
+
+
+class S3ConfigTypeDef(TypedDict):
+    BucketName: str
+    BucketPrefix: str
+    EncryptionConfig: NotRequired[EncryptionConfigTypeDef]
+
+
+class InstanceStorageConfigTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    StorageType: StorageTypeType
+    S3Config: NotRequired[S3ConfigTypeDef]
+    KinesisVideoStreamConfig: NotRequired[KinesisVideoStreamConfigTypeDef]
+    KinesisStreamConfig: NotRequired[KinesisStreamConfigTypeDef]
+    KinesisFirehoseConfig: NotRequired[KinesisFirehoseConfigTypeDef]
 
 
 class AssociateInstanceStorageConfigRequestTypeDef(TypedDict):
@@ -1749,6 +1904,10 @@ class AssociatePhoneNumberContactFlowRequestTypeDef(TypedDict):
     ContactFlowId: str
 
 
+class EmailAddressConfigTypeDef(TypedDict):
+    EmailAddressId: str
+
+
 class AssociateQueueEmailAddressesRequestTypeDef(TypedDict):
     InstanceId: str
     QueueId: str
@@ -1760,6 +1919,21 @@ class AssociateQueueQuickConnectsRequestTypeDef(TypedDict):
     InstanceId: str
     QueueId: str
     QuickConnectIds: ReadOnly[Sequence[str]]
+
+
+class RoutingProfileQueueReferenceTypeDef(TypedDict):
+    QueueId: str
+    Channel: ChannelType
+
+
+class RoutingProfileManualAssignmentQueueConfigTypeDef(TypedDict):
+    QueueReference: RoutingProfileQueueReferenceTypeDef
+
+
+class RoutingProfileQueueConfigTypeDef(TypedDict):
+    QueueReference: RoutingProfileQueueReferenceTypeDef
+    Priority: int
+    Delay: int
 
 
 class AssociateRoutingProfileQueuesRequestTypeDef(TypedDict):
@@ -1782,6 +1956,10 @@ class AssociateSecurityKeyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SecurityProfileItemTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
 class AssociateSecurityProfilesRequestTypeDef(TypedDict):
     InstanceId: str
     SecurityProfiles: ReadOnly[Sequence[SecurityProfileItemTypeDef]]
@@ -1799,6 +1977,12 @@ class AssociateTrafficDistributionGroupUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UserProficiencyTypeDef(TypedDict):
+    AttributeName: str
+    AttributeValue: str
+    Level: float
+
+
 class AssociateUserProficienciesRequestTypeDef(TypedDict):
     InstanceId: str
     UserId: str
@@ -1809,6 +1993,16 @@ class AssociateWorkspaceRequestTypeDef(TypedDict):
     InstanceId: str
     WorkspaceId: str
     ResourceArns: ReadOnly[Sequence[str]]
+
+
+class FailedBatchAssociationSummaryTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class SuccessfulBatchAssociationSummaryTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
 
 
 class AssociateWorkspaceResponseTypeDef(TypedDict):
@@ -1835,6 +2029,11 @@ class AttachedFileErrorTypeDef(TypedDict):
     FileId: NotRequired[str]
 
 
+class CreatedByInfoTypeDef(TypedDict):
+    ConnectUserArn: NotRequired[str]
+    AWSIdentityArn: NotRequired[str]
+
+
 class AttachedFileTypeDef(TypedDict):
     CreationTime: str
     FileArn: str
@@ -1846,6 +2045,10 @@ class AttachedFileTypeDef(TypedDict):
     FileUseCaseType: NotRequired[FileUseCaseTypeType]
     AssociatedResourceArn: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
+
+
+class ExtensionConfigurationOutputTypeDef(TypedDict):
+    AllowedExtensions: list[AllowedExtensionTypeDef]
 
 
 class AttachedFilesConfigurationSummaryTypeDef(TypedDict):
@@ -1875,9 +2078,23 @@ class AttendeeTypeDef(TypedDict):
     JoinToken: NotRequired[str]
 
 
+class HierarchyGroupConditionTypeDef(TypedDict):
+    Value: NotRequired[str]
+    HierarchyGroupMatchType: NotRequired[HierarchyGroupMatchTypeType]
+
+
 class AttributeAndConditionTypeDef(TypedDict):
     TagConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
     HierarchyGroupCondition: NotRequired[HierarchyGroupConditionTypeDef]
+
+
+class MatchCriteriaOutputTypeDef(TypedDict):
+    AgentsCriteria: NotRequired[AgentsCriteriaOutputTypeDef]
+
+
+class RangeTypeDef(TypedDict):
+    MinProficiencyLevel: NotRequired[float]
+    MaxProficiencyLevel: NotRequired[float]
 
 
 class AttributeConditionOutputTypeDef(TypedDict):
@@ -1887,6 +2104,10 @@ class AttributeConditionOutputTypeDef(TypedDict):
     Range: NotRequired[RangeTypeDef]
     MatchCriteria: NotRequired[MatchCriteriaOutputTypeDef]
     ComparisonOperator: NotRequired[str]
+
+
+class MatchCriteriaTypeDef(TypedDict):
+    AgentsCriteria: NotRequired[ReadOnly[AgentsCriteriaTypeDef]]
 
 
 class AttributeConditionTypeDef(TypedDict):
@@ -1905,11 +2126,6 @@ class AttributeTypeDef(TypedDict):
 
 class AudioFeaturesTypeDef(TypedDict):
     EchoReduction: NotRequired[MeetingFeatureStatusType]
-
-
-class AudioQualityMetricsInfoTypeDef(TypedDict):
-    QualityScore: NotRequired[float]
-    PotentialQualityIssues: NotRequired[list[str]]
 
 
 class AuthenticationProfileSummaryTypeDef(TypedDict):
@@ -1969,10 +2185,20 @@ class BatchAssociateAnalyticsDataSetRequestTypeDef(TypedDict):
     TargetAccountId: NotRequired[str]
 
 
+class ErrorResultTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
 class BatchAssociateAnalyticsDataSetResponseTypeDef(TypedDict):
     Created: NotRequired[list[AnalyticsDataAssociationResultTypeDef]]
     Errors: NotRequired[list[ErrorResultTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PrimaryValueTypeDef(TypedDict):
+    AttributeName: str
+    Value: str
 
 
 class BatchCreateDataTableValueFailureResultTypeDef(TypedDict):
@@ -1981,16 +2207,26 @@ class BatchCreateDataTableValueFailureResultTypeDef(TypedDict):
     Message: str
 
 
+class DataTableLockVersionTypeDef(TypedDict):
+    DataTable: NotRequired[str]
+    Attribute: NotRequired[str]
+    PrimaryValues: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class DataTableValueTypeDef(TypedDict):
+    PrimaryValues: NotRequired[ReadOnly[Sequence[PrimaryValueTypeDef]]]
+    AttributeName: str
+    Value: str
+    LockVersion: NotRequired[DataTableLockVersionTypeDef]
+    LastModifiedTime: NotRequired[ReadOnly[datetime | str]]
+    LastModifiedRegion: NotRequired[str]
+
+
 class BatchCreateDataTableValueRequestTypeDef(TypedDict):
     InstanceId: str
     DataTableId: str
     Values: ReadOnly[Sequence[DataTableValueTypeDef]]
-
-
-class BatchCreateDataTableValueResponseTypeDef(TypedDict):
-    Successful: list[BatchCreateDataTableValueSuccessResultTypeDef]
-    Failed: list[BatchCreateDataTableValueFailureResultTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchCreateDataTableValueSuccessResultTypeDef(TypedDict):
@@ -2000,10 +2236,22 @@ class BatchCreateDataTableValueSuccessResultTypeDef(TypedDict):
     LockVersion: DataTableLockVersionTypeDef
 
 
+class BatchCreateDataTableValueResponseTypeDef(TypedDict):
+    Successful: list[BatchCreateDataTableValueSuccessResultTypeDef]
+    Failed: list[BatchCreateDataTableValueFailureResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class BatchDeleteDataTableValueFailureResultTypeDef(TypedDict):
     PrimaryValues: list[PrimaryValueTypeDef]
     AttributeName: str
     Message: str
+
+
+class DataTableDeleteValueIdentifierTypeDef(TypedDict):
+    PrimaryValues: NotRequired[ReadOnly[Sequence[PrimaryValueTypeDef]]]
+    AttributeName: str
+    LockVersion: DataTableLockVersionTypeDef
 
 
 class BatchDeleteDataTableValueRequestTypeDef(TypedDict):
@@ -2012,16 +2260,16 @@ class BatchDeleteDataTableValueRequestTypeDef(TypedDict):
     Values: ReadOnly[Sequence[DataTableDeleteValueIdentifierTypeDef]]
 
 
-class BatchDeleteDataTableValueResponseTypeDef(TypedDict):
-    Successful: list[BatchDeleteDataTableValueSuccessResultTypeDef]
-    Failed: list[BatchDeleteDataTableValueFailureResultTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class BatchDeleteDataTableValueSuccessResultTypeDef(TypedDict):
     PrimaryValues: list[PrimaryValueTypeDef]
     AttributeName: str
     LockVersion: DataTableLockVersionTypeDef
+
+
+class BatchDeleteDataTableValueResponseTypeDef(TypedDict):
+    Successful: list[BatchDeleteDataTableValueSuccessResultTypeDef]
+    Failed: list[BatchDeleteDataTableValueFailureResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchDescribeDataTableValueFailureResultTypeDef(TypedDict):
@@ -2030,16 +2278,21 @@ class BatchDescribeDataTableValueFailureResultTypeDef(TypedDict):
     Message: str
 
 
+class DataTableValueIdentifierTypeDef(TypedDict):
+    PrimaryValues: NotRequired[ReadOnly[Sequence[PrimaryValueTypeDef]]]
+    AttributeName: str
+
+
 class BatchDescribeDataTableValueRequestTypeDef(TypedDict):
     InstanceId: str
     DataTableId: str
     Values: ReadOnly[Sequence[DataTableValueIdentifierTypeDef]]
 
 
-class BatchDescribeDataTableValueResponseTypeDef(TypedDict):
-    Successful: list[BatchDescribeDataTableValueSuccessResultTypeDef]
-    Failed: list[BatchDescribeDataTableValueFailureResultTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class PrimaryValueResponseTypeDef(TypedDict):
+    AttributeName: NotRequired[str]
+    AttributeId: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class BatchDescribeDataTableValueSuccessResultTypeDef(TypedDict):
@@ -2051,6 +2304,12 @@ class BatchDescribeDataTableValueSuccessResultTypeDef(TypedDict):
     LockVersion: DataTableLockVersionTypeDef
     LastModifiedTime: NotRequired[datetime]
     LastModifiedRegion: NotRequired[str]
+
+
+class BatchDescribeDataTableValueResponseTypeDef(TypedDict):
+    Successful: list[BatchDescribeDataTableValueSuccessResultTypeDef]
+    Failed: list[BatchDescribeDataTableValueFailureResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchDisassociateAnalyticsDataSetRequestTypeDef(TypedDict):
@@ -2083,15 +2342,60 @@ class BatchGetFlowAssociationRequestTypeDef(TypedDict):
     ResourceType: NotRequired[ListFlowAssociationResourceTypeType]
 
 
+class FlowAssociationSummaryTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    FlowId: NotRequired[str]
+    ResourceType: NotRequired[ListFlowAssociationResourceTypeType]
+
+
 class BatchGetFlowAssociationResponseTypeDef(TypedDict):
     FlowAssociationSummaryList: NotRequired[list[FlowAssociationSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CampaignTypeDef(TypedDict):
+    CampaignId: NotRequired[str]
+
+
+class EndpointTypeDef(TypedDict):
+    Type: NotRequired[EndpointTypeType]
+    Address: NotRequired[str]
+
+
+class OutboundStrategyConfigTypeDef(TypedDict):
+    AgentFirst: NotRequired[ReadOnly[AgentFirstTypeDef]]
+
+
+class OutboundStrategyTypeDef(TypedDict):
+    Type: OutboundStrategyTypeType
+    Config: NotRequired[ReadOnly[OutboundStrategyConfigTypeDef]]
+
+
+class ContactDataRequestTypeDef(TypedDict):
+    SystemEndpoint: NotRequired[EndpointTypeDef]
+    CustomerEndpoint: NotRequired[EndpointTypeDef]
+    RequestIdentifier: NotRequired[str]
+    QueueId: NotRequired[str]
+    Attributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    Campaign: NotRequired[CampaignTypeDef]
+    OutboundStrategy: NotRequired[ReadOnly[OutboundStrategyTypeDef]]
 
 
 class BatchPutContactRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     InstanceId: str
     ContactDataRequestList: ReadOnly[Sequence[ContactDataRequestTypeDef]]
+
+
+class FailedRequestTypeDef(TypedDict):
+    RequestIdentifier: NotRequired[str]
+    FailureReasonCode: NotRequired[FailureReasonCodeType]
+    FailureReasonMessage: NotRequired[str]
+
+
+class SuccessfulRequestTypeDef(TypedDict):
+    RequestIdentifier: NotRequired[str]
+    ContactId: NotRequired[str]
 
 
 class BatchPutContactResponseTypeDef(TypedDict):
@@ -2112,41 +2416,21 @@ class BatchUpdateDataTableValueRequestTypeDef(TypedDict):
     Values: ReadOnly[Sequence[DataTableValueTypeDef]]
 
 
-class BatchUpdateDataTableValueResponseTypeDef(TypedDict):
-    Successful: list[BatchUpdateDataTableValueSuccessResultTypeDef]
-    Failed: list[BatchUpdateDataTableValueFailureResultTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class BatchUpdateDataTableValueSuccessResultTypeDef(TypedDict):
     PrimaryValues: list[PrimaryValueTypeDef]
     AttributeName: str
     LockVersion: DataTableLockVersionTypeDef
 
 
+class BatchUpdateDataTableValueResponseTypeDef(TypedDict):
+    Successful: list[BatchUpdateDataTableValueSuccessResultTypeDef]
+    Failed: list[BatchUpdateDataTableValueFailureResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class BooleanConditionTypeDef(TypedDict):
     FieldName: NotRequired[str]
     ComparisonType: NotRequired[BooleanComparisonTypeType]
-
-
-class CampaignTypeDef(TypedDict):
-    CampaignId: NotRequired[str]
-
-
-class CaseSlaConfigurationOutputTypeDef(TypedDict):
-    Name: str
-    Type: SlaTypeType
-    FieldId: NotRequired[str]
-    TargetFieldValues: NotRequired[list[FieldValueUnionTypeDef]]
-    TargetSlaMinutes: int
-
-
-class CaseSlaConfigurationTypeDef(TypedDict):
-    Name: str
-    Type: SlaTypeType
-    FieldId: NotRequired[str]
-    TargetFieldValues: NotRequired[ReadOnly[Sequence[FieldValueUnionTypeDef]]]
-    TargetSlaMinutes: int
 
 
 class ChatContactMetricsTypeDef(TypedDict):
@@ -2175,10 +2459,33 @@ class ChatMessageTypeDef(TypedDict):
     Content: str
 
 
+class ParticipantMetricsTypeDef(TypedDict):
+    ParticipantId: NotRequired[str]
+    ParticipantType: NotRequired[ParticipantTypeType]
+    ConversationAbandon: NotRequired[bool]
+    MessagesSent: NotRequired[int]
+    NumResponses: NotRequired[int]
+    MessageLengthInChars: NotRequired[int]
+    TotalResponseTimeInMillis: NotRequired[int]
+    MaxResponseTimeInMillis: NotRequired[int]
+    LastMessageTimestamp: NotRequired[datetime]
+
+
 class ChatMetricsTypeDef(TypedDict):
     ChatContactMetrics: NotRequired[ChatContactMetricsTypeDef]
     AgentMetrics: NotRequired[ParticipantMetricsTypeDef]
     CustomerMetrics: NotRequired[ParticipantMetricsTypeDef]
+
+
+class ParticipantTimerValueTypeDef(TypedDict):
+    ParticipantTimerAction: NotRequired[ParticipantTimerActionType]
+    ParticipantTimerDurationInMinutes: NotRequired[int]
+
+
+class ParticipantTimerConfigurationTypeDef(TypedDict):
+    ParticipantRole: TimerEligibleParticipantRolesType
+    TimerType: ParticipantTimerTypeType
+    TimerValue: ParticipantTimerValueTypeDef
 
 
 class ChatParticipantRoleConfigTypeDef(TypedDict):
@@ -2204,6 +2511,11 @@ class ClaimPhoneNumberResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PhoneNumberStatusTypeDef(TypedDict):
+    Status: NotRequired[PhoneNumberWorkflowStatusType]
+    Message: NotRequired[str]
+
+
 class ClaimedPhoneNumberSummaryTypeDef(TypedDict):
     PhoneNumberId: NotRequired[str]
     PhoneNumberArn: NotRequired[str]
@@ -2218,10 +2530,6 @@ class ClaimedPhoneNumberSummaryTypeDef(TypedDict):
     SourcePhoneNumberArn: NotRequired[str]
 
 
-class CommonAttributeAndConditionTypeDef(TypedDict):
-    TagConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
-
-
 class CompleteAttachedFileUploadRequestTypeDef(TypedDict):
     InstanceId: str
     FileId: str
@@ -2232,14 +2540,51 @@ class CompleteAttachedFileUploadResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class NumberConditionTypeDef(TypedDict):
+    FieldName: NotRequired[str]
+    MinValue: NotRequired[int]
+    MaxValue: NotRequired[int]
+    ComparisonType: NotRequired[NumberComparisonTypeType]
+
+
 class ConditionTypeDef(TypedDict):
     StringCondition: NotRequired[StringConditionTypeDef]
     NumberCondition: NotRequired[NumberConditionTypeDef]
 
 
+class MediaPlacementTypeDef(TypedDict):
+    AudioHostUrl: NotRequired[str]
+    AudioFallbackUrl: NotRequired[str]
+    SignalingUrl: NotRequired[str]
+    TurnControlUrl: NotRequired[str]
+    EventIngestionUrl: NotRequired[str]
+
+
+class MeetingFeaturesConfigurationTypeDef(TypedDict):
+    Audio: NotRequired[AudioFeaturesTypeDef]
+
+
+class MeetingTypeDef(TypedDict):
+    MediaRegion: NotRequired[str]
+    MediaPlacement: NotRequired[MediaPlacementTypeDef]
+    MeetingFeatures: NotRequired[MeetingFeaturesConfigurationTypeDef]
+    MeetingId: NotRequired[str]
+
+
 class ConnectionDataTypeDef(TypedDict):
     Attendee: NotRequired[AttendeeTypeDef]
     Meeting: NotRequired[MeetingTypeDef]
+
+
+class TranscriptCriteriaTypeDef(TypedDict):
+    ParticipantRole: ParticipantRoleType
+    SearchText: ReadOnly[Sequence[str]]
+    MatchType: SearchContactsMatchTypeType
+
+
+class TranscriptTypeDef(TypedDict):
+    Criteria: ReadOnly[Sequence[TranscriptCriteriaTypeDef]]
+    MatchType: NotRequired[SearchContactsMatchTypeType]
 
 
 class ContactAnalysisTypeDef(TypedDict):
@@ -2250,16 +2595,6 @@ class ContactConfigurationTypeDef(TypedDict):
     ContactId: str
     ParticipantRole: NotRequired[ParticipantRoleType]
     IncludeRawMessage: NotRequired[bool]
-
-
-class ContactDataRequestTypeDef(TypedDict):
-    SystemEndpoint: NotRequired[EndpointTypeDef]
-    CustomerEndpoint: NotRequired[EndpointTypeDef]
-    RequestIdentifier: NotRequired[str]
-    QueueId: NotRequired[str]
-    Attributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    Campaign: NotRequired[CampaignTypeDef]
-    OutboundStrategy: NotRequired[ReadOnly[OutboundStrategyTypeDef]]
 
 
 class ContactDetailsTypeDef(TypedDict):
@@ -2279,6 +2614,10 @@ class ContactEvaluationTypeDef(TypedDict):
 
 class ContactFilterTypeDef(TypedDict):
     ContactStates: NotRequired[ReadOnly[Sequence[ContactStateType]]]
+
+
+class ContactFlowTypeConditionTypeDef(TypedDict):
+    ContactFlowType: NotRequired[ContactFlowTypeType]
 
 
 class ContactFlowAttributeAndConditionTypeDef(TypedDict):
@@ -2327,6 +2666,12 @@ class ContactFlowModuleSearchCriteriaTypeDef(TypedDict):
     StatusCondition: NotRequired[ContactFlowModuleStatusType]
 
 
+class ControlPlaneTagFilterTypeDef(TypedDict):
+    OrConditions: NotRequired[ReadOnly[Sequence[Sequence[TagConditionTypeDef]]]]
+    AndConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
+    TagCondition: NotRequired[TagConditionTypeDef]
+
+
 class ContactFlowModuleSearchFilterTypeDef(TypedDict):
     TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
 
@@ -2336,6 +2681,10 @@ class ContactFlowModuleSummaryTypeDef(TypedDict):
     Arn: NotRequired[str]
     Name: NotRequired[str]
     State: NotRequired[ContactFlowModuleStateType]
+
+
+class ExternalInvocationConfigurationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
 
 
 class ContactFlowModuleTypeDef(TypedDict):
@@ -2383,10 +2732,6 @@ class ContactFlowSummaryTypeDef(TypedDict):
     ContactFlowStatus: NotRequired[ContactFlowStatusType]
 
 
-class ContactFlowTypeConditionTypeDef(TypedDict):
-    ContactFlowType: NotRequired[ContactFlowTypeType]
-
-
 class ContactFlowTypeDef(TypedDict):
     Arn: NotRequired[str]
     Id: NotRequired[str]
@@ -2414,13 +2759,13 @@ class ContactMetricInfoTypeDef(TypedDict):
     Name: ContactMetricNameType
 
 
+class ContactMetricValueTypeDef(TypedDict):
+    Number: NotRequired[float]
+
+
 class ContactMetricResultTypeDef(TypedDict):
     Name: ContactMetricNameType
     Value: ContactMetricValueTypeDef
-
-
-class ContactMetricValueTypeDef(TypedDict):
-    Number: NotRequired[float]
 
 
 class ContactSearchSummaryAgentInfoTypeDef(TypedDict):
@@ -2433,9 +2778,47 @@ class ContactSearchSummaryQueueInfoTypeDef(TypedDict):
     EnqueueTimestamp: NotRequired[datetime]
 
 
+class SegmentAttributeValueOutputTypeDef(TypedDict):
+    ValueString: NotRequired[str]
+    ValueMap: NotRequired[dict[str, SegmentAttributeValueOutputTypeDef]]
+    ValueInteger: NotRequired[int]
+    ValueList: NotRequired[list[SegmentAttributeValueOutputTypeDef]]
+    ValueArn: NotRequired[str]
+
+
 class ContactSearchSummarySegmentAttributeValueTypeDef(TypedDict):
     ValueString: NotRequired[str]
     ValueMap: NotRequired[dict[str, SegmentAttributeValueOutputTypeDef]]
+
+
+class GlobalResiliencyMetadataTypeDef(TypedDict):
+    ActiveRegion: NotRequired[str]
+    OriginRegion: NotRequired[str]
+    TrafficDistributionGroupId: NotRequired[str]
+
+
+class ExpiryTypeDef(TypedDict):
+    DurationInSeconds: NotRequired[int]
+    ExpiryTimestamp: NotRequired[datetime]
+
+
+class ExpressionOutputTypeDef(TypedDict):
+    AttributeCondition: NotRequired[AttributeConditionOutputTypeDef]
+    AndExpression: NotRequired[list[ExpressionOutputTypeDef]]
+    OrExpression: NotRequired[list[ExpressionOutputTypeDef]]
+    NotAttributeCondition: NotRequired[AttributeConditionOutputTypeDef]
+
+
+class StepTypeDef(TypedDict):
+    Expiry: NotRequired[ExpiryTypeDef]
+    Expression: NotRequired[ExpressionOutputTypeDef]
+    Status: NotRequired[RoutingCriteriaStepStatusType]
+
+
+class RoutingCriteriaTypeDef(TypedDict):
+    Steps: NotRequired[list[StepTypeDef]]
+    ActivationTimestamp: NotRequired[datetime]
+    Index: NotRequired[int]
 
 
 class ContactSearchSummaryTypeDef(TypedDict):
@@ -2457,6 +2840,90 @@ class ContactSearchSummaryTypeDef(TypedDict):
     RoutingCriteria: NotRequired[RoutingCriteriaTypeDef]
     Tags: NotRequired[dict[str, str]]
     GlobalResiliencyMetadata: NotRequired[GlobalResiliencyMetadataTypeDef]
+
+
+class CustomerTypeDef(TypedDict):
+    DeviceInfo: NotRequired[DeviceInfoTypeDef]
+    Capabilities: NotRequired[ParticipantCapabilitiesTypeDef]
+
+
+class CustomerVoiceActivityTypeDef(TypedDict):
+    GreetingStartTimestamp: NotRequired[datetime]
+    GreetingEndTimestamp: NotRequired[datetime]
+
+
+class DisconnectDetailsTypeDef(TypedDict):
+    PotentialDisconnectIssue: NotRequired[str]
+
+
+class EndpointInfoTypeDef(TypedDict):
+    Type: NotRequired[EndpointTypeType]
+    Address: NotRequired[str]
+    DisplayName: NotRequired[str]
+
+
+class QuickConnectContactDataTypeDef(TypedDict):
+    ContactId: NotRequired[str]
+    InitiationTimestamp: NotRequired[datetime]
+    QuickConnectId: NotRequired[str]
+    QuickConnectName: NotRequired[str]
+    QuickConnectType: NotRequired[QuickConnectTypeType]
+
+
+class NextContactMetadataTypeDef(TypedDict):
+    QuickConnectContactData: NotRequired[QuickConnectContactDataTypeDef]
+
+
+class NextContactEntryTypeDef(TypedDict):
+    Type: NotRequired[NextContactTypeType]
+    NextContactMetadata: NotRequired[NextContactMetadataTypeDef]
+
+
+class OutboundStrategyConfigOutputTypeDef(TypedDict):
+    AgentFirst: NotRequired[AgentFirstOutputTypeDef]
+
+
+class OutboundStrategyOutputTypeDef(TypedDict):
+    Type: OutboundStrategyTypeType
+    Config: NotRequired[OutboundStrategyConfigOutputTypeDef]
+
+
+class CustomerQualityMetricsTypeDef(TypedDict):
+    Audio: NotRequired[AudioQualityMetricsInfoTypeDef]
+
+
+class QualityMetricsTypeDef(TypedDict):
+    Agent: NotRequired[AgentQualityMetricsTypeDef]
+    Customer: NotRequired[CustomerQualityMetricsTypeDef]
+
+
+class QueueInfoTypeDef(TypedDict):
+    Id: NotRequired[str]
+    EnqueueTimestamp: NotRequired[datetime]
+
+
+class RecordingInfoTypeDef(TypedDict):
+    StorageType: NotRequired[StorageTypeType]
+    Location: NotRequired[str]
+    MediaStreamType: NotRequired[MediaStreamTypeType]
+    ParticipantType: NotRequired[ParticipantTypeType]
+    FragmentStartNumber: NotRequired[str]
+    FragmentStopNumber: NotRequired[str]
+    StartTimestamp: NotRequired[datetime]
+    StopTimestamp: NotRequired[datetime]
+    Status: NotRequired[RecordingStatusType]
+    DeletionReason: NotRequired[str]
+    UnprocessedTranscriptLocation: NotRequired[str]
+
+
+class TaskTemplateInfoV2TypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class WisdomInfoTypeDef(TypedDict):
+    SessionArn: NotRequired[str]
+    AiAgents: NotRequired[list[AiAgentInfoTypeDef]]
 
 
 class ContactTypeDef(TypedDict):
@@ -2510,18 +2977,6 @@ class ContactTypeDef(TypedDict):
     GlobalResiliencyMetadata: NotRequired[GlobalResiliencyMetadataTypeDef]
 
 
-class ControlPlaneAttributeFilterTypeDef(TypedDict):
-    OrConditions: NotRequired[ReadOnly[Sequence[CommonAttributeAndConditionTypeDef]]]
-    AndCondition: NotRequired[ReadOnly[CommonAttributeAndConditionTypeDef]]
-    TagCondition: NotRequired[TagConditionTypeDef]
-
-
-class ControlPlaneTagFilterTypeDef(TypedDict):
-    OrConditions: NotRequired[ReadOnly[Sequence[Sequence[TagConditionTypeDef]]]]
-    AndConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
-    TagCondition: NotRequired[TagConditionTypeDef]
-
-
 class ControlPlaneUserAttributeFilterTypeDef(TypedDict):
     OrConditions: NotRequired[ReadOnly[Sequence[AttributeAndConditionTypeDef]]]
     AndCondition: NotRequired[ReadOnly[AttributeAndConditionTypeDef]]
@@ -2542,6 +2997,11 @@ class CreateAgentStatusResponseTypeDef(TypedDict):
     AgentStatusARN: NotRequired[str]
     AgentStatusId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FieldValueTypeDef(TypedDict):
+    Id: str
+    Value: FieldValueUnionTypeDef
 
 
 class CreateCaseActionDefinitionOutputTypeDef(TypedDict):
@@ -2631,6 +3091,26 @@ class CreateContactFlowVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ReferenceTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Type: ReferenceTypeType
+    Status: NotRequired[ReferenceStatusType]
+    Arn: NotRequired[str]
+    StatusReason: NotRequired[str]
+
+
+class SegmentAttributeValueTypeDef(TypedDict):
+    ValueString: NotRequired[str]
+    ValueMap: NotRequired[ReadOnly[Mapping[str, SegmentAttributeValueTypeDef]]]
+    ValueInteger: NotRequired[int]
+    ValueList: NotRequired[ReadOnly[Sequence[SegmentAttributeValueTypeDef]]]
+    ValueArn: NotRequired[str]
+
+
+class UserInfoTypeDef(TypedDict):
+    UserId: NotRequired[str]
+
+
 class CreateContactRequestTypeDef(TypedDict):
     InstanceId: str
     ClientToken: NotRequired[str]
@@ -2652,6 +3132,25 @@ class CreateContactResponseTypeDef(TypedDict):
     ContactId: NotRequired[str]
     ContactArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ValidationEnumTypeDef(TypedDict):
+    Strict: NotRequired[bool]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ValidationTypeDef(TypedDict):
+    MinLength: NotRequired[int]
+    MaxLength: NotRequired[int]
+    MinValues: NotRequired[int]
+    MaxValues: NotRequired[int]
+    IgnoreCase: NotRequired[bool]
+    Minimum: NotRequired[float]
+    Maximum: NotRequired[float]
+    ExclusiveMinimum: NotRequired[float]
+    ExclusiveMaximum: NotRequired[float]
+    MultipleOf: NotRequired[float]
+    Enum: NotRequired[ReadOnly[ValidationEnumTypeDef]]
 
 
 class CreateDataTableAttributeRequestTypeDef(TypedDict):
@@ -2703,6 +3202,211 @@ class CreateEmailAddressResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EvaluationFormAutoEvaluationConfigurationTypeDef(TypedDict):
+    Enabled: bool
+
+
+class EvaluationFormItemEnablementSourceTypeDef(TypedDict):
+    Type: EvaluationFormItemEnablementSourceTypeType
+    RefId: NotRequired[str]
+
+
+class EvaluationFormItemEnablementSourceValueTypeDef(TypedDict):
+    Type: EvaluationFormItemEnablementSourceValueTypeType
+    RefId: NotRequired[str]
+
+
+class EvaluationFormItemEnablementExpressionTypeDef(TypedDict):
+    Source: EvaluationFormItemEnablementSourceTypeDef
+    Values: ReadOnly[Sequence[EvaluationFormItemEnablementSourceValueTypeDef]]
+    Comparator: EvaluationFormItemSourceValuesComparatorType
+
+
+class EvaluationFormItemEnablementConditionOperandTypeDef(TypedDict):
+    Expression: NotRequired[ReadOnly[EvaluationFormItemEnablementExpressionTypeDef]]
+    Condition: NotRequired[ReadOnly[EvaluationFormItemEnablementConditionTypeDef]]
+
+
+class EvaluationFormItemEnablementConditionTypeDef(TypedDict):
+    Operands: ReadOnly[Sequence[EvaluationFormItemEnablementConditionOperandTypeDef]]
+    Operator: NotRequired[EvaluationFormItemEnablementOperatorType]
+
+
+class EvaluationFormItemEnablementConfigurationTypeDef(TypedDict):
+    Condition: ReadOnly[EvaluationFormItemEnablementConditionTypeDef]
+    Action: EvaluationFormItemEnablementActionType
+    DefaultAction: NotRequired[EvaluationFormItemEnablementActionType]
+
+
+class MultiSelectQuestionRuleCategoryAutomationTypeDef(TypedDict):
+    Category: str
+    Condition: MultiSelectQuestionRuleCategoryAutomationConditionType
+    OptionRefIds: ReadOnly[Sequence[str]]
+
+
+class EvaluationFormMultiSelectQuestionAutomationOptionTypeDef(TypedDict):
+    RuleCategory: NotRequired[
+        ReadOnly[MultiSelectQuestionRuleCategoryAutomationTypeDef]
+    ]
+
+
+class EvaluationFormQuestionAutomationAnswerSourceTypeDef(TypedDict):
+    SourceType: EvaluationFormQuestionAutomationAnswerSourceTypeType
+
+
+class EvaluationFormMultiSelectQuestionAutomationTypeDef(TypedDict):
+    Options: NotRequired[
+        ReadOnly[Sequence[EvaluationFormMultiSelectQuestionAutomationOptionTypeDef]]
+    ]
+    DefaultOptionRefIds: NotRequired[ReadOnly[Sequence[str]]]
+    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
+
+
+class EvaluationFormMultiSelectQuestionOptionTypeDef(TypedDict):
+    RefId: str
+    Text: str
+
+
+class EvaluationFormMultiSelectQuestionPropertiesTypeDef(TypedDict):
+    Options: ReadOnly[Sequence[EvaluationFormMultiSelectQuestionOptionTypeDef]]
+    DisplayAs: NotRequired[EvaluationFormMultiSelectQuestionDisplayModeType]
+    Automation: NotRequired[
+        ReadOnly[EvaluationFormMultiSelectQuestionAutomationTypeDef]
+    ]
+
+
+class NumericQuestionPropertyValueAutomationTypeDef(TypedDict):
+    Label: NumericQuestionPropertyAutomationLabelType
+
+
+class EvaluationFormNumericQuestionAutomationTypeDef(TypedDict):
+    PropertyValue: NotRequired[NumericQuestionPropertyValueAutomationTypeDef]
+    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
+
+
+class EvaluationFormNumericQuestionOptionTypeDef(TypedDict):
+    MinValue: int
+    MaxValue: int
+    Score: NotRequired[int]
+    AutomaticFail: NotRequired[bool]
+    AutomaticFailConfiguration: NotRequired[AutomaticFailConfigurationTypeDef]
+
+
+class EvaluationFormNumericQuestionPropertiesTypeDef(TypedDict):
+    MinValue: int
+    MaxValue: int
+    Options: NotRequired[ReadOnly[Sequence[EvaluationFormNumericQuestionOptionTypeDef]]]
+    Automation: NotRequired[EvaluationFormNumericQuestionAutomationTypeDef]
+
+
+class SingleSelectQuestionRuleCategoryAutomationTypeDef(TypedDict):
+    Category: str
+    Condition: SingleSelectQuestionRuleCategoryAutomationConditionType
+    OptionRefId: str
+
+
+class EvaluationFormSingleSelectQuestionAutomationOptionTypeDef(TypedDict):
+    RuleCategory: NotRequired[SingleSelectQuestionRuleCategoryAutomationTypeDef]
+
+
+class EvaluationFormSingleSelectQuestionAutomationTypeDef(TypedDict):
+    Options: NotRequired[
+        ReadOnly[Sequence[EvaluationFormSingleSelectQuestionAutomationOptionTypeDef]]
+    ]
+    DefaultOptionRefId: NotRequired[str]
+    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
+
+
+class EvaluationFormSingleSelectQuestionOptionTypeDef(TypedDict):
+    RefId: str
+    Text: str
+    Score: NotRequired[int]
+    AutomaticFail: NotRequired[bool]
+    AutomaticFailConfiguration: NotRequired[AutomaticFailConfigurationTypeDef]
+
+
+class EvaluationFormSingleSelectQuestionPropertiesTypeDef(TypedDict):
+    Options: ReadOnly[Sequence[EvaluationFormSingleSelectQuestionOptionTypeDef]]
+    DisplayAs: NotRequired[EvaluationFormSingleSelectQuestionDisplayModeType]
+    Automation: NotRequired[
+        ReadOnly[EvaluationFormSingleSelectQuestionAutomationTypeDef]
+    ]
+
+
+class EvaluationFormTextQuestionAutomationTypeDef(TypedDict):
+    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
+
+
+class EvaluationFormTextQuestionPropertiesTypeDef(TypedDict):
+    Automation: NotRequired[EvaluationFormTextQuestionAutomationTypeDef]
+
+
+class EvaluationFormQuestionTypePropertiesTypeDef(TypedDict):
+    Numeric: NotRequired[ReadOnly[EvaluationFormNumericQuestionPropertiesTypeDef]]
+    SingleSelect: NotRequired[
+        ReadOnly[EvaluationFormSingleSelectQuestionPropertiesTypeDef]
+    ]
+    Text: NotRequired[EvaluationFormTextQuestionPropertiesTypeDef]
+    MultiSelect: NotRequired[
+        ReadOnly[EvaluationFormMultiSelectQuestionPropertiesTypeDef]
+    ]
+
+
+class EvaluationFormQuestionTypeDef(TypedDict):
+    Title: str
+    Instructions: NotRequired[str]
+    RefId: str
+    NotApplicableEnabled: NotRequired[bool]
+    QuestionType: EvaluationFormQuestionTypeType
+    QuestionTypeProperties: NotRequired[
+        ReadOnly[EvaluationFormQuestionTypePropertiesTypeDef]
+    ]
+    Enablement: NotRequired[ReadOnly[EvaluationFormItemEnablementConfigurationTypeDef]]
+    Weight: NotRequired[float]
+
+
+class EvaluationFormSectionTypeDef(TypedDict):
+    Title: str
+    RefId: str
+    Instructions: NotRequired[str]
+    Items: ReadOnly[Sequence[EvaluationFormItemTypeDef]]
+    Weight: NotRequired[float]
+
+
+class EvaluationFormItemTypeDef(TypedDict):
+    Section: NotRequired[ReadOnly[EvaluationFormSectionTypeDef]]
+    Question: NotRequired[ReadOnly[EvaluationFormQuestionTypeDef]]
+
+
+class EvaluationFormLanguageConfigurationTypeDef(TypedDict):
+    FormLanguage: NotRequired[EvaluationFormLanguageCodeType]
+
+
+class EvaluationFormScoringStrategyTypeDef(TypedDict):
+    Mode: EvaluationFormScoringModeType
+    Status: EvaluationFormScoringStatusType
+
+
+class EvaluationFormTargetConfigurationTypeDef(TypedDict):
+    ContactInteractionType: ContactInteractionTypeType
+
+
+class EvaluationReviewNotificationRecipientValueTypeDef(TypedDict):
+    UserId: NotRequired[str]
+
+
+class EvaluationReviewNotificationRecipientTypeDef(TypedDict):
+    Type: EvaluationReviewNotificationRecipientTypeType
+    Value: EvaluationReviewNotificationRecipientValueTypeDef
+
+
+class EvaluationReviewConfigurationTypeDef(TypedDict):
+    ReviewNotificationRecipients: ReadOnly[
+        Sequence[EvaluationReviewNotificationRecipientTypeDef]
+    ]
+    EligibilityDays: NotRequired[int]
+
+
 class CreateEvaluationFormRequestTypeDef(TypedDict):
     InstanceId: str
     Title: str
@@ -2726,6 +3430,29 @@ class CreateEvaluationFormResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OverrideTimeSliceTypeDef(TypedDict):
+    Hours: int
+    Minutes: int
+
+
+class HoursOfOperationOverrideConfigTypeDef(TypedDict):
+    Day: NotRequired[OverrideDaysType]
+    StartTime: NotRequired[OverrideTimeSliceTypeDef]
+    EndTime: NotRequired[OverrideTimeSliceTypeDef]
+
+
+class RecurrencePatternTypeDef(TypedDict):
+    Frequency: RecurrenceFrequencyType
+    Interval: int
+    ByMonth: NotRequired[ReadOnly[Sequence[int]]]
+    ByMonthDay: NotRequired[ReadOnly[Sequence[int]]]
+    ByWeekdayOccurrence: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class RecurrenceConfigTypeDef(TypedDict):
+    RecurrencePattern: ReadOnly[RecurrencePatternTypeDef]
+
+
 class CreateHoursOfOperationOverrideRequestTypeDef(TypedDict):
     InstanceId: str
     HoursOfOperationId: str
@@ -2741,6 +3468,17 @@ class CreateHoursOfOperationOverrideRequestTypeDef(TypedDict):
 class CreateHoursOfOperationOverrideResponseTypeDef(TypedDict):
     HoursOfOperationOverrideId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HoursOfOperationTimeSliceTypeDef(TypedDict):
+    Hours: int
+    Minutes: int
+
+
+class HoursOfOperationConfigTypeDef(TypedDict):
+    Day: HoursOfOperationDaysType
+    StartTime: HoursOfOperationTimeSliceTypeDef
+    EndTime: HoursOfOperationTimeSliceTypeDef
 
 
 class CreateHoursOfOperationRequestTypeDef(TypedDict):
@@ -2810,11 +3548,22 @@ class CreateNotificationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ParticipantDetailsToAddTypeDef(TypedDict):
+    ParticipantRole: NotRequired[ParticipantRoleType]
+    DisplayName: NotRequired[str]
+    ParticipantCapabilities: NotRequired[ParticipantCapabilitiesTypeDef]
+
+
 class CreateParticipantRequestTypeDef(TypedDict):
     InstanceId: str
     ContactId: str
     ClientToken: NotRequired[str]
     ParticipantDetails: ParticipantDetailsToAddTypeDef
+
+
+class ParticipantTokenCredentialsTypeDef(TypedDict):
+    ParticipantToken: NotRequired[str]
+    Expiry: NotRequired[str]
 
 
 class CreateParticipantResponseTypeDef(TypedDict):
@@ -2834,6 +3583,14 @@ class CreatePersistentContactAssociationRequestTypeDef(TypedDict):
 class CreatePersistentContactAssociationResponseTypeDef(TypedDict):
     ContinuedFromContactId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InputPredefinedAttributeConfigurationTypeDef(TypedDict):
+    EnableValueValidationOnAssociation: NotRequired[bool]
+
+
+class PredefinedAttributeValuesTypeDef(TypedDict):
+    StringList: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreatePredefinedAttributeRequestTypeDef(TypedDict):
@@ -2872,6 +3629,16 @@ class CreatePushNotificationRegistrationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OutboundCallerConfigTypeDef(TypedDict):
+    OutboundCallerIdName: NotRequired[str]
+    OutboundCallerIdNumberId: NotRequired[str]
+    OutboundFlowId: NotRequired[str]
+
+
+class OutboundEmailConfigTypeDef(TypedDict):
+    OutboundEmailAddressId: NotRequired[str]
+
+
 class CreateQueueRequestTypeDef(TypedDict):
     InstanceId: str
     Name: str
@@ -2891,6 +3658,32 @@ class CreateQueueResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FlowQuickConnectConfigTypeDef(TypedDict):
+    ContactFlowId: str
+
+
+class PhoneNumberQuickConnectConfigTypeDef(TypedDict):
+    PhoneNumber: str
+
+
+class QueueQuickConnectConfigTypeDef(TypedDict):
+    QueueId: str
+    ContactFlowId: str
+
+
+class UserQuickConnectConfigTypeDef(TypedDict):
+    UserId: str
+    ContactFlowId: str
+
+
+class QuickConnectConfigTypeDef(TypedDict):
+    QuickConnectType: QuickConnectTypeType
+    UserConfig: NotRequired[UserQuickConnectConfigTypeDef]
+    QueueConfig: NotRequired[QueueQuickConnectConfigTypeDef]
+    PhoneConfig: NotRequired[PhoneNumberQuickConnectConfigTypeDef]
+    FlowConfig: NotRequired[FlowQuickConnectConfigTypeDef]
+
+
 class CreateQuickConnectRequestTypeDef(TypedDict):
     InstanceId: str
     Name: str
@@ -2903,6 +3696,16 @@ class CreateQuickConnectResponseTypeDef(TypedDict):
     QuickConnectARN: NotRequired[str]
     QuickConnectId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CrossChannelBehaviorTypeDef(TypedDict):
+    BehaviorType: BehaviorTypeType
+
+
+class MediaConcurrencyTypeDef(TypedDict):
+    Channel: ChannelType
+    Concurrency: int
+    CrossChannelBehavior: NotRequired[CrossChannelBehaviorTypeDef]
 
 
 class CreateRoutingProfileRequestTypeDef(TypedDict):
@@ -2925,6 +3728,65 @@ class CreateRoutingProfileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EndAssociatedTasksActionDefinitionTypeDef(TypedDict):
+    pass
+
+
+class EventBridgeActionDefinitionTypeDef(TypedDict):
+    Name: str
+
+
+class NotificationRecipientTypeTypeDef(TypedDict):
+    UserTags: NotRequired[ReadOnly[Mapping[str, str]]]
+    UserIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SendNotificationActionDefinitionTypeDef(TypedDict):
+    DeliveryMethod: NotificationDeliveryTypeType
+    Subject: NotRequired[str]
+    Content: str
+    ContentType: NotificationContentTypeType
+    Recipient: ReadOnly[NotificationRecipientTypeTypeDef]
+    Exclusion: NotRequired[ReadOnly[NotificationRecipientTypeTypeDef]]
+
+
+class SubmitAutoEvaluationActionDefinitionTypeDef(TypedDict):
+    EvaluationFormId: str
+
+
+class TaskActionDefinitionTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    ContactFlowId: str
+    References: NotRequired[ReadOnly[Mapping[str, ReferenceTypeDef]]]
+
+
+class UpdateCaseActionDefinitionTypeDef(TypedDict):
+    Fields: ReadOnly[Sequence[FieldValueTypeDef]]
+
+
+class RuleActionTypeDef(TypedDict):
+    ActionType: ActionTypeType
+    TaskAction: NotRequired[ReadOnly[TaskActionDefinitionTypeDef]]
+    EventBridgeAction: NotRequired[EventBridgeActionDefinitionTypeDef]
+    AssignContactCategoryAction: NotRequired[
+        AssignContactCategoryActionDefinitionTypeDef
+    ]
+    SendNotificationAction: NotRequired[
+        ReadOnly[SendNotificationActionDefinitionTypeDef]
+    ]
+    CreateCaseAction: NotRequired[ReadOnly[CreateCaseActionDefinitionTypeDef]]
+    UpdateCaseAction: NotRequired[ReadOnly[UpdateCaseActionDefinitionTypeDef]]
+    AssignSlaAction: NotRequired[ReadOnly[AssignSlaActionDefinitionTypeDef]]
+    EndAssociatedTasksAction: NotRequired[EndAssociatedTasksActionDefinitionTypeDef]
+    SubmitAutoEvaluationAction: NotRequired[SubmitAutoEvaluationActionDefinitionTypeDef]
+
+
+class RuleTriggerEventSourceTypeDef(TypedDict):
+    EventSourceName: EventSourceNameType
+    IntegrationAssociationId: NotRequired[str]
+
+
 class CreateRuleRequestTypeDef(TypedDict):
     InstanceId: str
     Name: str
@@ -2939,6 +3801,35 @@ class CreateRuleResponseTypeDef(TypedDict):
     RuleArn: str
     RuleId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FlowModuleTypeDef(TypedDict):
+    Type: NotRequired[FlowModuleTypeType]
+    FlowModuleId: NotRequired[str]
+
+
+class PrimaryAttributeValueTypeDef(TypedDict):
+    AccessType: NotRequired[AccessTypeType]
+    AttributeName: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PrimaryAttributeAccessControlConfigurationItemTypeDef(TypedDict):
+    PrimaryAttributeValues: NotRequired[
+        ReadOnly[Sequence[PrimaryAttributeValueTypeDef]]
+    ]
+
+
+class DataTableAccessControlConfigurationTypeDef(TypedDict):
+    PrimaryAttributeAccessControlConfiguration: NotRequired[
+        ReadOnly[PrimaryAttributeAccessControlConfigurationItemTypeDef]
+    ]
+
+
+class GranularAccessControlConfigurationTypeDef(TypedDict):
+    DataTableAccessControlConfiguration: NotRequired[
+        ReadOnly[DataTableAccessControlConfigurationTypeDef]
+    ]
 
 
 class CreateSecurityProfileRequestTypeDef(TypedDict):
@@ -2964,6 +3855,46 @@ class CreateSecurityProfileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TaskTemplateFieldIdentifierTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class InvisibleFieldInfoTypeDef(TypedDict):
+    Id: NotRequired[TaskTemplateFieldIdentifierTypeDef]
+
+
+class ReadOnlyFieldInfoTypeDef(TypedDict):
+    Id: NotRequired[TaskTemplateFieldIdentifierTypeDef]
+
+
+class RequiredFieldInfoTypeDef(TypedDict):
+    Id: NotRequired[TaskTemplateFieldIdentifierTypeDef]
+
+
+class TaskTemplateConstraintsTypeDef(TypedDict):
+    RequiredFields: NotRequired[ReadOnly[Sequence[RequiredFieldInfoTypeDef]]]
+    ReadOnlyFields: NotRequired[ReadOnly[Sequence[ReadOnlyFieldInfoTypeDef]]]
+    InvisibleFields: NotRequired[ReadOnly[Sequence[InvisibleFieldInfoTypeDef]]]
+
+
+class TaskTemplateDefaultFieldValueTypeDef(TypedDict):
+    Id: NotRequired[TaskTemplateFieldIdentifierTypeDef]
+    DefaultValue: NotRequired[str]
+
+
+class TaskTemplateDefaultsTypeDef(TypedDict):
+    DefaultFieldValues: NotRequired[
+        ReadOnly[Sequence[TaskTemplateDefaultFieldValueTypeDef]]
+    ]
+
+
+class TaskTemplateFieldTypeDef(TypedDict):
+    Id: TaskTemplateFieldIdentifierTypeDef
+    Description: NotRequired[str]
+    Type: NotRequired[TaskTemplateFieldTypeType]
+    SingleSelectOptions: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateTaskTemplateRequestTypeDef(TypedDict):
     InstanceId: str
     Name: str
@@ -2981,6 +3912,18 @@ class CreateTaskTemplateResponseTypeDef(TypedDict):
     Id: str
     Arn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VoiceCallEntryPointParametersTypeDef(TypedDict):
+    SourcePhoneNumber: NotRequired[str]
+    DestinationPhoneNumber: NotRequired[str]
+    FlowId: NotRequired[str]
+
+
+class TestCaseEntryPointTypeDef(TypedDict):
+    Type: NotRequired[TestCaseEntryPointTypeType]
+    VoiceCallEntryPointParameters: NotRequired[VoiceCallEntryPointParametersTypeDef]
+    ChatEntryPointParameters: NotRequired[ChatEntryPointParametersTypeDef]
 
 
 class CreateTestCaseRequestTypeDef(TypedDict):
@@ -3043,6 +3986,38 @@ class CreateUserHierarchyGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PersistentConnectionConfigTypeDef(TypedDict):
+    Channel: ChannelType
+    PersistentConnection: bool
+
+
+class PhoneNumberConfigTypeDef(TypedDict):
+    Channel: ChannelType
+    PhoneType: PhoneTypeType
+    PhoneNumber: NotRequired[str]
+
+
+class UserIdentityInfoTypeDef(TypedDict):
+    FirstName: NotRequired[str]
+    LastName: NotRequired[str]
+    Email: NotRequired[str]
+    SecondaryEmail: NotRequired[str]
+    Mobile: NotRequired[str]
+
+
+class UserPhoneConfigTypeDef(TypedDict):
+    PhoneType: NotRequired[PhoneTypeType]
+    AutoAccept: NotRequired[bool]
+    AfterContactWorkTimeLimit: NotRequired[int]
+    DeskPhoneNumber: NotRequired[str]
+    PersistentConnection: NotRequired[bool]
+
+
+class VoiceEnhancementConfigTypeDef(TypedDict):
+    Channel: ChannelType
+    VoiceEnhancementMode: VoiceEnhancementModeType
+
+
 class CreateUserRequestTypeDef(TypedDict):
     Username: str
     Password: NotRequired[str]
@@ -3073,6 +4048,11 @@ class CreateUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ViewInputContentTypeDef(TypedDict):
+    Template: NotRequired[str]
+    Actions: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateViewRequestTypeDef(TypedDict):
     InstanceId: str
     ClientToken: NotRequired[str]
@@ -3081,6 +4061,28 @@ class CreateViewRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     Name: str
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ViewContentTypeDef(TypedDict):
+    InputSchema: NotRequired[str]
+    Template: NotRequired[str]
+    Actions: NotRequired[list[str]]
+
+
+class ViewTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[ViewStatusType]
+    Type: NotRequired[ViewTypeType]
+    Description: NotRequired[str]
+    Version: NotRequired[int]
+    VersionDescription: NotRequired[str]
+    Content: NotRequired[ViewContentTypeDef]
+    Tags: NotRequired[dict[str, str]]
+    CreatedTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    ViewContentSha256: NotRequired[str]
 
 
 class CreateViewResponseTypeDef(TypedDict):
@@ -3129,6 +4131,70 @@ class CreateWorkspacePageResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImagesLogoTypeDef(TypedDict):
+    Default: NotRequired[str]
+    Favicon: NotRequired[str]
+
+
+class WorkspaceThemeImagesTypeDef(TypedDict):
+    Logo: NotRequired[ImagesLogoTypeDef]
+
+
+class PaletteCanvasTypeDef(TypedDict):
+    ContainerBackground: NotRequired[str]
+    PageBackground: NotRequired[str]
+    ActiveBackground: NotRequired[str]
+
+
+class PaletteHeaderTypeDef(TypedDict):
+    Background: NotRequired[str]
+    Text: NotRequired[str]
+    TextHover: NotRequired[str]
+    InvertActionsColors: NotRequired[bool]
+
+
+class PaletteNavigationTypeDef(TypedDict):
+    Background: NotRequired[str]
+    TextBackgroundHover: NotRequired[str]
+    TextBackgroundActive: NotRequired[str]
+    Text: NotRequired[str]
+    TextHover: NotRequired[str]
+    TextActive: NotRequired[str]
+    InvertActionsColors: NotRequired[bool]
+
+
+class PalettePrimaryTypeDef(TypedDict):
+    Default: NotRequired[str]
+    Active: NotRequired[str]
+    ContrastText: NotRequired[str]
+
+
+class WorkspaceThemePaletteTypeDef(TypedDict):
+    Header: NotRequired[PaletteHeaderTypeDef]
+    Navigation: NotRequired[PaletteNavigationTypeDef]
+    Canvas: NotRequired[PaletteCanvasTypeDef]
+    Primary: NotRequired[PalettePrimaryTypeDef]
+
+
+class FontFamilyTypeDef(TypedDict):
+    Default: NotRequired[WorkspaceFontFamilyType]
+
+
+class WorkspaceThemeTypographyTypeDef(TypedDict):
+    FontFamily: NotRequired[FontFamilyTypeDef]
+
+
+class WorkspaceThemeConfigTypeDef(TypedDict):
+    Palette: NotRequired[WorkspaceThemePaletteTypeDef]
+    Images: NotRequired[WorkspaceThemeImagesTypeDef]
+    Typography: NotRequired[WorkspaceThemeTypographyTypeDef]
+
+
+class WorkspaceThemeTypeDef(TypedDict):
+    Light: NotRequired[WorkspaceThemeConfigTypeDef]
+    Dark: NotRequired[WorkspaceThemeConfigTypeDef]
+
+
 class CreateWorkspaceRequestTypeDef(TypedDict):
     InstanceId: str
     Name: str
@@ -3144,11 +4210,6 @@ class CreateWorkspaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreatedByInfoTypeDef(TypedDict):
-    ConnectUserArn: NotRequired[str]
-    AWSIdentityArn: NotRequired[str]
-
-
 class CredentialsTypeDef(TypedDict):
     AccessToken: NotRequired[str]
     AccessTokenExpiration: NotRequired[datetime]
@@ -3156,13 +4217,30 @@ class CredentialsTypeDef(TypedDict):
     RefreshTokenExpiration: NotRequired[datetime]
 
 
-class CrossChannelBehaviorTypeDef(TypedDict):
-    BehaviorType: BehaviorTypeType
+class CurrentMetricTypeDef(TypedDict):
+    Name: NotRequired[CurrentMetricNameType]
+    MetricId: NotRequired[str]
+    Unit: NotRequired[UnitType]
 
 
 class CurrentMetricDataTypeDef(TypedDict):
     Metric: NotRequired[CurrentMetricTypeDef]
     Value: NotRequired[float]
+
+
+class RoutingProfileReferenceTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+
+
+class DimensionsTypeDef(TypedDict):
+    Queue: NotRequired[QueueReferenceTypeDef]
+    Channel: NotRequired[ChannelType]
+    RoutingProfile: NotRequired[RoutingProfileReferenceTypeDef]
+    RoutingStepExpression: NotRequired[str]
+    AgentStatus: NotRequired[AgentStatusIdentifierTypeDef]
+    Subtype: NotRequired[str]
+    ValidationTestType: NotRequired[str]
 
 
 class CurrentMetricResultTypeDef(TypedDict):
@@ -3175,24 +4253,14 @@ class CurrentMetricSortCriteriaTypeDef(TypedDict):
     SortOrder: NotRequired[SortOrderType]
 
 
-class CurrentMetricTypeDef(TypedDict):
-    Name: NotRequired[CurrentMetricNameType]
-    MetricId: NotRequired[str]
-    Unit: NotRequired[UnitType]
+class PrimaryAttributeValueOutputTypeDef(TypedDict):
+    AccessType: NotRequired[AccessTypeType]
+    AttributeName: NotRequired[str]
+    Values: NotRequired[list[str]]
 
 
-class CustomerQualityMetricsTypeDef(TypedDict):
-    Audio: NotRequired[AudioQualityMetricsInfoTypeDef]
-
-
-class CustomerTypeDef(TypedDict):
-    DeviceInfo: NotRequired[DeviceInfoTypeDef]
-    Capabilities: NotRequired[ParticipantCapabilitiesTypeDef]
-
-
-class CustomerVoiceActivityTypeDef(TypedDict):
-    GreetingStartTimestamp: NotRequired[datetime]
-    GreetingEndTimestamp: NotRequired[datetime]
+class PrimaryAttributeAccessControlConfigurationItemOutputTypeDef(TypedDict):
+    PrimaryAttributeValues: NotRequired[list[PrimaryAttributeValueOutputTypeDef]]
 
 
 class DataTableAccessControlConfigurationOutputTypeDef(TypedDict):
@@ -3201,10 +4269,23 @@ class DataTableAccessControlConfigurationOutputTypeDef(TypedDict):
     ]
 
 
-class DataTableAccessControlConfigurationTypeDef(TypedDict):
-    PrimaryAttributeAccessControlConfiguration: NotRequired[
-        ReadOnly[PrimaryAttributeAccessControlConfigurationItemTypeDef]
-    ]
+class ValidationEnumOutputTypeDef(TypedDict):
+    Strict: NotRequired[bool]
+    Values: NotRequired[list[str]]
+
+
+class ValidationOutputTypeDef(TypedDict):
+    MinLength: NotRequired[int]
+    MaxLength: NotRequired[int]
+    MinValues: NotRequired[int]
+    MaxValues: NotRequired[int]
+    IgnoreCase: NotRequired[bool]
+    Minimum: NotRequired[float]
+    Maximum: NotRequired[float]
+    ExclusiveMinimum: NotRequired[float]
+    ExclusiveMaximum: NotRequired[float]
+    MultipleOf: NotRequired[float]
+    Enum: NotRequired[ValidationEnumOutputTypeDef]
 
 
 class DataTableAttributeTypeDef(TypedDict):
@@ -3222,12 +4303,6 @@ class DataTableAttributeTypeDef(TypedDict):
     Validation: NotRequired[ValidationOutputTypeDef]
 
 
-class DataTableDeleteValueIdentifierTypeDef(TypedDict):
-    PrimaryValues: NotRequired[ReadOnly[Sequence[PrimaryValueTypeDef]]]
-    AttributeName: str
-    LockVersion: DataTableLockVersionTypeDef
-
-
 class DataTableEvaluatedValueTypeDef(TypedDict):
     RecordId: str
     PrimaryValues: list[PrimaryValueTypeDef]
@@ -3236,13 +4311,6 @@ class DataTableEvaluatedValueTypeDef(TypedDict):
     Found: bool
     Error: bool
     EvaluatedValue: str
-
-
-class DataTableLockVersionTypeDef(TypedDict):
-    DataTable: NotRequired[str]
-    Attribute: NotRequired[str]
-    PrimaryValues: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class DataTableSearchCriteriaTypeDef(TypedDict):
@@ -3285,11 +4353,6 @@ class DataTableValueEvaluationSetTypeDef(TypedDict):
     AttributeNames: ReadOnly[Sequence[str]]
 
 
-class DataTableValueIdentifierTypeDef(TypedDict):
-    PrimaryValues: NotRequired[ReadOnly[Sequence[PrimaryValueTypeDef]]]
-    AttributeName: str
-
-
 class DataTableValueSummaryTypeDef(TypedDict):
     RecordId: NotRequired[str]
     AttributeId: NotRequired[str]
@@ -3299,15 +4362,6 @@ class DataTableValueSummaryTypeDef(TypedDict):
     Value: str
     LockVersion: NotRequired[DataTableLockVersionTypeDef]
     LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class DataTableValueTypeDef(TypedDict):
-    PrimaryValues: NotRequired[ReadOnly[Sequence[PrimaryValueTypeDef]]]
-    AttributeName: str
-    Value: str
-    LockVersion: NotRequired[DataTableLockVersionTypeDef]
-    LastModifiedTime: NotRequired[ReadOnly[datetime | str]]
     LastModifiedRegion: NotRequired[str]
 
 
@@ -3666,6 +4720,248 @@ class DescribeContactEvaluationRequestTypeDef(TypedDict):
     EvaluationId: str
 
 
+class EvaluationFormItemEnablementExpressionOutputTypeDef(TypedDict):
+    Source: EvaluationFormItemEnablementSourceTypeDef
+    Values: list[EvaluationFormItemEnablementSourceValueTypeDef]
+    Comparator: EvaluationFormItemSourceValuesComparatorType
+
+
+class EvaluationFormItemEnablementConditionOperandOutputTypeDef(TypedDict):
+    Expression: NotRequired[EvaluationFormItemEnablementExpressionOutputTypeDef]
+    Condition: NotRequired[EvaluationFormItemEnablementConditionOutputTypeDef]
+
+
+class EvaluationFormItemEnablementConditionOutputTypeDef(TypedDict):
+    Operands: list[EvaluationFormItemEnablementConditionOperandOutputTypeDef]
+    Operator: NotRequired[EvaluationFormItemEnablementOperatorType]
+
+
+class EvaluationFormItemEnablementConfigurationOutputTypeDef(TypedDict):
+    Condition: EvaluationFormItemEnablementConditionOutputTypeDef
+    Action: EvaluationFormItemEnablementActionType
+    DefaultAction: NotRequired[EvaluationFormItemEnablementActionType]
+
+
+class MultiSelectQuestionRuleCategoryAutomationOutputTypeDef(TypedDict):
+    Category: str
+    Condition: MultiSelectQuestionRuleCategoryAutomationConditionType
+    OptionRefIds: list[str]
+
+
+class EvaluationFormMultiSelectQuestionAutomationOptionOutputTypeDef(TypedDict):
+    RuleCategory: NotRequired[MultiSelectQuestionRuleCategoryAutomationOutputTypeDef]
+
+
+class EvaluationFormMultiSelectQuestionAutomationOutputTypeDef(TypedDict):
+    Options: NotRequired[
+        list[EvaluationFormMultiSelectQuestionAutomationOptionOutputTypeDef]
+    ]
+    DefaultOptionRefIds: NotRequired[list[str]]
+    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
+
+
+class EvaluationFormMultiSelectQuestionPropertiesOutputTypeDef(TypedDict):
+    Options: list[EvaluationFormMultiSelectQuestionOptionTypeDef]
+    DisplayAs: NotRequired[EvaluationFormMultiSelectQuestionDisplayModeType]
+    Automation: NotRequired[EvaluationFormMultiSelectQuestionAutomationOutputTypeDef]
+
+
+class EvaluationFormNumericQuestionPropertiesOutputTypeDef(TypedDict):
+    MinValue: int
+    MaxValue: int
+    Options: NotRequired[list[EvaluationFormNumericQuestionOptionTypeDef]]
+    Automation: NotRequired[EvaluationFormNumericQuestionAutomationTypeDef]
+
+
+class EvaluationFormSingleSelectQuestionAutomationOutputTypeDef(TypedDict):
+    Options: NotRequired[
+        list[EvaluationFormSingleSelectQuestionAutomationOptionTypeDef]
+    ]
+    DefaultOptionRefId: NotRequired[str]
+    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
+
+
+class EvaluationFormSingleSelectQuestionPropertiesOutputTypeDef(TypedDict):
+    Options: list[EvaluationFormSingleSelectQuestionOptionTypeDef]
+    DisplayAs: NotRequired[EvaluationFormSingleSelectQuestionDisplayModeType]
+    Automation: NotRequired[EvaluationFormSingleSelectQuestionAutomationOutputTypeDef]
+
+
+class EvaluationFormQuestionTypePropertiesOutputTypeDef(TypedDict):
+    Numeric: NotRequired[EvaluationFormNumericQuestionPropertiesOutputTypeDef]
+    SingleSelect: NotRequired[EvaluationFormSingleSelectQuestionPropertiesOutputTypeDef]
+    Text: NotRequired[EvaluationFormTextQuestionPropertiesTypeDef]
+    MultiSelect: NotRequired[EvaluationFormMultiSelectQuestionPropertiesOutputTypeDef]
+
+
+class EvaluationFormQuestionOutputTypeDef(TypedDict):
+    Title: str
+    Instructions: NotRequired[str]
+    RefId: str
+    NotApplicableEnabled: NotRequired[bool]
+    QuestionType: EvaluationFormQuestionTypeType
+    QuestionTypeProperties: NotRequired[
+        EvaluationFormQuestionTypePropertiesOutputTypeDef
+    ]
+    Enablement: NotRequired[EvaluationFormItemEnablementConfigurationOutputTypeDef]
+    Weight: NotRequired[float]
+
+
+class EvaluationFormSectionOutputTypeDef(TypedDict):
+    Title: str
+    RefId: str
+    Instructions: NotRequired[str]
+    Items: list[EvaluationFormItemOutputTypeDef]
+    Weight: NotRequired[float]
+
+
+class EvaluationFormItemOutputTypeDef(TypedDict):
+    Section: NotRequired[EvaluationFormSectionOutputTypeDef]
+    Question: NotRequired[EvaluationFormQuestionOutputTypeDef]
+
+
+class EvaluationReviewConfigurationOutputTypeDef(TypedDict):
+    ReviewNotificationRecipients: list[EvaluationReviewNotificationRecipientTypeDef]
+    EligibilityDays: NotRequired[int]
+
+
+class EvaluationFormContentTypeDef(TypedDict):
+    EvaluationFormVersion: int
+    EvaluationFormId: str
+    EvaluationFormArn: str
+    Title: str
+    Description: NotRequired[str]
+    Items: list[EvaluationFormItemOutputTypeDef]
+    ScoringStrategy: NotRequired[EvaluationFormScoringStrategyTypeDef]
+    AutoEvaluationConfiguration: NotRequired[
+        EvaluationFormAutoEvaluationConfigurationTypeDef
+    ]
+    TargetConfiguration: NotRequired[EvaluationFormTargetConfigurationTypeDef]
+    LanguageConfiguration: NotRequired[EvaluationFormLanguageConfigurationTypeDef]
+    ReviewConfiguration: NotRequired[EvaluationReviewConfigurationOutputTypeDef]
+
+
+class EvaluationAnswerDataOutputTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    NumericValue: NotRequired[float]
+    StringValues: NotRequired[list[str]]
+    DateTimeValue: NotRequired[str]
+    NotApplicable: NotRequired[bool]
+
+
+class EvaluationSuggestedAnswerTranscriptMillisecondOffsetsTypeDef(TypedDict):
+    BeginOffsetMillis: int
+
+
+class EvaluationTranscriptPointOfInterestTypeDef(TypedDict):
+    MillisecondOffsets: NotRequired[
+        EvaluationSuggestedAnswerTranscriptMillisecondOffsetsTypeDef
+    ]
+    TranscriptSegment: NotRequired[str]
+
+
+class EvaluationAutomationRuleCategoryTypeDef(TypedDict):
+    Category: str
+    Condition: QuestionRuleCategoryAutomationConditionType
+    PointsOfInterest: NotRequired[list[EvaluationTranscriptPointOfInterestTypeDef]]
+
+
+class EvaluationContactLensAnswerAnalysisDetailsTypeDef(TypedDict):
+    MatchedRuleCategories: NotRequired[list[EvaluationAutomationRuleCategoryTypeDef]]
+
+
+class EvaluationGenAIAnswerAnalysisDetailsTypeDef(TypedDict):
+    Justification: NotRequired[str]
+    PointsOfInterest: NotRequired[list[EvaluationTranscriptPointOfInterestTypeDef]]
+
+
+class EvaluationQuestionAnswerAnalysisDetailsTypeDef(TypedDict):
+    GenAI: NotRequired[EvaluationGenAIAnswerAnalysisDetailsTypeDef]
+    ContactLens: NotRequired[EvaluationContactLensAnswerAnalysisDetailsTypeDef]
+
+
+class EvaluationQuestionInputDetailsTypeDef(TypedDict):
+    TranscriptType: NotRequired[EvaluationTranscriptTypeType]
+
+
+class EvaluationSuggestedAnswerTypeDef(TypedDict):
+    Value: NotRequired[EvaluationAnswerDataOutputTypeDef]
+    Status: EvaluationSuggestedAnswerStatusType
+    Input: NotRequired[EvaluationQuestionInputDetailsTypeDef]
+    AnalysisType: EvaluationQuestionAnswerAnalysisTypeType
+    AnalysisDetails: NotRequired[EvaluationQuestionAnswerAnalysisDetailsTypeDef]
+
+
+class EvaluationAnswerOutputTypeDef(TypedDict):
+    Value: NotRequired[EvaluationAnswerDataOutputTypeDef]
+    SystemSuggestedValue: NotRequired[EvaluationAnswerDataOutputTypeDef]
+    SuggestedAnswers: NotRequired[list[EvaluationSuggestedAnswerTypeDef]]
+
+
+class EvaluationAcknowledgementTypeDef(TypedDict):
+    AcknowledgedTime: datetime
+    AcknowledgedBy: str
+    AcknowledgerComment: NotRequired[str]
+
+
+class EvaluationContactParticipantTypeDef(TypedDict):
+    ContactParticipantRole: NotRequired[ContactParticipantRoleType]
+    ContactParticipantId: NotRequired[str]
+
+
+class EvaluationReviewRequestCommentTypeDef(TypedDict):
+    Comment: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    CreatedBy: NotRequired[str]
+
+
+class EvaluationReviewMetadataTypeDef(TypedDict):
+    ReviewId: NotRequired[str]
+    RequestedTime: NotRequired[datetime]
+    RequestedBy: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    CreatedBy: NotRequired[str]
+    ReviewRequestComments: list[EvaluationReviewRequestCommentTypeDef]
+
+
+class EvaluationScoreTypeDef(TypedDict):
+    Percentage: NotRequired[float]
+    NotApplicable: NotRequired[bool]
+    AutomaticFail: NotRequired[bool]
+    AppliedWeight: NotRequired[float]
+
+
+class EvaluationMetadataTypeDef(TypedDict):
+    ContactId: str
+    EvaluatorArn: str
+    ContactAgentId: NotRequired[str]
+    CalibrationSessionId: NotRequired[str]
+    Score: NotRequired[EvaluationScoreTypeDef]
+    AutoEvaluation: NotRequired[AutoEvaluationDetailsTypeDef]
+    Acknowledgement: NotRequired[EvaluationAcknowledgementTypeDef]
+    Review: NotRequired[EvaluationReviewMetadataTypeDef]
+    ContactParticipant: NotRequired[EvaluationContactParticipantTypeDef]
+    SamplingJobId: NotRequired[str]
+
+
+class EvaluationNoteTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class EvaluationTypeDef(TypedDict):
+    EvaluationId: str
+    EvaluationArn: str
+    Metadata: EvaluationMetadataTypeDef
+    Answers: dict[str, EvaluationAnswerOutputTypeDef]
+    Notes: dict[str, EvaluationNoteTypeDef]
+    Status: EvaluationStatusType
+    Scores: NotRequired[dict[str, EvaluationScoreTypeDef]]
+    CreatedTime: datetime
+    LastModifiedTime: datetime
+    EvaluationType: NotRequired[EvaluationTypeType]
+    Tags: NotRequired[dict[str, str]]
+
+
 class DescribeContactEvaluationResponseTypeDef(TypedDict):
     Evaluation: EvaluationTypeDef
     EvaluationForm: EvaluationFormContentTypeDef
@@ -3758,6 +5054,29 @@ class DescribeEvaluationFormRequestTypeDef(TypedDict):
     EvaluationFormVersion: NotRequired[int]
 
 
+class EvaluationFormTypeDef(TypedDict):
+    EvaluationFormId: str
+    EvaluationFormVersion: int
+    Locked: bool
+    EvaluationFormArn: str
+    Title: str
+    Description: NotRequired[str]
+    Status: EvaluationFormVersionStatusType
+    Items: list[EvaluationFormItemOutputTypeDef]
+    ScoringStrategy: NotRequired[EvaluationFormScoringStrategyTypeDef]
+    CreatedTime: datetime
+    CreatedBy: str
+    LastModifiedTime: datetime
+    LastModifiedBy: str
+    AutoEvaluationConfiguration: NotRequired[
+        EvaluationFormAutoEvaluationConfigurationTypeDef
+    ]
+    ReviewConfiguration: NotRequired[EvaluationReviewConfigurationOutputTypeDef]
+    Tags: NotRequired[dict[str, str]]
+    TargetConfiguration: NotRequired[EvaluationFormTargetConfigurationTypeDef]
+    LanguageConfiguration: NotRequired[EvaluationFormLanguageConfigurationTypeDef]
+
+
 class DescribeEvaluationFormResponseTypeDef(TypedDict):
     EvaluationForm: EvaluationFormTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3769,6 +5088,31 @@ class DescribeHoursOfOperationOverrideRequestTypeDef(TypedDict):
     HoursOfOperationOverrideId: str
 
 
+class RecurrencePatternOutputTypeDef(TypedDict):
+    Frequency: RecurrenceFrequencyType
+    Interval: int
+    ByMonth: NotRequired[list[int]]
+    ByMonthDay: NotRequired[list[int]]
+    ByWeekdayOccurrence: NotRequired[list[int]]
+
+
+class RecurrenceConfigOutputTypeDef(TypedDict):
+    RecurrencePattern: RecurrencePatternOutputTypeDef
+
+
+class HoursOfOperationOverrideTypeDef(TypedDict):
+    HoursOfOperationOverrideId: NotRequired[str]
+    HoursOfOperationId: NotRequired[str]
+    HoursOfOperationArn: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Config: NotRequired[list[HoursOfOperationOverrideConfigTypeDef]]
+    EffectiveFrom: NotRequired[str]
+    EffectiveTill: NotRequired[str]
+    RecurrenceConfig: NotRequired[RecurrenceConfigOutputTypeDef]
+    OverrideType: NotRequired[OverrideTypeType]
+
+
 class DescribeHoursOfOperationOverrideResponseTypeDef(TypedDict):
     HoursOfOperationOverride: NotRequired[HoursOfOperationOverrideTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3777,6 +5121,25 @@ class DescribeHoursOfOperationOverrideResponseTypeDef(TypedDict):
 class DescribeHoursOfOperationRequestTypeDef(TypedDict):
     InstanceId: str
     HoursOfOperationId: str
+
+
+class HoursOfOperationsIdentifierTypeDef(TypedDict):
+    Name: str
+    Id: str
+    Arn: NotRequired[str]
+
+
+class HoursOfOperationTypeDef(TypedDict):
+    HoursOfOperationId: NotRequired[str]
+    HoursOfOperationArn: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    TimeZone: NotRequired[str]
+    Config: NotRequired[list[HoursOfOperationConfigTypeDef]]
+    ParentHoursOfOperations: NotRequired[list[HoursOfOperationsIdentifierTypeDef]]
+    Tags: NotRequired[dict[str, str]]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
 
 
 class DescribeHoursOfOperationResponseTypeDef(TypedDict):
@@ -3796,6 +5159,37 @@ class DescribeInstanceAttributeResponseTypeDef(TypedDict):
 
 class DescribeInstanceRequestTypeDef(TypedDict):
     InstanceId: str
+
+
+class InstanceStatusReasonTypeDef(TypedDict):
+    Message: NotRequired[str]
+
+
+class InstanceTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    IdentityManagementType: NotRequired[DirectoryTypeType]
+    InstanceAlias: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    ServiceRole: NotRequired[str]
+    InstanceStatus: NotRequired[InstanceStatusType]
+    StatusReason: NotRequired[InstanceStatusReasonTypeDef]
+    InboundCallsEnabled: NotRequired[bool]
+    OutboundCallsEnabled: NotRequired[bool]
+    InstanceAccessUrl: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
+class ReplicationStatusSummaryTypeDef(TypedDict):
+    Region: NotRequired[str]
+    ReplicationStatus: NotRequired[InstanceReplicationStatusType]
+    ReplicationStatusReason: NotRequired[str]
+
+
+class ReplicationConfigurationTypeDef(TypedDict):
+    ReplicationStatusSummaryList: NotRequired[list[ReplicationStatusSummaryTypeDef]]
+    SourceRegion: NotRequired[str]
+    GlobalSignInEndpoint: NotRequired[str]
 
 
 class DescribeInstanceResponseTypeDef(TypedDict):
@@ -3820,6 +5214,19 @@ class DescribeNotificationRequestTypeDef(TypedDict):
     NotificationId: str
 
 
+class NotificationTypeDef(TypedDict):
+    Content: NotRequired[dict[LocaleCodeType, str]]
+    Id: str
+    Arn: str
+    Priority: NotRequired[NotificationPriorityType]
+    Recipients: NotRequired[list[str]]
+    LastModifiedTime: datetime
+    CreatedAt: NotRequired[datetime]
+    ExpiresAt: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
 class DescribeNotificationResponseTypeDef(TypedDict):
     Notification: NotificationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3839,6 +5246,24 @@ class DescribePredefinedAttributeRequestTypeDef(TypedDict):
     Name: str
 
 
+class PredefinedAttributeConfigurationTypeDef(TypedDict):
+    EnableValueValidationOnAssociation: NotRequired[bool]
+    IsReadOnly: NotRequired[bool]
+
+
+class PredefinedAttributeValuesOutputTypeDef(TypedDict):
+    StringList: NotRequired[list[str]]
+
+
+class PredefinedAttributeTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[PredefinedAttributeValuesOutputTypeDef]
+    Purposes: NotRequired[list[str]]
+    AttributeConfiguration: NotRequired[PredefinedAttributeConfigurationTypeDef]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
 class DescribePredefinedAttributeResponseTypeDef(TypedDict):
     PredefinedAttribute: NotRequired[PredefinedAttributeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3847,6 +5272,16 @@ class DescribePredefinedAttributeResponseTypeDef(TypedDict):
 class DescribePromptRequestTypeDef(TypedDict):
     InstanceId: str
     PromptId: str
+
+
+class PromptTypeDef(TypedDict):
+    PromptARN: NotRequired[str]
+    PromptId: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
 
 
 class DescribePromptResponseTypeDef(TypedDict):
@@ -3859,6 +5294,21 @@ class DescribeQueueRequestTypeDef(TypedDict):
     QueueId: str
 
 
+class QueueTypeDef(TypedDict):
+    Name: NotRequired[str]
+    QueueArn: NotRequired[str]
+    QueueId: NotRequired[str]
+    Description: NotRequired[str]
+    OutboundCallerConfig: NotRequired[OutboundCallerConfigTypeDef]
+    OutboundEmailConfig: NotRequired[OutboundEmailConfigTypeDef]
+    HoursOfOperationId: NotRequired[str]
+    MaxContacts: NotRequired[int]
+    Status: NotRequired[QueueStatusType]
+    Tags: NotRequired[dict[str, str]]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
 class DescribeQueueResponseTypeDef(TypedDict):
     Queue: NotRequired[QueueTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3867,6 +5317,17 @@ class DescribeQueueResponseTypeDef(TypedDict):
 class DescribeQuickConnectRequestTypeDef(TypedDict):
     InstanceId: str
     QuickConnectId: str
+
+
+class QuickConnectTypeDef(TypedDict):
+    QuickConnectARN: NotRequired[str]
+    QuickConnectId: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    QuickConnectConfig: NotRequired[QuickConnectConfigTypeDef]
+    Tags: NotRequired[dict[str, str]]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
 
 
 class DescribeQuickConnectResponseTypeDef(TypedDict):
@@ -3879,6 +5340,26 @@ class DescribeRoutingProfileRequestTypeDef(TypedDict):
     RoutingProfileId: str
 
 
+class RoutingProfileTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    Name: NotRequired[str]
+    RoutingProfileArn: NotRequired[str]
+    RoutingProfileId: NotRequired[str]
+    Description: NotRequired[str]
+    MediaConcurrencies: NotRequired[list[MediaConcurrencyTypeDef]]
+    DefaultOutboundQueueId: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    NumberOfAssociatedQueues: NotRequired[int]
+    NumberOfAssociatedManualAssignmentQueues: NotRequired[int]
+    NumberOfAssociatedUsers: NotRequired[int]
+    AgentAvailabilityTimer: NotRequired[AgentAvailabilityTimerType]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+    IsDefault: NotRequired[bool]
+    AssociatedQueueIds: NotRequired[list[str]]
+    AssociatedManualAssignmentQueueIds: NotRequired[list[str]]
+
+
 class DescribeRoutingProfileResponseTypeDef(TypedDict):
     RoutingProfile: NotRequired[RoutingProfileTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3889,6 +5370,60 @@ class DescribeRuleRequestTypeDef(TypedDict):
     RuleId: str
 
 
+class NotificationRecipientTypeOutputTypeDef(TypedDict):
+    UserTags: NotRequired[dict[str, str]]
+    UserIds: NotRequired[list[str]]
+
+
+class SendNotificationActionDefinitionOutputTypeDef(TypedDict):
+    DeliveryMethod: NotificationDeliveryTypeType
+    Subject: NotRequired[str]
+    Content: str
+    ContentType: NotificationContentTypeType
+    Recipient: NotificationRecipientTypeOutputTypeDef
+    Exclusion: NotRequired[NotificationRecipientTypeOutputTypeDef]
+
+
+class TaskActionDefinitionOutputTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    ContactFlowId: str
+    References: NotRequired[dict[str, ReferenceTypeDef]]
+
+
+class UpdateCaseActionDefinitionOutputTypeDef(TypedDict):
+    Fields: list[FieldValueTypeDef]
+
+
+class RuleActionOutputTypeDef(TypedDict):
+    ActionType: ActionTypeType
+    TaskAction: NotRequired[TaskActionDefinitionOutputTypeDef]
+    EventBridgeAction: NotRequired[EventBridgeActionDefinitionTypeDef]
+    AssignContactCategoryAction: NotRequired[
+        AssignContactCategoryActionDefinitionTypeDef
+    ]
+    SendNotificationAction: NotRequired[SendNotificationActionDefinitionOutputTypeDef]
+    CreateCaseAction: NotRequired[CreateCaseActionDefinitionOutputTypeDef]
+    UpdateCaseAction: NotRequired[UpdateCaseActionDefinitionOutputTypeDef]
+    AssignSlaAction: NotRequired[AssignSlaActionDefinitionOutputTypeDef]
+    EndAssociatedTasksAction: NotRequired[EndAssociatedTasksActionDefinitionTypeDef]
+    SubmitAutoEvaluationAction: NotRequired[SubmitAutoEvaluationActionDefinitionTypeDef]
+
+
+class RuleTypeDef(TypedDict):
+    Name: str
+    RuleId: str
+    RuleArn: str
+    TriggerEventSource: RuleTriggerEventSourceTypeDef
+    Function: str
+    Actions: list[RuleActionOutputTypeDef]
+    PublishStatus: RulePublishStatusType
+    CreatedTime: datetime
+    LastUpdatedTime: datetime
+    LastUpdatedBy: str
+    Tags: NotRequired[dict[str, str]]
+
+
 class DescribeRuleResponseTypeDef(TypedDict):
     Rule: RuleTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3897,6 +5432,30 @@ class DescribeRuleResponseTypeDef(TypedDict):
 class DescribeSecurityProfileRequestTypeDef(TypedDict):
     SecurityProfileId: str
     InstanceId: str
+
+
+class GranularAccessControlConfigurationOutputTypeDef(TypedDict):
+    DataTableAccessControlConfiguration: NotRequired[
+        DataTableAccessControlConfigurationOutputTypeDef
+    ]
+
+
+class SecurityProfileTypeDef(TypedDict):
+    Id: NotRequired[str]
+    OrganizationResourceId: NotRequired[str]
+    Arn: NotRequired[str]
+    SecurityProfileName: NotRequired[str]
+    Description: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    AllowedAccessControlTags: NotRequired[dict[str, str]]
+    TagRestrictedResources: NotRequired[list[str]]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+    HierarchyRestrictedResources: NotRequired[list[str]]
+    AllowedAccessControlHierarchyGroupId: NotRequired[str]
+    GranularAccessControlConfiguration: NotRequired[
+        GranularAccessControlConfigurationOutputTypeDef
+    ]
 
 
 class DescribeSecurityProfileResponseTypeDef(TypedDict):
@@ -3910,6 +5469,21 @@ class DescribeTestCaseRequestTypeDef(TypedDict):
     Status: NotRequired[TestCaseStatusType]
 
 
+class TestCaseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Content: NotRequired[str]
+    EntryPoint: NotRequired[TestCaseEntryPointTypeDef]
+    InitializationData: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[TestCaseStatusType]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    TestCaseSha256: NotRequired[str]
+
+
 class DescribeTestCaseResponseTypeDef(TypedDict):
     TestCase: NotRequired[TestCaseTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3917,6 +5491,17 @@ class DescribeTestCaseResponseTypeDef(TypedDict):
 
 class DescribeTrafficDistributionGroupRequestTypeDef(TypedDict):
     TrafficDistributionGroupId: str
+
+
+class TrafficDistributionGroupTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    InstanceArn: NotRequired[str]
+    Status: NotRequired[TrafficDistributionGroupStatusType]
+    Tags: NotRequired[dict[str, str]]
+    IsDefault: NotRequired[bool]
 
 
 class DescribeTrafficDistributionGroupResponseTypeDef(TypedDict):
@@ -3929,6 +5514,33 @@ class DescribeUserHierarchyGroupRequestTypeDef(TypedDict):
     InstanceId: str
 
 
+class HierarchyGroupSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
+class HierarchyPathTypeDef(TypedDict):
+    LevelOne: NotRequired[HierarchyGroupSummaryTypeDef]
+    LevelTwo: NotRequired[HierarchyGroupSummaryTypeDef]
+    LevelThree: NotRequired[HierarchyGroupSummaryTypeDef]
+    LevelFour: NotRequired[HierarchyGroupSummaryTypeDef]
+    LevelFive: NotRequired[HierarchyGroupSummaryTypeDef]
+
+
+class HierarchyGroupTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    LevelId: NotRequired[str]
+    HierarchyPath: NotRequired[HierarchyPathTypeDef]
+    Tags: NotRequired[dict[str, str]]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
 class DescribeUserHierarchyGroupResponseTypeDef(TypedDict):
     HierarchyGroup: NotRequired[HierarchyGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3936,6 +5548,22 @@ class DescribeUserHierarchyGroupResponseTypeDef(TypedDict):
 
 class DescribeUserHierarchyStructureRequestTypeDef(TypedDict):
     InstanceId: str
+
+
+class HierarchyLevelTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
+class HierarchyStructureTypeDef(TypedDict):
+    LevelOne: NotRequired[HierarchyLevelTypeDef]
+    LevelTwo: NotRequired[HierarchyLevelTypeDef]
+    LevelThree: NotRequired[HierarchyLevelTypeDef]
+    LevelFour: NotRequired[HierarchyLevelTypeDef]
+    LevelFive: NotRequired[HierarchyLevelTypeDef]
 
 
 class DescribeUserHierarchyStructureResponseTypeDef(TypedDict):
@@ -3946,6 +5574,26 @@ class DescribeUserHierarchyStructureResponseTypeDef(TypedDict):
 class DescribeUserRequestTypeDef(TypedDict):
     UserId: str
     InstanceId: str
+
+
+class UserTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Username: NotRequired[str]
+    IdentityInfo: NotRequired[UserIdentityInfoTypeDef]
+    PhoneConfig: NotRequired[UserPhoneConfigTypeDef]
+    DirectoryUserId: NotRequired[str]
+    SecurityProfileIds: NotRequired[list[str]]
+    RoutingProfileId: NotRequired[str]
+    HierarchyGroupId: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    AutoAcceptConfigs: NotRequired[list[AutoAcceptConfigTypeDef]]
+    AfterContactWorkConfigs: NotRequired[list[AfterContactWorkConfigPerChannelTypeDef]]
+    PhoneNumberConfigs: NotRequired[list[PhoneNumberConfigTypeDef]]
+    PersistentConnectionConfigs: NotRequired[list[PersistentConnectionConfigTypeDef]]
+    VoiceEnhancementConfigs: NotRequired[list[VoiceEnhancementConfigTypeDef]]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
 
 
 class DescribeUserResponseTypeDef(TypedDict):
@@ -3968,6 +5616,18 @@ class DescribeVocabularyRequestTypeDef(TypedDict):
     VocabularyId: str
 
 
+class VocabularyTypeDef(TypedDict):
+    Name: str
+    Id: str
+    Arn: str
+    LanguageCode: VocabularyLanguageCodeType
+    State: VocabularyStateType
+    LastModifiedTime: datetime
+    FailureReason: NotRequired[str]
+    Content: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
 class DescribeVocabularyResponseTypeDef(TypedDict):
     Vocabulary: VocabularyTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3978,25 +5638,22 @@ class DescribeWorkspaceRequestTypeDef(TypedDict):
     WorkspaceId: str
 
 
+class WorkspaceTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    Id: str
+    Name: str
+    Arn: str
+    Description: NotRequired[str]
+    Theme: NotRequired[WorkspaceThemeTypeDef]
+    Title: NotRequired[str]
+    LastModifiedTime: datetime
+    LastModifiedRegion: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
 class DescribeWorkspaceResponseTypeDef(TypedDict):
     Workspace: WorkspaceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeviceInfoTypeDef(TypedDict):
-    PlatformName: NotRequired[str]
-    PlatformVersion: NotRequired[str]
-    OperatingSystem: NotRequired[str]
-
-
-class DimensionsTypeDef(TypedDict):
-    Queue: NotRequired[QueueReferenceTypeDef]
-    Channel: NotRequired[ChannelType]
-    RoutingProfile: NotRequired[RoutingProfileReferenceTypeDef]
-    RoutingStepExpression: NotRequired[str]
-    AgentStatus: NotRequired[AgentStatusIdentifierTypeDef]
-    Subtype: NotRequired[str]
-    ValidationTestType: NotRequired[str]
 
 
 class DisassociateAnalyticsDataSetRequestTypeDef(TypedDict):
@@ -4117,6 +5774,11 @@ class DisassociateTrafficDistributionGroupUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UserProficiencyDisassociateTypeDef(TypedDict):
+    AttributeName: str
+    AttributeValue: str
+
+
 class DisassociateUserProficienciesRequestTypeDef(TypedDict):
     InstanceId: str
     UserId: str
@@ -4135,10 +5797,6 @@ class DisassociateWorkspaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DisconnectDetailsTypeDef(TypedDict):
-    PotentialDisconnectIssue: NotRequired[str]
-
-
 class DisconnectReasonTypeDef(TypedDict):
     Code: NotRequired[str]
 
@@ -4153,14 +5811,14 @@ class DismissUserContactResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DistributionTypeDef(TypedDict):
-    Region: str
-    Percentage: int
-
-
 class DownloadUrlMetadataTypeDef(TypedDict):
     Url: NotRequired[str]
     UrlExpiry: NotRequired[str]
+
+
+class OperationalHourTypeDef(TypedDict):
+    Start: NotRequired[OverrideTimeSliceTypeDef]
+    End: NotRequired[OverrideTimeSliceTypeDef]
 
 
 class EffectiveHoursOfOperationsTypeDef(TypedDict):
@@ -4168,13 +5826,16 @@ class EffectiveHoursOfOperationsTypeDef(TypedDict):
     OperationalHours: NotRequired[list[OperationalHourTypeDef]]
 
 
+class OverrideHourTypeDef(TypedDict):
+    Start: NotRequired[OverrideTimeSliceTypeDef]
+    End: NotRequired[OverrideTimeSliceTypeDef]
+    OverrideName: NotRequired[str]
+    OperationalStatus: NotRequired[OperationalStatusType]
+
+
 class EffectiveOverrideHoursTypeDef(TypedDict):
     Date: NotRequired[str]
     OverrideHours: NotRequired[list[OverrideHourTypeDef]]
-
-
-class EmailAddressConfigTypeDef(TypedDict):
-    EmailAddressId: str
 
 
 class EmailAddressInfoTypeDef(TypedDict):
@@ -4217,43 +5878,9 @@ class EmailMessageReferenceTypeDef(TypedDict):
     Arn: NotRequired[str]
 
 
-class EmailRecipientTypeDef(TypedDict):
-    Address: NotRequired[str]
-    DisplayName: NotRequired[str]
-
-
 class EmailReferenceTypeDef(TypedDict):
     Name: NotRequired[str]
     Value: NotRequired[str]
-
-
-class EmptyFieldValueTypeDef(TypedDict):
-    pass
-
-
-class EncryptionConfigTypeDef(TypedDict):
-    EncryptionType: EncryptionTypeType
-    KeyId: str
-
-
-class EndAssociatedTasksActionDefinitionTypeDef(TypedDict):
-    pass
-
-
-class EndpointInfoTypeDef(TypedDict):
-    Type: NotRequired[EndpointTypeType]
-    Address: NotRequired[str]
-    DisplayName: NotRequired[str]
-
-
-class EndpointTypeDef(TypedDict):
-    Type: NotRequired[EndpointTypeType]
-    Address: NotRequired[str]
-
-
-class ErrorResultTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
 
 
 class EvaluateDataTableValuesRequestTypeDef(TypedDict):
@@ -4277,20 +5904,6 @@ class EvaluationAcknowledgementSummaryTypeDef(TypedDict):
     AcknowledgerComment: NotRequired[str]
 
 
-class EvaluationAcknowledgementTypeDef(TypedDict):
-    AcknowledgedTime: datetime
-    AcknowledgedBy: str
-    AcknowledgerComment: NotRequired[str]
-
-
-class EvaluationAnswerDataOutputTypeDef(TypedDict):
-    StringValue: NotRequired[str]
-    NumericValue: NotRequired[float]
-    StringValues: NotRequired[list[str]]
-    DateTimeValue: NotRequired[str]
-    NotApplicable: NotRequired[bool]
-
-
 class EvaluationAnswerDataTypeDef(TypedDict):
     StringValue: NotRequired[str]
     NumericValue: NotRequired[float]
@@ -4301,240 +5914,6 @@ class EvaluationAnswerDataTypeDef(TypedDict):
 
 class EvaluationAnswerInputTypeDef(TypedDict):
     Value: NotRequired[ReadOnly[EvaluationAnswerDataTypeDef]]
-
-
-class EvaluationAnswerOutputTypeDef(TypedDict):
-    Value: NotRequired[EvaluationAnswerDataOutputTypeDef]
-    SystemSuggestedValue: NotRequired[EvaluationAnswerDataOutputTypeDef]
-    SuggestedAnswers: NotRequired[list[EvaluationSuggestedAnswerTypeDef]]
-
-
-class EvaluationAutomationRuleCategoryTypeDef(TypedDict):
-    Category: str
-    Condition: QuestionRuleCategoryAutomationConditionType
-    PointsOfInterest: NotRequired[list[EvaluationTranscriptPointOfInterestTypeDef]]
-
-
-class EvaluationContactLensAnswerAnalysisDetailsTypeDef(TypedDict):
-    MatchedRuleCategories: NotRequired[list[EvaluationAutomationRuleCategoryTypeDef]]
-
-
-class EvaluationContactParticipantTypeDef(TypedDict):
-    ContactParticipantRole: NotRequired[ContactParticipantRoleType]
-    ContactParticipantId: NotRequired[str]
-
-
-class EvaluationFormAutoEvaluationConfigurationTypeDef(TypedDict):
-    Enabled: bool
-
-
-class EvaluationFormContentTypeDef(TypedDict):
-    EvaluationFormVersion: int
-    EvaluationFormId: str
-    EvaluationFormArn: str
-    Title: str
-    Description: NotRequired[str]
-    Items: list[EvaluationFormItemOutputTypeDef]
-    ScoringStrategy: NotRequired[EvaluationFormScoringStrategyTypeDef]
-    AutoEvaluationConfiguration: NotRequired[
-        EvaluationFormAutoEvaluationConfigurationTypeDef
-    ]
-    TargetConfiguration: NotRequired[EvaluationFormTargetConfigurationTypeDef]
-    LanguageConfiguration: NotRequired[EvaluationFormLanguageConfigurationTypeDef]
-    ReviewConfiguration: NotRequired[EvaluationReviewConfigurationOutputTypeDef]
-
-
-class EvaluationFormItemEnablementConditionOperandOutputTypeDef(TypedDict):
-    Expression: NotRequired[EvaluationFormItemEnablementExpressionOutputTypeDef]
-    Condition: NotRequired[EvaluationFormItemEnablementConditionOutputTypeDef]
-
-
-class EvaluationFormItemEnablementConditionOperandTypeDef(TypedDict):
-    Expression: NotRequired[ReadOnly[EvaluationFormItemEnablementExpressionTypeDef]]
-    Condition: NotRequired[ReadOnly[EvaluationFormItemEnablementConditionTypeDef]]
-
-
-class EvaluationFormItemEnablementConditionOutputTypeDef(TypedDict):
-    Operands: list[EvaluationFormItemEnablementConditionOperandOutputTypeDef]
-    Operator: NotRequired[EvaluationFormItemEnablementOperatorType]
-
-
-class EvaluationFormItemEnablementConditionTypeDef(TypedDict):
-    Operands: ReadOnly[Sequence[EvaluationFormItemEnablementConditionOperandTypeDef]]
-    Operator: NotRequired[EvaluationFormItemEnablementOperatorType]
-
-
-class EvaluationFormItemEnablementConfigurationOutputTypeDef(TypedDict):
-    Condition: EvaluationFormItemEnablementConditionOutputTypeDef
-    Action: EvaluationFormItemEnablementActionType
-    DefaultAction: NotRequired[EvaluationFormItemEnablementActionType]
-
-
-class EvaluationFormItemEnablementConfigurationTypeDef(TypedDict):
-    Condition: ReadOnly[EvaluationFormItemEnablementConditionTypeDef]
-    Action: EvaluationFormItemEnablementActionType
-    DefaultAction: NotRequired[EvaluationFormItemEnablementActionType]
-
-
-class EvaluationFormItemEnablementExpressionOutputTypeDef(TypedDict):
-    Source: EvaluationFormItemEnablementSourceTypeDef
-    Values: list[EvaluationFormItemEnablementSourceValueTypeDef]
-    Comparator: EvaluationFormItemSourceValuesComparatorType
-
-
-class EvaluationFormItemEnablementExpressionTypeDef(TypedDict):
-    Source: EvaluationFormItemEnablementSourceTypeDef
-    Values: ReadOnly[Sequence[EvaluationFormItemEnablementSourceValueTypeDef]]
-    Comparator: EvaluationFormItemSourceValuesComparatorType
-
-
-class EvaluationFormItemEnablementSourceTypeDef(TypedDict):
-    Type: EvaluationFormItemEnablementSourceTypeType
-    RefId: NotRequired[str]
-
-
-class EvaluationFormItemEnablementSourceValueTypeDef(TypedDict):
-    Type: EvaluationFormItemEnablementSourceValueTypeType
-    RefId: NotRequired[str]
-
-
-class EvaluationFormItemOutputTypeDef(TypedDict):
-    Section: NotRequired[EvaluationFormSectionOutputTypeDef]
-    Question: NotRequired[EvaluationFormQuestionOutputTypeDef]
-
-
-class EvaluationFormItemTypeDef(TypedDict):
-    Section: NotRequired[ReadOnly[EvaluationFormSectionTypeDef]]
-    Question: NotRequired[ReadOnly[EvaluationFormQuestionTypeDef]]
-
-
-class EvaluationFormLanguageConfigurationTypeDef(TypedDict):
-    FormLanguage: NotRequired[EvaluationFormLanguageCodeType]
-
-
-class EvaluationFormMultiSelectQuestionAutomationOptionOutputTypeDef(TypedDict):
-    RuleCategory: NotRequired[MultiSelectQuestionRuleCategoryAutomationOutputTypeDef]
-
-
-class EvaluationFormMultiSelectQuestionAutomationOptionTypeDef(TypedDict):
-    RuleCategory: NotRequired[
-        ReadOnly[MultiSelectQuestionRuleCategoryAutomationTypeDef]
-    ]
-
-
-class EvaluationFormMultiSelectQuestionAutomationOutputTypeDef(TypedDict):
-    Options: NotRequired[
-        list[EvaluationFormMultiSelectQuestionAutomationOptionOutputTypeDef]
-    ]
-    DefaultOptionRefIds: NotRequired[list[str]]
-    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
-
-
-class EvaluationFormMultiSelectQuestionAutomationTypeDef(TypedDict):
-    Options: NotRequired[
-        ReadOnly[Sequence[EvaluationFormMultiSelectQuestionAutomationOptionTypeDef]]
-    ]
-    DefaultOptionRefIds: NotRequired[ReadOnly[Sequence[str]]]
-    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
-
-
-class EvaluationFormMultiSelectQuestionOptionTypeDef(TypedDict):
-    RefId: str
-    Text: str
-
-
-class EvaluationFormMultiSelectQuestionPropertiesOutputTypeDef(TypedDict):
-    Options: list[EvaluationFormMultiSelectQuestionOptionTypeDef]
-    DisplayAs: NotRequired[EvaluationFormMultiSelectQuestionDisplayModeType]
-    Automation: NotRequired[EvaluationFormMultiSelectQuestionAutomationOutputTypeDef]
-
-
-class EvaluationFormMultiSelectQuestionPropertiesTypeDef(TypedDict):
-    Options: ReadOnly[Sequence[EvaluationFormMultiSelectQuestionOptionTypeDef]]
-    DisplayAs: NotRequired[EvaluationFormMultiSelectQuestionDisplayModeType]
-    Automation: NotRequired[
-        ReadOnly[EvaluationFormMultiSelectQuestionAutomationTypeDef]
-    ]
-
-
-class EvaluationFormNumericQuestionAutomationTypeDef(TypedDict):
-    PropertyValue: NotRequired[NumericQuestionPropertyValueAutomationTypeDef]
-    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
-
-
-class EvaluationFormNumericQuestionOptionTypeDef(TypedDict):
-    MinValue: int
-    MaxValue: int
-    Score: NotRequired[int]
-    AutomaticFail: NotRequired[bool]
-    AutomaticFailConfiguration: NotRequired[AutomaticFailConfigurationTypeDef]
-
-
-class EvaluationFormNumericQuestionPropertiesOutputTypeDef(TypedDict):
-    MinValue: int
-    MaxValue: int
-    Options: NotRequired[list[EvaluationFormNumericQuestionOptionTypeDef]]
-    Automation: NotRequired[EvaluationFormNumericQuestionAutomationTypeDef]
-
-
-class EvaluationFormNumericQuestionPropertiesTypeDef(TypedDict):
-    MinValue: int
-    MaxValue: int
-    Options: NotRequired[ReadOnly[Sequence[EvaluationFormNumericQuestionOptionTypeDef]]]
-    Automation: NotRequired[EvaluationFormNumericQuestionAutomationTypeDef]
-
-
-class EvaluationFormQuestionAutomationAnswerSourceTypeDef(TypedDict):
-    SourceType: EvaluationFormQuestionAutomationAnswerSourceTypeType
-
-
-class EvaluationFormQuestionOutputTypeDef(TypedDict):
-    Title: str
-    Instructions: NotRequired[str]
-    RefId: str
-    NotApplicableEnabled: NotRequired[bool]
-    QuestionType: EvaluationFormQuestionTypeType
-    QuestionTypeProperties: NotRequired[
-        EvaluationFormQuestionTypePropertiesOutputTypeDef
-    ]
-    Enablement: NotRequired[EvaluationFormItemEnablementConfigurationOutputTypeDef]
-    Weight: NotRequired[float]
-
-
-class EvaluationFormQuestionTypeDef(TypedDict):
-    Title: str
-    Instructions: NotRequired[str]
-    RefId: str
-    NotApplicableEnabled: NotRequired[bool]
-    QuestionType: EvaluationFormQuestionTypeType
-    QuestionTypeProperties: NotRequired[
-        ReadOnly[EvaluationFormQuestionTypePropertiesTypeDef]
-    ]
-    Enablement: NotRequired[ReadOnly[EvaluationFormItemEnablementConfigurationTypeDef]]
-    Weight: NotRequired[float]
-
-
-class EvaluationFormQuestionTypePropertiesOutputTypeDef(TypedDict):
-    Numeric: NotRequired[EvaluationFormNumericQuestionPropertiesOutputTypeDef]
-    SingleSelect: NotRequired[EvaluationFormSingleSelectQuestionPropertiesOutputTypeDef]
-    Text: NotRequired[EvaluationFormTextQuestionPropertiesTypeDef]
-    MultiSelect: NotRequired[EvaluationFormMultiSelectQuestionPropertiesOutputTypeDef]
-
-
-class EvaluationFormQuestionTypePropertiesTypeDef(TypedDict):
-    Numeric: NotRequired[ReadOnly[EvaluationFormNumericQuestionPropertiesTypeDef]]
-    SingleSelect: NotRequired[
-        ReadOnly[EvaluationFormSingleSelectQuestionPropertiesTypeDef]
-    ]
-    Text: NotRequired[EvaluationFormTextQuestionPropertiesTypeDef]
-    MultiSelect: NotRequired[
-        ReadOnly[EvaluationFormMultiSelectQuestionPropertiesTypeDef]
-    ]
-
-
-class EvaluationFormScoringStrategyTypeDef(TypedDict):
-    Mode: EvaluationFormScoringModeType
-    Status: EvaluationFormScoringStatusType
 
 
 class EvaluationFormSearchCriteriaTypeDef(TypedDict):
@@ -4570,64 +5949,6 @@ class EvaluationFormSearchSummaryTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
 
 
-class EvaluationFormSectionOutputTypeDef(TypedDict):
-    Title: str
-    RefId: str
-    Instructions: NotRequired[str]
-    Items: list[EvaluationFormItemOutputTypeDef]
-    Weight: NotRequired[float]
-
-
-class EvaluationFormSectionTypeDef(TypedDict):
-    Title: str
-    RefId: str
-    Instructions: NotRequired[str]
-    Items: ReadOnly[Sequence[EvaluationFormItemTypeDef]]
-    Weight: NotRequired[float]
-
-
-class EvaluationFormSingleSelectQuestionAutomationOptionTypeDef(TypedDict):
-    RuleCategory: NotRequired[SingleSelectQuestionRuleCategoryAutomationTypeDef]
-
-
-class EvaluationFormSingleSelectQuestionAutomationOutputTypeDef(TypedDict):
-    Options: NotRequired[
-        list[EvaluationFormSingleSelectQuestionAutomationOptionTypeDef]
-    ]
-    DefaultOptionRefId: NotRequired[str]
-    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
-
-
-class EvaluationFormSingleSelectQuestionAutomationTypeDef(TypedDict):
-    Options: NotRequired[
-        ReadOnly[Sequence[EvaluationFormSingleSelectQuestionAutomationOptionTypeDef]]
-    ]
-    DefaultOptionRefId: NotRequired[str]
-    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
-
-
-class EvaluationFormSingleSelectQuestionOptionTypeDef(TypedDict):
-    RefId: str
-    Text: str
-    Score: NotRequired[int]
-    AutomaticFail: NotRequired[bool]
-    AutomaticFailConfiguration: NotRequired[AutomaticFailConfigurationTypeDef]
-
-
-class EvaluationFormSingleSelectQuestionPropertiesOutputTypeDef(TypedDict):
-    Options: list[EvaluationFormSingleSelectQuestionOptionTypeDef]
-    DisplayAs: NotRequired[EvaluationFormSingleSelectQuestionDisplayModeType]
-    Automation: NotRequired[EvaluationFormSingleSelectQuestionAutomationOutputTypeDef]
-
-
-class EvaluationFormSingleSelectQuestionPropertiesTypeDef(TypedDict):
-    Options: ReadOnly[Sequence[EvaluationFormSingleSelectQuestionOptionTypeDef]]
-    DisplayAs: NotRequired[EvaluationFormSingleSelectQuestionDisplayModeType]
-    Automation: NotRequired[
-        ReadOnly[EvaluationFormSingleSelectQuestionAutomationTypeDef]
-    ]
-
-
 class EvaluationFormSummaryTypeDef(TypedDict):
     EvaluationFormId: str
     EvaluationFormArn: str
@@ -4642,41 +5963,6 @@ class EvaluationFormSummaryTypeDef(TypedDict):
     ActiveVersion: NotRequired[int]
 
 
-class EvaluationFormTargetConfigurationTypeDef(TypedDict):
-    ContactInteractionType: ContactInteractionTypeType
-
-
-class EvaluationFormTextQuestionAutomationTypeDef(TypedDict):
-    AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
-
-
-class EvaluationFormTextQuestionPropertiesTypeDef(TypedDict):
-    Automation: NotRequired[EvaluationFormTextQuestionAutomationTypeDef]
-
-
-class EvaluationFormTypeDef(TypedDict):
-    EvaluationFormId: str
-    EvaluationFormVersion: int
-    Locked: bool
-    EvaluationFormArn: str
-    Title: str
-    Description: NotRequired[str]
-    Status: EvaluationFormVersionStatusType
-    Items: list[EvaluationFormItemOutputTypeDef]
-    ScoringStrategy: NotRequired[EvaluationFormScoringStrategyTypeDef]
-    CreatedTime: datetime
-    CreatedBy: str
-    LastModifiedTime: datetime
-    LastModifiedBy: str
-    AutoEvaluationConfiguration: NotRequired[
-        EvaluationFormAutoEvaluationConfigurationTypeDef
-    ]
-    ReviewConfiguration: NotRequired[EvaluationReviewConfigurationOutputTypeDef]
-    Tags: NotRequired[dict[str, str]]
-    TargetConfiguration: NotRequired[EvaluationFormTargetConfigurationTypeDef]
-    LanguageConfiguration: NotRequired[EvaluationFormLanguageConfigurationTypeDef]
-
-
 class EvaluationFormVersionSummaryTypeDef(TypedDict):
     EvaluationFormArn: str
     EvaluationFormId: str
@@ -4687,80 +5973,6 @@ class EvaluationFormVersionSummaryTypeDef(TypedDict):
     CreatedBy: str
     LastModifiedTime: datetime
     LastModifiedBy: str
-
-
-class EvaluationGenAIAnswerAnalysisDetailsTypeDef(TypedDict):
-    Justification: NotRequired[str]
-    PointsOfInterest: NotRequired[list[EvaluationTranscriptPointOfInterestTypeDef]]
-
-
-class EvaluationMetadataTypeDef(TypedDict):
-    ContactId: str
-    EvaluatorArn: str
-    ContactAgentId: NotRequired[str]
-    CalibrationSessionId: NotRequired[str]
-    Score: NotRequired[EvaluationScoreTypeDef]
-    AutoEvaluation: NotRequired[AutoEvaluationDetailsTypeDef]
-    Acknowledgement: NotRequired[EvaluationAcknowledgementTypeDef]
-    Review: NotRequired[EvaluationReviewMetadataTypeDef]
-    ContactParticipant: NotRequired[EvaluationContactParticipantTypeDef]
-    SamplingJobId: NotRequired[str]
-
-
-class EvaluationNoteTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class EvaluationQuestionAnswerAnalysisDetailsTypeDef(TypedDict):
-    GenAI: NotRequired[EvaluationGenAIAnswerAnalysisDetailsTypeDef]
-    ContactLens: NotRequired[EvaluationContactLensAnswerAnalysisDetailsTypeDef]
-
-
-class EvaluationQuestionInputDetailsTypeDef(TypedDict):
-    TranscriptType: NotRequired[EvaluationTranscriptTypeType]
-
-
-class EvaluationReviewConfigurationOutputTypeDef(TypedDict):
-    ReviewNotificationRecipients: list[EvaluationReviewNotificationRecipientTypeDef]
-    EligibilityDays: NotRequired[int]
-
-
-class EvaluationReviewConfigurationTypeDef(TypedDict):
-    ReviewNotificationRecipients: ReadOnly[
-        Sequence[EvaluationReviewNotificationRecipientTypeDef]
-    ]
-    EligibilityDays: NotRequired[int]
-
-
-class EvaluationReviewMetadataTypeDef(TypedDict):
-    ReviewId: NotRequired[str]
-    RequestedTime: NotRequired[datetime]
-    RequestedBy: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    CreatedBy: NotRequired[str]
-    ReviewRequestComments: list[EvaluationReviewRequestCommentTypeDef]
-
-
-class EvaluationReviewNotificationRecipientTypeDef(TypedDict):
-    Type: EvaluationReviewNotificationRecipientTypeType
-    Value: EvaluationReviewNotificationRecipientValueTypeDef
-
-
-class EvaluationReviewNotificationRecipientValueTypeDef(TypedDict):
-    UserId: NotRequired[str]
-
-
-class EvaluationReviewRequestCommentTypeDef(TypedDict):
-    Comment: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    CreatedBy: NotRequired[str]
-
-
-class EvaluationScoreTypeDef(TypedDict):
-    Percentage: NotRequired[float]
-    NotApplicable: NotRequired[bool]
-    AutomaticFail: NotRequired[bool]
-    AppliedWeight: NotRequired[float]
 
 
 class EvaluationSearchCriteriaTypeDef(TypedDict):
@@ -4810,18 +6022,6 @@ class EvaluationSearchSummaryTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
 
 
-class EvaluationSuggestedAnswerTranscriptMillisecondOffsetsTypeDef(TypedDict):
-    BeginOffsetMillis: int
-
-
-class EvaluationSuggestedAnswerTypeDef(TypedDict):
-    Value: NotRequired[EvaluationAnswerDataOutputTypeDef]
-    Status: EvaluationSuggestedAnswerStatusType
-    Input: NotRequired[EvaluationQuestionInputDetailsTypeDef]
-    AnalysisType: EvaluationQuestionAnswerAnalysisTypeType
-    AnalysisDetails: NotRequired[EvaluationQuestionAnswerAnalysisDetailsTypeDef]
-
-
 class EvaluationSummaryTypeDef(TypedDict):
     EvaluationId: str
     EvaluationArn: str
@@ -4840,33 +6040,8 @@ class EvaluationSummaryTypeDef(TypedDict):
     ContactParticipant: NotRequired[EvaluationContactParticipantTypeDef]
 
 
-class EvaluationTranscriptPointOfInterestTypeDef(TypedDict):
-    MillisecondOffsets: NotRequired[
-        EvaluationSuggestedAnswerTranscriptMillisecondOffsetsTypeDef
-    ]
-    TranscriptSegment: NotRequired[str]
-
-
-class EvaluationTypeDef(TypedDict):
-    EvaluationId: str
-    EvaluationArn: str
-    Metadata: EvaluationMetadataTypeDef
-    Answers: dict[str, EvaluationAnswerOutputTypeDef]
-    Notes: dict[str, EvaluationNoteTypeDef]
-    Status: EvaluationStatusType
-    Scores: NotRequired[dict[str, EvaluationScoreTypeDef]]
-    CreatedTime: datetime
-    LastModifiedTime: datetime
-    EvaluationType: NotRequired[EvaluationTypeType]
-    Tags: NotRequired[dict[str, str]]
-
-
 class EvaluatorUserUnionTypeDef(TypedDict):
     ConnectUserArn: NotRequired[str]
-
-
-class EventBridgeActionDefinitionTypeDef(TypedDict):
-    Name: str
 
 
 class ExecutionRecordTypeDef(TypedDict):
@@ -4876,18 +6051,6 @@ class ExecutionRecordTypeDef(TypedDict):
     Record: NotRequired[str]
 
 
-class ExpiryTypeDef(TypedDict):
-    DurationInSeconds: NotRequired[int]
-    ExpiryTimestamp: NotRequired[datetime]
-
-
-class ExpressionOutputTypeDef(TypedDict):
-    AttributeCondition: NotRequired[AttributeConditionOutputTypeDef]
-    AndExpression: NotRequired[list[ExpressionOutputTypeDef]]
-    OrExpression: NotRequired[list[ExpressionOutputTypeDef]]
-    NotAttributeCondition: NotRequired[AttributeConditionOutputTypeDef]
-
-
 class ExpressionTypeDef(TypedDict):
     AttributeCondition: NotRequired[ReadOnly[AttributeConditionTypeDef]]
     AndExpression: NotRequired[ReadOnly[Sequence[ExpressionTypeDef]]]
@@ -4895,40 +6058,8 @@ class ExpressionTypeDef(TypedDict):
     NotAttributeCondition: NotRequired[ReadOnly[AttributeConditionTypeDef]]
 
 
-class ExtensionConfigurationOutputTypeDef(TypedDict):
-    AllowedExtensions: list[AllowedExtensionTypeDef]
-
-
 class ExtensionConfigurationTypeDef(TypedDict):
     AllowedExtensions: ReadOnly[Sequence[AllowedExtensionTypeDef]]
-
-
-class ExternalInvocationConfigurationTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class FailedBatchAssociationSummaryTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class FailedRequestTypeDef(TypedDict):
-    RequestIdentifier: NotRequired[str]
-    FailureReasonCode: NotRequired[FailureReasonCodeType]
-    FailureReasonMessage: NotRequired[str]
-
-
-class FieldValueTypeDef(TypedDict):
-    Id: str
-    Value: FieldValueUnionTypeDef
-
-
-class FieldValueUnionTypeDef(TypedDict):
-    BooleanValue: NotRequired[bool]
-    DoubleValue: NotRequired[float]
-    EmptyValue: NotRequired[EmptyFieldValueTypeDef]
-    StringValue: NotRequired[str]
 
 
 class FilterV2StringConditionTypeDef(TypedDict):
@@ -4949,25 +6080,6 @@ class FiltersTypeDef(TypedDict):
     AgentStatuses: NotRequired[ReadOnly[Sequence[str]]]
     Subtypes: NotRequired[ReadOnly[Sequence[str]]]
     ValidationTestTypes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class FlowAssociationSummaryTypeDef(TypedDict):
-    ResourceId: NotRequired[str]
-    FlowId: NotRequired[str]
-    ResourceType: NotRequired[ListFlowAssociationResourceTypeType]
-
-
-class FlowModuleTypeDef(TypedDict):
-    Type: NotRequired[FlowModuleTypeType]
-    FlowModuleId: NotRequired[str]
-
-
-class FlowQuickConnectConfigTypeDef(TypedDict):
-    ContactFlowId: str
-
-
-class FontFamilyTypeDef(TypedDict):
-    Default: NotRequired[WorkspaceFontFamilyType]
 
 
 class GetAttachedFileRequestTypeDef(TypedDict):
@@ -5033,11 +6145,49 @@ class GetCurrentMetricDataResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UserDataFiltersTypeDef(TypedDict):
+    Queues: NotRequired[ReadOnly[Sequence[str]]]
+    ContactFilter: NotRequired[ReadOnly[ContactFilterTypeDef]]
+    RoutingProfiles: NotRequired[ReadOnly[Sequence[str]]]
+    Agents: NotRequired[ReadOnly[Sequence[str]]]
+    UserHierarchyGroups: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class GetCurrentUserDataRequestTypeDef(TypedDict):
     InstanceId: str
     Filters: ReadOnly[UserDataFiltersTypeDef]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class HierarchyGroupSummaryReferenceTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+
+
+class HierarchyPathReferenceTypeDef(TypedDict):
+    LevelOne: NotRequired[HierarchyGroupSummaryReferenceTypeDef]
+    LevelTwo: NotRequired[HierarchyGroupSummaryReferenceTypeDef]
+    LevelThree: NotRequired[HierarchyGroupSummaryReferenceTypeDef]
+    LevelFour: NotRequired[HierarchyGroupSummaryReferenceTypeDef]
+    LevelFive: NotRequired[HierarchyGroupSummaryReferenceTypeDef]
+
+
+class UserReferenceTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+
+
+class UserDataTypeDef(TypedDict):
+    User: NotRequired[UserReferenceTypeDef]
+    RoutingProfile: NotRequired[RoutingProfileReferenceTypeDef]
+    HierarchyPath: NotRequired[HierarchyPathReferenceTypeDef]
+    Status: NotRequired[AgentStatusReferenceTypeDef]
+    AvailableSlotsByChannel: NotRequired[dict[ChannelType, int]]
+    MaxSlotsByChannel: NotRequired[dict[ChannelType, int]]
+    ActiveSlotsByChannel: NotRequired[dict[ChannelType, int]]
+    Contacts: NotRequired[list[AgentContactReferenceTypeDef]]
+    NextStatus: NotRequired[str]
 
 
 class GetCurrentUserDataResponseTypeDef(TypedDict):
@@ -5086,6 +6236,18 @@ class GetFlowAssociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ThresholdTypeDef(TypedDict):
+    Comparison: NotRequired[ComparisonType]
+    ThresholdValue: NotRequired[float]
+
+
+class HistoricalMetricTypeDef(TypedDict):
+    Name: NotRequired[HistoricalMetricNameType]
+    Threshold: NotRequired[ThresholdTypeDef]
+    Statistic: NotRequired[StatisticType]
+    Unit: NotRequired[UnitType]
+
+
 class GetMetricDataRequestTypeDef(TypedDict):
     InstanceId: str
     StartTime: ReadOnly[datetime | str]
@@ -5097,10 +6259,43 @@ class GetMetricDataRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class HistoricalMetricDataTypeDef(TypedDict):
+    Metric: NotRequired[HistoricalMetricTypeDef]
+    Value: NotRequired[float]
+
+
+class HistoricalMetricResultTypeDef(TypedDict):
+    Dimensions: NotRequired[DimensionsTypeDef]
+    Collections: NotRequired[list[HistoricalMetricDataTypeDef]]
+
+
 class GetMetricDataResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MetricResults: NotRequired[list[HistoricalMetricResultTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IntervalDetailsTypeDef(TypedDict):
+    TimeZone: NotRequired[str]
+    IntervalPeriod: NotRequired[IntervalPeriodType]
+
+
+class MetricFilterV2TypeDef(TypedDict):
+    MetricFilterKey: NotRequired[str]
+    MetricFilterValues: NotRequired[ReadOnly[Sequence[str]]]
+    Negate: NotRequired[bool]
+
+
+class ThresholdV2TypeDef(TypedDict):
+    Comparison: NotRequired[str]
+    ThresholdValue: NotRequired[float]
+
+
+class MetricV2TypeDef(TypedDict):
+    Name: NotRequired[str]
+    Threshold: NotRequired[ReadOnly[Sequence[ThresholdV2TypeDef]]]
+    MetricId: NotRequired[str]
+    MetricFilters: NotRequired[ReadOnly[Sequence[MetricFilterV2TypeDef]]]
 
 
 class GetMetricDataV2RequestTypeDef(TypedDict):
@@ -5113,6 +6308,36 @@ class GetMetricDataV2RequestTypeDef(TypedDict):
     Metrics: ReadOnly[Sequence[MetricV2TypeDef]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class MetricFilterV2OutputTypeDef(TypedDict):
+    MetricFilterKey: NotRequired[str]
+    MetricFilterValues: NotRequired[list[str]]
+    Negate: NotRequired[bool]
+
+
+class MetricV2OutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Threshold: NotRequired[list[ThresholdV2TypeDef]]
+    MetricId: NotRequired[str]
+    MetricFilters: NotRequired[list[MetricFilterV2OutputTypeDef]]
+
+
+class MetricDataV2TypeDef(TypedDict):
+    Metric: NotRequired[MetricV2OutputTypeDef]
+    Value: NotRequired[float]
+
+
+class MetricIntervalTypeDef(TypedDict):
+    Interval: NotRequired[IntervalPeriodType]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+
+
+class MetricResultV2TypeDef(TypedDict):
+    Dimensions: NotRequired[dict[str, str]]
+    MetricInterval: NotRequired[MetricIntervalTypeDef]
+    Collections: NotRequired[list[MetricDataV2TypeDef]]
 
 
 class GetMetricDataV2ResponseTypeDef(TypedDict):
@@ -5139,6 +6364,23 @@ class GetTaskTemplateRequestTypeDef(TypedDict):
     SnapshotVersion: NotRequired[str]
 
 
+class TaskTemplateConstraintsOutputTypeDef(TypedDict):
+    RequiredFields: NotRequired[list[RequiredFieldInfoTypeDef]]
+    ReadOnlyFields: NotRequired[list[ReadOnlyFieldInfoTypeDef]]
+    InvisibleFields: NotRequired[list[InvisibleFieldInfoTypeDef]]
+
+
+class TaskTemplateDefaultsOutputTypeDef(TypedDict):
+    DefaultFieldValues: NotRequired[list[TaskTemplateDefaultFieldValueTypeDef]]
+
+
+class TaskTemplateFieldOutputTypeDef(TypedDict):
+    Id: TaskTemplateFieldIdentifierTypeDef
+    Description: NotRequired[str]
+    Type: NotRequired[TaskTemplateFieldTypeType]
+    SingleSelectOptions: NotRequired[list[str]]
+
+
 class GetTaskTemplateResponseTypeDef(TypedDict):
     InstanceId: NotRequired[str]
     Id: str
@@ -5163,6 +6405,12 @@ class GetTestCaseExecutionSummaryRequestTypeDef(TypedDict):
     TestCaseExecutionId: str
 
 
+class ObservationSummaryTypeDef(TypedDict):
+    TotalObservations: NotRequired[int]
+    ObservationsPassed: NotRequired[int]
+    ObservationsFailed: NotRequired[int]
+
+
 class GetTestCaseExecutionSummaryResponseTypeDef(TypedDict):
     StartTime: NotRequired[datetime]
     EndTime: NotRequired[datetime]
@@ -5175,6 +6423,19 @@ class GetTrafficDistributionRequestTypeDef(TypedDict):
     Id: str
 
 
+class SignInDistributionTypeDef(TypedDict):
+    Region: str
+    Enabled: bool
+
+
+class SignInConfigOutputTypeDef(TypedDict):
+    Distributions: list[SignInDistributionTypeDef]
+
+
+class TelephonyConfigOutputTypeDef(TypedDict):
+    Distributions: list[DistributionTypeDef]
+
+
 class GetTrafficDistributionResponseTypeDef(TypedDict):
     TelephonyConfig: NotRequired[TelephonyConfigOutputTypeDef]
     Id: NotRequired[str]
@@ -5184,95 +6445,8 @@ class GetTrafficDistributionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GlobalResiliencyMetadataTypeDef(TypedDict):
-    ActiveRegion: NotRequired[str]
-    OriginRegion: NotRequired[str]
-    TrafficDistributionGroupId: NotRequired[str]
-
-
-class GranularAccessControlConfigurationOutputTypeDef(TypedDict):
-    DataTableAccessControlConfiguration: NotRequired[
-        DataTableAccessControlConfigurationOutputTypeDef
-    ]
-
-
-class GranularAccessControlConfigurationTypeDef(TypedDict):
-    DataTableAccessControlConfiguration: NotRequired[
-        ReadOnly[DataTableAccessControlConfigurationTypeDef]
-    ]
-
-
-class HierarchyGroupConditionTypeDef(TypedDict):
-    Value: NotRequired[str]
-    HierarchyGroupMatchType: NotRequired[HierarchyGroupMatchTypeType]
-
-
-class HierarchyGroupSummaryReferenceTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-
-
-class HierarchyGroupSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class HierarchyGroupTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    LevelId: NotRequired[str]
-    HierarchyPath: NotRequired[HierarchyPathTypeDef]
-    Tags: NotRequired[dict[str, str]]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class HierarchyGroupsTypeDef(TypedDict):
-    Level1: NotRequired[AgentHierarchyGroupTypeDef]
-    Level2: NotRequired[AgentHierarchyGroupTypeDef]
-    Level3: NotRequired[AgentHierarchyGroupTypeDef]
-    Level4: NotRequired[AgentHierarchyGroupTypeDef]
-    Level5: NotRequired[AgentHierarchyGroupTypeDef]
-
-
-class HierarchyLevelTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
 class HierarchyLevelUpdateTypeDef(TypedDict):
     Name: str
-
-
-class HierarchyPathReferenceTypeDef(TypedDict):
-    LevelOne: NotRequired[HierarchyGroupSummaryReferenceTypeDef]
-    LevelTwo: NotRequired[HierarchyGroupSummaryReferenceTypeDef]
-    LevelThree: NotRequired[HierarchyGroupSummaryReferenceTypeDef]
-    LevelFour: NotRequired[HierarchyGroupSummaryReferenceTypeDef]
-    LevelFive: NotRequired[HierarchyGroupSummaryReferenceTypeDef]
-
-
-class HierarchyPathTypeDef(TypedDict):
-    LevelOne: NotRequired[HierarchyGroupSummaryTypeDef]
-    LevelTwo: NotRequired[HierarchyGroupSummaryTypeDef]
-    LevelThree: NotRequired[HierarchyGroupSummaryTypeDef]
-    LevelFour: NotRequired[HierarchyGroupSummaryTypeDef]
-    LevelFive: NotRequired[HierarchyGroupSummaryTypeDef]
-
-
-class HierarchyStructureTypeDef(TypedDict):
-    LevelOne: NotRequired[HierarchyLevelTypeDef]
-    LevelTwo: NotRequired[HierarchyLevelTypeDef]
-    LevelThree: NotRequired[HierarchyLevelTypeDef]
-    LevelFour: NotRequired[HierarchyLevelTypeDef]
-    LevelFive: NotRequired[HierarchyLevelTypeDef]
 
 
 class HierarchyStructureUpdateTypeDef(TypedDict):
@@ -5281,35 +6455,6 @@ class HierarchyStructureUpdateTypeDef(TypedDict):
     LevelThree: NotRequired[HierarchyLevelUpdateTypeDef]
     LevelFour: NotRequired[HierarchyLevelUpdateTypeDef]
     LevelFive: NotRequired[HierarchyLevelUpdateTypeDef]
-
-
-class HistoricalMetricDataTypeDef(TypedDict):
-    Metric: NotRequired[HistoricalMetricTypeDef]
-    Value: NotRequired[float]
-
-
-class HistoricalMetricResultTypeDef(TypedDict):
-    Dimensions: NotRequired[DimensionsTypeDef]
-    Collections: NotRequired[list[HistoricalMetricDataTypeDef]]
-
-
-class HistoricalMetricTypeDef(TypedDict):
-    Name: NotRequired[HistoricalMetricNameType]
-    Threshold: NotRequired[ThresholdTypeDef]
-    Statistic: NotRequired[StatisticType]
-    Unit: NotRequired[UnitType]
-
-
-class HoursOfOperationConfigTypeDef(TypedDict):
-    Day: HoursOfOperationDaysType
-    StartTime: HoursOfOperationTimeSliceTypeDef
-    EndTime: HoursOfOperationTimeSliceTypeDef
-
-
-class HoursOfOperationOverrideConfigTypeDef(TypedDict):
-    Day: NotRequired[OverrideDaysType]
-    StartTime: NotRequired[OverrideTimeSliceTypeDef]
-    EndTime: NotRequired[OverrideTimeSliceTypeDef]
 
 
 class HoursOfOperationOverrideSearchCriteriaTypeDef(TypedDict):
@@ -5321,19 +6466,6 @@ class HoursOfOperationOverrideSearchCriteriaTypeDef(TypedDict):
     ]
     StringCondition: NotRequired[StringConditionTypeDef]
     DateCondition: NotRequired[DateConditionTypeDef]
-
-
-class HoursOfOperationOverrideTypeDef(TypedDict):
-    HoursOfOperationOverrideId: NotRequired[str]
-    HoursOfOperationId: NotRequired[str]
-    HoursOfOperationArn: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Config: NotRequired[list[HoursOfOperationOverrideConfigTypeDef]]
-    EffectiveFrom: NotRequired[str]
-    EffectiveTill: NotRequired[str]
-    RecurrenceConfig: NotRequired[RecurrenceConfigOutputTypeDef]
-    OverrideType: NotRequired[OverrideTypeType]
 
 
 class HoursOfOperationSearchCriteriaTypeDef(TypedDict):
@@ -5354,35 +6486,6 @@ class HoursOfOperationSummaryTypeDef(TypedDict):
     Name: NotRequired[str]
     LastModifiedTime: NotRequired[datetime]
     LastModifiedRegion: NotRequired[str]
-
-
-class HoursOfOperationTimeSliceTypeDef(TypedDict):
-    Hours: int
-    Minutes: int
-
-
-class HoursOfOperationTypeDef(TypedDict):
-    HoursOfOperationId: NotRequired[str]
-    HoursOfOperationArn: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    TimeZone: NotRequired[str]
-    Config: NotRequired[list[HoursOfOperationConfigTypeDef]]
-    ParentHoursOfOperations: NotRequired[list[HoursOfOperationsIdentifierTypeDef]]
-    Tags: NotRequired[dict[str, str]]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class HoursOfOperationsIdentifierTypeDef(TypedDict):
-    Name: str
-    Id: str
-    Arn: NotRequired[str]
-
-
-class ImagesLogoTypeDef(TypedDict):
-    Default: NotRequired[str]
-    Favicon: NotRequired[str]
 
 
 class ImportPhoneNumberRequestTypeDef(TypedDict):
@@ -5415,11 +6518,6 @@ class InboundAdditionalRecipientsTypeDef(TypedDict):
     CcAddresses: NotRequired[ReadOnly[Sequence[EmailAddressInfoTypeDef]]]
 
 
-class InboundEmailContentTypeDef(TypedDict):
-    MessageSourceType: InboundMessageSourceTypeType
-    RawMessage: NotRequired[ReadOnly[InboundRawMessageTypeDef]]
-
-
 class InboundRawMessageTypeDef(TypedDict):
     Subject: str
     Body: str
@@ -5427,21 +6525,9 @@ class InboundRawMessageTypeDef(TypedDict):
     Headers: NotRequired[ReadOnly[Mapping[EmailHeaderTypeType, str]]]
 
 
-class InputPredefinedAttributeConfigurationTypeDef(TypedDict):
-    EnableValueValidationOnAssociation: NotRequired[bool]
-
-
-class InstanceStatusReasonTypeDef(TypedDict):
-    Message: NotRequired[str]
-
-
-class InstanceStorageConfigTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    StorageType: StorageTypeType
-    S3Config: NotRequired[S3ConfigTypeDef]
-    KinesisVideoStreamConfig: NotRequired[KinesisVideoStreamConfigTypeDef]
-    KinesisStreamConfig: NotRequired[KinesisStreamConfigTypeDef]
-    KinesisFirehoseConfig: NotRequired[KinesisFirehoseConfigTypeDef]
+class InboundEmailContentTypeDef(TypedDict):
+    MessageSourceType: InboundMessageSourceTypeType
+    RawMessage: NotRequired[ReadOnly[InboundRawMessageTypeDef]]
 
 
 class InstanceSummaryTypeDef(TypedDict):
@@ -5457,21 +6543,6 @@ class InstanceSummaryTypeDef(TypedDict):
     InstanceAccessUrl: NotRequired[str]
 
 
-class InstanceTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    IdentityManagementType: NotRequired[DirectoryTypeType]
-    InstanceAlias: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    ServiceRole: NotRequired[str]
-    InstanceStatus: NotRequired[InstanceStatusType]
-    StatusReason: NotRequired[InstanceStatusReasonTypeDef]
-    InboundCallsEnabled: NotRequired[bool]
-    OutboundCallsEnabled: NotRequired[bool]
-    InstanceAccessUrl: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-
-
 class IntegrationAssociationSummaryTypeDef(TypedDict):
     IntegrationAssociationId: NotRequired[str]
     IntegrationAssociationArn: NotRequired[str]
@@ -5483,41 +6554,9 @@ class IntegrationAssociationSummaryTypeDef(TypedDict):
     SourceType: NotRequired[SourceTypeType]
 
 
-class IntervalDetailsTypeDef(TypedDict):
-    TimeZone: NotRequired[str]
-    IntervalPeriod: NotRequired[IntervalPeriodType]
-
-
-class InvisibleFieldInfoTypeDef(TypedDict):
-    Id: NotRequired[TaskTemplateFieldIdentifierTypeDef]
-
-
-class KinesisFirehoseConfigTypeDef(TypedDict):
-    FirehoseArn: str
-
-
-class KinesisStreamConfigTypeDef(TypedDict):
-    StreamArn: str
-
-
-class KinesisVideoStreamConfigTypeDef(TypedDict):
-    Prefix: str
-    RetentionPeriodHours: int
-    EncryptionConfig: EncryptionConfigTypeDef
-
-
 class LexBotConfigTypeDef(TypedDict):
     LexBot: NotRequired[LexBotTypeDef]
     LexV2Bot: NotRequired[LexV2BotTypeDef]
-
-
-class LexBotTypeDef(TypedDict):
-    Name: str
-    LexRegion: str
-
-
-class LexV2BotTypeDef(TypedDict):
-    AliasArn: NotRequired[str]
 
 
 class ListAgentStatusRequestTypeDef(TypedDict):
@@ -5734,6 +6773,34 @@ class ListContactReferencesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class NumberReferenceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class StringReferenceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class UrlReferenceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class ReferenceSummaryTypeDef(TypedDict):
+    Url: NotRequired[UrlReferenceTypeDef]
+    Attachment: NotRequired[AttachmentReferenceTypeDef]
+    EmailMessage: NotRequired[EmailMessageReferenceTypeDef]
+    EmailMessageRedacted: NotRequired[EmailMessageReferenceTypeDef]
+    EmailMessagePlainText: NotRequired[EmailMessageReferenceTypeDef]
+    EmailMessagePlainTextRedacted: NotRequired[EmailMessageReferenceTypeDef]
+    String: NotRequired[StringReferenceTypeDef]
+    Number: NotRequired[NumberReferenceTypeDef]
+    Date: NotRequired[DateReferenceTypeDef]
+    Email: NotRequired[EmailReferenceTypeDef]
+
+
 class ListContactReferencesResponseTypeDef(TypedDict):
     ReferenceSummaryList: NotRequired[list[ReferenceSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -5754,6 +6821,11 @@ class ListDataTableAttributesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PrimaryAttributeValueFilterTypeDef(TypedDict):
+    AttributeName: str
+    Values: ReadOnly[Sequence[str]]
+
+
 class ListDataTablePrimaryValuesRequestTypeDef(TypedDict):
     InstanceId: str
     DataTableId: str
@@ -5763,6 +6835,13 @@ class ListDataTablePrimaryValuesRequestTypeDef(TypedDict):
     ]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class RecordPrimaryValueTypeDef(TypedDict):
+    RecordId: NotRequired[str]
+    PrimaryValues: NotRequired[list[PrimaryValueResponseTypeDef]]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
 
 
 class ListDataTablePrimaryValuesResponseTypeDef(TypedDict):
@@ -5988,6 +7067,14 @@ class ListPhoneNumbersRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class PhoneNumberSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    PhoneNumber: NotRequired[str]
+    PhoneNumberType: NotRequired[PhoneNumberTypeType]
+    PhoneNumberCountryCode: NotRequired[PhoneNumberCountryCodeType]
+
+
 class ListPhoneNumbersResponseTypeDef(TypedDict):
     PhoneNumberSummaryList: NotRequired[list[PhoneNumberSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -6028,6 +7115,12 @@ class ListPredefinedAttributesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class PredefinedAttributeSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
 class ListPredefinedAttributesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     PredefinedAttributeSummaryList: NotRequired[list[PredefinedAttributeSummaryTypeDef]]
@@ -6038,6 +7131,14 @@ class ListPromptsRequestTypeDef(TypedDict):
     InstanceId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class PromptSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
 
 
 class ListPromptsResponseTypeDef(TypedDict):
@@ -6068,6 +7169,15 @@ class ListQueueQuickConnectsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class QuickConnectSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    QuickConnectType: NotRequired[QuickConnectTypeType]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
 class ListQueueQuickConnectsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     QuickConnectSummaryList: NotRequired[list[QuickConnectSummaryTypeDef]]
@@ -6081,6 +7191,15 @@ class ListQueuesRequestTypeDef(TypedDict):
     QueueTypes: NotRequired[ReadOnly[Sequence[QueueTypeType]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class QueueSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    QueueType: NotRequired[QueueTypeType]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
 
 
 class ListQueuesResponseTypeDef(TypedDict):
@@ -6111,6 +7230,106 @@ class ListRealtimeContactAnalysisSegmentsV2RequestTypeDef(TypedDict):
     SegmentTypes: ReadOnly[Sequence[RealTimeContactAnalysisSegmentTypeType]]
 
 
+class RealTimeContactAnalysisAttachmentTypeDef(TypedDict):
+    AttachmentName: str
+    ContentType: NotRequired[str]
+    AttachmentId: str
+    Status: NotRequired[ArtifactStatusType]
+
+
+class RealTimeContactAnalysisTimeDataTypeDef(TypedDict):
+    AbsoluteTime: NotRequired[datetime]
+
+
+class RealTimeContactAnalysisSegmentAttachmentsTypeDef(TypedDict):
+    Id: str
+    ParticipantId: str
+    ParticipantRole: ParticipantRoleType
+    DisplayName: NotRequired[str]
+    Attachments: list[RealTimeContactAnalysisAttachmentTypeDef]
+    Time: RealTimeContactAnalysisTimeDataTypeDef
+
+
+class RealTimeContactAnalysisCharacterIntervalTypeDef(TypedDict):
+    BeginOffsetChar: int
+    EndOffsetChar: int
+
+
+class RealTimeContactAnalysisTranscriptItemWithCharacterOffsetsTypeDef(TypedDict):
+    Id: str
+    CharacterOffsets: NotRequired[RealTimeContactAnalysisCharacterIntervalTypeDef]
+
+
+class RealTimeContactAnalysisPointOfInterestTypeDef(TypedDict):
+    TranscriptItems: NotRequired[
+        list[RealTimeContactAnalysisTranscriptItemWithCharacterOffsetsTypeDef]
+    ]
+
+
+class RealTimeContactAnalysisCategoryDetailsTypeDef(TypedDict):
+    PointsOfInterest: list[RealTimeContactAnalysisPointOfInterestTypeDef]
+
+
+class RealTimeContactAnalysisSegmentCategoriesTypeDef(TypedDict):
+    MatchedDetails: dict[str, RealTimeContactAnalysisCategoryDetailsTypeDef]
+
+
+class RealTimeContactAnalysisSegmentEventTypeDef(TypedDict):
+    Id: str
+    ParticipantId: NotRequired[str]
+    ParticipantRole: NotRequired[ParticipantRoleType]
+    DisplayName: NotRequired[str]
+    EventType: str
+    Time: RealTimeContactAnalysisTimeDataTypeDef
+
+
+class RealTimeContactAnalysisTranscriptItemWithContentTypeDef(TypedDict):
+    Content: NotRequired[str]
+    Id: str
+    CharacterOffsets: NotRequired[RealTimeContactAnalysisCharacterIntervalTypeDef]
+
+
+class RealTimeContactAnalysisIssueDetectedTypeDef(TypedDict):
+    TranscriptItems: list[RealTimeContactAnalysisTranscriptItemWithContentTypeDef]
+
+
+class RealTimeContactAnalysisSegmentIssuesTypeDef(TypedDict):
+    IssuesDetected: list[RealTimeContactAnalysisIssueDetectedTypeDef]
+
+
+class RealTimeContactAnalysisSegmentPostContactSummaryTypeDef(TypedDict):
+    Content: NotRequired[str]
+    Status: RealTimeContactAnalysisPostContactSummaryStatusType
+    FailureCode: NotRequired[RealTimeContactAnalysisPostContactSummaryFailureCodeType]
+
+
+class RealTimeContactAnalysisTranscriptItemRedactionTypeDef(TypedDict):
+    CharacterOffsets: NotRequired[list[RealTimeContactAnalysisCharacterIntervalTypeDef]]
+
+
+class RealTimeContactAnalysisSegmentTranscriptTypeDef(TypedDict):
+    Id: str
+    ParticipantId: str
+    ParticipantRole: ParticipantRoleType
+    DisplayName: NotRequired[str]
+    Content: str
+    ContentType: NotRequired[str]
+    Time: RealTimeContactAnalysisTimeDataTypeDef
+    Redaction: NotRequired[RealTimeContactAnalysisTranscriptItemRedactionTypeDef]
+    Sentiment: NotRequired[RealTimeContactAnalysisSentimentLabelType]
+
+
+class RealtimeContactAnalysisSegmentTypeDef(TypedDict):
+    Transcript: NotRequired[RealTimeContactAnalysisSegmentTranscriptTypeDef]
+    Categories: NotRequired[RealTimeContactAnalysisSegmentCategoriesTypeDef]
+    Issues: NotRequired[RealTimeContactAnalysisSegmentIssuesTypeDef]
+    Event: NotRequired[RealTimeContactAnalysisSegmentEventTypeDef]
+    Attachments: NotRequired[RealTimeContactAnalysisSegmentAttachmentsTypeDef]
+    PostContactSummary: NotRequired[
+        RealTimeContactAnalysisSegmentPostContactSummaryTypeDef
+    ]
+
+
 class ListRealtimeContactAnalysisSegmentsV2ResponseTypeDef(TypedDict):
     Channel: RealTimeContactAnalysisSupportedChannelType
     Status: RealTimeContactAnalysisStatusType
@@ -6124,6 +7343,13 @@ class ListRoutingProfileManualAssignmentQueuesRequestTypeDef(TypedDict):
     RoutingProfileId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class RoutingProfileManualAssignmentQueueConfigSummaryTypeDef(TypedDict):
+    QueueId: str
+    QueueArn: str
+    QueueName: str
+    Channel: ChannelType
 
 
 class ListRoutingProfileManualAssignmentQueuesResponseTypeDef(TypedDict):
@@ -6143,6 +7369,15 @@ class ListRoutingProfileQueuesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RoutingProfileQueueConfigSummaryTypeDef(TypedDict):
+    QueueId: str
+    QueueArn: str
+    QueueName: str
+    Priority: int
+    Delay: int
+    Channel: ChannelType
+
+
 class ListRoutingProfileQueuesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RoutingProfileQueueConfigSummaryList: NotRequired[
@@ -6159,6 +7394,14 @@ class ListRoutingProfilesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RoutingProfileSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
 class ListRoutingProfilesResponseTypeDef(TypedDict):
     RoutingProfileSummaryList: NotRequired[list[RoutingProfileSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -6173,6 +7416,17 @@ class ListRulesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RuleSummaryTypeDef(TypedDict):
+    Name: str
+    RuleId: str
+    RuleArn: str
+    EventSourceName: EventSourceNameType
+    PublishStatus: RulePublishStatusType
+    ActionSummaries: list[ActionSummaryTypeDef]
+    CreatedTime: datetime
+    LastUpdatedTime: datetime
+
+
 class ListRulesResponseTypeDef(TypedDict):
     RuleSummaryList: list[RuleSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -6183,6 +7437,12 @@ class ListSecurityKeysRequestTypeDef(TypedDict):
     InstanceId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class SecurityKeyTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    Key: NotRequired[str]
+    CreationTime: NotRequired[datetime]
 
 
 class ListSecurityKeysResponseTypeDef(TypedDict):
@@ -6242,6 +7502,14 @@ class ListSecurityProfilesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class SecurityProfileSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
 class ListSecurityProfilesResponseTypeDef(TypedDict):
     SecurityProfileSummaryList: NotRequired[list[SecurityProfileSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -6263,6 +7531,16 @@ class ListTaskTemplatesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     Status: NotRequired[TaskTemplateStatusType]
     Name: NotRequired[str]
+
+
+class TaskTemplateMetadataTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[TaskTemplateStatusType]
+    LastModifiedTime: NotRequired[datetime]
+    CreatedTime: NotRequired[datetime]
 
 
 class ListTaskTemplatesResponseTypeDef(TypedDict):
@@ -6297,6 +7575,15 @@ class ListTestCaseExecutionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TestCaseExecutionTypeDef(TypedDict):
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    TestCaseExecutionId: NotRequired[str]
+    TestCaseId: NotRequired[str]
+    TestCaseExecutionStatus: NotRequired[TestCaseExecutionStatusType]
+    Tags: NotRequired[dict[str, str]]
+
+
 class ListTestCaseExecutionsResponseTypeDef(TypedDict):
     TestCaseExecutions: NotRequired[list[TestCaseExecutionTypeDef]]
     NextToken: NotRequired[str]
@@ -6309,6 +7596,15 @@ class ListTestCasesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TestCaseSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[TestCaseStatusType]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
 class ListTestCasesResponseTypeDef(TypedDict):
     TestCaseSummaryList: NotRequired[list[TestCaseSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -6319,6 +7615,10 @@ class ListTrafficDistributionGroupUsersRequestTypeDef(TypedDict):
     TrafficDistributionGroupId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class TrafficDistributionGroupUserSummaryTypeDef(TypedDict):
+    UserId: NotRequired[str]
 
 
 class ListTrafficDistributionGroupUsersResponseTypeDef(TypedDict):
@@ -6335,6 +7635,15 @@ class ListTrafficDistributionGroupsRequestTypeDef(TypedDict):
     InstanceId: NotRequired[str]
 
 
+class TrafficDistributionGroupSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    InstanceArn: NotRequired[str]
+    Status: NotRequired[TrafficDistributionGroupStatusType]
+    IsDefault: NotRequired[bool]
+
+
 class ListTrafficDistributionGroupsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     TrafficDistributionGroupSummaryList: NotRequired[
@@ -6348,6 +7657,12 @@ class ListUseCasesRequestTypeDef(TypedDict):
     IntegrationAssociationId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class UseCaseTypeDef(TypedDict):
+    UseCaseId: NotRequired[str]
+    UseCaseArn: NotRequired[str]
+    UseCaseType: NotRequired[UseCaseTypeType]
 
 
 class ListUseCasesResponseTypeDef(TypedDict):
@@ -6373,6 +7688,18 @@ class ListUserNotificationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     UserId: str
+
+
+class UserNotificationSummaryTypeDef(TypedDict):
+    NotificationId: NotRequired[str]
+    NotificationStatus: NotRequired[NotificationStatusType]
+    InstanceId: NotRequired[str]
+    RecipientId: NotRequired[str]
+    Content: NotRequired[dict[LocaleCodeType, str]]
+    Priority: NotRequired[NotificationPriorityType]
+    Source: NotRequired[NotificationSourceType]
+    CreatedAt: NotRequired[datetime]
+    ExpiresAt: NotRequired[datetime]
 
 
 class ListUserNotificationsResponseTypeDef(TypedDict):
@@ -6402,6 +7729,14 @@ class ListUsersRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class UserSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Username: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
 class ListUsersResponseTypeDef(TypedDict):
     UserSummaryList: NotRequired[list[UserSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -6413,6 +7748,16 @@ class ListViewVersionsRequestTypeDef(TypedDict):
     ViewId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ViewVersionSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Description: NotRequired[str]
+    Name: NotRequired[str]
+    Type: NotRequired[ViewTypeType]
+    Version: NotRequired[int]
+    VersionDescription: NotRequired[str]
 
 
 class ListViewVersionsResponseTypeDef(TypedDict):
@@ -6428,6 +7773,15 @@ class ListViewsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ViewSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Type: NotRequired[ViewTypeType]
+    Status: NotRequired[ViewStatusType]
+    Description: NotRequired[str]
+
+
 class ListViewsResponseTypeDef(TypedDict):
     ViewsSummaryList: NotRequired[list[ViewSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -6437,6 +7791,11 @@ class ListViewsResponseTypeDef(TypedDict):
 class ListWorkspaceMediaRequestTypeDef(TypedDict):
     InstanceId: str
     WorkspaceId: str
+
+
+class MediaItemTypeDef(TypedDict):
+    Type: NotRequired[MediaTypeType]
+    Source: NotRequired[str]
 
 
 class ListWorkspaceMediaResponseTypeDef(TypedDict):
@@ -6451,6 +7810,13 @@ class ListWorkspacePagesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class WorkspacePageTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    Page: NotRequired[str]
+    Slug: NotRequired[str]
+    InputData: NotRequired[str]
+
+
 class ListWorkspacePagesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     WorkspacePageList: list[WorkspacePageTypeDef]
@@ -6463,91 +7829,18 @@ class ListWorkspacesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class WorkspaceSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
 class ListWorkspacesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     WorkspaceSummaryList: list[WorkspaceSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MatchCriteriaOutputTypeDef(TypedDict):
-    AgentsCriteria: NotRequired[AgentsCriteriaOutputTypeDef]
-
-
-class MatchCriteriaTypeDef(TypedDict):
-    AgentsCriteria: NotRequired[ReadOnly[AgentsCriteriaTypeDef]]
-
-
-class MediaConcurrencyTypeDef(TypedDict):
-    Channel: ChannelType
-    Concurrency: int
-    CrossChannelBehavior: NotRequired[CrossChannelBehaviorTypeDef]
-
-
-class MediaItemTypeDef(TypedDict):
-    Type: NotRequired[MediaTypeType]
-    Source: NotRequired[str]
-
-
-class MediaPlacementTypeDef(TypedDict):
-    AudioHostUrl: NotRequired[str]
-    AudioFallbackUrl: NotRequired[str]
-    SignalingUrl: NotRequired[str]
-    TurnControlUrl: NotRequired[str]
-    EventIngestionUrl: NotRequired[str]
-
-
-class MeetingFeaturesConfigurationTypeDef(TypedDict):
-    Audio: NotRequired[AudioFeaturesTypeDef]
-
-
-class MeetingTypeDef(TypedDict):
-    MediaRegion: NotRequired[str]
-    MediaPlacement: NotRequired[MediaPlacementTypeDef]
-    MeetingFeatures: NotRequired[MeetingFeaturesConfigurationTypeDef]
-    MeetingId: NotRequired[str]
-
-
-class MetricDataV2TypeDef(TypedDict):
-    Metric: NotRequired[MetricV2OutputTypeDef]
-    Value: NotRequired[float]
-
-
-class MetricFilterV2OutputTypeDef(TypedDict):
-    MetricFilterKey: NotRequired[str]
-    MetricFilterValues: NotRequired[list[str]]
-    Negate: NotRequired[bool]
-
-
-class MetricFilterV2TypeDef(TypedDict):
-    MetricFilterKey: NotRequired[str]
-    MetricFilterValues: NotRequired[ReadOnly[Sequence[str]]]
-    Negate: NotRequired[bool]
-
-
-class MetricIntervalTypeDef(TypedDict):
-    Interval: NotRequired[IntervalPeriodType]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-
-
-class MetricResultV2TypeDef(TypedDict):
-    Dimensions: NotRequired[dict[str, str]]
-    MetricInterval: NotRequired[MetricIntervalTypeDef]
-    Collections: NotRequired[list[MetricDataV2TypeDef]]
-
-
-class MetricV2OutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Threshold: NotRequired[list[ThresholdV2TypeDef]]
-    MetricId: NotRequired[str]
-    MetricFilters: NotRequired[list[MetricFilterV2OutputTypeDef]]
-
-
-class MetricV2TypeDef(TypedDict):
-    Name: NotRequired[str]
-    Threshold: NotRequired[ReadOnly[Sequence[ThresholdV2TypeDef]]]
-    MetricId: NotRequired[str]
-    MetricFilters: NotRequired[ReadOnly[Sequence[MetricFilterV2TypeDef]]]
 
 
 class MonitorContactRequestTypeDef(TypedDict):
@@ -6564,21 +7857,13 @@ class MonitorContactResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MultiSelectQuestionRuleCategoryAutomationOutputTypeDef(TypedDict):
-    Category: str
-    Condition: MultiSelectQuestionRuleCategoryAutomationConditionType
-    OptionRefIds: list[str]
-
-
-class MultiSelectQuestionRuleCategoryAutomationTypeDef(TypedDict):
-    Category: str
-    Condition: MultiSelectQuestionRuleCategoryAutomationConditionType
-    OptionRefIds: ReadOnly[Sequence[str]]
-
-
 class NameCriteriaTypeDef(TypedDict):
     SearchText: ReadOnly[Sequence[str]]
     MatchType: SearchContactsMatchTypeType
+
+
+class ParticipantDetailsTypeDef(TypedDict):
+    DisplayName: str
 
 
 class NewSessionDetailsTypeDef(TypedDict):
@@ -6586,25 +7871,6 @@ class NewSessionDetailsTypeDef(TypedDict):
     ParticipantDetails: NotRequired[ParticipantDetailsTypeDef]
     Attributes: NotRequired[ReadOnly[Mapping[str, str]]]
     StreamingConfiguration: NotRequired[ChatStreamingConfigurationTypeDef]
-
-
-class NextContactEntryTypeDef(TypedDict):
-    Type: NotRequired[NextContactTypeType]
-    NextContactMetadata: NotRequired[NextContactMetadataTypeDef]
-
-
-class NextContactMetadataTypeDef(TypedDict):
-    QuickConnectContactData: NotRequired[QuickConnectContactDataTypeDef]
-
-
-class NotificationRecipientTypeOutputTypeDef(TypedDict):
-    UserTags: NotRequired[dict[str, str]]
-    UserIds: NotRequired[list[str]]
-
-
-class NotificationRecipientTypeTypeDef(TypedDict):
-    UserTags: NotRequired[ReadOnly[Mapping[str, str]]]
-    UserIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class NotificationSearchCriteriaTypeDef(TypedDict):
@@ -6631,64 +7897,8 @@ class NotificationSearchSummaryTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
 
 
-class NotificationTypeDef(TypedDict):
-    Content: NotRequired[dict[LocaleCodeType, str]]
-    Id: str
-    Arn: str
-    Priority: NotRequired[NotificationPriorityType]
-    Recipients: NotRequired[list[str]]
-    LastModifiedTime: datetime
-    CreatedAt: NotRequired[datetime]
-    ExpiresAt: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-
-
-class NumberConditionTypeDef(TypedDict):
-    FieldName: NotRequired[str]
-    MinValue: NotRequired[int]
-    MaxValue: NotRequired[int]
-    ComparisonType: NotRequired[NumberComparisonTypeType]
-
-
-class NumberReferenceTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class NumericQuestionPropertyValueAutomationTypeDef(TypedDict):
-    Label: NumericQuestionPropertyAutomationLabelType
-
-
-class ObservationSummaryTypeDef(TypedDict):
-    TotalObservations: NotRequired[int]
-    ObservationsPassed: NotRequired[int]
-    ObservationsFailed: NotRequired[int]
-
-
-class OperationalHourTypeDef(TypedDict):
-    Start: NotRequired[OverrideTimeSliceTypeDef]
-    End: NotRequired[OverrideTimeSliceTypeDef]
-
-
 class OutboundAdditionalRecipientsTypeDef(TypedDict):
     CcEmailAddresses: NotRequired[ReadOnly[Sequence[EmailAddressInfoTypeDef]]]
-
-
-class OutboundCallerConfigTypeDef(TypedDict):
-    OutboundCallerIdName: NotRequired[str]
-    OutboundCallerIdNumberId: NotRequired[str]
-    OutboundFlowId: NotRequired[str]
-
-
-class OutboundEmailConfigTypeDef(TypedDict):
-    OutboundEmailAddressId: NotRequired[str]
-
-
-class OutboundEmailContentTypeDef(TypedDict):
-    MessageSourceType: OutboundMessageSourceTypeType
-    TemplatedMessageConfig: NotRequired[ReadOnly[TemplatedMessageConfigTypeDef]]
-    RawMessage: NotRequired[OutboundRawMessageTypeDef]
 
 
 class OutboundRawMessageTypeDef(TypedDict):
@@ -6697,114 +7907,25 @@ class OutboundRawMessageTypeDef(TypedDict):
     ContentType: str
 
 
-class OutboundStrategyConfigOutputTypeDef(TypedDict):
-    AgentFirst: NotRequired[AgentFirstOutputTypeDef]
+class TemplateAttributesTypeDef(TypedDict):
+    CustomAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    CustomerProfileAttributes: NotRequired[str]
 
 
-class OutboundStrategyConfigTypeDef(TypedDict):
-    AgentFirst: NotRequired[ReadOnly[AgentFirstTypeDef]]
+class TemplatedMessageConfigTypeDef(TypedDict):
+    KnowledgeBaseId: str
+    MessageTemplateId: str
+    TemplateAttributes: ReadOnly[TemplateAttributesTypeDef]
 
 
-class OutboundStrategyOutputTypeDef(TypedDict):
-    Type: OutboundStrategyTypeType
-    Config: NotRequired[OutboundStrategyConfigOutputTypeDef]
-
-
-class OutboundStrategyTypeDef(TypedDict):
-    Type: OutboundStrategyTypeType
-    Config: NotRequired[ReadOnly[OutboundStrategyConfigTypeDef]]
-
-
-class OverrideHourTypeDef(TypedDict):
-    Start: NotRequired[OverrideTimeSliceTypeDef]
-    End: NotRequired[OverrideTimeSliceTypeDef]
-    OverrideName: NotRequired[str]
-    OperationalStatus: NotRequired[OperationalStatusType]
-
-
-class OverrideTimeSliceTypeDef(TypedDict):
-    Hours: int
-    Minutes: int
-
-
-class PaletteCanvasTypeDef(TypedDict):
-    ContainerBackground: NotRequired[str]
-    PageBackground: NotRequired[str]
-    ActiveBackground: NotRequired[str]
-
-
-class PaletteHeaderTypeDef(TypedDict):
-    Background: NotRequired[str]
-    Text: NotRequired[str]
-    TextHover: NotRequired[str]
-    InvertActionsColors: NotRequired[bool]
-
-
-class PaletteNavigationTypeDef(TypedDict):
-    Background: NotRequired[str]
-    TextBackgroundHover: NotRequired[str]
-    TextBackgroundActive: NotRequired[str]
-    Text: NotRequired[str]
-    TextHover: NotRequired[str]
-    TextActive: NotRequired[str]
-    InvertActionsColors: NotRequired[bool]
-
-
-class PalettePrimaryTypeDef(TypedDict):
-    Default: NotRequired[str]
-    Active: NotRequired[str]
-    ContrastText: NotRequired[str]
-
-
-class ParentHoursOfOperationConfigTypeDef(TypedDict):
-    HoursOfOperationId: NotRequired[str]
-
-
-class ParticipantCapabilitiesTypeDef(TypedDict):
-    Video: NotRequired[VideoCapabilityType]
-    ScreenShare: NotRequired[ScreenShareCapabilityType]
+class OutboundEmailContentTypeDef(TypedDict):
+    MessageSourceType: OutboundMessageSourceTypeType
+    TemplatedMessageConfig: NotRequired[ReadOnly[TemplatedMessageConfigTypeDef]]
+    RawMessage: NotRequired[OutboundRawMessageTypeDef]
 
 
 class ParticipantConfigurationTypeDef(TypedDict):
     ResponseMode: NotRequired[ResponseModeType]
-
-
-class ParticipantDetailsToAddTypeDef(TypedDict):
-    ParticipantRole: NotRequired[ParticipantRoleType]
-    DisplayName: NotRequired[str]
-    ParticipantCapabilities: NotRequired[ParticipantCapabilitiesTypeDef]
-
-
-class ParticipantDetailsTypeDef(TypedDict):
-    DisplayName: str
-
-
-class ParticipantMetricsTypeDef(TypedDict):
-    ParticipantId: NotRequired[str]
-    ParticipantType: NotRequired[ParticipantTypeType]
-    ConversationAbandon: NotRequired[bool]
-    MessagesSent: NotRequired[int]
-    NumResponses: NotRequired[int]
-    MessageLengthInChars: NotRequired[int]
-    TotalResponseTimeInMillis: NotRequired[int]
-    MaxResponseTimeInMillis: NotRequired[int]
-    LastMessageTimestamp: NotRequired[datetime]
-
-
-class ParticipantTimerConfigurationTypeDef(TypedDict):
-    ParticipantRole: TimerEligibleParticipantRolesType
-    TimerType: ParticipantTimerTypeType
-    TimerValue: ParticipantTimerValueTypeDef
-
-
-class ParticipantTimerValueTypeDef(TypedDict):
-    ParticipantTimerAction: NotRequired[ParticipantTimerActionType]
-    ParticipantTimerDurationInMinutes: NotRequired[int]
-
-
-class ParticipantTokenCredentialsTypeDef(TypedDict):
-    ParticipantToken: NotRequired[str]
-    Expiry: NotRequired[str]
 
 
 class PauseContactRequestTypeDef(TypedDict):
@@ -6822,43 +7943,6 @@ class PersistentChatTypeDef(TypedDict):
     SourceContactId: NotRequired[str]
 
 
-class PersistentConnectionConfigTypeDef(TypedDict):
-    Channel: ChannelType
-    PersistentConnection: bool
-
-
-class PhoneNumberConfigTypeDef(TypedDict):
-    Channel: ChannelType
-    PhoneType: PhoneTypeType
-    PhoneNumber: NotRequired[str]
-
-
-class PhoneNumberQuickConnectConfigTypeDef(TypedDict):
-    PhoneNumber: str
-
-
-class PhoneNumberStatusTypeDef(TypedDict):
-    Status: NotRequired[PhoneNumberWorkflowStatusType]
-    Message: NotRequired[str]
-
-
-class PhoneNumberSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    PhoneNumber: NotRequired[str]
-    PhoneNumberType: NotRequired[PhoneNumberTypeType]
-    PhoneNumberCountryCode: NotRequired[PhoneNumberCountryCodeType]
-
-
-class PostAcceptTimeoutConfigTypeDef(TypedDict):
-    DurationInSeconds: int
-
-
-class PredefinedAttributeConfigurationTypeDef(TypedDict):
-    EnableValueValidationOnAssociation: NotRequired[bool]
-    IsReadOnly: NotRequired[bool]
-
-
 class PredefinedAttributeSearchCriteriaTypeDef(TypedDict):
     OrConditions: NotRequired[
         ReadOnly[Sequence[PredefinedAttributeSearchCriteriaTypeDef]]
@@ -6867,77 +7951,6 @@ class PredefinedAttributeSearchCriteriaTypeDef(TypedDict):
         ReadOnly[Sequence[PredefinedAttributeSearchCriteriaTypeDef]]
     ]
     StringCondition: NotRequired[StringConditionTypeDef]
-
-
-class PredefinedAttributeSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class PredefinedAttributeTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Values: NotRequired[PredefinedAttributeValuesOutputTypeDef]
-    Purposes: NotRequired[list[str]]
-    AttributeConfiguration: NotRequired[PredefinedAttributeConfigurationTypeDef]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class PredefinedAttributeValuesOutputTypeDef(TypedDict):
-    StringList: NotRequired[list[str]]
-
-
-class PredefinedAttributeValuesTypeDef(TypedDict):
-    StringList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PreviewOutputTypeDef(TypedDict):
-    PostAcceptTimeoutConfig: PostAcceptTimeoutConfigTypeDef
-    AllowedUserActions: list[AllowedUserActionType]
-
-
-class PreviewTypeDef(TypedDict):
-    PostAcceptTimeoutConfig: PostAcceptTimeoutConfigTypeDef
-    AllowedUserActions: ReadOnly[Sequence[AllowedUserActionType]]
-
-
-class PrimaryAttributeAccessControlConfigurationItemOutputTypeDef(TypedDict):
-    PrimaryAttributeValues: NotRequired[list[PrimaryAttributeValueOutputTypeDef]]
-
-
-class PrimaryAttributeAccessControlConfigurationItemTypeDef(TypedDict):
-    PrimaryAttributeValues: NotRequired[
-        ReadOnly[Sequence[PrimaryAttributeValueTypeDef]]
-    ]
-
-
-class PrimaryAttributeValueFilterTypeDef(TypedDict):
-    AttributeName: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class PrimaryAttributeValueOutputTypeDef(TypedDict):
-    AccessType: NotRequired[AccessTypeType]
-    AttributeName: NotRequired[str]
-    Values: NotRequired[list[str]]
-
-
-class PrimaryAttributeValueTypeDef(TypedDict):
-    AccessType: NotRequired[AccessTypeType]
-    AttributeName: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PrimaryValueResponseTypeDef(TypedDict):
-    AttributeName: NotRequired[str]
-    AttributeId: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class PrimaryValueTypeDef(TypedDict):
-    AttributeName: str
-    Value: str
 
 
 class PromptSearchCriteriaTypeDef(TypedDict):
@@ -6950,24 +7963,6 @@ class PromptSearchFilterTypeDef(TypedDict):
     TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
 
 
-class PromptSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class PromptTypeDef(TypedDict):
-    PromptARN: NotRequired[str]
-    PromptId: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
 class PutUserStatusRequestTypeDef(TypedDict):
     UserId: str
     InstanceId: str
@@ -6978,28 +7973,8 @@ class PutUserStatusResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QualityMetricsTypeDef(TypedDict):
-    Agent: NotRequired[AgentQualityMetricsTypeDef]
-    Customer: NotRequired[CustomerQualityMetricsTypeDef]
-
-
 class QueueInfoInputTypeDef(TypedDict):
     Id: NotRequired[str]
-
-
-class QueueInfoTypeDef(TypedDict):
-    Id: NotRequired[str]
-    EnqueueTimestamp: NotRequired[datetime]
-
-
-class QueueQuickConnectConfigTypeDef(TypedDict):
-    QueueId: str
-    ContactFlowId: str
-
-
-class QueueReferenceTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
 
 
 class QueueSearchCriteriaTypeDef(TypedDict):
@@ -7013,46 +7988,6 @@ class QueueSearchFilterTypeDef(TypedDict):
     TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
 
 
-class QueueSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    QueueType: NotRequired[QueueTypeType]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class QueueTypeDef(TypedDict):
-    Name: NotRequired[str]
-    QueueArn: NotRequired[str]
-    QueueId: NotRequired[str]
-    Description: NotRequired[str]
-    OutboundCallerConfig: NotRequired[OutboundCallerConfigTypeDef]
-    OutboundEmailConfig: NotRequired[OutboundEmailConfigTypeDef]
-    HoursOfOperationId: NotRequired[str]
-    MaxContacts: NotRequired[int]
-    Status: NotRequired[QueueStatusType]
-    Tags: NotRequired[dict[str, str]]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class QuickConnectConfigTypeDef(TypedDict):
-    QuickConnectType: QuickConnectTypeType
-    UserConfig: NotRequired[UserQuickConnectConfigTypeDef]
-    QueueConfig: NotRequired[QueueQuickConnectConfigTypeDef]
-    PhoneConfig: NotRequired[PhoneNumberQuickConnectConfigTypeDef]
-    FlowConfig: NotRequired[FlowQuickConnectConfigTypeDef]
-
-
-class QuickConnectContactDataTypeDef(TypedDict):
-    ContactId: NotRequired[str]
-    InitiationTimestamp: NotRequired[datetime]
-    QuickConnectId: NotRequired[str]
-    QuickConnectName: NotRequired[str]
-    QuickConnectType: NotRequired[QuickConnectTypeType]
-
-
 class QuickConnectSearchCriteriaTypeDef(TypedDict):
     OrConditions: NotRequired[ReadOnly[Sequence[QuickConnectSearchCriteriaTypeDef]]]
     AndConditions: NotRequired[ReadOnly[Sequence[QuickConnectSearchCriteriaTypeDef]]]
@@ -7061,201 +7996,6 @@ class QuickConnectSearchCriteriaTypeDef(TypedDict):
 
 class QuickConnectSearchFilterTypeDef(TypedDict):
     TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
-
-
-class QuickConnectSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    QuickConnectType: NotRequired[QuickConnectTypeType]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class QuickConnectTypeDef(TypedDict):
-    QuickConnectARN: NotRequired[str]
-    QuickConnectId: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    QuickConnectConfig: NotRequired[QuickConnectConfigTypeDef]
-    Tags: NotRequired[dict[str, str]]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class RangeTypeDef(TypedDict):
-    MinProficiencyLevel: NotRequired[float]
-    MaxProficiencyLevel: NotRequired[float]
-
-
-class ReadOnlyFieldInfoTypeDef(TypedDict):
-    Id: NotRequired[TaskTemplateFieldIdentifierTypeDef]
-
-
-class RealTimeContactAnalysisAttachmentTypeDef(TypedDict):
-    AttachmentName: str
-    ContentType: NotRequired[str]
-    AttachmentId: str
-    Status: NotRequired[ArtifactStatusType]
-
-
-class RealTimeContactAnalysisCategoryDetailsTypeDef(TypedDict):
-    PointsOfInterest: list[RealTimeContactAnalysisPointOfInterestTypeDef]
-
-
-class RealTimeContactAnalysisCharacterIntervalTypeDef(TypedDict):
-    BeginOffsetChar: int
-    EndOffsetChar: int
-
-
-class RealTimeContactAnalysisIssueDetectedTypeDef(TypedDict):
-    TranscriptItems: list[RealTimeContactAnalysisTranscriptItemWithContentTypeDef]
-
-
-class RealTimeContactAnalysisPointOfInterestTypeDef(TypedDict):
-    TranscriptItems: NotRequired[
-        list[RealTimeContactAnalysisTranscriptItemWithCharacterOffsetsTypeDef]
-    ]
-
-
-class RealTimeContactAnalysisSegmentAttachmentsTypeDef(TypedDict):
-    Id: str
-    ParticipantId: str
-    ParticipantRole: ParticipantRoleType
-    DisplayName: NotRequired[str]
-    Attachments: list[RealTimeContactAnalysisAttachmentTypeDef]
-    Time: RealTimeContactAnalysisTimeDataTypeDef
-
-
-class RealTimeContactAnalysisSegmentCategoriesTypeDef(TypedDict):
-    MatchedDetails: dict[str, RealTimeContactAnalysisCategoryDetailsTypeDef]
-
-
-class RealTimeContactAnalysisSegmentEventTypeDef(TypedDict):
-    Id: str
-    ParticipantId: NotRequired[str]
-    ParticipantRole: NotRequired[ParticipantRoleType]
-    DisplayName: NotRequired[str]
-    EventType: str
-    Time: RealTimeContactAnalysisTimeDataTypeDef
-
-
-class RealTimeContactAnalysisSegmentIssuesTypeDef(TypedDict):
-    IssuesDetected: list[RealTimeContactAnalysisIssueDetectedTypeDef]
-
-
-class RealTimeContactAnalysisSegmentPostContactSummaryTypeDef(TypedDict):
-    Content: NotRequired[str]
-    Status: RealTimeContactAnalysisPostContactSummaryStatusType
-    FailureCode: NotRequired[RealTimeContactAnalysisPostContactSummaryFailureCodeType]
-
-
-class RealTimeContactAnalysisSegmentTranscriptTypeDef(TypedDict):
-    Id: str
-    ParticipantId: str
-    ParticipantRole: ParticipantRoleType
-    DisplayName: NotRequired[str]
-    Content: str
-    ContentType: NotRequired[str]
-    Time: RealTimeContactAnalysisTimeDataTypeDef
-    Redaction: NotRequired[RealTimeContactAnalysisTranscriptItemRedactionTypeDef]
-    Sentiment: NotRequired[RealTimeContactAnalysisSentimentLabelType]
-
-
-class RealTimeContactAnalysisTimeDataTypeDef(TypedDict):
-    AbsoluteTime: NotRequired[datetime]
-
-
-class RealTimeContactAnalysisTranscriptItemRedactionTypeDef(TypedDict):
-    CharacterOffsets: NotRequired[list[RealTimeContactAnalysisCharacterIntervalTypeDef]]
-
-
-class RealTimeContactAnalysisTranscriptItemWithCharacterOffsetsTypeDef(TypedDict):
-    Id: str
-    CharacterOffsets: NotRequired[RealTimeContactAnalysisCharacterIntervalTypeDef]
-
-
-class RealTimeContactAnalysisTranscriptItemWithContentTypeDef(TypedDict):
-    Content: NotRequired[str]
-    Id: str
-    CharacterOffsets: NotRequired[RealTimeContactAnalysisCharacterIntervalTypeDef]
-
-
-class RealtimeContactAnalysisSegmentTypeDef(TypedDict):
-    Transcript: NotRequired[RealTimeContactAnalysisSegmentTranscriptTypeDef]
-    Categories: NotRequired[RealTimeContactAnalysisSegmentCategoriesTypeDef]
-    Issues: NotRequired[RealTimeContactAnalysisSegmentIssuesTypeDef]
-    Event: NotRequired[RealTimeContactAnalysisSegmentEventTypeDef]
-    Attachments: NotRequired[RealTimeContactAnalysisSegmentAttachmentsTypeDef]
-    PostContactSummary: NotRequired[
-        RealTimeContactAnalysisSegmentPostContactSummaryTypeDef
-    ]
-
-
-class RecordPrimaryValueTypeDef(TypedDict):
-    RecordId: NotRequired[str]
-    PrimaryValues: NotRequired[list[PrimaryValueResponseTypeDef]]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class RecordingInfoTypeDef(TypedDict):
-    StorageType: NotRequired[StorageTypeType]
-    Location: NotRequired[str]
-    MediaStreamType: NotRequired[MediaStreamTypeType]
-    ParticipantType: NotRequired[ParticipantTypeType]
-    FragmentStartNumber: NotRequired[str]
-    FragmentStopNumber: NotRequired[str]
-    StartTimestamp: NotRequired[datetime]
-    StopTimestamp: NotRequired[datetime]
-    Status: NotRequired[RecordingStatusType]
-    DeletionReason: NotRequired[str]
-    UnprocessedTranscriptLocation: NotRequired[str]
-
-
-class RecurrenceConfigOutputTypeDef(TypedDict):
-    RecurrencePattern: RecurrencePatternOutputTypeDef
-
-
-class RecurrenceConfigTypeDef(TypedDict):
-    RecurrencePattern: ReadOnly[RecurrencePatternTypeDef]
-
-
-class RecurrencePatternOutputTypeDef(TypedDict):
-    Frequency: RecurrenceFrequencyType
-    Interval: int
-    ByMonth: NotRequired[list[int]]
-    ByMonthDay: NotRequired[list[int]]
-    ByWeekdayOccurrence: NotRequired[list[int]]
-
-
-class RecurrencePatternTypeDef(TypedDict):
-    Frequency: RecurrenceFrequencyType
-    Interval: int
-    ByMonth: NotRequired[ReadOnly[Sequence[int]]]
-    ByMonthDay: NotRequired[ReadOnly[Sequence[int]]]
-    ByWeekdayOccurrence: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class ReferenceSummaryTypeDef(TypedDict):
-    Url: NotRequired[UrlReferenceTypeDef]
-    Attachment: NotRequired[AttachmentReferenceTypeDef]
-    EmailMessage: NotRequired[EmailMessageReferenceTypeDef]
-    EmailMessageRedacted: NotRequired[EmailMessageReferenceTypeDef]
-    EmailMessagePlainText: NotRequired[EmailMessageReferenceTypeDef]
-    EmailMessagePlainTextRedacted: NotRequired[EmailMessageReferenceTypeDef]
-    String: NotRequired[StringReferenceTypeDef]
-    Number: NotRequired[NumberReferenceTypeDef]
-    Date: NotRequired[DateReferenceTypeDef]
-    Email: NotRequired[EmailReferenceTypeDef]
-
-
-class ReferenceTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Type: ReferenceTypeType
-    Status: NotRequired[ReferenceStatusType]
-    Arn: NotRequired[str]
-    StatusReason: NotRequired[str]
 
 
 class ReleasePhoneNumberRequestTypeDef(TypedDict):
@@ -7276,20 +8016,11 @@ class ReplicateInstanceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplicationConfigurationTypeDef(TypedDict):
-    ReplicationStatusSummaryList: NotRequired[list[ReplicationStatusSummaryTypeDef]]
-    SourceRegion: NotRequired[str]
-    GlobalSignInEndpoint: NotRequired[str]
-
-
-class ReplicationStatusSummaryTypeDef(TypedDict):
-    Region: NotRequired[str]
-    ReplicationStatus: NotRequired[InstanceReplicationStatusType]
-    ReplicationStatusReason: NotRequired[str]
-
-
-class RequiredFieldInfoTypeDef(TypedDict):
-    Id: NotRequired[TaskTemplateFieldIdentifierTypeDef]
+class TagSearchConditionTypeDef(TypedDict):
+    tagKey: NotRequired[str]
+    tagValue: NotRequired[str]
+    tagKeyComparisonType: NotRequired[StringComparisonTypeType]
+    tagValueComparisonType: NotRequired[StringComparisonTypeType]
 
 
 class ResourceTagsSearchCriteriaTypeDef(TypedDict):
@@ -7330,48 +8061,6 @@ class RoutingCriteriaInputTypeDef(TypedDict):
     Steps: NotRequired[ReadOnly[Sequence[RoutingCriteriaInputStepTypeDef]]]
 
 
-class RoutingCriteriaTypeDef(TypedDict):
-    Steps: NotRequired[list[StepTypeDef]]
-    ActivationTimestamp: NotRequired[datetime]
-    Index: NotRequired[int]
-
-
-class RoutingProfileManualAssignmentQueueConfigSummaryTypeDef(TypedDict):
-    QueueId: str
-    QueueArn: str
-    QueueName: str
-    Channel: ChannelType
-
-
-class RoutingProfileManualAssignmentQueueConfigTypeDef(TypedDict):
-    QueueReference: RoutingProfileQueueReferenceTypeDef
-
-
-class RoutingProfileQueueConfigSummaryTypeDef(TypedDict):
-    QueueId: str
-    QueueArn: str
-    QueueName: str
-    Priority: int
-    Delay: int
-    Channel: ChannelType
-
-
-class RoutingProfileQueueConfigTypeDef(TypedDict):
-    QueueReference: RoutingProfileQueueReferenceTypeDef
-    Priority: int
-    Delay: int
-
-
-class RoutingProfileQueueReferenceTypeDef(TypedDict):
-    QueueId: str
-    Channel: ChannelType
-
-
-class RoutingProfileReferenceTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-
-
 class RoutingProfileSearchCriteriaTypeDef(TypedDict):
     OrConditions: NotRequired[ReadOnly[Sequence[RoutingProfileSearchCriteriaTypeDef]]]
     AndConditions: NotRequired[ReadOnly[Sequence[RoutingProfileSearchCriteriaTypeDef]]]
@@ -7380,102 +8069,6 @@ class RoutingProfileSearchCriteriaTypeDef(TypedDict):
 
 class RoutingProfileSearchFilterTypeDef(TypedDict):
     TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
-
-
-class RoutingProfileSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class RoutingProfileTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    Name: NotRequired[str]
-    RoutingProfileArn: NotRequired[str]
-    RoutingProfileId: NotRequired[str]
-    Description: NotRequired[str]
-    MediaConcurrencies: NotRequired[list[MediaConcurrencyTypeDef]]
-    DefaultOutboundQueueId: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    NumberOfAssociatedQueues: NotRequired[int]
-    NumberOfAssociatedManualAssignmentQueues: NotRequired[int]
-    NumberOfAssociatedUsers: NotRequired[int]
-    AgentAvailabilityTimer: NotRequired[AgentAvailabilityTimerType]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-    IsDefault: NotRequired[bool]
-    AssociatedQueueIds: NotRequired[list[str]]
-    AssociatedManualAssignmentQueueIds: NotRequired[list[str]]
-
-
-class RuleActionOutputTypeDef(TypedDict):
-    ActionType: ActionTypeType
-    TaskAction: NotRequired[TaskActionDefinitionOutputTypeDef]
-    EventBridgeAction: NotRequired[EventBridgeActionDefinitionTypeDef]
-    AssignContactCategoryAction: NotRequired[
-        AssignContactCategoryActionDefinitionTypeDef
-    ]
-    SendNotificationAction: NotRequired[SendNotificationActionDefinitionOutputTypeDef]
-    CreateCaseAction: NotRequired[CreateCaseActionDefinitionOutputTypeDef]
-    UpdateCaseAction: NotRequired[UpdateCaseActionDefinitionOutputTypeDef]
-    AssignSlaAction: NotRequired[AssignSlaActionDefinitionOutputTypeDef]
-    EndAssociatedTasksAction: NotRequired[EndAssociatedTasksActionDefinitionTypeDef]
-    SubmitAutoEvaluationAction: NotRequired[SubmitAutoEvaluationActionDefinitionTypeDef]
-
-
-class RuleActionTypeDef(TypedDict):
-    ActionType: ActionTypeType
-    TaskAction: NotRequired[ReadOnly[TaskActionDefinitionTypeDef]]
-    EventBridgeAction: NotRequired[EventBridgeActionDefinitionTypeDef]
-    AssignContactCategoryAction: NotRequired[
-        AssignContactCategoryActionDefinitionTypeDef
-    ]
-    SendNotificationAction: NotRequired[
-        ReadOnly[SendNotificationActionDefinitionTypeDef]
-    ]
-    CreateCaseAction: NotRequired[ReadOnly[CreateCaseActionDefinitionTypeDef]]
-    UpdateCaseAction: NotRequired[ReadOnly[UpdateCaseActionDefinitionTypeDef]]
-    AssignSlaAction: NotRequired[ReadOnly[AssignSlaActionDefinitionTypeDef]]
-    EndAssociatedTasksAction: NotRequired[EndAssociatedTasksActionDefinitionTypeDef]
-    SubmitAutoEvaluationAction: NotRequired[SubmitAutoEvaluationActionDefinitionTypeDef]
-
-
-class RuleSummaryTypeDef(TypedDict):
-    Name: str
-    RuleId: str
-    RuleArn: str
-    EventSourceName: EventSourceNameType
-    PublishStatus: RulePublishStatusType
-    ActionSummaries: list[ActionSummaryTypeDef]
-    CreatedTime: datetime
-    LastUpdatedTime: datetime
-
-
-class RuleTriggerEventSourceTypeDef(TypedDict):
-    EventSourceName: EventSourceNameType
-    IntegrationAssociationId: NotRequired[str]
-
-
-class RuleTypeDef(TypedDict):
-    Name: str
-    RuleId: str
-    RuleArn: str
-    TriggerEventSource: RuleTriggerEventSourceTypeDef
-    Function: str
-    Actions: list[RuleActionOutputTypeDef]
-    PublishStatus: RulePublishStatusType
-    CreatedTime: datetime
-    LastUpdatedTime: datetime
-    LastUpdatedBy: str
-    Tags: NotRequired[dict[str, str]]
-
-
-class S3ConfigTypeDef(TypedDict):
-    BucketName: str
-    BucketPrefix: str
-    EncryptionConfig: NotRequired[EncryptionConfigTypeDef]
 
 
 class SearchAgentStatusesRequestTypeDef(TypedDict):
@@ -7554,6 +8147,17 @@ class SearchContactFlowsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SearchContactsTimeRangeTypeDef(TypedDict):
+    Type: SearchContactsTimeRangeTypeType
+    StartTime: ReadOnly[datetime | str]
+    EndTime: ReadOnly[datetime | str]
+
+
+class SearchContactsTimestampConditionTypeDef(TypedDict):
+    Type: SearchContactsTimeRangeTypeType
+    ConditionType: SearchContactsTimeRangeConditionTypeType
+
+
 class SearchContactsAdditionalTimeRangeCriteriaTypeDef(TypedDict):
     TimeRange: NotRequired[ReadOnly[SearchContactsTimeRangeTypeDef]]
     TimestampCondition: NotRequired[SearchContactsTimestampConditionTypeDef]
@@ -7564,31 +8168,37 @@ class SearchContactsAdditionalTimeRangeTypeDef(TypedDict):
     MatchType: SearchContactsMatchTypeType
 
 
-class SearchContactsRequestTypeDef(TypedDict):
-    InstanceId: str
-    TimeRange: ReadOnly[SearchContactsTimeRangeTypeDef]
-    SearchCriteria: NotRequired[ReadOnly[SearchCriteriaTypeDef]]
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-    Sort: NotRequired[SortTypeDef]
+class SearchableContactAttributesCriteriaTypeDef(TypedDict):
+    Key: str
+    Values: ReadOnly[Sequence[str]]
 
 
-class SearchContactsResponseTypeDef(TypedDict):
-    Contacts: list[ContactSearchSummaryTypeDef]
-    NextToken: NotRequired[str]
-    TotalCount: NotRequired[int]
-    ResponseMetadata: ResponseMetadataTypeDef
+class SearchableContactAttributesTypeDef(TypedDict):
+    Criteria: ReadOnly[Sequence[SearchableContactAttributesCriteriaTypeDef]]
+    MatchType: NotRequired[SearchContactsMatchTypeType]
 
 
-class SearchContactsTimeRangeTypeDef(TypedDict):
-    Type: SearchContactsTimeRangeTypeType
-    StartTime: ReadOnly[datetime | str]
-    EndTime: ReadOnly[datetime | str]
+class SearchableAgentCriteriaStepTypeDef(TypedDict):
+    AgentIds: NotRequired[ReadOnly[Sequence[str]]]
+    MatchType: NotRequired[SearchContactsMatchTypeType]
 
 
-class SearchContactsTimestampConditionTypeDef(TypedDict):
-    Type: SearchContactsTimeRangeTypeType
-    ConditionType: SearchContactsTimeRangeConditionTypeType
+class SearchableRoutingCriteriaStepTypeDef(TypedDict):
+    AgentCriteria: NotRequired[ReadOnly[SearchableAgentCriteriaStepTypeDef]]
+
+
+class SearchableRoutingCriteriaTypeDef(TypedDict):
+    Steps: NotRequired[ReadOnly[Sequence[SearchableRoutingCriteriaStepTypeDef]]]
+
+
+class SearchableSegmentAttributesCriteriaTypeDef(TypedDict):
+    Key: str
+    Values: ReadOnly[Sequence[str]]
+
+
+class SearchableSegmentAttributesTypeDef(TypedDict):
+    Criteria: ReadOnly[Sequence[SearchableSegmentAttributesCriteriaTypeDef]]
+    MatchType: NotRequired[SearchContactsMatchTypeType]
 
 
 class SearchCriteriaTypeDef(TypedDict):
@@ -7609,6 +8219,27 @@ class SearchCriteriaTypeDef(TypedDict):
     ]
     ActiveRegions: NotRequired[ReadOnly[Sequence[str]]]
     ContactTags: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
+
+
+class SortTypeDef(TypedDict):
+    FieldName: SortableFieldNameType
+    Order: SortOrderType
+
+
+class SearchContactsRequestTypeDef(TypedDict):
+    InstanceId: str
+    TimeRange: ReadOnly[SearchContactsTimeRangeTypeDef]
+    SearchCriteria: NotRequired[ReadOnly[SearchCriteriaTypeDef]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Sort: NotRequired[SortTypeDef]
+
+
+class SearchContactsResponseTypeDef(TypedDict):
+    Contacts: list[ContactSearchSummaryTypeDef]
+    NextToken: NotRequired[str]
+    TotalCount: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SearchDataTablesRequestTypeDef(TypedDict):
@@ -7770,6 +8401,11 @@ class SearchResourceTagsRequestTypeDef(TypedDict):
     SearchCriteria: NotRequired[ResourceTagsSearchCriteriaTypeDef]
 
 
+class TagSetTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
 class SearchResourceTagsResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagSetTypeDef]]
     NextToken: NotRequired[str]
@@ -7791,6 +8427,16 @@ class SearchRoutingProfilesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SecurityProfileSearchCriteriaTypeDef(TypedDict):
+    OrConditions: NotRequired[ReadOnly[Sequence[SecurityProfileSearchCriteriaTypeDef]]]
+    AndConditions: NotRequired[ReadOnly[Sequence[SecurityProfileSearchCriteriaTypeDef]]]
+    StringCondition: NotRequired[StringConditionTypeDef]
+
+
+class SecurityProfilesSearchFilterTypeDef(TypedDict):
+    TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
+
+
 class SearchSecurityProfilesRequestTypeDef(TypedDict):
     InstanceId: str
     NextToken: NotRequired[str]
@@ -7799,11 +8445,31 @@ class SearchSecurityProfilesRequestTypeDef(TypedDict):
     SearchFilter: NotRequired[ReadOnly[SecurityProfilesSearchFilterTypeDef]]
 
 
+class SecurityProfileSearchSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    OrganizationResourceId: NotRequired[str]
+    Arn: NotRequired[str]
+    SecurityProfileName: NotRequired[str]
+    Description: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
 class SearchSecurityProfilesResponseTypeDef(TypedDict):
     SecurityProfiles: NotRequired[list[SecurityProfileSearchSummaryTypeDef]]
     NextToken: NotRequired[str]
     ApproximateTotalCount: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TestCaseSearchCriteriaTypeDef(TypedDict):
+    OrConditions: NotRequired[ReadOnly[Sequence[TestCaseSearchCriteriaTypeDef]]]
+    AndConditions: NotRequired[ReadOnly[Sequence[TestCaseSearchCriteriaTypeDef]]]
+    StringCondition: NotRequired[StringConditionTypeDef]
+    StatusCondition: NotRequired[TestCaseStatusType]
+
+
+class TestCaseSearchFilterTypeDef(TypedDict):
+    TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
 
 
 class SearchTestCasesRequestTypeDef(TypedDict):
@@ -7821,6 +8487,20 @@ class SearchTestCasesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UserHierarchyGroupSearchCriteriaTypeDef(TypedDict):
+    OrConditions: NotRequired[
+        ReadOnly[Sequence[UserHierarchyGroupSearchCriteriaTypeDef]]
+    ]
+    AndConditions: NotRequired[
+        ReadOnly[Sequence[UserHierarchyGroupSearchCriteriaTypeDef]]
+    ]
+    StringCondition: NotRequired[StringConditionTypeDef]
+
+
+class UserHierarchyGroupSearchFilterTypeDef(TypedDict):
+    AttributeFilter: NotRequired[ReadOnly[ControlPlaneAttributeFilterTypeDef]]
+
+
 class SearchUserHierarchyGroupsRequestTypeDef(TypedDict):
     InstanceId: str
     NextToken: NotRequired[str]
@@ -7836,6 +8516,19 @@ class SearchUserHierarchyGroupsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UserSearchCriteriaTypeDef(TypedDict):
+    OrConditions: NotRequired[ReadOnly[Sequence[UserSearchCriteriaTypeDef]]]
+    AndConditions: NotRequired[ReadOnly[Sequence[UserSearchCriteriaTypeDef]]]
+    StringCondition: NotRequired[StringConditionTypeDef]
+    ListCondition: NotRequired[ReadOnly[ListConditionTypeDef]]
+    HierarchyGroupCondition: NotRequired[HierarchyGroupConditionTypeDef]
+
+
+class UserSearchFilterTypeDef(TypedDict):
+    TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
+    UserAttributeFilter: NotRequired[ReadOnly[ControlPlaneUserAttributeFilterTypeDef]]
+
+
 class SearchUsersRequestTypeDef(TypedDict):
     InstanceId: str
     NextToken: NotRequired[str]
@@ -7844,11 +8537,46 @@ class SearchUsersRequestTypeDef(TypedDict):
     SearchCriteria: NotRequired[ReadOnly[UserSearchCriteriaTypeDef]]
 
 
+class UserIdentityInfoLiteTypeDef(TypedDict):
+    FirstName: NotRequired[str]
+    LastName: NotRequired[str]
+
+
+class UserSearchSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    DirectoryUserId: NotRequired[str]
+    HierarchyGroupId: NotRequired[str]
+    Id: NotRequired[str]
+    IdentityInfo: NotRequired[UserIdentityInfoLiteTypeDef]
+    PhoneConfig: NotRequired[UserPhoneConfigTypeDef]
+    RoutingProfileId: NotRequired[str]
+    SecurityProfileIds: NotRequired[list[str]]
+    Tags: NotRequired[dict[str, str]]
+    Username: NotRequired[str]
+    AutoAcceptConfigs: NotRequired[list[AutoAcceptConfigTypeDef]]
+    AfterContactWorkConfigs: NotRequired[list[AfterContactWorkConfigPerChannelTypeDef]]
+    PhoneNumberConfigs: NotRequired[list[PhoneNumberConfigTypeDef]]
+    PersistentConnectionConfigs: NotRequired[list[PersistentConnectionConfigTypeDef]]
+    VoiceEnhancementConfigs: NotRequired[list[VoiceEnhancementConfigTypeDef]]
+
+
 class SearchUsersResponseTypeDef(TypedDict):
     Users: NotRequired[list[UserSearchSummaryTypeDef]]
     NextToken: NotRequired[str]
     ApproximateTotalCount: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ViewSearchCriteriaTypeDef(TypedDict):
+    OrConditions: NotRequired[ReadOnly[Sequence[ViewSearchCriteriaTypeDef]]]
+    AndConditions: NotRequired[ReadOnly[Sequence[ViewSearchCriteriaTypeDef]]]
+    StringCondition: NotRequired[StringConditionTypeDef]
+    ViewTypeCondition: NotRequired[ViewTypeType]
+    ViewStatusCondition: NotRequired[ViewStatusType]
+
+
+class ViewSearchFilterTypeDef(TypedDict):
+    AttributeFilter: NotRequired[ReadOnly[ControlPlaneAttributeFilterTypeDef]]
 
 
 class SearchViewsRequestTypeDef(TypedDict):
@@ -7875,10 +8603,34 @@ class SearchVocabulariesRequestTypeDef(TypedDict):
     LanguageCode: NotRequired[VocabularyLanguageCodeType]
 
 
+class VocabularySummaryTypeDef(TypedDict):
+    Name: str
+    Id: str
+    Arn: str
+    LanguageCode: VocabularyLanguageCodeType
+    State: VocabularyStateType
+    LastModifiedTime: datetime
+    FailureReason: NotRequired[str]
+
+
 class SearchVocabulariesResponseTypeDef(TypedDict):
     VocabularySummaryList: NotRequired[list[VocabularySummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WorkspaceAssociationSearchCriteriaTypeDef(TypedDict):
+    OrConditions: NotRequired[
+        ReadOnly[Sequence[WorkspaceAssociationSearchCriteriaTypeDef]]
+    ]
+    AndConditions: NotRequired[
+        ReadOnly[Sequence[WorkspaceAssociationSearchCriteriaTypeDef]]
+    ]
+    StringCondition: NotRequired[StringConditionTypeDef]
+
+
+class WorkspaceAssociationSearchFilterTypeDef(TypedDict):
+    AttributeFilter: NotRequired[ReadOnly[ControlPlaneAttributeFilterTypeDef]]
 
 
 class SearchWorkspaceAssociationsRequestTypeDef(TypedDict):
@@ -7889,11 +8641,30 @@ class SearchWorkspaceAssociationsRequestTypeDef(TypedDict):
     SearchCriteria: NotRequired[ReadOnly[WorkspaceAssociationSearchCriteriaTypeDef]]
 
 
+class WorkspaceAssociationSearchSummaryTypeDef(TypedDict):
+    WorkspaceId: NotRequired[str]
+    WorkspaceArn: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    ResourceType: NotRequired[str]
+    ResourceName: NotRequired[str]
+
+
 class SearchWorkspaceAssociationsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     WorkspaceAssociations: NotRequired[list[WorkspaceAssociationSearchSummaryTypeDef]]
     ApproximateTotalCount: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WorkspaceSearchCriteriaTypeDef(TypedDict):
+    OrConditions: NotRequired[ReadOnly[Sequence[WorkspaceSearchCriteriaTypeDef]]]
+    AndConditions: NotRequired[ReadOnly[Sequence[WorkspaceSearchCriteriaTypeDef]]]
+    StringCondition: NotRequired[StringConditionTypeDef]
+
+
+class WorkspaceSearchFilterTypeDef(TypedDict):
+    AttributeFilter: NotRequired[ReadOnly[ControlPlaneAttributeFilterTypeDef]]
 
 
 class SearchWorkspacesRequestTypeDef(TypedDict):
@@ -7904,115 +8675,22 @@ class SearchWorkspacesRequestTypeDef(TypedDict):
     SearchCriteria: NotRequired[ReadOnly[WorkspaceSearchCriteriaTypeDef]]
 
 
+class WorkspaceSearchSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Visibility: NotRequired[VisibilityType]
+    Description: NotRequired[str]
+    Title: NotRequired[str]
+    Arn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    Tags: NotRequired[dict[str, str]]
+
+
 class SearchWorkspacesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Workspaces: NotRequired[list[WorkspaceSearchSummaryTypeDef]]
     ApproximateTotalCount: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SearchableAgentCriteriaStepTypeDef(TypedDict):
-    AgentIds: NotRequired[ReadOnly[Sequence[str]]]
-    MatchType: NotRequired[SearchContactsMatchTypeType]
-
-
-class SearchableContactAttributesCriteriaTypeDef(TypedDict):
-    Key: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class SearchableContactAttributesTypeDef(TypedDict):
-    Criteria: ReadOnly[Sequence[SearchableContactAttributesCriteriaTypeDef]]
-    MatchType: NotRequired[SearchContactsMatchTypeType]
-
-
-class SearchableRoutingCriteriaStepTypeDef(TypedDict):
-    AgentCriteria: NotRequired[ReadOnly[SearchableAgentCriteriaStepTypeDef]]
-
-
-class SearchableRoutingCriteriaTypeDef(TypedDict):
-    Steps: NotRequired[ReadOnly[Sequence[SearchableRoutingCriteriaStepTypeDef]]]
-
-
-class SearchableSegmentAttributesCriteriaTypeDef(TypedDict):
-    Key: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class SearchableSegmentAttributesTypeDef(TypedDict):
-    Criteria: ReadOnly[Sequence[SearchableSegmentAttributesCriteriaTypeDef]]
-    MatchType: NotRequired[SearchContactsMatchTypeType]
-
-
-class SecurityKeyTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    Key: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-
-
-class SecurityProfileItemTypeDef(TypedDict):
-    Id: NotRequired[str]
-
-
-class SecurityProfileSearchCriteriaTypeDef(TypedDict):
-    OrConditions: NotRequired[ReadOnly[Sequence[SecurityProfileSearchCriteriaTypeDef]]]
-    AndConditions: NotRequired[ReadOnly[Sequence[SecurityProfileSearchCriteriaTypeDef]]]
-    StringCondition: NotRequired[StringConditionTypeDef]
-
-
-class SecurityProfileSearchSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    OrganizationResourceId: NotRequired[str]
-    Arn: NotRequired[str]
-    SecurityProfileName: NotRequired[str]
-    Description: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-
-
-class SecurityProfileSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class SecurityProfileTypeDef(TypedDict):
-    Id: NotRequired[str]
-    OrganizationResourceId: NotRequired[str]
-    Arn: NotRequired[str]
-    SecurityProfileName: NotRequired[str]
-    Description: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    AllowedAccessControlTags: NotRequired[dict[str, str]]
-    TagRestrictedResources: NotRequired[list[str]]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-    HierarchyRestrictedResources: NotRequired[list[str]]
-    AllowedAccessControlHierarchyGroupId: NotRequired[str]
-    GranularAccessControlConfiguration: NotRequired[
-        GranularAccessControlConfigurationOutputTypeDef
-    ]
-
-
-class SecurityProfilesSearchFilterTypeDef(TypedDict):
-    TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
-
-
-class SegmentAttributeValueOutputTypeDef(TypedDict):
-    ValueString: NotRequired[str]
-    ValueMap: NotRequired[dict[str, SegmentAttributeValueOutputTypeDef]]
-    ValueInteger: NotRequired[int]
-    ValueList: NotRequired[list[SegmentAttributeValueOutputTypeDef]]
-    ValueArn: NotRequired[str]
-
-
-class SegmentAttributeValueTypeDef(TypedDict):
-    ValueString: NotRequired[str]
-    ValueMap: NotRequired[ReadOnly[Mapping[str, SegmentAttributeValueTypeDef]]]
-    ValueInteger: NotRequired[int]
-    ValueList: NotRequired[ReadOnly[Sequence[SegmentAttributeValueTypeDef]]]
-    ValueArn: NotRequired[str]
 
 
 class SendChatIntegrationEventRequestTypeDef(TypedDict):
@@ -8029,22 +8707,9 @@ class SendChatIntegrationEventResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SendNotificationActionDefinitionOutputTypeDef(TypedDict):
-    DeliveryMethod: NotificationDeliveryTypeType
-    Subject: NotRequired[str]
-    Content: str
-    ContentType: NotificationContentTypeType
-    Recipient: NotificationRecipientTypeOutputTypeDef
-    Exclusion: NotRequired[NotificationRecipientTypeOutputTypeDef]
-
-
-class SendNotificationActionDefinitionTypeDef(TypedDict):
-    DeliveryMethod: NotificationDeliveryTypeType
-    Subject: NotRequired[str]
-    Content: str
-    ContentType: NotificationContentTypeType
-    Recipient: ReadOnly[NotificationRecipientTypeTypeDef]
-    Exclusion: NotRequired[ReadOnly[NotificationRecipientTypeTypeDef]]
+class SourceCampaignTypeDef(TypedDict):
+    CampaignId: NotRequired[str]
+    OutboundRequestId: NotRequired[str]
 
 
 class SendOutboundEmailRequestTypeDef(TypedDict):
@@ -8062,33 +8727,8 @@ class SendOutboundEmailResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SignInConfigOutputTypeDef(TypedDict):
-    Distributions: list[SignInDistributionTypeDef]
-
-
 class SignInConfigTypeDef(TypedDict):
     Distributions: ReadOnly[Sequence[SignInDistributionTypeDef]]
-
-
-class SignInDistributionTypeDef(TypedDict):
-    Region: str
-    Enabled: bool
-
-
-class SingleSelectQuestionRuleCategoryAutomationTypeDef(TypedDict):
-    Category: str
-    Condition: SingleSelectQuestionRuleCategoryAutomationConditionType
-    OptionRefId: str
-
-
-class SortTypeDef(TypedDict):
-    FieldName: SortableFieldNameType
-    Order: SortOrderType
-
-
-class SourceCampaignTypeDef(TypedDict):
-    CampaignId: NotRequired[str]
-    OutboundRequestId: NotRequired[str]
 
 
 class StartAttachedFileUploadRequestTypeDef(TypedDict):
@@ -8101,6 +8741,12 @@ class StartAttachedFileUploadRequestTypeDef(TypedDict):
     AssociatedResourceArn: str
     CreatedBy: NotRequired[CreatedByInfoTypeDef]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class UploadUrlMetadataTypeDef(TypedDict):
+    Url: NotRequired[str]
+    UrlExpiry: NotRequired[str]
+    HeadersToInclude: NotRequired[dict[str, str]]
 
 
 class StartAttachedFileUploadResponseTypeDef(TypedDict):
@@ -8164,6 +8810,11 @@ class StartContactMediaProcessingRequestTypeDef(TypedDict):
 
 class StartContactMediaProcessingResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VoiceRecordingConfigurationTypeDef(TypedDict):
+    VoiceRecordingTrack: NotRequired[VoiceRecordingTrackType]
+    IvrRecordingTrack: NotRequired[IvrRecordingTrackType]
 
 
 class StartContactRecordingRequestTypeDef(TypedDict):
@@ -8281,6 +8932,11 @@ class StartScreenSharingResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TaskAttachmentTypeDef(TypedDict):
+    FileName: str
+    S3Url: str
+
+
 class StartTaskContactRequestTypeDef(TypedDict):
     InstanceId: str
     PreviousContactId: NotRequired[str]
@@ -8336,18 +8992,6 @@ class StartWebRTCContactResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StateTransitionTypeDef(TypedDict):
-    State: NotRequired[ParticipantStateType]
-    StateStartTimestamp: NotRequired[datetime]
-    StateEndTimestamp: NotRequired[datetime]
-
-
-class StepTypeDef(TypedDict):
-    Expiry: NotRequired[ExpiryTypeDef]
-    Expression: NotRequired[ExpressionOutputTypeDef]
-    Status: NotRequired[RoutingCriteriaStepStatusType]
-
-
 class StopContactMediaProcessingRequestTypeDef(TypedDict):
     InstanceId: NotRequired[str]
     ContactId: NotRequired[str]
@@ -8399,21 +9043,6 @@ class StopTestCaseExecutionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StringConditionTypeDef(TypedDict):
-    FieldName: NotRequired[str]
-    Value: NotRequired[str]
-    ComparisonType: NotRequired[StringComparisonTypeType]
-
-
-class StringReferenceTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class SubmitAutoEvaluationActionDefinitionTypeDef(TypedDict):
-    EvaluationFormId: str
-
-
 class SubmitContactEvaluationRequestTypeDef(TypedDict):
     InstanceId: str
     EvaluationId: str
@@ -8428,15 +9057,6 @@ class SubmitContactEvaluationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SuccessfulBatchAssociationSummaryTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-
-
-class SuccessfulRequestTypeDef(TypedDict):
-    RequestIdentifier: NotRequired[str]
-    ContactId: NotRequired[str]
-
-
 class SuspendContactRecordingRequestTypeDef(TypedDict):
     InstanceId: str
     ContactId: str
@@ -8446,11 +9066,6 @@ class SuspendContactRecordingRequestTypeDef(TypedDict):
 
 class SuspendContactRecordingResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagConditionTypeDef(TypedDict):
-    TagKey: NotRequired[str]
-    TagValue: NotRequired[str]
 
 
 class TagContactRequestTypeDef(TypedDict):
@@ -8468,209 +9083,8 @@ class TagResourceRequestTypeDef(TypedDict):
     tags: ReadOnly[Mapping[str, str]]
 
 
-class TagSearchConditionTypeDef(TypedDict):
-    tagKey: NotRequired[str]
-    tagValue: NotRequired[str]
-    tagKeyComparisonType: NotRequired[StringComparisonTypeType]
-    tagValueComparisonType: NotRequired[StringComparisonTypeType]
-
-
-class TagSetTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
-class TaskActionDefinitionOutputTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    ContactFlowId: str
-    References: NotRequired[dict[str, ReferenceTypeDef]]
-
-
-class TaskActionDefinitionTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    ContactFlowId: str
-    References: NotRequired[ReadOnly[Mapping[str, ReferenceTypeDef]]]
-
-
-class TaskAttachmentTypeDef(TypedDict):
-    FileName: str
-    S3Url: str
-
-
-class TaskTemplateConstraintsOutputTypeDef(TypedDict):
-    RequiredFields: NotRequired[list[RequiredFieldInfoTypeDef]]
-    ReadOnlyFields: NotRequired[list[ReadOnlyFieldInfoTypeDef]]
-    InvisibleFields: NotRequired[list[InvisibleFieldInfoTypeDef]]
-
-
-class TaskTemplateConstraintsTypeDef(TypedDict):
-    RequiredFields: NotRequired[ReadOnly[Sequence[RequiredFieldInfoTypeDef]]]
-    ReadOnlyFields: NotRequired[ReadOnly[Sequence[ReadOnlyFieldInfoTypeDef]]]
-    InvisibleFields: NotRequired[ReadOnly[Sequence[InvisibleFieldInfoTypeDef]]]
-
-
-class TaskTemplateDefaultFieldValueTypeDef(TypedDict):
-    Id: NotRequired[TaskTemplateFieldIdentifierTypeDef]
-    DefaultValue: NotRequired[str]
-
-
-class TaskTemplateDefaultsOutputTypeDef(TypedDict):
-    DefaultFieldValues: NotRequired[list[TaskTemplateDefaultFieldValueTypeDef]]
-
-
-class TaskTemplateDefaultsTypeDef(TypedDict):
-    DefaultFieldValues: NotRequired[
-        ReadOnly[Sequence[TaskTemplateDefaultFieldValueTypeDef]]
-    ]
-
-
-class TaskTemplateFieldIdentifierTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class TaskTemplateFieldOutputTypeDef(TypedDict):
-    Id: TaskTemplateFieldIdentifierTypeDef
-    Description: NotRequired[str]
-    Type: NotRequired[TaskTemplateFieldTypeType]
-    SingleSelectOptions: NotRequired[list[str]]
-
-
-class TaskTemplateFieldTypeDef(TypedDict):
-    Id: TaskTemplateFieldIdentifierTypeDef
-    Description: NotRequired[str]
-    Type: NotRequired[TaskTemplateFieldTypeType]
-    SingleSelectOptions: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TaskTemplateInfoV2TypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class TaskTemplateMetadataTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[TaskTemplateStatusType]
-    LastModifiedTime: NotRequired[datetime]
-    CreatedTime: NotRequired[datetime]
-
-
-class TelephonyConfigOutputTypeDef(TypedDict):
-    Distributions: list[DistributionTypeDef]
-
-
 class TelephonyConfigTypeDef(TypedDict):
     Distributions: ReadOnly[Sequence[DistributionTypeDef]]
-
-
-class TemplateAttributesTypeDef(TypedDict):
-    CustomAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    CustomerProfileAttributes: NotRequired[str]
-
-
-class TemplatedMessageConfigTypeDef(TypedDict):
-    KnowledgeBaseId: str
-    MessageTemplateId: str
-    TemplateAttributes: ReadOnly[TemplateAttributesTypeDef]
-
-
-class TestCaseEntryPointTypeDef(TypedDict):
-    Type: NotRequired[TestCaseEntryPointTypeType]
-    VoiceCallEntryPointParameters: NotRequired[VoiceCallEntryPointParametersTypeDef]
-    ChatEntryPointParameters: NotRequired[ChatEntryPointParametersTypeDef]
-
-
-class TestCaseExecutionTypeDef(TypedDict):
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    TestCaseExecutionId: NotRequired[str]
-    TestCaseId: NotRequired[str]
-    TestCaseExecutionStatus: NotRequired[TestCaseExecutionStatusType]
-    Tags: NotRequired[dict[str, str]]
-
-
-class TestCaseSearchCriteriaTypeDef(TypedDict):
-    OrConditions: NotRequired[ReadOnly[Sequence[TestCaseSearchCriteriaTypeDef]]]
-    AndConditions: NotRequired[ReadOnly[Sequence[TestCaseSearchCriteriaTypeDef]]]
-    StringCondition: NotRequired[StringConditionTypeDef]
-    StatusCondition: NotRequired[TestCaseStatusType]
-
-
-class TestCaseSearchFilterTypeDef(TypedDict):
-    TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
-
-
-class TestCaseSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[TestCaseStatusType]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class TestCaseTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Content: NotRequired[str]
-    EntryPoint: NotRequired[TestCaseEntryPointTypeDef]
-    InitializationData: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[TestCaseStatusType]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    TestCaseSha256: NotRequired[str]
-
-
-class ThresholdTypeDef(TypedDict):
-    Comparison: NotRequired[ComparisonType]
-    ThresholdValue: NotRequired[float]
-
-
-class ThresholdV2TypeDef(TypedDict):
-    Comparison: NotRequired[str]
-    ThresholdValue: NotRequired[float]
-
-
-class TrafficDistributionGroupSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    InstanceArn: NotRequired[str]
-    Status: NotRequired[TrafficDistributionGroupStatusType]
-    IsDefault: NotRequired[bool]
-
-
-class TrafficDistributionGroupTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    InstanceArn: NotRequired[str]
-    Status: NotRequired[TrafficDistributionGroupStatusType]
-    Tags: NotRequired[dict[str, str]]
-    IsDefault: NotRequired[bool]
-
-
-class TrafficDistributionGroupUserSummaryTypeDef(TypedDict):
-    UserId: NotRequired[str]
-
-
-class TranscriptCriteriaTypeDef(TypedDict):
-    ParticipantRole: ParticipantRoleType
-    SearchText: ReadOnly[Sequence[str]]
-    MatchType: SearchContactsMatchTypeType
-
-
-class TranscriptTypeDef(TypedDict):
-    Criteria: ReadOnly[Sequence[TranscriptCriteriaTypeDef]]
-    MatchType: NotRequired[SearchContactsMatchTypeType]
 
 
 class TransferContactRequestTypeDef(TypedDict):
@@ -8739,14 +9153,6 @@ class UpdateAuthenticationProfileRequestTypeDef(TypedDict):
     PeriodicSessionDuration: NotRequired[int]
     SessionInactivityDuration: NotRequired[int]
     SessionInactivityHandlingEnabled: NotRequired[bool]
-
-
-class UpdateCaseActionDefinitionOutputTypeDef(TypedDict):
-    Fields: list[FieldValueTypeDef]
-
-
-class UpdateCaseActionDefinitionTypeDef(TypedDict):
-    Fields: ReadOnly[Sequence[FieldValueTypeDef]]
 
 
 class UpdateContactAttributesRequestTypeDef(TypedDict):
@@ -9386,408 +9792,3 @@ class UpdateWorkspaceVisibilityRequestTypeDef(TypedDict):
 
 class UpdateWorkspaceVisibilityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UploadUrlMetadataTypeDef(TypedDict):
-    Url: NotRequired[str]
-    UrlExpiry: NotRequired[str]
-    HeadersToInclude: NotRequired[dict[str, str]]
-
-
-class UrlReferenceTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class UseCaseTypeDef(TypedDict):
-    UseCaseId: NotRequired[str]
-    UseCaseArn: NotRequired[str]
-    UseCaseType: NotRequired[UseCaseTypeType]
-
-
-class UserDataFiltersTypeDef(TypedDict):
-    Queues: NotRequired[ReadOnly[Sequence[str]]]
-    ContactFilter: NotRequired[ReadOnly[ContactFilterTypeDef]]
-    RoutingProfiles: NotRequired[ReadOnly[Sequence[str]]]
-    Agents: NotRequired[ReadOnly[Sequence[str]]]
-    UserHierarchyGroups: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class UserDataTypeDef(TypedDict):
-    User: NotRequired[UserReferenceTypeDef]
-    RoutingProfile: NotRequired[RoutingProfileReferenceTypeDef]
-    HierarchyPath: NotRequired[HierarchyPathReferenceTypeDef]
-    Status: NotRequired[AgentStatusReferenceTypeDef]
-    AvailableSlotsByChannel: NotRequired[dict[ChannelType, int]]
-    MaxSlotsByChannel: NotRequired[dict[ChannelType, int]]
-    ActiveSlotsByChannel: NotRequired[dict[ChannelType, int]]
-    Contacts: NotRequired[list[AgentContactReferenceTypeDef]]
-    NextStatus: NotRequired[str]
-
-
-class UserHierarchyGroupSearchCriteriaTypeDef(TypedDict):
-    OrConditions: NotRequired[
-        ReadOnly[Sequence[UserHierarchyGroupSearchCriteriaTypeDef]]
-    ]
-    AndConditions: NotRequired[
-        ReadOnly[Sequence[UserHierarchyGroupSearchCriteriaTypeDef]]
-    ]
-    StringCondition: NotRequired[StringConditionTypeDef]
-
-
-class UserHierarchyGroupSearchFilterTypeDef(TypedDict):
-    AttributeFilter: NotRequired[ReadOnly[ControlPlaneAttributeFilterTypeDef]]
-
-
-class UserIdentityInfoLiteTypeDef(TypedDict):
-    FirstName: NotRequired[str]
-    LastName: NotRequired[str]
-
-
-class UserIdentityInfoTypeDef(TypedDict):
-    FirstName: NotRequired[str]
-    LastName: NotRequired[str]
-    Email: NotRequired[str]
-    SecondaryEmail: NotRequired[str]
-    Mobile: NotRequired[str]
-
-
-class UserInfoTypeDef(TypedDict):
-    UserId: NotRequired[str]
-
-
-class UserNotificationSummaryTypeDef(TypedDict):
-    NotificationId: NotRequired[str]
-    NotificationStatus: NotRequired[NotificationStatusType]
-    InstanceId: NotRequired[str]
-    RecipientId: NotRequired[str]
-    Content: NotRequired[dict[LocaleCodeType, str]]
-    Priority: NotRequired[NotificationPriorityType]
-    Source: NotRequired[NotificationSourceType]
-    CreatedAt: NotRequired[datetime]
-    ExpiresAt: NotRequired[datetime]
-
-
-class UserPhoneConfigTypeDef(TypedDict):
-    PhoneType: NotRequired[PhoneTypeType]
-    AutoAccept: NotRequired[bool]
-    AfterContactWorkTimeLimit: NotRequired[int]
-    DeskPhoneNumber: NotRequired[str]
-    PersistentConnection: NotRequired[bool]
-
-
-class UserProficiencyDisassociateTypeDef(TypedDict):
-    AttributeName: str
-    AttributeValue: str
-
-
-class UserProficiencyTypeDef(TypedDict):
-    AttributeName: str
-    AttributeValue: str
-    Level: float
-
-
-class UserQuickConnectConfigTypeDef(TypedDict):
-    UserId: str
-    ContactFlowId: str
-
-
-class UserReferenceTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-
-
-class UserSearchCriteriaTypeDef(TypedDict):
-    OrConditions: NotRequired[ReadOnly[Sequence[UserSearchCriteriaTypeDef]]]
-    AndConditions: NotRequired[ReadOnly[Sequence[UserSearchCriteriaTypeDef]]]
-    StringCondition: NotRequired[StringConditionTypeDef]
-    ListCondition: NotRequired[ReadOnly[ListConditionTypeDef]]
-    HierarchyGroupCondition: NotRequired[HierarchyGroupConditionTypeDef]
-
-
-class UserSearchFilterTypeDef(TypedDict):
-    TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
-    UserAttributeFilter: NotRequired[ReadOnly[ControlPlaneUserAttributeFilterTypeDef]]
-
-
-class UserSearchSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    DirectoryUserId: NotRequired[str]
-    HierarchyGroupId: NotRequired[str]
-    Id: NotRequired[str]
-    IdentityInfo: NotRequired[UserIdentityInfoLiteTypeDef]
-    PhoneConfig: NotRequired[UserPhoneConfigTypeDef]
-    RoutingProfileId: NotRequired[str]
-    SecurityProfileIds: NotRequired[list[str]]
-    Tags: NotRequired[dict[str, str]]
-    Username: NotRequired[str]
-    AutoAcceptConfigs: NotRequired[list[AutoAcceptConfigTypeDef]]
-    AfterContactWorkConfigs: NotRequired[list[AfterContactWorkConfigPerChannelTypeDef]]
-    PhoneNumberConfigs: NotRequired[list[PhoneNumberConfigTypeDef]]
-    PersistentConnectionConfigs: NotRequired[list[PersistentConnectionConfigTypeDef]]
-    VoiceEnhancementConfigs: NotRequired[list[VoiceEnhancementConfigTypeDef]]
-
-
-class UserSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Username: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class UserTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Username: NotRequired[str]
-    IdentityInfo: NotRequired[UserIdentityInfoTypeDef]
-    PhoneConfig: NotRequired[UserPhoneConfigTypeDef]
-    DirectoryUserId: NotRequired[str]
-    SecurityProfileIds: NotRequired[list[str]]
-    RoutingProfileId: NotRequired[str]
-    HierarchyGroupId: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    AutoAcceptConfigs: NotRequired[list[AutoAcceptConfigTypeDef]]
-    AfterContactWorkConfigs: NotRequired[list[AfterContactWorkConfigPerChannelTypeDef]]
-    PhoneNumberConfigs: NotRequired[list[PhoneNumberConfigTypeDef]]
-    PersistentConnectionConfigs: NotRequired[list[PersistentConnectionConfigTypeDef]]
-    VoiceEnhancementConfigs: NotRequired[list[VoiceEnhancementConfigTypeDef]]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class ValidationEnumOutputTypeDef(TypedDict):
-    Strict: NotRequired[bool]
-    Values: NotRequired[list[str]]
-
-
-class ValidationEnumTypeDef(TypedDict):
-    Strict: NotRequired[bool]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ValidationOutputTypeDef(TypedDict):
-    MinLength: NotRequired[int]
-    MaxLength: NotRequired[int]
-    MinValues: NotRequired[int]
-    MaxValues: NotRequired[int]
-    IgnoreCase: NotRequired[bool]
-    Minimum: NotRequired[float]
-    Maximum: NotRequired[float]
-    ExclusiveMinimum: NotRequired[float]
-    ExclusiveMaximum: NotRequired[float]
-    MultipleOf: NotRequired[float]
-    Enum: NotRequired[ValidationEnumOutputTypeDef]
-
-
-class ValidationTypeDef(TypedDict):
-    MinLength: NotRequired[int]
-    MaxLength: NotRequired[int]
-    MinValues: NotRequired[int]
-    MaxValues: NotRequired[int]
-    IgnoreCase: NotRequired[bool]
-    Minimum: NotRequired[float]
-    Maximum: NotRequired[float]
-    ExclusiveMinimum: NotRequired[float]
-    ExclusiveMaximum: NotRequired[float]
-    MultipleOf: NotRequired[float]
-    Enum: NotRequired[ReadOnly[ValidationEnumTypeDef]]
-
-
-class ViewContentTypeDef(TypedDict):
-    InputSchema: NotRequired[str]
-    Template: NotRequired[str]
-    Actions: NotRequired[list[str]]
-
-
-class ViewInputContentTypeDef(TypedDict):
-    Template: NotRequired[str]
-    Actions: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ViewSearchCriteriaTypeDef(TypedDict):
-    OrConditions: NotRequired[ReadOnly[Sequence[ViewSearchCriteriaTypeDef]]]
-    AndConditions: NotRequired[ReadOnly[Sequence[ViewSearchCriteriaTypeDef]]]
-    StringCondition: NotRequired[StringConditionTypeDef]
-    ViewTypeCondition: NotRequired[ViewTypeType]
-    ViewStatusCondition: NotRequired[ViewStatusType]
-
-
-class ViewSearchFilterTypeDef(TypedDict):
-    AttributeFilter: NotRequired[ReadOnly[ControlPlaneAttributeFilterTypeDef]]
-
-
-class ViewSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Type: NotRequired[ViewTypeType]
-    Status: NotRequired[ViewStatusType]
-    Description: NotRequired[str]
-
-
-class ViewTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[ViewStatusType]
-    Type: NotRequired[ViewTypeType]
-    Description: NotRequired[str]
-    Version: NotRequired[int]
-    VersionDescription: NotRequired[str]
-    Content: NotRequired[ViewContentTypeDef]
-    Tags: NotRequired[dict[str, str]]
-    CreatedTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    ViewContentSha256: NotRequired[str]
-
-
-class ViewVersionSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Description: NotRequired[str]
-    Name: NotRequired[str]
-    Type: NotRequired[ViewTypeType]
-    Version: NotRequired[int]
-    VersionDescription: NotRequired[str]
-
-
-class VocabularySummaryTypeDef(TypedDict):
-    Name: str
-    Id: str
-    Arn: str
-    LanguageCode: VocabularyLanguageCodeType
-    State: VocabularyStateType
-    LastModifiedTime: datetime
-    FailureReason: NotRequired[str]
-
-
-class VocabularyTypeDef(TypedDict):
-    Name: str
-    Id: str
-    Arn: str
-    LanguageCode: VocabularyLanguageCodeType
-    State: VocabularyStateType
-    LastModifiedTime: datetime
-    FailureReason: NotRequired[str]
-    Content: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-
-
-class VoiceCallEntryPointParametersTypeDef(TypedDict):
-    SourcePhoneNumber: NotRequired[str]
-    DestinationPhoneNumber: NotRequired[str]
-    FlowId: NotRequired[str]
-
-
-class VoiceEnhancementConfigTypeDef(TypedDict):
-    Channel: ChannelType
-    VoiceEnhancementMode: VoiceEnhancementModeType
-
-
-class VoiceRecordingConfigurationTypeDef(TypedDict):
-    VoiceRecordingTrack: NotRequired[VoiceRecordingTrackType]
-    IvrRecordingTrack: NotRequired[IvrRecordingTrackType]
-
-
-class WisdomInfoTypeDef(TypedDict):
-    SessionArn: NotRequired[str]
-    AiAgents: NotRequired[list[AiAgentInfoTypeDef]]
-
-
-class WorkspaceAssociationSearchCriteriaTypeDef(TypedDict):
-    OrConditions: NotRequired[
-        ReadOnly[Sequence[WorkspaceAssociationSearchCriteriaTypeDef]]
-    ]
-    AndConditions: NotRequired[
-        ReadOnly[Sequence[WorkspaceAssociationSearchCriteriaTypeDef]]
-    ]
-    StringCondition: NotRequired[StringConditionTypeDef]
-
-
-class WorkspaceAssociationSearchFilterTypeDef(TypedDict):
-    AttributeFilter: NotRequired[ReadOnly[ControlPlaneAttributeFilterTypeDef]]
-
-
-class WorkspaceAssociationSearchSummaryTypeDef(TypedDict):
-    WorkspaceId: NotRequired[str]
-    WorkspaceArn: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    ResourceType: NotRequired[str]
-    ResourceName: NotRequired[str]
-
-
-class WorkspacePageTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    Page: NotRequired[str]
-    Slug: NotRequired[str]
-    InputData: NotRequired[str]
-
-
-class WorkspaceSearchCriteriaTypeDef(TypedDict):
-    OrConditions: NotRequired[ReadOnly[Sequence[WorkspaceSearchCriteriaTypeDef]]]
-    AndConditions: NotRequired[ReadOnly[Sequence[WorkspaceSearchCriteriaTypeDef]]]
-    StringCondition: NotRequired[StringConditionTypeDef]
-
-
-class WorkspaceSearchFilterTypeDef(TypedDict):
-    AttributeFilter: NotRequired[ReadOnly[ControlPlaneAttributeFilterTypeDef]]
-
-
-class WorkspaceSearchSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Visibility: NotRequired[VisibilityType]
-    Description: NotRequired[str]
-    Title: NotRequired[str]
-    Arn: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    Tags: NotRequired[dict[str, str]]
-
-
-class WorkspaceSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedRegion: NotRequired[str]
-
-
-class WorkspaceThemeConfigTypeDef(TypedDict):
-    Palette: NotRequired[WorkspaceThemePaletteTypeDef]
-    Images: NotRequired[WorkspaceThemeImagesTypeDef]
-    Typography: NotRequired[WorkspaceThemeTypographyTypeDef]
-
-
-class WorkspaceThemeImagesTypeDef(TypedDict):
-    Logo: NotRequired[ImagesLogoTypeDef]
-
-
-class WorkspaceThemePaletteTypeDef(TypedDict):
-    Header: NotRequired[PaletteHeaderTypeDef]
-    Navigation: NotRequired[PaletteNavigationTypeDef]
-    Canvas: NotRequired[PaletteCanvasTypeDef]
-    Primary: NotRequired[PalettePrimaryTypeDef]
-
-
-class WorkspaceThemeTypeDef(TypedDict):
-    Light: NotRequired[WorkspaceThemeConfigTypeDef]
-    Dark: NotRequired[WorkspaceThemeConfigTypeDef]
-
-
-class WorkspaceThemeTypographyTypeDef(TypedDict):
-    FontFamily: NotRequired[FontFamilyTypeDef]
-
-
-class WorkspaceTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    Id: str
-    Name: str
-    Arn: str
-    Description: NotRequired[str]
-    Theme: NotRequired[WorkspaceThemeTypeDef]
-    Title: NotRequired[str]
-    LastModifiedTime: datetime
-    LastModifiedRegion: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]

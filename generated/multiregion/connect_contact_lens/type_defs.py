@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,29 +24,35 @@ from .literals import (
     SentimentValueType,
 )
 
-__all__ = [
-    "CategoriesTypeDef",
-    "CategoryDetailsTypeDef",
-    "CharacterOffsetsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "IssueDetectedTypeDef",
-    "ListRealtimeContactAnalysisSegmentsRequestTypeDef",
-    "ListRealtimeContactAnalysisSegmentsResponseTypeDef",
-    "PointOfInterestTypeDef",
-    "PostContactSummaryTypeDef",
-    "RealtimeContactAnalysisSegmentTypeDef",
-    "ResponseMetadataTypeDef",
-    "TranscriptTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CategoriesTypeDef",
+        "CategoryDetailsTypeDef",
+        "CharacterOffsetsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "IssueDetectedTypeDef",
+        "ListRealtimeContactAnalysisSegmentsRequestTypeDef",
+        "ListRealtimeContactAnalysisSegmentsResponseTypeDef",
+        "PointOfInterestTypeDef",
+        "PostContactSummaryTypeDef",
+        "RealtimeContactAnalysisSegmentTypeDef",
+        "ResponseMetadataTypeDef",
+        "TranscriptTypeDef",
+    ]
+
+
+class PointOfInterestTypeDef(TypedDict):
+    BeginOffsetMillis: int
+    EndOffsetMillis: int
+
+
+class CategoryDetailsTypeDef(TypedDict):
+    PointsOfInterest: list[PointOfInterestTypeDef]
 
 
 class CategoriesTypeDef(TypedDict):
     MatchedCategories: list[str]
     MatchedDetails: dict[str, CategoryDetailsTypeDef]
-
-
-class CategoryDetailsTypeDef(TypedDict):
-    PointsOfInterest: list[PointOfInterestTypeDef]
 
 
 class CharacterOffsetsTypeDef(TypedDict):
@@ -65,27 +71,10 @@ class ListRealtimeContactAnalysisSegmentsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class ListRealtimeContactAnalysisSegmentsResponseTypeDef(TypedDict):
-    Segments: list[RealtimeContactAnalysisSegmentTypeDef]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PointOfInterestTypeDef(TypedDict):
-    BeginOffsetMillis: int
-    EndOffsetMillis: int
-
-
 class PostContactSummaryTypeDef(TypedDict):
     Content: NotRequired[str]
     Status: PostContactSummaryStatusType
     FailureCode: NotRequired[PostContactSummaryFailureCodeType]
-
-
-class RealtimeContactAnalysisSegmentTypeDef(TypedDict):
-    Transcript: NotRequired[TranscriptTypeDef]
-    Categories: NotRequired[CategoriesTypeDef]
-    PostContactSummary: NotRequired[PostContactSummaryTypeDef]
 
 
 class TranscriptTypeDef(TypedDict):
@@ -97,3 +86,15 @@ class TranscriptTypeDef(TypedDict):
     EndOffsetMillis: int
     Sentiment: NotRequired[SentimentValueType]
     IssuesDetected: NotRequired[list[IssueDetectedTypeDef]]
+
+
+class RealtimeContactAnalysisSegmentTypeDef(TypedDict):
+    Transcript: NotRequired[TranscriptTypeDef]
+    Categories: NotRequired[CategoriesTypeDef]
+    PostContactSummary: NotRequired[PostContactSummaryTypeDef]
+
+
+class ListRealtimeContactAnalysisSegmentsResponseTypeDef(TypedDict):
+    Segments: list[RealtimeContactAnalysisSegmentTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef

@@ -2,17 +2,18 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AmazonConnectCampaignService: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CampaignStateType",
-    "EncryptionTypeType",
-    "FailureCodeType",
-    "GetCampaignStateBatchFailureCodeType",
-    "InstanceIdFilterOperatorType",
-    "InstanceOnboardingJobFailureCodeType",
-    "InstanceOnboardingJobStatusCodeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CampaignStateType",
+        "EncryptionTypeType",
+        "FailureCodeType",
+        "GetCampaignStateBatchFailureCodeType",
+        "InstanceIdFilterOperatorType",
+        "InstanceOnboardingJobFailureCodeType",
+        "InstanceOnboardingJobStatusCodeType",
+    ]
 
 CampaignStateType = Literal["Initialized", "Running", "Paused", "Stopped", "Failed"]
 EncryptionTypeType = Literal["KMS"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -28,60 +28,61 @@ from .literals import (
     InstanceOnboardingJobStatusCodeType,
 )
 
-__all__ = [
-    "AgentlessDialerConfigTypeDef",
-    "AnswerMachineDetectionConfigTypeDef",
-    "CampaignFiltersTypeDef",
-    "CampaignSummaryTypeDef",
-    "CampaignTypeDef",
-    "CreateCampaignRequestTypeDef",
-    "CreateCampaignResponseTypeDef",
-    "DeleteCampaignRequestTypeDef",
-    "DeleteConnectInstanceConfigRequestTypeDef",
-    "DeleteInstanceOnboardingJobRequestTypeDef",
-    "DescribeCampaignRequestTypeDef",
-    "DescribeCampaignResponseTypeDef",
-    "DialRequestTypeDef",
-    "DialerConfigTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigTypeDef",
-    "FailedCampaignStateResponseTypeDef",
-    "FailedRequestTypeDef",
-    "GetCampaignStateBatchRequestTypeDef",
-    "GetCampaignStateBatchResponseTypeDef",
-    "GetCampaignStateRequestTypeDef",
-    "GetCampaignStateResponseTypeDef",
-    "GetConnectInstanceConfigRequestTypeDef",
-    "GetConnectInstanceConfigResponseTypeDef",
-    "GetInstanceOnboardingJobStatusRequestTypeDef",
-    "GetInstanceOnboardingJobStatusResponseTypeDef",
-    "InstanceConfigTypeDef",
-    "InstanceIdFilterTypeDef",
-    "InstanceOnboardingJobStatusTypeDef",
-    "ListCampaignsRequestTypeDef",
-    "ListCampaignsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "OutboundCallConfigTypeDef",
-    "PauseCampaignRequestTypeDef",
-    "PredictiveDialerConfigTypeDef",
-    "ProgressiveDialerConfigTypeDef",
-    "PutDialRequestBatchRequestTypeDef",
-    "PutDialRequestBatchResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResumeCampaignRequestTypeDef",
-    "StartCampaignRequestTypeDef",
-    "StartInstanceOnboardingJobRequestTypeDef",
-    "StartInstanceOnboardingJobResponseTypeDef",
-    "StopCampaignRequestTypeDef",
-    "SuccessfulCampaignStateResponseTypeDef",
-    "SuccessfulRequestTypeDef",
-    "TagResourceRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateCampaignDialerConfigRequestTypeDef",
-    "UpdateCampaignNameRequestTypeDef",
-    "UpdateCampaignOutboundCallConfigRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AgentlessDialerConfigTypeDef",
+        "AnswerMachineDetectionConfigTypeDef",
+        "CampaignFiltersTypeDef",
+        "CampaignSummaryTypeDef",
+        "CampaignTypeDef",
+        "CreateCampaignRequestTypeDef",
+        "CreateCampaignResponseTypeDef",
+        "DeleteCampaignRequestTypeDef",
+        "DeleteConnectInstanceConfigRequestTypeDef",
+        "DeleteInstanceOnboardingJobRequestTypeDef",
+        "DescribeCampaignRequestTypeDef",
+        "DescribeCampaignResponseTypeDef",
+        "DialRequestTypeDef",
+        "DialerConfigTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigTypeDef",
+        "FailedCampaignStateResponseTypeDef",
+        "FailedRequestTypeDef",
+        "GetCampaignStateBatchRequestTypeDef",
+        "GetCampaignStateBatchResponseTypeDef",
+        "GetCampaignStateRequestTypeDef",
+        "GetCampaignStateResponseTypeDef",
+        "GetConnectInstanceConfigRequestTypeDef",
+        "GetConnectInstanceConfigResponseTypeDef",
+        "GetInstanceOnboardingJobStatusRequestTypeDef",
+        "GetInstanceOnboardingJobStatusResponseTypeDef",
+        "InstanceConfigTypeDef",
+        "InstanceIdFilterTypeDef",
+        "InstanceOnboardingJobStatusTypeDef",
+        "ListCampaignsRequestTypeDef",
+        "ListCampaignsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "OutboundCallConfigTypeDef",
+        "PauseCampaignRequestTypeDef",
+        "PredictiveDialerConfigTypeDef",
+        "ProgressiveDialerConfigTypeDef",
+        "PutDialRequestBatchRequestTypeDef",
+        "PutDialRequestBatchResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResumeCampaignRequestTypeDef",
+        "StartCampaignRequestTypeDef",
+        "StartInstanceOnboardingJobRequestTypeDef",
+        "StartInstanceOnboardingJobResponseTypeDef",
+        "StopCampaignRequestTypeDef",
+        "SuccessfulCampaignStateResponseTypeDef",
+        "SuccessfulRequestTypeDef",
+        "TagResourceRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateCampaignDialerConfigRequestTypeDef",
+        "UpdateCampaignNameRequestTypeDef",
+        "UpdateCampaignOutboundCallConfigRequestTypeDef",
+    ]
 
 
 class AgentlessDialerConfigTypeDef(TypedDict):
@@ -93,6 +94,11 @@ class AnswerMachineDetectionConfigTypeDef(TypedDict):
     awaitAnswerMachinePrompt: NotRequired[bool]
 
 
+class InstanceIdFilterTypeDef(TypedDict):
+    value: str
+    operator: InstanceIdFilterOperatorType
+
+
 class CampaignFiltersTypeDef(TypedDict):
     instanceIdFilter: NotRequired[InstanceIdFilterTypeDef]
 
@@ -102,6 +108,29 @@ class CampaignSummaryTypeDef(TypedDict):
     arn: str
     name: str
     connectInstanceId: str
+
+
+class PredictiveDialerConfigTypeDef(TypedDict):
+    bandwidthAllocation: float
+    dialingCapacity: NotRequired[float]
+
+
+class ProgressiveDialerConfigTypeDef(TypedDict):
+    bandwidthAllocation: float
+    dialingCapacity: NotRequired[float]
+
+
+class DialerConfigTypeDef(TypedDict):
+    progressiveDialerConfig: NotRequired[ProgressiveDialerConfigTypeDef]
+    predictiveDialerConfig: NotRequired[PredictiveDialerConfigTypeDef]
+    agentlessDialerConfig: NotRequired[AgentlessDialerConfigTypeDef]
+
+
+class OutboundCallConfigTypeDef(TypedDict):
+    connectContactFlowId: str
+    connectSourcePhoneNumber: NotRequired[str]
+    connectQueueId: NotRequired[str]
+    answerMachineDetectionConfig: NotRequired[AnswerMachineDetectionConfigTypeDef]
 
 
 class CampaignTypeDef(TypedDict):
@@ -157,12 +186,6 @@ class DialRequestTypeDef(TypedDict):
     attributes: ReadOnly[Mapping[str, str]]
 
 
-class DialerConfigTypeDef(TypedDict):
-    progressiveDialerConfig: NotRequired[ProgressiveDialerConfigTypeDef]
-    predictiveDialerConfig: NotRequired[PredictiveDialerConfigTypeDef]
-    agentlessDialerConfig: NotRequired[AgentlessDialerConfigTypeDef]
-
-
 class EncryptionConfigTypeDef(TypedDict):
     enabled: bool
     encryptionType: NotRequired[EncryptionTypeType]
@@ -184,6 +207,11 @@ class GetCampaignStateBatchRequestTypeDef(TypedDict):
     campaignIds: ReadOnly[Sequence[str]]
 
 
+class SuccessfulCampaignStateResponseTypeDef(TypedDict):
+    campaignId: NotRequired[str]
+    state: NotRequired[CampaignStateType]
+
+
 class GetCampaignStateBatchResponseTypeDef(TypedDict):
     successfulRequests: NotRequired[list[SuccessfulCampaignStateResponseTypeDef]]
     failedRequests: NotRequired[list[FailedCampaignStateResponseTypeDef]]
@@ -203,6 +231,12 @@ class GetConnectInstanceConfigRequestTypeDef(TypedDict):
     connectInstanceId: str
 
 
+class InstanceConfigTypeDef(TypedDict):
+    connectInstanceId: str
+    serviceLinkedRoleArn: str
+    encryptionConfig: EncryptionConfigTypeDef
+
+
 class GetConnectInstanceConfigResponseTypeDef(TypedDict):
     connectInstanceConfig: NotRequired[InstanceConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -212,26 +246,15 @@ class GetInstanceOnboardingJobStatusRequestTypeDef(TypedDict):
     connectInstanceId: str
 
 
-class GetInstanceOnboardingJobStatusResponseTypeDef(TypedDict):
-    connectInstanceOnboardingJobStatus: NotRequired[InstanceOnboardingJobStatusTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InstanceConfigTypeDef(TypedDict):
-    connectInstanceId: str
-    serviceLinkedRoleArn: str
-    encryptionConfig: EncryptionConfigTypeDef
-
-
-class InstanceIdFilterTypeDef(TypedDict):
-    value: str
-    operator: InstanceIdFilterOperatorType
-
-
 class InstanceOnboardingJobStatusTypeDef(TypedDict):
     connectInstanceId: str
     status: InstanceOnboardingJobStatusCodeType
     failureCode: NotRequired[InstanceOnboardingJobFailureCodeType]
+
+
+class GetInstanceOnboardingJobStatusResponseTypeDef(TypedDict):
+    connectInstanceOnboardingJobStatus: NotRequired[InstanceOnboardingJobStatusTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListCampaignsRequestTypeDef(TypedDict):
@@ -255,30 +278,18 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OutboundCallConfigTypeDef(TypedDict):
-    connectContactFlowId: str
-    connectSourcePhoneNumber: NotRequired[str]
-    connectQueueId: NotRequired[str]
-    answerMachineDetectionConfig: NotRequired[AnswerMachineDetectionConfigTypeDef]
-
-
 class PauseCampaignRequestTypeDef(TypedDict):
     id: str
-
-
-class PredictiveDialerConfigTypeDef(TypedDict):
-    bandwidthAllocation: float
-    dialingCapacity: NotRequired[float]
-
-
-class ProgressiveDialerConfigTypeDef(TypedDict):
-    bandwidthAllocation: float
-    dialingCapacity: NotRequired[float]
 
 
 class PutDialRequestBatchRequestTypeDef(TypedDict):
     id: str
     dialRequests: ReadOnly[Sequence[DialRequestTypeDef]]
+
+
+class SuccessfulRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    id: NotRequired[str]
 
 
 class PutDialRequestBatchResponseTypeDef(TypedDict):
@@ -307,16 +318,6 @@ class StartInstanceOnboardingJobResponseTypeDef(TypedDict):
 
 class StopCampaignRequestTypeDef(TypedDict):
     id: str
-
-
-class SuccessfulCampaignStateResponseTypeDef(TypedDict):
-    campaignId: NotRequired[str]
-    state: NotRequired[CampaignStateType]
-
-
-class SuccessfulRequestTypeDef(TypedDict):
-    clientToken: NotRequired[str]
-    id: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,30 +2,31 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AmazonConnectCampaignServiceV2: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AgentActionType",
-    "CampaignDeletionPolicyType",
-    "CampaignStateType",
-    "ChannelSubtypeType",
-    "CommunicationLimitTimeUnitType",
-    "CommunicationLimitsConfigTypeType",
-    "CommunicationTimeConfigTypeType",
-    "DayOfWeekType",
-    "EncryptionTypeType",
-    "EventTypeType",
-    "ExternalCampaignTypeType",
-    "FailureCodeType",
-    "GetCampaignStateBatchFailureCodeType",
-    "InstanceIdFilterOperatorType",
-    "InstanceLimitsHandlingType",
-    "InstanceOnboardingJobFailureCodeType",
-    "InstanceOnboardingJobStatusCodeType",
-    "LocalTimeZoneDetectionScopeType",
-    "LocalTimeZoneDetectionTypeType",
-    "ProfileOutboundRequestFailureCodeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AgentActionType",
+        "CampaignDeletionPolicyType",
+        "CampaignStateType",
+        "ChannelSubtypeType",
+        "CommunicationLimitTimeUnitType",
+        "CommunicationLimitsConfigTypeType",
+        "CommunicationTimeConfigTypeType",
+        "DayOfWeekType",
+        "EncryptionTypeType",
+        "EventTypeType",
+        "ExternalCampaignTypeType",
+        "FailureCodeType",
+        "GetCampaignStateBatchFailureCodeType",
+        "InstanceIdFilterOperatorType",
+        "InstanceLimitsHandlingType",
+        "InstanceOnboardingJobFailureCodeType",
+        "InstanceOnboardingJobStatusCodeType",
+        "LocalTimeZoneDetectionScopeType",
+        "LocalTimeZoneDetectionTypeType",
+        "ProfileOutboundRequestFailureCodeType",
+    ]
 
 AgentActionType = Literal["DISCARD"]
 CampaignDeletionPolicyType = Literal["RETAIN_ALL", "DELETE_ALL"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -41,139 +41,140 @@ from .literals import (
     ProfileOutboundRequestFailureCodeType,
 )
 
-__all__ = [
-    "AgentlessConfigTypeDef",
-    "AnswerMachineDetectionConfigTypeDef",
-    "CampaignFiltersTypeDef",
-    "CampaignSummaryTypeDef",
-    "CampaignTypeDef",
-    "ChannelSubtypeConfigOutputTypeDef",
-    "ChannelSubtypeConfigTypeDef",
-    "ChannelSubtypeParametersTypeDef",
-    "CommunicationLimitTypeDef",
-    "CommunicationLimitsConfigOutputTypeDef",
-    "CommunicationLimitsConfigTypeDef",
-    "CommunicationLimitsOutputTypeDef",
-    "CommunicationLimitsTypeDef",
-    "CommunicationTimeConfigOutputTypeDef",
-    "CommunicationTimeConfigTypeDef",
-    "CreateCampaignRequestTypeDef",
-    "CreateCampaignResponseTypeDef",
-    "CustomerProfilesIntegrationConfigTypeDef",
-    "CustomerProfilesIntegrationIdentifierTypeDef",
-    "CustomerProfilesIntegrationSummaryTypeDef",
-    "DeleteCampaignChannelSubtypeConfigRequestTypeDef",
-    "DeleteCampaignCommunicationLimitsRequestTypeDef",
-    "DeleteCampaignCommunicationTimeRequestTypeDef",
-    "DeleteCampaignEntryLimitsRequestTypeDef",
-    "DeleteCampaignRequestTypeDef",
-    "DeleteConnectInstanceConfigRequestTypeDef",
-    "DeleteConnectInstanceIntegrationRequestTypeDef",
-    "DeleteInstanceOnboardingJobRequestTypeDef",
-    "DescribeCampaignRequestTypeDef",
-    "DescribeCampaignResponseTypeDef",
-    "EmailChannelSubtypeConfigTypeDef",
-    "EmailChannelSubtypeParametersTypeDef",
-    "EmailOutboundConfigTypeDef",
-    "EmailOutboundModeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigTypeDef",
-    "EntryLimitsConfigTypeDef",
-    "EventTriggerTypeDef",
-    "FailedCampaignStateResponseTypeDef",
-    "FailedProfileOutboundRequestTypeDef",
-    "FailedRequestTypeDef",
-    "GetCampaignStateBatchRequestTypeDef",
-    "GetCampaignStateBatchResponseTypeDef",
-    "GetCampaignStateRequestTypeDef",
-    "GetCampaignStateResponseTypeDef",
-    "GetConnectInstanceConfigRequestTypeDef",
-    "GetConnectInstanceConfigResponseTypeDef",
-    "GetInstanceCommunicationLimitsRequestTypeDef",
-    "GetInstanceCommunicationLimitsResponseTypeDef",
-    "GetInstanceOnboardingJobStatusRequestTypeDef",
-    "GetInstanceOnboardingJobStatusResponseTypeDef",
-    "InstanceCommunicationLimitsConfigOutputTypeDef",
-    "InstanceCommunicationLimitsConfigTypeDef",
-    "InstanceConfigTypeDef",
-    "InstanceIdFilterTypeDef",
-    "InstanceOnboardingJobStatusTypeDef",
-    "IntegrationConfigTypeDef",
-    "IntegrationIdentifierTypeDef",
-    "IntegrationSummaryTypeDef",
-    "LambdaIntegrationConfigTypeDef",
-    "LambdaIntegrationIdentifierTypeDef",
-    "LambdaIntegrationSummaryTypeDef",
-    "ListCampaignsRequestTypeDef",
-    "ListCampaignsResponseTypeDef",
-    "ListConnectInstanceIntegrationsRequestTypeDef",
-    "ListConnectInstanceIntegrationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LocalTimeZoneConfigOutputTypeDef",
-    "LocalTimeZoneConfigTypeDef",
-    "OpenHoursOutputTypeDef",
-    "OpenHoursTypeDef",
-    "OutboundRequestTypeDef",
-    "PauseCampaignRequestTypeDef",
-    "PredictiveConfigTypeDef",
-    "PreviewConfigOutputTypeDef",
-    "PreviewConfigTypeDef",
-    "ProfileOutboundRequestTypeDef",
-    "ProgressiveConfigTypeDef",
-    "PutConnectInstanceIntegrationRequestTypeDef",
-    "PutInstanceCommunicationLimitsRequestTypeDef",
-    "PutOutboundRequestBatchRequestTypeDef",
-    "PutOutboundRequestBatchResponseTypeDef",
-    "PutProfileOutboundRequestBatchRequestTypeDef",
-    "PutProfileOutboundRequestBatchResponseTypeDef",
-    "QConnectIntegrationConfigTypeDef",
-    "QConnectIntegrationIdentifierTypeDef",
-    "QConnectIntegrationSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestrictedPeriodTypeDef",
-    "RestrictedPeriodsOutputTypeDef",
-    "RestrictedPeriodsTypeDef",
-    "ResumeCampaignRequestTypeDef",
-    "ScheduleOutputTypeDef",
-    "ScheduleTypeDef",
-    "SmsChannelSubtypeConfigTypeDef",
-    "SmsChannelSubtypeParametersTypeDef",
-    "SmsOutboundConfigTypeDef",
-    "SmsOutboundModeTypeDef",
-    "SourceTypeDef",
-    "StartCampaignRequestTypeDef",
-    "StartInstanceOnboardingJobRequestTypeDef",
-    "StartInstanceOnboardingJobResponseTypeDef",
-    "StopCampaignRequestTypeDef",
-    "SuccessfulCampaignStateResponseTypeDef",
-    "SuccessfulProfileOutboundRequestTypeDef",
-    "SuccessfulRequestTypeDef",
-    "TagResourceRequestTypeDef",
-    "TelephonyChannelSubtypeConfigOutputTypeDef",
-    "TelephonyChannelSubtypeConfigTypeDef",
-    "TelephonyChannelSubtypeParametersTypeDef",
-    "TelephonyOutboundConfigTypeDef",
-    "TelephonyOutboundModeOutputTypeDef",
-    "TelephonyOutboundModeTypeDef",
-    "TimeRangeTypeDef",
-    "TimeWindowOutputTypeDef",
-    "TimeWindowTypeDef",
-    "TimeoutConfigTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateCampaignChannelSubtypeConfigRequestTypeDef",
-    "UpdateCampaignCommunicationLimitsRequestTypeDef",
-    "UpdateCampaignCommunicationTimeRequestTypeDef",
-    "UpdateCampaignEntryLimitsRequestTypeDef",
-    "UpdateCampaignFlowAssociationRequestTypeDef",
-    "UpdateCampaignNameRequestTypeDef",
-    "UpdateCampaignScheduleRequestTypeDef",
-    "UpdateCampaignSourceRequestTypeDef",
-    "WhatsAppChannelSubtypeConfigTypeDef",
-    "WhatsAppChannelSubtypeParametersTypeDef",
-    "WhatsAppOutboundConfigTypeDef",
-    "WhatsAppOutboundModeTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AgentlessConfigTypeDef",
+        "AnswerMachineDetectionConfigTypeDef",
+        "CampaignFiltersTypeDef",
+        "CampaignSummaryTypeDef",
+        "CampaignTypeDef",
+        "ChannelSubtypeConfigOutputTypeDef",
+        "ChannelSubtypeConfigTypeDef",
+        "ChannelSubtypeParametersTypeDef",
+        "CommunicationLimitTypeDef",
+        "CommunicationLimitsConfigOutputTypeDef",
+        "CommunicationLimitsConfigTypeDef",
+        "CommunicationLimitsOutputTypeDef",
+        "CommunicationLimitsTypeDef",
+        "CommunicationTimeConfigOutputTypeDef",
+        "CommunicationTimeConfigTypeDef",
+        "CreateCampaignRequestTypeDef",
+        "CreateCampaignResponseTypeDef",
+        "CustomerProfilesIntegrationConfigTypeDef",
+        "CustomerProfilesIntegrationIdentifierTypeDef",
+        "CustomerProfilesIntegrationSummaryTypeDef",
+        "DeleteCampaignChannelSubtypeConfigRequestTypeDef",
+        "DeleteCampaignCommunicationLimitsRequestTypeDef",
+        "DeleteCampaignCommunicationTimeRequestTypeDef",
+        "DeleteCampaignEntryLimitsRequestTypeDef",
+        "DeleteCampaignRequestTypeDef",
+        "DeleteConnectInstanceConfigRequestTypeDef",
+        "DeleteConnectInstanceIntegrationRequestTypeDef",
+        "DeleteInstanceOnboardingJobRequestTypeDef",
+        "DescribeCampaignRequestTypeDef",
+        "DescribeCampaignResponseTypeDef",
+        "EmailChannelSubtypeConfigTypeDef",
+        "EmailChannelSubtypeParametersTypeDef",
+        "EmailOutboundConfigTypeDef",
+        "EmailOutboundModeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigTypeDef",
+        "EntryLimitsConfigTypeDef",
+        "EventTriggerTypeDef",
+        "FailedCampaignStateResponseTypeDef",
+        "FailedProfileOutboundRequestTypeDef",
+        "FailedRequestTypeDef",
+        "GetCampaignStateBatchRequestTypeDef",
+        "GetCampaignStateBatchResponseTypeDef",
+        "GetCampaignStateRequestTypeDef",
+        "GetCampaignStateResponseTypeDef",
+        "GetConnectInstanceConfigRequestTypeDef",
+        "GetConnectInstanceConfigResponseTypeDef",
+        "GetInstanceCommunicationLimitsRequestTypeDef",
+        "GetInstanceCommunicationLimitsResponseTypeDef",
+        "GetInstanceOnboardingJobStatusRequestTypeDef",
+        "GetInstanceOnboardingJobStatusResponseTypeDef",
+        "InstanceCommunicationLimitsConfigOutputTypeDef",
+        "InstanceCommunicationLimitsConfigTypeDef",
+        "InstanceConfigTypeDef",
+        "InstanceIdFilterTypeDef",
+        "InstanceOnboardingJobStatusTypeDef",
+        "IntegrationConfigTypeDef",
+        "IntegrationIdentifierTypeDef",
+        "IntegrationSummaryTypeDef",
+        "LambdaIntegrationConfigTypeDef",
+        "LambdaIntegrationIdentifierTypeDef",
+        "LambdaIntegrationSummaryTypeDef",
+        "ListCampaignsRequestTypeDef",
+        "ListCampaignsResponseTypeDef",
+        "ListConnectInstanceIntegrationsRequestTypeDef",
+        "ListConnectInstanceIntegrationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LocalTimeZoneConfigOutputTypeDef",
+        "LocalTimeZoneConfigTypeDef",
+        "OpenHoursOutputTypeDef",
+        "OpenHoursTypeDef",
+        "OutboundRequestTypeDef",
+        "PauseCampaignRequestTypeDef",
+        "PredictiveConfigTypeDef",
+        "PreviewConfigOutputTypeDef",
+        "PreviewConfigTypeDef",
+        "ProfileOutboundRequestTypeDef",
+        "ProgressiveConfigTypeDef",
+        "PutConnectInstanceIntegrationRequestTypeDef",
+        "PutInstanceCommunicationLimitsRequestTypeDef",
+        "PutOutboundRequestBatchRequestTypeDef",
+        "PutOutboundRequestBatchResponseTypeDef",
+        "PutProfileOutboundRequestBatchRequestTypeDef",
+        "PutProfileOutboundRequestBatchResponseTypeDef",
+        "QConnectIntegrationConfigTypeDef",
+        "QConnectIntegrationIdentifierTypeDef",
+        "QConnectIntegrationSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestrictedPeriodTypeDef",
+        "RestrictedPeriodsOutputTypeDef",
+        "RestrictedPeriodsTypeDef",
+        "ResumeCampaignRequestTypeDef",
+        "ScheduleOutputTypeDef",
+        "ScheduleTypeDef",
+        "SmsChannelSubtypeConfigTypeDef",
+        "SmsChannelSubtypeParametersTypeDef",
+        "SmsOutboundConfigTypeDef",
+        "SmsOutboundModeTypeDef",
+        "SourceTypeDef",
+        "StartCampaignRequestTypeDef",
+        "StartInstanceOnboardingJobRequestTypeDef",
+        "StartInstanceOnboardingJobResponseTypeDef",
+        "StopCampaignRequestTypeDef",
+        "SuccessfulCampaignStateResponseTypeDef",
+        "SuccessfulProfileOutboundRequestTypeDef",
+        "SuccessfulRequestTypeDef",
+        "TagResourceRequestTypeDef",
+        "TelephonyChannelSubtypeConfigOutputTypeDef",
+        "TelephonyChannelSubtypeConfigTypeDef",
+        "TelephonyChannelSubtypeParametersTypeDef",
+        "TelephonyOutboundConfigTypeDef",
+        "TelephonyOutboundModeOutputTypeDef",
+        "TelephonyOutboundModeTypeDef",
+        "TimeRangeTypeDef",
+        "TimeWindowOutputTypeDef",
+        "TimeWindowTypeDef",
+        "TimeoutConfigTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateCampaignChannelSubtypeConfigRequestTypeDef",
+        "UpdateCampaignCommunicationLimitsRequestTypeDef",
+        "UpdateCampaignCommunicationTimeRequestTypeDef",
+        "UpdateCampaignEntryLimitsRequestTypeDef",
+        "UpdateCampaignFlowAssociationRequestTypeDef",
+        "UpdateCampaignNameRequestTypeDef",
+        "UpdateCampaignScheduleRequestTypeDef",
+        "UpdateCampaignSourceRequestTypeDef",
+        "WhatsAppChannelSubtypeConfigTypeDef",
+        "WhatsAppChannelSubtypeParametersTypeDef",
+        "WhatsAppOutboundConfigTypeDef",
+        "WhatsAppOutboundModeTypeDef",
+    ]
 
 
 class AgentlessConfigTypeDef(TypedDict):
@@ -185,8 +186,24 @@ class AnswerMachineDetectionConfigTypeDef(TypedDict):
     awaitAnswerMachinePrompt: NotRequired[bool]
 
 
+class InstanceIdFilterTypeDef(TypedDict):
+    value: str
+    operator: InstanceIdFilterOperatorType
+
+
 class CampaignFiltersTypeDef(TypedDict):
     instanceIdFilter: NotRequired[InstanceIdFilterTypeDef]
+
+
+class EntryLimitsConfigTypeDef(TypedDict):
+    maxEntryCount: int
+    minEntryInterval: str
+
+
+class ScheduleOutputTypeDef(TypedDict):
+    startTime: datetime
+    endTime: datetime
+    refreshFrequency: NotRequired[str]
 
 
 class CampaignSummaryTypeDef(TypedDict):
@@ -199,6 +216,160 @@ class CampaignSummaryTypeDef(TypedDict):
     schedule: NotRequired[ScheduleOutputTypeDef]
     entryLimitsConfig: NotRequired[EntryLimitsConfigTypeDef]
     connectCampaignFlowArn: NotRequired[str]
+
+
+class EmailOutboundConfigTypeDef(TypedDict):
+    connectSourceEmailAddress: str
+    sourceEmailAddressDisplayName: NotRequired[str]
+    wisdomTemplateArn: str
+
+
+class EmailOutboundModeTypeDef(TypedDict):
+    agentless: NotRequired[AgentlessConfigTypeDef]
+
+
+class EmailChannelSubtypeConfigTypeDef(TypedDict):
+    capacity: NotRequired[float]
+    outboundMode: EmailOutboundModeTypeDef
+    defaultOutboundConfig: EmailOutboundConfigTypeDef
+
+
+class SmsOutboundConfigTypeDef(TypedDict):
+    connectSourcePhoneNumberArn: str
+    wisdomTemplateArn: str
+
+
+class SmsOutboundModeTypeDef(TypedDict):
+    agentless: NotRequired[AgentlessConfigTypeDef]
+
+
+class SmsChannelSubtypeConfigTypeDef(TypedDict):
+    capacity: NotRequired[float]
+    outboundMode: SmsOutboundModeTypeDef
+    defaultOutboundConfig: SmsOutboundConfigTypeDef
+
+
+class TelephonyOutboundConfigTypeDef(TypedDict):
+    connectContactFlowId: str
+    connectSourcePhoneNumber: NotRequired[str]
+    answerMachineDetectionConfig: NotRequired[AnswerMachineDetectionConfigTypeDef]
+    ringTimeout: NotRequired[int]
+
+
+class PredictiveConfigTypeDef(TypedDict):
+    bandwidthAllocation: float
+
+
+class TimeoutConfigTypeDef(TypedDict):
+    durationInSeconds: int
+
+
+class PreviewConfigOutputTypeDef(TypedDict):
+    bandwidthAllocation: float
+    timeoutConfig: TimeoutConfigTypeDef
+    agentActions: NotRequired[list[AgentActionType]]
+
+
+class ProgressiveConfigTypeDef(TypedDict):
+    bandwidthAllocation: float
+
+
+class TelephonyOutboundModeOutputTypeDef(TypedDict):
+    progressive: NotRequired[ProgressiveConfigTypeDef]
+    predictive: NotRequired[PredictiveConfigTypeDef]
+    agentless: NotRequired[AgentlessConfigTypeDef]
+    preview: NotRequired[PreviewConfigOutputTypeDef]
+
+
+class TelephonyChannelSubtypeConfigOutputTypeDef(TypedDict):
+    capacity: NotRequired[float]
+    connectQueueId: NotRequired[str]
+    outboundMode: TelephonyOutboundModeOutputTypeDef
+    defaultOutboundConfig: TelephonyOutboundConfigTypeDef
+
+
+class WhatsAppOutboundConfigTypeDef(TypedDict):
+    connectSourcePhoneNumberArn: str
+    wisdomTemplateArn: str
+
+
+class WhatsAppOutboundModeTypeDef(TypedDict):
+    agentless: NotRequired[AgentlessConfigTypeDef]
+
+
+class WhatsAppChannelSubtypeConfigTypeDef(TypedDict):
+    capacity: NotRequired[float]
+    outboundMode: WhatsAppOutboundModeTypeDef
+    defaultOutboundConfig: WhatsAppOutboundConfigTypeDef
+
+
+class ChannelSubtypeConfigOutputTypeDef(TypedDict):
+    telephony: NotRequired[TelephonyChannelSubtypeConfigOutputTypeDef]
+    sms: NotRequired[SmsChannelSubtypeConfigTypeDef]
+    email: NotRequired[EmailChannelSubtypeConfigTypeDef]
+    whatsApp: NotRequired[WhatsAppChannelSubtypeConfigTypeDef]
+
+
+class CommunicationLimitTypeDef(TypedDict):
+    maxCountPerRecipient: int
+    frequency: int
+    unit: CommunicationLimitTimeUnitType
+
+
+class CommunicationLimitsOutputTypeDef(TypedDict):
+    communicationLimitsList: NotRequired[list[CommunicationLimitTypeDef]]
+
+
+class CommunicationLimitsConfigOutputTypeDef(TypedDict):
+    allChannelSubtypes: NotRequired[CommunicationLimitsOutputTypeDef]
+    instanceLimitsHandling: NotRequired[InstanceLimitsHandlingType]
+
+
+class LocalTimeZoneConfigOutputTypeDef(TypedDict):
+    defaultTimeZone: NotRequired[str]
+    localTimeZoneDetection: NotRequired[list[LocalTimeZoneDetectionTypeType]]
+    localTimeZoneDetectionScope: NotRequired[LocalTimeZoneDetectionScopeType]
+
+
+class TimeRangeTypeDef(TypedDict):
+    startTime: str
+    endTime: str
+
+
+class OpenHoursOutputTypeDef(TypedDict):
+    dailyHours: NotRequired[dict[DayOfWeekType, list[TimeRangeTypeDef]]]
+
+
+class RestrictedPeriodTypeDef(TypedDict):
+    name: NotRequired[str]
+    startDate: str
+    endDate: str
+
+
+class RestrictedPeriodsOutputTypeDef(TypedDict):
+    restrictedPeriodList: NotRequired[list[RestrictedPeriodTypeDef]]
+
+
+class TimeWindowOutputTypeDef(TypedDict):
+    openHours: OpenHoursOutputTypeDef
+    restrictedPeriods: NotRequired[RestrictedPeriodsOutputTypeDef]
+
+
+class CommunicationTimeConfigOutputTypeDef(TypedDict):
+    localTimeZoneConfig: LocalTimeZoneConfigOutputTypeDef
+    telephony: NotRequired[TimeWindowOutputTypeDef]
+    sms: NotRequired[TimeWindowOutputTypeDef]
+    email: NotRequired[TimeWindowOutputTypeDef]
+    whatsApp: NotRequired[TimeWindowOutputTypeDef]
+
+
+class EventTriggerTypeDef(TypedDict):
+    customerProfilesDomainArn: NotRequired[str]
+
+
+class SourceTypeDef(TypedDict):
+    customerProfilesSegmentArn: NotRequired[str]
+    eventTrigger: NotRequired[EventTriggerTypeDef]
 
 
 class CampaignTypeDef(TypedDict):
@@ -217,11 +388,24 @@ class CampaignTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class ChannelSubtypeConfigOutputTypeDef(TypedDict):
-    telephony: NotRequired[TelephonyChannelSubtypeConfigOutputTypeDef]
-    sms: NotRequired[SmsChannelSubtypeConfigTypeDef]
-    email: NotRequired[EmailChannelSubtypeConfigTypeDef]
-    whatsApp: NotRequired[WhatsAppChannelSubtypeConfigTypeDef]
+class PreviewConfigTypeDef(TypedDict):
+    bandwidthAllocation: float
+    timeoutConfig: TimeoutConfigTypeDef
+    agentActions: NotRequired[ReadOnly[Sequence[AgentActionType]]]
+
+
+class TelephonyOutboundModeTypeDef(TypedDict):
+    progressive: NotRequired[ProgressiveConfigTypeDef]
+    predictive: NotRequired[PredictiveConfigTypeDef]
+    agentless: NotRequired[AgentlessConfigTypeDef]
+    preview: NotRequired[ReadOnly[PreviewConfigTypeDef]]
+
+
+class TelephonyChannelSubtypeConfigTypeDef(TypedDict):
+    capacity: NotRequired[float]
+    connectQueueId: NotRequired[str]
+    outboundMode: ReadOnly[TelephonyOutboundModeTypeDef]
+    defaultOutboundConfig: TelephonyOutboundConfigTypeDef
 
 
 class ChannelSubtypeConfigTypeDef(TypedDict):
@@ -231,6 +415,35 @@ class ChannelSubtypeConfigTypeDef(TypedDict):
     whatsApp: NotRequired[WhatsAppChannelSubtypeConfigTypeDef]
 
 
+class EmailChannelSubtypeParametersTypeDef(TypedDict):
+    destinationEmailAddress: str
+    connectSourceEmailAddress: NotRequired[str]
+    templateArn: NotRequired[str]
+    templateParameters: ReadOnly[Mapping[str, str]]
+
+
+class SmsChannelSubtypeParametersTypeDef(TypedDict):
+    destinationPhoneNumber: str
+    connectSourcePhoneNumberArn: NotRequired[str]
+    templateArn: NotRequired[str]
+    templateParameters: ReadOnly[Mapping[str, str]]
+
+
+class TelephonyChannelSubtypeParametersTypeDef(TypedDict):
+    destinationPhoneNumber: str
+    attributes: ReadOnly[Mapping[str, str]]
+    connectSourcePhoneNumber: NotRequired[str]
+    answerMachineDetectionConfig: NotRequired[AnswerMachineDetectionConfigTypeDef]
+    ringTimeout: NotRequired[int]
+
+
+class WhatsAppChannelSubtypeParametersTypeDef(TypedDict):
+    destinationPhoneNumber: str
+    connectSourcePhoneNumberArn: NotRequired[str]
+    templateArn: NotRequired[str]
+    templateParameters: ReadOnly[Mapping[str, str]]
+
+
 class ChannelSubtypeParametersTypeDef(TypedDict):
     telephony: NotRequired[ReadOnly[TelephonyChannelSubtypeParametersTypeDef]]
     sms: NotRequired[ReadOnly[SmsChannelSubtypeParametersTypeDef]]
@@ -238,15 +451,8 @@ class ChannelSubtypeParametersTypeDef(TypedDict):
     whatsApp: NotRequired[ReadOnly[WhatsAppChannelSubtypeParametersTypeDef]]
 
 
-class CommunicationLimitTypeDef(TypedDict):
-    maxCountPerRecipient: int
-    frequency: int
-    unit: CommunicationLimitTimeUnitType
-
-
-class CommunicationLimitsConfigOutputTypeDef(TypedDict):
-    allChannelSubtypes: NotRequired[CommunicationLimitsOutputTypeDef]
-    instanceLimitsHandling: NotRequired[InstanceLimitsHandlingType]
+class CommunicationLimitsTypeDef(TypedDict):
+    communicationLimitsList: NotRequired[ReadOnly[Sequence[CommunicationLimitTypeDef]]]
 
 
 class CommunicationLimitsConfigTypeDef(TypedDict):
@@ -254,20 +460,27 @@ class CommunicationLimitsConfigTypeDef(TypedDict):
     instanceLimitsHandling: NotRequired[InstanceLimitsHandlingType]
 
 
-class CommunicationLimitsOutputTypeDef(TypedDict):
-    communicationLimitsList: NotRequired[list[CommunicationLimitTypeDef]]
+class LocalTimeZoneConfigTypeDef(TypedDict):
+    defaultTimeZone: NotRequired[str]
+    localTimeZoneDetection: NotRequired[
+        ReadOnly[Sequence[LocalTimeZoneDetectionTypeType]]
+    ]
+    localTimeZoneDetectionScope: NotRequired[LocalTimeZoneDetectionScopeType]
 
 
-class CommunicationLimitsTypeDef(TypedDict):
-    communicationLimitsList: NotRequired[ReadOnly[Sequence[CommunicationLimitTypeDef]]]
+class OpenHoursTypeDef(TypedDict):
+    dailyHours: NotRequired[
+        ReadOnly[Mapping[DayOfWeekType, Sequence[TimeRangeTypeDef]]]
+    ]
 
 
-class CommunicationTimeConfigOutputTypeDef(TypedDict):
-    localTimeZoneConfig: LocalTimeZoneConfigOutputTypeDef
-    telephony: NotRequired[TimeWindowOutputTypeDef]
-    sms: NotRequired[TimeWindowOutputTypeDef]
-    email: NotRequired[TimeWindowOutputTypeDef]
-    whatsApp: NotRequired[TimeWindowOutputTypeDef]
+class RestrictedPeriodsTypeDef(TypedDict):
+    restrictedPeriodList: NotRequired[ReadOnly[Sequence[RestrictedPeriodTypeDef]]]
+
+
+class TimeWindowTypeDef(TypedDict):
+    openHours: ReadOnly[OpenHoursTypeDef]
+    restrictedPeriods: NotRequired[ReadOnly[RestrictedPeriodsTypeDef]]
 
 
 class CommunicationTimeConfigTypeDef(TypedDict):
@@ -276,6 +489,12 @@ class CommunicationTimeConfigTypeDef(TypedDict):
     sms: NotRequired[ReadOnly[TimeWindowTypeDef]]
     email: NotRequired[ReadOnly[TimeWindowTypeDef]]
     whatsApp: NotRequired[ReadOnly[TimeWindowTypeDef]]
+
+
+class ScheduleTypeDef(TypedDict):
+    startTime: ReadOnly[datetime | str]
+    endTime: ReadOnly[datetime | str]
+    refreshFrequency: NotRequired[str]
 
 
 class CreateCampaignRequestTypeDef(TypedDict):
@@ -341,6 +560,24 @@ class DeleteConnectInstanceConfigRequestTypeDef(TypedDict):
     campaignDeletionPolicy: NotRequired[CampaignDeletionPolicyType]
 
 
+class LambdaIntegrationIdentifierTypeDef(TypedDict):
+    functionArn: str
+
+
+class QConnectIntegrationIdentifierTypeDef(TypedDict):
+    knowledgeBaseArn: str
+
+
+IntegrationIdentifierTypeDef = TypedDict(
+    "IntegrationIdentifierTypeDef",
+    {
+        "customerProfiles": NotRequired["CustomerProfilesIntegrationIdentifierTypeDef"],
+        "qConnect": NotRequired["QConnectIntegrationIdentifierTypeDef"],
+        "lambda": NotRequired["LambdaIntegrationIdentifierTypeDef"],
+    },
+)
+
+
 class DeleteConnectInstanceIntegrationRequestTypeDef(TypedDict):
     connectInstanceId: str
     integrationIdentifier: IntegrationIdentifierTypeDef
@@ -359,42 +596,10 @@ class DescribeCampaignResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EmailChannelSubtypeConfigTypeDef(TypedDict):
-    capacity: NotRequired[float]
-    outboundMode: EmailOutboundModeTypeDef
-    defaultOutboundConfig: EmailOutboundConfigTypeDef
-
-
-class EmailChannelSubtypeParametersTypeDef(TypedDict):
-    destinationEmailAddress: str
-    connectSourceEmailAddress: NotRequired[str]
-    templateArn: NotRequired[str]
-    templateParameters: ReadOnly[Mapping[str, str]]
-
-
-class EmailOutboundConfigTypeDef(TypedDict):
-    connectSourceEmailAddress: str
-    sourceEmailAddressDisplayName: NotRequired[str]
-    wisdomTemplateArn: str
-
-
-class EmailOutboundModeTypeDef(TypedDict):
-    agentless: NotRequired[AgentlessConfigTypeDef]
-
-
 class EncryptionConfigTypeDef(TypedDict):
     enabled: bool
     encryptionType: NotRequired[EncryptionTypeType]
     keyArn: NotRequired[str]
-
-
-class EntryLimitsConfigTypeDef(TypedDict):
-    maxEntryCount: int
-    minEntryInterval: str
-
-
-class EventTriggerTypeDef(TypedDict):
-    customerProfilesDomainArn: NotRequired[str]
 
 
 class FailedCampaignStateResponseTypeDef(TypedDict):
@@ -418,6 +623,11 @@ class GetCampaignStateBatchRequestTypeDef(TypedDict):
     campaignIds: ReadOnly[Sequence[str]]
 
 
+class SuccessfulCampaignStateResponseTypeDef(TypedDict):
+    campaignId: NotRequired[str]
+    state: NotRequired[CampaignStateType]
+
+
 class GetCampaignStateBatchResponseTypeDef(TypedDict):
     successfulRequests: NotRequired[list[SuccessfulCampaignStateResponseTypeDef]]
     failedRequests: NotRequired[list[FailedCampaignStateResponseTypeDef]]
@@ -437,6 +647,12 @@ class GetConnectInstanceConfigRequestTypeDef(TypedDict):
     connectInstanceId: str
 
 
+class InstanceConfigTypeDef(TypedDict):
+    connectInstanceId: str
+    serviceLinkedRoleArn: str
+    encryptionConfig: EncryptionConfigTypeDef
+
+
 class GetConnectInstanceConfigResponseTypeDef(TypedDict):
     connectInstanceConfig: NotRequired[InstanceConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -444,6 +660,10 @@ class GetConnectInstanceConfigResponseTypeDef(TypedDict):
 
 class GetInstanceCommunicationLimitsRequestTypeDef(TypedDict):
     connectInstanceId: str
+
+
+class InstanceCommunicationLimitsConfigOutputTypeDef(TypedDict):
+    allChannelSubtypes: NotRequired[CommunicationLimitsOutputTypeDef]
 
 
 class GetInstanceCommunicationLimitsResponseTypeDef(TypedDict):
@@ -457,34 +677,27 @@ class GetInstanceOnboardingJobStatusRequestTypeDef(TypedDict):
     connectInstanceId: str
 
 
+class InstanceOnboardingJobStatusTypeDef(TypedDict):
+    connectInstanceId: str
+    status: InstanceOnboardingJobStatusCodeType
+    failureCode: NotRequired[InstanceOnboardingJobFailureCodeType]
+
+
 class GetInstanceOnboardingJobStatusResponseTypeDef(TypedDict):
     connectInstanceOnboardingJobStatus: NotRequired[InstanceOnboardingJobStatusTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InstanceCommunicationLimitsConfigOutputTypeDef(TypedDict):
-    allChannelSubtypes: NotRequired[CommunicationLimitsOutputTypeDef]
 
 
 class InstanceCommunicationLimitsConfigTypeDef(TypedDict):
     allChannelSubtypes: NotRequired[ReadOnly[CommunicationLimitsTypeDef]]
 
 
-class InstanceConfigTypeDef(TypedDict):
-    connectInstanceId: str
-    serviceLinkedRoleArn: str
-    encryptionConfig: EncryptionConfigTypeDef
+class LambdaIntegrationConfigTypeDef(TypedDict):
+    functionArn: str
 
 
-class InstanceIdFilterTypeDef(TypedDict):
-    value: str
-    operator: InstanceIdFilterOperatorType
-
-
-class InstanceOnboardingJobStatusTypeDef(TypedDict):
-    connectInstanceId: str
-    status: InstanceOnboardingJobStatusCodeType
-    failureCode: NotRequired[InstanceOnboardingJobFailureCodeType]
+class QConnectIntegrationConfigTypeDef(TypedDict):
+    knowledgeBaseArn: str
 
 
 IntegrationConfigTypeDef = TypedDict(
@@ -499,14 +712,12 @@ IntegrationConfigTypeDef = TypedDict(
 )
 
 
-IntegrationIdentifierTypeDef = TypedDict(
-    "IntegrationIdentifierTypeDef",
-    {
-        "customerProfiles": NotRequired["CustomerProfilesIntegrationIdentifierTypeDef"],
-        "qConnect": NotRequired["QConnectIntegrationIdentifierTypeDef"],
-        "lambda": NotRequired["LambdaIntegrationIdentifierTypeDef"],
-    },
-)
+class LambdaIntegrationSummaryTypeDef(TypedDict):
+    functionArn: str
+
+
+class QConnectIntegrationSummaryTypeDef(TypedDict):
+    knowledgeBaseArn: str
 
 
 IntegrationSummaryTypeDef = TypedDict(
@@ -517,18 +728,6 @@ IntegrationSummaryTypeDef = TypedDict(
         "lambda": NotRequired["LambdaIntegrationSummaryTypeDef"],
     },
 )
-
-
-class LambdaIntegrationConfigTypeDef(TypedDict):
-    functionArn: str
-
-
-class LambdaIntegrationIdentifierTypeDef(TypedDict):
-    functionArn: str
-
-
-class LambdaIntegrationSummaryTypeDef(TypedDict):
-    functionArn: str
 
 
 class ListCampaignsRequestTypeDef(TypedDict):
@@ -564,30 +763,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocalTimeZoneConfigOutputTypeDef(TypedDict):
-    defaultTimeZone: NotRequired[str]
-    localTimeZoneDetection: NotRequired[list[LocalTimeZoneDetectionTypeType]]
-    localTimeZoneDetectionScope: NotRequired[LocalTimeZoneDetectionScopeType]
-
-
-class LocalTimeZoneConfigTypeDef(TypedDict):
-    defaultTimeZone: NotRequired[str]
-    localTimeZoneDetection: NotRequired[
-        ReadOnly[Sequence[LocalTimeZoneDetectionTypeType]]
-    ]
-    localTimeZoneDetectionScope: NotRequired[LocalTimeZoneDetectionScopeType]
-
-
-class OpenHoursOutputTypeDef(TypedDict):
-    dailyHours: NotRequired[dict[DayOfWeekType, list[TimeRangeTypeDef]]]
-
-
-class OpenHoursTypeDef(TypedDict):
-    dailyHours: NotRequired[
-        ReadOnly[Mapping[DayOfWeekType, Sequence[TimeRangeTypeDef]]]
-    ]
-
-
 class OutboundRequestTypeDef(TypedDict):
     clientToken: str
     expirationTime: ReadOnly[datetime | str]
@@ -598,30 +773,10 @@ class PauseCampaignRequestTypeDef(TypedDict):
     id: str
 
 
-class PredictiveConfigTypeDef(TypedDict):
-    bandwidthAllocation: float
-
-
-class PreviewConfigOutputTypeDef(TypedDict):
-    bandwidthAllocation: float
-    timeoutConfig: TimeoutConfigTypeDef
-    agentActions: NotRequired[list[AgentActionType]]
-
-
-class PreviewConfigTypeDef(TypedDict):
-    bandwidthAllocation: float
-    timeoutConfig: TimeoutConfigTypeDef
-    agentActions: NotRequired[ReadOnly[Sequence[AgentActionType]]]
-
-
 class ProfileOutboundRequestTypeDef(TypedDict):
     clientToken: str
     profileId: str
     expirationTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class ProgressiveConfigTypeDef(TypedDict):
-    bandwidthAllocation: float
 
 
 class PutConnectInstanceIntegrationRequestTypeDef(TypedDict):
@@ -639,6 +794,11 @@ class PutOutboundRequestBatchRequestTypeDef(TypedDict):
     outboundRequests: ReadOnly[Sequence[OutboundRequestTypeDef]]
 
 
+class SuccessfulRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    id: NotRequired[str]
+
+
 class PutOutboundRequestBatchResponseTypeDef(TypedDict):
     successfulRequests: NotRequired[list[SuccessfulRequestTypeDef]]
     failedRequests: NotRequired[list[FailedRequestTypeDef]]
@@ -650,79 +810,19 @@ class PutProfileOutboundRequestBatchRequestTypeDef(TypedDict):
     profileOutboundRequests: ReadOnly[Sequence[ProfileOutboundRequestTypeDef]]
 
 
+class SuccessfulProfileOutboundRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    id: NotRequired[str]
+
+
 class PutProfileOutboundRequestBatchResponseTypeDef(TypedDict):
     successfulRequests: NotRequired[list[SuccessfulProfileOutboundRequestTypeDef]]
     failedRequests: NotRequired[list[FailedProfileOutboundRequestTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QConnectIntegrationConfigTypeDef(TypedDict):
-    knowledgeBaseArn: str
-
-
-class QConnectIntegrationIdentifierTypeDef(TypedDict):
-    knowledgeBaseArn: str
-
-
-class QConnectIntegrationSummaryTypeDef(TypedDict):
-    knowledgeBaseArn: str
-
-
-class RestrictedPeriodTypeDef(TypedDict):
-    name: NotRequired[str]
-    startDate: str
-    endDate: str
-
-
-class RestrictedPeriodsOutputTypeDef(TypedDict):
-    restrictedPeriodList: NotRequired[list[RestrictedPeriodTypeDef]]
-
-
-class RestrictedPeriodsTypeDef(TypedDict):
-    restrictedPeriodList: NotRequired[ReadOnly[Sequence[RestrictedPeriodTypeDef]]]
-
-
 class ResumeCampaignRequestTypeDef(TypedDict):
     id: str
-
-
-class ScheduleOutputTypeDef(TypedDict):
-    startTime: datetime
-    endTime: datetime
-    refreshFrequency: NotRequired[str]
-
-
-class ScheduleTypeDef(TypedDict):
-    startTime: ReadOnly[datetime | str]
-    endTime: ReadOnly[datetime | str]
-    refreshFrequency: NotRequired[str]
-
-
-class SmsChannelSubtypeConfigTypeDef(TypedDict):
-    capacity: NotRequired[float]
-    outboundMode: SmsOutboundModeTypeDef
-    defaultOutboundConfig: SmsOutboundConfigTypeDef
-
-
-class SmsChannelSubtypeParametersTypeDef(TypedDict):
-    destinationPhoneNumber: str
-    connectSourcePhoneNumberArn: NotRequired[str]
-    templateArn: NotRequired[str]
-    templateParameters: ReadOnly[Mapping[str, str]]
-
-
-class SmsOutboundConfigTypeDef(TypedDict):
-    connectSourcePhoneNumberArn: str
-    wisdomTemplateArn: str
-
-
-class SmsOutboundModeTypeDef(TypedDict):
-    agentless: NotRequired[AgentlessConfigTypeDef]
-
-
-class SourceTypeDef(TypedDict):
-    customerProfilesSegmentArn: NotRequired[str]
-    eventTrigger: NotRequired[EventTriggerTypeDef]
 
 
 class StartCampaignRequestTypeDef(TypedDict):
@@ -743,86 +843,9 @@ class StopCampaignRequestTypeDef(TypedDict):
     id: str
 
 
-class SuccessfulCampaignStateResponseTypeDef(TypedDict):
-    campaignId: NotRequired[str]
-    state: NotRequired[CampaignStateType]
-
-
-class SuccessfulProfileOutboundRequestTypeDef(TypedDict):
-    clientToken: NotRequired[str]
-    id: NotRequired[str]
-
-
-class SuccessfulRequestTypeDef(TypedDict):
-    clientToken: NotRequired[str]
-    id: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     arn: str
     tags: ReadOnly[Mapping[str, str]]
-
-
-class TelephonyChannelSubtypeConfigOutputTypeDef(TypedDict):
-    capacity: NotRequired[float]
-    connectQueueId: NotRequired[str]
-    outboundMode: TelephonyOutboundModeOutputTypeDef
-    defaultOutboundConfig: TelephonyOutboundConfigTypeDef
-
-
-class TelephonyChannelSubtypeConfigTypeDef(TypedDict):
-    capacity: NotRequired[float]
-    connectQueueId: NotRequired[str]
-    outboundMode: ReadOnly[TelephonyOutboundModeTypeDef]
-    defaultOutboundConfig: TelephonyOutboundConfigTypeDef
-
-
-class TelephonyChannelSubtypeParametersTypeDef(TypedDict):
-    destinationPhoneNumber: str
-    attributes: ReadOnly[Mapping[str, str]]
-    connectSourcePhoneNumber: NotRequired[str]
-    answerMachineDetectionConfig: NotRequired[AnswerMachineDetectionConfigTypeDef]
-    ringTimeout: NotRequired[int]
-
-
-class TelephonyOutboundConfigTypeDef(TypedDict):
-    connectContactFlowId: str
-    connectSourcePhoneNumber: NotRequired[str]
-    answerMachineDetectionConfig: NotRequired[AnswerMachineDetectionConfigTypeDef]
-    ringTimeout: NotRequired[int]
-
-
-class TelephonyOutboundModeOutputTypeDef(TypedDict):
-    progressive: NotRequired[ProgressiveConfigTypeDef]
-    predictive: NotRequired[PredictiveConfigTypeDef]
-    agentless: NotRequired[AgentlessConfigTypeDef]
-    preview: NotRequired[PreviewConfigOutputTypeDef]
-
-
-class TelephonyOutboundModeTypeDef(TypedDict):
-    progressive: NotRequired[ProgressiveConfigTypeDef]
-    predictive: NotRequired[PredictiveConfigTypeDef]
-    agentless: NotRequired[AgentlessConfigTypeDef]
-    preview: NotRequired[ReadOnly[PreviewConfigTypeDef]]
-
-
-class TimeRangeTypeDef(TypedDict):
-    startTime: str
-    endTime: str
-
-
-class TimeWindowOutputTypeDef(TypedDict):
-    openHours: OpenHoursOutputTypeDef
-    restrictedPeriods: NotRequired[RestrictedPeriodsOutputTypeDef]
-
-
-class TimeWindowTypeDef(TypedDict):
-    openHours: ReadOnly[OpenHoursTypeDef]
-    restrictedPeriods: NotRequired[ReadOnly[RestrictedPeriodsTypeDef]]
-
-
-class TimeoutConfigTypeDef(TypedDict):
-    durationInSeconds: int
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -868,25 +891,3 @@ class UpdateCampaignScheduleRequestTypeDef(TypedDict):
 class UpdateCampaignSourceRequestTypeDef(TypedDict):
     id: str
     source: SourceTypeDef
-
-
-class WhatsAppChannelSubtypeConfigTypeDef(TypedDict):
-    capacity: NotRequired[float]
-    outboundMode: WhatsAppOutboundModeTypeDef
-    defaultOutboundConfig: WhatsAppOutboundConfigTypeDef
-
-
-class WhatsAppChannelSubtypeParametersTypeDef(TypedDict):
-    destinationPhoneNumber: str
-    connectSourcePhoneNumberArn: NotRequired[str]
-    templateArn: NotRequired[str]
-    templateParameters: ReadOnly[Mapping[str, str]]
-
-
-class WhatsAppOutboundConfigTypeDef(TypedDict):
-    connectSourcePhoneNumberArn: str
-    wisdomTemplateArn: str
-
-
-class WhatsAppOutboundModeTypeDef(TypedDict):
-    agentless: NotRequired[AgentlessConfigTypeDef]

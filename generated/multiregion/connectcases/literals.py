@@ -2,23 +2,24 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Connect Cases: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AuditEventTypeType",
-    "CommentBodyTextTypeType",
-    "DomainStatusType",
-    "FieldNamespaceType",
-    "FieldTypeType",
-    "OrderType",
-    "RelatedItemTypeType",
-    "RuleTypeType",
-    "SearchAllRelatedItemsSortPropertyType",
-    "SlaStatusType",
-    "SlaTypeType",
-    "TagPropagationResourceTypeType",
-    "TemplateStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuditEventTypeType",
+        "CommentBodyTextTypeType",
+        "DomainStatusType",
+        "FieldNamespaceType",
+        "FieldTypeType",
+        "OrderType",
+        "RelatedItemTypeType",
+        "RuleTypeType",
+        "SearchAllRelatedItemsSortPropertyType",
+        "SlaStatusType",
+        "SlaTypeType",
+        "TagPropagationResourceTypeType",
+        "TemplateStatusType",
+    ]
 
 AuditEventTypeType = Literal[
     "Case.Created",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,199 +34,198 @@ from .literals import (
     TemplateStatusType,
 )
 
-__all__ = [
-    "AuditEventFieldTypeDef",
-    "AuditEventFieldValueUnionTypeDef",
-    "AuditEventPerformedByTypeDef",
-    "AuditEventTypeDef",
-    "BasicLayoutOutputTypeDef",
-    "BasicLayoutTypeDef",
-    "BatchGetCaseRuleRequestTypeDef",
-    "BatchGetCaseRuleResponseTypeDef",
-    "BatchGetFieldRequestTypeDef",
-    "BatchGetFieldResponseTypeDef",
-    "BatchPutFieldOptionsRequestTypeDef",
-    "BatchPutFieldOptionsResponseTypeDef",
-    "BooleanConditionOutputTypeDef",
-    "BooleanConditionTypeDef",
-    "BooleanOperandsTypeDef",
-    "CaseEventIncludedDataOutputTypeDef",
-    "CaseEventIncludedDataTypeDef",
-    "CaseFilterTypeDef",
-    "CaseRuleDetailsOutputTypeDef",
-    "CaseRuleDetailsTypeDef",
-    "CaseRuleErrorTypeDef",
-    "CaseRuleIdentifierTypeDef",
-    "CaseRuleSummaryTypeDef",
-    "CaseSummaryTypeDef",
-    "CommentContentTypeDef",
-    "CommentFilterTypeDef",
-    "CommentUpdateContentTypeDef",
-    "CompoundConditionOutputTypeDef",
-    "CompoundConditionTypeDef",
-    "ConnectCaseContentTypeDef",
-    "ConnectCaseFilterTypeDef",
-    "ConnectCaseInputContentTypeDef",
-    "ContactContentTypeDef",
-    "ContactFilterTypeDef",
-    "ContactTypeDef",
-    "CreateCaseRequestTypeDef",
-    "CreateCaseResponseTypeDef",
-    "CreateCaseRuleRequestTypeDef",
-    "CreateCaseRuleResponseTypeDef",
-    "CreateDomainRequestTypeDef",
-    "CreateDomainResponseTypeDef",
-    "CreateFieldRequestTypeDef",
-    "CreateFieldResponseTypeDef",
-    "CreateLayoutRequestTypeDef",
-    "CreateLayoutResponseTypeDef",
-    "CreateRelatedItemRequestTypeDef",
-    "CreateRelatedItemResponseTypeDef",
-    "CreateTemplateRequestTypeDef",
-    "CreateTemplateResponseTypeDef",
-    "CustomContentTypeDef",
-    "CustomFieldsFilterTypeDef",
-    "CustomFilterTypeDef",
-    "CustomInputContentTypeDef",
-    "CustomUpdateContentTypeDef",
-    "DeleteCaseRequestTypeDef",
-    "DeleteCaseResponseTypeDef",
-    "DeleteCaseRuleRequestTypeDef",
-    "DeleteCaseRuleResponseTypeDef",
-    "DeleteDomainRequestTypeDef",
-    "DeleteDomainResponseTypeDef",
-    "DeleteFieldRequestTypeDef",
-    "DeleteFieldResponseTypeDef",
-    "DeleteLayoutRequestTypeDef",
-    "DeleteLayoutResponseTypeDef",
-    "DeleteRelatedItemRequestTypeDef",
-    "DeleteRelatedItemResponseTypeDef",
-    "DeleteTemplateRequestTypeDef",
-    "DeleteTemplateResponseTypeDef",
-    "DomainSummaryTypeDef",
-    "EmptyFieldValueTypeDef",
-    "EmptyOperandValueTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventBridgeConfigurationOutputTypeDef",
-    "EventBridgeConfigurationTypeDef",
-    "EventIncludedDataOutputTypeDef",
-    "EventIncludedDataTypeDef",
-    "FieldAttributesTypeDef",
-    "FieldErrorTypeDef",
-    "FieldFilterTypeDef",
-    "FieldGroupOutputTypeDef",
-    "FieldGroupTypeDef",
-    "FieldIdentifierTypeDef",
-    "FieldItemTypeDef",
-    "FieldOptionErrorTypeDef",
-    "FieldOptionTypeDef",
-    "FieldOptionsCaseRuleOutputTypeDef",
-    "FieldOptionsCaseRuleTypeDef",
-    "FieldSummaryTypeDef",
-    "FieldValueTypeDef",
-    "FieldValueUnionTypeDef",
-    "FileContentTypeDef",
-    "FileFilterTypeDef",
-    "GetCaseAuditEventsRequestTypeDef",
-    "GetCaseAuditEventsResponseTypeDef",
-    "GetCaseEventConfigurationRequestTypeDef",
-    "GetCaseEventConfigurationResponseTypeDef",
-    "GetCaseRequestTypeDef",
-    "GetCaseResponseTypeDef",
-    "GetCaseRuleResponseTypeDef",
-    "GetDomainRequestTypeDef",
-    "GetDomainResponseTypeDef",
-    "GetFieldResponseTypeDef",
-    "GetLayoutRequestTypeDef",
-    "GetLayoutResponseTypeDef",
-    "GetTemplateRequestTypeDef",
-    "GetTemplateResponseTypeDef",
-    "HiddenCaseRuleOutputTypeDef",
-    "HiddenCaseRuleTypeDef",
-    "LayoutConfigurationTypeDef",
-    "LayoutContentOutputTypeDef",
-    "LayoutContentTypeDef",
-    "LayoutSectionsOutputTypeDef",
-    "LayoutSectionsTypeDef",
-    "LayoutSummaryTypeDef",
-    "ListCaseRulesRequestTypeDef",
-    "ListCaseRulesResponseTypeDef",
-    "ListCasesForContactRequestTypeDef",
-    "ListCasesForContactResponseTypeDef",
-    "ListDomainsRequestTypeDef",
-    "ListDomainsResponseTypeDef",
-    "ListFieldOptionsRequestTypeDef",
-    "ListFieldOptionsResponseTypeDef",
-    "ListFieldsRequestTypeDef",
-    "ListFieldsResponseTypeDef",
-    "ListLayoutsRequestTypeDef",
-    "ListLayoutsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTemplatesRequestTypeDef",
-    "ListTemplatesResponseTypeDef",
-    "OperandOneTypeDef",
-    "OperandTwoTypeDef",
-    "ParentChildFieldOptionsMappingOutputTypeDef",
-    "ParentChildFieldOptionsMappingTypeDef",
-    "PutCaseEventConfigurationRequestTypeDef",
-    "PutCaseEventConfigurationResponseTypeDef",
-    "RelatedItemContentTypeDef",
-    "RelatedItemEventIncludedDataTypeDef",
-    "RelatedItemInputContentTypeDef",
-    "RelatedItemTypeFilterTypeDef",
-    "RelatedItemUpdateContentTypeDef",
-    "RequiredCaseRuleOutputTypeDef",
-    "RequiredCaseRuleTypeDef",
-    "RequiredFieldTypeDef",
-    "ResponseMetadataTypeDef",
-    "SearchAllRelatedItemsRequestTypeDef",
-    "SearchAllRelatedItemsResponseItemTypeDef",
-    "SearchAllRelatedItemsResponseTypeDef",
-    "SearchAllRelatedItemsSortTypeDef",
-    "SearchCasesRequestTypeDef",
-    "SearchCasesResponseItemTypeDef",
-    "SearchCasesResponseTypeDef",
-    "SearchRelatedItemsRequestTypeDef",
-    "SearchRelatedItemsResponseItemTypeDef",
-    "SearchRelatedItemsResponseTypeDef",
-    "SectionOutputTypeDef",
-    "SectionTypeDef",
-    "SlaConfigurationTypeDef",
-    "SlaContentTypeDef",
-    "SlaFilterTypeDef",
-    "SlaInputConfigurationTypeDef",
-    "SlaInputContentTypeDef",
-    "SortTypeDef",
-    "TagFilterTypeDef",
-    "TagPropagationConfigurationOutputTypeDef",
-    "TagPropagationConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagValueTypeDef",
-    "TemplateRuleTypeDef",
-    "TemplateSummaryTypeDef",
-    "TextAttributesTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateCaseRequestTypeDef",
-    "UpdateCaseResponseTypeDef",
-    "UpdateCaseRuleRequestTypeDef",
-    "UpdateCaseRuleResponseTypeDef",
-    "UpdateFieldRequestTypeDef",
-    "UpdateFieldResponseTypeDef",
-    "UpdateLayoutRequestTypeDef",
-    "UpdateLayoutResponseTypeDef",
-    "UpdateRelatedItemRequestTypeDef",
-    "UpdateRelatedItemResponseTypeDef",
-    "UpdateTemplateRequestTypeDef",
-    "UpdateTemplateResponseTypeDef",
-    "UserUnionTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuditEventFieldTypeDef",
+        "AuditEventFieldValueUnionTypeDef",
+        "AuditEventPerformedByTypeDef",
+        "AuditEventTypeDef",
+        "BasicLayoutOutputTypeDef",
+        "BasicLayoutTypeDef",
+        "BatchGetCaseRuleRequestTypeDef",
+        "BatchGetCaseRuleResponseTypeDef",
+        "BatchGetFieldRequestTypeDef",
+        "BatchGetFieldResponseTypeDef",
+        "BatchPutFieldOptionsRequestTypeDef",
+        "BatchPutFieldOptionsResponseTypeDef",
+        "BooleanConditionOutputTypeDef",
+        "BooleanConditionTypeDef",
+        "BooleanOperandsTypeDef",
+        "CaseEventIncludedDataOutputTypeDef",
+        "CaseEventIncludedDataTypeDef",
+        "CaseFilterTypeDef",
+        "CaseRuleDetailsOutputTypeDef",
+        "CaseRuleDetailsTypeDef",
+        "CaseRuleErrorTypeDef",
+        "CaseRuleIdentifierTypeDef",
+        "CaseRuleSummaryTypeDef",
+        "CaseSummaryTypeDef",
+        "CommentContentTypeDef",
+        "CommentFilterTypeDef",
+        "CommentUpdateContentTypeDef",
+        "CompoundConditionOutputTypeDef",
+        "CompoundConditionTypeDef",
+        "ConnectCaseContentTypeDef",
+        "ConnectCaseFilterTypeDef",
+        "ConnectCaseInputContentTypeDef",
+        "ContactContentTypeDef",
+        "ContactFilterTypeDef",
+        "ContactTypeDef",
+        "CreateCaseRequestTypeDef",
+        "CreateCaseResponseTypeDef",
+        "CreateCaseRuleRequestTypeDef",
+        "CreateCaseRuleResponseTypeDef",
+        "CreateDomainRequestTypeDef",
+        "CreateDomainResponseTypeDef",
+        "CreateFieldRequestTypeDef",
+        "CreateFieldResponseTypeDef",
+        "CreateLayoutRequestTypeDef",
+        "CreateLayoutResponseTypeDef",
+        "CreateRelatedItemRequestTypeDef",
+        "CreateRelatedItemResponseTypeDef",
+        "CreateTemplateRequestTypeDef",
+        "CreateTemplateResponseTypeDef",
+        "CustomContentTypeDef",
+        "CustomFieldsFilterTypeDef",
+        "CustomFilterTypeDef",
+        "CustomInputContentTypeDef",
+        "CustomUpdateContentTypeDef",
+        "DeleteCaseRequestTypeDef",
+        "DeleteCaseResponseTypeDef",
+        "DeleteCaseRuleRequestTypeDef",
+        "DeleteCaseRuleResponseTypeDef",
+        "DeleteDomainRequestTypeDef",
+        "DeleteDomainResponseTypeDef",
+        "DeleteFieldRequestTypeDef",
+        "DeleteFieldResponseTypeDef",
+        "DeleteLayoutRequestTypeDef",
+        "DeleteLayoutResponseTypeDef",
+        "DeleteRelatedItemRequestTypeDef",
+        "DeleteRelatedItemResponseTypeDef",
+        "DeleteTemplateRequestTypeDef",
+        "DeleteTemplateResponseTypeDef",
+        "DomainSummaryTypeDef",
+        "EmptyFieldValueTypeDef",
+        "EmptyOperandValueTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventBridgeConfigurationOutputTypeDef",
+        "EventBridgeConfigurationTypeDef",
+        "EventIncludedDataOutputTypeDef",
+        "EventIncludedDataTypeDef",
+        "FieldAttributesTypeDef",
+        "FieldErrorTypeDef",
+        "FieldFilterTypeDef",
+        "FieldGroupOutputTypeDef",
+        "FieldGroupTypeDef",
+        "FieldIdentifierTypeDef",
+        "FieldItemTypeDef",
+        "FieldOptionErrorTypeDef",
+        "FieldOptionTypeDef",
+        "FieldOptionsCaseRuleOutputTypeDef",
+        "FieldOptionsCaseRuleTypeDef",
+        "FieldSummaryTypeDef",
+        "FieldValueTypeDef",
+        "FieldValueUnionTypeDef",
+        "FileContentTypeDef",
+        "FileFilterTypeDef",
+        "GetCaseAuditEventsRequestTypeDef",
+        "GetCaseAuditEventsResponseTypeDef",
+        "GetCaseEventConfigurationRequestTypeDef",
+        "GetCaseEventConfigurationResponseTypeDef",
+        "GetCaseRequestTypeDef",
+        "GetCaseResponseTypeDef",
+        "GetCaseRuleResponseTypeDef",
+        "GetDomainRequestTypeDef",
+        "GetDomainResponseTypeDef",
+        "GetFieldResponseTypeDef",
+        "GetLayoutRequestTypeDef",
+        "GetLayoutResponseTypeDef",
+        "GetTemplateRequestTypeDef",
+        "GetTemplateResponseTypeDef",
+        "HiddenCaseRuleOutputTypeDef",
+        "HiddenCaseRuleTypeDef",
+        "LayoutConfigurationTypeDef",
+        "LayoutContentOutputTypeDef",
+        "LayoutContentTypeDef",
+        "LayoutSectionsOutputTypeDef",
+        "LayoutSectionsTypeDef",
+        "LayoutSummaryTypeDef",
+        "ListCaseRulesRequestTypeDef",
+        "ListCaseRulesResponseTypeDef",
+        "ListCasesForContactRequestTypeDef",
+        "ListCasesForContactResponseTypeDef",
+        "ListDomainsRequestTypeDef",
+        "ListDomainsResponseTypeDef",
+        "ListFieldOptionsRequestTypeDef",
+        "ListFieldOptionsResponseTypeDef",
+        "ListFieldsRequestTypeDef",
+        "ListFieldsResponseTypeDef",
+        "ListLayoutsRequestTypeDef",
+        "ListLayoutsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTemplatesRequestTypeDef",
+        "ListTemplatesResponseTypeDef",
+        "OperandOneTypeDef",
+        "OperandTwoTypeDef",
+        "ParentChildFieldOptionsMappingOutputTypeDef",
+        "ParentChildFieldOptionsMappingTypeDef",
+        "PutCaseEventConfigurationRequestTypeDef",
+        "PutCaseEventConfigurationResponseTypeDef",
+        "RelatedItemContentTypeDef",
+        "RelatedItemEventIncludedDataTypeDef",
+        "RelatedItemInputContentTypeDef",
+        "RelatedItemTypeFilterTypeDef",
+        "RelatedItemUpdateContentTypeDef",
+        "RequiredCaseRuleOutputTypeDef",
+        "RequiredCaseRuleTypeDef",
+        "RequiredFieldTypeDef",
+        "ResponseMetadataTypeDef",
+        "SearchAllRelatedItemsRequestTypeDef",
+        "SearchAllRelatedItemsResponseItemTypeDef",
+        "SearchAllRelatedItemsResponseTypeDef",
+        "SearchAllRelatedItemsSortTypeDef",
+        "SearchCasesRequestTypeDef",
+        "SearchCasesResponseItemTypeDef",
+        "SearchCasesResponseTypeDef",
+        "SearchRelatedItemsRequestTypeDef",
+        "SearchRelatedItemsResponseItemTypeDef",
+        "SearchRelatedItemsResponseTypeDef",
+        "SectionOutputTypeDef",
+        "SectionTypeDef",
+        "SlaConfigurationTypeDef",
+        "SlaContentTypeDef",
+        "SlaFilterTypeDef",
+        "SlaInputConfigurationTypeDef",
+        "SlaInputContentTypeDef",
+        "SortTypeDef",
+        "TagFilterTypeDef",
+        "TagPropagationConfigurationOutputTypeDef",
+        "TagPropagationConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagValueTypeDef",
+        "TemplateRuleTypeDef",
+        "TemplateSummaryTypeDef",
+        "TextAttributesTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateCaseRequestTypeDef",
+        "UpdateCaseResponseTypeDef",
+        "UpdateCaseRuleRequestTypeDef",
+        "UpdateCaseRuleResponseTypeDef",
+        "UpdateFieldRequestTypeDef",
+        "UpdateFieldResponseTypeDef",
+        "UpdateLayoutRequestTypeDef",
+        "UpdateLayoutResponseTypeDef",
+        "UpdateRelatedItemRequestTypeDef",
+        "UpdateRelatedItemResponseTypeDef",
+        "UpdateTemplateRequestTypeDef",
+        "UpdateTemplateResponseTypeDef",
+        "UserUnionTypeDef",
+    ]
 
 
-class AuditEventFieldTypeDef(TypedDict):
-    eventFieldId: str
-    oldValue: NotRequired[AuditEventFieldValueUnionTypeDef]
-    newValue: AuditEventFieldValueUnionTypeDef
+class EmptyFieldValueTypeDef(TypedDict):
+    pass
 
 
 class AuditEventFieldValueUnionTypeDef(TypedDict):
@@ -235,6 +234,17 @@ class AuditEventFieldValueUnionTypeDef(TypedDict):
     booleanValue: NotRequired[bool]
     emptyValue: NotRequired[EmptyFieldValueTypeDef]
     userArnValue: NotRequired[str]
+
+
+class AuditEventFieldTypeDef(TypedDict):
+    eventFieldId: str
+    oldValue: NotRequired[AuditEventFieldValueUnionTypeDef]
+    newValue: AuditEventFieldValueUnionTypeDef
+
+
+class UserUnionTypeDef(TypedDict):
+    userArn: NotRequired[str]
+    customEntity: NotRequired[str]
 
 
 class AuditEventPerformedByTypeDef(TypedDict):
@@ -251,9 +261,39 @@ class AuditEventTypeDef(TypedDict):
     performedBy: NotRequired[AuditEventPerformedByTypeDef]
 
 
+class FieldItemTypeDef(TypedDict):
+    id: str
+
+
+class FieldGroupOutputTypeDef(TypedDict):
+    name: NotRequired[str]
+    fields: list[FieldItemTypeDef]
+
+
+class SectionOutputTypeDef(TypedDict):
+    fieldGroup: NotRequired[FieldGroupOutputTypeDef]
+
+
+class LayoutSectionsOutputTypeDef(TypedDict):
+    sections: NotRequired[list[SectionOutputTypeDef]]
+
+
 class BasicLayoutOutputTypeDef(TypedDict):
     topPanel: NotRequired[LayoutSectionsOutputTypeDef]
     moreInfo: NotRequired[LayoutSectionsOutputTypeDef]
+
+
+class FieldGroupTypeDef(TypedDict):
+    name: NotRequired[str]
+    fields: ReadOnly[Sequence[FieldItemTypeDef]]
+
+
+class SectionTypeDef(TypedDict):
+    fieldGroup: NotRequired[ReadOnly[FieldGroupTypeDef]]
+
+
+class LayoutSectionsTypeDef(TypedDict):
+    sections: NotRequired[ReadOnly[Sequence[SectionTypeDef]]]
 
 
 class BasicLayoutTypeDef(TypedDict):
@@ -261,38 +301,55 @@ class BasicLayoutTypeDef(TypedDict):
     moreInfo: NotRequired[ReadOnly[LayoutSectionsTypeDef]]
 
 
+class CaseRuleIdentifierTypeDef(TypedDict):
+    id: str
+
+
 class BatchGetCaseRuleRequestTypeDef(TypedDict):
     domainId: str
     caseRules: ReadOnly[Sequence[CaseRuleIdentifierTypeDef]]
 
 
-class BatchGetCaseRuleResponseTypeDef(TypedDict):
-    caseRules: list[GetCaseRuleResponseTypeDef]
-    errors: list[CaseRuleErrorTypeDef]
-    unprocessedCaseRules: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class CaseRuleErrorTypeDef(TypedDict):
+    id: str
+    errorCode: str
+    message: NotRequired[str]
 
 
-class BatchGetFieldRequestTypeDef(TypedDict):
-    domainId: str
-    fields: ReadOnly[Sequence[FieldIdentifierTypeDef]]
+class ParentChildFieldOptionsMappingOutputTypeDef(TypedDict):
+    parentFieldOptionValue: str
+    childFieldOptionValues: list[str]
 
 
-class BatchGetFieldResponseTypeDef(TypedDict):
-    fields: list[GetFieldResponseTypeDef]
-    errors: list[FieldErrorTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class FieldOptionsCaseRuleOutputTypeDef(TypedDict):
+    parentFieldId: NotRequired[str]
+    childFieldId: NotRequired[str]
+    parentChildFieldOptionsMappings: list[ParentChildFieldOptionsMappingOutputTypeDef]
 
 
-class BatchPutFieldOptionsRequestTypeDef(TypedDict):
-    domainId: str
-    fieldId: str
-    options: ReadOnly[Sequence[FieldOptionTypeDef]]
+class OperandOneTypeDef(TypedDict):
+    fieldId: NotRequired[str]
 
 
-class BatchPutFieldOptionsResponseTypeDef(TypedDict):
-    errors: NotRequired[list[FieldOptionErrorTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class EmptyOperandValueTypeDef(TypedDict):
+    pass
+
+
+class OperandTwoTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    booleanValue: NotRequired[bool]
+    doubleValue: NotRequired[float]
+    emptyValue: NotRequired[EmptyOperandValueTypeDef]
+
+
+class BooleanOperandsTypeDef(TypedDict):
+    operandOne: OperandOneTypeDef
+    operandTwo: OperandTwoTypeDef
+    result: bool
+
+
+class CompoundConditionOutputTypeDef(TypedDict):
+    conditions: list[BooleanConditionOutputTypeDef]
 
 
 class BooleanConditionOutputTypeDef(TypedDict):
@@ -302,17 +359,116 @@ class BooleanConditionOutputTypeDef(TypedDict):
     orAll: NotRequired[CompoundConditionOutputTypeDef]
 
 
+class HiddenCaseRuleOutputTypeDef(TypedDict):
+    defaultValue: bool
+    conditions: list[BooleanConditionOutputTypeDef]
+
+
+class RequiredCaseRuleOutputTypeDef(TypedDict):
+    defaultValue: bool
+    conditions: list[BooleanConditionOutputTypeDef]
+
+
+class CaseRuleDetailsOutputTypeDef(TypedDict):
+    required: NotRequired[RequiredCaseRuleOutputTypeDef]
+    fieldOptions: NotRequired[FieldOptionsCaseRuleOutputTypeDef]
+    hidden: NotRequired[HiddenCaseRuleOutputTypeDef]
+
+
+class GetCaseRuleResponseTypeDef(TypedDict):
+    caseRuleId: str
+    name: str
+    caseRuleArn: str
+    rule: CaseRuleDetailsOutputTypeDef
+    description: NotRequired[str]
+    deleted: NotRequired[bool]
+    createdTime: NotRequired[datetime]
+    lastModifiedTime: NotRequired[datetime]
+    tags: NotRequired[dict[str, str]]
+
+
+class BatchGetCaseRuleResponseTypeDef(TypedDict):
+    caseRules: list[GetCaseRuleResponseTypeDef]
+    errors: list[CaseRuleErrorTypeDef]
+    unprocessedCaseRules: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FieldIdentifierTypeDef(TypedDict):
+    id: str
+
+
+class BatchGetFieldRequestTypeDef(TypedDict):
+    domainId: str
+    fields: ReadOnly[Sequence[FieldIdentifierTypeDef]]
+
+
+class FieldErrorTypeDef(TypedDict):
+    id: str
+    errorCode: str
+    message: NotRequired[str]
+
+
+class TextAttributesTypeDef(TypedDict):
+    isMultiline: bool
+
+
+class FieldAttributesTypeDef(TypedDict):
+    text: NotRequired[TextAttributesTypeDef]
+
+
+class GetFieldResponseTypeDef(TypedDict):
+    fieldId: str
+    name: str
+    fieldArn: str
+    description: NotRequired[str]
+    type: FieldTypeType
+    namespace: FieldNamespaceType
+    tags: NotRequired[dict[str, str]]
+    deleted: NotRequired[bool]
+    createdTime: NotRequired[datetime]
+    lastModifiedTime: NotRequired[datetime]
+    attributes: NotRequired[FieldAttributesTypeDef]
+
+
+class BatchGetFieldResponseTypeDef(TypedDict):
+    fields: list[GetFieldResponseTypeDef]
+    errors: list[FieldErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FieldOptionTypeDef(TypedDict):
+    name: str
+    value: str
+    active: bool
+
+
+class BatchPutFieldOptionsRequestTypeDef(TypedDict):
+    domainId: str
+    fieldId: str
+    options: ReadOnly[Sequence[FieldOptionTypeDef]]
+
+
+class FieldOptionErrorTypeDef(TypedDict):
+    message: str
+    errorCode: str
+    value: str
+
+
+class BatchPutFieldOptionsResponseTypeDef(TypedDict):
+    errors: NotRequired[list[FieldOptionErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CompoundConditionTypeDef(TypedDict):
+    conditions: ReadOnly[Sequence[BooleanConditionTypeDef]]
+
+
 class BooleanConditionTypeDef(TypedDict):
     equalTo: NotRequired[BooleanOperandsTypeDef]
     notEqualTo: NotRequired[BooleanOperandsTypeDef]
     andAll: NotRequired[ReadOnly[CompoundConditionTypeDef]]
     orAll: NotRequired[ReadOnly[CompoundConditionTypeDef]]
-
-
-class BooleanOperandsTypeDef(TypedDict):
-    operandOne: OperandOneTypeDef
-    operandTwo: OperandTwoTypeDef
-    result: bool
 
 
 class CaseEventIncludedDataOutputTypeDef(TypedDict):
@@ -321,6 +477,37 @@ class CaseEventIncludedDataOutputTypeDef(TypedDict):
 
 class CaseEventIncludedDataTypeDef(TypedDict):
     fields: ReadOnly[Sequence[FieldIdentifierTypeDef]]
+
+
+class FieldValueUnionTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    doubleValue: NotRequired[float]
+    booleanValue: NotRequired[bool]
+    emptyValue: NotRequired[EmptyFieldValueTypeDef]
+    userArnValue: NotRequired[str]
+
+
+class FieldValueTypeDef(TypedDict):
+    id: str
+    value: FieldValueUnionTypeDef
+
+
+class FieldFilterTypeDef(TypedDict):
+    equalTo: NotRequired[FieldValueTypeDef]
+    contains: NotRequired[FieldValueTypeDef]
+    greaterThan: NotRequired[FieldValueTypeDef]
+    greaterThanOrEqualTo: NotRequired[FieldValueTypeDef]
+    lessThan: NotRequired[FieldValueTypeDef]
+    lessThanOrEqualTo: NotRequired[FieldValueTypeDef]
+
+
+class TagValueTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
+class TagFilterTypeDef(TypedDict):
+    equalTo: NotRequired[TagValueTypeDef]
 
 
 CaseFilterTypeDef = TypedDict(
@@ -335,26 +522,33 @@ CaseFilterTypeDef = TypedDict(
 )
 
 
-class CaseRuleDetailsOutputTypeDef(TypedDict):
-    required: NotRequired[RequiredCaseRuleOutputTypeDef]
-    fieldOptions: NotRequired[FieldOptionsCaseRuleOutputTypeDef]
-    hidden: NotRequired[HiddenCaseRuleOutputTypeDef]
+class ParentChildFieldOptionsMappingTypeDef(TypedDict):
+    parentFieldOptionValue: str
+    childFieldOptionValues: ReadOnly[Sequence[str]]
+
+
+class FieldOptionsCaseRuleTypeDef(TypedDict):
+    parentFieldId: NotRequired[str]
+    childFieldId: NotRequired[str]
+    parentChildFieldOptionsMappings: ReadOnly[
+        Sequence[ParentChildFieldOptionsMappingTypeDef]
+    ]
+
+
+class HiddenCaseRuleTypeDef(TypedDict):
+    defaultValue: bool
+    conditions: ReadOnly[Sequence[BooleanConditionTypeDef]]
+
+
+class RequiredCaseRuleTypeDef(TypedDict):
+    defaultValue: bool
+    conditions: ReadOnly[Sequence[BooleanConditionTypeDef]]
 
 
 class CaseRuleDetailsTypeDef(TypedDict):
     required: NotRequired[ReadOnly[RequiredCaseRuleTypeDef]]
     fieldOptions: NotRequired[ReadOnly[FieldOptionsCaseRuleTypeDef]]
     hidden: NotRequired[ReadOnly[HiddenCaseRuleTypeDef]]
-
-
-class CaseRuleErrorTypeDef(TypedDict):
-    id: str
-    errorCode: str
-    message: NotRequired[str]
-
-
-class CaseRuleIdentifierTypeDef(TypedDict):
-    id: str
 
 
 class CaseRuleSummaryTypeDef(TypedDict):
@@ -382,14 +576,6 @@ class CommentFilterTypeDef(TypedDict):
 class CommentUpdateContentTypeDef(TypedDict):
     body: str
     contentType: CommentBodyTextTypeType
-
-
-class CompoundConditionOutputTypeDef(TypedDict):
-    conditions: list[BooleanConditionOutputTypeDef]
-
-
-class CompoundConditionTypeDef(TypedDict):
-    conditions: ReadOnly[Sequence[BooleanConditionTypeDef]]
 
 
 class ConnectCaseContentTypeDef(TypedDict):
@@ -472,6 +658,10 @@ class CreateFieldResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LayoutContentTypeDef(TypedDict):
+    basic: NotRequired[ReadOnly[BasicLayoutTypeDef]]
+
+
 class CreateLayoutRequestTypeDef(TypedDict):
     domainId: str
     name: str
@@ -482,6 +672,35 @@ class CreateLayoutResponseTypeDef(TypedDict):
     layoutId: str
     layoutArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomInputContentTypeDef(TypedDict):
+    fields: ReadOnly[Sequence[FieldValueTypeDef]]
+
+
+class FileContentTypeDef(TypedDict):
+    fileArn: str
+
+
+class SlaInputConfigurationTypeDef(TypedDict):
+    name: str
+    type: SlaTypeType
+    fieldId: NotRequired[str]
+    targetFieldValues: NotRequired[ReadOnly[Sequence[FieldValueUnionTypeDef]]]
+    targetSlaMinutes: int
+
+
+class SlaInputContentTypeDef(TypedDict):
+    slaInputConfiguration: NotRequired[ReadOnly[SlaInputConfigurationTypeDef]]
+
+
+class RelatedItemInputContentTypeDef(TypedDict):
+    contact: NotRequired[ContactTypeDef]
+    comment: NotRequired[CommentContentTypeDef]
+    file: NotRequired[FileContentTypeDef]
+    sla: NotRequired[ReadOnly[SlaInputContentTypeDef]]
+    connectCase: NotRequired[ConnectCaseInputContentTypeDef]
+    custom: NotRequired[ReadOnly[CustomInputContentTypeDef]]
 
 
 class CreateRelatedItemRequestTypeDef(TypedDict):
@@ -496,6 +715,24 @@ class CreateRelatedItemResponseTypeDef(TypedDict):
     relatedItemId: str
     relatedItemArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LayoutConfigurationTypeDef(TypedDict):
+    defaultLayout: NotRequired[str]
+
+
+class RequiredFieldTypeDef(TypedDict):
+    fieldId: str
+
+
+class TagPropagationConfigurationTypeDef(TypedDict):
+    resourceType: TagPropagationResourceTypeType
+    tagMap: ReadOnly[Mapping[str, str]]
+
+
+class TemplateRuleTypeDef(TypedDict):
+    caseRuleId: str
+    fieldId: NotRequired[str]
 
 
 class CreateTemplateRequestTypeDef(TypedDict):
@@ -534,10 +771,6 @@ CustomFieldsFilterTypeDef = TypedDict(
 
 class CustomFilterTypeDef(TypedDict):
     fields: NotRequired[ReadOnly[CustomFieldsFilterTypeDef]]
-
-
-class CustomInputContentTypeDef(TypedDict):
-    fields: ReadOnly[Sequence[FieldValueTypeDef]]
 
 
 class CustomUpdateContentTypeDef(TypedDict):
@@ -613,22 +846,8 @@ class DomainSummaryTypeDef(TypedDict):
     name: str
 
 
-class EmptyFieldValueTypeDef(TypedDict):
-    pass
-
-
-class EmptyOperandValueTypeDef(TypedDict):
-    pass
-
-
-class EventBridgeConfigurationOutputTypeDef(TypedDict):
-    enabled: bool
-    includedData: NotRequired[EventIncludedDataOutputTypeDef]
-
-
-class EventBridgeConfigurationTypeDef(TypedDict):
-    enabled: bool
-    includedData: NotRequired[ReadOnly[EventIncludedDataTypeDef]]
+class RelatedItemEventIncludedDataTypeDef(TypedDict):
+    includeContent: bool
 
 
 class EventIncludedDataOutputTypeDef(TypedDict):
@@ -636,72 +855,19 @@ class EventIncludedDataOutputTypeDef(TypedDict):
     relatedItemData: NotRequired[RelatedItemEventIncludedDataTypeDef]
 
 
+class EventBridgeConfigurationOutputTypeDef(TypedDict):
+    enabled: bool
+    includedData: NotRequired[EventIncludedDataOutputTypeDef]
+
+
 class EventIncludedDataTypeDef(TypedDict):
     caseData: NotRequired[ReadOnly[CaseEventIncludedDataTypeDef]]
     relatedItemData: NotRequired[RelatedItemEventIncludedDataTypeDef]
 
 
-class FieldAttributesTypeDef(TypedDict):
-    text: NotRequired[TextAttributesTypeDef]
-
-
-class FieldErrorTypeDef(TypedDict):
-    id: str
-    errorCode: str
-    message: NotRequired[str]
-
-
-class FieldFilterTypeDef(TypedDict):
-    equalTo: NotRequired[FieldValueTypeDef]
-    contains: NotRequired[FieldValueTypeDef]
-    greaterThan: NotRequired[FieldValueTypeDef]
-    greaterThanOrEqualTo: NotRequired[FieldValueTypeDef]
-    lessThan: NotRequired[FieldValueTypeDef]
-    lessThanOrEqualTo: NotRequired[FieldValueTypeDef]
-
-
-class FieldGroupOutputTypeDef(TypedDict):
-    name: NotRequired[str]
-    fields: list[FieldItemTypeDef]
-
-
-class FieldGroupTypeDef(TypedDict):
-    name: NotRequired[str]
-    fields: ReadOnly[Sequence[FieldItemTypeDef]]
-
-
-class FieldIdentifierTypeDef(TypedDict):
-    id: str
-
-
-class FieldItemTypeDef(TypedDict):
-    id: str
-
-
-class FieldOptionErrorTypeDef(TypedDict):
-    message: str
-    errorCode: str
-    value: str
-
-
-class FieldOptionTypeDef(TypedDict):
-    name: str
-    value: str
-    active: bool
-
-
-class FieldOptionsCaseRuleOutputTypeDef(TypedDict):
-    parentFieldId: NotRequired[str]
-    childFieldId: NotRequired[str]
-    parentChildFieldOptionsMappings: list[ParentChildFieldOptionsMappingOutputTypeDef]
-
-
-class FieldOptionsCaseRuleTypeDef(TypedDict):
-    parentFieldId: NotRequired[str]
-    childFieldId: NotRequired[str]
-    parentChildFieldOptionsMappings: ReadOnly[
-        Sequence[ParentChildFieldOptionsMappingTypeDef]
-    ]
+class EventBridgeConfigurationTypeDef(TypedDict):
+    enabled: bool
+    includedData: NotRequired[ReadOnly[EventIncludedDataTypeDef]]
 
 
 class FieldSummaryTypeDef(TypedDict):
@@ -711,23 +877,6 @@ class FieldSummaryTypeDef(TypedDict):
     type: FieldTypeType
     namespace: FieldNamespaceType
     attributes: NotRequired[FieldAttributesTypeDef]
-
-
-class FieldValueTypeDef(TypedDict):
-    id: str
-    value: FieldValueUnionTypeDef
-
-
-class FieldValueUnionTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    doubleValue: NotRequired[float]
-    booleanValue: NotRequired[bool]
-    emptyValue: NotRequired[EmptyFieldValueTypeDef]
-    userArnValue: NotRequired[str]
-
-
-class FileContentTypeDef(TypedDict):
-    fileArn: str
 
 
 class FileFilterTypeDef(TypedDict):
@@ -771,18 +920,6 @@ class GetCaseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GetCaseRuleResponseTypeDef(TypedDict):
-    caseRuleId: str
-    name: str
-    caseRuleArn: str
-    rule: CaseRuleDetailsOutputTypeDef
-    description: NotRequired[str]
-    deleted: NotRequired[bool]
-    createdTime: NotRequired[datetime]
-    lastModifiedTime: NotRequired[datetime]
-    tags: NotRequired[dict[str, str]]
-
-
 class GetDomainRequestTypeDef(TypedDict):
     domainId: str
 
@@ -797,23 +934,13 @@ class GetDomainResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GetFieldResponseTypeDef(TypedDict):
-    fieldId: str
-    name: str
-    fieldArn: str
-    description: NotRequired[str]
-    type: FieldTypeType
-    namespace: FieldNamespaceType
-    tags: NotRequired[dict[str, str]]
-    deleted: NotRequired[bool]
-    createdTime: NotRequired[datetime]
-    lastModifiedTime: NotRequired[datetime]
-    attributes: NotRequired[FieldAttributesTypeDef]
-
-
 class GetLayoutRequestTypeDef(TypedDict):
     domainId: str
     layoutId: str
+
+
+class LayoutContentOutputTypeDef(TypedDict):
+    basic: NotRequired[BasicLayoutOutputTypeDef]
 
 
 class GetLayoutResponseTypeDef(TypedDict):
@@ -833,6 +960,11 @@ class GetTemplateRequestTypeDef(TypedDict):
     templateId: str
 
 
+class TagPropagationConfigurationOutputTypeDef(TypedDict):
+    resourceType: TagPropagationResourceTypeType
+    tagMap: dict[str, str]
+
+
 class GetTemplateResponseTypeDef(TypedDict):
     templateId: str
     templateArn: str
@@ -850,36 +982,6 @@ class GetTemplateResponseTypeDef(TypedDict):
         list[TagPropagationConfigurationOutputTypeDef]
     ]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HiddenCaseRuleOutputTypeDef(TypedDict):
-    defaultValue: bool
-    conditions: list[BooleanConditionOutputTypeDef]
-
-
-class HiddenCaseRuleTypeDef(TypedDict):
-    defaultValue: bool
-    conditions: ReadOnly[Sequence[BooleanConditionTypeDef]]
-
-
-class LayoutConfigurationTypeDef(TypedDict):
-    defaultLayout: NotRequired[str]
-
-
-class LayoutContentOutputTypeDef(TypedDict):
-    basic: NotRequired[BasicLayoutOutputTypeDef]
-
-
-class LayoutContentTypeDef(TypedDict):
-    basic: NotRequired[ReadOnly[BasicLayoutTypeDef]]
-
-
-class LayoutSectionsOutputTypeDef(TypedDict):
-    sections: NotRequired[list[SectionOutputTypeDef]]
-
-
-class LayoutSectionsTypeDef(TypedDict):
-    sections: NotRequired[ReadOnly[Sequence[SectionTypeDef]]]
 
 
 class LayoutSummaryTypeDef(TypedDict):
@@ -978,31 +1080,20 @@ class ListTemplatesRequestTypeDef(TypedDict):
     status: NotRequired[ReadOnly[Sequence[TemplateStatusType]]]
 
 
+class TemplateSummaryTypeDef(TypedDict):
+    templateId: str
+    templateArn: str
+    name: str
+    status: TemplateStatusType
+    tagPropagationConfigurations: NotRequired[
+        list[TagPropagationConfigurationOutputTypeDef]
+    ]
+
+
 class ListTemplatesResponseTypeDef(TypedDict):
     templates: list[TemplateSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class OperandOneTypeDef(TypedDict):
-    fieldId: NotRequired[str]
-
-
-class OperandTwoTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    booleanValue: NotRequired[bool]
-    doubleValue: NotRequired[float]
-    emptyValue: NotRequired[EmptyOperandValueTypeDef]
-
-
-class ParentChildFieldOptionsMappingOutputTypeDef(TypedDict):
-    parentFieldOptionValue: str
-    childFieldOptionValues: list[str]
-
-
-class ParentChildFieldOptionsMappingTypeDef(TypedDict):
-    parentFieldOptionValue: str
-    childFieldOptionValues: ReadOnly[Sequence[str]]
 
 
 class PutCaseEventConfigurationRequestTypeDef(TypedDict):
@@ -1014,6 +1105,20 @@ class PutCaseEventConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SlaConfigurationTypeDef(TypedDict):
+    name: str
+    type: SlaTypeType
+    status: SlaStatusType
+    fieldId: NotRequired[str]
+    targetFieldValues: NotRequired[list[FieldValueUnionTypeDef]]
+    targetTime: datetime
+    completionTime: NotRequired[datetime]
+
+
+class SlaContentTypeDef(TypedDict):
+    slaConfiguration: SlaConfigurationTypeDef
+
+
 class RelatedItemContentTypeDef(TypedDict):
     contact: NotRequired[ContactContentTypeDef]
     comment: NotRequired[CommentContentTypeDef]
@@ -1023,17 +1128,9 @@ class RelatedItemContentTypeDef(TypedDict):
     custom: NotRequired[CustomContentTypeDef]
 
 
-class RelatedItemEventIncludedDataTypeDef(TypedDict):
-    includeContent: bool
-
-
-class RelatedItemInputContentTypeDef(TypedDict):
-    contact: NotRequired[ContactTypeDef]
-    comment: NotRequired[CommentContentTypeDef]
-    file: NotRequired[FileContentTypeDef]
-    sla: NotRequired[ReadOnly[SlaInputContentTypeDef]]
-    connectCase: NotRequired[ConnectCaseInputContentTypeDef]
-    custom: NotRequired[ReadOnly[CustomInputContentTypeDef]]
+class SlaFilterTypeDef(TypedDict):
+    name: NotRequired[str]
+    status: NotRequired[SlaStatusType]
 
 
 class RelatedItemTypeFilterTypeDef(TypedDict):
@@ -1050,18 +1147,9 @@ class RelatedItemUpdateContentTypeDef(TypedDict):
     custom: NotRequired[ReadOnly[CustomUpdateContentTypeDef]]
 
 
-class RequiredCaseRuleOutputTypeDef(TypedDict):
-    defaultValue: bool
-    conditions: list[BooleanConditionOutputTypeDef]
-
-
-class RequiredCaseRuleTypeDef(TypedDict):
-    defaultValue: bool
-    conditions: ReadOnly[Sequence[BooleanConditionTypeDef]]
-
-
-class RequiredFieldTypeDef(TypedDict):
-    fieldId: str
+class SearchAllRelatedItemsSortTypeDef(TypedDict):
+    sortProperty: SearchAllRelatedItemsSortPropertyType
+    sortOrder: OrderType
 
 
 class SearchAllRelatedItemsRequestTypeDef(TypedDict):
@@ -1088,8 +1176,8 @@ class SearchAllRelatedItemsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SearchAllRelatedItemsSortTypeDef(TypedDict):
-    sortProperty: SearchAllRelatedItemsSortPropertyType
+class SortTypeDef(TypedDict):
+    fieldId: str
     sortOrder: OrderType
 
 
@@ -1140,91 +1228,9 @@ class SearchRelatedItemsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SectionOutputTypeDef(TypedDict):
-    fieldGroup: NotRequired[FieldGroupOutputTypeDef]
-
-
-class SectionTypeDef(TypedDict):
-    fieldGroup: NotRequired[ReadOnly[FieldGroupTypeDef]]
-
-
-class SlaConfigurationTypeDef(TypedDict):
-    name: str
-    type: SlaTypeType
-    status: SlaStatusType
-    fieldId: NotRequired[str]
-    targetFieldValues: NotRequired[list[FieldValueUnionTypeDef]]
-    targetTime: datetime
-    completionTime: NotRequired[datetime]
-
-
-class SlaContentTypeDef(TypedDict):
-    slaConfiguration: SlaConfigurationTypeDef
-
-
-class SlaFilterTypeDef(TypedDict):
-    name: NotRequired[str]
-    status: NotRequired[SlaStatusType]
-
-
-class SlaInputConfigurationTypeDef(TypedDict):
-    name: str
-    type: SlaTypeType
-    fieldId: NotRequired[str]
-    targetFieldValues: NotRequired[ReadOnly[Sequence[FieldValueUnionTypeDef]]]
-    targetSlaMinutes: int
-
-
-class SlaInputContentTypeDef(TypedDict):
-    slaInputConfiguration: NotRequired[ReadOnly[SlaInputConfigurationTypeDef]]
-
-
-class SortTypeDef(TypedDict):
-    fieldId: str
-    sortOrder: OrderType
-
-
-class TagFilterTypeDef(TypedDict):
-    equalTo: NotRequired[TagValueTypeDef]
-
-
-class TagPropagationConfigurationOutputTypeDef(TypedDict):
-    resourceType: TagPropagationResourceTypeType
-    tagMap: dict[str, str]
-
-
-class TagPropagationConfigurationTypeDef(TypedDict):
-    resourceType: TagPropagationResourceTypeType
-    tagMap: ReadOnly[Mapping[str, str]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     arn: str
     tags: ReadOnly[Mapping[str, str]]
-
-
-class TagValueTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
-class TemplateRuleTypeDef(TypedDict):
-    caseRuleId: str
-    fieldId: NotRequired[str]
-
-
-class TemplateSummaryTypeDef(TypedDict):
-    templateId: str
-    templateArn: str
-    name: str
-    status: TemplateStatusType
-    tagPropagationConfigurations: NotRequired[
-        list[TagPropagationConfigurationOutputTypeDef]
-    ]
-
-
-class TextAttributesTypeDef(TypedDict):
-    isMultiline: bool
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1314,8 +1320,3 @@ class UpdateTemplateRequestTypeDef(TypedDict):
 
 class UpdateTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserUnionTypeDef(TypedDict):
-    userArn: NotRequired[str]
-    customEntity: NotRequired[str]

@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Connect Health: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CustomTemplateBaseType",
-    "DomainStatusType",
-    "EncryptionTypeType",
-    "InsightsTypeType",
-    "JobStatusType",
-    "ManagedNoteTemplateType",
-    "MedicalScribeLanguageCodeType",
-    "MedicalScribeMediaEncodingType",
-    "MedicalScribeParticipantRoleType",
-    "MedicalScribeSessionControlEventTypeType",
-    "MedicalScribeStreamStatusType",
-    "PostStreamArtifactGenerationStatusType",
-    "PronounsType",
-    "ProviderRoleType",
-    "SpecialtyType",
-    "SubscriptionStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CustomTemplateBaseType",
+        "DomainStatusType",
+        "EncryptionTypeType",
+        "InsightsTypeType",
+        "JobStatusType",
+        "ManagedNoteTemplateType",
+        "MedicalScribeLanguageCodeType",
+        "MedicalScribeMediaEncodingType",
+        "MedicalScribeParticipantRoleType",
+        "MedicalScribeSessionControlEventTypeType",
+        "MedicalScribeStreamStatusType",
+        "PostStreamArtifactGenerationStatusType",
+        "PronounsType",
+        "ProviderRoleType",
+        "SpecialtyType",
+        "SubscriptionStatusType",
+    ]
 
 CustomTemplateBaseType = Literal[
     "HISTORY_AND_PHYSICAL",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -38,87 +38,99 @@ from .literals import (
     SubscriptionStatusType,
 )
 
-__all__ = [
-    "ActivateSubscriptionInputTypeDef",
-    "ActivateSubscriptionOutputTypeDef",
-    "ArtifactDetailsTypeDef",
-    "ClinicalNoteGenerationResultTypeDef",
-    "ClinicalNoteGenerationSettingsResponseTypeDef",
-    "ClinicalNoteGenerationSettingsTypeDef",
-    "CreateDomainInputTypeDef",
-    "CreateDomainOutputTypeDef",
-    "CreateSubscriptionInputTypeDef",
-    "CreateSubscriptionOutputTypeDef",
-    "CreateWebAppConfigurationTypeDef",
-    "CustomTemplateResponseTypeDef",
-    "CustomTemplateTypeDef",
-    "DeactivateSubscriptionInputTypeDef",
-    "DeactivateSubscriptionOutputTypeDef",
-    "DeleteDomainInputTypeDef",
-    "DeleteDomainOutputTypeDef",
-    "DomainSummaryTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncounterContextTypeDef",
-    "EncryptionContextTypeDef",
-    "EventStream",
-    "FHIRServerTypeDef",
-    "GetDomainInputTypeDef",
-    "GetDomainOutputTypeDef",
-    "GetMedicalScribeListeningSessionInputTypeDef",
-    "GetMedicalScribeListeningSessionOutputTypeDef",
-    "GetPatientInsightsJobRequestTypeDef",
-    "GetPatientInsightsJobResponseTypeDef",
-    "GetSubscriptionInputTypeDef",
-    "GetSubscriptionOutputTypeDef",
-    "InputDataConfigOutputTypeDef",
-    "InputDataConfigTypeDef",
-    "InsightsContextTypeDef",
-    "InsightsOutputTypeDef",
-    "InternalServerExceptionTypeDef",
-    "ListDomainsInputTypeDef",
-    "ListDomainsOutputTypeDef",
-    "ListSubscriptionsInputTypeDef",
-    "ListSubscriptionsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ManagedTemplateResponseTypeDef",
-    "ManagedTemplateTypeDef",
-    "MedicalScribeAudioEventTypeDef",
-    "MedicalScribeChannelDefinitionTypeDef",
-    "MedicalScribeConfigurationEventTypeDef",
-    "MedicalScribeInputStreamTypeDef",
-    "MedicalScribeListeningSessionDetailsTypeDef",
-    "MedicalScribeOutputStreamTypeDef",
-    "MedicalScribePostStreamActionSettingsResponseTypeDef",
-    "MedicalScribePostStreamActionSettingsTypeDef",
-    "MedicalScribePostStreamActionsResultTypeDef",
-    "MedicalScribeSessionControlEventTypeDef",
-    "MedicalScribeTranscriptEventTypeDef",
-    "MedicalScribeTranscriptSegmentTypeDef",
-    "NoteTemplateSettingsResponseTypeDef",
-    "NoteTemplateSettingsTypeDef",
-    "OutputDataConfigTypeDef",
-    "PatientInsightsEncounterContextTypeDef",
-    "PatientInsightsPatientContextTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3SourceTypeDef",
-    "StartMedicalScribeListeningSessionInputTypeDef",
-    "StartMedicalScribeListeningSessionOutputTypeDef",
-    "StartPatientInsightsJobRequestTypeDef",
-    "StartPatientInsightsJobResponseTypeDef",
-    "SubscriptionDescriptionTypeDef",
-    "TagResourceInputTypeDef",
-    "TemplateSectionInstructionTypeDef",
-    "UntagResourceInputTypeDef",
-    "UserContextTypeDef",
-    "ValidationExceptionTypeDef",
-    "WebAppConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActivateSubscriptionInputTypeDef",
+        "ActivateSubscriptionOutputTypeDef",
+        "ArtifactDetailsTypeDef",
+        "ClinicalNoteGenerationResultTypeDef",
+        "ClinicalNoteGenerationSettingsResponseTypeDef",
+        "ClinicalNoteGenerationSettingsTypeDef",
+        "CreateDomainInputTypeDef",
+        "CreateDomainOutputTypeDef",
+        "CreateSubscriptionInputTypeDef",
+        "CreateSubscriptionOutputTypeDef",
+        "CreateWebAppConfigurationTypeDef",
+        "CustomTemplateResponseTypeDef",
+        "CustomTemplateTypeDef",
+        "DeactivateSubscriptionInputTypeDef",
+        "DeactivateSubscriptionOutputTypeDef",
+        "DeleteDomainInputTypeDef",
+        "DeleteDomainOutputTypeDef",
+        "DomainSummaryTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncounterContextTypeDef",
+        "EncryptionContextTypeDef",
+        "EventStream",
+        "FHIRServerTypeDef",
+        "GetDomainInputTypeDef",
+        "GetDomainOutputTypeDef",
+        "GetMedicalScribeListeningSessionInputTypeDef",
+        "GetMedicalScribeListeningSessionOutputTypeDef",
+        "GetPatientInsightsJobRequestTypeDef",
+        "GetPatientInsightsJobResponseTypeDef",
+        "GetSubscriptionInputTypeDef",
+        "GetSubscriptionOutputTypeDef",
+        "InputDataConfigOutputTypeDef",
+        "InputDataConfigTypeDef",
+        "InsightsContextTypeDef",
+        "InsightsOutputTypeDef",
+        "InternalServerExceptionTypeDef",
+        "ListDomainsInputTypeDef",
+        "ListDomainsOutputTypeDef",
+        "ListSubscriptionsInputTypeDef",
+        "ListSubscriptionsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ManagedTemplateResponseTypeDef",
+        "ManagedTemplateTypeDef",
+        "MedicalScribeAudioEventTypeDef",
+        "MedicalScribeChannelDefinitionTypeDef",
+        "MedicalScribeConfigurationEventTypeDef",
+        "MedicalScribeInputStreamTypeDef",
+        "MedicalScribeListeningSessionDetailsTypeDef",
+        "MedicalScribeOutputStreamTypeDef",
+        "MedicalScribePostStreamActionSettingsResponseTypeDef",
+        "MedicalScribePostStreamActionSettingsTypeDef",
+        "MedicalScribePostStreamActionsResultTypeDef",
+        "MedicalScribeSessionControlEventTypeDef",
+        "MedicalScribeTranscriptEventTypeDef",
+        "MedicalScribeTranscriptSegmentTypeDef",
+        "NoteTemplateSettingsResponseTypeDef",
+        "NoteTemplateSettingsTypeDef",
+        "OutputDataConfigTypeDef",
+        "PatientInsightsEncounterContextTypeDef",
+        "PatientInsightsPatientContextTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3SourceTypeDef",
+        "StartMedicalScribeListeningSessionInputTypeDef",
+        "StartMedicalScribeListeningSessionOutputTypeDef",
+        "StartPatientInsightsJobRequestTypeDef",
+        "StartPatientInsightsJobResponseTypeDef",
+        "SubscriptionDescriptionTypeDef",
+        "TagResourceInputTypeDef",
+        "TemplateSectionInstructionTypeDef",
+        "UntagResourceInputTypeDef",
+        "UserContextTypeDef",
+        "ValidationExceptionTypeDef",
+        "WebAppConfigurationTypeDef",
+    ]
 
 
 class ActivateSubscriptionInputTypeDef(TypedDict):
     domainId: str
     subscriptionId: str
+
+
+class SubscriptionDescriptionTypeDef(TypedDict):
+    domainId: str
+    subscriptionId: str
+    arn: str
+    status: SubscriptionStatusType
+    createdAt: datetime
+    lastUpdatedAt: datetime
+    activatedAt: NotRequired[datetime]
+    deactivatedAt: NotRequired[datetime]
 
 
 class ActivateSubscriptionOutputTypeDef(TypedDict):
@@ -138,12 +150,50 @@ class ClinicalNoteGenerationResultTypeDef(TypedDict):
     afterVisitSummaryResult: NotRequired[ArtifactDetailsTypeDef]
 
 
+class CustomTemplateResponseTypeDef(TypedDict):
+    templateType: NotRequired[CustomTemplateBaseType]
+
+
+class ManagedTemplateResponseTypeDef(TypedDict):
+    templateType: NotRequired[ManagedNoteTemplateType]
+
+
+class NoteTemplateSettingsResponseTypeDef(TypedDict):
+    managedTemplate: NotRequired[ManagedTemplateResponseTypeDef]
+    customTemplate: NotRequired[CustomTemplateResponseTypeDef]
+
+
 class ClinicalNoteGenerationSettingsResponseTypeDef(TypedDict):
     noteTemplateSettings: NotRequired[NoteTemplateSettingsResponseTypeDef]
 
 
+class TemplateSectionInstructionTypeDef(TypedDict):
+    sectionHeader: str
+    sectionInstruction: str
+
+
+class CustomTemplateTypeDef(TypedDict):
+    templateType: CustomTemplateBaseType
+    templateInstructions: ReadOnly[Sequence[TemplateSectionInstructionTypeDef]]
+
+
+class ManagedTemplateTypeDef(TypedDict):
+    templateType: ManagedNoteTemplateType
+
+
+class NoteTemplateSettingsTypeDef(TypedDict):
+    managedTemplate: NotRequired[ManagedTemplateTypeDef]
+    customTemplate: NotRequired[ReadOnly[CustomTemplateTypeDef]]
+
+
 class ClinicalNoteGenerationSettingsTypeDef(TypedDict):
     noteTemplateSettings: ReadOnly[NoteTemplateSettingsTypeDef]
+
+
+class CreateWebAppConfigurationTypeDef(TypedDict):
+    ehrRole: str
+    idcInstanceId: str
+    idcRegion: str
 
 
 class CreateDomainInputTypeDef(TypedDict):
@@ -151,6 +201,17 @@ class CreateDomainInputTypeDef(TypedDict):
     kmsKeyArn: NotRequired[str]
     webAppSetupConfiguration: NotRequired[CreateWebAppConfigurationTypeDef]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class EncryptionContextTypeDef(TypedDict):
+    encryptionType: EncryptionTypeType
+    kmsKeyArn: NotRequired[str]
+
+
+class WebAppConfigurationTypeDef(TypedDict):
+    ehrRole: str
+    idcApplicationId: str
+    idcRegion: str
 
 
 class CreateDomainOutputTypeDef(TypedDict):
@@ -180,21 +241,6 @@ class CreateSubscriptionOutputTypeDef(TypedDict):
     activatedAt: NotRequired[datetime]
     deactivatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateWebAppConfigurationTypeDef(TypedDict):
-    ehrRole: str
-    idcInstanceId: str
-    idcRegion: str
-
-
-class CustomTemplateResponseTypeDef(TypedDict):
-    templateType: NotRequired[CustomTemplateBaseType]
-
-
-class CustomTemplateTypeDef(TypedDict):
-    templateType: CustomTemplateBaseType
-    templateInstructions: ReadOnly[Sequence[TemplateSectionInstructionTypeDef]]
 
 
 class DeactivateSubscriptionInputTypeDef(TypedDict):
@@ -230,11 +276,6 @@ class EncounterContextTypeDef(TypedDict):
     unstructuredContext: NotRequired[str]
 
 
-class EncryptionContextTypeDef(TypedDict):
-    encryptionType: EncryptionTypeType
-    kmsKeyArn: NotRequired[str]
-
-
 class FHIRServerTypeDef(TypedDict):
     fhirEndpoint: str
     oauthToken: NotRequired[str]
@@ -264,6 +305,38 @@ class GetMedicalScribeListeningSessionInputTypeDef(TypedDict):
     subscriptionId: str
 
 
+class MedicalScribeChannelDefinitionTypeDef(TypedDict):
+    channelId: int
+    participantRole: MedicalScribeParticipantRoleType
+
+
+class MedicalScribePostStreamActionSettingsResponseTypeDef(TypedDict):
+    outputS3Uri: str
+    clinicalNoteGenerationSettings: ClinicalNoteGenerationSettingsResponseTypeDef
+
+
+class MedicalScribePostStreamActionsResultTypeDef(TypedDict):
+    clinicalNoteGenerationResult: NotRequired[ClinicalNoteGenerationResultTypeDef]
+
+
+class MedicalScribeListeningSessionDetailsTypeDef(TypedDict):
+    sessionId: NotRequired[str]
+    domainId: NotRequired[str]
+    subscriptionId: NotRequired[str]
+    languageCode: NotRequired[MedicalScribeLanguageCodeType]
+    mediaSampleRateHertz: NotRequired[int]
+    mediaEncoding: NotRequired[MedicalScribeMediaEncodingType]
+    channelDefinitions: NotRequired[list[MedicalScribeChannelDefinitionTypeDef]]
+    postStreamActionSettings: NotRequired[
+        MedicalScribePostStreamActionSettingsResponseTypeDef
+    ]
+    postStreamActionResult: NotRequired[MedicalScribePostStreamActionsResultTypeDef]
+    encounterContextProvided: NotRequired[bool]
+    streamStatus: NotRequired[MedicalScribeStreamStatusType]
+    streamCreationTime: NotRequired[datetime]
+    streamEndTime: NotRequired[datetime]
+
+
 class GetMedicalScribeListeningSessionOutputTypeDef(TypedDict):
     medicalScribeListeningSessionDetails: NotRequired[
         MedicalScribeListeningSessionDetailsTypeDef
@@ -274,6 +347,43 @@ class GetMedicalScribeListeningSessionOutputTypeDef(TypedDict):
 class GetPatientInsightsJobRequestTypeDef(TypedDict):
     domainId: str
     jobId: str
+
+
+class S3SourceTypeDef(TypedDict):
+    uri: str
+
+
+class InputDataConfigOutputTypeDef(TypedDict):
+    fhirServer: NotRequired[FHIRServerTypeDef]
+    s3Sources: NotRequired[list[S3SourceTypeDef]]
+
+
+class InsightsContextTypeDef(TypedDict):
+    insightsType: InsightsTypeType
+
+
+class InsightsOutputTypeDef(TypedDict):
+    uri: str
+
+
+class OutputDataConfigTypeDef(TypedDict):
+    s3OutputPath: str
+
+
+class PatientInsightsEncounterContextTypeDef(TypedDict):
+    encounterReason: str
+
+
+class PatientInsightsPatientContextTypeDef(TypedDict):
+    patientId: str
+    dateOfBirth: NotRequired[str]
+    pronouns: NotRequired[PronounsType]
+
+
+class UserContextTypeDef(TypedDict):
+    role: ProviderRoleType
+    userId: str
+    specialty: NotRequired[SpecialtyType]
 
 
 class GetPatientInsightsJobResponseTypeDef(TypedDict):
@@ -303,22 +413,9 @@ class GetSubscriptionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InputDataConfigOutputTypeDef(TypedDict):
-    fhirServer: NotRequired[FHIRServerTypeDef]
-    s3Sources: NotRequired[list[S3SourceTypeDef]]
-
-
 class InputDataConfigTypeDef(TypedDict):
     fhirServer: NotRequired[FHIRServerTypeDef]
     s3Sources: NotRequired[ReadOnly[Sequence[S3SourceTypeDef]]]
-
-
-class InsightsContextTypeDef(TypedDict):
-    insightsType: InsightsTypeType
-
-
-class InsightsOutputTypeDef(TypedDict):
-    uri: str
 
 
 class InternalServerExceptionTypeDef(TypedDict):
@@ -358,21 +455,13 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ManagedTemplateResponseTypeDef(TypedDict):
-    templateType: NotRequired[ManagedNoteTemplateType]
-
-
-class ManagedTemplateTypeDef(TypedDict):
-    templateType: ManagedNoteTemplateType
-
-
 class MedicalScribeAudioEventTypeDef(TypedDict):
     audioChunk: ReadOnly[bytes | str | IO[Any]]
 
 
-class MedicalScribeChannelDefinitionTypeDef(TypedDict):
-    channelId: int
-    participantRole: MedicalScribeParticipantRoleType
+class MedicalScribePostStreamActionSettingsTypeDef(TypedDict):
+    outputS3Uri: str
+    clinicalNoteGenerationSettings: ReadOnly[ClinicalNoteGenerationSettingsTypeDef]
 
 
 class MedicalScribeConfigurationEventTypeDef(TypedDict):
@@ -383,56 +472,14 @@ class MedicalScribeConfigurationEventTypeDef(TypedDict):
     encounterContext: NotRequired[EncounterContextTypeDef]
 
 
-class MedicalScribeInputStreamTypeDef(TypedDict):
-    audioEvent: NotRequired[ReadOnly[MedicalScribeAudioEventTypeDef]]
-    sessionControlEvent: NotRequired[MedicalScribeSessionControlEventTypeDef]
-    configurationEvent: NotRequired[ReadOnly[MedicalScribeConfigurationEventTypeDef]]
-
-
-class MedicalScribeListeningSessionDetailsTypeDef(TypedDict):
-    sessionId: NotRequired[str]
-    domainId: NotRequired[str]
-    subscriptionId: NotRequired[str]
-    languageCode: NotRequired[MedicalScribeLanguageCodeType]
-    mediaSampleRateHertz: NotRequired[int]
-    mediaEncoding: NotRequired[MedicalScribeMediaEncodingType]
-    channelDefinitions: NotRequired[list[MedicalScribeChannelDefinitionTypeDef]]
-    postStreamActionSettings: NotRequired[
-        MedicalScribePostStreamActionSettingsResponseTypeDef
-    ]
-    postStreamActionResult: NotRequired[MedicalScribePostStreamActionsResultTypeDef]
-    encounterContextProvided: NotRequired[bool]
-    streamStatus: NotRequired[MedicalScribeStreamStatusType]
-    streamCreationTime: NotRequired[datetime]
-    streamEndTime: NotRequired[datetime]
-
-
-class MedicalScribeOutputStreamTypeDef(TypedDict):
-    transcriptEvent: NotRequired[MedicalScribeTranscriptEventTypeDef]
-    internalFailureException: NotRequired[InternalServerExceptionTypeDef]
-    validationException: NotRequired[ValidationExceptionTypeDef]
-
-
-class MedicalScribePostStreamActionSettingsResponseTypeDef(TypedDict):
-    outputS3Uri: str
-    clinicalNoteGenerationSettings: ClinicalNoteGenerationSettingsResponseTypeDef
-
-
-class MedicalScribePostStreamActionSettingsTypeDef(TypedDict):
-    outputS3Uri: str
-    clinicalNoteGenerationSettings: ReadOnly[ClinicalNoteGenerationSettingsTypeDef]
-
-
-class MedicalScribePostStreamActionsResultTypeDef(TypedDict):
-    clinicalNoteGenerationResult: NotRequired[ClinicalNoteGenerationResultTypeDef]
-
-
 class MedicalScribeSessionControlEventTypeDef(TypedDict):
     type: NotRequired[MedicalScribeSessionControlEventTypeType]
 
 
-class MedicalScribeTranscriptEventTypeDef(TypedDict):
-    transcriptSegment: NotRequired[MedicalScribeTranscriptSegmentTypeDef]
+class MedicalScribeInputStreamTypeDef(TypedDict):
+    audioEvent: NotRequired[ReadOnly[MedicalScribeAudioEventTypeDef]]
+    sessionControlEvent: NotRequired[MedicalScribeSessionControlEventTypeDef]
+    configurationEvent: NotRequired[ReadOnly[MedicalScribeConfigurationEventTypeDef]]
 
 
 class MedicalScribeTranscriptSegmentTypeDef(TypedDict):
@@ -444,32 +491,18 @@ class MedicalScribeTranscriptSegmentTypeDef(TypedDict):
     content: NotRequired[str]
 
 
-class NoteTemplateSettingsResponseTypeDef(TypedDict):
-    managedTemplate: NotRequired[ManagedTemplateResponseTypeDef]
-    customTemplate: NotRequired[CustomTemplateResponseTypeDef]
+class MedicalScribeTranscriptEventTypeDef(TypedDict):
+    transcriptSegment: NotRequired[MedicalScribeTranscriptSegmentTypeDef]
 
 
-class NoteTemplateSettingsTypeDef(TypedDict):
-    managedTemplate: NotRequired[ManagedTemplateTypeDef]
-    customTemplate: NotRequired[ReadOnly[CustomTemplateTypeDef]]
+class ValidationExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
 
 
-class OutputDataConfigTypeDef(TypedDict):
-    s3OutputPath: str
-
-
-class PatientInsightsEncounterContextTypeDef(TypedDict):
-    encounterReason: str
-
-
-class PatientInsightsPatientContextTypeDef(TypedDict):
-    patientId: str
-    dateOfBirth: NotRequired[str]
-    pronouns: NotRequired[PronounsType]
-
-
-class S3SourceTypeDef(TypedDict):
-    uri: str
+class MedicalScribeOutputStreamTypeDef(TypedDict):
+    transcriptEvent: NotRequired[MedicalScribeTranscriptEventTypeDef]
+    internalFailureException: NotRequired[InternalServerExceptionTypeDef]
+    validationException: NotRequired[ValidationExceptionTypeDef]
 
 
 class StartMedicalScribeListeningSessionInputTypeDef(TypedDict):
@@ -512,43 +545,11 @@ class StartPatientInsightsJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubscriptionDescriptionTypeDef(TypedDict):
-    domainId: str
-    subscriptionId: str
-    arn: str
-    status: SubscriptionStatusType
-    createdAt: datetime
-    lastUpdatedAt: datetime
-    activatedAt: NotRequired[datetime]
-    deactivatedAt: NotRequired[datetime]
-
-
 class TagResourceInputTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
 
 
-class TemplateSectionInstructionTypeDef(TypedDict):
-    sectionHeader: str
-    sectionInstruction: str
-
-
 class UntagResourceInputTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
-
-
-class UserContextTypeDef(TypedDict):
-    role: ProviderRoleType
-    userId: str
-    specialty: NotRequired[SpecialtyType]
-
-
-class ValidationExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class WebAppConfigurationTypeDef(TypedDict):
-    ehrRole: str
-    idcApplicationId: str
-    idcRegion: str

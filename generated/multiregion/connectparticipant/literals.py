@@ -2,18 +2,19 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Connect Participant Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ArtifactStatusType",
-    "ChatItemTypeType",
-    "ConnectionTypeType",
-    "MeetingFeatureStatusType",
-    "MessageProcessingStatusType",
-    "ParticipantRoleType",
-    "ScanDirectionType",
-    "SortKeyType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ArtifactStatusType",
+        "ChatItemTypeType",
+        "ConnectionTypeType",
+        "MeetingFeatureStatusType",
+        "MessageProcessingStatusType",
+        "ParticipantRoleType",
+        "ScanDirectionType",
+        "SortKeyType",
+    ]
 
 ArtifactStatusType = Literal["APPROVED", "REJECTED", "IN_PROGRESS"]
 ChatItemTypeType = Literal[

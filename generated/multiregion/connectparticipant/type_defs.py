@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -29,49 +29,50 @@ from .literals import (
     SortKeyType,
 )
 
-__all__ = [
-    "AttachmentItemTypeDef",
-    "AttendeeTypeDef",
-    "AudioFeaturesTypeDef",
-    "CancelParticipantAuthenticationRequestTypeDef",
-    "CancelParticipantAuthenticationResponseTypeDef",
-    "CompleteAttachmentUploadRequestTypeDef",
-    "CompleteAttachmentUploadResponseTypeDef",
-    "ConnectionCredentialsTypeDef",
-    "CreateParticipantConnectionRequestTypeDef",
-    "CreateParticipantConnectionResponseTypeDef",
-    "DescribeViewRequestTypeDef",
-    "DescribeViewResponseTypeDef",
-    "DisconnectParticipantRequestTypeDef",
-    "DisconnectParticipantResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAttachmentRequestTypeDef",
-    "GetAttachmentResponseTypeDef",
-    "GetAuthenticationUrlRequestTypeDef",
-    "GetAuthenticationUrlResponseTypeDef",
-    "GetTranscriptRequestTypeDef",
-    "GetTranscriptResponseTypeDef",
-    "ItemTypeDef",
-    "MeetingFeaturesConfigurationTypeDef",
-    "MessageMetadataTypeDef",
-    "MessageProcessingMetadataTypeDef",
-    "ReceiptTypeDef",
-    "ResponseMetadataTypeDef",
-    "SendEventRequestTypeDef",
-    "SendEventResponseTypeDef",
-    "SendMessageRequestTypeDef",
-    "SendMessageResponseTypeDef",
-    "StartAttachmentUploadRequestTypeDef",
-    "StartAttachmentUploadResponseTypeDef",
-    "StartPositionTypeDef",
-    "UploadMetadataTypeDef",
-    "ViewContentTypeDef",
-    "ViewTypeDef",
-    "WebRTCConnectionTypeDef",
-    "WebRTCMediaPlacementTypeDef",
-    "WebRTCMeetingTypeDef",
-    "WebsocketTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttachmentItemTypeDef",
+        "AttendeeTypeDef",
+        "AudioFeaturesTypeDef",
+        "CancelParticipantAuthenticationRequestTypeDef",
+        "CancelParticipantAuthenticationResponseTypeDef",
+        "CompleteAttachmentUploadRequestTypeDef",
+        "CompleteAttachmentUploadResponseTypeDef",
+        "ConnectionCredentialsTypeDef",
+        "CreateParticipantConnectionRequestTypeDef",
+        "CreateParticipantConnectionResponseTypeDef",
+        "DescribeViewRequestTypeDef",
+        "DescribeViewResponseTypeDef",
+        "DisconnectParticipantRequestTypeDef",
+        "DisconnectParticipantResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAttachmentRequestTypeDef",
+        "GetAttachmentResponseTypeDef",
+        "GetAuthenticationUrlRequestTypeDef",
+        "GetAuthenticationUrlResponseTypeDef",
+        "GetTranscriptRequestTypeDef",
+        "GetTranscriptResponseTypeDef",
+        "ItemTypeDef",
+        "MeetingFeaturesConfigurationTypeDef",
+        "MessageMetadataTypeDef",
+        "MessageProcessingMetadataTypeDef",
+        "ReceiptTypeDef",
+        "ResponseMetadataTypeDef",
+        "SendEventRequestTypeDef",
+        "SendEventResponseTypeDef",
+        "SendMessageRequestTypeDef",
+        "SendMessageResponseTypeDef",
+        "StartAttachmentUploadRequestTypeDef",
+        "StartAttachmentUploadResponseTypeDef",
+        "StartPositionTypeDef",
+        "UploadMetadataTypeDef",
+        "ViewContentTypeDef",
+        "ViewTypeDef",
+        "WebRTCConnectionTypeDef",
+        "WebRTCMediaPlacementTypeDef",
+        "WebRTCMeetingTypeDef",
+        "WebsocketTypeDef",
+    ]
 
 
 class AttachmentItemTypeDef(TypedDict):
@@ -120,6 +121,33 @@ class CreateParticipantConnectionRequestTypeDef(TypedDict):
     ConnectParticipant: NotRequired[bool]
 
 
+class MeetingFeaturesConfigurationTypeDef(TypedDict):
+    Audio: NotRequired[AudioFeaturesTypeDef]
+
+
+class WebRTCMediaPlacementTypeDef(TypedDict):
+    AudioHostUrl: NotRequired[str]
+    AudioFallbackUrl: NotRequired[str]
+    SignalingUrl: NotRequired[str]
+    EventIngestionUrl: NotRequired[str]
+
+
+class WebRTCMeetingTypeDef(TypedDict):
+    MediaPlacement: NotRequired[WebRTCMediaPlacementTypeDef]
+    MeetingFeatures: NotRequired[MeetingFeaturesConfigurationTypeDef]
+    MeetingId: NotRequired[str]
+
+
+class WebRTCConnectionTypeDef(TypedDict):
+    Attendee: NotRequired[AttendeeTypeDef]
+    Meeting: NotRequired[WebRTCMeetingTypeDef]
+
+
+class WebsocketTypeDef(TypedDict):
+    Url: NotRequired[str]
+    ConnectionExpiry: NotRequired[str]
+
+
 class CreateParticipantConnectionResponseTypeDef(TypedDict):
     Websocket: NotRequired[WebsocketTypeDef]
     ConnectionCredentials: NotRequired[ConnectionCredentialsTypeDef]
@@ -130,6 +158,20 @@ class CreateParticipantConnectionResponseTypeDef(TypedDict):
 class DescribeViewRequestTypeDef(TypedDict):
     ViewToken: str
     ConnectionToken: str
+
+
+class ViewContentTypeDef(TypedDict):
+    InputSchema: NotRequired[str]
+    Template: NotRequired[str]
+    Actions: NotRequired[list[str]]
+
+
+class ViewTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Version: NotRequired[int]
+    Content: NotRequired[ViewContentTypeDef]
 
 
 class DescribeViewResponseTypeDef(TypedDict):
@@ -170,6 +212,12 @@ class GetAuthenticationUrlResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StartPositionTypeDef(TypedDict):
+    Id: NotRequired[str]
+    AbsoluteTime: NotRequired[str]
+    MostRecent: NotRequired[int]
+
+
 class GetTranscriptRequestTypeDef(TypedDict):
     ContactId: NotRequired[str]
     MaxResults: NotRequired[int]
@@ -180,11 +228,16 @@ class GetTranscriptRequestTypeDef(TypedDict):
     ConnectionToken: str
 
 
-class GetTranscriptResponseTypeDef(TypedDict):
-    InitialContactId: NotRequired[str]
-    Transcript: NotRequired[list[ItemTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class ReceiptTypeDef(TypedDict):
+    DeliveredTimestamp: NotRequired[str]
+    ReadTimestamp: NotRequired[str]
+    RecipientParticipantId: NotRequired[str]
+
+
+class MessageMetadataTypeDef(TypedDict):
+    MessageId: NotRequired[str]
+    Receipts: NotRequired[list[ReceiptTypeDef]]
+    MessageProcessingStatus: NotRequired[MessageProcessingStatusType]
 
 
 class ItemTypeDef(TypedDict):
@@ -202,24 +255,15 @@ class ItemTypeDef(TypedDict):
     ContactId: NotRequired[str]
 
 
-class MeetingFeaturesConfigurationTypeDef(TypedDict):
-    Audio: NotRequired[AudioFeaturesTypeDef]
-
-
-class MessageMetadataTypeDef(TypedDict):
-    MessageId: NotRequired[str]
-    Receipts: NotRequired[list[ReceiptTypeDef]]
-    MessageProcessingStatus: NotRequired[MessageProcessingStatusType]
+class GetTranscriptResponseTypeDef(TypedDict):
+    InitialContactId: NotRequired[str]
+    Transcript: NotRequired[list[ItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class MessageProcessingMetadataTypeDef(TypedDict):
     MessageProcessingStatus: NotRequired[MessageProcessingStatusType]
-
-
-class ReceiptTypeDef(TypedDict):
-    DeliveredTimestamp: NotRequired[str]
-    ReadTimestamp: NotRequired[str]
-    RecipientParticipantId: NotRequired[str]
 
 
 class SendEventRequestTypeDef(TypedDict):
@@ -257,56 +301,13 @@ class StartAttachmentUploadRequestTypeDef(TypedDict):
     ConnectionToken: str
 
 
-class StartAttachmentUploadResponseTypeDef(TypedDict):
-    AttachmentId: NotRequired[str]
-    UploadMetadata: NotRequired[UploadMetadataTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StartPositionTypeDef(TypedDict):
-    Id: NotRequired[str]
-    AbsoluteTime: NotRequired[str]
-    MostRecent: NotRequired[int]
-
-
 class UploadMetadataTypeDef(TypedDict):
     Url: NotRequired[str]
     UrlExpiry: NotRequired[str]
     HeadersToInclude: NotRequired[dict[str, str]]
 
 
-class ViewContentTypeDef(TypedDict):
-    InputSchema: NotRequired[str]
-    Template: NotRequired[str]
-    Actions: NotRequired[list[str]]
-
-
-class ViewTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Version: NotRequired[int]
-    Content: NotRequired[ViewContentTypeDef]
-
-
-class WebRTCConnectionTypeDef(TypedDict):
-    Attendee: NotRequired[AttendeeTypeDef]
-    Meeting: NotRequired[WebRTCMeetingTypeDef]
-
-
-class WebRTCMediaPlacementTypeDef(TypedDict):
-    AudioHostUrl: NotRequired[str]
-    AudioFallbackUrl: NotRequired[str]
-    SignalingUrl: NotRequired[str]
-    EventIngestionUrl: NotRequired[str]
-
-
-class WebRTCMeetingTypeDef(TypedDict):
-    MediaPlacement: NotRequired[WebRTCMediaPlacementTypeDef]
-    MeetingFeatures: NotRequired[MeetingFeaturesConfigurationTypeDef]
-    MeetingId: NotRequired[str]
-
-
-class WebsocketTypeDef(TypedDict):
-    Url: NotRequired[str]
-    ConnectionExpiry: NotRequired[str]
+class StartAttachmentUploadResponseTypeDef(TypedDict):
+    AttachmentId: NotRequired[str]
+    UploadMetadata: NotRequired[UploadMetadataTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef

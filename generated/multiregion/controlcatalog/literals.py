@@ -2,15 +2,16 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Control Catalog: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ControlBehaviorType",
-    "ControlRelationTypeType",
-    "ControlScopeType",
-    "ControlSeverityType",
-    "MappingTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ControlBehaviorType",
+        "ControlRelationTypeType",
+        "ControlScopeType",
+        "ControlSeverityType",
+        "MappingTypeType",
+    ]
 
 ControlBehaviorType = Literal["PREVENTIVE", "PROACTIVE", "DETECTIVE"]
 ControlRelationTypeType = Literal["COMPLEMENTARY", "ALTERNATIVE", "MUTUALLY_EXCLUSIVE"]

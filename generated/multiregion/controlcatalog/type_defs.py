@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,44 +26,45 @@ from .literals import (
     MappingTypeType,
 )
 
-__all__ = [
-    "AssociatedDomainSummaryTypeDef",
-    "AssociatedObjectiveSummaryTypeDef",
-    "CommonControlFilterTypeDef",
-    "CommonControlMappingDetailsTypeDef",
-    "CommonControlSummaryTypeDef",
-    "ControlFilterTypeDef",
-    "ControlMappingFilterTypeDef",
-    "ControlMappingTypeDef",
-    "ControlParameterTypeDef",
-    "ControlSummaryTypeDef",
-    "DomainResourceFilterTypeDef",
-    "DomainSummaryTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FrameworkMappingDetailsTypeDef",
-    "GetControlRequestTypeDef",
-    "GetControlResponseTypeDef",
-    "ImplementationDetailsTypeDef",
-    "ImplementationFilterTypeDef",
-    "ImplementationSummaryTypeDef",
-    "ListCommonControlsRequestTypeDef",
-    "ListCommonControlsResponseTypeDef",
-    "ListControlMappingsRequestTypeDef",
-    "ListControlMappingsResponseTypeDef",
-    "ListControlsRequestTypeDef",
-    "ListControlsResponseTypeDef",
-    "ListDomainsRequestTypeDef",
-    "ListDomainsResponseTypeDef",
-    "ListObjectivesRequestTypeDef",
-    "ListObjectivesResponseTypeDef",
-    "MappingTypeDef",
-    "ObjectiveFilterTypeDef",
-    "ObjectiveResourceFilterTypeDef",
-    "ObjectiveSummaryTypeDef",
-    "RegionConfigurationTypeDef",
-    "RelatedControlMappingDetailsTypeDef",
-    "ResponseMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociatedDomainSummaryTypeDef",
+        "AssociatedObjectiveSummaryTypeDef",
+        "CommonControlFilterTypeDef",
+        "CommonControlMappingDetailsTypeDef",
+        "CommonControlSummaryTypeDef",
+        "ControlFilterTypeDef",
+        "ControlMappingFilterTypeDef",
+        "ControlMappingTypeDef",
+        "ControlParameterTypeDef",
+        "ControlSummaryTypeDef",
+        "DomainResourceFilterTypeDef",
+        "DomainSummaryTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FrameworkMappingDetailsTypeDef",
+        "GetControlRequestTypeDef",
+        "GetControlResponseTypeDef",
+        "ImplementationDetailsTypeDef",
+        "ImplementationFilterTypeDef",
+        "ImplementationSummaryTypeDef",
+        "ListCommonControlsRequestTypeDef",
+        "ListCommonControlsResponseTypeDef",
+        "ListControlMappingsRequestTypeDef",
+        "ListControlMappingsResponseTypeDef",
+        "ListControlsRequestTypeDef",
+        "ListControlsResponseTypeDef",
+        "ListDomainsRequestTypeDef",
+        "ListDomainsResponseTypeDef",
+        "ListObjectivesRequestTypeDef",
+        "ListObjectivesResponseTypeDef",
+        "MappingTypeDef",
+        "ObjectiveFilterTypeDef",
+        "ObjectiveResourceFilterTypeDef",
+        "ObjectiveSummaryTypeDef",
+        "RegionConfigurationTypeDef",
+        "RelatedControlMappingDetailsTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
 
 
 class AssociatedDomainSummaryTypeDef(TypedDict):
@@ -74,6 +75,10 @@ class AssociatedDomainSummaryTypeDef(TypedDict):
 class AssociatedObjectiveSummaryTypeDef(TypedDict):
     Arn: NotRequired[str]
     Name: NotRequired[str]
+
+
+class ObjectiveResourceFilterTypeDef(TypedDict):
+    Arn: NotRequired[str]
 
 
 class CommonControlFilterTypeDef(TypedDict):
@@ -94,6 +99,11 @@ class CommonControlSummaryTypeDef(TypedDict):
     LastUpdateTime: datetime
 
 
+class ImplementationFilterTypeDef(TypedDict):
+    Types: NotRequired[ReadOnly[Sequence[str]]]
+    Identifiers: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ControlFilterTypeDef(TypedDict):
     Implementations: NotRequired[ReadOnly[ImplementationFilterTypeDef]]
 
@@ -104,6 +114,22 @@ class ControlMappingFilterTypeDef(TypedDict):
     MappingTypes: NotRequired[ReadOnly[Sequence[MappingTypeType]]]
 
 
+class FrameworkMappingDetailsTypeDef(TypedDict):
+    Name: str
+    Item: str
+
+
+class RelatedControlMappingDetailsTypeDef(TypedDict):
+    ControlArn: NotRequired[str]
+    RelationType: ControlRelationTypeType
+
+
+class MappingTypeDef(TypedDict):
+    Framework: NotRequired[FrameworkMappingDetailsTypeDef]
+    CommonControl: NotRequired[CommonControlMappingDetailsTypeDef]
+    RelatedControl: NotRequired[RelatedControlMappingDetailsTypeDef]
+
+
 class ControlMappingTypeDef(TypedDict):
     ControlArn: str
     MappingType: MappingTypeType
@@ -112,6 +138,11 @@ class ControlMappingTypeDef(TypedDict):
 
 class ControlParameterTypeDef(TypedDict):
     Name: str
+
+
+class ImplementationSummaryTypeDef(TypedDict):
+    Type: str
+    Identifier: NotRequired[str]
 
 
 class ControlSummaryTypeDef(TypedDict):
@@ -138,13 +169,18 @@ class DomainSummaryTypeDef(TypedDict):
     LastUpdateTime: datetime
 
 
-class FrameworkMappingDetailsTypeDef(TypedDict):
-    Name: str
-    Item: str
-
-
 class GetControlRequestTypeDef(TypedDict):
     ControlArn: str
+
+
+class ImplementationDetailsTypeDef(TypedDict):
+    Type: str
+    Identifier: NotRequired[str]
+
+
+class RegionConfigurationTypeDef(TypedDict):
+    Scope: ControlScopeType
+    DeployableRegions: NotRequired[list[str]]
 
 
 class GetControlResponseTypeDef(TypedDict):
@@ -160,21 +196,6 @@ class GetControlResponseTypeDef(TypedDict):
     CreateTime: NotRequired[datetime]
     GovernedResources: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ImplementationDetailsTypeDef(TypedDict):
-    Type: str
-    Identifier: NotRequired[str]
-
-
-class ImplementationFilterTypeDef(TypedDict):
-    Types: NotRequired[ReadOnly[Sequence[str]]]
-    Identifiers: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ImplementationSummaryTypeDef(TypedDict):
-    Type: str
-    Identifier: NotRequired[str]
 
 
 class ListCommonControlsRequestTypeDef(TypedDict):
@@ -224,30 +245,14 @@ class ListDomainsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListObjectivesRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-    ObjectiveFilter: NotRequired[ReadOnly[ObjectiveFilterTypeDef]]
-
-
-class ListObjectivesResponseTypeDef(TypedDict):
-    Objectives: list[ObjectiveSummaryTypeDef]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MappingTypeDef(TypedDict):
-    Framework: NotRequired[FrameworkMappingDetailsTypeDef]
-    CommonControl: NotRequired[CommonControlMappingDetailsTypeDef]
-    RelatedControl: NotRequired[RelatedControlMappingDetailsTypeDef]
-
-
 class ObjectiveFilterTypeDef(TypedDict):
     Domains: NotRequired[ReadOnly[Sequence[DomainResourceFilterTypeDef]]]
 
 
-class ObjectiveResourceFilterTypeDef(TypedDict):
-    Arn: NotRequired[str]
+class ListObjectivesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    ObjectiveFilter: NotRequired[ReadOnly[ObjectiveFilterTypeDef]]
 
 
 class ObjectiveSummaryTypeDef(TypedDict):
@@ -259,11 +264,7 @@ class ObjectiveSummaryTypeDef(TypedDict):
     LastUpdateTime: datetime
 
 
-class RegionConfigurationTypeDef(TypedDict):
-    Scope: ControlScopeType
-    DeployableRegions: NotRequired[list[str]]
-
-
-class RelatedControlMappingDetailsTypeDef(TypedDict):
-    ControlArn: NotRequired[str]
-    RelationType: ControlRelationTypeType
+class ListObjectivesResponseTypeDef(TypedDict):
+    Objectives: list[ObjectiveSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef

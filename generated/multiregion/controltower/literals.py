@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Control Tower: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BaselineOperationStatusType",
-    "BaselineOperationTypeType",
-    "ControlOperationStatusType",
-    "ControlOperationTypeType",
-    "DriftStatusType",
-    "EnabledBaselineDriftStatusType",
-    "EnablementStatusType",
-    "LandingZoneDriftStatusType",
-    "LandingZoneOperationStatusType",
-    "LandingZoneOperationTypeType",
-    "LandingZoneStatusType",
-    "RemediationTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BaselineOperationStatusType",
+        "BaselineOperationTypeType",
+        "ControlOperationStatusType",
+        "ControlOperationTypeType",
+        "DriftStatusType",
+        "EnabledBaselineDriftStatusType",
+        "EnablementStatusType",
+        "LandingZoneDriftStatusType",
+        "LandingZoneOperationStatusType",
+        "LandingZoneOperationTypeType",
+        "LandingZoneStatusType",
+        "RemediationTypeType",
+    ]
 
 BaselineOperationStatusType = Literal["SUCCEEDED", "FAILED", "IN_PROGRESS"]
 BaselineOperationTypeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -35,98 +35,99 @@ from .literals import (
     RemediationTypeType,
 )
 
-__all__ = [
-    "BaselineOperationTypeDef",
-    "BaselineSummaryTypeDef",
-    "ControlOperationFilterTypeDef",
-    "ControlOperationSummaryTypeDef",
-    "ControlOperationTypeDef",
-    "CreateLandingZoneInputTypeDef",
-    "CreateLandingZoneOutputTypeDef",
-    "DeleteLandingZoneInputTypeDef",
-    "DeleteLandingZoneOutputTypeDef",
-    "DisableBaselineInputTypeDef",
-    "DisableBaselineOutputTypeDef",
-    "DisableControlInputTypeDef",
-    "DisableControlOutputTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "DriftStatusSummaryTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableBaselineInputTypeDef",
-    "EnableBaselineOutputTypeDef",
-    "EnableControlInputTypeDef",
-    "EnableControlOutputTypeDef",
-    "EnabledBaselineDetailsTypeDef",
-    "EnabledBaselineDriftStatusSummaryTypeDef",
-    "EnabledBaselineDriftTypesTypeDef",
-    "EnabledBaselineFilterTypeDef",
-    "EnabledBaselineInheritanceDriftTypeDef",
-    "EnabledBaselineParameterSummaryTypeDef",
-    "EnabledBaselineParameterTypeDef",
-    "EnabledBaselineSummaryTypeDef",
-    "EnabledControlDetailsTypeDef",
-    "EnabledControlDriftTypesTypeDef",
-    "EnabledControlFilterTypeDef",
-    "EnabledControlInheritanceDriftTypeDef",
-    "EnabledControlParameterSummaryTypeDef",
-    "EnabledControlParameterTypeDef",
-    "EnabledControlResourceDriftTypeDef",
-    "EnabledControlSummaryTypeDef",
-    "EnablementStatusSummaryTypeDef",
-    "GetBaselineInputTypeDef",
-    "GetBaselineOperationInputTypeDef",
-    "GetBaselineOperationOutputTypeDef",
-    "GetBaselineOutputTypeDef",
-    "GetControlOperationInputTypeDef",
-    "GetControlOperationOutputTypeDef",
-    "GetEnabledBaselineInputTypeDef",
-    "GetEnabledBaselineOutputTypeDef",
-    "GetEnabledControlInputTypeDef",
-    "GetEnabledControlOutputTypeDef",
-    "GetLandingZoneInputTypeDef",
-    "GetLandingZoneOperationInputTypeDef",
-    "GetLandingZoneOperationOutputTypeDef",
-    "GetLandingZoneOutputTypeDef",
-    "LandingZoneDetailTypeDef",
-    "LandingZoneDriftStatusSummaryTypeDef",
-    "LandingZoneOperationDetailTypeDef",
-    "LandingZoneOperationFilterTypeDef",
-    "LandingZoneOperationSummaryTypeDef",
-    "LandingZoneSummaryTypeDef",
-    "ListBaselinesInputTypeDef",
-    "ListBaselinesOutputTypeDef",
-    "ListControlOperationsInputTypeDef",
-    "ListControlOperationsOutputTypeDef",
-    "ListEnabledBaselinesInputTypeDef",
-    "ListEnabledBaselinesOutputTypeDef",
-    "ListEnabledControlsInputTypeDef",
-    "ListEnabledControlsOutputTypeDef",
-    "ListLandingZoneOperationsInputTypeDef",
-    "ListLandingZoneOperationsOutputTypeDef",
-    "ListLandingZonesInputTypeDef",
-    "ListLandingZonesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "RegionTypeDef",
-    "ResetEnabledBaselineInputTypeDef",
-    "ResetEnabledBaselineOutputTypeDef",
-    "ResetEnabledControlInputTypeDef",
-    "ResetEnabledControlOutputTypeDef",
-    "ResetLandingZoneInputTypeDef",
-    "ResetLandingZoneOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateEnabledBaselineInputTypeDef",
-    "UpdateEnabledBaselineOutputTypeDef",
-    "UpdateEnabledControlInputTypeDef",
-    "UpdateEnabledControlOutputTypeDef",
-    "UpdateLandingZoneInputTypeDef",
-    "UpdateLandingZoneOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BaselineOperationTypeDef",
+        "BaselineSummaryTypeDef",
+        "ControlOperationFilterTypeDef",
+        "ControlOperationSummaryTypeDef",
+        "ControlOperationTypeDef",
+        "CreateLandingZoneInputTypeDef",
+        "CreateLandingZoneOutputTypeDef",
+        "DeleteLandingZoneInputTypeDef",
+        "DeleteLandingZoneOutputTypeDef",
+        "DisableBaselineInputTypeDef",
+        "DisableBaselineOutputTypeDef",
+        "DisableControlInputTypeDef",
+        "DisableControlOutputTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "DriftStatusSummaryTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableBaselineInputTypeDef",
+        "EnableBaselineOutputTypeDef",
+        "EnableControlInputTypeDef",
+        "EnableControlOutputTypeDef",
+        "EnabledBaselineDetailsTypeDef",
+        "EnabledBaselineDriftStatusSummaryTypeDef",
+        "EnabledBaselineDriftTypesTypeDef",
+        "EnabledBaselineFilterTypeDef",
+        "EnabledBaselineInheritanceDriftTypeDef",
+        "EnabledBaselineParameterSummaryTypeDef",
+        "EnabledBaselineParameterTypeDef",
+        "EnabledBaselineSummaryTypeDef",
+        "EnabledControlDetailsTypeDef",
+        "EnabledControlDriftTypesTypeDef",
+        "EnabledControlFilterTypeDef",
+        "EnabledControlInheritanceDriftTypeDef",
+        "EnabledControlParameterSummaryTypeDef",
+        "EnabledControlParameterTypeDef",
+        "EnabledControlResourceDriftTypeDef",
+        "EnabledControlSummaryTypeDef",
+        "EnablementStatusSummaryTypeDef",
+        "GetBaselineInputTypeDef",
+        "GetBaselineOperationInputTypeDef",
+        "GetBaselineOperationOutputTypeDef",
+        "GetBaselineOutputTypeDef",
+        "GetControlOperationInputTypeDef",
+        "GetControlOperationOutputTypeDef",
+        "GetEnabledBaselineInputTypeDef",
+        "GetEnabledBaselineOutputTypeDef",
+        "GetEnabledControlInputTypeDef",
+        "GetEnabledControlOutputTypeDef",
+        "GetLandingZoneInputTypeDef",
+        "GetLandingZoneOperationInputTypeDef",
+        "GetLandingZoneOperationOutputTypeDef",
+        "GetLandingZoneOutputTypeDef",
+        "LandingZoneDetailTypeDef",
+        "LandingZoneDriftStatusSummaryTypeDef",
+        "LandingZoneOperationDetailTypeDef",
+        "LandingZoneOperationFilterTypeDef",
+        "LandingZoneOperationSummaryTypeDef",
+        "LandingZoneSummaryTypeDef",
+        "ListBaselinesInputTypeDef",
+        "ListBaselinesOutputTypeDef",
+        "ListControlOperationsInputTypeDef",
+        "ListControlOperationsOutputTypeDef",
+        "ListEnabledBaselinesInputTypeDef",
+        "ListEnabledBaselinesOutputTypeDef",
+        "ListEnabledControlsInputTypeDef",
+        "ListEnabledControlsOutputTypeDef",
+        "ListLandingZoneOperationsInputTypeDef",
+        "ListLandingZoneOperationsOutputTypeDef",
+        "ListLandingZonesInputTypeDef",
+        "ListLandingZonesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "RegionTypeDef",
+        "ResetEnabledBaselineInputTypeDef",
+        "ResetEnabledBaselineOutputTypeDef",
+        "ResetEnabledControlInputTypeDef",
+        "ResetEnabledControlOutputTypeDef",
+        "ResetLandingZoneInputTypeDef",
+        "ResetLandingZoneOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateEnabledBaselineInputTypeDef",
+        "UpdateEnabledBaselineOutputTypeDef",
+        "UpdateEnabledControlInputTypeDef",
+        "UpdateEnabledControlOutputTypeDef",
+        "UpdateLandingZoneInputTypeDef",
+        "UpdateLandingZoneOutputTypeDef",
+    ]
 
 
 class BaselineOperationTypeDef(TypedDict):
@@ -218,9 +219,27 @@ class DisableControlOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EnabledControlInheritanceDriftTypeDef(TypedDict):
+    status: NotRequired[DriftStatusType]
+
+
+class EnabledControlResourceDriftTypeDef(TypedDict):
+    status: NotRequired[DriftStatusType]
+
+
+class EnabledControlDriftTypesTypeDef(TypedDict):
+    inheritance: NotRequired[EnabledControlInheritanceDriftTypeDef]
+    resource: NotRequired[EnabledControlResourceDriftTypeDef]
+
+
 class DriftStatusSummaryTypeDef(TypedDict):
     driftStatus: NotRequired[DriftStatusType]
     types: NotRequired[EnabledControlDriftTypesTypeDef]
+
+
+class EnabledBaselineParameterTypeDef(TypedDict):
+    key: str
+    value: ReadOnly[DocumentValue]
 
 
 class EnableBaselineInputTypeDef(TypedDict):
@@ -237,6 +256,11 @@ class EnableBaselineOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EnabledControlParameterTypeDef(TypedDict):
+    key: str
+    value: ReadOnly[DocumentValue]
+
+
 class EnableControlInputTypeDef(TypedDict):
     controlIdentifier: str
     targetIdentifier: str
@@ -250,6 +274,28 @@ class EnableControlOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EnabledBaselineInheritanceDriftTypeDef(TypedDict):
+    status: NotRequired[EnabledBaselineDriftStatusType]
+
+
+class EnabledBaselineDriftTypesTypeDef(TypedDict):
+    inheritance: NotRequired[EnabledBaselineInheritanceDriftTypeDef]
+
+
+class EnabledBaselineDriftStatusSummaryTypeDef(TypedDict):
+    types: NotRequired[EnabledBaselineDriftTypesTypeDef]
+
+
+class EnabledBaselineParameterSummaryTypeDef(TypedDict):
+    key: str
+    value: DocumentOutputValue
+
+
+class EnablementStatusSummaryTypeDef(TypedDict):
+    status: NotRequired[EnablementStatusType]
+    lastOperationIdentifier: NotRequired[str]
+
+
 class EnabledBaselineDetailsTypeDef(TypedDict):
     arn: str
     baselineIdentifier: str
@@ -259,14 +305,6 @@ class EnabledBaselineDetailsTypeDef(TypedDict):
     parentIdentifier: NotRequired[str]
     statusSummary: EnablementStatusSummaryTypeDef
     parameters: NotRequired[list[EnabledBaselineParameterSummaryTypeDef]]
-
-
-class EnabledBaselineDriftStatusSummaryTypeDef(TypedDict):
-    types: NotRequired[EnabledBaselineDriftTypesTypeDef]
-
-
-class EnabledBaselineDriftTypesTypeDef(TypedDict):
-    inheritance: NotRequired[EnabledBaselineInheritanceDriftTypeDef]
 
 
 class EnabledBaselineFilterTypeDef(TypedDict):
@@ -279,20 +317,6 @@ class EnabledBaselineFilterTypeDef(TypedDict):
     ]
 
 
-class EnabledBaselineInheritanceDriftTypeDef(TypedDict):
-    status: NotRequired[EnabledBaselineDriftStatusType]
-
-
-class EnabledBaselineParameterSummaryTypeDef(TypedDict):
-    key: str
-    value: DocumentOutputValue
-
-
-class EnabledBaselineParameterTypeDef(TypedDict):
-    key: str
-    value: ReadOnly[DocumentValue]
-
-
 class EnabledBaselineSummaryTypeDef(TypedDict):
     arn: str
     baselineIdentifier: str
@@ -301,6 +325,15 @@ class EnabledBaselineSummaryTypeDef(TypedDict):
     targetIdentifier: str
     parentIdentifier: NotRequired[str]
     statusSummary: EnablementStatusSummaryTypeDef
+
+
+class EnabledControlParameterSummaryTypeDef(TypedDict):
+    key: str
+    value: DocumentOutputValue
+
+
+class RegionTypeDef(TypedDict):
+    name: NotRequired[str]
 
 
 class EnabledControlDetailsTypeDef(TypedDict):
@@ -314,11 +347,6 @@ class EnabledControlDetailsTypeDef(TypedDict):
     parameters: NotRequired[list[EnabledControlParameterSummaryTypeDef]]
 
 
-class EnabledControlDriftTypesTypeDef(TypedDict):
-    inheritance: NotRequired[EnabledControlInheritanceDriftTypeDef]
-    resource: NotRequired[EnabledControlResourceDriftTypeDef]
-
-
 class EnabledControlFilterTypeDef(TypedDict):
     controlIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
     statuses: NotRequired[ReadOnly[Sequence[EnablementStatusType]]]
@@ -328,24 +356,6 @@ class EnabledControlFilterTypeDef(TypedDict):
     resourceDriftStatuses: NotRequired[ReadOnly[Sequence[DriftStatusType]]]
 
 
-class EnabledControlInheritanceDriftTypeDef(TypedDict):
-    status: NotRequired[DriftStatusType]
-
-
-class EnabledControlParameterSummaryTypeDef(TypedDict):
-    key: str
-    value: DocumentOutputValue
-
-
-class EnabledControlParameterTypeDef(TypedDict):
-    key: str
-    value: ReadOnly[DocumentValue]
-
-
-class EnabledControlResourceDriftTypeDef(TypedDict):
-    status: NotRequired[DriftStatusType]
-
-
 class EnabledControlSummaryTypeDef(TypedDict):
     arn: NotRequired[str]
     controlIdentifier: NotRequired[str]
@@ -353,11 +363,6 @@ class EnabledControlSummaryTypeDef(TypedDict):
     statusSummary: NotRequired[EnablementStatusSummaryTypeDef]
     driftStatusSummary: NotRequired[DriftStatusSummaryTypeDef]
     parentIdentifier: NotRequired[str]
-
-
-class EnablementStatusSummaryTypeDef(TypedDict):
-    status: NotRequired[EnablementStatusType]
-    lastOperationIdentifier: NotRequired[str]
 
 
 class GetBaselineInputTypeDef(TypedDict):
@@ -415,14 +420,22 @@ class GetLandingZoneOperationInputTypeDef(TypedDict):
     operationIdentifier: str
 
 
+class LandingZoneOperationDetailTypeDef(TypedDict):
+    operationType: NotRequired[LandingZoneOperationTypeType]
+    operationIdentifier: NotRequired[str]
+    status: NotRequired[LandingZoneOperationStatusType]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    statusMessage: NotRequired[str]
+
+
 class GetLandingZoneOperationOutputTypeDef(TypedDict):
     operationDetails: LandingZoneOperationDetailTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GetLandingZoneOutputTypeDef(TypedDict):
-    landingZone: LandingZoneDetailTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
+class LandingZoneDriftStatusSummaryTypeDef(TypedDict):
+    status: NotRequired[LandingZoneDriftStatusType]
 
 
 class LandingZoneDetailTypeDef(TypedDict):
@@ -435,17 +448,9 @@ class LandingZoneDetailTypeDef(TypedDict):
     manifest: DocumentOutputValue
 
 
-class LandingZoneDriftStatusSummaryTypeDef(TypedDict):
-    status: NotRequired[LandingZoneDriftStatusType]
-
-
-class LandingZoneOperationDetailTypeDef(TypedDict):
-    operationType: NotRequired[LandingZoneOperationTypeType]
-    operationIdentifier: NotRequired[str]
-    status: NotRequired[LandingZoneOperationStatusType]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    statusMessage: NotRequired[str]
+class GetLandingZoneOutputTypeDef(TypedDict):
+    landingZone: LandingZoneDetailTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class LandingZoneOperationFilterTypeDef(TypedDict):
@@ -543,10 +548,6 @@ class ListTagsForResourceInputTypeDef(TypedDict):
 class ListTagsForResourceOutputTypeDef(TypedDict):
     tags: dict[str, str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RegionTypeDef(TypedDict):
-    name: NotRequired[str]
 
 
 class ResetEnabledBaselineInputTypeDef(TypedDict):

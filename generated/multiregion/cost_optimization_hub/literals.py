@@ -2,24 +2,25 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Cost Optimization Hub: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionTypeType",
-    "AllocationStrategyType",
-    "Ec2AutoScalingGroupTypeType",
-    "EnrollmentStatusType",
-    "GranularityTypeType",
-    "ImplementationEffortType",
-    "MemberAccountDiscountVisibilityType",
-    "OrderType",
-    "PaymentOptionType",
-    "ResourceTypeType",
-    "SavingsEstimationModeType",
-    "SourceType",
-    "SummaryMetricsType",
-    "TermType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionTypeType",
+        "AllocationStrategyType",
+        "Ec2AutoScalingGroupTypeType",
+        "EnrollmentStatusType",
+        "GranularityTypeType",
+        "ImplementationEffortType",
+        "MemberAccountDiscountVisibilityType",
+        "OrderType",
+        "PaymentOptionType",
+        "ResourceTypeType",
+        "SavingsEstimationModeType",
+        "SourceType",
+        "SummaryMetricsType",
+        "TermType",
+    ]
 
 ActionTypeType = Literal[
     "Rightsize",

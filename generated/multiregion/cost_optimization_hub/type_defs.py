@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -35,89 +35,90 @@ from .literals import (
     TermType,
 )
 
-__all__ = [
-    "AccountEnrollmentStatusTypeDef",
-    "AuroraDbClusterStorageConfigurationTypeDef",
-    "AuroraDbClusterStorageTypeDef",
-    "BlockStoragePerformanceConfigurationTypeDef",
-    "ComputeConfigurationTypeDef",
-    "ComputeSavingsPlansConfigurationTypeDef",
-    "ComputeSavingsPlansTypeDef",
-    "DbInstanceConfigurationTypeDef",
-    "DynamoDbReservedCapacityConfigurationTypeDef",
-    "DynamoDbReservedCapacityTypeDef",
-    "EbsVolumeConfigurationTypeDef",
-    "EbsVolumeTypeDef",
-    "Ec2AutoScalingGroupConfigurationTypeDef",
-    "Ec2AutoScalingGroupTypeDef",
-    "Ec2InstanceConfigurationTypeDef",
-    "Ec2InstanceSavingsPlansConfigurationTypeDef",
-    "Ec2InstanceSavingsPlansTypeDef",
-    "Ec2InstanceTypeDef",
-    "Ec2ReservedInstancesConfigurationTypeDef",
-    "Ec2ReservedInstancesTypeDef",
-    "EcsServiceConfigurationTypeDef",
-    "EcsServiceTypeDef",
-    "EfficiencyMetricsByGroupTypeDef",
-    "ElastiCacheReservedInstancesConfigurationTypeDef",
-    "ElastiCacheReservedInstancesTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EstimatedDiscountsTypeDef",
-    "FilterTypeDef",
-    "GetPreferencesResponseTypeDef",
-    "GetRecommendationRequestTypeDef",
-    "GetRecommendationResponseTypeDef",
-    "InstanceConfigurationTypeDef",
-    "LambdaFunctionConfigurationTypeDef",
-    "LambdaFunctionTypeDef",
-    "ListEfficiencyMetricsRequestTypeDef",
-    "ListEfficiencyMetricsResponseTypeDef",
-    "ListEnrollmentStatusesRequestTypeDef",
-    "ListEnrollmentStatusesResponseTypeDef",
-    "ListRecommendationSummariesRequestTypeDef",
-    "ListRecommendationSummariesResponseTypeDef",
-    "ListRecommendationsRequestTypeDef",
-    "ListRecommendationsResponseTypeDef",
-    "MemoryDbReservedInstancesConfigurationTypeDef",
-    "MemoryDbReservedInstancesTypeDef",
-    "MetricsByTimeTypeDef",
-    "MixedInstanceConfigurationTypeDef",
-    "NatGatewayConfigurationTypeDef",
-    "NatGatewayTypeDef",
-    "OpenSearchReservedInstancesConfigurationTypeDef",
-    "OpenSearchReservedInstancesTypeDef",
-    "OrderByTypeDef",
-    "PreferredCommitmentTypeDef",
-    "RdsDbInstanceConfigurationTypeDef",
-    "RdsDbInstanceStorageConfigurationTypeDef",
-    "RdsDbInstanceStorageTypeDef",
-    "RdsDbInstanceTypeDef",
-    "RdsReservedInstancesConfigurationTypeDef",
-    "RdsReservedInstancesTypeDef",
-    "RecommendationSummaryTypeDef",
-    "RecommendationTypeDef",
-    "RedshiftReservedInstancesConfigurationTypeDef",
-    "RedshiftReservedInstancesTypeDef",
-    "ReservedInstancesCostCalculationTypeDef",
-    "ReservedInstancesPricingTypeDef",
-    "ResourceCostCalculationTypeDef",
-    "ResourceDetailsTypeDef",
-    "ResourcePricingTypeDef",
-    "ResponseMetadataTypeDef",
-    "SageMakerSavingsPlansConfigurationTypeDef",
-    "SageMakerSavingsPlansTypeDef",
-    "SavingsPlansCostCalculationTypeDef",
-    "SavingsPlansPricingTypeDef",
-    "StorageConfigurationTypeDef",
-    "SummaryMetricsResultTypeDef",
-    "TagTypeDef",
-    "TimePeriodTypeDef",
-    "UpdateEnrollmentStatusRequestTypeDef",
-    "UpdateEnrollmentStatusResponseTypeDef",
-    "UpdatePreferencesRequestTypeDef",
-    "UpdatePreferencesResponseTypeDef",
-    "UsageTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountEnrollmentStatusTypeDef",
+        "AuroraDbClusterStorageConfigurationTypeDef",
+        "AuroraDbClusterStorageTypeDef",
+        "BlockStoragePerformanceConfigurationTypeDef",
+        "ComputeConfigurationTypeDef",
+        "ComputeSavingsPlansConfigurationTypeDef",
+        "ComputeSavingsPlansTypeDef",
+        "DbInstanceConfigurationTypeDef",
+        "DynamoDbReservedCapacityConfigurationTypeDef",
+        "DynamoDbReservedCapacityTypeDef",
+        "EbsVolumeConfigurationTypeDef",
+        "EbsVolumeTypeDef",
+        "Ec2AutoScalingGroupConfigurationTypeDef",
+        "Ec2AutoScalingGroupTypeDef",
+        "Ec2InstanceConfigurationTypeDef",
+        "Ec2InstanceSavingsPlansConfigurationTypeDef",
+        "Ec2InstanceSavingsPlansTypeDef",
+        "Ec2InstanceTypeDef",
+        "Ec2ReservedInstancesConfigurationTypeDef",
+        "Ec2ReservedInstancesTypeDef",
+        "EcsServiceConfigurationTypeDef",
+        "EcsServiceTypeDef",
+        "EfficiencyMetricsByGroupTypeDef",
+        "ElastiCacheReservedInstancesConfigurationTypeDef",
+        "ElastiCacheReservedInstancesTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EstimatedDiscountsTypeDef",
+        "FilterTypeDef",
+        "GetPreferencesResponseTypeDef",
+        "GetRecommendationRequestTypeDef",
+        "GetRecommendationResponseTypeDef",
+        "InstanceConfigurationTypeDef",
+        "LambdaFunctionConfigurationTypeDef",
+        "LambdaFunctionTypeDef",
+        "ListEfficiencyMetricsRequestTypeDef",
+        "ListEfficiencyMetricsResponseTypeDef",
+        "ListEnrollmentStatusesRequestTypeDef",
+        "ListEnrollmentStatusesResponseTypeDef",
+        "ListRecommendationSummariesRequestTypeDef",
+        "ListRecommendationSummariesResponseTypeDef",
+        "ListRecommendationsRequestTypeDef",
+        "ListRecommendationsResponseTypeDef",
+        "MemoryDbReservedInstancesConfigurationTypeDef",
+        "MemoryDbReservedInstancesTypeDef",
+        "MetricsByTimeTypeDef",
+        "MixedInstanceConfigurationTypeDef",
+        "NatGatewayConfigurationTypeDef",
+        "NatGatewayTypeDef",
+        "OpenSearchReservedInstancesConfigurationTypeDef",
+        "OpenSearchReservedInstancesTypeDef",
+        "OrderByTypeDef",
+        "PreferredCommitmentTypeDef",
+        "RdsDbInstanceConfigurationTypeDef",
+        "RdsDbInstanceStorageConfigurationTypeDef",
+        "RdsDbInstanceStorageTypeDef",
+        "RdsDbInstanceTypeDef",
+        "RdsReservedInstancesConfigurationTypeDef",
+        "RdsReservedInstancesTypeDef",
+        "RecommendationSummaryTypeDef",
+        "RecommendationTypeDef",
+        "RedshiftReservedInstancesConfigurationTypeDef",
+        "RedshiftReservedInstancesTypeDef",
+        "ReservedInstancesCostCalculationTypeDef",
+        "ReservedInstancesPricingTypeDef",
+        "ResourceCostCalculationTypeDef",
+        "ResourceDetailsTypeDef",
+        "ResourcePricingTypeDef",
+        "ResponseMetadataTypeDef",
+        "SageMakerSavingsPlansConfigurationTypeDef",
+        "SageMakerSavingsPlansTypeDef",
+        "SavingsPlansCostCalculationTypeDef",
+        "SavingsPlansPricingTypeDef",
+        "StorageConfigurationTypeDef",
+        "SummaryMetricsResultTypeDef",
+        "TagTypeDef",
+        "TimePeriodTypeDef",
+        "UpdateEnrollmentStatusRequestTypeDef",
+        "UpdateEnrollmentStatusResponseTypeDef",
+        "UpdatePreferencesRequestTypeDef",
+        "UpdatePreferencesResponseTypeDef",
+        "UsageTypeDef",
+    ]
 
 
 class AccountEnrollmentStatusTypeDef(TypedDict):
@@ -129,6 +130,32 @@ class AccountEnrollmentStatusTypeDef(TypedDict):
 
 class AuroraDbClusterStorageConfigurationTypeDef(TypedDict):
     storageType: NotRequired[str]
+
+
+class EstimatedDiscountsTypeDef(TypedDict):
+    savingsPlansDiscount: NotRequired[float]
+    reservedInstancesDiscount: NotRequired[float]
+    otherDiscount: NotRequired[float]
+
+
+class ResourcePricingTypeDef(TypedDict):
+    estimatedCostBeforeDiscounts: NotRequired[float]
+    estimatedNetUnusedAmortizedCommitments: NotRequired[float]
+    estimatedDiscounts: NotRequired[EstimatedDiscountsTypeDef]
+    estimatedCostAfterDiscounts: NotRequired[float]
+
+
+class UsageTypeDef(TypedDict):
+    usageType: NotRequired[str]
+    usageAmount: NotRequired[float]
+    operation: NotRequired[str]
+    productCode: NotRequired[str]
+    unit: NotRequired[str]
+
+
+class ResourceCostCalculationTypeDef(TypedDict):
+    usages: NotRequired[list[UsageTypeDef]]
+    pricing: NotRequired[ResourcePricingTypeDef]
 
 
 class AuroraDbClusterStorageTypeDef(TypedDict):
@@ -155,6 +182,17 @@ class ComputeSavingsPlansConfigurationTypeDef(TypedDict):
     hourlyCommitment: NotRequired[str]
 
 
+class SavingsPlansPricingTypeDef(TypedDict):
+    monthlySavingsPlansEligibleCost: NotRequired[float]
+    estimatedMonthlyCommitment: NotRequired[float]
+    savingsPercentage: NotRequired[float]
+    estimatedOnDemandCost: NotRequired[float]
+
+
+class SavingsPlansCostCalculationTypeDef(TypedDict):
+    pricing: NotRequired[SavingsPlansPricingTypeDef]
+
+
 class ComputeSavingsPlansTypeDef(TypedDict):
     configuration: NotRequired[ComputeSavingsPlansConfigurationTypeDef]
     costCalculation: NotRequired[SavingsPlansCostCalculationTypeDef]
@@ -176,9 +214,25 @@ class DynamoDbReservedCapacityConfigurationTypeDef(TypedDict):
     capacityUnits: NotRequired[str]
 
 
+class ReservedInstancesPricingTypeDef(TypedDict):
+    estimatedOnDemandCost: NotRequired[float]
+    monthlyReservationEligibleCost: NotRequired[float]
+    savingsPercentage: NotRequired[float]
+    estimatedMonthlyAmortizedReservationCost: NotRequired[float]
+
+
+class ReservedInstancesCostCalculationTypeDef(TypedDict):
+    pricing: NotRequired[ReservedInstancesPricingTypeDef]
+
+
 class DynamoDbReservedCapacityTypeDef(TypedDict):
     configuration: NotRequired[DynamoDbReservedCapacityConfigurationTypeDef]
     costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
+
+
+class StorageConfigurationTypeDef(TypedDict):
+    type: NotRequired[str]
+    sizeInGb: NotRequired[float]
 
 
 class EbsVolumeConfigurationTypeDef(TypedDict):
@@ -190,6 +244,14 @@ class EbsVolumeConfigurationTypeDef(TypedDict):
 class EbsVolumeTypeDef(TypedDict):
     configuration: NotRequired[EbsVolumeConfigurationTypeDef]
     costCalculation: NotRequired[ResourceCostCalculationTypeDef]
+
+
+class InstanceConfigurationTypeDef(TypedDict):
+    type: NotRequired[str]
+
+
+class MixedInstanceConfigurationTypeDef(TypedDict):
+    type: NotRequired[str]
 
 
 class Ec2AutoScalingGroupConfigurationTypeDef(TypedDict):
@@ -260,6 +322,13 @@ class EcsServiceTypeDef(TypedDict):
     costCalculation: NotRequired[ResourceCostCalculationTypeDef]
 
 
+class MetricsByTimeTypeDef(TypedDict):
+    score: NotRequired[float]
+    savings: NotRequired[float]
+    spend: NotRequired[float]
+    timestamp: NotRequired[str]
+
+
 class EfficiencyMetricsByGroupTypeDef(TypedDict):
     metricsByTime: NotRequired[list[MetricsByTimeTypeDef]]
     group: NotRequired[str]
@@ -287,10 +356,9 @@ class ElastiCacheReservedInstancesTypeDef(TypedDict):
     costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
 
 
-class EstimatedDiscountsTypeDef(TypedDict):
-    savingsPlansDiscount: NotRequired[float]
-    reservedInstancesDiscount: NotRequired[float]
-    otherDiscount: NotRequired[float]
+class TagTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
 
 
 class FilterTypeDef(TypedDict):
@@ -307,6 +375,11 @@ class FilterTypeDef(TypedDict):
     recommendationIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class PreferredCommitmentTypeDef(TypedDict):
+    term: NotRequired[TermType]
+    paymentOption: NotRequired[PaymentOptionType]
+
+
 class GetPreferencesResponseTypeDef(TypedDict):
     savingsEstimationMode: NotRequired[SavingsEstimationModeType]
     memberAccountDiscountVisibility: NotRequired[MemberAccountDiscountVisibilityType]
@@ -316,6 +389,168 @@ class GetPreferencesResponseTypeDef(TypedDict):
 
 class GetRecommendationRequestTypeDef(TypedDict):
     recommendationId: str
+
+
+class LambdaFunctionConfigurationTypeDef(TypedDict):
+    compute: NotRequired[ComputeConfigurationTypeDef]
+
+
+class LambdaFunctionTypeDef(TypedDict):
+    configuration: NotRequired[LambdaFunctionConfigurationTypeDef]
+    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
+
+
+class MemoryDbReservedInstancesConfigurationTypeDef(TypedDict):
+    accountScope: NotRequired[str]
+    service: NotRequired[str]
+    term: NotRequired[str]
+    paymentOption: NotRequired[str]
+    reservedInstancesRegion: NotRequired[str]
+    upfrontCost: NotRequired[str]
+    monthlyRecurringCost: NotRequired[str]
+    normalizedUnitsToPurchase: NotRequired[str]
+    numberOfInstancesToPurchase: NotRequired[str]
+    instanceType: NotRequired[str]
+    instanceFamily: NotRequired[str]
+    sizeFlexEligible: NotRequired[bool]
+    currentGeneration: NotRequired[str]
+
+
+class MemoryDbReservedInstancesTypeDef(TypedDict):
+    configuration: NotRequired[MemoryDbReservedInstancesConfigurationTypeDef]
+    costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
+
+
+class NatGatewayConfigurationTypeDef(TypedDict):
+    activeConnectionCount: NotRequired[int]
+    packetsInFromSource: NotRequired[int]
+    packetsInFromDestination: NotRequired[int]
+
+
+class NatGatewayTypeDef(TypedDict):
+    configuration: NotRequired[NatGatewayConfigurationTypeDef]
+    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
+
+
+class OpenSearchReservedInstancesConfigurationTypeDef(TypedDict):
+    accountScope: NotRequired[str]
+    service: NotRequired[str]
+    term: NotRequired[str]
+    paymentOption: NotRequired[str]
+    reservedInstancesRegion: NotRequired[str]
+    upfrontCost: NotRequired[str]
+    monthlyRecurringCost: NotRequired[str]
+    normalizedUnitsToPurchase: NotRequired[str]
+    numberOfInstancesToPurchase: NotRequired[str]
+    instanceType: NotRequired[str]
+    currentGeneration: NotRequired[str]
+    sizeFlexEligible: NotRequired[bool]
+
+
+class OpenSearchReservedInstancesTypeDef(TypedDict):
+    configuration: NotRequired[OpenSearchReservedInstancesConfigurationTypeDef]
+    costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
+
+
+class RdsDbInstanceStorageConfigurationTypeDef(TypedDict):
+    storageType: NotRequired[str]
+    allocatedStorageInGb: NotRequired[float]
+    iops: NotRequired[float]
+    storageThroughput: NotRequired[float]
+
+
+class RdsDbInstanceStorageTypeDef(TypedDict):
+    configuration: NotRequired[RdsDbInstanceStorageConfigurationTypeDef]
+    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
+
+
+class RdsDbInstanceConfigurationTypeDef(TypedDict):
+    instance: NotRequired[DbInstanceConfigurationTypeDef]
+
+
+class RdsDbInstanceTypeDef(TypedDict):
+    configuration: NotRequired[RdsDbInstanceConfigurationTypeDef]
+    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
+
+
+class RdsReservedInstancesConfigurationTypeDef(TypedDict):
+    accountScope: NotRequired[str]
+    service: NotRequired[str]
+    term: NotRequired[str]
+    paymentOption: NotRequired[str]
+    reservedInstancesRegion: NotRequired[str]
+    upfrontCost: NotRequired[str]
+    monthlyRecurringCost: NotRequired[str]
+    normalizedUnitsToPurchase: NotRequired[str]
+    numberOfInstancesToPurchase: NotRequired[str]
+    instanceFamily: NotRequired[str]
+    instanceType: NotRequired[str]
+    sizeFlexEligible: NotRequired[bool]
+    currentGeneration: NotRequired[str]
+    licenseModel: NotRequired[str]
+    databaseEdition: NotRequired[str]
+    databaseEngine: NotRequired[str]
+    deploymentOption: NotRequired[str]
+
+
+class RdsReservedInstancesTypeDef(TypedDict):
+    configuration: NotRequired[RdsReservedInstancesConfigurationTypeDef]
+    costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
+
+
+class RedshiftReservedInstancesConfigurationTypeDef(TypedDict):
+    accountScope: NotRequired[str]
+    service: NotRequired[str]
+    term: NotRequired[str]
+    paymentOption: NotRequired[str]
+    reservedInstancesRegion: NotRequired[str]
+    upfrontCost: NotRequired[str]
+    monthlyRecurringCost: NotRequired[str]
+    normalizedUnitsToPurchase: NotRequired[str]
+    numberOfInstancesToPurchase: NotRequired[str]
+    instanceFamily: NotRequired[str]
+    instanceType: NotRequired[str]
+    sizeFlexEligible: NotRequired[bool]
+    currentGeneration: NotRequired[str]
+
+
+class RedshiftReservedInstancesTypeDef(TypedDict):
+    configuration: NotRequired[RedshiftReservedInstancesConfigurationTypeDef]
+    costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
+
+
+class SageMakerSavingsPlansConfigurationTypeDef(TypedDict):
+    accountScope: NotRequired[str]
+    term: NotRequired[str]
+    paymentOption: NotRequired[str]
+    hourlyCommitment: NotRequired[str]
+
+
+class SageMakerSavingsPlansTypeDef(TypedDict):
+    configuration: NotRequired[SageMakerSavingsPlansConfigurationTypeDef]
+    costCalculation: NotRequired[SavingsPlansCostCalculationTypeDef]
+
+
+class ResourceDetailsTypeDef(TypedDict):
+    lambdaFunction: NotRequired[LambdaFunctionTypeDef]
+    ecsService: NotRequired[EcsServiceTypeDef]
+    ec2Instance: NotRequired[Ec2InstanceTypeDef]
+    ebsVolume: NotRequired[EbsVolumeTypeDef]
+    ec2AutoScalingGroup: NotRequired[Ec2AutoScalingGroupTypeDef]
+    ec2ReservedInstances: NotRequired[Ec2ReservedInstancesTypeDef]
+    rdsReservedInstances: NotRequired[RdsReservedInstancesTypeDef]
+    elastiCacheReservedInstances: NotRequired[ElastiCacheReservedInstancesTypeDef]
+    openSearchReservedInstances: NotRequired[OpenSearchReservedInstancesTypeDef]
+    redshiftReservedInstances: NotRequired[RedshiftReservedInstancesTypeDef]
+    ec2InstanceSavingsPlans: NotRequired[Ec2InstanceSavingsPlansTypeDef]
+    computeSavingsPlans: NotRequired[ComputeSavingsPlansTypeDef]
+    sageMakerSavingsPlans: NotRequired[SageMakerSavingsPlansTypeDef]
+    rdsDbInstance: NotRequired[RdsDbInstanceTypeDef]
+    rdsDbInstanceStorage: NotRequired[RdsDbInstanceStorageTypeDef]
+    auroraDbClusterStorage: NotRequired[AuroraDbClusterStorageTypeDef]
+    dynamoDbReservedCapacity: NotRequired[DynamoDbReservedCapacityTypeDef]
+    memoryDbReservedInstances: NotRequired[MemoryDbReservedInstancesTypeDef]
+    natGateway: NotRequired[NatGatewayTypeDef]
 
 
 class GetRecommendationResponseTypeDef(TypedDict):
@@ -345,17 +580,14 @@ class GetRecommendationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InstanceConfigurationTypeDef(TypedDict):
-    type: NotRequired[str]
+class OrderByTypeDef(TypedDict):
+    dimension: NotRequired[str]
+    order: NotRequired[OrderType]
 
 
-class LambdaFunctionConfigurationTypeDef(TypedDict):
-    compute: NotRequired[ComputeConfigurationTypeDef]
-
-
-class LambdaFunctionTypeDef(TypedDict):
-    configuration: NotRequired[LambdaFunctionConfigurationTypeDef]
-    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
+class TimePeriodTypeDef(TypedDict):
+    start: str
+    end: str
 
 
 class ListEfficiencyMetricsRequestTypeDef(TypedDict):
@@ -395,6 +627,16 @@ class ListRecommendationSummariesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class RecommendationSummaryTypeDef(TypedDict):
+    group: NotRequired[str]
+    estimatedMonthlySavings: NotRequired[float]
+    recommendationCount: NotRequired[int]
+
+
+class SummaryMetricsResultTypeDef(TypedDict):
+    savingsPercentage: NotRequired[str]
+
+
 class ListRecommendationSummariesResponseTypeDef(TypedDict):
     estimatedTotalDedupedSavings: NotRequired[float]
     items: NotRequired[list[RecommendationSummaryTypeDef]]
@@ -411,137 +653,6 @@ class ListRecommendationsRequestTypeDef(TypedDict):
     includeAllRecommendations: NotRequired[bool]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
-
-
-class ListRecommendationsResponseTypeDef(TypedDict):
-    items: NotRequired[list[RecommendationTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MemoryDbReservedInstancesConfigurationTypeDef(TypedDict):
-    accountScope: NotRequired[str]
-    service: NotRequired[str]
-    term: NotRequired[str]
-    paymentOption: NotRequired[str]
-    reservedInstancesRegion: NotRequired[str]
-    upfrontCost: NotRequired[str]
-    monthlyRecurringCost: NotRequired[str]
-    normalizedUnitsToPurchase: NotRequired[str]
-    numberOfInstancesToPurchase: NotRequired[str]
-    instanceType: NotRequired[str]
-    instanceFamily: NotRequired[str]
-    sizeFlexEligible: NotRequired[bool]
-    currentGeneration: NotRequired[str]
-
-
-class MemoryDbReservedInstancesTypeDef(TypedDict):
-    configuration: NotRequired[MemoryDbReservedInstancesConfigurationTypeDef]
-    costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
-
-
-class MetricsByTimeTypeDef(TypedDict):
-    score: NotRequired[float]
-    savings: NotRequired[float]
-    spend: NotRequired[float]
-    timestamp: NotRequired[str]
-
-
-class MixedInstanceConfigurationTypeDef(TypedDict):
-    type: NotRequired[str]
-
-
-class NatGatewayConfigurationTypeDef(TypedDict):
-    activeConnectionCount: NotRequired[int]
-    packetsInFromSource: NotRequired[int]
-    packetsInFromDestination: NotRequired[int]
-
-
-class NatGatewayTypeDef(TypedDict):
-    configuration: NotRequired[NatGatewayConfigurationTypeDef]
-    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
-
-
-class OpenSearchReservedInstancesConfigurationTypeDef(TypedDict):
-    accountScope: NotRequired[str]
-    service: NotRequired[str]
-    term: NotRequired[str]
-    paymentOption: NotRequired[str]
-    reservedInstancesRegion: NotRequired[str]
-    upfrontCost: NotRequired[str]
-    monthlyRecurringCost: NotRequired[str]
-    normalizedUnitsToPurchase: NotRequired[str]
-    numberOfInstancesToPurchase: NotRequired[str]
-    instanceType: NotRequired[str]
-    currentGeneration: NotRequired[str]
-    sizeFlexEligible: NotRequired[bool]
-
-
-class OpenSearchReservedInstancesTypeDef(TypedDict):
-    configuration: NotRequired[OpenSearchReservedInstancesConfigurationTypeDef]
-    costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
-
-
-class OrderByTypeDef(TypedDict):
-    dimension: NotRequired[str]
-    order: NotRequired[OrderType]
-
-
-class PreferredCommitmentTypeDef(TypedDict):
-    term: NotRequired[TermType]
-    paymentOption: NotRequired[PaymentOptionType]
-
-
-class RdsDbInstanceConfigurationTypeDef(TypedDict):
-    instance: NotRequired[DbInstanceConfigurationTypeDef]
-
-
-class RdsDbInstanceStorageConfigurationTypeDef(TypedDict):
-    storageType: NotRequired[str]
-    allocatedStorageInGb: NotRequired[float]
-    iops: NotRequired[float]
-    storageThroughput: NotRequired[float]
-
-
-class RdsDbInstanceStorageTypeDef(TypedDict):
-    configuration: NotRequired[RdsDbInstanceStorageConfigurationTypeDef]
-    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
-
-
-class RdsDbInstanceTypeDef(TypedDict):
-    configuration: NotRequired[RdsDbInstanceConfigurationTypeDef]
-    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
-
-
-class RdsReservedInstancesConfigurationTypeDef(TypedDict):
-    accountScope: NotRequired[str]
-    service: NotRequired[str]
-    term: NotRequired[str]
-    paymentOption: NotRequired[str]
-    reservedInstancesRegion: NotRequired[str]
-    upfrontCost: NotRequired[str]
-    monthlyRecurringCost: NotRequired[str]
-    normalizedUnitsToPurchase: NotRequired[str]
-    numberOfInstancesToPurchase: NotRequired[str]
-    instanceFamily: NotRequired[str]
-    instanceType: NotRequired[str]
-    sizeFlexEligible: NotRequired[bool]
-    currentGeneration: NotRequired[str]
-    licenseModel: NotRequired[str]
-    databaseEdition: NotRequired[str]
-    databaseEngine: NotRequired[str]
-    deploymentOption: NotRequired[str]
-
-
-class RdsReservedInstancesTypeDef(TypedDict):
-    configuration: NotRequired[RdsReservedInstancesConfigurationTypeDef]
-    costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
-
-
-class RecommendationSummaryTypeDef(TypedDict):
-    group: NotRequired[str]
-    estimatedMonthlySavings: NotRequired[float]
-    recommendationCount: NotRequired[int]
 
 
 class RecommendationTypeDef(TypedDict):
@@ -568,112 +679,10 @@ class RecommendationTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
 
 
-class RedshiftReservedInstancesConfigurationTypeDef(TypedDict):
-    accountScope: NotRequired[str]
-    service: NotRequired[str]
-    term: NotRequired[str]
-    paymentOption: NotRequired[str]
-    reservedInstancesRegion: NotRequired[str]
-    upfrontCost: NotRequired[str]
-    monthlyRecurringCost: NotRequired[str]
-    normalizedUnitsToPurchase: NotRequired[str]
-    numberOfInstancesToPurchase: NotRequired[str]
-    instanceFamily: NotRequired[str]
-    instanceType: NotRequired[str]
-    sizeFlexEligible: NotRequired[bool]
-    currentGeneration: NotRequired[str]
-
-
-class RedshiftReservedInstancesTypeDef(TypedDict):
-    configuration: NotRequired[RedshiftReservedInstancesConfigurationTypeDef]
-    costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
-
-
-class ReservedInstancesCostCalculationTypeDef(TypedDict):
-    pricing: NotRequired[ReservedInstancesPricingTypeDef]
-
-
-class ReservedInstancesPricingTypeDef(TypedDict):
-    estimatedOnDemandCost: NotRequired[float]
-    monthlyReservationEligibleCost: NotRequired[float]
-    savingsPercentage: NotRequired[float]
-    estimatedMonthlyAmortizedReservationCost: NotRequired[float]
-
-
-class ResourceCostCalculationTypeDef(TypedDict):
-    usages: NotRequired[list[UsageTypeDef]]
-    pricing: NotRequired[ResourcePricingTypeDef]
-
-
-class ResourceDetailsTypeDef(TypedDict):
-    lambdaFunction: NotRequired[LambdaFunctionTypeDef]
-    ecsService: NotRequired[EcsServiceTypeDef]
-    ec2Instance: NotRequired[Ec2InstanceTypeDef]
-    ebsVolume: NotRequired[EbsVolumeTypeDef]
-    ec2AutoScalingGroup: NotRequired[Ec2AutoScalingGroupTypeDef]
-    ec2ReservedInstances: NotRequired[Ec2ReservedInstancesTypeDef]
-    rdsReservedInstances: NotRequired[RdsReservedInstancesTypeDef]
-    elastiCacheReservedInstances: NotRequired[ElastiCacheReservedInstancesTypeDef]
-    openSearchReservedInstances: NotRequired[OpenSearchReservedInstancesTypeDef]
-    redshiftReservedInstances: NotRequired[RedshiftReservedInstancesTypeDef]
-    ec2InstanceSavingsPlans: NotRequired[Ec2InstanceSavingsPlansTypeDef]
-    computeSavingsPlans: NotRequired[ComputeSavingsPlansTypeDef]
-    sageMakerSavingsPlans: NotRequired[SageMakerSavingsPlansTypeDef]
-    rdsDbInstance: NotRequired[RdsDbInstanceTypeDef]
-    rdsDbInstanceStorage: NotRequired[RdsDbInstanceStorageTypeDef]
-    auroraDbClusterStorage: NotRequired[AuroraDbClusterStorageTypeDef]
-    dynamoDbReservedCapacity: NotRequired[DynamoDbReservedCapacityTypeDef]
-    memoryDbReservedInstances: NotRequired[MemoryDbReservedInstancesTypeDef]
-    natGateway: NotRequired[NatGatewayTypeDef]
-
-
-class ResourcePricingTypeDef(TypedDict):
-    estimatedCostBeforeDiscounts: NotRequired[float]
-    estimatedNetUnusedAmortizedCommitments: NotRequired[float]
-    estimatedDiscounts: NotRequired[EstimatedDiscountsTypeDef]
-    estimatedCostAfterDiscounts: NotRequired[float]
-
-
-class SageMakerSavingsPlansConfigurationTypeDef(TypedDict):
-    accountScope: NotRequired[str]
-    term: NotRequired[str]
-    paymentOption: NotRequired[str]
-    hourlyCommitment: NotRequired[str]
-
-
-class SageMakerSavingsPlansTypeDef(TypedDict):
-    configuration: NotRequired[SageMakerSavingsPlansConfigurationTypeDef]
-    costCalculation: NotRequired[SavingsPlansCostCalculationTypeDef]
-
-
-class SavingsPlansCostCalculationTypeDef(TypedDict):
-    pricing: NotRequired[SavingsPlansPricingTypeDef]
-
-
-class SavingsPlansPricingTypeDef(TypedDict):
-    monthlySavingsPlansEligibleCost: NotRequired[float]
-    estimatedMonthlyCommitment: NotRequired[float]
-    savingsPercentage: NotRequired[float]
-    estimatedOnDemandCost: NotRequired[float]
-
-
-class StorageConfigurationTypeDef(TypedDict):
-    type: NotRequired[str]
-    sizeInGb: NotRequired[float]
-
-
-class SummaryMetricsResultTypeDef(TypedDict):
-    savingsPercentage: NotRequired[str]
-
-
-class TagTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
-class TimePeriodTypeDef(TypedDict):
-    start: str
-    end: str
+class ListRecommendationsResponseTypeDef(TypedDict):
+    items: NotRequired[list[RecommendationTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateEnrollmentStatusRequestTypeDef(TypedDict):
@@ -697,11 +706,3 @@ class UpdatePreferencesResponseTypeDef(TypedDict):
     memberAccountDiscountVisibility: NotRequired[MemberAccountDiscountVisibilityType]
     preferredCommitment: NotRequired[PreferredCommitmentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UsageTypeDef(TypedDict):
-    usageType: NotRequired[str]
-    usageAmount: NotRequired[float]
-    operation: NotRequired[str]
-    productCode: NotRequired[str]
-    unit: NotRequired[str]

@@ -2,18 +2,19 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Cost and Usage Report Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AWSRegionType",
-    "AdditionalArtifactType",
-    "CompressionFormatType",
-    "LastStatusType",
-    "ReportFormatType",
-    "ReportVersioningType",
-    "SchemaElementType",
-    "TimeUnitType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AWSRegionType",
+        "AdditionalArtifactType",
+        "CompressionFormatType",
+        "LastStatusType",
+        "ReportFormatType",
+        "ReportVersioningType",
+        "SchemaElementType",
+        "TimeUnitType",
+    ]
 
 AWSRegionType = Literal[
     "af-south-1",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -29,28 +29,29 @@ from .literals import (
     TimeUnitType,
 )
 
-__all__ = [
-    "DeleteReportDefinitionRequestTypeDef",
-    "DeleteReportDefinitionResponseTypeDef",
-    "DescribeReportDefinitionsRequestTypeDef",
-    "DescribeReportDefinitionsResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ModifyReportDefinitionRequestTypeDef",
-    "ModifyReportDefinitionResponseTypeDef",
-    "PutReportDefinitionRequestTypeDef",
-    "PutReportDefinitionResponseTypeDef",
-    "ReportDefinitionOutputTypeDef",
-    "ReportDefinitionTypeDef",
-    "ReportStatusTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DeleteReportDefinitionRequestTypeDef",
+        "DeleteReportDefinitionResponseTypeDef",
+        "DescribeReportDefinitionsRequestTypeDef",
+        "DescribeReportDefinitionsResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ModifyReportDefinitionRequestTypeDef",
+        "ModifyReportDefinitionResponseTypeDef",
+        "PutReportDefinitionRequestTypeDef",
+        "PutReportDefinitionResponseTypeDef",
+        "ReportDefinitionOutputTypeDef",
+        "ReportDefinitionTypeDef",
+        "ReportStatusTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
 
 
 class DeleteReportDefinitionRequestTypeDef(TypedDict):
@@ -67,6 +68,27 @@ class DescribeReportDefinitionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ReportStatusTypeDef(TypedDict):
+    lastDelivery: NotRequired[str]
+    lastStatus: NotRequired[LastStatusType]
+
+
+class ReportDefinitionOutputTypeDef(TypedDict):
+    ReportName: str
+    TimeUnit: TimeUnitType
+    Format: ReportFormatType
+    Compression: CompressionFormatType
+    AdditionalSchemaElements: list[SchemaElementType]
+    S3Bucket: str
+    S3Prefix: str
+    S3Region: AWSRegionType
+    AdditionalArtifacts: NotRequired[list[AdditionalArtifactType]]
+    RefreshClosedReports: NotRequired[bool]
+    ReportVersioning: NotRequired[ReportVersioningType]
+    BillingViewArn: NotRequired[str]
+    ReportStatus: NotRequired[ReportStatusTypeDef]
+
+
 class DescribeReportDefinitionsResponseTypeDef(TypedDict):
     ReportDefinitions: NotRequired[list[ReportDefinitionOutputTypeDef]]
     NextToken: NotRequired[str]
@@ -77,9 +99,30 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
     ReportName: str
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReportDefinitionTypeDef(TypedDict):
+    ReportName: str
+    TimeUnit: TimeUnitType
+    Format: ReportFormatType
+    Compression: CompressionFormatType
+    AdditionalSchemaElements: ReadOnly[Sequence[SchemaElementType]]
+    S3Bucket: str
+    S3Prefix: str
+    S3Region: AWSRegionType
+    AdditionalArtifacts: NotRequired[ReadOnly[Sequence[AdditionalArtifactType]]]
+    RefreshClosedReports: NotRequired[bool]
+    ReportVersioning: NotRequired[ReportVersioningType]
+    BillingViewArn: NotRequired[str]
+    ReportStatus: NotRequired[ReportStatusTypeDef]
 
 
 class ModifyReportDefinitionRequestTypeDef(TypedDict):
@@ -100,43 +143,6 @@ class PutReportDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReportDefinitionOutputTypeDef(TypedDict):
-    ReportName: str
-    TimeUnit: TimeUnitType
-    Format: ReportFormatType
-    Compression: CompressionFormatType
-    AdditionalSchemaElements: list[SchemaElementType]
-    S3Bucket: str
-    S3Prefix: str
-    S3Region: AWSRegionType
-    AdditionalArtifacts: NotRequired[list[AdditionalArtifactType]]
-    RefreshClosedReports: NotRequired[bool]
-    ReportVersioning: NotRequired[ReportVersioningType]
-    BillingViewArn: NotRequired[str]
-    ReportStatus: NotRequired[ReportStatusTypeDef]
-
-
-class ReportDefinitionTypeDef(TypedDict):
-    ReportName: str
-    TimeUnit: TimeUnitType
-    Format: ReportFormatType
-    Compression: CompressionFormatType
-    AdditionalSchemaElements: ReadOnly[Sequence[SchemaElementType]]
-    S3Bucket: str
-    S3Prefix: str
-    S3Region: AWSRegionType
-    AdditionalArtifacts: NotRequired[ReadOnly[Sequence[AdditionalArtifactType]]]
-    RefreshClosedReports: NotRequired[bool]
-    ReportVersioning: NotRequired[ReportVersioningType]
-    BillingViewArn: NotRequired[str]
-    ReportStatus: NotRequired[ReportStatusTypeDef]
-
-
-class ReportStatusTypeDef(TypedDict):
-    lastDelivery: NotRequired[str]
-    lastStatus: NotRequired[LastStatusType]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ReportName: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -144,11 +150,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -84,384 +84,385 @@ from .literals import (
     logicalOperatorType,
 )
 
-__all__ = [
-    "AddProfileKeyRequestTypeDef",
-    "AddProfileKeyResponseTypeDef",
-    "AdditionalSearchKeyTypeDef",
-    "AddressDimensionOutputTypeDef",
-    "AddressDimensionTypeDef",
-    "AddressTypeDef",
-    "AppflowIntegrationTypeDef",
-    "AppflowIntegrationWorkflowAttributesTypeDef",
-    "AppflowIntegrationWorkflowMetricsTypeDef",
-    "AppflowIntegrationWorkflowStepTypeDef",
-    "AttributeDetailsOutputTypeDef",
-    "AttributeDetailsTypeDef",
-    "AttributeDimensionOutputTypeDef",
-    "AttributeDimensionTypeDef",
-    "AttributeItemTypeDef",
-    "AttributeTypesSelectorOutputTypeDef",
-    "AttributeTypesSelectorTypeDef",
-    "AttributeValueItemTypeDef",
-    "AutoMergingOutputTypeDef",
-    "AutoMergingTypeDef",
-    "BatchGetCalculatedAttributeForProfileErrorTypeDef",
-    "BatchGetCalculatedAttributeForProfileRequestTypeDef",
-    "BatchGetCalculatedAttributeForProfileResponseTypeDef",
-    "BatchGetProfileErrorTypeDef",
-    "BatchGetProfileRequestTypeDef",
-    "BatchGetProfileResponseTypeDef",
-    "BatchTypeDef",
-    "CalculatedAttributeDimensionOutputTypeDef",
-    "CalculatedAttributeDimensionTypeDef",
-    "CalculatedAttributeValueTypeDef",
-    "CatalogItemTypeDef",
-    "ConditionOverridesTypeDef",
-    "ConditionsTypeDef",
-    "ConflictResolutionTypeDef",
-    "ConnectorOperatorTypeDef",
-    "ConsolidationOutputTypeDef",
-    "ConsolidationTypeDef",
-    "ContactPreferenceTypeDef",
-    "CreateCalculatedAttributeDefinitionRequestTypeDef",
-    "CreateCalculatedAttributeDefinitionResponseTypeDef",
-    "CreateDomainLayoutRequestTypeDef",
-    "CreateDomainLayoutResponseTypeDef",
-    "CreateDomainRequestTypeDef",
-    "CreateDomainResponseTypeDef",
-    "CreateEventStreamRequestTypeDef",
-    "CreateEventStreamResponseTypeDef",
-    "CreateEventTriggerRequestTypeDef",
-    "CreateEventTriggerResponseTypeDef",
-    "CreateIntegrationWorkflowRequestTypeDef",
-    "CreateIntegrationWorkflowResponseTypeDef",
-    "CreateProfileRequestTypeDef",
-    "CreateProfileResponseTypeDef",
-    "CreateRecommenderFilterRequestTypeDef",
-    "CreateRecommenderFilterResponseTypeDef",
-    "CreateRecommenderRequestTypeDef",
-    "CreateRecommenderResponseTypeDef",
-    "CreateRecommenderSchemaRequestTypeDef",
-    "CreateRecommenderSchemaResponseTypeDef",
-    "CreateSegmentDefinitionRequestTypeDef",
-    "CreateSegmentDefinitionResponseTypeDef",
-    "CreateSegmentEstimateRequestTypeDef",
-    "CreateSegmentEstimateResponseTypeDef",
-    "CreateSegmentSnapshotRequestTypeDef",
-    "CreateSegmentSnapshotResponseTypeDef",
-    "CreateUploadJobRequestTypeDef",
-    "CreateUploadJobResponseTypeDef",
-    "DataStoreRequestTypeDef",
-    "DataStoreResponseTypeDef",
-    "DateDimensionOutputTypeDef",
-    "DateDimensionTypeDef",
-    "DeleteCalculatedAttributeDefinitionRequestTypeDef",
-    "DeleteCalculatedAttributeDefinitionResponseTypeDef",
-    "DeleteDomainLayoutRequestTypeDef",
-    "DeleteDomainLayoutResponseTypeDef",
-    "DeleteDomainObjectTypeRequestTypeDef",
-    "DeleteDomainObjectTypeResponseTypeDef",
-    "DeleteDomainRequestTypeDef",
-    "DeleteDomainResponseTypeDef",
-    "DeleteEventStreamRequestTypeDef",
-    "DeleteEventStreamResponseTypeDef",
-    "DeleteEventTriggerRequestTypeDef",
-    "DeleteEventTriggerResponseTypeDef",
-    "DeleteIntegrationRequestTypeDef",
-    "DeleteIntegrationResponseTypeDef",
-    "DeleteProfileKeyRequestTypeDef",
-    "DeleteProfileKeyResponseTypeDef",
-    "DeleteProfileObjectRequestTypeDef",
-    "DeleteProfileObjectResponseTypeDef",
-    "DeleteProfileObjectTypeRequestTypeDef",
-    "DeleteProfileObjectTypeResponseTypeDef",
-    "DeleteProfileRequestTypeDef",
-    "DeleteProfileResponseTypeDef",
-    "DeleteRecommenderFilterRequestTypeDef",
-    "DeleteRecommenderFilterResponseTypeDef",
-    "DeleteRecommenderRequestTypeDef",
-    "DeleteRecommenderResponseTypeDef",
-    "DeleteRecommenderSchemaRequestTypeDef",
-    "DeleteRecommenderSchemaResponseTypeDef",
-    "DeleteSegmentDefinitionRequestTypeDef",
-    "DeleteSegmentDefinitionResponseTypeDef",
-    "DeleteWorkflowRequestTypeDef",
-    "DeleteWorkflowResponseTypeDef",
-    "DestinationSummaryTypeDef",
-    "DetectProfileObjectTypeRequestTypeDef",
-    "DetectProfileObjectTypeResponseTypeDef",
-    "DetectedProfileObjectTypeTypeDef",
-    "DimensionOutputTypeDef",
-    "DimensionTypeDef",
-    "DomainObjectTypeFieldTypeDef",
-    "DomainObjectTypesListItemTypeDef",
-    "DomainStatsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EngagementPreferencesOutputTypeDef",
-    "EngagementPreferencesTypeDef",
-    "EventParametersTypeDef",
-    "EventStreamDestinationDetailsTypeDef",
-    "EventStreamSummaryTypeDef",
-    "EventTriggerConditionOutputTypeDef",
-    "EventTriggerConditionTypeDef",
-    "EventTriggerDimensionOutputTypeDef",
-    "EventTriggerDimensionTypeDef",
-    "EventTriggerLimitsOutputTypeDef",
-    "EventTriggerLimitsTypeDef",
-    "EventTriggerSummaryItemTypeDef",
-    "EventsConfigOutputTypeDef",
-    "EventsConfigTypeDef",
-    "ExportingConfigTypeDef",
-    "ExportingLocationTypeDef",
-    "ExtraLengthValueProfileDimensionOutputTypeDef",
-    "ExtraLengthValueProfileDimensionTypeDef",
-    "FieldSourceProfileIdsTypeDef",
-    "FilterAttributeDimensionOutputTypeDef",
-    "FilterAttributeDimensionTypeDef",
-    "FilterDimensionOutputTypeDef",
-    "FilterDimensionTypeDef",
-    "FilterGroupOutputTypeDef",
-    "FilterGroupTypeDef",
-    "FilterOutputTypeDef",
-    "FilterTypeDef",
-    "FlowDefinitionTypeDef",
-    "FoundByKeyValueTypeDef",
-    "GetAutoMergingPreviewRequestTypeDef",
-    "GetAutoMergingPreviewResponseTypeDef",
-    "GetCalculatedAttributeDefinitionRequestTypeDef",
-    "GetCalculatedAttributeDefinitionResponseTypeDef",
-    "GetCalculatedAttributeForProfileRequestTypeDef",
-    "GetCalculatedAttributeForProfileResponseTypeDef",
-    "GetDomainLayoutRequestTypeDef",
-    "GetDomainLayoutResponseTypeDef",
-    "GetDomainObjectTypeRequestTypeDef",
-    "GetDomainObjectTypeResponseTypeDef",
-    "GetDomainRequestTypeDef",
-    "GetDomainResponseTypeDef",
-    "GetEventStreamRequestTypeDef",
-    "GetEventStreamResponseTypeDef",
-    "GetEventTriggerRequestTypeDef",
-    "GetEventTriggerResponseTypeDef",
-    "GetIdentityResolutionJobRequestTypeDef",
-    "GetIdentityResolutionJobResponseTypeDef",
-    "GetIntegrationRequestTypeDef",
-    "GetIntegrationResponseTypeDef",
-    "GetMatchesRequestTypeDef",
-    "GetMatchesResponseTypeDef",
-    "GetObjectTypeAttributeStatisticsPercentilesTypeDef",
-    "GetObjectTypeAttributeStatisticsRequestTypeDef",
-    "GetObjectTypeAttributeStatisticsResponseTypeDef",
-    "GetObjectTypeAttributeStatisticsStatsTypeDef",
-    "GetProfileHistoryRecordRequestTypeDef",
-    "GetProfileHistoryRecordResponseTypeDef",
-    "GetProfileObjectTypeRequestTypeDef",
-    "GetProfileObjectTypeResponseTypeDef",
-    "GetProfileObjectTypeTemplateRequestTypeDef",
-    "GetProfileObjectTypeTemplateResponseTypeDef",
-    "GetProfileRecommendationsRequestTypeDef",
-    "GetProfileRecommendationsResponseTypeDef",
-    "GetRecommenderFilterRequestTypeDef",
-    "GetRecommenderFilterResponseTypeDef",
-    "GetRecommenderRequestTypeDef",
-    "GetRecommenderResponseTypeDef",
-    "GetRecommenderSchemaRequestTypeDef",
-    "GetRecommenderSchemaResponseTypeDef",
-    "GetSegmentDefinitionRequestTypeDef",
-    "GetSegmentDefinitionResponseTypeDef",
-    "GetSegmentEstimateRequestTypeDef",
-    "GetSegmentEstimateResponseTypeDef",
-    "GetSegmentMembershipRequestTypeDef",
-    "GetSegmentMembershipResponseTypeDef",
-    "GetSegmentSnapshotRequestTypeDef",
-    "GetSegmentSnapshotResponseTypeDef",
-    "GetSimilarProfilesRequestTypeDef",
-    "GetSimilarProfilesResponseTypeDef",
-    "GetUploadJobPathRequestTypeDef",
-    "GetUploadJobPathResponseTypeDef",
-    "GetUploadJobRequestTypeDef",
-    "GetUploadJobResponseTypeDef",
-    "GetWorkflowRequestTypeDef",
-    "GetWorkflowResponseTypeDef",
-    "GetWorkflowStepsRequestTypeDef",
-    "GetWorkflowStepsResponseTypeDef",
-    "GroupOutputTypeDef",
-    "GroupTypeDef",
-    "IdentityResolutionJobTypeDef",
-    "IncrementalPullConfigTypeDef",
-    "InferenceConfigTypeDef",
-    "IntegrationConfigTypeDef",
-    "JobScheduleTypeDef",
-    "JobStatsTypeDef",
-    "LayoutItemTypeDef",
-    "ListAccountIntegrationsRequestTypeDef",
-    "ListAccountIntegrationsResponseTypeDef",
-    "ListCalculatedAttributeDefinitionItemTypeDef",
-    "ListCalculatedAttributeDefinitionsRequestTypeDef",
-    "ListCalculatedAttributeDefinitionsResponseTypeDef",
-    "ListCalculatedAttributeForProfileItemTypeDef",
-    "ListCalculatedAttributesForProfileRequestTypeDef",
-    "ListCalculatedAttributesForProfileResponseTypeDef",
-    "ListDomainItemTypeDef",
-    "ListDomainLayoutsRequestTypeDef",
-    "ListDomainLayoutsResponseTypeDef",
-    "ListDomainObjectTypesRequestTypeDef",
-    "ListDomainObjectTypesResponseTypeDef",
-    "ListDomainsRequestTypeDef",
-    "ListDomainsResponseTypeDef",
-    "ListEventStreamsRequestTypeDef",
-    "ListEventStreamsResponseTypeDef",
-    "ListEventTriggersRequestTypeDef",
-    "ListEventTriggersResponseTypeDef",
-    "ListIdentityResolutionJobsRequestTypeDef",
-    "ListIdentityResolutionJobsResponseTypeDef",
-    "ListIntegrationItemTypeDef",
-    "ListIntegrationsRequestTypeDef",
-    "ListIntegrationsResponseTypeDef",
-    "ListObjectTypeAttributeItemTypeDef",
-    "ListObjectTypeAttributeValuesItemTypeDef",
-    "ListObjectTypeAttributeValuesRequestTypeDef",
-    "ListObjectTypeAttributeValuesResponseTypeDef",
-    "ListObjectTypeAttributesRequestTypeDef",
-    "ListObjectTypeAttributesResponseTypeDef",
-    "ListProfileHistoryRecordsRequestTypeDef",
-    "ListProfileHistoryRecordsResponseTypeDef",
-    "ListProfileObjectTypeItemTypeDef",
-    "ListProfileObjectTypeTemplateItemTypeDef",
-    "ListProfileObjectTypeTemplatesRequestTypeDef",
-    "ListProfileObjectTypeTemplatesResponseTypeDef",
-    "ListProfileObjectTypesRequestTypeDef",
-    "ListProfileObjectTypesResponseTypeDef",
-    "ListProfileObjectsItemTypeDef",
-    "ListProfileObjectsRequestTypeDef",
-    "ListProfileObjectsResponseTypeDef",
-    "ListRecommenderFiltersRequestTypeDef",
-    "ListRecommenderFiltersResponseTypeDef",
-    "ListRecommenderRecipesRequestTypeDef",
-    "ListRecommenderRecipesResponseTypeDef",
-    "ListRecommenderSchemasRequestTypeDef",
-    "ListRecommenderSchemasResponseTypeDef",
-    "ListRecommendersRequestTypeDef",
-    "ListRecommendersResponseTypeDef",
-    "ListRuleBasedMatchesRequestTypeDef",
-    "ListRuleBasedMatchesResponseTypeDef",
-    "ListSegmentDefinitionsRequestTypeDef",
-    "ListSegmentDefinitionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListUploadJobsRequestTypeDef",
-    "ListUploadJobsResponseTypeDef",
-    "ListWorkflowsItemTypeDef",
-    "ListWorkflowsRequestTypeDef",
-    "ListWorkflowsResponseTypeDef",
-    "MarketoSourcePropertiesTypeDef",
-    "MatchItemTypeDef",
-    "MatchingRequestTypeDef",
-    "MatchingResponseTypeDef",
-    "MatchingRuleOutputTypeDef",
-    "MatchingRuleTypeDef",
-    "MergeProfilesRequestTypeDef",
-    "MergeProfilesResponseTypeDef",
-    "MetadataConfigTypeDef",
-    "ObjectAttributeOutputTypeDef",
-    "ObjectAttributeTypeDef",
-    "ObjectFilterTypeDef",
-    "ObjectTypeFieldTypeDef",
-    "ObjectTypeKeyOutputTypeDef",
-    "ObjectTypeKeyTypeDef",
-    "PeriodTypeDef",
-    "ProfileAttributeValuesRequestTypeDef",
-    "ProfileAttributeValuesResponseTypeDef",
-    "ProfileAttributesOutputTypeDef",
-    "ProfileAttributesTypeDef",
-    "ProfileDimensionOutputTypeDef",
-    "ProfileDimensionTypeDef",
-    "ProfileHistoryRecordTypeDef",
-    "ProfileQueryFailuresTypeDef",
-    "ProfileQueryResultTypeDef",
-    "ProfileTypeDef",
-    "ProfileTypeDimensionOutputTypeDef",
-    "ProfileTypeDimensionTypeDef",
-    "PutDomainObjectTypeRequestTypeDef",
-    "PutDomainObjectTypeResponseTypeDef",
-    "PutIntegrationRequestTypeDef",
-    "PutIntegrationResponseTypeDef",
-    "PutProfileObjectRequestTypeDef",
-    "PutProfileObjectResponseTypeDef",
-    "PutProfileObjectTypeRequestTypeDef",
-    "PutProfileObjectTypeResponseTypeDef",
-    "RangeOverrideTypeDef",
-    "RangeTypeDef",
-    "ReadinessTypeDef",
-    "RecommendationTypeDef",
-    "RecommenderConfigOutputTypeDef",
-    "RecommenderConfigTypeDef",
-    "RecommenderFilterSummaryTypeDef",
-    "RecommenderFilterTypeDef",
-    "RecommenderPromotionalFilterTypeDef",
-    "RecommenderRecipeTypeDef",
-    "RecommenderSchemaFieldTypeDef",
-    "RecommenderSchemaSummaryTypeDef",
-    "RecommenderSummaryTypeDef",
-    "RecommenderUpdateTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultsSummaryTypeDef",
-    "RuleBasedMatchingRequestTypeDef",
-    "RuleBasedMatchingResponseTypeDef",
-    "S3ExportingConfigTypeDef",
-    "S3ExportingLocationTypeDef",
-    "S3SourcePropertiesTypeDef",
-    "SalesforceSourcePropertiesTypeDef",
-    "ScheduledTriggerPropertiesTypeDef",
-    "SearchProfilesRequestTypeDef",
-    "SearchProfilesResponseTypeDef",
-    "SegmentDefinitionItemTypeDef",
-    "SegmentGroupOutputTypeDef",
-    "SegmentGroupStructureTypeDef",
-    "SegmentGroupTypeDef",
-    "SegmentSortOutputTypeDef",
-    "SegmentSortTypeDef",
-    "ServiceNowSourcePropertiesTypeDef",
-    "SortAttributeTypeDef",
-    "SourceConnectorPropertiesTypeDef",
-    "SourceFlowConfigTypeDef",
-    "SourceSegmentTypeDef",
-    "StartRecommenderRequestTypeDef",
-    "StartRecommenderResponseTypeDef",
-    "StartUploadJobRequestTypeDef",
-    "StartUploadJobResponseTypeDef",
-    "StopRecommenderRequestTypeDef",
-    "StopRecommenderResponseTypeDef",
-    "StopUploadJobRequestTypeDef",
-    "StopUploadJobResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TaskTypeDef",
-    "ThresholdTypeDef",
-    "TrainingMetricsTypeDef",
-    "TriggerConfigTypeDef",
-    "TriggerPropertiesTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAddressTypeDef",
-    "UpdateCalculatedAttributeDefinitionRequestTypeDef",
-    "UpdateCalculatedAttributeDefinitionResponseTypeDef",
-    "UpdateDomainLayoutRequestTypeDef",
-    "UpdateDomainLayoutResponseTypeDef",
-    "UpdateDomainRequestTypeDef",
-    "UpdateDomainResponseTypeDef",
-    "UpdateEventTriggerRequestTypeDef",
-    "UpdateEventTriggerResponseTypeDef",
-    "UpdateProfileRequestTypeDef",
-    "UpdateProfileResponseTypeDef",
-    "UpdateRecommenderRequestTypeDef",
-    "UpdateRecommenderResponseTypeDef",
-    "UploadJobItemTypeDef",
-    "ValueRangeTypeDef",
-    "WorkflowAttributesTypeDef",
-    "WorkflowMetricsTypeDef",
-    "WorkflowStepItemTypeDef",
-    "ZendeskSourcePropertiesTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddProfileKeyRequestTypeDef",
+        "AddProfileKeyResponseTypeDef",
+        "AdditionalSearchKeyTypeDef",
+        "AddressDimensionOutputTypeDef",
+        "AddressDimensionTypeDef",
+        "AddressTypeDef",
+        "AppflowIntegrationTypeDef",
+        "AppflowIntegrationWorkflowAttributesTypeDef",
+        "AppflowIntegrationWorkflowMetricsTypeDef",
+        "AppflowIntegrationWorkflowStepTypeDef",
+        "AttributeDetailsOutputTypeDef",
+        "AttributeDetailsTypeDef",
+        "AttributeDimensionOutputTypeDef",
+        "AttributeDimensionTypeDef",
+        "AttributeItemTypeDef",
+        "AttributeTypesSelectorOutputTypeDef",
+        "AttributeTypesSelectorTypeDef",
+        "AttributeValueItemTypeDef",
+        "AutoMergingOutputTypeDef",
+        "AutoMergingTypeDef",
+        "BatchGetCalculatedAttributeForProfileErrorTypeDef",
+        "BatchGetCalculatedAttributeForProfileRequestTypeDef",
+        "BatchGetCalculatedAttributeForProfileResponseTypeDef",
+        "BatchGetProfileErrorTypeDef",
+        "BatchGetProfileRequestTypeDef",
+        "BatchGetProfileResponseTypeDef",
+        "BatchTypeDef",
+        "CalculatedAttributeDimensionOutputTypeDef",
+        "CalculatedAttributeDimensionTypeDef",
+        "CalculatedAttributeValueTypeDef",
+        "CatalogItemTypeDef",
+        "ConditionOverridesTypeDef",
+        "ConditionsTypeDef",
+        "ConflictResolutionTypeDef",
+        "ConnectorOperatorTypeDef",
+        "ConsolidationOutputTypeDef",
+        "ConsolidationTypeDef",
+        "ContactPreferenceTypeDef",
+        "CreateCalculatedAttributeDefinitionRequestTypeDef",
+        "CreateCalculatedAttributeDefinitionResponseTypeDef",
+        "CreateDomainLayoutRequestTypeDef",
+        "CreateDomainLayoutResponseTypeDef",
+        "CreateDomainRequestTypeDef",
+        "CreateDomainResponseTypeDef",
+        "CreateEventStreamRequestTypeDef",
+        "CreateEventStreamResponseTypeDef",
+        "CreateEventTriggerRequestTypeDef",
+        "CreateEventTriggerResponseTypeDef",
+        "CreateIntegrationWorkflowRequestTypeDef",
+        "CreateIntegrationWorkflowResponseTypeDef",
+        "CreateProfileRequestTypeDef",
+        "CreateProfileResponseTypeDef",
+        "CreateRecommenderFilterRequestTypeDef",
+        "CreateRecommenderFilterResponseTypeDef",
+        "CreateRecommenderRequestTypeDef",
+        "CreateRecommenderResponseTypeDef",
+        "CreateRecommenderSchemaRequestTypeDef",
+        "CreateRecommenderSchemaResponseTypeDef",
+        "CreateSegmentDefinitionRequestTypeDef",
+        "CreateSegmentDefinitionResponseTypeDef",
+        "CreateSegmentEstimateRequestTypeDef",
+        "CreateSegmentEstimateResponseTypeDef",
+        "CreateSegmentSnapshotRequestTypeDef",
+        "CreateSegmentSnapshotResponseTypeDef",
+        "CreateUploadJobRequestTypeDef",
+        "CreateUploadJobResponseTypeDef",
+        "DataStoreRequestTypeDef",
+        "DataStoreResponseTypeDef",
+        "DateDimensionOutputTypeDef",
+        "DateDimensionTypeDef",
+        "DeleteCalculatedAttributeDefinitionRequestTypeDef",
+        "DeleteCalculatedAttributeDefinitionResponseTypeDef",
+        "DeleteDomainLayoutRequestTypeDef",
+        "DeleteDomainLayoutResponseTypeDef",
+        "DeleteDomainObjectTypeRequestTypeDef",
+        "DeleteDomainObjectTypeResponseTypeDef",
+        "DeleteDomainRequestTypeDef",
+        "DeleteDomainResponseTypeDef",
+        "DeleteEventStreamRequestTypeDef",
+        "DeleteEventStreamResponseTypeDef",
+        "DeleteEventTriggerRequestTypeDef",
+        "DeleteEventTriggerResponseTypeDef",
+        "DeleteIntegrationRequestTypeDef",
+        "DeleteIntegrationResponseTypeDef",
+        "DeleteProfileKeyRequestTypeDef",
+        "DeleteProfileKeyResponseTypeDef",
+        "DeleteProfileObjectRequestTypeDef",
+        "DeleteProfileObjectResponseTypeDef",
+        "DeleteProfileObjectTypeRequestTypeDef",
+        "DeleteProfileObjectTypeResponseTypeDef",
+        "DeleteProfileRequestTypeDef",
+        "DeleteProfileResponseTypeDef",
+        "DeleteRecommenderFilterRequestTypeDef",
+        "DeleteRecommenderFilterResponseTypeDef",
+        "DeleteRecommenderRequestTypeDef",
+        "DeleteRecommenderResponseTypeDef",
+        "DeleteRecommenderSchemaRequestTypeDef",
+        "DeleteRecommenderSchemaResponseTypeDef",
+        "DeleteSegmentDefinitionRequestTypeDef",
+        "DeleteSegmentDefinitionResponseTypeDef",
+        "DeleteWorkflowRequestTypeDef",
+        "DeleteWorkflowResponseTypeDef",
+        "DestinationSummaryTypeDef",
+        "DetectProfileObjectTypeRequestTypeDef",
+        "DetectProfileObjectTypeResponseTypeDef",
+        "DetectedProfileObjectTypeTypeDef",
+        "DimensionOutputTypeDef",
+        "DimensionTypeDef",
+        "DomainObjectTypeFieldTypeDef",
+        "DomainObjectTypesListItemTypeDef",
+        "DomainStatsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EngagementPreferencesOutputTypeDef",
+        "EngagementPreferencesTypeDef",
+        "EventParametersTypeDef",
+        "EventStreamDestinationDetailsTypeDef",
+        "EventStreamSummaryTypeDef",
+        "EventTriggerConditionOutputTypeDef",
+        "EventTriggerConditionTypeDef",
+        "EventTriggerDimensionOutputTypeDef",
+        "EventTriggerDimensionTypeDef",
+        "EventTriggerLimitsOutputTypeDef",
+        "EventTriggerLimitsTypeDef",
+        "EventTriggerSummaryItemTypeDef",
+        "EventsConfigOutputTypeDef",
+        "EventsConfigTypeDef",
+        "ExportingConfigTypeDef",
+        "ExportingLocationTypeDef",
+        "ExtraLengthValueProfileDimensionOutputTypeDef",
+        "ExtraLengthValueProfileDimensionTypeDef",
+        "FieldSourceProfileIdsTypeDef",
+        "FilterAttributeDimensionOutputTypeDef",
+        "FilterAttributeDimensionTypeDef",
+        "FilterDimensionOutputTypeDef",
+        "FilterDimensionTypeDef",
+        "FilterGroupOutputTypeDef",
+        "FilterGroupTypeDef",
+        "FilterOutputTypeDef",
+        "FilterTypeDef",
+        "FlowDefinitionTypeDef",
+        "FoundByKeyValueTypeDef",
+        "GetAutoMergingPreviewRequestTypeDef",
+        "GetAutoMergingPreviewResponseTypeDef",
+        "GetCalculatedAttributeDefinitionRequestTypeDef",
+        "GetCalculatedAttributeDefinitionResponseTypeDef",
+        "GetCalculatedAttributeForProfileRequestTypeDef",
+        "GetCalculatedAttributeForProfileResponseTypeDef",
+        "GetDomainLayoutRequestTypeDef",
+        "GetDomainLayoutResponseTypeDef",
+        "GetDomainObjectTypeRequestTypeDef",
+        "GetDomainObjectTypeResponseTypeDef",
+        "GetDomainRequestTypeDef",
+        "GetDomainResponseTypeDef",
+        "GetEventStreamRequestTypeDef",
+        "GetEventStreamResponseTypeDef",
+        "GetEventTriggerRequestTypeDef",
+        "GetEventTriggerResponseTypeDef",
+        "GetIdentityResolutionJobRequestTypeDef",
+        "GetIdentityResolutionJobResponseTypeDef",
+        "GetIntegrationRequestTypeDef",
+        "GetIntegrationResponseTypeDef",
+        "GetMatchesRequestTypeDef",
+        "GetMatchesResponseTypeDef",
+        "GetObjectTypeAttributeStatisticsPercentilesTypeDef",
+        "GetObjectTypeAttributeStatisticsRequestTypeDef",
+        "GetObjectTypeAttributeStatisticsResponseTypeDef",
+        "GetObjectTypeAttributeStatisticsStatsTypeDef",
+        "GetProfileHistoryRecordRequestTypeDef",
+        "GetProfileHistoryRecordResponseTypeDef",
+        "GetProfileObjectTypeRequestTypeDef",
+        "GetProfileObjectTypeResponseTypeDef",
+        "GetProfileObjectTypeTemplateRequestTypeDef",
+        "GetProfileObjectTypeTemplateResponseTypeDef",
+        "GetProfileRecommendationsRequestTypeDef",
+        "GetProfileRecommendationsResponseTypeDef",
+        "GetRecommenderFilterRequestTypeDef",
+        "GetRecommenderFilterResponseTypeDef",
+        "GetRecommenderRequestTypeDef",
+        "GetRecommenderResponseTypeDef",
+        "GetRecommenderSchemaRequestTypeDef",
+        "GetRecommenderSchemaResponseTypeDef",
+        "GetSegmentDefinitionRequestTypeDef",
+        "GetSegmentDefinitionResponseTypeDef",
+        "GetSegmentEstimateRequestTypeDef",
+        "GetSegmentEstimateResponseTypeDef",
+        "GetSegmentMembershipRequestTypeDef",
+        "GetSegmentMembershipResponseTypeDef",
+        "GetSegmentSnapshotRequestTypeDef",
+        "GetSegmentSnapshotResponseTypeDef",
+        "GetSimilarProfilesRequestTypeDef",
+        "GetSimilarProfilesResponseTypeDef",
+        "GetUploadJobPathRequestTypeDef",
+        "GetUploadJobPathResponseTypeDef",
+        "GetUploadJobRequestTypeDef",
+        "GetUploadJobResponseTypeDef",
+        "GetWorkflowRequestTypeDef",
+        "GetWorkflowResponseTypeDef",
+        "GetWorkflowStepsRequestTypeDef",
+        "GetWorkflowStepsResponseTypeDef",
+        "GroupOutputTypeDef",
+        "GroupTypeDef",
+        "IdentityResolutionJobTypeDef",
+        "IncrementalPullConfigTypeDef",
+        "InferenceConfigTypeDef",
+        "IntegrationConfigTypeDef",
+        "JobScheduleTypeDef",
+        "JobStatsTypeDef",
+        "LayoutItemTypeDef",
+        "ListAccountIntegrationsRequestTypeDef",
+        "ListAccountIntegrationsResponseTypeDef",
+        "ListCalculatedAttributeDefinitionItemTypeDef",
+        "ListCalculatedAttributeDefinitionsRequestTypeDef",
+        "ListCalculatedAttributeDefinitionsResponseTypeDef",
+        "ListCalculatedAttributeForProfileItemTypeDef",
+        "ListCalculatedAttributesForProfileRequestTypeDef",
+        "ListCalculatedAttributesForProfileResponseTypeDef",
+        "ListDomainItemTypeDef",
+        "ListDomainLayoutsRequestTypeDef",
+        "ListDomainLayoutsResponseTypeDef",
+        "ListDomainObjectTypesRequestTypeDef",
+        "ListDomainObjectTypesResponseTypeDef",
+        "ListDomainsRequestTypeDef",
+        "ListDomainsResponseTypeDef",
+        "ListEventStreamsRequestTypeDef",
+        "ListEventStreamsResponseTypeDef",
+        "ListEventTriggersRequestTypeDef",
+        "ListEventTriggersResponseTypeDef",
+        "ListIdentityResolutionJobsRequestTypeDef",
+        "ListIdentityResolutionJobsResponseTypeDef",
+        "ListIntegrationItemTypeDef",
+        "ListIntegrationsRequestTypeDef",
+        "ListIntegrationsResponseTypeDef",
+        "ListObjectTypeAttributeItemTypeDef",
+        "ListObjectTypeAttributeValuesItemTypeDef",
+        "ListObjectTypeAttributeValuesRequestTypeDef",
+        "ListObjectTypeAttributeValuesResponseTypeDef",
+        "ListObjectTypeAttributesRequestTypeDef",
+        "ListObjectTypeAttributesResponseTypeDef",
+        "ListProfileHistoryRecordsRequestTypeDef",
+        "ListProfileHistoryRecordsResponseTypeDef",
+        "ListProfileObjectTypeItemTypeDef",
+        "ListProfileObjectTypeTemplateItemTypeDef",
+        "ListProfileObjectTypeTemplatesRequestTypeDef",
+        "ListProfileObjectTypeTemplatesResponseTypeDef",
+        "ListProfileObjectTypesRequestTypeDef",
+        "ListProfileObjectTypesResponseTypeDef",
+        "ListProfileObjectsItemTypeDef",
+        "ListProfileObjectsRequestTypeDef",
+        "ListProfileObjectsResponseTypeDef",
+        "ListRecommenderFiltersRequestTypeDef",
+        "ListRecommenderFiltersResponseTypeDef",
+        "ListRecommenderRecipesRequestTypeDef",
+        "ListRecommenderRecipesResponseTypeDef",
+        "ListRecommenderSchemasRequestTypeDef",
+        "ListRecommenderSchemasResponseTypeDef",
+        "ListRecommendersRequestTypeDef",
+        "ListRecommendersResponseTypeDef",
+        "ListRuleBasedMatchesRequestTypeDef",
+        "ListRuleBasedMatchesResponseTypeDef",
+        "ListSegmentDefinitionsRequestTypeDef",
+        "ListSegmentDefinitionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListUploadJobsRequestTypeDef",
+        "ListUploadJobsResponseTypeDef",
+        "ListWorkflowsItemTypeDef",
+        "ListWorkflowsRequestTypeDef",
+        "ListWorkflowsResponseTypeDef",
+        "MarketoSourcePropertiesTypeDef",
+        "MatchItemTypeDef",
+        "MatchingRequestTypeDef",
+        "MatchingResponseTypeDef",
+        "MatchingRuleOutputTypeDef",
+        "MatchingRuleTypeDef",
+        "MergeProfilesRequestTypeDef",
+        "MergeProfilesResponseTypeDef",
+        "MetadataConfigTypeDef",
+        "ObjectAttributeOutputTypeDef",
+        "ObjectAttributeTypeDef",
+        "ObjectFilterTypeDef",
+        "ObjectTypeFieldTypeDef",
+        "ObjectTypeKeyOutputTypeDef",
+        "ObjectTypeKeyTypeDef",
+        "PeriodTypeDef",
+        "ProfileAttributeValuesRequestTypeDef",
+        "ProfileAttributeValuesResponseTypeDef",
+        "ProfileAttributesOutputTypeDef",
+        "ProfileAttributesTypeDef",
+        "ProfileDimensionOutputTypeDef",
+        "ProfileDimensionTypeDef",
+        "ProfileHistoryRecordTypeDef",
+        "ProfileQueryFailuresTypeDef",
+        "ProfileQueryResultTypeDef",
+        "ProfileTypeDef",
+        "ProfileTypeDimensionOutputTypeDef",
+        "ProfileTypeDimensionTypeDef",
+        "PutDomainObjectTypeRequestTypeDef",
+        "PutDomainObjectTypeResponseTypeDef",
+        "PutIntegrationRequestTypeDef",
+        "PutIntegrationResponseTypeDef",
+        "PutProfileObjectRequestTypeDef",
+        "PutProfileObjectResponseTypeDef",
+        "PutProfileObjectTypeRequestTypeDef",
+        "PutProfileObjectTypeResponseTypeDef",
+        "RangeOverrideTypeDef",
+        "RangeTypeDef",
+        "ReadinessTypeDef",
+        "RecommendationTypeDef",
+        "RecommenderConfigOutputTypeDef",
+        "RecommenderConfigTypeDef",
+        "RecommenderFilterSummaryTypeDef",
+        "RecommenderFilterTypeDef",
+        "RecommenderPromotionalFilterTypeDef",
+        "RecommenderRecipeTypeDef",
+        "RecommenderSchemaFieldTypeDef",
+        "RecommenderSchemaSummaryTypeDef",
+        "RecommenderSummaryTypeDef",
+        "RecommenderUpdateTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultsSummaryTypeDef",
+        "RuleBasedMatchingRequestTypeDef",
+        "RuleBasedMatchingResponseTypeDef",
+        "S3ExportingConfigTypeDef",
+        "S3ExportingLocationTypeDef",
+        "S3SourcePropertiesTypeDef",
+        "SalesforceSourcePropertiesTypeDef",
+        "ScheduledTriggerPropertiesTypeDef",
+        "SearchProfilesRequestTypeDef",
+        "SearchProfilesResponseTypeDef",
+        "SegmentDefinitionItemTypeDef",
+        "SegmentGroupOutputTypeDef",
+        "SegmentGroupStructureTypeDef",
+        "SegmentGroupTypeDef",
+        "SegmentSortOutputTypeDef",
+        "SegmentSortTypeDef",
+        "ServiceNowSourcePropertiesTypeDef",
+        "SortAttributeTypeDef",
+        "SourceConnectorPropertiesTypeDef",
+        "SourceFlowConfigTypeDef",
+        "SourceSegmentTypeDef",
+        "StartRecommenderRequestTypeDef",
+        "StartRecommenderResponseTypeDef",
+        "StartUploadJobRequestTypeDef",
+        "StartUploadJobResponseTypeDef",
+        "StopRecommenderRequestTypeDef",
+        "StopRecommenderResponseTypeDef",
+        "StopUploadJobRequestTypeDef",
+        "StopUploadJobResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TaskTypeDef",
+        "ThresholdTypeDef",
+        "TrainingMetricsTypeDef",
+        "TriggerConfigTypeDef",
+        "TriggerPropertiesTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAddressTypeDef",
+        "UpdateCalculatedAttributeDefinitionRequestTypeDef",
+        "UpdateCalculatedAttributeDefinitionResponseTypeDef",
+        "UpdateDomainLayoutRequestTypeDef",
+        "UpdateDomainLayoutResponseTypeDef",
+        "UpdateDomainRequestTypeDef",
+        "UpdateDomainResponseTypeDef",
+        "UpdateEventTriggerRequestTypeDef",
+        "UpdateEventTriggerResponseTypeDef",
+        "UpdateProfileRequestTypeDef",
+        "UpdateProfileResponseTypeDef",
+        "UpdateRecommenderRequestTypeDef",
+        "UpdateRecommenderResponseTypeDef",
+        "UploadJobItemTypeDef",
+        "ValueRangeTypeDef",
+        "WorkflowAttributesTypeDef",
+        "WorkflowMetricsTypeDef",
+        "WorkflowStepItemTypeDef",
+        "ZendeskSourcePropertiesTypeDef",
+    ]
 
 
 class AddProfileKeyRequestTypeDef(TypedDict):
@@ -482,6 +483,11 @@ class AdditionalSearchKeyTypeDef(TypedDict):
     Values: ReadOnly[Sequence[str]]
 
 
+class ProfileDimensionOutputTypeDef(TypedDict):
+    DimensionType: StringDimensionTypeType
+    Values: list[str]
+
+
 class AddressDimensionOutputTypeDef(TypedDict):
     City: NotRequired[ProfileDimensionOutputTypeDef]
     Country: NotRequired[ProfileDimensionOutputTypeDef]
@@ -489,6 +495,11 @@ class AddressDimensionOutputTypeDef(TypedDict):
     PostalCode: NotRequired[ProfileDimensionOutputTypeDef]
     Province: NotRequired[ProfileDimensionOutputTypeDef]
     State: NotRequired[ProfileDimensionOutputTypeDef]
+
+
+class ProfileDimensionTypeDef(TypedDict):
+    DimensionType: StringDimensionTypeType
+    Values: ReadOnly[Sequence[str]]
 
 
 class AddressDimensionTypeDef(TypedDict):
@@ -511,6 +522,97 @@ class AddressTypeDef(TypedDict):
     Province: NotRequired[str]
     Country: NotRequired[str]
     PostalCode: NotRequired[str]
+
+
+class BatchTypeDef(TypedDict):
+    StartTime: ReadOnly[datetime | str]
+    EndTime: ReadOnly[datetime | str]
+
+
+class IncrementalPullConfigTypeDef(TypedDict):
+    DatetimeTypeFieldName: NotRequired[str]
+
+
+class MarketoSourcePropertiesTypeDef(TypedDict):
+    Object: str
+
+
+class S3SourcePropertiesTypeDef(TypedDict):
+    BucketName: str
+    BucketPrefix: NotRequired[str]
+
+
+class SalesforceSourcePropertiesTypeDef(TypedDict):
+    Object: str
+    EnableDynamicFieldUpdate: NotRequired[bool]
+    IncludeDeletedRecords: NotRequired[bool]
+
+
+class ServiceNowSourcePropertiesTypeDef(TypedDict):
+    Object: str
+
+
+class ZendeskSourcePropertiesTypeDef(TypedDict):
+    Object: str
+
+
+class SourceConnectorPropertiesTypeDef(TypedDict):
+    Marketo: NotRequired[MarketoSourcePropertiesTypeDef]
+    S3: NotRequired[S3SourcePropertiesTypeDef]
+    Salesforce: NotRequired[SalesforceSourcePropertiesTypeDef]
+    ServiceNow: NotRequired[ServiceNowSourcePropertiesTypeDef]
+    Zendesk: NotRequired[ZendeskSourcePropertiesTypeDef]
+
+
+class SourceFlowConfigTypeDef(TypedDict):
+    ConnectorProfileName: NotRequired[str]
+    ConnectorType: SourceConnectorTypeType
+    IncrementalPullConfig: NotRequired[IncrementalPullConfigTypeDef]
+    SourceConnectorProperties: SourceConnectorPropertiesTypeDef
+
+
+class ConnectorOperatorTypeDef(TypedDict):
+    Marketo: NotRequired[MarketoConnectorOperatorType]
+    S3: NotRequired[S3ConnectorOperatorType]
+    Salesforce: NotRequired[SalesforceConnectorOperatorType]
+    ServiceNow: NotRequired[ServiceNowConnectorOperatorType]
+    Zendesk: NotRequired[ZendeskConnectorOperatorType]
+
+
+class TaskTypeDef(TypedDict):
+    ConnectorOperator: NotRequired[ConnectorOperatorTypeDef]
+    DestinationField: NotRequired[str]
+    SourceFields: ReadOnly[Sequence[str]]
+    TaskProperties: NotRequired[ReadOnly[Mapping[OperatorPropertiesKeysType, str]]]
+    TaskType: TaskTypeType
+
+
+class ScheduledTriggerPropertiesTypeDef(TypedDict):
+    ScheduleExpression: str
+    DataPullMode: NotRequired[DataPullModeType]
+    ScheduleStartTime: NotRequired[ReadOnly[datetime | str]]
+    ScheduleEndTime: NotRequired[ReadOnly[datetime | str]]
+    Timezone: NotRequired[str]
+    ScheduleOffset: NotRequired[int]
+    FirstExecutionFrom: NotRequired[ReadOnly[datetime | str]]
+
+
+class TriggerPropertiesTypeDef(TypedDict):
+    Scheduled: NotRequired[ReadOnly[ScheduledTriggerPropertiesTypeDef]]
+
+
+class TriggerConfigTypeDef(TypedDict):
+    TriggerType: TriggerTypeType
+    TriggerProperties: NotRequired[ReadOnly[TriggerPropertiesTypeDef]]
+
+
+class FlowDefinitionTypeDef(TypedDict):
+    Description: NotRequired[str]
+    FlowName: str
+    KmsArn: str
+    SourceFlowConfig: SourceFlowConfigTypeDef
+    Tasks: ReadOnly[Sequence[TaskTypeDef]]
+    TriggerConfig: ReadOnly[TriggerConfigTypeDef]
 
 
 class AppflowIntegrationTypeDef(TypedDict):
@@ -541,6 +643,10 @@ class AppflowIntegrationWorkflowStepTypeDef(TypedDict):
     LastUpdatedAt: datetime
 
 
+class AttributeItemTypeDef(TypedDict):
+    Name: str
+
+
 class AttributeDetailsOutputTypeDef(TypedDict):
     Attributes: list[AttributeItemTypeDef]
     Expression: str
@@ -561,10 +667,6 @@ class AttributeDimensionTypeDef(TypedDict):
     Values: ReadOnly[Sequence[str]]
 
 
-class AttributeItemTypeDef(TypedDict):
-    Name: str
-
-
 class AttributeTypesSelectorOutputTypeDef(TypedDict):
     AttributeMatchingModel: AttributeMatchingModelType
     Address: NotRequired[list[str]]
@@ -583,11 +685,24 @@ class AttributeValueItemTypeDef(TypedDict):
     Value: NotRequired[str]
 
 
+class ConflictResolutionTypeDef(TypedDict):
+    ConflictResolvingModel: ConflictResolvingModelType
+    SourceName: NotRequired[str]
+
+
+class ConsolidationOutputTypeDef(TypedDict):
+    MatchingAttributesList: list[list[str]]
+
+
 class AutoMergingOutputTypeDef(TypedDict):
     Enabled: bool
     Consolidation: NotRequired[ConsolidationOutputTypeDef]
     ConflictResolution: NotRequired[ConflictResolutionTypeDef]
     MinAllowedConfidenceScoreForMerging: NotRequired[float]
+
+
+class ConsolidationTypeDef(TypedDict):
+    MatchingAttributesList: ReadOnly[Sequence[Sequence[str]]]
 
 
 class AutoMergingTypeDef(TypedDict):
@@ -603,11 +718,30 @@ class BatchGetCalculatedAttributeForProfileErrorTypeDef(TypedDict):
     ProfileId: str
 
 
+class RangeOverrideTypeDef(TypedDict):
+    Start: int
+    End: NotRequired[int]
+    Unit: RangeUnitType
+
+
+class ConditionOverridesTypeDef(TypedDict):
+    Range: NotRequired[RangeOverrideTypeDef]
+
+
 class BatchGetCalculatedAttributeForProfileRequestTypeDef(TypedDict):
     CalculatedAttributeName: str
     DomainName: str
     ProfileIds: ReadOnly[Sequence[str]]
     ConditionOverrides: NotRequired[ConditionOverridesTypeDef]
+
+
+class CalculatedAttributeValueTypeDef(TypedDict):
+    CalculatedAttributeName: NotRequired[str]
+    DisplayName: NotRequired[str]
+    IsDataPartial: NotRequired[str]
+    ProfileId: NotRequired[str]
+    Value: NotRequired[str]
+    LastObjectTimestamp: NotRequired[datetime]
 
 
 class BatchGetCalculatedAttributeForProfileResponseTypeDef(TypedDict):
@@ -628,15 +762,57 @@ class BatchGetProfileRequestTypeDef(TypedDict):
     ProfileIds: ReadOnly[Sequence[str]]
 
 
+class ContactPreferenceTypeDef(TypedDict):
+    KeyName: NotRequired[str]
+    KeyValue: NotRequired[str]
+    ProfileId: NotRequired[str]
+    ContactType: NotRequired[ContactTypeType]
+
+
+class EngagementPreferencesOutputTypeDef(TypedDict):
+    Phone: NotRequired[list[ContactPreferenceTypeDef]]
+    Email: NotRequired[list[ContactPreferenceTypeDef]]
+
+
+class FoundByKeyValueTypeDef(TypedDict):
+    KeyName: NotRequired[str]
+    Values: NotRequired[list[str]]
+
+
+class ProfileTypeDef(TypedDict):
+    ProfileId: NotRequired[str]
+    AccountNumber: NotRequired[str]
+    AdditionalInformation: NotRequired[str]
+    PartyType: NotRequired[PartyTypeType]
+    BusinessName: NotRequired[str]
+    FirstName: NotRequired[str]
+    MiddleName: NotRequired[str]
+    LastName: NotRequired[str]
+    BirthDate: NotRequired[str]
+    Gender: NotRequired[GenderType]
+    PhoneNumber: NotRequired[str]
+    MobilePhoneNumber: NotRequired[str]
+    HomePhoneNumber: NotRequired[str]
+    BusinessPhoneNumber: NotRequired[str]
+    EmailAddress: NotRequired[str]
+    PersonalEmailAddress: NotRequired[str]
+    BusinessEmailAddress: NotRequired[str]
+    Address: NotRequired[AddressTypeDef]
+    ShippingAddress: NotRequired[AddressTypeDef]
+    MailingAddress: NotRequired[AddressTypeDef]
+    BillingAddress: NotRequired[AddressTypeDef]
+    Attributes: NotRequired[dict[str, str]]
+    FoundByItems: NotRequired[list[FoundByKeyValueTypeDef]]
+    PartyTypeString: NotRequired[str]
+    GenderString: NotRequired[str]
+    ProfileType: NotRequired[ProfileTypeType]
+    EngagementPreferences: NotRequired[EngagementPreferencesOutputTypeDef]
+
+
 class BatchGetProfileResponseTypeDef(TypedDict):
     Errors: NotRequired[list[BatchGetProfileErrorTypeDef]]
     Profiles: NotRequired[list[ProfileTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchTypeDef(TypedDict):
-    StartTime: ReadOnly[datetime | str]
-    EndTime: ReadOnly[datetime | str]
 
 
 class CalculatedAttributeDimensionOutputTypeDef(TypedDict):
@@ -649,15 +825,6 @@ class CalculatedAttributeDimensionTypeDef(TypedDict):
     DimensionType: AttributeDimensionTypeType
     Values: ReadOnly[Sequence[str]]
     ConditionOverrides: NotRequired[ConditionOverridesTypeDef]
-
-
-class CalculatedAttributeValueTypeDef(TypedDict):
-    CalculatedAttributeName: NotRequired[str]
-    DisplayName: NotRequired[str]
-    IsDataPartial: NotRequired[str]
-    ProfileId: NotRequired[str]
-    Value: NotRequired[str]
-    LastObjectTimestamp: NotRequired[datetime]
 
 
 class CatalogItemTypeDef(TypedDict):
@@ -676,8 +843,22 @@ class CatalogItemTypeDef(TypedDict):
     Attributes: NotRequired[dict[str, str]]
 
 
-class ConditionOverridesTypeDef(TypedDict):
-    Range: NotRequired[RangeOverrideTypeDef]
+class ValueRangeTypeDef(TypedDict):
+    Start: int
+    End: int
+
+
+class RangeTypeDef(TypedDict):
+    Value: NotRequired[int]
+    Unit: NotRequired[UnitType]
+    ValueRange: NotRequired[ValueRangeTypeDef]
+    TimestampSource: NotRequired[str]
+    TimestampFormat: NotRequired[str]
+
+
+class ThresholdTypeDef(TypedDict):
+    Value: str
+    Operator: OperatorType
 
 
 class ConditionsTypeDef(TypedDict):
@@ -686,32 +867,23 @@ class ConditionsTypeDef(TypedDict):
     Threshold: NotRequired[ThresholdTypeDef]
 
 
-class ConflictResolutionTypeDef(TypedDict):
-    ConflictResolvingModel: ConflictResolvingModelType
-    SourceName: NotRequired[str]
+class FilterAttributeDimensionTypeDef(TypedDict):
+    DimensionType: FilterDimensionTypeType
+    Values: ReadOnly[Sequence[str]]
 
 
-class ConnectorOperatorTypeDef(TypedDict):
-    Marketo: NotRequired[MarketoConnectorOperatorType]
-    S3: NotRequired[S3ConnectorOperatorType]
-    Salesforce: NotRequired[SalesforceConnectorOperatorType]
-    ServiceNow: NotRequired[ServiceNowConnectorOperatorType]
-    Zendesk: NotRequired[ZendeskConnectorOperatorType]
+class FilterDimensionTypeDef(TypedDict):
+    Attributes: ReadOnly[Mapping[str, FilterAttributeDimensionTypeDef]]
 
 
-class ConsolidationOutputTypeDef(TypedDict):
-    MatchingAttributesList: list[list[str]]
+class FilterGroupTypeDef(TypedDict):
+    Type: TypeType
+    Dimensions: ReadOnly[Sequence[FilterDimensionTypeDef]]
 
 
-class ConsolidationTypeDef(TypedDict):
-    MatchingAttributesList: ReadOnly[Sequence[Sequence[str]]]
-
-
-class ContactPreferenceTypeDef(TypedDict):
-    KeyName: NotRequired[str]
-    KeyValue: NotRequired[str]
-    ProfileId: NotRequired[str]
-    ContactType: NotRequired[ContactTypeType]
+class FilterTypeDef(TypedDict):
+    Include: IncludeType
+    Groups: ReadOnly[Sequence[FilterGroupTypeDef]]
 
 
 class CreateCalculatedAttributeDefinitionRequestTypeDef(TypedDict):
@@ -725,6 +897,30 @@ class CreateCalculatedAttributeDefinitionRequestTypeDef(TypedDict):
     Statistic: StatisticType
     UseHistoricalData: NotRequired[bool]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class FilterAttributeDimensionOutputTypeDef(TypedDict):
+    DimensionType: FilterDimensionTypeType
+    Values: list[str]
+
+
+class FilterDimensionOutputTypeDef(TypedDict):
+    Attributes: dict[str, FilterAttributeDimensionOutputTypeDef]
+
+
+class FilterGroupOutputTypeDef(TypedDict):
+    Type: TypeType
+    Dimensions: list[FilterDimensionOutputTypeDef]
+
+
+class FilterOutputTypeDef(TypedDict):
+    Include: IncludeType
+    Groups: list[FilterGroupOutputTypeDef]
+
+
+class ReadinessTypeDef(TypedDict):
+    ProgressPercentage: NotRequired[int]
+    Message: NotRequired[str]
 
 
 class CreateCalculatedAttributeDefinitionResponseTypeDef(TypedDict):
@@ -769,6 +965,45 @@ class CreateDomainLayoutResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataStoreRequestTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class S3ExportingConfigTypeDef(TypedDict):
+    S3BucketName: str
+    S3KeyName: NotRequired[str]
+
+
+class ExportingConfigTypeDef(TypedDict):
+    S3Exporting: NotRequired[S3ExportingConfigTypeDef]
+
+
+class JobScheduleTypeDef(TypedDict):
+    DayOfTheWeek: JobScheduleDayOfTheWeekType
+    Time: str
+
+
+class MatchingRequestTypeDef(TypedDict):
+    Enabled: bool
+    JobSchedule: NotRequired[JobScheduleTypeDef]
+    AutoMerging: NotRequired[ReadOnly[AutoMergingTypeDef]]
+    ExportingConfig: NotRequired[ExportingConfigTypeDef]
+
+
+class MatchingRuleTypeDef(TypedDict):
+    Rule: ReadOnly[Sequence[str]]
+
+
+class RuleBasedMatchingRequestTypeDef(TypedDict):
+    Enabled: bool
+    MatchingRules: NotRequired[ReadOnly[Sequence[MatchingRuleTypeDef]]]
+    MaxAllowedRuleLevelForMerging: NotRequired[int]
+    MaxAllowedRuleLevelForMatching: NotRequired[int]
+    AttributeTypesSelector: NotRequired[ReadOnly[AttributeTypesSelectorTypeDef]]
+    ConflictResolution: NotRequired[ConflictResolutionTypeDef]
+    ExportingConfig: NotRequired[ExportingConfigTypeDef]
+
+
 class CreateDomainRequestTypeDef(TypedDict):
     DomainName: str
     DefaultExpirationDays: int
@@ -778,6 +1013,33 @@ class CreateDomainRequestTypeDef(TypedDict):
     RuleBasedMatching: NotRequired[ReadOnly[RuleBasedMatchingRequestTypeDef]]
     DataStore: NotRequired[DataStoreRequestTypeDef]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class DataStoreResponseTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Readiness: NotRequired[ReadinessTypeDef]
+
+
+class MatchingResponseTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    JobSchedule: NotRequired[JobScheduleTypeDef]
+    AutoMerging: NotRequired[AutoMergingOutputTypeDef]
+    ExportingConfig: NotRequired[ExportingConfigTypeDef]
+
+
+class MatchingRuleOutputTypeDef(TypedDict):
+    Rule: list[str]
+
+
+class RuleBasedMatchingResponseTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    MatchingRules: NotRequired[list[MatchingRuleOutputTypeDef]]
+    Status: NotRequired[RuleBasedMatchingStatusType]
+    MaxAllowedRuleLevelForMerging: NotRequired[int]
+    MaxAllowedRuleLevelForMatching: NotRequired[int]
+    AttributeTypesSelector: NotRequired[AttributeTypesSelectorOutputTypeDef]
+    ConflictResolution: NotRequired[ConflictResolutionTypeDef]
+    ExportingConfig: NotRequired[ExportingConfigTypeDef]
 
 
 class CreateDomainResponseTypeDef(TypedDict):
@@ -807,6 +1069,34 @@ class CreateEventStreamResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ObjectAttributeTypeDef(TypedDict):
+    Source: NotRequired[str]
+    FieldName: NotRequired[str]
+    ComparisonOperator: ComparisonOperatorType
+    Values: ReadOnly[Sequence[str]]
+
+
+class EventTriggerDimensionTypeDef(TypedDict):
+    ObjectAttributes: ReadOnly[Sequence[ObjectAttributeTypeDef]]
+
+
+class EventTriggerConditionTypeDef(TypedDict):
+    EventTriggerDimensions: ReadOnly[Sequence[EventTriggerDimensionTypeDef]]
+    LogicalOperator: EventTriggerLogicalOperatorType
+
+
+class PeriodTypeDef(TypedDict):
+    Unit: PeriodUnitType
+    Value: int
+    MaxInvocationsPerProfile: NotRequired[int]
+    Unlimited: NotRequired[bool]
+
+
+class EventTriggerLimitsTypeDef(TypedDict):
+    EventExpiration: NotRequired[int]
+    Periods: NotRequired[ReadOnly[Sequence[PeriodTypeDef]]]
+
+
 class CreateEventTriggerRequestTypeDef(TypedDict):
     DomainName: str
     EventTriggerName: str
@@ -816,6 +1106,27 @@ class CreateEventTriggerRequestTypeDef(TypedDict):
     SegmentFilter: NotRequired[str]
     EventTriggerLimits: NotRequired[ReadOnly[EventTriggerLimitsTypeDef]]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ObjectAttributeOutputTypeDef(TypedDict):
+    Source: NotRequired[str]
+    FieldName: NotRequired[str]
+    ComparisonOperator: ComparisonOperatorType
+    Values: list[str]
+
+
+class EventTriggerDimensionOutputTypeDef(TypedDict):
+    ObjectAttributes: list[ObjectAttributeOutputTypeDef]
+
+
+class EventTriggerConditionOutputTypeDef(TypedDict):
+    EventTriggerDimensions: list[EventTriggerDimensionOutputTypeDef]
+    LogicalOperator: EventTriggerLogicalOperatorType
+
+
+class EventTriggerLimitsOutputTypeDef(TypedDict):
+    EventExpiration: NotRequired[int]
+    Periods: NotRequired[list[PeriodTypeDef]]
 
 
 class CreateEventTriggerResponseTypeDef(TypedDict):
@@ -831,6 +1142,10 @@ class CreateEventTriggerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IntegrationConfigTypeDef(TypedDict):
+    AppflowIntegration: NotRequired[ReadOnly[AppflowIntegrationTypeDef]]
+
+
 class CreateIntegrationWorkflowRequestTypeDef(TypedDict):
     DomainName: str
     WorkflowType: WorkflowTypeType
@@ -844,6 +1159,11 @@ class CreateIntegrationWorkflowResponseTypeDef(TypedDict):
     WorkflowId: str
     Message: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EngagementPreferencesTypeDef(TypedDict):
+    Phone: NotRequired[ReadOnly[Sequence[ContactPreferenceTypeDef]]]
+    Email: NotRequired[ReadOnly[Sequence[ContactPreferenceTypeDef]]]
 
 
 class CreateProfileRequestTypeDef(TypedDict):
@@ -895,6 +1215,27 @@ class CreateRecommenderFilterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EventParametersTypeDef(TypedDict):
+    EventType: str
+    EventValueThreshold: NotRequired[float]
+    EventWeight: NotRequired[float]
+
+
+class EventsConfigTypeDef(TypedDict):
+    EventParametersList: ReadOnly[Sequence[EventParametersTypeDef]]
+
+
+class InferenceConfigTypeDef(TypedDict):
+    MinProvisionedTPS: NotRequired[int]
+
+
+class RecommenderConfigTypeDef(TypedDict):
+    EventsConfig: NotRequired[ReadOnly[EventsConfigTypeDef]]
+    TrainingFrequency: NotRequired[int]
+    InferenceConfig: NotRequired[InferenceConfigTypeDef]
+    IncludedColumns: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+
+
 class CreateRecommenderRequestTypeDef(TypedDict):
     DomainName: str
     RecommenderName: str
@@ -909,6 +1250,12 @@ class CreateRecommenderResponseTypeDef(TypedDict):
     RecommenderArn: str
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RecommenderSchemaFieldTypeDef(TypedDict):
+    TargetFieldName: str
+    ContentType: NotRequired[ContentTypeType]
+    FeatureType: NotRequired[FeatureTypeType]
 
 
 class CreateRecommenderSchemaRequestTypeDef(TypedDict):
@@ -926,6 +1273,82 @@ class CreateRecommenderSchemaResponseTypeDef(TypedDict):
     Status: RecommenderSchemaStatusType
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DateDimensionTypeDef(TypedDict):
+    DimensionType: DateDimensionTypeType
+    Values: ReadOnly[Sequence[str]]
+
+
+class ExtraLengthValueProfileDimensionTypeDef(TypedDict):
+    DimensionType: StringDimensionTypeType
+    Values: ReadOnly[Sequence[str]]
+
+
+class ProfileTypeDimensionTypeDef(TypedDict):
+    DimensionType: ProfileTypeDimensionTypeType
+    Values: ReadOnly[Sequence[ProfileTypeType]]
+
+
+class ProfileAttributesTypeDef(TypedDict):
+    AccountNumber: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    AdditionalInformation: NotRequired[
+        ReadOnly[ExtraLengthValueProfileDimensionTypeDef]
+    ]
+    FirstName: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    LastName: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    MiddleName: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    GenderString: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    PartyTypeString: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    BirthDate: NotRequired[ReadOnly[DateDimensionTypeDef]]
+    PhoneNumber: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    BusinessName: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    BusinessPhoneNumber: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    HomePhoneNumber: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    MobilePhoneNumber: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    EmailAddress: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    PersonalEmailAddress: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    BusinessEmailAddress: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
+    Address: NotRequired[ReadOnly[AddressDimensionTypeDef]]
+    ShippingAddress: NotRequired[ReadOnly[AddressDimensionTypeDef]]
+    MailingAddress: NotRequired[ReadOnly[AddressDimensionTypeDef]]
+    BillingAddress: NotRequired[ReadOnly[AddressDimensionTypeDef]]
+    Attributes: NotRequired[ReadOnly[Mapping[str, AttributeDimensionTypeDef]]]
+    ProfileType: NotRequired[ReadOnly[ProfileTypeDimensionTypeDef]]
+
+
+class DimensionTypeDef(TypedDict):
+    ProfileAttributes: NotRequired[ReadOnly[ProfileAttributesTypeDef]]
+    CalculatedAttributes: NotRequired[
+        ReadOnly[Mapping[str, CalculatedAttributeDimensionTypeDef]]
+    ]
+
+
+class SourceSegmentTypeDef(TypedDict):
+    SegmentDefinitionName: NotRequired[str]
+
+
+class GroupTypeDef(TypedDict):
+    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
+    SourceSegments: NotRequired[ReadOnly[Sequence[SourceSegmentTypeDef]]]
+    SourceType: NotRequired[IncludeOptionsType]
+    Type: NotRequired[IncludeOptionsType]
+
+
+class SegmentGroupTypeDef(TypedDict):
+    Groups: NotRequired[ReadOnly[Sequence[GroupTypeDef]]]
+    Include: NotRequired[IncludeOptionsType]
+
+
+class SortAttributeTypeDef(TypedDict):
+    Name: str
+    DataType: NotRequired[SegmentSortDataTypeType]
+    Order: SegmentSortOrderType
+    Type: NotRequired[SortAttributeTypeType]
+
+
+class SegmentSortTypeDef(TypedDict):
+    Attributes: ReadOnly[Sequence[SortAttributeTypeDef]]
 
 
 class CreateSegmentDefinitionRequestTypeDef(TypedDict):
@@ -947,6 +1370,11 @@ class CreateSegmentDefinitionResponseTypeDef(TypedDict):
     SegmentDefinitionArn: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SegmentGroupStructureTypeDef(TypedDict):
+    Groups: NotRequired[ReadOnly[Sequence[GroupTypeDef]]]
+    Include: NotRequired[IncludeOptionsType]
 
 
 class CreateSegmentEstimateRequestTypeDef(TypedDict):
@@ -976,6 +1404,12 @@ class CreateSegmentSnapshotResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ObjectTypeFieldTypeDef(TypedDict):
+    Source: NotRequired[str]
+    Target: NotRequired[str]
+    ContentType: NotRequired[FieldContentTypeType]
+
+
 class CreateUploadJobRequestTypeDef(TypedDict):
     DomainName: str
     DisplayName: str
@@ -989,23 +1423,9 @@ class CreateUploadJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DataStoreRequestTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class DataStoreResponseTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    Readiness: NotRequired[ReadinessTypeDef]
-
-
 class DateDimensionOutputTypeDef(TypedDict):
     DimensionType: DateDimensionTypeType
     Values: list[str]
-
-
-class DateDimensionTypeDef(TypedDict):
-    DimensionType: DateDimensionTypeType
-    Values: ReadOnly[Sequence[str]]
 
 
 class DeleteCalculatedAttributeDefinitionRequestTypeDef(TypedDict):
@@ -1176,9 +1596,9 @@ class DetectProfileObjectTypeRequestTypeDef(TypedDict):
     DomainName: str
 
 
-class DetectProfileObjectTypeResponseTypeDef(TypedDict):
-    DetectedProfileObjectTypes: NotRequired[list[DetectedProfileObjectTypeTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class ObjectTypeKeyOutputTypeDef(TypedDict):
+    StandardIdentifiers: NotRequired[list[StandardIdentifierType]]
+    FieldNames: NotRequired[list[str]]
 
 
 class DetectedProfileObjectTypeTypeDef(TypedDict):
@@ -1187,17 +1607,50 @@ class DetectedProfileObjectTypeTypeDef(TypedDict):
     Keys: NotRequired[dict[str, list[ObjectTypeKeyOutputTypeDef]]]
 
 
+class DetectProfileObjectTypeResponseTypeDef(TypedDict):
+    DetectedProfileObjectTypes: NotRequired[list[DetectedProfileObjectTypeTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExtraLengthValueProfileDimensionOutputTypeDef(TypedDict):
+    DimensionType: StringDimensionTypeType
+    Values: list[str]
+
+
+class ProfileTypeDimensionOutputTypeDef(TypedDict):
+    DimensionType: ProfileTypeDimensionTypeType
+    Values: list[ProfileTypeType]
+
+
+class ProfileAttributesOutputTypeDef(TypedDict):
+    AccountNumber: NotRequired[ProfileDimensionOutputTypeDef]
+    AdditionalInformation: NotRequired[ExtraLengthValueProfileDimensionOutputTypeDef]
+    FirstName: NotRequired[ProfileDimensionOutputTypeDef]
+    LastName: NotRequired[ProfileDimensionOutputTypeDef]
+    MiddleName: NotRequired[ProfileDimensionOutputTypeDef]
+    GenderString: NotRequired[ProfileDimensionOutputTypeDef]
+    PartyTypeString: NotRequired[ProfileDimensionOutputTypeDef]
+    BirthDate: NotRequired[DateDimensionOutputTypeDef]
+    PhoneNumber: NotRequired[ProfileDimensionOutputTypeDef]
+    BusinessName: NotRequired[ProfileDimensionOutputTypeDef]
+    BusinessPhoneNumber: NotRequired[ProfileDimensionOutputTypeDef]
+    HomePhoneNumber: NotRequired[ProfileDimensionOutputTypeDef]
+    MobilePhoneNumber: NotRequired[ProfileDimensionOutputTypeDef]
+    EmailAddress: NotRequired[ProfileDimensionOutputTypeDef]
+    PersonalEmailAddress: NotRequired[ProfileDimensionOutputTypeDef]
+    BusinessEmailAddress: NotRequired[ProfileDimensionOutputTypeDef]
+    Address: NotRequired[AddressDimensionOutputTypeDef]
+    ShippingAddress: NotRequired[AddressDimensionOutputTypeDef]
+    MailingAddress: NotRequired[AddressDimensionOutputTypeDef]
+    BillingAddress: NotRequired[AddressDimensionOutputTypeDef]
+    Attributes: NotRequired[dict[str, AttributeDimensionOutputTypeDef]]
+    ProfileType: NotRequired[ProfileTypeDimensionOutputTypeDef]
+
+
 class DimensionOutputTypeDef(TypedDict):
     ProfileAttributes: NotRequired[ProfileAttributesOutputTypeDef]
     CalculatedAttributes: NotRequired[
         dict[str, CalculatedAttributeDimensionOutputTypeDef]
-    ]
-
-
-class DimensionTypeDef(TypedDict):
-    ProfileAttributes: NotRequired[ReadOnly[ProfileAttributesTypeDef]]
-    CalculatedAttributes: NotRequired[
-        ReadOnly[Mapping[str, CalculatedAttributeDimensionTypeDef]]
     ]
 
 
@@ -1223,22 +1676,6 @@ class DomainStatsTypeDef(TypedDict):
     TotalSize: NotRequired[int]
 
 
-class EngagementPreferencesOutputTypeDef(TypedDict):
-    Phone: NotRequired[list[ContactPreferenceTypeDef]]
-    Email: NotRequired[list[ContactPreferenceTypeDef]]
-
-
-class EngagementPreferencesTypeDef(TypedDict):
-    Phone: NotRequired[ReadOnly[Sequence[ContactPreferenceTypeDef]]]
-    Email: NotRequired[ReadOnly[Sequence[ContactPreferenceTypeDef]]]
-
-
-class EventParametersTypeDef(TypedDict):
-    EventType: str
-    EventValueThreshold: NotRequired[float]
-    EventWeight: NotRequired[float]
-
-
 class EventStreamDestinationDetailsTypeDef(TypedDict):
     Uri: str
     Status: EventStreamDestinationStatusType
@@ -1256,34 +1693,6 @@ class EventStreamSummaryTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
 
 
-class EventTriggerConditionOutputTypeDef(TypedDict):
-    EventTriggerDimensions: list[EventTriggerDimensionOutputTypeDef]
-    LogicalOperator: EventTriggerLogicalOperatorType
-
-
-class EventTriggerConditionTypeDef(TypedDict):
-    EventTriggerDimensions: ReadOnly[Sequence[EventTriggerDimensionTypeDef]]
-    LogicalOperator: EventTriggerLogicalOperatorType
-
-
-class EventTriggerDimensionOutputTypeDef(TypedDict):
-    ObjectAttributes: list[ObjectAttributeOutputTypeDef]
-
-
-class EventTriggerDimensionTypeDef(TypedDict):
-    ObjectAttributes: ReadOnly[Sequence[ObjectAttributeTypeDef]]
-
-
-class EventTriggerLimitsOutputTypeDef(TypedDict):
-    EventExpiration: NotRequired[int]
-    Periods: NotRequired[list[PeriodTypeDef]]
-
-
-class EventTriggerLimitsTypeDef(TypedDict):
-    EventExpiration: NotRequired[int]
-    Periods: NotRequired[ReadOnly[Sequence[PeriodTypeDef]]]
-
-
 class EventTriggerSummaryItemTypeDef(TypedDict):
     ObjectTypeName: NotRequired[str]
     EventTriggerName: NotRequired[str]
@@ -1297,26 +1706,13 @@ class EventsConfigOutputTypeDef(TypedDict):
     EventParametersList: list[EventParametersTypeDef]
 
 
-class EventsConfigTypeDef(TypedDict):
-    EventParametersList: ReadOnly[Sequence[EventParametersTypeDef]]
-
-
-class ExportingConfigTypeDef(TypedDict):
-    S3Exporting: NotRequired[S3ExportingConfigTypeDef]
+class S3ExportingLocationTypeDef(TypedDict):
+    S3BucketName: NotRequired[str]
+    S3KeyName: NotRequired[str]
 
 
 class ExportingLocationTypeDef(TypedDict):
     S3Exporting: NotRequired[S3ExportingLocationTypeDef]
-
-
-class ExtraLengthValueProfileDimensionOutputTypeDef(TypedDict):
-    DimensionType: StringDimensionTypeType
-    Values: list[str]
-
-
-class ExtraLengthValueProfileDimensionTypeDef(TypedDict):
-    DimensionType: StringDimensionTypeType
-    Values: ReadOnly[Sequence[str]]
 
 
 class FieldSourceProfileIdsTypeDef(TypedDict):
@@ -1343,58 +1739,6 @@ class FieldSourceProfileIdsTypeDef(TypedDict):
     Attributes: NotRequired[ReadOnly[Mapping[str, str]]]
     ProfileType: NotRequired[str]
     EngagementPreferences: NotRequired[str]
-
-
-class FilterAttributeDimensionOutputTypeDef(TypedDict):
-    DimensionType: FilterDimensionTypeType
-    Values: list[str]
-
-
-class FilterAttributeDimensionTypeDef(TypedDict):
-    DimensionType: FilterDimensionTypeType
-    Values: ReadOnly[Sequence[str]]
-
-
-class FilterDimensionOutputTypeDef(TypedDict):
-    Attributes: dict[str, FilterAttributeDimensionOutputTypeDef]
-
-
-class FilterDimensionTypeDef(TypedDict):
-    Attributes: ReadOnly[Mapping[str, FilterAttributeDimensionTypeDef]]
-
-
-class FilterGroupOutputTypeDef(TypedDict):
-    Type: TypeType
-    Dimensions: list[FilterDimensionOutputTypeDef]
-
-
-class FilterGroupTypeDef(TypedDict):
-    Type: TypeType
-    Dimensions: ReadOnly[Sequence[FilterDimensionTypeDef]]
-
-
-class FilterOutputTypeDef(TypedDict):
-    Include: IncludeType
-    Groups: list[FilterGroupOutputTypeDef]
-
-
-class FilterTypeDef(TypedDict):
-    Include: IncludeType
-    Groups: ReadOnly[Sequence[FilterGroupTypeDef]]
-
-
-class FlowDefinitionTypeDef(TypedDict):
-    Description: NotRequired[str]
-    FlowName: str
-    KmsArn: str
-    SourceFlowConfig: SourceFlowConfigTypeDef
-    Tasks: ReadOnly[Sequence[TaskTypeDef]]
-    TriggerConfig: ReadOnly[TriggerConfigTypeDef]
-
-
-class FoundByKeyValueTypeDef(TypedDict):
-    KeyName: NotRequired[str]
-    Values: NotRequired[list[str]]
 
 
 class GetAutoMergingPreviewRequestTypeDef(TypedDict):
@@ -1542,6 +1886,12 @@ class GetIdentityResolutionJobRequestTypeDef(TypedDict):
     JobId: str
 
 
+class JobStatsTypeDef(TypedDict):
+    NumberOfProfilesReviewed: NotRequired[int]
+    NumberOfMatchesFound: NotRequired[int]
+    NumberOfMergesDone: NotRequired[int]
+
+
 class GetIdentityResolutionJobResponseTypeDef(TypedDict):
     DomainName: NotRequired[str]
     JobId: NotRequired[str]
@@ -1584,6 +1934,12 @@ class GetMatchesRequestTypeDef(TypedDict):
     DomainName: str
 
 
+class MatchItemTypeDef(TypedDict):
+    MatchId: NotRequired[str]
+    ProfileIds: NotRequired[list[str]]
+    ConfidenceScore: NotRequired[float]
+
+
 class GetMatchesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MatchGenerationDate: NotRequired[datetime]
@@ -1606,18 +1962,18 @@ class GetObjectTypeAttributeStatisticsRequestTypeDef(TypedDict):
     AttributeName: str
 
 
-class GetObjectTypeAttributeStatisticsResponseTypeDef(TypedDict):
-    Statistics: GetObjectTypeAttributeStatisticsStatsTypeDef
-    CalculatedAt: datetime
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class GetObjectTypeAttributeStatisticsStatsTypeDef(TypedDict):
     Maximum: float
     Minimum: float
     Average: float
     StandardDeviation: float
     Percentiles: GetObjectTypeAttributeStatisticsPercentilesTypeDef
+
+
+class GetObjectTypeAttributeStatisticsResponseTypeDef(TypedDict):
+    Statistics: GetObjectTypeAttributeStatisticsStatsTypeDef
+    CalculatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetProfileHistoryRecordRequestTypeDef(TypedDict):
@@ -1677,6 +2033,22 @@ class GetProfileObjectTypeTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MetadataConfigTypeDef(TypedDict):
+    MetadataColumns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RecommenderFilterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class RecommenderPromotionalFilterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[ReadOnly[Mapping[str, str]]]
+    PromotionName: NotRequired[str]
+    PercentPromotedItems: NotRequired[int]
+
+
 class GetProfileRecommendationsRequestTypeDef(TypedDict):
     DomainName: str
     ProfileId: str
@@ -1689,6 +2061,11 @@ class GetProfileRecommendationsRequestTypeDef(TypedDict):
     CandidateIds: NotRequired[ReadOnly[Sequence[str]]]
     MaxResults: NotRequired[int]
     MetadataConfig: NotRequired[ReadOnly[MetadataConfigTypeDef]]
+
+
+class RecommendationTypeDef(TypedDict):
+    CatalogItem: NotRequired[CatalogItemTypeDef]
+    Score: NotRequired[float]
 
 
 class GetProfileRecommendationsResponseTypeDef(TypedDict):
@@ -1717,6 +2094,26 @@ class GetRecommenderRequestTypeDef(TypedDict):
     DomainName: str
     RecommenderName: str
     TrainingMetricsCount: NotRequired[int]
+
+
+class RecommenderConfigOutputTypeDef(TypedDict):
+    EventsConfig: NotRequired[EventsConfigOutputTypeDef]
+    TrainingFrequency: NotRequired[int]
+    InferenceConfig: NotRequired[InferenceConfigTypeDef]
+    IncludedColumns: NotRequired[dict[str, list[str]]]
+
+
+class RecommenderUpdateTypeDef(TypedDict):
+    RecommenderConfig: NotRequired[RecommenderConfigOutputTypeDef]
+    Status: NotRequired[RecommenderStatusType]
+    CreatedAt: NotRequired[datetime]
+    LastUpdatedAt: NotRequired[datetime]
+    FailureReason: NotRequired[str]
+
+
+class TrainingMetricsTypeDef(TypedDict):
+    Time: NotRequired[datetime]
+    Metrics: NotRequired[dict[TrainingMetricNameType, float]]
 
 
 class GetRecommenderResponseTypeDef(TypedDict):
@@ -1753,6 +2150,22 @@ class GetSegmentDefinitionRequestTypeDef(TypedDict):
     SegmentDefinitionName: str
 
 
+class GroupOutputTypeDef(TypedDict):
+    Dimensions: NotRequired[list[DimensionOutputTypeDef]]
+    SourceSegments: NotRequired[list[SourceSegmentTypeDef]]
+    SourceType: NotRequired[IncludeOptionsType]
+    Type: NotRequired[IncludeOptionsType]
+
+
+class SegmentGroupOutputTypeDef(TypedDict):
+    Groups: NotRequired[list[GroupOutputTypeDef]]
+    Include: NotRequired[IncludeOptionsType]
+
+
+class SegmentSortOutputTypeDef(TypedDict):
+    Attributes: list[SortAttributeTypeDef]
+
+
 class GetSegmentDefinitionResponseTypeDef(TypedDict):
     SegmentDefinitionName: NotRequired[str]
     DisplayName: NotRequired[str]
@@ -1786,6 +2199,18 @@ class GetSegmentMembershipRequestTypeDef(TypedDict):
     DomainName: str
     SegmentDefinitionName: str
     ProfileIds: ReadOnly[Sequence[str]]
+
+
+class ProfileQueryFailuresTypeDef(TypedDict):
+    ProfileId: str
+    Message: str
+    Status: NotRequired[int]
+
+
+class ProfileQueryResultTypeDef(TypedDict):
+    ProfileId: str
+    QueryResult: QueryResultType
+    Profile: NotRequired[ProfileTypeDef]
 
 
 class GetSegmentMembershipResponseTypeDef(TypedDict):
@@ -1849,6 +2274,12 @@ class GetUploadJobRequestTypeDef(TypedDict):
     JobId: str
 
 
+class ResultsSummaryTypeDef(TypedDict):
+    UpdatedRecords: NotRequired[int]
+    CreatedRecords: NotRequired[int]
+    FailedRecords: NotRequired[int]
+
+
 class GetUploadJobResponseTypeDef(TypedDict):
     JobId: NotRequired[str]
     DisplayName: NotRequired[str]
@@ -1866,6 +2297,14 @@ class GetUploadJobResponseTypeDef(TypedDict):
 class GetWorkflowRequestTypeDef(TypedDict):
     DomainName: str
     WorkflowId: str
+
+
+class WorkflowAttributesTypeDef(TypedDict):
+    AppflowIntegration: NotRequired[AppflowIntegrationWorkflowAttributesTypeDef]
+
+
+class WorkflowMetricsTypeDef(TypedDict):
+    AppflowIntegration: NotRequired[AppflowIntegrationWorkflowMetricsTypeDef]
 
 
 class GetWorkflowResponseTypeDef(TypedDict):
@@ -1887,26 +2326,16 @@ class GetWorkflowStepsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class WorkflowStepItemTypeDef(TypedDict):
+    AppflowIntegration: NotRequired[AppflowIntegrationWorkflowStepTypeDef]
+
+
 class GetWorkflowStepsResponseTypeDef(TypedDict):
     WorkflowId: NotRequired[str]
     WorkflowType: NotRequired[WorkflowTypeType]
     Items: NotRequired[list[WorkflowStepItemTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GroupOutputTypeDef(TypedDict):
-    Dimensions: NotRequired[list[DimensionOutputTypeDef]]
-    SourceSegments: NotRequired[list[SourceSegmentTypeDef]]
-    SourceType: NotRequired[IncludeOptionsType]
-    Type: NotRequired[IncludeOptionsType]
-
-
-class GroupTypeDef(TypedDict):
-    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
-    SourceSegments: NotRequired[ReadOnly[Sequence[SourceSegmentTypeDef]]]
-    SourceType: NotRequired[IncludeOptionsType]
-    Type: NotRequired[IncludeOptionsType]
 
 
 class IdentityResolutionJobTypeDef(TypedDict):
@@ -1918,29 +2347,6 @@ class IdentityResolutionJobTypeDef(TypedDict):
     JobStats: NotRequired[JobStatsTypeDef]
     ExportingLocation: NotRequired[ExportingLocationTypeDef]
     Message: NotRequired[str]
-
-
-class IncrementalPullConfigTypeDef(TypedDict):
-    DatetimeTypeFieldName: NotRequired[str]
-
-
-class InferenceConfigTypeDef(TypedDict):
-    MinProvisionedTPS: NotRequired[int]
-
-
-class IntegrationConfigTypeDef(TypedDict):
-    AppflowIntegration: NotRequired[ReadOnly[AppflowIntegrationTypeDef]]
-
-
-class JobScheduleTypeDef(TypedDict):
-    DayOfTheWeek: JobScheduleDayOfTheWeekType
-    Time: str
-
-
-class JobStatsTypeDef(TypedDict):
-    NumberOfProfilesReviewed: NotRequired[int]
-    NumberOfMatchesFound: NotRequired[int]
-    NumberOfMergesDone: NotRequired[int]
 
 
 class LayoutItemTypeDef(TypedDict):
@@ -1959,6 +2365,21 @@ class ListAccountIntegrationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     IncludeHidden: NotRequired[bool]
+
+
+class ListIntegrationItemTypeDef(TypedDict):
+    DomainName: str
+    Uri: str
+    ObjectTypeName: NotRequired[str]
+    CreatedAt: datetime
+    LastUpdatedAt: datetime
+    Tags: NotRequired[dict[str, str]]
+    ObjectTypeNames: NotRequired[dict[str, str]]
+    WorkflowId: NotRequired[str]
+    IsUnstructured: NotRequired[bool]
+    RoleArn: NotRequired[str]
+    EventTriggerNames: NotRequired[list[str]]
+    Scope: NotRequired[ScopeType]
 
 
 class ListAccountIntegrationsResponseTypeDef(TypedDict):
@@ -2089,21 +2510,6 @@ class ListIdentityResolutionJobsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListIntegrationItemTypeDef(TypedDict):
-    DomainName: str
-    Uri: str
-    ObjectTypeName: NotRequired[str]
-    CreatedAt: datetime
-    LastUpdatedAt: datetime
-    Tags: NotRequired[dict[str, str]]
-    ObjectTypeNames: NotRequired[dict[str, str]]
-    WorkflowId: NotRequired[str]
-    IsUnstructured: NotRequired[bool]
-    RoleArn: NotRequired[str]
-    EventTriggerNames: NotRequired[list[str]]
-    Scope: NotRequired[ScopeType]
-
-
 class ListIntegrationsRequestTypeDef(TypedDict):
     DomainName: str
     NextToken: NotRequired[str]
@@ -2164,6 +2570,16 @@ class ListProfileHistoryRecordsRequestTypeDef(TypedDict):
     PerformedBy: NotRequired[str]
 
 
+class ProfileHistoryRecordTypeDef(TypedDict):
+    Id: str
+    ObjectTypeName: str
+    CreatedAt: datetime
+    LastUpdatedAt: NotRequired[datetime]
+    ActionType: ActionTypeType
+    ProfileObjectUniqueKey: NotRequired[str]
+    PerformedBy: NotRequired[str]
+
+
 class ListProfileHistoryRecordsResponseTypeDef(TypedDict):
     ProfileHistoryRecords: NotRequired[list[ProfileHistoryRecordTypeDef]]
     NextToken: NotRequired[str]
@@ -2216,6 +2632,11 @@ class ListProfileObjectsItemTypeDef(TypedDict):
     Object: NotRequired[str]
 
 
+class ObjectFilterTypeDef(TypedDict):
+    KeyName: str
+    Values: ReadOnly[Sequence[str]]
+
+
 class ListProfileObjectsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
@@ -2237,6 +2658,17 @@ class ListRecommenderFiltersRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RecommenderFilterSummaryTypeDef(TypedDict):
+    RecommenderFilterName: NotRequired[str]
+    RecommenderSchemaName: NotRequired[str]
+    RecommenderFilterExpression: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    Description: NotRequired[str]
+    Status: NotRequired[RecommenderFilterStatusType]
+    FailureReason: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
 class ListRecommenderFiltersResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RecommenderFilters: NotRequired[list[RecommenderFilterSummaryTypeDef]]
@@ -2246,6 +2678,11 @@ class ListRecommenderFiltersResponseTypeDef(TypedDict):
 class ListRecommenderRecipesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class RecommenderRecipeTypeDef(TypedDict):
+    name: NotRequired[RecommenderRecipeNameType]
+    description: NotRequired[str]
 
 
 class ListRecommenderRecipesResponseTypeDef(TypedDict):
@@ -2260,6 +2697,13 @@ class ListRecommenderSchemasRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RecommenderSchemaSummaryTypeDef(TypedDict):
+    RecommenderSchemaName: str
+    Fields: dict[str, list[RecommenderSchemaFieldTypeDef]]
+    CreatedAt: datetime
+    Status: RecommenderSchemaStatusType
+
+
 class ListRecommenderSchemasResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RecommenderSchemas: NotRequired[list[RecommenderSchemaSummaryTypeDef]]
@@ -2270,6 +2714,20 @@ class ListRecommendersRequestTypeDef(TypedDict):
     DomainName: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class RecommenderSummaryTypeDef(TypedDict):
+    RecommenderName: NotRequired[str]
+    RecipeName: NotRequired[RecommenderRecipeNameType]
+    RecommenderSchemaName: NotRequired[str]
+    RecommenderConfig: NotRequired[RecommenderConfigOutputTypeDef]
+    CreatedAt: NotRequired[datetime]
+    Description: NotRequired[str]
+    Status: NotRequired[RecommenderStatusType]
+    LastUpdatedAt: NotRequired[datetime]
+    Tags: NotRequired[dict[str, str]]
+    FailureReason: NotRequired[str]
+    LatestRecommenderUpdate: NotRequired[RecommenderUpdateTypeDef]
 
 
 class ListRecommendersResponseTypeDef(TypedDict):
@@ -2296,6 +2754,16 @@ class ListSegmentDefinitionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SegmentDefinitionItemTypeDef(TypedDict):
+    SegmentDefinitionName: NotRequired[str]
+    DisplayName: NotRequired[str]
+    Description: NotRequired[str]
+    SegmentDefinitionArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    Tags: NotRequired[dict[str, str]]
+    SegmentType: NotRequired[SegmentTypeType]
+
+
 class ListSegmentDefinitionsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Items: NotRequired[list[SegmentDefinitionItemTypeDef]]
@@ -2315,6 +2783,16 @@ class ListUploadJobsRequestTypeDef(TypedDict):
     DomainName: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class UploadJobItemTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    DisplayName: NotRequired[str]
+    Status: NotRequired[UploadJobStatusType]
+    StatusReason: NotRequired[StatusReasonType]
+    CreatedAt: NotRequired[datetime]
+    CompletedAt: NotRequired[datetime]
+    DataExpiry: NotRequired[int]
 
 
 class ListUploadJobsResponseTypeDef(TypedDict):
@@ -2348,38 +2826,6 @@ class ListWorkflowsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MarketoSourcePropertiesTypeDef(TypedDict):
-    Object: str
-
-
-class MatchItemTypeDef(TypedDict):
-    MatchId: NotRequired[str]
-    ProfileIds: NotRequired[list[str]]
-    ConfidenceScore: NotRequired[float]
-
-
-class MatchingRequestTypeDef(TypedDict):
-    Enabled: bool
-    JobSchedule: NotRequired[JobScheduleTypeDef]
-    AutoMerging: NotRequired[ReadOnly[AutoMergingTypeDef]]
-    ExportingConfig: NotRequired[ExportingConfigTypeDef]
-
-
-class MatchingResponseTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    JobSchedule: NotRequired[JobScheduleTypeDef]
-    AutoMerging: NotRequired[AutoMergingOutputTypeDef]
-    ExportingConfig: NotRequired[ExportingConfigTypeDef]
-
-
-class MatchingRuleOutputTypeDef(TypedDict):
-    Rule: list[str]
-
-
-class MatchingRuleTypeDef(TypedDict):
-    Rule: ReadOnly[Sequence[str]]
-
-
 class MergeProfilesRequestTypeDef(TypedDict):
     DomainName: str
     MainProfileId: str
@@ -2392,50 +2838,9 @@ class MergeProfilesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetadataConfigTypeDef(TypedDict):
-    MetadataColumns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ObjectAttributeOutputTypeDef(TypedDict):
-    Source: NotRequired[str]
-    FieldName: NotRequired[str]
-    ComparisonOperator: ComparisonOperatorType
-    Values: list[str]
-
-
-class ObjectAttributeTypeDef(TypedDict):
-    Source: NotRequired[str]
-    FieldName: NotRequired[str]
-    ComparisonOperator: ComparisonOperatorType
-    Values: ReadOnly[Sequence[str]]
-
-
-class ObjectFilterTypeDef(TypedDict):
-    KeyName: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class ObjectTypeFieldTypeDef(TypedDict):
-    Source: NotRequired[str]
-    Target: NotRequired[str]
-    ContentType: NotRequired[FieldContentTypeType]
-
-
-class ObjectTypeKeyOutputTypeDef(TypedDict):
-    StandardIdentifiers: NotRequired[list[StandardIdentifierType]]
-    FieldNames: NotRequired[list[str]]
-
-
 class ObjectTypeKeyTypeDef(TypedDict):
     StandardIdentifiers: NotRequired[ReadOnly[Sequence[StandardIdentifierType]]]
     FieldNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PeriodTypeDef(TypedDict):
-    Unit: PeriodUnitType
-    Value: int
-    MaxInvocationsPerProfile: NotRequired[int]
-    Unlimited: NotRequired[bool]
 
 
 class ProfileAttributeValuesRequestTypeDef(TypedDict):
@@ -2449,130 +2854,6 @@ class ProfileAttributeValuesResponseTypeDef(TypedDict):
     Items: NotRequired[list[AttributeValueItemTypeDef]]
     StatusCode: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ProfileAttributesOutputTypeDef(TypedDict):
-    AccountNumber: NotRequired[ProfileDimensionOutputTypeDef]
-    AdditionalInformation: NotRequired[ExtraLengthValueProfileDimensionOutputTypeDef]
-    FirstName: NotRequired[ProfileDimensionOutputTypeDef]
-    LastName: NotRequired[ProfileDimensionOutputTypeDef]
-    MiddleName: NotRequired[ProfileDimensionOutputTypeDef]
-    GenderString: NotRequired[ProfileDimensionOutputTypeDef]
-    PartyTypeString: NotRequired[ProfileDimensionOutputTypeDef]
-    BirthDate: NotRequired[DateDimensionOutputTypeDef]
-    PhoneNumber: NotRequired[ProfileDimensionOutputTypeDef]
-    BusinessName: NotRequired[ProfileDimensionOutputTypeDef]
-    BusinessPhoneNumber: NotRequired[ProfileDimensionOutputTypeDef]
-    HomePhoneNumber: NotRequired[ProfileDimensionOutputTypeDef]
-    MobilePhoneNumber: NotRequired[ProfileDimensionOutputTypeDef]
-    EmailAddress: NotRequired[ProfileDimensionOutputTypeDef]
-    PersonalEmailAddress: NotRequired[ProfileDimensionOutputTypeDef]
-    BusinessEmailAddress: NotRequired[ProfileDimensionOutputTypeDef]
-    Address: NotRequired[AddressDimensionOutputTypeDef]
-    ShippingAddress: NotRequired[AddressDimensionOutputTypeDef]
-    MailingAddress: NotRequired[AddressDimensionOutputTypeDef]
-    BillingAddress: NotRequired[AddressDimensionOutputTypeDef]
-    Attributes: NotRequired[dict[str, AttributeDimensionOutputTypeDef]]
-    ProfileType: NotRequired[ProfileTypeDimensionOutputTypeDef]
-
-
-class ProfileAttributesTypeDef(TypedDict):
-    AccountNumber: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    AdditionalInformation: NotRequired[
-        ReadOnly[ExtraLengthValueProfileDimensionTypeDef]
-    ]
-    FirstName: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    LastName: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    MiddleName: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    GenderString: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    PartyTypeString: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    BirthDate: NotRequired[ReadOnly[DateDimensionTypeDef]]
-    PhoneNumber: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    BusinessName: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    BusinessPhoneNumber: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    HomePhoneNumber: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    MobilePhoneNumber: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    EmailAddress: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    PersonalEmailAddress: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    BusinessEmailAddress: NotRequired[ReadOnly[ProfileDimensionTypeDef]]
-    Address: NotRequired[ReadOnly[AddressDimensionTypeDef]]
-    ShippingAddress: NotRequired[ReadOnly[AddressDimensionTypeDef]]
-    MailingAddress: NotRequired[ReadOnly[AddressDimensionTypeDef]]
-    BillingAddress: NotRequired[ReadOnly[AddressDimensionTypeDef]]
-    Attributes: NotRequired[ReadOnly[Mapping[str, AttributeDimensionTypeDef]]]
-    ProfileType: NotRequired[ReadOnly[ProfileTypeDimensionTypeDef]]
-
-
-class ProfileDimensionOutputTypeDef(TypedDict):
-    DimensionType: StringDimensionTypeType
-    Values: list[str]
-
-
-class ProfileDimensionTypeDef(TypedDict):
-    DimensionType: StringDimensionTypeType
-    Values: ReadOnly[Sequence[str]]
-
-
-class ProfileHistoryRecordTypeDef(TypedDict):
-    Id: str
-    ObjectTypeName: str
-    CreatedAt: datetime
-    LastUpdatedAt: NotRequired[datetime]
-    ActionType: ActionTypeType
-    ProfileObjectUniqueKey: NotRequired[str]
-    PerformedBy: NotRequired[str]
-
-
-class ProfileQueryFailuresTypeDef(TypedDict):
-    ProfileId: str
-    Message: str
-    Status: NotRequired[int]
-
-
-class ProfileQueryResultTypeDef(TypedDict):
-    ProfileId: str
-    QueryResult: QueryResultType
-    Profile: NotRequired[ProfileTypeDef]
-
-
-class ProfileTypeDef(TypedDict):
-    ProfileId: NotRequired[str]
-    AccountNumber: NotRequired[str]
-    AdditionalInformation: NotRequired[str]
-    PartyType: NotRequired[PartyTypeType]
-    BusinessName: NotRequired[str]
-    FirstName: NotRequired[str]
-    MiddleName: NotRequired[str]
-    LastName: NotRequired[str]
-    BirthDate: NotRequired[str]
-    Gender: NotRequired[GenderType]
-    PhoneNumber: NotRequired[str]
-    MobilePhoneNumber: NotRequired[str]
-    HomePhoneNumber: NotRequired[str]
-    BusinessPhoneNumber: NotRequired[str]
-    EmailAddress: NotRequired[str]
-    PersonalEmailAddress: NotRequired[str]
-    BusinessEmailAddress: NotRequired[str]
-    Address: NotRequired[AddressTypeDef]
-    ShippingAddress: NotRequired[AddressTypeDef]
-    MailingAddress: NotRequired[AddressTypeDef]
-    BillingAddress: NotRequired[AddressTypeDef]
-    Attributes: NotRequired[dict[str, str]]
-    FoundByItems: NotRequired[list[FoundByKeyValueTypeDef]]
-    PartyTypeString: NotRequired[str]
-    GenderString: NotRequired[str]
-    ProfileType: NotRequired[ProfileTypeType]
-    EngagementPreferences: NotRequired[EngagementPreferencesOutputTypeDef]
-
-
-class ProfileTypeDimensionOutputTypeDef(TypedDict):
-    DimensionType: ProfileTypeDimensionTypeType
-    Values: list[ProfileTypeType]
-
-
-class ProfileTypeDimensionTypeDef(TypedDict):
-    DimensionType: ProfileTypeDimensionTypeType
-    Values: ReadOnly[Sequence[ProfileTypeType]]
 
 
 class PutDomainObjectTypeRequestTypeDef(TypedDict):
@@ -2669,165 +2950,6 @@ class PutProfileObjectTypeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RangeOverrideTypeDef(TypedDict):
-    Start: int
-    End: NotRequired[int]
-    Unit: RangeUnitType
-
-
-class RangeTypeDef(TypedDict):
-    Value: NotRequired[int]
-    Unit: NotRequired[UnitType]
-    ValueRange: NotRequired[ValueRangeTypeDef]
-    TimestampSource: NotRequired[str]
-    TimestampFormat: NotRequired[str]
-
-
-class ReadinessTypeDef(TypedDict):
-    ProgressPercentage: NotRequired[int]
-    Message: NotRequired[str]
-
-
-class RecommendationTypeDef(TypedDict):
-    CatalogItem: NotRequired[CatalogItemTypeDef]
-    Score: NotRequired[float]
-
-
-class RecommenderConfigOutputTypeDef(TypedDict):
-    EventsConfig: NotRequired[EventsConfigOutputTypeDef]
-    TrainingFrequency: NotRequired[int]
-    InferenceConfig: NotRequired[InferenceConfigTypeDef]
-    IncludedColumns: NotRequired[dict[str, list[str]]]
-
-
-class RecommenderConfigTypeDef(TypedDict):
-    EventsConfig: NotRequired[ReadOnly[EventsConfigTypeDef]]
-    TrainingFrequency: NotRequired[int]
-    InferenceConfig: NotRequired[InferenceConfigTypeDef]
-    IncludedColumns: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-
-
-class RecommenderFilterSummaryTypeDef(TypedDict):
-    RecommenderFilterName: NotRequired[str]
-    RecommenderSchemaName: NotRequired[str]
-    RecommenderFilterExpression: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    Description: NotRequired[str]
-    Status: NotRequired[RecommenderFilterStatusType]
-    FailureReason: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-
-
-class RecommenderFilterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Values: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class RecommenderPromotionalFilterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Values: NotRequired[ReadOnly[Mapping[str, str]]]
-    PromotionName: NotRequired[str]
-    PercentPromotedItems: NotRequired[int]
-
-
-class RecommenderRecipeTypeDef(TypedDict):
-    name: NotRequired[RecommenderRecipeNameType]
-    description: NotRequired[str]
-
-
-class RecommenderSchemaFieldTypeDef(TypedDict):
-    TargetFieldName: str
-    ContentType: NotRequired[ContentTypeType]
-    FeatureType: NotRequired[FeatureTypeType]
-
-
-class RecommenderSchemaSummaryTypeDef(TypedDict):
-    RecommenderSchemaName: str
-    Fields: dict[str, list[RecommenderSchemaFieldTypeDef]]
-    CreatedAt: datetime
-    Status: RecommenderSchemaStatusType
-
-
-class RecommenderSummaryTypeDef(TypedDict):
-    RecommenderName: NotRequired[str]
-    RecipeName: NotRequired[RecommenderRecipeNameType]
-    RecommenderSchemaName: NotRequired[str]
-    RecommenderConfig: NotRequired[RecommenderConfigOutputTypeDef]
-    CreatedAt: NotRequired[datetime]
-    Description: NotRequired[str]
-    Status: NotRequired[RecommenderStatusType]
-    LastUpdatedAt: NotRequired[datetime]
-    Tags: NotRequired[dict[str, str]]
-    FailureReason: NotRequired[str]
-    LatestRecommenderUpdate: NotRequired[RecommenderUpdateTypeDef]
-
-
-class RecommenderUpdateTypeDef(TypedDict):
-    RecommenderConfig: NotRequired[RecommenderConfigOutputTypeDef]
-    Status: NotRequired[RecommenderStatusType]
-    CreatedAt: NotRequired[datetime]
-    LastUpdatedAt: NotRequired[datetime]
-    FailureReason: NotRequired[str]
-
-
-class ResultsSummaryTypeDef(TypedDict):
-    UpdatedRecords: NotRequired[int]
-    CreatedRecords: NotRequired[int]
-    FailedRecords: NotRequired[int]
-
-
-class RuleBasedMatchingRequestTypeDef(TypedDict):
-    Enabled: bool
-    MatchingRules: NotRequired[ReadOnly[Sequence[MatchingRuleTypeDef]]]
-    MaxAllowedRuleLevelForMerging: NotRequired[int]
-    MaxAllowedRuleLevelForMatching: NotRequired[int]
-    AttributeTypesSelector: NotRequired[ReadOnly[AttributeTypesSelectorTypeDef]]
-    ConflictResolution: NotRequired[ConflictResolutionTypeDef]
-    ExportingConfig: NotRequired[ExportingConfigTypeDef]
-
-
-class RuleBasedMatchingResponseTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    MatchingRules: NotRequired[list[MatchingRuleOutputTypeDef]]
-    Status: NotRequired[RuleBasedMatchingStatusType]
-    MaxAllowedRuleLevelForMerging: NotRequired[int]
-    MaxAllowedRuleLevelForMatching: NotRequired[int]
-    AttributeTypesSelector: NotRequired[AttributeTypesSelectorOutputTypeDef]
-    ConflictResolution: NotRequired[ConflictResolutionTypeDef]
-    ExportingConfig: NotRequired[ExportingConfigTypeDef]
-
-
-class S3ExportingConfigTypeDef(TypedDict):
-    S3BucketName: str
-    S3KeyName: NotRequired[str]
-
-
-class S3ExportingLocationTypeDef(TypedDict):
-    S3BucketName: NotRequired[str]
-    S3KeyName: NotRequired[str]
-
-
-class S3SourcePropertiesTypeDef(TypedDict):
-    BucketName: str
-    BucketPrefix: NotRequired[str]
-
-
-class SalesforceSourcePropertiesTypeDef(TypedDict):
-    Object: str
-    EnableDynamicFieldUpdate: NotRequired[bool]
-    IncludeDeletedRecords: NotRequired[bool]
-
-
-class ScheduledTriggerPropertiesTypeDef(TypedDict):
-    ScheduleExpression: str
-    DataPullMode: NotRequired[DataPullModeType]
-    ScheduleStartTime: NotRequired[ReadOnly[datetime | str]]
-    ScheduleEndTime: NotRequired[ReadOnly[datetime | str]]
-    Timezone: NotRequired[str]
-    ScheduleOffset: NotRequired[int]
-    FirstExecutionFrom: NotRequired[ReadOnly[datetime | str]]
-
-
 class SearchProfilesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
@@ -2842,69 +2964,6 @@ class SearchProfilesResponseTypeDef(TypedDict):
     Items: NotRequired[list[ProfileTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SegmentDefinitionItemTypeDef(TypedDict):
-    SegmentDefinitionName: NotRequired[str]
-    DisplayName: NotRequired[str]
-    Description: NotRequired[str]
-    SegmentDefinitionArn: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    Tags: NotRequired[dict[str, str]]
-    SegmentType: NotRequired[SegmentTypeType]
-
-
-class SegmentGroupOutputTypeDef(TypedDict):
-    Groups: NotRequired[list[GroupOutputTypeDef]]
-    Include: NotRequired[IncludeOptionsType]
-
-
-class SegmentGroupStructureTypeDef(TypedDict):
-    Groups: NotRequired[ReadOnly[Sequence[GroupTypeDef]]]
-    Include: NotRequired[IncludeOptionsType]
-
-
-class SegmentGroupTypeDef(TypedDict):
-    Groups: NotRequired[ReadOnly[Sequence[GroupTypeDef]]]
-    Include: NotRequired[IncludeOptionsType]
-
-
-class SegmentSortOutputTypeDef(TypedDict):
-    Attributes: list[SortAttributeTypeDef]
-
-
-class SegmentSortTypeDef(TypedDict):
-    Attributes: ReadOnly[Sequence[SortAttributeTypeDef]]
-
-
-class ServiceNowSourcePropertiesTypeDef(TypedDict):
-    Object: str
-
-
-class SortAttributeTypeDef(TypedDict):
-    Name: str
-    DataType: NotRequired[SegmentSortDataTypeType]
-    Order: SegmentSortOrderType
-    Type: NotRequired[SortAttributeTypeType]
-
-
-class SourceConnectorPropertiesTypeDef(TypedDict):
-    Marketo: NotRequired[MarketoSourcePropertiesTypeDef]
-    S3: NotRequired[S3SourcePropertiesTypeDef]
-    Salesforce: NotRequired[SalesforceSourcePropertiesTypeDef]
-    ServiceNow: NotRequired[ServiceNowSourcePropertiesTypeDef]
-    Zendesk: NotRequired[ZendeskSourcePropertiesTypeDef]
-
-
-class SourceFlowConfigTypeDef(TypedDict):
-    ConnectorProfileName: NotRequired[str]
-    ConnectorType: SourceConnectorTypeType
-    IncrementalPullConfig: NotRequired[IncrementalPullConfigTypeDef]
-    SourceConnectorProperties: SourceConnectorPropertiesTypeDef
-
-
-class SourceSegmentTypeDef(TypedDict):
-    SegmentDefinitionName: NotRequired[str]
 
 
 class StartRecommenderRequestTypeDef(TypedDict):
@@ -2950,33 +3009,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TaskTypeDef(TypedDict):
-    ConnectorOperator: NotRequired[ConnectorOperatorTypeDef]
-    DestinationField: NotRequired[str]
-    SourceFields: ReadOnly[Sequence[str]]
-    TaskProperties: NotRequired[ReadOnly[Mapping[OperatorPropertiesKeysType, str]]]
-    TaskType: TaskTypeType
-
-
-class ThresholdTypeDef(TypedDict):
-    Value: str
-    Operator: OperatorType
-
-
-class TrainingMetricsTypeDef(TypedDict):
-    Time: NotRequired[datetime]
-    Metrics: NotRequired[dict[TrainingMetricNameType, float]]
-
-
-class TriggerConfigTypeDef(TypedDict):
-    TriggerType: TriggerTypeType
-    TriggerProperties: NotRequired[ReadOnly[TriggerPropertiesTypeDef]]
-
-
-class TriggerPropertiesTypeDef(TypedDict):
-    Scheduled: NotRequired[ReadOnly[ScheduledTriggerPropertiesTypeDef]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -3144,34 +3176,3 @@ class UpdateRecommenderRequestTypeDef(TypedDict):
 class UpdateRecommenderResponseTypeDef(TypedDict):
     RecommenderName: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UploadJobItemTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    DisplayName: NotRequired[str]
-    Status: NotRequired[UploadJobStatusType]
-    StatusReason: NotRequired[StatusReasonType]
-    CreatedAt: NotRequired[datetime]
-    CompletedAt: NotRequired[datetime]
-    DataExpiry: NotRequired[int]
-
-
-class ValueRangeTypeDef(TypedDict):
-    Start: int
-    End: int
-
-
-class WorkflowAttributesTypeDef(TypedDict):
-    AppflowIntegration: NotRequired[AppflowIntegrationWorkflowAttributesTypeDef]
-
-
-class WorkflowMetricsTypeDef(TypedDict):
-    AppflowIntegration: NotRequired[AppflowIntegrationWorkflowMetricsTypeDef]
-
-
-class WorkflowStepItemTypeDef(TypedDict):
-    AppflowIntegration: NotRequired[AppflowIntegrationWorkflowStepTypeDef]
-
-
-class ZendeskSourcePropertiesTypeDef(TypedDict):
-    Object: str

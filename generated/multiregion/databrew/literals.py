@@ -2,29 +2,30 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Glue DataBrew: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AnalyticsModeType",
-    "CompressionFormatType",
-    "DatabaseOutputModeType",
-    "EncryptionModeType",
-    "InputFormatType",
-    "JobRunStateType",
-    "JobTypeType",
-    "LogSubscriptionType",
-    "OrderType",
-    "OrderedByType",
-    "OutputFormatType",
-    "ParameterTypeType",
-    "SampleModeType",
-    "SampleTypeType",
-    "SessionStatusType",
-    "SourceType",
-    "ThresholdTypeType",
-    "ThresholdUnitType",
-    "ValidationModeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AnalyticsModeType",
+        "CompressionFormatType",
+        "DatabaseOutputModeType",
+        "EncryptionModeType",
+        "InputFormatType",
+        "JobRunStateType",
+        "JobTypeType",
+        "LogSubscriptionType",
+        "OrderType",
+        "OrderedByType",
+        "OutputFormatType",
+        "ParameterTypeType",
+        "SampleModeType",
+        "SampleTypeType",
+        "SessionStatusType",
+        "SourceType",
+        "ThresholdTypeType",
+        "ThresholdUnitType",
+        "ValidationModeType",
+    ]
 
 AnalyticsModeType = Literal["ENABLE", "DISABLE"]
 CompressionFormatType = Literal[

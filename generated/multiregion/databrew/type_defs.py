@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -40,159 +40,160 @@ from .literals import (
     ValidationModeType,
 )
 
-__all__ = [
-    "AllowedStatisticsOutputTypeDef",
-    "AllowedStatisticsTypeDef",
-    "BatchDeleteRecipeVersionRequestTypeDef",
-    "BatchDeleteRecipeVersionResponseTypeDef",
-    "ColumnSelectorTypeDef",
-    "ColumnStatisticsConfigurationOutputTypeDef",
-    "ColumnStatisticsConfigurationTypeDef",
-    "ConditionExpressionTypeDef",
-    "CreateDatasetRequestTypeDef",
-    "CreateDatasetResponseTypeDef",
-    "CreateProfileJobRequestTypeDef",
-    "CreateProfileJobResponseTypeDef",
-    "CreateProjectRequestTypeDef",
-    "CreateProjectResponseTypeDef",
-    "CreateRecipeJobRequestTypeDef",
-    "CreateRecipeJobResponseTypeDef",
-    "CreateRecipeRequestTypeDef",
-    "CreateRecipeResponseTypeDef",
-    "CreateRulesetRequestTypeDef",
-    "CreateRulesetResponseTypeDef",
-    "CreateScheduleRequestTypeDef",
-    "CreateScheduleResponseTypeDef",
-    "CsvOptionsTypeDef",
-    "CsvOutputOptionsTypeDef",
-    "DataCatalogInputDefinitionTypeDef",
-    "DataCatalogOutputTypeDef",
-    "DatabaseInputDefinitionTypeDef",
-    "DatabaseOutputTypeDef",
-    "DatabaseTableOutputOptionsTypeDef",
-    "DatasetParameterOutputTypeDef",
-    "DatasetParameterTypeDef",
-    "DatasetTypeDef",
-    "DatetimeOptionsTypeDef",
-    "DeleteDatasetRequestTypeDef",
-    "DeleteDatasetResponseTypeDef",
-    "DeleteJobRequestTypeDef",
-    "DeleteJobResponseTypeDef",
-    "DeleteProjectRequestTypeDef",
-    "DeleteProjectResponseTypeDef",
-    "DeleteRecipeVersionRequestTypeDef",
-    "DeleteRecipeVersionResponseTypeDef",
-    "DeleteRulesetRequestTypeDef",
-    "DeleteRulesetResponseTypeDef",
-    "DeleteScheduleRequestTypeDef",
-    "DeleteScheduleResponseTypeDef",
-    "DescribeDatasetRequestTypeDef",
-    "DescribeDatasetResponseTypeDef",
-    "DescribeJobRequestTypeDef",
-    "DescribeJobResponseTypeDef",
-    "DescribeJobRunRequestTypeDef",
-    "DescribeJobRunResponseTypeDef",
-    "DescribeProjectRequestTypeDef",
-    "DescribeProjectResponseTypeDef",
-    "DescribeRecipeRequestTypeDef",
-    "DescribeRecipeResponseTypeDef",
-    "DescribeRulesetRequestTypeDef",
-    "DescribeRulesetResponseTypeDef",
-    "DescribeScheduleRequestTypeDef",
-    "DescribeScheduleResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EntityDetectorConfigurationOutputTypeDef",
-    "EntityDetectorConfigurationTypeDef",
-    "ExcelOptionsOutputTypeDef",
-    "ExcelOptionsTypeDef",
-    "FilesLimitTypeDef",
-    "FilterExpressionOutputTypeDef",
-    "FilterExpressionTypeDef",
-    "FormatOptionsOutputTypeDef",
-    "FormatOptionsTypeDef",
-    "InputTypeDef",
-    "JobRunTypeDef",
-    "JobSampleTypeDef",
-    "JobTypeDef",
-    "JsonOptionsTypeDef",
-    "ListDatasetsRequestTypeDef",
-    "ListDatasetsResponseTypeDef",
-    "ListJobRunsRequestTypeDef",
-    "ListJobRunsResponseTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResponseTypeDef",
-    "ListProjectsRequestTypeDef",
-    "ListProjectsResponseTypeDef",
-    "ListRecipeVersionsRequestTypeDef",
-    "ListRecipeVersionsResponseTypeDef",
-    "ListRecipesRequestTypeDef",
-    "ListRecipesResponseTypeDef",
-    "ListRulesetsRequestTypeDef",
-    "ListRulesetsResponseTypeDef",
-    "ListSchedulesRequestTypeDef",
-    "ListSchedulesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MetadataTypeDef",
-    "OutputFormatOptionsTypeDef",
-    "OutputOutputTypeDef",
-    "OutputTypeDef",
-    "PathOptionsOutputTypeDef",
-    "PathOptionsTypeDef",
-    "ProfileConfigurationOutputTypeDef",
-    "ProfileConfigurationTypeDef",
-    "ProjectTypeDef",
-    "PublishRecipeRequestTypeDef",
-    "PublishRecipeResponseTypeDef",
-    "RecipeActionOutputTypeDef",
-    "RecipeActionTypeDef",
-    "RecipeReferenceTypeDef",
-    "RecipeStepOutputTypeDef",
-    "RecipeStepTypeDef",
-    "RecipeTypeDef",
-    "RecipeVersionErrorDetailTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleOutputTypeDef",
-    "RuleTypeDef",
-    "RulesetItemTypeDef",
-    "S3LocationTypeDef",
-    "S3TableOutputOptionsTypeDef",
-    "SampleTypeDef",
-    "ScheduleTypeDef",
-    "SendProjectSessionActionRequestTypeDef",
-    "SendProjectSessionActionResponseTypeDef",
-    "StartJobRunRequestTypeDef",
-    "StartJobRunResponseTypeDef",
-    "StartProjectSessionRequestTypeDef",
-    "StartProjectSessionResponseTypeDef",
-    "StatisticOverrideOutputTypeDef",
-    "StatisticOverrideTypeDef",
-    "StatisticsConfigurationOutputTypeDef",
-    "StatisticsConfigurationTypeDef",
-    "StopJobRunRequestTypeDef",
-    "StopJobRunResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "ThresholdTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDatasetRequestTypeDef",
-    "UpdateDatasetResponseTypeDef",
-    "UpdateProfileJobRequestTypeDef",
-    "UpdateProfileJobResponseTypeDef",
-    "UpdateProjectRequestTypeDef",
-    "UpdateProjectResponseTypeDef",
-    "UpdateRecipeJobRequestTypeDef",
-    "UpdateRecipeJobResponseTypeDef",
-    "UpdateRecipeRequestTypeDef",
-    "UpdateRecipeResponseTypeDef",
-    "UpdateRulesetRequestTypeDef",
-    "UpdateRulesetResponseTypeDef",
-    "UpdateScheduleRequestTypeDef",
-    "UpdateScheduleResponseTypeDef",
-    "ValidationConfigurationTypeDef",
-    "ViewFrameTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AllowedStatisticsOutputTypeDef",
+        "AllowedStatisticsTypeDef",
+        "BatchDeleteRecipeVersionRequestTypeDef",
+        "BatchDeleteRecipeVersionResponseTypeDef",
+        "ColumnSelectorTypeDef",
+        "ColumnStatisticsConfigurationOutputTypeDef",
+        "ColumnStatisticsConfigurationTypeDef",
+        "ConditionExpressionTypeDef",
+        "CreateDatasetRequestTypeDef",
+        "CreateDatasetResponseTypeDef",
+        "CreateProfileJobRequestTypeDef",
+        "CreateProfileJobResponseTypeDef",
+        "CreateProjectRequestTypeDef",
+        "CreateProjectResponseTypeDef",
+        "CreateRecipeJobRequestTypeDef",
+        "CreateRecipeJobResponseTypeDef",
+        "CreateRecipeRequestTypeDef",
+        "CreateRecipeResponseTypeDef",
+        "CreateRulesetRequestTypeDef",
+        "CreateRulesetResponseTypeDef",
+        "CreateScheduleRequestTypeDef",
+        "CreateScheduleResponseTypeDef",
+        "CsvOptionsTypeDef",
+        "CsvOutputOptionsTypeDef",
+        "DataCatalogInputDefinitionTypeDef",
+        "DataCatalogOutputTypeDef",
+        "DatabaseInputDefinitionTypeDef",
+        "DatabaseOutputTypeDef",
+        "DatabaseTableOutputOptionsTypeDef",
+        "DatasetParameterOutputTypeDef",
+        "DatasetParameterTypeDef",
+        "DatasetTypeDef",
+        "DatetimeOptionsTypeDef",
+        "DeleteDatasetRequestTypeDef",
+        "DeleteDatasetResponseTypeDef",
+        "DeleteJobRequestTypeDef",
+        "DeleteJobResponseTypeDef",
+        "DeleteProjectRequestTypeDef",
+        "DeleteProjectResponseTypeDef",
+        "DeleteRecipeVersionRequestTypeDef",
+        "DeleteRecipeVersionResponseTypeDef",
+        "DeleteRulesetRequestTypeDef",
+        "DeleteRulesetResponseTypeDef",
+        "DeleteScheduleRequestTypeDef",
+        "DeleteScheduleResponseTypeDef",
+        "DescribeDatasetRequestTypeDef",
+        "DescribeDatasetResponseTypeDef",
+        "DescribeJobRequestTypeDef",
+        "DescribeJobResponseTypeDef",
+        "DescribeJobRunRequestTypeDef",
+        "DescribeJobRunResponseTypeDef",
+        "DescribeProjectRequestTypeDef",
+        "DescribeProjectResponseTypeDef",
+        "DescribeRecipeRequestTypeDef",
+        "DescribeRecipeResponseTypeDef",
+        "DescribeRulesetRequestTypeDef",
+        "DescribeRulesetResponseTypeDef",
+        "DescribeScheduleRequestTypeDef",
+        "DescribeScheduleResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EntityDetectorConfigurationOutputTypeDef",
+        "EntityDetectorConfigurationTypeDef",
+        "ExcelOptionsOutputTypeDef",
+        "ExcelOptionsTypeDef",
+        "FilesLimitTypeDef",
+        "FilterExpressionOutputTypeDef",
+        "FilterExpressionTypeDef",
+        "FormatOptionsOutputTypeDef",
+        "FormatOptionsTypeDef",
+        "InputTypeDef",
+        "JobRunTypeDef",
+        "JobSampleTypeDef",
+        "JobTypeDef",
+        "JsonOptionsTypeDef",
+        "ListDatasetsRequestTypeDef",
+        "ListDatasetsResponseTypeDef",
+        "ListJobRunsRequestTypeDef",
+        "ListJobRunsResponseTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResponseTypeDef",
+        "ListProjectsRequestTypeDef",
+        "ListProjectsResponseTypeDef",
+        "ListRecipeVersionsRequestTypeDef",
+        "ListRecipeVersionsResponseTypeDef",
+        "ListRecipesRequestTypeDef",
+        "ListRecipesResponseTypeDef",
+        "ListRulesetsRequestTypeDef",
+        "ListRulesetsResponseTypeDef",
+        "ListSchedulesRequestTypeDef",
+        "ListSchedulesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MetadataTypeDef",
+        "OutputFormatOptionsTypeDef",
+        "OutputOutputTypeDef",
+        "OutputTypeDef",
+        "PathOptionsOutputTypeDef",
+        "PathOptionsTypeDef",
+        "ProfileConfigurationOutputTypeDef",
+        "ProfileConfigurationTypeDef",
+        "ProjectTypeDef",
+        "PublishRecipeRequestTypeDef",
+        "PublishRecipeResponseTypeDef",
+        "RecipeActionOutputTypeDef",
+        "RecipeActionTypeDef",
+        "RecipeReferenceTypeDef",
+        "RecipeStepOutputTypeDef",
+        "RecipeStepTypeDef",
+        "RecipeTypeDef",
+        "RecipeVersionErrorDetailTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleOutputTypeDef",
+        "RuleTypeDef",
+        "RulesetItemTypeDef",
+        "S3LocationTypeDef",
+        "S3TableOutputOptionsTypeDef",
+        "SampleTypeDef",
+        "ScheduleTypeDef",
+        "SendProjectSessionActionRequestTypeDef",
+        "SendProjectSessionActionResponseTypeDef",
+        "StartJobRunRequestTypeDef",
+        "StartJobRunResponseTypeDef",
+        "StartProjectSessionRequestTypeDef",
+        "StartProjectSessionResponseTypeDef",
+        "StatisticOverrideOutputTypeDef",
+        "StatisticOverrideTypeDef",
+        "StatisticsConfigurationOutputTypeDef",
+        "StatisticsConfigurationTypeDef",
+        "StopJobRunRequestTypeDef",
+        "StopJobRunResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "ThresholdTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDatasetRequestTypeDef",
+        "UpdateDatasetResponseTypeDef",
+        "UpdateProfileJobRequestTypeDef",
+        "UpdateProfileJobResponseTypeDef",
+        "UpdateProjectRequestTypeDef",
+        "UpdateProjectResponseTypeDef",
+        "UpdateRecipeJobRequestTypeDef",
+        "UpdateRecipeJobResponseTypeDef",
+        "UpdateRecipeRequestTypeDef",
+        "UpdateRecipeResponseTypeDef",
+        "UpdateRulesetRequestTypeDef",
+        "UpdateRulesetResponseTypeDef",
+        "UpdateScheduleRequestTypeDef",
+        "UpdateScheduleResponseTypeDef",
+        "ValidationConfigurationTypeDef",
+        "ViewFrameTypeDef",
+    ]
 
 
 class AllowedStatisticsOutputTypeDef(TypedDict):
@@ -208,6 +209,12 @@ class BatchDeleteRecipeVersionRequestTypeDef(TypedDict):
     RecipeVersions: ReadOnly[Sequence[str]]
 
 
+class RecipeVersionErrorDetailTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    RecipeVersion: NotRequired[str]
+
+
 class BatchDeleteRecipeVersionResponseTypeDef(TypedDict):
     Name: str
     Errors: NotRequired[list[RecipeVersionErrorDetailTypeDef]]
@@ -219,9 +226,29 @@ class ColumnSelectorTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
+class StatisticOverrideOutputTypeDef(TypedDict):
+    Statistic: str
+    Parameters: dict[str, str]
+
+
+class StatisticsConfigurationOutputTypeDef(TypedDict):
+    IncludedStatistics: NotRequired[list[str]]
+    Overrides: NotRequired[list[StatisticOverrideOutputTypeDef]]
+
+
 class ColumnStatisticsConfigurationOutputTypeDef(TypedDict):
     Selectors: NotRequired[list[ColumnSelectorTypeDef]]
     Statistics: StatisticsConfigurationOutputTypeDef
+
+
+class StatisticOverrideTypeDef(TypedDict):
+    Statistic: str
+    Parameters: ReadOnly[Mapping[str, str]]
+
+
+class StatisticsConfigurationTypeDef(TypedDict):
+    IncludedStatistics: NotRequired[ReadOnly[Sequence[str]]]
+    Overrides: NotRequired[ReadOnly[Sequence[StatisticOverrideTypeDef]]]
 
 
 class ColumnStatisticsConfigurationTypeDef(TypedDict):
@@ -233,6 +260,89 @@ class ConditionExpressionTypeDef(TypedDict):
     Condition: str
     Value: NotRequired[str]
     TargetColumn: str
+
+
+class CsvOptionsTypeDef(TypedDict):
+    Delimiter: NotRequired[str]
+    HeaderRow: NotRequired[bool]
+
+
+class ExcelOptionsTypeDef(TypedDict):
+    SheetNames: NotRequired[ReadOnly[Sequence[str]]]
+    SheetIndexes: NotRequired[ReadOnly[Sequence[int]]]
+    HeaderRow: NotRequired[bool]
+
+
+class JsonOptionsTypeDef(TypedDict):
+    MultiLine: NotRequired[bool]
+
+
+class FormatOptionsTypeDef(TypedDict):
+    Json: NotRequired[JsonOptionsTypeDef]
+    Excel: NotRequired[ReadOnly[ExcelOptionsTypeDef]]
+    Csv: NotRequired[CsvOptionsTypeDef]
+
+
+class S3LocationTypeDef(TypedDict):
+    Bucket: str
+    Key: NotRequired[str]
+    BucketOwner: NotRequired[str]
+
+
+class DataCatalogInputDefinitionTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    DatabaseName: str
+    TableName: str
+    TempDirectory: NotRequired[S3LocationTypeDef]
+
+
+class DatabaseInputDefinitionTypeDef(TypedDict):
+    GlueConnectionName: str
+    DatabaseTableName: NotRequired[str]
+    TempDirectory: NotRequired[S3LocationTypeDef]
+    QueryString: NotRequired[str]
+
+
+class MetadataTypeDef(TypedDict):
+    SourceArn: NotRequired[str]
+
+
+class InputTypeDef(TypedDict):
+    S3InputDefinition: NotRequired[S3LocationTypeDef]
+    DataCatalogInputDefinition: NotRequired[DataCatalogInputDefinitionTypeDef]
+    DatabaseInputDefinition: NotRequired[DatabaseInputDefinitionTypeDef]
+    Metadata: NotRequired[MetadataTypeDef]
+
+
+class DatetimeOptionsTypeDef(TypedDict):
+    Format: str
+    TimezoneOffset: NotRequired[str]
+    LocaleCode: NotRequired[str]
+
+
+class FilterExpressionTypeDef(TypedDict):
+    Expression: str
+    ValuesMap: ReadOnly[Mapping[str, str]]
+
+
+class DatasetParameterTypeDef(TypedDict):
+    Name: str
+    Type: ParameterTypeType
+    DatetimeOptions: NotRequired[DatetimeOptionsTypeDef]
+    CreateColumn: NotRequired[bool]
+    Filter: NotRequired[ReadOnly[FilterExpressionTypeDef]]
+
+
+class FilesLimitTypeDef(TypedDict):
+    MaxFiles: int
+    OrderedBy: NotRequired[OrderedByType]
+    Order: NotRequired[OrderType]
+
+
+class PathOptionsTypeDef(TypedDict):
+    LastModifiedDateCondition: NotRequired[ReadOnly[FilterExpressionTypeDef]]
+    FilesLimit: NotRequired[FilesLimitTypeDef]
+    Parameters: NotRequired[ReadOnly[Mapping[str, DatasetParameterTypeDef]]]
 
 
 class CreateDatasetRequestTypeDef(TypedDict):
@@ -247,6 +357,34 @@ class CreateDatasetRequestTypeDef(TypedDict):
 class CreateDatasetResponseTypeDef(TypedDict):
     Name: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class JobSampleTypeDef(TypedDict):
+    Mode: NotRequired[SampleModeType]
+    Size: NotRequired[int]
+
+
+class EntityDetectorConfigurationTypeDef(TypedDict):
+    EntityTypes: ReadOnly[Sequence[str]]
+    AllowedStatistics: NotRequired[ReadOnly[Sequence[AllowedStatisticsTypeDef]]]
+
+
+class ProfileConfigurationTypeDef(TypedDict):
+    DatasetStatisticsConfiguration: NotRequired[
+        ReadOnly[StatisticsConfigurationTypeDef]
+    ]
+    ProfileColumns: NotRequired[ReadOnly[Sequence[ColumnSelectorTypeDef]]]
+    ColumnStatisticsConfigurations: NotRequired[
+        ReadOnly[Sequence[ColumnStatisticsConfigurationTypeDef]]
+    ]
+    EntityDetectorConfiguration: NotRequired[
+        ReadOnly[EntityDetectorConfigurationTypeDef]
+    ]
+
+
+class ValidationConfigurationTypeDef(TypedDict):
+    RulesetArn: str
+    ValidationMode: NotRequired[ValidationModeType]
 
 
 class CreateProfileJobRequestTypeDef(TypedDict):
@@ -273,6 +411,11 @@ class CreateProfileJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SampleTypeDef(TypedDict):
+    Size: NotRequired[int]
+    Type: SampleTypeType
+
+
 class CreateProjectRequestTypeDef(TypedDict):
     DatasetName: str
     Name: str
@@ -285,6 +428,53 @@ class CreateProjectRequestTypeDef(TypedDict):
 class CreateProjectResponseTypeDef(TypedDict):
     Name: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DatabaseTableOutputOptionsTypeDef(TypedDict):
+    TempDirectory: NotRequired[S3LocationTypeDef]
+    TableName: str
+
+
+class S3TableOutputOptionsTypeDef(TypedDict):
+    Location: S3LocationTypeDef
+
+
+class DataCatalogOutputTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    DatabaseName: str
+    TableName: str
+    S3Options: NotRequired[S3TableOutputOptionsTypeDef]
+    DatabaseOptions: NotRequired[DatabaseTableOutputOptionsTypeDef]
+    Overwrite: NotRequired[bool]
+
+
+class DatabaseOutputTypeDef(TypedDict):
+    GlueConnectionName: str
+    DatabaseOptions: DatabaseTableOutputOptionsTypeDef
+    DatabaseOutputMode: NotRequired[DatabaseOutputModeType]
+
+
+class CsvOutputOptionsTypeDef(TypedDict):
+    Delimiter: NotRequired[str]
+
+
+class OutputFormatOptionsTypeDef(TypedDict):
+    Csv: NotRequired[CsvOutputOptionsTypeDef]
+
+
+class OutputTypeDef(TypedDict):
+    CompressionFormat: NotRequired[CompressionFormatType]
+    Format: NotRequired[OutputFormatType]
+    PartitionColumns: NotRequired[ReadOnly[Sequence[str]]]
+    Location: S3LocationTypeDef
+    Overwrite: NotRequired[bool]
+    FormatOptions: NotRequired[OutputFormatOptionsTypeDef]
+    MaxOutputFiles: NotRequired[int]
+
+
+class RecipeReferenceTypeDef(TypedDict):
+    Name: str
+    RecipeVersion: NotRequired[str]
 
 
 class CreateRecipeJobRequestTypeDef(TypedDict):
@@ -310,6 +500,16 @@ class CreateRecipeJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RecipeActionTypeDef(TypedDict):
+    Operation: str
+    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class RecipeStepTypeDef(TypedDict):
+    Action: ReadOnly[RecipeActionTypeDef]
+    ConditionExpressions: NotRequired[ReadOnly[Sequence[ConditionExpressionTypeDef]]]
+
+
 class CreateRecipeRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     Name: str
@@ -320,6 +520,21 @@ class CreateRecipeRequestTypeDef(TypedDict):
 class CreateRecipeResponseTypeDef(TypedDict):
     Name: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ThresholdTypeDef(TypedDict):
+    Value: float
+    Type: NotRequired[ThresholdTypeType]
+    Unit: NotRequired[ThresholdUnitType]
+
+
+class RuleTypeDef(TypedDict):
+    Name: str
+    Disabled: NotRequired[bool]
+    CheckExpression: str
+    SubstitutionMap: NotRequired[ReadOnly[Mapping[str, str]]]
+    Threshold: NotRequired[ThresholdTypeDef]
+    ColumnSelectors: NotRequired[ReadOnly[Sequence[ColumnSelectorTypeDef]]]
 
 
 class CreateRulesetRequestTypeDef(TypedDict):
@@ -347,47 +562,9 @@ class CreateScheduleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CsvOptionsTypeDef(TypedDict):
-    Delimiter: NotRequired[str]
-    HeaderRow: NotRequired[bool]
-
-
-class CsvOutputOptionsTypeDef(TypedDict):
-    Delimiter: NotRequired[str]
-
-
-class DataCatalogInputDefinitionTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    DatabaseName: str
-    TableName: str
-    TempDirectory: NotRequired[S3LocationTypeDef]
-
-
-class DataCatalogOutputTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    DatabaseName: str
-    TableName: str
-    S3Options: NotRequired[S3TableOutputOptionsTypeDef]
-    DatabaseOptions: NotRequired[DatabaseTableOutputOptionsTypeDef]
-    Overwrite: NotRequired[bool]
-
-
-class DatabaseInputDefinitionTypeDef(TypedDict):
-    GlueConnectionName: str
-    DatabaseTableName: NotRequired[str]
-    TempDirectory: NotRequired[S3LocationTypeDef]
-    QueryString: NotRequired[str]
-
-
-class DatabaseOutputTypeDef(TypedDict):
-    GlueConnectionName: str
-    DatabaseOptions: DatabaseTableOutputOptionsTypeDef
-    DatabaseOutputMode: NotRequired[DatabaseOutputModeType]
-
-
-class DatabaseTableOutputOptionsTypeDef(TypedDict):
-    TempDirectory: NotRequired[S3LocationTypeDef]
-    TableName: str
+class FilterExpressionOutputTypeDef(TypedDict):
+    Expression: str
+    ValuesMap: dict[str, str]
 
 
 class DatasetParameterOutputTypeDef(TypedDict):
@@ -398,12 +575,22 @@ class DatasetParameterOutputTypeDef(TypedDict):
     Filter: NotRequired[FilterExpressionOutputTypeDef]
 
 
-class DatasetParameterTypeDef(TypedDict):
-    Name: str
-    Type: ParameterTypeType
-    DatetimeOptions: NotRequired[DatetimeOptionsTypeDef]
-    CreateColumn: NotRequired[bool]
-    Filter: NotRequired[ReadOnly[FilterExpressionTypeDef]]
+class ExcelOptionsOutputTypeDef(TypedDict):
+    SheetNames: NotRequired[list[str]]
+    SheetIndexes: NotRequired[list[int]]
+    HeaderRow: NotRequired[bool]
+
+
+class FormatOptionsOutputTypeDef(TypedDict):
+    Json: NotRequired[JsonOptionsTypeDef]
+    Excel: NotRequired[ExcelOptionsOutputTypeDef]
+    Csv: NotRequired[CsvOptionsTypeDef]
+
+
+class PathOptionsOutputTypeDef(TypedDict):
+    LastModifiedDateCondition: NotRequired[FilterExpressionOutputTypeDef]
+    FilesLimit: NotRequired[FilesLimitTypeDef]
+    Parameters: NotRequired[dict[str, DatasetParameterOutputTypeDef]]
 
 
 class DatasetTypeDef(TypedDict):
@@ -420,12 +607,6 @@ class DatasetTypeDef(TypedDict):
     PathOptions: NotRequired[PathOptionsOutputTypeDef]
     Tags: NotRequired[dict[str, str]]
     ResourceArn: NotRequired[str]
-
-
-class DatetimeOptionsTypeDef(TypedDict):
-    Format: str
-    TimezoneOffset: NotRequired[str]
-    LocaleCode: NotRequired[str]
 
 
 class DeleteDatasetRequestTypeDef(TypedDict):
@@ -506,6 +687,30 @@ class DescribeDatasetResponseTypeDef(TypedDict):
 
 class DescribeJobRequestTypeDef(TypedDict):
     Name: str
+
+
+class OutputOutputTypeDef(TypedDict):
+    CompressionFormat: NotRequired[CompressionFormatType]
+    Format: NotRequired[OutputFormatType]
+    PartitionColumns: NotRequired[list[str]]
+    Location: S3LocationTypeDef
+    Overwrite: NotRequired[bool]
+    FormatOptions: NotRequired[OutputFormatOptionsTypeDef]
+    MaxOutputFiles: NotRequired[int]
+
+
+class EntityDetectorConfigurationOutputTypeDef(TypedDict):
+    EntityTypes: list[str]
+    AllowedStatistics: NotRequired[list[AllowedStatisticsOutputTypeDef]]
+
+
+class ProfileConfigurationOutputTypeDef(TypedDict):
+    DatasetStatisticsConfiguration: NotRequired[StatisticsConfigurationOutputTypeDef]
+    ProfileColumns: NotRequired[list[ColumnSelectorTypeDef]]
+    ColumnStatisticsConfigurations: NotRequired[
+        list[ColumnStatisticsConfigurationOutputTypeDef]
+    ]
+    EntityDetectorConfiguration: NotRequired[EntityDetectorConfigurationOutputTypeDef]
 
 
 class DescribeJobResponseTypeDef(TypedDict):
@@ -591,6 +796,16 @@ class DescribeRecipeRequestTypeDef(TypedDict):
     RecipeVersion: NotRequired[str]
 
 
+class RecipeActionOutputTypeDef(TypedDict):
+    Operation: str
+    Parameters: NotRequired[dict[str, str]]
+
+
+class RecipeStepOutputTypeDef(TypedDict):
+    Action: RecipeActionOutputTypeDef
+    ConditionExpressions: NotRequired[list[ConditionExpressionTypeDef]]
+
+
 class DescribeRecipeResponseTypeDef(TypedDict):
     CreatedBy: NotRequired[str]
     CreateDate: NotRequired[datetime]
@@ -610,6 +825,15 @@ class DescribeRecipeResponseTypeDef(TypedDict):
 
 class DescribeRulesetRequestTypeDef(TypedDict):
     Name: str
+
+
+class RuleOutputTypeDef(TypedDict):
+    Name: str
+    Disabled: NotRequired[bool]
+    CheckExpression: str
+    SubstitutionMap: NotRequired[dict[str, str]]
+    Threshold: NotRequired[ThresholdTypeDef]
+    ColumnSelectors: NotRequired[list[ColumnSelectorTypeDef]]
 
 
 class DescribeRulesetResponseTypeDef(TypedDict):
@@ -643,63 +867,6 @@ class DescribeScheduleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EntityDetectorConfigurationOutputTypeDef(TypedDict):
-    EntityTypes: list[str]
-    AllowedStatistics: NotRequired[list[AllowedStatisticsOutputTypeDef]]
-
-
-class EntityDetectorConfigurationTypeDef(TypedDict):
-    EntityTypes: ReadOnly[Sequence[str]]
-    AllowedStatistics: NotRequired[ReadOnly[Sequence[AllowedStatisticsTypeDef]]]
-
-
-class ExcelOptionsOutputTypeDef(TypedDict):
-    SheetNames: NotRequired[list[str]]
-    SheetIndexes: NotRequired[list[int]]
-    HeaderRow: NotRequired[bool]
-
-
-class ExcelOptionsTypeDef(TypedDict):
-    SheetNames: NotRequired[ReadOnly[Sequence[str]]]
-    SheetIndexes: NotRequired[ReadOnly[Sequence[int]]]
-    HeaderRow: NotRequired[bool]
-
-
-class FilesLimitTypeDef(TypedDict):
-    MaxFiles: int
-    OrderedBy: NotRequired[OrderedByType]
-    Order: NotRequired[OrderType]
-
-
-class FilterExpressionOutputTypeDef(TypedDict):
-    Expression: str
-    ValuesMap: dict[str, str]
-
-
-class FilterExpressionTypeDef(TypedDict):
-    Expression: str
-    ValuesMap: ReadOnly[Mapping[str, str]]
-
-
-class FormatOptionsOutputTypeDef(TypedDict):
-    Json: NotRequired[JsonOptionsTypeDef]
-    Excel: NotRequired[ExcelOptionsOutputTypeDef]
-    Csv: NotRequired[CsvOptionsTypeDef]
-
-
-class FormatOptionsTypeDef(TypedDict):
-    Json: NotRequired[JsonOptionsTypeDef]
-    Excel: NotRequired[ReadOnly[ExcelOptionsTypeDef]]
-    Csv: NotRequired[CsvOptionsTypeDef]
-
-
-class InputTypeDef(TypedDict):
-    S3InputDefinition: NotRequired[S3LocationTypeDef]
-    DataCatalogInputDefinition: NotRequired[DataCatalogInputDefinitionTypeDef]
-    DatabaseInputDefinition: NotRequired[DatabaseInputDefinitionTypeDef]
-    Metadata: NotRequired[MetadataTypeDef]
-
-
 class JobRunTypeDef(TypedDict):
     Attempt: NotRequired[int]
     CompletedOn: NotRequired[datetime]
@@ -719,11 +886,6 @@ class JobRunTypeDef(TypedDict):
     StartedOn: NotRequired[datetime]
     JobSample: NotRequired[JobSampleTypeDef]
     ValidationConfigurations: NotRequired[list[ValidationConfigurationTypeDef]]
-
-
-class JobSampleTypeDef(TypedDict):
-    Mode: NotRequired[SampleModeType]
-    Size: NotRequired[int]
 
 
 class JobTypeDef(TypedDict):
@@ -751,10 +913,6 @@ class JobTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     JobSample: NotRequired[JobSampleTypeDef]
     ValidationConfigurations: NotRequired[list[ValidationConfigurationTypeDef]]
-
-
-class JsonOptionsTypeDef(TypedDict):
-    MultiLine: NotRequired[bool]
 
 
 class ListDatasetsRequestTypeDef(TypedDict):
@@ -798,6 +956,23 @@ class ListProjectsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ProjectTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    CreatedBy: NotRequired[str]
+    DatasetName: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    LastModifiedBy: NotRequired[str]
+    Name: str
+    RecipeName: str
+    ResourceArn: NotRequired[str]
+    Sample: NotRequired[SampleTypeDef]
+    Tags: NotRequired[dict[str, str]]
+    RoleArn: NotRequired[str]
+    OpenedBy: NotRequired[str]
+    OpenDate: NotRequired[datetime]
+
+
 class ListProjectsResponseTypeDef(TypedDict):
     Projects: list[ProjectTypeDef]
     NextToken: NotRequired[str]
@@ -808,6 +983,22 @@ class ListRecipeVersionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     Name: str
+
+
+class RecipeTypeDef(TypedDict):
+    CreatedBy: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    LastModifiedBy: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    ProjectName: NotRequired[str]
+    PublishedBy: NotRequired[str]
+    PublishedDate: NotRequired[datetime]
+    Description: NotRequired[str]
+    Name: str
+    ResourceArn: NotRequired[str]
+    Steps: NotRequired[list[RecipeStepOutputTypeDef]]
+    Tags: NotRequired[dict[str, str]]
+    RecipeVersion: NotRequired[str]
 
 
 class ListRecipeVersionsResponseTypeDef(TypedDict):
@@ -834,6 +1025,20 @@ class ListRulesetsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RulesetItemTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    CreatedBy: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    Description: NotRequired[str]
+    LastModifiedBy: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    Name: str
+    ResourceArn: NotRequired[str]
+    RuleCount: NotRequired[int]
+    Tags: NotRequired[dict[str, str]]
+    TargetArn: str
+
+
 class ListRulesetsResponseTypeDef(TypedDict):
     Rulesets: list[RulesetItemTypeDef]
     NextToken: NotRequired[str]
@@ -844,6 +1049,19 @@ class ListSchedulesRequestTypeDef(TypedDict):
     JobName: NotRequired[str]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ScheduleTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    CreatedBy: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    JobNames: NotRequired[list[str]]
+    LastModifiedBy: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    ResourceArn: NotRequired[str]
+    CronExpression: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    Name: str
 
 
 class ListSchedulesResponseTypeDef(TypedDict):
@@ -861,85 +1079,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetadataTypeDef(TypedDict):
-    SourceArn: NotRequired[str]
-
-
-class OutputFormatOptionsTypeDef(TypedDict):
-    Csv: NotRequired[CsvOutputOptionsTypeDef]
-
-
-class OutputOutputTypeDef(TypedDict):
-    CompressionFormat: NotRequired[CompressionFormatType]
-    Format: NotRequired[OutputFormatType]
-    PartitionColumns: NotRequired[list[str]]
-    Location: S3LocationTypeDef
-    Overwrite: NotRequired[bool]
-    FormatOptions: NotRequired[OutputFormatOptionsTypeDef]
-    MaxOutputFiles: NotRequired[int]
-
-
-class OutputTypeDef(TypedDict):
-    CompressionFormat: NotRequired[CompressionFormatType]
-    Format: NotRequired[OutputFormatType]
-    PartitionColumns: NotRequired[ReadOnly[Sequence[str]]]
-    Location: S3LocationTypeDef
-    Overwrite: NotRequired[bool]
-    FormatOptions: NotRequired[OutputFormatOptionsTypeDef]
-    MaxOutputFiles: NotRequired[int]
-
-
-class PathOptionsOutputTypeDef(TypedDict):
-    LastModifiedDateCondition: NotRequired[FilterExpressionOutputTypeDef]
-    FilesLimit: NotRequired[FilesLimitTypeDef]
-    Parameters: NotRequired[dict[str, DatasetParameterOutputTypeDef]]
-
-
-class PathOptionsTypeDef(TypedDict):
-    LastModifiedDateCondition: NotRequired[ReadOnly[FilterExpressionTypeDef]]
-    FilesLimit: NotRequired[FilesLimitTypeDef]
-    Parameters: NotRequired[ReadOnly[Mapping[str, DatasetParameterTypeDef]]]
-
-
-class ProfileConfigurationOutputTypeDef(TypedDict):
-    DatasetStatisticsConfiguration: NotRequired[StatisticsConfigurationOutputTypeDef]
-    ProfileColumns: NotRequired[list[ColumnSelectorTypeDef]]
-    ColumnStatisticsConfigurations: NotRequired[
-        list[ColumnStatisticsConfigurationOutputTypeDef]
-    ]
-    EntityDetectorConfiguration: NotRequired[EntityDetectorConfigurationOutputTypeDef]
-
-
-class ProfileConfigurationTypeDef(TypedDict):
-    DatasetStatisticsConfiguration: NotRequired[
-        ReadOnly[StatisticsConfigurationTypeDef]
-    ]
-    ProfileColumns: NotRequired[ReadOnly[Sequence[ColumnSelectorTypeDef]]]
-    ColumnStatisticsConfigurations: NotRequired[
-        ReadOnly[Sequence[ColumnStatisticsConfigurationTypeDef]]
-    ]
-    EntityDetectorConfiguration: NotRequired[
-        ReadOnly[EntityDetectorConfigurationTypeDef]
-    ]
-
-
-class ProjectTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    CreatedBy: NotRequired[str]
-    DatasetName: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    LastModifiedBy: NotRequired[str]
-    Name: str
-    RecipeName: str
-    ResourceArn: NotRequired[str]
-    Sample: NotRequired[SampleTypeDef]
-    Tags: NotRequired[dict[str, str]]
-    RoleArn: NotRequired[str]
-    OpenedBy: NotRequired[str]
-    OpenDate: NotRequired[datetime]
-
-
 class PublishRecipeRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     Name: str
@@ -950,111 +1089,13 @@ class PublishRecipeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RecipeActionOutputTypeDef(TypedDict):
-    Operation: str
-    Parameters: NotRequired[dict[str, str]]
-
-
-class RecipeActionTypeDef(TypedDict):
-    Operation: str
-    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class RecipeReferenceTypeDef(TypedDict):
-    Name: str
-    RecipeVersion: NotRequired[str]
-
-
-class RecipeStepOutputTypeDef(TypedDict):
-    Action: RecipeActionOutputTypeDef
-    ConditionExpressions: NotRequired[list[ConditionExpressionTypeDef]]
-
-
-class RecipeStepTypeDef(TypedDict):
-    Action: ReadOnly[RecipeActionTypeDef]
-    ConditionExpressions: NotRequired[ReadOnly[Sequence[ConditionExpressionTypeDef]]]
-
-
-class RecipeTypeDef(TypedDict):
-    CreatedBy: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    LastModifiedBy: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    ProjectName: NotRequired[str]
-    PublishedBy: NotRequired[str]
-    PublishedDate: NotRequired[datetime]
-    Description: NotRequired[str]
-    Name: str
-    ResourceArn: NotRequired[str]
-    Steps: NotRequired[list[RecipeStepOutputTypeDef]]
-    Tags: NotRequired[dict[str, str]]
-    RecipeVersion: NotRequired[str]
-
-
-class RecipeVersionErrorDetailTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-    RecipeVersion: NotRequired[str]
-
-
-class RuleOutputTypeDef(TypedDict):
-    Name: str
-    Disabled: NotRequired[bool]
-    CheckExpression: str
-    SubstitutionMap: NotRequired[dict[str, str]]
-    Threshold: NotRequired[ThresholdTypeDef]
-    ColumnSelectors: NotRequired[list[ColumnSelectorTypeDef]]
-
-
-class RuleTypeDef(TypedDict):
-    Name: str
-    Disabled: NotRequired[bool]
-    CheckExpression: str
-    SubstitutionMap: NotRequired[ReadOnly[Mapping[str, str]]]
-    Threshold: NotRequired[ThresholdTypeDef]
-    ColumnSelectors: NotRequired[ReadOnly[Sequence[ColumnSelectorTypeDef]]]
-
-
-class RulesetItemTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    CreatedBy: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    Description: NotRequired[str]
-    LastModifiedBy: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    Name: str
-    ResourceArn: NotRequired[str]
-    RuleCount: NotRequired[int]
-    Tags: NotRequired[dict[str, str]]
-    TargetArn: str
-
-
-class S3LocationTypeDef(TypedDict):
-    Bucket: str
-    Key: NotRequired[str]
-    BucketOwner: NotRequired[str]
-
-
-class S3TableOutputOptionsTypeDef(TypedDict):
-    Location: S3LocationTypeDef
-
-
-class SampleTypeDef(TypedDict):
-    Size: NotRequired[int]
-    Type: SampleTypeType
-
-
-class ScheduleTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    CreatedBy: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    JobNames: NotRequired[list[str]]
-    LastModifiedBy: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    ResourceArn: NotRequired[str]
-    CronExpression: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    Name: str
+class ViewFrameTypeDef(TypedDict):
+    StartColumnIndex: int
+    ColumnRange: NotRequired[int]
+    HiddenColumns: NotRequired[ReadOnly[Sequence[str]]]
+    StartRowIndex: NotRequired[int]
+    RowRange: NotRequired[int]
+    Analytics: NotRequired[AnalyticsModeType]
 
 
 class SendProjectSessionActionRequestTypeDef(TypedDict):
@@ -1093,26 +1134,6 @@ class StartProjectSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StatisticOverrideOutputTypeDef(TypedDict):
-    Statistic: str
-    Parameters: dict[str, str]
-
-
-class StatisticOverrideTypeDef(TypedDict):
-    Statistic: str
-    Parameters: ReadOnly[Mapping[str, str]]
-
-
-class StatisticsConfigurationOutputTypeDef(TypedDict):
-    IncludedStatistics: NotRequired[list[str]]
-    Overrides: NotRequired[list[StatisticOverrideOutputTypeDef]]
-
-
-class StatisticsConfigurationTypeDef(TypedDict):
-    IncludedStatistics: NotRequired[ReadOnly[Sequence[str]]]
-    Overrides: NotRequired[ReadOnly[Sequence[StatisticOverrideTypeDef]]]
-
-
 class StopJobRunRequestTypeDef(TypedDict):
     Name: str
     RunId: str
@@ -1130,12 +1151,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ThresholdTypeDef(TypedDict):
-    Value: float
-    Type: NotRequired[ThresholdTypeType]
-    Unit: NotRequired[ThresholdUnitType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1244,17 +1259,3 @@ class UpdateScheduleRequestTypeDef(TypedDict):
 class UpdateScheduleResponseTypeDef(TypedDict):
     Name: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ValidationConfigurationTypeDef(TypedDict):
-    RulesetArn: str
-    ValidationMode: NotRequired[ValidationModeType]
-
-
-class ViewFrameTypeDef(TypedDict):
-    StartColumnIndex: int
-    ColumnRange: NotRequired[int]
-    HiddenColumns: NotRequired[ReadOnly[Sequence[str]]]
-    StartRowIndex: NotRequired[int]
-    RowRange: NotRequired[int]
-    Analytics: NotRequired[AnalyticsModeType]

@@ -2,29 +2,30 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Data Exchange: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AcceptanceStateFilterValueType",
-    "AssetTypeType",
-    "CodeType",
-    "DataGrantAcceptanceStateType",
-    "DatabaseLFTagPolicyPermissionType",
-    "GrantDistributionScopeType",
-    "JobErrorLimitNameType",
-    "JobErrorResourceTypesType",
-    "LFPermissionType",
-    "LFResourceTypeType",
-    "LakeFormationDataPermissionTypeType",
-    "NotificationTypeType",
-    "OriginType",
-    "ProtocolTypeType",
-    "SchemaChangeTypeType",
-    "ServerSideEncryptionTypesType",
-    "StateType",
-    "TableTagPolicyLFPermissionType",
-    "TypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptanceStateFilterValueType",
+        "AssetTypeType",
+        "CodeType",
+        "DataGrantAcceptanceStateType",
+        "DatabaseLFTagPolicyPermissionType",
+        "GrantDistributionScopeType",
+        "JobErrorLimitNameType",
+        "JobErrorResourceTypesType",
+        "LFPermissionType",
+        "LFResourceTypeType",
+        "LakeFormationDataPermissionTypeType",
+        "NotificationTypeType",
+        "OriginType",
+        "ProtocolTypeType",
+        "SchemaChangeTypeType",
+        "ServerSideEncryptionTypesType",
+        "StateType",
+        "TableTagPolicyLFPermissionType",
+        "TypeType",
+    ]
 
 AcceptanceStateFilterValueType = Literal["PENDING_RECEIVER_ACCEPTANCE", "ACCEPTED"]
 AssetTypeType = Literal[

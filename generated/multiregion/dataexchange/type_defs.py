@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -40,149 +40,150 @@ from .literals import (
     TypeType,
 )
 
-__all__ = [
-    "AcceptDataGrantRequestTypeDef",
-    "AcceptDataGrantResponseTypeDef",
-    "ActionTypeDef",
-    "ApiGatewayApiAssetTypeDef",
-    "AssetConfigurationOutputTypeDef",
-    "AssetConfigurationTypeDef",
-    "AssetDestinationEntryTypeDef",
-    "AssetDetailsTypeDef",
-    "AssetEntryTypeDef",
-    "AssetSourceEntryTypeDef",
-    "AutoExportRevisionDestinationEntryTypeDef",
-    "AutoExportRevisionToS3RequestDetailsTypeDef",
-    "CancelJobRequestTypeDef",
-    "CreateDataGrantRequestTypeDef",
-    "CreateDataGrantResponseTypeDef",
-    "CreateDataSetRequestTypeDef",
-    "CreateDataSetResponseTypeDef",
-    "CreateEventActionRequestTypeDef",
-    "CreateEventActionResponseTypeDef",
-    "CreateJobRequestTypeDef",
-    "CreateJobResponseTypeDef",
-    "CreateRevisionRequestTypeDef",
-    "CreateRevisionResponseTypeDef",
-    "CreateS3DataAccessFromS3BucketRequestDetailsTypeDef",
-    "CreateS3DataAccessFromS3BucketResponseDetailsTypeDef",
-    "DataGrantSummaryEntryTypeDef",
-    "DataSetEntryTypeDef",
-    "DataUpdateRequestDetailsTypeDef",
-    "DatabaseLFTagPolicyAndPermissionsOutputTypeDef",
-    "DatabaseLFTagPolicyAndPermissionsTypeDef",
-    "DatabaseLFTagPolicyTypeDef",
-    "DeleteAssetRequestTypeDef",
-    "DeleteDataGrantRequestTypeDef",
-    "DeleteDataSetRequestTypeDef",
-    "DeleteEventActionRequestTypeDef",
-    "DeleteRevisionRequestTypeDef",
-    "DeprecationRequestDetailsTypeDef",
-    "DetailsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventActionEntryTypeDef",
-    "EventTypeDef",
-    "ExportAssetToSignedUrlRequestDetailsTypeDef",
-    "ExportAssetToSignedUrlResponseDetailsTypeDef",
-    "ExportAssetsToS3RequestDetailsTypeDef",
-    "ExportAssetsToS3ResponseDetailsTypeDef",
-    "ExportRevisionsToS3RequestDetailsTypeDef",
-    "ExportRevisionsToS3ResponseDetailsTypeDef",
-    "ExportServerSideEncryptionTypeDef",
-    "GetAssetRequestTypeDef",
-    "GetAssetResponseTypeDef",
-    "GetDataGrantRequestTypeDef",
-    "GetDataGrantResponseTypeDef",
-    "GetDataSetRequestTypeDef",
-    "GetDataSetResponseTypeDef",
-    "GetEventActionRequestTypeDef",
-    "GetEventActionResponseTypeDef",
-    "GetJobRequestTypeDef",
-    "GetJobResponseTypeDef",
-    "GetReceivedDataGrantRequestTypeDef",
-    "GetReceivedDataGrantResponseTypeDef",
-    "GetRevisionRequestTypeDef",
-    "GetRevisionResponseTypeDef",
-    "ImportAssetFromApiGatewayApiRequestDetailsTypeDef",
-    "ImportAssetFromApiGatewayApiResponseDetailsTypeDef",
-    "ImportAssetFromSignedUrlJobErrorDetailsTypeDef",
-    "ImportAssetFromSignedUrlRequestDetailsTypeDef",
-    "ImportAssetFromSignedUrlResponseDetailsTypeDef",
-    "ImportAssetsFromLakeFormationTagPolicyRequestDetailsTypeDef",
-    "ImportAssetsFromLakeFormationTagPolicyResponseDetailsTypeDef",
-    "ImportAssetsFromRedshiftDataSharesRequestDetailsTypeDef",
-    "ImportAssetsFromRedshiftDataSharesResponseDetailsTypeDef",
-    "ImportAssetsFromS3RequestDetailsTypeDef",
-    "ImportAssetsFromS3ResponseDetailsTypeDef",
-    "JobEntryTypeDef",
-    "JobErrorTypeDef",
-    "KmsKeyToGrantTypeDef",
-    "LFResourceDetailsTypeDef",
-    "LFTagOutputTypeDef",
-    "LFTagPolicyDetailsTypeDef",
-    "LFTagTypeDef",
-    "LakeFormationDataPermissionAssetTypeDef",
-    "LakeFormationDataPermissionDetailsTypeDef",
-    "LakeFormationTagPolicyDetailsTypeDef",
-    "ListDataGrantsRequestTypeDef",
-    "ListDataGrantsResponseTypeDef",
-    "ListDataSetRevisionsRequestTypeDef",
-    "ListDataSetRevisionsResponseTypeDef",
-    "ListDataSetsRequestTypeDef",
-    "ListDataSetsResponseTypeDef",
-    "ListEventActionsRequestTypeDef",
-    "ListEventActionsResponseTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResponseTypeDef",
-    "ListReceivedDataGrantsRequestTypeDef",
-    "ListReceivedDataGrantsResponseTypeDef",
-    "ListRevisionAssetsRequestTypeDef",
-    "ListRevisionAssetsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NotificationDetailsTypeDef",
-    "OriginDetailsTypeDef",
-    "ReceivedDataGrantSummariesEntryTypeDef",
-    "RedshiftDataShareAssetSourceEntryTypeDef",
-    "RedshiftDataShareAssetTypeDef",
-    "RedshiftDataShareDetailsTypeDef",
-    "RequestDetailsTypeDef",
-    "ResponseDetailsTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevisionDestinationEntryTypeDef",
-    "RevisionEntryTypeDef",
-    "RevisionPublishedTypeDef",
-    "RevokeRevisionRequestTypeDef",
-    "RevokeRevisionResponseTypeDef",
-    "S3DataAccessAssetSourceEntryOutputTypeDef",
-    "S3DataAccessAssetSourceEntryTypeDef",
-    "S3DataAccessAssetTypeDef",
-    "S3DataAccessDetailsTypeDef",
-    "S3SnapshotAssetTypeDef",
-    "SchemaChangeDetailsTypeDef",
-    "SchemaChangeRequestDetailsTypeDef",
-    "ScopeDetailsTypeDef",
-    "SendApiAssetRequestTypeDef",
-    "SendApiAssetResponseTypeDef",
-    "SendDataSetNotificationRequestTypeDef",
-    "SendDataSetNotificationResponseTypeDef",
-    "StartJobRequestTypeDef",
-    "StartJobResponseTypeDef",
-    "TableLFTagPolicyAndPermissionsOutputTypeDef",
-    "TableLFTagPolicyAndPermissionsTypeDef",
-    "TableLFTagPolicyTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateAssetRequestTypeDef",
-    "UpdateAssetResponseTypeDef",
-    "UpdateDataSetRequestTypeDef",
-    "UpdateDataSetResponseTypeDef",
-    "UpdateEventActionRequestTypeDef",
-    "UpdateEventActionResponseTypeDef",
-    "UpdateRevisionRequestTypeDef",
-    "UpdateRevisionResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptDataGrantRequestTypeDef",
+        "AcceptDataGrantResponseTypeDef",
+        "ActionTypeDef",
+        "ApiGatewayApiAssetTypeDef",
+        "AssetConfigurationOutputTypeDef",
+        "AssetConfigurationTypeDef",
+        "AssetDestinationEntryTypeDef",
+        "AssetDetailsTypeDef",
+        "AssetEntryTypeDef",
+        "AssetSourceEntryTypeDef",
+        "AutoExportRevisionDestinationEntryTypeDef",
+        "AutoExportRevisionToS3RequestDetailsTypeDef",
+        "CancelJobRequestTypeDef",
+        "CreateDataGrantRequestTypeDef",
+        "CreateDataGrantResponseTypeDef",
+        "CreateDataSetRequestTypeDef",
+        "CreateDataSetResponseTypeDef",
+        "CreateEventActionRequestTypeDef",
+        "CreateEventActionResponseTypeDef",
+        "CreateJobRequestTypeDef",
+        "CreateJobResponseTypeDef",
+        "CreateRevisionRequestTypeDef",
+        "CreateRevisionResponseTypeDef",
+        "CreateS3DataAccessFromS3BucketRequestDetailsTypeDef",
+        "CreateS3DataAccessFromS3BucketResponseDetailsTypeDef",
+        "DataGrantSummaryEntryTypeDef",
+        "DataSetEntryTypeDef",
+        "DataUpdateRequestDetailsTypeDef",
+        "DatabaseLFTagPolicyAndPermissionsOutputTypeDef",
+        "DatabaseLFTagPolicyAndPermissionsTypeDef",
+        "DatabaseLFTagPolicyTypeDef",
+        "DeleteAssetRequestTypeDef",
+        "DeleteDataGrantRequestTypeDef",
+        "DeleteDataSetRequestTypeDef",
+        "DeleteEventActionRequestTypeDef",
+        "DeleteRevisionRequestTypeDef",
+        "DeprecationRequestDetailsTypeDef",
+        "DetailsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventActionEntryTypeDef",
+        "EventTypeDef",
+        "ExportAssetToSignedUrlRequestDetailsTypeDef",
+        "ExportAssetToSignedUrlResponseDetailsTypeDef",
+        "ExportAssetsToS3RequestDetailsTypeDef",
+        "ExportAssetsToS3ResponseDetailsTypeDef",
+        "ExportRevisionsToS3RequestDetailsTypeDef",
+        "ExportRevisionsToS3ResponseDetailsTypeDef",
+        "ExportServerSideEncryptionTypeDef",
+        "GetAssetRequestTypeDef",
+        "GetAssetResponseTypeDef",
+        "GetDataGrantRequestTypeDef",
+        "GetDataGrantResponseTypeDef",
+        "GetDataSetRequestTypeDef",
+        "GetDataSetResponseTypeDef",
+        "GetEventActionRequestTypeDef",
+        "GetEventActionResponseTypeDef",
+        "GetJobRequestTypeDef",
+        "GetJobResponseTypeDef",
+        "GetReceivedDataGrantRequestTypeDef",
+        "GetReceivedDataGrantResponseTypeDef",
+        "GetRevisionRequestTypeDef",
+        "GetRevisionResponseTypeDef",
+        "ImportAssetFromApiGatewayApiRequestDetailsTypeDef",
+        "ImportAssetFromApiGatewayApiResponseDetailsTypeDef",
+        "ImportAssetFromSignedUrlJobErrorDetailsTypeDef",
+        "ImportAssetFromSignedUrlRequestDetailsTypeDef",
+        "ImportAssetFromSignedUrlResponseDetailsTypeDef",
+        "ImportAssetsFromLakeFormationTagPolicyRequestDetailsTypeDef",
+        "ImportAssetsFromLakeFormationTagPolicyResponseDetailsTypeDef",
+        "ImportAssetsFromRedshiftDataSharesRequestDetailsTypeDef",
+        "ImportAssetsFromRedshiftDataSharesResponseDetailsTypeDef",
+        "ImportAssetsFromS3RequestDetailsTypeDef",
+        "ImportAssetsFromS3ResponseDetailsTypeDef",
+        "JobEntryTypeDef",
+        "JobErrorTypeDef",
+        "KmsKeyToGrantTypeDef",
+        "LFResourceDetailsTypeDef",
+        "LFTagOutputTypeDef",
+        "LFTagPolicyDetailsTypeDef",
+        "LFTagTypeDef",
+        "LakeFormationDataPermissionAssetTypeDef",
+        "LakeFormationDataPermissionDetailsTypeDef",
+        "LakeFormationTagPolicyDetailsTypeDef",
+        "ListDataGrantsRequestTypeDef",
+        "ListDataGrantsResponseTypeDef",
+        "ListDataSetRevisionsRequestTypeDef",
+        "ListDataSetRevisionsResponseTypeDef",
+        "ListDataSetsRequestTypeDef",
+        "ListDataSetsResponseTypeDef",
+        "ListEventActionsRequestTypeDef",
+        "ListEventActionsResponseTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResponseTypeDef",
+        "ListReceivedDataGrantsRequestTypeDef",
+        "ListReceivedDataGrantsResponseTypeDef",
+        "ListRevisionAssetsRequestTypeDef",
+        "ListRevisionAssetsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NotificationDetailsTypeDef",
+        "OriginDetailsTypeDef",
+        "ReceivedDataGrantSummariesEntryTypeDef",
+        "RedshiftDataShareAssetSourceEntryTypeDef",
+        "RedshiftDataShareAssetTypeDef",
+        "RedshiftDataShareDetailsTypeDef",
+        "RequestDetailsTypeDef",
+        "ResponseDetailsTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevisionDestinationEntryTypeDef",
+        "RevisionEntryTypeDef",
+        "RevisionPublishedTypeDef",
+        "RevokeRevisionRequestTypeDef",
+        "RevokeRevisionResponseTypeDef",
+        "S3DataAccessAssetSourceEntryOutputTypeDef",
+        "S3DataAccessAssetSourceEntryTypeDef",
+        "S3DataAccessAssetTypeDef",
+        "S3DataAccessDetailsTypeDef",
+        "S3SnapshotAssetTypeDef",
+        "SchemaChangeDetailsTypeDef",
+        "SchemaChangeRequestDetailsTypeDef",
+        "ScopeDetailsTypeDef",
+        "SendApiAssetRequestTypeDef",
+        "SendApiAssetResponseTypeDef",
+        "SendDataSetNotificationRequestTypeDef",
+        "SendDataSetNotificationResponseTypeDef",
+        "StartJobRequestTypeDef",
+        "StartJobResponseTypeDef",
+        "TableLFTagPolicyAndPermissionsOutputTypeDef",
+        "TableLFTagPolicyAndPermissionsTypeDef",
+        "TableLFTagPolicyTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAssetRequestTypeDef",
+        "UpdateAssetResponseTypeDef",
+        "UpdateDataSetRequestTypeDef",
+        "UpdateDataSetResponseTypeDef",
+        "UpdateEventActionRequestTypeDef",
+        "UpdateEventActionResponseTypeDef",
+        "UpdateRevisionRequestTypeDef",
+        "UpdateRevisionResponseTypeDef",
+    ]
 
 
 class AcceptDataGrantRequestTypeDef(TypedDict):
@@ -206,6 +207,21 @@ class AcceptDataGrantResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AutoExportRevisionDestinationEntryTypeDef(TypedDict):
+    Bucket: str
+    KeyPattern: NotRequired[str]
+
+
+class ExportServerSideEncryptionTypeDef(TypedDict):
+    KmsKeyArn: NotRequired[str]
+    Type: ServerSideEncryptionTypesType
+
+
+class AutoExportRevisionToS3RequestDetailsTypeDef(TypedDict):
+    Encryption: NotRequired[ExportServerSideEncryptionTypeDef]
+    RevisionDestination: AutoExportRevisionDestinationEntryTypeDef
+
+
 class ActionTypeDef(TypedDict):
     ExportRevisionToS3: NotRequired[AutoExportRevisionToS3RequestDetailsTypeDef]
 
@@ -222,6 +238,11 @@ class ApiGatewayApiAssetTypeDef(TypedDict):
     Stage: NotRequired[str]
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class AssetConfigurationOutputTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
@@ -234,6 +255,62 @@ class AssetDestinationEntryTypeDef(TypedDict):
     AssetId: str
     Bucket: str
     Key: NotRequired[str]
+
+
+class LFTagOutputTypeDef(TypedDict):
+    TagKey: str
+    TagValues: list[str]
+
+
+class DatabaseLFTagPolicyTypeDef(TypedDict):
+    Expression: list[LFTagOutputTypeDef]
+
+
+class TableLFTagPolicyTypeDef(TypedDict):
+    Expression: list[LFTagOutputTypeDef]
+
+
+class LFResourceDetailsTypeDef(TypedDict):
+    Database: NotRequired[DatabaseLFTagPolicyTypeDef]
+    Table: NotRequired[TableLFTagPolicyTypeDef]
+
+
+class LFTagPolicyDetailsTypeDef(TypedDict):
+    CatalogId: str
+    ResourceType: LFResourceTypeType
+    ResourceDetails: LFResourceDetailsTypeDef
+
+
+class LakeFormationDataPermissionDetailsTypeDef(TypedDict):
+    LFTagPolicy: NotRequired[LFTagPolicyDetailsTypeDef]
+
+
+class LakeFormationDataPermissionAssetTypeDef(TypedDict):
+    LakeFormationDataPermissionDetails: LakeFormationDataPermissionDetailsTypeDef
+    LakeFormationDataPermissionType: LakeFormationDataPermissionTypeType
+    Permissions: list[LFPermissionType]
+    RoleArn: NotRequired[str]
+
+
+class RedshiftDataShareAssetTypeDef(TypedDict):
+    Arn: str
+
+
+class KmsKeyToGrantTypeDef(TypedDict):
+    KmsKeyArn: str
+
+
+class S3DataAccessAssetTypeDef(TypedDict):
+    Bucket: str
+    KeyPrefixes: NotRequired[list[str]]
+    Keys: NotRequired[list[str]]
+    S3AccessPointAlias: NotRequired[str]
+    S3AccessPointArn: NotRequired[str]
+    KmsKeysToGrant: NotRequired[list[KmsKeyToGrantTypeDef]]
+
+
+class S3SnapshotAssetTypeDef(TypedDict):
+    Size: float
 
 
 class AssetDetailsTypeDef(TypedDict):
@@ -262,16 +339,6 @@ class AssetEntryTypeDef(TypedDict):
 class AssetSourceEntryTypeDef(TypedDict):
     Bucket: str
     Key: str
-
-
-class AutoExportRevisionDestinationEntryTypeDef(TypedDict):
-    Bucket: str
-    KeyPattern: NotRequired[str]
-
-
-class AutoExportRevisionToS3RequestDetailsTypeDef(TypedDict):
-    Encryption: NotRequired[ExportServerSideEncryptionTypeDef]
-    RevisionDestination: AutoExportRevisionDestinationEntryTypeDef
 
 
 class CancelJobRequestTypeDef(TypedDict):
@@ -314,6 +381,11 @@ class CreateDataSetRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class OriginDetailsTypeDef(TypedDict):
+    ProductId: NotRequired[str]
+    DataGrantId: NotRequired[str]
+
+
 class CreateDataSetResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     AssetType: NotRequired[AssetTypeType]
@@ -327,6 +399,14 @@ class CreateDataSetResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     UpdatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RevisionPublishedTypeDef(TypedDict):
+    DataSetId: str
+
+
+class EventTypeDef(TypedDict):
+    RevisionPublished: NotRequired[RevisionPublishedTypeDef]
 
 
 class CreateEventActionRequestTypeDef(TypedDict):
@@ -346,10 +426,259 @@ class CreateEventActionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3DataAccessAssetSourceEntryTypeDef(TypedDict):
+    Bucket: str
+    KeyPrefixes: NotRequired[ReadOnly[Sequence[str]]]
+    Keys: NotRequired[ReadOnly[Sequence[str]]]
+    KmsKeysToGrant: NotRequired[ReadOnly[Sequence[KmsKeyToGrantTypeDef]]]
+
+
+class CreateS3DataAccessFromS3BucketRequestDetailsTypeDef(TypedDict):
+    AssetSource: ReadOnly[S3DataAccessAssetSourceEntryTypeDef]
+    DataSetId: str
+    RevisionId: str
+
+
+class ExportAssetToSignedUrlRequestDetailsTypeDef(TypedDict):
+    AssetId: str
+    DataSetId: str
+    RevisionId: str
+
+
+class ExportAssetsToS3RequestDetailsTypeDef(TypedDict):
+    AssetDestinations: ReadOnly[Sequence[AssetDestinationEntryTypeDef]]
+    DataSetId: str
+    Encryption: NotRequired[ExportServerSideEncryptionTypeDef]
+    RevisionId: str
+
+
+class RevisionDestinationEntryTypeDef(TypedDict):
+    Bucket: str
+    KeyPattern: NotRequired[str]
+    RevisionId: str
+
+
+class ExportRevisionsToS3RequestDetailsTypeDef(TypedDict):
+    DataSetId: str
+    Encryption: NotRequired[ExportServerSideEncryptionTypeDef]
+    RevisionDestinations: ReadOnly[Sequence[RevisionDestinationEntryTypeDef]]
+
+
+class ImportAssetFromApiGatewayApiRequestDetailsTypeDef(TypedDict):
+    ApiDescription: NotRequired[str]
+    ApiId: str
+    ApiKey: NotRequired[str]
+    ApiName: str
+    ApiSpecificationMd5Hash: str
+    DataSetId: str
+    ProtocolType: ProtocolTypeType
+    RevisionId: str
+    Stage: str
+
+
+class ImportAssetFromSignedUrlRequestDetailsTypeDef(TypedDict):
+    AssetName: str
+    DataSetId: str
+    Md5Hash: str
+    RevisionId: str
+
+
+class LFTagTypeDef(TypedDict):
+    TagKey: str
+    TagValues: ReadOnly[Sequence[str]]
+
+
+class DatabaseLFTagPolicyAndPermissionsTypeDef(TypedDict):
+    Expression: ReadOnly[Sequence[LFTagTypeDef]]
+    Permissions: ReadOnly[Sequence[DatabaseLFTagPolicyPermissionType]]
+
+
+class TableLFTagPolicyAndPermissionsTypeDef(TypedDict):
+    Expression: ReadOnly[Sequence[LFTagTypeDef]]
+    Permissions: ReadOnly[Sequence[TableTagPolicyLFPermissionType]]
+
+
+class ImportAssetsFromLakeFormationTagPolicyRequestDetailsTypeDef(TypedDict):
+    CatalogId: str
+    Database: NotRequired[ReadOnly[DatabaseLFTagPolicyAndPermissionsTypeDef]]
+    Table: NotRequired[ReadOnly[TableLFTagPolicyAndPermissionsTypeDef]]
+    RoleArn: str
+    DataSetId: str
+    RevisionId: str
+
+
+class RedshiftDataShareAssetSourceEntryTypeDef(TypedDict):
+    DataShareArn: str
+
+
+class ImportAssetsFromRedshiftDataSharesRequestDetailsTypeDef(TypedDict):
+    AssetSources: ReadOnly[Sequence[RedshiftDataShareAssetSourceEntryTypeDef]]
+    DataSetId: str
+    RevisionId: str
+
+
+class ImportAssetsFromS3RequestDetailsTypeDef(TypedDict):
+    AssetSources: ReadOnly[Sequence[AssetSourceEntryTypeDef]]
+    DataSetId: str
+    RevisionId: str
+
+
+class RequestDetailsTypeDef(TypedDict):
+    ExportAssetToSignedUrl: NotRequired[ExportAssetToSignedUrlRequestDetailsTypeDef]
+    ExportAssetsToS3: NotRequired[ReadOnly[ExportAssetsToS3RequestDetailsTypeDef]]
+    ExportRevisionsToS3: NotRequired[ReadOnly[ExportRevisionsToS3RequestDetailsTypeDef]]
+    ImportAssetFromSignedUrl: NotRequired[ImportAssetFromSignedUrlRequestDetailsTypeDef]
+    ImportAssetsFromS3: NotRequired[ReadOnly[ImportAssetsFromS3RequestDetailsTypeDef]]
+    ImportAssetsFromRedshiftDataShares: NotRequired[
+        ReadOnly[ImportAssetsFromRedshiftDataSharesRequestDetailsTypeDef]
+    ]
+    ImportAssetFromApiGatewayApi: NotRequired[
+        ImportAssetFromApiGatewayApiRequestDetailsTypeDef
+    ]
+    CreateS3DataAccessFromS3Bucket: NotRequired[
+        ReadOnly[CreateS3DataAccessFromS3BucketRequestDetailsTypeDef]
+    ]
+    ImportAssetsFromLakeFormationTagPolicy: NotRequired[
+        ReadOnly[ImportAssetsFromLakeFormationTagPolicyRequestDetailsTypeDef]
+    ]
+
+
 class CreateJobRequestTypeDef(TypedDict):
     AssetConfiguration: NotRequired[ReadOnly[AssetConfigurationTypeDef]]
     Details: ReadOnly[RequestDetailsTypeDef]
     Type: TypeType
+
+
+class ImportAssetFromSignedUrlJobErrorDetailsTypeDef(TypedDict):
+    AssetName: str
+
+
+class DetailsTypeDef(TypedDict):
+    ImportAssetFromSignedUrlJobErrorDetails: NotRequired[
+        ImportAssetFromSignedUrlJobErrorDetailsTypeDef
+    ]
+    ImportAssetsFromS3JobErrorDetails: NotRequired[list[AssetSourceEntryTypeDef]]
+
+
+class JobErrorTypeDef(TypedDict):
+    Code: CodeType
+    Details: NotRequired[DetailsTypeDef]
+    LimitName: NotRequired[JobErrorLimitNameType]
+    LimitValue: NotRequired[float]
+    Message: str
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[JobErrorResourceTypesType]
+
+
+class S3DataAccessAssetSourceEntryOutputTypeDef(TypedDict):
+    Bucket: str
+    KeyPrefixes: NotRequired[list[str]]
+    Keys: NotRequired[list[str]]
+    KmsKeysToGrant: NotRequired[list[KmsKeyToGrantTypeDef]]
+
+
+class CreateS3DataAccessFromS3BucketResponseDetailsTypeDef(TypedDict):
+    AssetSource: S3DataAccessAssetSourceEntryOutputTypeDef
+    DataSetId: str
+    RevisionId: str
+
+
+class ExportAssetToSignedUrlResponseDetailsTypeDef(TypedDict):
+    AssetId: str
+    DataSetId: str
+    RevisionId: str
+    SignedUrl: NotRequired[str]
+    SignedUrlExpiresAt: NotRequired[datetime]
+
+
+class ExportAssetsToS3ResponseDetailsTypeDef(TypedDict):
+    AssetDestinations: list[AssetDestinationEntryTypeDef]
+    DataSetId: str
+    Encryption: NotRequired[ExportServerSideEncryptionTypeDef]
+    RevisionId: str
+
+
+class ExportRevisionsToS3ResponseDetailsTypeDef(TypedDict):
+    DataSetId: str
+    Encryption: NotRequired[ExportServerSideEncryptionTypeDef]
+    RevisionDestinations: list[RevisionDestinationEntryTypeDef]
+    EventActionArn: NotRequired[str]
+
+
+class ImportAssetFromApiGatewayApiResponseDetailsTypeDef(TypedDict):
+    ApiDescription: NotRequired[str]
+    ApiId: str
+    ApiKey: NotRequired[str]
+    ApiName: str
+    ApiSpecificationMd5Hash: str
+    ApiSpecificationUploadUrl: str
+    ApiSpecificationUploadUrlExpiresAt: datetime
+    DataSetId: str
+    ProtocolType: ProtocolTypeType
+    RevisionId: str
+    Stage: str
+
+
+class ImportAssetFromSignedUrlResponseDetailsTypeDef(TypedDict):
+    AssetName: str
+    DataSetId: str
+    Md5Hash: NotRequired[str]
+    RevisionId: str
+    SignedUrl: NotRequired[str]
+    SignedUrlExpiresAt: NotRequired[datetime]
+
+
+class DatabaseLFTagPolicyAndPermissionsOutputTypeDef(TypedDict):
+    Expression: list[LFTagOutputTypeDef]
+    Permissions: list[DatabaseLFTagPolicyPermissionType]
+
+
+class TableLFTagPolicyAndPermissionsOutputTypeDef(TypedDict):
+    Expression: list[LFTagOutputTypeDef]
+    Permissions: list[TableTagPolicyLFPermissionType]
+
+
+class ImportAssetsFromLakeFormationTagPolicyResponseDetailsTypeDef(TypedDict):
+    CatalogId: str
+    Database: NotRequired[DatabaseLFTagPolicyAndPermissionsOutputTypeDef]
+    Table: NotRequired[TableLFTagPolicyAndPermissionsOutputTypeDef]
+    RoleArn: str
+    DataSetId: str
+    RevisionId: str
+
+
+class ImportAssetsFromRedshiftDataSharesResponseDetailsTypeDef(TypedDict):
+    AssetSources: list[RedshiftDataShareAssetSourceEntryTypeDef]
+    DataSetId: str
+    RevisionId: str
+
+
+class ImportAssetsFromS3ResponseDetailsTypeDef(TypedDict):
+    AssetSources: list[AssetSourceEntryTypeDef]
+    DataSetId: str
+    RevisionId: str
+
+
+class ResponseDetailsTypeDef(TypedDict):
+    ExportAssetToSignedUrl: NotRequired[ExportAssetToSignedUrlResponseDetailsTypeDef]
+    ExportAssetsToS3: NotRequired[ExportAssetsToS3ResponseDetailsTypeDef]
+    ExportRevisionsToS3: NotRequired[ExportRevisionsToS3ResponseDetailsTypeDef]
+    ImportAssetFromSignedUrl: NotRequired[
+        ImportAssetFromSignedUrlResponseDetailsTypeDef
+    ]
+    ImportAssetsFromS3: NotRequired[ImportAssetsFromS3ResponseDetailsTypeDef]
+    ImportAssetsFromRedshiftDataShares: NotRequired[
+        ImportAssetsFromRedshiftDataSharesResponseDetailsTypeDef
+    ]
+    ImportAssetFromApiGatewayApi: NotRequired[
+        ImportAssetFromApiGatewayApiResponseDetailsTypeDef
+    ]
+    CreateS3DataAccessFromS3Bucket: NotRequired[
+        CreateS3DataAccessFromS3BucketResponseDetailsTypeDef
+    ]
+    ImportAssetsFromLakeFormationTagPolicy: NotRequired[
+        ImportAssetsFromLakeFormationTagPolicyResponseDetailsTypeDef
+    ]
 
 
 class CreateJobResponseTypeDef(TypedDict):
@@ -387,18 +716,6 @@ class CreateRevisionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateS3DataAccessFromS3BucketRequestDetailsTypeDef(TypedDict):
-    AssetSource: ReadOnly[S3DataAccessAssetSourceEntryTypeDef]
-    DataSetId: str
-    RevisionId: str
-
-
-class CreateS3DataAccessFromS3BucketResponseDetailsTypeDef(TypedDict):
-    AssetSource: S3DataAccessAssetSourceEntryOutputTypeDef
-    DataSetId: str
-    RevisionId: str
-
-
 class DataGrantSummaryEntryTypeDef(TypedDict):
     Name: str
     SenderPrincipal: str
@@ -431,20 +748,6 @@ class DataUpdateRequestDetailsTypeDef(TypedDict):
     DataUpdatedAt: NotRequired[ReadOnly[datetime | str]]
 
 
-class DatabaseLFTagPolicyAndPermissionsOutputTypeDef(TypedDict):
-    Expression: list[LFTagOutputTypeDef]
-    Permissions: list[DatabaseLFTagPolicyPermissionType]
-
-
-class DatabaseLFTagPolicyAndPermissionsTypeDef(TypedDict):
-    Expression: ReadOnly[Sequence[LFTagTypeDef]]
-    Permissions: ReadOnly[Sequence[DatabaseLFTagPolicyPermissionType]]
-
-
-class DatabaseLFTagPolicyTypeDef(TypedDict):
-    Expression: list[LFTagOutputTypeDef]
-
-
 class DeleteAssetRequestTypeDef(TypedDict):
     AssetId: str
     DataSetId: str
@@ -472,13 +775,6 @@ class DeprecationRequestDetailsTypeDef(TypedDict):
     DeprecationAt: ReadOnly[datetime | str]
 
 
-class DetailsTypeDef(TypedDict):
-    ImportAssetFromSignedUrlJobErrorDetails: NotRequired[
-        ImportAssetFromSignedUrlJobErrorDetailsTypeDef
-    ]
-    ImportAssetsFromS3JobErrorDetails: NotRequired[list[AssetSourceEntryTypeDef]]
-
-
 class EventActionEntryTypeDef(TypedDict):
     Action: ActionTypeDef
     Arn: str
@@ -486,56 +782,6 @@ class EventActionEntryTypeDef(TypedDict):
     Event: EventTypeDef
     Id: str
     UpdatedAt: datetime
-
-
-class EventTypeDef(TypedDict):
-    RevisionPublished: NotRequired[RevisionPublishedTypeDef]
-
-
-class ExportAssetToSignedUrlRequestDetailsTypeDef(TypedDict):
-    AssetId: str
-    DataSetId: str
-    RevisionId: str
-
-
-class ExportAssetToSignedUrlResponseDetailsTypeDef(TypedDict):
-    AssetId: str
-    DataSetId: str
-    RevisionId: str
-    SignedUrl: NotRequired[str]
-    SignedUrlExpiresAt: NotRequired[datetime]
-
-
-class ExportAssetsToS3RequestDetailsTypeDef(TypedDict):
-    AssetDestinations: ReadOnly[Sequence[AssetDestinationEntryTypeDef]]
-    DataSetId: str
-    Encryption: NotRequired[ExportServerSideEncryptionTypeDef]
-    RevisionId: str
-
-
-class ExportAssetsToS3ResponseDetailsTypeDef(TypedDict):
-    AssetDestinations: list[AssetDestinationEntryTypeDef]
-    DataSetId: str
-    Encryption: NotRequired[ExportServerSideEncryptionTypeDef]
-    RevisionId: str
-
-
-class ExportRevisionsToS3RequestDetailsTypeDef(TypedDict):
-    DataSetId: str
-    Encryption: NotRequired[ExportServerSideEncryptionTypeDef]
-    RevisionDestinations: ReadOnly[Sequence[RevisionDestinationEntryTypeDef]]
-
-
-class ExportRevisionsToS3ResponseDetailsTypeDef(TypedDict):
-    DataSetId: str
-    Encryption: NotRequired[ExportServerSideEncryptionTypeDef]
-    RevisionDestinations: list[RevisionDestinationEntryTypeDef]
-    EventActionArn: NotRequired[str]
-
-
-class ExportServerSideEncryptionTypeDef(TypedDict):
-    KmsKeyArn: NotRequired[str]
-    Type: ServerSideEncryptionTypesType
 
 
 class GetAssetRequestTypeDef(TypedDict):
@@ -675,94 +921,6 @@ class GetRevisionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImportAssetFromApiGatewayApiRequestDetailsTypeDef(TypedDict):
-    ApiDescription: NotRequired[str]
-    ApiId: str
-    ApiKey: NotRequired[str]
-    ApiName: str
-    ApiSpecificationMd5Hash: str
-    DataSetId: str
-    ProtocolType: ProtocolTypeType
-    RevisionId: str
-    Stage: str
-
-
-class ImportAssetFromApiGatewayApiResponseDetailsTypeDef(TypedDict):
-    ApiDescription: NotRequired[str]
-    ApiId: str
-    ApiKey: NotRequired[str]
-    ApiName: str
-    ApiSpecificationMd5Hash: str
-    ApiSpecificationUploadUrl: str
-    ApiSpecificationUploadUrlExpiresAt: datetime
-    DataSetId: str
-    ProtocolType: ProtocolTypeType
-    RevisionId: str
-    Stage: str
-
-
-class ImportAssetFromSignedUrlJobErrorDetailsTypeDef(TypedDict):
-    AssetName: str
-
-
-class ImportAssetFromSignedUrlRequestDetailsTypeDef(TypedDict):
-    AssetName: str
-    DataSetId: str
-    Md5Hash: str
-    RevisionId: str
-
-
-class ImportAssetFromSignedUrlResponseDetailsTypeDef(TypedDict):
-    AssetName: str
-    DataSetId: str
-    Md5Hash: NotRequired[str]
-    RevisionId: str
-    SignedUrl: NotRequired[str]
-    SignedUrlExpiresAt: NotRequired[datetime]
-
-
-class ImportAssetsFromLakeFormationTagPolicyRequestDetailsTypeDef(TypedDict):
-    CatalogId: str
-    Database: NotRequired[ReadOnly[DatabaseLFTagPolicyAndPermissionsTypeDef]]
-    Table: NotRequired[ReadOnly[TableLFTagPolicyAndPermissionsTypeDef]]
-    RoleArn: str
-    DataSetId: str
-    RevisionId: str
-
-
-class ImportAssetsFromLakeFormationTagPolicyResponseDetailsTypeDef(TypedDict):
-    CatalogId: str
-    Database: NotRequired[DatabaseLFTagPolicyAndPermissionsOutputTypeDef]
-    Table: NotRequired[TableLFTagPolicyAndPermissionsOutputTypeDef]
-    RoleArn: str
-    DataSetId: str
-    RevisionId: str
-
-
-class ImportAssetsFromRedshiftDataSharesRequestDetailsTypeDef(TypedDict):
-    AssetSources: ReadOnly[Sequence[RedshiftDataShareAssetSourceEntryTypeDef]]
-    DataSetId: str
-    RevisionId: str
-
-
-class ImportAssetsFromRedshiftDataSharesResponseDetailsTypeDef(TypedDict):
-    AssetSources: list[RedshiftDataShareAssetSourceEntryTypeDef]
-    DataSetId: str
-    RevisionId: str
-
-
-class ImportAssetsFromS3RequestDetailsTypeDef(TypedDict):
-    AssetSources: ReadOnly[Sequence[AssetSourceEntryTypeDef]]
-    DataSetId: str
-    RevisionId: str
-
-
-class ImportAssetsFromS3ResponseDetailsTypeDef(TypedDict):
-    AssetSources: list[AssetSourceEntryTypeDef]
-    DataSetId: str
-    RevisionId: str
-
-
 class JobEntryTypeDef(TypedDict):
     Arn: str
     AssetConfiguration: NotRequired[AssetConfigurationOutputTypeDef]
@@ -773,52 +931,6 @@ class JobEntryTypeDef(TypedDict):
     State: StateType
     Type: TypeType
     UpdatedAt: datetime
-
-
-class JobErrorTypeDef(TypedDict):
-    Code: CodeType
-    Details: NotRequired[DetailsTypeDef]
-    LimitName: NotRequired[JobErrorLimitNameType]
-    LimitValue: NotRequired[float]
-    Message: str
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[JobErrorResourceTypesType]
-
-
-class KmsKeyToGrantTypeDef(TypedDict):
-    KmsKeyArn: str
-
-
-class LFResourceDetailsTypeDef(TypedDict):
-    Database: NotRequired[DatabaseLFTagPolicyTypeDef]
-    Table: NotRequired[TableLFTagPolicyTypeDef]
-
-
-class LFTagOutputTypeDef(TypedDict):
-    TagKey: str
-    TagValues: list[str]
-
-
-class LFTagPolicyDetailsTypeDef(TypedDict):
-    CatalogId: str
-    ResourceType: LFResourceTypeType
-    ResourceDetails: LFResourceDetailsTypeDef
-
-
-class LFTagTypeDef(TypedDict):
-    TagKey: str
-    TagValues: ReadOnly[Sequence[str]]
-
-
-class LakeFormationDataPermissionAssetTypeDef(TypedDict):
-    LakeFormationDataPermissionDetails: LakeFormationDataPermissionDetailsTypeDef
-    LakeFormationDataPermissionType: LakeFormationDataPermissionTypeType
-    Permissions: list[LFPermissionType]
-    RoleArn: NotRequired[str]
-
-
-class LakeFormationDataPermissionDetailsTypeDef(TypedDict):
-    LFTagPolicy: NotRequired[LFTagPolicyDetailsTypeDef]
 
 
 class LakeFormationTagPolicyDetailsTypeDef(TypedDict):
@@ -841,6 +953,20 @@ class ListDataSetRevisionsRequestTypeDef(TypedDict):
     DataSetId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class RevisionEntryTypeDef(TypedDict):
+    Arn: str
+    Comment: NotRequired[str]
+    CreatedAt: datetime
+    DataSetId: str
+    Finalized: NotRequired[bool]
+    Id: str
+    SourceId: NotRequired[str]
+    UpdatedAt: datetime
+    RevocationComment: NotRequired[str]
+    Revoked: NotRequired[bool]
+    RevokedAt: NotRequired[datetime]
 
 
 class ListDataSetRevisionsResponseTypeDef(TypedDict):
@@ -892,6 +1018,20 @@ class ListReceivedDataGrantsRequestTypeDef(TypedDict):
     AcceptanceState: NotRequired[ReadOnly[Sequence[AcceptanceStateFilterValueType]]]
 
 
+class ReceivedDataGrantSummariesEntryTypeDef(TypedDict):
+    Name: str
+    SenderPrincipal: str
+    ReceiverPrincipal: str
+    AcceptanceState: DataGrantAcceptanceStateType
+    AcceptedAt: NotRequired[datetime]
+    EndsAt: NotRequired[datetime]
+    DataSetId: str
+    Id: str
+    Arn: str
+    CreatedAt: datetime
+    UpdatedAt: datetime
+
+
 class ListReceivedDataGrantsResponseTypeDef(TypedDict):
     DataGrantSummaries: NotRequired[list[ReceivedDataGrantSummariesEntryTypeDef]]
     NextToken: NotRequired[str]
@@ -920,37 +1060,21 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SchemaChangeDetailsTypeDef(TypedDict):
+    Name: str
+    Type: SchemaChangeTypeType
+    Description: NotRequired[str]
+
+
+class SchemaChangeRequestDetailsTypeDef(TypedDict):
+    Changes: NotRequired[ReadOnly[Sequence[SchemaChangeDetailsTypeDef]]]
+    SchemaChangeAt: ReadOnly[datetime | str]
+
+
 class NotificationDetailsTypeDef(TypedDict):
     DataUpdate: NotRequired[ReadOnly[DataUpdateRequestDetailsTypeDef]]
     Deprecation: NotRequired[ReadOnly[DeprecationRequestDetailsTypeDef]]
     SchemaChange: NotRequired[ReadOnly[SchemaChangeRequestDetailsTypeDef]]
-
-
-class OriginDetailsTypeDef(TypedDict):
-    ProductId: NotRequired[str]
-    DataGrantId: NotRequired[str]
-
-
-class ReceivedDataGrantSummariesEntryTypeDef(TypedDict):
-    Name: str
-    SenderPrincipal: str
-    ReceiverPrincipal: str
-    AcceptanceState: DataGrantAcceptanceStateType
-    AcceptedAt: NotRequired[datetime]
-    EndsAt: NotRequired[datetime]
-    DataSetId: str
-    Id: str
-    Arn: str
-    CreatedAt: datetime
-    UpdatedAt: datetime
-
-
-class RedshiftDataShareAssetSourceEntryTypeDef(TypedDict):
-    DataShareArn: str
-
-
-class RedshiftDataShareAssetTypeDef(TypedDict):
-    Arn: str
 
 
 class RedshiftDataShareDetailsTypeDef(TypedDict):
@@ -960,72 +1084,6 @@ class RedshiftDataShareDetailsTypeDef(TypedDict):
     Table: NotRequired[str]
     Schema: NotRequired[str]
     View: NotRequired[str]
-
-
-class RequestDetailsTypeDef(TypedDict):
-    ExportAssetToSignedUrl: NotRequired[ExportAssetToSignedUrlRequestDetailsTypeDef]
-    ExportAssetsToS3: NotRequired[ReadOnly[ExportAssetsToS3RequestDetailsTypeDef]]
-    ExportRevisionsToS3: NotRequired[ReadOnly[ExportRevisionsToS3RequestDetailsTypeDef]]
-    ImportAssetFromSignedUrl: NotRequired[ImportAssetFromSignedUrlRequestDetailsTypeDef]
-    ImportAssetsFromS3: NotRequired[ReadOnly[ImportAssetsFromS3RequestDetailsTypeDef]]
-    ImportAssetsFromRedshiftDataShares: NotRequired[
-        ReadOnly[ImportAssetsFromRedshiftDataSharesRequestDetailsTypeDef]
-    ]
-    ImportAssetFromApiGatewayApi: NotRequired[
-        ImportAssetFromApiGatewayApiRequestDetailsTypeDef
-    ]
-    CreateS3DataAccessFromS3Bucket: NotRequired[
-        ReadOnly[CreateS3DataAccessFromS3BucketRequestDetailsTypeDef]
-    ]
-    ImportAssetsFromLakeFormationTagPolicy: NotRequired[
-        ReadOnly[ImportAssetsFromLakeFormationTagPolicyRequestDetailsTypeDef]
-    ]
-
-
-class ResponseDetailsTypeDef(TypedDict):
-    ExportAssetToSignedUrl: NotRequired[ExportAssetToSignedUrlResponseDetailsTypeDef]
-    ExportAssetsToS3: NotRequired[ExportAssetsToS3ResponseDetailsTypeDef]
-    ExportRevisionsToS3: NotRequired[ExportRevisionsToS3ResponseDetailsTypeDef]
-    ImportAssetFromSignedUrl: NotRequired[
-        ImportAssetFromSignedUrlResponseDetailsTypeDef
-    ]
-    ImportAssetsFromS3: NotRequired[ImportAssetsFromS3ResponseDetailsTypeDef]
-    ImportAssetsFromRedshiftDataShares: NotRequired[
-        ImportAssetsFromRedshiftDataSharesResponseDetailsTypeDef
-    ]
-    ImportAssetFromApiGatewayApi: NotRequired[
-        ImportAssetFromApiGatewayApiResponseDetailsTypeDef
-    ]
-    CreateS3DataAccessFromS3Bucket: NotRequired[
-        CreateS3DataAccessFromS3BucketResponseDetailsTypeDef
-    ]
-    ImportAssetsFromLakeFormationTagPolicy: NotRequired[
-        ImportAssetsFromLakeFormationTagPolicyResponseDetailsTypeDef
-    ]
-
-
-class RevisionDestinationEntryTypeDef(TypedDict):
-    Bucket: str
-    KeyPattern: NotRequired[str]
-    RevisionId: str
-
-
-class RevisionEntryTypeDef(TypedDict):
-    Arn: str
-    Comment: NotRequired[str]
-    CreatedAt: datetime
-    DataSetId: str
-    Finalized: NotRequired[bool]
-    Id: str
-    SourceId: NotRequired[str]
-    UpdatedAt: datetime
-    RevocationComment: NotRequired[str]
-    Revoked: NotRequired[bool]
-    RevokedAt: NotRequired[datetime]
-
-
-class RevisionPublishedTypeDef(TypedDict):
-    DataSetId: str
 
 
 class RevokeRevisionRequestTypeDef(TypedDict):
@@ -1049,47 +1107,9 @@ class RevokeRevisionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3DataAccessAssetSourceEntryOutputTypeDef(TypedDict):
-    Bucket: str
-    KeyPrefixes: NotRequired[list[str]]
-    Keys: NotRequired[list[str]]
-    KmsKeysToGrant: NotRequired[list[KmsKeyToGrantTypeDef]]
-
-
-class S3DataAccessAssetSourceEntryTypeDef(TypedDict):
-    Bucket: str
-    KeyPrefixes: NotRequired[ReadOnly[Sequence[str]]]
-    Keys: NotRequired[ReadOnly[Sequence[str]]]
-    KmsKeysToGrant: NotRequired[ReadOnly[Sequence[KmsKeyToGrantTypeDef]]]
-
-
-class S3DataAccessAssetTypeDef(TypedDict):
-    Bucket: str
-    KeyPrefixes: NotRequired[list[str]]
-    Keys: NotRequired[list[str]]
-    S3AccessPointAlias: NotRequired[str]
-    S3AccessPointArn: NotRequired[str]
-    KmsKeysToGrant: NotRequired[list[KmsKeyToGrantTypeDef]]
-
-
 class S3DataAccessDetailsTypeDef(TypedDict):
     KeyPrefixes: NotRequired[ReadOnly[Sequence[str]]]
     Keys: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class S3SnapshotAssetTypeDef(TypedDict):
-    Size: float
-
-
-class SchemaChangeDetailsTypeDef(TypedDict):
-    Name: str
-    Type: SchemaChangeTypeType
-    Description: NotRequired[str]
-
-
-class SchemaChangeRequestDetailsTypeDef(TypedDict):
-    Changes: NotRequired[ReadOnly[Sequence[SchemaChangeDetailsTypeDef]]]
-    SchemaChangeAt: ReadOnly[datetime | str]
 
 
 class ScopeDetailsTypeDef(TypedDict):
@@ -1138,28 +1158,9 @@ class StartJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TableLFTagPolicyAndPermissionsOutputTypeDef(TypedDict):
-    Expression: list[LFTagOutputTypeDef]
-    Permissions: list[TableTagPolicyLFPermissionType]
-
-
-class TableLFTagPolicyAndPermissionsTypeDef(TypedDict):
-    Expression: ReadOnly[Sequence[LFTagTypeDef]]
-    Permissions: ReadOnly[Sequence[TableTagPolicyLFPermissionType]]
-
-
-class TableLFTagPolicyTypeDef(TypedDict):
-    Expression: list[LFTagOutputTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Data Pipeline: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["OperatorTypeType", "TaskStatusType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["OperatorTypeType", "TaskStatusType"]
 
 OperatorTypeType = Literal["EQ", "REF_EQ", "LE", "GE", "BETWEEN"]
 TaskStatusType = Literal["FINISHED", "FAILED", "FALSE"]

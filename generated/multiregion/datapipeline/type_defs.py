@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,63 +23,69 @@ from .literals import (
     TaskStatusType,
 )
 
-__all__ = [
-    "ActivatePipelineInputTypeDef",
-    "ActivatePipelineOutputTypeDef",
-    "AddTagsInputTypeDef",
-    "AddTagsOutputTypeDef",
-    "CreatePipelineInputTypeDef",
-    "CreatePipelineOutputTypeDef",
-    "DeactivatePipelineInputTypeDef",
-    "DeactivatePipelineOutputTypeDef",
-    "DeletePipelineInputTypeDef",
-    "DescribeObjectsInputTypeDef",
-    "DescribeObjectsOutputTypeDef",
-    "DescribePipelinesInputTypeDef",
-    "DescribePipelinesOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EvaluateExpressionInputTypeDef",
-    "EvaluateExpressionOutputTypeDef",
-    "FieldTypeDef",
-    "GetPipelineDefinitionInputTypeDef",
-    "GetPipelineDefinitionOutputTypeDef",
-    "InstanceIdentityTypeDef",
-    "ListPipelinesInputTypeDef",
-    "ListPipelinesOutputTypeDef",
-    "OperatorTypeDef",
-    "ParameterAttributeTypeDef",
-    "ParameterObjectOutputTypeDef",
-    "ParameterObjectTypeDef",
-    "ParameterValueTypeDef",
-    "PipelineDescriptionTypeDef",
-    "PipelineIdNameTypeDef",
-    "PipelineObjectOutputTypeDef",
-    "PipelineObjectTypeDef",
-    "PollForTaskInputTypeDef",
-    "PollForTaskOutputTypeDef",
-    "PutPipelineDefinitionInputTypeDef",
-    "PutPipelineDefinitionOutputTypeDef",
-    "QueryObjectsInputTypeDef",
-    "QueryObjectsOutputTypeDef",
-    "QueryTypeDef",
-    "RemoveTagsInputTypeDef",
-    "RemoveTagsOutputTypeDef",
-    "ReportTaskProgressInputTypeDef",
-    "ReportTaskProgressOutputTypeDef",
-    "ReportTaskRunnerHeartbeatInputTypeDef",
-    "ReportTaskRunnerHeartbeatOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "SelectorTypeDef",
-    "SetStatusInputTypeDef",
-    "SetTaskStatusInputTypeDef",
-    "SetTaskStatusOutputTypeDef",
-    "TagTypeDef",
-    "TaskObjectTypeDef",
-    "ValidatePipelineDefinitionInputTypeDef",
-    "ValidatePipelineDefinitionOutputTypeDef",
-    "ValidationErrorTypeDef",
-    "ValidationWarningTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActivatePipelineInputTypeDef",
+        "ActivatePipelineOutputTypeDef",
+        "AddTagsInputTypeDef",
+        "AddTagsOutputTypeDef",
+        "CreatePipelineInputTypeDef",
+        "CreatePipelineOutputTypeDef",
+        "DeactivatePipelineInputTypeDef",
+        "DeactivatePipelineOutputTypeDef",
+        "DeletePipelineInputTypeDef",
+        "DescribeObjectsInputTypeDef",
+        "DescribeObjectsOutputTypeDef",
+        "DescribePipelinesInputTypeDef",
+        "DescribePipelinesOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EvaluateExpressionInputTypeDef",
+        "EvaluateExpressionOutputTypeDef",
+        "FieldTypeDef",
+        "GetPipelineDefinitionInputTypeDef",
+        "GetPipelineDefinitionOutputTypeDef",
+        "InstanceIdentityTypeDef",
+        "ListPipelinesInputTypeDef",
+        "ListPipelinesOutputTypeDef",
+        "OperatorTypeDef",
+        "ParameterAttributeTypeDef",
+        "ParameterObjectOutputTypeDef",
+        "ParameterObjectTypeDef",
+        "ParameterValueTypeDef",
+        "PipelineDescriptionTypeDef",
+        "PipelineIdNameTypeDef",
+        "PipelineObjectOutputTypeDef",
+        "PipelineObjectTypeDef",
+        "PollForTaskInputTypeDef",
+        "PollForTaskOutputTypeDef",
+        "PutPipelineDefinitionInputTypeDef",
+        "PutPipelineDefinitionOutputTypeDef",
+        "QueryObjectsInputTypeDef",
+        "QueryObjectsOutputTypeDef",
+        "QueryTypeDef",
+        "RemoveTagsInputTypeDef",
+        "RemoveTagsOutputTypeDef",
+        "ReportTaskProgressInputTypeDef",
+        "ReportTaskProgressOutputTypeDef",
+        "ReportTaskRunnerHeartbeatInputTypeDef",
+        "ReportTaskRunnerHeartbeatOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "SelectorTypeDef",
+        "SetStatusInputTypeDef",
+        "SetTaskStatusInputTypeDef",
+        "SetTaskStatusOutputTypeDef",
+        "TagTypeDef",
+        "TaskObjectTypeDef",
+        "ValidatePipelineDefinitionInputTypeDef",
+        "ValidatePipelineDefinitionOutputTypeDef",
+        "ValidationErrorTypeDef",
+        "ValidationWarningTypeDef",
+    ]
+
+
+class ParameterValueTypeDef(TypedDict):
+    id: str
+    stringValue: str
 
 
 class ActivatePipelineInputTypeDef(TypedDict):
@@ -90,6 +96,11 @@ class ActivatePipelineInputTypeDef(TypedDict):
 
 class ActivatePipelineOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class AddTagsInputTypeDef(TypedDict):
@@ -133,6 +144,18 @@ class DescribeObjectsInputTypeDef(TypedDict):
     marker: NotRequired[str]
 
 
+class FieldTypeDef(TypedDict):
+    key: str
+    stringValue: NotRequired[str]
+    refValue: NotRequired[str]
+
+
+class PipelineObjectOutputTypeDef(TypedDict):
+    id: str
+    name: str
+    fields: list[FieldTypeDef]
+
+
 class DescribeObjectsOutputTypeDef(TypedDict):
     pipelineObjects: list[PipelineObjectOutputTypeDef]
     marker: NotRequired[str]
@@ -142,6 +165,14 @@ class DescribeObjectsOutputTypeDef(TypedDict):
 
 class DescribePipelinesInputTypeDef(TypedDict):
     pipelineIds: ReadOnly[Sequence[str]]
+
+
+class PipelineDescriptionTypeDef(TypedDict):
+    pipelineId: str
+    name: str
+    fields: list[FieldTypeDef]
+    description: NotRequired[str]
+    tags: NotRequired[list[TagTypeDef]]
 
 
 class DescribePipelinesOutputTypeDef(TypedDict):
@@ -160,15 +191,19 @@ class EvaluateExpressionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FieldTypeDef(TypedDict):
-    key: str
-    stringValue: NotRequired[str]
-    refValue: NotRequired[str]
-
-
 class GetPipelineDefinitionInputTypeDef(TypedDict):
     pipelineId: str
     version: NotRequired[str]
+
+
+class ParameterAttributeTypeDef(TypedDict):
+    key: str
+    stringValue: str
+
+
+class ParameterObjectOutputTypeDef(TypedDict):
+    id: str
+    attributes: list[ParameterAttributeTypeDef]
 
 
 class GetPipelineDefinitionOutputTypeDef(TypedDict):
@@ -187,6 +222,11 @@ class ListPipelinesInputTypeDef(TypedDict):
     marker: NotRequired[str]
 
 
+class PipelineIdNameTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+
+
 class ListPipelinesOutputTypeDef(TypedDict):
     pipelineIdList: list[PipelineIdNameTypeDef]
     marker: NotRequired[str]
@@ -199,43 +239,9 @@ class OperatorTypeDef(TypedDict):
     values: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class ParameterAttributeTypeDef(TypedDict):
-    key: str
-    stringValue: str
-
-
-class ParameterObjectOutputTypeDef(TypedDict):
-    id: str
-    attributes: list[ParameterAttributeTypeDef]
-
-
 class ParameterObjectTypeDef(TypedDict):
     id: str
     attributes: ReadOnly[Sequence[ParameterAttributeTypeDef]]
-
-
-class ParameterValueTypeDef(TypedDict):
-    id: str
-    stringValue: str
-
-
-class PipelineDescriptionTypeDef(TypedDict):
-    pipelineId: str
-    name: str
-    fields: list[FieldTypeDef]
-    description: NotRequired[str]
-    tags: NotRequired[list[TagTypeDef]]
-
-
-class PipelineIdNameTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-
-
-class PipelineObjectOutputTypeDef(TypedDict):
-    id: str
-    name: str
-    fields: list[FieldTypeDef]
 
 
 class PipelineObjectTypeDef(TypedDict):
@@ -250,6 +256,13 @@ class PollForTaskInputTypeDef(TypedDict):
     instanceIdentity: NotRequired[InstanceIdentityTypeDef]
 
 
+class TaskObjectTypeDef(TypedDict):
+    taskId: NotRequired[str]
+    pipelineId: NotRequired[str]
+    attemptId: NotRequired[str]
+    objects: NotRequired[dict[str, PipelineObjectOutputTypeDef]]
+
+
 class PollForTaskOutputTypeDef(TypedDict):
     taskObject: NotRequired[TaskObjectTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -262,11 +275,30 @@ class PutPipelineDefinitionInputTypeDef(TypedDict):
     parameterValues: NotRequired[ReadOnly[Sequence[ParameterValueTypeDef]]]
 
 
+class ValidationErrorTypeDef(TypedDict):
+    id: NotRequired[str]
+    errors: NotRequired[list[str]]
+
+
+class ValidationWarningTypeDef(TypedDict):
+    id: NotRequired[str]
+    warnings: NotRequired[list[str]]
+
+
 class PutPipelineDefinitionOutputTypeDef(TypedDict):
     validationErrors: NotRequired[list[ValidationErrorTypeDef]]
     validationWarnings: NotRequired[list[ValidationWarningTypeDef]]
     errored: bool
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SelectorTypeDef(TypedDict):
+    fieldName: NotRequired[str]
+    operator: NotRequired[ReadOnly[OperatorTypeDef]]
+
+
+class QueryTypeDef(TypedDict):
+    selectors: NotRequired[ReadOnly[Sequence[SelectorTypeDef]]]
 
 
 class QueryObjectsInputTypeDef(TypedDict):
@@ -282,10 +314,6 @@ class QueryObjectsOutputTypeDef(TypedDict):
     marker: NotRequired[str]
     hasMoreResults: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class QueryTypeDef(TypedDict):
-    selectors: NotRequired[ReadOnly[Sequence[SelectorTypeDef]]]
 
 
 class RemoveTagsInputTypeDef(TypedDict):
@@ -318,11 +346,6 @@ class ReportTaskRunnerHeartbeatOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SelectorTypeDef(TypedDict):
-    fieldName: NotRequired[str]
-    operator: NotRequired[ReadOnly[OperatorTypeDef]]
-
-
 class SetStatusInputTypeDef(TypedDict):
     pipelineId: str
     objectIds: ReadOnly[Sequence[str]]
@@ -341,18 +364,6 @@ class SetTaskStatusOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TaskObjectTypeDef(TypedDict):
-    taskId: NotRequired[str]
-    pipelineId: NotRequired[str]
-    attemptId: NotRequired[str]
-    objects: NotRequired[dict[str, PipelineObjectOutputTypeDef]]
-
-
 class ValidatePipelineDefinitionInputTypeDef(TypedDict):
     pipelineId: str
     pipelineObjects: ReadOnly[Sequence[PipelineObjectTypeDef]]
@@ -365,13 +376,3 @@ class ValidatePipelineDefinitionOutputTypeDef(TypedDict):
     validationWarnings: NotRequired[list[ValidationWarningTypeDef]]
     errored: bool
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ValidationErrorTypeDef(TypedDict):
-    id: NotRequired[str]
-    errors: NotRequired[list[str]]
-
-
-class ValidationWarningTypeDef(TypedDict):
-    id: NotRequired[str]
-    warnings: NotRequired[list[str]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -64,161 +64,166 @@ from .literals import (
     VerifyModeType,
 )
 
-__all__ = [
-    "AgentListEntryTypeDef",
-    "AzureBlobSasConfigurationTypeDef",
-    "CancelTaskExecutionRequestTypeDef",
-    "CancelTaskExecutionResponseTypeDef",
-    "CmkSecretConfigTypeDef",
-    "CreateAgentRequestTypeDef",
-    "CreateAgentResponseTypeDef",
-    "CreateLocationAzureBlobRequestTypeDef",
-    "CreateLocationAzureBlobResponseTypeDef",
-    "CreateLocationEfsRequestTypeDef",
-    "CreateLocationEfsResponseTypeDef",
-    "CreateLocationFsxLustreRequestTypeDef",
-    "CreateLocationFsxLustreResponseTypeDef",
-    "CreateLocationFsxOntapRequestTypeDef",
-    "CreateLocationFsxOntapResponseTypeDef",
-    "CreateLocationFsxOpenZfsRequestTypeDef",
-    "CreateLocationFsxOpenZfsResponseTypeDef",
-    "CreateLocationFsxWindowsRequestTypeDef",
-    "CreateLocationFsxWindowsResponseTypeDef",
-    "CreateLocationHdfsRequestTypeDef",
-    "CreateLocationHdfsResponseTypeDef",
-    "CreateLocationNfsRequestTypeDef",
-    "CreateLocationNfsResponseTypeDef",
-    "CreateLocationObjectStorageRequestTypeDef",
-    "CreateLocationObjectStorageResponseTypeDef",
-    "CreateLocationS3RequestTypeDef",
-    "CreateLocationS3ResponseTypeDef",
-    "CreateLocationSmbRequestTypeDef",
-    "CreateLocationSmbResponseTypeDef",
-    "CreateTaskRequestTypeDef",
-    "CreateTaskResponseTypeDef",
-    "CustomSecretConfigTypeDef",
-    "DeleteAgentRequestTypeDef",
-    "DeleteAgentResponseTypeDef",
-    "DeleteLocationRequestTypeDef",
-    "DeleteLocationResponseTypeDef",
-    "DeleteTaskRequestTypeDef",
-    "DeleteTaskResponseTypeDef",
-    "DescribeAgentRequestTypeDef",
-    "DescribeAgentResponseTypeDef",
-    "DescribeLocationAzureBlobRequestTypeDef",
-    "DescribeLocationAzureBlobResponseTypeDef",
-    "DescribeLocationEfsRequestTypeDef",
-    "DescribeLocationEfsResponseTypeDef",
-    "DescribeLocationFsxLustreRequestTypeDef",
-    "DescribeLocationFsxLustreResponseTypeDef",
-    "DescribeLocationFsxOntapRequestTypeDef",
-    "DescribeLocationFsxOntapResponseTypeDef",
-    "DescribeLocationFsxOpenZfsRequestTypeDef",
-    "DescribeLocationFsxOpenZfsResponseTypeDef",
-    "DescribeLocationFsxWindowsRequestTypeDef",
-    "DescribeLocationFsxWindowsResponseTypeDef",
-    "DescribeLocationHdfsRequestTypeDef",
-    "DescribeLocationHdfsResponseTypeDef",
-    "DescribeLocationNfsRequestTypeDef",
-    "DescribeLocationNfsResponseTypeDef",
-    "DescribeLocationObjectStorageRequestTypeDef",
-    "DescribeLocationObjectStorageResponseTypeDef",
-    "DescribeLocationS3RequestTypeDef",
-    "DescribeLocationS3ResponseTypeDef",
-    "DescribeLocationSmbRequestTypeDef",
-    "DescribeLocationSmbResponseTypeDef",
-    "DescribeTaskExecutionRequestTypeDef",
-    "DescribeTaskExecutionResponseTypeDef",
-    "DescribeTaskRequestTypeDef",
-    "DescribeTaskResponseTypeDef",
-    "Ec2ConfigOutputTypeDef",
-    "Ec2ConfigTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FilterRuleTypeDef",
-    "FsxProtocolNfsTypeDef",
-    "FsxProtocolSmbTypeDef",
-    "FsxProtocolTypeDef",
-    "FsxUpdateProtocolSmbTypeDef",
-    "FsxUpdateProtocolTypeDef",
-    "HdfsNameNodeTypeDef",
-    "ListAgentsRequestTypeDef",
-    "ListAgentsResponseTypeDef",
-    "ListLocationsRequestTypeDef",
-    "ListLocationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTaskExecutionsRequestTypeDef",
-    "ListTaskExecutionsResponseTypeDef",
-    "ListTasksRequestTypeDef",
-    "ListTasksResponseTypeDef",
-    "LocationFilterTypeDef",
-    "LocationListEntryTypeDef",
-    "ManagedSecretConfigTypeDef",
-    "ManifestConfigTypeDef",
-    "NfsMountOptionsTypeDef",
-    "OnPremConfigOutputTypeDef",
-    "OnPremConfigTypeDef",
-    "OptionsTypeDef",
-    "PlatformTypeDef",
-    "PrivateLinkConfigTypeDef",
-    "QopConfigurationTypeDef",
-    "ReportDestinationS3TypeDef",
-    "ReportDestinationTypeDef",
-    "ReportOverrideTypeDef",
-    "ReportOverridesTypeDef",
-    "ReportResultTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3ConfigTypeDef",
-    "S3ManifestConfigTypeDef",
-    "SmbMountOptionsTypeDef",
-    "SourceManifestConfigTypeDef",
-    "StartTaskExecutionRequestTypeDef",
-    "StartTaskExecutionResponseTypeDef",
-    "TagListEntryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TaskExecutionFilesFailedDetailTypeDef",
-    "TaskExecutionFilesListedDetailTypeDef",
-    "TaskExecutionFoldersFailedDetailTypeDef",
-    "TaskExecutionFoldersListedDetailTypeDef",
-    "TaskExecutionListEntryTypeDef",
-    "TaskExecutionResultDetailTypeDef",
-    "TaskFilterTypeDef",
-    "TaskListEntryTypeDef",
-    "TaskReportConfigTypeDef",
-    "TaskScheduleDetailsTypeDef",
-    "TaskScheduleTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAgentRequestTypeDef",
-    "UpdateAgentResponseTypeDef",
-    "UpdateLocationAzureBlobRequestTypeDef",
-    "UpdateLocationAzureBlobResponseTypeDef",
-    "UpdateLocationEfsRequestTypeDef",
-    "UpdateLocationEfsResponseTypeDef",
-    "UpdateLocationFsxLustreRequestTypeDef",
-    "UpdateLocationFsxLustreResponseTypeDef",
-    "UpdateLocationFsxOntapRequestTypeDef",
-    "UpdateLocationFsxOntapResponseTypeDef",
-    "UpdateLocationFsxOpenZfsRequestTypeDef",
-    "UpdateLocationFsxOpenZfsResponseTypeDef",
-    "UpdateLocationFsxWindowsRequestTypeDef",
-    "UpdateLocationFsxWindowsResponseTypeDef",
-    "UpdateLocationHdfsRequestTypeDef",
-    "UpdateLocationHdfsResponseTypeDef",
-    "UpdateLocationNfsRequestTypeDef",
-    "UpdateLocationNfsResponseTypeDef",
-    "UpdateLocationObjectStorageRequestTypeDef",
-    "UpdateLocationObjectStorageResponseTypeDef",
-    "UpdateLocationS3RequestTypeDef",
-    "UpdateLocationS3ResponseTypeDef",
-    "UpdateLocationSmbRequestTypeDef",
-    "UpdateLocationSmbResponseTypeDef",
-    "UpdateTaskExecutionRequestTypeDef",
-    "UpdateTaskExecutionResponseTypeDef",
-    "UpdateTaskRequestTypeDef",
-    "UpdateTaskResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AgentListEntryTypeDef",
+        "AzureBlobSasConfigurationTypeDef",
+        "CancelTaskExecutionRequestTypeDef",
+        "CancelTaskExecutionResponseTypeDef",
+        "CmkSecretConfigTypeDef",
+        "CreateAgentRequestTypeDef",
+        "CreateAgentResponseTypeDef",
+        "CreateLocationAzureBlobRequestTypeDef",
+        "CreateLocationAzureBlobResponseTypeDef",
+        "CreateLocationEfsRequestTypeDef",
+        "CreateLocationEfsResponseTypeDef",
+        "CreateLocationFsxLustreRequestTypeDef",
+        "CreateLocationFsxLustreResponseTypeDef",
+        "CreateLocationFsxOntapRequestTypeDef",
+        "CreateLocationFsxOntapResponseTypeDef",
+        "CreateLocationFsxOpenZfsRequestTypeDef",
+        "CreateLocationFsxOpenZfsResponseTypeDef",
+        "CreateLocationFsxWindowsRequestTypeDef",
+        "CreateLocationFsxWindowsResponseTypeDef",
+        "CreateLocationHdfsRequestTypeDef",
+        "CreateLocationHdfsResponseTypeDef",
+        "CreateLocationNfsRequestTypeDef",
+        "CreateLocationNfsResponseTypeDef",
+        "CreateLocationObjectStorageRequestTypeDef",
+        "CreateLocationObjectStorageResponseTypeDef",
+        "CreateLocationS3RequestTypeDef",
+        "CreateLocationS3ResponseTypeDef",
+        "CreateLocationSmbRequestTypeDef",
+        "CreateLocationSmbResponseTypeDef",
+        "CreateTaskRequestTypeDef",
+        "CreateTaskResponseTypeDef",
+        "CustomSecretConfigTypeDef",
+        "DeleteAgentRequestTypeDef",
+        "DeleteAgentResponseTypeDef",
+        "DeleteLocationRequestTypeDef",
+        "DeleteLocationResponseTypeDef",
+        "DeleteTaskRequestTypeDef",
+        "DeleteTaskResponseTypeDef",
+        "DescribeAgentRequestTypeDef",
+        "DescribeAgentResponseTypeDef",
+        "DescribeLocationAzureBlobRequestTypeDef",
+        "DescribeLocationAzureBlobResponseTypeDef",
+        "DescribeLocationEfsRequestTypeDef",
+        "DescribeLocationEfsResponseTypeDef",
+        "DescribeLocationFsxLustreRequestTypeDef",
+        "DescribeLocationFsxLustreResponseTypeDef",
+        "DescribeLocationFsxOntapRequestTypeDef",
+        "DescribeLocationFsxOntapResponseTypeDef",
+        "DescribeLocationFsxOpenZfsRequestTypeDef",
+        "DescribeLocationFsxOpenZfsResponseTypeDef",
+        "DescribeLocationFsxWindowsRequestTypeDef",
+        "DescribeLocationFsxWindowsResponseTypeDef",
+        "DescribeLocationHdfsRequestTypeDef",
+        "DescribeLocationHdfsResponseTypeDef",
+        "DescribeLocationNfsRequestTypeDef",
+        "DescribeLocationNfsResponseTypeDef",
+        "DescribeLocationObjectStorageRequestTypeDef",
+        "DescribeLocationObjectStorageResponseTypeDef",
+        "DescribeLocationS3RequestTypeDef",
+        "DescribeLocationS3ResponseTypeDef",
+        "DescribeLocationSmbRequestTypeDef",
+        "DescribeLocationSmbResponseTypeDef",
+        "DescribeTaskExecutionRequestTypeDef",
+        "DescribeTaskExecutionResponseTypeDef",
+        "DescribeTaskRequestTypeDef",
+        "DescribeTaskResponseTypeDef",
+        "Ec2ConfigOutputTypeDef",
+        "Ec2ConfigTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FilterRuleTypeDef",
+        "FsxProtocolNfsTypeDef",
+        "FsxProtocolSmbTypeDef",
+        "FsxProtocolTypeDef",
+        "FsxUpdateProtocolSmbTypeDef",
+        "FsxUpdateProtocolTypeDef",
+        "HdfsNameNodeTypeDef",
+        "ListAgentsRequestTypeDef",
+        "ListAgentsResponseTypeDef",
+        "ListLocationsRequestTypeDef",
+        "ListLocationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTaskExecutionsRequestTypeDef",
+        "ListTaskExecutionsResponseTypeDef",
+        "ListTasksRequestTypeDef",
+        "ListTasksResponseTypeDef",
+        "LocationFilterTypeDef",
+        "LocationListEntryTypeDef",
+        "ManagedSecretConfigTypeDef",
+        "ManifestConfigTypeDef",
+        "NfsMountOptionsTypeDef",
+        "OnPremConfigOutputTypeDef",
+        "OnPremConfigTypeDef",
+        "OptionsTypeDef",
+        "PlatformTypeDef",
+        "PrivateLinkConfigTypeDef",
+        "QopConfigurationTypeDef",
+        "ReportDestinationS3TypeDef",
+        "ReportDestinationTypeDef",
+        "ReportOverrideTypeDef",
+        "ReportOverridesTypeDef",
+        "ReportResultTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3ConfigTypeDef",
+        "S3ManifestConfigTypeDef",
+        "SmbMountOptionsTypeDef",
+        "SourceManifestConfigTypeDef",
+        "StartTaskExecutionRequestTypeDef",
+        "StartTaskExecutionResponseTypeDef",
+        "TagListEntryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TaskExecutionFilesFailedDetailTypeDef",
+        "TaskExecutionFilesListedDetailTypeDef",
+        "TaskExecutionFoldersFailedDetailTypeDef",
+        "TaskExecutionFoldersListedDetailTypeDef",
+        "TaskExecutionListEntryTypeDef",
+        "TaskExecutionResultDetailTypeDef",
+        "TaskFilterTypeDef",
+        "TaskListEntryTypeDef",
+        "TaskReportConfigTypeDef",
+        "TaskScheduleDetailsTypeDef",
+        "TaskScheduleTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAgentRequestTypeDef",
+        "UpdateAgentResponseTypeDef",
+        "UpdateLocationAzureBlobRequestTypeDef",
+        "UpdateLocationAzureBlobResponseTypeDef",
+        "UpdateLocationEfsRequestTypeDef",
+        "UpdateLocationEfsResponseTypeDef",
+        "UpdateLocationFsxLustreRequestTypeDef",
+        "UpdateLocationFsxLustreResponseTypeDef",
+        "UpdateLocationFsxOntapRequestTypeDef",
+        "UpdateLocationFsxOntapResponseTypeDef",
+        "UpdateLocationFsxOpenZfsRequestTypeDef",
+        "UpdateLocationFsxOpenZfsResponseTypeDef",
+        "UpdateLocationFsxWindowsRequestTypeDef",
+        "UpdateLocationFsxWindowsResponseTypeDef",
+        "UpdateLocationHdfsRequestTypeDef",
+        "UpdateLocationHdfsResponseTypeDef",
+        "UpdateLocationNfsRequestTypeDef",
+        "UpdateLocationNfsResponseTypeDef",
+        "UpdateLocationObjectStorageRequestTypeDef",
+        "UpdateLocationObjectStorageResponseTypeDef",
+        "UpdateLocationS3RequestTypeDef",
+        "UpdateLocationS3ResponseTypeDef",
+        "UpdateLocationSmbRequestTypeDef",
+        "UpdateLocationSmbResponseTypeDef",
+        "UpdateTaskExecutionRequestTypeDef",
+        "UpdateTaskExecutionResponseTypeDef",
+        "UpdateTaskRequestTypeDef",
+        "UpdateTaskResponseTypeDef",
+    ]
+
+
+class PlatformTypeDef(TypedDict):
+    Version: NotRequired[str]
 
 
 class AgentListEntryTypeDef(TypedDict):
@@ -245,6 +250,11 @@ class CmkSecretConfigTypeDef(TypedDict):
     KmsKeyArn: NotRequired[str]
 
 
+class TagListEntryTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
+
+
 class CreateAgentRequestTypeDef(TypedDict):
     ActivationKey: str
     AgentName: NotRequired[str]
@@ -257,6 +267,11 @@ class CreateAgentRequestTypeDef(TypedDict):
 class CreateAgentResponseTypeDef(TypedDict):
     AgentArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomSecretConfigTypeDef(TypedDict):
+    SecretArn: NotRequired[str]
+    SecretAccessRoleArn: NotRequired[str]
 
 
 class CreateLocationAzureBlobRequestTypeDef(TypedDict):
@@ -275,6 +290,11 @@ class CreateLocationAzureBlobRequestTypeDef(TypedDict):
 class CreateLocationAzureBlobResponseTypeDef(TypedDict):
     LocationArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class Ec2ConfigTypeDef(TypedDict):
+    SubnetArn: str
+    SecurityGroupArns: ReadOnly[Sequence[str]]
 
 
 class CreateLocationEfsRequestTypeDef(TypedDict):
@@ -302,6 +322,37 @@ class CreateLocationFsxLustreRequestTypeDef(TypedDict):
 class CreateLocationFsxLustreResponseTypeDef(TypedDict):
     LocationArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NfsMountOptionsTypeDef(TypedDict):
+    Version: NotRequired[NfsVersionType]
+
+
+class FsxProtocolNfsTypeDef(TypedDict):
+    MountOptions: NotRequired[NfsMountOptionsTypeDef]
+
+
+class ManagedSecretConfigTypeDef(TypedDict):
+    SecretArn: NotRequired[str]
+
+
+class SmbMountOptionsTypeDef(TypedDict):
+    Version: NotRequired[SmbVersionType]
+
+
+class FsxProtocolSmbTypeDef(TypedDict):
+    Domain: NotRequired[str]
+    MountOptions: NotRequired[SmbMountOptionsTypeDef]
+    Password: NotRequired[str]
+    User: str
+    ManagedSecretConfig: NotRequired[ManagedSecretConfigTypeDef]
+    CmkSecretConfig: NotRequired[CmkSecretConfigTypeDef]
+    CustomSecretConfig: NotRequired[CustomSecretConfigTypeDef]
+
+
+class FsxProtocolTypeDef(TypedDict):
+    NFS: NotRequired[FsxProtocolNfsTypeDef]
+    SMB: NotRequired[FsxProtocolSmbTypeDef]
 
 
 class CreateLocationFsxOntapRequestTypeDef(TypedDict):
@@ -347,6 +398,16 @@ class CreateLocationFsxWindowsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HdfsNameNodeTypeDef(TypedDict):
+    Hostname: str
+    Port: int
+
+
+class QopConfigurationTypeDef(TypedDict):
+    RpcProtection: NotRequired[HdfsRpcProtectionType]
+    DataTransferProtection: NotRequired[HdfsDataTransferProtectionType]
+
+
 class CreateLocationHdfsRequestTypeDef(TypedDict):
     Subdirectory: NotRequired[str]
     NameNodes: ReadOnly[Sequence[HdfsNameNodeTypeDef]]
@@ -368,6 +429,10 @@ class CreateLocationHdfsRequestTypeDef(TypedDict):
 class CreateLocationHdfsResponseTypeDef(TypedDict):
     LocationArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OnPremConfigTypeDef(TypedDict):
+    AgentArns: ReadOnly[Sequence[str]]
 
 
 class CreateLocationNfsRequestTypeDef(TypedDict):
@@ -401,6 +466,10 @@ class CreateLocationObjectStorageRequestTypeDef(TypedDict):
 class CreateLocationObjectStorageResponseTypeDef(TypedDict):
     LocationArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3ConfigTypeDef(TypedDict):
+    BucketAccessRoleArn: str
 
 
 class CreateLocationS3RequestTypeDef(TypedDict):
@@ -440,6 +509,80 @@ class CreateLocationSmbResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FilterRuleTypeDef(TypedDict):
+    FilterType: NotRequired[FilterTypeType]
+    Value: NotRequired[str]
+
+
+class S3ManifestConfigTypeDef(TypedDict):
+    ManifestObjectPath: str
+    BucketAccessRoleArn: str
+    S3BucketArn: str
+    ManifestObjectVersionId: NotRequired[str]
+
+
+class SourceManifestConfigTypeDef(TypedDict):
+    S3: S3ManifestConfigTypeDef
+
+
+class ManifestConfigTypeDef(TypedDict):
+    Action: NotRequired[ManifestActionType]
+    Format: NotRequired[ManifestFormatType]
+    Source: NotRequired[SourceManifestConfigTypeDef]
+
+
+class OptionsTypeDef(TypedDict):
+    VerifyMode: NotRequired[VerifyModeType]
+    OverwriteMode: NotRequired[OverwriteModeType]
+    Atime: NotRequired[AtimeType]
+    Mtime: NotRequired[MtimeType]
+    Uid: NotRequired[UidType]
+    Gid: NotRequired[GidType]
+    PreserveDeletedFiles: NotRequired[PreserveDeletedFilesType]
+    PreserveDevices: NotRequired[PreserveDevicesType]
+    PosixPermissions: NotRequired[PosixPermissionsType]
+    BytesPerSecond: NotRequired[int]
+    TaskQueueing: NotRequired[TaskQueueingType]
+    LogLevel: NotRequired[LogLevelType]
+    TransferMode: NotRequired[TransferModeType]
+    SecurityDescriptorCopyFlags: NotRequired[SmbSecurityDescriptorCopyFlagsType]
+    ObjectTags: NotRequired[ObjectTagsType]
+
+
+class ReportDestinationS3TypeDef(TypedDict):
+    Subdirectory: NotRequired[str]
+    S3BucketArn: str
+    BucketAccessRoleArn: str
+
+
+class ReportDestinationTypeDef(TypedDict):
+    S3: NotRequired[ReportDestinationS3TypeDef]
+
+
+class ReportOverrideTypeDef(TypedDict):
+    ReportLevel: NotRequired[ReportLevelType]
+
+
+class ReportOverridesTypeDef(TypedDict):
+    Transferred: NotRequired[ReportOverrideTypeDef]
+    Verified: NotRequired[ReportOverrideTypeDef]
+    Deleted: NotRequired[ReportOverrideTypeDef]
+    Skipped: NotRequired[ReportOverrideTypeDef]
+
+
+class TaskReportConfigTypeDef(TypedDict):
+    Destination: NotRequired[ReportDestinationTypeDef]
+    OutputType: NotRequired[ReportOutputTypeType]
+    ReportLevel: NotRequired[ReportLevelType]
+    ObjectVersionIds: NotRequired[ObjectVersionIdsType]
+    Overrides: NotRequired[ReportOverridesTypeDef]
+
+
+class TaskScheduleTypeDef(TypedDict):
+    ScheduleExpression: str
+    Status: NotRequired[ScheduleStatusType]
+
+
 class CreateTaskRequestTypeDef(TypedDict):
     SourceLocationArn: str
     DestinationLocationArn: str
@@ -458,11 +601,6 @@ class CreateTaskRequestTypeDef(TypedDict):
 class CreateTaskResponseTypeDef(TypedDict):
     TaskArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomSecretConfigTypeDef(TypedDict):
-    SecretArn: NotRequired[str]
-    SecretAccessRoleArn: NotRequired[str]
 
 
 class DeleteAgentRequestTypeDef(TypedDict):
@@ -491,6 +629,13 @@ class DeleteTaskResponseTypeDef(TypedDict):
 
 class DescribeAgentRequestTypeDef(TypedDict):
     AgentArn: str
+
+
+class PrivateLinkConfigTypeDef(TypedDict):
+    VpcEndpointId: NotRequired[str]
+    PrivateLinkEndpoint: NotRequired[str]
+    SubnetArns: NotRequired[list[str]]
+    SecurityGroupArns: NotRequired[list[str]]
 
 
 class DescribeAgentResponseTypeDef(TypedDict):
@@ -525,6 +670,11 @@ class DescribeLocationAzureBlobResponseTypeDef(TypedDict):
 
 class DescribeLocationEfsRequestTypeDef(TypedDict):
     LocationArn: str
+
+
+class Ec2ConfigOutputTypeDef(TypedDict):
+    SubnetArn: str
+    SecurityGroupArns: list[str]
 
 
 class DescribeLocationEfsResponseTypeDef(TypedDict):
@@ -622,6 +772,10 @@ class DescribeLocationNfsRequestTypeDef(TypedDict):
     LocationArn: str
 
 
+class OnPremConfigOutputTypeDef(TypedDict):
+    AgentArns: list[str]
+
+
 class DescribeLocationNfsResponseTypeDef(TypedDict):
     LocationArn: NotRequired[str]
     LocationUri: NotRequired[str]
@@ -689,6 +843,49 @@ class DescribeTaskExecutionRequestTypeDef(TypedDict):
     TaskExecutionArn: str
 
 
+class ReportResultTypeDef(TypedDict):
+    Status: NotRequired[PhaseStatusType]
+    ErrorCode: NotRequired[str]
+    ErrorDetail: NotRequired[str]
+
+
+class TaskExecutionFilesFailedDetailTypeDef(TypedDict):
+    Prepare: NotRequired[int]
+    Transfer: NotRequired[int]
+    Verify: NotRequired[int]
+    Delete: NotRequired[int]
+
+
+class TaskExecutionFilesListedDetailTypeDef(TypedDict):
+    AtSource: NotRequired[int]
+    AtDestinationForDelete: NotRequired[int]
+
+
+class TaskExecutionFoldersFailedDetailTypeDef(TypedDict):
+    List: NotRequired[int]
+    Prepare: NotRequired[int]
+    Transfer: NotRequired[int]
+    Verify: NotRequired[int]
+    Delete: NotRequired[int]
+
+
+class TaskExecutionFoldersListedDetailTypeDef(TypedDict):
+    AtSource: NotRequired[int]
+    AtDestinationForDelete: NotRequired[int]
+
+
+class TaskExecutionResultDetailTypeDef(TypedDict):
+    PrepareDuration: NotRequired[int]
+    PrepareStatus: NotRequired[PhaseStatusType]
+    TotalDuration: NotRequired[int]
+    TransferDuration: NotRequired[int]
+    TransferStatus: NotRequired[PhaseStatusType]
+    VerifyDuration: NotRequired[int]
+    VerifyStatus: NotRequired[PhaseStatusType]
+    ErrorCode: NotRequired[str]
+    ErrorDetail: NotRequired[str]
+
+
 class DescribeTaskExecutionResponseTypeDef(TypedDict):
     TaskExecutionArn: NotRequired[str]
     Status: NotRequired[TaskExecutionStatusType]
@@ -732,6 +929,12 @@ class DescribeTaskRequestTypeDef(TypedDict):
     TaskArn: str
 
 
+class TaskScheduleDetailsTypeDef(TypedDict):
+    StatusUpdateTime: NotRequired[datetime]
+    DisabledReason: NotRequired[str]
+    DisabledBy: NotRequired[ScheduleDisabledByType]
+
+
 class DescribeTaskResponseTypeDef(TypedDict):
     TaskArn: NotRequired[str]
     Status: NotRequired[TaskStatusType]
@@ -756,40 +959,6 @@ class DescribeTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class Ec2ConfigOutputTypeDef(TypedDict):
-    SubnetArn: str
-    SecurityGroupArns: list[str]
-
-
-class Ec2ConfigTypeDef(TypedDict):
-    SubnetArn: str
-    SecurityGroupArns: ReadOnly[Sequence[str]]
-
-
-class FilterRuleTypeDef(TypedDict):
-    FilterType: NotRequired[FilterTypeType]
-    Value: NotRequired[str]
-
-
-class FsxProtocolNfsTypeDef(TypedDict):
-    MountOptions: NotRequired[NfsMountOptionsTypeDef]
-
-
-class FsxProtocolSmbTypeDef(TypedDict):
-    Domain: NotRequired[str]
-    MountOptions: NotRequired[SmbMountOptionsTypeDef]
-    Password: NotRequired[str]
-    User: str
-    ManagedSecretConfig: NotRequired[ManagedSecretConfigTypeDef]
-    CmkSecretConfig: NotRequired[CmkSecretConfigTypeDef]
-    CustomSecretConfig: NotRequired[CustomSecretConfigTypeDef]
-
-
-class FsxProtocolTypeDef(TypedDict):
-    NFS: NotRequired[FsxProtocolNfsTypeDef]
-    SMB: NotRequired[FsxProtocolSmbTypeDef]
-
-
 class FsxUpdateProtocolSmbTypeDef(TypedDict):
     Domain: NotRequired[str]
     MountOptions: NotRequired[SmbMountOptionsTypeDef]
@@ -804,11 +973,6 @@ class FsxUpdateProtocolTypeDef(TypedDict):
     SMB: NotRequired[FsxUpdateProtocolSmbTypeDef]
 
 
-class HdfsNameNodeTypeDef(TypedDict):
-    Hostname: str
-    Port: int
-
-
 class ListAgentsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
@@ -820,10 +984,21 @@ class ListAgentsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LocationFilterTypeDef(TypedDict):
+    Name: LocationFilterNameType
+    Values: ReadOnly[Sequence[str]]
+    Operator: OperatorType
+
+
 class ListLocationsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[LocationFilterTypeDef]]]
+
+
+class LocationListEntryTypeDef(TypedDict):
+    LocationArn: NotRequired[str]
+    LocationUri: NotRequired[str]
 
 
 class ListLocationsResponseTypeDef(TypedDict):
@@ -850,10 +1025,22 @@ class ListTaskExecutionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TaskExecutionListEntryTypeDef(TypedDict):
+    TaskExecutionArn: NotRequired[str]
+    Status: NotRequired[TaskExecutionStatusType]
+    TaskMode: NotRequired[TaskModeType]
+
+
 class ListTaskExecutionsResponseTypeDef(TypedDict):
     TaskExecutions: NotRequired[list[TaskExecutionListEntryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TaskFilterTypeDef(TypedDict):
+    Name: TaskFilterNameType
+    Values: ReadOnly[Sequence[str]]
+    Operator: OperatorType
 
 
 class ListTasksRequestTypeDef(TypedDict):
@@ -862,123 +1049,17 @@ class ListTasksRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[TaskFilterTypeDef]]]
 
 
+class TaskListEntryTypeDef(TypedDict):
+    TaskArn: NotRequired[str]
+    Status: NotRequired[TaskStatusType]
+    Name: NotRequired[str]
+    TaskMode: NotRequired[TaskModeType]
+
+
 class ListTasksResponseTypeDef(TypedDict):
     Tasks: NotRequired[list[TaskListEntryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LocationFilterTypeDef(TypedDict):
-    Name: LocationFilterNameType
-    Values: ReadOnly[Sequence[str]]
-    Operator: OperatorType
-
-
-class LocationListEntryTypeDef(TypedDict):
-    LocationArn: NotRequired[str]
-    LocationUri: NotRequired[str]
-
-
-class ManagedSecretConfigTypeDef(TypedDict):
-    SecretArn: NotRequired[str]
-
-
-class ManifestConfigTypeDef(TypedDict):
-    Action: NotRequired[ManifestActionType]
-    Format: NotRequired[ManifestFormatType]
-    Source: NotRequired[SourceManifestConfigTypeDef]
-
-
-class NfsMountOptionsTypeDef(TypedDict):
-    Version: NotRequired[NfsVersionType]
-
-
-class OnPremConfigOutputTypeDef(TypedDict):
-    AgentArns: list[str]
-
-
-class OnPremConfigTypeDef(TypedDict):
-    AgentArns: ReadOnly[Sequence[str]]
-
-
-class OptionsTypeDef(TypedDict):
-    VerifyMode: NotRequired[VerifyModeType]
-    OverwriteMode: NotRequired[OverwriteModeType]
-    Atime: NotRequired[AtimeType]
-    Mtime: NotRequired[MtimeType]
-    Uid: NotRequired[UidType]
-    Gid: NotRequired[GidType]
-    PreserveDeletedFiles: NotRequired[PreserveDeletedFilesType]
-    PreserveDevices: NotRequired[PreserveDevicesType]
-    PosixPermissions: NotRequired[PosixPermissionsType]
-    BytesPerSecond: NotRequired[int]
-    TaskQueueing: NotRequired[TaskQueueingType]
-    LogLevel: NotRequired[LogLevelType]
-    TransferMode: NotRequired[TransferModeType]
-    SecurityDescriptorCopyFlags: NotRequired[SmbSecurityDescriptorCopyFlagsType]
-    ObjectTags: NotRequired[ObjectTagsType]
-
-
-class PlatformTypeDef(TypedDict):
-    Version: NotRequired[str]
-
-
-class PrivateLinkConfigTypeDef(TypedDict):
-    VpcEndpointId: NotRequired[str]
-    PrivateLinkEndpoint: NotRequired[str]
-    SubnetArns: NotRequired[list[str]]
-    SecurityGroupArns: NotRequired[list[str]]
-
-
-class QopConfigurationTypeDef(TypedDict):
-    RpcProtection: NotRequired[HdfsRpcProtectionType]
-    DataTransferProtection: NotRequired[HdfsDataTransferProtectionType]
-
-
-class ReportDestinationS3TypeDef(TypedDict):
-    Subdirectory: NotRequired[str]
-    S3BucketArn: str
-    BucketAccessRoleArn: str
-
-
-class ReportDestinationTypeDef(TypedDict):
-    S3: NotRequired[ReportDestinationS3TypeDef]
-
-
-class ReportOverrideTypeDef(TypedDict):
-    ReportLevel: NotRequired[ReportLevelType]
-
-
-class ReportOverridesTypeDef(TypedDict):
-    Transferred: NotRequired[ReportOverrideTypeDef]
-    Verified: NotRequired[ReportOverrideTypeDef]
-    Deleted: NotRequired[ReportOverrideTypeDef]
-    Skipped: NotRequired[ReportOverrideTypeDef]
-
-
-class ReportResultTypeDef(TypedDict):
-    Status: NotRequired[PhaseStatusType]
-    ErrorCode: NotRequired[str]
-    ErrorDetail: NotRequired[str]
-
-
-class S3ConfigTypeDef(TypedDict):
-    BucketAccessRoleArn: str
-
-
-class S3ManifestConfigTypeDef(TypedDict):
-    ManifestObjectPath: str
-    BucketAccessRoleArn: str
-    S3BucketArn: str
-    ManifestObjectVersionId: NotRequired[str]
-
-
-class SmbMountOptionsTypeDef(TypedDict):
-    Version: NotRequired[SmbVersionType]
-
-
-class SourceManifestConfigTypeDef(TypedDict):
-    S3: S3ManifestConfigTypeDef
 
 
 class StartTaskExecutionRequestTypeDef(TypedDict):
@@ -996,11 +1077,6 @@ class StartTaskExecutionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagListEntryTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagListEntryTypeDef]]
@@ -1008,81 +1084,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TaskExecutionFilesFailedDetailTypeDef(TypedDict):
-    Prepare: NotRequired[int]
-    Transfer: NotRequired[int]
-    Verify: NotRequired[int]
-    Delete: NotRequired[int]
-
-
-class TaskExecutionFilesListedDetailTypeDef(TypedDict):
-    AtSource: NotRequired[int]
-    AtDestinationForDelete: NotRequired[int]
-
-
-class TaskExecutionFoldersFailedDetailTypeDef(TypedDict):
-    List: NotRequired[int]
-    Prepare: NotRequired[int]
-    Transfer: NotRequired[int]
-    Verify: NotRequired[int]
-    Delete: NotRequired[int]
-
-
-class TaskExecutionFoldersListedDetailTypeDef(TypedDict):
-    AtSource: NotRequired[int]
-    AtDestinationForDelete: NotRequired[int]
-
-
-class TaskExecutionListEntryTypeDef(TypedDict):
-    TaskExecutionArn: NotRequired[str]
-    Status: NotRequired[TaskExecutionStatusType]
-    TaskMode: NotRequired[TaskModeType]
-
-
-class TaskExecutionResultDetailTypeDef(TypedDict):
-    PrepareDuration: NotRequired[int]
-    PrepareStatus: NotRequired[PhaseStatusType]
-    TotalDuration: NotRequired[int]
-    TransferDuration: NotRequired[int]
-    TransferStatus: NotRequired[PhaseStatusType]
-    VerifyDuration: NotRequired[int]
-    VerifyStatus: NotRequired[PhaseStatusType]
-    ErrorCode: NotRequired[str]
-    ErrorDetail: NotRequired[str]
-
-
-class TaskFilterTypeDef(TypedDict):
-    Name: TaskFilterNameType
-    Values: ReadOnly[Sequence[str]]
-    Operator: OperatorType
-
-
-class TaskListEntryTypeDef(TypedDict):
-    TaskArn: NotRequired[str]
-    Status: NotRequired[TaskStatusType]
-    Name: NotRequired[str]
-    TaskMode: NotRequired[TaskModeType]
-
-
-class TaskReportConfigTypeDef(TypedDict):
-    Destination: NotRequired[ReportDestinationTypeDef]
-    OutputType: NotRequired[ReportOutputTypeType]
-    ReportLevel: NotRequired[ReportLevelType]
-    ObjectVersionIds: NotRequired[ObjectVersionIdsType]
-    Overrides: NotRequired[ReportOverridesTypeDef]
-
-
-class TaskScheduleDetailsTypeDef(TypedDict):
-    StatusUpdateTime: NotRequired[datetime]
-    DisabledReason: NotRequired[str]
-    DisabledBy: NotRequired[ScheduleDisabledByType]
-
-
-class TaskScheduleTypeDef(TypedDict):
-    ScheduleExpression: str
-    Status: NotRequired[ScheduleStatusType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -125,748 +125,754 @@ from .literals import (
     UserTypeType,
 )
 
-__all__ = [
-    "AcceptChoiceTypeDef",
-    "AcceptPredictionsInputTypeDef",
-    "AcceptPredictionsOutputTypeDef",
-    "AcceptRuleTypeDef",
-    "AcceptSubscriptionRequestInputTypeDef",
-    "AcceptSubscriptionRequestOutputTypeDef",
-    "AcceptedAssetScopeTypeDef",
-    "AccountInfoOutputTypeDef",
-    "AccountInfoTypeDef",
-    "AccountPoolSummaryTypeDef",
-    "AccountSourceOutputTypeDef",
-    "AccountSourceTypeDef",
-    "ActionParametersTypeDef",
-    "AddEntityOwnerInputTypeDef",
-    "AddEntityOwnerOutputTypeDef",
-    "AddPolicyGrantInputTypeDef",
-    "AddPolicyGrantOutputTypeDef",
-    "AddToProjectMemberPoolPolicyGrantDetailTypeDef",
-    "AdditionalAttributesTypeDef",
-    "AggregationListItemTypeDef",
-    "AggregationOutputItemTypeDef",
-    "AggregationOutputTypeDef",
-    "AllDomainUnitsGrantFilterTypeDef",
-    "AllUsersGrantFilterTypeDef",
-    "AmazonQPropertiesInputTypeDef",
-    "AmazonQPropertiesOutputTypeDef",
-    "AmazonQPropertiesPatchTypeDef",
-    "AssetFilterConfigurationOutputTypeDef",
-    "AssetFilterConfigurationTypeDef",
-    "AssetFilterSummaryTypeDef",
-    "AssetInDataProductListingItemTypeDef",
-    "AssetItemAdditionalAttributesTypeDef",
-    "AssetItemTypeDef",
-    "AssetListingDetailsTypeDef",
-    "AssetListingItemAdditionalAttributesTypeDef",
-    "AssetListingItemTypeDef",
-    "AssetListingTypeDef",
-    "AssetPermissionTypeDef",
-    "AssetRevisionTypeDef",
-    "AssetScopeTypeDef",
-    "AssetTargetNameMapTypeDef",
-    "AssetTypeItemTypeDef",
-    "AssetTypesForRuleOutputTypeDef",
-    "AssetTypesForRuleTypeDef",
-    "AssociateEnvironmentRoleInputTypeDef",
-    "AssociateEnvironmentRoleOutputTypeDef",
-    "AssociateGovernedTermsInputTypeDef",
-    "AssociateGovernedTermsOutputTypeDef",
-    "AthenaPropertiesInputTypeDef",
-    "AthenaPropertiesOutputTypeDef",
-    "AthenaPropertiesPatchTypeDef",
-    "AttributeErrorTypeDef",
-    "AttributeInputTypeDef",
-    "AuthenticationConfigurationInputTypeDef",
-    "AuthenticationConfigurationPatchTypeDef",
-    "AuthenticationConfigurationTypeDef",
-    "AuthorizationCodePropertiesTypeDef",
-    "AwsAccountTypeDef",
-    "AwsConsoleLinkParametersTypeDef",
-    "AwsLocationTypeDef",
-    "BasicAuthenticationCredentialsTypeDef",
-    "BatchGetAttributeOutputTypeDef",
-    "BatchGetAttributesMetadataInputTypeDef",
-    "BatchGetAttributesMetadataOutputTypeDef",
-    "BatchPutAttributeOutputTypeDef",
-    "BatchPutAttributesMetadataInputTypeDef",
-    "BatchPutAttributesMetadataOutputTypeDef",
-    "BusinessNameGenerationConfigurationTypeDef",
-    "CancelMetadataGenerationRunInputTypeDef",
-    "CancelMetadataGenerationRunOutputTypeDef",
-    "CancelSubscriptionInputTypeDef",
-    "CancelSubscriptionOutputTypeDef",
-    "CellInformationTypeDef",
-    "CloudFormationPropertiesTypeDef",
-    "ColumnFilterConfigurationOutputTypeDef",
-    "ColumnFilterConfigurationTypeDef",
-    "ComputeConfigTypeDef",
-    "ConfigurableActionParameterTypeDef",
-    "ConfigurableEnvironmentActionTypeDef",
-    "ConfigurationOutputTypeDef",
-    "ConfigurationTypeDef",
-    "ConnectionCredentialsTypeDef",
-    "ConnectionPropertiesInputTypeDef",
-    "ConnectionPropertiesOutputTypeDef",
-    "ConnectionPropertiesPatchTypeDef",
-    "ConnectionSummaryTypeDef",
-    "CreateAccountPoolInputTypeDef",
-    "CreateAccountPoolOutputTypeDef",
-    "CreateAssetFilterInputTypeDef",
-    "CreateAssetFilterOutputTypeDef",
-    "CreateAssetInputTypeDef",
-    "CreateAssetOutputTypeDef",
-    "CreateAssetRevisionInputTypeDef",
-    "CreateAssetRevisionOutputTypeDef",
-    "CreateAssetTypeInputTypeDef",
-    "CreateAssetTypeOutputTypeDef",
-    "CreateAssetTypePolicyGrantDetailTypeDef",
-    "CreateConnectionInputTypeDef",
-    "CreateConnectionOutputTypeDef",
-    "CreateDataProductInputTypeDef",
-    "CreateDataProductOutputTypeDef",
-    "CreateDataProductRevisionInputTypeDef",
-    "CreateDataProductRevisionOutputTypeDef",
-    "CreateDataSourceInputTypeDef",
-    "CreateDataSourceOutputTypeDef",
-    "CreateDomainInputTypeDef",
-    "CreateDomainOutputTypeDef",
-    "CreateDomainUnitInputTypeDef",
-    "CreateDomainUnitOutputTypeDef",
-    "CreateDomainUnitPolicyGrantDetailTypeDef",
-    "CreateEnvironmentActionInputTypeDef",
-    "CreateEnvironmentActionOutputTypeDef",
-    "CreateEnvironmentBlueprintInputTypeDef",
-    "CreateEnvironmentBlueprintOutputTypeDef",
-    "CreateEnvironmentInputTypeDef",
-    "CreateEnvironmentOutputTypeDef",
-    "CreateEnvironmentProfileInputTypeDef",
-    "CreateEnvironmentProfileOutputTypeDef",
-    "CreateEnvironmentProfilePolicyGrantDetailTypeDef",
-    "CreateFormTypeInputTypeDef",
-    "CreateFormTypeOutputTypeDef",
-    "CreateFormTypePolicyGrantDetailTypeDef",
-    "CreateGlossaryInputTypeDef",
-    "CreateGlossaryOutputTypeDef",
-    "CreateGlossaryPolicyGrantDetailTypeDef",
-    "CreateGlossaryTermInputTypeDef",
-    "CreateGlossaryTermOutputTypeDef",
-    "CreateGroupProfileInputTypeDef",
-    "CreateGroupProfileOutputTypeDef",
-    "CreateListingChangeSetInputTypeDef",
-    "CreateListingChangeSetOutputTypeDef",
-    "CreateNotebookInputTypeDef",
-    "CreateNotebookOutputTypeDef",
-    "CreateProjectFromProjectProfilePolicyGrantDetailOutputTypeDef",
-    "CreateProjectFromProjectProfilePolicyGrantDetailTypeDef",
-    "CreateProjectInputTypeDef",
-    "CreateProjectMembershipInputTypeDef",
-    "CreateProjectMembershipOutputTypeDef",
-    "CreateProjectOutputTypeDef",
-    "CreateProjectPolicyGrantDetailTypeDef",
-    "CreateProjectProfileInputTypeDef",
-    "CreateProjectProfileOutputTypeDef",
-    "CreateRuleInputTypeDef",
-    "CreateRuleOutputTypeDef",
-    "CreateSubscriptionGrantInputTypeDef",
-    "CreateSubscriptionGrantOutputTypeDef",
-    "CreateSubscriptionRequestInputTypeDef",
-    "CreateSubscriptionRequestOutputTypeDef",
-    "CreateSubscriptionTargetInputTypeDef",
-    "CreateSubscriptionTargetOutputTypeDef",
-    "CreateUserProfileInputTypeDef",
-    "CreateUserProfileOutputTypeDef",
-    "CustomAccountPoolHandlerTypeDef",
-    "CustomParameterTypeDef",
-    "DataProductItemAdditionalAttributesTypeDef",
-    "DataProductItemOutputTypeDef",
-    "DataProductItemTypeDef",
-    "DataProductListingItemAdditionalAttributesTypeDef",
-    "DataProductListingItemTypeDef",
-    "DataProductListingTypeDef",
-    "DataProductResultItemTypeDef",
-    "DataProductRevisionTypeDef",
-    "DataSourceConfigurationInputTypeDef",
-    "DataSourceConfigurationOutputTypeDef",
-    "DataSourceErrorMessageTypeDef",
-    "DataSourceRunActivityTypeDef",
-    "DataSourceRunLineageSummaryTypeDef",
-    "DataSourceRunSummaryTypeDef",
-    "DataSourceSummaryTypeDef",
-    "DeleteAccountPoolInputTypeDef",
-    "DeleteAccountPoolOutputTypeDef",
-    "DeleteAssetFilterInputTypeDef",
-    "DeleteAssetInputTypeDef",
-    "DeleteAssetOutputTypeDef",
-    "DeleteAssetTypeInputTypeDef",
-    "DeleteAssetTypeOutputTypeDef",
-    "DeleteConnectionInputTypeDef",
-    "DeleteConnectionOutputTypeDef",
-    "DeleteDataExportConfigurationInputTypeDef",
-    "DeleteDataExportConfigurationOutputTypeDef",
-    "DeleteDataProductInputTypeDef",
-    "DeleteDataProductOutputTypeDef",
-    "DeleteDataSourceInputTypeDef",
-    "DeleteDataSourceOutputTypeDef",
-    "DeleteDomainInputTypeDef",
-    "DeleteDomainOutputTypeDef",
-    "DeleteDomainUnitInputTypeDef",
-    "DeleteDomainUnitOutputTypeDef",
-    "DeleteEnvironmentActionInputTypeDef",
-    "DeleteEnvironmentBlueprintConfigurationInputTypeDef",
-    "DeleteEnvironmentBlueprintConfigurationOutputTypeDef",
-    "DeleteEnvironmentBlueprintInputTypeDef",
-    "DeleteEnvironmentInputTypeDef",
-    "DeleteEnvironmentProfileInputTypeDef",
-    "DeleteFormTypeInputTypeDef",
-    "DeleteFormTypeOutputTypeDef",
-    "DeleteGlossaryInputTypeDef",
-    "DeleteGlossaryOutputTypeDef",
-    "DeleteGlossaryTermInputTypeDef",
-    "DeleteGlossaryTermOutputTypeDef",
-    "DeleteListingInputTypeDef",
-    "DeleteListingOutputTypeDef",
-    "DeleteNotebookInputTypeDef",
-    "DeleteNotebookOutputTypeDef",
-    "DeleteProjectInputTypeDef",
-    "DeleteProjectMembershipInputTypeDef",
-    "DeleteProjectMembershipOutputTypeDef",
-    "DeleteProjectOutputTypeDef",
-    "DeleteProjectProfileInputTypeDef",
-    "DeleteProjectProfileOutputTypeDef",
-    "DeleteRuleInputTypeDef",
-    "DeleteRuleOutputTypeDef",
-    "DeleteSubscriptionGrantInputTypeDef",
-    "DeleteSubscriptionGrantOutputTypeDef",
-    "DeleteSubscriptionRequestInputTypeDef",
-    "DeleteSubscriptionTargetInputTypeDef",
-    "DeleteTimeSeriesDataPointsInputTypeDef",
-    "DeleteTimeSeriesDataPointsOutputTypeDef",
-    "DeploymentPropertiesTypeDef",
-    "DeploymentTypeDef",
-    "DetailedGlossaryTermTypeDef",
-    "DisassociateEnvironmentRoleInputTypeDef",
-    "DisassociateEnvironmentRoleOutputTypeDef",
-    "DisassociateGovernedTermsInputTypeDef",
-    "DisassociateGovernedTermsOutputTypeDef",
-    "DomainSummaryTypeDef",
-    "DomainUnitFilterForProjectTypeDef",
-    "DomainUnitGrantFilterTypeDef",
-    "DomainUnitGroupPropertiesTypeDef",
-    "DomainUnitOwnerPropertiesTypeDef",
-    "DomainUnitPolicyGrantPrincipalTypeDef",
-    "DomainUnitSummaryTypeDef",
-    "DomainUnitTargetTypeDef",
-    "DomainUnitUserPropertiesTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EntityPatternTypeDef",
-    "EnvironmentActionSummaryTypeDef",
-    "EnvironmentBlueprintConfigurationItemTypeDef",
-    "EnvironmentBlueprintSummaryTypeDef",
-    "EnvironmentConfigTypeDef",
-    "EnvironmentConfigurationOutputTypeDef",
-    "EnvironmentConfigurationParameterTypeDef",
-    "EnvironmentConfigurationParametersDetailsOutputTypeDef",
-    "EnvironmentConfigurationParametersDetailsTypeDef",
-    "EnvironmentConfigurationTypeDef",
-    "EnvironmentConfigurationUserParameterOutputTypeDef",
-    "EnvironmentConfigurationUserParameterTypeDef",
-    "EnvironmentDeploymentDetailsOutputTypeDef",
-    "EnvironmentDeploymentDetailsTypeDef",
-    "EnvironmentErrorTypeDef",
-    "EnvironmentParameterTypeDef",
-    "EnvironmentProfileSummaryTypeDef",
-    "EnvironmentResolvedAccountTypeDef",
-    "EnvironmentSummaryTypeDef",
-    "EqualToExpressionTypeDef",
-    "EventSummaryTypeDef",
-    "FailureCauseTypeDef",
-    "FilterClauseTypeDef",
-    "FilterExpressionTypeDef",
-    "FilterTypeDef",
-    "FormEntryInputTypeDef",
-    "FormEntryOutputTypeDef",
-    "FormInputTypeDef",
-    "FormOutputTypeDef",
-    "FormTypeDataTypeDef",
-    "GetAccountPoolInputTypeDef",
-    "GetAccountPoolOutputTypeDef",
-    "GetAssetFilterInputTypeDef",
-    "GetAssetFilterOutputTypeDef",
-    "GetAssetInputTypeDef",
-    "GetAssetOutputTypeDef",
-    "GetAssetTypeInputTypeDef",
-    "GetAssetTypeOutputTypeDef",
-    "GetConnectionInputTypeDef",
-    "GetConnectionOutputTypeDef",
-    "GetDataExportConfigurationInputTypeDef",
-    "GetDataExportConfigurationOutputTypeDef",
-    "GetDataProductInputTypeDef",
-    "GetDataProductOutputTypeDef",
-    "GetDataSourceInputTypeDef",
-    "GetDataSourceOutputTypeDef",
-    "GetDataSourceRunInputTypeDef",
-    "GetDataSourceRunOutputTypeDef",
-    "GetDomainInputTypeDef",
-    "GetDomainOutputTypeDef",
-    "GetDomainUnitInputTypeDef",
-    "GetDomainUnitOutputTypeDef",
-    "GetEnvironmentActionInputTypeDef",
-    "GetEnvironmentActionOutputTypeDef",
-    "GetEnvironmentBlueprintConfigurationInputTypeDef",
-    "GetEnvironmentBlueprintConfigurationOutputTypeDef",
-    "GetEnvironmentBlueprintInputTypeDef",
-    "GetEnvironmentBlueprintOutputTypeDef",
-    "GetEnvironmentCredentialsInputTypeDef",
-    "GetEnvironmentCredentialsOutputTypeDef",
-    "GetEnvironmentInputTypeDef",
-    "GetEnvironmentOutputTypeDef",
-    "GetEnvironmentProfileInputTypeDef",
-    "GetEnvironmentProfileOutputTypeDef",
-    "GetFormTypeInputTypeDef",
-    "GetFormTypeOutputTypeDef",
-    "GetGlossaryInputTypeDef",
-    "GetGlossaryOutputTypeDef",
-    "GetGlossaryTermInputTypeDef",
-    "GetGlossaryTermOutputTypeDef",
-    "GetGroupProfileInputTypeDef",
-    "GetGroupProfileOutputTypeDef",
-    "GetIamPortalLoginUrlInputTypeDef",
-    "GetIamPortalLoginUrlOutputTypeDef",
-    "GetJobRunInputTypeDef",
-    "GetJobRunOutputTypeDef",
-    "GetLineageEventInputTypeDef",
-    "GetLineageEventOutputTypeDef",
-    "GetLineageNodeInputTypeDef",
-    "GetLineageNodeOutputTypeDef",
-    "GetListingInputTypeDef",
-    "GetListingOutputTypeDef",
-    "GetMetadataGenerationRunInputTypeDef",
-    "GetMetadataGenerationRunOutputTypeDef",
-    "GetNotebookExportInputTypeDef",
-    "GetNotebookExportOutputTypeDef",
-    "GetNotebookInputTypeDef",
-    "GetNotebookOutputTypeDef",
-    "GetNotebookRunInputTypeDef",
-    "GetNotebookRunOutputTypeDef",
-    "GetProjectInputTypeDef",
-    "GetProjectOutputTypeDef",
-    "GetProjectProfileInputTypeDef",
-    "GetProjectProfileOutputTypeDef",
-    "GetRuleInputTypeDef",
-    "GetRuleOutputTypeDef",
-    "GetSubscriptionGrantInputTypeDef",
-    "GetSubscriptionGrantOutputTypeDef",
-    "GetSubscriptionInputTypeDef",
-    "GetSubscriptionOutputTypeDef",
-    "GetSubscriptionRequestDetailsInputTypeDef",
-    "GetSubscriptionRequestDetailsOutputTypeDef",
-    "GetSubscriptionTargetInputTypeDef",
-    "GetSubscriptionTargetOutputTypeDef",
-    "GetTimeSeriesDataPointInputTypeDef",
-    "GetTimeSeriesDataPointOutputTypeDef",
-    "GetUserProfileInputTypeDef",
-    "GetUserProfileOutputTypeDef",
-    "GlossaryItemAdditionalAttributesTypeDef",
-    "GlossaryItemTypeDef",
-    "GlossaryTermEnforcementDetailOutputTypeDef",
-    "GlossaryTermEnforcementDetailTypeDef",
-    "GlossaryTermItemAdditionalAttributesTypeDef",
-    "GlossaryTermItemTypeDef",
-    "GlueConnectionInputTypeDef",
-    "GlueConnectionPatchTypeDef",
-    "GlueConnectionTypeDef",
-    "GlueOAuth2CredentialsTypeDef",
-    "GluePropertiesInputTypeDef",
-    "GluePropertiesOutputTypeDef",
-    "GluePropertiesPatchTypeDef",
-    "GlueRunConfigurationInputTypeDef",
-    "GlueRunConfigurationOutputTypeDef",
-    "GlueSelfGrantStatusOutputTypeDef",
-    "GrantedEntityInputTypeDef",
-    "GrantedEntityTypeDef",
-    "GreaterThanExpressionTypeDef",
-    "GreaterThanOrEqualToExpressionTypeDef",
-    "GroupDetailsTypeDef",
-    "GroupPolicyGrantPrincipalTypeDef",
-    "GroupProfileSummaryTypeDef",
-    "HyperPodPropertiesInputTypeDef",
-    "HyperPodPropertiesOutputTypeDef",
-    "IamPropertiesInputTypeDef",
-    "IamPropertiesOutputTypeDef",
-    "IamPropertiesPatchTypeDef",
-    "IamUserProfileDetailsTypeDef",
-    "ImportTypeDef",
-    "InExpressionOutputTypeDef",
-    "InExpressionTypeDef",
-    "IsNotNullExpressionTypeDef",
-    "IsNullExpressionTypeDef",
-    "JobRunDetailsTypeDef",
-    "JobRunErrorTypeDef",
-    "JobRunSummaryTypeDef",
-    "LakeFormationConfigurationOutputTypeDef",
-    "LakeFormationConfigurationTypeDef",
-    "LakehousePropertiesInputTypeDef",
-    "LakehousePropertiesOutputTypeDef",
-    "LakehousePropertiesPatchTypeDef",
-    "LessThanExpressionTypeDef",
-    "LessThanOrEqualToExpressionTypeDef",
-    "LikeExpressionTypeDef",
-    "LineageEventSummaryTypeDef",
-    "LineageInfoTypeDef",
-    "LineageNodeItemTypeDef",
-    "LineageNodeReferenceTypeDef",
-    "LineageNodeSummaryTypeDef",
-    "LineageNodeTypeItemTypeDef",
-    "LineageRunDetailsTypeDef",
-    "LineageSqlQueryRunDetailsTypeDef",
-    "LineageSyncScheduleTypeDef",
-    "ListAccountPoolsInputTypeDef",
-    "ListAccountPoolsOutputTypeDef",
-    "ListAccountsInAccountPoolInputTypeDef",
-    "ListAccountsInAccountPoolOutputTypeDef",
-    "ListAssetFiltersInputTypeDef",
-    "ListAssetFiltersOutputTypeDef",
-    "ListAssetRevisionsInputTypeDef",
-    "ListAssetRevisionsOutputTypeDef",
-    "ListConnectionsInputTypeDef",
-    "ListConnectionsOutputTypeDef",
-    "ListDataProductRevisionsInputTypeDef",
-    "ListDataProductRevisionsOutputTypeDef",
-    "ListDataSourceRunActivitiesInputTypeDef",
-    "ListDataSourceRunActivitiesOutputTypeDef",
-    "ListDataSourceRunsInputTypeDef",
-    "ListDataSourceRunsOutputTypeDef",
-    "ListDataSourcesInputTypeDef",
-    "ListDataSourcesOutputTypeDef",
-    "ListDomainUnitsForParentInputTypeDef",
-    "ListDomainUnitsForParentOutputTypeDef",
-    "ListDomainsInputTypeDef",
-    "ListDomainsOutputTypeDef",
-    "ListEntityOwnersInputTypeDef",
-    "ListEntityOwnersOutputTypeDef",
-    "ListEnvironmentActionsInputTypeDef",
-    "ListEnvironmentActionsOutputTypeDef",
-    "ListEnvironmentBlueprintConfigurationsInputTypeDef",
-    "ListEnvironmentBlueprintConfigurationsOutputTypeDef",
-    "ListEnvironmentBlueprintsInputTypeDef",
-    "ListEnvironmentBlueprintsOutputTypeDef",
-    "ListEnvironmentProfilesInputTypeDef",
-    "ListEnvironmentProfilesOutputTypeDef",
-    "ListEnvironmentsInputTypeDef",
-    "ListEnvironmentsOutputTypeDef",
-    "ListJobRunsInputTypeDef",
-    "ListJobRunsOutputTypeDef",
-    "ListLineageEventsInputTypeDef",
-    "ListLineageEventsOutputTypeDef",
-    "ListLineageNodeHistoryInputTypeDef",
-    "ListLineageNodeHistoryOutputTypeDef",
-    "ListMetadataGenerationRunsInputTypeDef",
-    "ListMetadataGenerationRunsOutputTypeDef",
-    "ListNotebookRunsInputTypeDef",
-    "ListNotebookRunsOutputTypeDef",
-    "ListNotebooksInputTypeDef",
-    "ListNotebooksOutputTypeDef",
-    "ListNotificationsInputTypeDef",
-    "ListNotificationsOutputTypeDef",
-    "ListPolicyGrantsInputTypeDef",
-    "ListPolicyGrantsOutputTypeDef",
-    "ListProjectMembershipsInputTypeDef",
-    "ListProjectMembershipsOutputTypeDef",
-    "ListProjectProfilesInputTypeDef",
-    "ListProjectProfilesOutputTypeDef",
-    "ListProjectsInputTypeDef",
-    "ListProjectsOutputTypeDef",
-    "ListRulesInputTypeDef",
-    "ListRulesOutputTypeDef",
-    "ListSubscriptionGrantsInputTypeDef",
-    "ListSubscriptionGrantsOutputTypeDef",
-    "ListSubscriptionRequestsInputTypeDef",
-    "ListSubscriptionRequestsOutputTypeDef",
-    "ListSubscriptionTargetsInputTypeDef",
-    "ListSubscriptionTargetsOutputTypeDef",
-    "ListSubscriptionsInputTypeDef",
-    "ListSubscriptionsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTimeSeriesDataPointsInputTypeDef",
-    "ListTimeSeriesDataPointsOutputTypeDef",
-    "ListingItemTypeDef",
-    "ListingRevisionInputTypeDef",
-    "ListingRevisionTypeDef",
-    "ListingSummaryItemTypeDef",
-    "ListingSummaryTypeDef",
-    "ManagedEndpointCredentialsTypeDef",
-    "MatchClauseTypeDef",
-    "MatchOffsetTypeDef",
-    "MatchRationaleItemTypeDef",
-    "MemberDetailsTypeDef",
-    "MemberTypeDef",
-    "MetadataFormEnforcementDetailOutputTypeDef",
-    "MetadataFormEnforcementDetailTypeDef",
-    "MetadataFormReferenceTypeDef",
-    "MetadataFormSummaryTypeDef",
-    "MetadataGenerationRunItemTypeDef",
-    "MetadataGenerationRunTargetTypeDef",
-    "MetadataGenerationRunTypeStatTypeDef",
-    "MlflowPropertiesInputTypeDef",
-    "MlflowPropertiesOutputTypeDef",
-    "MlflowPropertiesPatchTypeDef",
-    "ModelTypeDef",
-    "NameIdentifierTypeDef",
-    "NetworkConfigOutputTypeDef",
-    "NetworkConfigTypeDef",
-    "NotEqualToExpressionTypeDef",
-    "NotInExpressionOutputTypeDef",
-    "NotInExpressionTypeDef",
-    "NotLikeExpressionTypeDef",
-    "NotebookErrorTypeDef",
-    "NotebookExportErrorTypeDef",
-    "NotebookRunErrorTypeDef",
-    "NotebookRunSummaryTypeDef",
-    "NotebookSummaryTypeDef",
-    "NotificationOutputTypeDef",
-    "NotificationResourceTypeDef",
-    "OAuth2ClientApplicationTypeDef",
-    "OAuth2PropertiesOutputTypeDef",
-    "OAuth2PropertiesTypeDef",
-    "OpenLineageRunEventSummaryTypeDef",
-    "OutputLocationTypeDef",
-    "OverrideDomainUnitOwnersPolicyGrantDetailTypeDef",
-    "OverrideProjectOwnersPolicyGrantDetailTypeDef",
-    "OwnerGroupPropertiesOutputTypeDef",
-    "OwnerGroupPropertiesTypeDef",
-    "OwnerPropertiesOutputTypeDef",
-    "OwnerPropertiesTypeDef",
-    "OwnerUserPropertiesOutputTypeDef",
-    "OwnerUserPropertiesTypeDef",
-    "PackageConfigTypeDef",
-    "PermissionsOutputTypeDef",
-    "PermissionsTypeDef",
-    "PhysicalConnectionRequirementsOutputTypeDef",
-    "PhysicalConnectionRequirementsTypeDef",
-    "PhysicalEndpointTypeDef",
-    "PolicyGrantDetailOutputTypeDef",
-    "PolicyGrantDetailTypeDef",
-    "PolicyGrantMemberTypeDef",
-    "PolicyGrantPrincipalTypeDef",
-    "PostLineageEventInputTypeDef",
-    "PostLineageEventOutputTypeDef",
-    "PostTimeSeriesDataPointsInputTypeDef",
-    "PostTimeSeriesDataPointsOutputTypeDef",
-    "PredictionConfigurationTypeDef",
-    "ProjectDeletionErrorTypeDef",
-    "ProjectGrantFilterTypeDef",
-    "ProjectMemberTypeDef",
-    "ProjectMembershipAssignmentTypeDef",
-    "ProjectPolicyGrantPrincipalTypeDef",
-    "ProjectProfileSummaryTypeDef",
-    "ProjectSummaryTypeDef",
-    "ProjectsForRuleOutputTypeDef",
-    "ProjectsForRuleTypeDef",
-    "ProvisioningConfigurationOutputTypeDef",
-    "ProvisioningConfigurationTypeDef",
-    "ProvisioningPropertiesTypeDef",
-    "PutDataExportConfigurationInputTypeDef",
-    "PutDataExportConfigurationOutputTypeDef",
-    "PutEnvironmentBlueprintConfigurationInputTypeDef",
-    "PutEnvironmentBlueprintConfigurationOutputTypeDef",
-    "QueryGraphInputTypeDef",
-    "QueryGraphOutputTypeDef",
-    "RecommendationConfigurationTypeDef",
-    "RedshiftClusterStorageTypeDef",
-    "RedshiftCredentialConfigurationTypeDef",
-    "RedshiftCredentialsTypeDef",
-    "RedshiftLineageSyncConfigurationInputTypeDef",
-    "RedshiftLineageSyncConfigurationOutputTypeDef",
-    "RedshiftPropertiesInputTypeDef",
-    "RedshiftPropertiesOutputTypeDef",
-    "RedshiftPropertiesPatchTypeDef",
-    "RedshiftRunConfigurationInputTypeDef",
-    "RedshiftRunConfigurationOutputTypeDef",
-    "RedshiftSelfGrantStatusOutputTypeDef",
-    "RedshiftServerlessStorageTypeDef",
-    "RedshiftStoragePropertiesTypeDef",
-    "RedshiftStorageTypeDef",
-    "RegionTypeDef",
-    "RejectChoiceTypeDef",
-    "RejectPredictionsInputTypeDef",
-    "RejectPredictionsOutputTypeDef",
-    "RejectRuleTypeDef",
-    "RejectSubscriptionRequestInputTypeDef",
-    "RejectSubscriptionRequestOutputTypeDef",
-    "RelationPatternTypeDef",
-    "RelationalFilterConfigurationOutputTypeDef",
-    "RelationalFilterConfigurationTypeDef",
-    "RemoveEntityOwnerInputTypeDef",
-    "RemoveEntityOwnerOutputTypeDef",
-    "RemovePolicyGrantInputTypeDef",
-    "RemovePolicyGrantOutputTypeDef",
-    "ResourceTagParameterTypeDef",
-    "ResourceTagTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultItemTypeDef",
-    "RevokeSubscriptionInputTypeDef",
-    "RevokeSubscriptionOutputTypeDef",
-    "RowFilterConfigurationOutputTypeDef",
-    "RowFilterConfigurationTypeDef",
-    "RowFilterExpressionOutputTypeDef",
-    "RowFilterExpressionTypeDef",
-    "RowFilterOutputTypeDef",
-    "RowFilterTypeDef",
-    "RuleDetailOutputTypeDef",
-    "RuleDetailTypeDef",
-    "RuleScopeOutputTypeDef",
-    "RuleScopeTypeDef",
-    "RuleSummaryTypeDef",
-    "RuleTargetTypeDef",
-    "RunStatisticsForAssetsTypeDef",
-    "S3DestinationTypeDef",
-    "S3PropertiesInputTypeDef",
-    "S3PropertiesOutputTypeDef",
-    "S3PropertiesPatchTypeDef",
-    "SageMakerRunConfigurationInputTypeDef",
-    "SageMakerRunConfigurationOutputTypeDef",
-    "ScheduleConfigurationTypeDef",
-    "SearchGroupProfilesInputTypeDef",
-    "SearchGroupProfilesOutputTypeDef",
-    "SearchInItemTypeDef",
-    "SearchInputTypeDef",
-    "SearchInventoryResultItemTypeDef",
-    "SearchListingsInputTypeDef",
-    "SearchListingsOutputTypeDef",
-    "SearchOutputTypeDef",
-    "SearchResultItemTypeDef",
-    "SearchSortTypeDef",
-    "SearchTypesInputTypeDef",
-    "SearchTypesOutputTypeDef",
-    "SearchTypesResultItemTypeDef",
-    "SearchUserProfilesInputTypeDef",
-    "SearchUserProfilesOutputTypeDef",
-    "SelfGrantStatusDetailTypeDef",
-    "SelfGrantStatusOutputTypeDef",
-    "SingleSignOnTypeDef",
-    "SourceLocationTypeDef",
-    "SparkEmrPropertiesInputTypeDef",
-    "SparkEmrPropertiesOutputTypeDef",
-    "SparkEmrPropertiesPatchTypeDef",
-    "SparkGlueArgsTypeDef",
-    "SparkGluePropertiesInputTypeDef",
-    "SparkGluePropertiesOutputTypeDef",
-    "SsoUserProfileDetailsTypeDef",
-    "StartDataSourceRunInputTypeDef",
-    "StartDataSourceRunOutputTypeDef",
-    "StartMetadataGenerationRunInputTypeDef",
-    "StartMetadataGenerationRunOutputTypeDef",
-    "StartNotebookExportInputTypeDef",
-    "StartNotebookExportOutputTypeDef",
-    "StartNotebookImportInputTypeDef",
-    "StartNotebookImportOutputTypeDef",
-    "StartNotebookRunInputTypeDef",
-    "StartNotebookRunOutputTypeDef",
-    "StopNotebookRunInputTypeDef",
-    "StopNotebookRunOutputTypeDef",
-    "StorageConfigTypeDef",
-    "SubscribedAssetListingTypeDef",
-    "SubscribedAssetTypeDef",
-    "SubscribedGroupInputTypeDef",
-    "SubscribedGroupTypeDef",
-    "SubscribedIamPrincipalInputTypeDef",
-    "SubscribedIamPrincipalTypeDef",
-    "SubscribedListingInputTypeDef",
-    "SubscribedListingItemTypeDef",
-    "SubscribedListingTypeDef",
-    "SubscribedPrincipalInputTypeDef",
-    "SubscribedPrincipalTypeDef",
-    "SubscribedProductListingTypeDef",
-    "SubscribedProjectInputTypeDef",
-    "SubscribedProjectTypeDef",
-    "SubscribedUserInputTypeDef",
-    "SubscribedUserTypeDef",
-    "SubscriptionGrantSummaryTypeDef",
-    "SubscriptionRequestSummaryTypeDef",
-    "SubscriptionSummaryTypeDef",
-    "SubscriptionTargetFormTypeDef",
-    "SubscriptionTargetSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TermRelationsOutputTypeDef",
-    "TermRelationsTypeDef",
-    "TextMatchItemTypeDef",
-    "TimeSeriesDataPointFormInputTypeDef",
-    "TimeSeriesDataPointFormOutputTypeDef",
-    "TimeSeriesDataPointSummaryFormOutputTypeDef",
-    "TimeoutConfigTypeDef",
-    "TopicTypeDef",
-    "TriggerSourceTypeDef",
-    "UnitTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccountPoolInputTypeDef",
-    "UpdateAccountPoolOutputTypeDef",
-    "UpdateAssetFilterInputTypeDef",
-    "UpdateAssetFilterOutputTypeDef",
-    "UpdateConnectionInputTypeDef",
-    "UpdateConnectionOutputTypeDef",
-    "UpdateDataSourceInputTypeDef",
-    "UpdateDataSourceOutputTypeDef",
-    "UpdateDomainInputTypeDef",
-    "UpdateDomainOutputTypeDef",
-    "UpdateDomainUnitInputTypeDef",
-    "UpdateDomainUnitOutputTypeDef",
-    "UpdateEnvironmentActionInputTypeDef",
-    "UpdateEnvironmentActionOutputTypeDef",
-    "UpdateEnvironmentBlueprintInputTypeDef",
-    "UpdateEnvironmentBlueprintOutputTypeDef",
-    "UpdateEnvironmentInputTypeDef",
-    "UpdateEnvironmentOutputTypeDef",
-    "UpdateEnvironmentProfileInputTypeDef",
-    "UpdateEnvironmentProfileOutputTypeDef",
-    "UpdateGlossaryInputTypeDef",
-    "UpdateGlossaryOutputTypeDef",
-    "UpdateGlossaryTermInputTypeDef",
-    "UpdateGlossaryTermOutputTypeDef",
-    "UpdateGroupProfileInputTypeDef",
-    "UpdateGroupProfileOutputTypeDef",
-    "UpdateNotebookInputTypeDef",
-    "UpdateNotebookOutputTypeDef",
-    "UpdateProjectInputTypeDef",
-    "UpdateProjectOutputTypeDef",
-    "UpdateProjectProfileInputTypeDef",
-    "UpdateProjectProfileOutputTypeDef",
-    "UpdateRootDomainUnitOwnerInputTypeDef",
-    "UpdateRootDomainUnitOwnerOutputTypeDef",
-    "UpdateRuleInputTypeDef",
-    "UpdateRuleOutputTypeDef",
-    "UpdateSubscriptionGrantStatusInputTypeDef",
-    "UpdateSubscriptionGrantStatusOutputTypeDef",
-    "UpdateSubscriptionRequestInputTypeDef",
-    "UpdateSubscriptionRequestOutputTypeDef",
-    "UpdateSubscriptionTargetInputTypeDef",
-    "UpdateSubscriptionTargetOutputTypeDef",
-    "UpdateUserProfileInputTypeDef",
-    "UpdateUserProfileOutputTypeDef",
-    "UseAssetTypePolicyGrantDetailTypeDef",
-    "UserDetailsTypeDef",
-    "UserPolicyGrantPrincipalTypeDef",
-    "UserProfileDetailsTypeDef",
-    "UserProfileSummaryTypeDef",
-    "UsernamePasswordTypeDef",
-    "WorkflowsMwaaPropertiesInputTypeDef",
-    "WorkflowsMwaaPropertiesOutputTypeDef",
-    "WorkflowsServerlessPropertiesInputTypeDef",
-    "WorkflowsServerlessPropertiesOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptChoiceTypeDef",
+        "AcceptPredictionsInputTypeDef",
+        "AcceptPredictionsOutputTypeDef",
+        "AcceptRuleTypeDef",
+        "AcceptSubscriptionRequestInputTypeDef",
+        "AcceptSubscriptionRequestOutputTypeDef",
+        "AcceptedAssetScopeTypeDef",
+        "AccountInfoOutputTypeDef",
+        "AccountInfoTypeDef",
+        "AccountPoolSummaryTypeDef",
+        "AccountSourceOutputTypeDef",
+        "AccountSourceTypeDef",
+        "ActionParametersTypeDef",
+        "AddEntityOwnerInputTypeDef",
+        "AddEntityOwnerOutputTypeDef",
+        "AddPolicyGrantInputTypeDef",
+        "AddPolicyGrantOutputTypeDef",
+        "AddToProjectMemberPoolPolicyGrantDetailTypeDef",
+        "AdditionalAttributesTypeDef",
+        "AggregationListItemTypeDef",
+        "AggregationOutputItemTypeDef",
+        "AggregationOutputTypeDef",
+        "AllDomainUnitsGrantFilterTypeDef",
+        "AllUsersGrantFilterTypeDef",
+        "AmazonQPropertiesInputTypeDef",
+        "AmazonQPropertiesOutputTypeDef",
+        "AmazonQPropertiesPatchTypeDef",
+        "AssetFilterConfigurationOutputTypeDef",
+        "AssetFilterConfigurationTypeDef",
+        "AssetFilterSummaryTypeDef",
+        "AssetInDataProductListingItemTypeDef",
+        "AssetItemAdditionalAttributesTypeDef",
+        "AssetItemTypeDef",
+        "AssetListingDetailsTypeDef",
+        "AssetListingItemAdditionalAttributesTypeDef",
+        "AssetListingItemTypeDef",
+        "AssetListingTypeDef",
+        "AssetPermissionTypeDef",
+        "AssetRevisionTypeDef",
+        "AssetScopeTypeDef",
+        "AssetTargetNameMapTypeDef",
+        "AssetTypeItemTypeDef",
+        "AssetTypesForRuleOutputTypeDef",
+        "AssetTypesForRuleTypeDef",
+        "AssociateEnvironmentRoleInputTypeDef",
+        "AssociateEnvironmentRoleOutputTypeDef",
+        "AssociateGovernedTermsInputTypeDef",
+        "AssociateGovernedTermsOutputTypeDef",
+        "AthenaPropertiesInputTypeDef",
+        "AthenaPropertiesOutputTypeDef",
+        "AthenaPropertiesPatchTypeDef",
+        "AttributeErrorTypeDef",
+        "AttributeInputTypeDef",
+        "AuthenticationConfigurationInputTypeDef",
+        "AuthenticationConfigurationPatchTypeDef",
+        "AuthenticationConfigurationTypeDef",
+        "AuthorizationCodePropertiesTypeDef",
+        "AwsAccountTypeDef",
+        "AwsConsoleLinkParametersTypeDef",
+        "AwsLocationTypeDef",
+        "BasicAuthenticationCredentialsTypeDef",
+        "BatchGetAttributeOutputTypeDef",
+        "BatchGetAttributesMetadataInputTypeDef",
+        "BatchGetAttributesMetadataOutputTypeDef",
+        "BatchPutAttributeOutputTypeDef",
+        "BatchPutAttributesMetadataInputTypeDef",
+        "BatchPutAttributesMetadataOutputTypeDef",
+        "BusinessNameGenerationConfigurationTypeDef",
+        "CancelMetadataGenerationRunInputTypeDef",
+        "CancelMetadataGenerationRunOutputTypeDef",
+        "CancelSubscriptionInputTypeDef",
+        "CancelSubscriptionOutputTypeDef",
+        "CellInformationTypeDef",
+        "CloudFormationPropertiesTypeDef",
+        "ColumnFilterConfigurationOutputTypeDef",
+        "ColumnFilterConfigurationTypeDef",
+        "ComputeConfigTypeDef",
+        "ConfigurableActionParameterTypeDef",
+        "ConfigurableEnvironmentActionTypeDef",
+        "ConfigurationOutputTypeDef",
+        "ConfigurationTypeDef",
+        "ConnectionCredentialsTypeDef",
+        "ConnectionPropertiesInputTypeDef",
+        "ConnectionPropertiesOutputTypeDef",
+        "ConnectionPropertiesPatchTypeDef",
+        "ConnectionSummaryTypeDef",
+        "CreateAccountPoolInputTypeDef",
+        "CreateAccountPoolOutputTypeDef",
+        "CreateAssetFilterInputTypeDef",
+        "CreateAssetFilterOutputTypeDef",
+        "CreateAssetInputTypeDef",
+        "CreateAssetOutputTypeDef",
+        "CreateAssetRevisionInputTypeDef",
+        "CreateAssetRevisionOutputTypeDef",
+        "CreateAssetTypeInputTypeDef",
+        "CreateAssetTypeOutputTypeDef",
+        "CreateAssetTypePolicyGrantDetailTypeDef",
+        "CreateConnectionInputTypeDef",
+        "CreateConnectionOutputTypeDef",
+        "CreateDataProductInputTypeDef",
+        "CreateDataProductOutputTypeDef",
+        "CreateDataProductRevisionInputTypeDef",
+        "CreateDataProductRevisionOutputTypeDef",
+        "CreateDataSourceInputTypeDef",
+        "CreateDataSourceOutputTypeDef",
+        "CreateDomainInputTypeDef",
+        "CreateDomainOutputTypeDef",
+        "CreateDomainUnitInputTypeDef",
+        "CreateDomainUnitOutputTypeDef",
+        "CreateDomainUnitPolicyGrantDetailTypeDef",
+        "CreateEnvironmentActionInputTypeDef",
+        "CreateEnvironmentActionOutputTypeDef",
+        "CreateEnvironmentBlueprintInputTypeDef",
+        "CreateEnvironmentBlueprintOutputTypeDef",
+        "CreateEnvironmentInputTypeDef",
+        "CreateEnvironmentOutputTypeDef",
+        "CreateEnvironmentProfileInputTypeDef",
+        "CreateEnvironmentProfileOutputTypeDef",
+        "CreateEnvironmentProfilePolicyGrantDetailTypeDef",
+        "CreateFormTypeInputTypeDef",
+        "CreateFormTypeOutputTypeDef",
+        "CreateFormTypePolicyGrantDetailTypeDef",
+        "CreateGlossaryInputTypeDef",
+        "CreateGlossaryOutputTypeDef",
+        "CreateGlossaryPolicyGrantDetailTypeDef",
+        "CreateGlossaryTermInputTypeDef",
+        "CreateGlossaryTermOutputTypeDef",
+        "CreateGroupProfileInputTypeDef",
+        "CreateGroupProfileOutputTypeDef",
+        "CreateListingChangeSetInputTypeDef",
+        "CreateListingChangeSetOutputTypeDef",
+        "CreateNotebookInputTypeDef",
+        "CreateNotebookOutputTypeDef",
+        "CreateProjectFromProjectProfilePolicyGrantDetailOutputTypeDef",
+        "CreateProjectFromProjectProfilePolicyGrantDetailTypeDef",
+        "CreateProjectInputTypeDef",
+        "CreateProjectMembershipInputTypeDef",
+        "CreateProjectMembershipOutputTypeDef",
+        "CreateProjectOutputTypeDef",
+        "CreateProjectPolicyGrantDetailTypeDef",
+        "CreateProjectProfileInputTypeDef",
+        "CreateProjectProfileOutputTypeDef",
+        "CreateRuleInputTypeDef",
+        "CreateRuleOutputTypeDef",
+        "CreateSubscriptionGrantInputTypeDef",
+        "CreateSubscriptionGrantOutputTypeDef",
+        "CreateSubscriptionRequestInputTypeDef",
+        "CreateSubscriptionRequestOutputTypeDef",
+        "CreateSubscriptionTargetInputTypeDef",
+        "CreateSubscriptionTargetOutputTypeDef",
+        "CreateUserProfileInputTypeDef",
+        "CreateUserProfileOutputTypeDef",
+        "CustomAccountPoolHandlerTypeDef",
+        "CustomParameterTypeDef",
+        "DataProductItemAdditionalAttributesTypeDef",
+        "DataProductItemOutputTypeDef",
+        "DataProductItemTypeDef",
+        "DataProductListingItemAdditionalAttributesTypeDef",
+        "DataProductListingItemTypeDef",
+        "DataProductListingTypeDef",
+        "DataProductResultItemTypeDef",
+        "DataProductRevisionTypeDef",
+        "DataSourceConfigurationInputTypeDef",
+        "DataSourceConfigurationOutputTypeDef",
+        "DataSourceErrorMessageTypeDef",
+        "DataSourceRunActivityTypeDef",
+        "DataSourceRunLineageSummaryTypeDef",
+        "DataSourceRunSummaryTypeDef",
+        "DataSourceSummaryTypeDef",
+        "DeleteAccountPoolInputTypeDef",
+        "DeleteAccountPoolOutputTypeDef",
+        "DeleteAssetFilterInputTypeDef",
+        "DeleteAssetInputTypeDef",
+        "DeleteAssetOutputTypeDef",
+        "DeleteAssetTypeInputTypeDef",
+        "DeleteAssetTypeOutputTypeDef",
+        "DeleteConnectionInputTypeDef",
+        "DeleteConnectionOutputTypeDef",
+        "DeleteDataExportConfigurationInputTypeDef",
+        "DeleteDataExportConfigurationOutputTypeDef",
+        "DeleteDataProductInputTypeDef",
+        "DeleteDataProductOutputTypeDef",
+        "DeleteDataSourceInputTypeDef",
+        "DeleteDataSourceOutputTypeDef",
+        "DeleteDomainInputTypeDef",
+        "DeleteDomainOutputTypeDef",
+        "DeleteDomainUnitInputTypeDef",
+        "DeleteDomainUnitOutputTypeDef",
+        "DeleteEnvironmentActionInputTypeDef",
+        "DeleteEnvironmentBlueprintConfigurationInputTypeDef",
+        "DeleteEnvironmentBlueprintConfigurationOutputTypeDef",
+        "DeleteEnvironmentBlueprintInputTypeDef",
+        "DeleteEnvironmentInputTypeDef",
+        "DeleteEnvironmentProfileInputTypeDef",
+        "DeleteFormTypeInputTypeDef",
+        "DeleteFormTypeOutputTypeDef",
+        "DeleteGlossaryInputTypeDef",
+        "DeleteGlossaryOutputTypeDef",
+        "DeleteGlossaryTermInputTypeDef",
+        "DeleteGlossaryTermOutputTypeDef",
+        "DeleteListingInputTypeDef",
+        "DeleteListingOutputTypeDef",
+        "DeleteNotebookInputTypeDef",
+        "DeleteNotebookOutputTypeDef",
+        "DeleteProjectInputTypeDef",
+        "DeleteProjectMembershipInputTypeDef",
+        "DeleteProjectMembershipOutputTypeDef",
+        "DeleteProjectOutputTypeDef",
+        "DeleteProjectProfileInputTypeDef",
+        "DeleteProjectProfileOutputTypeDef",
+        "DeleteRuleInputTypeDef",
+        "DeleteRuleOutputTypeDef",
+        "DeleteSubscriptionGrantInputTypeDef",
+        "DeleteSubscriptionGrantOutputTypeDef",
+        "DeleteSubscriptionRequestInputTypeDef",
+        "DeleteSubscriptionTargetInputTypeDef",
+        "DeleteTimeSeriesDataPointsInputTypeDef",
+        "DeleteTimeSeriesDataPointsOutputTypeDef",
+        "DeploymentPropertiesTypeDef",
+        "DeploymentTypeDef",
+        "DetailedGlossaryTermTypeDef",
+        "DisassociateEnvironmentRoleInputTypeDef",
+        "DisassociateEnvironmentRoleOutputTypeDef",
+        "DisassociateGovernedTermsInputTypeDef",
+        "DisassociateGovernedTermsOutputTypeDef",
+        "DomainSummaryTypeDef",
+        "DomainUnitFilterForProjectTypeDef",
+        "DomainUnitGrantFilterTypeDef",
+        "DomainUnitGroupPropertiesTypeDef",
+        "DomainUnitOwnerPropertiesTypeDef",
+        "DomainUnitPolicyGrantPrincipalTypeDef",
+        "DomainUnitSummaryTypeDef",
+        "DomainUnitTargetTypeDef",
+        "DomainUnitUserPropertiesTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EntityPatternTypeDef",
+        "EnvironmentActionSummaryTypeDef",
+        "EnvironmentBlueprintConfigurationItemTypeDef",
+        "EnvironmentBlueprintSummaryTypeDef",
+        "EnvironmentConfigTypeDef",
+        "EnvironmentConfigurationOutputTypeDef",
+        "EnvironmentConfigurationParameterTypeDef",
+        "EnvironmentConfigurationParametersDetailsOutputTypeDef",
+        "EnvironmentConfigurationParametersDetailsTypeDef",
+        "EnvironmentConfigurationTypeDef",
+        "EnvironmentConfigurationUserParameterOutputTypeDef",
+        "EnvironmentConfigurationUserParameterTypeDef",
+        "EnvironmentDeploymentDetailsOutputTypeDef",
+        "EnvironmentDeploymentDetailsTypeDef",
+        "EnvironmentErrorTypeDef",
+        "EnvironmentParameterTypeDef",
+        "EnvironmentProfileSummaryTypeDef",
+        "EnvironmentResolvedAccountTypeDef",
+        "EnvironmentSummaryTypeDef",
+        "EqualToExpressionTypeDef",
+        "EventSummaryTypeDef",
+        "FailureCauseTypeDef",
+        "FilterClauseTypeDef",
+        "FilterExpressionTypeDef",
+        "FilterTypeDef",
+        "FormEntryInputTypeDef",
+        "FormEntryOutputTypeDef",
+        "FormInputTypeDef",
+        "FormOutputTypeDef",
+        "FormTypeDataTypeDef",
+        "GetAccountPoolInputTypeDef",
+        "GetAccountPoolOutputTypeDef",
+        "GetAssetFilterInputTypeDef",
+        "GetAssetFilterOutputTypeDef",
+        "GetAssetInputTypeDef",
+        "GetAssetOutputTypeDef",
+        "GetAssetTypeInputTypeDef",
+        "GetAssetTypeOutputTypeDef",
+        "GetConnectionInputTypeDef",
+        "GetConnectionOutputTypeDef",
+        "GetDataExportConfigurationInputTypeDef",
+        "GetDataExportConfigurationOutputTypeDef",
+        "GetDataProductInputTypeDef",
+        "GetDataProductOutputTypeDef",
+        "GetDataSourceInputTypeDef",
+        "GetDataSourceOutputTypeDef",
+        "GetDataSourceRunInputTypeDef",
+        "GetDataSourceRunOutputTypeDef",
+        "GetDomainInputTypeDef",
+        "GetDomainOutputTypeDef",
+        "GetDomainUnitInputTypeDef",
+        "GetDomainUnitOutputTypeDef",
+        "GetEnvironmentActionInputTypeDef",
+        "GetEnvironmentActionOutputTypeDef",
+        "GetEnvironmentBlueprintConfigurationInputTypeDef",
+        "GetEnvironmentBlueprintConfigurationOutputTypeDef",
+        "GetEnvironmentBlueprintInputTypeDef",
+        "GetEnvironmentBlueprintOutputTypeDef",
+        "GetEnvironmentCredentialsInputTypeDef",
+        "GetEnvironmentCredentialsOutputTypeDef",
+        "GetEnvironmentInputTypeDef",
+        "GetEnvironmentOutputTypeDef",
+        "GetEnvironmentProfileInputTypeDef",
+        "GetEnvironmentProfileOutputTypeDef",
+        "GetFormTypeInputTypeDef",
+        "GetFormTypeOutputTypeDef",
+        "GetGlossaryInputTypeDef",
+        "GetGlossaryOutputTypeDef",
+        "GetGlossaryTermInputTypeDef",
+        "GetGlossaryTermOutputTypeDef",
+        "GetGroupProfileInputTypeDef",
+        "GetGroupProfileOutputTypeDef",
+        "GetIamPortalLoginUrlInputTypeDef",
+        "GetIamPortalLoginUrlOutputTypeDef",
+        "GetJobRunInputTypeDef",
+        "GetJobRunOutputTypeDef",
+        "GetLineageEventInputTypeDef",
+        "GetLineageEventOutputTypeDef",
+        "GetLineageNodeInputTypeDef",
+        "GetLineageNodeOutputTypeDef",
+        "GetListingInputTypeDef",
+        "GetListingOutputTypeDef",
+        "GetMetadataGenerationRunInputTypeDef",
+        "GetMetadataGenerationRunOutputTypeDef",
+        "GetNotebookExportInputTypeDef",
+        "GetNotebookExportOutputTypeDef",
+        "GetNotebookInputTypeDef",
+        "GetNotebookOutputTypeDef",
+        "GetNotebookRunInputTypeDef",
+        "GetNotebookRunOutputTypeDef",
+        "GetProjectInputTypeDef",
+        "GetProjectOutputTypeDef",
+        "GetProjectProfileInputTypeDef",
+        "GetProjectProfileOutputTypeDef",
+        "GetRuleInputTypeDef",
+        "GetRuleOutputTypeDef",
+        "GetSubscriptionGrantInputTypeDef",
+        "GetSubscriptionGrantOutputTypeDef",
+        "GetSubscriptionInputTypeDef",
+        "GetSubscriptionOutputTypeDef",
+        "GetSubscriptionRequestDetailsInputTypeDef",
+        "GetSubscriptionRequestDetailsOutputTypeDef",
+        "GetSubscriptionTargetInputTypeDef",
+        "GetSubscriptionTargetOutputTypeDef",
+        "GetTimeSeriesDataPointInputTypeDef",
+        "GetTimeSeriesDataPointOutputTypeDef",
+        "GetUserProfileInputTypeDef",
+        "GetUserProfileOutputTypeDef",
+        "GlossaryItemAdditionalAttributesTypeDef",
+        "GlossaryItemTypeDef",
+        "GlossaryTermEnforcementDetailOutputTypeDef",
+        "GlossaryTermEnforcementDetailTypeDef",
+        "GlossaryTermItemAdditionalAttributesTypeDef",
+        "GlossaryTermItemTypeDef",
+        "GlueConnectionInputTypeDef",
+        "GlueConnectionPatchTypeDef",
+        "GlueConnectionTypeDef",
+        "GlueOAuth2CredentialsTypeDef",
+        "GluePropertiesInputTypeDef",
+        "GluePropertiesOutputTypeDef",
+        "GluePropertiesPatchTypeDef",
+        "GlueRunConfigurationInputTypeDef",
+        "GlueRunConfigurationOutputTypeDef",
+        "GlueSelfGrantStatusOutputTypeDef",
+        "GrantedEntityInputTypeDef",
+        "GrantedEntityTypeDef",
+        "GreaterThanExpressionTypeDef",
+        "GreaterThanOrEqualToExpressionTypeDef",
+        "GroupDetailsTypeDef",
+        "GroupPolicyGrantPrincipalTypeDef",
+        "GroupProfileSummaryTypeDef",
+        "HyperPodPropertiesInputTypeDef",
+        "HyperPodPropertiesOutputTypeDef",
+        "IamPropertiesInputTypeDef",
+        "IamPropertiesOutputTypeDef",
+        "IamPropertiesPatchTypeDef",
+        "IamUserProfileDetailsTypeDef",
+        "ImportTypeDef",
+        "InExpressionOutputTypeDef",
+        "InExpressionTypeDef",
+        "IsNotNullExpressionTypeDef",
+        "IsNullExpressionTypeDef",
+        "JobRunDetailsTypeDef",
+        "JobRunErrorTypeDef",
+        "JobRunSummaryTypeDef",
+        "LakeFormationConfigurationOutputTypeDef",
+        "LakeFormationConfigurationTypeDef",
+        "LakehousePropertiesInputTypeDef",
+        "LakehousePropertiesOutputTypeDef",
+        "LakehousePropertiesPatchTypeDef",
+        "LessThanExpressionTypeDef",
+        "LessThanOrEqualToExpressionTypeDef",
+        "LikeExpressionTypeDef",
+        "LineageEventSummaryTypeDef",
+        "LineageInfoTypeDef",
+        "LineageNodeItemTypeDef",
+        "LineageNodeReferenceTypeDef",
+        "LineageNodeSummaryTypeDef",
+        "LineageNodeTypeItemTypeDef",
+        "LineageRunDetailsTypeDef",
+        "LineageSqlQueryRunDetailsTypeDef",
+        "LineageSyncScheduleTypeDef",
+        "ListAccountPoolsInputTypeDef",
+        "ListAccountPoolsOutputTypeDef",
+        "ListAccountsInAccountPoolInputTypeDef",
+        "ListAccountsInAccountPoolOutputTypeDef",
+        "ListAssetFiltersInputTypeDef",
+        "ListAssetFiltersOutputTypeDef",
+        "ListAssetRevisionsInputTypeDef",
+        "ListAssetRevisionsOutputTypeDef",
+        "ListConnectionsInputTypeDef",
+        "ListConnectionsOutputTypeDef",
+        "ListDataProductRevisionsInputTypeDef",
+        "ListDataProductRevisionsOutputTypeDef",
+        "ListDataSourceRunActivitiesInputTypeDef",
+        "ListDataSourceRunActivitiesOutputTypeDef",
+        "ListDataSourceRunsInputTypeDef",
+        "ListDataSourceRunsOutputTypeDef",
+        "ListDataSourcesInputTypeDef",
+        "ListDataSourcesOutputTypeDef",
+        "ListDomainUnitsForParentInputTypeDef",
+        "ListDomainUnitsForParentOutputTypeDef",
+        "ListDomainsInputTypeDef",
+        "ListDomainsOutputTypeDef",
+        "ListEntityOwnersInputTypeDef",
+        "ListEntityOwnersOutputTypeDef",
+        "ListEnvironmentActionsInputTypeDef",
+        "ListEnvironmentActionsOutputTypeDef",
+        "ListEnvironmentBlueprintConfigurationsInputTypeDef",
+        "ListEnvironmentBlueprintConfigurationsOutputTypeDef",
+        "ListEnvironmentBlueprintsInputTypeDef",
+        "ListEnvironmentBlueprintsOutputTypeDef",
+        "ListEnvironmentProfilesInputTypeDef",
+        "ListEnvironmentProfilesOutputTypeDef",
+        "ListEnvironmentsInputTypeDef",
+        "ListEnvironmentsOutputTypeDef",
+        "ListJobRunsInputTypeDef",
+        "ListJobRunsOutputTypeDef",
+        "ListLineageEventsInputTypeDef",
+        "ListLineageEventsOutputTypeDef",
+        "ListLineageNodeHistoryInputTypeDef",
+        "ListLineageNodeHistoryOutputTypeDef",
+        "ListMetadataGenerationRunsInputTypeDef",
+        "ListMetadataGenerationRunsOutputTypeDef",
+        "ListNotebookRunsInputTypeDef",
+        "ListNotebookRunsOutputTypeDef",
+        "ListNotebooksInputTypeDef",
+        "ListNotebooksOutputTypeDef",
+        "ListNotificationsInputTypeDef",
+        "ListNotificationsOutputTypeDef",
+        "ListPolicyGrantsInputTypeDef",
+        "ListPolicyGrantsOutputTypeDef",
+        "ListProjectMembershipsInputTypeDef",
+        "ListProjectMembershipsOutputTypeDef",
+        "ListProjectProfilesInputTypeDef",
+        "ListProjectProfilesOutputTypeDef",
+        "ListProjectsInputTypeDef",
+        "ListProjectsOutputTypeDef",
+        "ListRulesInputTypeDef",
+        "ListRulesOutputTypeDef",
+        "ListSubscriptionGrantsInputTypeDef",
+        "ListSubscriptionGrantsOutputTypeDef",
+        "ListSubscriptionRequestsInputTypeDef",
+        "ListSubscriptionRequestsOutputTypeDef",
+        "ListSubscriptionTargetsInputTypeDef",
+        "ListSubscriptionTargetsOutputTypeDef",
+        "ListSubscriptionsInputTypeDef",
+        "ListSubscriptionsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTimeSeriesDataPointsInputTypeDef",
+        "ListTimeSeriesDataPointsOutputTypeDef",
+        "ListingItemTypeDef",
+        "ListingRevisionInputTypeDef",
+        "ListingRevisionTypeDef",
+        "ListingSummaryItemTypeDef",
+        "ListingSummaryTypeDef",
+        "ManagedEndpointCredentialsTypeDef",
+        "MatchClauseTypeDef",
+        "MatchOffsetTypeDef",
+        "MatchRationaleItemTypeDef",
+        "MemberDetailsTypeDef",
+        "MemberTypeDef",
+        "MetadataFormEnforcementDetailOutputTypeDef",
+        "MetadataFormEnforcementDetailTypeDef",
+        "MetadataFormReferenceTypeDef",
+        "MetadataFormSummaryTypeDef",
+        "MetadataGenerationRunItemTypeDef",
+        "MetadataGenerationRunTargetTypeDef",
+        "MetadataGenerationRunTypeStatTypeDef",
+        "MlflowPropertiesInputTypeDef",
+        "MlflowPropertiesOutputTypeDef",
+        "MlflowPropertiesPatchTypeDef",
+        "ModelTypeDef",
+        "NameIdentifierTypeDef",
+        "NetworkConfigOutputTypeDef",
+        "NetworkConfigTypeDef",
+        "NotEqualToExpressionTypeDef",
+        "NotInExpressionOutputTypeDef",
+        "NotInExpressionTypeDef",
+        "NotLikeExpressionTypeDef",
+        "NotebookErrorTypeDef",
+        "NotebookExportErrorTypeDef",
+        "NotebookRunErrorTypeDef",
+        "NotebookRunSummaryTypeDef",
+        "NotebookSummaryTypeDef",
+        "NotificationOutputTypeDef",
+        "NotificationResourceTypeDef",
+        "OAuth2ClientApplicationTypeDef",
+        "OAuth2PropertiesOutputTypeDef",
+        "OAuth2PropertiesTypeDef",
+        "OpenLineageRunEventSummaryTypeDef",
+        "OutputLocationTypeDef",
+        "OverrideDomainUnitOwnersPolicyGrantDetailTypeDef",
+        "OverrideProjectOwnersPolicyGrantDetailTypeDef",
+        "OwnerGroupPropertiesOutputTypeDef",
+        "OwnerGroupPropertiesTypeDef",
+        "OwnerPropertiesOutputTypeDef",
+        "OwnerPropertiesTypeDef",
+        "OwnerUserPropertiesOutputTypeDef",
+        "OwnerUserPropertiesTypeDef",
+        "PackageConfigTypeDef",
+        "PermissionsOutputTypeDef",
+        "PermissionsTypeDef",
+        "PhysicalConnectionRequirementsOutputTypeDef",
+        "PhysicalConnectionRequirementsTypeDef",
+        "PhysicalEndpointTypeDef",
+        "PolicyGrantDetailOutputTypeDef",
+        "PolicyGrantDetailTypeDef",
+        "PolicyGrantMemberTypeDef",
+        "PolicyGrantPrincipalTypeDef",
+        "PostLineageEventInputTypeDef",
+        "PostLineageEventOutputTypeDef",
+        "PostTimeSeriesDataPointsInputTypeDef",
+        "PostTimeSeriesDataPointsOutputTypeDef",
+        "PredictionConfigurationTypeDef",
+        "ProjectDeletionErrorTypeDef",
+        "ProjectGrantFilterTypeDef",
+        "ProjectMemberTypeDef",
+        "ProjectMembershipAssignmentTypeDef",
+        "ProjectPolicyGrantPrincipalTypeDef",
+        "ProjectProfileSummaryTypeDef",
+        "ProjectSummaryTypeDef",
+        "ProjectsForRuleOutputTypeDef",
+        "ProjectsForRuleTypeDef",
+        "ProvisioningConfigurationOutputTypeDef",
+        "ProvisioningConfigurationTypeDef",
+        "ProvisioningPropertiesTypeDef",
+        "PutDataExportConfigurationInputTypeDef",
+        "PutDataExportConfigurationOutputTypeDef",
+        "PutEnvironmentBlueprintConfigurationInputTypeDef",
+        "PutEnvironmentBlueprintConfigurationOutputTypeDef",
+        "QueryGraphInputTypeDef",
+        "QueryGraphOutputTypeDef",
+        "RecommendationConfigurationTypeDef",
+        "RedshiftClusterStorageTypeDef",
+        "RedshiftCredentialConfigurationTypeDef",
+        "RedshiftCredentialsTypeDef",
+        "RedshiftLineageSyncConfigurationInputTypeDef",
+        "RedshiftLineageSyncConfigurationOutputTypeDef",
+        "RedshiftPropertiesInputTypeDef",
+        "RedshiftPropertiesOutputTypeDef",
+        "RedshiftPropertiesPatchTypeDef",
+        "RedshiftRunConfigurationInputTypeDef",
+        "RedshiftRunConfigurationOutputTypeDef",
+        "RedshiftSelfGrantStatusOutputTypeDef",
+        "RedshiftServerlessStorageTypeDef",
+        "RedshiftStoragePropertiesTypeDef",
+        "RedshiftStorageTypeDef",
+        "RegionTypeDef",
+        "RejectChoiceTypeDef",
+        "RejectPredictionsInputTypeDef",
+        "RejectPredictionsOutputTypeDef",
+        "RejectRuleTypeDef",
+        "RejectSubscriptionRequestInputTypeDef",
+        "RejectSubscriptionRequestOutputTypeDef",
+        "RelationPatternTypeDef",
+        "RelationalFilterConfigurationOutputTypeDef",
+        "RelationalFilterConfigurationTypeDef",
+        "RemoveEntityOwnerInputTypeDef",
+        "RemoveEntityOwnerOutputTypeDef",
+        "RemovePolicyGrantInputTypeDef",
+        "RemovePolicyGrantOutputTypeDef",
+        "ResourceTagParameterTypeDef",
+        "ResourceTagTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultItemTypeDef",
+        "RevokeSubscriptionInputTypeDef",
+        "RevokeSubscriptionOutputTypeDef",
+        "RowFilterConfigurationOutputTypeDef",
+        "RowFilterConfigurationTypeDef",
+        "RowFilterExpressionOutputTypeDef",
+        "RowFilterExpressionTypeDef",
+        "RowFilterOutputTypeDef",
+        "RowFilterTypeDef",
+        "RuleDetailOutputTypeDef",
+        "RuleDetailTypeDef",
+        "RuleScopeOutputTypeDef",
+        "RuleScopeTypeDef",
+        "RuleSummaryTypeDef",
+        "RuleTargetTypeDef",
+        "RunStatisticsForAssetsTypeDef",
+        "S3DestinationTypeDef",
+        "S3PropertiesInputTypeDef",
+        "S3PropertiesOutputTypeDef",
+        "S3PropertiesPatchTypeDef",
+        "SageMakerRunConfigurationInputTypeDef",
+        "SageMakerRunConfigurationOutputTypeDef",
+        "ScheduleConfigurationTypeDef",
+        "SearchGroupProfilesInputTypeDef",
+        "SearchGroupProfilesOutputTypeDef",
+        "SearchInItemTypeDef",
+        "SearchInputTypeDef",
+        "SearchInventoryResultItemTypeDef",
+        "SearchListingsInputTypeDef",
+        "SearchListingsOutputTypeDef",
+        "SearchOutputTypeDef",
+        "SearchResultItemTypeDef",
+        "SearchSortTypeDef",
+        "SearchTypesInputTypeDef",
+        "SearchTypesOutputTypeDef",
+        "SearchTypesResultItemTypeDef",
+        "SearchUserProfilesInputTypeDef",
+        "SearchUserProfilesOutputTypeDef",
+        "SelfGrantStatusDetailTypeDef",
+        "SelfGrantStatusOutputTypeDef",
+        "SingleSignOnTypeDef",
+        "SourceLocationTypeDef",
+        "SparkEmrPropertiesInputTypeDef",
+        "SparkEmrPropertiesOutputTypeDef",
+        "SparkEmrPropertiesPatchTypeDef",
+        "SparkGlueArgsTypeDef",
+        "SparkGluePropertiesInputTypeDef",
+        "SparkGluePropertiesOutputTypeDef",
+        "SsoUserProfileDetailsTypeDef",
+        "StartDataSourceRunInputTypeDef",
+        "StartDataSourceRunOutputTypeDef",
+        "StartMetadataGenerationRunInputTypeDef",
+        "StartMetadataGenerationRunOutputTypeDef",
+        "StartNotebookExportInputTypeDef",
+        "StartNotebookExportOutputTypeDef",
+        "StartNotebookImportInputTypeDef",
+        "StartNotebookImportOutputTypeDef",
+        "StartNotebookRunInputTypeDef",
+        "StartNotebookRunOutputTypeDef",
+        "StopNotebookRunInputTypeDef",
+        "StopNotebookRunOutputTypeDef",
+        "StorageConfigTypeDef",
+        "SubscribedAssetListingTypeDef",
+        "SubscribedAssetTypeDef",
+        "SubscribedGroupInputTypeDef",
+        "SubscribedGroupTypeDef",
+        "SubscribedIamPrincipalInputTypeDef",
+        "SubscribedIamPrincipalTypeDef",
+        "SubscribedListingInputTypeDef",
+        "SubscribedListingItemTypeDef",
+        "SubscribedListingTypeDef",
+        "SubscribedPrincipalInputTypeDef",
+        "SubscribedPrincipalTypeDef",
+        "SubscribedProductListingTypeDef",
+        "SubscribedProjectInputTypeDef",
+        "SubscribedProjectTypeDef",
+        "SubscribedUserInputTypeDef",
+        "SubscribedUserTypeDef",
+        "SubscriptionGrantSummaryTypeDef",
+        "SubscriptionRequestSummaryTypeDef",
+        "SubscriptionSummaryTypeDef",
+        "SubscriptionTargetFormTypeDef",
+        "SubscriptionTargetSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TermRelationsOutputTypeDef",
+        "TermRelationsTypeDef",
+        "TextMatchItemTypeDef",
+        "TimeSeriesDataPointFormInputTypeDef",
+        "TimeSeriesDataPointFormOutputTypeDef",
+        "TimeSeriesDataPointSummaryFormOutputTypeDef",
+        "TimeoutConfigTypeDef",
+        "TopicTypeDef",
+        "TriggerSourceTypeDef",
+        "UnitTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccountPoolInputTypeDef",
+        "UpdateAccountPoolOutputTypeDef",
+        "UpdateAssetFilterInputTypeDef",
+        "UpdateAssetFilterOutputTypeDef",
+        "UpdateConnectionInputTypeDef",
+        "UpdateConnectionOutputTypeDef",
+        "UpdateDataSourceInputTypeDef",
+        "UpdateDataSourceOutputTypeDef",
+        "UpdateDomainInputTypeDef",
+        "UpdateDomainOutputTypeDef",
+        "UpdateDomainUnitInputTypeDef",
+        "UpdateDomainUnitOutputTypeDef",
+        "UpdateEnvironmentActionInputTypeDef",
+        "UpdateEnvironmentActionOutputTypeDef",
+        "UpdateEnvironmentBlueprintInputTypeDef",
+        "UpdateEnvironmentBlueprintOutputTypeDef",
+        "UpdateEnvironmentInputTypeDef",
+        "UpdateEnvironmentOutputTypeDef",
+        "UpdateEnvironmentProfileInputTypeDef",
+        "UpdateEnvironmentProfileOutputTypeDef",
+        "UpdateGlossaryInputTypeDef",
+        "UpdateGlossaryOutputTypeDef",
+        "UpdateGlossaryTermInputTypeDef",
+        "UpdateGlossaryTermOutputTypeDef",
+        "UpdateGroupProfileInputTypeDef",
+        "UpdateGroupProfileOutputTypeDef",
+        "UpdateNotebookInputTypeDef",
+        "UpdateNotebookOutputTypeDef",
+        "UpdateProjectInputTypeDef",
+        "UpdateProjectOutputTypeDef",
+        "UpdateProjectProfileInputTypeDef",
+        "UpdateProjectProfileOutputTypeDef",
+        "UpdateRootDomainUnitOwnerInputTypeDef",
+        "UpdateRootDomainUnitOwnerOutputTypeDef",
+        "UpdateRuleInputTypeDef",
+        "UpdateRuleOutputTypeDef",
+        "UpdateSubscriptionGrantStatusInputTypeDef",
+        "UpdateSubscriptionGrantStatusOutputTypeDef",
+        "UpdateSubscriptionRequestInputTypeDef",
+        "UpdateSubscriptionRequestOutputTypeDef",
+        "UpdateSubscriptionTargetInputTypeDef",
+        "UpdateSubscriptionTargetOutputTypeDef",
+        "UpdateUserProfileInputTypeDef",
+        "UpdateUserProfileOutputTypeDef",
+        "UseAssetTypePolicyGrantDetailTypeDef",
+        "UserDetailsTypeDef",
+        "UserPolicyGrantPrincipalTypeDef",
+        "UserProfileDetailsTypeDef",
+        "UserProfileSummaryTypeDef",
+        "UsernamePasswordTypeDef",
+        "WorkflowsMwaaPropertiesInputTypeDef",
+        "WorkflowsMwaaPropertiesOutputTypeDef",
+        "WorkflowsServerlessPropertiesInputTypeDef",
+        "WorkflowsServerlessPropertiesOutputTypeDef",
+    ]
 
 
 class AcceptChoiceTypeDef(TypedDict):
     predictionTarget: str
     predictionChoice: NotRequired[int]
     editedValue: NotRequired[str]
+
+
+class AcceptRuleTypeDef(TypedDict):
+    rule: NotRequired[AcceptRuleBehaviorType]
+    threshold: NotRequired[float]
 
 
 class AcceptPredictionsInputTypeDef(TypedDict):
@@ -885,9 +891,18 @@ class AcceptPredictionsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AcceptRuleTypeDef(TypedDict):
-    rule: NotRequired[AcceptRuleBehaviorType]
-    threshold: NotRequired[float]
+class AcceptedAssetScopeTypeDef(TypedDict):
+    assetId: str
+    filterIds: ReadOnly[Sequence[str]]
+
+
+class PermissionsTypeDef(TypedDict):
+    s3: NotRequired[ReadOnly[Sequence[S3PermissionType]]]
+
+
+class AssetPermissionTypeDef(TypedDict):
+    assetId: str
+    permissions: ReadOnly[PermissionsTypeDef]
 
 
 class AcceptSubscriptionRequestInputTypeDef(TypedDict):
@@ -896,6 +911,113 @@ class AcceptSubscriptionRequestInputTypeDef(TypedDict):
     decisionComment: NotRequired[str]
     assetScopes: NotRequired[ReadOnly[Sequence[AcceptedAssetScopeTypeDef]]]
     assetPermissions: NotRequired[ReadOnly[Sequence[AssetPermissionTypeDef]]]
+
+
+class FormOutputTypeDef(TypedDict):
+    formName: str
+    typeName: NotRequired[str]
+    typeRevision: NotRequired[str]
+    content: NotRequired[str]
+
+
+class AssetScopeTypeDef(TypedDict):
+    assetId: str
+    filterIds: list[str]
+    status: str
+    errorMessage: NotRequired[str]
+
+
+class DetailedGlossaryTermTypeDef(TypedDict):
+    name: NotRequired[str]
+    shortDescription: NotRequired[str]
+
+
+class PermissionsOutputTypeDef(TypedDict):
+    s3: NotRequired[list[S3PermissionType]]
+
+
+class SubscribedAssetListingTypeDef(TypedDict):
+    entityId: NotRequired[str]
+    entityRevision: NotRequired[str]
+    entityType: NotRequired[str]
+    forms: NotRequired[str]
+    glossaryTerms: NotRequired[list[DetailedGlossaryTermTypeDef]]
+    assetScope: NotRequired[AssetScopeTypeDef]
+    permissions: NotRequired[PermissionsOutputTypeDef]
+
+
+class AssetInDataProductListingItemTypeDef(TypedDict):
+    entityId: NotRequired[str]
+    entityRevision: NotRequired[str]
+    entityType: NotRequired[str]
+
+
+class SubscribedProductListingTypeDef(TypedDict):
+    entityId: NotRequired[str]
+    entityRevision: NotRequired[str]
+    glossaryTerms: NotRequired[list[DetailedGlossaryTermTypeDef]]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    assetListings: NotRequired[list[AssetInDataProductListingItemTypeDef]]
+
+
+class SubscribedListingItemTypeDef(TypedDict):
+    assetListing: NotRequired[SubscribedAssetListingTypeDef]
+    productListing: NotRequired[SubscribedProductListingTypeDef]
+
+
+class SubscribedListingTypeDef(TypedDict):
+    id: str
+    revision: NotRequired[str]
+    name: str
+    description: str
+    item: SubscribedListingItemTypeDef
+    ownerProjectId: str
+    ownerProjectName: NotRequired[str]
+
+
+class SubscribedGroupTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+
+
+class SubscribedIamPrincipalTypeDef(TypedDict):
+    principalArn: NotRequired[str]
+
+
+class SubscribedProjectTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+
+
+class IamUserProfileDetailsTypeDef(TypedDict):
+    arn: NotRequired[str]
+    principalId: NotRequired[str]
+    sessionName: NotRequired[str]
+    groupProfileId: NotRequired[str]
+
+
+class SsoUserProfileDetailsTypeDef(TypedDict):
+    username: NotRequired[str]
+    firstName: NotRequired[str]
+    lastName: NotRequired[str]
+
+
+class UserProfileDetailsTypeDef(TypedDict):
+    iam: NotRequired[IamUserProfileDetailsTypeDef]
+    sso: NotRequired[SsoUserProfileDetailsTypeDef]
+
+
+class SubscribedUserTypeDef(TypedDict):
+    id: NotRequired[str]
+    details: NotRequired[UserProfileDetailsTypeDef]
+
+
+class SubscribedPrincipalTypeDef(TypedDict):
+    project: NotRequired[SubscribedProjectTypeDef]
+    user: NotRequired[SubscribedUserTypeDef]
+    group: NotRequired[SubscribedGroupTypeDef]
+    iam: NotRequired[SubscribedIamPrincipalTypeDef]
 
 
 class AcceptSubscriptionRequestOutputTypeDef(TypedDict):
@@ -914,11 +1036,6 @@ class AcceptSubscriptionRequestOutputTypeDef(TypedDict):
     existingSubscriptionId: NotRequired[str]
     metadataForms: NotRequired[list[FormOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AcceptedAssetScopeTypeDef(TypedDict):
-    assetId: str
-    filterIds: ReadOnly[Sequence[str]]
 
 
 class AccountInfoOutputTypeDef(TypedDict):
@@ -943,6 +1060,11 @@ class AccountPoolSummaryTypeDef(TypedDict):
     updatedBy: NotRequired[str]
 
 
+class CustomAccountPoolHandlerTypeDef(TypedDict):
+    lambdaFunctionArn: str
+    lambdaExecutionRoleArn: NotRequired[str]
+
+
 class AccountSourceOutputTypeDef(TypedDict):
     accounts: NotRequired[list[AccountInfoOutputTypeDef]]
     customAccountPoolHandler: NotRequired[CustomAccountPoolHandlerTypeDef]
@@ -953,8 +1075,25 @@ class AccountSourceTypeDef(TypedDict):
     customAccountPoolHandler: NotRequired[CustomAccountPoolHandlerTypeDef]
 
 
+class AwsConsoleLinkParametersTypeDef(TypedDict):
+    uri: NotRequired[str]
+
+
 class ActionParametersTypeDef(TypedDict):
     awsConsoleLink: NotRequired[AwsConsoleLinkParametersTypeDef]
+
+
+class OwnerGroupPropertiesTypeDef(TypedDict):
+    groupIdentifier: str
+
+
+class OwnerUserPropertiesTypeDef(TypedDict):
+    userIdentifier: str
+
+
+class OwnerPropertiesTypeDef(TypedDict):
+    user: NotRequired[OwnerUserPropertiesTypeDef]
+    group: NotRequired[OwnerGroupPropertiesTypeDef]
 
 
 class AddEntityOwnerInputTypeDef(TypedDict):
@@ -967,6 +1106,127 @@ class AddEntityOwnerInputTypeDef(TypedDict):
 
 class AddEntityOwnerOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AddToProjectMemberPoolPolicyGrantDetailTypeDef(TypedDict):
+    includeChildDomainUnits: NotRequired[bool]
+
+
+class CreateAssetTypePolicyGrantDetailTypeDef(TypedDict):
+    includeChildDomainUnits: NotRequired[bool]
+
+
+class CreateDomainUnitPolicyGrantDetailTypeDef(TypedDict):
+    includeChildDomainUnits: NotRequired[bool]
+
+
+class CreateEnvironmentProfilePolicyGrantDetailTypeDef(TypedDict):
+    domainUnitId: NotRequired[str]
+
+
+class CreateFormTypePolicyGrantDetailTypeDef(TypedDict):
+    includeChildDomainUnits: NotRequired[bool]
+
+
+class CreateGlossaryPolicyGrantDetailTypeDef(TypedDict):
+    includeChildDomainUnits: NotRequired[bool]
+
+
+class CreateProjectFromProjectProfilePolicyGrantDetailTypeDef(TypedDict):
+    includeChildDomainUnits: NotRequired[bool]
+    projectProfiles: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CreateProjectPolicyGrantDetailTypeDef(TypedDict):
+    includeChildDomainUnits: NotRequired[bool]
+
+
+class OverrideDomainUnitOwnersPolicyGrantDetailTypeDef(TypedDict):
+    includeChildDomainUnits: NotRequired[bool]
+
+
+class OverrideProjectOwnersPolicyGrantDetailTypeDef(TypedDict):
+    includeChildDomainUnits: NotRequired[bool]
+
+
+class UnitTypeDef(TypedDict):
+    pass
+
+
+class UseAssetTypePolicyGrantDetailTypeDef(TypedDict):
+    domainUnitId: NotRequired[str]
+
+
+class PolicyGrantDetailTypeDef(TypedDict):
+    createDomainUnit: NotRequired[CreateDomainUnitPolicyGrantDetailTypeDef]
+    overrideDomainUnitOwners: NotRequired[
+        OverrideDomainUnitOwnersPolicyGrantDetailTypeDef
+    ]
+    addToProjectMemberPool: NotRequired[AddToProjectMemberPoolPolicyGrantDetailTypeDef]
+    overrideProjectOwners: NotRequired[OverrideProjectOwnersPolicyGrantDetailTypeDef]
+    createGlossary: NotRequired[CreateGlossaryPolicyGrantDetailTypeDef]
+    createFormType: NotRequired[CreateFormTypePolicyGrantDetailTypeDef]
+    createAssetType: NotRequired[CreateAssetTypePolicyGrantDetailTypeDef]
+    createProject: NotRequired[CreateProjectPolicyGrantDetailTypeDef]
+    createEnvironmentProfile: NotRequired[
+        CreateEnvironmentProfilePolicyGrantDetailTypeDef
+    ]
+    delegateCreateEnvironmentProfile: NotRequired[UnitTypeDef]
+    createEnvironment: NotRequired[UnitTypeDef]
+    createEnvironmentFromBlueprint: NotRequired[UnitTypeDef]
+    createProjectFromProjectProfile: NotRequired[
+        ReadOnly[CreateProjectFromProjectProfilePolicyGrantDetailTypeDef]
+    ]
+    useAssetType: NotRequired[UseAssetTypePolicyGrantDetailTypeDef]
+
+
+class AllDomainUnitsGrantFilterTypeDef(TypedDict):
+    pass
+
+
+class DomainUnitGrantFilterTypeDef(TypedDict):
+    allDomainUnitsGrantFilter: NotRequired[AllDomainUnitsGrantFilterTypeDef]
+
+
+class DomainUnitPolicyGrantPrincipalTypeDef(TypedDict):
+    domainUnitDesignation: DomainUnitDesignationType
+    domainUnitIdentifier: NotRequired[str]
+    domainUnitGrantFilter: NotRequired[DomainUnitGrantFilterTypeDef]
+
+
+class GroupPolicyGrantPrincipalTypeDef(TypedDict):
+    groupIdentifier: NotRequired[str]
+
+
+class DomainUnitFilterForProjectTypeDef(TypedDict):
+    domainUnit: str
+    includeChildDomainUnits: NotRequired[bool]
+
+
+class ProjectGrantFilterTypeDef(TypedDict):
+    domainUnitFilter: NotRequired[DomainUnitFilterForProjectTypeDef]
+
+
+class ProjectPolicyGrantPrincipalTypeDef(TypedDict):
+    projectDesignation: ProjectDesignationType
+    projectIdentifier: NotRequired[str]
+    projectGrantFilter: NotRequired[ProjectGrantFilterTypeDef]
+
+
+class AllUsersGrantFilterTypeDef(TypedDict):
+    pass
+
+
+class UserPolicyGrantPrincipalTypeDef(TypedDict):
+    userIdentifier: NotRequired[str]
+    allUsersGrantFilter: NotRequired[AllUsersGrantFilterTypeDef]
+
+
+class PolicyGrantPrincipalTypeDef(TypedDict):
+    user: NotRequired[UserPolicyGrantPrincipalTypeDef]
+    group: NotRequired[GroupPolicyGrantPrincipalTypeDef]
+    project: NotRequired[ProjectPolicyGrantPrincipalTypeDef]
+    domainUnit: NotRequired[DomainUnitPolicyGrantPrincipalTypeDef]
 
 
 class AddPolicyGrantInputTypeDef(TypedDict):
@@ -982,10 +1242,6 @@ class AddPolicyGrantInputTypeDef(TypedDict):
 class AddPolicyGrantOutputTypeDef(TypedDict):
     grantId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AddToProjectMemberPoolPolicyGrantDetailTypeDef(TypedDict):
-    includeChildDomainUnits: NotRequired[bool]
 
 
 class AdditionalAttributesTypeDef(TypedDict):
@@ -1009,14 +1265,6 @@ class AggregationOutputTypeDef(TypedDict):
     items: NotRequired[list[AggregationOutputItemTypeDef]]
 
 
-class AllDomainUnitsGrantFilterTypeDef(TypedDict):
-    pass
-
-
-class AllUsersGrantFilterTypeDef(TypedDict):
-    pass
-
-
 class AmazonQPropertiesInputTypeDef(TypedDict):
     isEnabled: bool
     profileArn: NotRequired[str]
@@ -1035,9 +1283,153 @@ class AmazonQPropertiesPatchTypeDef(TypedDict):
     authMode: NotRequired[str]
 
 
+class ColumnFilterConfigurationOutputTypeDef(TypedDict):
+    includedColumnNames: NotRequired[list[str]]
+
+
+class EqualToExpressionTypeDef(TypedDict):
+    columnName: str
+    value: str
+
+
+class GreaterThanExpressionTypeDef(TypedDict):
+    columnName: str
+    value: str
+
+
+class GreaterThanOrEqualToExpressionTypeDef(TypedDict):
+    columnName: str
+    value: str
+
+
+class InExpressionOutputTypeDef(TypedDict):
+    columnName: str
+    values: list[str]
+
+
+class IsNotNullExpressionTypeDef(TypedDict):
+    columnName: str
+
+
+class IsNullExpressionTypeDef(TypedDict):
+    columnName: str
+
+
+class LessThanExpressionTypeDef(TypedDict):
+    columnName: str
+    value: str
+
+
+class LessThanOrEqualToExpressionTypeDef(TypedDict):
+    columnName: str
+    value: str
+
+
+class LikeExpressionTypeDef(TypedDict):
+    columnName: str
+    value: str
+
+
+class NotEqualToExpressionTypeDef(TypedDict):
+    columnName: str
+    value: str
+
+
+class NotInExpressionOutputTypeDef(TypedDict):
+    columnName: str
+    values: list[str]
+
+
+class NotLikeExpressionTypeDef(TypedDict):
+    columnName: str
+    value: str
+
+
+RowFilterExpressionOutputTypeDef = TypedDict(
+    "RowFilterExpressionOutputTypeDef",
+    {
+        "equalTo": NotRequired["EqualToExpressionTypeDef"],
+        "notEqualTo": NotRequired["NotEqualToExpressionTypeDef"],
+        "greaterThan": NotRequired["GreaterThanExpressionTypeDef"],
+        "lessThan": NotRequired["LessThanExpressionTypeDef"],
+        "greaterThanOrEqualTo": NotRequired["GreaterThanOrEqualToExpressionTypeDef"],
+        "lessThanOrEqualTo": NotRequired["LessThanOrEqualToExpressionTypeDef"],
+        "isNull": NotRequired["IsNullExpressionTypeDef"],
+        "isNotNull": NotRequired["IsNotNullExpressionTypeDef"],
+        "in": NotRequired["InExpressionOutputTypeDef"],
+        "notIn": NotRequired["NotInExpressionOutputTypeDef"],
+        "like": NotRequired["LikeExpressionTypeDef"],
+        "notLike": NotRequired["NotLikeExpressionTypeDef"],
+    },
+)
+
+
+RowFilterOutputTypeDef = TypedDict(
+    "RowFilterOutputTypeDef",
+    {
+        "expression": NotRequired["RowFilterExpressionOutputTypeDef"],
+        "and": NotRequired[list["RowFilterOutputTypeDef"]],
+        "or": NotRequired[list["RowFilterOutputTypeDef"]],
+    },
+)
+
+
+class RowFilterConfigurationOutputTypeDef(TypedDict):
+    rowFilter: RowFilterOutputTypeDef
+    sensitive: NotRequired[bool]
+
+
 class AssetFilterConfigurationOutputTypeDef(TypedDict):
     columnConfiguration: NotRequired[ColumnFilterConfigurationOutputTypeDef]
     rowConfiguration: NotRequired[RowFilterConfigurationOutputTypeDef]
+
+
+class ColumnFilterConfigurationTypeDef(TypedDict):
+    includedColumnNames: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class InExpressionTypeDef(TypedDict):
+    columnName: str
+    values: ReadOnly[Sequence[str]]
+
+
+class NotInExpressionTypeDef(TypedDict):
+    columnName: str
+    values: ReadOnly[Sequence[str]]
+
+
+RowFilterExpressionTypeDef = TypedDict(
+    "RowFilterExpressionTypeDef",
+    {
+        "equalTo": NotRequired["EqualToExpressionTypeDef"],
+        "notEqualTo": NotRequired["NotEqualToExpressionTypeDef"],
+        "greaterThan": NotRequired["GreaterThanExpressionTypeDef"],
+        "lessThan": NotRequired["LessThanExpressionTypeDef"],
+        "greaterThanOrEqualTo": NotRequired["GreaterThanOrEqualToExpressionTypeDef"],
+        "lessThanOrEqualTo": NotRequired["LessThanOrEqualToExpressionTypeDef"],
+        "isNull": NotRequired["IsNullExpressionTypeDef"],
+        "isNotNull": NotRequired["IsNotNullExpressionTypeDef"],
+        "in": NotRequired[ReadOnly["InExpressionTypeDef"]],
+        "notIn": NotRequired[ReadOnly["NotInExpressionTypeDef"]],
+        "like": NotRequired["LikeExpressionTypeDef"],
+        "notLike": NotRequired["NotLikeExpressionTypeDef"],
+    },
+)
+
+
+RowFilterTypeDef = TypedDict(
+    "RowFilterTypeDef",
+    {
+        "expression": NotRequired[ReadOnly["RowFilterExpressionTypeDef"]],
+        "and": NotRequired[ReadOnly[Sequence["RowFilterTypeDef"]]],
+        "or": NotRequired[ReadOnly[Sequence["RowFilterTypeDef"]]],
+    },
+)
+
+
+class RowFilterConfigurationTypeDef(TypedDict):
+    rowFilter: ReadOnly[RowFilterTypeDef]
+    sensitive: NotRequired[bool]
 
 
 class AssetFilterConfigurationTypeDef(TypedDict):
@@ -1058,10 +1450,28 @@ class AssetFilterSummaryTypeDef(TypedDict):
     errorMessage: NotRequired[str]
 
 
-class AssetInDataProductListingItemTypeDef(TypedDict):
-    entityId: NotRequired[str]
-    entityRevision: NotRequired[str]
-    entityType: NotRequired[str]
+class MatchOffsetTypeDef(TypedDict):
+    startOffset: NotRequired[int]
+    endOffset: NotRequired[int]
+
+
+class TextMatchItemTypeDef(TypedDict):
+    attribute: NotRequired[str]
+    text: NotRequired[str]
+    matchOffsets: NotRequired[list[MatchOffsetTypeDef]]
+
+
+class MatchRationaleItemTypeDef(TypedDict):
+    textMatches: NotRequired[list[TextMatchItemTypeDef]]
+
+
+class TimeSeriesDataPointSummaryFormOutputTypeDef(TypedDict):
+    formName: str
+    typeIdentifier: str
+    typeRevision: NotRequired[str]
+    timestamp: datetime
+    contentSummary: NotRequired[str]
+    id: NotRequired[str]
 
 
 class AssetItemAdditionalAttributesTypeDef(TypedDict):
@@ -1135,11 +1545,6 @@ class AssetListingTypeDef(TypedDict):
     owningProjectId: NotRequired[str]
 
 
-class AssetPermissionTypeDef(TypedDict):
-    assetId: str
-    permissions: ReadOnly[PermissionsTypeDef]
-
-
 class AssetRevisionTypeDef(TypedDict):
     domainId: NotRequired[str]
     id: NotRequired[str]
@@ -1148,16 +1553,15 @@ class AssetRevisionTypeDef(TypedDict):
     createdAt: NotRequired[datetime]
 
 
-class AssetScopeTypeDef(TypedDict):
-    assetId: str
-    filterIds: list[str]
-    status: str
-    errorMessage: NotRequired[str]
-
-
 class AssetTargetNameMapTypeDef(TypedDict):
     assetId: str
     targetName: str
+
+
+class FormEntryOutputTypeDef(TypedDict):
+    typeName: str
+    typeRevision: str
+    required: NotRequired[bool]
 
 
 class AssetTypeItemTypeDef(TypedDict):
@@ -1224,9 +1628,47 @@ class AttributeErrorTypeDef(TypedDict):
     message: str
 
 
+class FormInputTypeDef(TypedDict):
+    formName: str
+    typeIdentifier: NotRequired[str]
+    typeRevision: NotRequired[str]
+    content: NotRequired[str]
+
+
 class AttributeInputTypeDef(TypedDict):
     attributeIdentifier: str
     forms: ReadOnly[Sequence[FormInputTypeDef]]
+
+
+class BasicAuthenticationCredentialsTypeDef(TypedDict):
+    userName: NotRequired[str]
+    password: NotRequired[str]
+
+
+class AuthorizationCodePropertiesTypeDef(TypedDict):
+    authorizationCode: NotRequired[str]
+    redirectUri: NotRequired[str]
+
+
+class GlueOAuth2CredentialsTypeDef(TypedDict):
+    userManagedClientApplicationClientSecret: NotRequired[str]
+    accessToken: NotRequired[str]
+    refreshToken: NotRequired[str]
+    jwtToken: NotRequired[str]
+
+
+class OAuth2ClientApplicationTypeDef(TypedDict):
+    userManagedClientApplicationClientId: NotRequired[str]
+    aWSManagedClientApplicationReference: NotRequired[str]
+
+
+class OAuth2PropertiesTypeDef(TypedDict):
+    oAuth2GrantType: NotRequired[OAuth2GrantTypeType]
+    oAuth2ClientApplication: NotRequired[OAuth2ClientApplicationTypeDef]
+    tokenUrl: NotRequired[str]
+    tokenUrlParametersMap: NotRequired[ReadOnly[Mapping[str, str]]]
+    authorizationCodeProperties: NotRequired[AuthorizationCodePropertiesTypeDef]
+    oAuth2Credentials: NotRequired[GlueOAuth2CredentialsTypeDef]
 
 
 class AuthenticationConfigurationInputTypeDef(TypedDict):
@@ -1243,15 +1685,19 @@ class AuthenticationConfigurationPatchTypeDef(TypedDict):
     basicAuthenticationCredentials: NotRequired[BasicAuthenticationCredentialsTypeDef]
 
 
+class OAuth2PropertiesOutputTypeDef(TypedDict):
+    oAuth2GrantType: NotRequired[OAuth2GrantTypeType]
+    oAuth2ClientApplication: NotRequired[OAuth2ClientApplicationTypeDef]
+    tokenUrl: NotRequired[str]
+    tokenUrlParametersMap: NotRequired[dict[str, str]]
+    authorizationCodeProperties: NotRequired[AuthorizationCodePropertiesTypeDef]
+    oAuth2Credentials: NotRequired[GlueOAuth2CredentialsTypeDef]
+
+
 class AuthenticationConfigurationTypeDef(TypedDict):
     authenticationType: NotRequired[AuthenticationTypeType]
     secretArn: NotRequired[str]
     oAuth2Properties: NotRequired[OAuth2PropertiesOutputTypeDef]
-
-
-class AuthorizationCodePropertiesTypeDef(TypedDict):
-    authorizationCode: NotRequired[str]
-    redirectUri: NotRequired[str]
 
 
 class AwsAccountTypeDef(TypedDict):
@@ -1259,20 +1705,11 @@ class AwsAccountTypeDef(TypedDict):
     awsAccountIdPath: NotRequired[str]
 
 
-class AwsConsoleLinkParametersTypeDef(TypedDict):
-    uri: NotRequired[str]
-
-
 class AwsLocationTypeDef(TypedDict):
     accessRole: NotRequired[str]
     awsAccountId: NotRequired[str]
     awsRegion: NotRequired[str]
     iamConnectionId: NotRequired[str]
-
-
-class BasicAuthenticationCredentialsTypeDef(TypedDict):
-    userName: NotRequired[str]
-    password: NotRequired[str]
 
 
 class BatchGetAttributeOutputTypeDef(TypedDict):
@@ -1353,14 +1790,6 @@ class CloudFormationPropertiesTypeDef(TypedDict):
     templateUrl: str
 
 
-class ColumnFilterConfigurationOutputTypeDef(TypedDict):
-    includedColumnNames: NotRequired[list[str]]
-
-
-class ColumnFilterConfigurationTypeDef(TypedDict):
-    includedColumnNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class ComputeConfigTypeDef(TypedDict):
     instanceType: NotRequired[str]
     environmentVersion: NotRequired[str]
@@ -1394,6 +1823,128 @@ class ConnectionCredentialsTypeDef(TypedDict):
     expiration: NotRequired[datetime]
 
 
+class PhysicalConnectionRequirementsTypeDef(TypedDict):
+    subnetId: NotRequired[str]
+    subnetIdList: NotRequired[ReadOnly[Sequence[str]]]
+    securityGroupIdList: NotRequired[ReadOnly[Sequence[str]]]
+    availabilityZone: NotRequired[str]
+
+
+class GlueConnectionInputTypeDef(TypedDict):
+    connectionProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    physicalConnectionRequirements: NotRequired[
+        ReadOnly[PhysicalConnectionRequirementsTypeDef]
+    ]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    connectionType: NotRequired[GlueConnectionTypeType]
+    matchCriteria: NotRequired[str]
+    validateCredentials: NotRequired[bool]
+    validateForComputeEnvironments: NotRequired[
+        ReadOnly[Sequence[ComputeEnvironmentsType]]
+    ]
+    sparkProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    athenaProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    pythonProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    authenticationConfiguration: NotRequired[
+        ReadOnly[AuthenticationConfigurationInputTypeDef]
+    ]
+
+
+class GluePropertiesInputTypeDef(TypedDict):
+    glueConnectionInput: NotRequired[ReadOnly[GlueConnectionInputTypeDef]]
+
+
+class HyperPodPropertiesInputTypeDef(TypedDict):
+    clusterName: str
+
+
+class IamPropertiesInputTypeDef(TypedDict):
+    glueLineageSyncEnabled: NotRequired[bool]
+
+
+class LakehousePropertiesInputTypeDef(TypedDict):
+    glueLineageSyncEnabled: NotRequired[bool]
+
+
+class MlflowPropertiesInputTypeDef(TypedDict):
+    trackingServerArn: NotRequired[str]
+
+
+class UsernamePasswordTypeDef(TypedDict):
+    password: str
+    username: str
+
+
+class RedshiftCredentialsTypeDef(TypedDict):
+    secretArn: NotRequired[str]
+    usernamePassword: NotRequired[UsernamePasswordTypeDef]
+
+
+class LineageSyncScheduleTypeDef(TypedDict):
+    schedule: NotRequired[str]
+
+
+class RedshiftLineageSyncConfigurationInputTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    schedule: NotRequired[LineageSyncScheduleTypeDef]
+
+
+class RedshiftStoragePropertiesTypeDef(TypedDict):
+    clusterName: NotRequired[str]
+    workgroupName: NotRequired[str]
+
+
+class RedshiftPropertiesInputTypeDef(TypedDict):
+    storage: NotRequired[RedshiftStoragePropertiesTypeDef]
+    databaseName: NotRequired[str]
+    host: NotRequired[str]
+    port: NotRequired[int]
+    credentials: NotRequired[RedshiftCredentialsTypeDef]
+    lineageSync: NotRequired[RedshiftLineageSyncConfigurationInputTypeDef]
+
+
+class S3PropertiesInputTypeDef(TypedDict):
+    s3Uri: str
+    s3AccessGrantLocationId: NotRequired[str]
+    registerS3AccessGrantLocation: NotRequired[bool]
+
+
+class SparkEmrPropertiesInputTypeDef(TypedDict):
+    computeArn: NotRequired[str]
+    instanceProfileArn: NotRequired[str]
+    javaVirtualEnv: NotRequired[str]
+    logUri: NotRequired[str]
+    pythonVirtualEnv: NotRequired[str]
+    runtimeRole: NotRequired[str]
+    trustedCertificatesS3Uri: NotRequired[str]
+    managedEndpointArn: NotRequired[str]
+
+
+class SparkGlueArgsTypeDef(TypedDict):
+    connection: NotRequired[str]
+
+
+class SparkGluePropertiesInputTypeDef(TypedDict):
+    additionalArgs: NotRequired[SparkGlueArgsTypeDef]
+    glueConnectionName: NotRequired[str]
+    glueConnectionNames: NotRequired[ReadOnly[Sequence[str]]]
+    glueVersion: NotRequired[str]
+    idleTimeout: NotRequired[int]
+    javaVirtualEnv: NotRequired[str]
+    numberOfWorkers: NotRequired[int]
+    pythonVirtualEnv: NotRequired[str]
+    workerType: NotRequired[str]
+
+
+class WorkflowsMwaaPropertiesInputTypeDef(TypedDict):
+    mwaaEnvironmentName: NotRequired[str]
+
+
+class WorkflowsServerlessPropertiesInputTypeDef(TypedDict):
+    pass
+
+
 class ConnectionPropertiesInputTypeDef(TypedDict):
     athenaProperties: NotRequired[AthenaPropertiesInputTypeDef]
     glueProperties: NotRequired[ReadOnly[GluePropertiesInputTypeDef]]
@@ -1410,6 +1961,98 @@ class ConnectionPropertiesInputTypeDef(TypedDict):
         WorkflowsServerlessPropertiesInputTypeDef
     ]
     lakehouseProperties: NotRequired[LakehousePropertiesInputTypeDef]
+
+
+class GluePropertiesOutputTypeDef(TypedDict):
+    status: NotRequired[ConnectionStatusType]
+    errorMessage: NotRequired[str]
+
+
+class HyperPodPropertiesOutputTypeDef(TypedDict):
+    clusterName: str
+    clusterArn: NotRequired[str]
+    orchestrator: NotRequired[HyperPodOrchestratorType]
+
+
+class IamPropertiesOutputTypeDef(TypedDict):
+    environmentId: NotRequired[str]
+    glueLineageSyncEnabled: NotRequired[bool]
+
+
+class LakehousePropertiesOutputTypeDef(TypedDict):
+    glueLineageSyncEnabled: NotRequired[bool]
+
+
+class MlflowPropertiesOutputTypeDef(TypedDict):
+    trackingServerArn: NotRequired[str]
+
+
+class RedshiftLineageSyncConfigurationOutputTypeDef(TypedDict):
+    lineageJobId: NotRequired[str]
+    enabled: NotRequired[bool]
+    schedule: NotRequired[LineageSyncScheduleTypeDef]
+
+
+class RedshiftPropertiesOutputTypeDef(TypedDict):
+    storage: NotRequired[RedshiftStoragePropertiesTypeDef]
+    credentials: NotRequired[RedshiftCredentialsTypeDef]
+    isProvisionedSecret: NotRequired[bool]
+    jdbcIamUrl: NotRequired[str]
+    jdbcUrl: NotRequired[str]
+    redshiftTempDir: NotRequired[str]
+    lineageSync: NotRequired[RedshiftLineageSyncConfigurationOutputTypeDef]
+    status: NotRequired[ConnectionStatusType]
+    databaseName: NotRequired[str]
+
+
+class S3PropertiesOutputTypeDef(TypedDict):
+    s3Uri: str
+    s3AccessGrantLocationId: NotRequired[str]
+    registerS3AccessGrantLocation: NotRequired[bool]
+    status: NotRequired[ConnectionStatusType]
+    errorMessage: NotRequired[str]
+
+
+class ManagedEndpointCredentialsTypeDef(TypedDict):
+    id: NotRequired[str]
+    token: NotRequired[str]
+
+
+class SparkEmrPropertiesOutputTypeDef(TypedDict):
+    computeArn: NotRequired[str]
+    credentials: NotRequired[UsernamePasswordTypeDef]
+    credentialsExpiration: NotRequired[datetime]
+    governanceType: NotRequired[GovernanceTypeType]
+    instanceProfileArn: NotRequired[str]
+    javaVirtualEnv: NotRequired[str]
+    livyEndpoint: NotRequired[str]
+    logUri: NotRequired[str]
+    pythonVirtualEnv: NotRequired[str]
+    runtimeRole: NotRequired[str]
+    trustedCertificatesS3Uri: NotRequired[str]
+    certificateData: NotRequired[str]
+    managedEndpointArn: NotRequired[str]
+    managedEndpointCredentials: NotRequired[ManagedEndpointCredentialsTypeDef]
+
+
+class SparkGluePropertiesOutputTypeDef(TypedDict):
+    additionalArgs: NotRequired[SparkGlueArgsTypeDef]
+    glueConnectionName: NotRequired[str]
+    glueConnectionNames: NotRequired[list[str]]
+    glueVersion: NotRequired[str]
+    idleTimeout: NotRequired[int]
+    javaVirtualEnv: NotRequired[str]
+    numberOfWorkers: NotRequired[int]
+    pythonVirtualEnv: NotRequired[str]
+    workerType: NotRequired[str]
+
+
+class WorkflowsMwaaPropertiesOutputTypeDef(TypedDict):
+    mwaaEnvironmentName: NotRequired[str]
+
+
+class WorkflowsServerlessPropertiesOutputTypeDef(TypedDict):
+    pass
 
 
 class ConnectionPropertiesOutputTypeDef(TypedDict):
@@ -1430,6 +2073,54 @@ class ConnectionPropertiesOutputTypeDef(TypedDict):
     lakehouseProperties: NotRequired[LakehousePropertiesOutputTypeDef]
 
 
+class GlueConnectionPatchTypeDef(TypedDict):
+    description: NotRequired[str]
+    connectionProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    authenticationConfiguration: NotRequired[AuthenticationConfigurationPatchTypeDef]
+
+
+class GluePropertiesPatchTypeDef(TypedDict):
+    glueConnectionInput: NotRequired[ReadOnly[GlueConnectionPatchTypeDef]]
+
+
+class IamPropertiesPatchTypeDef(TypedDict):
+    glueLineageSyncEnabled: NotRequired[bool]
+
+
+class LakehousePropertiesPatchTypeDef(TypedDict):
+    glueLineageSyncEnabled: NotRequired[bool]
+
+
+class MlflowPropertiesPatchTypeDef(TypedDict):
+    trackingServerArn: NotRequired[str]
+
+
+class RedshiftPropertiesPatchTypeDef(TypedDict):
+    storage: NotRequired[RedshiftStoragePropertiesTypeDef]
+    databaseName: NotRequired[str]
+    host: NotRequired[str]
+    port: NotRequired[int]
+    credentials: NotRequired[RedshiftCredentialsTypeDef]
+    lineageSync: NotRequired[RedshiftLineageSyncConfigurationInputTypeDef]
+
+
+class S3PropertiesPatchTypeDef(TypedDict):
+    s3Uri: str
+    s3AccessGrantLocationId: NotRequired[str]
+    registerS3AccessGrantLocation: NotRequired[bool]
+
+
+class SparkEmrPropertiesPatchTypeDef(TypedDict):
+    computeArn: NotRequired[str]
+    instanceProfileArn: NotRequired[str]
+    javaVirtualEnv: NotRequired[str]
+    logUri: NotRequired[str]
+    pythonVirtualEnv: NotRequired[str]
+    runtimeRole: NotRequired[str]
+    trustedCertificatesS3Uri: NotRequired[str]
+    managedEndpointArn: NotRequired[str]
+
+
 class ConnectionPropertiesPatchTypeDef(TypedDict):
     athenaProperties: NotRequired[AthenaPropertiesPatchTypeDef]
     glueProperties: NotRequired[ReadOnly[GluePropertiesPatchTypeDef]]
@@ -1440,6 +2131,48 @@ class ConnectionPropertiesPatchTypeDef(TypedDict):
     amazonQProperties: NotRequired[AmazonQPropertiesPatchTypeDef]
     mlflowProperties: NotRequired[MlflowPropertiesPatchTypeDef]
     lakehouseProperties: NotRequired[LakehousePropertiesPatchTypeDef]
+
+
+class PhysicalConnectionRequirementsOutputTypeDef(TypedDict):
+    subnetId: NotRequired[str]
+    subnetIdList: NotRequired[list[str]]
+    securityGroupIdList: NotRequired[list[str]]
+    availabilityZone: NotRequired[str]
+
+
+class GlueConnectionTypeDef(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    connectionType: NotRequired[ConnectionTypeType]
+    matchCriteria: NotRequired[list[str]]
+    connectionProperties: NotRequired[dict[str, str]]
+    sparkProperties: NotRequired[dict[str, str]]
+    athenaProperties: NotRequired[dict[str, str]]
+    pythonProperties: NotRequired[dict[str, str]]
+    physicalConnectionRequirements: NotRequired[
+        PhysicalConnectionRequirementsOutputTypeDef
+    ]
+    creationTime: NotRequired[datetime]
+    lastUpdatedTime: NotRequired[datetime]
+    lastUpdatedBy: NotRequired[str]
+    status: NotRequired[ConnectionStatusType]
+    statusReason: NotRequired[str]
+    lastConnectionValidationTime: NotRequired[datetime]
+    authenticationConfiguration: NotRequired[AuthenticationConfigurationTypeDef]
+    connectionSchemaVersion: NotRequired[int]
+    compatibleComputeEnvironments: NotRequired[list[ComputeEnvironmentsType]]
+
+
+class PhysicalEndpointTypeDef(TypedDict):
+    awsLocation: NotRequired[AwsLocationTypeDef]
+    glueConnectionName: NotRequired[str]
+    glueConnectionNames: NotRequired[list[str]]
+    glueConnection: NotRequired[GlueConnectionTypeDef]
+    enableTrustedIdentityPropagation: NotRequired[bool]
+    host: NotRequired[str]
+    port: NotRequired[int]
+    protocol: NotRequired[ProtocolType]
+    stage: NotRequired[str]
 
 
 class ConnectionSummaryTypeDef(TypedDict):
@@ -1501,6 +2234,10 @@ class CreateAssetFilterOutputTypeDef(TypedDict):
     effectiveColumnNames: NotRequired[list[str]]
     effectiveRowFilter: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PredictionConfigurationTypeDef(TypedDict):
+    businessNameGeneration: NotRequired[BusinessNameGenerationConfigurationTypeDef]
 
 
 class CreateAssetInputTypeDef(TypedDict):
@@ -1581,6 +2318,12 @@ class CreateAssetRevisionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FormEntryInputTypeDef(TypedDict):
+    typeIdentifier: str
+    typeRevision: str
+    required: NotRequired[bool]
+
+
 class CreateAssetTypeInputTypeDef(TypedDict):
     domainIdentifier: str
     name: str
@@ -1603,10 +2346,6 @@ class CreateAssetTypeOutputTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
     updatedBy: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateAssetTypePolicyGrantDetailTypeDef(TypedDict):
-    includeChildDomainUnits: NotRequired[bool]
 
 
 class CreateConnectionInputTypeDef(TypedDict):
@@ -1638,6 +2377,13 @@ class CreateConnectionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataProductItemTypeDef(TypedDict):
+    itemType: DataProductItemTypeType
+    identifier: str
+    revision: NotRequired[str]
+    glossaryTerms: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateDataProductInputTypeDef(TypedDict):
     domainIdentifier: str
     name: str
@@ -1647,6 +2393,13 @@ class CreateDataProductInputTypeDef(TypedDict):
     formsInput: NotRequired[ReadOnly[Sequence[FormInputTypeDef]]]
     items: NotRequired[ReadOnly[Sequence[DataProductItemTypeDef]]]
     clientToken: NotRequired[str]
+
+
+class DataProductItemOutputTypeDef(TypedDict):
+    itemType: DataProductItemTypeType
+    identifier: str
+    revision: NotRequired[str]
+    glossaryTerms: NotRequired[list[str]]
 
 
 class CreateDataProductOutputTypeDef(TypedDict):
@@ -1696,6 +2449,75 @@ class CreateDataProductRevisionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FilterExpressionTypeDef(TypedDict):
+    type: FilterExpressionTypeType
+    expression: str
+
+
+class RelationalFilterConfigurationTypeDef(TypedDict):
+    databaseName: str
+    schemaName: NotRequired[str]
+    filterExpressions: NotRequired[ReadOnly[Sequence[FilterExpressionTypeDef]]]
+
+
+class GlueRunConfigurationInputTypeDef(TypedDict):
+    dataAccessRole: NotRequired[str]
+    relationalFilterConfigurations: ReadOnly[
+        Sequence[RelationalFilterConfigurationTypeDef]
+    ]
+    autoImportDataQualityResult: NotRequired[bool]
+    catalogName: NotRequired[str]
+
+
+class RedshiftCredentialConfigurationTypeDef(TypedDict):
+    secretManagerArn: str
+
+
+class RedshiftClusterStorageTypeDef(TypedDict):
+    clusterName: str
+
+
+class RedshiftServerlessStorageTypeDef(TypedDict):
+    workgroupName: str
+
+
+class RedshiftStorageTypeDef(TypedDict):
+    redshiftClusterSource: NotRequired[RedshiftClusterStorageTypeDef]
+    redshiftServerlessSource: NotRequired[RedshiftServerlessStorageTypeDef]
+
+
+class RedshiftRunConfigurationInputTypeDef(TypedDict):
+    dataAccessRole: NotRequired[str]
+    relationalFilterConfigurations: ReadOnly[
+        Sequence[RelationalFilterConfigurationTypeDef]
+    ]
+    redshiftCredentialConfiguration: NotRequired[RedshiftCredentialConfigurationTypeDef]
+    redshiftStorage: NotRequired[RedshiftStorageTypeDef]
+
+
+class SageMakerRunConfigurationInputTypeDef(TypedDict):
+    trackingAssets: ReadOnly[Mapping[str, Sequence[str]]]
+
+
+class DataSourceConfigurationInputTypeDef(TypedDict):
+    glueRunConfiguration: NotRequired[ReadOnly[GlueRunConfigurationInputTypeDef]]
+    redshiftRunConfiguration: NotRequired[
+        ReadOnly[RedshiftRunConfigurationInputTypeDef]
+    ]
+    sageMakerRunConfiguration: NotRequired[
+        ReadOnly[SageMakerRunConfigurationInputTypeDef]
+    ]
+
+
+class RecommendationConfigurationTypeDef(TypedDict):
+    enableBusinessNameGeneration: NotRequired[bool]
+
+
+class ScheduleConfigurationTypeDef(TypedDict):
+    timezone: NotRequired[TimezoneType]
+    schedule: NotRequired[str]
+
+
 class CreateDataSourceInputTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -1711,6 +2533,47 @@ class CreateDataSourceInputTypeDef(TypedDict):
     publishOnImport: NotRequired[bool]
     assetFormsInput: NotRequired[ReadOnly[Sequence[FormInputTypeDef]]]
     clientToken: NotRequired[str]
+
+
+class RelationalFilterConfigurationOutputTypeDef(TypedDict):
+    databaseName: str
+    schemaName: NotRequired[str]
+    filterExpressions: NotRequired[list[FilterExpressionTypeDef]]
+
+
+class GlueRunConfigurationOutputTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    region: NotRequired[str]
+    dataAccessRole: NotRequired[str]
+    relationalFilterConfigurations: list[RelationalFilterConfigurationOutputTypeDef]
+    autoImportDataQualityResult: NotRequired[bool]
+    catalogName: NotRequired[str]
+
+
+class RedshiftRunConfigurationOutputTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    region: NotRequired[str]
+    dataAccessRole: NotRequired[str]
+    relationalFilterConfigurations: list[RelationalFilterConfigurationOutputTypeDef]
+    redshiftCredentialConfiguration: NotRequired[RedshiftCredentialConfigurationTypeDef]
+    redshiftStorage: RedshiftStorageTypeDef
+
+
+class SageMakerRunConfigurationOutputTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    region: NotRequired[str]
+    trackingAssets: dict[str, list[str]]
+
+
+class DataSourceConfigurationOutputTypeDef(TypedDict):
+    glueRunConfiguration: NotRequired[GlueRunConfigurationOutputTypeDef]
+    redshiftRunConfiguration: NotRequired[RedshiftRunConfigurationOutputTypeDef]
+    sageMakerRunConfiguration: NotRequired[SageMakerRunConfigurationOutputTypeDef]
+
+
+class DataSourceErrorMessageTypeDef(TypedDict):
+    errorType: DataSourceErrorTypeType
+    errorDetail: NotRequired[str]
 
 
 class CreateDataSourceOutputTypeDef(TypedDict):
@@ -1736,6 +2599,12 @@ class CreateDataSourceOutputTypeDef(TypedDict):
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SingleSignOnTypeDef(TypedDict):
+    type: NotRequired[AuthTypeType]
+    userAssignment: NotRequired[UserAssignmentType]
+    idcInstanceArn: NotRequired[str]
 
 
 class CreateDomainInputTypeDef(TypedDict):
@@ -1775,6 +2644,19 @@ class CreateDomainUnitInputTypeDef(TypedDict):
     clientToken: NotRequired[str]
 
 
+class DomainUnitGroupPropertiesTypeDef(TypedDict):
+    groupId: NotRequired[str]
+
+
+class DomainUnitUserPropertiesTypeDef(TypedDict):
+    userId: NotRequired[str]
+
+
+class DomainUnitOwnerPropertiesTypeDef(TypedDict):
+    user: NotRequired[DomainUnitUserPropertiesTypeDef]
+    group: NotRequired[DomainUnitGroupPropertiesTypeDef]
+
+
 class CreateDomainUnitOutputTypeDef(TypedDict):
     id: str
     domainId: str
@@ -1786,10 +2668,6 @@ class CreateDomainUnitOutputTypeDef(TypedDict):
     createdAt: NotRequired[datetime]
     createdBy: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDomainUnitPolicyGrantDetailTypeDef(TypedDict):
-    includeChildDomainUnits: NotRequired[bool]
 
 
 class CreateEnvironmentActionInputTypeDef(TypedDict):
@@ -1810,12 +2688,31 @@ class CreateEnvironmentActionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomParameterTypeDef(TypedDict):
+    keyName: str
+    description: NotRequired[str]
+    fieldType: str
+    defaultValue: NotRequired[str]
+    isEditable: NotRequired[bool]
+    isOptional: NotRequired[bool]
+    isUpdateSupported: NotRequired[bool]
+
+
+class ProvisioningPropertiesTypeDef(TypedDict):
+    cloudFormation: NotRequired[CloudFormationPropertiesTypeDef]
+
+
 class CreateEnvironmentBlueprintInputTypeDef(TypedDict):
     domainIdentifier: str
     name: str
     description: NotRequired[str]
     provisioningProperties: ProvisioningPropertiesTypeDef
     userParameters: NotRequired[ReadOnly[Sequence[CustomParameterTypeDef]]]
+
+
+class DeploymentPropertiesTypeDef(TypedDict):
+    startTimeoutMinutes: NotRequired[int]
+    endTimeoutMinutes: NotRequired[int]
 
 
 class CreateEnvironmentBlueprintOutputTypeDef(TypedDict):
@@ -1832,6 +2729,11 @@ class CreateEnvironmentBlueprintOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EnvironmentParameterTypeDef(TypedDict):
+    name: NotRequired[str]
+    value: NotRequired[str]
+
+
 class CreateEnvironmentInputTypeDef(TypedDict):
     projectIdentifier: str
     domainIdentifier: str
@@ -1846,6 +2748,27 @@ class CreateEnvironmentInputTypeDef(TypedDict):
     deploymentOrder: NotRequired[int]
     environmentConfigurationId: NotRequired[str]
     environmentConfigurationName: NotRequired[str]
+
+
+class EnvironmentErrorTypeDef(TypedDict):
+    code: NotRequired[str]
+    message: str
+
+
+class DeploymentTypeDef(TypedDict):
+    deploymentId: NotRequired[str]
+    deploymentType: NotRequired[DeploymentTypeType]
+    deploymentStatus: NotRequired[DeploymentStatusType]
+    failureReason: NotRequired[EnvironmentErrorTypeDef]
+    messages: NotRequired[list[str]]
+    isDeploymentComplete: NotRequired[bool]
+
+
+class ResourceTypeDef(TypedDict):
+    provider: NotRequired[str]
+    name: NotRequired[str]
+    value: str
+    type: str
 
 
 class CreateEnvironmentOutputTypeDef(TypedDict):
@@ -1902,8 +2825,8 @@ class CreateEnvironmentProfileOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateEnvironmentProfilePolicyGrantDetailTypeDef(TypedDict):
-    domainUnitId: NotRequired[str]
+class ModelTypeDef(TypedDict):
+    smithy: NotRequired[str]
 
 
 class CreateFormTypeInputTypeDef(TypedDict):
@@ -1924,10 +2847,6 @@ class CreateFormTypeOutputTypeDef(TypedDict):
     originDomainId: NotRequired[str]
     originProjectId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateFormTypePolicyGrantDetailTypeDef(TypedDict):
-    includeChildDomainUnits: NotRequired[bool]
 
 
 class CreateGlossaryInputTypeDef(TypedDict):
@@ -1951,8 +2870,9 @@ class CreateGlossaryOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateGlossaryPolicyGrantDetailTypeDef(TypedDict):
-    includeChildDomainUnits: NotRequired[bool]
+class TermRelationsTypeDef(TypedDict):
+    isA: NotRequired[ReadOnly[Sequence[str]]]
+    classifies: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateGlossaryTermInputTypeDef(TypedDict):
@@ -1964,6 +2884,11 @@ class CreateGlossaryTermInputTypeDef(TypedDict):
     longDescription: NotRequired[str]
     termRelations: NotRequired[ReadOnly[TermRelationsTypeDef]]
     clientToken: NotRequired[str]
+
+
+class TermRelationsOutputTypeDef(TypedDict):
+    isA: NotRequired[list[str]]
+    classifies: NotRequired[list[str]]
 
 
 class CreateGlossaryTermOutputTypeDef(TypedDict):
@@ -2022,6 +2947,20 @@ class CreateNotebookInputTypeDef(TypedDict):
     clientToken: NotRequired[str]
 
 
+class PackageConfigTypeDef(TypedDict):
+    packageManager: PackageManagerType
+    packageSpecification: NotRequired[str]
+
+
+class EnvironmentConfigTypeDef(TypedDict):
+    imageVersion: NotRequired[str]
+    packageConfig: NotRequired[PackageConfigTypeDef]
+
+
+class NotebookErrorTypeDef(TypedDict):
+    message: str
+
+
 class CreateNotebookOutputTypeDef(TypedDict):
     id: str
     name: str
@@ -2050,9 +2989,27 @@ class CreateProjectFromProjectProfilePolicyGrantDetailOutputTypeDef(TypedDict):
     projectProfiles: NotRequired[list[str]]
 
 
-class CreateProjectFromProjectProfilePolicyGrantDetailTypeDef(TypedDict):
-    includeChildDomainUnits: NotRequired[bool]
-    projectProfiles: NotRequired[ReadOnly[Sequence[str]]]
+class EnvironmentResolvedAccountTypeDef(TypedDict):
+    awsAccountId: str
+    regionName: str
+    sourceAccountPoolId: NotRequired[str]
+
+
+class EnvironmentConfigurationUserParameterTypeDef(TypedDict):
+    environmentId: NotRequired[str]
+    environmentResolvedAccount: NotRequired[EnvironmentResolvedAccountTypeDef]
+    environmentConfigurationName: NotRequired[str]
+    environmentParameters: NotRequired[ReadOnly[Sequence[EnvironmentParameterTypeDef]]]
+
+
+class MemberTypeDef(TypedDict):
+    userIdentifier: NotRequired[str]
+    groupIdentifier: NotRequired[str]
+
+
+class ProjectMembershipAssignmentTypeDef(TypedDict):
+    member: MemberTypeDef
+    designation: UserDesignationType
 
 
 class CreateProjectInputTypeDef(TypedDict):
@@ -2084,6 +3041,29 @@ class CreateProjectMembershipOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EnvironmentConfigurationUserParameterOutputTypeDef(TypedDict):
+    environmentId: NotRequired[str]
+    environmentResolvedAccount: NotRequired[EnvironmentResolvedAccountTypeDef]
+    environmentConfigurationName: NotRequired[str]
+    environmentParameters: NotRequired[list[EnvironmentParameterTypeDef]]
+
+
+class EnvironmentDeploymentDetailsOutputTypeDef(TypedDict):
+    overallDeploymentStatus: NotRequired[OverallDeploymentStatusType]
+    environmentFailureReasons: NotRequired[dict[str, list[EnvironmentErrorTypeDef]]]
+
+
+class ProjectDeletionErrorTypeDef(TypedDict):
+    code: NotRequired[str]
+    message: NotRequired[str]
+
+
+class ResourceTagTypeDef(TypedDict):
+    key: str
+    value: str
+    source: ResourceTagSourceType
+
+
 class CreateProjectOutputTypeDef(TypedDict):
     domainId: str
     id: str
@@ -2106,8 +3086,46 @@ class CreateProjectOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateProjectPolicyGrantDetailTypeDef(TypedDict):
-    includeChildDomainUnits: NotRequired[bool]
+class EnvironmentConfigurationParameterTypeDef(TypedDict):
+    name: NotRequired[str]
+    value: NotRequired[str]
+    isEditable: NotRequired[bool]
+
+
+class EnvironmentConfigurationParametersDetailsTypeDef(TypedDict):
+    ssmPath: NotRequired[str]
+    parameterOverrides: NotRequired[
+        ReadOnly[Sequence[EnvironmentConfigurationParameterTypeDef]]
+    ]
+    resolvedParameters: NotRequired[
+        ReadOnly[Sequence[EnvironmentConfigurationParameterTypeDef]]
+    ]
+
+
+class RegionTypeDef(TypedDict):
+    regionName: NotRequired[str]
+    regionNamePath: NotRequired[str]
+
+
+class EnvironmentConfigurationTypeDef(TypedDict):
+    name: str
+    id: NotRequired[str]
+    environmentBlueprintId: str
+    description: NotRequired[str]
+    deploymentMode: NotRequired[DeploymentModeType]
+    configurationParameters: NotRequired[
+        ReadOnly[EnvironmentConfigurationParametersDetailsTypeDef]
+    ]
+    awsAccount: NotRequired[AwsAccountTypeDef]
+    accountPools: NotRequired[ReadOnly[Sequence[str]]]
+    awsRegion: NotRequired[RegionTypeDef]
+    deploymentOrder: NotRequired[int]
+
+
+class ResourceTagParameterTypeDef(TypedDict):
+    key: str
+    value: str
+    isValueEditable: bool
 
 
 class CreateProjectProfileInputTypeDef(TypedDict):
@@ -2122,6 +3140,27 @@ class CreateProjectProfileInputTypeDef(TypedDict):
         ReadOnly[Sequence[EnvironmentConfigurationTypeDef]]
     ]
     domainUnitIdentifier: NotRequired[str]
+
+
+class EnvironmentConfigurationParametersDetailsOutputTypeDef(TypedDict):
+    ssmPath: NotRequired[str]
+    parameterOverrides: NotRequired[list[EnvironmentConfigurationParameterTypeDef]]
+    resolvedParameters: NotRequired[list[EnvironmentConfigurationParameterTypeDef]]
+
+
+class EnvironmentConfigurationOutputTypeDef(TypedDict):
+    name: str
+    id: NotRequired[str]
+    environmentBlueprintId: str
+    description: NotRequired[str]
+    deploymentMode: NotRequired[DeploymentModeType]
+    configurationParameters: NotRequired[
+        EnvironmentConfigurationParametersDetailsOutputTypeDef
+    ]
+    awsAccount: NotRequired[AwsAccountTypeDef]
+    accountPools: NotRequired[list[str]]
+    awsRegion: NotRequired[RegionTypeDef]
+    deploymentOrder: NotRequired[int]
 
 
 class CreateProjectProfileOutputTypeDef(TypedDict):
@@ -2141,6 +3180,48 @@ class CreateProjectProfileOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GlossaryTermEnforcementDetailTypeDef(TypedDict):
+    requiredGlossaryTermIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MetadataFormReferenceTypeDef(TypedDict):
+    typeIdentifier: str
+    typeRevision: str
+
+
+class MetadataFormEnforcementDetailTypeDef(TypedDict):
+    requiredMetadataForms: NotRequired[ReadOnly[Sequence[MetadataFormReferenceTypeDef]]]
+
+
+class RuleDetailTypeDef(TypedDict):
+    metadataFormEnforcementDetail: NotRequired[
+        ReadOnly[MetadataFormEnforcementDetailTypeDef]
+    ]
+    glossaryTermEnforcementDetail: NotRequired[
+        ReadOnly[GlossaryTermEnforcementDetailTypeDef]
+    ]
+
+
+class ProjectsForRuleTypeDef(TypedDict):
+    selectionMode: RuleScopeSelectionModeType
+    specificProjects: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RuleScopeTypeDef(TypedDict):
+    assetType: NotRequired[ReadOnly[AssetTypesForRuleTypeDef]]
+    dataProduct: NotRequired[bool]
+    project: NotRequired[ReadOnly[ProjectsForRuleTypeDef]]
+
+
+class DomainUnitTargetTypeDef(TypedDict):
+    domainUnitId: str
+    includeChildDomainUnits: NotRequired[bool]
+
+
+class RuleTargetTypeDef(TypedDict):
+    domainUnitTarget: NotRequired[DomainUnitTargetTypeDef]
+
+
 class CreateRuleInputTypeDef(TypedDict):
     domainIdentifier: str
     name: str
@@ -2150,6 +3231,34 @@ class CreateRuleInputTypeDef(TypedDict):
     detail: ReadOnly[RuleDetailTypeDef]
     description: NotRequired[str]
     clientToken: NotRequired[str]
+
+
+class GlossaryTermEnforcementDetailOutputTypeDef(TypedDict):
+    requiredGlossaryTermIds: NotRequired[list[str]]
+
+
+class MetadataFormEnforcementDetailOutputTypeDef(TypedDict):
+    requiredMetadataForms: NotRequired[list[MetadataFormReferenceTypeDef]]
+
+
+class RuleDetailOutputTypeDef(TypedDict):
+    metadataFormEnforcementDetail: NotRequired[
+        MetadataFormEnforcementDetailOutputTypeDef
+    ]
+    glossaryTermEnforcementDetail: NotRequired[
+        GlossaryTermEnforcementDetailOutputTypeDef
+    ]
+
+
+class ProjectsForRuleOutputTypeDef(TypedDict):
+    selectionMode: RuleScopeSelectionModeType
+    specificProjects: NotRequired[list[str]]
+
+
+class RuleScopeOutputTypeDef(TypedDict):
+    assetType: NotRequired[AssetTypesForRuleOutputTypeDef]
+    dataProduct: NotRequired[bool]
+    project: NotRequired[ProjectsForRuleOutputTypeDef]
 
 
 class CreateRuleOutputTypeDef(TypedDict):
@@ -2167,6 +3276,15 @@ class CreateRuleOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListingRevisionInputTypeDef(TypedDict):
+    identifier: str
+    revision: str
+
+
+class GrantedEntityInputTypeDef(TypedDict):
+    listing: NotRequired[ListingRevisionInputTypeDef]
+
+
 class CreateSubscriptionGrantInputTypeDef(TypedDict):
     domainIdentifier: str
     environmentIdentifier: str
@@ -2174,6 +3292,31 @@ class CreateSubscriptionGrantInputTypeDef(TypedDict):
     grantedEntity: GrantedEntityInputTypeDef
     assetTargetNames: NotRequired[ReadOnly[Sequence[AssetTargetNameMapTypeDef]]]
     clientToken: NotRequired[str]
+
+
+class ListingRevisionTypeDef(TypedDict):
+    id: str
+    revision: str
+
+
+class GrantedEntityTypeDef(TypedDict):
+    listing: NotRequired[ListingRevisionTypeDef]
+
+
+class FailureCauseTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class SubscribedAssetTypeDef(TypedDict):
+    assetId: str
+    assetRevision: str
+    status: SubscriptionGrantStatusType
+    targetName: NotRequired[str]
+    failureCause: NotRequired[FailureCauseTypeDef]
+    grantedTimestamp: NotRequired[datetime]
+    failureTimestamp: NotRequired[datetime]
+    assetScope: NotRequired[AssetScopeTypeDef]
+    permissions: NotRequired[PermissionsOutputTypeDef]
 
 
 class CreateSubscriptionGrantOutputTypeDef(TypedDict):
@@ -2190,6 +3333,33 @@ class CreateSubscriptionGrantOutputTypeDef(TypedDict):
     assets: NotRequired[list[SubscribedAssetTypeDef]]
     subscriptionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SubscribedListingInputTypeDef(TypedDict):
+    identifier: str
+
+
+class SubscribedGroupInputTypeDef(TypedDict):
+    identifier: NotRequired[str]
+
+
+class SubscribedIamPrincipalInputTypeDef(TypedDict):
+    identifier: NotRequired[str]
+
+
+class SubscribedProjectInputTypeDef(TypedDict):
+    identifier: NotRequired[str]
+
+
+class SubscribedUserInputTypeDef(TypedDict):
+    identifier: NotRequired[str]
+
+
+class SubscribedPrincipalInputTypeDef(TypedDict):
+    project: NotRequired[SubscribedProjectInputTypeDef]
+    user: NotRequired[SubscribedUserInputTypeDef]
+    group: NotRequired[SubscribedGroupInputTypeDef]
+    iam: NotRequired[SubscribedIamPrincipalInputTypeDef]
 
 
 class CreateSubscriptionRequestInputTypeDef(TypedDict):
@@ -2219,6 +3389,11 @@ class CreateSubscriptionRequestOutputTypeDef(TypedDict):
     existingSubscriptionId: NotRequired[str]
     metadataForms: NotRequired[list[FormOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SubscriptionTargetFormTypeDef(TypedDict):
+    formName: str
+    content: str
 
 
 class CreateSubscriptionTargetInputTypeDef(TypedDict):
@@ -2272,42 +3447,19 @@ class CreateUserProfileOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CustomAccountPoolHandlerTypeDef(TypedDict):
-    lambdaFunctionArn: str
-    lambdaExecutionRoleArn: NotRequired[str]
-
-
-class CustomParameterTypeDef(TypedDict):
-    keyName: str
-    description: NotRequired[str]
-    fieldType: str
-    defaultValue: NotRequired[str]
-    isEditable: NotRequired[bool]
-    isOptional: NotRequired[bool]
-    isUpdateSupported: NotRequired[bool]
-
-
 class DataProductItemAdditionalAttributesTypeDef(TypedDict):
     matchRationale: NotRequired[list[MatchRationaleItemTypeDef]]
-
-
-class DataProductItemOutputTypeDef(TypedDict):
-    itemType: DataProductItemTypeType
-    identifier: str
-    revision: NotRequired[str]
-    glossaryTerms: NotRequired[list[str]]
-
-
-class DataProductItemTypeDef(TypedDict):
-    itemType: DataProductItemTypeType
-    identifier: str
-    revision: NotRequired[str]
-    glossaryTerms: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DataProductListingItemAdditionalAttributesTypeDef(TypedDict):
     forms: NotRequired[str]
     matchRationale: NotRequired[list[MatchRationaleItemTypeDef]]
+
+
+class ListingSummaryItemTypeDef(TypedDict):
+    listingId: NotRequired[str]
+    listingRevision: NotRequired[str]
+    glossaryTerms: NotRequired[list[DetailedGlossaryTermTypeDef]]
 
 
 class DataProductListingItemTypeDef(TypedDict):
@@ -2324,6 +3476,12 @@ class DataProductListingItemTypeDef(TypedDict):
     owningProjectId: NotRequired[str]
     additionalAttributes: NotRequired[DataProductListingItemAdditionalAttributesTypeDef]
     items: NotRequired[list[ListingSummaryItemTypeDef]]
+
+
+class ListingSummaryTypeDef(TypedDict):
+    listingId: NotRequired[str]
+    listingRevision: NotRequired[str]
+    glossaryTerms: NotRequired[list[DetailedGlossaryTermTypeDef]]
 
 
 class DataProductListingTypeDef(TypedDict):
@@ -2358,25 +3516,10 @@ class DataProductRevisionTypeDef(TypedDict):
     createdBy: NotRequired[str]
 
 
-class DataSourceConfigurationInputTypeDef(TypedDict):
-    glueRunConfiguration: NotRequired[ReadOnly[GlueRunConfigurationInputTypeDef]]
-    redshiftRunConfiguration: NotRequired[
-        ReadOnly[RedshiftRunConfigurationInputTypeDef]
-    ]
-    sageMakerRunConfiguration: NotRequired[
-        ReadOnly[SageMakerRunConfigurationInputTypeDef]
-    ]
-
-
-class DataSourceConfigurationOutputTypeDef(TypedDict):
-    glueRunConfiguration: NotRequired[GlueRunConfigurationOutputTypeDef]
-    redshiftRunConfiguration: NotRequired[RedshiftRunConfigurationOutputTypeDef]
-    sageMakerRunConfiguration: NotRequired[SageMakerRunConfigurationOutputTypeDef]
-
-
-class DataSourceErrorMessageTypeDef(TypedDict):
-    errorType: DataSourceErrorTypeType
-    errorDetail: NotRequired[str]
+class LineageInfoTypeDef(TypedDict):
+    eventId: NotRequired[str]
+    eventStatus: NotRequired[LineageEventProcessingStatusType]
+    errorMessage: NotRequired[str]
 
 
 class DataSourceRunActivityTypeDef(TypedDict):
@@ -2395,6 +3538,14 @@ class DataSourceRunActivityTypeDef(TypedDict):
 
 class DataSourceRunLineageSummaryTypeDef(TypedDict):
     importStatus: NotRequired[LineageImportStatusType]
+
+
+class RunStatisticsForAssetsTypeDef(TypedDict):
+    added: NotRequired[int]
+    updated: NotRequired[int]
+    unchanged: NotRequired[int]
+    skipped: NotRequired[int]
+    failed: NotRequired[int]
 
 
 class DataSourceRunSummaryTypeDef(TypedDict):
@@ -2496,6 +3647,26 @@ class DeleteDataSourceInputTypeDef(TypedDict):
     identifier: str
     clientToken: NotRequired[str]
     retainPermissionsOnRevokeFailure: NotRequired[bool]
+
+
+class SelfGrantStatusDetailTypeDef(TypedDict):
+    databaseName: str
+    schemaName: NotRequired[str]
+    status: SelfGrantStatusType
+    failureCause: NotRequired[str]
+
+
+class GlueSelfGrantStatusOutputTypeDef(TypedDict):
+    selfGrantStatusDetails: list[SelfGrantStatusDetailTypeDef]
+
+
+class RedshiftSelfGrantStatusOutputTypeDef(TypedDict):
+    selfGrantStatusDetails: list[SelfGrantStatusDetailTypeDef]
+
+
+class SelfGrantStatusOutputTypeDef(TypedDict):
+    glueSelfGrantStatus: NotRequired[GlueSelfGrantStatusOutputTypeDef]
+    redshiftSelfGrantStatus: NotRequired[RedshiftSelfGrantStatusOutputTypeDef]
 
 
 class DeleteDataSourceOutputTypeDef(TypedDict):
@@ -2701,25 +3872,6 @@ class DeleteTimeSeriesDataPointsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeploymentPropertiesTypeDef(TypedDict):
-    startTimeoutMinutes: NotRequired[int]
-    endTimeoutMinutes: NotRequired[int]
-
-
-class DeploymentTypeDef(TypedDict):
-    deploymentId: NotRequired[str]
-    deploymentType: NotRequired[DeploymentTypeType]
-    deploymentStatus: NotRequired[DeploymentStatusType]
-    failureReason: NotRequired[EnvironmentErrorTypeDef]
-    messages: NotRequired[list[str]]
-    isDeploymentComplete: NotRequired[bool]
-
-
-class DetailedGlossaryTermTypeDef(TypedDict):
-    name: NotRequired[str]
-    shortDescription: NotRequired[str]
-
-
 class DisassociateEnvironmentRoleInputTypeDef(TypedDict):
     domainIdentifier: str
     environmentIdentifier: str
@@ -2754,47 +3906,31 @@ class DomainSummaryTypeDef(TypedDict):
     domainVersion: NotRequired[DomainVersionType]
 
 
-class DomainUnitFilterForProjectTypeDef(TypedDict):
-    domainUnit: str
-    includeChildDomainUnits: NotRequired[bool]
-
-
-class DomainUnitGrantFilterTypeDef(TypedDict):
-    allDomainUnitsGrantFilter: NotRequired[AllDomainUnitsGrantFilterTypeDef]
-
-
-class DomainUnitGroupPropertiesTypeDef(TypedDict):
-    groupId: NotRequired[str]
-
-
-class DomainUnitOwnerPropertiesTypeDef(TypedDict):
-    user: NotRequired[DomainUnitUserPropertiesTypeDef]
-    group: NotRequired[DomainUnitGroupPropertiesTypeDef]
-
-
-class DomainUnitPolicyGrantPrincipalTypeDef(TypedDict):
-    domainUnitDesignation: DomainUnitDesignationType
-    domainUnitIdentifier: NotRequired[str]
-    domainUnitGrantFilter: NotRequired[DomainUnitGrantFilterTypeDef]
-
-
 class DomainUnitSummaryTypeDef(TypedDict):
     name: str
     id: str
 
 
-class DomainUnitTargetTypeDef(TypedDict):
-    domainUnitId: str
-    includeChildDomainUnits: NotRequired[bool]
-
-
-class DomainUnitUserPropertiesTypeDef(TypedDict):
-    userId: NotRequired[str]
-
-
 class EncryptionConfigurationTypeDef(TypedDict):
     kmsKeyArn: NotRequired[str]
     sseAlgorithm: NotRequired[str]
+
+
+class FilterTypeDef(TypedDict):
+    attribute: str
+    value: NotRequired[str]
+    intValue: NotRequired[int]
+    operator: NotRequired[FilterOperatorType]
+
+
+FilterClauseTypeDef = TypedDict(
+    "FilterClauseTypeDef",
+    {
+        "filter": NotRequired["FilterTypeDef"],
+        "and": NotRequired[ReadOnly[Sequence["FilterClauseTypeDef"]]],
+        "or": NotRequired[ReadOnly[Sequence["FilterClauseTypeDef"]]],
+    },
+)
 
 
 class EntityPatternTypeDef(TypedDict):
@@ -2810,6 +3946,15 @@ class EnvironmentActionSummaryTypeDef(TypedDict):
     name: str
     parameters: ActionParametersTypeDef
     description: NotRequired[str]
+
+
+class LakeFormationConfigurationOutputTypeDef(TypedDict):
+    locationRegistrationRole: NotRequired[str]
+    locationRegistrationExcludeS3Locations: NotRequired[list[str]]
+
+
+class ProvisioningConfigurationOutputTypeDef(TypedDict):
+    lakeFormationConfiguration: NotRequired[LakeFormationConfigurationOutputTypeDef]
 
 
 class EnvironmentBlueprintConfigurationItemTypeDef(TypedDict):
@@ -2837,97 +3982,11 @@ class EnvironmentBlueprintSummaryTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
 
 
-class EnvironmentConfigTypeDef(TypedDict):
-    imageVersion: NotRequired[str]
-    packageConfig: NotRequired[PackageConfigTypeDef]
-
-
-class EnvironmentConfigurationOutputTypeDef(TypedDict):
-    name: str
-    id: NotRequired[str]
-    environmentBlueprintId: str
-    description: NotRequired[str]
-    deploymentMode: NotRequired[DeploymentModeType]
-    configurationParameters: NotRequired[
-        EnvironmentConfigurationParametersDetailsOutputTypeDef
-    ]
-    awsAccount: NotRequired[AwsAccountTypeDef]
-    accountPools: NotRequired[list[str]]
-    awsRegion: NotRequired[RegionTypeDef]
-    deploymentOrder: NotRequired[int]
-
-
-class EnvironmentConfigurationParameterTypeDef(TypedDict):
-    name: NotRequired[str]
-    value: NotRequired[str]
-    isEditable: NotRequired[bool]
-
-
-class EnvironmentConfigurationParametersDetailsOutputTypeDef(TypedDict):
-    ssmPath: NotRequired[str]
-    parameterOverrides: NotRequired[list[EnvironmentConfigurationParameterTypeDef]]
-    resolvedParameters: NotRequired[list[EnvironmentConfigurationParameterTypeDef]]
-
-
-class EnvironmentConfigurationParametersDetailsTypeDef(TypedDict):
-    ssmPath: NotRequired[str]
-    parameterOverrides: NotRequired[
-        ReadOnly[Sequence[EnvironmentConfigurationParameterTypeDef]]
-    ]
-    resolvedParameters: NotRequired[
-        ReadOnly[Sequence[EnvironmentConfigurationParameterTypeDef]]
-    ]
-
-
-class EnvironmentConfigurationTypeDef(TypedDict):
-    name: str
-    id: NotRequired[str]
-    environmentBlueprintId: str
-    description: NotRequired[str]
-    deploymentMode: NotRequired[DeploymentModeType]
-    configurationParameters: NotRequired[
-        ReadOnly[EnvironmentConfigurationParametersDetailsTypeDef]
-    ]
-    awsAccount: NotRequired[AwsAccountTypeDef]
-    accountPools: NotRequired[ReadOnly[Sequence[str]]]
-    awsRegion: NotRequired[RegionTypeDef]
-    deploymentOrder: NotRequired[int]
-
-
-class EnvironmentConfigurationUserParameterOutputTypeDef(TypedDict):
-    environmentId: NotRequired[str]
-    environmentResolvedAccount: NotRequired[EnvironmentResolvedAccountTypeDef]
-    environmentConfigurationName: NotRequired[str]
-    environmentParameters: NotRequired[list[EnvironmentParameterTypeDef]]
-
-
-class EnvironmentConfigurationUserParameterTypeDef(TypedDict):
-    environmentId: NotRequired[str]
-    environmentResolvedAccount: NotRequired[EnvironmentResolvedAccountTypeDef]
-    environmentConfigurationName: NotRequired[str]
-    environmentParameters: NotRequired[ReadOnly[Sequence[EnvironmentParameterTypeDef]]]
-
-
-class EnvironmentDeploymentDetailsOutputTypeDef(TypedDict):
-    overallDeploymentStatus: NotRequired[OverallDeploymentStatusType]
-    environmentFailureReasons: NotRequired[dict[str, list[EnvironmentErrorTypeDef]]]
-
-
 class EnvironmentDeploymentDetailsTypeDef(TypedDict):
     overallDeploymentStatus: NotRequired[OverallDeploymentStatusType]
     environmentFailureReasons: NotRequired[
         ReadOnly[Mapping[str, Sequence[EnvironmentErrorTypeDef]]]
     ]
-
-
-class EnvironmentErrorTypeDef(TypedDict):
-    code: NotRequired[str]
-    message: str
-
-
-class EnvironmentParameterTypeDef(TypedDict):
-    name: NotRequired[str]
-    value: NotRequired[str]
 
 
 class EnvironmentProfileSummaryTypeDef(TypedDict):
@@ -2942,12 +4001,6 @@ class EnvironmentProfileSummaryTypeDef(TypedDict):
     description: NotRequired[str]
     environmentBlueprintId: str
     projectId: NotRequired[str]
-
-
-class EnvironmentResolvedAccountTypeDef(TypedDict):
-    awsAccountId: str
-    regionName: str
-    sourceAccountPoolId: NotRequired[str]
 
 
 class EnvironmentSummaryTypeDef(TypedDict):
@@ -2968,65 +4021,26 @@ class EnvironmentSummaryTypeDef(TypedDict):
     environmentConfigurationName: NotRequired[str]
 
 
-class EqualToExpressionTypeDef(TypedDict):
-    columnName: str
-    value: str
+class NameIdentifierTypeDef(TypedDict):
+    name: NotRequired[str]
+    namespace: NotRequired[str]
+
+
+class OpenLineageRunEventSummaryTypeDef(TypedDict):
+    eventType: NotRequired[OpenLineageRunStateType]
+    runId: NotRequired[str]
+    job: NotRequired[NameIdentifierTypeDef]
+    inputs: NotRequired[list[NameIdentifierTypeDef]]
+    outputs: NotRequired[list[NameIdentifierTypeDef]]
 
 
 class EventSummaryTypeDef(TypedDict):
     openLineageRunEventSummary: NotRequired[OpenLineageRunEventSummaryTypeDef]
 
 
-class FailureCauseTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-FilterClauseTypeDef = TypedDict(
-    "FilterClauseTypeDef",
-    {
-        "filter": NotRequired["FilterTypeDef"],
-        "and": NotRequired[ReadOnly[Sequence["FilterClauseTypeDef"]]],
-        "or": NotRequired[ReadOnly[Sequence["FilterClauseTypeDef"]]],
-    },
-)
-
-
-class FilterExpressionTypeDef(TypedDict):
-    type: FilterExpressionTypeType
-    expression: str
-
-
-class FilterTypeDef(TypedDict):
-    attribute: str
-    value: NotRequired[str]
-    intValue: NotRequired[int]
-    operator: NotRequired[FilterOperatorType]
-
-
-class FormEntryInputTypeDef(TypedDict):
-    typeIdentifier: str
-    typeRevision: str
-    required: NotRequired[bool]
-
-
-class FormEntryOutputTypeDef(TypedDict):
-    typeName: str
-    typeRevision: str
-    required: NotRequired[bool]
-
-
-class FormInputTypeDef(TypedDict):
-    formName: str
-    typeIdentifier: NotRequired[str]
-    typeRevision: NotRequired[str]
-    content: NotRequired[str]
-
-
-class FormOutputTypeDef(TypedDict):
-    formName: str
-    typeName: NotRequired[str]
-    typeRevision: NotRequired[str]
-    content: NotRequired[str]
+class ImportTypeDef(TypedDict):
+    name: str
+    revision: str
 
 
 class FormTypeDataTypeDef(TypedDict):
@@ -3513,6 +4527,26 @@ class GetJobRunInputTypeDef(TypedDict):
     identifier: str
 
 
+class LineageSqlQueryRunDetailsTypeDef(TypedDict):
+    queryStartTime: NotRequired[datetime]
+    queryEndTime: NotRequired[datetime]
+    totalQueriesProcessed: NotRequired[int]
+    numQueriesFailed: NotRequired[int]
+    errorMessages: NotRequired[list[str]]
+
+
+class LineageRunDetailsTypeDef(TypedDict):
+    sqlQueryRunDetails: NotRequired[LineageSqlQueryRunDetailsTypeDef]
+
+
+class JobRunDetailsTypeDef(TypedDict):
+    lineageRunDetails: NotRequired[LineageRunDetailsTypeDef]
+
+
+class JobRunErrorTypeDef(TypedDict):
+    message: str
+
+
 class GetJobRunOutputTypeDef(TypedDict):
     domainId: NotRequired[str]
     id: NotRequired[str]
@@ -3551,6 +4585,11 @@ class GetLineageNodeInputTypeDef(TypedDict):
     eventTimestamp: NotRequired[ReadOnly[datetime | str]]
 
 
+class LineageNodeReferenceTypeDef(TypedDict):
+    id: NotRequired[str]
+    eventTimestamp: NotRequired[datetime]
+
+
 class GetLineageNodeOutputTypeDef(TypedDict):
     domainId: str
     name: NotRequired[str]
@@ -3576,6 +4615,11 @@ class GetListingInputTypeDef(TypedDict):
     listingRevision: NotRequired[str]
 
 
+class ListingItemTypeDef(TypedDict):
+    assetListing: NotRequired[AssetListingTypeDef]
+    dataProductListing: NotRequired[DataProductListingTypeDef]
+
+
 class GetListingOutputTypeDef(TypedDict):
     domainId: str
     id: str
@@ -3597,6 +4641,18 @@ class GetMetadataGenerationRunInputTypeDef(TypedDict):
     type: NotRequired[MetadataGenerationRunTypeType]
 
 
+class MetadataGenerationRunTargetTypeDef(TypedDict):
+    type: MetadataGenerationTargetTypeType
+    identifier: str
+    revision: NotRequired[str]
+
+
+class MetadataGenerationRunTypeStatTypeDef(TypedDict):
+    type: MetadataGenerationRunTypeType
+    status: MetadataGenerationRunStatusType
+    errorMessage: NotRequired[str]
+
+
 class GetMetadataGenerationRunOutputTypeDef(TypedDict):
     domainId: str
     id: str
@@ -3614,6 +4670,18 @@ class GetMetadataGenerationRunOutputTypeDef(TypedDict):
 class GetNotebookExportInputTypeDef(TypedDict):
     domainIdentifier: str
     identifier: str
+
+
+class NotebookExportErrorTypeDef(TypedDict):
+    message: str
+
+
+class S3DestinationTypeDef(TypedDict):
+    uri: NotRequired[str]
+
+
+class OutputLocationTypeDef(TypedDict):
+    s3: NotRequired[S3DestinationTypeDef]
 
 
 class GetNotebookExportOutputTypeDef(TypedDict):
@@ -3662,6 +4730,31 @@ class GetNotebookOutputTypeDef(TypedDict):
 class GetNotebookRunInputTypeDef(TypedDict):
     domainIdentifier: str
     identifier: str
+
+
+class NetworkConfigOutputTypeDef(TypedDict):
+    networkAccessType: NetworkAccessTypeType
+    vpcId: NotRequired[str]
+    subnetIds: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
+
+
+class NotebookRunErrorTypeDef(TypedDict):
+    message: str
+
+
+class StorageConfigTypeDef(TypedDict):
+    projectS3Path: NotRequired[str]
+    kmsKeyArn: NotRequired[str]
+
+
+class TimeoutConfigTypeDef(TypedDict):
+    runTimeoutInMinutes: NotRequired[int]
+
+
+class TriggerSourceTypeDef(TypedDict):
+    type: NotRequired[TriggerSourceTypeType]
+    name: NotRequired[str]
 
 
 class GetNotebookRunOutputTypeDef(TypedDict):
@@ -3861,6 +4954,15 @@ class GetTimeSeriesDataPointInputTypeDef(TypedDict):
     formName: str
 
 
+class TimeSeriesDataPointFormOutputTypeDef(TypedDict):
+    formName: str
+    typeIdentifier: str
+    typeRevision: NotRequired[str]
+    timestamp: datetime
+    content: NotRequired[str]
+    id: NotRequired[str]
+
+
 class GetTimeSeriesDataPointOutputTypeDef(TypedDict):
     domainId: NotRequired[str]
     entityId: NotRequired[str]
@@ -3905,14 +5007,6 @@ class GlossaryItemTypeDef(TypedDict):
     additionalAttributes: NotRequired[GlossaryItemAdditionalAttributesTypeDef]
 
 
-class GlossaryTermEnforcementDetailOutputTypeDef(TypedDict):
-    requiredGlossaryTermIds: NotRequired[list[str]]
-
-
-class GlossaryTermEnforcementDetailTypeDef(TypedDict):
-    requiredGlossaryTermIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class GlossaryTermItemAdditionalAttributesTypeDef(TypedDict):
     matchRationale: NotRequired[list[MatchRationaleItemTypeDef]]
 
@@ -3934,122 +5028,8 @@ class GlossaryTermItemTypeDef(TypedDict):
     additionalAttributes: NotRequired[GlossaryTermItemAdditionalAttributesTypeDef]
 
 
-class GlueConnectionInputTypeDef(TypedDict):
-    connectionProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-    physicalConnectionRequirements: NotRequired[
-        ReadOnly[PhysicalConnectionRequirementsTypeDef]
-    ]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    connectionType: NotRequired[GlueConnectionTypeType]
-    matchCriteria: NotRequired[str]
-    validateCredentials: NotRequired[bool]
-    validateForComputeEnvironments: NotRequired[
-        ReadOnly[Sequence[ComputeEnvironmentsType]]
-    ]
-    sparkProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-    athenaProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-    pythonProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-    authenticationConfiguration: NotRequired[
-        ReadOnly[AuthenticationConfigurationInputTypeDef]
-    ]
-
-
-class GlueConnectionPatchTypeDef(TypedDict):
-    description: NotRequired[str]
-    connectionProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-    authenticationConfiguration: NotRequired[AuthenticationConfigurationPatchTypeDef]
-
-
-class GlueConnectionTypeDef(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    connectionType: NotRequired[ConnectionTypeType]
-    matchCriteria: NotRequired[list[str]]
-    connectionProperties: NotRequired[dict[str, str]]
-    sparkProperties: NotRequired[dict[str, str]]
-    athenaProperties: NotRequired[dict[str, str]]
-    pythonProperties: NotRequired[dict[str, str]]
-    physicalConnectionRequirements: NotRequired[
-        PhysicalConnectionRequirementsOutputTypeDef
-    ]
-    creationTime: NotRequired[datetime]
-    lastUpdatedTime: NotRequired[datetime]
-    lastUpdatedBy: NotRequired[str]
-    status: NotRequired[ConnectionStatusType]
-    statusReason: NotRequired[str]
-    lastConnectionValidationTime: NotRequired[datetime]
-    authenticationConfiguration: NotRequired[AuthenticationConfigurationTypeDef]
-    connectionSchemaVersion: NotRequired[int]
-    compatibleComputeEnvironments: NotRequired[list[ComputeEnvironmentsType]]
-
-
-class GlueOAuth2CredentialsTypeDef(TypedDict):
-    userManagedClientApplicationClientSecret: NotRequired[str]
-    accessToken: NotRequired[str]
-    refreshToken: NotRequired[str]
-    jwtToken: NotRequired[str]
-
-
-class GluePropertiesInputTypeDef(TypedDict):
-    glueConnectionInput: NotRequired[ReadOnly[GlueConnectionInputTypeDef]]
-
-
-class GluePropertiesOutputTypeDef(TypedDict):
-    status: NotRequired[ConnectionStatusType]
-    errorMessage: NotRequired[str]
-
-
-class GluePropertiesPatchTypeDef(TypedDict):
-    glueConnectionInput: NotRequired[ReadOnly[GlueConnectionPatchTypeDef]]
-
-
-class GlueRunConfigurationInputTypeDef(TypedDict):
-    dataAccessRole: NotRequired[str]
-    relationalFilterConfigurations: ReadOnly[
-        Sequence[RelationalFilterConfigurationTypeDef]
-    ]
-    autoImportDataQualityResult: NotRequired[bool]
-    catalogName: NotRequired[str]
-
-
-class GlueRunConfigurationOutputTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    region: NotRequired[str]
-    dataAccessRole: NotRequired[str]
-    relationalFilterConfigurations: list[RelationalFilterConfigurationOutputTypeDef]
-    autoImportDataQualityResult: NotRequired[bool]
-    catalogName: NotRequired[str]
-
-
-class GlueSelfGrantStatusOutputTypeDef(TypedDict):
-    selfGrantStatusDetails: list[SelfGrantStatusDetailTypeDef]
-
-
-class GrantedEntityInputTypeDef(TypedDict):
-    listing: NotRequired[ListingRevisionInputTypeDef]
-
-
-class GrantedEntityTypeDef(TypedDict):
-    listing: NotRequired[ListingRevisionTypeDef]
-
-
-class GreaterThanExpressionTypeDef(TypedDict):
-    columnName: str
-    value: str
-
-
-class GreaterThanOrEqualToExpressionTypeDef(TypedDict):
-    columnName: str
-    value: str
-
-
 class GroupDetailsTypeDef(TypedDict):
     groupId: str
-
-
-class GroupPolicyGrantPrincipalTypeDef(TypedDict):
-    groupIdentifier: NotRequired[str]
 
 
 class GroupProfileSummaryTypeDef(TypedDict):
@@ -4059,67 +5039,6 @@ class GroupProfileSummaryTypeDef(TypedDict):
     groupName: NotRequired[str]
     rolePrincipalArn: NotRequired[str]
     rolePrincipalId: NotRequired[str]
-
-
-class HyperPodPropertiesInputTypeDef(TypedDict):
-    clusterName: str
-
-
-class HyperPodPropertiesOutputTypeDef(TypedDict):
-    clusterName: str
-    clusterArn: NotRequired[str]
-    orchestrator: NotRequired[HyperPodOrchestratorType]
-
-
-class IamPropertiesInputTypeDef(TypedDict):
-    glueLineageSyncEnabled: NotRequired[bool]
-
-
-class IamPropertiesOutputTypeDef(TypedDict):
-    environmentId: NotRequired[str]
-    glueLineageSyncEnabled: NotRequired[bool]
-
-
-class IamPropertiesPatchTypeDef(TypedDict):
-    glueLineageSyncEnabled: NotRequired[bool]
-
-
-class IamUserProfileDetailsTypeDef(TypedDict):
-    arn: NotRequired[str]
-    principalId: NotRequired[str]
-    sessionName: NotRequired[str]
-    groupProfileId: NotRequired[str]
-
-
-class ImportTypeDef(TypedDict):
-    name: str
-    revision: str
-
-
-class InExpressionOutputTypeDef(TypedDict):
-    columnName: str
-    values: list[str]
-
-
-class InExpressionTypeDef(TypedDict):
-    columnName: str
-    values: ReadOnly[Sequence[str]]
-
-
-class IsNotNullExpressionTypeDef(TypedDict):
-    columnName: str
-
-
-class IsNullExpressionTypeDef(TypedDict):
-    columnName: str
-
-
-class JobRunDetailsTypeDef(TypedDict):
-    lineageRunDetails: NotRequired[LineageRunDetailsTypeDef]
-
-
-class JobRunErrorTypeDef(TypedDict):
-    message: str
 
 
 class JobRunSummaryTypeDef(TypedDict):
@@ -4136,41 +5055,9 @@ class JobRunSummaryTypeDef(TypedDict):
     endTime: NotRequired[datetime]
 
 
-class LakeFormationConfigurationOutputTypeDef(TypedDict):
-    locationRegistrationRole: NotRequired[str]
-    locationRegistrationExcludeS3Locations: NotRequired[list[str]]
-
-
 class LakeFormationConfigurationTypeDef(TypedDict):
     locationRegistrationRole: NotRequired[str]
     locationRegistrationExcludeS3Locations: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class LakehousePropertiesInputTypeDef(TypedDict):
-    glueLineageSyncEnabled: NotRequired[bool]
-
-
-class LakehousePropertiesOutputTypeDef(TypedDict):
-    glueLineageSyncEnabled: NotRequired[bool]
-
-
-class LakehousePropertiesPatchTypeDef(TypedDict):
-    glueLineageSyncEnabled: NotRequired[bool]
-
-
-class LessThanExpressionTypeDef(TypedDict):
-    columnName: str
-    value: str
-
-
-class LessThanOrEqualToExpressionTypeDef(TypedDict):
-    columnName: str
-    value: str
-
-
-class LikeExpressionTypeDef(TypedDict):
-    columnName: str
-    value: str
 
 
 class LineageEventSummaryTypeDef(TypedDict):
@@ -4181,12 +5068,6 @@ class LineageEventSummaryTypeDef(TypedDict):
     eventSummary: NotRequired[EventSummaryTypeDef]
     createdBy: NotRequired[str]
     createdAt: NotRequired[datetime]
-
-
-class LineageInfoTypeDef(TypedDict):
-    eventId: NotRequired[str]
-    eventStatus: NotRequired[LineageEventProcessingStatusType]
-    errorMessage: NotRequired[str]
 
 
 class LineageNodeItemTypeDef(TypedDict):
@@ -4205,11 +5086,6 @@ class LineageNodeItemTypeDef(TypedDict):
     formsOutput: NotRequired[list[FormOutputTypeDef]]
     upstreamLineageNodeIds: NotRequired[list[str]]
     downstreamLineageNodeIds: NotRequired[list[str]]
-
-
-class LineageNodeReferenceTypeDef(TypedDict):
-    id: NotRequired[str]
-    eventTimestamp: NotRequired[datetime]
 
 
 class LineageNodeSummaryTypeDef(TypedDict):
@@ -4237,22 +5113,6 @@ class LineageNodeTypeItemTypeDef(TypedDict):
     updatedBy: NotRequired[str]
     revision: str
     formsOutput: dict[str, FormEntryOutputTypeDef]
-
-
-class LineageRunDetailsTypeDef(TypedDict):
-    sqlQueryRunDetails: NotRequired[LineageSqlQueryRunDetailsTypeDef]
-
-
-class LineageSqlQueryRunDetailsTypeDef(TypedDict):
-    queryStartTime: NotRequired[datetime]
-    queryEndTime: NotRequired[datetime]
-    totalQueriesProcessed: NotRequired[int]
-    numQueriesFailed: NotRequired[int]
-    errorMessages: NotRequired[list[str]]
-
-
-class LineageSyncScheduleTypeDef(TypedDict):
-    schedule: NotRequired[str]
 
 
 class ListAccountPoolsInputTypeDef(TypedDict):
@@ -4421,6 +5281,19 @@ class ListEntityOwnersInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class OwnerGroupPropertiesOutputTypeDef(TypedDict):
+    groupId: NotRequired[str]
+
+
+class OwnerUserPropertiesOutputTypeDef(TypedDict):
+    userId: NotRequired[str]
+
+
+class OwnerPropertiesOutputTypeDef(TypedDict):
+    user: NotRequired[OwnerUserPropertiesOutputTypeDef]
+    group: NotRequired[OwnerGroupPropertiesOutputTypeDef]
+
+
 class ListEntityOwnersOutputTypeDef(TypedDict):
     owners: list[OwnerPropertiesOutputTypeDef]
     nextToken: NotRequired[str]
@@ -4560,6 +5433,18 @@ class ListMetadataGenerationRunsInputTypeDef(TypedDict):
     targetIdentifier: NotRequired[str]
 
 
+class MetadataGenerationRunItemTypeDef(TypedDict):
+    domainId: str
+    id: str
+    target: NotRequired[MetadataGenerationRunTargetTypeDef]
+    status: NotRequired[MetadataGenerationRunStatusType]
+    type: NotRequired[MetadataGenerationRunTypeType]
+    types: NotRequired[list[MetadataGenerationRunTypeType]]
+    createdAt: NotRequired[datetime]
+    createdBy: NotRequired[str]
+    owningProjectId: str
+
+
 class ListMetadataGenerationRunsOutputTypeDef(TypedDict):
     items: NotRequired[list[MetadataGenerationRunItemTypeDef]]
     nextToken: NotRequired[str]
@@ -4577,6 +5462,22 @@ class ListNotebookRunsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class NotebookRunSummaryTypeDef(TypedDict):
+    id: str
+    domainId: str
+    owningProjectId: str
+    notebookId: str
+    scheduleId: NotRequired[str]
+    status: NotebookRunStatusType
+    triggerSource: NotRequired[TriggerSourceTypeDef]
+    createdAt: NotRequired[datetime]
+    createdBy: NotRequired[str]
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
+    startedAt: NotRequired[datetime]
+    completedAt: NotRequired[datetime]
+
+
 class ListNotebookRunsOutputTypeDef(TypedDict):
     items: NotRequired[list[NotebookRunSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -4591,6 +5492,19 @@ class ListNotebooksInputTypeDef(TypedDict):
     sortBy: NotRequired[SortKeyType]
     status: NotRequired[NotebookStatusType]
     nextToken: NotRequired[str]
+
+
+class NotebookSummaryTypeDef(TypedDict):
+    id: str
+    name: str
+    owningProjectId: str
+    domainId: str
+    status: NotebookStatusType
+    description: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    createdBy: NotRequired[str]
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
 
 
 class ListNotebooksOutputTypeDef(TypedDict):
@@ -4610,6 +5524,32 @@ class ListNotificationsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class NotificationResourceTypeDef(TypedDict):
+    type: NotificationResourceTypeType
+    id: str
+    name: NotRequired[str]
+
+
+class TopicTypeDef(TypedDict):
+    subject: str
+    resource: NotificationResourceTypeDef
+    role: NotificationRoleType
+
+
+class NotificationOutputTypeDef(TypedDict):
+    identifier: str
+    domainIdentifier: str
+    type: NotificationTypeType
+    topic: TopicTypeDef
+    title: str
+    message: str
+    status: NotRequired[TaskStatusType]
+    actionLink: str
+    creationTimestamp: datetime
+    lastUpdatedTimestamp: datetime
+    metadata: NotRequired[dict[str, str]]
+
+
 class ListNotificationsOutputTypeDef(TypedDict):
     notifications: NotRequired[list[NotificationOutputTypeDef]]
     nextToken: NotRequired[str]
@@ -4623,6 +5563,37 @@ class ListPolicyGrantsInputTypeDef(TypedDict):
     policyType: ManagedPolicyTypeType
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class PolicyGrantDetailOutputTypeDef(TypedDict):
+    createDomainUnit: NotRequired[CreateDomainUnitPolicyGrantDetailTypeDef]
+    overrideDomainUnitOwners: NotRequired[
+        OverrideDomainUnitOwnersPolicyGrantDetailTypeDef
+    ]
+    addToProjectMemberPool: NotRequired[AddToProjectMemberPoolPolicyGrantDetailTypeDef]
+    overrideProjectOwners: NotRequired[OverrideProjectOwnersPolicyGrantDetailTypeDef]
+    createGlossary: NotRequired[CreateGlossaryPolicyGrantDetailTypeDef]
+    createFormType: NotRequired[CreateFormTypePolicyGrantDetailTypeDef]
+    createAssetType: NotRequired[CreateAssetTypePolicyGrantDetailTypeDef]
+    createProject: NotRequired[CreateProjectPolicyGrantDetailTypeDef]
+    createEnvironmentProfile: NotRequired[
+        CreateEnvironmentProfilePolicyGrantDetailTypeDef
+    ]
+    delegateCreateEnvironmentProfile: NotRequired[UnitTypeDef]
+    createEnvironment: NotRequired[UnitTypeDef]
+    createEnvironmentFromBlueprint: NotRequired[UnitTypeDef]
+    createProjectFromProjectProfile: NotRequired[
+        CreateProjectFromProjectProfilePolicyGrantDetailOutputTypeDef
+    ]
+    useAssetType: NotRequired[UseAssetTypePolicyGrantDetailTypeDef]
+
+
+class PolicyGrantMemberTypeDef(TypedDict):
+    principal: NotRequired[PolicyGrantPrincipalTypeDef]
+    detail: NotRequired[PolicyGrantDetailOutputTypeDef]
+    createdAt: NotRequired[datetime]
+    createdBy: NotRequired[str]
+    grantId: NotRequired[str]
 
 
 class ListPolicyGrantsOutputTypeDef(TypedDict):
@@ -4640,6 +5611,20 @@ class ListProjectMembershipsInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class UserDetailsTypeDef(TypedDict):
+    userId: str
+
+
+class MemberDetailsTypeDef(TypedDict):
+    user: NotRequired[UserDetailsTypeDef]
+    group: NotRequired[GroupDetailsTypeDef]
+
+
+class ProjectMemberTypeDef(TypedDict):
+    memberDetails: MemberDetailsTypeDef
+    designation: UserDesignationType
+
+
 class ListProjectMembershipsOutputTypeDef(TypedDict):
     members: list[ProjectMemberTypeDef]
     nextToken: NotRequired[str]
@@ -4653,6 +5638,18 @@ class ListProjectProfilesInputTypeDef(TypedDict):
     sortOrder: NotRequired[SortOrderType]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class ProjectProfileSummaryTypeDef(TypedDict):
+    domainId: str
+    id: str
+    name: str
+    description: NotRequired[str]
+    status: NotRequired[StatusType]
+    createdBy: str
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    domainUnitId: NotRequired[str]
 
 
 class ListProjectProfilesOutputTypeDef(TypedDict):
@@ -4669,6 +5666,20 @@ class ListProjectsInputTypeDef(TypedDict):
     projectCategory: NotRequired[str]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class ProjectSummaryTypeDef(TypedDict):
+    domainId: str
+    id: str
+    name: str
+    description: NotRequired[str]
+    projectStatus: NotRequired[ProjectStatusType]
+    failureReasons: NotRequired[list[ProjectDeletionErrorTypeDef]]
+    createdBy: str
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    domainUnitId: NotRequired[str]
+    projectCategory: NotRequired[str]
 
 
 class ListProjectsOutputTypeDef(TypedDict):
@@ -4689,6 +5700,19 @@ class ListRulesInputTypeDef(TypedDict):
     includeCascaded: NotRequired[bool]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class RuleSummaryTypeDef(TypedDict):
+    identifier: NotRequired[str]
+    revision: NotRequired[str]
+    ruleType: NotRequired[RuleTypeType]
+    name: NotRequired[str]
+    targetType: NotRequired[RuleTargetTypeType]
+    target: NotRequired[RuleTargetTypeDef]
+    action: NotRequired[RuleActionType]
+    scope: NotRequired[RuleScopeOutputTypeDef]
+    updatedAt: NotRequired[datetime]
+    lastUpdatedBy: NotRequired[str]
 
 
 class ListRulesOutputTypeDef(TypedDict):
@@ -4713,6 +5737,21 @@ class ListSubscriptionGrantsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class SubscriptionGrantSummaryTypeDef(TypedDict):
+    id: str
+    createdBy: str
+    updatedBy: NotRequired[str]
+    domainId: str
+    createdAt: datetime
+    updatedAt: datetime
+    environmentId: NotRequired[str]
+    subscriptionTargetId: str
+    grantedEntity: GrantedEntityTypeDef
+    status: SubscriptionGrantOverallStatusType
+    assets: NotRequired[list[SubscribedAssetTypeDef]]
+    subscriptionId: NotRequired[str]
+
+
 class ListSubscriptionGrantsOutputTypeDef(TypedDict):
     items: list[SubscriptionGrantSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -4734,6 +5773,29 @@ class ListSubscriptionRequestsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class MetadataFormSummaryTypeDef(TypedDict):
+    formName: NotRequired[str]
+    typeName: str
+    typeRevision: str
+
+
+class SubscriptionRequestSummaryTypeDef(TypedDict):
+    id: str
+    createdBy: str
+    updatedBy: NotRequired[str]
+    domainId: str
+    status: SubscriptionRequestStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    requestReason: str
+    subscribedPrincipals: list[SubscribedPrincipalTypeDef]
+    subscribedListings: list[SubscribedListingTypeDef]
+    reviewerId: NotRequired[str]
+    decisionComment: NotRequired[str]
+    existingSubscriptionId: NotRequired[str]
+    metadataFormsSummary: NotRequired[list[MetadataFormSummaryTypeDef]]
+
+
 class ListSubscriptionRequestsOutputTypeDef(TypedDict):
     items: list[SubscriptionRequestSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -4747,6 +5809,25 @@ class ListSubscriptionTargetsInputTypeDef(TypedDict):
     sortOrder: NotRequired[SortOrderType]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SubscriptionTargetSummaryTypeDef(TypedDict):
+    id: str
+    authorizedPrincipals: list[str]
+    domainId: str
+    projectId: str
+    environmentId: str
+    name: str
+    type: str
+    createdBy: str
+    updatedBy: NotRequired[str]
+    createdAt: datetime
+    updatedAt: NotRequired[datetime]
+    manageAccessRole: NotRequired[str]
+    applicableAssetTypes: list[str]
+    subscriptionTargetConfig: list[SubscriptionTargetFormTypeDef]
+    provider: str
+    subscriptionGrantCreationMode: NotRequired[SubscriptionGrantCreationModeType]
 
 
 class ListSubscriptionTargetsOutputTypeDef(TypedDict):
@@ -4769,6 +5850,20 @@ class ListSubscriptionsInputTypeDef(TypedDict):
     sortOrder: NotRequired[SortOrderType]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SubscriptionSummaryTypeDef(TypedDict):
+    id: str
+    createdBy: str
+    updatedBy: NotRequired[str]
+    domainId: str
+    status: SubscriptionStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    subscribedPrincipal: SubscribedPrincipalTypeDef
+    subscribedListing: SubscribedListingTypeDef
+    subscriptionRequestId: NotRequired[str]
+    retainPermissions: NotRequired[bool]
 
 
 class ListSubscriptionsOutputTypeDef(TypedDict):
@@ -4803,36 +5898,10 @@ class ListTimeSeriesDataPointsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListingItemTypeDef(TypedDict):
-    assetListing: NotRequired[AssetListingTypeDef]
-    dataProductListing: NotRequired[DataProductListingTypeDef]
-
-
-class ListingRevisionInputTypeDef(TypedDict):
-    identifier: str
-    revision: str
-
-
-class ListingRevisionTypeDef(TypedDict):
-    id: str
-    revision: str
-
-
-class ListingSummaryItemTypeDef(TypedDict):
-    listingId: NotRequired[str]
-    listingRevision: NotRequired[str]
-    glossaryTerms: NotRequired[list[DetailedGlossaryTermTypeDef]]
-
-
-class ListingSummaryTypeDef(TypedDict):
-    listingId: NotRequired[str]
-    listingRevision: NotRequired[str]
-    glossaryTerms: NotRequired[list[DetailedGlossaryTermTypeDef]]
-
-
-class ManagedEndpointCredentialsTypeDef(TypedDict):
-    id: NotRequired[str]
-    token: NotRequired[str]
+class RelationPatternTypeDef(TypedDict):
+    relationType: RelationTypeType
+    relationDirection: RelationDirectionType
+    maxPathLength: NotRequired[int]
 
 
 class MatchClauseTypeDef(TypedDict):
@@ -4840,351 +5909,11 @@ class MatchClauseTypeDef(TypedDict):
     entityPattern: NotRequired[ReadOnly[EntityPatternTypeDef]]
 
 
-class MatchOffsetTypeDef(TypedDict):
-    startOffset: NotRequired[int]
-    endOffset: NotRequired[int]
-
-
-class MatchRationaleItemTypeDef(TypedDict):
-    textMatches: NotRequired[list[TextMatchItemTypeDef]]
-
-
-class MemberDetailsTypeDef(TypedDict):
-    user: NotRequired[UserDetailsTypeDef]
-    group: NotRequired[GroupDetailsTypeDef]
-
-
-class MemberTypeDef(TypedDict):
-    userIdentifier: NotRequired[str]
-    groupIdentifier: NotRequired[str]
-
-
-class MetadataFormEnforcementDetailOutputTypeDef(TypedDict):
-    requiredMetadataForms: NotRequired[list[MetadataFormReferenceTypeDef]]
-
-
-class MetadataFormEnforcementDetailTypeDef(TypedDict):
-    requiredMetadataForms: NotRequired[ReadOnly[Sequence[MetadataFormReferenceTypeDef]]]
-
-
-class MetadataFormReferenceTypeDef(TypedDict):
-    typeIdentifier: str
-    typeRevision: str
-
-
-class MetadataFormSummaryTypeDef(TypedDict):
-    formName: NotRequired[str]
-    typeName: str
-    typeRevision: str
-
-
-class MetadataGenerationRunItemTypeDef(TypedDict):
-    domainId: str
-    id: str
-    target: NotRequired[MetadataGenerationRunTargetTypeDef]
-    status: NotRequired[MetadataGenerationRunStatusType]
-    type: NotRequired[MetadataGenerationRunTypeType]
-    types: NotRequired[list[MetadataGenerationRunTypeType]]
-    createdAt: NotRequired[datetime]
-    createdBy: NotRequired[str]
-    owningProjectId: str
-
-
-class MetadataGenerationRunTargetTypeDef(TypedDict):
-    type: MetadataGenerationTargetTypeType
-    identifier: str
-    revision: NotRequired[str]
-
-
-class MetadataGenerationRunTypeStatTypeDef(TypedDict):
-    type: MetadataGenerationRunTypeType
-    status: MetadataGenerationRunStatusType
-    errorMessage: NotRequired[str]
-
-
-class MlflowPropertiesInputTypeDef(TypedDict):
-    trackingServerArn: NotRequired[str]
-
-
-class MlflowPropertiesOutputTypeDef(TypedDict):
-    trackingServerArn: NotRequired[str]
-
-
-class MlflowPropertiesPatchTypeDef(TypedDict):
-    trackingServerArn: NotRequired[str]
-
-
-class ModelTypeDef(TypedDict):
-    smithy: NotRequired[str]
-
-
-class NameIdentifierTypeDef(TypedDict):
-    name: NotRequired[str]
-    namespace: NotRequired[str]
-
-
-class NetworkConfigOutputTypeDef(TypedDict):
-    networkAccessType: NetworkAccessTypeType
-    vpcId: NotRequired[str]
-    subnetIds: NotRequired[list[str]]
-    securityGroupIds: NotRequired[list[str]]
-
-
 class NetworkConfigTypeDef(TypedDict):
     networkAccessType: NetworkAccessTypeType
     vpcId: NotRequired[str]
     subnetIds: NotRequired[ReadOnly[Sequence[str]]]
     securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class NotEqualToExpressionTypeDef(TypedDict):
-    columnName: str
-    value: str
-
-
-class NotInExpressionOutputTypeDef(TypedDict):
-    columnName: str
-    values: list[str]
-
-
-class NotInExpressionTypeDef(TypedDict):
-    columnName: str
-    values: ReadOnly[Sequence[str]]
-
-
-class NotLikeExpressionTypeDef(TypedDict):
-    columnName: str
-    value: str
-
-
-class NotebookErrorTypeDef(TypedDict):
-    message: str
-
-
-class NotebookExportErrorTypeDef(TypedDict):
-    message: str
-
-
-class NotebookRunErrorTypeDef(TypedDict):
-    message: str
-
-
-class NotebookRunSummaryTypeDef(TypedDict):
-    id: str
-    domainId: str
-    owningProjectId: str
-    notebookId: str
-    scheduleId: NotRequired[str]
-    status: NotebookRunStatusType
-    triggerSource: NotRequired[TriggerSourceTypeDef]
-    createdAt: NotRequired[datetime]
-    createdBy: NotRequired[str]
-    updatedAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]
-    startedAt: NotRequired[datetime]
-    completedAt: NotRequired[datetime]
-
-
-class NotebookSummaryTypeDef(TypedDict):
-    id: str
-    name: str
-    owningProjectId: str
-    domainId: str
-    status: NotebookStatusType
-    description: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    createdBy: NotRequired[str]
-    updatedAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]
-
-
-class NotificationOutputTypeDef(TypedDict):
-    identifier: str
-    domainIdentifier: str
-    type: NotificationTypeType
-    topic: TopicTypeDef
-    title: str
-    message: str
-    status: NotRequired[TaskStatusType]
-    actionLink: str
-    creationTimestamp: datetime
-    lastUpdatedTimestamp: datetime
-    metadata: NotRequired[dict[str, str]]
-
-
-class NotificationResourceTypeDef(TypedDict):
-    type: NotificationResourceTypeType
-    id: str
-    name: NotRequired[str]
-
-
-class OAuth2ClientApplicationTypeDef(TypedDict):
-    userManagedClientApplicationClientId: NotRequired[str]
-    aWSManagedClientApplicationReference: NotRequired[str]
-
-
-class OAuth2PropertiesOutputTypeDef(TypedDict):
-    oAuth2GrantType: NotRequired[OAuth2GrantTypeType]
-    oAuth2ClientApplication: NotRequired[OAuth2ClientApplicationTypeDef]
-    tokenUrl: NotRequired[str]
-    tokenUrlParametersMap: NotRequired[dict[str, str]]
-    authorizationCodeProperties: NotRequired[AuthorizationCodePropertiesTypeDef]
-    oAuth2Credentials: NotRequired[GlueOAuth2CredentialsTypeDef]
-
-
-class OAuth2PropertiesTypeDef(TypedDict):
-    oAuth2GrantType: NotRequired[OAuth2GrantTypeType]
-    oAuth2ClientApplication: NotRequired[OAuth2ClientApplicationTypeDef]
-    tokenUrl: NotRequired[str]
-    tokenUrlParametersMap: NotRequired[ReadOnly[Mapping[str, str]]]
-    authorizationCodeProperties: NotRequired[AuthorizationCodePropertiesTypeDef]
-    oAuth2Credentials: NotRequired[GlueOAuth2CredentialsTypeDef]
-
-
-class OpenLineageRunEventSummaryTypeDef(TypedDict):
-    eventType: NotRequired[OpenLineageRunStateType]
-    runId: NotRequired[str]
-    job: NotRequired[NameIdentifierTypeDef]
-    inputs: NotRequired[list[NameIdentifierTypeDef]]
-    outputs: NotRequired[list[NameIdentifierTypeDef]]
-
-
-class OutputLocationTypeDef(TypedDict):
-    s3: NotRequired[S3DestinationTypeDef]
-
-
-class OverrideDomainUnitOwnersPolicyGrantDetailTypeDef(TypedDict):
-    includeChildDomainUnits: NotRequired[bool]
-
-
-class OverrideProjectOwnersPolicyGrantDetailTypeDef(TypedDict):
-    includeChildDomainUnits: NotRequired[bool]
-
-
-class OwnerGroupPropertiesOutputTypeDef(TypedDict):
-    groupId: NotRequired[str]
-
-
-class OwnerGroupPropertiesTypeDef(TypedDict):
-    groupIdentifier: str
-
-
-class OwnerPropertiesOutputTypeDef(TypedDict):
-    user: NotRequired[OwnerUserPropertiesOutputTypeDef]
-    group: NotRequired[OwnerGroupPropertiesOutputTypeDef]
-
-
-class OwnerPropertiesTypeDef(TypedDict):
-    user: NotRequired[OwnerUserPropertiesTypeDef]
-    group: NotRequired[OwnerGroupPropertiesTypeDef]
-
-
-class OwnerUserPropertiesOutputTypeDef(TypedDict):
-    userId: NotRequired[str]
-
-
-class OwnerUserPropertiesTypeDef(TypedDict):
-    userIdentifier: str
-
-
-class PackageConfigTypeDef(TypedDict):
-    packageManager: PackageManagerType
-    packageSpecification: NotRequired[str]
-
-
-class PermissionsOutputTypeDef(TypedDict):
-    s3: NotRequired[list[S3PermissionType]]
-
-
-class PermissionsTypeDef(TypedDict):
-    s3: NotRequired[ReadOnly[Sequence[S3PermissionType]]]
-
-
-class PhysicalConnectionRequirementsOutputTypeDef(TypedDict):
-    subnetId: NotRequired[str]
-    subnetIdList: NotRequired[list[str]]
-    securityGroupIdList: NotRequired[list[str]]
-    availabilityZone: NotRequired[str]
-
-
-class PhysicalConnectionRequirementsTypeDef(TypedDict):
-    subnetId: NotRequired[str]
-    subnetIdList: NotRequired[ReadOnly[Sequence[str]]]
-    securityGroupIdList: NotRequired[ReadOnly[Sequence[str]]]
-    availabilityZone: NotRequired[str]
-
-
-class PhysicalEndpointTypeDef(TypedDict):
-    awsLocation: NotRequired[AwsLocationTypeDef]
-    glueConnectionName: NotRequired[str]
-    glueConnectionNames: NotRequired[list[str]]
-    glueConnection: NotRequired[GlueConnectionTypeDef]
-    enableTrustedIdentityPropagation: NotRequired[bool]
-    host: NotRequired[str]
-    port: NotRequired[int]
-    protocol: NotRequired[ProtocolType]
-    stage: NotRequired[str]
-
-
-class PolicyGrantDetailOutputTypeDef(TypedDict):
-    createDomainUnit: NotRequired[CreateDomainUnitPolicyGrantDetailTypeDef]
-    overrideDomainUnitOwners: NotRequired[
-        OverrideDomainUnitOwnersPolicyGrantDetailTypeDef
-    ]
-    addToProjectMemberPool: NotRequired[AddToProjectMemberPoolPolicyGrantDetailTypeDef]
-    overrideProjectOwners: NotRequired[OverrideProjectOwnersPolicyGrantDetailTypeDef]
-    createGlossary: NotRequired[CreateGlossaryPolicyGrantDetailTypeDef]
-    createFormType: NotRequired[CreateFormTypePolicyGrantDetailTypeDef]
-    createAssetType: NotRequired[CreateAssetTypePolicyGrantDetailTypeDef]
-    createProject: NotRequired[CreateProjectPolicyGrantDetailTypeDef]
-    createEnvironmentProfile: NotRequired[
-        CreateEnvironmentProfilePolicyGrantDetailTypeDef
-    ]
-    delegateCreateEnvironmentProfile: NotRequired[UnitTypeDef]
-    createEnvironment: NotRequired[UnitTypeDef]
-    createEnvironmentFromBlueprint: NotRequired[UnitTypeDef]
-    createProjectFromProjectProfile: NotRequired[
-        CreateProjectFromProjectProfilePolicyGrantDetailOutputTypeDef
-    ]
-    useAssetType: NotRequired[UseAssetTypePolicyGrantDetailTypeDef]
-
-
-class PolicyGrantDetailTypeDef(TypedDict):
-    createDomainUnit: NotRequired[CreateDomainUnitPolicyGrantDetailTypeDef]
-    overrideDomainUnitOwners: NotRequired[
-        OverrideDomainUnitOwnersPolicyGrantDetailTypeDef
-    ]
-    addToProjectMemberPool: NotRequired[AddToProjectMemberPoolPolicyGrantDetailTypeDef]
-    overrideProjectOwners: NotRequired[OverrideProjectOwnersPolicyGrantDetailTypeDef]
-    createGlossary: NotRequired[CreateGlossaryPolicyGrantDetailTypeDef]
-    createFormType: NotRequired[CreateFormTypePolicyGrantDetailTypeDef]
-    createAssetType: NotRequired[CreateAssetTypePolicyGrantDetailTypeDef]
-    createProject: NotRequired[CreateProjectPolicyGrantDetailTypeDef]
-    createEnvironmentProfile: NotRequired[
-        CreateEnvironmentProfilePolicyGrantDetailTypeDef
-    ]
-    delegateCreateEnvironmentProfile: NotRequired[UnitTypeDef]
-    createEnvironment: NotRequired[UnitTypeDef]
-    createEnvironmentFromBlueprint: NotRequired[UnitTypeDef]
-    createProjectFromProjectProfile: NotRequired[
-        ReadOnly[CreateProjectFromProjectProfilePolicyGrantDetailTypeDef]
-    ]
-    useAssetType: NotRequired[UseAssetTypePolicyGrantDetailTypeDef]
-
-
-class PolicyGrantMemberTypeDef(TypedDict):
-    principal: NotRequired[PolicyGrantPrincipalTypeDef]
-    detail: NotRequired[PolicyGrantDetailOutputTypeDef]
-    createdAt: NotRequired[datetime]
-    createdBy: NotRequired[str]
-    grantId: NotRequired[str]
-
-
-class PolicyGrantPrincipalTypeDef(TypedDict):
-    user: NotRequired[UserPolicyGrantPrincipalTypeDef]
-    group: NotRequired[GroupPolicyGrantPrincipalTypeDef]
-    project: NotRequired[ProjectPolicyGrantPrincipalTypeDef]
-    domainUnit: NotRequired[DomainUnitPolicyGrantPrincipalTypeDef]
 
 
 class PostLineageEventInputTypeDef(TypedDict):
@@ -5197,6 +5926,14 @@ class PostLineageEventOutputTypeDef(TypedDict):
     id: NotRequired[str]
     domainId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TimeSeriesDataPointFormInputTypeDef(TypedDict):
+    formName: str
+    typeIdentifier: str
+    typeRevision: NotRequired[str]
+    timestamp: ReadOnly[datetime | str]
+    content: NotRequired[str]
 
 
 class PostTimeSeriesDataPointsInputTypeDef(TypedDict):
@@ -5215,81 +5952,8 @@ class PostTimeSeriesDataPointsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PredictionConfigurationTypeDef(TypedDict):
-    businessNameGeneration: NotRequired[BusinessNameGenerationConfigurationTypeDef]
-
-
-class ProjectDeletionErrorTypeDef(TypedDict):
-    code: NotRequired[str]
-    message: NotRequired[str]
-
-
-class ProjectGrantFilterTypeDef(TypedDict):
-    domainUnitFilter: NotRequired[DomainUnitFilterForProjectTypeDef]
-
-
-class ProjectMemberTypeDef(TypedDict):
-    memberDetails: MemberDetailsTypeDef
-    designation: UserDesignationType
-
-
-class ProjectMembershipAssignmentTypeDef(TypedDict):
-    member: MemberTypeDef
-    designation: UserDesignationType
-
-
-class ProjectPolicyGrantPrincipalTypeDef(TypedDict):
-    projectDesignation: ProjectDesignationType
-    projectIdentifier: NotRequired[str]
-    projectGrantFilter: NotRequired[ProjectGrantFilterTypeDef]
-
-
-class ProjectProfileSummaryTypeDef(TypedDict):
-    domainId: str
-    id: str
-    name: str
-    description: NotRequired[str]
-    status: NotRequired[StatusType]
-    createdBy: str
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    domainUnitId: NotRequired[str]
-
-
-class ProjectSummaryTypeDef(TypedDict):
-    domainId: str
-    id: str
-    name: str
-    description: NotRequired[str]
-    projectStatus: NotRequired[ProjectStatusType]
-    failureReasons: NotRequired[list[ProjectDeletionErrorTypeDef]]
-    createdBy: str
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    domainUnitId: NotRequired[str]
-    projectCategory: NotRequired[str]
-
-
-class ProjectsForRuleOutputTypeDef(TypedDict):
-    selectionMode: RuleScopeSelectionModeType
-    specificProjects: NotRequired[list[str]]
-
-
-class ProjectsForRuleTypeDef(TypedDict):
-    selectionMode: RuleScopeSelectionModeType
-    specificProjects: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ProvisioningConfigurationOutputTypeDef(TypedDict):
-    lakeFormationConfiguration: NotRequired[LakeFormationConfigurationOutputTypeDef]
-
-
 class ProvisioningConfigurationTypeDef(TypedDict):
     lakeFormationConfiguration: NotRequired[ReadOnly[LakeFormationConfigurationTypeDef]]
-
-
-class ProvisioningPropertiesTypeDef(TypedDict):
-    cloudFormation: NotRequired[CloudFormationPropertiesTypeDef]
 
 
 class PutDataExportConfigurationInputTypeDef(TypedDict):
@@ -5341,114 +6005,24 @@ class QueryGraphInputTypeDef(TypedDict):
     additionalAttributes: NotRequired[ReadOnly[AdditionalAttributesTypeDef]]
 
 
+class ResultItemTypeDef(TypedDict):
+    lineageNode: NotRequired[LineageNodeItemTypeDef]
+
+
 class QueryGraphOutputTypeDef(TypedDict):
     items: NotRequired[list[ResultItemTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RecommendationConfigurationTypeDef(TypedDict):
-    enableBusinessNameGeneration: NotRequired[bool]
-
-
-class RedshiftClusterStorageTypeDef(TypedDict):
-    clusterName: str
-
-
-class RedshiftCredentialConfigurationTypeDef(TypedDict):
-    secretManagerArn: str
-
-
-class RedshiftCredentialsTypeDef(TypedDict):
-    secretArn: NotRequired[str]
-    usernamePassword: NotRequired[UsernamePasswordTypeDef]
-
-
-class RedshiftLineageSyncConfigurationInputTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    schedule: NotRequired[LineageSyncScheduleTypeDef]
-
-
-class RedshiftLineageSyncConfigurationOutputTypeDef(TypedDict):
-    lineageJobId: NotRequired[str]
-    enabled: NotRequired[bool]
-    schedule: NotRequired[LineageSyncScheduleTypeDef]
-
-
-class RedshiftPropertiesInputTypeDef(TypedDict):
-    storage: NotRequired[RedshiftStoragePropertiesTypeDef]
-    databaseName: NotRequired[str]
-    host: NotRequired[str]
-    port: NotRequired[int]
-    credentials: NotRequired[RedshiftCredentialsTypeDef]
-    lineageSync: NotRequired[RedshiftLineageSyncConfigurationInputTypeDef]
-
-
-class RedshiftPropertiesOutputTypeDef(TypedDict):
-    storage: NotRequired[RedshiftStoragePropertiesTypeDef]
-    credentials: NotRequired[RedshiftCredentialsTypeDef]
-    isProvisionedSecret: NotRequired[bool]
-    jdbcIamUrl: NotRequired[str]
-    jdbcUrl: NotRequired[str]
-    redshiftTempDir: NotRequired[str]
-    lineageSync: NotRequired[RedshiftLineageSyncConfigurationOutputTypeDef]
-    status: NotRequired[ConnectionStatusType]
-    databaseName: NotRequired[str]
-
-
-class RedshiftPropertiesPatchTypeDef(TypedDict):
-    storage: NotRequired[RedshiftStoragePropertiesTypeDef]
-    databaseName: NotRequired[str]
-    host: NotRequired[str]
-    port: NotRequired[int]
-    credentials: NotRequired[RedshiftCredentialsTypeDef]
-    lineageSync: NotRequired[RedshiftLineageSyncConfigurationInputTypeDef]
-
-
-class RedshiftRunConfigurationInputTypeDef(TypedDict):
-    dataAccessRole: NotRequired[str]
-    relationalFilterConfigurations: ReadOnly[
-        Sequence[RelationalFilterConfigurationTypeDef]
-    ]
-    redshiftCredentialConfiguration: NotRequired[RedshiftCredentialConfigurationTypeDef]
-    redshiftStorage: NotRequired[RedshiftStorageTypeDef]
-
-
-class RedshiftRunConfigurationOutputTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    region: NotRequired[str]
-    dataAccessRole: NotRequired[str]
-    relationalFilterConfigurations: list[RelationalFilterConfigurationOutputTypeDef]
-    redshiftCredentialConfiguration: NotRequired[RedshiftCredentialConfigurationTypeDef]
-    redshiftStorage: RedshiftStorageTypeDef
-
-
-class RedshiftSelfGrantStatusOutputTypeDef(TypedDict):
-    selfGrantStatusDetails: list[SelfGrantStatusDetailTypeDef]
-
-
-class RedshiftServerlessStorageTypeDef(TypedDict):
-    workgroupName: str
-
-
-class RedshiftStoragePropertiesTypeDef(TypedDict):
-    clusterName: NotRequired[str]
-    workgroupName: NotRequired[str]
-
-
-class RedshiftStorageTypeDef(TypedDict):
-    redshiftClusterSource: NotRequired[RedshiftClusterStorageTypeDef]
-    redshiftServerlessSource: NotRequired[RedshiftServerlessStorageTypeDef]
-
-
-class RegionTypeDef(TypedDict):
-    regionName: NotRequired[str]
-    regionNamePath: NotRequired[str]
-
-
 class RejectChoiceTypeDef(TypedDict):
     predictionTarget: str
     predictionChoices: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class RejectRuleTypeDef(TypedDict):
+    rule: NotRequired[RejectRuleBehaviorType]
+    threshold: NotRequired[float]
 
 
 class RejectPredictionsInputTypeDef(TypedDict):
@@ -5465,11 +6039,6 @@ class RejectPredictionsOutputTypeDef(TypedDict):
     assetId: str
     assetRevision: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RejectRuleTypeDef(TypedDict):
-    rule: NotRequired[RejectRuleBehaviorType]
-    threshold: NotRequired[float]
 
 
 class RejectSubscriptionRequestInputTypeDef(TypedDict):
@@ -5494,24 +6063,6 @@ class RejectSubscriptionRequestOutputTypeDef(TypedDict):
     existingSubscriptionId: NotRequired[str]
     metadataForms: NotRequired[list[FormOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RelationPatternTypeDef(TypedDict):
-    relationType: RelationTypeType
-    relationDirection: RelationDirectionType
-    maxPathLength: NotRequired[int]
-
-
-class RelationalFilterConfigurationOutputTypeDef(TypedDict):
-    databaseName: str
-    schemaName: NotRequired[str]
-    filterExpressions: NotRequired[list[FilterExpressionTypeDef]]
-
-
-class RelationalFilterConfigurationTypeDef(TypedDict):
-    databaseName: str
-    schemaName: NotRequired[str]
-    filterExpressions: NotRequired[ReadOnly[Sequence[FilterExpressionTypeDef]]]
 
 
 class RemoveEntityOwnerInputTypeDef(TypedDict):
@@ -5540,29 +6091,6 @@ class RemovePolicyGrantOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceTagParameterTypeDef(TypedDict):
-    key: str
-    value: str
-    isValueEditable: bool
-
-
-class ResourceTagTypeDef(TypedDict):
-    key: str
-    value: str
-    source: ResourceTagSourceType
-
-
-class ResourceTypeDef(TypedDict):
-    provider: NotRequired[str]
-    name: NotRequired[str]
-    value: str
-    type: str
-
-
-class ResultItemTypeDef(TypedDict):
-    lineageNode: NotRequired[LineageNodeItemTypeDef]
-
-
 class RevokeSubscriptionInputTypeDef(TypedDict):
     domainIdentifier: str
     identifier: str
@@ -5584,168 +6112,6 @@ class RevokeSubscriptionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RowFilterConfigurationOutputTypeDef(TypedDict):
-    rowFilter: RowFilterOutputTypeDef
-    sensitive: NotRequired[bool]
-
-
-class RowFilterConfigurationTypeDef(TypedDict):
-    rowFilter: ReadOnly[RowFilterTypeDef]
-    sensitive: NotRequired[bool]
-
-
-RowFilterExpressionOutputTypeDef = TypedDict(
-    "RowFilterExpressionOutputTypeDef",
-    {
-        "equalTo": NotRequired["EqualToExpressionTypeDef"],
-        "notEqualTo": NotRequired["NotEqualToExpressionTypeDef"],
-        "greaterThan": NotRequired["GreaterThanExpressionTypeDef"],
-        "lessThan": NotRequired["LessThanExpressionTypeDef"],
-        "greaterThanOrEqualTo": NotRequired["GreaterThanOrEqualToExpressionTypeDef"],
-        "lessThanOrEqualTo": NotRequired["LessThanOrEqualToExpressionTypeDef"],
-        "isNull": NotRequired["IsNullExpressionTypeDef"],
-        "isNotNull": NotRequired["IsNotNullExpressionTypeDef"],
-        "in": NotRequired["InExpressionOutputTypeDef"],
-        "notIn": NotRequired["NotInExpressionOutputTypeDef"],
-        "like": NotRequired["LikeExpressionTypeDef"],
-        "notLike": NotRequired["NotLikeExpressionTypeDef"],
-    },
-)
-
-
-RowFilterExpressionTypeDef = TypedDict(
-    "RowFilterExpressionTypeDef",
-    {
-        "equalTo": NotRequired["EqualToExpressionTypeDef"],
-        "notEqualTo": NotRequired["NotEqualToExpressionTypeDef"],
-        "greaterThan": NotRequired["GreaterThanExpressionTypeDef"],
-        "lessThan": NotRequired["LessThanExpressionTypeDef"],
-        "greaterThanOrEqualTo": NotRequired["GreaterThanOrEqualToExpressionTypeDef"],
-        "lessThanOrEqualTo": NotRequired["LessThanOrEqualToExpressionTypeDef"],
-        "isNull": NotRequired["IsNullExpressionTypeDef"],
-        "isNotNull": NotRequired["IsNotNullExpressionTypeDef"],
-        "in": NotRequired[ReadOnly["InExpressionTypeDef"]],
-        "notIn": NotRequired[ReadOnly["NotInExpressionTypeDef"]],
-        "like": NotRequired["LikeExpressionTypeDef"],
-        "notLike": NotRequired["NotLikeExpressionTypeDef"],
-    },
-)
-
-
-RowFilterOutputTypeDef = TypedDict(
-    "RowFilterOutputTypeDef",
-    {
-        "expression": NotRequired["RowFilterExpressionOutputTypeDef"],
-        "and": NotRequired[list["RowFilterOutputTypeDef"]],
-        "or": NotRequired[list["RowFilterOutputTypeDef"]],
-    },
-)
-
-
-RowFilterTypeDef = TypedDict(
-    "RowFilterTypeDef",
-    {
-        "expression": NotRequired[ReadOnly["RowFilterExpressionTypeDef"]],
-        "and": NotRequired[ReadOnly[Sequence["RowFilterTypeDef"]]],
-        "or": NotRequired[ReadOnly[Sequence["RowFilterTypeDef"]]],
-    },
-)
-
-
-class RuleDetailOutputTypeDef(TypedDict):
-    metadataFormEnforcementDetail: NotRequired[
-        MetadataFormEnforcementDetailOutputTypeDef
-    ]
-    glossaryTermEnforcementDetail: NotRequired[
-        GlossaryTermEnforcementDetailOutputTypeDef
-    ]
-
-
-class RuleDetailTypeDef(TypedDict):
-    metadataFormEnforcementDetail: NotRequired[
-        ReadOnly[MetadataFormEnforcementDetailTypeDef]
-    ]
-    glossaryTermEnforcementDetail: NotRequired[
-        ReadOnly[GlossaryTermEnforcementDetailTypeDef]
-    ]
-
-
-class RuleScopeOutputTypeDef(TypedDict):
-    assetType: NotRequired[AssetTypesForRuleOutputTypeDef]
-    dataProduct: NotRequired[bool]
-    project: NotRequired[ProjectsForRuleOutputTypeDef]
-
-
-class RuleScopeTypeDef(TypedDict):
-    assetType: NotRequired[ReadOnly[AssetTypesForRuleTypeDef]]
-    dataProduct: NotRequired[bool]
-    project: NotRequired[ReadOnly[ProjectsForRuleTypeDef]]
-
-
-class RuleSummaryTypeDef(TypedDict):
-    identifier: NotRequired[str]
-    revision: NotRequired[str]
-    ruleType: NotRequired[RuleTypeType]
-    name: NotRequired[str]
-    targetType: NotRequired[RuleTargetTypeType]
-    target: NotRequired[RuleTargetTypeDef]
-    action: NotRequired[RuleActionType]
-    scope: NotRequired[RuleScopeOutputTypeDef]
-    updatedAt: NotRequired[datetime]
-    lastUpdatedBy: NotRequired[str]
-
-
-class RuleTargetTypeDef(TypedDict):
-    domainUnitTarget: NotRequired[DomainUnitTargetTypeDef]
-
-
-class RunStatisticsForAssetsTypeDef(TypedDict):
-    added: NotRequired[int]
-    updated: NotRequired[int]
-    unchanged: NotRequired[int]
-    skipped: NotRequired[int]
-    failed: NotRequired[int]
-
-
-class S3DestinationTypeDef(TypedDict):
-    uri: NotRequired[str]
-
-
-class S3PropertiesInputTypeDef(TypedDict):
-    s3Uri: str
-    s3AccessGrantLocationId: NotRequired[str]
-    registerS3AccessGrantLocation: NotRequired[bool]
-
-
-class S3PropertiesOutputTypeDef(TypedDict):
-    s3Uri: str
-    s3AccessGrantLocationId: NotRequired[str]
-    registerS3AccessGrantLocation: NotRequired[bool]
-    status: NotRequired[ConnectionStatusType]
-    errorMessage: NotRequired[str]
-
-
-class S3PropertiesPatchTypeDef(TypedDict):
-    s3Uri: str
-    s3AccessGrantLocationId: NotRequired[str]
-    registerS3AccessGrantLocation: NotRequired[bool]
-
-
-class SageMakerRunConfigurationInputTypeDef(TypedDict):
-    trackingAssets: ReadOnly[Mapping[str, Sequence[str]]]
-
-
-class SageMakerRunConfigurationOutputTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    region: NotRequired[str]
-    trackingAssets: dict[str, list[str]]
-
-
-class ScheduleConfigurationTypeDef(TypedDict):
-    timezone: NotRequired[TimezoneType]
-    schedule: NotRequired[str]
-
-
 class SearchGroupProfilesInputTypeDef(TypedDict):
     domainIdentifier: str
     groupType: GroupSearchTypeType
@@ -5762,6 +6128,11 @@ class SearchGroupProfilesOutputTypeDef(TypedDict):
 
 class SearchInItemTypeDef(TypedDict):
     attribute: str
+
+
+class SearchSortTypeDef(TypedDict):
+    attribute: str
+    order: NotRequired[SortOrderType]
 
 
 class SearchInputTypeDef(TypedDict):
@@ -5800,6 +6171,11 @@ class SearchListingsInputTypeDef(TypedDict):
     ]
 
 
+class SearchResultItemTypeDef(TypedDict):
+    assetListing: NotRequired[AssetListingItemTypeDef]
+    dataProductListing: NotRequired[DataProductListingItemTypeDef]
+
+
 class SearchListingsOutputTypeDef(TypedDict):
     items: NotRequired[list[SearchResultItemTypeDef]]
     nextToken: NotRequired[str]
@@ -5815,16 +6191,6 @@ class SearchOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SearchResultItemTypeDef(TypedDict):
-    assetListing: NotRequired[AssetListingItemTypeDef]
-    dataProductListing: NotRequired[DataProductListingItemTypeDef]
-
-
-class SearchSortTypeDef(TypedDict):
-    attribute: str
-    order: NotRequired[SortOrderType]
-
-
 class SearchTypesInputTypeDef(TypedDict):
     domainIdentifier: str
     maxResults: NotRequired[int]
@@ -5837,17 +6203,17 @@ class SearchTypesInputTypeDef(TypedDict):
     managed: bool
 
 
+class SearchTypesResultItemTypeDef(TypedDict):
+    assetTypeItem: NotRequired[AssetTypeItemTypeDef]
+    formTypeItem: NotRequired[FormTypeDataTypeDef]
+    lineageNodeTypeItem: NotRequired[LineageNodeTypeItemTypeDef]
+
+
 class SearchTypesOutputTypeDef(TypedDict):
     items: NotRequired[list[SearchTypesResultItemTypeDef]]
     nextToken: NotRequired[str]
     totalMatchCount: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SearchTypesResultItemTypeDef(TypedDict):
-    assetTypeItem: NotRequired[AssetTypeItemTypeDef]
-    formTypeItem: NotRequired[FormTypeDataTypeDef]
-    lineageNodeTypeItem: NotRequired[LineageNodeTypeItemTypeDef]
 
 
 class SearchUserProfilesInputTypeDef(TypedDict):
@@ -5858,105 +6224,22 @@ class SearchUserProfilesInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class UserProfileSummaryTypeDef(TypedDict):
+    domainId: NotRequired[str]
+    id: NotRequired[str]
+    type: NotRequired[UserProfileTypeType]
+    status: NotRequired[UserProfileStatusType]
+    details: NotRequired[UserProfileDetailsTypeDef]
+
+
 class SearchUserProfilesOutputTypeDef(TypedDict):
     items: NotRequired[list[UserProfileSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SelfGrantStatusDetailTypeDef(TypedDict):
-    databaseName: str
-    schemaName: NotRequired[str]
-    status: SelfGrantStatusType
-    failureCause: NotRequired[str]
-
-
-class SelfGrantStatusOutputTypeDef(TypedDict):
-    glueSelfGrantStatus: NotRequired[GlueSelfGrantStatusOutputTypeDef]
-    redshiftSelfGrantStatus: NotRequired[RedshiftSelfGrantStatusOutputTypeDef]
-
-
-class SingleSignOnTypeDef(TypedDict):
-    type: NotRequired[AuthTypeType]
-    userAssignment: NotRequired[UserAssignmentType]
-    idcInstanceArn: NotRequired[str]
-
-
 class SourceLocationTypeDef(TypedDict):
     s3: NotRequired[str]
-
-
-class SparkEmrPropertiesInputTypeDef(TypedDict):
-    computeArn: NotRequired[str]
-    instanceProfileArn: NotRequired[str]
-    javaVirtualEnv: NotRequired[str]
-    logUri: NotRequired[str]
-    pythonVirtualEnv: NotRequired[str]
-    runtimeRole: NotRequired[str]
-    trustedCertificatesS3Uri: NotRequired[str]
-    managedEndpointArn: NotRequired[str]
-
-
-class SparkEmrPropertiesOutputTypeDef(TypedDict):
-    computeArn: NotRequired[str]
-    credentials: NotRequired[UsernamePasswordTypeDef]
-    credentialsExpiration: NotRequired[datetime]
-    governanceType: NotRequired[GovernanceTypeType]
-    instanceProfileArn: NotRequired[str]
-    javaVirtualEnv: NotRequired[str]
-    livyEndpoint: NotRequired[str]
-    logUri: NotRequired[str]
-    pythonVirtualEnv: NotRequired[str]
-    runtimeRole: NotRequired[str]
-    trustedCertificatesS3Uri: NotRequired[str]
-    certificateData: NotRequired[str]
-    managedEndpointArn: NotRequired[str]
-    managedEndpointCredentials: NotRequired[ManagedEndpointCredentialsTypeDef]
-
-
-class SparkEmrPropertiesPatchTypeDef(TypedDict):
-    computeArn: NotRequired[str]
-    instanceProfileArn: NotRequired[str]
-    javaVirtualEnv: NotRequired[str]
-    logUri: NotRequired[str]
-    pythonVirtualEnv: NotRequired[str]
-    runtimeRole: NotRequired[str]
-    trustedCertificatesS3Uri: NotRequired[str]
-    managedEndpointArn: NotRequired[str]
-
-
-class SparkGlueArgsTypeDef(TypedDict):
-    connection: NotRequired[str]
-
-
-class SparkGluePropertiesInputTypeDef(TypedDict):
-    additionalArgs: NotRequired[SparkGlueArgsTypeDef]
-    glueConnectionName: NotRequired[str]
-    glueConnectionNames: NotRequired[ReadOnly[Sequence[str]]]
-    glueVersion: NotRequired[str]
-    idleTimeout: NotRequired[int]
-    javaVirtualEnv: NotRequired[str]
-    numberOfWorkers: NotRequired[int]
-    pythonVirtualEnv: NotRequired[str]
-    workerType: NotRequired[str]
-
-
-class SparkGluePropertiesOutputTypeDef(TypedDict):
-    additionalArgs: NotRequired[SparkGlueArgsTypeDef]
-    glueConnectionName: NotRequired[str]
-    glueConnectionNames: NotRequired[list[str]]
-    glueVersion: NotRequired[str]
-    idleTimeout: NotRequired[int]
-    javaVirtualEnv: NotRequired[str]
-    numberOfWorkers: NotRequired[int]
-    pythonVirtualEnv: NotRequired[str]
-    workerType: NotRequired[str]
-
-
-class SsoUserProfileDetailsTypeDef(TypedDict):
-    username: NotRequired[str]
-    firstName: NotRequired[str]
-    lastName: NotRequired[str]
 
 
 class StartDataSourceRunInputTypeDef(TypedDict):
@@ -6099,180 +6382,6 @@ class StopNotebookRunOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StorageConfigTypeDef(TypedDict):
-    projectS3Path: NotRequired[str]
-    kmsKeyArn: NotRequired[str]
-
-
-class SubscribedAssetListingTypeDef(TypedDict):
-    entityId: NotRequired[str]
-    entityRevision: NotRequired[str]
-    entityType: NotRequired[str]
-    forms: NotRequired[str]
-    glossaryTerms: NotRequired[list[DetailedGlossaryTermTypeDef]]
-    assetScope: NotRequired[AssetScopeTypeDef]
-    permissions: NotRequired[PermissionsOutputTypeDef]
-
-
-class SubscribedAssetTypeDef(TypedDict):
-    assetId: str
-    assetRevision: str
-    status: SubscriptionGrantStatusType
-    targetName: NotRequired[str]
-    failureCause: NotRequired[FailureCauseTypeDef]
-    grantedTimestamp: NotRequired[datetime]
-    failureTimestamp: NotRequired[datetime]
-    assetScope: NotRequired[AssetScopeTypeDef]
-    permissions: NotRequired[PermissionsOutputTypeDef]
-
-
-class SubscribedGroupInputTypeDef(TypedDict):
-    identifier: NotRequired[str]
-
-
-class SubscribedGroupTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-
-
-class SubscribedIamPrincipalInputTypeDef(TypedDict):
-    identifier: NotRequired[str]
-
-
-class SubscribedIamPrincipalTypeDef(TypedDict):
-    principalArn: NotRequired[str]
-
-
-class SubscribedListingInputTypeDef(TypedDict):
-    identifier: str
-
-
-class SubscribedListingItemTypeDef(TypedDict):
-    assetListing: NotRequired[SubscribedAssetListingTypeDef]
-    productListing: NotRequired[SubscribedProductListingTypeDef]
-
-
-class SubscribedListingTypeDef(TypedDict):
-    id: str
-    revision: NotRequired[str]
-    name: str
-    description: str
-    item: SubscribedListingItemTypeDef
-    ownerProjectId: str
-    ownerProjectName: NotRequired[str]
-
-
-class SubscribedPrincipalInputTypeDef(TypedDict):
-    project: NotRequired[SubscribedProjectInputTypeDef]
-    user: NotRequired[SubscribedUserInputTypeDef]
-    group: NotRequired[SubscribedGroupInputTypeDef]
-    iam: NotRequired[SubscribedIamPrincipalInputTypeDef]
-
-
-class SubscribedPrincipalTypeDef(TypedDict):
-    project: NotRequired[SubscribedProjectTypeDef]
-    user: NotRequired[SubscribedUserTypeDef]
-    group: NotRequired[SubscribedGroupTypeDef]
-    iam: NotRequired[SubscribedIamPrincipalTypeDef]
-
-
-class SubscribedProductListingTypeDef(TypedDict):
-    entityId: NotRequired[str]
-    entityRevision: NotRequired[str]
-    glossaryTerms: NotRequired[list[DetailedGlossaryTermTypeDef]]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    assetListings: NotRequired[list[AssetInDataProductListingItemTypeDef]]
-
-
-class SubscribedProjectInputTypeDef(TypedDict):
-    identifier: NotRequired[str]
-
-
-class SubscribedProjectTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-
-
-class SubscribedUserInputTypeDef(TypedDict):
-    identifier: NotRequired[str]
-
-
-class SubscribedUserTypeDef(TypedDict):
-    id: NotRequired[str]
-    details: NotRequired[UserProfileDetailsTypeDef]
-
-
-class SubscriptionGrantSummaryTypeDef(TypedDict):
-    id: str
-    createdBy: str
-    updatedBy: NotRequired[str]
-    domainId: str
-    createdAt: datetime
-    updatedAt: datetime
-    environmentId: NotRequired[str]
-    subscriptionTargetId: str
-    grantedEntity: GrantedEntityTypeDef
-    status: SubscriptionGrantOverallStatusType
-    assets: NotRequired[list[SubscribedAssetTypeDef]]
-    subscriptionId: NotRequired[str]
-
-
-class SubscriptionRequestSummaryTypeDef(TypedDict):
-    id: str
-    createdBy: str
-    updatedBy: NotRequired[str]
-    domainId: str
-    status: SubscriptionRequestStatusType
-    createdAt: datetime
-    updatedAt: datetime
-    requestReason: str
-    subscribedPrincipals: list[SubscribedPrincipalTypeDef]
-    subscribedListings: list[SubscribedListingTypeDef]
-    reviewerId: NotRequired[str]
-    decisionComment: NotRequired[str]
-    existingSubscriptionId: NotRequired[str]
-    metadataFormsSummary: NotRequired[list[MetadataFormSummaryTypeDef]]
-
-
-class SubscriptionSummaryTypeDef(TypedDict):
-    id: str
-    createdBy: str
-    updatedBy: NotRequired[str]
-    domainId: str
-    status: SubscriptionStatusType
-    createdAt: datetime
-    updatedAt: datetime
-    subscribedPrincipal: SubscribedPrincipalTypeDef
-    subscribedListing: SubscribedListingTypeDef
-    subscriptionRequestId: NotRequired[str]
-    retainPermissions: NotRequired[bool]
-
-
-class SubscriptionTargetFormTypeDef(TypedDict):
-    formName: str
-    content: str
-
-
-class SubscriptionTargetSummaryTypeDef(TypedDict):
-    id: str
-    authorizedPrincipals: list[str]
-    domainId: str
-    projectId: str
-    environmentId: str
-    name: str
-    type: str
-    createdBy: str
-    updatedBy: NotRequired[str]
-    createdAt: datetime
-    updatedAt: NotRequired[datetime]
-    manageAccessRole: NotRequired[str]
-    applicableAssetTypes: list[str]
-    subscriptionTargetConfig: list[SubscriptionTargetFormTypeDef]
-    provider: str
-    subscriptionGrantCreationMode: NotRequired[SubscriptionGrantCreationModeType]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -6280,67 +6389,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TermRelationsOutputTypeDef(TypedDict):
-    isA: NotRequired[list[str]]
-    classifies: NotRequired[list[str]]
-
-
-class TermRelationsTypeDef(TypedDict):
-    isA: NotRequired[ReadOnly[Sequence[str]]]
-    classifies: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TextMatchItemTypeDef(TypedDict):
-    attribute: NotRequired[str]
-    text: NotRequired[str]
-    matchOffsets: NotRequired[list[MatchOffsetTypeDef]]
-
-
-class TimeSeriesDataPointFormInputTypeDef(TypedDict):
-    formName: str
-    typeIdentifier: str
-    typeRevision: NotRequired[str]
-    timestamp: ReadOnly[datetime | str]
-    content: NotRequired[str]
-
-
-class TimeSeriesDataPointFormOutputTypeDef(TypedDict):
-    formName: str
-    typeIdentifier: str
-    typeRevision: NotRequired[str]
-    timestamp: datetime
-    content: NotRequired[str]
-    id: NotRequired[str]
-
-
-class TimeSeriesDataPointSummaryFormOutputTypeDef(TypedDict):
-    formName: str
-    typeIdentifier: str
-    typeRevision: NotRequired[str]
-    timestamp: datetime
-    contentSummary: NotRequired[str]
-    id: NotRequired[str]
-
-
-class TimeoutConfigTypeDef(TypedDict):
-    runTimeoutInMinutes: NotRequired[int]
-
-
-class TopicTypeDef(TypedDict):
-    subject: str
-    resource: NotificationResourceTypeDef
-    role: NotificationRoleType
-
-
-class TriggerSourceTypeDef(TypedDict):
-    type: NotRequired[TriggerSourceTypeType]
-    name: NotRequired[str]
-
-
-class UnitTypeDef(TypedDict):
-    pass
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -6918,50 +6966,3 @@ class UpdateUserProfileOutputTypeDef(TypedDict):
     status: NotRequired[UserProfileStatusType]
     details: NotRequired[UserProfileDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UseAssetTypePolicyGrantDetailTypeDef(TypedDict):
-    domainUnitId: NotRequired[str]
-
-
-class UserDetailsTypeDef(TypedDict):
-    userId: str
-
-
-class UserPolicyGrantPrincipalTypeDef(TypedDict):
-    userIdentifier: NotRequired[str]
-    allUsersGrantFilter: NotRequired[AllUsersGrantFilterTypeDef]
-
-
-class UserProfileDetailsTypeDef(TypedDict):
-    iam: NotRequired[IamUserProfileDetailsTypeDef]
-    sso: NotRequired[SsoUserProfileDetailsTypeDef]
-
-
-class UserProfileSummaryTypeDef(TypedDict):
-    domainId: NotRequired[str]
-    id: NotRequired[str]
-    type: NotRequired[UserProfileTypeType]
-    status: NotRequired[UserProfileStatusType]
-    details: NotRequired[UserProfileDetailsTypeDef]
-
-
-class UsernamePasswordTypeDef(TypedDict):
-    password: str
-    username: str
-
-
-class WorkflowsMwaaPropertiesInputTypeDef(TypedDict):
-    mwaaEnvironmentName: NotRequired[str]
-
-
-class WorkflowsMwaaPropertiesOutputTypeDef(TypedDict):
-    mwaaEnvironmentName: NotRequired[str]
-
-
-class WorkflowsServerlessPropertiesInputTypeDef(TypedDict):
-    pass
-
-
-class WorkflowsServerlessPropertiesOutputTypeDef(TypedDict):
-    pass

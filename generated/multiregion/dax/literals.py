@@ -2,17 +2,18 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon DynamoDB Accelerator (DAX): the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ChangeTypeType",
-    "ClusterEndpointEncryptionTypeType",
-    "IsModifiableType",
-    "NetworkTypeType",
-    "ParameterTypeType",
-    "SSEStatusType",
-    "SourceTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChangeTypeType",
+        "ClusterEndpointEncryptionTypeType",
+        "IsModifiableType",
+        "NetworkTypeType",
+        "ParameterTypeType",
+        "SSEStatusType",
+        "SourceTypeType",
+    ]
 
 ChangeTypeType = Literal["IMMEDIATE", "REQUIRES_REBOOT"]
 ClusterEndpointEncryptionTypeType = Literal["NONE", "TLS"]

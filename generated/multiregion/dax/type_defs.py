@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -28,68 +28,104 @@ from .literals import (
     SourceTypeType,
 )
 
-__all__ = [
-    "ClusterTypeDef",
-    "CreateClusterRequestTypeDef",
-    "CreateClusterResponseTypeDef",
-    "CreateParameterGroupRequestTypeDef",
-    "CreateParameterGroupResponseTypeDef",
-    "CreateSubnetGroupRequestTypeDef",
-    "CreateSubnetGroupResponseTypeDef",
-    "DecreaseReplicationFactorRequestTypeDef",
-    "DecreaseReplicationFactorResponseTypeDef",
-    "DeleteClusterRequestTypeDef",
-    "DeleteClusterResponseTypeDef",
-    "DeleteParameterGroupRequestTypeDef",
-    "DeleteParameterGroupResponseTypeDef",
-    "DeleteSubnetGroupRequestTypeDef",
-    "DeleteSubnetGroupResponseTypeDef",
-    "DescribeClustersRequestTypeDef",
-    "DescribeClustersResponseTypeDef",
-    "DescribeDefaultParametersRequestTypeDef",
-    "DescribeDefaultParametersResponseTypeDef",
-    "DescribeEventsRequestTypeDef",
-    "DescribeEventsResponseTypeDef",
-    "DescribeParameterGroupsRequestTypeDef",
-    "DescribeParameterGroupsResponseTypeDef",
-    "DescribeParametersRequestTypeDef",
-    "DescribeParametersResponseTypeDef",
-    "DescribeSubnetGroupsRequestTypeDef",
-    "DescribeSubnetGroupsResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointTypeDef",
-    "EventTypeDef",
-    "IncreaseReplicationFactorRequestTypeDef",
-    "IncreaseReplicationFactorResponseTypeDef",
-    "ListTagsRequestTypeDef",
-    "ListTagsResponseTypeDef",
-    "NodeTypeDef",
-    "NodeTypeSpecificValueTypeDef",
-    "NotificationConfigurationTypeDef",
-    "ParameterGroupStatusTypeDef",
-    "ParameterGroupTypeDef",
-    "ParameterNameValueTypeDef",
-    "ParameterTypeDef",
-    "RebootNodeRequestTypeDef",
-    "RebootNodeResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SSEDescriptionTypeDef",
-    "SSESpecificationTypeDef",
-    "SecurityGroupMembershipTypeDef",
-    "SubnetGroupTypeDef",
-    "SubnetTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateClusterRequestTypeDef",
-    "UpdateClusterResponseTypeDef",
-    "UpdateParameterGroupRequestTypeDef",
-    "UpdateParameterGroupResponseTypeDef",
-    "UpdateSubnetGroupRequestTypeDef",
-    "UpdateSubnetGroupResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ClusterTypeDef",
+        "CreateClusterRequestTypeDef",
+        "CreateClusterResponseTypeDef",
+        "CreateParameterGroupRequestTypeDef",
+        "CreateParameterGroupResponseTypeDef",
+        "CreateSubnetGroupRequestTypeDef",
+        "CreateSubnetGroupResponseTypeDef",
+        "DecreaseReplicationFactorRequestTypeDef",
+        "DecreaseReplicationFactorResponseTypeDef",
+        "DeleteClusterRequestTypeDef",
+        "DeleteClusterResponseTypeDef",
+        "DeleteParameterGroupRequestTypeDef",
+        "DeleteParameterGroupResponseTypeDef",
+        "DeleteSubnetGroupRequestTypeDef",
+        "DeleteSubnetGroupResponseTypeDef",
+        "DescribeClustersRequestTypeDef",
+        "DescribeClustersResponseTypeDef",
+        "DescribeDefaultParametersRequestTypeDef",
+        "DescribeDefaultParametersResponseTypeDef",
+        "DescribeEventsRequestTypeDef",
+        "DescribeEventsResponseTypeDef",
+        "DescribeParameterGroupsRequestTypeDef",
+        "DescribeParameterGroupsResponseTypeDef",
+        "DescribeParametersRequestTypeDef",
+        "DescribeParametersResponseTypeDef",
+        "DescribeSubnetGroupsRequestTypeDef",
+        "DescribeSubnetGroupsResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointTypeDef",
+        "EventTypeDef",
+        "IncreaseReplicationFactorRequestTypeDef",
+        "IncreaseReplicationFactorResponseTypeDef",
+        "ListTagsRequestTypeDef",
+        "ListTagsResponseTypeDef",
+        "NodeTypeDef",
+        "NodeTypeSpecificValueTypeDef",
+        "NotificationConfigurationTypeDef",
+        "ParameterGroupStatusTypeDef",
+        "ParameterGroupTypeDef",
+        "ParameterNameValueTypeDef",
+        "ParameterTypeDef",
+        "RebootNodeRequestTypeDef",
+        "RebootNodeResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SSEDescriptionTypeDef",
+        "SSESpecificationTypeDef",
+        "SecurityGroupMembershipTypeDef",
+        "SubnetGroupTypeDef",
+        "SubnetTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateClusterRequestTypeDef",
+        "UpdateClusterResponseTypeDef",
+        "UpdateParameterGroupRequestTypeDef",
+        "UpdateParameterGroupResponseTypeDef",
+        "UpdateSubnetGroupRequestTypeDef",
+        "UpdateSubnetGroupResponseTypeDef",
+    ]
+
+
+class EndpointTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Port: NotRequired[int]
+    URL: NotRequired[str]
+
+
+class NodeTypeDef(TypedDict):
+    NodeId: NotRequired[str]
+    Endpoint: NotRequired[EndpointTypeDef]
+    NodeCreateTime: NotRequired[datetime]
+    AvailabilityZone: NotRequired[str]
+    NodeStatus: NotRequired[str]
+    ParameterGroupStatus: NotRequired[str]
+
+
+class NotificationConfigurationTypeDef(TypedDict):
+    TopicArn: NotRequired[str]
+    TopicStatus: NotRequired[str]
+
+
+class ParameterGroupStatusTypeDef(TypedDict):
+    ParameterGroupName: NotRequired[str]
+    ParameterApplyStatus: NotRequired[str]
+    NodeIdsToReboot: NotRequired[list[str]]
+
+
+class SSEDescriptionTypeDef(TypedDict):
+    Status: NotRequired[SSEStatusType]
+
+
+class SecurityGroupMembershipTypeDef(TypedDict):
+    SecurityGroupIdentifier: NotRequired[str]
+    Status: NotRequired[str]
 
 
 class ClusterTypeDef(TypedDict):
@@ -112,6 +148,15 @@ class ClusterTypeDef(TypedDict):
     SSEDescription: NotRequired[SSEDescriptionTypeDef]
     ClusterEndpointEncryptionType: NotRequired[ClusterEndpointEncryptionTypeType]
     NetworkType: NotRequired[NetworkTypeType]
+
+
+class SSESpecificationTypeDef(TypedDict):
+    Enabled: bool
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class CreateClusterRequestTypeDef(TypedDict):
@@ -142,6 +187,11 @@ class CreateParameterGroupRequestTypeDef(TypedDict):
     Description: NotRequired[str]
 
 
+class ParameterGroupTypeDef(TypedDict):
+    ParameterGroupName: NotRequired[str]
+    Description: NotRequired[str]
+
+
 class CreateParameterGroupResponseTypeDef(TypedDict):
     ParameterGroup: NotRequired[ParameterGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -151,6 +201,20 @@ class CreateSubnetGroupRequestTypeDef(TypedDict):
     SubnetGroupName: str
     Description: NotRequired[str]
     SubnetIds: ReadOnly[Sequence[str]]
+
+
+class SubnetTypeDef(TypedDict):
+    SubnetIdentifier: NotRequired[str]
+    SubnetAvailabilityZone: NotRequired[str]
+    SupportedNetworkTypes: NotRequired[list[NetworkTypeType]]
+
+
+class SubnetGroupTypeDef(TypedDict):
+    SubnetGroupName: NotRequired[str]
+    Description: NotRequired[str]
+    VpcId: NotRequired[str]
+    Subnets: NotRequired[list[SubnetTypeDef]]
+    SupportedNetworkTypes: NotRequired[list[NetworkTypeType]]
 
 
 class CreateSubnetGroupResponseTypeDef(TypedDict):
@@ -214,6 +278,24 @@ class DescribeDefaultParametersRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class NodeTypeSpecificValueTypeDef(TypedDict):
+    NodeType: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class ParameterTypeDef(TypedDict):
+    ParameterName: NotRequired[str]
+    ParameterType: NotRequired[ParameterTypeType]
+    ParameterValue: NotRequired[str]
+    NodeTypeSpecificValues: NotRequired[list[NodeTypeSpecificValueTypeDef]]
+    Description: NotRequired[str]
+    Source: NotRequired[str]
+    DataType: NotRequired[str]
+    AllowedValues: NotRequired[str]
+    IsModifiable: NotRequired[IsModifiableType]
+    ChangeType: NotRequired[ChangeTypeType]
+
+
 class DescribeDefaultParametersResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Parameters: NotRequired[list[ParameterTypeDef]]
@@ -228,6 +310,13 @@ class DescribeEventsRequestTypeDef(TypedDict):
     Duration: NotRequired[int]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class EventTypeDef(TypedDict):
+    SourceName: NotRequired[str]
+    SourceType: NotRequired[SourceTypeType]
+    Message: NotRequired[str]
+    Date: NotRequired[datetime]
 
 
 class DescribeEventsResponseTypeDef(TypedDict):
@@ -273,19 +362,6 @@ class DescribeSubnetGroupsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EndpointTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Port: NotRequired[int]
-    URL: NotRequired[str]
-
-
-class EventTypeDef(TypedDict):
-    SourceName: NotRequired[str]
-    SourceType: NotRequired[SourceTypeType]
-    Message: NotRequired[str]
-    Date: NotRequired[datetime]
-
-
 class IncreaseReplicationFactorRequestTypeDef(TypedDict):
     ClusterName: str
     NewReplicationFactor: int
@@ -308,52 +384,9 @@ class ListTagsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NodeTypeDef(TypedDict):
-    NodeId: NotRequired[str]
-    Endpoint: NotRequired[EndpointTypeDef]
-    NodeCreateTime: NotRequired[datetime]
-    AvailabilityZone: NotRequired[str]
-    NodeStatus: NotRequired[str]
-    ParameterGroupStatus: NotRequired[str]
-
-
-class NodeTypeSpecificValueTypeDef(TypedDict):
-    NodeType: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class NotificationConfigurationTypeDef(TypedDict):
-    TopicArn: NotRequired[str]
-    TopicStatus: NotRequired[str]
-
-
-class ParameterGroupStatusTypeDef(TypedDict):
-    ParameterGroupName: NotRequired[str]
-    ParameterApplyStatus: NotRequired[str]
-    NodeIdsToReboot: NotRequired[list[str]]
-
-
-class ParameterGroupTypeDef(TypedDict):
-    ParameterGroupName: NotRequired[str]
-    Description: NotRequired[str]
-
-
 class ParameterNameValueTypeDef(TypedDict):
     ParameterName: NotRequired[str]
     ParameterValue: NotRequired[str]
-
-
-class ParameterTypeDef(TypedDict):
-    ParameterName: NotRequired[str]
-    ParameterType: NotRequired[ParameterTypeType]
-    ParameterValue: NotRequired[str]
-    NodeTypeSpecificValues: NotRequired[list[NodeTypeSpecificValueTypeDef]]
-    Description: NotRequired[str]
-    Source: NotRequired[str]
-    DataType: NotRequired[str]
-    AllowedValues: NotRequired[str]
-    IsModifiable: NotRequired[IsModifiableType]
-    ChangeType: NotRequired[ChangeTypeType]
 
 
 class RebootNodeRequestTypeDef(TypedDict):
@@ -366,33 +399,6 @@ class RebootNodeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SSEDescriptionTypeDef(TypedDict):
-    Status: NotRequired[SSEStatusType]
-
-
-class SSESpecificationTypeDef(TypedDict):
-    Enabled: bool
-
-
-class SecurityGroupMembershipTypeDef(TypedDict):
-    SecurityGroupIdentifier: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class SubnetGroupTypeDef(TypedDict):
-    SubnetGroupName: NotRequired[str]
-    Description: NotRequired[str]
-    VpcId: NotRequired[str]
-    Subnets: NotRequired[list[SubnetTypeDef]]
-    SupportedNetworkTypes: NotRequired[list[NetworkTypeType]]
-
-
-class SubnetTypeDef(TypedDict):
-    SubnetIdentifier: NotRequired[str]
-    SubnetAvailabilityZone: NotRequired[str]
-    SupportedNetworkTypes: NotRequired[list[NetworkTypeType]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceName: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -401,11 +407,6 @@ class TagResourceRequestTypeDef(TypedDict):
 class TagResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

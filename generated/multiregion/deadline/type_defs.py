@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -87,442 +87,433 @@ from .literals import (
     WorkerStatusType,
 )
 
-__all__ = [
-    "AcceleratorCapabilitiesOutputTypeDef",
-    "AcceleratorCapabilitiesTypeDef",
-    "AcceleratorCountRangeTypeDef",
-    "AcceleratorSelectionTypeDef",
-    "AcceleratorTotalMemoryMiBRangeTypeDef",
-    "AcquiredLimitTypeDef",
-    "AssignedEnvironmentEnterSessionActionDefinitionTypeDef",
-    "AssignedEnvironmentExitSessionActionDefinitionTypeDef",
-    "AssignedSessionActionDefinitionTypeDef",
-    "AssignedSessionActionTypeDef",
-    "AssignedSessionTypeDef",
-    "AssignedSyncInputJobAttachmentsSessionActionDefinitionTypeDef",
-    "AssignedTaskRunSessionActionDefinitionTypeDef",
-    "AssociateMemberToFarmRequestTypeDef",
-    "AssociateMemberToFarmResponseTypeDef",
-    "AssociateMemberToFleetRequestTypeDef",
-    "AssociateMemberToFleetResponseTypeDef",
-    "AssociateMemberToJobRequestTypeDef",
-    "AssociateMemberToJobResponseTypeDef",
-    "AssociateMemberToQueueRequestTypeDef",
-    "AssociateMemberToQueueResponseTypeDef",
-    "AssumeFleetRoleForReadRequestTypeDef",
-    "AssumeFleetRoleForReadResponseTypeDef",
-    "AssumeFleetRoleForWorkerRequestTypeDef",
-    "AssumeFleetRoleForWorkerResponseTypeDef",
-    "AssumeQueueRoleForReadRequestTypeDef",
-    "AssumeQueueRoleForReadResponseTypeDef",
-    "AssumeQueueRoleForUserRequestTypeDef",
-    "AssumeQueueRoleForUserResponseTypeDef",
-    "AssumeQueueRoleForWorkerRequestTypeDef",
-    "AssumeQueueRoleForWorkerResponseTypeDef",
-    "AttachmentsOutputTypeDef",
-    "AttachmentsTypeDef",
-    "AwsCredentialsTypeDef",
-    "BatchGetJobEntityRequestTypeDef",
-    "BatchGetJobEntityResponseTypeDef",
-    "BatchGetJobErrorTypeDef",
-    "BatchGetJobIdentifierTypeDef",
-    "BatchGetJobItemTypeDef",
-    "BatchGetJobRequestTypeDef",
-    "BatchGetJobResponseTypeDef",
-    "BatchGetSessionActionErrorTypeDef",
-    "BatchGetSessionActionIdentifierTypeDef",
-    "BatchGetSessionActionItemTypeDef",
-    "BatchGetSessionActionRequestTypeDef",
-    "BatchGetSessionActionResponseTypeDef",
-    "BatchGetSessionErrorTypeDef",
-    "BatchGetSessionIdentifierTypeDef",
-    "BatchGetSessionItemTypeDef",
-    "BatchGetSessionRequestTypeDef",
-    "BatchGetSessionResponseTypeDef",
-    "BatchGetStepErrorTypeDef",
-    "BatchGetStepIdentifierTypeDef",
-    "BatchGetStepItemTypeDef",
-    "BatchGetStepRequestTypeDef",
-    "BatchGetStepResponseTypeDef",
-    "BatchGetTaskErrorTypeDef",
-    "BatchGetTaskIdentifierTypeDef",
-    "BatchGetTaskItemTypeDef",
-    "BatchGetTaskRequestTypeDef",
-    "BatchGetTaskResponseTypeDef",
-    "BatchGetWorkerErrorTypeDef",
-    "BatchGetWorkerIdentifierTypeDef",
-    "BatchGetWorkerItemTypeDef",
-    "BatchGetWorkerRequestTypeDef",
-    "BatchGetWorkerResponseTypeDef",
-    "BatchUpdateJobErrorTypeDef",
-    "BatchUpdateJobItemTypeDef",
-    "BatchUpdateJobRequestTypeDef",
-    "BatchUpdateJobResponseTypeDef",
-    "BatchUpdateTaskErrorTypeDef",
-    "BatchUpdateTaskItemTypeDef",
-    "BatchUpdateTaskRequestTypeDef",
-    "BatchUpdateTaskResponseTypeDef",
-    "BudgetActionToAddTypeDef",
-    "BudgetActionToRemoveTypeDef",
-    "BudgetScheduleOutputTypeDef",
-    "BudgetScheduleTypeDef",
-    "BudgetSummaryTypeDef",
-    "ConsumedUsagesTypeDef",
-    "CopyJobTemplateRequestTypeDef",
-    "CopyJobTemplateResponseTypeDef",
-    "CreateBudgetRequestTypeDef",
-    "CreateBudgetResponseTypeDef",
-    "CreateFarmRequestTypeDef",
-    "CreateFarmResponseTypeDef",
-    "CreateFleetRequestTypeDef",
-    "CreateFleetResponseTypeDef",
-    "CreateJobRequestTypeDef",
-    "CreateJobResponseTypeDef",
-    "CreateLicenseEndpointRequestTypeDef",
-    "CreateLicenseEndpointResponseTypeDef",
-    "CreateLimitRequestTypeDef",
-    "CreateLimitResponseTypeDef",
-    "CreateMonitorRequestTypeDef",
-    "CreateMonitorResponseTypeDef",
-    "CreateQueueEnvironmentRequestTypeDef",
-    "CreateQueueEnvironmentResponseTypeDef",
-    "CreateQueueFleetAssociationRequestTypeDef",
-    "CreateQueueFleetAssociationResponseTypeDef",
-    "CreateQueueLimitAssociationRequestTypeDef",
-    "CreateQueueLimitAssociationResponseTypeDef",
-    "CreateQueueRequestTypeDef",
-    "CreateQueueResponseTypeDef",
-    "CreateStorageProfileRequestTypeDef",
-    "CreateStorageProfileResponseTypeDef",
-    "CreateWorkerRequestTypeDef",
-    "CreateWorkerResponseTypeDef",
-    "CustomerManagedAutoScalingConfigurationTypeDef",
-    "CustomerManagedFleetConfigurationOutputTypeDef",
-    "CustomerManagedFleetConfigurationTypeDef",
-    "CustomerManagedWorkerCapabilitiesOutputTypeDef",
-    "CustomerManagedWorkerCapabilitiesTypeDef",
-    "DateTimeFilterExpressionTypeDef",
-    "DeleteBudgetRequestTypeDef",
-    "DeleteBudgetResponseTypeDef",
-    "DeleteFarmRequestTypeDef",
-    "DeleteFarmResponseTypeDef",
-    "DeleteFleetRequestTypeDef",
-    "DeleteFleetResponseTypeDef",
-    "DeleteLicenseEndpointRequestTypeDef",
-    "DeleteLicenseEndpointResponseTypeDef",
-    "DeleteLimitRequestTypeDef",
-    "DeleteLimitResponseTypeDef",
-    "DeleteMeteredProductRequestTypeDef",
-    "DeleteMeteredProductResponseTypeDef",
-    "DeleteMonitorRequestTypeDef",
-    "DeleteMonitorResponseTypeDef",
-    "DeleteQueueEnvironmentRequestTypeDef",
-    "DeleteQueueEnvironmentResponseTypeDef",
-    "DeleteQueueFleetAssociationRequestTypeDef",
-    "DeleteQueueFleetAssociationResponseTypeDef",
-    "DeleteQueueLimitAssociationRequestTypeDef",
-    "DeleteQueueLimitAssociationResponseTypeDef",
-    "DeleteQueueRequestTypeDef",
-    "DeleteQueueResponseTypeDef",
-    "DeleteStorageProfileRequestTypeDef",
-    "DeleteStorageProfileResponseTypeDef",
-    "DeleteWorkerRequestTypeDef",
-    "DeleteWorkerResponseTypeDef",
-    "DependencyCountsTypeDef",
-    "DisassociateMemberFromFarmRequestTypeDef",
-    "DisassociateMemberFromFarmResponseTypeDef",
-    "DisassociateMemberFromFleetRequestTypeDef",
-    "DisassociateMemberFromFleetResponseTypeDef",
-    "DisassociateMemberFromJobRequestTypeDef",
-    "DisassociateMemberFromJobResponseTypeDef",
-    "DisassociateMemberFromQueueRequestTypeDef",
-    "DisassociateMemberFromQueueResponseTypeDef",
-    "DocumentOutputValue",
-    "Ec2EbsVolumeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentDetailsEntityTypeDef",
-    "EnvironmentDetailsErrorTypeDef",
-    "EnvironmentDetailsIdentifiersTypeDef",
-    "EnvironmentEnterSessionActionDefinitionSummaryTypeDef",
-    "EnvironmentEnterSessionActionDefinitionTypeDef",
-    "EnvironmentExitSessionActionDefinitionSummaryTypeDef",
-    "EnvironmentExitSessionActionDefinitionTypeDef",
-    "FarmMemberTypeDef",
-    "FarmSummaryTypeDef",
-    "FieldSortExpressionTypeDef",
-    "FileSystemLocationTypeDef",
-    "FixedBudgetScheduleOutputTypeDef",
-    "FixedBudgetScheduleTypeDef",
-    "FleetAmountCapabilityTypeDef",
-    "FleetAttributeCapabilityOutputTypeDef",
-    "FleetAttributeCapabilityTypeDef",
-    "FleetCapabilitiesTypeDef",
-    "FleetConfigurationOutputTypeDef",
-    "FleetConfigurationTypeDef",
-    "FleetMemberTypeDef",
-    "FleetSummaryTypeDef",
-    "GetBudgetRequestTypeDef",
-    "GetBudgetResponseTypeDef",
-    "GetFarmRequestTypeDef",
-    "GetFarmResponseTypeDef",
-    "GetFleetRequestTypeDef",
-    "GetFleetResponseTypeDef",
-    "GetJobEntityErrorTypeDef",
-    "GetJobRequestTypeDef",
-    "GetJobResponseTypeDef",
-    "GetLicenseEndpointRequestTypeDef",
-    "GetLicenseEndpointResponseTypeDef",
-    "GetLimitRequestTypeDef",
-    "GetLimitResponseTypeDef",
-    "GetMonitorRequestTypeDef",
-    "GetMonitorResponseTypeDef",
-    "GetMonitorSettingsRequestTypeDef",
-    "GetMonitorSettingsResponseTypeDef",
-    "GetQueueEnvironmentRequestTypeDef",
-    "GetQueueEnvironmentResponseTypeDef",
-    "GetQueueFleetAssociationRequestTypeDef",
-    "GetQueueFleetAssociationResponseTypeDef",
-    "GetQueueLimitAssociationRequestTypeDef",
-    "GetQueueLimitAssociationResponseTypeDef",
-    "GetQueueRequestTypeDef",
-    "GetQueueResponseTypeDef",
-    "GetSessionActionRequestTypeDef",
-    "GetSessionActionResponseTypeDef",
-    "GetSessionRequestTypeDef",
-    "GetSessionResponseTypeDef",
-    "GetSessionsStatisticsAggregationRequestTypeDef",
-    "GetSessionsStatisticsAggregationResponseTypeDef",
-    "GetStepRequestTypeDef",
-    "GetStepResponseTypeDef",
-    "GetStorageProfileForQueueRequestTypeDef",
-    "GetStorageProfileForQueueResponseTypeDef",
-    "GetStorageProfileRequestTypeDef",
-    "GetStorageProfileResponseTypeDef",
-    "GetTaskRequestTypeDef",
-    "GetTaskResponseTypeDef",
-    "GetWorkerRequestTypeDef",
-    "GetWorkerResponseTypeDef",
-    "HostConfigurationTypeDef",
-    "HostPropertiesRequestTypeDef",
-    "HostPropertiesResponseTypeDef",
-    "IpAddressesOutputTypeDef",
-    "IpAddressesTypeDef",
-    "JobAttachmentDetailsEntityTypeDef",
-    "JobAttachmentDetailsErrorTypeDef",
-    "JobAttachmentDetailsIdentifiersTypeDef",
-    "JobAttachmentSettingsTypeDef",
-    "JobDetailsEntityTypeDef",
-    "JobDetailsErrorTypeDef",
-    "JobDetailsIdentifiersTypeDef",
-    "JobEntityIdentifiersUnionTypeDef",
-    "JobEntityTypeDef",
-    "JobMemberTypeDef",
-    "JobParameterTypeDef",
-    "JobRunAsUserTypeDef",
-    "JobSearchSummaryTypeDef",
-    "JobSummaryTypeDef",
-    "LicenseEndpointSummaryTypeDef",
-    "LimitSummaryTypeDef",
-    "ListAvailableMeteredProductsRequestTypeDef",
-    "ListAvailableMeteredProductsResponseTypeDef",
-    "ListBudgetsRequestTypeDef",
-    "ListBudgetsResponseTypeDef",
-    "ListFarmMembersRequestTypeDef",
-    "ListFarmMembersResponseTypeDef",
-    "ListFarmsRequestTypeDef",
-    "ListFarmsResponseTypeDef",
-    "ListFleetMembersRequestTypeDef",
-    "ListFleetMembersResponseTypeDef",
-    "ListFleetsRequestTypeDef",
-    "ListFleetsResponseTypeDef",
-    "ListJobMembersRequestTypeDef",
-    "ListJobMembersResponseTypeDef",
-    "ListJobParameterDefinitionsRequestTypeDef",
-    "ListJobParameterDefinitionsResponseTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResponseTypeDef",
-    "ListLicenseEndpointsRequestTypeDef",
-    "ListLicenseEndpointsResponseTypeDef",
-    "ListLimitsRequestTypeDef",
-    "ListLimitsResponseTypeDef",
-    "ListMeteredProductsRequestTypeDef",
-    "ListMeteredProductsResponseTypeDef",
-    "ListMonitorsRequestTypeDef",
-    "ListMonitorsResponseTypeDef",
-    "ListQueueEnvironmentsRequestTypeDef",
-    "ListQueueEnvironmentsResponseTypeDef",
-    "ListQueueFleetAssociationsRequestTypeDef",
-    "ListQueueFleetAssociationsResponseTypeDef",
-    "ListQueueLimitAssociationsRequestTypeDef",
-    "ListQueueLimitAssociationsResponseTypeDef",
-    "ListQueueMembersRequestTypeDef",
-    "ListQueueMembersResponseTypeDef",
-    "ListQueuesRequestTypeDef",
-    "ListQueuesResponseTypeDef",
-    "ListSessionActionsRequestTypeDef",
-    "ListSessionActionsResponseTypeDef",
-    "ListSessionsForWorkerRequestTypeDef",
-    "ListSessionsForWorkerResponseTypeDef",
-    "ListSessionsRequestTypeDef",
-    "ListSessionsResponseTypeDef",
-    "ListStepConsumersRequestTypeDef",
-    "ListStepConsumersResponseTypeDef",
-    "ListStepDependenciesRequestTypeDef",
-    "ListStepDependenciesResponseTypeDef",
-    "ListStepsRequestTypeDef",
-    "ListStepsResponseTypeDef",
-    "ListStorageProfilesForQueueRequestTypeDef",
-    "ListStorageProfilesForQueueResponseTypeDef",
-    "ListStorageProfilesRequestTypeDef",
-    "ListStorageProfilesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTasksRequestTypeDef",
-    "ListTasksResponseTypeDef",
-    "ListWorkersRequestTypeDef",
-    "ListWorkersResponseTypeDef",
-    "LogConfigurationTypeDef",
-    "ManifestPropertiesOutputTypeDef",
-    "ManifestPropertiesTypeDef",
-    "MemoryMiBRangeTypeDef",
-    "MeteredProductSummaryTypeDef",
-    "MonitorSummaryTypeDef",
-    "ParameterFilterExpressionTypeDef",
-    "ParameterSortExpressionTypeDef",
-    "ParameterSpaceTypeDef",
-    "PathMappingRuleTypeDef",
-    "PosixUserTypeDef",
-    "PriorityBalancedSchedulingConfigurationTypeDef",
-    "PriorityFifoSchedulingConfigurationTypeDef",
-    "PutMeteredProductRequestTypeDef",
-    "PutMeteredProductResponseTypeDef",
-    "QueueEnvironmentSummaryTypeDef",
-    "QueueFleetAssociationSummaryTypeDef",
-    "QueueLimitAssociationSummaryTypeDef",
-    "QueueMemberTypeDef",
-    "QueueSummaryTypeDef",
-    "ResponseBudgetActionTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3LocationTypeDef",
-    "SchedulingConfigurationTypeDef",
-    "SchedulingMaxPriorityOverrideAlwaysScheduleFirstTypeDef",
-    "SchedulingMaxPriorityOverrideTypeDef",
-    "SchedulingMinPriorityOverrideAlwaysScheduleLastTypeDef",
-    "SchedulingMinPriorityOverrideTypeDef",
-    "SearchFilterExpressionTypeDef",
-    "SearchGroupedFilterExpressionsTypeDef",
-    "SearchJobsRequestTypeDef",
-    "SearchJobsResponseTypeDef",
-    "SearchSortExpressionTypeDef",
-    "SearchStepsRequestTypeDef",
-    "SearchStepsResponseTypeDef",
-    "SearchTasksRequestTypeDef",
-    "SearchTasksResponseTypeDef",
-    "SearchTermFilterExpressionTypeDef",
-    "SearchWorkersRequestTypeDef",
-    "SearchWorkersResponseTypeDef",
-    "ServiceManagedEc2AutoScalingConfigurationTypeDef",
-    "ServiceManagedEc2FleetConfigurationOutputTypeDef",
-    "ServiceManagedEc2FleetConfigurationTypeDef",
-    "ServiceManagedEc2InstanceCapabilitiesOutputTypeDef",
-    "ServiceManagedEc2InstanceCapabilitiesTypeDef",
-    "ServiceManagedEc2InstanceMarketOptionsTypeDef",
-    "SessionActionDefinitionSummaryTypeDef",
-    "SessionActionDefinitionTypeDef",
-    "SessionActionSummaryTypeDef",
-    "SessionSummaryTypeDef",
-    "SessionsStatisticsResourcesTypeDef",
-    "StartSessionsStatisticsAggregationRequestTypeDef",
-    "StartSessionsStatisticsAggregationResponseTypeDef",
-    "StatisticsTypeDef",
-    "StatsTypeDef",
-    "StepAmountCapabilityTypeDef",
-    "StepAttributeCapabilityTypeDef",
-    "StepConsumerTypeDef",
-    "StepDependencyTypeDef",
-    "StepDetailsEntityTypeDef",
-    "StepDetailsErrorTypeDef",
-    "StepDetailsIdentifiersTypeDef",
-    "StepParameterChunksTypeDef",
-    "StepParameterTypeDef",
-    "StepRequiredCapabilitiesTypeDef",
-    "StepSearchSummaryTypeDef",
-    "StepSummaryTypeDef",
-    "StorageProfileSummaryTypeDef",
-    "StringFilterExpressionTypeDef",
-    "StringListFilterExpressionTypeDef",
-    "SyncInputJobAttachmentsSessionActionDefinitionSummaryTypeDef",
-    "SyncInputJobAttachmentsSessionActionDefinitionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TaskParameterValueTypeDef",
-    "TaskRunManifestPropertiesRequestTypeDef",
-    "TaskRunManifestPropertiesResponseTypeDef",
-    "TaskRunSessionActionDefinitionSummaryTypeDef",
-    "TaskRunSessionActionDefinitionTypeDef",
-    "TaskSearchSummaryTypeDef",
-    "TaskSummaryTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateBudgetRequestTypeDef",
-    "UpdateBudgetResponseTypeDef",
-    "UpdateFarmRequestTypeDef",
-    "UpdateFarmResponseTypeDef",
-    "UpdateFleetRequestTypeDef",
-    "UpdateFleetResponseTypeDef",
-    "UpdateJobRequestTypeDef",
-    "UpdateJobResponseTypeDef",
-    "UpdateLimitRequestTypeDef",
-    "UpdateLimitResponseTypeDef",
-    "UpdateMonitorRequestTypeDef",
-    "UpdateMonitorResponseTypeDef",
-    "UpdateMonitorSettingsRequestTypeDef",
-    "UpdateMonitorSettingsResponseTypeDef",
-    "UpdateQueueEnvironmentRequestTypeDef",
-    "UpdateQueueEnvironmentResponseTypeDef",
-    "UpdateQueueFleetAssociationRequestTypeDef",
-    "UpdateQueueFleetAssociationResponseTypeDef",
-    "UpdateQueueLimitAssociationRequestTypeDef",
-    "UpdateQueueLimitAssociationResponseTypeDef",
-    "UpdateQueueRequestTypeDef",
-    "UpdateQueueResponseTypeDef",
-    "UpdateSessionRequestTypeDef",
-    "UpdateSessionResponseTypeDef",
-    "UpdateStepRequestTypeDef",
-    "UpdateStepResponseTypeDef",
-    "UpdateStorageProfileRequestTypeDef",
-    "UpdateStorageProfileResponseTypeDef",
-    "UpdateTaskRequestTypeDef",
-    "UpdateTaskResponseTypeDef",
-    "UpdateWorkerRequestTypeDef",
-    "UpdateWorkerResponseTypeDef",
-    "UpdateWorkerScheduleRequestTypeDef",
-    "UpdateWorkerScheduleResponseTypeDef",
-    "UpdatedSessionActionInfoTypeDef",
-    "UsageTrackingResourceTypeDef",
-    "UserJobsFirstTypeDef",
-    "VCpuCountRangeTypeDef",
-    "VpcConfigurationOutputTypeDef",
-    "VpcConfigurationTypeDef",
-    "WeightedBalancedSchedulingConfigurationTypeDef",
-    "WindowsUserTypeDef",
-    "WorkerAmountCapabilityTypeDef",
-    "WorkerAttributeCapabilityTypeDef",
-    "WorkerCapabilitiesTypeDef",
-    "WorkerSearchSummaryTypeDef",
-    "WorkerSessionSummaryTypeDef",
-    "WorkerSummaryTypeDef",
-]
-
-
-class AcceleratorCapabilitiesOutputTypeDef(TypedDict):
-    selections: list[AcceleratorSelectionTypeDef]
-    count: NotRequired[AcceleratorCountRangeTypeDef]
-
-
-class AcceleratorCapabilitiesTypeDef(TypedDict):
-    selections: ReadOnly[Sequence[AcceleratorSelectionTypeDef]]
-    count: NotRequired[AcceleratorCountRangeTypeDef]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceleratorCapabilitiesOutputTypeDef",
+        "AcceleratorCapabilitiesTypeDef",
+        "AcceleratorCountRangeTypeDef",
+        "AcceleratorSelectionTypeDef",
+        "AcceleratorTotalMemoryMiBRangeTypeDef",
+        "AcquiredLimitTypeDef",
+        "AssignedEnvironmentEnterSessionActionDefinitionTypeDef",
+        "AssignedEnvironmentExitSessionActionDefinitionTypeDef",
+        "AssignedSessionActionDefinitionTypeDef",
+        "AssignedSessionActionTypeDef",
+        "AssignedSessionTypeDef",
+        "AssignedSyncInputJobAttachmentsSessionActionDefinitionTypeDef",
+        "AssignedTaskRunSessionActionDefinitionTypeDef",
+        "AssociateMemberToFarmRequestTypeDef",
+        "AssociateMemberToFarmResponseTypeDef",
+        "AssociateMemberToFleetRequestTypeDef",
+        "AssociateMemberToFleetResponseTypeDef",
+        "AssociateMemberToJobRequestTypeDef",
+        "AssociateMemberToJobResponseTypeDef",
+        "AssociateMemberToQueueRequestTypeDef",
+        "AssociateMemberToQueueResponseTypeDef",
+        "AssumeFleetRoleForReadRequestTypeDef",
+        "AssumeFleetRoleForReadResponseTypeDef",
+        "AssumeFleetRoleForWorkerRequestTypeDef",
+        "AssumeFleetRoleForWorkerResponseTypeDef",
+        "AssumeQueueRoleForReadRequestTypeDef",
+        "AssumeQueueRoleForReadResponseTypeDef",
+        "AssumeQueueRoleForUserRequestTypeDef",
+        "AssumeQueueRoleForUserResponseTypeDef",
+        "AssumeQueueRoleForWorkerRequestTypeDef",
+        "AssumeQueueRoleForWorkerResponseTypeDef",
+        "AttachmentsOutputTypeDef",
+        "AttachmentsTypeDef",
+        "AwsCredentialsTypeDef",
+        "BatchGetJobEntityRequestTypeDef",
+        "BatchGetJobEntityResponseTypeDef",
+        "BatchGetJobErrorTypeDef",
+        "BatchGetJobIdentifierTypeDef",
+        "BatchGetJobItemTypeDef",
+        "BatchGetJobRequestTypeDef",
+        "BatchGetJobResponseTypeDef",
+        "BatchGetSessionActionErrorTypeDef",
+        "BatchGetSessionActionIdentifierTypeDef",
+        "BatchGetSessionActionItemTypeDef",
+        "BatchGetSessionActionRequestTypeDef",
+        "BatchGetSessionActionResponseTypeDef",
+        "BatchGetSessionErrorTypeDef",
+        "BatchGetSessionIdentifierTypeDef",
+        "BatchGetSessionItemTypeDef",
+        "BatchGetSessionRequestTypeDef",
+        "BatchGetSessionResponseTypeDef",
+        "BatchGetStepErrorTypeDef",
+        "BatchGetStepIdentifierTypeDef",
+        "BatchGetStepItemTypeDef",
+        "BatchGetStepRequestTypeDef",
+        "BatchGetStepResponseTypeDef",
+        "BatchGetTaskErrorTypeDef",
+        "BatchGetTaskIdentifierTypeDef",
+        "BatchGetTaskItemTypeDef",
+        "BatchGetTaskRequestTypeDef",
+        "BatchGetTaskResponseTypeDef",
+        "BatchGetWorkerErrorTypeDef",
+        "BatchGetWorkerIdentifierTypeDef",
+        "BatchGetWorkerItemTypeDef",
+        "BatchGetWorkerRequestTypeDef",
+        "BatchGetWorkerResponseTypeDef",
+        "BatchUpdateJobErrorTypeDef",
+        "BatchUpdateJobItemTypeDef",
+        "BatchUpdateJobRequestTypeDef",
+        "BatchUpdateJobResponseTypeDef",
+        "BatchUpdateTaskErrorTypeDef",
+        "BatchUpdateTaskItemTypeDef",
+        "BatchUpdateTaskRequestTypeDef",
+        "BatchUpdateTaskResponseTypeDef",
+        "BudgetActionToAddTypeDef",
+        "BudgetActionToRemoveTypeDef",
+        "BudgetScheduleOutputTypeDef",
+        "BudgetScheduleTypeDef",
+        "BudgetSummaryTypeDef",
+        "ConsumedUsagesTypeDef",
+        "CopyJobTemplateRequestTypeDef",
+        "CopyJobTemplateResponseTypeDef",
+        "CreateBudgetRequestTypeDef",
+        "CreateBudgetResponseTypeDef",
+        "CreateFarmRequestTypeDef",
+        "CreateFarmResponseTypeDef",
+        "CreateFleetRequestTypeDef",
+        "CreateFleetResponseTypeDef",
+        "CreateJobRequestTypeDef",
+        "CreateJobResponseTypeDef",
+        "CreateLicenseEndpointRequestTypeDef",
+        "CreateLicenseEndpointResponseTypeDef",
+        "CreateLimitRequestTypeDef",
+        "CreateLimitResponseTypeDef",
+        "CreateMonitorRequestTypeDef",
+        "CreateMonitorResponseTypeDef",
+        "CreateQueueEnvironmentRequestTypeDef",
+        "CreateQueueEnvironmentResponseTypeDef",
+        "CreateQueueFleetAssociationRequestTypeDef",
+        "CreateQueueFleetAssociationResponseTypeDef",
+        "CreateQueueLimitAssociationRequestTypeDef",
+        "CreateQueueLimitAssociationResponseTypeDef",
+        "CreateQueueRequestTypeDef",
+        "CreateQueueResponseTypeDef",
+        "CreateStorageProfileRequestTypeDef",
+        "CreateStorageProfileResponseTypeDef",
+        "CreateWorkerRequestTypeDef",
+        "CreateWorkerResponseTypeDef",
+        "CustomerManagedAutoScalingConfigurationTypeDef",
+        "CustomerManagedFleetConfigurationOutputTypeDef",
+        "CustomerManagedFleetConfigurationTypeDef",
+        "CustomerManagedWorkerCapabilitiesOutputTypeDef",
+        "CustomerManagedWorkerCapabilitiesTypeDef",
+        "DateTimeFilterExpressionTypeDef",
+        "DeleteBudgetRequestTypeDef",
+        "DeleteBudgetResponseTypeDef",
+        "DeleteFarmRequestTypeDef",
+        "DeleteFarmResponseTypeDef",
+        "DeleteFleetRequestTypeDef",
+        "DeleteFleetResponseTypeDef",
+        "DeleteLicenseEndpointRequestTypeDef",
+        "DeleteLicenseEndpointResponseTypeDef",
+        "DeleteLimitRequestTypeDef",
+        "DeleteLimitResponseTypeDef",
+        "DeleteMeteredProductRequestTypeDef",
+        "DeleteMeteredProductResponseTypeDef",
+        "DeleteMonitorRequestTypeDef",
+        "DeleteMonitorResponseTypeDef",
+        "DeleteQueueEnvironmentRequestTypeDef",
+        "DeleteQueueEnvironmentResponseTypeDef",
+        "DeleteQueueFleetAssociationRequestTypeDef",
+        "DeleteQueueFleetAssociationResponseTypeDef",
+        "DeleteQueueLimitAssociationRequestTypeDef",
+        "DeleteQueueLimitAssociationResponseTypeDef",
+        "DeleteQueueRequestTypeDef",
+        "DeleteQueueResponseTypeDef",
+        "DeleteStorageProfileRequestTypeDef",
+        "DeleteStorageProfileResponseTypeDef",
+        "DeleteWorkerRequestTypeDef",
+        "DeleteWorkerResponseTypeDef",
+        "DependencyCountsTypeDef",
+        "DisassociateMemberFromFarmRequestTypeDef",
+        "DisassociateMemberFromFarmResponseTypeDef",
+        "DisassociateMemberFromFleetRequestTypeDef",
+        "DisassociateMemberFromFleetResponseTypeDef",
+        "DisassociateMemberFromJobRequestTypeDef",
+        "DisassociateMemberFromJobResponseTypeDef",
+        "DisassociateMemberFromQueueRequestTypeDef",
+        "DisassociateMemberFromQueueResponseTypeDef",
+        "DocumentOutputValue",
+        "Ec2EbsVolumeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentDetailsEntityTypeDef",
+        "EnvironmentDetailsErrorTypeDef",
+        "EnvironmentDetailsIdentifiersTypeDef",
+        "EnvironmentEnterSessionActionDefinitionSummaryTypeDef",
+        "EnvironmentEnterSessionActionDefinitionTypeDef",
+        "EnvironmentExitSessionActionDefinitionSummaryTypeDef",
+        "EnvironmentExitSessionActionDefinitionTypeDef",
+        "FarmMemberTypeDef",
+        "FarmSummaryTypeDef",
+        "FieldSortExpressionTypeDef",
+        "FileSystemLocationTypeDef",
+        "FixedBudgetScheduleOutputTypeDef",
+        "FixedBudgetScheduleTypeDef",
+        "FleetAmountCapabilityTypeDef",
+        "FleetAttributeCapabilityOutputTypeDef",
+        "FleetAttributeCapabilityTypeDef",
+        "FleetCapabilitiesTypeDef",
+        "FleetConfigurationOutputTypeDef",
+        "FleetConfigurationTypeDef",
+        "FleetMemberTypeDef",
+        "FleetSummaryTypeDef",
+        "GetBudgetRequestTypeDef",
+        "GetBudgetResponseTypeDef",
+        "GetFarmRequestTypeDef",
+        "GetFarmResponseTypeDef",
+        "GetFleetRequestTypeDef",
+        "GetFleetResponseTypeDef",
+        "GetJobEntityErrorTypeDef",
+        "GetJobRequestTypeDef",
+        "GetJobResponseTypeDef",
+        "GetLicenseEndpointRequestTypeDef",
+        "GetLicenseEndpointResponseTypeDef",
+        "GetLimitRequestTypeDef",
+        "GetLimitResponseTypeDef",
+        "GetMonitorRequestTypeDef",
+        "GetMonitorResponseTypeDef",
+        "GetMonitorSettingsRequestTypeDef",
+        "GetMonitorSettingsResponseTypeDef",
+        "GetQueueEnvironmentRequestTypeDef",
+        "GetQueueEnvironmentResponseTypeDef",
+        "GetQueueFleetAssociationRequestTypeDef",
+        "GetQueueFleetAssociationResponseTypeDef",
+        "GetQueueLimitAssociationRequestTypeDef",
+        "GetQueueLimitAssociationResponseTypeDef",
+        "GetQueueRequestTypeDef",
+        "GetQueueResponseTypeDef",
+        "GetSessionActionRequestTypeDef",
+        "GetSessionActionResponseTypeDef",
+        "GetSessionRequestTypeDef",
+        "GetSessionResponseTypeDef",
+        "GetSessionsStatisticsAggregationRequestTypeDef",
+        "GetSessionsStatisticsAggregationResponseTypeDef",
+        "GetStepRequestTypeDef",
+        "GetStepResponseTypeDef",
+        "GetStorageProfileForQueueRequestTypeDef",
+        "GetStorageProfileForQueueResponseTypeDef",
+        "GetStorageProfileRequestTypeDef",
+        "GetStorageProfileResponseTypeDef",
+        "GetTaskRequestTypeDef",
+        "GetTaskResponseTypeDef",
+        "GetWorkerRequestTypeDef",
+        "GetWorkerResponseTypeDef",
+        "HostConfigurationTypeDef",
+        "HostPropertiesRequestTypeDef",
+        "HostPropertiesResponseTypeDef",
+        "IpAddressesOutputTypeDef",
+        "IpAddressesTypeDef",
+        "JobAttachmentDetailsEntityTypeDef",
+        "JobAttachmentDetailsErrorTypeDef",
+        "JobAttachmentDetailsIdentifiersTypeDef",
+        "JobAttachmentSettingsTypeDef",
+        "JobDetailsEntityTypeDef",
+        "JobDetailsErrorTypeDef",
+        "JobDetailsIdentifiersTypeDef",
+        "JobEntityIdentifiersUnionTypeDef",
+        "JobEntityTypeDef",
+        "JobMemberTypeDef",
+        "JobParameterTypeDef",
+        "JobRunAsUserTypeDef",
+        "JobSearchSummaryTypeDef",
+        "JobSummaryTypeDef",
+        "LicenseEndpointSummaryTypeDef",
+        "LimitSummaryTypeDef",
+        "ListAvailableMeteredProductsRequestTypeDef",
+        "ListAvailableMeteredProductsResponseTypeDef",
+        "ListBudgetsRequestTypeDef",
+        "ListBudgetsResponseTypeDef",
+        "ListFarmMembersRequestTypeDef",
+        "ListFarmMembersResponseTypeDef",
+        "ListFarmsRequestTypeDef",
+        "ListFarmsResponseTypeDef",
+        "ListFleetMembersRequestTypeDef",
+        "ListFleetMembersResponseTypeDef",
+        "ListFleetsRequestTypeDef",
+        "ListFleetsResponseTypeDef",
+        "ListJobMembersRequestTypeDef",
+        "ListJobMembersResponseTypeDef",
+        "ListJobParameterDefinitionsRequestTypeDef",
+        "ListJobParameterDefinitionsResponseTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResponseTypeDef",
+        "ListLicenseEndpointsRequestTypeDef",
+        "ListLicenseEndpointsResponseTypeDef",
+        "ListLimitsRequestTypeDef",
+        "ListLimitsResponseTypeDef",
+        "ListMeteredProductsRequestTypeDef",
+        "ListMeteredProductsResponseTypeDef",
+        "ListMonitorsRequestTypeDef",
+        "ListMonitorsResponseTypeDef",
+        "ListQueueEnvironmentsRequestTypeDef",
+        "ListQueueEnvironmentsResponseTypeDef",
+        "ListQueueFleetAssociationsRequestTypeDef",
+        "ListQueueFleetAssociationsResponseTypeDef",
+        "ListQueueLimitAssociationsRequestTypeDef",
+        "ListQueueLimitAssociationsResponseTypeDef",
+        "ListQueueMembersRequestTypeDef",
+        "ListQueueMembersResponseTypeDef",
+        "ListQueuesRequestTypeDef",
+        "ListQueuesResponseTypeDef",
+        "ListSessionActionsRequestTypeDef",
+        "ListSessionActionsResponseTypeDef",
+        "ListSessionsForWorkerRequestTypeDef",
+        "ListSessionsForWorkerResponseTypeDef",
+        "ListSessionsRequestTypeDef",
+        "ListSessionsResponseTypeDef",
+        "ListStepConsumersRequestTypeDef",
+        "ListStepConsumersResponseTypeDef",
+        "ListStepDependenciesRequestTypeDef",
+        "ListStepDependenciesResponseTypeDef",
+        "ListStepsRequestTypeDef",
+        "ListStepsResponseTypeDef",
+        "ListStorageProfilesForQueueRequestTypeDef",
+        "ListStorageProfilesForQueueResponseTypeDef",
+        "ListStorageProfilesRequestTypeDef",
+        "ListStorageProfilesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTasksRequestTypeDef",
+        "ListTasksResponseTypeDef",
+        "ListWorkersRequestTypeDef",
+        "ListWorkersResponseTypeDef",
+        "LogConfigurationTypeDef",
+        "ManifestPropertiesOutputTypeDef",
+        "ManifestPropertiesTypeDef",
+        "MemoryMiBRangeTypeDef",
+        "MeteredProductSummaryTypeDef",
+        "MonitorSummaryTypeDef",
+        "ParameterFilterExpressionTypeDef",
+        "ParameterSortExpressionTypeDef",
+        "ParameterSpaceTypeDef",
+        "PathMappingRuleTypeDef",
+        "PosixUserTypeDef",
+        "PriorityBalancedSchedulingConfigurationTypeDef",
+        "PriorityFifoSchedulingConfigurationTypeDef",
+        "PutMeteredProductRequestTypeDef",
+        "PutMeteredProductResponseTypeDef",
+        "QueueEnvironmentSummaryTypeDef",
+        "QueueFleetAssociationSummaryTypeDef",
+        "QueueLimitAssociationSummaryTypeDef",
+        "QueueMemberTypeDef",
+        "QueueSummaryTypeDef",
+        "ResponseBudgetActionTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3LocationTypeDef",
+        "SchedulingConfigurationTypeDef",
+        "SchedulingMaxPriorityOverrideAlwaysScheduleFirstTypeDef",
+        "SchedulingMaxPriorityOverrideTypeDef",
+        "SchedulingMinPriorityOverrideAlwaysScheduleLastTypeDef",
+        "SchedulingMinPriorityOverrideTypeDef",
+        "SearchFilterExpressionTypeDef",
+        "SearchGroupedFilterExpressionsTypeDef",
+        "SearchJobsRequestTypeDef",
+        "SearchJobsResponseTypeDef",
+        "SearchSortExpressionTypeDef",
+        "SearchStepsRequestTypeDef",
+        "SearchStepsResponseTypeDef",
+        "SearchTasksRequestTypeDef",
+        "SearchTasksResponseTypeDef",
+        "SearchTermFilterExpressionTypeDef",
+        "SearchWorkersRequestTypeDef",
+        "SearchWorkersResponseTypeDef",
+        "ServiceManagedEc2AutoScalingConfigurationTypeDef",
+        "ServiceManagedEc2FleetConfigurationOutputTypeDef",
+        "ServiceManagedEc2FleetConfigurationTypeDef",
+        "ServiceManagedEc2InstanceCapabilitiesOutputTypeDef",
+        "ServiceManagedEc2InstanceCapabilitiesTypeDef",
+        "ServiceManagedEc2InstanceMarketOptionsTypeDef",
+        "SessionActionDefinitionSummaryTypeDef",
+        "SessionActionDefinitionTypeDef",
+        "SessionActionSummaryTypeDef",
+        "SessionSummaryTypeDef",
+        "SessionsStatisticsResourcesTypeDef",
+        "StartSessionsStatisticsAggregationRequestTypeDef",
+        "StartSessionsStatisticsAggregationResponseTypeDef",
+        "StatisticsTypeDef",
+        "StatsTypeDef",
+        "StepAmountCapabilityTypeDef",
+        "StepAttributeCapabilityTypeDef",
+        "StepConsumerTypeDef",
+        "StepDependencyTypeDef",
+        "StepDetailsEntityTypeDef",
+        "StepDetailsErrorTypeDef",
+        "StepDetailsIdentifiersTypeDef",
+        "StepParameterChunksTypeDef",
+        "StepParameterTypeDef",
+        "StepRequiredCapabilitiesTypeDef",
+        "StepSearchSummaryTypeDef",
+        "StepSummaryTypeDef",
+        "StorageProfileSummaryTypeDef",
+        "StringFilterExpressionTypeDef",
+        "StringListFilterExpressionTypeDef",
+        "SyncInputJobAttachmentsSessionActionDefinitionSummaryTypeDef",
+        "SyncInputJobAttachmentsSessionActionDefinitionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TaskParameterValueTypeDef",
+        "TaskRunManifestPropertiesRequestTypeDef",
+        "TaskRunManifestPropertiesResponseTypeDef",
+        "TaskRunSessionActionDefinitionSummaryTypeDef",
+        "TaskRunSessionActionDefinitionTypeDef",
+        "TaskSearchSummaryTypeDef",
+        "TaskSummaryTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateBudgetRequestTypeDef",
+        "UpdateBudgetResponseTypeDef",
+        "UpdateFarmRequestTypeDef",
+        "UpdateFarmResponseTypeDef",
+        "UpdateFleetRequestTypeDef",
+        "UpdateFleetResponseTypeDef",
+        "UpdateJobRequestTypeDef",
+        "UpdateJobResponseTypeDef",
+        "UpdateLimitRequestTypeDef",
+        "UpdateLimitResponseTypeDef",
+        "UpdateMonitorRequestTypeDef",
+        "UpdateMonitorResponseTypeDef",
+        "UpdateMonitorSettingsRequestTypeDef",
+        "UpdateMonitorSettingsResponseTypeDef",
+        "UpdateQueueEnvironmentRequestTypeDef",
+        "UpdateQueueEnvironmentResponseTypeDef",
+        "UpdateQueueFleetAssociationRequestTypeDef",
+        "UpdateQueueFleetAssociationResponseTypeDef",
+        "UpdateQueueLimitAssociationRequestTypeDef",
+        "UpdateQueueLimitAssociationResponseTypeDef",
+        "UpdateQueueRequestTypeDef",
+        "UpdateQueueResponseTypeDef",
+        "UpdateSessionRequestTypeDef",
+        "UpdateSessionResponseTypeDef",
+        "UpdateStepRequestTypeDef",
+        "UpdateStepResponseTypeDef",
+        "UpdateStorageProfileRequestTypeDef",
+        "UpdateStorageProfileResponseTypeDef",
+        "UpdateTaskRequestTypeDef",
+        "UpdateTaskResponseTypeDef",
+        "UpdateWorkerRequestTypeDef",
+        "UpdateWorkerResponseTypeDef",
+        "UpdateWorkerScheduleRequestTypeDef",
+        "UpdateWorkerScheduleResponseTypeDef",
+        "UpdatedSessionActionInfoTypeDef",
+        "UsageTrackingResourceTypeDef",
+        "UserJobsFirstTypeDef",
+        "VCpuCountRangeTypeDef",
+        "VpcConfigurationOutputTypeDef",
+        "VpcConfigurationTypeDef",
+        "WeightedBalancedSchedulingConfigurationTypeDef",
+        "WindowsUserTypeDef",
+        "WorkerAmountCapabilityTypeDef",
+        "WorkerAttributeCapabilityTypeDef",
+        "WorkerCapabilitiesTypeDef",
+        "WorkerSearchSummaryTypeDef",
+        "WorkerSessionSummaryTypeDef",
+        "WorkerSummaryTypeDef",
+    ]
 
 
 class AcceleratorCountRangeTypeDef(TypedDict):
@@ -533,6 +524,16 @@ class AcceleratorCountRangeTypeDef(TypedDict):
 class AcceleratorSelectionTypeDef(TypedDict):
     name: AcceleratorNameType
     runtime: NotRequired[str]
+
+
+class AcceleratorCapabilitiesOutputTypeDef(TypedDict):
+    selections: list[AcceleratorSelectionTypeDef]
+    count: NotRequired[AcceleratorCountRangeTypeDef]
+
+
+class AcceleratorCapabilitiesTypeDef(TypedDict):
+    selections: ReadOnly[Sequence[AcceleratorSelectionTypeDef]]
+    count: NotRequired[AcceleratorCountRangeTypeDef]
 
 
 class AcceleratorTotalMemoryMiBRangeTypeDef(TypedDict):
@@ -553,6 +554,24 @@ class AssignedEnvironmentExitSessionActionDefinitionTypeDef(TypedDict):
     environmentId: str
 
 
+class AssignedSyncInputJobAttachmentsSessionActionDefinitionTypeDef(TypedDict):
+    stepId: NotRequired[str]
+
+
+class TaskParameterValueTypeDef(TypedDict):
+    int: NotRequired[str]
+    float: NotRequired[str]
+    string: NotRequired[str]
+    path: NotRequired[str]
+    chunkInt: NotRequired[str]
+
+
+class AssignedTaskRunSessionActionDefinitionTypeDef(TypedDict):
+    taskId: NotRequired[str]
+    stepId: str
+    parameters: dict[str, TaskParameterValueTypeDef]
+
+
 class AssignedSessionActionDefinitionTypeDef(TypedDict):
     envEnter: NotRequired[AssignedEnvironmentEnterSessionActionDefinitionTypeDef]
     envExit: NotRequired[AssignedEnvironmentExitSessionActionDefinitionTypeDef]
@@ -567,21 +586,18 @@ class AssignedSessionActionTypeDef(TypedDict):
     definition: AssignedSessionActionDefinitionTypeDef
 
 
+class LogConfigurationTypeDef(TypedDict):
+    logDriver: str
+    options: NotRequired[dict[str, str]]
+    parameters: NotRequired[dict[str, str]]
+    error: NotRequired[str]
+
+
 class AssignedSessionTypeDef(TypedDict):
     queueId: str
     jobId: str
     sessionActions: list[AssignedSessionActionTypeDef]
     logConfiguration: LogConfigurationTypeDef
-
-
-class AssignedSyncInputJobAttachmentsSessionActionDefinitionTypeDef(TypedDict):
-    stepId: NotRequired[str]
-
-
-class AssignedTaskRunSessionActionDefinitionTypeDef(TypedDict):
-    taskId: NotRequired[str]
-    stepId: str
-    parameters: dict[str, TaskParameterValueTypeDef]
 
 
 class AssociateMemberToFarmRequestTypeDef(TypedDict):
@@ -641,6 +657,13 @@ class AssumeFleetRoleForReadRequestTypeDef(TypedDict):
     fleetId: str
 
 
+class AwsCredentialsTypeDef(TypedDict):
+    accessKeyId: str
+    secretAccessKey: str
+    sessionToken: str
+    expiration: datetime
+
+
 class AssumeFleetRoleForReadResponseTypeDef(TypedDict):
     credentials: AwsCredentialsTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -689,9 +712,27 @@ class AssumeQueueRoleForWorkerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ManifestPropertiesOutputTypeDef(TypedDict):
+    fileSystemLocationName: NotRequired[str]
+    rootPath: str
+    rootPathFormat: PathFormatType
+    outputRelativeDirectories: NotRequired[list[str]]
+    inputManifestPath: NotRequired[str]
+    inputManifestHash: NotRequired[str]
+
+
 class AttachmentsOutputTypeDef(TypedDict):
     manifests: list[ManifestPropertiesOutputTypeDef]
     fileSystem: NotRequired[JobAttachmentsFileSystemType]
+
+
+class ManifestPropertiesTypeDef(TypedDict):
+    fileSystemLocationName: NotRequired[str]
+    rootPath: str
+    rootPathFormat: PathFormatType
+    outputRelativeDirectories: NotRequired[ReadOnly[Sequence[str]]]
+    inputManifestPath: NotRequired[str]
+    inputManifestHash: NotRequired[str]
 
 
 class AttachmentsTypeDef(TypedDict):
@@ -699,11 +740,29 @@ class AttachmentsTypeDef(TypedDict):
     fileSystem: NotRequired[JobAttachmentsFileSystemType]
 
 
-class AwsCredentialsTypeDef(TypedDict):
-    accessKeyId: str
-    secretAccessKey: str
-    sessionToken: str
-    expiration: datetime
+class EnvironmentDetailsIdentifiersTypeDef(TypedDict):
+    jobId: str
+    environmentId: str
+
+
+class JobAttachmentDetailsIdentifiersTypeDef(TypedDict):
+    jobId: str
+
+
+class JobDetailsIdentifiersTypeDef(TypedDict):
+    jobId: str
+
+
+class StepDetailsIdentifiersTypeDef(TypedDict):
+    jobId: str
+    stepId: str
+
+
+class JobEntityIdentifiersUnionTypeDef(TypedDict):
+    jobDetails: NotRequired[JobDetailsIdentifiersTypeDef]
+    jobAttachmentDetails: NotRequired[JobAttachmentDetailsIdentifiersTypeDef]
+    stepDetails: NotRequired[StepDetailsIdentifiersTypeDef]
+    environmentDetails: NotRequired[EnvironmentDetailsIdentifiersTypeDef]
 
 
 class BatchGetJobEntityRequestTypeDef(TypedDict):
@@ -711,6 +770,111 @@ class BatchGetJobEntityRequestTypeDef(TypedDict):
     fleetId: str
     workerId: str
     identifiers: ReadOnly[Sequence[JobEntityIdentifiersUnionTypeDef]]
+
+
+class EnvironmentDetailsErrorTypeDef(TypedDict):
+    jobId: str
+    environmentId: str
+    code: JobEntityErrorCodeType
+    message: str
+
+
+class JobAttachmentDetailsErrorTypeDef(TypedDict):
+    jobId: str
+    code: JobEntityErrorCodeType
+    message: str
+
+
+class JobDetailsErrorTypeDef(TypedDict):
+    jobId: str
+    code: JobEntityErrorCodeType
+    message: str
+
+
+class StepDetailsErrorTypeDef(TypedDict):
+    jobId: str
+    stepId: str
+    code: JobEntityErrorCodeType
+    message: str
+
+
+class GetJobEntityErrorTypeDef(TypedDict):
+    jobDetails: NotRequired[JobDetailsErrorTypeDef]
+    jobAttachmentDetails: NotRequired[JobAttachmentDetailsErrorTypeDef]
+    stepDetails: NotRequired[StepDetailsErrorTypeDef]
+    environmentDetails: NotRequired[EnvironmentDetailsErrorTypeDef]
+
+
+class EnvironmentDetailsEntityTypeDef(TypedDict):
+    jobId: str
+    environmentId: str
+    schemaVersion: str
+    template: DocumentOutputValue
+
+
+class JobAttachmentDetailsEntityTypeDef(TypedDict):
+    jobId: str
+    attachments: AttachmentsOutputTypeDef
+
+
+class JobAttachmentSettingsTypeDef(TypedDict):
+    s3BucketName: str
+    rootPrefix: str
+
+
+class JobParameterTypeDef(TypedDict):
+    int: NotRequired[str]
+    float: NotRequired[str]
+    string: NotRequired[str]
+    path: NotRequired[str]
+
+
+class PosixUserTypeDef(TypedDict):
+    user: str
+    group: str
+
+
+class WindowsUserTypeDef(TypedDict):
+    user: str
+    passwordArn: str
+
+
+class JobRunAsUserTypeDef(TypedDict):
+    posix: NotRequired[PosixUserTypeDef]
+    windows: NotRequired[WindowsUserTypeDef]
+    runAs: RunAsType
+
+
+class PathMappingRuleTypeDef(TypedDict):
+    sourcePathFormat: PathFormatType
+    sourcePath: str
+    destinationPath: str
+
+
+class JobDetailsEntityTypeDef(TypedDict):
+    jobId: str
+    jobAttachmentSettings: NotRequired[JobAttachmentSettingsTypeDef]
+    jobRunAsUser: NotRequired[JobRunAsUserTypeDef]
+    logGroupName: str
+    queueRoleArn: NotRequired[str]
+    parameters: NotRequired[dict[str, JobParameterTypeDef]]
+    schemaVersion: str
+    pathMappingRules: NotRequired[list[PathMappingRuleTypeDef]]
+
+
+class StepDetailsEntityTypeDef(TypedDict):
+    jobId: str
+    stepId: str
+    schemaVersion: str
+    template: DocumentOutputValue
+    dependencies: list[str]
+
+
+class JobEntityTypeDef(TypedDict):
+    jobDetails: NotRequired[JobDetailsEntityTypeDef]
+    jobAttachmentDetails: NotRequired[JobAttachmentDetailsEntityTypeDef]
+    stepDetails: NotRequired[StepDetailsEntityTypeDef]
+    environmentDetails: NotRequired[EnvironmentDetailsEntityTypeDef]
 
 
 class BatchGetJobEntityResponseTypeDef(TypedDict):
@@ -787,6 +951,38 @@ class BatchGetSessionActionIdentifierTypeDef(TypedDict):
     sessionActionId: str
 
 
+class EnvironmentEnterSessionActionDefinitionTypeDef(TypedDict):
+    environmentId: str
+
+
+class EnvironmentExitSessionActionDefinitionTypeDef(TypedDict):
+    environmentId: str
+
+
+class SyncInputJobAttachmentsSessionActionDefinitionTypeDef(TypedDict):
+    stepId: NotRequired[str]
+
+
+class TaskRunSessionActionDefinitionTypeDef(TypedDict):
+    taskId: NotRequired[str]
+    stepId: str
+    parameters: dict[str, TaskParameterValueTypeDef]
+
+
+class SessionActionDefinitionTypeDef(TypedDict):
+    envEnter: NotRequired[EnvironmentEnterSessionActionDefinitionTypeDef]
+    envExit: NotRequired[EnvironmentExitSessionActionDefinitionTypeDef]
+    taskRun: NotRequired[TaskRunSessionActionDefinitionTypeDef]
+    syncInputJobAttachments: NotRequired[
+        SyncInputJobAttachmentsSessionActionDefinitionTypeDef
+    ]
+
+
+class TaskRunManifestPropertiesResponseTypeDef(TypedDict):
+    outputManifestPath: NotRequired[str]
+    outputManifestHash: NotRequired[str]
+
+
 class BatchGetSessionActionItemTypeDef(TypedDict):
     farmId: str
     queueId: str
@@ -831,6 +1027,18 @@ class BatchGetSessionIdentifierTypeDef(TypedDict):
     sessionId: str
 
 
+class IpAddressesOutputTypeDef(TypedDict):
+    ipV4Addresses: NotRequired[list[str]]
+    ipV6Addresses: NotRequired[list[str]]
+
+
+class HostPropertiesResponseTypeDef(TypedDict):
+    ipAddresses: NotRequired[IpAddressesOutputTypeDef]
+    hostName: NotRequired[str]
+    ec2InstanceArn: NotRequired[str]
+    ec2InstanceType: NotRequired[str]
+
+
 class BatchGetSessionItemTypeDef(TypedDict):
     farmId: str
     queueId: str
@@ -873,6 +1081,48 @@ class BatchGetStepIdentifierTypeDef(TypedDict):
     queueId: str
     jobId: str
     stepId: str
+
+
+class DependencyCountsTypeDef(TypedDict):
+    dependenciesResolved: int
+    dependenciesUnresolved: int
+    consumersResolved: int
+    consumersUnresolved: int
+
+
+class StepParameterChunksTypeDef(TypedDict):
+    defaultTaskCount: int
+    targetRuntimeSeconds: NotRequired[int]
+    rangeConstraint: RangeConstraintType
+
+
+class StepParameterTypeDef(TypedDict):
+    name: str
+    type: StepParameterTypeType
+    chunks: NotRequired[StepParameterChunksTypeDef]
+
+
+class ParameterSpaceTypeDef(TypedDict):
+    parameters: list[StepParameterTypeDef]
+    combination: NotRequired[str]
+
+
+class StepAmountCapabilityTypeDef(TypedDict):
+    name: str
+    min: NotRequired[float]
+    max: NotRequired[float]
+    value: NotRequired[float]
+
+
+class StepAttributeCapabilityTypeDef(TypedDict):
+    name: str
+    anyOf: NotRequired[list[str]]
+    allOf: NotRequired[list[str]]
+
+
+class StepRequiredCapabilitiesTypeDef(TypedDict):
+    attributes: list[StepAttributeCapabilityTypeDef]
+    amounts: list[StepAmountCapabilityTypeDef]
 
 
 class BatchGetStepItemTypeDef(TypedDict):
@@ -1065,12 +1315,30 @@ class BudgetActionToRemoveTypeDef(TypedDict):
     thresholdPercentage: float
 
 
+class FixedBudgetScheduleOutputTypeDef(TypedDict):
+    startTime: datetime
+    endTime: datetime
+
+
 class BudgetScheduleOutputTypeDef(TypedDict):
     fixed: NotRequired[FixedBudgetScheduleOutputTypeDef]
 
 
+class FixedBudgetScheduleTypeDef(TypedDict):
+    startTime: ReadOnly[datetime | str]
+    endTime: ReadOnly[datetime | str]
+
+
 class BudgetScheduleTypeDef(TypedDict):
     fixed: NotRequired[ReadOnly[FixedBudgetScheduleTypeDef]]
+
+
+class ConsumedUsagesTypeDef(TypedDict):
+    approximateDollarUsage: float
+
+
+class UsageTrackingResourceTypeDef(TypedDict):
+    queueId: NotRequired[str]
 
 
 class BudgetSummaryTypeDef(TypedDict):
@@ -1087,8 +1355,9 @@ class BudgetSummaryTypeDef(TypedDict):
     description: NotRequired[str]
 
 
-class ConsumedUsagesTypeDef(TypedDict):
-    approximateDollarUsage: float
+class S3LocationTypeDef(TypedDict):
+    bucketName: str
+    key: str
 
 
 class CopyJobTemplateRequestTypeDef(TypedDict):
@@ -1132,6 +1401,108 @@ class CreateFarmRequestTypeDef(TypedDict):
 class CreateFarmResponseTypeDef(TypedDict):
     farmId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomerManagedAutoScalingConfigurationTypeDef(TypedDict):
+    standbyWorkerCount: NotRequired[int]
+    workerIdleDurationSeconds: NotRequired[int]
+    scaleOutWorkersPerMinute: NotRequired[int]
+
+
+class FleetAmountCapabilityTypeDef(TypedDict):
+    name: str
+    min: float
+    max: NotRequired[float]
+
+
+class FleetAttributeCapabilityTypeDef(TypedDict):
+    name: str
+    values: ReadOnly[Sequence[str]]
+
+
+class MemoryMiBRangeTypeDef(TypedDict):
+    min: int
+    max: NotRequired[int]
+
+
+class VCpuCountRangeTypeDef(TypedDict):
+    min: int
+    max: NotRequired[int]
+
+
+class CustomerManagedWorkerCapabilitiesTypeDef(TypedDict):
+    vCpuCount: VCpuCountRangeTypeDef
+    memoryMiB: MemoryMiBRangeTypeDef
+    acceleratorTypes: NotRequired[ReadOnly[Sequence[AcceleratorTypeType]]]
+    acceleratorCount: NotRequired[AcceleratorCountRangeTypeDef]
+    acceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRangeTypeDef]
+    osFamily: CustomerManagedFleetOperatingSystemFamilyType
+    cpuArchitectureType: CpuArchitectureTypeType
+    customAmounts: NotRequired[ReadOnly[Sequence[FleetAmountCapabilityTypeDef]]]
+    customAttributes: NotRequired[ReadOnly[Sequence[FleetAttributeCapabilityTypeDef]]]
+
+
+class CustomerManagedFleetConfigurationTypeDef(TypedDict):
+    mode: AutoScalingModeType
+    autoScalingConfiguration: NotRequired[
+        CustomerManagedAutoScalingConfigurationTypeDef
+    ]
+    workerCapabilities: ReadOnly[CustomerManagedWorkerCapabilitiesTypeDef]
+    storageProfileId: NotRequired[str]
+    tagPropagationMode: NotRequired[TagPropagationModeType]
+
+
+class ServiceManagedEc2AutoScalingConfigurationTypeDef(TypedDict):
+    standbyWorkerCount: NotRequired[int]
+    workerIdleDurationSeconds: NotRequired[int]
+    scaleOutWorkersPerMinute: NotRequired[int]
+
+
+class Ec2EbsVolumeTypeDef(TypedDict):
+    sizeGiB: NotRequired[int]
+    iops: NotRequired[int]
+    throughputMiB: NotRequired[int]
+
+
+class ServiceManagedEc2InstanceCapabilitiesTypeDef(TypedDict):
+    vCpuCount: VCpuCountRangeTypeDef
+    memoryMiB: MemoryMiBRangeTypeDef
+    osFamily: ServiceManagedFleetOperatingSystemFamilyType
+    cpuArchitectureType: CpuArchitectureTypeType
+    rootEbsVolume: NotRequired[Ec2EbsVolumeTypeDef]
+    acceleratorCapabilities: NotRequired[ReadOnly[AcceleratorCapabilitiesTypeDef]]
+    allowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    excludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    customAmounts: NotRequired[ReadOnly[Sequence[FleetAmountCapabilityTypeDef]]]
+    customAttributes: NotRequired[ReadOnly[Sequence[FleetAttributeCapabilityTypeDef]]]
+
+
+class ServiceManagedEc2InstanceMarketOptionsTypeDef(TypedDict):
+    type: Ec2MarketTypeType
+
+
+class VpcConfigurationTypeDef(TypedDict):
+    resourceConfigurationArns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ServiceManagedEc2FleetConfigurationTypeDef(TypedDict):
+    instanceCapabilities: ReadOnly[ServiceManagedEc2InstanceCapabilitiesTypeDef]
+    instanceMarketOptions: ServiceManagedEc2InstanceMarketOptionsTypeDef
+    vpcConfiguration: NotRequired[ReadOnly[VpcConfigurationTypeDef]]
+    storageProfileId: NotRequired[str]
+    autoScalingConfiguration: NotRequired[
+        ServiceManagedEc2AutoScalingConfigurationTypeDef
+    ]
+
+
+class FleetConfigurationTypeDef(TypedDict):
+    customerManaged: NotRequired[ReadOnly[CustomerManagedFleetConfigurationTypeDef]]
+    serviceManagedEc2: NotRequired[ReadOnly[ServiceManagedEc2FleetConfigurationTypeDef]]
+
+
+class HostConfigurationTypeDef(TypedDict):
+    scriptBody: str
+    scriptTimeoutSeconds: NotRequired[int]
 
 
 class CreateFleetRequestTypeDef(TypedDict):
@@ -1254,6 +1625,50 @@ class CreateQueueLimitAssociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PriorityBalancedSchedulingConfigurationTypeDef(TypedDict):
+    renderingTaskBuffer: NotRequired[int]
+
+
+class PriorityFifoSchedulingConfigurationTypeDef(TypedDict):
+    pass
+
+
+class SchedulingMaxPriorityOverrideAlwaysScheduleFirstTypeDef(TypedDict):
+    pass
+
+
+class SchedulingMaxPriorityOverrideTypeDef(TypedDict):
+    alwaysScheduleFirst: NotRequired[
+        SchedulingMaxPriorityOverrideAlwaysScheduleFirstTypeDef
+    ]
+
+
+class SchedulingMinPriorityOverrideAlwaysScheduleLastTypeDef(TypedDict):
+    pass
+
+
+class SchedulingMinPriorityOverrideTypeDef(TypedDict):
+    alwaysScheduleLast: NotRequired[
+        SchedulingMinPriorityOverrideAlwaysScheduleLastTypeDef
+    ]
+
+
+class WeightedBalancedSchedulingConfigurationTypeDef(TypedDict):
+    priorityWeight: NotRequired[float]
+    errorWeight: NotRequired[float]
+    submissionTimeWeight: NotRequired[float]
+    renderingTaskWeight: NotRequired[float]
+    renderingTaskBuffer: NotRequired[int]
+    maxPriorityOverride: NotRequired[SchedulingMaxPriorityOverrideTypeDef]
+    minPriorityOverride: NotRequired[SchedulingMinPriorityOverrideTypeDef]
+
+
+class SchedulingConfigurationTypeDef(TypedDict):
+    priorityFifo: NotRequired[PriorityFifoSchedulingConfigurationTypeDef]
+    priorityBalanced: NotRequired[PriorityBalancedSchedulingConfigurationTypeDef]
+    weightedBalanced: NotRequired[WeightedBalancedSchedulingConfigurationTypeDef]
+
+
 class CreateQueueRequestTypeDef(TypedDict):
     farmId: str
     clientToken: NotRequired[str]
@@ -1274,6 +1689,12 @@ class CreateQueueResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FileSystemLocationTypeDef(TypedDict):
+    name: str
+    path: str
+    type: FileSystemLocationTypeType
+
+
 class CreateStorageProfileRequestTypeDef(TypedDict):
     farmId: str
     clientToken: NotRequired[str]
@@ -1285,6 +1706,16 @@ class CreateStorageProfileRequestTypeDef(TypedDict):
 class CreateStorageProfileResponseTypeDef(TypedDict):
     storageProfileId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IpAddressesTypeDef(TypedDict):
+    ipV4Addresses: NotRequired[ReadOnly[Sequence[str]]]
+    ipV6Addresses: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class HostPropertiesRequestTypeDef(TypedDict):
+    ipAddresses: NotRequired[ReadOnly[IpAddressesTypeDef]]
+    hostName: NotRequired[str]
 
 
 class CreateWorkerRequestTypeDef(TypedDict):
@@ -1300,30 +1731,9 @@ class CreateWorkerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CustomerManagedAutoScalingConfigurationTypeDef(TypedDict):
-    standbyWorkerCount: NotRequired[int]
-    workerIdleDurationSeconds: NotRequired[int]
-    scaleOutWorkersPerMinute: NotRequired[int]
-
-
-class CustomerManagedFleetConfigurationOutputTypeDef(TypedDict):
-    mode: AutoScalingModeType
-    autoScalingConfiguration: NotRequired[
-        CustomerManagedAutoScalingConfigurationTypeDef
-    ]
-    workerCapabilities: CustomerManagedWorkerCapabilitiesOutputTypeDef
-    storageProfileId: NotRequired[str]
-    tagPropagationMode: NotRequired[TagPropagationModeType]
-
-
-class CustomerManagedFleetConfigurationTypeDef(TypedDict):
-    mode: AutoScalingModeType
-    autoScalingConfiguration: NotRequired[
-        CustomerManagedAutoScalingConfigurationTypeDef
-    ]
-    workerCapabilities: ReadOnly[CustomerManagedWorkerCapabilitiesTypeDef]
-    storageProfileId: NotRequired[str]
-    tagPropagationMode: NotRequired[TagPropagationModeType]
+class FleetAttributeCapabilityOutputTypeDef(TypedDict):
+    name: str
+    values: list[str]
 
 
 class CustomerManagedWorkerCapabilitiesOutputTypeDef(TypedDict):
@@ -1338,16 +1748,14 @@ class CustomerManagedWorkerCapabilitiesOutputTypeDef(TypedDict):
     customAttributes: NotRequired[list[FleetAttributeCapabilityOutputTypeDef]]
 
 
-class CustomerManagedWorkerCapabilitiesTypeDef(TypedDict):
-    vCpuCount: VCpuCountRangeTypeDef
-    memoryMiB: MemoryMiBRangeTypeDef
-    acceleratorTypes: NotRequired[ReadOnly[Sequence[AcceleratorTypeType]]]
-    acceleratorCount: NotRequired[AcceleratorCountRangeTypeDef]
-    acceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRangeTypeDef]
-    osFamily: CustomerManagedFleetOperatingSystemFamilyType
-    cpuArchitectureType: CpuArchitectureTypeType
-    customAmounts: NotRequired[ReadOnly[Sequence[FleetAmountCapabilityTypeDef]]]
-    customAttributes: NotRequired[ReadOnly[Sequence[FleetAttributeCapabilityTypeDef]]]
+class CustomerManagedFleetConfigurationOutputTypeDef(TypedDict):
+    mode: AutoScalingModeType
+    autoScalingConfiguration: NotRequired[
+        CustomerManagedAutoScalingConfigurationTypeDef
+    ]
+    workerCapabilities: CustomerManagedWorkerCapabilitiesOutputTypeDef
+    storageProfileId: NotRequired[str]
+    tagPropagationMode: NotRequired[TagPropagationModeType]
 
 
 class DateTimeFilterExpressionTypeDef(TypedDict):
@@ -1475,13 +1883,6 @@ class DeleteWorkerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DependencyCountsTypeDef(TypedDict):
-    dependenciesResolved: int
-    dependenciesUnresolved: int
-    consumersResolved: int
-    consumersUnresolved: int
-
-
 class DisassociateMemberFromFarmRequestTypeDef(TypedDict):
     farmId: str
     principalId: str
@@ -1522,44 +1923,11 @@ class DisassociateMemberFromQueueResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class Ec2EbsVolumeTypeDef(TypedDict):
-    sizeGiB: NotRequired[int]
-    iops: NotRequired[int]
-    throughputMiB: NotRequired[int]
-
-
-class EnvironmentDetailsEntityTypeDef(TypedDict):
-    jobId: str
-    environmentId: str
-    schemaVersion: str
-    template: DocumentOutputValue
-
-
-class EnvironmentDetailsErrorTypeDef(TypedDict):
-    jobId: str
-    environmentId: str
-    code: JobEntityErrorCodeType
-    message: str
-
-
-class EnvironmentDetailsIdentifiersTypeDef(TypedDict):
-    jobId: str
-    environmentId: str
-
-
 class EnvironmentEnterSessionActionDefinitionSummaryTypeDef(TypedDict):
     environmentId: str
 
 
-class EnvironmentEnterSessionActionDefinitionTypeDef(TypedDict):
-    environmentId: str
-
-
 class EnvironmentExitSessionActionDefinitionSummaryTypeDef(TypedDict):
-    environmentId: str
-
-
-class EnvironmentExitSessionActionDefinitionTypeDef(TypedDict):
     environmentId: str
 
 
@@ -1586,51 +1954,41 @@ class FieldSortExpressionTypeDef(TypedDict):
     name: str
 
 
-class FileSystemLocationTypeDef(TypedDict):
-    name: str
-    path: str
-    type: FileSystemLocationTypeType
-
-
-class FixedBudgetScheduleOutputTypeDef(TypedDict):
-    startTime: datetime
-    endTime: datetime
-
-
-class FixedBudgetScheduleTypeDef(TypedDict):
-    startTime: ReadOnly[datetime | str]
-    endTime: ReadOnly[datetime | str]
-
-
-class FleetAmountCapabilityTypeDef(TypedDict):
-    name: str
-    min: float
-    max: NotRequired[float]
-
-
-class FleetAttributeCapabilityOutputTypeDef(TypedDict):
-    name: str
-    values: list[str]
-
-
-class FleetAttributeCapabilityTypeDef(TypedDict):
-    name: str
-    values: ReadOnly[Sequence[str]]
-
-
 class FleetCapabilitiesTypeDef(TypedDict):
     amounts: NotRequired[list[FleetAmountCapabilityTypeDef]]
     attributes: NotRequired[list[FleetAttributeCapabilityOutputTypeDef]]
 
 
+class ServiceManagedEc2InstanceCapabilitiesOutputTypeDef(TypedDict):
+    vCpuCount: VCpuCountRangeTypeDef
+    memoryMiB: MemoryMiBRangeTypeDef
+    osFamily: ServiceManagedFleetOperatingSystemFamilyType
+    cpuArchitectureType: CpuArchitectureTypeType
+    rootEbsVolume: NotRequired[Ec2EbsVolumeTypeDef]
+    acceleratorCapabilities: NotRequired[AcceleratorCapabilitiesOutputTypeDef]
+    allowedInstanceTypes: NotRequired[list[str]]
+    excludedInstanceTypes: NotRequired[list[str]]
+    customAmounts: NotRequired[list[FleetAmountCapabilityTypeDef]]
+    customAttributes: NotRequired[list[FleetAttributeCapabilityOutputTypeDef]]
+
+
+class VpcConfigurationOutputTypeDef(TypedDict):
+    resourceConfigurationArns: NotRequired[list[str]]
+
+
+class ServiceManagedEc2FleetConfigurationOutputTypeDef(TypedDict):
+    instanceCapabilities: ServiceManagedEc2InstanceCapabilitiesOutputTypeDef
+    instanceMarketOptions: ServiceManagedEc2InstanceMarketOptionsTypeDef
+    vpcConfiguration: NotRequired[VpcConfigurationOutputTypeDef]
+    storageProfileId: NotRequired[str]
+    autoScalingConfiguration: NotRequired[
+        ServiceManagedEc2AutoScalingConfigurationTypeDef
+    ]
+
+
 class FleetConfigurationOutputTypeDef(TypedDict):
     customerManaged: NotRequired[CustomerManagedFleetConfigurationOutputTypeDef]
     serviceManagedEc2: NotRequired[ServiceManagedEc2FleetConfigurationOutputTypeDef]
-
-
-class FleetConfigurationTypeDef(TypedDict):
-    customerManaged: NotRequired[ReadOnly[CustomerManagedFleetConfigurationTypeDef]]
-    serviceManagedEc2: NotRequired[ReadOnly[ServiceManagedEc2FleetConfigurationTypeDef]]
 
 
 class FleetMemberTypeDef(TypedDict):
@@ -1663,6 +2021,12 @@ class FleetSummaryTypeDef(TypedDict):
 class GetBudgetRequestTypeDef(TypedDict):
     farmId: str
     budgetId: str
+
+
+class ResponseBudgetActionTypeDef(TypedDict):
+    type: BudgetActionTypeType
+    thresholdPercentage: float
+    description: NotRequired[str]
 
 
 class GetBudgetResponseTypeDef(TypedDict):
@@ -1726,13 +2090,6 @@ class GetFleetResponseTypeDef(TypedDict):
     capabilities: NotRequired[FleetCapabilitiesTypeDef]
     roleArn: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetJobEntityErrorTypeDef(TypedDict):
-    jobDetails: NotRequired[JobDetailsErrorTypeDef]
-    jobAttachmentDetails: NotRequired[JobAttachmentDetailsErrorTypeDef]
-    stepDetails: NotRequired[StepDetailsErrorTypeDef]
-    environmentDetails: NotRequired[EnvironmentDetailsErrorTypeDef]
 
 
 class GetJobRequestTypeDef(TypedDict):
@@ -1964,6 +2321,29 @@ class GetSessionsStatisticsAggregationRequestTypeDef(TypedDict):
     aggregationId: str
 
 
+class StatsTypeDef(TypedDict):
+    min: NotRequired[float]
+    max: NotRequired[float]
+    avg: NotRequired[float]
+    sum: NotRequired[float]
+
+
+class StatisticsTypeDef(TypedDict):
+    queueId: NotRequired[str]
+    fleetId: NotRequired[str]
+    jobId: NotRequired[str]
+    jobName: NotRequired[str]
+    userId: NotRequired[str]
+    usageType: NotRequired[UsageTypeType]
+    licenseProduct: NotRequired[str]
+    instanceType: NotRequired[str]
+    count: int
+    costInUsd: StatsTypeDef
+    runtimeInSeconds: StatsTypeDef
+    aggregationStartTime: NotRequired[datetime]
+    aggregationEndTime: NotRequired[datetime]
+
+
 class GetSessionsStatisticsAggregationResponseTypeDef(TypedDict):
     statistics: NotRequired[list[StatisticsTypeDef]]
     status: SessionsStatisticsAggregationStatusType
@@ -2076,88 +2456,6 @@ class GetWorkerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HostConfigurationTypeDef(TypedDict):
-    scriptBody: str
-    scriptTimeoutSeconds: NotRequired[int]
-
-
-class HostPropertiesRequestTypeDef(TypedDict):
-    ipAddresses: NotRequired[ReadOnly[IpAddressesTypeDef]]
-    hostName: NotRequired[str]
-
-
-class HostPropertiesResponseTypeDef(TypedDict):
-    ipAddresses: NotRequired[IpAddressesOutputTypeDef]
-    hostName: NotRequired[str]
-    ec2InstanceArn: NotRequired[str]
-    ec2InstanceType: NotRequired[str]
-
-
-class IpAddressesOutputTypeDef(TypedDict):
-    ipV4Addresses: NotRequired[list[str]]
-    ipV6Addresses: NotRequired[list[str]]
-
-
-class IpAddressesTypeDef(TypedDict):
-    ipV4Addresses: NotRequired[ReadOnly[Sequence[str]]]
-    ipV6Addresses: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class JobAttachmentDetailsEntityTypeDef(TypedDict):
-    jobId: str
-    attachments: AttachmentsOutputTypeDef
-
-
-class JobAttachmentDetailsErrorTypeDef(TypedDict):
-    jobId: str
-    code: JobEntityErrorCodeType
-    message: str
-
-
-class JobAttachmentDetailsIdentifiersTypeDef(TypedDict):
-    jobId: str
-
-
-class JobAttachmentSettingsTypeDef(TypedDict):
-    s3BucketName: str
-    rootPrefix: str
-
-
-class JobDetailsEntityTypeDef(TypedDict):
-    jobId: str
-    jobAttachmentSettings: NotRequired[JobAttachmentSettingsTypeDef]
-    jobRunAsUser: NotRequired[JobRunAsUserTypeDef]
-    logGroupName: str
-    queueRoleArn: NotRequired[str]
-    parameters: NotRequired[dict[str, JobParameterTypeDef]]
-    schemaVersion: str
-    pathMappingRules: NotRequired[list[PathMappingRuleTypeDef]]
-
-
-class JobDetailsErrorTypeDef(TypedDict):
-    jobId: str
-    code: JobEntityErrorCodeType
-    message: str
-
-
-class JobDetailsIdentifiersTypeDef(TypedDict):
-    jobId: str
-
-
-class JobEntityIdentifiersUnionTypeDef(TypedDict):
-    jobDetails: NotRequired[JobDetailsIdentifiersTypeDef]
-    jobAttachmentDetails: NotRequired[JobAttachmentDetailsIdentifiersTypeDef]
-    stepDetails: NotRequired[StepDetailsIdentifiersTypeDef]
-    environmentDetails: NotRequired[EnvironmentDetailsIdentifiersTypeDef]
-
-
-class JobEntityTypeDef(TypedDict):
-    jobDetails: NotRequired[JobDetailsEntityTypeDef]
-    jobAttachmentDetails: NotRequired[JobAttachmentDetailsEntityTypeDef]
-    stepDetails: NotRequired[StepDetailsEntityTypeDef]
-    environmentDetails: NotRequired[EnvironmentDetailsEntityTypeDef]
-
-
 class JobMemberTypeDef(TypedDict):
     farmId: str
     queueId: str
@@ -2166,19 +2464,6 @@ class JobMemberTypeDef(TypedDict):
     principalType: PrincipalTypeType
     identityStoreId: str
     membershipLevel: MembershipLevelType
-
-
-class JobParameterTypeDef(TypedDict):
-    int: NotRequired[str]
-    float: NotRequired[str]
-    string: NotRequired[str]
-    path: NotRequired[str]
-
-
-class JobRunAsUserTypeDef(TypedDict):
-    posix: NotRequired[PosixUserTypeDef]
-    windows: NotRequired[WindowsUserTypeDef]
-    runAs: RunAsType
 
 
 class JobSearchSummaryTypeDef(TypedDict):
@@ -2250,6 +2535,13 @@ class LimitSummaryTypeDef(TypedDict):
 class ListAvailableMeteredProductsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class MeteredProductSummaryTypeDef(TypedDict):
+    productId: str
+    family: str
+    vendor: str
+    port: int
 
 
 class ListAvailableMeteredProductsResponseTypeDef(TypedDict):
@@ -2405,6 +2697,21 @@ class ListMonitorsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class MonitorSummaryTypeDef(TypedDict):
+    monitorId: str
+    displayName: str
+    subdomain: str
+    url: str
+    roleArn: str
+    identityCenterInstanceArn: str
+    identityCenterRegion: NotRequired[str]
+    identityCenterApplicationArn: str
+    createdAt: datetime
+    createdBy: str
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
+
+
 class ListMonitorsResponseTypeDef(TypedDict):
     monitors: list[MonitorSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -2416,6 +2723,12 @@ class ListQueueEnvironmentsRequestTypeDef(TypedDict):
     queueId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class QueueEnvironmentSummaryTypeDef(TypedDict):
+    queueEnvironmentId: str
+    name: str
+    priority: int
 
 
 class ListQueueEnvironmentsResponseTypeDef(TypedDict):
@@ -2432,6 +2745,16 @@ class ListQueueFleetAssociationsRequestTypeDef(TypedDict):
     fleetId: NotRequired[str]
 
 
+class QueueFleetAssociationSummaryTypeDef(TypedDict):
+    queueId: str
+    fleetId: str
+    status: QueueFleetAssociationStatusType
+    createdAt: datetime
+    createdBy: str
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
+
+
 class ListQueueFleetAssociationsResponseTypeDef(TypedDict):
     queueFleetAssociations: list[QueueFleetAssociationSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -2444,6 +2767,16 @@ class ListQueueLimitAssociationsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     queueId: NotRequired[str]
     limitId: NotRequired[str]
+
+
+class QueueLimitAssociationSummaryTypeDef(TypedDict):
+    queueId: str
+    limitId: str
+    status: QueueLimitAssociationStatusType
+    createdAt: datetime
+    createdBy: str
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
 
 
 class ListQueueLimitAssociationsResponseTypeDef(TypedDict):
@@ -2459,6 +2792,15 @@ class ListQueueMembersRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class QueueMemberTypeDef(TypedDict):
+    farmId: str
+    queueId: str
+    principalId: str
+    principalType: PrincipalTypeType
+    identityStoreId: str
+    membershipLevel: MembershipLevelType
+
+
 class ListQueueMembersResponseTypeDef(TypedDict):
     members: list[QueueMemberTypeDef]
     nextToken: NotRequired[str]
@@ -2471,6 +2813,19 @@ class ListQueuesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     principalId: NotRequired[str]
     status: NotRequired[QueueStatusType]
+
+
+class QueueSummaryTypeDef(TypedDict):
+    farmId: str
+    queueId: str
+    displayName: str
+    status: QueueStatusType
+    defaultBudgetAction: DefaultQueueBudgetActionType
+    blockedReason: NotRequired[QueueBlockedReasonType]
+    createdAt: datetime
+    createdBy: str
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
 
 
 class ListQueuesResponseTypeDef(TypedDict):
@@ -2489,6 +2844,36 @@ class ListSessionActionsRequestTypeDef(TypedDict):
     taskId: NotRequired[str]
 
 
+class SyncInputJobAttachmentsSessionActionDefinitionSummaryTypeDef(TypedDict):
+    stepId: NotRequired[str]
+
+
+class TaskRunSessionActionDefinitionSummaryTypeDef(TypedDict):
+    taskId: NotRequired[str]
+    stepId: str
+    parameters: NotRequired[dict[str, TaskParameterValueTypeDef]]
+
+
+class SessionActionDefinitionSummaryTypeDef(TypedDict):
+    envEnter: NotRequired[EnvironmentEnterSessionActionDefinitionSummaryTypeDef]
+    envExit: NotRequired[EnvironmentExitSessionActionDefinitionSummaryTypeDef]
+    taskRun: NotRequired[TaskRunSessionActionDefinitionSummaryTypeDef]
+    syncInputJobAttachments: NotRequired[
+        SyncInputJobAttachmentsSessionActionDefinitionSummaryTypeDef
+    ]
+
+
+class SessionActionSummaryTypeDef(TypedDict):
+    sessionActionId: str
+    status: SessionActionStatusType
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    workerUpdatedAt: NotRequired[datetime]
+    progressPercent: NotRequired[float]
+    manifests: NotRequired[list[TaskRunManifestPropertiesResponseTypeDef]]
+    definition: SessionActionDefinitionSummaryTypeDef
+
+
 class ListSessionActionsResponseTypeDef(TypedDict):
     sessionActions: list[SessionActionSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -2503,6 +2888,16 @@ class ListSessionsForWorkerRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class WorkerSessionSummaryTypeDef(TypedDict):
+    sessionId: str
+    queueId: str
+    jobId: str
+    startedAt: datetime
+    lifecycleStatus: SessionLifecycleStatusType
+    endedAt: NotRequired[datetime]
+    targetLifecycleStatus: NotRequired[SessionLifecycleTargetStatusType]
+
+
 class ListSessionsForWorkerResponseTypeDef(TypedDict):
     sessions: list[WorkerSessionSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -2515,6 +2910,18 @@ class ListSessionsRequestTypeDef(TypedDict):
     jobId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class SessionSummaryTypeDef(TypedDict):
+    sessionId: str
+    fleetId: str
+    workerId: str
+    startedAt: datetime
+    lifecycleStatus: SessionLifecycleStatusType
+    endedAt: NotRequired[datetime]
+    targetLifecycleStatus: NotRequired[SessionLifecycleTargetStatusType]
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
 
 
 class ListSessionsResponseTypeDef(TypedDict):
@@ -2532,6 +2939,11 @@ class ListStepConsumersRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class StepConsumerTypeDef(TypedDict):
+    stepId: str
+    status: DependencyConsumerResolutionStatusType
+
+
 class ListStepConsumersResponseTypeDef(TypedDict):
     consumers: list[StepConsumerTypeDef]
     nextToken: NotRequired[str]
@@ -2545,6 +2957,11 @@ class ListStepDependenciesRequestTypeDef(TypedDict):
     stepId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class StepDependencyTypeDef(TypedDict):
+    stepId: str
+    status: DependencyConsumerResolutionStatusType
 
 
 class ListStepDependenciesResponseTypeDef(TypedDict):
@@ -2561,6 +2978,24 @@ class ListStepsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class StepSummaryTypeDef(TypedDict):
+    stepId: str
+    name: str
+    lifecycleStatus: StepLifecycleStatusType
+    lifecycleStatusMessage: NotRequired[str]
+    taskRunStatus: TaskRunStatusType
+    taskRunStatusCounts: dict[TaskRunStatusType, int]
+    taskFailureRetryCount: NotRequired[int]
+    targetTaskRunStatus: NotRequired[StepTargetTaskRunStatusType]
+    createdAt: datetime
+    createdBy: str
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    dependencyCounts: NotRequired[DependencyCountsTypeDef]
+
+
 class ListStepsResponseTypeDef(TypedDict):
     steps: list[StepSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -2572,6 +3007,12 @@ class ListStorageProfilesForQueueRequestTypeDef(TypedDict):
     queueId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class StorageProfileSummaryTypeDef(TypedDict):
+    storageProfileId: str
+    displayName: str
+    osFamily: StorageProfileOperatingSystemFamilyType
 
 
 class ListStorageProfilesForQueueResponseTypeDef(TypedDict):
@@ -2610,6 +3051,21 @@ class ListTasksRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class TaskSummaryTypeDef(TypedDict):
+    taskId: str
+    createdAt: datetime
+    createdBy: str
+    runStatus: TaskRunStatusType
+    targetRunStatus: NotRequired[TaskTargetRunStatusType]
+    failureRetryCount: NotRequired[int]
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
+    latestSessionActionId: NotRequired[str]
+    parameters: NotRequired[dict[str, TaskParameterValueTypeDef]]
+
+
 class ListTasksResponseTypeDef(TypedDict):
     tasks: list[TaskSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -2623,62 +3079,23 @@ class ListWorkersRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
-class ListWorkersResponseTypeDef(TypedDict):
-    workers: list[WorkerSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogConfigurationTypeDef(TypedDict):
-    logDriver: str
-    options: NotRequired[dict[str, str]]
-    parameters: NotRequired[dict[str, str]]
-    error: NotRequired[str]
-
-
-class ManifestPropertiesOutputTypeDef(TypedDict):
-    fileSystemLocationName: NotRequired[str]
-    rootPath: str
-    rootPathFormat: PathFormatType
-    outputRelativeDirectories: NotRequired[list[str]]
-    inputManifestPath: NotRequired[str]
-    inputManifestHash: NotRequired[str]
-
-
-class ManifestPropertiesTypeDef(TypedDict):
-    fileSystemLocationName: NotRequired[str]
-    rootPath: str
-    rootPathFormat: PathFormatType
-    outputRelativeDirectories: NotRequired[ReadOnly[Sequence[str]]]
-    inputManifestPath: NotRequired[str]
-    inputManifestHash: NotRequired[str]
-
-
-class MemoryMiBRangeTypeDef(TypedDict):
-    min: int
-    max: NotRequired[int]
-
-
-class MeteredProductSummaryTypeDef(TypedDict):
-    productId: str
-    family: str
-    vendor: str
-    port: int
-
-
-class MonitorSummaryTypeDef(TypedDict):
-    monitorId: str
-    displayName: str
-    subdomain: str
-    url: str
-    roleArn: str
-    identityCenterInstanceArn: str
-    identityCenterRegion: NotRequired[str]
-    identityCenterApplicationArn: str
+class WorkerSummaryTypeDef(TypedDict):
+    farmId: str
+    fleetId: str
+    workerId: str
+    hostProperties: NotRequired[HostPropertiesResponseTypeDef]
+    status: WorkerStatusType
+    log: NotRequired[LogConfigurationTypeDef]
     createdAt: datetime
     createdBy: str
     updatedAt: NotRequired[datetime]
     updatedBy: NotRequired[str]
+
+
+class ListWorkersResponseTypeDef(TypedDict):
+    workers: list[WorkerSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ParameterFilterExpressionTypeDef(TypedDict):
@@ -2692,30 +3109,6 @@ class ParameterSortExpressionTypeDef(TypedDict):
     name: str
 
 
-class ParameterSpaceTypeDef(TypedDict):
-    parameters: list[StepParameterTypeDef]
-    combination: NotRequired[str]
-
-
-class PathMappingRuleTypeDef(TypedDict):
-    sourcePathFormat: PathFormatType
-    sourcePath: str
-    destinationPath: str
-
-
-class PosixUserTypeDef(TypedDict):
-    user: str
-    group: str
-
-
-class PriorityBalancedSchedulingConfigurationTypeDef(TypedDict):
-    renderingTaskBuffer: NotRequired[int]
-
-
-class PriorityFifoSchedulingConfigurationTypeDef(TypedDict):
-    pass
-
-
 class PutMeteredProductRequestTypeDef(TypedDict):
     licenseEndpointId: str
     productId: str
@@ -2725,89 +3118,26 @@ class PutMeteredProductResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueueEnvironmentSummaryTypeDef(TypedDict):
-    queueEnvironmentId: str
+class SearchGroupedFilterExpressionsTypeDef(TypedDict):
+    filters: ReadOnly[Sequence[SearchFilterExpressionTypeDef]]
+    operator: LogicalOperatorType
+
+
+class SearchTermFilterExpressionTypeDef(TypedDict):
+    searchTerm: str
+    matchType: NotRequired[SearchTermMatchingTypeType]
+
+
+class StringFilterExpressionTypeDef(TypedDict):
     name: str
-    priority: int
+    operator: ComparisonOperatorType
+    value: str
 
 
-class QueueFleetAssociationSummaryTypeDef(TypedDict):
-    queueId: str
-    fleetId: str
-    status: QueueFleetAssociationStatusType
-    createdAt: datetime
-    createdBy: str
-    updatedAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]
-
-
-class QueueLimitAssociationSummaryTypeDef(TypedDict):
-    queueId: str
-    limitId: str
-    status: QueueLimitAssociationStatusType
-    createdAt: datetime
-    createdBy: str
-    updatedAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]
-
-
-class QueueMemberTypeDef(TypedDict):
-    farmId: str
-    queueId: str
-    principalId: str
-    principalType: PrincipalTypeType
-    identityStoreId: str
-    membershipLevel: MembershipLevelType
-
-
-class QueueSummaryTypeDef(TypedDict):
-    farmId: str
-    queueId: str
-    displayName: str
-    status: QueueStatusType
-    defaultBudgetAction: DefaultQueueBudgetActionType
-    blockedReason: NotRequired[QueueBlockedReasonType]
-    createdAt: datetime
-    createdBy: str
-    updatedAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]
-
-
-class ResponseBudgetActionTypeDef(TypedDict):
-    type: BudgetActionTypeType
-    thresholdPercentage: float
-    description: NotRequired[str]
-
-
-class S3LocationTypeDef(TypedDict):
-    bucketName: str
-    key: str
-
-
-class SchedulingConfigurationTypeDef(TypedDict):
-    priorityFifo: NotRequired[PriorityFifoSchedulingConfigurationTypeDef]
-    priorityBalanced: NotRequired[PriorityBalancedSchedulingConfigurationTypeDef]
-    weightedBalanced: NotRequired[WeightedBalancedSchedulingConfigurationTypeDef]
-
-
-class SchedulingMaxPriorityOverrideAlwaysScheduleFirstTypeDef(TypedDict):
-    pass
-
-
-class SchedulingMaxPriorityOverrideTypeDef(TypedDict):
-    alwaysScheduleFirst: NotRequired[
-        SchedulingMaxPriorityOverrideAlwaysScheduleFirstTypeDef
-    ]
-
-
-class SchedulingMinPriorityOverrideAlwaysScheduleLastTypeDef(TypedDict):
-    pass
-
-
-class SchedulingMinPriorityOverrideTypeDef(TypedDict):
-    alwaysScheduleLast: NotRequired[
-        SchedulingMinPriorityOverrideAlwaysScheduleLastTypeDef
-    ]
+class StringListFilterExpressionTypeDef(TypedDict):
+    name: str
+    operator: ComparisonOperatorType
+    values: ReadOnly[Sequence[str]]
 
 
 class SearchFilterExpressionTypeDef(TypedDict):
@@ -2819,9 +3149,14 @@ class SearchFilterExpressionTypeDef(TypedDict):
     groupFilter: NotRequired[ReadOnly[SearchGroupedFilterExpressionsTypeDef]]
 
 
-class SearchGroupedFilterExpressionsTypeDef(TypedDict):
-    filters: ReadOnly[Sequence[SearchFilterExpressionTypeDef]]
-    operator: LogicalOperatorType
+class UserJobsFirstTypeDef(TypedDict):
+    userIdentityId: str
+
+
+class SearchSortExpressionTypeDef(TypedDict):
+    userJobsFirst: NotRequired[UserJobsFirstTypeDef]
+    fieldSort: NotRequired[FieldSortExpressionTypeDef]
+    parameterSort: NotRequired[ParameterSortExpressionTypeDef]
 
 
 class SearchJobsRequestTypeDef(TypedDict):
@@ -2840,12 +3175,6 @@ class SearchJobsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SearchSortExpressionTypeDef(TypedDict):
-    userJobsFirst: NotRequired[UserJobsFirstTypeDef]
-    fieldSort: NotRequired[FieldSortExpressionTypeDef]
-    parameterSort: NotRequired[ParameterSortExpressionTypeDef]
-
-
 class SearchStepsRequestTypeDef(TypedDict):
     farmId: str
     filterExpressions: NotRequired[ReadOnly[SearchGroupedFilterExpressionsTypeDef]]
@@ -2854,6 +3183,26 @@ class SearchStepsRequestTypeDef(TypedDict):
     pageSize: NotRequired[int]
     queueIds: ReadOnly[Sequence[str]]
     jobId: NotRequired[str]
+
+
+class StepSearchSummaryTypeDef(TypedDict):
+    stepId: NotRequired[str]
+    jobId: NotRequired[str]
+    queueId: NotRequired[str]
+    name: NotRequired[str]
+    lifecycleStatus: NotRequired[StepLifecycleStatusType]
+    lifecycleStatusMessage: NotRequired[str]
+    taskRunStatus: NotRequired[TaskRunStatusType]
+    targetTaskRunStatus: NotRequired[StepTargetTaskRunStatusType]
+    taskRunStatusCounts: NotRequired[dict[TaskRunStatusType, int]]
+    taskFailureRetryCount: NotRequired[int]
+    createdAt: NotRequired[datetime]
+    createdBy: NotRequired[str]
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
+    parameterSpace: NotRequired[ParameterSpaceTypeDef]
 
 
 class SearchStepsResponseTypeDef(TypedDict):
@@ -2873,16 +3222,27 @@ class SearchTasksRequestTypeDef(TypedDict):
     jobId: NotRequired[str]
 
 
+class TaskSearchSummaryTypeDef(TypedDict):
+    taskId: NotRequired[str]
+    stepId: NotRequired[str]
+    jobId: NotRequired[str]
+    queueId: NotRequired[str]
+    runStatus: NotRequired[TaskRunStatusType]
+    targetRunStatus: NotRequired[TaskTargetRunStatusType]
+    parameters: NotRequired[dict[str, TaskParameterValueTypeDef]]
+    failureRetryCount: NotRequired[int]
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
+    latestSessionActionId: NotRequired[str]
+
+
 class SearchTasksResponseTypeDef(TypedDict):
     tasks: list[TaskSearchSummaryTypeDef]
     nextItemOffset: NotRequired[int]
     totalResults: int
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SearchTermFilterExpressionTypeDef(TypedDict):
-    searchTerm: str
-    matchType: NotRequired[SearchTermMatchingTypeType]
 
 
 class SearchWorkersRequestTypeDef(TypedDict):
@@ -2894,108 +3254,22 @@ class SearchWorkersRequestTypeDef(TypedDict):
     fleetIds: ReadOnly[Sequence[str]]
 
 
+class WorkerSearchSummaryTypeDef(TypedDict):
+    fleetId: NotRequired[str]
+    workerId: NotRequired[str]
+    status: NotRequired[WorkerStatusType]
+    hostProperties: NotRequired[HostPropertiesResponseTypeDef]
+    createdBy: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    updatedBy: NotRequired[str]
+    updatedAt: NotRequired[datetime]
+
+
 class SearchWorkersResponseTypeDef(TypedDict):
     workers: list[WorkerSearchSummaryTypeDef]
     nextItemOffset: NotRequired[int]
     totalResults: int
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ServiceManagedEc2AutoScalingConfigurationTypeDef(TypedDict):
-    standbyWorkerCount: NotRequired[int]
-    workerIdleDurationSeconds: NotRequired[int]
-    scaleOutWorkersPerMinute: NotRequired[int]
-
-
-class ServiceManagedEc2FleetConfigurationOutputTypeDef(TypedDict):
-    instanceCapabilities: ServiceManagedEc2InstanceCapabilitiesOutputTypeDef
-    instanceMarketOptions: ServiceManagedEc2InstanceMarketOptionsTypeDef
-    vpcConfiguration: NotRequired[VpcConfigurationOutputTypeDef]
-    storageProfileId: NotRequired[str]
-    autoScalingConfiguration: NotRequired[
-        ServiceManagedEc2AutoScalingConfigurationTypeDef
-    ]
-
-
-class ServiceManagedEc2FleetConfigurationTypeDef(TypedDict):
-    instanceCapabilities: ReadOnly[ServiceManagedEc2InstanceCapabilitiesTypeDef]
-    instanceMarketOptions: ServiceManagedEc2InstanceMarketOptionsTypeDef
-    vpcConfiguration: NotRequired[ReadOnly[VpcConfigurationTypeDef]]
-    storageProfileId: NotRequired[str]
-    autoScalingConfiguration: NotRequired[
-        ServiceManagedEc2AutoScalingConfigurationTypeDef
-    ]
-
-
-class ServiceManagedEc2InstanceCapabilitiesOutputTypeDef(TypedDict):
-    vCpuCount: VCpuCountRangeTypeDef
-    memoryMiB: MemoryMiBRangeTypeDef
-    osFamily: ServiceManagedFleetOperatingSystemFamilyType
-    cpuArchitectureType: CpuArchitectureTypeType
-    rootEbsVolume: NotRequired[Ec2EbsVolumeTypeDef]
-    acceleratorCapabilities: NotRequired[AcceleratorCapabilitiesOutputTypeDef]
-    allowedInstanceTypes: NotRequired[list[str]]
-    excludedInstanceTypes: NotRequired[list[str]]
-    customAmounts: NotRequired[list[FleetAmountCapabilityTypeDef]]
-    customAttributes: NotRequired[list[FleetAttributeCapabilityOutputTypeDef]]
-
-
-class ServiceManagedEc2InstanceCapabilitiesTypeDef(TypedDict):
-    vCpuCount: VCpuCountRangeTypeDef
-    memoryMiB: MemoryMiBRangeTypeDef
-    osFamily: ServiceManagedFleetOperatingSystemFamilyType
-    cpuArchitectureType: CpuArchitectureTypeType
-    rootEbsVolume: NotRequired[Ec2EbsVolumeTypeDef]
-    acceleratorCapabilities: NotRequired[ReadOnly[AcceleratorCapabilitiesTypeDef]]
-    allowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    excludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    customAmounts: NotRequired[ReadOnly[Sequence[FleetAmountCapabilityTypeDef]]]
-    customAttributes: NotRequired[ReadOnly[Sequence[FleetAttributeCapabilityTypeDef]]]
-
-
-class ServiceManagedEc2InstanceMarketOptionsTypeDef(TypedDict):
-    type: Ec2MarketTypeType
-
-
-class SessionActionDefinitionSummaryTypeDef(TypedDict):
-    envEnter: NotRequired[EnvironmentEnterSessionActionDefinitionSummaryTypeDef]
-    envExit: NotRequired[EnvironmentExitSessionActionDefinitionSummaryTypeDef]
-    taskRun: NotRequired[TaskRunSessionActionDefinitionSummaryTypeDef]
-    syncInputJobAttachments: NotRequired[
-        SyncInputJobAttachmentsSessionActionDefinitionSummaryTypeDef
-    ]
-
-
-class SessionActionDefinitionTypeDef(TypedDict):
-    envEnter: NotRequired[EnvironmentEnterSessionActionDefinitionTypeDef]
-    envExit: NotRequired[EnvironmentExitSessionActionDefinitionTypeDef]
-    taskRun: NotRequired[TaskRunSessionActionDefinitionTypeDef]
-    syncInputJobAttachments: NotRequired[
-        SyncInputJobAttachmentsSessionActionDefinitionTypeDef
-    ]
-
-
-class SessionActionSummaryTypeDef(TypedDict):
-    sessionActionId: str
-    status: SessionActionStatusType
-    startedAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    workerUpdatedAt: NotRequired[datetime]
-    progressPercent: NotRequired[float]
-    manifests: NotRequired[list[TaskRunManifestPropertiesResponseTypeDef]]
-    definition: SessionActionDefinitionSummaryTypeDef
-
-
-class SessionSummaryTypeDef(TypedDict):
-    sessionId: str
-    fleetId: str
-    workerId: str
-    startedAt: datetime
-    lifecycleStatus: SessionLifecycleStatusType
-    endedAt: NotRequired[datetime]
-    targetLifecycleStatus: NotRequired[SessionLifecycleTargetStatusType]
-    updatedAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]
 
 
 class SessionsStatisticsResourcesTypeDef(TypedDict):
@@ -3019,153 +3293,6 @@ class StartSessionsStatisticsAggregationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StatisticsTypeDef(TypedDict):
-    queueId: NotRequired[str]
-    fleetId: NotRequired[str]
-    jobId: NotRequired[str]
-    jobName: NotRequired[str]
-    userId: NotRequired[str]
-    usageType: NotRequired[UsageTypeType]
-    licenseProduct: NotRequired[str]
-    instanceType: NotRequired[str]
-    count: int
-    costInUsd: StatsTypeDef
-    runtimeInSeconds: StatsTypeDef
-    aggregationStartTime: NotRequired[datetime]
-    aggregationEndTime: NotRequired[datetime]
-
-
-class StatsTypeDef(TypedDict):
-    min: NotRequired[float]
-    max: NotRequired[float]
-    avg: NotRequired[float]
-    sum: NotRequired[float]
-
-
-class StepAmountCapabilityTypeDef(TypedDict):
-    name: str
-    min: NotRequired[float]
-    max: NotRequired[float]
-    value: NotRequired[float]
-
-
-class StepAttributeCapabilityTypeDef(TypedDict):
-    name: str
-    anyOf: NotRequired[list[str]]
-    allOf: NotRequired[list[str]]
-
-
-class StepConsumerTypeDef(TypedDict):
-    stepId: str
-    status: DependencyConsumerResolutionStatusType
-
-
-class StepDependencyTypeDef(TypedDict):
-    stepId: str
-    status: DependencyConsumerResolutionStatusType
-
-
-class StepDetailsEntityTypeDef(TypedDict):
-    jobId: str
-    stepId: str
-    schemaVersion: str
-    template: DocumentOutputValue
-    dependencies: list[str]
-
-
-class StepDetailsErrorTypeDef(TypedDict):
-    jobId: str
-    stepId: str
-    code: JobEntityErrorCodeType
-    message: str
-
-
-class StepDetailsIdentifiersTypeDef(TypedDict):
-    jobId: str
-    stepId: str
-
-
-class StepParameterChunksTypeDef(TypedDict):
-    defaultTaskCount: int
-    targetRuntimeSeconds: NotRequired[int]
-    rangeConstraint: RangeConstraintType
-
-
-class StepParameterTypeDef(TypedDict):
-    name: str
-    type: StepParameterTypeType
-    chunks: NotRequired[StepParameterChunksTypeDef]
-
-
-class StepRequiredCapabilitiesTypeDef(TypedDict):
-    attributes: list[StepAttributeCapabilityTypeDef]
-    amounts: list[StepAmountCapabilityTypeDef]
-
-
-class StepSearchSummaryTypeDef(TypedDict):
-    stepId: NotRequired[str]
-    jobId: NotRequired[str]
-    queueId: NotRequired[str]
-    name: NotRequired[str]
-    lifecycleStatus: NotRequired[StepLifecycleStatusType]
-    lifecycleStatusMessage: NotRequired[str]
-    taskRunStatus: NotRequired[TaskRunStatusType]
-    targetTaskRunStatus: NotRequired[StepTargetTaskRunStatusType]
-    taskRunStatusCounts: NotRequired[dict[TaskRunStatusType, int]]
-    taskFailureRetryCount: NotRequired[int]
-    createdAt: NotRequired[datetime]
-    createdBy: NotRequired[str]
-    startedAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]
-    parameterSpace: NotRequired[ParameterSpaceTypeDef]
-
-
-class StepSummaryTypeDef(TypedDict):
-    stepId: str
-    name: str
-    lifecycleStatus: StepLifecycleStatusType
-    lifecycleStatusMessage: NotRequired[str]
-    taskRunStatus: TaskRunStatusType
-    taskRunStatusCounts: dict[TaskRunStatusType, int]
-    taskFailureRetryCount: NotRequired[int]
-    targetTaskRunStatus: NotRequired[StepTargetTaskRunStatusType]
-    createdAt: datetime
-    createdBy: str
-    updatedAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]
-    startedAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    dependencyCounts: NotRequired[DependencyCountsTypeDef]
-
-
-class StorageProfileSummaryTypeDef(TypedDict):
-    storageProfileId: str
-    displayName: str
-    osFamily: StorageProfileOperatingSystemFamilyType
-
-
-class StringFilterExpressionTypeDef(TypedDict):
-    name: str
-    operator: ComparisonOperatorType
-    value: str
-
-
-class StringListFilterExpressionTypeDef(TypedDict):
-    name: str
-    operator: ComparisonOperatorType
-    values: ReadOnly[Sequence[str]]
-
-
-class SyncInputJobAttachmentsSessionActionDefinitionSummaryTypeDef(TypedDict):
-    stepId: NotRequired[str]
-
-
-class SyncInputJobAttachmentsSessionActionDefinitionTypeDef(TypedDict):
-    stepId: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -3175,65 +3302,9 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TaskParameterValueTypeDef(TypedDict):
-    int: NotRequired[str]
-    float: NotRequired[str]
-    string: NotRequired[str]
-    path: NotRequired[str]
-    chunkInt: NotRequired[str]
-
-
 class TaskRunManifestPropertiesRequestTypeDef(TypedDict):
     outputManifestPath: NotRequired[str]
     outputManifestHash: NotRequired[str]
-
-
-class TaskRunManifestPropertiesResponseTypeDef(TypedDict):
-    outputManifestPath: NotRequired[str]
-    outputManifestHash: NotRequired[str]
-
-
-class TaskRunSessionActionDefinitionSummaryTypeDef(TypedDict):
-    taskId: NotRequired[str]
-    stepId: str
-    parameters: NotRequired[dict[str, TaskParameterValueTypeDef]]
-
-
-class TaskRunSessionActionDefinitionTypeDef(TypedDict):
-    taskId: NotRequired[str]
-    stepId: str
-    parameters: dict[str, TaskParameterValueTypeDef]
-
-
-class TaskSearchSummaryTypeDef(TypedDict):
-    taskId: NotRequired[str]
-    stepId: NotRequired[str]
-    jobId: NotRequired[str]
-    queueId: NotRequired[str]
-    runStatus: NotRequired[TaskRunStatusType]
-    targetRunStatus: NotRequired[TaskTargetRunStatusType]
-    parameters: NotRequired[dict[str, TaskParameterValueTypeDef]]
-    failureRetryCount: NotRequired[int]
-    startedAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]
-    latestSessionActionId: NotRequired[str]
-
-
-class TaskSummaryTypeDef(TypedDict):
-    taskId: str
-    createdAt: datetime
-    createdBy: str
-    runStatus: TaskRunStatusType
-    targetRunStatus: NotRequired[TaskTargetRunStatusType]
-    failureRetryCount: NotRequired[int]
-    startedAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]
-    latestSessionActionId: NotRequired[str]
-    parameters: NotRequired[dict[str, TaskParameterValueTypeDef]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -3454,6 +3525,21 @@ class UpdateTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class WorkerAmountCapabilityTypeDef(TypedDict):
+    name: str
+    value: float
+
+
+class WorkerAttributeCapabilityTypeDef(TypedDict):
+    name: str
+    values: ReadOnly[Sequence[str]]
+
+
+class WorkerCapabilitiesTypeDef(TypedDict):
+    amounts: ReadOnly[Sequence[WorkerAmountCapabilityTypeDef]]
+    attributes: ReadOnly[Sequence[WorkerAttributeCapabilityTypeDef]]
+
+
 class UpdateWorkerRequestTypeDef(TypedDict):
     farmId: str
     fleetId: str
@@ -3467,6 +3553,17 @@ class UpdateWorkerResponseTypeDef(TypedDict):
     log: NotRequired[LogConfigurationTypeDef]
     hostConfiguration: NotRequired[HostConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdatedSessionActionInfoTypeDef(TypedDict):
+    completedStatus: NotRequired[CompletedStatusType]
+    processExitCode: NotRequired[int]
+    progressMessage: NotRequired[str]
+    startedAt: NotRequired[ReadOnly[datetime | str]]
+    endedAt: NotRequired[ReadOnly[datetime | str]]
+    updatedAt: NotRequired[ReadOnly[datetime | str]]
+    progressPercent: NotRequired[float]
+    manifests: NotRequired[ReadOnly[Sequence[TaskRunManifestPropertiesRequestTypeDef]]]
 
 
 class UpdateWorkerScheduleRequestTypeDef(TypedDict):
@@ -3484,99 +3581,3 @@ class UpdateWorkerScheduleResponseTypeDef(TypedDict):
     desiredWorkerStatus: NotRequired[DesiredWorkerStatusType]
     updateIntervalSeconds: int
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdatedSessionActionInfoTypeDef(TypedDict):
-    completedStatus: NotRequired[CompletedStatusType]
-    processExitCode: NotRequired[int]
-    progressMessage: NotRequired[str]
-    startedAt: NotRequired[ReadOnly[datetime | str]]
-    endedAt: NotRequired[ReadOnly[datetime | str]]
-    updatedAt: NotRequired[ReadOnly[datetime | str]]
-    progressPercent: NotRequired[float]
-    manifests: NotRequired[ReadOnly[Sequence[TaskRunManifestPropertiesRequestTypeDef]]]
-
-
-class UsageTrackingResourceTypeDef(TypedDict):
-    queueId: NotRequired[str]
-
-
-class UserJobsFirstTypeDef(TypedDict):
-    userIdentityId: str
-
-
-class VCpuCountRangeTypeDef(TypedDict):
-    min: int
-    max: NotRequired[int]
-
-
-class VpcConfigurationOutputTypeDef(TypedDict):
-    resourceConfigurationArns: NotRequired[list[str]]
-
-
-class VpcConfigurationTypeDef(TypedDict):
-    resourceConfigurationArns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class WeightedBalancedSchedulingConfigurationTypeDef(TypedDict):
-    priorityWeight: NotRequired[float]
-    errorWeight: NotRequired[float]
-    submissionTimeWeight: NotRequired[float]
-    renderingTaskWeight: NotRequired[float]
-    renderingTaskBuffer: NotRequired[int]
-    maxPriorityOverride: NotRequired[SchedulingMaxPriorityOverrideTypeDef]
-    minPriorityOverride: NotRequired[SchedulingMinPriorityOverrideTypeDef]
-
-
-class WindowsUserTypeDef(TypedDict):
-    user: str
-    passwordArn: str
-
-
-class WorkerAmountCapabilityTypeDef(TypedDict):
-    name: str
-    value: float
-
-
-class WorkerAttributeCapabilityTypeDef(TypedDict):
-    name: str
-    values: ReadOnly[Sequence[str]]
-
-
-class WorkerCapabilitiesTypeDef(TypedDict):
-    amounts: ReadOnly[Sequence[WorkerAmountCapabilityTypeDef]]
-    attributes: ReadOnly[Sequence[WorkerAttributeCapabilityTypeDef]]
-
-
-class WorkerSearchSummaryTypeDef(TypedDict):
-    fleetId: NotRequired[str]
-    workerId: NotRequired[str]
-    status: NotRequired[WorkerStatusType]
-    hostProperties: NotRequired[HostPropertiesResponseTypeDef]
-    createdBy: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]
-    updatedAt: NotRequired[datetime]
-
-
-class WorkerSessionSummaryTypeDef(TypedDict):
-    sessionId: str
-    queueId: str
-    jobId: str
-    startedAt: datetime
-    lifecycleStatus: SessionLifecycleStatusType
-    endedAt: NotRequired[datetime]
-    targetLifecycleStatus: NotRequired[SessionLifecycleTargetStatusType]
-
-
-class WorkerSummaryTypeDef(TypedDict):
-    farmId: str
-    fleetId: str
-    workerId: str
-    hostProperties: NotRequired[HostPropertiesResponseTypeDef]
-    status: WorkerStatusType
-    log: NotRequired[LogConfigurationTypeDef]
-    createdAt: datetime
-    createdBy: str
-    updatedAt: NotRequired[datetime]
-    updatedBy: NotRequired[str]

@@ -2,23 +2,24 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Detective: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DatasourcePackageIngestStateType",
-    "DatasourcePackageType",
-    "EntityTypeType",
-    "FieldType",
-    "IndicatorTypeType",
-    "InvitationTypeType",
-    "MemberDisabledReasonType",
-    "MemberStatusType",
-    "ReasonType",
-    "SeverityType",
-    "SortOrderType",
-    "StateType",
-    "StatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DatasourcePackageIngestStateType",
+        "DatasourcePackageType",
+        "EntityTypeType",
+        "FieldType",
+        "IndicatorTypeType",
+        "InvitationTypeType",
+        "MemberDisabledReasonType",
+        "MemberStatusType",
+        "ReasonType",
+        "SeverityType",
+        "SortOrderType",
+        "StateType",
+        "StatusType",
+    ]
 
 DatasourcePackageType = Literal[
     "DETECTIVE_CORE",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,82 +34,83 @@ from .literals import (
     StatusType,
 )
 
-__all__ = [
-    "AcceptInvitationRequestTypeDef",
-    "AccountTypeDef",
-    "AdministratorTypeDef",
-    "BatchGetGraphMemberDatasourcesRequestTypeDef",
-    "BatchGetGraphMemberDatasourcesResponseTypeDef",
-    "BatchGetMembershipDatasourcesRequestTypeDef",
-    "BatchGetMembershipDatasourcesResponseTypeDef",
-    "CreateGraphRequestTypeDef",
-    "CreateGraphResponseTypeDef",
-    "CreateMembersRequestTypeDef",
-    "CreateMembersResponseTypeDef",
-    "DatasourcePackageIngestDetailTypeDef",
-    "DatasourcePackageUsageInfoTypeDef",
-    "DateFilterTypeDef",
-    "DeleteGraphRequestTypeDef",
-    "DeleteMembersRequestTypeDef",
-    "DeleteMembersResponseTypeDef",
-    "DescribeOrganizationConfigurationRequestTypeDef",
-    "DescribeOrganizationConfigurationResponseTypeDef",
-    "DisassociateMembershipRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableOrganizationAdminAccountRequestTypeDef",
-    "FilterCriteriaTypeDef",
-    "FlaggedIpAddressDetailTypeDef",
-    "GetInvestigationRequestTypeDef",
-    "GetInvestigationResponseTypeDef",
-    "GetMembersRequestTypeDef",
-    "GetMembersResponseTypeDef",
-    "GraphTypeDef",
-    "ImpossibleTravelDetailTypeDef",
-    "IndicatorDetailTypeDef",
-    "IndicatorTypeDef",
-    "InvestigationDetailTypeDef",
-    "ListDatasourcePackagesRequestTypeDef",
-    "ListDatasourcePackagesResponseTypeDef",
-    "ListGraphsRequestTypeDef",
-    "ListGraphsResponseTypeDef",
-    "ListIndicatorsRequestTypeDef",
-    "ListIndicatorsResponseTypeDef",
-    "ListInvestigationsRequestTypeDef",
-    "ListInvestigationsResponseTypeDef",
-    "ListInvitationsRequestTypeDef",
-    "ListInvitationsResponseTypeDef",
-    "ListMembersRequestTypeDef",
-    "ListMembersResponseTypeDef",
-    "ListOrganizationAdminAccountsRequestTypeDef",
-    "ListOrganizationAdminAccountsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MemberDetailTypeDef",
-    "MembershipDatasourcesTypeDef",
-    "NewAsoDetailTypeDef",
-    "NewGeolocationDetailTypeDef",
-    "NewUserAgentDetailTypeDef",
-    "RejectInvitationRequestTypeDef",
-    "RelatedFindingDetailTypeDef",
-    "RelatedFindingGroupDetailTypeDef",
-    "ResponseMetadataTypeDef",
-    "SortCriteriaTypeDef",
-    "StartInvestigationRequestTypeDef",
-    "StartInvestigationResponseTypeDef",
-    "StartMonitoringMemberRequestTypeDef",
-    "StringFilterTypeDef",
-    "TTPsObservedDetailTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TimestampForCollectionTypeDef",
-    "UnprocessedAccountTypeDef",
-    "UnprocessedGraphTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDatasourcePackagesRequestTypeDef",
-    "UpdateInvestigationStateRequestTypeDef",
-    "UpdateOrganizationConfigurationRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptInvitationRequestTypeDef",
+        "AccountTypeDef",
+        "AdministratorTypeDef",
+        "BatchGetGraphMemberDatasourcesRequestTypeDef",
+        "BatchGetGraphMemberDatasourcesResponseTypeDef",
+        "BatchGetMembershipDatasourcesRequestTypeDef",
+        "BatchGetMembershipDatasourcesResponseTypeDef",
+        "CreateGraphRequestTypeDef",
+        "CreateGraphResponseTypeDef",
+        "CreateMembersRequestTypeDef",
+        "CreateMembersResponseTypeDef",
+        "DatasourcePackageIngestDetailTypeDef",
+        "DatasourcePackageUsageInfoTypeDef",
+        "DateFilterTypeDef",
+        "DeleteGraphRequestTypeDef",
+        "DeleteMembersRequestTypeDef",
+        "DeleteMembersResponseTypeDef",
+        "DescribeOrganizationConfigurationRequestTypeDef",
+        "DescribeOrganizationConfigurationResponseTypeDef",
+        "DisassociateMembershipRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableOrganizationAdminAccountRequestTypeDef",
+        "FilterCriteriaTypeDef",
+        "FlaggedIpAddressDetailTypeDef",
+        "GetInvestigationRequestTypeDef",
+        "GetInvestigationResponseTypeDef",
+        "GetMembersRequestTypeDef",
+        "GetMembersResponseTypeDef",
+        "GraphTypeDef",
+        "ImpossibleTravelDetailTypeDef",
+        "IndicatorDetailTypeDef",
+        "IndicatorTypeDef",
+        "InvestigationDetailTypeDef",
+        "ListDatasourcePackagesRequestTypeDef",
+        "ListDatasourcePackagesResponseTypeDef",
+        "ListGraphsRequestTypeDef",
+        "ListGraphsResponseTypeDef",
+        "ListIndicatorsRequestTypeDef",
+        "ListIndicatorsResponseTypeDef",
+        "ListInvestigationsRequestTypeDef",
+        "ListInvestigationsResponseTypeDef",
+        "ListInvitationsRequestTypeDef",
+        "ListInvitationsResponseTypeDef",
+        "ListMembersRequestTypeDef",
+        "ListMembersResponseTypeDef",
+        "ListOrganizationAdminAccountsRequestTypeDef",
+        "ListOrganizationAdminAccountsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MemberDetailTypeDef",
+        "MembershipDatasourcesTypeDef",
+        "NewAsoDetailTypeDef",
+        "NewGeolocationDetailTypeDef",
+        "NewUserAgentDetailTypeDef",
+        "RejectInvitationRequestTypeDef",
+        "RelatedFindingDetailTypeDef",
+        "RelatedFindingGroupDetailTypeDef",
+        "ResponseMetadataTypeDef",
+        "SortCriteriaTypeDef",
+        "StartInvestigationRequestTypeDef",
+        "StartInvestigationResponseTypeDef",
+        "StartMonitoringMemberRequestTypeDef",
+        "StringFilterTypeDef",
+        "TTPsObservedDetailTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TimestampForCollectionTypeDef",
+        "UnprocessedAccountTypeDef",
+        "UnprocessedGraphTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDatasourcePackagesRequestTypeDef",
+        "UpdateInvestigationStateRequestTypeDef",
+        "UpdateOrganizationConfigurationRequestTypeDef",
+    ]
 
 
 class AcceptInvitationRequestTypeDef(TypedDict):
@@ -132,6 +133,26 @@ class BatchGetGraphMemberDatasourcesRequestTypeDef(TypedDict):
     AccountIds: ReadOnly[Sequence[str]]
 
 
+class TimestampForCollectionTypeDef(TypedDict):
+    Timestamp: NotRequired[datetime]
+
+
+class MembershipDatasourcesTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    GraphArn: NotRequired[str]
+    DatasourcePackageIngestHistory: NotRequired[
+        dict[
+            DatasourcePackageType,
+            dict[DatasourcePackageIngestStateType, TimestampForCollectionTypeDef],
+        ]
+    ]
+
+
+class UnprocessedAccountTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    Reason: NotRequired[str]
+
+
 class BatchGetGraphMemberDatasourcesResponseTypeDef(TypedDict):
     MemberDatasources: NotRequired[list[MembershipDatasourcesTypeDef]]
     UnprocessedAccounts: NotRequired[list[UnprocessedAccountTypeDef]]
@@ -140,6 +161,11 @@ class BatchGetGraphMemberDatasourcesResponseTypeDef(TypedDict):
 
 class BatchGetMembershipDatasourcesRequestTypeDef(TypedDict):
     GraphArns: ReadOnly[Sequence[str]]
+
+
+class UnprocessedGraphTypeDef(TypedDict):
+    GraphArn: NotRequired[str]
+    Reason: NotRequired[str]
 
 
 class BatchGetMembershipDatasourcesResponseTypeDef(TypedDict):
@@ -164,6 +190,34 @@ class CreateMembersRequestTypeDef(TypedDict):
     Accounts: ReadOnly[Sequence[AccountTypeDef]]
 
 
+class DatasourcePackageUsageInfoTypeDef(TypedDict):
+    VolumeUsageInBytes: NotRequired[int]
+    VolumeUsageUpdateTime: NotRequired[datetime]
+
+
+class MemberDetailTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    EmailAddress: NotRequired[str]
+    GraphArn: NotRequired[str]
+    MasterId: NotRequired[str]
+    AdministratorId: NotRequired[str]
+    Status: NotRequired[MemberStatusType]
+    DisabledReason: NotRequired[MemberDisabledReasonType]
+    InvitedTime: NotRequired[datetime]
+    UpdatedTime: NotRequired[datetime]
+    VolumeUsageInBytes: NotRequired[int]
+    VolumeUsageUpdatedTime: NotRequired[datetime]
+    PercentOfGraphUtilization: NotRequired[float]
+    PercentOfGraphUtilizationUpdatedTime: NotRequired[datetime]
+    InvitationType: NotRequired[InvitationTypeType]
+    VolumeUsageByDatasourcePackage: NotRequired[
+        dict[DatasourcePackageType, DatasourcePackageUsageInfoTypeDef]
+    ]
+    DatasourcePackageIngestStates: NotRequired[
+        dict[DatasourcePackageType, DatasourcePackageIngestStateType]
+    ]
+
+
 class CreateMembersResponseTypeDef(TypedDict):
     Members: NotRequired[list[MemberDetailTypeDef]]
     UnprocessedAccounts: NotRequired[list[UnprocessedAccountTypeDef]]
@@ -175,11 +229,6 @@ class DatasourcePackageIngestDetailTypeDef(TypedDict):
     LastIngestStateChange: NotRequired[
         dict[DatasourcePackageIngestStateType, TimestampForCollectionTypeDef]
     ]
-
-
-class DatasourcePackageUsageInfoTypeDef(TypedDict):
-    VolumeUsageInBytes: NotRequired[int]
-    VolumeUsageUpdateTime: NotRequired[datetime]
 
 
 class DateFilterTypeDef(TypedDict):
@@ -217,6 +266,10 @@ class DisassociateMembershipRequestTypeDef(TypedDict):
 
 class EnableOrganizationAdminAccountRequestTypeDef(TypedDict):
     AccountId: str
+
+
+class StringFilterTypeDef(TypedDict):
+    Value: str
 
 
 class FilterCriteriaTypeDef(TypedDict):
@@ -273,6 +326,42 @@ class ImpossibleTravelDetailTypeDef(TypedDict):
     StartingLocation: NotRequired[str]
     EndingLocation: NotRequired[str]
     HourlyTimeDelta: NotRequired[int]
+
+
+class NewAsoDetailTypeDef(TypedDict):
+    Aso: NotRequired[str]
+    IsNewForEntireAccount: NotRequired[bool]
+
+
+class NewGeolocationDetailTypeDef(TypedDict):
+    Location: NotRequired[str]
+    IpAddress: NotRequired[str]
+    IsNewForEntireAccount: NotRequired[bool]
+
+
+class NewUserAgentDetailTypeDef(TypedDict):
+    UserAgent: NotRequired[str]
+    IsNewForEntireAccount: NotRequired[bool]
+
+
+class RelatedFindingDetailTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Type: NotRequired[str]
+    IpAddress: NotRequired[str]
+
+
+class RelatedFindingGroupDetailTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
+class TTPsObservedDetailTypeDef(TypedDict):
+    Tactic: NotRequired[str]
+    Technique: NotRequired[str]
+    Procedure: NotRequired[str]
+    IpAddress: NotRequired[str]
+    APIName: NotRequired[str]
+    APISuccessCount: NotRequired[int]
+    APIFailureCount: NotRequired[int]
 
 
 class IndicatorDetailTypeDef(TypedDict):
@@ -342,6 +431,11 @@ class ListIndicatorsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SortCriteriaTypeDef(TypedDict):
+    Field: NotRequired[FieldType]
+    SortOrder: NotRequired[SortOrderType]
+
+
 class ListInvestigationsRequestTypeDef(TypedDict):
     GraphArn: str
     NextToken: NotRequired[str]
@@ -399,73 +493,8 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MemberDetailTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    EmailAddress: NotRequired[str]
-    GraphArn: NotRequired[str]
-    MasterId: NotRequired[str]
-    AdministratorId: NotRequired[str]
-    Status: NotRequired[MemberStatusType]
-    DisabledReason: NotRequired[MemberDisabledReasonType]
-    InvitedTime: NotRequired[datetime]
-    UpdatedTime: NotRequired[datetime]
-    VolumeUsageInBytes: NotRequired[int]
-    VolumeUsageUpdatedTime: NotRequired[datetime]
-    PercentOfGraphUtilization: NotRequired[float]
-    PercentOfGraphUtilizationUpdatedTime: NotRequired[datetime]
-    InvitationType: NotRequired[InvitationTypeType]
-    VolumeUsageByDatasourcePackage: NotRequired[
-        dict[DatasourcePackageType, DatasourcePackageUsageInfoTypeDef]
-    ]
-    DatasourcePackageIngestStates: NotRequired[
-        dict[DatasourcePackageType, DatasourcePackageIngestStateType]
-    ]
-
-
-class MembershipDatasourcesTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    GraphArn: NotRequired[str]
-    DatasourcePackageIngestHistory: NotRequired[
-        dict[
-            DatasourcePackageType,
-            dict[DatasourcePackageIngestStateType, TimestampForCollectionTypeDef],
-        ]
-    ]
-
-
-class NewAsoDetailTypeDef(TypedDict):
-    Aso: NotRequired[str]
-    IsNewForEntireAccount: NotRequired[bool]
-
-
-class NewGeolocationDetailTypeDef(TypedDict):
-    Location: NotRequired[str]
-    IpAddress: NotRequired[str]
-    IsNewForEntireAccount: NotRequired[bool]
-
-
-class NewUserAgentDetailTypeDef(TypedDict):
-    UserAgent: NotRequired[str]
-    IsNewForEntireAccount: NotRequired[bool]
-
-
 class RejectInvitationRequestTypeDef(TypedDict):
     GraphArn: str
-
-
-class RelatedFindingDetailTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Type: NotRequired[str]
-    IpAddress: NotRequired[str]
-
-
-class RelatedFindingGroupDetailTypeDef(TypedDict):
-    Id: NotRequired[str]
-
-
-class SortCriteriaTypeDef(TypedDict):
-    Field: NotRequired[FieldType]
-    SortOrder: NotRequired[SortOrderType]
 
 
 class StartInvestigationRequestTypeDef(TypedDict):
@@ -485,20 +514,6 @@ class StartMonitoringMemberRequestTypeDef(TypedDict):
     AccountId: str
 
 
-class StringFilterTypeDef(TypedDict):
-    Value: str
-
-
-class TTPsObservedDetailTypeDef(TypedDict):
-    Tactic: NotRequired[str]
-    Technique: NotRequired[str]
-    Procedure: NotRequired[str]
-    IpAddress: NotRequired[str]
-    APIName: NotRequired[str]
-    APISuccessCount: NotRequired[int]
-    APIFailureCount: NotRequired[int]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -506,20 +521,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TimestampForCollectionTypeDef(TypedDict):
-    Timestamp: NotRequired[datetime]
-
-
-class UnprocessedAccountTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    Reason: NotRequired[str]
-
-
-class UnprocessedGraphTypeDef(TypedDict):
-    GraphArn: NotRequired[str]
-    Reason: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

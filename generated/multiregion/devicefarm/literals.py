@@ -2,38 +2,39 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Device Farm: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ArtifactCategoryType",
-    "ArtifactTypeType",
-    "BillingMethodType",
-    "CurrencyCodeType",
-    "DeviceAttributeType",
-    "DeviceAvailabilityType",
-    "DeviceFilterAttributeType",
-    "DeviceFormFactorType",
-    "DevicePlatformType",
-    "DevicePoolTypeType",
-    "ExecutionResultCodeType",
-    "ExecutionResultType",
-    "ExecutionStatusType",
-    "InstanceStatusType",
-    "InteractionModeType",
-    "NetworkProfileTypeType",
-    "OfferingTransactionTypeType",
-    "OfferingTypeType",
-    "RecurringChargeFrequencyType",
-    "RuleOperatorType",
-    "SampleTypeType",
-    "TestGridSessionArtifactCategoryType",
-    "TestGridSessionArtifactTypeType",
-    "TestGridSessionStatusType",
-    "TestTypeType",
-    "UploadCategoryType",
-    "UploadStatusType",
-    "UploadTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ArtifactCategoryType",
+        "ArtifactTypeType",
+        "BillingMethodType",
+        "CurrencyCodeType",
+        "DeviceAttributeType",
+        "DeviceAvailabilityType",
+        "DeviceFilterAttributeType",
+        "DeviceFormFactorType",
+        "DevicePlatformType",
+        "DevicePoolTypeType",
+        "ExecutionResultCodeType",
+        "ExecutionResultType",
+        "ExecutionStatusType",
+        "InstanceStatusType",
+        "InteractionModeType",
+        "NetworkProfileTypeType",
+        "OfferingTransactionTypeType",
+        "OfferingTypeType",
+        "RecurringChargeFrequencyType",
+        "RuleOperatorType",
+        "SampleTypeType",
+        "TestGridSessionArtifactCategoryType",
+        "TestGridSessionArtifactTypeType",
+        "TestGridSessionStatusType",
+        "TestTypeType",
+        "UploadCategoryType",
+        "UploadStatusType",
+        "UploadTypeType",
+    ]
 
 ArtifactCategoryType = Literal["SCREENSHOT", "FILE", "LOG"]
 ArtifactTypeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -49,220 +49,226 @@ from .literals import (
     UploadTypeType,
 )
 
-__all__ = [
-    "AccountSettingsTypeDef",
-    "ArtifactTypeDef",
-    "CPUTypeDef",
-    "CountersTypeDef",
-    "CreateDevicePoolRequestTypeDef",
-    "CreateDevicePoolResultTypeDef",
-    "CreateInstanceProfileRequestTypeDef",
-    "CreateInstanceProfileResultTypeDef",
-    "CreateNetworkProfileRequestTypeDef",
-    "CreateNetworkProfileResultTypeDef",
-    "CreateProjectRequestTypeDef",
-    "CreateProjectResultTypeDef",
-    "CreateRemoteAccessSessionConfigurationTypeDef",
-    "CreateRemoteAccessSessionRequestTypeDef",
-    "CreateRemoteAccessSessionResultTypeDef",
-    "CreateTestGridProjectRequestTypeDef",
-    "CreateTestGridProjectResultTypeDef",
-    "CreateTestGridUrlRequestTypeDef",
-    "CreateTestGridUrlResultTypeDef",
-    "CreateUploadRequestTypeDef",
-    "CreateUploadResultTypeDef",
-    "CreateVPCEConfigurationRequestTypeDef",
-    "CreateVPCEConfigurationResultTypeDef",
-    "CustomerArtifactPathsOutputTypeDef",
-    "CustomerArtifactPathsTypeDef",
-    "DeleteDevicePoolRequestTypeDef",
-    "DeleteDevicePoolResultTypeDef",
-    "DeleteInstanceProfileRequestTypeDef",
-    "DeleteInstanceProfileResultTypeDef",
-    "DeleteNetworkProfileRequestTypeDef",
-    "DeleteNetworkProfileResultTypeDef",
-    "DeleteProjectRequestTypeDef",
-    "DeleteProjectResultTypeDef",
-    "DeleteRemoteAccessSessionRequestTypeDef",
-    "DeleteRemoteAccessSessionResultTypeDef",
-    "DeleteRunRequestTypeDef",
-    "DeleteRunResultTypeDef",
-    "DeleteTestGridProjectRequestTypeDef",
-    "DeleteTestGridProjectResultTypeDef",
-    "DeleteUploadRequestTypeDef",
-    "DeleteUploadResultTypeDef",
-    "DeleteVPCEConfigurationRequestTypeDef",
-    "DeleteVPCEConfigurationResultTypeDef",
-    "DeviceFilterOutputTypeDef",
-    "DeviceFilterTypeDef",
-    "DeviceInstanceTypeDef",
-    "DeviceMinutesTypeDef",
-    "DevicePoolCompatibilityResultTypeDef",
-    "DevicePoolTypeDef",
-    "DeviceProxyTypeDef",
-    "DeviceSelectionConfigurationTypeDef",
-    "DeviceSelectionResultTypeDef",
-    "DeviceTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentVariableTypeDef",
-    "ExecutionConfigurationTypeDef",
-    "GetAccountSettingsResultTypeDef",
-    "GetDeviceInstanceRequestTypeDef",
-    "GetDeviceInstanceResultTypeDef",
-    "GetDevicePoolCompatibilityRequestTypeDef",
-    "GetDevicePoolCompatibilityResultTypeDef",
-    "GetDevicePoolRequestTypeDef",
-    "GetDevicePoolResultTypeDef",
-    "GetDeviceRequestTypeDef",
-    "GetDeviceResultTypeDef",
-    "GetInstanceProfileRequestTypeDef",
-    "GetInstanceProfileResultTypeDef",
-    "GetJobRequestTypeDef",
-    "GetJobResultTypeDef",
-    "GetNetworkProfileRequestTypeDef",
-    "GetNetworkProfileResultTypeDef",
-    "GetOfferingStatusRequestTypeDef",
-    "GetOfferingStatusResultTypeDef",
-    "GetProjectRequestTypeDef",
-    "GetProjectResultTypeDef",
-    "GetRemoteAccessSessionRequestTypeDef",
-    "GetRemoteAccessSessionResultTypeDef",
-    "GetRunRequestTypeDef",
-    "GetRunResultTypeDef",
-    "GetSuiteRequestTypeDef",
-    "GetSuiteResultTypeDef",
-    "GetTestGridProjectRequestTypeDef",
-    "GetTestGridProjectResultTypeDef",
-    "GetTestGridSessionRequestTypeDef",
-    "GetTestGridSessionResultTypeDef",
-    "GetTestRequestTypeDef",
-    "GetTestResultTypeDef",
-    "GetUploadRequestTypeDef",
-    "GetUploadResultTypeDef",
-    "GetVPCEConfigurationRequestTypeDef",
-    "GetVPCEConfigurationResultTypeDef",
-    "IncompatibilityMessageTypeDef",
-    "InstallToRemoteAccessSessionRequestTypeDef",
-    "InstallToRemoteAccessSessionResultTypeDef",
-    "InstanceProfileTypeDef",
-    "JobTypeDef",
-    "ListArtifactsRequestTypeDef",
-    "ListArtifactsResultTypeDef",
-    "ListDeviceInstancesRequestTypeDef",
-    "ListDeviceInstancesResultTypeDef",
-    "ListDevicePoolsRequestTypeDef",
-    "ListDevicePoolsResultTypeDef",
-    "ListDevicesRequestTypeDef",
-    "ListDevicesResultTypeDef",
-    "ListInstanceProfilesRequestTypeDef",
-    "ListInstanceProfilesResultTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResultTypeDef",
-    "ListNetworkProfilesRequestTypeDef",
-    "ListNetworkProfilesResultTypeDef",
-    "ListOfferingPromotionsRequestTypeDef",
-    "ListOfferingPromotionsResultTypeDef",
-    "ListOfferingTransactionsRequestTypeDef",
-    "ListOfferingTransactionsResultTypeDef",
-    "ListOfferingsRequestTypeDef",
-    "ListOfferingsResultTypeDef",
-    "ListProjectsRequestTypeDef",
-    "ListProjectsResultTypeDef",
-    "ListRemoteAccessSessionsRequestTypeDef",
-    "ListRemoteAccessSessionsResultTypeDef",
-    "ListRunsRequestTypeDef",
-    "ListRunsResultTypeDef",
-    "ListSamplesRequestTypeDef",
-    "ListSamplesResultTypeDef",
-    "ListSuitesRequestTypeDef",
-    "ListSuitesResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTestGridProjectsRequestTypeDef",
-    "ListTestGridProjectsResultTypeDef",
-    "ListTestGridSessionActionsRequestTypeDef",
-    "ListTestGridSessionActionsResultTypeDef",
-    "ListTestGridSessionArtifactsRequestTypeDef",
-    "ListTestGridSessionArtifactsResultTypeDef",
-    "ListTestGridSessionsRequestTypeDef",
-    "ListTestGridSessionsResultTypeDef",
-    "ListTestsRequestTypeDef",
-    "ListTestsResultTypeDef",
-    "ListUniqueProblemsRequestTypeDef",
-    "ListUniqueProblemsResultTypeDef",
-    "ListUploadsRequestTypeDef",
-    "ListUploadsResultTypeDef",
-    "ListVPCEConfigurationsRequestTypeDef",
-    "ListVPCEConfigurationsResultTypeDef",
-    "LocationTypeDef",
-    "MonetaryAmountTypeDef",
-    "NetworkProfileTypeDef",
-    "OfferingPromotionTypeDef",
-    "OfferingStatusTypeDef",
-    "OfferingTransactionTypeDef",
-    "OfferingTypeDef",
-    "ProblemDetailTypeDef",
-    "ProblemTypeDef",
-    "ProjectTypeDef",
-    "PurchaseOfferingRequestTypeDef",
-    "PurchaseOfferingResultTypeDef",
-    "RadiosTypeDef",
-    "RecurringChargeTypeDef",
-    "RemoteAccessEndpointsTypeDef",
-    "RemoteAccessSessionTypeDef",
-    "RenewOfferingRequestTypeDef",
-    "RenewOfferingResultTypeDef",
-    "ResolutionTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleTypeDef",
-    "RunTypeDef",
-    "SampleTypeDef",
-    "ScheduleRunConfigurationTypeDef",
-    "ScheduleRunRequestTypeDef",
-    "ScheduleRunResultTypeDef",
-    "ScheduleRunTestTypeDef",
-    "StopJobRequestTypeDef",
-    "StopJobResultTypeDef",
-    "StopRemoteAccessSessionRequestTypeDef",
-    "StopRemoteAccessSessionResultTypeDef",
-    "StopRunRequestTypeDef",
-    "StopRunResultTypeDef",
-    "SuiteTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TestGridProjectTypeDef",
-    "TestGridSessionActionTypeDef",
-    "TestGridSessionArtifactTypeDef",
-    "TestGridSessionTypeDef",
-    "TestGridVpcConfigOutputTypeDef",
-    "TestGridVpcConfigTypeDef",
-    "TestTypeDef",
-    "TrialMinutesTypeDef",
-    "UniqueProblemTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDeviceInstanceRequestTypeDef",
-    "UpdateDeviceInstanceResultTypeDef",
-    "UpdateDevicePoolRequestTypeDef",
-    "UpdateDevicePoolResultTypeDef",
-    "UpdateInstanceProfileRequestTypeDef",
-    "UpdateInstanceProfileResultTypeDef",
-    "UpdateNetworkProfileRequestTypeDef",
-    "UpdateNetworkProfileResultTypeDef",
-    "UpdateProjectRequestTypeDef",
-    "UpdateProjectResultTypeDef",
-    "UpdateTestGridProjectRequestTypeDef",
-    "UpdateTestGridProjectResultTypeDef",
-    "UpdateUploadRequestTypeDef",
-    "UpdateUploadResultTypeDef",
-    "UpdateVPCEConfigurationRequestTypeDef",
-    "UpdateVPCEConfigurationResultTypeDef",
-    "UploadTypeDef",
-    "VPCEConfigurationTypeDef",
-    "VpcConfigOutputTypeDef",
-    "VpcConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountSettingsTypeDef",
+        "ArtifactTypeDef",
+        "CPUTypeDef",
+        "CountersTypeDef",
+        "CreateDevicePoolRequestTypeDef",
+        "CreateDevicePoolResultTypeDef",
+        "CreateInstanceProfileRequestTypeDef",
+        "CreateInstanceProfileResultTypeDef",
+        "CreateNetworkProfileRequestTypeDef",
+        "CreateNetworkProfileResultTypeDef",
+        "CreateProjectRequestTypeDef",
+        "CreateProjectResultTypeDef",
+        "CreateRemoteAccessSessionConfigurationTypeDef",
+        "CreateRemoteAccessSessionRequestTypeDef",
+        "CreateRemoteAccessSessionResultTypeDef",
+        "CreateTestGridProjectRequestTypeDef",
+        "CreateTestGridProjectResultTypeDef",
+        "CreateTestGridUrlRequestTypeDef",
+        "CreateTestGridUrlResultTypeDef",
+        "CreateUploadRequestTypeDef",
+        "CreateUploadResultTypeDef",
+        "CreateVPCEConfigurationRequestTypeDef",
+        "CreateVPCEConfigurationResultTypeDef",
+        "CustomerArtifactPathsOutputTypeDef",
+        "CustomerArtifactPathsTypeDef",
+        "DeleteDevicePoolRequestTypeDef",
+        "DeleteDevicePoolResultTypeDef",
+        "DeleteInstanceProfileRequestTypeDef",
+        "DeleteInstanceProfileResultTypeDef",
+        "DeleteNetworkProfileRequestTypeDef",
+        "DeleteNetworkProfileResultTypeDef",
+        "DeleteProjectRequestTypeDef",
+        "DeleteProjectResultTypeDef",
+        "DeleteRemoteAccessSessionRequestTypeDef",
+        "DeleteRemoteAccessSessionResultTypeDef",
+        "DeleteRunRequestTypeDef",
+        "DeleteRunResultTypeDef",
+        "DeleteTestGridProjectRequestTypeDef",
+        "DeleteTestGridProjectResultTypeDef",
+        "DeleteUploadRequestTypeDef",
+        "DeleteUploadResultTypeDef",
+        "DeleteVPCEConfigurationRequestTypeDef",
+        "DeleteVPCEConfigurationResultTypeDef",
+        "DeviceFilterOutputTypeDef",
+        "DeviceFilterTypeDef",
+        "DeviceInstanceTypeDef",
+        "DeviceMinutesTypeDef",
+        "DevicePoolCompatibilityResultTypeDef",
+        "DevicePoolTypeDef",
+        "DeviceProxyTypeDef",
+        "DeviceSelectionConfigurationTypeDef",
+        "DeviceSelectionResultTypeDef",
+        "DeviceTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentVariableTypeDef",
+        "ExecutionConfigurationTypeDef",
+        "GetAccountSettingsResultTypeDef",
+        "GetDeviceInstanceRequestTypeDef",
+        "GetDeviceInstanceResultTypeDef",
+        "GetDevicePoolCompatibilityRequestTypeDef",
+        "GetDevicePoolCompatibilityResultTypeDef",
+        "GetDevicePoolRequestTypeDef",
+        "GetDevicePoolResultTypeDef",
+        "GetDeviceRequestTypeDef",
+        "GetDeviceResultTypeDef",
+        "GetInstanceProfileRequestTypeDef",
+        "GetInstanceProfileResultTypeDef",
+        "GetJobRequestTypeDef",
+        "GetJobResultTypeDef",
+        "GetNetworkProfileRequestTypeDef",
+        "GetNetworkProfileResultTypeDef",
+        "GetOfferingStatusRequestTypeDef",
+        "GetOfferingStatusResultTypeDef",
+        "GetProjectRequestTypeDef",
+        "GetProjectResultTypeDef",
+        "GetRemoteAccessSessionRequestTypeDef",
+        "GetRemoteAccessSessionResultTypeDef",
+        "GetRunRequestTypeDef",
+        "GetRunResultTypeDef",
+        "GetSuiteRequestTypeDef",
+        "GetSuiteResultTypeDef",
+        "GetTestGridProjectRequestTypeDef",
+        "GetTestGridProjectResultTypeDef",
+        "GetTestGridSessionRequestTypeDef",
+        "GetTestGridSessionResultTypeDef",
+        "GetTestRequestTypeDef",
+        "GetTestResultTypeDef",
+        "GetUploadRequestTypeDef",
+        "GetUploadResultTypeDef",
+        "GetVPCEConfigurationRequestTypeDef",
+        "GetVPCEConfigurationResultTypeDef",
+        "IncompatibilityMessageTypeDef",
+        "InstallToRemoteAccessSessionRequestTypeDef",
+        "InstallToRemoteAccessSessionResultTypeDef",
+        "InstanceProfileTypeDef",
+        "JobTypeDef",
+        "ListArtifactsRequestTypeDef",
+        "ListArtifactsResultTypeDef",
+        "ListDeviceInstancesRequestTypeDef",
+        "ListDeviceInstancesResultTypeDef",
+        "ListDevicePoolsRequestTypeDef",
+        "ListDevicePoolsResultTypeDef",
+        "ListDevicesRequestTypeDef",
+        "ListDevicesResultTypeDef",
+        "ListInstanceProfilesRequestTypeDef",
+        "ListInstanceProfilesResultTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResultTypeDef",
+        "ListNetworkProfilesRequestTypeDef",
+        "ListNetworkProfilesResultTypeDef",
+        "ListOfferingPromotionsRequestTypeDef",
+        "ListOfferingPromotionsResultTypeDef",
+        "ListOfferingTransactionsRequestTypeDef",
+        "ListOfferingTransactionsResultTypeDef",
+        "ListOfferingsRequestTypeDef",
+        "ListOfferingsResultTypeDef",
+        "ListProjectsRequestTypeDef",
+        "ListProjectsResultTypeDef",
+        "ListRemoteAccessSessionsRequestTypeDef",
+        "ListRemoteAccessSessionsResultTypeDef",
+        "ListRunsRequestTypeDef",
+        "ListRunsResultTypeDef",
+        "ListSamplesRequestTypeDef",
+        "ListSamplesResultTypeDef",
+        "ListSuitesRequestTypeDef",
+        "ListSuitesResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTestGridProjectsRequestTypeDef",
+        "ListTestGridProjectsResultTypeDef",
+        "ListTestGridSessionActionsRequestTypeDef",
+        "ListTestGridSessionActionsResultTypeDef",
+        "ListTestGridSessionArtifactsRequestTypeDef",
+        "ListTestGridSessionArtifactsResultTypeDef",
+        "ListTestGridSessionsRequestTypeDef",
+        "ListTestGridSessionsResultTypeDef",
+        "ListTestsRequestTypeDef",
+        "ListTestsResultTypeDef",
+        "ListUniqueProblemsRequestTypeDef",
+        "ListUniqueProblemsResultTypeDef",
+        "ListUploadsRequestTypeDef",
+        "ListUploadsResultTypeDef",
+        "ListVPCEConfigurationsRequestTypeDef",
+        "ListVPCEConfigurationsResultTypeDef",
+        "LocationTypeDef",
+        "MonetaryAmountTypeDef",
+        "NetworkProfileTypeDef",
+        "OfferingPromotionTypeDef",
+        "OfferingStatusTypeDef",
+        "OfferingTransactionTypeDef",
+        "OfferingTypeDef",
+        "ProblemDetailTypeDef",
+        "ProblemTypeDef",
+        "ProjectTypeDef",
+        "PurchaseOfferingRequestTypeDef",
+        "PurchaseOfferingResultTypeDef",
+        "RadiosTypeDef",
+        "RecurringChargeTypeDef",
+        "RemoteAccessEndpointsTypeDef",
+        "RemoteAccessSessionTypeDef",
+        "RenewOfferingRequestTypeDef",
+        "RenewOfferingResultTypeDef",
+        "ResolutionTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleTypeDef",
+        "RunTypeDef",
+        "SampleTypeDef",
+        "ScheduleRunConfigurationTypeDef",
+        "ScheduleRunRequestTypeDef",
+        "ScheduleRunResultTypeDef",
+        "ScheduleRunTestTypeDef",
+        "StopJobRequestTypeDef",
+        "StopJobResultTypeDef",
+        "StopRemoteAccessSessionRequestTypeDef",
+        "StopRemoteAccessSessionResultTypeDef",
+        "StopRunRequestTypeDef",
+        "StopRunResultTypeDef",
+        "SuiteTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TestGridProjectTypeDef",
+        "TestGridSessionActionTypeDef",
+        "TestGridSessionArtifactTypeDef",
+        "TestGridSessionTypeDef",
+        "TestGridVpcConfigOutputTypeDef",
+        "TestGridVpcConfigTypeDef",
+        "TestTypeDef",
+        "TrialMinutesTypeDef",
+        "UniqueProblemTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDeviceInstanceRequestTypeDef",
+        "UpdateDeviceInstanceResultTypeDef",
+        "UpdateDevicePoolRequestTypeDef",
+        "UpdateDevicePoolResultTypeDef",
+        "UpdateInstanceProfileRequestTypeDef",
+        "UpdateInstanceProfileResultTypeDef",
+        "UpdateNetworkProfileRequestTypeDef",
+        "UpdateNetworkProfileResultTypeDef",
+        "UpdateProjectRequestTypeDef",
+        "UpdateProjectResultTypeDef",
+        "UpdateTestGridProjectRequestTypeDef",
+        "UpdateTestGridProjectResultTypeDef",
+        "UpdateUploadRequestTypeDef",
+        "UpdateUploadResultTypeDef",
+        "UpdateVPCEConfigurationRequestTypeDef",
+        "UpdateVPCEConfigurationResultTypeDef",
+        "UploadTypeDef",
+        "VPCEConfigurationTypeDef",
+        "VpcConfigOutputTypeDef",
+        "VpcConfigTypeDef",
+    ]
+
+
+class TrialMinutesTypeDef(TypedDict):
+    total: NotRequired[float]
+    remaining: NotRequired[float]
 
 
 class AccountSettingsTypeDef(TypedDict):
@@ -300,11 +306,26 @@ class CountersTypeDef(TypedDict):
     skipped: NotRequired[int]
 
 
+class RuleTypeDef(TypedDict):
+    attribute: NotRequired[DeviceAttributeType]
+    operator: NotRequired[RuleOperatorType]
+    value: NotRequired[str]
+
+
 class CreateDevicePoolRequestTypeDef(TypedDict):
     projectArn: str
     name: str
     description: NotRequired[str]
     rules: ReadOnly[Sequence[RuleTypeDef]]
+    maxDevices: NotRequired[int]
+
+
+class DevicePoolTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    type: NotRequired[DevicePoolTypeType]
+    rules: NotRequired[list[RuleTypeDef]]
     maxDevices: NotRequired[int]
 
 
@@ -319,6 +340,15 @@ class CreateInstanceProfileRequestTypeDef(TypedDict):
     packageCleanup: NotRequired[bool]
     excludeAppPackagesFromCleanup: NotRequired[ReadOnly[Sequence[str]]]
     rebootAfterUse: NotRequired[bool]
+
+
+class InstanceProfileTypeDef(TypedDict):
+    arn: NotRequired[str]
+    packageCleanup: NotRequired[bool]
+    excludeAppPackagesFromCleanup: NotRequired[list[str]]
+    rebootAfterUse: NotRequired[bool]
+    name: NotRequired[str]
+    description: NotRequired[str]
 
 
 class CreateInstanceProfileResultTypeDef(TypedDict):
@@ -341,9 +371,35 @@ class CreateNetworkProfileRequestTypeDef(TypedDict):
     downlinkLossPercent: NotRequired[int]
 
 
+class NetworkProfileTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    type: NotRequired[NetworkProfileTypeType]
+    uplinkBandwidthBits: NotRequired[int]
+    downlinkBandwidthBits: NotRequired[int]
+    uplinkDelayMs: NotRequired[int]
+    downlinkDelayMs: NotRequired[int]
+    uplinkJitterMs: NotRequired[int]
+    downlinkJitterMs: NotRequired[int]
+    uplinkLossPercent: NotRequired[int]
+    downlinkLossPercent: NotRequired[int]
+
+
 class CreateNetworkProfileResultTypeDef(TypedDict):
     networkProfile: NotRequired[NetworkProfileTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EnvironmentVariableTypeDef(TypedDict):
+    name: str
+    value: str
+
+
+class VpcConfigTypeDef(TypedDict):
+    securityGroupIds: ReadOnly[Sequence[str]]
+    subnetIds: ReadOnly[Sequence[str]]
+    vpcId: str
 
 
 class CreateProjectRequestTypeDef(TypedDict):
@@ -354,9 +410,30 @@ class CreateProjectRequestTypeDef(TypedDict):
     executionRoleArn: NotRequired[str]
 
 
+class VpcConfigOutputTypeDef(TypedDict):
+    securityGroupIds: list[str]
+    subnetIds: list[str]
+    vpcId: str
+
+
+class ProjectTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    defaultJobTimeoutMinutes: NotRequired[int]
+    created: NotRequired[datetime]
+    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    environmentVariables: NotRequired[list[EnvironmentVariableTypeDef]]
+    executionRoleArn: NotRequired[str]
+
+
 class CreateProjectResultTypeDef(TypedDict):
     project: NotRequired[ProjectTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeviceProxyTypeDef(TypedDict):
+    host: str
+    port: int
 
 
 class CreateRemoteAccessSessionConfigurationTypeDef(TypedDict):
@@ -377,15 +454,107 @@ class CreateRemoteAccessSessionRequestTypeDef(TypedDict):
     skipAppResign: NotRequired[bool]
 
 
+class DeviceMinutesTypeDef(TypedDict):
+    total: NotRequired[float]
+    metered: NotRequired[float]
+    unmetered: NotRequired[float]
+
+
+class DeviceInstanceTypeDef(TypedDict):
+    arn: NotRequired[str]
+    deviceArn: NotRequired[str]
+    labels: NotRequired[list[str]]
+    status: NotRequired[InstanceStatusType]
+    udid: NotRequired[str]
+    instanceProfile: NotRequired[InstanceProfileTypeDef]
+
+
+class ResolutionTypeDef(TypedDict):
+    width: NotRequired[int]
+    height: NotRequired[int]
+
+
+class DeviceTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    manufacturer: NotRequired[str]
+    model: NotRequired[str]
+    modelId: NotRequired[str]
+    formFactor: NotRequired[DeviceFormFactorType]
+    platform: NotRequired[DevicePlatformType]
+    os: NotRequired[str]
+    cpu: NotRequired[CPUTypeDef]
+    resolution: NotRequired[ResolutionTypeDef]
+    heapSize: NotRequired[int]
+    memory: NotRequired[int]
+    image: NotRequired[str]
+    carrier: NotRequired[str]
+    radio: NotRequired[str]
+    remoteAccessEnabled: NotRequired[bool]
+    remoteDebugEnabled: NotRequired[bool]
+    fleetType: NotRequired[str]
+    fleetName: NotRequired[str]
+    instances: NotRequired[list[DeviceInstanceTypeDef]]
+    availability: NotRequired[DeviceAvailabilityType]
+
+
+class RemoteAccessEndpointsTypeDef(TypedDict):
+    remoteDriverEndpoint: NotRequired[str]
+    interactiveEndpoint: NotRequired[str]
+
+
+class RemoteAccessSessionTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    created: NotRequired[datetime]
+    status: NotRequired[ExecutionStatusType]
+    result: NotRequired[ExecutionResultType]
+    message: NotRequired[str]
+    started: NotRequired[datetime]
+    stopped: NotRequired[datetime]
+    device: NotRequired[DeviceTypeDef]
+    instanceArn: NotRequired[str]
+    billingMethod: NotRequired[BillingMethodType]
+    deviceMinutes: NotRequired[DeviceMinutesTypeDef]
+    endpoint: NotRequired[str]
+    deviceUdid: NotRequired[str]
+    interactionMode: NotRequired[InteractionModeType]
+    skipAppResign: NotRequired[bool]
+    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    deviceProxy: NotRequired[DeviceProxyTypeDef]
+    appUpload: NotRequired[str]
+    endpoints: NotRequired[RemoteAccessEndpointsTypeDef]
+
+
 class CreateRemoteAccessSessionResultTypeDef(TypedDict):
     remoteAccessSession: NotRequired[RemoteAccessSessionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TestGridVpcConfigTypeDef(TypedDict):
+    securityGroupIds: ReadOnly[Sequence[str]]
+    subnetIds: ReadOnly[Sequence[str]]
+    vpcId: str
 
 
 class CreateTestGridProjectRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
     vpcConfig: NotRequired[ReadOnly[TestGridVpcConfigTypeDef]]
+
+
+class TestGridVpcConfigOutputTypeDef(TypedDict):
+    securityGroupIds: list[str]
+    subnetIds: list[str]
+    vpcId: str
+
+
+class TestGridProjectTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    vpcConfig: NotRequired[TestGridVpcConfigOutputTypeDef]
+    created: NotRequired[datetime]
 
 
 class CreateTestGridProjectResultTypeDef(TypedDict):
@@ -411,6 +580,19 @@ class CreateUploadRequestTypeDef(TypedDict):
     contentType: NotRequired[str]
 
 
+class UploadTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    created: NotRequired[datetime]
+    type: NotRequired[UploadTypeType]
+    status: NotRequired[UploadStatusType]
+    url: NotRequired[str]
+    metadata: NotRequired[str]
+    contentType: NotRequired[str]
+    message: NotRequired[str]
+    category: NotRequired[UploadCategoryType]
+
+
 class CreateUploadResultTypeDef(TypedDict):
     upload: NotRequired[UploadTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -420,6 +602,14 @@ class CreateVPCEConfigurationRequestTypeDef(TypedDict):
     vpceConfigurationName: str
     vpceServiceName: str
     serviceDnsName: str
+    vpceConfigurationDescription: NotRequired[str]
+
+
+class VPCEConfigurationTypeDef(TypedDict):
+    arn: NotRequired[str]
+    vpceConfigurationName: NotRequired[str]
+    vpceServiceName: NotRequired[str]
+    serviceDnsName: NotRequired[str]
     vpceConfigurationDescription: NotRequired[str]
 
 
@@ -524,39 +714,15 @@ class DeviceFilterTypeDef(TypedDict):
     values: ReadOnly[Sequence[str]]
 
 
-class DeviceInstanceTypeDef(TypedDict):
-    arn: NotRequired[str]
-    deviceArn: NotRequired[str]
-    labels: NotRequired[list[str]]
-    status: NotRequired[InstanceStatusType]
-    udid: NotRequired[str]
-    instanceProfile: NotRequired[InstanceProfileTypeDef]
-
-
-class DeviceMinutesTypeDef(TypedDict):
-    total: NotRequired[float]
-    metered: NotRequired[float]
-    unmetered: NotRequired[float]
+class IncompatibilityMessageTypeDef(TypedDict):
+    message: NotRequired[str]
+    type: NotRequired[DeviceAttributeType]
 
 
 class DevicePoolCompatibilityResultTypeDef(TypedDict):
     device: NotRequired[DeviceTypeDef]
     compatible: NotRequired[bool]
     incompatibilityMessages: NotRequired[list[IncompatibilityMessageTypeDef]]
-
-
-class DevicePoolTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    type: NotRequired[DevicePoolTypeType]
-    rules: NotRequired[list[RuleTypeDef]]
-    maxDevices: NotRequired[int]
-
-
-class DeviceProxyTypeDef(TypedDict):
-    host: str
-    port: int
 
 
 class DeviceSelectionConfigurationTypeDef(TypedDict):
@@ -568,35 +734,6 @@ class DeviceSelectionResultTypeDef(TypedDict):
     filters: NotRequired[list[DeviceFilterOutputTypeDef]]
     matchedDevicesCount: NotRequired[int]
     maxDevices: NotRequired[int]
-
-
-class DeviceTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    manufacturer: NotRequired[str]
-    model: NotRequired[str]
-    modelId: NotRequired[str]
-    formFactor: NotRequired[DeviceFormFactorType]
-    platform: NotRequired[DevicePlatformType]
-    os: NotRequired[str]
-    cpu: NotRequired[CPUTypeDef]
-    resolution: NotRequired[ResolutionTypeDef]
-    heapSize: NotRequired[int]
-    memory: NotRequired[int]
-    image: NotRequired[str]
-    carrier: NotRequired[str]
-    radio: NotRequired[str]
-    remoteAccessEnabled: NotRequired[bool]
-    remoteDebugEnabled: NotRequired[bool]
-    fleetType: NotRequired[str]
-    fleetName: NotRequired[str]
-    instances: NotRequired[list[DeviceInstanceTypeDef]]
-    availability: NotRequired[DeviceAvailabilityType]
-
-
-class EnvironmentVariableTypeDef(TypedDict):
-    name: str
-    value: str
 
 
 class ExecutionConfigurationTypeDef(TypedDict):
@@ -619,6 +756,41 @@ class GetDeviceInstanceRequestTypeDef(TypedDict):
 class GetDeviceInstanceResultTypeDef(TypedDict):
     deviceInstance: NotRequired[DeviceInstanceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LocationTypeDef(TypedDict):
+    latitude: float
+    longitude: float
+
+
+class RadiosTypeDef(TypedDict):
+    wifi: NotRequired[bool]
+    bluetooth: NotRequired[bool]
+    nfc: NotRequired[bool]
+    gps: NotRequired[bool]
+
+
+class ScheduleRunConfigurationTypeDef(TypedDict):
+    extraDataPackageArn: NotRequired[str]
+    networkProfileArn: NotRequired[str]
+    locale: NotRequired[str]
+    location: NotRequired[LocationTypeDef]
+    vpceConfigurationArns: NotRequired[ReadOnly[Sequence[str]]]
+    deviceProxy: NotRequired[DeviceProxyTypeDef]
+    customerArtifactPaths: NotRequired[ReadOnly[CustomerArtifactPathsTypeDef]]
+    radios: NotRequired[RadiosTypeDef]
+    auxiliaryApps: NotRequired[ReadOnly[Sequence[str]]]
+    billingMethod: NotRequired[BillingMethodType]
+    environmentVariables: NotRequired[ReadOnly[Sequence[EnvironmentVariableTypeDef]]]
+    executionRoleArn: NotRequired[str]
+
+
+class ScheduleRunTestTypeDef(TypedDict):
+    type: TestTypeType
+    testPackageArn: NotRequired[str]
+    testSpecArn: NotRequired[str]
+    filter: NotRequired[str]
+    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class GetDevicePoolCompatibilityRequestTypeDef(TypedDict):
@@ -667,6 +839,24 @@ class GetJobRequestTypeDef(TypedDict):
     arn: str
 
 
+class JobTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    type: NotRequired[TestTypeType]
+    created: NotRequired[datetime]
+    status: NotRequired[ExecutionStatusType]
+    result: NotRequired[ExecutionResultType]
+    started: NotRequired[datetime]
+    stopped: NotRequired[datetime]
+    counters: NotRequired[CountersTypeDef]
+    message: NotRequired[str]
+    device: NotRequired[DeviceTypeDef]
+    instanceArn: NotRequired[str]
+    deviceMinutes: NotRequired[DeviceMinutesTypeDef]
+    videoEndpoint: NotRequired[str]
+    videoCapture: NotRequired[bool]
+
+
 class GetJobResultTypeDef(TypedDict):
     job: NotRequired[JobTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -683,6 +873,31 @@ class GetNetworkProfileResultTypeDef(TypedDict):
 
 class GetOfferingStatusRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
+
+
+class MonetaryAmountTypeDef(TypedDict):
+    amount: NotRequired[float]
+    currencyCode: NotRequired[CurrencyCodeType]
+
+
+class RecurringChargeTypeDef(TypedDict):
+    cost: NotRequired[MonetaryAmountTypeDef]
+    frequency: NotRequired[RecurringChargeFrequencyType]
+
+
+class OfferingTypeDef(TypedDict):
+    id: NotRequired[str]
+    description: NotRequired[str]
+    type: NotRequired[OfferingTypeType]
+    platform: NotRequired[DevicePlatformType]
+    recurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+
+
+class OfferingStatusTypeDef(TypedDict):
+    type: NotRequired[OfferingTransactionTypeType]
+    offering: NotRequired[OfferingTypeDef]
+    quantity: NotRequired[int]
+    effectiveOn: NotRequired[datetime]
 
 
 class GetOfferingStatusResultTypeDef(TypedDict):
@@ -714,6 +929,44 @@ class GetRunRequestTypeDef(TypedDict):
     arn: str
 
 
+class RunTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    type: NotRequired[TestTypeType]
+    platform: NotRequired[DevicePlatformType]
+    created: NotRequired[datetime]
+    status: NotRequired[ExecutionStatusType]
+    result: NotRequired[ExecutionResultType]
+    started: NotRequired[datetime]
+    stopped: NotRequired[datetime]
+    counters: NotRequired[CountersTypeDef]
+    message: NotRequired[str]
+    totalJobs: NotRequired[int]
+    completedJobs: NotRequired[int]
+    billingMethod: NotRequired[BillingMethodType]
+    deviceMinutes: NotRequired[DeviceMinutesTypeDef]
+    networkProfile: NotRequired[NetworkProfileTypeDef]
+    deviceProxy: NotRequired[DeviceProxyTypeDef]
+    parsingResultUrl: NotRequired[str]
+    resultCode: NotRequired[ExecutionResultCodeType]
+    seed: NotRequired[int]
+    appUpload: NotRequired[str]
+    eventCount: NotRequired[int]
+    jobTimeoutMinutes: NotRequired[int]
+    devicePoolArn: NotRequired[str]
+    locale: NotRequired[str]
+    radios: NotRequired[RadiosTypeDef]
+    location: NotRequired[LocationTypeDef]
+    customerArtifactPaths: NotRequired[CustomerArtifactPathsOutputTypeDef]
+    webUrl: NotRequired[str]
+    skipAppResign: NotRequired[bool]
+    testSpecArn: NotRequired[str]
+    deviceSelectionResult: NotRequired[DeviceSelectionResultTypeDef]
+    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    executionRoleArn: NotRequired[str]
+    environmentVariables: NotRequired[list[EnvironmentVariableTypeDef]]
+
+
 class GetRunResultTypeDef(TypedDict):
     run: NotRequired[RunTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -721,6 +974,20 @@ class GetRunResultTypeDef(TypedDict):
 
 class GetSuiteRequestTypeDef(TypedDict):
     arn: str
+
+
+class SuiteTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    type: NotRequired[TestTypeType]
+    created: NotRequired[datetime]
+    status: NotRequired[ExecutionStatusType]
+    result: NotRequired[ExecutionResultType]
+    started: NotRequired[datetime]
+    stopped: NotRequired[datetime]
+    counters: NotRequired[CountersTypeDef]
+    message: NotRequired[str]
+    deviceMinutes: NotRequired[DeviceMinutesTypeDef]
 
 
 class GetSuiteResultTypeDef(TypedDict):
@@ -743,6 +1010,15 @@ class GetTestGridSessionRequestTypeDef(TypedDict):
     sessionArn: NotRequired[str]
 
 
+class TestGridSessionTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: NotRequired[TestGridSessionStatusType]
+    created: NotRequired[datetime]
+    ended: NotRequired[datetime]
+    billingMinutes: NotRequired[float]
+    seleniumProperties: NotRequired[str]
+
+
 class GetTestGridSessionResultTypeDef(TypedDict):
     testGridSession: NotRequired[TestGridSessionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -750,6 +1026,20 @@ class GetTestGridSessionResultTypeDef(TypedDict):
 
 class GetTestRequestTypeDef(TypedDict):
     arn: str
+
+
+class TestTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    type: NotRequired[TestTypeType]
+    created: NotRequired[datetime]
+    status: NotRequired[ExecutionStatusType]
+    result: NotRequired[ExecutionResultType]
+    started: NotRequired[datetime]
+    stopped: NotRequired[datetime]
+    counters: NotRequired[CountersTypeDef]
+    message: NotRequired[str]
+    deviceMinutes: NotRequired[DeviceMinutesTypeDef]
 
 
 class GetTestResultTypeDef(TypedDict):
@@ -775,11 +1065,6 @@ class GetVPCEConfigurationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IncompatibilityMessageTypeDef(TypedDict):
-    message: NotRequired[str]
-    type: NotRequired[DeviceAttributeType]
-
-
 class InstallToRemoteAccessSessionRequestTypeDef(TypedDict):
     remoteAccessSessionArn: str
     appArn: str
@@ -788,33 +1073,6 @@ class InstallToRemoteAccessSessionRequestTypeDef(TypedDict):
 class InstallToRemoteAccessSessionResultTypeDef(TypedDict):
     appUpload: NotRequired[UploadTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InstanceProfileTypeDef(TypedDict):
-    arn: NotRequired[str]
-    packageCleanup: NotRequired[bool]
-    excludeAppPackagesFromCleanup: NotRequired[list[str]]
-    rebootAfterUse: NotRequired[bool]
-    name: NotRequired[str]
-    description: NotRequired[str]
-
-
-class JobTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    type: NotRequired[TestTypeType]
-    created: NotRequired[datetime]
-    status: NotRequired[ExecutionStatusType]
-    result: NotRequired[ExecutionResultType]
-    started: NotRequired[datetime]
-    stopped: NotRequired[datetime]
-    counters: NotRequired[CountersTypeDef]
-    message: NotRequired[str]
-    device: NotRequired[DeviceTypeDef]
-    instanceArn: NotRequired[str]
-    deviceMinutes: NotRequired[DeviceMinutesTypeDef]
-    videoEndpoint: NotRequired[str]
-    videoCapture: NotRequired[bool]
 
 
 class ListArtifactsRequestTypeDef(TypedDict):
@@ -902,6 +1160,11 @@ class ListOfferingPromotionsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class OfferingPromotionTypeDef(TypedDict):
+    id: NotRequired[str]
+    description: NotRequired[str]
+
+
 class ListOfferingPromotionsResultTypeDef(TypedDict):
     offeringPromotions: NotRequired[list[OfferingPromotionTypeDef]]
     nextToken: NotRequired[str]
@@ -910,6 +1173,14 @@ class ListOfferingPromotionsResultTypeDef(TypedDict):
 
 class ListOfferingTransactionsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
+
+
+class OfferingTransactionTypeDef(TypedDict):
+    offeringStatus: NotRequired[OfferingStatusTypeDef]
+    transactionId: NotRequired[str]
+    offeringPromotionId: NotRequired[str]
+    createdOn: NotRequired[datetime]
+    cost: NotRequired[MonetaryAmountTypeDef]
 
 
 class ListOfferingTransactionsResultTypeDef(TypedDict):
@@ -966,6 +1237,12 @@ class ListSamplesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class SampleTypeDef(TypedDict):
+    arn: NotRequired[str]
+    type: NotRequired[SampleTypeType]
+    url: NotRequired[str]
+
+
 class ListSamplesResultTypeDef(TypedDict):
     samples: NotRequired[list[SampleTypeDef]]
     nextToken: NotRequired[str]
@@ -985,6 +1262,11 @@ class ListSuitesResultTypeDef(TypedDict):
 
 class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceARN: str
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class ListTagsForResourceResponseTypeDef(TypedDict):
@@ -1009,6 +1291,14 @@ class ListTestGridSessionActionsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class TestGridSessionActionTypeDef(TypedDict):
+    action: NotRequired[str]
+    started: NotRequired[datetime]
+    duration: NotRequired[int]
+    statusCode: NotRequired[str]
+    requestMethod: NotRequired[str]
+
+
 class ListTestGridSessionActionsResultTypeDef(TypedDict):
     actions: NotRequired[list[TestGridSessionActionTypeDef]]
     nextToken: NotRequired[str]
@@ -1020,6 +1310,12 @@ class ListTestGridSessionArtifactsRequestTypeDef(TypedDict):
     type: NotRequired[TestGridSessionArtifactCategoryType]
     maxResult: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class TestGridSessionArtifactTypeDef(TypedDict):
+    filename: NotRequired[str]
+    type: NotRequired[TestGridSessionArtifactTypeType]
+    url: NotRequired[str]
 
 
 class ListTestGridSessionArtifactsResultTypeDef(TypedDict):
@@ -1061,6 +1357,26 @@ class ListUniqueProblemsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ProblemDetailTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+
+
+class ProblemTypeDef(TypedDict):
+    run: NotRequired[ProblemDetailTypeDef]
+    job: NotRequired[ProblemDetailTypeDef]
+    suite: NotRequired[ProblemDetailTypeDef]
+    test: NotRequired[ProblemDetailTypeDef]
+    device: NotRequired[DeviceTypeDef]
+    result: NotRequired[ExecutionResultType]
+    message: NotRequired[str]
+
+
+class UniqueProblemTypeDef(TypedDict):
+    message: NotRequired[str]
+    problems: NotRequired[list[ProblemTypeDef]]
+
+
 class ListUniqueProblemsResultTypeDef(TypedDict):
     uniqueProblems: NotRequired[dict[ExecutionResultType, list[UniqueProblemTypeDef]]]
     nextToken: NotRequired[str]
@@ -1090,84 +1406,6 @@ class ListVPCEConfigurationsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocationTypeDef(TypedDict):
-    latitude: float
-    longitude: float
-
-
-class MonetaryAmountTypeDef(TypedDict):
-    amount: NotRequired[float]
-    currencyCode: NotRequired[CurrencyCodeType]
-
-
-class NetworkProfileTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    type: NotRequired[NetworkProfileTypeType]
-    uplinkBandwidthBits: NotRequired[int]
-    downlinkBandwidthBits: NotRequired[int]
-    uplinkDelayMs: NotRequired[int]
-    downlinkDelayMs: NotRequired[int]
-    uplinkJitterMs: NotRequired[int]
-    downlinkJitterMs: NotRequired[int]
-    uplinkLossPercent: NotRequired[int]
-    downlinkLossPercent: NotRequired[int]
-
-
-class OfferingPromotionTypeDef(TypedDict):
-    id: NotRequired[str]
-    description: NotRequired[str]
-
-
-class OfferingStatusTypeDef(TypedDict):
-    type: NotRequired[OfferingTransactionTypeType]
-    offering: NotRequired[OfferingTypeDef]
-    quantity: NotRequired[int]
-    effectiveOn: NotRequired[datetime]
-
-
-class OfferingTransactionTypeDef(TypedDict):
-    offeringStatus: NotRequired[OfferingStatusTypeDef]
-    transactionId: NotRequired[str]
-    offeringPromotionId: NotRequired[str]
-    createdOn: NotRequired[datetime]
-    cost: NotRequired[MonetaryAmountTypeDef]
-
-
-class OfferingTypeDef(TypedDict):
-    id: NotRequired[str]
-    description: NotRequired[str]
-    type: NotRequired[OfferingTypeType]
-    platform: NotRequired[DevicePlatformType]
-    recurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-
-
-class ProblemDetailTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-
-
-class ProblemTypeDef(TypedDict):
-    run: NotRequired[ProblemDetailTypeDef]
-    job: NotRequired[ProblemDetailTypeDef]
-    suite: NotRequired[ProblemDetailTypeDef]
-    test: NotRequired[ProblemDetailTypeDef]
-    device: NotRequired[DeviceTypeDef]
-    result: NotRequired[ExecutionResultType]
-    message: NotRequired[str]
-
-
-class ProjectTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    defaultJobTimeoutMinutes: NotRequired[int]
-    created: NotRequired[datetime]
-    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    environmentVariables: NotRequired[list[EnvironmentVariableTypeDef]]
-    executionRoleArn: NotRequired[str]
-
-
 class PurchaseOfferingRequestTypeDef(TypedDict):
     offeringId: str
     quantity: int
@@ -1179,46 +1417,6 @@ class PurchaseOfferingResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RadiosTypeDef(TypedDict):
-    wifi: NotRequired[bool]
-    bluetooth: NotRequired[bool]
-    nfc: NotRequired[bool]
-    gps: NotRequired[bool]
-
-
-class RecurringChargeTypeDef(TypedDict):
-    cost: NotRequired[MonetaryAmountTypeDef]
-    frequency: NotRequired[RecurringChargeFrequencyType]
-
-
-class RemoteAccessEndpointsTypeDef(TypedDict):
-    remoteDriverEndpoint: NotRequired[str]
-    interactiveEndpoint: NotRequired[str]
-
-
-class RemoteAccessSessionTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    created: NotRequired[datetime]
-    status: NotRequired[ExecutionStatusType]
-    result: NotRequired[ExecutionResultType]
-    message: NotRequired[str]
-    started: NotRequired[datetime]
-    stopped: NotRequired[datetime]
-    device: NotRequired[DeviceTypeDef]
-    instanceArn: NotRequired[str]
-    billingMethod: NotRequired[BillingMethodType]
-    deviceMinutes: NotRequired[DeviceMinutesTypeDef]
-    endpoint: NotRequired[str]
-    deviceUdid: NotRequired[str]
-    interactionMode: NotRequired[InteractionModeType]
-    skipAppResign: NotRequired[bool]
-    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    deviceProxy: NotRequired[DeviceProxyTypeDef]
-    appUpload: NotRequired[str]
-    endpoints: NotRequired[RemoteAccessEndpointsTypeDef]
-
-
 class RenewOfferingRequestTypeDef(TypedDict):
     offeringId: str
     quantity: int
@@ -1227,76 +1425,6 @@ class RenewOfferingRequestTypeDef(TypedDict):
 class RenewOfferingResultTypeDef(TypedDict):
     offeringTransaction: NotRequired[OfferingTransactionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResolutionTypeDef(TypedDict):
-    width: NotRequired[int]
-    height: NotRequired[int]
-
-
-class RuleTypeDef(TypedDict):
-    attribute: NotRequired[DeviceAttributeType]
-    operator: NotRequired[RuleOperatorType]
-    value: NotRequired[str]
-
-
-class RunTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    type: NotRequired[TestTypeType]
-    platform: NotRequired[DevicePlatformType]
-    created: NotRequired[datetime]
-    status: NotRequired[ExecutionStatusType]
-    result: NotRequired[ExecutionResultType]
-    started: NotRequired[datetime]
-    stopped: NotRequired[datetime]
-    counters: NotRequired[CountersTypeDef]
-    message: NotRequired[str]
-    totalJobs: NotRequired[int]
-    completedJobs: NotRequired[int]
-    billingMethod: NotRequired[BillingMethodType]
-    deviceMinutes: NotRequired[DeviceMinutesTypeDef]
-    networkProfile: NotRequired[NetworkProfileTypeDef]
-    deviceProxy: NotRequired[DeviceProxyTypeDef]
-    parsingResultUrl: NotRequired[str]
-    resultCode: NotRequired[ExecutionResultCodeType]
-    seed: NotRequired[int]
-    appUpload: NotRequired[str]
-    eventCount: NotRequired[int]
-    jobTimeoutMinutes: NotRequired[int]
-    devicePoolArn: NotRequired[str]
-    locale: NotRequired[str]
-    radios: NotRequired[RadiosTypeDef]
-    location: NotRequired[LocationTypeDef]
-    customerArtifactPaths: NotRequired[CustomerArtifactPathsOutputTypeDef]
-    webUrl: NotRequired[str]
-    skipAppResign: NotRequired[bool]
-    testSpecArn: NotRequired[str]
-    deviceSelectionResult: NotRequired[DeviceSelectionResultTypeDef]
-    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    executionRoleArn: NotRequired[str]
-    environmentVariables: NotRequired[list[EnvironmentVariableTypeDef]]
-
-
-class SampleTypeDef(TypedDict):
-    arn: NotRequired[str]
-    type: NotRequired[SampleTypeType]
-    url: NotRequired[str]
-
-
-class ScheduleRunConfigurationTypeDef(TypedDict):
-    extraDataPackageArn: NotRequired[str]
-    networkProfileArn: NotRequired[str]
-    locale: NotRequired[str]
-    location: NotRequired[LocationTypeDef]
-    vpceConfigurationArns: NotRequired[ReadOnly[Sequence[str]]]
-    deviceProxy: NotRequired[DeviceProxyTypeDef]
-    customerArtifactPaths: NotRequired[ReadOnly[CustomerArtifactPathsTypeDef]]
-    radios: NotRequired[RadiosTypeDef]
-    auxiliaryApps: NotRequired[ReadOnly[Sequence[str]]]
-    billingMethod: NotRequired[BillingMethodType]
-    environmentVariables: NotRequired[ReadOnly[Sequence[EnvironmentVariableTypeDef]]]
-    executionRoleArn: NotRequired[str]
 
 
 class ScheduleRunRequestTypeDef(TypedDict):
@@ -1315,14 +1443,6 @@ class ScheduleRunRequestTypeDef(TypedDict):
 class ScheduleRunResultTypeDef(TypedDict):
     run: NotRequired[RunTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ScheduleRunTestTypeDef(TypedDict):
-    type: TestTypeType
-    testPackageArn: NotRequired[str]
-    testSpecArn: NotRequired[str]
-    filter: NotRequired[str]
-    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class StopJobRequestTypeDef(TypedDict):
@@ -1352,20 +1472,6 @@ class StopRunResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SuiteTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    type: NotRequired[TestTypeType]
-    created: NotRequired[datetime]
-    status: NotRequired[ExecutionStatusType]
-    result: NotRequired[ExecutionResultType]
-    started: NotRequired[datetime]
-    stopped: NotRequired[datetime]
-    counters: NotRequired[CountersTypeDef]
-    message: NotRequired[str]
-    deviceMinutes: NotRequired[DeviceMinutesTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1373,78 +1479,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TestGridProjectTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    vpcConfig: NotRequired[TestGridVpcConfigOutputTypeDef]
-    created: NotRequired[datetime]
-
-
-class TestGridSessionActionTypeDef(TypedDict):
-    action: NotRequired[str]
-    started: NotRequired[datetime]
-    duration: NotRequired[int]
-    statusCode: NotRequired[str]
-    requestMethod: NotRequired[str]
-
-
-class TestGridSessionArtifactTypeDef(TypedDict):
-    filename: NotRequired[str]
-    type: NotRequired[TestGridSessionArtifactTypeType]
-    url: NotRequired[str]
-
-
-class TestGridSessionTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: NotRequired[TestGridSessionStatusType]
-    created: NotRequired[datetime]
-    ended: NotRequired[datetime]
-    billingMinutes: NotRequired[float]
-    seleniumProperties: NotRequired[str]
-
-
-class TestGridVpcConfigOutputTypeDef(TypedDict):
-    securityGroupIds: list[str]
-    subnetIds: list[str]
-    vpcId: str
-
-
-class TestGridVpcConfigTypeDef(TypedDict):
-    securityGroupIds: ReadOnly[Sequence[str]]
-    subnetIds: ReadOnly[Sequence[str]]
-    vpcId: str
-
-
-class TestTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    type: NotRequired[TestTypeType]
-    created: NotRequired[datetime]
-    status: NotRequired[ExecutionStatusType]
-    result: NotRequired[ExecutionResultType]
-    started: NotRequired[datetime]
-    stopped: NotRequired[datetime]
-    counters: NotRequired[CountersTypeDef]
-    message: NotRequired[str]
-    deviceMinutes: NotRequired[DeviceMinutesTypeDef]
-
-
-class TrialMinutesTypeDef(TypedDict):
-    total: NotRequired[float]
-    remaining: NotRequired[float]
-
-
-class UniqueProblemTypeDef(TypedDict):
-    message: NotRequired[str]
-    problems: NotRequired[list[ProblemTypeDef]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1564,36 +1598,3 @@ class UpdateVPCEConfigurationRequestTypeDef(TypedDict):
 class UpdateVPCEConfigurationResultTypeDef(TypedDict):
     vpceConfiguration: NotRequired[VPCEConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UploadTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    created: NotRequired[datetime]
-    type: NotRequired[UploadTypeType]
-    status: NotRequired[UploadStatusType]
-    url: NotRequired[str]
-    metadata: NotRequired[str]
-    contentType: NotRequired[str]
-    message: NotRequired[str]
-    category: NotRequired[UploadCategoryType]
-
-
-class VPCEConfigurationTypeDef(TypedDict):
-    arn: NotRequired[str]
-    vpceConfigurationName: NotRequired[str]
-    vpceServiceName: NotRequired[str]
-    serviceDnsName: NotRequired[str]
-    vpceConfigurationDescription: NotRequired[str]
-
-
-class VpcConfigOutputTypeDef(TypedDict):
-    securityGroupIds: list[str]
-    subnetIds: list[str]
-    vpcId: str
-
-
-class VpcConfigTypeDef(TypedDict):
-    securityGroupIds: ReadOnly[Sequence[str]]
-    subnetIds: ReadOnly[Sequence[str]]
-    vpcId: str

@@ -2,38 +2,39 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS DevOps Agent Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AuthFlowType",
-    "EventChannelTypeType",
-    "ExecutionStatusType",
-    "GitLabTokenTypeType",
-    "GithubRepoOwnerTypeType",
-    "GoalStatusType",
-    "GoalTypeType",
-    "IpAddressTypeType",
-    "MCPServerAuthorizationMethodType",
-    "MonitorAccountTypeType",
-    "NewRelicRegionType",
-    "OrderTypeType",
-    "PostRegisterServiceSupportedServiceType",
-    "PriorityType",
-    "PrivateConnectionStatusType",
-    "PrivateConnectionTypeType",
-    "RecommendationPriorityType",
-    "RecommendationStatusType",
-    "SchedulerStateType",
-    "ServiceType",
-    "SourceAccountTypeType",
-    "TaskSortFieldType",
-    "TaskSortOrderType",
-    "TaskStatusType",
-    "TaskTypeType",
-    "UserTypeType",
-    "ValidationStatusType",
-    "WebhookTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthFlowType",
+        "EventChannelTypeType",
+        "ExecutionStatusType",
+        "GitLabTokenTypeType",
+        "GithubRepoOwnerTypeType",
+        "GoalStatusType",
+        "GoalTypeType",
+        "IpAddressTypeType",
+        "MCPServerAuthorizationMethodType",
+        "MonitorAccountTypeType",
+        "NewRelicRegionType",
+        "OrderTypeType",
+        "PostRegisterServiceSupportedServiceType",
+        "PriorityType",
+        "PrivateConnectionStatusType",
+        "PrivateConnectionTypeType",
+        "RecommendationPriorityType",
+        "RecommendationStatusType",
+        "SchedulerStateType",
+        "ServiceType",
+        "SourceAccountTypeType",
+        "TaskSortFieldType",
+        "TaskSortOrderType",
+        "TaskStatusType",
+        "TaskTypeType",
+        "UserTypeType",
+        "ValidationStatusType",
+        "WebhookTypeType",
+    ]
 
 AuthFlowType = Literal["iam", "idc", "idp"]
 EventChannelTypeType = Literal["webhook"]

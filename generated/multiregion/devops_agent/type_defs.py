@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -51,218 +51,284 @@ from .literals import (
     WebhookTypeType,
 )
 
-__all__ = [
-    "AWSConfigurationTypeDef",
-    "AdditionalServiceDetailsTypeDef",
-    "AdditionalServiceRegistrationStepTypeDef",
-    "AgentSpaceTypeDef",
-    "AssistantMessageBlockTypeDef",
-    "AssociateServiceInputTypeDef",
-    "AssociateServiceOutputTypeDef",
-    "AssociationTypeDef",
-    "AzureConfigurationTypeDef",
-    "AzureDevOpsConfigurationTypeDef",
-    "ChatExecutionTypeDef",
-    "CreateAgentSpaceInputTypeDef",
-    "CreateAgentSpaceOutputTypeDef",
-    "CreateBacklogTaskRequestTypeDef",
-    "CreateBacklogTaskResponseTypeDef",
-    "CreateChatRequestTypeDef",
-    "CreateChatResponseTypeDef",
-    "CreatePrivateConnectionInputTypeDef",
-    "CreatePrivateConnectionOutputTypeDef",
-    "DatadogAuthorizationConfigTypeDef",
-    "DatadogServiceDetailsTypeDef",
-    "DeleteAgentSpaceInputTypeDef",
-    "DeleteAgentSpaceOutputTypeDef",
-    "DeletePrivateConnectionInputTypeDef",
-    "DeletePrivateConnectionOutputTypeDef",
-    "DeregisterServiceInputTypeDef",
-    "DeregisterServiceOutputTypeDef",
-    "DescribePrivateConnectionInputTypeDef",
-    "DescribePrivateConnectionOutputTypeDef",
-    "DisableOperatorAppInputTypeDef",
-    "DisassociateServiceInputTypeDef",
-    "DisassociateServiceOutputTypeDef",
-    "DocumentOutputValue",
-    "DynatraceConfigurationOutputTypeDef",
-    "DynatraceConfigurationTypeDef",
-    "DynatraceOAuthClientCredentialsConfigTypeDef",
-    "DynatraceServiceAuthorizationConfigTypeDef",
-    "DynatraceServiceDetailsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableOperatorAppInputTypeDef",
-    "EnableOperatorAppOutputTypeDef",
-    "EventChannelConfigurationTypeDef",
-    "EventChannelDetailsTypeDef",
-    "EventStream",
-    "ExecutionTypeDef",
-    "GenericWebhookTypeDef",
-    "GetAccountUsageOutputTypeDef",
-    "GetAgentSpaceInputTypeDef",
-    "GetAgentSpaceOutputTypeDef",
-    "GetAssociationInputTypeDef",
-    "GetAssociationOutputTypeDef",
-    "GetBacklogTaskRequestTypeDef",
-    "GetBacklogTaskResponseTypeDef",
-    "GetOperatorAppInputTypeDef",
-    "GetOperatorAppOutputTypeDef",
-    "GetRecommendationRequestTypeDef",
-    "GetRecommendationResponseTypeDef",
-    "GetServiceInputTypeDef",
-    "GetServiceOutputTypeDef",
-    "GitHubConfigurationTypeDef",
-    "GitLabConfigurationTypeDef",
-    "GitLabDetailsTypeDef",
-    "GoalContentTypeDef",
-    "GoalScheduleInputTypeDef",
-    "GoalScheduleTypeDef",
-    "GoalTypeDef",
-    "GrafanaServiceDetailsTypeDef",
-    "IamAuthConfigurationTypeDef",
-    "IdcAuthConfigurationTypeDef",
-    "IdpAuthConfigurationTypeDef",
-    "JournalRecordTypeDef",
-    "ListAgentSpacesInputTypeDef",
-    "ListAgentSpacesOutputTypeDef",
-    "ListAssociationsInputTypeDef",
-    "ListAssociationsOutputTypeDef",
-    "ListBacklogTasksRequestTypeDef",
-    "ListBacklogTasksResponseTypeDef",
-    "ListChatsRequestTypeDef",
-    "ListChatsResponseTypeDef",
-    "ListExecutionsRequestTypeDef",
-    "ListExecutionsResponseTypeDef",
-    "ListGoalsRequestTypeDef",
-    "ListGoalsResponseTypeDef",
-    "ListJournalRecordsRequestTypeDef",
-    "ListJournalRecordsResponseTypeDef",
-    "ListPendingMessagesRequestTypeDef",
-    "ListPendingMessagesResponseTypeDef",
-    "ListPrivateConnectionsOutputTypeDef",
-    "ListRecommendationsRequestTypeDef",
-    "ListRecommendationsResponseTypeDef",
-    "ListServicesInputTypeDef",
-    "ListServicesOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWebhooksInputTypeDef",
-    "ListWebhooksOutputTypeDef",
-    "MCPServerAPIKeyConfigTypeDef",
-    "MCPServerAuthorizationConfigTypeDef",
-    "MCPServerAuthorizationDiscoveryConfigTypeDef",
-    "MCPServerBearerTokenConfigTypeDef",
-    "MCPServerConfigurationOutputTypeDef",
-    "MCPServerConfigurationTypeDef",
-    "MCPServerDatadogConfigurationTypeDef",
-    "MCPServerDetailsTypeDef",
-    "MCPServerGrafanaConfigurationOutputTypeDef",
-    "MCPServerGrafanaConfigurationTypeDef",
-    "MCPServerNewRelicConfigurationTypeDef",
-    "MCPServerOAuth3LOConfigTypeDef",
-    "MCPServerOAuthClientCredentialsConfigTypeDef",
-    "MCPServerSigV4AuthorizationConfigTypeDef",
-    "MCPServerSigV4ConfigurationOutputTypeDef",
-    "MCPServerSigV4ConfigurationTypeDef",
-    "MCPServerSigV4ServiceDetailsTypeDef",
-    "MCPServerSplunkConfigurationTypeDef",
-    "MessageTypeDef",
-    "NewRelicApiKeyConfigTypeDef",
-    "NewRelicServiceAuthorizationConfigTypeDef",
-    "NewRelicServiceDetailsTypeDef",
-    "OAuthAdditionalStepDetailsTypeDef",
-    "PagerDutyAuthorizationConfigTypeDef",
-    "PagerDutyConfigurationOutputTypeDef",
-    "PagerDutyConfigurationTypeDef",
-    "PagerDutyDetailsTypeDef",
-    "PagerDutyOAuthClientCredentialsConfigTypeDef",
-    "PendingMessageTypeDef",
-    "PrivateConnectionModeTypeDef",
-    "PrivateConnectionSummaryTypeDef",
-    "RecommendationContentTypeDef",
-    "RecommendationTypeDef",
-    "ReferenceInputTypeDef",
-    "ReferenceOutputTypeDef",
-    "RegisterServiceInputTypeDef",
-    "RegisterServiceOutputTypeDef",
-    "RegisteredAzureDevOpsServiceDetailsTypeDef",
-    "RegisteredAzureIdentityDetailsOutputTypeDef",
-    "RegisteredAzureIdentityDetailsTypeDef",
-    "RegisteredGitLabServiceDetailsTypeDef",
-    "RegisteredGithubServiceDetailsTypeDef",
-    "RegisteredGrafanaServerDetailsTypeDef",
-    "RegisteredMCPServerDetailsTypeDef",
-    "RegisteredMCPServerSigV4DetailsTypeDef",
-    "RegisteredNewRelicDetailsTypeDef",
-    "RegisteredPagerDutyDetailsTypeDef",
-    "RegisteredServiceNowDetailsTypeDef",
-    "RegisteredServiceTypeDef",
-    "RegisteredSlackServiceDetailsTypeDef",
-    "ResponseMetadataTypeDef",
-    "SelfManagedInputTypeDef",
-    "SendMessageContentBlockDeltaEventTypeDef",
-    "SendMessageContentBlockDeltaTypeDef",
-    "SendMessageContentBlockStartEventTypeDef",
-    "SendMessageContentBlockStopEventTypeDef",
-    "SendMessageContextTypeDef",
-    "SendMessageEventsTypeDef",
-    "SendMessageHeartbeatEventTypeDef",
-    "SendMessageJsonDeltaTypeDef",
-    "SendMessageRequestTypeDef",
-    "SendMessageResponseCompletedEventTypeDef",
-    "SendMessageResponseCreatedEventTypeDef",
-    "SendMessageResponseFailedEventTypeDef",
-    "SendMessageResponseInProgressEventTypeDef",
-    "SendMessageResponseTypeDef",
-    "SendMessageSummaryEventTypeDef",
-    "SendMessageTextDeltaTypeDef",
-    "SendMessageUsageInfoTypeDef",
-    "ServiceConfigurationOutputTypeDef",
-    "ServiceConfigurationTypeDef",
-    "ServiceDetailsTypeDef",
-    "ServiceManagedInputTypeDef",
-    "ServiceNowConfigurationOutputTypeDef",
-    "ServiceNowConfigurationTypeDef",
-    "ServiceNowOAuthClientCredentialsConfigTypeDef",
-    "ServiceNowServiceAuthorizationConfigTypeDef",
-    "ServiceNowServiceDetailsTypeDef",
-    "SlackChannelTypeDef",
-    "SlackConfigurationTypeDef",
-    "SlackTransmissionTargetTypeDef",
-    "SourceAwsConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TaskFilterTypeDef",
-    "TaskTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAgentSpaceInputTypeDef",
-    "UpdateAgentSpaceOutputTypeDef",
-    "UpdateAssociationInputTypeDef",
-    "UpdateAssociationOutputTypeDef",
-    "UpdateBacklogTaskRequestTypeDef",
-    "UpdateBacklogTaskResponseTypeDef",
-    "UpdateGoalRequestTypeDef",
-    "UpdateGoalResponseTypeDef",
-    "UpdateOperatorAppIdpConfigInputTypeDef",
-    "UpdateOperatorAppIdpConfigOutputTypeDef",
-    "UpdatePrivateConnectionCertificateInputTypeDef",
-    "UpdatePrivateConnectionCertificateOutputTypeDef",
-    "UpdateRecommendationRequestTypeDef",
-    "UpdateRecommendationResponseTypeDef",
-    "UsageMetricTypeDef",
-    "UserMessageBlockTypeDef",
-    "UserReferenceTypeDef",
-    "ValidateAwsAssociationsInputTypeDef",
-    "ValidateAwsAssociationsOutputTypeDef",
-    "WebhookTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AWSConfigurationTypeDef",
+        "AdditionalServiceDetailsTypeDef",
+        "AdditionalServiceRegistrationStepTypeDef",
+        "AgentSpaceTypeDef",
+        "AssistantMessageBlockTypeDef",
+        "AssociateServiceInputTypeDef",
+        "AssociateServiceOutputTypeDef",
+        "AssociationTypeDef",
+        "AzureConfigurationTypeDef",
+        "AzureDevOpsConfigurationTypeDef",
+        "ChatExecutionTypeDef",
+        "CreateAgentSpaceInputTypeDef",
+        "CreateAgentSpaceOutputTypeDef",
+        "CreateBacklogTaskRequestTypeDef",
+        "CreateBacklogTaskResponseTypeDef",
+        "CreateChatRequestTypeDef",
+        "CreateChatResponseTypeDef",
+        "CreatePrivateConnectionInputTypeDef",
+        "CreatePrivateConnectionOutputTypeDef",
+        "DatadogAuthorizationConfigTypeDef",
+        "DatadogServiceDetailsTypeDef",
+        "DeleteAgentSpaceInputTypeDef",
+        "DeleteAgentSpaceOutputTypeDef",
+        "DeletePrivateConnectionInputTypeDef",
+        "DeletePrivateConnectionOutputTypeDef",
+        "DeregisterServiceInputTypeDef",
+        "DeregisterServiceOutputTypeDef",
+        "DescribePrivateConnectionInputTypeDef",
+        "DescribePrivateConnectionOutputTypeDef",
+        "DisableOperatorAppInputTypeDef",
+        "DisassociateServiceInputTypeDef",
+        "DisassociateServiceOutputTypeDef",
+        "DocumentOutputValue",
+        "DynatraceConfigurationOutputTypeDef",
+        "DynatraceConfigurationTypeDef",
+        "DynatraceOAuthClientCredentialsConfigTypeDef",
+        "DynatraceServiceAuthorizationConfigTypeDef",
+        "DynatraceServiceDetailsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableOperatorAppInputTypeDef",
+        "EnableOperatorAppOutputTypeDef",
+        "EventChannelConfigurationTypeDef",
+        "EventChannelDetailsTypeDef",
+        "EventStream",
+        "ExecutionTypeDef",
+        "GenericWebhookTypeDef",
+        "GetAccountUsageOutputTypeDef",
+        "GetAgentSpaceInputTypeDef",
+        "GetAgentSpaceOutputTypeDef",
+        "GetAssociationInputTypeDef",
+        "GetAssociationOutputTypeDef",
+        "GetBacklogTaskRequestTypeDef",
+        "GetBacklogTaskResponseTypeDef",
+        "GetOperatorAppInputTypeDef",
+        "GetOperatorAppOutputTypeDef",
+        "GetRecommendationRequestTypeDef",
+        "GetRecommendationResponseTypeDef",
+        "GetServiceInputTypeDef",
+        "GetServiceOutputTypeDef",
+        "GitHubConfigurationTypeDef",
+        "GitLabConfigurationTypeDef",
+        "GitLabDetailsTypeDef",
+        "GoalContentTypeDef",
+        "GoalScheduleInputTypeDef",
+        "GoalScheduleTypeDef",
+        "GoalTypeDef",
+        "GrafanaServiceDetailsTypeDef",
+        "IamAuthConfigurationTypeDef",
+        "IdcAuthConfigurationTypeDef",
+        "IdpAuthConfigurationTypeDef",
+        "JournalRecordTypeDef",
+        "ListAgentSpacesInputTypeDef",
+        "ListAgentSpacesOutputTypeDef",
+        "ListAssociationsInputTypeDef",
+        "ListAssociationsOutputTypeDef",
+        "ListBacklogTasksRequestTypeDef",
+        "ListBacklogTasksResponseTypeDef",
+        "ListChatsRequestTypeDef",
+        "ListChatsResponseTypeDef",
+        "ListExecutionsRequestTypeDef",
+        "ListExecutionsResponseTypeDef",
+        "ListGoalsRequestTypeDef",
+        "ListGoalsResponseTypeDef",
+        "ListJournalRecordsRequestTypeDef",
+        "ListJournalRecordsResponseTypeDef",
+        "ListPendingMessagesRequestTypeDef",
+        "ListPendingMessagesResponseTypeDef",
+        "ListPrivateConnectionsOutputTypeDef",
+        "ListRecommendationsRequestTypeDef",
+        "ListRecommendationsResponseTypeDef",
+        "ListServicesInputTypeDef",
+        "ListServicesOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWebhooksInputTypeDef",
+        "ListWebhooksOutputTypeDef",
+        "MCPServerAPIKeyConfigTypeDef",
+        "MCPServerAuthorizationConfigTypeDef",
+        "MCPServerAuthorizationDiscoveryConfigTypeDef",
+        "MCPServerBearerTokenConfigTypeDef",
+        "MCPServerConfigurationOutputTypeDef",
+        "MCPServerConfigurationTypeDef",
+        "MCPServerDatadogConfigurationTypeDef",
+        "MCPServerDetailsTypeDef",
+        "MCPServerGrafanaConfigurationOutputTypeDef",
+        "MCPServerGrafanaConfigurationTypeDef",
+        "MCPServerNewRelicConfigurationTypeDef",
+        "MCPServerOAuth3LOConfigTypeDef",
+        "MCPServerOAuthClientCredentialsConfigTypeDef",
+        "MCPServerSigV4AuthorizationConfigTypeDef",
+        "MCPServerSigV4ConfigurationOutputTypeDef",
+        "MCPServerSigV4ConfigurationTypeDef",
+        "MCPServerSigV4ServiceDetailsTypeDef",
+        "MCPServerSplunkConfigurationTypeDef",
+        "MessageTypeDef",
+        "NewRelicApiKeyConfigTypeDef",
+        "NewRelicServiceAuthorizationConfigTypeDef",
+        "NewRelicServiceDetailsTypeDef",
+        "OAuthAdditionalStepDetailsTypeDef",
+        "PagerDutyAuthorizationConfigTypeDef",
+        "PagerDutyConfigurationOutputTypeDef",
+        "PagerDutyConfigurationTypeDef",
+        "PagerDutyDetailsTypeDef",
+        "PagerDutyOAuthClientCredentialsConfigTypeDef",
+        "PendingMessageTypeDef",
+        "PrivateConnectionModeTypeDef",
+        "PrivateConnectionSummaryTypeDef",
+        "RecommendationContentTypeDef",
+        "RecommendationTypeDef",
+        "ReferenceInputTypeDef",
+        "ReferenceOutputTypeDef",
+        "RegisterServiceInputTypeDef",
+        "RegisterServiceOutputTypeDef",
+        "RegisteredAzureDevOpsServiceDetailsTypeDef",
+        "RegisteredAzureIdentityDetailsOutputTypeDef",
+        "RegisteredAzureIdentityDetailsTypeDef",
+        "RegisteredGitLabServiceDetailsTypeDef",
+        "RegisteredGithubServiceDetailsTypeDef",
+        "RegisteredGrafanaServerDetailsTypeDef",
+        "RegisteredMCPServerDetailsTypeDef",
+        "RegisteredMCPServerSigV4DetailsTypeDef",
+        "RegisteredNewRelicDetailsTypeDef",
+        "RegisteredPagerDutyDetailsTypeDef",
+        "RegisteredServiceNowDetailsTypeDef",
+        "RegisteredServiceTypeDef",
+        "RegisteredSlackServiceDetailsTypeDef",
+        "ResponseMetadataTypeDef",
+        "SelfManagedInputTypeDef",
+        "SendMessageContentBlockDeltaEventTypeDef",
+        "SendMessageContentBlockDeltaTypeDef",
+        "SendMessageContentBlockStartEventTypeDef",
+        "SendMessageContentBlockStopEventTypeDef",
+        "SendMessageContextTypeDef",
+        "SendMessageEventsTypeDef",
+        "SendMessageHeartbeatEventTypeDef",
+        "SendMessageJsonDeltaTypeDef",
+        "SendMessageRequestTypeDef",
+        "SendMessageResponseCompletedEventTypeDef",
+        "SendMessageResponseCreatedEventTypeDef",
+        "SendMessageResponseFailedEventTypeDef",
+        "SendMessageResponseInProgressEventTypeDef",
+        "SendMessageResponseTypeDef",
+        "SendMessageSummaryEventTypeDef",
+        "SendMessageTextDeltaTypeDef",
+        "SendMessageUsageInfoTypeDef",
+        "ServiceConfigurationOutputTypeDef",
+        "ServiceConfigurationTypeDef",
+        "ServiceDetailsTypeDef",
+        "ServiceManagedInputTypeDef",
+        "ServiceNowConfigurationOutputTypeDef",
+        "ServiceNowConfigurationTypeDef",
+        "ServiceNowOAuthClientCredentialsConfigTypeDef",
+        "ServiceNowServiceAuthorizationConfigTypeDef",
+        "ServiceNowServiceDetailsTypeDef",
+        "SlackChannelTypeDef",
+        "SlackConfigurationTypeDef",
+        "SlackTransmissionTargetTypeDef",
+        "SourceAwsConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TaskFilterTypeDef",
+        "TaskTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAgentSpaceInputTypeDef",
+        "UpdateAgentSpaceOutputTypeDef",
+        "UpdateAssociationInputTypeDef",
+        "UpdateAssociationOutputTypeDef",
+        "UpdateBacklogTaskRequestTypeDef",
+        "UpdateBacklogTaskResponseTypeDef",
+        "UpdateGoalRequestTypeDef",
+        "UpdateGoalResponseTypeDef",
+        "UpdateOperatorAppIdpConfigInputTypeDef",
+        "UpdateOperatorAppIdpConfigOutputTypeDef",
+        "UpdatePrivateConnectionCertificateInputTypeDef",
+        "UpdatePrivateConnectionCertificateOutputTypeDef",
+        "UpdateRecommendationRequestTypeDef",
+        "UpdateRecommendationResponseTypeDef",
+        "UsageMetricTypeDef",
+        "UserMessageBlockTypeDef",
+        "UserReferenceTypeDef",
+        "ValidateAwsAssociationsInputTypeDef",
+        "ValidateAwsAssociationsOutputTypeDef",
+        "WebhookTypeDef",
+    ]
 
 
 class AWSConfigurationTypeDef(TypedDict):
     assumableRoleArn: str
     accountId: str
     accountType: MonitorAccountTypeType
+
+
+class RegisteredAzureDevOpsServiceDetailsTypeDef(TypedDict):
+    organizationName: str
+
+
+class RegisteredAzureIdentityDetailsOutputTypeDef(TypedDict):
+    tenantId: str
+    clientId: str
+    webIdentityRoleArn: str
+    webIdentityTokenAudiences: list[str]
+
+
+class RegisteredGitLabServiceDetailsTypeDef(TypedDict):
+    targetUrl: str
+    tokenType: GitLabTokenTypeType
+    groupId: NotRequired[str]
+
+
+class RegisteredGithubServiceDetailsTypeDef(TypedDict):
+    owner: str
+    ownerType: GithubRepoOwnerTypeType
+    targetUrl: NotRequired[str]
+
+
+class RegisteredGrafanaServerDetailsTypeDef(TypedDict):
+    endpoint: str
+    authorizationMethod: MCPServerAuthorizationMethodType
+
+
+class RegisteredMCPServerDetailsTypeDef(TypedDict):
+    name: str
+    endpoint: str
+    authorizationMethod: MCPServerAuthorizationMethodType
+    description: NotRequired[str]
+    apiKeyHeader: NotRequired[str]
+
+
+class RegisteredMCPServerSigV4DetailsTypeDef(TypedDict):
+    name: str
+    endpoint: str
+    description: NotRequired[str]
+    region: str
+    service: str
+    roleArn: str
+    customHeaders: NotRequired[dict[str, str]]
+
+
+class RegisteredNewRelicDetailsTypeDef(TypedDict):
+    accountId: str
+    region: NewRelicRegionType
+    description: NotRequired[str]
+
+
+class RegisteredPagerDutyDetailsTypeDef(TypedDict):
+    scopes: list[str]
+
+
+class RegisteredServiceNowDetailsTypeDef(TypedDict):
+    instanceUrl: NotRequired[str]
+
+
+class RegisteredSlackServiceDetailsTypeDef(TypedDict):
+    teamId: str
+    teamName: str
 
 
 class AdditionalServiceDetailsTypeDef(TypedDict):
@@ -279,6 +345,10 @@ class AdditionalServiceDetailsTypeDef(TypedDict):
     mcpservergrafana: NotRequired[RegisteredGrafanaServerDetailsTypeDef]
     pagerduty: NotRequired[RegisteredPagerDutyDetailsTypeDef]
     mcpserversigv4: NotRequired[RegisteredMCPServerSigV4DetailsTypeDef]
+
+
+class OAuthAdditionalStepDetailsTypeDef(TypedDict):
+    authorizationUrl: str
 
 
 class AdditionalServiceRegistrationStepTypeDef(TypedDict):
@@ -300,16 +370,172 @@ class AssistantMessageBlockTypeDef(TypedDict):
     toolUse: NotRequired[DocumentOutputValue]
 
 
+class AzureConfigurationTypeDef(TypedDict):
+    subscriptionId: str
+
+
+class AzureDevOpsConfigurationTypeDef(TypedDict):
+    organizationName: str
+    projectId: str
+    projectName: str
+
+
+class DynatraceConfigurationTypeDef(TypedDict):
+    envId: str
+    resources: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class EventChannelConfigurationTypeDef(TypedDict):
+    pass
+
+
+class GitHubConfigurationTypeDef(TypedDict):
+    repoName: str
+    repoId: str
+    owner: str
+    ownerType: GithubRepoOwnerTypeType
+    instanceIdentifier: NotRequired[str]
+
+
+class GitLabConfigurationTypeDef(TypedDict):
+    projectId: str
+    projectPath: str
+    instanceIdentifier: NotRequired[str]
+
+
+class MCPServerConfigurationTypeDef(TypedDict):
+    tools: ReadOnly[Sequence[str]]
+
+
+class MCPServerDatadogConfigurationTypeDef(TypedDict):
+    pass
+
+
+class MCPServerGrafanaConfigurationTypeDef(TypedDict):
+    endpoint: str
+    organizationId: NotRequired[str]
+    tools: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MCPServerNewRelicConfigurationTypeDef(TypedDict):
+    accountId: str
+    endpoint: str
+
+
+class MCPServerSigV4ConfigurationTypeDef(TypedDict):
+    tools: ReadOnly[Sequence[str]]
+
+
+class MCPServerSplunkConfigurationTypeDef(TypedDict):
+    pass
+
+
+class PagerDutyConfigurationTypeDef(TypedDict):
+    services: ReadOnly[Sequence[str]]
+    customerEmail: str
+
+
+class ServiceNowConfigurationTypeDef(TypedDict):
+    instanceId: NotRequired[str]
+    authScopes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SlackChannelTypeDef(TypedDict):
+    channelName: NotRequired[str]
+    channelId: str
+
+
+class SlackTransmissionTargetTypeDef(TypedDict):
+    opsOncallTarget: SlackChannelTypeDef
+    opsSRETarget: NotRequired[SlackChannelTypeDef]
+
+
+class SlackConfigurationTypeDef(TypedDict):
+    workspaceId: str
+    workspaceName: str
+    transmissionTarget: SlackTransmissionTargetTypeDef
+
+
+class SourceAwsConfigurationTypeDef(TypedDict):
+    accountId: str
+    accountType: SourceAccountTypeType
+    assumableRoleArn: str
+    externalId: NotRequired[str]
+
+
+class ServiceConfigurationTypeDef(TypedDict):
+    sourceAws: NotRequired[SourceAwsConfigurationTypeDef]
+    aws: NotRequired[AWSConfigurationTypeDef]
+    github: NotRequired[GitHubConfigurationTypeDef]
+    slack: NotRequired[SlackConfigurationTypeDef]
+    dynatrace: NotRequired[ReadOnly[DynatraceConfigurationTypeDef]]
+    servicenow: NotRequired[ReadOnly[ServiceNowConfigurationTypeDef]]
+    mcpservernewrelic: NotRequired[MCPServerNewRelicConfigurationTypeDef]
+    mcpserverdatadog: NotRequired[MCPServerDatadogConfigurationTypeDef]
+    mcpserver: NotRequired[ReadOnly[MCPServerConfigurationTypeDef]]
+    gitlab: NotRequired[GitLabConfigurationTypeDef]
+    mcpserversplunk: NotRequired[MCPServerSplunkConfigurationTypeDef]
+    eventChannel: NotRequired[EventChannelConfigurationTypeDef]
+    azure: NotRequired[AzureConfigurationTypeDef]
+    azuredevops: NotRequired[AzureDevOpsConfigurationTypeDef]
+    mcpservergrafana: NotRequired[ReadOnly[MCPServerGrafanaConfigurationTypeDef]]
+    pagerduty: NotRequired[ReadOnly[PagerDutyConfigurationTypeDef]]
+    mcpserversigv4: NotRequired[ReadOnly[MCPServerSigV4ConfigurationTypeDef]]
+
+
 class AssociateServiceInputTypeDef(TypedDict):
     agentSpaceId: str
     serviceId: str
     configuration: ReadOnly[ServiceConfigurationTypeDef]
 
 
-class AssociateServiceOutputTypeDef(TypedDict):
-    association: AssociationTypeDef
-    webhook: NotRequired[GenericWebhookTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class DynatraceConfigurationOutputTypeDef(TypedDict):
+    envId: str
+    resources: NotRequired[list[str]]
+
+
+class MCPServerConfigurationOutputTypeDef(TypedDict):
+    tools: list[str]
+
+
+class MCPServerGrafanaConfigurationOutputTypeDef(TypedDict):
+    endpoint: str
+    organizationId: NotRequired[str]
+    tools: NotRequired[list[str]]
+
+
+class MCPServerSigV4ConfigurationOutputTypeDef(TypedDict):
+    tools: list[str]
+
+
+class PagerDutyConfigurationOutputTypeDef(TypedDict):
+    services: list[str]
+    customerEmail: str
+
+
+class ServiceNowConfigurationOutputTypeDef(TypedDict):
+    instanceId: NotRequired[str]
+    authScopes: NotRequired[list[str]]
+
+
+class ServiceConfigurationOutputTypeDef(TypedDict):
+    sourceAws: NotRequired[SourceAwsConfigurationTypeDef]
+    aws: NotRequired[AWSConfigurationTypeDef]
+    github: NotRequired[GitHubConfigurationTypeDef]
+    slack: NotRequired[SlackConfigurationTypeDef]
+    dynatrace: NotRequired[DynatraceConfigurationOutputTypeDef]
+    servicenow: NotRequired[ServiceNowConfigurationOutputTypeDef]
+    mcpservernewrelic: NotRequired[MCPServerNewRelicConfigurationTypeDef]
+    mcpserverdatadog: NotRequired[MCPServerDatadogConfigurationTypeDef]
+    mcpserver: NotRequired[MCPServerConfigurationOutputTypeDef]
+    gitlab: NotRequired[GitLabConfigurationTypeDef]
+    mcpserversplunk: NotRequired[MCPServerSplunkConfigurationTypeDef]
+    eventChannel: NotRequired[EventChannelConfigurationTypeDef]
+    azure: NotRequired[AzureConfigurationTypeDef]
+    azuredevops: NotRequired[AzureDevOpsConfigurationTypeDef]
+    mcpservergrafana: NotRequired[MCPServerGrafanaConfigurationOutputTypeDef]
+    pagerduty: NotRequired[PagerDutyConfigurationOutputTypeDef]
+    mcpserversigv4: NotRequired[MCPServerSigV4ConfigurationOutputTypeDef]
 
 
 class AssociationTypeDef(TypedDict):
@@ -322,14 +548,18 @@ class AssociationTypeDef(TypedDict):
     configuration: ServiceConfigurationOutputTypeDef
 
 
-class AzureConfigurationTypeDef(TypedDict):
-    subscriptionId: str
+class GenericWebhookTypeDef(TypedDict):
+    webhookUrl: NotRequired[str]
+    webhookId: NotRequired[str]
+    webhookType: NotRequired[WebhookTypeType]
+    webhookSecret: NotRequired[str]
+    apiKey: NotRequired[str]
 
 
-class AzureDevOpsConfigurationTypeDef(TypedDict):
-    organizationName: str
-    projectId: str
-    projectName: str
+class AssociateServiceOutputTypeDef(TypedDict):
+    association: AssociationTypeDef
+    webhook: NotRequired[GenericWebhookTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ChatExecutionTypeDef(TypedDict):
@@ -354,6 +584,14 @@ class CreateAgentSpaceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ReferenceInputTypeDef(TypedDict):
+    system: str
+    title: NotRequired[str]
+    referenceId: str
+    referenceUrl: str
+    associationId: str
+
+
 class CreateBacklogTaskRequestTypeDef(TypedDict):
     agentSpaceId: str
     reference: NotRequired[ReferenceInputTypeDef]
@@ -362,6 +600,34 @@ class CreateBacklogTaskRequestTypeDef(TypedDict):
     description: NotRequired[str]
     priority: PriorityType
     clientToken: NotRequired[str]
+
+
+class ReferenceOutputTypeDef(TypedDict):
+    system: str
+    title: NotRequired[str]
+    referenceId: str
+    referenceUrl: str
+    associationId: str
+
+
+class TaskTypeDef(TypedDict):
+    agentSpaceId: str
+    taskId: str
+    executionId: NotRequired[str]
+    title: str
+    description: NotRequired[str]
+    reference: NotRequired[ReferenceOutputTypeDef]
+    taskType: TaskTypeType
+    priority: PriorityType
+    status: TaskStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    version: int
+    supportMetadata: NotRequired[DocumentOutputValue]
+    metadata: NotRequired[DocumentOutputValue]
+    primaryTaskId: NotRequired[str]
+    statusReason: NotRequired[str]
+    hasLinkedTasks: NotRequired[bool]
 
 
 class CreateBacklogTaskResponseTypeDef(TypedDict):
@@ -381,6 +647,27 @@ class CreateChatResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SelfManagedInputTypeDef(TypedDict):
+    resourceConfigurationId: str
+    certificate: NotRequired[str]
+
+
+class ServiceManagedInputTypeDef(TypedDict):
+    hostAddress: str
+    vpcId: str
+    subnetIds: ReadOnly[Sequence[str]]
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    ipAddressType: NotRequired[IpAddressTypeType]
+    ipv4AddressesPerEni: NotRequired[int]
+    portRanges: NotRequired[ReadOnly[Sequence[str]]]
+    certificate: NotRequired[str]
+
+
+class PrivateConnectionModeTypeDef(TypedDict):
+    serviceManaged: NotRequired[ReadOnly[ServiceManagedInputTypeDef]]
+    selfManaged: NotRequired[SelfManagedInputTypeDef]
+
+
 class CreatePrivateConnectionInputTypeDef(TypedDict):
     name: str
     mode: ReadOnly[PrivateConnectionModeTypeDef]
@@ -398,6 +685,10 @@ class CreatePrivateConnectionOutputTypeDef(TypedDict):
     certificateExpiryTime: NotRequired[datetime]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MCPServerAuthorizationDiscoveryConfigTypeDef(TypedDict):
+    returnToEndpoint: str
 
 
 class DatadogAuthorizationConfigTypeDef(TypedDict):
@@ -468,16 +759,6 @@ class DisassociateServiceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DynatraceConfigurationOutputTypeDef(TypedDict):
-    envId: str
-    resources: NotRequired[list[str]]
-
-
-class DynatraceConfigurationTypeDef(TypedDict):
-    envId: str
-    resources: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class DynatraceOAuthClientCredentialsConfigTypeDef(TypedDict):
     clientName: NotRequired[str]
     clientId: str
@@ -509,16 +790,35 @@ class EnableOperatorAppInputTypeDef(TypedDict):
     provider: NotRequired[str]
 
 
+class IamAuthConfigurationTypeDef(TypedDict):
+    operatorAppRoleArn: str
+    createdAt: datetime
+    updatedAt: NotRequired[datetime]
+
+
+class IdcAuthConfigurationTypeDef(TypedDict):
+    operatorAppRoleArn: str
+    idcInstanceArn: str
+    idcApplicationArn: NotRequired[str]
+    createdAt: datetime
+    updatedAt: NotRequired[datetime]
+
+
+class IdpAuthConfigurationTypeDef(TypedDict):
+    issuerUrl: str
+    clientId: str
+    operatorAppRoleArn: str
+    provider: str
+    createdAt: datetime
+    updatedAt: NotRequired[datetime]
+
+
 class EnableOperatorAppOutputTypeDef(TypedDict):
     agentSpaceId: str
     iam: NotRequired[IamAuthConfigurationTypeDef]
     idc: NotRequired[IdcAuthConfigurationTypeDef]
     idp: NotRequired[IdpAuthConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EventChannelConfigurationTypeDef(TypedDict):
-    pass
 
 
 class EventChannelDetailsTypeDef(TypedDict):
@@ -537,12 +837,9 @@ class ExecutionTypeDef(TypedDict):
     uid: NotRequired[str]
 
 
-class GenericWebhookTypeDef(TypedDict):
-    webhookUrl: NotRequired[str]
-    webhookId: NotRequired[str]
-    webhookType: NotRequired[WebhookTypeType]
-    webhookSecret: NotRequired[str]
-    apiKey: NotRequired[str]
+class UsageMetricTypeDef(TypedDict):
+    limit: int
+    usage: float
 
 
 class GetAccountUsageOutputTypeDef(TypedDict):
@@ -602,6 +899,29 @@ class GetRecommendationRequestTypeDef(TypedDict):
     recommendationVersion: NotRequired[int]
 
 
+class RecommendationContentTypeDef(TypedDict):
+    summary: str
+    spec: NotRequired[str]
+
+
+class RecommendationTypeDef(TypedDict):
+    agentSpaceArn: str
+    recommendationId: str
+    taskId: str
+    goalId: NotRequired[str]
+    title: str
+    content: RecommendationContentTypeDef
+    status: RecommendationStatusType
+    priority: RecommendationPriorityType
+    goalVersion: NotRequired[int]
+    additionalContext: NotRequired[str]
+    rankPosition: NotRequired[int]
+    rankedAt: NotRequired[datetime]
+    createdAt: datetime
+    updatedAt: datetime
+    version: int
+
+
 class GetRecommendationResponseTypeDef(TypedDict):
     recommendation: RecommendationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -611,24 +931,20 @@ class GetServiceInputTypeDef(TypedDict):
     serviceId: str
 
 
+class RegisteredServiceTypeDef(TypedDict):
+    serviceId: str
+    serviceType: ServiceType
+    name: NotRequired[str]
+    accessibleResources: NotRequired[list[DocumentOutputValue]]
+    additionalServiceDetails: NotRequired[AdditionalServiceDetailsTypeDef]
+    kmsKeyArn: NotRequired[str]
+    privateConnectionName: NotRequired[str]
+
+
 class GetServiceOutputTypeDef(TypedDict):
     service: RegisteredServiceTypeDef
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GitHubConfigurationTypeDef(TypedDict):
-    repoName: str
-    repoId: str
-    owner: str
-    ownerType: GithubRepoOwnerTypeType
-    instanceIdentifier: NotRequired[str]
-
-
-class GitLabConfigurationTypeDef(TypedDict):
-    projectId: str
-    projectPath: str
-    instanceIdentifier: NotRequired[str]
 
 
 class GitLabDetailsTypeDef(TypedDict):
@@ -668,6 +984,49 @@ class GoalTypeDef(TypedDict):
     evaluationSchedule: NotRequired[GoalScheduleTypeDef]
 
 
+class MCPServerAPIKeyConfigTypeDef(TypedDict):
+    apiKeyName: str
+    apiKeyValue: str
+    apiKeyHeader: str
+
+
+class MCPServerBearerTokenConfigTypeDef(TypedDict):
+    tokenName: str
+    tokenValue: str
+    authorizationHeader: NotRequired[str]
+
+
+class MCPServerOAuth3LOConfigTypeDef(TypedDict):
+    clientName: NotRequired[str]
+    clientId: str
+    exchangeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    returnToEndpoint: str
+    authorizationUrl: str
+    exchangeUrl: str
+    clientSecret: NotRequired[str]
+    supportCodeChallenge: NotRequired[bool]
+    scopes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MCPServerOAuthClientCredentialsConfigTypeDef(TypedDict):
+    clientName: NotRequired[str]
+    clientId: str
+    exchangeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    clientSecret: str
+    exchangeUrl: str
+    scopes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MCPServerAuthorizationConfigTypeDef(TypedDict):
+    oAuthClientCredentials: NotRequired[
+        ReadOnly[MCPServerOAuthClientCredentialsConfigTypeDef]
+    ]
+    oAuth3LO: NotRequired[ReadOnly[MCPServerOAuth3LOConfigTypeDef]]
+    apiKey: NotRequired[MCPServerAPIKeyConfigTypeDef]
+    bearerToken: NotRequired[MCPServerBearerTokenConfigTypeDef]
+    authorizationDiscovery: NotRequired[MCPServerAuthorizationDiscoveryConfigTypeDef]
+
+
 class GrafanaServiceDetailsTypeDef(TypedDict):
     name: str
     endpoint: str
@@ -675,27 +1034,9 @@ class GrafanaServiceDetailsTypeDef(TypedDict):
     authorizationConfig: ReadOnly[MCPServerAuthorizationConfigTypeDef]
 
 
-class IamAuthConfigurationTypeDef(TypedDict):
-    operatorAppRoleArn: str
-    createdAt: datetime
-    updatedAt: NotRequired[datetime]
-
-
-class IdcAuthConfigurationTypeDef(TypedDict):
-    operatorAppRoleArn: str
-    idcInstanceArn: str
-    idcApplicationArn: NotRequired[str]
-    createdAt: datetime
-    updatedAt: NotRequired[datetime]
-
-
-class IdpAuthConfigurationTypeDef(TypedDict):
-    issuerUrl: str
-    clientId: str
-    operatorAppRoleArn: str
-    provider: str
-    createdAt: datetime
-    updatedAt: NotRequired[datetime]
+class UserReferenceTypeDef(TypedDict):
+    userId: str
+    userType: UserTypeType
 
 
 class JournalRecordTypeDef(TypedDict):
@@ -730,6 +1071,15 @@ class ListAssociationsOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     associations: list[AssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TaskFilterTypeDef(TypedDict):
+    createdAfter: NotRequired[ReadOnly[datetime | str]]
+    createdBefore: NotRequired[ReadOnly[datetime | str]]
+    priority: NotRequired[ReadOnly[Sequence[PriorityType]]]
+    status: NotRequired[ReadOnly[Sequence[TaskStatusType]]]
+    taskType: NotRequired[ReadOnly[Sequence[TaskTypeType]]]
+    primaryTaskId: NotRequired[str]
 
 
 class ListBacklogTasksRequestTypeDef(TypedDict):
@@ -807,12 +1157,38 @@ class ListPendingMessagesRequestTypeDef(TypedDict):
     executionId: str
 
 
+class UserMessageBlockTypeDef(TypedDict):
+    text: NotRequired[str]
+    toolResult: NotRequired[DocumentOutputValue]
+
+
+class MessageTypeDef(TypedDict):
+    userMessage: NotRequired[list[UserMessageBlockTypeDef]]
+    assistantMessage: NotRequired[list[AssistantMessageBlockTypeDef]]
+
+
+class PendingMessageTypeDef(TypedDict):
+    messageId: str
+    message: MessageTypeDef
+
+
 class ListPendingMessagesResponseTypeDef(TypedDict):
     agentSpaceId: str
     executionId: str
     messages: list[PendingMessageTypeDef]
     createdAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PrivateConnectionSummaryTypeDef(TypedDict):
+    name: str
+    type: PrivateConnectionTypeType
+    resourceGatewayId: NotRequired[str]
+    hostAddress: NotRequired[str]
+    vpcId: NotRequired[str]
+    resourceConfigurationId: NotRequired[str]
+    status: PrivateConnectionStatusType
+    certificateExpiryTime: NotRequired[datetime]
 
 
 class ListPrivateConnectionsOutputTypeDef(TypedDict):
@@ -862,47 +1238,15 @@ class ListWebhooksInputTypeDef(TypedDict):
     associationId: str
 
 
+class WebhookTypeDef(TypedDict):
+    webhookUrl: str
+    webhookType: NotRequired[WebhookTypeType]
+    webhookId: str
+
+
 class ListWebhooksOutputTypeDef(TypedDict):
     webhooks: list[WebhookTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MCPServerAPIKeyConfigTypeDef(TypedDict):
-    apiKeyName: str
-    apiKeyValue: str
-    apiKeyHeader: str
-
-
-class MCPServerAuthorizationConfigTypeDef(TypedDict):
-    oAuthClientCredentials: NotRequired[
-        ReadOnly[MCPServerOAuthClientCredentialsConfigTypeDef]
-    ]
-    oAuth3LO: NotRequired[ReadOnly[MCPServerOAuth3LOConfigTypeDef]]
-    apiKey: NotRequired[MCPServerAPIKeyConfigTypeDef]
-    bearerToken: NotRequired[MCPServerBearerTokenConfigTypeDef]
-    authorizationDiscovery: NotRequired[MCPServerAuthorizationDiscoveryConfigTypeDef]
-
-
-class MCPServerAuthorizationDiscoveryConfigTypeDef(TypedDict):
-    returnToEndpoint: str
-
-
-class MCPServerBearerTokenConfigTypeDef(TypedDict):
-    tokenName: str
-    tokenValue: str
-    authorizationHeader: NotRequired[str]
-
-
-class MCPServerConfigurationOutputTypeDef(TypedDict):
-    tools: list[str]
-
-
-class MCPServerConfigurationTypeDef(TypedDict):
-    tools: ReadOnly[Sequence[str]]
-
-
-class MCPServerDatadogConfigurationTypeDef(TypedDict):
-    pass
 
 
 class MCPServerDetailsTypeDef(TypedDict):
@@ -912,44 +1256,6 @@ class MCPServerDetailsTypeDef(TypedDict):
     authorizationConfig: ReadOnly[MCPServerAuthorizationConfigTypeDef]
 
 
-class MCPServerGrafanaConfigurationOutputTypeDef(TypedDict):
-    endpoint: str
-    organizationId: NotRequired[str]
-    tools: NotRequired[list[str]]
-
-
-class MCPServerGrafanaConfigurationTypeDef(TypedDict):
-    endpoint: str
-    organizationId: NotRequired[str]
-    tools: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MCPServerNewRelicConfigurationTypeDef(TypedDict):
-    accountId: str
-    endpoint: str
-
-
-class MCPServerOAuth3LOConfigTypeDef(TypedDict):
-    clientName: NotRequired[str]
-    clientId: str
-    exchangeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    returnToEndpoint: str
-    authorizationUrl: str
-    exchangeUrl: str
-    clientSecret: NotRequired[str]
-    supportCodeChallenge: NotRequired[bool]
-    scopes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MCPServerOAuthClientCredentialsConfigTypeDef(TypedDict):
-    clientName: NotRequired[str]
-    clientId: str
-    exchangeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    clientSecret: str
-    exchangeUrl: str
-    scopes: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class MCPServerSigV4AuthorizationConfigTypeDef(TypedDict):
     region: str
     service: str
@@ -957,28 +1263,11 @@ class MCPServerSigV4AuthorizationConfigTypeDef(TypedDict):
     customHeaders: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
-class MCPServerSigV4ConfigurationOutputTypeDef(TypedDict):
-    tools: list[str]
-
-
-class MCPServerSigV4ConfigurationTypeDef(TypedDict):
-    tools: ReadOnly[Sequence[str]]
-
-
 class MCPServerSigV4ServiceDetailsTypeDef(TypedDict):
     name: str
     endpoint: str
     description: NotRequired[str]
     authorizationConfig: ReadOnly[MCPServerSigV4AuthorizationConfigTypeDef]
-
-
-class MCPServerSplunkConfigurationTypeDef(TypedDict):
-    pass
-
-
-class MessageTypeDef(TypedDict):
-    userMessage: NotRequired[list[UserMessageBlockTypeDef]]
-    assistantMessage: NotRequired[list[AssistantMessageBlockTypeDef]]
 
 
 class NewRelicApiKeyConfigTypeDef(TypedDict):
@@ -998,8 +1287,11 @@ class NewRelicServiceDetailsTypeDef(TypedDict):
     authorizationConfig: ReadOnly[NewRelicServiceAuthorizationConfigTypeDef]
 
 
-class OAuthAdditionalStepDetailsTypeDef(TypedDict):
-    authorizationUrl: str
+class PagerDutyOAuthClientCredentialsConfigTypeDef(TypedDict):
+    clientName: NotRequired[str]
+    clientId: str
+    exchangeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    clientSecret: str
 
 
 class PagerDutyAuthorizationConfigTypeDef(TypedDict):
@@ -1008,86 +1300,51 @@ class PagerDutyAuthorizationConfigTypeDef(TypedDict):
     ]
 
 
-class PagerDutyConfigurationOutputTypeDef(TypedDict):
-    services: list[str]
-    customerEmail: str
-
-
-class PagerDutyConfigurationTypeDef(TypedDict):
-    services: ReadOnly[Sequence[str]]
-    customerEmail: str
-
-
 class PagerDutyDetailsTypeDef(TypedDict):
     scopes: ReadOnly[Sequence[str]]
     authorizationConfig: ReadOnly[PagerDutyAuthorizationConfigTypeDef]
 
 
-class PagerDutyOAuthClientCredentialsConfigTypeDef(TypedDict):
+class RegisteredAzureIdentityDetailsTypeDef(TypedDict):
+    tenantId: str
+    clientId: str
+    webIdentityRoleArn: str
+    webIdentityTokenAudiences: ReadOnly[Sequence[str]]
+
+
+class ServiceNowOAuthClientCredentialsConfigTypeDef(TypedDict):
     clientName: NotRequired[str]
     clientId: str
     exchangeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
     clientSecret: str
 
 
-class PendingMessageTypeDef(TypedDict):
-    messageId: str
-    message: MessageTypeDef
+class ServiceNowServiceAuthorizationConfigTypeDef(TypedDict):
+    oAuthClientCredentials: NotRequired[
+        ReadOnly[ServiceNowOAuthClientCredentialsConfigTypeDef]
+    ]
 
 
-class PrivateConnectionModeTypeDef(TypedDict):
-    serviceManaged: NotRequired[ReadOnly[ServiceManagedInputTypeDef]]
-    selfManaged: NotRequired[SelfManagedInputTypeDef]
+class ServiceNowServiceDetailsTypeDef(TypedDict):
+    instanceUrl: str
+    authorizationConfig: NotRequired[
+        ReadOnly[ServiceNowServiceAuthorizationConfigTypeDef]
+    ]
 
 
-class PrivateConnectionSummaryTypeDef(TypedDict):
-    name: str
-    type: PrivateConnectionTypeType
-    resourceGatewayId: NotRequired[str]
-    hostAddress: NotRequired[str]
-    vpcId: NotRequired[str]
-    resourceConfigurationId: NotRequired[str]
-    status: PrivateConnectionStatusType
-    certificateExpiryTime: NotRequired[datetime]
-
-
-class RecommendationContentTypeDef(TypedDict):
-    summary: str
-    spec: NotRequired[str]
-
-
-class RecommendationTypeDef(TypedDict):
-    agentSpaceArn: str
-    recommendationId: str
-    taskId: str
-    goalId: NotRequired[str]
-    title: str
-    content: RecommendationContentTypeDef
-    status: RecommendationStatusType
-    priority: RecommendationPriorityType
-    goalVersion: NotRequired[int]
-    additionalContext: NotRequired[str]
-    rankPosition: NotRequired[int]
-    rankedAt: NotRequired[datetime]
-    createdAt: datetime
-    updatedAt: datetime
-    version: int
-
-
-class ReferenceInputTypeDef(TypedDict):
-    system: str
-    title: NotRequired[str]
-    referenceId: str
-    referenceUrl: str
-    associationId: str
-
-
-class ReferenceOutputTypeDef(TypedDict):
-    system: str
-    title: NotRequired[str]
-    referenceId: str
-    referenceUrl: str
-    associationId: str
+class ServiceDetailsTypeDef(TypedDict):
+    dynatrace: NotRequired[ReadOnly[DynatraceServiceDetailsTypeDef]]
+    servicenow: NotRequired[ReadOnly[ServiceNowServiceDetailsTypeDef]]
+    mcpserverdatadog: NotRequired[DatadogServiceDetailsTypeDef]
+    mcpserver: NotRequired[ReadOnly[MCPServerDetailsTypeDef]]
+    gitlab: NotRequired[GitLabDetailsTypeDef]
+    mcpserversplunk: NotRequired[ReadOnly[MCPServerDetailsTypeDef]]
+    mcpservernewrelic: NotRequired[ReadOnly[NewRelicServiceDetailsTypeDef]]
+    eventChannel: NotRequired[EventChannelDetailsTypeDef]
+    mcpservergrafana: NotRequired[ReadOnly[GrafanaServiceDetailsTypeDef]]
+    pagerduty: NotRequired[ReadOnly[PagerDutyDetailsTypeDef]]
+    azureidentity: NotRequired[ReadOnly[RegisteredAzureIdentityDetailsTypeDef]]
+    mcpserversigv4: NotRequired[ReadOnly[MCPServerSigV4ServiceDetailsTypeDef]]
 
 
 class RegisterServiceInputTypeDef(TypedDict):
@@ -1107,102 +1364,23 @@ class RegisterServiceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegisteredAzureDevOpsServiceDetailsTypeDef(TypedDict):
-    organizationName: str
+class SendMessageJsonDeltaTypeDef(TypedDict):
+    partialJson: NotRequired[str]
 
 
-class RegisteredAzureIdentityDetailsOutputTypeDef(TypedDict):
-    tenantId: str
-    clientId: str
-    webIdentityRoleArn: str
-    webIdentityTokenAudiences: list[str]
+class SendMessageTextDeltaTypeDef(TypedDict):
+    text: NotRequired[str]
 
 
-class RegisteredAzureIdentityDetailsTypeDef(TypedDict):
-    tenantId: str
-    clientId: str
-    webIdentityRoleArn: str
-    webIdentityTokenAudiences: ReadOnly[Sequence[str]]
-
-
-class RegisteredGitLabServiceDetailsTypeDef(TypedDict):
-    targetUrl: str
-    tokenType: GitLabTokenTypeType
-    groupId: NotRequired[str]
-
-
-class RegisteredGithubServiceDetailsTypeDef(TypedDict):
-    owner: str
-    ownerType: GithubRepoOwnerTypeType
-    targetUrl: NotRequired[str]
-
-
-class RegisteredGrafanaServerDetailsTypeDef(TypedDict):
-    endpoint: str
-    authorizationMethod: MCPServerAuthorizationMethodType
-
-
-class RegisteredMCPServerDetailsTypeDef(TypedDict):
-    name: str
-    endpoint: str
-    authorizationMethod: MCPServerAuthorizationMethodType
-    description: NotRequired[str]
-    apiKeyHeader: NotRequired[str]
-
-
-class RegisteredMCPServerSigV4DetailsTypeDef(TypedDict):
-    name: str
-    endpoint: str
-    description: NotRequired[str]
-    region: str
-    service: str
-    roleArn: str
-    customHeaders: NotRequired[dict[str, str]]
-
-
-class RegisteredNewRelicDetailsTypeDef(TypedDict):
-    accountId: str
-    region: NewRelicRegionType
-    description: NotRequired[str]
-
-
-class RegisteredPagerDutyDetailsTypeDef(TypedDict):
-    scopes: list[str]
-
-
-class RegisteredServiceNowDetailsTypeDef(TypedDict):
-    instanceUrl: NotRequired[str]
-
-
-class RegisteredServiceTypeDef(TypedDict):
-    serviceId: str
-    serviceType: ServiceType
-    name: NotRequired[str]
-    accessibleResources: NotRequired[list[DocumentOutputValue]]
-    additionalServiceDetails: NotRequired[AdditionalServiceDetailsTypeDef]
-    kmsKeyArn: NotRequired[str]
-    privateConnectionName: NotRequired[str]
-
-
-class RegisteredSlackServiceDetailsTypeDef(TypedDict):
-    teamId: str
-    teamName: str
-
-
-class SelfManagedInputTypeDef(TypedDict):
-    resourceConfigurationId: str
-    certificate: NotRequired[str]
+class SendMessageContentBlockDeltaTypeDef(TypedDict):
+    textDelta: NotRequired[SendMessageTextDeltaTypeDef]
+    jsonDelta: NotRequired[SendMessageJsonDeltaTypeDef]
 
 
 class SendMessageContentBlockDeltaEventTypeDef(TypedDict):
     index: NotRequired[int]
     delta: NotRequired[SendMessageContentBlockDeltaTypeDef]
     sequenceNumber: NotRequired[int]
-
-
-class SendMessageContentBlockDeltaTypeDef(TypedDict):
-    textDelta: NotRequired[SendMessageTextDeltaTypeDef]
-    jsonDelta: NotRequired[SendMessageJsonDeltaTypeDef]
 
 
 class SendMessageContentBlockStartEventTypeDef(TypedDict):
@@ -1227,32 +1405,14 @@ class SendMessageContextTypeDef(TypedDict):
     userActionResponse: NotRequired[str]
 
 
-class SendMessageEventsTypeDef(TypedDict):
-    responseCreated: NotRequired[SendMessageResponseCreatedEventTypeDef]
-    responseInProgress: NotRequired[SendMessageResponseInProgressEventTypeDef]
-    responseCompleted: NotRequired[SendMessageResponseCompletedEventTypeDef]
-    responseFailed: NotRequired[SendMessageResponseFailedEventTypeDef]
-    summary: NotRequired[SendMessageSummaryEventTypeDef]
-    heartbeat: NotRequired[SendMessageHeartbeatEventTypeDef]
-    contentBlockStart: NotRequired[SendMessageContentBlockStartEventTypeDef]
-    contentBlockDelta: NotRequired[SendMessageContentBlockDeltaEventTypeDef]
-    contentBlockStop: NotRequired[SendMessageContentBlockStopEventTypeDef]
-
-
 class SendMessageHeartbeatEventTypeDef(TypedDict):
     pass
 
 
-class SendMessageJsonDeltaTypeDef(TypedDict):
-    partialJson: NotRequired[str]
-
-
-class SendMessageRequestTypeDef(TypedDict):
-    agentSpaceId: str
-    executionId: str
-    content: str
-    context: NotRequired[SendMessageContextTypeDef]
-    userId: NotRequired[str]
+class SendMessageUsageInfoTypeDef(TypedDict):
+    inputTokens: NotRequired[int]
+    outputTokens: NotRequired[int]
+    totalTokens: NotRequired[int]
 
 
 class SendMessageResponseCompletedEventTypeDef(TypedDict):
@@ -1278,143 +1438,34 @@ class SendMessageResponseInProgressEventTypeDef(TypedDict):
     sequenceNumber: NotRequired[int]
 
 
-class SendMessageResponseTypeDef(TypedDict):
-    events: EventStream[SendMessageEventsTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class SendMessageSummaryEventTypeDef(TypedDict):
     content: NotRequired[str]
     sequenceNumber: NotRequired[int]
 
 
-class SendMessageTextDeltaTypeDef(TypedDict):
-    text: NotRequired[str]
+class SendMessageEventsTypeDef(TypedDict):
+    responseCreated: NotRequired[SendMessageResponseCreatedEventTypeDef]
+    responseInProgress: NotRequired[SendMessageResponseInProgressEventTypeDef]
+    responseCompleted: NotRequired[SendMessageResponseCompletedEventTypeDef]
+    responseFailed: NotRequired[SendMessageResponseFailedEventTypeDef]
+    summary: NotRequired[SendMessageSummaryEventTypeDef]
+    heartbeat: NotRequired[SendMessageHeartbeatEventTypeDef]
+    contentBlockStart: NotRequired[SendMessageContentBlockStartEventTypeDef]
+    contentBlockDelta: NotRequired[SendMessageContentBlockDeltaEventTypeDef]
+    contentBlockStop: NotRequired[SendMessageContentBlockStopEventTypeDef]
 
 
-class SendMessageUsageInfoTypeDef(TypedDict):
-    inputTokens: NotRequired[int]
-    outputTokens: NotRequired[int]
-    totalTokens: NotRequired[int]
+class SendMessageRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    executionId: str
+    content: str
+    context: NotRequired[SendMessageContextTypeDef]
+    userId: NotRequired[str]
 
 
-class ServiceConfigurationOutputTypeDef(TypedDict):
-    sourceAws: NotRequired[SourceAwsConfigurationTypeDef]
-    aws: NotRequired[AWSConfigurationTypeDef]
-    github: NotRequired[GitHubConfigurationTypeDef]
-    slack: NotRequired[SlackConfigurationTypeDef]
-    dynatrace: NotRequired[DynatraceConfigurationOutputTypeDef]
-    servicenow: NotRequired[ServiceNowConfigurationOutputTypeDef]
-    mcpservernewrelic: NotRequired[MCPServerNewRelicConfigurationTypeDef]
-    mcpserverdatadog: NotRequired[MCPServerDatadogConfigurationTypeDef]
-    mcpserver: NotRequired[MCPServerConfigurationOutputTypeDef]
-    gitlab: NotRequired[GitLabConfigurationTypeDef]
-    mcpserversplunk: NotRequired[MCPServerSplunkConfigurationTypeDef]
-    eventChannel: NotRequired[EventChannelConfigurationTypeDef]
-    azure: NotRequired[AzureConfigurationTypeDef]
-    azuredevops: NotRequired[AzureDevOpsConfigurationTypeDef]
-    mcpservergrafana: NotRequired[MCPServerGrafanaConfigurationOutputTypeDef]
-    pagerduty: NotRequired[PagerDutyConfigurationOutputTypeDef]
-    mcpserversigv4: NotRequired[MCPServerSigV4ConfigurationOutputTypeDef]
-
-
-class ServiceConfigurationTypeDef(TypedDict):
-    sourceAws: NotRequired[SourceAwsConfigurationTypeDef]
-    aws: NotRequired[AWSConfigurationTypeDef]
-    github: NotRequired[GitHubConfigurationTypeDef]
-    slack: NotRequired[SlackConfigurationTypeDef]
-    dynatrace: NotRequired[ReadOnly[DynatraceConfigurationTypeDef]]
-    servicenow: NotRequired[ReadOnly[ServiceNowConfigurationTypeDef]]
-    mcpservernewrelic: NotRequired[MCPServerNewRelicConfigurationTypeDef]
-    mcpserverdatadog: NotRequired[MCPServerDatadogConfigurationTypeDef]
-    mcpserver: NotRequired[ReadOnly[MCPServerConfigurationTypeDef]]
-    gitlab: NotRequired[GitLabConfigurationTypeDef]
-    mcpserversplunk: NotRequired[MCPServerSplunkConfigurationTypeDef]
-    eventChannel: NotRequired[EventChannelConfigurationTypeDef]
-    azure: NotRequired[AzureConfigurationTypeDef]
-    azuredevops: NotRequired[AzureDevOpsConfigurationTypeDef]
-    mcpservergrafana: NotRequired[ReadOnly[MCPServerGrafanaConfigurationTypeDef]]
-    pagerduty: NotRequired[ReadOnly[PagerDutyConfigurationTypeDef]]
-    mcpserversigv4: NotRequired[ReadOnly[MCPServerSigV4ConfigurationTypeDef]]
-
-
-class ServiceDetailsTypeDef(TypedDict):
-    dynatrace: NotRequired[ReadOnly[DynatraceServiceDetailsTypeDef]]
-    servicenow: NotRequired[ReadOnly[ServiceNowServiceDetailsTypeDef]]
-    mcpserverdatadog: NotRequired[DatadogServiceDetailsTypeDef]
-    mcpserver: NotRequired[ReadOnly[MCPServerDetailsTypeDef]]
-    gitlab: NotRequired[GitLabDetailsTypeDef]
-    mcpserversplunk: NotRequired[ReadOnly[MCPServerDetailsTypeDef]]
-    mcpservernewrelic: NotRequired[ReadOnly[NewRelicServiceDetailsTypeDef]]
-    eventChannel: NotRequired[EventChannelDetailsTypeDef]
-    mcpservergrafana: NotRequired[ReadOnly[GrafanaServiceDetailsTypeDef]]
-    pagerduty: NotRequired[ReadOnly[PagerDutyDetailsTypeDef]]
-    azureidentity: NotRequired[ReadOnly[RegisteredAzureIdentityDetailsTypeDef]]
-    mcpserversigv4: NotRequired[ReadOnly[MCPServerSigV4ServiceDetailsTypeDef]]
-
-
-class ServiceManagedInputTypeDef(TypedDict):
-    hostAddress: str
-    vpcId: str
-    subnetIds: ReadOnly[Sequence[str]]
-    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    ipAddressType: NotRequired[IpAddressTypeType]
-    ipv4AddressesPerEni: NotRequired[int]
-    portRanges: NotRequired[ReadOnly[Sequence[str]]]
-    certificate: NotRequired[str]
-
-
-class ServiceNowConfigurationOutputTypeDef(TypedDict):
-    instanceId: NotRequired[str]
-    authScopes: NotRequired[list[str]]
-
-
-class ServiceNowConfigurationTypeDef(TypedDict):
-    instanceId: NotRequired[str]
-    authScopes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ServiceNowOAuthClientCredentialsConfigTypeDef(TypedDict):
-    clientName: NotRequired[str]
-    clientId: str
-    exchangeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    clientSecret: str
-
-
-class ServiceNowServiceAuthorizationConfigTypeDef(TypedDict):
-    oAuthClientCredentials: NotRequired[
-        ReadOnly[ServiceNowOAuthClientCredentialsConfigTypeDef]
-    ]
-
-
-class ServiceNowServiceDetailsTypeDef(TypedDict):
-    instanceUrl: str
-    authorizationConfig: NotRequired[
-        ReadOnly[ServiceNowServiceAuthorizationConfigTypeDef]
-    ]
-
-
-class SlackChannelTypeDef(TypedDict):
-    channelName: NotRequired[str]
-    channelId: str
-
-
-class SlackConfigurationTypeDef(TypedDict):
-    workspaceId: str
-    workspaceName: str
-    transmissionTarget: SlackTransmissionTargetTypeDef
-
-
-class SlackTransmissionTargetTypeDef(TypedDict):
-    opsOncallTarget: SlackChannelTypeDef
-    opsSRETarget: NotRequired[SlackChannelTypeDef]
-
-
-class SourceAwsConfigurationTypeDef(TypedDict):
-    accountId: str
-    accountType: SourceAccountTypeType
-    assumableRoleArn: str
-    externalId: NotRequired[str]
+class SendMessageResponseTypeDef(TypedDict):
+    events: EventStream[SendMessageEventsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -1424,35 +1475,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TaskFilterTypeDef(TypedDict):
-    createdAfter: NotRequired[ReadOnly[datetime | str]]
-    createdBefore: NotRequired[ReadOnly[datetime | str]]
-    priority: NotRequired[ReadOnly[Sequence[PriorityType]]]
-    status: NotRequired[ReadOnly[Sequence[TaskStatusType]]]
-    taskType: NotRequired[ReadOnly[Sequence[TaskTypeType]]]
-    primaryTaskId: NotRequired[str]
-
-
-class TaskTypeDef(TypedDict):
-    agentSpaceId: str
-    taskId: str
-    executionId: NotRequired[str]
-    title: str
-    description: NotRequired[str]
-    reference: NotRequired[ReferenceOutputTypeDef]
-    taskType: TaskTypeType
-    priority: PriorityType
-    status: TaskStatusType
-    createdAt: datetime
-    updatedAt: datetime
-    version: int
-    supportMetadata: NotRequired[DocumentOutputValue]
-    metadata: NotRequired[DocumentOutputValue]
-    primaryTaskId: NotRequired[str]
-    statusReason: NotRequired[str]
-    hasLinkedTasks: NotRequired[bool]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1553,30 +1575,9 @@ class UpdateRecommendationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UsageMetricTypeDef(TypedDict):
-    limit: int
-    usage: float
-
-
-class UserMessageBlockTypeDef(TypedDict):
-    text: NotRequired[str]
-    toolResult: NotRequired[DocumentOutputValue]
-
-
-class UserReferenceTypeDef(TypedDict):
-    userId: str
-    userType: UserTypeType
-
-
 class ValidateAwsAssociationsInputTypeDef(TypedDict):
     agentSpaceId: str
 
 
 class ValidateAwsAssociationsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WebhookTypeDef(TypedDict):
-    webhookUrl: str
-    webhookType: NotRequired[WebhookTypeType]
-    webhookId: str

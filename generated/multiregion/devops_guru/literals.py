@@ -2,35 +2,36 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon DevOps Guru: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AnomalySeverityType",
-    "AnomalyStatusType",
-    "AnomalyTypeType",
-    "CloudWatchMetricDataStatusCodeType",
-    "CloudWatchMetricsStatType",
-    "CostEstimationServiceResourceStateType",
-    "CostEstimationStatusType",
-    "EventClassType",
-    "EventDataSourceType",
-    "EventSourceOptInStatusType",
-    "InsightFeedbackOptionType",
-    "InsightSeverityType",
-    "InsightStatusType",
-    "InsightTypeType",
-    "LocaleType",
-    "LogAnomalyTypeType",
-    "NotificationMessageTypeType",
-    "OptInStatusType",
-    "OrganizationResourceCollectionTypeType",
-    "ResourceCollectionTypeType",
-    "ResourcePermissionType",
-    "ResourceTypeFilterType",
-    "ServerSideEncryptionTypeType",
-    "ServiceNameType",
-    "UpdateResourceCollectionActionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AnomalySeverityType",
+        "AnomalyStatusType",
+        "AnomalyTypeType",
+        "CloudWatchMetricDataStatusCodeType",
+        "CloudWatchMetricsStatType",
+        "CostEstimationServiceResourceStateType",
+        "CostEstimationStatusType",
+        "EventClassType",
+        "EventDataSourceType",
+        "EventSourceOptInStatusType",
+        "InsightFeedbackOptionType",
+        "InsightSeverityType",
+        "InsightStatusType",
+        "InsightTypeType",
+        "LocaleType",
+        "LogAnomalyTypeType",
+        "NotificationMessageTypeType",
+        "OptInStatusType",
+        "OrganizationResourceCollectionTypeType",
+        "ResourceCollectionTypeType",
+        "ResourcePermissionType",
+        "ResourceTypeFilterType",
+        "ServerSideEncryptionTypeType",
+        "ServiceNameType",
+        "UpdateResourceCollectionActionType",
+    ]
 
 AnomalySeverityType = Literal["LOW", "MEDIUM", "HIGH"]
 AnomalyStatusType = Literal["ONGOING", "CLOSED"]

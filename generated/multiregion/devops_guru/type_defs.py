@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -46,169 +46,175 @@ from .literals import (
     UpdateResourceCollectionActionType,
 )
 
-__all__ = [
-    "AccountHealthTypeDef",
-    "AccountInsightHealthTypeDef",
-    "AddNotificationChannelRequestTypeDef",
-    "AddNotificationChannelResponseTypeDef",
-    "AmazonCodeGuruProfilerIntegrationTypeDef",
-    "AnomalousLogGroupTypeDef",
-    "AnomalyReportedTimeRangeTypeDef",
-    "AnomalyResourceTypeDef",
-    "AnomalySourceDetailsTypeDef",
-    "AnomalySourceMetadataTypeDef",
-    "AnomalyTimeRangeTypeDef",
-    "CloudFormationCollectionFilterTypeDef",
-    "CloudFormationCollectionOutputTypeDef",
-    "CloudFormationCollectionTypeDef",
-    "CloudFormationCostEstimationResourceCollectionFilterOutputTypeDef",
-    "CloudFormationCostEstimationResourceCollectionFilterTypeDef",
-    "CloudFormationHealthTypeDef",
-    "CloudWatchMetricsDataSummaryTypeDef",
-    "CloudWatchMetricsDetailTypeDef",
-    "CloudWatchMetricsDimensionTypeDef",
-    "CostEstimationResourceCollectionFilterOutputTypeDef",
-    "CostEstimationResourceCollectionFilterTypeDef",
-    "CostEstimationTimeRangeTypeDef",
-    "DeleteInsightRequestTypeDef",
-    "DeleteInsightResponseTypeDef",
-    "DescribeAccountHealthResponseTypeDef",
-    "DescribeAccountOverviewRequestTypeDef",
-    "DescribeAccountOverviewResponseTypeDef",
-    "DescribeAnomalyRequestTypeDef",
-    "DescribeAnomalyResponseTypeDef",
-    "DescribeEventSourcesConfigResponseTypeDef",
-    "DescribeFeedbackRequestTypeDef",
-    "DescribeFeedbackResponseTypeDef",
-    "DescribeInsightRequestTypeDef",
-    "DescribeInsightResponseTypeDef",
-    "DescribeOrganizationHealthRequestTypeDef",
-    "DescribeOrganizationHealthResponseTypeDef",
-    "DescribeOrganizationOverviewRequestTypeDef",
-    "DescribeOrganizationOverviewResponseTypeDef",
-    "DescribeOrganizationResourceCollectionHealthRequestTypeDef",
-    "DescribeOrganizationResourceCollectionHealthResponseTypeDef",
-    "DescribeResourceCollectionHealthRequestTypeDef",
-    "DescribeResourceCollectionHealthResponseTypeDef",
-    "DescribeServiceIntegrationResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndTimeRangeTypeDef",
-    "EventResourceTypeDef",
-    "EventSourcesConfigTypeDef",
-    "EventTimeRangeTypeDef",
-    "EventTypeDef",
-    "GetCostEstimationRequestTypeDef",
-    "GetCostEstimationResponseTypeDef",
-    "GetResourceCollectionRequestTypeDef",
-    "GetResourceCollectionResponseTypeDef",
-    "InsightFeedbackTypeDef",
-    "InsightHealthTypeDef",
-    "InsightTimeRangeTypeDef",
-    "KMSServerSideEncryptionIntegrationConfigTypeDef",
-    "KMSServerSideEncryptionIntegrationTypeDef",
-    "ListAnomaliesForInsightFiltersTypeDef",
-    "ListAnomaliesForInsightRequestTypeDef",
-    "ListAnomaliesForInsightResponseTypeDef",
-    "ListAnomalousLogGroupsRequestTypeDef",
-    "ListAnomalousLogGroupsResponseTypeDef",
-    "ListEventsFiltersTypeDef",
-    "ListEventsRequestTypeDef",
-    "ListEventsResponseTypeDef",
-    "ListInsightsAnyStatusFilterTypeDef",
-    "ListInsightsClosedStatusFilterTypeDef",
-    "ListInsightsOngoingStatusFilterTypeDef",
-    "ListInsightsRequestTypeDef",
-    "ListInsightsResponseTypeDef",
-    "ListInsightsStatusFilterTypeDef",
-    "ListMonitoredResourcesFiltersTypeDef",
-    "ListMonitoredResourcesRequestTypeDef",
-    "ListMonitoredResourcesResponseTypeDef",
-    "ListNotificationChannelsRequestTypeDef",
-    "ListNotificationChannelsResponseTypeDef",
-    "ListOrganizationInsightsRequestTypeDef",
-    "ListOrganizationInsightsResponseTypeDef",
-    "ListRecommendationsRequestTypeDef",
-    "ListRecommendationsResponseTypeDef",
-    "LogAnomalyClassTypeDef",
-    "LogAnomalyShowcaseTypeDef",
-    "LogsAnomalyDetectionIntegrationConfigTypeDef",
-    "LogsAnomalyDetectionIntegrationTypeDef",
-    "MonitoredResourceIdentifierTypeDef",
-    "NotificationChannelConfigOutputTypeDef",
-    "NotificationChannelConfigTypeDef",
-    "NotificationChannelTypeDef",
-    "NotificationFilterConfigOutputTypeDef",
-    "NotificationFilterConfigTypeDef",
-    "OpsCenterIntegrationConfigTypeDef",
-    "OpsCenterIntegrationTypeDef",
-    "PerformanceInsightsMetricDimensionGroupTypeDef",
-    "PerformanceInsightsMetricQueryTypeDef",
-    "PerformanceInsightsMetricsDetailTypeDef",
-    "PerformanceInsightsReferenceComparisonValuesTypeDef",
-    "PerformanceInsightsReferenceDataTypeDef",
-    "PerformanceInsightsReferenceMetricTypeDef",
-    "PerformanceInsightsReferenceScalarTypeDef",
-    "PerformanceInsightsStatTypeDef",
-    "PredictionTimeRangeTypeDef",
-    "ProactiveAnomalySummaryTypeDef",
-    "ProactiveAnomalyTypeDef",
-    "ProactiveInsightSummaryTypeDef",
-    "ProactiveInsightTypeDef",
-    "ProactiveOrganizationInsightSummaryTypeDef",
-    "PutFeedbackRequestTypeDef",
-    "PutFeedbackResponseTypeDef",
-    "ReactiveAnomalySummaryTypeDef",
-    "ReactiveAnomalyTypeDef",
-    "ReactiveInsightSummaryTypeDef",
-    "ReactiveInsightTypeDef",
-    "ReactiveOrganizationInsightSummaryTypeDef",
-    "RecommendationRelatedAnomalyResourceTypeDef",
-    "RecommendationRelatedAnomalySourceDetailTypeDef",
-    "RecommendationRelatedAnomalyTypeDef",
-    "RecommendationRelatedCloudWatchMetricsSourceDetailTypeDef",
-    "RecommendationRelatedEventResourceTypeDef",
-    "RecommendationRelatedEventTypeDef",
-    "RecommendationTypeDef",
-    "RemoveNotificationChannelRequestTypeDef",
-    "RemoveNotificationChannelResponseTypeDef",
-    "ResourceCollectionFilterTypeDef",
-    "ResourceCollectionOutputTypeDef",
-    "ResourceCollectionTypeDef",
-    "ResponseMetadataTypeDef",
-    "SearchInsightsFiltersTypeDef",
-    "SearchInsightsRequestTypeDef",
-    "SearchInsightsResponseTypeDef",
-    "SearchOrganizationInsightsFiltersTypeDef",
-    "SearchOrganizationInsightsRequestTypeDef",
-    "SearchOrganizationInsightsResponseTypeDef",
-    "ServiceCollectionOutputTypeDef",
-    "ServiceCollectionTypeDef",
-    "ServiceHealthTypeDef",
-    "ServiceInsightHealthTypeDef",
-    "ServiceIntegrationConfigTypeDef",
-    "ServiceResourceCostTypeDef",
-    "SnsChannelConfigTypeDef",
-    "StartCostEstimationRequestTypeDef",
-    "StartCostEstimationResponseTypeDef",
-    "StartTimeRangeTypeDef",
-    "TagCollectionFilterTypeDef",
-    "TagCollectionOutputTypeDef",
-    "TagCollectionTypeDef",
-    "TagCostEstimationResourceCollectionFilterOutputTypeDef",
-    "TagCostEstimationResourceCollectionFilterTypeDef",
-    "TagHealthTypeDef",
-    "TimestampMetricValuePairTypeDef",
-    "UpdateCloudFormationCollectionFilterTypeDef",
-    "UpdateEventSourcesConfigRequestTypeDef",
-    "UpdateEventSourcesConfigResponseTypeDef",
-    "UpdateResourceCollectionFilterTypeDef",
-    "UpdateResourceCollectionRequestTypeDef",
-    "UpdateResourceCollectionResponseTypeDef",
-    "UpdateServiceIntegrationConfigTypeDef",
-    "UpdateServiceIntegrationRequestTypeDef",
-    "UpdateServiceIntegrationResponseTypeDef",
-    "UpdateTagCollectionFilterTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountHealthTypeDef",
+        "AccountInsightHealthTypeDef",
+        "AddNotificationChannelRequestTypeDef",
+        "AddNotificationChannelResponseTypeDef",
+        "AmazonCodeGuruProfilerIntegrationTypeDef",
+        "AnomalousLogGroupTypeDef",
+        "AnomalyReportedTimeRangeTypeDef",
+        "AnomalyResourceTypeDef",
+        "AnomalySourceDetailsTypeDef",
+        "AnomalySourceMetadataTypeDef",
+        "AnomalyTimeRangeTypeDef",
+        "CloudFormationCollectionFilterTypeDef",
+        "CloudFormationCollectionOutputTypeDef",
+        "CloudFormationCollectionTypeDef",
+        "CloudFormationCostEstimationResourceCollectionFilterOutputTypeDef",
+        "CloudFormationCostEstimationResourceCollectionFilterTypeDef",
+        "CloudFormationHealthTypeDef",
+        "CloudWatchMetricsDataSummaryTypeDef",
+        "CloudWatchMetricsDetailTypeDef",
+        "CloudWatchMetricsDimensionTypeDef",
+        "CostEstimationResourceCollectionFilterOutputTypeDef",
+        "CostEstimationResourceCollectionFilterTypeDef",
+        "CostEstimationTimeRangeTypeDef",
+        "DeleteInsightRequestTypeDef",
+        "DeleteInsightResponseTypeDef",
+        "DescribeAccountHealthResponseTypeDef",
+        "DescribeAccountOverviewRequestTypeDef",
+        "DescribeAccountOverviewResponseTypeDef",
+        "DescribeAnomalyRequestTypeDef",
+        "DescribeAnomalyResponseTypeDef",
+        "DescribeEventSourcesConfigResponseTypeDef",
+        "DescribeFeedbackRequestTypeDef",
+        "DescribeFeedbackResponseTypeDef",
+        "DescribeInsightRequestTypeDef",
+        "DescribeInsightResponseTypeDef",
+        "DescribeOrganizationHealthRequestTypeDef",
+        "DescribeOrganizationHealthResponseTypeDef",
+        "DescribeOrganizationOverviewRequestTypeDef",
+        "DescribeOrganizationOverviewResponseTypeDef",
+        "DescribeOrganizationResourceCollectionHealthRequestTypeDef",
+        "DescribeOrganizationResourceCollectionHealthResponseTypeDef",
+        "DescribeResourceCollectionHealthRequestTypeDef",
+        "DescribeResourceCollectionHealthResponseTypeDef",
+        "DescribeServiceIntegrationResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndTimeRangeTypeDef",
+        "EventResourceTypeDef",
+        "EventSourcesConfigTypeDef",
+        "EventTimeRangeTypeDef",
+        "EventTypeDef",
+        "GetCostEstimationRequestTypeDef",
+        "GetCostEstimationResponseTypeDef",
+        "GetResourceCollectionRequestTypeDef",
+        "GetResourceCollectionResponseTypeDef",
+        "InsightFeedbackTypeDef",
+        "InsightHealthTypeDef",
+        "InsightTimeRangeTypeDef",
+        "KMSServerSideEncryptionIntegrationConfigTypeDef",
+        "KMSServerSideEncryptionIntegrationTypeDef",
+        "ListAnomaliesForInsightFiltersTypeDef",
+        "ListAnomaliesForInsightRequestTypeDef",
+        "ListAnomaliesForInsightResponseTypeDef",
+        "ListAnomalousLogGroupsRequestTypeDef",
+        "ListAnomalousLogGroupsResponseTypeDef",
+        "ListEventsFiltersTypeDef",
+        "ListEventsRequestTypeDef",
+        "ListEventsResponseTypeDef",
+        "ListInsightsAnyStatusFilterTypeDef",
+        "ListInsightsClosedStatusFilterTypeDef",
+        "ListInsightsOngoingStatusFilterTypeDef",
+        "ListInsightsRequestTypeDef",
+        "ListInsightsResponseTypeDef",
+        "ListInsightsStatusFilterTypeDef",
+        "ListMonitoredResourcesFiltersTypeDef",
+        "ListMonitoredResourcesRequestTypeDef",
+        "ListMonitoredResourcesResponseTypeDef",
+        "ListNotificationChannelsRequestTypeDef",
+        "ListNotificationChannelsResponseTypeDef",
+        "ListOrganizationInsightsRequestTypeDef",
+        "ListOrganizationInsightsResponseTypeDef",
+        "ListRecommendationsRequestTypeDef",
+        "ListRecommendationsResponseTypeDef",
+        "LogAnomalyClassTypeDef",
+        "LogAnomalyShowcaseTypeDef",
+        "LogsAnomalyDetectionIntegrationConfigTypeDef",
+        "LogsAnomalyDetectionIntegrationTypeDef",
+        "MonitoredResourceIdentifierTypeDef",
+        "NotificationChannelConfigOutputTypeDef",
+        "NotificationChannelConfigTypeDef",
+        "NotificationChannelTypeDef",
+        "NotificationFilterConfigOutputTypeDef",
+        "NotificationFilterConfigTypeDef",
+        "OpsCenterIntegrationConfigTypeDef",
+        "OpsCenterIntegrationTypeDef",
+        "PerformanceInsightsMetricDimensionGroupTypeDef",
+        "PerformanceInsightsMetricQueryTypeDef",
+        "PerformanceInsightsMetricsDetailTypeDef",
+        "PerformanceInsightsReferenceComparisonValuesTypeDef",
+        "PerformanceInsightsReferenceDataTypeDef",
+        "PerformanceInsightsReferenceMetricTypeDef",
+        "PerformanceInsightsReferenceScalarTypeDef",
+        "PerformanceInsightsStatTypeDef",
+        "PredictionTimeRangeTypeDef",
+        "ProactiveAnomalySummaryTypeDef",
+        "ProactiveAnomalyTypeDef",
+        "ProactiveInsightSummaryTypeDef",
+        "ProactiveInsightTypeDef",
+        "ProactiveOrganizationInsightSummaryTypeDef",
+        "PutFeedbackRequestTypeDef",
+        "PutFeedbackResponseTypeDef",
+        "ReactiveAnomalySummaryTypeDef",
+        "ReactiveAnomalyTypeDef",
+        "ReactiveInsightSummaryTypeDef",
+        "ReactiveInsightTypeDef",
+        "ReactiveOrganizationInsightSummaryTypeDef",
+        "RecommendationRelatedAnomalyResourceTypeDef",
+        "RecommendationRelatedAnomalySourceDetailTypeDef",
+        "RecommendationRelatedAnomalyTypeDef",
+        "RecommendationRelatedCloudWatchMetricsSourceDetailTypeDef",
+        "RecommendationRelatedEventResourceTypeDef",
+        "RecommendationRelatedEventTypeDef",
+        "RecommendationTypeDef",
+        "RemoveNotificationChannelRequestTypeDef",
+        "RemoveNotificationChannelResponseTypeDef",
+        "ResourceCollectionFilterTypeDef",
+        "ResourceCollectionOutputTypeDef",
+        "ResourceCollectionTypeDef",
+        "ResponseMetadataTypeDef",
+        "SearchInsightsFiltersTypeDef",
+        "SearchInsightsRequestTypeDef",
+        "SearchInsightsResponseTypeDef",
+        "SearchOrganizationInsightsFiltersTypeDef",
+        "SearchOrganizationInsightsRequestTypeDef",
+        "SearchOrganizationInsightsResponseTypeDef",
+        "ServiceCollectionOutputTypeDef",
+        "ServiceCollectionTypeDef",
+        "ServiceHealthTypeDef",
+        "ServiceInsightHealthTypeDef",
+        "ServiceIntegrationConfigTypeDef",
+        "ServiceResourceCostTypeDef",
+        "SnsChannelConfigTypeDef",
+        "StartCostEstimationRequestTypeDef",
+        "StartCostEstimationResponseTypeDef",
+        "StartTimeRangeTypeDef",
+        "TagCollectionFilterTypeDef",
+        "TagCollectionOutputTypeDef",
+        "TagCollectionTypeDef",
+        "TagCostEstimationResourceCollectionFilterOutputTypeDef",
+        "TagCostEstimationResourceCollectionFilterTypeDef",
+        "TagHealthTypeDef",
+        "TimestampMetricValuePairTypeDef",
+        "UpdateCloudFormationCollectionFilterTypeDef",
+        "UpdateEventSourcesConfigRequestTypeDef",
+        "UpdateEventSourcesConfigResponseTypeDef",
+        "UpdateResourceCollectionFilterTypeDef",
+        "UpdateResourceCollectionRequestTypeDef",
+        "UpdateResourceCollectionResponseTypeDef",
+        "UpdateServiceIntegrationConfigTypeDef",
+        "UpdateServiceIntegrationRequestTypeDef",
+        "UpdateServiceIntegrationResponseTypeDef",
+        "UpdateTagCollectionFilterTypeDef",
+    ]
+
+
+class AccountInsightHealthTypeDef(TypedDict):
+    OpenProactiveInsights: NotRequired[int]
+    OpenReactiveInsights: NotRequired[int]
 
 
 class AccountHealthTypeDef(TypedDict):
@@ -216,9 +222,18 @@ class AccountHealthTypeDef(TypedDict):
     Insight: NotRequired[AccountInsightHealthTypeDef]
 
 
-class AccountInsightHealthTypeDef(TypedDict):
-    OpenProactiveInsights: NotRequired[int]
-    OpenReactiveInsights: NotRequired[int]
+class NotificationFilterConfigTypeDef(TypedDict):
+    Severities: NotRequired[ReadOnly[Sequence[InsightSeverityType]]]
+    MessageTypes: NotRequired[ReadOnly[Sequence[NotificationMessageTypeType]]]
+
+
+class SnsChannelConfigTypeDef(TypedDict):
+    TopicArn: NotRequired[str]
+
+
+class NotificationChannelConfigTypeDef(TypedDict):
+    Sns: SnsChannelConfigTypeDef
+    Filters: NotRequired[ReadOnly[NotificationFilterConfigTypeDef]]
 
 
 class AddNotificationChannelRequestTypeDef(TypedDict):
@@ -232,6 +247,20 @@ class AddNotificationChannelResponseTypeDef(TypedDict):
 
 class AmazonCodeGuruProfilerIntegrationTypeDef(TypedDict):
     Status: NotRequired[EventSourceOptInStatusType]
+
+
+class LogAnomalyClassTypeDef(TypedDict):
+    LogStreamName: NotRequired[str]
+    LogAnomalyType: NotRequired[LogAnomalyTypeType]
+    LogAnomalyToken: NotRequired[str]
+    LogEventId: NotRequired[str]
+    Explanation: NotRequired[str]
+    NumberOfLogLinesOccurrences: NotRequired[int]
+    LogEventTimestamp: NotRequired[datetime]
+
+
+class LogAnomalyShowcaseTypeDef(TypedDict):
+    LogAnomalyClasses: NotRequired[list[LogAnomalyClassTypeDef]]
 
 
 class AnomalousLogGroupTypeDef(TypedDict):
@@ -250,6 +279,75 @@ class AnomalyReportedTimeRangeTypeDef(TypedDict):
 class AnomalyResourceTypeDef(TypedDict):
     Name: NotRequired[str]
     Type: NotRequired[str]
+
+
+class TimestampMetricValuePairTypeDef(TypedDict):
+    Timestamp: NotRequired[datetime]
+    MetricValue: NotRequired[float]
+
+
+class CloudWatchMetricsDataSummaryTypeDef(TypedDict):
+    TimestampMetricValuePairList: NotRequired[list[TimestampMetricValuePairTypeDef]]
+    StatusCode: NotRequired[CloudWatchMetricDataStatusCodeType]
+
+
+class CloudWatchMetricsDimensionTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class CloudWatchMetricsDetailTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Namespace: NotRequired[str]
+    Dimensions: NotRequired[list[CloudWatchMetricsDimensionTypeDef]]
+    Stat: NotRequired[CloudWatchMetricsStatType]
+    Unit: NotRequired[str]
+    Period: NotRequired[int]
+    MetricDataSummary: NotRequired[CloudWatchMetricsDataSummaryTypeDef]
+
+
+class PerformanceInsightsMetricDimensionGroupTypeDef(TypedDict):
+    Group: NotRequired[str]
+    Dimensions: NotRequired[list[str]]
+    Limit: NotRequired[int]
+
+
+class PerformanceInsightsMetricQueryTypeDef(TypedDict):
+    Metric: NotRequired[str]
+    GroupBy: NotRequired[PerformanceInsightsMetricDimensionGroupTypeDef]
+    Filter: NotRequired[dict[str, str]]
+
+
+class PerformanceInsightsReferenceMetricTypeDef(TypedDict):
+    MetricQuery: NotRequired[PerformanceInsightsMetricQueryTypeDef]
+
+
+class PerformanceInsightsReferenceScalarTypeDef(TypedDict):
+    Value: NotRequired[float]
+
+
+class PerformanceInsightsReferenceComparisonValuesTypeDef(TypedDict):
+    ReferenceScalar: NotRequired[PerformanceInsightsReferenceScalarTypeDef]
+    ReferenceMetric: NotRequired[PerformanceInsightsReferenceMetricTypeDef]
+
+
+class PerformanceInsightsReferenceDataTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ComparisonValues: NotRequired[PerformanceInsightsReferenceComparisonValuesTypeDef]
+
+
+class PerformanceInsightsStatTypeDef(TypedDict):
+    Type: NotRequired[str]
+    Value: NotRequired[float]
+
+
+class PerformanceInsightsMetricsDetailTypeDef(TypedDict):
+    MetricDisplayName: NotRequired[str]
+    Unit: NotRequired[str]
+    MetricQuery: NotRequired[PerformanceInsightsMetricQueryTypeDef]
+    ReferenceData: NotRequired[list[PerformanceInsightsReferenceDataTypeDef]]
+    StatsAtAnomaly: NotRequired[list[PerformanceInsightsStatTypeDef]]
+    StatsAtBaseline: NotRequired[list[PerformanceInsightsStatTypeDef]]
 
 
 class AnomalySourceDetailsTypeDef(TypedDict):
@@ -290,30 +388,21 @@ class CloudFormationCostEstimationResourceCollectionFilterTypeDef(TypedDict):
     StackNames: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class InsightHealthTypeDef(TypedDict):
+    OpenProactiveInsights: NotRequired[int]
+    OpenReactiveInsights: NotRequired[int]
+    MeanTimeToRecoverInMilliseconds: NotRequired[int]
+
+
 class CloudFormationHealthTypeDef(TypedDict):
     StackName: NotRequired[str]
     Insight: NotRequired[InsightHealthTypeDef]
     AnalyzedResourceCount: NotRequired[int]
 
 
-class CloudWatchMetricsDataSummaryTypeDef(TypedDict):
-    TimestampMetricValuePairList: NotRequired[list[TimestampMetricValuePairTypeDef]]
-    StatusCode: NotRequired[CloudWatchMetricDataStatusCodeType]
-
-
-class CloudWatchMetricsDetailTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Namespace: NotRequired[str]
-    Dimensions: NotRequired[list[CloudWatchMetricsDimensionTypeDef]]
-    Stat: NotRequired[CloudWatchMetricsStatType]
-    Unit: NotRequired[str]
-    Period: NotRequired[int]
-    MetricDataSummary: NotRequired[CloudWatchMetricsDataSummaryTypeDef]
-
-
-class CloudWatchMetricsDimensionTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
+class TagCostEstimationResourceCollectionFilterOutputTypeDef(TypedDict):
+    AppBoundaryKey: str
+    TagValues: list[str]
 
 
 class CostEstimationResourceCollectionFilterOutputTypeDef(TypedDict):
@@ -321,6 +410,11 @@ class CostEstimationResourceCollectionFilterOutputTypeDef(TypedDict):
         CloudFormationCostEstimationResourceCollectionFilterOutputTypeDef
     ]
     Tags: NotRequired[list[TagCostEstimationResourceCollectionFilterOutputTypeDef]]
+
+
+class TagCostEstimationResourceCollectionFilterTypeDef(TypedDict):
+    AppBoundaryKey: str
+    TagValues: ReadOnly[Sequence[str]]
 
 
 class CostEstimationResourceCollectionFilterTypeDef(TypedDict):
@@ -371,10 +465,62 @@ class DescribeAnomalyRequestTypeDef(TypedDict):
     AccountId: NotRequired[str]
 
 
+class PredictionTimeRangeTypeDef(TypedDict):
+    StartTime: datetime
+    EndTime: NotRequired[datetime]
+
+
+class TagCollectionOutputTypeDef(TypedDict):
+    AppBoundaryKey: str
+    TagValues: list[str]
+
+
+class ResourceCollectionOutputTypeDef(TypedDict):
+    CloudFormation: NotRequired[CloudFormationCollectionOutputTypeDef]
+    Tags: NotRequired[list[TagCollectionOutputTypeDef]]
+
+
+class ProactiveAnomalyTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Severity: NotRequired[AnomalySeverityType]
+    Status: NotRequired[AnomalyStatusType]
+    UpdateTime: NotRequired[datetime]
+    AnomalyTimeRange: NotRequired[AnomalyTimeRangeTypeDef]
+    AnomalyReportedTimeRange: NotRequired[AnomalyReportedTimeRangeTypeDef]
+    PredictionTimeRange: NotRequired[PredictionTimeRangeTypeDef]
+    SourceDetails: NotRequired[AnomalySourceDetailsTypeDef]
+    AssociatedInsightId: NotRequired[str]
+    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
+    Limit: NotRequired[float]
+    SourceMetadata: NotRequired[AnomalySourceMetadataTypeDef]
+    AnomalyResources: NotRequired[list[AnomalyResourceTypeDef]]
+    Description: NotRequired[str]
+
+
+class ReactiveAnomalyTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Severity: NotRequired[AnomalySeverityType]
+    Status: NotRequired[AnomalyStatusType]
+    AnomalyTimeRange: NotRequired[AnomalyTimeRangeTypeDef]
+    AnomalyReportedTimeRange: NotRequired[AnomalyReportedTimeRangeTypeDef]
+    SourceDetails: NotRequired[AnomalySourceDetailsTypeDef]
+    AssociatedInsightId: NotRequired[str]
+    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
+    Type: NotRequired[AnomalyTypeType]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    CausalAnomalyId: NotRequired[str]
+    AnomalyResources: NotRequired[list[AnomalyResourceTypeDef]]
+
+
 class DescribeAnomalyResponseTypeDef(TypedDict):
     ProactiveAnomaly: NotRequired[ProactiveAnomalyTypeDef]
     ReactiveAnomaly: NotRequired[ReactiveAnomalyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EventSourcesConfigTypeDef(TypedDict):
+    AmazonCodeGuruProfiler: NotRequired[AmazonCodeGuruProfilerIntegrationTypeDef]
 
 
 class DescribeEventSourcesConfigResponseTypeDef(TypedDict):
@@ -386,6 +532,11 @@ class DescribeFeedbackRequestTypeDef(TypedDict):
     InsightId: NotRequired[str]
 
 
+class InsightFeedbackTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Feedback: NotRequired[InsightFeedbackOptionType]
+
+
 class DescribeFeedbackResponseTypeDef(TypedDict):
     InsightFeedback: NotRequired[InsightFeedbackTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -394,6 +545,34 @@ class DescribeFeedbackResponseTypeDef(TypedDict):
 class DescribeInsightRequestTypeDef(TypedDict):
     Id: str
     AccountId: NotRequired[str]
+
+
+class InsightTimeRangeTypeDef(TypedDict):
+    StartTime: datetime
+    EndTime: NotRequired[datetime]
+
+
+class ProactiveInsightTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Severity: NotRequired[InsightSeverityType]
+    Status: NotRequired[InsightStatusType]
+    InsightTimeRange: NotRequired[InsightTimeRangeTypeDef]
+    PredictionTimeRange: NotRequired[PredictionTimeRangeTypeDef]
+    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
+    SsmOpsItemId: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class ReactiveInsightTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Severity: NotRequired[InsightSeverityType]
+    Status: NotRequired[InsightStatusType]
+    InsightTimeRange: NotRequired[InsightTimeRangeTypeDef]
+    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
+    SsmOpsItemId: NotRequired[str]
+    Description: NotRequired[str]
 
 
 class DescribeInsightResponseTypeDef(TypedDict):
@@ -436,6 +615,24 @@ class DescribeOrganizationResourceCollectionHealthRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ServiceInsightHealthTypeDef(TypedDict):
+    OpenProactiveInsights: NotRequired[int]
+    OpenReactiveInsights: NotRequired[int]
+
+
+class ServiceHealthTypeDef(TypedDict):
+    ServiceName: NotRequired[ServiceNameType]
+    Insight: NotRequired[ServiceInsightHealthTypeDef]
+    AnalyzedResourceCount: NotRequired[int]
+
+
+class TagHealthTypeDef(TypedDict):
+    AppBoundaryKey: NotRequired[str]
+    TagValue: NotRequired[str]
+    Insight: NotRequired[InsightHealthTypeDef]
+    AnalyzedResourceCount: NotRequired[int]
+
+
 class DescribeOrganizationResourceCollectionHealthResponseTypeDef(TypedDict):
     CloudFormation: NotRequired[list[CloudFormationHealthTypeDef]]
     Service: NotRequired[list[ServiceHealthTypeDef]]
@@ -458,6 +655,26 @@ class DescribeResourceCollectionHealthResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KMSServerSideEncryptionIntegrationTypeDef(TypedDict):
+    KMSKeyId: NotRequired[str]
+    OptInStatus: NotRequired[OptInStatusType]
+    Type: NotRequired[ServerSideEncryptionTypeType]
+
+
+class LogsAnomalyDetectionIntegrationTypeDef(TypedDict):
+    OptInStatus: NotRequired[OptInStatusType]
+
+
+class OpsCenterIntegrationTypeDef(TypedDict):
+    OptInStatus: NotRequired[OptInStatusType]
+
+
+class ServiceIntegrationConfigTypeDef(TypedDict):
+    OpsCenter: NotRequired[OpsCenterIntegrationTypeDef]
+    LogsAnomalyDetection: NotRequired[LogsAnomalyDetectionIntegrationTypeDef]
+    KMSServerSideEncryption: NotRequired[KMSServerSideEncryptionIntegrationTypeDef]
+
+
 class DescribeServiceIntegrationResponseTypeDef(TypedDict):
     ServiceIntegration: NotRequired[ServiceIntegrationConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -472,10 +689,6 @@ class EventResourceTypeDef(TypedDict):
     Type: NotRequired[str]
     Name: NotRequired[str]
     Arn: NotRequired[str]
-
-
-class EventSourcesConfigTypeDef(TypedDict):
-    AmazonCodeGuruProfiler: NotRequired[AmazonCodeGuruProfilerIntegrationTypeDef]
 
 
 class EventTimeRangeTypeDef(TypedDict):
@@ -498,6 +711,14 @@ class GetCostEstimationRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ServiceResourceCostTypeDef(TypedDict):
+    Type: NotRequired[str]
+    State: NotRequired[CostEstimationServiceResourceStateType]
+    Count: NotRequired[int]
+    UnitCost: NotRequired[float]
+    Cost: NotRequired[float]
+
+
 class GetCostEstimationResponseTypeDef(TypedDict):
     ResourceCollection: NotRequired[CostEstimationResourceCollectionFilterOutputTypeDef]
     Status: NotRequired[CostEstimationStatusType]
@@ -513,26 +734,20 @@ class GetResourceCollectionRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TagCollectionFilterTypeDef(TypedDict):
+    AppBoundaryKey: str
+    TagValues: list[str]
+
+
+class ResourceCollectionFilterTypeDef(TypedDict):
+    CloudFormation: NotRequired[CloudFormationCollectionFilterTypeDef]
+    Tags: NotRequired[list[TagCollectionFilterTypeDef]]
+
+
 class GetResourceCollectionResponseTypeDef(TypedDict):
     ResourceCollection: NotRequired[ResourceCollectionFilterTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InsightFeedbackTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Feedback: NotRequired[InsightFeedbackOptionType]
-
-
-class InsightHealthTypeDef(TypedDict):
-    OpenProactiveInsights: NotRequired[int]
-    OpenReactiveInsights: NotRequired[int]
-    MeanTimeToRecoverInMilliseconds: NotRequired[int]
-
-
-class InsightTimeRangeTypeDef(TypedDict):
-    StartTime: datetime
-    EndTime: NotRequired[datetime]
 
 
 class KMSServerSideEncryptionIntegrationConfigTypeDef(TypedDict):
@@ -541,14 +756,17 @@ class KMSServerSideEncryptionIntegrationConfigTypeDef(TypedDict):
     Type: NotRequired[ServerSideEncryptionTypeType]
 
 
-class KMSServerSideEncryptionIntegrationTypeDef(TypedDict):
-    KMSKeyId: NotRequired[str]
-    OptInStatus: NotRequired[OptInStatusType]
-    Type: NotRequired[ServerSideEncryptionTypeType]
+class ServiceCollectionTypeDef(TypedDict):
+    ServiceNames: NotRequired[ReadOnly[Sequence[ServiceNameType]]]
 
 
 class ListAnomaliesForInsightFiltersTypeDef(TypedDict):
     ServiceCollection: NotRequired[ReadOnly[ServiceCollectionTypeDef]]
+
+
+class StartTimeRangeTypeDef(TypedDict):
+    FromTime: NotRequired[ReadOnly[datetime | str]]
+    ToTime: NotRequired[ReadOnly[datetime | str]]
 
 
 class ListAnomaliesForInsightRequestTypeDef(TypedDict):
@@ -558,6 +776,39 @@ class ListAnomaliesForInsightRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     AccountId: NotRequired[str]
     Filters: NotRequired[ReadOnly[ListAnomaliesForInsightFiltersTypeDef]]
+
+
+class ProactiveAnomalySummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Severity: NotRequired[AnomalySeverityType]
+    Status: NotRequired[AnomalyStatusType]
+    UpdateTime: NotRequired[datetime]
+    AnomalyTimeRange: NotRequired[AnomalyTimeRangeTypeDef]
+    AnomalyReportedTimeRange: NotRequired[AnomalyReportedTimeRangeTypeDef]
+    PredictionTimeRange: NotRequired[PredictionTimeRangeTypeDef]
+    SourceDetails: NotRequired[AnomalySourceDetailsTypeDef]
+    AssociatedInsightId: NotRequired[str]
+    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
+    Limit: NotRequired[float]
+    SourceMetadata: NotRequired[AnomalySourceMetadataTypeDef]
+    AnomalyResources: NotRequired[list[AnomalyResourceTypeDef]]
+    Description: NotRequired[str]
+
+
+class ReactiveAnomalySummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Severity: NotRequired[AnomalySeverityType]
+    Status: NotRequired[AnomalyStatusType]
+    AnomalyTimeRange: NotRequired[AnomalyTimeRangeTypeDef]
+    AnomalyReportedTimeRange: NotRequired[AnomalyReportedTimeRangeTypeDef]
+    SourceDetails: NotRequired[AnomalySourceDetailsTypeDef]
+    AssociatedInsightId: NotRequired[str]
+    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
+    Type: NotRequired[AnomalyTypeType]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    CausalAnomalyId: NotRequired[str]
+    AnomalyResources: NotRequired[list[AnomalyResourceTypeDef]]
 
 
 class ListAnomaliesForInsightResponseTypeDef(TypedDict):
@@ -578,6 +829,16 @@ class ListAnomalousLogGroupsResponseTypeDef(TypedDict):
     AnomalousLogGroups: list[AnomalousLogGroupTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagCollectionTypeDef(TypedDict):
+    AppBoundaryKey: str
+    TagValues: ReadOnly[Sequence[str]]
+
+
+class ResourceCollectionTypeDef(TypedDict):
+    CloudFormation: NotRequired[ReadOnly[CloudFormationCollectionTypeDef]]
+    Tags: NotRequired[ReadOnly[Sequence[TagCollectionTypeDef]]]
 
 
 class ListEventsFiltersTypeDef(TypedDict):
@@ -616,10 +877,43 @@ class ListInsightsOngoingStatusFilterTypeDef(TypedDict):
     Type: InsightTypeType
 
 
+class ListInsightsStatusFilterTypeDef(TypedDict):
+    Ongoing: NotRequired[ListInsightsOngoingStatusFilterTypeDef]
+    Closed: NotRequired[ReadOnly[ListInsightsClosedStatusFilterTypeDef]]
+    Any: NotRequired[ReadOnly[ListInsightsAnyStatusFilterTypeDef]]
+
+
 class ListInsightsRequestTypeDef(TypedDict):
     StatusFilter: ReadOnly[ListInsightsStatusFilterTypeDef]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ServiceCollectionOutputTypeDef(TypedDict):
+    ServiceNames: NotRequired[list[ServiceNameType]]
+
+
+class ProactiveInsightSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Severity: NotRequired[InsightSeverityType]
+    Status: NotRequired[InsightStatusType]
+    InsightTimeRange: NotRequired[InsightTimeRangeTypeDef]
+    PredictionTimeRange: NotRequired[PredictionTimeRangeTypeDef]
+    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
+    ServiceCollection: NotRequired[ServiceCollectionOutputTypeDef]
+    AssociatedResourceArns: NotRequired[list[str]]
+
+
+class ReactiveInsightSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Severity: NotRequired[InsightSeverityType]
+    Status: NotRequired[InsightStatusType]
+    InsightTimeRange: NotRequired[InsightTimeRangeTypeDef]
+    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
+    ServiceCollection: NotRequired[ServiceCollectionOutputTypeDef]
+    AssociatedResourceArns: NotRequired[list[str]]
 
 
 class ListInsightsResponseTypeDef(TypedDict):
@@ -627,12 +921,6 @@ class ListInsightsResponseTypeDef(TypedDict):
     ReactiveInsights: NotRequired[list[ReactiveInsightSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListInsightsStatusFilterTypeDef(TypedDict):
-    Ongoing: NotRequired[ListInsightsOngoingStatusFilterTypeDef]
-    Closed: NotRequired[ReadOnly[ListInsightsClosedStatusFilterTypeDef]]
-    Any: NotRequired[ReadOnly[ListInsightsAnyStatusFilterTypeDef]]
 
 
 class ListMonitoredResourcesFiltersTypeDef(TypedDict):
@@ -646,6 +934,14 @@ class ListMonitoredResourcesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class MonitoredResourceIdentifierTypeDef(TypedDict):
+    MonitoredResourceName: NotRequired[str]
+    Type: NotRequired[str]
+    ResourcePermission: NotRequired[ResourcePermissionType]
+    LastUpdated: NotRequired[datetime]
+    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
+
+
 class ListMonitoredResourcesResponseTypeDef(TypedDict):
     MonitoredResourceIdentifiers: list[MonitoredResourceIdentifierTypeDef]
     NextToken: NotRequired[str]
@@ -654,6 +950,21 @@ class ListMonitoredResourcesResponseTypeDef(TypedDict):
 
 class ListNotificationChannelsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
+
+
+class NotificationFilterConfigOutputTypeDef(TypedDict):
+    Severities: NotRequired[list[InsightSeverityType]]
+    MessageTypes: NotRequired[list[NotificationMessageTypeType]]
+
+
+class NotificationChannelConfigOutputTypeDef(TypedDict):
+    Sns: SnsChannelConfigTypeDef
+    Filters: NotRequired[NotificationFilterConfigOutputTypeDef]
+
+
+class NotificationChannelTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Config: NotRequired[NotificationChannelConfigOutputTypeDef]
 
 
 class ListNotificationChannelsResponseTypeDef(TypedDict):
@@ -670,196 +981,6 @@ class ListOrganizationInsightsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class ListOrganizationInsightsResponseTypeDef(TypedDict):
-    ProactiveInsights: NotRequired[list[ProactiveOrganizationInsightSummaryTypeDef]]
-    ReactiveInsights: NotRequired[list[ReactiveOrganizationInsightSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListRecommendationsRequestTypeDef(TypedDict):
-    InsightId: str
-    NextToken: NotRequired[str]
-    Locale: NotRequired[LocaleType]
-    AccountId: NotRequired[str]
-
-
-class ListRecommendationsResponseTypeDef(TypedDict):
-    Recommendations: NotRequired[list[RecommendationTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogAnomalyClassTypeDef(TypedDict):
-    LogStreamName: NotRequired[str]
-    LogAnomalyType: NotRequired[LogAnomalyTypeType]
-    LogAnomalyToken: NotRequired[str]
-    LogEventId: NotRequired[str]
-    Explanation: NotRequired[str]
-    NumberOfLogLinesOccurrences: NotRequired[int]
-    LogEventTimestamp: NotRequired[datetime]
-
-
-class LogAnomalyShowcaseTypeDef(TypedDict):
-    LogAnomalyClasses: NotRequired[list[LogAnomalyClassTypeDef]]
-
-
-class LogsAnomalyDetectionIntegrationConfigTypeDef(TypedDict):
-    OptInStatus: NotRequired[OptInStatusType]
-
-
-class LogsAnomalyDetectionIntegrationTypeDef(TypedDict):
-    OptInStatus: NotRequired[OptInStatusType]
-
-
-class MonitoredResourceIdentifierTypeDef(TypedDict):
-    MonitoredResourceName: NotRequired[str]
-    Type: NotRequired[str]
-    ResourcePermission: NotRequired[ResourcePermissionType]
-    LastUpdated: NotRequired[datetime]
-    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
-
-
-class NotificationChannelConfigOutputTypeDef(TypedDict):
-    Sns: SnsChannelConfigTypeDef
-    Filters: NotRequired[NotificationFilterConfigOutputTypeDef]
-
-
-class NotificationChannelConfigTypeDef(TypedDict):
-    Sns: SnsChannelConfigTypeDef
-    Filters: NotRequired[ReadOnly[NotificationFilterConfigTypeDef]]
-
-
-class NotificationChannelTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Config: NotRequired[NotificationChannelConfigOutputTypeDef]
-
-
-class NotificationFilterConfigOutputTypeDef(TypedDict):
-    Severities: NotRequired[list[InsightSeverityType]]
-    MessageTypes: NotRequired[list[NotificationMessageTypeType]]
-
-
-class NotificationFilterConfigTypeDef(TypedDict):
-    Severities: NotRequired[ReadOnly[Sequence[InsightSeverityType]]]
-    MessageTypes: NotRequired[ReadOnly[Sequence[NotificationMessageTypeType]]]
-
-
-class OpsCenterIntegrationConfigTypeDef(TypedDict):
-    OptInStatus: NotRequired[OptInStatusType]
-
-
-class OpsCenterIntegrationTypeDef(TypedDict):
-    OptInStatus: NotRequired[OptInStatusType]
-
-
-class PerformanceInsightsMetricDimensionGroupTypeDef(TypedDict):
-    Group: NotRequired[str]
-    Dimensions: NotRequired[list[str]]
-    Limit: NotRequired[int]
-
-
-class PerformanceInsightsMetricQueryTypeDef(TypedDict):
-    Metric: NotRequired[str]
-    GroupBy: NotRequired[PerformanceInsightsMetricDimensionGroupTypeDef]
-    Filter: NotRequired[dict[str, str]]
-
-
-class PerformanceInsightsMetricsDetailTypeDef(TypedDict):
-    MetricDisplayName: NotRequired[str]
-    Unit: NotRequired[str]
-    MetricQuery: NotRequired[PerformanceInsightsMetricQueryTypeDef]
-    ReferenceData: NotRequired[list[PerformanceInsightsReferenceDataTypeDef]]
-    StatsAtAnomaly: NotRequired[list[PerformanceInsightsStatTypeDef]]
-    StatsAtBaseline: NotRequired[list[PerformanceInsightsStatTypeDef]]
-
-
-class PerformanceInsightsReferenceComparisonValuesTypeDef(TypedDict):
-    ReferenceScalar: NotRequired[PerformanceInsightsReferenceScalarTypeDef]
-    ReferenceMetric: NotRequired[PerformanceInsightsReferenceMetricTypeDef]
-
-
-class PerformanceInsightsReferenceDataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ComparisonValues: NotRequired[PerformanceInsightsReferenceComparisonValuesTypeDef]
-
-
-class PerformanceInsightsReferenceMetricTypeDef(TypedDict):
-    MetricQuery: NotRequired[PerformanceInsightsMetricQueryTypeDef]
-
-
-class PerformanceInsightsReferenceScalarTypeDef(TypedDict):
-    Value: NotRequired[float]
-
-
-class PerformanceInsightsStatTypeDef(TypedDict):
-    Type: NotRequired[str]
-    Value: NotRequired[float]
-
-
-class PredictionTimeRangeTypeDef(TypedDict):
-    StartTime: datetime
-    EndTime: NotRequired[datetime]
-
-
-class ProactiveAnomalySummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Severity: NotRequired[AnomalySeverityType]
-    Status: NotRequired[AnomalyStatusType]
-    UpdateTime: NotRequired[datetime]
-    AnomalyTimeRange: NotRequired[AnomalyTimeRangeTypeDef]
-    AnomalyReportedTimeRange: NotRequired[AnomalyReportedTimeRangeTypeDef]
-    PredictionTimeRange: NotRequired[PredictionTimeRangeTypeDef]
-    SourceDetails: NotRequired[AnomalySourceDetailsTypeDef]
-    AssociatedInsightId: NotRequired[str]
-    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
-    Limit: NotRequired[float]
-    SourceMetadata: NotRequired[AnomalySourceMetadataTypeDef]
-    AnomalyResources: NotRequired[list[AnomalyResourceTypeDef]]
-    Description: NotRequired[str]
-
-
-class ProactiveAnomalyTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Severity: NotRequired[AnomalySeverityType]
-    Status: NotRequired[AnomalyStatusType]
-    UpdateTime: NotRequired[datetime]
-    AnomalyTimeRange: NotRequired[AnomalyTimeRangeTypeDef]
-    AnomalyReportedTimeRange: NotRequired[AnomalyReportedTimeRangeTypeDef]
-    PredictionTimeRange: NotRequired[PredictionTimeRangeTypeDef]
-    SourceDetails: NotRequired[AnomalySourceDetailsTypeDef]
-    AssociatedInsightId: NotRequired[str]
-    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
-    Limit: NotRequired[float]
-    SourceMetadata: NotRequired[AnomalySourceMetadataTypeDef]
-    AnomalyResources: NotRequired[list[AnomalyResourceTypeDef]]
-    Description: NotRequired[str]
-
-
-class ProactiveInsightSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Severity: NotRequired[InsightSeverityType]
-    Status: NotRequired[InsightStatusType]
-    InsightTimeRange: NotRequired[InsightTimeRangeTypeDef]
-    PredictionTimeRange: NotRequired[PredictionTimeRangeTypeDef]
-    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
-    ServiceCollection: NotRequired[ServiceCollectionOutputTypeDef]
-    AssociatedResourceArns: NotRequired[list[str]]
-
-
-class ProactiveInsightTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Severity: NotRequired[InsightSeverityType]
-    Status: NotRequired[InsightStatusType]
-    InsightTimeRange: NotRequired[InsightTimeRangeTypeDef]
-    PredictionTimeRange: NotRequired[PredictionTimeRangeTypeDef]
-    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
-    SsmOpsItemId: NotRequired[str]
-    Description: NotRequired[str]
-
-
 class ProactiveOrganizationInsightSummaryTypeDef(TypedDict):
     Id: NotRequired[str]
     AccountId: NotRequired[str]
@@ -871,68 +992,6 @@ class ProactiveOrganizationInsightSummaryTypeDef(TypedDict):
     PredictionTimeRange: NotRequired[PredictionTimeRangeTypeDef]
     ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
     ServiceCollection: NotRequired[ServiceCollectionOutputTypeDef]
-
-
-class PutFeedbackRequestTypeDef(TypedDict):
-    InsightFeedback: NotRequired[InsightFeedbackTypeDef]
-
-
-class PutFeedbackResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReactiveAnomalySummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Severity: NotRequired[AnomalySeverityType]
-    Status: NotRequired[AnomalyStatusType]
-    AnomalyTimeRange: NotRequired[AnomalyTimeRangeTypeDef]
-    AnomalyReportedTimeRange: NotRequired[AnomalyReportedTimeRangeTypeDef]
-    SourceDetails: NotRequired[AnomalySourceDetailsTypeDef]
-    AssociatedInsightId: NotRequired[str]
-    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
-    Type: NotRequired[AnomalyTypeType]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    CausalAnomalyId: NotRequired[str]
-    AnomalyResources: NotRequired[list[AnomalyResourceTypeDef]]
-
-
-class ReactiveAnomalyTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Severity: NotRequired[AnomalySeverityType]
-    Status: NotRequired[AnomalyStatusType]
-    AnomalyTimeRange: NotRequired[AnomalyTimeRangeTypeDef]
-    AnomalyReportedTimeRange: NotRequired[AnomalyReportedTimeRangeTypeDef]
-    SourceDetails: NotRequired[AnomalySourceDetailsTypeDef]
-    AssociatedInsightId: NotRequired[str]
-    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
-    Type: NotRequired[AnomalyTypeType]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    CausalAnomalyId: NotRequired[str]
-    AnomalyResources: NotRequired[list[AnomalyResourceTypeDef]]
-
-
-class ReactiveInsightSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Severity: NotRequired[InsightSeverityType]
-    Status: NotRequired[InsightStatusType]
-    InsightTimeRange: NotRequired[InsightTimeRangeTypeDef]
-    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
-    ServiceCollection: NotRequired[ServiceCollectionOutputTypeDef]
-    AssociatedResourceArns: NotRequired[list[str]]
-
-
-class ReactiveInsightTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Severity: NotRequired[InsightSeverityType]
-    Status: NotRequired[InsightStatusType]
-    InsightTimeRange: NotRequired[InsightTimeRangeTypeDef]
-    ResourceCollection: NotRequired[ResourceCollectionOutputTypeDef]
-    SsmOpsItemId: NotRequired[str]
-    Description: NotRequired[str]
 
 
 class ReactiveOrganizationInsightSummaryTypeDef(TypedDict):
@@ -947,9 +1006,28 @@ class ReactiveOrganizationInsightSummaryTypeDef(TypedDict):
     ServiceCollection: NotRequired[ServiceCollectionOutputTypeDef]
 
 
+class ListOrganizationInsightsResponseTypeDef(TypedDict):
+    ProactiveInsights: NotRequired[list[ProactiveOrganizationInsightSummaryTypeDef]]
+    ReactiveInsights: NotRequired[list[ReactiveOrganizationInsightSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRecommendationsRequestTypeDef(TypedDict):
+    InsightId: str
+    NextToken: NotRequired[str]
+    Locale: NotRequired[LocaleType]
+    AccountId: NotRequired[str]
+
+
 class RecommendationRelatedAnomalyResourceTypeDef(TypedDict):
     Name: NotRequired[str]
     Type: NotRequired[str]
+
+
+class RecommendationRelatedCloudWatchMetricsSourceDetailTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Namespace: NotRequired[str]
 
 
 class RecommendationRelatedAnomalySourceDetailTypeDef(TypedDict):
@@ -962,11 +1040,6 @@ class RecommendationRelatedAnomalyTypeDef(TypedDict):
     Resources: NotRequired[list[RecommendationRelatedAnomalyResourceTypeDef]]
     SourceDetails: NotRequired[list[RecommendationRelatedAnomalySourceDetailTypeDef]]
     AnomalyId: NotRequired[str]
-
-
-class RecommendationRelatedCloudWatchMetricsSourceDetailTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Namespace: NotRequired[str]
 
 
 class RecommendationRelatedEventResourceTypeDef(TypedDict):
@@ -989,27 +1062,34 @@ class RecommendationTypeDef(TypedDict):
     Category: NotRequired[str]
 
 
+class ListRecommendationsResponseTypeDef(TypedDict):
+    Recommendations: NotRequired[list[RecommendationTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LogsAnomalyDetectionIntegrationConfigTypeDef(TypedDict):
+    OptInStatus: NotRequired[OptInStatusType]
+
+
+class OpsCenterIntegrationConfigTypeDef(TypedDict):
+    OptInStatus: NotRequired[OptInStatusType]
+
+
+class PutFeedbackRequestTypeDef(TypedDict):
+    InsightFeedback: NotRequired[InsightFeedbackTypeDef]
+
+
+class PutFeedbackResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class RemoveNotificationChannelRequestTypeDef(TypedDict):
     Id: str
 
 
 class RemoveNotificationChannelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResourceCollectionFilterTypeDef(TypedDict):
-    CloudFormation: NotRequired[CloudFormationCollectionFilterTypeDef]
-    Tags: NotRequired[list[TagCollectionFilterTypeDef]]
-
-
-class ResourceCollectionOutputTypeDef(TypedDict):
-    CloudFormation: NotRequired[CloudFormationCollectionOutputTypeDef]
-    Tags: NotRequired[list[TagCollectionOutputTypeDef]]
-
-
-class ResourceCollectionTypeDef(TypedDict):
-    CloudFormation: NotRequired[ReadOnly[CloudFormationCollectionTypeDef]]
-    Tags: NotRequired[ReadOnly[Sequence[TagCollectionTypeDef]]]
 
 
 class SearchInsightsFiltersTypeDef(TypedDict):
@@ -1057,43 +1137,6 @@ class SearchOrganizationInsightsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ServiceCollectionOutputTypeDef(TypedDict):
-    ServiceNames: NotRequired[list[ServiceNameType]]
-
-
-class ServiceCollectionTypeDef(TypedDict):
-    ServiceNames: NotRequired[ReadOnly[Sequence[ServiceNameType]]]
-
-
-class ServiceHealthTypeDef(TypedDict):
-    ServiceName: NotRequired[ServiceNameType]
-    Insight: NotRequired[ServiceInsightHealthTypeDef]
-    AnalyzedResourceCount: NotRequired[int]
-
-
-class ServiceInsightHealthTypeDef(TypedDict):
-    OpenProactiveInsights: NotRequired[int]
-    OpenReactiveInsights: NotRequired[int]
-
-
-class ServiceIntegrationConfigTypeDef(TypedDict):
-    OpsCenter: NotRequired[OpsCenterIntegrationTypeDef]
-    LogsAnomalyDetection: NotRequired[LogsAnomalyDetectionIntegrationTypeDef]
-    KMSServerSideEncryption: NotRequired[KMSServerSideEncryptionIntegrationTypeDef]
-
-
-class ServiceResourceCostTypeDef(TypedDict):
-    Type: NotRequired[str]
-    State: NotRequired[CostEstimationServiceResourceStateType]
-    Count: NotRequired[int]
-    UnitCost: NotRequired[float]
-    Cost: NotRequired[float]
-
-
-class SnsChannelConfigTypeDef(TypedDict):
-    TopicArn: NotRequired[str]
-
-
 class StartCostEstimationRequestTypeDef(TypedDict):
     ResourceCollection: ReadOnly[CostEstimationResourceCollectionFilterTypeDef]
     ClientToken: NotRequired[str]
@@ -1101,48 +1144,6 @@ class StartCostEstimationRequestTypeDef(TypedDict):
 
 class StartCostEstimationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StartTimeRangeTypeDef(TypedDict):
-    FromTime: NotRequired[ReadOnly[datetime | str]]
-    ToTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class TagCollectionFilterTypeDef(TypedDict):
-    AppBoundaryKey: str
-    TagValues: list[str]
-
-
-class TagCollectionOutputTypeDef(TypedDict):
-    AppBoundaryKey: str
-    TagValues: list[str]
-
-
-class TagCollectionTypeDef(TypedDict):
-    AppBoundaryKey: str
-    TagValues: ReadOnly[Sequence[str]]
-
-
-class TagCostEstimationResourceCollectionFilterOutputTypeDef(TypedDict):
-    AppBoundaryKey: str
-    TagValues: list[str]
-
-
-class TagCostEstimationResourceCollectionFilterTypeDef(TypedDict):
-    AppBoundaryKey: str
-    TagValues: ReadOnly[Sequence[str]]
-
-
-class TagHealthTypeDef(TypedDict):
-    AppBoundaryKey: NotRequired[str]
-    TagValue: NotRequired[str]
-    Insight: NotRequired[InsightHealthTypeDef]
-    AnalyzedResourceCount: NotRequired[int]
-
-
-class TimestampMetricValuePairTypeDef(TypedDict):
-    Timestamp: NotRequired[datetime]
-    MetricValue: NotRequired[float]
 
 
 class UpdateCloudFormationCollectionFilterTypeDef(TypedDict):
@@ -1155,6 +1156,11 @@ class UpdateEventSourcesConfigRequestTypeDef(TypedDict):
 
 class UpdateEventSourcesConfigResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateTagCollectionFilterTypeDef(TypedDict):
+    AppBoundaryKey: str
+    TagValues: ReadOnly[Sequence[str]]
 
 
 class UpdateResourceCollectionFilterTypeDef(TypedDict):
@@ -1185,8 +1191,3 @@ class UpdateServiceIntegrationRequestTypeDef(TypedDict):
 
 class UpdateServiceIntegrationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateTagCollectionFilterTypeDef(TypedDict):
-    AppBoundaryKey: str
-    TagValues: ReadOnly[Sequence[str]]

@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Direct Connect: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AddressFamilyType",
-    "BGPPeerStateType",
-    "BGPStatusType",
-    "ConnectionStateType",
-    "DirectConnectGatewayAssociationProposalStateType",
-    "DirectConnectGatewayAssociationStateType",
-    "DirectConnectGatewayAttachmentStateType",
-    "DirectConnectGatewayAttachmentTypeType",
-    "DirectConnectGatewayStateType",
-    "GatewayTypeType",
-    "HasLogicalRedundancyType",
-    "InterconnectStateType",
-    "LagStateType",
-    "LoaContentTypeType",
-    "NniPartnerTypeType",
-    "VirtualInterfaceStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddressFamilyType",
+        "BGPPeerStateType",
+        "BGPStatusType",
+        "ConnectionStateType",
+        "DirectConnectGatewayAssociationProposalStateType",
+        "DirectConnectGatewayAssociationStateType",
+        "DirectConnectGatewayAttachmentStateType",
+        "DirectConnectGatewayAttachmentTypeType",
+        "DirectConnectGatewayStateType",
+        "GatewayTypeType",
+        "HasLogicalRedundancyType",
+        "InterconnectStateType",
+        "LagStateType",
+        "LoaContentTypeType",
+        "NniPartnerTypeType",
+        "VirtualInterfaceStateType",
+    ]
 
 AddressFamilyType = Literal["ipv4", "ipv6"]
 BGPPeerStateType = Literal["verifying", "pending", "available", "deleting", "deleted"]

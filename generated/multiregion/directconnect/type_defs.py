@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,145 +37,150 @@ from .literals import (
     VirtualInterfaceStateType,
 )
 
-__all__ = [
-    "AcceptDirectConnectGatewayAssociationProposalRequestTypeDef",
-    "AcceptDirectConnectGatewayAssociationProposalResultTypeDef",
-    "AllocateConnectionOnInterconnectRequestTypeDef",
-    "AllocateHostedConnectionRequestTypeDef",
-    "AllocatePrivateVirtualInterfaceRequestTypeDef",
-    "AllocatePublicVirtualInterfaceRequestTypeDef",
-    "AllocateTransitVirtualInterfaceRequestTypeDef",
-    "AllocateTransitVirtualInterfaceResultTypeDef",
-    "AssociateConnectionWithLagRequestTypeDef",
-    "AssociateHostedConnectionRequestTypeDef",
-    "AssociateMacSecKeyRequestTypeDef",
-    "AssociateMacSecKeyResponseTypeDef",
-    "AssociateVirtualInterfaceRequestTypeDef",
-    "AssociatedCoreNetworkTypeDef",
-    "AssociatedGatewayTypeDef",
-    "BGPPeerTypeDef",
-    "ConfirmConnectionRequestTypeDef",
-    "ConfirmConnectionResponseTypeDef",
-    "ConfirmCustomerAgreementRequestTypeDef",
-    "ConfirmCustomerAgreementResponseTypeDef",
-    "ConfirmPrivateVirtualInterfaceRequestTypeDef",
-    "ConfirmPrivateVirtualInterfaceResponseTypeDef",
-    "ConfirmPublicVirtualInterfaceRequestTypeDef",
-    "ConfirmPublicVirtualInterfaceResponseTypeDef",
-    "ConfirmTransitVirtualInterfaceRequestTypeDef",
-    "ConfirmTransitVirtualInterfaceResponseTypeDef",
-    "ConnectionResponseTypeDef",
-    "ConnectionTypeDef",
-    "ConnectionsTypeDef",
-    "CreateBGPPeerRequestTypeDef",
-    "CreateBGPPeerResponseTypeDef",
-    "CreateConnectionRequestTypeDef",
-    "CreateDirectConnectGatewayAssociationProposalRequestTypeDef",
-    "CreateDirectConnectGatewayAssociationProposalResultTypeDef",
-    "CreateDirectConnectGatewayAssociationRequestTypeDef",
-    "CreateDirectConnectGatewayAssociationResultTypeDef",
-    "CreateDirectConnectGatewayRequestTypeDef",
-    "CreateDirectConnectGatewayResultTypeDef",
-    "CreateInterconnectRequestTypeDef",
-    "CreateLagRequestTypeDef",
-    "CreatePrivateVirtualInterfaceRequestTypeDef",
-    "CreatePublicVirtualInterfaceRequestTypeDef",
-    "CreateTransitVirtualInterfaceRequestTypeDef",
-    "CreateTransitVirtualInterfaceResultTypeDef",
-    "CustomerAgreementTypeDef",
-    "DeleteBGPPeerRequestTypeDef",
-    "DeleteBGPPeerResponseTypeDef",
-    "DeleteConnectionRequestTypeDef",
-    "DeleteDirectConnectGatewayAssociationProposalRequestTypeDef",
-    "DeleteDirectConnectGatewayAssociationProposalResultTypeDef",
-    "DeleteDirectConnectGatewayAssociationRequestTypeDef",
-    "DeleteDirectConnectGatewayAssociationResultTypeDef",
-    "DeleteDirectConnectGatewayRequestTypeDef",
-    "DeleteDirectConnectGatewayResultTypeDef",
-    "DeleteInterconnectRequestTypeDef",
-    "DeleteInterconnectResponseTypeDef",
-    "DeleteLagRequestTypeDef",
-    "DeleteVirtualInterfaceRequestTypeDef",
-    "DeleteVirtualInterfaceResponseTypeDef",
-    "DescribeConnectionLoaRequestTypeDef",
-    "DescribeConnectionLoaResponseTypeDef",
-    "DescribeConnectionsOnInterconnectRequestTypeDef",
-    "DescribeConnectionsRequestTypeDef",
-    "DescribeCustomerMetadataResponseTypeDef",
-    "DescribeDirectConnectGatewayAssociationProposalsRequestTypeDef",
-    "DescribeDirectConnectGatewayAssociationProposalsResultTypeDef",
-    "DescribeDirectConnectGatewayAssociationsRequestTypeDef",
-    "DescribeDirectConnectGatewayAssociationsResultTypeDef",
-    "DescribeDirectConnectGatewayAttachmentsRequestTypeDef",
-    "DescribeDirectConnectGatewayAttachmentsResultTypeDef",
-    "DescribeDirectConnectGatewaysRequestTypeDef",
-    "DescribeDirectConnectGatewaysResultTypeDef",
-    "DescribeHostedConnectionsRequestTypeDef",
-    "DescribeInterconnectLoaRequestTypeDef",
-    "DescribeInterconnectLoaResponseTypeDef",
-    "DescribeInterconnectsRequestTypeDef",
-    "DescribeLagsRequestTypeDef",
-    "DescribeLoaRequestTypeDef",
-    "DescribeRouterConfigurationRequestTypeDef",
-    "DescribeRouterConfigurationResponseTypeDef",
-    "DescribeTagsRequestTypeDef",
-    "DescribeTagsResponseTypeDef",
-    "DescribeVirtualInterfacesRequestTypeDef",
-    "DirectConnectGatewayAssociationProposalTypeDef",
-    "DirectConnectGatewayAssociationTypeDef",
-    "DirectConnectGatewayAttachmentTypeDef",
-    "DirectConnectGatewayTypeDef",
-    "DisassociateConnectionFromLagRequestTypeDef",
-    "DisassociateMacSecKeyRequestTypeDef",
-    "DisassociateMacSecKeyResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "InterconnectResponseTypeDef",
-    "InterconnectTypeDef",
-    "InterconnectsTypeDef",
-    "LagResponseTypeDef",
-    "LagTypeDef",
-    "LagsTypeDef",
-    "ListVirtualInterfaceTestHistoryRequestTypeDef",
-    "ListVirtualInterfaceTestHistoryResponseTypeDef",
-    "LoaResponseTypeDef",
-    "LoaTypeDef",
-    "LocationTypeDef",
-    "LocationsTypeDef",
-    "MacSecKeyTypeDef",
-    "NewBGPPeerTypeDef",
-    "NewPrivateVirtualInterfaceAllocationTypeDef",
-    "NewPrivateVirtualInterfaceTypeDef",
-    "NewPublicVirtualInterfaceAllocationTypeDef",
-    "NewPublicVirtualInterfaceTypeDef",
-    "NewTransitVirtualInterfaceAllocationTypeDef",
-    "NewTransitVirtualInterfaceTypeDef",
-    "ResourceTagTypeDef",
-    "ResponseMetadataTypeDef",
-    "RouteFilterPrefixTypeDef",
-    "RouterTypeTypeDef",
-    "StartBgpFailoverTestRequestTypeDef",
-    "StartBgpFailoverTestResponseTypeDef",
-    "StopBgpFailoverTestRequestTypeDef",
-    "StopBgpFailoverTestResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateConnectionRequestTypeDef",
-    "UpdateDirectConnectGatewayAssociationRequestTypeDef",
-    "UpdateDirectConnectGatewayAssociationResultTypeDef",
-    "UpdateDirectConnectGatewayRequestTypeDef",
-    "UpdateDirectConnectGatewayResponseTypeDef",
-    "UpdateLagRequestTypeDef",
-    "UpdateVirtualInterfaceAttributesRequestTypeDef",
-    "VirtualGatewayTypeDef",
-    "VirtualGatewaysTypeDef",
-    "VirtualInterfaceResponseTypeDef",
-    "VirtualInterfaceTestHistoryTypeDef",
-    "VirtualInterfaceTypeDef",
-    "VirtualInterfacesTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptDirectConnectGatewayAssociationProposalRequestTypeDef",
+        "AcceptDirectConnectGatewayAssociationProposalResultTypeDef",
+        "AllocateConnectionOnInterconnectRequestTypeDef",
+        "AllocateHostedConnectionRequestTypeDef",
+        "AllocatePrivateVirtualInterfaceRequestTypeDef",
+        "AllocatePublicVirtualInterfaceRequestTypeDef",
+        "AllocateTransitVirtualInterfaceRequestTypeDef",
+        "AllocateTransitVirtualInterfaceResultTypeDef",
+        "AssociateConnectionWithLagRequestTypeDef",
+        "AssociateHostedConnectionRequestTypeDef",
+        "AssociateMacSecKeyRequestTypeDef",
+        "AssociateMacSecKeyResponseTypeDef",
+        "AssociateVirtualInterfaceRequestTypeDef",
+        "AssociatedCoreNetworkTypeDef",
+        "AssociatedGatewayTypeDef",
+        "BGPPeerTypeDef",
+        "ConfirmConnectionRequestTypeDef",
+        "ConfirmConnectionResponseTypeDef",
+        "ConfirmCustomerAgreementRequestTypeDef",
+        "ConfirmCustomerAgreementResponseTypeDef",
+        "ConfirmPrivateVirtualInterfaceRequestTypeDef",
+        "ConfirmPrivateVirtualInterfaceResponseTypeDef",
+        "ConfirmPublicVirtualInterfaceRequestTypeDef",
+        "ConfirmPublicVirtualInterfaceResponseTypeDef",
+        "ConfirmTransitVirtualInterfaceRequestTypeDef",
+        "ConfirmTransitVirtualInterfaceResponseTypeDef",
+        "ConnectionResponseTypeDef",
+        "ConnectionTypeDef",
+        "ConnectionsTypeDef",
+        "CreateBGPPeerRequestTypeDef",
+        "CreateBGPPeerResponseTypeDef",
+        "CreateConnectionRequestTypeDef",
+        "CreateDirectConnectGatewayAssociationProposalRequestTypeDef",
+        "CreateDirectConnectGatewayAssociationProposalResultTypeDef",
+        "CreateDirectConnectGatewayAssociationRequestTypeDef",
+        "CreateDirectConnectGatewayAssociationResultTypeDef",
+        "CreateDirectConnectGatewayRequestTypeDef",
+        "CreateDirectConnectGatewayResultTypeDef",
+        "CreateInterconnectRequestTypeDef",
+        "CreateLagRequestTypeDef",
+        "CreatePrivateVirtualInterfaceRequestTypeDef",
+        "CreatePublicVirtualInterfaceRequestTypeDef",
+        "CreateTransitVirtualInterfaceRequestTypeDef",
+        "CreateTransitVirtualInterfaceResultTypeDef",
+        "CustomerAgreementTypeDef",
+        "DeleteBGPPeerRequestTypeDef",
+        "DeleteBGPPeerResponseTypeDef",
+        "DeleteConnectionRequestTypeDef",
+        "DeleteDirectConnectGatewayAssociationProposalRequestTypeDef",
+        "DeleteDirectConnectGatewayAssociationProposalResultTypeDef",
+        "DeleteDirectConnectGatewayAssociationRequestTypeDef",
+        "DeleteDirectConnectGatewayAssociationResultTypeDef",
+        "DeleteDirectConnectGatewayRequestTypeDef",
+        "DeleteDirectConnectGatewayResultTypeDef",
+        "DeleteInterconnectRequestTypeDef",
+        "DeleteInterconnectResponseTypeDef",
+        "DeleteLagRequestTypeDef",
+        "DeleteVirtualInterfaceRequestTypeDef",
+        "DeleteVirtualInterfaceResponseTypeDef",
+        "DescribeConnectionLoaRequestTypeDef",
+        "DescribeConnectionLoaResponseTypeDef",
+        "DescribeConnectionsOnInterconnectRequestTypeDef",
+        "DescribeConnectionsRequestTypeDef",
+        "DescribeCustomerMetadataResponseTypeDef",
+        "DescribeDirectConnectGatewayAssociationProposalsRequestTypeDef",
+        "DescribeDirectConnectGatewayAssociationProposalsResultTypeDef",
+        "DescribeDirectConnectGatewayAssociationsRequestTypeDef",
+        "DescribeDirectConnectGatewayAssociationsResultTypeDef",
+        "DescribeDirectConnectGatewayAttachmentsRequestTypeDef",
+        "DescribeDirectConnectGatewayAttachmentsResultTypeDef",
+        "DescribeDirectConnectGatewaysRequestTypeDef",
+        "DescribeDirectConnectGatewaysResultTypeDef",
+        "DescribeHostedConnectionsRequestTypeDef",
+        "DescribeInterconnectLoaRequestTypeDef",
+        "DescribeInterconnectLoaResponseTypeDef",
+        "DescribeInterconnectsRequestTypeDef",
+        "DescribeLagsRequestTypeDef",
+        "DescribeLoaRequestTypeDef",
+        "DescribeRouterConfigurationRequestTypeDef",
+        "DescribeRouterConfigurationResponseTypeDef",
+        "DescribeTagsRequestTypeDef",
+        "DescribeTagsResponseTypeDef",
+        "DescribeVirtualInterfacesRequestTypeDef",
+        "DirectConnectGatewayAssociationProposalTypeDef",
+        "DirectConnectGatewayAssociationTypeDef",
+        "DirectConnectGatewayAttachmentTypeDef",
+        "DirectConnectGatewayTypeDef",
+        "DisassociateConnectionFromLagRequestTypeDef",
+        "DisassociateMacSecKeyRequestTypeDef",
+        "DisassociateMacSecKeyResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "InterconnectResponseTypeDef",
+        "InterconnectTypeDef",
+        "InterconnectsTypeDef",
+        "LagResponseTypeDef",
+        "LagTypeDef",
+        "LagsTypeDef",
+        "ListVirtualInterfaceTestHistoryRequestTypeDef",
+        "ListVirtualInterfaceTestHistoryResponseTypeDef",
+        "LoaResponseTypeDef",
+        "LoaTypeDef",
+        "LocationTypeDef",
+        "LocationsTypeDef",
+        "MacSecKeyTypeDef",
+        "NewBGPPeerTypeDef",
+        "NewPrivateVirtualInterfaceAllocationTypeDef",
+        "NewPrivateVirtualInterfaceTypeDef",
+        "NewPublicVirtualInterfaceAllocationTypeDef",
+        "NewPublicVirtualInterfaceTypeDef",
+        "NewTransitVirtualInterfaceAllocationTypeDef",
+        "NewTransitVirtualInterfaceTypeDef",
+        "ResourceTagTypeDef",
+        "ResponseMetadataTypeDef",
+        "RouteFilterPrefixTypeDef",
+        "RouterTypeTypeDef",
+        "StartBgpFailoverTestRequestTypeDef",
+        "StartBgpFailoverTestResponseTypeDef",
+        "StopBgpFailoverTestRequestTypeDef",
+        "StopBgpFailoverTestResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateConnectionRequestTypeDef",
+        "UpdateDirectConnectGatewayAssociationRequestTypeDef",
+        "UpdateDirectConnectGatewayAssociationResultTypeDef",
+        "UpdateDirectConnectGatewayRequestTypeDef",
+        "UpdateDirectConnectGatewayResponseTypeDef",
+        "UpdateLagRequestTypeDef",
+        "UpdateVirtualInterfaceAttributesRequestTypeDef",
+        "VirtualGatewayTypeDef",
+        "VirtualGatewaysTypeDef",
+        "VirtualInterfaceResponseTypeDef",
+        "VirtualInterfaceTestHistoryTypeDef",
+        "VirtualInterfaceTypeDef",
+        "VirtualInterfacesTypeDef",
+    ]
+
+
+class RouteFilterPrefixTypeDef(TypedDict):
+    cidr: NotRequired[str]
 
 
 class AcceptDirectConnectGatewayAssociationProposalRequestTypeDef(TypedDict):
@@ -185,6 +190,33 @@ class AcceptDirectConnectGatewayAssociationProposalRequestTypeDef(TypedDict):
     overrideAllowedPrefixesToDirectConnectGateway: NotRequired[
         ReadOnly[Sequence[RouteFilterPrefixTypeDef]]
     ]
+
+
+class AssociatedCoreNetworkTypeDef(TypedDict):
+    id: NotRequired[str]
+    ownerAccount: NotRequired[str]
+    attachmentId: NotRequired[str]
+
+
+class AssociatedGatewayTypeDef(TypedDict):
+    id: NotRequired[str]
+    type: NotRequired[GatewayTypeType]
+    ownerAccount: NotRequired[str]
+    region: NotRequired[str]
+
+
+class DirectConnectGatewayAssociationTypeDef(TypedDict):
+    directConnectGatewayId: NotRequired[str]
+    directConnectGatewayOwnerAccount: NotRequired[str]
+    associationState: NotRequired[DirectConnectGatewayAssociationStateType]
+    stateChangeError: NotRequired[str]
+    associatedGateway: NotRequired[AssociatedGatewayTypeDef]
+    associationId: NotRequired[str]
+    allowedPrefixesToDirectConnectGateway: NotRequired[list[RouteFilterPrefixTypeDef]]
+    associatedCoreNetwork: NotRequired[AssociatedCoreNetworkTypeDef]
+    virtualGatewayId: NotRequired[str]
+    virtualGatewayRegion: NotRequired[str]
+    virtualGatewayOwnerAccount: NotRequired[str]
 
 
 class AcceptDirectConnectGatewayAssociationProposalResultTypeDef(TypedDict):
@@ -200,12 +232,30 @@ class AllocateConnectionOnInterconnectRequestTypeDef(TypedDict):
     vlan: int
 
 
+class TagTypeDef(TypedDict):
+    key: str
+    value: NotRequired[str]
+
+
 class AllocateHostedConnectionRequestTypeDef(TypedDict):
     connectionId: str
     ownerAccount: str
     bandwidth: str
     connectionName: str
     vlan: int
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class NewPrivateVirtualInterfaceAllocationTypeDef(TypedDict):
+    virtualInterfaceName: str
+    vlan: int
+    asn: NotRequired[int]
+    asnLong: NotRequired[int]
+    mtu: NotRequired[int]
+    authKey: NotRequired[str]
+    amazonAddress: NotRequired[str]
+    addressFamily: NotRequired[AddressFamilyType]
+    customerAddress: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
@@ -217,6 +267,19 @@ class AllocatePrivateVirtualInterfaceRequestTypeDef(TypedDict):
     ]
 
 
+class NewPublicVirtualInterfaceAllocationTypeDef(TypedDict):
+    virtualInterfaceName: str
+    vlan: int
+    asn: NotRequired[int]
+    asnLong: NotRequired[int]
+    authKey: NotRequired[str]
+    amazonAddress: NotRequired[str]
+    customerAddress: NotRequired[str]
+    addressFamily: NotRequired[AddressFamilyType]
+    routeFilterPrefixes: NotRequired[ReadOnly[Sequence[RouteFilterPrefixTypeDef]]]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
 class AllocatePublicVirtualInterfaceRequestTypeDef(TypedDict):
     connectionId: str
     ownerAccount: str
@@ -225,12 +288,69 @@ class AllocatePublicVirtualInterfaceRequestTypeDef(TypedDict):
     ]
 
 
+class NewTransitVirtualInterfaceAllocationTypeDef(TypedDict):
+    virtualInterfaceName: NotRequired[str]
+    vlan: NotRequired[int]
+    asn: NotRequired[int]
+    asnLong: NotRequired[int]
+    mtu: NotRequired[int]
+    authKey: NotRequired[str]
+    amazonAddress: NotRequired[str]
+    customerAddress: NotRequired[str]
+    addressFamily: NotRequired[AddressFamilyType]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
 class AllocateTransitVirtualInterfaceRequestTypeDef(TypedDict):
     connectionId: str
     ownerAccount: str
     newTransitVirtualInterfaceAllocation: ReadOnly[
         NewTransitVirtualInterfaceAllocationTypeDef
     ]
+
+
+class BGPPeerTypeDef(TypedDict):
+    bgpPeerId: NotRequired[str]
+    asn: NotRequired[int]
+    asnLong: NotRequired[int]
+    authKey: NotRequired[str]
+    addressFamily: NotRequired[AddressFamilyType]
+    amazonAddress: NotRequired[str]
+    customerAddress: NotRequired[str]
+    bgpPeerState: NotRequired[BGPPeerStateType]
+    bgpStatus: NotRequired[BGPStatusType]
+    awsDeviceV2: NotRequired[str]
+    awsLogicalDeviceId: NotRequired[str]
+
+
+class VirtualInterfaceTypeDef(TypedDict):
+    ownerAccount: NotRequired[str]
+    virtualInterfaceId: NotRequired[str]
+    location: NotRequired[str]
+    connectionId: NotRequired[str]
+    virtualInterfaceType: NotRequired[str]
+    virtualInterfaceName: NotRequired[str]
+    vlan: NotRequired[int]
+    asn: NotRequired[int]
+    asnLong: NotRequired[int]
+    amazonSideAsn: NotRequired[int]
+    authKey: NotRequired[str]
+    amazonAddress: NotRequired[str]
+    customerAddress: NotRequired[str]
+    addressFamily: NotRequired[AddressFamilyType]
+    virtualInterfaceState: NotRequired[VirtualInterfaceStateType]
+    customerRouterConfig: NotRequired[str]
+    mtu: NotRequired[int]
+    jumboFrameCapable: NotRequired[bool]
+    virtualGatewayId: NotRequired[str]
+    directConnectGatewayId: NotRequired[str]
+    routeFilterPrefixes: NotRequired[list[RouteFilterPrefixTypeDef]]
+    bgpPeers: NotRequired[list[BGPPeerTypeDef]]
+    region: NotRequired[str]
+    awsDeviceV2: NotRequired[str]
+    awsLogicalDeviceId: NotRequired[str]
+    tags: NotRequired[list[TagTypeDef]]
+    siteLinkEnabled: NotRequired[bool]
 
 
 class AllocateTransitVirtualInterfaceResultTypeDef(TypedDict):
@@ -255,6 +375,13 @@ class AssociateMacSecKeyRequestTypeDef(TypedDict):
     cak: NotRequired[str]
 
 
+class MacSecKeyTypeDef(TypedDict):
+    secretARN: NotRequired[str]
+    ckn: NotRequired[str]
+    state: NotRequired[str]
+    startOn: NotRequired[str]
+
+
 class AssociateMacSecKeyResponseTypeDef(TypedDict):
     connectionId: NotRequired[str]
     macSecKeys: NotRequired[list[MacSecKeyTypeDef]]
@@ -264,33 +391,6 @@ class AssociateMacSecKeyResponseTypeDef(TypedDict):
 class AssociateVirtualInterfaceRequestTypeDef(TypedDict):
     virtualInterfaceId: str
     connectionId: str
-
-
-class AssociatedCoreNetworkTypeDef(TypedDict):
-    id: NotRequired[str]
-    ownerAccount: NotRequired[str]
-    attachmentId: NotRequired[str]
-
-
-class AssociatedGatewayTypeDef(TypedDict):
-    id: NotRequired[str]
-    type: NotRequired[GatewayTypeType]
-    ownerAccount: NotRequired[str]
-    region: NotRequired[str]
-
-
-class BGPPeerTypeDef(TypedDict):
-    bgpPeerId: NotRequired[str]
-    asn: NotRequired[int]
-    asnLong: NotRequired[int]
-    authKey: NotRequired[str]
-    addressFamily: NotRequired[AddressFamilyType]
-    amazonAddress: NotRequired[str]
-    customerAddress: NotRequired[str]
-    bgpPeerState: NotRequired[BGPPeerStateType]
-    bgpStatus: NotRequired[BGPStatusType]
-    awsDeviceV2: NotRequired[str]
-    awsLogicalDeviceId: NotRequired[str]
 
 
 class ConfirmConnectionRequestTypeDef(TypedDict):
@@ -400,6 +500,15 @@ class ConnectionsTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class NewBGPPeerTypeDef(TypedDict):
+    asn: NotRequired[int]
+    asnLong: NotRequired[int]
+    authKey: NotRequired[str]
+    addressFamily: NotRequired[AddressFamilyType]
+    amazonAddress: NotRequired[str]
+    customerAddress: NotRequired[str]
+
+
 class CreateBGPPeerRequestTypeDef(TypedDict):
     virtualInterfaceId: NotRequired[str]
     newBGPPeer: NotRequired[NewBGPPeerTypeDef]
@@ -432,6 +541,20 @@ class CreateDirectConnectGatewayAssociationProposalRequestTypeDef(TypedDict):
     ]
 
 
+class DirectConnectGatewayAssociationProposalTypeDef(TypedDict):
+    proposalId: NotRequired[str]
+    directConnectGatewayId: NotRequired[str]
+    directConnectGatewayOwnerAccount: NotRequired[str]
+    proposalState: NotRequired[DirectConnectGatewayAssociationProposalStateType]
+    associatedGateway: NotRequired[AssociatedGatewayTypeDef]
+    existingAllowedPrefixesToDirectConnectGateway: NotRequired[
+        list[RouteFilterPrefixTypeDef]
+    ]
+    requestedAllowedPrefixesToDirectConnectGateway: NotRequired[
+        list[RouteFilterPrefixTypeDef]
+    ]
+
+
 class CreateDirectConnectGatewayAssociationProposalResultTypeDef(TypedDict):
     directConnectGatewayAssociationProposal: NotRequired[
         DirectConnectGatewayAssociationProposalTypeDef
@@ -457,6 +580,16 @@ class CreateDirectConnectGatewayRequestTypeDef(TypedDict):
     directConnectGatewayName: str
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     amazonSideAsn: NotRequired[int]
+
+
+class DirectConnectGatewayTypeDef(TypedDict):
+    directConnectGatewayId: NotRequired[str]
+    directConnectGatewayName: NotRequired[str]
+    amazonSideAsn: NotRequired[int]
+    ownerAccount: NotRequired[str]
+    directConnectGatewayState: NotRequired[DirectConnectGatewayStateType]
+    stateChangeError: NotRequired[str]
+    tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateDirectConnectGatewayResultTypeDef(TypedDict):
@@ -486,14 +619,58 @@ class CreateLagRequestTypeDef(TypedDict):
     requestMACSec: NotRequired[bool]
 
 
+class NewPrivateVirtualInterfaceTypeDef(TypedDict):
+    virtualInterfaceName: str
+    vlan: int
+    asn: NotRequired[int]
+    asnLong: NotRequired[int]
+    mtu: NotRequired[int]
+    authKey: NotRequired[str]
+    amazonAddress: NotRequired[str]
+    customerAddress: NotRequired[str]
+    addressFamily: NotRequired[AddressFamilyType]
+    virtualGatewayId: NotRequired[str]
+    directConnectGatewayId: NotRequired[str]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    enableSiteLink: NotRequired[bool]
+
+
 class CreatePrivateVirtualInterfaceRequestTypeDef(TypedDict):
     connectionId: str
     newPrivateVirtualInterface: ReadOnly[NewPrivateVirtualInterfaceTypeDef]
 
 
+class NewPublicVirtualInterfaceTypeDef(TypedDict):
+    virtualInterfaceName: str
+    vlan: int
+    asn: NotRequired[int]
+    asnLong: NotRequired[int]
+    authKey: NotRequired[str]
+    amazonAddress: NotRequired[str]
+    customerAddress: NotRequired[str]
+    addressFamily: NotRequired[AddressFamilyType]
+    routeFilterPrefixes: NotRequired[ReadOnly[Sequence[RouteFilterPrefixTypeDef]]]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
 class CreatePublicVirtualInterfaceRequestTypeDef(TypedDict):
     connectionId: str
     newPublicVirtualInterface: ReadOnly[NewPublicVirtualInterfaceTypeDef]
+
+
+class NewTransitVirtualInterfaceTypeDef(TypedDict):
+    virtualInterfaceName: NotRequired[str]
+    vlan: NotRequired[int]
+    asn: NotRequired[int]
+    asnLong: NotRequired[int]
+    mtu: NotRequired[int]
+    authKey: NotRequired[str]
+    amazonAddress: NotRequired[str]
+    customerAddress: NotRequired[str]
+    addressFamily: NotRequired[AddressFamilyType]
+    directConnectGatewayId: NotRequired[str]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    enableSiteLink: NotRequired[bool]
 
 
 class CreateTransitVirtualInterfaceRequestTypeDef(TypedDict):
@@ -587,6 +764,11 @@ class DescribeConnectionLoaRequestTypeDef(TypedDict):
     loaContentType: NotRequired[LoaContentTypeType]
 
 
+class LoaTypeDef(TypedDict):
+    loaContent: NotRequired[bytes]
+    loaContentType: NotRequired[LoaContentTypeType]
+
+
 class DescribeConnectionLoaResponseTypeDef(TypedDict):
     loa: NotRequired[LoaTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -646,6 +828,16 @@ class DescribeDirectConnectGatewayAttachmentsRequestTypeDef(TypedDict):
     virtualInterfaceId: NotRequired[str]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class DirectConnectGatewayAttachmentTypeDef(TypedDict):
+    directConnectGatewayId: NotRequired[str]
+    virtualInterfaceId: NotRequired[str]
+    virtualInterfaceRegion: NotRequired[str]
+    virtualInterfaceOwnerAccount: NotRequired[str]
+    attachmentState: NotRequired[DirectConnectGatewayAttachmentStateType]
+    attachmentType: NotRequired[DirectConnectGatewayAttachmentTypeType]
+    stateChangeError: NotRequired[str]
 
 
 class DescribeDirectConnectGatewayAttachmentsResultTypeDef(TypedDict):
@@ -708,6 +900,15 @@ class DescribeRouterConfigurationRequestTypeDef(TypedDict):
     routerTypeIdentifier: NotRequired[str]
 
 
+class RouterTypeTypeDef(TypedDict):
+    vendor: NotRequired[str]
+    platform: NotRequired[str]
+    software: NotRequired[str]
+    xsltTemplateName: NotRequired[str]
+    xsltTemplateNameForMacSec: NotRequired[str]
+    routerTypeIdentifier: NotRequired[str]
+
+
 class DescribeRouterConfigurationResponseTypeDef(TypedDict):
     customerRouterConfig: NotRequired[str]
     router: NotRequired[RouterTypeTypeDef]
@@ -720,6 +921,11 @@ class DescribeTagsRequestTypeDef(TypedDict):
     resourceArns: ReadOnly[Sequence[str]]
 
 
+class ResourceTagTypeDef(TypedDict):
+    resourceArn: NotRequired[str]
+    tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribeTagsResponseTypeDef(TypedDict):
     resourceTags: NotRequired[list[ResourceTagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -730,54 +936,6 @@ class DescribeVirtualInterfacesRequestTypeDef(TypedDict):
     virtualInterfaceId: NotRequired[str]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
-
-
-class DirectConnectGatewayAssociationProposalTypeDef(TypedDict):
-    proposalId: NotRequired[str]
-    directConnectGatewayId: NotRequired[str]
-    directConnectGatewayOwnerAccount: NotRequired[str]
-    proposalState: NotRequired[DirectConnectGatewayAssociationProposalStateType]
-    associatedGateway: NotRequired[AssociatedGatewayTypeDef]
-    existingAllowedPrefixesToDirectConnectGateway: NotRequired[
-        list[RouteFilterPrefixTypeDef]
-    ]
-    requestedAllowedPrefixesToDirectConnectGateway: NotRequired[
-        list[RouteFilterPrefixTypeDef]
-    ]
-
-
-class DirectConnectGatewayAssociationTypeDef(TypedDict):
-    directConnectGatewayId: NotRequired[str]
-    directConnectGatewayOwnerAccount: NotRequired[str]
-    associationState: NotRequired[DirectConnectGatewayAssociationStateType]
-    stateChangeError: NotRequired[str]
-    associatedGateway: NotRequired[AssociatedGatewayTypeDef]
-    associationId: NotRequired[str]
-    allowedPrefixesToDirectConnectGateway: NotRequired[list[RouteFilterPrefixTypeDef]]
-    associatedCoreNetwork: NotRequired[AssociatedCoreNetworkTypeDef]
-    virtualGatewayId: NotRequired[str]
-    virtualGatewayRegion: NotRequired[str]
-    virtualGatewayOwnerAccount: NotRequired[str]
-
-
-class DirectConnectGatewayAttachmentTypeDef(TypedDict):
-    directConnectGatewayId: NotRequired[str]
-    virtualInterfaceId: NotRequired[str]
-    virtualInterfaceRegion: NotRequired[str]
-    virtualInterfaceOwnerAccount: NotRequired[str]
-    attachmentState: NotRequired[DirectConnectGatewayAttachmentStateType]
-    attachmentType: NotRequired[DirectConnectGatewayAttachmentTypeType]
-    stateChangeError: NotRequired[str]
-
-
-class DirectConnectGatewayTypeDef(TypedDict):
-    directConnectGatewayId: NotRequired[str]
-    directConnectGatewayName: NotRequired[str]
-    amazonSideAsn: NotRequired[int]
-    ownerAccount: NotRequired[str]
-    directConnectGatewayState: NotRequired[DirectConnectGatewayStateType]
-    stateChangeError: NotRequired[str]
-    tags: NotRequired[list[TagTypeDef]]
 
 
 class DisassociateConnectionFromLagRequestTypeDef(TypedDict):
@@ -911,6 +1069,17 @@ class ListVirtualInterfaceTestHistoryRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class VirtualInterfaceTestHistoryTypeDef(TypedDict):
+    testId: NotRequired[str]
+    virtualInterfaceId: NotRequired[str]
+    bgpPeers: NotRequired[list[str]]
+    status: NotRequired[str]
+    ownerAccount: NotRequired[str]
+    testDurationInMinutes: NotRequired[int]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+
+
 class ListVirtualInterfaceTestHistoryResponseTypeDef(TypedDict):
     virtualInterfaceTestHistory: NotRequired[list[VirtualInterfaceTestHistoryTypeDef]]
     nextToken: NotRequired[str]
@@ -921,11 +1090,6 @@ class LoaResponseTypeDef(TypedDict):
     loaContent: NotRequired[bytes]
     loaContentType: NotRequired[LoaContentTypeType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LoaTypeDef(TypedDict):
-    loaContent: NotRequired[bytes]
-    loaContentType: NotRequired[LoaContentTypeType]
 
 
 class LocationTypeDef(TypedDict):
@@ -940,123 +1104,6 @@ class LocationTypeDef(TypedDict):
 class LocationsTypeDef(TypedDict):
     locations: NotRequired[list[LocationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MacSecKeyTypeDef(TypedDict):
-    secretARN: NotRequired[str]
-    ckn: NotRequired[str]
-    state: NotRequired[str]
-    startOn: NotRequired[str]
-
-
-class NewBGPPeerTypeDef(TypedDict):
-    asn: NotRequired[int]
-    asnLong: NotRequired[int]
-    authKey: NotRequired[str]
-    addressFamily: NotRequired[AddressFamilyType]
-    amazonAddress: NotRequired[str]
-    customerAddress: NotRequired[str]
-
-
-class NewPrivateVirtualInterfaceAllocationTypeDef(TypedDict):
-    virtualInterfaceName: str
-    vlan: int
-    asn: NotRequired[int]
-    asnLong: NotRequired[int]
-    mtu: NotRequired[int]
-    authKey: NotRequired[str]
-    amazonAddress: NotRequired[str]
-    addressFamily: NotRequired[AddressFamilyType]
-    customerAddress: NotRequired[str]
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class NewPrivateVirtualInterfaceTypeDef(TypedDict):
-    virtualInterfaceName: str
-    vlan: int
-    asn: NotRequired[int]
-    asnLong: NotRequired[int]
-    mtu: NotRequired[int]
-    authKey: NotRequired[str]
-    amazonAddress: NotRequired[str]
-    customerAddress: NotRequired[str]
-    addressFamily: NotRequired[AddressFamilyType]
-    virtualGatewayId: NotRequired[str]
-    directConnectGatewayId: NotRequired[str]
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    enableSiteLink: NotRequired[bool]
-
-
-class NewPublicVirtualInterfaceAllocationTypeDef(TypedDict):
-    virtualInterfaceName: str
-    vlan: int
-    asn: NotRequired[int]
-    asnLong: NotRequired[int]
-    authKey: NotRequired[str]
-    amazonAddress: NotRequired[str]
-    customerAddress: NotRequired[str]
-    addressFamily: NotRequired[AddressFamilyType]
-    routeFilterPrefixes: NotRequired[ReadOnly[Sequence[RouteFilterPrefixTypeDef]]]
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class NewPublicVirtualInterfaceTypeDef(TypedDict):
-    virtualInterfaceName: str
-    vlan: int
-    asn: NotRequired[int]
-    asnLong: NotRequired[int]
-    authKey: NotRequired[str]
-    amazonAddress: NotRequired[str]
-    customerAddress: NotRequired[str]
-    addressFamily: NotRequired[AddressFamilyType]
-    routeFilterPrefixes: NotRequired[ReadOnly[Sequence[RouteFilterPrefixTypeDef]]]
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class NewTransitVirtualInterfaceAllocationTypeDef(TypedDict):
-    virtualInterfaceName: NotRequired[str]
-    vlan: NotRequired[int]
-    asn: NotRequired[int]
-    asnLong: NotRequired[int]
-    mtu: NotRequired[int]
-    authKey: NotRequired[str]
-    amazonAddress: NotRequired[str]
-    customerAddress: NotRequired[str]
-    addressFamily: NotRequired[AddressFamilyType]
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class NewTransitVirtualInterfaceTypeDef(TypedDict):
-    virtualInterfaceName: NotRequired[str]
-    vlan: NotRequired[int]
-    asn: NotRequired[int]
-    asnLong: NotRequired[int]
-    mtu: NotRequired[int]
-    authKey: NotRequired[str]
-    amazonAddress: NotRequired[str]
-    customerAddress: NotRequired[str]
-    addressFamily: NotRequired[AddressFamilyType]
-    directConnectGatewayId: NotRequired[str]
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    enableSiteLink: NotRequired[bool]
-
-
-class ResourceTagTypeDef(TypedDict):
-    resourceArn: NotRequired[str]
-    tags: NotRequired[list[TagTypeDef]]
-
-
-class RouteFilterPrefixTypeDef(TypedDict):
-    cidr: NotRequired[str]
-
-
-class RouterTypeTypeDef(TypedDict):
-    vendor: NotRequired[str]
-    platform: NotRequired[str]
-    software: NotRequired[str]
-    xsltTemplateName: NotRequired[str]
-    xsltTemplateNameForMacSec: NotRequired[str]
-    routerTypeIdentifier: NotRequired[str]
 
 
 class StartBgpFailoverTestRequestTypeDef(TypedDict):
@@ -1086,11 +1133,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1186,47 +1228,6 @@ class VirtualInterfaceResponseTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
     siteLinkEnabled: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VirtualInterfaceTestHistoryTypeDef(TypedDict):
-    testId: NotRequired[str]
-    virtualInterfaceId: NotRequired[str]
-    bgpPeers: NotRequired[list[str]]
-    status: NotRequired[str]
-    ownerAccount: NotRequired[str]
-    testDurationInMinutes: NotRequired[int]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-
-
-class VirtualInterfaceTypeDef(TypedDict):
-    ownerAccount: NotRequired[str]
-    virtualInterfaceId: NotRequired[str]
-    location: NotRequired[str]
-    connectionId: NotRequired[str]
-    virtualInterfaceType: NotRequired[str]
-    virtualInterfaceName: NotRequired[str]
-    vlan: NotRequired[int]
-    asn: NotRequired[int]
-    asnLong: NotRequired[int]
-    amazonSideAsn: NotRequired[int]
-    authKey: NotRequired[str]
-    amazonAddress: NotRequired[str]
-    customerAddress: NotRequired[str]
-    addressFamily: NotRequired[AddressFamilyType]
-    virtualInterfaceState: NotRequired[VirtualInterfaceStateType]
-    customerRouterConfig: NotRequired[str]
-    mtu: NotRequired[int]
-    jumboFrameCapable: NotRequired[bool]
-    virtualGatewayId: NotRequired[str]
-    directConnectGatewayId: NotRequired[str]
-    routeFilterPrefixes: NotRequired[list[RouteFilterPrefixTypeDef]]
-    bgpPeers: NotRequired[list[BGPPeerTypeDef]]
-    region: NotRequired[str]
-    awsDeviceV2: NotRequired[str]
-    awsLogicalDeviceId: NotRequired[str]
-    tags: NotRequired[list[TagTypeDef]]
-    siteLinkEnabled: NotRequired[bool]
 
 
 class VirtualInterfacesTypeDef(TypedDict):

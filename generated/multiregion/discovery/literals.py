@@ -2,28 +2,29 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Application Discovery Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AgentStatusType",
-    "BatchDeleteConfigurationTaskStatusType",
-    "BatchDeleteImportDataErrorCodeType",
-    "ConfigurationItemTypeType",
-    "ContinuousExportStatusType",
-    "DataSourceType",
-    "DeleteAgentErrorCodeType",
-    "DeletionConfigurationItemTypeType",
-    "ExportDataFormatType",
-    "ExportStatusType",
-    "FileClassificationType",
-    "ImportStatusType",
-    "ImportTaskFilterNameType",
-    "OfferingClassType",
-    "PurchasingOptionType",
-    "TenancyType",
-    "TermLengthType",
-    "orderStringType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AgentStatusType",
+        "BatchDeleteConfigurationTaskStatusType",
+        "BatchDeleteImportDataErrorCodeType",
+        "ConfigurationItemTypeType",
+        "ContinuousExportStatusType",
+        "DataSourceType",
+        "DeleteAgentErrorCodeType",
+        "DeletionConfigurationItemTypeType",
+        "ExportDataFormatType",
+        "ExportStatusType",
+        "FileClassificationType",
+        "ImportStatusType",
+        "ImportTaskFilterNameType",
+        "OfferingClassType",
+        "PurchasingOptionType",
+        "TenancyType",
+        "TermLengthType",
+        "orderStringType",
+    ]
 
 AgentStatusType = Literal[
     "HEALTHY",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,97 +39,103 @@ from .literals import (
     orderStringType,
 )
 
-__all__ = [
-    "AgentConfigurationStatusTypeDef",
-    "AgentInfoTypeDef",
-    "AgentNetworkInfoTypeDef",
-    "AssociateConfigurationItemsToApplicationRequestTypeDef",
-    "AssociateConfigurationItemsToApplicationResponseTypeDef",
-    "BatchDeleteAgentErrorTypeDef",
-    "BatchDeleteAgentsRequestTypeDef",
-    "BatchDeleteAgentsResponseTypeDef",
-    "BatchDeleteConfigurationTaskTypeDef",
-    "BatchDeleteImportDataErrorTypeDef",
-    "BatchDeleteImportDataRequestTypeDef",
-    "BatchDeleteImportDataResponseTypeDef",
-    "ConfigurationTagTypeDef",
-    "ContinuousExportDescriptionTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateTagsRequestTypeDef",
-    "CreateTagsResponseTypeDef",
-    "CustomerAgentInfoTypeDef",
-    "CustomerAgentlessCollectorInfoTypeDef",
-    "CustomerConnectorInfoTypeDef",
-    "CustomerMeCollectorInfoTypeDef",
-    "DeleteAgentTypeDef",
-    "DeleteApplicationsRequestTypeDef",
-    "DeleteApplicationsResponseTypeDef",
-    "DeleteTagsRequestTypeDef",
-    "DeleteTagsResponseTypeDef",
-    "DeletionWarningTypeDef",
-    "DescribeAgentsRequestTypeDef",
-    "DescribeAgentsResponseTypeDef",
-    "DescribeBatchDeleteConfigurationTaskRequestTypeDef",
-    "DescribeBatchDeleteConfigurationTaskResponseTypeDef",
-    "DescribeConfigurationsRequestTypeDef",
-    "DescribeConfigurationsResponseTypeDef",
-    "DescribeContinuousExportsRequestTypeDef",
-    "DescribeContinuousExportsResponseTypeDef",
-    "DescribeExportConfigurationsRequestTypeDef",
-    "DescribeExportConfigurationsResponseTypeDef",
-    "DescribeExportTasksRequestTypeDef",
-    "DescribeExportTasksResponseTypeDef",
-    "DescribeImportTasksRequestTypeDef",
-    "DescribeImportTasksResponseTypeDef",
-    "DescribeTagsRequestTypeDef",
-    "DescribeTagsResponseTypeDef",
-    "DisassociateConfigurationItemsFromApplicationRequestTypeDef",
-    "DisassociateConfigurationItemsFromApplicationResponseTypeDef",
-    "Ec2RecommendationsExportPreferencesTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExportConfigurationsResponseTypeDef",
-    "ExportFilterTypeDef",
-    "ExportInfoTypeDef",
-    "ExportPreferencesTypeDef",
-    "FailedConfigurationTypeDef",
-    "FilterTypeDef",
-    "GetDiscoverySummaryResponseTypeDef",
-    "ImportTaskFilterTypeDef",
-    "ImportTaskTypeDef",
-    "ListConfigurationsRequestTypeDef",
-    "ListConfigurationsResponseTypeDef",
-    "ListServerNeighborsRequestTypeDef",
-    "ListServerNeighborsResponseTypeDef",
-    "NeighborConnectionDetailTypeDef",
-    "OrderByElementTypeDef",
-    "ReservedInstanceOptionsTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartBatchDeleteConfigurationTaskRequestTypeDef",
-    "StartBatchDeleteConfigurationTaskResponseTypeDef",
-    "StartContinuousExportResponseTypeDef",
-    "StartDataCollectionByAgentIdsRequestTypeDef",
-    "StartDataCollectionByAgentIdsResponseTypeDef",
-    "StartExportTaskRequestTypeDef",
-    "StartExportTaskResponseTypeDef",
-    "StartImportTaskRequestTypeDef",
-    "StartImportTaskResponseTypeDef",
-    "StopContinuousExportRequestTypeDef",
-    "StopContinuousExportResponseTypeDef",
-    "StopDataCollectionByAgentIdsRequestTypeDef",
-    "StopDataCollectionByAgentIdsResponseTypeDef",
-    "TagFilterTypeDef",
-    "TagTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "UsageMetricBasisTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AgentConfigurationStatusTypeDef",
+        "AgentInfoTypeDef",
+        "AgentNetworkInfoTypeDef",
+        "AssociateConfigurationItemsToApplicationRequestTypeDef",
+        "AssociateConfigurationItemsToApplicationResponseTypeDef",
+        "BatchDeleteAgentErrorTypeDef",
+        "BatchDeleteAgentsRequestTypeDef",
+        "BatchDeleteAgentsResponseTypeDef",
+        "BatchDeleteConfigurationTaskTypeDef",
+        "BatchDeleteImportDataErrorTypeDef",
+        "BatchDeleteImportDataRequestTypeDef",
+        "BatchDeleteImportDataResponseTypeDef",
+        "ConfigurationTagTypeDef",
+        "ContinuousExportDescriptionTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateTagsRequestTypeDef",
+        "CreateTagsResponseTypeDef",
+        "CustomerAgentInfoTypeDef",
+        "CustomerAgentlessCollectorInfoTypeDef",
+        "CustomerConnectorInfoTypeDef",
+        "CustomerMeCollectorInfoTypeDef",
+        "DeleteAgentTypeDef",
+        "DeleteApplicationsRequestTypeDef",
+        "DeleteApplicationsResponseTypeDef",
+        "DeleteTagsRequestTypeDef",
+        "DeleteTagsResponseTypeDef",
+        "DeletionWarningTypeDef",
+        "DescribeAgentsRequestTypeDef",
+        "DescribeAgentsResponseTypeDef",
+        "DescribeBatchDeleteConfigurationTaskRequestTypeDef",
+        "DescribeBatchDeleteConfigurationTaskResponseTypeDef",
+        "DescribeConfigurationsRequestTypeDef",
+        "DescribeConfigurationsResponseTypeDef",
+        "DescribeContinuousExportsRequestTypeDef",
+        "DescribeContinuousExportsResponseTypeDef",
+        "DescribeExportConfigurationsRequestTypeDef",
+        "DescribeExportConfigurationsResponseTypeDef",
+        "DescribeExportTasksRequestTypeDef",
+        "DescribeExportTasksResponseTypeDef",
+        "DescribeImportTasksRequestTypeDef",
+        "DescribeImportTasksResponseTypeDef",
+        "DescribeTagsRequestTypeDef",
+        "DescribeTagsResponseTypeDef",
+        "DisassociateConfigurationItemsFromApplicationRequestTypeDef",
+        "DisassociateConfigurationItemsFromApplicationResponseTypeDef",
+        "Ec2RecommendationsExportPreferencesTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExportConfigurationsResponseTypeDef",
+        "ExportFilterTypeDef",
+        "ExportInfoTypeDef",
+        "ExportPreferencesTypeDef",
+        "FailedConfigurationTypeDef",
+        "FilterTypeDef",
+        "GetDiscoverySummaryResponseTypeDef",
+        "ImportTaskFilterTypeDef",
+        "ImportTaskTypeDef",
+        "ListConfigurationsRequestTypeDef",
+        "ListConfigurationsResponseTypeDef",
+        "ListServerNeighborsRequestTypeDef",
+        "ListServerNeighborsResponseTypeDef",
+        "NeighborConnectionDetailTypeDef",
+        "OrderByElementTypeDef",
+        "ReservedInstanceOptionsTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartBatchDeleteConfigurationTaskRequestTypeDef",
+        "StartBatchDeleteConfigurationTaskResponseTypeDef",
+        "StartContinuousExportResponseTypeDef",
+        "StartDataCollectionByAgentIdsRequestTypeDef",
+        "StartDataCollectionByAgentIdsResponseTypeDef",
+        "StartExportTaskRequestTypeDef",
+        "StartExportTaskResponseTypeDef",
+        "StartImportTaskRequestTypeDef",
+        "StartImportTaskResponseTypeDef",
+        "StopContinuousExportRequestTypeDef",
+        "StopContinuousExportResponseTypeDef",
+        "StopDataCollectionByAgentIdsRequestTypeDef",
+        "StopDataCollectionByAgentIdsResponseTypeDef",
+        "TagFilterTypeDef",
+        "TagTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "UsageMetricBasisTypeDef",
+    ]
 
 
 class AgentConfigurationStatusTypeDef(TypedDict):
     agentId: NotRequired[str]
     operationSucceeded: NotRequired[bool]
     description: NotRequired[str]
+
+
+class AgentNetworkInfoTypeDef(TypedDict):
+    ipAddress: NotRequired[str]
+    macAddress: NotRequired[str]
 
 
 class AgentInfoTypeDef(TypedDict):
@@ -143,11 +149,6 @@ class AgentInfoTypeDef(TypedDict):
     collectionStatus: NotRequired[str]
     agentType: NotRequired[str]
     registeredTime: NotRequired[str]
-
-
-class AgentNetworkInfoTypeDef(TypedDict):
-    ipAddress: NotRequired[str]
-    macAddress: NotRequired[str]
 
 
 class AssociateConfigurationItemsToApplicationRequestTypeDef(TypedDict):
@@ -165,6 +166,11 @@ class BatchDeleteAgentErrorTypeDef(TypedDict):
     errorCode: DeleteAgentErrorCodeType
 
 
+class DeleteAgentTypeDef(TypedDict):
+    agentId: str
+    force: NotRequired[bool]
+
+
 class BatchDeleteAgentsRequestTypeDef(TypedDict):
     deleteAgents: ReadOnly[Sequence[DeleteAgentTypeDef]]
 
@@ -172,6 +178,18 @@ class BatchDeleteAgentsRequestTypeDef(TypedDict):
 class BatchDeleteAgentsResponseTypeDef(TypedDict):
     errors: NotRequired[list[BatchDeleteAgentErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeletionWarningTypeDef(TypedDict):
+    configurationId: NotRequired[str]
+    warningCode: NotRequired[int]
+    warningText: NotRequired[str]
+
+
+class FailedConfigurationTypeDef(TypedDict):
+    configurationId: NotRequired[str]
+    errorStatusCode: NotRequired[int]
+    errorMessage: NotRequired[str]
 
 
 class BatchDeleteConfigurationTaskTypeDef(TypedDict):
@@ -232,6 +250,11 @@ class CreateApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
+
+
 class CreateTagsRequestTypeDef(TypedDict):
     configurationIds: ReadOnly[Sequence[str]]
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -281,11 +304,6 @@ class CustomerMeCollectorInfoTypeDef(TypedDict):
     unknownMeCollectors: int
 
 
-class DeleteAgentTypeDef(TypedDict):
-    agentId: str
-    force: NotRequired[bool]
-
-
 class DeleteApplicationsRequestTypeDef(TypedDict):
     configurationIds: ReadOnly[Sequence[str]]
 
@@ -303,10 +321,10 @@ class DeleteTagsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeletionWarningTypeDef(TypedDict):
-    configurationId: NotRequired[str]
-    warningCode: NotRequired[int]
-    warningText: NotRequired[str]
+class FilterTypeDef(TypedDict):
+    name: str
+    values: ReadOnly[Sequence[str]]
+    condition: str
 
 
 class DescribeAgentsRequestTypeDef(TypedDict):
@@ -358,10 +376,27 @@ class DescribeExportConfigurationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ExportInfoTypeDef(TypedDict):
+    exportId: str
+    exportStatus: ExportStatusType
+    statusMessage: str
+    configurationsDownloadUrl: NotRequired[str]
+    exportRequestTime: datetime
+    isTruncated: NotRequired[bool]
+    requestedStartTime: NotRequired[datetime]
+    requestedEndTime: NotRequired[datetime]
+
+
 class DescribeExportConfigurationsResponseTypeDef(TypedDict):
     exportsInfo: NotRequired[list[ExportInfoTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExportFilterTypeDef(TypedDict):
+    name: str
+    values: ReadOnly[Sequence[str]]
+    condition: str
 
 
 class DescribeExportTasksRequestTypeDef(TypedDict):
@@ -377,16 +412,43 @@ class DescribeExportTasksResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImportTaskFilterTypeDef(TypedDict):
+    name: NotRequired[ImportTaskFilterNameType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DescribeImportTasksRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[ImportTaskFilterTypeDef]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
 
 
+class ImportTaskTypeDef(TypedDict):
+    importTaskId: NotRequired[str]
+    clientRequestToken: NotRequired[str]
+    name: NotRequired[str]
+    importUrl: NotRequired[str]
+    status: NotRequired[ImportStatusType]
+    importRequestTime: NotRequired[datetime]
+    importCompletionTime: NotRequired[datetime]
+    importDeletedTime: NotRequired[datetime]
+    fileClassification: NotRequired[FileClassificationType]
+    serverImportSuccess: NotRequired[int]
+    serverImportFailure: NotRequired[int]
+    applicationImportSuccess: NotRequired[int]
+    applicationImportFailure: NotRequired[int]
+    errorsAndFailedEntriesZip: NotRequired[str]
+
+
 class DescribeImportTasksResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     tasks: NotRequired[list[ImportTaskTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagFilterTypeDef(TypedDict):
+    name: str
+    values: ReadOnly[Sequence[str]]
 
 
 class DescribeTagsRequestTypeDef(TypedDict):
@@ -410,6 +472,17 @@ class DisassociateConfigurationItemsFromApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ReservedInstanceOptionsTypeDef(TypedDict):
+    purchasingOption: PurchasingOptionType
+    offeringClass: OfferingClassType
+    termLength: TermLengthType
+
+
+class UsageMetricBasisTypeDef(TypedDict):
+    name: NotRequired[str]
+    percentageAdjust: NotRequired[float]
+
+
 class Ec2RecommendationsExportPreferencesTypeDef(TypedDict):
     enabled: NotRequired[bool]
     cpuPerformanceMetricBasis: NotRequired[UsageMetricBasisTypeDef]
@@ -425,39 +498,10 @@ class ExportConfigurationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExportFilterTypeDef(TypedDict):
-    name: str
-    values: ReadOnly[Sequence[str]]
-    condition: str
-
-
-class ExportInfoTypeDef(TypedDict):
-    exportId: str
-    exportStatus: ExportStatusType
-    statusMessage: str
-    configurationsDownloadUrl: NotRequired[str]
-    exportRequestTime: datetime
-    isTruncated: NotRequired[bool]
-    requestedStartTime: NotRequired[datetime]
-    requestedEndTime: NotRequired[datetime]
-
-
 class ExportPreferencesTypeDef(TypedDict):
     ec2RecommendationsPreferences: NotRequired[
         ReadOnly[Ec2RecommendationsExportPreferencesTypeDef]
     ]
-
-
-class FailedConfigurationTypeDef(TypedDict):
-    configurationId: NotRequired[str]
-    errorStatusCode: NotRequired[int]
-    errorMessage: NotRequired[str]
-
-
-class FilterTypeDef(TypedDict):
-    name: str
-    values: ReadOnly[Sequence[str]]
-    condition: str
 
 
 class GetDiscoverySummaryResponseTypeDef(TypedDict):
@@ -472,26 +516,9 @@ class GetDiscoverySummaryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImportTaskFilterTypeDef(TypedDict):
-    name: NotRequired[ImportTaskFilterNameType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ImportTaskTypeDef(TypedDict):
-    importTaskId: NotRequired[str]
-    clientRequestToken: NotRequired[str]
-    name: NotRequired[str]
-    importUrl: NotRequired[str]
-    status: NotRequired[ImportStatusType]
-    importRequestTime: NotRequired[datetime]
-    importCompletionTime: NotRequired[datetime]
-    importDeletedTime: NotRequired[datetime]
-    fileClassification: NotRequired[FileClassificationType]
-    serverImportSuccess: NotRequired[int]
-    serverImportFailure: NotRequired[int]
-    applicationImportSuccess: NotRequired[int]
-    applicationImportFailure: NotRequired[int]
-    errorsAndFailedEntriesZip: NotRequired[str]
+class OrderByElementTypeDef(TypedDict):
+    fieldName: str
+    sortOrder: NotRequired[orderStringType]
 
 
 class ListConfigurationsRequestTypeDef(TypedDict):
@@ -516,13 +543,6 @@ class ListServerNeighborsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
-class ListServerNeighborsResponseTypeDef(TypedDict):
-    neighbors: list[NeighborConnectionDetailTypeDef]
-    nextToken: NotRequired[str]
-    knownDependencyCount: NotRequired[int]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class NeighborConnectionDetailTypeDef(TypedDict):
     sourceServerId: str
     destinationServerId: str
@@ -531,15 +551,11 @@ class NeighborConnectionDetailTypeDef(TypedDict):
     connectionsCount: int
 
 
-class OrderByElementTypeDef(TypedDict):
-    fieldName: str
-    sortOrder: NotRequired[orderStringType]
-
-
-class ReservedInstanceOptionsTypeDef(TypedDict):
-    purchasingOption: PurchasingOptionType
-    offeringClass: OfferingClassType
-    termLength: TermLengthType
+class ListServerNeighborsResponseTypeDef(TypedDict):
+    neighbors: list[NeighborConnectionDetailTypeDef]
+    nextToken: NotRequired[str]
+    knownDependencyCount: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartBatchDeleteConfigurationTaskRequestTypeDef(TypedDict):
@@ -613,16 +629,6 @@ class StopDataCollectionByAgentIdsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagFilterTypeDef(TypedDict):
-    name: str
-    values: ReadOnly[Sequence[str]]
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
 class UpdateApplicationRequestTypeDef(TypedDict):
     configurationId: str
     name: NotRequired[str]
@@ -632,8 +638,3 @@ class UpdateApplicationRequestTypeDef(TypedDict):
 
 class UpdateApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UsageMetricBasisTypeDef(TypedDict):
-    name: NotRequired[str]
-    percentageAdjust: NotRequired[float]

@@ -2,25 +2,26 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Data Lifecycle Manager: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DefaultPoliciesTypeValuesType",
-    "DefaultPolicyTypeValuesType",
-    "EventSourceValuesType",
-    "EventTypeValuesType",
-    "ExecutionHandlerServiceValuesType",
-    "GettablePolicyStateValuesType",
-    "IntervalUnitValuesType",
-    "LocationValuesType",
-    "PolicyLanguageValuesType",
-    "PolicyTypeValuesType",
-    "ResourceLocationValuesType",
-    "ResourceTypeValuesType",
-    "RetentionIntervalUnitValuesType",
-    "SettablePolicyStateValuesType",
-    "StageValuesType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DefaultPoliciesTypeValuesType",
+        "DefaultPolicyTypeValuesType",
+        "EventSourceValuesType",
+        "EventTypeValuesType",
+        "ExecutionHandlerServiceValuesType",
+        "GettablePolicyStateValuesType",
+        "IntervalUnitValuesType",
+        "LocationValuesType",
+        "PolicyLanguageValuesType",
+        "PolicyTypeValuesType",
+        "ResourceLocationValuesType",
+        "ResourceTypeValuesType",
+        "RetentionIntervalUnitValuesType",
+        "SettablePolicyStateValuesType",
+        "StageValuesType",
+    ]
 
 DefaultPoliciesTypeValuesType = Literal["VOLUME", "INSTANCE", "ALL"]
 DefaultPolicyTypeValuesType = Literal["VOLUME", "INSTANCE"]

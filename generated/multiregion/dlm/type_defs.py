@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -36,62 +36,79 @@ from .literals import (
     StageValuesType,
 )
 
-__all__ = [
-    "ActionOutputTypeDef",
-    "ActionTypeDef",
-    "ArchiveRetainRuleTypeDef",
-    "ArchiveRuleTypeDef",
-    "CreateLifecyclePolicyRequestTypeDef",
-    "CreateLifecyclePolicyResponseTypeDef",
-    "CreateRuleOutputTypeDef",
-    "CreateRuleTypeDef",
-    "CrossRegionCopyActionTypeDef",
-    "CrossRegionCopyDeprecateRuleTypeDef",
-    "CrossRegionCopyRetainRuleTypeDef",
-    "CrossRegionCopyRuleTypeDef",
-    "CrossRegionCopyTargetTypeDef",
-    "DeleteLifecyclePolicyRequestTypeDef",
-    "DeleteLifecyclePolicyResponseTypeDef",
-    "DeprecateRuleTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EventParametersOutputTypeDef",
-    "EventParametersTypeDef",
-    "EventSourceOutputTypeDef",
-    "EventSourceTypeDef",
-    "ExclusionsOutputTypeDef",
-    "ExclusionsTypeDef",
-    "FastRestoreRuleOutputTypeDef",
-    "FastRestoreRuleTypeDef",
-    "GetLifecyclePoliciesRequestTypeDef",
-    "GetLifecyclePoliciesResponseTypeDef",
-    "GetLifecyclePolicyRequestTypeDef",
-    "GetLifecyclePolicyResponseTypeDef",
-    "LifecyclePolicySummaryTypeDef",
-    "LifecyclePolicyTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ParametersOutputTypeDef",
-    "ParametersTypeDef",
-    "PolicyDetailsOutputTypeDef",
-    "PolicyDetailsTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetainRuleTypeDef",
-    "RetentionArchiveTierTypeDef",
-    "ScheduleOutputTypeDef",
-    "ScheduleTypeDef",
-    "ScriptOutputTypeDef",
-    "ScriptTypeDef",
-    "ShareRuleOutputTypeDef",
-    "ShareRuleTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateLifecyclePolicyRequestTypeDef",
-    "UpdateLifecyclePolicyResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionOutputTypeDef",
+        "ActionTypeDef",
+        "ArchiveRetainRuleTypeDef",
+        "ArchiveRuleTypeDef",
+        "CreateLifecyclePolicyRequestTypeDef",
+        "CreateLifecyclePolicyResponseTypeDef",
+        "CreateRuleOutputTypeDef",
+        "CreateRuleTypeDef",
+        "CrossRegionCopyActionTypeDef",
+        "CrossRegionCopyDeprecateRuleTypeDef",
+        "CrossRegionCopyRetainRuleTypeDef",
+        "CrossRegionCopyRuleTypeDef",
+        "CrossRegionCopyTargetTypeDef",
+        "DeleteLifecyclePolicyRequestTypeDef",
+        "DeleteLifecyclePolicyResponseTypeDef",
+        "DeprecateRuleTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EventParametersOutputTypeDef",
+        "EventParametersTypeDef",
+        "EventSourceOutputTypeDef",
+        "EventSourceTypeDef",
+        "ExclusionsOutputTypeDef",
+        "ExclusionsTypeDef",
+        "FastRestoreRuleOutputTypeDef",
+        "FastRestoreRuleTypeDef",
+        "GetLifecyclePoliciesRequestTypeDef",
+        "GetLifecyclePoliciesResponseTypeDef",
+        "GetLifecyclePolicyRequestTypeDef",
+        "GetLifecyclePolicyResponseTypeDef",
+        "LifecyclePolicySummaryTypeDef",
+        "LifecyclePolicyTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ParametersOutputTypeDef",
+        "ParametersTypeDef",
+        "PolicyDetailsOutputTypeDef",
+        "PolicyDetailsTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetainRuleTypeDef",
+        "RetentionArchiveTierTypeDef",
+        "ScheduleOutputTypeDef",
+        "ScheduleTypeDef",
+        "ScriptOutputTypeDef",
+        "ScriptTypeDef",
+        "ShareRuleOutputTypeDef",
+        "ShareRuleTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateLifecyclePolicyRequestTypeDef",
+        "UpdateLifecyclePolicyResponseTypeDef",
+    ]
+
+
+class CrossRegionCopyRetainRuleTypeDef(TypedDict):
+    Interval: NotRequired[int]
+    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    Encrypted: bool
+    CmkArn: NotRequired[str]
+
+
+class CrossRegionCopyActionTypeDef(TypedDict):
+    Target: str
+    EncryptionConfiguration: EncryptionConfigurationTypeDef
+    RetainRule: NotRequired[CrossRegionCopyRetainRuleTypeDef]
 
 
 class ActionOutputTypeDef(TypedDict):
@@ -104,12 +121,144 @@ class ActionTypeDef(TypedDict):
     CrossRegionCopy: ReadOnly[Sequence[CrossRegionCopyActionTypeDef]]
 
 
+class RetentionArchiveTierTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Interval: NotRequired[int]
+    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
+
+
 class ArchiveRetainRuleTypeDef(TypedDict):
     RetentionArchiveTier: RetentionArchiveTierTypeDef
 
 
 class ArchiveRuleTypeDef(TypedDict):
     RetainRule: ArchiveRetainRuleTypeDef
+
+
+class CrossRegionCopyTargetTypeDef(TypedDict):
+    TargetRegion: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class ExclusionsTypeDef(TypedDict):
+    ExcludeBootVolumes: NotRequired[bool]
+    ExcludeVolumeTypes: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludeTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class EventParametersTypeDef(TypedDict):
+    EventType: EventTypeValuesType
+    SnapshotOwner: ReadOnly[Sequence[str]]
+    DescriptionRegex: str
+
+
+class EventSourceTypeDef(TypedDict):
+    Type: EventSourceValuesType
+    Parameters: NotRequired[ReadOnly[EventParametersTypeDef]]
+
+
+class ParametersTypeDef(TypedDict):
+    ExcludeBootVolume: NotRequired[bool]
+    NoReboot: NotRequired[bool]
+    ExcludeDataVolumeTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ScriptTypeDef(TypedDict):
+    Stages: NotRequired[ReadOnly[Sequence[StageValuesType]]]
+    ExecutionHandlerService: NotRequired[ExecutionHandlerServiceValuesType]
+    ExecutionHandler: str
+    ExecuteOperationOnScriptFailure: NotRequired[bool]
+    ExecutionTimeout: NotRequired[int]
+    MaximumRetryCount: NotRequired[int]
+
+
+class CreateRuleTypeDef(TypedDict):
+    Location: NotRequired[LocationValuesType]
+    Interval: NotRequired[int]
+    IntervalUnit: NotRequired[IntervalUnitValuesType]
+    Times: NotRequired[ReadOnly[Sequence[str]]]
+    CronExpression: NotRequired[str]
+    Scripts: NotRequired[ReadOnly[Sequence[ScriptTypeDef]]]
+
+
+class CrossRegionCopyDeprecateRuleTypeDef(TypedDict):
+    Interval: NotRequired[int]
+    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
+
+
+class CrossRegionCopyRuleTypeDef(TypedDict):
+    TargetRegion: NotRequired[str]
+    Target: NotRequired[str]
+    Encrypted: bool
+    CmkArn: NotRequired[str]
+    CopyTags: NotRequired[bool]
+    RetainRule: NotRequired[CrossRegionCopyRetainRuleTypeDef]
+    DeprecateRule: NotRequired[CrossRegionCopyDeprecateRuleTypeDef]
+
+
+class DeprecateRuleTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Interval: NotRequired[int]
+    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
+
+
+class FastRestoreRuleTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Interval: NotRequired[int]
+    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
+    AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
+    AvailabilityZoneIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RetainRuleTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Interval: NotRequired[int]
+    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
+
+
+class ShareRuleTypeDef(TypedDict):
+    TargetAccounts: ReadOnly[Sequence[str]]
+    UnshareInterval: NotRequired[int]
+    UnshareIntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
+
+
+class ScheduleTypeDef(TypedDict):
+    Name: NotRequired[str]
+    CopyTags: NotRequired[bool]
+    TagsToAdd: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    VariableTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    CreateRule: NotRequired[ReadOnly[CreateRuleTypeDef]]
+    RetainRule: NotRequired[RetainRuleTypeDef]
+    FastRestoreRule: NotRequired[ReadOnly[FastRestoreRuleTypeDef]]
+    CrossRegionCopyRules: NotRequired[ReadOnly[Sequence[CrossRegionCopyRuleTypeDef]]]
+    ShareRules: NotRequired[ReadOnly[Sequence[ShareRuleTypeDef]]]
+    DeprecateRule: NotRequired[DeprecateRuleTypeDef]
+    ArchiveRule: NotRequired[ArchiveRuleTypeDef]
+
+
+class PolicyDetailsTypeDef(TypedDict):
+    PolicyType: NotRequired[PolicyTypeValuesType]
+    ResourceTypes: NotRequired[ReadOnly[Sequence[ResourceTypeValuesType]]]
+    ResourceLocations: NotRequired[ReadOnly[Sequence[ResourceLocationValuesType]]]
+    TargetTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    Schedules: NotRequired[ReadOnly[Sequence[ScheduleTypeDef]]]
+    Parameters: NotRequired[ReadOnly[ParametersTypeDef]]
+    EventSource: NotRequired[ReadOnly[EventSourceTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[ActionTypeDef]]]
+    PolicyLanguage: NotRequired[PolicyLanguageValuesType]
+    ResourceType: NotRequired[ResourceTypeValuesType]
+    CreateInterval: NotRequired[int]
+    RetainInterval: NotRequired[int]
+    CopyTags: NotRequired[bool]
+    CrossRegionCopyTargets: NotRequired[
+        ReadOnly[Sequence[CrossRegionCopyTargetTypeDef]]
+    ]
+    ExtendDeletion: NotRequired[bool]
+    Exclusions: NotRequired[ReadOnly[ExclusionsTypeDef]]
 
 
 class CreateLifecyclePolicyRequestTypeDef(TypedDict):
@@ -134,6 +283,15 @@ class CreateLifecyclePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ScriptOutputTypeDef(TypedDict):
+    Stages: NotRequired[list[StageValuesType]]
+    ExecutionHandlerService: NotRequired[ExecutionHandlerServiceValuesType]
+    ExecutionHandler: str
+    ExecuteOperationOnScriptFailure: NotRequired[bool]
+    ExecutionTimeout: NotRequired[int]
+    MaximumRetryCount: NotRequired[int]
+
+
 class CreateRuleOutputTypeDef(TypedDict):
     Location: NotRequired[LocationValuesType]
     Interval: NotRequired[int]
@@ -141,45 +299,6 @@ class CreateRuleOutputTypeDef(TypedDict):
     Times: NotRequired[list[str]]
     CronExpression: NotRequired[str]
     Scripts: NotRequired[list[ScriptOutputTypeDef]]
-
-
-class CreateRuleTypeDef(TypedDict):
-    Location: NotRequired[LocationValuesType]
-    Interval: NotRequired[int]
-    IntervalUnit: NotRequired[IntervalUnitValuesType]
-    Times: NotRequired[ReadOnly[Sequence[str]]]
-    CronExpression: NotRequired[str]
-    Scripts: NotRequired[ReadOnly[Sequence[ScriptTypeDef]]]
-
-
-class CrossRegionCopyActionTypeDef(TypedDict):
-    Target: str
-    EncryptionConfiguration: EncryptionConfigurationTypeDef
-    RetainRule: NotRequired[CrossRegionCopyRetainRuleTypeDef]
-
-
-class CrossRegionCopyDeprecateRuleTypeDef(TypedDict):
-    Interval: NotRequired[int]
-    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
-
-
-class CrossRegionCopyRetainRuleTypeDef(TypedDict):
-    Interval: NotRequired[int]
-    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
-
-
-class CrossRegionCopyRuleTypeDef(TypedDict):
-    TargetRegion: NotRequired[str]
-    Target: NotRequired[str]
-    Encrypted: bool
-    CmkArn: NotRequired[str]
-    CopyTags: NotRequired[bool]
-    RetainRule: NotRequired[CrossRegionCopyRetainRuleTypeDef]
-    DeprecateRule: NotRequired[CrossRegionCopyDeprecateRuleTypeDef]
-
-
-class CrossRegionCopyTargetTypeDef(TypedDict):
-    TargetRegion: NotRequired[str]
 
 
 class DeleteLifecyclePolicyRequestTypeDef(TypedDict):
@@ -190,26 +309,9 @@ class DeleteLifecyclePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeprecateRuleTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Interval: NotRequired[int]
-    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    Encrypted: bool
-    CmkArn: NotRequired[str]
-
-
 class EventParametersOutputTypeDef(TypedDict):
     EventType: EventTypeValuesType
     SnapshotOwner: list[str]
-    DescriptionRegex: str
-
-
-class EventParametersTypeDef(TypedDict):
-    EventType: EventTypeValuesType
-    SnapshotOwner: ReadOnly[Sequence[str]]
     DescriptionRegex: str
 
 
@@ -218,21 +320,10 @@ class EventSourceOutputTypeDef(TypedDict):
     Parameters: NotRequired[EventParametersOutputTypeDef]
 
 
-class EventSourceTypeDef(TypedDict):
-    Type: EventSourceValuesType
-    Parameters: NotRequired[ReadOnly[EventParametersTypeDef]]
-
-
 class ExclusionsOutputTypeDef(TypedDict):
     ExcludeBootVolumes: NotRequired[bool]
     ExcludeVolumeTypes: NotRequired[list[str]]
     ExcludeTags: NotRequired[list[TagTypeDef]]
-
-
-class ExclusionsTypeDef(TypedDict):
-    ExcludeBootVolumes: NotRequired[bool]
-    ExcludeVolumeTypes: NotRequired[ReadOnly[Sequence[str]]]
-    ExcludeTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
 class FastRestoreRuleOutputTypeDef(TypedDict):
@@ -241,14 +332,6 @@ class FastRestoreRuleOutputTypeDef(TypedDict):
     IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
     AvailabilityZones: NotRequired[list[str]]
     AvailabilityZoneIds: NotRequired[list[str]]
-
-
-class FastRestoreRuleTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Interval: NotRequired[int]
-    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
-    AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
-    AvailabilityZoneIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class GetLifecyclePoliciesRequestTypeDef(TypedDict):
@@ -260,20 +343,6 @@ class GetLifecyclePoliciesRequestTypeDef(TypedDict):
     DefaultPolicyType: NotRequired[DefaultPoliciesTypeValuesType]
 
 
-class GetLifecyclePoliciesResponseTypeDef(TypedDict):
-    Policies: NotRequired[list[LifecyclePolicySummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetLifecyclePolicyRequestTypeDef(TypedDict):
-    PolicyId: str
-
-
-class GetLifecyclePolicyResponseTypeDef(TypedDict):
-    Policy: NotRequired[LifecyclePolicyTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class LifecyclePolicySummaryTypeDef(TypedDict):
     PolicyId: NotRequired[str]
     Description: NotRequired[str]
@@ -283,27 +352,13 @@ class LifecyclePolicySummaryTypeDef(TypedDict):
     DefaultPolicy: NotRequired[bool]
 
 
-class LifecyclePolicyTypeDef(TypedDict):
-    PolicyId: NotRequired[str]
-    Description: NotRequired[str]
-    State: NotRequired[GettablePolicyStateValuesType]
-    StatusMessage: NotRequired[str]
-    ExecutionRoleArn: NotRequired[str]
-    DateCreated: NotRequired[datetime]
-    DateModified: NotRequired[datetime]
-    PolicyDetails: NotRequired[PolicyDetailsOutputTypeDef]
-    Tags: NotRequired[dict[str, str]]
-    PolicyArn: NotRequired[str]
-    DefaultPolicy: NotRequired[bool]
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[dict[str, str]]
+class GetLifecyclePoliciesResponseTypeDef(TypedDict):
+    Policies: NotRequired[list[LifecyclePolicySummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetLifecyclePolicyRequestTypeDef(TypedDict):
+    PolicyId: str
 
 
 class ParametersOutputTypeDef(TypedDict):
@@ -312,10 +367,24 @@ class ParametersOutputTypeDef(TypedDict):
     ExcludeDataVolumeTags: NotRequired[list[TagTypeDef]]
 
 
-class ParametersTypeDef(TypedDict):
-    ExcludeBootVolume: NotRequired[bool]
-    NoReboot: NotRequired[bool]
-    ExcludeDataVolumeTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+class ShareRuleOutputTypeDef(TypedDict):
+    TargetAccounts: list[str]
+    UnshareInterval: NotRequired[int]
+    UnshareIntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
+
+
+class ScheduleOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    CopyTags: NotRequired[bool]
+    TagsToAdd: NotRequired[list[TagTypeDef]]
+    VariableTags: NotRequired[list[TagTypeDef]]
+    CreateRule: NotRequired[CreateRuleOutputTypeDef]
+    RetainRule: NotRequired[RetainRuleTypeDef]
+    FastRestoreRule: NotRequired[FastRestoreRuleOutputTypeDef]
+    CrossRegionCopyRules: NotRequired[list[CrossRegionCopyRuleTypeDef]]
+    ShareRules: NotRequired[list[ShareRuleOutputTypeDef]]
+    DeprecateRule: NotRequired[DeprecateRuleTypeDef]
+    ArchiveRule: NotRequired[ArchiveRuleTypeDef]
 
 
 class PolicyDetailsOutputTypeDef(TypedDict):
@@ -337,95 +406,32 @@ class PolicyDetailsOutputTypeDef(TypedDict):
     Exclusions: NotRequired[ExclusionsOutputTypeDef]
 
 
-class PolicyDetailsTypeDef(TypedDict):
-    PolicyType: NotRequired[PolicyTypeValuesType]
-    ResourceTypes: NotRequired[ReadOnly[Sequence[ResourceTypeValuesType]]]
-    ResourceLocations: NotRequired[ReadOnly[Sequence[ResourceLocationValuesType]]]
-    TargetTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    Schedules: NotRequired[ReadOnly[Sequence[ScheduleTypeDef]]]
-    Parameters: NotRequired[ReadOnly[ParametersTypeDef]]
-    EventSource: NotRequired[ReadOnly[EventSourceTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[ActionTypeDef]]]
-    PolicyLanguage: NotRequired[PolicyLanguageValuesType]
-    ResourceType: NotRequired[ResourceTypeValuesType]
-    CreateInterval: NotRequired[int]
-    RetainInterval: NotRequired[int]
-    CopyTags: NotRequired[bool]
-    CrossRegionCopyTargets: NotRequired[
-        ReadOnly[Sequence[CrossRegionCopyTargetTypeDef]]
-    ]
-    ExtendDeletion: NotRequired[bool]
-    Exclusions: NotRequired[ReadOnly[ExclusionsTypeDef]]
+class LifecyclePolicyTypeDef(TypedDict):
+    PolicyId: NotRequired[str]
+    Description: NotRequired[str]
+    State: NotRequired[GettablePolicyStateValuesType]
+    StatusMessage: NotRequired[str]
+    ExecutionRoleArn: NotRequired[str]
+    DateCreated: NotRequired[datetime]
+    DateModified: NotRequired[datetime]
+    PolicyDetails: NotRequired[PolicyDetailsOutputTypeDef]
+    Tags: NotRequired[dict[str, str]]
+    PolicyArn: NotRequired[str]
+    DefaultPolicy: NotRequired[bool]
 
 
-class RetainRuleTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Interval: NotRequired[int]
-    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
+class GetLifecyclePolicyResponseTypeDef(TypedDict):
+    Policy: NotRequired[LifecyclePolicyTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RetentionArchiveTierTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Interval: NotRequired[int]
-    IntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
 
 
-class ScheduleOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    CopyTags: NotRequired[bool]
-    TagsToAdd: NotRequired[list[TagTypeDef]]
-    VariableTags: NotRequired[list[TagTypeDef]]
-    CreateRule: NotRequired[CreateRuleOutputTypeDef]
-    RetainRule: NotRequired[RetainRuleTypeDef]
-    FastRestoreRule: NotRequired[FastRestoreRuleOutputTypeDef]
-    CrossRegionCopyRules: NotRequired[list[CrossRegionCopyRuleTypeDef]]
-    ShareRules: NotRequired[list[ShareRuleOutputTypeDef]]
-    DeprecateRule: NotRequired[DeprecateRuleTypeDef]
-    ArchiveRule: NotRequired[ArchiveRuleTypeDef]
-
-
-class ScheduleTypeDef(TypedDict):
-    Name: NotRequired[str]
-    CopyTags: NotRequired[bool]
-    TagsToAdd: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    VariableTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    CreateRule: NotRequired[ReadOnly[CreateRuleTypeDef]]
-    RetainRule: NotRequired[RetainRuleTypeDef]
-    FastRestoreRule: NotRequired[ReadOnly[FastRestoreRuleTypeDef]]
-    CrossRegionCopyRules: NotRequired[ReadOnly[Sequence[CrossRegionCopyRuleTypeDef]]]
-    ShareRules: NotRequired[ReadOnly[Sequence[ShareRuleTypeDef]]]
-    DeprecateRule: NotRequired[DeprecateRuleTypeDef]
-    ArchiveRule: NotRequired[ArchiveRuleTypeDef]
-
-
-class ScriptOutputTypeDef(TypedDict):
-    Stages: NotRequired[list[StageValuesType]]
-    ExecutionHandlerService: NotRequired[ExecutionHandlerServiceValuesType]
-    ExecutionHandler: str
-    ExecuteOperationOnScriptFailure: NotRequired[bool]
-    ExecutionTimeout: NotRequired[int]
-    MaximumRetryCount: NotRequired[int]
-
-
-class ScriptTypeDef(TypedDict):
-    Stages: NotRequired[ReadOnly[Sequence[StageValuesType]]]
-    ExecutionHandlerService: NotRequired[ExecutionHandlerServiceValuesType]
-    ExecutionHandler: str
-    ExecuteOperationOnScriptFailure: NotRequired[bool]
-    ExecutionTimeout: NotRequired[int]
-    MaximumRetryCount: NotRequired[int]
-
-
-class ShareRuleOutputTypeDef(TypedDict):
-    TargetAccounts: list[str]
-    UnshareInterval: NotRequired[int]
-    UnshareIntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
-
-
-class ShareRuleTypeDef(TypedDict):
-    TargetAccounts: ReadOnly[Sequence[str]]
-    UnshareInterval: NotRequired[int]
-    UnshareIntervalUnit: NotRequired[RetentionIntervalUnitValuesType]
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -435,11 +441,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -64,366 +64,373 @@ from .literals import (
     VersionStatusType,
 )
 
-__all__ = [
-    "AccountQuotaTypeDef",
-    "AddTagsToResourceMessageTypeDef",
-    "AddTagsToResourceResponseTypeDef",
-    "ApplyPendingMaintenanceActionMessageTypeDef",
-    "ApplyPendingMaintenanceActionResponseTypeDef",
-    "AvailabilityZoneTypeDef",
-    "BatchStartRecommendationsErrorEntryTypeDef",
-    "BatchStartRecommendationsRequestTypeDef",
-    "BatchStartRecommendationsResponseTypeDef",
-    "CancelMetadataModelConversionMessageTypeDef",
-    "CancelMetadataModelConversionResponseTypeDef",
-    "CancelMetadataModelCreationMessageTypeDef",
-    "CancelMetadataModelCreationResponseTypeDef",
-    "CancelReplicationTaskAssessmentRunMessageTypeDef",
-    "CancelReplicationTaskAssessmentRunResponseTypeDef",
-    "CertificateTypeDef",
-    "CollectorHealthCheckTypeDef",
-    "CollectorResponseTypeDef",
-    "CollectorShortInfoResponseTypeDef",
-    "ComputeConfigOutputTypeDef",
-    "ComputeConfigTypeDef",
-    "ConnectionTypeDef",
-    "CreateDataMigrationMessageTypeDef",
-    "CreateDataMigrationResponseTypeDef",
-    "CreateDataProviderMessageTypeDef",
-    "CreateDataProviderResponseTypeDef",
-    "CreateEndpointMessageTypeDef",
-    "CreateEndpointResponseTypeDef",
-    "CreateEventSubscriptionMessageTypeDef",
-    "CreateEventSubscriptionResponseTypeDef",
-    "CreateFleetAdvisorCollectorRequestTypeDef",
-    "CreateFleetAdvisorCollectorResponseTypeDef",
-    "CreateInstanceProfileMessageTypeDef",
-    "CreateInstanceProfileResponseTypeDef",
-    "CreateMigrationProjectMessageTypeDef",
-    "CreateMigrationProjectResponseTypeDef",
-    "CreateReplicationConfigMessageTypeDef",
-    "CreateReplicationConfigResponseTypeDef",
-    "CreateReplicationInstanceMessageTypeDef",
-    "CreateReplicationInstanceResponseTypeDef",
-    "CreateReplicationSubnetGroupMessageTypeDef",
-    "CreateReplicationSubnetGroupResponseTypeDef",
-    "CreateReplicationTaskMessageTypeDef",
-    "CreateReplicationTaskResponseTypeDef",
-    "DataMigrationSettingsTypeDef",
-    "DataMigrationStatisticsTypeDef",
-    "DataMigrationTypeDef",
-    "DataProviderDescriptorDefinitionTypeDef",
-    "DataProviderDescriptorTypeDef",
-    "DataProviderSettingsTypeDef",
-    "DataProviderTypeDef",
-    "DatabaseInstanceSoftwareDetailsResponseTypeDef",
-    "DatabaseResponseTypeDef",
-    "DatabaseShortInfoResponseTypeDef",
-    "DefaultErrorDetailsTypeDef",
-    "DeleteCertificateMessageTypeDef",
-    "DeleteCertificateResponseTypeDef",
-    "DeleteCollectorRequestTypeDef",
-    "DeleteConnectionMessageTypeDef",
-    "DeleteConnectionResponseTypeDef",
-    "DeleteDataMigrationMessageTypeDef",
-    "DeleteDataMigrationResponseTypeDef",
-    "DeleteDataProviderMessageTypeDef",
-    "DeleteDataProviderResponseTypeDef",
-    "DeleteEndpointMessageTypeDef",
-    "DeleteEndpointResponseTypeDef",
-    "DeleteEventSubscriptionMessageTypeDef",
-    "DeleteEventSubscriptionResponseTypeDef",
-    "DeleteFleetAdvisorDatabasesRequestTypeDef",
-    "DeleteFleetAdvisorDatabasesResponseTypeDef",
-    "DeleteInstanceProfileMessageTypeDef",
-    "DeleteInstanceProfileResponseTypeDef",
-    "DeleteMigrationProjectMessageTypeDef",
-    "DeleteMigrationProjectResponseTypeDef",
-    "DeleteReplicationConfigMessageTypeDef",
-    "DeleteReplicationConfigResponseTypeDef",
-    "DeleteReplicationInstanceMessageTypeDef",
-    "DeleteReplicationInstanceResponseTypeDef",
-    "DeleteReplicationSubnetGroupMessageTypeDef",
-    "DeleteReplicationSubnetGroupResponseTypeDef",
-    "DeleteReplicationTaskAssessmentRunMessageTypeDef",
-    "DeleteReplicationTaskAssessmentRunResponseTypeDef",
-    "DeleteReplicationTaskMessageTypeDef",
-    "DeleteReplicationTaskResponseTypeDef",
-    "DescribeAccountAttributesResponseTypeDef",
-    "DescribeApplicableIndividualAssessmentsMessageTypeDef",
-    "DescribeApplicableIndividualAssessmentsResponseTypeDef",
-    "DescribeCertificatesMessageTypeDef",
-    "DescribeCertificatesResponseTypeDef",
-    "DescribeConnectionsMessageTypeDef",
-    "DescribeConnectionsResponseTypeDef",
-    "DescribeConversionConfigurationMessageTypeDef",
-    "DescribeConversionConfigurationResponseTypeDef",
-    "DescribeDataMigrationsMessageTypeDef",
-    "DescribeDataMigrationsResponseTypeDef",
-    "DescribeDataProvidersMessageTypeDef",
-    "DescribeDataProvidersResponseTypeDef",
-    "DescribeEndpointSettingsMessageTypeDef",
-    "DescribeEndpointSettingsResponseTypeDef",
-    "DescribeEndpointTypesMessageTypeDef",
-    "DescribeEndpointTypesResponseTypeDef",
-    "DescribeEndpointsMessageTypeDef",
-    "DescribeEndpointsResponseTypeDef",
-    "DescribeEngineVersionsMessageTypeDef",
-    "DescribeEngineVersionsResponseTypeDef",
-    "DescribeEventCategoriesMessageTypeDef",
-    "DescribeEventCategoriesResponseTypeDef",
-    "DescribeEventSubscriptionsMessageTypeDef",
-    "DescribeEventSubscriptionsResponseTypeDef",
-    "DescribeEventsMessageTypeDef",
-    "DescribeEventsResponseTypeDef",
-    "DescribeExtensionPackAssociationsMessageTypeDef",
-    "DescribeExtensionPackAssociationsResponseTypeDef",
-    "DescribeFleetAdvisorCollectorsRequestTypeDef",
-    "DescribeFleetAdvisorCollectorsResponseTypeDef",
-    "DescribeFleetAdvisorDatabasesRequestTypeDef",
-    "DescribeFleetAdvisorDatabasesResponseTypeDef",
-    "DescribeFleetAdvisorLsaAnalysisRequestTypeDef",
-    "DescribeFleetAdvisorLsaAnalysisResponseTypeDef",
-    "DescribeFleetAdvisorSchemaObjectSummaryRequestTypeDef",
-    "DescribeFleetAdvisorSchemaObjectSummaryResponseTypeDef",
-    "DescribeFleetAdvisorSchemasRequestTypeDef",
-    "DescribeFleetAdvisorSchemasResponseTypeDef",
-    "DescribeInstanceProfilesMessageTypeDef",
-    "DescribeInstanceProfilesResponseTypeDef",
-    "DescribeMetadataModelAssessmentsMessageTypeDef",
-    "DescribeMetadataModelAssessmentsResponseTypeDef",
-    "DescribeMetadataModelChildrenMessageTypeDef",
-    "DescribeMetadataModelChildrenResponseTypeDef",
-    "DescribeMetadataModelConversionsMessageTypeDef",
-    "DescribeMetadataModelConversionsResponseTypeDef",
-    "DescribeMetadataModelCreationsMessageTypeDef",
-    "DescribeMetadataModelCreationsResponseTypeDef",
-    "DescribeMetadataModelExportsAsScriptMessageTypeDef",
-    "DescribeMetadataModelExportsAsScriptResponseTypeDef",
-    "DescribeMetadataModelExportsToTargetMessageTypeDef",
-    "DescribeMetadataModelExportsToTargetResponseTypeDef",
-    "DescribeMetadataModelImportsMessageTypeDef",
-    "DescribeMetadataModelImportsResponseTypeDef",
-    "DescribeMetadataModelMessageTypeDef",
-    "DescribeMetadataModelResponseTypeDef",
-    "DescribeMigrationProjectsMessageTypeDef",
-    "DescribeMigrationProjectsResponseTypeDef",
-    "DescribeOrderableReplicationInstancesMessageTypeDef",
-    "DescribeOrderableReplicationInstancesResponseTypeDef",
-    "DescribePendingMaintenanceActionsMessageTypeDef",
-    "DescribePendingMaintenanceActionsResponseTypeDef",
-    "DescribeRecommendationLimitationsRequestTypeDef",
-    "DescribeRecommendationLimitationsResponseTypeDef",
-    "DescribeRecommendationsRequestTypeDef",
-    "DescribeRecommendationsResponseTypeDef",
-    "DescribeRefreshSchemasStatusMessageTypeDef",
-    "DescribeRefreshSchemasStatusResponseTypeDef",
-    "DescribeReplicationConfigsMessageTypeDef",
-    "DescribeReplicationConfigsResponseTypeDef",
-    "DescribeReplicationInstanceTaskLogsMessageTypeDef",
-    "DescribeReplicationInstanceTaskLogsResponseTypeDef",
-    "DescribeReplicationInstancesMessageTypeDef",
-    "DescribeReplicationInstancesResponseTypeDef",
-    "DescribeReplicationSubnetGroupsMessageTypeDef",
-    "DescribeReplicationSubnetGroupsResponseTypeDef",
-    "DescribeReplicationTableStatisticsMessageTypeDef",
-    "DescribeReplicationTableStatisticsResponseTypeDef",
-    "DescribeReplicationTaskAssessmentResultsMessageTypeDef",
-    "DescribeReplicationTaskAssessmentResultsResponseTypeDef",
-    "DescribeReplicationTaskAssessmentRunsMessageTypeDef",
-    "DescribeReplicationTaskAssessmentRunsResponseTypeDef",
-    "DescribeReplicationTaskIndividualAssessmentsMessageTypeDef",
-    "DescribeReplicationTaskIndividualAssessmentsResponseTypeDef",
-    "DescribeReplicationTasksMessageTypeDef",
-    "DescribeReplicationTasksResponseTypeDef",
-    "DescribeReplicationsMessageTypeDef",
-    "DescribeReplicationsResponseTypeDef",
-    "DescribeSchemasMessageTypeDef",
-    "DescribeSchemasResponseTypeDef",
-    "DescribeTableStatisticsMessageTypeDef",
-    "DescribeTableStatisticsResponseTypeDef",
-    "DmsTransferSettingsTypeDef",
-    "DocDbDataProviderSettingsTypeDef",
-    "DocDbSettingsTypeDef",
-    "DynamoDbSettingsTypeDef",
-    "ElasticsearchSettingsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointSettingTypeDef",
-    "EndpointTypeDef",
-    "EngineVersionTypeDef",
-    "ErrorDetailsTypeDef",
-    "EventCategoryGroupTypeDef",
-    "EventSubscriptionTypeDef",
-    "EventTypeDef",
-    "ExportMetadataModelAssessmentMessageTypeDef",
-    "ExportMetadataModelAssessmentResponseTypeDef",
-    "ExportMetadataModelAssessmentResultEntryTypeDef",
-    "ExportSqlDetailsTypeDef",
-    "FilterTypeDef",
-    "FleetAdvisorLsaAnalysisResponseTypeDef",
-    "FleetAdvisorSchemaObjectResponseTypeDef",
-    "GcpMySQLSettingsTypeDef",
-    "GetTargetSelectionRulesMessageTypeDef",
-    "GetTargetSelectionRulesResponseTypeDef",
-    "IBMDb2SettingsTypeDef",
-    "IbmDb2LuwDataProviderSettingsTypeDef",
-    "IbmDb2zOsDataProviderSettingsTypeDef",
-    "ImportCertificateMessageTypeDef",
-    "ImportCertificateResponseTypeDef",
-    "InstanceProfileTypeDef",
-    "InventoryDataTypeDef",
-    "KafkaSettingsTypeDef",
-    "KerberosAuthenticationSettingsTypeDef",
-    "KinesisSettingsTypeDef",
-    "LakehouseSettingsTypeDef",
-    "LimitationTypeDef",
-    "ListTagsForResourceMessageTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MariaDbDataProviderSettingsTypeDef",
-    "MetadataModelPropertiesTypeDef",
-    "MetadataModelReferenceTypeDef",
-    "MicrosoftSQLServerSettingsTypeDef",
-    "MicrosoftSqlServerDataProviderSettingsTypeDef",
-    "MigrationProjectTypeDef",
-    "ModifyConversionConfigurationMessageTypeDef",
-    "ModifyConversionConfigurationResponseTypeDef",
-    "ModifyDataMigrationMessageTypeDef",
-    "ModifyDataMigrationResponseTypeDef",
-    "ModifyDataProviderMessageTypeDef",
-    "ModifyDataProviderResponseTypeDef",
-    "ModifyEndpointMessageTypeDef",
-    "ModifyEndpointResponseTypeDef",
-    "ModifyEventSubscriptionMessageTypeDef",
-    "ModifyEventSubscriptionResponseTypeDef",
-    "ModifyInstanceProfileMessageTypeDef",
-    "ModifyInstanceProfileResponseTypeDef",
-    "ModifyMigrationProjectMessageTypeDef",
-    "ModifyMigrationProjectResponseTypeDef",
-    "ModifyReplicationConfigMessageTypeDef",
-    "ModifyReplicationConfigResponseTypeDef",
-    "ModifyReplicationInstanceMessageTypeDef",
-    "ModifyReplicationInstanceResponseTypeDef",
-    "ModifyReplicationSubnetGroupMessageTypeDef",
-    "ModifyReplicationSubnetGroupResponseTypeDef",
-    "ModifyReplicationTaskMessageTypeDef",
-    "ModifyReplicationTaskResponseTypeDef",
-    "MongoDbDataProviderSettingsTypeDef",
-    "MongoDbSettingsTypeDef",
-    "MoveReplicationTaskMessageTypeDef",
-    "MoveReplicationTaskResponseTypeDef",
-    "MySQLSettingsTypeDef",
-    "MySqlDataProviderSettingsTypeDef",
-    "NeptuneSettingsTypeDef",
-    "OracleDataProviderSettingsTypeDef",
-    "OracleSettingsOutputTypeDef",
-    "OracleSettingsTypeDef",
-    "OrderableReplicationInstanceTypeDef",
-    "PendingMaintenanceActionTypeDef",
-    "PostgreSQLSettingsTypeDef",
-    "PostgreSqlDataProviderSettingsTypeDef",
-    "PremigrationAssessmentStatusTypeDef",
-    "ProcessedObjectTypeDef",
-    "ProgressTypeDef",
-    "ProvisionDataTypeDef",
-    "RdsConfigurationTypeDef",
-    "RdsRecommendationTypeDef",
-    "RdsRequirementsTypeDef",
-    "RebootReplicationInstanceMessageTypeDef",
-    "RebootReplicationInstanceResponseTypeDef",
-    "RecommendationDataTypeDef",
-    "RecommendationSettingsTypeDef",
-    "RecommendationTypeDef",
-    "RedisSettingsTypeDef",
-    "RedshiftDataProviderSettingsTypeDef",
-    "RedshiftSettingsTypeDef",
-    "RefreshSchemasMessageTypeDef",
-    "RefreshSchemasResponseTypeDef",
-    "RefreshSchemasStatusTypeDef",
-    "ReloadReplicationTablesMessageTypeDef",
-    "ReloadReplicationTablesResponseTypeDef",
-    "ReloadTablesMessageTypeDef",
-    "ReloadTablesResponseTypeDef",
-    "RemoveTagsFromResourceMessageTypeDef",
-    "RemoveTagsFromResourceResponseTypeDef",
-    "ReplicationConfigTypeDef",
-    "ReplicationInstanceTaskLogTypeDef",
-    "ReplicationInstanceTypeDef",
-    "ReplicationPendingModifiedValuesTypeDef",
-    "ReplicationStatsTypeDef",
-    "ReplicationSubnetGroupTypeDef",
-    "ReplicationTaskAssessmentResultTypeDef",
-    "ReplicationTaskAssessmentRunProgressTypeDef",
-    "ReplicationTaskAssessmentRunResultStatisticTypeDef",
-    "ReplicationTaskAssessmentRunTypeDef",
-    "ReplicationTaskIndividualAssessmentTypeDef",
-    "ReplicationTaskStatsTypeDef",
-    "ReplicationTaskTypeDef",
-    "ReplicationTypeDef",
-    "ResourcePendingMaintenanceActionsTypeDef",
-    "ResponseMetadataTypeDef",
-    "RunFleetAdvisorLsaAnalysisResponseTypeDef",
-    "S3SettingsTypeDef",
-    "SCApplicationAttributesTypeDef",
-    "SchemaConversionRequestTypeDef",
-    "SchemaResponseTypeDef",
-    "SchemaShortInfoResponseTypeDef",
-    "ServerShortInfoResponseTypeDef",
-    "SourceDataSettingOutputTypeDef",
-    "SourceDataSettingTypeDef",
-    "StartDataMigrationMessageTypeDef",
-    "StartDataMigrationResponseTypeDef",
-    "StartExtensionPackAssociationMessageTypeDef",
-    "StartExtensionPackAssociationResponseTypeDef",
-    "StartMetadataModelAssessmentMessageTypeDef",
-    "StartMetadataModelAssessmentResponseTypeDef",
-    "StartMetadataModelConversionMessageTypeDef",
-    "StartMetadataModelConversionResponseTypeDef",
-    "StartMetadataModelCreationMessageTypeDef",
-    "StartMetadataModelCreationResponseTypeDef",
-    "StartMetadataModelExportAsScriptMessageTypeDef",
-    "StartMetadataModelExportAsScriptResponseTypeDef",
-    "StartMetadataModelExportToTargetMessageTypeDef",
-    "StartMetadataModelExportToTargetResponseTypeDef",
-    "StartMetadataModelImportMessageTypeDef",
-    "StartMetadataModelImportResponseTypeDef",
-    "StartRecommendationsRequestEntryTypeDef",
-    "StartRecommendationsRequestTypeDef",
-    "StartReplicationMessageTypeDef",
-    "StartReplicationResponseTypeDef",
-    "StartReplicationTaskAssessmentMessageTypeDef",
-    "StartReplicationTaskAssessmentResponseTypeDef",
-    "StartReplicationTaskAssessmentRunMessageTypeDef",
-    "StartReplicationTaskAssessmentRunResponseTypeDef",
-    "StartReplicationTaskMessageTypeDef",
-    "StartReplicationTaskResponseTypeDef",
-    "StatementPropertiesTypeDef",
-    "StopDataMigrationMessageTypeDef",
-    "StopDataMigrationResponseTypeDef",
-    "StopReplicationMessageTypeDef",
-    "StopReplicationResponseTypeDef",
-    "StopReplicationTaskMessageTypeDef",
-    "StopReplicationTaskResponseTypeDef",
-    "SubnetTypeDef",
-    "SupportedEndpointTypeTypeDef",
-    "SybaseAseDataProviderSettingsTypeDef",
-    "SybaseSettingsTypeDef",
-    "TableStatisticsTypeDef",
-    "TableToReloadTypeDef",
-    "TagTypeDef",
-    "TargetDataSettingTypeDef",
-    "TestConnectionMessageTypeDef",
-    "TestConnectionResponseTypeDef",
-    "TimestreamSettingsTypeDef",
-    "UpdateSubscriptionsToEventBridgeMessageTypeDef",
-    "UpdateSubscriptionsToEventBridgeResponseTypeDef",
-    "VpcSecurityGroupMembershipTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountQuotaTypeDef",
+        "AddTagsToResourceMessageTypeDef",
+        "AddTagsToResourceResponseTypeDef",
+        "ApplyPendingMaintenanceActionMessageTypeDef",
+        "ApplyPendingMaintenanceActionResponseTypeDef",
+        "AvailabilityZoneTypeDef",
+        "BatchStartRecommendationsErrorEntryTypeDef",
+        "BatchStartRecommendationsRequestTypeDef",
+        "BatchStartRecommendationsResponseTypeDef",
+        "CancelMetadataModelConversionMessageTypeDef",
+        "CancelMetadataModelConversionResponseTypeDef",
+        "CancelMetadataModelCreationMessageTypeDef",
+        "CancelMetadataModelCreationResponseTypeDef",
+        "CancelReplicationTaskAssessmentRunMessageTypeDef",
+        "CancelReplicationTaskAssessmentRunResponseTypeDef",
+        "CertificateTypeDef",
+        "CollectorHealthCheckTypeDef",
+        "CollectorResponseTypeDef",
+        "CollectorShortInfoResponseTypeDef",
+        "ComputeConfigOutputTypeDef",
+        "ComputeConfigTypeDef",
+        "ConnectionTypeDef",
+        "CreateDataMigrationMessageTypeDef",
+        "CreateDataMigrationResponseTypeDef",
+        "CreateDataProviderMessageTypeDef",
+        "CreateDataProviderResponseTypeDef",
+        "CreateEndpointMessageTypeDef",
+        "CreateEndpointResponseTypeDef",
+        "CreateEventSubscriptionMessageTypeDef",
+        "CreateEventSubscriptionResponseTypeDef",
+        "CreateFleetAdvisorCollectorRequestTypeDef",
+        "CreateFleetAdvisorCollectorResponseTypeDef",
+        "CreateInstanceProfileMessageTypeDef",
+        "CreateInstanceProfileResponseTypeDef",
+        "CreateMigrationProjectMessageTypeDef",
+        "CreateMigrationProjectResponseTypeDef",
+        "CreateReplicationConfigMessageTypeDef",
+        "CreateReplicationConfigResponseTypeDef",
+        "CreateReplicationInstanceMessageTypeDef",
+        "CreateReplicationInstanceResponseTypeDef",
+        "CreateReplicationSubnetGroupMessageTypeDef",
+        "CreateReplicationSubnetGroupResponseTypeDef",
+        "CreateReplicationTaskMessageTypeDef",
+        "CreateReplicationTaskResponseTypeDef",
+        "DataMigrationSettingsTypeDef",
+        "DataMigrationStatisticsTypeDef",
+        "DataMigrationTypeDef",
+        "DataProviderDescriptorDefinitionTypeDef",
+        "DataProviderDescriptorTypeDef",
+        "DataProviderSettingsTypeDef",
+        "DataProviderTypeDef",
+        "DatabaseInstanceSoftwareDetailsResponseTypeDef",
+        "DatabaseResponseTypeDef",
+        "DatabaseShortInfoResponseTypeDef",
+        "DefaultErrorDetailsTypeDef",
+        "DeleteCertificateMessageTypeDef",
+        "DeleteCertificateResponseTypeDef",
+        "DeleteCollectorRequestTypeDef",
+        "DeleteConnectionMessageTypeDef",
+        "DeleteConnectionResponseTypeDef",
+        "DeleteDataMigrationMessageTypeDef",
+        "DeleteDataMigrationResponseTypeDef",
+        "DeleteDataProviderMessageTypeDef",
+        "DeleteDataProviderResponseTypeDef",
+        "DeleteEndpointMessageTypeDef",
+        "DeleteEndpointResponseTypeDef",
+        "DeleteEventSubscriptionMessageTypeDef",
+        "DeleteEventSubscriptionResponseTypeDef",
+        "DeleteFleetAdvisorDatabasesRequestTypeDef",
+        "DeleteFleetAdvisorDatabasesResponseTypeDef",
+        "DeleteInstanceProfileMessageTypeDef",
+        "DeleteInstanceProfileResponseTypeDef",
+        "DeleteMigrationProjectMessageTypeDef",
+        "DeleteMigrationProjectResponseTypeDef",
+        "DeleteReplicationConfigMessageTypeDef",
+        "DeleteReplicationConfigResponseTypeDef",
+        "DeleteReplicationInstanceMessageTypeDef",
+        "DeleteReplicationInstanceResponseTypeDef",
+        "DeleteReplicationSubnetGroupMessageTypeDef",
+        "DeleteReplicationSubnetGroupResponseTypeDef",
+        "DeleteReplicationTaskAssessmentRunMessageTypeDef",
+        "DeleteReplicationTaskAssessmentRunResponseTypeDef",
+        "DeleteReplicationTaskMessageTypeDef",
+        "DeleteReplicationTaskResponseTypeDef",
+        "DescribeAccountAttributesResponseTypeDef",
+        "DescribeApplicableIndividualAssessmentsMessageTypeDef",
+        "DescribeApplicableIndividualAssessmentsResponseTypeDef",
+        "DescribeCertificatesMessageTypeDef",
+        "DescribeCertificatesResponseTypeDef",
+        "DescribeConnectionsMessageTypeDef",
+        "DescribeConnectionsResponseTypeDef",
+        "DescribeConversionConfigurationMessageTypeDef",
+        "DescribeConversionConfigurationResponseTypeDef",
+        "DescribeDataMigrationsMessageTypeDef",
+        "DescribeDataMigrationsResponseTypeDef",
+        "DescribeDataProvidersMessageTypeDef",
+        "DescribeDataProvidersResponseTypeDef",
+        "DescribeEndpointSettingsMessageTypeDef",
+        "DescribeEndpointSettingsResponseTypeDef",
+        "DescribeEndpointTypesMessageTypeDef",
+        "DescribeEndpointTypesResponseTypeDef",
+        "DescribeEndpointsMessageTypeDef",
+        "DescribeEndpointsResponseTypeDef",
+        "DescribeEngineVersionsMessageTypeDef",
+        "DescribeEngineVersionsResponseTypeDef",
+        "DescribeEventCategoriesMessageTypeDef",
+        "DescribeEventCategoriesResponseTypeDef",
+        "DescribeEventSubscriptionsMessageTypeDef",
+        "DescribeEventSubscriptionsResponseTypeDef",
+        "DescribeEventsMessageTypeDef",
+        "DescribeEventsResponseTypeDef",
+        "DescribeExtensionPackAssociationsMessageTypeDef",
+        "DescribeExtensionPackAssociationsResponseTypeDef",
+        "DescribeFleetAdvisorCollectorsRequestTypeDef",
+        "DescribeFleetAdvisorCollectorsResponseTypeDef",
+        "DescribeFleetAdvisorDatabasesRequestTypeDef",
+        "DescribeFleetAdvisorDatabasesResponseTypeDef",
+        "DescribeFleetAdvisorLsaAnalysisRequestTypeDef",
+        "DescribeFleetAdvisorLsaAnalysisResponseTypeDef",
+        "DescribeFleetAdvisorSchemaObjectSummaryRequestTypeDef",
+        "DescribeFleetAdvisorSchemaObjectSummaryResponseTypeDef",
+        "DescribeFleetAdvisorSchemasRequestTypeDef",
+        "DescribeFleetAdvisorSchemasResponseTypeDef",
+        "DescribeInstanceProfilesMessageTypeDef",
+        "DescribeInstanceProfilesResponseTypeDef",
+        "DescribeMetadataModelAssessmentsMessageTypeDef",
+        "DescribeMetadataModelAssessmentsResponseTypeDef",
+        "DescribeMetadataModelChildrenMessageTypeDef",
+        "DescribeMetadataModelChildrenResponseTypeDef",
+        "DescribeMetadataModelConversionsMessageTypeDef",
+        "DescribeMetadataModelConversionsResponseTypeDef",
+        "DescribeMetadataModelCreationsMessageTypeDef",
+        "DescribeMetadataModelCreationsResponseTypeDef",
+        "DescribeMetadataModelExportsAsScriptMessageTypeDef",
+        "DescribeMetadataModelExportsAsScriptResponseTypeDef",
+        "DescribeMetadataModelExportsToTargetMessageTypeDef",
+        "DescribeMetadataModelExportsToTargetResponseTypeDef",
+        "DescribeMetadataModelImportsMessageTypeDef",
+        "DescribeMetadataModelImportsResponseTypeDef",
+        "DescribeMetadataModelMessageTypeDef",
+        "DescribeMetadataModelResponseTypeDef",
+        "DescribeMigrationProjectsMessageTypeDef",
+        "DescribeMigrationProjectsResponseTypeDef",
+        "DescribeOrderableReplicationInstancesMessageTypeDef",
+        "DescribeOrderableReplicationInstancesResponseTypeDef",
+        "DescribePendingMaintenanceActionsMessageTypeDef",
+        "DescribePendingMaintenanceActionsResponseTypeDef",
+        "DescribeRecommendationLimitationsRequestTypeDef",
+        "DescribeRecommendationLimitationsResponseTypeDef",
+        "DescribeRecommendationsRequestTypeDef",
+        "DescribeRecommendationsResponseTypeDef",
+        "DescribeRefreshSchemasStatusMessageTypeDef",
+        "DescribeRefreshSchemasStatusResponseTypeDef",
+        "DescribeReplicationConfigsMessageTypeDef",
+        "DescribeReplicationConfigsResponseTypeDef",
+        "DescribeReplicationInstanceTaskLogsMessageTypeDef",
+        "DescribeReplicationInstanceTaskLogsResponseTypeDef",
+        "DescribeReplicationInstancesMessageTypeDef",
+        "DescribeReplicationInstancesResponseTypeDef",
+        "DescribeReplicationSubnetGroupsMessageTypeDef",
+        "DescribeReplicationSubnetGroupsResponseTypeDef",
+        "DescribeReplicationTableStatisticsMessageTypeDef",
+        "DescribeReplicationTableStatisticsResponseTypeDef",
+        "DescribeReplicationTaskAssessmentResultsMessageTypeDef",
+        "DescribeReplicationTaskAssessmentResultsResponseTypeDef",
+        "DescribeReplicationTaskAssessmentRunsMessageTypeDef",
+        "DescribeReplicationTaskAssessmentRunsResponseTypeDef",
+        "DescribeReplicationTaskIndividualAssessmentsMessageTypeDef",
+        "DescribeReplicationTaskIndividualAssessmentsResponseTypeDef",
+        "DescribeReplicationTasksMessageTypeDef",
+        "DescribeReplicationTasksResponseTypeDef",
+        "DescribeReplicationsMessageTypeDef",
+        "DescribeReplicationsResponseTypeDef",
+        "DescribeSchemasMessageTypeDef",
+        "DescribeSchemasResponseTypeDef",
+        "DescribeTableStatisticsMessageTypeDef",
+        "DescribeTableStatisticsResponseTypeDef",
+        "DmsTransferSettingsTypeDef",
+        "DocDbDataProviderSettingsTypeDef",
+        "DocDbSettingsTypeDef",
+        "DynamoDbSettingsTypeDef",
+        "ElasticsearchSettingsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointSettingTypeDef",
+        "EndpointTypeDef",
+        "EngineVersionTypeDef",
+        "ErrorDetailsTypeDef",
+        "EventCategoryGroupTypeDef",
+        "EventSubscriptionTypeDef",
+        "EventTypeDef",
+        "ExportMetadataModelAssessmentMessageTypeDef",
+        "ExportMetadataModelAssessmentResponseTypeDef",
+        "ExportMetadataModelAssessmentResultEntryTypeDef",
+        "ExportSqlDetailsTypeDef",
+        "FilterTypeDef",
+        "FleetAdvisorLsaAnalysisResponseTypeDef",
+        "FleetAdvisorSchemaObjectResponseTypeDef",
+        "GcpMySQLSettingsTypeDef",
+        "GetTargetSelectionRulesMessageTypeDef",
+        "GetTargetSelectionRulesResponseTypeDef",
+        "IBMDb2SettingsTypeDef",
+        "IbmDb2LuwDataProviderSettingsTypeDef",
+        "IbmDb2zOsDataProviderSettingsTypeDef",
+        "ImportCertificateMessageTypeDef",
+        "ImportCertificateResponseTypeDef",
+        "InstanceProfileTypeDef",
+        "InventoryDataTypeDef",
+        "KafkaSettingsTypeDef",
+        "KerberosAuthenticationSettingsTypeDef",
+        "KinesisSettingsTypeDef",
+        "LakehouseSettingsTypeDef",
+        "LimitationTypeDef",
+        "ListTagsForResourceMessageTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MariaDbDataProviderSettingsTypeDef",
+        "MetadataModelPropertiesTypeDef",
+        "MetadataModelReferenceTypeDef",
+        "MicrosoftSQLServerSettingsTypeDef",
+        "MicrosoftSqlServerDataProviderSettingsTypeDef",
+        "MigrationProjectTypeDef",
+        "ModifyConversionConfigurationMessageTypeDef",
+        "ModifyConversionConfigurationResponseTypeDef",
+        "ModifyDataMigrationMessageTypeDef",
+        "ModifyDataMigrationResponseTypeDef",
+        "ModifyDataProviderMessageTypeDef",
+        "ModifyDataProviderResponseTypeDef",
+        "ModifyEndpointMessageTypeDef",
+        "ModifyEndpointResponseTypeDef",
+        "ModifyEventSubscriptionMessageTypeDef",
+        "ModifyEventSubscriptionResponseTypeDef",
+        "ModifyInstanceProfileMessageTypeDef",
+        "ModifyInstanceProfileResponseTypeDef",
+        "ModifyMigrationProjectMessageTypeDef",
+        "ModifyMigrationProjectResponseTypeDef",
+        "ModifyReplicationConfigMessageTypeDef",
+        "ModifyReplicationConfigResponseTypeDef",
+        "ModifyReplicationInstanceMessageTypeDef",
+        "ModifyReplicationInstanceResponseTypeDef",
+        "ModifyReplicationSubnetGroupMessageTypeDef",
+        "ModifyReplicationSubnetGroupResponseTypeDef",
+        "ModifyReplicationTaskMessageTypeDef",
+        "ModifyReplicationTaskResponseTypeDef",
+        "MongoDbDataProviderSettingsTypeDef",
+        "MongoDbSettingsTypeDef",
+        "MoveReplicationTaskMessageTypeDef",
+        "MoveReplicationTaskResponseTypeDef",
+        "MySQLSettingsTypeDef",
+        "MySqlDataProviderSettingsTypeDef",
+        "NeptuneSettingsTypeDef",
+        "OracleDataProviderSettingsTypeDef",
+        "OracleSettingsOutputTypeDef",
+        "OracleSettingsTypeDef",
+        "OrderableReplicationInstanceTypeDef",
+        "PendingMaintenanceActionTypeDef",
+        "PostgreSQLSettingsTypeDef",
+        "PostgreSqlDataProviderSettingsTypeDef",
+        "PremigrationAssessmentStatusTypeDef",
+        "ProcessedObjectTypeDef",
+        "ProgressTypeDef",
+        "ProvisionDataTypeDef",
+        "RdsConfigurationTypeDef",
+        "RdsRecommendationTypeDef",
+        "RdsRequirementsTypeDef",
+        "RebootReplicationInstanceMessageTypeDef",
+        "RebootReplicationInstanceResponseTypeDef",
+        "RecommendationDataTypeDef",
+        "RecommendationSettingsTypeDef",
+        "RecommendationTypeDef",
+        "RedisSettingsTypeDef",
+        "RedshiftDataProviderSettingsTypeDef",
+        "RedshiftSettingsTypeDef",
+        "RefreshSchemasMessageTypeDef",
+        "RefreshSchemasResponseTypeDef",
+        "RefreshSchemasStatusTypeDef",
+        "ReloadReplicationTablesMessageTypeDef",
+        "ReloadReplicationTablesResponseTypeDef",
+        "ReloadTablesMessageTypeDef",
+        "ReloadTablesResponseTypeDef",
+        "RemoveTagsFromResourceMessageTypeDef",
+        "RemoveTagsFromResourceResponseTypeDef",
+        "ReplicationConfigTypeDef",
+        "ReplicationInstanceTaskLogTypeDef",
+        "ReplicationInstanceTypeDef",
+        "ReplicationPendingModifiedValuesTypeDef",
+        "ReplicationStatsTypeDef",
+        "ReplicationSubnetGroupTypeDef",
+        "ReplicationTaskAssessmentResultTypeDef",
+        "ReplicationTaskAssessmentRunProgressTypeDef",
+        "ReplicationTaskAssessmentRunResultStatisticTypeDef",
+        "ReplicationTaskAssessmentRunTypeDef",
+        "ReplicationTaskIndividualAssessmentTypeDef",
+        "ReplicationTaskStatsTypeDef",
+        "ReplicationTaskTypeDef",
+        "ReplicationTypeDef",
+        "ResourcePendingMaintenanceActionsTypeDef",
+        "ResponseMetadataTypeDef",
+        "RunFleetAdvisorLsaAnalysisResponseTypeDef",
+        "S3SettingsTypeDef",
+        "SCApplicationAttributesTypeDef",
+        "SchemaConversionRequestTypeDef",
+        "SchemaResponseTypeDef",
+        "SchemaShortInfoResponseTypeDef",
+        "ServerShortInfoResponseTypeDef",
+        "SourceDataSettingOutputTypeDef",
+        "SourceDataSettingTypeDef",
+        "StartDataMigrationMessageTypeDef",
+        "StartDataMigrationResponseTypeDef",
+        "StartExtensionPackAssociationMessageTypeDef",
+        "StartExtensionPackAssociationResponseTypeDef",
+        "StartMetadataModelAssessmentMessageTypeDef",
+        "StartMetadataModelAssessmentResponseTypeDef",
+        "StartMetadataModelConversionMessageTypeDef",
+        "StartMetadataModelConversionResponseTypeDef",
+        "StartMetadataModelCreationMessageTypeDef",
+        "StartMetadataModelCreationResponseTypeDef",
+        "StartMetadataModelExportAsScriptMessageTypeDef",
+        "StartMetadataModelExportAsScriptResponseTypeDef",
+        "StartMetadataModelExportToTargetMessageTypeDef",
+        "StartMetadataModelExportToTargetResponseTypeDef",
+        "StartMetadataModelImportMessageTypeDef",
+        "StartMetadataModelImportResponseTypeDef",
+        "StartRecommendationsRequestEntryTypeDef",
+        "StartRecommendationsRequestTypeDef",
+        "StartReplicationMessageTypeDef",
+        "StartReplicationResponseTypeDef",
+        "StartReplicationTaskAssessmentMessageTypeDef",
+        "StartReplicationTaskAssessmentResponseTypeDef",
+        "StartReplicationTaskAssessmentRunMessageTypeDef",
+        "StartReplicationTaskAssessmentRunResponseTypeDef",
+        "StartReplicationTaskMessageTypeDef",
+        "StartReplicationTaskResponseTypeDef",
+        "StatementPropertiesTypeDef",
+        "StopDataMigrationMessageTypeDef",
+        "StopDataMigrationResponseTypeDef",
+        "StopReplicationMessageTypeDef",
+        "StopReplicationResponseTypeDef",
+        "StopReplicationTaskMessageTypeDef",
+        "StopReplicationTaskResponseTypeDef",
+        "SubnetTypeDef",
+        "SupportedEndpointTypeTypeDef",
+        "SybaseAseDataProviderSettingsTypeDef",
+        "SybaseSettingsTypeDef",
+        "TableStatisticsTypeDef",
+        "TableToReloadTypeDef",
+        "TagTypeDef",
+        "TargetDataSettingTypeDef",
+        "TestConnectionMessageTypeDef",
+        "TestConnectionResponseTypeDef",
+        "TimestreamSettingsTypeDef",
+        "UpdateSubscriptionsToEventBridgeMessageTypeDef",
+        "UpdateSubscriptionsToEventBridgeResponseTypeDef",
+        "VpcSecurityGroupMembershipTypeDef",
+    ]
 
 
 class AccountQuotaTypeDef(TypedDict):
     AccountQuotaName: NotRequired[str]
     Used: NotRequired[int]
     Max: NotRequired[int]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+    ResourceArn: NotRequired[str]
 
 
 class AddTagsToResourceMessageTypeDef(TypedDict):
@@ -439,6 +446,20 @@ class ApplyPendingMaintenanceActionMessageTypeDef(TypedDict):
     ReplicationInstanceArn: str
     ApplyAction: str
     OptInType: str
+
+
+class PendingMaintenanceActionTypeDef(TypedDict):
+    Action: NotRequired[str]
+    AutoAppliedAfterDate: NotRequired[datetime]
+    ForcedApplyDate: NotRequired[datetime]
+    OptInStatus: NotRequired[str]
+    CurrentApplyDate: NotRequired[datetime]
+    Description: NotRequired[str]
+
+
+class ResourcePendingMaintenanceActionsTypeDef(TypedDict):
+    ResourceIdentifier: NotRequired[str]
+    PendingMaintenanceActionDetails: NotRequired[list[PendingMaintenanceActionTypeDef]]
 
 
 class ApplyPendingMaintenanceActionResponseTypeDef(TypedDict):
@@ -458,6 +479,16 @@ class BatchStartRecommendationsErrorEntryTypeDef(TypedDict):
     Code: NotRequired[str]
 
 
+class RecommendationSettingsTypeDef(TypedDict):
+    InstanceSizingType: str
+    WorkloadType: str
+
+
+class StartRecommendationsRequestEntryTypeDef(TypedDict):
+    DatabaseId: str
+    Settings: RecommendationSettingsTypeDef
+
+
 class BatchStartRecommendationsRequestTypeDef(TypedDict):
     Data: NotRequired[ReadOnly[Sequence[StartRecommendationsRequestEntryTypeDef]]]
 
@@ -470,6 +501,41 @@ class BatchStartRecommendationsResponseTypeDef(TypedDict):
 class CancelMetadataModelConversionMessageTypeDef(TypedDict):
     MigrationProjectIdentifier: str
     RequestIdentifier: str
+
+
+class DefaultErrorDetailsTypeDef(TypedDict):
+    Message: NotRequired[str]
+
+
+class ErrorDetailsTypeDef(TypedDict):
+    defaultErrorDetails: NotRequired[DefaultErrorDetailsTypeDef]
+
+
+class ExportSqlDetailsTypeDef(TypedDict):
+    S3ObjectKey: NotRequired[str]
+    ObjectURL: NotRequired[str]
+
+
+class ProcessedObjectTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+    EndpointType: NotRequired[str]
+
+
+class ProgressTypeDef(TypedDict):
+    ProgressPercent: NotRequired[float]
+    TotalObjects: NotRequired[int]
+    ProgressStep: NotRequired[str]
+    ProcessedObject: NotRequired[ProcessedObjectTypeDef]
+
+
+class SchemaConversionRequestTypeDef(TypedDict):
+    Status: NotRequired[str]
+    RequestIdentifier: NotRequired[str]
+    MigrationProjectArn: NotRequired[str]
+    Error: NotRequired[ErrorDetailsTypeDef]
+    ExportSqlDetails: NotRequired[ExportSqlDetailsTypeDef]
+    Progress: NotRequired[ProgressTypeDef]
 
 
 class CancelMetadataModelConversionResponseTypeDef(TypedDict):
@@ -489,6 +555,37 @@ class CancelMetadataModelCreationResponseTypeDef(TypedDict):
 
 class CancelReplicationTaskAssessmentRunMessageTypeDef(TypedDict):
     ReplicationTaskAssessmentRunArn: str
+
+
+class ReplicationTaskAssessmentRunProgressTypeDef(TypedDict):
+    IndividualAssessmentCount: NotRequired[int]
+    IndividualAssessmentCompletedCount: NotRequired[int]
+
+
+class ReplicationTaskAssessmentRunResultStatisticTypeDef(TypedDict):
+    Passed: NotRequired[int]
+    Failed: NotRequired[int]
+    Error: NotRequired[int]
+    Warning: NotRequired[int]
+    Cancelled: NotRequired[int]
+    Skipped: NotRequired[int]
+
+
+class ReplicationTaskAssessmentRunTypeDef(TypedDict):
+    ReplicationTaskAssessmentRunArn: NotRequired[str]
+    ReplicationTaskArn: NotRequired[str]
+    Status: NotRequired[str]
+    ReplicationTaskAssessmentRunCreationDate: NotRequired[datetime]
+    AssessmentProgress: NotRequired[ReplicationTaskAssessmentRunProgressTypeDef]
+    LastFailureMessage: NotRequired[str]
+    ServiceAccessRoleArn: NotRequired[str]
+    ResultLocationBucket: NotRequired[str]
+    ResultLocationFolder: NotRequired[str]
+    ResultEncryptionMode: NotRequired[str]
+    ResultKmsKeyArn: NotRequired[str]
+    AssessmentRunName: NotRequired[str]
+    IsLatestTaskAssessmentRun: NotRequired[bool]
+    ResultStatistic: NotRequired[ReplicationTaskAssessmentRunResultStatisticTypeDef]
 
 
 class CancelReplicationTaskAssessmentRunResponseTypeDef(TypedDict):
@@ -515,6 +612,11 @@ class CollectorHealthCheckTypeDef(TypedDict):
     LocalCollectorS3Access: NotRequired[bool]
     WebCollectorS3Access: NotRequired[bool]
     WebCollectorGrantedRoleBasedAccess: NotRequired[bool]
+
+
+class InventoryDataTypeDef(TypedDict):
+    NumberOfDatabases: NotRequired[int]
+    NumberOfSchemas: NotRequired[int]
 
 
 class CollectorResponseTypeDef(TypedDict):
@@ -571,6 +673,17 @@ class ConnectionTypeDef(TypedDict):
     ReplicationInstanceIdentifier: NotRequired[str]
 
 
+class SourceDataSettingTypeDef(TypedDict):
+    CDCStartPosition: NotRequired[str]
+    CDCStartTime: NotRequired[ReadOnly[datetime | str]]
+    CDCStopTime: NotRequired[ReadOnly[datetime | str]]
+    SlotName: NotRequired[str]
+
+
+class TargetDataSettingTypeDef(TypedDict):
+    TablePreparationMode: NotRequired[TablePreparationModeType]
+
+
 class CreateDataMigrationMessageTypeDef(TypedDict):
     DataMigrationName: NotRequired[str]
     MigrationProjectIdentifier: str
@@ -584,9 +697,181 @@ class CreateDataMigrationMessageTypeDef(TypedDict):
     SelectionRules: NotRequired[str]
 
 
+class DataMigrationSettingsTypeDef(TypedDict):
+    NumberOfJobs: NotRequired[int]
+    CloudwatchLogsEnabled: NotRequired[bool]
+    SelectionRules: NotRequired[str]
+
+
+class DataMigrationStatisticsTypeDef(TypedDict):
+    TablesLoaded: NotRequired[int]
+    ElapsedTimeMillis: NotRequired[int]
+    TablesLoading: NotRequired[int]
+    FullLoadPercentage: NotRequired[int]
+    CDCLatency: NotRequired[int]
+    TablesQueued: NotRequired[int]
+    TablesErrored: NotRequired[int]
+    StartTime: NotRequired[datetime]
+    StopTime: NotRequired[datetime]
+
+
+class SourceDataSettingOutputTypeDef(TypedDict):
+    CDCStartPosition: NotRequired[str]
+    CDCStartTime: NotRequired[datetime]
+    CDCStopTime: NotRequired[datetime]
+    SlotName: NotRequired[str]
+
+
+class DataMigrationTypeDef(TypedDict):
+    DataMigrationName: NotRequired[str]
+    DataMigrationArn: NotRequired[str]
+    DataMigrationCreateTime: NotRequired[datetime]
+    DataMigrationStartTime: NotRequired[datetime]
+    DataMigrationEndTime: NotRequired[datetime]
+    ServiceAccessRoleArn: NotRequired[str]
+    MigrationProjectArn: NotRequired[str]
+    DataMigrationType: NotRequired[MigrationTypeValueType]
+    DataMigrationSettings: NotRequired[DataMigrationSettingsTypeDef]
+    SourceDataSettings: NotRequired[list[SourceDataSettingOutputTypeDef]]
+    TargetDataSettings: NotRequired[list[TargetDataSettingTypeDef]]
+    DataMigrationStatistics: NotRequired[DataMigrationStatisticsTypeDef]
+    DataMigrationStatus: NotRequired[str]
+    PublicIpAddresses: NotRequired[list[str]]
+    DataMigrationCidrBlocks: NotRequired[list[str]]
+    LastFailureMessage: NotRequired[str]
+    StopReason: NotRequired[str]
+
+
 class CreateDataMigrationResponseTypeDef(TypedDict):
     DataMigration: NotRequired[DataMigrationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DocDbDataProviderSettingsTypeDef(TypedDict):
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    SslMode: NotRequired[DmsSslModeValueType]
+    CertificateArn: NotRequired[str]
+
+
+class IbmDb2LuwDataProviderSettingsTypeDef(TypedDict):
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    SslMode: NotRequired[DmsSslModeValueType]
+    CertificateArn: NotRequired[str]
+    EncryptionAlgorithm: NotRequired[int]
+    SecurityMechanism: NotRequired[int]
+    S3Path: NotRequired[str]
+    S3AccessRoleArn: NotRequired[str]
+
+
+class IbmDb2zOsDataProviderSettingsTypeDef(TypedDict):
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    SslMode: NotRequired[DmsSslModeValueType]
+    CertificateArn: NotRequired[str]
+    S3Path: NotRequired[str]
+    S3AccessRoleArn: NotRequired[str]
+
+
+class MariaDbDataProviderSettingsTypeDef(TypedDict):
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    SslMode: NotRequired[DmsSslModeValueType]
+    CertificateArn: NotRequired[str]
+    S3Path: NotRequired[str]
+    S3AccessRoleArn: NotRequired[str]
+
+
+class MicrosoftSqlServerDataProviderSettingsTypeDef(TypedDict):
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    SslMode: NotRequired[DmsSslModeValueType]
+    CertificateArn: NotRequired[str]
+    S3Path: NotRequired[str]
+    S3AccessRoleArn: NotRequired[str]
+
+
+class MongoDbDataProviderSettingsTypeDef(TypedDict):
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    SslMode: NotRequired[DmsSslModeValueType]
+    CertificateArn: NotRequired[str]
+    AuthType: NotRequired[AuthTypeValueType]
+    AuthSource: NotRequired[str]
+    AuthMechanism: NotRequired[AuthMechanismValueType]
+
+
+class MySqlDataProviderSettingsTypeDef(TypedDict):
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    SslMode: NotRequired[DmsSslModeValueType]
+    CertificateArn: NotRequired[str]
+    S3Path: NotRequired[str]
+    S3AccessRoleArn: NotRequired[str]
+
+
+class OracleDataProviderSettingsTypeDef(TypedDict):
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    SslMode: NotRequired[DmsSslModeValueType]
+    CertificateArn: NotRequired[str]
+    AsmServer: NotRequired[str]
+    SecretsManagerOracleAsmSecretId: NotRequired[str]
+    SecretsManagerOracleAsmAccessRoleArn: NotRequired[str]
+    SecretsManagerSecurityDbEncryptionSecretId: NotRequired[str]
+    SecretsManagerSecurityDbEncryptionAccessRoleArn: NotRequired[str]
+    S3Path: NotRequired[str]
+    S3AccessRoleArn: NotRequired[str]
+
+
+class PostgreSqlDataProviderSettingsTypeDef(TypedDict):
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    SslMode: NotRequired[DmsSslModeValueType]
+    CertificateArn: NotRequired[str]
+    S3Path: NotRequired[str]
+    S3AccessRoleArn: NotRequired[str]
+
+
+class RedshiftDataProviderSettingsTypeDef(TypedDict):
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    S3Path: NotRequired[str]
+    S3AccessRoleArn: NotRequired[str]
+
+
+class SybaseAseDataProviderSettingsTypeDef(TypedDict):
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    SslMode: NotRequired[DmsSslModeValueType]
+    EncryptPassword: NotRequired[bool]
+    CertificateArn: NotRequired[str]
+
+
+class DataProviderSettingsTypeDef(TypedDict):
+    RedshiftSettings: NotRequired[RedshiftDataProviderSettingsTypeDef]
+    PostgreSqlSettings: NotRequired[PostgreSqlDataProviderSettingsTypeDef]
+    MySqlSettings: NotRequired[MySqlDataProviderSettingsTypeDef]
+    OracleSettings: NotRequired[OracleDataProviderSettingsTypeDef]
+    SybaseAseSettings: NotRequired[SybaseAseDataProviderSettingsTypeDef]
+    MicrosoftSqlServerSettings: NotRequired[
+        MicrosoftSqlServerDataProviderSettingsTypeDef
+    ]
+    DocDbSettings: NotRequired[DocDbDataProviderSettingsTypeDef]
+    MariaDbSettings: NotRequired[MariaDbDataProviderSettingsTypeDef]
+    IbmDb2LuwSettings: NotRequired[IbmDb2LuwDataProviderSettingsTypeDef]
+    IbmDb2zOsSettings: NotRequired[IbmDb2zOsDataProviderSettingsTypeDef]
+    MongoDbSettings: NotRequired[MongoDbDataProviderSettingsTypeDef]
 
 
 class CreateDataProviderMessageTypeDef(TypedDict):
@@ -598,9 +883,379 @@ class CreateDataProviderMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class DataProviderTypeDef(TypedDict):
+    DataProviderName: NotRequired[str]
+    DataProviderArn: NotRequired[str]
+    DataProviderCreationTime: NotRequired[datetime]
+    Description: NotRequired[str]
+    Engine: NotRequired[str]
+    Virtual: NotRequired[bool]
+    Settings: NotRequired[DataProviderSettingsTypeDef]
+
+
 class CreateDataProviderResponseTypeDef(TypedDict):
     DataProvider: NotRequired[DataProviderTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DmsTransferSettingsTypeDef(TypedDict):
+    ServiceAccessRoleArn: NotRequired[str]
+    BucketName: NotRequired[str]
+
+
+class DocDbSettingsTypeDef(TypedDict):
+    Username: NotRequired[str]
+    Password: NotRequired[str]
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    NestingLevel: NotRequired[NestingLevelValueType]
+    ExtractDocId: NotRequired[bool]
+    DocsToInvestigate: NotRequired[int]
+    KmsKeyId: NotRequired[str]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    SecretsManagerSecretId: NotRequired[str]
+    UseUpdateLookUp: NotRequired[bool]
+    ReplicateShardCollections: NotRequired[bool]
+
+
+class DynamoDbSettingsTypeDef(TypedDict):
+    ServiceAccessRoleArn: str
+
+
+class ElasticsearchSettingsTypeDef(TypedDict):
+    ServiceAccessRoleArn: str
+    EndpointUri: str
+    FullLoadErrorPercentage: NotRequired[int]
+    ErrorRetryDuration: NotRequired[int]
+    UseNewMappingType: NotRequired[bool]
+
+
+class GcpMySQLSettingsTypeDef(TypedDict):
+    AfterConnectScript: NotRequired[str]
+    CleanSourceMetadataOnMismatch: NotRequired[bool]
+    DatabaseName: NotRequired[str]
+    EventsPollInterval: NotRequired[int]
+    TargetDbType: NotRequired[TargetDbTypeType]
+    MaxFileSize: NotRequired[int]
+    ParallelLoadThreads: NotRequired[int]
+    Password: NotRequired[str]
+    Port: NotRequired[int]
+    ServerName: NotRequired[str]
+    ServerTimezone: NotRequired[str]
+    Username: NotRequired[str]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    SecretsManagerSecretId: NotRequired[str]
+
+
+class IBMDb2SettingsTypeDef(TypedDict):
+    DatabaseName: NotRequired[str]
+    Password: NotRequired[str]
+    Port: NotRequired[int]
+    ServerName: NotRequired[str]
+    SetDataCaptureChanges: NotRequired[bool]
+    CurrentLsn: NotRequired[str]
+    MaxKBytesPerRead: NotRequired[int]
+    Username: NotRequired[str]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    SecretsManagerSecretId: NotRequired[str]
+    LoadTimeout: NotRequired[int]
+    WriteBufferSize: NotRequired[int]
+    MaxFileSize: NotRequired[int]
+    KeepCsvFiles: NotRequired[bool]
+
+
+class KafkaSettingsTypeDef(TypedDict):
+    Broker: NotRequired[str]
+    Topic: NotRequired[str]
+    MessageFormat: NotRequired[MessageFormatValueType]
+    IncludeTransactionDetails: NotRequired[bool]
+    IncludePartitionValue: NotRequired[bool]
+    PartitionIncludeSchemaTable: NotRequired[bool]
+    IncludeTableAlterOperations: NotRequired[bool]
+    IncludeControlDetails: NotRequired[bool]
+    MessageMaxBytes: NotRequired[int]
+    IncludeNullAndEmpty: NotRequired[bool]
+    SecurityProtocol: NotRequired[KafkaSecurityProtocolType]
+    SslClientCertificateArn: NotRequired[str]
+    SslClientKeyArn: NotRequired[str]
+    SslClientKeyPassword: NotRequired[str]
+    SslCaCertificateArn: NotRequired[str]
+    SaslUsername: NotRequired[str]
+    SaslPassword: NotRequired[str]
+    NoHexPrefix: NotRequired[bool]
+    SaslMechanism: NotRequired[KafkaSaslMechanismType]
+    SslEndpointIdentificationAlgorithm: NotRequired[
+        KafkaSslEndpointIdentificationAlgorithmType
+    ]
+    UseLargeIntegerValue: NotRequired[bool]
+
+
+class KinesisSettingsTypeDef(TypedDict):
+    StreamArn: NotRequired[str]
+    MessageFormat: NotRequired[MessageFormatValueType]
+    ServiceAccessRoleArn: NotRequired[str]
+    IncludeTransactionDetails: NotRequired[bool]
+    IncludePartitionValue: NotRequired[bool]
+    PartitionIncludeSchemaTable: NotRequired[bool]
+    IncludeTableAlterOperations: NotRequired[bool]
+    IncludeControlDetails: NotRequired[bool]
+    IncludeNullAndEmpty: NotRequired[bool]
+    NoHexPrefix: NotRequired[bool]
+    UseLargeIntegerValue: NotRequired[bool]
+
+
+class MicrosoftSQLServerSettingsTypeDef(TypedDict):
+    Port: NotRequired[int]
+    BcpPacketSize: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    ControlTablesFileGroup: NotRequired[str]
+    Password: NotRequired[str]
+    QuerySingleAlwaysOnNode: NotRequired[bool]
+    ReadBackupOnly: NotRequired[bool]
+    SafeguardPolicy: NotRequired[SafeguardPolicyType]
+    ServerName: NotRequired[str]
+    Username: NotRequired[str]
+    UseBcpFullLoad: NotRequired[bool]
+    UseThirdPartyBackupDevice: NotRequired[bool]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    SecretsManagerSecretId: NotRequired[str]
+    TrimSpaceInChar: NotRequired[bool]
+    TlogAccessMode: NotRequired[TlogAccessModeType]
+    ForceLobLookup: NotRequired[bool]
+    AuthenticationMethod: NotRequired[SqlServerAuthenticationMethodType]
+
+
+class MongoDbSettingsTypeDef(TypedDict):
+    Username: NotRequired[str]
+    Password: NotRequired[str]
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    AuthType: NotRequired[AuthTypeValueType]
+    AuthMechanism: NotRequired[AuthMechanismValueType]
+    NestingLevel: NotRequired[NestingLevelValueType]
+    ExtractDocId: NotRequired[str]
+    DocsToInvestigate: NotRequired[str]
+    AuthSource: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    SecretsManagerSecretId: NotRequired[str]
+    UseUpdateLookUp: NotRequired[bool]
+    ReplicateShardCollections: NotRequired[bool]
+
+
+class MySQLSettingsTypeDef(TypedDict):
+    AfterConnectScript: NotRequired[str]
+    CleanSourceMetadataOnMismatch: NotRequired[bool]
+    DatabaseName: NotRequired[str]
+    EventsPollInterval: NotRequired[int]
+    TargetDbType: NotRequired[TargetDbTypeType]
+    MaxFileSize: NotRequired[int]
+    ParallelLoadThreads: NotRequired[int]
+    Password: NotRequired[str]
+    Port: NotRequired[int]
+    ServerName: NotRequired[str]
+    ServerTimezone: NotRequired[str]
+    Username: NotRequired[str]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    SecretsManagerSecretId: NotRequired[str]
+    ExecuteTimeout: NotRequired[int]
+    ServiceAccessRoleArn: NotRequired[str]
+    AuthenticationMethod: NotRequired[MySQLAuthenticationMethodType]
+
+
+class NeptuneSettingsTypeDef(TypedDict):
+    ServiceAccessRoleArn: NotRequired[str]
+    S3BucketName: str
+    S3BucketFolder: str
+    ErrorRetryDuration: NotRequired[int]
+    MaxFileSize: NotRequired[int]
+    MaxRetryCount: NotRequired[int]
+    IamAuthEnabled: NotRequired[bool]
+
+
+class OracleSettingsTypeDef(TypedDict):
+    AddSupplementalLogging: NotRequired[bool]
+    ArchivedLogDestId: NotRequired[int]
+    AdditionalArchivedLogDestId: NotRequired[int]
+    ExtraArchivedLogDestIds: NotRequired[ReadOnly[Sequence[int]]]
+    AllowSelectNestedTables: NotRequired[bool]
+    ParallelAsmReadThreads: NotRequired[int]
+    ReadAheadBlocks: NotRequired[int]
+    AccessAlternateDirectly: NotRequired[bool]
+    UseAlternateFolderForOnline: NotRequired[bool]
+    OraclePathPrefix: NotRequired[str]
+    UsePathPrefix: NotRequired[str]
+    ReplacePathPrefix: NotRequired[bool]
+    EnableHomogenousTablespace: NotRequired[bool]
+    DirectPathNoLog: NotRequired[bool]
+    ArchivedLogsOnly: NotRequired[bool]
+    AsmPassword: NotRequired[str]
+    AsmServer: NotRequired[str]
+    AsmUser: NotRequired[str]
+    CharLengthSemantics: NotRequired[CharLengthSemanticsType]
+    DatabaseName: NotRequired[str]
+    DirectPathParallelLoad: NotRequired[bool]
+    FailTasksOnLobTruncation: NotRequired[bool]
+    NumberDatatypeScale: NotRequired[int]
+    Password: NotRequired[str]
+    Port: NotRequired[int]
+    ReadTableSpaceName: NotRequired[bool]
+    RetryInterval: NotRequired[int]
+    SecurityDbEncryption: NotRequired[str]
+    SecurityDbEncryptionName: NotRequired[str]
+    ServerName: NotRequired[str]
+    SpatialDataOptionToGeoJsonFunctionName: NotRequired[str]
+    StandbyDelayTime: NotRequired[int]
+    Username: NotRequired[str]
+    UseBFile: NotRequired[bool]
+    UseDirectPathFullLoad: NotRequired[bool]
+    UseLogminerReader: NotRequired[bool]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    SecretsManagerSecretId: NotRequired[str]
+    SecretsManagerOracleAsmAccessRoleArn: NotRequired[str]
+    SecretsManagerOracleAsmSecretId: NotRequired[str]
+    TrimSpaceInChar: NotRequired[bool]
+    ConvertTimestampWithZoneToUTC: NotRequired[bool]
+    OpenTransactionWindow: NotRequired[int]
+    AuthenticationMethod: NotRequired[OracleAuthenticationMethodType]
+
+
+class PostgreSQLSettingsTypeDef(TypedDict):
+    AfterConnectScript: NotRequired[str]
+    CaptureDdls: NotRequired[bool]
+    MaxFileSize: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    DdlArtifactsSchema: NotRequired[str]
+    ExecuteTimeout: NotRequired[int]
+    FailTasksOnLobTruncation: NotRequired[bool]
+    HeartbeatEnable: NotRequired[bool]
+    HeartbeatSchema: NotRequired[str]
+    HeartbeatFrequency: NotRequired[int]
+    Password: NotRequired[str]
+    Port: NotRequired[int]
+    ServerName: NotRequired[str]
+    Username: NotRequired[str]
+    SlotName: NotRequired[str]
+    PluginName: NotRequired[PluginNameValueType]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    SecretsManagerSecretId: NotRequired[str]
+    TrimSpaceInChar: NotRequired[bool]
+    MapBooleanAsBoolean: NotRequired[bool]
+    MapJsonbAsClob: NotRequired[bool]
+    MapLongVarcharAs: NotRequired[LongVarcharMappingTypeType]
+    DatabaseMode: NotRequired[DatabaseModeType]
+    BabelfishDatabaseName: NotRequired[str]
+    DisableUnicodeSourceFilter: NotRequired[bool]
+    ServiceAccessRoleArn: NotRequired[str]
+    AuthenticationMethod: NotRequired[PostgreSQLAuthenticationMethodType]
+
+
+class RedisSettingsTypeDef(TypedDict):
+    ServerName: str
+    Port: int
+    SslSecurityProtocol: NotRequired[SslSecurityProtocolValueType]
+    AuthType: NotRequired[RedisAuthTypeValueType]
+    AuthUserName: NotRequired[str]
+    AuthPassword: NotRequired[str]
+    SslCaCertificateArn: NotRequired[str]
+
+
+class RedshiftSettingsTypeDef(TypedDict):
+    AcceptAnyDate: NotRequired[bool]
+    AfterConnectScript: NotRequired[str]
+    BucketFolder: NotRequired[str]
+    BucketName: NotRequired[str]
+    CaseSensitiveNames: NotRequired[bool]
+    CompUpdate: NotRequired[bool]
+    ConnectionTimeout: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    DateFormat: NotRequired[str]
+    EmptyAsNull: NotRequired[bool]
+    EncryptionMode: NotRequired[EncryptionModeValueType]
+    ExplicitIds: NotRequired[bool]
+    FileTransferUploadStreams: NotRequired[int]
+    LoadTimeout: NotRequired[int]
+    MaxFileSize: NotRequired[int]
+    Password: NotRequired[str]
+    Port: NotRequired[int]
+    RemoveQuotes: NotRequired[bool]
+    ReplaceInvalidChars: NotRequired[str]
+    ReplaceChars: NotRequired[str]
+    ServerName: NotRequired[str]
+    ServiceAccessRoleArn: NotRequired[str]
+    ServerSideEncryptionKmsKeyId: NotRequired[str]
+    TimeFormat: NotRequired[str]
+    TrimBlanks: NotRequired[bool]
+    TruncateColumns: NotRequired[bool]
+    Username: NotRequired[str]
+    WriteBufferSize: NotRequired[int]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    SecretsManagerSecretId: NotRequired[str]
+    MapBooleanAsBoolean: NotRequired[bool]
+
+
+class S3SettingsTypeDef(TypedDict):
+    ServiceAccessRoleArn: NotRequired[str]
+    ExternalTableDefinition: NotRequired[str]
+    CsvRowDelimiter: NotRequired[str]
+    CsvDelimiter: NotRequired[str]
+    BucketFolder: NotRequired[str]
+    BucketName: NotRequired[str]
+    CompressionType: NotRequired[CompressionTypeValueType]
+    EncryptionMode: NotRequired[EncryptionModeValueType]
+    ServerSideEncryptionKmsKeyId: NotRequired[str]
+    DataFormat: NotRequired[DataFormatValueType]
+    EncodingType: NotRequired[EncodingTypeValueType]
+    DictPageSizeLimit: NotRequired[int]
+    RowGroupLength: NotRequired[int]
+    DataPageSize: NotRequired[int]
+    ParquetVersion: NotRequired[ParquetVersionValueType]
+    EnableStatistics: NotRequired[bool]
+    IncludeOpForFullLoad: NotRequired[bool]
+    CdcInsertsOnly: NotRequired[bool]
+    TimestampColumnName: NotRequired[str]
+    ParquetTimestampInMillisecond: NotRequired[bool]
+    CdcInsertsAndUpdates: NotRequired[bool]
+    DatePartitionEnabled: NotRequired[bool]
+    DatePartitionSequence: NotRequired[DatePartitionSequenceValueType]
+    DatePartitionDelimiter: NotRequired[DatePartitionDelimiterValueType]
+    UseCsvNoSupValue: NotRequired[bool]
+    CsvNoSupValue: NotRequired[str]
+    PreserveTransactions: NotRequired[bool]
+    CdcPath: NotRequired[str]
+    UseTaskStartTimeForFullLoadTimestamp: NotRequired[bool]
+    CannedAclForObjects: NotRequired[CannedAclForObjectsValueType]
+    AddColumnName: NotRequired[bool]
+    CdcMaxBatchInterval: NotRequired[int]
+    CdcMinFileSize: NotRequired[int]
+    CsvNullValue: NotRequired[str]
+    IgnoreHeaderRows: NotRequired[int]
+    MaxFileSize: NotRequired[int]
+    Rfc4180: NotRequired[bool]
+    DatePartitionTimezone: NotRequired[str]
+    AddTrailingPaddingCharacter: NotRequired[bool]
+    ExpectedBucketOwner: NotRequired[str]
+    GlueCatalogGeneration: NotRequired[bool]
+
+
+class SybaseSettingsTypeDef(TypedDict):
+    DatabaseName: NotRequired[str]
+    Password: NotRequired[str]
+    Port: NotRequired[int]
+    ServerName: NotRequired[str]
+    Username: NotRequired[str]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    SecretsManagerSecretId: NotRequired[str]
+
+
+class TimestreamSettingsTypeDef(TypedDict):
+    DatabaseName: str
+    MemoryDuration: int
+    MagneticDuration: int
+    CdcInsertsAndUpdates: NotRequired[bool]
+    EnableMagneticStoreWrites: NotRequired[bool]
 
 
 class CreateEndpointMessageTypeDef(TypedDict):
@@ -641,6 +1296,98 @@ class CreateEndpointMessageTypeDef(TypedDict):
     TimestreamSettings: NotRequired[TimestreamSettingsTypeDef]
 
 
+class LakehouseSettingsTypeDef(TypedDict):
+    Arn: str
+
+
+class OracleSettingsOutputTypeDef(TypedDict):
+    AddSupplementalLogging: NotRequired[bool]
+    ArchivedLogDestId: NotRequired[int]
+    AdditionalArchivedLogDestId: NotRequired[int]
+    ExtraArchivedLogDestIds: NotRequired[list[int]]
+    AllowSelectNestedTables: NotRequired[bool]
+    ParallelAsmReadThreads: NotRequired[int]
+    ReadAheadBlocks: NotRequired[int]
+    AccessAlternateDirectly: NotRequired[bool]
+    UseAlternateFolderForOnline: NotRequired[bool]
+    OraclePathPrefix: NotRequired[str]
+    UsePathPrefix: NotRequired[str]
+    ReplacePathPrefix: NotRequired[bool]
+    EnableHomogenousTablespace: NotRequired[bool]
+    DirectPathNoLog: NotRequired[bool]
+    ArchivedLogsOnly: NotRequired[bool]
+    AsmPassword: NotRequired[str]
+    AsmServer: NotRequired[str]
+    AsmUser: NotRequired[str]
+    CharLengthSemantics: NotRequired[CharLengthSemanticsType]
+    DatabaseName: NotRequired[str]
+    DirectPathParallelLoad: NotRequired[bool]
+    FailTasksOnLobTruncation: NotRequired[bool]
+    NumberDatatypeScale: NotRequired[int]
+    Password: NotRequired[str]
+    Port: NotRequired[int]
+    ReadTableSpaceName: NotRequired[bool]
+    RetryInterval: NotRequired[int]
+    SecurityDbEncryption: NotRequired[str]
+    SecurityDbEncryptionName: NotRequired[str]
+    ServerName: NotRequired[str]
+    SpatialDataOptionToGeoJsonFunctionName: NotRequired[str]
+    StandbyDelayTime: NotRequired[int]
+    Username: NotRequired[str]
+    UseBFile: NotRequired[bool]
+    UseDirectPathFullLoad: NotRequired[bool]
+    UseLogminerReader: NotRequired[bool]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    SecretsManagerSecretId: NotRequired[str]
+    SecretsManagerOracleAsmAccessRoleArn: NotRequired[str]
+    SecretsManagerOracleAsmSecretId: NotRequired[str]
+    TrimSpaceInChar: NotRequired[bool]
+    ConvertTimestampWithZoneToUTC: NotRequired[bool]
+    OpenTransactionWindow: NotRequired[int]
+    AuthenticationMethod: NotRequired[OracleAuthenticationMethodType]
+
+
+class EndpointTypeDef(TypedDict):
+    EndpointIdentifier: NotRequired[str]
+    EndpointType: NotRequired[ReplicationEndpointTypeValueType]
+    EngineName: NotRequired[str]
+    EngineDisplayName: NotRequired[str]
+    Username: NotRequired[str]
+    ServerName: NotRequired[str]
+    Port: NotRequired[int]
+    DatabaseName: NotRequired[str]
+    ExtraConnectionAttributes: NotRequired[str]
+    Status: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    EndpointArn: NotRequired[str]
+    CertificateArn: NotRequired[str]
+    SslMode: NotRequired[DmsSslModeValueType]
+    ServiceAccessRoleArn: NotRequired[str]
+    ExternalTableDefinition: NotRequired[str]
+    ExternalId: NotRequired[str]
+    IsReadOnly: NotRequired[bool]
+    DynamoDbSettings: NotRequired[DynamoDbSettingsTypeDef]
+    S3Settings: NotRequired[S3SettingsTypeDef]
+    DmsTransferSettings: NotRequired[DmsTransferSettingsTypeDef]
+    MongoDbSettings: NotRequired[MongoDbSettingsTypeDef]
+    KinesisSettings: NotRequired[KinesisSettingsTypeDef]
+    KafkaSettings: NotRequired[KafkaSettingsTypeDef]
+    ElasticsearchSettings: NotRequired[ElasticsearchSettingsTypeDef]
+    NeptuneSettings: NotRequired[NeptuneSettingsTypeDef]
+    RedshiftSettings: NotRequired[RedshiftSettingsTypeDef]
+    PostgreSQLSettings: NotRequired[PostgreSQLSettingsTypeDef]
+    MySQLSettings: NotRequired[MySQLSettingsTypeDef]
+    OracleSettings: NotRequired[OracleSettingsOutputTypeDef]
+    SybaseSettings: NotRequired[SybaseSettingsTypeDef]
+    MicrosoftSQLServerSettings: NotRequired[MicrosoftSQLServerSettingsTypeDef]
+    IBMDb2Settings: NotRequired[IBMDb2SettingsTypeDef]
+    DocDbSettings: NotRequired[DocDbSettingsTypeDef]
+    RedisSettings: NotRequired[RedisSettingsTypeDef]
+    GcpMySQLSettings: NotRequired[GcpMySQLSettingsTypeDef]
+    TimestreamSettings: NotRequired[TimestreamSettingsTypeDef]
+    LakehouseSettings: NotRequired[LakehouseSettingsTypeDef]
+
+
 class CreateEndpointResponseTypeDef(TypedDict):
     Endpoint: NotRequired[EndpointTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -654,6 +1401,18 @@ class CreateEventSubscriptionMessageTypeDef(TypedDict):
     SourceIds: NotRequired[ReadOnly[Sequence[str]]]
     Enabled: NotRequired[bool]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class EventSubscriptionTypeDef(TypedDict):
+    CustomerAwsId: NotRequired[str]
+    CustSubscriptionId: NotRequired[str]
+    SnsTopicArn: NotRequired[str]
+    Status: NotRequired[str]
+    SubscriptionCreationTime: NotRequired[str]
+    SourceType: NotRequired[str]
+    SourceIdsList: NotRequired[list[str]]
+    EventCategoriesList: NotRequired[list[str]]
+    Enabled: NotRequired[bool]
 
 
 class CreateEventSubscriptionResponseTypeDef(TypedDict):
@@ -689,9 +1448,33 @@ class CreateInstanceProfileMessageTypeDef(TypedDict):
     VpcSecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class InstanceProfileTypeDef(TypedDict):
+    InstanceProfileArn: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    KmsKeyArn: NotRequired[str]
+    PubliclyAccessible: NotRequired[bool]
+    NetworkType: NotRequired[str]
+    InstanceProfileName: NotRequired[str]
+    Description: NotRequired[str]
+    InstanceProfileCreationTime: NotRequired[datetime]
+    SubnetGroupIdentifier: NotRequired[str]
+    VpcSecurityGroups: NotRequired[list[str]]
+
+
 class CreateInstanceProfileResponseTypeDef(TypedDict):
     InstanceProfile: NotRequired[InstanceProfileTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataProviderDescriptorDefinitionTypeDef(TypedDict):
+    DataProviderIdentifier: str
+    SecretsManagerSecretId: NotRequired[str]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+
+
+class SCApplicationAttributesTypeDef(TypedDict):
+    S3BucketPath: NotRequired[str]
+    S3BucketRoleArn: NotRequired[str]
 
 
 class CreateMigrationProjectMessageTypeDef(TypedDict):
@@ -706,6 +1489,26 @@ class CreateMigrationProjectMessageTypeDef(TypedDict):
     TransformationRules: NotRequired[str]
     Description: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    SchemaConversionApplicationAttributes: NotRequired[SCApplicationAttributesTypeDef]
+
+
+class DataProviderDescriptorTypeDef(TypedDict):
+    SecretsManagerSecretId: NotRequired[str]
+    SecretsManagerAccessRoleArn: NotRequired[str]
+    DataProviderName: NotRequired[str]
+    DataProviderArn: NotRequired[str]
+
+
+class MigrationProjectTypeDef(TypedDict):
+    MigrationProjectName: NotRequired[str]
+    MigrationProjectArn: NotRequired[str]
+    MigrationProjectCreationTime: NotRequired[datetime]
+    SourceDataProviderDescriptors: NotRequired[list[DataProviderDescriptorTypeDef]]
+    TargetDataProviderDescriptors: NotRequired[list[DataProviderDescriptorTypeDef]]
+    InstanceProfileArn: NotRequired[str]
+    InstanceProfileName: NotRequired[str]
+    TransformationRules: NotRequired[str]
+    Description: NotRequired[str]
     SchemaConversionApplicationAttributes: NotRequired[SCApplicationAttributesTypeDef]
 
 
@@ -727,9 +1530,30 @@ class CreateReplicationConfigMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class ReplicationConfigTypeDef(TypedDict):
+    ReplicationConfigIdentifier: NotRequired[str]
+    ReplicationConfigArn: NotRequired[str]
+    SourceEndpointArn: NotRequired[str]
+    TargetEndpointArn: NotRequired[str]
+    ReplicationType: NotRequired[MigrationTypeValueType]
+    ComputeConfig: NotRequired[ComputeConfigOutputTypeDef]
+    ReplicationSettings: NotRequired[str]
+    SupplementalSettings: NotRequired[str]
+    TableMappings: NotRequired[str]
+    ReplicationConfigCreateTime: NotRequired[datetime]
+    ReplicationConfigUpdateTime: NotRequired[datetime]
+    IsReadOnly: NotRequired[bool]
+
+
 class CreateReplicationConfigResponseTypeDef(TypedDict):
     ReplicationConfig: NotRequired[ReplicationConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KerberosAuthenticationSettingsTypeDef(TypedDict):
+    KeyCacheSecretId: NotRequired[str]
+    KeyCacheSecretIamArn: NotRequired[str]
+    Krb5FileContents: NotRequired[str]
 
 
 class CreateReplicationInstanceMessageTypeDef(TypedDict):
@@ -748,6 +1572,64 @@ class CreateReplicationInstanceMessageTypeDef(TypedDict):
     PubliclyAccessible: NotRequired[bool]
     DnsNameServers: NotRequired[str]
     ResourceIdentifier: NotRequired[str]
+    NetworkType: NotRequired[str]
+    KerberosAuthenticationSettings: NotRequired[KerberosAuthenticationSettingsTypeDef]
+
+
+class ReplicationPendingModifiedValuesTypeDef(TypedDict):
+    ReplicationInstanceClass: NotRequired[str]
+    AllocatedStorage: NotRequired[int]
+    MultiAZ: NotRequired[bool]
+    EngineVersion: NotRequired[str]
+    NetworkType: NotRequired[str]
+
+
+class SubnetTypeDef(TypedDict):
+    SubnetIdentifier: NotRequired[str]
+    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
+    SubnetStatus: NotRequired[str]
+
+
+class ReplicationSubnetGroupTypeDef(TypedDict):
+    ReplicationSubnetGroupIdentifier: NotRequired[str]
+    ReplicationSubnetGroupDescription: NotRequired[str]
+    VpcId: NotRequired[str]
+    SubnetGroupStatus: NotRequired[str]
+    Subnets: NotRequired[list[SubnetTypeDef]]
+    SupportedNetworkTypes: NotRequired[list[str]]
+    IsReadOnly: NotRequired[bool]
+
+
+class VpcSecurityGroupMembershipTypeDef(TypedDict):
+    VpcSecurityGroupId: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class ReplicationInstanceTypeDef(TypedDict):
+    ReplicationInstanceIdentifier: NotRequired[str]
+    ReplicationInstanceClass: NotRequired[str]
+    ReplicationInstanceStatus: NotRequired[str]
+    AllocatedStorage: NotRequired[int]
+    InstanceCreateTime: NotRequired[datetime]
+    VpcSecurityGroups: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
+    AvailabilityZone: NotRequired[str]
+    ReplicationSubnetGroup: NotRequired[ReplicationSubnetGroupTypeDef]
+    PreferredMaintenanceWindow: NotRequired[str]
+    PendingModifiedValues: NotRequired[ReplicationPendingModifiedValuesTypeDef]
+    MultiAZ: NotRequired[bool]
+    EngineVersion: NotRequired[str]
+    AutoMinorVersionUpgrade: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+    ReplicationInstanceArn: NotRequired[str]
+    ReplicationInstancePublicIpAddress: NotRequired[str]
+    ReplicationInstancePrivateIpAddress: NotRequired[str]
+    ReplicationInstancePublicIpAddresses: NotRequired[list[str]]
+    ReplicationInstancePrivateIpAddresses: NotRequired[list[str]]
+    ReplicationInstanceIpv6Addresses: NotRequired[list[str]]
+    PubliclyAccessible: NotRequired[bool]
+    SecondaryAvailabilityZone: NotRequired[str]
+    FreeUntil: NotRequired[datetime]
+    DnsNameServers: NotRequired[str]
     NetworkType: NotRequired[str]
     KerberosAuthenticationSettings: NotRequired[KerberosAuthenticationSettingsTypeDef]
 
@@ -785,86 +1667,45 @@ class CreateReplicationTaskMessageTypeDef(TypedDict):
     ResourceIdentifier: NotRequired[str]
 
 
+class ReplicationTaskStatsTypeDef(TypedDict):
+    FullLoadProgressPercent: NotRequired[int]
+    ElapsedTimeMillis: NotRequired[int]
+    TablesLoaded: NotRequired[int]
+    TablesLoading: NotRequired[int]
+    TablesQueued: NotRequired[int]
+    TablesErrored: NotRequired[int]
+    FreshStartDate: NotRequired[datetime]
+    StartDate: NotRequired[datetime]
+    StopDate: NotRequired[datetime]
+    FullLoadStartDate: NotRequired[datetime]
+    FullLoadFinishDate: NotRequired[datetime]
+
+
+class ReplicationTaskTypeDef(TypedDict):
+    ReplicationTaskIdentifier: NotRequired[str]
+    SourceEndpointArn: NotRequired[str]
+    TargetEndpointArn: NotRequired[str]
+    ReplicationInstanceArn: NotRequired[str]
+    MigrationType: NotRequired[MigrationTypeValueType]
+    TableMappings: NotRequired[str]
+    ReplicationTaskSettings: NotRequired[str]
+    Status: NotRequired[str]
+    LastFailureMessage: NotRequired[str]
+    StopReason: NotRequired[str]
+    ReplicationTaskCreationDate: NotRequired[datetime]
+    ReplicationTaskStartDate: NotRequired[datetime]
+    CdcStartPosition: NotRequired[str]
+    CdcStopPosition: NotRequired[str]
+    RecoveryCheckpoint: NotRequired[str]
+    ReplicationTaskArn: NotRequired[str]
+    ReplicationTaskStats: NotRequired[ReplicationTaskStatsTypeDef]
+    TaskData: NotRequired[str]
+    TargetReplicationInstanceArn: NotRequired[str]
+
+
 class CreateReplicationTaskResponseTypeDef(TypedDict):
     ReplicationTask: NotRequired[ReplicationTaskTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DataMigrationSettingsTypeDef(TypedDict):
-    NumberOfJobs: NotRequired[int]
-    CloudwatchLogsEnabled: NotRequired[bool]
-    SelectionRules: NotRequired[str]
-
-
-class DataMigrationStatisticsTypeDef(TypedDict):
-    TablesLoaded: NotRequired[int]
-    ElapsedTimeMillis: NotRequired[int]
-    TablesLoading: NotRequired[int]
-    FullLoadPercentage: NotRequired[int]
-    CDCLatency: NotRequired[int]
-    TablesQueued: NotRequired[int]
-    TablesErrored: NotRequired[int]
-    StartTime: NotRequired[datetime]
-    StopTime: NotRequired[datetime]
-
-
-class DataMigrationTypeDef(TypedDict):
-    DataMigrationName: NotRequired[str]
-    DataMigrationArn: NotRequired[str]
-    DataMigrationCreateTime: NotRequired[datetime]
-    DataMigrationStartTime: NotRequired[datetime]
-    DataMigrationEndTime: NotRequired[datetime]
-    ServiceAccessRoleArn: NotRequired[str]
-    MigrationProjectArn: NotRequired[str]
-    DataMigrationType: NotRequired[MigrationTypeValueType]
-    DataMigrationSettings: NotRequired[DataMigrationSettingsTypeDef]
-    SourceDataSettings: NotRequired[list[SourceDataSettingOutputTypeDef]]
-    TargetDataSettings: NotRequired[list[TargetDataSettingTypeDef]]
-    DataMigrationStatistics: NotRequired[DataMigrationStatisticsTypeDef]
-    DataMigrationStatus: NotRequired[str]
-    PublicIpAddresses: NotRequired[list[str]]
-    DataMigrationCidrBlocks: NotRequired[list[str]]
-    LastFailureMessage: NotRequired[str]
-    StopReason: NotRequired[str]
-
-
-class DataProviderDescriptorDefinitionTypeDef(TypedDict):
-    DataProviderIdentifier: str
-    SecretsManagerSecretId: NotRequired[str]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-
-
-class DataProviderDescriptorTypeDef(TypedDict):
-    SecretsManagerSecretId: NotRequired[str]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    DataProviderName: NotRequired[str]
-    DataProviderArn: NotRequired[str]
-
-
-class DataProviderSettingsTypeDef(TypedDict):
-    RedshiftSettings: NotRequired[RedshiftDataProviderSettingsTypeDef]
-    PostgreSqlSettings: NotRequired[PostgreSqlDataProviderSettingsTypeDef]
-    MySqlSettings: NotRequired[MySqlDataProviderSettingsTypeDef]
-    OracleSettings: NotRequired[OracleDataProviderSettingsTypeDef]
-    SybaseAseSettings: NotRequired[SybaseAseDataProviderSettingsTypeDef]
-    MicrosoftSqlServerSettings: NotRequired[
-        MicrosoftSqlServerDataProviderSettingsTypeDef
-    ]
-    DocDbSettings: NotRequired[DocDbDataProviderSettingsTypeDef]
-    MariaDbSettings: NotRequired[MariaDbDataProviderSettingsTypeDef]
-    IbmDb2LuwSettings: NotRequired[IbmDb2LuwDataProviderSettingsTypeDef]
-    IbmDb2zOsSettings: NotRequired[IbmDb2zOsDataProviderSettingsTypeDef]
-    MongoDbSettings: NotRequired[MongoDbDataProviderSettingsTypeDef]
-
-
-class DataProviderTypeDef(TypedDict):
-    DataProviderName: NotRequired[str]
-    DataProviderArn: NotRequired[str]
-    DataProviderCreationTime: NotRequired[datetime]
-    Description: NotRequired[str]
-    Engine: NotRequired[str]
-    Virtual: NotRequired[bool]
-    Settings: NotRequired[DataProviderSettingsTypeDef]
 
 
 class DatabaseInstanceSoftwareDetailsResponseTypeDef(TypedDict):
@@ -875,6 +1716,12 @@ class DatabaseInstanceSoftwareDetailsResponseTypeDef(TypedDict):
     SupportLevel: NotRequired[str]
     OsArchitecture: NotRequired[int]
     Tooltip: NotRequired[str]
+
+
+class ServerShortInfoResponseTypeDef(TypedDict):
+    ServerId: NotRequired[str]
+    IpAddress: NotRequired[str]
+    ServerName: NotRequired[str]
 
 
 class DatabaseResponseTypeDef(TypedDict):
@@ -892,10 +1739,6 @@ class DatabaseShortInfoResponseTypeDef(TypedDict):
     DatabaseName: NotRequired[str]
     DatabaseIpAddress: NotRequired[str]
     DatabaseEngine: NotRequired[str]
-
-
-class DefaultErrorDetailsTypeDef(TypedDict):
-    Message: NotRequired[str]
 
 
 class DeleteCertificateMessageTypeDef(TypedDict):
@@ -1051,6 +1894,11 @@ class DescribeApplicableIndividualAssessmentsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FilterTypeDef(TypedDict):
+    Name: str
+    Values: ReadOnly[Sequence[str]]
+
+
 class DescribeCertificatesMessageTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxRecords: NotRequired[int]
@@ -1117,6 +1965,18 @@ class DescribeEndpointSettingsMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class EndpointSettingTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[EndpointSettingTypeValueType]
+    EnumValues: NotRequired[list[str]]
+    Sensitive: NotRequired[bool]
+    Units: NotRequired[str]
+    Applicability: NotRequired[str]
+    IntValueMin: NotRequired[int]
+    IntValueMax: NotRequired[int]
+    DefaultValue: NotRequired[str]
+
+
 class DescribeEndpointSettingsResponseTypeDef(TypedDict):
     Marker: NotRequired[str]
     EndpointSettings: NotRequired[list[EndpointSettingTypeDef]]
@@ -1127,6 +1987,14 @@ class DescribeEndpointTypesMessageTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxRecords: NotRequired[int]
     Marker: NotRequired[str]
+
+
+class SupportedEndpointTypeTypeDef(TypedDict):
+    EngineName: NotRequired[str]
+    SupportsCDC: NotRequired[bool]
+    EndpointType: NotRequired[ReplicationEndpointTypeValueType]
+    ReplicationInstanceEngineMinimumVersion: NotRequired[str]
+    EngineDisplayName: NotRequired[str]
 
 
 class DescribeEndpointTypesResponseTypeDef(TypedDict):
@@ -1152,6 +2020,17 @@ class DescribeEngineVersionsMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class EngineVersionTypeDef(TypedDict):
+    Version: NotRequired[str]
+    Lifecycle: NotRequired[str]
+    ReleaseStatus: NotRequired[ReleaseStatusValuesType]
+    LaunchDate: NotRequired[datetime]
+    AutoUpgradeDate: NotRequired[datetime]
+    DeprecationDate: NotRequired[datetime]
+    ForceUpgradeDate: NotRequired[datetime]
+    AvailableUpgrades: NotRequired[list[str]]
+
+
 class DescribeEngineVersionsResponseTypeDef(TypedDict):
     EngineVersions: NotRequired[list[EngineVersionTypeDef]]
     Marker: NotRequired[str]
@@ -1161,6 +2040,11 @@ class DescribeEngineVersionsResponseTypeDef(TypedDict):
 class DescribeEventCategoriesMessageTypeDef(TypedDict):
     SourceType: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class EventCategoryGroupTypeDef(TypedDict):
+    SourceType: NotRequired[str]
+    EventCategories: NotRequired[list[str]]
 
 
 class DescribeEventCategoriesResponseTypeDef(TypedDict):
@@ -1191,6 +2075,14 @@ class DescribeEventsMessageTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxRecords: NotRequired[int]
     Marker: NotRequired[str]
+
+
+class EventTypeDef(TypedDict):
+    SourceIdentifier: NotRequired[str]
+    SourceType: NotRequired[SourceTypeType]
+    Message: NotRequired[str]
+    EventCategories: NotRequired[list[str]]
+    Date: NotRequired[datetime]
 
 
 class DescribeEventsResponseTypeDef(TypedDict):
@@ -1241,6 +2133,11 @@ class DescribeFleetAdvisorLsaAnalysisRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class FleetAdvisorLsaAnalysisResponseTypeDef(TypedDict):
+    LsaAnalysisId: NotRequired[str]
+    Status: NotRequired[str]
+
+
 class DescribeFleetAdvisorLsaAnalysisResponseTypeDef(TypedDict):
     Analysis: NotRequired[list[FleetAdvisorLsaAnalysisResponseTypeDef]]
     NextToken: NotRequired[str]
@@ -1251,6 +2148,14 @@ class DescribeFleetAdvisorSchemaObjectSummaryRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxRecords: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class FleetAdvisorSchemaObjectResponseTypeDef(TypedDict):
+    SchemaId: NotRequired[str]
+    ObjectType: NotRequired[str]
+    NumberOfObjects: NotRequired[int]
+    CodeLineCount: NotRequired[int]
+    CodeSize: NotRequired[int]
 
 
 class DescribeFleetAdvisorSchemaObjectSummaryResponseTypeDef(TypedDict):
@@ -1265,6 +2170,26 @@ class DescribeFleetAdvisorSchemasRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxRecords: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class SchemaShortInfoResponseTypeDef(TypedDict):
+    SchemaId: NotRequired[str]
+    SchemaName: NotRequired[str]
+    DatabaseId: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    DatabaseIpAddress: NotRequired[str]
+
+
+class SchemaResponseTypeDef(TypedDict):
+    CodeLineCount: NotRequired[int]
+    CodeSize: NotRequired[int]
+    Complexity: NotRequired[str]
+    Server: NotRequired[ServerShortInfoResponseTypeDef]
+    DatabaseInstance: NotRequired[DatabaseShortInfoResponseTypeDef]
+    SchemaId: NotRequired[str]
+    SchemaName: NotRequired[str]
+    OriginalSchema: NotRequired[SchemaShortInfoResponseTypeDef]
+    Similarity: NotRequired[float]
 
 
 class DescribeFleetAdvisorSchemasResponseTypeDef(TypedDict):
@@ -1304,6 +2229,11 @@ class DescribeMetadataModelChildrenMessageTypeDef(TypedDict):
     Origin: OriginTypeValueType
     Marker: NotRequired[str]
     MaxRecords: NotRequired[int]
+
+
+class MetadataModelReferenceTypeDef(TypedDict):
+    MetadataModelName: NotRequired[str]
+    SelectionRules: NotRequired[str]
 
 
 class DescribeMetadataModelChildrenResponseTypeDef(TypedDict):
@@ -1408,6 +2338,18 @@ class DescribeOrderableReplicationInstancesMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class OrderableReplicationInstanceTypeDef(TypedDict):
+    EngineVersion: NotRequired[str]
+    ReplicationInstanceClass: NotRequired[str]
+    StorageType: NotRequired[str]
+    MinAllocatedStorage: NotRequired[int]
+    MaxAllocatedStorage: NotRequired[int]
+    DefaultAllocatedStorage: NotRequired[int]
+    IncludedAllocatedStorage: NotRequired[int]
+    AvailabilityZones: NotRequired[list[str]]
+    ReleaseStatus: NotRequired[ReleaseStatusValuesType]
+
+
 class DescribeOrderableReplicationInstancesResponseTypeDef(TypedDict):
     OrderableReplicationInstances: NotRequired[
         list[OrderableReplicationInstanceTypeDef]
@@ -1437,6 +2379,15 @@ class DescribeRecommendationLimitationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class LimitationTypeDef(TypedDict):
+    DatabaseId: NotRequired[str]
+    EngineName: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Impact: NotRequired[str]
+    Type: NotRequired[str]
+
+
 class DescribeRecommendationLimitationsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Limitations: NotRequired[list[LimitationTypeDef]]
@@ -1449,6 +2400,47 @@ class DescribeRecommendationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RdsConfigurationTypeDef(TypedDict):
+    EngineEdition: NotRequired[str]
+    InstanceType: NotRequired[str]
+    InstanceVcpu: NotRequired[float]
+    InstanceMemory: NotRequired[float]
+    StorageType: NotRequired[str]
+    StorageSize: NotRequired[int]
+    StorageIops: NotRequired[int]
+    DeploymentOption: NotRequired[str]
+    EngineVersion: NotRequired[str]
+
+
+class RdsRequirementsTypeDef(TypedDict):
+    EngineEdition: NotRequired[str]
+    InstanceVcpu: NotRequired[float]
+    InstanceMemory: NotRequired[float]
+    StorageSize: NotRequired[int]
+    StorageIops: NotRequired[int]
+    DeploymentOption: NotRequired[str]
+    EngineVersion: NotRequired[str]
+
+
+class RdsRecommendationTypeDef(TypedDict):
+    RequirementsToTarget: NotRequired[RdsRequirementsTypeDef]
+    TargetConfiguration: NotRequired[RdsConfigurationTypeDef]
+
+
+class RecommendationDataTypeDef(TypedDict):
+    RdsEngine: NotRequired[RdsRecommendationTypeDef]
+
+
+class RecommendationTypeDef(TypedDict):
+    DatabaseId: NotRequired[str]
+    EngineName: NotRequired[str]
+    CreatedDate: NotRequired[str]
+    Status: NotRequired[str]
+    Preferred: NotRequired[bool]
+    Settings: NotRequired[RecommendationSettingsTypeDef]
+    Data: NotRequired[RecommendationDataTypeDef]
+
+
 class DescribeRecommendationsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Recommendations: NotRequired[list[RecommendationTypeDef]]
@@ -1457,6 +2449,14 @@ class DescribeRecommendationsResponseTypeDef(TypedDict):
 
 class DescribeRefreshSchemasStatusMessageTypeDef(TypedDict):
     EndpointArn: str
+
+
+class RefreshSchemasStatusTypeDef(TypedDict):
+    EndpointArn: NotRequired[str]
+    ReplicationInstanceArn: NotRequired[str]
+    Status: NotRequired[RefreshSchemasStatusTypeValueType]
+    LastRefreshDate: NotRequired[datetime]
+    LastFailureMessage: NotRequired[str]
 
 
 class DescribeRefreshSchemasStatusResponseTypeDef(TypedDict):
@@ -1480,6 +2480,12 @@ class DescribeReplicationInstanceTaskLogsMessageTypeDef(TypedDict):
     ReplicationInstanceArn: str
     MaxRecords: NotRequired[int]
     Marker: NotRequired[str]
+
+
+class ReplicationInstanceTaskLogTypeDef(TypedDict):
+    ReplicationTaskName: NotRequired[str]
+    ReplicationTaskArn: NotRequired[str]
+    ReplicationInstanceTaskLogSize: NotRequired[int]
 
 
 class DescribeReplicationInstanceTaskLogsResponseTypeDef(TypedDict):
@@ -1520,6 +2526,37 @@ class DescribeReplicationTableStatisticsMessageTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class TableStatisticsTypeDef(TypedDict):
+    SchemaName: NotRequired[str]
+    TableName: NotRequired[str]
+    Inserts: NotRequired[int]
+    Deletes: NotRequired[int]
+    Updates: NotRequired[int]
+    Ddls: NotRequired[int]
+    AppliedInserts: NotRequired[int]
+    AppliedDeletes: NotRequired[int]
+    AppliedUpdates: NotRequired[int]
+    AppliedDdls: NotRequired[int]
+    FullLoadRows: NotRequired[int]
+    FullLoadCondtnlChkFailedRows: NotRequired[int]
+    FullLoadErrorRows: NotRequired[int]
+    FullLoadStartTime: NotRequired[datetime]
+    FullLoadEndTime: NotRequired[datetime]
+    FullLoadReloaded: NotRequired[bool]
+    LastUpdateTime: NotRequired[datetime]
+    TableState: NotRequired[str]
+    ValidationPendingRecords: NotRequired[int]
+    ValidationFailedRecords: NotRequired[int]
+    ValidationSuspendedRecords: NotRequired[int]
+    ValidationState: NotRequired[str]
+    ValidationStateDetails: NotRequired[str]
+    ResyncState: NotRequired[str]
+    ResyncRowsAttempted: NotRequired[int]
+    ResyncRowsSucceeded: NotRequired[int]
+    ResyncRowsFailed: NotRequired[int]
+    ResyncProgress: NotRequired[float]
+
+
 class DescribeReplicationTableStatisticsResponseTypeDef(TypedDict):
     ReplicationConfigArn: NotRequired[str]
     Marker: NotRequired[str]
@@ -1531,6 +2568,16 @@ class DescribeReplicationTaskAssessmentResultsMessageTypeDef(TypedDict):
     ReplicationTaskArn: NotRequired[str]
     MaxRecords: NotRequired[int]
     Marker: NotRequired[str]
+
+
+class ReplicationTaskAssessmentResultTypeDef(TypedDict):
+    ReplicationTaskIdentifier: NotRequired[str]
+    ReplicationTaskArn: NotRequired[str]
+    ReplicationTaskLastAssessmentDate: NotRequired[datetime]
+    AssessmentStatus: NotRequired[str]
+    AssessmentResultsFile: NotRequired[str]
+    AssessmentResults: NotRequired[str]
+    S3ObjectUrl: NotRequired[str]
 
 
 class DescribeReplicationTaskAssessmentResultsResponseTypeDef(TypedDict):
@@ -1562,6 +2609,14 @@ class DescribeReplicationTaskIndividualAssessmentsMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class ReplicationTaskIndividualAssessmentTypeDef(TypedDict):
+    ReplicationTaskIndividualAssessmentArn: NotRequired[str]
+    ReplicationTaskAssessmentRunArn: NotRequired[str]
+    IndividualAssessmentName: NotRequired[str]
+    Status: NotRequired[str]
+    ReplicationTaskIndividualAssessmentStartDate: NotRequired[datetime]
+
+
 class DescribeReplicationTaskIndividualAssessmentsResponseTypeDef(TypedDict):
     Marker: NotRequired[str]
     ReplicationTaskIndividualAssessments: NotRequired[
@@ -1587,6 +2642,69 @@ class DescribeReplicationsMessageTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxRecords: NotRequired[int]
     Marker: NotRequired[str]
+
+
+class PremigrationAssessmentStatusTypeDef(TypedDict):
+    PremigrationAssessmentRunArn: NotRequired[str]
+    FailOnAssessmentFailure: NotRequired[bool]
+    Status: NotRequired[str]
+    PremigrationAssessmentRunCreationDate: NotRequired[datetime]
+    AssessmentProgress: NotRequired[ReplicationTaskAssessmentRunProgressTypeDef]
+    LastFailureMessage: NotRequired[str]
+    ResultLocationBucket: NotRequired[str]
+    ResultLocationFolder: NotRequired[str]
+    ResultEncryptionMode: NotRequired[str]
+    ResultKmsKeyArn: NotRequired[str]
+    ResultStatistic: NotRequired[ReplicationTaskAssessmentRunResultStatisticTypeDef]
+
+
+class ProvisionDataTypeDef(TypedDict):
+    ProvisionState: NotRequired[str]
+    ProvisionedCapacityUnits: NotRequired[int]
+    DateProvisioned: NotRequired[datetime]
+    IsNewProvisioningAvailable: NotRequired[bool]
+    DateNewProvisioningDataAvailable: NotRequired[datetime]
+    ReasonForNewProvisioningData: NotRequired[str]
+
+
+class ReplicationStatsTypeDef(TypedDict):
+    FullLoadProgressPercent: NotRequired[int]
+    ElapsedTimeMillis: NotRequired[int]
+    TablesLoaded: NotRequired[int]
+    TablesLoading: NotRequired[int]
+    TablesQueued: NotRequired[int]
+    TablesErrored: NotRequired[int]
+    FreshStartDate: NotRequired[datetime]
+    StartDate: NotRequired[datetime]
+    StopDate: NotRequired[datetime]
+    FullLoadStartDate: NotRequired[datetime]
+    FullLoadFinishDate: NotRequired[datetime]
+
+
+class ReplicationTypeDef(TypedDict):
+    ReplicationConfigIdentifier: NotRequired[str]
+    ReplicationConfigArn: NotRequired[str]
+    SourceEndpointArn: NotRequired[str]
+    TargetEndpointArn: NotRequired[str]
+    ReplicationType: NotRequired[MigrationTypeValueType]
+    Status: NotRequired[str]
+    ProvisionData: NotRequired[ProvisionDataTypeDef]
+    PremigrationAssessmentStatuses: NotRequired[
+        list[PremigrationAssessmentStatusTypeDef]
+    ]
+    StopReason: NotRequired[str]
+    FailureMessages: NotRequired[list[str]]
+    ReplicationStats: NotRequired[ReplicationStatsTypeDef]
+    StartReplicationType: NotRequired[str]
+    CdcStartTime: NotRequired[datetime]
+    CdcStartPosition: NotRequired[str]
+    CdcStopPosition: NotRequired[str]
+    RecoveryCheckpoint: NotRequired[str]
+    ReplicationCreateTime: NotRequired[datetime]
+    ReplicationUpdateTime: NotRequired[datetime]
+    ReplicationLastStopTime: NotRequired[datetime]
+    ReplicationDeprovisionTime: NotRequired[datetime]
+    IsReadOnly: NotRequired[bool]
 
 
 class DescribeReplicationsResponseTypeDef(TypedDict):
@@ -1621,140 +2739,6 @@ class DescribeTableStatisticsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DmsTransferSettingsTypeDef(TypedDict):
-    ServiceAccessRoleArn: NotRequired[str]
-    BucketName: NotRequired[str]
-
-
-class DocDbDataProviderSettingsTypeDef(TypedDict):
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    SslMode: NotRequired[DmsSslModeValueType]
-    CertificateArn: NotRequired[str]
-
-
-class DocDbSettingsTypeDef(TypedDict):
-    Username: NotRequired[str]
-    Password: NotRequired[str]
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    NestingLevel: NotRequired[NestingLevelValueType]
-    ExtractDocId: NotRequired[bool]
-    DocsToInvestigate: NotRequired[int]
-    KmsKeyId: NotRequired[str]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    SecretsManagerSecretId: NotRequired[str]
-    UseUpdateLookUp: NotRequired[bool]
-    ReplicateShardCollections: NotRequired[bool]
-
-
-class DynamoDbSettingsTypeDef(TypedDict):
-    ServiceAccessRoleArn: str
-
-
-class ElasticsearchSettingsTypeDef(TypedDict):
-    ServiceAccessRoleArn: str
-    EndpointUri: str
-    FullLoadErrorPercentage: NotRequired[int]
-    ErrorRetryDuration: NotRequired[int]
-    UseNewMappingType: NotRequired[bool]
-
-
-class EndpointSettingTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[EndpointSettingTypeValueType]
-    EnumValues: NotRequired[list[str]]
-    Sensitive: NotRequired[bool]
-    Units: NotRequired[str]
-    Applicability: NotRequired[str]
-    IntValueMin: NotRequired[int]
-    IntValueMax: NotRequired[int]
-    DefaultValue: NotRequired[str]
-
-
-class EndpointTypeDef(TypedDict):
-    EndpointIdentifier: NotRequired[str]
-    EndpointType: NotRequired[ReplicationEndpointTypeValueType]
-    EngineName: NotRequired[str]
-    EngineDisplayName: NotRequired[str]
-    Username: NotRequired[str]
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    ExtraConnectionAttributes: NotRequired[str]
-    Status: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    EndpointArn: NotRequired[str]
-    CertificateArn: NotRequired[str]
-    SslMode: NotRequired[DmsSslModeValueType]
-    ServiceAccessRoleArn: NotRequired[str]
-    ExternalTableDefinition: NotRequired[str]
-    ExternalId: NotRequired[str]
-    IsReadOnly: NotRequired[bool]
-    DynamoDbSettings: NotRequired[DynamoDbSettingsTypeDef]
-    S3Settings: NotRequired[S3SettingsTypeDef]
-    DmsTransferSettings: NotRequired[DmsTransferSettingsTypeDef]
-    MongoDbSettings: NotRequired[MongoDbSettingsTypeDef]
-    KinesisSettings: NotRequired[KinesisSettingsTypeDef]
-    KafkaSettings: NotRequired[KafkaSettingsTypeDef]
-    ElasticsearchSettings: NotRequired[ElasticsearchSettingsTypeDef]
-    NeptuneSettings: NotRequired[NeptuneSettingsTypeDef]
-    RedshiftSettings: NotRequired[RedshiftSettingsTypeDef]
-    PostgreSQLSettings: NotRequired[PostgreSQLSettingsTypeDef]
-    MySQLSettings: NotRequired[MySQLSettingsTypeDef]
-    OracleSettings: NotRequired[OracleSettingsOutputTypeDef]
-    SybaseSettings: NotRequired[SybaseSettingsTypeDef]
-    MicrosoftSQLServerSettings: NotRequired[MicrosoftSQLServerSettingsTypeDef]
-    IBMDb2Settings: NotRequired[IBMDb2SettingsTypeDef]
-    DocDbSettings: NotRequired[DocDbSettingsTypeDef]
-    RedisSettings: NotRequired[RedisSettingsTypeDef]
-    GcpMySQLSettings: NotRequired[GcpMySQLSettingsTypeDef]
-    TimestreamSettings: NotRequired[TimestreamSettingsTypeDef]
-    LakehouseSettings: NotRequired[LakehouseSettingsTypeDef]
-
-
-class EngineVersionTypeDef(TypedDict):
-    Version: NotRequired[str]
-    Lifecycle: NotRequired[str]
-    ReleaseStatus: NotRequired[ReleaseStatusValuesType]
-    LaunchDate: NotRequired[datetime]
-    AutoUpgradeDate: NotRequired[datetime]
-    DeprecationDate: NotRequired[datetime]
-    ForceUpgradeDate: NotRequired[datetime]
-    AvailableUpgrades: NotRequired[list[str]]
-
-
-class ErrorDetailsTypeDef(TypedDict):
-    defaultErrorDetails: NotRequired[DefaultErrorDetailsTypeDef]
-
-
-class EventCategoryGroupTypeDef(TypedDict):
-    SourceType: NotRequired[str]
-    EventCategories: NotRequired[list[str]]
-
-
-class EventSubscriptionTypeDef(TypedDict):
-    CustomerAwsId: NotRequired[str]
-    CustSubscriptionId: NotRequired[str]
-    SnsTopicArn: NotRequired[str]
-    Status: NotRequired[str]
-    SubscriptionCreationTime: NotRequired[str]
-    SourceType: NotRequired[str]
-    SourceIdsList: NotRequired[list[str]]
-    EventCategoriesList: NotRequired[list[str]]
-    Enabled: NotRequired[bool]
-
-
-class EventTypeDef(TypedDict):
-    SourceIdentifier: NotRequired[str]
-    SourceType: NotRequired[SourceTypeType]
-    Message: NotRequired[str]
-    EventCategories: NotRequired[list[str]]
-    Date: NotRequired[datetime]
-
-
 class ExportMetadataModelAssessmentMessageTypeDef(TypedDict):
     MigrationProjectIdentifier: str
     SelectionRules: str
@@ -1762,55 +2746,15 @@ class ExportMetadataModelAssessmentMessageTypeDef(TypedDict):
     AssessmentReportTypes: NotRequired[ReadOnly[Sequence[AssessmentReportTypeType]]]
 
 
-class ExportMetadataModelAssessmentResponseTypeDef(TypedDict):
-    PdfReport: NotRequired[ExportMetadataModelAssessmentResultEntryTypeDef]
-    CsvReport: NotRequired[ExportMetadataModelAssessmentResultEntryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ExportMetadataModelAssessmentResultEntryTypeDef(TypedDict):
     S3ObjectKey: NotRequired[str]
     ObjectURL: NotRequired[str]
 
 
-class ExportSqlDetailsTypeDef(TypedDict):
-    S3ObjectKey: NotRequired[str]
-    ObjectURL: NotRequired[str]
-
-
-class FilterTypeDef(TypedDict):
-    Name: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class FleetAdvisorLsaAnalysisResponseTypeDef(TypedDict):
-    LsaAnalysisId: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class FleetAdvisorSchemaObjectResponseTypeDef(TypedDict):
-    SchemaId: NotRequired[str]
-    ObjectType: NotRequired[str]
-    NumberOfObjects: NotRequired[int]
-    CodeLineCount: NotRequired[int]
-    CodeSize: NotRequired[int]
-
-
-class GcpMySQLSettingsTypeDef(TypedDict):
-    AfterConnectScript: NotRequired[str]
-    CleanSourceMetadataOnMismatch: NotRequired[bool]
-    DatabaseName: NotRequired[str]
-    EventsPollInterval: NotRequired[int]
-    TargetDbType: NotRequired[TargetDbTypeType]
-    MaxFileSize: NotRequired[int]
-    ParallelLoadThreads: NotRequired[int]
-    Password: NotRequired[str]
-    Port: NotRequired[int]
-    ServerName: NotRequired[str]
-    ServerTimezone: NotRequired[str]
-    Username: NotRequired[str]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    SecretsManagerSecretId: NotRequired[str]
+class ExportMetadataModelAssessmentResponseTypeDef(TypedDict):
+    PdfReport: NotRequired[ExportMetadataModelAssessmentResultEntryTypeDef]
+    CsvReport: NotRequired[ExportMetadataModelAssessmentResultEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetTargetSelectionRulesMessageTypeDef(TypedDict):
@@ -1821,45 +2765,6 @@ class GetTargetSelectionRulesMessageTypeDef(TypedDict):
 class GetTargetSelectionRulesResponseTypeDef(TypedDict):
     TargetSelectionRules: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IBMDb2SettingsTypeDef(TypedDict):
-    DatabaseName: NotRequired[str]
-    Password: NotRequired[str]
-    Port: NotRequired[int]
-    ServerName: NotRequired[str]
-    SetDataCaptureChanges: NotRequired[bool]
-    CurrentLsn: NotRequired[str]
-    MaxKBytesPerRead: NotRequired[int]
-    Username: NotRequired[str]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    SecretsManagerSecretId: NotRequired[str]
-    LoadTimeout: NotRequired[int]
-    WriteBufferSize: NotRequired[int]
-    MaxFileSize: NotRequired[int]
-    KeepCsvFiles: NotRequired[bool]
-
-
-class IbmDb2LuwDataProviderSettingsTypeDef(TypedDict):
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    SslMode: NotRequired[DmsSslModeValueType]
-    CertificateArn: NotRequired[str]
-    EncryptionAlgorithm: NotRequired[int]
-    SecurityMechanism: NotRequired[int]
-    S3Path: NotRequired[str]
-    S3AccessRoleArn: NotRequired[str]
-
-
-class IbmDb2zOsDataProviderSettingsTypeDef(TypedDict):
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    SslMode: NotRequired[DmsSslModeValueType]
-    CertificateArn: NotRequired[str]
-    S3Path: NotRequired[str]
-    S3AccessRoleArn: NotRequired[str]
 
 
 class ImportCertificateMessageTypeDef(TypedDict):
@@ -1875,83 +2780,6 @@ class ImportCertificateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InstanceProfileTypeDef(TypedDict):
-    InstanceProfileArn: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
-    PubliclyAccessible: NotRequired[bool]
-    NetworkType: NotRequired[str]
-    InstanceProfileName: NotRequired[str]
-    Description: NotRequired[str]
-    InstanceProfileCreationTime: NotRequired[datetime]
-    SubnetGroupIdentifier: NotRequired[str]
-    VpcSecurityGroups: NotRequired[list[str]]
-
-
-class InventoryDataTypeDef(TypedDict):
-    NumberOfDatabases: NotRequired[int]
-    NumberOfSchemas: NotRequired[int]
-
-
-class KafkaSettingsTypeDef(TypedDict):
-    Broker: NotRequired[str]
-    Topic: NotRequired[str]
-    MessageFormat: NotRequired[MessageFormatValueType]
-    IncludeTransactionDetails: NotRequired[bool]
-    IncludePartitionValue: NotRequired[bool]
-    PartitionIncludeSchemaTable: NotRequired[bool]
-    IncludeTableAlterOperations: NotRequired[bool]
-    IncludeControlDetails: NotRequired[bool]
-    MessageMaxBytes: NotRequired[int]
-    IncludeNullAndEmpty: NotRequired[bool]
-    SecurityProtocol: NotRequired[KafkaSecurityProtocolType]
-    SslClientCertificateArn: NotRequired[str]
-    SslClientKeyArn: NotRequired[str]
-    SslClientKeyPassword: NotRequired[str]
-    SslCaCertificateArn: NotRequired[str]
-    SaslUsername: NotRequired[str]
-    SaslPassword: NotRequired[str]
-    NoHexPrefix: NotRequired[bool]
-    SaslMechanism: NotRequired[KafkaSaslMechanismType]
-    SslEndpointIdentificationAlgorithm: NotRequired[
-        KafkaSslEndpointIdentificationAlgorithmType
-    ]
-    UseLargeIntegerValue: NotRequired[bool]
-
-
-class KerberosAuthenticationSettingsTypeDef(TypedDict):
-    KeyCacheSecretId: NotRequired[str]
-    KeyCacheSecretIamArn: NotRequired[str]
-    Krb5FileContents: NotRequired[str]
-
-
-class KinesisSettingsTypeDef(TypedDict):
-    StreamArn: NotRequired[str]
-    MessageFormat: NotRequired[MessageFormatValueType]
-    ServiceAccessRoleArn: NotRequired[str]
-    IncludeTransactionDetails: NotRequired[bool]
-    IncludePartitionValue: NotRequired[bool]
-    PartitionIncludeSchemaTable: NotRequired[bool]
-    IncludeTableAlterOperations: NotRequired[bool]
-    IncludeControlDetails: NotRequired[bool]
-    IncludeNullAndEmpty: NotRequired[bool]
-    NoHexPrefix: NotRequired[bool]
-    UseLargeIntegerValue: NotRequired[bool]
-
-
-class LakehouseSettingsTypeDef(TypedDict):
-    Arn: str
-
-
-class LimitationTypeDef(TypedDict):
-    DatabaseId: NotRequired[str]
-    EngineName: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Impact: NotRequired[str]
-    Type: NotRequired[str]
-
-
 class ListTagsForResourceMessageTypeDef(TypedDict):
     ResourceArn: NotRequired[str]
     ResourceArnList: NotRequired[ReadOnly[Sequence[str]]]
@@ -1962,66 +2790,12 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MariaDbDataProviderSettingsTypeDef(TypedDict):
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    SslMode: NotRequired[DmsSslModeValueType]
-    CertificateArn: NotRequired[str]
-    S3Path: NotRequired[str]
-    S3AccessRoleArn: NotRequired[str]
+class StatementPropertiesTypeDef(TypedDict):
+    Definition: str
 
 
 class MetadataModelPropertiesTypeDef(TypedDict):
     StatementProperties: NotRequired[StatementPropertiesTypeDef]
-
-
-class MetadataModelReferenceTypeDef(TypedDict):
-    MetadataModelName: NotRequired[str]
-    SelectionRules: NotRequired[str]
-
-
-class MicrosoftSQLServerSettingsTypeDef(TypedDict):
-    Port: NotRequired[int]
-    BcpPacketSize: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    ControlTablesFileGroup: NotRequired[str]
-    Password: NotRequired[str]
-    QuerySingleAlwaysOnNode: NotRequired[bool]
-    ReadBackupOnly: NotRequired[bool]
-    SafeguardPolicy: NotRequired[SafeguardPolicyType]
-    ServerName: NotRequired[str]
-    Username: NotRequired[str]
-    UseBcpFullLoad: NotRequired[bool]
-    UseThirdPartyBackupDevice: NotRequired[bool]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    SecretsManagerSecretId: NotRequired[str]
-    TrimSpaceInChar: NotRequired[bool]
-    TlogAccessMode: NotRequired[TlogAccessModeType]
-    ForceLobLookup: NotRequired[bool]
-    AuthenticationMethod: NotRequired[SqlServerAuthenticationMethodType]
-
-
-class MicrosoftSqlServerDataProviderSettingsTypeDef(TypedDict):
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    SslMode: NotRequired[DmsSslModeValueType]
-    CertificateArn: NotRequired[str]
-    S3Path: NotRequired[str]
-    S3AccessRoleArn: NotRequired[str]
-
-
-class MigrationProjectTypeDef(TypedDict):
-    MigrationProjectName: NotRequired[str]
-    MigrationProjectArn: NotRequired[str]
-    MigrationProjectCreationTime: NotRequired[datetime]
-    SourceDataProviderDescriptors: NotRequired[list[DataProviderDescriptorTypeDef]]
-    TargetDataProviderDescriptors: NotRequired[list[DataProviderDescriptorTypeDef]]
-    InstanceProfileArn: NotRequired[str]
-    InstanceProfileName: NotRequired[str]
-    TransformationRules: NotRequired[str]
-    Description: NotRequired[str]
-    SchemaConversionApplicationAttributes: NotRequired[SCApplicationAttributesTypeDef]
 
 
 class ModifyConversionConfigurationMessageTypeDef(TypedDict):
@@ -2224,36 +2998,6 @@ class ModifyReplicationTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MongoDbDataProviderSettingsTypeDef(TypedDict):
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    SslMode: NotRequired[DmsSslModeValueType]
-    CertificateArn: NotRequired[str]
-    AuthType: NotRequired[AuthTypeValueType]
-    AuthSource: NotRequired[str]
-    AuthMechanism: NotRequired[AuthMechanismValueType]
-
-
-class MongoDbSettingsTypeDef(TypedDict):
-    Username: NotRequired[str]
-    Password: NotRequired[str]
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    AuthType: NotRequired[AuthTypeValueType]
-    AuthMechanism: NotRequired[AuthMechanismValueType]
-    NestingLevel: NotRequired[NestingLevelValueType]
-    ExtractDocId: NotRequired[str]
-    DocsToInvestigate: NotRequired[str]
-    AuthSource: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    SecretsManagerSecretId: NotRequired[str]
-    UseUpdateLookUp: NotRequired[bool]
-    ReplicateShardCollections: NotRequired[bool]
-
-
 class MoveReplicationTaskMessageTypeDef(TypedDict):
     ReplicationTaskArn: str
     TargetReplicationInstanceArn: str
@@ -2262,278 +3006,6 @@ class MoveReplicationTaskMessageTypeDef(TypedDict):
 class MoveReplicationTaskResponseTypeDef(TypedDict):
     ReplicationTask: NotRequired[ReplicationTaskTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MySQLSettingsTypeDef(TypedDict):
-    AfterConnectScript: NotRequired[str]
-    CleanSourceMetadataOnMismatch: NotRequired[bool]
-    DatabaseName: NotRequired[str]
-    EventsPollInterval: NotRequired[int]
-    TargetDbType: NotRequired[TargetDbTypeType]
-    MaxFileSize: NotRequired[int]
-    ParallelLoadThreads: NotRequired[int]
-    Password: NotRequired[str]
-    Port: NotRequired[int]
-    ServerName: NotRequired[str]
-    ServerTimezone: NotRequired[str]
-    Username: NotRequired[str]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    SecretsManagerSecretId: NotRequired[str]
-    ExecuteTimeout: NotRequired[int]
-    ServiceAccessRoleArn: NotRequired[str]
-    AuthenticationMethod: NotRequired[MySQLAuthenticationMethodType]
-
-
-class MySqlDataProviderSettingsTypeDef(TypedDict):
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    SslMode: NotRequired[DmsSslModeValueType]
-    CertificateArn: NotRequired[str]
-    S3Path: NotRequired[str]
-    S3AccessRoleArn: NotRequired[str]
-
-
-class NeptuneSettingsTypeDef(TypedDict):
-    ServiceAccessRoleArn: NotRequired[str]
-    S3BucketName: str
-    S3BucketFolder: str
-    ErrorRetryDuration: NotRequired[int]
-    MaxFileSize: NotRequired[int]
-    MaxRetryCount: NotRequired[int]
-    IamAuthEnabled: NotRequired[bool]
-
-
-class OracleDataProviderSettingsTypeDef(TypedDict):
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    SslMode: NotRequired[DmsSslModeValueType]
-    CertificateArn: NotRequired[str]
-    AsmServer: NotRequired[str]
-    SecretsManagerOracleAsmSecretId: NotRequired[str]
-    SecretsManagerOracleAsmAccessRoleArn: NotRequired[str]
-    SecretsManagerSecurityDbEncryptionSecretId: NotRequired[str]
-    SecretsManagerSecurityDbEncryptionAccessRoleArn: NotRequired[str]
-    S3Path: NotRequired[str]
-    S3AccessRoleArn: NotRequired[str]
-
-
-class OracleSettingsOutputTypeDef(TypedDict):
-    AddSupplementalLogging: NotRequired[bool]
-    ArchivedLogDestId: NotRequired[int]
-    AdditionalArchivedLogDestId: NotRequired[int]
-    ExtraArchivedLogDestIds: NotRequired[list[int]]
-    AllowSelectNestedTables: NotRequired[bool]
-    ParallelAsmReadThreads: NotRequired[int]
-    ReadAheadBlocks: NotRequired[int]
-    AccessAlternateDirectly: NotRequired[bool]
-    UseAlternateFolderForOnline: NotRequired[bool]
-    OraclePathPrefix: NotRequired[str]
-    UsePathPrefix: NotRequired[str]
-    ReplacePathPrefix: NotRequired[bool]
-    EnableHomogenousTablespace: NotRequired[bool]
-    DirectPathNoLog: NotRequired[bool]
-    ArchivedLogsOnly: NotRequired[bool]
-    AsmPassword: NotRequired[str]
-    AsmServer: NotRequired[str]
-    AsmUser: NotRequired[str]
-    CharLengthSemantics: NotRequired[CharLengthSemanticsType]
-    DatabaseName: NotRequired[str]
-    DirectPathParallelLoad: NotRequired[bool]
-    FailTasksOnLobTruncation: NotRequired[bool]
-    NumberDatatypeScale: NotRequired[int]
-    Password: NotRequired[str]
-    Port: NotRequired[int]
-    ReadTableSpaceName: NotRequired[bool]
-    RetryInterval: NotRequired[int]
-    SecurityDbEncryption: NotRequired[str]
-    SecurityDbEncryptionName: NotRequired[str]
-    ServerName: NotRequired[str]
-    SpatialDataOptionToGeoJsonFunctionName: NotRequired[str]
-    StandbyDelayTime: NotRequired[int]
-    Username: NotRequired[str]
-    UseBFile: NotRequired[bool]
-    UseDirectPathFullLoad: NotRequired[bool]
-    UseLogminerReader: NotRequired[bool]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    SecretsManagerSecretId: NotRequired[str]
-    SecretsManagerOracleAsmAccessRoleArn: NotRequired[str]
-    SecretsManagerOracleAsmSecretId: NotRequired[str]
-    TrimSpaceInChar: NotRequired[bool]
-    ConvertTimestampWithZoneToUTC: NotRequired[bool]
-    OpenTransactionWindow: NotRequired[int]
-    AuthenticationMethod: NotRequired[OracleAuthenticationMethodType]
-
-
-class OracleSettingsTypeDef(TypedDict):
-    AddSupplementalLogging: NotRequired[bool]
-    ArchivedLogDestId: NotRequired[int]
-    AdditionalArchivedLogDestId: NotRequired[int]
-    ExtraArchivedLogDestIds: NotRequired[ReadOnly[Sequence[int]]]
-    AllowSelectNestedTables: NotRequired[bool]
-    ParallelAsmReadThreads: NotRequired[int]
-    ReadAheadBlocks: NotRequired[int]
-    AccessAlternateDirectly: NotRequired[bool]
-    UseAlternateFolderForOnline: NotRequired[bool]
-    OraclePathPrefix: NotRequired[str]
-    UsePathPrefix: NotRequired[str]
-    ReplacePathPrefix: NotRequired[bool]
-    EnableHomogenousTablespace: NotRequired[bool]
-    DirectPathNoLog: NotRequired[bool]
-    ArchivedLogsOnly: NotRequired[bool]
-    AsmPassword: NotRequired[str]
-    AsmServer: NotRequired[str]
-    AsmUser: NotRequired[str]
-    CharLengthSemantics: NotRequired[CharLengthSemanticsType]
-    DatabaseName: NotRequired[str]
-    DirectPathParallelLoad: NotRequired[bool]
-    FailTasksOnLobTruncation: NotRequired[bool]
-    NumberDatatypeScale: NotRequired[int]
-    Password: NotRequired[str]
-    Port: NotRequired[int]
-    ReadTableSpaceName: NotRequired[bool]
-    RetryInterval: NotRequired[int]
-    SecurityDbEncryption: NotRequired[str]
-    SecurityDbEncryptionName: NotRequired[str]
-    ServerName: NotRequired[str]
-    SpatialDataOptionToGeoJsonFunctionName: NotRequired[str]
-    StandbyDelayTime: NotRequired[int]
-    Username: NotRequired[str]
-    UseBFile: NotRequired[bool]
-    UseDirectPathFullLoad: NotRequired[bool]
-    UseLogminerReader: NotRequired[bool]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    SecretsManagerSecretId: NotRequired[str]
-    SecretsManagerOracleAsmAccessRoleArn: NotRequired[str]
-    SecretsManagerOracleAsmSecretId: NotRequired[str]
-    TrimSpaceInChar: NotRequired[bool]
-    ConvertTimestampWithZoneToUTC: NotRequired[bool]
-    OpenTransactionWindow: NotRequired[int]
-    AuthenticationMethod: NotRequired[OracleAuthenticationMethodType]
-
-
-class OrderableReplicationInstanceTypeDef(TypedDict):
-    EngineVersion: NotRequired[str]
-    ReplicationInstanceClass: NotRequired[str]
-    StorageType: NotRequired[str]
-    MinAllocatedStorage: NotRequired[int]
-    MaxAllocatedStorage: NotRequired[int]
-    DefaultAllocatedStorage: NotRequired[int]
-    IncludedAllocatedStorage: NotRequired[int]
-    AvailabilityZones: NotRequired[list[str]]
-    ReleaseStatus: NotRequired[ReleaseStatusValuesType]
-
-
-class PendingMaintenanceActionTypeDef(TypedDict):
-    Action: NotRequired[str]
-    AutoAppliedAfterDate: NotRequired[datetime]
-    ForcedApplyDate: NotRequired[datetime]
-    OptInStatus: NotRequired[str]
-    CurrentApplyDate: NotRequired[datetime]
-    Description: NotRequired[str]
-
-
-class PostgreSQLSettingsTypeDef(TypedDict):
-    AfterConnectScript: NotRequired[str]
-    CaptureDdls: NotRequired[bool]
-    MaxFileSize: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    DdlArtifactsSchema: NotRequired[str]
-    ExecuteTimeout: NotRequired[int]
-    FailTasksOnLobTruncation: NotRequired[bool]
-    HeartbeatEnable: NotRequired[bool]
-    HeartbeatSchema: NotRequired[str]
-    HeartbeatFrequency: NotRequired[int]
-    Password: NotRequired[str]
-    Port: NotRequired[int]
-    ServerName: NotRequired[str]
-    Username: NotRequired[str]
-    SlotName: NotRequired[str]
-    PluginName: NotRequired[PluginNameValueType]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    SecretsManagerSecretId: NotRequired[str]
-    TrimSpaceInChar: NotRequired[bool]
-    MapBooleanAsBoolean: NotRequired[bool]
-    MapJsonbAsClob: NotRequired[bool]
-    MapLongVarcharAs: NotRequired[LongVarcharMappingTypeType]
-    DatabaseMode: NotRequired[DatabaseModeType]
-    BabelfishDatabaseName: NotRequired[str]
-    DisableUnicodeSourceFilter: NotRequired[bool]
-    ServiceAccessRoleArn: NotRequired[str]
-    AuthenticationMethod: NotRequired[PostgreSQLAuthenticationMethodType]
-
-
-class PostgreSqlDataProviderSettingsTypeDef(TypedDict):
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    SslMode: NotRequired[DmsSslModeValueType]
-    CertificateArn: NotRequired[str]
-    S3Path: NotRequired[str]
-    S3AccessRoleArn: NotRequired[str]
-
-
-class PremigrationAssessmentStatusTypeDef(TypedDict):
-    PremigrationAssessmentRunArn: NotRequired[str]
-    FailOnAssessmentFailure: NotRequired[bool]
-    Status: NotRequired[str]
-    PremigrationAssessmentRunCreationDate: NotRequired[datetime]
-    AssessmentProgress: NotRequired[ReplicationTaskAssessmentRunProgressTypeDef]
-    LastFailureMessage: NotRequired[str]
-    ResultLocationBucket: NotRequired[str]
-    ResultLocationFolder: NotRequired[str]
-    ResultEncryptionMode: NotRequired[str]
-    ResultKmsKeyArn: NotRequired[str]
-    ResultStatistic: NotRequired[ReplicationTaskAssessmentRunResultStatisticTypeDef]
-
-
-class ProcessedObjectTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[str]
-    EndpointType: NotRequired[str]
-
-
-class ProgressTypeDef(TypedDict):
-    ProgressPercent: NotRequired[float]
-    TotalObjects: NotRequired[int]
-    ProgressStep: NotRequired[str]
-    ProcessedObject: NotRequired[ProcessedObjectTypeDef]
-
-
-class ProvisionDataTypeDef(TypedDict):
-    ProvisionState: NotRequired[str]
-    ProvisionedCapacityUnits: NotRequired[int]
-    DateProvisioned: NotRequired[datetime]
-    IsNewProvisioningAvailable: NotRequired[bool]
-    DateNewProvisioningDataAvailable: NotRequired[datetime]
-    ReasonForNewProvisioningData: NotRequired[str]
-
-
-class RdsConfigurationTypeDef(TypedDict):
-    EngineEdition: NotRequired[str]
-    InstanceType: NotRequired[str]
-    InstanceVcpu: NotRequired[float]
-    InstanceMemory: NotRequired[float]
-    StorageType: NotRequired[str]
-    StorageSize: NotRequired[int]
-    StorageIops: NotRequired[int]
-    DeploymentOption: NotRequired[str]
-    EngineVersion: NotRequired[str]
-
-
-class RdsRecommendationTypeDef(TypedDict):
-    RequirementsToTarget: NotRequired[RdsRequirementsTypeDef]
-    TargetConfiguration: NotRequired[RdsConfigurationTypeDef]
-
-
-class RdsRequirementsTypeDef(TypedDict):
-    EngineEdition: NotRequired[str]
-    InstanceVcpu: NotRequired[float]
-    InstanceMemory: NotRequired[float]
-    StorageSize: NotRequired[int]
-    StorageIops: NotRequired[int]
-    DeploymentOption: NotRequired[str]
-    EngineVersion: NotRequired[str]
 
 
 class RebootReplicationInstanceMessageTypeDef(TypedDict):
@@ -2547,77 +3019,6 @@ class RebootReplicationInstanceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RecommendationDataTypeDef(TypedDict):
-    RdsEngine: NotRequired[RdsRecommendationTypeDef]
-
-
-class RecommendationSettingsTypeDef(TypedDict):
-    InstanceSizingType: str
-    WorkloadType: str
-
-
-class RecommendationTypeDef(TypedDict):
-    DatabaseId: NotRequired[str]
-    EngineName: NotRequired[str]
-    CreatedDate: NotRequired[str]
-    Status: NotRequired[str]
-    Preferred: NotRequired[bool]
-    Settings: NotRequired[RecommendationSettingsTypeDef]
-    Data: NotRequired[RecommendationDataTypeDef]
-
-
-class RedisSettingsTypeDef(TypedDict):
-    ServerName: str
-    Port: int
-    SslSecurityProtocol: NotRequired[SslSecurityProtocolValueType]
-    AuthType: NotRequired[RedisAuthTypeValueType]
-    AuthUserName: NotRequired[str]
-    AuthPassword: NotRequired[str]
-    SslCaCertificateArn: NotRequired[str]
-
-
-class RedshiftDataProviderSettingsTypeDef(TypedDict):
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    S3Path: NotRequired[str]
-    S3AccessRoleArn: NotRequired[str]
-
-
-class RedshiftSettingsTypeDef(TypedDict):
-    AcceptAnyDate: NotRequired[bool]
-    AfterConnectScript: NotRequired[str]
-    BucketFolder: NotRequired[str]
-    BucketName: NotRequired[str]
-    CaseSensitiveNames: NotRequired[bool]
-    CompUpdate: NotRequired[bool]
-    ConnectionTimeout: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    DateFormat: NotRequired[str]
-    EmptyAsNull: NotRequired[bool]
-    EncryptionMode: NotRequired[EncryptionModeValueType]
-    ExplicitIds: NotRequired[bool]
-    FileTransferUploadStreams: NotRequired[int]
-    LoadTimeout: NotRequired[int]
-    MaxFileSize: NotRequired[int]
-    Password: NotRequired[str]
-    Port: NotRequired[int]
-    RemoveQuotes: NotRequired[bool]
-    ReplaceInvalidChars: NotRequired[str]
-    ReplaceChars: NotRequired[str]
-    ServerName: NotRequired[str]
-    ServiceAccessRoleArn: NotRequired[str]
-    ServerSideEncryptionKmsKeyId: NotRequired[str]
-    TimeFormat: NotRequired[str]
-    TrimBlanks: NotRequired[bool]
-    TruncateColumns: NotRequired[bool]
-    Username: NotRequired[str]
-    WriteBufferSize: NotRequired[int]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    SecretsManagerSecretId: NotRequired[str]
-    MapBooleanAsBoolean: NotRequired[bool]
-
-
 class RefreshSchemasMessageTypeDef(TypedDict):
     EndpointArn: str
     ReplicationInstanceArn: str
@@ -2628,12 +3029,9 @@ class RefreshSchemasResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RefreshSchemasStatusTypeDef(TypedDict):
-    EndpointArn: NotRequired[str]
-    ReplicationInstanceArn: NotRequired[str]
-    Status: NotRequired[RefreshSchemasStatusTypeValueType]
-    LastRefreshDate: NotRequired[datetime]
-    LastFailureMessage: NotRequired[str]
+class TableToReloadTypeDef(TypedDict):
+    SchemaName: str
+    TableName: str
 
 
 class ReloadReplicationTablesMessageTypeDef(TypedDict):
@@ -2667,306 +3065,10 @@ class RemoveTagsFromResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplicationConfigTypeDef(TypedDict):
-    ReplicationConfigIdentifier: NotRequired[str]
-    ReplicationConfigArn: NotRequired[str]
-    SourceEndpointArn: NotRequired[str]
-    TargetEndpointArn: NotRequired[str]
-    ReplicationType: NotRequired[MigrationTypeValueType]
-    ComputeConfig: NotRequired[ComputeConfigOutputTypeDef]
-    ReplicationSettings: NotRequired[str]
-    SupplementalSettings: NotRequired[str]
-    TableMappings: NotRequired[str]
-    ReplicationConfigCreateTime: NotRequired[datetime]
-    ReplicationConfigUpdateTime: NotRequired[datetime]
-    IsReadOnly: NotRequired[bool]
-
-
-class ReplicationInstanceTaskLogTypeDef(TypedDict):
-    ReplicationTaskName: NotRequired[str]
-    ReplicationTaskArn: NotRequired[str]
-    ReplicationInstanceTaskLogSize: NotRequired[int]
-
-
-class ReplicationInstanceTypeDef(TypedDict):
-    ReplicationInstanceIdentifier: NotRequired[str]
-    ReplicationInstanceClass: NotRequired[str]
-    ReplicationInstanceStatus: NotRequired[str]
-    AllocatedStorage: NotRequired[int]
-    InstanceCreateTime: NotRequired[datetime]
-    VpcSecurityGroups: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
-    AvailabilityZone: NotRequired[str]
-    ReplicationSubnetGroup: NotRequired[ReplicationSubnetGroupTypeDef]
-    PreferredMaintenanceWindow: NotRequired[str]
-    PendingModifiedValues: NotRequired[ReplicationPendingModifiedValuesTypeDef]
-    MultiAZ: NotRequired[bool]
-    EngineVersion: NotRequired[str]
-    AutoMinorVersionUpgrade: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-    ReplicationInstanceArn: NotRequired[str]
-    ReplicationInstancePublicIpAddress: NotRequired[str]
-    ReplicationInstancePrivateIpAddress: NotRequired[str]
-    ReplicationInstancePublicIpAddresses: NotRequired[list[str]]
-    ReplicationInstancePrivateIpAddresses: NotRequired[list[str]]
-    ReplicationInstanceIpv6Addresses: NotRequired[list[str]]
-    PubliclyAccessible: NotRequired[bool]
-    SecondaryAvailabilityZone: NotRequired[str]
-    FreeUntil: NotRequired[datetime]
-    DnsNameServers: NotRequired[str]
-    NetworkType: NotRequired[str]
-    KerberosAuthenticationSettings: NotRequired[KerberosAuthenticationSettingsTypeDef]
-
-
-class ReplicationPendingModifiedValuesTypeDef(TypedDict):
-    ReplicationInstanceClass: NotRequired[str]
-    AllocatedStorage: NotRequired[int]
-    MultiAZ: NotRequired[bool]
-    EngineVersion: NotRequired[str]
-    NetworkType: NotRequired[str]
-
-
-class ReplicationStatsTypeDef(TypedDict):
-    FullLoadProgressPercent: NotRequired[int]
-    ElapsedTimeMillis: NotRequired[int]
-    TablesLoaded: NotRequired[int]
-    TablesLoading: NotRequired[int]
-    TablesQueued: NotRequired[int]
-    TablesErrored: NotRequired[int]
-    FreshStartDate: NotRequired[datetime]
-    StartDate: NotRequired[datetime]
-    StopDate: NotRequired[datetime]
-    FullLoadStartDate: NotRequired[datetime]
-    FullLoadFinishDate: NotRequired[datetime]
-
-
-class ReplicationSubnetGroupTypeDef(TypedDict):
-    ReplicationSubnetGroupIdentifier: NotRequired[str]
-    ReplicationSubnetGroupDescription: NotRequired[str]
-    VpcId: NotRequired[str]
-    SubnetGroupStatus: NotRequired[str]
-    Subnets: NotRequired[list[SubnetTypeDef]]
-    SupportedNetworkTypes: NotRequired[list[str]]
-    IsReadOnly: NotRequired[bool]
-
-
-class ReplicationTaskAssessmentResultTypeDef(TypedDict):
-    ReplicationTaskIdentifier: NotRequired[str]
-    ReplicationTaskArn: NotRequired[str]
-    ReplicationTaskLastAssessmentDate: NotRequired[datetime]
-    AssessmentStatus: NotRequired[str]
-    AssessmentResultsFile: NotRequired[str]
-    AssessmentResults: NotRequired[str]
-    S3ObjectUrl: NotRequired[str]
-
-
-class ReplicationTaskAssessmentRunProgressTypeDef(TypedDict):
-    IndividualAssessmentCount: NotRequired[int]
-    IndividualAssessmentCompletedCount: NotRequired[int]
-
-
-class ReplicationTaskAssessmentRunResultStatisticTypeDef(TypedDict):
-    Passed: NotRequired[int]
-    Failed: NotRequired[int]
-    Error: NotRequired[int]
-    Warning: NotRequired[int]
-    Cancelled: NotRequired[int]
-    Skipped: NotRequired[int]
-
-
-class ReplicationTaskAssessmentRunTypeDef(TypedDict):
-    ReplicationTaskAssessmentRunArn: NotRequired[str]
-    ReplicationTaskArn: NotRequired[str]
-    Status: NotRequired[str]
-    ReplicationTaskAssessmentRunCreationDate: NotRequired[datetime]
-    AssessmentProgress: NotRequired[ReplicationTaskAssessmentRunProgressTypeDef]
-    LastFailureMessage: NotRequired[str]
-    ServiceAccessRoleArn: NotRequired[str]
-    ResultLocationBucket: NotRequired[str]
-    ResultLocationFolder: NotRequired[str]
-    ResultEncryptionMode: NotRequired[str]
-    ResultKmsKeyArn: NotRequired[str]
-    AssessmentRunName: NotRequired[str]
-    IsLatestTaskAssessmentRun: NotRequired[bool]
-    ResultStatistic: NotRequired[ReplicationTaskAssessmentRunResultStatisticTypeDef]
-
-
-class ReplicationTaskIndividualAssessmentTypeDef(TypedDict):
-    ReplicationTaskIndividualAssessmentArn: NotRequired[str]
-    ReplicationTaskAssessmentRunArn: NotRequired[str]
-    IndividualAssessmentName: NotRequired[str]
-    Status: NotRequired[str]
-    ReplicationTaskIndividualAssessmentStartDate: NotRequired[datetime]
-
-
-class ReplicationTaskStatsTypeDef(TypedDict):
-    FullLoadProgressPercent: NotRequired[int]
-    ElapsedTimeMillis: NotRequired[int]
-    TablesLoaded: NotRequired[int]
-    TablesLoading: NotRequired[int]
-    TablesQueued: NotRequired[int]
-    TablesErrored: NotRequired[int]
-    FreshStartDate: NotRequired[datetime]
-    StartDate: NotRequired[datetime]
-    StopDate: NotRequired[datetime]
-    FullLoadStartDate: NotRequired[datetime]
-    FullLoadFinishDate: NotRequired[datetime]
-
-
-class ReplicationTaskTypeDef(TypedDict):
-    ReplicationTaskIdentifier: NotRequired[str]
-    SourceEndpointArn: NotRequired[str]
-    TargetEndpointArn: NotRequired[str]
-    ReplicationInstanceArn: NotRequired[str]
-    MigrationType: NotRequired[MigrationTypeValueType]
-    TableMappings: NotRequired[str]
-    ReplicationTaskSettings: NotRequired[str]
-    Status: NotRequired[str]
-    LastFailureMessage: NotRequired[str]
-    StopReason: NotRequired[str]
-    ReplicationTaskCreationDate: NotRequired[datetime]
-    ReplicationTaskStartDate: NotRequired[datetime]
-    CdcStartPosition: NotRequired[str]
-    CdcStopPosition: NotRequired[str]
-    RecoveryCheckpoint: NotRequired[str]
-    ReplicationTaskArn: NotRequired[str]
-    ReplicationTaskStats: NotRequired[ReplicationTaskStatsTypeDef]
-    TaskData: NotRequired[str]
-    TargetReplicationInstanceArn: NotRequired[str]
-
-
-class ReplicationTypeDef(TypedDict):
-    ReplicationConfigIdentifier: NotRequired[str]
-    ReplicationConfigArn: NotRequired[str]
-    SourceEndpointArn: NotRequired[str]
-    TargetEndpointArn: NotRequired[str]
-    ReplicationType: NotRequired[MigrationTypeValueType]
-    Status: NotRequired[str]
-    ProvisionData: NotRequired[ProvisionDataTypeDef]
-    PremigrationAssessmentStatuses: NotRequired[
-        list[PremigrationAssessmentStatusTypeDef]
-    ]
-    StopReason: NotRequired[str]
-    FailureMessages: NotRequired[list[str]]
-    ReplicationStats: NotRequired[ReplicationStatsTypeDef]
-    StartReplicationType: NotRequired[str]
-    CdcStartTime: NotRequired[datetime]
-    CdcStartPosition: NotRequired[str]
-    CdcStopPosition: NotRequired[str]
-    RecoveryCheckpoint: NotRequired[str]
-    ReplicationCreateTime: NotRequired[datetime]
-    ReplicationUpdateTime: NotRequired[datetime]
-    ReplicationLastStopTime: NotRequired[datetime]
-    ReplicationDeprovisionTime: NotRequired[datetime]
-    IsReadOnly: NotRequired[bool]
-
-
-class ResourcePendingMaintenanceActionsTypeDef(TypedDict):
-    ResourceIdentifier: NotRequired[str]
-    PendingMaintenanceActionDetails: NotRequired[list[PendingMaintenanceActionTypeDef]]
-
-
 class RunFleetAdvisorLsaAnalysisResponseTypeDef(TypedDict):
     LsaAnalysisId: NotRequired[str]
     Status: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class S3SettingsTypeDef(TypedDict):
-    ServiceAccessRoleArn: NotRequired[str]
-    ExternalTableDefinition: NotRequired[str]
-    CsvRowDelimiter: NotRequired[str]
-    CsvDelimiter: NotRequired[str]
-    BucketFolder: NotRequired[str]
-    BucketName: NotRequired[str]
-    CompressionType: NotRequired[CompressionTypeValueType]
-    EncryptionMode: NotRequired[EncryptionModeValueType]
-    ServerSideEncryptionKmsKeyId: NotRequired[str]
-    DataFormat: NotRequired[DataFormatValueType]
-    EncodingType: NotRequired[EncodingTypeValueType]
-    DictPageSizeLimit: NotRequired[int]
-    RowGroupLength: NotRequired[int]
-    DataPageSize: NotRequired[int]
-    ParquetVersion: NotRequired[ParquetVersionValueType]
-    EnableStatistics: NotRequired[bool]
-    IncludeOpForFullLoad: NotRequired[bool]
-    CdcInsertsOnly: NotRequired[bool]
-    TimestampColumnName: NotRequired[str]
-    ParquetTimestampInMillisecond: NotRequired[bool]
-    CdcInsertsAndUpdates: NotRequired[bool]
-    DatePartitionEnabled: NotRequired[bool]
-    DatePartitionSequence: NotRequired[DatePartitionSequenceValueType]
-    DatePartitionDelimiter: NotRequired[DatePartitionDelimiterValueType]
-    UseCsvNoSupValue: NotRequired[bool]
-    CsvNoSupValue: NotRequired[str]
-    PreserveTransactions: NotRequired[bool]
-    CdcPath: NotRequired[str]
-    UseTaskStartTimeForFullLoadTimestamp: NotRequired[bool]
-    CannedAclForObjects: NotRequired[CannedAclForObjectsValueType]
-    AddColumnName: NotRequired[bool]
-    CdcMaxBatchInterval: NotRequired[int]
-    CdcMinFileSize: NotRequired[int]
-    CsvNullValue: NotRequired[str]
-    IgnoreHeaderRows: NotRequired[int]
-    MaxFileSize: NotRequired[int]
-    Rfc4180: NotRequired[bool]
-    DatePartitionTimezone: NotRequired[str]
-    AddTrailingPaddingCharacter: NotRequired[bool]
-    ExpectedBucketOwner: NotRequired[str]
-    GlueCatalogGeneration: NotRequired[bool]
-
-
-class SCApplicationAttributesTypeDef(TypedDict):
-    S3BucketPath: NotRequired[str]
-    S3BucketRoleArn: NotRequired[str]
-
-
-class SchemaConversionRequestTypeDef(TypedDict):
-    Status: NotRequired[str]
-    RequestIdentifier: NotRequired[str]
-    MigrationProjectArn: NotRequired[str]
-    Error: NotRequired[ErrorDetailsTypeDef]
-    ExportSqlDetails: NotRequired[ExportSqlDetailsTypeDef]
-    Progress: NotRequired[ProgressTypeDef]
-
-
-class SchemaResponseTypeDef(TypedDict):
-    CodeLineCount: NotRequired[int]
-    CodeSize: NotRequired[int]
-    Complexity: NotRequired[str]
-    Server: NotRequired[ServerShortInfoResponseTypeDef]
-    DatabaseInstance: NotRequired[DatabaseShortInfoResponseTypeDef]
-    SchemaId: NotRequired[str]
-    SchemaName: NotRequired[str]
-    OriginalSchema: NotRequired[SchemaShortInfoResponseTypeDef]
-    Similarity: NotRequired[float]
-
-
-class SchemaShortInfoResponseTypeDef(TypedDict):
-    SchemaId: NotRequired[str]
-    SchemaName: NotRequired[str]
-    DatabaseId: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    DatabaseIpAddress: NotRequired[str]
-
-
-class ServerShortInfoResponseTypeDef(TypedDict):
-    ServerId: NotRequired[str]
-    IpAddress: NotRequired[str]
-    ServerName: NotRequired[str]
-
-
-class SourceDataSettingOutputTypeDef(TypedDict):
-    CDCStartPosition: NotRequired[str]
-    CDCStartTime: NotRequired[datetime]
-    CDCStopTime: NotRequired[datetime]
-    SlotName: NotRequired[str]
-
-
-class SourceDataSettingTypeDef(TypedDict):
-    CDCStartPosition: NotRequired[str]
-    CDCStartTime: NotRequired[ReadOnly[datetime | str]]
-    CDCStopTime: NotRequired[ReadOnly[datetime | str]]
-    SlotName: NotRequired[str]
 
 
 class StartDataMigrationMessageTypeDef(TypedDict):
@@ -3055,11 +3157,6 @@ class StartMetadataModelImportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StartRecommendationsRequestEntryTypeDef(TypedDict):
-    DatabaseId: str
-    Settings: RecommendationSettingsTypeDef
-
-
 class StartRecommendationsRequestTypeDef(TypedDict):
     DatabaseId: str
     Settings: RecommendationSettingsTypeDef
@@ -3119,10 +3216,6 @@ class StartReplicationTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StatementPropertiesTypeDef(TypedDict):
-    Definition: str
-
-
 class StopDataMigrationMessageTypeDef(TypedDict):
     DataMigrationIdentifier: str
 
@@ -3150,85 +3243,6 @@ class StopReplicationTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubnetTypeDef(TypedDict):
-    SubnetIdentifier: NotRequired[str]
-    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
-    SubnetStatus: NotRequired[str]
-
-
-class SupportedEndpointTypeTypeDef(TypedDict):
-    EngineName: NotRequired[str]
-    SupportsCDC: NotRequired[bool]
-    EndpointType: NotRequired[ReplicationEndpointTypeValueType]
-    ReplicationInstanceEngineMinimumVersion: NotRequired[str]
-    EngineDisplayName: NotRequired[str]
-
-
-class SybaseAseDataProviderSettingsTypeDef(TypedDict):
-    ServerName: NotRequired[str]
-    Port: NotRequired[int]
-    DatabaseName: NotRequired[str]
-    SslMode: NotRequired[DmsSslModeValueType]
-    EncryptPassword: NotRequired[bool]
-    CertificateArn: NotRequired[str]
-
-
-class SybaseSettingsTypeDef(TypedDict):
-    DatabaseName: NotRequired[str]
-    Password: NotRequired[str]
-    Port: NotRequired[int]
-    ServerName: NotRequired[str]
-    Username: NotRequired[str]
-    SecretsManagerAccessRoleArn: NotRequired[str]
-    SecretsManagerSecretId: NotRequired[str]
-
-
-class TableStatisticsTypeDef(TypedDict):
-    SchemaName: NotRequired[str]
-    TableName: NotRequired[str]
-    Inserts: NotRequired[int]
-    Deletes: NotRequired[int]
-    Updates: NotRequired[int]
-    Ddls: NotRequired[int]
-    AppliedInserts: NotRequired[int]
-    AppliedDeletes: NotRequired[int]
-    AppliedUpdates: NotRequired[int]
-    AppliedDdls: NotRequired[int]
-    FullLoadRows: NotRequired[int]
-    FullLoadCondtnlChkFailedRows: NotRequired[int]
-    FullLoadErrorRows: NotRequired[int]
-    FullLoadStartTime: NotRequired[datetime]
-    FullLoadEndTime: NotRequired[datetime]
-    FullLoadReloaded: NotRequired[bool]
-    LastUpdateTime: NotRequired[datetime]
-    TableState: NotRequired[str]
-    ValidationPendingRecords: NotRequired[int]
-    ValidationFailedRecords: NotRequired[int]
-    ValidationSuspendedRecords: NotRequired[int]
-    ValidationState: NotRequired[str]
-    ValidationStateDetails: NotRequired[str]
-    ResyncState: NotRequired[str]
-    ResyncRowsAttempted: NotRequired[int]
-    ResyncRowsSucceeded: NotRequired[int]
-    ResyncRowsFailed: NotRequired[int]
-    ResyncProgress: NotRequired[float]
-
-
-class TableToReloadTypeDef(TypedDict):
-    SchemaName: str
-    TableName: str
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-    ResourceArn: NotRequired[str]
-
-
-class TargetDataSettingTypeDef(TypedDict):
-    TablePreparationMode: NotRequired[TablePreparationModeType]
-
-
 class TestConnectionMessageTypeDef(TypedDict):
     ReplicationInstanceArn: str
     EndpointArn: str
@@ -3239,14 +3253,6 @@ class TestConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TimestreamSettingsTypeDef(TypedDict):
-    DatabaseName: str
-    MemoryDuration: int
-    MagneticDuration: int
-    CdcInsertsAndUpdates: NotRequired[bool]
-    EnableMagneticStoreWrites: NotRequired[bool]
-
-
 class UpdateSubscriptionsToEventBridgeMessageTypeDef(TypedDict):
     ForceMove: NotRequired[bool]
 
@@ -3254,8 +3260,3 @@ class UpdateSubscriptionsToEventBridgeMessageTypeDef(TypedDict):
 class UpdateSubscriptionsToEventBridgeResponseTypeDef(TypedDict):
     Result: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcSecurityGroupMembershipTypeDef(TypedDict):
-    VpcSecurityGroupId: NotRequired[str]
-    Status: NotRequired[str]

@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon DocumentDB with MongoDB compatibility: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplyMethodType",
-    "FailoverStatusType",
-    "GlobalClusterMemberSynchronizationStatusType",
-    "SourceTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplyMethodType",
+        "FailoverStatusType",
+        "GlobalClusterMemberSynchronizationStatusType",
+        "SourceTypeType",
+    ]
 
 ApplyMethodType = Literal["immediate", "pending-reboot"]
 FailoverStatusType = Literal["pending", "failing-over", "cancelling"]

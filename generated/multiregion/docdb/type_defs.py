@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,153 +25,154 @@ from .literals import (
     SourceTypeType,
 )
 
-__all__ = [
-    "AddSourceIdentifierToSubscriptionMessageTypeDef",
-    "AddSourceIdentifierToSubscriptionResultTypeDef",
-    "AddTagsToResourceMessageTypeDef",
-    "ApplyPendingMaintenanceActionMessageTypeDef",
-    "ApplyPendingMaintenanceActionResultTypeDef",
-    "AvailabilityZoneTypeDef",
-    "CertificateDetailsTypeDef",
-    "CertificateMessageTypeDef",
-    "CertificateTypeDef",
-    "CloudwatchLogsExportConfigurationTypeDef",
-    "ClusterMasterUserSecretTypeDef",
-    "CopyDBClusterParameterGroupMessageTypeDef",
-    "CopyDBClusterParameterGroupResultTypeDef",
-    "CopyDBClusterSnapshotMessageTypeDef",
-    "CopyDBClusterSnapshotResultTypeDef",
-    "CreateDBClusterMessageTypeDef",
-    "CreateDBClusterParameterGroupMessageTypeDef",
-    "CreateDBClusterParameterGroupResultTypeDef",
-    "CreateDBClusterResultTypeDef",
-    "CreateDBClusterSnapshotMessageTypeDef",
-    "CreateDBClusterSnapshotResultTypeDef",
-    "CreateDBInstanceMessageTypeDef",
-    "CreateDBInstanceResultTypeDef",
-    "CreateDBSubnetGroupMessageTypeDef",
-    "CreateDBSubnetGroupResultTypeDef",
-    "CreateEventSubscriptionMessageTypeDef",
-    "CreateEventSubscriptionResultTypeDef",
-    "CreateGlobalClusterMessageTypeDef",
-    "CreateGlobalClusterResultTypeDef",
-    "DBClusterMemberTypeDef",
-    "DBClusterMessageTypeDef",
-    "DBClusterParameterGroupDetailsTypeDef",
-    "DBClusterParameterGroupNameMessageTypeDef",
-    "DBClusterParameterGroupTypeDef",
-    "DBClusterParameterGroupsMessageTypeDef",
-    "DBClusterRoleTypeDef",
-    "DBClusterSnapshotAttributeTypeDef",
-    "DBClusterSnapshotAttributesResultTypeDef",
-    "DBClusterSnapshotMessageTypeDef",
-    "DBClusterSnapshotTypeDef",
-    "DBClusterTypeDef",
-    "DBEngineVersionMessageTypeDef",
-    "DBEngineVersionTypeDef",
-    "DBInstanceMessageTypeDef",
-    "DBInstanceStatusInfoTypeDef",
-    "DBInstanceTypeDef",
-    "DBSubnetGroupMessageTypeDef",
-    "DBSubnetGroupTypeDef",
-    "DeleteDBClusterMessageTypeDef",
-    "DeleteDBClusterParameterGroupMessageTypeDef",
-    "DeleteDBClusterResultTypeDef",
-    "DeleteDBClusterSnapshotMessageTypeDef",
-    "DeleteDBClusterSnapshotResultTypeDef",
-    "DeleteDBInstanceMessageTypeDef",
-    "DeleteDBInstanceResultTypeDef",
-    "DeleteDBSubnetGroupMessageTypeDef",
-    "DeleteEventSubscriptionMessageTypeDef",
-    "DeleteEventSubscriptionResultTypeDef",
-    "DeleteGlobalClusterMessageTypeDef",
-    "DeleteGlobalClusterResultTypeDef",
-    "DescribeCertificatesMessageTypeDef",
-    "DescribeDBClusterParameterGroupsMessageTypeDef",
-    "DescribeDBClusterParametersMessageTypeDef",
-    "DescribeDBClusterSnapshotAttributesMessageTypeDef",
-    "DescribeDBClusterSnapshotAttributesResultTypeDef",
-    "DescribeDBClusterSnapshotsMessageTypeDef",
-    "DescribeDBClustersMessageTypeDef",
-    "DescribeDBEngineVersionsMessageTypeDef",
-    "DescribeDBInstancesMessageTypeDef",
-    "DescribeDBSubnetGroupsMessageTypeDef",
-    "DescribeEngineDefaultClusterParametersMessageTypeDef",
-    "DescribeEngineDefaultClusterParametersResultTypeDef",
-    "DescribeEventCategoriesMessageTypeDef",
-    "DescribeEventSubscriptionsMessageTypeDef",
-    "DescribeEventsMessageTypeDef",
-    "DescribeGlobalClustersMessageTypeDef",
-    "DescribeOrderableDBInstanceOptionsMessageTypeDef",
-    "DescribePendingMaintenanceActionsMessageTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointTypeDef",
-    "EngineDefaultsTypeDef",
-    "EventCategoriesMapTypeDef",
-    "EventCategoriesMessageTypeDef",
-    "EventSubscriptionTypeDef",
-    "EventSubscriptionsMessageTypeDef",
-    "EventTypeDef",
-    "EventsMessageTypeDef",
-    "FailoverDBClusterMessageTypeDef",
-    "FailoverDBClusterResultTypeDef",
-    "FailoverGlobalClusterMessageTypeDef",
-    "FailoverGlobalClusterResultTypeDef",
-    "FailoverStateTypeDef",
-    "FilterTypeDef",
-    "GlobalClusterMemberTypeDef",
-    "GlobalClusterTypeDef",
-    "GlobalClustersMessageTypeDef",
-    "ListTagsForResourceMessageTypeDef",
-    "ModifyDBClusterMessageTypeDef",
-    "ModifyDBClusterParameterGroupMessageTypeDef",
-    "ModifyDBClusterResultTypeDef",
-    "ModifyDBClusterSnapshotAttributeMessageTypeDef",
-    "ModifyDBClusterSnapshotAttributeResultTypeDef",
-    "ModifyDBInstanceMessageTypeDef",
-    "ModifyDBInstanceResultTypeDef",
-    "ModifyDBSubnetGroupMessageTypeDef",
-    "ModifyDBSubnetGroupResultTypeDef",
-    "ModifyEventSubscriptionMessageTypeDef",
-    "ModifyEventSubscriptionResultTypeDef",
-    "ModifyGlobalClusterMessageTypeDef",
-    "ModifyGlobalClusterResultTypeDef",
-    "OrderableDBInstanceOptionTypeDef",
-    "OrderableDBInstanceOptionsMessageTypeDef",
-    "ParameterTypeDef",
-    "PendingCloudwatchLogsExportsTypeDef",
-    "PendingMaintenanceActionTypeDef",
-    "PendingMaintenanceActionsMessageTypeDef",
-    "PendingModifiedValuesTypeDef",
-    "RebootDBInstanceMessageTypeDef",
-    "RebootDBInstanceResultTypeDef",
-    "RemoveFromGlobalClusterMessageTypeDef",
-    "RemoveFromGlobalClusterResultTypeDef",
-    "RemoveSourceIdentifierFromSubscriptionMessageTypeDef",
-    "RemoveSourceIdentifierFromSubscriptionResultTypeDef",
-    "RemoveTagsFromResourceMessageTypeDef",
-    "ResetDBClusterParameterGroupMessageTypeDef",
-    "ResourcePendingMaintenanceActionsTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreDBClusterFromSnapshotMessageTypeDef",
-    "RestoreDBClusterFromSnapshotResultTypeDef",
-    "RestoreDBClusterToPointInTimeMessageTypeDef",
-    "RestoreDBClusterToPointInTimeResultTypeDef",
-    "ServerlessV2FeaturesSupportTypeDef",
-    "ServerlessV2ScalingConfigurationInfoTypeDef",
-    "ServerlessV2ScalingConfigurationTypeDef",
-    "StartDBClusterMessageTypeDef",
-    "StartDBClusterResultTypeDef",
-    "StopDBClusterMessageTypeDef",
-    "StopDBClusterResultTypeDef",
-    "SubnetTypeDef",
-    "SwitchoverGlobalClusterMessageTypeDef",
-    "SwitchoverGlobalClusterResultTypeDef",
-    "TagListMessageTypeDef",
-    "TagTypeDef",
-    "UpgradeTargetTypeDef",
-    "VpcSecurityGroupMembershipTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddSourceIdentifierToSubscriptionMessageTypeDef",
+        "AddSourceIdentifierToSubscriptionResultTypeDef",
+        "AddTagsToResourceMessageTypeDef",
+        "ApplyPendingMaintenanceActionMessageTypeDef",
+        "ApplyPendingMaintenanceActionResultTypeDef",
+        "AvailabilityZoneTypeDef",
+        "CertificateDetailsTypeDef",
+        "CertificateMessageTypeDef",
+        "CertificateTypeDef",
+        "CloudwatchLogsExportConfigurationTypeDef",
+        "ClusterMasterUserSecretTypeDef",
+        "CopyDBClusterParameterGroupMessageTypeDef",
+        "CopyDBClusterParameterGroupResultTypeDef",
+        "CopyDBClusterSnapshotMessageTypeDef",
+        "CopyDBClusterSnapshotResultTypeDef",
+        "CreateDBClusterMessageTypeDef",
+        "CreateDBClusterParameterGroupMessageTypeDef",
+        "CreateDBClusterParameterGroupResultTypeDef",
+        "CreateDBClusterResultTypeDef",
+        "CreateDBClusterSnapshotMessageTypeDef",
+        "CreateDBClusterSnapshotResultTypeDef",
+        "CreateDBInstanceMessageTypeDef",
+        "CreateDBInstanceResultTypeDef",
+        "CreateDBSubnetGroupMessageTypeDef",
+        "CreateDBSubnetGroupResultTypeDef",
+        "CreateEventSubscriptionMessageTypeDef",
+        "CreateEventSubscriptionResultTypeDef",
+        "CreateGlobalClusterMessageTypeDef",
+        "CreateGlobalClusterResultTypeDef",
+        "DBClusterMemberTypeDef",
+        "DBClusterMessageTypeDef",
+        "DBClusterParameterGroupDetailsTypeDef",
+        "DBClusterParameterGroupNameMessageTypeDef",
+        "DBClusterParameterGroupTypeDef",
+        "DBClusterParameterGroupsMessageTypeDef",
+        "DBClusterRoleTypeDef",
+        "DBClusterSnapshotAttributeTypeDef",
+        "DBClusterSnapshotAttributesResultTypeDef",
+        "DBClusterSnapshotMessageTypeDef",
+        "DBClusterSnapshotTypeDef",
+        "DBClusterTypeDef",
+        "DBEngineVersionMessageTypeDef",
+        "DBEngineVersionTypeDef",
+        "DBInstanceMessageTypeDef",
+        "DBInstanceStatusInfoTypeDef",
+        "DBInstanceTypeDef",
+        "DBSubnetGroupMessageTypeDef",
+        "DBSubnetGroupTypeDef",
+        "DeleteDBClusterMessageTypeDef",
+        "DeleteDBClusterParameterGroupMessageTypeDef",
+        "DeleteDBClusterResultTypeDef",
+        "DeleteDBClusterSnapshotMessageTypeDef",
+        "DeleteDBClusterSnapshotResultTypeDef",
+        "DeleteDBInstanceMessageTypeDef",
+        "DeleteDBInstanceResultTypeDef",
+        "DeleteDBSubnetGroupMessageTypeDef",
+        "DeleteEventSubscriptionMessageTypeDef",
+        "DeleteEventSubscriptionResultTypeDef",
+        "DeleteGlobalClusterMessageTypeDef",
+        "DeleteGlobalClusterResultTypeDef",
+        "DescribeCertificatesMessageTypeDef",
+        "DescribeDBClusterParameterGroupsMessageTypeDef",
+        "DescribeDBClusterParametersMessageTypeDef",
+        "DescribeDBClusterSnapshotAttributesMessageTypeDef",
+        "DescribeDBClusterSnapshotAttributesResultTypeDef",
+        "DescribeDBClusterSnapshotsMessageTypeDef",
+        "DescribeDBClustersMessageTypeDef",
+        "DescribeDBEngineVersionsMessageTypeDef",
+        "DescribeDBInstancesMessageTypeDef",
+        "DescribeDBSubnetGroupsMessageTypeDef",
+        "DescribeEngineDefaultClusterParametersMessageTypeDef",
+        "DescribeEngineDefaultClusterParametersResultTypeDef",
+        "DescribeEventCategoriesMessageTypeDef",
+        "DescribeEventSubscriptionsMessageTypeDef",
+        "DescribeEventsMessageTypeDef",
+        "DescribeGlobalClustersMessageTypeDef",
+        "DescribeOrderableDBInstanceOptionsMessageTypeDef",
+        "DescribePendingMaintenanceActionsMessageTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointTypeDef",
+        "EngineDefaultsTypeDef",
+        "EventCategoriesMapTypeDef",
+        "EventCategoriesMessageTypeDef",
+        "EventSubscriptionTypeDef",
+        "EventSubscriptionsMessageTypeDef",
+        "EventTypeDef",
+        "EventsMessageTypeDef",
+        "FailoverDBClusterMessageTypeDef",
+        "FailoverDBClusterResultTypeDef",
+        "FailoverGlobalClusterMessageTypeDef",
+        "FailoverGlobalClusterResultTypeDef",
+        "FailoverStateTypeDef",
+        "FilterTypeDef",
+        "GlobalClusterMemberTypeDef",
+        "GlobalClusterTypeDef",
+        "GlobalClustersMessageTypeDef",
+        "ListTagsForResourceMessageTypeDef",
+        "ModifyDBClusterMessageTypeDef",
+        "ModifyDBClusterParameterGroupMessageTypeDef",
+        "ModifyDBClusterResultTypeDef",
+        "ModifyDBClusterSnapshotAttributeMessageTypeDef",
+        "ModifyDBClusterSnapshotAttributeResultTypeDef",
+        "ModifyDBInstanceMessageTypeDef",
+        "ModifyDBInstanceResultTypeDef",
+        "ModifyDBSubnetGroupMessageTypeDef",
+        "ModifyDBSubnetGroupResultTypeDef",
+        "ModifyEventSubscriptionMessageTypeDef",
+        "ModifyEventSubscriptionResultTypeDef",
+        "ModifyGlobalClusterMessageTypeDef",
+        "ModifyGlobalClusterResultTypeDef",
+        "OrderableDBInstanceOptionTypeDef",
+        "OrderableDBInstanceOptionsMessageTypeDef",
+        "ParameterTypeDef",
+        "PendingCloudwatchLogsExportsTypeDef",
+        "PendingMaintenanceActionTypeDef",
+        "PendingMaintenanceActionsMessageTypeDef",
+        "PendingModifiedValuesTypeDef",
+        "RebootDBInstanceMessageTypeDef",
+        "RebootDBInstanceResultTypeDef",
+        "RemoveFromGlobalClusterMessageTypeDef",
+        "RemoveFromGlobalClusterResultTypeDef",
+        "RemoveSourceIdentifierFromSubscriptionMessageTypeDef",
+        "RemoveSourceIdentifierFromSubscriptionResultTypeDef",
+        "RemoveTagsFromResourceMessageTypeDef",
+        "ResetDBClusterParameterGroupMessageTypeDef",
+        "ResourcePendingMaintenanceActionsTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreDBClusterFromSnapshotMessageTypeDef",
+        "RestoreDBClusterFromSnapshotResultTypeDef",
+        "RestoreDBClusterToPointInTimeMessageTypeDef",
+        "RestoreDBClusterToPointInTimeResultTypeDef",
+        "ServerlessV2FeaturesSupportTypeDef",
+        "ServerlessV2ScalingConfigurationInfoTypeDef",
+        "ServerlessV2ScalingConfigurationTypeDef",
+        "StartDBClusterMessageTypeDef",
+        "StartDBClusterResultTypeDef",
+        "StopDBClusterMessageTypeDef",
+        "StopDBClusterResultTypeDef",
+        "SubnetTypeDef",
+        "SwitchoverGlobalClusterMessageTypeDef",
+        "SwitchoverGlobalClusterResultTypeDef",
+        "TagListMessageTypeDef",
+        "TagTypeDef",
+        "UpgradeTargetTypeDef",
+        "VpcSecurityGroupMembershipTypeDef",
+    ]
 
 
 class AddSourceIdentifierToSubscriptionMessageTypeDef(TypedDict):
@@ -179,9 +180,27 @@ class AddSourceIdentifierToSubscriptionMessageTypeDef(TypedDict):
     SourceIdentifier: str
 
 
+class EventSubscriptionTypeDef(TypedDict):
+    CustomerAwsId: NotRequired[str]
+    CustSubscriptionId: NotRequired[str]
+    SnsTopicArn: NotRequired[str]
+    Status: NotRequired[str]
+    SubscriptionCreationTime: NotRequired[str]
+    SourceType: NotRequired[str]
+    SourceIdsList: NotRequired[list[str]]
+    EventCategoriesList: NotRequired[list[str]]
+    Enabled: NotRequired[bool]
+    EventSubscriptionArn: NotRequired[str]
+
+
 class AddSourceIdentifierToSubscriptionResultTypeDef(TypedDict):
     EventSubscription: NotRequired[EventSubscriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class AddTagsToResourceMessageTypeDef(TypedDict):
@@ -193,6 +212,20 @@ class ApplyPendingMaintenanceActionMessageTypeDef(TypedDict):
     ResourceIdentifier: str
     ApplyAction: str
     OptInType: str
+
+
+class PendingMaintenanceActionTypeDef(TypedDict):
+    Action: NotRequired[str]
+    AutoAppliedAfterDate: NotRequired[datetime]
+    ForcedApplyDate: NotRequired[datetime]
+    OptInStatus: NotRequired[str]
+    CurrentApplyDate: NotRequired[datetime]
+    Description: NotRequired[str]
+
+
+class ResourcePendingMaintenanceActionsTypeDef(TypedDict):
+    ResourceIdentifier: NotRequired[str]
+    PendingMaintenanceActionDetails: NotRequired[list[PendingMaintenanceActionTypeDef]]
 
 
 class ApplyPendingMaintenanceActionResultTypeDef(TypedDict):
@@ -211,12 +244,6 @@ class CertificateDetailsTypeDef(TypedDict):
     ValidTill: NotRequired[datetime]
 
 
-class CertificateMessageTypeDef(TypedDict):
-    Certificates: NotRequired[list[CertificateTypeDef]]
-    Marker: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class CertificateTypeDef(TypedDict):
     CertificateIdentifier: NotRequired[str]
     CertificateType: NotRequired[str]
@@ -224,6 +251,12 @@ class CertificateTypeDef(TypedDict):
     ValidFrom: NotRequired[datetime]
     ValidTill: NotRequired[datetime]
     CertificateArn: NotRequired[str]
+
+
+class CertificateMessageTypeDef(TypedDict):
+    Certificates: NotRequired[list[CertificateTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CloudwatchLogsExportConfigurationTypeDef(TypedDict):
@@ -244,6 +277,13 @@ class CopyDBClusterParameterGroupMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class DBClusterParameterGroupTypeDef(TypedDict):
+    DBClusterParameterGroupName: NotRequired[str]
+    DBParameterGroupFamily: NotRequired[str]
+    Description: NotRequired[str]
+    DBClusterParameterGroupArn: NotRequired[str]
+
+
 class CopyDBClusterParameterGroupResultTypeDef(TypedDict):
     DBClusterParameterGroup: NotRequired[DBClusterParameterGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -259,9 +299,35 @@ class CopyDBClusterSnapshotMessageTypeDef(TypedDict):
     SourceRegion: NotRequired[str]
 
 
+class DBClusterSnapshotTypeDef(TypedDict):
+    AvailabilityZones: NotRequired[list[str]]
+    DBClusterSnapshotIdentifier: NotRequired[str]
+    DBClusterIdentifier: NotRequired[str]
+    SnapshotCreateTime: NotRequired[datetime]
+    Engine: NotRequired[str]
+    Status: NotRequired[str]
+    Port: NotRequired[int]
+    VpcId: NotRequired[str]
+    ClusterCreateTime: NotRequired[datetime]
+    MasterUsername: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    SnapshotType: NotRequired[str]
+    PercentProgress: NotRequired[int]
+    StorageEncrypted: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+    DBClusterSnapshotArn: NotRequired[str]
+    SourceDBClusterSnapshotArn: NotRequired[str]
+    StorageType: NotRequired[str]
+
+
 class CopyDBClusterSnapshotResultTypeDef(TypedDict):
     DBClusterSnapshot: NotRequired[DBClusterSnapshotTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ServerlessV2ScalingConfigurationTypeDef(TypedDict):
+    MinCapacity: NotRequired[float]
+    MaxCapacity: NotRequired[float]
 
 
 class CreateDBClusterMessageTypeDef(TypedDict):
@@ -307,85 +373,6 @@ class CreateDBClusterParameterGroupResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateDBClusterResultTypeDef(TypedDict):
-    DBCluster: NotRequired[DBClusterTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBClusterSnapshotMessageTypeDef(TypedDict):
-    DBClusterSnapshotIdentifier: str
-    DBClusterIdentifier: str
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateDBClusterSnapshotResultTypeDef(TypedDict):
-    DBClusterSnapshot: NotRequired[DBClusterSnapshotTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBInstanceMessageTypeDef(TypedDict):
-    DBInstanceIdentifier: str
-    DBInstanceClass: str
-    Engine: str
-    AvailabilityZone: NotRequired[str]
-    PreferredMaintenanceWindow: NotRequired[str]
-    AutoMinorVersionUpgrade: NotRequired[bool]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    DBClusterIdentifier: str
-    CopyTagsToSnapshot: NotRequired[bool]
-    PromotionTier: NotRequired[int]
-    EnablePerformanceInsights: NotRequired[bool]
-    PerformanceInsightsKMSKeyId: NotRequired[str]
-    CACertificateIdentifier: NotRequired[str]
-
-
-class CreateDBInstanceResultTypeDef(TypedDict):
-    DBInstance: NotRequired[DBInstanceTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBSubnetGroupMessageTypeDef(TypedDict):
-    DBSubnetGroupName: str
-    DBSubnetGroupDescription: str
-    SubnetIds: ReadOnly[Sequence[str]]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateDBSubnetGroupResultTypeDef(TypedDict):
-    DBSubnetGroup: NotRequired[DBSubnetGroupTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateEventSubscriptionMessageTypeDef(TypedDict):
-    SubscriptionName: str
-    SnsTopicArn: str
-    SourceType: NotRequired[str]
-    EventCategories: NotRequired[ReadOnly[Sequence[str]]]
-    SourceIds: NotRequired[ReadOnly[Sequence[str]]]
-    Enabled: NotRequired[bool]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateEventSubscriptionResultTypeDef(TypedDict):
-    EventSubscription: NotRequired[EventSubscriptionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateGlobalClusterMessageTypeDef(TypedDict):
-    GlobalClusterIdentifier: str
-    SourceDBClusterIdentifier: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    DeletionProtection: NotRequired[bool]
-    DatabaseName: NotRequired[str]
-    StorageEncrypted: NotRequired[bool]
-
-
-class CreateGlobalClusterResultTypeDef(TypedDict):
-    GlobalCluster: NotRequired[GlobalClusterTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class DBClusterMemberTypeDef(TypedDict):
     DBInstanceIdentifier: NotRequired[str]
     IsClusterWriter: NotRequired[bool]
@@ -393,76 +380,19 @@ class DBClusterMemberTypeDef(TypedDict):
     PromotionTier: NotRequired[int]
 
 
-class DBClusterMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusters: NotRequired[list[DBClusterTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterParameterGroupDetailsTypeDef(TypedDict):
-    Parameters: NotRequired[list[ParameterTypeDef]]
-    Marker: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterParameterGroupNameMessageTypeDef(TypedDict):
-    DBClusterParameterGroupName: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterParameterGroupTypeDef(TypedDict):
-    DBClusterParameterGroupName: NotRequired[str]
-    DBParameterGroupFamily: NotRequired[str]
-    Description: NotRequired[str]
-    DBClusterParameterGroupArn: NotRequired[str]
-
-
-class DBClusterParameterGroupsMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusterParameterGroups: NotRequired[list[DBClusterParameterGroupTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class DBClusterRoleTypeDef(TypedDict):
     RoleArn: NotRequired[str]
     Status: NotRequired[str]
 
 
-class DBClusterSnapshotAttributeTypeDef(TypedDict):
-    AttributeName: NotRequired[str]
-    AttributeValues: NotRequired[list[str]]
+class ServerlessV2ScalingConfigurationInfoTypeDef(TypedDict):
+    MinCapacity: NotRequired[float]
+    MaxCapacity: NotRequired[float]
 
 
-class DBClusterSnapshotAttributesResultTypeDef(TypedDict):
-    DBClusterSnapshotIdentifier: NotRequired[str]
-    DBClusterSnapshotAttributes: NotRequired[list[DBClusterSnapshotAttributeTypeDef]]
-
-
-class DBClusterSnapshotMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusterSnapshots: NotRequired[list[DBClusterSnapshotTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterSnapshotTypeDef(TypedDict):
-    AvailabilityZones: NotRequired[list[str]]
-    DBClusterSnapshotIdentifier: NotRequired[str]
-    DBClusterIdentifier: NotRequired[str]
-    SnapshotCreateTime: NotRequired[datetime]
-    Engine: NotRequired[str]
+class VpcSecurityGroupMembershipTypeDef(TypedDict):
+    VpcSecurityGroupId: NotRequired[str]
     Status: NotRequired[str]
-    Port: NotRequired[int]
-    VpcId: NotRequired[str]
-    ClusterCreateTime: NotRequired[datetime]
-    MasterUsername: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    SnapshotType: NotRequired[str]
-    PercentProgress: NotRequired[int]
-    StorageEncrypted: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-    DBClusterSnapshotArn: NotRequired[str]
-    SourceDBClusterSnapshotArn: NotRequired[str]
-    StorageType: NotRequired[str]
 
 
 class DBClusterTypeDef(TypedDict):
@@ -507,30 +437,36 @@ class DBClusterTypeDef(TypedDict):
     NetworkType: NotRequired[str]
 
 
-class DBEngineVersionMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBEngineVersions: NotRequired[list[DBEngineVersionTypeDef]]
+class CreateDBClusterResultTypeDef(TypedDict):
+    DBCluster: NotRequired[DBClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DBEngineVersionTypeDef(TypedDict):
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    DBParameterGroupFamily: NotRequired[str]
-    DBEngineDescription: NotRequired[str]
-    DBEngineVersionDescription: NotRequired[str]
-    ValidUpgradeTarget: NotRequired[list[UpgradeTargetTypeDef]]
-    ExportableLogTypes: NotRequired[list[str]]
-    SupportsLogExportsToCloudwatchLogs: NotRequired[bool]
-    SupportedCACertificateIdentifiers: NotRequired[list[str]]
-    SupportsCertificateRotationWithoutRestart: NotRequired[bool]
-    ServerlessV2FeaturesSupport: NotRequired[ServerlessV2FeaturesSupportTypeDef]
+class CreateDBClusterSnapshotMessageTypeDef(TypedDict):
+    DBClusterSnapshotIdentifier: str
+    DBClusterIdentifier: str
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
-class DBInstanceMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBInstances: NotRequired[list[DBInstanceTypeDef]]
+class CreateDBClusterSnapshotResultTypeDef(TypedDict):
+    DBClusterSnapshot: NotRequired[DBClusterSnapshotTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDBInstanceMessageTypeDef(TypedDict):
+    DBInstanceIdentifier: str
+    DBInstanceClass: str
+    Engine: str
+    AvailabilityZone: NotRequired[str]
+    PreferredMaintenanceWindow: NotRequired[str]
+    AutoMinorVersionUpgrade: NotRequired[bool]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    DBClusterIdentifier: str
+    CopyTagsToSnapshot: NotRequired[bool]
+    PromotionTier: NotRequired[int]
+    EnablePerformanceInsights: NotRequired[bool]
+    PerformanceInsightsKMSKeyId: NotRequired[str]
+    CACertificateIdentifier: NotRequired[str]
 
 
 class DBInstanceStatusInfoTypeDef(TypedDict):
@@ -538,6 +474,50 @@ class DBInstanceStatusInfoTypeDef(TypedDict):
     Normal: NotRequired[bool]
     Status: NotRequired[str]
     Message: NotRequired[str]
+
+
+class SubnetTypeDef(TypedDict):
+    SubnetIdentifier: NotRequired[str]
+    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
+    SubnetStatus: NotRequired[str]
+
+
+class DBSubnetGroupTypeDef(TypedDict):
+    DBSubnetGroupName: NotRequired[str]
+    DBSubnetGroupDescription: NotRequired[str]
+    VpcId: NotRequired[str]
+    SubnetGroupStatus: NotRequired[str]
+    Subnets: NotRequired[list[SubnetTypeDef]]
+    DBSubnetGroupArn: NotRequired[str]
+    SupportedNetworkTypes: NotRequired[list[str]]
+
+
+class EndpointTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Port: NotRequired[int]
+    HostedZoneId: NotRequired[str]
+
+
+class PendingCloudwatchLogsExportsTypeDef(TypedDict):
+    LogTypesToEnable: NotRequired[list[str]]
+    LogTypesToDisable: NotRequired[list[str]]
+
+
+class PendingModifiedValuesTypeDef(TypedDict):
+    DBInstanceClass: NotRequired[str]
+    AllocatedStorage: NotRequired[int]
+    MasterUserPassword: NotRequired[str]
+    Port: NotRequired[int]
+    BackupRetentionPeriod: NotRequired[int]
+    MultiAZ: NotRequired[bool]
+    EngineVersion: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    Iops: NotRequired[int]
+    DBInstanceIdentifier: NotRequired[str]
+    StorageType: NotRequired[str]
+    CACertificateIdentifier: NotRequired[str]
+    DBSubnetGroupName: NotRequired[str]
+    PendingCloudwatchLogsExports: NotRequired[PendingCloudwatchLogsExportsTypeDef]
 
 
 class DBInstanceTypeDef(TypedDict):
@@ -573,20 +553,177 @@ class DBInstanceTypeDef(TypedDict):
     PerformanceInsightsKMSKeyId: NotRequired[str]
 
 
+class CreateDBInstanceResultTypeDef(TypedDict):
+    DBInstance: NotRequired[DBInstanceTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDBSubnetGroupMessageTypeDef(TypedDict):
+    DBSubnetGroupName: str
+    DBSubnetGroupDescription: str
+    SubnetIds: ReadOnly[Sequence[str]]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateDBSubnetGroupResultTypeDef(TypedDict):
+    DBSubnetGroup: NotRequired[DBSubnetGroupTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateEventSubscriptionMessageTypeDef(TypedDict):
+    SubscriptionName: str
+    SnsTopicArn: str
+    SourceType: NotRequired[str]
+    EventCategories: NotRequired[ReadOnly[Sequence[str]]]
+    SourceIds: NotRequired[ReadOnly[Sequence[str]]]
+    Enabled: NotRequired[bool]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateEventSubscriptionResultTypeDef(TypedDict):
+    EventSubscription: NotRequired[EventSubscriptionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateGlobalClusterMessageTypeDef(TypedDict):
+    GlobalClusterIdentifier: str
+    SourceDBClusterIdentifier: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    DeletionProtection: NotRequired[bool]
+    DatabaseName: NotRequired[str]
+    StorageEncrypted: NotRequired[bool]
+
+
+class FailoverStateTypeDef(TypedDict):
+    Status: NotRequired[FailoverStatusType]
+    FromDbClusterArn: NotRequired[str]
+    ToDbClusterArn: NotRequired[str]
+    IsDataLossAllowed: NotRequired[bool]
+
+
+class GlobalClusterMemberTypeDef(TypedDict):
+    DBClusterArn: NotRequired[str]
+    Readers: NotRequired[list[str]]
+    IsWriter: NotRequired[bool]
+    SynchronizationStatus: NotRequired[GlobalClusterMemberSynchronizationStatusType]
+
+
+class GlobalClusterTypeDef(TypedDict):
+    GlobalClusterIdentifier: NotRequired[str]
+    GlobalClusterResourceId: NotRequired[str]
+    GlobalClusterArn: NotRequired[str]
+    Status: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    StorageEncrypted: NotRequired[bool]
+    DeletionProtection: NotRequired[bool]
+    GlobalClusterMembers: NotRequired[list[GlobalClusterMemberTypeDef]]
+    FailoverState: NotRequired[FailoverStateTypeDef]
+    TagList: NotRequired[list[TagTypeDef]]
+
+
+class CreateGlobalClusterResultTypeDef(TypedDict):
+    GlobalCluster: NotRequired[GlobalClusterTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusters: NotRequired[list[DBClusterTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ParameterTypeDef(TypedDict):
+    ParameterName: NotRequired[str]
+    ParameterValue: NotRequired[str]
+    Description: NotRequired[str]
+    Source: NotRequired[str]
+    ApplyType: NotRequired[str]
+    DataType: NotRequired[str]
+    AllowedValues: NotRequired[str]
+    IsModifiable: NotRequired[bool]
+    MinimumEngineVersion: NotRequired[str]
+    ApplyMethod: NotRequired[ApplyMethodType]
+
+
+class DBClusterParameterGroupDetailsTypeDef(TypedDict):
+    Parameters: NotRequired[list[ParameterTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterParameterGroupNameMessageTypeDef(TypedDict):
+    DBClusterParameterGroupName: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterParameterGroupsMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusterParameterGroups: NotRequired[list[DBClusterParameterGroupTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterSnapshotAttributeTypeDef(TypedDict):
+    AttributeName: NotRequired[str]
+    AttributeValues: NotRequired[list[str]]
+
+
+class DBClusterSnapshotAttributesResultTypeDef(TypedDict):
+    DBClusterSnapshotIdentifier: NotRequired[str]
+    DBClusterSnapshotAttributes: NotRequired[list[DBClusterSnapshotAttributeTypeDef]]
+
+
+class DBClusterSnapshotMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusterSnapshots: NotRequired[list[DBClusterSnapshotTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ServerlessV2FeaturesSupportTypeDef(TypedDict):
+    MinCapacity: NotRequired[float]
+    MaxCapacity: NotRequired[float]
+
+
+class UpgradeTargetTypeDef(TypedDict):
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    Description: NotRequired[str]
+    AutoUpgrade: NotRequired[bool]
+    IsMajorVersionUpgrade: NotRequired[bool]
+
+
+class DBEngineVersionTypeDef(TypedDict):
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    DBParameterGroupFamily: NotRequired[str]
+    DBEngineDescription: NotRequired[str]
+    DBEngineVersionDescription: NotRequired[str]
+    ValidUpgradeTarget: NotRequired[list[UpgradeTargetTypeDef]]
+    ExportableLogTypes: NotRequired[list[str]]
+    SupportsLogExportsToCloudwatchLogs: NotRequired[bool]
+    SupportedCACertificateIdentifiers: NotRequired[list[str]]
+    SupportsCertificateRotationWithoutRestart: NotRequired[bool]
+    ServerlessV2FeaturesSupport: NotRequired[ServerlessV2FeaturesSupportTypeDef]
+
+
+class DBEngineVersionMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBEngineVersions: NotRequired[list[DBEngineVersionTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBInstanceMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBInstances: NotRequired[list[DBInstanceTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DBSubnetGroupMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     DBSubnetGroups: NotRequired[list[DBSubnetGroupTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBSubnetGroupTypeDef(TypedDict):
-    DBSubnetGroupName: NotRequired[str]
-    DBSubnetGroupDescription: NotRequired[str]
-    VpcId: NotRequired[str]
-    SubnetGroupStatus: NotRequired[str]
-    Subnets: NotRequired[list[SubnetTypeDef]]
-    DBSubnetGroupArn: NotRequired[str]
-    SupportedNetworkTypes: NotRequired[list[str]]
 
 
 class DeleteDBClusterMessageTypeDef(TypedDict):
@@ -642,6 +779,11 @@ class DeleteGlobalClusterMessageTypeDef(TypedDict):
 class DeleteGlobalClusterResultTypeDef(TypedDict):
     GlobalCluster: NotRequired[GlobalClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FilterTypeDef(TypedDict):
+    Name: str
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeCertificatesMessageTypeDef(TypedDict):
@@ -728,6 +870,12 @@ class DescribeEngineDefaultClusterParametersMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class EngineDefaultsTypeDef(TypedDict):
+    DBParameterGroupFamily: NotRequired[str]
+    Marker: NotRequired[str]
+    Parameters: NotRequired[list[ParameterTypeDef]]
+
+
 class DescribeEngineDefaultClusterParametersResultTypeDef(TypedDict):
     EngineDefaults: NotRequired[EngineDefaultsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -782,18 +930,6 @@ class DescribePendingMaintenanceActionsMessageTypeDef(TypedDict):
     MaxRecords: NotRequired[int]
 
 
-class EndpointTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Port: NotRequired[int]
-    HostedZoneId: NotRequired[str]
-
-
-class EngineDefaultsTypeDef(TypedDict):
-    DBParameterGroupFamily: NotRequired[str]
-    Marker: NotRequired[str]
-    Parameters: NotRequired[list[ParameterTypeDef]]
-
-
 class EventCategoriesMapTypeDef(TypedDict):
     SourceType: NotRequired[str]
     EventCategories: NotRequired[list[str]]
@@ -802,19 +938,6 @@ class EventCategoriesMapTypeDef(TypedDict):
 class EventCategoriesMessageTypeDef(TypedDict):
     EventCategoriesMapList: NotRequired[list[EventCategoriesMapTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EventSubscriptionTypeDef(TypedDict):
-    CustomerAwsId: NotRequired[str]
-    CustSubscriptionId: NotRequired[str]
-    SnsTopicArn: NotRequired[str]
-    Status: NotRequired[str]
-    SubscriptionCreationTime: NotRequired[str]
-    SourceType: NotRequired[str]
-    SourceIdsList: NotRequired[list[str]]
-    EventCategoriesList: NotRequired[list[str]]
-    Enabled: NotRequired[bool]
-    EventSubscriptionArn: NotRequired[str]
 
 
 class EventSubscriptionsMessageTypeDef(TypedDict):
@@ -858,40 +981,6 @@ class FailoverGlobalClusterMessageTypeDef(TypedDict):
 class FailoverGlobalClusterResultTypeDef(TypedDict):
     GlobalCluster: NotRequired[GlobalClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class FailoverStateTypeDef(TypedDict):
-    Status: NotRequired[FailoverStatusType]
-    FromDbClusterArn: NotRequired[str]
-    ToDbClusterArn: NotRequired[str]
-    IsDataLossAllowed: NotRequired[bool]
-
-
-class FilterTypeDef(TypedDict):
-    Name: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class GlobalClusterMemberTypeDef(TypedDict):
-    DBClusterArn: NotRequired[str]
-    Readers: NotRequired[list[str]]
-    IsWriter: NotRequired[bool]
-    SynchronizationStatus: NotRequired[GlobalClusterMemberSynchronizationStatusType]
-
-
-class GlobalClusterTypeDef(TypedDict):
-    GlobalClusterIdentifier: NotRequired[str]
-    GlobalClusterResourceId: NotRequired[str]
-    GlobalClusterArn: NotRequired[str]
-    Status: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    StorageEncrypted: NotRequired[bool]
-    DeletionProtection: NotRequired[bool]
-    GlobalClusterMembers: NotRequired[list[GlobalClusterMemberTypeDef]]
-    FailoverState: NotRequired[FailoverStateTypeDef]
-    TagList: NotRequired[list[TagTypeDef]]
 
 
 class GlobalClustersMessageTypeDef(TypedDict):
@@ -1027,56 +1116,12 @@ class OrderableDBInstanceOptionsMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ParameterTypeDef(TypedDict):
-    ParameterName: NotRequired[str]
-    ParameterValue: NotRequired[str]
-    Description: NotRequired[str]
-    Source: NotRequired[str]
-    ApplyType: NotRequired[str]
-    DataType: NotRequired[str]
-    AllowedValues: NotRequired[str]
-    IsModifiable: NotRequired[bool]
-    MinimumEngineVersion: NotRequired[str]
-    ApplyMethod: NotRequired[ApplyMethodType]
-
-
-class PendingCloudwatchLogsExportsTypeDef(TypedDict):
-    LogTypesToEnable: NotRequired[list[str]]
-    LogTypesToDisable: NotRequired[list[str]]
-
-
-class PendingMaintenanceActionTypeDef(TypedDict):
-    Action: NotRequired[str]
-    AutoAppliedAfterDate: NotRequired[datetime]
-    ForcedApplyDate: NotRequired[datetime]
-    OptInStatus: NotRequired[str]
-    CurrentApplyDate: NotRequired[datetime]
-    Description: NotRequired[str]
-
-
 class PendingMaintenanceActionsMessageTypeDef(TypedDict):
     PendingMaintenanceActions: NotRequired[
         list[ResourcePendingMaintenanceActionsTypeDef]
     ]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PendingModifiedValuesTypeDef(TypedDict):
-    DBInstanceClass: NotRequired[str]
-    AllocatedStorage: NotRequired[int]
-    MasterUserPassword: NotRequired[str]
-    Port: NotRequired[int]
-    BackupRetentionPeriod: NotRequired[int]
-    MultiAZ: NotRequired[bool]
-    EngineVersion: NotRequired[str]
-    LicenseModel: NotRequired[str]
-    Iops: NotRequired[int]
-    DBInstanceIdentifier: NotRequired[str]
-    StorageType: NotRequired[str]
-    CACertificateIdentifier: NotRequired[str]
-    DBSubnetGroupName: NotRequired[str]
-    PendingCloudwatchLogsExports: NotRequired[PendingCloudwatchLogsExportsTypeDef]
 
 
 class RebootDBInstanceMessageTypeDef(TypedDict):
@@ -1118,11 +1163,6 @@ class ResetDBClusterParameterGroupMessageTypeDef(TypedDict):
     DBClusterParameterGroupName: str
     ResetAllParameters: NotRequired[bool]
     Parameters: NotRequired[ReadOnly[Sequence[ParameterTypeDef]]]
-
-
-class ResourcePendingMaintenanceActionsTypeDef(TypedDict):
-    ResourceIdentifier: NotRequired[str]
-    PendingMaintenanceActionDetails: NotRequired[list[PendingMaintenanceActionTypeDef]]
 
 
 class RestoreDBClusterFromSnapshotMessageTypeDef(TypedDict):
@@ -1176,21 +1216,6 @@ class RestoreDBClusterToPointInTimeResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ServerlessV2FeaturesSupportTypeDef(TypedDict):
-    MinCapacity: NotRequired[float]
-    MaxCapacity: NotRequired[float]
-
-
-class ServerlessV2ScalingConfigurationInfoTypeDef(TypedDict):
-    MinCapacity: NotRequired[float]
-    MaxCapacity: NotRequired[float]
-
-
-class ServerlessV2ScalingConfigurationTypeDef(TypedDict):
-    MinCapacity: NotRequired[float]
-    MaxCapacity: NotRequired[float]
-
-
 class StartDBClusterMessageTypeDef(TypedDict):
     DBClusterIdentifier: str
 
@@ -1209,12 +1234,6 @@ class StopDBClusterResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubnetTypeDef(TypedDict):
-    SubnetIdentifier: NotRequired[str]
-    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
-    SubnetStatus: NotRequired[str]
-
-
 class SwitchoverGlobalClusterMessageTypeDef(TypedDict):
     GlobalClusterIdentifier: str
     TargetDbClusterIdentifier: str
@@ -1228,21 +1247,3 @@ class SwitchoverGlobalClusterResultTypeDef(TypedDict):
 class TagListMessageTypeDef(TypedDict):
     TagList: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class UpgradeTargetTypeDef(TypedDict):
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    Description: NotRequired[str]
-    AutoUpgrade: NotRequired[bool]
-    IsMajorVersionUpgrade: NotRequired[bool]
-
-
-class VpcSecurityGroupMembershipTypeDef(TypedDict):
-    VpcSecurityGroupId: NotRequired[str]
-    Status: NotRequired[str]

@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon DocumentDB Elastic Clusters: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["AuthType", "OptInTypeType", "SnapshotTypeType", "StatusType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["AuthType", "OptInTypeType", "SnapshotTypeType", "StatusType"]
 
 AuthType = Literal["PLAIN_TEXT", "SECRET_ARN"]
 OptInTypeType = Literal["IMMEDIATE", "NEXT_MAINTENANCE", "APPLY_ON", "UNDO_OPT_IN"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,55 +25,56 @@ from .literals import (
     StatusType,
 )
 
-__all__ = [
-    "ApplyPendingMaintenanceActionInputTypeDef",
-    "ApplyPendingMaintenanceActionOutputTypeDef",
-    "ClusterInListTypeDef",
-    "ClusterSnapshotInListTypeDef",
-    "ClusterSnapshotTypeDef",
-    "ClusterTypeDef",
-    "CopyClusterSnapshotInputTypeDef",
-    "CopyClusterSnapshotOutputTypeDef",
-    "CreateClusterInputTypeDef",
-    "CreateClusterOutputTypeDef",
-    "CreateClusterSnapshotInputTypeDef",
-    "CreateClusterSnapshotOutputTypeDef",
-    "DeleteClusterInputTypeDef",
-    "DeleteClusterOutputTypeDef",
-    "DeleteClusterSnapshotInputTypeDef",
-    "DeleteClusterSnapshotOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetClusterInputTypeDef",
-    "GetClusterOutputTypeDef",
-    "GetClusterSnapshotInputTypeDef",
-    "GetClusterSnapshotOutputTypeDef",
-    "GetPendingMaintenanceActionInputTypeDef",
-    "GetPendingMaintenanceActionOutputTypeDef",
-    "ListClusterSnapshotsInputTypeDef",
-    "ListClusterSnapshotsOutputTypeDef",
-    "ListClustersInputTypeDef",
-    "ListClustersOutputTypeDef",
-    "ListPendingMaintenanceActionsInputTypeDef",
-    "ListPendingMaintenanceActionsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PendingMaintenanceActionDetailsTypeDef",
-    "ResourcePendingMaintenanceActionTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreClusterFromSnapshotInputTypeDef",
-    "RestoreClusterFromSnapshotOutputTypeDef",
-    "ShardTypeDef",
-    "StartClusterInputTypeDef",
-    "StartClusterOutputTypeDef",
-    "StopClusterInputTypeDef",
-    "StopClusterOutputTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateClusterInputTypeDef",
-    "UpdateClusterOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplyPendingMaintenanceActionInputTypeDef",
+        "ApplyPendingMaintenanceActionOutputTypeDef",
+        "ClusterInListTypeDef",
+        "ClusterSnapshotInListTypeDef",
+        "ClusterSnapshotTypeDef",
+        "ClusterTypeDef",
+        "CopyClusterSnapshotInputTypeDef",
+        "CopyClusterSnapshotOutputTypeDef",
+        "CreateClusterInputTypeDef",
+        "CreateClusterOutputTypeDef",
+        "CreateClusterSnapshotInputTypeDef",
+        "CreateClusterSnapshotOutputTypeDef",
+        "DeleteClusterInputTypeDef",
+        "DeleteClusterOutputTypeDef",
+        "DeleteClusterSnapshotInputTypeDef",
+        "DeleteClusterSnapshotOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetClusterInputTypeDef",
+        "GetClusterOutputTypeDef",
+        "GetClusterSnapshotInputTypeDef",
+        "GetClusterSnapshotOutputTypeDef",
+        "GetPendingMaintenanceActionInputTypeDef",
+        "GetPendingMaintenanceActionOutputTypeDef",
+        "ListClusterSnapshotsInputTypeDef",
+        "ListClusterSnapshotsOutputTypeDef",
+        "ListClustersInputTypeDef",
+        "ListClustersOutputTypeDef",
+        "ListPendingMaintenanceActionsInputTypeDef",
+        "ListPendingMaintenanceActionsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PendingMaintenanceActionDetailsTypeDef",
+        "ResourcePendingMaintenanceActionTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreClusterFromSnapshotInputTypeDef",
+        "RestoreClusterFromSnapshotOutputTypeDef",
+        "ShardTypeDef",
+        "StartClusterInputTypeDef",
+        "StartClusterOutputTypeDef",
+        "StopClusterInputTypeDef",
+        "StopClusterOutputTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateClusterInputTypeDef",
+        "UpdateClusterOutputTypeDef",
+    ]
 
 
 class ApplyPendingMaintenanceActionInputTypeDef(TypedDict):
@@ -81,6 +82,22 @@ class ApplyPendingMaintenanceActionInputTypeDef(TypedDict):
     applyOn: NotRequired[str]
     optInType: OptInTypeType
     resourceArn: str
+
+
+class PendingMaintenanceActionDetailsTypeDef(TypedDict):
+    action: str
+    autoAppliedAfterDate: NotRequired[str]
+    currentApplyDate: NotRequired[str]
+    description: NotRequired[str]
+    forcedApplyDate: NotRequired[str]
+    optInStatus: NotRequired[str]
+
+
+class ResourcePendingMaintenanceActionTypeDef(TypedDict):
+    pendingMaintenanceActionDetails: NotRequired[
+        list[PendingMaintenanceActionDetailsTypeDef]
+    ]
+    resourceArn: NotRequired[str]
 
 
 class ApplyPendingMaintenanceActionOutputTypeDef(TypedDict):
@@ -114,6 +131,12 @@ class ClusterSnapshotTypeDef(TypedDict):
     status: StatusType
     subnetIds: list[str]
     vpcSecurityGroupIds: list[str]
+
+
+class ShardTypeDef(TypedDict):
+    createTime: str
+    shardId: str
+    status: StatusType
 
 
 class ClusterTypeDef(TypedDict):
@@ -272,22 +295,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PendingMaintenanceActionDetailsTypeDef(TypedDict):
-    action: str
-    autoAppliedAfterDate: NotRequired[str]
-    currentApplyDate: NotRequired[str]
-    description: NotRequired[str]
-    forcedApplyDate: NotRequired[str]
-    optInStatus: NotRequired[str]
-
-
-class ResourcePendingMaintenanceActionTypeDef(TypedDict):
-    pendingMaintenanceActionDetails: NotRequired[
-        list[PendingMaintenanceActionDetailsTypeDef]
-    ]
-    resourceArn: NotRequired[str]
-
-
 class RestoreClusterFromSnapshotInputTypeDef(TypedDict):
     clusterName: str
     kmsKeyId: NotRequired[str]
@@ -302,12 +309,6 @@ class RestoreClusterFromSnapshotInputTypeDef(TypedDict):
 class RestoreClusterFromSnapshotOutputTypeDef(TypedDict):
     cluster: ClusterTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ShardTypeDef(TypedDict):
-    createTime: str
-    shardId: str
-    status: StatusType
 
 
 class StartClusterInputTypeDef(TypedDict):

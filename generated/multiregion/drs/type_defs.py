@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -59,158 +59,159 @@ from .literals import (
     VolumeStatusType,
 )
 
-__all__ = [
-    "AccountTypeDef",
-    "AssociateSourceNetworkStackRequestTypeDef",
-    "AssociateSourceNetworkStackResponseTypeDef",
-    "CPUTypeDef",
-    "ConversionPropertiesTypeDef",
-    "CreateExtendedSourceServerRequestTypeDef",
-    "CreateExtendedSourceServerResponseTypeDef",
-    "CreateLaunchConfigurationTemplateRequestTypeDef",
-    "CreateLaunchConfigurationTemplateResponseTypeDef",
-    "CreateReplicationConfigurationTemplateRequestTypeDef",
-    "CreateSourceNetworkRequestTypeDef",
-    "CreateSourceNetworkResponseTypeDef",
-    "DataReplicationErrorTypeDef",
-    "DataReplicationInfoReplicatedDiskTypeDef",
-    "DataReplicationInfoTypeDef",
-    "DataReplicationInitiationStepTypeDef",
-    "DataReplicationInitiationTypeDef",
-    "DeleteJobRequestTypeDef",
-    "DeleteJobResponseTypeDef",
-    "DeleteLaunchActionRequestTypeDef",
-    "DeleteLaunchActionResponseTypeDef",
-    "DeleteLaunchConfigurationTemplateRequestTypeDef",
-    "DeleteLaunchConfigurationTemplateResponseTypeDef",
-    "DeleteRecoveryInstanceRequestTypeDef",
-    "DeleteReplicationConfigurationTemplateRequestTypeDef",
-    "DeleteReplicationConfigurationTemplateResponseTypeDef",
-    "DeleteSourceNetworkRequestTypeDef",
-    "DeleteSourceNetworkResponseTypeDef",
-    "DeleteSourceServerRequestTypeDef",
-    "DeleteSourceServerResponseTypeDef",
-    "DescribeJobLogItemsRequestTypeDef",
-    "DescribeJobLogItemsResponseTypeDef",
-    "DescribeJobsRequestFiltersTypeDef",
-    "DescribeJobsRequestTypeDef",
-    "DescribeJobsResponseTypeDef",
-    "DescribeLaunchConfigurationTemplatesRequestTypeDef",
-    "DescribeLaunchConfigurationTemplatesResponseTypeDef",
-    "DescribeRecoveryInstancesRequestFiltersTypeDef",
-    "DescribeRecoveryInstancesRequestTypeDef",
-    "DescribeRecoveryInstancesResponseTypeDef",
-    "DescribeRecoverySnapshotsRequestFiltersTypeDef",
-    "DescribeRecoverySnapshotsRequestTypeDef",
-    "DescribeRecoverySnapshotsResponseTypeDef",
-    "DescribeReplicationConfigurationTemplatesRequestTypeDef",
-    "DescribeReplicationConfigurationTemplatesResponseTypeDef",
-    "DescribeSourceNetworksRequestFiltersTypeDef",
-    "DescribeSourceNetworksRequestTypeDef",
-    "DescribeSourceNetworksResponseTypeDef",
-    "DescribeSourceServersRequestFiltersTypeDef",
-    "DescribeSourceServersRequestTypeDef",
-    "DescribeSourceServersResponseTypeDef",
-    "DisconnectRecoveryInstanceRequestTypeDef",
-    "DisconnectSourceServerRequestTypeDef",
-    "DiskTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventResourceDataTypeDef",
-    "ExportSourceNetworkCfnTemplateRequestTypeDef",
-    "ExportSourceNetworkCfnTemplateResponseTypeDef",
-    "GetFailbackReplicationConfigurationRequestTypeDef",
-    "GetFailbackReplicationConfigurationResponseTypeDef",
-    "GetLaunchConfigurationRequestTypeDef",
-    "GetReplicationConfigurationRequestTypeDef",
-    "IdentificationHintsTypeDef",
-    "InitializeServiceResponseTypeDef",
-    "JobLogEventDataTypeDef",
-    "JobLogTypeDef",
-    "JobTypeDef",
-    "LaunchActionParameterTypeDef",
-    "LaunchActionRunTypeDef",
-    "LaunchActionTypeDef",
-    "LaunchActionsRequestFiltersTypeDef",
-    "LaunchActionsStatusTypeDef",
-    "LaunchConfigurationTemplateTypeDef",
-    "LaunchConfigurationTypeDef",
-    "LaunchIntoInstancePropertiesTypeDef",
-    "LicensingTypeDef",
-    "LifeCycleLastLaunchInitiatedTypeDef",
-    "LifeCycleLastLaunchTypeDef",
-    "LifeCycleTypeDef",
-    "ListExtensibleSourceServersRequestTypeDef",
-    "ListExtensibleSourceServersResponseTypeDef",
-    "ListLaunchActionsRequestTypeDef",
-    "ListLaunchActionsResponseTypeDef",
-    "ListStagingAccountsRequestTypeDef",
-    "ListStagingAccountsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NetworkInterfaceTypeDef",
-    "OSTypeDef",
-    "PITPolicyRuleTypeDef",
-    "ParticipatingResourceIDTypeDef",
-    "ParticipatingResourceTypeDef",
-    "ParticipatingServerTypeDef",
-    "ProductCodeTypeDef",
-    "PutLaunchActionRequestTypeDef",
-    "PutLaunchActionResponseTypeDef",
-    "RecoveryInstanceDataReplicationErrorTypeDef",
-    "RecoveryInstanceDataReplicationInfoReplicatedDiskTypeDef",
-    "RecoveryInstanceDataReplicationInfoTypeDef",
-    "RecoveryInstanceDataReplicationInitiationStepTypeDef",
-    "RecoveryInstanceDataReplicationInitiationTypeDef",
-    "RecoveryInstanceDiskTypeDef",
-    "RecoveryInstanceFailbackTypeDef",
-    "RecoveryInstancePropertiesTypeDef",
-    "RecoveryInstanceTypeDef",
-    "RecoveryLifeCycleTypeDef",
-    "RecoverySnapshotTypeDef",
-    "ReplicationConfigurationReplicatedDiskTypeDef",
-    "ReplicationConfigurationTemplateResponseTypeDef",
-    "ReplicationConfigurationTemplateTypeDef",
-    "ReplicationConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryDataReplicationRequestTypeDef",
-    "ReverseReplicationRequestTypeDef",
-    "ReverseReplicationResponseTypeDef",
-    "SourceCloudPropertiesTypeDef",
-    "SourceNetworkDataTypeDef",
-    "SourceNetworkTypeDef",
-    "SourcePropertiesTypeDef",
-    "SourceServerResponseTypeDef",
-    "SourceServerTypeDef",
-    "StagingAreaTypeDef",
-    "StagingSourceServerTypeDef",
-    "StartFailbackLaunchRequestTypeDef",
-    "StartFailbackLaunchResponseTypeDef",
-    "StartRecoveryRequestSourceServerTypeDef",
-    "StartRecoveryRequestTypeDef",
-    "StartRecoveryResponseTypeDef",
-    "StartReplicationRequestTypeDef",
-    "StartReplicationResponseTypeDef",
-    "StartSourceNetworkRecoveryRequestNetworkEntryTypeDef",
-    "StartSourceNetworkRecoveryRequestTypeDef",
-    "StartSourceNetworkRecoveryResponseTypeDef",
-    "StartSourceNetworkReplicationRequestTypeDef",
-    "StartSourceNetworkReplicationResponseTypeDef",
-    "StopFailbackRequestTypeDef",
-    "StopReplicationRequestTypeDef",
-    "StopReplicationResponseTypeDef",
-    "StopSourceNetworkReplicationRequestTypeDef",
-    "StopSourceNetworkReplicationResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TerminateRecoveryInstancesRequestTypeDef",
-    "TerminateRecoveryInstancesResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateFailbackReplicationConfigurationRequestTypeDef",
-    "UpdateLaunchConfigurationRequestTypeDef",
-    "UpdateLaunchConfigurationTemplateRequestTypeDef",
-    "UpdateLaunchConfigurationTemplateResponseTypeDef",
-    "UpdateReplicationConfigurationRequestTypeDef",
-    "UpdateReplicationConfigurationTemplateRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountTypeDef",
+        "AssociateSourceNetworkStackRequestTypeDef",
+        "AssociateSourceNetworkStackResponseTypeDef",
+        "CPUTypeDef",
+        "ConversionPropertiesTypeDef",
+        "CreateExtendedSourceServerRequestTypeDef",
+        "CreateExtendedSourceServerResponseTypeDef",
+        "CreateLaunchConfigurationTemplateRequestTypeDef",
+        "CreateLaunchConfigurationTemplateResponseTypeDef",
+        "CreateReplicationConfigurationTemplateRequestTypeDef",
+        "CreateSourceNetworkRequestTypeDef",
+        "CreateSourceNetworkResponseTypeDef",
+        "DataReplicationErrorTypeDef",
+        "DataReplicationInfoReplicatedDiskTypeDef",
+        "DataReplicationInfoTypeDef",
+        "DataReplicationInitiationStepTypeDef",
+        "DataReplicationInitiationTypeDef",
+        "DeleteJobRequestTypeDef",
+        "DeleteJobResponseTypeDef",
+        "DeleteLaunchActionRequestTypeDef",
+        "DeleteLaunchActionResponseTypeDef",
+        "DeleteLaunchConfigurationTemplateRequestTypeDef",
+        "DeleteLaunchConfigurationTemplateResponseTypeDef",
+        "DeleteRecoveryInstanceRequestTypeDef",
+        "DeleteReplicationConfigurationTemplateRequestTypeDef",
+        "DeleteReplicationConfigurationTemplateResponseTypeDef",
+        "DeleteSourceNetworkRequestTypeDef",
+        "DeleteSourceNetworkResponseTypeDef",
+        "DeleteSourceServerRequestTypeDef",
+        "DeleteSourceServerResponseTypeDef",
+        "DescribeJobLogItemsRequestTypeDef",
+        "DescribeJobLogItemsResponseTypeDef",
+        "DescribeJobsRequestFiltersTypeDef",
+        "DescribeJobsRequestTypeDef",
+        "DescribeJobsResponseTypeDef",
+        "DescribeLaunchConfigurationTemplatesRequestTypeDef",
+        "DescribeLaunchConfigurationTemplatesResponseTypeDef",
+        "DescribeRecoveryInstancesRequestFiltersTypeDef",
+        "DescribeRecoveryInstancesRequestTypeDef",
+        "DescribeRecoveryInstancesResponseTypeDef",
+        "DescribeRecoverySnapshotsRequestFiltersTypeDef",
+        "DescribeRecoverySnapshotsRequestTypeDef",
+        "DescribeRecoverySnapshotsResponseTypeDef",
+        "DescribeReplicationConfigurationTemplatesRequestTypeDef",
+        "DescribeReplicationConfigurationTemplatesResponseTypeDef",
+        "DescribeSourceNetworksRequestFiltersTypeDef",
+        "DescribeSourceNetworksRequestTypeDef",
+        "DescribeSourceNetworksResponseTypeDef",
+        "DescribeSourceServersRequestFiltersTypeDef",
+        "DescribeSourceServersRequestTypeDef",
+        "DescribeSourceServersResponseTypeDef",
+        "DisconnectRecoveryInstanceRequestTypeDef",
+        "DisconnectSourceServerRequestTypeDef",
+        "DiskTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventResourceDataTypeDef",
+        "ExportSourceNetworkCfnTemplateRequestTypeDef",
+        "ExportSourceNetworkCfnTemplateResponseTypeDef",
+        "GetFailbackReplicationConfigurationRequestTypeDef",
+        "GetFailbackReplicationConfigurationResponseTypeDef",
+        "GetLaunchConfigurationRequestTypeDef",
+        "GetReplicationConfigurationRequestTypeDef",
+        "IdentificationHintsTypeDef",
+        "InitializeServiceResponseTypeDef",
+        "JobLogEventDataTypeDef",
+        "JobLogTypeDef",
+        "JobTypeDef",
+        "LaunchActionParameterTypeDef",
+        "LaunchActionRunTypeDef",
+        "LaunchActionTypeDef",
+        "LaunchActionsRequestFiltersTypeDef",
+        "LaunchActionsStatusTypeDef",
+        "LaunchConfigurationTemplateTypeDef",
+        "LaunchConfigurationTypeDef",
+        "LaunchIntoInstancePropertiesTypeDef",
+        "LicensingTypeDef",
+        "LifeCycleLastLaunchInitiatedTypeDef",
+        "LifeCycleLastLaunchTypeDef",
+        "LifeCycleTypeDef",
+        "ListExtensibleSourceServersRequestTypeDef",
+        "ListExtensibleSourceServersResponseTypeDef",
+        "ListLaunchActionsRequestTypeDef",
+        "ListLaunchActionsResponseTypeDef",
+        "ListStagingAccountsRequestTypeDef",
+        "ListStagingAccountsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NetworkInterfaceTypeDef",
+        "OSTypeDef",
+        "PITPolicyRuleTypeDef",
+        "ParticipatingResourceIDTypeDef",
+        "ParticipatingResourceTypeDef",
+        "ParticipatingServerTypeDef",
+        "ProductCodeTypeDef",
+        "PutLaunchActionRequestTypeDef",
+        "PutLaunchActionResponseTypeDef",
+        "RecoveryInstanceDataReplicationErrorTypeDef",
+        "RecoveryInstanceDataReplicationInfoReplicatedDiskTypeDef",
+        "RecoveryInstanceDataReplicationInfoTypeDef",
+        "RecoveryInstanceDataReplicationInitiationStepTypeDef",
+        "RecoveryInstanceDataReplicationInitiationTypeDef",
+        "RecoveryInstanceDiskTypeDef",
+        "RecoveryInstanceFailbackTypeDef",
+        "RecoveryInstancePropertiesTypeDef",
+        "RecoveryInstanceTypeDef",
+        "RecoveryLifeCycleTypeDef",
+        "RecoverySnapshotTypeDef",
+        "ReplicationConfigurationReplicatedDiskTypeDef",
+        "ReplicationConfigurationTemplateResponseTypeDef",
+        "ReplicationConfigurationTemplateTypeDef",
+        "ReplicationConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryDataReplicationRequestTypeDef",
+        "ReverseReplicationRequestTypeDef",
+        "ReverseReplicationResponseTypeDef",
+        "SourceCloudPropertiesTypeDef",
+        "SourceNetworkDataTypeDef",
+        "SourceNetworkTypeDef",
+        "SourcePropertiesTypeDef",
+        "SourceServerResponseTypeDef",
+        "SourceServerTypeDef",
+        "StagingAreaTypeDef",
+        "StagingSourceServerTypeDef",
+        "StartFailbackLaunchRequestTypeDef",
+        "StartFailbackLaunchResponseTypeDef",
+        "StartRecoveryRequestSourceServerTypeDef",
+        "StartRecoveryRequestTypeDef",
+        "StartRecoveryResponseTypeDef",
+        "StartReplicationRequestTypeDef",
+        "StartReplicationResponseTypeDef",
+        "StartSourceNetworkRecoveryRequestNetworkEntryTypeDef",
+        "StartSourceNetworkRecoveryRequestTypeDef",
+        "StartSourceNetworkRecoveryResponseTypeDef",
+        "StartSourceNetworkReplicationRequestTypeDef",
+        "StartSourceNetworkReplicationResponseTypeDef",
+        "StopFailbackRequestTypeDef",
+        "StopReplicationRequestTypeDef",
+        "StopReplicationResponseTypeDef",
+        "StopSourceNetworkReplicationRequestTypeDef",
+        "StopSourceNetworkReplicationResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TerminateRecoveryInstancesRequestTypeDef",
+        "TerminateRecoveryInstancesResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateFailbackReplicationConfigurationRequestTypeDef",
+        "UpdateLaunchConfigurationRequestTypeDef",
+        "UpdateLaunchConfigurationTemplateRequestTypeDef",
+        "UpdateLaunchConfigurationTemplateResponseTypeDef",
+        "UpdateReplicationConfigurationRequestTypeDef",
+        "UpdateReplicationConfigurationTemplateRequestTypeDef",
+    ]
 
 
 class AccountTypeDef(TypedDict):
@@ -222,6 +223,66 @@ class AssociateSourceNetworkStackRequestTypeDef(TypedDict):
     cfnStackName: str
 
 
+class ParticipatingResourceIDTypeDef(TypedDict):
+    sourceNetworkID: NotRequired[str]
+
+
+class ParticipatingResourceTypeDef(TypedDict):
+    participatingResourceID: NotRequired[ParticipatingResourceIDTypeDef]
+    launchStatus: NotRequired[LaunchStatusType]
+
+
+class LaunchActionParameterTypeDef(TypedDict):
+    value: NotRequired[str]
+    type: NotRequired[LaunchActionParameterTypeType]
+
+
+class LaunchActionTypeDef(TypedDict):
+    actionId: NotRequired[str]
+    actionCode: NotRequired[str]
+    type: NotRequired[LaunchActionTypeType]
+    name: NotRequired[str]
+    active: NotRequired[bool]
+    order: NotRequired[int]
+    actionVersion: NotRequired[str]
+    optional: NotRequired[bool]
+    parameters: NotRequired[dict[str, LaunchActionParameterTypeDef]]
+    description: NotRequired[str]
+    category: NotRequired[LaunchActionCategoryType]
+
+
+class LaunchActionRunTypeDef(TypedDict):
+    action: NotRequired[LaunchActionTypeDef]
+    runId: NotRequired[str]
+    status: NotRequired[LaunchActionRunStatusType]
+    failureReason: NotRequired[str]
+
+
+class LaunchActionsStatusTypeDef(TypedDict):
+    ssmAgentDiscoveryDatetime: NotRequired[str]
+    runs: NotRequired[list[LaunchActionRunTypeDef]]
+
+
+class ParticipatingServerTypeDef(TypedDict):
+    sourceServerID: NotRequired[str]
+    recoveryInstanceID: NotRequired[str]
+    launchStatus: NotRequired[LaunchStatusType]
+    launchActionsStatus: NotRequired[LaunchActionsStatusTypeDef]
+
+
+class JobTypeDef(TypedDict):
+    jobID: str
+    arn: NotRequired[str]
+    type: NotRequired[JobTypeType]
+    initiatedBy: NotRequired[InitiatedByType]
+    creationDateTime: NotRequired[str]
+    endDateTime: NotRequired[str]
+    status: NotRequired[JobStatusType]
+    participatingServers: NotRequired[list[ParticipatingServerTypeDef]]
+    tags: NotRequired[dict[str, str]]
+    participatingResources: NotRequired[list[ParticipatingResourceTypeDef]]
+
+
 class AssociateSourceNetworkStackResponseTypeDef(TypedDict):
     job: NotRequired[JobTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -230,6 +291,11 @@ class AssociateSourceNetworkStackResponseTypeDef(TypedDict):
 class CPUTypeDef(TypedDict):
     cores: NotRequired[int]
     modelName: NotRequired[str]
+
+
+class ProductCodeTypeDef(TypedDict):
+    productCodeId: NotRequired[str]
+    productCodeMode: NotRequired[ProductCodeModeType]
 
 
 class ConversionPropertiesTypeDef(TypedDict):
@@ -246,9 +312,133 @@ class CreateExtendedSourceServerRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class DataReplicationErrorTypeDef(TypedDict):
+    error: NotRequired[DataReplicationErrorStringType]
+    rawError: NotRequired[str]
+
+
+class DataReplicationInfoReplicatedDiskTypeDef(TypedDict):
+    deviceName: NotRequired[str]
+    totalStorageBytes: NotRequired[int]
+    replicatedStorageBytes: NotRequired[int]
+    rescannedStorageBytes: NotRequired[int]
+    backloggedStorageBytes: NotRequired[int]
+    volumeStatus: NotRequired[VolumeStatusType]
+
+
+class DataReplicationInitiationStepTypeDef(TypedDict):
+    name: NotRequired[DataReplicationInitiationStepNameType]
+    status: NotRequired[DataReplicationInitiationStepStatusType]
+
+
+class DataReplicationInitiationTypeDef(TypedDict):
+    startDateTime: NotRequired[str]
+    nextAttemptDateTime: NotRequired[str]
+    steps: NotRequired[list[DataReplicationInitiationStepTypeDef]]
+
+
+class DataReplicationInfoTypeDef(TypedDict):
+    lagDuration: NotRequired[str]
+    etaDateTime: NotRequired[str]
+    replicatedDisks: NotRequired[list[DataReplicationInfoReplicatedDiskTypeDef]]
+    dataReplicationState: NotRequired[DataReplicationStateType]
+    dataReplicationInitiation: NotRequired[DataReplicationInitiationTypeDef]
+    dataReplicationError: NotRequired[DataReplicationErrorTypeDef]
+    stagingAvailabilityZone: NotRequired[str]
+    stagingOutpostArn: NotRequired[str]
+
+
+class LifeCycleLastLaunchInitiatedTypeDef(TypedDict):
+    apiCallDateTime: NotRequired[str]
+    jobID: NotRequired[str]
+    type: NotRequired[LastLaunchTypeType]
+
+
+class LifeCycleLastLaunchTypeDef(TypedDict):
+    initiated: NotRequired[LifeCycleLastLaunchInitiatedTypeDef]
+    status: NotRequired[LaunchStatusType]
+
+
+class LifeCycleTypeDef(TypedDict):
+    addedToServiceDateTime: NotRequired[str]
+    firstByteDateTime: NotRequired[str]
+    elapsedReplicationDuration: NotRequired[str]
+    lastSeenByServiceDateTime: NotRequired[str]
+    lastLaunch: NotRequired[LifeCycleLastLaunchTypeDef]
+
+
+class SourceCloudPropertiesTypeDef(TypedDict):
+    originAccountID: NotRequired[str]
+    originRegion: NotRequired[str]
+    originAvailabilityZone: NotRequired[str]
+    sourceOutpostArn: NotRequired[str]
+
+
+class DiskTypeDef(TypedDict):
+    deviceName: NotRequired[str]
+    bytes: NotRequired[int]
+
+
+class IdentificationHintsTypeDef(TypedDict):
+    fqdn: NotRequired[str]
+    hostname: NotRequired[str]
+    vmWareUuid: NotRequired[str]
+    awsInstanceID: NotRequired[str]
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    macAddress: NotRequired[str]
+    ips: NotRequired[list[str]]
+    isPrimary: NotRequired[bool]
+
+
+class OSTypeDef(TypedDict):
+    fullString: NotRequired[str]
+
+
+class SourcePropertiesTypeDef(TypedDict):
+    lastUpdatedDateTime: NotRequired[str]
+    recommendedInstanceType: NotRequired[str]
+    identificationHints: NotRequired[IdentificationHintsTypeDef]
+    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+    disks: NotRequired[list[DiskTypeDef]]
+    cpus: NotRequired[list[CPUTypeDef]]
+    ramBytes: NotRequired[int]
+    os: NotRequired[OSTypeDef]
+    supportsNitroInstances: NotRequired[bool]
+
+
+class StagingAreaTypeDef(TypedDict):
+    status: NotRequired[ExtensionStatusType]
+    stagingAccountID: NotRequired[str]
+    stagingSourceServerArn: NotRequired[str]
+    errorMessage: NotRequired[str]
+
+
+class SourceServerTypeDef(TypedDict):
+    sourceServerID: NotRequired[str]
+    arn: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    recoveryInstanceId: NotRequired[str]
+    lastLaunchResult: NotRequired[LastLaunchResultType]
+    dataReplicationInfo: NotRequired[DataReplicationInfoTypeDef]
+    lifeCycle: NotRequired[LifeCycleTypeDef]
+    sourceProperties: NotRequired[SourcePropertiesTypeDef]
+    stagingArea: NotRequired[StagingAreaTypeDef]
+    sourceCloudProperties: NotRequired[SourceCloudPropertiesTypeDef]
+    replicationDirection: NotRequired[ReplicationDirectionType]
+    reversedDirectionSourceServerArn: NotRequired[str]
+    sourceNetworkID: NotRequired[str]
+    agentVersion: NotRequired[str]
+
+
 class CreateExtendedSourceServerResponseTypeDef(TypedDict):
     sourceServer: NotRequired[SourceServerTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LicensingTypeDef(TypedDict):
+    osByol: NotRequired[bool]
 
 
 class CreateLaunchConfigurationTemplateRequestTypeDef(TypedDict):
@@ -265,9 +455,33 @@ class CreateLaunchConfigurationTemplateRequestTypeDef(TypedDict):
     launchIntoSourceInstance: NotRequired[bool]
 
 
+class LaunchConfigurationTemplateTypeDef(TypedDict):
+    launchConfigurationTemplateID: NotRequired[str]
+    arn: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    launchDisposition: NotRequired[LaunchDispositionType]
+    targetInstanceTypeRightSizingMethod: NotRequired[
+        TargetInstanceTypeRightSizingMethodType
+    ]
+    copyPrivateIp: NotRequired[bool]
+    copyTags: NotRequired[bool]
+    licensing: NotRequired[LicensingTypeDef]
+    exportBucketArn: NotRequired[str]
+    postLaunchEnabled: NotRequired[bool]
+    launchIntoSourceInstance: NotRequired[bool]
+
+
 class CreateLaunchConfigurationTemplateResponseTypeDef(TypedDict):
     launchConfigurationTemplate: NotRequired[LaunchConfigurationTemplateTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PITPolicyRuleTypeDef(TypedDict):
+    ruleID: NotRequired[int]
+    units: PITPolicyRuleUnitsType
+    interval: int
+    retentionDuration: int
+    enabled: NotRequired[bool]
 
 
 class CreateReplicationConfigurationTemplateRequestTypeDef(TypedDict):
@@ -301,42 +515,6 @@ class CreateSourceNetworkRequestTypeDef(TypedDict):
 class CreateSourceNetworkResponseTypeDef(TypedDict):
     sourceNetworkID: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DataReplicationErrorTypeDef(TypedDict):
-    error: NotRequired[DataReplicationErrorStringType]
-    rawError: NotRequired[str]
-
-
-class DataReplicationInfoReplicatedDiskTypeDef(TypedDict):
-    deviceName: NotRequired[str]
-    totalStorageBytes: NotRequired[int]
-    replicatedStorageBytes: NotRequired[int]
-    rescannedStorageBytes: NotRequired[int]
-    backloggedStorageBytes: NotRequired[int]
-    volumeStatus: NotRequired[VolumeStatusType]
-
-
-class DataReplicationInfoTypeDef(TypedDict):
-    lagDuration: NotRequired[str]
-    etaDateTime: NotRequired[str]
-    replicatedDisks: NotRequired[list[DataReplicationInfoReplicatedDiskTypeDef]]
-    dataReplicationState: NotRequired[DataReplicationStateType]
-    dataReplicationInitiation: NotRequired[DataReplicationInitiationTypeDef]
-    dataReplicationError: NotRequired[DataReplicationErrorTypeDef]
-    stagingAvailabilityZone: NotRequired[str]
-    stagingOutpostArn: NotRequired[str]
-
-
-class DataReplicationInitiationStepTypeDef(TypedDict):
-    name: NotRequired[DataReplicationInitiationStepNameType]
-    status: NotRequired[DataReplicationInitiationStepStatusType]
-
-
-class DataReplicationInitiationTypeDef(TypedDict):
-    startDateTime: NotRequired[str]
-    nextAttemptDateTime: NotRequired[str]
-    steps: NotRequired[list[DataReplicationInitiationStepTypeDef]]
 
 
 class DeleteJobRequestTypeDef(TypedDict):
@@ -398,6 +576,34 @@ class DescribeJobLogItemsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class SourceNetworkDataTypeDef(TypedDict):
+    sourceNetworkID: NotRequired[str]
+    sourceVpc: NotRequired[str]
+    targetVpc: NotRequired[str]
+    stackName: NotRequired[str]
+
+
+class EventResourceDataTypeDef(TypedDict):
+    sourceNetworkData: NotRequired[SourceNetworkDataTypeDef]
+
+
+class JobLogEventDataTypeDef(TypedDict):
+    sourceServerID: NotRequired[str]
+    conversionServerID: NotRequired[str]
+    targetInstanceID: NotRequired[str]
+    rawError: NotRequired[str]
+    conversionProperties: NotRequired[ConversionPropertiesTypeDef]
+    eventResourceData: NotRequired[EventResourceDataTypeDef]
+    attemptCount: NotRequired[int]
+    maxAttemptsCount: NotRequired[int]
+
+
+class JobLogTypeDef(TypedDict):
+    logDateTime: NotRequired[str]
+    event: NotRequired[JobLogEventType]
+    eventData: NotRequired[JobLogEventDataTypeDef]
+
+
 class DescribeJobLogItemsResponseTypeDef(TypedDict):
     items: NotRequired[list[JobLogTypeDef]]
     nextToken: NotRequired[str]
@@ -445,6 +651,92 @@ class DescribeRecoveryInstancesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class RecoveryInstanceDataReplicationErrorTypeDef(TypedDict):
+    error: NotRequired[FailbackReplicationErrorType]
+    rawError: NotRequired[str]
+
+
+class RecoveryInstanceDataReplicationInfoReplicatedDiskTypeDef(TypedDict):
+    deviceName: NotRequired[str]
+    totalStorageBytes: NotRequired[int]
+    replicatedStorageBytes: NotRequired[int]
+    rescannedStorageBytes: NotRequired[int]
+    backloggedStorageBytes: NotRequired[int]
+
+
+class RecoveryInstanceDataReplicationInitiationStepTypeDef(TypedDict):
+    name: NotRequired[RecoveryInstanceDataReplicationInitiationStepNameType]
+    status: NotRequired[RecoveryInstanceDataReplicationInitiationStepStatusType]
+
+
+class RecoveryInstanceDataReplicationInitiationTypeDef(TypedDict):
+    startDateTime: NotRequired[str]
+    steps: NotRequired[list[RecoveryInstanceDataReplicationInitiationStepTypeDef]]
+
+
+class RecoveryInstanceDataReplicationInfoTypeDef(TypedDict):
+    lagDuration: NotRequired[str]
+    etaDateTime: NotRequired[str]
+    replicatedDisks: NotRequired[
+        list[RecoveryInstanceDataReplicationInfoReplicatedDiskTypeDef]
+    ]
+    dataReplicationState: NotRequired[RecoveryInstanceDataReplicationStateType]
+    dataReplicationInitiation: NotRequired[
+        RecoveryInstanceDataReplicationInitiationTypeDef
+    ]
+    dataReplicationError: NotRequired[RecoveryInstanceDataReplicationErrorTypeDef]
+    stagingAvailabilityZone: NotRequired[str]
+    stagingOutpostArn: NotRequired[str]
+
+
+class RecoveryInstanceFailbackTypeDef(TypedDict):
+    failbackClientID: NotRequired[str]
+    failbackJobID: NotRequired[str]
+    failbackInitiationTime: NotRequired[str]
+    state: NotRequired[FailbackStateType]
+    agentLastSeenByServiceDateTime: NotRequired[str]
+    failbackClientLastSeenByServiceDateTime: NotRequired[str]
+    failbackToOriginalServer: NotRequired[bool]
+    firstByteDateTime: NotRequired[str]
+    elapsedReplicationDuration: NotRequired[str]
+    failbackLaunchType: NotRequired[FailbackLaunchTypeType]
+
+
+class RecoveryInstanceDiskTypeDef(TypedDict):
+    internalDeviceName: NotRequired[str]
+    bytes: NotRequired[int]
+    ebsVolumeID: NotRequired[str]
+
+
+class RecoveryInstancePropertiesTypeDef(TypedDict):
+    lastUpdatedDateTime: NotRequired[str]
+    identificationHints: NotRequired[IdentificationHintsTypeDef]
+    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+    disks: NotRequired[list[RecoveryInstanceDiskTypeDef]]
+    cpus: NotRequired[list[CPUTypeDef]]
+    ramBytes: NotRequired[int]
+    os: NotRequired[OSTypeDef]
+
+
+class RecoveryInstanceTypeDef(TypedDict):
+    ec2InstanceID: NotRequired[str]
+    ec2InstanceState: NotRequired[EC2InstanceStateType]
+    jobID: NotRequired[str]
+    recoveryInstanceID: NotRequired[str]
+    sourceServerID: NotRequired[str]
+    arn: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    failback: NotRequired[RecoveryInstanceFailbackTypeDef]
+    dataReplicationInfo: NotRequired[RecoveryInstanceDataReplicationInfoTypeDef]
+    recoveryInstanceProperties: NotRequired[RecoveryInstancePropertiesTypeDef]
+    pointInTimeSnapshotDateTime: NotRequired[str]
+    isDrill: NotRequired[bool]
+    originEnvironment: NotRequired[OriginEnvironmentType]
+    originAvailabilityZone: NotRequired[str]
+    agentVersion: NotRequired[str]
+    sourceOutpostArn: NotRequired[str]
+
+
 class DescribeRecoveryInstancesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     items: NotRequired[list[RecoveryInstanceTypeDef]]
@@ -464,6 +756,14 @@ class DescribeRecoverySnapshotsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class RecoverySnapshotTypeDef(TypedDict):
+    snapshotID: str
+    sourceServerID: str
+    expectedTimestamp: str
+    timestamp: NotRequired[str]
+    ebsSnapshots: NotRequired[list[str]]
+
+
 class DescribeRecoverySnapshotsResponseTypeDef(TypedDict):
     items: NotRequired[list[RecoverySnapshotTypeDef]]
     nextToken: NotRequired[str]
@@ -474,6 +774,29 @@ class DescribeReplicationConfigurationTemplatesRequestTypeDef(TypedDict):
     replicationConfigurationTemplateIDs: NotRequired[ReadOnly[Sequence[str]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ReplicationConfigurationTemplateTypeDef(TypedDict):
+    replicationConfigurationTemplateID: str
+    arn: NotRequired[str]
+    stagingAreaSubnetId: NotRequired[str]
+    associateDefaultSecurityGroup: NotRequired[bool]
+    replicationServersSecurityGroupsIDs: NotRequired[list[str]]
+    replicationServerInstanceType: NotRequired[str]
+    useDedicatedReplicationServer: NotRequired[bool]
+    defaultLargeStagingDiskType: NotRequired[
+        ReplicationConfigurationDefaultLargeStagingDiskTypeType
+    ]
+    ebsEncryption: NotRequired[ReplicationConfigurationEbsEncryptionType]
+    ebsEncryptionKeyArn: NotRequired[str]
+    bandwidthThrottling: NotRequired[int]
+    dataPlaneRouting: NotRequired[ReplicationConfigurationDataPlaneRoutingType]
+    createPublicIP: NotRequired[bool]
+    stagingAreaTags: NotRequired[dict[str, str]]
+    tags: NotRequired[dict[str, str]]
+    pitPolicy: NotRequired[list[PITPolicyRuleTypeDef]]
+    autoReplicateNewDisks: NotRequired[bool]
+    internetProtocol: NotRequired[InternetProtocolType]
 
 
 class DescribeReplicationConfigurationTemplatesResponseTypeDef(TypedDict):
@@ -492,6 +815,26 @@ class DescribeSourceNetworksRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[DescribeSourceNetworksRequestFiltersTypeDef]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class RecoveryLifeCycleTypeDef(TypedDict):
+    apiCallDateTime: NotRequired[datetime]
+    jobID: NotRequired[str]
+    lastRecoveryResult: NotRequired[RecoveryResultType]
+
+
+class SourceNetworkTypeDef(TypedDict):
+    sourceNetworkID: NotRequired[str]
+    sourceVpcID: NotRequired[str]
+    arn: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    replicationStatus: NotRequired[ReplicationStatusType]
+    replicationStatusDetails: NotRequired[str]
+    cfnStackName: NotRequired[str]
+    sourceRegion: NotRequired[str]
+    sourceAccountID: NotRequired[str]
+    lastRecovery: NotRequired[RecoveryLifeCycleTypeDef]
+    launchedVpcID: NotRequired[str]
 
 
 class DescribeSourceNetworksResponseTypeDef(TypedDict):
@@ -526,15 +869,6 @@ class DisconnectSourceServerRequestTypeDef(TypedDict):
     sourceServerID: str
 
 
-class DiskTypeDef(TypedDict):
-    deviceName: NotRequired[str]
-    bytes: NotRequired[int]
-
-
-class EventResourceDataTypeDef(TypedDict):
-    sourceNetworkData: NotRequired[SourceNetworkDataTypeDef]
-
-
 class ExportSourceNetworkCfnTemplateRequestTypeDef(TypedDict):
     sourceNetworkID: str
 
@@ -565,96 +899,16 @@ class GetReplicationConfigurationRequestTypeDef(TypedDict):
     sourceServerID: str
 
 
-class IdentificationHintsTypeDef(TypedDict):
-    fqdn: NotRequired[str]
-    hostname: NotRequired[str]
-    vmWareUuid: NotRequired[str]
-    awsInstanceID: NotRequired[str]
-
-
 class InitializeServiceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class JobLogEventDataTypeDef(TypedDict):
-    sourceServerID: NotRequired[str]
-    conversionServerID: NotRequired[str]
-    targetInstanceID: NotRequired[str]
-    rawError: NotRequired[str]
-    conversionProperties: NotRequired[ConversionPropertiesTypeDef]
-    eventResourceData: NotRequired[EventResourceDataTypeDef]
-    attemptCount: NotRequired[int]
-    maxAttemptsCount: NotRequired[int]
-
-
-class JobLogTypeDef(TypedDict):
-    logDateTime: NotRequired[str]
-    event: NotRequired[JobLogEventType]
-    eventData: NotRequired[JobLogEventDataTypeDef]
-
-
-class JobTypeDef(TypedDict):
-    jobID: str
-    arn: NotRequired[str]
-    type: NotRequired[JobTypeType]
-    initiatedBy: NotRequired[InitiatedByType]
-    creationDateTime: NotRequired[str]
-    endDateTime: NotRequired[str]
-    status: NotRequired[JobStatusType]
-    participatingServers: NotRequired[list[ParticipatingServerTypeDef]]
-    tags: NotRequired[dict[str, str]]
-    participatingResources: NotRequired[list[ParticipatingResourceTypeDef]]
-
-
-class LaunchActionParameterTypeDef(TypedDict):
-    value: NotRequired[str]
-    type: NotRequired[LaunchActionParameterTypeType]
-
-
-class LaunchActionRunTypeDef(TypedDict):
-    action: NotRequired[LaunchActionTypeDef]
-    runId: NotRequired[str]
-    status: NotRequired[LaunchActionRunStatusType]
-    failureReason: NotRequired[str]
-
-
-class LaunchActionTypeDef(TypedDict):
-    actionId: NotRequired[str]
-    actionCode: NotRequired[str]
-    type: NotRequired[LaunchActionTypeType]
-    name: NotRequired[str]
-    active: NotRequired[bool]
-    order: NotRequired[int]
-    actionVersion: NotRequired[str]
-    optional: NotRequired[bool]
-    parameters: NotRequired[dict[str, LaunchActionParameterTypeDef]]
-    description: NotRequired[str]
-    category: NotRequired[LaunchActionCategoryType]
 
 
 class LaunchActionsRequestFiltersTypeDef(TypedDict):
     actionIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class LaunchActionsStatusTypeDef(TypedDict):
-    ssmAgentDiscoveryDatetime: NotRequired[str]
-    runs: NotRequired[list[LaunchActionRunTypeDef]]
-
-
-class LaunchConfigurationTemplateTypeDef(TypedDict):
-    launchConfigurationTemplateID: NotRequired[str]
-    arn: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    launchDisposition: NotRequired[LaunchDispositionType]
-    targetInstanceTypeRightSizingMethod: NotRequired[
-        TargetInstanceTypeRightSizingMethodType
-    ]
-    copyPrivateIp: NotRequired[bool]
-    copyTags: NotRequired[bool]
-    licensing: NotRequired[LicensingTypeDef]
-    exportBucketArn: NotRequired[str]
-    postLaunchEnabled: NotRequired[bool]
-    launchIntoSourceInstance: NotRequired[bool]
+class LaunchIntoInstancePropertiesTypeDef(TypedDict):
+    launchIntoEC2InstanceID: NotRequired[str]
 
 
 class LaunchConfigurationTypeDef(TypedDict):
@@ -673,37 +927,16 @@ class LaunchConfigurationTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LaunchIntoInstancePropertiesTypeDef(TypedDict):
-    launchIntoEC2InstanceID: NotRequired[str]
-
-
-class LicensingTypeDef(TypedDict):
-    osByol: NotRequired[bool]
-
-
-class LifeCycleLastLaunchInitiatedTypeDef(TypedDict):
-    apiCallDateTime: NotRequired[str]
-    jobID: NotRequired[str]
-    type: NotRequired[LastLaunchTypeType]
-
-
-class LifeCycleLastLaunchTypeDef(TypedDict):
-    initiated: NotRequired[LifeCycleLastLaunchInitiatedTypeDef]
-    status: NotRequired[LaunchStatusType]
-
-
-class LifeCycleTypeDef(TypedDict):
-    addedToServiceDateTime: NotRequired[str]
-    firstByteDateTime: NotRequired[str]
-    elapsedReplicationDuration: NotRequired[str]
-    lastSeenByServiceDateTime: NotRequired[str]
-    lastLaunch: NotRequired[LifeCycleLastLaunchTypeDef]
-
-
 class ListExtensibleSourceServersRequestTypeDef(TypedDict):
     stagingAccountID: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class StagingSourceServerTypeDef(TypedDict):
+    hostname: NotRequired[str]
+    arn: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
 
 
 class ListExtensibleSourceServersResponseTypeDef(TypedDict):
@@ -745,45 +978,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NetworkInterfaceTypeDef(TypedDict):
-    macAddress: NotRequired[str]
-    ips: NotRequired[list[str]]
-    isPrimary: NotRequired[bool]
-
-
-class OSTypeDef(TypedDict):
-    fullString: NotRequired[str]
-
-
-class PITPolicyRuleTypeDef(TypedDict):
-    ruleID: NotRequired[int]
-    units: PITPolicyRuleUnitsType
-    interval: int
-    retentionDuration: int
-    enabled: NotRequired[bool]
-
-
-class ParticipatingResourceIDTypeDef(TypedDict):
-    sourceNetworkID: NotRequired[str]
-
-
-class ParticipatingResourceTypeDef(TypedDict):
-    participatingResourceID: NotRequired[ParticipatingResourceIDTypeDef]
-    launchStatus: NotRequired[LaunchStatusType]
-
-
-class ParticipatingServerTypeDef(TypedDict):
-    sourceServerID: NotRequired[str]
-    recoveryInstanceID: NotRequired[str]
-    launchStatus: NotRequired[LaunchStatusType]
-    launchActionsStatus: NotRequired[LaunchActionsStatusTypeDef]
-
-
-class ProductCodeTypeDef(TypedDict):
-    productCodeId: NotRequired[str]
-    productCodeMode: NotRequired[ProductCodeModeType]
-
-
 class PutLaunchActionRequestTypeDef(TypedDict):
     resourceId: str
     actionCode: str
@@ -812,106 +1006,6 @@ class PutLaunchActionResponseTypeDef(TypedDict):
     description: NotRequired[str]
     category: NotRequired[LaunchActionCategoryType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecoveryInstanceDataReplicationErrorTypeDef(TypedDict):
-    error: NotRequired[FailbackReplicationErrorType]
-    rawError: NotRequired[str]
-
-
-class RecoveryInstanceDataReplicationInfoReplicatedDiskTypeDef(TypedDict):
-    deviceName: NotRequired[str]
-    totalStorageBytes: NotRequired[int]
-    replicatedStorageBytes: NotRequired[int]
-    rescannedStorageBytes: NotRequired[int]
-    backloggedStorageBytes: NotRequired[int]
-
-
-class RecoveryInstanceDataReplicationInfoTypeDef(TypedDict):
-    lagDuration: NotRequired[str]
-    etaDateTime: NotRequired[str]
-    replicatedDisks: NotRequired[
-        list[RecoveryInstanceDataReplicationInfoReplicatedDiskTypeDef]
-    ]
-    dataReplicationState: NotRequired[RecoveryInstanceDataReplicationStateType]
-    dataReplicationInitiation: NotRequired[
-        RecoveryInstanceDataReplicationInitiationTypeDef
-    ]
-    dataReplicationError: NotRequired[RecoveryInstanceDataReplicationErrorTypeDef]
-    stagingAvailabilityZone: NotRequired[str]
-    stagingOutpostArn: NotRequired[str]
-
-
-class RecoveryInstanceDataReplicationInitiationStepTypeDef(TypedDict):
-    name: NotRequired[RecoveryInstanceDataReplicationInitiationStepNameType]
-    status: NotRequired[RecoveryInstanceDataReplicationInitiationStepStatusType]
-
-
-class RecoveryInstanceDataReplicationInitiationTypeDef(TypedDict):
-    startDateTime: NotRequired[str]
-    steps: NotRequired[list[RecoveryInstanceDataReplicationInitiationStepTypeDef]]
-
-
-class RecoveryInstanceDiskTypeDef(TypedDict):
-    internalDeviceName: NotRequired[str]
-    bytes: NotRequired[int]
-    ebsVolumeID: NotRequired[str]
-
-
-class RecoveryInstanceFailbackTypeDef(TypedDict):
-    failbackClientID: NotRequired[str]
-    failbackJobID: NotRequired[str]
-    failbackInitiationTime: NotRequired[str]
-    state: NotRequired[FailbackStateType]
-    agentLastSeenByServiceDateTime: NotRequired[str]
-    failbackClientLastSeenByServiceDateTime: NotRequired[str]
-    failbackToOriginalServer: NotRequired[bool]
-    firstByteDateTime: NotRequired[str]
-    elapsedReplicationDuration: NotRequired[str]
-    failbackLaunchType: NotRequired[FailbackLaunchTypeType]
-
-
-class RecoveryInstancePropertiesTypeDef(TypedDict):
-    lastUpdatedDateTime: NotRequired[str]
-    identificationHints: NotRequired[IdentificationHintsTypeDef]
-    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
-    disks: NotRequired[list[RecoveryInstanceDiskTypeDef]]
-    cpus: NotRequired[list[CPUTypeDef]]
-    ramBytes: NotRequired[int]
-    os: NotRequired[OSTypeDef]
-
-
-class RecoveryInstanceTypeDef(TypedDict):
-    ec2InstanceID: NotRequired[str]
-    ec2InstanceState: NotRequired[EC2InstanceStateType]
-    jobID: NotRequired[str]
-    recoveryInstanceID: NotRequired[str]
-    sourceServerID: NotRequired[str]
-    arn: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    failback: NotRequired[RecoveryInstanceFailbackTypeDef]
-    dataReplicationInfo: NotRequired[RecoveryInstanceDataReplicationInfoTypeDef]
-    recoveryInstanceProperties: NotRequired[RecoveryInstancePropertiesTypeDef]
-    pointInTimeSnapshotDateTime: NotRequired[str]
-    isDrill: NotRequired[bool]
-    originEnvironment: NotRequired[OriginEnvironmentType]
-    originAvailabilityZone: NotRequired[str]
-    agentVersion: NotRequired[str]
-    sourceOutpostArn: NotRequired[str]
-
-
-class RecoveryLifeCycleTypeDef(TypedDict):
-    apiCallDateTime: NotRequired[datetime]
-    jobID: NotRequired[str]
-    lastRecoveryResult: NotRequired[RecoveryResultType]
-
-
-class RecoverySnapshotTypeDef(TypedDict):
-    snapshotID: str
-    sourceServerID: str
-    expectedTimestamp: str
-    timestamp: NotRequired[str]
-    ebsSnapshots: NotRequired[list[str]]
 
 
 class ReplicationConfigurationReplicatedDiskTypeDef(TypedDict):
@@ -951,29 +1045,6 @@ class ReplicationConfigurationTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplicationConfigurationTemplateTypeDef(TypedDict):
-    replicationConfigurationTemplateID: str
-    arn: NotRequired[str]
-    stagingAreaSubnetId: NotRequired[str]
-    associateDefaultSecurityGroup: NotRequired[bool]
-    replicationServersSecurityGroupsIDs: NotRequired[list[str]]
-    replicationServerInstanceType: NotRequired[str]
-    useDedicatedReplicationServer: NotRequired[bool]
-    defaultLargeStagingDiskType: NotRequired[
-        ReplicationConfigurationDefaultLargeStagingDiskTypeType
-    ]
-    ebsEncryption: NotRequired[ReplicationConfigurationEbsEncryptionType]
-    ebsEncryptionKeyArn: NotRequired[str]
-    bandwidthThrottling: NotRequired[int]
-    dataPlaneRouting: NotRequired[ReplicationConfigurationDataPlaneRoutingType]
-    createPublicIP: NotRequired[bool]
-    stagingAreaTags: NotRequired[dict[str, str]]
-    tags: NotRequired[dict[str, str]]
-    pitPolicy: NotRequired[list[PITPolicyRuleTypeDef]]
-    autoReplicateNewDisks: NotRequired[bool]
-    internetProtocol: NotRequired[InternetProtocolType]
-
-
 class ReplicationConfigurationTypeDef(TypedDict):
     sourceServerID: NotRequired[str]
     name: NotRequired[str]
@@ -1011,46 +1082,6 @@ class ReverseReplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SourceCloudPropertiesTypeDef(TypedDict):
-    originAccountID: NotRequired[str]
-    originRegion: NotRequired[str]
-    originAvailabilityZone: NotRequired[str]
-    sourceOutpostArn: NotRequired[str]
-
-
-class SourceNetworkDataTypeDef(TypedDict):
-    sourceNetworkID: NotRequired[str]
-    sourceVpc: NotRequired[str]
-    targetVpc: NotRequired[str]
-    stackName: NotRequired[str]
-
-
-class SourceNetworkTypeDef(TypedDict):
-    sourceNetworkID: NotRequired[str]
-    sourceVpcID: NotRequired[str]
-    arn: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    replicationStatus: NotRequired[ReplicationStatusType]
-    replicationStatusDetails: NotRequired[str]
-    cfnStackName: NotRequired[str]
-    sourceRegion: NotRequired[str]
-    sourceAccountID: NotRequired[str]
-    lastRecovery: NotRequired[RecoveryLifeCycleTypeDef]
-    launchedVpcID: NotRequired[str]
-
-
-class SourcePropertiesTypeDef(TypedDict):
-    lastUpdatedDateTime: NotRequired[str]
-    recommendedInstanceType: NotRequired[str]
-    identificationHints: NotRequired[IdentificationHintsTypeDef]
-    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
-    disks: NotRequired[list[DiskTypeDef]]
-    cpus: NotRequired[list[CPUTypeDef]]
-    ramBytes: NotRequired[int]
-    os: NotRequired[OSTypeDef]
-    supportsNitroInstances: NotRequired[bool]
-
-
 class SourceServerResponseTypeDef(TypedDict):
     sourceServerID: NotRequired[str]
     arn: NotRequired[str]
@@ -1067,36 +1098,6 @@ class SourceServerResponseTypeDef(TypedDict):
     sourceNetworkID: NotRequired[str]
     agentVersion: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SourceServerTypeDef(TypedDict):
-    sourceServerID: NotRequired[str]
-    arn: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    recoveryInstanceId: NotRequired[str]
-    lastLaunchResult: NotRequired[LastLaunchResultType]
-    dataReplicationInfo: NotRequired[DataReplicationInfoTypeDef]
-    lifeCycle: NotRequired[LifeCycleTypeDef]
-    sourceProperties: NotRequired[SourcePropertiesTypeDef]
-    stagingArea: NotRequired[StagingAreaTypeDef]
-    sourceCloudProperties: NotRequired[SourceCloudPropertiesTypeDef]
-    replicationDirection: NotRequired[ReplicationDirectionType]
-    reversedDirectionSourceServerArn: NotRequired[str]
-    sourceNetworkID: NotRequired[str]
-    agentVersion: NotRequired[str]
-
-
-class StagingAreaTypeDef(TypedDict):
-    status: NotRequired[ExtensionStatusType]
-    stagingAccountID: NotRequired[str]
-    stagingSourceServerArn: NotRequired[str]
-    errorMessage: NotRequired[str]
-
-
-class StagingSourceServerTypeDef(TypedDict):
-    hostname: NotRequired[str]
-    arn: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
 
 
 class StartFailbackLaunchRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -56,229 +56,248 @@ from .literals import (
     UpdateTypeType,
 )
 
-__all__ = [
-    "AcceptSharedDirectoryRequestTypeDef",
-    "AcceptSharedDirectoryResultTypeDef",
-    "AddIpRoutesRequestTypeDef",
-    "AddIpRoutesResultTypeDef",
-    "AddRegionRequestTypeDef",
-    "AddRegionResultTypeDef",
-    "AddTagsToResourceRequestTypeDef",
-    "AddTagsToResourceResultTypeDef",
-    "AssessmentConfigurationTypeDef",
-    "AssessmentReportTypeDef",
-    "AssessmentSummaryTypeDef",
-    "AssessmentTypeDef",
-    "AssessmentValidationTypeDef",
-    "AttributeTypeDef",
-    "CancelSchemaExtensionRequestTypeDef",
-    "CancelSchemaExtensionResultTypeDef",
-    "CertificateInfoTypeDef",
-    "CertificateTypeDef",
-    "ClientAuthenticationSettingInfoTypeDef",
-    "ClientCertAuthSettingsTypeDef",
-    "ComputerTypeDef",
-    "ConditionalForwarderTypeDef",
-    "ConnectDirectoryRequestTypeDef",
-    "ConnectDirectoryResultTypeDef",
-    "CreateAliasRequestTypeDef",
-    "CreateAliasResultTypeDef",
-    "CreateComputerRequestTypeDef",
-    "CreateComputerResultTypeDef",
-    "CreateConditionalForwarderRequestTypeDef",
-    "CreateConditionalForwarderResultTypeDef",
-    "CreateDirectoryRequestTypeDef",
-    "CreateDirectoryResultTypeDef",
-    "CreateHybridADRequestTypeDef",
-    "CreateHybridADResultTypeDef",
-    "CreateLogSubscriptionRequestTypeDef",
-    "CreateLogSubscriptionResultTypeDef",
-    "CreateMicrosoftADRequestTypeDef",
-    "CreateMicrosoftADResultTypeDef",
-    "CreateSnapshotRequestTypeDef",
-    "CreateSnapshotResultTypeDef",
-    "CreateTrustRequestTypeDef",
-    "CreateTrustResultTypeDef",
-    "DeleteADAssessmentRequestTypeDef",
-    "DeleteADAssessmentResultTypeDef",
-    "DeleteConditionalForwarderRequestTypeDef",
-    "DeleteConditionalForwarderResultTypeDef",
-    "DeleteDirectoryRequestTypeDef",
-    "DeleteDirectoryResultTypeDef",
-    "DeleteLogSubscriptionRequestTypeDef",
-    "DeleteLogSubscriptionResultTypeDef",
-    "DeleteSnapshotRequestTypeDef",
-    "DeleteSnapshotResultTypeDef",
-    "DeleteTrustRequestTypeDef",
-    "DeleteTrustResultTypeDef",
-    "DeregisterCertificateRequestTypeDef",
-    "DeregisterCertificateResultTypeDef",
-    "DeregisterEventTopicRequestTypeDef",
-    "DeregisterEventTopicResultTypeDef",
-    "DescribeADAssessmentRequestTypeDef",
-    "DescribeADAssessmentResultTypeDef",
-    "DescribeCAEnrollmentPolicyRequestTypeDef",
-    "DescribeCAEnrollmentPolicyResultTypeDef",
-    "DescribeCertificateRequestTypeDef",
-    "DescribeCertificateResultTypeDef",
-    "DescribeClientAuthenticationSettingsRequestTypeDef",
-    "DescribeClientAuthenticationSettingsResultTypeDef",
-    "DescribeConditionalForwardersRequestTypeDef",
-    "DescribeConditionalForwardersResultTypeDef",
-    "DescribeDirectoriesRequestTypeDef",
-    "DescribeDirectoriesResultTypeDef",
-    "DescribeDirectoryDataAccessRequestTypeDef",
-    "DescribeDirectoryDataAccessResultTypeDef",
-    "DescribeDomainControllersRequestTypeDef",
-    "DescribeDomainControllersResultTypeDef",
-    "DescribeEventTopicsRequestTypeDef",
-    "DescribeEventTopicsResultTypeDef",
-    "DescribeHybridADUpdateRequestTypeDef",
-    "DescribeHybridADUpdateResultTypeDef",
-    "DescribeLDAPSSettingsRequestTypeDef",
-    "DescribeLDAPSSettingsResultTypeDef",
-    "DescribeRegionsRequestTypeDef",
-    "DescribeRegionsResultTypeDef",
-    "DescribeSettingsRequestTypeDef",
-    "DescribeSettingsResultTypeDef",
-    "DescribeSharedDirectoriesRequestTypeDef",
-    "DescribeSharedDirectoriesResultTypeDef",
-    "DescribeSnapshotsRequestTypeDef",
-    "DescribeSnapshotsResultTypeDef",
-    "DescribeTrustsRequestTypeDef",
-    "DescribeTrustsResultTypeDef",
-    "DescribeUpdateDirectoryRequestTypeDef",
-    "DescribeUpdateDirectoryResultTypeDef",
-    "DirectoryConnectSettingsDescriptionTypeDef",
-    "DirectoryConnectSettingsTypeDef",
-    "DirectoryDescriptionTypeDef",
-    "DirectoryLimitsTypeDef",
-    "DirectorySizeUpdateSettingsTypeDef",
-    "DirectoryVpcSettingsDescriptionTypeDef",
-    "DirectoryVpcSettingsOutputTypeDef",
-    "DirectoryVpcSettingsTypeDef",
-    "DisableCAEnrollmentPolicyRequestTypeDef",
-    "DisableCAEnrollmentPolicyResultTypeDef",
-    "DisableClientAuthenticationRequestTypeDef",
-    "DisableClientAuthenticationResultTypeDef",
-    "DisableDirectoryDataAccessRequestTypeDef",
-    "DisableDirectoryDataAccessResultTypeDef",
-    "DisableLDAPSRequestTypeDef",
-    "DisableLDAPSResultTypeDef",
-    "DisableRadiusRequestTypeDef",
-    "DisableRadiusResultTypeDef",
-    "DisableSsoRequestTypeDef",
-    "DisableSsoResultTypeDef",
-    "DomainControllerTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableCAEnrollmentPolicyRequestTypeDef",
-    "EnableCAEnrollmentPolicyResultTypeDef",
-    "EnableClientAuthenticationRequestTypeDef",
-    "EnableClientAuthenticationResultTypeDef",
-    "EnableDirectoryDataAccessRequestTypeDef",
-    "EnableDirectoryDataAccessResultTypeDef",
-    "EnableLDAPSRequestTypeDef",
-    "EnableLDAPSResultTypeDef",
-    "EnableRadiusRequestTypeDef",
-    "EnableRadiusResultTypeDef",
-    "EnableSsoRequestTypeDef",
-    "EnableSsoResultTypeDef",
-    "EventTopicTypeDef",
-    "GetDirectoryLimitsResultTypeDef",
-    "GetSnapshotLimitsRequestTypeDef",
-    "GetSnapshotLimitsResultTypeDef",
-    "HybridAdministratorAccountUpdateTypeDef",
-    "HybridCustomerInstancesSettingsTypeDef",
-    "HybridSettingsDescriptionTypeDef",
-    "HybridUpdateActivitiesTypeDef",
-    "HybridUpdateInfoEntryTypeDef",
-    "HybridUpdateValueTypeDef",
-    "IpRouteInfoTypeDef",
-    "IpRouteTypeDef",
-    "LDAPSSettingInfoTypeDef",
-    "ListADAssessmentsRequestTypeDef",
-    "ListADAssessmentsResultTypeDef",
-    "ListCertificatesRequestTypeDef",
-    "ListCertificatesResultTypeDef",
-    "ListIpRoutesRequestTypeDef",
-    "ListIpRoutesResultTypeDef",
-    "ListLogSubscriptionsRequestTypeDef",
-    "ListLogSubscriptionsResultTypeDef",
-    "ListSchemaExtensionsRequestTypeDef",
-    "ListSchemaExtensionsResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResultTypeDef",
-    "LogSubscriptionTypeDef",
-    "NetworkUpdateSettingsTypeDef",
-    "OSUpdateSettingsTypeDef",
-    "OwnerDirectoryDescriptionTypeDef",
-    "RadiusSettingsOutputTypeDef",
-    "RadiusSettingsTypeDef",
-    "RegionDescriptionTypeDef",
-    "RegionsInfoTypeDef",
-    "RegisterCertificateRequestTypeDef",
-    "RegisterCertificateResultTypeDef",
-    "RegisterEventTopicRequestTypeDef",
-    "RegisterEventTopicResultTypeDef",
-    "RejectSharedDirectoryRequestTypeDef",
-    "RejectSharedDirectoryResultTypeDef",
-    "RemoveIpRoutesRequestTypeDef",
-    "RemoveIpRoutesResultTypeDef",
-    "RemoveRegionRequestTypeDef",
-    "RemoveRegionResultTypeDef",
-    "RemoveTagsFromResourceRequestTypeDef",
-    "RemoveTagsFromResourceResultTypeDef",
-    "ResetUserPasswordRequestTypeDef",
-    "ResetUserPasswordResultTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreFromSnapshotRequestTypeDef",
-    "RestoreFromSnapshotResultTypeDef",
-    "SchemaExtensionInfoTypeDef",
-    "SettingEntryTypeDef",
-    "SettingTypeDef",
-    "ShareDirectoryRequestTypeDef",
-    "ShareDirectoryResultTypeDef",
-    "ShareTargetTypeDef",
-    "SharedDirectoryTypeDef",
-    "SnapshotLimitsTypeDef",
-    "SnapshotTypeDef",
-    "StartADAssessmentRequestTypeDef",
-    "StartADAssessmentResultTypeDef",
-    "StartSchemaExtensionRequestTypeDef",
-    "StartSchemaExtensionResultTypeDef",
-    "TagTypeDef",
-    "TrustTypeDef",
-    "UnshareDirectoryRequestTypeDef",
-    "UnshareDirectoryResultTypeDef",
-    "UnshareTargetTypeDef",
-    "UpdateConditionalForwarderRequestTypeDef",
-    "UpdateConditionalForwarderResultTypeDef",
-    "UpdateDirectorySetupRequestTypeDef",
-    "UpdateDirectorySetupResultTypeDef",
-    "UpdateHybridADRequestTypeDef",
-    "UpdateHybridADResultTypeDef",
-    "UpdateInfoEntryTypeDef",
-    "UpdateNumberOfDomainControllersRequestTypeDef",
-    "UpdateNumberOfDomainControllersResultTypeDef",
-    "UpdateRadiusRequestTypeDef",
-    "UpdateRadiusResultTypeDef",
-    "UpdateSettingsRequestTypeDef",
-    "UpdateSettingsResultTypeDef",
-    "UpdateTrustRequestTypeDef",
-    "UpdateTrustResultTypeDef",
-    "UpdateValueTypeDef",
-    "VerifyTrustRequestTypeDef",
-    "VerifyTrustResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptSharedDirectoryRequestTypeDef",
+        "AcceptSharedDirectoryResultTypeDef",
+        "AddIpRoutesRequestTypeDef",
+        "AddIpRoutesResultTypeDef",
+        "AddRegionRequestTypeDef",
+        "AddRegionResultTypeDef",
+        "AddTagsToResourceRequestTypeDef",
+        "AddTagsToResourceResultTypeDef",
+        "AssessmentConfigurationTypeDef",
+        "AssessmentReportTypeDef",
+        "AssessmentSummaryTypeDef",
+        "AssessmentTypeDef",
+        "AssessmentValidationTypeDef",
+        "AttributeTypeDef",
+        "CancelSchemaExtensionRequestTypeDef",
+        "CancelSchemaExtensionResultTypeDef",
+        "CertificateInfoTypeDef",
+        "CertificateTypeDef",
+        "ClientAuthenticationSettingInfoTypeDef",
+        "ClientCertAuthSettingsTypeDef",
+        "ComputerTypeDef",
+        "ConditionalForwarderTypeDef",
+        "ConnectDirectoryRequestTypeDef",
+        "ConnectDirectoryResultTypeDef",
+        "CreateAliasRequestTypeDef",
+        "CreateAliasResultTypeDef",
+        "CreateComputerRequestTypeDef",
+        "CreateComputerResultTypeDef",
+        "CreateConditionalForwarderRequestTypeDef",
+        "CreateConditionalForwarderResultTypeDef",
+        "CreateDirectoryRequestTypeDef",
+        "CreateDirectoryResultTypeDef",
+        "CreateHybridADRequestTypeDef",
+        "CreateHybridADResultTypeDef",
+        "CreateLogSubscriptionRequestTypeDef",
+        "CreateLogSubscriptionResultTypeDef",
+        "CreateMicrosoftADRequestTypeDef",
+        "CreateMicrosoftADResultTypeDef",
+        "CreateSnapshotRequestTypeDef",
+        "CreateSnapshotResultTypeDef",
+        "CreateTrustRequestTypeDef",
+        "CreateTrustResultTypeDef",
+        "DeleteADAssessmentRequestTypeDef",
+        "DeleteADAssessmentResultTypeDef",
+        "DeleteConditionalForwarderRequestTypeDef",
+        "DeleteConditionalForwarderResultTypeDef",
+        "DeleteDirectoryRequestTypeDef",
+        "DeleteDirectoryResultTypeDef",
+        "DeleteLogSubscriptionRequestTypeDef",
+        "DeleteLogSubscriptionResultTypeDef",
+        "DeleteSnapshotRequestTypeDef",
+        "DeleteSnapshotResultTypeDef",
+        "DeleteTrustRequestTypeDef",
+        "DeleteTrustResultTypeDef",
+        "DeregisterCertificateRequestTypeDef",
+        "DeregisterCertificateResultTypeDef",
+        "DeregisterEventTopicRequestTypeDef",
+        "DeregisterEventTopicResultTypeDef",
+        "DescribeADAssessmentRequestTypeDef",
+        "DescribeADAssessmentResultTypeDef",
+        "DescribeCAEnrollmentPolicyRequestTypeDef",
+        "DescribeCAEnrollmentPolicyResultTypeDef",
+        "DescribeCertificateRequestTypeDef",
+        "DescribeCertificateResultTypeDef",
+        "DescribeClientAuthenticationSettingsRequestTypeDef",
+        "DescribeClientAuthenticationSettingsResultTypeDef",
+        "DescribeConditionalForwardersRequestTypeDef",
+        "DescribeConditionalForwardersResultTypeDef",
+        "DescribeDirectoriesRequestTypeDef",
+        "DescribeDirectoriesResultTypeDef",
+        "DescribeDirectoryDataAccessRequestTypeDef",
+        "DescribeDirectoryDataAccessResultTypeDef",
+        "DescribeDomainControllersRequestTypeDef",
+        "DescribeDomainControllersResultTypeDef",
+        "DescribeEventTopicsRequestTypeDef",
+        "DescribeEventTopicsResultTypeDef",
+        "DescribeHybridADUpdateRequestTypeDef",
+        "DescribeHybridADUpdateResultTypeDef",
+        "DescribeLDAPSSettingsRequestTypeDef",
+        "DescribeLDAPSSettingsResultTypeDef",
+        "DescribeRegionsRequestTypeDef",
+        "DescribeRegionsResultTypeDef",
+        "DescribeSettingsRequestTypeDef",
+        "DescribeSettingsResultTypeDef",
+        "DescribeSharedDirectoriesRequestTypeDef",
+        "DescribeSharedDirectoriesResultTypeDef",
+        "DescribeSnapshotsRequestTypeDef",
+        "DescribeSnapshotsResultTypeDef",
+        "DescribeTrustsRequestTypeDef",
+        "DescribeTrustsResultTypeDef",
+        "DescribeUpdateDirectoryRequestTypeDef",
+        "DescribeUpdateDirectoryResultTypeDef",
+        "DirectoryConnectSettingsDescriptionTypeDef",
+        "DirectoryConnectSettingsTypeDef",
+        "DirectoryDescriptionTypeDef",
+        "DirectoryLimitsTypeDef",
+        "DirectorySizeUpdateSettingsTypeDef",
+        "DirectoryVpcSettingsDescriptionTypeDef",
+        "DirectoryVpcSettingsOutputTypeDef",
+        "DirectoryVpcSettingsTypeDef",
+        "DisableCAEnrollmentPolicyRequestTypeDef",
+        "DisableCAEnrollmentPolicyResultTypeDef",
+        "DisableClientAuthenticationRequestTypeDef",
+        "DisableClientAuthenticationResultTypeDef",
+        "DisableDirectoryDataAccessRequestTypeDef",
+        "DisableDirectoryDataAccessResultTypeDef",
+        "DisableLDAPSRequestTypeDef",
+        "DisableLDAPSResultTypeDef",
+        "DisableRadiusRequestTypeDef",
+        "DisableRadiusResultTypeDef",
+        "DisableSsoRequestTypeDef",
+        "DisableSsoResultTypeDef",
+        "DomainControllerTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableCAEnrollmentPolicyRequestTypeDef",
+        "EnableCAEnrollmentPolicyResultTypeDef",
+        "EnableClientAuthenticationRequestTypeDef",
+        "EnableClientAuthenticationResultTypeDef",
+        "EnableDirectoryDataAccessRequestTypeDef",
+        "EnableDirectoryDataAccessResultTypeDef",
+        "EnableLDAPSRequestTypeDef",
+        "EnableLDAPSResultTypeDef",
+        "EnableRadiusRequestTypeDef",
+        "EnableRadiusResultTypeDef",
+        "EnableSsoRequestTypeDef",
+        "EnableSsoResultTypeDef",
+        "EventTopicTypeDef",
+        "GetDirectoryLimitsResultTypeDef",
+        "GetSnapshotLimitsRequestTypeDef",
+        "GetSnapshotLimitsResultTypeDef",
+        "HybridAdministratorAccountUpdateTypeDef",
+        "HybridCustomerInstancesSettingsTypeDef",
+        "HybridSettingsDescriptionTypeDef",
+        "HybridUpdateActivitiesTypeDef",
+        "HybridUpdateInfoEntryTypeDef",
+        "HybridUpdateValueTypeDef",
+        "IpRouteInfoTypeDef",
+        "IpRouteTypeDef",
+        "LDAPSSettingInfoTypeDef",
+        "ListADAssessmentsRequestTypeDef",
+        "ListADAssessmentsResultTypeDef",
+        "ListCertificatesRequestTypeDef",
+        "ListCertificatesResultTypeDef",
+        "ListIpRoutesRequestTypeDef",
+        "ListIpRoutesResultTypeDef",
+        "ListLogSubscriptionsRequestTypeDef",
+        "ListLogSubscriptionsResultTypeDef",
+        "ListSchemaExtensionsRequestTypeDef",
+        "ListSchemaExtensionsResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResultTypeDef",
+        "LogSubscriptionTypeDef",
+        "NetworkUpdateSettingsTypeDef",
+        "OSUpdateSettingsTypeDef",
+        "OwnerDirectoryDescriptionTypeDef",
+        "RadiusSettingsOutputTypeDef",
+        "RadiusSettingsTypeDef",
+        "RegionDescriptionTypeDef",
+        "RegionsInfoTypeDef",
+        "RegisterCertificateRequestTypeDef",
+        "RegisterCertificateResultTypeDef",
+        "RegisterEventTopicRequestTypeDef",
+        "RegisterEventTopicResultTypeDef",
+        "RejectSharedDirectoryRequestTypeDef",
+        "RejectSharedDirectoryResultTypeDef",
+        "RemoveIpRoutesRequestTypeDef",
+        "RemoveIpRoutesResultTypeDef",
+        "RemoveRegionRequestTypeDef",
+        "RemoveRegionResultTypeDef",
+        "RemoveTagsFromResourceRequestTypeDef",
+        "RemoveTagsFromResourceResultTypeDef",
+        "ResetUserPasswordRequestTypeDef",
+        "ResetUserPasswordResultTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreFromSnapshotRequestTypeDef",
+        "RestoreFromSnapshotResultTypeDef",
+        "SchemaExtensionInfoTypeDef",
+        "SettingEntryTypeDef",
+        "SettingTypeDef",
+        "ShareDirectoryRequestTypeDef",
+        "ShareDirectoryResultTypeDef",
+        "ShareTargetTypeDef",
+        "SharedDirectoryTypeDef",
+        "SnapshotLimitsTypeDef",
+        "SnapshotTypeDef",
+        "StartADAssessmentRequestTypeDef",
+        "StartADAssessmentResultTypeDef",
+        "StartSchemaExtensionRequestTypeDef",
+        "StartSchemaExtensionResultTypeDef",
+        "TagTypeDef",
+        "TrustTypeDef",
+        "UnshareDirectoryRequestTypeDef",
+        "UnshareDirectoryResultTypeDef",
+        "UnshareTargetTypeDef",
+        "UpdateConditionalForwarderRequestTypeDef",
+        "UpdateConditionalForwarderResultTypeDef",
+        "UpdateDirectorySetupRequestTypeDef",
+        "UpdateDirectorySetupResultTypeDef",
+        "UpdateHybridADRequestTypeDef",
+        "UpdateHybridADResultTypeDef",
+        "UpdateInfoEntryTypeDef",
+        "UpdateNumberOfDomainControllersRequestTypeDef",
+        "UpdateNumberOfDomainControllersResultTypeDef",
+        "UpdateRadiusRequestTypeDef",
+        "UpdateRadiusResultTypeDef",
+        "UpdateSettingsRequestTypeDef",
+        "UpdateSettingsResultTypeDef",
+        "UpdateTrustRequestTypeDef",
+        "UpdateTrustResultTypeDef",
+        "UpdateValueTypeDef",
+        "VerifyTrustRequestTypeDef",
+        "VerifyTrustResultTypeDef",
+    ]
 
 
 class AcceptSharedDirectoryRequestTypeDef(TypedDict):
     SharedDirectoryId: str
 
 
+class SharedDirectoryTypeDef(TypedDict):
+    OwnerAccountId: NotRequired[str]
+    OwnerDirectoryId: NotRequired[str]
+    ShareMethod: NotRequired[ShareMethodType]
+    SharedAccountId: NotRequired[str]
+    SharedDirectoryId: NotRequired[str]
+    ShareStatus: NotRequired[ShareStatusType]
+    ShareNotes: NotRequired[str]
+    CreatedDateTime: NotRequired[datetime]
+    LastUpdatedDateTime: NotRequired[datetime]
+
+
 class AcceptSharedDirectoryResultTypeDef(TypedDict):
     SharedDirectory: NotRequired[SharedDirectoryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IpRouteTypeDef(TypedDict):
+    CidrIp: NotRequired[str]
+    CidrIpv6: NotRequired[str]
+    Description: NotRequired[str]
 
 
 class AddIpRoutesRequestTypeDef(TypedDict):
@@ -291,6 +310,11 @@ class AddIpRoutesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DirectoryVpcSettingsTypeDef(TypedDict):
+    VpcId: str
+    SubnetIds: ReadOnly[Sequence[str]]
+
+
 class AddRegionRequestTypeDef(TypedDict):
     DirectoryId: str
     RegionName: str
@@ -299,6 +323,11 @@ class AddRegionRequestTypeDef(TypedDict):
 
 class AddRegionResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AddTagsToResourceRequestTypeDef(TypedDict):
@@ -316,6 +345,16 @@ class AssessmentConfigurationTypeDef(TypedDict):
     VpcSettings: ReadOnly[DirectoryVpcSettingsTypeDef]
     InstanceIds: ReadOnly[Sequence[str]]
     SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AssessmentValidationTypeDef(TypedDict):
+    Category: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[str]
+    StatusCode: NotRequired[str]
+    StatusReason: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    LastUpdateDateTime: NotRequired[datetime]
 
 
 class AssessmentReportTypeDef(TypedDict):
@@ -352,16 +391,6 @@ class AssessmentTypeDef(TypedDict):
     Version: NotRequired[str]
 
 
-class AssessmentValidationTypeDef(TypedDict):
-    Category: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[str]
-    StatusCode: NotRequired[str]
-    StatusReason: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    LastUpdateDateTime: NotRequired[datetime]
-
-
 class AttributeTypeDef(TypedDict):
     Name: NotRequired[str]
     Value: NotRequired[str]
@@ -384,6 +413,10 @@ class CertificateInfoTypeDef(TypedDict):
     Type: NotRequired[CertificateTypeType]
 
 
+class ClientCertAuthSettingsTypeDef(TypedDict):
+    OCSPUrl: NotRequired[str]
+
+
 class CertificateTypeDef(TypedDict):
     CertificateId: NotRequired[str]
     State: NotRequired[CertificateStateType]
@@ -401,10 +434,6 @@ class ClientAuthenticationSettingInfoTypeDef(TypedDict):
     LastUpdatedDateTime: NotRequired[datetime]
 
 
-class ClientCertAuthSettingsTypeDef(TypedDict):
-    OCSPUrl: NotRequired[str]
-
-
 class ComputerTypeDef(TypedDict):
     ComputerId: NotRequired[str]
     ComputerName: NotRequired[str]
@@ -416,6 +445,14 @@ class ConditionalForwarderTypeDef(TypedDict):
     DnsIpAddrs: NotRequired[list[str]]
     DnsIpv6Addrs: NotRequired[list[str]]
     ReplicationScope: NotRequired[ReplicationScopeType]
+
+
+class DirectoryConnectSettingsTypeDef(TypedDict):
+    VpcId: str
+    SubnetIds: ReadOnly[Sequence[str]]
+    CustomerDnsIps: NotRequired[ReadOnly[Sequence[str]]]
+    CustomerDnsIpsV6: NotRequired[ReadOnly[Sequence[str]]]
+    CustomerUserName: str
 
 
 class ConnectDirectoryRequestTypeDef(TypedDict):
@@ -683,146 +720,6 @@ class DescribeDirectoriesRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
-class DescribeDirectoriesResultTypeDef(TypedDict):
-    DirectoryDescriptions: NotRequired[list[DirectoryDescriptionTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeDirectoryDataAccessRequestTypeDef(TypedDict):
-    DirectoryId: str
-
-
-class DescribeDirectoryDataAccessResultTypeDef(TypedDict):
-    DataAccessStatus: NotRequired[DataAccessStatusType]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeDomainControllersRequestTypeDef(TypedDict):
-    DirectoryId: str
-    DomainControllerIds: NotRequired[ReadOnly[Sequence[str]]]
-    NextToken: NotRequired[str]
-    Limit: NotRequired[int]
-
-
-class DescribeDomainControllersResultTypeDef(TypedDict):
-    DomainControllers: NotRequired[list[DomainControllerTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeEventTopicsRequestTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    TopicNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DescribeEventTopicsResultTypeDef(TypedDict):
-    EventTopics: NotRequired[list[EventTopicTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeHybridADUpdateRequestTypeDef(TypedDict):
-    DirectoryId: str
-    UpdateType: NotRequired[HybridUpdateTypeType]
-    NextToken: NotRequired[str]
-
-
-class DescribeHybridADUpdateResultTypeDef(TypedDict):
-    UpdateActivities: NotRequired[HybridUpdateActivitiesTypeDef]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeLDAPSSettingsRequestTypeDef(TypedDict):
-    DirectoryId: str
-    Type: NotRequired[LDAPSTypeType]
-    NextToken: NotRequired[str]
-    Limit: NotRequired[int]
-
-
-class DescribeLDAPSSettingsResultTypeDef(TypedDict):
-    LDAPSSettingsInfo: NotRequired[list[LDAPSSettingInfoTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeRegionsRequestTypeDef(TypedDict):
-    DirectoryId: str
-    RegionName: NotRequired[str]
-    NextToken: NotRequired[str]
-
-
-class DescribeRegionsResultTypeDef(TypedDict):
-    RegionsDescription: NotRequired[list[RegionDescriptionTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeSettingsRequestTypeDef(TypedDict):
-    DirectoryId: str
-    Status: NotRequired[DirectoryConfigurationStatusType]
-    NextToken: NotRequired[str]
-
-
-class DescribeSettingsResultTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    SettingEntries: NotRequired[list[SettingEntryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeSharedDirectoriesRequestTypeDef(TypedDict):
-    OwnerDirectoryId: str
-    SharedDirectoryIds: NotRequired[ReadOnly[Sequence[str]]]
-    NextToken: NotRequired[str]
-    Limit: NotRequired[int]
-
-
-class DescribeSharedDirectoriesResultTypeDef(TypedDict):
-    SharedDirectories: NotRequired[list[SharedDirectoryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeSnapshotsRequestTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    SnapshotIds: NotRequired[ReadOnly[Sequence[str]]]
-    NextToken: NotRequired[str]
-    Limit: NotRequired[int]
-
-
-class DescribeSnapshotsResultTypeDef(TypedDict):
-    Snapshots: NotRequired[list[SnapshotTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeTrustsRequestTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    TrustIds: NotRequired[ReadOnly[Sequence[str]]]
-    NextToken: NotRequired[str]
-    Limit: NotRequired[int]
-
-
-class DescribeTrustsResultTypeDef(TypedDict):
-    Trusts: NotRequired[list[TrustTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeUpdateDirectoryRequestTypeDef(TypedDict):
-    DirectoryId: str
-    UpdateType: UpdateTypeType
-    RegionName: NotRequired[str]
-    NextToken: NotRequired[str]
-
-
-class DescribeUpdateDirectoryResultTypeDef(TypedDict):
-    UpdateActivities: NotRequired[list[UpdateInfoEntryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class DirectoryConnectSettingsDescriptionTypeDef(TypedDict):
     VpcId: NotRequired[str]
     SubnetIds: NotRequired[list[str]]
@@ -833,12 +730,44 @@ class DirectoryConnectSettingsDescriptionTypeDef(TypedDict):
     ConnectIpsV6: NotRequired[list[str]]
 
 
-class DirectoryConnectSettingsTypeDef(TypedDict):
-    VpcId: str
-    SubnetIds: ReadOnly[Sequence[str]]
-    CustomerDnsIps: NotRequired[ReadOnly[Sequence[str]]]
-    CustomerDnsIpsV6: NotRequired[ReadOnly[Sequence[str]]]
-    CustomerUserName: str
+class DirectoryVpcSettingsDescriptionTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    SecurityGroupId: NotRequired[str]
+    AvailabilityZones: NotRequired[list[str]]
+
+
+class HybridSettingsDescriptionTypeDef(TypedDict):
+    SelfManagedDnsIpAddrs: NotRequired[list[str]]
+    SelfManagedInstanceIds: NotRequired[list[str]]
+
+
+class RadiusSettingsOutputTypeDef(TypedDict):
+    RadiusServers: NotRequired[list[str]]
+    RadiusServersIpv6: NotRequired[list[str]]
+    RadiusPort: NotRequired[int]
+    RadiusTimeout: NotRequired[int]
+    RadiusRetries: NotRequired[int]
+    SharedSecret: NotRequired[str]
+    AuthenticationProtocol: NotRequired[RadiusAuthenticationProtocolType]
+    DisplayLabel: NotRequired[str]
+    UseSameUsername: NotRequired[bool]
+
+
+class OwnerDirectoryDescriptionTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    AccountId: NotRequired[str]
+    DnsIpAddrs: NotRequired[list[str]]
+    DnsIpv6Addrs: NotRequired[list[str]]
+    VpcSettings: NotRequired[DirectoryVpcSettingsDescriptionTypeDef]
+    RadiusSettings: NotRequired[RadiusSettingsOutputTypeDef]
+    RadiusStatus: NotRequired[RadiusStatusType]
+    NetworkType: NotRequired[NetworkTypeType]
+
+
+class RegionsInfoTypeDef(TypedDict):
+    PrimaryRegion: NotRequired[str]
+    AdditionalRegions: NotRequired[list[str]]
 
 
 class DirectoryDescriptionTypeDef(TypedDict):
@@ -873,6 +802,268 @@ class DirectoryDescriptionTypeDef(TypedDict):
     NetworkType: NotRequired[NetworkTypeType]
 
 
+class DescribeDirectoriesResultTypeDef(TypedDict):
+    DirectoryDescriptions: NotRequired[list[DirectoryDescriptionTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeDirectoryDataAccessRequestTypeDef(TypedDict):
+    DirectoryId: str
+
+
+class DescribeDirectoryDataAccessResultTypeDef(TypedDict):
+    DataAccessStatus: NotRequired[DataAccessStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeDomainControllersRequestTypeDef(TypedDict):
+    DirectoryId: str
+    DomainControllerIds: NotRequired[ReadOnly[Sequence[str]]]
+    NextToken: NotRequired[str]
+    Limit: NotRequired[int]
+
+
+class DomainControllerTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    DomainControllerId: NotRequired[str]
+    DnsIpAddr: NotRequired[str]
+    DnsIpv6Addr: NotRequired[str]
+    VpcId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    Status: NotRequired[DomainControllerStatusType]
+    StatusReason: NotRequired[str]
+    LaunchTime: NotRequired[datetime]
+    StatusLastUpdatedDateTime: NotRequired[datetime]
+
+
+class DescribeDomainControllersResultTypeDef(TypedDict):
+    DomainControllers: NotRequired[list[DomainControllerTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeEventTopicsRequestTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    TopicNames: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class EventTopicTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    TopicName: NotRequired[str]
+    TopicArn: NotRequired[str]
+    CreatedDateTime: NotRequired[datetime]
+    Status: NotRequired[TopicStatusType]
+
+
+class DescribeEventTopicsResultTypeDef(TypedDict):
+    EventTopics: NotRequired[list[EventTopicTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeHybridADUpdateRequestTypeDef(TypedDict):
+    DirectoryId: str
+    UpdateType: NotRequired[HybridUpdateTypeType]
+    NextToken: NotRequired[str]
+
+
+class HybridUpdateValueTypeDef(TypedDict):
+    InstanceIds: NotRequired[list[str]]
+    DnsIps: NotRequired[list[str]]
+
+
+class HybridUpdateInfoEntryTypeDef(TypedDict):
+    Status: NotRequired[UpdateStatusType]
+    StatusReason: NotRequired[str]
+    InitiatedBy: NotRequired[str]
+    NewValue: NotRequired[HybridUpdateValueTypeDef]
+    PreviousValue: NotRequired[HybridUpdateValueTypeDef]
+    StartTime: NotRequired[datetime]
+    LastUpdatedDateTime: NotRequired[datetime]
+    AssessmentId: NotRequired[str]
+
+
+class HybridUpdateActivitiesTypeDef(TypedDict):
+    SelfManagedInstances: NotRequired[list[HybridUpdateInfoEntryTypeDef]]
+    HybridAdministratorAccount: NotRequired[list[HybridUpdateInfoEntryTypeDef]]
+
+
+class DescribeHybridADUpdateResultTypeDef(TypedDict):
+    UpdateActivities: NotRequired[HybridUpdateActivitiesTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeLDAPSSettingsRequestTypeDef(TypedDict):
+    DirectoryId: str
+    Type: NotRequired[LDAPSTypeType]
+    NextToken: NotRequired[str]
+    Limit: NotRequired[int]
+
+
+class LDAPSSettingInfoTypeDef(TypedDict):
+    LDAPSStatus: NotRequired[LDAPSStatusType]
+    LDAPSStatusReason: NotRequired[str]
+    LastUpdatedDateTime: NotRequired[datetime]
+
+
+class DescribeLDAPSSettingsResultTypeDef(TypedDict):
+    LDAPSSettingsInfo: NotRequired[list[LDAPSSettingInfoTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeRegionsRequestTypeDef(TypedDict):
+    DirectoryId: str
+    RegionName: NotRequired[str]
+    NextToken: NotRequired[str]
+
+
+class DirectoryVpcSettingsOutputTypeDef(TypedDict):
+    VpcId: str
+    SubnetIds: list[str]
+
+
+class RegionDescriptionTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    RegionName: NotRequired[str]
+    RegionType: NotRequired[RegionTypeType]
+    Status: NotRequired[DirectoryStageType]
+    VpcSettings: NotRequired[DirectoryVpcSettingsOutputTypeDef]
+    DesiredNumberOfDomainControllers: NotRequired[int]
+    LaunchTime: NotRequired[datetime]
+    StatusLastUpdatedDateTime: NotRequired[datetime]
+    LastUpdatedDateTime: NotRequired[datetime]
+
+
+class DescribeRegionsResultTypeDef(TypedDict):
+    RegionsDescription: NotRequired[list[RegionDescriptionTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeSettingsRequestTypeDef(TypedDict):
+    DirectoryId: str
+    Status: NotRequired[DirectoryConfigurationStatusType]
+    NextToken: NotRequired[str]
+
+
+class SettingEntryTypeDef(TypedDict):
+    Type: NotRequired[str]
+    Name: NotRequired[str]
+    AllowedValues: NotRequired[str]
+    AppliedValue: NotRequired[str]
+    RequestedValue: NotRequired[str]
+    RequestStatus: NotRequired[DirectoryConfigurationStatusType]
+    RequestDetailedStatus: NotRequired[dict[str, DirectoryConfigurationStatusType]]
+    RequestStatusMessage: NotRequired[str]
+    LastUpdatedDateTime: NotRequired[datetime]
+    LastRequestedDateTime: NotRequired[datetime]
+    DataType: NotRequired[str]
+
+
+class DescribeSettingsResultTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    SettingEntries: NotRequired[list[SettingEntryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeSharedDirectoriesRequestTypeDef(TypedDict):
+    OwnerDirectoryId: str
+    SharedDirectoryIds: NotRequired[ReadOnly[Sequence[str]]]
+    NextToken: NotRequired[str]
+    Limit: NotRequired[int]
+
+
+class DescribeSharedDirectoriesResultTypeDef(TypedDict):
+    SharedDirectories: NotRequired[list[SharedDirectoryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeSnapshotsRequestTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    SnapshotIds: NotRequired[ReadOnly[Sequence[str]]]
+    NextToken: NotRequired[str]
+    Limit: NotRequired[int]
+
+
+class SnapshotTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    Type: NotRequired[SnapshotTypeType]
+    Name: NotRequired[str]
+    Status: NotRequired[SnapshotStatusType]
+    StartTime: NotRequired[datetime]
+
+
+class DescribeSnapshotsResultTypeDef(TypedDict):
+    Snapshots: NotRequired[list[SnapshotTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeTrustsRequestTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    TrustIds: NotRequired[ReadOnly[Sequence[str]]]
+    NextToken: NotRequired[str]
+    Limit: NotRequired[int]
+
+
+class TrustTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    TrustId: NotRequired[str]
+    RemoteDomainName: NotRequired[str]
+    TrustType: NotRequired[TrustTypeType]
+    TrustDirection: NotRequired[TrustDirectionType]
+    TrustState: NotRequired[TrustStateType]
+    CreatedDateTime: NotRequired[datetime]
+    LastUpdatedDateTime: NotRequired[datetime]
+    StateLastUpdatedDateTime: NotRequired[datetime]
+    TrustStateReason: NotRequired[str]
+    SelectiveAuth: NotRequired[SelectiveAuthType]
+
+
+class DescribeTrustsResultTypeDef(TypedDict):
+    Trusts: NotRequired[list[TrustTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeUpdateDirectoryRequestTypeDef(TypedDict):
+    DirectoryId: str
+    UpdateType: UpdateTypeType
+    RegionName: NotRequired[str]
+    NextToken: NotRequired[str]
+
+
+class OSUpdateSettingsTypeDef(TypedDict):
+    OSVersion: NotRequired[OSVersionType]
+
+
+class UpdateValueTypeDef(TypedDict):
+    OSUpdateSettings: NotRequired[OSUpdateSettingsTypeDef]
+
+
+class UpdateInfoEntryTypeDef(TypedDict):
+    Region: NotRequired[str]
+    Status: NotRequired[UpdateStatusType]
+    StatusReason: NotRequired[str]
+    InitiatedBy: NotRequired[str]
+    NewValue: NotRequired[UpdateValueTypeDef]
+    PreviousValue: NotRequired[UpdateValueTypeDef]
+    StartTime: NotRequired[datetime]
+    LastUpdatedDateTime: NotRequired[datetime]
+
+
+class DescribeUpdateDirectoryResultTypeDef(TypedDict):
+    UpdateActivities: NotRequired[list[UpdateInfoEntryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DirectoryLimitsTypeDef(TypedDict):
     CloudOnlyDirectoriesLimit: NotRequired[int]
     CloudOnlyDirectoriesCurrentCount: NotRequired[int]
@@ -887,23 +1078,6 @@ class DirectoryLimitsTypeDef(TypedDict):
 
 class DirectorySizeUpdateSettingsTypeDef(TypedDict):
     DirectorySize: NotRequired[DirectorySizeType]
-
-
-class DirectoryVpcSettingsDescriptionTypeDef(TypedDict):
-    VpcId: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    SecurityGroupId: NotRequired[str]
-    AvailabilityZones: NotRequired[list[str]]
-
-
-class DirectoryVpcSettingsOutputTypeDef(TypedDict):
-    VpcId: str
-    SubnetIds: list[str]
-
-
-class DirectoryVpcSettingsTypeDef(TypedDict):
-    VpcId: str
-    SubnetIds: ReadOnly[Sequence[str]]
 
 
 class DisableCAEnrollmentPolicyRequestTypeDef(TypedDict):
@@ -958,20 +1132,6 @@ class DisableSsoResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DomainControllerTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    DomainControllerId: NotRequired[str]
-    DnsIpAddr: NotRequired[str]
-    DnsIpv6Addr: NotRequired[str]
-    VpcId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    Status: NotRequired[DomainControllerStatusType]
-    StatusReason: NotRequired[str]
-    LaunchTime: NotRequired[datetime]
-    StatusLastUpdatedDateTime: NotRequired[datetime]
-
-
 class EnableCAEnrollmentPolicyRequestTypeDef(TypedDict):
     DirectoryId: str
     PcaConnectorArn: str
@@ -1007,6 +1167,18 @@ class EnableLDAPSResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RadiusSettingsTypeDef(TypedDict):
+    RadiusServers: NotRequired[ReadOnly[Sequence[str]]]
+    RadiusServersIpv6: NotRequired[ReadOnly[Sequence[str]]]
+    RadiusPort: NotRequired[int]
+    RadiusTimeout: NotRequired[int]
+    RadiusRetries: NotRequired[int]
+    SharedSecret: NotRequired[str]
+    AuthenticationProtocol: NotRequired[RadiusAuthenticationProtocolType]
+    DisplayLabel: NotRequired[str]
+    UseSameUsername: NotRequired[bool]
+
+
 class EnableRadiusRequestTypeDef(TypedDict):
     DirectoryId: str
     RadiusSettings: ReadOnly[RadiusSettingsTypeDef]
@@ -1026,14 +1198,6 @@ class EnableSsoResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EventTopicTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    TopicName: NotRequired[str]
-    TopicArn: NotRequired[str]
-    CreatedDateTime: NotRequired[datetime]
-    Status: NotRequired[TopicStatusType]
-
-
 class GetDirectoryLimitsResultTypeDef(TypedDict):
     DirectoryLimits: NotRequired[DirectoryLimitsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1041,6 +1205,12 @@ class GetDirectoryLimitsResultTypeDef(TypedDict):
 
 class GetSnapshotLimitsRequestTypeDef(TypedDict):
     DirectoryId: str
+
+
+class SnapshotLimitsTypeDef(TypedDict):
+    ManualSnapshotsLimit: NotRequired[int]
+    ManualSnapshotsCurrentCount: NotRequired[int]
+    ManualSnapshotsLimitReached: NotRequired[bool]
 
 
 class GetSnapshotLimitsResultTypeDef(TypedDict):
@@ -1057,32 +1227,6 @@ class HybridCustomerInstancesSettingsTypeDef(TypedDict):
     InstanceIds: ReadOnly[Sequence[str]]
 
 
-class HybridSettingsDescriptionTypeDef(TypedDict):
-    SelfManagedDnsIpAddrs: NotRequired[list[str]]
-    SelfManagedInstanceIds: NotRequired[list[str]]
-
-
-class HybridUpdateActivitiesTypeDef(TypedDict):
-    SelfManagedInstances: NotRequired[list[HybridUpdateInfoEntryTypeDef]]
-    HybridAdministratorAccount: NotRequired[list[HybridUpdateInfoEntryTypeDef]]
-
-
-class HybridUpdateInfoEntryTypeDef(TypedDict):
-    Status: NotRequired[UpdateStatusType]
-    StatusReason: NotRequired[str]
-    InitiatedBy: NotRequired[str]
-    NewValue: NotRequired[HybridUpdateValueTypeDef]
-    PreviousValue: NotRequired[HybridUpdateValueTypeDef]
-    StartTime: NotRequired[datetime]
-    LastUpdatedDateTime: NotRequired[datetime]
-    AssessmentId: NotRequired[str]
-
-
-class HybridUpdateValueTypeDef(TypedDict):
-    InstanceIds: NotRequired[list[str]]
-    DnsIps: NotRequired[list[str]]
-
-
 class IpRouteInfoTypeDef(TypedDict):
     DirectoryId: NotRequired[str]
     CidrIp: NotRequired[str]
@@ -1091,18 +1235,6 @@ class IpRouteInfoTypeDef(TypedDict):
     AddedDateTime: NotRequired[datetime]
     IpRouteStatusReason: NotRequired[str]
     Description: NotRequired[str]
-
-
-class IpRouteTypeDef(TypedDict):
-    CidrIp: NotRequired[str]
-    CidrIpv6: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class LDAPSSettingInfoTypeDef(TypedDict):
-    LDAPSStatus: NotRequired[LDAPSStatusType]
-    LDAPSStatusReason: NotRequired[str]
-    LastUpdatedDateTime: NotRequired[datetime]
 
 
 class ListADAssessmentsRequestTypeDef(TypedDict):
@@ -1147,6 +1279,12 @@ class ListLogSubscriptionsRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class LogSubscriptionTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    LogGroupName: NotRequired[str]
+    SubscriptionCreatedDateTime: NotRequired[datetime]
+
+
 class ListLogSubscriptionsResultTypeDef(TypedDict):
     LogSubscriptions: NotRequired[list[LogSubscriptionTypeDef]]
     NextToken: NotRequired[str]
@@ -1157,6 +1295,16 @@ class ListSchemaExtensionsRequestTypeDef(TypedDict):
     DirectoryId: str
     NextToken: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class SchemaExtensionInfoTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    SchemaExtensionId: NotRequired[str]
+    Description: NotRequired[str]
+    SchemaExtensionStatus: NotRequired[SchemaExtensionStatusType]
+    SchemaExtensionStatusReason: NotRequired[str]
+    StartDateTime: NotRequired[datetime]
+    EndDateTime: NotRequired[datetime]
 
 
 class ListSchemaExtensionsResultTypeDef(TypedDict):
@@ -1177,71 +1325,9 @@ class ListTagsForResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogSubscriptionTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    LogGroupName: NotRequired[str]
-    SubscriptionCreatedDateTime: NotRequired[datetime]
-
-
 class NetworkUpdateSettingsTypeDef(TypedDict):
     NetworkType: NotRequired[NetworkTypeType]
     CustomerDnsIpsV6: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class OSUpdateSettingsTypeDef(TypedDict):
-    OSVersion: NotRequired[OSVersionType]
-
-
-class OwnerDirectoryDescriptionTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    AccountId: NotRequired[str]
-    DnsIpAddrs: NotRequired[list[str]]
-    DnsIpv6Addrs: NotRequired[list[str]]
-    VpcSettings: NotRequired[DirectoryVpcSettingsDescriptionTypeDef]
-    RadiusSettings: NotRequired[RadiusSettingsOutputTypeDef]
-    RadiusStatus: NotRequired[RadiusStatusType]
-    NetworkType: NotRequired[NetworkTypeType]
-
-
-class RadiusSettingsOutputTypeDef(TypedDict):
-    RadiusServers: NotRequired[list[str]]
-    RadiusServersIpv6: NotRequired[list[str]]
-    RadiusPort: NotRequired[int]
-    RadiusTimeout: NotRequired[int]
-    RadiusRetries: NotRequired[int]
-    SharedSecret: NotRequired[str]
-    AuthenticationProtocol: NotRequired[RadiusAuthenticationProtocolType]
-    DisplayLabel: NotRequired[str]
-    UseSameUsername: NotRequired[bool]
-
-
-class RadiusSettingsTypeDef(TypedDict):
-    RadiusServers: NotRequired[ReadOnly[Sequence[str]]]
-    RadiusServersIpv6: NotRequired[ReadOnly[Sequence[str]]]
-    RadiusPort: NotRequired[int]
-    RadiusTimeout: NotRequired[int]
-    RadiusRetries: NotRequired[int]
-    SharedSecret: NotRequired[str]
-    AuthenticationProtocol: NotRequired[RadiusAuthenticationProtocolType]
-    DisplayLabel: NotRequired[str]
-    UseSameUsername: NotRequired[bool]
-
-
-class RegionDescriptionTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    RegionName: NotRequired[str]
-    RegionType: NotRequired[RegionTypeType]
-    Status: NotRequired[DirectoryStageType]
-    VpcSettings: NotRequired[DirectoryVpcSettingsOutputTypeDef]
-    DesiredNumberOfDomainControllers: NotRequired[int]
-    LaunchTime: NotRequired[datetime]
-    StatusLastUpdatedDateTime: NotRequired[datetime]
-    LastUpdatedDateTime: NotRequired[datetime]
-
-
-class RegionsInfoTypeDef(TypedDict):
-    PrimaryRegion: NotRequired[str]
-    AdditionalRegions: NotRequired[list[str]]
 
 
 class RegisterCertificateRequestTypeDef(TypedDict):
@@ -1319,33 +1405,14 @@ class RestoreFromSnapshotResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SchemaExtensionInfoTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    SchemaExtensionId: NotRequired[str]
-    Description: NotRequired[str]
-    SchemaExtensionStatus: NotRequired[SchemaExtensionStatusType]
-    SchemaExtensionStatusReason: NotRequired[str]
-    StartDateTime: NotRequired[datetime]
-    EndDateTime: NotRequired[datetime]
-
-
-class SettingEntryTypeDef(TypedDict):
-    Type: NotRequired[str]
-    Name: NotRequired[str]
-    AllowedValues: NotRequired[str]
-    AppliedValue: NotRequired[str]
-    RequestedValue: NotRequired[str]
-    RequestStatus: NotRequired[DirectoryConfigurationStatusType]
-    RequestDetailedStatus: NotRequired[dict[str, DirectoryConfigurationStatusType]]
-    RequestStatusMessage: NotRequired[str]
-    LastUpdatedDateTime: NotRequired[datetime]
-    LastRequestedDateTime: NotRequired[datetime]
-    DataType: NotRequired[str]
-
-
 class SettingTypeDef(TypedDict):
     Name: str
     Value: str
+
+
+class ShareTargetTypeDef(TypedDict):
+    Id: str
+    Type: TargetTypeType
 
 
 class ShareDirectoryRequestTypeDef(TypedDict):
@@ -1358,38 +1425,6 @@ class ShareDirectoryRequestTypeDef(TypedDict):
 class ShareDirectoryResultTypeDef(TypedDict):
     SharedDirectoryId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ShareTargetTypeDef(TypedDict):
-    Id: str
-    Type: TargetTypeType
-
-
-class SharedDirectoryTypeDef(TypedDict):
-    OwnerAccountId: NotRequired[str]
-    OwnerDirectoryId: NotRequired[str]
-    ShareMethod: NotRequired[ShareMethodType]
-    SharedAccountId: NotRequired[str]
-    SharedDirectoryId: NotRequired[str]
-    ShareStatus: NotRequired[ShareStatusType]
-    ShareNotes: NotRequired[str]
-    CreatedDateTime: NotRequired[datetime]
-    LastUpdatedDateTime: NotRequired[datetime]
-
-
-class SnapshotLimitsTypeDef(TypedDict):
-    ManualSnapshotsLimit: NotRequired[int]
-    ManualSnapshotsCurrentCount: NotRequired[int]
-    ManualSnapshotsLimitReached: NotRequired[bool]
-
-
-class SnapshotTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    Type: NotRequired[SnapshotTypeType]
-    Name: NotRequired[str]
-    Status: NotRequired[SnapshotStatusType]
-    StartTime: NotRequired[datetime]
 
 
 class StartADAssessmentRequestTypeDef(TypedDict):
@@ -1414,23 +1449,9 @@ class StartSchemaExtensionResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TrustTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    TrustId: NotRequired[str]
-    RemoteDomainName: NotRequired[str]
-    TrustType: NotRequired[TrustTypeType]
-    TrustDirection: NotRequired[TrustDirectionType]
-    TrustState: NotRequired[TrustStateType]
-    CreatedDateTime: NotRequired[datetime]
-    LastUpdatedDateTime: NotRequired[datetime]
-    StateLastUpdatedDateTime: NotRequired[datetime]
-    TrustStateReason: NotRequired[str]
-    SelectiveAuth: NotRequired[SelectiveAuthType]
+class UnshareTargetTypeDef(TypedDict):
+    Id: str
+    Type: TargetTypeType
 
 
 class UnshareDirectoryRequestTypeDef(TypedDict):
@@ -1441,11 +1462,6 @@ class UnshareDirectoryRequestTypeDef(TypedDict):
 class UnshareDirectoryResultTypeDef(TypedDict):
     SharedDirectoryId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UnshareTargetTypeDef(TypedDict):
-    Id: str
-    Type: TargetTypeType
 
 
 class UpdateConditionalForwarderRequestTypeDef(TypedDict):
@@ -1488,17 +1504,6 @@ class UpdateHybridADResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateInfoEntryTypeDef(TypedDict):
-    Region: NotRequired[str]
-    Status: NotRequired[UpdateStatusType]
-    StatusReason: NotRequired[str]
-    InitiatedBy: NotRequired[str]
-    NewValue: NotRequired[UpdateValueTypeDef]
-    PreviousValue: NotRequired[UpdateValueTypeDef]
-    StartTime: NotRequired[datetime]
-    LastUpdatedDateTime: NotRequired[datetime]
-
-
 class UpdateNumberOfDomainControllersRequestTypeDef(TypedDict):
     DirectoryId: str
     DesiredNumber: int
@@ -1536,10 +1541,6 @@ class UpdateTrustResultTypeDef(TypedDict):
     RequestId: NotRequired[str]
     TrustId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateValueTypeDef(TypedDict):
-    OSUpdateSettings: NotRequired[OSUpdateSettingsTypeDef]
 
 
 class VerifyTrustRequestTypeDef(TypedDict):

@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Directory Service Data: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["GroupScopeType", "GroupTypeType", "MemberTypeType", "UpdateTypeType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["GroupScopeType", "GroupTypeType", "MemberTypeType", "UpdateTypeType"]
 
 GroupScopeType = Literal["DomainLocal", "Global", "Universal", "BuiltinLocal"]
 GroupTypeType = Literal["Distribution", "Security"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,51 +25,52 @@ from .literals import (
     UpdateTypeType,
 )
 
-__all__ = [
-    "AddGroupMemberRequestTypeDef",
-    "AddGroupMemberResultTypeDef",
-    "AttributeValueOutputTypeDef",
-    "AttributeValueTypeDef",
-    "CreateGroupRequestTypeDef",
-    "CreateGroupResultTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResultTypeDef",
-    "DeleteGroupRequestTypeDef",
-    "DeleteGroupResultTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteUserResultTypeDef",
-    "DescribeGroupRequestTypeDef",
-    "DescribeGroupResultTypeDef",
-    "DescribeUserRequestTypeDef",
-    "DescribeUserResultTypeDef",
-    "DisableUserRequestTypeDef",
-    "DisableUserResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GroupSummaryTypeDef",
-    "GroupTypeDef",
-    "ListGroupMembersRequestTypeDef",
-    "ListGroupMembersResultTypeDef",
-    "ListGroupsForMemberRequestTypeDef",
-    "ListGroupsForMemberResultTypeDef",
-    "ListGroupsRequestTypeDef",
-    "ListGroupsResultTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResultTypeDef",
-    "MemberTypeDef",
-    "RemoveGroupMemberRequestTypeDef",
-    "RemoveGroupMemberResultTypeDef",
-    "ResponseMetadataTypeDef",
-    "SearchGroupsRequestTypeDef",
-    "SearchGroupsResultTypeDef",
-    "SearchUsersRequestTypeDef",
-    "SearchUsersResultTypeDef",
-    "UpdateGroupRequestTypeDef",
-    "UpdateGroupResultTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResultTypeDef",
-    "UserSummaryTypeDef",
-    "UserTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddGroupMemberRequestTypeDef",
+        "AddGroupMemberResultTypeDef",
+        "AttributeValueOutputTypeDef",
+        "AttributeValueTypeDef",
+        "CreateGroupRequestTypeDef",
+        "CreateGroupResultTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResultTypeDef",
+        "DeleteGroupRequestTypeDef",
+        "DeleteGroupResultTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteUserResultTypeDef",
+        "DescribeGroupRequestTypeDef",
+        "DescribeGroupResultTypeDef",
+        "DescribeUserRequestTypeDef",
+        "DescribeUserResultTypeDef",
+        "DisableUserRequestTypeDef",
+        "DisableUserResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GroupSummaryTypeDef",
+        "GroupTypeDef",
+        "ListGroupMembersRequestTypeDef",
+        "ListGroupMembersResultTypeDef",
+        "ListGroupsForMemberRequestTypeDef",
+        "ListGroupsForMemberResultTypeDef",
+        "ListGroupsRequestTypeDef",
+        "ListGroupsResultTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResultTypeDef",
+        "MemberTypeDef",
+        "RemoveGroupMemberRequestTypeDef",
+        "RemoveGroupMemberResultTypeDef",
+        "ResponseMetadataTypeDef",
+        "SearchGroupsRequestTypeDef",
+        "SearchGroupsResultTypeDef",
+        "SearchUsersRequestTypeDef",
+        "SearchUsersResultTypeDef",
+        "UpdateGroupRequestTypeDef",
+        "UpdateGroupResultTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResultTypeDef",
+        "UserSummaryTypeDef",
+        "UserTypeDef",
+    ]
 
 
 class AddGroupMemberRequestTypeDef(TypedDict):
@@ -227,6 +228,12 @@ class ListGroupMembersRequestTypeDef(TypedDict):
     SAMAccountName: str
 
 
+class MemberTypeDef(TypedDict):
+    MemberType: MemberTypeType
+    SAMAccountName: str
+    SID: str
+
+
 class ListGroupMembersResultTypeDef(TypedDict):
     DirectoryId: NotRequired[str]
     MemberRealm: NotRequired[str]
@@ -276,18 +283,20 @@ class ListUsersRequestTypeDef(TypedDict):
     Realm: NotRequired[str]
 
 
+class UserSummaryTypeDef(TypedDict):
+    Enabled: bool
+    GivenName: NotRequired[str]
+    SAMAccountName: str
+    SID: str
+    Surname: NotRequired[str]
+
+
 class ListUsersResultTypeDef(TypedDict):
     DirectoryId: NotRequired[str]
     NextToken: NotRequired[str]
     Realm: NotRequired[str]
     Users: NotRequired[list[UserSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MemberTypeDef(TypedDict):
-    MemberType: MemberTypeType
-    SAMAccountName: str
-    SID: str
 
 
 class RemoveGroupMemberRequestTypeDef(TypedDict):
@@ -328,6 +337,18 @@ class SearchUsersRequestTypeDef(TypedDict):
     SearchString: str
 
 
+class UserTypeDef(TypedDict):
+    DistinguishedName: NotRequired[str]
+    EmailAddress: NotRequired[str]
+    Enabled: NotRequired[bool]
+    GivenName: NotRequired[str]
+    OtherAttributes: NotRequired[dict[str, AttributeValueOutputTypeDef]]
+    SAMAccountName: str
+    SID: NotRequired[str]
+    Surname: NotRequired[str]
+    UserPrincipalName: NotRequired[str]
+
+
 class SearchUsersResultTypeDef(TypedDict):
     DirectoryId: NotRequired[str]
     NextToken: NotRequired[str]
@@ -363,23 +384,3 @@ class UpdateUserRequestTypeDef(TypedDict):
 
 class UpdateUserResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserSummaryTypeDef(TypedDict):
-    Enabled: bool
-    GivenName: NotRequired[str]
-    SAMAccountName: str
-    SID: str
-    Surname: NotRequired[str]
-
-
-class UserTypeDef(TypedDict):
-    DistinguishedName: NotRequired[str]
-    EmailAddress: NotRequired[str]
-    Enabled: NotRequired[bool]
-    GivenName: NotRequired[str]
-    OtherAttributes: NotRequired[dict[str, AttributeValueOutputTypeDef]]
-    SAMAccountName: str
-    SID: NotRequired[str]
-    Surname: NotRequired[str]
-    UserPrincipalName: NotRequired[str]

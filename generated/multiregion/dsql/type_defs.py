@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -28,53 +28,59 @@ from .literals import (
     StreamStatusType,
 )
 
-__all__ = [
-    "ClusterSummaryTypeDef",
-    "CreateClusterInputTypeDef",
-    "CreateClusterOutputTypeDef",
-    "CreateStreamInputTypeDef",
-    "CreateStreamOutputTypeDef",
-    "DeleteClusterInputTypeDef",
-    "DeleteClusterOutputTypeDef",
-    "DeleteClusterPolicyInputTypeDef",
-    "DeleteClusterPolicyOutputTypeDef",
-    "DeleteStreamInputTypeDef",
-    "DeleteStreamOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionDetailsTypeDef",
-    "GetClusterInputTypeDef",
-    "GetClusterOutputTypeDef",
-    "GetClusterPolicyInputTypeDef",
-    "GetClusterPolicyOutputTypeDef",
-    "GetStreamInputTypeDef",
-    "GetStreamOutputTypeDef",
-    "GetVpcEndpointServiceNameInputTypeDef",
-    "GetVpcEndpointServiceNameOutputTypeDef",
-    "KinesisTargetDefinitionTypeDef",
-    "ListClustersInputTypeDef",
-    "ListClustersOutputTypeDef",
-    "ListStreamsInputTypeDef",
-    "ListStreamsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "MultiRegionPropertiesOutputTypeDef",
-    "MultiRegionPropertiesTypeDef",
-    "PutClusterPolicyInputTypeDef",
-    "PutClusterPolicyOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "StatusReasonTypeDef",
-    "StreamSummaryTypeDef",
-    "TagResourceInputTypeDef",
-    "TargetDefinitionTypeDef",
-    "UntagResourceInputTypeDef",
-    "UpdateClusterInputTypeDef",
-    "UpdateClusterOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ClusterSummaryTypeDef",
+        "CreateClusterInputTypeDef",
+        "CreateClusterOutputTypeDef",
+        "CreateStreamInputTypeDef",
+        "CreateStreamOutputTypeDef",
+        "DeleteClusterInputTypeDef",
+        "DeleteClusterOutputTypeDef",
+        "DeleteClusterPolicyInputTypeDef",
+        "DeleteClusterPolicyOutputTypeDef",
+        "DeleteStreamInputTypeDef",
+        "DeleteStreamOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionDetailsTypeDef",
+        "GetClusterInputTypeDef",
+        "GetClusterOutputTypeDef",
+        "GetClusterPolicyInputTypeDef",
+        "GetClusterPolicyOutputTypeDef",
+        "GetStreamInputTypeDef",
+        "GetStreamOutputTypeDef",
+        "GetVpcEndpointServiceNameInputTypeDef",
+        "GetVpcEndpointServiceNameOutputTypeDef",
+        "KinesisTargetDefinitionTypeDef",
+        "ListClustersInputTypeDef",
+        "ListClustersOutputTypeDef",
+        "ListStreamsInputTypeDef",
+        "ListStreamsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "MultiRegionPropertiesOutputTypeDef",
+        "MultiRegionPropertiesTypeDef",
+        "PutClusterPolicyInputTypeDef",
+        "PutClusterPolicyOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "StatusReasonTypeDef",
+        "StreamSummaryTypeDef",
+        "TagResourceInputTypeDef",
+        "TargetDefinitionTypeDef",
+        "UntagResourceInputTypeDef",
+        "UpdateClusterInputTypeDef",
+        "UpdateClusterOutputTypeDef",
+    ]
 
 
 class ClusterSummaryTypeDef(TypedDict):
     identifier: str
     arn: str
+
+
+class MultiRegionPropertiesTypeDef(TypedDict):
+    witnessRegion: NotRequired[str]
+    clusters: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateClusterInputTypeDef(TypedDict):
@@ -87,6 +93,17 @@ class CreateClusterInputTypeDef(TypedDict):
     bypassPolicyLockoutSafetyCheck: NotRequired[bool]
 
 
+class EncryptionDetailsTypeDef(TypedDict):
+    encryptionType: EncryptionTypeType
+    kmsKeyArn: NotRequired[str]
+    encryptionStatus: EncryptionStatusType
+
+
+class MultiRegionPropertiesOutputTypeDef(TypedDict):
+    witnessRegion: NotRequired[str]
+    clusters: NotRequired[list[str]]
+
+
 class CreateClusterOutputTypeDef(TypedDict):
     identifier: str
     arn: str
@@ -97,6 +114,15 @@ class CreateClusterOutputTypeDef(TypedDict):
     deletionProtectionEnabled: bool
     endpoint: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KinesisTargetDefinitionTypeDef(TypedDict):
+    streamArn: str
+    roleArn: str
+
+
+class TargetDefinitionTypeDef(TypedDict):
+    kinesis: NotRequired[KinesisTargetDefinitionTypeDef]
 
 
 class CreateStreamInputTypeDef(TypedDict):
@@ -158,12 +184,6 @@ class DeleteStreamOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EncryptionDetailsTypeDef(TypedDict):
-    encryptionType: EncryptionTypeType
-    kmsKeyArn: NotRequired[str]
-    encryptionStatus: EncryptionStatusType
-
-
 class GetClusterInputTypeDef(TypedDict):
     identifier: str
 
@@ -196,6 +216,11 @@ class GetStreamInputTypeDef(TypedDict):
     streamIdentifier: str
 
 
+class StatusReasonTypeDef(TypedDict):
+    error: StreamFailureErrorCodeType
+    updatedAt: datetime
+
+
 class GetStreamOutputTypeDef(TypedDict):
     clusterIdentifier: str
     streamIdentifier: str
@@ -220,11 +245,6 @@ class GetVpcEndpointServiceNameOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class KinesisTargetDefinitionTypeDef(TypedDict):
-    streamArn: str
-    roleArn: str
-
-
 class ListClustersInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -242,6 +262,14 @@ class ListStreamsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class StreamSummaryTypeDef(TypedDict):
+    clusterIdentifier: str
+    streamIdentifier: str
+    arn: str
+    creationTime: datetime
+    status: StreamStatusType
+
+
 class ListStreamsOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     streams: list[StreamSummaryTypeDef]
@@ -257,16 +285,6 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MultiRegionPropertiesOutputTypeDef(TypedDict):
-    witnessRegion: NotRequired[str]
-    clusters: NotRequired[list[str]]
-
-
-class MultiRegionPropertiesTypeDef(TypedDict):
-    witnessRegion: NotRequired[str]
-    clusters: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class PutClusterPolicyInputTypeDef(TypedDict):
     identifier: str
     policy: str
@@ -280,26 +298,9 @@ class PutClusterPolicyOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StatusReasonTypeDef(TypedDict):
-    error: StreamFailureErrorCodeType
-    updatedAt: datetime
-
-
-class StreamSummaryTypeDef(TypedDict):
-    clusterIdentifier: str
-    streamIdentifier: str
-    arn: str
-    creationTime: datetime
-    status: StreamStatusType
-
-
 class TagResourceInputTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
-
-
-class TargetDefinitionTypeDef(TypedDict):
-    kinesis: NotRequired[KinesisTargetDefinitionTypeDef]
 
 
 class UntagResourceInputTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -64,241 +64,242 @@ from .literals import (
     WitnessStatusType,
 )
 
-__all__ = [
-    "ArchivalSummaryTypeDef",
-    "AttributeDefinitionTypeDef",
-    "AttributeValueOutputTypeDef",
-    "AttributeValueTypeDef",
-    "AttributeValueUpdateTypeDef",
-    "AutoScalingPolicyDescriptionTypeDef",
-    "AutoScalingPolicyUpdateTypeDef",
-    "AutoScalingSettingsDescriptionTypeDef",
-    "AutoScalingSettingsUpdateTypeDef",
-    "AutoScalingTargetTrackingScalingPolicyConfigurationDescriptionTypeDef",
-    "AutoScalingTargetTrackingScalingPolicyConfigurationUpdateTypeDef",
-    "BackupDescriptionTypeDef",
-    "BackupDetailsTypeDef",
-    "BackupSummaryTypeDef",
-    "BatchExecuteStatementInputTypeDef",
-    "BatchExecuteStatementOutputTypeDef",
-    "BatchGetItemInputTypeDef",
-    "BatchGetItemOutputTypeDef",
-    "BatchStatementErrorTypeDef",
-    "BatchStatementRequestTypeDef",
-    "BatchStatementResponseTypeDef",
-    "BatchWriteItemInputTypeDef",
-    "BatchWriteItemOutputTypeDef",
-    "BillingModeSummaryTypeDef",
-    "CapacityTypeDef",
-    "ConditionCheckTypeDef",
-    "ConditionTypeDef",
-    "ConsumedCapacityTypeDef",
-    "ContinuousBackupsDescriptionTypeDef",
-    "ContributorInsightsSummaryTypeDef",
-    "CreateBackupInputTypeDef",
-    "CreateBackupOutputTypeDef",
-    "CreateGlobalSecondaryIndexActionTypeDef",
-    "CreateGlobalTableInputTypeDef",
-    "CreateGlobalTableOutputTypeDef",
-    "CreateGlobalTableWitnessGroupMemberActionTypeDef",
-    "CreateReplicaActionTypeDef",
-    "CreateReplicationGroupMemberActionTypeDef",
-    "CreateTableInputTypeDef",
-    "CreateTableOutputTypeDef",
-    "CsvOptionsOutputTypeDef",
-    "CsvOptionsTypeDef",
-    "DeleteBackupInputTypeDef",
-    "DeleteBackupOutputTypeDef",
-    "DeleteGlobalSecondaryIndexActionTypeDef",
-    "DeleteGlobalTableWitnessGroupMemberActionTypeDef",
-    "DeleteItemInputTypeDef",
-    "DeleteItemOutputTypeDef",
-    "DeleteReplicaActionTypeDef",
-    "DeleteReplicationGroupMemberActionTypeDef",
-    "DeleteRequestOutputTypeDef",
-    "DeleteRequestTypeDef",
-    "DeleteResourcePolicyInputTypeDef",
-    "DeleteResourcePolicyOutputTypeDef",
-    "DeleteTableInputTypeDef",
-    "DeleteTableOutputTypeDef",
-    "DeleteTypeDef",
-    "DescribeBackupInputTypeDef",
-    "DescribeBackupOutputTypeDef",
-    "DescribeContinuousBackupsInputTypeDef",
-    "DescribeContinuousBackupsOutputTypeDef",
-    "DescribeContributorInsightsInputTypeDef",
-    "DescribeContributorInsightsOutputTypeDef",
-    "DescribeEndpointsResponseTypeDef",
-    "DescribeExportInputTypeDef",
-    "DescribeExportOutputTypeDef",
-    "DescribeGlobalTableInputTypeDef",
-    "DescribeGlobalTableOutputTypeDef",
-    "DescribeGlobalTableSettingsInputTypeDef",
-    "DescribeGlobalTableSettingsOutputTypeDef",
-    "DescribeImportInputTypeDef",
-    "DescribeImportOutputTypeDef",
-    "DescribeKinesisStreamingDestinationInputTypeDef",
-    "DescribeKinesisStreamingDestinationOutputTypeDef",
-    "DescribeLimitsOutputTypeDef",
-    "DescribeTableInputTypeDef",
-    "DescribeTableOutputTypeDef",
-    "DescribeTableReplicaAutoScalingInputTypeDef",
-    "DescribeTableReplicaAutoScalingOutputTypeDef",
-    "DescribeTimeToLiveInputTypeDef",
-    "DescribeTimeToLiveOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableKinesisStreamingConfigurationTypeDef",
-    "EndpointTypeDef",
-    "ExecuteStatementInputTypeDef",
-    "ExecuteStatementOutputTypeDef",
-    "ExecuteTransactionInputTypeDef",
-    "ExecuteTransactionOutputTypeDef",
-    "ExpectedAttributeValueTypeDef",
-    "ExportDescriptionTypeDef",
-    "ExportSummaryTypeDef",
-    "ExportTableToPointInTimeInputTypeDef",
-    "ExportTableToPointInTimeOutputTypeDef",
-    "FailureExceptionTypeDef",
-    "GetItemInputTypeDef",
-    "GetItemOutputTypeDef",
-    "GetResourcePolicyInputTypeDef",
-    "GetResourcePolicyOutputTypeDef",
-    "GetTypeDef",
-    "GlobalSecondaryIndexAutoScalingUpdateTypeDef",
-    "GlobalSecondaryIndexDescriptionTypeDef",
-    "GlobalSecondaryIndexInfoTypeDef",
-    "GlobalSecondaryIndexOutputTypeDef",
-    "GlobalSecondaryIndexTypeDef",
-    "GlobalSecondaryIndexUpdateTypeDef",
-    "GlobalSecondaryIndexWarmThroughputDescriptionTypeDef",
-    "GlobalTableDescriptionTypeDef",
-    "GlobalTableGlobalSecondaryIndexSettingsUpdateTypeDef",
-    "GlobalTableTypeDef",
-    "GlobalTableWitnessDescriptionTypeDef",
-    "GlobalTableWitnessGroupUpdateTypeDef",
-    "ImportSummaryTypeDef",
-    "ImportTableDescriptionTypeDef",
-    "ImportTableInputTypeDef",
-    "ImportTableOutputTypeDef",
-    "IncrementalExportSpecificationOutputTypeDef",
-    "IncrementalExportSpecificationTypeDef",
-    "InputFormatOptionsOutputTypeDef",
-    "InputFormatOptionsTypeDef",
-    "ItemCollectionMetricsTypeDef",
-    "ItemResponseTypeDef",
-    "KeySchemaElementTypeDef",
-    "KeysAndAttributesOutputTypeDef",
-    "KeysAndAttributesTypeDef",
-    "KinesisDataStreamDestinationTypeDef",
-    "KinesisStreamingDestinationInputTypeDef",
-    "KinesisStreamingDestinationOutputTypeDef",
-    "ListBackupsInputTypeDef",
-    "ListBackupsOutputTypeDef",
-    "ListContributorInsightsInputTypeDef",
-    "ListContributorInsightsOutputTypeDef",
-    "ListExportsInputTypeDef",
-    "ListExportsOutputTypeDef",
-    "ListGlobalTablesInputTypeDef",
-    "ListGlobalTablesOutputTypeDef",
-    "ListImportsInputTypeDef",
-    "ListImportsOutputTypeDef",
-    "ListTablesInputTypeDef",
-    "ListTablesOutputTypeDef",
-    "ListTagsOfResourceInputTypeDef",
-    "ListTagsOfResourceOutputTypeDef",
-    "LocalSecondaryIndexDescriptionTypeDef",
-    "LocalSecondaryIndexInfoTypeDef",
-    "LocalSecondaryIndexTypeDef",
-    "OnDemandThroughputOverrideTypeDef",
-    "OnDemandThroughputTypeDef",
-    "ParameterizedStatementTypeDef",
-    "PointInTimeRecoveryDescriptionTypeDef",
-    "PointInTimeRecoverySpecificationTypeDef",
-    "ProjectionOutputTypeDef",
-    "ProjectionTypeDef",
-    "ProvisionedThroughputDescriptionTypeDef",
-    "ProvisionedThroughputOverrideTypeDef",
-    "ProvisionedThroughputTypeDef",
-    "PutItemInputTypeDef",
-    "PutItemOutputTypeDef",
-    "PutRequestOutputTypeDef",
-    "PutRequestTypeDef",
-    "PutResourcePolicyInputTypeDef",
-    "PutResourcePolicyOutputTypeDef",
-    "PutTypeDef",
-    "QueryInputTypeDef",
-    "QueryOutputTypeDef",
-    "ReplicaAutoScalingDescriptionTypeDef",
-    "ReplicaAutoScalingUpdateTypeDef",
-    "ReplicaDescriptionTypeDef",
-    "ReplicaGlobalSecondaryIndexAutoScalingDescriptionTypeDef",
-    "ReplicaGlobalSecondaryIndexAutoScalingUpdateTypeDef",
-    "ReplicaGlobalSecondaryIndexDescriptionTypeDef",
-    "ReplicaGlobalSecondaryIndexSettingsDescriptionTypeDef",
-    "ReplicaGlobalSecondaryIndexSettingsUpdateTypeDef",
-    "ReplicaGlobalSecondaryIndexTypeDef",
-    "ReplicaSettingsDescriptionTypeDef",
-    "ReplicaSettingsUpdateTypeDef",
-    "ReplicaTypeDef",
-    "ReplicaUpdateTypeDef",
-    "ReplicationGroupUpdateTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreSummaryTypeDef",
-    "RestoreTableFromBackupInputTypeDef",
-    "RestoreTableFromBackupOutputTypeDef",
-    "RestoreTableToPointInTimeInputTypeDef",
-    "RestoreTableToPointInTimeOutputTypeDef",
-    "S3BucketSourceTypeDef",
-    "SSEDescriptionTypeDef",
-    "SSESpecificationTypeDef",
-    "ScanInputTypeDef",
-    "ScanOutputTypeDef",
-    "SourceTableDetailsTypeDef",
-    "SourceTableFeatureDetailsTypeDef",
-    "StreamSpecificationTypeDef",
-    "TableAutoScalingDescriptionTypeDef",
-    "TableClassSummaryTypeDef",
-    "TableCreationParametersOutputTypeDef",
-    "TableCreationParametersTypeDef",
-    "TableDescriptionTypeDef",
-    "TableWarmThroughputDescriptionTypeDef",
-    "TagResourceInputTypeDef",
-    "TagTypeDef",
-    "TimeToLiveDescriptionTypeDef",
-    "TimeToLiveSpecificationTypeDef",
-    "TransactGetItemTypeDef",
-    "TransactGetItemsInputTypeDef",
-    "TransactGetItemsOutputTypeDef",
-    "TransactWriteItemTypeDef",
-    "TransactWriteItemsInputTypeDef",
-    "TransactWriteItemsOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UpdateContinuousBackupsInputTypeDef",
-    "UpdateContinuousBackupsOutputTypeDef",
-    "UpdateContributorInsightsInputTypeDef",
-    "UpdateContributorInsightsOutputTypeDef",
-    "UpdateGlobalSecondaryIndexActionTypeDef",
-    "UpdateGlobalTableInputTypeDef",
-    "UpdateGlobalTableOutputTypeDef",
-    "UpdateGlobalTableSettingsInputTypeDef",
-    "UpdateGlobalTableSettingsOutputTypeDef",
-    "UpdateItemInputTypeDef",
-    "UpdateItemOutputTypeDef",
-    "UpdateKinesisStreamingConfigurationTypeDef",
-    "UpdateKinesisStreamingDestinationInputTypeDef",
-    "UpdateKinesisStreamingDestinationOutputTypeDef",
-    "UpdateReplicationGroupMemberActionTypeDef",
-    "UpdateTableInputTypeDef",
-    "UpdateTableOutputTypeDef",
-    "UpdateTableReplicaAutoScalingInputTypeDef",
-    "UpdateTableReplicaAutoScalingOutputTypeDef",
-    "UpdateTimeToLiveInputTypeDef",
-    "UpdateTimeToLiveOutputTypeDef",
-    "UpdateTypeDef",
-    "WarmThroughputTypeDef",
-    "WriteRequestOutputTypeDef",
-    "WriteRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ArchivalSummaryTypeDef",
+        "AttributeDefinitionTypeDef",
+        "AttributeValueOutputTypeDef",
+        "AttributeValueTypeDef",
+        "AttributeValueUpdateTypeDef",
+        "AutoScalingPolicyDescriptionTypeDef",
+        "AutoScalingPolicyUpdateTypeDef",
+        "AutoScalingSettingsDescriptionTypeDef",
+        "AutoScalingSettingsUpdateTypeDef",
+        "AutoScalingTargetTrackingScalingPolicyConfigurationDescriptionTypeDef",
+        "AutoScalingTargetTrackingScalingPolicyConfigurationUpdateTypeDef",
+        "BackupDescriptionTypeDef",
+        "BackupDetailsTypeDef",
+        "BackupSummaryTypeDef",
+        "BatchExecuteStatementInputTypeDef",
+        "BatchExecuteStatementOutputTypeDef",
+        "BatchGetItemInputTypeDef",
+        "BatchGetItemOutputTypeDef",
+        "BatchStatementErrorTypeDef",
+        "BatchStatementRequestTypeDef",
+        "BatchStatementResponseTypeDef",
+        "BatchWriteItemInputTypeDef",
+        "BatchWriteItemOutputTypeDef",
+        "BillingModeSummaryTypeDef",
+        "CapacityTypeDef",
+        "ConditionCheckTypeDef",
+        "ConditionTypeDef",
+        "ConsumedCapacityTypeDef",
+        "ContinuousBackupsDescriptionTypeDef",
+        "ContributorInsightsSummaryTypeDef",
+        "CreateBackupInputTypeDef",
+        "CreateBackupOutputTypeDef",
+        "CreateGlobalSecondaryIndexActionTypeDef",
+        "CreateGlobalTableInputTypeDef",
+        "CreateGlobalTableOutputTypeDef",
+        "CreateGlobalTableWitnessGroupMemberActionTypeDef",
+        "CreateReplicaActionTypeDef",
+        "CreateReplicationGroupMemberActionTypeDef",
+        "CreateTableInputTypeDef",
+        "CreateTableOutputTypeDef",
+        "CsvOptionsOutputTypeDef",
+        "CsvOptionsTypeDef",
+        "DeleteBackupInputTypeDef",
+        "DeleteBackupOutputTypeDef",
+        "DeleteGlobalSecondaryIndexActionTypeDef",
+        "DeleteGlobalTableWitnessGroupMemberActionTypeDef",
+        "DeleteItemInputTypeDef",
+        "DeleteItemOutputTypeDef",
+        "DeleteReplicaActionTypeDef",
+        "DeleteReplicationGroupMemberActionTypeDef",
+        "DeleteRequestOutputTypeDef",
+        "DeleteRequestTypeDef",
+        "DeleteResourcePolicyInputTypeDef",
+        "DeleteResourcePolicyOutputTypeDef",
+        "DeleteTableInputTypeDef",
+        "DeleteTableOutputTypeDef",
+        "DeleteTypeDef",
+        "DescribeBackupInputTypeDef",
+        "DescribeBackupOutputTypeDef",
+        "DescribeContinuousBackupsInputTypeDef",
+        "DescribeContinuousBackupsOutputTypeDef",
+        "DescribeContributorInsightsInputTypeDef",
+        "DescribeContributorInsightsOutputTypeDef",
+        "DescribeEndpointsResponseTypeDef",
+        "DescribeExportInputTypeDef",
+        "DescribeExportOutputTypeDef",
+        "DescribeGlobalTableInputTypeDef",
+        "DescribeGlobalTableOutputTypeDef",
+        "DescribeGlobalTableSettingsInputTypeDef",
+        "DescribeGlobalTableSettingsOutputTypeDef",
+        "DescribeImportInputTypeDef",
+        "DescribeImportOutputTypeDef",
+        "DescribeKinesisStreamingDestinationInputTypeDef",
+        "DescribeKinesisStreamingDestinationOutputTypeDef",
+        "DescribeLimitsOutputTypeDef",
+        "DescribeTableInputTypeDef",
+        "DescribeTableOutputTypeDef",
+        "DescribeTableReplicaAutoScalingInputTypeDef",
+        "DescribeTableReplicaAutoScalingOutputTypeDef",
+        "DescribeTimeToLiveInputTypeDef",
+        "DescribeTimeToLiveOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableKinesisStreamingConfigurationTypeDef",
+        "EndpointTypeDef",
+        "ExecuteStatementInputTypeDef",
+        "ExecuteStatementOutputTypeDef",
+        "ExecuteTransactionInputTypeDef",
+        "ExecuteTransactionOutputTypeDef",
+        "ExpectedAttributeValueTypeDef",
+        "ExportDescriptionTypeDef",
+        "ExportSummaryTypeDef",
+        "ExportTableToPointInTimeInputTypeDef",
+        "ExportTableToPointInTimeOutputTypeDef",
+        "FailureExceptionTypeDef",
+        "GetItemInputTypeDef",
+        "GetItemOutputTypeDef",
+        "GetResourcePolicyInputTypeDef",
+        "GetResourcePolicyOutputTypeDef",
+        "GetTypeDef",
+        "GlobalSecondaryIndexAutoScalingUpdateTypeDef",
+        "GlobalSecondaryIndexDescriptionTypeDef",
+        "GlobalSecondaryIndexInfoTypeDef",
+        "GlobalSecondaryIndexOutputTypeDef",
+        "GlobalSecondaryIndexTypeDef",
+        "GlobalSecondaryIndexUpdateTypeDef",
+        "GlobalSecondaryIndexWarmThroughputDescriptionTypeDef",
+        "GlobalTableDescriptionTypeDef",
+        "GlobalTableGlobalSecondaryIndexSettingsUpdateTypeDef",
+        "GlobalTableTypeDef",
+        "GlobalTableWitnessDescriptionTypeDef",
+        "GlobalTableWitnessGroupUpdateTypeDef",
+        "ImportSummaryTypeDef",
+        "ImportTableDescriptionTypeDef",
+        "ImportTableInputTypeDef",
+        "ImportTableOutputTypeDef",
+        "IncrementalExportSpecificationOutputTypeDef",
+        "IncrementalExportSpecificationTypeDef",
+        "InputFormatOptionsOutputTypeDef",
+        "InputFormatOptionsTypeDef",
+        "ItemCollectionMetricsTypeDef",
+        "ItemResponseTypeDef",
+        "KeySchemaElementTypeDef",
+        "KeysAndAttributesOutputTypeDef",
+        "KeysAndAttributesTypeDef",
+        "KinesisDataStreamDestinationTypeDef",
+        "KinesisStreamingDestinationInputTypeDef",
+        "KinesisStreamingDestinationOutputTypeDef",
+        "ListBackupsInputTypeDef",
+        "ListBackupsOutputTypeDef",
+        "ListContributorInsightsInputTypeDef",
+        "ListContributorInsightsOutputTypeDef",
+        "ListExportsInputTypeDef",
+        "ListExportsOutputTypeDef",
+        "ListGlobalTablesInputTypeDef",
+        "ListGlobalTablesOutputTypeDef",
+        "ListImportsInputTypeDef",
+        "ListImportsOutputTypeDef",
+        "ListTablesInputTypeDef",
+        "ListTablesOutputTypeDef",
+        "ListTagsOfResourceInputTypeDef",
+        "ListTagsOfResourceOutputTypeDef",
+        "LocalSecondaryIndexDescriptionTypeDef",
+        "LocalSecondaryIndexInfoTypeDef",
+        "LocalSecondaryIndexTypeDef",
+        "OnDemandThroughputOverrideTypeDef",
+        "OnDemandThroughputTypeDef",
+        "ParameterizedStatementTypeDef",
+        "PointInTimeRecoveryDescriptionTypeDef",
+        "PointInTimeRecoverySpecificationTypeDef",
+        "ProjectionOutputTypeDef",
+        "ProjectionTypeDef",
+        "ProvisionedThroughputDescriptionTypeDef",
+        "ProvisionedThroughputOverrideTypeDef",
+        "ProvisionedThroughputTypeDef",
+        "PutItemInputTypeDef",
+        "PutItemOutputTypeDef",
+        "PutRequestOutputTypeDef",
+        "PutRequestTypeDef",
+        "PutResourcePolicyInputTypeDef",
+        "PutResourcePolicyOutputTypeDef",
+        "PutTypeDef",
+        "QueryInputTypeDef",
+        "QueryOutputTypeDef",
+        "ReplicaAutoScalingDescriptionTypeDef",
+        "ReplicaAutoScalingUpdateTypeDef",
+        "ReplicaDescriptionTypeDef",
+        "ReplicaGlobalSecondaryIndexAutoScalingDescriptionTypeDef",
+        "ReplicaGlobalSecondaryIndexAutoScalingUpdateTypeDef",
+        "ReplicaGlobalSecondaryIndexDescriptionTypeDef",
+        "ReplicaGlobalSecondaryIndexSettingsDescriptionTypeDef",
+        "ReplicaGlobalSecondaryIndexSettingsUpdateTypeDef",
+        "ReplicaGlobalSecondaryIndexTypeDef",
+        "ReplicaSettingsDescriptionTypeDef",
+        "ReplicaSettingsUpdateTypeDef",
+        "ReplicaTypeDef",
+        "ReplicaUpdateTypeDef",
+        "ReplicationGroupUpdateTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreSummaryTypeDef",
+        "RestoreTableFromBackupInputTypeDef",
+        "RestoreTableFromBackupOutputTypeDef",
+        "RestoreTableToPointInTimeInputTypeDef",
+        "RestoreTableToPointInTimeOutputTypeDef",
+        "S3BucketSourceTypeDef",
+        "SSEDescriptionTypeDef",
+        "SSESpecificationTypeDef",
+        "ScanInputTypeDef",
+        "ScanOutputTypeDef",
+        "SourceTableDetailsTypeDef",
+        "SourceTableFeatureDetailsTypeDef",
+        "StreamSpecificationTypeDef",
+        "TableAutoScalingDescriptionTypeDef",
+        "TableClassSummaryTypeDef",
+        "TableCreationParametersOutputTypeDef",
+        "TableCreationParametersTypeDef",
+        "TableDescriptionTypeDef",
+        "TableWarmThroughputDescriptionTypeDef",
+        "TagResourceInputTypeDef",
+        "TagTypeDef",
+        "TimeToLiveDescriptionTypeDef",
+        "TimeToLiveSpecificationTypeDef",
+        "TransactGetItemTypeDef",
+        "TransactGetItemsInputTypeDef",
+        "TransactGetItemsOutputTypeDef",
+        "TransactWriteItemTypeDef",
+        "TransactWriteItemsInputTypeDef",
+        "TransactWriteItemsOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UpdateContinuousBackupsInputTypeDef",
+        "UpdateContinuousBackupsOutputTypeDef",
+        "UpdateContributorInsightsInputTypeDef",
+        "UpdateContributorInsightsOutputTypeDef",
+        "UpdateGlobalSecondaryIndexActionTypeDef",
+        "UpdateGlobalTableInputTypeDef",
+        "UpdateGlobalTableOutputTypeDef",
+        "UpdateGlobalTableSettingsInputTypeDef",
+        "UpdateGlobalTableSettingsOutputTypeDef",
+        "UpdateItemInputTypeDef",
+        "UpdateItemOutputTypeDef",
+        "UpdateKinesisStreamingConfigurationTypeDef",
+        "UpdateKinesisStreamingDestinationInputTypeDef",
+        "UpdateKinesisStreamingDestinationOutputTypeDef",
+        "UpdateReplicationGroupMemberActionTypeDef",
+        "UpdateTableInputTypeDef",
+        "UpdateTableOutputTypeDef",
+        "UpdateTableReplicaAutoScalingInputTypeDef",
+        "UpdateTableReplicaAutoScalingOutputTypeDef",
+        "UpdateTimeToLiveInputTypeDef",
+        "UpdateTimeToLiveOutputTypeDef",
+        "UpdateTypeDef",
+        "WarmThroughputTypeDef",
+        "WriteRequestOutputTypeDef",
+        "WriteRequestTypeDef",
+    ]
 
 
 class ArchivalSummaryTypeDef(TypedDict):
@@ -343,11 +344,25 @@ class AttributeValueUpdateTypeDef(TypedDict):
     Action: NotRequired[AttributeActionType]
 
 
+class AutoScalingTargetTrackingScalingPolicyConfigurationDescriptionTypeDef(TypedDict):
+    DisableScaleIn: NotRequired[bool]
+    ScaleInCooldown: NotRequired[int]
+    ScaleOutCooldown: NotRequired[int]
+    TargetValue: float
+
+
 class AutoScalingPolicyDescriptionTypeDef(TypedDict):
     PolicyName: NotRequired[str]
     TargetTrackingScalingPolicyConfiguration: NotRequired[
         AutoScalingTargetTrackingScalingPolicyConfigurationDescriptionTypeDef
     ]
+
+
+class AutoScalingTargetTrackingScalingPolicyConfigurationUpdateTypeDef(TypedDict):
+    DisableScaleIn: NotRequired[bool]
+    ScaleInCooldown: NotRequired[int]
+    ScaleOutCooldown: NotRequired[int]
+    TargetValue: float
 
 
 class AutoScalingPolicyUpdateTypeDef(TypedDict):
@@ -373,26 +388,6 @@ class AutoScalingSettingsUpdateTypeDef(TypedDict):
     ScalingPolicyUpdate: NotRequired[AutoScalingPolicyUpdateTypeDef]
 
 
-class AutoScalingTargetTrackingScalingPolicyConfigurationDescriptionTypeDef(TypedDict):
-    DisableScaleIn: NotRequired[bool]
-    ScaleInCooldown: NotRequired[int]
-    ScaleOutCooldown: NotRequired[int]
-    TargetValue: float
-
-
-class AutoScalingTargetTrackingScalingPolicyConfigurationUpdateTypeDef(TypedDict):
-    DisableScaleIn: NotRequired[bool]
-    ScaleInCooldown: NotRequired[int]
-    ScaleOutCooldown: NotRequired[int]
-    TargetValue: float
-
-
-class BackupDescriptionTypeDef(TypedDict):
-    BackupDetails: NotRequired[BackupDetailsTypeDef]
-    SourceTableDetails: NotRequired[SourceTableDetailsTypeDef]
-    SourceTableFeatureDetails: NotRequired[SourceTableFeatureDetailsTypeDef]
-
-
 class BackupDetailsTypeDef(TypedDict):
     BackupArn: str
     BackupName: str
@@ -401,6 +396,84 @@ class BackupDetailsTypeDef(TypedDict):
     BackupType: BackupTypeType
     BackupCreationDateTime: datetime
     BackupExpiryDateTime: NotRequired[datetime]
+
+
+class KeySchemaElementTypeDef(TypedDict):
+    AttributeName: str
+    KeyType: KeyTypeType
+
+
+class OnDemandThroughputTypeDef(TypedDict):
+    MaxReadRequestUnits: NotRequired[int]
+    MaxWriteRequestUnits: NotRequired[int]
+
+
+class ProvisionedThroughputTypeDef(TypedDict):
+    ReadCapacityUnits: int
+    WriteCapacityUnits: int
+
+
+class SourceTableDetailsTypeDef(TypedDict):
+    TableName: str
+    TableId: str
+    TableArn: NotRequired[str]
+    TableSizeBytes: NotRequired[int]
+    KeySchema: list[KeySchemaElementTypeDef]
+    TableCreationDateTime: datetime
+    ProvisionedThroughput: ProvisionedThroughputTypeDef
+    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
+    ItemCount: NotRequired[int]
+    BillingMode: NotRequired[BillingModeType]
+
+
+class ProjectionOutputTypeDef(TypedDict):
+    ProjectionType: NotRequired[ProjectionTypeType]
+    NonKeyAttributes: NotRequired[list[str]]
+
+
+class GlobalSecondaryIndexInfoTypeDef(TypedDict):
+    IndexName: NotRequired[str]
+    KeySchema: NotRequired[list[KeySchemaElementTypeDef]]
+    Projection: NotRequired[ProjectionOutputTypeDef]
+    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
+    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
+
+
+class LocalSecondaryIndexInfoTypeDef(TypedDict):
+    IndexName: NotRequired[str]
+    KeySchema: NotRequired[list[KeySchemaElementTypeDef]]
+    Projection: NotRequired[ProjectionOutputTypeDef]
+
+
+class SSEDescriptionTypeDef(TypedDict):
+    Status: NotRequired[SSEStatusType]
+    SSEType: NotRequired[SSETypeType]
+    KMSMasterKeyArn: NotRequired[str]
+    InaccessibleEncryptionDateTime: NotRequired[datetime]
+
+
+class StreamSpecificationTypeDef(TypedDict):
+    StreamEnabled: bool
+    StreamViewType: NotRequired[StreamViewTypeType]
+
+
+class TimeToLiveDescriptionTypeDef(TypedDict):
+    TimeToLiveStatus: NotRequired[TimeToLiveStatusType]
+    AttributeName: NotRequired[str]
+
+
+class SourceTableFeatureDetailsTypeDef(TypedDict):
+    LocalSecondaryIndexes: NotRequired[list[LocalSecondaryIndexInfoTypeDef]]
+    GlobalSecondaryIndexes: NotRequired[list[GlobalSecondaryIndexInfoTypeDef]]
+    StreamDescription: NotRequired[StreamSpecificationTypeDef]
+    TimeToLiveDescription: NotRequired[TimeToLiveDescriptionTypeDef]
+    SSEDescription: NotRequired[SSEDescriptionTypeDef]
+
+
+class BackupDescriptionTypeDef(TypedDict):
+    BackupDetails: NotRequired[BackupDetailsTypeDef]
+    SourceTableDetails: NotRequired[SourceTableDetailsTypeDef]
+    SourceTableFeatureDetails: NotRequired[SourceTableFeatureDetailsTypeDef]
 
 
 class BackupSummaryTypeDef(TypedDict):
@@ -416,35 +489,6 @@ class BackupSummaryTypeDef(TypedDict):
     BackupSizeBytes: NotRequired[int]
 
 
-class BatchExecuteStatementInputTypeDef(TypedDict):
-    Statements: ReadOnly[Sequence[BatchStatementRequestTypeDef]]
-    ReturnConsumedCapacity: NotRequired[ReturnConsumedCapacityType]
-
-
-class BatchExecuteStatementOutputTypeDef(TypedDict):
-    Responses: NotRequired[list[BatchStatementResponseTypeDef]]
-    ConsumedCapacity: NotRequired[list[ConsumedCapacityTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetItemInputTypeDef(TypedDict):
-    RequestItems: ReadOnly[Mapping[str, KeysAndAttributesTypeDef]]
-    ReturnConsumedCapacity: NotRequired[ReturnConsumedCapacityType]
-
-
-class BatchGetItemOutputTypeDef(TypedDict):
-    Responses: NotRequired[dict[str, list[dict[str, AttributeValueOutputTypeDef]]]]
-    UnprocessedKeys: NotRequired[dict[str, KeysAndAttributesOutputTypeDef]]
-    ConsumedCapacity: NotRequired[list[ConsumedCapacityTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchStatementErrorTypeDef(TypedDict):
-    Code: NotRequired[BatchStatementErrorCodeEnumType]
-    Message: NotRequired[str]
-    Item: NotRequired[dict[str, AttributeValueOutputTypeDef]]
-
-
 class BatchStatementRequestTypeDef(TypedDict):
     Statement: str
     Parameters: NotRequired[ReadOnly[Sequence[AttributeValueTypeDef]]]
@@ -454,16 +498,108 @@ class BatchStatementRequestTypeDef(TypedDict):
     ]
 
 
+class BatchExecuteStatementInputTypeDef(TypedDict):
+    Statements: ReadOnly[Sequence[BatchStatementRequestTypeDef]]
+    ReturnConsumedCapacity: NotRequired[ReturnConsumedCapacityType]
+
+
+class BatchStatementErrorTypeDef(TypedDict):
+    Code: NotRequired[BatchStatementErrorCodeEnumType]
+    Message: NotRequired[str]
+    Item: NotRequired[dict[str, AttributeValueOutputTypeDef]]
+
+
 class BatchStatementResponseTypeDef(TypedDict):
     Error: NotRequired[BatchStatementErrorTypeDef]
     TableName: NotRequired[str]
     Item: NotRequired[dict[str, AttributeValueOutputTypeDef]]
 
 
+class CapacityTypeDef(TypedDict):
+    ReadCapacityUnits: NotRequired[float]
+    WriteCapacityUnits: NotRequired[float]
+    CapacityUnits: NotRequired[float]
+
+
+class ConsumedCapacityTypeDef(TypedDict):
+    TableName: NotRequired[str]
+    CapacityUnits: NotRequired[float]
+    ReadCapacityUnits: NotRequired[float]
+    WriteCapacityUnits: NotRequired[float]
+    Table: NotRequired[CapacityTypeDef]
+    LocalSecondaryIndexes: NotRequired[dict[str, CapacityTypeDef]]
+    GlobalSecondaryIndexes: NotRequired[dict[str, CapacityTypeDef]]
+
+
+class BatchExecuteStatementOutputTypeDef(TypedDict):
+    Responses: NotRequired[list[BatchStatementResponseTypeDef]]
+    ConsumedCapacity: NotRequired[list[ConsumedCapacityTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KeysAndAttributesTypeDef(TypedDict):
+    Keys: ReadOnly[Sequence[Mapping[str, AttributeValueTypeDef]]]
+    AttributesToGet: NotRequired[ReadOnly[Sequence[str]]]
+    ConsistentRead: NotRequired[bool]
+    ProjectionExpression: NotRequired[str]
+    ExpressionAttributeNames: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class BatchGetItemInputTypeDef(TypedDict):
+    RequestItems: ReadOnly[Mapping[str, KeysAndAttributesTypeDef]]
+    ReturnConsumedCapacity: NotRequired[ReturnConsumedCapacityType]
+
+
+class KeysAndAttributesOutputTypeDef(TypedDict):
+    Keys: list[dict[str, AttributeValueOutputTypeDef]]
+    AttributesToGet: NotRequired[list[str]]
+    ConsistentRead: NotRequired[bool]
+    ProjectionExpression: NotRequired[str]
+    ExpressionAttributeNames: NotRequired[dict[str, str]]
+
+
+class BatchGetItemOutputTypeDef(TypedDict):
+    Responses: NotRequired[dict[str, list[dict[str, AttributeValueOutputTypeDef]]]]
+    UnprocessedKeys: NotRequired[dict[str, KeysAndAttributesOutputTypeDef]]
+    ConsumedCapacity: NotRequired[list[ConsumedCapacityTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteRequestTypeDef(TypedDict):
+    Key: ReadOnly[Mapping[str, AttributeValueTypeDef]]
+
+
+class PutRequestTypeDef(TypedDict):
+    Item: ReadOnly[Mapping[str, AttributeValueTypeDef]]
+
+
+class WriteRequestTypeDef(TypedDict):
+    PutRequest: NotRequired[ReadOnly[PutRequestTypeDef]]
+    DeleteRequest: NotRequired[ReadOnly[DeleteRequestTypeDef]]
+
+
 class BatchWriteItemInputTypeDef(TypedDict):
     RequestItems: ReadOnly[Mapping[str, Sequence[WriteRequestTypeDef]]]
     ReturnConsumedCapacity: NotRequired[ReturnConsumedCapacityType]
     ReturnItemCollectionMetrics: NotRequired[ReturnItemCollectionMetricsType]
+
+
+class ItemCollectionMetricsTypeDef(TypedDict):
+    ItemCollectionKey: NotRequired[dict[str, AttributeValueOutputTypeDef]]
+    SizeEstimateRangeGB: NotRequired[list[float]]
+
+
+class DeleteRequestOutputTypeDef(TypedDict):
+    Key: dict[str, AttributeValueOutputTypeDef]
+
+
+class PutRequestOutputTypeDef(TypedDict):
+    Item: dict[str, AttributeValueOutputTypeDef]
+
+
+class WriteRequestOutputTypeDef(TypedDict):
+    PutRequest: NotRequired[PutRequestOutputTypeDef]
+    DeleteRequest: NotRequired[DeleteRequestOutputTypeDef]
 
 
 class BatchWriteItemOutputTypeDef(TypedDict):
@@ -476,12 +612,6 @@ class BatchWriteItemOutputTypeDef(TypedDict):
 class BillingModeSummaryTypeDef(TypedDict):
     BillingMode: NotRequired[BillingModeType]
     LastUpdateToPayPerRequestDateTime: NotRequired[datetime]
-
-
-class CapacityTypeDef(TypedDict):
-    ReadCapacityUnits: NotRequired[float]
-    WriteCapacityUnits: NotRequired[float]
-    CapacityUnits: NotRequired[float]
 
 
 class ConditionCheckTypeDef(TypedDict):
@@ -502,14 +632,11 @@ class ConditionTypeDef(TypedDict):
     ComparisonOperator: ComparisonOperatorType
 
 
-class ConsumedCapacityTypeDef(TypedDict):
-    TableName: NotRequired[str]
-    CapacityUnits: NotRequired[float]
-    ReadCapacityUnits: NotRequired[float]
-    WriteCapacityUnits: NotRequired[float]
-    Table: NotRequired[CapacityTypeDef]
-    LocalSecondaryIndexes: NotRequired[dict[str, CapacityTypeDef]]
-    GlobalSecondaryIndexes: NotRequired[dict[str, CapacityTypeDef]]
+class PointInTimeRecoveryDescriptionTypeDef(TypedDict):
+    PointInTimeRecoveryStatus: NotRequired[PointInTimeRecoveryStatusType]
+    RecoveryPeriodInDays: NotRequired[int]
+    EarliestRestorableDateTime: NotRequired[datetime]
+    LatestRestorableDateTime: NotRequired[datetime]
 
 
 class ContinuousBackupsDescriptionTypeDef(TypedDict):
@@ -534,6 +661,16 @@ class CreateBackupOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ProjectionTypeDef(TypedDict):
+    ProjectionType: NotRequired[ProjectionTypeType]
+    NonKeyAttributes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class WarmThroughputTypeDef(TypedDict):
+    ReadUnitsPerSecond: NotRequired[int]
+    WriteUnitsPerSecond: NotRequired[int]
+
+
 class CreateGlobalSecondaryIndexActionTypeDef(TypedDict):
     IndexName: str
     KeySchema: ReadOnly[Sequence[KeySchemaElementTypeDef]]
@@ -543,9 +680,73 @@ class CreateGlobalSecondaryIndexActionTypeDef(TypedDict):
     WarmThroughput: NotRequired[WarmThroughputTypeDef]
 
 
+class ReplicaTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+
+
 class CreateGlobalTableInputTypeDef(TypedDict):
     GlobalTableName: str
     ReplicationGroup: ReadOnly[Sequence[ReplicaTypeDef]]
+
+
+class OnDemandThroughputOverrideTypeDef(TypedDict):
+    MaxReadRequestUnits: NotRequired[int]
+
+
+class ProvisionedThroughputOverrideTypeDef(TypedDict):
+    ReadCapacityUnits: NotRequired[int]
+
+
+class GlobalSecondaryIndexWarmThroughputDescriptionTypeDef(TypedDict):
+    ReadUnitsPerSecond: NotRequired[int]
+    WriteUnitsPerSecond: NotRequired[int]
+    Status: NotRequired[IndexStatusType]
+
+
+class ReplicaGlobalSecondaryIndexDescriptionTypeDef(TypedDict):
+    IndexName: NotRequired[str]
+    ProvisionedThroughputOverride: NotRequired[ProvisionedThroughputOverrideTypeDef]
+    OnDemandThroughputOverride: NotRequired[OnDemandThroughputOverrideTypeDef]
+    WarmThroughput: NotRequired[GlobalSecondaryIndexWarmThroughputDescriptionTypeDef]
+
+
+class TableClassSummaryTypeDef(TypedDict):
+    TableClass: NotRequired[TableClassType]
+    LastUpdateDateTime: NotRequired[datetime]
+
+
+class TableWarmThroughputDescriptionTypeDef(TypedDict):
+    ReadUnitsPerSecond: NotRequired[int]
+    WriteUnitsPerSecond: NotRequired[int]
+    Status: NotRequired[TableStatusType]
+
+
+class ReplicaDescriptionTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+    ReplicaStatus: NotRequired[ReplicaStatusType]
+    ReplicaArn: NotRequired[str]
+    ReplicaStatusDescription: NotRequired[str]
+    ReplicaStatusPercentProgress: NotRequired[str]
+    KMSMasterKeyId: NotRequired[str]
+    ProvisionedThroughputOverride: NotRequired[ProvisionedThroughputOverrideTypeDef]
+    OnDemandThroughputOverride: NotRequired[OnDemandThroughputOverrideTypeDef]
+    WarmThroughput: NotRequired[TableWarmThroughputDescriptionTypeDef]
+    GlobalSecondaryIndexes: NotRequired[
+        list[ReplicaGlobalSecondaryIndexDescriptionTypeDef]
+    ]
+    ReplicaInaccessibleDateTime: NotRequired[datetime]
+    ReplicaTableClassSummary: NotRequired[TableClassSummaryTypeDef]
+    GlobalTableSettingsReplicationMode: NotRequired[
+        GlobalTableSettingsReplicationModeType
+    ]
+
+
+class GlobalTableDescriptionTypeDef(TypedDict):
+    ReplicationGroup: NotRequired[list[ReplicaDescriptionTypeDef]]
+    GlobalTableArn: NotRequired[str]
+    CreationDateTime: NotRequired[datetime]
+    GlobalTableStatus: NotRequired[GlobalTableStatusType]
+    GlobalTableName: NotRequired[str]
 
 
 class CreateGlobalTableOutputTypeDef(TypedDict):
@@ -561,6 +762,12 @@ class CreateReplicaActionTypeDef(TypedDict):
     RegionName: str
 
 
+class ReplicaGlobalSecondaryIndexTypeDef(TypedDict):
+    IndexName: str
+    ProvisionedThroughputOverride: NotRequired[ProvisionedThroughputOverrideTypeDef]
+    OnDemandThroughputOverride: NotRequired[OnDemandThroughputOverrideTypeDef]
+
+
 class CreateReplicationGroupMemberActionTypeDef(TypedDict):
     RegionName: str
     KMSMasterKeyId: NotRequired[str]
@@ -570,6 +777,32 @@ class CreateReplicationGroupMemberActionTypeDef(TypedDict):
         ReadOnly[Sequence[ReplicaGlobalSecondaryIndexTypeDef]]
     ]
     TableClassOverride: NotRequired[TableClassType]
+
+
+class GlobalSecondaryIndexTypeDef(TypedDict):
+    IndexName: str
+    KeySchema: ReadOnly[Sequence[KeySchemaElementTypeDef]]
+    Projection: ReadOnly[ProjectionTypeDef]
+    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
+    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
+    WarmThroughput: NotRequired[WarmThroughputTypeDef]
+
+
+class LocalSecondaryIndexTypeDef(TypedDict):
+    IndexName: str
+    KeySchema: ReadOnly[Sequence[KeySchemaElementTypeDef]]
+    Projection: ReadOnly[ProjectionTypeDef]
+
+
+class SSESpecificationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    SSEType: NotRequired[SSETypeType]
+    KMSMasterKeyId: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateTableInputTypeDef(TypedDict):
@@ -592,6 +825,82 @@ class CreateTableInputTypeDef(TypedDict):
     GlobalTableSettingsReplicationMode: NotRequired[
         GlobalTableSettingsReplicationModeType
     ]
+
+
+class ProvisionedThroughputDescriptionTypeDef(TypedDict):
+    LastIncreaseDateTime: NotRequired[datetime]
+    LastDecreaseDateTime: NotRequired[datetime]
+    NumberOfDecreasesToday: NotRequired[int]
+    ReadCapacityUnits: NotRequired[int]
+    WriteCapacityUnits: NotRequired[int]
+
+
+class GlobalSecondaryIndexDescriptionTypeDef(TypedDict):
+    IndexName: NotRequired[str]
+    KeySchema: NotRequired[list[KeySchemaElementTypeDef]]
+    Projection: NotRequired[ProjectionOutputTypeDef]
+    IndexStatus: NotRequired[IndexStatusType]
+    Backfilling: NotRequired[bool]
+    ProvisionedThroughput: NotRequired[ProvisionedThroughputDescriptionTypeDef]
+    IndexSizeBytes: NotRequired[int]
+    ItemCount: NotRequired[int]
+    IndexArn: NotRequired[str]
+    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
+    WarmThroughput: NotRequired[GlobalSecondaryIndexWarmThroughputDescriptionTypeDef]
+
+
+class GlobalTableWitnessDescriptionTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+    WitnessStatus: NotRequired[WitnessStatusType]
+
+
+class LocalSecondaryIndexDescriptionTypeDef(TypedDict):
+    IndexName: NotRequired[str]
+    KeySchema: NotRequired[list[KeySchemaElementTypeDef]]
+    Projection: NotRequired[ProjectionOutputTypeDef]
+    IndexSizeBytes: NotRequired[int]
+    ItemCount: NotRequired[int]
+    IndexArn: NotRequired[str]
+
+
+class RestoreSummaryTypeDef(TypedDict):
+    SourceBackupArn: NotRequired[str]
+    SourceTableArn: NotRequired[str]
+    RestoreDateTime: datetime
+    RestoreInProgress: bool
+
+
+class TableDescriptionTypeDef(TypedDict):
+    AttributeDefinitions: NotRequired[list[AttributeDefinitionTypeDef]]
+    TableName: NotRequired[str]
+    KeySchema: NotRequired[list[KeySchemaElementTypeDef]]
+    TableStatus: NotRequired[TableStatusType]
+    CreationDateTime: NotRequired[datetime]
+    ProvisionedThroughput: NotRequired[ProvisionedThroughputDescriptionTypeDef]
+    TableSizeBytes: NotRequired[int]
+    ItemCount: NotRequired[int]
+    TableArn: NotRequired[str]
+    TableId: NotRequired[str]
+    BillingModeSummary: NotRequired[BillingModeSummaryTypeDef]
+    LocalSecondaryIndexes: NotRequired[list[LocalSecondaryIndexDescriptionTypeDef]]
+    GlobalSecondaryIndexes: NotRequired[list[GlobalSecondaryIndexDescriptionTypeDef]]
+    StreamSpecification: NotRequired[StreamSpecificationTypeDef]
+    LatestStreamLabel: NotRequired[str]
+    LatestStreamArn: NotRequired[str]
+    GlobalTableVersion: NotRequired[str]
+    Replicas: NotRequired[list[ReplicaDescriptionTypeDef]]
+    GlobalTableWitnesses: NotRequired[list[GlobalTableWitnessDescriptionTypeDef]]
+    GlobalTableSettingsReplicationMode: NotRequired[
+        GlobalTableSettingsReplicationModeType
+    ]
+    RestoreSummary: NotRequired[RestoreSummaryTypeDef]
+    SSEDescription: NotRequired[SSEDescriptionTypeDef]
+    ArchivalSummary: NotRequired[ArchivalSummaryTypeDef]
+    TableClassSummary: NotRequired[TableClassSummaryTypeDef]
+    DeletionProtectionEnabled: NotRequired[bool]
+    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
+    WarmThroughput: NotRequired[TableWarmThroughputDescriptionTypeDef]
+    MultiRegionConsistency: NotRequired[MultiRegionConsistencyType]
 
 
 class CreateTableOutputTypeDef(TypedDict):
@@ -626,6 +935,13 @@ class DeleteGlobalTableWitnessGroupMemberActionTypeDef(TypedDict):
     RegionName: str
 
 
+class ExpectedAttributeValueTypeDef(TypedDict):
+    Value: NotRequired[ReadOnly[AttributeValueTypeDef]]
+    Exists: NotRequired[bool]
+    ComparisonOperator: NotRequired[ComparisonOperatorType]
+    AttributeValueList: NotRequired[ReadOnly[Sequence[AttributeValueTypeDef]]]
+
+
 class DeleteItemInputTypeDef(TypedDict):
     TableName: str
     Key: ReadOnly[Mapping[str, AttributeValueTypeDef]]
@@ -657,14 +973,6 @@ class DeleteReplicaActionTypeDef(TypedDict):
 
 class DeleteReplicationGroupMemberActionTypeDef(TypedDict):
     RegionName: str
-
-
-class DeleteRequestOutputTypeDef(TypedDict):
-    Key: dict[str, AttributeValueOutputTypeDef]
-
-
-class DeleteRequestTypeDef(TypedDict):
-    Key: ReadOnly[Mapping[str, AttributeValueTypeDef]]
 
 
 class DeleteResourcePolicyInputTypeDef(TypedDict):
@@ -722,6 +1030,11 @@ class DescribeContributorInsightsInputTypeDef(TypedDict):
     IndexName: NotRequired[str]
 
 
+class FailureExceptionTypeDef(TypedDict):
+    ExceptionName: NotRequired[str]
+    ExceptionDescription: NotRequired[str]
+
+
 class DescribeContributorInsightsOutputTypeDef(TypedDict):
     TableName: NotRequired[str]
     IndexName: NotRequired[str]
@@ -733,6 +1046,11 @@ class DescribeContributorInsightsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EndpointTypeDef(TypedDict):
+    Address: str
+    CachePeriodInMinutes: int
+
+
 class DescribeEndpointsResponseTypeDef(TypedDict):
     Endpoints: list[EndpointTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -740,6 +1058,38 @@ class DescribeEndpointsResponseTypeDef(TypedDict):
 
 class DescribeExportInputTypeDef(TypedDict):
     ExportArn: str
+
+
+class IncrementalExportSpecificationOutputTypeDef(TypedDict):
+    ExportFromTime: NotRequired[datetime]
+    ExportToTime: NotRequired[datetime]
+    ExportViewType: NotRequired[ExportViewTypeType]
+
+
+class ExportDescriptionTypeDef(TypedDict):
+    ExportArn: NotRequired[str]
+    ExportStatus: NotRequired[ExportStatusType]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    ExportManifest: NotRequired[str]
+    TableArn: NotRequired[str]
+    TableId: NotRequired[str]
+    ExportTime: NotRequired[datetime]
+    ClientToken: NotRequired[str]
+    S3Bucket: NotRequired[str]
+    S3BucketOwner: NotRequired[str]
+    S3Prefix: NotRequired[str]
+    S3SseAlgorithm: NotRequired[S3SseAlgorithmType]
+    S3SseKmsKeyId: NotRequired[str]
+    FailureCode: NotRequired[str]
+    FailureMessage: NotRequired[str]
+    ExportFormat: NotRequired[ExportFormatType]
+    BilledSizeBytes: NotRequired[int]
+    ItemCount: NotRequired[int]
+    ExportType: NotRequired[ExportTypeType]
+    IncrementalExportSpecification: NotRequired[
+        IncrementalExportSpecificationOutputTypeDef
+    ]
 
 
 class DescribeExportOutputTypeDef(TypedDict):
@@ -760,6 +1110,37 @@ class DescribeGlobalTableSettingsInputTypeDef(TypedDict):
     GlobalTableName: str
 
 
+class ReplicaGlobalSecondaryIndexSettingsDescriptionTypeDef(TypedDict):
+    IndexName: str
+    IndexStatus: NotRequired[IndexStatusType]
+    ProvisionedReadCapacityUnits: NotRequired[int]
+    ProvisionedReadCapacityAutoScalingSettings: NotRequired[
+        AutoScalingSettingsDescriptionTypeDef
+    ]
+    ProvisionedWriteCapacityUnits: NotRequired[int]
+    ProvisionedWriteCapacityAutoScalingSettings: NotRequired[
+        AutoScalingSettingsDescriptionTypeDef
+    ]
+
+
+class ReplicaSettingsDescriptionTypeDef(TypedDict):
+    RegionName: str
+    ReplicaStatus: NotRequired[ReplicaStatusType]
+    ReplicaBillingModeSummary: NotRequired[BillingModeSummaryTypeDef]
+    ReplicaProvisionedReadCapacityUnits: NotRequired[int]
+    ReplicaProvisionedReadCapacityAutoScalingSettings: NotRequired[
+        AutoScalingSettingsDescriptionTypeDef
+    ]
+    ReplicaProvisionedWriteCapacityUnits: NotRequired[int]
+    ReplicaProvisionedWriteCapacityAutoScalingSettings: NotRequired[
+        AutoScalingSettingsDescriptionTypeDef
+    ]
+    ReplicaGlobalSecondaryIndexSettings: NotRequired[
+        list[ReplicaGlobalSecondaryIndexSettingsDescriptionTypeDef]
+    ]
+    ReplicaTableClassSummary: NotRequired[TableClassSummaryTypeDef]
+
+
 class DescribeGlobalTableSettingsOutputTypeDef(TypedDict):
     GlobalTableName: NotRequired[str]
     ReplicaSettings: NotRequired[list[ReplicaSettingsDescriptionTypeDef]]
@@ -770,6 +1151,58 @@ class DescribeImportInputTypeDef(TypedDict):
     ImportArn: str
 
 
+class InputFormatOptionsOutputTypeDef(TypedDict):
+    Csv: NotRequired[CsvOptionsOutputTypeDef]
+
+
+class S3BucketSourceTypeDef(TypedDict):
+    S3BucketOwner: NotRequired[str]
+    S3Bucket: str
+    S3KeyPrefix: NotRequired[str]
+
+
+class GlobalSecondaryIndexOutputTypeDef(TypedDict):
+    IndexName: str
+    KeySchema: list[KeySchemaElementTypeDef]
+    Projection: ProjectionOutputTypeDef
+    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
+    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
+    WarmThroughput: NotRequired[WarmThroughputTypeDef]
+
+
+class TableCreationParametersOutputTypeDef(TypedDict):
+    TableName: str
+    AttributeDefinitions: list[AttributeDefinitionTypeDef]
+    KeySchema: list[KeySchemaElementTypeDef]
+    BillingMode: NotRequired[BillingModeType]
+    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
+    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
+    SSESpecification: NotRequired[SSESpecificationTypeDef]
+    GlobalSecondaryIndexes: NotRequired[list[GlobalSecondaryIndexOutputTypeDef]]
+
+
+class ImportTableDescriptionTypeDef(TypedDict):
+    ImportArn: NotRequired[str]
+    ImportStatus: NotRequired[ImportStatusType]
+    TableArn: NotRequired[str]
+    TableId: NotRequired[str]
+    ClientToken: NotRequired[str]
+    S3BucketSource: NotRequired[S3BucketSourceTypeDef]
+    ErrorCount: NotRequired[int]
+    CloudWatchLogGroupArn: NotRequired[str]
+    InputFormat: NotRequired[InputFormatType]
+    InputFormatOptions: NotRequired[InputFormatOptionsOutputTypeDef]
+    InputCompressionType: NotRequired[InputCompressionTypeType]
+    TableCreationParameters: NotRequired[TableCreationParametersOutputTypeDef]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    ProcessedSizeBytes: NotRequired[int]
+    ProcessedItemCount: NotRequired[int]
+    ImportedItemCount: NotRequired[int]
+    FailureCode: NotRequired[str]
+    FailureMessage: NotRequired[str]
+
+
 class DescribeImportOutputTypeDef(TypedDict):
     ImportTableDescription: ImportTableDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -777,6 +1210,15 @@ class DescribeImportOutputTypeDef(TypedDict):
 
 class DescribeKinesisStreamingDestinationInputTypeDef(TypedDict):
     TableName: str
+
+
+class KinesisDataStreamDestinationTypeDef(TypedDict):
+    StreamArn: NotRequired[str]
+    DestinationStatus: NotRequired[DestinationStatusType]
+    DestinationStatusDescription: NotRequired[str]
+    ApproximateCreationDateTimePrecision: NotRequired[
+        ApproximateCreationDateTimePrecisionType
+    ]
 
 
 class DescribeKinesisStreamingDestinationOutputTypeDef(TypedDict):
@@ -808,6 +1250,37 @@ class DescribeTableReplicaAutoScalingInputTypeDef(TypedDict):
     TableName: str
 
 
+class ReplicaGlobalSecondaryIndexAutoScalingDescriptionTypeDef(TypedDict):
+    IndexName: NotRequired[str]
+    IndexStatus: NotRequired[IndexStatusType]
+    ProvisionedReadCapacityAutoScalingSettings: NotRequired[
+        AutoScalingSettingsDescriptionTypeDef
+    ]
+    ProvisionedWriteCapacityAutoScalingSettings: NotRequired[
+        AutoScalingSettingsDescriptionTypeDef
+    ]
+
+
+class ReplicaAutoScalingDescriptionTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+    GlobalSecondaryIndexes: NotRequired[
+        list[ReplicaGlobalSecondaryIndexAutoScalingDescriptionTypeDef]
+    ]
+    ReplicaProvisionedReadCapacityAutoScalingSettings: NotRequired[
+        AutoScalingSettingsDescriptionTypeDef
+    ]
+    ReplicaProvisionedWriteCapacityAutoScalingSettings: NotRequired[
+        AutoScalingSettingsDescriptionTypeDef
+    ]
+    ReplicaStatus: NotRequired[ReplicaStatusType]
+
+
+class TableAutoScalingDescriptionTypeDef(TypedDict):
+    TableName: NotRequired[str]
+    TableStatus: NotRequired[TableStatusType]
+    Replicas: NotRequired[list[ReplicaAutoScalingDescriptionTypeDef]]
+
+
 class DescribeTableReplicaAutoScalingOutputTypeDef(TypedDict):
     TableAutoScalingDescription: NotRequired[TableAutoScalingDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -826,11 +1299,6 @@ class EnableKinesisStreamingConfigurationTypeDef(TypedDict):
     ApproximateCreationDateTimePrecision: NotRequired[
         ApproximateCreationDateTimePrecisionType
     ]
-
-
-class EndpointTypeDef(TypedDict):
-    Address: str
-    CachePeriodInMinutes: int
 
 
 class ExecuteStatementInputTypeDef(TypedDict):
@@ -853,10 +1321,22 @@ class ExecuteStatementOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ParameterizedStatementTypeDef(TypedDict):
+    Statement: str
+    Parameters: NotRequired[ReadOnly[Sequence[AttributeValueTypeDef]]]
+    ReturnValuesOnConditionCheckFailure: NotRequired[
+        ReturnValuesOnConditionCheckFailureType
+    ]
+
+
 class ExecuteTransactionInputTypeDef(TypedDict):
     TransactStatements: ReadOnly[Sequence[ParameterizedStatementTypeDef]]
     ClientRequestToken: NotRequired[str]
     ReturnConsumedCapacity: NotRequired[ReturnConsumedCapacityType]
+
+
+class ItemResponseTypeDef(TypedDict):
+    Item: NotRequired[dict[str, AttributeValueOutputTypeDef]]
 
 
 class ExecuteTransactionOutputTypeDef(TypedDict):
@@ -865,43 +1345,16 @@ class ExecuteTransactionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExpectedAttributeValueTypeDef(TypedDict):
-    Value: NotRequired[ReadOnly[AttributeValueTypeDef]]
-    Exists: NotRequired[bool]
-    ComparisonOperator: NotRequired[ComparisonOperatorType]
-    AttributeValueList: NotRequired[ReadOnly[Sequence[AttributeValueTypeDef]]]
-
-
-class ExportDescriptionTypeDef(TypedDict):
-    ExportArn: NotRequired[str]
-    ExportStatus: NotRequired[ExportStatusType]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    ExportManifest: NotRequired[str]
-    TableArn: NotRequired[str]
-    TableId: NotRequired[str]
-    ExportTime: NotRequired[datetime]
-    ClientToken: NotRequired[str]
-    S3Bucket: NotRequired[str]
-    S3BucketOwner: NotRequired[str]
-    S3Prefix: NotRequired[str]
-    S3SseAlgorithm: NotRequired[S3SseAlgorithmType]
-    S3SseKmsKeyId: NotRequired[str]
-    FailureCode: NotRequired[str]
-    FailureMessage: NotRequired[str]
-    ExportFormat: NotRequired[ExportFormatType]
-    BilledSizeBytes: NotRequired[int]
-    ItemCount: NotRequired[int]
-    ExportType: NotRequired[ExportTypeType]
-    IncrementalExportSpecification: NotRequired[
-        IncrementalExportSpecificationOutputTypeDef
-    ]
-
-
 class ExportSummaryTypeDef(TypedDict):
     ExportArn: NotRequired[str]
     ExportStatus: NotRequired[ExportStatusType]
     ExportType: NotRequired[ExportTypeType]
+
+
+class IncrementalExportSpecificationTypeDef(TypedDict):
+    ExportFromTime: NotRequired[ReadOnly[datetime | str]]
+    ExportToTime: NotRequired[ReadOnly[datetime | str]]
+    ExportViewType: NotRequired[ExportViewTypeType]
 
 
 class ExportTableToPointInTimeInputTypeDef(TypedDict):
@@ -923,11 +1376,6 @@ class ExportTableToPointInTimeInputTypeDef(TypedDict):
 class ExportTableToPointInTimeOutputTypeDef(TypedDict):
     ExportDescription: NotRequired[ExportDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class FailureExceptionTypeDef(TypedDict):
-    ExceptionName: NotRequired[str]
-    ExceptionDescription: NotRequired[str]
 
 
 class GetItemInputTypeDef(TypedDict):
@@ -970,41 +1418,8 @@ class GlobalSecondaryIndexAutoScalingUpdateTypeDef(TypedDict):
     ]
 
 
-class GlobalSecondaryIndexDescriptionTypeDef(TypedDict):
-    IndexName: NotRequired[str]
-    KeySchema: NotRequired[list[KeySchemaElementTypeDef]]
-    Projection: NotRequired[ProjectionOutputTypeDef]
-    IndexStatus: NotRequired[IndexStatusType]
-    Backfilling: NotRequired[bool]
-    ProvisionedThroughput: NotRequired[ProvisionedThroughputDescriptionTypeDef]
-    IndexSizeBytes: NotRequired[int]
-    ItemCount: NotRequired[int]
-    IndexArn: NotRequired[str]
-    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
-    WarmThroughput: NotRequired[GlobalSecondaryIndexWarmThroughputDescriptionTypeDef]
-
-
-class GlobalSecondaryIndexInfoTypeDef(TypedDict):
-    IndexName: NotRequired[str]
-    KeySchema: NotRequired[list[KeySchemaElementTypeDef]]
-    Projection: NotRequired[ProjectionOutputTypeDef]
-    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
-    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
-
-
-class GlobalSecondaryIndexOutputTypeDef(TypedDict):
+class UpdateGlobalSecondaryIndexActionTypeDef(TypedDict):
     IndexName: str
-    KeySchema: list[KeySchemaElementTypeDef]
-    Projection: ProjectionOutputTypeDef
-    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
-    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
-    WarmThroughput: NotRequired[WarmThroughputTypeDef]
-
-
-class GlobalSecondaryIndexTypeDef(TypedDict):
-    IndexName: str
-    KeySchema: ReadOnly[Sequence[KeySchemaElementTypeDef]]
-    Projection: ReadOnly[ProjectionTypeDef]
     ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
     OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
     WarmThroughput: NotRequired[WarmThroughputTypeDef]
@@ -1014,20 +1429,6 @@ class GlobalSecondaryIndexUpdateTypeDef(TypedDict):
     Update: NotRequired[UpdateGlobalSecondaryIndexActionTypeDef]
     Create: NotRequired[ReadOnly[CreateGlobalSecondaryIndexActionTypeDef]]
     Delete: NotRequired[DeleteGlobalSecondaryIndexActionTypeDef]
-
-
-class GlobalSecondaryIndexWarmThroughputDescriptionTypeDef(TypedDict):
-    ReadUnitsPerSecond: NotRequired[int]
-    WriteUnitsPerSecond: NotRequired[int]
-    Status: NotRequired[IndexStatusType]
-
-
-class GlobalTableDescriptionTypeDef(TypedDict):
-    ReplicationGroup: NotRequired[list[ReplicaDescriptionTypeDef]]
-    GlobalTableArn: NotRequired[str]
-    CreationDateTime: NotRequired[datetime]
-    GlobalTableStatus: NotRequired[GlobalTableStatusType]
-    GlobalTableName: NotRequired[str]
 
 
 class GlobalTableGlobalSecondaryIndexSettingsUpdateTypeDef(TypedDict):
@@ -1041,11 +1442,6 @@ class GlobalTableGlobalSecondaryIndexSettingsUpdateTypeDef(TypedDict):
 class GlobalTableTypeDef(TypedDict):
     GlobalTableName: NotRequired[str]
     ReplicationGroup: NotRequired[list[ReplicaTypeDef]]
-
-
-class GlobalTableWitnessDescriptionTypeDef(TypedDict):
-    RegionName: NotRequired[str]
-    WitnessStatus: NotRequired[WitnessStatusType]
 
 
 class GlobalTableWitnessGroupUpdateTypeDef(TypedDict):
@@ -1064,26 +1460,19 @@ class ImportSummaryTypeDef(TypedDict):
     EndTime: NotRequired[datetime]
 
 
-class ImportTableDescriptionTypeDef(TypedDict):
-    ImportArn: NotRequired[str]
-    ImportStatus: NotRequired[ImportStatusType]
-    TableArn: NotRequired[str]
-    TableId: NotRequired[str]
-    ClientToken: NotRequired[str]
-    S3BucketSource: NotRequired[S3BucketSourceTypeDef]
-    ErrorCount: NotRequired[int]
-    CloudWatchLogGroupArn: NotRequired[str]
-    InputFormat: NotRequired[InputFormatType]
-    InputFormatOptions: NotRequired[InputFormatOptionsOutputTypeDef]
-    InputCompressionType: NotRequired[InputCompressionTypeType]
-    TableCreationParameters: NotRequired[TableCreationParametersOutputTypeDef]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    ProcessedSizeBytes: NotRequired[int]
-    ProcessedItemCount: NotRequired[int]
-    ImportedItemCount: NotRequired[int]
-    FailureCode: NotRequired[str]
-    FailureMessage: NotRequired[str]
+class InputFormatOptionsTypeDef(TypedDict):
+    Csv: NotRequired[ReadOnly[CsvOptionsTypeDef]]
+
+
+class TableCreationParametersTypeDef(TypedDict):
+    TableName: str
+    AttributeDefinitions: ReadOnly[Sequence[AttributeDefinitionTypeDef]]
+    KeySchema: ReadOnly[Sequence[KeySchemaElementTypeDef]]
+    BillingMode: NotRequired[BillingModeType]
+    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
+    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
+    SSESpecification: NotRequired[SSESpecificationTypeDef]
+    GlobalSecondaryIndexes: NotRequired[ReadOnly[Sequence[GlobalSecondaryIndexTypeDef]]]
 
 
 class ImportTableInputTypeDef(TypedDict):
@@ -1098,65 +1487,6 @@ class ImportTableInputTypeDef(TypedDict):
 class ImportTableOutputTypeDef(TypedDict):
     ImportTableDescription: ImportTableDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IncrementalExportSpecificationOutputTypeDef(TypedDict):
-    ExportFromTime: NotRequired[datetime]
-    ExportToTime: NotRequired[datetime]
-    ExportViewType: NotRequired[ExportViewTypeType]
-
-
-class IncrementalExportSpecificationTypeDef(TypedDict):
-    ExportFromTime: NotRequired[ReadOnly[datetime | str]]
-    ExportToTime: NotRequired[ReadOnly[datetime | str]]
-    ExportViewType: NotRequired[ExportViewTypeType]
-
-
-class InputFormatOptionsOutputTypeDef(TypedDict):
-    Csv: NotRequired[CsvOptionsOutputTypeDef]
-
-
-class InputFormatOptionsTypeDef(TypedDict):
-    Csv: NotRequired[ReadOnly[CsvOptionsTypeDef]]
-
-
-class ItemCollectionMetricsTypeDef(TypedDict):
-    ItemCollectionKey: NotRequired[dict[str, AttributeValueOutputTypeDef]]
-    SizeEstimateRangeGB: NotRequired[list[float]]
-
-
-class ItemResponseTypeDef(TypedDict):
-    Item: NotRequired[dict[str, AttributeValueOutputTypeDef]]
-
-
-class KeySchemaElementTypeDef(TypedDict):
-    AttributeName: str
-    KeyType: KeyTypeType
-
-
-class KeysAndAttributesOutputTypeDef(TypedDict):
-    Keys: list[dict[str, AttributeValueOutputTypeDef]]
-    AttributesToGet: NotRequired[list[str]]
-    ConsistentRead: NotRequired[bool]
-    ProjectionExpression: NotRequired[str]
-    ExpressionAttributeNames: NotRequired[dict[str, str]]
-
-
-class KeysAndAttributesTypeDef(TypedDict):
-    Keys: ReadOnly[Sequence[Mapping[str, AttributeValueTypeDef]]]
-    AttributesToGet: NotRequired[ReadOnly[Sequence[str]]]
-    ConsistentRead: NotRequired[bool]
-    ProjectionExpression: NotRequired[str]
-    ExpressionAttributeNames: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class KinesisDataStreamDestinationTypeDef(TypedDict):
-    StreamArn: NotRequired[str]
-    DestinationStatus: NotRequired[DestinationStatusType]
-    DestinationStatusDescription: NotRequired[str]
-    ApproximateCreationDateTimePrecision: NotRequired[
-        ApproximateCreationDateTimePrecisionType
-    ]
 
 
 class KinesisStreamingDestinationInputTypeDef(TypedDict):
@@ -1262,81 +1592,9 @@ class ListTagsOfResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocalSecondaryIndexDescriptionTypeDef(TypedDict):
-    IndexName: NotRequired[str]
-    KeySchema: NotRequired[list[KeySchemaElementTypeDef]]
-    Projection: NotRequired[ProjectionOutputTypeDef]
-    IndexSizeBytes: NotRequired[int]
-    ItemCount: NotRequired[int]
-    IndexArn: NotRequired[str]
-
-
-class LocalSecondaryIndexInfoTypeDef(TypedDict):
-    IndexName: NotRequired[str]
-    KeySchema: NotRequired[list[KeySchemaElementTypeDef]]
-    Projection: NotRequired[ProjectionOutputTypeDef]
-
-
-class LocalSecondaryIndexTypeDef(TypedDict):
-    IndexName: str
-    KeySchema: ReadOnly[Sequence[KeySchemaElementTypeDef]]
-    Projection: ReadOnly[ProjectionTypeDef]
-
-
-class OnDemandThroughputOverrideTypeDef(TypedDict):
-    MaxReadRequestUnits: NotRequired[int]
-
-
-class OnDemandThroughputTypeDef(TypedDict):
-    MaxReadRequestUnits: NotRequired[int]
-    MaxWriteRequestUnits: NotRequired[int]
-
-
-class ParameterizedStatementTypeDef(TypedDict):
-    Statement: str
-    Parameters: NotRequired[ReadOnly[Sequence[AttributeValueTypeDef]]]
-    ReturnValuesOnConditionCheckFailure: NotRequired[
-        ReturnValuesOnConditionCheckFailureType
-    ]
-
-
-class PointInTimeRecoveryDescriptionTypeDef(TypedDict):
-    PointInTimeRecoveryStatus: NotRequired[PointInTimeRecoveryStatusType]
-    RecoveryPeriodInDays: NotRequired[int]
-    EarliestRestorableDateTime: NotRequired[datetime]
-    LatestRestorableDateTime: NotRequired[datetime]
-
-
 class PointInTimeRecoverySpecificationTypeDef(TypedDict):
     PointInTimeRecoveryEnabled: bool
     RecoveryPeriodInDays: NotRequired[int]
-
-
-class ProjectionOutputTypeDef(TypedDict):
-    ProjectionType: NotRequired[ProjectionTypeType]
-    NonKeyAttributes: NotRequired[list[str]]
-
-
-class ProjectionTypeDef(TypedDict):
-    ProjectionType: NotRequired[ProjectionTypeType]
-    NonKeyAttributes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ProvisionedThroughputDescriptionTypeDef(TypedDict):
-    LastIncreaseDateTime: NotRequired[datetime]
-    LastDecreaseDateTime: NotRequired[datetime]
-    NumberOfDecreasesToday: NotRequired[int]
-    ReadCapacityUnits: NotRequired[int]
-    WriteCapacityUnits: NotRequired[int]
-
-
-class ProvisionedThroughputOverrideTypeDef(TypedDict):
-    ReadCapacityUnits: NotRequired[int]
-
-
-class ProvisionedThroughputTypeDef(TypedDict):
-    ReadCapacityUnits: int
-    WriteCapacityUnits: int
 
 
 class PutItemInputTypeDef(TypedDict):
@@ -1362,14 +1620,6 @@ class PutItemOutputTypeDef(TypedDict):
     ConsumedCapacity: NotRequired[ConsumedCapacityTypeDef]
     ItemCollectionMetrics: NotRequired[ItemCollectionMetricsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PutRequestOutputTypeDef(TypedDict):
-    Item: dict[str, AttributeValueOutputTypeDef]
-
-
-class PutRequestTypeDef(TypedDict):
-    Item: ReadOnly[Mapping[str, AttributeValueTypeDef]]
 
 
 class PutResourcePolicyInputTypeDef(TypedDict):
@@ -1428,18 +1678,11 @@ class QueryOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplicaAutoScalingDescriptionTypeDef(TypedDict):
-    RegionName: NotRequired[str]
-    GlobalSecondaryIndexes: NotRequired[
-        list[ReplicaGlobalSecondaryIndexAutoScalingDescriptionTypeDef]
+class ReplicaGlobalSecondaryIndexAutoScalingUpdateTypeDef(TypedDict):
+    IndexName: NotRequired[str]
+    ProvisionedReadCapacityAutoScalingUpdate: NotRequired[
+        AutoScalingSettingsUpdateTypeDef
     ]
-    ReplicaProvisionedReadCapacityAutoScalingSettings: NotRequired[
-        AutoScalingSettingsDescriptionTypeDef
-    ]
-    ReplicaProvisionedWriteCapacityAutoScalingSettings: NotRequired[
-        AutoScalingSettingsDescriptionTypeDef
-    ]
-    ReplicaStatus: NotRequired[ReplicaStatusType]
 
 
 class ReplicaAutoScalingUpdateTypeDef(TypedDict):
@@ -1452,94 +1695,12 @@ class ReplicaAutoScalingUpdateTypeDef(TypedDict):
     ]
 
 
-class ReplicaDescriptionTypeDef(TypedDict):
-    RegionName: NotRequired[str]
-    ReplicaStatus: NotRequired[ReplicaStatusType]
-    ReplicaArn: NotRequired[str]
-    ReplicaStatusDescription: NotRequired[str]
-    ReplicaStatusPercentProgress: NotRequired[str]
-    KMSMasterKeyId: NotRequired[str]
-    ProvisionedThroughputOverride: NotRequired[ProvisionedThroughputOverrideTypeDef]
-    OnDemandThroughputOverride: NotRequired[OnDemandThroughputOverrideTypeDef]
-    WarmThroughput: NotRequired[TableWarmThroughputDescriptionTypeDef]
-    GlobalSecondaryIndexes: NotRequired[
-        list[ReplicaGlobalSecondaryIndexDescriptionTypeDef]
-    ]
-    ReplicaInaccessibleDateTime: NotRequired[datetime]
-    ReplicaTableClassSummary: NotRequired[TableClassSummaryTypeDef]
-    GlobalTableSettingsReplicationMode: NotRequired[
-        GlobalTableSettingsReplicationModeType
-    ]
-
-
-class ReplicaGlobalSecondaryIndexAutoScalingDescriptionTypeDef(TypedDict):
-    IndexName: NotRequired[str]
-    IndexStatus: NotRequired[IndexStatusType]
-    ProvisionedReadCapacityAutoScalingSettings: NotRequired[
-        AutoScalingSettingsDescriptionTypeDef
-    ]
-    ProvisionedWriteCapacityAutoScalingSettings: NotRequired[
-        AutoScalingSettingsDescriptionTypeDef
-    ]
-
-
-class ReplicaGlobalSecondaryIndexAutoScalingUpdateTypeDef(TypedDict):
-    IndexName: NotRequired[str]
-    ProvisionedReadCapacityAutoScalingUpdate: NotRequired[
-        AutoScalingSettingsUpdateTypeDef
-    ]
-
-
-class ReplicaGlobalSecondaryIndexDescriptionTypeDef(TypedDict):
-    IndexName: NotRequired[str]
-    ProvisionedThroughputOverride: NotRequired[ProvisionedThroughputOverrideTypeDef]
-    OnDemandThroughputOverride: NotRequired[OnDemandThroughputOverrideTypeDef]
-    WarmThroughput: NotRequired[GlobalSecondaryIndexWarmThroughputDescriptionTypeDef]
-
-
-class ReplicaGlobalSecondaryIndexSettingsDescriptionTypeDef(TypedDict):
-    IndexName: str
-    IndexStatus: NotRequired[IndexStatusType]
-    ProvisionedReadCapacityUnits: NotRequired[int]
-    ProvisionedReadCapacityAutoScalingSettings: NotRequired[
-        AutoScalingSettingsDescriptionTypeDef
-    ]
-    ProvisionedWriteCapacityUnits: NotRequired[int]
-    ProvisionedWriteCapacityAutoScalingSettings: NotRequired[
-        AutoScalingSettingsDescriptionTypeDef
-    ]
-
-
 class ReplicaGlobalSecondaryIndexSettingsUpdateTypeDef(TypedDict):
     IndexName: str
     ProvisionedReadCapacityUnits: NotRequired[int]
     ProvisionedReadCapacityAutoScalingSettingsUpdate: NotRequired[
         AutoScalingSettingsUpdateTypeDef
     ]
-
-
-class ReplicaGlobalSecondaryIndexTypeDef(TypedDict):
-    IndexName: str
-    ProvisionedThroughputOverride: NotRequired[ProvisionedThroughputOverrideTypeDef]
-    OnDemandThroughputOverride: NotRequired[OnDemandThroughputOverrideTypeDef]
-
-
-class ReplicaSettingsDescriptionTypeDef(TypedDict):
-    RegionName: str
-    ReplicaStatus: NotRequired[ReplicaStatusType]
-    ReplicaBillingModeSummary: NotRequired[BillingModeSummaryTypeDef]
-    ReplicaProvisionedReadCapacityUnits: NotRequired[int]
-    ReplicaProvisionedReadCapacityAutoScalingSettings: NotRequired[
-        AutoScalingSettingsDescriptionTypeDef
-    ]
-    ReplicaProvisionedWriteCapacityUnits: NotRequired[int]
-    ReplicaProvisionedWriteCapacityAutoScalingSettings: NotRequired[
-        AutoScalingSettingsDescriptionTypeDef
-    ]
-    ReplicaGlobalSecondaryIndexSettings: NotRequired[
-        list[ReplicaGlobalSecondaryIndexSettingsDescriptionTypeDef]
-    ]
-    ReplicaTableClassSummary: NotRequired[TableClassSummaryTypeDef]
 
 
 class ReplicaSettingsUpdateTypeDef(TypedDict):
@@ -1554,26 +1715,26 @@ class ReplicaSettingsUpdateTypeDef(TypedDict):
     ReplicaTableClass: NotRequired[TableClassType]
 
 
-class ReplicaTypeDef(TypedDict):
-    RegionName: NotRequired[str]
-
-
 class ReplicaUpdateTypeDef(TypedDict):
     Create: NotRequired[CreateReplicaActionTypeDef]
     Delete: NotRequired[DeleteReplicaActionTypeDef]
+
+
+class UpdateReplicationGroupMemberActionTypeDef(TypedDict):
+    RegionName: str
+    KMSMasterKeyId: NotRequired[str]
+    ProvisionedThroughputOverride: NotRequired[ProvisionedThroughputOverrideTypeDef]
+    OnDemandThroughputOverride: NotRequired[OnDemandThroughputOverrideTypeDef]
+    GlobalSecondaryIndexes: NotRequired[
+        ReadOnly[Sequence[ReplicaGlobalSecondaryIndexTypeDef]]
+    ]
+    TableClassOverride: NotRequired[TableClassType]
 
 
 class ReplicationGroupUpdateTypeDef(TypedDict):
     Create: NotRequired[ReadOnly[CreateReplicationGroupMemberActionTypeDef]]
     Update: NotRequired[ReadOnly[UpdateReplicationGroupMemberActionTypeDef]]
     Delete: NotRequired[DeleteReplicationGroupMemberActionTypeDef]
-
-
-class RestoreSummaryTypeDef(TypedDict):
-    SourceBackupArn: NotRequired[str]
-    SourceTableArn: NotRequired[str]
-    RestoreDateTime: datetime
-    RestoreInProgress: bool
 
 
 class RestoreTableFromBackupInputTypeDef(TypedDict):
@@ -1619,25 +1780,6 @@ class RestoreTableToPointInTimeOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3BucketSourceTypeDef(TypedDict):
-    S3BucketOwner: NotRequired[str]
-    S3Bucket: str
-    S3KeyPrefix: NotRequired[str]
-
-
-class SSEDescriptionTypeDef(TypedDict):
-    Status: NotRequired[SSEStatusType]
-    SSEType: NotRequired[SSETypeType]
-    KMSMasterKeyArn: NotRequired[str]
-    InaccessibleEncryptionDateTime: NotRequired[datetime]
-
-
-class SSESpecificationTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    SSEType: NotRequired[SSETypeType]
-    KMSMasterKeyId: NotRequired[str]
-
-
 class ScanInputTypeDef(TypedDict):
     TableName: str
     IndexName: NotRequired[str]
@@ -1668,117 +1810,9 @@ class ScanOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SourceTableDetailsTypeDef(TypedDict):
-    TableName: str
-    TableId: str
-    TableArn: NotRequired[str]
-    TableSizeBytes: NotRequired[int]
-    KeySchema: list[KeySchemaElementTypeDef]
-    TableCreationDateTime: datetime
-    ProvisionedThroughput: ProvisionedThroughputTypeDef
-    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
-    ItemCount: NotRequired[int]
-    BillingMode: NotRequired[BillingModeType]
-
-
-class SourceTableFeatureDetailsTypeDef(TypedDict):
-    LocalSecondaryIndexes: NotRequired[list[LocalSecondaryIndexInfoTypeDef]]
-    GlobalSecondaryIndexes: NotRequired[list[GlobalSecondaryIndexInfoTypeDef]]
-    StreamDescription: NotRequired[StreamSpecificationTypeDef]
-    TimeToLiveDescription: NotRequired[TimeToLiveDescriptionTypeDef]
-    SSEDescription: NotRequired[SSEDescriptionTypeDef]
-
-
-class StreamSpecificationTypeDef(TypedDict):
-    StreamEnabled: bool
-    StreamViewType: NotRequired[StreamViewTypeType]
-
-
-class TableAutoScalingDescriptionTypeDef(TypedDict):
-    TableName: NotRequired[str]
-    TableStatus: NotRequired[TableStatusType]
-    Replicas: NotRequired[list[ReplicaAutoScalingDescriptionTypeDef]]
-
-
-class TableClassSummaryTypeDef(TypedDict):
-    TableClass: NotRequired[TableClassType]
-    LastUpdateDateTime: NotRequired[datetime]
-
-
-class TableCreationParametersOutputTypeDef(TypedDict):
-    TableName: str
-    AttributeDefinitions: list[AttributeDefinitionTypeDef]
-    KeySchema: list[KeySchemaElementTypeDef]
-    BillingMode: NotRequired[BillingModeType]
-    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
-    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
-    SSESpecification: NotRequired[SSESpecificationTypeDef]
-    GlobalSecondaryIndexes: NotRequired[list[GlobalSecondaryIndexOutputTypeDef]]
-
-
-class TableCreationParametersTypeDef(TypedDict):
-    TableName: str
-    AttributeDefinitions: ReadOnly[Sequence[AttributeDefinitionTypeDef]]
-    KeySchema: ReadOnly[Sequence[KeySchemaElementTypeDef]]
-    BillingMode: NotRequired[BillingModeType]
-    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
-    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
-    SSESpecification: NotRequired[SSESpecificationTypeDef]
-    GlobalSecondaryIndexes: NotRequired[ReadOnly[Sequence[GlobalSecondaryIndexTypeDef]]]
-
-
-class TableDescriptionTypeDef(TypedDict):
-    AttributeDefinitions: NotRequired[list[AttributeDefinitionTypeDef]]
-    TableName: NotRequired[str]
-    KeySchema: NotRequired[list[KeySchemaElementTypeDef]]
-    TableStatus: NotRequired[TableStatusType]
-    CreationDateTime: NotRequired[datetime]
-    ProvisionedThroughput: NotRequired[ProvisionedThroughputDescriptionTypeDef]
-    TableSizeBytes: NotRequired[int]
-    ItemCount: NotRequired[int]
-    TableArn: NotRequired[str]
-    TableId: NotRequired[str]
-    BillingModeSummary: NotRequired[BillingModeSummaryTypeDef]
-    LocalSecondaryIndexes: NotRequired[list[LocalSecondaryIndexDescriptionTypeDef]]
-    GlobalSecondaryIndexes: NotRequired[list[GlobalSecondaryIndexDescriptionTypeDef]]
-    StreamSpecification: NotRequired[StreamSpecificationTypeDef]
-    LatestStreamLabel: NotRequired[str]
-    LatestStreamArn: NotRequired[str]
-    GlobalTableVersion: NotRequired[str]
-    Replicas: NotRequired[list[ReplicaDescriptionTypeDef]]
-    GlobalTableWitnesses: NotRequired[list[GlobalTableWitnessDescriptionTypeDef]]
-    GlobalTableSettingsReplicationMode: NotRequired[
-        GlobalTableSettingsReplicationModeType
-    ]
-    RestoreSummary: NotRequired[RestoreSummaryTypeDef]
-    SSEDescription: NotRequired[SSEDescriptionTypeDef]
-    ArchivalSummary: NotRequired[ArchivalSummaryTypeDef]
-    TableClassSummary: NotRequired[TableClassSummaryTypeDef]
-    DeletionProtectionEnabled: NotRequired[bool]
-    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
-    WarmThroughput: NotRequired[TableWarmThroughputDescriptionTypeDef]
-    MultiRegionConsistency: NotRequired[MultiRegionConsistencyType]
-
-
-class TableWarmThroughputDescriptionTypeDef(TypedDict):
-    ReadUnitsPerSecond: NotRequired[int]
-    WriteUnitsPerSecond: NotRequired[int]
-    Status: NotRequired[TableStatusType]
-
-
 class TagResourceInputTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TimeToLiveDescriptionTypeDef(TypedDict):
-    TimeToLiveStatus: NotRequired[TimeToLiveStatusType]
-    AttributeName: NotRequired[str]
 
 
 class TimeToLiveSpecificationTypeDef(TypedDict):
@@ -1799,6 +1833,20 @@ class TransactGetItemsOutputTypeDef(TypedDict):
     ConsumedCapacity: NotRequired[list[ConsumedCapacityTypeDef]]
     Responses: NotRequired[list[ItemResponseTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateTypeDef(TypedDict):
+    Key: ReadOnly[Mapping[str, AttributeValueTypeDef]]
+    UpdateExpression: str
+    TableName: str
+    ConditionExpression: NotRequired[str]
+    ExpressionAttributeNames: NotRequired[ReadOnly[Mapping[str, str]]]
+    ExpressionAttributeValues: NotRequired[
+        ReadOnly[Mapping[str, AttributeValueTypeDef]]
+    ]
+    ReturnValuesOnConditionCheckFailure: NotRequired[
+        ReturnValuesOnConditionCheckFailureType
+    ]
 
 
 class TransactWriteItemTypeDef(TypedDict):
@@ -1849,13 +1897,6 @@ class UpdateContributorInsightsOutputTypeDef(TypedDict):
     ContributorInsightsStatus: NotRequired[ContributorInsightsStatusType]
     ContributorInsightsMode: NotRequired[ContributorInsightsModeType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateGlobalSecondaryIndexActionTypeDef(TypedDict):
-    IndexName: str
-    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
-    OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
-    WarmThroughput: NotRequired[WarmThroughputTypeDef]
 
 
 class UpdateGlobalTableInputTypeDef(TypedDict):
@@ -1938,17 +1979,6 @@ class UpdateKinesisStreamingDestinationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateReplicationGroupMemberActionTypeDef(TypedDict):
-    RegionName: str
-    KMSMasterKeyId: NotRequired[str]
-    ProvisionedThroughputOverride: NotRequired[ProvisionedThroughputOverrideTypeDef]
-    OnDemandThroughputOverride: NotRequired[OnDemandThroughputOverrideTypeDef]
-    GlobalSecondaryIndexes: NotRequired[
-        ReadOnly[Sequence[ReplicaGlobalSecondaryIndexTypeDef]]
-    ]
-    TableClassOverride: NotRequired[TableClassType]
-
-
 class UpdateTableInputTypeDef(TypedDict):
     AttributeDefinitions: NotRequired[ReadOnly[Sequence[AttributeDefinitionTypeDef]]]
     TableName: str
@@ -2002,32 +2032,3 @@ class UpdateTimeToLiveInputTypeDef(TypedDict):
 class UpdateTimeToLiveOutputTypeDef(TypedDict):
     TimeToLiveSpecification: NotRequired[TimeToLiveSpecificationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateTypeDef(TypedDict):
-    Key: ReadOnly[Mapping[str, AttributeValueTypeDef]]
-    UpdateExpression: str
-    TableName: str
-    ConditionExpression: NotRequired[str]
-    ExpressionAttributeNames: NotRequired[ReadOnly[Mapping[str, str]]]
-    ExpressionAttributeValues: NotRequired[
-        ReadOnly[Mapping[str, AttributeValueTypeDef]]
-    ]
-    ReturnValuesOnConditionCheckFailure: NotRequired[
-        ReturnValuesOnConditionCheckFailureType
-    ]
-
-
-class WarmThroughputTypeDef(TypedDict):
-    ReadUnitsPerSecond: NotRequired[int]
-    WriteUnitsPerSecond: NotRequired[int]
-
-
-class WriteRequestOutputTypeDef(TypedDict):
-    PutRequest: NotRequired[PutRequestOutputTypeDef]
-    DeleteRequest: NotRequired[DeleteRequestOutputTypeDef]
-
-
-class WriteRequestTypeDef(TypedDict):
-    PutRequest: NotRequired[ReadOnly[PutRequestTypeDef]]
-    DeleteRequest: NotRequired[ReadOnly[DeleteRequestTypeDef]]

@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon DynamoDB Streams: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "KeyTypeType",
-    "OperationTypeType",
-    "ShardFilterTypeType",
-    "ShardIteratorTypeType",
-    "StreamStatusType",
-    "StreamViewTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "KeyTypeType",
+        "OperationTypeType",
+        "ShardFilterTypeType",
+        "ShardIteratorTypeType",
+        "StreamStatusType",
+        "StreamViewTypeType",
+    ]
 
 KeyTypeType = Literal["HASH", "RANGE"]
 OperationTypeType = Literal["INSERT", "MODIFY", "REMOVE"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,28 +27,29 @@ from .literals import (
     StreamViewTypeType,
 )
 
-__all__ = [
-    "AttributeValueTypeDef",
-    "DescribeStreamInputTypeDef",
-    "DescribeStreamOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetRecordsInputTypeDef",
-    "GetRecordsOutputTypeDef",
-    "GetShardIteratorInputTypeDef",
-    "GetShardIteratorOutputTypeDef",
-    "IdentityTypeDef",
-    "KeySchemaElementTypeDef",
-    "ListStreamsInputTypeDef",
-    "ListStreamsOutputTypeDef",
-    "RecordTypeDef",
-    "ResponseMetadataTypeDef",
-    "SequenceNumberRangeTypeDef",
-    "ShardFilterTypeDef",
-    "ShardTypeDef",
-    "StreamDescriptionTypeDef",
-    "StreamRecordTypeDef",
-    "StreamTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttributeValueTypeDef",
+        "DescribeStreamInputTypeDef",
+        "DescribeStreamOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetRecordsInputTypeDef",
+        "GetRecordsOutputTypeDef",
+        "GetShardIteratorInputTypeDef",
+        "GetShardIteratorOutputTypeDef",
+        "IdentityTypeDef",
+        "KeySchemaElementTypeDef",
+        "ListStreamsInputTypeDef",
+        "ListStreamsOutputTypeDef",
+        "RecordTypeDef",
+        "ResponseMetadataTypeDef",
+        "SequenceNumberRangeTypeDef",
+        "ShardFilterTypeDef",
+        "ShardTypeDef",
+        "StreamDescriptionTypeDef",
+        "StreamRecordTypeDef",
+        "StreamTypeDef",
+    ]
 
 
 class AttributeValueTypeDef(TypedDict):
@@ -64,6 +65,11 @@ class AttributeValueTypeDef(TypedDict):
     BOOL: NotRequired[bool]
 
 
+class ShardFilterTypeDef(TypedDict):
+    Type: NotRequired[ShardFilterTypeType]
+    ShardId: NotRequired[str]
+
+
 class DescribeStreamInputTypeDef(TypedDict):
     StreamArn: str
     Limit: NotRequired[int]
@@ -71,74 +77,14 @@ class DescribeStreamInputTypeDef(TypedDict):
     ShardFilter: NotRequired[ShardFilterTypeDef]
 
 
-class DescribeStreamOutputTypeDef(TypedDict):
-    StreamDescription: NotRequired[StreamDescriptionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetRecordsInputTypeDef(TypedDict):
-    ShardIterator: str
-    Limit: NotRequired[int]
-
-
-class GetRecordsOutputTypeDef(TypedDict):
-    Records: NotRequired[list[RecordTypeDef]]
-    NextShardIterator: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetShardIteratorInputTypeDef(TypedDict):
-    StreamArn: str
-    ShardId: str
-    ShardIteratorType: ShardIteratorTypeType
-    SequenceNumber: NotRequired[str]
-
-
-class GetShardIteratorOutputTypeDef(TypedDict):
-    ShardIterator: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IdentityTypeDef(TypedDict):
-    PrincipalId: NotRequired[str]
-    Type: NotRequired[str]
-
-
 class KeySchemaElementTypeDef(TypedDict):
     AttributeName: str
     KeyType: KeyTypeType
 
 
-class ListStreamsInputTypeDef(TypedDict):
-    TableName: NotRequired[str]
-    Limit: NotRequired[int]
-    ExclusiveStartStreamArn: NotRequired[str]
-
-
-class ListStreamsOutputTypeDef(TypedDict):
-    Streams: NotRequired[list[StreamTypeDef]]
-    LastEvaluatedStreamArn: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecordTypeDef(TypedDict):
-    eventID: NotRequired[str]
-    eventName: NotRequired[OperationTypeType]
-    eventVersion: NotRequired[str]
-    eventSource: NotRequired[str]
-    awsRegion: NotRequired[str]
-    dynamodb: NotRequired[StreamRecordTypeDef]
-    userIdentity: NotRequired[IdentityTypeDef]
-
-
 class SequenceNumberRangeTypeDef(TypedDict):
     StartingSequenceNumber: NotRequired[str]
     EndingSequenceNumber: NotRequired[str]
-
-
-class ShardFilterTypeDef(TypedDict):
-    Type: NotRequired[ShardFilterTypeType]
-    ShardId: NotRequired[str]
 
 
 class ShardTypeDef(TypedDict):
@@ -159,6 +105,21 @@ class StreamDescriptionTypeDef(TypedDict):
     LastEvaluatedShardId: NotRequired[str]
 
 
+class DescribeStreamOutputTypeDef(TypedDict):
+    StreamDescription: NotRequired[StreamDescriptionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetRecordsInputTypeDef(TypedDict):
+    ShardIterator: str
+    Limit: NotRequired[int]
+
+
+class IdentityTypeDef(TypedDict):
+    PrincipalId: NotRequired[str]
+    Type: NotRequired[str]
+
+
 class StreamRecordTypeDef(TypedDict):
     ApproximateCreationDateTime: NotRequired[datetime]
     Keys: NotRequired[dict[str, AttributeValueTypeDef]]
@@ -169,7 +130,47 @@ class StreamRecordTypeDef(TypedDict):
     StreamViewType: NotRequired[StreamViewTypeType]
 
 
+class RecordTypeDef(TypedDict):
+    eventID: NotRequired[str]
+    eventName: NotRequired[OperationTypeType]
+    eventVersion: NotRequired[str]
+    eventSource: NotRequired[str]
+    awsRegion: NotRequired[str]
+    dynamodb: NotRequired[StreamRecordTypeDef]
+    userIdentity: NotRequired[IdentityTypeDef]
+
+
+class GetRecordsOutputTypeDef(TypedDict):
+    Records: NotRequired[list[RecordTypeDef]]
+    NextShardIterator: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetShardIteratorInputTypeDef(TypedDict):
+    StreamArn: str
+    ShardId: str
+    ShardIteratorType: ShardIteratorTypeType
+    SequenceNumber: NotRequired[str]
+
+
+class GetShardIteratorOutputTypeDef(TypedDict):
+    ShardIterator: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListStreamsInputTypeDef(TypedDict):
+    TableName: NotRequired[str]
+    Limit: NotRequired[int]
+    ExclusiveStartStreamArn: NotRequired[str]
+
+
 class StreamTypeDef(TypedDict):
     StreamArn: NotRequired[str]
     TableName: NotRequired[str]
     StreamLabel: NotRequired[str]
+
+
+class ListStreamsOutputTypeDef(TypedDict):
+    Streams: NotRequired[list[StreamTypeDef]]
+    LastEvaluatedStreamArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef

@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Elastic Block Store: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ChecksumAggregationMethodType",
-    "ChecksumAlgorithmType",
-    "SSETypeType",
-    "StatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChecksumAggregationMethodType",
+        "ChecksumAlgorithmType",
+        "SSETypeType",
+        "StatusType",
+    ]
 
 ChecksumAggregationMethodType = Literal["LINEAR"]
 ChecksumAlgorithmType = Literal["SHA256"]

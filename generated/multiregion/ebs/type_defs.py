@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,26 +26,27 @@ from .literals import (
     StatusType,
 )
 
-__all__ = [
-    "BlockTypeDef",
-    "ChangedBlockTypeDef",
-    "CompleteSnapshotRequestTypeDef",
-    "CompleteSnapshotResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetSnapshotBlockRequestTypeDef",
-    "GetSnapshotBlockResponseTypeDef",
-    "ListChangedBlocksRequestTypeDef",
-    "ListChangedBlocksResponseTypeDef",
-    "ListSnapshotBlocksRequestTypeDef",
-    "ListSnapshotBlocksResponseTypeDef",
-    "PutSnapshotBlockRequestTypeDef",
-    "PutSnapshotBlockResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartSnapshotRequestTypeDef",
-    "StartSnapshotResponseTypeDef",
-    "StreamingBody",
-    "TagTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BlockTypeDef",
+        "ChangedBlockTypeDef",
+        "CompleteSnapshotRequestTypeDef",
+        "CompleteSnapshotResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetSnapshotBlockRequestTypeDef",
+        "GetSnapshotBlockResponseTypeDef",
+        "ListChangedBlocksRequestTypeDef",
+        "ListChangedBlocksResponseTypeDef",
+        "ListSnapshotBlocksRequestTypeDef",
+        "ListSnapshotBlocksResponseTypeDef",
+        "PutSnapshotBlockRequestTypeDef",
+        "PutSnapshotBlockResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartSnapshotRequestTypeDef",
+        "StartSnapshotResponseTypeDef",
+        "StreamingBody",
+        "TagTypeDef",
+    ]
 
 
 class BlockTypeDef(TypedDict):
@@ -135,6 +136,11 @@ class PutSnapshotBlockResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class StartSnapshotRequestTypeDef(TypedDict):
     VolumeSize: int
     ParentSnapshotId: NotRequired[str]
@@ -159,8 +165,3 @@ class StartSnapshotResponseTypeDef(TypedDict):
     KmsKeyArn: NotRequired[str]
     SseType: NotRequired[SSETypeType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]

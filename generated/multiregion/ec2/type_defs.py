@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -468,2412 +468,2413 @@ from .literals import (
     scopeType,
 )
 
-__all__ = [
-    "AcceleratorCountRequestTypeDef",
-    "AcceleratorCountTypeDef",
-    "AcceleratorTotalMemoryMiBRequestTypeDef",
-    "AcceleratorTotalMemoryMiBTypeDef",
-    "AcceptAddressTransferRequestTypeDef",
-    "AcceptAddressTransferResultTypeDef",
-    "AcceptCapacityReservationBillingOwnershipRequestTypeDef",
-    "AcceptCapacityReservationBillingOwnershipResultTypeDef",
-    "AcceptReservedInstancesExchangeQuoteRequestTypeDef",
-    "AcceptReservedInstancesExchangeQuoteResultTypeDef",
-    "AcceptTransitGatewayClientVpnAttachmentRequestTypeDef",
-    "AcceptTransitGatewayClientVpnAttachmentResultTypeDef",
-    "AcceptTransitGatewayMulticastDomainAssociationsRequestTypeDef",
-    "AcceptTransitGatewayMulticastDomainAssociationsResultTypeDef",
-    "AcceptTransitGatewayPeeringAttachmentRequestTypeDef",
-    "AcceptTransitGatewayPeeringAttachmentResultTypeDef",
-    "AcceptTransitGatewayVpcAttachmentRequestTypeDef",
-    "AcceptTransitGatewayVpcAttachmentResultTypeDef",
-    "AcceptVpcEndpointConnectionsRequestTypeDef",
-    "AcceptVpcEndpointConnectionsResultTypeDef",
-    "AcceptVpcPeeringConnectionRequestTypeDef",
-    "AcceptVpcPeeringConnectionResultTypeDef",
-    "AccessScopeAnalysisFindingTypeDef",
-    "AccessScopePathRequestTypeDef",
-    "AccessScopePathTypeDef",
-    "AccountAttributeTypeDef",
-    "AccountAttributeValueTypeDef",
-    "ActiveInstanceTypeDef",
-    "ActiveVpnTunnelStatusTypeDef",
-    "AddIpamOperatingRegionTypeDef",
-    "AddIpamOrganizationalUnitExclusionTypeDef",
-    "AddPrefixListEntryTypeDef",
-    "AddedPrincipalTypeDef",
-    "AdditionalDetailTypeDef",
-    "AddressAttributeTypeDef",
-    "AddressTransferTypeDef",
-    "AddressTypeDef",
-    "AdvertiseByoipCidrRequestTypeDef",
-    "AdvertiseByoipCidrResultTypeDef",
-    "AllocateAddressRequestTypeDef",
-    "AllocateAddressResultTypeDef",
-    "AllocateHostsRequestTypeDef",
-    "AllocateHostsResultTypeDef",
-    "AllocateIpamPoolCidrRequestTypeDef",
-    "AllocateIpamPoolCidrResultTypeDef",
-    "AllowedPrincipalTypeDef",
-    "AlternatePathHintTypeDef",
-    "AnalysisAclRuleTypeDef",
-    "AnalysisComponentTypeDef",
-    "AnalysisLoadBalancerListenerTypeDef",
-    "AnalysisLoadBalancerTargetTypeDef",
-    "AnalysisPacketHeaderTypeDef",
-    "AnalysisRouteTableRouteTypeDef",
-    "AnalysisSecurityGroupRuleTypeDef",
-    "ApplySecurityGroupsToClientVpnTargetNetworkRequestTypeDef",
-    "ApplySecurityGroupsToClientVpnTargetNetworkResultTypeDef",
-    "AsnAssociationTypeDef",
-    "AsnAuthorizationContextTypeDef",
-    "AssignIpv6AddressesRequestTypeDef",
-    "AssignIpv6AddressesResultTypeDef",
-    "AssignPrivateIpAddressesRequestTypeDef",
-    "AssignPrivateIpAddressesResultTypeDef",
-    "AssignPrivateNatGatewayAddressRequestTypeDef",
-    "AssignPrivateNatGatewayAddressResultTypeDef",
-    "AssignedPrivateIpAddressTypeDef",
-    "AssociateAddressRequestTypeDef",
-    "AssociateAddressResultTypeDef",
-    "AssociateCapacityReservationBillingOwnerRequestTypeDef",
-    "AssociateCapacityReservationBillingOwnerResultTypeDef",
-    "AssociateClientVpnTargetNetworkRequestTypeDef",
-    "AssociateClientVpnTargetNetworkResultTypeDef",
-    "AssociateDhcpOptionsRequestTypeDef",
-    "AssociateEnclaveCertificateIamRoleRequestTypeDef",
-    "AssociateEnclaveCertificateIamRoleResultTypeDef",
-    "AssociateIamInstanceProfileRequestTypeDef",
-    "AssociateIamInstanceProfileResultTypeDef",
-    "AssociateInstanceEventWindowRequestTypeDef",
-    "AssociateInstanceEventWindowResultTypeDef",
-    "AssociateIpamByoasnRequestTypeDef",
-    "AssociateIpamByoasnResultTypeDef",
-    "AssociateIpamResourceDiscoveryRequestTypeDef",
-    "AssociateIpamResourceDiscoveryResultTypeDef",
-    "AssociateNatGatewayAddressRequestTypeDef",
-    "AssociateNatGatewayAddressResultTypeDef",
-    "AssociateRouteServerRequestTypeDef",
-    "AssociateRouteServerResultTypeDef",
-    "AssociateRouteTableRequestTypeDef",
-    "AssociateRouteTableResultTypeDef",
-    "AssociateSecurityGroupVpcRequestTypeDef",
-    "AssociateSecurityGroupVpcResultTypeDef",
-    "AssociateSubnetCidrBlockRequestTypeDef",
-    "AssociateSubnetCidrBlockResultTypeDef",
-    "AssociateTransitGatewayMulticastDomainRequestTypeDef",
-    "AssociateTransitGatewayMulticastDomainResultTypeDef",
-    "AssociateTransitGatewayPolicyTableRequestTypeDef",
-    "AssociateTransitGatewayPolicyTableResultTypeDef",
-    "AssociateTransitGatewayRouteTableRequestTypeDef",
-    "AssociateTransitGatewayRouteTableResultTypeDef",
-    "AssociateTrunkInterfaceRequestTypeDef",
-    "AssociateTrunkInterfaceResultTypeDef",
-    "AssociateVpcCidrBlockRequestTypeDef",
-    "AssociateVpcCidrBlockResultTypeDef",
-    "AssociatedRoleTypeDef",
-    "AssociatedTargetNetworkTypeDef",
-    "AssociationStatusTypeDef",
-    "AthenaIntegrationTypeDef",
-    "AttachClassicLinkVpcRequestTypeDef",
-    "AttachClassicLinkVpcResultTypeDef",
-    "AttachInternetGatewayRequestTypeDef",
-    "AttachNetworkInterfaceRequestTypeDef",
-    "AttachNetworkInterfaceResultTypeDef",
-    "AttachVerifiedAccessTrustProviderRequestTypeDef",
-    "AttachVerifiedAccessTrustProviderResultTypeDef",
-    "AttachVolumeRequestTypeDef",
-    "AttachVpnGatewayRequestTypeDef",
-    "AttachVpnGatewayResultTypeDef",
-    "AttachmentEnaSrdSpecificationTypeDef",
-    "AttachmentEnaSrdUdpSpecificationTypeDef",
-    "AttributeBooleanValueTypeDef",
-    "AttributeSummaryTypeDef",
-    "AttributeValueTypeDef",
-    "AuthorizationRuleTypeDef",
-    "AuthorizeClientVpnIngressRequestTypeDef",
-    "AuthorizeClientVpnIngressResultTypeDef",
-    "AuthorizeSecurityGroupEgressRequestTypeDef",
-    "AuthorizeSecurityGroupEgressResultTypeDef",
-    "AuthorizeSecurityGroupIngressRequestTypeDef",
-    "AuthorizeSecurityGroupIngressResultTypeDef",
-    "AvailabilityZoneAddressTypeDef",
-    "AvailabilityZoneGeographyTypeDef",
-    "AvailabilityZoneMessageTypeDef",
-    "AvailabilityZoneSubGeographyTypeDef",
-    "AvailabilityZoneTypeDef",
-    "AvailableCapacityTypeDef",
-    "BaselineEbsBandwidthMbpsRequestTypeDef",
-    "BaselineEbsBandwidthMbpsTypeDef",
-    "BaselinePerformanceFactorsOutputTypeDef",
-    "BaselinePerformanceFactorsRequestTypeDef",
-    "BaselinePerformanceFactorsTypeDef",
-    "BlobAttributeValueTypeDef",
-    "BlockDeviceMappingResponseTypeDef",
-    "BlockDeviceMappingTypeDef",
-    "BlockPublicAccessStatesTypeDef",
-    "BundleInstanceRequestTypeDef",
-    "BundleInstanceResultTypeDef",
-    "BundleTaskErrorTypeDef",
-    "BundleTaskTypeDef",
-    "ByoasnTypeDef",
-    "ByoipCidrTypeDef",
-    "CancelBundleTaskRequestTypeDef",
-    "CancelBundleTaskResultTypeDef",
-    "CancelCapacityReservationFleetErrorTypeDef",
-    "CancelCapacityReservationFleetsRequestTypeDef",
-    "CancelCapacityReservationFleetsResultTypeDef",
-    "CancelCapacityReservationRequestTypeDef",
-    "CancelCapacityReservationResultTypeDef",
-    "CancelConversionRequestTypeDef",
-    "CancelDeclarativePoliciesReportRequestTypeDef",
-    "CancelDeclarativePoliciesReportResultTypeDef",
-    "CancelExportTaskRequestTypeDef",
-    "CancelImageLaunchPermissionRequestTypeDef",
-    "CancelImageLaunchPermissionResultTypeDef",
-    "CancelImportTaskRequestTypeDef",
-    "CancelImportTaskResultTypeDef",
-    "CancelReservedInstancesListingRequestTypeDef",
-    "CancelReservedInstancesListingResultTypeDef",
-    "CancelSpotFleetRequestsErrorItemTypeDef",
-    "CancelSpotFleetRequestsErrorTypeDef",
-    "CancelSpotFleetRequestsRequestTypeDef",
-    "CancelSpotFleetRequestsResponseTypeDef",
-    "CancelSpotFleetRequestsSuccessItemTypeDef",
-    "CancelSpotInstanceRequestsRequestTypeDef",
-    "CancelSpotInstanceRequestsResultTypeDef",
-    "CancelledSpotInstanceRequestTypeDef",
-    "CapacityAllocationMetadataEntryTypeDef",
-    "CapacityAllocationTypeDef",
-    "CapacityBlockExtensionOfferingTypeDef",
-    "CapacityBlockExtensionTypeDef",
-    "CapacityBlockOfferingTypeDef",
-    "CapacityBlockStatusTypeDef",
-    "CapacityBlockTypeDef",
-    "CapacityManagerConditionTypeDef",
-    "CapacityManagerDataExportResponseTypeDef",
-    "CapacityManagerDimensionTypeDef",
-    "CapacityManagerMonitoredTagKeyTypeDef",
-    "CapacityManagerTagDimensionTypeDef",
-    "CapacityReservationBillingRequestTypeDef",
-    "CapacityReservationCommitmentInfoTypeDef",
-    "CapacityReservationFleetCancellationStateTypeDef",
-    "CapacityReservationFleetTypeDef",
-    "CapacityReservationGroupTypeDef",
-    "CapacityReservationInfoTypeDef",
-    "CapacityReservationOptionsRequestTypeDef",
-    "CapacityReservationOptionsTypeDef",
-    "CapacityReservationSpecificationResponseTypeDef",
-    "CapacityReservationSpecificationTypeDef",
-    "CapacityReservationStatusTypeDef",
-    "CapacityReservationTargetResponseTypeDef",
-    "CapacityReservationTargetTypeDef",
-    "CapacityReservationTopologyTypeDef",
-    "CapacityReservationTypeDef",
-    "CarrierGatewayTypeDef",
-    "CertificateAuthenticationRequestTypeDef",
-    "CertificateAuthenticationTypeDef",
-    "CidrAuthorizationContextTypeDef",
-    "CidrBlockTypeDef",
-    "ClassicLinkDnsSupportTypeDef",
-    "ClassicLinkInstanceTypeDef",
-    "ClassicLoadBalancerTypeDef",
-    "ClassicLoadBalancersConfigOutputTypeDef",
-    "ClassicLoadBalancersConfigTypeDef",
-    "ClientCertificateRevocationListStatusTypeDef",
-    "ClientConnectOptionsTypeDef",
-    "ClientConnectResponseOptionsTypeDef",
-    "ClientDataTypeDef",
-    "ClientLoginBannerOptionsTypeDef",
-    "ClientLoginBannerResponseOptionsTypeDef",
-    "ClientRouteEnforcementOptionsTypeDef",
-    "ClientRouteEnforcementResponseOptionsTypeDef",
-    "ClientVpnAuthenticationRequestTypeDef",
-    "ClientVpnAuthenticationTypeDef",
-    "ClientVpnAuthorizationRuleStatusTypeDef",
-    "ClientVpnConnectionStatusTypeDef",
-    "ClientVpnConnectionTypeDef",
-    "ClientVpnEndpointAttributeStatusTypeDef",
-    "ClientVpnEndpointStatusTypeDef",
-    "ClientVpnEndpointTypeDef",
-    "ClientVpnRouteStatusTypeDef",
-    "ClientVpnRouteTypeDef",
-    "CloudWatchLogOptionsSpecificationTypeDef",
-    "CloudWatchLogOptionsTypeDef",
-    "CoipAddressUsageTypeDef",
-    "CoipCidrTypeDef",
-    "CoipPoolTypeDef",
-    "ConfirmProductInstanceRequestTypeDef",
-    "ConfirmProductInstanceResultTypeDef",
-    "ConnectionLogOptionsTypeDef",
-    "ConnectionLogResponseOptionsTypeDef",
-    "ConnectionNotificationTypeDef",
-    "ConnectionTrackingConfigurationTypeDef",
-    "ConnectionTrackingSpecificationRequestTypeDef",
-    "ConnectionTrackingSpecificationResponseTypeDef",
-    "ConnectionTrackingSpecificationTypeDef",
-    "ConversionTaskTypeDef",
-    "CopyFpgaImageRequestTypeDef",
-    "CopyFpgaImageResultTypeDef",
-    "CopyImageRequestTypeDef",
-    "CopyImageResultTypeDef",
-    "CopySnapshotRequestTypeDef",
-    "CopySnapshotResultTypeDef",
-    "CopyVolumesRequestTypeDef",
-    "CopyVolumesResultTypeDef",
-    "CpuOptionsRequestTypeDef",
-    "CpuOptionsTypeDef",
-    "CpuPerformanceFactorOutputTypeDef",
-    "CpuPerformanceFactorRequestTypeDef",
-    "CpuPerformanceFactorTypeDef",
-    "CreateCapacityManagerDataExportRequestTypeDef",
-    "CreateCapacityManagerDataExportResultTypeDef",
-    "CreateCapacityReservationBySplittingRequestTypeDef",
-    "CreateCapacityReservationBySplittingResultTypeDef",
-    "CreateCapacityReservationFleetRequestTypeDef",
-    "CreateCapacityReservationFleetResultTypeDef",
-    "CreateCapacityReservationRequestTypeDef",
-    "CreateCapacityReservationResultTypeDef",
-    "CreateCarrierGatewayRequestTypeDef",
-    "CreateCarrierGatewayResultTypeDef",
-    "CreateClientVpnEndpointRequestTypeDef",
-    "CreateClientVpnEndpointResultTypeDef",
-    "CreateClientVpnRouteRequestTypeDef",
-    "CreateClientVpnRouteResultTypeDef",
-    "CreateCoipCidrRequestTypeDef",
-    "CreateCoipCidrResultTypeDef",
-    "CreateCoipPoolRequestTypeDef",
-    "CreateCoipPoolResultTypeDef",
-    "CreateCustomerGatewayRequestTypeDef",
-    "CreateCustomerGatewayResultTypeDef",
-    "CreateDefaultSubnetRequestTypeDef",
-    "CreateDefaultSubnetResultTypeDef",
-    "CreateDefaultVpcRequestTypeDef",
-    "CreateDefaultVpcResultTypeDef",
-    "CreateDelegateMacVolumeOwnershipTaskRequestTypeDef",
-    "CreateDelegateMacVolumeOwnershipTaskResultTypeDef",
-    "CreateDhcpOptionsRequestTypeDef",
-    "CreateDhcpOptionsResultTypeDef",
-    "CreateEgressOnlyInternetGatewayRequestTypeDef",
-    "CreateEgressOnlyInternetGatewayResultTypeDef",
-    "CreateFleetErrorTypeDef",
-    "CreateFleetInstanceTypeDef",
-    "CreateFleetRequestTypeDef",
-    "CreateFleetResultTypeDef",
-    "CreateFlowLogsRequestTypeDef",
-    "CreateFlowLogsResultTypeDef",
-    "CreateFpgaImageRequestTypeDef",
-    "CreateFpgaImageResultTypeDef",
-    "CreateImageRequestTypeDef",
-    "CreateImageResultTypeDef",
-    "CreateImageUsageReportRequestTypeDef",
-    "CreateImageUsageReportResultTypeDef",
-    "CreateInstanceConnectEndpointRequestTypeDef",
-    "CreateInstanceConnectEndpointResultTypeDef",
-    "CreateInstanceEventWindowRequestTypeDef",
-    "CreateInstanceEventWindowResultTypeDef",
-    "CreateInstanceExportTaskRequestTypeDef",
-    "CreateInstanceExportTaskResultTypeDef",
-    "CreateInternetGatewayRequestTypeDef",
-    "CreateInternetGatewayResultTypeDef",
-    "CreateInterruptibleCapacityReservationAllocationRequestTypeDef",
-    "CreateInterruptibleCapacityReservationAllocationResultTypeDef",
-    "CreateIpamExternalResourceVerificationTokenRequestTypeDef",
-    "CreateIpamExternalResourceVerificationTokenResultTypeDef",
-    "CreateIpamPolicyRequestTypeDef",
-    "CreateIpamPolicyResultTypeDef",
-    "CreateIpamPoolRequestTypeDef",
-    "CreateIpamPoolResultTypeDef",
-    "CreateIpamPrefixListResolverRequestTypeDef",
-    "CreateIpamPrefixListResolverResultTypeDef",
-    "CreateIpamPrefixListResolverTargetRequestTypeDef",
-    "CreateIpamPrefixListResolverTargetResultTypeDef",
-    "CreateIpamRequestTypeDef",
-    "CreateIpamResourceDiscoveryRequestTypeDef",
-    "CreateIpamResourceDiscoveryResultTypeDef",
-    "CreateIpamResultTypeDef",
-    "CreateIpamScopeRequestTypeDef",
-    "CreateIpamScopeResultTypeDef",
-    "CreateKeyPairRequestTypeDef",
-    "CreateLaunchTemplateRequestTypeDef",
-    "CreateLaunchTemplateResultTypeDef",
-    "CreateLaunchTemplateVersionRequestTypeDef",
-    "CreateLaunchTemplateVersionResultTypeDef",
-    "CreateLocalGatewayRouteRequestTypeDef",
-    "CreateLocalGatewayRouteResultTypeDef",
-    "CreateLocalGatewayRouteTableRequestTypeDef",
-    "CreateLocalGatewayRouteTableResultTypeDef",
-    "CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef",
-    "CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef",
-    "CreateLocalGatewayRouteTableVpcAssociationRequestTypeDef",
-    "CreateLocalGatewayRouteTableVpcAssociationResultTypeDef",
-    "CreateLocalGatewayVirtualInterfaceGroupRequestTypeDef",
-    "CreateLocalGatewayVirtualInterfaceGroupResultTypeDef",
-    "CreateLocalGatewayVirtualInterfaceRequestTypeDef",
-    "CreateLocalGatewayVirtualInterfaceResultTypeDef",
-    "CreateMacSystemIntegrityProtectionModificationTaskRequestTypeDef",
-    "CreateMacSystemIntegrityProtectionModificationTaskResultTypeDef",
-    "CreateManagedPrefixListRequestTypeDef",
-    "CreateManagedPrefixListResultTypeDef",
-    "CreateNatGatewayRequestTypeDef",
-    "CreateNatGatewayResultTypeDef",
-    "CreateNetworkAclEntryRequestTypeDef",
-    "CreateNetworkAclRequestTypeDef",
-    "CreateNetworkAclResultTypeDef",
-    "CreateNetworkInsightsAccessScopeRequestTypeDef",
-    "CreateNetworkInsightsAccessScopeResultTypeDef",
-    "CreateNetworkInsightsPathRequestTypeDef",
-    "CreateNetworkInsightsPathResultTypeDef",
-    "CreateNetworkInterfacePermissionRequestTypeDef",
-    "CreateNetworkInterfacePermissionResultTypeDef",
-    "CreateNetworkInterfaceRequestTypeDef",
-    "CreateNetworkInterfaceResultTypeDef",
-    "CreatePlacementGroupRequestTypeDef",
-    "CreatePlacementGroupResultTypeDef",
-    "CreatePublicIpv4PoolRequestTypeDef",
-    "CreatePublicIpv4PoolResultTypeDef",
-    "CreateReplaceRootVolumeTaskRequestTypeDef",
-    "CreateReplaceRootVolumeTaskResultTypeDef",
-    "CreateReservedInstancesListingRequestTypeDef",
-    "CreateReservedInstancesListingResultTypeDef",
-    "CreateRestoreImageTaskRequestTypeDef",
-    "CreateRestoreImageTaskResultTypeDef",
-    "CreateRouteRequestTypeDef",
-    "CreateRouteResultTypeDef",
-    "CreateRouteServerEndpointRequestTypeDef",
-    "CreateRouteServerEndpointResultTypeDef",
-    "CreateRouteServerPeerRequestTypeDef",
-    "CreateRouteServerPeerResultTypeDef",
-    "CreateRouteServerRequestTypeDef",
-    "CreateRouteServerResultTypeDef",
-    "CreateRouteTableRequestTypeDef",
-    "CreateRouteTableResultTypeDef",
-    "CreateSecondaryNetworkRequestTypeDef",
-    "CreateSecondaryNetworkResultTypeDef",
-    "CreateSecondarySubnetRequestTypeDef",
-    "CreateSecondarySubnetResultTypeDef",
-    "CreateSecurityGroupRequestTypeDef",
-    "CreateSecurityGroupResultTypeDef",
-    "CreateSnapshotRequestTypeDef",
-    "CreateSnapshotsRequestTypeDef",
-    "CreateSnapshotsResultTypeDef",
-    "CreateSpotDatafeedSubscriptionRequestTypeDef",
-    "CreateSpotDatafeedSubscriptionResultTypeDef",
-    "CreateStoreImageTaskRequestTypeDef",
-    "CreateStoreImageTaskResultTypeDef",
-    "CreateSubnetCidrReservationRequestTypeDef",
-    "CreateSubnetCidrReservationResultTypeDef",
-    "CreateSubnetRequestTypeDef",
-    "CreateSubnetResultTypeDef",
-    "CreateTagsRequestTypeDef",
-    "CreateTrafficMirrorFilterRequestTypeDef",
-    "CreateTrafficMirrorFilterResultTypeDef",
-    "CreateTrafficMirrorFilterRuleRequestTypeDef",
-    "CreateTrafficMirrorFilterRuleResultTypeDef",
-    "CreateTrafficMirrorSessionRequestTypeDef",
-    "CreateTrafficMirrorSessionResultTypeDef",
-    "CreateTrafficMirrorTargetRequestTypeDef",
-    "CreateTrafficMirrorTargetResultTypeDef",
-    "CreateTransitGatewayConnectPeerRequestTypeDef",
-    "CreateTransitGatewayConnectPeerResultTypeDef",
-    "CreateTransitGatewayConnectRequestOptionsTypeDef",
-    "CreateTransitGatewayConnectRequestTypeDef",
-    "CreateTransitGatewayConnectResultTypeDef",
-    "CreateTransitGatewayMeteringPolicyEntryRequestTypeDef",
-    "CreateTransitGatewayMeteringPolicyEntryResultTypeDef",
-    "CreateTransitGatewayMeteringPolicyRequestTypeDef",
-    "CreateTransitGatewayMeteringPolicyResultTypeDef",
-    "CreateTransitGatewayMulticastDomainRequestOptionsTypeDef",
-    "CreateTransitGatewayMulticastDomainRequestTypeDef",
-    "CreateTransitGatewayMulticastDomainResultTypeDef",
-    "CreateTransitGatewayPeeringAttachmentRequestOptionsTypeDef",
-    "CreateTransitGatewayPeeringAttachmentRequestTypeDef",
-    "CreateTransitGatewayPeeringAttachmentResultTypeDef",
-    "CreateTransitGatewayPolicyTableRequestTypeDef",
-    "CreateTransitGatewayPolicyTableResultTypeDef",
-    "CreateTransitGatewayPrefixListReferenceRequestTypeDef",
-    "CreateTransitGatewayPrefixListReferenceResultTypeDef",
-    "CreateTransitGatewayRequestTypeDef",
-    "CreateTransitGatewayResultTypeDef",
-    "CreateTransitGatewayRouteRequestTypeDef",
-    "CreateTransitGatewayRouteResultTypeDef",
-    "CreateTransitGatewayRouteTableAnnouncementRequestTypeDef",
-    "CreateTransitGatewayRouteTableAnnouncementResultTypeDef",
-    "CreateTransitGatewayRouteTableRequestTypeDef",
-    "CreateTransitGatewayRouteTableResultTypeDef",
-    "CreateTransitGatewayVpcAttachmentRequestOptionsTypeDef",
-    "CreateTransitGatewayVpcAttachmentRequestTypeDef",
-    "CreateTransitGatewayVpcAttachmentResultTypeDef",
-    "CreateVerifiedAccessEndpointCidrOptionsTypeDef",
-    "CreateVerifiedAccessEndpointEniOptionsTypeDef",
-    "CreateVerifiedAccessEndpointLoadBalancerOptionsTypeDef",
-    "CreateVerifiedAccessEndpointPortRangeTypeDef",
-    "CreateVerifiedAccessEndpointRdsOptionsTypeDef",
-    "CreateVerifiedAccessEndpointRequestTypeDef",
-    "CreateVerifiedAccessEndpointResultTypeDef",
-    "CreateVerifiedAccessGroupRequestTypeDef",
-    "CreateVerifiedAccessGroupResultTypeDef",
-    "CreateVerifiedAccessInstanceRequestTypeDef",
-    "CreateVerifiedAccessInstanceResultTypeDef",
-    "CreateVerifiedAccessNativeApplicationOidcOptionsTypeDef",
-    "CreateVerifiedAccessTrustProviderDeviceOptionsTypeDef",
-    "CreateVerifiedAccessTrustProviderOidcOptionsTypeDef",
-    "CreateVerifiedAccessTrustProviderRequestTypeDef",
-    "CreateVerifiedAccessTrustProviderResultTypeDef",
-    "CreateVolumePermissionModificationsTypeDef",
-    "CreateVolumePermissionTypeDef",
-    "CreateVolumeRequestTypeDef",
-    "CreateVpcBlockPublicAccessExclusionRequestTypeDef",
-    "CreateVpcBlockPublicAccessExclusionResultTypeDef",
-    "CreateVpcEncryptionControlRequestTypeDef",
-    "CreateVpcEncryptionControlResultTypeDef",
-    "CreateVpcEndpointConnectionNotificationRequestTypeDef",
-    "CreateVpcEndpointConnectionNotificationResultTypeDef",
-    "CreateVpcEndpointRequestTypeDef",
-    "CreateVpcEndpointResultTypeDef",
-    "CreateVpcEndpointServiceConfigurationRequestTypeDef",
-    "CreateVpcEndpointServiceConfigurationResultTypeDef",
-    "CreateVpcPeeringConnectionRequestTypeDef",
-    "CreateVpcPeeringConnectionResultTypeDef",
-    "CreateVpcRequestTypeDef",
-    "CreateVpcResultTypeDef",
-    "CreateVpnConcentratorRequestTypeDef",
-    "CreateVpnConcentratorResultTypeDef",
-    "CreateVpnConnectionRequestTypeDef",
-    "CreateVpnConnectionResultTypeDef",
-    "CreateVpnConnectionRouteRequestTypeDef",
-    "CreateVpnGatewayRequestTypeDef",
-    "CreateVpnGatewayResultTypeDef",
-    "CreationDateConditionRequestTypeDef",
-    "CreationDateConditionTypeDef",
-    "CreditSpecificationRequestTypeDef",
-    "CreditSpecificationTypeDef",
-    "CustomerGatewayTypeDef",
-    "DataQueryTypeDef",
-    "DataResponseTypeDef",
-    "DeclarativePoliciesReportTypeDef",
-    "DefaultConnectionTrackingConfigurationTypeDef",
-    "DeleteCapacityManagerDataExportRequestTypeDef",
-    "DeleteCapacityManagerDataExportResultTypeDef",
-    "DeleteCarrierGatewayRequestTypeDef",
-    "DeleteCarrierGatewayResultTypeDef",
-    "DeleteClientVpnEndpointRequestTypeDef",
-    "DeleteClientVpnEndpointResultTypeDef",
-    "DeleteClientVpnRouteRequestTypeDef",
-    "DeleteClientVpnRouteResultTypeDef",
-    "DeleteCoipCidrRequestTypeDef",
-    "DeleteCoipCidrResultTypeDef",
-    "DeleteCoipPoolRequestTypeDef",
-    "DeleteCoipPoolResultTypeDef",
-    "DeleteCustomerGatewayRequestTypeDef",
-    "DeleteDhcpOptionsRequestTypeDef",
-    "DeleteEgressOnlyInternetGatewayRequestTypeDef",
-    "DeleteEgressOnlyInternetGatewayResultTypeDef",
-    "DeleteFleetErrorItemTypeDef",
-    "DeleteFleetErrorTypeDef",
-    "DeleteFleetSuccessItemTypeDef",
-    "DeleteFleetsRequestTypeDef",
-    "DeleteFleetsResultTypeDef",
-    "DeleteFlowLogsRequestTypeDef",
-    "DeleteFlowLogsResultTypeDef",
-    "DeleteFpgaImageRequestTypeDef",
-    "DeleteFpgaImageResultTypeDef",
-    "DeleteImageUsageReportRequestTypeDef",
-    "DeleteImageUsageReportResultTypeDef",
-    "DeleteInstanceConnectEndpointRequestTypeDef",
-    "DeleteInstanceConnectEndpointResultTypeDef",
-    "DeleteInstanceEventWindowRequestTypeDef",
-    "DeleteInstanceEventWindowResultTypeDef",
-    "DeleteInternetGatewayRequestTypeDef",
-    "DeleteIpamExternalResourceVerificationTokenRequestTypeDef",
-    "DeleteIpamExternalResourceVerificationTokenResultTypeDef",
-    "DeleteIpamPolicyRequestTypeDef",
-    "DeleteIpamPolicyResultTypeDef",
-    "DeleteIpamPoolRequestTypeDef",
-    "DeleteIpamPoolResultTypeDef",
-    "DeleteIpamPrefixListResolverRequestTypeDef",
-    "DeleteIpamPrefixListResolverResultTypeDef",
-    "DeleteIpamPrefixListResolverTargetRequestTypeDef",
-    "DeleteIpamPrefixListResolverTargetResultTypeDef",
-    "DeleteIpamRequestTypeDef",
-    "DeleteIpamResourceDiscoveryRequestTypeDef",
-    "DeleteIpamResourceDiscoveryResultTypeDef",
-    "DeleteIpamResultTypeDef",
-    "DeleteIpamScopeRequestTypeDef",
-    "DeleteIpamScopeResultTypeDef",
-    "DeleteKeyPairRequestTypeDef",
-    "DeleteKeyPairResultTypeDef",
-    "DeleteLaunchTemplateRequestTypeDef",
-    "DeleteLaunchTemplateResultTypeDef",
-    "DeleteLaunchTemplateVersionsRequestTypeDef",
-    "DeleteLaunchTemplateVersionsResponseErrorItemTypeDef",
-    "DeleteLaunchTemplateVersionsResponseSuccessItemTypeDef",
-    "DeleteLaunchTemplateVersionsResultTypeDef",
-    "DeleteLocalGatewayRouteRequestTypeDef",
-    "DeleteLocalGatewayRouteResultTypeDef",
-    "DeleteLocalGatewayRouteTableRequestTypeDef",
-    "DeleteLocalGatewayRouteTableResultTypeDef",
-    "DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef",
-    "DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef",
-    "DeleteLocalGatewayRouteTableVpcAssociationRequestTypeDef",
-    "DeleteLocalGatewayRouteTableVpcAssociationResultTypeDef",
-    "DeleteLocalGatewayVirtualInterfaceGroupRequestTypeDef",
-    "DeleteLocalGatewayVirtualInterfaceGroupResultTypeDef",
-    "DeleteLocalGatewayVirtualInterfaceRequestTypeDef",
-    "DeleteLocalGatewayVirtualInterfaceResultTypeDef",
-    "DeleteManagedPrefixListRequestTypeDef",
-    "DeleteManagedPrefixListResultTypeDef",
-    "DeleteNatGatewayRequestTypeDef",
-    "DeleteNatGatewayResultTypeDef",
-    "DeleteNetworkAclEntryRequestTypeDef",
-    "DeleteNetworkAclRequestTypeDef",
-    "DeleteNetworkInsightsAccessScopeAnalysisRequestTypeDef",
-    "DeleteNetworkInsightsAccessScopeAnalysisResultTypeDef",
-    "DeleteNetworkInsightsAccessScopeRequestTypeDef",
-    "DeleteNetworkInsightsAccessScopeResultTypeDef",
-    "DeleteNetworkInsightsAnalysisRequestTypeDef",
-    "DeleteNetworkInsightsAnalysisResultTypeDef",
-    "DeleteNetworkInsightsPathRequestTypeDef",
-    "DeleteNetworkInsightsPathResultTypeDef",
-    "DeleteNetworkInterfacePermissionRequestTypeDef",
-    "DeleteNetworkInterfacePermissionResultTypeDef",
-    "DeleteNetworkInterfaceRequestTypeDef",
-    "DeletePlacementGroupRequestTypeDef",
-    "DeletePublicIpv4PoolRequestTypeDef",
-    "DeletePublicIpv4PoolResultTypeDef",
-    "DeleteQueuedReservedInstancesErrorTypeDef",
-    "DeleteQueuedReservedInstancesRequestTypeDef",
-    "DeleteQueuedReservedInstancesResultTypeDef",
-    "DeleteRouteRequestTypeDef",
-    "DeleteRouteServerEndpointRequestTypeDef",
-    "DeleteRouteServerEndpointResultTypeDef",
-    "DeleteRouteServerPeerRequestTypeDef",
-    "DeleteRouteServerPeerResultTypeDef",
-    "DeleteRouteServerRequestTypeDef",
-    "DeleteRouteServerResultTypeDef",
-    "DeleteRouteTableRequestTypeDef",
-    "DeleteSecondaryNetworkRequestTypeDef",
-    "DeleteSecondaryNetworkResultTypeDef",
-    "DeleteSecondarySubnetRequestTypeDef",
-    "DeleteSecondarySubnetResultTypeDef",
-    "DeleteSecurityGroupRequestTypeDef",
-    "DeleteSecurityGroupResultTypeDef",
-    "DeleteSnapshotRequestTypeDef",
-    "DeleteSnapshotReturnCodeTypeDef",
-    "DeleteSpotDatafeedSubscriptionRequestTypeDef",
-    "DeleteSubnetCidrReservationRequestTypeDef",
-    "DeleteSubnetCidrReservationResultTypeDef",
-    "DeleteSubnetRequestTypeDef",
-    "DeleteTagsRequestTypeDef",
-    "DeleteTrafficMirrorFilterRequestTypeDef",
-    "DeleteTrafficMirrorFilterResultTypeDef",
-    "DeleteTrafficMirrorFilterRuleRequestTypeDef",
-    "DeleteTrafficMirrorFilterRuleResultTypeDef",
-    "DeleteTrafficMirrorSessionRequestTypeDef",
-    "DeleteTrafficMirrorSessionResultTypeDef",
-    "DeleteTrafficMirrorTargetRequestTypeDef",
-    "DeleteTrafficMirrorTargetResultTypeDef",
-    "DeleteTransitGatewayClientVpnAttachmentRequestTypeDef",
-    "DeleteTransitGatewayClientVpnAttachmentResultTypeDef",
-    "DeleteTransitGatewayConnectPeerRequestTypeDef",
-    "DeleteTransitGatewayConnectPeerResultTypeDef",
-    "DeleteTransitGatewayConnectRequestTypeDef",
-    "DeleteTransitGatewayConnectResultTypeDef",
-    "DeleteTransitGatewayMeteringPolicyEntryRequestTypeDef",
-    "DeleteTransitGatewayMeteringPolicyEntryResultTypeDef",
-    "DeleteTransitGatewayMeteringPolicyRequestTypeDef",
-    "DeleteTransitGatewayMeteringPolicyResultTypeDef",
-    "DeleteTransitGatewayMulticastDomainRequestTypeDef",
-    "DeleteTransitGatewayMulticastDomainResultTypeDef",
-    "DeleteTransitGatewayPeeringAttachmentRequestTypeDef",
-    "DeleteTransitGatewayPeeringAttachmentResultTypeDef",
-    "DeleteTransitGatewayPolicyTableRequestTypeDef",
-    "DeleteTransitGatewayPolicyTableResultTypeDef",
-    "DeleteTransitGatewayPrefixListReferenceRequestTypeDef",
-    "DeleteTransitGatewayPrefixListReferenceResultTypeDef",
-    "DeleteTransitGatewayRequestTypeDef",
-    "DeleteTransitGatewayResultTypeDef",
-    "DeleteTransitGatewayRouteRequestTypeDef",
-    "DeleteTransitGatewayRouteResultTypeDef",
-    "DeleteTransitGatewayRouteTableAnnouncementRequestTypeDef",
-    "DeleteTransitGatewayRouteTableAnnouncementResultTypeDef",
-    "DeleteTransitGatewayRouteTableRequestTypeDef",
-    "DeleteTransitGatewayRouteTableResultTypeDef",
-    "DeleteTransitGatewayVpcAttachmentRequestTypeDef",
-    "DeleteTransitGatewayVpcAttachmentResultTypeDef",
-    "DeleteVerifiedAccessEndpointRequestTypeDef",
-    "DeleteVerifiedAccessEndpointResultTypeDef",
-    "DeleteVerifiedAccessGroupRequestTypeDef",
-    "DeleteVerifiedAccessGroupResultTypeDef",
-    "DeleteVerifiedAccessInstanceRequestTypeDef",
-    "DeleteVerifiedAccessInstanceResultTypeDef",
-    "DeleteVerifiedAccessTrustProviderRequestTypeDef",
-    "DeleteVerifiedAccessTrustProviderResultTypeDef",
-    "DeleteVolumeRequestTypeDef",
-    "DeleteVpcBlockPublicAccessExclusionRequestTypeDef",
-    "DeleteVpcBlockPublicAccessExclusionResultTypeDef",
-    "DeleteVpcEncryptionControlRequestTypeDef",
-    "DeleteVpcEncryptionControlResultTypeDef",
-    "DeleteVpcEndpointConnectionNotificationsRequestTypeDef",
-    "DeleteVpcEndpointConnectionNotificationsResultTypeDef",
-    "DeleteVpcEndpointServiceConfigurationsRequestTypeDef",
-    "DeleteVpcEndpointServiceConfigurationsResultTypeDef",
-    "DeleteVpcEndpointsRequestTypeDef",
-    "DeleteVpcEndpointsResultTypeDef",
-    "DeleteVpcPeeringConnectionRequestTypeDef",
-    "DeleteVpcPeeringConnectionResultTypeDef",
-    "DeleteVpcRequestTypeDef",
-    "DeleteVpnConcentratorRequestTypeDef",
-    "DeleteVpnConcentratorResultTypeDef",
-    "DeleteVpnConnectionRequestTypeDef",
-    "DeleteVpnConnectionRouteRequestTypeDef",
-    "DeleteVpnGatewayRequestTypeDef",
-    "DeprecationTimeConditionRequestTypeDef",
-    "DeprecationTimeConditionTypeDef",
-    "DeprovisionByoipCidrRequestTypeDef",
-    "DeprovisionByoipCidrResultTypeDef",
-    "DeprovisionIpamByoasnRequestTypeDef",
-    "DeprovisionIpamByoasnResultTypeDef",
-    "DeprovisionIpamPoolCidrRequestTypeDef",
-    "DeprovisionIpamPoolCidrResultTypeDef",
-    "DeprovisionPublicIpv4PoolCidrRequestTypeDef",
-    "DeprovisionPublicIpv4PoolCidrResultTypeDef",
-    "DeregisterImageRequestTypeDef",
-    "DeregisterImageResultTypeDef",
-    "DeregisterInstanceEventNotificationAttributesRequestTypeDef",
-    "DeregisterInstanceEventNotificationAttributesResultTypeDef",
-    "DeregisterInstanceTagAttributeRequestTypeDef",
-    "DeregisterTransitGatewayMulticastGroupMembersRequestTypeDef",
-    "DeregisterTransitGatewayMulticastGroupMembersResultTypeDef",
-    "DeregisterTransitGatewayMulticastGroupSourcesRequestTypeDef",
-    "DeregisterTransitGatewayMulticastGroupSourcesResultTypeDef",
-    "DescribeAccountAttributesRequestTypeDef",
-    "DescribeAccountAttributesResultTypeDef",
-    "DescribeAddressTransfersRequestTypeDef",
-    "DescribeAddressTransfersResultTypeDef",
-    "DescribeAddressesAttributeRequestTypeDef",
-    "DescribeAddressesAttributeResultTypeDef",
-    "DescribeAddressesRequestTypeDef",
-    "DescribeAddressesResultTypeDef",
-    "DescribeAggregateIdFormatRequestTypeDef",
-    "DescribeAggregateIdFormatResultTypeDef",
-    "DescribeAvailabilityZonesRequestTypeDef",
-    "DescribeAvailabilityZonesResultTypeDef",
-    "DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef",
-    "DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef",
-    "DescribeBundleTasksRequestTypeDef",
-    "DescribeBundleTasksResultTypeDef",
-    "DescribeByoipCidrsRequestTypeDef",
-    "DescribeByoipCidrsResultTypeDef",
-    "DescribeCapacityBlockExtensionHistoryRequestTypeDef",
-    "DescribeCapacityBlockExtensionHistoryResultTypeDef",
-    "DescribeCapacityBlockExtensionOfferingsRequestTypeDef",
-    "DescribeCapacityBlockExtensionOfferingsResultTypeDef",
-    "DescribeCapacityBlockOfferingsRequestTypeDef",
-    "DescribeCapacityBlockOfferingsResultTypeDef",
-    "DescribeCapacityBlockStatusRequestTypeDef",
-    "DescribeCapacityBlockStatusResultTypeDef",
-    "DescribeCapacityBlocksRequestTypeDef",
-    "DescribeCapacityBlocksResultTypeDef",
-    "DescribeCapacityManagerDataExportsRequestTypeDef",
-    "DescribeCapacityManagerDataExportsResultTypeDef",
-    "DescribeCapacityReservationBillingRequestsRequestTypeDef",
-    "DescribeCapacityReservationBillingRequestsResultTypeDef",
-    "DescribeCapacityReservationFleetsRequestTypeDef",
-    "DescribeCapacityReservationFleetsResultTypeDef",
-    "DescribeCapacityReservationTopologyRequestTypeDef",
-    "DescribeCapacityReservationTopologyResultTypeDef",
-    "DescribeCapacityReservationsRequestTypeDef",
-    "DescribeCapacityReservationsResultTypeDef",
-    "DescribeCarrierGatewaysRequestTypeDef",
-    "DescribeCarrierGatewaysResultTypeDef",
-    "DescribeClassicLinkInstancesRequestTypeDef",
-    "DescribeClassicLinkInstancesResultTypeDef",
-    "DescribeClientVpnAuthorizationRulesRequestTypeDef",
-    "DescribeClientVpnAuthorizationRulesResultTypeDef",
-    "DescribeClientVpnConnectionsRequestTypeDef",
-    "DescribeClientVpnConnectionsResultTypeDef",
-    "DescribeClientVpnEndpointsRequestTypeDef",
-    "DescribeClientVpnEndpointsResultTypeDef",
-    "DescribeClientVpnRoutesRequestTypeDef",
-    "DescribeClientVpnRoutesResultTypeDef",
-    "DescribeClientVpnTargetNetworksRequestTypeDef",
-    "DescribeClientVpnTargetNetworksResultTypeDef",
-    "DescribeCoipPoolsRequestTypeDef",
-    "DescribeCoipPoolsResultTypeDef",
-    "DescribeConversionTasksRequestTypeDef",
-    "DescribeConversionTasksResultTypeDef",
-    "DescribeCustomerGatewaysRequestTypeDef",
-    "DescribeCustomerGatewaysResultTypeDef",
-    "DescribeDeclarativePoliciesReportsRequestTypeDef",
-    "DescribeDeclarativePoliciesReportsResultTypeDef",
-    "DescribeDhcpOptionsRequestTypeDef",
-    "DescribeDhcpOptionsResultTypeDef",
-    "DescribeEgressOnlyInternetGatewaysRequestTypeDef",
-    "DescribeEgressOnlyInternetGatewaysResultTypeDef",
-    "DescribeElasticGpusRequestTypeDef",
-    "DescribeElasticGpusResultTypeDef",
-    "DescribeExportImageTasksRequestTypeDef",
-    "DescribeExportImageTasksResultTypeDef",
-    "DescribeExportTasksRequestTypeDef",
-    "DescribeExportTasksResultTypeDef",
-    "DescribeFastLaunchImagesRequestTypeDef",
-    "DescribeFastLaunchImagesResultTypeDef",
-    "DescribeFastLaunchImagesSuccessItemTypeDef",
-    "DescribeFastSnapshotRestoreSuccessItemTypeDef",
-    "DescribeFastSnapshotRestoresRequestTypeDef",
-    "DescribeFastSnapshotRestoresResultTypeDef",
-    "DescribeFleetErrorTypeDef",
-    "DescribeFleetHistoryRequestTypeDef",
-    "DescribeFleetHistoryResultTypeDef",
-    "DescribeFleetInstancesRequestTypeDef",
-    "DescribeFleetInstancesResultTypeDef",
-    "DescribeFleetsInstancesTypeDef",
-    "DescribeFleetsRequestTypeDef",
-    "DescribeFleetsResultTypeDef",
-    "DescribeFlowLogsRequestTypeDef",
-    "DescribeFlowLogsResultTypeDef",
-    "DescribeFpgaImageAttributeRequestTypeDef",
-    "DescribeFpgaImageAttributeResultTypeDef",
-    "DescribeFpgaImagesRequestTypeDef",
-    "DescribeFpgaImagesResultTypeDef",
-    "DescribeHostReservationOfferingsRequestTypeDef",
-    "DescribeHostReservationOfferingsResultTypeDef",
-    "DescribeHostReservationsRequestTypeDef",
-    "DescribeHostReservationsResultTypeDef",
-    "DescribeHostsRequestTypeDef",
-    "DescribeHostsResultTypeDef",
-    "DescribeIamInstanceProfileAssociationsRequestTypeDef",
-    "DescribeIamInstanceProfileAssociationsResultTypeDef",
-    "DescribeIdFormatRequestTypeDef",
-    "DescribeIdFormatResultTypeDef",
-    "DescribeIdentityIdFormatRequestTypeDef",
-    "DescribeIdentityIdFormatResultTypeDef",
-    "DescribeImageAttributeRequestTypeDef",
-    "DescribeImageReferencesRequestTypeDef",
-    "DescribeImageReferencesResultTypeDef",
-    "DescribeImageUsageReportEntriesRequestTypeDef",
-    "DescribeImageUsageReportEntriesResultTypeDef",
-    "DescribeImageUsageReportsRequestTypeDef",
-    "DescribeImageUsageReportsResultTypeDef",
-    "DescribeImagesRequestTypeDef",
-    "DescribeImagesResultTypeDef",
-    "DescribeImportImageTasksRequestTypeDef",
-    "DescribeImportImageTasksResultTypeDef",
-    "DescribeImportSnapshotTasksRequestTypeDef",
-    "DescribeImportSnapshotTasksResultTypeDef",
-    "DescribeInstanceAttributeRequestTypeDef",
-    "DescribeInstanceConnectEndpointsRequestTypeDef",
-    "DescribeInstanceConnectEndpointsResultTypeDef",
-    "DescribeInstanceCreditSpecificationsRequestTypeDef",
-    "DescribeInstanceCreditSpecificationsResultTypeDef",
-    "DescribeInstanceEventNotificationAttributesRequestTypeDef",
-    "DescribeInstanceEventNotificationAttributesResultTypeDef",
-    "DescribeInstanceEventWindowsRequestTypeDef",
-    "DescribeInstanceEventWindowsResultTypeDef",
-    "DescribeInstanceImageMetadataRequestTypeDef",
-    "DescribeInstanceImageMetadataResultTypeDef",
-    "DescribeInstanceSqlHaHistoryStatesRequestTypeDef",
-    "DescribeInstanceSqlHaHistoryStatesResultTypeDef",
-    "DescribeInstanceSqlHaStatesRequestTypeDef",
-    "DescribeInstanceSqlHaStatesResultTypeDef",
-    "DescribeInstanceStatusRequestTypeDef",
-    "DescribeInstanceStatusResultTypeDef",
-    "DescribeInstanceTopologyRequestTypeDef",
-    "DescribeInstanceTopologyResultTypeDef",
-    "DescribeInstanceTypeOfferingsRequestTypeDef",
-    "DescribeInstanceTypeOfferingsResultTypeDef",
-    "DescribeInstanceTypesRequestTypeDef",
-    "DescribeInstanceTypesResultTypeDef",
-    "DescribeInstancesRequestTypeDef",
-    "DescribeInstancesResultTypeDef",
-    "DescribeInternetGatewaysRequestTypeDef",
-    "DescribeInternetGatewaysResultTypeDef",
-    "DescribeIpamByoasnRequestTypeDef",
-    "DescribeIpamByoasnResultTypeDef",
-    "DescribeIpamExternalResourceVerificationTokensRequestTypeDef",
-    "DescribeIpamExternalResourceVerificationTokensResultTypeDef",
-    "DescribeIpamPoliciesRequestTypeDef",
-    "DescribeIpamPoliciesResultTypeDef",
-    "DescribeIpamPoolAllocationsRequestTypeDef",
-    "DescribeIpamPoolAllocationsResultTypeDef",
-    "DescribeIpamPoolsRequestTypeDef",
-    "DescribeIpamPoolsResultTypeDef",
-    "DescribeIpamPrefixListResolverTargetsRequestTypeDef",
-    "DescribeIpamPrefixListResolverTargetsResultTypeDef",
-    "DescribeIpamPrefixListResolversRequestTypeDef",
-    "DescribeIpamPrefixListResolversResultTypeDef",
-    "DescribeIpamResourceDiscoveriesRequestTypeDef",
-    "DescribeIpamResourceDiscoveriesResultTypeDef",
-    "DescribeIpamResourceDiscoveryAssociationsRequestTypeDef",
-    "DescribeIpamResourceDiscoveryAssociationsResultTypeDef",
-    "DescribeIpamScopesRequestTypeDef",
-    "DescribeIpamScopesResultTypeDef",
-    "DescribeIpamsRequestTypeDef",
-    "DescribeIpamsResultTypeDef",
-    "DescribeIpv6PoolsRequestTypeDef",
-    "DescribeIpv6PoolsResultTypeDef",
-    "DescribeKeyPairsRequestTypeDef",
-    "DescribeKeyPairsResultTypeDef",
-    "DescribeLaunchTemplateVersionsRequestTypeDef",
-    "DescribeLaunchTemplateVersionsResultTypeDef",
-    "DescribeLaunchTemplatesRequestTypeDef",
-    "DescribeLaunchTemplatesResultTypeDef",
-    "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef",
-    "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResultTypeDef",
-    "DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef",
-    "DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef",
-    "DescribeLocalGatewayRouteTablesRequestTypeDef",
-    "DescribeLocalGatewayRouteTablesResultTypeDef",
-    "DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef",
-    "DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef",
-    "DescribeLocalGatewayVirtualInterfacesRequestTypeDef",
-    "DescribeLocalGatewayVirtualInterfacesResultTypeDef",
-    "DescribeLocalGatewaysRequestTypeDef",
-    "DescribeLocalGatewaysResultTypeDef",
-    "DescribeLockedSnapshotsRequestTypeDef",
-    "DescribeLockedSnapshotsResultTypeDef",
-    "DescribeMacHostsRequestTypeDef",
-    "DescribeMacHostsResultTypeDef",
-    "DescribeMacModificationTasksRequestTypeDef",
-    "DescribeMacModificationTasksResultTypeDef",
-    "DescribeManagedPrefixListsRequestTypeDef",
-    "DescribeManagedPrefixListsResultTypeDef",
-    "DescribeMovingAddressesRequestTypeDef",
-    "DescribeMovingAddressesResultTypeDef",
-    "DescribeNatGatewaysRequestTypeDef",
-    "DescribeNatGatewaysResultTypeDef",
-    "DescribeNetworkAclsRequestTypeDef",
-    "DescribeNetworkAclsResultTypeDef",
-    "DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef",
-    "DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef",
-    "DescribeNetworkInsightsAccessScopesRequestTypeDef",
-    "DescribeNetworkInsightsAccessScopesResultTypeDef",
-    "DescribeNetworkInsightsAnalysesRequestTypeDef",
-    "DescribeNetworkInsightsAnalysesResultTypeDef",
-    "DescribeNetworkInsightsPathsRequestTypeDef",
-    "DescribeNetworkInsightsPathsResultTypeDef",
-    "DescribeNetworkInterfaceAttributeRequestTypeDef",
-    "DescribeNetworkInterfaceAttributeResultTypeDef",
-    "DescribeNetworkInterfacePermissionsRequestTypeDef",
-    "DescribeNetworkInterfacePermissionsResultTypeDef",
-    "DescribeNetworkInterfacesRequestTypeDef",
-    "DescribeNetworkInterfacesResultTypeDef",
-    "DescribeOutpostLagsRequestTypeDef",
-    "DescribeOutpostLagsResultTypeDef",
-    "DescribePlacementGroupsRequestTypeDef",
-    "DescribePlacementGroupsResultTypeDef",
-    "DescribePrefixListsRequestTypeDef",
-    "DescribePrefixListsResultTypeDef",
-    "DescribePrincipalIdFormatRequestTypeDef",
-    "DescribePrincipalIdFormatResultTypeDef",
-    "DescribePublicIpv4PoolsRequestTypeDef",
-    "DescribePublicIpv4PoolsResultTypeDef",
-    "DescribeRegionsRequestTypeDef",
-    "DescribeRegionsResultTypeDef",
-    "DescribeReplaceRootVolumeTasksRequestTypeDef",
-    "DescribeReplaceRootVolumeTasksResultTypeDef",
-    "DescribeReservedInstancesListingsRequestTypeDef",
-    "DescribeReservedInstancesListingsResultTypeDef",
-    "DescribeReservedInstancesModificationsRequestTypeDef",
-    "DescribeReservedInstancesModificationsResultTypeDef",
-    "DescribeReservedInstancesOfferingsRequestTypeDef",
-    "DescribeReservedInstancesOfferingsResultTypeDef",
-    "DescribeReservedInstancesRequestTypeDef",
-    "DescribeReservedInstancesResultTypeDef",
-    "DescribeRouteServerEndpointsRequestTypeDef",
-    "DescribeRouteServerEndpointsResultTypeDef",
-    "DescribeRouteServerPeersRequestTypeDef",
-    "DescribeRouteServerPeersResultTypeDef",
-    "DescribeRouteServersRequestTypeDef",
-    "DescribeRouteServersResultTypeDef",
-    "DescribeRouteTablesRequestTypeDef",
-    "DescribeRouteTablesResultTypeDef",
-    "DescribeScheduledInstanceAvailabilityRequestTypeDef",
-    "DescribeScheduledInstanceAvailabilityResultTypeDef",
-    "DescribeScheduledInstancesRequestTypeDef",
-    "DescribeScheduledInstancesResultTypeDef",
-    "DescribeSecondaryInterfacesRequestTypeDef",
-    "DescribeSecondaryInterfacesResultTypeDef",
-    "DescribeSecondaryNetworksRequestTypeDef",
-    "DescribeSecondaryNetworksResultTypeDef",
-    "DescribeSecondarySubnetsRequestTypeDef",
-    "DescribeSecondarySubnetsResultTypeDef",
-    "DescribeSecurityGroupReferencesRequestTypeDef",
-    "DescribeSecurityGroupReferencesResultTypeDef",
-    "DescribeSecurityGroupRulesRequestTypeDef",
-    "DescribeSecurityGroupRulesResultTypeDef",
-    "DescribeSecurityGroupVpcAssociationsRequestTypeDef",
-    "DescribeSecurityGroupVpcAssociationsResultTypeDef",
-    "DescribeSecurityGroupsRequestTypeDef",
-    "DescribeSecurityGroupsResultTypeDef",
-    "DescribeServiceLinkVirtualInterfacesRequestTypeDef",
-    "DescribeServiceLinkVirtualInterfacesResultTypeDef",
-    "DescribeSnapshotAttributeRequestTypeDef",
-    "DescribeSnapshotAttributeResultTypeDef",
-    "DescribeSnapshotTierStatusRequestTypeDef",
-    "DescribeSnapshotTierStatusResultTypeDef",
-    "DescribeSnapshotsRequestTypeDef",
-    "DescribeSnapshotsResultTypeDef",
-    "DescribeSpotDatafeedSubscriptionRequestTypeDef",
-    "DescribeSpotDatafeedSubscriptionResultTypeDef",
-    "DescribeSpotFleetInstancesRequestTypeDef",
-    "DescribeSpotFleetInstancesResponseTypeDef",
-    "DescribeSpotFleetRequestHistoryRequestTypeDef",
-    "DescribeSpotFleetRequestHistoryResponseTypeDef",
-    "DescribeSpotFleetRequestsRequestTypeDef",
-    "DescribeSpotFleetRequestsResponseTypeDef",
-    "DescribeSpotInstanceRequestsRequestTypeDef",
-    "DescribeSpotInstanceRequestsResultTypeDef",
-    "DescribeSpotPriceHistoryRequestTypeDef",
-    "DescribeSpotPriceHistoryResultTypeDef",
-    "DescribeStaleSecurityGroupsRequestTypeDef",
-    "DescribeStaleSecurityGroupsResultTypeDef",
-    "DescribeStoreImageTasksRequestTypeDef",
-    "DescribeStoreImageTasksResultTypeDef",
-    "DescribeSubnetsRequestTypeDef",
-    "DescribeSubnetsResultTypeDef",
-    "DescribeTagsRequestTypeDef",
-    "DescribeTagsResultTypeDef",
-    "DescribeTrafficMirrorFilterRulesRequestTypeDef",
-    "DescribeTrafficMirrorFilterRulesResultTypeDef",
-    "DescribeTrafficMirrorFiltersRequestTypeDef",
-    "DescribeTrafficMirrorFiltersResultTypeDef",
-    "DescribeTrafficMirrorSessionsRequestTypeDef",
-    "DescribeTrafficMirrorSessionsResultTypeDef",
-    "DescribeTrafficMirrorTargetsRequestTypeDef",
-    "DescribeTrafficMirrorTargetsResultTypeDef",
-    "DescribeTransitGatewayAttachmentsRequestTypeDef",
-    "DescribeTransitGatewayAttachmentsResultTypeDef",
-    "DescribeTransitGatewayConnectPeersRequestTypeDef",
-    "DescribeTransitGatewayConnectPeersResultTypeDef",
-    "DescribeTransitGatewayConnectsRequestTypeDef",
-    "DescribeTransitGatewayConnectsResultTypeDef",
-    "DescribeTransitGatewayMeteringPoliciesRequestTypeDef",
-    "DescribeTransitGatewayMeteringPoliciesResultTypeDef",
-    "DescribeTransitGatewayMulticastDomainsRequestTypeDef",
-    "DescribeTransitGatewayMulticastDomainsResultTypeDef",
-    "DescribeTransitGatewayPeeringAttachmentsRequestTypeDef",
-    "DescribeTransitGatewayPeeringAttachmentsResultTypeDef",
-    "DescribeTransitGatewayPolicyTablesRequestTypeDef",
-    "DescribeTransitGatewayPolicyTablesResultTypeDef",
-    "DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef",
-    "DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef",
-    "DescribeTransitGatewayRouteTablesRequestTypeDef",
-    "DescribeTransitGatewayRouteTablesResultTypeDef",
-    "DescribeTransitGatewayVpcAttachmentsRequestTypeDef",
-    "DescribeTransitGatewayVpcAttachmentsResultTypeDef",
-    "DescribeTransitGatewaysRequestTypeDef",
-    "DescribeTransitGatewaysResultTypeDef",
-    "DescribeTrunkInterfaceAssociationsRequestTypeDef",
-    "DescribeTrunkInterfaceAssociationsResultTypeDef",
-    "DescribeVerifiedAccessEndpointsRequestTypeDef",
-    "DescribeVerifiedAccessEndpointsResultTypeDef",
-    "DescribeVerifiedAccessGroupsRequestTypeDef",
-    "DescribeVerifiedAccessGroupsResultTypeDef",
-    "DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef",
-    "DescribeVerifiedAccessInstanceLoggingConfigurationsResultTypeDef",
-    "DescribeVerifiedAccessInstancesRequestTypeDef",
-    "DescribeVerifiedAccessInstancesResultTypeDef",
-    "DescribeVerifiedAccessTrustProvidersRequestTypeDef",
-    "DescribeVerifiedAccessTrustProvidersResultTypeDef",
-    "DescribeVolumeAttributeRequestTypeDef",
-    "DescribeVolumeAttributeResultTypeDef",
-    "DescribeVolumeStatusRequestTypeDef",
-    "DescribeVolumeStatusResultTypeDef",
-    "DescribeVolumesModificationsRequestTypeDef",
-    "DescribeVolumesModificationsResultTypeDef",
-    "DescribeVolumesRequestTypeDef",
-    "DescribeVolumesResultTypeDef",
-    "DescribeVpcAttributeRequestTypeDef",
-    "DescribeVpcAttributeResultTypeDef",
-    "DescribeVpcBlockPublicAccessExclusionsRequestTypeDef",
-    "DescribeVpcBlockPublicAccessExclusionsResultTypeDef",
-    "DescribeVpcBlockPublicAccessOptionsRequestTypeDef",
-    "DescribeVpcBlockPublicAccessOptionsResultTypeDef",
-    "DescribeVpcClassicLinkDnsSupportRequestTypeDef",
-    "DescribeVpcClassicLinkDnsSupportResultTypeDef",
-    "DescribeVpcClassicLinkRequestTypeDef",
-    "DescribeVpcClassicLinkResultTypeDef",
-    "DescribeVpcEncryptionControlsRequestTypeDef",
-    "DescribeVpcEncryptionControlsResultTypeDef",
-    "DescribeVpcEndpointAssociationsRequestTypeDef",
-    "DescribeVpcEndpointAssociationsResultTypeDef",
-    "DescribeVpcEndpointConnectionNotificationsRequestTypeDef",
-    "DescribeVpcEndpointConnectionNotificationsResultTypeDef",
-    "DescribeVpcEndpointConnectionsRequestTypeDef",
-    "DescribeVpcEndpointConnectionsResultTypeDef",
-    "DescribeVpcEndpointServiceConfigurationsRequestTypeDef",
-    "DescribeVpcEndpointServiceConfigurationsResultTypeDef",
-    "DescribeVpcEndpointServicePermissionsRequestTypeDef",
-    "DescribeVpcEndpointServicePermissionsResultTypeDef",
-    "DescribeVpcEndpointServicesRequestTypeDef",
-    "DescribeVpcEndpointServicesResultTypeDef",
-    "DescribeVpcEndpointsRequestTypeDef",
-    "DescribeVpcEndpointsResultTypeDef",
-    "DescribeVpcPeeringConnectionsRequestTypeDef",
-    "DescribeVpcPeeringConnectionsResultTypeDef",
-    "DescribeVpcsRequestTypeDef",
-    "DescribeVpcsResultTypeDef",
-    "DescribeVpnConcentratorsRequestTypeDef",
-    "DescribeVpnConcentratorsResultTypeDef",
-    "DescribeVpnConnectionsRequestTypeDef",
-    "DescribeVpnConnectionsResultTypeDef",
-    "DescribeVpnGatewaysRequestTypeDef",
-    "DescribeVpnGatewaysResultTypeDef",
-    "DestinationOptionsRequestTypeDef",
-    "DestinationOptionsResponseTypeDef",
-    "DetachClassicLinkVpcRequestTypeDef",
-    "DetachClassicLinkVpcResultTypeDef",
-    "DetachInternetGatewayRequestTypeDef",
-    "DetachNetworkInterfaceRequestTypeDef",
-    "DetachVerifiedAccessTrustProviderRequestTypeDef",
-    "DetachVerifiedAccessTrustProviderResultTypeDef",
-    "DetachVolumeRequestTypeDef",
-    "DetachVpnGatewayRequestTypeDef",
-    "DeviceOptionsTypeDef",
-    "DhcpConfigurationTypeDef",
-    "DhcpOptionsTypeDef",
-    "DimensionConditionTypeDef",
-    "DirectoryServiceAuthenticationRequestTypeDef",
-    "DirectoryServiceAuthenticationTypeDef",
-    "DisableAddressTransferRequestTypeDef",
-    "DisableAddressTransferResultTypeDef",
-    "DisableAllowedImagesSettingsRequestTypeDef",
-    "DisableAllowedImagesSettingsResultTypeDef",
-    "DisableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef",
-    "DisableAwsNetworkPerformanceMetricSubscriptionResultTypeDef",
-    "DisableCapacityManagerRequestTypeDef",
-    "DisableCapacityManagerResultTypeDef",
-    "DisableEbsEncryptionByDefaultRequestTypeDef",
-    "DisableEbsEncryptionByDefaultResultTypeDef",
-    "DisableFastLaunchRequestTypeDef",
-    "DisableFastLaunchResultTypeDef",
-    "DisableFastSnapshotRestoreErrorItemTypeDef",
-    "DisableFastSnapshotRestoreStateErrorItemTypeDef",
-    "DisableFastSnapshotRestoreStateErrorTypeDef",
-    "DisableFastSnapshotRestoreSuccessItemTypeDef",
-    "DisableFastSnapshotRestoresRequestTypeDef",
-    "DisableFastSnapshotRestoresResultTypeDef",
-    "DisableImageBlockPublicAccessRequestTypeDef",
-    "DisableImageBlockPublicAccessResultTypeDef",
-    "DisableImageDeprecationRequestTypeDef",
-    "DisableImageDeprecationResultTypeDef",
-    "DisableImageDeregistrationProtectionRequestTypeDef",
-    "DisableImageDeregistrationProtectionResultTypeDef",
-    "DisableImageRequestTypeDef",
-    "DisableImageResultTypeDef",
-    "DisableInstanceSqlHaStandbyDetectionsRequestTypeDef",
-    "DisableInstanceSqlHaStandbyDetectionsResultTypeDef",
-    "DisableIpamOrganizationAdminAccountRequestTypeDef",
-    "DisableIpamOrganizationAdminAccountResultTypeDef",
-    "DisableIpamPolicyRequestTypeDef",
-    "DisableIpamPolicyResultTypeDef",
-    "DisableRouteServerPropagationRequestTypeDef",
-    "DisableRouteServerPropagationResultTypeDef",
-    "DisableSerialConsoleAccessRequestTypeDef",
-    "DisableSerialConsoleAccessResultTypeDef",
-    "DisableSnapshotBlockPublicAccessRequestTypeDef",
-    "DisableSnapshotBlockPublicAccessResultTypeDef",
-    "DisableTransitGatewayRouteTablePropagationRequestTypeDef",
-    "DisableTransitGatewayRouteTablePropagationResultTypeDef",
-    "DisableVgwRoutePropagationRequestTypeDef",
-    "DisableVpcClassicLinkDnsSupportRequestTypeDef",
-    "DisableVpcClassicLinkDnsSupportResultTypeDef",
-    "DisableVpcClassicLinkRequestTypeDef",
-    "DisableVpcClassicLinkResultTypeDef",
-    "DisassociateAddressRequestTypeDef",
-    "DisassociateCapacityReservationBillingOwnerRequestTypeDef",
-    "DisassociateCapacityReservationBillingOwnerResultTypeDef",
-    "DisassociateClientVpnTargetNetworkRequestTypeDef",
-    "DisassociateClientVpnTargetNetworkResultTypeDef",
-    "DisassociateEnclaveCertificateIamRoleRequestTypeDef",
-    "DisassociateEnclaveCertificateIamRoleResultTypeDef",
-    "DisassociateIamInstanceProfileRequestTypeDef",
-    "DisassociateIamInstanceProfileResultTypeDef",
-    "DisassociateInstanceEventWindowRequestTypeDef",
-    "DisassociateInstanceEventWindowResultTypeDef",
-    "DisassociateIpamByoasnRequestTypeDef",
-    "DisassociateIpamByoasnResultTypeDef",
-    "DisassociateIpamResourceDiscoveryRequestTypeDef",
-    "DisassociateIpamResourceDiscoveryResultTypeDef",
-    "DisassociateNatGatewayAddressRequestTypeDef",
-    "DisassociateNatGatewayAddressResultTypeDef",
-    "DisassociateRouteServerRequestTypeDef",
-    "DisassociateRouteServerResultTypeDef",
-    "DisassociateRouteTableRequestTypeDef",
-    "DisassociateSecurityGroupVpcRequestTypeDef",
-    "DisassociateSecurityGroupVpcResultTypeDef",
-    "DisassociateSubnetCidrBlockRequestTypeDef",
-    "DisassociateSubnetCidrBlockResultTypeDef",
-    "DisassociateTransitGatewayMulticastDomainRequestTypeDef",
-    "DisassociateTransitGatewayMulticastDomainResultTypeDef",
-    "DisassociateTransitGatewayPolicyTableRequestTypeDef",
-    "DisassociateTransitGatewayPolicyTableResultTypeDef",
-    "DisassociateTransitGatewayRouteTableRequestTypeDef",
-    "DisassociateTransitGatewayRouteTableResultTypeDef",
-    "DisassociateTrunkInterfaceRequestTypeDef",
-    "DisassociateTrunkInterfaceResultTypeDef",
-    "DisassociateVpcCidrBlockRequestTypeDef",
-    "DisassociateVpcCidrBlockResultTypeDef",
-    "DiskImageDescriptionTypeDef",
-    "DiskImageDetailTypeDef",
-    "DiskImageTypeDef",
-    "DiskImageVolumeDescriptionTypeDef",
-    "DiskInfoTypeDef",
-    "DnsEntryTypeDef",
-    "DnsOptionsSpecificationTypeDef",
-    "DnsOptionsTypeDef",
-    "DnsServersOptionsModifyStructureTypeDef",
-    "EbsBlockDeviceResponseTypeDef",
-    "EbsBlockDeviceTypeDef",
-    "EbsCardInfoTypeDef",
-    "EbsInfoTypeDef",
-    "EbsInstanceBlockDeviceSpecificationTypeDef",
-    "EbsInstanceBlockDeviceTypeDef",
-    "EbsOptimizedInfoTypeDef",
-    "EbsStatusDetailsTypeDef",
-    "EbsStatusSummaryTypeDef",
-    "Ec2InstanceConnectEndpointTypeDef",
-    "EfaInfoTypeDef",
-    "EgressOnlyInternetGatewayTypeDef",
-    "ElasticGpuAssociationTypeDef",
-    "ElasticGpuHealthTypeDef",
-    "ElasticGpuSpecificationResponseTypeDef",
-    "ElasticGpuSpecificationTypeDef",
-    "ElasticGpusTypeDef",
-    "ElasticInferenceAcceleratorAssociationTypeDef",
-    "ElasticInferenceAcceleratorTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnaSrdSpecificationRequestTypeDef",
-    "EnaSrdSpecificationTypeDef",
-    "EnaSrdUdpSpecificationRequestTypeDef",
-    "EnaSrdUdpSpecificationTypeDef",
-    "EnableAddressTransferRequestTypeDef",
-    "EnableAddressTransferResultTypeDef",
-    "EnableAllowedImagesSettingsRequestTypeDef",
-    "EnableAllowedImagesSettingsResultTypeDef",
-    "EnableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef",
-    "EnableAwsNetworkPerformanceMetricSubscriptionResultTypeDef",
-    "EnableCapacityManagerRequestTypeDef",
-    "EnableCapacityManagerResultTypeDef",
-    "EnableEbsEncryptionByDefaultRequestTypeDef",
-    "EnableEbsEncryptionByDefaultResultTypeDef",
-    "EnableFastLaunchRequestTypeDef",
-    "EnableFastLaunchResultTypeDef",
-    "EnableFastSnapshotRestoreErrorItemTypeDef",
-    "EnableFastSnapshotRestoreStateErrorItemTypeDef",
-    "EnableFastSnapshotRestoreStateErrorTypeDef",
-    "EnableFastSnapshotRestoreSuccessItemTypeDef",
-    "EnableFastSnapshotRestoresRequestTypeDef",
-    "EnableFastSnapshotRestoresResultTypeDef",
-    "EnableImageBlockPublicAccessRequestTypeDef",
-    "EnableImageBlockPublicAccessResultTypeDef",
-    "EnableImageDeprecationRequestTypeDef",
-    "EnableImageDeprecationResultTypeDef",
-    "EnableImageDeregistrationProtectionRequestTypeDef",
-    "EnableImageDeregistrationProtectionResultTypeDef",
-    "EnableImageRequestTypeDef",
-    "EnableImageResultTypeDef",
-    "EnableInstanceSqlHaStandbyDetectionsRequestTypeDef",
-    "EnableInstanceSqlHaStandbyDetectionsResultTypeDef",
-    "EnableIpamOrganizationAdminAccountRequestTypeDef",
-    "EnableIpamOrganizationAdminAccountResultTypeDef",
-    "EnableIpamPolicyRequestTypeDef",
-    "EnableIpamPolicyResultTypeDef",
-    "EnableReachabilityAnalyzerOrganizationSharingRequestTypeDef",
-    "EnableReachabilityAnalyzerOrganizationSharingResultTypeDef",
-    "EnableRouteServerPropagationRequestTypeDef",
-    "EnableRouteServerPropagationResultTypeDef",
-    "EnableSerialConsoleAccessRequestTypeDef",
-    "EnableSerialConsoleAccessResultTypeDef",
-    "EnableSnapshotBlockPublicAccessRequestTypeDef",
-    "EnableSnapshotBlockPublicAccessResultTypeDef",
-    "EnableTransitGatewayRouteTablePropagationRequestTypeDef",
-    "EnableTransitGatewayRouteTablePropagationResultTypeDef",
-    "EnableVgwRoutePropagationRequestTypeDef",
-    "EnableVolumeIORequestTypeDef",
-    "EnableVpcClassicLinkDnsSupportRequestTypeDef",
-    "EnableVpcClassicLinkDnsSupportResultTypeDef",
-    "EnableVpcClassicLinkRequestTypeDef",
-    "EnableVpcClassicLinkResultTypeDef",
-    "EnclaveOptionsRequestTypeDef",
-    "EnclaveOptionsTypeDef",
-    "EncryptionSupportTypeDef",
-    "EventInformationTypeDef",
-    "ExplanationTypeDef",
-    "ExportClientVpnClientCertificateRevocationListRequestTypeDef",
-    "ExportClientVpnClientCertificateRevocationListResultTypeDef",
-    "ExportClientVpnClientConfigurationRequestTypeDef",
-    "ExportClientVpnClientConfigurationResultTypeDef",
-    "ExportImageRequestTypeDef",
-    "ExportImageResultTypeDef",
-    "ExportImageTaskTypeDef",
-    "ExportTaskS3LocationRequestTypeDef",
-    "ExportTaskS3LocationTypeDef",
-    "ExportTaskTypeDef",
-    "ExportToS3TaskSpecificationTypeDef",
-    "ExportToS3TaskTypeDef",
-    "ExportTransitGatewayRoutesRequestTypeDef",
-    "ExportTransitGatewayRoutesResultTypeDef",
-    "ExportVerifiedAccessInstanceClientConfigurationRequestTypeDef",
-    "ExportVerifiedAccessInstanceClientConfigurationResultTypeDef",
-    "ExternalAuthorityConfigurationTypeDef",
-    "FailedCapacityReservationFleetCancellationResultTypeDef",
-    "FailedQueuedPurchaseDeletionTypeDef",
-    "FastLaunchLaunchTemplateSpecificationRequestTypeDef",
-    "FastLaunchLaunchTemplateSpecificationResponseTypeDef",
-    "FastLaunchSnapshotConfigurationRequestTypeDef",
-    "FastLaunchSnapshotConfigurationResponseTypeDef",
-    "FederatedAuthenticationRequestTypeDef",
-    "FederatedAuthenticationTypeDef",
-    "FilterPortRangeTypeDef",
-    "FilterTypeDef",
-    "FirewallStatefulRuleTypeDef",
-    "FirewallStatelessRuleTypeDef",
-    "FleetBlockDeviceMappingRequestTypeDef",
-    "FleetCapacityReservationTypeDef",
-    "FleetDataTypeDef",
-    "FleetEbsBlockDeviceRequestTypeDef",
-    "FleetLaunchTemplateConfigRequestTypeDef",
-    "FleetLaunchTemplateConfigTypeDef",
-    "FleetLaunchTemplateOverridesRequestTypeDef",
-    "FleetLaunchTemplateOverridesTypeDef",
-    "FleetLaunchTemplateSpecificationRequestTypeDef",
-    "FleetLaunchTemplateSpecificationTypeDef",
-    "FleetSpotCapacityRebalanceRequestTypeDef",
-    "FleetSpotCapacityRebalanceTypeDef",
-    "FleetSpotMaintenanceStrategiesRequestTypeDef",
-    "FleetSpotMaintenanceStrategiesTypeDef",
-    "FlowLogTypeDef",
-    "FpgaDeviceInfoTypeDef",
-    "FpgaDeviceMemoryInfoTypeDef",
-    "FpgaImageAttributeTypeDef",
-    "FpgaImageStateTypeDef",
-    "FpgaImageTypeDef",
-    "FpgaInfoTypeDef",
-    "GetActiveVpnTunnelStatusRequestTypeDef",
-    "GetActiveVpnTunnelStatusResultTypeDef",
-    "GetAllowedImagesSettingsRequestTypeDef",
-    "GetAllowedImagesSettingsResultTypeDef",
-    "GetAssociatedEnclaveCertificateIamRolesRequestTypeDef",
-    "GetAssociatedEnclaveCertificateIamRolesResultTypeDef",
-    "GetAssociatedIpv6PoolCidrsRequestTypeDef",
-    "GetAssociatedIpv6PoolCidrsResultTypeDef",
-    "GetAwsNetworkPerformanceDataRequestTypeDef",
-    "GetAwsNetworkPerformanceDataResultTypeDef",
-    "GetCapacityManagerAttributesRequestTypeDef",
-    "GetCapacityManagerAttributesResultTypeDef",
-    "GetCapacityManagerMetricDataRequestTypeDef",
-    "GetCapacityManagerMetricDataResultTypeDef",
-    "GetCapacityManagerMetricDimensionsRequestTypeDef",
-    "GetCapacityManagerMetricDimensionsResultTypeDef",
-    "GetCapacityManagerMonitoredTagKeysRequestTypeDef",
-    "GetCapacityManagerMonitoredTagKeysResultTypeDef",
-    "GetCapacityReservationUsageRequestTypeDef",
-    "GetCapacityReservationUsageResultTypeDef",
-    "GetCoipPoolUsageRequestTypeDef",
-    "GetCoipPoolUsageResultTypeDef",
-    "GetConsoleOutputRequestTypeDef",
-    "GetConsoleOutputResultTypeDef",
-    "GetConsoleScreenshotRequestTypeDef",
-    "GetConsoleScreenshotResultTypeDef",
-    "GetDeclarativePoliciesReportSummaryRequestTypeDef",
-    "GetDeclarativePoliciesReportSummaryResultTypeDef",
-    "GetDefaultCreditSpecificationRequestTypeDef",
-    "GetDefaultCreditSpecificationResultTypeDef",
-    "GetEbsDefaultKmsKeyIdRequestTypeDef",
-    "GetEbsDefaultKmsKeyIdResultTypeDef",
-    "GetEbsEncryptionByDefaultRequestTypeDef",
-    "GetEbsEncryptionByDefaultResultTypeDef",
-    "GetEnabledIpamPolicyRequestTypeDef",
-    "GetEnabledIpamPolicyResultTypeDef",
-    "GetFlowLogsIntegrationTemplateRequestTypeDef",
-    "GetFlowLogsIntegrationTemplateResultTypeDef",
-    "GetGroupsForCapacityReservationRequestTypeDef",
-    "GetGroupsForCapacityReservationResultTypeDef",
-    "GetHostReservationPurchasePreviewRequestTypeDef",
-    "GetHostReservationPurchasePreviewResultTypeDef",
-    "GetImageAncestryRequestTypeDef",
-    "GetImageAncestryResultTypeDef",
-    "GetImageBlockPublicAccessStateRequestTypeDef",
-    "GetImageBlockPublicAccessStateResultTypeDef",
-    "GetInstanceMetadataDefaultsRequestTypeDef",
-    "GetInstanceMetadataDefaultsResultTypeDef",
-    "GetInstanceTpmEkPubRequestTypeDef",
-    "GetInstanceTpmEkPubResultTypeDef",
-    "GetInstanceTypesFromInstanceRequirementsRequestTypeDef",
-    "GetInstanceTypesFromInstanceRequirementsResultTypeDef",
-    "GetInstanceUefiDataRequestTypeDef",
-    "GetInstanceUefiDataResultTypeDef",
-    "GetIpamAddressHistoryRequestTypeDef",
-    "GetIpamAddressHistoryResultTypeDef",
-    "GetIpamDiscoveredAccountsRequestTypeDef",
-    "GetIpamDiscoveredAccountsResultTypeDef",
-    "GetIpamDiscoveredPublicAddressesRequestTypeDef",
-    "GetIpamDiscoveredPublicAddressesResultTypeDef",
-    "GetIpamDiscoveredResourceCidrsRequestTypeDef",
-    "GetIpamDiscoveredResourceCidrsResultTypeDef",
-    "GetIpamPolicyAllocationRulesRequestTypeDef",
-    "GetIpamPolicyAllocationRulesResultTypeDef",
-    "GetIpamPolicyOrganizationTargetsRequestTypeDef",
-    "GetIpamPolicyOrganizationTargetsResultTypeDef",
-    "GetIpamPoolAllocationsRequestTypeDef",
-    "GetIpamPoolAllocationsResultTypeDef",
-    "GetIpamPoolCidrsRequestTypeDef",
-    "GetIpamPoolCidrsResultTypeDef",
-    "GetIpamPrefixListResolverRulesRequestTypeDef",
-    "GetIpamPrefixListResolverRulesResultTypeDef",
-    "GetIpamPrefixListResolverVersionEntriesRequestTypeDef",
-    "GetIpamPrefixListResolverVersionEntriesResultTypeDef",
-    "GetIpamPrefixListResolverVersionsRequestTypeDef",
-    "GetIpamPrefixListResolverVersionsResultTypeDef",
-    "GetIpamResourceCidrsRequestTypeDef",
-    "GetIpamResourceCidrsResultTypeDef",
-    "GetLaunchTemplateDataRequestTypeDef",
-    "GetLaunchTemplateDataResultTypeDef",
-    "GetManagedPrefixListAssociationsRequestTypeDef",
-    "GetManagedPrefixListAssociationsResultTypeDef",
-    "GetManagedPrefixListEntriesRequestTypeDef",
-    "GetManagedPrefixListEntriesResultTypeDef",
-    "GetManagedResourceVisibilityRequestTypeDef",
-    "GetManagedResourceVisibilityResultTypeDef",
-    "GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef",
-    "GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef",
-    "GetNetworkInsightsAccessScopeContentRequestTypeDef",
-    "GetNetworkInsightsAccessScopeContentResultTypeDef",
-    "GetPasswordDataRequestTypeDef",
-    "GetPasswordDataResultTypeDef",
-    "GetReservedInstancesExchangeQuoteRequestTypeDef",
-    "GetReservedInstancesExchangeQuoteResultTypeDef",
-    "GetRouteServerAssociationsRequestTypeDef",
-    "GetRouteServerAssociationsResultTypeDef",
-    "GetRouteServerPropagationsRequestTypeDef",
-    "GetRouteServerPropagationsResultTypeDef",
-    "GetRouteServerRoutingDatabaseRequestTypeDef",
-    "GetRouteServerRoutingDatabaseResultTypeDef",
-    "GetSecurityGroupsForVpcRequestTypeDef",
-    "GetSecurityGroupsForVpcResultTypeDef",
-    "GetSerialConsoleAccessStatusRequestTypeDef",
-    "GetSerialConsoleAccessStatusResultTypeDef",
-    "GetSnapshotBlockPublicAccessStateRequestTypeDef",
-    "GetSnapshotBlockPublicAccessStateResultTypeDef",
-    "GetSpotPlacementScoresRequestTypeDef",
-    "GetSpotPlacementScoresResultTypeDef",
-    "GetSubnetCidrReservationsRequestTypeDef",
-    "GetSubnetCidrReservationsResultTypeDef",
-    "GetTransitGatewayAttachmentPropagationsRequestTypeDef",
-    "GetTransitGatewayAttachmentPropagationsResultTypeDef",
-    "GetTransitGatewayMeteringPolicyEntriesRequestTypeDef",
-    "GetTransitGatewayMeteringPolicyEntriesResultTypeDef",
-    "GetTransitGatewayMulticastDomainAssociationsRequestTypeDef",
-    "GetTransitGatewayMulticastDomainAssociationsResultTypeDef",
-    "GetTransitGatewayPolicyTableAssociationsRequestTypeDef",
-    "GetTransitGatewayPolicyTableAssociationsResultTypeDef",
-    "GetTransitGatewayPolicyTableEntriesRequestTypeDef",
-    "GetTransitGatewayPolicyTableEntriesResultTypeDef",
-    "GetTransitGatewayPrefixListReferencesRequestTypeDef",
-    "GetTransitGatewayPrefixListReferencesResultTypeDef",
-    "GetTransitGatewayRouteTableAssociationsRequestTypeDef",
-    "GetTransitGatewayRouteTableAssociationsResultTypeDef",
-    "GetTransitGatewayRouteTablePropagationsRequestTypeDef",
-    "GetTransitGatewayRouteTablePropagationsResultTypeDef",
-    "GetVerifiedAccessEndpointPolicyRequestTypeDef",
-    "GetVerifiedAccessEndpointPolicyResultTypeDef",
-    "GetVerifiedAccessEndpointTargetsRequestTypeDef",
-    "GetVerifiedAccessEndpointTargetsResultTypeDef",
-    "GetVerifiedAccessGroupPolicyRequestTypeDef",
-    "GetVerifiedAccessGroupPolicyResultTypeDef",
-    "GetVpcResourcesBlockingEncryptionEnforcementRequestTypeDef",
-    "GetVpcResourcesBlockingEncryptionEnforcementResultTypeDef",
-    "GetVpnConnectionDeviceSampleConfigurationRequestTypeDef",
-    "GetVpnConnectionDeviceSampleConfigurationResultTypeDef",
-    "GetVpnConnectionDeviceTypesRequestTypeDef",
-    "GetVpnConnectionDeviceTypesResultTypeDef",
-    "GetVpnTunnelReplacementStatusRequestTypeDef",
-    "GetVpnTunnelReplacementStatusResultTypeDef",
-    "GpuDeviceInfoTypeDef",
-    "GpuDeviceMemoryInfoTypeDef",
-    "GpuInfoTypeDef",
-    "GroupIdentifierTypeDef",
-    "HibernationOptionsRequestTypeDef",
-    "HibernationOptionsTypeDef",
-    "HistoryRecordEntryTypeDef",
-    "HistoryRecordTypeDef",
-    "HostInstanceTypeDef",
-    "HostOfferingTypeDef",
-    "HostPropertiesTypeDef",
-    "HostReservationTypeDef",
-    "HostTypeDef",
-    "IKEVersionsListValueTypeDef",
-    "IKEVersionsRequestListValueTypeDef",
-    "IamInstanceProfileAssociationTypeDef",
-    "IamInstanceProfileSpecificationTypeDef",
-    "IamInstanceProfileTypeDef",
-    "IcmpTypeCodeTypeDef",
-    "IdFormatTypeDef",
-    "ImageAncestryEntryTypeDef",
-    "ImageAttributeTypeDef",
-    "ImageCriterionRequestTypeDef",
-    "ImageCriterionTypeDef",
-    "ImageDiskContainerTypeDef",
-    "ImageMetadataTypeDef",
-    "ImageRecycleBinInfoTypeDef",
-    "ImageReferenceTypeDef",
-    "ImageTypeDef",
-    "ImageUsageReportEntryTypeDef",
-    "ImageUsageReportTypeDef",
-    "ImageUsageResourceTypeOptionRequestTypeDef",
-    "ImageUsageResourceTypeOptionTypeDef",
-    "ImageUsageResourceTypeRequestTypeDef",
-    "ImageUsageResourceTypeTypeDef",
-    "ImportClientVpnClientCertificateRevocationListRequestTypeDef",
-    "ImportClientVpnClientCertificateRevocationListResultTypeDef",
-    "ImportImageLicenseConfigurationRequestTypeDef",
-    "ImportImageLicenseConfigurationResponseTypeDef",
-    "ImportImageRequestTypeDef",
-    "ImportImageResultTypeDef",
-    "ImportImageTaskTypeDef",
-    "ImportInstanceLaunchSpecificationTypeDef",
-    "ImportInstanceRequestTypeDef",
-    "ImportInstanceResultTypeDef",
-    "ImportInstanceTaskDetailsTypeDef",
-    "ImportInstanceVolumeDetailItemTypeDef",
-    "ImportKeyPairRequestTypeDef",
-    "ImportKeyPairResultTypeDef",
-    "ImportSnapshotRequestTypeDef",
-    "ImportSnapshotResultTypeDef",
-    "ImportSnapshotTaskTypeDef",
-    "ImportVolumeRequestTypeDef",
-    "ImportVolumeResultTypeDef",
-    "ImportVolumeTaskDetailsTypeDef",
-    "InferenceAcceleratorInfoTypeDef",
-    "InferenceDeviceInfoTypeDef",
-    "InferenceDeviceMemoryInfoTypeDef",
-    "InitializationStatusDetailsTypeDef",
-    "InstanceAttachmentEnaSrdSpecificationTypeDef",
-    "InstanceAttachmentEnaSrdUdpSpecificationTypeDef",
-    "InstanceAttributeTypeDef",
-    "InstanceBlockDeviceMappingSpecificationTypeDef",
-    "InstanceBlockDeviceMappingTypeDef",
-    "InstanceCapacityTypeDef",
-    "InstanceConnectEndpointDnsNamesTypeDef",
-    "InstanceConnectEndpointPublicDnsNamesTypeDef",
-    "InstanceCountTypeDef",
-    "InstanceCreditSpecificationRequestTypeDef",
-    "InstanceCreditSpecificationTypeDef",
-    "InstanceEventWindowAssociationRequestTypeDef",
-    "InstanceEventWindowAssociationTargetTypeDef",
-    "InstanceEventWindowDisassociationRequestTypeDef",
-    "InstanceEventWindowStateChangeTypeDef",
-    "InstanceEventWindowTimeRangeRequestTypeDef",
-    "InstanceEventWindowTimeRangeTypeDef",
-    "InstanceEventWindowTypeDef",
-    "InstanceExportDetailsTypeDef",
-    "InstanceFamilyCreditSpecificationTypeDef",
-    "InstanceImageMetadataTypeDef",
-    "InstanceIpv4PrefixTypeDef",
-    "InstanceIpv6AddressRequestTypeDef",
-    "InstanceIpv6AddressTypeDef",
-    "InstanceIpv6PrefixTypeDef",
-    "InstanceMaintenanceOptionsRequestTypeDef",
-    "InstanceMaintenanceOptionsTypeDef",
-    "InstanceMarketOptionsRequestTypeDef",
-    "InstanceMetadataDefaultsResponseTypeDef",
-    "InstanceMetadataOptionsRequestTypeDef",
-    "InstanceMetadataOptionsResponseTypeDef",
-    "InstanceMonitoringTypeDef",
-    "InstanceNetworkInterfaceAssociationTypeDef",
-    "InstanceNetworkInterfaceAttachmentTypeDef",
-    "InstanceNetworkInterfaceSpecificationOutputTypeDef",
-    "InstanceNetworkInterfaceSpecificationTypeDef",
-    "InstanceNetworkInterfaceTypeDef",
-    "InstanceNetworkPerformanceOptionsRequestTypeDef",
-    "InstanceNetworkPerformanceOptionsTypeDef",
-    "InstancePrivateIpAddressTypeDef",
-    "InstanceRequirementsOutputTypeDef",
-    "InstanceRequirementsRequestTypeDef",
-    "InstanceRequirementsTypeDef",
-    "InstanceRequirementsWithMetadataRequestTypeDef",
-    "InstanceSecondaryInterfaceAttachmentTypeDef",
-    "InstanceSecondaryInterfacePrivateIpAddressRequestTypeDef",
-    "InstanceSecondaryInterfacePrivateIpAddressTypeDef",
-    "InstanceSecondaryInterfaceSpecificationRequestTypeDef",
-    "InstanceSecondaryInterfaceTypeDef",
-    "InstanceSpecificationTypeDef",
-    "InstanceStateChangeTypeDef",
-    "InstanceStateTypeDef",
-    "InstanceStatusDetailsTypeDef",
-    "InstanceStatusEventTypeDef",
-    "InstanceStatusSummaryTypeDef",
-    "InstanceStatusTypeDef",
-    "InstanceStorageInfoTypeDef",
-    "InstanceTagNotificationAttributeTypeDef",
-    "InstanceTopologyTypeDef",
-    "InstanceTypeDef",
-    "InstanceTypeInfoFromInstanceRequirementsTypeDef",
-    "InstanceTypeInfoTypeDef",
-    "InstanceTypeOfferingTypeDef",
-    "InstanceUsageTypeDef",
-    "IntegrateServicesTypeDef",
-    "InternetGatewayAttachmentTypeDef",
-    "InternetGatewayTypeDef",
-    "InterruptibleCapacityAllocationTypeDef",
-    "InterruptionInfoTypeDef",
-    "IpPermissionOutputTypeDef",
-    "IpPermissionTypeDef",
-    "IpRangeTypeDef",
-    "IpamAddressHistoryRecordTypeDef",
-    "IpamCidrAuthorizationContextTypeDef",
-    "IpamDiscoveredAccountTypeDef",
-    "IpamDiscoveredPublicAddressTypeDef",
-    "IpamDiscoveredResourceCidrTypeDef",
-    "IpamDiscoveryFailureReasonTypeDef",
-    "IpamExternalResourceVerificationTokenTypeDef",
-    "IpamOperatingRegionTypeDef",
-    "IpamOrganizationalUnitExclusionTypeDef",
-    "IpamPolicyAllocationRuleRequestTypeDef",
-    "IpamPolicyAllocationRuleTypeDef",
-    "IpamPolicyDocumentTypeDef",
-    "IpamPolicyOrganizationTargetTypeDef",
-    "IpamPolicyTypeDef",
-    "IpamPoolAllocationTypeDef",
-    "IpamPoolCidrFailureReasonTypeDef",
-    "IpamPoolCidrTypeDef",
-    "IpamPoolSourceResourceRequestTypeDef",
-    "IpamPoolSourceResourceTypeDef",
-    "IpamPoolTypeDef",
-    "IpamPrefixListResolverRuleConditionRequestTypeDef",
-    "IpamPrefixListResolverRuleConditionTypeDef",
-    "IpamPrefixListResolverRuleRequestTypeDef",
-    "IpamPrefixListResolverRuleTypeDef",
-    "IpamPrefixListResolverTargetTypeDef",
-    "IpamPrefixListResolverTypeDef",
-    "IpamPrefixListResolverVersionEntryTypeDef",
-    "IpamPrefixListResolverVersionTypeDef",
-    "IpamPublicAddressSecurityGroupTypeDef",
-    "IpamPublicAddressTagTypeDef",
-    "IpamPublicAddressTagsTypeDef",
-    "IpamResourceCidrTypeDef",
-    "IpamResourceDiscoveryAssociationTypeDef",
-    "IpamResourceDiscoveryTypeDef",
-    "IpamResourceTagTypeDef",
-    "IpamScopeExternalAuthorityConfigurationTypeDef",
-    "IpamScopeTypeDef",
-    "IpamTypeDef",
-    "Ipv4PrefixSpecificationRequestTypeDef",
-    "Ipv4PrefixSpecificationResponseTypeDef",
-    "Ipv4PrefixSpecificationTypeDef",
-    "Ipv6CidrAssociationTypeDef",
-    "Ipv6CidrBlockTypeDef",
-    "Ipv6PoolTypeDef",
-    "Ipv6PrefixSpecificationRequestTypeDef",
-    "Ipv6PrefixSpecificationResponseTypeDef",
-    "Ipv6PrefixSpecificationTypeDef",
-    "Ipv6RangeTypeDef",
-    "KeyPairInfoTypeDef",
-    "KeyPairTypeDef",
-    "LastErrorTypeDef",
-    "LaunchPermissionModificationsTypeDef",
-    "LaunchPermissionTypeDef",
-    "LaunchSpecificationTypeDef",
-    "LaunchTemplateAndOverridesResponseTypeDef",
-    "LaunchTemplateBlockDeviceMappingRequestTypeDef",
-    "LaunchTemplateBlockDeviceMappingTypeDef",
-    "LaunchTemplateCapacityReservationSpecificationRequestTypeDef",
-    "LaunchTemplateCapacityReservationSpecificationResponseTypeDef",
-    "LaunchTemplateConfigOutputTypeDef",
-    "LaunchTemplateConfigTypeDef",
-    "LaunchTemplateCpuOptionsRequestTypeDef",
-    "LaunchTemplateCpuOptionsTypeDef",
-    "LaunchTemplateEbsBlockDeviceRequestTypeDef",
-    "LaunchTemplateEbsBlockDeviceTypeDef",
-    "LaunchTemplateElasticInferenceAcceleratorResponseTypeDef",
-    "LaunchTemplateElasticInferenceAcceleratorTypeDef",
-    "LaunchTemplateEnaSrdSpecificationTypeDef",
-    "LaunchTemplateEnaSrdUdpSpecificationTypeDef",
-    "LaunchTemplateEnclaveOptionsRequestTypeDef",
-    "LaunchTemplateEnclaveOptionsTypeDef",
-    "LaunchTemplateHibernationOptionsRequestTypeDef",
-    "LaunchTemplateHibernationOptionsTypeDef",
-    "LaunchTemplateIamInstanceProfileSpecificationRequestTypeDef",
-    "LaunchTemplateIamInstanceProfileSpecificationTypeDef",
-    "LaunchTemplateInstanceMaintenanceOptionsRequestTypeDef",
-    "LaunchTemplateInstanceMaintenanceOptionsTypeDef",
-    "LaunchTemplateInstanceMarketOptionsRequestTypeDef",
-    "LaunchTemplateInstanceMarketOptionsTypeDef",
-    "LaunchTemplateInstanceMetadataOptionsRequestTypeDef",
-    "LaunchTemplateInstanceMetadataOptionsTypeDef",
-    "LaunchTemplateInstanceNetworkInterfaceSpecificationRequestTypeDef",
-    "LaunchTemplateInstanceNetworkInterfaceSpecificationTypeDef",
-    "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestTypeDef",
-    "LaunchTemplateInstanceSecondaryInterfaceSpecificationTypeDef",
-    "LaunchTemplateLicenseConfigurationRequestTypeDef",
-    "LaunchTemplateLicenseConfigurationTypeDef",
-    "LaunchTemplateNetworkPerformanceOptionsRequestTypeDef",
-    "LaunchTemplateNetworkPerformanceOptionsTypeDef",
-    "LaunchTemplateOverridesOutputTypeDef",
-    "LaunchTemplateOverridesTypeDef",
-    "LaunchTemplatePlacementRequestTypeDef",
-    "LaunchTemplatePlacementTypeDef",
-    "LaunchTemplatePrivateDnsNameOptionsRequestTypeDef",
-    "LaunchTemplatePrivateDnsNameOptionsTypeDef",
-    "LaunchTemplateSpecificationTypeDef",
-    "LaunchTemplateSpotMarketOptionsRequestTypeDef",
-    "LaunchTemplateSpotMarketOptionsTypeDef",
-    "LaunchTemplateTagSpecificationRequestTypeDef",
-    "LaunchTemplateTagSpecificationTypeDef",
-    "LaunchTemplateTypeDef",
-    "LaunchTemplateVersionTypeDef",
-    "LaunchTemplatesMonitoringRequestTypeDef",
-    "LaunchTemplatesMonitoringTypeDef",
-    "LicenseConfigurationRequestTypeDef",
-    "LicenseConfigurationTypeDef",
-    "ListImagesInRecycleBinRequestTypeDef",
-    "ListImagesInRecycleBinResultTypeDef",
-    "ListSnapshotsInRecycleBinRequestTypeDef",
-    "ListSnapshotsInRecycleBinResultTypeDef",
-    "ListVolumesInRecycleBinRequestTypeDef",
-    "ListVolumesInRecycleBinResultTypeDef",
-    "LoadBalancersConfigOutputTypeDef",
-    "LoadBalancersConfigTypeDef",
-    "LoadPermissionModificationsTypeDef",
-    "LoadPermissionRequestTypeDef",
-    "LoadPermissionTypeDef",
-    "LocalGatewayRouteTableTypeDef",
-    "LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeDef",
-    "LocalGatewayRouteTableVpcAssociationTypeDef",
-    "LocalGatewayRouteTypeDef",
-    "LocalGatewayTypeDef",
-    "LocalGatewayVirtualInterfaceGroupTypeDef",
-    "LocalGatewayVirtualInterfaceTypeDef",
-    "LockSnapshotRequestTypeDef",
-    "LockSnapshotResultTypeDef",
-    "LockedSnapshotsInfoTypeDef",
-    "MacHostTypeDef",
-    "MacModificationTaskTypeDef",
-    "MacSystemIntegrityProtectionConfigurationRequestTypeDef",
-    "MacSystemIntegrityProtectionConfigurationTypeDef",
-    "MaintenanceDetailsTypeDef",
-    "ManagedPrefixListTypeDef",
-    "ManagedResourceVisibilitySettingsTypeDef",
-    "MediaAcceleratorInfoTypeDef",
-    "MediaDeviceInfoTypeDef",
-    "MediaDeviceMemoryInfoTypeDef",
-    "MemoryGiBPerVCpuRequestTypeDef",
-    "MemoryGiBPerVCpuTypeDef",
-    "MemoryInfoTypeDef",
-    "MemoryMiBRequestTypeDef",
-    "MemoryMiBTypeDef",
-    "MetricDataResultTypeDef",
-    "MetricPointTypeDef",
-    "MetricValueTypeDef",
-    "ModifyAddressAttributeRequestTypeDef",
-    "ModifyAddressAttributeResultTypeDef",
-    "ModifyAvailabilityZoneGroupRequestTypeDef",
-    "ModifyAvailabilityZoneGroupResultTypeDef",
-    "ModifyCapacityReservationFleetRequestTypeDef",
-    "ModifyCapacityReservationFleetResultTypeDef",
-    "ModifyCapacityReservationRequestTypeDef",
-    "ModifyCapacityReservationResultTypeDef",
-    "ModifyClientVpnEndpointRequestTypeDef",
-    "ModifyClientVpnEndpointResultTypeDef",
-    "ModifyDefaultCreditSpecificationRequestTypeDef",
-    "ModifyDefaultCreditSpecificationResultTypeDef",
-    "ModifyEbsDefaultKmsKeyIdRequestTypeDef",
-    "ModifyEbsDefaultKmsKeyIdResultTypeDef",
-    "ModifyFleetRequestTypeDef",
-    "ModifyFleetResultTypeDef",
-    "ModifyFpgaImageAttributeRequestTypeDef",
-    "ModifyFpgaImageAttributeResultTypeDef",
-    "ModifyHostsRequestTypeDef",
-    "ModifyHostsResultTypeDef",
-    "ModifyIdFormatRequestTypeDef",
-    "ModifyIdentityIdFormatRequestTypeDef",
-    "ModifyImageAttributeRequestTypeDef",
-    "ModifyInstanceAttributeRequestTypeDef",
-    "ModifyInstanceCapacityReservationAttributesRequestTypeDef",
-    "ModifyInstanceCapacityReservationAttributesResultTypeDef",
-    "ModifyInstanceConnectEndpointRequestTypeDef",
-    "ModifyInstanceConnectEndpointResultTypeDef",
-    "ModifyInstanceCpuOptionsRequestTypeDef",
-    "ModifyInstanceCpuOptionsResultTypeDef",
-    "ModifyInstanceCreditSpecificationRequestTypeDef",
-    "ModifyInstanceCreditSpecificationResultTypeDef",
-    "ModifyInstanceEventStartTimeRequestTypeDef",
-    "ModifyInstanceEventStartTimeResultTypeDef",
-    "ModifyInstanceEventWindowRequestTypeDef",
-    "ModifyInstanceEventWindowResultTypeDef",
-    "ModifyInstanceMaintenanceOptionsRequestTypeDef",
-    "ModifyInstanceMaintenanceOptionsResultTypeDef",
-    "ModifyInstanceMetadataDefaultsRequestTypeDef",
-    "ModifyInstanceMetadataDefaultsResultTypeDef",
-    "ModifyInstanceMetadataOptionsRequestTypeDef",
-    "ModifyInstanceMetadataOptionsResultTypeDef",
-    "ModifyInstanceNetworkPerformanceRequestTypeDef",
-    "ModifyInstanceNetworkPerformanceResultTypeDef",
-    "ModifyInstancePlacementRequestTypeDef",
-    "ModifyInstancePlacementResultTypeDef",
-    "ModifyIpamPolicyAllocationRulesRequestTypeDef",
-    "ModifyIpamPolicyAllocationRulesResultTypeDef",
-    "ModifyIpamPoolAllocationRequestTypeDef",
-    "ModifyIpamPoolAllocationResultTypeDef",
-    "ModifyIpamPoolRequestTypeDef",
-    "ModifyIpamPoolResultTypeDef",
-    "ModifyIpamPrefixListResolverRequestTypeDef",
-    "ModifyIpamPrefixListResolverResultTypeDef",
-    "ModifyIpamPrefixListResolverTargetRequestTypeDef",
-    "ModifyIpamPrefixListResolverTargetResultTypeDef",
-    "ModifyIpamRequestTypeDef",
-    "ModifyIpamResourceCidrRequestTypeDef",
-    "ModifyIpamResourceCidrResultTypeDef",
-    "ModifyIpamResourceDiscoveryRequestTypeDef",
-    "ModifyIpamResourceDiscoveryResultTypeDef",
-    "ModifyIpamResultTypeDef",
-    "ModifyIpamScopeRequestTypeDef",
-    "ModifyIpamScopeResultTypeDef",
-    "ModifyLaunchTemplateRequestTypeDef",
-    "ModifyLaunchTemplateResultTypeDef",
-    "ModifyLocalGatewayRouteRequestTypeDef",
-    "ModifyLocalGatewayRouteResultTypeDef",
-    "ModifyManagedPrefixListRequestTypeDef",
-    "ModifyManagedPrefixListResultTypeDef",
-    "ModifyManagedResourceVisibilityRequestTypeDef",
-    "ModifyManagedResourceVisibilityResultTypeDef",
-    "ModifyNetworkInterfaceAttributeRequestTypeDef",
-    "ModifyPrivateDnsNameOptionsRequestTypeDef",
-    "ModifyPrivateDnsNameOptionsResultTypeDef",
-    "ModifyPublicIpDnsNameOptionsRequestTypeDef",
-    "ModifyPublicIpDnsNameOptionsResultTypeDef",
-    "ModifyReservedInstancesRequestTypeDef",
-    "ModifyReservedInstancesResultTypeDef",
-    "ModifyRouteServerRequestTypeDef",
-    "ModifyRouteServerResultTypeDef",
-    "ModifySecurityGroupRulesRequestTypeDef",
-    "ModifySecurityGroupRulesResultTypeDef",
-    "ModifySnapshotAttributeRequestTypeDef",
-    "ModifySnapshotTierRequestTypeDef",
-    "ModifySnapshotTierResultTypeDef",
-    "ModifySpotFleetRequestRequestTypeDef",
-    "ModifySpotFleetRequestResponseTypeDef",
-    "ModifySubnetAttributeRequestTypeDef",
-    "ModifyTrafficMirrorFilterNetworkServicesRequestTypeDef",
-    "ModifyTrafficMirrorFilterNetworkServicesResultTypeDef",
-    "ModifyTrafficMirrorFilterRuleRequestTypeDef",
-    "ModifyTrafficMirrorFilterRuleResultTypeDef",
-    "ModifyTrafficMirrorSessionRequestTypeDef",
-    "ModifyTrafficMirrorSessionResultTypeDef",
-    "ModifyTransitGatewayMeteringPolicyRequestTypeDef",
-    "ModifyTransitGatewayMeteringPolicyResultTypeDef",
-    "ModifyTransitGatewayOptionsTypeDef",
-    "ModifyTransitGatewayPrefixListReferenceRequestTypeDef",
-    "ModifyTransitGatewayPrefixListReferenceResultTypeDef",
-    "ModifyTransitGatewayRequestTypeDef",
-    "ModifyTransitGatewayResultTypeDef",
-    "ModifyTransitGatewayVpcAttachmentRequestOptionsTypeDef",
-    "ModifyTransitGatewayVpcAttachmentRequestTypeDef",
-    "ModifyTransitGatewayVpcAttachmentResultTypeDef",
-    "ModifyVerifiedAccessEndpointCidrOptionsTypeDef",
-    "ModifyVerifiedAccessEndpointEniOptionsTypeDef",
-    "ModifyVerifiedAccessEndpointLoadBalancerOptionsTypeDef",
-    "ModifyVerifiedAccessEndpointPolicyRequestTypeDef",
-    "ModifyVerifiedAccessEndpointPolicyResultTypeDef",
-    "ModifyVerifiedAccessEndpointPortRangeTypeDef",
-    "ModifyVerifiedAccessEndpointRdsOptionsTypeDef",
-    "ModifyVerifiedAccessEndpointRequestTypeDef",
-    "ModifyVerifiedAccessEndpointResultTypeDef",
-    "ModifyVerifiedAccessGroupPolicyRequestTypeDef",
-    "ModifyVerifiedAccessGroupPolicyResultTypeDef",
-    "ModifyVerifiedAccessGroupRequestTypeDef",
-    "ModifyVerifiedAccessGroupResultTypeDef",
-    "ModifyVerifiedAccessInstanceLoggingConfigurationRequestTypeDef",
-    "ModifyVerifiedAccessInstanceLoggingConfigurationResultTypeDef",
-    "ModifyVerifiedAccessInstanceRequestTypeDef",
-    "ModifyVerifiedAccessInstanceResultTypeDef",
-    "ModifyVerifiedAccessNativeApplicationOidcOptionsTypeDef",
-    "ModifyVerifiedAccessTrustProviderDeviceOptionsTypeDef",
-    "ModifyVerifiedAccessTrustProviderOidcOptionsTypeDef",
-    "ModifyVerifiedAccessTrustProviderRequestTypeDef",
-    "ModifyVerifiedAccessTrustProviderResultTypeDef",
-    "ModifyVolumeAttributeRequestTypeDef",
-    "ModifyVolumeRequestTypeDef",
-    "ModifyVolumeResultTypeDef",
-    "ModifyVpcAttributeRequestTypeDef",
-    "ModifyVpcBlockPublicAccessExclusionRequestTypeDef",
-    "ModifyVpcBlockPublicAccessExclusionResultTypeDef",
-    "ModifyVpcBlockPublicAccessOptionsRequestTypeDef",
-    "ModifyVpcBlockPublicAccessOptionsResultTypeDef",
-    "ModifyVpcEncryptionControlRequestTypeDef",
-    "ModifyVpcEncryptionControlResultTypeDef",
-    "ModifyVpcEndpointConnectionNotificationRequestTypeDef",
-    "ModifyVpcEndpointConnectionNotificationResultTypeDef",
-    "ModifyVpcEndpointRequestTypeDef",
-    "ModifyVpcEndpointResultTypeDef",
-    "ModifyVpcEndpointServiceConfigurationRequestTypeDef",
-    "ModifyVpcEndpointServiceConfigurationResultTypeDef",
-    "ModifyVpcEndpointServicePayerResponsibilityRequestTypeDef",
-    "ModifyVpcEndpointServicePayerResponsibilityResultTypeDef",
-    "ModifyVpcEndpointServicePermissionsRequestTypeDef",
-    "ModifyVpcEndpointServicePermissionsResultTypeDef",
-    "ModifyVpcPeeringConnectionOptionsRequestTypeDef",
-    "ModifyVpcPeeringConnectionOptionsResultTypeDef",
-    "ModifyVpcTenancyRequestTypeDef",
-    "ModifyVpcTenancyResultTypeDef",
-    "ModifyVpnConnectionOptionsRequestTypeDef",
-    "ModifyVpnConnectionOptionsResultTypeDef",
-    "ModifyVpnConnectionRequestTypeDef",
-    "ModifyVpnConnectionResultTypeDef",
-    "ModifyVpnTunnelCertificateRequestTypeDef",
-    "ModifyVpnTunnelCertificateResultTypeDef",
-    "ModifyVpnTunnelOptionsRequestTypeDef",
-    "ModifyVpnTunnelOptionsResultTypeDef",
-    "ModifyVpnTunnelOptionsSpecificationTypeDef",
-    "MonitorInstancesRequestTypeDef",
-    "MonitorInstancesResultTypeDef",
-    "MonitoringTypeDef",
-    "MoveAddressToVpcRequestTypeDef",
-    "MoveAddressToVpcResultTypeDef",
-    "MoveByoipCidrToIpamRequestTypeDef",
-    "MoveByoipCidrToIpamResultTypeDef",
-    "MoveCapacityReservationInstancesRequestTypeDef",
-    "MoveCapacityReservationInstancesResultTypeDef",
-    "MovingAddressStatusTypeDef",
-    "NatGatewayAddressTypeDef",
-    "NatGatewayAttachedApplianceTypeDef",
-    "NatGatewayTypeDef",
-    "NativeApplicationOidcOptionsTypeDef",
-    "NetworkAclAssociationTypeDef",
-    "NetworkAclEntryTypeDef",
-    "NetworkAclTypeDef",
-    "NetworkBandwidthGbpsRequestTypeDef",
-    "NetworkBandwidthGbpsTypeDef",
-    "NetworkCardInfoTypeDef",
-    "NetworkInfoTypeDef",
-    "NetworkInsightsAccessScopeAnalysisTypeDef",
-    "NetworkInsightsAccessScopeContentTypeDef",
-    "NetworkInsightsAccessScopeTypeDef",
-    "NetworkInsightsAnalysisTypeDef",
-    "NetworkInsightsPathTypeDef",
-    "NetworkInterfaceAssociationTypeDef",
-    "NetworkInterfaceAttachmentChangesTypeDef",
-    "NetworkInterfaceAttachmentTypeDef",
-    "NetworkInterfaceCountRequestTypeDef",
-    "NetworkInterfaceCountTypeDef",
-    "NetworkInterfaceIpv6AddressTypeDef",
-    "NetworkInterfacePermissionStateTypeDef",
-    "NetworkInterfacePermissionTypeDef",
-    "NetworkInterfacePrivateIpAddressTypeDef",
-    "NetworkInterfaceTypeDef",
-    "NeuronDeviceCoreInfoTypeDef",
-    "NeuronDeviceInfoTypeDef",
-    "NeuronDeviceMemoryInfoTypeDef",
-    "NeuronInfoTypeDef",
-    "NewDhcpConfigurationTypeDef",
-    "NitroTpmInfoTypeDef",
-    "OidcOptionsTypeDef",
-    "OnDemandOptionsRequestTypeDef",
-    "OnDemandOptionsTypeDef",
-    "OperatorRequestTypeDef",
-    "OperatorResponseTypeDef",
-    "OutpostLagTypeDef",
-    "PacketHeaderStatementRequestTypeDef",
-    "PacketHeaderStatementTypeDef",
-    "PathComponentTypeDef",
-    "PathFilterTypeDef",
-    "PathRequestFilterTypeDef",
-    "PathStatementRequestTypeDef",
-    "PathStatementTypeDef",
-    "PciIdTypeDef",
-    "PeeringAttachmentStatusTypeDef",
-    "PeeringConnectionOptionsRequestTypeDef",
-    "PeeringConnectionOptionsTypeDef",
-    "PeeringTgwInfoTypeDef",
-    "PerformanceFactorReferenceRequestTypeDef",
-    "PerformanceFactorReferenceTypeDef",
-    "Phase1DHGroupNumbersListValueTypeDef",
-    "Phase1DHGroupNumbersRequestListValueTypeDef",
-    "Phase1EncryptionAlgorithmsListValueTypeDef",
-    "Phase1EncryptionAlgorithmsRequestListValueTypeDef",
-    "Phase1IntegrityAlgorithmsListValueTypeDef",
-    "Phase1IntegrityAlgorithmsRequestListValueTypeDef",
-    "Phase2DHGroupNumbersListValueTypeDef",
-    "Phase2DHGroupNumbersRequestListValueTypeDef",
-    "Phase2EncryptionAlgorithmsListValueTypeDef",
-    "Phase2EncryptionAlgorithmsRequestListValueTypeDef",
-    "Phase2IntegrityAlgorithmsListValueTypeDef",
-    "Phase2IntegrityAlgorithmsRequestListValueTypeDef",
-    "PlacementGroupInfoTypeDef",
-    "PlacementGroupTypeDef",
-    "PlacementResponseTypeDef",
-    "PlacementTypeDef",
-    "PoolCidrBlockTypeDef",
-    "PortRangeTypeDef",
-    "PrefixListAssociationTypeDef",
-    "PrefixListEntryTypeDef",
-    "PrefixListIdTypeDef",
-    "PrefixListTypeDef",
-    "PriceScheduleSpecificationTypeDef",
-    "PriceScheduleTypeDef",
-    "PricingDetailTypeDef",
-    "PrincipalIdFormatTypeDef",
-    "PrivateDnsDetailsTypeDef",
-    "PrivateDnsNameConfigurationTypeDef",
-    "PrivateDnsNameOptionsOnLaunchTypeDef",
-    "PrivateDnsNameOptionsRequestTypeDef",
-    "PrivateDnsNameOptionsResponseTypeDef",
-    "PrivateIpAddressSpecificationTypeDef",
-    "ProcessorInfoTypeDef",
-    "ProductCodeTypeDef",
-    "PropagatingVgwTypeDef",
-    "ProvisionByoipCidrRequestTypeDef",
-    "ProvisionByoipCidrResultTypeDef",
-    "ProvisionIpamByoasnRequestTypeDef",
-    "ProvisionIpamByoasnResultTypeDef",
-    "ProvisionIpamPoolCidrRequestTypeDef",
-    "ProvisionIpamPoolCidrResultTypeDef",
-    "ProvisionPublicIpv4PoolCidrRequestTypeDef",
-    "ProvisionPublicIpv4PoolCidrResultTypeDef",
-    "ProvisionedBandwidthTypeDef",
-    "PtrUpdateStatusTypeDef",
-    "PublicIpDnsNameOptionsTypeDef",
-    "PublicIpv4PoolRangeTypeDef",
-    "PublicIpv4PoolTypeDef",
-    "PurchaseCapacityBlockExtensionRequestTypeDef",
-    "PurchaseCapacityBlockExtensionResultTypeDef",
-    "PurchaseCapacityBlockRequestTypeDef",
-    "PurchaseCapacityBlockResultTypeDef",
-    "PurchaseHostReservationRequestTypeDef",
-    "PurchaseHostReservationResultTypeDef",
-    "PurchaseRequestTypeDef",
-    "PurchaseReservedInstancesOfferingRequestTypeDef",
-    "PurchaseReservedInstancesOfferingResultTypeDef",
-    "PurchaseScheduledInstancesRequestTypeDef",
-    "PurchaseScheduledInstancesResultTypeDef",
-    "PurchaseTypeDef",
-    "RebootInstancesRequestTypeDef",
-    "RecurringChargeTypeDef",
-    "ReferencedSecurityGroupTypeDef",
-    "RegionGeographyTypeDef",
-    "RegionTypeDef",
-    "RegionalSummaryTypeDef",
-    "RegisterImageRequestTypeDef",
-    "RegisterImageResultTypeDef",
-    "RegisterInstanceEventNotificationAttributesRequestTypeDef",
-    "RegisterInstanceEventNotificationAttributesResultTypeDef",
-    "RegisterInstanceTagAttributeRequestTypeDef",
-    "RegisterTransitGatewayMulticastGroupMembersRequestTypeDef",
-    "RegisterTransitGatewayMulticastGroupMembersResultTypeDef",
-    "RegisterTransitGatewayMulticastGroupSourcesRequestTypeDef",
-    "RegisterTransitGatewayMulticastGroupSourcesResultTypeDef",
-    "RegisteredInstanceTypeDef",
-    "RejectCapacityReservationBillingOwnershipRequestTypeDef",
-    "RejectCapacityReservationBillingOwnershipResultTypeDef",
-    "RejectTransitGatewayClientVpnAttachmentRequestTypeDef",
-    "RejectTransitGatewayClientVpnAttachmentResultTypeDef",
-    "RejectTransitGatewayMulticastDomainAssociationsRequestTypeDef",
-    "RejectTransitGatewayMulticastDomainAssociationsResultTypeDef",
-    "RejectTransitGatewayPeeringAttachmentRequestTypeDef",
-    "RejectTransitGatewayPeeringAttachmentResultTypeDef",
-    "RejectTransitGatewayVpcAttachmentRequestTypeDef",
-    "RejectTransitGatewayVpcAttachmentResultTypeDef",
-    "RejectVpcEndpointConnectionsRequestTypeDef",
-    "RejectVpcEndpointConnectionsResultTypeDef",
-    "RejectVpcPeeringConnectionRequestTypeDef",
-    "RejectVpcPeeringConnectionResultTypeDef",
-    "ReleaseAddressRequestTypeDef",
-    "ReleaseHostsRequestTypeDef",
-    "ReleaseHostsResultTypeDef",
-    "ReleaseIpamPoolAllocationRequestTypeDef",
-    "ReleaseIpamPoolAllocationResultTypeDef",
-    "RemoveIpamOperatingRegionTypeDef",
-    "RemoveIpamOrganizationalUnitExclusionTypeDef",
-    "RemovePrefixListEntryTypeDef",
-    "ReplaceIamInstanceProfileAssociationRequestTypeDef",
-    "ReplaceIamInstanceProfileAssociationResultTypeDef",
-    "ReplaceImageCriteriaInAllowedImagesSettingsRequestTypeDef",
-    "ReplaceImageCriteriaInAllowedImagesSettingsResultTypeDef",
-    "ReplaceNetworkAclAssociationRequestTypeDef",
-    "ReplaceNetworkAclAssociationResultTypeDef",
-    "ReplaceNetworkAclEntryRequestTypeDef",
-    "ReplaceRootVolumeTaskTypeDef",
-    "ReplaceRouteRequestTypeDef",
-    "ReplaceRouteTableAssociationRequestTypeDef",
-    "ReplaceRouteTableAssociationResultTypeDef",
-    "ReplaceTransitGatewayRouteRequestTypeDef",
-    "ReplaceTransitGatewayRouteResultTypeDef",
-    "ReplaceVpnTunnelRequestTypeDef",
-    "ReplaceVpnTunnelResultTypeDef",
-    "ReportInstanceStatusRequestTypeDef",
-    "RequestFilterPortRangeTypeDef",
-    "RequestIpamResourceTagTypeDef",
-    "RequestLaunchTemplateDataTypeDef",
-    "RequestSpotFleetRequestTypeDef",
-    "RequestSpotFleetResponseTypeDef",
-    "RequestSpotInstancesRequestTypeDef",
-    "RequestSpotInstancesResultTypeDef",
-    "RequestSpotLaunchSpecificationTypeDef",
-    "ReservationFleetInstanceSpecificationTypeDef",
-    "ReservationResponseTypeDef",
-    "ReservationTypeDef",
-    "ReservationValueTypeDef",
-    "ReservedCapacityOptionsRequestTypeDef",
-    "ReservedCapacityOptionsTypeDef",
-    "ReservedInstanceLimitPriceTypeDef",
-    "ReservedInstanceReservationValueTypeDef",
-    "ReservedInstancesConfigurationTypeDef",
-    "ReservedInstancesIdTypeDef",
-    "ReservedInstancesListingTypeDef",
-    "ReservedInstancesModificationResultTypeDef",
-    "ReservedInstancesModificationTypeDef",
-    "ReservedInstancesOfferingTypeDef",
-    "ReservedInstancesTypeDef",
-    "ResetAddressAttributeRequestTypeDef",
-    "ResetAddressAttributeResultTypeDef",
-    "ResetEbsDefaultKmsKeyIdRequestTypeDef",
-    "ResetEbsDefaultKmsKeyIdResultTypeDef",
-    "ResetFpgaImageAttributeRequestTypeDef",
-    "ResetFpgaImageAttributeResultTypeDef",
-    "ResetImageAttributeRequestTypeDef",
-    "ResetInstanceAttributeRequestTypeDef",
-    "ResetNetworkInterfaceAttributeRequestTypeDef",
-    "ResetSnapshotAttributeRequestTypeDef",
-    "ResourceStatementRequestTypeDef",
-    "ResourceStatementTypeDef",
-    "ResourceTypeOptionTypeDef",
-    "ResourceTypeRequestTypeDef",
-    "ResponseErrorTypeDef",
-    "ResponseLaunchTemplateDataTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreAddressToClassicRequestTypeDef",
-    "RestoreAddressToClassicResultTypeDef",
-    "RestoreImageFromRecycleBinRequestTypeDef",
-    "RestoreImageFromRecycleBinResultTypeDef",
-    "RestoreManagedPrefixListVersionRequestTypeDef",
-    "RestoreManagedPrefixListVersionResultTypeDef",
-    "RestoreSnapshotFromRecycleBinRequestTypeDef",
-    "RestoreSnapshotFromRecycleBinResultTypeDef",
-    "RestoreSnapshotTierRequestTypeDef",
-    "RestoreSnapshotTierResultTypeDef",
-    "RestoreVolumeFromRecycleBinRequestTypeDef",
-    "RestoreVolumeFromRecycleBinResultTypeDef",
-    "RevokeClientVpnIngressRequestTypeDef",
-    "RevokeClientVpnIngressResultTypeDef",
-    "RevokeSecurityGroupEgressRequestTypeDef",
-    "RevokeSecurityGroupEgressResultTypeDef",
-    "RevokeSecurityGroupIngressRequestTypeDef",
-    "RevokeSecurityGroupIngressResultTypeDef",
-    "RevokedSecurityGroupRuleTypeDef",
-    "RouteServerAssociationTypeDef",
-    "RouteServerBfdStatusTypeDef",
-    "RouteServerBgpOptionsRequestTypeDef",
-    "RouteServerBgpOptionsTypeDef",
-    "RouteServerBgpStatusTypeDef",
-    "RouteServerEndpointTypeDef",
-    "RouteServerPeerTypeDef",
-    "RouteServerPropagationTypeDef",
-    "RouteServerRouteInstallationDetailTypeDef",
-    "RouteServerRouteTypeDef",
-    "RouteServerTypeDef",
-    "RouteTableAssociationStateTypeDef",
-    "RouteTableAssociationTypeDef",
-    "RouteTableTypeDef",
-    "RouteTypeDef",
-    "RuleGroupRuleOptionsPairTypeDef",
-    "RuleGroupTypePairTypeDef",
-    "RuleOptionTypeDef",
-    "RunInstancesMonitoringEnabledTypeDef",
-    "RunInstancesRequestTypeDef",
-    "RunScheduledInstancesRequestTypeDef",
-    "RunScheduledInstancesResultTypeDef",
-    "S3ObjectTagTypeDef",
-    "S3StorageOutputTypeDef",
-    "S3StorageTypeDef",
-    "ScheduledInstanceAvailabilityTypeDef",
-    "ScheduledInstanceRecurrenceRequestTypeDef",
-    "ScheduledInstanceRecurrenceTypeDef",
-    "ScheduledInstanceTypeDef",
-    "ScheduledInstancesBlockDeviceMappingTypeDef",
-    "ScheduledInstancesEbsTypeDef",
-    "ScheduledInstancesIamInstanceProfileTypeDef",
-    "ScheduledInstancesIpv6AddressTypeDef",
-    "ScheduledInstancesLaunchSpecificationTypeDef",
-    "ScheduledInstancesMonitoringTypeDef",
-    "ScheduledInstancesNetworkInterfaceTypeDef",
-    "ScheduledInstancesPlacementTypeDef",
-    "ScheduledInstancesPrivateIpAddressConfigTypeDef",
-    "SearchLocalGatewayRoutesRequestTypeDef",
-    "SearchLocalGatewayRoutesResultTypeDef",
-    "SearchTransitGatewayMulticastGroupsRequestTypeDef",
-    "SearchTransitGatewayMulticastGroupsResultTypeDef",
-    "SearchTransitGatewayRoutesRequestTypeDef",
-    "SearchTransitGatewayRoutesResultTypeDef",
-    "SecondaryInterfaceAttachmentTypeDef",
-    "SecondaryInterfaceIpv4AddressTypeDef",
-    "SecondaryInterfacePrivateIpAddressSpecificationRequestTypeDef",
-    "SecondaryInterfacePrivateIpAddressSpecificationTypeDef",
-    "SecondaryInterfaceTypeDef",
-    "SecondaryNetworkIpv4CidrBlockAssociationTypeDef",
-    "SecondaryNetworkTypeDef",
-    "SecondarySubnetIpv4CidrBlockAssociationTypeDef",
-    "SecondarySubnetTypeDef",
-    "SecurityGroupForVpcTypeDef",
-    "SecurityGroupIdentifierTypeDef",
-    "SecurityGroupReferenceTypeDef",
-    "SecurityGroupRuleDescriptionTypeDef",
-    "SecurityGroupRuleRequestTypeDef",
-    "SecurityGroupRuleTypeDef",
-    "SecurityGroupRuleUpdateTypeDef",
-    "SecurityGroupTypeDef",
-    "SecurityGroupVpcAssociationTypeDef",
-    "SendDiagnosticInterruptRequestTypeDef",
-    "ServiceConfigurationTypeDef",
-    "ServiceDetailTypeDef",
-    "ServiceLinkVirtualInterfaceTypeDef",
-    "ServiceTypeDetailTypeDef",
-    "SlotDateTimeRangeRequestTypeDef",
-    "SlotStartTimeRangeRequestTypeDef",
-    "SnapshotDetailTypeDef",
-    "SnapshotDiskContainerTypeDef",
-    "SnapshotInfoTypeDef",
-    "SnapshotRecycleBinInfoTypeDef",
-    "SnapshotResponseTypeDef",
-    "SnapshotTaskDetailTypeDef",
-    "SnapshotTierStatusTypeDef",
-    "SnapshotTypeDef",
-    "SpotCapacityRebalanceTypeDef",
-    "SpotDatafeedSubscriptionTypeDef",
-    "SpotFleetLaunchSpecificationOutputTypeDef",
-    "SpotFleetLaunchSpecificationTypeDef",
-    "SpotFleetMonitoringTypeDef",
-    "SpotFleetRequestConfigDataOutputTypeDef",
-    "SpotFleetRequestConfigDataTypeDef",
-    "SpotFleetRequestConfigTypeDef",
-    "SpotFleetTagSpecificationOutputTypeDef",
-    "SpotFleetTagSpecificationTypeDef",
-    "SpotInstanceRequestTypeDef",
-    "SpotInstanceStateFaultTypeDef",
-    "SpotInstanceStatusTypeDef",
-    "SpotMaintenanceStrategiesTypeDef",
-    "SpotMarketOptionsTypeDef",
-    "SpotOptionsRequestTypeDef",
-    "SpotOptionsTypeDef",
-    "SpotPlacementScoreTypeDef",
-    "SpotPlacementTypeDef",
-    "SpotPriceTypeDef",
-    "StaleIpPermissionTypeDef",
-    "StaleSecurityGroupTypeDef",
-    "StartDeclarativePoliciesReportRequestTypeDef",
-    "StartDeclarativePoliciesReportResultTypeDef",
-    "StartInstancesRequestTypeDef",
-    "StartInstancesResultTypeDef",
-    "StartNetworkInsightsAccessScopeAnalysisRequestTypeDef",
-    "StartNetworkInsightsAccessScopeAnalysisResultTypeDef",
-    "StartNetworkInsightsAnalysisRequestTypeDef",
-    "StartNetworkInsightsAnalysisResultTypeDef",
-    "StartVpcEndpointServicePrivateDnsVerificationRequestTypeDef",
-    "StartVpcEndpointServicePrivateDnsVerificationResultTypeDef",
-    "StateReasonTypeDef",
-    "StopInstancesRequestTypeDef",
-    "StopInstancesResultTypeDef",
-    "StorageLocationTypeDef",
-    "StorageOutputTypeDef",
-    "StorageTypeDef",
-    "StoreImageTaskResultTypeDef",
-    "SubnetAssociationTypeDef",
-    "SubnetCidrBlockStateTypeDef",
-    "SubnetCidrReservationTypeDef",
-    "SubnetConfigurationTypeDef",
-    "SubnetIpPrefixesTypeDef",
-    "SubnetIpv6CidrBlockAssociationTypeDef",
-    "SubnetTypeDef",
-    "SubscriptionTypeDef",
-    "SuccessfulInstanceCreditSpecificationItemTypeDef",
-    "SuccessfulQueuedPurchaseDeletionTypeDef",
-    "SupportedRegionDetailTypeDef",
-    "TagDescriptionTypeDef",
-    "TagSpecificationOutputTypeDef",
-    "TagSpecificationTypeDef",
-    "TagTypeDef",
-    "TargetCapacitySpecificationRequestTypeDef",
-    "TargetCapacitySpecificationTypeDef",
-    "TargetConfigurationRequestTypeDef",
-    "TargetConfigurationTypeDef",
-    "TargetGroupTypeDef",
-    "TargetGroupsConfigOutputTypeDef",
-    "TargetGroupsConfigTypeDef",
-    "TargetNetworkTypeDef",
-    "TargetReservationValueTypeDef",
-    "TerminateClientVpnConnectionsRequestTypeDef",
-    "TerminateClientVpnConnectionsResultTypeDef",
-    "TerminateConnectionStatusTypeDef",
-    "TerminateInstancesRequestTypeDef",
-    "TerminateInstancesResultTypeDef",
-    "ThroughResourcesStatementRequestTypeDef",
-    "ThroughResourcesStatementTypeDef",
-    "TotalLocalStorageGBRequestTypeDef",
-    "TotalLocalStorageGBTypeDef",
-    "TrafficMirrorFilterRuleTypeDef",
-    "TrafficMirrorFilterTypeDef",
-    "TrafficMirrorPortRangeRequestTypeDef",
-    "TrafficMirrorPortRangeTypeDef",
-    "TrafficMirrorSessionTypeDef",
-    "TrafficMirrorTargetTypeDef",
-    "TransitGatewayAssociationTypeDef",
-    "TransitGatewayAttachmentAssociationTypeDef",
-    "TransitGatewayAttachmentBgpConfigurationTypeDef",
-    "TransitGatewayAttachmentPropagationTypeDef",
-    "TransitGatewayAttachmentTypeDef",
-    "TransitGatewayClientVpnAttachmentTypeDef",
-    "TransitGatewayConfigurationDescribeEndpointStructureTypeDef",
-    "TransitGatewayConfigurationInputStructureTypeDef",
-    "TransitGatewayConnectOptionsTypeDef",
-    "TransitGatewayConnectPeerConfigurationTypeDef",
-    "TransitGatewayConnectPeerTypeDef",
-    "TransitGatewayConnectRequestBgpOptionsTypeDef",
-    "TransitGatewayConnectTypeDef",
-    "TransitGatewayMeteringPolicyEntryTypeDef",
-    "TransitGatewayMeteringPolicyRuleTypeDef",
-    "TransitGatewayMeteringPolicyTypeDef",
-    "TransitGatewayMulticastDeregisteredGroupMembersTypeDef",
-    "TransitGatewayMulticastDeregisteredGroupSourcesTypeDef",
-    "TransitGatewayMulticastDomainAssociationTypeDef",
-    "TransitGatewayMulticastDomainAssociationsTypeDef",
-    "TransitGatewayMulticastDomainOptionsTypeDef",
-    "TransitGatewayMulticastDomainTypeDef",
-    "TransitGatewayMulticastGroupTypeDef",
-    "TransitGatewayMulticastRegisteredGroupMembersTypeDef",
-    "TransitGatewayMulticastRegisteredGroupSourcesTypeDef",
-    "TransitGatewayOptionsTypeDef",
-    "TransitGatewayPeeringAttachmentOptionsTypeDef",
-    "TransitGatewayPeeringAttachmentTypeDef",
-    "TransitGatewayPolicyRuleMetaDataTypeDef",
-    "TransitGatewayPolicyRuleTypeDef",
-    "TransitGatewayPolicyTableAssociationTypeDef",
-    "TransitGatewayPolicyTableEntryTypeDef",
-    "TransitGatewayPolicyTableTypeDef",
-    "TransitGatewayPrefixListAttachmentTypeDef",
-    "TransitGatewayPrefixListReferenceTypeDef",
-    "TransitGatewayPropagationTypeDef",
-    "TransitGatewayRequestOptionsTypeDef",
-    "TransitGatewayRouteAttachmentTypeDef",
-    "TransitGatewayRouteTableAnnouncementTypeDef",
-    "TransitGatewayRouteTableAssociationTypeDef",
-    "TransitGatewayRouteTablePropagationTypeDef",
-    "TransitGatewayRouteTableRouteTypeDef",
-    "TransitGatewayRouteTableTypeDef",
-    "TransitGatewayRouteTypeDef",
-    "TransitGatewayTypeDef",
-    "TransitGatewayVpcAttachmentOptionsTypeDef",
-    "TransitGatewayVpcAttachmentTypeDef",
-    "TrunkInterfaceAssociationTypeDef",
-    "TunnelOptionTypeDef",
-    "UnassignIpv6AddressesRequestTypeDef",
-    "UnassignIpv6AddressesResultTypeDef",
-    "UnassignPrivateIpAddressesRequestTypeDef",
-    "UnassignPrivateNatGatewayAddressRequestTypeDef",
-    "UnassignPrivateNatGatewayAddressResultTypeDef",
-    "UnlockSnapshotRequestTypeDef",
-    "UnlockSnapshotResultTypeDef",
-    "UnmonitorInstancesRequestTypeDef",
-    "UnmonitorInstancesResultTypeDef",
-    "UnsuccessfulInstanceCreditSpecificationItemErrorTypeDef",
-    "UnsuccessfulInstanceCreditSpecificationItemTypeDef",
-    "UnsuccessfulItemErrorTypeDef",
-    "UnsuccessfulItemTypeDef",
-    "UpdateCapacityManagerMonitoredTagKeysRequestTypeDef",
-    "UpdateCapacityManagerMonitoredTagKeysResultTypeDef",
-    "UpdateCapacityManagerOrganizationsAccessRequestTypeDef",
-    "UpdateCapacityManagerOrganizationsAccessResultTypeDef",
-    "UpdateInterruptibleCapacityReservationAllocationRequestTypeDef",
-    "UpdateInterruptibleCapacityReservationAllocationResultTypeDef",
-    "UpdateSecurityGroupRuleDescriptionsEgressRequestTypeDef",
-    "UpdateSecurityGroupRuleDescriptionsEgressResultTypeDef",
-    "UpdateSecurityGroupRuleDescriptionsIngressRequestTypeDef",
-    "UpdateSecurityGroupRuleDescriptionsIngressResultTypeDef",
-    "UserBucketDetailsTypeDef",
-    "UserBucketTypeDef",
-    "UserDataTypeDef",
-    "UserIdGroupPairTypeDef",
-    "VCpuCountRangeRequestTypeDef",
-    "VCpuCountRangeTypeDef",
-    "VCpuInfoTypeDef",
-    "ValidationErrorTypeDef",
-    "ValidationWarningTypeDef",
-    "VerifiedAccessEndpointCidrOptionsTypeDef",
-    "VerifiedAccessEndpointEniOptionsTypeDef",
-    "VerifiedAccessEndpointLoadBalancerOptionsTypeDef",
-    "VerifiedAccessEndpointPortRangeTypeDef",
-    "VerifiedAccessEndpointRdsOptionsTypeDef",
-    "VerifiedAccessEndpointStatusTypeDef",
-    "VerifiedAccessEndpointTargetTypeDef",
-    "VerifiedAccessEndpointTypeDef",
-    "VerifiedAccessGroupTypeDef",
-    "VerifiedAccessInstanceCustomSubDomainTypeDef",
-    "VerifiedAccessInstanceLoggingConfigurationTypeDef",
-    "VerifiedAccessInstanceOpenVpnClientConfigurationRouteTypeDef",
-    "VerifiedAccessInstanceOpenVpnClientConfigurationTypeDef",
-    "VerifiedAccessInstanceTypeDef",
-    "VerifiedAccessInstanceUserTrustProviderClientConfigurationTypeDef",
-    "VerifiedAccessLogCloudWatchLogsDestinationOptionsTypeDef",
-    "VerifiedAccessLogCloudWatchLogsDestinationTypeDef",
-    "VerifiedAccessLogDeliveryStatusTypeDef",
-    "VerifiedAccessLogKinesisDataFirehoseDestinationOptionsTypeDef",
-    "VerifiedAccessLogKinesisDataFirehoseDestinationTypeDef",
-    "VerifiedAccessLogOptionsTypeDef",
-    "VerifiedAccessLogS3DestinationOptionsTypeDef",
-    "VerifiedAccessLogS3DestinationTypeDef",
-    "VerifiedAccessLogsTypeDef",
-    "VerifiedAccessSseSpecificationRequestTypeDef",
-    "VerifiedAccessSseSpecificationResponseTypeDef",
-    "VerifiedAccessTrustProviderCondensedTypeDef",
-    "VerifiedAccessTrustProviderTypeDef",
-    "VgwTelemetryTypeDef",
-    "VolumeAttachmentResponseTypeDef",
-    "VolumeAttachmentTypeDef",
-    "VolumeDetailTypeDef",
-    "VolumeModificationTypeDef",
-    "VolumeRecycleBinInfoTypeDef",
-    "VolumeResponseTypeDef",
-    "VolumeStatusActionTypeDef",
-    "VolumeStatusAttachmentStatusTypeDef",
-    "VolumeStatusDetailsTypeDef",
-    "VolumeStatusEventTypeDef",
-    "VolumeStatusInfoTypeDef",
-    "VolumeStatusItemTypeDef",
-    "VolumeTypeDef",
-    "VpcAttachmentTypeDef",
-    "VpcBlockPublicAccessExclusionTypeDef",
-    "VpcBlockPublicAccessOptionsTypeDef",
-    "VpcCidrBlockAssociationTypeDef",
-    "VpcCidrBlockStateTypeDef",
-    "VpcClassicLinkTypeDef",
-    "VpcEncryptionControlConfigurationTypeDef",
-    "VpcEncryptionControlExclusionTypeDef",
-    "VpcEncryptionControlExclusionsTypeDef",
-    "VpcEncryptionControlTypeDef",
-    "VpcEncryptionNonCompliantResourceTypeDef",
-    "VpcEndpointAssociationTypeDef",
-    "VpcEndpointConnectionTypeDef",
-    "VpcEndpointTypeDef",
-    "VpcIpv6CidrBlockAssociationTypeDef",
-    "VpcPeeringConnectionOptionsDescriptionTypeDef",
-    "VpcPeeringConnectionStateReasonTypeDef",
-    "VpcPeeringConnectionTypeDef",
-    "VpcPeeringConnectionVpcInfoTypeDef",
-    "VpcTypeDef",
-    "VpnConcentratorTypeDef",
-    "VpnConnectionDeviceTypeTypeDef",
-    "VpnConnectionOptionsSpecificationTypeDef",
-    "VpnConnectionOptionsTypeDef",
-    "VpnConnectionTypeDef",
-    "VpnGatewayTypeDef",
-    "VpnStaticRouteTypeDef",
-    "VpnTunnelLogOptionsSpecificationTypeDef",
-    "VpnTunnelLogOptionsTypeDef",
-    "VpnTunnelOptionsSpecificationTypeDef",
-    "WithdrawByoipCidrRequestTypeDef",
-    "WithdrawByoipCidrResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceleratorCountRequestTypeDef",
+        "AcceleratorCountTypeDef",
+        "AcceleratorTotalMemoryMiBRequestTypeDef",
+        "AcceleratorTotalMemoryMiBTypeDef",
+        "AcceptAddressTransferRequestTypeDef",
+        "AcceptAddressTransferResultTypeDef",
+        "AcceptCapacityReservationBillingOwnershipRequestTypeDef",
+        "AcceptCapacityReservationBillingOwnershipResultTypeDef",
+        "AcceptReservedInstancesExchangeQuoteRequestTypeDef",
+        "AcceptReservedInstancesExchangeQuoteResultTypeDef",
+        "AcceptTransitGatewayClientVpnAttachmentRequestTypeDef",
+        "AcceptTransitGatewayClientVpnAttachmentResultTypeDef",
+        "AcceptTransitGatewayMulticastDomainAssociationsRequestTypeDef",
+        "AcceptTransitGatewayMulticastDomainAssociationsResultTypeDef",
+        "AcceptTransitGatewayPeeringAttachmentRequestTypeDef",
+        "AcceptTransitGatewayPeeringAttachmentResultTypeDef",
+        "AcceptTransitGatewayVpcAttachmentRequestTypeDef",
+        "AcceptTransitGatewayVpcAttachmentResultTypeDef",
+        "AcceptVpcEndpointConnectionsRequestTypeDef",
+        "AcceptVpcEndpointConnectionsResultTypeDef",
+        "AcceptVpcPeeringConnectionRequestTypeDef",
+        "AcceptVpcPeeringConnectionResultTypeDef",
+        "AccessScopeAnalysisFindingTypeDef",
+        "AccessScopePathRequestTypeDef",
+        "AccessScopePathTypeDef",
+        "AccountAttributeTypeDef",
+        "AccountAttributeValueTypeDef",
+        "ActiveInstanceTypeDef",
+        "ActiveVpnTunnelStatusTypeDef",
+        "AddIpamOperatingRegionTypeDef",
+        "AddIpamOrganizationalUnitExclusionTypeDef",
+        "AddPrefixListEntryTypeDef",
+        "AddedPrincipalTypeDef",
+        "AdditionalDetailTypeDef",
+        "AddressAttributeTypeDef",
+        "AddressTransferTypeDef",
+        "AddressTypeDef",
+        "AdvertiseByoipCidrRequestTypeDef",
+        "AdvertiseByoipCidrResultTypeDef",
+        "AllocateAddressRequestTypeDef",
+        "AllocateAddressResultTypeDef",
+        "AllocateHostsRequestTypeDef",
+        "AllocateHostsResultTypeDef",
+        "AllocateIpamPoolCidrRequestTypeDef",
+        "AllocateIpamPoolCidrResultTypeDef",
+        "AllowedPrincipalTypeDef",
+        "AlternatePathHintTypeDef",
+        "AnalysisAclRuleTypeDef",
+        "AnalysisComponentTypeDef",
+        "AnalysisLoadBalancerListenerTypeDef",
+        "AnalysisLoadBalancerTargetTypeDef",
+        "AnalysisPacketHeaderTypeDef",
+        "AnalysisRouteTableRouteTypeDef",
+        "AnalysisSecurityGroupRuleTypeDef",
+        "ApplySecurityGroupsToClientVpnTargetNetworkRequestTypeDef",
+        "ApplySecurityGroupsToClientVpnTargetNetworkResultTypeDef",
+        "AsnAssociationTypeDef",
+        "AsnAuthorizationContextTypeDef",
+        "AssignIpv6AddressesRequestTypeDef",
+        "AssignIpv6AddressesResultTypeDef",
+        "AssignPrivateIpAddressesRequestTypeDef",
+        "AssignPrivateIpAddressesResultTypeDef",
+        "AssignPrivateNatGatewayAddressRequestTypeDef",
+        "AssignPrivateNatGatewayAddressResultTypeDef",
+        "AssignedPrivateIpAddressTypeDef",
+        "AssociateAddressRequestTypeDef",
+        "AssociateAddressResultTypeDef",
+        "AssociateCapacityReservationBillingOwnerRequestTypeDef",
+        "AssociateCapacityReservationBillingOwnerResultTypeDef",
+        "AssociateClientVpnTargetNetworkRequestTypeDef",
+        "AssociateClientVpnTargetNetworkResultTypeDef",
+        "AssociateDhcpOptionsRequestTypeDef",
+        "AssociateEnclaveCertificateIamRoleRequestTypeDef",
+        "AssociateEnclaveCertificateIamRoleResultTypeDef",
+        "AssociateIamInstanceProfileRequestTypeDef",
+        "AssociateIamInstanceProfileResultTypeDef",
+        "AssociateInstanceEventWindowRequestTypeDef",
+        "AssociateInstanceEventWindowResultTypeDef",
+        "AssociateIpamByoasnRequestTypeDef",
+        "AssociateIpamByoasnResultTypeDef",
+        "AssociateIpamResourceDiscoveryRequestTypeDef",
+        "AssociateIpamResourceDiscoveryResultTypeDef",
+        "AssociateNatGatewayAddressRequestTypeDef",
+        "AssociateNatGatewayAddressResultTypeDef",
+        "AssociateRouteServerRequestTypeDef",
+        "AssociateRouteServerResultTypeDef",
+        "AssociateRouteTableRequestTypeDef",
+        "AssociateRouteTableResultTypeDef",
+        "AssociateSecurityGroupVpcRequestTypeDef",
+        "AssociateSecurityGroupVpcResultTypeDef",
+        "AssociateSubnetCidrBlockRequestTypeDef",
+        "AssociateSubnetCidrBlockResultTypeDef",
+        "AssociateTransitGatewayMulticastDomainRequestTypeDef",
+        "AssociateTransitGatewayMulticastDomainResultTypeDef",
+        "AssociateTransitGatewayPolicyTableRequestTypeDef",
+        "AssociateTransitGatewayPolicyTableResultTypeDef",
+        "AssociateTransitGatewayRouteTableRequestTypeDef",
+        "AssociateTransitGatewayRouteTableResultTypeDef",
+        "AssociateTrunkInterfaceRequestTypeDef",
+        "AssociateTrunkInterfaceResultTypeDef",
+        "AssociateVpcCidrBlockRequestTypeDef",
+        "AssociateVpcCidrBlockResultTypeDef",
+        "AssociatedRoleTypeDef",
+        "AssociatedTargetNetworkTypeDef",
+        "AssociationStatusTypeDef",
+        "AthenaIntegrationTypeDef",
+        "AttachClassicLinkVpcRequestTypeDef",
+        "AttachClassicLinkVpcResultTypeDef",
+        "AttachInternetGatewayRequestTypeDef",
+        "AttachNetworkInterfaceRequestTypeDef",
+        "AttachNetworkInterfaceResultTypeDef",
+        "AttachVerifiedAccessTrustProviderRequestTypeDef",
+        "AttachVerifiedAccessTrustProviderResultTypeDef",
+        "AttachVolumeRequestTypeDef",
+        "AttachVpnGatewayRequestTypeDef",
+        "AttachVpnGatewayResultTypeDef",
+        "AttachmentEnaSrdSpecificationTypeDef",
+        "AttachmentEnaSrdUdpSpecificationTypeDef",
+        "AttributeBooleanValueTypeDef",
+        "AttributeSummaryTypeDef",
+        "AttributeValueTypeDef",
+        "AuthorizationRuleTypeDef",
+        "AuthorizeClientVpnIngressRequestTypeDef",
+        "AuthorizeClientVpnIngressResultTypeDef",
+        "AuthorizeSecurityGroupEgressRequestTypeDef",
+        "AuthorizeSecurityGroupEgressResultTypeDef",
+        "AuthorizeSecurityGroupIngressRequestTypeDef",
+        "AuthorizeSecurityGroupIngressResultTypeDef",
+        "AvailabilityZoneAddressTypeDef",
+        "AvailabilityZoneGeographyTypeDef",
+        "AvailabilityZoneMessageTypeDef",
+        "AvailabilityZoneSubGeographyTypeDef",
+        "AvailabilityZoneTypeDef",
+        "AvailableCapacityTypeDef",
+        "BaselineEbsBandwidthMbpsRequestTypeDef",
+        "BaselineEbsBandwidthMbpsTypeDef",
+        "BaselinePerformanceFactorsOutputTypeDef",
+        "BaselinePerformanceFactorsRequestTypeDef",
+        "BaselinePerformanceFactorsTypeDef",
+        "BlobAttributeValueTypeDef",
+        "BlockDeviceMappingResponseTypeDef",
+        "BlockDeviceMappingTypeDef",
+        "BlockPublicAccessStatesTypeDef",
+        "BundleInstanceRequestTypeDef",
+        "BundleInstanceResultTypeDef",
+        "BundleTaskErrorTypeDef",
+        "BundleTaskTypeDef",
+        "ByoasnTypeDef",
+        "ByoipCidrTypeDef",
+        "CancelBundleTaskRequestTypeDef",
+        "CancelBundleTaskResultTypeDef",
+        "CancelCapacityReservationFleetErrorTypeDef",
+        "CancelCapacityReservationFleetsRequestTypeDef",
+        "CancelCapacityReservationFleetsResultTypeDef",
+        "CancelCapacityReservationRequestTypeDef",
+        "CancelCapacityReservationResultTypeDef",
+        "CancelConversionRequestTypeDef",
+        "CancelDeclarativePoliciesReportRequestTypeDef",
+        "CancelDeclarativePoliciesReportResultTypeDef",
+        "CancelExportTaskRequestTypeDef",
+        "CancelImageLaunchPermissionRequestTypeDef",
+        "CancelImageLaunchPermissionResultTypeDef",
+        "CancelImportTaskRequestTypeDef",
+        "CancelImportTaskResultTypeDef",
+        "CancelReservedInstancesListingRequestTypeDef",
+        "CancelReservedInstancesListingResultTypeDef",
+        "CancelSpotFleetRequestsErrorItemTypeDef",
+        "CancelSpotFleetRequestsErrorTypeDef",
+        "CancelSpotFleetRequestsRequestTypeDef",
+        "CancelSpotFleetRequestsResponseTypeDef",
+        "CancelSpotFleetRequestsSuccessItemTypeDef",
+        "CancelSpotInstanceRequestsRequestTypeDef",
+        "CancelSpotInstanceRequestsResultTypeDef",
+        "CancelledSpotInstanceRequestTypeDef",
+        "CapacityAllocationMetadataEntryTypeDef",
+        "CapacityAllocationTypeDef",
+        "CapacityBlockExtensionOfferingTypeDef",
+        "CapacityBlockExtensionTypeDef",
+        "CapacityBlockOfferingTypeDef",
+        "CapacityBlockStatusTypeDef",
+        "CapacityBlockTypeDef",
+        "CapacityManagerConditionTypeDef",
+        "CapacityManagerDataExportResponseTypeDef",
+        "CapacityManagerDimensionTypeDef",
+        "CapacityManagerMonitoredTagKeyTypeDef",
+        "CapacityManagerTagDimensionTypeDef",
+        "CapacityReservationBillingRequestTypeDef",
+        "CapacityReservationCommitmentInfoTypeDef",
+        "CapacityReservationFleetCancellationStateTypeDef",
+        "CapacityReservationFleetTypeDef",
+        "CapacityReservationGroupTypeDef",
+        "CapacityReservationInfoTypeDef",
+        "CapacityReservationOptionsRequestTypeDef",
+        "CapacityReservationOptionsTypeDef",
+        "CapacityReservationSpecificationResponseTypeDef",
+        "CapacityReservationSpecificationTypeDef",
+        "CapacityReservationStatusTypeDef",
+        "CapacityReservationTargetResponseTypeDef",
+        "CapacityReservationTargetTypeDef",
+        "CapacityReservationTopologyTypeDef",
+        "CapacityReservationTypeDef",
+        "CarrierGatewayTypeDef",
+        "CertificateAuthenticationRequestTypeDef",
+        "CertificateAuthenticationTypeDef",
+        "CidrAuthorizationContextTypeDef",
+        "CidrBlockTypeDef",
+        "ClassicLinkDnsSupportTypeDef",
+        "ClassicLinkInstanceTypeDef",
+        "ClassicLoadBalancerTypeDef",
+        "ClassicLoadBalancersConfigOutputTypeDef",
+        "ClassicLoadBalancersConfigTypeDef",
+        "ClientCertificateRevocationListStatusTypeDef",
+        "ClientConnectOptionsTypeDef",
+        "ClientConnectResponseOptionsTypeDef",
+        "ClientDataTypeDef",
+        "ClientLoginBannerOptionsTypeDef",
+        "ClientLoginBannerResponseOptionsTypeDef",
+        "ClientRouteEnforcementOptionsTypeDef",
+        "ClientRouteEnforcementResponseOptionsTypeDef",
+        "ClientVpnAuthenticationRequestTypeDef",
+        "ClientVpnAuthenticationTypeDef",
+        "ClientVpnAuthorizationRuleStatusTypeDef",
+        "ClientVpnConnectionStatusTypeDef",
+        "ClientVpnConnectionTypeDef",
+        "ClientVpnEndpointAttributeStatusTypeDef",
+        "ClientVpnEndpointStatusTypeDef",
+        "ClientVpnEndpointTypeDef",
+        "ClientVpnRouteStatusTypeDef",
+        "ClientVpnRouteTypeDef",
+        "CloudWatchLogOptionsSpecificationTypeDef",
+        "CloudWatchLogOptionsTypeDef",
+        "CoipAddressUsageTypeDef",
+        "CoipCidrTypeDef",
+        "CoipPoolTypeDef",
+        "ConfirmProductInstanceRequestTypeDef",
+        "ConfirmProductInstanceResultTypeDef",
+        "ConnectionLogOptionsTypeDef",
+        "ConnectionLogResponseOptionsTypeDef",
+        "ConnectionNotificationTypeDef",
+        "ConnectionTrackingConfigurationTypeDef",
+        "ConnectionTrackingSpecificationRequestTypeDef",
+        "ConnectionTrackingSpecificationResponseTypeDef",
+        "ConnectionTrackingSpecificationTypeDef",
+        "ConversionTaskTypeDef",
+        "CopyFpgaImageRequestTypeDef",
+        "CopyFpgaImageResultTypeDef",
+        "CopyImageRequestTypeDef",
+        "CopyImageResultTypeDef",
+        "CopySnapshotRequestTypeDef",
+        "CopySnapshotResultTypeDef",
+        "CopyVolumesRequestTypeDef",
+        "CopyVolumesResultTypeDef",
+        "CpuOptionsRequestTypeDef",
+        "CpuOptionsTypeDef",
+        "CpuPerformanceFactorOutputTypeDef",
+        "CpuPerformanceFactorRequestTypeDef",
+        "CpuPerformanceFactorTypeDef",
+        "CreateCapacityManagerDataExportRequestTypeDef",
+        "CreateCapacityManagerDataExportResultTypeDef",
+        "CreateCapacityReservationBySplittingRequestTypeDef",
+        "CreateCapacityReservationBySplittingResultTypeDef",
+        "CreateCapacityReservationFleetRequestTypeDef",
+        "CreateCapacityReservationFleetResultTypeDef",
+        "CreateCapacityReservationRequestTypeDef",
+        "CreateCapacityReservationResultTypeDef",
+        "CreateCarrierGatewayRequestTypeDef",
+        "CreateCarrierGatewayResultTypeDef",
+        "CreateClientVpnEndpointRequestTypeDef",
+        "CreateClientVpnEndpointResultTypeDef",
+        "CreateClientVpnRouteRequestTypeDef",
+        "CreateClientVpnRouteResultTypeDef",
+        "CreateCoipCidrRequestTypeDef",
+        "CreateCoipCidrResultTypeDef",
+        "CreateCoipPoolRequestTypeDef",
+        "CreateCoipPoolResultTypeDef",
+        "CreateCustomerGatewayRequestTypeDef",
+        "CreateCustomerGatewayResultTypeDef",
+        "CreateDefaultSubnetRequestTypeDef",
+        "CreateDefaultSubnetResultTypeDef",
+        "CreateDefaultVpcRequestTypeDef",
+        "CreateDefaultVpcResultTypeDef",
+        "CreateDelegateMacVolumeOwnershipTaskRequestTypeDef",
+        "CreateDelegateMacVolumeOwnershipTaskResultTypeDef",
+        "CreateDhcpOptionsRequestTypeDef",
+        "CreateDhcpOptionsResultTypeDef",
+        "CreateEgressOnlyInternetGatewayRequestTypeDef",
+        "CreateEgressOnlyInternetGatewayResultTypeDef",
+        "CreateFleetErrorTypeDef",
+        "CreateFleetInstanceTypeDef",
+        "CreateFleetRequestTypeDef",
+        "CreateFleetResultTypeDef",
+        "CreateFlowLogsRequestTypeDef",
+        "CreateFlowLogsResultTypeDef",
+        "CreateFpgaImageRequestTypeDef",
+        "CreateFpgaImageResultTypeDef",
+        "CreateImageRequestTypeDef",
+        "CreateImageResultTypeDef",
+        "CreateImageUsageReportRequestTypeDef",
+        "CreateImageUsageReportResultTypeDef",
+        "CreateInstanceConnectEndpointRequestTypeDef",
+        "CreateInstanceConnectEndpointResultTypeDef",
+        "CreateInstanceEventWindowRequestTypeDef",
+        "CreateInstanceEventWindowResultTypeDef",
+        "CreateInstanceExportTaskRequestTypeDef",
+        "CreateInstanceExportTaskResultTypeDef",
+        "CreateInternetGatewayRequestTypeDef",
+        "CreateInternetGatewayResultTypeDef",
+        "CreateInterruptibleCapacityReservationAllocationRequestTypeDef",
+        "CreateInterruptibleCapacityReservationAllocationResultTypeDef",
+        "CreateIpamExternalResourceVerificationTokenRequestTypeDef",
+        "CreateIpamExternalResourceVerificationTokenResultTypeDef",
+        "CreateIpamPolicyRequestTypeDef",
+        "CreateIpamPolicyResultTypeDef",
+        "CreateIpamPoolRequestTypeDef",
+        "CreateIpamPoolResultTypeDef",
+        "CreateIpamPrefixListResolverRequestTypeDef",
+        "CreateIpamPrefixListResolverResultTypeDef",
+        "CreateIpamPrefixListResolverTargetRequestTypeDef",
+        "CreateIpamPrefixListResolverTargetResultTypeDef",
+        "CreateIpamRequestTypeDef",
+        "CreateIpamResourceDiscoveryRequestTypeDef",
+        "CreateIpamResourceDiscoveryResultTypeDef",
+        "CreateIpamResultTypeDef",
+        "CreateIpamScopeRequestTypeDef",
+        "CreateIpamScopeResultTypeDef",
+        "CreateKeyPairRequestTypeDef",
+        "CreateLaunchTemplateRequestTypeDef",
+        "CreateLaunchTemplateResultTypeDef",
+        "CreateLaunchTemplateVersionRequestTypeDef",
+        "CreateLaunchTemplateVersionResultTypeDef",
+        "CreateLocalGatewayRouteRequestTypeDef",
+        "CreateLocalGatewayRouteResultTypeDef",
+        "CreateLocalGatewayRouteTableRequestTypeDef",
+        "CreateLocalGatewayRouteTableResultTypeDef",
+        "CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef",
+        "CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef",
+        "CreateLocalGatewayRouteTableVpcAssociationRequestTypeDef",
+        "CreateLocalGatewayRouteTableVpcAssociationResultTypeDef",
+        "CreateLocalGatewayVirtualInterfaceGroupRequestTypeDef",
+        "CreateLocalGatewayVirtualInterfaceGroupResultTypeDef",
+        "CreateLocalGatewayVirtualInterfaceRequestTypeDef",
+        "CreateLocalGatewayVirtualInterfaceResultTypeDef",
+        "CreateMacSystemIntegrityProtectionModificationTaskRequestTypeDef",
+        "CreateMacSystemIntegrityProtectionModificationTaskResultTypeDef",
+        "CreateManagedPrefixListRequestTypeDef",
+        "CreateManagedPrefixListResultTypeDef",
+        "CreateNatGatewayRequestTypeDef",
+        "CreateNatGatewayResultTypeDef",
+        "CreateNetworkAclEntryRequestTypeDef",
+        "CreateNetworkAclRequestTypeDef",
+        "CreateNetworkAclResultTypeDef",
+        "CreateNetworkInsightsAccessScopeRequestTypeDef",
+        "CreateNetworkInsightsAccessScopeResultTypeDef",
+        "CreateNetworkInsightsPathRequestTypeDef",
+        "CreateNetworkInsightsPathResultTypeDef",
+        "CreateNetworkInterfacePermissionRequestTypeDef",
+        "CreateNetworkInterfacePermissionResultTypeDef",
+        "CreateNetworkInterfaceRequestTypeDef",
+        "CreateNetworkInterfaceResultTypeDef",
+        "CreatePlacementGroupRequestTypeDef",
+        "CreatePlacementGroupResultTypeDef",
+        "CreatePublicIpv4PoolRequestTypeDef",
+        "CreatePublicIpv4PoolResultTypeDef",
+        "CreateReplaceRootVolumeTaskRequestTypeDef",
+        "CreateReplaceRootVolumeTaskResultTypeDef",
+        "CreateReservedInstancesListingRequestTypeDef",
+        "CreateReservedInstancesListingResultTypeDef",
+        "CreateRestoreImageTaskRequestTypeDef",
+        "CreateRestoreImageTaskResultTypeDef",
+        "CreateRouteRequestTypeDef",
+        "CreateRouteResultTypeDef",
+        "CreateRouteServerEndpointRequestTypeDef",
+        "CreateRouteServerEndpointResultTypeDef",
+        "CreateRouteServerPeerRequestTypeDef",
+        "CreateRouteServerPeerResultTypeDef",
+        "CreateRouteServerRequestTypeDef",
+        "CreateRouteServerResultTypeDef",
+        "CreateRouteTableRequestTypeDef",
+        "CreateRouteTableResultTypeDef",
+        "CreateSecondaryNetworkRequestTypeDef",
+        "CreateSecondaryNetworkResultTypeDef",
+        "CreateSecondarySubnetRequestTypeDef",
+        "CreateSecondarySubnetResultTypeDef",
+        "CreateSecurityGroupRequestTypeDef",
+        "CreateSecurityGroupResultTypeDef",
+        "CreateSnapshotRequestTypeDef",
+        "CreateSnapshotsRequestTypeDef",
+        "CreateSnapshotsResultTypeDef",
+        "CreateSpotDatafeedSubscriptionRequestTypeDef",
+        "CreateSpotDatafeedSubscriptionResultTypeDef",
+        "CreateStoreImageTaskRequestTypeDef",
+        "CreateStoreImageTaskResultTypeDef",
+        "CreateSubnetCidrReservationRequestTypeDef",
+        "CreateSubnetCidrReservationResultTypeDef",
+        "CreateSubnetRequestTypeDef",
+        "CreateSubnetResultTypeDef",
+        "CreateTagsRequestTypeDef",
+        "CreateTrafficMirrorFilterRequestTypeDef",
+        "CreateTrafficMirrorFilterResultTypeDef",
+        "CreateTrafficMirrorFilterRuleRequestTypeDef",
+        "CreateTrafficMirrorFilterRuleResultTypeDef",
+        "CreateTrafficMirrorSessionRequestTypeDef",
+        "CreateTrafficMirrorSessionResultTypeDef",
+        "CreateTrafficMirrorTargetRequestTypeDef",
+        "CreateTrafficMirrorTargetResultTypeDef",
+        "CreateTransitGatewayConnectPeerRequestTypeDef",
+        "CreateTransitGatewayConnectPeerResultTypeDef",
+        "CreateTransitGatewayConnectRequestOptionsTypeDef",
+        "CreateTransitGatewayConnectRequestTypeDef",
+        "CreateTransitGatewayConnectResultTypeDef",
+        "CreateTransitGatewayMeteringPolicyEntryRequestTypeDef",
+        "CreateTransitGatewayMeteringPolicyEntryResultTypeDef",
+        "CreateTransitGatewayMeteringPolicyRequestTypeDef",
+        "CreateTransitGatewayMeteringPolicyResultTypeDef",
+        "CreateTransitGatewayMulticastDomainRequestOptionsTypeDef",
+        "CreateTransitGatewayMulticastDomainRequestTypeDef",
+        "CreateTransitGatewayMulticastDomainResultTypeDef",
+        "CreateTransitGatewayPeeringAttachmentRequestOptionsTypeDef",
+        "CreateTransitGatewayPeeringAttachmentRequestTypeDef",
+        "CreateTransitGatewayPeeringAttachmentResultTypeDef",
+        "CreateTransitGatewayPolicyTableRequestTypeDef",
+        "CreateTransitGatewayPolicyTableResultTypeDef",
+        "CreateTransitGatewayPrefixListReferenceRequestTypeDef",
+        "CreateTransitGatewayPrefixListReferenceResultTypeDef",
+        "CreateTransitGatewayRequestTypeDef",
+        "CreateTransitGatewayResultTypeDef",
+        "CreateTransitGatewayRouteRequestTypeDef",
+        "CreateTransitGatewayRouteResultTypeDef",
+        "CreateTransitGatewayRouteTableAnnouncementRequestTypeDef",
+        "CreateTransitGatewayRouteTableAnnouncementResultTypeDef",
+        "CreateTransitGatewayRouteTableRequestTypeDef",
+        "CreateTransitGatewayRouteTableResultTypeDef",
+        "CreateTransitGatewayVpcAttachmentRequestOptionsTypeDef",
+        "CreateTransitGatewayVpcAttachmentRequestTypeDef",
+        "CreateTransitGatewayVpcAttachmentResultTypeDef",
+        "CreateVerifiedAccessEndpointCidrOptionsTypeDef",
+        "CreateVerifiedAccessEndpointEniOptionsTypeDef",
+        "CreateVerifiedAccessEndpointLoadBalancerOptionsTypeDef",
+        "CreateVerifiedAccessEndpointPortRangeTypeDef",
+        "CreateVerifiedAccessEndpointRdsOptionsTypeDef",
+        "CreateVerifiedAccessEndpointRequestTypeDef",
+        "CreateVerifiedAccessEndpointResultTypeDef",
+        "CreateVerifiedAccessGroupRequestTypeDef",
+        "CreateVerifiedAccessGroupResultTypeDef",
+        "CreateVerifiedAccessInstanceRequestTypeDef",
+        "CreateVerifiedAccessInstanceResultTypeDef",
+        "CreateVerifiedAccessNativeApplicationOidcOptionsTypeDef",
+        "CreateVerifiedAccessTrustProviderDeviceOptionsTypeDef",
+        "CreateVerifiedAccessTrustProviderOidcOptionsTypeDef",
+        "CreateVerifiedAccessTrustProviderRequestTypeDef",
+        "CreateVerifiedAccessTrustProviderResultTypeDef",
+        "CreateVolumePermissionModificationsTypeDef",
+        "CreateVolumePermissionTypeDef",
+        "CreateVolumeRequestTypeDef",
+        "CreateVpcBlockPublicAccessExclusionRequestTypeDef",
+        "CreateVpcBlockPublicAccessExclusionResultTypeDef",
+        "CreateVpcEncryptionControlRequestTypeDef",
+        "CreateVpcEncryptionControlResultTypeDef",
+        "CreateVpcEndpointConnectionNotificationRequestTypeDef",
+        "CreateVpcEndpointConnectionNotificationResultTypeDef",
+        "CreateVpcEndpointRequestTypeDef",
+        "CreateVpcEndpointResultTypeDef",
+        "CreateVpcEndpointServiceConfigurationRequestTypeDef",
+        "CreateVpcEndpointServiceConfigurationResultTypeDef",
+        "CreateVpcPeeringConnectionRequestTypeDef",
+        "CreateVpcPeeringConnectionResultTypeDef",
+        "CreateVpcRequestTypeDef",
+        "CreateVpcResultTypeDef",
+        "CreateVpnConcentratorRequestTypeDef",
+        "CreateVpnConcentratorResultTypeDef",
+        "CreateVpnConnectionRequestTypeDef",
+        "CreateVpnConnectionResultTypeDef",
+        "CreateVpnConnectionRouteRequestTypeDef",
+        "CreateVpnGatewayRequestTypeDef",
+        "CreateVpnGatewayResultTypeDef",
+        "CreationDateConditionRequestTypeDef",
+        "CreationDateConditionTypeDef",
+        "CreditSpecificationRequestTypeDef",
+        "CreditSpecificationTypeDef",
+        "CustomerGatewayTypeDef",
+        "DataQueryTypeDef",
+        "DataResponseTypeDef",
+        "DeclarativePoliciesReportTypeDef",
+        "DefaultConnectionTrackingConfigurationTypeDef",
+        "DeleteCapacityManagerDataExportRequestTypeDef",
+        "DeleteCapacityManagerDataExportResultTypeDef",
+        "DeleteCarrierGatewayRequestTypeDef",
+        "DeleteCarrierGatewayResultTypeDef",
+        "DeleteClientVpnEndpointRequestTypeDef",
+        "DeleteClientVpnEndpointResultTypeDef",
+        "DeleteClientVpnRouteRequestTypeDef",
+        "DeleteClientVpnRouteResultTypeDef",
+        "DeleteCoipCidrRequestTypeDef",
+        "DeleteCoipCidrResultTypeDef",
+        "DeleteCoipPoolRequestTypeDef",
+        "DeleteCoipPoolResultTypeDef",
+        "DeleteCustomerGatewayRequestTypeDef",
+        "DeleteDhcpOptionsRequestTypeDef",
+        "DeleteEgressOnlyInternetGatewayRequestTypeDef",
+        "DeleteEgressOnlyInternetGatewayResultTypeDef",
+        "DeleteFleetErrorItemTypeDef",
+        "DeleteFleetErrorTypeDef",
+        "DeleteFleetSuccessItemTypeDef",
+        "DeleteFleetsRequestTypeDef",
+        "DeleteFleetsResultTypeDef",
+        "DeleteFlowLogsRequestTypeDef",
+        "DeleteFlowLogsResultTypeDef",
+        "DeleteFpgaImageRequestTypeDef",
+        "DeleteFpgaImageResultTypeDef",
+        "DeleteImageUsageReportRequestTypeDef",
+        "DeleteImageUsageReportResultTypeDef",
+        "DeleteInstanceConnectEndpointRequestTypeDef",
+        "DeleteInstanceConnectEndpointResultTypeDef",
+        "DeleteInstanceEventWindowRequestTypeDef",
+        "DeleteInstanceEventWindowResultTypeDef",
+        "DeleteInternetGatewayRequestTypeDef",
+        "DeleteIpamExternalResourceVerificationTokenRequestTypeDef",
+        "DeleteIpamExternalResourceVerificationTokenResultTypeDef",
+        "DeleteIpamPolicyRequestTypeDef",
+        "DeleteIpamPolicyResultTypeDef",
+        "DeleteIpamPoolRequestTypeDef",
+        "DeleteIpamPoolResultTypeDef",
+        "DeleteIpamPrefixListResolverRequestTypeDef",
+        "DeleteIpamPrefixListResolverResultTypeDef",
+        "DeleteIpamPrefixListResolverTargetRequestTypeDef",
+        "DeleteIpamPrefixListResolverTargetResultTypeDef",
+        "DeleteIpamRequestTypeDef",
+        "DeleteIpamResourceDiscoveryRequestTypeDef",
+        "DeleteIpamResourceDiscoveryResultTypeDef",
+        "DeleteIpamResultTypeDef",
+        "DeleteIpamScopeRequestTypeDef",
+        "DeleteIpamScopeResultTypeDef",
+        "DeleteKeyPairRequestTypeDef",
+        "DeleteKeyPairResultTypeDef",
+        "DeleteLaunchTemplateRequestTypeDef",
+        "DeleteLaunchTemplateResultTypeDef",
+        "DeleteLaunchTemplateVersionsRequestTypeDef",
+        "DeleteLaunchTemplateVersionsResponseErrorItemTypeDef",
+        "DeleteLaunchTemplateVersionsResponseSuccessItemTypeDef",
+        "DeleteLaunchTemplateVersionsResultTypeDef",
+        "DeleteLocalGatewayRouteRequestTypeDef",
+        "DeleteLocalGatewayRouteResultTypeDef",
+        "DeleteLocalGatewayRouteTableRequestTypeDef",
+        "DeleteLocalGatewayRouteTableResultTypeDef",
+        "DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef",
+        "DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef",
+        "DeleteLocalGatewayRouteTableVpcAssociationRequestTypeDef",
+        "DeleteLocalGatewayRouteTableVpcAssociationResultTypeDef",
+        "DeleteLocalGatewayVirtualInterfaceGroupRequestTypeDef",
+        "DeleteLocalGatewayVirtualInterfaceGroupResultTypeDef",
+        "DeleteLocalGatewayVirtualInterfaceRequestTypeDef",
+        "DeleteLocalGatewayVirtualInterfaceResultTypeDef",
+        "DeleteManagedPrefixListRequestTypeDef",
+        "DeleteManagedPrefixListResultTypeDef",
+        "DeleteNatGatewayRequestTypeDef",
+        "DeleteNatGatewayResultTypeDef",
+        "DeleteNetworkAclEntryRequestTypeDef",
+        "DeleteNetworkAclRequestTypeDef",
+        "DeleteNetworkInsightsAccessScopeAnalysisRequestTypeDef",
+        "DeleteNetworkInsightsAccessScopeAnalysisResultTypeDef",
+        "DeleteNetworkInsightsAccessScopeRequestTypeDef",
+        "DeleteNetworkInsightsAccessScopeResultTypeDef",
+        "DeleteNetworkInsightsAnalysisRequestTypeDef",
+        "DeleteNetworkInsightsAnalysisResultTypeDef",
+        "DeleteNetworkInsightsPathRequestTypeDef",
+        "DeleteNetworkInsightsPathResultTypeDef",
+        "DeleteNetworkInterfacePermissionRequestTypeDef",
+        "DeleteNetworkInterfacePermissionResultTypeDef",
+        "DeleteNetworkInterfaceRequestTypeDef",
+        "DeletePlacementGroupRequestTypeDef",
+        "DeletePublicIpv4PoolRequestTypeDef",
+        "DeletePublicIpv4PoolResultTypeDef",
+        "DeleteQueuedReservedInstancesErrorTypeDef",
+        "DeleteQueuedReservedInstancesRequestTypeDef",
+        "DeleteQueuedReservedInstancesResultTypeDef",
+        "DeleteRouteRequestTypeDef",
+        "DeleteRouteServerEndpointRequestTypeDef",
+        "DeleteRouteServerEndpointResultTypeDef",
+        "DeleteRouteServerPeerRequestTypeDef",
+        "DeleteRouteServerPeerResultTypeDef",
+        "DeleteRouteServerRequestTypeDef",
+        "DeleteRouteServerResultTypeDef",
+        "DeleteRouteTableRequestTypeDef",
+        "DeleteSecondaryNetworkRequestTypeDef",
+        "DeleteSecondaryNetworkResultTypeDef",
+        "DeleteSecondarySubnetRequestTypeDef",
+        "DeleteSecondarySubnetResultTypeDef",
+        "DeleteSecurityGroupRequestTypeDef",
+        "DeleteSecurityGroupResultTypeDef",
+        "DeleteSnapshotRequestTypeDef",
+        "DeleteSnapshotReturnCodeTypeDef",
+        "DeleteSpotDatafeedSubscriptionRequestTypeDef",
+        "DeleteSubnetCidrReservationRequestTypeDef",
+        "DeleteSubnetCidrReservationResultTypeDef",
+        "DeleteSubnetRequestTypeDef",
+        "DeleteTagsRequestTypeDef",
+        "DeleteTrafficMirrorFilterRequestTypeDef",
+        "DeleteTrafficMirrorFilterResultTypeDef",
+        "DeleteTrafficMirrorFilterRuleRequestTypeDef",
+        "DeleteTrafficMirrorFilterRuleResultTypeDef",
+        "DeleteTrafficMirrorSessionRequestTypeDef",
+        "DeleteTrafficMirrorSessionResultTypeDef",
+        "DeleteTrafficMirrorTargetRequestTypeDef",
+        "DeleteTrafficMirrorTargetResultTypeDef",
+        "DeleteTransitGatewayClientVpnAttachmentRequestTypeDef",
+        "DeleteTransitGatewayClientVpnAttachmentResultTypeDef",
+        "DeleteTransitGatewayConnectPeerRequestTypeDef",
+        "DeleteTransitGatewayConnectPeerResultTypeDef",
+        "DeleteTransitGatewayConnectRequestTypeDef",
+        "DeleteTransitGatewayConnectResultTypeDef",
+        "DeleteTransitGatewayMeteringPolicyEntryRequestTypeDef",
+        "DeleteTransitGatewayMeteringPolicyEntryResultTypeDef",
+        "DeleteTransitGatewayMeteringPolicyRequestTypeDef",
+        "DeleteTransitGatewayMeteringPolicyResultTypeDef",
+        "DeleteTransitGatewayMulticastDomainRequestTypeDef",
+        "DeleteTransitGatewayMulticastDomainResultTypeDef",
+        "DeleteTransitGatewayPeeringAttachmentRequestTypeDef",
+        "DeleteTransitGatewayPeeringAttachmentResultTypeDef",
+        "DeleteTransitGatewayPolicyTableRequestTypeDef",
+        "DeleteTransitGatewayPolicyTableResultTypeDef",
+        "DeleteTransitGatewayPrefixListReferenceRequestTypeDef",
+        "DeleteTransitGatewayPrefixListReferenceResultTypeDef",
+        "DeleteTransitGatewayRequestTypeDef",
+        "DeleteTransitGatewayResultTypeDef",
+        "DeleteTransitGatewayRouteRequestTypeDef",
+        "DeleteTransitGatewayRouteResultTypeDef",
+        "DeleteTransitGatewayRouteTableAnnouncementRequestTypeDef",
+        "DeleteTransitGatewayRouteTableAnnouncementResultTypeDef",
+        "DeleteTransitGatewayRouteTableRequestTypeDef",
+        "DeleteTransitGatewayRouteTableResultTypeDef",
+        "DeleteTransitGatewayVpcAttachmentRequestTypeDef",
+        "DeleteTransitGatewayVpcAttachmentResultTypeDef",
+        "DeleteVerifiedAccessEndpointRequestTypeDef",
+        "DeleteVerifiedAccessEndpointResultTypeDef",
+        "DeleteVerifiedAccessGroupRequestTypeDef",
+        "DeleteVerifiedAccessGroupResultTypeDef",
+        "DeleteVerifiedAccessInstanceRequestTypeDef",
+        "DeleteVerifiedAccessInstanceResultTypeDef",
+        "DeleteVerifiedAccessTrustProviderRequestTypeDef",
+        "DeleteVerifiedAccessTrustProviderResultTypeDef",
+        "DeleteVolumeRequestTypeDef",
+        "DeleteVpcBlockPublicAccessExclusionRequestTypeDef",
+        "DeleteVpcBlockPublicAccessExclusionResultTypeDef",
+        "DeleteVpcEncryptionControlRequestTypeDef",
+        "DeleteVpcEncryptionControlResultTypeDef",
+        "DeleteVpcEndpointConnectionNotificationsRequestTypeDef",
+        "DeleteVpcEndpointConnectionNotificationsResultTypeDef",
+        "DeleteVpcEndpointServiceConfigurationsRequestTypeDef",
+        "DeleteVpcEndpointServiceConfigurationsResultTypeDef",
+        "DeleteVpcEndpointsRequestTypeDef",
+        "DeleteVpcEndpointsResultTypeDef",
+        "DeleteVpcPeeringConnectionRequestTypeDef",
+        "DeleteVpcPeeringConnectionResultTypeDef",
+        "DeleteVpcRequestTypeDef",
+        "DeleteVpnConcentratorRequestTypeDef",
+        "DeleteVpnConcentratorResultTypeDef",
+        "DeleteVpnConnectionRequestTypeDef",
+        "DeleteVpnConnectionRouteRequestTypeDef",
+        "DeleteVpnGatewayRequestTypeDef",
+        "DeprecationTimeConditionRequestTypeDef",
+        "DeprecationTimeConditionTypeDef",
+        "DeprovisionByoipCidrRequestTypeDef",
+        "DeprovisionByoipCidrResultTypeDef",
+        "DeprovisionIpamByoasnRequestTypeDef",
+        "DeprovisionIpamByoasnResultTypeDef",
+        "DeprovisionIpamPoolCidrRequestTypeDef",
+        "DeprovisionIpamPoolCidrResultTypeDef",
+        "DeprovisionPublicIpv4PoolCidrRequestTypeDef",
+        "DeprovisionPublicIpv4PoolCidrResultTypeDef",
+        "DeregisterImageRequestTypeDef",
+        "DeregisterImageResultTypeDef",
+        "DeregisterInstanceEventNotificationAttributesRequestTypeDef",
+        "DeregisterInstanceEventNotificationAttributesResultTypeDef",
+        "DeregisterInstanceTagAttributeRequestTypeDef",
+        "DeregisterTransitGatewayMulticastGroupMembersRequestTypeDef",
+        "DeregisterTransitGatewayMulticastGroupMembersResultTypeDef",
+        "DeregisterTransitGatewayMulticastGroupSourcesRequestTypeDef",
+        "DeregisterTransitGatewayMulticastGroupSourcesResultTypeDef",
+        "DescribeAccountAttributesRequestTypeDef",
+        "DescribeAccountAttributesResultTypeDef",
+        "DescribeAddressTransfersRequestTypeDef",
+        "DescribeAddressTransfersResultTypeDef",
+        "DescribeAddressesAttributeRequestTypeDef",
+        "DescribeAddressesAttributeResultTypeDef",
+        "DescribeAddressesRequestTypeDef",
+        "DescribeAddressesResultTypeDef",
+        "DescribeAggregateIdFormatRequestTypeDef",
+        "DescribeAggregateIdFormatResultTypeDef",
+        "DescribeAvailabilityZonesRequestTypeDef",
+        "DescribeAvailabilityZonesResultTypeDef",
+        "DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef",
+        "DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef",
+        "DescribeBundleTasksRequestTypeDef",
+        "DescribeBundleTasksResultTypeDef",
+        "DescribeByoipCidrsRequestTypeDef",
+        "DescribeByoipCidrsResultTypeDef",
+        "DescribeCapacityBlockExtensionHistoryRequestTypeDef",
+        "DescribeCapacityBlockExtensionHistoryResultTypeDef",
+        "DescribeCapacityBlockExtensionOfferingsRequestTypeDef",
+        "DescribeCapacityBlockExtensionOfferingsResultTypeDef",
+        "DescribeCapacityBlockOfferingsRequestTypeDef",
+        "DescribeCapacityBlockOfferingsResultTypeDef",
+        "DescribeCapacityBlockStatusRequestTypeDef",
+        "DescribeCapacityBlockStatusResultTypeDef",
+        "DescribeCapacityBlocksRequestTypeDef",
+        "DescribeCapacityBlocksResultTypeDef",
+        "DescribeCapacityManagerDataExportsRequestTypeDef",
+        "DescribeCapacityManagerDataExportsResultTypeDef",
+        "DescribeCapacityReservationBillingRequestsRequestTypeDef",
+        "DescribeCapacityReservationBillingRequestsResultTypeDef",
+        "DescribeCapacityReservationFleetsRequestTypeDef",
+        "DescribeCapacityReservationFleetsResultTypeDef",
+        "DescribeCapacityReservationTopologyRequestTypeDef",
+        "DescribeCapacityReservationTopologyResultTypeDef",
+        "DescribeCapacityReservationsRequestTypeDef",
+        "DescribeCapacityReservationsResultTypeDef",
+        "DescribeCarrierGatewaysRequestTypeDef",
+        "DescribeCarrierGatewaysResultTypeDef",
+        "DescribeClassicLinkInstancesRequestTypeDef",
+        "DescribeClassicLinkInstancesResultTypeDef",
+        "DescribeClientVpnAuthorizationRulesRequestTypeDef",
+        "DescribeClientVpnAuthorizationRulesResultTypeDef",
+        "DescribeClientVpnConnectionsRequestTypeDef",
+        "DescribeClientVpnConnectionsResultTypeDef",
+        "DescribeClientVpnEndpointsRequestTypeDef",
+        "DescribeClientVpnEndpointsResultTypeDef",
+        "DescribeClientVpnRoutesRequestTypeDef",
+        "DescribeClientVpnRoutesResultTypeDef",
+        "DescribeClientVpnTargetNetworksRequestTypeDef",
+        "DescribeClientVpnTargetNetworksResultTypeDef",
+        "DescribeCoipPoolsRequestTypeDef",
+        "DescribeCoipPoolsResultTypeDef",
+        "DescribeConversionTasksRequestTypeDef",
+        "DescribeConversionTasksResultTypeDef",
+        "DescribeCustomerGatewaysRequestTypeDef",
+        "DescribeCustomerGatewaysResultTypeDef",
+        "DescribeDeclarativePoliciesReportsRequestTypeDef",
+        "DescribeDeclarativePoliciesReportsResultTypeDef",
+        "DescribeDhcpOptionsRequestTypeDef",
+        "DescribeDhcpOptionsResultTypeDef",
+        "DescribeEgressOnlyInternetGatewaysRequestTypeDef",
+        "DescribeEgressOnlyInternetGatewaysResultTypeDef",
+        "DescribeElasticGpusRequestTypeDef",
+        "DescribeElasticGpusResultTypeDef",
+        "DescribeExportImageTasksRequestTypeDef",
+        "DescribeExportImageTasksResultTypeDef",
+        "DescribeExportTasksRequestTypeDef",
+        "DescribeExportTasksResultTypeDef",
+        "DescribeFastLaunchImagesRequestTypeDef",
+        "DescribeFastLaunchImagesResultTypeDef",
+        "DescribeFastLaunchImagesSuccessItemTypeDef",
+        "DescribeFastSnapshotRestoreSuccessItemTypeDef",
+        "DescribeFastSnapshotRestoresRequestTypeDef",
+        "DescribeFastSnapshotRestoresResultTypeDef",
+        "DescribeFleetErrorTypeDef",
+        "DescribeFleetHistoryRequestTypeDef",
+        "DescribeFleetHistoryResultTypeDef",
+        "DescribeFleetInstancesRequestTypeDef",
+        "DescribeFleetInstancesResultTypeDef",
+        "DescribeFleetsInstancesTypeDef",
+        "DescribeFleetsRequestTypeDef",
+        "DescribeFleetsResultTypeDef",
+        "DescribeFlowLogsRequestTypeDef",
+        "DescribeFlowLogsResultTypeDef",
+        "DescribeFpgaImageAttributeRequestTypeDef",
+        "DescribeFpgaImageAttributeResultTypeDef",
+        "DescribeFpgaImagesRequestTypeDef",
+        "DescribeFpgaImagesResultTypeDef",
+        "DescribeHostReservationOfferingsRequestTypeDef",
+        "DescribeHostReservationOfferingsResultTypeDef",
+        "DescribeHostReservationsRequestTypeDef",
+        "DescribeHostReservationsResultTypeDef",
+        "DescribeHostsRequestTypeDef",
+        "DescribeHostsResultTypeDef",
+        "DescribeIamInstanceProfileAssociationsRequestTypeDef",
+        "DescribeIamInstanceProfileAssociationsResultTypeDef",
+        "DescribeIdFormatRequestTypeDef",
+        "DescribeIdFormatResultTypeDef",
+        "DescribeIdentityIdFormatRequestTypeDef",
+        "DescribeIdentityIdFormatResultTypeDef",
+        "DescribeImageAttributeRequestTypeDef",
+        "DescribeImageReferencesRequestTypeDef",
+        "DescribeImageReferencesResultTypeDef",
+        "DescribeImageUsageReportEntriesRequestTypeDef",
+        "DescribeImageUsageReportEntriesResultTypeDef",
+        "DescribeImageUsageReportsRequestTypeDef",
+        "DescribeImageUsageReportsResultTypeDef",
+        "DescribeImagesRequestTypeDef",
+        "DescribeImagesResultTypeDef",
+        "DescribeImportImageTasksRequestTypeDef",
+        "DescribeImportImageTasksResultTypeDef",
+        "DescribeImportSnapshotTasksRequestTypeDef",
+        "DescribeImportSnapshotTasksResultTypeDef",
+        "DescribeInstanceAttributeRequestTypeDef",
+        "DescribeInstanceConnectEndpointsRequestTypeDef",
+        "DescribeInstanceConnectEndpointsResultTypeDef",
+        "DescribeInstanceCreditSpecificationsRequestTypeDef",
+        "DescribeInstanceCreditSpecificationsResultTypeDef",
+        "DescribeInstanceEventNotificationAttributesRequestTypeDef",
+        "DescribeInstanceEventNotificationAttributesResultTypeDef",
+        "DescribeInstanceEventWindowsRequestTypeDef",
+        "DescribeInstanceEventWindowsResultTypeDef",
+        "DescribeInstanceImageMetadataRequestTypeDef",
+        "DescribeInstanceImageMetadataResultTypeDef",
+        "DescribeInstanceSqlHaHistoryStatesRequestTypeDef",
+        "DescribeInstanceSqlHaHistoryStatesResultTypeDef",
+        "DescribeInstanceSqlHaStatesRequestTypeDef",
+        "DescribeInstanceSqlHaStatesResultTypeDef",
+        "DescribeInstanceStatusRequestTypeDef",
+        "DescribeInstanceStatusResultTypeDef",
+        "DescribeInstanceTopologyRequestTypeDef",
+        "DescribeInstanceTopologyResultTypeDef",
+        "DescribeInstanceTypeOfferingsRequestTypeDef",
+        "DescribeInstanceTypeOfferingsResultTypeDef",
+        "DescribeInstanceTypesRequestTypeDef",
+        "DescribeInstanceTypesResultTypeDef",
+        "DescribeInstancesRequestTypeDef",
+        "DescribeInstancesResultTypeDef",
+        "DescribeInternetGatewaysRequestTypeDef",
+        "DescribeInternetGatewaysResultTypeDef",
+        "DescribeIpamByoasnRequestTypeDef",
+        "DescribeIpamByoasnResultTypeDef",
+        "DescribeIpamExternalResourceVerificationTokensRequestTypeDef",
+        "DescribeIpamExternalResourceVerificationTokensResultTypeDef",
+        "DescribeIpamPoliciesRequestTypeDef",
+        "DescribeIpamPoliciesResultTypeDef",
+        "DescribeIpamPoolAllocationsRequestTypeDef",
+        "DescribeIpamPoolAllocationsResultTypeDef",
+        "DescribeIpamPoolsRequestTypeDef",
+        "DescribeIpamPoolsResultTypeDef",
+        "DescribeIpamPrefixListResolverTargetsRequestTypeDef",
+        "DescribeIpamPrefixListResolverTargetsResultTypeDef",
+        "DescribeIpamPrefixListResolversRequestTypeDef",
+        "DescribeIpamPrefixListResolversResultTypeDef",
+        "DescribeIpamResourceDiscoveriesRequestTypeDef",
+        "DescribeIpamResourceDiscoveriesResultTypeDef",
+        "DescribeIpamResourceDiscoveryAssociationsRequestTypeDef",
+        "DescribeIpamResourceDiscoveryAssociationsResultTypeDef",
+        "DescribeIpamScopesRequestTypeDef",
+        "DescribeIpamScopesResultTypeDef",
+        "DescribeIpamsRequestTypeDef",
+        "DescribeIpamsResultTypeDef",
+        "DescribeIpv6PoolsRequestTypeDef",
+        "DescribeIpv6PoolsResultTypeDef",
+        "DescribeKeyPairsRequestTypeDef",
+        "DescribeKeyPairsResultTypeDef",
+        "DescribeLaunchTemplateVersionsRequestTypeDef",
+        "DescribeLaunchTemplateVersionsResultTypeDef",
+        "DescribeLaunchTemplatesRequestTypeDef",
+        "DescribeLaunchTemplatesResultTypeDef",
+        "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef",
+        "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResultTypeDef",
+        "DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef",
+        "DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef",
+        "DescribeLocalGatewayRouteTablesRequestTypeDef",
+        "DescribeLocalGatewayRouteTablesResultTypeDef",
+        "DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef",
+        "DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef",
+        "DescribeLocalGatewayVirtualInterfacesRequestTypeDef",
+        "DescribeLocalGatewayVirtualInterfacesResultTypeDef",
+        "DescribeLocalGatewaysRequestTypeDef",
+        "DescribeLocalGatewaysResultTypeDef",
+        "DescribeLockedSnapshotsRequestTypeDef",
+        "DescribeLockedSnapshotsResultTypeDef",
+        "DescribeMacHostsRequestTypeDef",
+        "DescribeMacHostsResultTypeDef",
+        "DescribeMacModificationTasksRequestTypeDef",
+        "DescribeMacModificationTasksResultTypeDef",
+        "DescribeManagedPrefixListsRequestTypeDef",
+        "DescribeManagedPrefixListsResultTypeDef",
+        "DescribeMovingAddressesRequestTypeDef",
+        "DescribeMovingAddressesResultTypeDef",
+        "DescribeNatGatewaysRequestTypeDef",
+        "DescribeNatGatewaysResultTypeDef",
+        "DescribeNetworkAclsRequestTypeDef",
+        "DescribeNetworkAclsResultTypeDef",
+        "DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef",
+        "DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef",
+        "DescribeNetworkInsightsAccessScopesRequestTypeDef",
+        "DescribeNetworkInsightsAccessScopesResultTypeDef",
+        "DescribeNetworkInsightsAnalysesRequestTypeDef",
+        "DescribeNetworkInsightsAnalysesResultTypeDef",
+        "DescribeNetworkInsightsPathsRequestTypeDef",
+        "DescribeNetworkInsightsPathsResultTypeDef",
+        "DescribeNetworkInterfaceAttributeRequestTypeDef",
+        "DescribeNetworkInterfaceAttributeResultTypeDef",
+        "DescribeNetworkInterfacePermissionsRequestTypeDef",
+        "DescribeNetworkInterfacePermissionsResultTypeDef",
+        "DescribeNetworkInterfacesRequestTypeDef",
+        "DescribeNetworkInterfacesResultTypeDef",
+        "DescribeOutpostLagsRequestTypeDef",
+        "DescribeOutpostLagsResultTypeDef",
+        "DescribePlacementGroupsRequestTypeDef",
+        "DescribePlacementGroupsResultTypeDef",
+        "DescribePrefixListsRequestTypeDef",
+        "DescribePrefixListsResultTypeDef",
+        "DescribePrincipalIdFormatRequestTypeDef",
+        "DescribePrincipalIdFormatResultTypeDef",
+        "DescribePublicIpv4PoolsRequestTypeDef",
+        "DescribePublicIpv4PoolsResultTypeDef",
+        "DescribeRegionsRequestTypeDef",
+        "DescribeRegionsResultTypeDef",
+        "DescribeReplaceRootVolumeTasksRequestTypeDef",
+        "DescribeReplaceRootVolumeTasksResultTypeDef",
+        "DescribeReservedInstancesListingsRequestTypeDef",
+        "DescribeReservedInstancesListingsResultTypeDef",
+        "DescribeReservedInstancesModificationsRequestTypeDef",
+        "DescribeReservedInstancesModificationsResultTypeDef",
+        "DescribeReservedInstancesOfferingsRequestTypeDef",
+        "DescribeReservedInstancesOfferingsResultTypeDef",
+        "DescribeReservedInstancesRequestTypeDef",
+        "DescribeReservedInstancesResultTypeDef",
+        "DescribeRouteServerEndpointsRequestTypeDef",
+        "DescribeRouteServerEndpointsResultTypeDef",
+        "DescribeRouteServerPeersRequestTypeDef",
+        "DescribeRouteServerPeersResultTypeDef",
+        "DescribeRouteServersRequestTypeDef",
+        "DescribeRouteServersResultTypeDef",
+        "DescribeRouteTablesRequestTypeDef",
+        "DescribeRouteTablesResultTypeDef",
+        "DescribeScheduledInstanceAvailabilityRequestTypeDef",
+        "DescribeScheduledInstanceAvailabilityResultTypeDef",
+        "DescribeScheduledInstancesRequestTypeDef",
+        "DescribeScheduledInstancesResultTypeDef",
+        "DescribeSecondaryInterfacesRequestTypeDef",
+        "DescribeSecondaryInterfacesResultTypeDef",
+        "DescribeSecondaryNetworksRequestTypeDef",
+        "DescribeSecondaryNetworksResultTypeDef",
+        "DescribeSecondarySubnetsRequestTypeDef",
+        "DescribeSecondarySubnetsResultTypeDef",
+        "DescribeSecurityGroupReferencesRequestTypeDef",
+        "DescribeSecurityGroupReferencesResultTypeDef",
+        "DescribeSecurityGroupRulesRequestTypeDef",
+        "DescribeSecurityGroupRulesResultTypeDef",
+        "DescribeSecurityGroupVpcAssociationsRequestTypeDef",
+        "DescribeSecurityGroupVpcAssociationsResultTypeDef",
+        "DescribeSecurityGroupsRequestTypeDef",
+        "DescribeSecurityGroupsResultTypeDef",
+        "DescribeServiceLinkVirtualInterfacesRequestTypeDef",
+        "DescribeServiceLinkVirtualInterfacesResultTypeDef",
+        "DescribeSnapshotAttributeRequestTypeDef",
+        "DescribeSnapshotAttributeResultTypeDef",
+        "DescribeSnapshotTierStatusRequestTypeDef",
+        "DescribeSnapshotTierStatusResultTypeDef",
+        "DescribeSnapshotsRequestTypeDef",
+        "DescribeSnapshotsResultTypeDef",
+        "DescribeSpotDatafeedSubscriptionRequestTypeDef",
+        "DescribeSpotDatafeedSubscriptionResultTypeDef",
+        "DescribeSpotFleetInstancesRequestTypeDef",
+        "DescribeSpotFleetInstancesResponseTypeDef",
+        "DescribeSpotFleetRequestHistoryRequestTypeDef",
+        "DescribeSpotFleetRequestHistoryResponseTypeDef",
+        "DescribeSpotFleetRequestsRequestTypeDef",
+        "DescribeSpotFleetRequestsResponseTypeDef",
+        "DescribeSpotInstanceRequestsRequestTypeDef",
+        "DescribeSpotInstanceRequestsResultTypeDef",
+        "DescribeSpotPriceHistoryRequestTypeDef",
+        "DescribeSpotPriceHistoryResultTypeDef",
+        "DescribeStaleSecurityGroupsRequestTypeDef",
+        "DescribeStaleSecurityGroupsResultTypeDef",
+        "DescribeStoreImageTasksRequestTypeDef",
+        "DescribeStoreImageTasksResultTypeDef",
+        "DescribeSubnetsRequestTypeDef",
+        "DescribeSubnetsResultTypeDef",
+        "DescribeTagsRequestTypeDef",
+        "DescribeTagsResultTypeDef",
+        "DescribeTrafficMirrorFilterRulesRequestTypeDef",
+        "DescribeTrafficMirrorFilterRulesResultTypeDef",
+        "DescribeTrafficMirrorFiltersRequestTypeDef",
+        "DescribeTrafficMirrorFiltersResultTypeDef",
+        "DescribeTrafficMirrorSessionsRequestTypeDef",
+        "DescribeTrafficMirrorSessionsResultTypeDef",
+        "DescribeTrafficMirrorTargetsRequestTypeDef",
+        "DescribeTrafficMirrorTargetsResultTypeDef",
+        "DescribeTransitGatewayAttachmentsRequestTypeDef",
+        "DescribeTransitGatewayAttachmentsResultTypeDef",
+        "DescribeTransitGatewayConnectPeersRequestTypeDef",
+        "DescribeTransitGatewayConnectPeersResultTypeDef",
+        "DescribeTransitGatewayConnectsRequestTypeDef",
+        "DescribeTransitGatewayConnectsResultTypeDef",
+        "DescribeTransitGatewayMeteringPoliciesRequestTypeDef",
+        "DescribeTransitGatewayMeteringPoliciesResultTypeDef",
+        "DescribeTransitGatewayMulticastDomainsRequestTypeDef",
+        "DescribeTransitGatewayMulticastDomainsResultTypeDef",
+        "DescribeTransitGatewayPeeringAttachmentsRequestTypeDef",
+        "DescribeTransitGatewayPeeringAttachmentsResultTypeDef",
+        "DescribeTransitGatewayPolicyTablesRequestTypeDef",
+        "DescribeTransitGatewayPolicyTablesResultTypeDef",
+        "DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef",
+        "DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef",
+        "DescribeTransitGatewayRouteTablesRequestTypeDef",
+        "DescribeTransitGatewayRouteTablesResultTypeDef",
+        "DescribeTransitGatewayVpcAttachmentsRequestTypeDef",
+        "DescribeTransitGatewayVpcAttachmentsResultTypeDef",
+        "DescribeTransitGatewaysRequestTypeDef",
+        "DescribeTransitGatewaysResultTypeDef",
+        "DescribeTrunkInterfaceAssociationsRequestTypeDef",
+        "DescribeTrunkInterfaceAssociationsResultTypeDef",
+        "DescribeVerifiedAccessEndpointsRequestTypeDef",
+        "DescribeVerifiedAccessEndpointsResultTypeDef",
+        "DescribeVerifiedAccessGroupsRequestTypeDef",
+        "DescribeVerifiedAccessGroupsResultTypeDef",
+        "DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef",
+        "DescribeVerifiedAccessInstanceLoggingConfigurationsResultTypeDef",
+        "DescribeVerifiedAccessInstancesRequestTypeDef",
+        "DescribeVerifiedAccessInstancesResultTypeDef",
+        "DescribeVerifiedAccessTrustProvidersRequestTypeDef",
+        "DescribeVerifiedAccessTrustProvidersResultTypeDef",
+        "DescribeVolumeAttributeRequestTypeDef",
+        "DescribeVolumeAttributeResultTypeDef",
+        "DescribeVolumeStatusRequestTypeDef",
+        "DescribeVolumeStatusResultTypeDef",
+        "DescribeVolumesModificationsRequestTypeDef",
+        "DescribeVolumesModificationsResultTypeDef",
+        "DescribeVolumesRequestTypeDef",
+        "DescribeVolumesResultTypeDef",
+        "DescribeVpcAttributeRequestTypeDef",
+        "DescribeVpcAttributeResultTypeDef",
+        "DescribeVpcBlockPublicAccessExclusionsRequestTypeDef",
+        "DescribeVpcBlockPublicAccessExclusionsResultTypeDef",
+        "DescribeVpcBlockPublicAccessOptionsRequestTypeDef",
+        "DescribeVpcBlockPublicAccessOptionsResultTypeDef",
+        "DescribeVpcClassicLinkDnsSupportRequestTypeDef",
+        "DescribeVpcClassicLinkDnsSupportResultTypeDef",
+        "DescribeVpcClassicLinkRequestTypeDef",
+        "DescribeVpcClassicLinkResultTypeDef",
+        "DescribeVpcEncryptionControlsRequestTypeDef",
+        "DescribeVpcEncryptionControlsResultTypeDef",
+        "DescribeVpcEndpointAssociationsRequestTypeDef",
+        "DescribeVpcEndpointAssociationsResultTypeDef",
+        "DescribeVpcEndpointConnectionNotificationsRequestTypeDef",
+        "DescribeVpcEndpointConnectionNotificationsResultTypeDef",
+        "DescribeVpcEndpointConnectionsRequestTypeDef",
+        "DescribeVpcEndpointConnectionsResultTypeDef",
+        "DescribeVpcEndpointServiceConfigurationsRequestTypeDef",
+        "DescribeVpcEndpointServiceConfigurationsResultTypeDef",
+        "DescribeVpcEndpointServicePermissionsRequestTypeDef",
+        "DescribeVpcEndpointServicePermissionsResultTypeDef",
+        "DescribeVpcEndpointServicesRequestTypeDef",
+        "DescribeVpcEndpointServicesResultTypeDef",
+        "DescribeVpcEndpointsRequestTypeDef",
+        "DescribeVpcEndpointsResultTypeDef",
+        "DescribeVpcPeeringConnectionsRequestTypeDef",
+        "DescribeVpcPeeringConnectionsResultTypeDef",
+        "DescribeVpcsRequestTypeDef",
+        "DescribeVpcsResultTypeDef",
+        "DescribeVpnConcentratorsRequestTypeDef",
+        "DescribeVpnConcentratorsResultTypeDef",
+        "DescribeVpnConnectionsRequestTypeDef",
+        "DescribeVpnConnectionsResultTypeDef",
+        "DescribeVpnGatewaysRequestTypeDef",
+        "DescribeVpnGatewaysResultTypeDef",
+        "DestinationOptionsRequestTypeDef",
+        "DestinationOptionsResponseTypeDef",
+        "DetachClassicLinkVpcRequestTypeDef",
+        "DetachClassicLinkVpcResultTypeDef",
+        "DetachInternetGatewayRequestTypeDef",
+        "DetachNetworkInterfaceRequestTypeDef",
+        "DetachVerifiedAccessTrustProviderRequestTypeDef",
+        "DetachVerifiedAccessTrustProviderResultTypeDef",
+        "DetachVolumeRequestTypeDef",
+        "DetachVpnGatewayRequestTypeDef",
+        "DeviceOptionsTypeDef",
+        "DhcpConfigurationTypeDef",
+        "DhcpOptionsTypeDef",
+        "DimensionConditionTypeDef",
+        "DirectoryServiceAuthenticationRequestTypeDef",
+        "DirectoryServiceAuthenticationTypeDef",
+        "DisableAddressTransferRequestTypeDef",
+        "DisableAddressTransferResultTypeDef",
+        "DisableAllowedImagesSettingsRequestTypeDef",
+        "DisableAllowedImagesSettingsResultTypeDef",
+        "DisableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef",
+        "DisableAwsNetworkPerformanceMetricSubscriptionResultTypeDef",
+        "DisableCapacityManagerRequestTypeDef",
+        "DisableCapacityManagerResultTypeDef",
+        "DisableEbsEncryptionByDefaultRequestTypeDef",
+        "DisableEbsEncryptionByDefaultResultTypeDef",
+        "DisableFastLaunchRequestTypeDef",
+        "DisableFastLaunchResultTypeDef",
+        "DisableFastSnapshotRestoreErrorItemTypeDef",
+        "DisableFastSnapshotRestoreStateErrorItemTypeDef",
+        "DisableFastSnapshotRestoreStateErrorTypeDef",
+        "DisableFastSnapshotRestoreSuccessItemTypeDef",
+        "DisableFastSnapshotRestoresRequestTypeDef",
+        "DisableFastSnapshotRestoresResultTypeDef",
+        "DisableImageBlockPublicAccessRequestTypeDef",
+        "DisableImageBlockPublicAccessResultTypeDef",
+        "DisableImageDeprecationRequestTypeDef",
+        "DisableImageDeprecationResultTypeDef",
+        "DisableImageDeregistrationProtectionRequestTypeDef",
+        "DisableImageDeregistrationProtectionResultTypeDef",
+        "DisableImageRequestTypeDef",
+        "DisableImageResultTypeDef",
+        "DisableInstanceSqlHaStandbyDetectionsRequestTypeDef",
+        "DisableInstanceSqlHaStandbyDetectionsResultTypeDef",
+        "DisableIpamOrganizationAdminAccountRequestTypeDef",
+        "DisableIpamOrganizationAdminAccountResultTypeDef",
+        "DisableIpamPolicyRequestTypeDef",
+        "DisableIpamPolicyResultTypeDef",
+        "DisableRouteServerPropagationRequestTypeDef",
+        "DisableRouteServerPropagationResultTypeDef",
+        "DisableSerialConsoleAccessRequestTypeDef",
+        "DisableSerialConsoleAccessResultTypeDef",
+        "DisableSnapshotBlockPublicAccessRequestTypeDef",
+        "DisableSnapshotBlockPublicAccessResultTypeDef",
+        "DisableTransitGatewayRouteTablePropagationRequestTypeDef",
+        "DisableTransitGatewayRouteTablePropagationResultTypeDef",
+        "DisableVgwRoutePropagationRequestTypeDef",
+        "DisableVpcClassicLinkDnsSupportRequestTypeDef",
+        "DisableVpcClassicLinkDnsSupportResultTypeDef",
+        "DisableVpcClassicLinkRequestTypeDef",
+        "DisableVpcClassicLinkResultTypeDef",
+        "DisassociateAddressRequestTypeDef",
+        "DisassociateCapacityReservationBillingOwnerRequestTypeDef",
+        "DisassociateCapacityReservationBillingOwnerResultTypeDef",
+        "DisassociateClientVpnTargetNetworkRequestTypeDef",
+        "DisassociateClientVpnTargetNetworkResultTypeDef",
+        "DisassociateEnclaveCertificateIamRoleRequestTypeDef",
+        "DisassociateEnclaveCertificateIamRoleResultTypeDef",
+        "DisassociateIamInstanceProfileRequestTypeDef",
+        "DisassociateIamInstanceProfileResultTypeDef",
+        "DisassociateInstanceEventWindowRequestTypeDef",
+        "DisassociateInstanceEventWindowResultTypeDef",
+        "DisassociateIpamByoasnRequestTypeDef",
+        "DisassociateIpamByoasnResultTypeDef",
+        "DisassociateIpamResourceDiscoveryRequestTypeDef",
+        "DisassociateIpamResourceDiscoveryResultTypeDef",
+        "DisassociateNatGatewayAddressRequestTypeDef",
+        "DisassociateNatGatewayAddressResultTypeDef",
+        "DisassociateRouteServerRequestTypeDef",
+        "DisassociateRouteServerResultTypeDef",
+        "DisassociateRouteTableRequestTypeDef",
+        "DisassociateSecurityGroupVpcRequestTypeDef",
+        "DisassociateSecurityGroupVpcResultTypeDef",
+        "DisassociateSubnetCidrBlockRequestTypeDef",
+        "DisassociateSubnetCidrBlockResultTypeDef",
+        "DisassociateTransitGatewayMulticastDomainRequestTypeDef",
+        "DisassociateTransitGatewayMulticastDomainResultTypeDef",
+        "DisassociateTransitGatewayPolicyTableRequestTypeDef",
+        "DisassociateTransitGatewayPolicyTableResultTypeDef",
+        "DisassociateTransitGatewayRouteTableRequestTypeDef",
+        "DisassociateTransitGatewayRouteTableResultTypeDef",
+        "DisassociateTrunkInterfaceRequestTypeDef",
+        "DisassociateTrunkInterfaceResultTypeDef",
+        "DisassociateVpcCidrBlockRequestTypeDef",
+        "DisassociateVpcCidrBlockResultTypeDef",
+        "DiskImageDescriptionTypeDef",
+        "DiskImageDetailTypeDef",
+        "DiskImageTypeDef",
+        "DiskImageVolumeDescriptionTypeDef",
+        "DiskInfoTypeDef",
+        "DnsEntryTypeDef",
+        "DnsOptionsSpecificationTypeDef",
+        "DnsOptionsTypeDef",
+        "DnsServersOptionsModifyStructureTypeDef",
+        "EbsBlockDeviceResponseTypeDef",
+        "EbsBlockDeviceTypeDef",
+        "EbsCardInfoTypeDef",
+        "EbsInfoTypeDef",
+        "EbsInstanceBlockDeviceSpecificationTypeDef",
+        "EbsInstanceBlockDeviceTypeDef",
+        "EbsOptimizedInfoTypeDef",
+        "EbsStatusDetailsTypeDef",
+        "EbsStatusSummaryTypeDef",
+        "Ec2InstanceConnectEndpointTypeDef",
+        "EfaInfoTypeDef",
+        "EgressOnlyInternetGatewayTypeDef",
+        "ElasticGpuAssociationTypeDef",
+        "ElasticGpuHealthTypeDef",
+        "ElasticGpuSpecificationResponseTypeDef",
+        "ElasticGpuSpecificationTypeDef",
+        "ElasticGpusTypeDef",
+        "ElasticInferenceAcceleratorAssociationTypeDef",
+        "ElasticInferenceAcceleratorTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnaSrdSpecificationRequestTypeDef",
+        "EnaSrdSpecificationTypeDef",
+        "EnaSrdUdpSpecificationRequestTypeDef",
+        "EnaSrdUdpSpecificationTypeDef",
+        "EnableAddressTransferRequestTypeDef",
+        "EnableAddressTransferResultTypeDef",
+        "EnableAllowedImagesSettingsRequestTypeDef",
+        "EnableAllowedImagesSettingsResultTypeDef",
+        "EnableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef",
+        "EnableAwsNetworkPerformanceMetricSubscriptionResultTypeDef",
+        "EnableCapacityManagerRequestTypeDef",
+        "EnableCapacityManagerResultTypeDef",
+        "EnableEbsEncryptionByDefaultRequestTypeDef",
+        "EnableEbsEncryptionByDefaultResultTypeDef",
+        "EnableFastLaunchRequestTypeDef",
+        "EnableFastLaunchResultTypeDef",
+        "EnableFastSnapshotRestoreErrorItemTypeDef",
+        "EnableFastSnapshotRestoreStateErrorItemTypeDef",
+        "EnableFastSnapshotRestoreStateErrorTypeDef",
+        "EnableFastSnapshotRestoreSuccessItemTypeDef",
+        "EnableFastSnapshotRestoresRequestTypeDef",
+        "EnableFastSnapshotRestoresResultTypeDef",
+        "EnableImageBlockPublicAccessRequestTypeDef",
+        "EnableImageBlockPublicAccessResultTypeDef",
+        "EnableImageDeprecationRequestTypeDef",
+        "EnableImageDeprecationResultTypeDef",
+        "EnableImageDeregistrationProtectionRequestTypeDef",
+        "EnableImageDeregistrationProtectionResultTypeDef",
+        "EnableImageRequestTypeDef",
+        "EnableImageResultTypeDef",
+        "EnableInstanceSqlHaStandbyDetectionsRequestTypeDef",
+        "EnableInstanceSqlHaStandbyDetectionsResultTypeDef",
+        "EnableIpamOrganizationAdminAccountRequestTypeDef",
+        "EnableIpamOrganizationAdminAccountResultTypeDef",
+        "EnableIpamPolicyRequestTypeDef",
+        "EnableIpamPolicyResultTypeDef",
+        "EnableReachabilityAnalyzerOrganizationSharingRequestTypeDef",
+        "EnableReachabilityAnalyzerOrganizationSharingResultTypeDef",
+        "EnableRouteServerPropagationRequestTypeDef",
+        "EnableRouteServerPropagationResultTypeDef",
+        "EnableSerialConsoleAccessRequestTypeDef",
+        "EnableSerialConsoleAccessResultTypeDef",
+        "EnableSnapshotBlockPublicAccessRequestTypeDef",
+        "EnableSnapshotBlockPublicAccessResultTypeDef",
+        "EnableTransitGatewayRouteTablePropagationRequestTypeDef",
+        "EnableTransitGatewayRouteTablePropagationResultTypeDef",
+        "EnableVgwRoutePropagationRequestTypeDef",
+        "EnableVolumeIORequestTypeDef",
+        "EnableVpcClassicLinkDnsSupportRequestTypeDef",
+        "EnableVpcClassicLinkDnsSupportResultTypeDef",
+        "EnableVpcClassicLinkRequestTypeDef",
+        "EnableVpcClassicLinkResultTypeDef",
+        "EnclaveOptionsRequestTypeDef",
+        "EnclaveOptionsTypeDef",
+        "EncryptionSupportTypeDef",
+        "EventInformationTypeDef",
+        "ExplanationTypeDef",
+        "ExportClientVpnClientCertificateRevocationListRequestTypeDef",
+        "ExportClientVpnClientCertificateRevocationListResultTypeDef",
+        "ExportClientVpnClientConfigurationRequestTypeDef",
+        "ExportClientVpnClientConfigurationResultTypeDef",
+        "ExportImageRequestTypeDef",
+        "ExportImageResultTypeDef",
+        "ExportImageTaskTypeDef",
+        "ExportTaskS3LocationRequestTypeDef",
+        "ExportTaskS3LocationTypeDef",
+        "ExportTaskTypeDef",
+        "ExportToS3TaskSpecificationTypeDef",
+        "ExportToS3TaskTypeDef",
+        "ExportTransitGatewayRoutesRequestTypeDef",
+        "ExportTransitGatewayRoutesResultTypeDef",
+        "ExportVerifiedAccessInstanceClientConfigurationRequestTypeDef",
+        "ExportVerifiedAccessInstanceClientConfigurationResultTypeDef",
+        "ExternalAuthorityConfigurationTypeDef",
+        "FailedCapacityReservationFleetCancellationResultTypeDef",
+        "FailedQueuedPurchaseDeletionTypeDef",
+        "FastLaunchLaunchTemplateSpecificationRequestTypeDef",
+        "FastLaunchLaunchTemplateSpecificationResponseTypeDef",
+        "FastLaunchSnapshotConfigurationRequestTypeDef",
+        "FastLaunchSnapshotConfigurationResponseTypeDef",
+        "FederatedAuthenticationRequestTypeDef",
+        "FederatedAuthenticationTypeDef",
+        "FilterPortRangeTypeDef",
+        "FilterTypeDef",
+        "FirewallStatefulRuleTypeDef",
+        "FirewallStatelessRuleTypeDef",
+        "FleetBlockDeviceMappingRequestTypeDef",
+        "FleetCapacityReservationTypeDef",
+        "FleetDataTypeDef",
+        "FleetEbsBlockDeviceRequestTypeDef",
+        "FleetLaunchTemplateConfigRequestTypeDef",
+        "FleetLaunchTemplateConfigTypeDef",
+        "FleetLaunchTemplateOverridesRequestTypeDef",
+        "FleetLaunchTemplateOverridesTypeDef",
+        "FleetLaunchTemplateSpecificationRequestTypeDef",
+        "FleetLaunchTemplateSpecificationTypeDef",
+        "FleetSpotCapacityRebalanceRequestTypeDef",
+        "FleetSpotCapacityRebalanceTypeDef",
+        "FleetSpotMaintenanceStrategiesRequestTypeDef",
+        "FleetSpotMaintenanceStrategiesTypeDef",
+        "FlowLogTypeDef",
+        "FpgaDeviceInfoTypeDef",
+        "FpgaDeviceMemoryInfoTypeDef",
+        "FpgaImageAttributeTypeDef",
+        "FpgaImageStateTypeDef",
+        "FpgaImageTypeDef",
+        "FpgaInfoTypeDef",
+        "GetActiveVpnTunnelStatusRequestTypeDef",
+        "GetActiveVpnTunnelStatusResultTypeDef",
+        "GetAllowedImagesSettingsRequestTypeDef",
+        "GetAllowedImagesSettingsResultTypeDef",
+        "GetAssociatedEnclaveCertificateIamRolesRequestTypeDef",
+        "GetAssociatedEnclaveCertificateIamRolesResultTypeDef",
+        "GetAssociatedIpv6PoolCidrsRequestTypeDef",
+        "GetAssociatedIpv6PoolCidrsResultTypeDef",
+        "GetAwsNetworkPerformanceDataRequestTypeDef",
+        "GetAwsNetworkPerformanceDataResultTypeDef",
+        "GetCapacityManagerAttributesRequestTypeDef",
+        "GetCapacityManagerAttributesResultTypeDef",
+        "GetCapacityManagerMetricDataRequestTypeDef",
+        "GetCapacityManagerMetricDataResultTypeDef",
+        "GetCapacityManagerMetricDimensionsRequestTypeDef",
+        "GetCapacityManagerMetricDimensionsResultTypeDef",
+        "GetCapacityManagerMonitoredTagKeysRequestTypeDef",
+        "GetCapacityManagerMonitoredTagKeysResultTypeDef",
+        "GetCapacityReservationUsageRequestTypeDef",
+        "GetCapacityReservationUsageResultTypeDef",
+        "GetCoipPoolUsageRequestTypeDef",
+        "GetCoipPoolUsageResultTypeDef",
+        "GetConsoleOutputRequestTypeDef",
+        "GetConsoleOutputResultTypeDef",
+        "GetConsoleScreenshotRequestTypeDef",
+        "GetConsoleScreenshotResultTypeDef",
+        "GetDeclarativePoliciesReportSummaryRequestTypeDef",
+        "GetDeclarativePoliciesReportSummaryResultTypeDef",
+        "GetDefaultCreditSpecificationRequestTypeDef",
+        "GetDefaultCreditSpecificationResultTypeDef",
+        "GetEbsDefaultKmsKeyIdRequestTypeDef",
+        "GetEbsDefaultKmsKeyIdResultTypeDef",
+        "GetEbsEncryptionByDefaultRequestTypeDef",
+        "GetEbsEncryptionByDefaultResultTypeDef",
+        "GetEnabledIpamPolicyRequestTypeDef",
+        "GetEnabledIpamPolicyResultTypeDef",
+        "GetFlowLogsIntegrationTemplateRequestTypeDef",
+        "GetFlowLogsIntegrationTemplateResultTypeDef",
+        "GetGroupsForCapacityReservationRequestTypeDef",
+        "GetGroupsForCapacityReservationResultTypeDef",
+        "GetHostReservationPurchasePreviewRequestTypeDef",
+        "GetHostReservationPurchasePreviewResultTypeDef",
+        "GetImageAncestryRequestTypeDef",
+        "GetImageAncestryResultTypeDef",
+        "GetImageBlockPublicAccessStateRequestTypeDef",
+        "GetImageBlockPublicAccessStateResultTypeDef",
+        "GetInstanceMetadataDefaultsRequestTypeDef",
+        "GetInstanceMetadataDefaultsResultTypeDef",
+        "GetInstanceTpmEkPubRequestTypeDef",
+        "GetInstanceTpmEkPubResultTypeDef",
+        "GetInstanceTypesFromInstanceRequirementsRequestTypeDef",
+        "GetInstanceTypesFromInstanceRequirementsResultTypeDef",
+        "GetInstanceUefiDataRequestTypeDef",
+        "GetInstanceUefiDataResultTypeDef",
+        "GetIpamAddressHistoryRequestTypeDef",
+        "GetIpamAddressHistoryResultTypeDef",
+        "GetIpamDiscoveredAccountsRequestTypeDef",
+        "GetIpamDiscoveredAccountsResultTypeDef",
+        "GetIpamDiscoveredPublicAddressesRequestTypeDef",
+        "GetIpamDiscoveredPublicAddressesResultTypeDef",
+        "GetIpamDiscoveredResourceCidrsRequestTypeDef",
+        "GetIpamDiscoveredResourceCidrsResultTypeDef",
+        "GetIpamPolicyAllocationRulesRequestTypeDef",
+        "GetIpamPolicyAllocationRulesResultTypeDef",
+        "GetIpamPolicyOrganizationTargetsRequestTypeDef",
+        "GetIpamPolicyOrganizationTargetsResultTypeDef",
+        "GetIpamPoolAllocationsRequestTypeDef",
+        "GetIpamPoolAllocationsResultTypeDef",
+        "GetIpamPoolCidrsRequestTypeDef",
+        "GetIpamPoolCidrsResultTypeDef",
+        "GetIpamPrefixListResolverRulesRequestTypeDef",
+        "GetIpamPrefixListResolverRulesResultTypeDef",
+        "GetIpamPrefixListResolverVersionEntriesRequestTypeDef",
+        "GetIpamPrefixListResolverVersionEntriesResultTypeDef",
+        "GetIpamPrefixListResolverVersionsRequestTypeDef",
+        "GetIpamPrefixListResolverVersionsResultTypeDef",
+        "GetIpamResourceCidrsRequestTypeDef",
+        "GetIpamResourceCidrsResultTypeDef",
+        "GetLaunchTemplateDataRequestTypeDef",
+        "GetLaunchTemplateDataResultTypeDef",
+        "GetManagedPrefixListAssociationsRequestTypeDef",
+        "GetManagedPrefixListAssociationsResultTypeDef",
+        "GetManagedPrefixListEntriesRequestTypeDef",
+        "GetManagedPrefixListEntriesResultTypeDef",
+        "GetManagedResourceVisibilityRequestTypeDef",
+        "GetManagedResourceVisibilityResultTypeDef",
+        "GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef",
+        "GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef",
+        "GetNetworkInsightsAccessScopeContentRequestTypeDef",
+        "GetNetworkInsightsAccessScopeContentResultTypeDef",
+        "GetPasswordDataRequestTypeDef",
+        "GetPasswordDataResultTypeDef",
+        "GetReservedInstancesExchangeQuoteRequestTypeDef",
+        "GetReservedInstancesExchangeQuoteResultTypeDef",
+        "GetRouteServerAssociationsRequestTypeDef",
+        "GetRouteServerAssociationsResultTypeDef",
+        "GetRouteServerPropagationsRequestTypeDef",
+        "GetRouteServerPropagationsResultTypeDef",
+        "GetRouteServerRoutingDatabaseRequestTypeDef",
+        "GetRouteServerRoutingDatabaseResultTypeDef",
+        "GetSecurityGroupsForVpcRequestTypeDef",
+        "GetSecurityGroupsForVpcResultTypeDef",
+        "GetSerialConsoleAccessStatusRequestTypeDef",
+        "GetSerialConsoleAccessStatusResultTypeDef",
+        "GetSnapshotBlockPublicAccessStateRequestTypeDef",
+        "GetSnapshotBlockPublicAccessStateResultTypeDef",
+        "GetSpotPlacementScoresRequestTypeDef",
+        "GetSpotPlacementScoresResultTypeDef",
+        "GetSubnetCidrReservationsRequestTypeDef",
+        "GetSubnetCidrReservationsResultTypeDef",
+        "GetTransitGatewayAttachmentPropagationsRequestTypeDef",
+        "GetTransitGatewayAttachmentPropagationsResultTypeDef",
+        "GetTransitGatewayMeteringPolicyEntriesRequestTypeDef",
+        "GetTransitGatewayMeteringPolicyEntriesResultTypeDef",
+        "GetTransitGatewayMulticastDomainAssociationsRequestTypeDef",
+        "GetTransitGatewayMulticastDomainAssociationsResultTypeDef",
+        "GetTransitGatewayPolicyTableAssociationsRequestTypeDef",
+        "GetTransitGatewayPolicyTableAssociationsResultTypeDef",
+        "GetTransitGatewayPolicyTableEntriesRequestTypeDef",
+        "GetTransitGatewayPolicyTableEntriesResultTypeDef",
+        "GetTransitGatewayPrefixListReferencesRequestTypeDef",
+        "GetTransitGatewayPrefixListReferencesResultTypeDef",
+        "GetTransitGatewayRouteTableAssociationsRequestTypeDef",
+        "GetTransitGatewayRouteTableAssociationsResultTypeDef",
+        "GetTransitGatewayRouteTablePropagationsRequestTypeDef",
+        "GetTransitGatewayRouteTablePropagationsResultTypeDef",
+        "GetVerifiedAccessEndpointPolicyRequestTypeDef",
+        "GetVerifiedAccessEndpointPolicyResultTypeDef",
+        "GetVerifiedAccessEndpointTargetsRequestTypeDef",
+        "GetVerifiedAccessEndpointTargetsResultTypeDef",
+        "GetVerifiedAccessGroupPolicyRequestTypeDef",
+        "GetVerifiedAccessGroupPolicyResultTypeDef",
+        "GetVpcResourcesBlockingEncryptionEnforcementRequestTypeDef",
+        "GetVpcResourcesBlockingEncryptionEnforcementResultTypeDef",
+        "GetVpnConnectionDeviceSampleConfigurationRequestTypeDef",
+        "GetVpnConnectionDeviceSampleConfigurationResultTypeDef",
+        "GetVpnConnectionDeviceTypesRequestTypeDef",
+        "GetVpnConnectionDeviceTypesResultTypeDef",
+        "GetVpnTunnelReplacementStatusRequestTypeDef",
+        "GetVpnTunnelReplacementStatusResultTypeDef",
+        "GpuDeviceInfoTypeDef",
+        "GpuDeviceMemoryInfoTypeDef",
+        "GpuInfoTypeDef",
+        "GroupIdentifierTypeDef",
+        "HibernationOptionsRequestTypeDef",
+        "HibernationOptionsTypeDef",
+        "HistoryRecordEntryTypeDef",
+        "HistoryRecordTypeDef",
+        "HostInstanceTypeDef",
+        "HostOfferingTypeDef",
+        "HostPropertiesTypeDef",
+        "HostReservationTypeDef",
+        "HostTypeDef",
+        "IKEVersionsListValueTypeDef",
+        "IKEVersionsRequestListValueTypeDef",
+        "IamInstanceProfileAssociationTypeDef",
+        "IamInstanceProfileSpecificationTypeDef",
+        "IamInstanceProfileTypeDef",
+        "IcmpTypeCodeTypeDef",
+        "IdFormatTypeDef",
+        "ImageAncestryEntryTypeDef",
+        "ImageAttributeTypeDef",
+        "ImageCriterionRequestTypeDef",
+        "ImageCriterionTypeDef",
+        "ImageDiskContainerTypeDef",
+        "ImageMetadataTypeDef",
+        "ImageRecycleBinInfoTypeDef",
+        "ImageReferenceTypeDef",
+        "ImageTypeDef",
+        "ImageUsageReportEntryTypeDef",
+        "ImageUsageReportTypeDef",
+        "ImageUsageResourceTypeOptionRequestTypeDef",
+        "ImageUsageResourceTypeOptionTypeDef",
+        "ImageUsageResourceTypeRequestTypeDef",
+        "ImageUsageResourceTypeTypeDef",
+        "ImportClientVpnClientCertificateRevocationListRequestTypeDef",
+        "ImportClientVpnClientCertificateRevocationListResultTypeDef",
+        "ImportImageLicenseConfigurationRequestTypeDef",
+        "ImportImageLicenseConfigurationResponseTypeDef",
+        "ImportImageRequestTypeDef",
+        "ImportImageResultTypeDef",
+        "ImportImageTaskTypeDef",
+        "ImportInstanceLaunchSpecificationTypeDef",
+        "ImportInstanceRequestTypeDef",
+        "ImportInstanceResultTypeDef",
+        "ImportInstanceTaskDetailsTypeDef",
+        "ImportInstanceVolumeDetailItemTypeDef",
+        "ImportKeyPairRequestTypeDef",
+        "ImportKeyPairResultTypeDef",
+        "ImportSnapshotRequestTypeDef",
+        "ImportSnapshotResultTypeDef",
+        "ImportSnapshotTaskTypeDef",
+        "ImportVolumeRequestTypeDef",
+        "ImportVolumeResultTypeDef",
+        "ImportVolumeTaskDetailsTypeDef",
+        "InferenceAcceleratorInfoTypeDef",
+        "InferenceDeviceInfoTypeDef",
+        "InferenceDeviceMemoryInfoTypeDef",
+        "InitializationStatusDetailsTypeDef",
+        "InstanceAttachmentEnaSrdSpecificationTypeDef",
+        "InstanceAttachmentEnaSrdUdpSpecificationTypeDef",
+        "InstanceAttributeTypeDef",
+        "InstanceBlockDeviceMappingSpecificationTypeDef",
+        "InstanceBlockDeviceMappingTypeDef",
+        "InstanceCapacityTypeDef",
+        "InstanceConnectEndpointDnsNamesTypeDef",
+        "InstanceConnectEndpointPublicDnsNamesTypeDef",
+        "InstanceCountTypeDef",
+        "InstanceCreditSpecificationRequestTypeDef",
+        "InstanceCreditSpecificationTypeDef",
+        "InstanceEventWindowAssociationRequestTypeDef",
+        "InstanceEventWindowAssociationTargetTypeDef",
+        "InstanceEventWindowDisassociationRequestTypeDef",
+        "InstanceEventWindowStateChangeTypeDef",
+        "InstanceEventWindowTimeRangeRequestTypeDef",
+        "InstanceEventWindowTimeRangeTypeDef",
+        "InstanceEventWindowTypeDef",
+        "InstanceExportDetailsTypeDef",
+        "InstanceFamilyCreditSpecificationTypeDef",
+        "InstanceImageMetadataTypeDef",
+        "InstanceIpv4PrefixTypeDef",
+        "InstanceIpv6AddressRequestTypeDef",
+        "InstanceIpv6AddressTypeDef",
+        "InstanceIpv6PrefixTypeDef",
+        "InstanceMaintenanceOptionsRequestTypeDef",
+        "InstanceMaintenanceOptionsTypeDef",
+        "InstanceMarketOptionsRequestTypeDef",
+        "InstanceMetadataDefaultsResponseTypeDef",
+        "InstanceMetadataOptionsRequestTypeDef",
+        "InstanceMetadataOptionsResponseTypeDef",
+        "InstanceMonitoringTypeDef",
+        "InstanceNetworkInterfaceAssociationTypeDef",
+        "InstanceNetworkInterfaceAttachmentTypeDef",
+        "InstanceNetworkInterfaceSpecificationOutputTypeDef",
+        "InstanceNetworkInterfaceSpecificationTypeDef",
+        "InstanceNetworkInterfaceTypeDef",
+        "InstanceNetworkPerformanceOptionsRequestTypeDef",
+        "InstanceNetworkPerformanceOptionsTypeDef",
+        "InstancePrivateIpAddressTypeDef",
+        "InstanceRequirementsOutputTypeDef",
+        "InstanceRequirementsRequestTypeDef",
+        "InstanceRequirementsTypeDef",
+        "InstanceRequirementsWithMetadataRequestTypeDef",
+        "InstanceSecondaryInterfaceAttachmentTypeDef",
+        "InstanceSecondaryInterfacePrivateIpAddressRequestTypeDef",
+        "InstanceSecondaryInterfacePrivateIpAddressTypeDef",
+        "InstanceSecondaryInterfaceSpecificationRequestTypeDef",
+        "InstanceSecondaryInterfaceTypeDef",
+        "InstanceSpecificationTypeDef",
+        "InstanceStateChangeTypeDef",
+        "InstanceStateTypeDef",
+        "InstanceStatusDetailsTypeDef",
+        "InstanceStatusEventTypeDef",
+        "InstanceStatusSummaryTypeDef",
+        "InstanceStatusTypeDef",
+        "InstanceStorageInfoTypeDef",
+        "InstanceTagNotificationAttributeTypeDef",
+        "InstanceTopologyTypeDef",
+        "InstanceTypeDef",
+        "InstanceTypeInfoFromInstanceRequirementsTypeDef",
+        "InstanceTypeInfoTypeDef",
+        "InstanceTypeOfferingTypeDef",
+        "InstanceUsageTypeDef",
+        "IntegrateServicesTypeDef",
+        "InternetGatewayAttachmentTypeDef",
+        "InternetGatewayTypeDef",
+        "InterruptibleCapacityAllocationTypeDef",
+        "InterruptionInfoTypeDef",
+        "IpPermissionOutputTypeDef",
+        "IpPermissionTypeDef",
+        "IpRangeTypeDef",
+        "IpamAddressHistoryRecordTypeDef",
+        "IpamCidrAuthorizationContextTypeDef",
+        "IpamDiscoveredAccountTypeDef",
+        "IpamDiscoveredPublicAddressTypeDef",
+        "IpamDiscoveredResourceCidrTypeDef",
+        "IpamDiscoveryFailureReasonTypeDef",
+        "IpamExternalResourceVerificationTokenTypeDef",
+        "IpamOperatingRegionTypeDef",
+        "IpamOrganizationalUnitExclusionTypeDef",
+        "IpamPolicyAllocationRuleRequestTypeDef",
+        "IpamPolicyAllocationRuleTypeDef",
+        "IpamPolicyDocumentTypeDef",
+        "IpamPolicyOrganizationTargetTypeDef",
+        "IpamPolicyTypeDef",
+        "IpamPoolAllocationTypeDef",
+        "IpamPoolCidrFailureReasonTypeDef",
+        "IpamPoolCidrTypeDef",
+        "IpamPoolSourceResourceRequestTypeDef",
+        "IpamPoolSourceResourceTypeDef",
+        "IpamPoolTypeDef",
+        "IpamPrefixListResolverRuleConditionRequestTypeDef",
+        "IpamPrefixListResolverRuleConditionTypeDef",
+        "IpamPrefixListResolverRuleRequestTypeDef",
+        "IpamPrefixListResolverRuleTypeDef",
+        "IpamPrefixListResolverTargetTypeDef",
+        "IpamPrefixListResolverTypeDef",
+        "IpamPrefixListResolverVersionEntryTypeDef",
+        "IpamPrefixListResolverVersionTypeDef",
+        "IpamPublicAddressSecurityGroupTypeDef",
+        "IpamPublicAddressTagTypeDef",
+        "IpamPublicAddressTagsTypeDef",
+        "IpamResourceCidrTypeDef",
+        "IpamResourceDiscoveryAssociationTypeDef",
+        "IpamResourceDiscoveryTypeDef",
+        "IpamResourceTagTypeDef",
+        "IpamScopeExternalAuthorityConfigurationTypeDef",
+        "IpamScopeTypeDef",
+        "IpamTypeDef",
+        "Ipv4PrefixSpecificationRequestTypeDef",
+        "Ipv4PrefixSpecificationResponseTypeDef",
+        "Ipv4PrefixSpecificationTypeDef",
+        "Ipv6CidrAssociationTypeDef",
+        "Ipv6CidrBlockTypeDef",
+        "Ipv6PoolTypeDef",
+        "Ipv6PrefixSpecificationRequestTypeDef",
+        "Ipv6PrefixSpecificationResponseTypeDef",
+        "Ipv6PrefixSpecificationTypeDef",
+        "Ipv6RangeTypeDef",
+        "KeyPairInfoTypeDef",
+        "KeyPairTypeDef",
+        "LastErrorTypeDef",
+        "LaunchPermissionModificationsTypeDef",
+        "LaunchPermissionTypeDef",
+        "LaunchSpecificationTypeDef",
+        "LaunchTemplateAndOverridesResponseTypeDef",
+        "LaunchTemplateBlockDeviceMappingRequestTypeDef",
+        "LaunchTemplateBlockDeviceMappingTypeDef",
+        "LaunchTemplateCapacityReservationSpecificationRequestTypeDef",
+        "LaunchTemplateCapacityReservationSpecificationResponseTypeDef",
+        "LaunchTemplateConfigOutputTypeDef",
+        "LaunchTemplateConfigTypeDef",
+        "LaunchTemplateCpuOptionsRequestTypeDef",
+        "LaunchTemplateCpuOptionsTypeDef",
+        "LaunchTemplateEbsBlockDeviceRequestTypeDef",
+        "LaunchTemplateEbsBlockDeviceTypeDef",
+        "LaunchTemplateElasticInferenceAcceleratorResponseTypeDef",
+        "LaunchTemplateElasticInferenceAcceleratorTypeDef",
+        "LaunchTemplateEnaSrdSpecificationTypeDef",
+        "LaunchTemplateEnaSrdUdpSpecificationTypeDef",
+        "LaunchTemplateEnclaveOptionsRequestTypeDef",
+        "LaunchTemplateEnclaveOptionsTypeDef",
+        "LaunchTemplateHibernationOptionsRequestTypeDef",
+        "LaunchTemplateHibernationOptionsTypeDef",
+        "LaunchTemplateIamInstanceProfileSpecificationRequestTypeDef",
+        "LaunchTemplateIamInstanceProfileSpecificationTypeDef",
+        "LaunchTemplateInstanceMaintenanceOptionsRequestTypeDef",
+        "LaunchTemplateInstanceMaintenanceOptionsTypeDef",
+        "LaunchTemplateInstanceMarketOptionsRequestTypeDef",
+        "LaunchTemplateInstanceMarketOptionsTypeDef",
+        "LaunchTemplateInstanceMetadataOptionsRequestTypeDef",
+        "LaunchTemplateInstanceMetadataOptionsTypeDef",
+        "LaunchTemplateInstanceNetworkInterfaceSpecificationRequestTypeDef",
+        "LaunchTemplateInstanceNetworkInterfaceSpecificationTypeDef",
+        "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestTypeDef",
+        "LaunchTemplateInstanceSecondaryInterfaceSpecificationTypeDef",
+        "LaunchTemplateLicenseConfigurationRequestTypeDef",
+        "LaunchTemplateLicenseConfigurationTypeDef",
+        "LaunchTemplateNetworkPerformanceOptionsRequestTypeDef",
+        "LaunchTemplateNetworkPerformanceOptionsTypeDef",
+        "LaunchTemplateOverridesOutputTypeDef",
+        "LaunchTemplateOverridesTypeDef",
+        "LaunchTemplatePlacementRequestTypeDef",
+        "LaunchTemplatePlacementTypeDef",
+        "LaunchTemplatePrivateDnsNameOptionsRequestTypeDef",
+        "LaunchTemplatePrivateDnsNameOptionsTypeDef",
+        "LaunchTemplateSpecificationTypeDef",
+        "LaunchTemplateSpotMarketOptionsRequestTypeDef",
+        "LaunchTemplateSpotMarketOptionsTypeDef",
+        "LaunchTemplateTagSpecificationRequestTypeDef",
+        "LaunchTemplateTagSpecificationTypeDef",
+        "LaunchTemplateTypeDef",
+        "LaunchTemplateVersionTypeDef",
+        "LaunchTemplatesMonitoringRequestTypeDef",
+        "LaunchTemplatesMonitoringTypeDef",
+        "LicenseConfigurationRequestTypeDef",
+        "LicenseConfigurationTypeDef",
+        "ListImagesInRecycleBinRequestTypeDef",
+        "ListImagesInRecycleBinResultTypeDef",
+        "ListSnapshotsInRecycleBinRequestTypeDef",
+        "ListSnapshotsInRecycleBinResultTypeDef",
+        "ListVolumesInRecycleBinRequestTypeDef",
+        "ListVolumesInRecycleBinResultTypeDef",
+        "LoadBalancersConfigOutputTypeDef",
+        "LoadBalancersConfigTypeDef",
+        "LoadPermissionModificationsTypeDef",
+        "LoadPermissionRequestTypeDef",
+        "LoadPermissionTypeDef",
+        "LocalGatewayRouteTableTypeDef",
+        "LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeDef",
+        "LocalGatewayRouteTableVpcAssociationTypeDef",
+        "LocalGatewayRouteTypeDef",
+        "LocalGatewayTypeDef",
+        "LocalGatewayVirtualInterfaceGroupTypeDef",
+        "LocalGatewayVirtualInterfaceTypeDef",
+        "LockSnapshotRequestTypeDef",
+        "LockSnapshotResultTypeDef",
+        "LockedSnapshotsInfoTypeDef",
+        "MacHostTypeDef",
+        "MacModificationTaskTypeDef",
+        "MacSystemIntegrityProtectionConfigurationRequestTypeDef",
+        "MacSystemIntegrityProtectionConfigurationTypeDef",
+        "MaintenanceDetailsTypeDef",
+        "ManagedPrefixListTypeDef",
+        "ManagedResourceVisibilitySettingsTypeDef",
+        "MediaAcceleratorInfoTypeDef",
+        "MediaDeviceInfoTypeDef",
+        "MediaDeviceMemoryInfoTypeDef",
+        "MemoryGiBPerVCpuRequestTypeDef",
+        "MemoryGiBPerVCpuTypeDef",
+        "MemoryInfoTypeDef",
+        "MemoryMiBRequestTypeDef",
+        "MemoryMiBTypeDef",
+        "MetricDataResultTypeDef",
+        "MetricPointTypeDef",
+        "MetricValueTypeDef",
+        "ModifyAddressAttributeRequestTypeDef",
+        "ModifyAddressAttributeResultTypeDef",
+        "ModifyAvailabilityZoneGroupRequestTypeDef",
+        "ModifyAvailabilityZoneGroupResultTypeDef",
+        "ModifyCapacityReservationFleetRequestTypeDef",
+        "ModifyCapacityReservationFleetResultTypeDef",
+        "ModifyCapacityReservationRequestTypeDef",
+        "ModifyCapacityReservationResultTypeDef",
+        "ModifyClientVpnEndpointRequestTypeDef",
+        "ModifyClientVpnEndpointResultTypeDef",
+        "ModifyDefaultCreditSpecificationRequestTypeDef",
+        "ModifyDefaultCreditSpecificationResultTypeDef",
+        "ModifyEbsDefaultKmsKeyIdRequestTypeDef",
+        "ModifyEbsDefaultKmsKeyIdResultTypeDef",
+        "ModifyFleetRequestTypeDef",
+        "ModifyFleetResultTypeDef",
+        "ModifyFpgaImageAttributeRequestTypeDef",
+        "ModifyFpgaImageAttributeResultTypeDef",
+        "ModifyHostsRequestTypeDef",
+        "ModifyHostsResultTypeDef",
+        "ModifyIdFormatRequestTypeDef",
+        "ModifyIdentityIdFormatRequestTypeDef",
+        "ModifyImageAttributeRequestTypeDef",
+        "ModifyInstanceAttributeRequestTypeDef",
+        "ModifyInstanceCapacityReservationAttributesRequestTypeDef",
+        "ModifyInstanceCapacityReservationAttributesResultTypeDef",
+        "ModifyInstanceConnectEndpointRequestTypeDef",
+        "ModifyInstanceConnectEndpointResultTypeDef",
+        "ModifyInstanceCpuOptionsRequestTypeDef",
+        "ModifyInstanceCpuOptionsResultTypeDef",
+        "ModifyInstanceCreditSpecificationRequestTypeDef",
+        "ModifyInstanceCreditSpecificationResultTypeDef",
+        "ModifyInstanceEventStartTimeRequestTypeDef",
+        "ModifyInstanceEventStartTimeResultTypeDef",
+        "ModifyInstanceEventWindowRequestTypeDef",
+        "ModifyInstanceEventWindowResultTypeDef",
+        "ModifyInstanceMaintenanceOptionsRequestTypeDef",
+        "ModifyInstanceMaintenanceOptionsResultTypeDef",
+        "ModifyInstanceMetadataDefaultsRequestTypeDef",
+        "ModifyInstanceMetadataDefaultsResultTypeDef",
+        "ModifyInstanceMetadataOptionsRequestTypeDef",
+        "ModifyInstanceMetadataOptionsResultTypeDef",
+        "ModifyInstanceNetworkPerformanceRequestTypeDef",
+        "ModifyInstanceNetworkPerformanceResultTypeDef",
+        "ModifyInstancePlacementRequestTypeDef",
+        "ModifyInstancePlacementResultTypeDef",
+        "ModifyIpamPolicyAllocationRulesRequestTypeDef",
+        "ModifyIpamPolicyAllocationRulesResultTypeDef",
+        "ModifyIpamPoolAllocationRequestTypeDef",
+        "ModifyIpamPoolAllocationResultTypeDef",
+        "ModifyIpamPoolRequestTypeDef",
+        "ModifyIpamPoolResultTypeDef",
+        "ModifyIpamPrefixListResolverRequestTypeDef",
+        "ModifyIpamPrefixListResolverResultTypeDef",
+        "ModifyIpamPrefixListResolverTargetRequestTypeDef",
+        "ModifyIpamPrefixListResolverTargetResultTypeDef",
+        "ModifyIpamRequestTypeDef",
+        "ModifyIpamResourceCidrRequestTypeDef",
+        "ModifyIpamResourceCidrResultTypeDef",
+        "ModifyIpamResourceDiscoveryRequestTypeDef",
+        "ModifyIpamResourceDiscoveryResultTypeDef",
+        "ModifyIpamResultTypeDef",
+        "ModifyIpamScopeRequestTypeDef",
+        "ModifyIpamScopeResultTypeDef",
+        "ModifyLaunchTemplateRequestTypeDef",
+        "ModifyLaunchTemplateResultTypeDef",
+        "ModifyLocalGatewayRouteRequestTypeDef",
+        "ModifyLocalGatewayRouteResultTypeDef",
+        "ModifyManagedPrefixListRequestTypeDef",
+        "ModifyManagedPrefixListResultTypeDef",
+        "ModifyManagedResourceVisibilityRequestTypeDef",
+        "ModifyManagedResourceVisibilityResultTypeDef",
+        "ModifyNetworkInterfaceAttributeRequestTypeDef",
+        "ModifyPrivateDnsNameOptionsRequestTypeDef",
+        "ModifyPrivateDnsNameOptionsResultTypeDef",
+        "ModifyPublicIpDnsNameOptionsRequestTypeDef",
+        "ModifyPublicIpDnsNameOptionsResultTypeDef",
+        "ModifyReservedInstancesRequestTypeDef",
+        "ModifyReservedInstancesResultTypeDef",
+        "ModifyRouteServerRequestTypeDef",
+        "ModifyRouteServerResultTypeDef",
+        "ModifySecurityGroupRulesRequestTypeDef",
+        "ModifySecurityGroupRulesResultTypeDef",
+        "ModifySnapshotAttributeRequestTypeDef",
+        "ModifySnapshotTierRequestTypeDef",
+        "ModifySnapshotTierResultTypeDef",
+        "ModifySpotFleetRequestRequestTypeDef",
+        "ModifySpotFleetRequestResponseTypeDef",
+        "ModifySubnetAttributeRequestTypeDef",
+        "ModifyTrafficMirrorFilterNetworkServicesRequestTypeDef",
+        "ModifyTrafficMirrorFilterNetworkServicesResultTypeDef",
+        "ModifyTrafficMirrorFilterRuleRequestTypeDef",
+        "ModifyTrafficMirrorFilterRuleResultTypeDef",
+        "ModifyTrafficMirrorSessionRequestTypeDef",
+        "ModifyTrafficMirrorSessionResultTypeDef",
+        "ModifyTransitGatewayMeteringPolicyRequestTypeDef",
+        "ModifyTransitGatewayMeteringPolicyResultTypeDef",
+        "ModifyTransitGatewayOptionsTypeDef",
+        "ModifyTransitGatewayPrefixListReferenceRequestTypeDef",
+        "ModifyTransitGatewayPrefixListReferenceResultTypeDef",
+        "ModifyTransitGatewayRequestTypeDef",
+        "ModifyTransitGatewayResultTypeDef",
+        "ModifyTransitGatewayVpcAttachmentRequestOptionsTypeDef",
+        "ModifyTransitGatewayVpcAttachmentRequestTypeDef",
+        "ModifyTransitGatewayVpcAttachmentResultTypeDef",
+        "ModifyVerifiedAccessEndpointCidrOptionsTypeDef",
+        "ModifyVerifiedAccessEndpointEniOptionsTypeDef",
+        "ModifyVerifiedAccessEndpointLoadBalancerOptionsTypeDef",
+        "ModifyVerifiedAccessEndpointPolicyRequestTypeDef",
+        "ModifyVerifiedAccessEndpointPolicyResultTypeDef",
+        "ModifyVerifiedAccessEndpointPortRangeTypeDef",
+        "ModifyVerifiedAccessEndpointRdsOptionsTypeDef",
+        "ModifyVerifiedAccessEndpointRequestTypeDef",
+        "ModifyVerifiedAccessEndpointResultTypeDef",
+        "ModifyVerifiedAccessGroupPolicyRequestTypeDef",
+        "ModifyVerifiedAccessGroupPolicyResultTypeDef",
+        "ModifyVerifiedAccessGroupRequestTypeDef",
+        "ModifyVerifiedAccessGroupResultTypeDef",
+        "ModifyVerifiedAccessInstanceLoggingConfigurationRequestTypeDef",
+        "ModifyVerifiedAccessInstanceLoggingConfigurationResultTypeDef",
+        "ModifyVerifiedAccessInstanceRequestTypeDef",
+        "ModifyVerifiedAccessInstanceResultTypeDef",
+        "ModifyVerifiedAccessNativeApplicationOidcOptionsTypeDef",
+        "ModifyVerifiedAccessTrustProviderDeviceOptionsTypeDef",
+        "ModifyVerifiedAccessTrustProviderOidcOptionsTypeDef",
+        "ModifyVerifiedAccessTrustProviderRequestTypeDef",
+        "ModifyVerifiedAccessTrustProviderResultTypeDef",
+        "ModifyVolumeAttributeRequestTypeDef",
+        "ModifyVolumeRequestTypeDef",
+        "ModifyVolumeResultTypeDef",
+        "ModifyVpcAttributeRequestTypeDef",
+        "ModifyVpcBlockPublicAccessExclusionRequestTypeDef",
+        "ModifyVpcBlockPublicAccessExclusionResultTypeDef",
+        "ModifyVpcBlockPublicAccessOptionsRequestTypeDef",
+        "ModifyVpcBlockPublicAccessOptionsResultTypeDef",
+        "ModifyVpcEncryptionControlRequestTypeDef",
+        "ModifyVpcEncryptionControlResultTypeDef",
+        "ModifyVpcEndpointConnectionNotificationRequestTypeDef",
+        "ModifyVpcEndpointConnectionNotificationResultTypeDef",
+        "ModifyVpcEndpointRequestTypeDef",
+        "ModifyVpcEndpointResultTypeDef",
+        "ModifyVpcEndpointServiceConfigurationRequestTypeDef",
+        "ModifyVpcEndpointServiceConfigurationResultTypeDef",
+        "ModifyVpcEndpointServicePayerResponsibilityRequestTypeDef",
+        "ModifyVpcEndpointServicePayerResponsibilityResultTypeDef",
+        "ModifyVpcEndpointServicePermissionsRequestTypeDef",
+        "ModifyVpcEndpointServicePermissionsResultTypeDef",
+        "ModifyVpcPeeringConnectionOptionsRequestTypeDef",
+        "ModifyVpcPeeringConnectionOptionsResultTypeDef",
+        "ModifyVpcTenancyRequestTypeDef",
+        "ModifyVpcTenancyResultTypeDef",
+        "ModifyVpnConnectionOptionsRequestTypeDef",
+        "ModifyVpnConnectionOptionsResultTypeDef",
+        "ModifyVpnConnectionRequestTypeDef",
+        "ModifyVpnConnectionResultTypeDef",
+        "ModifyVpnTunnelCertificateRequestTypeDef",
+        "ModifyVpnTunnelCertificateResultTypeDef",
+        "ModifyVpnTunnelOptionsRequestTypeDef",
+        "ModifyVpnTunnelOptionsResultTypeDef",
+        "ModifyVpnTunnelOptionsSpecificationTypeDef",
+        "MonitorInstancesRequestTypeDef",
+        "MonitorInstancesResultTypeDef",
+        "MonitoringTypeDef",
+        "MoveAddressToVpcRequestTypeDef",
+        "MoveAddressToVpcResultTypeDef",
+        "MoveByoipCidrToIpamRequestTypeDef",
+        "MoveByoipCidrToIpamResultTypeDef",
+        "MoveCapacityReservationInstancesRequestTypeDef",
+        "MoveCapacityReservationInstancesResultTypeDef",
+        "MovingAddressStatusTypeDef",
+        "NatGatewayAddressTypeDef",
+        "NatGatewayAttachedApplianceTypeDef",
+        "NatGatewayTypeDef",
+        "NativeApplicationOidcOptionsTypeDef",
+        "NetworkAclAssociationTypeDef",
+        "NetworkAclEntryTypeDef",
+        "NetworkAclTypeDef",
+        "NetworkBandwidthGbpsRequestTypeDef",
+        "NetworkBandwidthGbpsTypeDef",
+        "NetworkCardInfoTypeDef",
+        "NetworkInfoTypeDef",
+        "NetworkInsightsAccessScopeAnalysisTypeDef",
+        "NetworkInsightsAccessScopeContentTypeDef",
+        "NetworkInsightsAccessScopeTypeDef",
+        "NetworkInsightsAnalysisTypeDef",
+        "NetworkInsightsPathTypeDef",
+        "NetworkInterfaceAssociationTypeDef",
+        "NetworkInterfaceAttachmentChangesTypeDef",
+        "NetworkInterfaceAttachmentTypeDef",
+        "NetworkInterfaceCountRequestTypeDef",
+        "NetworkInterfaceCountTypeDef",
+        "NetworkInterfaceIpv6AddressTypeDef",
+        "NetworkInterfacePermissionStateTypeDef",
+        "NetworkInterfacePermissionTypeDef",
+        "NetworkInterfacePrivateIpAddressTypeDef",
+        "NetworkInterfaceTypeDef",
+        "NeuronDeviceCoreInfoTypeDef",
+        "NeuronDeviceInfoTypeDef",
+        "NeuronDeviceMemoryInfoTypeDef",
+        "NeuronInfoTypeDef",
+        "NewDhcpConfigurationTypeDef",
+        "NitroTpmInfoTypeDef",
+        "OidcOptionsTypeDef",
+        "OnDemandOptionsRequestTypeDef",
+        "OnDemandOptionsTypeDef",
+        "OperatorRequestTypeDef",
+        "OperatorResponseTypeDef",
+        "OutpostLagTypeDef",
+        "PacketHeaderStatementRequestTypeDef",
+        "PacketHeaderStatementTypeDef",
+        "PathComponentTypeDef",
+        "PathFilterTypeDef",
+        "PathRequestFilterTypeDef",
+        "PathStatementRequestTypeDef",
+        "PathStatementTypeDef",
+        "PciIdTypeDef",
+        "PeeringAttachmentStatusTypeDef",
+        "PeeringConnectionOptionsRequestTypeDef",
+        "PeeringConnectionOptionsTypeDef",
+        "PeeringTgwInfoTypeDef",
+        "PerformanceFactorReferenceRequestTypeDef",
+        "PerformanceFactorReferenceTypeDef",
+        "Phase1DHGroupNumbersListValueTypeDef",
+        "Phase1DHGroupNumbersRequestListValueTypeDef",
+        "Phase1EncryptionAlgorithmsListValueTypeDef",
+        "Phase1EncryptionAlgorithmsRequestListValueTypeDef",
+        "Phase1IntegrityAlgorithmsListValueTypeDef",
+        "Phase1IntegrityAlgorithmsRequestListValueTypeDef",
+        "Phase2DHGroupNumbersListValueTypeDef",
+        "Phase2DHGroupNumbersRequestListValueTypeDef",
+        "Phase2EncryptionAlgorithmsListValueTypeDef",
+        "Phase2EncryptionAlgorithmsRequestListValueTypeDef",
+        "Phase2IntegrityAlgorithmsListValueTypeDef",
+        "Phase2IntegrityAlgorithmsRequestListValueTypeDef",
+        "PlacementGroupInfoTypeDef",
+        "PlacementGroupTypeDef",
+        "PlacementResponseTypeDef",
+        "PlacementTypeDef",
+        "PoolCidrBlockTypeDef",
+        "PortRangeTypeDef",
+        "PrefixListAssociationTypeDef",
+        "PrefixListEntryTypeDef",
+        "PrefixListIdTypeDef",
+        "PrefixListTypeDef",
+        "PriceScheduleSpecificationTypeDef",
+        "PriceScheduleTypeDef",
+        "PricingDetailTypeDef",
+        "PrincipalIdFormatTypeDef",
+        "PrivateDnsDetailsTypeDef",
+        "PrivateDnsNameConfigurationTypeDef",
+        "PrivateDnsNameOptionsOnLaunchTypeDef",
+        "PrivateDnsNameOptionsRequestTypeDef",
+        "PrivateDnsNameOptionsResponseTypeDef",
+        "PrivateIpAddressSpecificationTypeDef",
+        "ProcessorInfoTypeDef",
+        "ProductCodeTypeDef",
+        "PropagatingVgwTypeDef",
+        "ProvisionByoipCidrRequestTypeDef",
+        "ProvisionByoipCidrResultTypeDef",
+        "ProvisionIpamByoasnRequestTypeDef",
+        "ProvisionIpamByoasnResultTypeDef",
+        "ProvisionIpamPoolCidrRequestTypeDef",
+        "ProvisionIpamPoolCidrResultTypeDef",
+        "ProvisionPublicIpv4PoolCidrRequestTypeDef",
+        "ProvisionPublicIpv4PoolCidrResultTypeDef",
+        "ProvisionedBandwidthTypeDef",
+        "PtrUpdateStatusTypeDef",
+        "PublicIpDnsNameOptionsTypeDef",
+        "PublicIpv4PoolRangeTypeDef",
+        "PublicIpv4PoolTypeDef",
+        "PurchaseCapacityBlockExtensionRequestTypeDef",
+        "PurchaseCapacityBlockExtensionResultTypeDef",
+        "PurchaseCapacityBlockRequestTypeDef",
+        "PurchaseCapacityBlockResultTypeDef",
+        "PurchaseHostReservationRequestTypeDef",
+        "PurchaseHostReservationResultTypeDef",
+        "PurchaseRequestTypeDef",
+        "PurchaseReservedInstancesOfferingRequestTypeDef",
+        "PurchaseReservedInstancesOfferingResultTypeDef",
+        "PurchaseScheduledInstancesRequestTypeDef",
+        "PurchaseScheduledInstancesResultTypeDef",
+        "PurchaseTypeDef",
+        "RebootInstancesRequestTypeDef",
+        "RecurringChargeTypeDef",
+        "ReferencedSecurityGroupTypeDef",
+        "RegionGeographyTypeDef",
+        "RegionTypeDef",
+        "RegionalSummaryTypeDef",
+        "RegisterImageRequestTypeDef",
+        "RegisterImageResultTypeDef",
+        "RegisterInstanceEventNotificationAttributesRequestTypeDef",
+        "RegisterInstanceEventNotificationAttributesResultTypeDef",
+        "RegisterInstanceTagAttributeRequestTypeDef",
+        "RegisterTransitGatewayMulticastGroupMembersRequestTypeDef",
+        "RegisterTransitGatewayMulticastGroupMembersResultTypeDef",
+        "RegisterTransitGatewayMulticastGroupSourcesRequestTypeDef",
+        "RegisterTransitGatewayMulticastGroupSourcesResultTypeDef",
+        "RegisteredInstanceTypeDef",
+        "RejectCapacityReservationBillingOwnershipRequestTypeDef",
+        "RejectCapacityReservationBillingOwnershipResultTypeDef",
+        "RejectTransitGatewayClientVpnAttachmentRequestTypeDef",
+        "RejectTransitGatewayClientVpnAttachmentResultTypeDef",
+        "RejectTransitGatewayMulticastDomainAssociationsRequestTypeDef",
+        "RejectTransitGatewayMulticastDomainAssociationsResultTypeDef",
+        "RejectTransitGatewayPeeringAttachmentRequestTypeDef",
+        "RejectTransitGatewayPeeringAttachmentResultTypeDef",
+        "RejectTransitGatewayVpcAttachmentRequestTypeDef",
+        "RejectTransitGatewayVpcAttachmentResultTypeDef",
+        "RejectVpcEndpointConnectionsRequestTypeDef",
+        "RejectVpcEndpointConnectionsResultTypeDef",
+        "RejectVpcPeeringConnectionRequestTypeDef",
+        "RejectVpcPeeringConnectionResultTypeDef",
+        "ReleaseAddressRequestTypeDef",
+        "ReleaseHostsRequestTypeDef",
+        "ReleaseHostsResultTypeDef",
+        "ReleaseIpamPoolAllocationRequestTypeDef",
+        "ReleaseIpamPoolAllocationResultTypeDef",
+        "RemoveIpamOperatingRegionTypeDef",
+        "RemoveIpamOrganizationalUnitExclusionTypeDef",
+        "RemovePrefixListEntryTypeDef",
+        "ReplaceIamInstanceProfileAssociationRequestTypeDef",
+        "ReplaceIamInstanceProfileAssociationResultTypeDef",
+        "ReplaceImageCriteriaInAllowedImagesSettingsRequestTypeDef",
+        "ReplaceImageCriteriaInAllowedImagesSettingsResultTypeDef",
+        "ReplaceNetworkAclAssociationRequestTypeDef",
+        "ReplaceNetworkAclAssociationResultTypeDef",
+        "ReplaceNetworkAclEntryRequestTypeDef",
+        "ReplaceRootVolumeTaskTypeDef",
+        "ReplaceRouteRequestTypeDef",
+        "ReplaceRouteTableAssociationRequestTypeDef",
+        "ReplaceRouteTableAssociationResultTypeDef",
+        "ReplaceTransitGatewayRouteRequestTypeDef",
+        "ReplaceTransitGatewayRouteResultTypeDef",
+        "ReplaceVpnTunnelRequestTypeDef",
+        "ReplaceVpnTunnelResultTypeDef",
+        "ReportInstanceStatusRequestTypeDef",
+        "RequestFilterPortRangeTypeDef",
+        "RequestIpamResourceTagTypeDef",
+        "RequestLaunchTemplateDataTypeDef",
+        "RequestSpotFleetRequestTypeDef",
+        "RequestSpotFleetResponseTypeDef",
+        "RequestSpotInstancesRequestTypeDef",
+        "RequestSpotInstancesResultTypeDef",
+        "RequestSpotLaunchSpecificationTypeDef",
+        "ReservationFleetInstanceSpecificationTypeDef",
+        "ReservationResponseTypeDef",
+        "ReservationTypeDef",
+        "ReservationValueTypeDef",
+        "ReservedCapacityOptionsRequestTypeDef",
+        "ReservedCapacityOptionsTypeDef",
+        "ReservedInstanceLimitPriceTypeDef",
+        "ReservedInstanceReservationValueTypeDef",
+        "ReservedInstancesConfigurationTypeDef",
+        "ReservedInstancesIdTypeDef",
+        "ReservedInstancesListingTypeDef",
+        "ReservedInstancesModificationResultTypeDef",
+        "ReservedInstancesModificationTypeDef",
+        "ReservedInstancesOfferingTypeDef",
+        "ReservedInstancesTypeDef",
+        "ResetAddressAttributeRequestTypeDef",
+        "ResetAddressAttributeResultTypeDef",
+        "ResetEbsDefaultKmsKeyIdRequestTypeDef",
+        "ResetEbsDefaultKmsKeyIdResultTypeDef",
+        "ResetFpgaImageAttributeRequestTypeDef",
+        "ResetFpgaImageAttributeResultTypeDef",
+        "ResetImageAttributeRequestTypeDef",
+        "ResetInstanceAttributeRequestTypeDef",
+        "ResetNetworkInterfaceAttributeRequestTypeDef",
+        "ResetSnapshotAttributeRequestTypeDef",
+        "ResourceStatementRequestTypeDef",
+        "ResourceStatementTypeDef",
+        "ResourceTypeOptionTypeDef",
+        "ResourceTypeRequestTypeDef",
+        "ResponseErrorTypeDef",
+        "ResponseLaunchTemplateDataTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreAddressToClassicRequestTypeDef",
+        "RestoreAddressToClassicResultTypeDef",
+        "RestoreImageFromRecycleBinRequestTypeDef",
+        "RestoreImageFromRecycleBinResultTypeDef",
+        "RestoreManagedPrefixListVersionRequestTypeDef",
+        "RestoreManagedPrefixListVersionResultTypeDef",
+        "RestoreSnapshotFromRecycleBinRequestTypeDef",
+        "RestoreSnapshotFromRecycleBinResultTypeDef",
+        "RestoreSnapshotTierRequestTypeDef",
+        "RestoreSnapshotTierResultTypeDef",
+        "RestoreVolumeFromRecycleBinRequestTypeDef",
+        "RestoreVolumeFromRecycleBinResultTypeDef",
+        "RevokeClientVpnIngressRequestTypeDef",
+        "RevokeClientVpnIngressResultTypeDef",
+        "RevokeSecurityGroupEgressRequestTypeDef",
+        "RevokeSecurityGroupEgressResultTypeDef",
+        "RevokeSecurityGroupIngressRequestTypeDef",
+        "RevokeSecurityGroupIngressResultTypeDef",
+        "RevokedSecurityGroupRuleTypeDef",
+        "RouteServerAssociationTypeDef",
+        "RouteServerBfdStatusTypeDef",
+        "RouteServerBgpOptionsRequestTypeDef",
+        "RouteServerBgpOptionsTypeDef",
+        "RouteServerBgpStatusTypeDef",
+        "RouteServerEndpointTypeDef",
+        "RouteServerPeerTypeDef",
+        "RouteServerPropagationTypeDef",
+        "RouteServerRouteInstallationDetailTypeDef",
+        "RouteServerRouteTypeDef",
+        "RouteServerTypeDef",
+        "RouteTableAssociationStateTypeDef",
+        "RouteTableAssociationTypeDef",
+        "RouteTableTypeDef",
+        "RouteTypeDef",
+        "RuleGroupRuleOptionsPairTypeDef",
+        "RuleGroupTypePairTypeDef",
+        "RuleOptionTypeDef",
+        "RunInstancesMonitoringEnabledTypeDef",
+        "RunInstancesRequestTypeDef",
+        "RunScheduledInstancesRequestTypeDef",
+        "RunScheduledInstancesResultTypeDef",
+        "S3ObjectTagTypeDef",
+        "S3StorageOutputTypeDef",
+        "S3StorageTypeDef",
+        "ScheduledInstanceAvailabilityTypeDef",
+        "ScheduledInstanceRecurrenceRequestTypeDef",
+        "ScheduledInstanceRecurrenceTypeDef",
+        "ScheduledInstanceTypeDef",
+        "ScheduledInstancesBlockDeviceMappingTypeDef",
+        "ScheduledInstancesEbsTypeDef",
+        "ScheduledInstancesIamInstanceProfileTypeDef",
+        "ScheduledInstancesIpv6AddressTypeDef",
+        "ScheduledInstancesLaunchSpecificationTypeDef",
+        "ScheduledInstancesMonitoringTypeDef",
+        "ScheduledInstancesNetworkInterfaceTypeDef",
+        "ScheduledInstancesPlacementTypeDef",
+        "ScheduledInstancesPrivateIpAddressConfigTypeDef",
+        "SearchLocalGatewayRoutesRequestTypeDef",
+        "SearchLocalGatewayRoutesResultTypeDef",
+        "SearchTransitGatewayMulticastGroupsRequestTypeDef",
+        "SearchTransitGatewayMulticastGroupsResultTypeDef",
+        "SearchTransitGatewayRoutesRequestTypeDef",
+        "SearchTransitGatewayRoutesResultTypeDef",
+        "SecondaryInterfaceAttachmentTypeDef",
+        "SecondaryInterfaceIpv4AddressTypeDef",
+        "SecondaryInterfacePrivateIpAddressSpecificationRequestTypeDef",
+        "SecondaryInterfacePrivateIpAddressSpecificationTypeDef",
+        "SecondaryInterfaceTypeDef",
+        "SecondaryNetworkIpv4CidrBlockAssociationTypeDef",
+        "SecondaryNetworkTypeDef",
+        "SecondarySubnetIpv4CidrBlockAssociationTypeDef",
+        "SecondarySubnetTypeDef",
+        "SecurityGroupForVpcTypeDef",
+        "SecurityGroupIdentifierTypeDef",
+        "SecurityGroupReferenceTypeDef",
+        "SecurityGroupRuleDescriptionTypeDef",
+        "SecurityGroupRuleRequestTypeDef",
+        "SecurityGroupRuleTypeDef",
+        "SecurityGroupRuleUpdateTypeDef",
+        "SecurityGroupTypeDef",
+        "SecurityGroupVpcAssociationTypeDef",
+        "SendDiagnosticInterruptRequestTypeDef",
+        "ServiceConfigurationTypeDef",
+        "ServiceDetailTypeDef",
+        "ServiceLinkVirtualInterfaceTypeDef",
+        "ServiceTypeDetailTypeDef",
+        "SlotDateTimeRangeRequestTypeDef",
+        "SlotStartTimeRangeRequestTypeDef",
+        "SnapshotDetailTypeDef",
+        "SnapshotDiskContainerTypeDef",
+        "SnapshotInfoTypeDef",
+        "SnapshotRecycleBinInfoTypeDef",
+        "SnapshotResponseTypeDef",
+        "SnapshotTaskDetailTypeDef",
+        "SnapshotTierStatusTypeDef",
+        "SnapshotTypeDef",
+        "SpotCapacityRebalanceTypeDef",
+        "SpotDatafeedSubscriptionTypeDef",
+        "SpotFleetLaunchSpecificationOutputTypeDef",
+        "SpotFleetLaunchSpecificationTypeDef",
+        "SpotFleetMonitoringTypeDef",
+        "SpotFleetRequestConfigDataOutputTypeDef",
+        "SpotFleetRequestConfigDataTypeDef",
+        "SpotFleetRequestConfigTypeDef",
+        "SpotFleetTagSpecificationOutputTypeDef",
+        "SpotFleetTagSpecificationTypeDef",
+        "SpotInstanceRequestTypeDef",
+        "SpotInstanceStateFaultTypeDef",
+        "SpotInstanceStatusTypeDef",
+        "SpotMaintenanceStrategiesTypeDef",
+        "SpotMarketOptionsTypeDef",
+        "SpotOptionsRequestTypeDef",
+        "SpotOptionsTypeDef",
+        "SpotPlacementScoreTypeDef",
+        "SpotPlacementTypeDef",
+        "SpotPriceTypeDef",
+        "StaleIpPermissionTypeDef",
+        "StaleSecurityGroupTypeDef",
+        "StartDeclarativePoliciesReportRequestTypeDef",
+        "StartDeclarativePoliciesReportResultTypeDef",
+        "StartInstancesRequestTypeDef",
+        "StartInstancesResultTypeDef",
+        "StartNetworkInsightsAccessScopeAnalysisRequestTypeDef",
+        "StartNetworkInsightsAccessScopeAnalysisResultTypeDef",
+        "StartNetworkInsightsAnalysisRequestTypeDef",
+        "StartNetworkInsightsAnalysisResultTypeDef",
+        "StartVpcEndpointServicePrivateDnsVerificationRequestTypeDef",
+        "StartVpcEndpointServicePrivateDnsVerificationResultTypeDef",
+        "StateReasonTypeDef",
+        "StopInstancesRequestTypeDef",
+        "StopInstancesResultTypeDef",
+        "StorageLocationTypeDef",
+        "StorageOutputTypeDef",
+        "StorageTypeDef",
+        "StoreImageTaskResultTypeDef",
+        "SubnetAssociationTypeDef",
+        "SubnetCidrBlockStateTypeDef",
+        "SubnetCidrReservationTypeDef",
+        "SubnetConfigurationTypeDef",
+        "SubnetIpPrefixesTypeDef",
+        "SubnetIpv6CidrBlockAssociationTypeDef",
+        "SubnetTypeDef",
+        "SubscriptionTypeDef",
+        "SuccessfulInstanceCreditSpecificationItemTypeDef",
+        "SuccessfulQueuedPurchaseDeletionTypeDef",
+        "SupportedRegionDetailTypeDef",
+        "TagDescriptionTypeDef",
+        "TagSpecificationOutputTypeDef",
+        "TagSpecificationTypeDef",
+        "TagTypeDef",
+        "TargetCapacitySpecificationRequestTypeDef",
+        "TargetCapacitySpecificationTypeDef",
+        "TargetConfigurationRequestTypeDef",
+        "TargetConfigurationTypeDef",
+        "TargetGroupTypeDef",
+        "TargetGroupsConfigOutputTypeDef",
+        "TargetGroupsConfigTypeDef",
+        "TargetNetworkTypeDef",
+        "TargetReservationValueTypeDef",
+        "TerminateClientVpnConnectionsRequestTypeDef",
+        "TerminateClientVpnConnectionsResultTypeDef",
+        "TerminateConnectionStatusTypeDef",
+        "TerminateInstancesRequestTypeDef",
+        "TerminateInstancesResultTypeDef",
+        "ThroughResourcesStatementRequestTypeDef",
+        "ThroughResourcesStatementTypeDef",
+        "TotalLocalStorageGBRequestTypeDef",
+        "TotalLocalStorageGBTypeDef",
+        "TrafficMirrorFilterRuleTypeDef",
+        "TrafficMirrorFilterTypeDef",
+        "TrafficMirrorPortRangeRequestTypeDef",
+        "TrafficMirrorPortRangeTypeDef",
+        "TrafficMirrorSessionTypeDef",
+        "TrafficMirrorTargetTypeDef",
+        "TransitGatewayAssociationTypeDef",
+        "TransitGatewayAttachmentAssociationTypeDef",
+        "TransitGatewayAttachmentBgpConfigurationTypeDef",
+        "TransitGatewayAttachmentPropagationTypeDef",
+        "TransitGatewayAttachmentTypeDef",
+        "TransitGatewayClientVpnAttachmentTypeDef",
+        "TransitGatewayConfigurationDescribeEndpointStructureTypeDef",
+        "TransitGatewayConfigurationInputStructureTypeDef",
+        "TransitGatewayConnectOptionsTypeDef",
+        "TransitGatewayConnectPeerConfigurationTypeDef",
+        "TransitGatewayConnectPeerTypeDef",
+        "TransitGatewayConnectRequestBgpOptionsTypeDef",
+        "TransitGatewayConnectTypeDef",
+        "TransitGatewayMeteringPolicyEntryTypeDef",
+        "TransitGatewayMeteringPolicyRuleTypeDef",
+        "TransitGatewayMeteringPolicyTypeDef",
+        "TransitGatewayMulticastDeregisteredGroupMembersTypeDef",
+        "TransitGatewayMulticastDeregisteredGroupSourcesTypeDef",
+        "TransitGatewayMulticastDomainAssociationTypeDef",
+        "TransitGatewayMulticastDomainAssociationsTypeDef",
+        "TransitGatewayMulticastDomainOptionsTypeDef",
+        "TransitGatewayMulticastDomainTypeDef",
+        "TransitGatewayMulticastGroupTypeDef",
+        "TransitGatewayMulticastRegisteredGroupMembersTypeDef",
+        "TransitGatewayMulticastRegisteredGroupSourcesTypeDef",
+        "TransitGatewayOptionsTypeDef",
+        "TransitGatewayPeeringAttachmentOptionsTypeDef",
+        "TransitGatewayPeeringAttachmentTypeDef",
+        "TransitGatewayPolicyRuleMetaDataTypeDef",
+        "TransitGatewayPolicyRuleTypeDef",
+        "TransitGatewayPolicyTableAssociationTypeDef",
+        "TransitGatewayPolicyTableEntryTypeDef",
+        "TransitGatewayPolicyTableTypeDef",
+        "TransitGatewayPrefixListAttachmentTypeDef",
+        "TransitGatewayPrefixListReferenceTypeDef",
+        "TransitGatewayPropagationTypeDef",
+        "TransitGatewayRequestOptionsTypeDef",
+        "TransitGatewayRouteAttachmentTypeDef",
+        "TransitGatewayRouteTableAnnouncementTypeDef",
+        "TransitGatewayRouteTableAssociationTypeDef",
+        "TransitGatewayRouteTablePropagationTypeDef",
+        "TransitGatewayRouteTableRouteTypeDef",
+        "TransitGatewayRouteTableTypeDef",
+        "TransitGatewayRouteTypeDef",
+        "TransitGatewayTypeDef",
+        "TransitGatewayVpcAttachmentOptionsTypeDef",
+        "TransitGatewayVpcAttachmentTypeDef",
+        "TrunkInterfaceAssociationTypeDef",
+        "TunnelOptionTypeDef",
+        "UnassignIpv6AddressesRequestTypeDef",
+        "UnassignIpv6AddressesResultTypeDef",
+        "UnassignPrivateIpAddressesRequestTypeDef",
+        "UnassignPrivateNatGatewayAddressRequestTypeDef",
+        "UnassignPrivateNatGatewayAddressResultTypeDef",
+        "UnlockSnapshotRequestTypeDef",
+        "UnlockSnapshotResultTypeDef",
+        "UnmonitorInstancesRequestTypeDef",
+        "UnmonitorInstancesResultTypeDef",
+        "UnsuccessfulInstanceCreditSpecificationItemErrorTypeDef",
+        "UnsuccessfulInstanceCreditSpecificationItemTypeDef",
+        "UnsuccessfulItemErrorTypeDef",
+        "UnsuccessfulItemTypeDef",
+        "UpdateCapacityManagerMonitoredTagKeysRequestTypeDef",
+        "UpdateCapacityManagerMonitoredTagKeysResultTypeDef",
+        "UpdateCapacityManagerOrganizationsAccessRequestTypeDef",
+        "UpdateCapacityManagerOrganizationsAccessResultTypeDef",
+        "UpdateInterruptibleCapacityReservationAllocationRequestTypeDef",
+        "UpdateInterruptibleCapacityReservationAllocationResultTypeDef",
+        "UpdateSecurityGroupRuleDescriptionsEgressRequestTypeDef",
+        "UpdateSecurityGroupRuleDescriptionsEgressResultTypeDef",
+        "UpdateSecurityGroupRuleDescriptionsIngressRequestTypeDef",
+        "UpdateSecurityGroupRuleDescriptionsIngressResultTypeDef",
+        "UserBucketDetailsTypeDef",
+        "UserBucketTypeDef",
+        "UserDataTypeDef",
+        "UserIdGroupPairTypeDef",
+        "VCpuCountRangeRequestTypeDef",
+        "VCpuCountRangeTypeDef",
+        "VCpuInfoTypeDef",
+        "ValidationErrorTypeDef",
+        "ValidationWarningTypeDef",
+        "VerifiedAccessEndpointCidrOptionsTypeDef",
+        "VerifiedAccessEndpointEniOptionsTypeDef",
+        "VerifiedAccessEndpointLoadBalancerOptionsTypeDef",
+        "VerifiedAccessEndpointPortRangeTypeDef",
+        "VerifiedAccessEndpointRdsOptionsTypeDef",
+        "VerifiedAccessEndpointStatusTypeDef",
+        "VerifiedAccessEndpointTargetTypeDef",
+        "VerifiedAccessEndpointTypeDef",
+        "VerifiedAccessGroupTypeDef",
+        "VerifiedAccessInstanceCustomSubDomainTypeDef",
+        "VerifiedAccessInstanceLoggingConfigurationTypeDef",
+        "VerifiedAccessInstanceOpenVpnClientConfigurationRouteTypeDef",
+        "VerifiedAccessInstanceOpenVpnClientConfigurationTypeDef",
+        "VerifiedAccessInstanceTypeDef",
+        "VerifiedAccessInstanceUserTrustProviderClientConfigurationTypeDef",
+        "VerifiedAccessLogCloudWatchLogsDestinationOptionsTypeDef",
+        "VerifiedAccessLogCloudWatchLogsDestinationTypeDef",
+        "VerifiedAccessLogDeliveryStatusTypeDef",
+        "VerifiedAccessLogKinesisDataFirehoseDestinationOptionsTypeDef",
+        "VerifiedAccessLogKinesisDataFirehoseDestinationTypeDef",
+        "VerifiedAccessLogOptionsTypeDef",
+        "VerifiedAccessLogS3DestinationOptionsTypeDef",
+        "VerifiedAccessLogS3DestinationTypeDef",
+        "VerifiedAccessLogsTypeDef",
+        "VerifiedAccessSseSpecificationRequestTypeDef",
+        "VerifiedAccessSseSpecificationResponseTypeDef",
+        "VerifiedAccessTrustProviderCondensedTypeDef",
+        "VerifiedAccessTrustProviderTypeDef",
+        "VgwTelemetryTypeDef",
+        "VolumeAttachmentResponseTypeDef",
+        "VolumeAttachmentTypeDef",
+        "VolumeDetailTypeDef",
+        "VolumeModificationTypeDef",
+        "VolumeRecycleBinInfoTypeDef",
+        "VolumeResponseTypeDef",
+        "VolumeStatusActionTypeDef",
+        "VolumeStatusAttachmentStatusTypeDef",
+        "VolumeStatusDetailsTypeDef",
+        "VolumeStatusEventTypeDef",
+        "VolumeStatusInfoTypeDef",
+        "VolumeStatusItemTypeDef",
+        "VolumeTypeDef",
+        "VpcAttachmentTypeDef",
+        "VpcBlockPublicAccessExclusionTypeDef",
+        "VpcBlockPublicAccessOptionsTypeDef",
+        "VpcCidrBlockAssociationTypeDef",
+        "VpcCidrBlockStateTypeDef",
+        "VpcClassicLinkTypeDef",
+        "VpcEncryptionControlConfigurationTypeDef",
+        "VpcEncryptionControlExclusionTypeDef",
+        "VpcEncryptionControlExclusionsTypeDef",
+        "VpcEncryptionControlTypeDef",
+        "VpcEncryptionNonCompliantResourceTypeDef",
+        "VpcEndpointAssociationTypeDef",
+        "VpcEndpointConnectionTypeDef",
+        "VpcEndpointTypeDef",
+        "VpcIpv6CidrBlockAssociationTypeDef",
+        "VpcPeeringConnectionOptionsDescriptionTypeDef",
+        "VpcPeeringConnectionStateReasonTypeDef",
+        "VpcPeeringConnectionTypeDef",
+        "VpcPeeringConnectionVpcInfoTypeDef",
+        "VpcTypeDef",
+        "VpnConcentratorTypeDef",
+        "VpnConnectionDeviceTypeTypeDef",
+        "VpnConnectionOptionsSpecificationTypeDef",
+        "VpnConnectionOptionsTypeDef",
+        "VpnConnectionTypeDef",
+        "VpnGatewayTypeDef",
+        "VpnStaticRouteTypeDef",
+        "VpnTunnelLogOptionsSpecificationTypeDef",
+        "VpnTunnelLogOptionsTypeDef",
+        "VpnTunnelOptionsSpecificationTypeDef",
+        "WithdrawByoipCidrRequestTypeDef",
+        "WithdrawByoipCidrResultTypeDef",
+    ]
 
 
 class AcceleratorCountRequestTypeDef(TypedDict):
@@ -2896,10 +2897,29 @@ class AcceleratorTotalMemoryMiBTypeDef(TypedDict):
     Max: NotRequired[int]
 
 
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class TagSpecificationTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
 class AcceptAddressTransferRequestTypeDef(TypedDict):
     Address: str
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class AddressTransferTypeDef(TypedDict):
+    PublicIp: NotRequired[str]
+    AllocationId: NotRequired[str]
+    TransferAccountId: NotRequired[str]
+    TransferOfferExpirationTimestamp: NotRequired[datetime]
+    TransferOfferAcceptedTimestamp: NotRequired[datetime]
+    AddressTransferStatus: NotRequired[AddressTransferStatusType]
 
 
 class AcceptAddressTransferResultTypeDef(TypedDict):
@@ -2915,6 +2935,11 @@ class AcceptCapacityReservationBillingOwnershipRequestTypeDef(TypedDict):
 class AcceptCapacityReservationBillingOwnershipResultTypeDef(TypedDict):
     Return: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TargetConfigurationRequestTypeDef(TypedDict):
+    InstanceCount: NotRequired[int]
+    OfferingId: str
 
 
 class AcceptReservedInstancesExchangeQuoteRequestTypeDef(TypedDict):
@@ -2935,6 +2960,15 @@ class AcceptTransitGatewayClientVpnAttachmentRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TransitGatewayClientVpnAttachmentTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    ClientVpnEndpointId: NotRequired[str]
+    ClientVpnOwnerId: NotRequired[str]
+    State: NotRequired[TransitGatewayAttachmentStatusTypeType]
+    CreationTime: NotRequired[str]
+
+
 class AcceptTransitGatewayClientVpnAttachmentResultTypeDef(TypedDict):
     TransitGatewayClientVpnAttachment: NotRequired[
         TransitGatewayClientVpnAttachmentTypeDef
@@ -2949,6 +2983,20 @@ class AcceptTransitGatewayMulticastDomainAssociationsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class SubnetAssociationTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    State: NotRequired[TransitGatewayMulitcastDomainAssociationStateType]
+
+
+class TransitGatewayMulticastDomainAssociationsTypeDef(TypedDict):
+    TransitGatewayMulticastDomainId: NotRequired[str]
+    TransitGatewayAttachmentId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
+    ResourceOwnerId: NotRequired[str]
+    Subnets: NotRequired[list[SubnetAssociationTypeDef]]
+
+
 class AcceptTransitGatewayMulticastDomainAssociationsResultTypeDef(TypedDict):
     Associations: NotRequired[TransitGatewayMulticastDomainAssociationsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2959,6 +3007,34 @@ class AcceptTransitGatewayPeeringAttachmentRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class PeeringAttachmentStatusTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class PeeringTgwInfoTypeDef(TypedDict):
+    TransitGatewayId: NotRequired[str]
+    CoreNetworkId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    Region: NotRequired[str]
+
+
+class TransitGatewayPeeringAttachmentOptionsTypeDef(TypedDict):
+    DynamicRouting: NotRequired[DynamicRoutingValueType]
+
+
+class TransitGatewayPeeringAttachmentTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    AccepterTransitGatewayAttachmentId: NotRequired[str]
+    RequesterTgwInfo: NotRequired[PeeringTgwInfoTypeDef]
+    AccepterTgwInfo: NotRequired[PeeringTgwInfoTypeDef]
+    Options: NotRequired[TransitGatewayPeeringAttachmentOptionsTypeDef]
+    Status: NotRequired[PeeringAttachmentStatusTypeDef]
+    State: NotRequired[TransitGatewayAttachmentStateType]
+    CreationTime: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class AcceptTransitGatewayPeeringAttachmentResultTypeDef(TypedDict):
     TransitGatewayPeeringAttachment: NotRequired[TransitGatewayPeeringAttachmentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2967,6 +3043,27 @@ class AcceptTransitGatewayPeeringAttachmentResultTypeDef(TypedDict):
 class AcceptTransitGatewayVpcAttachmentRequestTypeDef(TypedDict):
     TransitGatewayAttachmentId: str
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayVpcAttachmentOptionsTypeDef(TypedDict):
+    DnsSupport: NotRequired[DnsSupportValueType]
+    SecurityGroupReferencingSupport: NotRequired[
+        SecurityGroupReferencingSupportValueType
+    ]
+    Ipv6Support: NotRequired[Ipv6SupportValueType]
+    ApplianceModeSupport: NotRequired[ApplianceModeSupportValueType]
+
+
+class TransitGatewayVpcAttachmentTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    VpcId: NotRequired[str]
+    VpcOwnerId: NotRequired[str]
+    State: NotRequired[TransitGatewayAttachmentStateType]
+    SubnetIds: NotRequired[list[str]]
+    CreationTime: NotRequired[datetime]
+    Options: NotRequired[TransitGatewayVpcAttachmentOptionsTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class AcceptTransitGatewayVpcAttachmentResultTypeDef(TypedDict):
@@ -2980,6 +3077,16 @@ class AcceptVpcEndpointConnectionsRequestTypeDef(TypedDict):
     VpcEndpointIds: ReadOnly[Sequence[str]]
 
 
+class UnsuccessfulItemErrorTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class UnsuccessfulItemTypeDef(TypedDict):
+    Error: NotRequired[UnsuccessfulItemErrorTypeDef]
+    ResourceId: NotRequired[str]
+
+
 class AcceptVpcEndpointConnectionsResultTypeDef(TypedDict):
     Unsuccessful: NotRequired[list[UnsuccessfulItemTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2990,9 +3097,252 @@ class AcceptVpcPeeringConnectionRequestTypeDef(TypedDict):
     VpcPeeringConnectionId: str
 
 
+class VpcPeeringConnectionStateReasonTypeDef(TypedDict):
+    Code: NotRequired[VpcPeeringConnectionStateReasonCodeType]
+    Message: NotRequired[str]
+
+
+class CidrBlockTypeDef(TypedDict):
+    CidrBlock: NotRequired[str]
+
+
+class Ipv6CidrBlockTypeDef(TypedDict):
+    Ipv6CidrBlock: NotRequired[str]
+
+
+class VpcPeeringConnectionOptionsDescriptionTypeDef(TypedDict):
+    AllowDnsResolutionFromRemoteVpc: NotRequired[bool]
+    AllowEgressFromLocalClassicLinkToRemoteVpc: NotRequired[bool]
+    AllowEgressFromLocalVpcToRemoteClassicLink: NotRequired[bool]
+
+
+class VpcPeeringConnectionVpcInfoTypeDef(TypedDict):
+    CidrBlock: NotRequired[str]
+    Ipv6CidrBlockSet: NotRequired[list[Ipv6CidrBlockTypeDef]]
+    CidrBlockSet: NotRequired[list[CidrBlockTypeDef]]
+    OwnerId: NotRequired[str]
+    PeeringOptions: NotRequired[VpcPeeringConnectionOptionsDescriptionTypeDef]
+    VpcId: NotRequired[str]
+    Region: NotRequired[str]
+
+
+class VpcPeeringConnectionTypeDef(TypedDict):
+    AccepterVpcInfo: NotRequired[VpcPeeringConnectionVpcInfoTypeDef]
+    ExpirationTime: NotRequired[datetime]
+    RequesterVpcInfo: NotRequired[VpcPeeringConnectionVpcInfoTypeDef]
+    Status: NotRequired[VpcPeeringConnectionStateReasonTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    VpcPeeringConnectionId: NotRequired[str]
+
+
 class AcceptVpcPeeringConnectionResultTypeDef(TypedDict):
     VpcPeeringConnection: NotRequired[VpcPeeringConnectionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AnalysisComponentTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class RuleOptionTypeDef(TypedDict):
+    Keyword: NotRequired[str]
+    Settings: NotRequired[list[str]]
+
+
+class RuleGroupRuleOptionsPairTypeDef(TypedDict):
+    RuleGroupArn: NotRequired[str]
+    RuleOptions: NotRequired[list[RuleOptionTypeDef]]
+
+
+class RuleGroupTypePairTypeDef(TypedDict):
+    RuleGroupArn: NotRequired[str]
+    RuleGroupType: NotRequired[str]
+
+
+class AdditionalDetailTypeDef(TypedDict):
+    AdditionalDetailType: NotRequired[str]
+    Component: NotRequired[AnalysisComponentTypeDef]
+    VpcEndpointService: NotRequired[AnalysisComponentTypeDef]
+    RuleOptions: NotRequired[list[RuleOptionTypeDef]]
+    RuleGroupTypePairs: NotRequired[list[RuleGroupTypePairTypeDef]]
+    RuleGroupRuleOptionsPairs: NotRequired[list[RuleGroupRuleOptionsPairTypeDef]]
+    ServiceName: NotRequired[str]
+    LoadBalancers: NotRequired[list[AnalysisComponentTypeDef]]
+
+
+class PortRangeTypeDef(TypedDict):
+    From: NotRequired[int]
+    To: NotRequired[int]
+
+
+class AnalysisAclRuleTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    Egress: NotRequired[bool]
+    PortRange: NotRequired[PortRangeTypeDef]
+    Protocol: NotRequired[str]
+    RuleAction: NotRequired[str]
+    RuleNumber: NotRequired[int]
+
+
+class AnalysisPacketHeaderTypeDef(TypedDict):
+    DestinationAddresses: NotRequired[list[str]]
+    DestinationPortRanges: NotRequired[list[PortRangeTypeDef]]
+    Protocol: NotRequired[str]
+    SourceAddresses: NotRequired[list[str]]
+    SourcePortRanges: NotRequired[list[PortRangeTypeDef]]
+
+
+class AnalysisRouteTableRouteTypeDef(TypedDict):
+    DestinationCidr: NotRequired[str]
+    DestinationPrefixListId: NotRequired[str]
+    EgressOnlyInternetGatewayId: NotRequired[str]
+    GatewayId: NotRequired[str]
+    InstanceId: NotRequired[str]
+    NatGatewayId: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    Origin: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    VpcPeeringConnectionId: NotRequired[str]
+    State: NotRequired[str]
+    CarrierGatewayId: NotRequired[str]
+    CoreNetworkArn: NotRequired[str]
+    LocalGatewayId: NotRequired[str]
+
+
+class AnalysisSecurityGroupRuleTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    Direction: NotRequired[str]
+    SecurityGroupId: NotRequired[str]
+    PortRange: NotRequired[PortRangeTypeDef]
+    PrefixListId: NotRequired[str]
+    Protocol: NotRequired[str]
+
+
+class AnalysisLoadBalancerListenerTypeDef(TypedDict):
+    LoadBalancerPort: NotRequired[int]
+    InstancePort: NotRequired[int]
+
+
+class AnalysisLoadBalancerTargetTypeDef(TypedDict):
+    Address: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    Instance: NotRequired[AnalysisComponentTypeDef]
+    Port: NotRequired[int]
+
+
+class FirewallStatefulRuleTypeDef(TypedDict):
+    RuleGroupArn: NotRequired[str]
+    Sources: NotRequired[list[str]]
+    Destinations: NotRequired[list[str]]
+    SourcePorts: NotRequired[list[PortRangeTypeDef]]
+    DestinationPorts: NotRequired[list[PortRangeTypeDef]]
+    Protocol: NotRequired[str]
+    RuleAction: NotRequired[str]
+    Direction: NotRequired[str]
+
+
+class FirewallStatelessRuleTypeDef(TypedDict):
+    RuleGroupArn: NotRequired[str]
+    Sources: NotRequired[list[str]]
+    Destinations: NotRequired[list[str]]
+    SourcePorts: NotRequired[list[PortRangeTypeDef]]
+    DestinationPorts: NotRequired[list[PortRangeTypeDef]]
+    Protocols: NotRequired[list[int]]
+    RuleAction: NotRequired[str]
+    Priority: NotRequired[int]
+
+
+class TransitGatewayRouteTableRouteTypeDef(TypedDict):
+    DestinationCidr: NotRequired[str]
+    State: NotRequired[str]
+    RouteOrigin: NotRequired[str]
+    PrefixListId: NotRequired[str]
+    AttachmentId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[str]
+
+
+class ExplanationTypeDef(TypedDict):
+    Acl: NotRequired[AnalysisComponentTypeDef]
+    AclRule: NotRequired[AnalysisAclRuleTypeDef]
+    Address: NotRequired[str]
+    Addresses: NotRequired[list[str]]
+    AttachedTo: NotRequired[AnalysisComponentTypeDef]
+    AvailabilityZones: NotRequired[list[str]]
+    AvailabilityZoneIds: NotRequired[list[str]]
+    Cidrs: NotRequired[list[str]]
+    Component: NotRequired[AnalysisComponentTypeDef]
+    CustomerGateway: NotRequired[AnalysisComponentTypeDef]
+    Destination: NotRequired[AnalysisComponentTypeDef]
+    DestinationVpc: NotRequired[AnalysisComponentTypeDef]
+    Direction: NotRequired[str]
+    ExplanationCode: NotRequired[str]
+    IngressRouteTable: NotRequired[AnalysisComponentTypeDef]
+    InternetGateway: NotRequired[AnalysisComponentTypeDef]
+    LoadBalancerArn: NotRequired[str]
+    ClassicLoadBalancerListener: NotRequired[AnalysisLoadBalancerListenerTypeDef]
+    LoadBalancerListenerPort: NotRequired[int]
+    LoadBalancerTarget: NotRequired[AnalysisLoadBalancerTargetTypeDef]
+    LoadBalancerTargetGroup: NotRequired[AnalysisComponentTypeDef]
+    LoadBalancerTargetGroups: NotRequired[list[AnalysisComponentTypeDef]]
+    LoadBalancerTargetPort: NotRequired[int]
+    ElasticLoadBalancerListener: NotRequired[AnalysisComponentTypeDef]
+    MissingComponent: NotRequired[str]
+    NatGateway: NotRequired[AnalysisComponentTypeDef]
+    NetworkInterface: NotRequired[AnalysisComponentTypeDef]
+    PacketField: NotRequired[str]
+    VpcPeeringConnection: NotRequired[AnalysisComponentTypeDef]
+    Port: NotRequired[int]
+    PortRanges: NotRequired[list[PortRangeTypeDef]]
+    PrefixList: NotRequired[AnalysisComponentTypeDef]
+    Protocols: NotRequired[list[str]]
+    RouteTableRoute: NotRequired[AnalysisRouteTableRouteTypeDef]
+    RouteTable: NotRequired[AnalysisComponentTypeDef]
+    SecurityGroup: NotRequired[AnalysisComponentTypeDef]
+    SecurityGroupRule: NotRequired[AnalysisSecurityGroupRuleTypeDef]
+    SecurityGroups: NotRequired[list[AnalysisComponentTypeDef]]
+    SourceVpc: NotRequired[AnalysisComponentTypeDef]
+    State: NotRequired[str]
+    Subnet: NotRequired[AnalysisComponentTypeDef]
+    SubnetRouteTable: NotRequired[AnalysisComponentTypeDef]
+    Vpc: NotRequired[AnalysisComponentTypeDef]
+    VpcEndpoint: NotRequired[AnalysisComponentTypeDef]
+    VpnConnection: NotRequired[AnalysisComponentTypeDef]
+    VpnGateway: NotRequired[AnalysisComponentTypeDef]
+    TransitGateway: NotRequired[AnalysisComponentTypeDef]
+    TransitGatewayRouteTable: NotRequired[AnalysisComponentTypeDef]
+    TransitGatewayRouteTableRoute: NotRequired[TransitGatewayRouteTableRouteTypeDef]
+    TransitGatewayAttachment: NotRequired[AnalysisComponentTypeDef]
+    ComponentAccount: NotRequired[str]
+    ComponentRegion: NotRequired[str]
+    FirewallStatelessRule: NotRequired[FirewallStatelessRuleTypeDef]
+    FirewallStatefulRule: NotRequired[FirewallStatefulRuleTypeDef]
+
+
+class PathComponentTypeDef(TypedDict):
+    SequenceNumber: NotRequired[int]
+    AclRule: NotRequired[AnalysisAclRuleTypeDef]
+    AttachedTo: NotRequired[AnalysisComponentTypeDef]
+    Component: NotRequired[AnalysisComponentTypeDef]
+    DestinationVpc: NotRequired[AnalysisComponentTypeDef]
+    OutboundHeader: NotRequired[AnalysisPacketHeaderTypeDef]
+    InboundHeader: NotRequired[AnalysisPacketHeaderTypeDef]
+    RouteTableRoute: NotRequired[AnalysisRouteTableRouteTypeDef]
+    SecurityGroupRule: NotRequired[AnalysisSecurityGroupRuleTypeDef]
+    SourceVpc: NotRequired[AnalysisComponentTypeDef]
+    Subnet: NotRequired[AnalysisComponentTypeDef]
+    Vpc: NotRequired[AnalysisComponentTypeDef]
+    AdditionalDetails: NotRequired[list[AdditionalDetailTypeDef]]
+    TransitGateway: NotRequired[AnalysisComponentTypeDef]
+    TransitGatewayRouteTableRoute: NotRequired[TransitGatewayRouteTableRouteTypeDef]
+    Explanations: NotRequired[list[ExplanationTypeDef]]
+    ElasticLoadBalancerListener: NotRequired[AnalysisComponentTypeDef]
+    FirewallStatelessRule: NotRequired[FirewallStatelessRuleTypeDef]
+    FirewallStatefulRule: NotRequired[FirewallStatefulRuleTypeDef]
+    ServiceName: NotRequired[str]
 
 
 class AccessScopeAnalysisFindingTypeDef(TypedDict):
@@ -3000,6 +3350,30 @@ class AccessScopeAnalysisFindingTypeDef(TypedDict):
     NetworkInsightsAccessScopeId: NotRequired[str]
     FindingId: NotRequired[str]
     FindingComponents: NotRequired[list[PathComponentTypeDef]]
+
+
+class PacketHeaderStatementRequestTypeDef(TypedDict):
+    SourceAddresses: NotRequired[ReadOnly[Sequence[str]]]
+    DestinationAddresses: NotRequired[ReadOnly[Sequence[str]]]
+    SourcePorts: NotRequired[ReadOnly[Sequence[str]]]
+    DestinationPorts: NotRequired[ReadOnly[Sequence[str]]]
+    SourcePrefixLists: NotRequired[ReadOnly[Sequence[str]]]
+    DestinationPrefixLists: NotRequired[ReadOnly[Sequence[str]]]
+    Protocols: NotRequired[ReadOnly[Sequence[ProtocolType]]]
+
+
+class ResourceStatementRequestTypeDef(TypedDict):
+    Resources: NotRequired[ReadOnly[Sequence[str]]]
+    ResourceTypes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PathStatementRequestTypeDef(TypedDict):
+    PacketHeaderStatement: NotRequired[ReadOnly[PacketHeaderStatementRequestTypeDef]]
+    ResourceStatement: NotRequired[ReadOnly[ResourceStatementRequestTypeDef]]
+
+
+class ThroughResourcesStatementRequestTypeDef(TypedDict):
+    ResourceStatement: NotRequired[ReadOnly[ResourceStatementRequestTypeDef]]
 
 
 class AccessScopePathRequestTypeDef(TypedDict):
@@ -3010,19 +3384,43 @@ class AccessScopePathRequestTypeDef(TypedDict):
     ]
 
 
+class PacketHeaderStatementTypeDef(TypedDict):
+    SourceAddresses: NotRequired[list[str]]
+    DestinationAddresses: NotRequired[list[str]]
+    SourcePorts: NotRequired[list[str]]
+    DestinationPorts: NotRequired[list[str]]
+    SourcePrefixLists: NotRequired[list[str]]
+    DestinationPrefixLists: NotRequired[list[str]]
+    Protocols: NotRequired[list[ProtocolType]]
+
+
+class ResourceStatementTypeDef(TypedDict):
+    Resources: NotRequired[list[str]]
+    ResourceTypes: NotRequired[list[str]]
+
+
+class PathStatementTypeDef(TypedDict):
+    PacketHeaderStatement: NotRequired[PacketHeaderStatementTypeDef]
+    ResourceStatement: NotRequired[ResourceStatementTypeDef]
+
+
+class ThroughResourcesStatementTypeDef(TypedDict):
+    ResourceStatement: NotRequired[ResourceStatementTypeDef]
+
+
 class AccessScopePathTypeDef(TypedDict):
     Source: NotRequired[PathStatementTypeDef]
     Destination: NotRequired[PathStatementTypeDef]
     ThroughResources: NotRequired[list[ThroughResourcesStatementTypeDef]]
 
 
+class AccountAttributeValueTypeDef(TypedDict):
+    AttributeValue: NotRequired[str]
+
+
 class AccountAttributeTypeDef(TypedDict):
     AttributeName: NotRequired[str]
     AttributeValues: NotRequired[list[AccountAttributeValueTypeDef]]
-
-
-class AccountAttributeValueTypeDef(TypedDict):
-    AttributeValue: NotRequired[str]
 
 
 class ActiveInstanceTypeDef(TypedDict):
@@ -3064,15 +3462,10 @@ class AddedPrincipalTypeDef(TypedDict):
     ServiceId: NotRequired[str]
 
 
-class AdditionalDetailTypeDef(TypedDict):
-    AdditionalDetailType: NotRequired[str]
-    Component: NotRequired[AnalysisComponentTypeDef]
-    VpcEndpointService: NotRequired[AnalysisComponentTypeDef]
-    RuleOptions: NotRequired[list[RuleOptionTypeDef]]
-    RuleGroupTypePairs: NotRequired[list[RuleGroupTypePairTypeDef]]
-    RuleGroupRuleOptionsPairs: NotRequired[list[RuleGroupRuleOptionsPairTypeDef]]
-    ServiceName: NotRequired[str]
-    LoadBalancers: NotRequired[list[AnalysisComponentTypeDef]]
+class PtrUpdateStatusTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Status: NotRequired[str]
+    Reason: NotRequired[str]
 
 
 class AddressAttributeTypeDef(TypedDict):
@@ -3080,15 +3473,6 @@ class AddressAttributeTypeDef(TypedDict):
     AllocationId: NotRequired[str]
     PtrRecord: NotRequired[str]
     PtrRecordUpdate: NotRequired[PtrUpdateStatusTypeDef]
-
-
-class AddressTransferTypeDef(TypedDict):
-    PublicIp: NotRequired[str]
-    AllocationId: NotRequired[str]
-    TransferAccountId: NotRequired[str]
-    TransferOfferExpirationTimestamp: NotRequired[datetime]
-    TransferOfferAcceptedTimestamp: NotRequired[datetime]
-    AddressTransferStatus: NotRequired[AddressTransferStatusType]
 
 
 class AddressTypeDef(TypedDict):
@@ -3115,6 +3499,23 @@ class AdvertiseByoipCidrRequestTypeDef(TypedDict):
     Asn: NotRequired[str]
     DryRun: NotRequired[bool]
     NetworkBorderGroup: NotRequired[str]
+
+
+class AsnAssociationTypeDef(TypedDict):
+    Asn: NotRequired[str]
+    Cidr: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    State: NotRequired[AsnAssociationStateType]
+
+
+class ByoipCidrTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    Description: NotRequired[str]
+    AsnAssociations: NotRequired[list[AsnAssociationTypeDef]]
+    StatusMessage: NotRequired[str]
+    State: NotRequired[ByoipCidrStateType]
+    NetworkBorderGroup: NotRequired[str]
+    AdvertisementType: NotRequired[str]
 
 
 class AdvertiseByoipCidrResultTypeDef(TypedDict):
@@ -3178,6 +3579,17 @@ class AllocateIpamPoolCidrRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
 
 
+class IpamPoolAllocationTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    IpamPoolAllocationId: NotRequired[str]
+    Description: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[IpamPoolAllocationResourceTypeType]
+    ResourceRegion: NotRequired[str]
+    ResourceOwner: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class AllocateIpamPoolCidrResultTypeDef(TypedDict):
     IpamPoolAllocation: NotRequired[IpamPoolAllocationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3196,68 +3608,6 @@ class AlternatePathHintTypeDef(TypedDict):
     ComponentArn: NotRequired[str]
 
 
-class AnalysisAclRuleTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    Egress: NotRequired[bool]
-    PortRange: NotRequired[PortRangeTypeDef]
-    Protocol: NotRequired[str]
-    RuleAction: NotRequired[str]
-    RuleNumber: NotRequired[int]
-
-
-class AnalysisComponentTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class AnalysisLoadBalancerListenerTypeDef(TypedDict):
-    LoadBalancerPort: NotRequired[int]
-    InstancePort: NotRequired[int]
-
-
-class AnalysisLoadBalancerTargetTypeDef(TypedDict):
-    Address: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    Instance: NotRequired[AnalysisComponentTypeDef]
-    Port: NotRequired[int]
-
-
-class AnalysisPacketHeaderTypeDef(TypedDict):
-    DestinationAddresses: NotRequired[list[str]]
-    DestinationPortRanges: NotRequired[list[PortRangeTypeDef]]
-    Protocol: NotRequired[str]
-    SourceAddresses: NotRequired[list[str]]
-    SourcePortRanges: NotRequired[list[PortRangeTypeDef]]
-
-
-class AnalysisRouteTableRouteTypeDef(TypedDict):
-    DestinationCidr: NotRequired[str]
-    DestinationPrefixListId: NotRequired[str]
-    EgressOnlyInternetGatewayId: NotRequired[str]
-    GatewayId: NotRequired[str]
-    InstanceId: NotRequired[str]
-    NatGatewayId: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    Origin: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    VpcPeeringConnectionId: NotRequired[str]
-    State: NotRequired[str]
-    CarrierGatewayId: NotRequired[str]
-    CoreNetworkArn: NotRequired[str]
-    LocalGatewayId: NotRequired[str]
-
-
-class AnalysisSecurityGroupRuleTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    Direction: NotRequired[str]
-    SecurityGroupId: NotRequired[str]
-    PortRange: NotRequired[PortRangeTypeDef]
-    PrefixListId: NotRequired[str]
-    Protocol: NotRequired[str]
-
-
 class ApplySecurityGroupsToClientVpnTargetNetworkRequestTypeDef(TypedDict):
     ClientVpnEndpointId: str
     VpcId: str
@@ -3268,13 +3618,6 @@ class ApplySecurityGroupsToClientVpnTargetNetworkRequestTypeDef(TypedDict):
 class ApplySecurityGroupsToClientVpnTargetNetworkResultTypeDef(TypedDict):
     SecurityGroupIds: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AsnAssociationTypeDef(TypedDict):
-    Asn: NotRequired[str]
-    Cidr: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    State: NotRequired[AsnAssociationStateType]
 
 
 class AsnAuthorizationContextTypeDef(TypedDict):
@@ -3306,6 +3649,14 @@ class AssignPrivateIpAddressesRequestTypeDef(TypedDict):
     AllowReassignment: NotRequired[bool]
 
 
+class AssignedPrivateIpAddressTypeDef(TypedDict):
+    PrivateIpAddress: NotRequired[str]
+
+
+class Ipv4PrefixSpecificationTypeDef(TypedDict):
+    Ipv4Prefix: NotRequired[str]
+
+
 class AssignPrivateIpAddressesResultTypeDef(TypedDict):
     NetworkInterfaceId: NotRequired[str]
     AssignedPrivateIpAddresses: NotRequired[list[AssignedPrivateIpAddressTypeDef]]
@@ -3320,14 +3671,23 @@ class AssignPrivateNatGatewayAddressRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class NatGatewayAddressTypeDef(TypedDict):
+    AllocationId: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    PrivateIp: NotRequired[str]
+    PublicIp: NotRequired[str]
+    AssociationId: NotRequired[str]
+    IsPrimary: NotRequired[bool]
+    FailureMessage: NotRequired[str]
+    Status: NotRequired[NatGatewayAddressStatusType]
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+
+
 class AssignPrivateNatGatewayAddressResultTypeDef(TypedDict):
     NatGatewayId: NotRequired[str]
     NatGatewayAddresses: NotRequired[list[NatGatewayAddressTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AssignedPrivateIpAddressTypeDef(TypedDict):
-    PrivateIpAddress: NotRequired[str]
 
 
 class AssociateAddressRequestTypeDef(TypedDict):
@@ -3365,6 +3725,11 @@ class AssociateClientVpnTargetNetworkRequestTypeDef(TypedDict):
     AvailabilityZoneId: NotRequired[str]
 
 
+class AssociationStatusTypeDef(TypedDict):
+    Code: NotRequired[AssociationStatusCodeType]
+    Message: NotRequired[str]
+
+
 class AssociateClientVpnTargetNetworkResultTypeDef(TypedDict):
     AssociationId: NotRequired[str]
     Status: NotRequired[AssociationStatusTypeDef]
@@ -3390,9 +3755,27 @@ class AssociateEnclaveCertificateIamRoleResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IamInstanceProfileSpecificationTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+
+
 class AssociateIamInstanceProfileRequestTypeDef(TypedDict):
     IamInstanceProfile: IamInstanceProfileSpecificationTypeDef
     InstanceId: str
+
+
+class IamInstanceProfileTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Id: NotRequired[str]
+
+
+class IamInstanceProfileAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    InstanceId: NotRequired[str]
+    IamInstanceProfile: NotRequired[IamInstanceProfileTypeDef]
+    State: NotRequired[IamInstanceProfileAssociationStateType]
+    Timestamp: NotRequired[datetime]
 
 
 class AssociateIamInstanceProfileResultTypeDef(TypedDict):
@@ -3400,10 +3783,39 @@ class AssociateIamInstanceProfileResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InstanceEventWindowAssociationRequestTypeDef(TypedDict):
+    InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
+    InstanceTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    DedicatedHostIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class AssociateInstanceEventWindowRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     InstanceEventWindowId: str
     AssociationTarget: ReadOnly[InstanceEventWindowAssociationRequestTypeDef]
+
+
+class InstanceEventWindowAssociationTargetTypeDef(TypedDict):
+    InstanceIds: NotRequired[list[str]]
+    Tags: NotRequired[list[TagTypeDef]]
+    DedicatedHostIds: NotRequired[list[str]]
+
+
+class InstanceEventWindowTimeRangeTypeDef(TypedDict):
+    StartWeekDay: NotRequired[WeekDayType]
+    StartHour: NotRequired[int]
+    EndWeekDay: NotRequired[WeekDayType]
+    EndHour: NotRequired[int]
+
+
+class InstanceEventWindowTypeDef(TypedDict):
+    InstanceEventWindowId: NotRequired[str]
+    TimeRanges: NotRequired[list[InstanceEventWindowTimeRangeTypeDef]]
+    Name: NotRequired[str]
+    CronExpression: NotRequired[str]
+    AssociationTarget: NotRequired[InstanceEventWindowAssociationTargetTypeDef]
+    State: NotRequired[InstanceEventWindowStateType]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class AssociateInstanceEventWindowResultTypeDef(TypedDict):
@@ -3428,6 +3840,20 @@ class AssociateIpamResourceDiscoveryRequestTypeDef(TypedDict):
     IpamResourceDiscoveryId: str
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     ClientToken: NotRequired[str]
+
+
+class IpamResourceDiscoveryAssociationTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    IpamResourceDiscoveryAssociationId: NotRequired[str]
+    IpamResourceDiscoveryAssociationArn: NotRequired[str]
+    IpamResourceDiscoveryId: NotRequired[str]
+    IpamId: NotRequired[str]
+    IpamArn: NotRequired[str]
+    IpamRegion: NotRequired[str]
+    IsDefault: NotRequired[bool]
+    ResourceDiscoveryStatus: NotRequired[IpamAssociatedResourceDiscoveryStatusType]
+    State: NotRequired[IpamResourceDiscoveryAssociationStateType]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class AssociateIpamResourceDiscoveryResultTypeDef(TypedDict):
@@ -3458,6 +3884,12 @@ class AssociateRouteServerRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class RouteServerAssociationTypeDef(TypedDict):
+    RouteServerId: NotRequired[str]
+    VpcId: NotRequired[str]
+    State: NotRequired[RouteServerAssociationStateType]
+
+
 class AssociateRouteServerResultTypeDef(TypedDict):
     RouteServerAssociation: NotRequired[RouteServerAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3469,6 +3901,11 @@ class AssociateRouteTableRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     SubnetId: NotRequired[str]
     RouteTableId: str
+
+
+class RouteTableAssociationStateTypeDef(TypedDict):
+    State: NotRequired[RouteTableAssociationStateCodeType]
+    StatusMessage: NotRequired[str]
 
 
 class AssociateRouteTableResultTypeDef(TypedDict):
@@ -3495,6 +3932,19 @@ class AssociateSubnetCidrBlockRequestTypeDef(TypedDict):
     Ipv6CidrBlock: NotRequired[str]
 
 
+class SubnetCidrBlockStateTypeDef(TypedDict):
+    State: NotRequired[SubnetCidrBlockStateCodeType]
+    StatusMessage: NotRequired[str]
+
+
+class SubnetIpv6CidrBlockAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    Ipv6CidrBlock: NotRequired[str]
+    Ipv6CidrBlockState: NotRequired[SubnetCidrBlockStateTypeDef]
+    Ipv6AddressAttribute: NotRequired[Ipv6AddressAttributeType]
+    IpSource: NotRequired[IpSourceType]
+
+
 class AssociateSubnetCidrBlockResultTypeDef(TypedDict):
     Ipv6CidrBlockAssociation: NotRequired[SubnetIpv6CidrBlockAssociationTypeDef]
     SubnetId: NotRequired[str]
@@ -3519,6 +3969,14 @@ class AssociateTransitGatewayPolicyTableRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TransitGatewayPolicyTableAssociationTypeDef(TypedDict):
+    TransitGatewayPolicyTableId: NotRequired[str]
+    TransitGatewayAttachmentId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
+    State: NotRequired[TransitGatewayAssociationStateType]
+
+
 class AssociateTransitGatewayPolicyTableResultTypeDef(TypedDict):
     Association: NotRequired[TransitGatewayPolicyTableAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3528,6 +3986,14 @@ class AssociateTransitGatewayRouteTableRequestTypeDef(TypedDict):
     TransitGatewayRouteTableId: str
     TransitGatewayAttachmentId: str
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayAssociationTypeDef(TypedDict):
+    TransitGatewayRouteTableId: NotRequired[str]
+    TransitGatewayAttachmentId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
+    State: NotRequired[TransitGatewayAssociationStateType]
 
 
 class AssociateTransitGatewayRouteTableResultTypeDef(TypedDict):
@@ -3542,6 +4008,16 @@ class AssociateTrunkInterfaceRequestTypeDef(TypedDict):
     GreKey: NotRequired[int]
     ClientToken: NotRequired[str]
     DryRun: NotRequired[bool]
+
+
+class TrunkInterfaceAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    BranchInterfaceId: NotRequired[str]
+    TrunkInterfaceId: NotRequired[str]
+    InterfaceProtocol: NotRequired[InterfaceProtocolTypeType]
+    VlanId: NotRequired[int]
+    GreKey: NotRequired[int]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class AssociateTrunkInterfaceResultTypeDef(TypedDict):
@@ -3563,6 +4039,27 @@ class AssociateVpcCidrBlockRequestTypeDef(TypedDict):
     AmazonProvidedIpv6CidrBlock: NotRequired[bool]
 
 
+class VpcCidrBlockStateTypeDef(TypedDict):
+    State: NotRequired[VpcCidrBlockStateCodeType]
+    StatusMessage: NotRequired[str]
+
+
+class VpcCidrBlockAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    CidrBlock: NotRequired[str]
+    CidrBlockState: NotRequired[VpcCidrBlockStateTypeDef]
+
+
+class VpcIpv6CidrBlockAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    Ipv6CidrBlock: NotRequired[str]
+    Ipv6CidrBlockState: NotRequired[VpcCidrBlockStateTypeDef]
+    NetworkBorderGroup: NotRequired[str]
+    Ipv6Pool: NotRequired[str]
+    Ipv6AddressAttribute: NotRequired[Ipv6AddressAttributeType]
+    IpSource: NotRequired[IpSourceType]
+
+
 class AssociateVpcCidrBlockResultTypeDef(TypedDict):
     Ipv6CidrBlockAssociation: NotRequired[VpcIpv6CidrBlockAssociationTypeDef]
     CidrBlockAssociation: NotRequired[VpcCidrBlockAssociationTypeDef]
@@ -3580,11 +4077,6 @@ class AssociatedRoleTypeDef(TypedDict):
 class AssociatedTargetNetworkTypeDef(TypedDict):
     NetworkId: NotRequired[str]
     NetworkType: NotRequired[AssociatedNetworkTypeType]
-
-
-class AssociationStatusTypeDef(TypedDict):
-    Code: NotRequired[AssociationStatusCodeType]
-    Message: NotRequired[str]
 
 
 class AthenaIntegrationTypeDef(TypedDict):
@@ -3612,6 +4104,15 @@ class AttachInternetGatewayRequestTypeDef(TypedDict):
     VpcId: str
 
 
+class EnaSrdUdpSpecificationTypeDef(TypedDict):
+    EnaSrdUdpEnabled: NotRequired[bool]
+
+
+class EnaSrdSpecificationTypeDef(TypedDict):
+    EnaSrdEnabled: NotRequired[bool]
+    EnaSrdUdpSpecification: NotRequired[EnaSrdUdpSpecificationTypeDef]
+
+
 class AttachNetworkInterfaceRequestTypeDef(TypedDict):
     NetworkCardIndex: NotRequired[int]
     EnaSrdSpecification: NotRequired[EnaSrdSpecificationTypeDef]
@@ -3635,6 +4136,80 @@ class AttachVerifiedAccessTrustProviderRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class VerifiedAccessInstanceCustomSubDomainTypeDef(TypedDict):
+    SubDomain: NotRequired[str]
+    Nameservers: NotRequired[list[str]]
+
+
+class VerifiedAccessTrustProviderCondensedTypeDef(TypedDict):
+    VerifiedAccessTrustProviderId: NotRequired[str]
+    Description: NotRequired[str]
+    TrustProviderType: NotRequired[TrustProviderTypeType]
+    UserTrustProviderType: NotRequired[UserTrustProviderTypeType]
+    DeviceTrustProviderType: NotRequired[DeviceTrustProviderTypeType]
+
+
+class VerifiedAccessInstanceTypeDef(TypedDict):
+    VerifiedAccessInstanceId: NotRequired[str]
+    Description: NotRequired[str]
+    VerifiedAccessTrustProviders: NotRequired[
+        list[VerifiedAccessTrustProviderCondensedTypeDef]
+    ]
+    CreationTime: NotRequired[str]
+    LastUpdatedTime: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    FipsEnabled: NotRequired[bool]
+    CidrEndpointsCustomSubDomain: NotRequired[
+        VerifiedAccessInstanceCustomSubDomainTypeDef
+    ]
+
+
+class DeviceOptionsTypeDef(TypedDict):
+    TenantId: NotRequired[str]
+    PublicSigningKeyUrl: NotRequired[str]
+
+
+class NativeApplicationOidcOptionsTypeDef(TypedDict):
+    PublicSigningKeyEndpoint: NotRequired[str]
+    Issuer: NotRequired[str]
+    AuthorizationEndpoint: NotRequired[str]
+    TokenEndpoint: NotRequired[str]
+    UserInfoEndpoint: NotRequired[str]
+    ClientId: NotRequired[str]
+    Scope: NotRequired[str]
+
+
+class OidcOptionsTypeDef(TypedDict):
+    Issuer: NotRequired[str]
+    AuthorizationEndpoint: NotRequired[str]
+    TokenEndpoint: NotRequired[str]
+    UserInfoEndpoint: NotRequired[str]
+    ClientId: NotRequired[str]
+    ClientSecret: NotRequired[str]
+    Scope: NotRequired[str]
+
+
+class VerifiedAccessSseSpecificationResponseTypeDef(TypedDict):
+    CustomerManagedKeyEnabled: NotRequired[bool]
+    KmsKeyArn: NotRequired[str]
+
+
+class VerifiedAccessTrustProviderTypeDef(TypedDict):
+    VerifiedAccessTrustProviderId: NotRequired[str]
+    Description: NotRequired[str]
+    TrustProviderType: NotRequired[TrustProviderTypeType]
+    UserTrustProviderType: NotRequired[UserTrustProviderTypeType]
+    DeviceTrustProviderType: NotRequired[DeviceTrustProviderTypeType]
+    OidcOptions: NotRequired[OidcOptionsTypeDef]
+    DeviceOptions: NotRequired[DeviceOptionsTypeDef]
+    PolicyReferenceName: NotRequired[str]
+    CreationTime: NotRequired[str]
+    LastUpdatedTime: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    SseSpecification: NotRequired[VerifiedAccessSseSpecificationResponseTypeDef]
+    NativeApplicationOidcOptions: NotRequired[NativeApplicationOidcOptionsTypeDef]
+
+
 class AttachVerifiedAccessTrustProviderResultTypeDef(TypedDict):
     VerifiedAccessTrustProvider: NotRequired[VerifiedAccessTrustProviderTypeDef]
     VerifiedAccessInstance: NotRequired[VerifiedAccessInstanceTypeDef]
@@ -3655,9 +4230,18 @@ class AttachVpnGatewayRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class VpcAttachmentTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+    State: NotRequired[AttachmentStatusType]
+
+
 class AttachVpnGatewayResultTypeDef(TypedDict):
     VpcAttachment: NotRequired[VpcAttachmentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AttachmentEnaSrdUdpSpecificationTypeDef(TypedDict):
+    EnaSrdUdpEnabled: NotRequired[bool]
 
 
 class AttachmentEnaSrdSpecificationTypeDef(TypedDict):
@@ -3665,12 +4249,14 @@ class AttachmentEnaSrdSpecificationTypeDef(TypedDict):
     EnaSrdUdpSpecification: NotRequired[AttachmentEnaSrdUdpSpecificationTypeDef]
 
 
-class AttachmentEnaSrdUdpSpecificationTypeDef(TypedDict):
-    EnaSrdUdpEnabled: NotRequired[bool]
-
-
 class AttributeBooleanValueTypeDef(TypedDict):
     Value: NotRequired[bool]
+
+
+class RegionalSummaryTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+    NumberOfMatchedAccounts: NotRequired[int]
+    NumberOfUnmatchedAccounts: NotRequired[int]
 
 
 class AttributeSummaryTypeDef(TypedDict):
@@ -3683,6 +4269,11 @@ class AttributeSummaryTypeDef(TypedDict):
 
 class AttributeValueTypeDef(TypedDict):
     Value: NotRequired[str]
+
+
+class ClientVpnAuthorizationRuleStatusTypeDef(TypedDict):
+    Code: NotRequired[ClientVpnAuthorizationRuleStatusCodeType]
+    Message: NotRequired[str]
 
 
 class AuthorizationRuleTypeDef(TypedDict):
@@ -3709,6 +4300,41 @@ class AuthorizeClientVpnIngressResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IpRangeTypeDef(TypedDict):
+    Description: NotRequired[str]
+    CidrIp: NotRequired[str]
+
+
+class Ipv6RangeTypeDef(TypedDict):
+    Description: NotRequired[str]
+    CidrIpv6: NotRequired[str]
+
+
+class PrefixListIdTypeDef(TypedDict):
+    Description: NotRequired[str]
+    PrefixListId: NotRequired[str]
+
+
+class UserIdGroupPairTypeDef(TypedDict):
+    Description: NotRequired[str]
+    UserId: NotRequired[str]
+    GroupName: NotRequired[str]
+    GroupId: NotRequired[str]
+    VpcId: NotRequired[str]
+    VpcPeeringConnectionId: NotRequired[str]
+    PeeringStatus: NotRequired[str]
+
+
+class IpPermissionTypeDef(TypedDict):
+    IpProtocol: NotRequired[str]
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+    UserIdGroupPairs: NotRequired[ReadOnly[Sequence[UserIdGroupPairTypeDef]]]
+    IpRanges: NotRequired[ReadOnly[Sequence[IpRangeTypeDef]]]
+    Ipv6Ranges: NotRequired[ReadOnly[Sequence[Ipv6RangeTypeDef]]]
+    PrefixListIds: NotRequired[ReadOnly[Sequence[PrefixListIdTypeDef]]]
+
+
 class AuthorizeSecurityGroupEgressRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
@@ -3720,6 +4346,31 @@ class AuthorizeSecurityGroupEgressRequestTypeDef(TypedDict):
     ToPort: NotRequired[int]
     CidrIp: NotRequired[str]
     IpPermissions: NotRequired[ReadOnly[Sequence[IpPermissionTypeDef]]]
+
+
+class ReferencedSecurityGroupTypeDef(TypedDict):
+    GroupId: NotRequired[str]
+    PeeringStatus: NotRequired[str]
+    UserId: NotRequired[str]
+    VpcId: NotRequired[str]
+    VpcPeeringConnectionId: NotRequired[str]
+
+
+class SecurityGroupRuleTypeDef(TypedDict):
+    SecurityGroupRuleId: NotRequired[str]
+    GroupId: NotRequired[str]
+    GroupOwnerId: NotRequired[str]
+    IsEgress: NotRequired[bool]
+    IpProtocol: NotRequired[str]
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+    CidrIpv4: NotRequired[str]
+    CidrIpv6: NotRequired[str]
+    PrefixListId: NotRequired[str]
+    ReferencedGroupInfo: NotRequired[ReferencedSecurityGroupTypeDef]
+    Description: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    SecurityGroupRuleArn: NotRequired[str]
 
 
 class AuthorizeSecurityGroupEgressResultTypeDef(TypedDict):
@@ -3783,6 +4434,12 @@ class AvailabilityZoneTypeDef(TypedDict):
     State: NotRequired[AvailabilityZoneStateType]
 
 
+class InstanceCapacityTypeDef(TypedDict):
+    AvailableCapacity: NotRequired[int]
+    InstanceType: NotRequired[str]
+    TotalCapacity: NotRequired[int]
+
+
 class AvailableCapacityTypeDef(TypedDict):
     AvailableInstanceCapacity: NotRequired[list[InstanceCapacityTypeDef]]
     AvailableVCpus: NotRequired[int]
@@ -3798,12 +4455,34 @@ class BaselineEbsBandwidthMbpsTypeDef(TypedDict):
     Max: NotRequired[int]
 
 
+class PerformanceFactorReferenceTypeDef(TypedDict):
+    InstanceFamily: NotRequired[str]
+
+
+class CpuPerformanceFactorOutputTypeDef(TypedDict):
+    References: NotRequired[list[PerformanceFactorReferenceTypeDef]]
+
+
 class BaselinePerformanceFactorsOutputTypeDef(TypedDict):
     Cpu: NotRequired[CpuPerformanceFactorOutputTypeDef]
 
 
+class PerformanceFactorReferenceRequestTypeDef(TypedDict):
+    InstanceFamily: NotRequired[str]
+
+
+class CpuPerformanceFactorRequestTypeDef(TypedDict):
+    References: NotRequired[
+        ReadOnly[Sequence[PerformanceFactorReferenceRequestTypeDef]]
+    ]
+
+
 class BaselinePerformanceFactorsRequestTypeDef(TypedDict):
     Cpu: NotRequired[ReadOnly[CpuPerformanceFactorRequestTypeDef]]
+
+
+class CpuPerformanceFactorTypeDef(TypedDict):
+    References: NotRequired[ReadOnly[Sequence[PerformanceFactorReferenceTypeDef]]]
 
 
 class BaselinePerformanceFactorsTypeDef(TypedDict):
@@ -3814,11 +4493,38 @@ class BlobAttributeValueTypeDef(TypedDict):
     Value: NotRequired[ReadOnly[bytes | str | IO[Any]]]
 
 
+class EbsBlockDeviceResponseTypeDef(TypedDict):
+    Encrypted: NotRequired[bool]
+    DeleteOnTermination: NotRequired[bool]
+    Iops: NotRequired[int]
+    Throughput: NotRequired[int]
+    KmsKeyId: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    VolumeSize: NotRequired[int]
+    VolumeType: NotRequired[VolumeTypeType]
+
+
 class BlockDeviceMappingResponseTypeDef(TypedDict):
     DeviceName: NotRequired[str]
     VirtualName: NotRequired[str]
     Ebs: NotRequired[EbsBlockDeviceResponseTypeDef]
     NoDevice: NotRequired[str]
+
+
+class EbsBlockDeviceTypeDef(TypedDict):
+    DeleteOnTermination: NotRequired[bool]
+    Iops: NotRequired[int]
+    SnapshotId: NotRequired[str]
+    VolumeSize: NotRequired[int]
+    VolumeType: NotRequired[VolumeTypeType]
+    KmsKeyId: NotRequired[str]
+    Throughput: NotRequired[int]
+    OutpostArn: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    Encrypted: NotRequired[bool]
+    VolumeInitializationRate: NotRequired[int]
+    AvailabilityZoneId: NotRequired[str]
+    EbsCardIndex: NotRequired[int]
 
 
 class BlockDeviceMappingTypeDef(TypedDict):
@@ -3832,20 +4538,39 @@ class BlockPublicAccessStatesTypeDef(TypedDict):
     InternetGatewayBlockMode: NotRequired[BlockPublicAccessModeType]
 
 
+class S3StorageTypeDef(TypedDict):
+    AWSAccessKeyId: NotRequired[str]
+    Bucket: NotRequired[str]
+    Prefix: NotRequired[str]
+    UploadPolicy: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    UploadPolicySignature: NotRequired[str]
+
+
+class StorageTypeDef(TypedDict):
+    S3: NotRequired[ReadOnly[S3StorageTypeDef]]
+
+
 class BundleInstanceRequestTypeDef(TypedDict):
     InstanceId: str
     Storage: ReadOnly[StorageTypeDef]
     DryRun: NotRequired[bool]
 
 
-class BundleInstanceResultTypeDef(TypedDict):
-    BundleTask: NotRequired[BundleTaskTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class BundleTaskErrorTypeDef(TypedDict):
     Code: NotRequired[str]
     Message: NotRequired[str]
+
+
+class S3StorageOutputTypeDef(TypedDict):
+    AWSAccessKeyId: NotRequired[str]
+    Bucket: NotRequired[str]
+    Prefix: NotRequired[str]
+    UploadPolicy: NotRequired[bytes]
+    UploadPolicySignature: NotRequired[str]
+
+
+class StorageOutputTypeDef(TypedDict):
+    S3: NotRequired[S3StorageOutputTypeDef]
 
 
 class BundleTaskTypeDef(TypedDict):
@@ -3859,21 +4584,16 @@ class BundleTaskTypeDef(TypedDict):
     BundleTaskError: NotRequired[BundleTaskErrorTypeDef]
 
 
+class BundleInstanceResultTypeDef(TypedDict):
+    BundleTask: NotRequired[BundleTaskTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ByoasnTypeDef(TypedDict):
     Asn: NotRequired[str]
     IpamId: NotRequired[str]
     StatusMessage: NotRequired[str]
     State: NotRequired[AsnStateType]
-
-
-class ByoipCidrTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    Description: NotRequired[str]
-    AsnAssociations: NotRequired[list[AsnAssociationTypeDef]]
-    StatusMessage: NotRequired[str]
-    State: NotRequired[ByoipCidrStateType]
-    NetworkBorderGroup: NotRequired[str]
-    AdvertisementType: NotRequired[str]
 
 
 class CancelBundleTaskRequestTypeDef(TypedDict):
@@ -3894,6 +4614,19 @@ class CancelCapacityReservationFleetErrorTypeDef(TypedDict):
 class CancelCapacityReservationFleetsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     CapacityReservationFleetIds: ReadOnly[Sequence[str]]
+
+
+class CapacityReservationFleetCancellationStateTypeDef(TypedDict):
+    CurrentFleetState: NotRequired[CapacityReservationFleetStateType]
+    PreviousFleetState: NotRequired[CapacityReservationFleetStateType]
+    CapacityReservationFleetId: NotRequired[str]
+
+
+class FailedCapacityReservationFleetCancellationResultTypeDef(TypedDict):
+    CapacityReservationFleetId: NotRequired[str]
+    CancelCapacityReservationFleetError: NotRequired[
+        CancelCapacityReservationFleetErrorTypeDef
+    ]
 
 
 class CancelCapacityReservationFleetsResultTypeDef(TypedDict):
@@ -3963,14 +4696,34 @@ class CancelReservedInstancesListingRequestTypeDef(TypedDict):
     ReservedInstancesListingId: str
 
 
+class InstanceCountTypeDef(TypedDict):
+    InstanceCount: NotRequired[int]
+    State: NotRequired[ListingStateType]
+
+
+class PriceScheduleTypeDef(TypedDict):
+    Active: NotRequired[bool]
+    CurrencyCode: NotRequired[CurrencyCodeValuesType]
+    Price: NotRequired[float]
+    Term: NotRequired[int]
+
+
+class ReservedInstancesListingTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    InstanceCounts: NotRequired[list[InstanceCountTypeDef]]
+    PriceSchedules: NotRequired[list[PriceScheduleTypeDef]]
+    ReservedInstancesId: NotRequired[str]
+    ReservedInstancesListingId: NotRequired[str]
+    Status: NotRequired[ListingStatusType]
+    StatusMessage: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    UpdateDate: NotRequired[datetime]
+
+
 class CancelReservedInstancesListingResultTypeDef(TypedDict):
     ReservedInstancesListings: NotRequired[list[ReservedInstancesListingTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CancelSpotFleetRequestsErrorItemTypeDef(TypedDict):
-    Error: NotRequired[CancelSpotFleetRequestsErrorTypeDef]
-    SpotFleetRequestId: NotRequired[str]
 
 
 class CancelSpotFleetRequestsErrorTypeDef(TypedDict):
@@ -3978,10 +4731,21 @@ class CancelSpotFleetRequestsErrorTypeDef(TypedDict):
     Message: NotRequired[str]
 
 
+class CancelSpotFleetRequestsErrorItemTypeDef(TypedDict):
+    Error: NotRequired[CancelSpotFleetRequestsErrorTypeDef]
+    SpotFleetRequestId: NotRequired[str]
+
+
 class CancelSpotFleetRequestsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     SpotFleetRequestIds: ReadOnly[Sequence[str]]
     TerminateInstances: bool
+
+
+class CancelSpotFleetRequestsSuccessItemTypeDef(TypedDict):
+    CurrentSpotFleetRequestState: NotRequired[BatchStateType]
+    PreviousSpotFleetRequestState: NotRequired[BatchStateType]
+    SpotFleetRequestId: NotRequired[str]
 
 
 class CancelSpotFleetRequestsResponseTypeDef(TypedDict):
@@ -3994,15 +4758,14 @@ class CancelSpotFleetRequestsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CancelSpotFleetRequestsSuccessItemTypeDef(TypedDict):
-    CurrentSpotFleetRequestState: NotRequired[BatchStateType]
-    PreviousSpotFleetRequestState: NotRequired[BatchStateType]
-    SpotFleetRequestId: NotRequired[str]
-
-
 class CancelSpotInstanceRequestsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     SpotInstanceRequestIds: ReadOnly[Sequence[str]]
+
+
+class CancelledSpotInstanceRequestTypeDef(TypedDict):
+    SpotInstanceRequestId: NotRequired[str]
+    State: NotRequired[CancelSpotInstanceRequestStateType]
 
 
 class CancelSpotInstanceRequestsResultTypeDef(TypedDict):
@@ -4010,11 +4773,6 @@ class CancelSpotInstanceRequestsResultTypeDef(TypedDict):
         list[CancelledSpotInstanceRequestTypeDef]
     ]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CancelledSpotInstanceRequestTypeDef(TypedDict):
-    SpotInstanceRequestId: NotRequired[str]
-    State: NotRequired[CancelSpotInstanceRequestStateType]
 
 
 class CapacityAllocationMetadataEntryTypeDef(TypedDict):
@@ -4078,6 +4836,13 @@ class CapacityBlockOfferingTypeDef(TypedDict):
     ZoneType: NotRequired[str]
 
 
+class CapacityReservationStatusTypeDef(TypedDict):
+    CapacityReservationId: NotRequired[str]
+    TotalCapacity: NotRequired[int]
+    TotalAvailableCapacity: NotRequired[int]
+    TotalUnavailableCapacity: NotRequired[int]
+
+
 class CapacityBlockStatusTypeDef(TypedDict):
     CapacityBlockId: NotRequired[str]
     InterconnectStatus: NotRequired[CapacityBlockInterconnectStatusType]
@@ -4100,6 +4865,12 @@ class CapacityBlockTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
+class DimensionConditionTypeDef(TypedDict):
+    Dimension: NotRequired[FilterByDimensionType]
+    Comparison: NotRequired[ComparisonType]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CapacityManagerConditionTypeDef(TypedDict):
     DimensionCondition: NotRequired[ReadOnly[DimensionConditionTypeDef]]
 
@@ -4116,6 +4887,11 @@ class CapacityManagerDataExportResponseTypeDef(TypedDict):
     LatestDeliveryS3LocationUri: NotRequired[str]
     LatestDeliveryTime: NotRequired[datetime]
     Tags: NotRequired[list[TagTypeDef]]
+
+
+class CapacityManagerTagDimensionTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class CapacityManagerDimensionTypeDef(TypedDict):
@@ -4148,9 +4924,11 @@ class CapacityManagerMonitoredTagKeyTypeDef(TypedDict):
     EarliestDatapointTimestamp: NotRequired[datetime]
 
 
-class CapacityManagerTagDimensionTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
+class CapacityReservationInfoTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    Tenancy: NotRequired[CapacityReservationTenancyType]
+    AvailabilityZoneId: NotRequired[str]
 
 
 class CapacityReservationBillingRequestTypeDef(TypedDict):
@@ -4168,10 +4946,18 @@ class CapacityReservationCommitmentInfoTypeDef(TypedDict):
     CommitmentEndDate: NotRequired[datetime]
 
 
-class CapacityReservationFleetCancellationStateTypeDef(TypedDict):
-    CurrentFleetState: NotRequired[CapacityReservationFleetStateType]
-    PreviousFleetState: NotRequired[CapacityReservationFleetStateType]
-    CapacityReservationFleetId: NotRequired[str]
+class FleetCapacityReservationTypeDef(TypedDict):
+    CapacityReservationId: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    InstanceType: NotRequired[InstanceTypeType]
+    InstancePlatform: NotRequired[CapacityReservationInstancePlatformType]
+    AvailabilityZone: NotRequired[str]
+    TotalInstanceCount: NotRequired[int]
+    FulfilledCapacity: NotRequired[float]
+    EbsOptimized: NotRequired[bool]
+    CreateDate: NotRequired[datetime]
+    Weight: NotRequired[float]
+    Priority: NotRequired[int]
 
 
 class CapacityReservationFleetTypeDef(TypedDict):
@@ -4194,13 +4980,6 @@ class CapacityReservationGroupTypeDef(TypedDict):
     OwnerId: NotRequired[str]
 
 
-class CapacityReservationInfoTypeDef(TypedDict):
-    InstanceType: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    Tenancy: NotRequired[CapacityReservationTenancyType]
-    AvailabilityZoneId: NotRequired[str]
-
-
 class CapacityReservationOptionsRequestTypeDef(TypedDict):
     UsageStrategy: NotRequired[FleetCapacityReservationUsageStrategyType]
 
@@ -4209,31 +4988,24 @@ class CapacityReservationOptionsTypeDef(TypedDict):
     UsageStrategy: NotRequired[FleetCapacityReservationUsageStrategyType]
 
 
-class CapacityReservationSpecificationResponseTypeDef(TypedDict):
-    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
-    CapacityReservationTarget: NotRequired[CapacityReservationTargetResponseTypeDef]
-
-
-class CapacityReservationSpecificationTypeDef(TypedDict):
-    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
-    CapacityReservationTarget: NotRequired[CapacityReservationTargetTypeDef]
-
-
-class CapacityReservationStatusTypeDef(TypedDict):
-    CapacityReservationId: NotRequired[str]
-    TotalCapacity: NotRequired[int]
-    TotalAvailableCapacity: NotRequired[int]
-    TotalUnavailableCapacity: NotRequired[int]
-
-
 class CapacityReservationTargetResponseTypeDef(TypedDict):
     CapacityReservationId: NotRequired[str]
     CapacityReservationResourceGroupArn: NotRequired[str]
 
 
+class CapacityReservationSpecificationResponseTypeDef(TypedDict):
+    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
+    CapacityReservationTarget: NotRequired[CapacityReservationTargetResponseTypeDef]
+
+
 class CapacityReservationTargetTypeDef(TypedDict):
     CapacityReservationId: NotRequired[str]
     CapacityReservationResourceGroupArn: NotRequired[str]
+
+
+class CapacityReservationSpecificationTypeDef(TypedDict):
+    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
+    CapacityReservationTarget: NotRequired[CapacityReservationTargetTypeDef]
 
 
 class CapacityReservationTopologyTypeDef(TypedDict):
@@ -4245,6 +5017,19 @@ class CapacityReservationTopologyTypeDef(TypedDict):
     NetworkNodes: NotRequired[list[str]]
     AvailabilityZoneId: NotRequired[str]
     AvailabilityZone: NotRequired[str]
+
+
+class InterruptibleCapacityAllocationTypeDef(TypedDict):
+    InstanceCount: NotRequired[int]
+    TargetInstanceCount: NotRequired[int]
+    Status: NotRequired[InterruptibleCapacityReservationAllocationStatusType]
+    InterruptibleCapacityReservationId: NotRequired[str]
+    InterruptionType: NotRequired[InterruptionTypeType]
+
+
+class InterruptionInfoTypeDef(TypedDict):
+    SourceCapacityReservationId: NotRequired[str]
+    InterruptionType: NotRequired[InterruptionTypeType]
 
 
 class CapacityReservationTypeDef(TypedDict):
@@ -4302,13 +5087,14 @@ class CidrAuthorizationContextTypeDef(TypedDict):
     Signature: str
 
 
-class CidrBlockTypeDef(TypedDict):
-    CidrBlock: NotRequired[str]
-
-
 class ClassicLinkDnsSupportTypeDef(TypedDict):
     ClassicLinkDnsSupported: NotRequired[bool]
     VpcId: NotRequired[str]
+
+
+class GroupIdentifierTypeDef(TypedDict):
+    GroupId: NotRequired[str]
+    GroupName: NotRequired[str]
 
 
 class ClassicLinkInstanceTypeDef(TypedDict):
@@ -4338,6 +5124,11 @@ class ClientCertificateRevocationListStatusTypeDef(TypedDict):
 class ClientConnectOptionsTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     LambdaFunctionArn: NotRequired[str]
+
+
+class ClientVpnEndpointAttributeStatusTypeDef(TypedDict):
+    Code: NotRequired[ClientVpnEndpointAttributeStatusCodeType]
+    Message: NotRequired[str]
 
 
 class ClientConnectResponseOptionsTypeDef(TypedDict):
@@ -4371,6 +5162,15 @@ class ClientRouteEnforcementResponseOptionsTypeDef(TypedDict):
     Enforced: NotRequired[bool]
 
 
+class DirectoryServiceAuthenticationRequestTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+
+
+class FederatedAuthenticationRequestTypeDef(TypedDict):
+    SAMLProviderArn: NotRequired[str]
+    SelfServiceSAMLProviderArn: NotRequired[str]
+
+
 class ClientVpnAuthenticationRequestTypeDef(TypedDict):
     Type: NotRequired[ClientVpnAuthenticationTypeType]
     ActiveDirectory: NotRequired[DirectoryServiceAuthenticationRequestTypeDef]
@@ -4378,16 +5178,20 @@ class ClientVpnAuthenticationRequestTypeDef(TypedDict):
     FederatedAuthentication: NotRequired[FederatedAuthenticationRequestTypeDef]
 
 
+class DirectoryServiceAuthenticationTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+
+
+class FederatedAuthenticationTypeDef(TypedDict):
+    SamlProviderArn: NotRequired[str]
+    SelfServiceSamlProviderArn: NotRequired[str]
+
+
 class ClientVpnAuthenticationTypeDef(TypedDict):
     Type: NotRequired[ClientVpnAuthenticationTypeType]
     ActiveDirectory: NotRequired[DirectoryServiceAuthenticationTypeDef]
     MutualAuthentication: NotRequired[CertificateAuthenticationTypeDef]
     FederatedAuthentication: NotRequired[FederatedAuthenticationTypeDef]
-
-
-class ClientVpnAuthorizationRuleStatusTypeDef(TypedDict):
-    Code: NotRequired[ClientVpnAuthorizationRuleStatusCodeType]
-    Message: NotRequired[str]
 
 
 class ClientVpnConnectionStatusTypeDef(TypedDict):
@@ -4413,14 +5217,22 @@ class ClientVpnConnectionTypeDef(TypedDict):
     PostureComplianceStatuses: NotRequired[list[str]]
 
 
-class ClientVpnEndpointAttributeStatusTypeDef(TypedDict):
-    Code: NotRequired[ClientVpnEndpointAttributeStatusCodeType]
-    Message: NotRequired[str]
-
-
 class ClientVpnEndpointStatusTypeDef(TypedDict):
     Code: NotRequired[ClientVpnEndpointStatusCodeType]
     Message: NotRequired[str]
+
+
+class ConnectionLogResponseOptionsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    CloudwatchLogGroup: NotRequired[str]
+    CloudwatchLogStream: NotRequired[str]
+
+
+class TransitGatewayConfigurationDescribeEndpointStructureTypeDef(TypedDict):
+    TransitGatewayId: NotRequired[str]
+    TransitGatewayAttachmentId: NotRequired[str]
+    AvailabilityZones: NotRequired[list[str]]
+    AvailabilityZoneIds: NotRequired[list[str]]
 
 
 class ClientVpnEndpointTypeDef(TypedDict):
@@ -4531,12 +5343,6 @@ class ConnectionLogOptionsTypeDef(TypedDict):
     CloudwatchLogStream: NotRequired[str]
 
 
-class ConnectionLogResponseOptionsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    CloudwatchLogGroup: NotRequired[str]
-    CloudwatchLogStream: NotRequired[str]
-
-
 class ConnectionNotificationTypeDef(TypedDict):
     ConnectionNotificationId: NotRequired[str]
     ServiceId: NotRequired[str]
@@ -4570,6 +5376,45 @@ class ConnectionTrackingSpecificationTypeDef(TypedDict):
     TcpEstablishedTimeout: NotRequired[int]
     UdpTimeout: NotRequired[int]
     UdpStreamTimeout: NotRequired[int]
+
+
+class DiskImageDescriptionTypeDef(TypedDict):
+    Checksum: NotRequired[str]
+    Format: NotRequired[DiskImageFormatType]
+    ImportManifestUrl: NotRequired[str]
+    Size: NotRequired[int]
+
+
+class DiskImageVolumeDescriptionTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Size: NotRequired[int]
+
+
+class ImportInstanceVolumeDetailItemTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    BytesConverted: NotRequired[int]
+    Description: NotRequired[str]
+    Image: NotRequired[DiskImageDescriptionTypeDef]
+    Status: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    Volume: NotRequired[DiskImageVolumeDescriptionTypeDef]
+
+
+class ImportInstanceTaskDetailsTypeDef(TypedDict):
+    Description: NotRequired[str]
+    InstanceId: NotRequired[str]
+    Platform: NotRequired[PlatformValuesType]
+    Volumes: NotRequired[list[ImportInstanceVolumeDetailItemTypeDef]]
+
+
+class ImportVolumeTaskDetailsTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    BytesConverted: NotRequired[int]
+    Description: NotRequired[str]
+    Image: NotRequired[DiskImageDescriptionTypeDef]
+    Volume: NotRequired[DiskImageVolumeDescriptionTypeDef]
 
 
 class ConversionTaskTypeDef(TypedDict):
@@ -4651,6 +5496,48 @@ class CopyVolumesRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class OperatorResponseTypeDef(TypedDict):
+    Managed: NotRequired[bool]
+    Principal: NotRequired[str]
+    HiddenByDefault: NotRequired[bool]
+
+
+class VolumeAttachmentTypeDef(TypedDict):
+    DeleteOnTermination: NotRequired[bool]
+    AssociatedResource: NotRequired[str]
+    InstanceOwningService: NotRequired[str]
+    EbsCardIndex: NotRequired[int]
+    VolumeId: NotRequired[str]
+    InstanceId: NotRequired[str]
+    Device: NotRequired[str]
+    State: NotRequired[VolumeAttachmentStateType]
+    AttachTime: NotRequired[datetime]
+
+
+class VolumeTypeDef(TypedDict):
+    AvailabilityZoneId: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    SourceVolumeId: NotRequired[str]
+    Iops: NotRequired[int]
+    Tags: NotRequired[list[TagTypeDef]]
+    VolumeType: NotRequired[VolumeTypeType]
+    FastRestored: NotRequired[bool]
+    MultiAttachEnabled: NotRequired[bool]
+    Throughput: NotRequired[int]
+    SseType: NotRequired[SSETypeType]
+    Operator: NotRequired[OperatorResponseTypeDef]
+    VolumeInitializationRate: NotRequired[int]
+    VolumeId: NotRequired[str]
+    Size: NotRequired[int]
+    SnapshotId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    State: NotRequired[VolumeStateType]
+    CreateTime: NotRequired[datetime]
+    Attachments: NotRequired[list[VolumeAttachmentTypeDef]]
+    Encrypted: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+
+
 class CopyVolumesResultTypeDef(TypedDict):
     Volumes: NotRequired[list[VolumeTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -4668,20 +5555,6 @@ class CpuOptionsTypeDef(TypedDict):
     ThreadsPerCore: NotRequired[int]
     AmdSevSnp: NotRequired[AmdSevSnpSpecificationType]
     NestedVirtualization: NotRequired[NestedVirtualizationSpecificationType]
-
-
-class CpuPerformanceFactorOutputTypeDef(TypedDict):
-    References: NotRequired[list[PerformanceFactorReferenceTypeDef]]
-
-
-class CpuPerformanceFactorRequestTypeDef(TypedDict):
-    References: NotRequired[
-        ReadOnly[Sequence[PerformanceFactorReferenceRequestTypeDef]]
-    ]
-
-
-class CpuPerformanceFactorTypeDef(TypedDict):
-    References: NotRequired[ReadOnly[Sequence[PerformanceFactorReferenceTypeDef]]]
 
 
 class CreateCapacityManagerDataExportRequestTypeDef(TypedDict):
@@ -4712,6 +5585,16 @@ class CreateCapacityReservationBySplittingResultTypeDef(TypedDict):
     DestinationCapacityReservation: NotRequired[CapacityReservationTypeDef]
     InstanceCount: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReservationFleetInstanceSpecificationTypeDef(TypedDict):
+    InstanceType: NotRequired[InstanceTypeType]
+    InstancePlatform: NotRequired[CapacityReservationInstancePlatformType]
+    Weight: NotRequired[float]
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    EbsOptimized: NotRequired[bool]
+    Priority: NotRequired[int]
 
 
 class CreateCapacityReservationFleetRequestTypeDef(TypedDict):
@@ -4780,6 +5663,12 @@ class CreateCarrierGatewayRequestTypeDef(TypedDict):
 class CreateCarrierGatewayResultTypeDef(TypedDict):
     CarrierGateway: NotRequired[CarrierGatewayTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TransitGatewayConfigurationInputStructureTypeDef(TypedDict):
+    TransitGatewayId: NotRequired[str]
+    AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
+    AvailabilityZoneIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateClientVpnEndpointRequestTypeDef(TypedDict):
@@ -4865,6 +5754,18 @@ class CreateCustomerGatewayRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class CustomerGatewayTypeDef(TypedDict):
+    CertificateArn: NotRequired[str]
+    DeviceName: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    BgpAsnExtended: NotRequired[str]
+    CustomerGatewayId: NotRequired[str]
+    State: NotRequired[str]
+    Type: NotRequired[str]
+    IpAddress: NotRequired[str]
+    BgpAsn: NotRequired[str]
+
+
 class CreateCustomerGatewayResultTypeDef(TypedDict):
     CustomerGateway: NotRequired[CustomerGatewayTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -4877,6 +5778,40 @@ class CreateDefaultSubnetRequestTypeDef(TypedDict):
     AvailabilityZoneId: NotRequired[str]
 
 
+class PrivateDnsNameOptionsOnLaunchTypeDef(TypedDict):
+    HostnameType: NotRequired[HostnameTypeType]
+    EnableResourceNameDnsARecord: NotRequired[bool]
+    EnableResourceNameDnsAAAARecord: NotRequired[bool]
+
+
+class SubnetTypeDef(TypedDict):
+    AvailabilityZoneId: NotRequired[str]
+    EnableLniAtDeviceIndex: NotRequired[int]
+    MapCustomerOwnedIpOnLaunch: NotRequired[bool]
+    CustomerOwnedIpv4Pool: NotRequired[str]
+    OwnerId: NotRequired[str]
+    AssignIpv6AddressOnCreation: NotRequired[bool]
+    Ipv6CidrBlockAssociationSet: NotRequired[
+        list[SubnetIpv6CidrBlockAssociationTypeDef]
+    ]
+    Tags: NotRequired[list[TagTypeDef]]
+    SubnetArn: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    EnableDns64: NotRequired[bool]
+    Ipv6Native: NotRequired[bool]
+    PrivateDnsNameOptionsOnLaunch: NotRequired[PrivateDnsNameOptionsOnLaunchTypeDef]
+    BlockPublicAccessStates: NotRequired[BlockPublicAccessStatesTypeDef]
+    Type: NotRequired[str]
+    SubnetId: NotRequired[str]
+    State: NotRequired[SubnetStateType]
+    VpcId: NotRequired[str]
+    CidrBlock: NotRequired[str]
+    AvailableIpAddressCount: NotRequired[int]
+    AvailabilityZone: NotRequired[str]
+    DefaultForAz: NotRequired[bool]
+    MapPublicIpOnLaunch: NotRequired[bool]
+
+
 class CreateDefaultSubnetResultTypeDef(TypedDict):
     Subnet: NotRequired[SubnetTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -4884,6 +5819,47 @@ class CreateDefaultSubnetResultTypeDef(TypedDict):
 
 class CreateDefaultVpcRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
+
+
+class VpcEncryptionControlExclusionTypeDef(TypedDict):
+    State: NotRequired[VpcEncryptionControlExclusionStateType]
+    StateMessage: NotRequired[str]
+
+
+class VpcEncryptionControlExclusionsTypeDef(TypedDict):
+    InternetGateway: NotRequired[VpcEncryptionControlExclusionTypeDef]
+    EgressOnlyInternetGateway: NotRequired[VpcEncryptionControlExclusionTypeDef]
+    NatGateway: NotRequired[VpcEncryptionControlExclusionTypeDef]
+    VirtualPrivateGateway: NotRequired[VpcEncryptionControlExclusionTypeDef]
+    VpcPeering: NotRequired[VpcEncryptionControlExclusionTypeDef]
+    Lambda: NotRequired[VpcEncryptionControlExclusionTypeDef]
+    VpcLattice: NotRequired[VpcEncryptionControlExclusionTypeDef]
+    ElasticFileSystem: NotRequired[VpcEncryptionControlExclusionTypeDef]
+
+
+class VpcEncryptionControlTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+    VpcEncryptionControlId: NotRequired[str]
+    Mode: NotRequired[VpcEncryptionControlModeType]
+    State: NotRequired[VpcEncryptionControlStateType]
+    StateMessage: NotRequired[str]
+    ResourceExclusions: NotRequired[VpcEncryptionControlExclusionsTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class VpcTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    InstanceTenancy: NotRequired[TenancyType]
+    Ipv6CidrBlockAssociationSet: NotRequired[list[VpcIpv6CidrBlockAssociationTypeDef]]
+    CidrBlockAssociationSet: NotRequired[list[VpcCidrBlockAssociationTypeDef]]
+    IsDefault: NotRequired[bool]
+    EncryptionControl: NotRequired[VpcEncryptionControlTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    BlockPublicAccessStates: NotRequired[BlockPublicAccessStatesTypeDef]
+    VpcId: NotRequired[str]
+    State: NotRequired[VpcStateType]
+    CidrBlock: NotRequired[str]
+    DhcpOptionsId: NotRequired[str]
 
 
 class CreateDefaultVpcResultTypeDef(TypedDict):
@@ -4899,15 +5875,55 @@ class CreateDelegateMacVolumeOwnershipTaskRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
 
 
+class MacSystemIntegrityProtectionConfigurationTypeDef(TypedDict):
+    AppleInternal: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    BaseSystem: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    DebuggingRestrictions: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    DTraceRestrictions: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    FilesystemProtections: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    KextSigning: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    NvramProtections: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    Status: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+
+
+class MacModificationTaskTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    MacModificationTaskId: NotRequired[str]
+    MacSystemIntegrityProtectionConfig: NotRequired[
+        MacSystemIntegrityProtectionConfigurationTypeDef
+    ]
+    StartTime: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+    TaskState: NotRequired[MacModificationTaskStateType]
+    TaskType: NotRequired[MacModificationTaskTypeType]
+
+
 class CreateDelegateMacVolumeOwnershipTaskResultTypeDef(TypedDict):
     MacModificationTask: NotRequired[MacModificationTaskTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NewDhcpConfigurationTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateDhcpOptionsRequestTypeDef(TypedDict):
     DhcpConfigurations: ReadOnly[Sequence[NewDhcpConfigurationTypeDef]]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class DhcpConfigurationTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[list[AttributeValueTypeDef]]
+
+
+class DhcpOptionsTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    DhcpOptionsId: NotRequired[str]
+    DhcpConfigurations: NotRequired[list[DhcpConfigurationTypeDef]]
 
 
 class CreateDhcpOptionsResultTypeDef(TypedDict):
@@ -4922,10 +5938,109 @@ class CreateEgressOnlyInternetGatewayRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
 
 
+class InternetGatewayAttachmentTypeDef(TypedDict):
+    State: NotRequired[AttachmentStatusType]
+    VpcId: NotRequired[str]
+
+
+class EgressOnlyInternetGatewayTypeDef(TypedDict):
+    Attachments: NotRequired[list[InternetGatewayAttachmentTypeDef]]
+    EgressOnlyInternetGatewayId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateEgressOnlyInternetGatewayResultTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     EgressOnlyInternetGateway: NotRequired[EgressOnlyInternetGatewayTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MemoryGiBPerVCpuTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class MemoryMiBTypeDef(TypedDict):
+    Min: NotRequired[int]
+    Max: NotRequired[int]
+
+
+class NetworkBandwidthGbpsTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class NetworkInterfaceCountTypeDef(TypedDict):
+    Min: NotRequired[int]
+    Max: NotRequired[int]
+
+
+class TotalLocalStorageGBTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class VCpuCountRangeTypeDef(TypedDict):
+    Min: NotRequired[int]
+    Max: NotRequired[int]
+
+
+class InstanceRequirementsOutputTypeDef(TypedDict):
+    VCpuCount: NotRequired[VCpuCountRangeTypeDef]
+    MemoryMiB: NotRequired[MemoryMiBTypeDef]
+    CpuManufacturers: NotRequired[list[CpuManufacturerType]]
+    MemoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuTypeDef]
+    ExcludedInstanceTypes: NotRequired[list[str]]
+    InstanceGenerations: NotRequired[list[InstanceGenerationType]]
+    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
+    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
+    BareMetal: NotRequired[BareMetalType]
+    BurstablePerformance: NotRequired[BurstablePerformanceType]
+    RequireHibernateSupport: NotRequired[bool]
+    NetworkInterfaceCount: NotRequired[NetworkInterfaceCountTypeDef]
+    LocalStorage: NotRequired[LocalStorageType]
+    LocalStorageTypes: NotRequired[list[LocalStorageTypeType]]
+    TotalLocalStorageGB: NotRequired[TotalLocalStorageGBTypeDef]
+    BaselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsTypeDef]
+    AcceleratorTypes: NotRequired[list[AcceleratorTypeType]]
+    AcceleratorCount: NotRequired[AcceleratorCountTypeDef]
+    AcceleratorManufacturers: NotRequired[list[AcceleratorManufacturerType]]
+    AcceleratorNames: NotRequired[list[AcceleratorNameType]]
+    AcceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBTypeDef]
+    NetworkBandwidthGbps: NotRequired[NetworkBandwidthGbpsTypeDef]
+    AllowedInstanceTypes: NotRequired[list[str]]
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
+    BaselinePerformanceFactors: NotRequired[BaselinePerformanceFactorsOutputTypeDef]
+    RequireEncryptionInTransit: NotRequired[bool]
+
+
+class PlacementResponseTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+
+
+class FleetLaunchTemplateOverridesTypeDef(TypedDict):
+    InstanceType: NotRequired[InstanceTypeType]
+    MaxPrice: NotRequired[str]
+    SubnetId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    WeightedCapacity: NotRequired[float]
+    Priority: NotRequired[float]
+    Placement: NotRequired[PlacementResponseTypeDef]
+    InstanceRequirements: NotRequired[InstanceRequirementsOutputTypeDef]
+    ImageId: NotRequired[str]
+    BlockDeviceMappings: NotRequired[list[BlockDeviceMappingResponseTypeDef]]
+    AvailabilityZoneId: NotRequired[str]
+
+
+class FleetLaunchTemplateSpecificationTypeDef(TypedDict):
+    LaunchTemplateId: NotRequired[str]
+    LaunchTemplateName: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class LaunchTemplateAndOverridesResponseTypeDef(TypedDict):
+    LaunchTemplateSpecification: NotRequired[FleetLaunchTemplateSpecificationTypeDef]
+    Overrides: NotRequired[FleetLaunchTemplateOverridesTypeDef]
 
 
 class CreateFleetErrorTypeDef(TypedDict):
@@ -4941,6 +6056,172 @@ class CreateFleetInstanceTypeDef(TypedDict):
     InstanceIds: NotRequired[list[str]]
     InstanceType: NotRequired[InstanceTypeType]
     Platform: NotRequired[PlatformValuesType]
+
+
+class FleetEbsBlockDeviceRequestTypeDef(TypedDict):
+    Encrypted: NotRequired[bool]
+    DeleteOnTermination: NotRequired[bool]
+    Iops: NotRequired[int]
+    Throughput: NotRequired[int]
+    KmsKeyId: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    VolumeSize: NotRequired[int]
+    VolumeType: NotRequired[VolumeTypeType]
+
+
+class FleetBlockDeviceMappingRequestTypeDef(TypedDict):
+    DeviceName: NotRequired[str]
+    VirtualName: NotRequired[str]
+    Ebs: NotRequired[FleetEbsBlockDeviceRequestTypeDef]
+    NoDevice: NotRequired[str]
+
+
+class MemoryGiBPerVCpuRequestTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class MemoryMiBRequestTypeDef(TypedDict):
+    Min: int
+    Max: NotRequired[int]
+
+
+class NetworkBandwidthGbpsRequestTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class NetworkInterfaceCountRequestTypeDef(TypedDict):
+    Min: NotRequired[int]
+    Max: NotRequired[int]
+
+
+class TotalLocalStorageGBRequestTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class VCpuCountRangeRequestTypeDef(TypedDict):
+    Min: int
+    Max: NotRequired[int]
+
+
+class InstanceRequirementsRequestTypeDef(TypedDict):
+    VCpuCount: VCpuCountRangeRequestTypeDef
+    MemoryMiB: MemoryMiBRequestTypeDef
+    CpuManufacturers: NotRequired[ReadOnly[Sequence[CpuManufacturerType]]]
+    MemoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
+    ExcludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    InstanceGenerations: NotRequired[ReadOnly[Sequence[InstanceGenerationType]]]
+    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
+    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
+    BareMetal: NotRequired[BareMetalType]
+    BurstablePerformance: NotRequired[BurstablePerformanceType]
+    RequireHibernateSupport: NotRequired[bool]
+    NetworkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
+    LocalStorage: NotRequired[LocalStorageType]
+    LocalStorageTypes: NotRequired[ReadOnly[Sequence[LocalStorageTypeType]]]
+    TotalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
+    BaselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
+    AcceleratorTypes: NotRequired[ReadOnly[Sequence[AcceleratorTypeType]]]
+    AcceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
+    AcceleratorManufacturers: NotRequired[
+        ReadOnly[Sequence[AcceleratorManufacturerType]]
+    ]
+    AcceleratorNames: NotRequired[ReadOnly[Sequence[AcceleratorNameType]]]
+    AcceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
+    NetworkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
+    AllowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
+    BaselinePerformanceFactors: NotRequired[
+        ReadOnly[BaselinePerformanceFactorsRequestTypeDef]
+    ]
+    RequireEncryptionInTransit: NotRequired[bool]
+
+
+class PlacementTypeDef(TypedDict):
+    AvailabilityZoneId: NotRequired[str]
+    Affinity: NotRequired[str]
+    GroupName: NotRequired[str]
+    PartitionNumber: NotRequired[int]
+    HostId: NotRequired[str]
+    Tenancy: NotRequired[TenancyType]
+    SpreadDomain: NotRequired[str]
+    HostResourceGroupArn: NotRequired[str]
+    GroupId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+
+
+class FleetLaunchTemplateOverridesRequestTypeDef(TypedDict):
+    InstanceType: NotRequired[InstanceTypeType]
+    MaxPrice: NotRequired[str]
+    SubnetId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    WeightedCapacity: NotRequired[float]
+    Priority: NotRequired[float]
+    Placement: NotRequired[PlacementTypeDef]
+    BlockDeviceMappings: NotRequired[
+        ReadOnly[Sequence[FleetBlockDeviceMappingRequestTypeDef]]
+    ]
+    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
+    ImageId: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+
+
+class FleetLaunchTemplateSpecificationRequestTypeDef(TypedDict):
+    LaunchTemplateId: NotRequired[str]
+    LaunchTemplateName: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class FleetLaunchTemplateConfigRequestTypeDef(TypedDict):
+    LaunchTemplateSpecification: NotRequired[
+        FleetLaunchTemplateSpecificationRequestTypeDef
+    ]
+    Overrides: NotRequired[
+        ReadOnly[Sequence[FleetLaunchTemplateOverridesRequestTypeDef]]
+    ]
+
+
+class OnDemandOptionsRequestTypeDef(TypedDict):
+    AllocationStrategy: NotRequired[FleetOnDemandAllocationStrategyType]
+    CapacityReservationOptions: NotRequired[CapacityReservationOptionsRequestTypeDef]
+    SingleInstanceType: NotRequired[bool]
+    SingleAvailabilityZone: NotRequired[bool]
+    MinTargetCapacity: NotRequired[int]
+    MaxTotalPrice: NotRequired[str]
+
+
+class ReservedCapacityOptionsRequestTypeDef(TypedDict):
+    ReservationTypes: NotRequired[ReadOnly[Sequence[FleetReservationTypeType]]]
+
+
+class FleetSpotCapacityRebalanceRequestTypeDef(TypedDict):
+    ReplacementStrategy: NotRequired[FleetReplacementStrategyType]
+    TerminationDelay: NotRequired[int]
+
+
+class FleetSpotMaintenanceStrategiesRequestTypeDef(TypedDict):
+    CapacityRebalance: NotRequired[FleetSpotCapacityRebalanceRequestTypeDef]
+
+
+class SpotOptionsRequestTypeDef(TypedDict):
+    AllocationStrategy: NotRequired[SpotAllocationStrategyType]
+    MaintenanceStrategies: NotRequired[FleetSpotMaintenanceStrategiesRequestTypeDef]
+    InstanceInterruptionBehavior: NotRequired[SpotInstanceInterruptionBehaviorType]
+    InstancePoolsToUseCount: NotRequired[int]
+    SingleInstanceType: NotRequired[bool]
+    SingleAvailabilityZone: NotRequired[bool]
+    MinTargetCapacity: NotRequired[int]
+    MaxTotalPrice: NotRequired[str]
+
+
+class TargetCapacitySpecificationRequestTypeDef(TypedDict):
+    TotalTargetCapacity: int
+    OnDemandTargetCapacity: NotRequired[int]
+    SpotTargetCapacity: NotRequired[int]
+    DefaultTargetCapacityType: NotRequired[DefaultTargetCapacityTypeType]
+    TargetCapacityUnitType: NotRequired[TargetCapacityUnitTypeType]
 
 
 class CreateFleetRequestTypeDef(TypedDict):
@@ -4972,6 +6253,12 @@ class CreateFleetResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DestinationOptionsRequestTypeDef(TypedDict):
+    FileFormat: NotRequired[DestinationFileFormatType]
+    HiveCompatiblePartitions: NotRequired[bool]
+    PerHourPartition: NotRequired[bool]
+
+
 class CreateFlowLogsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     ClientToken: NotRequired[str]
@@ -4994,6 +6281,11 @@ class CreateFlowLogsResultTypeDef(TypedDict):
     FlowLogIds: NotRequired[list[str]]
     Unsuccessful: NotRequired[list[UnsuccessfulItemTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StorageLocationTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Key: NotRequired[str]
 
 
 class CreateFpgaImageRequestTypeDef(TypedDict):
@@ -5028,6 +6320,18 @@ class CreateImageResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImageUsageResourceTypeOptionRequestTypeDef(TypedDict):
+    OptionName: NotRequired[str]
+    OptionValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ImageUsageResourceTypeRequestTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    ResourceTypeOptions: NotRequired[
+        ReadOnly[Sequence[ImageUsageResourceTypeOptionRequestTypeDef]]
+    ]
+
+
 class CreateImageUsageReportRequestTypeDef(TypedDict):
     ImageId: str
     DryRun: NotRequired[bool]
@@ -5052,10 +6356,48 @@ class CreateInstanceConnectEndpointRequestTypeDef(TypedDict):
     IpAddressType: NotRequired[IpAddressTypeType]
 
 
+class InstanceConnectEndpointDnsNamesTypeDef(TypedDict):
+    DnsName: NotRequired[str]
+    FipsDnsName: NotRequired[str]
+
+
+class InstanceConnectEndpointPublicDnsNamesTypeDef(TypedDict):
+    Ipv4: NotRequired[InstanceConnectEndpointDnsNamesTypeDef]
+    Dualstack: NotRequired[InstanceConnectEndpointDnsNamesTypeDef]
+
+
+class Ec2InstanceConnectEndpointTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    InstanceConnectEndpointId: NotRequired[str]
+    InstanceConnectEndpointArn: NotRequired[str]
+    State: NotRequired[Ec2InstanceConnectEndpointStateType]
+    StateMessage: NotRequired[str]
+    DnsName: NotRequired[str]
+    FipsDnsName: NotRequired[str]
+    NetworkInterfaceIds: NotRequired[list[str]]
+    VpcId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    SubnetId: NotRequired[str]
+    PreserveClientIp: NotRequired[bool]
+    SecurityGroupIds: NotRequired[list[str]]
+    Tags: NotRequired[list[TagTypeDef]]
+    IpAddressType: NotRequired[IpAddressTypeType]
+    PublicDnsNames: NotRequired[InstanceConnectEndpointPublicDnsNamesTypeDef]
+    AvailabilityZoneId: NotRequired[str]
+
+
 class CreateInstanceConnectEndpointResultTypeDef(TypedDict):
     InstanceConnectEndpoint: NotRequired[Ec2InstanceConnectEndpointTypeDef]
     ClientToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstanceEventWindowTimeRangeRequestTypeDef(TypedDict):
+    StartWeekDay: NotRequired[WeekDayType]
+    StartHour: NotRequired[int]
+    EndWeekDay: NotRequired[WeekDayType]
+    EndHour: NotRequired[int]
 
 
 class CreateInstanceEventWindowRequestTypeDef(TypedDict):
@@ -5073,12 +6415,41 @@ class CreateInstanceEventWindowResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExportToS3TaskSpecificationTypeDef(TypedDict):
+    DiskImageFormat: NotRequired[DiskImageFormatType]
+    ContainerFormat: NotRequired[ContainerFormatType]
+    S3Bucket: NotRequired[str]
+    S3Prefix: NotRequired[str]
+
+
 class CreateInstanceExportTaskRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     Description: NotRequired[str]
     InstanceId: str
     TargetEnvironment: ExportEnvironmentType
     ExportToS3Task: ExportToS3TaskSpecificationTypeDef
+
+
+class ExportToS3TaskTypeDef(TypedDict):
+    ContainerFormat: NotRequired[ContainerFormatType]
+    DiskImageFormat: NotRequired[DiskImageFormatType]
+    S3Bucket: NotRequired[str]
+    S3Key: NotRequired[str]
+
+
+class InstanceExportDetailsTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    TargetEnvironment: NotRequired[ExportEnvironmentType]
+
+
+class ExportTaskTypeDef(TypedDict):
+    Description: NotRequired[str]
+    ExportTaskId: NotRequired[str]
+    ExportToS3Task: NotRequired[ExportToS3TaskTypeDef]
+    InstanceExportDetails: NotRequired[InstanceExportDetailsTypeDef]
+    State: NotRequired[ExportTaskStateType]
+    StatusMessage: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateInstanceExportTaskResultTypeDef(TypedDict):
@@ -5089,6 +6460,13 @@ class CreateInstanceExportTaskResultTypeDef(TypedDict):
 class CreateInternetGatewayRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class InternetGatewayTypeDef(TypedDict):
+    Attachments: NotRequired[list[InternetGatewayAttachmentTypeDef]]
+    InternetGatewayId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateInternetGatewayResultTypeDef(TypedDict):
@@ -5119,6 +6497,20 @@ class CreateIpamExternalResourceVerificationTokenRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class IpamExternalResourceVerificationTokenTypeDef(TypedDict):
+    IpamExternalResourceVerificationTokenId: NotRequired[str]
+    IpamExternalResourceVerificationTokenArn: NotRequired[str]
+    IpamId: NotRequired[str]
+    IpamArn: NotRequired[str]
+    IpamRegion: NotRequired[str]
+    TokenValue: NotRequired[str]
+    TokenName: NotRequired[str]
+    NotAfter: NotRequired[datetime]
+    Status: NotRequired[TokenStateType]
+    Tags: NotRequired[list[TagTypeDef]]
+    State: NotRequired[IpamExternalResourceVerificationTokenStateType]
+
+
 class CreateIpamExternalResourceVerificationTokenResultTypeDef(TypedDict):
     IpamExternalResourceVerificationToken: NotRequired[
         IpamExternalResourceVerificationTokenTypeDef
@@ -5133,9 +6525,32 @@ class CreateIpamPolicyRequestTypeDef(TypedDict):
     IpamId: str
 
 
+class IpamPolicyTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    IpamPolicyId: NotRequired[str]
+    IpamPolicyArn: NotRequired[str]
+    IpamPolicyRegion: NotRequired[str]
+    State: NotRequired[IpamPolicyStateType]
+    StateMessage: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    IpamId: NotRequired[str]
+
+
 class CreateIpamPolicyResultTypeDef(TypedDict):
     IpamPolicy: NotRequired[IpamPolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IpamPoolSourceResourceRequestTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[IpamPoolSourceResourceTypeType]
+    ResourceRegion: NotRequired[str]
+    ResourceOwner: NotRequired[str]
+
+
+class RequestIpamResourceTagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class CreateIpamPoolRequestTypeDef(TypedDict):
@@ -5160,9 +6575,68 @@ class CreateIpamPoolRequestTypeDef(TypedDict):
     SourceResource: NotRequired[IpamPoolSourceResourceRequestTypeDef]
 
 
+class IpamPoolSourceResourceTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[IpamPoolSourceResourceTypeType]
+    ResourceRegion: NotRequired[str]
+    ResourceOwner: NotRequired[str]
+
+
+class IpamResourceTagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class IpamPoolTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    IpamPoolId: NotRequired[str]
+    SourceIpamPoolId: NotRequired[str]
+    IpamPoolArn: NotRequired[str]
+    IpamScopeArn: NotRequired[str]
+    IpamScopeType: NotRequired[IpamScopeTypeType]
+    IpamArn: NotRequired[str]
+    IpamRegion: NotRequired[str]
+    Locale: NotRequired[str]
+    PoolDepth: NotRequired[int]
+    State: NotRequired[IpamPoolStateType]
+    StateMessage: NotRequired[str]
+    Description: NotRequired[str]
+    AutoImport: NotRequired[bool]
+    PubliclyAdvertisable: NotRequired[bool]
+    AddressFamily: NotRequired[AddressFamilyType]
+    AllocationMinNetmaskLength: NotRequired[int]
+    AllocationMaxNetmaskLength: NotRequired[int]
+    AllocationDefaultNetmaskLength: NotRequired[int]
+    AllocationResourceTags: NotRequired[list[IpamResourceTagTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
+    AwsService: NotRequired[IpamPoolAwsServiceType]
+    PublicIpSource: NotRequired[IpamPoolPublicIpSourceType]
+    SourceResource: NotRequired[IpamPoolSourceResourceTypeDef]
+
+
 class CreateIpamPoolResultTypeDef(TypedDict):
     IpamPool: NotRequired[IpamPoolTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IpamPrefixListResolverRuleConditionRequestTypeDef(TypedDict):
+    Operation: IpamPrefixListResolverRuleConditionOperationType
+    IpamPoolId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceOwner: NotRequired[str]
+    ResourceRegion: NotRequired[str]
+    ResourceTag: NotRequired[RequestIpamResourceTagTypeDef]
+    Cidr: NotRequired[str]
+
+
+class IpamPrefixListResolverRuleRequestTypeDef(TypedDict):
+    RuleType: IpamPrefixListResolverRuleTypeType
+    StaticCidr: NotRequired[str]
+    IpamScopeId: NotRequired[str]
+    ResourceType: NotRequired[IpamResourceTypeType]
+    Conditions: NotRequired[
+        ReadOnly[Sequence[IpamPrefixListResolverRuleConditionRequestTypeDef]]
+    ]
 
 
 class CreateIpamPrefixListResolverRequestTypeDef(TypedDict):
@@ -5173,6 +6647,22 @@ class CreateIpamPrefixListResolverRequestTypeDef(TypedDict):
     Rules: NotRequired[ReadOnly[Sequence[IpamPrefixListResolverRuleRequestTypeDef]]]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     ClientToken: NotRequired[str]
+
+
+class IpamPrefixListResolverTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    IpamPrefixListResolverId: NotRequired[str]
+    IpamPrefixListResolverArn: NotRequired[str]
+    IpamArn: NotRequired[str]
+    IpamRegion: NotRequired[str]
+    Description: NotRequired[str]
+    AddressFamily: NotRequired[AddressFamilyType]
+    State: NotRequired[IpamPrefixListResolverStateType]
+    Tags: NotRequired[list[TagTypeDef]]
+    LastVersionCreationStatus: NotRequired[
+        IpamPrefixListResolverVersionCreationStatusType
+    ]
+    LastVersionCreationStatusMessage: NotRequired[str]
 
 
 class CreateIpamPrefixListResolverResultTypeDef(TypedDict):
@@ -5189,6 +6679,21 @@ class CreateIpamPrefixListResolverTargetRequestTypeDef(TypedDict):
     TrackLatestVersion: bool
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     ClientToken: NotRequired[str]
+
+
+class IpamPrefixListResolverTargetTypeDef(TypedDict):
+    IpamPrefixListResolverTargetId: NotRequired[str]
+    IpamPrefixListResolverTargetArn: NotRequired[str]
+    IpamPrefixListResolverId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    PrefixListId: NotRequired[str]
+    PrefixListRegion: NotRequired[str]
+    DesiredVersion: NotRequired[int]
+    LastSyncedVersion: NotRequired[int]
+    TrackLatestVersion: NotRequired[bool]
+    StateMessage: NotRequired[str]
+    State: NotRequired[IpamPrefixListResolverTargetStateType]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateIpamPrefixListResolverTargetResultTypeDef(TypedDict):
@@ -5215,14 +6720,63 @@ class CreateIpamResourceDiscoveryRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class IpamOperatingRegionTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+
+
+class IpamOrganizationalUnitExclusionTypeDef(TypedDict):
+    OrganizationsEntityPath: NotRequired[str]
+
+
+class IpamResourceDiscoveryTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    IpamResourceDiscoveryId: NotRequired[str]
+    IpamResourceDiscoveryArn: NotRequired[str]
+    IpamResourceDiscoveryRegion: NotRequired[str]
+    Description: NotRequired[str]
+    OperatingRegions: NotRequired[list[IpamOperatingRegionTypeDef]]
+    IsDefault: NotRequired[bool]
+    State: NotRequired[IpamResourceDiscoveryStateType]
+    Tags: NotRequired[list[TagTypeDef]]
+    OrganizationalUnitExclusions: NotRequired[
+        list[IpamOrganizationalUnitExclusionTypeDef]
+    ]
+
+
 class CreateIpamResourceDiscoveryResultTypeDef(TypedDict):
     IpamResourceDiscovery: NotRequired[IpamResourceDiscoveryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IpamTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    IpamId: NotRequired[str]
+    IpamArn: NotRequired[str]
+    IpamRegion: NotRequired[str]
+    PublicDefaultScopeId: NotRequired[str]
+    PrivateDefaultScopeId: NotRequired[str]
+    ScopeCount: NotRequired[int]
+    Description: NotRequired[str]
+    OperatingRegions: NotRequired[list[IpamOperatingRegionTypeDef]]
+    State: NotRequired[IpamStateType]
+    Tags: NotRequired[list[TagTypeDef]]
+    DefaultResourceDiscoveryId: NotRequired[str]
+    DefaultResourceDiscoveryAssociationId: NotRequired[str]
+    ResourceDiscoveryAssociationCount: NotRequired[int]
+    StateMessage: NotRequired[str]
+    Tier: NotRequired[IpamTierType]
+    EnablePrivateGua: NotRequired[bool]
+    MeteredAccount: NotRequired[IpamMeteredAccountType]
+
+
 class CreateIpamResultTypeDef(TypedDict):
     Ipam: NotRequired[IpamTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExternalAuthorityConfigurationTypeDef(TypedDict):
+    Type: NotRequired[IpamScopeExternalAuthorityTypeType]
+    ExternalResourceIdentifier: NotRequired[str]
 
 
 class CreateIpamScopeRequestTypeDef(TypedDict):
@@ -5232,6 +6786,28 @@ class CreateIpamScopeRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     ClientToken: NotRequired[str]
     ExternalAuthorityConfiguration: NotRequired[ExternalAuthorityConfigurationTypeDef]
+
+
+class IpamScopeExternalAuthorityConfigurationTypeDef(TypedDict):
+    Type: NotRequired[IpamScopeExternalAuthorityTypeType]
+    ExternalResourceIdentifier: NotRequired[str]
+
+
+class IpamScopeTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    IpamScopeId: NotRequired[str]
+    IpamScopeArn: NotRequired[str]
+    IpamArn: NotRequired[str]
+    IpamRegion: NotRequired[str]
+    IpamScopeType: NotRequired[IpamScopeTypeType]
+    IsDefault: NotRequired[bool]
+    Description: NotRequired[str]
+    PoolCount: NotRequired[int]
+    State: NotRequired[IpamScopeStateType]
+    Tags: NotRequired[list[TagTypeDef]]
+    ExternalAuthorityConfiguration: NotRequired[
+        IpamScopeExternalAuthorityConfigurationTypeDef
+    ]
 
 
 class CreateIpamScopeResultTypeDef(TypedDict):
@@ -5247,6 +6823,272 @@ class CreateKeyPairRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class OperatorRequestTypeDef(TypedDict):
+    Principal: NotRequired[str]
+
+
+class CreditSpecificationRequestTypeDef(TypedDict):
+    CpuCredits: str
+
+
+class ElasticGpuSpecificationTypeDef(TypedDict):
+    Type: str
+
+
+class LaunchTemplateEbsBlockDeviceRequestTypeDef(TypedDict):
+    Encrypted: NotRequired[bool]
+    DeleteOnTermination: NotRequired[bool]
+    Iops: NotRequired[int]
+    KmsKeyId: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    VolumeSize: NotRequired[int]
+    VolumeType: NotRequired[VolumeTypeType]
+    Throughput: NotRequired[int]
+    VolumeInitializationRate: NotRequired[int]
+    EbsCardIndex: NotRequired[int]
+
+
+class LaunchTemplateBlockDeviceMappingRequestTypeDef(TypedDict):
+    DeviceName: NotRequired[str]
+    VirtualName: NotRequired[str]
+    Ebs: NotRequired[LaunchTemplateEbsBlockDeviceRequestTypeDef]
+    NoDevice: NotRequired[str]
+
+
+class LaunchTemplateCapacityReservationSpecificationRequestTypeDef(TypedDict):
+    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
+    CapacityReservationTarget: NotRequired[CapacityReservationTargetTypeDef]
+
+
+class LaunchTemplateCpuOptionsRequestTypeDef(TypedDict):
+    CoreCount: NotRequired[int]
+    ThreadsPerCore: NotRequired[int]
+    AmdSevSnp: NotRequired[AmdSevSnpSpecificationType]
+    NestedVirtualization: NotRequired[NestedVirtualizationSpecificationType]
+
+
+class LaunchTemplateElasticInferenceAcceleratorTypeDef(TypedDict):
+    Type: str
+    Count: NotRequired[int]
+
+
+class LaunchTemplateEnclaveOptionsRequestTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class LaunchTemplateHibernationOptionsRequestTypeDef(TypedDict):
+    Configured: NotRequired[bool]
+
+
+class LaunchTemplateIamInstanceProfileSpecificationRequestTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class LaunchTemplateInstanceMaintenanceOptionsRequestTypeDef(TypedDict):
+    AutoRecovery: NotRequired[LaunchTemplateAutoRecoveryStateType]
+
+
+class LaunchTemplateSpotMarketOptionsRequestTypeDef(TypedDict):
+    MaxPrice: NotRequired[str]
+    SpotInstanceType: NotRequired[SpotInstanceTypeType]
+    BlockDurationMinutes: NotRequired[int]
+    ValidUntil: NotRequired[ReadOnly[datetime | str]]
+    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
+
+
+class LaunchTemplateInstanceMarketOptionsRequestTypeDef(TypedDict):
+    MarketType: NotRequired[MarketTypeType]
+    SpotOptions: NotRequired[ReadOnly[LaunchTemplateSpotMarketOptionsRequestTypeDef]]
+
+
+class LaunchTemplateInstanceMetadataOptionsRequestTypeDef(TypedDict):
+    HttpTokens: NotRequired[LaunchTemplateHttpTokensStateType]
+    HttpPutResponseHopLimit: NotRequired[int]
+    HttpEndpoint: NotRequired[LaunchTemplateInstanceMetadataEndpointStateType]
+    HttpProtocolIpv6: NotRequired[LaunchTemplateInstanceMetadataProtocolIpv6Type]
+    InstanceMetadataTags: NotRequired[LaunchTemplateInstanceMetadataTagsStateType]
+
+
+class EnaSrdUdpSpecificationRequestTypeDef(TypedDict):
+    EnaSrdUdpEnabled: NotRequired[bool]
+
+
+class EnaSrdSpecificationRequestTypeDef(TypedDict):
+    EnaSrdEnabled: NotRequired[bool]
+    EnaSrdUdpSpecification: NotRequired[EnaSrdUdpSpecificationRequestTypeDef]
+
+
+class InstanceIpv6AddressRequestTypeDef(TypedDict):
+    Ipv6Address: NotRequired[str]
+
+
+class Ipv4PrefixSpecificationRequestTypeDef(TypedDict):
+    Ipv4Prefix: NotRequired[str]
+
+
+class Ipv6PrefixSpecificationRequestTypeDef(TypedDict):
+    Ipv6Prefix: NotRequired[str]
+
+
+class PrivateIpAddressSpecificationTypeDef(TypedDict):
+    Primary: NotRequired[bool]
+    PrivateIpAddress: NotRequired[str]
+
+
+class LaunchTemplateInstanceNetworkInterfaceSpecificationRequestTypeDef(TypedDict):
+    AssociateCarrierIpAddress: NotRequired[bool]
+    AssociatePublicIpAddress: NotRequired[bool]
+    DeleteOnTermination: NotRequired[bool]
+    Description: NotRequired[str]
+    DeviceIndex: NotRequired[int]
+    Groups: NotRequired[ReadOnly[Sequence[str]]]
+    InterfaceType: NotRequired[str]
+    Ipv6AddressCount: NotRequired[int]
+    Ipv6Addresses: NotRequired[ReadOnly[Sequence[InstanceIpv6AddressRequestTypeDef]]]
+    NetworkInterfaceId: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+    PrivateIpAddresses: NotRequired[
+        ReadOnly[Sequence[PrivateIpAddressSpecificationTypeDef]]
+    ]
+    SecondaryPrivateIpAddressCount: NotRequired[int]
+    SubnetId: NotRequired[str]
+    NetworkCardIndex: NotRequired[int]
+    Ipv4Prefixes: NotRequired[ReadOnly[Sequence[Ipv4PrefixSpecificationRequestTypeDef]]]
+    Ipv4PrefixCount: NotRequired[int]
+    Ipv6Prefixes: NotRequired[ReadOnly[Sequence[Ipv6PrefixSpecificationRequestTypeDef]]]
+    Ipv6PrefixCount: NotRequired[int]
+    PrimaryIpv6: NotRequired[bool]
+    EnaSrdSpecification: NotRequired[EnaSrdSpecificationRequestTypeDef]
+    ConnectionTrackingSpecification: NotRequired[
+        ConnectionTrackingSpecificationRequestTypeDef
+    ]
+    EnaQueueCount: NotRequired[int]
+
+
+class SecondaryInterfacePrivateIpAddressSpecificationRequestTypeDef(TypedDict):
+    PrivateIpAddress: NotRequired[str]
+
+
+class LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestTypeDef(TypedDict):
+    DeleteOnTermination: NotRequired[bool]
+    DeviceIndex: NotRequired[int]
+    PrivateIpAddresses: NotRequired[
+        ReadOnly[
+            Sequence[SecondaryInterfacePrivateIpAddressSpecificationRequestTypeDef]
+        ]
+    ]
+    PrivateIpAddressCount: NotRequired[int]
+    SecondarySubnetId: NotRequired[str]
+    InterfaceType: NotRequired[SecondaryInterfaceTypeType]
+    NetworkCardIndex: NotRequired[int]
+
+
+class LaunchTemplateLicenseConfigurationRequestTypeDef(TypedDict):
+    LicenseConfigurationArn: NotRequired[str]
+
+
+class LaunchTemplateNetworkPerformanceOptionsRequestTypeDef(TypedDict):
+    BandwidthWeighting: NotRequired[InstanceBandwidthWeightingType]
+
+
+class LaunchTemplatePlacementRequestTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    Affinity: NotRequired[str]
+    GroupName: NotRequired[str]
+    HostId: NotRequired[str]
+    Tenancy: NotRequired[TenancyType]
+    SpreadDomain: NotRequired[str]
+    HostResourceGroupArn: NotRequired[str]
+    PartitionNumber: NotRequired[int]
+    GroupId: NotRequired[str]
+
+
+class LaunchTemplatePrivateDnsNameOptionsRequestTypeDef(TypedDict):
+    HostnameType: NotRequired[HostnameTypeType]
+    EnableResourceNameDnsARecord: NotRequired[bool]
+    EnableResourceNameDnsAAAARecord: NotRequired[bool]
+
+
+class LaunchTemplateTagSpecificationRequestTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class LaunchTemplatesMonitoringRequestTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class RequestLaunchTemplateDataTypeDef(TypedDict):
+    KernelId: NotRequired[str]
+    EbsOptimized: NotRequired[bool]
+    IamInstanceProfile: NotRequired[
+        LaunchTemplateIamInstanceProfileSpecificationRequestTypeDef
+    ]
+    BlockDeviceMappings: NotRequired[
+        ReadOnly[Sequence[LaunchTemplateBlockDeviceMappingRequestTypeDef]]
+    ]
+    NetworkInterfaces: NotRequired[
+        ReadOnly[
+            Sequence[LaunchTemplateInstanceNetworkInterfaceSpecificationRequestTypeDef]
+        ]
+    ]
+    ImageId: NotRequired[str]
+    InstanceType: NotRequired[InstanceTypeType]
+    KeyName: NotRequired[str]
+    Monitoring: NotRequired[LaunchTemplatesMonitoringRequestTypeDef]
+    Placement: NotRequired[LaunchTemplatePlacementRequestTypeDef]
+    RamDiskId: NotRequired[str]
+    DisableApiTermination: NotRequired[bool]
+    InstanceInitiatedShutdownBehavior: NotRequired[ShutdownBehaviorType]
+    UserData: NotRequired[str]
+    TagSpecifications: NotRequired[
+        ReadOnly[Sequence[LaunchTemplateTagSpecificationRequestTypeDef]]
+    ]
+    ElasticGpuSpecifications: NotRequired[
+        ReadOnly[Sequence[ElasticGpuSpecificationTypeDef]]
+    ]
+    ElasticInferenceAccelerators: NotRequired[
+        ReadOnly[Sequence[LaunchTemplateElasticInferenceAcceleratorTypeDef]]
+    ]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
+    InstanceMarketOptions: NotRequired[
+        ReadOnly[LaunchTemplateInstanceMarketOptionsRequestTypeDef]
+    ]
+    CreditSpecification: NotRequired[CreditSpecificationRequestTypeDef]
+    CpuOptions: NotRequired[LaunchTemplateCpuOptionsRequestTypeDef]
+    CapacityReservationSpecification: NotRequired[
+        LaunchTemplateCapacityReservationSpecificationRequestTypeDef
+    ]
+    LicenseSpecifications: NotRequired[
+        ReadOnly[Sequence[LaunchTemplateLicenseConfigurationRequestTypeDef]]
+    ]
+    HibernationOptions: NotRequired[LaunchTemplateHibernationOptionsRequestTypeDef]
+    MetadataOptions: NotRequired[LaunchTemplateInstanceMetadataOptionsRequestTypeDef]
+    EnclaveOptions: NotRequired[LaunchTemplateEnclaveOptionsRequestTypeDef]
+    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
+    PrivateDnsNameOptions: NotRequired[
+        LaunchTemplatePrivateDnsNameOptionsRequestTypeDef
+    ]
+    MaintenanceOptions: NotRequired[
+        LaunchTemplateInstanceMaintenanceOptionsRequestTypeDef
+    ]
+    DisableApiStop: NotRequired[bool]
+    Operator: NotRequired[OperatorRequestTypeDef]
+    NetworkPerformanceOptions: NotRequired[
+        LaunchTemplateNetworkPerformanceOptionsRequestTypeDef
+    ]
+    SecondaryInterfaces: NotRequired[
+        ReadOnly[
+            Sequence[
+                LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestTypeDef
+            ]
+        ]
+    ]
+
+
 class CreateLaunchTemplateRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     ClientToken: NotRequired[str]
@@ -5255,6 +7097,26 @@ class CreateLaunchTemplateRequestTypeDef(TypedDict):
     LaunchTemplateData: ReadOnly[RequestLaunchTemplateDataTypeDef]
     Operator: NotRequired[OperatorRequestTypeDef]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+
+
+class LaunchTemplateTypeDef(TypedDict):
+    LaunchTemplateId: NotRequired[str]
+    LaunchTemplateName: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    CreatedBy: NotRequired[str]
+    DefaultVersionNumber: NotRequired[int]
+    LatestVersionNumber: NotRequired[int]
+    Tags: NotRequired[list[TagTypeDef]]
+    Operator: NotRequired[OperatorResponseTypeDef]
+
+
+class ValidationErrorTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class ValidationWarningTypeDef(TypedDict):
+    Errors: NotRequired[list[ValidationErrorTypeDef]]
 
 
 class CreateLaunchTemplateResultTypeDef(TypedDict):
@@ -5274,6 +7136,251 @@ class CreateLaunchTemplateVersionRequestTypeDef(TypedDict):
     ResolveAlias: NotRequired[bool]
 
 
+class CreditSpecificationTypeDef(TypedDict):
+    CpuCredits: NotRequired[str]
+
+
+class ElasticGpuSpecificationResponseTypeDef(TypedDict):
+    Type: NotRequired[str]
+
+
+class LaunchTemplateEbsBlockDeviceTypeDef(TypedDict):
+    Encrypted: NotRequired[bool]
+    DeleteOnTermination: NotRequired[bool]
+    Iops: NotRequired[int]
+    KmsKeyId: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    VolumeSize: NotRequired[int]
+    VolumeType: NotRequired[VolumeTypeType]
+    Throughput: NotRequired[int]
+    VolumeInitializationRate: NotRequired[int]
+    EbsCardIndex: NotRequired[int]
+
+
+class LaunchTemplateBlockDeviceMappingTypeDef(TypedDict):
+    DeviceName: NotRequired[str]
+    VirtualName: NotRequired[str]
+    Ebs: NotRequired[LaunchTemplateEbsBlockDeviceTypeDef]
+    NoDevice: NotRequired[str]
+
+
+class LaunchTemplateCapacityReservationSpecificationResponseTypeDef(TypedDict):
+    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
+    CapacityReservationTarget: NotRequired[CapacityReservationTargetResponseTypeDef]
+
+
+class LaunchTemplateCpuOptionsTypeDef(TypedDict):
+    CoreCount: NotRequired[int]
+    ThreadsPerCore: NotRequired[int]
+    AmdSevSnp: NotRequired[AmdSevSnpSpecificationType]
+    NestedVirtualization: NotRequired[NestedVirtualizationSpecificationType]
+
+
+class LaunchTemplateElasticInferenceAcceleratorResponseTypeDef(TypedDict):
+    Type: NotRequired[str]
+    Count: NotRequired[int]
+
+
+class LaunchTemplateEnclaveOptionsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class LaunchTemplateHibernationOptionsTypeDef(TypedDict):
+    Configured: NotRequired[bool]
+
+
+class LaunchTemplateIamInstanceProfileSpecificationTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class LaunchTemplateInstanceMaintenanceOptionsTypeDef(TypedDict):
+    AutoRecovery: NotRequired[LaunchTemplateAutoRecoveryStateType]
+
+
+class LaunchTemplateSpotMarketOptionsTypeDef(TypedDict):
+    MaxPrice: NotRequired[str]
+    SpotInstanceType: NotRequired[SpotInstanceTypeType]
+    BlockDurationMinutes: NotRequired[int]
+    ValidUntil: NotRequired[datetime]
+    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
+
+
+class LaunchTemplateInstanceMarketOptionsTypeDef(TypedDict):
+    MarketType: NotRequired[MarketTypeType]
+    SpotOptions: NotRequired[LaunchTemplateSpotMarketOptionsTypeDef]
+
+
+class LaunchTemplateInstanceMetadataOptionsTypeDef(TypedDict):
+    State: NotRequired[LaunchTemplateInstanceMetadataOptionsStateType]
+    HttpTokens: NotRequired[LaunchTemplateHttpTokensStateType]
+    HttpPutResponseHopLimit: NotRequired[int]
+    HttpEndpoint: NotRequired[LaunchTemplateInstanceMetadataEndpointStateType]
+    HttpProtocolIpv6: NotRequired[LaunchTemplateInstanceMetadataProtocolIpv6Type]
+    InstanceMetadataTags: NotRequired[LaunchTemplateInstanceMetadataTagsStateType]
+
+
+class InstanceIpv6AddressTypeDef(TypedDict):
+    Ipv6Address: NotRequired[str]
+    IsPrimaryIpv6: NotRequired[bool]
+
+
+class Ipv4PrefixSpecificationResponseTypeDef(TypedDict):
+    Ipv4Prefix: NotRequired[str]
+
+
+class Ipv6PrefixSpecificationResponseTypeDef(TypedDict):
+    Ipv6Prefix: NotRequired[str]
+
+
+class LaunchTemplateEnaSrdUdpSpecificationTypeDef(TypedDict):
+    EnaSrdUdpEnabled: NotRequired[bool]
+
+
+class LaunchTemplateEnaSrdSpecificationTypeDef(TypedDict):
+    EnaSrdEnabled: NotRequired[bool]
+    EnaSrdUdpSpecification: NotRequired[LaunchTemplateEnaSrdUdpSpecificationTypeDef]
+
+
+class LaunchTemplateInstanceNetworkInterfaceSpecificationTypeDef(TypedDict):
+    AssociateCarrierIpAddress: NotRequired[bool]
+    AssociatePublicIpAddress: NotRequired[bool]
+    DeleteOnTermination: NotRequired[bool]
+    Description: NotRequired[str]
+    DeviceIndex: NotRequired[int]
+    Groups: NotRequired[list[str]]
+    InterfaceType: NotRequired[str]
+    Ipv6AddressCount: NotRequired[int]
+    Ipv6Addresses: NotRequired[list[InstanceIpv6AddressTypeDef]]
+    NetworkInterfaceId: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+    PrivateIpAddresses: NotRequired[list[PrivateIpAddressSpecificationTypeDef]]
+    SecondaryPrivateIpAddressCount: NotRequired[int]
+    SubnetId: NotRequired[str]
+    NetworkCardIndex: NotRequired[int]
+    Ipv4Prefixes: NotRequired[list[Ipv4PrefixSpecificationResponseTypeDef]]
+    Ipv4PrefixCount: NotRequired[int]
+    Ipv6Prefixes: NotRequired[list[Ipv6PrefixSpecificationResponseTypeDef]]
+    Ipv6PrefixCount: NotRequired[int]
+    PrimaryIpv6: NotRequired[bool]
+    EnaSrdSpecification: NotRequired[LaunchTemplateEnaSrdSpecificationTypeDef]
+    ConnectionTrackingSpecification: NotRequired[ConnectionTrackingSpecificationTypeDef]
+    EnaQueueCount: NotRequired[int]
+
+
+class SecondaryInterfacePrivateIpAddressSpecificationTypeDef(TypedDict):
+    PrivateIpAddress: NotRequired[str]
+
+
+class LaunchTemplateInstanceSecondaryInterfaceSpecificationTypeDef(TypedDict):
+    DeleteOnTermination: NotRequired[bool]
+    DeviceIndex: NotRequired[int]
+    PrivateIpAddresses: NotRequired[
+        list[SecondaryInterfacePrivateIpAddressSpecificationTypeDef]
+    ]
+    PrivateIpAddressCount: NotRequired[int]
+    SecondarySubnetId: NotRequired[str]
+    InterfaceType: NotRequired[SecondaryInterfaceTypeType]
+    NetworkCardIndex: NotRequired[int]
+
+
+class LaunchTemplateLicenseConfigurationTypeDef(TypedDict):
+    LicenseConfigurationArn: NotRequired[str]
+
+
+class LaunchTemplateNetworkPerformanceOptionsTypeDef(TypedDict):
+    BandwidthWeighting: NotRequired[InstanceBandwidthWeightingType]
+
+
+class LaunchTemplatePlacementTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    Affinity: NotRequired[str]
+    GroupName: NotRequired[str]
+    HostId: NotRequired[str]
+    Tenancy: NotRequired[TenancyType]
+    SpreadDomain: NotRequired[str]
+    HostResourceGroupArn: NotRequired[str]
+    PartitionNumber: NotRequired[int]
+    GroupId: NotRequired[str]
+
+
+class LaunchTemplatePrivateDnsNameOptionsTypeDef(TypedDict):
+    HostnameType: NotRequired[HostnameTypeType]
+    EnableResourceNameDnsARecord: NotRequired[bool]
+    EnableResourceNameDnsAAAARecord: NotRequired[bool]
+
+
+class LaunchTemplateTagSpecificationTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class LaunchTemplatesMonitoringTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class ResponseLaunchTemplateDataTypeDef(TypedDict):
+    KernelId: NotRequired[str]
+    EbsOptimized: NotRequired[bool]
+    IamInstanceProfile: NotRequired[
+        LaunchTemplateIamInstanceProfileSpecificationTypeDef
+    ]
+    BlockDeviceMappings: NotRequired[list[LaunchTemplateBlockDeviceMappingTypeDef]]
+    NetworkInterfaces: NotRequired[
+        list[LaunchTemplateInstanceNetworkInterfaceSpecificationTypeDef]
+    ]
+    ImageId: NotRequired[str]
+    InstanceType: NotRequired[InstanceTypeType]
+    KeyName: NotRequired[str]
+    Monitoring: NotRequired[LaunchTemplatesMonitoringTypeDef]
+    Placement: NotRequired[LaunchTemplatePlacementTypeDef]
+    RamDiskId: NotRequired[str]
+    DisableApiTermination: NotRequired[bool]
+    InstanceInitiatedShutdownBehavior: NotRequired[ShutdownBehaviorType]
+    UserData: NotRequired[str]
+    TagSpecifications: NotRequired[list[LaunchTemplateTagSpecificationTypeDef]]
+    ElasticGpuSpecifications: NotRequired[list[ElasticGpuSpecificationResponseTypeDef]]
+    ElasticInferenceAccelerators: NotRequired[
+        list[LaunchTemplateElasticInferenceAcceleratorResponseTypeDef]
+    ]
+    SecurityGroupIds: NotRequired[list[str]]
+    SecurityGroups: NotRequired[list[str]]
+    InstanceMarketOptions: NotRequired[LaunchTemplateInstanceMarketOptionsTypeDef]
+    CreditSpecification: NotRequired[CreditSpecificationTypeDef]
+    CpuOptions: NotRequired[LaunchTemplateCpuOptionsTypeDef]
+    CapacityReservationSpecification: NotRequired[
+        LaunchTemplateCapacityReservationSpecificationResponseTypeDef
+    ]
+    LicenseSpecifications: NotRequired[list[LaunchTemplateLicenseConfigurationTypeDef]]
+    HibernationOptions: NotRequired[LaunchTemplateHibernationOptionsTypeDef]
+    MetadataOptions: NotRequired[LaunchTemplateInstanceMetadataOptionsTypeDef]
+    EnclaveOptions: NotRequired[LaunchTemplateEnclaveOptionsTypeDef]
+    InstanceRequirements: NotRequired[InstanceRequirementsOutputTypeDef]
+    PrivateDnsNameOptions: NotRequired[LaunchTemplatePrivateDnsNameOptionsTypeDef]
+    MaintenanceOptions: NotRequired[LaunchTemplateInstanceMaintenanceOptionsTypeDef]
+    DisableApiStop: NotRequired[bool]
+    Operator: NotRequired[OperatorResponseTypeDef]
+    NetworkPerformanceOptions: NotRequired[
+        LaunchTemplateNetworkPerformanceOptionsTypeDef
+    ]
+    SecondaryInterfaces: NotRequired[
+        list[LaunchTemplateInstanceSecondaryInterfaceSpecificationTypeDef]
+    ]
+
+
+class LaunchTemplateVersionTypeDef(TypedDict):
+    LaunchTemplateId: NotRequired[str]
+    LaunchTemplateName: NotRequired[str]
+    VersionNumber: NotRequired[int]
+    VersionDescription: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    CreatedBy: NotRequired[str]
+    DefaultVersion: NotRequired[bool]
+    LaunchTemplateData: NotRequired[ResponseLaunchTemplateDataTypeDef]
+    Operator: NotRequired[OperatorResponseTypeDef]
+
+
 class CreateLaunchTemplateVersionResultTypeDef(TypedDict):
     LaunchTemplateVersion: NotRequired[LaunchTemplateVersionTypeDef]
     Warning: NotRequired[ValidationWarningTypeDef]
@@ -5285,6 +7392,20 @@ class CreateLocalGatewayRouteRequestTypeDef(TypedDict):
     LocalGatewayRouteTableId: str
     LocalGatewayVirtualInterfaceGroupId: NotRequired[str]
     DryRun: NotRequired[bool]
+    NetworkInterfaceId: NotRequired[str]
+    DestinationPrefixListId: NotRequired[str]
+
+
+class LocalGatewayRouteTypeDef(TypedDict):
+    DestinationCidrBlock: NotRequired[str]
+    LocalGatewayVirtualInterfaceGroupId: NotRequired[str]
+    Type: NotRequired[LocalGatewayRouteTypeType]
+    State: NotRequired[LocalGatewayRouteStateType]
+    LocalGatewayRouteTableId: NotRequired[str]
+    LocalGatewayRouteTableArn: NotRequired[str]
+    OwnerId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    CoipPoolId: NotRequired[str]
     NetworkInterfaceId: NotRequired[str]
     DestinationPrefixListId: NotRequired[str]
 
@@ -5301,6 +7422,23 @@ class CreateLocalGatewayRouteTableRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class StateReasonTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class LocalGatewayRouteTableTypeDef(TypedDict):
+    LocalGatewayRouteTableId: NotRequired[str]
+    LocalGatewayRouteTableArn: NotRequired[str]
+    LocalGatewayId: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    OwnerId: NotRequired[str]
+    State: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    Mode: NotRequired[LocalGatewayRouteTableModeType]
+    StateReason: NotRequired[StateReasonTypeDef]
+
+
 class CreateLocalGatewayRouteTableResultTypeDef(TypedDict):
     LocalGatewayRouteTable: NotRequired[LocalGatewayRouteTableTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -5313,6 +7451,17 @@ class CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef
     LocalGatewayVirtualInterfaceGroupId: str
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeDef(TypedDict):
+    LocalGatewayRouteTableVirtualInterfaceGroupAssociationId: NotRequired[str]
+    LocalGatewayVirtualInterfaceGroupId: NotRequired[str]
+    LocalGatewayId: NotRequired[str]
+    LocalGatewayRouteTableId: NotRequired[str]
+    LocalGatewayRouteTableArn: NotRequired[str]
+    OwnerId: NotRequired[str]
+    State: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef(
@@ -5331,6 +7480,17 @@ class CreateLocalGatewayRouteTableVpcAssociationRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class LocalGatewayRouteTableVpcAssociationTypeDef(TypedDict):
+    LocalGatewayRouteTableVpcAssociationId: NotRequired[str]
+    LocalGatewayRouteTableId: NotRequired[str]
+    LocalGatewayRouteTableArn: NotRequired[str]
+    LocalGatewayId: NotRequired[str]
+    VpcId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    State: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateLocalGatewayRouteTableVpcAssociationResultTypeDef(TypedDict):
     LocalGatewayRouteTableVpcAssociation: NotRequired[
         LocalGatewayRouteTableVpcAssociationTypeDef
@@ -5344,6 +7504,20 @@ class CreateLocalGatewayVirtualInterfaceGroupRequestTypeDef(TypedDict):
     LocalBgpAsnExtended: NotRequired[int]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class LocalGatewayVirtualInterfaceGroupTypeDef(TypedDict):
+    LocalGatewayVirtualInterfaceGroupId: NotRequired[str]
+    LocalGatewayVirtualInterfaceIds: NotRequired[list[str]]
+    LocalGatewayId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    LocalBgpAsn: NotRequired[int]
+    LocalBgpAsnExtended: NotRequired[int]
+    LocalGatewayVirtualInterfaceGroupArn: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ConfigurationState: NotRequired[
+        LocalGatewayVirtualInterfaceGroupConfigurationStateType
+    ]
 
 
 class CreateLocalGatewayVirtualInterfaceGroupResultTypeDef(TypedDict):
@@ -5365,9 +7539,36 @@ class CreateLocalGatewayVirtualInterfaceRequestTypeDef(TypedDict):
     PeerBgpAsnExtended: NotRequired[int]
 
 
+class LocalGatewayVirtualInterfaceTypeDef(TypedDict):
+    LocalGatewayVirtualInterfaceId: NotRequired[str]
+    LocalGatewayId: NotRequired[str]
+    LocalGatewayVirtualInterfaceGroupId: NotRequired[str]
+    LocalGatewayVirtualInterfaceArn: NotRequired[str]
+    OutpostLagId: NotRequired[str]
+    Vlan: NotRequired[int]
+    LocalAddress: NotRequired[str]
+    PeerAddress: NotRequired[str]
+    LocalBgpAsn: NotRequired[int]
+    PeerBgpAsn: NotRequired[int]
+    PeerBgpAsnExtended: NotRequired[int]
+    OwnerId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ConfigurationState: NotRequired[LocalGatewayVirtualInterfaceConfigurationStateType]
+
+
 class CreateLocalGatewayVirtualInterfaceResultTypeDef(TypedDict):
     LocalGatewayVirtualInterface: NotRequired[LocalGatewayVirtualInterfaceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MacSystemIntegrityProtectionConfigurationRequestTypeDef(TypedDict):
+    AppleInternal: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    BaseSystem: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    DebuggingRestrictions: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    DTraceRestrictions: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    FilesystemProtections: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    KextSigning: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
+    NvramProtections: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
 
 
 class CreateMacSystemIntegrityProtectionModificationTaskRequestTypeDef(TypedDict):
@@ -5397,6 +7598,21 @@ class CreateManagedPrefixListRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class ManagedPrefixListTypeDef(TypedDict):
+    PrefixListId: NotRequired[str]
+    AddressFamily: NotRequired[str]
+    State: NotRequired[PrefixListStateType]
+    StateMessage: NotRequired[str]
+    PrefixListArn: NotRequired[str]
+    PrefixListName: NotRequired[str]
+    MaxEntries: NotRequired[int]
+    Version: NotRequired[int]
+    Tags: NotRequired[list[TagTypeDef]]
+    OwnerId: NotRequired[str]
+    IpamPrefixListResolverTargetId: NotRequired[str]
+    IpamPrefixListResolverSyncEnabled: NotRequired[bool]
+
+
 class CreateManagedPrefixListResultTypeDef(TypedDict):
     PrefixList: NotRequired[ManagedPrefixListTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -5420,10 +7636,53 @@ class CreateNatGatewayRequestTypeDef(TypedDict):
     SecondaryPrivateIpAddressCount: NotRequired[int]
 
 
+class NatGatewayAttachedApplianceTypeDef(TypedDict):
+    Type: NotRequired[NatGatewayApplianceTypeType]
+    ApplianceArn: NotRequired[str]
+    VpcEndpointId: NotRequired[str]
+    AttachmentState: NotRequired[NatGatewayApplianceStateType]
+    ModificationState: NotRequired[NatGatewayApplianceModifyStateType]
+    FailureCode: NotRequired[str]
+    FailureMessage: NotRequired[str]
+
+
+class ProvisionedBandwidthTypeDef(TypedDict):
+    ProvisionTime: NotRequired[datetime]
+    Provisioned: NotRequired[str]
+    RequestTime: NotRequired[datetime]
+    Requested: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class NatGatewayTypeDef(TypedDict):
+    CreateTime: NotRequired[datetime]
+    DeleteTime: NotRequired[datetime]
+    FailureCode: NotRequired[str]
+    FailureMessage: NotRequired[str]
+    NatGatewayAddresses: NotRequired[list[NatGatewayAddressTypeDef]]
+    NatGatewayId: NotRequired[str]
+    ProvisionedBandwidth: NotRequired[ProvisionedBandwidthTypeDef]
+    State: NotRequired[NatGatewayStateType]
+    SubnetId: NotRequired[str]
+    VpcId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ConnectivityType: NotRequired[ConnectivityTypeType]
+    AvailabilityMode: NotRequired[AvailabilityModeType]
+    AutoScalingIps: NotRequired[AutoScalingIpsStateType]
+    AutoProvisionZones: NotRequired[AutoProvisionZonesStateType]
+    AttachedAppliances: NotRequired[list[NatGatewayAttachedApplianceTypeDef]]
+    RouteTableId: NotRequired[str]
+
+
 class CreateNatGatewayResultTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     NatGateway: NotRequired[NatGatewayTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IcmpTypeCodeTypeDef(TypedDict):
+    Code: NotRequired[int]
+    Type: NotRequired[int]
 
 
 class CreateNetworkAclEntryRequestTypeDef(TypedDict):
@@ -5446,6 +7705,33 @@ class CreateNetworkAclRequestTypeDef(TypedDict):
     VpcId: str
 
 
+class NetworkAclAssociationTypeDef(TypedDict):
+    NetworkAclAssociationId: NotRequired[str]
+    NetworkAclId: NotRequired[str]
+    SubnetId: NotRequired[str]
+
+
+class NetworkAclEntryTypeDef(TypedDict):
+    CidrBlock: NotRequired[str]
+    Egress: NotRequired[bool]
+    IcmpTypeCode: NotRequired[IcmpTypeCodeTypeDef]
+    Ipv6CidrBlock: NotRequired[str]
+    PortRange: NotRequired[PortRangeTypeDef]
+    Protocol: NotRequired[str]
+    RuleAction: NotRequired[RuleActionType]
+    RuleNumber: NotRequired[int]
+
+
+class NetworkAclTypeDef(TypedDict):
+    Associations: NotRequired[list[NetworkAclAssociationTypeDef]]
+    Entries: NotRequired[list[NetworkAclEntryTypeDef]]
+    IsDefault: NotRequired[bool]
+    NetworkAclId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    VpcId: NotRequired[str]
+    OwnerId: NotRequired[str]
+
+
 class CreateNetworkAclResultTypeDef(TypedDict):
     NetworkAcl: NotRequired[NetworkAclTypeDef]
     ClientToken: NotRequired[str]
@@ -5460,12 +7746,38 @@ class CreateNetworkInsightsAccessScopeRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class NetworkInsightsAccessScopeContentTypeDef(TypedDict):
+    NetworkInsightsAccessScopeId: NotRequired[str]
+    MatchPaths: NotRequired[list[AccessScopePathTypeDef]]
+    ExcludePaths: NotRequired[list[AccessScopePathTypeDef]]
+
+
+class NetworkInsightsAccessScopeTypeDef(TypedDict):
+    NetworkInsightsAccessScopeId: NotRequired[str]
+    NetworkInsightsAccessScopeArn: NotRequired[str]
+    CreatedDate: NotRequired[datetime]
+    UpdatedDate: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateNetworkInsightsAccessScopeResultTypeDef(TypedDict):
     NetworkInsightsAccessScope: NotRequired[NetworkInsightsAccessScopeTypeDef]
     NetworkInsightsAccessScopeContent: NotRequired[
         NetworkInsightsAccessScopeContentTypeDef
     ]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RequestFilterPortRangeTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+
+
+class PathRequestFilterTypeDef(TypedDict):
+    SourceAddress: NotRequired[str]
+    SourcePortRange: NotRequired[RequestFilterPortRangeTypeDef]
+    DestinationAddress: NotRequired[str]
+    DestinationPortRange: NotRequired[RequestFilterPortRangeTypeDef]
 
 
 class CreateNetworkInsightsPathRequestTypeDef(TypedDict):
@@ -5482,6 +7794,35 @@ class CreateNetworkInsightsPathRequestTypeDef(TypedDict):
     FilterAtDestination: NotRequired[PathRequestFilterTypeDef]
 
 
+class FilterPortRangeTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+
+
+class PathFilterTypeDef(TypedDict):
+    SourceAddress: NotRequired[str]
+    SourcePortRange: NotRequired[FilterPortRangeTypeDef]
+    DestinationAddress: NotRequired[str]
+    DestinationPortRange: NotRequired[FilterPortRangeTypeDef]
+
+
+class NetworkInsightsPathTypeDef(TypedDict):
+    NetworkInsightsPathId: NotRequired[str]
+    NetworkInsightsPathArn: NotRequired[str]
+    CreatedDate: NotRequired[datetime]
+    Source: NotRequired[str]
+    Destination: NotRequired[str]
+    SourceArn: NotRequired[str]
+    DestinationArn: NotRequired[str]
+    SourceIp: NotRequired[str]
+    DestinationIp: NotRequired[str]
+    Protocol: NotRequired[ProtocolType]
+    DestinationPort: NotRequired[int]
+    Tags: NotRequired[list[TagTypeDef]]
+    FilterAtSource: NotRequired[PathFilterTypeDef]
+    FilterAtDestination: NotRequired[PathFilterTypeDef]
+
+
 class CreateNetworkInsightsPathResultTypeDef(TypedDict):
     NetworkInsightsPath: NotRequired[NetworkInsightsPathTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -5493,6 +7834,20 @@ class CreateNetworkInterfacePermissionRequestTypeDef(TypedDict):
     AwsService: NotRequired[str]
     Permission: InterfacePermissionTypeType
     DryRun: NotRequired[bool]
+
+
+class NetworkInterfacePermissionStateTypeDef(TypedDict):
+    State: NotRequired[NetworkInterfacePermissionStateCodeType]
+    StatusMessage: NotRequired[str]
+
+
+class NetworkInterfacePermissionTypeDef(TypedDict):
+    NetworkInterfacePermissionId: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    AwsAccountId: NotRequired[str]
+    AwsService: NotRequired[str]
+    Permission: NotRequired[InterfacePermissionTypeType]
+    PermissionState: NotRequired[NetworkInterfacePermissionStateTypeDef]
 
 
 class CreateNetworkInterfacePermissionResultTypeDef(TypedDict):
@@ -5526,6 +7881,88 @@ class CreateNetworkInterfaceRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class Ipv6PrefixSpecificationTypeDef(TypedDict):
+    Ipv6Prefix: NotRequired[str]
+
+
+class NetworkInterfaceAssociationTypeDef(TypedDict):
+    AllocationId: NotRequired[str]
+    AssociationId: NotRequired[str]
+    IpOwnerId: NotRequired[str]
+    PublicDnsName: NotRequired[str]
+    PublicIp: NotRequired[str]
+    CustomerOwnedIp: NotRequired[str]
+    CarrierIp: NotRequired[str]
+
+
+class NetworkInterfaceAttachmentTypeDef(TypedDict):
+    AttachTime: NotRequired[datetime]
+    AttachmentId: NotRequired[str]
+    DeleteOnTermination: NotRequired[bool]
+    DeviceIndex: NotRequired[int]
+    NetworkCardIndex: NotRequired[int]
+    InstanceId: NotRequired[str]
+    InstanceOwnerId: NotRequired[str]
+    Status: NotRequired[AttachmentStatusType]
+    EnaSrdSpecification: NotRequired[AttachmentEnaSrdSpecificationTypeDef]
+    EnaQueueCount: NotRequired[int]
+
+
+class NetworkInterfaceIpv6AddressTypeDef(TypedDict):
+    Ipv6Address: NotRequired[str]
+    PublicIpv6DnsName: NotRequired[str]
+    IsPrimaryIpv6: NotRequired[bool]
+
+
+class NetworkInterfacePrivateIpAddressTypeDef(TypedDict):
+    Association: NotRequired[NetworkInterfaceAssociationTypeDef]
+    Primary: NotRequired[bool]
+    PrivateDnsName: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+
+
+class PublicIpDnsNameOptionsTypeDef(TypedDict):
+    DnsHostnameType: NotRequired[str]
+    PublicIpv4DnsName: NotRequired[str]
+    PublicIpv6DnsName: NotRequired[str]
+    PublicDualStackDnsName: NotRequired[str]
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    Association: NotRequired[NetworkInterfaceAssociationTypeDef]
+    Attachment: NotRequired[NetworkInterfaceAttachmentTypeDef]
+    AvailabilityZone: NotRequired[str]
+    ConnectionTrackingConfiguration: NotRequired[ConnectionTrackingConfigurationTypeDef]
+    Description: NotRequired[str]
+    Groups: NotRequired[list[GroupIdentifierTypeDef]]
+    InterfaceType: NotRequired[NetworkInterfaceTypeType]
+    Ipv6Addresses: NotRequired[list[NetworkInterfaceIpv6AddressTypeDef]]
+    MacAddress: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    OwnerId: NotRequired[str]
+    PrivateDnsName: NotRequired[str]
+    PublicDnsName: NotRequired[str]
+    PublicIpDnsNameOptions: NotRequired[PublicIpDnsNameOptionsTypeDef]
+    PrivateIpAddress: NotRequired[str]
+    PrivateIpAddresses: NotRequired[list[NetworkInterfacePrivateIpAddressTypeDef]]
+    Ipv4Prefixes: NotRequired[list[Ipv4PrefixSpecificationTypeDef]]
+    Ipv6Prefixes: NotRequired[list[Ipv6PrefixSpecificationTypeDef]]
+    RequesterId: NotRequired[str]
+    RequesterManaged: NotRequired[bool]
+    SourceDestCheck: NotRequired[bool]
+    Status: NotRequired[NetworkInterfaceStatusType]
+    SubnetId: NotRequired[str]
+    TagSet: NotRequired[list[TagTypeDef]]
+    VpcId: NotRequired[str]
+    DenyAllIgwTraffic: NotRequired[bool]
+    Ipv6Native: NotRequired[bool]
+    Ipv6Address: NotRequired[str]
+    Operator: NotRequired[OperatorResponseTypeDef]
+    AssociatedSubnets: NotRequired[list[str]]
+    AvailabilityZoneId: NotRequired[str]
+
+
 class CreateNetworkInterfaceResultTypeDef(TypedDict):
     NetworkInterface: NotRequired[NetworkInterfaceTypeDef]
     ClientToken: NotRequired[str]
@@ -5541,6 +7978,19 @@ class CreatePlacementGroupRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     GroupName: NotRequired[str]
     Strategy: NotRequired[PlacementStrategyType]
+
+
+class PlacementGroupTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+    State: NotRequired[PlacementGroupStateType]
+    Strategy: NotRequired[PlacementStrategyType]
+    PartitionCount: NotRequired[int]
+    GroupId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    GroupArn: NotRequired[str]
+    SpreadLevel: NotRequired[SpreadLevelType]
+    LinkedGroupId: NotRequired[str]
+    Operator: NotRequired[OperatorResponseTypeDef]
 
 
 class CreatePlacementGroupResultTypeDef(TypedDict):
@@ -5570,9 +8020,27 @@ class CreateReplaceRootVolumeTaskRequestTypeDef(TypedDict):
     VolumeInitializationRate: NotRequired[int]
 
 
+class ReplaceRootVolumeTaskTypeDef(TypedDict):
+    ReplaceRootVolumeTaskId: NotRequired[str]
+    InstanceId: NotRequired[str]
+    TaskState: NotRequired[ReplaceRootVolumeTaskStateType]
+    StartTime: NotRequired[str]
+    CompleteTime: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ImageId: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    DeleteReplacedRootVolume: NotRequired[bool]
+
+
 class CreateReplaceRootVolumeTaskResultTypeDef(TypedDict):
     ReplaceRootVolumeTask: NotRequired[ReplaceRootVolumeTaskTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PriceScheduleSpecificationTypeDef(TypedDict):
+    Term: NotRequired[int]
+    Price: NotRequired[float]
+    CurrencyCode: NotRequired[CurrencyCodeValuesType]
 
 
 class CreateReservedInstancesListingRequestTypeDef(TypedDict):
@@ -5633,9 +8101,26 @@ class CreateRouteServerEndpointRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
 
 
+class RouteServerEndpointTypeDef(TypedDict):
+    RouteServerId: NotRequired[str]
+    RouteServerEndpointId: NotRequired[str]
+    VpcId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    EniId: NotRequired[str]
+    EniAddress: NotRequired[str]
+    State: NotRequired[RouteServerEndpointStateType]
+    FailureReason: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateRouteServerEndpointResultTypeDef(TypedDict):
     RouteServerEndpoint: NotRequired[RouteServerEndpointTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RouteServerBgpOptionsRequestTypeDef(TypedDict):
+    PeerAsn: int
+    PeerLivenessDetection: NotRequired[RouteServerPeerLivenessModeType]
 
 
 class CreateRouteServerPeerRequestTypeDef(TypedDict):
@@ -5644,6 +8129,36 @@ class CreateRouteServerPeerRequestTypeDef(TypedDict):
     BgpOptions: RouteServerBgpOptionsRequestTypeDef
     DryRun: NotRequired[bool]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+
+
+class RouteServerBfdStatusTypeDef(TypedDict):
+    Status: NotRequired[RouteServerBfdStateType]
+
+
+class RouteServerBgpOptionsTypeDef(TypedDict):
+    PeerAsn: NotRequired[int]
+    PeerLivenessDetection: NotRequired[RouteServerPeerLivenessModeType]
+
+
+class RouteServerBgpStatusTypeDef(TypedDict):
+    Status: NotRequired[RouteServerBgpStateType]
+
+
+class RouteServerPeerTypeDef(TypedDict):
+    RouteServerPeerId: NotRequired[str]
+    RouteServerEndpointId: NotRequired[str]
+    RouteServerId: NotRequired[str]
+    VpcId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    State: NotRequired[RouteServerPeerStateType]
+    FailureReason: NotRequired[str]
+    EndpointEniId: NotRequired[str]
+    EndpointEniAddress: NotRequired[str]
+    PeerAddress: NotRequired[str]
+    BgpOptions: NotRequired[RouteServerBgpOptionsTypeDef]
+    BgpStatus: NotRequired[RouteServerBgpStatusTypeDef]
+    BfdStatus: NotRequired[RouteServerBfdStatusTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateRouteServerPeerResultTypeDef(TypedDict):
@@ -5661,6 +8176,17 @@ class CreateRouteServerRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
 
 
+class RouteServerTypeDef(TypedDict):
+    RouteServerId: NotRequired[str]
+    AmazonSideAsn: NotRequired[int]
+    State: NotRequired[RouteServerStateType]
+    Tags: NotRequired[list[TagTypeDef]]
+    PersistRoutesState: NotRequired[RouteServerPersistRoutesStateType]
+    PersistRoutesDuration: NotRequired[int]
+    SnsNotificationsEnabled: NotRequired[bool]
+    SnsTopicArn: NotRequired[str]
+
+
 class CreateRouteServerResultTypeDef(TypedDict):
     RouteServer: NotRequired[RouteServerTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -5671,6 +8197,51 @@ class CreateRouteTableRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     DryRun: NotRequired[bool]
     VpcId: str
+
+
+class PropagatingVgwTypeDef(TypedDict):
+    GatewayId: NotRequired[str]
+
+
+class RouteTableAssociationTypeDef(TypedDict):
+    Main: NotRequired[bool]
+    RouteTableAssociationId: NotRequired[str]
+    RouteTableId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    GatewayId: NotRequired[str]
+    PublicIpv4Pool: NotRequired[str]
+    AssociationState: NotRequired[RouteTableAssociationStateTypeDef]
+
+
+class RouteTypeDef(TypedDict):
+    DestinationCidrBlock: NotRequired[str]
+    DestinationIpv6CidrBlock: NotRequired[str]
+    DestinationPrefixListId: NotRequired[str]
+    EgressOnlyInternetGatewayId: NotRequired[str]
+    GatewayId: NotRequired[str]
+    InstanceId: NotRequired[str]
+    InstanceOwnerId: NotRequired[str]
+    NatGatewayId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    LocalGatewayId: NotRequired[str]
+    CarrierGatewayId: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    Origin: NotRequired[RouteOriginType]
+    State: NotRequired[RouteStateType]
+    VpcPeeringConnectionId: NotRequired[str]
+    CoreNetworkArn: NotRequired[str]
+    OdbNetworkArn: NotRequired[str]
+    IpAddress: NotRequired[str]
+
+
+class RouteTableTypeDef(TypedDict):
+    Associations: NotRequired[list[RouteTableAssociationTypeDef]]
+    PropagatingVgws: NotRequired[list[PropagatingVgwTypeDef]]
+    RouteTableId: NotRequired[str]
+    Routes: NotRequired[list[RouteTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
+    VpcId: NotRequired[str]
+    OwnerId: NotRequired[str]
 
 
 class CreateRouteTableResultTypeDef(TypedDict):
@@ -5687,6 +8258,26 @@ class CreateSecondaryNetworkRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
 
 
+class SecondaryNetworkIpv4CidrBlockAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    CidrBlock: NotRequired[str]
+    State: NotRequired[SecondaryNetworkCidrBlockAssociationStateType]
+    StateReason: NotRequired[str]
+
+
+class SecondaryNetworkTypeDef(TypedDict):
+    SecondaryNetworkId: NotRequired[str]
+    SecondaryNetworkArn: NotRequired[str]
+    OwnerId: NotRequired[str]
+    Type: NotRequired[SecondaryNetworkTypeType]
+    State: NotRequired[SecondaryNetworkStateType]
+    StateReason: NotRequired[str]
+    Ipv4CidrBlockAssociations: NotRequired[
+        list[SecondaryNetworkIpv4CidrBlockAssociationTypeDef]
+    ]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateSecondaryNetworkResultTypeDef(TypedDict):
     SecondaryNetwork: NotRequired[SecondaryNetworkTypeDef]
     ClientToken: NotRequired[str]
@@ -5701,6 +8292,29 @@ class CreateSecondarySubnetRequestTypeDef(TypedDict):
     Ipv4CidrBlock: str
     SecondaryNetworkId: str
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+
+
+class SecondarySubnetIpv4CidrBlockAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    CidrBlock: NotRequired[str]
+    State: NotRequired[SecondarySubnetCidrBlockAssociationStateType]
+    StateReason: NotRequired[str]
+
+
+class SecondarySubnetTypeDef(TypedDict):
+    SecondarySubnetId: NotRequired[str]
+    SecondarySubnetArn: NotRequired[str]
+    SecondaryNetworkId: NotRequired[str]
+    SecondaryNetworkType: NotRequired[SecondaryNetworkTypeType]
+    OwnerId: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    Ipv4CidrBlockAssociations: NotRequired[
+        list[SecondarySubnetIpv4CidrBlockAssociationTypeDef]
+    ]
+    State: NotRequired[SecondarySubnetStateType]
+    StateReason: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateSecondarySubnetResultTypeDef(TypedDict):
@@ -5733,6 +8347,12 @@ class CreateSnapshotRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class InstanceSpecificationTypeDef(TypedDict):
+    InstanceId: str
+    ExcludeBootVolume: NotRequired[bool]
+    ExcludeDataVolumeIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateSnapshotsRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     InstanceSpecification: ReadOnly[InstanceSpecificationTypeDef]
@@ -5741,6 +8361,22 @@ class CreateSnapshotsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     CopyTagsFromSource: NotRequired[CopyTagsFromSourceType]
     Location: NotRequired[SnapshotLocationEnumType]
+
+
+class SnapshotInfoTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    Encrypted: NotRequired[bool]
+    VolumeId: NotRequired[str]
+    State: NotRequired[SnapshotStateType]
+    VolumeSize: NotRequired[int]
+    StartTime: NotRequired[datetime]
+    Progress: NotRequired[str]
+    OwnerId: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    SseType: NotRequired[SSETypeType]
+    AvailabilityZone: NotRequired[str]
 
 
 class CreateSnapshotsResultTypeDef(TypedDict):
@@ -5754,9 +8390,27 @@ class CreateSpotDatafeedSubscriptionRequestTypeDef(TypedDict):
     Prefix: NotRequired[str]
 
 
+class SpotInstanceStateFaultTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class SpotDatafeedSubscriptionTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Fault: NotRequired[SpotInstanceStateFaultTypeDef]
+    OwnerId: NotRequired[str]
+    Prefix: NotRequired[str]
+    State: NotRequired[DatafeedSubscriptionStateType]
+
+
 class CreateSpotDatafeedSubscriptionResultTypeDef(TypedDict):
     SpotDatafeedSubscription: NotRequired[SpotDatafeedSubscriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3ObjectTagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class CreateStoreImageTaskRequestTypeDef(TypedDict):
@@ -5778,6 +8432,16 @@ class CreateSubnetCidrReservationRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     DryRun: NotRequired[bool]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+
+
+class SubnetCidrReservationTypeDef(TypedDict):
+    SubnetCidrReservationId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    Cidr: NotRequired[str]
+    ReservationType: NotRequired[SubnetCidrReservationTypeType]
+    OwnerId: NotRequired[str]
+    Description: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateSubnetCidrReservationResultTypeDef(TypedDict):
@@ -5819,10 +8483,44 @@ class CreateTrafficMirrorFilterRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class TrafficMirrorPortRangeTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+
+
+class TrafficMirrorFilterRuleTypeDef(TypedDict):
+    TrafficMirrorFilterRuleId: NotRequired[str]
+    TrafficMirrorFilterId: NotRequired[str]
+    TrafficDirection: NotRequired[TrafficDirectionType]
+    RuleNumber: NotRequired[int]
+    RuleAction: NotRequired[TrafficMirrorRuleActionType]
+    Protocol: NotRequired[int]
+    DestinationPortRange: NotRequired[TrafficMirrorPortRangeTypeDef]
+    SourcePortRange: NotRequired[TrafficMirrorPortRangeTypeDef]
+    DestinationCidrBlock: NotRequired[str]
+    SourceCidrBlock: NotRequired[str]
+    Description: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class TrafficMirrorFilterTypeDef(TypedDict):
+    TrafficMirrorFilterId: NotRequired[str]
+    IngressFilterRules: NotRequired[list[TrafficMirrorFilterRuleTypeDef]]
+    EgressFilterRules: NotRequired[list[TrafficMirrorFilterRuleTypeDef]]
+    NetworkServices: NotRequired[list[TrafficMirrorNetworkServiceType]]
+    Description: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateTrafficMirrorFilterResultTypeDef(TypedDict):
     TrafficMirrorFilter: NotRequired[TrafficMirrorFilterTypeDef]
     ClientToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TrafficMirrorPortRangeRequestTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
 
 
 class CreateTrafficMirrorFilterRuleRequestTypeDef(TypedDict):
@@ -5860,6 +8558,19 @@ class CreateTrafficMirrorSessionRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class TrafficMirrorSessionTypeDef(TypedDict):
+    TrafficMirrorSessionId: NotRequired[str]
+    TrafficMirrorTargetId: NotRequired[str]
+    TrafficMirrorFilterId: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    PacketLength: NotRequired[int]
+    SessionNumber: NotRequired[int]
+    VirtualNetworkId: NotRequired[int]
+    Description: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateTrafficMirrorSessionResultTypeDef(TypedDict):
     TrafficMirrorSession: NotRequired[TrafficMirrorSessionTypeDef]
     ClientToken: NotRequired[str]
@@ -5876,10 +8587,25 @@ class CreateTrafficMirrorTargetRequestTypeDef(TypedDict):
     GatewayLoadBalancerEndpointId: NotRequired[str]
 
 
+class TrafficMirrorTargetTypeDef(TypedDict):
+    TrafficMirrorTargetId: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    NetworkLoadBalancerArn: NotRequired[str]
+    Type: NotRequired[TrafficMirrorTargetTypeType]
+    Description: NotRequired[str]
+    OwnerId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    GatewayLoadBalancerEndpointId: NotRequired[str]
+
+
 class CreateTrafficMirrorTargetResultTypeDef(TypedDict):
     TrafficMirrorTarget: NotRequired[TrafficMirrorTargetTypeDef]
     ClientToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TransitGatewayConnectRequestBgpOptionsTypeDef(TypedDict):
+    PeerAsn: NotRequired[int]
 
 
 class CreateTransitGatewayConnectPeerRequestTypeDef(TypedDict):
@@ -5890,6 +8616,33 @@ class CreateTransitGatewayConnectPeerRequestTypeDef(TypedDict):
     InsideCidrBlocks: ReadOnly[Sequence[str]]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayAttachmentBgpConfigurationTypeDef(TypedDict):
+    TransitGatewayAsn: NotRequired[int]
+    PeerAsn: NotRequired[int]
+    TransitGatewayAddress: NotRequired[str]
+    PeerAddress: NotRequired[str]
+    BgpStatus: NotRequired[BgpStatusType]
+
+
+class TransitGatewayConnectPeerConfigurationTypeDef(TypedDict):
+    TransitGatewayAddress: NotRequired[str]
+    PeerAddress: NotRequired[str]
+    InsideCidrBlocks: NotRequired[list[str]]
+    Protocol: NotRequired[ProtocolValueType]
+    BgpConfigurations: NotRequired[
+        list[TransitGatewayAttachmentBgpConfigurationTypeDef]
+    ]
+
+
+class TransitGatewayConnectPeerTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    TransitGatewayConnectPeerId: NotRequired[str]
+    State: NotRequired[TransitGatewayConnectPeerStateType]
+    CreationTime: NotRequired[datetime]
+    ConnectPeerConfiguration: NotRequired[TransitGatewayConnectPeerConfigurationTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateTransitGatewayConnectPeerResultTypeDef(TypedDict):
@@ -5906,6 +8659,20 @@ class CreateTransitGatewayConnectRequestTypeDef(TypedDict):
     Options: CreateTransitGatewayConnectRequestOptionsTypeDef
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayConnectOptionsTypeDef(TypedDict):
+    Protocol: NotRequired[ProtocolValueType]
+
+
+class TransitGatewayConnectTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    TransportTransitGatewayAttachmentId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    State: NotRequired[TransitGatewayAttachmentStateType]
+    CreationTime: NotRequired[datetime]
+    Options: NotRequired[TransitGatewayConnectOptionsTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateTransitGatewayConnectResultTypeDef(TypedDict):
@@ -5933,6 +8700,31 @@ class CreateTransitGatewayMeteringPolicyEntryRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TransitGatewayMeteringPolicyRuleTypeDef(TypedDict):
+    SourceTransitGatewayAttachmentId: NotRequired[str]
+    SourceTransitGatewayAttachmentType: NotRequired[
+        TransitGatewayAttachmentResourceTypeType
+    ]
+    SourceCidrBlock: NotRequired[str]
+    SourcePortRange: NotRequired[str]
+    DestinationTransitGatewayAttachmentId: NotRequired[str]
+    DestinationTransitGatewayAttachmentType: NotRequired[
+        TransitGatewayAttachmentResourceTypeType
+    ]
+    DestinationCidrBlock: NotRequired[str]
+    DestinationPortRange: NotRequired[str]
+    Protocol: NotRequired[str]
+
+
+class TransitGatewayMeteringPolicyEntryTypeDef(TypedDict):
+    PolicyRuleNumber: NotRequired[str]
+    MeteredAccount: NotRequired[TransitGatewayMeteringPayerTypeType]
+    State: NotRequired[TransitGatewayMeteringPolicyEntryStateType]
+    UpdatedAt: NotRequired[datetime]
+    UpdateEffectiveAt: NotRequired[datetime]
+    MeteringPolicyRule: NotRequired[TransitGatewayMeteringPolicyRuleTypeDef]
+
+
 class CreateTransitGatewayMeteringPolicyEntryResultTypeDef(TypedDict):
     TransitGatewayMeteringPolicyEntry: NotRequired[
         TransitGatewayMeteringPolicyEntryTypeDef
@@ -5945,6 +8737,15 @@ class CreateTransitGatewayMeteringPolicyRequestTypeDef(TypedDict):
     MiddleboxAttachmentIds: NotRequired[ReadOnly[Sequence[str]]]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayMeteringPolicyTypeDef(TypedDict):
+    TransitGatewayMeteringPolicyId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    MiddleboxAttachmentIds: NotRequired[list[str]]
+    State: NotRequired[TransitGatewayMeteringPolicyStateType]
+    UpdateEffectiveAt: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateTransitGatewayMeteringPolicyResultTypeDef(TypedDict):
@@ -5963,6 +8764,23 @@ class CreateTransitGatewayMulticastDomainRequestTypeDef(TypedDict):
     Options: NotRequired[CreateTransitGatewayMulticastDomainRequestOptionsTypeDef]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayMulticastDomainOptionsTypeDef(TypedDict):
+    Igmpv2Support: NotRequired[Igmpv2SupportValueType]
+    StaticSourcesSupport: NotRequired[StaticSourcesSupportValueType]
+    AutoAcceptSharedAssociations: NotRequired[AutoAcceptSharedAssociationsValueType]
+
+
+class TransitGatewayMulticastDomainTypeDef(TypedDict):
+    TransitGatewayMulticastDomainId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    TransitGatewayMulticastDomainArn: NotRequired[str]
+    OwnerId: NotRequired[str]
+    Options: NotRequired[TransitGatewayMulticastDomainOptionsTypeDef]
+    State: NotRequired[TransitGatewayMulticastDomainStateType]
+    CreationTime: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateTransitGatewayMulticastDomainResultTypeDef(TypedDict):
@@ -5995,6 +8813,14 @@ class CreateTransitGatewayPolicyTableRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TransitGatewayPolicyTableTypeDef(TypedDict):
+    TransitGatewayPolicyTableId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    State: NotRequired[TransitGatewayPolicyTableStateType]
+    CreationTime: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateTransitGatewayPolicyTableResultTypeDef(TypedDict):
     TransitGatewayPolicyTable: NotRequired[TransitGatewayPolicyTableTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -6008,6 +8834,21 @@ class CreateTransitGatewayPrefixListReferenceRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TransitGatewayPrefixListAttachmentTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
+    ResourceId: NotRequired[str]
+
+
+class TransitGatewayPrefixListReferenceTypeDef(TypedDict):
+    TransitGatewayRouteTableId: NotRequired[str]
+    PrefixListId: NotRequired[str]
+    PrefixListOwnerId: NotRequired[str]
+    State: NotRequired[TransitGatewayPrefixListReferenceStateType]
+    Blackhole: NotRequired[bool]
+    TransitGatewayAttachment: NotRequired[TransitGatewayPrefixListAttachmentTypeDef]
+
+
 class CreateTransitGatewayPrefixListReferenceResultTypeDef(TypedDict):
     TransitGatewayPrefixListReference: NotRequired[
         TransitGatewayPrefixListReferenceTypeDef
@@ -6015,11 +8856,58 @@ class CreateTransitGatewayPrefixListReferenceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TransitGatewayRequestOptionsTypeDef(TypedDict):
+    AmazonSideAsn: NotRequired[int]
+    AutoAcceptSharedAttachments: NotRequired[AutoAcceptSharedAttachmentsValueType]
+    DefaultRouteTableAssociation: NotRequired[DefaultRouteTableAssociationValueType]
+    DefaultRouteTablePropagation: NotRequired[DefaultRouteTablePropagationValueType]
+    VpnEcmpSupport: NotRequired[VpnEcmpSupportValueType]
+    DnsSupport: NotRequired[DnsSupportValueType]
+    SecurityGroupReferencingSupport: NotRequired[
+        SecurityGroupReferencingSupportValueType
+    ]
+    MulticastSupport: NotRequired[MulticastSupportValueType]
+    TransitGatewayCidrBlocks: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateTransitGatewayRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     Options: NotRequired[ReadOnly[TransitGatewayRequestOptionsTypeDef]]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class EncryptionSupportTypeDef(TypedDict):
+    EncryptionState: NotRequired[EncryptionStateValueType]
+    StateMessage: NotRequired[str]
+
+
+class TransitGatewayOptionsTypeDef(TypedDict):
+    AmazonSideAsn: NotRequired[int]
+    TransitGatewayCidrBlocks: NotRequired[list[str]]
+    AutoAcceptSharedAttachments: NotRequired[AutoAcceptSharedAttachmentsValueType]
+    DefaultRouteTableAssociation: NotRequired[DefaultRouteTableAssociationValueType]
+    AssociationDefaultRouteTableId: NotRequired[str]
+    DefaultRouteTablePropagation: NotRequired[DefaultRouteTablePropagationValueType]
+    PropagationDefaultRouteTableId: NotRequired[str]
+    VpnEcmpSupport: NotRequired[VpnEcmpSupportValueType]
+    DnsSupport: NotRequired[DnsSupportValueType]
+    SecurityGroupReferencingSupport: NotRequired[
+        SecurityGroupReferencingSupportValueType
+    ]
+    MulticastSupport: NotRequired[MulticastSupportValueType]
+    EncryptionSupport: NotRequired[EncryptionSupportTypeDef]
+
+
+class TransitGatewayTypeDef(TypedDict):
+    TransitGatewayId: NotRequired[str]
+    TransitGatewayArn: NotRequired[str]
+    State: NotRequired[TransitGatewayStateType]
+    OwnerId: NotRequired[str]
+    Description: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    Options: NotRequired[TransitGatewayOptionsTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateTransitGatewayResultTypeDef(TypedDict):
@@ -6035,6 +8923,21 @@ class CreateTransitGatewayRouteRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TransitGatewayRouteAttachmentTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    TransitGatewayAttachmentId: NotRequired[str]
+    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
+
+
+class TransitGatewayRouteTypeDef(TypedDict):
+    DestinationCidrBlock: NotRequired[str]
+    PrefixListId: NotRequired[str]
+    TransitGatewayRouteTableAnnouncementId: NotRequired[str]
+    TransitGatewayAttachments: NotRequired[list[TransitGatewayRouteAttachmentTypeDef]]
+    Type: NotRequired[TransitGatewayRouteTypeType]
+    State: NotRequired[TransitGatewayRouteStateType]
+
+
 class CreateTransitGatewayRouteResultTypeDef(TypedDict):
     Route: NotRequired[TransitGatewayRouteTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -6045,6 +8948,22 @@ class CreateTransitGatewayRouteTableAnnouncementRequestTypeDef(TypedDict):
     PeeringAttachmentId: str
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayRouteTableAnnouncementTypeDef(TypedDict):
+    TransitGatewayRouteTableAnnouncementId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    CoreNetworkId: NotRequired[str]
+    PeerTransitGatewayId: NotRequired[str]
+    PeerCoreNetworkId: NotRequired[str]
+    PeeringAttachmentId: NotRequired[str]
+    AnnouncementDirection: NotRequired[
+        TransitGatewayRouteTableAnnouncementDirectionType
+    ]
+    TransitGatewayRouteTableId: NotRequired[str]
+    State: NotRequired[TransitGatewayRouteTableAnnouncementStateType]
+    CreationTime: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateTransitGatewayRouteTableAnnouncementResultTypeDef(TypedDict):
@@ -6058,6 +8977,16 @@ class CreateTransitGatewayRouteTableRequestTypeDef(TypedDict):
     TransitGatewayId: str
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayRouteTableTypeDef(TypedDict):
+    TransitGatewayRouteTableId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    State: NotRequired[TransitGatewayRouteTableStateType]
+    DefaultAssociationRouteTable: NotRequired[bool]
+    DefaultPropagationRouteTable: NotRequired[bool]
+    CreationTime: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateTransitGatewayRouteTableResultTypeDef(TypedDict):
@@ -6088,6 +9017,11 @@ class CreateTransitGatewayVpcAttachmentResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateVerifiedAccessEndpointPortRangeTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+
+
 class CreateVerifiedAccessEndpointCidrOptionsTypeDef(TypedDict):
     Protocol: NotRequired[VerifiedAccessEndpointProtocolType]
     SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
@@ -6116,11 +9050,6 @@ class CreateVerifiedAccessEndpointLoadBalancerOptionsTypeDef(TypedDict):
     ]
 
 
-class CreateVerifiedAccessEndpointPortRangeTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-
-
 class CreateVerifiedAccessEndpointRdsOptionsTypeDef(TypedDict):
     Protocol: NotRequired[VerifiedAccessEndpointProtocolType]
     Port: NotRequired[int]
@@ -6129,6 +9058,11 @@ class CreateVerifiedAccessEndpointRdsOptionsTypeDef(TypedDict):
     RdsDbProxyArn: NotRequired[str]
     RdsEndpoint: NotRequired[str]
     SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class VerifiedAccessSseSpecificationRequestTypeDef(TypedDict):
+    CustomerManagedKeyEnabled: NotRequired[bool]
+    KmsKeyArn: NotRequired[str]
 
 
 class CreateVerifiedAccessEndpointRequestTypeDef(TypedDict):
@@ -6155,6 +9089,72 @@ class CreateVerifiedAccessEndpointRequestTypeDef(TypedDict):
     CidrOptions: NotRequired[ReadOnly[CreateVerifiedAccessEndpointCidrOptionsTypeDef]]
 
 
+class VerifiedAccessEndpointPortRangeTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+
+
+class VerifiedAccessEndpointCidrOptionsTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    PortRanges: NotRequired[list[VerifiedAccessEndpointPortRangeTypeDef]]
+    Protocol: NotRequired[VerifiedAccessEndpointProtocolType]
+    SubnetIds: NotRequired[list[str]]
+
+
+class VerifiedAccessEndpointEniOptionsTypeDef(TypedDict):
+    NetworkInterfaceId: NotRequired[str]
+    Protocol: NotRequired[VerifiedAccessEndpointProtocolType]
+    Port: NotRequired[int]
+    PortRanges: NotRequired[list[VerifiedAccessEndpointPortRangeTypeDef]]
+
+
+class VerifiedAccessEndpointLoadBalancerOptionsTypeDef(TypedDict):
+    Protocol: NotRequired[VerifiedAccessEndpointProtocolType]
+    Port: NotRequired[int]
+    LoadBalancerArn: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    PortRanges: NotRequired[list[VerifiedAccessEndpointPortRangeTypeDef]]
+
+
+class VerifiedAccessEndpointRdsOptionsTypeDef(TypedDict):
+    Protocol: NotRequired[VerifiedAccessEndpointProtocolType]
+    Port: NotRequired[int]
+    RdsDbInstanceArn: NotRequired[str]
+    RdsDbClusterArn: NotRequired[str]
+    RdsDbProxyArn: NotRequired[str]
+    RdsEndpoint: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+
+
+class VerifiedAccessEndpointStatusTypeDef(TypedDict):
+    Code: NotRequired[VerifiedAccessEndpointStatusCodeType]
+    Message: NotRequired[str]
+
+
+class VerifiedAccessEndpointTypeDef(TypedDict):
+    VerifiedAccessInstanceId: NotRequired[str]
+    VerifiedAccessGroupId: NotRequired[str]
+    VerifiedAccessEndpointId: NotRequired[str]
+    ApplicationDomain: NotRequired[str]
+    EndpointType: NotRequired[VerifiedAccessEndpointTypeType]
+    AttachmentType: NotRequired[VerifiedAccessEndpointAttachmentTypeType]
+    DomainCertificateArn: NotRequired[str]
+    EndpointDomain: NotRequired[str]
+    DeviceValidationDomain: NotRequired[str]
+    SecurityGroupIds: NotRequired[list[str]]
+    LoadBalancerOptions: NotRequired[VerifiedAccessEndpointLoadBalancerOptionsTypeDef]
+    NetworkInterfaceOptions: NotRequired[VerifiedAccessEndpointEniOptionsTypeDef]
+    Status: NotRequired[VerifiedAccessEndpointStatusTypeDef]
+    Description: NotRequired[str]
+    CreationTime: NotRequired[str]
+    LastUpdatedTime: NotRequired[str]
+    DeletionTime: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    SseSpecification: NotRequired[VerifiedAccessSseSpecificationResponseTypeDef]
+    RdsOptions: NotRequired[VerifiedAccessEndpointRdsOptionsTypeDef]
+    CidrOptions: NotRequired[VerifiedAccessEndpointCidrOptionsTypeDef]
+
+
 class CreateVerifiedAccessEndpointResultTypeDef(TypedDict):
     VerifiedAccessEndpoint: NotRequired[VerifiedAccessEndpointTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -6168,6 +9168,19 @@ class CreateVerifiedAccessGroupRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     DryRun: NotRequired[bool]
     SseSpecification: NotRequired[VerifiedAccessSseSpecificationRequestTypeDef]
+
+
+class VerifiedAccessGroupTypeDef(TypedDict):
+    VerifiedAccessGroupId: NotRequired[str]
+    VerifiedAccessInstanceId: NotRequired[str]
+    Description: NotRequired[str]
+    Owner: NotRequired[str]
+    VerifiedAccessGroupArn: NotRequired[str]
+    CreationTime: NotRequired[str]
+    LastUpdatedTime: NotRequired[str]
+    DeletionTime: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    SseSpecification: NotRequired[VerifiedAccessSseSpecificationResponseTypeDef]
 
 
 class CreateVerifiedAccessGroupResultTypeDef(TypedDict):
@@ -6237,14 +9250,14 @@ class CreateVerifiedAccessTrustProviderResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateVolumePermissionModificationsTypeDef(TypedDict):
-    Add: NotRequired[ReadOnly[Sequence[CreateVolumePermissionTypeDef]]]
-    Remove: NotRequired[ReadOnly[Sequence[CreateVolumePermissionTypeDef]]]
-
-
 class CreateVolumePermissionTypeDef(TypedDict):
     UserId: NotRequired[str]
     Group: NotRequired[PermissionGroupType]
+
+
+class CreateVolumePermissionModificationsTypeDef(TypedDict):
+    Add: NotRequired[ReadOnly[Sequence[CreateVolumePermissionTypeDef]]]
+    Remove: NotRequired[ReadOnly[Sequence[CreateVolumePermissionTypeDef]]]
 
 
 class CreateVolumeRequestTypeDef(TypedDict):
@@ -6272,6 +9285,18 @@ class CreateVpcBlockPublicAccessExclusionRequestTypeDef(TypedDict):
     VpcId: NotRequired[str]
     InternetGatewayExclusionMode: InternetGatewayExclusionModeType
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+
+
+class VpcBlockPublicAccessExclusionTypeDef(TypedDict):
+    ExclusionId: NotRequired[str]
+    InternetGatewayExclusionMode: NotRequired[InternetGatewayExclusionModeType]
+    ResourceArn: NotRequired[str]
+    State: NotRequired[VpcBlockPublicAccessExclusionStateType]
+    Reason: NotRequired[str]
+    CreationTimestamp: NotRequired[datetime]
+    LastUpdateTimestamp: NotRequired[datetime]
+    DeletionTimestamp: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateVpcBlockPublicAccessExclusionResultTypeDef(TypedDict):
@@ -6305,6 +9330,19 @@ class CreateVpcEndpointConnectionNotificationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DnsOptionsSpecificationTypeDef(TypedDict):
+    DnsRecordIpType: NotRequired[DnsRecordIpTypeType]
+    PrivateDnsOnlyForInboundResolverEndpoint: NotRequired[bool]
+    PrivateDnsPreference: NotRequired[str]
+    PrivateDnsSpecifiedDomains: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SubnetConfigurationTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    Ipv4: NotRequired[str]
+    Ipv6: NotRequired[str]
+
+
 class CreateVpcEndpointRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     VpcEndpointType: NotRequired[VpcEndpointTypeType]
@@ -6320,6 +9358,61 @@ class CreateVpcEndpointRequestTypeDef(TypedDict):
     PrivateDnsEnabled: NotRequired[bool]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     SubnetConfigurations: NotRequired[ReadOnly[Sequence[SubnetConfigurationTypeDef]]]
+    ServiceNetworkArn: NotRequired[str]
+    ResourceConfigurationArn: NotRequired[str]
+    ServiceRegion: NotRequired[str]
+
+
+class DnsEntryTypeDef(TypedDict):
+    DnsName: NotRequired[str]
+    HostedZoneId: NotRequired[str]
+
+
+class DnsOptionsTypeDef(TypedDict):
+    DnsRecordIpType: NotRequired[DnsRecordIpTypeType]
+    PrivateDnsOnlyForInboundResolverEndpoint: NotRequired[bool]
+    PrivateDnsPreference: NotRequired[str]
+    PrivateDnsSpecifiedDomains: NotRequired[list[str]]
+
+
+class LastErrorTypeDef(TypedDict):
+    Message: NotRequired[str]
+    Code: NotRequired[str]
+
+
+class SecurityGroupIdentifierTypeDef(TypedDict):
+    GroupId: NotRequired[str]
+    GroupName: NotRequired[str]
+
+
+class SubnetIpPrefixesTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    IpPrefixes: NotRequired[list[str]]
+
+
+class VpcEndpointTypeDef(TypedDict):
+    VpcEndpointId: NotRequired[str]
+    VpcEndpointType: NotRequired[VpcEndpointTypeType]
+    VpcId: NotRequired[str]
+    ServiceName: NotRequired[str]
+    State: NotRequired[StateType]
+    PolicyDocument: NotRequired[str]
+    RouteTableIds: NotRequired[list[str]]
+    SubnetIds: NotRequired[list[str]]
+    Groups: NotRequired[list[SecurityGroupIdentifierTypeDef]]
+    IpAddressType: NotRequired[IpAddressTypeType]
+    DnsOptions: NotRequired[DnsOptionsTypeDef]
+    PrivateDnsEnabled: NotRequired[bool]
+    RequesterManaged: NotRequired[bool]
+    NetworkInterfaceIds: NotRequired[list[str]]
+    DnsEntries: NotRequired[list[DnsEntryTypeDef]]
+    CreationTimestamp: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+    OwnerId: NotRequired[str]
+    LastError: NotRequired[LastErrorTypeDef]
+    Ipv4Prefixes: NotRequired[list[SubnetIpPrefixesTypeDef]]
+    Ipv6Prefixes: NotRequired[list[SubnetIpPrefixesTypeDef]]
+    FailureReason: NotRequired[str]
     ServiceNetworkArn: NotRequired[str]
     ResourceConfigurationArn: NotRequired[str]
     ServiceRegion: NotRequired[str]
@@ -6343,6 +9436,43 @@ class CreateVpcEndpointServiceConfigurationRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
 
 
+class PrivateDnsNameConfigurationTypeDef(TypedDict):
+    State: NotRequired[DnsNameStateType]
+    Type: NotRequired[str]
+    Value: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class ServiceTypeDetailTypeDef(TypedDict):
+    ServiceType: NotRequired[ServiceTypeType]
+
+
+class SupportedRegionDetailTypeDef(TypedDict):
+    Region: NotRequired[str]
+    ServiceState: NotRequired[str]
+
+
+class ServiceConfigurationTypeDef(TypedDict):
+    ServiceType: NotRequired[list[ServiceTypeDetailTypeDef]]
+    ServiceId: NotRequired[str]
+    ServiceName: NotRequired[str]
+    ServiceState: NotRequired[ServiceStateType]
+    AvailabilityZoneIds: NotRequired[list[str]]
+    AvailabilityZones: NotRequired[list[str]]
+    AcceptanceRequired: NotRequired[bool]
+    ManagesVpcEndpoints: NotRequired[bool]
+    NetworkLoadBalancerArns: NotRequired[list[str]]
+    GatewayLoadBalancerArns: NotRequired[list[str]]
+    SupportedIpAddressTypes: NotRequired[list[ServiceConnectivityTypeType]]
+    BaseEndpointDnsNames: NotRequired[list[str]]
+    PrivateDnsName: NotRequired[str]
+    PrivateDnsNameConfiguration: NotRequired[PrivateDnsNameConfigurationTypeDef]
+    PayerResponsibility: NotRequired[PayerResponsibilityType]
+    Tags: NotRequired[list[TagTypeDef]]
+    SupportedRegions: NotRequired[list[SupportedRegionDetailTypeDef]]
+    RemoteAccessEnabled: NotRequired[bool]
+
+
 class CreateVpcEndpointServiceConfigurationResultTypeDef(TypedDict):
     ServiceConfiguration: NotRequired[ServiceConfigurationTypeDef]
     ClientToken: NotRequired[str]
@@ -6361,6 +9491,22 @@ class CreateVpcPeeringConnectionRequestTypeDef(TypedDict):
 class CreateVpcPeeringConnectionResultTypeDef(TypedDict):
     VpcPeeringConnection: NotRequired[VpcPeeringConnectionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VpcEncryptionControlConfigurationTypeDef(TypedDict):
+    Mode: VpcEncryptionControlModeType
+    InternetGatewayExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    EgressOnlyInternetGatewayExclusion: NotRequired[
+        VpcEncryptionControlExclusionStateInputType
+    ]
+    NatGatewayExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    VirtualPrivateGatewayExclusion: NotRequired[
+        VpcEncryptionControlExclusionStateInputType
+    ]
+    VpcPeeringExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    LambdaExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    VpcLatticeExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    ElasticFileSystemExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
 
 
 class CreateVpcRequestTypeDef(TypedDict):
@@ -6391,9 +9537,99 @@ class CreateVpnConcentratorRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class VpnConcentratorTypeDef(TypedDict):
+    VpnConcentratorId: NotRequired[str]
+    State: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    TransitGatewayAttachmentId: NotRequired[str]
+    Type: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateVpnConcentratorResultTypeDef(TypedDict):
     VpnConcentrator: NotRequired[VpnConcentratorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IKEVersionsRequestListValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class Phase1DHGroupNumbersRequestListValueTypeDef(TypedDict):
+    Value: NotRequired[int]
+
+
+class Phase1EncryptionAlgorithmsRequestListValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class Phase1IntegrityAlgorithmsRequestListValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class Phase2DHGroupNumbersRequestListValueTypeDef(TypedDict):
+    Value: NotRequired[int]
+
+
+class Phase2EncryptionAlgorithmsRequestListValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class Phase2IntegrityAlgorithmsRequestListValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class VpnTunnelLogOptionsSpecificationTypeDef(TypedDict):
+    CloudWatchLogOptions: NotRequired[CloudWatchLogOptionsSpecificationTypeDef]
+
+
+class VpnTunnelOptionsSpecificationTypeDef(TypedDict):
+    TunnelInsideCidr: NotRequired[str]
+    TunnelInsideIpv6Cidr: NotRequired[str]
+    PreSharedKey: NotRequired[str]
+    Phase1LifetimeSeconds: NotRequired[int]
+    Phase2LifetimeSeconds: NotRequired[int]
+    RekeyMarginTimeSeconds: NotRequired[int]
+    RekeyFuzzPercentage: NotRequired[int]
+    ReplayWindowSize: NotRequired[int]
+    DPDTimeoutSeconds: NotRequired[int]
+    DPDTimeoutAction: NotRequired[str]
+    Phase1EncryptionAlgorithms: NotRequired[
+        ReadOnly[Sequence[Phase1EncryptionAlgorithmsRequestListValueTypeDef]]
+    ]
+    Phase2EncryptionAlgorithms: NotRequired[
+        ReadOnly[Sequence[Phase2EncryptionAlgorithmsRequestListValueTypeDef]]
+    ]
+    Phase1IntegrityAlgorithms: NotRequired[
+        ReadOnly[Sequence[Phase1IntegrityAlgorithmsRequestListValueTypeDef]]
+    ]
+    Phase2IntegrityAlgorithms: NotRequired[
+        ReadOnly[Sequence[Phase2IntegrityAlgorithmsRequestListValueTypeDef]]
+    ]
+    Phase1DHGroupNumbers: NotRequired[
+        ReadOnly[Sequence[Phase1DHGroupNumbersRequestListValueTypeDef]]
+    ]
+    Phase2DHGroupNumbers: NotRequired[
+        ReadOnly[Sequence[Phase2DHGroupNumbersRequestListValueTypeDef]]
+    ]
+    IKEVersions: NotRequired[ReadOnly[Sequence[IKEVersionsRequestListValueTypeDef]]]
+    StartupAction: NotRequired[str]
+    LogOptions: NotRequired[VpnTunnelLogOptionsSpecificationTypeDef]
+    EnableTunnelLifecycleControl: NotRequired[bool]
+
+
+class VpnConnectionOptionsSpecificationTypeDef(TypedDict):
+    EnableAcceleration: NotRequired[bool]
+    TunnelInsideIpVersion: NotRequired[TunnelInsideIpVersionType]
+    TunnelOptions: NotRequired[ReadOnly[Sequence[VpnTunnelOptionsSpecificationTypeDef]]]
+    LocalIpv4NetworkCidr: NotRequired[str]
+    RemoteIpv4NetworkCidr: NotRequired[str]
+    LocalIpv6NetworkCidr: NotRequired[str]
+    RemoteIpv6NetworkCidr: NotRequired[str]
+    OutsideIpAddressType: NotRequired[str]
+    TransportTransitGatewayAttachmentId: NotRequired[str]
+    TunnelBandwidth: NotRequired[VpnTunnelBandwidthType]
+    StaticRoutesOnly: NotRequired[bool]
 
 
 class CreateVpnConnectionRequestTypeDef(TypedDict):
@@ -6406,6 +9642,119 @@ class CreateVpnConnectionRequestTypeDef(TypedDict):
     PreSharedKeyStorage: NotRequired[str]
     DryRun: NotRequired[bool]
     Options: NotRequired[ReadOnly[VpnConnectionOptionsSpecificationTypeDef]]
+
+
+class VgwTelemetryTypeDef(TypedDict):
+    AcceptedRouteCount: NotRequired[int]
+    LastStatusChange: NotRequired[datetime]
+    OutsideIpAddress: NotRequired[str]
+    Status: NotRequired[TelemetryStatusType]
+    StatusMessage: NotRequired[str]
+    CertificateArn: NotRequired[str]
+
+
+class IKEVersionsListValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class Phase1DHGroupNumbersListValueTypeDef(TypedDict):
+    Value: NotRequired[int]
+
+
+class Phase1EncryptionAlgorithmsListValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class Phase1IntegrityAlgorithmsListValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class Phase2DHGroupNumbersListValueTypeDef(TypedDict):
+    Value: NotRequired[int]
+
+
+class Phase2EncryptionAlgorithmsListValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class Phase2IntegrityAlgorithmsListValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class VpnTunnelLogOptionsTypeDef(TypedDict):
+    CloudWatchLogOptions: NotRequired[CloudWatchLogOptionsTypeDef]
+
+
+class TunnelOptionTypeDef(TypedDict):
+    OutsideIpAddress: NotRequired[str]
+    TunnelInsideCidr: NotRequired[str]
+    TunnelInsideIpv6Cidr: NotRequired[str]
+    PreSharedKey: NotRequired[str]
+    Phase1LifetimeSeconds: NotRequired[int]
+    Phase2LifetimeSeconds: NotRequired[int]
+    RekeyMarginTimeSeconds: NotRequired[int]
+    RekeyFuzzPercentage: NotRequired[int]
+    ReplayWindowSize: NotRequired[int]
+    DpdTimeoutSeconds: NotRequired[int]
+    DpdTimeoutAction: NotRequired[str]
+    Phase1EncryptionAlgorithms: NotRequired[
+        list[Phase1EncryptionAlgorithmsListValueTypeDef]
+    ]
+    Phase2EncryptionAlgorithms: NotRequired[
+        list[Phase2EncryptionAlgorithmsListValueTypeDef]
+    ]
+    Phase1IntegrityAlgorithms: NotRequired[
+        list[Phase1IntegrityAlgorithmsListValueTypeDef]
+    ]
+    Phase2IntegrityAlgorithms: NotRequired[
+        list[Phase2IntegrityAlgorithmsListValueTypeDef]
+    ]
+    Phase1DHGroupNumbers: NotRequired[list[Phase1DHGroupNumbersListValueTypeDef]]
+    Phase2DHGroupNumbers: NotRequired[list[Phase2DHGroupNumbersListValueTypeDef]]
+    IkeVersions: NotRequired[list[IKEVersionsListValueTypeDef]]
+    StartupAction: NotRequired[str]
+    LogOptions: NotRequired[VpnTunnelLogOptionsTypeDef]
+    EnableTunnelLifecycleControl: NotRequired[bool]
+
+
+class VpnConnectionOptionsTypeDef(TypedDict):
+    EnableAcceleration: NotRequired[bool]
+    StaticRoutesOnly: NotRequired[bool]
+    LocalIpv4NetworkCidr: NotRequired[str]
+    RemoteIpv4NetworkCidr: NotRequired[str]
+    LocalIpv6NetworkCidr: NotRequired[str]
+    RemoteIpv6NetworkCidr: NotRequired[str]
+    OutsideIpAddressType: NotRequired[str]
+    TransportTransitGatewayAttachmentId: NotRequired[str]
+    TunnelInsideIpVersion: NotRequired[TunnelInsideIpVersionType]
+    TunnelOptions: NotRequired[list[TunnelOptionTypeDef]]
+    TunnelBandwidth: NotRequired[VpnTunnelBandwidthType]
+
+
+class VpnStaticRouteTypeDef(TypedDict):
+    DestinationCidrBlock: NotRequired[str]
+    Source: NotRequired[VpnStaticRouteSourceType]
+    State: NotRequired[VpnStateType]
+
+
+class VpnConnectionTypeDef(TypedDict):
+    Category: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    VpnConcentratorId: NotRequired[str]
+    CoreNetworkArn: NotRequired[str]
+    CoreNetworkAttachmentArn: NotRequired[str]
+    GatewayAssociationState: NotRequired[GatewayAssociationStateType]
+    Options: NotRequired[VpnConnectionOptionsTypeDef]
+    Routes: NotRequired[list[VpnStaticRouteTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
+    VgwTelemetry: NotRequired[list[VgwTelemetryTypeDef]]
+    PreSharedKeyArn: NotRequired[str]
+    VpnConnectionId: NotRequired[str]
+    State: NotRequired[VpnStateType]
+    CustomerGatewayConfiguration: NotRequired[str]
+    Type: NotRequired[GatewayTypeType]
+    CustomerGatewayId: NotRequired[str]
+    VpnGatewayId: NotRequired[str]
 
 
 class CreateVpnConnectionResultTypeDef(TypedDict):
@@ -6426,6 +9775,16 @@ class CreateVpnGatewayRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class VpnGatewayTypeDef(TypedDict):
+    AmazonSideAsn: NotRequired[int]
+    Tags: NotRequired[list[TagTypeDef]]
+    VpnGatewayId: NotRequired[str]
+    State: NotRequired[VpnStateType]
+    Type: NotRequired[GatewayTypeType]
+    AvailabilityZone: NotRequired[str]
+    VpcAttachments: NotRequired[list[VpcAttachmentTypeDef]]
+
+
 class CreateVpnGatewayResultTypeDef(TypedDict):
     VpnGateway: NotRequired[VpnGatewayTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -6439,26 +9798,6 @@ class CreationDateConditionTypeDef(TypedDict):
     MaximumDaysSinceCreated: NotRequired[int]
 
 
-class CreditSpecificationRequestTypeDef(TypedDict):
-    CpuCredits: str
-
-
-class CreditSpecificationTypeDef(TypedDict):
-    CpuCredits: NotRequired[str]
-
-
-class CustomerGatewayTypeDef(TypedDict):
-    CertificateArn: NotRequired[str]
-    DeviceName: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    BgpAsnExtended: NotRequired[str]
-    CustomerGatewayId: NotRequired[str]
-    State: NotRequired[str]
-    Type: NotRequired[str]
-    IpAddress: NotRequired[str]
-    BgpAsn: NotRequired[str]
-
-
 class DataQueryTypeDef(TypedDict):
     Id: NotRequired[str]
     Source: NotRequired[str]
@@ -6466,6 +9805,13 @@ class DataQueryTypeDef(TypedDict):
     Metric: NotRequired[MetricTypeType]
     Statistic: NotRequired[StatisticTypeType]
     Period: NotRequired[PeriodTypeType]
+
+
+class MetricPointTypeDef(TypedDict):
+    StartDate: NotRequired[datetime]
+    EndDate: NotRequired[datetime]
+    Value: NotRequired[float]
+    Status: NotRequired[str]
 
 
 class DataResponseTypeDef(TypedDict):
@@ -6578,14 +9924,14 @@ class DeleteEgressOnlyInternetGatewayResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeleteFleetErrorItemTypeDef(TypedDict):
-    Error: NotRequired[DeleteFleetErrorTypeDef]
-    FleetId: NotRequired[str]
-
-
 class DeleteFleetErrorTypeDef(TypedDict):
     Code: NotRequired[DeleteFleetErrorCodeType]
     Message: NotRequired[str]
+
+
+class DeleteFleetErrorItemTypeDef(TypedDict):
+    Error: NotRequired[DeleteFleetErrorTypeDef]
+    FleetId: NotRequired[str]
 
 
 class DeleteFleetSuccessItemTypeDef(TypedDict):
@@ -6650,6 +9996,11 @@ class DeleteInstanceEventWindowRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     ForceDelete: NotRequired[bool]
     InstanceEventWindowId: str
+
+
+class InstanceEventWindowStateChangeTypeDef(TypedDict):
+    InstanceEventWindowId: NotRequired[str]
+    State: NotRequired[InstanceEventWindowStateType]
 
 
 class DeleteInstanceEventWindowResultTypeDef(TypedDict):
@@ -6774,6 +10125,11 @@ class DeleteLaunchTemplateVersionsRequestTypeDef(TypedDict):
     LaunchTemplateId: NotRequired[str]
     LaunchTemplateName: NotRequired[str]
     Versions: ReadOnly[Sequence[str]]
+
+
+class ResponseErrorTypeDef(TypedDict):
+    Code: NotRequired[LaunchTemplateErrorCodeType]
+    Message: NotRequired[str]
 
 
 class DeleteLaunchTemplateVersionsResponseErrorItemTypeDef(TypedDict):
@@ -6983,6 +10339,15 @@ class DeleteQueuedReservedInstancesErrorTypeDef(TypedDict):
 class DeleteQueuedReservedInstancesRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     ReservedInstancesIds: ReadOnly[Sequence[str]]
+
+
+class FailedQueuedPurchaseDeletionTypeDef(TypedDict):
+    Error: NotRequired[DeleteQueuedReservedInstancesErrorTypeDef]
+    ReservedInstancesId: NotRequired[str]
+
+
+class SuccessfulQueuedPurchaseDeletionTypeDef(TypedDict):
+    ReservedInstancesId: NotRequired[str]
 
 
 class DeleteQueuedReservedInstancesResultTypeDef(TypedDict):
@@ -7474,6 +10839,19 @@ class DeprovisionIpamPoolCidrRequestTypeDef(TypedDict):
     Cidr: NotRequired[str]
 
 
+class IpamPoolCidrFailureReasonTypeDef(TypedDict):
+    Code: NotRequired[IpamPoolCidrFailureCodeType]
+    Message: NotRequired[str]
+
+
+class IpamPoolCidrTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    State: NotRequired[IpamPoolCidrStateType]
+    FailureReason: NotRequired[IpamPoolCidrFailureReasonTypeDef]
+    IpamPoolCidrId: NotRequired[str]
+    NetmaskLength: NotRequired[int]
+
+
 class DeprovisionIpamPoolCidrResultTypeDef(TypedDict):
     IpamPoolCidr: NotRequired[IpamPoolCidrTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -7503,9 +10881,19 @@ class DeregisterImageResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeregisterInstanceTagAttributeRequestTypeDef(TypedDict):
+    IncludeAllTagsOfInstance: NotRequired[bool]
+    InstanceTagKeys: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DeregisterInstanceEventNotificationAttributesRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     InstanceTagAttribute: ReadOnly[DeregisterInstanceTagAttributeRequestTypeDef]
+
+
+class InstanceTagNotificationAttributeTypeDef(TypedDict):
+    InstanceTagKeys: NotRequired[list[str]]
+    IncludeAllTagsOfInstance: NotRequired[bool]
 
 
 class DeregisterInstanceEventNotificationAttributesResultTypeDef(TypedDict):
@@ -7513,16 +10901,17 @@ class DeregisterInstanceEventNotificationAttributesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeregisterInstanceTagAttributeRequestTypeDef(TypedDict):
-    IncludeAllTagsOfInstance: NotRequired[bool]
-    InstanceTagKeys: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class DeregisterTransitGatewayMulticastGroupMembersRequestTypeDef(TypedDict):
     TransitGatewayMulticastDomainId: NotRequired[str]
     GroupIpAddress: NotRequired[str]
     NetworkInterfaceIds: NotRequired[ReadOnly[Sequence[str]]]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayMulticastDeregisteredGroupMembersTypeDef(TypedDict):
+    TransitGatewayMulticastDomainId: NotRequired[str]
+    DeregisteredNetworkInterfaceIds: NotRequired[list[str]]
+    GroupIpAddress: NotRequired[str]
 
 
 class DeregisterTransitGatewayMulticastGroupMembersResultTypeDef(TypedDict):
@@ -7537,6 +10926,12 @@ class DeregisterTransitGatewayMulticastGroupSourcesRequestTypeDef(TypedDict):
     GroupIpAddress: NotRequired[str]
     NetworkInterfaceIds: NotRequired[ReadOnly[Sequence[str]]]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayMulticastDeregisteredGroupSourcesTypeDef(TypedDict):
+    TransitGatewayMulticastDomainId: NotRequired[str]
+    DeregisteredNetworkInterfaceIds: NotRequired[list[str]]
+    GroupIpAddress: NotRequired[str]
 
 
 class DeregisterTransitGatewayMulticastGroupSourcesResultTypeDef(TypedDict):
@@ -7583,6 +10978,11 @@ class DescribeAddressesAttributeResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FilterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DescribeAddressesRequestTypeDef(TypedDict):
     PublicIps: NotRequired[ReadOnly[Sequence[str]]]
     DryRun: NotRequired[bool]
@@ -7597,6 +10997,12 @@ class DescribeAddressesResultTypeDef(TypedDict):
 
 class DescribeAggregateIdFormatRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
+
+
+class IdFormatTypeDef(TypedDict):
+    Deadline: NotRequired[datetime]
+    Resource: NotRequired[str]
+    UseLongIds: NotRequired[bool]
 
 
 class DescribeAggregateIdFormatResultTypeDef(TypedDict):
@@ -7623,6 +11029,14 @@ class DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class SubscriptionTypeDef(TypedDict):
+    Source: NotRequired[str]
+    Destination: NotRequired[str]
+    Metric: NotRequired[MetricTypeType]
+    Statistic: NotRequired[StatisticTypeType]
+    Period: NotRequired[PeriodTypeType]
 
 
 class DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef(TypedDict):
@@ -7900,6 +11314,17 @@ class DescribeClientVpnTargetNetworksRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TargetNetworkTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    VpcId: NotRequired[str]
+    TargetNetworkId: NotRequired[str]
+    ClientVpnEndpointId: NotRequired[str]
+    Status: NotRequired[AssociationStatusTypeDef]
+    SecurityGroups: NotRequired[list[str]]
+    AvailabilityZones: NotRequired[list[str]]
+    AvailabilityZoneIds: NotRequired[list[str]]
+
+
 class DescribeClientVpnTargetNetworksResultTypeDef(TypedDict):
     ClientVpnTargetNetworks: NotRequired[list[TargetNetworkTypeDef]]
     NextToken: NotRequired[str]
@@ -7990,6 +11415,20 @@ class DescribeElasticGpusRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ElasticGpuHealthTypeDef(TypedDict):
+    Status: NotRequired[ElasticGpuStatusType]
+
+
+class ElasticGpusTypeDef(TypedDict):
+    ElasticGpuId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    ElasticGpuType: NotRequired[str]
+    ElasticGpuHealth: NotRequired[ElasticGpuHealthTypeDef]
+    ElasticGpuState: NotRequired[ElasticGpuStateType]
+    InstanceId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribeElasticGpusResultTypeDef(TypedDict):
     ElasticGpuSet: NotRequired[list[ElasticGpusTypeDef]]
     MaxResults: NotRequired[int]
@@ -8003,6 +11442,22 @@ class DescribeExportImageTasksRequestTypeDef(TypedDict):
     ExportImageTaskIds: NotRequired[ReadOnly[Sequence[str]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ExportTaskS3LocationTypeDef(TypedDict):
+    S3Bucket: NotRequired[str]
+    S3Prefix: NotRequired[str]
+
+
+class ExportImageTaskTypeDef(TypedDict):
+    Description: NotRequired[str]
+    ExportImageTaskId: NotRequired[str]
+    ImageId: NotRequired[str]
+    Progress: NotRequired[str]
+    S3ExportLocation: NotRequired[ExportTaskS3LocationTypeDef]
+    Status: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class DescribeExportImageTasksResultTypeDef(TypedDict):
@@ -8029,10 +11484,14 @@ class DescribeFastLaunchImagesRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
-class DescribeFastLaunchImagesResultTypeDef(TypedDict):
-    FastLaunchImages: NotRequired[list[DescribeFastLaunchImagesSuccessItemTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class FastLaunchLaunchTemplateSpecificationResponseTypeDef(TypedDict):
+    LaunchTemplateId: NotRequired[str]
+    LaunchTemplateName: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class FastLaunchSnapshotConfigurationResponseTypeDef(TypedDict):
+    TargetResourceCount: NotRequired[int]
 
 
 class DescribeFastLaunchImagesSuccessItemTypeDef(TypedDict):
@@ -8045,6 +11504,12 @@ class DescribeFastLaunchImagesSuccessItemTypeDef(TypedDict):
     State: NotRequired[FastLaunchStateCodeType]
     StateTransitionReason: NotRequired[str]
     StateTransitionTime: NotRequired[datetime]
+
+
+class DescribeFastLaunchImagesResultTypeDef(TypedDict):
+    FastLaunchImages: NotRequired[list[DescribeFastLaunchImagesSuccessItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DescribeFastSnapshotRestoreSuccessItemTypeDef(TypedDict):
@@ -8093,6 +11558,18 @@ class DescribeFleetHistoryRequestTypeDef(TypedDict):
     StartTime: ReadOnly[datetime | str]
 
 
+class EventInformationTypeDef(TypedDict):
+    EventDescription: NotRequired[str]
+    EventSubType: NotRequired[str]
+    InstanceId: NotRequired[str]
+
+
+class HistoryRecordEntryTypeDef(TypedDict):
+    EventInformation: NotRequired[EventInformationTypeDef]
+    EventType: NotRequired[FleetEventTypeType]
+    Timestamp: NotRequired[datetime]
+
+
 class DescribeFleetHistoryResultTypeDef(TypedDict):
     HistoryRecords: NotRequired[list[HistoryRecordEntryTypeDef]]
     LastEvaluatedTime: NotRequired[datetime]
@@ -8133,6 +11610,79 @@ class DescribeFleetsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class FleetLaunchTemplateConfigTypeDef(TypedDict):
+    LaunchTemplateSpecification: NotRequired[FleetLaunchTemplateSpecificationTypeDef]
+    Overrides: NotRequired[list[FleetLaunchTemplateOverridesTypeDef]]
+
+
+class OnDemandOptionsTypeDef(TypedDict):
+    AllocationStrategy: NotRequired[FleetOnDemandAllocationStrategyType]
+    CapacityReservationOptions: NotRequired[CapacityReservationOptionsTypeDef]
+    SingleInstanceType: NotRequired[bool]
+    SingleAvailabilityZone: NotRequired[bool]
+    MinTargetCapacity: NotRequired[int]
+    MaxTotalPrice: NotRequired[str]
+
+
+class ReservedCapacityOptionsTypeDef(TypedDict):
+    ReservationTypes: NotRequired[list[FleetReservationTypeType]]
+
+
+class FleetSpotCapacityRebalanceTypeDef(TypedDict):
+    ReplacementStrategy: NotRequired[FleetReplacementStrategyType]
+    TerminationDelay: NotRequired[int]
+
+
+class FleetSpotMaintenanceStrategiesTypeDef(TypedDict):
+    CapacityRebalance: NotRequired[FleetSpotCapacityRebalanceTypeDef]
+
+
+class SpotOptionsTypeDef(TypedDict):
+    AllocationStrategy: NotRequired[SpotAllocationStrategyType]
+    MaintenanceStrategies: NotRequired[FleetSpotMaintenanceStrategiesTypeDef]
+    InstanceInterruptionBehavior: NotRequired[SpotInstanceInterruptionBehaviorType]
+    InstancePoolsToUseCount: NotRequired[int]
+    SingleInstanceType: NotRequired[bool]
+    SingleAvailabilityZone: NotRequired[bool]
+    MinTargetCapacity: NotRequired[int]
+    MaxTotalPrice: NotRequired[str]
+
+
+class TargetCapacitySpecificationTypeDef(TypedDict):
+    TotalTargetCapacity: NotRequired[int]
+    OnDemandTargetCapacity: NotRequired[int]
+    SpotTargetCapacity: NotRequired[int]
+    DefaultTargetCapacityType: NotRequired[DefaultTargetCapacityTypeType]
+    TargetCapacityUnitType: NotRequired[TargetCapacityUnitTypeType]
+
+
+class FleetDataTypeDef(TypedDict):
+    ActivityStatus: NotRequired[FleetActivityStatusType]
+    CreateTime: NotRequired[datetime]
+    FleetId: NotRequired[str]
+    FleetState: NotRequired[FleetStateCodeType]
+    ClientToken: NotRequired[str]
+    ExcessCapacityTerminationPolicy: NotRequired[
+        FleetExcessCapacityTerminationPolicyType
+    ]
+    FulfilledCapacity: NotRequired[float]
+    FulfilledOnDemandCapacity: NotRequired[float]
+    LaunchTemplateConfigs: NotRequired[list[FleetLaunchTemplateConfigTypeDef]]
+    TargetCapacitySpecification: NotRequired[TargetCapacitySpecificationTypeDef]
+    TerminateInstancesWithExpiration: NotRequired[bool]
+    Type: NotRequired[FleetTypeType]
+    ValidFrom: NotRequired[datetime]
+    ValidUntil: NotRequired[datetime]
+    ReplaceUnhealthyInstances: NotRequired[bool]
+    SpotOptions: NotRequired[SpotOptionsTypeDef]
+    OnDemandOptions: NotRequired[OnDemandOptionsTypeDef]
+    ReservedCapacityOptions: NotRequired[ReservedCapacityOptionsTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    Errors: NotRequired[list[DescribeFleetErrorTypeDef]]
+    Instances: NotRequired[list[DescribeFleetsInstancesTypeDef]]
+    Context: NotRequired[str]
+
+
 class DescribeFleetsResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Fleets: NotRequired[list[FleetDataTypeDef]]
@@ -8147,6 +11697,31 @@ class DescribeFlowLogsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class DestinationOptionsResponseTypeDef(TypedDict):
+    FileFormat: NotRequired[DestinationFileFormatType]
+    HiveCompatiblePartitions: NotRequired[bool]
+    PerHourPartition: NotRequired[bool]
+
+
+class FlowLogTypeDef(TypedDict):
+    CreationTime: NotRequired[datetime]
+    DeliverLogsErrorMessage: NotRequired[str]
+    DeliverLogsPermissionArn: NotRequired[str]
+    DeliverCrossAccountRole: NotRequired[str]
+    DeliverLogsStatus: NotRequired[str]
+    FlowLogId: NotRequired[str]
+    FlowLogStatus: NotRequired[str]
+    LogGroupName: NotRequired[str]
+    ResourceId: NotRequired[str]
+    TrafficType: NotRequired[TrafficTypeType]
+    LogDestinationType: NotRequired[LogDestinationTypeType]
+    LogDestination: NotRequired[str]
+    LogFormat: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    MaxAggregationInterval: NotRequired[int]
+    DestinationOptions: NotRequired[DestinationOptionsResponseTypeDef]
+
+
 class DescribeFlowLogsResultTypeDef(TypedDict):
     FlowLogs: NotRequired[list[FlowLogTypeDef]]
     NextToken: NotRequired[str]
@@ -8157,6 +11732,24 @@ class DescribeFpgaImageAttributeRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     FpgaImageId: str
     Attribute: FpgaImageAttributeNameType
+
+
+class LoadPermissionTypeDef(TypedDict):
+    UserId: NotRequired[str]
+    Group: NotRequired[PermissionGroupType]
+
+
+class ProductCodeTypeDef(TypedDict):
+    ProductCodeId: NotRequired[str]
+    ProductCodeType: NotRequired[ProductCodeValuesType]
+
+
+class FpgaImageAttributeTypeDef(TypedDict):
+    FpgaImageId: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    LoadPermissions: NotRequired[list[LoadPermissionTypeDef]]
+    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
 
 
 class DescribeFpgaImageAttributeResultTypeDef(TypedDict):
@@ -8171,6 +11764,37 @@ class DescribeFpgaImagesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class FpgaImageStateTypeDef(TypedDict):
+    Code: NotRequired[FpgaImageStateCodeType]
+    Message: NotRequired[str]
+
+
+class PciIdTypeDef(TypedDict):
+    DeviceId: NotRequired[str]
+    VendorId: NotRequired[str]
+    SubsystemId: NotRequired[str]
+    SubsystemVendorId: NotRequired[str]
+
+
+class FpgaImageTypeDef(TypedDict):
+    FpgaImageId: NotRequired[str]
+    FpgaImageGlobalId: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    ShellVersion: NotRequired[str]
+    PciId: NotRequired[PciIdTypeDef]
+    State: NotRequired[FpgaImageStateTypeDef]
+    CreateTime: NotRequired[datetime]
+    UpdateTime: NotRequired[datetime]
+    OwnerId: NotRequired[str]
+    OwnerAlias: NotRequired[str]
+    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
+    Public: NotRequired[bool]
+    DataRetentionSupport: NotRequired[bool]
+    InstanceTypes: NotRequired[list[str]]
 
 
 class DescribeFpgaImagesResultTypeDef(TypedDict):
@@ -8188,6 +11812,16 @@ class DescribeHostReservationOfferingsRequestTypeDef(TypedDict):
     OfferingId: NotRequired[str]
 
 
+class HostOfferingTypeDef(TypedDict):
+    CurrencyCode: NotRequired[CurrencyCodeValuesType]
+    Duration: NotRequired[int]
+    HourlyPrice: NotRequired[str]
+    InstanceFamily: NotRequired[str]
+    OfferingId: NotRequired[str]
+    PaymentOption: NotRequired[PaymentOptionType]
+    UpfrontPrice: NotRequired[str]
+
+
 class DescribeHostReservationOfferingsResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     OfferingSet: NotRequired[list[HostOfferingTypeDef]]
@@ -8201,6 +11835,23 @@ class DescribeHostReservationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class HostReservationTypeDef(TypedDict):
+    Count: NotRequired[int]
+    CurrencyCode: NotRequired[CurrencyCodeValuesType]
+    Duration: NotRequired[int]
+    End: NotRequired[datetime]
+    HostIdSet: NotRequired[list[str]]
+    HostReservationId: NotRequired[str]
+    HourlyPrice: NotRequired[str]
+    InstanceFamily: NotRequired[str]
+    OfferingId: NotRequired[str]
+    PaymentOption: NotRequired[PaymentOptionType]
+    Start: NotRequired[datetime]
+    State: NotRequired[ReservationStateType]
+    UpfrontPrice: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribeHostReservationsResultTypeDef(TypedDict):
     HostReservationSet: NotRequired[list[HostReservationTypeDef]]
     NextToken: NotRequired[str]
@@ -8212,6 +11863,43 @@ class DescribeHostsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     Filter: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class HostInstanceTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    InstanceType: NotRequired[str]
+    OwnerId: NotRequired[str]
+
+
+class HostPropertiesTypeDef(TypedDict):
+    Cores: NotRequired[int]
+    InstanceType: NotRequired[str]
+    InstanceFamily: NotRequired[str]
+    Sockets: NotRequired[int]
+    TotalVCpus: NotRequired[int]
+
+
+class HostTypeDef(TypedDict):
+    AutoPlacement: NotRequired[AutoPlacementType]
+    AvailabilityZone: NotRequired[str]
+    AvailableCapacity: NotRequired[AvailableCapacityTypeDef]
+    ClientToken: NotRequired[str]
+    HostId: NotRequired[str]
+    HostProperties: NotRequired[HostPropertiesTypeDef]
+    HostReservationId: NotRequired[str]
+    Instances: NotRequired[list[HostInstanceTypeDef]]
+    State: NotRequired[AllocationStateType]
+    AllocationTime: NotRequired[datetime]
+    ReleaseTime: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+    HostRecovery: NotRequired[HostRecoveryType]
+    AllowsMultipleInstanceTypes: NotRequired[AllowsMultipleInstanceTypesType]
+    OwnerId: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    MemberOfServiceLinkedResourceGroup: NotRequired[bool]
+    OutpostArn: NotRequired[str]
+    HostMaintenance: NotRequired[HostMaintenanceType]
+    AssetId: NotRequired[str]
 
 
 class DescribeHostsResultTypeDef(TypedDict):
@@ -8260,6 +11948,16 @@ class DescribeImageAttributeRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class ResourceTypeOptionTypeDef(TypedDict):
+    OptionName: NotRequired[ImageReferenceOptionNameType]
+    OptionValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ResourceTypeRequestTypeDef(TypedDict):
+    ResourceType: NotRequired[ImageReferenceResourceTypeType]
+    ResourceTypeOptions: NotRequired[ReadOnly[Sequence[ResourceTypeOptionTypeDef]]]
+
+
 class DescribeImageReferencesRequestTypeDef(TypedDict):
     ImageIds: ReadOnly[Sequence[str]]
     IncludeAllResourceTypes: NotRequired[bool]
@@ -8267,6 +11965,12 @@ class DescribeImageReferencesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     DryRun: NotRequired[bool]
     MaxResults: NotRequired[int]
+
+
+class ImageReferenceTypeDef(TypedDict):
+    ImageId: NotRequired[str]
+    ResourceType: NotRequired[ImageReferenceResourceTypeType]
+    Arn: NotRequired[str]
 
 
 class DescribeImageReferencesResultTypeDef(TypedDict):
@@ -8284,6 +11988,15 @@ class DescribeImageUsageReportEntriesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ImageUsageReportEntryTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    ReportId: NotRequired[str]
+    UsageCount: NotRequired[int]
+    AccountId: NotRequired[str]
+    ImageId: NotRequired[str]
+    ReportCreationTime: NotRequired[datetime]
+
+
 class DescribeImageUsageReportEntriesResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ImageUsageReportEntries: NotRequired[list[ImageUsageReportEntryTypeDef]]
@@ -8297,6 +12010,28 @@ class DescribeImageUsageReportsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     DryRun: NotRequired[bool]
     MaxResults: NotRequired[int]
+
+
+class ImageUsageResourceTypeOptionTypeDef(TypedDict):
+    OptionName: NotRequired[str]
+    OptionValues: NotRequired[list[str]]
+
+
+class ImageUsageResourceTypeTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    ResourceTypeOptions: NotRequired[list[ImageUsageResourceTypeOptionTypeDef]]
+
+
+class ImageUsageReportTypeDef(TypedDict):
+    ImageId: NotRequired[str]
+    ReportId: NotRequired[str]
+    ResourceTypes: NotRequired[list[ImageUsageResourceTypeTypeDef]]
+    AccountIds: NotRequired[list[str]]
+    State: NotRequired[str]
+    StateReason: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    ExpirationTime: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class DescribeImageUsageReportsResultTypeDef(TypedDict):
@@ -8317,6 +12052,46 @@ class DescribeImagesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class ImageTypeDef(TypedDict):
+    PlatformDetails: NotRequired[str]
+    UsageOperation: NotRequired[str]
+    BlockDeviceMappings: NotRequired[list[BlockDeviceMappingTypeDef]]
+    Description: NotRequired[str]
+    EnaSupport: NotRequired[bool]
+    Hypervisor: NotRequired[HypervisorTypeType]
+    ImageOwnerAlias: NotRequired[str]
+    Name: NotRequired[str]
+    RootDeviceName: NotRequired[str]
+    RootDeviceType: NotRequired[DeviceTypeType]
+    SriovNetSupport: NotRequired[str]
+    StateReason: NotRequired[StateReasonTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    VirtualizationType: NotRequired[VirtualizationTypeType]
+    BootMode: NotRequired[BootModeValuesType]
+    TpmSupport: NotRequired[TpmSupportValuesType]
+    DeprecationTime: NotRequired[str]
+    ImdsSupport: NotRequired[ImdsSupportValuesType]
+    SourceInstanceId: NotRequired[str]
+    DeregistrationProtection: NotRequired[str]
+    LastLaunchedTime: NotRequired[str]
+    ImageAllowed: NotRequired[bool]
+    SourceImageId: NotRequired[str]
+    SourceImageRegion: NotRequired[str]
+    FreeTierEligible: NotRequired[bool]
+    ImageId: NotRequired[str]
+    ImageLocation: NotRequired[str]
+    State: NotRequired[ImageStateType]
+    OwnerId: NotRequired[str]
+    CreationDate: NotRequired[str]
+    Public: NotRequired[bool]
+    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
+    Architecture: NotRequired[ArchitectureValuesType]
+    ImageType: NotRequired[ImageTypeValuesType]
+    KernelId: NotRequired[str]
+    RamdiskId: NotRequired[str]
+    Platform: NotRequired[PlatformValuesType]
+
+
 class DescribeImagesResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Images: NotRequired[list[ImageTypeDef]]
@@ -8331,6 +12106,50 @@ class DescribeImportImageTasksRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ImportImageLicenseConfigurationResponseTypeDef(TypedDict):
+    LicenseConfigurationArn: NotRequired[str]
+
+
+class UserBucketDetailsTypeDef(TypedDict):
+    S3Bucket: NotRequired[str]
+    S3Key: NotRequired[str]
+
+
+class SnapshotDetailTypeDef(TypedDict):
+    Description: NotRequired[str]
+    DeviceName: NotRequired[str]
+    DiskImageSize: NotRequired[float]
+    Format: NotRequired[str]
+    Progress: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    Status: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    Url: NotRequired[str]
+    UserBucket: NotRequired[UserBucketDetailsTypeDef]
+
+
+class ImportImageTaskTypeDef(TypedDict):
+    Architecture: NotRequired[str]
+    Description: NotRequired[str]
+    Encrypted: NotRequired[bool]
+    Hypervisor: NotRequired[str]
+    ImageId: NotRequired[str]
+    ImportTaskId: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    LicenseType: NotRequired[str]
+    Platform: NotRequired[str]
+    Progress: NotRequired[str]
+    SnapshotDetails: NotRequired[list[SnapshotDetailTypeDef]]
+    Status: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    LicenseSpecifications: NotRequired[
+        list[ImportImageLicenseConfigurationResponseTypeDef]
+    ]
+    UsageOperation: NotRequired[str]
+    BootMode: NotRequired[BootModeValuesType]
+
+
 class DescribeImportImageTasksResultTypeDef(TypedDict):
     ImportImageTasks: NotRequired[list[ImportImageTaskTypeDef]]
     NextToken: NotRequired[str]
@@ -8343,6 +12162,27 @@ class DescribeImportSnapshotTasksRequestTypeDef(TypedDict):
     ImportTaskIds: NotRequired[ReadOnly[Sequence[str]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class SnapshotTaskDetailTypeDef(TypedDict):
+    Description: NotRequired[str]
+    DiskImageSize: NotRequired[float]
+    Encrypted: NotRequired[bool]
+    Format: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    Progress: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    Status: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    Url: NotRequired[str]
+    UserBucket: NotRequired[UserBucketDetailsTypeDef]
+
+
+class ImportSnapshotTaskTypeDef(TypedDict):
+    Description: NotRequired[str]
+    ImportTaskId: NotRequired[str]
+    SnapshotTaskDetail: NotRequired[SnapshotTaskDetailTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class DescribeImportSnapshotTasksResultTypeDef(TypedDict):
@@ -8377,6 +12217,11 @@ class DescribeInstanceCreditSpecificationsRequestTypeDef(TypedDict):
     InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class InstanceCreditSpecificationTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    CpuCredits: NotRequired[str]
 
 
 class DescribeInstanceCreditSpecificationsResultTypeDef(TypedDict):
@@ -8416,6 +12261,36 @@ class DescribeInstanceImageMetadataRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class ImageMetadataTypeDef(TypedDict):
+    ImageId: NotRequired[str]
+    Name: NotRequired[str]
+    OwnerId: NotRequired[str]
+    State: NotRequired[ImageStateType]
+    ImageOwnerAlias: NotRequired[str]
+    CreationDate: NotRequired[str]
+    DeprecationTime: NotRequired[str]
+    ImageAllowed: NotRequired[bool]
+    IsPublic: NotRequired[bool]
+
+
+class InstanceStateTypeDef(TypedDict):
+    Code: NotRequired[int]
+    Name: NotRequired[InstanceStateNameType]
+
+
+class InstanceImageMetadataTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    InstanceType: NotRequired[InstanceTypeType]
+    LaunchTime: NotRequired[datetime]
+    AvailabilityZone: NotRequired[str]
+    ZoneId: NotRequired[str]
+    State: NotRequired[InstanceStateTypeDef]
+    OwnerId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ImageMetadata: NotRequired[ImageMetadataTypeDef]
+    Operator: NotRequired[OperatorResponseTypeDef]
+
+
 class DescribeInstanceImageMetadataResultTypeDef(TypedDict):
     InstanceImageMetadata: NotRequired[list[InstanceImageMetadataTypeDef]]
     NextToken: NotRequired[str]
@@ -8430,6 +12305,16 @@ class DescribeInstanceSqlHaHistoryStatesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class RegisteredInstanceTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    SqlServerLicenseUsage: NotRequired[SqlServerLicenseUsageType]
+    HaStatus: NotRequired[HaStatusType]
+    ProcessingStatus: NotRequired[str]
+    LastUpdatedTime: NotRequired[datetime]
+    SqlServerCredentials: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class DescribeInstanceSqlHaHistoryStatesResultTypeDef(TypedDict):
@@ -8462,6 +12347,50 @@ class DescribeInstanceStatusRequestTypeDef(TypedDict):
     IncludeAllInstances: NotRequired[bool]
 
 
+class EbsStatusDetailsTypeDef(TypedDict):
+    ImpairedSince: NotRequired[datetime]
+    Name: NotRequired[StatusNameType]
+    Status: NotRequired[StatusTypeType]
+
+
+class EbsStatusSummaryTypeDef(TypedDict):
+    Details: NotRequired[list[EbsStatusDetailsTypeDef]]
+    Status: NotRequired[SummaryStatusType]
+
+
+class InstanceStatusEventTypeDef(TypedDict):
+    InstanceEventId: NotRequired[str]
+    Code: NotRequired[EventCodeType]
+    Description: NotRequired[str]
+    NotAfter: NotRequired[datetime]
+    NotBefore: NotRequired[datetime]
+    NotBeforeDeadline: NotRequired[datetime]
+
+
+class InstanceStatusDetailsTypeDef(TypedDict):
+    ImpairedSince: NotRequired[datetime]
+    Name: NotRequired[StatusNameType]
+    Status: NotRequired[StatusTypeType]
+
+
+class InstanceStatusSummaryTypeDef(TypedDict):
+    Details: NotRequired[list[InstanceStatusDetailsTypeDef]]
+    Status: NotRequired[SummaryStatusType]
+
+
+class InstanceStatusTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    Operator: NotRequired[OperatorResponseTypeDef]
+    Events: NotRequired[list[InstanceStatusEventTypeDef]]
+    InstanceId: NotRequired[str]
+    InstanceState: NotRequired[InstanceStateTypeDef]
+    InstanceStatus: NotRequired[InstanceStatusSummaryTypeDef]
+    SystemStatus: NotRequired[InstanceStatusSummaryTypeDef]
+    AttachedEbsStatus: NotRequired[EbsStatusSummaryTypeDef]
+
+
 class DescribeInstanceStatusResultTypeDef(TypedDict):
     InstanceStatuses: NotRequired[list[InstanceStatusTypeDef]]
     NextToken: NotRequired[str]
@@ -8477,6 +12406,16 @@ class DescribeInstanceTopologyRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class InstanceTopologyTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    InstanceType: NotRequired[str]
+    GroupName: NotRequired[str]
+    NetworkNodes: NotRequired[list[str]]
+    AvailabilityZone: NotRequired[str]
+    ZoneId: NotRequired[str]
+    CapacityBlockId: NotRequired[str]
+
+
 class DescribeInstanceTopologyResultTypeDef(TypedDict):
     Instances: NotRequired[list[InstanceTopologyTypeDef]]
     NextToken: NotRequired[str]
@@ -8489,6 +12428,12 @@ class DescribeInstanceTypeOfferingsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class InstanceTypeOfferingTypeDef(TypedDict):
+    InstanceType: NotRequired[InstanceTypeType]
+    LocationType: NotRequired[LocationTypeType]
+    Location: NotRequired[str]
 
 
 class DescribeInstanceTypeOfferingsResultTypeDef(TypedDict):
@@ -8506,6 +12451,239 @@ class DescribeInstanceTypesRequestTypeDef(TypedDict):
     IncludeUnsupportedInRegion: NotRequired[bool]
 
 
+class EbsCardInfoTypeDef(TypedDict):
+    EbsCardIndex: NotRequired[int]
+    BaselineBandwidthInMbps: NotRequired[int]
+    BaselineThroughputInMBps: NotRequired[float]
+    BaselineIops: NotRequired[int]
+    MaximumBandwidthInMbps: NotRequired[int]
+    MaximumThroughputInMBps: NotRequired[float]
+    MaximumIops: NotRequired[int]
+
+
+class EbsOptimizedInfoTypeDef(TypedDict):
+    BaselineBandwidthInMbps: NotRequired[int]
+    BaselineThroughputInMBps: NotRequired[float]
+    BaselineIops: NotRequired[int]
+    MaximumBandwidthInMbps: NotRequired[int]
+    MaximumThroughputInMBps: NotRequired[float]
+    MaximumIops: NotRequired[int]
+
+
+class EbsInfoTypeDef(TypedDict):
+    EbsOptimizedSupport: NotRequired[EbsOptimizedSupportType]
+    EncryptionSupport: NotRequired[EbsEncryptionSupportType]
+    EbsOptimizedInfo: NotRequired[EbsOptimizedInfoTypeDef]
+    NvmeSupport: NotRequired[EbsNvmeSupportType]
+    MaximumEbsAttachments: NotRequired[int]
+    AttachmentLimitType: NotRequired[AttachmentLimitTypeType]
+    MaximumEbsCards: NotRequired[int]
+    EbsCards: NotRequired[list[EbsCardInfoTypeDef]]
+
+
+class FpgaDeviceMemoryInfoTypeDef(TypedDict):
+    SizeInMiB: NotRequired[int]
+
+
+class FpgaDeviceInfoTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Manufacturer: NotRequired[str]
+    Count: NotRequired[int]
+    MemoryInfo: NotRequired[FpgaDeviceMemoryInfoTypeDef]
+
+
+class FpgaInfoTypeDef(TypedDict):
+    Fpgas: NotRequired[list[FpgaDeviceInfoTypeDef]]
+    TotalFpgaMemoryInMiB: NotRequired[int]
+
+
+class GpuDeviceMemoryInfoTypeDef(TypedDict):
+    SizeInMiB: NotRequired[int]
+
+
+class GpuDeviceInfoTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Manufacturer: NotRequired[str]
+    Count: NotRequired[int]
+    LogicalGpuCount: NotRequired[int]
+    GpuPartitionSize: NotRequired[float]
+    Workloads: NotRequired[list[str]]
+    MemoryInfo: NotRequired[GpuDeviceMemoryInfoTypeDef]
+
+
+class GpuInfoTypeDef(TypedDict):
+    Gpus: NotRequired[list[GpuDeviceInfoTypeDef]]
+    TotalGpuMemoryInMiB: NotRequired[int]
+
+
+class InferenceDeviceMemoryInfoTypeDef(TypedDict):
+    SizeInMiB: NotRequired[int]
+
+
+class InferenceDeviceInfoTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Name: NotRequired[str]
+    Manufacturer: NotRequired[str]
+    MemoryInfo: NotRequired[InferenceDeviceMemoryInfoTypeDef]
+
+
+class InferenceAcceleratorInfoTypeDef(TypedDict):
+    Accelerators: NotRequired[list[InferenceDeviceInfoTypeDef]]
+    TotalInferenceMemoryInMiB: NotRequired[int]
+
+
+class DiskInfoTypeDef(TypedDict):
+    SizeInGB: NotRequired[int]
+    Count: NotRequired[int]
+    Type: NotRequired[DiskTypeType]
+
+
+class InstanceStorageInfoTypeDef(TypedDict):
+    TotalSizeInGB: NotRequired[int]
+    Disks: NotRequired[list[DiskInfoTypeDef]]
+    NvmeSupport: NotRequired[EphemeralNvmeSupportType]
+    EncryptionSupport: NotRequired[InstanceStorageEncryptionSupportType]
+
+
+class MediaDeviceMemoryInfoTypeDef(TypedDict):
+    SizeInMiB: NotRequired[int]
+
+
+class MediaDeviceInfoTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Name: NotRequired[str]
+    Manufacturer: NotRequired[str]
+    MemoryInfo: NotRequired[MediaDeviceMemoryInfoTypeDef]
+
+
+class MediaAcceleratorInfoTypeDef(TypedDict):
+    Accelerators: NotRequired[list[MediaDeviceInfoTypeDef]]
+    TotalMediaMemoryInMiB: NotRequired[int]
+
+
+class MemoryInfoTypeDef(TypedDict):
+    SizeInMiB: NotRequired[int]
+
+
+class EfaInfoTypeDef(TypedDict):
+    MaximumEfaInterfaces: NotRequired[int]
+
+
+class NetworkCardInfoTypeDef(TypedDict):
+    NetworkCardIndex: NotRequired[int]
+    NetworkPerformance: NotRequired[str]
+    MaximumNetworkInterfaces: NotRequired[int]
+    AdditionalFlexibleNetworkInterfaces: NotRequired[int]
+    BaselineBandwidthInGbps: NotRequired[float]
+    PeakBandwidthInGbps: NotRequired[float]
+    DefaultEnaQueueCountPerInterface: NotRequired[int]
+    MaximumEnaQueueCount: NotRequired[int]
+    MaximumEnaQueueCountPerInterface: NotRequired[int]
+
+
+class NetworkInfoTypeDef(TypedDict):
+    NetworkPerformance: NotRequired[str]
+    MaximumNetworkInterfaces: NotRequired[int]
+    MaximumNetworkCards: NotRequired[int]
+    DefaultNetworkCardIndex: NotRequired[int]
+    NetworkCards: NotRequired[list[NetworkCardInfoTypeDef]]
+    Ipv4AddressesPerInterface: NotRequired[int]
+    Ipv6AddressesPerInterface: NotRequired[int]
+    Ipv6Supported: NotRequired[bool]
+    EnaSupport: NotRequired[EnaSupportType]
+    EfaSupported: NotRequired[bool]
+    EfaInfo: NotRequired[EfaInfoTypeDef]
+    EncryptionInTransitSupported: NotRequired[bool]
+    EnaSrdSupported: NotRequired[bool]
+    BandwidthWeightings: NotRequired[list[BandwidthWeightingTypeType]]
+    FlexibleEnaQueuesSupport: NotRequired[FlexibleEnaQueuesSupportType]
+    ConnectionTrackingConfiguration: NotRequired[
+        DefaultConnectionTrackingConfigurationTypeDef
+    ]
+    SecondaryNetworkSupported: NotRequired[bool]
+    MaximumSecondaryNetworkInterfaces: NotRequired[int]
+    Ipv4AddressesPerSecondaryInterface: NotRequired[int]
+
+
+class NeuronDeviceCoreInfoTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Version: NotRequired[int]
+
+
+class NeuronDeviceMemoryInfoTypeDef(TypedDict):
+    SizeInMiB: NotRequired[int]
+
+
+class NeuronDeviceInfoTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Name: NotRequired[str]
+    CoreInfo: NotRequired[NeuronDeviceCoreInfoTypeDef]
+    MemoryInfo: NotRequired[NeuronDeviceMemoryInfoTypeDef]
+
+
+class NeuronInfoTypeDef(TypedDict):
+    NeuronDevices: NotRequired[list[NeuronDeviceInfoTypeDef]]
+    TotalNeuronDeviceMemoryInMiB: NotRequired[int]
+
+
+class NitroTpmInfoTypeDef(TypedDict):
+    SupportedVersions: NotRequired[list[str]]
+
+
+class PlacementGroupInfoTypeDef(TypedDict):
+    SupportedStrategies: NotRequired[list[PlacementGroupStrategyType]]
+
+
+class ProcessorInfoTypeDef(TypedDict):
+    SupportedArchitectures: NotRequired[list[ArchitectureTypeType]]
+    SustainedClockSpeedInGhz: NotRequired[float]
+    SupportedFeatures: NotRequired[list[SupportedAdditionalProcessorFeatureType]]
+    Manufacturer: NotRequired[str]
+
+
+class VCpuInfoTypeDef(TypedDict):
+    DefaultVCpus: NotRequired[int]
+    DefaultCores: NotRequired[int]
+    DefaultThreadsPerCore: NotRequired[int]
+    ValidCores: NotRequired[list[int]]
+    ValidThreadsPerCore: NotRequired[list[int]]
+
+
+class InstanceTypeInfoTypeDef(TypedDict):
+    InstanceType: NotRequired[InstanceTypeType]
+    CurrentGeneration: NotRequired[bool]
+    FreeTierEligible: NotRequired[bool]
+    SupportedUsageClasses: NotRequired[list[UsageClassTypeType]]
+    SupportedRootDeviceTypes: NotRequired[list[RootDeviceTypeType]]
+    SupportedVirtualizationTypes: NotRequired[list[VirtualizationTypeType]]
+    BareMetal: NotRequired[bool]
+    Hypervisor: NotRequired[InstanceTypeHypervisorType]
+    ProcessorInfo: NotRequired[ProcessorInfoTypeDef]
+    VCpuInfo: NotRequired[VCpuInfoTypeDef]
+    MemoryInfo: NotRequired[MemoryInfoTypeDef]
+    InstanceStorageSupported: NotRequired[bool]
+    InstanceStorageInfo: NotRequired[InstanceStorageInfoTypeDef]
+    EbsInfo: NotRequired[EbsInfoTypeDef]
+    NetworkInfo: NotRequired[NetworkInfoTypeDef]
+    GpuInfo: NotRequired[GpuInfoTypeDef]
+    FpgaInfo: NotRequired[FpgaInfoTypeDef]
+    PlacementGroupInfo: NotRequired[PlacementGroupInfoTypeDef]
+    InferenceAcceleratorInfo: NotRequired[InferenceAcceleratorInfoTypeDef]
+    HibernationSupported: NotRequired[bool]
+    BurstablePerformanceSupported: NotRequired[bool]
+    DedicatedHostsSupported: NotRequired[bool]
+    AutoRecoverySupported: NotRequired[bool]
+    SupportedBootModes: NotRequired[list[BootModeTypeType]]
+    NitroEnclavesSupport: NotRequired[NitroEnclavesSupportType]
+    NitroTpmSupport: NotRequired[NitroTpmSupportType]
+    NitroTpmInfo: NotRequired[NitroTpmInfoTypeDef]
+    MediaAcceleratorInfo: NotRequired[MediaAcceleratorInfoTypeDef]
+    NeuronInfo: NotRequired[NeuronInfoTypeDef]
+    PhcSupport: NotRequired[PhcSupportType]
+    RebootMigrationSupport: NotRequired[RebootMigrationSupportType]
+    SupportedInRegion: NotRequired[bool]
+
+
 class DescribeInstanceTypesResultTypeDef(TypedDict):
     InstanceTypes: NotRequired[list[InstanceTypeInfoTypeDef]]
     NextToken: NotRequired[str]
@@ -8519,6 +12697,248 @@ class DescribeInstancesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ElasticGpuAssociationTypeDef(TypedDict):
+    ElasticGpuId: NotRequired[str]
+    ElasticGpuAssociationId: NotRequired[str]
+    ElasticGpuAssociationState: NotRequired[str]
+    ElasticGpuAssociationTime: NotRequired[str]
+
+
+class ElasticInferenceAcceleratorAssociationTypeDef(TypedDict):
+    ElasticInferenceAcceleratorArn: NotRequired[str]
+    ElasticInferenceAcceleratorAssociationId: NotRequired[str]
+    ElasticInferenceAcceleratorAssociationState: NotRequired[str]
+    ElasticInferenceAcceleratorAssociationTime: NotRequired[datetime]
+
+
+class EnclaveOptionsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class HibernationOptionsTypeDef(TypedDict):
+    Configured: NotRequired[bool]
+
+
+class EbsInstanceBlockDeviceTypeDef(TypedDict):
+    AttachTime: NotRequired[datetime]
+    DeleteOnTermination: NotRequired[bool]
+    Status: NotRequired[AttachmentStatusType]
+    VolumeId: NotRequired[str]
+    AssociatedResource: NotRequired[str]
+    VolumeOwnerId: NotRequired[str]
+    Operator: NotRequired[OperatorResponseTypeDef]
+    EbsCardIndex: NotRequired[int]
+
+
+class InstanceBlockDeviceMappingTypeDef(TypedDict):
+    DeviceName: NotRequired[str]
+    Ebs: NotRequired[EbsInstanceBlockDeviceTypeDef]
+
+
+class InstanceMaintenanceOptionsTypeDef(TypedDict):
+    AutoRecovery: NotRequired[InstanceAutoRecoveryStateType]
+    RebootMigration: NotRequired[InstanceRebootMigrationStateType]
+
+
+class InstanceMetadataOptionsResponseTypeDef(TypedDict):
+    State: NotRequired[InstanceMetadataOptionsStateType]
+    HttpTokens: NotRequired[HttpTokensStateType]
+    HttpPutResponseHopLimit: NotRequired[int]
+    HttpEndpoint: NotRequired[InstanceMetadataEndpointStateType]
+    HttpProtocolIpv6: NotRequired[InstanceMetadataProtocolStateType]
+    InstanceMetadataTags: NotRequired[InstanceMetadataTagsStateType]
+
+
+class InstanceIpv4PrefixTypeDef(TypedDict):
+    Ipv4Prefix: NotRequired[str]
+
+
+class InstanceIpv6PrefixTypeDef(TypedDict):
+    Ipv6Prefix: NotRequired[str]
+
+
+class InstanceNetworkInterfaceAssociationTypeDef(TypedDict):
+    CarrierIp: NotRequired[str]
+    CustomerOwnedIp: NotRequired[str]
+    IpOwnerId: NotRequired[str]
+    PublicDnsName: NotRequired[str]
+    PublicIp: NotRequired[str]
+
+
+class InstanceAttachmentEnaSrdUdpSpecificationTypeDef(TypedDict):
+    EnaSrdUdpEnabled: NotRequired[bool]
+
+
+class InstanceAttachmentEnaSrdSpecificationTypeDef(TypedDict):
+    EnaSrdEnabled: NotRequired[bool]
+    EnaSrdUdpSpecification: NotRequired[InstanceAttachmentEnaSrdUdpSpecificationTypeDef]
+
+
+class InstanceNetworkInterfaceAttachmentTypeDef(TypedDict):
+    AttachTime: NotRequired[datetime]
+    AttachmentId: NotRequired[str]
+    DeleteOnTermination: NotRequired[bool]
+    DeviceIndex: NotRequired[int]
+    Status: NotRequired[AttachmentStatusType]
+    NetworkCardIndex: NotRequired[int]
+    EnaSrdSpecification: NotRequired[InstanceAttachmentEnaSrdSpecificationTypeDef]
+    EnaQueueCount: NotRequired[int]
+
+
+class InstancePrivateIpAddressTypeDef(TypedDict):
+    Association: NotRequired[InstanceNetworkInterfaceAssociationTypeDef]
+    Primary: NotRequired[bool]
+    PrivateDnsName: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+
+
+class InstanceNetworkInterfaceTypeDef(TypedDict):
+    Association: NotRequired[InstanceNetworkInterfaceAssociationTypeDef]
+    Attachment: NotRequired[InstanceNetworkInterfaceAttachmentTypeDef]
+    Description: NotRequired[str]
+    Groups: NotRequired[list[GroupIdentifierTypeDef]]
+    Ipv6Addresses: NotRequired[list[InstanceIpv6AddressTypeDef]]
+    MacAddress: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    PrivateDnsName: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+    PrivateIpAddresses: NotRequired[list[InstancePrivateIpAddressTypeDef]]
+    SourceDestCheck: NotRequired[bool]
+    Status: NotRequired[NetworkInterfaceStatusType]
+    SubnetId: NotRequired[str]
+    VpcId: NotRequired[str]
+    InterfaceType: NotRequired[str]
+    Ipv4Prefixes: NotRequired[list[InstanceIpv4PrefixTypeDef]]
+    Ipv6Prefixes: NotRequired[list[InstanceIpv6PrefixTypeDef]]
+    ConnectionTrackingConfiguration: NotRequired[
+        ConnectionTrackingSpecificationResponseTypeDef
+    ]
+    Operator: NotRequired[OperatorResponseTypeDef]
+
+
+class InstanceNetworkPerformanceOptionsTypeDef(TypedDict):
+    BandwidthWeighting: NotRequired[InstanceBandwidthWeightingType]
+
+
+class InstanceSecondaryInterfaceAttachmentTypeDef(TypedDict):
+    AttachTime: NotRequired[datetime]
+    AttachmentId: NotRequired[str]
+    DeleteOnTermination: NotRequired[bool]
+    DeviceIndex: NotRequired[int]
+    Status: NotRequired[AttachmentStatusType]
+    NetworkCardIndex: NotRequired[int]
+
+
+class InstanceSecondaryInterfacePrivateIpAddressTypeDef(TypedDict):
+    PrivateIpAddress: NotRequired[str]
+
+
+class InstanceSecondaryInterfaceTypeDef(TypedDict):
+    Attachment: NotRequired[InstanceSecondaryInterfaceAttachmentTypeDef]
+    MacAddress: NotRequired[str]
+    SecondaryInterfaceId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    PrivateIpAddresses: NotRequired[
+        list[InstanceSecondaryInterfacePrivateIpAddressTypeDef]
+    ]
+    SourceDestCheck: NotRequired[bool]
+    Status: NotRequired[SecondaryInterfaceStatusType]
+    SecondarySubnetId: NotRequired[str]
+    SecondaryNetworkId: NotRequired[str]
+    InterfaceType: NotRequired[SecondaryInterfaceTypeType]
+
+
+class LicenseConfigurationTypeDef(TypedDict):
+    LicenseConfigurationArn: NotRequired[str]
+
+
+class MonitoringTypeDef(TypedDict):
+    State: NotRequired[MonitoringStateType]
+
+
+class PrivateDnsNameOptionsResponseTypeDef(TypedDict):
+    HostnameType: NotRequired[HostnameTypeType]
+    EnableResourceNameDnsARecord: NotRequired[bool]
+    EnableResourceNameDnsAAAARecord: NotRequired[bool]
+
+
+class InstanceTypeDef(TypedDict):
+    Architecture: NotRequired[ArchitectureValuesType]
+    BlockDeviceMappings: NotRequired[list[InstanceBlockDeviceMappingTypeDef]]
+    ClientToken: NotRequired[str]
+    EbsOptimized: NotRequired[bool]
+    EnaSupport: NotRequired[bool]
+    Hypervisor: NotRequired[HypervisorTypeType]
+    IamInstanceProfile: NotRequired[IamInstanceProfileTypeDef]
+    InstanceLifecycle: NotRequired[InstanceLifecycleTypeType]
+    ElasticGpuAssociations: NotRequired[list[ElasticGpuAssociationTypeDef]]
+    ElasticInferenceAcceleratorAssociations: NotRequired[
+        list[ElasticInferenceAcceleratorAssociationTypeDef]
+    ]
+    NetworkInterfaces: NotRequired[list[InstanceNetworkInterfaceTypeDef]]
+    OutpostArn: NotRequired[str]
+    RootDeviceName: NotRequired[str]
+    RootDeviceType: NotRequired[DeviceTypeType]
+    SecurityGroups: NotRequired[list[GroupIdentifierTypeDef]]
+    SourceDestCheck: NotRequired[bool]
+    SpotInstanceRequestId: NotRequired[str]
+    SriovNetSupport: NotRequired[str]
+    StateReason: NotRequired[StateReasonTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    VirtualizationType: NotRequired[VirtualizationTypeType]
+    CpuOptions: NotRequired[CpuOptionsTypeDef]
+    CapacityBlockId: NotRequired[str]
+    CapacityReservationId: NotRequired[str]
+    CapacityReservationSpecification: NotRequired[
+        CapacityReservationSpecificationResponseTypeDef
+    ]
+    HibernationOptions: NotRequired[HibernationOptionsTypeDef]
+    Licenses: NotRequired[list[LicenseConfigurationTypeDef]]
+    MetadataOptions: NotRequired[InstanceMetadataOptionsResponseTypeDef]
+    EnclaveOptions: NotRequired[EnclaveOptionsTypeDef]
+    BootMode: NotRequired[BootModeValuesType]
+    PlatformDetails: NotRequired[str]
+    UsageOperation: NotRequired[str]
+    UsageOperationUpdateTime: NotRequired[datetime]
+    PrivateDnsNameOptions: NotRequired[PrivateDnsNameOptionsResponseTypeDef]
+    Ipv6Address: NotRequired[str]
+    TpmSupport: NotRequired[str]
+    MaintenanceOptions: NotRequired[InstanceMaintenanceOptionsTypeDef]
+    CurrentInstanceBootMode: NotRequired[InstanceBootModeValuesType]
+    NetworkPerformanceOptions: NotRequired[InstanceNetworkPerformanceOptionsTypeDef]
+    Operator: NotRequired[OperatorResponseTypeDef]
+    SecondaryInterfaces: NotRequired[list[InstanceSecondaryInterfaceTypeDef]]
+    InstanceId: NotRequired[str]
+    ImageId: NotRequired[str]
+    State: NotRequired[InstanceStateTypeDef]
+    PrivateDnsName: NotRequired[str]
+    PublicDnsName: NotRequired[str]
+    StateTransitionReason: NotRequired[str]
+    KeyName: NotRequired[str]
+    AmiLaunchIndex: NotRequired[int]
+    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
+    InstanceType: NotRequired[InstanceTypeType]
+    LaunchTime: NotRequired[datetime]
+    Placement: NotRequired[PlacementTypeDef]
+    KernelId: NotRequired[str]
+    RamdiskId: NotRequired[str]
+    Platform: NotRequired[PlatformValuesType]
+    Monitoring: NotRequired[MonitoringTypeDef]
+    SubnetId: NotRequired[str]
+    VpcId: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+    PublicIpAddress: NotRequired[str]
+
+
+class ReservationTypeDef(TypedDict):
+    ReservationId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    RequesterId: NotRequired[str]
+    Groups: NotRequired[list[GroupIdentifierTypeDef]]
+    Instances: NotRequired[list[InstanceTypeDef]]
 
 
 class DescribeInstancesResultTypeDef(TypedDict):
@@ -8708,6 +13128,17 @@ class DescribeIpv6PoolsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class PoolCidrBlockTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+
+
+class Ipv6PoolTypeDef(TypedDict):
+    PoolId: NotRequired[str]
+    Description: NotRequired[str]
+    PoolCidrBlocks: NotRequired[list[PoolCidrBlockTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribeIpv6PoolsResultTypeDef(TypedDict):
     Ipv6Pools: NotRequired[list[Ipv6PoolTypeDef]]
     NextToken: NotRequired[str]
@@ -8720,6 +13151,16 @@ class DescribeKeyPairsRequestTypeDef(TypedDict):
     IncludePublicKey: NotRequired[bool]
     DryRun: NotRequired[bool]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class KeyPairInfoTypeDef(TypedDict):
+    KeyPairId: NotRequired[str]
+    KeyType: NotRequired[KeyTypeType]
+    Tags: NotRequired[list[TagTypeDef]]
+    PublicKey: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    KeyName: NotRequired[str]
+    KeyFingerprint: NotRequired[str]
 
 
 class DescribeKeyPairsResultTypeDef(TypedDict):
@@ -8855,6 +13296,14 @@ class DescribeLocalGatewaysRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class LocalGatewayTypeDef(TypedDict):
+    LocalGatewayId: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    OwnerId: NotRequired[str]
+    State: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribeLocalGatewaysResultTypeDef(TypedDict):
     LocalGateways: NotRequired[list[LocalGatewayTypeDef]]
     NextToken: NotRequired[str]
@@ -8869,6 +13318,18 @@ class DescribeLockedSnapshotsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class LockedSnapshotsInfoTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    LockState: NotRequired[LockStateType]
+    LockDuration: NotRequired[int]
+    CoolOffPeriod: NotRequired[int]
+    CoolOffPeriodExpiresOn: NotRequired[datetime]
+    LockCreatedOn: NotRequired[datetime]
+    LockDurationStartTime: NotRequired[datetime]
+    LockExpiresOn: NotRequired[datetime]
+
+
 class DescribeLockedSnapshotsResultTypeDef(TypedDict):
     Snapshots: NotRequired[list[LockedSnapshotsInfoTypeDef]]
     NextToken: NotRequired[str]
@@ -8880,6 +13341,11 @@ class DescribeMacHostsRequestTypeDef(TypedDict):
     HostIds: NotRequired[ReadOnly[Sequence[str]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class MacHostTypeDef(TypedDict):
+    HostId: NotRequired[str]
+    MacOSLatestSupportedVersions: NotRequired[list[str]]
 
 
 class DescribeMacHostsResultTypeDef(TypedDict):
@@ -8922,6 +13388,11 @@ class DescribeMovingAddressesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxResults: NotRequired[int]
+
+
+class MovingAddressStatusTypeDef(TypedDict):
+    MoveStatus: NotRequired[MoveStatusType]
+    PublicIp: NotRequired[str]
 
 
 class DescribeMovingAddressesResultTypeDef(TypedDict):
@@ -8969,6 +13440,20 @@ class DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class NetworkInsightsAccessScopeAnalysisTypeDef(TypedDict):
+    NetworkInsightsAccessScopeAnalysisId: NotRequired[str]
+    NetworkInsightsAccessScopeAnalysisArn: NotRequired[str]
+    NetworkInsightsAccessScopeId: NotRequired[str]
+    Status: NotRequired[AnalysisStatusType]
+    StatusMessage: NotRequired[str]
+    WarningMessage: NotRequired[str]
+    StartDate: NotRequired[datetime]
+    EndDate: NotRequired[datetime]
+    FindingsFound: NotRequired[FindingsFoundType]
+    AnalyzedEniCount: NotRequired[int]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef(TypedDict):
     NetworkInsightsAccessScopeAnalyses: NotRequired[
         list[NetworkInsightsAccessScopeAnalysisTypeDef]
@@ -9000,6 +13485,26 @@ class DescribeNetworkInsightsAnalysesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     DryRun: NotRequired[bool]
     NextToken: NotRequired[str]
+
+
+class NetworkInsightsAnalysisTypeDef(TypedDict):
+    NetworkInsightsAnalysisId: NotRequired[str]
+    NetworkInsightsAnalysisArn: NotRequired[str]
+    NetworkInsightsPathId: NotRequired[str]
+    AdditionalAccounts: NotRequired[list[str]]
+    FilterInArns: NotRequired[list[str]]
+    FilterOutArns: NotRequired[list[str]]
+    StartDate: NotRequired[datetime]
+    Status: NotRequired[AnalysisStatusType]
+    StatusMessage: NotRequired[str]
+    WarningMessage: NotRequired[str]
+    NetworkPathFound: NotRequired[bool]
+    ForwardPathComponents: NotRequired[list[PathComponentTypeDef]]
+    ReturnPathComponents: NotRequired[list[PathComponentTypeDef]]
+    Explanations: NotRequired[list[ExplanationTypeDef]]
+    AlternatePathHints: NotRequired[list[AlternatePathHintTypeDef]]
+    SuggestedAccounts: NotRequired[list[str]]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class DescribeNetworkInsightsAnalysesResultTypeDef(TypedDict):
@@ -9074,6 +13579,16 @@ class DescribeOutpostLagsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class OutpostLagTypeDef(TypedDict):
+    OutpostArn: NotRequired[str]
+    OwnerId: NotRequired[str]
+    State: NotRequired[str]
+    OutpostLagId: NotRequired[str]
+    LocalGatewayVirtualInterfaceIds: NotRequired[list[str]]
+    ServiceLinkVirtualInterfaceIds: NotRequired[list[str]]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribeOutpostLagsResultTypeDef(TypedDict):
     OutpostLags: NotRequired[list[OutpostLagTypeDef]]
     NextToken: NotRequired[str]
@@ -9100,6 +13615,12 @@ class DescribePrefixListsRequestTypeDef(TypedDict):
     PrefixListIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class PrefixListTypeDef(TypedDict):
+    Cidrs: NotRequired[list[str]]
+    PrefixListId: NotRequired[str]
+    PrefixListName: NotRequired[str]
+
+
 class DescribePrefixListsResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     PrefixLists: NotRequired[list[PrefixListTypeDef]]
@@ -9111,6 +13632,11 @@ class DescribePrincipalIdFormatRequestTypeDef(TypedDict):
     Resources: NotRequired[ReadOnly[Sequence[str]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class PrincipalIdFormatTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Statuses: NotRequired[list[IdFormatTypeDef]]
 
 
 class DescribePrincipalIdFormatResultTypeDef(TypedDict):
@@ -9126,6 +13652,23 @@ class DescribePublicIpv4PoolsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class PublicIpv4PoolRangeTypeDef(TypedDict):
+    FirstAddress: NotRequired[str]
+    LastAddress: NotRequired[str]
+    AddressCount: NotRequired[int]
+    AvailableAddressCount: NotRequired[int]
+
+
+class PublicIpv4PoolTypeDef(TypedDict):
+    PoolId: NotRequired[str]
+    Description: NotRequired[str]
+    PoolAddressRanges: NotRequired[list[PublicIpv4PoolRangeTypeDef]]
+    TotalAddressCount: NotRequired[int]
+    TotalAvailableAddressCount: NotRequired[int]
+    NetworkBorderGroup: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribePublicIpv4PoolsResultTypeDef(TypedDict):
     PublicIpv4Pools: NotRequired[list[PublicIpv4PoolTypeDef]]
     NextToken: NotRequired[str]
@@ -9137,6 +13680,17 @@ class DescribeRegionsRequestTypeDef(TypedDict):
     AllRegions: NotRequired[bool]
     DryRun: NotRequired[bool]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class RegionGeographyTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class RegionTypeDef(TypedDict):
+    OptInStatus: NotRequired[str]
+    Geography: NotRequired[list[RegionGeographyTypeDef]]
+    RegionName: NotRequired[str]
+    Endpoint: NotRequired[str]
 
 
 class DescribeRegionsResultTypeDef(TypedDict):
@@ -9175,6 +13729,36 @@ class DescribeReservedInstancesModificationsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class ReservedInstancesIdTypeDef(TypedDict):
+    ReservedInstancesId: NotRequired[str]
+
+
+class ReservedInstancesConfigurationTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    InstanceCount: NotRequired[int]
+    InstanceType: NotRequired[InstanceTypeType]
+    Platform: NotRequired[str]
+    Scope: NotRequired[scopeType]
+    AvailabilityZoneId: NotRequired[str]
+
+
+class ReservedInstancesModificationResultTypeDef(TypedDict):
+    ReservedInstancesId: NotRequired[str]
+    TargetConfiguration: NotRequired[ReservedInstancesConfigurationTypeDef]
+
+
+class ReservedInstancesModificationTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    EffectiveDate: NotRequired[datetime]
+    ModificationResults: NotRequired[list[ReservedInstancesModificationResultTypeDef]]
+    ReservedInstancesIds: NotRequired[list[ReservedInstancesIdTypeDef]]
+    ReservedInstancesModificationId: NotRequired[str]
+    Status: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    UpdateDate: NotRequired[datetime]
+
+
 class DescribeReservedInstancesModificationsResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ReservedInstancesModifications: NotRequired[
@@ -9202,6 +13786,35 @@ class DescribeReservedInstancesOfferingsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class PricingDetailTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Price: NotRequired[float]
+
+
+class RecurringChargeTypeDef(TypedDict):
+    Amount: NotRequired[float]
+    Frequency: NotRequired[RecurringChargeFrequencyType]
+
+
+class ReservedInstancesOfferingTypeDef(TypedDict):
+    CurrencyCode: NotRequired[CurrencyCodeValuesType]
+    InstanceTenancy: NotRequired[TenancyType]
+    Marketplace: NotRequired[bool]
+    OfferingClass: NotRequired[OfferingClassTypeType]
+    OfferingType: NotRequired[OfferingTypeValuesType]
+    PricingDetails: NotRequired[list[PricingDetailTypeDef]]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+    Scope: NotRequired[scopeType]
+    AvailabilityZoneId: NotRequired[str]
+    ReservedInstancesOfferingId: NotRequired[str]
+    InstanceType: NotRequired[InstanceTypeType]
+    AvailabilityZone: NotRequired[str]
+    Duration: NotRequired[int]
+    UsagePrice: NotRequired[float]
+    FixedPrice: NotRequired[float]
+    ProductDescription: NotRequired[RIProductDescriptionType]
+
+
 class DescribeReservedInstancesOfferingsResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ReservedInstancesOfferings: NotRequired[list[ReservedInstancesOfferingTypeDef]]
@@ -9214,6 +13827,28 @@ class DescribeReservedInstancesRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     OfferingType: NotRequired[OfferingTypeValuesType]
+
+
+class ReservedInstancesTypeDef(TypedDict):
+    CurrencyCode: NotRequired[CurrencyCodeValuesType]
+    InstanceTenancy: NotRequired[TenancyType]
+    OfferingClass: NotRequired[OfferingClassTypeType]
+    OfferingType: NotRequired[OfferingTypeValuesType]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+    Scope: NotRequired[scopeType]
+    Tags: NotRequired[list[TagTypeDef]]
+    AvailabilityZoneId: NotRequired[str]
+    ReservedInstancesId: NotRequired[str]
+    InstanceType: NotRequired[InstanceTypeType]
+    AvailabilityZone: NotRequired[str]
+    Start: NotRequired[datetime]
+    End: NotRequired[datetime]
+    Duration: NotRequired[int]
+    UsagePrice: NotRequired[float]
+    FixedPrice: NotRequired[float]
+    InstanceCount: NotRequired[int]
+    ProductDescription: NotRequired[RIProductDescriptionType]
+    State: NotRequired[ReservedInstanceStateType]
 
 
 class DescribeReservedInstancesResultTypeDef(TypedDict):
@@ -9277,6 +13912,19 @@ class DescribeRouteTablesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ScheduledInstanceRecurrenceRequestTypeDef(TypedDict):
+    Frequency: NotRequired[str]
+    Interval: NotRequired[int]
+    OccurrenceDays: NotRequired[ReadOnly[Sequence[int]]]
+    OccurrenceRelativeToEnd: NotRequired[bool]
+    OccurrenceUnit: NotRequired[str]
+
+
+class SlotDateTimeRangeRequestTypeDef(TypedDict):
+    EarliestTime: ReadOnly[datetime | str]
+    LatestTime: ReadOnly[datetime | str]
+
+
 class DescribeScheduledInstanceAvailabilityRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
@@ -9288,12 +13936,41 @@ class DescribeScheduledInstanceAvailabilityRequestTypeDef(TypedDict):
     Recurrence: ReadOnly[ScheduledInstanceRecurrenceRequestTypeDef]
 
 
+class ScheduledInstanceRecurrenceTypeDef(TypedDict):
+    Frequency: NotRequired[str]
+    Interval: NotRequired[int]
+    OccurrenceDaySet: NotRequired[list[int]]
+    OccurrenceRelativeToEnd: NotRequired[bool]
+    OccurrenceUnit: NotRequired[str]
+
+
+class ScheduledInstanceAvailabilityTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    AvailableInstanceCount: NotRequired[int]
+    FirstSlotStartTime: NotRequired[datetime]
+    HourlyPrice: NotRequired[str]
+    InstanceType: NotRequired[str]
+    MaxTermDurationInDays: NotRequired[int]
+    MinTermDurationInDays: NotRequired[int]
+    NetworkPlatform: NotRequired[str]
+    Platform: NotRequired[str]
+    PurchaseToken: NotRequired[str]
+    Recurrence: NotRequired[ScheduledInstanceRecurrenceTypeDef]
+    SlotDurationInHours: NotRequired[int]
+    TotalScheduledInstanceHours: NotRequired[int]
+
+
 class DescribeScheduledInstanceAvailabilityResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ScheduledInstanceAvailabilitySet: NotRequired[
         list[ScheduledInstanceAvailabilityTypeDef]
     ]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SlotStartTimeRangeRequestTypeDef(TypedDict):
+    EarliestTime: NotRequired[ReadOnly[datetime | str]]
+    LatestTime: NotRequired[ReadOnly[datetime | str]]
 
 
 class DescribeScheduledInstancesRequestTypeDef(TypedDict):
@@ -9303,6 +13980,24 @@ class DescribeScheduledInstancesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ScheduledInstanceIds: NotRequired[ReadOnly[Sequence[str]]]
     SlotStartTimeRange: NotRequired[ReadOnly[SlotStartTimeRangeRequestTypeDef]]
+
+
+class ScheduledInstanceTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    HourlyPrice: NotRequired[str]
+    InstanceCount: NotRequired[int]
+    InstanceType: NotRequired[str]
+    NetworkPlatform: NotRequired[str]
+    NextSlotStartTime: NotRequired[datetime]
+    Platform: NotRequired[str]
+    PreviousSlotEndTime: NotRequired[datetime]
+    Recurrence: NotRequired[ScheduledInstanceRecurrenceTypeDef]
+    ScheduledInstanceId: NotRequired[str]
+    SlotDurationInHours: NotRequired[int]
+    TermEndDate: NotRequired[datetime]
+    TermStartDate: NotRequired[datetime]
+    TotalScheduledInstanceHours: NotRequired[int]
 
 
 class DescribeScheduledInstancesResultTypeDef(TypedDict):
@@ -9317,6 +14012,39 @@ class DescribeSecondaryInterfacesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     SecondaryInterfaceIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SecondaryInterfaceAttachmentTypeDef(TypedDict):
+    AttachmentId: NotRequired[str]
+    AttachTime: NotRequired[datetime]
+    DeleteOnTermination: NotRequired[bool]
+    DeviceIndex: NotRequired[int]
+    InstanceId: NotRequired[str]
+    InstanceOwnerId: NotRequired[str]
+    NetworkCardIndex: NotRequired[int]
+    Status: NotRequired[AttachmentStatusType]
+
+
+class SecondaryInterfaceIpv4AddressTypeDef(TypedDict):
+    PrivateIpAddress: NotRequired[str]
+
+
+class SecondaryInterfaceTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    Attachment: NotRequired[SecondaryInterfaceAttachmentTypeDef]
+    MacAddress: NotRequired[str]
+    OwnerId: NotRequired[str]
+    PrivateIpv4Addresses: NotRequired[list[SecondaryInterfaceIpv4AddressTypeDef]]
+    SecondaryInterfaceId: NotRequired[str]
+    SecondaryInterfaceArn: NotRequired[str]
+    SecondaryInterfaceType: NotRequired[SecondaryInterfaceTypeType]
+    SecondarySubnetId: NotRequired[str]
+    SecondaryNetworkId: NotRequired[str]
+    SecondaryNetworkType: NotRequired[SecondaryNetworkTypeType]
+    SourceDestCheck: NotRequired[bool]
+    Status: NotRequired[SecondaryInterfaceStatusType]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class DescribeSecondaryInterfacesResultTypeDef(TypedDict):
@@ -9358,6 +14086,13 @@ class DescribeSecurityGroupReferencesRequestTypeDef(TypedDict):
     GroupId: ReadOnly[Sequence[str]]
 
 
+class SecurityGroupReferenceTypeDef(TypedDict):
+    GroupId: NotRequired[str]
+    ReferencingVpcId: NotRequired[str]
+    VpcPeeringConnectionId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+
+
 class DescribeSecurityGroupReferencesResultTypeDef(TypedDict):
     SecurityGroupReferenceSet: NotRequired[list[SecurityGroupReferenceTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -9384,6 +14119,15 @@ class DescribeSecurityGroupVpcAssociationsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class SecurityGroupVpcAssociationTypeDef(TypedDict):
+    GroupId: NotRequired[str]
+    VpcId: NotRequired[str]
+    VpcOwnerId: NotRequired[str]
+    State: NotRequired[SecurityGroupVpcAssociationStateType]
+    StateReason: NotRequired[str]
+    GroupOwnerId: NotRequired[str]
+
+
 class DescribeSecurityGroupVpcAssociationsResultTypeDef(TypedDict):
     SecurityGroupVpcAssociations: NotRequired[list[SecurityGroupVpcAssociationTypeDef]]
     NextToken: NotRequired[str]
@@ -9399,6 +14143,28 @@ class DescribeSecurityGroupsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class IpPermissionOutputTypeDef(TypedDict):
+    IpProtocol: NotRequired[str]
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+    UserIdGroupPairs: NotRequired[list[UserIdGroupPairTypeDef]]
+    IpRanges: NotRequired[list[IpRangeTypeDef]]
+    Ipv6Ranges: NotRequired[list[Ipv6RangeTypeDef]]
+    PrefixListIds: NotRequired[list[PrefixListIdTypeDef]]
+
+
+class SecurityGroupTypeDef(TypedDict):
+    GroupId: NotRequired[str]
+    IpPermissionsEgress: NotRequired[list[IpPermissionOutputTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
+    VpcId: NotRequired[str]
+    SecurityGroupArn: NotRequired[str]
+    OwnerId: NotRequired[str]
+    GroupName: NotRequired[str]
+    Description: NotRequired[str]
+    IpPermissions: NotRequired[list[IpPermissionOutputTypeDef]]
+
+
 class DescribeSecurityGroupsResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     SecurityGroups: NotRequired[list[SecurityGroupTypeDef]]
@@ -9411,6 +14177,21 @@ class DescribeServiceLinkVirtualInterfacesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     DryRun: NotRequired[bool]
+
+
+class ServiceLinkVirtualInterfaceTypeDef(TypedDict):
+    ServiceLinkVirtualInterfaceId: NotRequired[str]
+    ServiceLinkVirtualInterfaceArn: NotRequired[str]
+    OutpostId: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    OwnerId: NotRequired[str]
+    LocalAddress: NotRequired[str]
+    PeerAddress: NotRequired[str]
+    PeerBgpAsn: NotRequired[int]
+    Vlan: NotRequired[int]
+    OutpostLagId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ConfigurationState: NotRequired[ServiceLinkVirtualInterfaceConfigurationStateType]
 
 
 class DescribeServiceLinkVirtualInterfacesResultTypeDef(TypedDict):
@@ -9439,6 +14220,21 @@ class DescribeSnapshotTierStatusRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class SnapshotTierStatusTypeDef(TypedDict):
+    SnapshotId: NotRequired[str]
+    VolumeId: NotRequired[str]
+    Status: NotRequired[SnapshotStateType]
+    OwnerId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    StorageTier: NotRequired[StorageTierType]
+    LastTieringStartTime: NotRequired[datetime]
+    LastTieringProgress: NotRequired[int]
+    LastTieringOperationStatus: NotRequired[TieringOperationStatusType]
+    LastTieringOperationStatusDetail: NotRequired[str]
+    ArchivalCompleteTime: NotRequired[datetime]
+    RestoreExpiryTime: NotRequired[datetime]
+
+
 class DescribeSnapshotTierStatusResultTypeDef(TypedDict):
     SnapshotTierStatuses: NotRequired[list[SnapshotTierStatusTypeDef]]
     NextToken: NotRequired[str]
@@ -9453,6 +14249,32 @@ class DescribeSnapshotsRequestTypeDef(TypedDict):
     SnapshotIds: NotRequired[ReadOnly[Sequence[str]]]
     DryRun: NotRequired[bool]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class SnapshotTypeDef(TypedDict):
+    OwnerAlias: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    StorageTier: NotRequired[StorageTierType]
+    RestoreExpiryTime: NotRequired[datetime]
+    SseType: NotRequired[SSETypeType]
+    AvailabilityZone: NotRequired[str]
+    TransferType: NotRequired[TransferTypeType]
+    CompletionDurationMinutes: NotRequired[int]
+    CompletionTime: NotRequired[datetime]
+    FullSnapshotSizeInBytes: NotRequired[int]
+    SnapshotId: NotRequired[str]
+    VolumeId: NotRequired[str]
+    State: NotRequired[SnapshotStateType]
+    StateMessage: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    Progress: NotRequired[str]
+    OwnerId: NotRequired[str]
+    Description: NotRequired[str]
+    VolumeSize: NotRequired[int]
+    Encrypted: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+    DataEncryptionKeyId: NotRequired[str]
 
 
 class DescribeSnapshotsResultTypeDef(TypedDict):
@@ -9493,6 +14315,12 @@ class DescribeSpotFleetRequestHistoryRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class HistoryRecordTypeDef(TypedDict):
+    EventInformation: NotRequired[EventInformationTypeDef]
+    EventType: NotRequired[EventTypeType]
+    Timestamp: NotRequired[datetime]
+
+
 class DescribeSpotFleetRequestHistoryResponseTypeDef(TypedDict):
     HistoryRecords: NotRequired[list[HistoryRecordTypeDef]]
     LastEvaluatedTime: NotRequired[datetime]
@@ -9509,6 +14337,155 @@ class DescribeSpotFleetRequestsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class LaunchTemplateOverridesOutputTypeDef(TypedDict):
+    InstanceType: NotRequired[InstanceTypeType]
+    SpotPrice: NotRequired[str]
+    SubnetId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    WeightedCapacity: NotRequired[float]
+    Priority: NotRequired[float]
+    InstanceRequirements: NotRequired[InstanceRequirementsOutputTypeDef]
+    AvailabilityZoneId: NotRequired[str]
+
+
+class LaunchTemplateConfigOutputTypeDef(TypedDict):
+    LaunchTemplateSpecification: NotRequired[FleetLaunchTemplateSpecificationTypeDef]
+    Overrides: NotRequired[list[LaunchTemplateOverridesOutputTypeDef]]
+
+
+class TargetGroupTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class TargetGroupsConfigOutputTypeDef(TypedDict):
+    TargetGroups: NotRequired[list[TargetGroupTypeDef]]
+
+
+class LoadBalancersConfigOutputTypeDef(TypedDict):
+    ClassicLoadBalancersConfig: NotRequired[ClassicLoadBalancersConfigOutputTypeDef]
+    TargetGroupsConfig: NotRequired[TargetGroupsConfigOutputTypeDef]
+
+
+class InstanceNetworkInterfaceSpecificationOutputTypeDef(TypedDict):
+    AssociatePublicIpAddress: NotRequired[bool]
+    DeleteOnTermination: NotRequired[bool]
+    Description: NotRequired[str]
+    DeviceIndex: NotRequired[int]
+    Groups: NotRequired[list[str]]
+    Ipv6AddressCount: NotRequired[int]
+    Ipv6Addresses: NotRequired[list[InstanceIpv6AddressTypeDef]]
+    NetworkInterfaceId: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+    PrivateIpAddresses: NotRequired[list[PrivateIpAddressSpecificationTypeDef]]
+    SecondaryPrivateIpAddressCount: NotRequired[int]
+    SubnetId: NotRequired[str]
+    AssociateCarrierIpAddress: NotRequired[bool]
+    InterfaceType: NotRequired[str]
+    NetworkCardIndex: NotRequired[int]
+    Ipv4Prefixes: NotRequired[list[Ipv4PrefixSpecificationRequestTypeDef]]
+    Ipv4PrefixCount: NotRequired[int]
+    Ipv6Prefixes: NotRequired[list[Ipv6PrefixSpecificationRequestTypeDef]]
+    Ipv6PrefixCount: NotRequired[int]
+    PrimaryIpv6: NotRequired[bool]
+    EnaSrdSpecification: NotRequired[EnaSrdSpecificationRequestTypeDef]
+    ConnectionTrackingSpecification: NotRequired[
+        ConnectionTrackingSpecificationRequestTypeDef
+    ]
+    EnaQueueCount: NotRequired[int]
+
+
+class SpotFleetMonitoringTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class SpotFleetTagSpecificationOutputTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class SpotPlacementTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    GroupName: NotRequired[str]
+    Tenancy: NotRequired[TenancyType]
+    AvailabilityZoneId: NotRequired[str]
+
+
+class SpotFleetLaunchSpecificationOutputTypeDef(TypedDict):
+    AddressingType: NotRequired[str]
+    BlockDeviceMappings: NotRequired[list[BlockDeviceMappingTypeDef]]
+    EbsOptimized: NotRequired[bool]
+    IamInstanceProfile: NotRequired[IamInstanceProfileSpecificationTypeDef]
+    ImageId: NotRequired[str]
+    InstanceType: NotRequired[InstanceTypeType]
+    KernelId: NotRequired[str]
+    KeyName: NotRequired[str]
+    Monitoring: NotRequired[SpotFleetMonitoringTypeDef]
+    NetworkInterfaces: NotRequired[
+        list[InstanceNetworkInterfaceSpecificationOutputTypeDef]
+    ]
+    Placement: NotRequired[SpotPlacementTypeDef]
+    RamdiskId: NotRequired[str]
+    SpotPrice: NotRequired[str]
+    SubnetId: NotRequired[str]
+    UserData: NotRequired[str]
+    WeightedCapacity: NotRequired[float]
+    TagSpecifications: NotRequired[list[SpotFleetTagSpecificationOutputTypeDef]]
+    InstanceRequirements: NotRequired[InstanceRequirementsOutputTypeDef]
+    SecurityGroups: NotRequired[list[GroupIdentifierTypeDef]]
+
+
+class SpotCapacityRebalanceTypeDef(TypedDict):
+    ReplacementStrategy: NotRequired[ReplacementStrategyType]
+    TerminationDelay: NotRequired[int]
+
+
+class SpotMaintenanceStrategiesTypeDef(TypedDict):
+    CapacityRebalance: NotRequired[SpotCapacityRebalanceTypeDef]
+
+
+class TagSpecificationOutputTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class SpotFleetRequestConfigDataOutputTypeDef(TypedDict):
+    AllocationStrategy: NotRequired[AllocationStrategyType]
+    OnDemandAllocationStrategy: NotRequired[OnDemandAllocationStrategyType]
+    SpotMaintenanceStrategies: NotRequired[SpotMaintenanceStrategiesTypeDef]
+    ClientToken: NotRequired[str]
+    ExcessCapacityTerminationPolicy: NotRequired[ExcessCapacityTerminationPolicyType]
+    FulfilledCapacity: NotRequired[float]
+    OnDemandFulfilledCapacity: NotRequired[float]
+    IamFleetRole: str
+    LaunchSpecifications: NotRequired[list[SpotFleetLaunchSpecificationOutputTypeDef]]
+    LaunchTemplateConfigs: NotRequired[list[LaunchTemplateConfigOutputTypeDef]]
+    SpotPrice: NotRequired[str]
+    TargetCapacity: int
+    OnDemandTargetCapacity: NotRequired[int]
+    OnDemandMaxTotalPrice: NotRequired[str]
+    SpotMaxTotalPrice: NotRequired[str]
+    TerminateInstancesWithExpiration: NotRequired[bool]
+    Type: NotRequired[FleetTypeType]
+    ValidFrom: NotRequired[datetime]
+    ValidUntil: NotRequired[datetime]
+    ReplaceUnhealthyInstances: NotRequired[bool]
+    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
+    LoadBalancersConfig: NotRequired[LoadBalancersConfigOutputTypeDef]
+    InstancePoolsToUseCount: NotRequired[int]
+    Context: NotRequired[str]
+    TargetCapacityUnitType: NotRequired[TargetCapacityUnitTypeType]
+    TagSpecifications: NotRequired[list[TagSpecificationOutputTypeDef]]
+
+
+class SpotFleetRequestConfigTypeDef(TypedDict):
+    ActivityStatus: NotRequired[ActivityStatusType]
+    CreateTime: NotRequired[datetime]
+    SpotFleetRequestConfig: NotRequired[SpotFleetRequestConfigDataOutputTypeDef]
+    SpotFleetRequestId: NotRequired[str]
+    SpotFleetRequestState: NotRequired[BatchStateType]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribeSpotFleetRequestsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     SpotFleetRequestConfigs: NotRequired[list[SpotFleetRequestConfigTypeDef]]
@@ -9521,6 +14498,59 @@ class DescribeSpotInstanceRequestsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     SpotInstanceRequestIds: NotRequired[ReadOnly[Sequence[str]]]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class RunInstancesMonitoringEnabledTypeDef(TypedDict):
+    Enabled: bool
+
+
+class LaunchSpecificationTypeDef(TypedDict):
+    UserData: NotRequired[str]
+    AddressingType: NotRequired[str]
+    BlockDeviceMappings: NotRequired[list[BlockDeviceMappingTypeDef]]
+    EbsOptimized: NotRequired[bool]
+    IamInstanceProfile: NotRequired[IamInstanceProfileSpecificationTypeDef]
+    ImageId: NotRequired[str]
+    InstanceType: NotRequired[InstanceTypeType]
+    KernelId: NotRequired[str]
+    KeyName: NotRequired[str]
+    NetworkInterfaces: NotRequired[
+        list[InstanceNetworkInterfaceSpecificationOutputTypeDef]
+    ]
+    Placement: NotRequired[SpotPlacementTypeDef]
+    RamdiskId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    SecurityGroups: NotRequired[list[GroupIdentifierTypeDef]]
+    Monitoring: NotRequired[RunInstancesMonitoringEnabledTypeDef]
+
+
+class SpotInstanceStatusTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+    UpdateTime: NotRequired[datetime]
+
+
+class SpotInstanceRequestTypeDef(TypedDict):
+    ActualBlockHourlyPrice: NotRequired[str]
+    AvailabilityZoneGroup: NotRequired[str]
+    BlockDurationMinutes: NotRequired[int]
+    CreateTime: NotRequired[datetime]
+    Fault: NotRequired[SpotInstanceStateFaultTypeDef]
+    InstanceId: NotRequired[str]
+    LaunchGroup: NotRequired[str]
+    LaunchSpecification: NotRequired[LaunchSpecificationTypeDef]
+    LaunchedAvailabilityZone: NotRequired[str]
+    LaunchedAvailabilityZoneId: NotRequired[str]
+    ProductDescription: NotRequired[RIProductDescriptionType]
+    SpotInstanceRequestId: NotRequired[str]
+    SpotPrice: NotRequired[str]
+    State: NotRequired[SpotInstanceStateType]
+    Status: NotRequired[SpotInstanceStatusTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    Type: NotRequired[SpotInstanceTypeType]
+    ValidFrom: NotRequired[datetime]
+    ValidUntil: NotRequired[datetime]
+    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
 
 
 class DescribeSpotInstanceRequestsResultTypeDef(TypedDict):
@@ -9542,6 +14572,15 @@ class DescribeSpotPriceHistoryRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SpotPriceTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    InstanceType: NotRequired[InstanceTypeType]
+    ProductDescription: NotRequired[RIProductDescriptionType]
+    SpotPrice: NotRequired[str]
+    Timestamp: NotRequired[datetime]
+
+
 class DescribeSpotPriceHistoryResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     SpotPriceHistory: NotRequired[list[SpotPriceTypeDef]]
@@ -9553,6 +14592,24 @@ class DescribeStaleSecurityGroupsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     VpcId: str
+
+
+class StaleIpPermissionTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    IpProtocol: NotRequired[str]
+    IpRanges: NotRequired[list[str]]
+    PrefixListIds: NotRequired[list[str]]
+    ToPort: NotRequired[int]
+    UserIdGroupPairs: NotRequired[list[UserIdGroupPairTypeDef]]
+
+
+class StaleSecurityGroupTypeDef(TypedDict):
+    Description: NotRequired[str]
+    GroupId: NotRequired[str]
+    GroupName: NotRequired[str]
+    StaleIpPermissions: NotRequired[list[StaleIpPermissionTypeDef]]
+    StaleIpPermissionsEgress: NotRequired[list[StaleIpPermissionTypeDef]]
+    VpcId: NotRequired[str]
 
 
 class DescribeStaleSecurityGroupsResultTypeDef(TypedDict):
@@ -9567,6 +14624,16 @@ class DescribeStoreImageTasksRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class StoreImageTaskResultTypeDef(TypedDict):
+    AmiId: NotRequired[str]
+    TaskStartTime: NotRequired[datetime]
+    Bucket: NotRequired[str]
+    S3objectKey: NotRequired[str]
+    ProgressPercentage: NotRequired[int]
+    StoreTaskState: NotRequired[str]
+    StoreTaskFailureReason: NotRequired[str]
 
 
 class DescribeStoreImageTasksResultTypeDef(TypedDict):
@@ -9594,6 +14661,13 @@ class DescribeTagsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class TagDescriptionTypeDef(TypedDict):
+    Key: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[ResourceTypeType]
+    Value: NotRequired[str]
 
 
 class DescribeTagsResultTypeDef(TypedDict):
@@ -9665,6 +14739,24 @@ class DescribeTransitGatewayAttachmentsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayAttachmentAssociationTypeDef(TypedDict):
+    TransitGatewayRouteTableId: NotRequired[str]
+    State: NotRequired[TransitGatewayAssociationStateType]
+
+
+class TransitGatewayAttachmentTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    TransitGatewayOwnerId: NotRequired[str]
+    ResourceOwnerId: NotRequired[str]
+    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
+    ResourceId: NotRequired[str]
+    State: NotRequired[TransitGatewayAttachmentStateType]
+    Association: NotRequired[TransitGatewayAttachmentAssociationTypeDef]
+    CreationTime: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class DescribeTransitGatewayAttachmentsResultTypeDef(TypedDict):
@@ -9874,6 +14966,46 @@ class DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef(TypedDic
     DryRun: NotRequired[bool]
 
 
+class VerifiedAccessLogDeliveryStatusTypeDef(TypedDict):
+    Code: NotRequired[VerifiedAccessLogDeliveryStatusCodeType]
+    Message: NotRequired[str]
+
+
+class VerifiedAccessLogCloudWatchLogsDestinationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    DeliveryStatus: NotRequired[VerifiedAccessLogDeliveryStatusTypeDef]
+    LogGroup: NotRequired[str]
+
+
+class VerifiedAccessLogKinesisDataFirehoseDestinationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    DeliveryStatus: NotRequired[VerifiedAccessLogDeliveryStatusTypeDef]
+    DeliveryStream: NotRequired[str]
+
+
+class VerifiedAccessLogS3DestinationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    DeliveryStatus: NotRequired[VerifiedAccessLogDeliveryStatusTypeDef]
+    BucketName: NotRequired[str]
+    Prefix: NotRequired[str]
+    BucketOwner: NotRequired[str]
+
+
+class VerifiedAccessLogsTypeDef(TypedDict):
+    S3: NotRequired[VerifiedAccessLogS3DestinationTypeDef]
+    CloudWatchLogs: NotRequired[VerifiedAccessLogCloudWatchLogsDestinationTypeDef]
+    KinesisDataFirehose: NotRequired[
+        VerifiedAccessLogKinesisDataFirehoseDestinationTypeDef
+    ]
+    LogVersion: NotRequired[str]
+    IncludeTrustContext: NotRequired[bool]
+
+
+class VerifiedAccessInstanceLoggingConfigurationTypeDef(TypedDict):
+    VerifiedAccessInstanceId: NotRequired[str]
+    AccessLogs: NotRequired[VerifiedAccessLogsTypeDef]
+
+
 class DescribeVerifiedAccessInstanceLoggingConfigurationsResultTypeDef(TypedDict):
     LoggingConfigurations: NotRequired[
         list[VerifiedAccessInstanceLoggingConfigurationTypeDef]
@@ -9932,6 +15064,56 @@ class DescribeVolumeStatusRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class InitializationStatusDetailsTypeDef(TypedDict):
+    InitializationType: NotRequired[InitializationTypeType]
+    Progress: NotRequired[int]
+    EstimatedTimeToCompleteInSeconds: NotRequired[int]
+
+
+class VolumeStatusActionTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Description: NotRequired[str]
+    EventId: NotRequired[str]
+    EventType: NotRequired[str]
+
+
+class VolumeStatusAttachmentStatusTypeDef(TypedDict):
+    IoPerformance: NotRequired[str]
+    InstanceId: NotRequired[str]
+
+
+class VolumeStatusEventTypeDef(TypedDict):
+    Description: NotRequired[str]
+    EventId: NotRequired[str]
+    EventType: NotRequired[str]
+    NotAfter: NotRequired[datetime]
+    NotBefore: NotRequired[datetime]
+    InstanceId: NotRequired[str]
+
+
+class VolumeStatusDetailsTypeDef(TypedDict):
+    Name: NotRequired[VolumeStatusNameType]
+    Status: NotRequired[str]
+
+
+class VolumeStatusInfoTypeDef(TypedDict):
+    Details: NotRequired[list[VolumeStatusDetailsTypeDef]]
+    Status: NotRequired[VolumeStatusInfoStatusType]
+
+
+class VolumeStatusItemTypeDef(TypedDict):
+    Actions: NotRequired[list[VolumeStatusActionTypeDef]]
+    AvailabilityZone: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    Events: NotRequired[list[VolumeStatusEventTypeDef]]
+    VolumeId: NotRequired[str]
+    VolumeStatus: NotRequired[VolumeStatusInfoTypeDef]
+    AttachmentStatuses: NotRequired[list[VolumeStatusAttachmentStatusTypeDef]]
+    InitializationStatusDetails: NotRequired[InitializationStatusDetailsTypeDef]
+    AvailabilityZoneId: NotRequired[str]
+    Operator: NotRequired[OperatorResponseTypeDef]
+
+
 class DescribeVolumeStatusResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     VolumeStatuses: NotRequired[list[VolumeStatusItemTypeDef]]
@@ -9944,6 +15126,26 @@ class DescribeVolumesModificationsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class VolumeModificationTypeDef(TypedDict):
+    VolumeId: NotRequired[str]
+    ModificationState: NotRequired[VolumeModificationStateType]
+    StatusMessage: NotRequired[str]
+    TargetSize: NotRequired[int]
+    TargetIops: NotRequired[int]
+    TargetVolumeType: NotRequired[VolumeTypeType]
+    TargetThroughput: NotRequired[int]
+    TargetMultiAttachEnabled: NotRequired[bool]
+    OriginalSize: NotRequired[int]
+    OriginalIops: NotRequired[int]
+    OriginalVolumeType: NotRequired[VolumeTypeType]
+    OriginalThroughput: NotRequired[int]
+    OriginalMultiAttachEnabled: NotRequired[bool]
+    Progress: NotRequired[int]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    Operator: NotRequired[OperatorResponseTypeDef]
 
 
 class DescribeVolumesModificationsResultTypeDef(TypedDict):
@@ -10001,6 +15203,17 @@ class DescribeVpcBlockPublicAccessOptionsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class VpcBlockPublicAccessOptionsTypeDef(TypedDict):
+    AwsAccountId: NotRequired[str]
+    AwsRegion: NotRequired[str]
+    State: NotRequired[VpcBlockPublicAccessStateType]
+    InternetGatewayBlockMode: NotRequired[InternetGatewayBlockModeType]
+    Reason: NotRequired[str]
+    LastUpdateTimestamp: NotRequired[datetime]
+    ManagedBy: NotRequired[ManagedByType]
+    ExclusionsAllowed: NotRequired[VpcBlockPublicAccessExclusionsAllowedType]
+
+
 class DescribeVpcBlockPublicAccessOptionsResultTypeDef(TypedDict):
     VpcBlockPublicAccessOptions: NotRequired[VpcBlockPublicAccessOptionsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -10022,6 +15235,12 @@ class DescribeVpcClassicLinkRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     VpcIds: NotRequired[ReadOnly[Sequence[str]]]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class VpcClassicLinkTypeDef(TypedDict):
+    ClassicLinkEnabled: NotRequired[bool]
+    Tags: NotRequired[list[TagTypeDef]]
+    VpcId: NotRequired[str]
 
 
 class DescribeVpcClassicLinkResultTypeDef(TypedDict):
@@ -10052,6 +15271,21 @@ class DescribeVpcEndpointAssociationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class VpcEndpointAssociationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    VpcEndpointId: NotRequired[str]
+    ServiceNetworkArn: NotRequired[str]
+    ServiceNetworkName: NotRequired[str]
+    AssociatedResourceAccessibility: NotRequired[str]
+    FailureReason: NotRequired[str]
+    FailureCode: NotRequired[str]
+    DnsEntry: NotRequired[DnsEntryTypeDef]
+    PrivateDnsEntry: NotRequired[DnsEntryTypeDef]
+    AssociatedResourceArn: NotRequired[str]
+    ResourceConfigurationGroupArn: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribeVpcEndpointAssociationsResultTypeDef(TypedDict):
     VpcEndpointAssociations: NotRequired[list[VpcEndpointAssociationTypeDef]]
     NextToken: NotRequired[str]
@@ -10077,6 +15311,21 @@ class DescribeVpcEndpointConnectionsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class VpcEndpointConnectionTypeDef(TypedDict):
+    ServiceId: NotRequired[str]
+    VpcEndpointId: NotRequired[str]
+    VpcEndpointOwner: NotRequired[str]
+    VpcEndpointState: NotRequired[StateType]
+    CreationTimestamp: NotRequired[datetime]
+    DnsEntries: NotRequired[list[DnsEntryTypeDef]]
+    NetworkLoadBalancerArns: NotRequired[list[str]]
+    GatewayLoadBalancerArns: NotRequired[list[str]]
+    IpAddressType: NotRequired[IpAddressTypeType]
+    VpcEndpointConnectionId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    VpcEndpointRegion: NotRequired[str]
 
 
 class DescribeVpcEndpointConnectionsResultTypeDef(TypedDict):
@@ -10120,6 +15369,30 @@ class DescribeVpcEndpointServicesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     ServiceRegions: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PrivateDnsDetailsTypeDef(TypedDict):
+    PrivateDnsName: NotRequired[str]
+
+
+class ServiceDetailTypeDef(TypedDict):
+    ServiceName: NotRequired[str]
+    ServiceId: NotRequired[str]
+    ServiceType: NotRequired[list[ServiceTypeDetailTypeDef]]
+    ServiceRegion: NotRequired[str]
+    AvailabilityZoneIds: NotRequired[list[str]]
+    AvailabilityZones: NotRequired[list[str]]
+    Owner: NotRequired[str]
+    BaseEndpointDnsNames: NotRequired[list[str]]
+    PrivateDnsName: NotRequired[str]
+    PrivateDnsNames: NotRequired[list[PrivateDnsDetailsTypeDef]]
+    VpcEndpointPolicySupported: NotRequired[bool]
+    AcceptanceRequired: NotRequired[bool]
+    ManagesVpcEndpoints: NotRequired[bool]
+    PayerResponsibility: NotRequired[PayerResponsibilityType]
+    Tags: NotRequired[list[TagTypeDef]]
+    PrivateDnsNameVerificationState: NotRequired[DnsNameStateType]
+    SupportedIpAddressTypes: NotRequired[list[ServiceConnectivityTypeType]]
 
 
 class DescribeVpcEndpointServicesResultTypeDef(TypedDict):
@@ -10207,18 +15480,6 @@ class DescribeVpnGatewaysResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationOptionsRequestTypeDef(TypedDict):
-    FileFormat: NotRequired[DestinationFileFormatType]
-    HiveCompatiblePartitions: NotRequired[bool]
-    PerHourPartition: NotRequired[bool]
-
-
-class DestinationOptionsResponseTypeDef(TypedDict):
-    FileFormat: NotRequired[DestinationFileFormatType]
-    HiveCompatiblePartitions: NotRequired[bool]
-    PerHourPartition: NotRequired[bool]
-
-
 class DetachClassicLinkVpcRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     InstanceId: str
@@ -10267,37 +15528,6 @@ class DetachVpnGatewayRequestTypeDef(TypedDict):
     VpcId: str
     VpnGatewayId: str
     DryRun: NotRequired[bool]
-
-
-class DeviceOptionsTypeDef(TypedDict):
-    TenantId: NotRequired[str]
-    PublicSigningKeyUrl: NotRequired[str]
-
-
-class DhcpConfigurationTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[list[AttributeValueTypeDef]]
-
-
-class DhcpOptionsTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    DhcpOptionsId: NotRequired[str]
-    DhcpConfigurations: NotRequired[list[DhcpConfigurationTypeDef]]
-
-
-class DimensionConditionTypeDef(TypedDict):
-    Dimension: NotRequired[FilterByDimensionType]
-    Comparison: NotRequired[ComparisonType]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DirectoryServiceAuthenticationRequestTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-
-
-class DirectoryServiceAuthenticationTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
 
 
 class DisableAddressTransferRequestTypeDef(TypedDict):
@@ -10371,11 +15601,9 @@ class DisableFastLaunchResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DisableFastSnapshotRestoreErrorItemTypeDef(TypedDict):
-    SnapshotId: NotRequired[str]
-    FastSnapshotRestoreStateErrors: NotRequired[
-        list[DisableFastSnapshotRestoreStateErrorItemTypeDef]
-    ]
+class DisableFastSnapshotRestoreStateErrorTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
 
 
 class DisableFastSnapshotRestoreStateErrorItemTypeDef(TypedDict):
@@ -10384,9 +15612,11 @@ class DisableFastSnapshotRestoreStateErrorItemTypeDef(TypedDict):
     Error: NotRequired[DisableFastSnapshotRestoreStateErrorTypeDef]
 
 
-class DisableFastSnapshotRestoreStateErrorTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
+class DisableFastSnapshotRestoreErrorItemTypeDef(TypedDict):
+    SnapshotId: NotRequired[str]
+    FastSnapshotRestoreStateErrors: NotRequired[
+        list[DisableFastSnapshotRestoreStateErrorItemTypeDef]
+    ]
 
 
 class DisableFastSnapshotRestoreSuccessItemTypeDef(TypedDict):
@@ -10493,6 +15723,12 @@ class DisableRouteServerPropagationRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class RouteServerPropagationTypeDef(TypedDict):
+    RouteServerId: NotRequired[str]
+    RouteTableId: NotRequired[str]
+    State: NotRequired[RouteServerPropagationStateType]
+
+
 class DisableRouteServerPropagationResultTypeDef(TypedDict):
     RouteServerPropagation: NotRequired[RouteServerPropagationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -10520,6 +15756,15 @@ class DisableTransitGatewayRouteTablePropagationRequestTypeDef(TypedDict):
     TransitGatewayRouteTableId: str
     TransitGatewayAttachmentId: NotRequired[str]
     DryRun: NotRequired[bool]
+    TransitGatewayRouteTableAnnouncementId: NotRequired[str]
+
+
+class TransitGatewayPropagationTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
+    TransitGatewayRouteTableId: NotRequired[str]
+    State: NotRequired[TransitGatewayPropagationStateType]
     TransitGatewayRouteTableAnnouncementId: NotRequired[str]
 
 
@@ -10600,6 +15845,12 @@ class DisassociateIamInstanceProfileRequestTypeDef(TypedDict):
 class DisassociateIamInstanceProfileResultTypeDef(TypedDict):
     IamInstanceProfileAssociation: NotRequired[IamInstanceProfileAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstanceEventWindowDisassociationRequestTypeDef(TypedDict):
+    InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
+    InstanceTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    DedicatedHostIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DisassociateInstanceEventWindowRequestTypeDef(TypedDict):
@@ -10743,17 +15994,14 @@ class DisassociateVpcCidrBlockResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DiskImageDescriptionTypeDef(TypedDict):
-    Checksum: NotRequired[str]
-    Format: NotRequired[DiskImageFormatType]
-    ImportManifestUrl: NotRequired[str]
-    Size: NotRequired[int]
-
-
 class DiskImageDetailTypeDef(TypedDict):
     Format: DiskImageFormatType
     Bytes: int
     ImportManifestUrl: str
+
+
+class VolumeDetailTypeDef(TypedDict):
+    Size: int
 
 
 class DiskImageTypeDef(TypedDict):
@@ -10762,87 +16010,9 @@ class DiskImageTypeDef(TypedDict):
     Volume: NotRequired[VolumeDetailTypeDef]
 
 
-class DiskImageVolumeDescriptionTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Size: NotRequired[int]
-
-
-class DiskInfoTypeDef(TypedDict):
-    SizeInGB: NotRequired[int]
-    Count: NotRequired[int]
-    Type: NotRequired[DiskTypeType]
-
-
-class DnsEntryTypeDef(TypedDict):
-    DnsName: NotRequired[str]
-    HostedZoneId: NotRequired[str]
-
-
-class DnsOptionsSpecificationTypeDef(TypedDict):
-    DnsRecordIpType: NotRequired[DnsRecordIpTypeType]
-    PrivateDnsOnlyForInboundResolverEndpoint: NotRequired[bool]
-    PrivateDnsPreference: NotRequired[str]
-    PrivateDnsSpecifiedDomains: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DnsOptionsTypeDef(TypedDict):
-    DnsRecordIpType: NotRequired[DnsRecordIpTypeType]
-    PrivateDnsOnlyForInboundResolverEndpoint: NotRequired[bool]
-    PrivateDnsPreference: NotRequired[str]
-    PrivateDnsSpecifiedDomains: NotRequired[list[str]]
-
-
 class DnsServersOptionsModifyStructureTypeDef(TypedDict):
     CustomDnsServers: NotRequired[ReadOnly[Sequence[str]]]
     Enabled: NotRequired[bool]
-
-
-class EbsBlockDeviceResponseTypeDef(TypedDict):
-    Encrypted: NotRequired[bool]
-    DeleteOnTermination: NotRequired[bool]
-    Iops: NotRequired[int]
-    Throughput: NotRequired[int]
-    KmsKeyId: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    VolumeSize: NotRequired[int]
-    VolumeType: NotRequired[VolumeTypeType]
-
-
-class EbsBlockDeviceTypeDef(TypedDict):
-    DeleteOnTermination: NotRequired[bool]
-    Iops: NotRequired[int]
-    SnapshotId: NotRequired[str]
-    VolumeSize: NotRequired[int]
-    VolumeType: NotRequired[VolumeTypeType]
-    KmsKeyId: NotRequired[str]
-    Throughput: NotRequired[int]
-    OutpostArn: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    Encrypted: NotRequired[bool]
-    VolumeInitializationRate: NotRequired[int]
-    AvailabilityZoneId: NotRequired[str]
-    EbsCardIndex: NotRequired[int]
-
-
-class EbsCardInfoTypeDef(TypedDict):
-    EbsCardIndex: NotRequired[int]
-    BaselineBandwidthInMbps: NotRequired[int]
-    BaselineThroughputInMBps: NotRequired[float]
-    BaselineIops: NotRequired[int]
-    MaximumBandwidthInMbps: NotRequired[int]
-    MaximumThroughputInMBps: NotRequired[float]
-    MaximumIops: NotRequired[int]
-
-
-class EbsInfoTypeDef(TypedDict):
-    EbsOptimizedSupport: NotRequired[EbsOptimizedSupportType]
-    EncryptionSupport: NotRequired[EbsEncryptionSupportType]
-    EbsOptimizedInfo: NotRequired[EbsOptimizedInfoTypeDef]
-    NvmeSupport: NotRequired[EbsNvmeSupportType]
-    MaximumEbsAttachments: NotRequired[int]
-    AttachmentLimitType: NotRequired[AttachmentLimitTypeType]
-    MaximumEbsCards: NotRequired[int]
-    EbsCards: NotRequired[list[EbsCardInfoTypeDef]]
 
 
 class EbsInstanceBlockDeviceSpecificationTypeDef(TypedDict):
@@ -10850,125 +16020,9 @@ class EbsInstanceBlockDeviceSpecificationTypeDef(TypedDict):
     DeleteOnTermination: NotRequired[bool]
 
 
-class EbsInstanceBlockDeviceTypeDef(TypedDict):
-    AttachTime: NotRequired[datetime]
-    DeleteOnTermination: NotRequired[bool]
-    Status: NotRequired[AttachmentStatusType]
-    VolumeId: NotRequired[str]
-    AssociatedResource: NotRequired[str]
-    VolumeOwnerId: NotRequired[str]
-    Operator: NotRequired[OperatorResponseTypeDef]
-    EbsCardIndex: NotRequired[int]
-
-
-class EbsOptimizedInfoTypeDef(TypedDict):
-    BaselineBandwidthInMbps: NotRequired[int]
-    BaselineThroughputInMBps: NotRequired[float]
-    BaselineIops: NotRequired[int]
-    MaximumBandwidthInMbps: NotRequired[int]
-    MaximumThroughputInMBps: NotRequired[float]
-    MaximumIops: NotRequired[int]
-
-
-class EbsStatusDetailsTypeDef(TypedDict):
-    ImpairedSince: NotRequired[datetime]
-    Name: NotRequired[StatusNameType]
-    Status: NotRequired[StatusTypeType]
-
-
-class EbsStatusSummaryTypeDef(TypedDict):
-    Details: NotRequired[list[EbsStatusDetailsTypeDef]]
-    Status: NotRequired[SummaryStatusType]
-
-
-class Ec2InstanceConnectEndpointTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    InstanceConnectEndpointId: NotRequired[str]
-    InstanceConnectEndpointArn: NotRequired[str]
-    State: NotRequired[Ec2InstanceConnectEndpointStateType]
-    StateMessage: NotRequired[str]
-    DnsName: NotRequired[str]
-    FipsDnsName: NotRequired[str]
-    NetworkInterfaceIds: NotRequired[list[str]]
-    VpcId: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    SubnetId: NotRequired[str]
-    PreserveClientIp: NotRequired[bool]
-    SecurityGroupIds: NotRequired[list[str]]
-    Tags: NotRequired[list[TagTypeDef]]
-    IpAddressType: NotRequired[IpAddressTypeType]
-    PublicDnsNames: NotRequired[InstanceConnectEndpointPublicDnsNamesTypeDef]
-    AvailabilityZoneId: NotRequired[str]
-
-
-class EfaInfoTypeDef(TypedDict):
-    MaximumEfaInterfaces: NotRequired[int]
-
-
-class EgressOnlyInternetGatewayTypeDef(TypedDict):
-    Attachments: NotRequired[list[InternetGatewayAttachmentTypeDef]]
-    EgressOnlyInternetGatewayId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ElasticGpuAssociationTypeDef(TypedDict):
-    ElasticGpuId: NotRequired[str]
-    ElasticGpuAssociationId: NotRequired[str]
-    ElasticGpuAssociationState: NotRequired[str]
-    ElasticGpuAssociationTime: NotRequired[str]
-
-
-class ElasticGpuHealthTypeDef(TypedDict):
-    Status: NotRequired[ElasticGpuStatusType]
-
-
-class ElasticGpuSpecificationResponseTypeDef(TypedDict):
-    Type: NotRequired[str]
-
-
-class ElasticGpuSpecificationTypeDef(TypedDict):
-    Type: str
-
-
-class ElasticGpusTypeDef(TypedDict):
-    ElasticGpuId: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    ElasticGpuType: NotRequired[str]
-    ElasticGpuHealth: NotRequired[ElasticGpuHealthTypeDef]
-    ElasticGpuState: NotRequired[ElasticGpuStateType]
-    InstanceId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ElasticInferenceAcceleratorAssociationTypeDef(TypedDict):
-    ElasticInferenceAcceleratorArn: NotRequired[str]
-    ElasticInferenceAcceleratorAssociationId: NotRequired[str]
-    ElasticInferenceAcceleratorAssociationState: NotRequired[str]
-    ElasticInferenceAcceleratorAssociationTime: NotRequired[datetime]
-
-
 class ElasticInferenceAcceleratorTypeDef(TypedDict):
     Type: str
     Count: NotRequired[int]
-
-
-class EnaSrdSpecificationRequestTypeDef(TypedDict):
-    EnaSrdEnabled: NotRequired[bool]
-    EnaSrdUdpSpecification: NotRequired[EnaSrdUdpSpecificationRequestTypeDef]
-
-
-class EnaSrdSpecificationTypeDef(TypedDict):
-    EnaSrdEnabled: NotRequired[bool]
-    EnaSrdUdpSpecification: NotRequired[EnaSrdUdpSpecificationTypeDef]
-
-
-class EnaSrdUdpSpecificationRequestTypeDef(TypedDict):
-    EnaSrdUdpEnabled: NotRequired[bool]
-
-
-class EnaSrdUdpSpecificationTypeDef(TypedDict):
-    EnaSrdUdpEnabled: NotRequired[bool]
 
 
 class EnableAddressTransferRequestTypeDef(TypedDict):
@@ -11026,6 +16080,16 @@ class EnableEbsEncryptionByDefaultResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FastLaunchLaunchTemplateSpecificationRequestTypeDef(TypedDict):
+    LaunchTemplateId: NotRequired[str]
+    LaunchTemplateName: NotRequired[str]
+    Version: str
+
+
+class FastLaunchSnapshotConfigurationRequestTypeDef(TypedDict):
+    TargetResourceCount: NotRequired[int]
+
+
 class EnableFastLaunchRequestTypeDef(TypedDict):
     ImageId: str
     ResourceType: NotRequired[str]
@@ -11048,11 +16112,9 @@ class EnableFastLaunchResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EnableFastSnapshotRestoreErrorItemTypeDef(TypedDict):
-    SnapshotId: NotRequired[str]
-    FastSnapshotRestoreStateErrors: NotRequired[
-        list[EnableFastSnapshotRestoreStateErrorItemTypeDef]
-    ]
+class EnableFastSnapshotRestoreStateErrorTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
 
 
 class EnableFastSnapshotRestoreStateErrorItemTypeDef(TypedDict):
@@ -11061,9 +16123,11 @@ class EnableFastSnapshotRestoreStateErrorItemTypeDef(TypedDict):
     Error: NotRequired[EnableFastSnapshotRestoreStateErrorTypeDef]
 
 
-class EnableFastSnapshotRestoreStateErrorTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
+class EnableFastSnapshotRestoreErrorItemTypeDef(TypedDict):
+    SnapshotId: NotRequired[str]
+    FastSnapshotRestoreStateErrors: NotRequired[
+        list[EnableFastSnapshotRestoreStateErrorItemTypeDef]
+    ]
 
 
 class EnableFastSnapshotRestoreSuccessItemTypeDef(TypedDict):
@@ -11253,78 +16317,6 @@ class EnclaveOptionsRequestTypeDef(TypedDict):
     Enabled: NotRequired[bool]
 
 
-class EnclaveOptionsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class EncryptionSupportTypeDef(TypedDict):
-    EncryptionState: NotRequired[EncryptionStateValueType]
-    StateMessage: NotRequired[str]
-
-
-class EventInformationTypeDef(TypedDict):
-    EventDescription: NotRequired[str]
-    EventSubType: NotRequired[str]
-    InstanceId: NotRequired[str]
-
-
-class ExplanationTypeDef(TypedDict):
-    Acl: NotRequired[AnalysisComponentTypeDef]
-    AclRule: NotRequired[AnalysisAclRuleTypeDef]
-    Address: NotRequired[str]
-    Addresses: NotRequired[list[str]]
-    AttachedTo: NotRequired[AnalysisComponentTypeDef]
-    AvailabilityZones: NotRequired[list[str]]
-    AvailabilityZoneIds: NotRequired[list[str]]
-    Cidrs: NotRequired[list[str]]
-    Component: NotRequired[AnalysisComponentTypeDef]
-    CustomerGateway: NotRequired[AnalysisComponentTypeDef]
-    Destination: NotRequired[AnalysisComponentTypeDef]
-    DestinationVpc: NotRequired[AnalysisComponentTypeDef]
-    Direction: NotRequired[str]
-    ExplanationCode: NotRequired[str]
-    IngressRouteTable: NotRequired[AnalysisComponentTypeDef]
-    InternetGateway: NotRequired[AnalysisComponentTypeDef]
-    LoadBalancerArn: NotRequired[str]
-    ClassicLoadBalancerListener: NotRequired[AnalysisLoadBalancerListenerTypeDef]
-    LoadBalancerListenerPort: NotRequired[int]
-    LoadBalancerTarget: NotRequired[AnalysisLoadBalancerTargetTypeDef]
-    LoadBalancerTargetGroup: NotRequired[AnalysisComponentTypeDef]
-    LoadBalancerTargetGroups: NotRequired[list[AnalysisComponentTypeDef]]
-    LoadBalancerTargetPort: NotRequired[int]
-    ElasticLoadBalancerListener: NotRequired[AnalysisComponentTypeDef]
-    MissingComponent: NotRequired[str]
-    NatGateway: NotRequired[AnalysisComponentTypeDef]
-    NetworkInterface: NotRequired[AnalysisComponentTypeDef]
-    PacketField: NotRequired[str]
-    VpcPeeringConnection: NotRequired[AnalysisComponentTypeDef]
-    Port: NotRequired[int]
-    PortRanges: NotRequired[list[PortRangeTypeDef]]
-    PrefixList: NotRequired[AnalysisComponentTypeDef]
-    Protocols: NotRequired[list[str]]
-    RouteTableRoute: NotRequired[AnalysisRouteTableRouteTypeDef]
-    RouteTable: NotRequired[AnalysisComponentTypeDef]
-    SecurityGroup: NotRequired[AnalysisComponentTypeDef]
-    SecurityGroupRule: NotRequired[AnalysisSecurityGroupRuleTypeDef]
-    SecurityGroups: NotRequired[list[AnalysisComponentTypeDef]]
-    SourceVpc: NotRequired[AnalysisComponentTypeDef]
-    State: NotRequired[str]
-    Subnet: NotRequired[AnalysisComponentTypeDef]
-    SubnetRouteTable: NotRequired[AnalysisComponentTypeDef]
-    Vpc: NotRequired[AnalysisComponentTypeDef]
-    VpcEndpoint: NotRequired[AnalysisComponentTypeDef]
-    VpnConnection: NotRequired[AnalysisComponentTypeDef]
-    VpnGateway: NotRequired[AnalysisComponentTypeDef]
-    TransitGateway: NotRequired[AnalysisComponentTypeDef]
-    TransitGatewayRouteTable: NotRequired[AnalysisComponentTypeDef]
-    TransitGatewayRouteTableRoute: NotRequired[TransitGatewayRouteTableRouteTypeDef]
-    TransitGatewayAttachment: NotRequired[AnalysisComponentTypeDef]
-    ComponentAccount: NotRequired[str]
-    ComponentRegion: NotRequired[str]
-    FirewallStatelessRule: NotRequired[FirewallStatelessRuleTypeDef]
-    FirewallStatefulRule: NotRequired[FirewallStatefulRuleTypeDef]
-
-
 class ExportClientVpnClientCertificateRevocationListRequestTypeDef(TypedDict):
     ClientVpnEndpointId: str
     DryRun: NotRequired[bool]
@@ -11344,6 +16336,11 @@ class ExportClientVpnClientConfigurationRequestTypeDef(TypedDict):
 class ExportClientVpnClientConfigurationResultTypeDef(TypedDict):
     ClientConfiguration: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExportTaskS3LocationRequestTypeDef(TypedDict):
+    S3Bucket: str
+    S3Prefix: NotRequired[str]
 
 
 class ExportImageRequestTypeDef(TypedDict):
@@ -11371,51 +16368,6 @@ class ExportImageResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExportImageTaskTypeDef(TypedDict):
-    Description: NotRequired[str]
-    ExportImageTaskId: NotRequired[str]
-    ImageId: NotRequired[str]
-    Progress: NotRequired[str]
-    S3ExportLocation: NotRequired[ExportTaskS3LocationTypeDef]
-    Status: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ExportTaskS3LocationRequestTypeDef(TypedDict):
-    S3Bucket: str
-    S3Prefix: NotRequired[str]
-
-
-class ExportTaskS3LocationTypeDef(TypedDict):
-    S3Bucket: NotRequired[str]
-    S3Prefix: NotRequired[str]
-
-
-class ExportTaskTypeDef(TypedDict):
-    Description: NotRequired[str]
-    ExportTaskId: NotRequired[str]
-    ExportToS3Task: NotRequired[ExportToS3TaskTypeDef]
-    InstanceExportDetails: NotRequired[InstanceExportDetailsTypeDef]
-    State: NotRequired[ExportTaskStateType]
-    StatusMessage: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ExportToS3TaskSpecificationTypeDef(TypedDict):
-    DiskImageFormat: NotRequired[DiskImageFormatType]
-    ContainerFormat: NotRequired[ContainerFormatType]
-    S3Bucket: NotRequired[str]
-    S3Prefix: NotRequired[str]
-
-
-class ExportToS3TaskTypeDef(TypedDict):
-    ContainerFormat: NotRequired[ContainerFormatType]
-    DiskImageFormat: NotRequired[DiskImageFormatType]
-    S3Bucket: NotRequired[str]
-    S3Key: NotRequired[str]
-
-
 class ExportTransitGatewayRoutesRequestTypeDef(TypedDict):
     TransitGatewayRouteTableId: str
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
@@ -11433,6 +16385,30 @@ class ExportVerifiedAccessInstanceClientConfigurationRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class VerifiedAccessInstanceOpenVpnClientConfigurationRouteTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+
+
+class VerifiedAccessInstanceOpenVpnClientConfigurationTypeDef(TypedDict):
+    Config: NotRequired[str]
+    Routes: NotRequired[
+        list[VerifiedAccessInstanceOpenVpnClientConfigurationRouteTypeDef]
+    ]
+
+
+class VerifiedAccessInstanceUserTrustProviderClientConfigurationTypeDef(TypedDict):
+    Type: NotRequired[UserTrustProviderTypeType]
+    Scopes: NotRequired[str]
+    Issuer: NotRequired[str]
+    AuthorizationEndpoint: NotRequired[str]
+    PublicSigningKeyEndpoint: NotRequired[str]
+    TokenEndpoint: NotRequired[str]
+    UserInfoEndpoint: NotRequired[str]
+    ClientId: NotRequired[str]
+    ClientSecret: NotRequired[str]
+    PkceEnabled: NotRequired[bool]
+
+
 class ExportVerifiedAccessInstanceClientConfigurationResultTypeDef(TypedDict):
     Version: NotRequired[str]
     VerifiedAccessInstanceId: NotRequired[str]
@@ -11445,285 +16421,6 @@ class ExportVerifiedAccessInstanceClientConfigurationResultTypeDef(TypedDict):
         list[VerifiedAccessInstanceOpenVpnClientConfigurationTypeDef]
     ]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ExternalAuthorityConfigurationTypeDef(TypedDict):
-    Type: NotRequired[IpamScopeExternalAuthorityTypeType]
-    ExternalResourceIdentifier: NotRequired[str]
-
-
-class FailedCapacityReservationFleetCancellationResultTypeDef(TypedDict):
-    CapacityReservationFleetId: NotRequired[str]
-    CancelCapacityReservationFleetError: NotRequired[
-        CancelCapacityReservationFleetErrorTypeDef
-    ]
-
-
-class FailedQueuedPurchaseDeletionTypeDef(TypedDict):
-    Error: NotRequired[DeleteQueuedReservedInstancesErrorTypeDef]
-    ReservedInstancesId: NotRequired[str]
-
-
-class FastLaunchLaunchTemplateSpecificationRequestTypeDef(TypedDict):
-    LaunchTemplateId: NotRequired[str]
-    LaunchTemplateName: NotRequired[str]
-    Version: str
-
-
-class FastLaunchLaunchTemplateSpecificationResponseTypeDef(TypedDict):
-    LaunchTemplateId: NotRequired[str]
-    LaunchTemplateName: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class FastLaunchSnapshotConfigurationRequestTypeDef(TypedDict):
-    TargetResourceCount: NotRequired[int]
-
-
-class FastLaunchSnapshotConfigurationResponseTypeDef(TypedDict):
-    TargetResourceCount: NotRequired[int]
-
-
-class FederatedAuthenticationRequestTypeDef(TypedDict):
-    SAMLProviderArn: NotRequired[str]
-    SelfServiceSAMLProviderArn: NotRequired[str]
-
-
-class FederatedAuthenticationTypeDef(TypedDict):
-    SamlProviderArn: NotRequired[str]
-    SelfServiceSamlProviderArn: NotRequired[str]
-
-
-class FilterPortRangeTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-
-
-class FilterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class FirewallStatefulRuleTypeDef(TypedDict):
-    RuleGroupArn: NotRequired[str]
-    Sources: NotRequired[list[str]]
-    Destinations: NotRequired[list[str]]
-    SourcePorts: NotRequired[list[PortRangeTypeDef]]
-    DestinationPorts: NotRequired[list[PortRangeTypeDef]]
-    Protocol: NotRequired[str]
-    RuleAction: NotRequired[str]
-    Direction: NotRequired[str]
-
-
-class FirewallStatelessRuleTypeDef(TypedDict):
-    RuleGroupArn: NotRequired[str]
-    Sources: NotRequired[list[str]]
-    Destinations: NotRequired[list[str]]
-    SourcePorts: NotRequired[list[PortRangeTypeDef]]
-    DestinationPorts: NotRequired[list[PortRangeTypeDef]]
-    Protocols: NotRequired[list[int]]
-    RuleAction: NotRequired[str]
-    Priority: NotRequired[int]
-
-
-class FleetBlockDeviceMappingRequestTypeDef(TypedDict):
-    DeviceName: NotRequired[str]
-    VirtualName: NotRequired[str]
-    Ebs: NotRequired[FleetEbsBlockDeviceRequestTypeDef]
-    NoDevice: NotRequired[str]
-
-
-class FleetCapacityReservationTypeDef(TypedDict):
-    CapacityReservationId: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    InstanceType: NotRequired[InstanceTypeType]
-    InstancePlatform: NotRequired[CapacityReservationInstancePlatformType]
-    AvailabilityZone: NotRequired[str]
-    TotalInstanceCount: NotRequired[int]
-    FulfilledCapacity: NotRequired[float]
-    EbsOptimized: NotRequired[bool]
-    CreateDate: NotRequired[datetime]
-    Weight: NotRequired[float]
-    Priority: NotRequired[int]
-
-
-class FleetDataTypeDef(TypedDict):
-    ActivityStatus: NotRequired[FleetActivityStatusType]
-    CreateTime: NotRequired[datetime]
-    FleetId: NotRequired[str]
-    FleetState: NotRequired[FleetStateCodeType]
-    ClientToken: NotRequired[str]
-    ExcessCapacityTerminationPolicy: NotRequired[
-        FleetExcessCapacityTerminationPolicyType
-    ]
-    FulfilledCapacity: NotRequired[float]
-    FulfilledOnDemandCapacity: NotRequired[float]
-    LaunchTemplateConfigs: NotRequired[list[FleetLaunchTemplateConfigTypeDef]]
-    TargetCapacitySpecification: NotRequired[TargetCapacitySpecificationTypeDef]
-    TerminateInstancesWithExpiration: NotRequired[bool]
-    Type: NotRequired[FleetTypeType]
-    ValidFrom: NotRequired[datetime]
-    ValidUntil: NotRequired[datetime]
-    ReplaceUnhealthyInstances: NotRequired[bool]
-    SpotOptions: NotRequired[SpotOptionsTypeDef]
-    OnDemandOptions: NotRequired[OnDemandOptionsTypeDef]
-    ReservedCapacityOptions: NotRequired[ReservedCapacityOptionsTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    Errors: NotRequired[list[DescribeFleetErrorTypeDef]]
-    Instances: NotRequired[list[DescribeFleetsInstancesTypeDef]]
-    Context: NotRequired[str]
-
-
-class FleetEbsBlockDeviceRequestTypeDef(TypedDict):
-    Encrypted: NotRequired[bool]
-    DeleteOnTermination: NotRequired[bool]
-    Iops: NotRequired[int]
-    Throughput: NotRequired[int]
-    KmsKeyId: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    VolumeSize: NotRequired[int]
-    VolumeType: NotRequired[VolumeTypeType]
-
-
-class FleetLaunchTemplateConfigRequestTypeDef(TypedDict):
-    LaunchTemplateSpecification: NotRequired[
-        FleetLaunchTemplateSpecificationRequestTypeDef
-    ]
-    Overrides: NotRequired[
-        ReadOnly[Sequence[FleetLaunchTemplateOverridesRequestTypeDef]]
-    ]
-
-
-class FleetLaunchTemplateConfigTypeDef(TypedDict):
-    LaunchTemplateSpecification: NotRequired[FleetLaunchTemplateSpecificationTypeDef]
-    Overrides: NotRequired[list[FleetLaunchTemplateOverridesTypeDef]]
-
-
-class FleetLaunchTemplateOverridesRequestTypeDef(TypedDict):
-    InstanceType: NotRequired[InstanceTypeType]
-    MaxPrice: NotRequired[str]
-    SubnetId: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    WeightedCapacity: NotRequired[float]
-    Priority: NotRequired[float]
-    Placement: NotRequired[PlacementTypeDef]
-    BlockDeviceMappings: NotRequired[
-        ReadOnly[Sequence[FleetBlockDeviceMappingRequestTypeDef]]
-    ]
-    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
-    ImageId: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-
-
-class FleetLaunchTemplateOverridesTypeDef(TypedDict):
-    InstanceType: NotRequired[InstanceTypeType]
-    MaxPrice: NotRequired[str]
-    SubnetId: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    WeightedCapacity: NotRequired[float]
-    Priority: NotRequired[float]
-    Placement: NotRequired[PlacementResponseTypeDef]
-    InstanceRequirements: NotRequired[InstanceRequirementsOutputTypeDef]
-    ImageId: NotRequired[str]
-    BlockDeviceMappings: NotRequired[list[BlockDeviceMappingResponseTypeDef]]
-    AvailabilityZoneId: NotRequired[str]
-
-
-class FleetLaunchTemplateSpecificationRequestTypeDef(TypedDict):
-    LaunchTemplateId: NotRequired[str]
-    LaunchTemplateName: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class FleetLaunchTemplateSpecificationTypeDef(TypedDict):
-    LaunchTemplateId: NotRequired[str]
-    LaunchTemplateName: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class FleetSpotCapacityRebalanceRequestTypeDef(TypedDict):
-    ReplacementStrategy: NotRequired[FleetReplacementStrategyType]
-    TerminationDelay: NotRequired[int]
-
-
-class FleetSpotCapacityRebalanceTypeDef(TypedDict):
-    ReplacementStrategy: NotRequired[FleetReplacementStrategyType]
-    TerminationDelay: NotRequired[int]
-
-
-class FleetSpotMaintenanceStrategiesRequestTypeDef(TypedDict):
-    CapacityRebalance: NotRequired[FleetSpotCapacityRebalanceRequestTypeDef]
-
-
-class FleetSpotMaintenanceStrategiesTypeDef(TypedDict):
-    CapacityRebalance: NotRequired[FleetSpotCapacityRebalanceTypeDef]
-
-
-class FlowLogTypeDef(TypedDict):
-    CreationTime: NotRequired[datetime]
-    DeliverLogsErrorMessage: NotRequired[str]
-    DeliverLogsPermissionArn: NotRequired[str]
-    DeliverCrossAccountRole: NotRequired[str]
-    DeliverLogsStatus: NotRequired[str]
-    FlowLogId: NotRequired[str]
-    FlowLogStatus: NotRequired[str]
-    LogGroupName: NotRequired[str]
-    ResourceId: NotRequired[str]
-    TrafficType: NotRequired[TrafficTypeType]
-    LogDestinationType: NotRequired[LogDestinationTypeType]
-    LogDestination: NotRequired[str]
-    LogFormat: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    MaxAggregationInterval: NotRequired[int]
-    DestinationOptions: NotRequired[DestinationOptionsResponseTypeDef]
-
-
-class FpgaDeviceInfoTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Manufacturer: NotRequired[str]
-    Count: NotRequired[int]
-    MemoryInfo: NotRequired[FpgaDeviceMemoryInfoTypeDef]
-
-
-class FpgaDeviceMemoryInfoTypeDef(TypedDict):
-    SizeInMiB: NotRequired[int]
-
-
-class FpgaImageAttributeTypeDef(TypedDict):
-    FpgaImageId: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    LoadPermissions: NotRequired[list[LoadPermissionTypeDef]]
-    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
-
-
-class FpgaImageStateTypeDef(TypedDict):
-    Code: NotRequired[FpgaImageStateCodeType]
-    Message: NotRequired[str]
-
-
-class FpgaImageTypeDef(TypedDict):
-    FpgaImageId: NotRequired[str]
-    FpgaImageGlobalId: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    ShellVersion: NotRequired[str]
-    PciId: NotRequired[PciIdTypeDef]
-    State: NotRequired[FpgaImageStateTypeDef]
-    CreateTime: NotRequired[datetime]
-    UpdateTime: NotRequired[datetime]
-    OwnerId: NotRequired[str]
-    OwnerAlias: NotRequired[str]
-    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
-    Tags: NotRequired[list[TagTypeDef]]
-    Public: NotRequired[bool]
-    DataRetentionSupport: NotRequired[bool]
-    InstanceTypes: NotRequired[list[str]]
-
-
-class FpgaInfoTypeDef(TypedDict):
-    Fpgas: NotRequired[list[FpgaDeviceInfoTypeDef]]
-    TotalFpgaMemoryInMiB: NotRequired[int]
 
 
 class GetActiveVpnTunnelStatusRequestTypeDef(TypedDict):
@@ -11739,6 +16436,14 @@ class GetActiveVpnTunnelStatusResultTypeDef(TypedDict):
 
 class GetAllowedImagesSettingsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
+
+
+class ImageCriterionTypeDef(TypedDict):
+    ImageProviders: NotRequired[list[str]]
+    MarketplaceProductCodes: NotRequired[list[str]]
+    ImageNames: NotRequired[list[str]]
+    DeprecationTimeCondition: NotRequired[DeprecationTimeConditionTypeDef]
+    CreationDateCondition: NotRequired[CreationDateConditionTypeDef]
 
 
 class GetAllowedImagesSettingsResultTypeDef(TypedDict):
@@ -11763,6 +16468,11 @@ class GetAssociatedIpv6PoolCidrsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     DryRun: NotRequired[bool]
+
+
+class Ipv6CidrAssociationTypeDef(TypedDict):
+    Ipv6Cidr: NotRequired[str]
+    AssociatedResource: NotRequired[str]
 
 
 class GetAssociatedIpv6PoolCidrsResultTypeDef(TypedDict):
@@ -11813,6 +16523,17 @@ class GetCapacityManagerMetricDataRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class MetricValueTypeDef(TypedDict):
+    Metric: NotRequired[MetricType]
+    Value: NotRequired[float]
+
+
+class MetricDataResultTypeDef(TypedDict):
+    Dimension: NotRequired[CapacityManagerDimensionTypeDef]
+    Timestamp: NotRequired[datetime]
+    MetricValues: NotRequired[list[MetricValueTypeDef]]
+
+
 class GetCapacityManagerMetricDataResultTypeDef(TypedDict):
     MetricDataResults: NotRequired[list[MetricDataResultTypeDef]]
     NextToken: NotRequired[str]
@@ -11853,6 +16574,11 @@ class GetCapacityReservationUsageRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     DryRun: NotRequired[bool]
+
+
+class InstanceUsageTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    UsedInstanceCount: NotRequired[int]
 
 
 class GetCapacityReservationUsageResultTypeDef(TypedDict):
@@ -11933,6 +16659,11 @@ class GetDefaultCreditSpecificationRequestTypeDef(TypedDict):
     InstanceFamily: UnlimitedSupportedInstanceFamilyType
 
 
+class InstanceFamilyCreditSpecificationTypeDef(TypedDict):
+    InstanceFamily: NotRequired[UnlimitedSupportedInstanceFamilyType]
+    CpuCredits: NotRequired[str]
+
+
 class GetDefaultCreditSpecificationResultTypeDef(TypedDict):
     InstanceFamilyCreditSpecification: NotRequired[
         InstanceFamilyCreditSpecificationTypeDef
@@ -11970,6 +16701,10 @@ class GetEnabledIpamPolicyResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IntegrateServicesTypeDef(TypedDict):
+    AthenaIntegrations: NotRequired[ReadOnly[Sequence[AthenaIntegrationTypeDef]]]
+
+
 class GetFlowLogsIntegrationTemplateRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     FlowLogId: str
@@ -12000,6 +16735,17 @@ class GetHostReservationPurchasePreviewRequestTypeDef(TypedDict):
     OfferingId: str
 
 
+class PurchaseTypeDef(TypedDict):
+    CurrencyCode: NotRequired[CurrencyCodeValuesType]
+    Duration: NotRequired[int]
+    HostIdSet: NotRequired[list[str]]
+    HostReservationId: NotRequired[str]
+    HourlyPrice: NotRequired[str]
+    InstanceFamily: NotRequired[str]
+    PaymentOption: NotRequired[PaymentOptionType]
+    UpfrontPrice: NotRequired[str]
+
+
 class GetHostReservationPurchasePreviewResultTypeDef(TypedDict):
     CurrencyCode: NotRequired[CurrencyCodeValuesType]
     Purchase: NotRequired[list[PurchaseTypeDef]]
@@ -12011,6 +16757,14 @@ class GetHostReservationPurchasePreviewResultTypeDef(TypedDict):
 class GetImageAncestryRequestTypeDef(TypedDict):
     ImageId: str
     DryRun: NotRequired[bool]
+
+
+class ImageAncestryEntryTypeDef(TypedDict):
+    CreationDate: NotRequired[datetime]
+    ImageId: NotRequired[str]
+    ImageOwnerAlias: NotRequired[str]
+    SourceImageId: NotRequired[str]
+    SourceImageRegion: NotRequired[str]
 
 
 class GetImageAncestryResultTypeDef(TypedDict):
@@ -12030,6 +16784,16 @@ class GetImageBlockPublicAccessStateResultTypeDef(TypedDict):
 
 class GetInstanceMetadataDefaultsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
+
+
+class InstanceMetadataDefaultsResponseTypeDef(TypedDict):
+    HttpTokens: NotRequired[HttpTokensStateType]
+    HttpPutResponseHopLimit: NotRequired[int]
+    HttpEndpoint: NotRequired[InstanceMetadataEndpointStateType]
+    InstanceMetadataTags: NotRequired[InstanceMetadataTagsStateType]
+    ManagedBy: NotRequired[ManagedByType]
+    ManagedExceptionMessage: NotRequired[str]
+    HttpTokensEnforced: NotRequired[HttpTokensEnforcedStateType]
 
 
 class GetInstanceMetadataDefaultsResultTypeDef(TypedDict):
@@ -12062,6 +16826,10 @@ class GetInstanceTypesFromInstanceRequirementsRequestTypeDef(TypedDict):
     Context: NotRequired[str]
 
 
+class InstanceTypeInfoFromInstanceRequirementsTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+
+
 class GetInstanceTypesFromInstanceRequirementsResultTypeDef(TypedDict):
     InstanceTypes: NotRequired[list[InstanceTypeInfoFromInstanceRequirementsTypeDef]]
     NextToken: NotRequired[str]
@@ -12090,6 +16858,20 @@ class GetIpamAddressHistoryRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class IpamAddressHistoryRecordTypeDef(TypedDict):
+    ResourceOwnerId: NotRequired[str]
+    ResourceRegion: NotRequired[str]
+    ResourceType: NotRequired[IpamAddressHistoryResourceTypeType]
+    ResourceId: NotRequired[str]
+    ResourceCidr: NotRequired[str]
+    ResourceName: NotRequired[str]
+    ResourceComplianceStatus: NotRequired[IpamComplianceStatusType]
+    ResourceOverlapStatus: NotRequired[IpamOverlapStatusType]
+    VpcId: NotRequired[str]
+    SampledStartTime: NotRequired[datetime]
+    SampledEndTime: NotRequired[datetime]
+
+
 class GetIpamAddressHistoryResultTypeDef(TypedDict):
     HistoryRecords: NotRequired[list[IpamAddressHistoryRecordTypeDef]]
     NextToken: NotRequired[str]
@@ -12105,6 +16887,20 @@ class GetIpamDiscoveredAccountsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class IpamDiscoveryFailureReasonTypeDef(TypedDict):
+    Code: NotRequired[IpamDiscoveryFailureCodeType]
+    Message: NotRequired[str]
+
+
+class IpamDiscoveredAccountTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    DiscoveryRegion: NotRequired[str]
+    FailureReason: NotRequired[IpamDiscoveryFailureReasonTypeDef]
+    LastAttemptedDiscoveryTime: NotRequired[datetime]
+    LastSuccessfulDiscoveryTime: NotRequired[datetime]
+    OrganizationalUnitId: NotRequired[str]
+
+
 class GetIpamDiscoveredAccountsResultTypeDef(TypedDict):
     IpamDiscoveredAccounts: NotRequired[list[IpamDiscoveredAccountTypeDef]]
     NextToken: NotRequired[str]
@@ -12118,6 +16914,42 @@ class GetIpamDiscoveredPublicAddressesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class IpamPublicAddressSecurityGroupTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+    GroupId: NotRequired[str]
+
+
+class IpamPublicAddressTagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class IpamPublicAddressTagsTypeDef(TypedDict):
+    EipTags: NotRequired[list[IpamPublicAddressTagTypeDef]]
+
+
+class IpamDiscoveredPublicAddressTypeDef(TypedDict):
+    IpamResourceDiscoveryId: NotRequired[str]
+    AddressRegion: NotRequired[str]
+    Address: NotRequired[str]
+    AddressOwnerId: NotRequired[str]
+    AddressAllocationId: NotRequired[str]
+    AssociationStatus: NotRequired[IpamPublicAddressAssociationStatusType]
+    AddressType: NotRequired[IpamPublicAddressTypeType]
+    Service: NotRequired[IpamPublicAddressAwsServiceType]
+    ServiceResource: NotRequired[str]
+    VpcId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    PublicIpv4PoolId: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    NetworkInterfaceDescription: NotRequired[str]
+    InstanceId: NotRequired[str]
+    Tags: NotRequired[IpamPublicAddressTagsTypeDef]
+    NetworkBorderGroup: NotRequired[str]
+    SecurityGroups: NotRequired[list[IpamPublicAddressSecurityGroupTypeDef]]
+    SampleTime: NotRequired[datetime]
 
 
 class GetIpamDiscoveredPublicAddressesResultTypeDef(TypedDict):
@@ -12136,6 +16968,25 @@ class GetIpamDiscoveredResourceCidrsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class IpamDiscoveredResourceCidrTypeDef(TypedDict):
+    IpamResourceDiscoveryId: NotRequired[str]
+    ResourceRegion: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceOwnerId: NotRequired[str]
+    ResourceCidr: NotRequired[str]
+    IpSource: NotRequired[IpamResourceCidrIpSourceType]
+    ResourceType: NotRequired[IpamResourceTypeType]
+    ResourceTags: NotRequired[list[IpamResourceTagTypeDef]]
+    IpUsage: NotRequired[float]
+    VpcId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    NetworkInterfaceAttachmentStatus: NotRequired[
+        IpamNetworkInterfaceAttachmentStatusType
+    ]
+    SampleTime: NotRequired[datetime]
+    AvailabilityZoneId: NotRequired[str]
+
+
 class GetIpamDiscoveredResourceCidrsResultTypeDef(TypedDict):
     IpamDiscoveredResourceCidrs: NotRequired[list[IpamDiscoveredResourceCidrTypeDef]]
     NextToken: NotRequired[str]
@@ -12152,6 +17003,17 @@ class GetIpamPolicyAllocationRulesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class IpamPolicyAllocationRuleTypeDef(TypedDict):
+    SourceIpamPoolId: NotRequired[str]
+
+
+class IpamPolicyDocumentTypeDef(TypedDict):
+    IpamPolicyId: NotRequired[str]
+    Locale: NotRequired[str]
+    ResourceType: NotRequired[IpamPolicyResourceTypeType]
+    AllocationRules: NotRequired[list[IpamPolicyAllocationRuleTypeDef]]
+
+
 class GetIpamPolicyAllocationRulesResultTypeDef(TypedDict):
     IpamPolicyDocuments: NotRequired[list[IpamPolicyDocumentTypeDef]]
     NextToken: NotRequired[str]
@@ -12164,6 +17026,10 @@ class GetIpamPolicyOrganizationTargetsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     IpamPolicyId: str
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class IpamPolicyOrganizationTargetTypeDef(TypedDict):
+    OrganizationTargetId: NotRequired[str]
 
 
 class GetIpamPolicyOrganizationTargetsResultTypeDef(TypedDict):
@@ -12209,6 +17075,24 @@ class GetIpamPrefixListResolverRulesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class IpamPrefixListResolverRuleConditionTypeDef(TypedDict):
+    Operation: NotRequired[IpamPrefixListResolverRuleConditionOperationType]
+    IpamPoolId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceOwner: NotRequired[str]
+    ResourceRegion: NotRequired[str]
+    ResourceTag: NotRequired[IpamResourceTagTypeDef]
+    Cidr: NotRequired[str]
+
+
+class IpamPrefixListResolverRuleTypeDef(TypedDict):
+    RuleType: NotRequired[IpamPrefixListResolverRuleTypeType]
+    StaticCidr: NotRequired[str]
+    IpamScopeId: NotRequired[str]
+    ResourceType: NotRequired[IpamResourceTypeType]
+    Conditions: NotRequired[list[IpamPrefixListResolverRuleConditionTypeDef]]
+
+
 class GetIpamPrefixListResolverRulesResultTypeDef(TypedDict):
     Rules: NotRequired[list[IpamPrefixListResolverRuleTypeDef]]
     NextToken: NotRequired[str]
@@ -12221,6 +17105,10 @@ class GetIpamPrefixListResolverVersionEntriesRequestTypeDef(TypedDict):
     IpamPrefixListResolverVersion: int
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class IpamPrefixListResolverVersionEntryTypeDef(TypedDict):
+    Cidr: NotRequired[str]
 
 
 class GetIpamPrefixListResolverVersionEntriesResultTypeDef(TypedDict):
@@ -12236,6 +17124,10 @@ class GetIpamPrefixListResolverVersionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     NextToken: NotRequired[str]
+
+
+class IpamPrefixListResolverVersionTypeDef(TypedDict):
+    Version: NotRequired[int]
 
 
 class GetIpamPrefixListResolverVersionsResultTypeDef(TypedDict):
@@ -12257,6 +17149,25 @@ class GetIpamResourceCidrsRequestTypeDef(TypedDict):
     ResourceType: NotRequired[IpamResourceTypeType]
     ResourceTag: NotRequired[RequestIpamResourceTagTypeDef]
     ResourceOwner: NotRequired[str]
+
+
+class IpamResourceCidrTypeDef(TypedDict):
+    IpamId: NotRequired[str]
+    IpamScopeId: NotRequired[str]
+    IpamPoolId: NotRequired[str]
+    ResourceRegion: NotRequired[str]
+    ResourceOwnerId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceName: NotRequired[str]
+    ResourceCidr: NotRequired[str]
+    ResourceType: NotRequired[IpamResourceTypeType]
+    ResourceTags: NotRequired[list[IpamResourceTagTypeDef]]
+    IpUsage: NotRequired[float]
+    ComplianceStatus: NotRequired[IpamComplianceStatusType]
+    ManagementState: NotRequired[IpamManagementStateType]
+    OverlapStatus: NotRequired[IpamOverlapStatusType]
+    VpcId: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
 
 
 class GetIpamResourceCidrsResultTypeDef(TypedDict):
@@ -12282,6 +17193,11 @@ class GetManagedPrefixListAssociationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PrefixListAssociationTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    ResourceOwner: NotRequired[str]
+
+
 class GetManagedPrefixListAssociationsResultTypeDef(TypedDict):
     PrefixListAssociations: NotRequired[list[PrefixListAssociationTypeDef]]
     NextToken: NotRequired[str]
@@ -12296,6 +17212,11 @@ class GetManagedPrefixListEntriesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PrefixListEntryTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    Description: NotRequired[str]
+
+
 class GetManagedPrefixListEntriesResultTypeDef(TypedDict):
     Entries: NotRequired[list[PrefixListEntryTypeDef]]
     NextToken: NotRequired[str]
@@ -12304,6 +17225,10 @@ class GetManagedPrefixListEntriesResultTypeDef(TypedDict):
 
 class GetManagedResourceVisibilityRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
+
+
+class ManagedResourceVisibilitySettingsTypeDef(TypedDict):
+    DefaultVisibility: NotRequired[ManagedResourceDefaultVisibilityType]
 
 
 class GetManagedResourceVisibilityResultTypeDef(TypedDict):
@@ -12358,6 +17283,27 @@ class GetReservedInstancesExchangeQuoteRequestTypeDef(TypedDict):
     ]
 
 
+class ReservationValueTypeDef(TypedDict):
+    HourlyPrice: NotRequired[str]
+    RemainingTotalValue: NotRequired[str]
+    RemainingUpfrontValue: NotRequired[str]
+
+
+class ReservedInstanceReservationValueTypeDef(TypedDict):
+    ReservationValue: NotRequired[ReservationValueTypeDef]
+    ReservedInstanceId: NotRequired[str]
+
+
+class TargetConfigurationTypeDef(TypedDict):
+    InstanceCount: NotRequired[int]
+    OfferingId: NotRequired[str]
+
+
+class TargetReservationValueTypeDef(TypedDict):
+    ReservationValue: NotRequired[ReservationValueTypeDef]
+    TargetConfiguration: NotRequired[TargetConfigurationTypeDef]
+
+
 class GetReservedInstancesExchangeQuoteResultTypeDef(TypedDict):
     CurrencyCode: NotRequired[str]
     IsValidExchange: NotRequired[bool]
@@ -12400,6 +17346,25 @@ class GetRouteServerRoutingDatabaseRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class RouteServerRouteInstallationDetailTypeDef(TypedDict):
+    RouteTableId: NotRequired[str]
+    RouteInstallationStatus: NotRequired[RouteServerRouteInstallationStatusType]
+    RouteInstallationStatusReason: NotRequired[str]
+
+
+class RouteServerRouteTypeDef(TypedDict):
+    RouteServerEndpointId: NotRequired[str]
+    RouteServerPeerId: NotRequired[str]
+    RouteInstallationDetails: NotRequired[
+        list[RouteServerRouteInstallationDetailTypeDef]
+    ]
+    RouteStatus: NotRequired[RouteServerRouteStatusType]
+    Prefix: NotRequired[str]
+    AsPaths: NotRequired[list[str]]
+    Med: NotRequired[int]
+    NextHopIp: NotRequired[str]
+
+
 class GetRouteServerRoutingDatabaseResultTypeDef(TypedDict):
     AreRoutesPersisted: NotRequired[bool]
     Routes: NotRequired[list[RouteServerRouteTypeDef]]
@@ -12413,6 +17378,15 @@ class GetSecurityGroupsForVpcRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     DryRun: NotRequired[bool]
+
+
+class SecurityGroupForVpcTypeDef(TypedDict):
+    Description: NotRequired[str]
+    GroupName: NotRequired[str]
+    OwnerId: NotRequired[str]
+    GroupId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    PrimaryVpcId: NotRequired[str]
 
 
 class GetSecurityGroupsForVpcResultTypeDef(TypedDict):
@@ -12441,6 +17415,12 @@ class GetSnapshotBlockPublicAccessStateResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InstanceRequirementsWithMetadataRequestTypeDef(TypedDict):
+    ArchitectureTypes: NotRequired[ReadOnly[Sequence[ArchitectureTypeType]]]
+    VirtualizationTypes: NotRequired[ReadOnly[Sequence[VirtualizationTypeType]]]
+    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
+
+
 class GetSpotPlacementScoresRequestTypeDef(TypedDict):
     InstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
     TargetCapacity: int
@@ -12453,6 +17433,12 @@ class GetSpotPlacementScoresRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class SpotPlacementScoreTypeDef(TypedDict):
+    Region: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    Score: NotRequired[int]
 
 
 class GetSpotPlacementScoresResultTypeDef(TypedDict):
@@ -12482,6 +17468,11 @@ class GetTransitGatewayAttachmentPropagationsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayAttachmentPropagationTypeDef(TypedDict):
+    TransitGatewayRouteTableId: NotRequired[str]
+    State: NotRequired[TransitGatewayPropagationStateType]
 
 
 class GetTransitGatewayAttachmentPropagationsResultTypeDef(TypedDict):
@@ -12516,6 +17507,14 @@ class GetTransitGatewayMulticastDomainAssociationsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TransitGatewayMulticastDomainAssociationTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
+    ResourceOwnerId: NotRequired[str]
+    Subnet: NotRequired[SubnetAssociationTypeDef]
+
+
 class GetTransitGatewayMulticastDomainAssociationsResultTypeDef(TypedDict):
     MulticastDomainAssociations: NotRequired[
         list[TransitGatewayMulticastDomainAssociationTypeDef]
@@ -12544,6 +17543,26 @@ class GetTransitGatewayPolicyTableEntriesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayPolicyRuleMetaDataTypeDef(TypedDict):
+    MetaDataKey: NotRequired[str]
+    MetaDataValue: NotRequired[str]
+
+
+class TransitGatewayPolicyRuleTypeDef(TypedDict):
+    SourceCidrBlock: NotRequired[str]
+    SourcePortRange: NotRequired[str]
+    DestinationCidrBlock: NotRequired[str]
+    DestinationPortRange: NotRequired[str]
+    Protocol: NotRequired[str]
+    MetaData: NotRequired[TransitGatewayPolicyRuleMetaDataTypeDef]
+
+
+class TransitGatewayPolicyTableEntryTypeDef(TypedDict):
+    PolicyRuleNumber: NotRequired[str]
+    PolicyRule: NotRequired[TransitGatewayPolicyRuleTypeDef]
+    TargetRouteTableId: NotRequired[str]
 
 
 class GetTransitGatewayPolicyTableEntriesResultTypeDef(TypedDict):
@@ -12577,6 +17596,13 @@ class GetTransitGatewayRouteTableAssociationsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TransitGatewayRouteTableAssociationTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
+    State: NotRequired[TransitGatewayAssociationStateType]
+
+
 class GetTransitGatewayRouteTableAssociationsResultTypeDef(TypedDict):
     Associations: NotRequired[list[TransitGatewayRouteTableAssociationTypeDef]]
     NextToken: NotRequired[str]
@@ -12589,6 +17615,14 @@ class GetTransitGatewayRouteTablePropagationsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayRouteTablePropagationTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
+    State: NotRequired[TransitGatewayPropagationStateType]
+    TransitGatewayRouteTableAnnouncementId: NotRequired[str]
 
 
 class GetTransitGatewayRouteTablePropagationsResultTypeDef(TypedDict):
@@ -12617,6 +17651,12 @@ class GetVerifiedAccessEndpointTargetsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class VerifiedAccessEndpointTargetTypeDef(TypedDict):
+    VerifiedAccessEndpointId: NotRequired[str]
+    VerifiedAccessEndpointTargetIpAddress: NotRequired[str]
+    VerifiedAccessEndpointTargetDns: NotRequired[str]
+
+
 class GetVerifiedAccessEndpointTargetsResultTypeDef(TypedDict):
     VerifiedAccessEndpointTargets: NotRequired[
         list[VerifiedAccessEndpointTargetTypeDef]
@@ -12641,6 +17681,13 @@ class GetVpcResourcesBlockingEncryptionEnforcementRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     DryRun: NotRequired[bool]
+
+
+class VpcEncryptionNonCompliantResourceTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Type: NotRequired[str]
+    Description: NotRequired[str]
+    IsExcludable: NotRequired[bool]
 
 
 class GetVpcResourcesBlockingEncryptionEnforcementResultTypeDef(TypedDict):
@@ -12668,6 +17715,13 @@ class GetVpnConnectionDeviceTypesRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class VpnConnectionDeviceTypeTypeDef(TypedDict):
+    VpnConnectionDeviceTypeId: NotRequired[str]
+    Vendor: NotRequired[str]
+    Platform: NotRequired[str]
+    Software: NotRequired[str]
+
+
 class GetVpnConnectionDeviceTypesResultTypeDef(TypedDict):
     VpnConnectionDeviceTypes: NotRequired[list[VpnConnectionDeviceTypeTypeDef]]
     NextToken: NotRequired[str]
@@ -12680,6 +17734,12 @@ class GetVpnTunnelReplacementStatusRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class MaintenanceDetailsTypeDef(TypedDict):
+    PendingMaintenance: NotRequired[str]
+    MaintenanceAutoAppliedAfter: NotRequired[datetime]
+    LastMaintenanceApplied: NotRequired[datetime]
+
+
 class GetVpnTunnelReplacementStatusResultTypeDef(TypedDict):
     VpnConnectionId: NotRequired[str]
     TransitGatewayId: NotRequired[str]
@@ -12690,157 +17750,15 @@ class GetVpnTunnelReplacementStatusResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GpuDeviceInfoTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Manufacturer: NotRequired[str]
-    Count: NotRequired[int]
-    LogicalGpuCount: NotRequired[int]
-    GpuPartitionSize: NotRequired[float]
-    Workloads: NotRequired[list[str]]
-    MemoryInfo: NotRequired[GpuDeviceMemoryInfoTypeDef]
-
-
-class GpuDeviceMemoryInfoTypeDef(TypedDict):
-    SizeInMiB: NotRequired[int]
-
-
-class GpuInfoTypeDef(TypedDict):
-    Gpus: NotRequired[list[GpuDeviceInfoTypeDef]]
-    TotalGpuMemoryInMiB: NotRequired[int]
-
-
-class GroupIdentifierTypeDef(TypedDict):
-    GroupId: NotRequired[str]
-    GroupName: NotRequired[str]
-
-
 class HibernationOptionsRequestTypeDef(TypedDict):
     Configured: NotRequired[bool]
 
 
-class HibernationOptionsTypeDef(TypedDict):
-    Configured: NotRequired[bool]
-
-
-class HistoryRecordEntryTypeDef(TypedDict):
-    EventInformation: NotRequired[EventInformationTypeDef]
-    EventType: NotRequired[FleetEventTypeType]
-    Timestamp: NotRequired[datetime]
-
-
-class HistoryRecordTypeDef(TypedDict):
-    EventInformation: NotRequired[EventInformationTypeDef]
-    EventType: NotRequired[EventTypeType]
-    Timestamp: NotRequired[datetime]
-
-
-class HostInstanceTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    InstanceType: NotRequired[str]
-    OwnerId: NotRequired[str]
-
-
-class HostOfferingTypeDef(TypedDict):
-    CurrencyCode: NotRequired[CurrencyCodeValuesType]
-    Duration: NotRequired[int]
-    HourlyPrice: NotRequired[str]
-    InstanceFamily: NotRequired[str]
-    OfferingId: NotRequired[str]
-    PaymentOption: NotRequired[PaymentOptionType]
-    UpfrontPrice: NotRequired[str]
-
-
-class HostPropertiesTypeDef(TypedDict):
-    Cores: NotRequired[int]
-    InstanceType: NotRequired[str]
-    InstanceFamily: NotRequired[str]
-    Sockets: NotRequired[int]
-    TotalVCpus: NotRequired[int]
-
-
-class HostReservationTypeDef(TypedDict):
-    Count: NotRequired[int]
-    CurrencyCode: NotRequired[CurrencyCodeValuesType]
-    Duration: NotRequired[int]
-    End: NotRequired[datetime]
-    HostIdSet: NotRequired[list[str]]
-    HostReservationId: NotRequired[str]
-    HourlyPrice: NotRequired[str]
-    InstanceFamily: NotRequired[str]
-    OfferingId: NotRequired[str]
-    PaymentOption: NotRequired[PaymentOptionType]
-    Start: NotRequired[datetime]
-    State: NotRequired[ReservationStateType]
-    UpfrontPrice: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class HostTypeDef(TypedDict):
-    AutoPlacement: NotRequired[AutoPlacementType]
-    AvailabilityZone: NotRequired[str]
-    AvailableCapacity: NotRequired[AvailableCapacityTypeDef]
-    ClientToken: NotRequired[str]
-    HostId: NotRequired[str]
-    HostProperties: NotRequired[HostPropertiesTypeDef]
-    HostReservationId: NotRequired[str]
-    Instances: NotRequired[list[HostInstanceTypeDef]]
-    State: NotRequired[AllocationStateType]
-    AllocationTime: NotRequired[datetime]
-    ReleaseTime: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-    HostRecovery: NotRequired[HostRecoveryType]
-    AllowsMultipleInstanceTypes: NotRequired[AllowsMultipleInstanceTypesType]
-    OwnerId: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    MemberOfServiceLinkedResourceGroup: NotRequired[bool]
-    OutpostArn: NotRequired[str]
-    HostMaintenance: NotRequired[HostMaintenanceType]
-    AssetId: NotRequired[str]
-
-
-class IKEVersionsListValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class IKEVersionsRequestListValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class IamInstanceProfileAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    InstanceId: NotRequired[str]
-    IamInstanceProfile: NotRequired[IamInstanceProfileTypeDef]
-    State: NotRequired[IamInstanceProfileAssociationStateType]
-    Timestamp: NotRequired[datetime]
-
-
-class IamInstanceProfileSpecificationTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class IamInstanceProfileTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Id: NotRequired[str]
-
-
-class IcmpTypeCodeTypeDef(TypedDict):
-    Code: NotRequired[int]
-    Type: NotRequired[int]
-
-
-class IdFormatTypeDef(TypedDict):
-    Deadline: NotRequired[datetime]
-    Resource: NotRequired[str]
-    UseLongIds: NotRequired[bool]
-
-
-class ImageAncestryEntryTypeDef(TypedDict):
-    CreationDate: NotRequired[datetime]
-    ImageId: NotRequired[str]
-    ImageOwnerAlias: NotRequired[str]
-    SourceImageId: NotRequired[str]
-    SourceImageRegion: NotRequired[str]
+class LaunchPermissionTypeDef(TypedDict):
+    OrganizationArn: NotRequired[str]
+    OrganizationalUnitArn: NotRequired[str]
+    UserId: NotRequired[str]
+    Group: NotRequired[PermissionGroupType]
 
 
 class ImageAttributeTypeDef(TypedDict):
@@ -12869,12 +17787,9 @@ class ImageCriterionRequestTypeDef(TypedDict):
     CreationDateCondition: NotRequired[CreationDateConditionRequestTypeDef]
 
 
-class ImageCriterionTypeDef(TypedDict):
-    ImageProviders: NotRequired[list[str]]
-    MarketplaceProductCodes: NotRequired[list[str]]
-    ImageNames: NotRequired[list[str]]
-    DeprecationTimeCondition: NotRequired[DeprecationTimeConditionTypeDef]
-    CreationDateCondition: NotRequired[CreationDateConditionTypeDef]
+class UserBucketTypeDef(TypedDict):
+    S3Bucket: NotRequired[str]
+    S3Key: NotRequired[str]
 
 
 class ImageDiskContainerTypeDef(TypedDict):
@@ -12886,113 +17801,12 @@ class ImageDiskContainerTypeDef(TypedDict):
     UserBucket: NotRequired[UserBucketTypeDef]
 
 
-class ImageMetadataTypeDef(TypedDict):
-    ImageId: NotRequired[str]
-    Name: NotRequired[str]
-    OwnerId: NotRequired[str]
-    State: NotRequired[ImageStateType]
-    ImageOwnerAlias: NotRequired[str]
-    CreationDate: NotRequired[str]
-    DeprecationTime: NotRequired[str]
-    ImageAllowed: NotRequired[bool]
-    IsPublic: NotRequired[bool]
-
-
 class ImageRecycleBinInfoTypeDef(TypedDict):
     ImageId: NotRequired[str]
     Name: NotRequired[str]
     Description: NotRequired[str]
     RecycleBinEnterTime: NotRequired[datetime]
     RecycleBinExitTime: NotRequired[datetime]
-
-
-class ImageReferenceTypeDef(TypedDict):
-    ImageId: NotRequired[str]
-    ResourceType: NotRequired[ImageReferenceResourceTypeType]
-    Arn: NotRequired[str]
-
-
-class ImageTypeDef(TypedDict):
-    PlatformDetails: NotRequired[str]
-    UsageOperation: NotRequired[str]
-    BlockDeviceMappings: NotRequired[list[BlockDeviceMappingTypeDef]]
-    Description: NotRequired[str]
-    EnaSupport: NotRequired[bool]
-    Hypervisor: NotRequired[HypervisorTypeType]
-    ImageOwnerAlias: NotRequired[str]
-    Name: NotRequired[str]
-    RootDeviceName: NotRequired[str]
-    RootDeviceType: NotRequired[DeviceTypeType]
-    SriovNetSupport: NotRequired[str]
-    StateReason: NotRequired[StateReasonTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    VirtualizationType: NotRequired[VirtualizationTypeType]
-    BootMode: NotRequired[BootModeValuesType]
-    TpmSupport: NotRequired[TpmSupportValuesType]
-    DeprecationTime: NotRequired[str]
-    ImdsSupport: NotRequired[ImdsSupportValuesType]
-    SourceInstanceId: NotRequired[str]
-    DeregistrationProtection: NotRequired[str]
-    LastLaunchedTime: NotRequired[str]
-    ImageAllowed: NotRequired[bool]
-    SourceImageId: NotRequired[str]
-    SourceImageRegion: NotRequired[str]
-    FreeTierEligible: NotRequired[bool]
-    ImageId: NotRequired[str]
-    ImageLocation: NotRequired[str]
-    State: NotRequired[ImageStateType]
-    OwnerId: NotRequired[str]
-    CreationDate: NotRequired[str]
-    Public: NotRequired[bool]
-    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
-    Architecture: NotRequired[ArchitectureValuesType]
-    ImageType: NotRequired[ImageTypeValuesType]
-    KernelId: NotRequired[str]
-    RamdiskId: NotRequired[str]
-    Platform: NotRequired[PlatformValuesType]
-
-
-class ImageUsageReportEntryTypeDef(TypedDict):
-    ResourceType: NotRequired[str]
-    ReportId: NotRequired[str]
-    UsageCount: NotRequired[int]
-    AccountId: NotRequired[str]
-    ImageId: NotRequired[str]
-    ReportCreationTime: NotRequired[datetime]
-
-
-class ImageUsageReportTypeDef(TypedDict):
-    ImageId: NotRequired[str]
-    ReportId: NotRequired[str]
-    ResourceTypes: NotRequired[list[ImageUsageResourceTypeTypeDef]]
-    AccountIds: NotRequired[list[str]]
-    State: NotRequired[str]
-    StateReason: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    ExpirationTime: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ImageUsageResourceTypeOptionRequestTypeDef(TypedDict):
-    OptionName: NotRequired[str]
-    OptionValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ImageUsageResourceTypeOptionTypeDef(TypedDict):
-    OptionName: NotRequired[str]
-    OptionValues: NotRequired[list[str]]
-
-
-class ImageUsageResourceTypeRequestTypeDef(TypedDict):
-    ResourceType: NotRequired[str]
-    ResourceTypeOptions: NotRequired[
-        ReadOnly[Sequence[ImageUsageResourceTypeOptionRequestTypeDef]]
-    ]
-
-
-class ImageUsageResourceTypeTypeDef(TypedDict):
-    ResourceType: NotRequired[str]
-    ResourceTypeOptions: NotRequired[list[ImageUsageResourceTypeOptionTypeDef]]
 
 
 class ImportClientVpnClientCertificateRevocationListRequestTypeDef(TypedDict):
@@ -13007,10 +17821,6 @@ class ImportClientVpnClientCertificateRevocationListResultTypeDef(TypedDict):
 
 
 class ImportImageLicenseConfigurationRequestTypeDef(TypedDict):
-    LicenseConfigurationArn: NotRequired[str]
-
-
-class ImportImageLicenseConfigurationResponseTypeDef(TypedDict):
     LicenseConfigurationArn: NotRequired[str]
 
 
@@ -13057,26 +17867,8 @@ class ImportImageResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImportImageTaskTypeDef(TypedDict):
-    Architecture: NotRequired[str]
-    Description: NotRequired[str]
-    Encrypted: NotRequired[bool]
-    Hypervisor: NotRequired[str]
-    ImageId: NotRequired[str]
-    ImportTaskId: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    LicenseType: NotRequired[str]
-    Platform: NotRequired[str]
-    Progress: NotRequired[str]
-    SnapshotDetails: NotRequired[list[SnapshotDetailTypeDef]]
-    Status: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    LicenseSpecifications: NotRequired[
-        list[ImportImageLicenseConfigurationResponseTypeDef]
-    ]
-    UsageOperation: NotRequired[str]
-    BootMode: NotRequired[BootModeValuesType]
+class UserDataTypeDef(TypedDict):
+    Data: NotRequired[str]
 
 
 class ImportInstanceLaunchSpecificationTypeDef(TypedDict):
@@ -13106,24 +17898,6 @@ class ImportInstanceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImportInstanceTaskDetailsTypeDef(TypedDict):
-    Description: NotRequired[str]
-    InstanceId: NotRequired[str]
-    Platform: NotRequired[PlatformValuesType]
-    Volumes: NotRequired[list[ImportInstanceVolumeDetailItemTypeDef]]
-
-
-class ImportInstanceVolumeDetailItemTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    BytesConverted: NotRequired[int]
-    Description: NotRequired[str]
-    Image: NotRequired[DiskImageDescriptionTypeDef]
-    Status: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    Volume: NotRequired[DiskImageVolumeDescriptionTypeDef]
-
-
 class ImportKeyPairRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     DryRun: NotRequired[bool]
@@ -13137,6 +17911,13 @@ class ImportKeyPairResultTypeDef(TypedDict):
     KeyPairId: NotRequired[str]
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SnapshotDiskContainerTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Format: NotRequired[str]
+    Url: NotRequired[str]
+    UserBucket: NotRequired[UserBucketTypeDef]
 
 
 class ImportSnapshotRequestTypeDef(TypedDict):
@@ -13159,13 +17940,6 @@ class ImportSnapshotResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImportSnapshotTaskTypeDef(TypedDict):
-    Description: NotRequired[str]
-    ImportTaskId: NotRequired[str]
-    SnapshotTaskDetail: NotRequired[SnapshotTaskDetailTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
 class ImportVolumeRequestTypeDef(TypedDict):
     AvailabilityZoneId: NotRequired[str]
     DryRun: NotRequired[bool]
@@ -13178,46 +17952,6 @@ class ImportVolumeRequestTypeDef(TypedDict):
 class ImportVolumeResultTypeDef(TypedDict):
     ConversionTask: NotRequired[ConversionTaskTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ImportVolumeTaskDetailsTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    BytesConverted: NotRequired[int]
-    Description: NotRequired[str]
-    Image: NotRequired[DiskImageDescriptionTypeDef]
-    Volume: NotRequired[DiskImageVolumeDescriptionTypeDef]
-
-
-class InferenceAcceleratorInfoTypeDef(TypedDict):
-    Accelerators: NotRequired[list[InferenceDeviceInfoTypeDef]]
-    TotalInferenceMemoryInMiB: NotRequired[int]
-
-
-class InferenceDeviceInfoTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Name: NotRequired[str]
-    Manufacturer: NotRequired[str]
-    MemoryInfo: NotRequired[InferenceDeviceMemoryInfoTypeDef]
-
-
-class InferenceDeviceMemoryInfoTypeDef(TypedDict):
-    SizeInMiB: NotRequired[int]
-
-
-class InitializationStatusDetailsTypeDef(TypedDict):
-    InitializationType: NotRequired[InitializationTypeType]
-    Progress: NotRequired[int]
-    EstimatedTimeToCompleteInSeconds: NotRequired[int]
-
-
-class InstanceAttachmentEnaSrdSpecificationTypeDef(TypedDict):
-    EnaSrdEnabled: NotRequired[bool]
-    EnaSrdUdpSpecification: NotRequired[InstanceAttachmentEnaSrdUdpSpecificationTypeDef]
-
-
-class InstanceAttachmentEnaSrdUdpSpecificationTypeDef(TypedDict):
-    EnaSrdUdpEnabled: NotRequired[bool]
 
 
 class InstanceAttributeTypeDef(TypedDict):
@@ -13248,151 +17982,26 @@ class InstanceBlockDeviceMappingSpecificationTypeDef(TypedDict):
     NoDevice: NotRequired[str]
 
 
-class InstanceBlockDeviceMappingTypeDef(TypedDict):
-    DeviceName: NotRequired[str]
-    Ebs: NotRequired[EbsInstanceBlockDeviceTypeDef]
-
-
-class InstanceCapacityTypeDef(TypedDict):
-    AvailableCapacity: NotRequired[int]
-    InstanceType: NotRequired[str]
-    TotalCapacity: NotRequired[int]
-
-
-class InstanceConnectEndpointDnsNamesTypeDef(TypedDict):
-    DnsName: NotRequired[str]
-    FipsDnsName: NotRequired[str]
-
-
-class InstanceConnectEndpointPublicDnsNamesTypeDef(TypedDict):
-    Ipv4: NotRequired[InstanceConnectEndpointDnsNamesTypeDef]
-    Dualstack: NotRequired[InstanceConnectEndpointDnsNamesTypeDef]
-
-
-class InstanceCountTypeDef(TypedDict):
-    InstanceCount: NotRequired[int]
-    State: NotRequired[ListingStateType]
-
-
 class InstanceCreditSpecificationRequestTypeDef(TypedDict):
     InstanceId: str
     CpuCredits: NotRequired[str]
-
-
-class InstanceCreditSpecificationTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    CpuCredits: NotRequired[str]
-
-
-class InstanceEventWindowAssociationRequestTypeDef(TypedDict):
-    InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
-    InstanceTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    DedicatedHostIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InstanceEventWindowAssociationTargetTypeDef(TypedDict):
-    InstanceIds: NotRequired[list[str]]
-    Tags: NotRequired[list[TagTypeDef]]
-    DedicatedHostIds: NotRequired[list[str]]
-
-
-class InstanceEventWindowDisassociationRequestTypeDef(TypedDict):
-    InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
-    InstanceTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    DedicatedHostIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InstanceEventWindowStateChangeTypeDef(TypedDict):
-    InstanceEventWindowId: NotRequired[str]
-    State: NotRequired[InstanceEventWindowStateType]
-
-
-class InstanceEventWindowTimeRangeRequestTypeDef(TypedDict):
-    StartWeekDay: NotRequired[WeekDayType]
-    StartHour: NotRequired[int]
-    EndWeekDay: NotRequired[WeekDayType]
-    EndHour: NotRequired[int]
-
-
-class InstanceEventWindowTimeRangeTypeDef(TypedDict):
-    StartWeekDay: NotRequired[WeekDayType]
-    StartHour: NotRequired[int]
-    EndWeekDay: NotRequired[WeekDayType]
-    EndHour: NotRequired[int]
-
-
-class InstanceEventWindowTypeDef(TypedDict):
-    InstanceEventWindowId: NotRequired[str]
-    TimeRanges: NotRequired[list[InstanceEventWindowTimeRangeTypeDef]]
-    Name: NotRequired[str]
-    CronExpression: NotRequired[str]
-    AssociationTarget: NotRequired[InstanceEventWindowAssociationTargetTypeDef]
-    State: NotRequired[InstanceEventWindowStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class InstanceExportDetailsTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    TargetEnvironment: NotRequired[ExportEnvironmentType]
-
-
-class InstanceFamilyCreditSpecificationTypeDef(TypedDict):
-    InstanceFamily: NotRequired[UnlimitedSupportedInstanceFamilyType]
-    CpuCredits: NotRequired[str]
-
-
-class InstanceImageMetadataTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    InstanceType: NotRequired[InstanceTypeType]
-    LaunchTime: NotRequired[datetime]
-    AvailabilityZone: NotRequired[str]
-    ZoneId: NotRequired[str]
-    State: NotRequired[InstanceStateTypeDef]
-    OwnerId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    ImageMetadata: NotRequired[ImageMetadataTypeDef]
-    Operator: NotRequired[OperatorResponseTypeDef]
-
-
-class InstanceIpv4PrefixTypeDef(TypedDict):
-    Ipv4Prefix: NotRequired[str]
-
-
-class InstanceIpv6AddressRequestTypeDef(TypedDict):
-    Ipv6Address: NotRequired[str]
-
-
-class InstanceIpv6AddressTypeDef(TypedDict):
-    Ipv6Address: NotRequired[str]
-    IsPrimaryIpv6: NotRequired[bool]
-
-
-class InstanceIpv6PrefixTypeDef(TypedDict):
-    Ipv6Prefix: NotRequired[str]
 
 
 class InstanceMaintenanceOptionsRequestTypeDef(TypedDict):
     AutoRecovery: NotRequired[InstanceAutoRecoveryStateType]
 
 
-class InstanceMaintenanceOptionsTypeDef(TypedDict):
-    AutoRecovery: NotRequired[InstanceAutoRecoveryStateType]
-    RebootMigration: NotRequired[InstanceRebootMigrationStateType]
+class SpotMarketOptionsTypeDef(TypedDict):
+    MaxPrice: NotRequired[str]
+    SpotInstanceType: NotRequired[SpotInstanceTypeType]
+    BlockDurationMinutes: NotRequired[int]
+    ValidUntil: NotRequired[ReadOnly[datetime | str]]
+    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
 
 
 class InstanceMarketOptionsRequestTypeDef(TypedDict):
     MarketType: NotRequired[MarketTypeType]
     SpotOptions: NotRequired[ReadOnly[SpotMarketOptionsTypeDef]]
-
-
-class InstanceMetadataDefaultsResponseTypeDef(TypedDict):
-    HttpTokens: NotRequired[HttpTokensStateType]
-    HttpPutResponseHopLimit: NotRequired[int]
-    HttpEndpoint: NotRequired[InstanceMetadataEndpointStateType]
-    InstanceMetadataTags: NotRequired[InstanceMetadataTagsStateType]
-    ManagedBy: NotRequired[ManagedByType]
-    ManagedExceptionMessage: NotRequired[str]
-    HttpTokensEnforced: NotRequired[HttpTokensEnforcedStateType]
 
 
 class InstanceMetadataOptionsRequestTypeDef(TypedDict):
@@ -13403,65 +18012,9 @@ class InstanceMetadataOptionsRequestTypeDef(TypedDict):
     InstanceMetadataTags: NotRequired[InstanceMetadataTagsStateType]
 
 
-class InstanceMetadataOptionsResponseTypeDef(TypedDict):
-    State: NotRequired[InstanceMetadataOptionsStateType]
-    HttpTokens: NotRequired[HttpTokensStateType]
-    HttpPutResponseHopLimit: NotRequired[int]
-    HttpEndpoint: NotRequired[InstanceMetadataEndpointStateType]
-    HttpProtocolIpv6: NotRequired[InstanceMetadataProtocolStateType]
-    InstanceMetadataTags: NotRequired[InstanceMetadataTagsStateType]
-
-
 class InstanceMonitoringTypeDef(TypedDict):
     InstanceId: NotRequired[str]
     Monitoring: NotRequired[MonitoringTypeDef]
-
-
-class InstanceNetworkInterfaceAssociationTypeDef(TypedDict):
-    CarrierIp: NotRequired[str]
-    CustomerOwnedIp: NotRequired[str]
-    IpOwnerId: NotRequired[str]
-    PublicDnsName: NotRequired[str]
-    PublicIp: NotRequired[str]
-
-
-class InstanceNetworkInterfaceAttachmentTypeDef(TypedDict):
-    AttachTime: NotRequired[datetime]
-    AttachmentId: NotRequired[str]
-    DeleteOnTermination: NotRequired[bool]
-    DeviceIndex: NotRequired[int]
-    Status: NotRequired[AttachmentStatusType]
-    NetworkCardIndex: NotRequired[int]
-    EnaSrdSpecification: NotRequired[InstanceAttachmentEnaSrdSpecificationTypeDef]
-    EnaQueueCount: NotRequired[int]
-
-
-class InstanceNetworkInterfaceSpecificationOutputTypeDef(TypedDict):
-    AssociatePublicIpAddress: NotRequired[bool]
-    DeleteOnTermination: NotRequired[bool]
-    Description: NotRequired[str]
-    DeviceIndex: NotRequired[int]
-    Groups: NotRequired[list[str]]
-    Ipv6AddressCount: NotRequired[int]
-    Ipv6Addresses: NotRequired[list[InstanceIpv6AddressTypeDef]]
-    NetworkInterfaceId: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-    PrivateIpAddresses: NotRequired[list[PrivateIpAddressSpecificationTypeDef]]
-    SecondaryPrivateIpAddressCount: NotRequired[int]
-    SubnetId: NotRequired[str]
-    AssociateCarrierIpAddress: NotRequired[bool]
-    InterfaceType: NotRequired[str]
-    NetworkCardIndex: NotRequired[int]
-    Ipv4Prefixes: NotRequired[list[Ipv4PrefixSpecificationRequestTypeDef]]
-    Ipv4PrefixCount: NotRequired[int]
-    Ipv6Prefixes: NotRequired[list[Ipv6PrefixSpecificationRequestTypeDef]]
-    Ipv6PrefixCount: NotRequired[int]
-    PrimaryIpv6: NotRequired[bool]
-    EnaSrdSpecification: NotRequired[EnaSrdSpecificationRequestTypeDef]
-    ConnectionTrackingSpecification: NotRequired[
-        ConnectionTrackingSpecificationRequestTypeDef
-    ]
-    EnaQueueCount: NotRequired[int]
 
 
 class InstanceNetworkInterfaceSpecificationTypeDef(TypedDict):
@@ -13494,106 +18047,8 @@ class InstanceNetworkInterfaceSpecificationTypeDef(TypedDict):
     EnaQueueCount: NotRequired[int]
 
 
-class InstanceNetworkInterfaceTypeDef(TypedDict):
-    Association: NotRequired[InstanceNetworkInterfaceAssociationTypeDef]
-    Attachment: NotRequired[InstanceNetworkInterfaceAttachmentTypeDef]
-    Description: NotRequired[str]
-    Groups: NotRequired[list[GroupIdentifierTypeDef]]
-    Ipv6Addresses: NotRequired[list[InstanceIpv6AddressTypeDef]]
-    MacAddress: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    PrivateDnsName: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-    PrivateIpAddresses: NotRequired[list[InstancePrivateIpAddressTypeDef]]
-    SourceDestCheck: NotRequired[bool]
-    Status: NotRequired[NetworkInterfaceStatusType]
-    SubnetId: NotRequired[str]
-    VpcId: NotRequired[str]
-    InterfaceType: NotRequired[str]
-    Ipv4Prefixes: NotRequired[list[InstanceIpv4PrefixTypeDef]]
-    Ipv6Prefixes: NotRequired[list[InstanceIpv6PrefixTypeDef]]
-    ConnectionTrackingConfiguration: NotRequired[
-        ConnectionTrackingSpecificationResponseTypeDef
-    ]
-    Operator: NotRequired[OperatorResponseTypeDef]
-
-
 class InstanceNetworkPerformanceOptionsRequestTypeDef(TypedDict):
     BandwidthWeighting: NotRequired[InstanceBandwidthWeightingType]
-
-
-class InstanceNetworkPerformanceOptionsTypeDef(TypedDict):
-    BandwidthWeighting: NotRequired[InstanceBandwidthWeightingType]
-
-
-class InstancePrivateIpAddressTypeDef(TypedDict):
-    Association: NotRequired[InstanceNetworkInterfaceAssociationTypeDef]
-    Primary: NotRequired[bool]
-    PrivateDnsName: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-
-
-class InstanceRequirementsOutputTypeDef(TypedDict):
-    VCpuCount: NotRequired[VCpuCountRangeTypeDef]
-    MemoryMiB: NotRequired[MemoryMiBTypeDef]
-    CpuManufacturers: NotRequired[list[CpuManufacturerType]]
-    MemoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuTypeDef]
-    ExcludedInstanceTypes: NotRequired[list[str]]
-    InstanceGenerations: NotRequired[list[InstanceGenerationType]]
-    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
-    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
-    BareMetal: NotRequired[BareMetalType]
-    BurstablePerformance: NotRequired[BurstablePerformanceType]
-    RequireHibernateSupport: NotRequired[bool]
-    NetworkInterfaceCount: NotRequired[NetworkInterfaceCountTypeDef]
-    LocalStorage: NotRequired[LocalStorageType]
-    LocalStorageTypes: NotRequired[list[LocalStorageTypeType]]
-    TotalLocalStorageGB: NotRequired[TotalLocalStorageGBTypeDef]
-    BaselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsTypeDef]
-    AcceleratorTypes: NotRequired[list[AcceleratorTypeType]]
-    AcceleratorCount: NotRequired[AcceleratorCountTypeDef]
-    AcceleratorManufacturers: NotRequired[list[AcceleratorManufacturerType]]
-    AcceleratorNames: NotRequired[list[AcceleratorNameType]]
-    AcceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBTypeDef]
-    NetworkBandwidthGbps: NotRequired[NetworkBandwidthGbpsTypeDef]
-    AllowedInstanceTypes: NotRequired[list[str]]
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
-    BaselinePerformanceFactors: NotRequired[BaselinePerformanceFactorsOutputTypeDef]
-    RequireEncryptionInTransit: NotRequired[bool]
-
-
-class InstanceRequirementsRequestTypeDef(TypedDict):
-    VCpuCount: VCpuCountRangeRequestTypeDef
-    MemoryMiB: MemoryMiBRequestTypeDef
-    CpuManufacturers: NotRequired[ReadOnly[Sequence[CpuManufacturerType]]]
-    MemoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
-    ExcludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    InstanceGenerations: NotRequired[ReadOnly[Sequence[InstanceGenerationType]]]
-    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
-    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
-    BareMetal: NotRequired[BareMetalType]
-    BurstablePerformance: NotRequired[BurstablePerformanceType]
-    RequireHibernateSupport: NotRequired[bool]
-    NetworkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
-    LocalStorage: NotRequired[LocalStorageType]
-    LocalStorageTypes: NotRequired[ReadOnly[Sequence[LocalStorageTypeType]]]
-    TotalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
-    BaselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
-    AcceleratorTypes: NotRequired[ReadOnly[Sequence[AcceleratorTypeType]]]
-    AcceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
-    AcceleratorManufacturers: NotRequired[
-        ReadOnly[Sequence[AcceleratorManufacturerType]]
-    ]
-    AcceleratorNames: NotRequired[ReadOnly[Sequence[AcceleratorNameType]]]
-    AcceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
-    NetworkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
-    AllowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
-    BaselinePerformanceFactors: NotRequired[
-        ReadOnly[BaselinePerformanceFactorsRequestTypeDef]
-    ]
-    RequireEncryptionInTransit: NotRequired[bool]
 
 
 class InstanceRequirementsTypeDef(TypedDict):
@@ -13627,27 +18082,8 @@ class InstanceRequirementsTypeDef(TypedDict):
     RequireEncryptionInTransit: NotRequired[bool]
 
 
-class InstanceRequirementsWithMetadataRequestTypeDef(TypedDict):
-    ArchitectureTypes: NotRequired[ReadOnly[Sequence[ArchitectureTypeType]]]
-    VirtualizationTypes: NotRequired[ReadOnly[Sequence[VirtualizationTypeType]]]
-    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
-
-
-class InstanceSecondaryInterfaceAttachmentTypeDef(TypedDict):
-    AttachTime: NotRequired[datetime]
-    AttachmentId: NotRequired[str]
-    DeleteOnTermination: NotRequired[bool]
-    DeviceIndex: NotRequired[int]
-    Status: NotRequired[AttachmentStatusType]
-    NetworkCardIndex: NotRequired[int]
-
-
 class InstanceSecondaryInterfacePrivateIpAddressRequestTypeDef(TypedDict):
     PrivateIpAddress: str
-
-
-class InstanceSecondaryInterfacePrivateIpAddressTypeDef(TypedDict):
-    PrivateIpAddress: NotRequired[str]
 
 
 class InstanceSecondaryInterfaceSpecificationRequestTypeDef(TypedDict):
@@ -13662,277 +18098,10 @@ class InstanceSecondaryInterfaceSpecificationRequestTypeDef(TypedDict):
     NetworkCardIndex: NotRequired[int]
 
 
-class InstanceSecondaryInterfaceTypeDef(TypedDict):
-    Attachment: NotRequired[InstanceSecondaryInterfaceAttachmentTypeDef]
-    MacAddress: NotRequired[str]
-    SecondaryInterfaceId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    PrivateIpAddresses: NotRequired[
-        list[InstanceSecondaryInterfacePrivateIpAddressTypeDef]
-    ]
-    SourceDestCheck: NotRequired[bool]
-    Status: NotRequired[SecondaryInterfaceStatusType]
-    SecondarySubnetId: NotRequired[str]
-    SecondaryNetworkId: NotRequired[str]
-    InterfaceType: NotRequired[SecondaryInterfaceTypeType]
-
-
-class InstanceSpecificationTypeDef(TypedDict):
-    InstanceId: str
-    ExcludeBootVolume: NotRequired[bool]
-    ExcludeDataVolumeIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class InstanceStateChangeTypeDef(TypedDict):
     InstanceId: NotRequired[str]
     CurrentState: NotRequired[InstanceStateTypeDef]
     PreviousState: NotRequired[InstanceStateTypeDef]
-
-
-class InstanceStateTypeDef(TypedDict):
-    Code: NotRequired[int]
-    Name: NotRequired[InstanceStateNameType]
-
-
-class InstanceStatusDetailsTypeDef(TypedDict):
-    ImpairedSince: NotRequired[datetime]
-    Name: NotRequired[StatusNameType]
-    Status: NotRequired[StatusTypeType]
-
-
-class InstanceStatusEventTypeDef(TypedDict):
-    InstanceEventId: NotRequired[str]
-    Code: NotRequired[EventCodeType]
-    Description: NotRequired[str]
-    NotAfter: NotRequired[datetime]
-    NotBefore: NotRequired[datetime]
-    NotBeforeDeadline: NotRequired[datetime]
-
-
-class InstanceStatusSummaryTypeDef(TypedDict):
-    Details: NotRequired[list[InstanceStatusDetailsTypeDef]]
-    Status: NotRequired[SummaryStatusType]
-
-
-class InstanceStatusTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    Operator: NotRequired[OperatorResponseTypeDef]
-    Events: NotRequired[list[InstanceStatusEventTypeDef]]
-    InstanceId: NotRequired[str]
-    InstanceState: NotRequired[InstanceStateTypeDef]
-    InstanceStatus: NotRequired[InstanceStatusSummaryTypeDef]
-    SystemStatus: NotRequired[InstanceStatusSummaryTypeDef]
-    AttachedEbsStatus: NotRequired[EbsStatusSummaryTypeDef]
-
-
-class InstanceStorageInfoTypeDef(TypedDict):
-    TotalSizeInGB: NotRequired[int]
-    Disks: NotRequired[list[DiskInfoTypeDef]]
-    NvmeSupport: NotRequired[EphemeralNvmeSupportType]
-    EncryptionSupport: NotRequired[InstanceStorageEncryptionSupportType]
-
-
-class InstanceTagNotificationAttributeTypeDef(TypedDict):
-    InstanceTagKeys: NotRequired[list[str]]
-    IncludeAllTagsOfInstance: NotRequired[bool]
-
-
-class InstanceTopologyTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    InstanceType: NotRequired[str]
-    GroupName: NotRequired[str]
-    NetworkNodes: NotRequired[list[str]]
-    AvailabilityZone: NotRequired[str]
-    ZoneId: NotRequired[str]
-    CapacityBlockId: NotRequired[str]
-
-
-class InstanceTypeDef(TypedDict):
-    Architecture: NotRequired[ArchitectureValuesType]
-    BlockDeviceMappings: NotRequired[list[InstanceBlockDeviceMappingTypeDef]]
-    ClientToken: NotRequired[str]
-    EbsOptimized: NotRequired[bool]
-    EnaSupport: NotRequired[bool]
-    Hypervisor: NotRequired[HypervisorTypeType]
-    IamInstanceProfile: NotRequired[IamInstanceProfileTypeDef]
-    InstanceLifecycle: NotRequired[InstanceLifecycleTypeType]
-    ElasticGpuAssociations: NotRequired[list[ElasticGpuAssociationTypeDef]]
-    ElasticInferenceAcceleratorAssociations: NotRequired[
-        list[ElasticInferenceAcceleratorAssociationTypeDef]
-    ]
-    NetworkInterfaces: NotRequired[list[InstanceNetworkInterfaceTypeDef]]
-    OutpostArn: NotRequired[str]
-    RootDeviceName: NotRequired[str]
-    RootDeviceType: NotRequired[DeviceTypeType]
-    SecurityGroups: NotRequired[list[GroupIdentifierTypeDef]]
-    SourceDestCheck: NotRequired[bool]
-    SpotInstanceRequestId: NotRequired[str]
-    SriovNetSupport: NotRequired[str]
-    StateReason: NotRequired[StateReasonTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    VirtualizationType: NotRequired[VirtualizationTypeType]
-    CpuOptions: NotRequired[CpuOptionsTypeDef]
-    CapacityBlockId: NotRequired[str]
-    CapacityReservationId: NotRequired[str]
-    CapacityReservationSpecification: NotRequired[
-        CapacityReservationSpecificationResponseTypeDef
-    ]
-    HibernationOptions: NotRequired[HibernationOptionsTypeDef]
-    Licenses: NotRequired[list[LicenseConfigurationTypeDef]]
-    MetadataOptions: NotRequired[InstanceMetadataOptionsResponseTypeDef]
-    EnclaveOptions: NotRequired[EnclaveOptionsTypeDef]
-    BootMode: NotRequired[BootModeValuesType]
-    PlatformDetails: NotRequired[str]
-    UsageOperation: NotRequired[str]
-    UsageOperationUpdateTime: NotRequired[datetime]
-    PrivateDnsNameOptions: NotRequired[PrivateDnsNameOptionsResponseTypeDef]
-    Ipv6Address: NotRequired[str]
-    TpmSupport: NotRequired[str]
-    MaintenanceOptions: NotRequired[InstanceMaintenanceOptionsTypeDef]
-    CurrentInstanceBootMode: NotRequired[InstanceBootModeValuesType]
-    NetworkPerformanceOptions: NotRequired[InstanceNetworkPerformanceOptionsTypeDef]
-    Operator: NotRequired[OperatorResponseTypeDef]
-    SecondaryInterfaces: NotRequired[list[InstanceSecondaryInterfaceTypeDef]]
-    InstanceId: NotRequired[str]
-    ImageId: NotRequired[str]
-    State: NotRequired[InstanceStateTypeDef]
-    PrivateDnsName: NotRequired[str]
-    PublicDnsName: NotRequired[str]
-    StateTransitionReason: NotRequired[str]
-    KeyName: NotRequired[str]
-    AmiLaunchIndex: NotRequired[int]
-    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
-    InstanceType: NotRequired[InstanceTypeType]
-    LaunchTime: NotRequired[datetime]
-    Placement: NotRequired[PlacementTypeDef]
-    KernelId: NotRequired[str]
-    RamdiskId: NotRequired[str]
-    Platform: NotRequired[PlatformValuesType]
-    Monitoring: NotRequired[MonitoringTypeDef]
-    SubnetId: NotRequired[str]
-    VpcId: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-    PublicIpAddress: NotRequired[str]
-
-
-class InstanceTypeInfoFromInstanceRequirementsTypeDef(TypedDict):
-    InstanceType: NotRequired[str]
-
-
-class InstanceTypeInfoTypeDef(TypedDict):
-    InstanceType: NotRequired[InstanceTypeType]
-    CurrentGeneration: NotRequired[bool]
-    FreeTierEligible: NotRequired[bool]
-    SupportedUsageClasses: NotRequired[list[UsageClassTypeType]]
-    SupportedRootDeviceTypes: NotRequired[list[RootDeviceTypeType]]
-    SupportedVirtualizationTypes: NotRequired[list[VirtualizationTypeType]]
-    BareMetal: NotRequired[bool]
-    Hypervisor: NotRequired[InstanceTypeHypervisorType]
-    ProcessorInfo: NotRequired[ProcessorInfoTypeDef]
-    VCpuInfo: NotRequired[VCpuInfoTypeDef]
-    MemoryInfo: NotRequired[MemoryInfoTypeDef]
-    InstanceStorageSupported: NotRequired[bool]
-    InstanceStorageInfo: NotRequired[InstanceStorageInfoTypeDef]
-    EbsInfo: NotRequired[EbsInfoTypeDef]
-    NetworkInfo: NotRequired[NetworkInfoTypeDef]
-    GpuInfo: NotRequired[GpuInfoTypeDef]
-    FpgaInfo: NotRequired[FpgaInfoTypeDef]
-    PlacementGroupInfo: NotRequired[PlacementGroupInfoTypeDef]
-    InferenceAcceleratorInfo: NotRequired[InferenceAcceleratorInfoTypeDef]
-    HibernationSupported: NotRequired[bool]
-    BurstablePerformanceSupported: NotRequired[bool]
-    DedicatedHostsSupported: NotRequired[bool]
-    AutoRecoverySupported: NotRequired[bool]
-    SupportedBootModes: NotRequired[list[BootModeTypeType]]
-    NitroEnclavesSupport: NotRequired[NitroEnclavesSupportType]
-    NitroTpmSupport: NotRequired[NitroTpmSupportType]
-    NitroTpmInfo: NotRequired[NitroTpmInfoTypeDef]
-    MediaAcceleratorInfo: NotRequired[MediaAcceleratorInfoTypeDef]
-    NeuronInfo: NotRequired[NeuronInfoTypeDef]
-    PhcSupport: NotRequired[PhcSupportType]
-    RebootMigrationSupport: NotRequired[RebootMigrationSupportType]
-    SupportedInRegion: NotRequired[bool]
-
-
-class InstanceTypeOfferingTypeDef(TypedDict):
-    InstanceType: NotRequired[InstanceTypeType]
-    LocationType: NotRequired[LocationTypeType]
-    Location: NotRequired[str]
-
-
-class InstanceUsageTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    UsedInstanceCount: NotRequired[int]
-
-
-class IntegrateServicesTypeDef(TypedDict):
-    AthenaIntegrations: NotRequired[ReadOnly[Sequence[AthenaIntegrationTypeDef]]]
-
-
-class InternetGatewayAttachmentTypeDef(TypedDict):
-    State: NotRequired[AttachmentStatusType]
-    VpcId: NotRequired[str]
-
-
-class InternetGatewayTypeDef(TypedDict):
-    Attachments: NotRequired[list[InternetGatewayAttachmentTypeDef]]
-    InternetGatewayId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class InterruptibleCapacityAllocationTypeDef(TypedDict):
-    InstanceCount: NotRequired[int]
-    TargetInstanceCount: NotRequired[int]
-    Status: NotRequired[InterruptibleCapacityReservationAllocationStatusType]
-    InterruptibleCapacityReservationId: NotRequired[str]
-    InterruptionType: NotRequired[InterruptionTypeType]
-
-
-class InterruptionInfoTypeDef(TypedDict):
-    SourceCapacityReservationId: NotRequired[str]
-    InterruptionType: NotRequired[InterruptionTypeType]
-
-
-class IpPermissionOutputTypeDef(TypedDict):
-    IpProtocol: NotRequired[str]
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-    UserIdGroupPairs: NotRequired[list[UserIdGroupPairTypeDef]]
-    IpRanges: NotRequired[list[IpRangeTypeDef]]
-    Ipv6Ranges: NotRequired[list[Ipv6RangeTypeDef]]
-    PrefixListIds: NotRequired[list[PrefixListIdTypeDef]]
-
-
-class IpPermissionTypeDef(TypedDict):
-    IpProtocol: NotRequired[str]
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-    UserIdGroupPairs: NotRequired[ReadOnly[Sequence[UserIdGroupPairTypeDef]]]
-    IpRanges: NotRequired[ReadOnly[Sequence[IpRangeTypeDef]]]
-    Ipv6Ranges: NotRequired[ReadOnly[Sequence[Ipv6RangeTypeDef]]]
-    PrefixListIds: NotRequired[ReadOnly[Sequence[PrefixListIdTypeDef]]]
-
-
-class IpRangeTypeDef(TypedDict):
-    Description: NotRequired[str]
-    CidrIp: NotRequired[str]
-
-
-class IpamAddressHistoryRecordTypeDef(TypedDict):
-    ResourceOwnerId: NotRequired[str]
-    ResourceRegion: NotRequired[str]
-    ResourceType: NotRequired[IpamAddressHistoryResourceTypeType]
-    ResourceId: NotRequired[str]
-    ResourceCidr: NotRequired[str]
-    ResourceName: NotRequired[str]
-    ResourceComplianceStatus: NotRequired[IpamComplianceStatusType]
-    ResourceOverlapStatus: NotRequired[IpamOverlapStatusType]
-    VpcId: NotRequired[str]
-    SampledStartTime: NotRequired[datetime]
-    SampledEndTime: NotRequired[datetime]
 
 
 class IpamCidrAuthorizationContextTypeDef(TypedDict):
@@ -13940,418 +18109,8 @@ class IpamCidrAuthorizationContextTypeDef(TypedDict):
     Signature: NotRequired[str]
 
 
-class IpamDiscoveredAccountTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    DiscoveryRegion: NotRequired[str]
-    FailureReason: NotRequired[IpamDiscoveryFailureReasonTypeDef]
-    LastAttemptedDiscoveryTime: NotRequired[datetime]
-    LastSuccessfulDiscoveryTime: NotRequired[datetime]
-    OrganizationalUnitId: NotRequired[str]
-
-
-class IpamDiscoveredPublicAddressTypeDef(TypedDict):
-    IpamResourceDiscoveryId: NotRequired[str]
-    AddressRegion: NotRequired[str]
-    Address: NotRequired[str]
-    AddressOwnerId: NotRequired[str]
-    AddressAllocationId: NotRequired[str]
-    AssociationStatus: NotRequired[IpamPublicAddressAssociationStatusType]
-    AddressType: NotRequired[IpamPublicAddressTypeType]
-    Service: NotRequired[IpamPublicAddressAwsServiceType]
-    ServiceResource: NotRequired[str]
-    VpcId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    PublicIpv4PoolId: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    NetworkInterfaceDescription: NotRequired[str]
-    InstanceId: NotRequired[str]
-    Tags: NotRequired[IpamPublicAddressTagsTypeDef]
-    NetworkBorderGroup: NotRequired[str]
-    SecurityGroups: NotRequired[list[IpamPublicAddressSecurityGroupTypeDef]]
-    SampleTime: NotRequired[datetime]
-
-
-class IpamDiscoveredResourceCidrTypeDef(TypedDict):
-    IpamResourceDiscoveryId: NotRequired[str]
-    ResourceRegion: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceOwnerId: NotRequired[str]
-    ResourceCidr: NotRequired[str]
-    IpSource: NotRequired[IpamResourceCidrIpSourceType]
-    ResourceType: NotRequired[IpamResourceTypeType]
-    ResourceTags: NotRequired[list[IpamResourceTagTypeDef]]
-    IpUsage: NotRequired[float]
-    VpcId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    NetworkInterfaceAttachmentStatus: NotRequired[
-        IpamNetworkInterfaceAttachmentStatusType
-    ]
-    SampleTime: NotRequired[datetime]
-    AvailabilityZoneId: NotRequired[str]
-
-
-class IpamDiscoveryFailureReasonTypeDef(TypedDict):
-    Code: NotRequired[IpamDiscoveryFailureCodeType]
-    Message: NotRequired[str]
-
-
-class IpamExternalResourceVerificationTokenTypeDef(TypedDict):
-    IpamExternalResourceVerificationTokenId: NotRequired[str]
-    IpamExternalResourceVerificationTokenArn: NotRequired[str]
-    IpamId: NotRequired[str]
-    IpamArn: NotRequired[str]
-    IpamRegion: NotRequired[str]
-    TokenValue: NotRequired[str]
-    TokenName: NotRequired[str]
-    NotAfter: NotRequired[datetime]
-    Status: NotRequired[TokenStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-    State: NotRequired[IpamExternalResourceVerificationTokenStateType]
-
-
-class IpamOperatingRegionTypeDef(TypedDict):
-    RegionName: NotRequired[str]
-
-
-class IpamOrganizationalUnitExclusionTypeDef(TypedDict):
-    OrganizationsEntityPath: NotRequired[str]
-
-
 class IpamPolicyAllocationRuleRequestTypeDef(TypedDict):
     SourceIpamPoolId: NotRequired[str]
-
-
-class IpamPolicyAllocationRuleTypeDef(TypedDict):
-    SourceIpamPoolId: NotRequired[str]
-
-
-class IpamPolicyDocumentTypeDef(TypedDict):
-    IpamPolicyId: NotRequired[str]
-    Locale: NotRequired[str]
-    ResourceType: NotRequired[IpamPolicyResourceTypeType]
-    AllocationRules: NotRequired[list[IpamPolicyAllocationRuleTypeDef]]
-
-
-class IpamPolicyOrganizationTargetTypeDef(TypedDict):
-    OrganizationTargetId: NotRequired[str]
-
-
-class IpamPolicyTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    IpamPolicyId: NotRequired[str]
-    IpamPolicyArn: NotRequired[str]
-    IpamPolicyRegion: NotRequired[str]
-    State: NotRequired[IpamPolicyStateType]
-    StateMessage: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    IpamId: NotRequired[str]
-
-
-class IpamPoolAllocationTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    IpamPoolAllocationId: NotRequired[str]
-    Description: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[IpamPoolAllocationResourceTypeType]
-    ResourceRegion: NotRequired[str]
-    ResourceOwner: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class IpamPoolCidrFailureReasonTypeDef(TypedDict):
-    Code: NotRequired[IpamPoolCidrFailureCodeType]
-    Message: NotRequired[str]
-
-
-class IpamPoolCidrTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    State: NotRequired[IpamPoolCidrStateType]
-    FailureReason: NotRequired[IpamPoolCidrFailureReasonTypeDef]
-    IpamPoolCidrId: NotRequired[str]
-    NetmaskLength: NotRequired[int]
-
-
-class IpamPoolSourceResourceRequestTypeDef(TypedDict):
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[IpamPoolSourceResourceTypeType]
-    ResourceRegion: NotRequired[str]
-    ResourceOwner: NotRequired[str]
-
-
-class IpamPoolSourceResourceTypeDef(TypedDict):
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[IpamPoolSourceResourceTypeType]
-    ResourceRegion: NotRequired[str]
-    ResourceOwner: NotRequired[str]
-
-
-class IpamPoolTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    IpamPoolId: NotRequired[str]
-    SourceIpamPoolId: NotRequired[str]
-    IpamPoolArn: NotRequired[str]
-    IpamScopeArn: NotRequired[str]
-    IpamScopeType: NotRequired[IpamScopeTypeType]
-    IpamArn: NotRequired[str]
-    IpamRegion: NotRequired[str]
-    Locale: NotRequired[str]
-    PoolDepth: NotRequired[int]
-    State: NotRequired[IpamPoolStateType]
-    StateMessage: NotRequired[str]
-    Description: NotRequired[str]
-    AutoImport: NotRequired[bool]
-    PubliclyAdvertisable: NotRequired[bool]
-    AddressFamily: NotRequired[AddressFamilyType]
-    AllocationMinNetmaskLength: NotRequired[int]
-    AllocationMaxNetmaskLength: NotRequired[int]
-    AllocationDefaultNetmaskLength: NotRequired[int]
-    AllocationResourceTags: NotRequired[list[IpamResourceTagTypeDef]]
-    Tags: NotRequired[list[TagTypeDef]]
-    AwsService: NotRequired[IpamPoolAwsServiceType]
-    PublicIpSource: NotRequired[IpamPoolPublicIpSourceType]
-    SourceResource: NotRequired[IpamPoolSourceResourceTypeDef]
-
-
-class IpamPrefixListResolverRuleConditionRequestTypeDef(TypedDict):
-    Operation: IpamPrefixListResolverRuleConditionOperationType
-    IpamPoolId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceOwner: NotRequired[str]
-    ResourceRegion: NotRequired[str]
-    ResourceTag: NotRequired[RequestIpamResourceTagTypeDef]
-    Cidr: NotRequired[str]
-
-
-class IpamPrefixListResolverRuleConditionTypeDef(TypedDict):
-    Operation: NotRequired[IpamPrefixListResolverRuleConditionOperationType]
-    IpamPoolId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceOwner: NotRequired[str]
-    ResourceRegion: NotRequired[str]
-    ResourceTag: NotRequired[IpamResourceTagTypeDef]
-    Cidr: NotRequired[str]
-
-
-class IpamPrefixListResolverRuleRequestTypeDef(TypedDict):
-    RuleType: IpamPrefixListResolverRuleTypeType
-    StaticCidr: NotRequired[str]
-    IpamScopeId: NotRequired[str]
-    ResourceType: NotRequired[IpamResourceTypeType]
-    Conditions: NotRequired[
-        ReadOnly[Sequence[IpamPrefixListResolverRuleConditionRequestTypeDef]]
-    ]
-
-
-class IpamPrefixListResolverRuleTypeDef(TypedDict):
-    RuleType: NotRequired[IpamPrefixListResolverRuleTypeType]
-    StaticCidr: NotRequired[str]
-    IpamScopeId: NotRequired[str]
-    ResourceType: NotRequired[IpamResourceTypeType]
-    Conditions: NotRequired[list[IpamPrefixListResolverRuleConditionTypeDef]]
-
-
-class IpamPrefixListResolverTargetTypeDef(TypedDict):
-    IpamPrefixListResolverTargetId: NotRequired[str]
-    IpamPrefixListResolverTargetArn: NotRequired[str]
-    IpamPrefixListResolverId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    PrefixListId: NotRequired[str]
-    PrefixListRegion: NotRequired[str]
-    DesiredVersion: NotRequired[int]
-    LastSyncedVersion: NotRequired[int]
-    TrackLatestVersion: NotRequired[bool]
-    StateMessage: NotRequired[str]
-    State: NotRequired[IpamPrefixListResolverTargetStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class IpamPrefixListResolverTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    IpamPrefixListResolverId: NotRequired[str]
-    IpamPrefixListResolverArn: NotRequired[str]
-    IpamArn: NotRequired[str]
-    IpamRegion: NotRequired[str]
-    Description: NotRequired[str]
-    AddressFamily: NotRequired[AddressFamilyType]
-    State: NotRequired[IpamPrefixListResolverStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-    LastVersionCreationStatus: NotRequired[
-        IpamPrefixListResolverVersionCreationStatusType
-    ]
-    LastVersionCreationStatusMessage: NotRequired[str]
-
-
-class IpamPrefixListResolverVersionEntryTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-
-
-class IpamPrefixListResolverVersionTypeDef(TypedDict):
-    Version: NotRequired[int]
-
-
-class IpamPublicAddressSecurityGroupTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-    GroupId: NotRequired[str]
-
-
-class IpamPublicAddressTagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class IpamPublicAddressTagsTypeDef(TypedDict):
-    EipTags: NotRequired[list[IpamPublicAddressTagTypeDef]]
-
-
-class IpamResourceCidrTypeDef(TypedDict):
-    IpamId: NotRequired[str]
-    IpamScopeId: NotRequired[str]
-    IpamPoolId: NotRequired[str]
-    ResourceRegion: NotRequired[str]
-    ResourceOwnerId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceName: NotRequired[str]
-    ResourceCidr: NotRequired[str]
-    ResourceType: NotRequired[IpamResourceTypeType]
-    ResourceTags: NotRequired[list[IpamResourceTagTypeDef]]
-    IpUsage: NotRequired[float]
-    ComplianceStatus: NotRequired[IpamComplianceStatusType]
-    ManagementState: NotRequired[IpamManagementStateType]
-    OverlapStatus: NotRequired[IpamOverlapStatusType]
-    VpcId: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-
-
-class IpamResourceDiscoveryAssociationTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    IpamResourceDiscoveryAssociationId: NotRequired[str]
-    IpamResourceDiscoveryAssociationArn: NotRequired[str]
-    IpamResourceDiscoveryId: NotRequired[str]
-    IpamId: NotRequired[str]
-    IpamArn: NotRequired[str]
-    IpamRegion: NotRequired[str]
-    IsDefault: NotRequired[bool]
-    ResourceDiscoveryStatus: NotRequired[IpamAssociatedResourceDiscoveryStatusType]
-    State: NotRequired[IpamResourceDiscoveryAssociationStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class IpamResourceDiscoveryTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    IpamResourceDiscoveryId: NotRequired[str]
-    IpamResourceDiscoveryArn: NotRequired[str]
-    IpamResourceDiscoveryRegion: NotRequired[str]
-    Description: NotRequired[str]
-    OperatingRegions: NotRequired[list[IpamOperatingRegionTypeDef]]
-    IsDefault: NotRequired[bool]
-    State: NotRequired[IpamResourceDiscoveryStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-    OrganizationalUnitExclusions: NotRequired[
-        list[IpamOrganizationalUnitExclusionTypeDef]
-    ]
-
-
-class IpamResourceTagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class IpamScopeExternalAuthorityConfigurationTypeDef(TypedDict):
-    Type: NotRequired[IpamScopeExternalAuthorityTypeType]
-    ExternalResourceIdentifier: NotRequired[str]
-
-
-class IpamScopeTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    IpamScopeId: NotRequired[str]
-    IpamScopeArn: NotRequired[str]
-    IpamArn: NotRequired[str]
-    IpamRegion: NotRequired[str]
-    IpamScopeType: NotRequired[IpamScopeTypeType]
-    IsDefault: NotRequired[bool]
-    Description: NotRequired[str]
-    PoolCount: NotRequired[int]
-    State: NotRequired[IpamScopeStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-    ExternalAuthorityConfiguration: NotRequired[
-        IpamScopeExternalAuthorityConfigurationTypeDef
-    ]
-
-
-class IpamTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    IpamId: NotRequired[str]
-    IpamArn: NotRequired[str]
-    IpamRegion: NotRequired[str]
-    PublicDefaultScopeId: NotRequired[str]
-    PrivateDefaultScopeId: NotRequired[str]
-    ScopeCount: NotRequired[int]
-    Description: NotRequired[str]
-    OperatingRegions: NotRequired[list[IpamOperatingRegionTypeDef]]
-    State: NotRequired[IpamStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-    DefaultResourceDiscoveryId: NotRequired[str]
-    DefaultResourceDiscoveryAssociationId: NotRequired[str]
-    ResourceDiscoveryAssociationCount: NotRequired[int]
-    StateMessage: NotRequired[str]
-    Tier: NotRequired[IpamTierType]
-    EnablePrivateGua: NotRequired[bool]
-    MeteredAccount: NotRequired[IpamMeteredAccountType]
-
-
-class Ipv4PrefixSpecificationRequestTypeDef(TypedDict):
-    Ipv4Prefix: NotRequired[str]
-
-
-class Ipv4PrefixSpecificationResponseTypeDef(TypedDict):
-    Ipv4Prefix: NotRequired[str]
-
-
-class Ipv4PrefixSpecificationTypeDef(TypedDict):
-    Ipv4Prefix: NotRequired[str]
-
-
-class Ipv6CidrAssociationTypeDef(TypedDict):
-    Ipv6Cidr: NotRequired[str]
-    AssociatedResource: NotRequired[str]
-
-
-class Ipv6CidrBlockTypeDef(TypedDict):
-    Ipv6CidrBlock: NotRequired[str]
-
-
-class Ipv6PoolTypeDef(TypedDict):
-    PoolId: NotRequired[str]
-    Description: NotRequired[str]
-    PoolCidrBlocks: NotRequired[list[PoolCidrBlockTypeDef]]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class Ipv6PrefixSpecificationRequestTypeDef(TypedDict):
-    Ipv6Prefix: NotRequired[str]
-
-
-class Ipv6PrefixSpecificationResponseTypeDef(TypedDict):
-    Ipv6Prefix: NotRequired[str]
-
-
-class Ipv6PrefixSpecificationTypeDef(TypedDict):
-    Ipv6Prefix: NotRequired[str]
-
-
-class Ipv6RangeTypeDef(TypedDict):
-    Description: NotRequired[str]
-    CidrIpv6: NotRequired[str]
-
-
-class KeyPairInfoTypeDef(TypedDict):
-    KeyPairId: NotRequired[str]
-    KeyType: NotRequired[KeyTypeType]
-    Tags: NotRequired[list[TagTypeDef]]
-    PublicKey: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    KeyName: NotRequired[str]
-    KeyFingerprint: NotRequired[str]
 
 
 class KeyPairTypeDef(TypedDict):
@@ -14363,309 +18122,9 @@ class KeyPairTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LastErrorTypeDef(TypedDict):
-    Message: NotRequired[str]
-    Code: NotRequired[str]
-
-
 class LaunchPermissionModificationsTypeDef(TypedDict):
     Add: NotRequired[ReadOnly[Sequence[LaunchPermissionTypeDef]]]
     Remove: NotRequired[ReadOnly[Sequence[LaunchPermissionTypeDef]]]
-
-
-class LaunchPermissionTypeDef(TypedDict):
-    OrganizationArn: NotRequired[str]
-    OrganizationalUnitArn: NotRequired[str]
-    UserId: NotRequired[str]
-    Group: NotRequired[PermissionGroupType]
-
-
-class LaunchSpecificationTypeDef(TypedDict):
-    UserData: NotRequired[str]
-    AddressingType: NotRequired[str]
-    BlockDeviceMappings: NotRequired[list[BlockDeviceMappingTypeDef]]
-    EbsOptimized: NotRequired[bool]
-    IamInstanceProfile: NotRequired[IamInstanceProfileSpecificationTypeDef]
-    ImageId: NotRequired[str]
-    InstanceType: NotRequired[InstanceTypeType]
-    KernelId: NotRequired[str]
-    KeyName: NotRequired[str]
-    NetworkInterfaces: NotRequired[
-        list[InstanceNetworkInterfaceSpecificationOutputTypeDef]
-    ]
-    Placement: NotRequired[SpotPlacementTypeDef]
-    RamdiskId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    SecurityGroups: NotRequired[list[GroupIdentifierTypeDef]]
-    Monitoring: NotRequired[RunInstancesMonitoringEnabledTypeDef]
-
-
-class LaunchTemplateAndOverridesResponseTypeDef(TypedDict):
-    LaunchTemplateSpecification: NotRequired[FleetLaunchTemplateSpecificationTypeDef]
-    Overrides: NotRequired[FleetLaunchTemplateOverridesTypeDef]
-
-
-class LaunchTemplateBlockDeviceMappingRequestTypeDef(TypedDict):
-    DeviceName: NotRequired[str]
-    VirtualName: NotRequired[str]
-    Ebs: NotRequired[LaunchTemplateEbsBlockDeviceRequestTypeDef]
-    NoDevice: NotRequired[str]
-
-
-class LaunchTemplateBlockDeviceMappingTypeDef(TypedDict):
-    DeviceName: NotRequired[str]
-    VirtualName: NotRequired[str]
-    Ebs: NotRequired[LaunchTemplateEbsBlockDeviceTypeDef]
-    NoDevice: NotRequired[str]
-
-
-class LaunchTemplateCapacityReservationSpecificationRequestTypeDef(TypedDict):
-    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
-    CapacityReservationTarget: NotRequired[CapacityReservationTargetTypeDef]
-
-
-class LaunchTemplateCapacityReservationSpecificationResponseTypeDef(TypedDict):
-    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
-    CapacityReservationTarget: NotRequired[CapacityReservationTargetResponseTypeDef]
-
-
-class LaunchTemplateConfigOutputTypeDef(TypedDict):
-    LaunchTemplateSpecification: NotRequired[FleetLaunchTemplateSpecificationTypeDef]
-    Overrides: NotRequired[list[LaunchTemplateOverridesOutputTypeDef]]
-
-
-class LaunchTemplateConfigTypeDef(TypedDict):
-    LaunchTemplateSpecification: NotRequired[FleetLaunchTemplateSpecificationTypeDef]
-    Overrides: NotRequired[ReadOnly[Sequence[LaunchTemplateOverridesTypeDef]]]
-
-
-class LaunchTemplateCpuOptionsRequestTypeDef(TypedDict):
-    CoreCount: NotRequired[int]
-    ThreadsPerCore: NotRequired[int]
-    AmdSevSnp: NotRequired[AmdSevSnpSpecificationType]
-    NestedVirtualization: NotRequired[NestedVirtualizationSpecificationType]
-
-
-class LaunchTemplateCpuOptionsTypeDef(TypedDict):
-    CoreCount: NotRequired[int]
-    ThreadsPerCore: NotRequired[int]
-    AmdSevSnp: NotRequired[AmdSevSnpSpecificationType]
-    NestedVirtualization: NotRequired[NestedVirtualizationSpecificationType]
-
-
-class LaunchTemplateEbsBlockDeviceRequestTypeDef(TypedDict):
-    Encrypted: NotRequired[bool]
-    DeleteOnTermination: NotRequired[bool]
-    Iops: NotRequired[int]
-    KmsKeyId: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    VolumeSize: NotRequired[int]
-    VolumeType: NotRequired[VolumeTypeType]
-    Throughput: NotRequired[int]
-    VolumeInitializationRate: NotRequired[int]
-    EbsCardIndex: NotRequired[int]
-
-
-class LaunchTemplateEbsBlockDeviceTypeDef(TypedDict):
-    Encrypted: NotRequired[bool]
-    DeleteOnTermination: NotRequired[bool]
-    Iops: NotRequired[int]
-    KmsKeyId: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    VolumeSize: NotRequired[int]
-    VolumeType: NotRequired[VolumeTypeType]
-    Throughput: NotRequired[int]
-    VolumeInitializationRate: NotRequired[int]
-    EbsCardIndex: NotRequired[int]
-
-
-class LaunchTemplateElasticInferenceAcceleratorResponseTypeDef(TypedDict):
-    Type: NotRequired[str]
-    Count: NotRequired[int]
-
-
-class LaunchTemplateElasticInferenceAcceleratorTypeDef(TypedDict):
-    Type: str
-    Count: NotRequired[int]
-
-
-class LaunchTemplateEnaSrdSpecificationTypeDef(TypedDict):
-    EnaSrdEnabled: NotRequired[bool]
-    EnaSrdUdpSpecification: NotRequired[LaunchTemplateEnaSrdUdpSpecificationTypeDef]
-
-
-class LaunchTemplateEnaSrdUdpSpecificationTypeDef(TypedDict):
-    EnaSrdUdpEnabled: NotRequired[bool]
-
-
-class LaunchTemplateEnclaveOptionsRequestTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class LaunchTemplateEnclaveOptionsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class LaunchTemplateHibernationOptionsRequestTypeDef(TypedDict):
-    Configured: NotRequired[bool]
-
-
-class LaunchTemplateHibernationOptionsTypeDef(TypedDict):
-    Configured: NotRequired[bool]
-
-
-class LaunchTemplateIamInstanceProfileSpecificationRequestTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class LaunchTemplateIamInstanceProfileSpecificationTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class LaunchTemplateInstanceMaintenanceOptionsRequestTypeDef(TypedDict):
-    AutoRecovery: NotRequired[LaunchTemplateAutoRecoveryStateType]
-
-
-class LaunchTemplateInstanceMaintenanceOptionsTypeDef(TypedDict):
-    AutoRecovery: NotRequired[LaunchTemplateAutoRecoveryStateType]
-
-
-class LaunchTemplateInstanceMarketOptionsRequestTypeDef(TypedDict):
-    MarketType: NotRequired[MarketTypeType]
-    SpotOptions: NotRequired[ReadOnly[LaunchTemplateSpotMarketOptionsRequestTypeDef]]
-
-
-class LaunchTemplateInstanceMarketOptionsTypeDef(TypedDict):
-    MarketType: NotRequired[MarketTypeType]
-    SpotOptions: NotRequired[LaunchTemplateSpotMarketOptionsTypeDef]
-
-
-class LaunchTemplateInstanceMetadataOptionsRequestTypeDef(TypedDict):
-    HttpTokens: NotRequired[LaunchTemplateHttpTokensStateType]
-    HttpPutResponseHopLimit: NotRequired[int]
-    HttpEndpoint: NotRequired[LaunchTemplateInstanceMetadataEndpointStateType]
-    HttpProtocolIpv6: NotRequired[LaunchTemplateInstanceMetadataProtocolIpv6Type]
-    InstanceMetadataTags: NotRequired[LaunchTemplateInstanceMetadataTagsStateType]
-
-
-class LaunchTemplateInstanceMetadataOptionsTypeDef(TypedDict):
-    State: NotRequired[LaunchTemplateInstanceMetadataOptionsStateType]
-    HttpTokens: NotRequired[LaunchTemplateHttpTokensStateType]
-    HttpPutResponseHopLimit: NotRequired[int]
-    HttpEndpoint: NotRequired[LaunchTemplateInstanceMetadataEndpointStateType]
-    HttpProtocolIpv6: NotRequired[LaunchTemplateInstanceMetadataProtocolIpv6Type]
-    InstanceMetadataTags: NotRequired[LaunchTemplateInstanceMetadataTagsStateType]
-
-
-class LaunchTemplateInstanceNetworkInterfaceSpecificationRequestTypeDef(TypedDict):
-    AssociateCarrierIpAddress: NotRequired[bool]
-    AssociatePublicIpAddress: NotRequired[bool]
-    DeleteOnTermination: NotRequired[bool]
-    Description: NotRequired[str]
-    DeviceIndex: NotRequired[int]
-    Groups: NotRequired[ReadOnly[Sequence[str]]]
-    InterfaceType: NotRequired[str]
-    Ipv6AddressCount: NotRequired[int]
-    Ipv6Addresses: NotRequired[ReadOnly[Sequence[InstanceIpv6AddressRequestTypeDef]]]
-    NetworkInterfaceId: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-    PrivateIpAddresses: NotRequired[
-        ReadOnly[Sequence[PrivateIpAddressSpecificationTypeDef]]
-    ]
-    SecondaryPrivateIpAddressCount: NotRequired[int]
-    SubnetId: NotRequired[str]
-    NetworkCardIndex: NotRequired[int]
-    Ipv4Prefixes: NotRequired[ReadOnly[Sequence[Ipv4PrefixSpecificationRequestTypeDef]]]
-    Ipv4PrefixCount: NotRequired[int]
-    Ipv6Prefixes: NotRequired[ReadOnly[Sequence[Ipv6PrefixSpecificationRequestTypeDef]]]
-    Ipv6PrefixCount: NotRequired[int]
-    PrimaryIpv6: NotRequired[bool]
-    EnaSrdSpecification: NotRequired[EnaSrdSpecificationRequestTypeDef]
-    ConnectionTrackingSpecification: NotRequired[
-        ConnectionTrackingSpecificationRequestTypeDef
-    ]
-    EnaQueueCount: NotRequired[int]
-
-
-class LaunchTemplateInstanceNetworkInterfaceSpecificationTypeDef(TypedDict):
-    AssociateCarrierIpAddress: NotRequired[bool]
-    AssociatePublicIpAddress: NotRequired[bool]
-    DeleteOnTermination: NotRequired[bool]
-    Description: NotRequired[str]
-    DeviceIndex: NotRequired[int]
-    Groups: NotRequired[list[str]]
-    InterfaceType: NotRequired[str]
-    Ipv6AddressCount: NotRequired[int]
-    Ipv6Addresses: NotRequired[list[InstanceIpv6AddressTypeDef]]
-    NetworkInterfaceId: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-    PrivateIpAddresses: NotRequired[list[PrivateIpAddressSpecificationTypeDef]]
-    SecondaryPrivateIpAddressCount: NotRequired[int]
-    SubnetId: NotRequired[str]
-    NetworkCardIndex: NotRequired[int]
-    Ipv4Prefixes: NotRequired[list[Ipv4PrefixSpecificationResponseTypeDef]]
-    Ipv4PrefixCount: NotRequired[int]
-    Ipv6Prefixes: NotRequired[list[Ipv6PrefixSpecificationResponseTypeDef]]
-    Ipv6PrefixCount: NotRequired[int]
-    PrimaryIpv6: NotRequired[bool]
-    EnaSrdSpecification: NotRequired[LaunchTemplateEnaSrdSpecificationTypeDef]
-    ConnectionTrackingSpecification: NotRequired[ConnectionTrackingSpecificationTypeDef]
-    EnaQueueCount: NotRequired[int]
-
-
-class LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestTypeDef(TypedDict):
-    DeleteOnTermination: NotRequired[bool]
-    DeviceIndex: NotRequired[int]
-    PrivateIpAddresses: NotRequired[
-        ReadOnly[
-            Sequence[SecondaryInterfacePrivateIpAddressSpecificationRequestTypeDef]
-        ]
-    ]
-    PrivateIpAddressCount: NotRequired[int]
-    SecondarySubnetId: NotRequired[str]
-    InterfaceType: NotRequired[SecondaryInterfaceTypeType]
-    NetworkCardIndex: NotRequired[int]
-
-
-class LaunchTemplateInstanceSecondaryInterfaceSpecificationTypeDef(TypedDict):
-    DeleteOnTermination: NotRequired[bool]
-    DeviceIndex: NotRequired[int]
-    PrivateIpAddresses: NotRequired[
-        list[SecondaryInterfacePrivateIpAddressSpecificationTypeDef]
-    ]
-    PrivateIpAddressCount: NotRequired[int]
-    SecondarySubnetId: NotRequired[str]
-    InterfaceType: NotRequired[SecondaryInterfaceTypeType]
-    NetworkCardIndex: NotRequired[int]
-
-
-class LaunchTemplateLicenseConfigurationRequestTypeDef(TypedDict):
-    LicenseConfigurationArn: NotRequired[str]
-
-
-class LaunchTemplateLicenseConfigurationTypeDef(TypedDict):
-    LicenseConfigurationArn: NotRequired[str]
-
-
-class LaunchTemplateNetworkPerformanceOptionsRequestTypeDef(TypedDict):
-    BandwidthWeighting: NotRequired[InstanceBandwidthWeightingType]
-
-
-class LaunchTemplateNetworkPerformanceOptionsTypeDef(TypedDict):
-    BandwidthWeighting: NotRequired[InstanceBandwidthWeightingType]
-
-
-class LaunchTemplateOverridesOutputTypeDef(TypedDict):
-    InstanceType: NotRequired[InstanceTypeType]
-    SpotPrice: NotRequired[str]
-    SubnetId: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    WeightedCapacity: NotRequired[float]
-    Priority: NotRequired[float]
-    InstanceRequirements: NotRequired[InstanceRequirementsOutputTypeDef]
-    AvailabilityZoneId: NotRequired[str]
 
 
 class LaunchTemplateOverridesTypeDef(TypedDict):
@@ -14679,42 +18138,9 @@ class LaunchTemplateOverridesTypeDef(TypedDict):
     AvailabilityZoneId: NotRequired[str]
 
 
-class LaunchTemplatePlacementRequestTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    Affinity: NotRequired[str]
-    GroupName: NotRequired[str]
-    HostId: NotRequired[str]
-    Tenancy: NotRequired[TenancyType]
-    SpreadDomain: NotRequired[str]
-    HostResourceGroupArn: NotRequired[str]
-    PartitionNumber: NotRequired[int]
-    GroupId: NotRequired[str]
-
-
-class LaunchTemplatePlacementTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    Affinity: NotRequired[str]
-    GroupName: NotRequired[str]
-    HostId: NotRequired[str]
-    Tenancy: NotRequired[TenancyType]
-    SpreadDomain: NotRequired[str]
-    HostResourceGroupArn: NotRequired[str]
-    PartitionNumber: NotRequired[int]
-    GroupId: NotRequired[str]
-
-
-class LaunchTemplatePrivateDnsNameOptionsRequestTypeDef(TypedDict):
-    HostnameType: NotRequired[HostnameTypeType]
-    EnableResourceNameDnsARecord: NotRequired[bool]
-    EnableResourceNameDnsAAAARecord: NotRequired[bool]
-
-
-class LaunchTemplatePrivateDnsNameOptionsTypeDef(TypedDict):
-    HostnameType: NotRequired[HostnameTypeType]
-    EnableResourceNameDnsARecord: NotRequired[bool]
-    EnableResourceNameDnsAAAARecord: NotRequired[bool]
+class LaunchTemplateConfigTypeDef(TypedDict):
+    LaunchTemplateSpecification: NotRequired[FleetLaunchTemplateSpecificationTypeDef]
+    Overrides: NotRequired[ReadOnly[Sequence[LaunchTemplateOverridesTypeDef]]]
 
 
 class LaunchTemplateSpecificationTypeDef(TypedDict):
@@ -14723,68 +18149,7 @@ class LaunchTemplateSpecificationTypeDef(TypedDict):
     Version: NotRequired[str]
 
 
-class LaunchTemplateSpotMarketOptionsRequestTypeDef(TypedDict):
-    MaxPrice: NotRequired[str]
-    SpotInstanceType: NotRequired[SpotInstanceTypeType]
-    BlockDurationMinutes: NotRequired[int]
-    ValidUntil: NotRequired[ReadOnly[datetime | str]]
-    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
-
-
-class LaunchTemplateSpotMarketOptionsTypeDef(TypedDict):
-    MaxPrice: NotRequired[str]
-    SpotInstanceType: NotRequired[SpotInstanceTypeType]
-    BlockDurationMinutes: NotRequired[int]
-    ValidUntil: NotRequired[datetime]
-    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
-
-
-class LaunchTemplateTagSpecificationRequestTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class LaunchTemplateTagSpecificationTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class LaunchTemplateTypeDef(TypedDict):
-    LaunchTemplateId: NotRequired[str]
-    LaunchTemplateName: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    CreatedBy: NotRequired[str]
-    DefaultVersionNumber: NotRequired[int]
-    LatestVersionNumber: NotRequired[int]
-    Tags: NotRequired[list[TagTypeDef]]
-    Operator: NotRequired[OperatorResponseTypeDef]
-
-
-class LaunchTemplateVersionTypeDef(TypedDict):
-    LaunchTemplateId: NotRequired[str]
-    LaunchTemplateName: NotRequired[str]
-    VersionNumber: NotRequired[int]
-    VersionDescription: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    CreatedBy: NotRequired[str]
-    DefaultVersion: NotRequired[bool]
-    LaunchTemplateData: NotRequired[ResponseLaunchTemplateDataTypeDef]
-    Operator: NotRequired[OperatorResponseTypeDef]
-
-
-class LaunchTemplatesMonitoringRequestTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class LaunchTemplatesMonitoringTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
 class LicenseConfigurationRequestTypeDef(TypedDict):
-    LicenseConfigurationArn: NotRequired[str]
-
-
-class LicenseConfigurationTypeDef(TypedDict):
     LicenseConfigurationArn: NotRequired[str]
 
 
@@ -14808,6 +18173,14 @@ class ListSnapshotsInRecycleBinRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class SnapshotRecycleBinInfoTypeDef(TypedDict):
+    SnapshotId: NotRequired[str]
+    RecycleBinEnterTime: NotRequired[datetime]
+    RecycleBinExitTime: NotRequired[datetime]
+    Description: NotRequired[str]
+    VolumeId: NotRequired[str]
+
+
 class ListSnapshotsInRecycleBinResultTypeDef(TypedDict):
     Snapshots: NotRequired[list[SnapshotRecycleBinInfoTypeDef]]
     NextToken: NotRequired[str]
@@ -14821,15 +18194,32 @@ class ListVolumesInRecycleBinRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class VolumeRecycleBinInfoTypeDef(TypedDict):
+    VolumeId: NotRequired[str]
+    VolumeType: NotRequired[VolumeTypeType]
+    State: NotRequired[VolumeStateType]
+    Size: NotRequired[int]
+    Iops: NotRequired[int]
+    Throughput: NotRequired[int]
+    OutpostArn: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    SourceVolumeId: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    Operator: NotRequired[OperatorResponseTypeDef]
+    CreateTime: NotRequired[datetime]
+    RecycleBinEnterTime: NotRequired[datetime]
+    RecycleBinExitTime: NotRequired[datetime]
+
+
 class ListVolumesInRecycleBinResultTypeDef(TypedDict):
     Volumes: NotRequired[list[VolumeRecycleBinInfoTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoadBalancersConfigOutputTypeDef(TypedDict):
-    ClassicLoadBalancersConfig: NotRequired[ClassicLoadBalancersConfigOutputTypeDef]
-    TargetGroupsConfig: NotRequired[TargetGroupsConfigOutputTypeDef]
+class TargetGroupsConfigTypeDef(TypedDict):
+    TargetGroups: NotRequired[ReadOnly[Sequence[TargetGroupTypeDef]]]
 
 
 class LoadBalancersConfigTypeDef(TypedDict):
@@ -14837,106 +18227,14 @@ class LoadBalancersConfigTypeDef(TypedDict):
     TargetGroupsConfig: NotRequired[ReadOnly[TargetGroupsConfigTypeDef]]
 
 
-class LoadPermissionModificationsTypeDef(TypedDict):
-    Add: NotRequired[ReadOnly[Sequence[LoadPermissionRequestTypeDef]]]
-    Remove: NotRequired[ReadOnly[Sequence[LoadPermissionRequestTypeDef]]]
-
-
 class LoadPermissionRequestTypeDef(TypedDict):
     Group: NotRequired[PermissionGroupType]
     UserId: NotRequired[str]
 
 
-class LoadPermissionTypeDef(TypedDict):
-    UserId: NotRequired[str]
-    Group: NotRequired[PermissionGroupType]
-
-
-class LocalGatewayRouteTableTypeDef(TypedDict):
-    LocalGatewayRouteTableId: NotRequired[str]
-    LocalGatewayRouteTableArn: NotRequired[str]
-    LocalGatewayId: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    OwnerId: NotRequired[str]
-    State: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    Mode: NotRequired[LocalGatewayRouteTableModeType]
-    StateReason: NotRequired[StateReasonTypeDef]
-
-
-class LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeDef(TypedDict):
-    LocalGatewayRouteTableVirtualInterfaceGroupAssociationId: NotRequired[str]
-    LocalGatewayVirtualInterfaceGroupId: NotRequired[str]
-    LocalGatewayId: NotRequired[str]
-    LocalGatewayRouteTableId: NotRequired[str]
-    LocalGatewayRouteTableArn: NotRequired[str]
-    OwnerId: NotRequired[str]
-    State: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class LocalGatewayRouteTableVpcAssociationTypeDef(TypedDict):
-    LocalGatewayRouteTableVpcAssociationId: NotRequired[str]
-    LocalGatewayRouteTableId: NotRequired[str]
-    LocalGatewayRouteTableArn: NotRequired[str]
-    LocalGatewayId: NotRequired[str]
-    VpcId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    State: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class LocalGatewayRouteTypeDef(TypedDict):
-    DestinationCidrBlock: NotRequired[str]
-    LocalGatewayVirtualInterfaceGroupId: NotRequired[str]
-    Type: NotRequired[LocalGatewayRouteTypeType]
-    State: NotRequired[LocalGatewayRouteStateType]
-    LocalGatewayRouteTableId: NotRequired[str]
-    LocalGatewayRouteTableArn: NotRequired[str]
-    OwnerId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    CoipPoolId: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    DestinationPrefixListId: NotRequired[str]
-
-
-class LocalGatewayTypeDef(TypedDict):
-    LocalGatewayId: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    OwnerId: NotRequired[str]
-    State: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class LocalGatewayVirtualInterfaceGroupTypeDef(TypedDict):
-    LocalGatewayVirtualInterfaceGroupId: NotRequired[str]
-    LocalGatewayVirtualInterfaceIds: NotRequired[list[str]]
-    LocalGatewayId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    LocalBgpAsn: NotRequired[int]
-    LocalBgpAsnExtended: NotRequired[int]
-    LocalGatewayVirtualInterfaceGroupArn: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    ConfigurationState: NotRequired[
-        LocalGatewayVirtualInterfaceGroupConfigurationStateType
-    ]
-
-
-class LocalGatewayVirtualInterfaceTypeDef(TypedDict):
-    LocalGatewayVirtualInterfaceId: NotRequired[str]
-    LocalGatewayId: NotRequired[str]
-    LocalGatewayVirtualInterfaceGroupId: NotRequired[str]
-    LocalGatewayVirtualInterfaceArn: NotRequired[str]
-    OutpostLagId: NotRequired[str]
-    Vlan: NotRequired[int]
-    LocalAddress: NotRequired[str]
-    PeerAddress: NotRequired[str]
-    LocalBgpAsn: NotRequired[int]
-    PeerBgpAsn: NotRequired[int]
-    PeerBgpAsnExtended: NotRequired[int]
-    OwnerId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    ConfigurationState: NotRequired[LocalGatewayVirtualInterfaceConfigurationStateType]
+class LoadPermissionModificationsTypeDef(TypedDict):
+    Add: NotRequired[ReadOnly[Sequence[LoadPermissionRequestTypeDef]]]
+    Remove: NotRequired[ReadOnly[Sequence[LoadPermissionRequestTypeDef]]]
 
 
 class LockSnapshotRequestTypeDef(TypedDict):
@@ -14958,139 +18256,6 @@ class LockSnapshotResultTypeDef(TypedDict):
     LockExpiresOn: NotRequired[datetime]
     LockDurationStartTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LockedSnapshotsInfoTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    LockState: NotRequired[LockStateType]
-    LockDuration: NotRequired[int]
-    CoolOffPeriod: NotRequired[int]
-    CoolOffPeriodExpiresOn: NotRequired[datetime]
-    LockCreatedOn: NotRequired[datetime]
-    LockDurationStartTime: NotRequired[datetime]
-    LockExpiresOn: NotRequired[datetime]
-
-
-class MacHostTypeDef(TypedDict):
-    HostId: NotRequired[str]
-    MacOSLatestSupportedVersions: NotRequired[list[str]]
-
-
-class MacModificationTaskTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    MacModificationTaskId: NotRequired[str]
-    MacSystemIntegrityProtectionConfig: NotRequired[
-        MacSystemIntegrityProtectionConfigurationTypeDef
-    ]
-    StartTime: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-    TaskState: NotRequired[MacModificationTaskStateType]
-    TaskType: NotRequired[MacModificationTaskTypeType]
-
-
-class MacSystemIntegrityProtectionConfigurationRequestTypeDef(TypedDict):
-    AppleInternal: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    BaseSystem: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    DebuggingRestrictions: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    DTraceRestrictions: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    FilesystemProtections: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    KextSigning: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    NvramProtections: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-
-
-class MacSystemIntegrityProtectionConfigurationTypeDef(TypedDict):
-    AppleInternal: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    BaseSystem: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    DebuggingRestrictions: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    DTraceRestrictions: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    FilesystemProtections: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    KextSigning: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    NvramProtections: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-    Status: NotRequired[MacSystemIntegrityProtectionSettingStatusType]
-
-
-class MaintenanceDetailsTypeDef(TypedDict):
-    PendingMaintenance: NotRequired[str]
-    MaintenanceAutoAppliedAfter: NotRequired[datetime]
-    LastMaintenanceApplied: NotRequired[datetime]
-
-
-class ManagedPrefixListTypeDef(TypedDict):
-    PrefixListId: NotRequired[str]
-    AddressFamily: NotRequired[str]
-    State: NotRequired[PrefixListStateType]
-    StateMessage: NotRequired[str]
-    PrefixListArn: NotRequired[str]
-    PrefixListName: NotRequired[str]
-    MaxEntries: NotRequired[int]
-    Version: NotRequired[int]
-    Tags: NotRequired[list[TagTypeDef]]
-    OwnerId: NotRequired[str]
-    IpamPrefixListResolverTargetId: NotRequired[str]
-    IpamPrefixListResolverSyncEnabled: NotRequired[bool]
-
-
-class ManagedResourceVisibilitySettingsTypeDef(TypedDict):
-    DefaultVisibility: NotRequired[ManagedResourceDefaultVisibilityType]
-
-
-class MediaAcceleratorInfoTypeDef(TypedDict):
-    Accelerators: NotRequired[list[MediaDeviceInfoTypeDef]]
-    TotalMediaMemoryInMiB: NotRequired[int]
-
-
-class MediaDeviceInfoTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Name: NotRequired[str]
-    Manufacturer: NotRequired[str]
-    MemoryInfo: NotRequired[MediaDeviceMemoryInfoTypeDef]
-
-
-class MediaDeviceMemoryInfoTypeDef(TypedDict):
-    SizeInMiB: NotRequired[int]
-
-
-class MemoryGiBPerVCpuRequestTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
-class MemoryGiBPerVCpuTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
-class MemoryInfoTypeDef(TypedDict):
-    SizeInMiB: NotRequired[int]
-
-
-class MemoryMiBRequestTypeDef(TypedDict):
-    Min: int
-    Max: NotRequired[int]
-
-
-class MemoryMiBTypeDef(TypedDict):
-    Min: NotRequired[int]
-    Max: NotRequired[int]
-
-
-class MetricDataResultTypeDef(TypedDict):
-    Dimension: NotRequired[CapacityManagerDimensionTypeDef]
-    Timestamp: NotRequired[datetime]
-    MetricValues: NotRequired[list[MetricValueTypeDef]]
-
-
-class MetricPointTypeDef(TypedDict):
-    StartDate: NotRequired[datetime]
-    EndDate: NotRequired[datetime]
-    Value: NotRequired[float]
-    Status: NotRequired[str]
-
-
-class MetricValueTypeDef(TypedDict):
-    Metric: NotRequired[MetricType]
-    Value: NotRequired[float]
 
 
 class ModifyAddressAttributeRequestTypeDef(TypedDict):
@@ -15342,6 +18507,20 @@ class ModifyInstanceCreditSpecificationRequestTypeDef(TypedDict):
     ]
 
 
+class SuccessfulInstanceCreditSpecificationItemTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+
+
+class UnsuccessfulInstanceCreditSpecificationItemErrorTypeDef(TypedDict):
+    Code: NotRequired[UnsuccessfulInstanceCreditSpecificationErrorCodeType]
+    Message: NotRequired[str]
+
+
+class UnsuccessfulInstanceCreditSpecificationItemTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    Error: NotRequired[UnsuccessfulInstanceCreditSpecificationItemErrorTypeDef]
+
+
 class ModifyInstanceCreditSpecificationResultTypeDef(TypedDict):
     SuccessfulInstanceCreditSpecifications: NotRequired[
         list[SuccessfulInstanceCreditSpecificationItemTypeDef]
@@ -15524,6 +18703,10 @@ class ModifyIpamPrefixListResolverTargetResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RemoveIpamOperatingRegionTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+
+
 class ModifyIpamRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     IpamId: str
@@ -15550,6 +18733,10 @@ class ModifyIpamResourceCidrRequestTypeDef(TypedDict):
 class ModifyIpamResourceCidrResultTypeDef(TypedDict):
     IpamResourceCidr: NotRequired[IpamResourceCidrTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RemoveIpamOrganizationalUnitExclusionTypeDef(TypedDict):
+    OrganizationsEntityPath: NotRequired[str]
 
 
 class ModifyIpamResourceDiscoveryRequestTypeDef(TypedDict):
@@ -15618,6 +18805,10 @@ class ModifyLocalGatewayRouteResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RemovePrefixListEntryTypeDef(TypedDict):
+    Cidr: str
+
+
 class ModifyManagedPrefixListRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     PrefixListId: str
@@ -15642,6 +18833,13 @@ class ModifyManagedResourceVisibilityRequestTypeDef(TypedDict):
 class ModifyManagedResourceVisibilityResultTypeDef(TypedDict):
     Visibility: NotRequired[ManagedResourceVisibilitySettingsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NetworkInterfaceAttachmentChangesTypeDef(TypedDict):
+    DefaultEnaQueueCount: NotRequired[bool]
+    EnaQueueCount: NotRequired[int]
+    AttachmentId: NotRequired[str]
+    DeleteOnTermination: NotRequired[bool]
 
 
 class ModifyNetworkInterfaceAttributeRequestTypeDef(TypedDict):
@@ -15706,6 +18904,22 @@ class ModifyRouteServerRequestTypeDef(TypedDict):
 class ModifyRouteServerResultTypeDef(TypedDict):
     RouteServer: NotRequired[RouteServerTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SecurityGroupRuleRequestTypeDef(TypedDict):
+    IpProtocol: NotRequired[str]
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+    CidrIpv4: NotRequired[str]
+    CidrIpv6: NotRequired[str]
+    PrefixListId: NotRequired[str]
+    ReferencedGroupId: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class SecurityGroupRuleUpdateTypeDef(TypedDict):
+    SecurityGroupRuleId: str
+    SecurityGroupRule: NotRequired[SecurityGroupRuleRequestTypeDef]
 
 
 class ModifySecurityGroupRulesRequestTypeDef(TypedDict):
@@ -15900,6 +19114,11 @@ class ModifyTransitGatewayVpcAttachmentResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModifyVerifiedAccessEndpointPortRangeTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+
+
 class ModifyVerifiedAccessEndpointCidrOptionsTypeDef(TypedDict):
     PortRanges: NotRequired[
         ReadOnly[Sequence[ModifyVerifiedAccessEndpointPortRangeTypeDef]]
@@ -15937,11 +19156,6 @@ class ModifyVerifiedAccessEndpointPolicyResultTypeDef(TypedDict):
     PolicyDocument: NotRequired[str]
     SseSpecification: NotRequired[VerifiedAccessSseSpecificationResponseTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ModifyVerifiedAccessEndpointPortRangeTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
 
 
 class ModifyVerifiedAccessEndpointRdsOptionsTypeDef(TypedDict):
@@ -15998,6 +19212,35 @@ class ModifyVerifiedAccessGroupRequestTypeDef(TypedDict):
 class ModifyVerifiedAccessGroupResultTypeDef(TypedDict):
     VerifiedAccessGroup: NotRequired[VerifiedAccessGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VerifiedAccessLogCloudWatchLogsDestinationOptionsTypeDef(TypedDict):
+    Enabled: bool
+    LogGroup: NotRequired[str]
+
+
+class VerifiedAccessLogKinesisDataFirehoseDestinationOptionsTypeDef(TypedDict):
+    Enabled: bool
+    DeliveryStream: NotRequired[str]
+
+
+class VerifiedAccessLogS3DestinationOptionsTypeDef(TypedDict):
+    Enabled: bool
+    BucketName: NotRequired[str]
+    Prefix: NotRequired[str]
+    BucketOwner: NotRequired[str]
+
+
+class VerifiedAccessLogOptionsTypeDef(TypedDict):
+    S3: NotRequired[VerifiedAccessLogS3DestinationOptionsTypeDef]
+    CloudWatchLogs: NotRequired[
+        VerifiedAccessLogCloudWatchLogsDestinationOptionsTypeDef
+    ]
+    KinesisDataFirehose: NotRequired[
+        VerifiedAccessLogKinesisDataFirehoseDestinationOptionsTypeDef
+    ]
+    LogVersion: NotRequired[str]
+    IncludeTrustContext: NotRequired[bool]
 
 
 class ModifyVerifiedAccessInstanceLoggingConfigurationRequestTypeDef(TypedDict):
@@ -16219,6 +19462,12 @@ class ModifyVpcEndpointServicePermissionsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PeeringConnectionOptionsRequestTypeDef(TypedDict):
+    AllowDnsResolutionFromRemoteVpc: NotRequired[bool]
+    AllowEgressFromLocalClassicLinkToRemoteVpc: NotRequired[bool]
+    AllowEgressFromLocalVpcToRemoteClassicLink: NotRequired[bool]
+
+
 class ModifyVpcPeeringConnectionOptionsRequestTypeDef(TypedDict):
     AccepterPeeringConnectionOptions: NotRequired[
         PeeringConnectionOptionsRequestTypeDef
@@ -16228,6 +19477,12 @@ class ModifyVpcPeeringConnectionOptionsRequestTypeDef(TypedDict):
         PeeringConnectionOptionsRequestTypeDef
     ]
     VpcPeeringConnectionId: str
+
+
+class PeeringConnectionOptionsTypeDef(TypedDict):
+    AllowDnsResolutionFromRemoteVpc: NotRequired[bool]
+    AllowEgressFromLocalClassicLinkToRemoteVpc: NotRequired[bool]
+    AllowEgressFromLocalVpcToRemoteClassicLink: NotRequired[bool]
 
 
 class ModifyVpcPeeringConnectionOptionsResultTypeDef(TypedDict):
@@ -16286,20 +19541,6 @@ class ModifyVpnTunnelCertificateResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ModifyVpnTunnelOptionsRequestTypeDef(TypedDict):
-    VpnConnectionId: str
-    VpnTunnelOutsideIpAddress: str
-    TunnelOptions: ReadOnly[ModifyVpnTunnelOptionsSpecificationTypeDef]
-    DryRun: NotRequired[bool]
-    SkipTunnelReplacement: NotRequired[bool]
-    PreSharedKeyStorage: NotRequired[str]
-
-
-class ModifyVpnTunnelOptionsResultTypeDef(TypedDict):
-    VpnConnection: NotRequired[VpnConnectionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ModifyVpnTunnelOptionsSpecificationTypeDef(TypedDict):
     TunnelInsideCidr: NotRequired[str]
     TunnelInsideIpv6Cidr: NotRequired[str]
@@ -16335,6 +19576,20 @@ class ModifyVpnTunnelOptionsSpecificationTypeDef(TypedDict):
     EnableTunnelLifecycleControl: NotRequired[bool]
 
 
+class ModifyVpnTunnelOptionsRequestTypeDef(TypedDict):
+    VpnConnectionId: str
+    VpnTunnelOutsideIpAddress: str
+    TunnelOptions: ReadOnly[ModifyVpnTunnelOptionsSpecificationTypeDef]
+    DryRun: NotRequired[bool]
+    SkipTunnelReplacement: NotRequired[bool]
+    PreSharedKeyStorage: NotRequired[str]
+
+
+class ModifyVpnTunnelOptionsResultTypeDef(TypedDict):
+    VpnConnection: NotRequired[VpnConnectionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class MonitorInstancesRequestTypeDef(TypedDict):
     InstanceIds: ReadOnly[Sequence[str]]
     DryRun: NotRequired[bool]
@@ -16343,10 +19598,6 @@ class MonitorInstancesRequestTypeDef(TypedDict):
 class MonitorInstancesResultTypeDef(TypedDict):
     InstanceMonitorings: NotRequired[list[InstanceMonitoringTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MonitoringTypeDef(TypedDict):
-    State: NotRequired[MonitoringStateType]
 
 
 class MoveAddressToVpcRequestTypeDef(TypedDict):
@@ -16387,671 +19638,10 @@ class MoveCapacityReservationInstancesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MovingAddressStatusTypeDef(TypedDict):
-    MoveStatus: NotRequired[MoveStatusType]
-    PublicIp: NotRequired[str]
-
-
-class NatGatewayAddressTypeDef(TypedDict):
-    AllocationId: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    PrivateIp: NotRequired[str]
-    PublicIp: NotRequired[str]
-    AssociationId: NotRequired[str]
-    IsPrimary: NotRequired[bool]
-    FailureMessage: NotRequired[str]
-    Status: NotRequired[NatGatewayAddressStatusType]
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-
-
-class NatGatewayAttachedApplianceTypeDef(TypedDict):
-    Type: NotRequired[NatGatewayApplianceTypeType]
-    ApplianceArn: NotRequired[str]
-    VpcEndpointId: NotRequired[str]
-    AttachmentState: NotRequired[NatGatewayApplianceStateType]
-    ModificationState: NotRequired[NatGatewayApplianceModifyStateType]
-    FailureCode: NotRequired[str]
-    FailureMessage: NotRequired[str]
-
-
-class NatGatewayTypeDef(TypedDict):
-    CreateTime: NotRequired[datetime]
-    DeleteTime: NotRequired[datetime]
-    FailureCode: NotRequired[str]
-    FailureMessage: NotRequired[str]
-    NatGatewayAddresses: NotRequired[list[NatGatewayAddressTypeDef]]
-    NatGatewayId: NotRequired[str]
-    ProvisionedBandwidth: NotRequired[ProvisionedBandwidthTypeDef]
-    State: NotRequired[NatGatewayStateType]
-    SubnetId: NotRequired[str]
-    VpcId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    ConnectivityType: NotRequired[ConnectivityTypeType]
-    AvailabilityMode: NotRequired[AvailabilityModeType]
-    AutoScalingIps: NotRequired[AutoScalingIpsStateType]
-    AutoProvisionZones: NotRequired[AutoProvisionZonesStateType]
-    AttachedAppliances: NotRequired[list[NatGatewayAttachedApplianceTypeDef]]
-    RouteTableId: NotRequired[str]
-
-
-class NativeApplicationOidcOptionsTypeDef(TypedDict):
-    PublicSigningKeyEndpoint: NotRequired[str]
-    Issuer: NotRequired[str]
-    AuthorizationEndpoint: NotRequired[str]
-    TokenEndpoint: NotRequired[str]
-    UserInfoEndpoint: NotRequired[str]
-    ClientId: NotRequired[str]
-    Scope: NotRequired[str]
-
-
-class NetworkAclAssociationTypeDef(TypedDict):
-    NetworkAclAssociationId: NotRequired[str]
-    NetworkAclId: NotRequired[str]
-    SubnetId: NotRequired[str]
-
-
-class NetworkAclEntryTypeDef(TypedDict):
-    CidrBlock: NotRequired[str]
-    Egress: NotRequired[bool]
-    IcmpTypeCode: NotRequired[IcmpTypeCodeTypeDef]
-    Ipv6CidrBlock: NotRequired[str]
-    PortRange: NotRequired[PortRangeTypeDef]
-    Protocol: NotRequired[str]
-    RuleAction: NotRequired[RuleActionType]
-    RuleNumber: NotRequired[int]
-
-
-class NetworkAclTypeDef(TypedDict):
-    Associations: NotRequired[list[NetworkAclAssociationTypeDef]]
-    Entries: NotRequired[list[NetworkAclEntryTypeDef]]
-    IsDefault: NotRequired[bool]
-    NetworkAclId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    VpcId: NotRequired[str]
-    OwnerId: NotRequired[str]
-
-
-class NetworkBandwidthGbpsRequestTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
-class NetworkBandwidthGbpsTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
-class NetworkCardInfoTypeDef(TypedDict):
-    NetworkCardIndex: NotRequired[int]
-    NetworkPerformance: NotRequired[str]
-    MaximumNetworkInterfaces: NotRequired[int]
-    AdditionalFlexibleNetworkInterfaces: NotRequired[int]
-    BaselineBandwidthInGbps: NotRequired[float]
-    PeakBandwidthInGbps: NotRequired[float]
-    DefaultEnaQueueCountPerInterface: NotRequired[int]
-    MaximumEnaQueueCount: NotRequired[int]
-    MaximumEnaQueueCountPerInterface: NotRequired[int]
-
-
-class NetworkInfoTypeDef(TypedDict):
-    NetworkPerformance: NotRequired[str]
-    MaximumNetworkInterfaces: NotRequired[int]
-    MaximumNetworkCards: NotRequired[int]
-    DefaultNetworkCardIndex: NotRequired[int]
-    NetworkCards: NotRequired[list[NetworkCardInfoTypeDef]]
-    Ipv4AddressesPerInterface: NotRequired[int]
-    Ipv6AddressesPerInterface: NotRequired[int]
-    Ipv6Supported: NotRequired[bool]
-    EnaSupport: NotRequired[EnaSupportType]
-    EfaSupported: NotRequired[bool]
-    EfaInfo: NotRequired[EfaInfoTypeDef]
-    EncryptionInTransitSupported: NotRequired[bool]
-    EnaSrdSupported: NotRequired[bool]
-    BandwidthWeightings: NotRequired[list[BandwidthWeightingTypeType]]
-    FlexibleEnaQueuesSupport: NotRequired[FlexibleEnaQueuesSupportType]
-    ConnectionTrackingConfiguration: NotRequired[
-        DefaultConnectionTrackingConfigurationTypeDef
-    ]
-    SecondaryNetworkSupported: NotRequired[bool]
-    MaximumSecondaryNetworkInterfaces: NotRequired[int]
-    Ipv4AddressesPerSecondaryInterface: NotRequired[int]
-
-
-class NetworkInsightsAccessScopeAnalysisTypeDef(TypedDict):
-    NetworkInsightsAccessScopeAnalysisId: NotRequired[str]
-    NetworkInsightsAccessScopeAnalysisArn: NotRequired[str]
-    NetworkInsightsAccessScopeId: NotRequired[str]
-    Status: NotRequired[AnalysisStatusType]
-    StatusMessage: NotRequired[str]
-    WarningMessage: NotRequired[str]
-    StartDate: NotRequired[datetime]
-    EndDate: NotRequired[datetime]
-    FindingsFound: NotRequired[FindingsFoundType]
-    AnalyzedEniCount: NotRequired[int]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class NetworkInsightsAccessScopeContentTypeDef(TypedDict):
-    NetworkInsightsAccessScopeId: NotRequired[str]
-    MatchPaths: NotRequired[list[AccessScopePathTypeDef]]
-    ExcludePaths: NotRequired[list[AccessScopePathTypeDef]]
-
-
-class NetworkInsightsAccessScopeTypeDef(TypedDict):
-    NetworkInsightsAccessScopeId: NotRequired[str]
-    NetworkInsightsAccessScopeArn: NotRequired[str]
-    CreatedDate: NotRequired[datetime]
-    UpdatedDate: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class NetworkInsightsAnalysisTypeDef(TypedDict):
-    NetworkInsightsAnalysisId: NotRequired[str]
-    NetworkInsightsAnalysisArn: NotRequired[str]
-    NetworkInsightsPathId: NotRequired[str]
-    AdditionalAccounts: NotRequired[list[str]]
-    FilterInArns: NotRequired[list[str]]
-    FilterOutArns: NotRequired[list[str]]
-    StartDate: NotRequired[datetime]
-    Status: NotRequired[AnalysisStatusType]
-    StatusMessage: NotRequired[str]
-    WarningMessage: NotRequired[str]
-    NetworkPathFound: NotRequired[bool]
-    ForwardPathComponents: NotRequired[list[PathComponentTypeDef]]
-    ReturnPathComponents: NotRequired[list[PathComponentTypeDef]]
-    Explanations: NotRequired[list[ExplanationTypeDef]]
-    AlternatePathHints: NotRequired[list[AlternatePathHintTypeDef]]
-    SuggestedAccounts: NotRequired[list[str]]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class NetworkInsightsPathTypeDef(TypedDict):
-    NetworkInsightsPathId: NotRequired[str]
-    NetworkInsightsPathArn: NotRequired[str]
-    CreatedDate: NotRequired[datetime]
-    Source: NotRequired[str]
-    Destination: NotRequired[str]
-    SourceArn: NotRequired[str]
-    DestinationArn: NotRequired[str]
-    SourceIp: NotRequired[str]
-    DestinationIp: NotRequired[str]
-    Protocol: NotRequired[ProtocolType]
-    DestinationPort: NotRequired[int]
-    Tags: NotRequired[list[TagTypeDef]]
-    FilterAtSource: NotRequired[PathFilterTypeDef]
-    FilterAtDestination: NotRequired[PathFilterTypeDef]
-
-
-class NetworkInterfaceAssociationTypeDef(TypedDict):
-    AllocationId: NotRequired[str]
-    AssociationId: NotRequired[str]
-    IpOwnerId: NotRequired[str]
-    PublicDnsName: NotRequired[str]
-    PublicIp: NotRequired[str]
-    CustomerOwnedIp: NotRequired[str]
-    CarrierIp: NotRequired[str]
-
-
-class NetworkInterfaceAttachmentChangesTypeDef(TypedDict):
-    DefaultEnaQueueCount: NotRequired[bool]
-    EnaQueueCount: NotRequired[int]
-    AttachmentId: NotRequired[str]
-    DeleteOnTermination: NotRequired[bool]
-
-
-class NetworkInterfaceAttachmentTypeDef(TypedDict):
-    AttachTime: NotRequired[datetime]
-    AttachmentId: NotRequired[str]
-    DeleteOnTermination: NotRequired[bool]
-    DeviceIndex: NotRequired[int]
-    NetworkCardIndex: NotRequired[int]
-    InstanceId: NotRequired[str]
-    InstanceOwnerId: NotRequired[str]
-    Status: NotRequired[AttachmentStatusType]
-    EnaSrdSpecification: NotRequired[AttachmentEnaSrdSpecificationTypeDef]
-    EnaQueueCount: NotRequired[int]
-
-
-class NetworkInterfaceCountRequestTypeDef(TypedDict):
-    Min: NotRequired[int]
-    Max: NotRequired[int]
-
-
-class NetworkInterfaceCountTypeDef(TypedDict):
-    Min: NotRequired[int]
-    Max: NotRequired[int]
-
-
-class NetworkInterfaceIpv6AddressTypeDef(TypedDict):
-    Ipv6Address: NotRequired[str]
-    PublicIpv6DnsName: NotRequired[str]
-    IsPrimaryIpv6: NotRequired[bool]
-
-
-class NetworkInterfacePermissionStateTypeDef(TypedDict):
-    State: NotRequired[NetworkInterfacePermissionStateCodeType]
-    StatusMessage: NotRequired[str]
-
-
-class NetworkInterfacePermissionTypeDef(TypedDict):
-    NetworkInterfacePermissionId: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    AwsAccountId: NotRequired[str]
-    AwsService: NotRequired[str]
-    Permission: NotRequired[InterfacePermissionTypeType]
-    PermissionState: NotRequired[NetworkInterfacePermissionStateTypeDef]
-
-
-class NetworkInterfacePrivateIpAddressTypeDef(TypedDict):
-    Association: NotRequired[NetworkInterfaceAssociationTypeDef]
-    Primary: NotRequired[bool]
-    PrivateDnsName: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-
-
-class NetworkInterfaceTypeDef(TypedDict):
-    Association: NotRequired[NetworkInterfaceAssociationTypeDef]
-    Attachment: NotRequired[NetworkInterfaceAttachmentTypeDef]
-    AvailabilityZone: NotRequired[str]
-    ConnectionTrackingConfiguration: NotRequired[ConnectionTrackingConfigurationTypeDef]
-    Description: NotRequired[str]
-    Groups: NotRequired[list[GroupIdentifierTypeDef]]
-    InterfaceType: NotRequired[NetworkInterfaceTypeType]
-    Ipv6Addresses: NotRequired[list[NetworkInterfaceIpv6AddressTypeDef]]
-    MacAddress: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    OwnerId: NotRequired[str]
-    PrivateDnsName: NotRequired[str]
-    PublicDnsName: NotRequired[str]
-    PublicIpDnsNameOptions: NotRequired[PublicIpDnsNameOptionsTypeDef]
-    PrivateIpAddress: NotRequired[str]
-    PrivateIpAddresses: NotRequired[list[NetworkInterfacePrivateIpAddressTypeDef]]
-    Ipv4Prefixes: NotRequired[list[Ipv4PrefixSpecificationTypeDef]]
-    Ipv6Prefixes: NotRequired[list[Ipv6PrefixSpecificationTypeDef]]
-    RequesterId: NotRequired[str]
-    RequesterManaged: NotRequired[bool]
-    SourceDestCheck: NotRequired[bool]
-    Status: NotRequired[NetworkInterfaceStatusType]
-    SubnetId: NotRequired[str]
-    TagSet: NotRequired[list[TagTypeDef]]
-    VpcId: NotRequired[str]
-    DenyAllIgwTraffic: NotRequired[bool]
-    Ipv6Native: NotRequired[bool]
-    Ipv6Address: NotRequired[str]
-    Operator: NotRequired[OperatorResponseTypeDef]
-    AssociatedSubnets: NotRequired[list[str]]
-    AvailabilityZoneId: NotRequired[str]
-
-
-class NeuronDeviceCoreInfoTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Version: NotRequired[int]
-
-
-class NeuronDeviceInfoTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Name: NotRequired[str]
-    CoreInfo: NotRequired[NeuronDeviceCoreInfoTypeDef]
-    MemoryInfo: NotRequired[NeuronDeviceMemoryInfoTypeDef]
-
-
-class NeuronDeviceMemoryInfoTypeDef(TypedDict):
-    SizeInMiB: NotRequired[int]
-
-
-class NeuronInfoTypeDef(TypedDict):
-    NeuronDevices: NotRequired[list[NeuronDeviceInfoTypeDef]]
-    TotalNeuronDeviceMemoryInMiB: NotRequired[int]
-
-
-class NewDhcpConfigurationTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class NitroTpmInfoTypeDef(TypedDict):
-    SupportedVersions: NotRequired[list[str]]
-
-
-class OidcOptionsTypeDef(TypedDict):
-    Issuer: NotRequired[str]
-    AuthorizationEndpoint: NotRequired[str]
-    TokenEndpoint: NotRequired[str]
-    UserInfoEndpoint: NotRequired[str]
-    ClientId: NotRequired[str]
-    ClientSecret: NotRequired[str]
-    Scope: NotRequired[str]
-
-
-class OnDemandOptionsRequestTypeDef(TypedDict):
-    AllocationStrategy: NotRequired[FleetOnDemandAllocationStrategyType]
-    CapacityReservationOptions: NotRequired[CapacityReservationOptionsRequestTypeDef]
-    SingleInstanceType: NotRequired[bool]
-    SingleAvailabilityZone: NotRequired[bool]
-    MinTargetCapacity: NotRequired[int]
-    MaxTotalPrice: NotRequired[str]
-
-
-class OnDemandOptionsTypeDef(TypedDict):
-    AllocationStrategy: NotRequired[FleetOnDemandAllocationStrategyType]
-    CapacityReservationOptions: NotRequired[CapacityReservationOptionsTypeDef]
-    SingleInstanceType: NotRequired[bool]
-    SingleAvailabilityZone: NotRequired[bool]
-    MinTargetCapacity: NotRequired[int]
-    MaxTotalPrice: NotRequired[str]
-
-
-class OperatorRequestTypeDef(TypedDict):
-    Principal: NotRequired[str]
-
-
-class OperatorResponseTypeDef(TypedDict):
-    Managed: NotRequired[bool]
-    Principal: NotRequired[str]
-    HiddenByDefault: NotRequired[bool]
-
-
-class OutpostLagTypeDef(TypedDict):
-    OutpostArn: NotRequired[str]
-    OwnerId: NotRequired[str]
-    State: NotRequired[str]
-    OutpostLagId: NotRequired[str]
-    LocalGatewayVirtualInterfaceIds: NotRequired[list[str]]
-    ServiceLinkVirtualInterfaceIds: NotRequired[list[str]]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class PacketHeaderStatementRequestTypeDef(TypedDict):
-    SourceAddresses: NotRequired[ReadOnly[Sequence[str]]]
-    DestinationAddresses: NotRequired[ReadOnly[Sequence[str]]]
-    SourcePorts: NotRequired[ReadOnly[Sequence[str]]]
-    DestinationPorts: NotRequired[ReadOnly[Sequence[str]]]
-    SourcePrefixLists: NotRequired[ReadOnly[Sequence[str]]]
-    DestinationPrefixLists: NotRequired[ReadOnly[Sequence[str]]]
-    Protocols: NotRequired[ReadOnly[Sequence[ProtocolType]]]
-
-
-class PacketHeaderStatementTypeDef(TypedDict):
-    SourceAddresses: NotRequired[list[str]]
-    DestinationAddresses: NotRequired[list[str]]
-    SourcePorts: NotRequired[list[str]]
-    DestinationPorts: NotRequired[list[str]]
-    SourcePrefixLists: NotRequired[list[str]]
-    DestinationPrefixLists: NotRequired[list[str]]
-    Protocols: NotRequired[list[ProtocolType]]
-
-
-class PathComponentTypeDef(TypedDict):
-    SequenceNumber: NotRequired[int]
-    AclRule: NotRequired[AnalysisAclRuleTypeDef]
-    AttachedTo: NotRequired[AnalysisComponentTypeDef]
-    Component: NotRequired[AnalysisComponentTypeDef]
-    DestinationVpc: NotRequired[AnalysisComponentTypeDef]
-    OutboundHeader: NotRequired[AnalysisPacketHeaderTypeDef]
-    InboundHeader: NotRequired[AnalysisPacketHeaderTypeDef]
-    RouteTableRoute: NotRequired[AnalysisRouteTableRouteTypeDef]
-    SecurityGroupRule: NotRequired[AnalysisSecurityGroupRuleTypeDef]
-    SourceVpc: NotRequired[AnalysisComponentTypeDef]
-    Subnet: NotRequired[AnalysisComponentTypeDef]
-    Vpc: NotRequired[AnalysisComponentTypeDef]
-    AdditionalDetails: NotRequired[list[AdditionalDetailTypeDef]]
-    TransitGateway: NotRequired[AnalysisComponentTypeDef]
-    TransitGatewayRouteTableRoute: NotRequired[TransitGatewayRouteTableRouteTypeDef]
-    Explanations: NotRequired[list[ExplanationTypeDef]]
-    ElasticLoadBalancerListener: NotRequired[AnalysisComponentTypeDef]
-    FirewallStatelessRule: NotRequired[FirewallStatelessRuleTypeDef]
-    FirewallStatefulRule: NotRequired[FirewallStatefulRuleTypeDef]
-    ServiceName: NotRequired[str]
-
-
-class PathFilterTypeDef(TypedDict):
-    SourceAddress: NotRequired[str]
-    SourcePortRange: NotRequired[FilterPortRangeTypeDef]
-    DestinationAddress: NotRequired[str]
-    DestinationPortRange: NotRequired[FilterPortRangeTypeDef]
-
-
-class PathRequestFilterTypeDef(TypedDict):
-    SourceAddress: NotRequired[str]
-    SourcePortRange: NotRequired[RequestFilterPortRangeTypeDef]
-    DestinationAddress: NotRequired[str]
-    DestinationPortRange: NotRequired[RequestFilterPortRangeTypeDef]
-
-
-class PathStatementRequestTypeDef(TypedDict):
-    PacketHeaderStatement: NotRequired[ReadOnly[PacketHeaderStatementRequestTypeDef]]
-    ResourceStatement: NotRequired[ReadOnly[ResourceStatementRequestTypeDef]]
-
-
-class PathStatementTypeDef(TypedDict):
-    PacketHeaderStatement: NotRequired[PacketHeaderStatementTypeDef]
-    ResourceStatement: NotRequired[ResourceStatementTypeDef]
-
-
-class PciIdTypeDef(TypedDict):
-    DeviceId: NotRequired[str]
-    VendorId: NotRequired[str]
-    SubsystemId: NotRequired[str]
-    SubsystemVendorId: NotRequired[str]
-
-
-class PeeringAttachmentStatusTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class PeeringConnectionOptionsRequestTypeDef(TypedDict):
-    AllowDnsResolutionFromRemoteVpc: NotRequired[bool]
-    AllowEgressFromLocalClassicLinkToRemoteVpc: NotRequired[bool]
-    AllowEgressFromLocalVpcToRemoteClassicLink: NotRequired[bool]
-
-
-class PeeringConnectionOptionsTypeDef(TypedDict):
-    AllowDnsResolutionFromRemoteVpc: NotRequired[bool]
-    AllowEgressFromLocalClassicLinkToRemoteVpc: NotRequired[bool]
-    AllowEgressFromLocalVpcToRemoteClassicLink: NotRequired[bool]
-
-
-class PeeringTgwInfoTypeDef(TypedDict):
-    TransitGatewayId: NotRequired[str]
-    CoreNetworkId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    Region: NotRequired[str]
-
-
-class PerformanceFactorReferenceRequestTypeDef(TypedDict):
-    InstanceFamily: NotRequired[str]
-
-
-class PerformanceFactorReferenceTypeDef(TypedDict):
-    InstanceFamily: NotRequired[str]
-
-
-class Phase1DHGroupNumbersListValueTypeDef(TypedDict):
-    Value: NotRequired[int]
-
-
-class Phase1DHGroupNumbersRequestListValueTypeDef(TypedDict):
-    Value: NotRequired[int]
-
-
-class Phase1EncryptionAlgorithmsListValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class Phase1EncryptionAlgorithmsRequestListValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class Phase1IntegrityAlgorithmsListValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class Phase1IntegrityAlgorithmsRequestListValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class Phase2DHGroupNumbersListValueTypeDef(TypedDict):
-    Value: NotRequired[int]
-
-
-class Phase2DHGroupNumbersRequestListValueTypeDef(TypedDict):
-    Value: NotRequired[int]
-
-
-class Phase2EncryptionAlgorithmsListValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class Phase2EncryptionAlgorithmsRequestListValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class Phase2IntegrityAlgorithmsListValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class Phase2IntegrityAlgorithmsRequestListValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class PlacementGroupInfoTypeDef(TypedDict):
-    SupportedStrategies: NotRequired[list[PlacementGroupStrategyType]]
-
-
-class PlacementGroupTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-    State: NotRequired[PlacementGroupStateType]
-    Strategy: NotRequired[PlacementStrategyType]
-    PartitionCount: NotRequired[int]
-    GroupId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    GroupArn: NotRequired[str]
-    SpreadLevel: NotRequired[SpreadLevelType]
-    LinkedGroupId: NotRequired[str]
-    Operator: NotRequired[OperatorResponseTypeDef]
-
-
-class PlacementResponseTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-
-
-class PlacementTypeDef(TypedDict):
-    AvailabilityZoneId: NotRequired[str]
-    Affinity: NotRequired[str]
-    GroupName: NotRequired[str]
-    PartitionNumber: NotRequired[int]
-    HostId: NotRequired[str]
-    Tenancy: NotRequired[TenancyType]
-    SpreadDomain: NotRequired[str]
-    HostResourceGroupArn: NotRequired[str]
-    GroupId: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-
-
-class PoolCidrBlockTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-
-
-class PortRangeTypeDef(TypedDict):
-    From: NotRequired[int]
-    To: NotRequired[int]
-
-
-class PrefixListAssociationTypeDef(TypedDict):
-    ResourceId: NotRequired[str]
-    ResourceOwner: NotRequired[str]
-
-
-class PrefixListEntryTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class PrefixListIdTypeDef(TypedDict):
-    Description: NotRequired[str]
-    PrefixListId: NotRequired[str]
-
-
-class PrefixListTypeDef(TypedDict):
-    Cidrs: NotRequired[list[str]]
-    PrefixListId: NotRequired[str]
-    PrefixListName: NotRequired[str]
-
-
-class PriceScheduleSpecificationTypeDef(TypedDict):
-    Term: NotRequired[int]
-    Price: NotRequired[float]
-    CurrencyCode: NotRequired[CurrencyCodeValuesType]
-
-
-class PriceScheduleTypeDef(TypedDict):
-    Active: NotRequired[bool]
-    CurrencyCode: NotRequired[CurrencyCodeValuesType]
-    Price: NotRequired[float]
-    Term: NotRequired[int]
-
-
-class PricingDetailTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Price: NotRequired[float]
-
-
-class PrincipalIdFormatTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Statuses: NotRequired[list[IdFormatTypeDef]]
-
-
-class PrivateDnsDetailsTypeDef(TypedDict):
-    PrivateDnsName: NotRequired[str]
-
-
-class PrivateDnsNameConfigurationTypeDef(TypedDict):
-    State: NotRequired[DnsNameStateType]
-    Type: NotRequired[str]
-    Value: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class PrivateDnsNameOptionsOnLaunchTypeDef(TypedDict):
-    HostnameType: NotRequired[HostnameTypeType]
-    EnableResourceNameDnsARecord: NotRequired[bool]
-    EnableResourceNameDnsAAAARecord: NotRequired[bool]
-
-
 class PrivateDnsNameOptionsRequestTypeDef(TypedDict):
     HostnameType: NotRequired[HostnameTypeType]
     EnableResourceNameDnsARecord: NotRequired[bool]
     EnableResourceNameDnsAAAARecord: NotRequired[bool]
-
-
-class PrivateDnsNameOptionsResponseTypeDef(TypedDict):
-    HostnameType: NotRequired[HostnameTypeType]
-    EnableResourceNameDnsARecord: NotRequired[bool]
-    EnableResourceNameDnsAAAARecord: NotRequired[bool]
-
-
-class PrivateIpAddressSpecificationTypeDef(TypedDict):
-    Primary: NotRequired[bool]
-    PrivateIpAddress: NotRequired[str]
-
-
-class ProcessorInfoTypeDef(TypedDict):
-    SupportedArchitectures: NotRequired[list[ArchitectureTypeType]]
-    SustainedClockSpeedInGhz: NotRequired[float]
-    SupportedFeatures: NotRequired[list[SupportedAdditionalProcessorFeatureType]]
-    Manufacturer: NotRequired[str]
-
-
-class ProductCodeTypeDef(TypedDict):
-    ProductCodeId: NotRequired[str]
-    ProductCodeType: NotRequired[ProductCodeValuesType]
-
-
-class PropagatingVgwTypeDef(TypedDict):
-    GatewayId: NotRequired[str]
 
 
 class ProvisionByoipCidrRequestTypeDef(TypedDict):
@@ -17112,44 +19702,6 @@ class ProvisionPublicIpv4PoolCidrResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ProvisionedBandwidthTypeDef(TypedDict):
-    ProvisionTime: NotRequired[datetime]
-    Provisioned: NotRequired[str]
-    RequestTime: NotRequired[datetime]
-    Requested: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class PtrUpdateStatusTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Status: NotRequired[str]
-    Reason: NotRequired[str]
-
-
-class PublicIpDnsNameOptionsTypeDef(TypedDict):
-    DnsHostnameType: NotRequired[str]
-    PublicIpv4DnsName: NotRequired[str]
-    PublicIpv6DnsName: NotRequired[str]
-    PublicDualStackDnsName: NotRequired[str]
-
-
-class PublicIpv4PoolRangeTypeDef(TypedDict):
-    FirstAddress: NotRequired[str]
-    LastAddress: NotRequired[str]
-    AddressCount: NotRequired[int]
-    AvailableAddressCount: NotRequired[int]
-
-
-class PublicIpv4PoolTypeDef(TypedDict):
-    PoolId: NotRequired[str]
-    Description: NotRequired[str]
-    PoolAddressRanges: NotRequired[list[PublicIpv4PoolRangeTypeDef]]
-    TotalAddressCount: NotRequired[int]
-    TotalAvailableAddressCount: NotRequired[int]
-    NetworkBorderGroup: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
 class PurchaseCapacityBlockExtensionRequestTypeDef(TypedDict):
     CapacityBlockExtensionOfferingId: str
     CapacityReservationId: str
@@ -17197,6 +19749,11 @@ class PurchaseRequestTypeDef(TypedDict):
     PurchaseToken: str
 
 
+class ReservedInstanceLimitPriceTypeDef(TypedDict):
+    Amount: NotRequired[float]
+    CurrencyCode: NotRequired[CurrencyCodeValuesType]
+
+
 class PurchaseReservedInstancesOfferingRequestTypeDef(TypedDict):
     InstanceCount: int
     ReservedInstancesOfferingId: str
@@ -17221,50 +19778,9 @@ class PurchaseScheduledInstancesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PurchaseTypeDef(TypedDict):
-    CurrencyCode: NotRequired[CurrencyCodeValuesType]
-    Duration: NotRequired[int]
-    HostIdSet: NotRequired[list[str]]
-    HostReservationId: NotRequired[str]
-    HourlyPrice: NotRequired[str]
-    InstanceFamily: NotRequired[str]
-    PaymentOption: NotRequired[PaymentOptionType]
-    UpfrontPrice: NotRequired[str]
-
-
 class RebootInstancesRequestTypeDef(TypedDict):
     InstanceIds: ReadOnly[Sequence[str]]
     DryRun: NotRequired[bool]
-
-
-class RecurringChargeTypeDef(TypedDict):
-    Amount: NotRequired[float]
-    Frequency: NotRequired[RecurringChargeFrequencyType]
-
-
-class ReferencedSecurityGroupTypeDef(TypedDict):
-    GroupId: NotRequired[str]
-    PeeringStatus: NotRequired[str]
-    UserId: NotRequired[str]
-    VpcId: NotRequired[str]
-    VpcPeeringConnectionId: NotRequired[str]
-
-
-class RegionGeographyTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class RegionTypeDef(TypedDict):
-    OptInStatus: NotRequired[str]
-    Geography: NotRequired[list[RegionGeographyTypeDef]]
-    RegionName: NotRequired[str]
-    Endpoint: NotRequired[str]
-
-
-class RegionalSummaryTypeDef(TypedDict):
-    RegionName: NotRequired[str]
-    NumberOfMatchedAccounts: NotRequired[int]
-    NumberOfUnmatchedAccounts: NotRequired[int]
 
 
 class RegisterImageRequestTypeDef(TypedDict):
@@ -17293,6 +19809,11 @@ class RegisterImageResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RegisterInstanceTagAttributeRequestTypeDef(TypedDict):
+    IncludeAllTagsOfInstance: NotRequired[bool]
+    InstanceTagKeys: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class RegisterInstanceEventNotificationAttributesRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     InstanceTagAttribute: ReadOnly[RegisterInstanceTagAttributeRequestTypeDef]
@@ -17303,16 +19824,17 @@ class RegisterInstanceEventNotificationAttributesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegisterInstanceTagAttributeRequestTypeDef(TypedDict):
-    IncludeAllTagsOfInstance: NotRequired[bool]
-    InstanceTagKeys: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class RegisterTransitGatewayMulticastGroupMembersRequestTypeDef(TypedDict):
     TransitGatewayMulticastDomainId: str
     GroupIpAddress: NotRequired[str]
     NetworkInterfaceIds: ReadOnly[Sequence[str]]
     DryRun: NotRequired[bool]
+
+
+class TransitGatewayMulticastRegisteredGroupMembersTypeDef(TypedDict):
+    TransitGatewayMulticastDomainId: NotRequired[str]
+    RegisteredNetworkInterfaceIds: NotRequired[list[str]]
+    GroupIpAddress: NotRequired[str]
 
 
 class RegisterTransitGatewayMulticastGroupMembersResultTypeDef(TypedDict):
@@ -17329,21 +19851,17 @@ class RegisterTransitGatewayMulticastGroupSourcesRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TransitGatewayMulticastRegisteredGroupSourcesTypeDef(TypedDict):
+    TransitGatewayMulticastDomainId: NotRequired[str]
+    RegisteredNetworkInterfaceIds: NotRequired[list[str]]
+    GroupIpAddress: NotRequired[str]
+
+
 class RegisterTransitGatewayMulticastGroupSourcesResultTypeDef(TypedDict):
     RegisteredMulticastGroupSources: NotRequired[
         TransitGatewayMulticastRegisteredGroupSourcesTypeDef
     ]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RegisteredInstanceTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    SqlServerLicenseUsage: NotRequired[SqlServerLicenseUsageType]
-    HaStatus: NotRequired[HaStatusType]
-    ProcessingStatus: NotRequired[str]
-    LastUpdatedTime: NotRequired[datetime]
-    SqlServerCredentials: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
 
 
 class RejectCapacityReservationBillingOwnershipRequestTypeDef(TypedDict):
@@ -17450,18 +19968,6 @@ class ReleaseIpamPoolAllocationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RemoveIpamOperatingRegionTypeDef(TypedDict):
-    RegionName: NotRequired[str]
-
-
-class RemoveIpamOrganizationalUnitExclusionTypeDef(TypedDict):
-    OrganizationsEntityPath: NotRequired[str]
-
-
-class RemovePrefixListEntryTypeDef(TypedDict):
-    Cidr: str
-
-
 class ReplaceIamInstanceProfileAssociationRequestTypeDef(TypedDict):
     IamInstanceProfile: IamInstanceProfileSpecificationTypeDef
     AssociationId: str
@@ -17504,18 +20010,6 @@ class ReplaceNetworkAclEntryRequestTypeDef(TypedDict):
     Ipv6CidrBlock: NotRequired[str]
     IcmpTypeCode: NotRequired[IcmpTypeCodeTypeDef]
     PortRange: NotRequired[PortRangeTypeDef]
-
-
-class ReplaceRootVolumeTaskTypeDef(TypedDict):
-    ReplaceRootVolumeTaskId: NotRequired[str]
-    InstanceId: NotRequired[str]
-    TaskState: NotRequired[ReplaceRootVolumeTaskStateType]
-    StartTime: NotRequired[str]
-    CompleteTime: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    ImageId: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    DeleteReplacedRootVolume: NotRequired[bool]
 
 
 class ReplaceRouteRequestTypeDef(TypedDict):
@@ -17586,83 +20080,64 @@ class ReportInstanceStatusRequestTypeDef(TypedDict):
     Description: NotRequired[str]
 
 
-class RequestFilterPortRangeTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
+class SpotFleetTagSpecificationTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
-class RequestIpamResourceTagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class RequestLaunchTemplateDataTypeDef(TypedDict):
-    KernelId: NotRequired[str]
+class SpotFleetLaunchSpecificationTypeDef(TypedDict):
+    AddressingType: NotRequired[str]
+    BlockDeviceMappings: NotRequired[ReadOnly[Sequence[BlockDeviceMappingTypeDef]]]
     EbsOptimized: NotRequired[bool]
-    IamInstanceProfile: NotRequired[
-        LaunchTemplateIamInstanceProfileSpecificationRequestTypeDef
-    ]
-    BlockDeviceMappings: NotRequired[
-        ReadOnly[Sequence[LaunchTemplateBlockDeviceMappingRequestTypeDef]]
-    ]
-    NetworkInterfaces: NotRequired[
-        ReadOnly[
-            Sequence[LaunchTemplateInstanceNetworkInterfaceSpecificationRequestTypeDef]
-        ]
-    ]
+    IamInstanceProfile: NotRequired[IamInstanceProfileSpecificationTypeDef]
     ImageId: NotRequired[str]
     InstanceType: NotRequired[InstanceTypeType]
+    KernelId: NotRequired[str]
     KeyName: NotRequired[str]
-    Monitoring: NotRequired[LaunchTemplatesMonitoringRequestTypeDef]
-    Placement: NotRequired[LaunchTemplatePlacementRequestTypeDef]
-    RamDiskId: NotRequired[str]
-    DisableApiTermination: NotRequired[bool]
-    InstanceInitiatedShutdownBehavior: NotRequired[ShutdownBehaviorType]
+    Monitoring: NotRequired[SpotFleetMonitoringTypeDef]
+    NetworkInterfaces: NotRequired[
+        ReadOnly[Sequence[InstanceNetworkInterfaceSpecificationTypeDef]]
+    ]
+    Placement: NotRequired[SpotPlacementTypeDef]
+    RamdiskId: NotRequired[str]
+    SpotPrice: NotRequired[str]
+    SubnetId: NotRequired[str]
     UserData: NotRequired[str]
-    TagSpecifications: NotRequired[
-        ReadOnly[Sequence[LaunchTemplateTagSpecificationRequestTypeDef]]
+    WeightedCapacity: NotRequired[float]
+    TagSpecifications: NotRequired[ReadOnly[Sequence[SpotFleetTagSpecificationTypeDef]]]
+    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsTypeDef]]
+    SecurityGroups: NotRequired[ReadOnly[Sequence[GroupIdentifierTypeDef]]]
+
+
+class SpotFleetRequestConfigDataTypeDef(TypedDict):
+    AllocationStrategy: NotRequired[AllocationStrategyType]
+    OnDemandAllocationStrategy: NotRequired[OnDemandAllocationStrategyType]
+    SpotMaintenanceStrategies: NotRequired[SpotMaintenanceStrategiesTypeDef]
+    ClientToken: NotRequired[str]
+    ExcessCapacityTerminationPolicy: NotRequired[ExcessCapacityTerminationPolicyType]
+    FulfilledCapacity: NotRequired[float]
+    OnDemandFulfilledCapacity: NotRequired[float]
+    IamFleetRole: str
+    LaunchSpecifications: NotRequired[
+        ReadOnly[Sequence[SpotFleetLaunchSpecificationTypeDef]]
     ]
-    ElasticGpuSpecifications: NotRequired[
-        ReadOnly[Sequence[ElasticGpuSpecificationTypeDef]]
-    ]
-    ElasticInferenceAccelerators: NotRequired[
-        ReadOnly[Sequence[LaunchTemplateElasticInferenceAcceleratorTypeDef]]
-    ]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
-    InstanceMarketOptions: NotRequired[
-        ReadOnly[LaunchTemplateInstanceMarketOptionsRequestTypeDef]
-    ]
-    CreditSpecification: NotRequired[CreditSpecificationRequestTypeDef]
-    CpuOptions: NotRequired[LaunchTemplateCpuOptionsRequestTypeDef]
-    CapacityReservationSpecification: NotRequired[
-        LaunchTemplateCapacityReservationSpecificationRequestTypeDef
-    ]
-    LicenseSpecifications: NotRequired[
-        ReadOnly[Sequence[LaunchTemplateLicenseConfigurationRequestTypeDef]]
-    ]
-    HibernationOptions: NotRequired[LaunchTemplateHibernationOptionsRequestTypeDef]
-    MetadataOptions: NotRequired[LaunchTemplateInstanceMetadataOptionsRequestTypeDef]
-    EnclaveOptions: NotRequired[LaunchTemplateEnclaveOptionsRequestTypeDef]
-    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
-    PrivateDnsNameOptions: NotRequired[
-        LaunchTemplatePrivateDnsNameOptionsRequestTypeDef
-    ]
-    MaintenanceOptions: NotRequired[
-        LaunchTemplateInstanceMaintenanceOptionsRequestTypeDef
-    ]
-    DisableApiStop: NotRequired[bool]
-    Operator: NotRequired[OperatorRequestTypeDef]
-    NetworkPerformanceOptions: NotRequired[
-        LaunchTemplateNetworkPerformanceOptionsRequestTypeDef
-    ]
-    SecondaryInterfaces: NotRequired[
-        ReadOnly[
-            Sequence[
-                LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestTypeDef
-            ]
-        ]
-    ]
+    LaunchTemplateConfigs: NotRequired[ReadOnly[Sequence[LaunchTemplateConfigTypeDef]]]
+    SpotPrice: NotRequired[str]
+    TargetCapacity: int
+    OnDemandTargetCapacity: NotRequired[int]
+    OnDemandMaxTotalPrice: NotRequired[str]
+    SpotMaxTotalPrice: NotRequired[str]
+    TerminateInstancesWithExpiration: NotRequired[bool]
+    Type: NotRequired[FleetTypeType]
+    ValidFrom: NotRequired[ReadOnly[datetime | str]]
+    ValidUntil: NotRequired[ReadOnly[datetime | str]]
+    ReplaceUnhealthyInstances: NotRequired[bool]
+    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
+    LoadBalancersConfig: NotRequired[ReadOnly[LoadBalancersConfigTypeDef]]
+    InstancePoolsToUseCount: NotRequired[int]
+    Context: NotRequired[str]
+    TargetCapacityUnitType: NotRequired[TargetCapacityUnitTypeType]
+    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
 
 
 class RequestSpotFleetRequestTypeDef(TypedDict):
@@ -17672,27 +20147,6 @@ class RequestSpotFleetRequestTypeDef(TypedDict):
 
 class RequestSpotFleetResponseTypeDef(TypedDict):
     SpotFleetRequestId: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RequestSpotInstancesRequestTypeDef(TypedDict):
-    LaunchSpecification: NotRequired[ReadOnly[RequestSpotLaunchSpecificationTypeDef]]
-    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
-    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
-    DryRun: NotRequired[bool]
-    SpotPrice: NotRequired[str]
-    ClientToken: NotRequired[str]
-    InstanceCount: NotRequired[int]
-    Type: NotRequired[SpotInstanceTypeType]
-    ValidFrom: NotRequired[ReadOnly[datetime | str]]
-    ValidUntil: NotRequired[ReadOnly[datetime | str]]
-    LaunchGroup: NotRequired[str]
-    AvailabilityZoneGroup: NotRequired[str]
-    BlockDurationMinutes: NotRequired[int]
-
-
-class RequestSpotInstancesResultTypeDef(TypedDict):
-    SpotInstanceRequests: NotRequired[list[SpotInstanceRequestTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -17717,14 +20171,25 @@ class RequestSpotLaunchSpecificationTypeDef(TypedDict):
     UserData: NotRequired[str]
 
 
-class ReservationFleetInstanceSpecificationTypeDef(TypedDict):
-    InstanceType: NotRequired[InstanceTypeType]
-    InstancePlatform: NotRequired[CapacityReservationInstancePlatformType]
-    Weight: NotRequired[float]
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    EbsOptimized: NotRequired[bool]
-    Priority: NotRequired[int]
+class RequestSpotInstancesRequestTypeDef(TypedDict):
+    LaunchSpecification: NotRequired[ReadOnly[RequestSpotLaunchSpecificationTypeDef]]
+    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
+    DryRun: NotRequired[bool]
+    SpotPrice: NotRequired[str]
+    ClientToken: NotRequired[str]
+    InstanceCount: NotRequired[int]
+    Type: NotRequired[SpotInstanceTypeType]
+    ValidFrom: NotRequired[ReadOnly[datetime | str]]
+    ValidUntil: NotRequired[ReadOnly[datetime | str]]
+    LaunchGroup: NotRequired[str]
+    AvailabilityZoneGroup: NotRequired[str]
+    BlockDurationMinutes: NotRequired[int]
+
+
+class RequestSpotInstancesResultTypeDef(TypedDict):
+    SpotInstanceRequests: NotRequired[list[SpotInstanceRequestTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ReservationResponseTypeDef(TypedDict):
@@ -17734,122 +20199,6 @@ class ReservationResponseTypeDef(TypedDict):
     Groups: NotRequired[list[GroupIdentifierTypeDef]]
     Instances: NotRequired[list[InstanceTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReservationTypeDef(TypedDict):
-    ReservationId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    RequesterId: NotRequired[str]
-    Groups: NotRequired[list[GroupIdentifierTypeDef]]
-    Instances: NotRequired[list[InstanceTypeDef]]
-
-
-class ReservationValueTypeDef(TypedDict):
-    HourlyPrice: NotRequired[str]
-    RemainingTotalValue: NotRequired[str]
-    RemainingUpfrontValue: NotRequired[str]
-
-
-class ReservedCapacityOptionsRequestTypeDef(TypedDict):
-    ReservationTypes: NotRequired[ReadOnly[Sequence[FleetReservationTypeType]]]
-
-
-class ReservedCapacityOptionsTypeDef(TypedDict):
-    ReservationTypes: NotRequired[list[FleetReservationTypeType]]
-
-
-class ReservedInstanceLimitPriceTypeDef(TypedDict):
-    Amount: NotRequired[float]
-    CurrencyCode: NotRequired[CurrencyCodeValuesType]
-
-
-class ReservedInstanceReservationValueTypeDef(TypedDict):
-    ReservationValue: NotRequired[ReservationValueTypeDef]
-    ReservedInstanceId: NotRequired[str]
-
-
-class ReservedInstancesConfigurationTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    InstanceCount: NotRequired[int]
-    InstanceType: NotRequired[InstanceTypeType]
-    Platform: NotRequired[str]
-    Scope: NotRequired[scopeType]
-    AvailabilityZoneId: NotRequired[str]
-
-
-class ReservedInstancesIdTypeDef(TypedDict):
-    ReservedInstancesId: NotRequired[str]
-
-
-class ReservedInstancesListingTypeDef(TypedDict):
-    ClientToken: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    InstanceCounts: NotRequired[list[InstanceCountTypeDef]]
-    PriceSchedules: NotRequired[list[PriceScheduleTypeDef]]
-    ReservedInstancesId: NotRequired[str]
-    ReservedInstancesListingId: NotRequired[str]
-    Status: NotRequired[ListingStatusType]
-    StatusMessage: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    UpdateDate: NotRequired[datetime]
-
-
-class ReservedInstancesModificationResultTypeDef(TypedDict):
-    ReservedInstancesId: NotRequired[str]
-    TargetConfiguration: NotRequired[ReservedInstancesConfigurationTypeDef]
-
-
-class ReservedInstancesModificationTypeDef(TypedDict):
-    ClientToken: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    EffectiveDate: NotRequired[datetime]
-    ModificationResults: NotRequired[list[ReservedInstancesModificationResultTypeDef]]
-    ReservedInstancesIds: NotRequired[list[ReservedInstancesIdTypeDef]]
-    ReservedInstancesModificationId: NotRequired[str]
-    Status: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    UpdateDate: NotRequired[datetime]
-
-
-class ReservedInstancesOfferingTypeDef(TypedDict):
-    CurrencyCode: NotRequired[CurrencyCodeValuesType]
-    InstanceTenancy: NotRequired[TenancyType]
-    Marketplace: NotRequired[bool]
-    OfferingClass: NotRequired[OfferingClassTypeType]
-    OfferingType: NotRequired[OfferingTypeValuesType]
-    PricingDetails: NotRequired[list[PricingDetailTypeDef]]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-    Scope: NotRequired[scopeType]
-    AvailabilityZoneId: NotRequired[str]
-    ReservedInstancesOfferingId: NotRequired[str]
-    InstanceType: NotRequired[InstanceTypeType]
-    AvailabilityZone: NotRequired[str]
-    Duration: NotRequired[int]
-    UsagePrice: NotRequired[float]
-    FixedPrice: NotRequired[float]
-    ProductDescription: NotRequired[RIProductDescriptionType]
-
-
-class ReservedInstancesTypeDef(TypedDict):
-    CurrencyCode: NotRequired[CurrencyCodeValuesType]
-    InstanceTenancy: NotRequired[TenancyType]
-    OfferingClass: NotRequired[OfferingClassTypeType]
-    OfferingType: NotRequired[OfferingTypeValuesType]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-    Scope: NotRequired[scopeType]
-    Tags: NotRequired[list[TagTypeDef]]
-    AvailabilityZoneId: NotRequired[str]
-    ReservedInstancesId: NotRequired[str]
-    InstanceType: NotRequired[InstanceTypeType]
-    AvailabilityZone: NotRequired[str]
-    Start: NotRequired[datetime]
-    End: NotRequired[datetime]
-    Duration: NotRequired[int]
-    UsagePrice: NotRequired[float]
-    FixedPrice: NotRequired[float]
-    InstanceCount: NotRequired[int]
-    ProductDescription: NotRequired[RIProductDescriptionType]
-    State: NotRequired[ReservedInstanceStateType]
 
 
 class ResetAddressAttributeRequestTypeDef(TypedDict):
@@ -17905,80 +20254,6 @@ class ResetSnapshotAttributeRequestTypeDef(TypedDict):
     Attribute: SnapshotAttributeNameType
     SnapshotId: str
     DryRun: NotRequired[bool]
-
-
-class ResourceStatementRequestTypeDef(TypedDict):
-    Resources: NotRequired[ReadOnly[Sequence[str]]]
-    ResourceTypes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ResourceStatementTypeDef(TypedDict):
-    Resources: NotRequired[list[str]]
-    ResourceTypes: NotRequired[list[str]]
-
-
-class ResourceTypeOptionTypeDef(TypedDict):
-    OptionName: NotRequired[ImageReferenceOptionNameType]
-    OptionValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ResourceTypeRequestTypeDef(TypedDict):
-    ResourceType: NotRequired[ImageReferenceResourceTypeType]
-    ResourceTypeOptions: NotRequired[ReadOnly[Sequence[ResourceTypeOptionTypeDef]]]
-
-
-class ResponseErrorTypeDef(TypedDict):
-    Code: NotRequired[LaunchTemplateErrorCodeType]
-    Message: NotRequired[str]
-
-
-class ResponseLaunchTemplateDataTypeDef(TypedDict):
-    KernelId: NotRequired[str]
-    EbsOptimized: NotRequired[bool]
-    IamInstanceProfile: NotRequired[
-        LaunchTemplateIamInstanceProfileSpecificationTypeDef
-    ]
-    BlockDeviceMappings: NotRequired[list[LaunchTemplateBlockDeviceMappingTypeDef]]
-    NetworkInterfaces: NotRequired[
-        list[LaunchTemplateInstanceNetworkInterfaceSpecificationTypeDef]
-    ]
-    ImageId: NotRequired[str]
-    InstanceType: NotRequired[InstanceTypeType]
-    KeyName: NotRequired[str]
-    Monitoring: NotRequired[LaunchTemplatesMonitoringTypeDef]
-    Placement: NotRequired[LaunchTemplatePlacementTypeDef]
-    RamDiskId: NotRequired[str]
-    DisableApiTermination: NotRequired[bool]
-    InstanceInitiatedShutdownBehavior: NotRequired[ShutdownBehaviorType]
-    UserData: NotRequired[str]
-    TagSpecifications: NotRequired[list[LaunchTemplateTagSpecificationTypeDef]]
-    ElasticGpuSpecifications: NotRequired[list[ElasticGpuSpecificationResponseTypeDef]]
-    ElasticInferenceAccelerators: NotRequired[
-        list[LaunchTemplateElasticInferenceAcceleratorResponseTypeDef]
-    ]
-    SecurityGroupIds: NotRequired[list[str]]
-    SecurityGroups: NotRequired[list[str]]
-    InstanceMarketOptions: NotRequired[LaunchTemplateInstanceMarketOptionsTypeDef]
-    CreditSpecification: NotRequired[CreditSpecificationTypeDef]
-    CpuOptions: NotRequired[LaunchTemplateCpuOptionsTypeDef]
-    CapacityReservationSpecification: NotRequired[
-        LaunchTemplateCapacityReservationSpecificationResponseTypeDef
-    ]
-    LicenseSpecifications: NotRequired[list[LaunchTemplateLicenseConfigurationTypeDef]]
-    HibernationOptions: NotRequired[LaunchTemplateHibernationOptionsTypeDef]
-    MetadataOptions: NotRequired[LaunchTemplateInstanceMetadataOptionsTypeDef]
-    EnclaveOptions: NotRequired[LaunchTemplateEnclaveOptionsTypeDef]
-    InstanceRequirements: NotRequired[InstanceRequirementsOutputTypeDef]
-    PrivateDnsNameOptions: NotRequired[LaunchTemplatePrivateDnsNameOptionsTypeDef]
-    MaintenanceOptions: NotRequired[LaunchTemplateInstanceMaintenanceOptionsTypeDef]
-    DisableApiStop: NotRequired[bool]
-    Operator: NotRequired[OperatorResponseTypeDef]
-    NetworkPerformanceOptions: NotRequired[
-        LaunchTemplateNetworkPerformanceOptionsTypeDef
-    ]
-    SecondaryInterfaces: NotRequired[
-        list[LaunchTemplateInstanceSecondaryInterfaceSpecificationTypeDef]
-    ]
 
 
 class RestoreAddressToClassicRequestTypeDef(TypedDict):
@@ -18085,6 +20360,20 @@ class RevokeSecurityGroupEgressRequestTypeDef(TypedDict):
     IpPermissions: NotRequired[ReadOnly[Sequence[IpPermissionTypeDef]]]
 
 
+class RevokedSecurityGroupRuleTypeDef(TypedDict):
+    SecurityGroupRuleId: NotRequired[str]
+    GroupId: NotRequired[str]
+    IsEgress: NotRequired[bool]
+    IpProtocol: NotRequired[str]
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+    CidrIpv4: NotRequired[str]
+    CidrIpv6: NotRequired[str]
+    PrefixListId: NotRequired[str]
+    ReferencedGroupId: NotRequired[str]
+    Description: NotRequired[str]
+
+
 class RevokeSecurityGroupEgressResultTypeDef(TypedDict):
     Return: NotRequired[bool]
     UnknownIpPermissions: NotRequired[list[IpPermissionOutputTypeDef]]
@@ -18111,174 +20400,6 @@ class RevokeSecurityGroupIngressResultTypeDef(TypedDict):
     UnknownIpPermissions: NotRequired[list[IpPermissionOutputTypeDef]]
     RevokedSecurityGroupRules: NotRequired[list[RevokedSecurityGroupRuleTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RevokedSecurityGroupRuleTypeDef(TypedDict):
-    SecurityGroupRuleId: NotRequired[str]
-    GroupId: NotRequired[str]
-    IsEgress: NotRequired[bool]
-    IpProtocol: NotRequired[str]
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-    CidrIpv4: NotRequired[str]
-    CidrIpv6: NotRequired[str]
-    PrefixListId: NotRequired[str]
-    ReferencedGroupId: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class RouteServerAssociationTypeDef(TypedDict):
-    RouteServerId: NotRequired[str]
-    VpcId: NotRequired[str]
-    State: NotRequired[RouteServerAssociationStateType]
-
-
-class RouteServerBfdStatusTypeDef(TypedDict):
-    Status: NotRequired[RouteServerBfdStateType]
-
-
-class RouteServerBgpOptionsRequestTypeDef(TypedDict):
-    PeerAsn: int
-    PeerLivenessDetection: NotRequired[RouteServerPeerLivenessModeType]
-
-
-class RouteServerBgpOptionsTypeDef(TypedDict):
-    PeerAsn: NotRequired[int]
-    PeerLivenessDetection: NotRequired[RouteServerPeerLivenessModeType]
-
-
-class RouteServerBgpStatusTypeDef(TypedDict):
-    Status: NotRequired[RouteServerBgpStateType]
-
-
-class RouteServerEndpointTypeDef(TypedDict):
-    RouteServerId: NotRequired[str]
-    RouteServerEndpointId: NotRequired[str]
-    VpcId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    EniId: NotRequired[str]
-    EniAddress: NotRequired[str]
-    State: NotRequired[RouteServerEndpointStateType]
-    FailureReason: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class RouteServerPeerTypeDef(TypedDict):
-    RouteServerPeerId: NotRequired[str]
-    RouteServerEndpointId: NotRequired[str]
-    RouteServerId: NotRequired[str]
-    VpcId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    State: NotRequired[RouteServerPeerStateType]
-    FailureReason: NotRequired[str]
-    EndpointEniId: NotRequired[str]
-    EndpointEniAddress: NotRequired[str]
-    PeerAddress: NotRequired[str]
-    BgpOptions: NotRequired[RouteServerBgpOptionsTypeDef]
-    BgpStatus: NotRequired[RouteServerBgpStatusTypeDef]
-    BfdStatus: NotRequired[RouteServerBfdStatusTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class RouteServerPropagationTypeDef(TypedDict):
-    RouteServerId: NotRequired[str]
-    RouteTableId: NotRequired[str]
-    State: NotRequired[RouteServerPropagationStateType]
-
-
-class RouteServerRouteInstallationDetailTypeDef(TypedDict):
-    RouteTableId: NotRequired[str]
-    RouteInstallationStatus: NotRequired[RouteServerRouteInstallationStatusType]
-    RouteInstallationStatusReason: NotRequired[str]
-
-
-class RouteServerRouteTypeDef(TypedDict):
-    RouteServerEndpointId: NotRequired[str]
-    RouteServerPeerId: NotRequired[str]
-    RouteInstallationDetails: NotRequired[
-        list[RouteServerRouteInstallationDetailTypeDef]
-    ]
-    RouteStatus: NotRequired[RouteServerRouteStatusType]
-    Prefix: NotRequired[str]
-    AsPaths: NotRequired[list[str]]
-    Med: NotRequired[int]
-    NextHopIp: NotRequired[str]
-
-
-class RouteServerTypeDef(TypedDict):
-    RouteServerId: NotRequired[str]
-    AmazonSideAsn: NotRequired[int]
-    State: NotRequired[RouteServerStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-    PersistRoutesState: NotRequired[RouteServerPersistRoutesStateType]
-    PersistRoutesDuration: NotRequired[int]
-    SnsNotificationsEnabled: NotRequired[bool]
-    SnsTopicArn: NotRequired[str]
-
-
-class RouteTableAssociationStateTypeDef(TypedDict):
-    State: NotRequired[RouteTableAssociationStateCodeType]
-    StatusMessage: NotRequired[str]
-
-
-class RouteTableAssociationTypeDef(TypedDict):
-    Main: NotRequired[bool]
-    RouteTableAssociationId: NotRequired[str]
-    RouteTableId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    GatewayId: NotRequired[str]
-    PublicIpv4Pool: NotRequired[str]
-    AssociationState: NotRequired[RouteTableAssociationStateTypeDef]
-
-
-class RouteTableTypeDef(TypedDict):
-    Associations: NotRequired[list[RouteTableAssociationTypeDef]]
-    PropagatingVgws: NotRequired[list[PropagatingVgwTypeDef]]
-    RouteTableId: NotRequired[str]
-    Routes: NotRequired[list[RouteTypeDef]]
-    Tags: NotRequired[list[TagTypeDef]]
-    VpcId: NotRequired[str]
-    OwnerId: NotRequired[str]
-
-
-class RouteTypeDef(TypedDict):
-    DestinationCidrBlock: NotRequired[str]
-    DestinationIpv6CidrBlock: NotRequired[str]
-    DestinationPrefixListId: NotRequired[str]
-    EgressOnlyInternetGatewayId: NotRequired[str]
-    GatewayId: NotRequired[str]
-    InstanceId: NotRequired[str]
-    InstanceOwnerId: NotRequired[str]
-    NatGatewayId: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    LocalGatewayId: NotRequired[str]
-    CarrierGatewayId: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    Origin: NotRequired[RouteOriginType]
-    State: NotRequired[RouteStateType]
-    VpcPeeringConnectionId: NotRequired[str]
-    CoreNetworkArn: NotRequired[str]
-    OdbNetworkArn: NotRequired[str]
-    IpAddress: NotRequired[str]
-
-
-class RuleGroupRuleOptionsPairTypeDef(TypedDict):
-    RuleGroupArn: NotRequired[str]
-    RuleOptions: NotRequired[list[RuleOptionTypeDef]]
-
-
-class RuleGroupTypePairTypeDef(TypedDict):
-    RuleGroupArn: NotRequired[str]
-    RuleGroupType: NotRequired[str]
-
-
-class RuleOptionTypeDef(TypedDict):
-    Keyword: NotRequired[str]
-    Settings: NotRequired[list[str]]
-
-
-class RunInstancesMonitoringEnabledTypeDef(TypedDict):
-    Enabled: bool
 
 
 class RunInstancesRequestTypeDef(TypedDict):
@@ -18342,97 +20463,6 @@ class RunInstancesRequestTypeDef(TypedDict):
     EbsOptimized: NotRequired[bool]
 
 
-class RunScheduledInstancesRequestTypeDef(TypedDict):
-    ClientToken: NotRequired[str]
-    DryRun: NotRequired[bool]
-    InstanceCount: NotRequired[int]
-    LaunchSpecification: ReadOnly[ScheduledInstancesLaunchSpecificationTypeDef]
-    ScheduledInstanceId: str
-
-
-class RunScheduledInstancesResultTypeDef(TypedDict):
-    InstanceIdSet: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class S3ObjectTagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class S3StorageOutputTypeDef(TypedDict):
-    AWSAccessKeyId: NotRequired[str]
-    Bucket: NotRequired[str]
-    Prefix: NotRequired[str]
-    UploadPolicy: NotRequired[bytes]
-    UploadPolicySignature: NotRequired[str]
-
-
-class S3StorageTypeDef(TypedDict):
-    AWSAccessKeyId: NotRequired[str]
-    Bucket: NotRequired[str]
-    Prefix: NotRequired[str]
-    UploadPolicy: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    UploadPolicySignature: NotRequired[str]
-
-
-class ScheduledInstanceAvailabilityTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    AvailableInstanceCount: NotRequired[int]
-    FirstSlotStartTime: NotRequired[datetime]
-    HourlyPrice: NotRequired[str]
-    InstanceType: NotRequired[str]
-    MaxTermDurationInDays: NotRequired[int]
-    MinTermDurationInDays: NotRequired[int]
-    NetworkPlatform: NotRequired[str]
-    Platform: NotRequired[str]
-    PurchaseToken: NotRequired[str]
-    Recurrence: NotRequired[ScheduledInstanceRecurrenceTypeDef]
-    SlotDurationInHours: NotRequired[int]
-    TotalScheduledInstanceHours: NotRequired[int]
-
-
-class ScheduledInstanceRecurrenceRequestTypeDef(TypedDict):
-    Frequency: NotRequired[str]
-    Interval: NotRequired[int]
-    OccurrenceDays: NotRequired[ReadOnly[Sequence[int]]]
-    OccurrenceRelativeToEnd: NotRequired[bool]
-    OccurrenceUnit: NotRequired[str]
-
-
-class ScheduledInstanceRecurrenceTypeDef(TypedDict):
-    Frequency: NotRequired[str]
-    Interval: NotRequired[int]
-    OccurrenceDaySet: NotRequired[list[int]]
-    OccurrenceRelativeToEnd: NotRequired[bool]
-    OccurrenceUnit: NotRequired[str]
-
-
-class ScheduledInstanceTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    HourlyPrice: NotRequired[str]
-    InstanceCount: NotRequired[int]
-    InstanceType: NotRequired[str]
-    NetworkPlatform: NotRequired[str]
-    NextSlotStartTime: NotRequired[datetime]
-    Platform: NotRequired[str]
-    PreviousSlotEndTime: NotRequired[datetime]
-    Recurrence: NotRequired[ScheduledInstanceRecurrenceTypeDef]
-    ScheduledInstanceId: NotRequired[str]
-    SlotDurationInHours: NotRequired[int]
-    TermEndDate: NotRequired[datetime]
-    TermStartDate: NotRequired[datetime]
-    TotalScheduledInstanceHours: NotRequired[int]
-
-
-class ScheduledInstancesBlockDeviceMappingTypeDef(TypedDict):
-    DeviceName: NotRequired[str]
-    Ebs: NotRequired[ScheduledInstancesEbsTypeDef]
-    NoDevice: NotRequired[str]
-    VirtualName: NotRequired[str]
-
-
 class ScheduledInstancesEbsTypeDef(TypedDict):
     DeleteOnTermination: NotRequired[bool]
     Encrypted: NotRequired[bool]
@@ -18442,38 +20472,29 @@ class ScheduledInstancesEbsTypeDef(TypedDict):
     VolumeType: NotRequired[str]
 
 
+class ScheduledInstancesBlockDeviceMappingTypeDef(TypedDict):
+    DeviceName: NotRequired[str]
+    Ebs: NotRequired[ScheduledInstancesEbsTypeDef]
+    NoDevice: NotRequired[str]
+    VirtualName: NotRequired[str]
+
+
 class ScheduledInstancesIamInstanceProfileTypeDef(TypedDict):
     Arn: NotRequired[str]
     Name: NotRequired[str]
+
+
+class ScheduledInstancesMonitoringTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
 
 
 class ScheduledInstancesIpv6AddressTypeDef(TypedDict):
     Ipv6Address: NotRequired[str]
 
 
-class ScheduledInstancesLaunchSpecificationTypeDef(TypedDict):
-    BlockDeviceMappings: NotRequired[
-        ReadOnly[Sequence[ScheduledInstancesBlockDeviceMappingTypeDef]]
-    ]
-    EbsOptimized: NotRequired[bool]
-    IamInstanceProfile: NotRequired[ScheduledInstancesIamInstanceProfileTypeDef]
-    ImageId: str
-    InstanceType: NotRequired[str]
-    KernelId: NotRequired[str]
-    KeyName: NotRequired[str]
-    Monitoring: NotRequired[ScheduledInstancesMonitoringTypeDef]
-    NetworkInterfaces: NotRequired[
-        ReadOnly[Sequence[ScheduledInstancesNetworkInterfaceTypeDef]]
-    ]
-    Placement: NotRequired[ScheduledInstancesPlacementTypeDef]
-    RamdiskId: NotRequired[str]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    SubnetId: NotRequired[str]
-    UserData: NotRequired[str]
-
-
-class ScheduledInstancesMonitoringTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
+class ScheduledInstancesPrivateIpAddressConfigTypeDef(TypedDict):
+    Primary: NotRequired[bool]
+    PrivateIpAddress: NotRequired[str]
 
 
 class ScheduledInstancesNetworkInterfaceTypeDef(TypedDict):
@@ -18498,9 +20519,38 @@ class ScheduledInstancesPlacementTypeDef(TypedDict):
     GroupName: NotRequired[str]
 
 
-class ScheduledInstancesPrivateIpAddressConfigTypeDef(TypedDict):
-    Primary: NotRequired[bool]
-    PrivateIpAddress: NotRequired[str]
+class ScheduledInstancesLaunchSpecificationTypeDef(TypedDict):
+    BlockDeviceMappings: NotRequired[
+        ReadOnly[Sequence[ScheduledInstancesBlockDeviceMappingTypeDef]]
+    ]
+    EbsOptimized: NotRequired[bool]
+    IamInstanceProfile: NotRequired[ScheduledInstancesIamInstanceProfileTypeDef]
+    ImageId: str
+    InstanceType: NotRequired[str]
+    KernelId: NotRequired[str]
+    KeyName: NotRequired[str]
+    Monitoring: NotRequired[ScheduledInstancesMonitoringTypeDef]
+    NetworkInterfaces: NotRequired[
+        ReadOnly[Sequence[ScheduledInstancesNetworkInterfaceTypeDef]]
+    ]
+    Placement: NotRequired[ScheduledInstancesPlacementTypeDef]
+    RamdiskId: NotRequired[str]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    SubnetId: NotRequired[str]
+    UserData: NotRequired[str]
+
+
+class RunScheduledInstancesRequestTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+    InstanceCount: NotRequired[int]
+    LaunchSpecification: ReadOnly[ScheduledInstancesLaunchSpecificationTypeDef]
+    ScheduledInstanceId: str
+
+
+class RunScheduledInstancesResultTypeDef(TypedDict):
+    InstanceIdSet: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SearchLocalGatewayRoutesRequestTypeDef(TypedDict):
@@ -18525,6 +20575,20 @@ class SearchTransitGatewayMulticastGroupsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TransitGatewayMulticastGroupTypeDef(TypedDict):
+    GroupIpAddress: NotRequired[str]
+    TransitGatewayAttachmentId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
+    ResourceOwnerId: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    GroupMember: NotRequired[bool]
+    GroupSource: NotRequired[bool]
+    MemberType: NotRequired[MembershipTypeType]
+    SourceType: NotRequired[MembershipTypeType]
+
+
 class SearchTransitGatewayMulticastGroupsResultTypeDef(TypedDict):
     MulticastGroups: NotRequired[list[TransitGatewayMulticastGroupTypeDef]]
     NextToken: NotRequired[str]
@@ -18546,287 +20610,14 @@ class SearchTransitGatewayRoutesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SecondaryInterfaceAttachmentTypeDef(TypedDict):
-    AttachmentId: NotRequired[str]
-    AttachTime: NotRequired[datetime]
-    DeleteOnTermination: NotRequired[bool]
-    DeviceIndex: NotRequired[int]
-    InstanceId: NotRequired[str]
-    InstanceOwnerId: NotRequired[str]
-    NetworkCardIndex: NotRequired[int]
-    Status: NotRequired[AttachmentStatusType]
-
-
-class SecondaryInterfaceIpv4AddressTypeDef(TypedDict):
-    PrivateIpAddress: NotRequired[str]
-
-
-class SecondaryInterfacePrivateIpAddressSpecificationRequestTypeDef(TypedDict):
-    PrivateIpAddress: NotRequired[str]
-
-
-class SecondaryInterfacePrivateIpAddressSpecificationTypeDef(TypedDict):
-    PrivateIpAddress: NotRequired[str]
-
-
-class SecondaryInterfaceTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    Attachment: NotRequired[SecondaryInterfaceAttachmentTypeDef]
-    MacAddress: NotRequired[str]
-    OwnerId: NotRequired[str]
-    PrivateIpv4Addresses: NotRequired[list[SecondaryInterfaceIpv4AddressTypeDef]]
-    SecondaryInterfaceId: NotRequired[str]
-    SecondaryInterfaceArn: NotRequired[str]
-    SecondaryInterfaceType: NotRequired[SecondaryInterfaceTypeType]
-    SecondarySubnetId: NotRequired[str]
-    SecondaryNetworkId: NotRequired[str]
-    SecondaryNetworkType: NotRequired[SecondaryNetworkTypeType]
-    SourceDestCheck: NotRequired[bool]
-    Status: NotRequired[SecondaryInterfaceStatusType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class SecondaryNetworkIpv4CidrBlockAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    CidrBlock: NotRequired[str]
-    State: NotRequired[SecondaryNetworkCidrBlockAssociationStateType]
-    StateReason: NotRequired[str]
-
-
-class SecondaryNetworkTypeDef(TypedDict):
-    SecondaryNetworkId: NotRequired[str]
-    SecondaryNetworkArn: NotRequired[str]
-    OwnerId: NotRequired[str]
-    Type: NotRequired[SecondaryNetworkTypeType]
-    State: NotRequired[SecondaryNetworkStateType]
-    StateReason: NotRequired[str]
-    Ipv4CidrBlockAssociations: NotRequired[
-        list[SecondaryNetworkIpv4CidrBlockAssociationTypeDef]
-    ]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class SecondarySubnetIpv4CidrBlockAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    CidrBlock: NotRequired[str]
-    State: NotRequired[SecondarySubnetCidrBlockAssociationStateType]
-    StateReason: NotRequired[str]
-
-
-class SecondarySubnetTypeDef(TypedDict):
-    SecondarySubnetId: NotRequired[str]
-    SecondarySubnetArn: NotRequired[str]
-    SecondaryNetworkId: NotRequired[str]
-    SecondaryNetworkType: NotRequired[SecondaryNetworkTypeType]
-    OwnerId: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    Ipv4CidrBlockAssociations: NotRequired[
-        list[SecondarySubnetIpv4CidrBlockAssociationTypeDef]
-    ]
-    State: NotRequired[SecondarySubnetStateType]
-    StateReason: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class SecurityGroupForVpcTypeDef(TypedDict):
-    Description: NotRequired[str]
-    GroupName: NotRequired[str]
-    OwnerId: NotRequired[str]
-    GroupId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    PrimaryVpcId: NotRequired[str]
-
-
-class SecurityGroupIdentifierTypeDef(TypedDict):
-    GroupId: NotRequired[str]
-    GroupName: NotRequired[str]
-
-
-class SecurityGroupReferenceTypeDef(TypedDict):
-    GroupId: NotRequired[str]
-    ReferencingVpcId: NotRequired[str]
-    VpcPeeringConnectionId: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-
-
 class SecurityGroupRuleDescriptionTypeDef(TypedDict):
     SecurityGroupRuleId: NotRequired[str]
     Description: NotRequired[str]
 
 
-class SecurityGroupRuleRequestTypeDef(TypedDict):
-    IpProtocol: NotRequired[str]
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-    CidrIpv4: NotRequired[str]
-    CidrIpv6: NotRequired[str]
-    PrefixListId: NotRequired[str]
-    ReferencedGroupId: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class SecurityGroupRuleTypeDef(TypedDict):
-    SecurityGroupRuleId: NotRequired[str]
-    GroupId: NotRequired[str]
-    GroupOwnerId: NotRequired[str]
-    IsEgress: NotRequired[bool]
-    IpProtocol: NotRequired[str]
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-    CidrIpv4: NotRequired[str]
-    CidrIpv6: NotRequired[str]
-    PrefixListId: NotRequired[str]
-    ReferencedGroupInfo: NotRequired[ReferencedSecurityGroupTypeDef]
-    Description: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    SecurityGroupRuleArn: NotRequired[str]
-
-
-class SecurityGroupRuleUpdateTypeDef(TypedDict):
-    SecurityGroupRuleId: str
-    SecurityGroupRule: NotRequired[SecurityGroupRuleRequestTypeDef]
-
-
-class SecurityGroupTypeDef(TypedDict):
-    GroupId: NotRequired[str]
-    IpPermissionsEgress: NotRequired[list[IpPermissionOutputTypeDef]]
-    Tags: NotRequired[list[TagTypeDef]]
-    VpcId: NotRequired[str]
-    SecurityGroupArn: NotRequired[str]
-    OwnerId: NotRequired[str]
-    GroupName: NotRequired[str]
-    Description: NotRequired[str]
-    IpPermissions: NotRequired[list[IpPermissionOutputTypeDef]]
-
-
-class SecurityGroupVpcAssociationTypeDef(TypedDict):
-    GroupId: NotRequired[str]
-    VpcId: NotRequired[str]
-    VpcOwnerId: NotRequired[str]
-    State: NotRequired[SecurityGroupVpcAssociationStateType]
-    StateReason: NotRequired[str]
-    GroupOwnerId: NotRequired[str]
-
-
 class SendDiagnosticInterruptRequestTypeDef(TypedDict):
     InstanceId: str
     DryRun: NotRequired[bool]
-
-
-class ServiceConfigurationTypeDef(TypedDict):
-    ServiceType: NotRequired[list[ServiceTypeDetailTypeDef]]
-    ServiceId: NotRequired[str]
-    ServiceName: NotRequired[str]
-    ServiceState: NotRequired[ServiceStateType]
-    AvailabilityZoneIds: NotRequired[list[str]]
-    AvailabilityZones: NotRequired[list[str]]
-    AcceptanceRequired: NotRequired[bool]
-    ManagesVpcEndpoints: NotRequired[bool]
-    NetworkLoadBalancerArns: NotRequired[list[str]]
-    GatewayLoadBalancerArns: NotRequired[list[str]]
-    SupportedIpAddressTypes: NotRequired[list[ServiceConnectivityTypeType]]
-    BaseEndpointDnsNames: NotRequired[list[str]]
-    PrivateDnsName: NotRequired[str]
-    PrivateDnsNameConfiguration: NotRequired[PrivateDnsNameConfigurationTypeDef]
-    PayerResponsibility: NotRequired[PayerResponsibilityType]
-    Tags: NotRequired[list[TagTypeDef]]
-    SupportedRegions: NotRequired[list[SupportedRegionDetailTypeDef]]
-    RemoteAccessEnabled: NotRequired[bool]
-
-
-class ServiceDetailTypeDef(TypedDict):
-    ServiceName: NotRequired[str]
-    ServiceId: NotRequired[str]
-    ServiceType: NotRequired[list[ServiceTypeDetailTypeDef]]
-    ServiceRegion: NotRequired[str]
-    AvailabilityZoneIds: NotRequired[list[str]]
-    AvailabilityZones: NotRequired[list[str]]
-    Owner: NotRequired[str]
-    BaseEndpointDnsNames: NotRequired[list[str]]
-    PrivateDnsName: NotRequired[str]
-    PrivateDnsNames: NotRequired[list[PrivateDnsDetailsTypeDef]]
-    VpcEndpointPolicySupported: NotRequired[bool]
-    AcceptanceRequired: NotRequired[bool]
-    ManagesVpcEndpoints: NotRequired[bool]
-    PayerResponsibility: NotRequired[PayerResponsibilityType]
-    Tags: NotRequired[list[TagTypeDef]]
-    PrivateDnsNameVerificationState: NotRequired[DnsNameStateType]
-    SupportedIpAddressTypes: NotRequired[list[ServiceConnectivityTypeType]]
-
-
-class ServiceLinkVirtualInterfaceTypeDef(TypedDict):
-    ServiceLinkVirtualInterfaceId: NotRequired[str]
-    ServiceLinkVirtualInterfaceArn: NotRequired[str]
-    OutpostId: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    OwnerId: NotRequired[str]
-    LocalAddress: NotRequired[str]
-    PeerAddress: NotRequired[str]
-    PeerBgpAsn: NotRequired[int]
-    Vlan: NotRequired[int]
-    OutpostLagId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    ConfigurationState: NotRequired[ServiceLinkVirtualInterfaceConfigurationStateType]
-
-
-class ServiceTypeDetailTypeDef(TypedDict):
-    ServiceType: NotRequired[ServiceTypeType]
-
-
-class SlotDateTimeRangeRequestTypeDef(TypedDict):
-    EarliestTime: ReadOnly[datetime | str]
-    LatestTime: ReadOnly[datetime | str]
-
-
-class SlotStartTimeRangeRequestTypeDef(TypedDict):
-    EarliestTime: NotRequired[ReadOnly[datetime | str]]
-    LatestTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class SnapshotDetailTypeDef(TypedDict):
-    Description: NotRequired[str]
-    DeviceName: NotRequired[str]
-    DiskImageSize: NotRequired[float]
-    Format: NotRequired[str]
-    Progress: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    Status: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    Url: NotRequired[str]
-    UserBucket: NotRequired[UserBucketDetailsTypeDef]
-
-
-class SnapshotDiskContainerTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Format: NotRequired[str]
-    Url: NotRequired[str]
-    UserBucket: NotRequired[UserBucketTypeDef]
-
-
-class SnapshotInfoTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    Encrypted: NotRequired[bool]
-    VolumeId: NotRequired[str]
-    State: NotRequired[SnapshotStateType]
-    VolumeSize: NotRequired[int]
-    StartTime: NotRequired[datetime]
-    Progress: NotRequired[str]
-    OwnerId: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    SseType: NotRequired[SSETypeType]
-    AvailabilityZone: NotRequired[str]
-
-
-class SnapshotRecycleBinInfoTypeDef(TypedDict):
-    SnapshotId: NotRequired[str]
-    RecycleBinEnterTime: NotRequired[datetime]
-    RecycleBinExitTime: NotRequired[datetime]
-    Description: NotRequired[str]
-    VolumeId: NotRequired[str]
 
 
 class SnapshotResponseTypeDef(TypedDict):
@@ -18854,313 +20645,6 @@ class SnapshotResponseTypeDef(TypedDict):
     KmsKeyId: NotRequired[str]
     DataEncryptionKeyId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SnapshotTaskDetailTypeDef(TypedDict):
-    Description: NotRequired[str]
-    DiskImageSize: NotRequired[float]
-    Encrypted: NotRequired[bool]
-    Format: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    Progress: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    Status: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    Url: NotRequired[str]
-    UserBucket: NotRequired[UserBucketDetailsTypeDef]
-
-
-class SnapshotTierStatusTypeDef(TypedDict):
-    SnapshotId: NotRequired[str]
-    VolumeId: NotRequired[str]
-    Status: NotRequired[SnapshotStateType]
-    OwnerId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    StorageTier: NotRequired[StorageTierType]
-    LastTieringStartTime: NotRequired[datetime]
-    LastTieringProgress: NotRequired[int]
-    LastTieringOperationStatus: NotRequired[TieringOperationStatusType]
-    LastTieringOperationStatusDetail: NotRequired[str]
-    ArchivalCompleteTime: NotRequired[datetime]
-    RestoreExpiryTime: NotRequired[datetime]
-
-
-class SnapshotTypeDef(TypedDict):
-    OwnerAlias: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    StorageTier: NotRequired[StorageTierType]
-    RestoreExpiryTime: NotRequired[datetime]
-    SseType: NotRequired[SSETypeType]
-    AvailabilityZone: NotRequired[str]
-    TransferType: NotRequired[TransferTypeType]
-    CompletionDurationMinutes: NotRequired[int]
-    CompletionTime: NotRequired[datetime]
-    FullSnapshotSizeInBytes: NotRequired[int]
-    SnapshotId: NotRequired[str]
-    VolumeId: NotRequired[str]
-    State: NotRequired[SnapshotStateType]
-    StateMessage: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    Progress: NotRequired[str]
-    OwnerId: NotRequired[str]
-    Description: NotRequired[str]
-    VolumeSize: NotRequired[int]
-    Encrypted: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-    DataEncryptionKeyId: NotRequired[str]
-
-
-class SpotCapacityRebalanceTypeDef(TypedDict):
-    ReplacementStrategy: NotRequired[ReplacementStrategyType]
-    TerminationDelay: NotRequired[int]
-
-
-class SpotDatafeedSubscriptionTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Fault: NotRequired[SpotInstanceStateFaultTypeDef]
-    OwnerId: NotRequired[str]
-    Prefix: NotRequired[str]
-    State: NotRequired[DatafeedSubscriptionStateType]
-
-
-class SpotFleetLaunchSpecificationOutputTypeDef(TypedDict):
-    AddressingType: NotRequired[str]
-    BlockDeviceMappings: NotRequired[list[BlockDeviceMappingTypeDef]]
-    EbsOptimized: NotRequired[bool]
-    IamInstanceProfile: NotRequired[IamInstanceProfileSpecificationTypeDef]
-    ImageId: NotRequired[str]
-    InstanceType: NotRequired[InstanceTypeType]
-    KernelId: NotRequired[str]
-    KeyName: NotRequired[str]
-    Monitoring: NotRequired[SpotFleetMonitoringTypeDef]
-    NetworkInterfaces: NotRequired[
-        list[InstanceNetworkInterfaceSpecificationOutputTypeDef]
-    ]
-    Placement: NotRequired[SpotPlacementTypeDef]
-    RamdiskId: NotRequired[str]
-    SpotPrice: NotRequired[str]
-    SubnetId: NotRequired[str]
-    UserData: NotRequired[str]
-    WeightedCapacity: NotRequired[float]
-    TagSpecifications: NotRequired[list[SpotFleetTagSpecificationOutputTypeDef]]
-    InstanceRequirements: NotRequired[InstanceRequirementsOutputTypeDef]
-    SecurityGroups: NotRequired[list[GroupIdentifierTypeDef]]
-
-
-class SpotFleetLaunchSpecificationTypeDef(TypedDict):
-    AddressingType: NotRequired[str]
-    BlockDeviceMappings: NotRequired[ReadOnly[Sequence[BlockDeviceMappingTypeDef]]]
-    EbsOptimized: NotRequired[bool]
-    IamInstanceProfile: NotRequired[IamInstanceProfileSpecificationTypeDef]
-    ImageId: NotRequired[str]
-    InstanceType: NotRequired[InstanceTypeType]
-    KernelId: NotRequired[str]
-    KeyName: NotRequired[str]
-    Monitoring: NotRequired[SpotFleetMonitoringTypeDef]
-    NetworkInterfaces: NotRequired[
-        ReadOnly[Sequence[InstanceNetworkInterfaceSpecificationTypeDef]]
-    ]
-    Placement: NotRequired[SpotPlacementTypeDef]
-    RamdiskId: NotRequired[str]
-    SpotPrice: NotRequired[str]
-    SubnetId: NotRequired[str]
-    UserData: NotRequired[str]
-    WeightedCapacity: NotRequired[float]
-    TagSpecifications: NotRequired[ReadOnly[Sequence[SpotFleetTagSpecificationTypeDef]]]
-    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsTypeDef]]
-    SecurityGroups: NotRequired[ReadOnly[Sequence[GroupIdentifierTypeDef]]]
-
-
-class SpotFleetMonitoringTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class SpotFleetRequestConfigDataOutputTypeDef(TypedDict):
-    AllocationStrategy: NotRequired[AllocationStrategyType]
-    OnDemandAllocationStrategy: NotRequired[OnDemandAllocationStrategyType]
-    SpotMaintenanceStrategies: NotRequired[SpotMaintenanceStrategiesTypeDef]
-    ClientToken: NotRequired[str]
-    ExcessCapacityTerminationPolicy: NotRequired[ExcessCapacityTerminationPolicyType]
-    FulfilledCapacity: NotRequired[float]
-    OnDemandFulfilledCapacity: NotRequired[float]
-    IamFleetRole: str
-    LaunchSpecifications: NotRequired[list[SpotFleetLaunchSpecificationOutputTypeDef]]
-    LaunchTemplateConfigs: NotRequired[list[LaunchTemplateConfigOutputTypeDef]]
-    SpotPrice: NotRequired[str]
-    TargetCapacity: int
-    OnDemandTargetCapacity: NotRequired[int]
-    OnDemandMaxTotalPrice: NotRequired[str]
-    SpotMaxTotalPrice: NotRequired[str]
-    TerminateInstancesWithExpiration: NotRequired[bool]
-    Type: NotRequired[FleetTypeType]
-    ValidFrom: NotRequired[datetime]
-    ValidUntil: NotRequired[datetime]
-    ReplaceUnhealthyInstances: NotRequired[bool]
-    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
-    LoadBalancersConfig: NotRequired[LoadBalancersConfigOutputTypeDef]
-    InstancePoolsToUseCount: NotRequired[int]
-    Context: NotRequired[str]
-    TargetCapacityUnitType: NotRequired[TargetCapacityUnitTypeType]
-    TagSpecifications: NotRequired[list[TagSpecificationOutputTypeDef]]
-
-
-class SpotFleetRequestConfigDataTypeDef(TypedDict):
-    AllocationStrategy: NotRequired[AllocationStrategyType]
-    OnDemandAllocationStrategy: NotRequired[OnDemandAllocationStrategyType]
-    SpotMaintenanceStrategies: NotRequired[SpotMaintenanceStrategiesTypeDef]
-    ClientToken: NotRequired[str]
-    ExcessCapacityTerminationPolicy: NotRequired[ExcessCapacityTerminationPolicyType]
-    FulfilledCapacity: NotRequired[float]
-    OnDemandFulfilledCapacity: NotRequired[float]
-    IamFleetRole: str
-    LaunchSpecifications: NotRequired[
-        ReadOnly[Sequence[SpotFleetLaunchSpecificationTypeDef]]
-    ]
-    LaunchTemplateConfigs: NotRequired[ReadOnly[Sequence[LaunchTemplateConfigTypeDef]]]
-    SpotPrice: NotRequired[str]
-    TargetCapacity: int
-    OnDemandTargetCapacity: NotRequired[int]
-    OnDemandMaxTotalPrice: NotRequired[str]
-    SpotMaxTotalPrice: NotRequired[str]
-    TerminateInstancesWithExpiration: NotRequired[bool]
-    Type: NotRequired[FleetTypeType]
-    ValidFrom: NotRequired[ReadOnly[datetime | str]]
-    ValidUntil: NotRequired[ReadOnly[datetime | str]]
-    ReplaceUnhealthyInstances: NotRequired[bool]
-    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
-    LoadBalancersConfig: NotRequired[ReadOnly[LoadBalancersConfigTypeDef]]
-    InstancePoolsToUseCount: NotRequired[int]
-    Context: NotRequired[str]
-    TargetCapacityUnitType: NotRequired[TargetCapacityUnitTypeType]
-    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
-
-
-class SpotFleetRequestConfigTypeDef(TypedDict):
-    ActivityStatus: NotRequired[ActivityStatusType]
-    CreateTime: NotRequired[datetime]
-    SpotFleetRequestConfig: NotRequired[SpotFleetRequestConfigDataOutputTypeDef]
-    SpotFleetRequestId: NotRequired[str]
-    SpotFleetRequestState: NotRequired[BatchStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class SpotFleetTagSpecificationOutputTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class SpotFleetTagSpecificationTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class SpotInstanceRequestTypeDef(TypedDict):
-    ActualBlockHourlyPrice: NotRequired[str]
-    AvailabilityZoneGroup: NotRequired[str]
-    BlockDurationMinutes: NotRequired[int]
-    CreateTime: NotRequired[datetime]
-    Fault: NotRequired[SpotInstanceStateFaultTypeDef]
-    InstanceId: NotRequired[str]
-    LaunchGroup: NotRequired[str]
-    LaunchSpecification: NotRequired[LaunchSpecificationTypeDef]
-    LaunchedAvailabilityZone: NotRequired[str]
-    LaunchedAvailabilityZoneId: NotRequired[str]
-    ProductDescription: NotRequired[RIProductDescriptionType]
-    SpotInstanceRequestId: NotRequired[str]
-    SpotPrice: NotRequired[str]
-    State: NotRequired[SpotInstanceStateType]
-    Status: NotRequired[SpotInstanceStatusTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    Type: NotRequired[SpotInstanceTypeType]
-    ValidFrom: NotRequired[datetime]
-    ValidUntil: NotRequired[datetime]
-    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
-
-
-class SpotInstanceStateFaultTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class SpotInstanceStatusTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-    UpdateTime: NotRequired[datetime]
-
-
-class SpotMaintenanceStrategiesTypeDef(TypedDict):
-    CapacityRebalance: NotRequired[SpotCapacityRebalanceTypeDef]
-
-
-class SpotMarketOptionsTypeDef(TypedDict):
-    MaxPrice: NotRequired[str]
-    SpotInstanceType: NotRequired[SpotInstanceTypeType]
-    BlockDurationMinutes: NotRequired[int]
-    ValidUntil: NotRequired[ReadOnly[datetime | str]]
-    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorType]
-
-
-class SpotOptionsRequestTypeDef(TypedDict):
-    AllocationStrategy: NotRequired[SpotAllocationStrategyType]
-    MaintenanceStrategies: NotRequired[FleetSpotMaintenanceStrategiesRequestTypeDef]
-    InstanceInterruptionBehavior: NotRequired[SpotInstanceInterruptionBehaviorType]
-    InstancePoolsToUseCount: NotRequired[int]
-    SingleInstanceType: NotRequired[bool]
-    SingleAvailabilityZone: NotRequired[bool]
-    MinTargetCapacity: NotRequired[int]
-    MaxTotalPrice: NotRequired[str]
-
-
-class SpotOptionsTypeDef(TypedDict):
-    AllocationStrategy: NotRequired[SpotAllocationStrategyType]
-    MaintenanceStrategies: NotRequired[FleetSpotMaintenanceStrategiesTypeDef]
-    InstanceInterruptionBehavior: NotRequired[SpotInstanceInterruptionBehaviorType]
-    InstancePoolsToUseCount: NotRequired[int]
-    SingleInstanceType: NotRequired[bool]
-    SingleAvailabilityZone: NotRequired[bool]
-    MinTargetCapacity: NotRequired[int]
-    MaxTotalPrice: NotRequired[str]
-
-
-class SpotPlacementScoreTypeDef(TypedDict):
-    Region: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    Score: NotRequired[int]
-
-
-class SpotPlacementTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    GroupName: NotRequired[str]
-    Tenancy: NotRequired[TenancyType]
-    AvailabilityZoneId: NotRequired[str]
-
-
-class SpotPriceTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    InstanceType: NotRequired[InstanceTypeType]
-    ProductDescription: NotRequired[RIProductDescriptionType]
-    SpotPrice: NotRequired[str]
-    Timestamp: NotRequired[datetime]
-
-
-class StaleIpPermissionTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    IpProtocol: NotRequired[str]
-    IpRanges: NotRequired[list[str]]
-    PrefixListIds: NotRequired[list[str]]
-    ToPort: NotRequired[int]
-    UserIdGroupPairs: NotRequired[list[UserIdGroupPairTypeDef]]
-
-
-class StaleSecurityGroupTypeDef(TypedDict):
-    Description: NotRequired[str]
-    GroupId: NotRequired[str]
-    GroupName: NotRequired[str]
-    StaleIpPermissions: NotRequired[list[StaleIpPermissionTypeDef]]
-    StaleIpPermissionsEgress: NotRequired[list[StaleIpPermissionTypeDef]]
-    VpcId: NotRequired[str]
 
 
 class StartDeclarativePoliciesReportRequestTypeDef(TypedDict):
@@ -19226,11 +20710,6 @@ class StartVpcEndpointServicePrivateDnsVerificationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StateReasonTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
 class StopInstancesRequestTypeDef(TypedDict):
     InstanceIds: ReadOnly[Sequence[str]]
     Hibernate: NotRequired[bool]
@@ -19244,193 +20723,6 @@ class StopInstancesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StorageLocationTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Key: NotRequired[str]
-
-
-class StorageOutputTypeDef(TypedDict):
-    S3: NotRequired[S3StorageOutputTypeDef]
-
-
-class StorageTypeDef(TypedDict):
-    S3: NotRequired[ReadOnly[S3StorageTypeDef]]
-
-
-class StoreImageTaskResultTypeDef(TypedDict):
-    AmiId: NotRequired[str]
-    TaskStartTime: NotRequired[datetime]
-    Bucket: NotRequired[str]
-    S3objectKey: NotRequired[str]
-    ProgressPercentage: NotRequired[int]
-    StoreTaskState: NotRequired[str]
-    StoreTaskFailureReason: NotRequired[str]
-
-
-class SubnetAssociationTypeDef(TypedDict):
-    SubnetId: NotRequired[str]
-    State: NotRequired[TransitGatewayMulitcastDomainAssociationStateType]
-
-
-class SubnetCidrBlockStateTypeDef(TypedDict):
-    State: NotRequired[SubnetCidrBlockStateCodeType]
-    StatusMessage: NotRequired[str]
-
-
-class SubnetCidrReservationTypeDef(TypedDict):
-    SubnetCidrReservationId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    Cidr: NotRequired[str]
-    ReservationType: NotRequired[SubnetCidrReservationTypeType]
-    OwnerId: NotRequired[str]
-    Description: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class SubnetConfigurationTypeDef(TypedDict):
-    SubnetId: NotRequired[str]
-    Ipv4: NotRequired[str]
-    Ipv6: NotRequired[str]
-
-
-class SubnetIpPrefixesTypeDef(TypedDict):
-    SubnetId: NotRequired[str]
-    IpPrefixes: NotRequired[list[str]]
-
-
-class SubnetIpv6CidrBlockAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    Ipv6CidrBlock: NotRequired[str]
-    Ipv6CidrBlockState: NotRequired[SubnetCidrBlockStateTypeDef]
-    Ipv6AddressAttribute: NotRequired[Ipv6AddressAttributeType]
-    IpSource: NotRequired[IpSourceType]
-
-
-class SubnetTypeDef(TypedDict):
-    AvailabilityZoneId: NotRequired[str]
-    EnableLniAtDeviceIndex: NotRequired[int]
-    MapCustomerOwnedIpOnLaunch: NotRequired[bool]
-    CustomerOwnedIpv4Pool: NotRequired[str]
-    OwnerId: NotRequired[str]
-    AssignIpv6AddressOnCreation: NotRequired[bool]
-    Ipv6CidrBlockAssociationSet: NotRequired[
-        list[SubnetIpv6CidrBlockAssociationTypeDef]
-    ]
-    Tags: NotRequired[list[TagTypeDef]]
-    SubnetArn: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    EnableDns64: NotRequired[bool]
-    Ipv6Native: NotRequired[bool]
-    PrivateDnsNameOptionsOnLaunch: NotRequired[PrivateDnsNameOptionsOnLaunchTypeDef]
-    BlockPublicAccessStates: NotRequired[BlockPublicAccessStatesTypeDef]
-    Type: NotRequired[str]
-    SubnetId: NotRequired[str]
-    State: NotRequired[SubnetStateType]
-    VpcId: NotRequired[str]
-    CidrBlock: NotRequired[str]
-    AvailableIpAddressCount: NotRequired[int]
-    AvailabilityZone: NotRequired[str]
-    DefaultForAz: NotRequired[bool]
-    MapPublicIpOnLaunch: NotRequired[bool]
-
-
-class SubscriptionTypeDef(TypedDict):
-    Source: NotRequired[str]
-    Destination: NotRequired[str]
-    Metric: NotRequired[MetricTypeType]
-    Statistic: NotRequired[StatisticTypeType]
-    Period: NotRequired[PeriodTypeType]
-
-
-class SuccessfulInstanceCreditSpecificationItemTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-
-
-class SuccessfulQueuedPurchaseDeletionTypeDef(TypedDict):
-    ReservedInstancesId: NotRequired[str]
-
-
-class SupportedRegionDetailTypeDef(TypedDict):
-    Region: NotRequired[str]
-    ServiceState: NotRequired[str]
-
-
-class TagDescriptionTypeDef(TypedDict):
-    Key: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[ResourceTypeType]
-    Value: NotRequired[str]
-
-
-class TagSpecificationOutputTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TagSpecificationTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TargetCapacitySpecificationRequestTypeDef(TypedDict):
-    TotalTargetCapacity: int
-    OnDemandTargetCapacity: NotRequired[int]
-    SpotTargetCapacity: NotRequired[int]
-    DefaultTargetCapacityType: NotRequired[DefaultTargetCapacityTypeType]
-    TargetCapacityUnitType: NotRequired[TargetCapacityUnitTypeType]
-
-
-class TargetCapacitySpecificationTypeDef(TypedDict):
-    TotalTargetCapacity: NotRequired[int]
-    OnDemandTargetCapacity: NotRequired[int]
-    SpotTargetCapacity: NotRequired[int]
-    DefaultTargetCapacityType: NotRequired[DefaultTargetCapacityTypeType]
-    TargetCapacityUnitType: NotRequired[TargetCapacityUnitTypeType]
-
-
-class TargetConfigurationRequestTypeDef(TypedDict):
-    InstanceCount: NotRequired[int]
-    OfferingId: str
-
-
-class TargetConfigurationTypeDef(TypedDict):
-    InstanceCount: NotRequired[int]
-    OfferingId: NotRequired[str]
-
-
-class TargetGroupTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class TargetGroupsConfigOutputTypeDef(TypedDict):
-    TargetGroups: NotRequired[list[TargetGroupTypeDef]]
-
-
-class TargetGroupsConfigTypeDef(TypedDict):
-    TargetGroups: NotRequired[ReadOnly[Sequence[TargetGroupTypeDef]]]
-
-
-class TargetNetworkTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    VpcId: NotRequired[str]
-    TargetNetworkId: NotRequired[str]
-    ClientVpnEndpointId: NotRequired[str]
-    Status: NotRequired[AssociationStatusTypeDef]
-    SecurityGroups: NotRequired[list[str]]
-    AvailabilityZones: NotRequired[list[str]]
-    AvailabilityZoneIds: NotRequired[list[str]]
-
-
-class TargetReservationValueTypeDef(TypedDict):
-    ReservationValue: NotRequired[ReservationValueTypeDef]
-    TargetConfiguration: NotRequired[TargetConfigurationTypeDef]
-
-
 class TerminateClientVpnConnectionsRequestTypeDef(TypedDict):
     ClientVpnEndpointId: str
     ConnectionId: NotRequired[str]
@@ -19438,17 +20730,17 @@ class TerminateClientVpnConnectionsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class TerminateConnectionStatusTypeDef(TypedDict):
+    ConnectionId: NotRequired[str]
+    PreviousStatus: NotRequired[ClientVpnConnectionStatusTypeDef]
+    CurrentStatus: NotRequired[ClientVpnConnectionStatusTypeDef]
+
+
 class TerminateClientVpnConnectionsResultTypeDef(TypedDict):
     ClientVpnEndpointId: NotRequired[str]
     Username: NotRequired[str]
     ConnectionStatuses: NotRequired[list[TerminateConnectionStatusTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TerminateConnectionStatusTypeDef(TypedDict):
-    ConnectionId: NotRequired[str]
-    PreviousStatus: NotRequired[ClientVpnConnectionStatusTypeDef]
-    CurrentStatus: NotRequired[ClientVpnConnectionStatusTypeDef]
 
 
 class TerminateInstancesRequestTypeDef(TypedDict):
@@ -19461,533 +20753,6 @@ class TerminateInstancesRequestTypeDef(TypedDict):
 class TerminateInstancesResultTypeDef(TypedDict):
     TerminatingInstances: NotRequired[list[InstanceStateChangeTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ThroughResourcesStatementRequestTypeDef(TypedDict):
-    ResourceStatement: NotRequired[ReadOnly[ResourceStatementRequestTypeDef]]
-
-
-class ThroughResourcesStatementTypeDef(TypedDict):
-    ResourceStatement: NotRequired[ResourceStatementTypeDef]
-
-
-class TotalLocalStorageGBRequestTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
-class TotalLocalStorageGBTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
-class TrafficMirrorFilterRuleTypeDef(TypedDict):
-    TrafficMirrorFilterRuleId: NotRequired[str]
-    TrafficMirrorFilterId: NotRequired[str]
-    TrafficDirection: NotRequired[TrafficDirectionType]
-    RuleNumber: NotRequired[int]
-    RuleAction: NotRequired[TrafficMirrorRuleActionType]
-    Protocol: NotRequired[int]
-    DestinationPortRange: NotRequired[TrafficMirrorPortRangeTypeDef]
-    SourcePortRange: NotRequired[TrafficMirrorPortRangeTypeDef]
-    DestinationCidrBlock: NotRequired[str]
-    SourceCidrBlock: NotRequired[str]
-    Description: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TrafficMirrorFilterTypeDef(TypedDict):
-    TrafficMirrorFilterId: NotRequired[str]
-    IngressFilterRules: NotRequired[list[TrafficMirrorFilterRuleTypeDef]]
-    EgressFilterRules: NotRequired[list[TrafficMirrorFilterRuleTypeDef]]
-    NetworkServices: NotRequired[list[TrafficMirrorNetworkServiceType]]
-    Description: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TrafficMirrorPortRangeRequestTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-
-
-class TrafficMirrorPortRangeTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-
-
-class TrafficMirrorSessionTypeDef(TypedDict):
-    TrafficMirrorSessionId: NotRequired[str]
-    TrafficMirrorTargetId: NotRequired[str]
-    TrafficMirrorFilterId: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    PacketLength: NotRequired[int]
-    SessionNumber: NotRequired[int]
-    VirtualNetworkId: NotRequired[int]
-    Description: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TrafficMirrorTargetTypeDef(TypedDict):
-    TrafficMirrorTargetId: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    NetworkLoadBalancerArn: NotRequired[str]
-    Type: NotRequired[TrafficMirrorTargetTypeType]
-    Description: NotRequired[str]
-    OwnerId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    GatewayLoadBalancerEndpointId: NotRequired[str]
-
-
-class TransitGatewayAssociationTypeDef(TypedDict):
-    TransitGatewayRouteTableId: NotRequired[str]
-    TransitGatewayAttachmentId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
-    State: NotRequired[TransitGatewayAssociationStateType]
-
-
-class TransitGatewayAttachmentAssociationTypeDef(TypedDict):
-    TransitGatewayRouteTableId: NotRequired[str]
-    State: NotRequired[TransitGatewayAssociationStateType]
-
-
-class TransitGatewayAttachmentBgpConfigurationTypeDef(TypedDict):
-    TransitGatewayAsn: NotRequired[int]
-    PeerAsn: NotRequired[int]
-    TransitGatewayAddress: NotRequired[str]
-    PeerAddress: NotRequired[str]
-    BgpStatus: NotRequired[BgpStatusType]
-
-
-class TransitGatewayAttachmentPropagationTypeDef(TypedDict):
-    TransitGatewayRouteTableId: NotRequired[str]
-    State: NotRequired[TransitGatewayPropagationStateType]
-
-
-class TransitGatewayAttachmentTypeDef(TypedDict):
-    TransitGatewayAttachmentId: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    TransitGatewayOwnerId: NotRequired[str]
-    ResourceOwnerId: NotRequired[str]
-    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
-    ResourceId: NotRequired[str]
-    State: NotRequired[TransitGatewayAttachmentStateType]
-    Association: NotRequired[TransitGatewayAttachmentAssociationTypeDef]
-    CreationTime: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TransitGatewayClientVpnAttachmentTypeDef(TypedDict):
-    TransitGatewayAttachmentId: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    ClientVpnEndpointId: NotRequired[str]
-    ClientVpnOwnerId: NotRequired[str]
-    State: NotRequired[TransitGatewayAttachmentStatusTypeType]
-    CreationTime: NotRequired[str]
-
-
-class TransitGatewayConfigurationDescribeEndpointStructureTypeDef(TypedDict):
-    TransitGatewayId: NotRequired[str]
-    TransitGatewayAttachmentId: NotRequired[str]
-    AvailabilityZones: NotRequired[list[str]]
-    AvailabilityZoneIds: NotRequired[list[str]]
-
-
-class TransitGatewayConfigurationInputStructureTypeDef(TypedDict):
-    TransitGatewayId: NotRequired[str]
-    AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
-    AvailabilityZoneIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TransitGatewayConnectOptionsTypeDef(TypedDict):
-    Protocol: NotRequired[ProtocolValueType]
-
-
-class TransitGatewayConnectPeerConfigurationTypeDef(TypedDict):
-    TransitGatewayAddress: NotRequired[str]
-    PeerAddress: NotRequired[str]
-    InsideCidrBlocks: NotRequired[list[str]]
-    Protocol: NotRequired[ProtocolValueType]
-    BgpConfigurations: NotRequired[
-        list[TransitGatewayAttachmentBgpConfigurationTypeDef]
-    ]
-
-
-class TransitGatewayConnectPeerTypeDef(TypedDict):
-    TransitGatewayAttachmentId: NotRequired[str]
-    TransitGatewayConnectPeerId: NotRequired[str]
-    State: NotRequired[TransitGatewayConnectPeerStateType]
-    CreationTime: NotRequired[datetime]
-    ConnectPeerConfiguration: NotRequired[TransitGatewayConnectPeerConfigurationTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TransitGatewayConnectRequestBgpOptionsTypeDef(TypedDict):
-    PeerAsn: NotRequired[int]
-
-
-class TransitGatewayConnectTypeDef(TypedDict):
-    TransitGatewayAttachmentId: NotRequired[str]
-    TransportTransitGatewayAttachmentId: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    State: NotRequired[TransitGatewayAttachmentStateType]
-    CreationTime: NotRequired[datetime]
-    Options: NotRequired[TransitGatewayConnectOptionsTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TransitGatewayMeteringPolicyEntryTypeDef(TypedDict):
-    PolicyRuleNumber: NotRequired[str]
-    MeteredAccount: NotRequired[TransitGatewayMeteringPayerTypeType]
-    State: NotRequired[TransitGatewayMeteringPolicyEntryStateType]
-    UpdatedAt: NotRequired[datetime]
-    UpdateEffectiveAt: NotRequired[datetime]
-    MeteringPolicyRule: NotRequired[TransitGatewayMeteringPolicyRuleTypeDef]
-
-
-class TransitGatewayMeteringPolicyRuleTypeDef(TypedDict):
-    SourceTransitGatewayAttachmentId: NotRequired[str]
-    SourceTransitGatewayAttachmentType: NotRequired[
-        TransitGatewayAttachmentResourceTypeType
-    ]
-    SourceCidrBlock: NotRequired[str]
-    SourcePortRange: NotRequired[str]
-    DestinationTransitGatewayAttachmentId: NotRequired[str]
-    DestinationTransitGatewayAttachmentType: NotRequired[
-        TransitGatewayAttachmentResourceTypeType
-    ]
-    DestinationCidrBlock: NotRequired[str]
-    DestinationPortRange: NotRequired[str]
-    Protocol: NotRequired[str]
-
-
-class TransitGatewayMeteringPolicyTypeDef(TypedDict):
-    TransitGatewayMeteringPolicyId: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    MiddleboxAttachmentIds: NotRequired[list[str]]
-    State: NotRequired[TransitGatewayMeteringPolicyStateType]
-    UpdateEffectiveAt: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TransitGatewayMulticastDeregisteredGroupMembersTypeDef(TypedDict):
-    TransitGatewayMulticastDomainId: NotRequired[str]
-    DeregisteredNetworkInterfaceIds: NotRequired[list[str]]
-    GroupIpAddress: NotRequired[str]
-
-
-class TransitGatewayMulticastDeregisteredGroupSourcesTypeDef(TypedDict):
-    TransitGatewayMulticastDomainId: NotRequired[str]
-    DeregisteredNetworkInterfaceIds: NotRequired[list[str]]
-    GroupIpAddress: NotRequired[str]
-
-
-class TransitGatewayMulticastDomainAssociationTypeDef(TypedDict):
-    TransitGatewayAttachmentId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
-    ResourceOwnerId: NotRequired[str]
-    Subnet: NotRequired[SubnetAssociationTypeDef]
-
-
-class TransitGatewayMulticastDomainAssociationsTypeDef(TypedDict):
-    TransitGatewayMulticastDomainId: NotRequired[str]
-    TransitGatewayAttachmentId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
-    ResourceOwnerId: NotRequired[str]
-    Subnets: NotRequired[list[SubnetAssociationTypeDef]]
-
-
-class TransitGatewayMulticastDomainOptionsTypeDef(TypedDict):
-    Igmpv2Support: NotRequired[Igmpv2SupportValueType]
-    StaticSourcesSupport: NotRequired[StaticSourcesSupportValueType]
-    AutoAcceptSharedAssociations: NotRequired[AutoAcceptSharedAssociationsValueType]
-
-
-class TransitGatewayMulticastDomainTypeDef(TypedDict):
-    TransitGatewayMulticastDomainId: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    TransitGatewayMulticastDomainArn: NotRequired[str]
-    OwnerId: NotRequired[str]
-    Options: NotRequired[TransitGatewayMulticastDomainOptionsTypeDef]
-    State: NotRequired[TransitGatewayMulticastDomainStateType]
-    CreationTime: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TransitGatewayMulticastGroupTypeDef(TypedDict):
-    GroupIpAddress: NotRequired[str]
-    TransitGatewayAttachmentId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
-    ResourceOwnerId: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    GroupMember: NotRequired[bool]
-    GroupSource: NotRequired[bool]
-    MemberType: NotRequired[MembershipTypeType]
-    SourceType: NotRequired[MembershipTypeType]
-
-
-class TransitGatewayMulticastRegisteredGroupMembersTypeDef(TypedDict):
-    TransitGatewayMulticastDomainId: NotRequired[str]
-    RegisteredNetworkInterfaceIds: NotRequired[list[str]]
-    GroupIpAddress: NotRequired[str]
-
-
-class TransitGatewayMulticastRegisteredGroupSourcesTypeDef(TypedDict):
-    TransitGatewayMulticastDomainId: NotRequired[str]
-    RegisteredNetworkInterfaceIds: NotRequired[list[str]]
-    GroupIpAddress: NotRequired[str]
-
-
-class TransitGatewayOptionsTypeDef(TypedDict):
-    AmazonSideAsn: NotRequired[int]
-    TransitGatewayCidrBlocks: NotRequired[list[str]]
-    AutoAcceptSharedAttachments: NotRequired[AutoAcceptSharedAttachmentsValueType]
-    DefaultRouteTableAssociation: NotRequired[DefaultRouteTableAssociationValueType]
-    AssociationDefaultRouteTableId: NotRequired[str]
-    DefaultRouteTablePropagation: NotRequired[DefaultRouteTablePropagationValueType]
-    PropagationDefaultRouteTableId: NotRequired[str]
-    VpnEcmpSupport: NotRequired[VpnEcmpSupportValueType]
-    DnsSupport: NotRequired[DnsSupportValueType]
-    SecurityGroupReferencingSupport: NotRequired[
-        SecurityGroupReferencingSupportValueType
-    ]
-    MulticastSupport: NotRequired[MulticastSupportValueType]
-    EncryptionSupport: NotRequired[EncryptionSupportTypeDef]
-
-
-class TransitGatewayPeeringAttachmentOptionsTypeDef(TypedDict):
-    DynamicRouting: NotRequired[DynamicRoutingValueType]
-
-
-class TransitGatewayPeeringAttachmentTypeDef(TypedDict):
-    TransitGatewayAttachmentId: NotRequired[str]
-    AccepterTransitGatewayAttachmentId: NotRequired[str]
-    RequesterTgwInfo: NotRequired[PeeringTgwInfoTypeDef]
-    AccepterTgwInfo: NotRequired[PeeringTgwInfoTypeDef]
-    Options: NotRequired[TransitGatewayPeeringAttachmentOptionsTypeDef]
-    Status: NotRequired[PeeringAttachmentStatusTypeDef]
-    State: NotRequired[TransitGatewayAttachmentStateType]
-    CreationTime: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TransitGatewayPolicyRuleMetaDataTypeDef(TypedDict):
-    MetaDataKey: NotRequired[str]
-    MetaDataValue: NotRequired[str]
-
-
-class TransitGatewayPolicyRuleTypeDef(TypedDict):
-    SourceCidrBlock: NotRequired[str]
-    SourcePortRange: NotRequired[str]
-    DestinationCidrBlock: NotRequired[str]
-    DestinationPortRange: NotRequired[str]
-    Protocol: NotRequired[str]
-    MetaData: NotRequired[TransitGatewayPolicyRuleMetaDataTypeDef]
-
-
-class TransitGatewayPolicyTableAssociationTypeDef(TypedDict):
-    TransitGatewayPolicyTableId: NotRequired[str]
-    TransitGatewayAttachmentId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
-    State: NotRequired[TransitGatewayAssociationStateType]
-
-
-class TransitGatewayPolicyTableEntryTypeDef(TypedDict):
-    PolicyRuleNumber: NotRequired[str]
-    PolicyRule: NotRequired[TransitGatewayPolicyRuleTypeDef]
-    TargetRouteTableId: NotRequired[str]
-
-
-class TransitGatewayPolicyTableTypeDef(TypedDict):
-    TransitGatewayPolicyTableId: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    State: NotRequired[TransitGatewayPolicyTableStateType]
-    CreationTime: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TransitGatewayPrefixListAttachmentTypeDef(TypedDict):
-    TransitGatewayAttachmentId: NotRequired[str]
-    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
-    ResourceId: NotRequired[str]
-
-
-class TransitGatewayPrefixListReferenceTypeDef(TypedDict):
-    TransitGatewayRouteTableId: NotRequired[str]
-    PrefixListId: NotRequired[str]
-    PrefixListOwnerId: NotRequired[str]
-    State: NotRequired[TransitGatewayPrefixListReferenceStateType]
-    Blackhole: NotRequired[bool]
-    TransitGatewayAttachment: NotRequired[TransitGatewayPrefixListAttachmentTypeDef]
-
-
-class TransitGatewayPropagationTypeDef(TypedDict):
-    TransitGatewayAttachmentId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
-    TransitGatewayRouteTableId: NotRequired[str]
-    State: NotRequired[TransitGatewayPropagationStateType]
-    TransitGatewayRouteTableAnnouncementId: NotRequired[str]
-
-
-class TransitGatewayRequestOptionsTypeDef(TypedDict):
-    AmazonSideAsn: NotRequired[int]
-    AutoAcceptSharedAttachments: NotRequired[AutoAcceptSharedAttachmentsValueType]
-    DefaultRouteTableAssociation: NotRequired[DefaultRouteTableAssociationValueType]
-    DefaultRouteTablePropagation: NotRequired[DefaultRouteTablePropagationValueType]
-    VpnEcmpSupport: NotRequired[VpnEcmpSupportValueType]
-    DnsSupport: NotRequired[DnsSupportValueType]
-    SecurityGroupReferencingSupport: NotRequired[
-        SecurityGroupReferencingSupportValueType
-    ]
-    MulticastSupport: NotRequired[MulticastSupportValueType]
-    TransitGatewayCidrBlocks: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TransitGatewayRouteAttachmentTypeDef(TypedDict):
-    ResourceId: NotRequired[str]
-    TransitGatewayAttachmentId: NotRequired[str]
-    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
-
-
-class TransitGatewayRouteTableAnnouncementTypeDef(TypedDict):
-    TransitGatewayRouteTableAnnouncementId: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    CoreNetworkId: NotRequired[str]
-    PeerTransitGatewayId: NotRequired[str]
-    PeerCoreNetworkId: NotRequired[str]
-    PeeringAttachmentId: NotRequired[str]
-    AnnouncementDirection: NotRequired[
-        TransitGatewayRouteTableAnnouncementDirectionType
-    ]
-    TransitGatewayRouteTableId: NotRequired[str]
-    State: NotRequired[TransitGatewayRouteTableAnnouncementStateType]
-    CreationTime: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TransitGatewayRouteTableAssociationTypeDef(TypedDict):
-    TransitGatewayAttachmentId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
-    State: NotRequired[TransitGatewayAssociationStateType]
-
-
-class TransitGatewayRouteTablePropagationTypeDef(TypedDict):
-    TransitGatewayAttachmentId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[TransitGatewayAttachmentResourceTypeType]
-    State: NotRequired[TransitGatewayPropagationStateType]
-    TransitGatewayRouteTableAnnouncementId: NotRequired[str]
-
-
-class TransitGatewayRouteTableRouteTypeDef(TypedDict):
-    DestinationCidr: NotRequired[str]
-    State: NotRequired[str]
-    RouteOrigin: NotRequired[str]
-    PrefixListId: NotRequired[str]
-    AttachmentId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[str]
-
-
-class TransitGatewayRouteTableTypeDef(TypedDict):
-    TransitGatewayRouteTableId: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    State: NotRequired[TransitGatewayRouteTableStateType]
-    DefaultAssociationRouteTable: NotRequired[bool]
-    DefaultPropagationRouteTable: NotRequired[bool]
-    CreationTime: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TransitGatewayRouteTypeDef(TypedDict):
-    DestinationCidrBlock: NotRequired[str]
-    PrefixListId: NotRequired[str]
-    TransitGatewayRouteTableAnnouncementId: NotRequired[str]
-    TransitGatewayAttachments: NotRequired[list[TransitGatewayRouteAttachmentTypeDef]]
-    Type: NotRequired[TransitGatewayRouteTypeType]
-    State: NotRequired[TransitGatewayRouteStateType]
-
-
-class TransitGatewayTypeDef(TypedDict):
-    TransitGatewayId: NotRequired[str]
-    TransitGatewayArn: NotRequired[str]
-    State: NotRequired[TransitGatewayStateType]
-    OwnerId: NotRequired[str]
-    Description: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    Options: NotRequired[TransitGatewayOptionsTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TransitGatewayVpcAttachmentOptionsTypeDef(TypedDict):
-    DnsSupport: NotRequired[DnsSupportValueType]
-    SecurityGroupReferencingSupport: NotRequired[
-        SecurityGroupReferencingSupportValueType
-    ]
-    Ipv6Support: NotRequired[Ipv6SupportValueType]
-    ApplianceModeSupport: NotRequired[ApplianceModeSupportValueType]
-
-
-class TransitGatewayVpcAttachmentTypeDef(TypedDict):
-    TransitGatewayAttachmentId: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    VpcId: NotRequired[str]
-    VpcOwnerId: NotRequired[str]
-    State: NotRequired[TransitGatewayAttachmentStateType]
-    SubnetIds: NotRequired[list[str]]
-    CreationTime: NotRequired[datetime]
-    Options: NotRequired[TransitGatewayVpcAttachmentOptionsTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TrunkInterfaceAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    BranchInterfaceId: NotRequired[str]
-    TrunkInterfaceId: NotRequired[str]
-    InterfaceProtocol: NotRequired[InterfaceProtocolTypeType]
-    VlanId: NotRequired[int]
-    GreKey: NotRequired[int]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TunnelOptionTypeDef(TypedDict):
-    OutsideIpAddress: NotRequired[str]
-    TunnelInsideCidr: NotRequired[str]
-    TunnelInsideIpv6Cidr: NotRequired[str]
-    PreSharedKey: NotRequired[str]
-    Phase1LifetimeSeconds: NotRequired[int]
-    Phase2LifetimeSeconds: NotRequired[int]
-    RekeyMarginTimeSeconds: NotRequired[int]
-    RekeyFuzzPercentage: NotRequired[int]
-    ReplayWindowSize: NotRequired[int]
-    DpdTimeoutSeconds: NotRequired[int]
-    DpdTimeoutAction: NotRequired[str]
-    Phase1EncryptionAlgorithms: NotRequired[
-        list[Phase1EncryptionAlgorithmsListValueTypeDef]
-    ]
-    Phase2EncryptionAlgorithms: NotRequired[
-        list[Phase2EncryptionAlgorithmsListValueTypeDef]
-    ]
-    Phase1IntegrityAlgorithms: NotRequired[
-        list[Phase1IntegrityAlgorithmsListValueTypeDef]
-    ]
-    Phase2IntegrityAlgorithms: NotRequired[
-        list[Phase2IntegrityAlgorithmsListValueTypeDef]
-    ]
-    Phase1DHGroupNumbers: NotRequired[list[Phase1DHGroupNumbersListValueTypeDef]]
-    Phase2DHGroupNumbers: NotRequired[list[Phase2DHGroupNumbersListValueTypeDef]]
-    IkeVersions: NotRequired[list[IKEVersionsListValueTypeDef]]
-    StartupAction: NotRequired[str]
-    LogOptions: NotRequired[VpnTunnelLogOptionsTypeDef]
-    EnableTunnelLifecycleControl: NotRequired[bool]
 
 
 class UnassignIpv6AddressesRequestTypeDef(TypedDict):
@@ -20040,26 +20805,6 @@ class UnmonitorInstancesRequestTypeDef(TypedDict):
 class UnmonitorInstancesResultTypeDef(TypedDict):
     InstanceMonitorings: NotRequired[list[InstanceMonitoringTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UnsuccessfulInstanceCreditSpecificationItemErrorTypeDef(TypedDict):
-    Code: NotRequired[UnsuccessfulInstanceCreditSpecificationErrorCodeType]
-    Message: NotRequired[str]
-
-
-class UnsuccessfulInstanceCreditSpecificationItemTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    Error: NotRequired[UnsuccessfulInstanceCreditSpecificationItemErrorTypeDef]
-
-
-class UnsuccessfulItemErrorTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class UnsuccessfulItemTypeDef(TypedDict):
-    Error: NotRequired[UnsuccessfulItemErrorTypeDef]
-    ResourceId: NotRequired[str]
 
 
 class UpdateCapacityManagerMonitoredTagKeysRequestTypeDef(TypedDict):
@@ -20132,298 +20877,6 @@ class UpdateSecurityGroupRuleDescriptionsIngressResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UserBucketDetailsTypeDef(TypedDict):
-    S3Bucket: NotRequired[str]
-    S3Key: NotRequired[str]
-
-
-class UserBucketTypeDef(TypedDict):
-    S3Bucket: NotRequired[str]
-    S3Key: NotRequired[str]
-
-
-class UserDataTypeDef(TypedDict):
-    Data: NotRequired[str]
-
-
-class UserIdGroupPairTypeDef(TypedDict):
-    Description: NotRequired[str]
-    UserId: NotRequired[str]
-    GroupName: NotRequired[str]
-    GroupId: NotRequired[str]
-    VpcId: NotRequired[str]
-    VpcPeeringConnectionId: NotRequired[str]
-    PeeringStatus: NotRequired[str]
-
-
-class VCpuCountRangeRequestTypeDef(TypedDict):
-    Min: int
-    Max: NotRequired[int]
-
-
-class VCpuCountRangeTypeDef(TypedDict):
-    Min: NotRequired[int]
-    Max: NotRequired[int]
-
-
-class VCpuInfoTypeDef(TypedDict):
-    DefaultVCpus: NotRequired[int]
-    DefaultCores: NotRequired[int]
-    DefaultThreadsPerCore: NotRequired[int]
-    ValidCores: NotRequired[list[int]]
-    ValidThreadsPerCore: NotRequired[list[int]]
-
-
-class ValidationErrorTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class ValidationWarningTypeDef(TypedDict):
-    Errors: NotRequired[list[ValidationErrorTypeDef]]
-
-
-class VerifiedAccessEndpointCidrOptionsTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    PortRanges: NotRequired[list[VerifiedAccessEndpointPortRangeTypeDef]]
-    Protocol: NotRequired[VerifiedAccessEndpointProtocolType]
-    SubnetIds: NotRequired[list[str]]
-
-
-class VerifiedAccessEndpointEniOptionsTypeDef(TypedDict):
-    NetworkInterfaceId: NotRequired[str]
-    Protocol: NotRequired[VerifiedAccessEndpointProtocolType]
-    Port: NotRequired[int]
-    PortRanges: NotRequired[list[VerifiedAccessEndpointPortRangeTypeDef]]
-
-
-class VerifiedAccessEndpointLoadBalancerOptionsTypeDef(TypedDict):
-    Protocol: NotRequired[VerifiedAccessEndpointProtocolType]
-    Port: NotRequired[int]
-    LoadBalancerArn: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    PortRanges: NotRequired[list[VerifiedAccessEndpointPortRangeTypeDef]]
-
-
-class VerifiedAccessEndpointPortRangeTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-
-
-class VerifiedAccessEndpointRdsOptionsTypeDef(TypedDict):
-    Protocol: NotRequired[VerifiedAccessEndpointProtocolType]
-    Port: NotRequired[int]
-    RdsDbInstanceArn: NotRequired[str]
-    RdsDbClusterArn: NotRequired[str]
-    RdsDbProxyArn: NotRequired[str]
-    RdsEndpoint: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-
-
-class VerifiedAccessEndpointStatusTypeDef(TypedDict):
-    Code: NotRequired[VerifiedAccessEndpointStatusCodeType]
-    Message: NotRequired[str]
-
-
-class VerifiedAccessEndpointTargetTypeDef(TypedDict):
-    VerifiedAccessEndpointId: NotRequired[str]
-    VerifiedAccessEndpointTargetIpAddress: NotRequired[str]
-    VerifiedAccessEndpointTargetDns: NotRequired[str]
-
-
-class VerifiedAccessEndpointTypeDef(TypedDict):
-    VerifiedAccessInstanceId: NotRequired[str]
-    VerifiedAccessGroupId: NotRequired[str]
-    VerifiedAccessEndpointId: NotRequired[str]
-    ApplicationDomain: NotRequired[str]
-    EndpointType: NotRequired[VerifiedAccessEndpointTypeType]
-    AttachmentType: NotRequired[VerifiedAccessEndpointAttachmentTypeType]
-    DomainCertificateArn: NotRequired[str]
-    EndpointDomain: NotRequired[str]
-    DeviceValidationDomain: NotRequired[str]
-    SecurityGroupIds: NotRequired[list[str]]
-    LoadBalancerOptions: NotRequired[VerifiedAccessEndpointLoadBalancerOptionsTypeDef]
-    NetworkInterfaceOptions: NotRequired[VerifiedAccessEndpointEniOptionsTypeDef]
-    Status: NotRequired[VerifiedAccessEndpointStatusTypeDef]
-    Description: NotRequired[str]
-    CreationTime: NotRequired[str]
-    LastUpdatedTime: NotRequired[str]
-    DeletionTime: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    SseSpecification: NotRequired[VerifiedAccessSseSpecificationResponseTypeDef]
-    RdsOptions: NotRequired[VerifiedAccessEndpointRdsOptionsTypeDef]
-    CidrOptions: NotRequired[VerifiedAccessEndpointCidrOptionsTypeDef]
-
-
-class VerifiedAccessGroupTypeDef(TypedDict):
-    VerifiedAccessGroupId: NotRequired[str]
-    VerifiedAccessInstanceId: NotRequired[str]
-    Description: NotRequired[str]
-    Owner: NotRequired[str]
-    VerifiedAccessGroupArn: NotRequired[str]
-    CreationTime: NotRequired[str]
-    LastUpdatedTime: NotRequired[str]
-    DeletionTime: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    SseSpecification: NotRequired[VerifiedAccessSseSpecificationResponseTypeDef]
-
-
-class VerifiedAccessInstanceCustomSubDomainTypeDef(TypedDict):
-    SubDomain: NotRequired[str]
-    Nameservers: NotRequired[list[str]]
-
-
-class VerifiedAccessInstanceLoggingConfigurationTypeDef(TypedDict):
-    VerifiedAccessInstanceId: NotRequired[str]
-    AccessLogs: NotRequired[VerifiedAccessLogsTypeDef]
-
-
-class VerifiedAccessInstanceOpenVpnClientConfigurationRouteTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-
-
-class VerifiedAccessInstanceOpenVpnClientConfigurationTypeDef(TypedDict):
-    Config: NotRequired[str]
-    Routes: NotRequired[
-        list[VerifiedAccessInstanceOpenVpnClientConfigurationRouteTypeDef]
-    ]
-
-
-class VerifiedAccessInstanceTypeDef(TypedDict):
-    VerifiedAccessInstanceId: NotRequired[str]
-    Description: NotRequired[str]
-    VerifiedAccessTrustProviders: NotRequired[
-        list[VerifiedAccessTrustProviderCondensedTypeDef]
-    ]
-    CreationTime: NotRequired[str]
-    LastUpdatedTime: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    FipsEnabled: NotRequired[bool]
-    CidrEndpointsCustomSubDomain: NotRequired[
-        VerifiedAccessInstanceCustomSubDomainTypeDef
-    ]
-
-
-class VerifiedAccessInstanceUserTrustProviderClientConfigurationTypeDef(TypedDict):
-    Type: NotRequired[UserTrustProviderTypeType]
-    Scopes: NotRequired[str]
-    Issuer: NotRequired[str]
-    AuthorizationEndpoint: NotRequired[str]
-    PublicSigningKeyEndpoint: NotRequired[str]
-    TokenEndpoint: NotRequired[str]
-    UserInfoEndpoint: NotRequired[str]
-    ClientId: NotRequired[str]
-    ClientSecret: NotRequired[str]
-    PkceEnabled: NotRequired[bool]
-
-
-class VerifiedAccessLogCloudWatchLogsDestinationOptionsTypeDef(TypedDict):
-    Enabled: bool
-    LogGroup: NotRequired[str]
-
-
-class VerifiedAccessLogCloudWatchLogsDestinationTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    DeliveryStatus: NotRequired[VerifiedAccessLogDeliveryStatusTypeDef]
-    LogGroup: NotRequired[str]
-
-
-class VerifiedAccessLogDeliveryStatusTypeDef(TypedDict):
-    Code: NotRequired[VerifiedAccessLogDeliveryStatusCodeType]
-    Message: NotRequired[str]
-
-
-class VerifiedAccessLogKinesisDataFirehoseDestinationOptionsTypeDef(TypedDict):
-    Enabled: bool
-    DeliveryStream: NotRequired[str]
-
-
-class VerifiedAccessLogKinesisDataFirehoseDestinationTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    DeliveryStatus: NotRequired[VerifiedAccessLogDeliveryStatusTypeDef]
-    DeliveryStream: NotRequired[str]
-
-
-class VerifiedAccessLogOptionsTypeDef(TypedDict):
-    S3: NotRequired[VerifiedAccessLogS3DestinationOptionsTypeDef]
-    CloudWatchLogs: NotRequired[
-        VerifiedAccessLogCloudWatchLogsDestinationOptionsTypeDef
-    ]
-    KinesisDataFirehose: NotRequired[
-        VerifiedAccessLogKinesisDataFirehoseDestinationOptionsTypeDef
-    ]
-    LogVersion: NotRequired[str]
-    IncludeTrustContext: NotRequired[bool]
-
-
-class VerifiedAccessLogS3DestinationOptionsTypeDef(TypedDict):
-    Enabled: bool
-    BucketName: NotRequired[str]
-    Prefix: NotRequired[str]
-    BucketOwner: NotRequired[str]
-
-
-class VerifiedAccessLogS3DestinationTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    DeliveryStatus: NotRequired[VerifiedAccessLogDeliveryStatusTypeDef]
-    BucketName: NotRequired[str]
-    Prefix: NotRequired[str]
-    BucketOwner: NotRequired[str]
-
-
-class VerifiedAccessLogsTypeDef(TypedDict):
-    S3: NotRequired[VerifiedAccessLogS3DestinationTypeDef]
-    CloudWatchLogs: NotRequired[VerifiedAccessLogCloudWatchLogsDestinationTypeDef]
-    KinesisDataFirehose: NotRequired[
-        VerifiedAccessLogKinesisDataFirehoseDestinationTypeDef
-    ]
-    LogVersion: NotRequired[str]
-    IncludeTrustContext: NotRequired[bool]
-
-
-class VerifiedAccessSseSpecificationRequestTypeDef(TypedDict):
-    CustomerManagedKeyEnabled: NotRequired[bool]
-    KmsKeyArn: NotRequired[str]
-
-
-class VerifiedAccessSseSpecificationResponseTypeDef(TypedDict):
-    CustomerManagedKeyEnabled: NotRequired[bool]
-    KmsKeyArn: NotRequired[str]
-
-
-class VerifiedAccessTrustProviderCondensedTypeDef(TypedDict):
-    VerifiedAccessTrustProviderId: NotRequired[str]
-    Description: NotRequired[str]
-    TrustProviderType: NotRequired[TrustProviderTypeType]
-    UserTrustProviderType: NotRequired[UserTrustProviderTypeType]
-    DeviceTrustProviderType: NotRequired[DeviceTrustProviderTypeType]
-
-
-class VerifiedAccessTrustProviderTypeDef(TypedDict):
-    VerifiedAccessTrustProviderId: NotRequired[str]
-    Description: NotRequired[str]
-    TrustProviderType: NotRequired[TrustProviderTypeType]
-    UserTrustProviderType: NotRequired[UserTrustProviderTypeType]
-    DeviceTrustProviderType: NotRequired[DeviceTrustProviderTypeType]
-    OidcOptions: NotRequired[OidcOptionsTypeDef]
-    DeviceOptions: NotRequired[DeviceOptionsTypeDef]
-    PolicyReferenceName: NotRequired[str]
-    CreationTime: NotRequired[str]
-    LastUpdatedTime: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    SseSpecification: NotRequired[VerifiedAccessSseSpecificationResponseTypeDef]
-    NativeApplicationOidcOptions: NotRequired[NativeApplicationOidcOptionsTypeDef]
-
-
-class VgwTelemetryTypeDef(TypedDict):
-    AcceptedRouteCount: NotRequired[int]
-    LastStatusChange: NotRequired[datetime]
-    OutsideIpAddress: NotRequired[str]
-    Status: NotRequired[TelemetryStatusType]
-    StatusMessage: NotRequired[str]
-    CertificateArn: NotRequired[str]
-
-
 class VolumeAttachmentResponseTypeDef(TypedDict):
     DeleteOnTermination: NotRequired[bool]
     AssociatedResource: NotRequired[str]
@@ -20435,60 +20888,6 @@ class VolumeAttachmentResponseTypeDef(TypedDict):
     State: NotRequired[VolumeAttachmentStateType]
     AttachTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VolumeAttachmentTypeDef(TypedDict):
-    DeleteOnTermination: NotRequired[bool]
-    AssociatedResource: NotRequired[str]
-    InstanceOwningService: NotRequired[str]
-    EbsCardIndex: NotRequired[int]
-    VolumeId: NotRequired[str]
-    InstanceId: NotRequired[str]
-    Device: NotRequired[str]
-    State: NotRequired[VolumeAttachmentStateType]
-    AttachTime: NotRequired[datetime]
-
-
-class VolumeDetailTypeDef(TypedDict):
-    Size: int
-
-
-class VolumeModificationTypeDef(TypedDict):
-    VolumeId: NotRequired[str]
-    ModificationState: NotRequired[VolumeModificationStateType]
-    StatusMessage: NotRequired[str]
-    TargetSize: NotRequired[int]
-    TargetIops: NotRequired[int]
-    TargetVolumeType: NotRequired[VolumeTypeType]
-    TargetThroughput: NotRequired[int]
-    TargetMultiAttachEnabled: NotRequired[bool]
-    OriginalSize: NotRequired[int]
-    OriginalIops: NotRequired[int]
-    OriginalVolumeType: NotRequired[VolumeTypeType]
-    OriginalThroughput: NotRequired[int]
-    OriginalMultiAttachEnabled: NotRequired[bool]
-    Progress: NotRequired[int]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    Operator: NotRequired[OperatorResponseTypeDef]
-
-
-class VolumeRecycleBinInfoTypeDef(TypedDict):
-    VolumeId: NotRequired[str]
-    VolumeType: NotRequired[VolumeTypeType]
-    State: NotRequired[VolumeStateType]
-    Size: NotRequired[int]
-    Iops: NotRequired[int]
-    Throughput: NotRequired[int]
-    OutpostArn: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    SourceVolumeId: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    Operator: NotRequired[OperatorResponseTypeDef]
-    CreateTime: NotRequired[datetime]
-    RecycleBinEnterTime: NotRequired[datetime]
-    RecycleBinExitTime: NotRequired[datetime]
 
 
 class VolumeResponseTypeDef(TypedDict):
@@ -20514,404 +20913,6 @@ class VolumeResponseTypeDef(TypedDict):
     Encrypted: NotRequired[bool]
     KmsKeyId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VolumeStatusActionTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Description: NotRequired[str]
-    EventId: NotRequired[str]
-    EventType: NotRequired[str]
-
-
-class VolumeStatusAttachmentStatusTypeDef(TypedDict):
-    IoPerformance: NotRequired[str]
-    InstanceId: NotRequired[str]
-
-
-class VolumeStatusDetailsTypeDef(TypedDict):
-    Name: NotRequired[VolumeStatusNameType]
-    Status: NotRequired[str]
-
-
-class VolumeStatusEventTypeDef(TypedDict):
-    Description: NotRequired[str]
-    EventId: NotRequired[str]
-    EventType: NotRequired[str]
-    NotAfter: NotRequired[datetime]
-    NotBefore: NotRequired[datetime]
-    InstanceId: NotRequired[str]
-
-
-class VolumeStatusInfoTypeDef(TypedDict):
-    Details: NotRequired[list[VolumeStatusDetailsTypeDef]]
-    Status: NotRequired[VolumeStatusInfoStatusType]
-
-
-class VolumeStatusItemTypeDef(TypedDict):
-    Actions: NotRequired[list[VolumeStatusActionTypeDef]]
-    AvailabilityZone: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    Events: NotRequired[list[VolumeStatusEventTypeDef]]
-    VolumeId: NotRequired[str]
-    VolumeStatus: NotRequired[VolumeStatusInfoTypeDef]
-    AttachmentStatuses: NotRequired[list[VolumeStatusAttachmentStatusTypeDef]]
-    InitializationStatusDetails: NotRequired[InitializationStatusDetailsTypeDef]
-    AvailabilityZoneId: NotRequired[str]
-    Operator: NotRequired[OperatorResponseTypeDef]
-
-
-class VolumeTypeDef(TypedDict):
-    AvailabilityZoneId: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    SourceVolumeId: NotRequired[str]
-    Iops: NotRequired[int]
-    Tags: NotRequired[list[TagTypeDef]]
-    VolumeType: NotRequired[VolumeTypeType]
-    FastRestored: NotRequired[bool]
-    MultiAttachEnabled: NotRequired[bool]
-    Throughput: NotRequired[int]
-    SseType: NotRequired[SSETypeType]
-    Operator: NotRequired[OperatorResponseTypeDef]
-    VolumeInitializationRate: NotRequired[int]
-    VolumeId: NotRequired[str]
-    Size: NotRequired[int]
-    SnapshotId: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    State: NotRequired[VolumeStateType]
-    CreateTime: NotRequired[datetime]
-    Attachments: NotRequired[list[VolumeAttachmentTypeDef]]
-    Encrypted: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-
-
-class VpcAttachmentTypeDef(TypedDict):
-    VpcId: NotRequired[str]
-    State: NotRequired[AttachmentStatusType]
-
-
-class VpcBlockPublicAccessExclusionTypeDef(TypedDict):
-    ExclusionId: NotRequired[str]
-    InternetGatewayExclusionMode: NotRequired[InternetGatewayExclusionModeType]
-    ResourceArn: NotRequired[str]
-    State: NotRequired[VpcBlockPublicAccessExclusionStateType]
-    Reason: NotRequired[str]
-    CreationTimestamp: NotRequired[datetime]
-    LastUpdateTimestamp: NotRequired[datetime]
-    DeletionTimestamp: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class VpcBlockPublicAccessOptionsTypeDef(TypedDict):
-    AwsAccountId: NotRequired[str]
-    AwsRegion: NotRequired[str]
-    State: NotRequired[VpcBlockPublicAccessStateType]
-    InternetGatewayBlockMode: NotRequired[InternetGatewayBlockModeType]
-    Reason: NotRequired[str]
-    LastUpdateTimestamp: NotRequired[datetime]
-    ManagedBy: NotRequired[ManagedByType]
-    ExclusionsAllowed: NotRequired[VpcBlockPublicAccessExclusionsAllowedType]
-
-
-class VpcCidrBlockAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    CidrBlock: NotRequired[str]
-    CidrBlockState: NotRequired[VpcCidrBlockStateTypeDef]
-
-
-class VpcCidrBlockStateTypeDef(TypedDict):
-    State: NotRequired[VpcCidrBlockStateCodeType]
-    StatusMessage: NotRequired[str]
-
-
-class VpcClassicLinkTypeDef(TypedDict):
-    ClassicLinkEnabled: NotRequired[bool]
-    Tags: NotRequired[list[TagTypeDef]]
-    VpcId: NotRequired[str]
-
-
-class VpcEncryptionControlConfigurationTypeDef(TypedDict):
-    Mode: VpcEncryptionControlModeType
-    InternetGatewayExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
-    EgressOnlyInternetGatewayExclusion: NotRequired[
-        VpcEncryptionControlExclusionStateInputType
-    ]
-    NatGatewayExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
-    VirtualPrivateGatewayExclusion: NotRequired[
-        VpcEncryptionControlExclusionStateInputType
-    ]
-    VpcPeeringExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
-    LambdaExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
-    VpcLatticeExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
-    ElasticFileSystemExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
-
-
-class VpcEncryptionControlExclusionTypeDef(TypedDict):
-    State: NotRequired[VpcEncryptionControlExclusionStateType]
-    StateMessage: NotRequired[str]
-
-
-class VpcEncryptionControlExclusionsTypeDef(TypedDict):
-    InternetGateway: NotRequired[VpcEncryptionControlExclusionTypeDef]
-    EgressOnlyInternetGateway: NotRequired[VpcEncryptionControlExclusionTypeDef]
-    NatGateway: NotRequired[VpcEncryptionControlExclusionTypeDef]
-    VirtualPrivateGateway: NotRequired[VpcEncryptionControlExclusionTypeDef]
-    VpcPeering: NotRequired[VpcEncryptionControlExclusionTypeDef]
-    Lambda: NotRequired[VpcEncryptionControlExclusionTypeDef]
-    VpcLattice: NotRequired[VpcEncryptionControlExclusionTypeDef]
-    ElasticFileSystem: NotRequired[VpcEncryptionControlExclusionTypeDef]
-
-
-class VpcEncryptionControlTypeDef(TypedDict):
-    VpcId: NotRequired[str]
-    VpcEncryptionControlId: NotRequired[str]
-    Mode: NotRequired[VpcEncryptionControlModeType]
-    State: NotRequired[VpcEncryptionControlStateType]
-    StateMessage: NotRequired[str]
-    ResourceExclusions: NotRequired[VpcEncryptionControlExclusionsTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class VpcEncryptionNonCompliantResourceTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Type: NotRequired[str]
-    Description: NotRequired[str]
-    IsExcludable: NotRequired[bool]
-
-
-class VpcEndpointAssociationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    VpcEndpointId: NotRequired[str]
-    ServiceNetworkArn: NotRequired[str]
-    ServiceNetworkName: NotRequired[str]
-    AssociatedResourceAccessibility: NotRequired[str]
-    FailureReason: NotRequired[str]
-    FailureCode: NotRequired[str]
-    DnsEntry: NotRequired[DnsEntryTypeDef]
-    PrivateDnsEntry: NotRequired[DnsEntryTypeDef]
-    AssociatedResourceArn: NotRequired[str]
-    ResourceConfigurationGroupArn: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class VpcEndpointConnectionTypeDef(TypedDict):
-    ServiceId: NotRequired[str]
-    VpcEndpointId: NotRequired[str]
-    VpcEndpointOwner: NotRequired[str]
-    VpcEndpointState: NotRequired[StateType]
-    CreationTimestamp: NotRequired[datetime]
-    DnsEntries: NotRequired[list[DnsEntryTypeDef]]
-    NetworkLoadBalancerArns: NotRequired[list[str]]
-    GatewayLoadBalancerArns: NotRequired[list[str]]
-    IpAddressType: NotRequired[IpAddressTypeType]
-    VpcEndpointConnectionId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    VpcEndpointRegion: NotRequired[str]
-
-
-class VpcEndpointTypeDef(TypedDict):
-    VpcEndpointId: NotRequired[str]
-    VpcEndpointType: NotRequired[VpcEndpointTypeType]
-    VpcId: NotRequired[str]
-    ServiceName: NotRequired[str]
-    State: NotRequired[StateType]
-    PolicyDocument: NotRequired[str]
-    RouteTableIds: NotRequired[list[str]]
-    SubnetIds: NotRequired[list[str]]
-    Groups: NotRequired[list[SecurityGroupIdentifierTypeDef]]
-    IpAddressType: NotRequired[IpAddressTypeType]
-    DnsOptions: NotRequired[DnsOptionsTypeDef]
-    PrivateDnsEnabled: NotRequired[bool]
-    RequesterManaged: NotRequired[bool]
-    NetworkInterfaceIds: NotRequired[list[str]]
-    DnsEntries: NotRequired[list[DnsEntryTypeDef]]
-    CreationTimestamp: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-    OwnerId: NotRequired[str]
-    LastError: NotRequired[LastErrorTypeDef]
-    Ipv4Prefixes: NotRequired[list[SubnetIpPrefixesTypeDef]]
-    Ipv6Prefixes: NotRequired[list[SubnetIpPrefixesTypeDef]]
-    FailureReason: NotRequired[str]
-    ServiceNetworkArn: NotRequired[str]
-    ResourceConfigurationArn: NotRequired[str]
-    ServiceRegion: NotRequired[str]
-
-
-class VpcIpv6CidrBlockAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    Ipv6CidrBlock: NotRequired[str]
-    Ipv6CidrBlockState: NotRequired[VpcCidrBlockStateTypeDef]
-    NetworkBorderGroup: NotRequired[str]
-    Ipv6Pool: NotRequired[str]
-    Ipv6AddressAttribute: NotRequired[Ipv6AddressAttributeType]
-    IpSource: NotRequired[IpSourceType]
-
-
-class VpcPeeringConnectionOptionsDescriptionTypeDef(TypedDict):
-    AllowDnsResolutionFromRemoteVpc: NotRequired[bool]
-    AllowEgressFromLocalClassicLinkToRemoteVpc: NotRequired[bool]
-    AllowEgressFromLocalVpcToRemoteClassicLink: NotRequired[bool]
-
-
-class VpcPeeringConnectionStateReasonTypeDef(TypedDict):
-    Code: NotRequired[VpcPeeringConnectionStateReasonCodeType]
-    Message: NotRequired[str]
-
-
-class VpcPeeringConnectionTypeDef(TypedDict):
-    AccepterVpcInfo: NotRequired[VpcPeeringConnectionVpcInfoTypeDef]
-    ExpirationTime: NotRequired[datetime]
-    RequesterVpcInfo: NotRequired[VpcPeeringConnectionVpcInfoTypeDef]
-    Status: NotRequired[VpcPeeringConnectionStateReasonTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    VpcPeeringConnectionId: NotRequired[str]
-
-
-class VpcPeeringConnectionVpcInfoTypeDef(TypedDict):
-    CidrBlock: NotRequired[str]
-    Ipv6CidrBlockSet: NotRequired[list[Ipv6CidrBlockTypeDef]]
-    CidrBlockSet: NotRequired[list[CidrBlockTypeDef]]
-    OwnerId: NotRequired[str]
-    PeeringOptions: NotRequired[VpcPeeringConnectionOptionsDescriptionTypeDef]
-    VpcId: NotRequired[str]
-    Region: NotRequired[str]
-
-
-class VpcTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    InstanceTenancy: NotRequired[TenancyType]
-    Ipv6CidrBlockAssociationSet: NotRequired[list[VpcIpv6CidrBlockAssociationTypeDef]]
-    CidrBlockAssociationSet: NotRequired[list[VpcCidrBlockAssociationTypeDef]]
-    IsDefault: NotRequired[bool]
-    EncryptionControl: NotRequired[VpcEncryptionControlTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    BlockPublicAccessStates: NotRequired[BlockPublicAccessStatesTypeDef]
-    VpcId: NotRequired[str]
-    State: NotRequired[VpcStateType]
-    CidrBlock: NotRequired[str]
-    DhcpOptionsId: NotRequired[str]
-
-
-class VpnConcentratorTypeDef(TypedDict):
-    VpnConcentratorId: NotRequired[str]
-    State: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    TransitGatewayAttachmentId: NotRequired[str]
-    Type: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class VpnConnectionDeviceTypeTypeDef(TypedDict):
-    VpnConnectionDeviceTypeId: NotRequired[str]
-    Vendor: NotRequired[str]
-    Platform: NotRequired[str]
-    Software: NotRequired[str]
-
-
-class VpnConnectionOptionsSpecificationTypeDef(TypedDict):
-    EnableAcceleration: NotRequired[bool]
-    TunnelInsideIpVersion: NotRequired[TunnelInsideIpVersionType]
-    TunnelOptions: NotRequired[ReadOnly[Sequence[VpnTunnelOptionsSpecificationTypeDef]]]
-    LocalIpv4NetworkCidr: NotRequired[str]
-    RemoteIpv4NetworkCidr: NotRequired[str]
-    LocalIpv6NetworkCidr: NotRequired[str]
-    RemoteIpv6NetworkCidr: NotRequired[str]
-    OutsideIpAddressType: NotRequired[str]
-    TransportTransitGatewayAttachmentId: NotRequired[str]
-    TunnelBandwidth: NotRequired[VpnTunnelBandwidthType]
-    StaticRoutesOnly: NotRequired[bool]
-
-
-class VpnConnectionOptionsTypeDef(TypedDict):
-    EnableAcceleration: NotRequired[bool]
-    StaticRoutesOnly: NotRequired[bool]
-    LocalIpv4NetworkCidr: NotRequired[str]
-    RemoteIpv4NetworkCidr: NotRequired[str]
-    LocalIpv6NetworkCidr: NotRequired[str]
-    RemoteIpv6NetworkCidr: NotRequired[str]
-    OutsideIpAddressType: NotRequired[str]
-    TransportTransitGatewayAttachmentId: NotRequired[str]
-    TunnelInsideIpVersion: NotRequired[TunnelInsideIpVersionType]
-    TunnelOptions: NotRequired[list[TunnelOptionTypeDef]]
-    TunnelBandwidth: NotRequired[VpnTunnelBandwidthType]
-
-
-class VpnConnectionTypeDef(TypedDict):
-    Category: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    VpnConcentratorId: NotRequired[str]
-    CoreNetworkArn: NotRequired[str]
-    CoreNetworkAttachmentArn: NotRequired[str]
-    GatewayAssociationState: NotRequired[GatewayAssociationStateType]
-    Options: NotRequired[VpnConnectionOptionsTypeDef]
-    Routes: NotRequired[list[VpnStaticRouteTypeDef]]
-    Tags: NotRequired[list[TagTypeDef]]
-    VgwTelemetry: NotRequired[list[VgwTelemetryTypeDef]]
-    PreSharedKeyArn: NotRequired[str]
-    VpnConnectionId: NotRequired[str]
-    State: NotRequired[VpnStateType]
-    CustomerGatewayConfiguration: NotRequired[str]
-    Type: NotRequired[GatewayTypeType]
-    CustomerGatewayId: NotRequired[str]
-    VpnGatewayId: NotRequired[str]
-
-
-class VpnGatewayTypeDef(TypedDict):
-    AmazonSideAsn: NotRequired[int]
-    Tags: NotRequired[list[TagTypeDef]]
-    VpnGatewayId: NotRequired[str]
-    State: NotRequired[VpnStateType]
-    Type: NotRequired[GatewayTypeType]
-    AvailabilityZone: NotRequired[str]
-    VpcAttachments: NotRequired[list[VpcAttachmentTypeDef]]
-
-
-class VpnStaticRouteTypeDef(TypedDict):
-    DestinationCidrBlock: NotRequired[str]
-    Source: NotRequired[VpnStaticRouteSourceType]
-    State: NotRequired[VpnStateType]
-
-
-class VpnTunnelLogOptionsSpecificationTypeDef(TypedDict):
-    CloudWatchLogOptions: NotRequired[CloudWatchLogOptionsSpecificationTypeDef]
-
-
-class VpnTunnelLogOptionsTypeDef(TypedDict):
-    CloudWatchLogOptions: NotRequired[CloudWatchLogOptionsTypeDef]
-
-
-class VpnTunnelOptionsSpecificationTypeDef(TypedDict):
-    TunnelInsideCidr: NotRequired[str]
-    TunnelInsideIpv6Cidr: NotRequired[str]
-    PreSharedKey: NotRequired[str]
-    Phase1LifetimeSeconds: NotRequired[int]
-    Phase2LifetimeSeconds: NotRequired[int]
-    RekeyMarginTimeSeconds: NotRequired[int]
-    RekeyFuzzPercentage: NotRequired[int]
-    ReplayWindowSize: NotRequired[int]
-    DPDTimeoutSeconds: NotRequired[int]
-    DPDTimeoutAction: NotRequired[str]
-    Phase1EncryptionAlgorithms: NotRequired[
-        ReadOnly[Sequence[Phase1EncryptionAlgorithmsRequestListValueTypeDef]]
-    ]
-    Phase2EncryptionAlgorithms: NotRequired[
-        ReadOnly[Sequence[Phase2EncryptionAlgorithmsRequestListValueTypeDef]]
-    ]
-    Phase1IntegrityAlgorithms: NotRequired[
-        ReadOnly[Sequence[Phase1IntegrityAlgorithmsRequestListValueTypeDef]]
-    ]
-    Phase2IntegrityAlgorithms: NotRequired[
-        ReadOnly[Sequence[Phase2IntegrityAlgorithmsRequestListValueTypeDef]]
-    ]
-    Phase1DHGroupNumbers: NotRequired[
-        ReadOnly[Sequence[Phase1DHGroupNumbersRequestListValueTypeDef]]
-    ]
-    Phase2DHGroupNumbers: NotRequired[
-        ReadOnly[Sequence[Phase2DHGroupNumbersRequestListValueTypeDef]]
-    ]
-    IKEVersions: NotRequired[ReadOnly[Sequence[IKEVersionsRequestListValueTypeDef]]]
-    StartupAction: NotRequired[str]
-    LogOptions: NotRequired[VpnTunnelLogOptionsSpecificationTypeDef]
-    EnableTunnelLifecycleControl: NotRequired[bool]
 
 
 class WithdrawByoipCidrRequestTypeDef(TypedDict):

@@ -2,38 +2,39 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Elastic Container Registry: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ArtifactStatusFilterType",
-    "ArtifactStatusType",
-    "EncryptionTypeType",
-    "FindingSeverityType",
-    "ImageActionTypeType",
-    "ImageFailureCodeType",
-    "ImageStatusFilterType",
-    "ImageStatusType",
-    "ImageTagMutabilityExclusionFilterTypeType",
-    "ImageTagMutabilityType",
-    "LayerAvailabilityType",
-    "LayerFailureCodeType",
-    "LifecyclePolicyPreviewStatusType",
-    "LifecyclePolicyStorageClassType",
-    "LifecyclePolicyTargetStorageClassType",
-    "RCTAppliedForType",
-    "ReplicationStatusType",
-    "RepositoryFilterTypeType",
-    "ScanFrequencyType",
-    "ScanStatusType",
-    "ScanTypeType",
-    "ScanningConfigurationFailureCodeType",
-    "ScanningRepositoryFilterTypeType",
-    "SigningRepositoryFilterTypeType",
-    "SigningStatusType",
-    "TagStatusType",
-    "TargetStorageClassType",
-    "UpstreamRegistryType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ArtifactStatusFilterType",
+        "ArtifactStatusType",
+        "EncryptionTypeType",
+        "FindingSeverityType",
+        "ImageActionTypeType",
+        "ImageFailureCodeType",
+        "ImageStatusFilterType",
+        "ImageStatusType",
+        "ImageTagMutabilityExclusionFilterTypeType",
+        "ImageTagMutabilityType",
+        "LayerAvailabilityType",
+        "LayerFailureCodeType",
+        "LifecyclePolicyPreviewStatusType",
+        "LifecyclePolicyStorageClassType",
+        "LifecyclePolicyTargetStorageClassType",
+        "RCTAppliedForType",
+        "ReplicationStatusType",
+        "RepositoryFilterTypeType",
+        "ScanFrequencyType",
+        "ScanStatusType",
+        "ScanTypeType",
+        "ScanningConfigurationFailureCodeType",
+        "ScanningRepositoryFilterTypeType",
+        "SigningRepositoryFilterTypeType",
+        "SigningStatusType",
+        "TagStatusType",
+        "TargetStorageClassType",
+        "UpstreamRegistryType",
+    ]
 
 ArtifactStatusType = Literal["ACTIVE", "ARCHIVED", "ACTIVATING"]
 ArtifactStatusFilterType = Literal["ACTIVE", "ARCHIVED", "ACTIVATING", "ANY"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -49,181 +49,182 @@ from .literals import (
     UpstreamRegistryType,
 )
 
-__all__ = [
-    "AttributeTypeDef",
-    "AuthorizationDataTypeDef",
-    "AwsEcrContainerImageDetailsTypeDef",
-    "BatchCheckLayerAvailabilityRequestTypeDef",
-    "BatchCheckLayerAvailabilityResponseTypeDef",
-    "BatchDeleteImageRequestTypeDef",
-    "BatchDeleteImageResponseTypeDef",
-    "BatchGetImageRequestTypeDef",
-    "BatchGetImageResponseTypeDef",
-    "BatchGetRepositoryScanningConfigurationRequestTypeDef",
-    "BatchGetRepositoryScanningConfigurationResponseTypeDef",
-    "CompleteLayerUploadRequestTypeDef",
-    "CompleteLayerUploadResponseTypeDef",
-    "CreatePullThroughCacheRuleRequestTypeDef",
-    "CreatePullThroughCacheRuleResponseTypeDef",
-    "CreateRepositoryCreationTemplateRequestTypeDef",
-    "CreateRepositoryCreationTemplateResponseTypeDef",
-    "CreateRepositoryRequestTypeDef",
-    "CreateRepositoryResponseTypeDef",
-    "CvssScoreAdjustmentTypeDef",
-    "CvssScoreDetailsTypeDef",
-    "CvssScoreTypeDef",
-    "DeleteLifecyclePolicyRequestTypeDef",
-    "DeleteLifecyclePolicyResponseTypeDef",
-    "DeletePullThroughCacheRuleRequestTypeDef",
-    "DeletePullThroughCacheRuleResponseTypeDef",
-    "DeleteRegistryPolicyResponseTypeDef",
-    "DeleteRepositoryCreationTemplateRequestTypeDef",
-    "DeleteRepositoryCreationTemplateResponseTypeDef",
-    "DeleteRepositoryPolicyRequestTypeDef",
-    "DeleteRepositoryPolicyResponseTypeDef",
-    "DeleteRepositoryRequestTypeDef",
-    "DeleteRepositoryResponseTypeDef",
-    "DeleteSigningConfigurationResponseTypeDef",
-    "DeregisterPullTimeUpdateExclusionRequestTypeDef",
-    "DeregisterPullTimeUpdateExclusionResponseTypeDef",
-    "DescribeImageReplicationStatusRequestTypeDef",
-    "DescribeImageReplicationStatusResponseTypeDef",
-    "DescribeImageScanFindingsRequestTypeDef",
-    "DescribeImageScanFindingsResponseTypeDef",
-    "DescribeImageSigningStatusRequestTypeDef",
-    "DescribeImageSigningStatusResponseTypeDef",
-    "DescribeImagesFilterTypeDef",
-    "DescribeImagesRequestTypeDef",
-    "DescribeImagesResponseTypeDef",
-    "DescribePullThroughCacheRulesRequestTypeDef",
-    "DescribePullThroughCacheRulesResponseTypeDef",
-    "DescribeRegistryResponseTypeDef",
-    "DescribeRepositoriesRequestTypeDef",
-    "DescribeRepositoriesResponseTypeDef",
-    "DescribeRepositoryCreationTemplatesRequestTypeDef",
-    "DescribeRepositoryCreationTemplatesResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationForRepositoryCreationTemplateTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EnhancedImageScanFindingTypeDef",
-    "GetAccountSettingRequestTypeDef",
-    "GetAccountSettingResponseTypeDef",
-    "GetAuthorizationTokenRequestTypeDef",
-    "GetAuthorizationTokenResponseTypeDef",
-    "GetDownloadUrlForLayerRequestTypeDef",
-    "GetDownloadUrlForLayerResponseTypeDef",
-    "GetLifecyclePolicyPreviewRequestTypeDef",
-    "GetLifecyclePolicyPreviewResponseTypeDef",
-    "GetLifecyclePolicyRequestTypeDef",
-    "GetLifecyclePolicyResponseTypeDef",
-    "GetRegistryPolicyResponseTypeDef",
-    "GetRegistryScanningConfigurationResponseTypeDef",
-    "GetRepositoryPolicyRequestTypeDef",
-    "GetRepositoryPolicyResponseTypeDef",
-    "GetSigningConfigurationResponseTypeDef",
-    "ImageDetailTypeDef",
-    "ImageFailureTypeDef",
-    "ImageIdentifierTypeDef",
-    "ImageReferrerTypeDef",
-    "ImageReplicationStatusTypeDef",
-    "ImageScanFindingTypeDef",
-    "ImageScanFindingsSummaryTypeDef",
-    "ImageScanFindingsTypeDef",
-    "ImageScanStatusTypeDef",
-    "ImageScanningConfigurationTypeDef",
-    "ImageSigningStatusTypeDef",
-    "ImageTagMutabilityExclusionFilterTypeDef",
-    "ImageTypeDef",
-    "InitiateLayerUploadRequestTypeDef",
-    "InitiateLayerUploadResponseTypeDef",
-    "LayerFailureTypeDef",
-    "LayerTypeDef",
-    "LifecyclePolicyPreviewFilterTypeDef",
-    "LifecyclePolicyPreviewResultTypeDef",
-    "LifecyclePolicyPreviewSummaryTypeDef",
-    "LifecyclePolicyRuleActionTypeDef",
-    "ListImageReferrersFilterTypeDef",
-    "ListImageReferrersRequestTypeDef",
-    "ListImageReferrersResponseTypeDef",
-    "ListImagesFilterTypeDef",
-    "ListImagesRequestTypeDef",
-    "ListImagesResponseTypeDef",
-    "ListPullTimeUpdateExclusionsRequestTypeDef",
-    "ListPullTimeUpdateExclusionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PackageVulnerabilityDetailsTypeDef",
-    "PullThroughCacheRuleTypeDef",
-    "PutAccountSettingRequestTypeDef",
-    "PutAccountSettingResponseTypeDef",
-    "PutImageRequestTypeDef",
-    "PutImageResponseTypeDef",
-    "PutImageScanningConfigurationRequestTypeDef",
-    "PutImageScanningConfigurationResponseTypeDef",
-    "PutImageTagMutabilityRequestTypeDef",
-    "PutImageTagMutabilityResponseTypeDef",
-    "PutLifecyclePolicyRequestTypeDef",
-    "PutLifecyclePolicyResponseTypeDef",
-    "PutRegistryPolicyRequestTypeDef",
-    "PutRegistryPolicyResponseTypeDef",
-    "PutRegistryScanningConfigurationRequestTypeDef",
-    "PutRegistryScanningConfigurationResponseTypeDef",
-    "PutReplicationConfigurationRequestTypeDef",
-    "PutReplicationConfigurationResponseTypeDef",
-    "PutSigningConfigurationRequestTypeDef",
-    "PutSigningConfigurationResponseTypeDef",
-    "RecommendationTypeDef",
-    "RegisterPullTimeUpdateExclusionRequestTypeDef",
-    "RegisterPullTimeUpdateExclusionResponseTypeDef",
-    "RegistryScanningConfigurationTypeDef",
-    "RegistryScanningRuleOutputTypeDef",
-    "RegistryScanningRuleTypeDef",
-    "RemediationTypeDef",
-    "ReplicationConfigurationOutputTypeDef",
-    "ReplicationConfigurationTypeDef",
-    "ReplicationDestinationTypeDef",
-    "ReplicationRuleOutputTypeDef",
-    "ReplicationRuleTypeDef",
-    "RepositoryCreationTemplateTypeDef",
-    "RepositoryFilterTypeDef",
-    "RepositoryScanningConfigurationFailureTypeDef",
-    "RepositoryScanningConfigurationTypeDef",
-    "RepositoryTypeDef",
-    "ResourceDetailsTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScanningRepositoryFilterTypeDef",
-    "ScoreDetailsTypeDef",
-    "SetRepositoryPolicyRequestTypeDef",
-    "SetRepositoryPolicyResponseTypeDef",
-    "SigningConfigurationOutputTypeDef",
-    "SigningConfigurationTypeDef",
-    "SigningRepositoryFilterTypeDef",
-    "SigningRuleOutputTypeDef",
-    "SigningRuleTypeDef",
-    "StartImageScanRequestTypeDef",
-    "StartImageScanResponseTypeDef",
-    "StartLifecyclePolicyPreviewRequestTypeDef",
-    "StartLifecyclePolicyPreviewResponseTypeDef",
-    "SubjectIdentifierTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TransitioningImageTotalCountTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateImageStorageClassRequestTypeDef",
-    "UpdateImageStorageClassResponseTypeDef",
-    "UpdatePullThroughCacheRuleRequestTypeDef",
-    "UpdatePullThroughCacheRuleResponseTypeDef",
-    "UpdateRepositoryCreationTemplateRequestTypeDef",
-    "UpdateRepositoryCreationTemplateResponseTypeDef",
-    "UploadLayerPartRequestTypeDef",
-    "UploadLayerPartResponseTypeDef",
-    "ValidatePullThroughCacheRuleRequestTypeDef",
-    "ValidatePullThroughCacheRuleResponseTypeDef",
-    "VulnerablePackageTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttributeTypeDef",
+        "AuthorizationDataTypeDef",
+        "AwsEcrContainerImageDetailsTypeDef",
+        "BatchCheckLayerAvailabilityRequestTypeDef",
+        "BatchCheckLayerAvailabilityResponseTypeDef",
+        "BatchDeleteImageRequestTypeDef",
+        "BatchDeleteImageResponseTypeDef",
+        "BatchGetImageRequestTypeDef",
+        "BatchGetImageResponseTypeDef",
+        "BatchGetRepositoryScanningConfigurationRequestTypeDef",
+        "BatchGetRepositoryScanningConfigurationResponseTypeDef",
+        "CompleteLayerUploadRequestTypeDef",
+        "CompleteLayerUploadResponseTypeDef",
+        "CreatePullThroughCacheRuleRequestTypeDef",
+        "CreatePullThroughCacheRuleResponseTypeDef",
+        "CreateRepositoryCreationTemplateRequestTypeDef",
+        "CreateRepositoryCreationTemplateResponseTypeDef",
+        "CreateRepositoryRequestTypeDef",
+        "CreateRepositoryResponseTypeDef",
+        "CvssScoreAdjustmentTypeDef",
+        "CvssScoreDetailsTypeDef",
+        "CvssScoreTypeDef",
+        "DeleteLifecyclePolicyRequestTypeDef",
+        "DeleteLifecyclePolicyResponseTypeDef",
+        "DeletePullThroughCacheRuleRequestTypeDef",
+        "DeletePullThroughCacheRuleResponseTypeDef",
+        "DeleteRegistryPolicyResponseTypeDef",
+        "DeleteRepositoryCreationTemplateRequestTypeDef",
+        "DeleteRepositoryCreationTemplateResponseTypeDef",
+        "DeleteRepositoryPolicyRequestTypeDef",
+        "DeleteRepositoryPolicyResponseTypeDef",
+        "DeleteRepositoryRequestTypeDef",
+        "DeleteRepositoryResponseTypeDef",
+        "DeleteSigningConfigurationResponseTypeDef",
+        "DeregisterPullTimeUpdateExclusionRequestTypeDef",
+        "DeregisterPullTimeUpdateExclusionResponseTypeDef",
+        "DescribeImageReplicationStatusRequestTypeDef",
+        "DescribeImageReplicationStatusResponseTypeDef",
+        "DescribeImageScanFindingsRequestTypeDef",
+        "DescribeImageScanFindingsResponseTypeDef",
+        "DescribeImageSigningStatusRequestTypeDef",
+        "DescribeImageSigningStatusResponseTypeDef",
+        "DescribeImagesFilterTypeDef",
+        "DescribeImagesRequestTypeDef",
+        "DescribeImagesResponseTypeDef",
+        "DescribePullThroughCacheRulesRequestTypeDef",
+        "DescribePullThroughCacheRulesResponseTypeDef",
+        "DescribeRegistryResponseTypeDef",
+        "DescribeRepositoriesRequestTypeDef",
+        "DescribeRepositoriesResponseTypeDef",
+        "DescribeRepositoryCreationTemplatesRequestTypeDef",
+        "DescribeRepositoryCreationTemplatesResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationForRepositoryCreationTemplateTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EnhancedImageScanFindingTypeDef",
+        "GetAccountSettingRequestTypeDef",
+        "GetAccountSettingResponseTypeDef",
+        "GetAuthorizationTokenRequestTypeDef",
+        "GetAuthorizationTokenResponseTypeDef",
+        "GetDownloadUrlForLayerRequestTypeDef",
+        "GetDownloadUrlForLayerResponseTypeDef",
+        "GetLifecyclePolicyPreviewRequestTypeDef",
+        "GetLifecyclePolicyPreviewResponseTypeDef",
+        "GetLifecyclePolicyRequestTypeDef",
+        "GetLifecyclePolicyResponseTypeDef",
+        "GetRegistryPolicyResponseTypeDef",
+        "GetRegistryScanningConfigurationResponseTypeDef",
+        "GetRepositoryPolicyRequestTypeDef",
+        "GetRepositoryPolicyResponseTypeDef",
+        "GetSigningConfigurationResponseTypeDef",
+        "ImageDetailTypeDef",
+        "ImageFailureTypeDef",
+        "ImageIdentifierTypeDef",
+        "ImageReferrerTypeDef",
+        "ImageReplicationStatusTypeDef",
+        "ImageScanFindingTypeDef",
+        "ImageScanFindingsSummaryTypeDef",
+        "ImageScanFindingsTypeDef",
+        "ImageScanStatusTypeDef",
+        "ImageScanningConfigurationTypeDef",
+        "ImageSigningStatusTypeDef",
+        "ImageTagMutabilityExclusionFilterTypeDef",
+        "ImageTypeDef",
+        "InitiateLayerUploadRequestTypeDef",
+        "InitiateLayerUploadResponseTypeDef",
+        "LayerFailureTypeDef",
+        "LayerTypeDef",
+        "LifecyclePolicyPreviewFilterTypeDef",
+        "LifecyclePolicyPreviewResultTypeDef",
+        "LifecyclePolicyPreviewSummaryTypeDef",
+        "LifecyclePolicyRuleActionTypeDef",
+        "ListImageReferrersFilterTypeDef",
+        "ListImageReferrersRequestTypeDef",
+        "ListImageReferrersResponseTypeDef",
+        "ListImagesFilterTypeDef",
+        "ListImagesRequestTypeDef",
+        "ListImagesResponseTypeDef",
+        "ListPullTimeUpdateExclusionsRequestTypeDef",
+        "ListPullTimeUpdateExclusionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PackageVulnerabilityDetailsTypeDef",
+        "PullThroughCacheRuleTypeDef",
+        "PutAccountSettingRequestTypeDef",
+        "PutAccountSettingResponseTypeDef",
+        "PutImageRequestTypeDef",
+        "PutImageResponseTypeDef",
+        "PutImageScanningConfigurationRequestTypeDef",
+        "PutImageScanningConfigurationResponseTypeDef",
+        "PutImageTagMutabilityRequestTypeDef",
+        "PutImageTagMutabilityResponseTypeDef",
+        "PutLifecyclePolicyRequestTypeDef",
+        "PutLifecyclePolicyResponseTypeDef",
+        "PutRegistryPolicyRequestTypeDef",
+        "PutRegistryPolicyResponseTypeDef",
+        "PutRegistryScanningConfigurationRequestTypeDef",
+        "PutRegistryScanningConfigurationResponseTypeDef",
+        "PutReplicationConfigurationRequestTypeDef",
+        "PutReplicationConfigurationResponseTypeDef",
+        "PutSigningConfigurationRequestTypeDef",
+        "PutSigningConfigurationResponseTypeDef",
+        "RecommendationTypeDef",
+        "RegisterPullTimeUpdateExclusionRequestTypeDef",
+        "RegisterPullTimeUpdateExclusionResponseTypeDef",
+        "RegistryScanningConfigurationTypeDef",
+        "RegistryScanningRuleOutputTypeDef",
+        "RegistryScanningRuleTypeDef",
+        "RemediationTypeDef",
+        "ReplicationConfigurationOutputTypeDef",
+        "ReplicationConfigurationTypeDef",
+        "ReplicationDestinationTypeDef",
+        "ReplicationRuleOutputTypeDef",
+        "ReplicationRuleTypeDef",
+        "RepositoryCreationTemplateTypeDef",
+        "RepositoryFilterTypeDef",
+        "RepositoryScanningConfigurationFailureTypeDef",
+        "RepositoryScanningConfigurationTypeDef",
+        "RepositoryTypeDef",
+        "ResourceDetailsTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScanningRepositoryFilterTypeDef",
+        "ScoreDetailsTypeDef",
+        "SetRepositoryPolicyRequestTypeDef",
+        "SetRepositoryPolicyResponseTypeDef",
+        "SigningConfigurationOutputTypeDef",
+        "SigningConfigurationTypeDef",
+        "SigningRepositoryFilterTypeDef",
+        "SigningRuleOutputTypeDef",
+        "SigningRuleTypeDef",
+        "StartImageScanRequestTypeDef",
+        "StartImageScanResponseTypeDef",
+        "StartLifecyclePolicyPreviewRequestTypeDef",
+        "StartLifecyclePolicyPreviewResponseTypeDef",
+        "SubjectIdentifierTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TransitioningImageTotalCountTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateImageStorageClassRequestTypeDef",
+        "UpdateImageStorageClassResponseTypeDef",
+        "UpdatePullThroughCacheRuleRequestTypeDef",
+        "UpdatePullThroughCacheRuleResponseTypeDef",
+        "UpdateRepositoryCreationTemplateRequestTypeDef",
+        "UpdateRepositoryCreationTemplateResponseTypeDef",
+        "UploadLayerPartRequestTypeDef",
+        "UploadLayerPartResponseTypeDef",
+        "ValidatePullThroughCacheRuleRequestTypeDef",
+        "ValidatePullThroughCacheRuleResponseTypeDef",
+        "VulnerablePackageTypeDef",
+    ]
 
 
 class AttributeTypeDef(TypedDict):
@@ -256,16 +257,40 @@ class BatchCheckLayerAvailabilityRequestTypeDef(TypedDict):
     layerDigests: ReadOnly[Sequence[str]]
 
 
+class LayerFailureTypeDef(TypedDict):
+    layerDigest: NotRequired[str]
+    failureCode: NotRequired[LayerFailureCodeType]
+    failureReason: NotRequired[str]
+
+
+class LayerTypeDef(TypedDict):
+    layerDigest: NotRequired[str]
+    layerAvailability: NotRequired[LayerAvailabilityType]
+    layerSize: NotRequired[int]
+    mediaType: NotRequired[str]
+
+
 class BatchCheckLayerAvailabilityResponseTypeDef(TypedDict):
     layers: NotRequired[list[LayerTypeDef]]
     failures: NotRequired[list[LayerFailureTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImageIdentifierTypeDef(TypedDict):
+    imageDigest: NotRequired[str]
+    imageTag: NotRequired[str]
+
+
 class BatchDeleteImageRequestTypeDef(TypedDict):
     registryId: NotRequired[str]
     repositoryName: str
     imageIds: ReadOnly[Sequence[ImageIdentifierTypeDef]]
+
+
+class ImageFailureTypeDef(TypedDict):
+    imageId: NotRequired[ImageIdentifierTypeDef]
+    failureCode: NotRequired[ImageFailureCodeType]
+    failureReason: NotRequired[str]
 
 
 class BatchDeleteImageResponseTypeDef(TypedDict):
@@ -281,6 +306,14 @@ class BatchGetImageRequestTypeDef(TypedDict):
     acceptedMediaTypes: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class ImageTypeDef(TypedDict):
+    registryId: NotRequired[str]
+    repositoryName: NotRequired[str]
+    imageId: NotRequired[ImageIdentifierTypeDef]
+    imageManifest: NotRequired[str]
+    imageManifestMediaType: NotRequired[str]
+
+
 class BatchGetImageResponseTypeDef(TypedDict):
     images: NotRequired[list[ImageTypeDef]]
     failures: NotRequired[list[ImageFailureTypeDef]]
@@ -289,6 +322,25 @@ class BatchGetImageResponseTypeDef(TypedDict):
 
 class BatchGetRepositoryScanningConfigurationRequestTypeDef(TypedDict):
     repositoryNames: ReadOnly[Sequence[str]]
+
+
+class RepositoryScanningConfigurationFailureTypeDef(TypedDict):
+    repositoryName: NotRequired[str]
+    failureCode: NotRequired[ScanningConfigurationFailureCodeType]
+    failureReason: NotRequired[str]
+
+
+class ScanningRepositoryFilterTypeDef(TypedDict):
+    filter: str
+    filterType: ScanningRepositoryFilterTypeType
+
+
+class RepositoryScanningConfigurationTypeDef(TypedDict):
+    repositoryArn: NotRequired[str]
+    repositoryName: NotRequired[str]
+    scanOnPush: NotRequired[bool]
+    scanFrequency: NotRequired[ScanFrequencyType]
+    appliedScanFilters: NotRequired[list[ScanningRepositoryFilterTypeDef]]
 
 
 class BatchGetRepositoryScanningConfigurationResponseTypeDef(TypedDict):
@@ -334,6 +386,21 @@ class CreatePullThroughCacheRuleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EncryptionConfigurationForRepositoryCreationTemplateTypeDef(TypedDict):
+    encryptionType: EncryptionTypeType
+    kmsKey: NotRequired[str]
+
+
+class ImageTagMutabilityExclusionFilterTypeDef(TypedDict):
+    filterType: ImageTagMutabilityExclusionFilterTypeType
+    filter: str
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateRepositoryCreationTemplateRequestTypeDef(TypedDict):
     prefix: str
     description: NotRequired[str]
@@ -351,10 +418,38 @@ class CreateRepositoryCreationTemplateRequestTypeDef(TypedDict):
     customRoleArn: NotRequired[str]
 
 
+class RepositoryCreationTemplateTypeDef(TypedDict):
+    prefix: NotRequired[str]
+    description: NotRequired[str]
+    encryptionConfiguration: NotRequired[
+        EncryptionConfigurationForRepositoryCreationTemplateTypeDef
+    ]
+    resourceTags: NotRequired[list[TagTypeDef]]
+    imageTagMutability: NotRequired[ImageTagMutabilityType]
+    imageTagMutabilityExclusionFilters: NotRequired[
+        list[ImageTagMutabilityExclusionFilterTypeDef]
+    ]
+    repositoryPolicy: NotRequired[str]
+    lifecyclePolicy: NotRequired[str]
+    appliedFor: NotRequired[list[RCTAppliedForType]]
+    customRoleArn: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
 class CreateRepositoryCreationTemplateResponseTypeDef(TypedDict):
     registryId: NotRequired[str]
     repositoryCreationTemplate: NotRequired[RepositoryCreationTemplateTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    encryptionType: EncryptionTypeType
+    kmsKey: NotRequired[str]
+
+
+class ImageScanningConfigurationTypeDef(TypedDict):
+    scanOnPush: NotRequired[bool]
 
 
 class CreateRepositoryRequestTypeDef(TypedDict):
@@ -364,6 +459,20 @@ class CreateRepositoryRequestTypeDef(TypedDict):
     imageTagMutability: NotRequired[ImageTagMutabilityType]
     imageTagMutabilityExclusionFilters: NotRequired[
         ReadOnly[Sequence[ImageTagMutabilityExclusionFilterTypeDef]]
+    ]
+    imageScanningConfiguration: NotRequired[ImageScanningConfigurationTypeDef]
+    encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+
+
+class RepositoryTypeDef(TypedDict):
+    repositoryArn: NotRequired[str]
+    registryId: NotRequired[str]
+    repositoryName: NotRequired[str]
+    repositoryUri: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    imageTagMutability: NotRequired[ImageTagMutabilityType]
+    imageTagMutabilityExclusionFilters: NotRequired[
+        list[ImageTagMutabilityExclusionFilterTypeDef]
     ]
     imageScanningConfiguration: NotRequired[ImageScanningConfigurationTypeDef]
     encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
@@ -462,6 +571,20 @@ class DeleteRepositoryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SigningRepositoryFilterTypeDef(TypedDict):
+    filter: str
+    filterType: SigningRepositoryFilterTypeType
+
+
+class SigningRuleOutputTypeDef(TypedDict):
+    signingProfileArn: str
+    repositoryFilters: NotRequired[list[SigningRepositoryFilterTypeDef]]
+
+
+class SigningConfigurationOutputTypeDef(TypedDict):
+    rules: list[SigningRuleOutputTypeDef]
+
+
 class DeleteSigningConfigurationResponseTypeDef(TypedDict):
     registryId: NotRequired[str]
     signingConfiguration: NotRequired[SigningConfigurationOutputTypeDef]
@@ -483,6 +606,13 @@ class DescribeImageReplicationStatusRequestTypeDef(TypedDict):
     registryId: NotRequired[str]
 
 
+class ImageReplicationStatusTypeDef(TypedDict):
+    region: NotRequired[str]
+    registryId: NotRequired[str]
+    status: NotRequired[ReplicationStatusType]
+    failureCode: NotRequired[str]
+
+
 class DescribeImageReplicationStatusResponseTypeDef(TypedDict):
     repositoryName: NotRequired[str]
     imageId: NotRequired[ImageIdentifierTypeDef]
@@ -496,6 +626,96 @@ class DescribeImageScanFindingsRequestTypeDef(TypedDict):
     imageId: ImageIdentifierTypeDef
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class VulnerablePackageTypeDef(TypedDict):
+    arch: NotRequired[str]
+    epoch: NotRequired[int]
+    filePath: NotRequired[str]
+    name: NotRequired[str]
+    packageManager: NotRequired[str]
+    release: NotRequired[str]
+    sourceLayerHash: NotRequired[str]
+    version: NotRequired[str]
+    fixedInVersion: NotRequired[str]
+
+
+class PackageVulnerabilityDetailsTypeDef(TypedDict):
+    cvss: NotRequired[list[CvssScoreTypeDef]]
+    referenceUrls: NotRequired[list[str]]
+    relatedVulnerabilities: NotRequired[list[str]]
+    source: NotRequired[str]
+    sourceUrl: NotRequired[str]
+    vendorCreatedAt: NotRequired[datetime]
+    vendorSeverity: NotRequired[str]
+    vendorUpdatedAt: NotRequired[datetime]
+    vulnerabilityId: NotRequired[str]
+    vulnerablePackages: NotRequired[list[VulnerablePackageTypeDef]]
+
+
+class RecommendationTypeDef(TypedDict):
+    url: NotRequired[str]
+    text: NotRequired[str]
+
+
+class RemediationTypeDef(TypedDict):
+    recommendation: NotRequired[RecommendationTypeDef]
+
+
+class ResourceDetailsTypeDef(TypedDict):
+    awsEcrContainerImage: NotRequired[AwsEcrContainerImageDetailsTypeDef]
+
+
+class ResourceTypeDef(TypedDict):
+    details: NotRequired[ResourceDetailsTypeDef]
+    id: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    type: NotRequired[str]
+
+
+class ScoreDetailsTypeDef(TypedDict):
+    cvss: NotRequired[CvssScoreDetailsTypeDef]
+
+
+class EnhancedImageScanFindingTypeDef(TypedDict):
+    awsAccountId: NotRequired[str]
+    description: NotRequired[str]
+    findingArn: NotRequired[str]
+    firstObservedAt: NotRequired[datetime]
+    lastObservedAt: NotRequired[datetime]
+    packageVulnerabilityDetails: NotRequired[PackageVulnerabilityDetailsTypeDef]
+    remediation: NotRequired[RemediationTypeDef]
+    resources: NotRequired[list[ResourceTypeDef]]
+    score: NotRequired[float]
+    scoreDetails: NotRequired[ScoreDetailsTypeDef]
+    severity: NotRequired[str]
+    status: NotRequired[str]
+    title: NotRequired[str]
+    type: NotRequired[str]
+    updatedAt: NotRequired[datetime]
+    fixAvailable: NotRequired[str]
+    exploitAvailable: NotRequired[str]
+
+
+class ImageScanFindingTypeDef(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    uri: NotRequired[str]
+    severity: NotRequired[FindingSeverityType]
+    attributes: NotRequired[list[AttributeTypeDef]]
+
+
+class ImageScanFindingsTypeDef(TypedDict):
+    imageScanCompletedAt: NotRequired[datetime]
+    vulnerabilitySourceUpdatedAt: NotRequired[datetime]
+    findingSeverityCounts: NotRequired[dict[FindingSeverityType, int]]
+    findings: NotRequired[list[ImageScanFindingTypeDef]]
+    enhancedFindings: NotRequired[list[EnhancedImageScanFindingTypeDef]]
+
+
+class ImageScanStatusTypeDef(TypedDict):
+    status: NotRequired[ScanStatusType]
+    description: NotRequired[str]
 
 
 class DescribeImageScanFindingsResponseTypeDef(TypedDict):
@@ -512,6 +732,13 @@ class DescribeImageSigningStatusRequestTypeDef(TypedDict):
     repositoryName: str
     imageId: ImageIdentifierTypeDef
     registryId: NotRequired[str]
+
+
+class ImageSigningStatusTypeDef(TypedDict):
+    signingProfileArn: NotRequired[str]
+    failureCode: NotRequired[str]
+    failureReason: NotRequired[str]
+    status: NotRequired[SigningStatusType]
 
 
 class DescribeImageSigningStatusResponseTypeDef(TypedDict):
@@ -536,6 +763,30 @@ class DescribeImagesRequestTypeDef(TypedDict):
     filter: NotRequired[DescribeImagesFilterTypeDef]
 
 
+class ImageScanFindingsSummaryTypeDef(TypedDict):
+    imageScanCompletedAt: NotRequired[datetime]
+    vulnerabilitySourceUpdatedAt: NotRequired[datetime]
+    findingSeverityCounts: NotRequired[dict[FindingSeverityType, int]]
+
+
+class ImageDetailTypeDef(TypedDict):
+    registryId: NotRequired[str]
+    repositoryName: NotRequired[str]
+    imageDigest: NotRequired[str]
+    imageTags: NotRequired[list[str]]
+    imageSizeInBytes: NotRequired[int]
+    imagePushedAt: NotRequired[datetime]
+    imageScanStatus: NotRequired[ImageScanStatusTypeDef]
+    imageScanFindingsSummary: NotRequired[ImageScanFindingsSummaryTypeDef]
+    imageManifestMediaType: NotRequired[str]
+    artifactMediaType: NotRequired[str]
+    lastRecordedPullTime: NotRequired[datetime]
+    subjectManifestDigest: NotRequired[str]
+    imageStatus: NotRequired[ImageStatusType]
+    lastArchivedAt: NotRequired[datetime]
+    lastActivatedAt: NotRequired[datetime]
+
+
 class DescribeImagesResponseTypeDef(TypedDict):
     imageDetails: NotRequired[list[ImageDetailTypeDef]]
     nextToken: NotRequired[str]
@@ -549,10 +800,41 @@ class DescribePullThroughCacheRulesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PullThroughCacheRuleTypeDef(TypedDict):
+    ecrRepositoryPrefix: NotRequired[str]
+    upstreamRegistryUrl: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    registryId: NotRequired[str]
+    credentialArn: NotRequired[str]
+    customRoleArn: NotRequired[str]
+    upstreamRepositoryPrefix: NotRequired[str]
+    upstreamRegistry: NotRequired[UpstreamRegistryType]
+    updatedAt: NotRequired[datetime]
+
+
 class DescribePullThroughCacheRulesResponseTypeDef(TypedDict):
     pullThroughCacheRules: NotRequired[list[PullThroughCacheRuleTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReplicationDestinationTypeDef(TypedDict):
+    region: str
+    registryId: str
+
+
+class RepositoryFilterTypeDef(TypedDict):
+    filter: str
+    filterType: RepositoryFilterTypeType
+
+
+class ReplicationRuleOutputTypeDef(TypedDict):
+    destinations: list[ReplicationDestinationTypeDef]
+    repositoryFilters: NotRequired[list[RepositoryFilterTypeDef]]
+
+
+class ReplicationConfigurationOutputTypeDef(TypedDict):
+    rules: list[ReplicationRuleOutputTypeDef]
 
 
 class DescribeRegistryResponseTypeDef(TypedDict):
@@ -587,36 +869,6 @@ class DescribeRepositoryCreationTemplatesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EncryptionConfigurationForRepositoryCreationTemplateTypeDef(TypedDict):
-    encryptionType: EncryptionTypeType
-    kmsKey: NotRequired[str]
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    encryptionType: EncryptionTypeType
-    kmsKey: NotRequired[str]
-
-
-class EnhancedImageScanFindingTypeDef(TypedDict):
-    awsAccountId: NotRequired[str]
-    description: NotRequired[str]
-    findingArn: NotRequired[str]
-    firstObservedAt: NotRequired[datetime]
-    lastObservedAt: NotRequired[datetime]
-    packageVulnerabilityDetails: NotRequired[PackageVulnerabilityDetailsTypeDef]
-    remediation: NotRequired[RemediationTypeDef]
-    resources: NotRequired[list[ResourceTypeDef]]
-    score: NotRequired[float]
-    scoreDetails: NotRequired[ScoreDetailsTypeDef]
-    severity: NotRequired[str]
-    status: NotRequired[str]
-    title: NotRequired[str]
-    type: NotRequired[str]
-    updatedAt: NotRequired[datetime]
-    fixAvailable: NotRequired[str]
-    exploitAvailable: NotRequired[str]
-
-
 class GetAccountSettingRequestTypeDef(TypedDict):
     name: str
 
@@ -648,6 +900,10 @@ class GetDownloadUrlForLayerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LifecyclePolicyPreviewFilterTypeDef(TypedDict):
+    tagStatus: NotRequired[TagStatusType]
+
+
 class GetLifecyclePolicyPreviewRequestTypeDef(TypedDict):
     registryId: NotRequired[str]
     repositoryName: str
@@ -655,6 +911,32 @@ class GetLifecyclePolicyPreviewRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     filter: NotRequired[LifecyclePolicyPreviewFilterTypeDef]
+
+
+class LifecyclePolicyRuleActionTypeDef(TypedDict):
+    type: NotRequired[ImageActionTypeType]
+    targetStorageClass: NotRequired[LifecyclePolicyTargetStorageClassType]
+
+
+class LifecyclePolicyPreviewResultTypeDef(TypedDict):
+    imageTags: NotRequired[list[str]]
+    imageDigest: NotRequired[str]
+    imagePushedAt: NotRequired[datetime]
+    action: NotRequired[LifecyclePolicyRuleActionTypeDef]
+    appliedRulePriority: NotRequired[int]
+    storageClass: NotRequired[LifecyclePolicyStorageClassType]
+
+
+class TransitioningImageTotalCountTypeDef(TypedDict):
+    targetStorageClass: NotRequired[LifecyclePolicyTargetStorageClassType]
+    imageTotalCount: NotRequired[int]
+
+
+class LifecyclePolicyPreviewSummaryTypeDef(TypedDict):
+    expiringImageTotalCount: NotRequired[int]
+    transitioningImageTotalCounts: NotRequired[
+        list[TransitioningImageTotalCountTypeDef]
+    ]
 
 
 class GetLifecyclePolicyPreviewResponseTypeDef(TypedDict):
@@ -687,6 +969,16 @@ class GetRegistryPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RegistryScanningRuleOutputTypeDef(TypedDict):
+    scanFrequency: ScanFrequencyType
+    repositoryFilters: list[ScanningRepositoryFilterTypeDef]
+
+
+class RegistryScanningConfigurationTypeDef(TypedDict):
+    scanType: NotRequired[ScanTypeType]
+    rules: NotRequired[list[RegistryScanningRuleOutputTypeDef]]
+
+
 class GetRegistryScanningConfigurationResponseTypeDef(TypedDict):
     registryId: NotRequired[str]
     scanningConfiguration: NotRequired[RegistryScanningConfigurationTypeDef]
@@ -711,35 +1003,6 @@ class GetSigningConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImageDetailTypeDef(TypedDict):
-    registryId: NotRequired[str]
-    repositoryName: NotRequired[str]
-    imageDigest: NotRequired[str]
-    imageTags: NotRequired[list[str]]
-    imageSizeInBytes: NotRequired[int]
-    imagePushedAt: NotRequired[datetime]
-    imageScanStatus: NotRequired[ImageScanStatusTypeDef]
-    imageScanFindingsSummary: NotRequired[ImageScanFindingsSummaryTypeDef]
-    imageManifestMediaType: NotRequired[str]
-    artifactMediaType: NotRequired[str]
-    lastRecordedPullTime: NotRequired[datetime]
-    subjectManifestDigest: NotRequired[str]
-    imageStatus: NotRequired[ImageStatusType]
-    lastArchivedAt: NotRequired[datetime]
-    lastActivatedAt: NotRequired[datetime]
-
-
-class ImageFailureTypeDef(TypedDict):
-    imageId: NotRequired[ImageIdentifierTypeDef]
-    failureCode: NotRequired[ImageFailureCodeType]
-    failureReason: NotRequired[str]
-
-
-class ImageIdentifierTypeDef(TypedDict):
-    imageDigest: NotRequired[str]
-    imageTag: NotRequired[str]
-
-
 class ImageReferrerTypeDef(TypedDict):
     digest: str
     mediaType: str
@@ -747,64 +1010,6 @@ class ImageReferrerTypeDef(TypedDict):
     size: int
     annotations: NotRequired[dict[str, str]]
     artifactStatus: NotRequired[ArtifactStatusType]
-
-
-class ImageReplicationStatusTypeDef(TypedDict):
-    region: NotRequired[str]
-    registryId: NotRequired[str]
-    status: NotRequired[ReplicationStatusType]
-    failureCode: NotRequired[str]
-
-
-class ImageScanFindingTypeDef(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    uri: NotRequired[str]
-    severity: NotRequired[FindingSeverityType]
-    attributes: NotRequired[list[AttributeTypeDef]]
-
-
-class ImageScanFindingsSummaryTypeDef(TypedDict):
-    imageScanCompletedAt: NotRequired[datetime]
-    vulnerabilitySourceUpdatedAt: NotRequired[datetime]
-    findingSeverityCounts: NotRequired[dict[FindingSeverityType, int]]
-
-
-class ImageScanFindingsTypeDef(TypedDict):
-    imageScanCompletedAt: NotRequired[datetime]
-    vulnerabilitySourceUpdatedAt: NotRequired[datetime]
-    findingSeverityCounts: NotRequired[dict[FindingSeverityType, int]]
-    findings: NotRequired[list[ImageScanFindingTypeDef]]
-    enhancedFindings: NotRequired[list[EnhancedImageScanFindingTypeDef]]
-
-
-class ImageScanStatusTypeDef(TypedDict):
-    status: NotRequired[ScanStatusType]
-    description: NotRequired[str]
-
-
-class ImageScanningConfigurationTypeDef(TypedDict):
-    scanOnPush: NotRequired[bool]
-
-
-class ImageSigningStatusTypeDef(TypedDict):
-    signingProfileArn: NotRequired[str]
-    failureCode: NotRequired[str]
-    failureReason: NotRequired[str]
-    status: NotRequired[SigningStatusType]
-
-
-class ImageTagMutabilityExclusionFilterTypeDef(TypedDict):
-    filterType: ImageTagMutabilityExclusionFilterTypeType
-    filter: str
-
-
-class ImageTypeDef(TypedDict):
-    registryId: NotRequired[str]
-    repositoryName: NotRequired[str]
-    imageId: NotRequired[ImageIdentifierTypeDef]
-    imageManifest: NotRequired[str]
-    imageManifestMediaType: NotRequired[str]
 
 
 class InitiateLayerUploadRequestTypeDef(TypedDict):
@@ -818,47 +1023,13 @@ class InitiateLayerUploadResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LayerFailureTypeDef(TypedDict):
-    layerDigest: NotRequired[str]
-    failureCode: NotRequired[LayerFailureCodeType]
-    failureReason: NotRequired[str]
-
-
-class LayerTypeDef(TypedDict):
-    layerDigest: NotRequired[str]
-    layerAvailability: NotRequired[LayerAvailabilityType]
-    layerSize: NotRequired[int]
-    mediaType: NotRequired[str]
-
-
-class LifecyclePolicyPreviewFilterTypeDef(TypedDict):
-    tagStatus: NotRequired[TagStatusType]
-
-
-class LifecyclePolicyPreviewResultTypeDef(TypedDict):
-    imageTags: NotRequired[list[str]]
-    imageDigest: NotRequired[str]
-    imagePushedAt: NotRequired[datetime]
-    action: NotRequired[LifecyclePolicyRuleActionTypeDef]
-    appliedRulePriority: NotRequired[int]
-    storageClass: NotRequired[LifecyclePolicyStorageClassType]
-
-
-class LifecyclePolicyPreviewSummaryTypeDef(TypedDict):
-    expiringImageTotalCount: NotRequired[int]
-    transitioningImageTotalCounts: NotRequired[
-        list[TransitioningImageTotalCountTypeDef]
-    ]
-
-
-class LifecyclePolicyRuleActionTypeDef(TypedDict):
-    type: NotRequired[ImageActionTypeType]
-    targetStorageClass: NotRequired[LifecyclePolicyTargetStorageClassType]
-
-
 class ListImageReferrersFilterTypeDef(TypedDict):
     artifactTypes: NotRequired[ReadOnly[Sequence[str]]]
     artifactStatus: NotRequired[ArtifactStatusFilterType]
+
+
+class SubjectIdentifierTypeDef(TypedDict):
+    imageDigest: str
 
 
 class ListImageReferrersRequestTypeDef(TypedDict):
@@ -913,31 +1084,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PackageVulnerabilityDetailsTypeDef(TypedDict):
-    cvss: NotRequired[list[CvssScoreTypeDef]]
-    referenceUrls: NotRequired[list[str]]
-    relatedVulnerabilities: NotRequired[list[str]]
-    source: NotRequired[str]
-    sourceUrl: NotRequired[str]
-    vendorCreatedAt: NotRequired[datetime]
-    vendorSeverity: NotRequired[str]
-    vendorUpdatedAt: NotRequired[datetime]
-    vulnerabilityId: NotRequired[str]
-    vulnerablePackages: NotRequired[list[VulnerablePackageTypeDef]]
-
-
-class PullThroughCacheRuleTypeDef(TypedDict):
-    ecrRepositoryPrefix: NotRequired[str]
-    upstreamRegistryUrl: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    registryId: NotRequired[str]
-    credentialArn: NotRequired[str]
-    customRoleArn: NotRequired[str]
-    upstreamRepositoryPrefix: NotRequired[str]
-    upstreamRegistry: NotRequired[UpstreamRegistryType]
-    updatedAt: NotRequired[datetime]
 
 
 class PutAccountSettingRequestTypeDef(TypedDict):
@@ -1020,6 +1166,11 @@ class PutRegistryPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RegistryScanningRuleTypeDef(TypedDict):
+    scanFrequency: ScanFrequencyType
+    repositoryFilters: ReadOnly[Sequence[ScanningRepositoryFilterTypeDef]]
+
+
 class PutRegistryScanningConfigurationRequestTypeDef(TypedDict):
     scanType: NotRequired[ScanTypeType]
     rules: NotRequired[ReadOnly[Sequence[RegistryScanningRuleTypeDef]]]
@@ -1028,6 +1179,15 @@ class PutRegistryScanningConfigurationRequestTypeDef(TypedDict):
 class PutRegistryScanningConfigurationResponseTypeDef(TypedDict):
     registryScanningConfiguration: NotRequired[RegistryScanningConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReplicationRuleTypeDef(TypedDict):
+    destinations: ReadOnly[Sequence[ReplicationDestinationTypeDef]]
+    repositoryFilters: NotRequired[ReadOnly[Sequence[RepositoryFilterTypeDef]]]
+
+
+class ReplicationConfigurationTypeDef(TypedDict):
+    rules: ReadOnly[Sequence[ReplicationRuleTypeDef]]
 
 
 class PutReplicationConfigurationRequestTypeDef(TypedDict):
@@ -1039,6 +1199,15 @@ class PutReplicationConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SigningRuleTypeDef(TypedDict):
+    signingProfileArn: str
+    repositoryFilters: NotRequired[ReadOnly[Sequence[SigningRepositoryFilterTypeDef]]]
+
+
+class SigningConfigurationTypeDef(TypedDict):
+    rules: ReadOnly[Sequence[SigningRuleTypeDef]]
+
+
 class PutSigningConfigurationRequestTypeDef(TypedDict):
     signingConfiguration: ReadOnly[SigningConfigurationTypeDef]
 
@@ -1046,11 +1215,6 @@ class PutSigningConfigurationRequestTypeDef(TypedDict):
 class PutSigningConfigurationResponseTypeDef(TypedDict):
     signingConfiguration: NotRequired[SigningConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecommendationTypeDef(TypedDict):
-    url: NotRequired[str]
-    text: NotRequired[str]
 
 
 class RegisterPullTimeUpdateExclusionRequestTypeDef(TypedDict):
@@ -1061,120 +1225,6 @@ class RegisterPullTimeUpdateExclusionResponseTypeDef(TypedDict):
     principalArn: NotRequired[str]
     createdAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RegistryScanningConfigurationTypeDef(TypedDict):
-    scanType: NotRequired[ScanTypeType]
-    rules: NotRequired[list[RegistryScanningRuleOutputTypeDef]]
-
-
-class RegistryScanningRuleOutputTypeDef(TypedDict):
-    scanFrequency: ScanFrequencyType
-    repositoryFilters: list[ScanningRepositoryFilterTypeDef]
-
-
-class RegistryScanningRuleTypeDef(TypedDict):
-    scanFrequency: ScanFrequencyType
-    repositoryFilters: ReadOnly[Sequence[ScanningRepositoryFilterTypeDef]]
-
-
-class RemediationTypeDef(TypedDict):
-    recommendation: NotRequired[RecommendationTypeDef]
-
-
-class ReplicationConfigurationOutputTypeDef(TypedDict):
-    rules: list[ReplicationRuleOutputTypeDef]
-
-
-class ReplicationConfigurationTypeDef(TypedDict):
-    rules: ReadOnly[Sequence[ReplicationRuleTypeDef]]
-
-
-class ReplicationDestinationTypeDef(TypedDict):
-    region: str
-    registryId: str
-
-
-class ReplicationRuleOutputTypeDef(TypedDict):
-    destinations: list[ReplicationDestinationTypeDef]
-    repositoryFilters: NotRequired[list[RepositoryFilterTypeDef]]
-
-
-class ReplicationRuleTypeDef(TypedDict):
-    destinations: ReadOnly[Sequence[ReplicationDestinationTypeDef]]
-    repositoryFilters: NotRequired[ReadOnly[Sequence[RepositoryFilterTypeDef]]]
-
-
-class RepositoryCreationTemplateTypeDef(TypedDict):
-    prefix: NotRequired[str]
-    description: NotRequired[str]
-    encryptionConfiguration: NotRequired[
-        EncryptionConfigurationForRepositoryCreationTemplateTypeDef
-    ]
-    resourceTags: NotRequired[list[TagTypeDef]]
-    imageTagMutability: NotRequired[ImageTagMutabilityType]
-    imageTagMutabilityExclusionFilters: NotRequired[
-        list[ImageTagMutabilityExclusionFilterTypeDef]
-    ]
-    repositoryPolicy: NotRequired[str]
-    lifecyclePolicy: NotRequired[str]
-    appliedFor: NotRequired[list[RCTAppliedForType]]
-    customRoleArn: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
-class RepositoryFilterTypeDef(TypedDict):
-    filter: str
-    filterType: RepositoryFilterTypeType
-
-
-class RepositoryScanningConfigurationFailureTypeDef(TypedDict):
-    repositoryName: NotRequired[str]
-    failureCode: NotRequired[ScanningConfigurationFailureCodeType]
-    failureReason: NotRequired[str]
-
-
-class RepositoryScanningConfigurationTypeDef(TypedDict):
-    repositoryArn: NotRequired[str]
-    repositoryName: NotRequired[str]
-    scanOnPush: NotRequired[bool]
-    scanFrequency: NotRequired[ScanFrequencyType]
-    appliedScanFilters: NotRequired[list[ScanningRepositoryFilterTypeDef]]
-
-
-class RepositoryTypeDef(TypedDict):
-    repositoryArn: NotRequired[str]
-    registryId: NotRequired[str]
-    repositoryName: NotRequired[str]
-    repositoryUri: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    imageTagMutability: NotRequired[ImageTagMutabilityType]
-    imageTagMutabilityExclusionFilters: NotRequired[
-        list[ImageTagMutabilityExclusionFilterTypeDef]
-    ]
-    imageScanningConfiguration: NotRequired[ImageScanningConfigurationTypeDef]
-    encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-
-
-class ResourceDetailsTypeDef(TypedDict):
-    awsEcrContainerImage: NotRequired[AwsEcrContainerImageDetailsTypeDef]
-
-
-class ResourceTypeDef(TypedDict):
-    details: NotRequired[ResourceDetailsTypeDef]
-    id: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    type: NotRequired[str]
-
-
-class ScanningRepositoryFilterTypeDef(TypedDict):
-    filter: str
-    filterType: ScanningRepositoryFilterTypeType
-
-
-class ScoreDetailsTypeDef(TypedDict):
-    cvss: NotRequired[CvssScoreDetailsTypeDef]
 
 
 class SetRepositoryPolicyRequestTypeDef(TypedDict):
@@ -1189,29 +1239,6 @@ class SetRepositoryPolicyResponseTypeDef(TypedDict):
     repositoryName: NotRequired[str]
     policyText: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SigningConfigurationOutputTypeDef(TypedDict):
-    rules: list[SigningRuleOutputTypeDef]
-
-
-class SigningConfigurationTypeDef(TypedDict):
-    rules: ReadOnly[Sequence[SigningRuleTypeDef]]
-
-
-class SigningRepositoryFilterTypeDef(TypedDict):
-    filter: str
-    filterType: SigningRepositoryFilterTypeType
-
-
-class SigningRuleOutputTypeDef(TypedDict):
-    signingProfileArn: str
-    repositoryFilters: NotRequired[list[SigningRepositoryFilterTypeDef]]
-
-
-class SigningRuleTypeDef(TypedDict):
-    signingProfileArn: str
-    repositoryFilters: NotRequired[ReadOnly[Sequence[SigningRepositoryFilterTypeDef]]]
 
 
 class StartImageScanRequestTypeDef(TypedDict):
@@ -1242,10 +1269,6 @@ class StartLifecyclePolicyPreviewResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubjectIdentifierTypeDef(TypedDict):
-    imageDigest: str
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1253,16 +1276,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TransitioningImageTotalCountTypeDef(TypedDict):
-    targetStorageClass: NotRequired[LifecyclePolicyTargetStorageClassType]
-    imageTotalCount: NotRequired[int]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1361,15 +1374,3 @@ class ValidatePullThroughCacheRuleResponseTypeDef(TypedDict):
     isValid: NotRequired[bool]
     failure: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VulnerablePackageTypeDef(TypedDict):
-    arch: NotRequired[str]
-    epoch: NotRequired[int]
-    filePath: NotRequired[str]
-    name: NotRequired[str]
-    packageManager: NotRequired[str]
-    release: NotRequired[str]
-    sourceLayerHash: NotRequired[str]
-    version: NotRequired[str]
-    fixedInVersion: NotRequired[str]

@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Elastic Container Registry Public: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ImageFailureCodeType",
-    "LayerAvailabilityType",
-    "LayerFailureCodeType",
-    "RegistryAliasStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ImageFailureCodeType",
+        "LayerAvailabilityType",
+        "LayerFailureCodeType",
+        "RegistryAliasStatusType",
+    ]
 
 ImageFailureCodeType = Literal[
     "InvalidImageDigest",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,70 +25,71 @@ from .literals import (
     RegistryAliasStatusType,
 )
 
-__all__ = [
-    "AuthorizationDataTypeDef",
-    "BatchCheckLayerAvailabilityRequestTypeDef",
-    "BatchCheckLayerAvailabilityResponseTypeDef",
-    "BatchDeleteImageRequestTypeDef",
-    "BatchDeleteImageResponseTypeDef",
-    "CompleteLayerUploadRequestTypeDef",
-    "CompleteLayerUploadResponseTypeDef",
-    "CreateRepositoryRequestTypeDef",
-    "CreateRepositoryResponseTypeDef",
-    "DeleteRepositoryPolicyRequestTypeDef",
-    "DeleteRepositoryPolicyResponseTypeDef",
-    "DeleteRepositoryRequestTypeDef",
-    "DeleteRepositoryResponseTypeDef",
-    "DescribeImageTagsRequestTypeDef",
-    "DescribeImageTagsResponseTypeDef",
-    "DescribeImagesRequestTypeDef",
-    "DescribeImagesResponseTypeDef",
-    "DescribeRegistriesRequestTypeDef",
-    "DescribeRegistriesResponseTypeDef",
-    "DescribeRepositoriesRequestTypeDef",
-    "DescribeRepositoriesResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAuthorizationTokenResponseTypeDef",
-    "GetRegistryCatalogDataResponseTypeDef",
-    "GetRepositoryCatalogDataRequestTypeDef",
-    "GetRepositoryCatalogDataResponseTypeDef",
-    "GetRepositoryPolicyRequestTypeDef",
-    "GetRepositoryPolicyResponseTypeDef",
-    "ImageDetailTypeDef",
-    "ImageFailureTypeDef",
-    "ImageIdentifierTypeDef",
-    "ImageTagDetailTypeDef",
-    "ImageTypeDef",
-    "InitiateLayerUploadRequestTypeDef",
-    "InitiateLayerUploadResponseTypeDef",
-    "LayerFailureTypeDef",
-    "LayerTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PutImageRequestTypeDef",
-    "PutImageResponseTypeDef",
-    "PutRegistryCatalogDataRequestTypeDef",
-    "PutRegistryCatalogDataResponseTypeDef",
-    "PutRepositoryCatalogDataRequestTypeDef",
-    "PutRepositoryCatalogDataResponseTypeDef",
-    "ReferencedImageDetailTypeDef",
-    "RegistryAliasTypeDef",
-    "RegistryCatalogDataTypeDef",
-    "RegistryTypeDef",
-    "RepositoryCatalogDataInputTypeDef",
-    "RepositoryCatalogDataTypeDef",
-    "RepositoryTypeDef",
-    "ResponseMetadataTypeDef",
-    "SetRepositoryPolicyRequestTypeDef",
-    "SetRepositoryPolicyResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UploadLayerPartRequestTypeDef",
-    "UploadLayerPartResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthorizationDataTypeDef",
+        "BatchCheckLayerAvailabilityRequestTypeDef",
+        "BatchCheckLayerAvailabilityResponseTypeDef",
+        "BatchDeleteImageRequestTypeDef",
+        "BatchDeleteImageResponseTypeDef",
+        "CompleteLayerUploadRequestTypeDef",
+        "CompleteLayerUploadResponseTypeDef",
+        "CreateRepositoryRequestTypeDef",
+        "CreateRepositoryResponseTypeDef",
+        "DeleteRepositoryPolicyRequestTypeDef",
+        "DeleteRepositoryPolicyResponseTypeDef",
+        "DeleteRepositoryRequestTypeDef",
+        "DeleteRepositoryResponseTypeDef",
+        "DescribeImageTagsRequestTypeDef",
+        "DescribeImageTagsResponseTypeDef",
+        "DescribeImagesRequestTypeDef",
+        "DescribeImagesResponseTypeDef",
+        "DescribeRegistriesRequestTypeDef",
+        "DescribeRegistriesResponseTypeDef",
+        "DescribeRepositoriesRequestTypeDef",
+        "DescribeRepositoriesResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAuthorizationTokenResponseTypeDef",
+        "GetRegistryCatalogDataResponseTypeDef",
+        "GetRepositoryCatalogDataRequestTypeDef",
+        "GetRepositoryCatalogDataResponseTypeDef",
+        "GetRepositoryPolicyRequestTypeDef",
+        "GetRepositoryPolicyResponseTypeDef",
+        "ImageDetailTypeDef",
+        "ImageFailureTypeDef",
+        "ImageIdentifierTypeDef",
+        "ImageTagDetailTypeDef",
+        "ImageTypeDef",
+        "InitiateLayerUploadRequestTypeDef",
+        "InitiateLayerUploadResponseTypeDef",
+        "LayerFailureTypeDef",
+        "LayerTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PutImageRequestTypeDef",
+        "PutImageResponseTypeDef",
+        "PutRegistryCatalogDataRequestTypeDef",
+        "PutRegistryCatalogDataResponseTypeDef",
+        "PutRepositoryCatalogDataRequestTypeDef",
+        "PutRepositoryCatalogDataResponseTypeDef",
+        "ReferencedImageDetailTypeDef",
+        "RegistryAliasTypeDef",
+        "RegistryCatalogDataTypeDef",
+        "RegistryTypeDef",
+        "RepositoryCatalogDataInputTypeDef",
+        "RepositoryCatalogDataTypeDef",
+        "RepositoryTypeDef",
+        "ResponseMetadataTypeDef",
+        "SetRepositoryPolicyRequestTypeDef",
+        "SetRepositoryPolicyResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UploadLayerPartRequestTypeDef",
+        "UploadLayerPartResponseTypeDef",
+    ]
 
 
 class AuthorizationDataTypeDef(TypedDict):
@@ -102,16 +103,40 @@ class BatchCheckLayerAvailabilityRequestTypeDef(TypedDict):
     layerDigests: ReadOnly[Sequence[str]]
 
 
+class LayerFailureTypeDef(TypedDict):
+    layerDigest: NotRequired[str]
+    failureCode: NotRequired[LayerFailureCodeType]
+    failureReason: NotRequired[str]
+
+
+class LayerTypeDef(TypedDict):
+    layerDigest: NotRequired[str]
+    layerAvailability: NotRequired[LayerAvailabilityType]
+    layerSize: NotRequired[int]
+    mediaType: NotRequired[str]
+
+
 class BatchCheckLayerAvailabilityResponseTypeDef(TypedDict):
     layers: NotRequired[list[LayerTypeDef]]
     failures: NotRequired[list[LayerFailureTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImageIdentifierTypeDef(TypedDict):
+    imageDigest: NotRequired[str]
+    imageTag: NotRequired[str]
+
+
 class BatchDeleteImageRequestTypeDef(TypedDict):
     registryId: NotRequired[str]
     repositoryName: str
     imageIds: ReadOnly[Sequence[ImageIdentifierTypeDef]]
+
+
+class ImageFailureTypeDef(TypedDict):
+    imageId: NotRequired[ImageIdentifierTypeDef]
+    failureCode: NotRequired[ImageFailureCodeType]
+    failureReason: NotRequired[str]
 
 
 class BatchDeleteImageResponseTypeDef(TypedDict):
@@ -135,10 +160,42 @@ class CompleteLayerUploadResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RepositoryCatalogDataInputTypeDef(TypedDict):
+    description: NotRequired[str]
+    architectures: NotRequired[ReadOnly[Sequence[str]]]
+    operatingSystems: NotRequired[ReadOnly[Sequence[str]]]
+    logoImageBlob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    aboutText: NotRequired[str]
+    usageText: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class CreateRepositoryRequestTypeDef(TypedDict):
     repositoryName: str
     catalogData: NotRequired[ReadOnly[RepositoryCatalogDataInputTypeDef]]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class RepositoryCatalogDataTypeDef(TypedDict):
+    description: NotRequired[str]
+    architectures: NotRequired[list[str]]
+    operatingSystems: NotRequired[list[str]]
+    logoUrl: NotRequired[str]
+    aboutText: NotRequired[str]
+    usageText: NotRequired[str]
+    marketplaceCertified: NotRequired[bool]
+
+
+class RepositoryTypeDef(TypedDict):
+    repositoryArn: NotRequired[str]
+    registryId: NotRequired[str]
+    repositoryName: NotRequired[str]
+    repositoryUri: NotRequired[str]
+    createdAt: NotRequired[datetime]
 
 
 class CreateRepositoryResponseTypeDef(TypedDict):
@@ -177,6 +234,20 @@ class DescribeImageTagsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class ReferencedImageDetailTypeDef(TypedDict):
+    imageDigest: NotRequired[str]
+    imageSizeInBytes: NotRequired[int]
+    imagePushedAt: NotRequired[datetime]
+    imageManifestMediaType: NotRequired[str]
+    artifactMediaType: NotRequired[str]
+
+
+class ImageTagDetailTypeDef(TypedDict):
+    imageTag: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    imageDetail: NotRequired[ReferencedImageDetailTypeDef]
+
+
 class DescribeImageTagsResponseTypeDef(TypedDict):
     imageTagDetails: NotRequired[list[ImageTagDetailTypeDef]]
     nextToken: NotRequired[str]
@@ -191,6 +262,17 @@ class DescribeImagesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class ImageDetailTypeDef(TypedDict):
+    registryId: NotRequired[str]
+    repositoryName: NotRequired[str]
+    imageDigest: NotRequired[str]
+    imageTags: NotRequired[list[str]]
+    imageSizeInBytes: NotRequired[int]
+    imagePushedAt: NotRequired[datetime]
+    imageManifestMediaType: NotRequired[str]
+    artifactMediaType: NotRequired[str]
+
+
 class DescribeImagesResponseTypeDef(TypedDict):
     imageDetails: NotRequired[list[ImageDetailTypeDef]]
     nextToken: NotRequired[str]
@@ -200,6 +282,21 @@ class DescribeImagesResponseTypeDef(TypedDict):
 class DescribeRegistriesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class RegistryAliasTypeDef(TypedDict):
+    name: str
+    status: RegistryAliasStatusType
+    primaryRegistryAlias: bool
+    defaultRegistryAlias: bool
+
+
+class RegistryTypeDef(TypedDict):
+    registryId: str
+    registryArn: str
+    registryUri: str
+    verified: bool
+    aliases: list[RegistryAliasTypeDef]
 
 
 class DescribeRegistriesResponseTypeDef(TypedDict):
@@ -224,6 +321,10 @@ class DescribeRepositoriesResponseTypeDef(TypedDict):
 class GetAuthorizationTokenResponseTypeDef(TypedDict):
     authorizationData: NotRequired[AuthorizationDataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RegistryCatalogDataTypeDef(TypedDict):
+    displayName: NotRequired[str]
 
 
 class GetRegistryCatalogDataResponseTypeDef(TypedDict):
@@ -253,34 +354,6 @@ class GetRepositoryPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImageDetailTypeDef(TypedDict):
-    registryId: NotRequired[str]
-    repositoryName: NotRequired[str]
-    imageDigest: NotRequired[str]
-    imageTags: NotRequired[list[str]]
-    imageSizeInBytes: NotRequired[int]
-    imagePushedAt: NotRequired[datetime]
-    imageManifestMediaType: NotRequired[str]
-    artifactMediaType: NotRequired[str]
-
-
-class ImageFailureTypeDef(TypedDict):
-    imageId: NotRequired[ImageIdentifierTypeDef]
-    failureCode: NotRequired[ImageFailureCodeType]
-    failureReason: NotRequired[str]
-
-
-class ImageIdentifierTypeDef(TypedDict):
-    imageDigest: NotRequired[str]
-    imageTag: NotRequired[str]
-
-
-class ImageTagDetailTypeDef(TypedDict):
-    imageTag: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    imageDetail: NotRequired[ReferencedImageDetailTypeDef]
-
-
 class ImageTypeDef(TypedDict):
     registryId: NotRequired[str]
     repositoryName: NotRequired[str]
@@ -298,19 +371,6 @@ class InitiateLayerUploadResponseTypeDef(TypedDict):
     uploadId: NotRequired[str]
     partSize: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LayerFailureTypeDef(TypedDict):
-    layerDigest: NotRequired[str]
-    failureCode: NotRequired[LayerFailureCodeType]
-    failureReason: NotRequired[str]
-
-
-class LayerTypeDef(TypedDict):
-    layerDigest: NotRequired[str]
-    layerAvailability: NotRequired[LayerAvailabilityType]
-    layerSize: NotRequired[int]
-    mediaType: NotRequired[str]
 
 
 class ListTagsForResourceRequestTypeDef(TypedDict):
@@ -356,60 +416,6 @@ class PutRepositoryCatalogDataResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReferencedImageDetailTypeDef(TypedDict):
-    imageDigest: NotRequired[str]
-    imageSizeInBytes: NotRequired[int]
-    imagePushedAt: NotRequired[datetime]
-    imageManifestMediaType: NotRequired[str]
-    artifactMediaType: NotRequired[str]
-
-
-class RegistryAliasTypeDef(TypedDict):
-    name: str
-    status: RegistryAliasStatusType
-    primaryRegistryAlias: bool
-    defaultRegistryAlias: bool
-
-
-class RegistryCatalogDataTypeDef(TypedDict):
-    displayName: NotRequired[str]
-
-
-class RegistryTypeDef(TypedDict):
-    registryId: str
-    registryArn: str
-    registryUri: str
-    verified: bool
-    aliases: list[RegistryAliasTypeDef]
-
-
-class RepositoryCatalogDataInputTypeDef(TypedDict):
-    description: NotRequired[str]
-    architectures: NotRequired[ReadOnly[Sequence[str]]]
-    operatingSystems: NotRequired[ReadOnly[Sequence[str]]]
-    logoImageBlob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    aboutText: NotRequired[str]
-    usageText: NotRequired[str]
-
-
-class RepositoryCatalogDataTypeDef(TypedDict):
-    description: NotRequired[str]
-    architectures: NotRequired[list[str]]
-    operatingSystems: NotRequired[list[str]]
-    logoUrl: NotRequired[str]
-    aboutText: NotRequired[str]
-    usageText: NotRequired[str]
-    marketplaceCertified: NotRequired[bool]
-
-
-class RepositoryTypeDef(TypedDict):
-    repositoryArn: NotRequired[str]
-    registryId: NotRequired[str]
-    repositoryName: NotRequired[str]
-    repositoryUri: NotRequired[str]
-    createdAt: NotRequired[datetime]
-
-
 class SetRepositoryPolicyRequestTypeDef(TypedDict):
     registryId: NotRequired[str]
     repositoryName: str
@@ -431,11 +437,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

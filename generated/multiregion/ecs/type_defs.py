@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -126,389 +126,390 @@ from .literals import (
     VersionConsistencyType,
 )
 
-__all__ = [
-    "AcceleratorCountRequestTypeDef",
-    "AcceleratorTotalMemoryMiBRequestTypeDef",
-    "AdvancedConfigurationTypeDef",
-    "AttachmentStateChangeTypeDef",
-    "AttachmentTypeDef",
-    "AttributeTypeDef",
-    "AutoRepairConfigurationTypeDef",
-    "AutoScalingGroupProviderTypeDef",
-    "AutoScalingGroupProviderUpdateTypeDef",
-    "AwsVpcConfigurationOutputTypeDef",
-    "AwsVpcConfigurationTypeDef",
-    "BaselineEbsBandwidthMbpsRequestTypeDef",
-    "CanaryConfigurationTypeDef",
-    "CapacityProviderStrategyItemTypeDef",
-    "CapacityProviderTypeDef",
-    "CapacityReservationRequestTypeDef",
-    "ClusterConfigurationTypeDef",
-    "ClusterServiceConnectDefaultsRequestTypeDef",
-    "ClusterServiceConnectDefaultsTypeDef",
-    "ClusterSettingTypeDef",
-    "ClusterTypeDef",
-    "ContainerDefinitionOutputTypeDef",
-    "ContainerDefinitionTypeDef",
-    "ContainerDependencyTypeDef",
-    "ContainerImageTypeDef",
-    "ContainerInstanceHealthStatusTypeDef",
-    "ContainerInstanceTypeDef",
-    "ContainerOverrideOutputTypeDef",
-    "ContainerOverrideTypeDef",
-    "ContainerRestartPolicyOutputTypeDef",
-    "ContainerRestartPolicyTypeDef",
-    "ContainerStateChangeTypeDef",
-    "ContainerTypeDef",
-    "ContinueServiceDeploymentRequestTypeDef",
-    "ContinueServiceDeploymentResponseTypeDef",
-    "CreateCapacityProviderRequestTypeDef",
-    "CreateCapacityProviderResponseTypeDef",
-    "CreateClusterRequestTypeDef",
-    "CreateClusterResponseTypeDef",
-    "CreateDaemonRequestTypeDef",
-    "CreateDaemonResponseTypeDef",
-    "CreateExpressGatewayServiceRequestTypeDef",
-    "CreateExpressGatewayServiceResponseTypeDef",
-    "CreateManagedInstancesProviderConfigurationTypeDef",
-    "CreateServiceRequestTypeDef",
-    "CreateServiceResponseTypeDef",
-    "CreateTaskSetRequestTypeDef",
-    "CreateTaskSetResponseTypeDef",
-    "CreatedAtTypeDef",
-    "DaemonAlarmConfigurationOutputTypeDef",
-    "DaemonAlarmConfigurationTypeDef",
-    "DaemonCapacityProviderTypeDef",
-    "DaemonCircuitBreakerTypeDef",
-    "DaemonContainerDefinitionOutputTypeDef",
-    "DaemonContainerDefinitionTypeDef",
-    "DaemonContainerImageTypeDef",
-    "DaemonDeploymentAlarmsTypeDef",
-    "DaemonDeploymentCapacityProviderTypeDef",
-    "DaemonDeploymentConfigurationOutputTypeDef",
-    "DaemonDeploymentConfigurationTypeDef",
-    "DaemonDeploymentRevisionDetailTypeDef",
-    "DaemonDeploymentSummaryTypeDef",
-    "DaemonDeploymentTypeDef",
-    "DaemonDetailTypeDef",
-    "DaemonLinuxParametersOutputTypeDef",
-    "DaemonLinuxParametersTypeDef",
-    "DaemonRevisionDetailTypeDef",
-    "DaemonRevisionTypeDef",
-    "DaemonRollbackTypeDef",
-    "DaemonSummaryTypeDef",
-    "DaemonTaskDefinitionSummaryTypeDef",
-    "DaemonTaskDefinitionTypeDef",
-    "DaemonVolumeTypeDef",
-    "DeleteAccountSettingRequestTypeDef",
-    "DeleteAccountSettingResponseTypeDef",
-    "DeleteAttributesRequestTypeDef",
-    "DeleteAttributesResponseTypeDef",
-    "DeleteCapacityProviderRequestTypeDef",
-    "DeleteCapacityProviderResponseTypeDef",
-    "DeleteClusterRequestTypeDef",
-    "DeleteClusterResponseTypeDef",
-    "DeleteDaemonRequestTypeDef",
-    "DeleteDaemonResponseTypeDef",
-    "DeleteDaemonTaskDefinitionRequestTypeDef",
-    "DeleteDaemonTaskDefinitionResponseTypeDef",
-    "DeleteExpressGatewayServiceRequestTypeDef",
-    "DeleteExpressGatewayServiceResponseTypeDef",
-    "DeleteServiceRequestTypeDef",
-    "DeleteServiceResponseTypeDef",
-    "DeleteTaskDefinitionsRequestTypeDef",
-    "DeleteTaskDefinitionsResponseTypeDef",
-    "DeleteTaskSetRequestTypeDef",
-    "DeleteTaskSetResponseTypeDef",
-    "DeploymentAlarmsOutputTypeDef",
-    "DeploymentAlarmsTypeDef",
-    "DeploymentCircuitBreakerTypeDef",
-    "DeploymentConfigurationOutputTypeDef",
-    "DeploymentConfigurationTypeDef",
-    "DeploymentControllerTypeDef",
-    "DeploymentEphemeralStorageTypeDef",
-    "DeploymentLifecycleHookDetailTypeDef",
-    "DeploymentLifecycleHookOutputTypeDef",
-    "DeploymentLifecycleHookTimeoutConfigurationTypeDef",
-    "DeploymentLifecycleHookTypeDef",
-    "DeploymentTypeDef",
-    "DeregisterContainerInstanceRequestTypeDef",
-    "DeregisterContainerInstanceResponseTypeDef",
-    "DeregisterTaskDefinitionRequestTypeDef",
-    "DeregisterTaskDefinitionResponseTypeDef",
-    "DescribeCapacityProvidersRequestTypeDef",
-    "DescribeCapacityProvidersResponseTypeDef",
-    "DescribeClustersRequestTypeDef",
-    "DescribeClustersResponseTypeDef",
-    "DescribeContainerInstancesRequestTypeDef",
-    "DescribeContainerInstancesResponseTypeDef",
-    "DescribeDaemonDeploymentsRequestTypeDef",
-    "DescribeDaemonDeploymentsResponseTypeDef",
-    "DescribeDaemonRequestTypeDef",
-    "DescribeDaemonResponseTypeDef",
-    "DescribeDaemonRevisionsRequestTypeDef",
-    "DescribeDaemonRevisionsResponseTypeDef",
-    "DescribeDaemonTaskDefinitionRequestTypeDef",
-    "DescribeDaemonTaskDefinitionResponseTypeDef",
-    "DescribeExpressGatewayServiceRequestTypeDef",
-    "DescribeExpressGatewayServiceResponseTypeDef",
-    "DescribeServiceDeploymentsRequestTypeDef",
-    "DescribeServiceDeploymentsResponseTypeDef",
-    "DescribeServiceRevisionsRequestTypeDef",
-    "DescribeServiceRevisionsResponseTypeDef",
-    "DescribeServicesRequestTypeDef",
-    "DescribeServicesResponseTypeDef",
-    "DescribeTaskDefinitionRequestTypeDef",
-    "DescribeTaskDefinitionResponseTypeDef",
-    "DescribeTaskSetsRequestTypeDef",
-    "DescribeTaskSetsResponseTypeDef",
-    "DescribeTasksRequestTypeDef",
-    "DescribeTasksResponseTypeDef",
-    "DeviceOutputTypeDef",
-    "DeviceTypeDef",
-    "DiscoverPollEndpointRequestTypeDef",
-    "DiscoverPollEndpointResponseTypeDef",
-    "DockerVolumeConfigurationOutputTypeDef",
-    "DockerVolumeConfigurationTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EBSTagSpecificationOutputTypeDef",
-    "EBSTagSpecificationTypeDef",
-    "ECSExpressGatewayServiceTypeDef",
-    "ECSManagedResourcesTypeDef",
-    "EFSAuthorizationConfigTypeDef",
-    "EFSVolumeConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentFileTypeDef",
-    "EphemeralStorageTypeDef",
-    "ExecuteCommandConfigurationTypeDef",
-    "ExecuteCommandLogConfigurationTypeDef",
-    "ExecuteCommandRequestTypeDef",
-    "ExecuteCommandResponseTypeDef",
-    "ExpressGatewayContainerOutputTypeDef",
-    "ExpressGatewayContainerTypeDef",
-    "ExpressGatewayRepositoryCredentialsTypeDef",
-    "ExpressGatewayScalingTargetTypeDef",
-    "ExpressGatewayServiceAwsLogsConfigurationTypeDef",
-    "ExpressGatewayServiceConfigurationTypeDef",
-    "ExpressGatewayServiceNetworkConfigurationOutputTypeDef",
-    "ExpressGatewayServiceNetworkConfigurationTypeDef",
-    "ExpressGatewayServiceStatusTypeDef",
-    "FSxWindowsFileServerAuthorizationConfigTypeDef",
-    "FSxWindowsFileServerVolumeConfigurationTypeDef",
-    "FailureTypeDef",
-    "FirelensConfigurationOutputTypeDef",
-    "FirelensConfigurationTypeDef",
-    "GetTaskProtectionRequestTypeDef",
-    "GetTaskProtectionResponseTypeDef",
-    "HealthCheckOutputTypeDef",
-    "HealthCheckTypeDef",
-    "HostEntryTypeDef",
-    "HostVolumePropertiesTypeDef",
-    "InferenceAcceleratorOverrideTypeDef",
-    "InferenceAcceleratorTypeDef",
-    "InfrastructureOptimizationTypeDef",
-    "IngressPathSummaryTypeDef",
-    "InstanceHealthCheckResultTypeDef",
-    "InstanceLaunchTemplateOutputTypeDef",
-    "InstanceLaunchTemplateTypeDef",
-    "InstanceLaunchTemplateUpdateTypeDef",
-    "InstanceRequirementsRequestOutputTypeDef",
-    "InstanceRequirementsRequestTypeDef",
-    "KernelCapabilitiesOutputTypeDef",
-    "KernelCapabilitiesTypeDef",
-    "KeyValuePairTypeDef",
-    "LinearConfigurationTypeDef",
-    "LinuxParametersOutputTypeDef",
-    "LinuxParametersTypeDef",
-    "ListAccountSettingsRequestTypeDef",
-    "ListAccountSettingsResponseTypeDef",
-    "ListAttributesRequestTypeDef",
-    "ListAttributesResponseTypeDef",
-    "ListClustersRequestTypeDef",
-    "ListClustersResponseTypeDef",
-    "ListContainerInstancesRequestTypeDef",
-    "ListContainerInstancesResponseTypeDef",
-    "ListDaemonDeploymentsRequestTypeDef",
-    "ListDaemonDeploymentsResponseTypeDef",
-    "ListDaemonTaskDefinitionsRequestTypeDef",
-    "ListDaemonTaskDefinitionsResponseTypeDef",
-    "ListDaemonsRequestTypeDef",
-    "ListDaemonsResponseTypeDef",
-    "ListServiceDeploymentsRequestTypeDef",
-    "ListServiceDeploymentsResponseTypeDef",
-    "ListServicesByNamespaceRequestTypeDef",
-    "ListServicesByNamespaceResponseTypeDef",
-    "ListServicesRequestTypeDef",
-    "ListServicesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTaskDefinitionFamiliesRequestTypeDef",
-    "ListTaskDefinitionFamiliesResponseTypeDef",
-    "ListTaskDefinitionsRequestTypeDef",
-    "ListTaskDefinitionsResponseTypeDef",
-    "ListTasksRequestTypeDef",
-    "ListTasksResponseTypeDef",
-    "LoadBalancerTypeDef",
-    "LogConfigurationOutputTypeDef",
-    "LogConfigurationTypeDef",
-    "ManagedAgentStateChangeTypeDef",
-    "ManagedAgentTypeDef",
-    "ManagedApplicationAutoScalingPolicyTypeDef",
-    "ManagedAutoScalingTypeDef",
-    "ManagedCertificateTypeDef",
-    "ManagedIngressPathTypeDef",
-    "ManagedInstancesLocalStorageConfigurationTypeDef",
-    "ManagedInstancesNetworkConfigurationOutputTypeDef",
-    "ManagedInstancesNetworkConfigurationTypeDef",
-    "ManagedInstancesProviderTypeDef",
-    "ManagedInstancesStorageConfigurationTypeDef",
-    "ManagedListenerRuleTypeDef",
-    "ManagedListenerTypeDef",
-    "ManagedLoadBalancerTypeDef",
-    "ManagedLogGroupTypeDef",
-    "ManagedMetricAlarmTypeDef",
-    "ManagedScalableTargetTypeDef",
-    "ManagedScalingTypeDef",
-    "ManagedSecurityGroupTypeDef",
-    "ManagedStorageConfigurationTypeDef",
-    "ManagedTargetGroupTypeDef",
-    "MemoryGiBPerVCpuRequestTypeDef",
-    "MemoryMiBRequestTypeDef",
-    "MountPointTypeDef",
-    "NetworkBandwidthGbpsRequestTypeDef",
-    "NetworkBindingTypeDef",
-    "NetworkConfigurationOutputTypeDef",
-    "NetworkConfigurationTypeDef",
-    "NetworkInterfaceCountRequestTypeDef",
-    "NetworkInterfaceTypeDef",
-    "PlacementConstraintTypeDef",
-    "PlacementStrategyTypeDef",
-    "PlatformDeviceTypeDef",
-    "PortMappingTypeDef",
-    "ProtectedTaskTypeDef",
-    "ProxyConfigurationOutputTypeDef",
-    "ProxyConfigurationTypeDef",
-    "PutAccountSettingDefaultRequestTypeDef",
-    "PutAccountSettingDefaultResponseTypeDef",
-    "PutAccountSettingRequestTypeDef",
-    "PutAccountSettingResponseTypeDef",
-    "PutAttributesRequestTypeDef",
-    "PutAttributesResponseTypeDef",
-    "PutClusterCapacityProvidersRequestTypeDef",
-    "PutClusterCapacityProvidersResponseTypeDef",
-    "RegisterContainerInstanceRequestTypeDef",
-    "RegisterContainerInstanceResponseTypeDef",
-    "RegisterDaemonTaskDefinitionRequestTypeDef",
-    "RegisterDaemonTaskDefinitionResponseTypeDef",
-    "RegisterTaskDefinitionRequestTypeDef",
-    "RegisterTaskDefinitionResponseTypeDef",
-    "RepositoryCredentialsTypeDef",
-    "ResolvedConfigurationTypeDef",
-    "ResourceOutputTypeDef",
-    "ResourceRequirementTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RollbackTypeDef",
-    "RunTaskRequestTypeDef",
-    "RunTaskResponseTypeDef",
-    "RuntimePlatformTypeDef",
-    "S3FilesVolumeConfigurationTypeDef",
-    "ScaleTypeDef",
-    "SecretTypeDef",
-    "ServiceConnectAccessLogConfigurationTypeDef",
-    "ServiceConnectClientAliasTypeDef",
-    "ServiceConnectConfigurationOutputTypeDef",
-    "ServiceConnectConfigurationTypeDef",
-    "ServiceConnectServiceOutputTypeDef",
-    "ServiceConnectServiceResourceTypeDef",
-    "ServiceConnectServiceTypeDef",
-    "ServiceConnectTestTrafficHeaderMatchRulesTypeDef",
-    "ServiceConnectTestTrafficHeaderRulesTypeDef",
-    "ServiceConnectTestTrafficRulesTypeDef",
-    "ServiceConnectTlsCertificateAuthorityTypeDef",
-    "ServiceConnectTlsConfigurationTypeDef",
-    "ServiceCurrentRevisionSummaryTypeDef",
-    "ServiceDeploymentAlarmsTypeDef",
-    "ServiceDeploymentBriefTypeDef",
-    "ServiceDeploymentCircuitBreakerTypeDef",
-    "ServiceDeploymentTypeDef",
-    "ServiceEventTypeDef",
-    "ServiceManagedEBSVolumeConfigurationOutputTypeDef",
-    "ServiceManagedEBSVolumeConfigurationTypeDef",
-    "ServiceRegistryTypeDef",
-    "ServiceRevisionLoadBalancerTypeDef",
-    "ServiceRevisionSummaryTypeDef",
-    "ServiceRevisionTypeDef",
-    "ServiceTypeDef",
-    "ServiceVolumeConfigurationOutputTypeDef",
-    "ServiceVolumeConfigurationTypeDef",
-    "SessionTypeDef",
-    "SettingTypeDef",
-    "StartTaskRequestTypeDef",
-    "StartTaskResponseTypeDef",
-    "StopServiceDeploymentRequestTypeDef",
-    "StopServiceDeploymentResponseTypeDef",
-    "StopTaskRequestTypeDef",
-    "StopTaskResponseTypeDef",
-    "SubmitAttachmentStateChangesRequestTypeDef",
-    "SubmitAttachmentStateChangesResponseTypeDef",
-    "SubmitContainerStateChangeRequestTypeDef",
-    "SubmitContainerStateChangeResponseTypeDef",
-    "SubmitTaskStateChangeRequestTypeDef",
-    "SubmitTaskStateChangeResponseTypeDef",
-    "SystemControlTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TaskDefinitionPlacementConstraintTypeDef",
-    "TaskDefinitionTypeDef",
-    "TaskEphemeralStorageTypeDef",
-    "TaskManagedEBSVolumeConfigurationTypeDef",
-    "TaskManagedEBSVolumeTerminationPolicyTypeDef",
-    "TaskOverrideOutputTypeDef",
-    "TaskOverrideTypeDef",
-    "TaskSetTypeDef",
-    "TaskTypeDef",
-    "TaskVolumeConfigurationTypeDef",
-    "TimeoutConfigurationTypeDef",
-    "TmpfsOutputTypeDef",
-    "TmpfsTypeDef",
-    "TotalLocalStorageGBRequestTypeDef",
-    "UlimitTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateCapacityProviderRequestTypeDef",
-    "UpdateCapacityProviderResponseTypeDef",
-    "UpdateClusterRequestTypeDef",
-    "UpdateClusterResponseTypeDef",
-    "UpdateClusterSettingsRequestTypeDef",
-    "UpdateClusterSettingsResponseTypeDef",
-    "UpdateContainerAgentRequestTypeDef",
-    "UpdateContainerAgentResponseTypeDef",
-    "UpdateContainerInstancesStateRequestTypeDef",
-    "UpdateContainerInstancesStateResponseTypeDef",
-    "UpdateDaemonRequestTypeDef",
-    "UpdateDaemonResponseTypeDef",
-    "UpdateExpressGatewayServiceRequestTypeDef",
-    "UpdateExpressGatewayServiceResponseTypeDef",
-    "UpdateManagedInstancesProviderConfigurationTypeDef",
-    "UpdateServicePrimaryTaskSetRequestTypeDef",
-    "UpdateServicePrimaryTaskSetResponseTypeDef",
-    "UpdateServiceRequestTypeDef",
-    "UpdateServiceResponseTypeDef",
-    "UpdateTaskProtectionRequestTypeDef",
-    "UpdateTaskProtectionResponseTypeDef",
-    "UpdateTaskSetRequestTypeDef",
-    "UpdateTaskSetResponseTypeDef",
-    "UpdatedExpressGatewayServiceTypeDef",
-    "VCpuCountRangeRequestTypeDef",
-    "VersionInfoTypeDef",
-    "VolumeFromTypeDef",
-    "VolumeOutputTypeDef",
-    "VolumeTypeDef",
-    "VpcLatticeConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceleratorCountRequestTypeDef",
+        "AcceleratorTotalMemoryMiBRequestTypeDef",
+        "AdvancedConfigurationTypeDef",
+        "AttachmentStateChangeTypeDef",
+        "AttachmentTypeDef",
+        "AttributeTypeDef",
+        "AutoRepairConfigurationTypeDef",
+        "AutoScalingGroupProviderTypeDef",
+        "AutoScalingGroupProviderUpdateTypeDef",
+        "AwsVpcConfigurationOutputTypeDef",
+        "AwsVpcConfigurationTypeDef",
+        "BaselineEbsBandwidthMbpsRequestTypeDef",
+        "CanaryConfigurationTypeDef",
+        "CapacityProviderStrategyItemTypeDef",
+        "CapacityProviderTypeDef",
+        "CapacityReservationRequestTypeDef",
+        "ClusterConfigurationTypeDef",
+        "ClusterServiceConnectDefaultsRequestTypeDef",
+        "ClusterServiceConnectDefaultsTypeDef",
+        "ClusterSettingTypeDef",
+        "ClusterTypeDef",
+        "ContainerDefinitionOutputTypeDef",
+        "ContainerDefinitionTypeDef",
+        "ContainerDependencyTypeDef",
+        "ContainerImageTypeDef",
+        "ContainerInstanceHealthStatusTypeDef",
+        "ContainerInstanceTypeDef",
+        "ContainerOverrideOutputTypeDef",
+        "ContainerOverrideTypeDef",
+        "ContainerRestartPolicyOutputTypeDef",
+        "ContainerRestartPolicyTypeDef",
+        "ContainerStateChangeTypeDef",
+        "ContainerTypeDef",
+        "ContinueServiceDeploymentRequestTypeDef",
+        "ContinueServiceDeploymentResponseTypeDef",
+        "CreateCapacityProviderRequestTypeDef",
+        "CreateCapacityProviderResponseTypeDef",
+        "CreateClusterRequestTypeDef",
+        "CreateClusterResponseTypeDef",
+        "CreateDaemonRequestTypeDef",
+        "CreateDaemonResponseTypeDef",
+        "CreateExpressGatewayServiceRequestTypeDef",
+        "CreateExpressGatewayServiceResponseTypeDef",
+        "CreateManagedInstancesProviderConfigurationTypeDef",
+        "CreateServiceRequestTypeDef",
+        "CreateServiceResponseTypeDef",
+        "CreateTaskSetRequestTypeDef",
+        "CreateTaskSetResponseTypeDef",
+        "CreatedAtTypeDef",
+        "DaemonAlarmConfigurationOutputTypeDef",
+        "DaemonAlarmConfigurationTypeDef",
+        "DaemonCapacityProviderTypeDef",
+        "DaemonCircuitBreakerTypeDef",
+        "DaemonContainerDefinitionOutputTypeDef",
+        "DaemonContainerDefinitionTypeDef",
+        "DaemonContainerImageTypeDef",
+        "DaemonDeploymentAlarmsTypeDef",
+        "DaemonDeploymentCapacityProviderTypeDef",
+        "DaemonDeploymentConfigurationOutputTypeDef",
+        "DaemonDeploymentConfigurationTypeDef",
+        "DaemonDeploymentRevisionDetailTypeDef",
+        "DaemonDeploymentSummaryTypeDef",
+        "DaemonDeploymentTypeDef",
+        "DaemonDetailTypeDef",
+        "DaemonLinuxParametersOutputTypeDef",
+        "DaemonLinuxParametersTypeDef",
+        "DaemonRevisionDetailTypeDef",
+        "DaemonRevisionTypeDef",
+        "DaemonRollbackTypeDef",
+        "DaemonSummaryTypeDef",
+        "DaemonTaskDefinitionSummaryTypeDef",
+        "DaemonTaskDefinitionTypeDef",
+        "DaemonVolumeTypeDef",
+        "DeleteAccountSettingRequestTypeDef",
+        "DeleteAccountSettingResponseTypeDef",
+        "DeleteAttributesRequestTypeDef",
+        "DeleteAttributesResponseTypeDef",
+        "DeleteCapacityProviderRequestTypeDef",
+        "DeleteCapacityProviderResponseTypeDef",
+        "DeleteClusterRequestTypeDef",
+        "DeleteClusterResponseTypeDef",
+        "DeleteDaemonRequestTypeDef",
+        "DeleteDaemonResponseTypeDef",
+        "DeleteDaemonTaskDefinitionRequestTypeDef",
+        "DeleteDaemonTaskDefinitionResponseTypeDef",
+        "DeleteExpressGatewayServiceRequestTypeDef",
+        "DeleteExpressGatewayServiceResponseTypeDef",
+        "DeleteServiceRequestTypeDef",
+        "DeleteServiceResponseTypeDef",
+        "DeleteTaskDefinitionsRequestTypeDef",
+        "DeleteTaskDefinitionsResponseTypeDef",
+        "DeleteTaskSetRequestTypeDef",
+        "DeleteTaskSetResponseTypeDef",
+        "DeploymentAlarmsOutputTypeDef",
+        "DeploymentAlarmsTypeDef",
+        "DeploymentCircuitBreakerTypeDef",
+        "DeploymentConfigurationOutputTypeDef",
+        "DeploymentConfigurationTypeDef",
+        "DeploymentControllerTypeDef",
+        "DeploymentEphemeralStorageTypeDef",
+        "DeploymentLifecycleHookDetailTypeDef",
+        "DeploymentLifecycleHookOutputTypeDef",
+        "DeploymentLifecycleHookTimeoutConfigurationTypeDef",
+        "DeploymentLifecycleHookTypeDef",
+        "DeploymentTypeDef",
+        "DeregisterContainerInstanceRequestTypeDef",
+        "DeregisterContainerInstanceResponseTypeDef",
+        "DeregisterTaskDefinitionRequestTypeDef",
+        "DeregisterTaskDefinitionResponseTypeDef",
+        "DescribeCapacityProvidersRequestTypeDef",
+        "DescribeCapacityProvidersResponseTypeDef",
+        "DescribeClustersRequestTypeDef",
+        "DescribeClustersResponseTypeDef",
+        "DescribeContainerInstancesRequestTypeDef",
+        "DescribeContainerInstancesResponseTypeDef",
+        "DescribeDaemonDeploymentsRequestTypeDef",
+        "DescribeDaemonDeploymentsResponseTypeDef",
+        "DescribeDaemonRequestTypeDef",
+        "DescribeDaemonResponseTypeDef",
+        "DescribeDaemonRevisionsRequestTypeDef",
+        "DescribeDaemonRevisionsResponseTypeDef",
+        "DescribeDaemonTaskDefinitionRequestTypeDef",
+        "DescribeDaemonTaskDefinitionResponseTypeDef",
+        "DescribeExpressGatewayServiceRequestTypeDef",
+        "DescribeExpressGatewayServiceResponseTypeDef",
+        "DescribeServiceDeploymentsRequestTypeDef",
+        "DescribeServiceDeploymentsResponseTypeDef",
+        "DescribeServiceRevisionsRequestTypeDef",
+        "DescribeServiceRevisionsResponseTypeDef",
+        "DescribeServicesRequestTypeDef",
+        "DescribeServicesResponseTypeDef",
+        "DescribeTaskDefinitionRequestTypeDef",
+        "DescribeTaskDefinitionResponseTypeDef",
+        "DescribeTaskSetsRequestTypeDef",
+        "DescribeTaskSetsResponseTypeDef",
+        "DescribeTasksRequestTypeDef",
+        "DescribeTasksResponseTypeDef",
+        "DeviceOutputTypeDef",
+        "DeviceTypeDef",
+        "DiscoverPollEndpointRequestTypeDef",
+        "DiscoverPollEndpointResponseTypeDef",
+        "DockerVolumeConfigurationOutputTypeDef",
+        "DockerVolumeConfigurationTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EBSTagSpecificationOutputTypeDef",
+        "EBSTagSpecificationTypeDef",
+        "ECSExpressGatewayServiceTypeDef",
+        "ECSManagedResourcesTypeDef",
+        "EFSAuthorizationConfigTypeDef",
+        "EFSVolumeConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentFileTypeDef",
+        "EphemeralStorageTypeDef",
+        "ExecuteCommandConfigurationTypeDef",
+        "ExecuteCommandLogConfigurationTypeDef",
+        "ExecuteCommandRequestTypeDef",
+        "ExecuteCommandResponseTypeDef",
+        "ExpressGatewayContainerOutputTypeDef",
+        "ExpressGatewayContainerTypeDef",
+        "ExpressGatewayRepositoryCredentialsTypeDef",
+        "ExpressGatewayScalingTargetTypeDef",
+        "ExpressGatewayServiceAwsLogsConfigurationTypeDef",
+        "ExpressGatewayServiceConfigurationTypeDef",
+        "ExpressGatewayServiceNetworkConfigurationOutputTypeDef",
+        "ExpressGatewayServiceNetworkConfigurationTypeDef",
+        "ExpressGatewayServiceStatusTypeDef",
+        "FSxWindowsFileServerAuthorizationConfigTypeDef",
+        "FSxWindowsFileServerVolumeConfigurationTypeDef",
+        "FailureTypeDef",
+        "FirelensConfigurationOutputTypeDef",
+        "FirelensConfigurationTypeDef",
+        "GetTaskProtectionRequestTypeDef",
+        "GetTaskProtectionResponseTypeDef",
+        "HealthCheckOutputTypeDef",
+        "HealthCheckTypeDef",
+        "HostEntryTypeDef",
+        "HostVolumePropertiesTypeDef",
+        "InferenceAcceleratorOverrideTypeDef",
+        "InferenceAcceleratorTypeDef",
+        "InfrastructureOptimizationTypeDef",
+        "IngressPathSummaryTypeDef",
+        "InstanceHealthCheckResultTypeDef",
+        "InstanceLaunchTemplateOutputTypeDef",
+        "InstanceLaunchTemplateTypeDef",
+        "InstanceLaunchTemplateUpdateTypeDef",
+        "InstanceRequirementsRequestOutputTypeDef",
+        "InstanceRequirementsRequestTypeDef",
+        "KernelCapabilitiesOutputTypeDef",
+        "KernelCapabilitiesTypeDef",
+        "KeyValuePairTypeDef",
+        "LinearConfigurationTypeDef",
+        "LinuxParametersOutputTypeDef",
+        "LinuxParametersTypeDef",
+        "ListAccountSettingsRequestTypeDef",
+        "ListAccountSettingsResponseTypeDef",
+        "ListAttributesRequestTypeDef",
+        "ListAttributesResponseTypeDef",
+        "ListClustersRequestTypeDef",
+        "ListClustersResponseTypeDef",
+        "ListContainerInstancesRequestTypeDef",
+        "ListContainerInstancesResponseTypeDef",
+        "ListDaemonDeploymentsRequestTypeDef",
+        "ListDaemonDeploymentsResponseTypeDef",
+        "ListDaemonTaskDefinitionsRequestTypeDef",
+        "ListDaemonTaskDefinitionsResponseTypeDef",
+        "ListDaemonsRequestTypeDef",
+        "ListDaemonsResponseTypeDef",
+        "ListServiceDeploymentsRequestTypeDef",
+        "ListServiceDeploymentsResponseTypeDef",
+        "ListServicesByNamespaceRequestTypeDef",
+        "ListServicesByNamespaceResponseTypeDef",
+        "ListServicesRequestTypeDef",
+        "ListServicesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTaskDefinitionFamiliesRequestTypeDef",
+        "ListTaskDefinitionFamiliesResponseTypeDef",
+        "ListTaskDefinitionsRequestTypeDef",
+        "ListTaskDefinitionsResponseTypeDef",
+        "ListTasksRequestTypeDef",
+        "ListTasksResponseTypeDef",
+        "LoadBalancerTypeDef",
+        "LogConfigurationOutputTypeDef",
+        "LogConfigurationTypeDef",
+        "ManagedAgentStateChangeTypeDef",
+        "ManagedAgentTypeDef",
+        "ManagedApplicationAutoScalingPolicyTypeDef",
+        "ManagedAutoScalingTypeDef",
+        "ManagedCertificateTypeDef",
+        "ManagedIngressPathTypeDef",
+        "ManagedInstancesLocalStorageConfigurationTypeDef",
+        "ManagedInstancesNetworkConfigurationOutputTypeDef",
+        "ManagedInstancesNetworkConfigurationTypeDef",
+        "ManagedInstancesProviderTypeDef",
+        "ManagedInstancesStorageConfigurationTypeDef",
+        "ManagedListenerRuleTypeDef",
+        "ManagedListenerTypeDef",
+        "ManagedLoadBalancerTypeDef",
+        "ManagedLogGroupTypeDef",
+        "ManagedMetricAlarmTypeDef",
+        "ManagedScalableTargetTypeDef",
+        "ManagedScalingTypeDef",
+        "ManagedSecurityGroupTypeDef",
+        "ManagedStorageConfigurationTypeDef",
+        "ManagedTargetGroupTypeDef",
+        "MemoryGiBPerVCpuRequestTypeDef",
+        "MemoryMiBRequestTypeDef",
+        "MountPointTypeDef",
+        "NetworkBandwidthGbpsRequestTypeDef",
+        "NetworkBindingTypeDef",
+        "NetworkConfigurationOutputTypeDef",
+        "NetworkConfigurationTypeDef",
+        "NetworkInterfaceCountRequestTypeDef",
+        "NetworkInterfaceTypeDef",
+        "PlacementConstraintTypeDef",
+        "PlacementStrategyTypeDef",
+        "PlatformDeviceTypeDef",
+        "PortMappingTypeDef",
+        "ProtectedTaskTypeDef",
+        "ProxyConfigurationOutputTypeDef",
+        "ProxyConfigurationTypeDef",
+        "PutAccountSettingDefaultRequestTypeDef",
+        "PutAccountSettingDefaultResponseTypeDef",
+        "PutAccountSettingRequestTypeDef",
+        "PutAccountSettingResponseTypeDef",
+        "PutAttributesRequestTypeDef",
+        "PutAttributesResponseTypeDef",
+        "PutClusterCapacityProvidersRequestTypeDef",
+        "PutClusterCapacityProvidersResponseTypeDef",
+        "RegisterContainerInstanceRequestTypeDef",
+        "RegisterContainerInstanceResponseTypeDef",
+        "RegisterDaemonTaskDefinitionRequestTypeDef",
+        "RegisterDaemonTaskDefinitionResponseTypeDef",
+        "RegisterTaskDefinitionRequestTypeDef",
+        "RegisterTaskDefinitionResponseTypeDef",
+        "RepositoryCredentialsTypeDef",
+        "ResolvedConfigurationTypeDef",
+        "ResourceOutputTypeDef",
+        "ResourceRequirementTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RollbackTypeDef",
+        "RunTaskRequestTypeDef",
+        "RunTaskResponseTypeDef",
+        "RuntimePlatformTypeDef",
+        "S3FilesVolumeConfigurationTypeDef",
+        "ScaleTypeDef",
+        "SecretTypeDef",
+        "ServiceConnectAccessLogConfigurationTypeDef",
+        "ServiceConnectClientAliasTypeDef",
+        "ServiceConnectConfigurationOutputTypeDef",
+        "ServiceConnectConfigurationTypeDef",
+        "ServiceConnectServiceOutputTypeDef",
+        "ServiceConnectServiceResourceTypeDef",
+        "ServiceConnectServiceTypeDef",
+        "ServiceConnectTestTrafficHeaderMatchRulesTypeDef",
+        "ServiceConnectTestTrafficHeaderRulesTypeDef",
+        "ServiceConnectTestTrafficRulesTypeDef",
+        "ServiceConnectTlsCertificateAuthorityTypeDef",
+        "ServiceConnectTlsConfigurationTypeDef",
+        "ServiceCurrentRevisionSummaryTypeDef",
+        "ServiceDeploymentAlarmsTypeDef",
+        "ServiceDeploymentBriefTypeDef",
+        "ServiceDeploymentCircuitBreakerTypeDef",
+        "ServiceDeploymentTypeDef",
+        "ServiceEventTypeDef",
+        "ServiceManagedEBSVolumeConfigurationOutputTypeDef",
+        "ServiceManagedEBSVolumeConfigurationTypeDef",
+        "ServiceRegistryTypeDef",
+        "ServiceRevisionLoadBalancerTypeDef",
+        "ServiceRevisionSummaryTypeDef",
+        "ServiceRevisionTypeDef",
+        "ServiceTypeDef",
+        "ServiceVolumeConfigurationOutputTypeDef",
+        "ServiceVolumeConfigurationTypeDef",
+        "SessionTypeDef",
+        "SettingTypeDef",
+        "StartTaskRequestTypeDef",
+        "StartTaskResponseTypeDef",
+        "StopServiceDeploymentRequestTypeDef",
+        "StopServiceDeploymentResponseTypeDef",
+        "StopTaskRequestTypeDef",
+        "StopTaskResponseTypeDef",
+        "SubmitAttachmentStateChangesRequestTypeDef",
+        "SubmitAttachmentStateChangesResponseTypeDef",
+        "SubmitContainerStateChangeRequestTypeDef",
+        "SubmitContainerStateChangeResponseTypeDef",
+        "SubmitTaskStateChangeRequestTypeDef",
+        "SubmitTaskStateChangeResponseTypeDef",
+        "SystemControlTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TaskDefinitionPlacementConstraintTypeDef",
+        "TaskDefinitionTypeDef",
+        "TaskEphemeralStorageTypeDef",
+        "TaskManagedEBSVolumeConfigurationTypeDef",
+        "TaskManagedEBSVolumeTerminationPolicyTypeDef",
+        "TaskOverrideOutputTypeDef",
+        "TaskOverrideTypeDef",
+        "TaskSetTypeDef",
+        "TaskTypeDef",
+        "TaskVolumeConfigurationTypeDef",
+        "TimeoutConfigurationTypeDef",
+        "TmpfsOutputTypeDef",
+        "TmpfsTypeDef",
+        "TotalLocalStorageGBRequestTypeDef",
+        "UlimitTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateCapacityProviderRequestTypeDef",
+        "UpdateCapacityProviderResponseTypeDef",
+        "UpdateClusterRequestTypeDef",
+        "UpdateClusterResponseTypeDef",
+        "UpdateClusterSettingsRequestTypeDef",
+        "UpdateClusterSettingsResponseTypeDef",
+        "UpdateContainerAgentRequestTypeDef",
+        "UpdateContainerAgentResponseTypeDef",
+        "UpdateContainerInstancesStateRequestTypeDef",
+        "UpdateContainerInstancesStateResponseTypeDef",
+        "UpdateDaemonRequestTypeDef",
+        "UpdateDaemonResponseTypeDef",
+        "UpdateExpressGatewayServiceRequestTypeDef",
+        "UpdateExpressGatewayServiceResponseTypeDef",
+        "UpdateManagedInstancesProviderConfigurationTypeDef",
+        "UpdateServicePrimaryTaskSetRequestTypeDef",
+        "UpdateServicePrimaryTaskSetResponseTypeDef",
+        "UpdateServiceRequestTypeDef",
+        "UpdateServiceResponseTypeDef",
+        "UpdateTaskProtectionRequestTypeDef",
+        "UpdateTaskProtectionResponseTypeDef",
+        "UpdateTaskSetRequestTypeDef",
+        "UpdateTaskSetResponseTypeDef",
+        "UpdatedExpressGatewayServiceTypeDef",
+        "VCpuCountRangeRequestTypeDef",
+        "VersionInfoTypeDef",
+        "VolumeFromTypeDef",
+        "VolumeOutputTypeDef",
+        "VolumeTypeDef",
+        "VpcLatticeConfigurationTypeDef",
+    ]
 
 
 class AcceleratorCountRequestTypeDef(TypedDict):
@@ -533,6 +534,11 @@ class AttachmentStateChangeTypeDef(TypedDict):
     status: str
 
 
+class KeyValuePairTypeDef(TypedDict):
+    name: NotRequired[str]
+    value: NotRequired[str]
+
+
 class AttachmentTypeDef(TypedDict):
     id: NotRequired[str]
     type: NotRequired[str]
@@ -549,6 +555,14 @@ class AttributeTypeDef(TypedDict):
 
 class AutoRepairConfigurationTypeDef(TypedDict):
     actionsStatus: NotRequired[AutoRepairActionsStatusType]
+
+
+class ManagedScalingTypeDef(TypedDict):
+    status: NotRequired[ManagedScalingStatusType]
+    targetCapacity: NotRequired[int]
+    minimumScalingStepSize: NotRequired[int]
+    maximumScalingStepSize: NotRequired[int]
+    instanceWarmupPeriod: NotRequired[int]
 
 
 class AutoScalingGroupProviderTypeDef(TypedDict):
@@ -592,6 +606,113 @@ class CapacityProviderStrategyItemTypeDef(TypedDict):
     base: NotRequired[int]
 
 
+class InfrastructureOptimizationTypeDef(TypedDict):
+    scaleInAfter: NotRequired[int]
+
+
+class CapacityReservationRequestTypeDef(TypedDict):
+    reservationGroupArn: NotRequired[str]
+    reservationPreference: NotRequired[CapacityReservationPreferenceType]
+
+
+class MemoryGiBPerVCpuRequestTypeDef(TypedDict):
+    min: NotRequired[float]
+    max: NotRequired[float]
+
+
+class MemoryMiBRequestTypeDef(TypedDict):
+    min: int
+    max: NotRequired[int]
+
+
+class NetworkBandwidthGbpsRequestTypeDef(TypedDict):
+    min: NotRequired[float]
+    max: NotRequired[float]
+
+
+class NetworkInterfaceCountRequestTypeDef(TypedDict):
+    min: NotRequired[int]
+    max: NotRequired[int]
+
+
+class TotalLocalStorageGBRequestTypeDef(TypedDict):
+    min: NotRequired[float]
+    max: NotRequired[float]
+
+
+class VCpuCountRangeRequestTypeDef(TypedDict):
+    min: int
+    max: NotRequired[int]
+
+
+class InstanceRequirementsRequestOutputTypeDef(TypedDict):
+    vCpuCount: VCpuCountRangeRequestTypeDef
+    memoryMiB: MemoryMiBRequestTypeDef
+    cpuManufacturers: NotRequired[list[CpuManufacturerType]]
+    memoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
+    excludedInstanceTypes: NotRequired[list[str]]
+    instanceGenerations: NotRequired[list[InstanceGenerationType]]
+    spotMaxPricePercentageOverLowestPrice: NotRequired[int]
+    onDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
+    bareMetal: NotRequired[BareMetalType]
+    burstablePerformance: NotRequired[BurstablePerformanceType]
+    requireHibernateSupport: NotRequired[bool]
+    networkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
+    localStorage: NotRequired[LocalStorageType]
+    localStorageTypes: NotRequired[list[LocalStorageTypeType]]
+    totalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
+    baselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
+    acceleratorTypes: NotRequired[list[AcceleratorTypeType]]
+    acceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
+    acceleratorManufacturers: NotRequired[list[AcceleratorManufacturerType]]
+    acceleratorNames: NotRequired[list[AcceleratorNameType]]
+    acceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
+    networkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
+    allowedInstanceTypes: NotRequired[list[str]]
+    maxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
+
+
+class ManagedInstancesLocalStorageConfigurationTypeDef(TypedDict):
+    useLocalStorage: NotRequired[bool]
+
+
+class ManagedInstancesNetworkConfigurationOutputTypeDef(TypedDict):
+    subnets: NotRequired[list[str]]
+    securityGroups: NotRequired[list[str]]
+
+
+class ManagedInstancesStorageConfigurationTypeDef(TypedDict):
+    storageSizeGiB: NotRequired[int]
+
+
+class InstanceLaunchTemplateOutputTypeDef(TypedDict):
+    ec2InstanceProfileArn: str
+    networkConfiguration: ManagedInstancesNetworkConfigurationOutputTypeDef
+    storageConfiguration: NotRequired[ManagedInstancesStorageConfigurationTypeDef]
+    localStorageConfiguration: NotRequired[
+        ManagedInstancesLocalStorageConfigurationTypeDef
+    ]
+    monitoring: NotRequired[ManagedInstancesMonitoringOptionsType]
+    capacityOptionType: NotRequired[CapacityOptionTypeType]
+    instanceMetadataTagsPropagation: NotRequired[bool]
+    instanceRequirements: NotRequired[InstanceRequirementsRequestOutputTypeDef]
+    fipsEnabled: NotRequired[bool]
+    capacityReservations: NotRequired[CapacityReservationRequestTypeDef]
+
+
+class ManagedInstancesProviderTypeDef(TypedDict):
+    infrastructureRoleArn: NotRequired[str]
+    instanceLaunchTemplate: NotRequired[InstanceLaunchTemplateOutputTypeDef]
+    propagateTags: NotRequired[PropagateMITagsType]
+    infrastructureOptimization: NotRequired[InfrastructureOptimizationTypeDef]
+    autoRepairConfiguration: NotRequired[AutoRepairConfigurationTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
 class CapacityProviderTypeDef(TypedDict):
     capacityProviderArn: NotRequired[str]
     name: NotRequired[str]
@@ -605,9 +726,23 @@ class CapacityProviderTypeDef(TypedDict):
     type: NotRequired[CapacityProviderTypeType]
 
 
-class CapacityReservationRequestTypeDef(TypedDict):
-    reservationGroupArn: NotRequired[str]
-    reservationPreference: NotRequired[CapacityReservationPreferenceType]
+class ExecuteCommandLogConfigurationTypeDef(TypedDict):
+    cloudWatchLogGroupName: NotRequired[str]
+    cloudWatchEncryptionEnabled: NotRequired[bool]
+    s3BucketName: NotRequired[str]
+    s3EncryptionEnabled: NotRequired[bool]
+    s3KeyPrefix: NotRequired[str]
+
+
+class ExecuteCommandConfigurationTypeDef(TypedDict):
+    kmsKeyId: NotRequired[str]
+    logging: NotRequired[ExecuteCommandLoggingType]
+    logConfiguration: NotRequired[ExecuteCommandLogConfigurationTypeDef]
+
+
+class ManagedStorageConfigurationTypeDef(TypedDict):
+    kmsKeyId: NotRequired[str]
+    fargateEphemeralStorageKmsKeyId: NotRequired[str]
 
 
 class ClusterConfigurationTypeDef(TypedDict):
@@ -647,6 +782,118 @@ class ClusterTypeDef(TypedDict):
     attachments: NotRequired[list[AttachmentTypeDef]]
     attachmentsStatus: NotRequired[str]
     serviceConnectDefaults: NotRequired[ClusterServiceConnectDefaultsTypeDef]
+
+
+class ContainerDependencyTypeDef(TypedDict):
+    containerName: str
+    condition: ContainerConditionType
+
+
+class ContainerRestartPolicyOutputTypeDef(TypedDict):
+    enabled: bool
+    ignoredExitCodes: NotRequired[list[int]]
+    restartAttemptPeriod: NotRequired[int]
+
+
+class EnvironmentFileTypeDef(TypedDict):
+    value: str
+    type: EnvironmentFileTypeType
+
+
+class FirelensConfigurationOutputTypeDef(TypedDict):
+    type: FirelensConfigurationTypeType
+    options: NotRequired[dict[str, str]]
+
+
+class HealthCheckOutputTypeDef(TypedDict):
+    command: list[str]
+    interval: NotRequired[int]
+    timeout: NotRequired[int]
+    retries: NotRequired[int]
+    startPeriod: NotRequired[int]
+
+
+class HostEntryTypeDef(TypedDict):
+    hostname: str
+    ipAddress: str
+
+
+class DeviceOutputTypeDef(TypedDict):
+    hostPath: str
+    containerPath: NotRequired[str]
+    permissions: NotRequired[list[DeviceCgroupPermissionType]]
+
+
+class KernelCapabilitiesOutputTypeDef(TypedDict):
+    add: NotRequired[list[str]]
+    drop: NotRequired[list[str]]
+
+
+class TmpfsOutputTypeDef(TypedDict):
+    containerPath: str
+    size: int
+    mountOptions: NotRequired[list[str]]
+
+
+class LinuxParametersOutputTypeDef(TypedDict):
+    capabilities: NotRequired[KernelCapabilitiesOutputTypeDef]
+    devices: NotRequired[list[DeviceOutputTypeDef]]
+    initProcessEnabled: NotRequired[bool]
+    sharedMemorySize: NotRequired[int]
+    tmpfs: NotRequired[list[TmpfsOutputTypeDef]]
+    maxSwap: NotRequired[int]
+    swappiness: NotRequired[int]
+
+
+class SecretTypeDef(TypedDict):
+    name: str
+    valueFrom: str
+
+
+class LogConfigurationOutputTypeDef(TypedDict):
+    logDriver: LogDriverType
+    options: NotRequired[dict[str, str]]
+    secretOptions: NotRequired[list[SecretTypeDef]]
+
+
+class MountPointTypeDef(TypedDict):
+    sourceVolume: NotRequired[str]
+    containerPath: NotRequired[str]
+    readOnly: NotRequired[bool]
+
+
+class PortMappingTypeDef(TypedDict):
+    containerPort: NotRequired[int]
+    hostPort: NotRequired[int]
+    protocol: NotRequired[TransportProtocolType]
+    name: NotRequired[str]
+    appProtocol: NotRequired[ApplicationProtocolType]
+    containerPortRange: NotRequired[str]
+
+
+class RepositoryCredentialsTypeDef(TypedDict):
+    credentialsParameter: str
+
+
+class ResourceRequirementTypeDef(TypedDict):
+    value: str
+    type: ResourceTypeType
+
+
+class SystemControlTypeDef(TypedDict):
+    namespace: NotRequired[str]
+    value: NotRequired[str]
+
+
+class UlimitTypeDef(TypedDict):
+    name: UlimitNameType
+    softLimit: int
+    hardLimit: int
+
+
+class VolumeFromTypeDef(TypedDict):
+    sourceContainer: NotRequired[str]
+    readOnly: NotRequired[bool]
 
 
 class ContainerDefinitionOutputTypeDef(TypedDict):
@@ -694,6 +941,58 @@ class ContainerDefinitionOutputTypeDef(TypedDict):
     credentialSpecs: NotRequired[list[str]]
 
 
+class ContainerRestartPolicyTypeDef(TypedDict):
+    enabled: bool
+    ignoredExitCodes: NotRequired[ReadOnly[Sequence[int]]]
+    restartAttemptPeriod: NotRequired[int]
+
+
+class FirelensConfigurationTypeDef(TypedDict):
+    type: FirelensConfigurationTypeType
+    options: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class HealthCheckTypeDef(TypedDict):
+    command: ReadOnly[Sequence[str]]
+    interval: NotRequired[int]
+    timeout: NotRequired[int]
+    retries: NotRequired[int]
+    startPeriod: NotRequired[int]
+
+
+class DeviceTypeDef(TypedDict):
+    hostPath: str
+    containerPath: NotRequired[str]
+    permissions: NotRequired[ReadOnly[Sequence[DeviceCgroupPermissionType]]]
+
+
+class KernelCapabilitiesTypeDef(TypedDict):
+    add: NotRequired[ReadOnly[Sequence[str]]]
+    drop: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TmpfsTypeDef(TypedDict):
+    containerPath: str
+    size: int
+    mountOptions: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class LinuxParametersTypeDef(TypedDict):
+    capabilities: NotRequired[ReadOnly[KernelCapabilitiesTypeDef]]
+    devices: NotRequired[ReadOnly[Sequence[DeviceTypeDef]]]
+    initProcessEnabled: NotRequired[bool]
+    sharedMemorySize: NotRequired[int]
+    tmpfs: NotRequired[ReadOnly[Sequence[TmpfsTypeDef]]]
+    maxSwap: NotRequired[int]
+    swappiness: NotRequired[int]
+
+
+class LogConfigurationTypeDef(TypedDict):
+    logDriver: LogDriverType
+    options: NotRequired[ReadOnly[Mapping[str, str]]]
+    secretOptions: NotRequired[ReadOnly[Sequence[SecretTypeDef]]]
+
+
 class ContainerDefinitionTypeDef(TypedDict):
     name: NotRequired[str]
     image: NotRequired[str]
@@ -739,20 +1038,38 @@ class ContainerDefinitionTypeDef(TypedDict):
     credentialSpecs: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class ContainerDependencyTypeDef(TypedDict):
-    containerName: str
-    condition: ContainerConditionType
-
-
 class ContainerImageTypeDef(TypedDict):
     containerName: NotRequired[str]
     imageDigest: NotRequired[str]
     image: NotRequired[str]
 
 
+class InstanceHealthCheckResultTypeDef(TypedDict):
+    type: NotRequired[InstanceHealthCheckTypeType]
+    status: NotRequired[InstanceHealthCheckStateType]
+    statusReason: NotRequired[str]
+    lastUpdated: NotRequired[datetime]
+    lastStatusChange: NotRequired[datetime]
+
+
 class ContainerInstanceHealthStatusTypeDef(TypedDict):
     overallStatus: NotRequired[InstanceHealthCheckStateType]
     details: NotRequired[list[InstanceHealthCheckResultTypeDef]]
+
+
+class ResourceOutputTypeDef(TypedDict):
+    name: NotRequired[str]
+    type: NotRequired[str]
+    doubleValue: NotRequired[float]
+    longValue: NotRequired[int]
+    integerValue: NotRequired[int]
+    stringSetValue: NotRequired[list[str]]
+
+
+class VersionInfoTypeDef(TypedDict):
+    agentVersion: NotRequired[str]
+    agentHash: NotRequired[str]
+    dockerVersion: NotRequired[str]
 
 
 class ContainerInstanceTypeDef(TypedDict):
@@ -798,16 +1115,13 @@ class ContainerOverrideTypeDef(TypedDict):
     resourceRequirements: NotRequired[ReadOnly[Sequence[ResourceRequirementTypeDef]]]
 
 
-class ContainerRestartPolicyOutputTypeDef(TypedDict):
-    enabled: bool
-    ignoredExitCodes: NotRequired[list[int]]
-    restartAttemptPeriod: NotRequired[int]
-
-
-class ContainerRestartPolicyTypeDef(TypedDict):
-    enabled: bool
-    ignoredExitCodes: NotRequired[ReadOnly[Sequence[int]]]
-    restartAttemptPeriod: NotRequired[int]
+class NetworkBindingTypeDef(TypedDict):
+    bindIP: NotRequired[str]
+    containerPort: NotRequired[int]
+    hostPort: NotRequired[int]
+    protocol: NotRequired[TransportProtocolType]
+    containerPortRange: NotRequired[str]
+    hostPortRange: NotRequired[str]
 
 
 class ContainerStateChangeTypeDef(TypedDict):
@@ -818,6 +1132,19 @@ class ContainerStateChangeTypeDef(TypedDict):
     networkBindings: NotRequired[ReadOnly[Sequence[NetworkBindingTypeDef]]]
     reason: NotRequired[str]
     status: NotRequired[str]
+
+
+class ManagedAgentTypeDef(TypedDict):
+    lastStartedAt: NotRequired[datetime]
+    name: NotRequired[ManagedAgentNameType]
+    reason: NotRequired[str]
+    lastStatus: NotRequired[str]
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    attachmentId: NotRequired[str]
+    privateIpv4Address: NotRequired[str]
+    ipv6Address: NotRequired[str]
 
 
 class ContainerTypeDef(TypedDict):
@@ -849,6 +1176,63 @@ class ContinueServiceDeploymentRequestTypeDef(TypedDict):
 class ContinueServiceDeploymentResponseTypeDef(TypedDict):
     serviceDeploymentArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstanceRequirementsRequestTypeDef(TypedDict):
+    vCpuCount: VCpuCountRangeRequestTypeDef
+    memoryMiB: MemoryMiBRequestTypeDef
+    cpuManufacturers: NotRequired[ReadOnly[Sequence[CpuManufacturerType]]]
+    memoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
+    excludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    instanceGenerations: NotRequired[ReadOnly[Sequence[InstanceGenerationType]]]
+    spotMaxPricePercentageOverLowestPrice: NotRequired[int]
+    onDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
+    bareMetal: NotRequired[BareMetalType]
+    burstablePerformance: NotRequired[BurstablePerformanceType]
+    requireHibernateSupport: NotRequired[bool]
+    networkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
+    localStorage: NotRequired[LocalStorageType]
+    localStorageTypes: NotRequired[ReadOnly[Sequence[LocalStorageTypeType]]]
+    totalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
+    baselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
+    acceleratorTypes: NotRequired[ReadOnly[Sequence[AcceleratorTypeType]]]
+    acceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
+    acceleratorManufacturers: NotRequired[
+        ReadOnly[Sequence[AcceleratorManufacturerType]]
+    ]
+    acceleratorNames: NotRequired[ReadOnly[Sequence[AcceleratorNameType]]]
+    acceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
+    networkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
+    allowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    maxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
+
+
+class ManagedInstancesNetworkConfigurationTypeDef(TypedDict):
+    subnets: NotRequired[ReadOnly[Sequence[str]]]
+    securityGroups: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class InstanceLaunchTemplateTypeDef(TypedDict):
+    ec2InstanceProfileArn: str
+    networkConfiguration: ReadOnly[ManagedInstancesNetworkConfigurationTypeDef]
+    storageConfiguration: NotRequired[ManagedInstancesStorageConfigurationTypeDef]
+    localStorageConfiguration: NotRequired[
+        ManagedInstancesLocalStorageConfigurationTypeDef
+    ]
+    monitoring: NotRequired[ManagedInstancesMonitoringOptionsType]
+    capacityOptionType: NotRequired[CapacityOptionTypeType]
+    instanceMetadataTagsPropagation: NotRequired[bool]
+    instanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
+    fipsEnabled: NotRequired[bool]
+    capacityReservations: NotRequired[CapacityReservationRequestTypeDef]
+
+
+class CreateManagedInstancesProviderConfigurationTypeDef(TypedDict):
+    infrastructureRoleArn: str
+    instanceLaunchTemplate: ReadOnly[InstanceLaunchTemplateTypeDef]
+    propagateTags: NotRequired[PropagateMITagsType]
+    infrastructureOptimization: NotRequired[InfrastructureOptimizationTypeDef]
+    autoRepairConfiguration: NotRequired[AutoRepairConfigurationTypeDef]
 
 
 class CreateCapacityProviderRequestTypeDef(TypedDict):
@@ -883,6 +1267,17 @@ class CreateClusterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DaemonAlarmConfigurationTypeDef(TypedDict):
+    alarmNames: NotRequired[ReadOnly[Sequence[str]]]
+    enable: NotRequired[bool]
+
+
+class DaemonDeploymentConfigurationTypeDef(TypedDict):
+    drainPercent: NotRequired[float]
+    alarms: NotRequired[ReadOnly[DaemonAlarmConfigurationTypeDef]]
+    bakeTimeInMinutes: NotRequired[int]
+
+
 class CreateDaemonRequestTypeDef(TypedDict):
     daemonName: str
     clusterArn: NotRequired[str]
@@ -904,6 +1299,37 @@ class CreateDaemonResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExpressGatewayRepositoryCredentialsTypeDef(TypedDict):
+    credentialsParameter: NotRequired[str]
+
+
+class ExpressGatewayServiceAwsLogsConfigurationTypeDef(TypedDict):
+    logGroup: str
+    logStreamPrefix: str
+
+
+class ExpressGatewayContainerTypeDef(TypedDict):
+    image: str
+    containerPort: NotRequired[int]
+    awsLogsConfiguration: NotRequired[ExpressGatewayServiceAwsLogsConfigurationTypeDef]
+    repositoryCredentials: NotRequired[ExpressGatewayRepositoryCredentialsTypeDef]
+    command: NotRequired[ReadOnly[Sequence[str]]]
+    environment: NotRequired[ReadOnly[Sequence[KeyValuePairTypeDef]]]
+    secrets: NotRequired[ReadOnly[Sequence[SecretTypeDef]]]
+
+
+class ExpressGatewayScalingTargetTypeDef(TypedDict):
+    minTaskCount: NotRequired[int]
+    maxTaskCount: NotRequired[int]
+    autoScalingMetric: NotRequired[ExpressGatewayServiceScalingMetricType]
+    autoScalingTargetValue: NotRequired[int]
+
+
+class ExpressGatewayServiceNetworkConfigurationTypeDef(TypedDict):
+    securityGroups: NotRequired[ReadOnly[Sequence[str]]]
+    subnets: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateExpressGatewayServiceRequestTypeDef(TypedDict):
     executionRoleArn: str
     infrastructureRoleArn: str
@@ -921,17 +1347,227 @@ class CreateExpressGatewayServiceRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class ExpressGatewayContainerOutputTypeDef(TypedDict):
+    image: str
+    containerPort: NotRequired[int]
+    awsLogsConfiguration: NotRequired[ExpressGatewayServiceAwsLogsConfigurationTypeDef]
+    repositoryCredentials: NotRequired[ExpressGatewayRepositoryCredentialsTypeDef]
+    command: NotRequired[list[str]]
+    environment: NotRequired[list[KeyValuePairTypeDef]]
+    secrets: NotRequired[list[SecretTypeDef]]
+
+
+class ExpressGatewayServiceNetworkConfigurationOutputTypeDef(TypedDict):
+    securityGroups: NotRequired[list[str]]
+    subnets: NotRequired[list[str]]
+
+
+class IngressPathSummaryTypeDef(TypedDict):
+    accessType: AccessTypeType
+    endpoint: str
+
+
+class ExpressGatewayServiceConfigurationTypeDef(TypedDict):
+    serviceRevisionArn: NotRequired[str]
+    executionRoleArn: NotRequired[str]
+    taskRoleArn: NotRequired[str]
+    cpu: NotRequired[str]
+    memory: NotRequired[str]
+    networkConfiguration: NotRequired[
+        ExpressGatewayServiceNetworkConfigurationOutputTypeDef
+    ]
+    healthCheckPath: NotRequired[str]
+    primaryContainer: NotRequired[ExpressGatewayContainerOutputTypeDef]
+    scalingTarget: NotRequired[ExpressGatewayScalingTargetTypeDef]
+    ingressPaths: NotRequired[list[IngressPathSummaryTypeDef]]
+    createdAt: NotRequired[datetime]
+
+
+class ExpressGatewayServiceStatusTypeDef(TypedDict):
+    statusCode: NotRequired[ExpressGatewayServiceStatusCodeType]
+    statusReason: NotRequired[str]
+
+
+class ECSExpressGatewayServiceTypeDef(TypedDict):
+    cluster: NotRequired[str]
+    serviceName: NotRequired[str]
+    serviceArn: NotRequired[str]
+    infrastructureRoleArn: NotRequired[str]
+    status: NotRequired[ExpressGatewayServiceStatusTypeDef]
+    currentDeployment: NotRequired[str]
+    activeConfigurations: NotRequired[list[ExpressGatewayServiceConfigurationTypeDef]]
+    tags: NotRequired[list[TagTypeDef]]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
 class CreateExpressGatewayServiceResponseTypeDef(TypedDict):
     service: NotRequired[ECSExpressGatewayServiceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateManagedInstancesProviderConfigurationTypeDef(TypedDict):
-    infrastructureRoleArn: str
-    instanceLaunchTemplate: ReadOnly[InstanceLaunchTemplateTypeDef]
-    propagateTags: NotRequired[PropagateMITagsType]
-    infrastructureOptimization: NotRequired[InfrastructureOptimizationTypeDef]
-    autoRepairConfiguration: NotRequired[AutoRepairConfigurationTypeDef]
+class DeploymentAlarmsTypeDef(TypedDict):
+    alarmNames: ReadOnly[Sequence[str]]
+    rollback: bool
+    enable: bool
+
+
+class DeploymentCircuitBreakerTypeDef(TypedDict):
+    enable: bool
+    rollback: bool
+
+
+class DeploymentLifecycleHookTimeoutConfigurationTypeDef(TypedDict):
+    timeoutInMinutes: NotRequired[int]
+    action: NotRequired[DeploymentLifecycleHookActionType]
+
+
+class DeploymentLifecycleHookTypeDef(TypedDict):
+    targetType: NotRequired[DeploymentLifecycleHookTargetTypeType]
+    hookTargetArn: NotRequired[str]
+    roleArn: NotRequired[str]
+    lifecycleStages: NotRequired[ReadOnly[Sequence[DeploymentLifecycleHookStageType]]]
+    hookDetails: NotRequired[ReadOnly[DocumentValue]]
+    timeoutConfiguration: NotRequired[
+        DeploymentLifecycleHookTimeoutConfigurationTypeDef
+    ]
+
+
+class LinearConfigurationTypeDef(TypedDict):
+    stepPercent: NotRequired[float]
+    stepBakeTimeInMinutes: NotRequired[int]
+
+
+class DeploymentConfigurationTypeDef(TypedDict):
+    deploymentCircuitBreaker: NotRequired[DeploymentCircuitBreakerTypeDef]
+    maximumPercent: NotRequired[int]
+    minimumHealthyPercent: NotRequired[int]
+    alarms: NotRequired[ReadOnly[DeploymentAlarmsTypeDef]]
+    strategy: NotRequired[DeploymentStrategyType]
+    bakeTimeInMinutes: NotRequired[int]
+    lifecycleHooks: NotRequired[ReadOnly[Sequence[DeploymentLifecycleHookTypeDef]]]
+    linearConfiguration: NotRequired[LinearConfigurationTypeDef]
+    canaryConfiguration: NotRequired[CanaryConfigurationTypeDef]
+
+
+class DeploymentControllerTypeDef(TypedDict):
+    type: DeploymentControllerTypeType
+
+
+class LoadBalancerTypeDef(TypedDict):
+    targetGroupArn: NotRequired[str]
+    loadBalancerName: NotRequired[str]
+    containerName: NotRequired[str]
+    containerPort: NotRequired[int]
+    advancedConfiguration: NotRequired[AdvancedConfigurationTypeDef]
+
+
+class NetworkConfigurationTypeDef(TypedDict):
+    awsvpcConfiguration: NotRequired[ReadOnly[AwsVpcConfigurationTypeDef]]
+
+
+class PlacementConstraintTypeDef(TypedDict):
+    type: NotRequired[PlacementConstraintTypeType]
+    expression: NotRequired[str]
+
+
+class PlacementStrategyTypeDef(TypedDict):
+    type: NotRequired[PlacementStrategyTypeType]
+    field: NotRequired[str]
+
+
+class ServiceConnectAccessLogConfigurationTypeDef(TypedDict):
+    format: ServiceConnectAccessLoggingFormatType
+    includeQueryParameters: NotRequired[ServiceConnectIncludeQueryParametersType]
+
+
+class ServiceConnectTestTrafficHeaderMatchRulesTypeDef(TypedDict):
+    exact: str
+
+
+class ServiceConnectTestTrafficHeaderRulesTypeDef(TypedDict):
+    name: str
+    value: NotRequired[ServiceConnectTestTrafficHeaderMatchRulesTypeDef]
+
+
+class ServiceConnectTestTrafficRulesTypeDef(TypedDict):
+    header: ServiceConnectTestTrafficHeaderRulesTypeDef
+
+
+class ServiceConnectClientAliasTypeDef(TypedDict):
+    port: int
+    dnsName: NotRequired[str]
+    testTrafficRules: NotRequired[ServiceConnectTestTrafficRulesTypeDef]
+
+
+class ServiceConnectTlsCertificateAuthorityTypeDef(TypedDict):
+    awsPcaAuthorityArn: NotRequired[str]
+
+
+class ServiceConnectTlsConfigurationTypeDef(TypedDict):
+    issuerCertificateAuthority: ServiceConnectTlsCertificateAuthorityTypeDef
+    kmsKey: NotRequired[str]
+    roleArn: NotRequired[str]
+
+
+class TimeoutConfigurationTypeDef(TypedDict):
+    idleTimeoutSeconds: NotRequired[int]
+    perRequestTimeoutSeconds: NotRequired[int]
+
+
+class ServiceConnectServiceTypeDef(TypedDict):
+    portName: str
+    discoveryName: NotRequired[str]
+    clientAliases: NotRequired[ReadOnly[Sequence[ServiceConnectClientAliasTypeDef]]]
+    ingressPortOverride: NotRequired[int]
+    timeout: NotRequired[TimeoutConfigurationTypeDef]
+    tls: NotRequired[ServiceConnectTlsConfigurationTypeDef]
+
+
+class ServiceConnectConfigurationTypeDef(TypedDict):
+    enabled: bool
+    namespace: NotRequired[str]
+    services: NotRequired[ReadOnly[Sequence[ServiceConnectServiceTypeDef]]]
+    logConfiguration: NotRequired[ReadOnly[LogConfigurationTypeDef]]
+    accessLogConfiguration: NotRequired[ServiceConnectAccessLogConfigurationTypeDef]
+
+
+class ServiceRegistryTypeDef(TypedDict):
+    registryArn: NotRequired[str]
+    port: NotRequired[int]
+    containerName: NotRequired[str]
+    containerPort: NotRequired[int]
+
+
+class EBSTagSpecificationTypeDef(TypedDict):
+    resourceType: EBSResourceTypeType
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    propagateTags: NotRequired[PropagateTagsType]
+
+
+class ServiceManagedEBSVolumeConfigurationTypeDef(TypedDict):
+    encrypted: NotRequired[bool]
+    kmsKeyId: NotRequired[str]
+    volumeType: NotRequired[str]
+    sizeInGiB: NotRequired[int]
+    snapshotId: NotRequired[str]
+    volumeInitializationRate: NotRequired[int]
+    iops: NotRequired[int]
+    throughput: NotRequired[int]
+    tagSpecifications: NotRequired[ReadOnly[Sequence[EBSTagSpecificationTypeDef]]]
+    roleArn: str
+    filesystemType: NotRequired[TaskFilesystemTypeType]
+
+
+class ServiceVolumeConfigurationTypeDef(TypedDict):
+    name: str
+    managedEBSVolume: NotRequired[ReadOnly[ServiceManagedEBSVolumeConfigurationTypeDef]]
+
+
+class VpcLatticeConfigurationTypeDef(TypedDict):
+    roleArn: str
+    targetGroupArn: str
+    portName: str
 
 
 class CreateServiceRequestTypeDef(TypedDict):
@@ -969,6 +1605,198 @@ class CreateServiceRequestTypeDef(TypedDict):
     vpcLatticeConfigurations: NotRequired[
         ReadOnly[Sequence[VpcLatticeConfigurationTypeDef]]
     ]
+
+
+class DeploymentAlarmsOutputTypeDef(TypedDict):
+    alarmNames: list[str]
+    rollback: bool
+    enable: bool
+
+
+class DeploymentLifecycleHookOutputTypeDef(TypedDict):
+    targetType: NotRequired[DeploymentLifecycleHookTargetTypeType]
+    hookTargetArn: NotRequired[str]
+    roleArn: NotRequired[str]
+    lifecycleStages: NotRequired[list[DeploymentLifecycleHookStageType]]
+    hookDetails: NotRequired[DocumentOutputValue]
+    timeoutConfiguration: NotRequired[
+        DeploymentLifecycleHookTimeoutConfigurationTypeDef
+    ]
+
+
+class DeploymentConfigurationOutputTypeDef(TypedDict):
+    deploymentCircuitBreaker: NotRequired[DeploymentCircuitBreakerTypeDef]
+    maximumPercent: NotRequired[int]
+    minimumHealthyPercent: NotRequired[int]
+    alarms: NotRequired[DeploymentAlarmsOutputTypeDef]
+    strategy: NotRequired[DeploymentStrategyType]
+    bakeTimeInMinutes: NotRequired[int]
+    lifecycleHooks: NotRequired[list[DeploymentLifecycleHookOutputTypeDef]]
+    linearConfiguration: NotRequired[LinearConfigurationTypeDef]
+    canaryConfiguration: NotRequired[CanaryConfigurationTypeDef]
+
+
+class DeploymentEphemeralStorageTypeDef(TypedDict):
+    kmsKeyId: NotRequired[str]
+
+
+class NetworkConfigurationOutputTypeDef(TypedDict):
+    awsvpcConfiguration: NotRequired[AwsVpcConfigurationOutputTypeDef]
+
+
+class ServiceConnectServiceOutputTypeDef(TypedDict):
+    portName: str
+    discoveryName: NotRequired[str]
+    clientAliases: NotRequired[list[ServiceConnectClientAliasTypeDef]]
+    ingressPortOverride: NotRequired[int]
+    timeout: NotRequired[TimeoutConfigurationTypeDef]
+    tls: NotRequired[ServiceConnectTlsConfigurationTypeDef]
+
+
+class ServiceConnectConfigurationOutputTypeDef(TypedDict):
+    enabled: bool
+    namespace: NotRequired[str]
+    services: NotRequired[list[ServiceConnectServiceOutputTypeDef]]
+    logConfiguration: NotRequired[LogConfigurationOutputTypeDef]
+    accessLogConfiguration: NotRequired[ServiceConnectAccessLogConfigurationTypeDef]
+
+
+class ServiceConnectServiceResourceTypeDef(TypedDict):
+    discoveryName: NotRequired[str]
+    discoveryArn: NotRequired[str]
+
+
+class EBSTagSpecificationOutputTypeDef(TypedDict):
+    resourceType: EBSResourceTypeType
+    tags: NotRequired[list[TagTypeDef]]
+    propagateTags: NotRequired[PropagateTagsType]
+
+
+class ServiceManagedEBSVolumeConfigurationOutputTypeDef(TypedDict):
+    encrypted: NotRequired[bool]
+    kmsKeyId: NotRequired[str]
+    volumeType: NotRequired[str]
+    sizeInGiB: NotRequired[int]
+    snapshotId: NotRequired[str]
+    volumeInitializationRate: NotRequired[int]
+    iops: NotRequired[int]
+    throughput: NotRequired[int]
+    tagSpecifications: NotRequired[list[EBSTagSpecificationOutputTypeDef]]
+    roleArn: str
+    filesystemType: NotRequired[TaskFilesystemTypeType]
+
+
+class ServiceVolumeConfigurationOutputTypeDef(TypedDict):
+    name: str
+    managedEBSVolume: NotRequired[ServiceManagedEBSVolumeConfigurationOutputTypeDef]
+
+
+class DeploymentTypeDef(TypedDict):
+    id: NotRequired[str]
+    status: NotRequired[str]
+    taskDefinition: NotRequired[str]
+    desiredCount: NotRequired[int]
+    pendingCount: NotRequired[int]
+    runningCount: NotRequired[int]
+    failedTasks: NotRequired[int]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    capacityProviderStrategy: NotRequired[list[CapacityProviderStrategyItemTypeDef]]
+    launchType: NotRequired[LaunchTypeType]
+    platformVersion: NotRequired[str]
+    platformFamily: NotRequired[str]
+    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
+    rolloutState: NotRequired[DeploymentRolloutStateType]
+    rolloutStateReason: NotRequired[str]
+    serviceConnectConfiguration: NotRequired[ServiceConnectConfigurationOutputTypeDef]
+    serviceConnectResources: NotRequired[list[ServiceConnectServiceResourceTypeDef]]
+    volumeConfigurations: NotRequired[list[ServiceVolumeConfigurationOutputTypeDef]]
+    fargateEphemeralStorage: NotRequired[DeploymentEphemeralStorageTypeDef]
+    vpcLatticeConfigurations: NotRequired[list[VpcLatticeConfigurationTypeDef]]
+
+
+class ServiceCurrentRevisionSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    requestedTaskCount: NotRequired[int]
+    runningTaskCount: NotRequired[int]
+    pendingTaskCount: NotRequired[int]
+
+
+class ServiceEventTypeDef(TypedDict):
+    id: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    message: NotRequired[str]
+
+
+class ScaleTypeDef(TypedDict):
+    value: NotRequired[float]
+    unit: NotRequired[ScaleUnitType]
+
+
+class TaskSetTypeDef(TypedDict):
+    id: NotRequired[str]
+    taskSetArn: NotRequired[str]
+    serviceArn: NotRequired[str]
+    clusterArn: NotRequired[str]
+    startedBy: NotRequired[str]
+    externalId: NotRequired[str]
+    status: NotRequired[str]
+    taskDefinition: NotRequired[str]
+    computedDesiredCount: NotRequired[int]
+    pendingCount: NotRequired[int]
+    runningCount: NotRequired[int]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    launchType: NotRequired[LaunchTypeType]
+    capacityProviderStrategy: NotRequired[list[CapacityProviderStrategyItemTypeDef]]
+    platformVersion: NotRequired[str]
+    platformFamily: NotRequired[str]
+    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
+    loadBalancers: NotRequired[list[LoadBalancerTypeDef]]
+    serviceRegistries: NotRequired[list[ServiceRegistryTypeDef]]
+    scale: NotRequired[ScaleTypeDef]
+    stabilityStatus: NotRequired[StabilityStatusType]
+    stabilityStatusAt: NotRequired[datetime]
+    tags: NotRequired[list[TagTypeDef]]
+    fargateEphemeralStorage: NotRequired[DeploymentEphemeralStorageTypeDef]
+
+
+class ServiceTypeDef(TypedDict):
+    serviceArn: NotRequired[str]
+    serviceName: NotRequired[str]
+    clusterArn: NotRequired[str]
+    loadBalancers: NotRequired[list[LoadBalancerTypeDef]]
+    serviceRegistries: NotRequired[list[ServiceRegistryTypeDef]]
+    status: NotRequired[str]
+    desiredCount: NotRequired[int]
+    runningCount: NotRequired[int]
+    pendingCount: NotRequired[int]
+    launchType: NotRequired[LaunchTypeType]
+    capacityProviderStrategy: NotRequired[list[CapacityProviderStrategyItemTypeDef]]
+    platformVersion: NotRequired[str]
+    platformFamily: NotRequired[str]
+    taskDefinition: NotRequired[str]
+    deploymentConfiguration: NotRequired[DeploymentConfigurationOutputTypeDef]
+    taskSets: NotRequired[list[TaskSetTypeDef]]
+    deployments: NotRequired[list[DeploymentTypeDef]]
+    roleArn: NotRequired[str]
+    events: NotRequired[list[ServiceEventTypeDef]]
+    createdAt: NotRequired[datetime]
+    currentServiceDeployment: NotRequired[str]
+    currentServiceRevisions: NotRequired[list[ServiceCurrentRevisionSummaryTypeDef]]
+    placementConstraints: NotRequired[list[PlacementConstraintTypeDef]]
+    placementStrategy: NotRequired[list[PlacementStrategyTypeDef]]
+    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
+    healthCheckGracePeriodSeconds: NotRequired[int]
+    schedulingStrategy: NotRequired[SchedulingStrategyType]
+    deploymentController: NotRequired[DeploymentControllerTypeDef]
+    tags: NotRequired[list[TagTypeDef]]
+    createdBy: NotRequired[str]
+    enableECSManagedTags: NotRequired[bool]
+    propagateTags: NotRequired[PropagateTagsType]
+    enableExecuteCommand: NotRequired[bool]
+    availabilityZoneRebalancing: NotRequired[AvailabilityZoneRebalancingType]
+    resourceManagementType: NotRequired[ResourceManagementTypeType]
 
 
 class CreateServiceResponseTypeDef(TypedDict):
@@ -1009,11 +1837,6 @@ class DaemonAlarmConfigurationOutputTypeDef(TypedDict):
     enable: NotRequired[bool]
 
 
-class DaemonAlarmConfigurationTypeDef(TypedDict):
-    alarmNames: NotRequired[ReadOnly[Sequence[str]]]
-    enable: NotRequired[bool]
-
-
 class DaemonCapacityProviderTypeDef(TypedDict):
     arn: NotRequired[str]
     runningCount: NotRequired[int]
@@ -1023,6 +1846,13 @@ class DaemonCircuitBreakerTypeDef(TypedDict):
     failureCount: NotRequired[int]
     status: NotRequired[DaemonDeploymentRollbackMonitorsStatusType]
     threshold: NotRequired[int]
+
+
+class DaemonLinuxParametersOutputTypeDef(TypedDict):
+    capabilities: NotRequired[KernelCapabilitiesOutputTypeDef]
+    devices: NotRequired[list[DeviceOutputTypeDef]]
+    initProcessEnabled: NotRequired[bool]
+    tmpfs: NotRequired[list[TmpfsOutputTypeDef]]
 
 
 class DaemonContainerDefinitionOutputTypeDef(TypedDict):
@@ -1055,6 +1885,13 @@ class DaemonContainerDefinitionOutputTypeDef(TypedDict):
     interactive: NotRequired[bool]
     pseudoTerminal: NotRequired[bool]
     restartPolicy: NotRequired[ContainerRestartPolicyOutputTypeDef]
+
+
+class DaemonLinuxParametersTypeDef(TypedDict):
+    capabilities: NotRequired[ReadOnly[KernelCapabilitiesTypeDef]]
+    devices: NotRequired[ReadOnly[Sequence[DeviceTypeDef]]]
+    initProcessEnabled: NotRequired[bool]
+    tmpfs: NotRequired[ReadOnly[Sequence[TmpfsTypeDef]]]
 
 
 class DaemonContainerDefinitionTypeDef(TypedDict):
@@ -1113,12 +1950,6 @@ class DaemonDeploymentConfigurationOutputTypeDef(TypedDict):
     bakeTimeInMinutes: NotRequired[int]
 
 
-class DaemonDeploymentConfigurationTypeDef(TypedDict):
-    drainPercent: NotRequired[float]
-    alarms: NotRequired[ReadOnly[DaemonAlarmConfigurationTypeDef]]
-    bakeTimeInMinutes: NotRequired[int]
-
-
 class DaemonDeploymentRevisionDetailTypeDef(TypedDict):
     arn: NotRequired[str]
     capacityProviders: NotRequired[list[DaemonDeploymentCapacityProviderTypeDef]]
@@ -1139,6 +1970,13 @@ class DaemonDeploymentSummaryTypeDef(TypedDict):
     finishedAt: NotRequired[datetime]
 
 
+class DaemonRollbackTypeDef(TypedDict):
+    reason: NotRequired[str]
+    startedAt: NotRequired[datetime]
+    rollbackTargetDaemonRevisionArn: NotRequired[str]
+    rollbackCapacityProviders: NotRequired[list[str]]
+
+
 class DaemonDeploymentTypeDef(TypedDict):
     daemonDeploymentArn: NotRequired[str]
     clusterArn: NotRequired[str]
@@ -1156,6 +1994,12 @@ class DaemonDeploymentTypeDef(TypedDict):
     finishedAt: NotRequired[datetime]
 
 
+class DaemonRevisionDetailTypeDef(TypedDict):
+    arn: NotRequired[str]
+    capacityProviders: NotRequired[list[DaemonCapacityProviderTypeDef]]
+    totalRunningCount: NotRequired[int]
+
+
 class DaemonDetailTypeDef(TypedDict):
     daemonArn: NotRequired[str]
     clusterArn: NotRequired[str]
@@ -1164,26 +2008,6 @@ class DaemonDetailTypeDef(TypedDict):
     deploymentArn: NotRequired[str]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
-
-
-class DaemonLinuxParametersOutputTypeDef(TypedDict):
-    capabilities: NotRequired[KernelCapabilitiesOutputTypeDef]
-    devices: NotRequired[list[DeviceOutputTypeDef]]
-    initProcessEnabled: NotRequired[bool]
-    tmpfs: NotRequired[list[TmpfsOutputTypeDef]]
-
-
-class DaemonLinuxParametersTypeDef(TypedDict):
-    capabilities: NotRequired[ReadOnly[KernelCapabilitiesTypeDef]]
-    devices: NotRequired[ReadOnly[Sequence[DeviceTypeDef]]]
-    initProcessEnabled: NotRequired[bool]
-    tmpfs: NotRequired[ReadOnly[Sequence[TmpfsTypeDef]]]
-
-
-class DaemonRevisionDetailTypeDef(TypedDict):
-    arn: NotRequired[str]
-    capacityProviders: NotRequired[list[DaemonCapacityProviderTypeDef]]
-    totalRunningCount: NotRequired[int]
 
 
 class DaemonRevisionTypeDef(TypedDict):
@@ -1196,13 +2020,6 @@ class DaemonRevisionTypeDef(TypedDict):
     propagateTags: NotRequired[DaemonPropagateTagsType]
     enableECSManagedTags: NotRequired[bool]
     enableExecuteCommand: NotRequired[bool]
-
-
-class DaemonRollbackTypeDef(TypedDict):
-    reason: NotRequired[str]
-    startedAt: NotRequired[datetime]
-    rollbackTargetDaemonRevisionArn: NotRequired[str]
-    rollbackCapacityProviders: NotRequired[list[str]]
 
 
 class DaemonSummaryTypeDef(TypedDict):
@@ -1218,6 +2035,15 @@ class DaemonTaskDefinitionSummaryTypeDef(TypedDict):
     registeredBy: NotRequired[str]
     deleteRequestedAt: NotRequired[datetime]
     status: NotRequired[DaemonTaskDefinitionStatusType]
+
+
+class HostVolumePropertiesTypeDef(TypedDict):
+    sourcePath: NotRequired[str]
+
+
+class DaemonVolumeTypeDef(TypedDict):
+    name: NotRequired[str]
+    host: NotRequired[HostVolumePropertiesTypeDef]
 
 
 class DaemonTaskDefinitionTypeDef(TypedDict):
@@ -1236,14 +2062,16 @@ class DaemonTaskDefinitionTypeDef(TypedDict):
     registeredBy: NotRequired[str]
 
 
-class DaemonVolumeTypeDef(TypedDict):
-    name: NotRequired[str]
-    host: NotRequired[HostVolumePropertiesTypeDef]
-
-
 class DeleteAccountSettingRequestTypeDef(TypedDict):
     name: SettingNameType
     principalArn: NotRequired[str]
+
+
+class SettingTypeDef(TypedDict):
+    name: NotRequired[SettingNameType]
+    value: NotRequired[str]
+    principalArn: NotRequired[str]
+    type: NotRequired[SettingTypeType]
 
 
 class DeleteAccountSettingResponseTypeDef(TypedDict):
@@ -1326,6 +2154,117 @@ class DeleteTaskDefinitionsRequestTypeDef(TypedDict):
     taskDefinitions: ReadOnly[Sequence[str]]
 
 
+class FailureTypeDef(TypedDict):
+    arn: NotRequired[str]
+    reason: NotRequired[str]
+    detail: NotRequired[str]
+
+
+class EphemeralStorageTypeDef(TypedDict):
+    sizeInGiB: int
+
+
+class InferenceAcceleratorTypeDef(TypedDict):
+    deviceName: str
+    deviceType: str
+
+
+class ProxyConfigurationOutputTypeDef(TypedDict):
+    type: NotRequired[ProxyConfigurationTypeType]
+    containerName: str
+    properties: NotRequired[list[KeyValuePairTypeDef]]
+
+
+class RuntimePlatformTypeDef(TypedDict):
+    cpuArchitecture: NotRequired[CPUArchitectureType]
+    operatingSystemFamily: NotRequired[OSFamilyType]
+
+
+class TaskDefinitionPlacementConstraintTypeDef(TypedDict):
+    type: NotRequired[TaskDefinitionPlacementConstraintTypeType]
+    expression: NotRequired[str]
+
+
+class DockerVolumeConfigurationOutputTypeDef(TypedDict):
+    scope: NotRequired[ScopeType]
+    autoprovision: NotRequired[bool]
+    driver: NotRequired[str]
+    driverOpts: NotRequired[dict[str, str]]
+    labels: NotRequired[dict[str, str]]
+
+
+class EFSAuthorizationConfigTypeDef(TypedDict):
+    accessPointId: NotRequired[str]
+    iam: NotRequired[EFSAuthorizationConfigIAMType]
+
+
+class EFSVolumeConfigurationTypeDef(TypedDict):
+    fileSystemId: str
+    rootDirectory: NotRequired[str]
+    transitEncryption: NotRequired[EFSTransitEncryptionType]
+    transitEncryptionPort: NotRequired[int]
+    authorizationConfig: NotRequired[EFSAuthorizationConfigTypeDef]
+
+
+class FSxWindowsFileServerAuthorizationConfigTypeDef(TypedDict):
+    credentialsParameter: str
+    domain: str
+
+
+class FSxWindowsFileServerVolumeConfigurationTypeDef(TypedDict):
+    fileSystemId: str
+    rootDirectory: str
+    authorizationConfig: FSxWindowsFileServerAuthorizationConfigTypeDef
+
+
+class S3FilesVolumeConfigurationTypeDef(TypedDict):
+    fileSystemArn: str
+    rootDirectory: NotRequired[str]
+    transitEncryptionPort: NotRequired[int]
+    accessPointArn: NotRequired[str]
+
+
+class VolumeOutputTypeDef(TypedDict):
+    name: NotRequired[str]
+    host: NotRequired[HostVolumePropertiesTypeDef]
+    dockerVolumeConfiguration: NotRequired[DockerVolumeConfigurationOutputTypeDef]
+    efsVolumeConfiguration: NotRequired[EFSVolumeConfigurationTypeDef]
+    s3filesVolumeConfiguration: NotRequired[S3FilesVolumeConfigurationTypeDef]
+    fsxWindowsFileServerVolumeConfiguration: NotRequired[
+        FSxWindowsFileServerVolumeConfigurationTypeDef
+    ]
+    configuredAtLaunch: NotRequired[bool]
+
+
+class TaskDefinitionTypeDef(TypedDict):
+    taskDefinitionArn: NotRequired[str]
+    containerDefinitions: NotRequired[list[ContainerDefinitionOutputTypeDef]]
+    family: NotRequired[str]
+    taskRoleArn: NotRequired[str]
+    executionRoleArn: NotRequired[str]
+    networkMode: NotRequired[NetworkModeType]
+    revision: NotRequired[int]
+    volumes: NotRequired[list[VolumeOutputTypeDef]]
+    status: NotRequired[TaskDefinitionStatusType]
+    requiresAttributes: NotRequired[list[AttributeTypeDef]]
+    placementConstraints: NotRequired[list[TaskDefinitionPlacementConstraintTypeDef]]
+    compatibilities: NotRequired[list[CompatibilityType]]
+    runtimePlatform: NotRequired[RuntimePlatformTypeDef]
+    requiresCompatibilities: NotRequired[list[CompatibilityType]]
+    cpu: NotRequired[str]
+    memory: NotRequired[str]
+    inferenceAccelerators: NotRequired[list[InferenceAcceleratorTypeDef]]
+    pidMode: NotRequired[PidModeType]
+    ipcMode: NotRequired[IpcModeType]
+    proxyConfiguration: NotRequired[ProxyConfigurationOutputTypeDef]
+    registeredAt: NotRequired[datetime]
+    deregisteredAt: NotRequired[datetime]
+    deleteRequestedAt: NotRequired[datetime]
+    registeredBy: NotRequired[str]
+    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
+    enableFaultInjection: NotRequired[bool]
+
+
 class DeleteTaskDefinitionsResponseTypeDef(TypedDict):
     taskDefinitions: NotRequired[list[TaskDefinitionTypeDef]]
     failures: NotRequired[list[FailureTypeDef]]
@@ -1344,55 +2283,6 @@ class DeleteTaskSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeploymentAlarmsOutputTypeDef(TypedDict):
-    alarmNames: list[str]
-    rollback: bool
-    enable: bool
-
-
-class DeploymentAlarmsTypeDef(TypedDict):
-    alarmNames: ReadOnly[Sequence[str]]
-    rollback: bool
-    enable: bool
-
-
-class DeploymentCircuitBreakerTypeDef(TypedDict):
-    enable: bool
-    rollback: bool
-
-
-class DeploymentConfigurationOutputTypeDef(TypedDict):
-    deploymentCircuitBreaker: NotRequired[DeploymentCircuitBreakerTypeDef]
-    maximumPercent: NotRequired[int]
-    minimumHealthyPercent: NotRequired[int]
-    alarms: NotRequired[DeploymentAlarmsOutputTypeDef]
-    strategy: NotRequired[DeploymentStrategyType]
-    bakeTimeInMinutes: NotRequired[int]
-    lifecycleHooks: NotRequired[list[DeploymentLifecycleHookOutputTypeDef]]
-    linearConfiguration: NotRequired[LinearConfigurationTypeDef]
-    canaryConfiguration: NotRequired[CanaryConfigurationTypeDef]
-
-
-class DeploymentConfigurationTypeDef(TypedDict):
-    deploymentCircuitBreaker: NotRequired[DeploymentCircuitBreakerTypeDef]
-    maximumPercent: NotRequired[int]
-    minimumHealthyPercent: NotRequired[int]
-    alarms: NotRequired[ReadOnly[DeploymentAlarmsTypeDef]]
-    strategy: NotRequired[DeploymentStrategyType]
-    bakeTimeInMinutes: NotRequired[int]
-    lifecycleHooks: NotRequired[ReadOnly[Sequence[DeploymentLifecycleHookTypeDef]]]
-    linearConfiguration: NotRequired[LinearConfigurationTypeDef]
-    canaryConfiguration: NotRequired[CanaryConfigurationTypeDef]
-
-
-class DeploymentControllerTypeDef(TypedDict):
-    type: DeploymentControllerTypeType
-
-
-class DeploymentEphemeralStorageTypeDef(TypedDict):
-    kmsKeyId: NotRequired[str]
-
-
 class DeploymentLifecycleHookDetailTypeDef(TypedDict):
     hookId: NotRequired[str]
     targetType: NotRequired[DeploymentLifecycleHookTargetTypeType]
@@ -1400,57 +2290,6 @@ class DeploymentLifecycleHookDetailTypeDef(TypedDict):
     status: NotRequired[DeploymentLifecycleHookStatusType]
     expiresAt: NotRequired[datetime]
     timeoutAction: NotRequired[DeploymentLifecycleHookActionType]
-
-
-class DeploymentLifecycleHookOutputTypeDef(TypedDict):
-    targetType: NotRequired[DeploymentLifecycleHookTargetTypeType]
-    hookTargetArn: NotRequired[str]
-    roleArn: NotRequired[str]
-    lifecycleStages: NotRequired[list[DeploymentLifecycleHookStageType]]
-    hookDetails: NotRequired[DocumentOutputValue]
-    timeoutConfiguration: NotRequired[
-        DeploymentLifecycleHookTimeoutConfigurationTypeDef
-    ]
-
-
-class DeploymentLifecycleHookTimeoutConfigurationTypeDef(TypedDict):
-    timeoutInMinutes: NotRequired[int]
-    action: NotRequired[DeploymentLifecycleHookActionType]
-
-
-class DeploymentLifecycleHookTypeDef(TypedDict):
-    targetType: NotRequired[DeploymentLifecycleHookTargetTypeType]
-    hookTargetArn: NotRequired[str]
-    roleArn: NotRequired[str]
-    lifecycleStages: NotRequired[ReadOnly[Sequence[DeploymentLifecycleHookStageType]]]
-    hookDetails: NotRequired[ReadOnly[DocumentValue]]
-    timeoutConfiguration: NotRequired[
-        DeploymentLifecycleHookTimeoutConfigurationTypeDef
-    ]
-
-
-class DeploymentTypeDef(TypedDict):
-    id: NotRequired[str]
-    status: NotRequired[str]
-    taskDefinition: NotRequired[str]
-    desiredCount: NotRequired[int]
-    pendingCount: NotRequired[int]
-    runningCount: NotRequired[int]
-    failedTasks: NotRequired[int]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    capacityProviderStrategy: NotRequired[list[CapacityProviderStrategyItemTypeDef]]
-    launchType: NotRequired[LaunchTypeType]
-    platformVersion: NotRequired[str]
-    platformFamily: NotRequired[str]
-    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
-    rolloutState: NotRequired[DeploymentRolloutStateType]
-    rolloutStateReason: NotRequired[str]
-    serviceConnectConfiguration: NotRequired[ServiceConnectConfigurationOutputTypeDef]
-    serviceConnectResources: NotRequired[list[ServiceConnectServiceResourceTypeDef]]
-    volumeConfigurations: NotRequired[list[ServiceVolumeConfigurationOutputTypeDef]]
-    fargateEphemeralStorage: NotRequired[DeploymentEphemeralStorageTypeDef]
-    vpcLatticeConfigurations: NotRequired[list[VpcLatticeConfigurationTypeDef]]
 
 
 class DeregisterContainerInstanceRequestTypeDef(TypedDict):
@@ -1563,6 +2402,54 @@ class DescribeServiceDeploymentsRequestTypeDef(TypedDict):
     serviceDeploymentArns: ReadOnly[Sequence[str]]
 
 
+class RollbackTypeDef(TypedDict):
+    reason: NotRequired[str]
+    startedAt: NotRequired[datetime]
+    serviceRevisionArn: NotRequired[str]
+
+
+class ServiceDeploymentAlarmsTypeDef(TypedDict):
+    status: NotRequired[ServiceDeploymentRollbackMonitorsStatusType]
+    alarmNames: NotRequired[list[str]]
+    triggeredAlarmNames: NotRequired[list[str]]
+
+
+class ServiceDeploymentCircuitBreakerTypeDef(TypedDict):
+    status: NotRequired[ServiceDeploymentRollbackMonitorsStatusType]
+    failureCount: NotRequired[int]
+    threshold: NotRequired[int]
+
+
+class ServiceRevisionSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    requestedTaskCount: NotRequired[int]
+    runningTaskCount: NotRequired[int]
+    pendingTaskCount: NotRequired[int]
+    requestedTestTrafficWeight: NotRequired[float]
+    requestedProductionTrafficWeight: NotRequired[float]
+
+
+class ServiceDeploymentTypeDef(TypedDict):
+    serviceDeploymentArn: NotRequired[str]
+    serviceArn: NotRequired[str]
+    clusterArn: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    startedAt: NotRequired[datetime]
+    finishedAt: NotRequired[datetime]
+    stoppedAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    sourceServiceRevisions: NotRequired[list[ServiceRevisionSummaryTypeDef]]
+    targetServiceRevision: NotRequired[ServiceRevisionSummaryTypeDef]
+    status: NotRequired[ServiceDeploymentStatusType]
+    statusReason: NotRequired[str]
+    lifecycleStage: NotRequired[ServiceDeploymentLifecycleStageType]
+    lifecycleHookDetails: NotRequired[list[DeploymentLifecycleHookDetailTypeDef]]
+    deploymentConfiguration: NotRequired[DeploymentConfigurationOutputTypeDef]
+    rollback: NotRequired[RollbackTypeDef]
+    deploymentCircuitBreaker: NotRequired[ServiceDeploymentCircuitBreakerTypeDef]
+    alarms: NotRequired[ServiceDeploymentAlarmsTypeDef]
+
+
 class DescribeServiceDeploymentsResponseTypeDef(TypedDict):
     serviceDeployments: NotRequired[list[ServiceDeploymentTypeDef]]
     failures: NotRequired[list[FailureTypeDef]]
@@ -1571,6 +2458,147 @@ class DescribeServiceDeploymentsResponseTypeDef(TypedDict):
 
 class DescribeServiceRevisionsRequestTypeDef(TypedDict):
     serviceRevisionArns: ReadOnly[Sequence[str]]
+
+
+class ManagedApplicationAutoScalingPolicyTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: ManagedResourceStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+    policyType: str
+    targetValue: float
+    metric: str
+
+
+class ManagedScalableTargetTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: ManagedResourceStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+    minCapacity: int
+    maxCapacity: int
+
+
+class ManagedAutoScalingTypeDef(TypedDict):
+    scalableTarget: NotRequired[ManagedScalableTargetTypeDef]
+    applicationAutoScalingPolicies: NotRequired[
+        list[ManagedApplicationAutoScalingPolicyTypeDef]
+    ]
+
+
+class ManagedCertificateTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: ManagedResourceStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+    domainName: str
+
+
+class ManagedListenerRuleTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: ManagedResourceStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+
+
+class ManagedListenerTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: ManagedResourceStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+
+
+class ManagedLoadBalancerTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: ManagedResourceStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+    scheme: str
+    subnetIds: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
+
+
+class ManagedSecurityGroupTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: ManagedResourceStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+
+
+class ManagedTargetGroupTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: ManagedResourceStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+    healthCheckPath: str
+    healthCheckPort: int
+    port: int
+
+
+class ManagedIngressPathTypeDef(TypedDict):
+    accessType: AccessTypeType
+    endpoint: str
+    loadBalancer: NotRequired[ManagedLoadBalancerTypeDef]
+    loadBalancerSecurityGroups: NotRequired[list[ManagedSecurityGroupTypeDef]]
+    certificate: NotRequired[ManagedCertificateTypeDef]
+    listener: NotRequired[ManagedListenerTypeDef]
+    rule: NotRequired[ManagedListenerRuleTypeDef]
+    targetGroups: NotRequired[list[ManagedTargetGroupTypeDef]]
+
+
+class ManagedLogGroupTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: ManagedResourceStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+    logGroupName: str
+
+
+class ManagedMetricAlarmTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: ManagedResourceStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+
+
+class ECSManagedResourcesTypeDef(TypedDict):
+    ingressPaths: NotRequired[list[ManagedIngressPathTypeDef]]
+    autoScaling: NotRequired[ManagedAutoScalingTypeDef]
+    metricAlarms: NotRequired[list[ManagedMetricAlarmTypeDef]]
+    serviceSecurityGroups: NotRequired[list[ManagedSecurityGroupTypeDef]]
+    logGroups: NotRequired[list[ManagedLogGroupTypeDef]]
+
+
+class ServiceRevisionLoadBalancerTypeDef(TypedDict):
+    targetGroupArn: NotRequired[str]
+    productionListenerRule: NotRequired[str]
+
+
+class ResolvedConfigurationTypeDef(TypedDict):
+    loadBalancers: NotRequired[list[ServiceRevisionLoadBalancerTypeDef]]
+
+
+class ServiceRevisionTypeDef(TypedDict):
+    serviceRevisionArn: NotRequired[str]
+    serviceArn: NotRequired[str]
+    clusterArn: NotRequired[str]
+    taskDefinition: NotRequired[str]
+    capacityProviderStrategy: NotRequired[list[CapacityProviderStrategyItemTypeDef]]
+    launchType: NotRequired[LaunchTypeType]
+    platformVersion: NotRequired[str]
+    platformFamily: NotRequired[str]
+    loadBalancers: NotRequired[list[LoadBalancerTypeDef]]
+    serviceRegistries: NotRequired[list[ServiceRegistryTypeDef]]
+    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
+    containerImages: NotRequired[list[ContainerImageTypeDef]]
+    guardDutyEnabled: NotRequired[bool]
+    serviceConnectConfiguration: NotRequired[ServiceConnectConfigurationOutputTypeDef]
+    volumeConfigurations: NotRequired[list[ServiceVolumeConfigurationOutputTypeDef]]
+    fargateEphemeralStorage: NotRequired[DeploymentEphemeralStorageTypeDef]
+    createdAt: NotRequired[datetime]
+    vpcLatticeConfigurations: NotRequired[list[VpcLatticeConfigurationTypeDef]]
+    resolvedConfiguration: NotRequired[ResolvedConfigurationTypeDef]
+    ecsManagedResources: NotRequired[ECSManagedResourcesTypeDef]
 
 
 class DescribeServiceRevisionsResponseTypeDef(TypedDict):
@@ -1621,22 +2649,72 @@ class DescribeTasksRequestTypeDef(TypedDict):
     include: NotRequired[ReadOnly[Sequence[TaskFieldType]]]
 
 
+class TaskEphemeralStorageTypeDef(TypedDict):
+    sizeInGiB: NotRequired[int]
+    kmsKeyId: NotRequired[str]
+
+
+class InferenceAcceleratorOverrideTypeDef(TypedDict):
+    deviceName: NotRequired[str]
+    deviceType: NotRequired[str]
+
+
+class TaskOverrideOutputTypeDef(TypedDict):
+    containerOverrides: NotRequired[list[ContainerOverrideOutputTypeDef]]
+    cpu: NotRequired[str]
+    inferenceAcceleratorOverrides: NotRequired[
+        list[InferenceAcceleratorOverrideTypeDef]
+    ]
+    executionRoleArn: NotRequired[str]
+    memory: NotRequired[str]
+    taskRoleArn: NotRequired[str]
+    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
+
+
+class TaskTypeDef(TypedDict):
+    attachments: NotRequired[list[AttachmentTypeDef]]
+    attributes: NotRequired[list[AttributeTypeDef]]
+    availabilityZone: NotRequired[str]
+    capacityProviderName: NotRequired[str]
+    clusterArn: NotRequired[str]
+    connectivity: NotRequired[ConnectivityType]
+    connectivityAt: NotRequired[datetime]
+    containerInstanceArn: NotRequired[str]
+    containers: NotRequired[list[ContainerTypeDef]]
+    cpu: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    desiredStatus: NotRequired[str]
+    enableExecuteCommand: NotRequired[bool]
+    executionStoppedAt: NotRequired[datetime]
+    group: NotRequired[str]
+    healthStatus: NotRequired[HealthStatusType]
+    inferenceAccelerators: NotRequired[list[InferenceAcceleratorTypeDef]]
+    lastStatus: NotRequired[str]
+    launchType: NotRequired[LaunchTypeType]
+    memory: NotRequired[str]
+    overrides: NotRequired[TaskOverrideOutputTypeDef]
+    platformVersion: NotRequired[str]
+    platformFamily: NotRequired[str]
+    pullStartedAt: NotRequired[datetime]
+    pullStoppedAt: NotRequired[datetime]
+    startedAt: NotRequired[datetime]
+    startedBy: NotRequired[str]
+    stopCode: NotRequired[TaskStopCodeType]
+    stoppedAt: NotRequired[datetime]
+    stoppedReason: NotRequired[str]
+    stoppingAt: NotRequired[datetime]
+    tags: NotRequired[list[TagTypeDef]]
+    taskArn: NotRequired[str]
+    taskDefinitionArn: NotRequired[str]
+    version: NotRequired[int]
+    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
+    fargateEphemeralStorage: NotRequired[TaskEphemeralStorageTypeDef]
+
+
 class DescribeTasksResponseTypeDef(TypedDict):
     tasks: NotRequired[list[TaskTypeDef]]
     failures: NotRequired[list[FailureTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeviceOutputTypeDef(TypedDict):
-    hostPath: str
-    containerPath: NotRequired[str]
-    permissions: NotRequired[list[DeviceCgroupPermissionType]]
-
-
-class DeviceTypeDef(TypedDict):
-    hostPath: str
-    containerPath: NotRequired[str]
-    permissions: NotRequired[ReadOnly[Sequence[DeviceCgroupPermissionType]]]
 
 
 class DiscoverPollEndpointRequestTypeDef(TypedDict):
@@ -1651,14 +2729,6 @@ class DiscoverPollEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DockerVolumeConfigurationOutputTypeDef(TypedDict):
-    scope: NotRequired[ScopeType]
-    autoprovision: NotRequired[bool]
-    driver: NotRequired[str]
-    driverOpts: NotRequired[dict[str, str]]
-    labels: NotRequired[dict[str, str]]
-
-
 class DockerVolumeConfigurationTypeDef(TypedDict):
     scope: NotRequired[ScopeType]
     autoprovision: NotRequired[bool]
@@ -1667,81 +2737,18 @@ class DockerVolumeConfigurationTypeDef(TypedDict):
     labels: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
-class EBSTagSpecificationOutputTypeDef(TypedDict):
-    resourceType: EBSResourceTypeType
-    tags: NotRequired[list[TagTypeDef]]
-    propagateTags: NotRequired[PropagateTagsType]
-
-
-class EBSTagSpecificationTypeDef(TypedDict):
-    resourceType: EBSResourceTypeType
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    propagateTags: NotRequired[PropagateTagsType]
-
-
-class ECSExpressGatewayServiceTypeDef(TypedDict):
-    cluster: NotRequired[str]
-    serviceName: NotRequired[str]
-    serviceArn: NotRequired[str]
-    infrastructureRoleArn: NotRequired[str]
-    status: NotRequired[ExpressGatewayServiceStatusTypeDef]
-    currentDeployment: NotRequired[str]
-    activeConfigurations: NotRequired[list[ExpressGatewayServiceConfigurationTypeDef]]
-    tags: NotRequired[list[TagTypeDef]]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
-class ECSManagedResourcesTypeDef(TypedDict):
-    ingressPaths: NotRequired[list[ManagedIngressPathTypeDef]]
-    autoScaling: NotRequired[ManagedAutoScalingTypeDef]
-    metricAlarms: NotRequired[list[ManagedMetricAlarmTypeDef]]
-    serviceSecurityGroups: NotRequired[list[ManagedSecurityGroupTypeDef]]
-    logGroups: NotRequired[list[ManagedLogGroupTypeDef]]
-
-
-class EFSAuthorizationConfigTypeDef(TypedDict):
-    accessPointId: NotRequired[str]
-    iam: NotRequired[EFSAuthorizationConfigIAMType]
-
-
-class EFSVolumeConfigurationTypeDef(TypedDict):
-    fileSystemId: str
-    rootDirectory: NotRequired[str]
-    transitEncryption: NotRequired[EFSTransitEncryptionType]
-    transitEncryptionPort: NotRequired[int]
-    authorizationConfig: NotRequired[EFSAuthorizationConfigTypeDef]
-
-
-class EnvironmentFileTypeDef(TypedDict):
-    value: str
-    type: EnvironmentFileTypeType
-
-
-class EphemeralStorageTypeDef(TypedDict):
-    sizeInGiB: int
-
-
-class ExecuteCommandConfigurationTypeDef(TypedDict):
-    kmsKeyId: NotRequired[str]
-    logging: NotRequired[ExecuteCommandLoggingType]
-    logConfiguration: NotRequired[ExecuteCommandLogConfigurationTypeDef]
-
-
-class ExecuteCommandLogConfigurationTypeDef(TypedDict):
-    cloudWatchLogGroupName: NotRequired[str]
-    cloudWatchEncryptionEnabled: NotRequired[bool]
-    s3BucketName: NotRequired[str]
-    s3EncryptionEnabled: NotRequired[bool]
-    s3KeyPrefix: NotRequired[str]
-
-
 class ExecuteCommandRequestTypeDef(TypedDict):
     cluster: NotRequired[str]
     container: NotRequired[str]
     command: str
     interactive: bool
     task: str
+
+
+class SessionTypeDef(TypedDict):
+    sessionId: NotRequired[str]
+    streamUrl: NotRequired[str]
+    tokenValue: NotRequired[str]
 
 
 class ExecuteCommandResponseTypeDef(TypedDict):
@@ -1754,191 +2761,21 @@ class ExecuteCommandResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExpressGatewayContainerOutputTypeDef(TypedDict):
-    image: str
-    containerPort: NotRequired[int]
-    awsLogsConfiguration: NotRequired[ExpressGatewayServiceAwsLogsConfigurationTypeDef]
-    repositoryCredentials: NotRequired[ExpressGatewayRepositoryCredentialsTypeDef]
-    command: NotRequired[list[str]]
-    environment: NotRequired[list[KeyValuePairTypeDef]]
-    secrets: NotRequired[list[SecretTypeDef]]
-
-
-class ExpressGatewayContainerTypeDef(TypedDict):
-    image: str
-    containerPort: NotRequired[int]
-    awsLogsConfiguration: NotRequired[ExpressGatewayServiceAwsLogsConfigurationTypeDef]
-    repositoryCredentials: NotRequired[ExpressGatewayRepositoryCredentialsTypeDef]
-    command: NotRequired[ReadOnly[Sequence[str]]]
-    environment: NotRequired[ReadOnly[Sequence[KeyValuePairTypeDef]]]
-    secrets: NotRequired[ReadOnly[Sequence[SecretTypeDef]]]
-
-
-class ExpressGatewayRepositoryCredentialsTypeDef(TypedDict):
-    credentialsParameter: NotRequired[str]
-
-
-class ExpressGatewayScalingTargetTypeDef(TypedDict):
-    minTaskCount: NotRequired[int]
-    maxTaskCount: NotRequired[int]
-    autoScalingMetric: NotRequired[ExpressGatewayServiceScalingMetricType]
-    autoScalingTargetValue: NotRequired[int]
-
-
-class ExpressGatewayServiceAwsLogsConfigurationTypeDef(TypedDict):
-    logGroup: str
-    logStreamPrefix: str
-
-
-class ExpressGatewayServiceConfigurationTypeDef(TypedDict):
-    serviceRevisionArn: NotRequired[str]
-    executionRoleArn: NotRequired[str]
-    taskRoleArn: NotRequired[str]
-    cpu: NotRequired[str]
-    memory: NotRequired[str]
-    networkConfiguration: NotRequired[
-        ExpressGatewayServiceNetworkConfigurationOutputTypeDef
-    ]
-    healthCheckPath: NotRequired[str]
-    primaryContainer: NotRequired[ExpressGatewayContainerOutputTypeDef]
-    scalingTarget: NotRequired[ExpressGatewayScalingTargetTypeDef]
-    ingressPaths: NotRequired[list[IngressPathSummaryTypeDef]]
-    createdAt: NotRequired[datetime]
-
-
-class ExpressGatewayServiceNetworkConfigurationOutputTypeDef(TypedDict):
-    securityGroups: NotRequired[list[str]]
-    subnets: NotRequired[list[str]]
-
-
-class ExpressGatewayServiceNetworkConfigurationTypeDef(TypedDict):
-    securityGroups: NotRequired[ReadOnly[Sequence[str]]]
-    subnets: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ExpressGatewayServiceStatusTypeDef(TypedDict):
-    statusCode: NotRequired[ExpressGatewayServiceStatusCodeType]
-    statusReason: NotRequired[str]
-
-
-class FSxWindowsFileServerAuthorizationConfigTypeDef(TypedDict):
-    credentialsParameter: str
-    domain: str
-
-
-class FSxWindowsFileServerVolumeConfigurationTypeDef(TypedDict):
-    fileSystemId: str
-    rootDirectory: str
-    authorizationConfig: FSxWindowsFileServerAuthorizationConfigTypeDef
-
-
-class FailureTypeDef(TypedDict):
-    arn: NotRequired[str]
-    reason: NotRequired[str]
-    detail: NotRequired[str]
-
-
-class FirelensConfigurationOutputTypeDef(TypedDict):
-    type: FirelensConfigurationTypeType
-    options: NotRequired[dict[str, str]]
-
-
-class FirelensConfigurationTypeDef(TypedDict):
-    type: FirelensConfigurationTypeType
-    options: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
 class GetTaskProtectionRequestTypeDef(TypedDict):
     cluster: str
     tasks: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ProtectedTaskTypeDef(TypedDict):
+    taskArn: NotRequired[str]
+    protectionEnabled: NotRequired[bool]
+    expirationDate: NotRequired[datetime]
 
 
 class GetTaskProtectionResponseTypeDef(TypedDict):
     protectedTasks: NotRequired[list[ProtectedTaskTypeDef]]
     failures: NotRequired[list[FailureTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HealthCheckOutputTypeDef(TypedDict):
-    command: list[str]
-    interval: NotRequired[int]
-    timeout: NotRequired[int]
-    retries: NotRequired[int]
-    startPeriod: NotRequired[int]
-
-
-class HealthCheckTypeDef(TypedDict):
-    command: ReadOnly[Sequence[str]]
-    interval: NotRequired[int]
-    timeout: NotRequired[int]
-    retries: NotRequired[int]
-    startPeriod: NotRequired[int]
-
-
-class HostEntryTypeDef(TypedDict):
-    hostname: str
-    ipAddress: str
-
-
-class HostVolumePropertiesTypeDef(TypedDict):
-    sourcePath: NotRequired[str]
-
-
-class InferenceAcceleratorOverrideTypeDef(TypedDict):
-    deviceName: NotRequired[str]
-    deviceType: NotRequired[str]
-
-
-class InferenceAcceleratorTypeDef(TypedDict):
-    deviceName: str
-    deviceType: str
-
-
-class InfrastructureOptimizationTypeDef(TypedDict):
-    scaleInAfter: NotRequired[int]
-
-
-class IngressPathSummaryTypeDef(TypedDict):
-    accessType: AccessTypeType
-    endpoint: str
-
-
-class InstanceHealthCheckResultTypeDef(TypedDict):
-    type: NotRequired[InstanceHealthCheckTypeType]
-    status: NotRequired[InstanceHealthCheckStateType]
-    statusReason: NotRequired[str]
-    lastUpdated: NotRequired[datetime]
-    lastStatusChange: NotRequired[datetime]
-
-
-class InstanceLaunchTemplateOutputTypeDef(TypedDict):
-    ec2InstanceProfileArn: str
-    networkConfiguration: ManagedInstancesNetworkConfigurationOutputTypeDef
-    storageConfiguration: NotRequired[ManagedInstancesStorageConfigurationTypeDef]
-    localStorageConfiguration: NotRequired[
-        ManagedInstancesLocalStorageConfigurationTypeDef
-    ]
-    monitoring: NotRequired[ManagedInstancesMonitoringOptionsType]
-    capacityOptionType: NotRequired[CapacityOptionTypeType]
-    instanceMetadataTagsPropagation: NotRequired[bool]
-    instanceRequirements: NotRequired[InstanceRequirementsRequestOutputTypeDef]
-    fipsEnabled: NotRequired[bool]
-    capacityReservations: NotRequired[CapacityReservationRequestTypeDef]
-
-
-class InstanceLaunchTemplateTypeDef(TypedDict):
-    ec2InstanceProfileArn: str
-    networkConfiguration: ReadOnly[ManagedInstancesNetworkConfigurationTypeDef]
-    storageConfiguration: NotRequired[ManagedInstancesStorageConfigurationTypeDef]
-    localStorageConfiguration: NotRequired[
-        ManagedInstancesLocalStorageConfigurationTypeDef
-    ]
-    monitoring: NotRequired[ManagedInstancesMonitoringOptionsType]
-    capacityOptionType: NotRequired[CapacityOptionTypeType]
-    instanceMetadataTagsPropagation: NotRequired[bool]
-    instanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
-    fipsEnabled: NotRequired[bool]
-    capacityReservations: NotRequired[CapacityReservationRequestTypeDef]
 
 
 class InstanceLaunchTemplateUpdateTypeDef(TypedDict):
@@ -1954,102 +2791,6 @@ class InstanceLaunchTemplateUpdateTypeDef(TypedDict):
     monitoring: NotRequired[ManagedInstancesMonitoringOptionsType]
     instanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
     capacityReservations: NotRequired[CapacityReservationRequestTypeDef]
-
-
-class InstanceRequirementsRequestOutputTypeDef(TypedDict):
-    vCpuCount: VCpuCountRangeRequestTypeDef
-    memoryMiB: MemoryMiBRequestTypeDef
-    cpuManufacturers: NotRequired[list[CpuManufacturerType]]
-    memoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
-    excludedInstanceTypes: NotRequired[list[str]]
-    instanceGenerations: NotRequired[list[InstanceGenerationType]]
-    spotMaxPricePercentageOverLowestPrice: NotRequired[int]
-    onDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
-    bareMetal: NotRequired[BareMetalType]
-    burstablePerformance: NotRequired[BurstablePerformanceType]
-    requireHibernateSupport: NotRequired[bool]
-    networkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
-    localStorage: NotRequired[LocalStorageType]
-    localStorageTypes: NotRequired[list[LocalStorageTypeType]]
-    totalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
-    baselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
-    acceleratorTypes: NotRequired[list[AcceleratorTypeType]]
-    acceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
-    acceleratorManufacturers: NotRequired[list[AcceleratorManufacturerType]]
-    acceleratorNames: NotRequired[list[AcceleratorNameType]]
-    acceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
-    networkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
-    allowedInstanceTypes: NotRequired[list[str]]
-    maxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
-
-
-class InstanceRequirementsRequestTypeDef(TypedDict):
-    vCpuCount: VCpuCountRangeRequestTypeDef
-    memoryMiB: MemoryMiBRequestTypeDef
-    cpuManufacturers: NotRequired[ReadOnly[Sequence[CpuManufacturerType]]]
-    memoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
-    excludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    instanceGenerations: NotRequired[ReadOnly[Sequence[InstanceGenerationType]]]
-    spotMaxPricePercentageOverLowestPrice: NotRequired[int]
-    onDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
-    bareMetal: NotRequired[BareMetalType]
-    burstablePerformance: NotRequired[BurstablePerformanceType]
-    requireHibernateSupport: NotRequired[bool]
-    networkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
-    localStorage: NotRequired[LocalStorageType]
-    localStorageTypes: NotRequired[ReadOnly[Sequence[LocalStorageTypeType]]]
-    totalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
-    baselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
-    acceleratorTypes: NotRequired[ReadOnly[Sequence[AcceleratorTypeType]]]
-    acceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
-    acceleratorManufacturers: NotRequired[
-        ReadOnly[Sequence[AcceleratorManufacturerType]]
-    ]
-    acceleratorNames: NotRequired[ReadOnly[Sequence[AcceleratorNameType]]]
-    acceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
-    networkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
-    allowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    maxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
-
-
-class KernelCapabilitiesOutputTypeDef(TypedDict):
-    add: NotRequired[list[str]]
-    drop: NotRequired[list[str]]
-
-
-class KernelCapabilitiesTypeDef(TypedDict):
-    add: NotRequired[ReadOnly[Sequence[str]]]
-    drop: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class KeyValuePairTypeDef(TypedDict):
-    name: NotRequired[str]
-    value: NotRequired[str]
-
-
-class LinearConfigurationTypeDef(TypedDict):
-    stepPercent: NotRequired[float]
-    stepBakeTimeInMinutes: NotRequired[int]
-
-
-class LinuxParametersOutputTypeDef(TypedDict):
-    capabilities: NotRequired[KernelCapabilitiesOutputTypeDef]
-    devices: NotRequired[list[DeviceOutputTypeDef]]
-    initProcessEnabled: NotRequired[bool]
-    sharedMemorySize: NotRequired[int]
-    tmpfs: NotRequired[list[TmpfsOutputTypeDef]]
-    maxSwap: NotRequired[int]
-    swappiness: NotRequired[int]
-
-
-class LinuxParametersTypeDef(TypedDict):
-    capabilities: NotRequired[ReadOnly[KernelCapabilitiesTypeDef]]
-    devices: NotRequired[ReadOnly[Sequence[DeviceTypeDef]]]
-    initProcessEnabled: NotRequired[bool]
-    sharedMemorySize: NotRequired[int]
-    tmpfs: NotRequired[ReadOnly[Sequence[TmpfsTypeDef]]]
-    maxSwap: NotRequired[int]
-    swappiness: NotRequired[int]
 
 
 class ListAccountSettingsRequestTypeDef(TypedDict):
@@ -2159,6 +2900,18 @@ class ListServiceDeploymentsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class ServiceDeploymentBriefTypeDef(TypedDict):
+    serviceDeploymentArn: NotRequired[str]
+    serviceArn: NotRequired[str]
+    clusterArn: NotRequired[str]
+    startedAt: NotRequired[datetime]
+    createdAt: NotRequired[datetime]
+    finishedAt: NotRequired[datetime]
+    targetServiceRevisionArn: NotRequired[str]
+    status: NotRequired[ServiceDeploymentStatusType]
+    statusReason: NotRequired[str]
+
+
 class ListServiceDeploymentsResponseTypeDef(TypedDict):
     serviceDeployments: NotRequired[list[ServiceDeploymentBriefTypeDef]]
     nextToken: NotRequired[str]
@@ -2247,26 +3000,6 @@ class ListTasksResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoadBalancerTypeDef(TypedDict):
-    targetGroupArn: NotRequired[str]
-    loadBalancerName: NotRequired[str]
-    containerName: NotRequired[str]
-    containerPort: NotRequired[int]
-    advancedConfiguration: NotRequired[AdvancedConfigurationTypeDef]
-
-
-class LogConfigurationOutputTypeDef(TypedDict):
-    logDriver: LogDriverType
-    options: NotRequired[dict[str, str]]
-    secretOptions: NotRequired[list[SecretTypeDef]]
-
-
-class LogConfigurationTypeDef(TypedDict):
-    logDriver: LogDriverType
-    options: NotRequired[ReadOnly[Mapping[str, str]]]
-    secretOptions: NotRequired[ReadOnly[Sequence[SecretTypeDef]]]
-
-
 class ManagedAgentStateChangeTypeDef(TypedDict):
     containerName: str
     managedAgentName: ManagedAgentNameType
@@ -2274,236 +3007,9 @@ class ManagedAgentStateChangeTypeDef(TypedDict):
     reason: NotRequired[str]
 
 
-class ManagedAgentTypeDef(TypedDict):
-    lastStartedAt: NotRequired[datetime]
-    name: NotRequired[ManagedAgentNameType]
-    reason: NotRequired[str]
-    lastStatus: NotRequired[str]
-
-
-class ManagedApplicationAutoScalingPolicyTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: ManagedResourceStatusType
-    statusReason: NotRequired[str]
-    updatedAt: datetime
-    policyType: str
-    targetValue: float
-    metric: str
-
-
-class ManagedAutoScalingTypeDef(TypedDict):
-    scalableTarget: NotRequired[ManagedScalableTargetTypeDef]
-    applicationAutoScalingPolicies: NotRequired[
-        list[ManagedApplicationAutoScalingPolicyTypeDef]
-    ]
-
-
-class ManagedCertificateTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: ManagedResourceStatusType
-    statusReason: NotRequired[str]
-    updatedAt: datetime
-    domainName: str
-
-
-class ManagedIngressPathTypeDef(TypedDict):
-    accessType: AccessTypeType
-    endpoint: str
-    loadBalancer: NotRequired[ManagedLoadBalancerTypeDef]
-    loadBalancerSecurityGroups: NotRequired[list[ManagedSecurityGroupTypeDef]]
-    certificate: NotRequired[ManagedCertificateTypeDef]
-    listener: NotRequired[ManagedListenerTypeDef]
-    rule: NotRequired[ManagedListenerRuleTypeDef]
-    targetGroups: NotRequired[list[ManagedTargetGroupTypeDef]]
-
-
-class ManagedInstancesLocalStorageConfigurationTypeDef(TypedDict):
-    useLocalStorage: NotRequired[bool]
-
-
-class ManagedInstancesNetworkConfigurationOutputTypeDef(TypedDict):
-    subnets: NotRequired[list[str]]
-    securityGroups: NotRequired[list[str]]
-
-
-class ManagedInstancesNetworkConfigurationTypeDef(TypedDict):
-    subnets: NotRequired[ReadOnly[Sequence[str]]]
-    securityGroups: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ManagedInstancesProviderTypeDef(TypedDict):
-    infrastructureRoleArn: NotRequired[str]
-    instanceLaunchTemplate: NotRequired[InstanceLaunchTemplateOutputTypeDef]
-    propagateTags: NotRequired[PropagateMITagsType]
-    infrastructureOptimization: NotRequired[InfrastructureOptimizationTypeDef]
-    autoRepairConfiguration: NotRequired[AutoRepairConfigurationTypeDef]
-
-
-class ManagedInstancesStorageConfigurationTypeDef(TypedDict):
-    storageSizeGiB: NotRequired[int]
-
-
-class ManagedListenerRuleTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: ManagedResourceStatusType
-    statusReason: NotRequired[str]
-    updatedAt: datetime
-
-
-class ManagedListenerTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: ManagedResourceStatusType
-    statusReason: NotRequired[str]
-    updatedAt: datetime
-
-
-class ManagedLoadBalancerTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: ManagedResourceStatusType
-    statusReason: NotRequired[str]
-    updatedAt: datetime
-    scheme: str
-    subnetIds: NotRequired[list[str]]
-    securityGroupIds: NotRequired[list[str]]
-
-
-class ManagedLogGroupTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: ManagedResourceStatusType
-    statusReason: NotRequired[str]
-    updatedAt: datetime
-    logGroupName: str
-
-
-class ManagedMetricAlarmTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: ManagedResourceStatusType
-    statusReason: NotRequired[str]
-    updatedAt: datetime
-
-
-class ManagedScalableTargetTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: ManagedResourceStatusType
-    statusReason: NotRequired[str]
-    updatedAt: datetime
-    minCapacity: int
-    maxCapacity: int
-
-
-class ManagedScalingTypeDef(TypedDict):
-    status: NotRequired[ManagedScalingStatusType]
-    targetCapacity: NotRequired[int]
-    minimumScalingStepSize: NotRequired[int]
-    maximumScalingStepSize: NotRequired[int]
-    instanceWarmupPeriod: NotRequired[int]
-
-
-class ManagedSecurityGroupTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: ManagedResourceStatusType
-    statusReason: NotRequired[str]
-    updatedAt: datetime
-
-
-class ManagedStorageConfigurationTypeDef(TypedDict):
-    kmsKeyId: NotRequired[str]
-    fargateEphemeralStorageKmsKeyId: NotRequired[str]
-
-
-class ManagedTargetGroupTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: ManagedResourceStatusType
-    statusReason: NotRequired[str]
-    updatedAt: datetime
-    healthCheckPath: str
-    healthCheckPort: int
-    port: int
-
-
-class MemoryGiBPerVCpuRequestTypeDef(TypedDict):
-    min: NotRequired[float]
-    max: NotRequired[float]
-
-
-class MemoryMiBRequestTypeDef(TypedDict):
-    min: int
-    max: NotRequired[int]
-
-
-class MountPointTypeDef(TypedDict):
-    sourceVolume: NotRequired[str]
-    containerPath: NotRequired[str]
-    readOnly: NotRequired[bool]
-
-
-class NetworkBandwidthGbpsRequestTypeDef(TypedDict):
-    min: NotRequired[float]
-    max: NotRequired[float]
-
-
-class NetworkBindingTypeDef(TypedDict):
-    bindIP: NotRequired[str]
-    containerPort: NotRequired[int]
-    hostPort: NotRequired[int]
-    protocol: NotRequired[TransportProtocolType]
-    containerPortRange: NotRequired[str]
-    hostPortRange: NotRequired[str]
-
-
-class NetworkConfigurationOutputTypeDef(TypedDict):
-    awsvpcConfiguration: NotRequired[AwsVpcConfigurationOutputTypeDef]
-
-
-class NetworkConfigurationTypeDef(TypedDict):
-    awsvpcConfiguration: NotRequired[ReadOnly[AwsVpcConfigurationTypeDef]]
-
-
-class NetworkInterfaceCountRequestTypeDef(TypedDict):
-    min: NotRequired[int]
-    max: NotRequired[int]
-
-
-class NetworkInterfaceTypeDef(TypedDict):
-    attachmentId: NotRequired[str]
-    privateIpv4Address: NotRequired[str]
-    ipv6Address: NotRequired[str]
-
-
-class PlacementConstraintTypeDef(TypedDict):
-    type: NotRequired[PlacementConstraintTypeType]
-    expression: NotRequired[str]
-
-
-class PlacementStrategyTypeDef(TypedDict):
-    type: NotRequired[PlacementStrategyTypeType]
-    field: NotRequired[str]
-
-
 class PlatformDeviceTypeDef(TypedDict):
     id: str
     type: PlatformDeviceTypeType
-
-
-class PortMappingTypeDef(TypedDict):
-    containerPort: NotRequired[int]
-    hostPort: NotRequired[int]
-    protocol: NotRequired[TransportProtocolType]
-    name: NotRequired[str]
-    appProtocol: NotRequired[ApplicationProtocolType]
-    containerPortRange: NotRequired[str]
-
-
-class ProtectedTaskTypeDef(TypedDict):
-    taskArn: NotRequired[str]
-    protectionEnabled: NotRequired[bool]
-    expirationDate: NotRequired[datetime]
-
-
-class ProxyConfigurationOutputTypeDef(TypedDict):
-    type: NotRequired[ProxyConfigurationTypeType]
-    containerName: str
-    properties: NotRequired[list[KeyValuePairTypeDef]]
 
 
 class ProxyConfigurationTypeDef(TypedDict):
@@ -2556,6 +3062,15 @@ class PutClusterCapacityProvidersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ResourceTypeDef(TypedDict):
+    name: NotRequired[str]
+    type: NotRequired[str]
+    doubleValue: NotRequired[float]
+    longValue: NotRequired[int]
+    integerValue: NotRequired[int]
+    stringSetValue: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class RegisterContainerInstanceRequestTypeDef(TypedDict):
     cluster: NotRequired[str]
     instanceIdentityDocument: NotRequired[str]
@@ -2589,6 +3104,18 @@ class RegisterDaemonTaskDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VolumeTypeDef(TypedDict):
+    name: NotRequired[str]
+    host: NotRequired[HostVolumePropertiesTypeDef]
+    dockerVolumeConfiguration: NotRequired[ReadOnly[DockerVolumeConfigurationTypeDef]]
+    efsVolumeConfiguration: NotRequired[EFSVolumeConfigurationTypeDef]
+    s3filesVolumeConfiguration: NotRequired[S3FilesVolumeConfigurationTypeDef]
+    fsxWindowsFileServerVolumeConfiguration: NotRequired[
+        FSxWindowsFileServerVolumeConfigurationTypeDef
+    ]
+    configuredAtLaunch: NotRequired[bool]
+
+
 class RegisterTaskDefinitionRequestTypeDef(TypedDict):
     family: str
     taskRoleArn: NotRequired[str]
@@ -2618,41 +3145,40 @@ class RegisterTaskDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RepositoryCredentialsTypeDef(TypedDict):
-    credentialsParameter: str
+class TaskOverrideTypeDef(TypedDict):
+    containerOverrides: NotRequired[ReadOnly[Sequence[ContainerOverrideTypeDef]]]
+    cpu: NotRequired[str]
+    inferenceAcceleratorOverrides: NotRequired[
+        ReadOnly[Sequence[InferenceAcceleratorOverrideTypeDef]]
+    ]
+    executionRoleArn: NotRequired[str]
+    memory: NotRequired[str]
+    taskRoleArn: NotRequired[str]
+    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
 
 
-class ResolvedConfigurationTypeDef(TypedDict):
-    loadBalancers: NotRequired[list[ServiceRevisionLoadBalancerTypeDef]]
+class TaskManagedEBSVolumeTerminationPolicyTypeDef(TypedDict):
+    deleteOnTermination: bool
 
 
-class ResourceOutputTypeDef(TypedDict):
-    name: NotRequired[str]
-    type: NotRequired[str]
-    doubleValue: NotRequired[float]
-    longValue: NotRequired[int]
-    integerValue: NotRequired[int]
-    stringSetValue: NotRequired[list[str]]
+class TaskManagedEBSVolumeConfigurationTypeDef(TypedDict):
+    encrypted: NotRequired[bool]
+    kmsKeyId: NotRequired[str]
+    volumeType: NotRequired[str]
+    sizeInGiB: NotRequired[int]
+    snapshotId: NotRequired[str]
+    volumeInitializationRate: NotRequired[int]
+    iops: NotRequired[int]
+    throughput: NotRequired[int]
+    tagSpecifications: NotRequired[ReadOnly[Sequence[EBSTagSpecificationTypeDef]]]
+    roleArn: str
+    terminationPolicy: NotRequired[TaskManagedEBSVolumeTerminationPolicyTypeDef]
+    filesystemType: NotRequired[TaskFilesystemTypeType]
 
 
-class ResourceRequirementTypeDef(TypedDict):
-    value: str
-    type: ResourceTypeType
-
-
-class ResourceTypeDef(TypedDict):
-    name: NotRequired[str]
-    type: NotRequired[str]
-    doubleValue: NotRequired[float]
-    longValue: NotRequired[int]
-    integerValue: NotRequired[int]
-    stringSetValue: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RollbackTypeDef(TypedDict):
-    reason: NotRequired[str]
-    startedAt: NotRequired[datetime]
-    serviceRevisionArn: NotRequired[str]
+class TaskVolumeConfigurationTypeDef(TypedDict):
+    name: str
+    managedEBSVolume: NotRequired[ReadOnly[TaskManagedEBSVolumeConfigurationTypeDef]]
 
 
 class RunTaskRequestTypeDef(TypedDict):
@@ -2685,292 +3211,6 @@ class RunTaskResponseTypeDef(TypedDict):
     tasks: NotRequired[list[TaskTypeDef]]
     failures: NotRequired[list[FailureTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RuntimePlatformTypeDef(TypedDict):
-    cpuArchitecture: NotRequired[CPUArchitectureType]
-    operatingSystemFamily: NotRequired[OSFamilyType]
-
-
-class S3FilesVolumeConfigurationTypeDef(TypedDict):
-    fileSystemArn: str
-    rootDirectory: NotRequired[str]
-    transitEncryptionPort: NotRequired[int]
-    accessPointArn: NotRequired[str]
-
-
-class ScaleTypeDef(TypedDict):
-    value: NotRequired[float]
-    unit: NotRequired[ScaleUnitType]
-
-
-class SecretTypeDef(TypedDict):
-    name: str
-    valueFrom: str
-
-
-class ServiceConnectAccessLogConfigurationTypeDef(TypedDict):
-    format: ServiceConnectAccessLoggingFormatType
-    includeQueryParameters: NotRequired[ServiceConnectIncludeQueryParametersType]
-
-
-class ServiceConnectClientAliasTypeDef(TypedDict):
-    port: int
-    dnsName: NotRequired[str]
-    testTrafficRules: NotRequired[ServiceConnectTestTrafficRulesTypeDef]
-
-
-class ServiceConnectConfigurationOutputTypeDef(TypedDict):
-    enabled: bool
-    namespace: NotRequired[str]
-    services: NotRequired[list[ServiceConnectServiceOutputTypeDef]]
-    logConfiguration: NotRequired[LogConfigurationOutputTypeDef]
-    accessLogConfiguration: NotRequired[ServiceConnectAccessLogConfigurationTypeDef]
-
-
-class ServiceConnectConfigurationTypeDef(TypedDict):
-    enabled: bool
-    namespace: NotRequired[str]
-    services: NotRequired[ReadOnly[Sequence[ServiceConnectServiceTypeDef]]]
-    logConfiguration: NotRequired[ReadOnly[LogConfigurationTypeDef]]
-    accessLogConfiguration: NotRequired[ServiceConnectAccessLogConfigurationTypeDef]
-
-
-class ServiceConnectServiceOutputTypeDef(TypedDict):
-    portName: str
-    discoveryName: NotRequired[str]
-    clientAliases: NotRequired[list[ServiceConnectClientAliasTypeDef]]
-    ingressPortOverride: NotRequired[int]
-    timeout: NotRequired[TimeoutConfigurationTypeDef]
-    tls: NotRequired[ServiceConnectTlsConfigurationTypeDef]
-
-
-class ServiceConnectServiceResourceTypeDef(TypedDict):
-    discoveryName: NotRequired[str]
-    discoveryArn: NotRequired[str]
-
-
-class ServiceConnectServiceTypeDef(TypedDict):
-    portName: str
-    discoveryName: NotRequired[str]
-    clientAliases: NotRequired[ReadOnly[Sequence[ServiceConnectClientAliasTypeDef]]]
-    ingressPortOverride: NotRequired[int]
-    timeout: NotRequired[TimeoutConfigurationTypeDef]
-    tls: NotRequired[ServiceConnectTlsConfigurationTypeDef]
-
-
-class ServiceConnectTestTrafficHeaderMatchRulesTypeDef(TypedDict):
-    exact: str
-
-
-class ServiceConnectTestTrafficHeaderRulesTypeDef(TypedDict):
-    name: str
-    value: NotRequired[ServiceConnectTestTrafficHeaderMatchRulesTypeDef]
-
-
-class ServiceConnectTestTrafficRulesTypeDef(TypedDict):
-    header: ServiceConnectTestTrafficHeaderRulesTypeDef
-
-
-class ServiceConnectTlsCertificateAuthorityTypeDef(TypedDict):
-    awsPcaAuthorityArn: NotRequired[str]
-
-
-class ServiceConnectTlsConfigurationTypeDef(TypedDict):
-    issuerCertificateAuthority: ServiceConnectTlsCertificateAuthorityTypeDef
-    kmsKey: NotRequired[str]
-    roleArn: NotRequired[str]
-
-
-class ServiceCurrentRevisionSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    requestedTaskCount: NotRequired[int]
-    runningTaskCount: NotRequired[int]
-    pendingTaskCount: NotRequired[int]
-
-
-class ServiceDeploymentAlarmsTypeDef(TypedDict):
-    status: NotRequired[ServiceDeploymentRollbackMonitorsStatusType]
-    alarmNames: NotRequired[list[str]]
-    triggeredAlarmNames: NotRequired[list[str]]
-
-
-class ServiceDeploymentBriefTypeDef(TypedDict):
-    serviceDeploymentArn: NotRequired[str]
-    serviceArn: NotRequired[str]
-    clusterArn: NotRequired[str]
-    startedAt: NotRequired[datetime]
-    createdAt: NotRequired[datetime]
-    finishedAt: NotRequired[datetime]
-    targetServiceRevisionArn: NotRequired[str]
-    status: NotRequired[ServiceDeploymentStatusType]
-    statusReason: NotRequired[str]
-
-
-class ServiceDeploymentCircuitBreakerTypeDef(TypedDict):
-    status: NotRequired[ServiceDeploymentRollbackMonitorsStatusType]
-    failureCount: NotRequired[int]
-    threshold: NotRequired[int]
-
-
-class ServiceDeploymentTypeDef(TypedDict):
-    serviceDeploymentArn: NotRequired[str]
-    serviceArn: NotRequired[str]
-    clusterArn: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    startedAt: NotRequired[datetime]
-    finishedAt: NotRequired[datetime]
-    stoppedAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    sourceServiceRevisions: NotRequired[list[ServiceRevisionSummaryTypeDef]]
-    targetServiceRevision: NotRequired[ServiceRevisionSummaryTypeDef]
-    status: NotRequired[ServiceDeploymentStatusType]
-    statusReason: NotRequired[str]
-    lifecycleStage: NotRequired[ServiceDeploymentLifecycleStageType]
-    lifecycleHookDetails: NotRequired[list[DeploymentLifecycleHookDetailTypeDef]]
-    deploymentConfiguration: NotRequired[DeploymentConfigurationOutputTypeDef]
-    rollback: NotRequired[RollbackTypeDef]
-    deploymentCircuitBreaker: NotRequired[ServiceDeploymentCircuitBreakerTypeDef]
-    alarms: NotRequired[ServiceDeploymentAlarmsTypeDef]
-
-
-class ServiceEventTypeDef(TypedDict):
-    id: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    message: NotRequired[str]
-
-
-class ServiceManagedEBSVolumeConfigurationOutputTypeDef(TypedDict):
-    encrypted: NotRequired[bool]
-    kmsKeyId: NotRequired[str]
-    volumeType: NotRequired[str]
-    sizeInGiB: NotRequired[int]
-    snapshotId: NotRequired[str]
-    volumeInitializationRate: NotRequired[int]
-    iops: NotRequired[int]
-    throughput: NotRequired[int]
-    tagSpecifications: NotRequired[list[EBSTagSpecificationOutputTypeDef]]
-    roleArn: str
-    filesystemType: NotRequired[TaskFilesystemTypeType]
-
-
-class ServiceManagedEBSVolumeConfigurationTypeDef(TypedDict):
-    encrypted: NotRequired[bool]
-    kmsKeyId: NotRequired[str]
-    volumeType: NotRequired[str]
-    sizeInGiB: NotRequired[int]
-    snapshotId: NotRequired[str]
-    volumeInitializationRate: NotRequired[int]
-    iops: NotRequired[int]
-    throughput: NotRequired[int]
-    tagSpecifications: NotRequired[ReadOnly[Sequence[EBSTagSpecificationTypeDef]]]
-    roleArn: str
-    filesystemType: NotRequired[TaskFilesystemTypeType]
-
-
-class ServiceRegistryTypeDef(TypedDict):
-    registryArn: NotRequired[str]
-    port: NotRequired[int]
-    containerName: NotRequired[str]
-    containerPort: NotRequired[int]
-
-
-class ServiceRevisionLoadBalancerTypeDef(TypedDict):
-    targetGroupArn: NotRequired[str]
-    productionListenerRule: NotRequired[str]
-
-
-class ServiceRevisionSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    requestedTaskCount: NotRequired[int]
-    runningTaskCount: NotRequired[int]
-    pendingTaskCount: NotRequired[int]
-    requestedTestTrafficWeight: NotRequired[float]
-    requestedProductionTrafficWeight: NotRequired[float]
-
-
-class ServiceRevisionTypeDef(TypedDict):
-    serviceRevisionArn: NotRequired[str]
-    serviceArn: NotRequired[str]
-    clusterArn: NotRequired[str]
-    taskDefinition: NotRequired[str]
-    capacityProviderStrategy: NotRequired[list[CapacityProviderStrategyItemTypeDef]]
-    launchType: NotRequired[LaunchTypeType]
-    platformVersion: NotRequired[str]
-    platformFamily: NotRequired[str]
-    loadBalancers: NotRequired[list[LoadBalancerTypeDef]]
-    serviceRegistries: NotRequired[list[ServiceRegistryTypeDef]]
-    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
-    containerImages: NotRequired[list[ContainerImageTypeDef]]
-    guardDutyEnabled: NotRequired[bool]
-    serviceConnectConfiguration: NotRequired[ServiceConnectConfigurationOutputTypeDef]
-    volumeConfigurations: NotRequired[list[ServiceVolumeConfigurationOutputTypeDef]]
-    fargateEphemeralStorage: NotRequired[DeploymentEphemeralStorageTypeDef]
-    createdAt: NotRequired[datetime]
-    vpcLatticeConfigurations: NotRequired[list[VpcLatticeConfigurationTypeDef]]
-    resolvedConfiguration: NotRequired[ResolvedConfigurationTypeDef]
-    ecsManagedResources: NotRequired[ECSManagedResourcesTypeDef]
-
-
-class ServiceTypeDef(TypedDict):
-    serviceArn: NotRequired[str]
-    serviceName: NotRequired[str]
-    clusterArn: NotRequired[str]
-    loadBalancers: NotRequired[list[LoadBalancerTypeDef]]
-    serviceRegistries: NotRequired[list[ServiceRegistryTypeDef]]
-    status: NotRequired[str]
-    desiredCount: NotRequired[int]
-    runningCount: NotRequired[int]
-    pendingCount: NotRequired[int]
-    launchType: NotRequired[LaunchTypeType]
-    capacityProviderStrategy: NotRequired[list[CapacityProviderStrategyItemTypeDef]]
-    platformVersion: NotRequired[str]
-    platformFamily: NotRequired[str]
-    taskDefinition: NotRequired[str]
-    deploymentConfiguration: NotRequired[DeploymentConfigurationOutputTypeDef]
-    taskSets: NotRequired[list[TaskSetTypeDef]]
-    deployments: NotRequired[list[DeploymentTypeDef]]
-    roleArn: NotRequired[str]
-    events: NotRequired[list[ServiceEventTypeDef]]
-    createdAt: NotRequired[datetime]
-    currentServiceDeployment: NotRequired[str]
-    currentServiceRevisions: NotRequired[list[ServiceCurrentRevisionSummaryTypeDef]]
-    placementConstraints: NotRequired[list[PlacementConstraintTypeDef]]
-    placementStrategy: NotRequired[list[PlacementStrategyTypeDef]]
-    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
-    healthCheckGracePeriodSeconds: NotRequired[int]
-    schedulingStrategy: NotRequired[SchedulingStrategyType]
-    deploymentController: NotRequired[DeploymentControllerTypeDef]
-    tags: NotRequired[list[TagTypeDef]]
-    createdBy: NotRequired[str]
-    enableECSManagedTags: NotRequired[bool]
-    propagateTags: NotRequired[PropagateTagsType]
-    enableExecuteCommand: NotRequired[bool]
-    availabilityZoneRebalancing: NotRequired[AvailabilityZoneRebalancingType]
-    resourceManagementType: NotRequired[ResourceManagementTypeType]
-
-
-class ServiceVolumeConfigurationOutputTypeDef(TypedDict):
-    name: str
-    managedEBSVolume: NotRequired[ServiceManagedEBSVolumeConfigurationOutputTypeDef]
-
-
-class ServiceVolumeConfigurationTypeDef(TypedDict):
-    name: str
-    managedEBSVolume: NotRequired[ReadOnly[ServiceManagedEBSVolumeConfigurationTypeDef]]
-
-
-class SessionTypeDef(TypedDict):
-    sessionId: NotRequired[str]
-    streamUrl: NotRequired[str]
-    tokenValue: NotRequired[str]
-
-
-class SettingTypeDef(TypedDict):
-    name: NotRequired[SettingNameType]
-    value: NotRequired[str]
-    principalArn: NotRequired[str]
-    type: NotRequired[SettingTypeType]
 
 
 class StartTaskRequestTypeDef(TypedDict):
@@ -3062,11 +3302,6 @@ class SubmitTaskStateChangeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SystemControlTypeDef(TypedDict):
-    namespace: NotRequired[str]
-    value: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -3076,194 +3311,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
-class TaskDefinitionPlacementConstraintTypeDef(TypedDict):
-    type: NotRequired[TaskDefinitionPlacementConstraintTypeType]
-    expression: NotRequired[str]
-
-
-class TaskDefinitionTypeDef(TypedDict):
-    taskDefinitionArn: NotRequired[str]
-    containerDefinitions: NotRequired[list[ContainerDefinitionOutputTypeDef]]
-    family: NotRequired[str]
-    taskRoleArn: NotRequired[str]
-    executionRoleArn: NotRequired[str]
-    networkMode: NotRequired[NetworkModeType]
-    revision: NotRequired[int]
-    volumes: NotRequired[list[VolumeOutputTypeDef]]
-    status: NotRequired[TaskDefinitionStatusType]
-    requiresAttributes: NotRequired[list[AttributeTypeDef]]
-    placementConstraints: NotRequired[list[TaskDefinitionPlacementConstraintTypeDef]]
-    compatibilities: NotRequired[list[CompatibilityType]]
-    runtimePlatform: NotRequired[RuntimePlatformTypeDef]
-    requiresCompatibilities: NotRequired[list[CompatibilityType]]
-    cpu: NotRequired[str]
-    memory: NotRequired[str]
-    inferenceAccelerators: NotRequired[list[InferenceAcceleratorTypeDef]]
-    pidMode: NotRequired[PidModeType]
-    ipcMode: NotRequired[IpcModeType]
-    proxyConfiguration: NotRequired[ProxyConfigurationOutputTypeDef]
-    registeredAt: NotRequired[datetime]
-    deregisteredAt: NotRequired[datetime]
-    deleteRequestedAt: NotRequired[datetime]
-    registeredBy: NotRequired[str]
-    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
-    enableFaultInjection: NotRequired[bool]
-
-
-class TaskEphemeralStorageTypeDef(TypedDict):
-    sizeInGiB: NotRequired[int]
-    kmsKeyId: NotRequired[str]
-
-
-class TaskManagedEBSVolumeConfigurationTypeDef(TypedDict):
-    encrypted: NotRequired[bool]
-    kmsKeyId: NotRequired[str]
-    volumeType: NotRequired[str]
-    sizeInGiB: NotRequired[int]
-    snapshotId: NotRequired[str]
-    volumeInitializationRate: NotRequired[int]
-    iops: NotRequired[int]
-    throughput: NotRequired[int]
-    tagSpecifications: NotRequired[ReadOnly[Sequence[EBSTagSpecificationTypeDef]]]
-    roleArn: str
-    terminationPolicy: NotRequired[TaskManagedEBSVolumeTerminationPolicyTypeDef]
-    filesystemType: NotRequired[TaskFilesystemTypeType]
-
-
-class TaskManagedEBSVolumeTerminationPolicyTypeDef(TypedDict):
-    deleteOnTermination: bool
-
-
-class TaskOverrideOutputTypeDef(TypedDict):
-    containerOverrides: NotRequired[list[ContainerOverrideOutputTypeDef]]
-    cpu: NotRequired[str]
-    inferenceAcceleratorOverrides: NotRequired[
-        list[InferenceAcceleratorOverrideTypeDef]
-    ]
-    executionRoleArn: NotRequired[str]
-    memory: NotRequired[str]
-    taskRoleArn: NotRequired[str]
-    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
-
-
-class TaskOverrideTypeDef(TypedDict):
-    containerOverrides: NotRequired[ReadOnly[Sequence[ContainerOverrideTypeDef]]]
-    cpu: NotRequired[str]
-    inferenceAcceleratorOverrides: NotRequired[
-        ReadOnly[Sequence[InferenceAcceleratorOverrideTypeDef]]
-    ]
-    executionRoleArn: NotRequired[str]
-    memory: NotRequired[str]
-    taskRoleArn: NotRequired[str]
-    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
-
-
-class TaskSetTypeDef(TypedDict):
-    id: NotRequired[str]
-    taskSetArn: NotRequired[str]
-    serviceArn: NotRequired[str]
-    clusterArn: NotRequired[str]
-    startedBy: NotRequired[str]
-    externalId: NotRequired[str]
-    status: NotRequired[str]
-    taskDefinition: NotRequired[str]
-    computedDesiredCount: NotRequired[int]
-    pendingCount: NotRequired[int]
-    runningCount: NotRequired[int]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    launchType: NotRequired[LaunchTypeType]
-    capacityProviderStrategy: NotRequired[list[CapacityProviderStrategyItemTypeDef]]
-    platformVersion: NotRequired[str]
-    platformFamily: NotRequired[str]
-    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
-    loadBalancers: NotRequired[list[LoadBalancerTypeDef]]
-    serviceRegistries: NotRequired[list[ServiceRegistryTypeDef]]
-    scale: NotRequired[ScaleTypeDef]
-    stabilityStatus: NotRequired[StabilityStatusType]
-    stabilityStatusAt: NotRequired[datetime]
-    tags: NotRequired[list[TagTypeDef]]
-    fargateEphemeralStorage: NotRequired[DeploymentEphemeralStorageTypeDef]
-
-
-class TaskTypeDef(TypedDict):
-    attachments: NotRequired[list[AttachmentTypeDef]]
-    attributes: NotRequired[list[AttributeTypeDef]]
-    availabilityZone: NotRequired[str]
-    capacityProviderName: NotRequired[str]
-    clusterArn: NotRequired[str]
-    connectivity: NotRequired[ConnectivityType]
-    connectivityAt: NotRequired[datetime]
-    containerInstanceArn: NotRequired[str]
-    containers: NotRequired[list[ContainerTypeDef]]
-    cpu: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    desiredStatus: NotRequired[str]
-    enableExecuteCommand: NotRequired[bool]
-    executionStoppedAt: NotRequired[datetime]
-    group: NotRequired[str]
-    healthStatus: NotRequired[HealthStatusType]
-    inferenceAccelerators: NotRequired[list[InferenceAcceleratorTypeDef]]
-    lastStatus: NotRequired[str]
-    launchType: NotRequired[LaunchTypeType]
-    memory: NotRequired[str]
-    overrides: NotRequired[TaskOverrideOutputTypeDef]
-    platformVersion: NotRequired[str]
-    platformFamily: NotRequired[str]
-    pullStartedAt: NotRequired[datetime]
-    pullStoppedAt: NotRequired[datetime]
-    startedAt: NotRequired[datetime]
-    startedBy: NotRequired[str]
-    stopCode: NotRequired[TaskStopCodeType]
-    stoppedAt: NotRequired[datetime]
-    stoppedReason: NotRequired[str]
-    stoppingAt: NotRequired[datetime]
-    tags: NotRequired[list[TagTypeDef]]
-    taskArn: NotRequired[str]
-    taskDefinitionArn: NotRequired[str]
-    version: NotRequired[int]
-    ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
-    fargateEphemeralStorage: NotRequired[TaskEphemeralStorageTypeDef]
-
-
-class TaskVolumeConfigurationTypeDef(TypedDict):
-    name: str
-    managedEBSVolume: NotRequired[ReadOnly[TaskManagedEBSVolumeConfigurationTypeDef]]
-
-
-class TimeoutConfigurationTypeDef(TypedDict):
-    idleTimeoutSeconds: NotRequired[int]
-    perRequestTimeoutSeconds: NotRequired[int]
-
-
-class TmpfsOutputTypeDef(TypedDict):
-    containerPath: str
-    size: int
-    mountOptions: NotRequired[list[str]]
-
-
-class TmpfsTypeDef(TypedDict):
-    containerPath: str
-    size: int
-    mountOptions: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TotalLocalStorageGBRequestTypeDef(TypedDict):
-    min: NotRequired[float]
-    max: NotRequired[float]
-
-
-class UlimitTypeDef(TypedDict):
-    name: UlimitNameType
-    softLimit: int
-    hardLimit: int
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
@@ -3271,6 +3318,14 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateManagedInstancesProviderConfigurationTypeDef(TypedDict):
+    infrastructureRoleArn: str
+    instanceLaunchTemplate: ReadOnly[InstanceLaunchTemplateUpdateTypeDef]
+    propagateTags: NotRequired[PropagateMITagsType]
+    infrastructureOptimization: NotRequired[InfrastructureOptimizationTypeDef]
+    autoRepairConfiguration: NotRequired[AutoRepairConfigurationTypeDef]
 
 
 class UpdateCapacityProviderRequestTypeDef(TypedDict):
@@ -3364,17 +3419,19 @@ class UpdateExpressGatewayServiceRequestTypeDef(TypedDict):
     scalingTarget: NotRequired[ExpressGatewayScalingTargetTypeDef]
 
 
+class UpdatedExpressGatewayServiceTypeDef(TypedDict):
+    serviceArn: NotRequired[str]
+    cluster: NotRequired[str]
+    serviceName: NotRequired[str]
+    status: NotRequired[ExpressGatewayServiceStatusTypeDef]
+    targetConfiguration: NotRequired[ExpressGatewayServiceConfigurationTypeDef]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
 class UpdateExpressGatewayServiceResponseTypeDef(TypedDict):
     service: NotRequired[UpdatedExpressGatewayServiceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateManagedInstancesProviderConfigurationTypeDef(TypedDict):
-    infrastructureRoleArn: str
-    instanceLaunchTemplate: ReadOnly[InstanceLaunchTemplateUpdateTypeDef]
-    propagateTags: NotRequired[PropagateMITagsType]
-    infrastructureOptimization: NotRequired[InfrastructureOptimizationTypeDef]
-    autoRepairConfiguration: NotRequired[AutoRepairConfigurationTypeDef]
 
 
 class UpdateServicePrimaryTaskSetRequestTypeDef(TypedDict):
@@ -3449,59 +3506,3 @@ class UpdateTaskSetRequestTypeDef(TypedDict):
 class UpdateTaskSetResponseTypeDef(TypedDict):
     taskSet: NotRequired[TaskSetTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdatedExpressGatewayServiceTypeDef(TypedDict):
-    serviceArn: NotRequired[str]
-    cluster: NotRequired[str]
-    serviceName: NotRequired[str]
-    status: NotRequired[ExpressGatewayServiceStatusTypeDef]
-    targetConfiguration: NotRequired[ExpressGatewayServiceConfigurationTypeDef]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
-class VCpuCountRangeRequestTypeDef(TypedDict):
-    min: int
-    max: NotRequired[int]
-
-
-class VersionInfoTypeDef(TypedDict):
-    agentVersion: NotRequired[str]
-    agentHash: NotRequired[str]
-    dockerVersion: NotRequired[str]
-
-
-class VolumeFromTypeDef(TypedDict):
-    sourceContainer: NotRequired[str]
-    readOnly: NotRequired[bool]
-
-
-class VolumeOutputTypeDef(TypedDict):
-    name: NotRequired[str]
-    host: NotRequired[HostVolumePropertiesTypeDef]
-    dockerVolumeConfiguration: NotRequired[DockerVolumeConfigurationOutputTypeDef]
-    efsVolumeConfiguration: NotRequired[EFSVolumeConfigurationTypeDef]
-    s3filesVolumeConfiguration: NotRequired[S3FilesVolumeConfigurationTypeDef]
-    fsxWindowsFileServerVolumeConfiguration: NotRequired[
-        FSxWindowsFileServerVolumeConfigurationTypeDef
-    ]
-    configuredAtLaunch: NotRequired[bool]
-
-
-class VolumeTypeDef(TypedDict):
-    name: NotRequired[str]
-    host: NotRequired[HostVolumePropertiesTypeDef]
-    dockerVolumeConfiguration: NotRequired[ReadOnly[DockerVolumeConfigurationTypeDef]]
-    efsVolumeConfiguration: NotRequired[EFSVolumeConfigurationTypeDef]
-    s3filesVolumeConfiguration: NotRequired[S3FilesVolumeConfigurationTypeDef]
-    fsxWindowsFileServerVolumeConfiguration: NotRequired[
-        FSxWindowsFileServerVolumeConfigurationTypeDef
-    ]
-    configuredAtLaunch: NotRequired[bool]
-
-
-class VpcLatticeConfigurationTypeDef(TypedDict):
-    roleArn: str
-    targetGroupArn: str
-    portName: str

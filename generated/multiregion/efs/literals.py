@@ -2,23 +2,24 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Elastic File System: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DeletionModeType",
-    "IpAddressTypeType",
-    "LifeCycleStateType",
-    "PerformanceModeType",
-    "ReplicationOverwriteProtectionType",
-    "ReplicationStatusType",
-    "ResourceIdTypeType",
-    "ResourceType",
-    "StatusType",
-    "ThroughputModeType",
-    "TransitionToArchiveRulesType",
-    "TransitionToIARulesType",
-    "TransitionToPrimaryStorageClassRulesType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DeletionModeType",
+        "IpAddressTypeType",
+        "LifeCycleStateType",
+        "PerformanceModeType",
+        "ReplicationOverwriteProtectionType",
+        "ReplicationStatusType",
+        "ResourceIdTypeType",
+        "ResourceType",
+        "StatusType",
+        "ThroughputModeType",
+        "TransitionToArchiveRulesType",
+        "TransitionToIARulesType",
+        "TransitionToPrimaryStorageClassRulesType",
+    ]
 
 DeletionModeType = Literal["ALL_CONFIGURATIONS", "LOCAL_CONFIGURATION_ONLY"]
 IpAddressTypeType = Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"]

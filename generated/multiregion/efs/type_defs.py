@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,74 +34,97 @@ from .literals import (
     TransitionToPrimaryStorageClassRulesType,
 )
 
-__all__ = [
-    "AccessPointDescriptionResponseTypeDef",
-    "AccessPointDescriptionTypeDef",
-    "BackupPolicyDescriptionTypeDef",
-    "BackupPolicyTypeDef",
-    "CreateAccessPointRequestTypeDef",
-    "CreateFileSystemRequestTypeDef",
-    "CreateMountTargetRequestTypeDef",
-    "CreateReplicationConfigurationRequestTypeDef",
-    "CreateTagsRequestTypeDef",
-    "CreationInfoTypeDef",
-    "DeleteAccessPointRequestTypeDef",
-    "DeleteFileSystemPolicyRequestTypeDef",
-    "DeleteFileSystemRequestTypeDef",
-    "DeleteMountTargetRequestTypeDef",
-    "DeleteReplicationConfigurationRequestTypeDef",
-    "DeleteTagsRequestTypeDef",
-    "DescribeAccessPointsRequestTypeDef",
-    "DescribeAccessPointsResponseTypeDef",
-    "DescribeAccountPreferencesRequestTypeDef",
-    "DescribeAccountPreferencesResponseTypeDef",
-    "DescribeBackupPolicyRequestTypeDef",
-    "DescribeFileSystemPolicyRequestTypeDef",
-    "DescribeFileSystemsRequestTypeDef",
-    "DescribeFileSystemsResponseTypeDef",
-    "DescribeLifecycleConfigurationRequestTypeDef",
-    "DescribeMountTargetSecurityGroupsRequestTypeDef",
-    "DescribeMountTargetSecurityGroupsResponseTypeDef",
-    "DescribeMountTargetsRequestTypeDef",
-    "DescribeMountTargetsResponseTypeDef",
-    "DescribeReplicationConfigurationsRequestTypeDef",
-    "DescribeReplicationConfigurationsResponseTypeDef",
-    "DescribeTagsRequestTypeDef",
-    "DescribeTagsResponseTypeDef",
-    "DestinationToCreateTypeDef",
-    "DestinationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FileSystemDescriptionResponseTypeDef",
-    "FileSystemDescriptionTypeDef",
-    "FileSystemPolicyDescriptionTypeDef",
-    "FileSystemProtectionDescriptionResponseTypeDef",
-    "FileSystemProtectionDescriptionTypeDef",
-    "FileSystemSizeTypeDef",
-    "LifecycleConfigurationDescriptionTypeDef",
-    "LifecyclePolicyTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ModifyMountTargetSecurityGroupsRequestTypeDef",
-    "MountTargetDescriptionResponseTypeDef",
-    "MountTargetDescriptionTypeDef",
-    "PosixUserOutputTypeDef",
-    "PosixUserTypeDef",
-    "PutAccountPreferencesRequestTypeDef",
-    "PutAccountPreferencesResponseTypeDef",
-    "PutBackupPolicyRequestTypeDef",
-    "PutFileSystemPolicyRequestTypeDef",
-    "PutLifecycleConfigurationRequestTypeDef",
-    "ReplicationConfigurationDescriptionResponseTypeDef",
-    "ReplicationConfigurationDescriptionTypeDef",
-    "ResourceIdPreferenceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RootDirectoryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateFileSystemProtectionRequestTypeDef",
-    "UpdateFileSystemRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessPointDescriptionResponseTypeDef",
+        "AccessPointDescriptionTypeDef",
+        "BackupPolicyDescriptionTypeDef",
+        "BackupPolicyTypeDef",
+        "CreateAccessPointRequestTypeDef",
+        "CreateFileSystemRequestTypeDef",
+        "CreateMountTargetRequestTypeDef",
+        "CreateReplicationConfigurationRequestTypeDef",
+        "CreateTagsRequestTypeDef",
+        "CreationInfoTypeDef",
+        "DeleteAccessPointRequestTypeDef",
+        "DeleteFileSystemPolicyRequestTypeDef",
+        "DeleteFileSystemRequestTypeDef",
+        "DeleteMountTargetRequestTypeDef",
+        "DeleteReplicationConfigurationRequestTypeDef",
+        "DeleteTagsRequestTypeDef",
+        "DescribeAccessPointsRequestTypeDef",
+        "DescribeAccessPointsResponseTypeDef",
+        "DescribeAccountPreferencesRequestTypeDef",
+        "DescribeAccountPreferencesResponseTypeDef",
+        "DescribeBackupPolicyRequestTypeDef",
+        "DescribeFileSystemPolicyRequestTypeDef",
+        "DescribeFileSystemsRequestTypeDef",
+        "DescribeFileSystemsResponseTypeDef",
+        "DescribeLifecycleConfigurationRequestTypeDef",
+        "DescribeMountTargetSecurityGroupsRequestTypeDef",
+        "DescribeMountTargetSecurityGroupsResponseTypeDef",
+        "DescribeMountTargetsRequestTypeDef",
+        "DescribeMountTargetsResponseTypeDef",
+        "DescribeReplicationConfigurationsRequestTypeDef",
+        "DescribeReplicationConfigurationsResponseTypeDef",
+        "DescribeTagsRequestTypeDef",
+        "DescribeTagsResponseTypeDef",
+        "DestinationToCreateTypeDef",
+        "DestinationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FileSystemDescriptionResponseTypeDef",
+        "FileSystemDescriptionTypeDef",
+        "FileSystemPolicyDescriptionTypeDef",
+        "FileSystemProtectionDescriptionResponseTypeDef",
+        "FileSystemProtectionDescriptionTypeDef",
+        "FileSystemSizeTypeDef",
+        "LifecycleConfigurationDescriptionTypeDef",
+        "LifecyclePolicyTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ModifyMountTargetSecurityGroupsRequestTypeDef",
+        "MountTargetDescriptionResponseTypeDef",
+        "MountTargetDescriptionTypeDef",
+        "PosixUserOutputTypeDef",
+        "PosixUserTypeDef",
+        "PutAccountPreferencesRequestTypeDef",
+        "PutAccountPreferencesResponseTypeDef",
+        "PutBackupPolicyRequestTypeDef",
+        "PutFileSystemPolicyRequestTypeDef",
+        "PutLifecycleConfigurationRequestTypeDef",
+        "ReplicationConfigurationDescriptionResponseTypeDef",
+        "ReplicationConfigurationDescriptionTypeDef",
+        "ResourceIdPreferenceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RootDirectoryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateFileSystemProtectionRequestTypeDef",
+        "UpdateFileSystemRequestTypeDef",
+    ]
+
+
+class PosixUserOutputTypeDef(TypedDict):
+    Uid: int
+    Gid: int
+    SecondaryGids: NotRequired[list[int]]
+
+
+class CreationInfoTypeDef(TypedDict):
+    OwnerUid: int
+    OwnerGid: int
+    Permissions: str
+
+
+class RootDirectoryTypeDef(TypedDict):
+    Path: NotRequired[str]
+    CreationInfo: NotRequired[CreationInfoTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AccessPointDescriptionResponseTypeDef(TypedDict):
@@ -131,13 +154,19 @@ class AccessPointDescriptionTypeDef(TypedDict):
     LifeCycleState: NotRequired[LifeCycleStateType]
 
 
+class BackupPolicyTypeDef(TypedDict):
+    Status: StatusType
+
+
 class BackupPolicyDescriptionTypeDef(TypedDict):
     BackupPolicy: NotRequired[BackupPolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class BackupPolicyTypeDef(TypedDict):
-    Status: StatusType
+class PosixUserTypeDef(TypedDict):
+    Uid: int
+    Gid: int
+    SecondaryGids: NotRequired[ReadOnly[Sequence[int]]]
 
 
 class CreateAccessPointRequestTypeDef(TypedDict):
@@ -169,6 +198,14 @@ class CreateMountTargetRequestTypeDef(TypedDict):
     SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class DestinationToCreateTypeDef(TypedDict):
+    Region: NotRequired[str]
+    AvailabilityZoneName: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    FileSystemId: NotRequired[str]
+    RoleArn: NotRequired[str]
+
+
 class CreateReplicationConfigurationRequestTypeDef(TypedDict):
     SourceFileSystemId: str
     Destinations: ReadOnly[Sequence[DestinationToCreateTypeDef]]
@@ -177,12 +214,6 @@ class CreateReplicationConfigurationRequestTypeDef(TypedDict):
 class CreateTagsRequestTypeDef(TypedDict):
     FileSystemId: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class CreationInfoTypeDef(TypedDict):
-    OwnerUid: int
-    OwnerGid: int
-    Permissions: str
 
 
 class DeleteAccessPointRequestTypeDef(TypedDict):
@@ -229,6 +260,11 @@ class DescribeAccountPreferencesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ResourceIdPreferenceTypeDef(TypedDict):
+    ResourceIdType: NotRequired[ResourceIdTypeType]
+    Resources: NotRequired[list[ResourceType]]
+
+
 class DescribeAccountPreferencesResponseTypeDef(TypedDict):
     ResourceIdPreference: NotRequired[ResourceIdPreferenceTypeDef]
     NextToken: NotRequired[str]
@@ -248,6 +284,39 @@ class DescribeFileSystemsRequestTypeDef(TypedDict):
     Marker: NotRequired[str]
     CreationToken: NotRequired[str]
     FileSystemId: NotRequired[str]
+
+
+class FileSystemProtectionDescriptionTypeDef(TypedDict):
+    ReplicationOverwriteProtection: NotRequired[ReplicationOverwriteProtectionType]
+
+
+class FileSystemSizeTypeDef(TypedDict):
+    Value: int
+    Timestamp: NotRequired[datetime]
+    ValueInIA: NotRequired[int]
+    ValueInStandard: NotRequired[int]
+    ValueInArchive: NotRequired[int]
+
+
+class FileSystemDescriptionTypeDef(TypedDict):
+    OwnerId: str
+    CreationToken: str
+    FileSystemId: str
+    FileSystemArn: NotRequired[str]
+    CreationTime: datetime
+    LifeCycleState: LifeCycleStateType
+    Name: NotRequired[str]
+    NumberOfMountTargets: int
+    SizeInBytes: FileSystemSizeTypeDef
+    PerformanceMode: PerformanceModeType
+    Encrypted: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+    ThroughputMode: NotRequired[ThroughputModeType]
+    ProvisionedThroughputInMibps: NotRequired[float]
+    AvailabilityZoneName: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    Tags: list[TagTypeDef]
+    FileSystemProtection: NotRequired[FileSystemProtectionDescriptionTypeDef]
 
 
 class DescribeFileSystemsResponseTypeDef(TypedDict):
@@ -278,6 +347,20 @@ class DescribeMountTargetsRequestTypeDef(TypedDict):
     AccessPointId: NotRequired[str]
 
 
+class MountTargetDescriptionTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    MountTargetId: str
+    FileSystemId: str
+    SubnetId: str
+    LifeCycleState: LifeCycleStateType
+    IpAddress: NotRequired[str]
+    Ipv6Address: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    AvailabilityZoneName: NotRequired[str]
+    VpcId: NotRequired[str]
+
+
 class DescribeMountTargetsResponseTypeDef(TypedDict):
     Marker: NotRequired[str]
     MountTargets: NotRequired[list[MountTargetDescriptionTypeDef]]
@@ -289,6 +372,26 @@ class DescribeReplicationConfigurationsRequestTypeDef(TypedDict):
     FileSystemId: NotRequired[str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class DestinationTypeDef(TypedDict):
+    Status: ReplicationStatusType
+    FileSystemId: str
+    Region: str
+    LastReplicatedTimestamp: NotRequired[datetime]
+    OwnerId: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    RoleArn: NotRequired[str]
+
+
+class ReplicationConfigurationDescriptionTypeDef(TypedDict):
+    SourceFileSystemId: str
+    SourceFileSystemRegion: str
+    SourceFileSystemArn: str
+    OriginalSourceFileSystemArn: str
+    CreationTime: datetime
+    Destinations: list[DestinationTypeDef]
+    SourceFileSystemOwnerId: NotRequired[str]
 
 
 class DescribeReplicationConfigurationsResponseTypeDef(TypedDict):
@@ -308,24 +411,6 @@ class DescribeTagsResponseTypeDef(TypedDict):
     Tags: list[TagTypeDef]
     NextMarker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DestinationToCreateTypeDef(TypedDict):
-    Region: NotRequired[str]
-    AvailabilityZoneName: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    FileSystemId: NotRequired[str]
-    RoleArn: NotRequired[str]
-
-
-class DestinationTypeDef(TypedDict):
-    Status: ReplicationStatusType
-    FileSystemId: str
-    Region: str
-    LastReplicatedTimestamp: NotRequired[datetime]
-    OwnerId: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    RoleArn: NotRequired[str]
 
 
 class FileSystemDescriptionResponseTypeDef(TypedDict):
@@ -350,27 +435,6 @@ class FileSystemDescriptionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FileSystemDescriptionTypeDef(TypedDict):
-    OwnerId: str
-    CreationToken: str
-    FileSystemId: str
-    FileSystemArn: NotRequired[str]
-    CreationTime: datetime
-    LifeCycleState: LifeCycleStateType
-    Name: NotRequired[str]
-    NumberOfMountTargets: int
-    SizeInBytes: FileSystemSizeTypeDef
-    PerformanceMode: PerformanceModeType
-    Encrypted: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-    ThroughputMode: NotRequired[ThroughputModeType]
-    ProvisionedThroughputInMibps: NotRequired[float]
-    AvailabilityZoneName: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    Tags: list[TagTypeDef]
-    FileSystemProtection: NotRequired[FileSystemProtectionDescriptionTypeDef]
-
-
 class FileSystemPolicyDescriptionTypeDef(TypedDict):
     FileSystemId: NotRequired[str]
     Policy: NotRequired[str]
@@ -382,29 +446,17 @@ class FileSystemProtectionDescriptionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FileSystemProtectionDescriptionTypeDef(TypedDict):
-    ReplicationOverwriteProtection: NotRequired[ReplicationOverwriteProtectionType]
-
-
-class FileSystemSizeTypeDef(TypedDict):
-    Value: int
-    Timestamp: NotRequired[datetime]
-    ValueInIA: NotRequired[int]
-    ValueInStandard: NotRequired[int]
-    ValueInArchive: NotRequired[int]
-
-
-class LifecycleConfigurationDescriptionTypeDef(TypedDict):
-    LifecyclePolicies: NotRequired[list[LifecyclePolicyTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class LifecyclePolicyTypeDef(TypedDict):
     TransitionToIA: NotRequired[TransitionToIARulesType]
     TransitionToPrimaryStorageClass: NotRequired[
         TransitionToPrimaryStorageClassRulesType
     ]
     TransitionToArchive: NotRequired[TransitionToArchiveRulesType]
+
+
+class LifecycleConfigurationDescriptionTypeDef(TypedDict):
+    LifecyclePolicies: NotRequired[list[LifecyclePolicyTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListTagsForResourceRequestTypeDef(TypedDict):
@@ -437,32 +489,6 @@ class MountTargetDescriptionResponseTypeDef(TypedDict):
     AvailabilityZoneName: NotRequired[str]
     VpcId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MountTargetDescriptionTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    MountTargetId: str
-    FileSystemId: str
-    SubnetId: str
-    LifeCycleState: LifeCycleStateType
-    IpAddress: NotRequired[str]
-    Ipv6Address: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    AvailabilityZoneName: NotRequired[str]
-    VpcId: NotRequired[str]
-
-
-class PosixUserOutputTypeDef(TypedDict):
-    Uid: int
-    Gid: int
-    SecondaryGids: NotRequired[list[int]]
-
-
-class PosixUserTypeDef(TypedDict):
-    Uid: int
-    Gid: int
-    SecondaryGids: NotRequired[ReadOnly[Sequence[int]]]
 
 
 class PutAccountPreferencesRequestTypeDef(TypedDict):
@@ -501,34 +527,9 @@ class ReplicationConfigurationDescriptionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplicationConfigurationDescriptionTypeDef(TypedDict):
-    SourceFileSystemId: str
-    SourceFileSystemRegion: str
-    SourceFileSystemArn: str
-    OriginalSourceFileSystemArn: str
-    CreationTime: datetime
-    Destinations: list[DestinationTypeDef]
-    SourceFileSystemOwnerId: NotRequired[str]
-
-
-class ResourceIdPreferenceTypeDef(TypedDict):
-    ResourceIdType: NotRequired[ResourceIdTypeType]
-    Resources: NotRequired[list[ResourceType]]
-
-
-class RootDirectoryTypeDef(TypedDict):
-    Path: NotRequired[str]
-    CreationInfo: NotRequired[CreationInfoTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceId: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -62,259 +62,260 @@ from .literals import (
     configStatusType,
 )
 
-__all__ = [
-    "AccessConfigResponseTypeDef",
-    "AccessEntryTypeDef",
-    "AccessPolicyTypeDef",
-    "AccessScopeOutputTypeDef",
-    "AccessScopeTypeDef",
-    "AddonCompatibilityDetailTypeDef",
-    "AddonHealthTypeDef",
-    "AddonInfoTypeDef",
-    "AddonIssueTypeDef",
-    "AddonNamespaceConfigRequestTypeDef",
-    "AddonNamespaceConfigResponseTypeDef",
-    "AddonPodIdentityAssociationsTypeDef",
-    "AddonPodIdentityConfigurationTypeDef",
-    "AddonTypeDef",
-    "AddonVersionInfoTypeDef",
-    "ArgoCdAwsIdcConfigRequestTypeDef",
-    "ArgoCdAwsIdcConfigResponseTypeDef",
-    "ArgoCdConfigRequestTypeDef",
-    "ArgoCdConfigResponseTypeDef",
-    "ArgoCdNetworkAccessConfigRequestTypeDef",
-    "ArgoCdNetworkAccessConfigResponseTypeDef",
-    "ArgoCdRoleMappingOutputTypeDef",
-    "ArgoCdRoleMappingTypeDef",
-    "AssociateAccessPolicyRequestTypeDef",
-    "AssociateAccessPolicyResponseTypeDef",
-    "AssociateEncryptionConfigRequestTypeDef",
-    "AssociateEncryptionConfigResponseTypeDef",
-    "AssociateIdentityProviderConfigRequestTypeDef",
-    "AssociateIdentityProviderConfigResponseTypeDef",
-    "AssociatedAccessPolicyTypeDef",
-    "AutoScalingGroupTypeDef",
-    "BlockStorageTypeDef",
-    "CapabilityConfigurationRequestTypeDef",
-    "CapabilityConfigurationResponseTypeDef",
-    "CapabilityHealthTypeDef",
-    "CapabilityIssueTypeDef",
-    "CapabilitySummaryTypeDef",
-    "CapabilityTypeDef",
-    "CertificateTypeDef",
-    "ClientStatTypeDef",
-    "ClusterHealthTypeDef",
-    "ClusterIssueTypeDef",
-    "ClusterTypeDef",
-    "ClusterVersionInformationTypeDef",
-    "CompatibilityTypeDef",
-    "ComputeConfigRequestTypeDef",
-    "ComputeConfigResponseTypeDef",
-    "ConnectorConfigRequestTypeDef",
-    "ConnectorConfigResponseTypeDef",
-    "ControlPlanePlacementRequestTypeDef",
-    "ControlPlanePlacementResponseTypeDef",
-    "ControlPlaneScalingConfigTypeDef",
-    "CreateAccessConfigRequestTypeDef",
-    "CreateAccessEntryRequestTypeDef",
-    "CreateAccessEntryResponseTypeDef",
-    "CreateAddonRequestTypeDef",
-    "CreateAddonResponseTypeDef",
-    "CreateCapabilityRequestTypeDef",
-    "CreateCapabilityResponseTypeDef",
-    "CreateClusterRequestTypeDef",
-    "CreateClusterResponseTypeDef",
-    "CreateEksAnywhereSubscriptionRequestTypeDef",
-    "CreateEksAnywhereSubscriptionResponseTypeDef",
-    "CreateFargateProfileRequestTypeDef",
-    "CreateFargateProfileResponseTypeDef",
-    "CreateNodegroupRequestTypeDef",
-    "CreateNodegroupResponseTypeDef",
-    "CreatePodIdentityAssociationRequestTypeDef",
-    "CreatePodIdentityAssociationResponseTypeDef",
-    "DeleteAccessEntryRequestTypeDef",
-    "DeleteAccessEntryResponseTypeDef",
-    "DeleteAddonRequestTypeDef",
-    "DeleteAddonResponseTypeDef",
-    "DeleteCapabilityRequestTypeDef",
-    "DeleteCapabilityResponseTypeDef",
-    "DeleteClusterRequestTypeDef",
-    "DeleteClusterResponseTypeDef",
-    "DeleteEksAnywhereSubscriptionRequestTypeDef",
-    "DeleteEksAnywhereSubscriptionResponseTypeDef",
-    "DeleteFargateProfileRequestTypeDef",
-    "DeleteFargateProfileResponseTypeDef",
-    "DeleteNodegroupRequestTypeDef",
-    "DeleteNodegroupResponseTypeDef",
-    "DeletePodIdentityAssociationRequestTypeDef",
-    "DeletePodIdentityAssociationResponseTypeDef",
-    "DeprecationDetailTypeDef",
-    "DeregisterClusterRequestTypeDef",
-    "DeregisterClusterResponseTypeDef",
-    "DescribeAccessEntryRequestTypeDef",
-    "DescribeAccessEntryResponseTypeDef",
-    "DescribeAddonConfigurationRequestTypeDef",
-    "DescribeAddonConfigurationResponseTypeDef",
-    "DescribeAddonRequestTypeDef",
-    "DescribeAddonResponseTypeDef",
-    "DescribeAddonVersionsRequestTypeDef",
-    "DescribeAddonVersionsResponseTypeDef",
-    "DescribeCapabilityRequestTypeDef",
-    "DescribeCapabilityResponseTypeDef",
-    "DescribeClusterRequestTypeDef",
-    "DescribeClusterResponseTypeDef",
-    "DescribeClusterVersionsRequestTypeDef",
-    "DescribeClusterVersionsResponseTypeDef",
-    "DescribeEksAnywhereSubscriptionRequestTypeDef",
-    "DescribeEksAnywhereSubscriptionResponseTypeDef",
-    "DescribeFargateProfileRequestTypeDef",
-    "DescribeFargateProfileResponseTypeDef",
-    "DescribeIdentityProviderConfigRequestTypeDef",
-    "DescribeIdentityProviderConfigResponseTypeDef",
-    "DescribeInsightRequestTypeDef",
-    "DescribeInsightResponseTypeDef",
-    "DescribeInsightsRefreshRequestTypeDef",
-    "DescribeInsightsRefreshResponseTypeDef",
-    "DescribeNodegroupRequestTypeDef",
-    "DescribeNodegroupResponseTypeDef",
-    "DescribePodIdentityAssociationRequestTypeDef",
-    "DescribePodIdentityAssociationResponseTypeDef",
-    "DescribeUpdateRequestTypeDef",
-    "DescribeUpdateResponseTypeDef",
-    "DisassociateAccessPolicyRequestTypeDef",
-    "DisassociateAccessPolicyResponseTypeDef",
-    "DisassociateIdentityProviderConfigRequestTypeDef",
-    "DisassociateIdentityProviderConfigResponseTypeDef",
-    "EksAnywhereSubscriptionTermTypeDef",
-    "EksAnywhereSubscriptionTypeDef",
-    "ElasticLoadBalancingTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigOutputTypeDef",
-    "EncryptionConfigTypeDef",
-    "ErrorDetailTypeDef",
-    "FargateProfileHealthTypeDef",
-    "FargateProfileIssueTypeDef",
-    "FargateProfileSelectorOutputTypeDef",
-    "FargateProfileSelectorTypeDef",
-    "FargateProfileTypeDef",
-    "IdentityProviderConfigResponseTypeDef",
-    "IdentityProviderConfigTypeDef",
-    "IdentityTypeDef",
-    "InsightCategorySpecificSummaryTypeDef",
-    "InsightResourceDetailTypeDef",
-    "InsightStatusTypeDef",
-    "InsightSummaryTypeDef",
-    "InsightTypeDef",
-    "InsightsFilterTypeDef",
-    "IssueTypeDef",
-    "KubernetesNetworkConfigRequestTypeDef",
-    "KubernetesNetworkConfigResponseTypeDef",
-    "LaunchTemplateSpecificationTypeDef",
-    "LicenseTypeDef",
-    "ListAccessEntriesRequestTypeDef",
-    "ListAccessEntriesResponseTypeDef",
-    "ListAccessPoliciesRequestTypeDef",
-    "ListAccessPoliciesResponseTypeDef",
-    "ListAddonsRequestTypeDef",
-    "ListAddonsResponseTypeDef",
-    "ListAssociatedAccessPoliciesRequestTypeDef",
-    "ListAssociatedAccessPoliciesResponseTypeDef",
-    "ListCapabilitiesRequestTypeDef",
-    "ListCapabilitiesResponseTypeDef",
-    "ListClustersRequestTypeDef",
-    "ListClustersResponseTypeDef",
-    "ListEksAnywhereSubscriptionsRequestTypeDef",
-    "ListEksAnywhereSubscriptionsResponseTypeDef",
-    "ListFargateProfilesRequestTypeDef",
-    "ListFargateProfilesResponseTypeDef",
-    "ListIdentityProviderConfigsRequestTypeDef",
-    "ListIdentityProviderConfigsResponseTypeDef",
-    "ListInsightsRequestTypeDef",
-    "ListInsightsResponseTypeDef",
-    "ListNodegroupsRequestTypeDef",
-    "ListNodegroupsResponseTypeDef",
-    "ListPodIdentityAssociationsRequestTypeDef",
-    "ListPodIdentityAssociationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListUpdatesRequestTypeDef",
-    "ListUpdatesResponseTypeDef",
-    "LogSetupOutputTypeDef",
-    "LogSetupTypeDef",
-    "LoggingOutputTypeDef",
-    "LoggingTypeDef",
-    "MarketplaceInformationTypeDef",
-    "NodeRepairConfigOutputTypeDef",
-    "NodeRepairConfigOverridesTypeDef",
-    "NodeRepairConfigTypeDef",
-    "NodegroupHealthTypeDef",
-    "NodegroupResourcesTypeDef",
-    "NodegroupScalingConfigTypeDef",
-    "NodegroupTypeDef",
-    "NodegroupUpdateConfigTypeDef",
-    "OIDCTypeDef",
-    "OidcIdentityProviderConfigRequestTypeDef",
-    "OidcIdentityProviderConfigTypeDef",
-    "OutpostConfigRequestTypeDef",
-    "OutpostConfigResponseTypeDef",
-    "PodIdentityAssociationSummaryTypeDef",
-    "PodIdentityAssociationTypeDef",
-    "ProviderTypeDef",
-    "RegisterClusterRequestTypeDef",
-    "RegisterClusterResponseTypeDef",
-    "RemoteAccessConfigOutputTypeDef",
-    "RemoteAccessConfigTypeDef",
-    "RemoteNetworkConfigRequestTypeDef",
-    "RemoteNetworkConfigResponseTypeDef",
-    "RemoteNodeNetworkOutputTypeDef",
-    "RemoteNodeNetworkTypeDef",
-    "RemotePodNetworkOutputTypeDef",
-    "RemotePodNetworkTypeDef",
-    "ResponseMetadataTypeDef",
-    "SsoIdentityTypeDef",
-    "StartInsightsRefreshRequestTypeDef",
-    "StartInsightsRefreshResponseTypeDef",
-    "StorageConfigRequestTypeDef",
-    "StorageConfigResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TaintTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccessConfigRequestTypeDef",
-    "UpdateAccessEntryRequestTypeDef",
-    "UpdateAccessEntryResponseTypeDef",
-    "UpdateAddonRequestTypeDef",
-    "UpdateAddonResponseTypeDef",
-    "UpdateArgoCdConfigTypeDef",
-    "UpdateCapabilityConfigurationTypeDef",
-    "UpdateCapabilityRequestTypeDef",
-    "UpdateCapabilityResponseTypeDef",
-    "UpdateClusterConfigRequestTypeDef",
-    "UpdateClusterConfigResponseTypeDef",
-    "UpdateClusterVersionRequestTypeDef",
-    "UpdateClusterVersionResponseTypeDef",
-    "UpdateEksAnywhereSubscriptionRequestTypeDef",
-    "UpdateEksAnywhereSubscriptionResponseTypeDef",
-    "UpdateLabelsPayloadTypeDef",
-    "UpdateNodegroupConfigRequestTypeDef",
-    "UpdateNodegroupConfigResponseTypeDef",
-    "UpdateNodegroupVersionRequestTypeDef",
-    "UpdateNodegroupVersionResponseTypeDef",
-    "UpdateParamTypeDef",
-    "UpdatePodIdentityAssociationRequestTypeDef",
-    "UpdatePodIdentityAssociationResponseTypeDef",
-    "UpdateRoleMappingsTypeDef",
-    "UpdateTaintsPayloadTypeDef",
-    "UpdateTypeDef",
-    "UpgradePolicyRequestTypeDef",
-    "UpgradePolicyResponseTypeDef",
-    "VpcConfigRequestTypeDef",
-    "VpcConfigResponseTypeDef",
-    "WarmPoolConfigTypeDef",
-    "ZonalShiftConfigRequestTypeDef",
-    "ZonalShiftConfigResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessConfigResponseTypeDef",
+        "AccessEntryTypeDef",
+        "AccessPolicyTypeDef",
+        "AccessScopeOutputTypeDef",
+        "AccessScopeTypeDef",
+        "AddonCompatibilityDetailTypeDef",
+        "AddonHealthTypeDef",
+        "AddonInfoTypeDef",
+        "AddonIssueTypeDef",
+        "AddonNamespaceConfigRequestTypeDef",
+        "AddonNamespaceConfigResponseTypeDef",
+        "AddonPodIdentityAssociationsTypeDef",
+        "AddonPodIdentityConfigurationTypeDef",
+        "AddonTypeDef",
+        "AddonVersionInfoTypeDef",
+        "ArgoCdAwsIdcConfigRequestTypeDef",
+        "ArgoCdAwsIdcConfigResponseTypeDef",
+        "ArgoCdConfigRequestTypeDef",
+        "ArgoCdConfigResponseTypeDef",
+        "ArgoCdNetworkAccessConfigRequestTypeDef",
+        "ArgoCdNetworkAccessConfigResponseTypeDef",
+        "ArgoCdRoleMappingOutputTypeDef",
+        "ArgoCdRoleMappingTypeDef",
+        "AssociateAccessPolicyRequestTypeDef",
+        "AssociateAccessPolicyResponseTypeDef",
+        "AssociateEncryptionConfigRequestTypeDef",
+        "AssociateEncryptionConfigResponseTypeDef",
+        "AssociateIdentityProviderConfigRequestTypeDef",
+        "AssociateIdentityProviderConfigResponseTypeDef",
+        "AssociatedAccessPolicyTypeDef",
+        "AutoScalingGroupTypeDef",
+        "BlockStorageTypeDef",
+        "CapabilityConfigurationRequestTypeDef",
+        "CapabilityConfigurationResponseTypeDef",
+        "CapabilityHealthTypeDef",
+        "CapabilityIssueTypeDef",
+        "CapabilitySummaryTypeDef",
+        "CapabilityTypeDef",
+        "CertificateTypeDef",
+        "ClientStatTypeDef",
+        "ClusterHealthTypeDef",
+        "ClusterIssueTypeDef",
+        "ClusterTypeDef",
+        "ClusterVersionInformationTypeDef",
+        "CompatibilityTypeDef",
+        "ComputeConfigRequestTypeDef",
+        "ComputeConfigResponseTypeDef",
+        "ConnectorConfigRequestTypeDef",
+        "ConnectorConfigResponseTypeDef",
+        "ControlPlanePlacementRequestTypeDef",
+        "ControlPlanePlacementResponseTypeDef",
+        "ControlPlaneScalingConfigTypeDef",
+        "CreateAccessConfigRequestTypeDef",
+        "CreateAccessEntryRequestTypeDef",
+        "CreateAccessEntryResponseTypeDef",
+        "CreateAddonRequestTypeDef",
+        "CreateAddonResponseTypeDef",
+        "CreateCapabilityRequestTypeDef",
+        "CreateCapabilityResponseTypeDef",
+        "CreateClusterRequestTypeDef",
+        "CreateClusterResponseTypeDef",
+        "CreateEksAnywhereSubscriptionRequestTypeDef",
+        "CreateEksAnywhereSubscriptionResponseTypeDef",
+        "CreateFargateProfileRequestTypeDef",
+        "CreateFargateProfileResponseTypeDef",
+        "CreateNodegroupRequestTypeDef",
+        "CreateNodegroupResponseTypeDef",
+        "CreatePodIdentityAssociationRequestTypeDef",
+        "CreatePodIdentityAssociationResponseTypeDef",
+        "DeleteAccessEntryRequestTypeDef",
+        "DeleteAccessEntryResponseTypeDef",
+        "DeleteAddonRequestTypeDef",
+        "DeleteAddonResponseTypeDef",
+        "DeleteCapabilityRequestTypeDef",
+        "DeleteCapabilityResponseTypeDef",
+        "DeleteClusterRequestTypeDef",
+        "DeleteClusterResponseTypeDef",
+        "DeleteEksAnywhereSubscriptionRequestTypeDef",
+        "DeleteEksAnywhereSubscriptionResponseTypeDef",
+        "DeleteFargateProfileRequestTypeDef",
+        "DeleteFargateProfileResponseTypeDef",
+        "DeleteNodegroupRequestTypeDef",
+        "DeleteNodegroupResponseTypeDef",
+        "DeletePodIdentityAssociationRequestTypeDef",
+        "DeletePodIdentityAssociationResponseTypeDef",
+        "DeprecationDetailTypeDef",
+        "DeregisterClusterRequestTypeDef",
+        "DeregisterClusterResponseTypeDef",
+        "DescribeAccessEntryRequestTypeDef",
+        "DescribeAccessEntryResponseTypeDef",
+        "DescribeAddonConfigurationRequestTypeDef",
+        "DescribeAddonConfigurationResponseTypeDef",
+        "DescribeAddonRequestTypeDef",
+        "DescribeAddonResponseTypeDef",
+        "DescribeAddonVersionsRequestTypeDef",
+        "DescribeAddonVersionsResponseTypeDef",
+        "DescribeCapabilityRequestTypeDef",
+        "DescribeCapabilityResponseTypeDef",
+        "DescribeClusterRequestTypeDef",
+        "DescribeClusterResponseTypeDef",
+        "DescribeClusterVersionsRequestTypeDef",
+        "DescribeClusterVersionsResponseTypeDef",
+        "DescribeEksAnywhereSubscriptionRequestTypeDef",
+        "DescribeEksAnywhereSubscriptionResponseTypeDef",
+        "DescribeFargateProfileRequestTypeDef",
+        "DescribeFargateProfileResponseTypeDef",
+        "DescribeIdentityProviderConfigRequestTypeDef",
+        "DescribeIdentityProviderConfigResponseTypeDef",
+        "DescribeInsightRequestTypeDef",
+        "DescribeInsightResponseTypeDef",
+        "DescribeInsightsRefreshRequestTypeDef",
+        "DescribeInsightsRefreshResponseTypeDef",
+        "DescribeNodegroupRequestTypeDef",
+        "DescribeNodegroupResponseTypeDef",
+        "DescribePodIdentityAssociationRequestTypeDef",
+        "DescribePodIdentityAssociationResponseTypeDef",
+        "DescribeUpdateRequestTypeDef",
+        "DescribeUpdateResponseTypeDef",
+        "DisassociateAccessPolicyRequestTypeDef",
+        "DisassociateAccessPolicyResponseTypeDef",
+        "DisassociateIdentityProviderConfigRequestTypeDef",
+        "DisassociateIdentityProviderConfigResponseTypeDef",
+        "EksAnywhereSubscriptionTermTypeDef",
+        "EksAnywhereSubscriptionTypeDef",
+        "ElasticLoadBalancingTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigOutputTypeDef",
+        "EncryptionConfigTypeDef",
+        "ErrorDetailTypeDef",
+        "FargateProfileHealthTypeDef",
+        "FargateProfileIssueTypeDef",
+        "FargateProfileSelectorOutputTypeDef",
+        "FargateProfileSelectorTypeDef",
+        "FargateProfileTypeDef",
+        "IdentityProviderConfigResponseTypeDef",
+        "IdentityProviderConfigTypeDef",
+        "IdentityTypeDef",
+        "InsightCategorySpecificSummaryTypeDef",
+        "InsightResourceDetailTypeDef",
+        "InsightStatusTypeDef",
+        "InsightSummaryTypeDef",
+        "InsightTypeDef",
+        "InsightsFilterTypeDef",
+        "IssueTypeDef",
+        "KubernetesNetworkConfigRequestTypeDef",
+        "KubernetesNetworkConfigResponseTypeDef",
+        "LaunchTemplateSpecificationTypeDef",
+        "LicenseTypeDef",
+        "ListAccessEntriesRequestTypeDef",
+        "ListAccessEntriesResponseTypeDef",
+        "ListAccessPoliciesRequestTypeDef",
+        "ListAccessPoliciesResponseTypeDef",
+        "ListAddonsRequestTypeDef",
+        "ListAddonsResponseTypeDef",
+        "ListAssociatedAccessPoliciesRequestTypeDef",
+        "ListAssociatedAccessPoliciesResponseTypeDef",
+        "ListCapabilitiesRequestTypeDef",
+        "ListCapabilitiesResponseTypeDef",
+        "ListClustersRequestTypeDef",
+        "ListClustersResponseTypeDef",
+        "ListEksAnywhereSubscriptionsRequestTypeDef",
+        "ListEksAnywhereSubscriptionsResponseTypeDef",
+        "ListFargateProfilesRequestTypeDef",
+        "ListFargateProfilesResponseTypeDef",
+        "ListIdentityProviderConfigsRequestTypeDef",
+        "ListIdentityProviderConfigsResponseTypeDef",
+        "ListInsightsRequestTypeDef",
+        "ListInsightsResponseTypeDef",
+        "ListNodegroupsRequestTypeDef",
+        "ListNodegroupsResponseTypeDef",
+        "ListPodIdentityAssociationsRequestTypeDef",
+        "ListPodIdentityAssociationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListUpdatesRequestTypeDef",
+        "ListUpdatesResponseTypeDef",
+        "LogSetupOutputTypeDef",
+        "LogSetupTypeDef",
+        "LoggingOutputTypeDef",
+        "LoggingTypeDef",
+        "MarketplaceInformationTypeDef",
+        "NodeRepairConfigOutputTypeDef",
+        "NodeRepairConfigOverridesTypeDef",
+        "NodeRepairConfigTypeDef",
+        "NodegroupHealthTypeDef",
+        "NodegroupResourcesTypeDef",
+        "NodegroupScalingConfigTypeDef",
+        "NodegroupTypeDef",
+        "NodegroupUpdateConfigTypeDef",
+        "OIDCTypeDef",
+        "OidcIdentityProviderConfigRequestTypeDef",
+        "OidcIdentityProviderConfigTypeDef",
+        "OutpostConfigRequestTypeDef",
+        "OutpostConfigResponseTypeDef",
+        "PodIdentityAssociationSummaryTypeDef",
+        "PodIdentityAssociationTypeDef",
+        "ProviderTypeDef",
+        "RegisterClusterRequestTypeDef",
+        "RegisterClusterResponseTypeDef",
+        "RemoteAccessConfigOutputTypeDef",
+        "RemoteAccessConfigTypeDef",
+        "RemoteNetworkConfigRequestTypeDef",
+        "RemoteNetworkConfigResponseTypeDef",
+        "RemoteNodeNetworkOutputTypeDef",
+        "RemoteNodeNetworkTypeDef",
+        "RemotePodNetworkOutputTypeDef",
+        "RemotePodNetworkTypeDef",
+        "ResponseMetadataTypeDef",
+        "SsoIdentityTypeDef",
+        "StartInsightsRefreshRequestTypeDef",
+        "StartInsightsRefreshResponseTypeDef",
+        "StorageConfigRequestTypeDef",
+        "StorageConfigResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TaintTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccessConfigRequestTypeDef",
+        "UpdateAccessEntryRequestTypeDef",
+        "UpdateAccessEntryResponseTypeDef",
+        "UpdateAddonRequestTypeDef",
+        "UpdateAddonResponseTypeDef",
+        "UpdateArgoCdConfigTypeDef",
+        "UpdateCapabilityConfigurationTypeDef",
+        "UpdateCapabilityRequestTypeDef",
+        "UpdateCapabilityResponseTypeDef",
+        "UpdateClusterConfigRequestTypeDef",
+        "UpdateClusterConfigResponseTypeDef",
+        "UpdateClusterVersionRequestTypeDef",
+        "UpdateClusterVersionResponseTypeDef",
+        "UpdateEksAnywhereSubscriptionRequestTypeDef",
+        "UpdateEksAnywhereSubscriptionResponseTypeDef",
+        "UpdateLabelsPayloadTypeDef",
+        "UpdateNodegroupConfigRequestTypeDef",
+        "UpdateNodegroupConfigResponseTypeDef",
+        "UpdateNodegroupVersionRequestTypeDef",
+        "UpdateNodegroupVersionResponseTypeDef",
+        "UpdateParamTypeDef",
+        "UpdatePodIdentityAssociationRequestTypeDef",
+        "UpdatePodIdentityAssociationResponseTypeDef",
+        "UpdateRoleMappingsTypeDef",
+        "UpdateTaintsPayloadTypeDef",
+        "UpdateTypeDef",
+        "UpgradePolicyRequestTypeDef",
+        "UpgradePolicyResponseTypeDef",
+        "VpcConfigRequestTypeDef",
+        "VpcConfigResponseTypeDef",
+        "WarmPoolConfigTypeDef",
+        "ZonalShiftConfigRequestTypeDef",
+        "ZonalShiftConfigResponseTypeDef",
+    ]
 
 
 class AccessConfigResponseTypeDef(TypedDict):
@@ -354,8 +355,34 @@ class AddonCompatibilityDetailTypeDef(TypedDict):
     compatibleVersions: NotRequired[list[str]]
 
 
+class AddonIssueTypeDef(TypedDict):
+    code: NotRequired[AddonIssueCodeType]
+    message: NotRequired[str]
+    resourceIds: NotRequired[list[str]]
+
+
 class AddonHealthTypeDef(TypedDict):
     issues: NotRequired[list[AddonIssueTypeDef]]
+
+
+class CompatibilityTypeDef(TypedDict):
+    clusterVersion: NotRequired[str]
+    platformVersions: NotRequired[list[str]]
+    defaultVersion: NotRequired[bool]
+
+
+class AddonVersionInfoTypeDef(TypedDict):
+    addonVersion: NotRequired[str]
+    architecture: NotRequired[list[str]]
+    computeTypes: NotRequired[list[str]]
+    compatibilities: NotRequired[list[CompatibilityTypeDef]]
+    requiresConfiguration: NotRequired[bool]
+    requiresIamPermissions: NotRequired[bool]
+
+
+class MarketplaceInformationTypeDef(TypedDict):
+    productId: NotRequired[str]
+    productUrl: NotRequired[str]
 
 
 class AddonInfoTypeDef(TypedDict):
@@ -366,12 +393,6 @@ class AddonInfoTypeDef(TypedDict):
     owner: NotRequired[str]
     marketplaceInformation: NotRequired[MarketplaceInformationTypeDef]
     defaultNamespace: NotRequired[str]
-
-
-class AddonIssueTypeDef(TypedDict):
-    code: NotRequired[AddonIssueCodeType]
-    message: NotRequired[str]
-    resourceIds: NotRequired[list[str]]
 
 
 class AddonNamespaceConfigRequestTypeDef(TypedDict):
@@ -411,15 +432,6 @@ class AddonTypeDef(TypedDict):
     namespaceConfig: NotRequired[AddonNamespaceConfigResponseTypeDef]
 
 
-class AddonVersionInfoTypeDef(TypedDict):
-    addonVersion: NotRequired[str]
-    architecture: NotRequired[list[str]]
-    computeTypes: NotRequired[list[str]]
-    compatibilities: NotRequired[list[CompatibilityTypeDef]]
-    requiresConfiguration: NotRequired[bool]
-    requiresIamPermissions: NotRequired[bool]
-
-
 class ArgoCdAwsIdcConfigRequestTypeDef(TypedDict):
     idcInstanceArn: str
     idcRegion: NotRequired[str]
@@ -431,23 +443,25 @@ class ArgoCdAwsIdcConfigResponseTypeDef(TypedDict):
     idcManagedApplicationArn: NotRequired[str]
 
 
+class ArgoCdNetworkAccessConfigRequestTypeDef(TypedDict):
+    vpceIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SsoIdentityTypeDef(TypedDict):
+    id: str
+    type: SsoIdentityTypeType
+
+
+class ArgoCdRoleMappingTypeDef(TypedDict):
+    role: ArgoCdRoleType
+    identities: ReadOnly[Sequence[SsoIdentityTypeDef]]
+
+
 class ArgoCdConfigRequestTypeDef(TypedDict):
     namespace: NotRequired[str]
     awsIdc: ArgoCdAwsIdcConfigRequestTypeDef
     rbacRoleMappings: NotRequired[ReadOnly[Sequence[ArgoCdRoleMappingTypeDef]]]
     networkAccess: NotRequired[ReadOnly[ArgoCdNetworkAccessConfigRequestTypeDef]]
-
-
-class ArgoCdConfigResponseTypeDef(TypedDict):
-    namespace: NotRequired[str]
-    awsIdc: NotRequired[ArgoCdAwsIdcConfigResponseTypeDef]
-    rbacRoleMappings: NotRequired[list[ArgoCdRoleMappingOutputTypeDef]]
-    networkAccess: NotRequired[ArgoCdNetworkAccessConfigResponseTypeDef]
-    serverUrl: NotRequired[str]
-
-
-class ArgoCdNetworkAccessConfigRequestTypeDef(TypedDict):
-    vpceIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ArgoCdNetworkAccessConfigResponseTypeDef(TypedDict):
@@ -459,9 +473,12 @@ class ArgoCdRoleMappingOutputTypeDef(TypedDict):
     identities: list[SsoIdentityTypeDef]
 
 
-class ArgoCdRoleMappingTypeDef(TypedDict):
-    role: ArgoCdRoleType
-    identities: ReadOnly[Sequence[SsoIdentityTypeDef]]
+class ArgoCdConfigResponseTypeDef(TypedDict):
+    namespace: NotRequired[str]
+    awsIdc: NotRequired[ArgoCdAwsIdcConfigResponseTypeDef]
+    rbacRoleMappings: NotRequired[list[ArgoCdRoleMappingOutputTypeDef]]
+    networkAccess: NotRequired[ArgoCdNetworkAccessConfigResponseTypeDef]
+    serverUrl: NotRequired[str]
 
 
 class AssociateAccessPolicyRequestTypeDef(TypedDict):
@@ -471,11 +488,27 @@ class AssociateAccessPolicyRequestTypeDef(TypedDict):
     accessScope: ReadOnly[AccessScopeTypeDef]
 
 
+class AssociatedAccessPolicyTypeDef(TypedDict):
+    policyArn: NotRequired[str]
+    accessScope: NotRequired[AccessScopeOutputTypeDef]
+    associatedAt: NotRequired[datetime]
+    modifiedAt: NotRequired[datetime]
+
+
 class AssociateAccessPolicyResponseTypeDef(TypedDict):
     clusterName: NotRequired[str]
     principalArn: NotRequired[str]
     associatedAccessPolicy: NotRequired[AssociatedAccessPolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProviderTypeDef(TypedDict):
+    keyArn: NotRequired[str]
+
+
+class EncryptionConfigTypeDef(TypedDict):
+    resources: NotRequired[ReadOnly[Sequence[str]]]
+    provider: NotRequired[ProviderTypeDef]
 
 
 class AssociateEncryptionConfigRequestTypeDef(TypedDict):
@@ -484,9 +517,40 @@ class AssociateEncryptionConfigRequestTypeDef(TypedDict):
     clientRequestToken: NotRequired[str]
 
 
+class ErrorDetailTypeDef(TypedDict):
+    errorCode: NotRequired[ErrorCodeType]
+    errorMessage: NotRequired[str]
+    resourceIds: NotRequired[list[str]]
+
+
+class UpdateParamTypeDef(TypedDict):
+    type: NotRequired[UpdateParamTypeType]
+    value: NotRequired[str]
+
+
+class UpdateTypeDef(TypedDict):
+    id: NotRequired[str]
+    status: NotRequired[UpdateStatusType]
+    type: NotRequired[UpdateTypeType]
+    params: NotRequired[list[UpdateParamTypeDef]]
+    createdAt: NotRequired[datetime]
+    errors: NotRequired[list[ErrorDetailTypeDef]]
+
+
 class AssociateEncryptionConfigResponseTypeDef(TypedDict):
     update: NotRequired[UpdateTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OidcIdentityProviderConfigRequestTypeDef(TypedDict):
+    identityProviderConfigName: str
+    issuerUrl: str
+    clientId: str
+    usernameClaim: NotRequired[str]
+    usernamePrefix: NotRequired[str]
+    groupsClaim: NotRequired[str]
+    groupsPrefix: NotRequired[str]
+    requiredClaims: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class AssociateIdentityProviderConfigRequestTypeDef(TypedDict):
@@ -500,13 +564,6 @@ class AssociateIdentityProviderConfigResponseTypeDef(TypedDict):
     update: NotRequired[UpdateTypeDef]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AssociatedAccessPolicyTypeDef(TypedDict):
-    policyArn: NotRequired[str]
-    accessScope: NotRequired[AccessScopeOutputTypeDef]
-    associatedAt: NotRequired[datetime]
-    modifiedAt: NotRequired[datetime]
 
 
 class AutoScalingGroupTypeDef(TypedDict):
@@ -525,13 +582,13 @@ class CapabilityConfigurationResponseTypeDef(TypedDict):
     argoCd: NotRequired[ArgoCdConfigResponseTypeDef]
 
 
-class CapabilityHealthTypeDef(TypedDict):
-    issues: NotRequired[list[CapabilityIssueTypeDef]]
-
-
 class CapabilityIssueTypeDef(TypedDict):
     code: NotRequired[CapabilityIssueCodeType]
     message: NotRequired[str]
+
+
+class CapabilityHealthTypeDef(TypedDict):
+    issues: NotRequired[list[CapabilityIssueTypeDef]]
 
 
 class CapabilitySummaryTypeDef(TypedDict):
@@ -570,14 +627,110 @@ class ClientStatTypeDef(TypedDict):
     lastRequestTime: NotRequired[datetime]
 
 
-class ClusterHealthTypeDef(TypedDict):
-    issues: NotRequired[list[ClusterIssueTypeDef]]
-
-
 class ClusterIssueTypeDef(TypedDict):
     code: NotRequired[ClusterIssueCodeType]
     message: NotRequired[str]
     resourceIds: NotRequired[list[str]]
+
+
+class ClusterHealthTypeDef(TypedDict):
+    issues: NotRequired[list[ClusterIssueTypeDef]]
+
+
+class ComputeConfigResponseTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    nodePools: NotRequired[list[str]]
+    nodeRoleArn: NotRequired[str]
+
+
+class ConnectorConfigResponseTypeDef(TypedDict):
+    activationId: NotRequired[str]
+    activationCode: NotRequired[str]
+    activationExpiry: NotRequired[datetime]
+    provider: NotRequired[str]
+    roleArn: NotRequired[str]
+
+
+class ControlPlaneScalingConfigTypeDef(TypedDict):
+    tier: NotRequired[ProvisionedControlPlaneTierType]
+
+
+class EncryptionConfigOutputTypeDef(TypedDict):
+    resources: NotRequired[list[str]]
+    provider: NotRequired[ProviderTypeDef]
+
+
+class OIDCTypeDef(TypedDict):
+    issuer: NotRequired[str]
+
+
+class IdentityTypeDef(TypedDict):
+    oidc: NotRequired[OIDCTypeDef]
+
+
+class ElasticLoadBalancingTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+
+
+class KubernetesNetworkConfigResponseTypeDef(TypedDict):
+    serviceIpv4Cidr: NotRequired[str]
+    serviceIpv6Cidr: NotRequired[str]
+    ipFamily: NotRequired[IpFamilyType]
+    elasticLoadBalancing: NotRequired[ElasticLoadBalancingTypeDef]
+
+
+class LogSetupOutputTypeDef(TypedDict):
+    types: NotRequired[list[LogTypeType]]
+    enabled: NotRequired[bool]
+
+
+class LoggingOutputTypeDef(TypedDict):
+    clusterLogging: NotRequired[list[LogSetupOutputTypeDef]]
+
+
+class ControlPlanePlacementResponseTypeDef(TypedDict):
+    groupName: NotRequired[str]
+
+
+class OutpostConfigResponseTypeDef(TypedDict):
+    outpostArns: list[str]
+    controlPlaneInstanceType: str
+    controlPlanePlacement: NotRequired[ControlPlanePlacementResponseTypeDef]
+
+
+class RemoteNodeNetworkOutputTypeDef(TypedDict):
+    cidrs: NotRequired[list[str]]
+
+
+class RemotePodNetworkOutputTypeDef(TypedDict):
+    cidrs: NotRequired[list[str]]
+
+
+class RemoteNetworkConfigResponseTypeDef(TypedDict):
+    remoteNodeNetworks: NotRequired[list[RemoteNodeNetworkOutputTypeDef]]
+    remotePodNetworks: NotRequired[list[RemotePodNetworkOutputTypeDef]]
+
+
+class StorageConfigResponseTypeDef(TypedDict):
+    blockStorage: NotRequired[BlockStorageTypeDef]
+
+
+class UpgradePolicyResponseTypeDef(TypedDict):
+    supportType: NotRequired[SupportTypeType]
+
+
+class VpcConfigResponseTypeDef(TypedDict):
+    subnetIds: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
+    clusterSecurityGroupId: NotRequired[str]
+    vpcId: NotRequired[str]
+    endpointPublicAccess: NotRequired[bool]
+    endpointPrivateAccess: NotRequired[bool]
+    publicAccessCidrs: NotRequired[list[str]]
+
+
+class ZonalShiftConfigResponseTypeDef(TypedDict):
+    enabled: NotRequired[bool]
 
 
 class ClusterTypeDef(TypedDict):
@@ -624,21 +777,9 @@ class ClusterVersionInformationTypeDef(TypedDict):
     kubernetesPatchVersion: NotRequired[str]
 
 
-class CompatibilityTypeDef(TypedDict):
-    clusterVersion: NotRequired[str]
-    platformVersions: NotRequired[list[str]]
-    defaultVersion: NotRequired[bool]
-
-
 class ComputeConfigRequestTypeDef(TypedDict):
     enabled: NotRequired[bool]
     nodePools: NotRequired[ReadOnly[Sequence[str]]]
-    nodeRoleArn: NotRequired[str]
-
-
-class ComputeConfigResponseTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    nodePools: NotRequired[list[str]]
     nodeRoleArn: NotRequired[str]
 
 
@@ -647,24 +788,8 @@ class ConnectorConfigRequestTypeDef(TypedDict):
     provider: ConnectorConfigProviderType
 
 
-class ConnectorConfigResponseTypeDef(TypedDict):
-    activationId: NotRequired[str]
-    activationCode: NotRequired[str]
-    activationExpiry: NotRequired[datetime]
-    provider: NotRequired[str]
-    roleArn: NotRequired[str]
-
-
 class ControlPlanePlacementRequestTypeDef(TypedDict):
     groupName: NotRequired[str]
-
-
-class ControlPlanePlacementResponseTypeDef(TypedDict):
-    groupName: NotRequired[str]
-
-
-class ControlPlaneScalingConfigTypeDef(TypedDict):
-    tier: NotRequired[ProvisionedControlPlaneTierType]
 
 
 class CreateAccessConfigRequestTypeDef(TypedDict):
@@ -723,6 +848,60 @@ class CreateCapabilityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KubernetesNetworkConfigRequestTypeDef(TypedDict):
+    serviceIpv4Cidr: NotRequired[str]
+    ipFamily: NotRequired[IpFamilyType]
+    elasticLoadBalancing: NotRequired[ElasticLoadBalancingTypeDef]
+
+
+class LogSetupTypeDef(TypedDict):
+    types: NotRequired[ReadOnly[Sequence[LogTypeType]]]
+    enabled: NotRequired[bool]
+
+
+class LoggingTypeDef(TypedDict):
+    clusterLogging: NotRequired[ReadOnly[Sequence[LogSetupTypeDef]]]
+
+
+class OutpostConfigRequestTypeDef(TypedDict):
+    outpostArns: ReadOnly[Sequence[str]]
+    controlPlaneInstanceType: str
+    controlPlanePlacement: NotRequired[ControlPlanePlacementRequestTypeDef]
+
+
+class RemoteNodeNetworkTypeDef(TypedDict):
+    cidrs: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RemotePodNetworkTypeDef(TypedDict):
+    cidrs: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RemoteNetworkConfigRequestTypeDef(TypedDict):
+    remoteNodeNetworks: NotRequired[ReadOnly[Sequence[RemoteNodeNetworkTypeDef]]]
+    remotePodNetworks: NotRequired[ReadOnly[Sequence[RemotePodNetworkTypeDef]]]
+
+
+class StorageConfigRequestTypeDef(TypedDict):
+    blockStorage: NotRequired[BlockStorageTypeDef]
+
+
+class UpgradePolicyRequestTypeDef(TypedDict):
+    supportType: NotRequired[SupportTypeType]
+
+
+class VpcConfigRequestTypeDef(TypedDict):
+    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    endpointPublicAccess: NotRequired[bool]
+    endpointPrivateAccess: NotRequired[bool]
+    publicAccessCidrs: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ZonalShiftConfigRequestTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+
+
 class CreateClusterRequestTypeDef(TypedDict):
     name: str
     version: NotRequired[str]
@@ -750,6 +929,11 @@ class CreateClusterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EksAnywhereSubscriptionTermTypeDef(TypedDict):
+    duration: NotRequired[int]
+    unit: NotRequired[EksAnywhereSubscriptionTermUnitType]
+
+
 class CreateEksAnywhereSubscriptionRequestTypeDef(TypedDict):
     name: str
     term: EksAnywhereSubscriptionTermTypeDef
@@ -760,9 +944,35 @@ class CreateEksAnywhereSubscriptionRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class LicenseTypeDef(TypedDict):
+    id: NotRequired[str]
+    token: NotRequired[str]
+
+
+class EksAnywhereSubscriptionTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    effectiveDate: NotRequired[datetime]
+    expirationDate: NotRequired[datetime]
+    licenseQuantity: NotRequired[int]
+    licenseType: NotRequired[EksAnywhereSubscriptionLicenseTypeType]
+    term: NotRequired[EksAnywhereSubscriptionTermTypeDef]
+    status: NotRequired[str]
+    autoRenew: NotRequired[bool]
+    licenseArns: NotRequired[list[str]]
+    licenses: NotRequired[list[LicenseTypeDef]]
+    tags: NotRequired[dict[str, str]]
+
+
 class CreateEksAnywhereSubscriptionResponseTypeDef(TypedDict):
     subscription: NotRequired[EksAnywhereSubscriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FargateProfileSelectorTypeDef(TypedDict):
+    namespace: NotRequired[str]
+    labels: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateFargateProfileRequestTypeDef(TypedDict):
@@ -775,9 +985,92 @@ class CreateFargateProfileRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class FargateProfileIssueTypeDef(TypedDict):
+    code: NotRequired[FargateProfileIssueCodeType]
+    message: NotRequired[str]
+    resourceIds: NotRequired[list[str]]
+
+
+class FargateProfileHealthTypeDef(TypedDict):
+    issues: NotRequired[list[FargateProfileIssueTypeDef]]
+
+
+class FargateProfileSelectorOutputTypeDef(TypedDict):
+    namespace: NotRequired[str]
+    labels: NotRequired[dict[str, str]]
+
+
+class FargateProfileTypeDef(TypedDict):
+    fargateProfileName: NotRequired[str]
+    fargateProfileArn: NotRequired[str]
+    clusterName: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    podExecutionRoleArn: NotRequired[str]
+    subnets: NotRequired[list[str]]
+    selectors: NotRequired[list[FargateProfileSelectorOutputTypeDef]]
+    status: NotRequired[FargateProfileStatusType]
+    tags: NotRequired[dict[str, str]]
+    health: NotRequired[FargateProfileHealthTypeDef]
+
+
 class CreateFargateProfileResponseTypeDef(TypedDict):
     fargateProfile: NotRequired[FargateProfileTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LaunchTemplateSpecificationTypeDef(TypedDict):
+    name: NotRequired[str]
+    version: NotRequired[str]
+    id: NotRequired[str]
+
+
+class NodeRepairConfigOverridesTypeDef(TypedDict):
+    nodeMonitoringCondition: NotRequired[str]
+    nodeUnhealthyReason: NotRequired[str]
+    minRepairWaitTimeMins: NotRequired[int]
+    repairAction: NotRequired[RepairActionType]
+
+
+class NodeRepairConfigTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    maxUnhealthyNodeThresholdCount: NotRequired[int]
+    maxUnhealthyNodeThresholdPercentage: NotRequired[int]
+    maxParallelNodesRepairedCount: NotRequired[int]
+    maxParallelNodesRepairedPercentage: NotRequired[int]
+    nodeRepairConfigOverrides: NotRequired[
+        ReadOnly[Sequence[NodeRepairConfigOverridesTypeDef]]
+    ]
+
+
+class NodegroupScalingConfigTypeDef(TypedDict):
+    minSize: NotRequired[int]
+    maxSize: NotRequired[int]
+    desiredSize: NotRequired[int]
+
+
+class NodegroupUpdateConfigTypeDef(TypedDict):
+    maxUnavailable: NotRequired[int]
+    maxUnavailablePercentage: NotRequired[int]
+    updateStrategy: NotRequired[NodegroupUpdateStrategiesType]
+
+
+class RemoteAccessConfigTypeDef(TypedDict):
+    ec2SshKey: NotRequired[str]
+    sourceSecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TaintTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+    effect: NotRequired[TaintEffectType]
+
+
+class WarmPoolConfigTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    minSize: NotRequired[int]
+    maxGroupPreparedCapacity: NotRequired[int]
+    poolState: NotRequired[WarmPoolStateType]
+    reuseOnScaleIn: NotRequired[bool]
 
 
 class CreateNodegroupRequestTypeDef(TypedDict):
@@ -803,6 +1096,63 @@ class CreateNodegroupRequestTypeDef(TypedDict):
     warmPoolConfig: NotRequired[WarmPoolConfigTypeDef]
 
 
+class NodeRepairConfigOutputTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    maxUnhealthyNodeThresholdCount: NotRequired[int]
+    maxUnhealthyNodeThresholdPercentage: NotRequired[int]
+    maxParallelNodesRepairedCount: NotRequired[int]
+    maxParallelNodesRepairedPercentage: NotRequired[int]
+    nodeRepairConfigOverrides: NotRequired[list[NodeRepairConfigOverridesTypeDef]]
+
+
+class IssueTypeDef(TypedDict):
+    code: NotRequired[NodegroupIssueCodeType]
+    message: NotRequired[str]
+    resourceIds: NotRequired[list[str]]
+
+
+class NodegroupHealthTypeDef(TypedDict):
+    issues: NotRequired[list[IssueTypeDef]]
+
+
+class NodegroupResourcesTypeDef(TypedDict):
+    autoScalingGroups: NotRequired[list[AutoScalingGroupTypeDef]]
+    remoteAccessSecurityGroup: NotRequired[str]
+
+
+class RemoteAccessConfigOutputTypeDef(TypedDict):
+    ec2SshKey: NotRequired[str]
+    sourceSecurityGroups: NotRequired[list[str]]
+
+
+class NodegroupTypeDef(TypedDict):
+    nodegroupName: NotRequired[str]
+    nodegroupArn: NotRequired[str]
+    clusterName: NotRequired[str]
+    version: NotRequired[str]
+    releaseVersion: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    modifiedAt: NotRequired[datetime]
+    status: NotRequired[NodegroupStatusType]
+    capacityType: NotRequired[CapacityTypesType]
+    scalingConfig: NotRequired[NodegroupScalingConfigTypeDef]
+    instanceTypes: NotRequired[list[str]]
+    subnets: NotRequired[list[str]]
+    remoteAccess: NotRequired[RemoteAccessConfigOutputTypeDef]
+    amiType: NotRequired[AMITypesType]
+    nodeRole: NotRequired[str]
+    labels: NotRequired[dict[str, str]]
+    taints: NotRequired[list[TaintTypeDef]]
+    resources: NotRequired[NodegroupResourcesTypeDef]
+    diskSize: NotRequired[int]
+    health: NotRequired[NodegroupHealthTypeDef]
+    updateConfig: NotRequired[NodegroupUpdateConfigTypeDef]
+    nodeRepairConfig: NotRequired[NodeRepairConfigOutputTypeDef]
+    launchTemplate: NotRequired[LaunchTemplateSpecificationTypeDef]
+    tags: NotRequired[dict[str, str]]
+    warmPoolConfig: NotRequired[WarmPoolConfigTypeDef]
+
+
 class CreateNodegroupResponseTypeDef(TypedDict):
     nodegroup: NotRequired[NodegroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -817,6 +1167,23 @@ class CreatePodIdentityAssociationRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     disableSessionTags: NotRequired[bool]
     targetRoleArn: NotRequired[str]
+    policy: NotRequired[str]
+
+
+class PodIdentityAssociationTypeDef(TypedDict):
+    clusterName: NotRequired[str]
+    namespace: NotRequired[str]
+    serviceAccount: NotRequired[str]
+    roleArn: NotRequired[str]
+    associationArn: NotRequired[str]
+    associationId: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    createdAt: NotRequired[datetime]
+    modifiedAt: NotRequired[datetime]
+    ownerArn: NotRequired[str]
+    disableSessionTags: NotRequired[bool]
+    targetRoleArn: NotRequired[str]
+    externalId: NotRequired[str]
     policy: NotRequired[str]
 
 
@@ -1024,9 +1391,33 @@ class DescribeFargateProfileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IdentityProviderConfigTypeDef(TypedDict):
+    type: str
+    name: str
+
+
 class DescribeIdentityProviderConfigRequestTypeDef(TypedDict):
     clusterName: str
     identityProviderConfig: IdentityProviderConfigTypeDef
+
+
+class OidcIdentityProviderConfigTypeDef(TypedDict):
+    identityProviderConfigName: NotRequired[str]
+    identityProviderConfigArn: NotRequired[str]
+    clusterName: NotRequired[str]
+    issuerUrl: NotRequired[str]
+    clientId: NotRequired[str]
+    usernameClaim: NotRequired[str]
+    usernamePrefix: NotRequired[str]
+    groupsClaim: NotRequired[str]
+    groupsPrefix: NotRequired[str]
+    requiredClaims: NotRequired[dict[str, str]]
+    tags: NotRequired[dict[str, str]]
+    status: NotRequired[configStatusType]
+
+
+class IdentityProviderConfigResponseTypeDef(TypedDict):
+    oidc: NotRequired[OidcIdentityProviderConfigTypeDef]
 
 
 class DescribeIdentityProviderConfigResponseTypeDef(TypedDict):
@@ -1037,6 +1428,37 @@ class DescribeIdentityProviderConfigResponseTypeDef(TypedDict):
 class DescribeInsightRequestTypeDef(TypedDict):
     clusterName: str
     id: str
+
+
+class InsightCategorySpecificSummaryTypeDef(TypedDict):
+    deprecationDetails: NotRequired[list[DeprecationDetailTypeDef]]
+    addonCompatibilityDetails: NotRequired[list[AddonCompatibilityDetailTypeDef]]
+
+
+class InsightStatusTypeDef(TypedDict):
+    status: NotRequired[InsightStatusValueType]
+    reason: NotRequired[str]
+
+
+class InsightResourceDetailTypeDef(TypedDict):
+    insightStatus: NotRequired[InsightStatusTypeDef]
+    kubernetesResourceUri: NotRequired[str]
+    arn: NotRequired[str]
+
+
+class InsightTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    category: NotRequired[CategoryType]
+    kubernetesVersion: NotRequired[str]
+    lastRefreshTime: NotRequired[datetime]
+    lastTransitionTime: NotRequired[datetime]
+    description: NotRequired[str]
+    insightStatus: NotRequired[InsightStatusTypeDef]
+    recommendation: NotRequired[str]
+    additionalInfo: NotRequired[dict[str, str]]
+    resources: NotRequired[list[InsightResourceDetailTypeDef]]
+    categorySpecificSummary: NotRequired[InsightCategorySpecificSummaryTypeDef]
 
 
 class DescribeInsightResponseTypeDef(TypedDict):
@@ -1110,109 +1532,6 @@ class DisassociateIdentityProviderConfigResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EksAnywhereSubscriptionTermTypeDef(TypedDict):
-    duration: NotRequired[int]
-    unit: NotRequired[EksAnywhereSubscriptionTermUnitType]
-
-
-class EksAnywhereSubscriptionTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    effectiveDate: NotRequired[datetime]
-    expirationDate: NotRequired[datetime]
-    licenseQuantity: NotRequired[int]
-    licenseType: NotRequired[EksAnywhereSubscriptionLicenseTypeType]
-    term: NotRequired[EksAnywhereSubscriptionTermTypeDef]
-    status: NotRequired[str]
-    autoRenew: NotRequired[bool]
-    licenseArns: NotRequired[list[str]]
-    licenses: NotRequired[list[LicenseTypeDef]]
-    tags: NotRequired[dict[str, str]]
-
-
-class ElasticLoadBalancingTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-
-
-class EncryptionConfigOutputTypeDef(TypedDict):
-    resources: NotRequired[list[str]]
-    provider: NotRequired[ProviderTypeDef]
-
-
-class EncryptionConfigTypeDef(TypedDict):
-    resources: NotRequired[ReadOnly[Sequence[str]]]
-    provider: NotRequired[ProviderTypeDef]
-
-
-class ErrorDetailTypeDef(TypedDict):
-    errorCode: NotRequired[ErrorCodeType]
-    errorMessage: NotRequired[str]
-    resourceIds: NotRequired[list[str]]
-
-
-class FargateProfileHealthTypeDef(TypedDict):
-    issues: NotRequired[list[FargateProfileIssueTypeDef]]
-
-
-class FargateProfileIssueTypeDef(TypedDict):
-    code: NotRequired[FargateProfileIssueCodeType]
-    message: NotRequired[str]
-    resourceIds: NotRequired[list[str]]
-
-
-class FargateProfileSelectorOutputTypeDef(TypedDict):
-    namespace: NotRequired[str]
-    labels: NotRequired[dict[str, str]]
-
-
-class FargateProfileSelectorTypeDef(TypedDict):
-    namespace: NotRequired[str]
-    labels: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class FargateProfileTypeDef(TypedDict):
-    fargateProfileName: NotRequired[str]
-    fargateProfileArn: NotRequired[str]
-    clusterName: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    podExecutionRoleArn: NotRequired[str]
-    subnets: NotRequired[list[str]]
-    selectors: NotRequired[list[FargateProfileSelectorOutputTypeDef]]
-    status: NotRequired[FargateProfileStatusType]
-    tags: NotRequired[dict[str, str]]
-    health: NotRequired[FargateProfileHealthTypeDef]
-
-
-class IdentityProviderConfigResponseTypeDef(TypedDict):
-    oidc: NotRequired[OidcIdentityProviderConfigTypeDef]
-
-
-class IdentityProviderConfigTypeDef(TypedDict):
-    type: str
-    name: str
-
-
-class IdentityTypeDef(TypedDict):
-    oidc: NotRequired[OIDCTypeDef]
-
-
-class InsightCategorySpecificSummaryTypeDef(TypedDict):
-    deprecationDetails: NotRequired[list[DeprecationDetailTypeDef]]
-    addonCompatibilityDetails: NotRequired[list[AddonCompatibilityDetailTypeDef]]
-
-
-class InsightResourceDetailTypeDef(TypedDict):
-    insightStatus: NotRequired[InsightStatusTypeDef]
-    kubernetesResourceUri: NotRequired[str]
-    arn: NotRequired[str]
-
-
-class InsightStatusTypeDef(TypedDict):
-    status: NotRequired[InsightStatusValueType]
-    reason: NotRequired[str]
-
-
 class InsightSummaryTypeDef(TypedDict):
     id: NotRequired[str]
     name: NotRequired[str]
@@ -1224,55 +1543,10 @@ class InsightSummaryTypeDef(TypedDict):
     insightStatus: NotRequired[InsightStatusTypeDef]
 
 
-class InsightTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    category: NotRequired[CategoryType]
-    kubernetesVersion: NotRequired[str]
-    lastRefreshTime: NotRequired[datetime]
-    lastTransitionTime: NotRequired[datetime]
-    description: NotRequired[str]
-    insightStatus: NotRequired[InsightStatusTypeDef]
-    recommendation: NotRequired[str]
-    additionalInfo: NotRequired[dict[str, str]]
-    resources: NotRequired[list[InsightResourceDetailTypeDef]]
-    categorySpecificSummary: NotRequired[InsightCategorySpecificSummaryTypeDef]
-
-
 class InsightsFilterTypeDef(TypedDict):
     categories: NotRequired[ReadOnly[Sequence[CategoryType]]]
     kubernetesVersions: NotRequired[ReadOnly[Sequence[str]]]
     statuses: NotRequired[ReadOnly[Sequence[InsightStatusValueType]]]
-
-
-class IssueTypeDef(TypedDict):
-    code: NotRequired[NodegroupIssueCodeType]
-    message: NotRequired[str]
-    resourceIds: NotRequired[list[str]]
-
-
-class KubernetesNetworkConfigRequestTypeDef(TypedDict):
-    serviceIpv4Cidr: NotRequired[str]
-    ipFamily: NotRequired[IpFamilyType]
-    elasticLoadBalancing: NotRequired[ElasticLoadBalancingTypeDef]
-
-
-class KubernetesNetworkConfigResponseTypeDef(TypedDict):
-    serviceIpv4Cidr: NotRequired[str]
-    serviceIpv6Cidr: NotRequired[str]
-    ipFamily: NotRequired[IpFamilyType]
-    elasticLoadBalancing: NotRequired[ElasticLoadBalancingTypeDef]
-
-
-class LaunchTemplateSpecificationTypeDef(TypedDict):
-    name: NotRequired[str]
-    version: NotRequired[str]
-    id: NotRequired[str]
-
-
-class LicenseTypeDef(TypedDict):
-    id: NotRequired[str]
-    token: NotRequired[str]
 
 
 class ListAccessEntriesRequestTypeDef(TypedDict):
@@ -1419,6 +1693,15 @@ class ListPodIdentityAssociationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class PodIdentityAssociationSummaryTypeDef(TypedDict):
+    clusterName: NotRequired[str]
+    namespace: NotRequired[str]
+    serviceAccount: NotRequired[str]
+    associationArn: NotRequired[str]
+    associationId: NotRequired[str]
+    ownerArn: NotRequired[str]
+
+
 class ListPodIdentityAssociationsResponseTypeDef(TypedDict):
     associations: NotRequired[list[PodIdentityAssociationSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1449,177 +1732,6 @@ class ListUpdatesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogSetupOutputTypeDef(TypedDict):
-    types: NotRequired[list[LogTypeType]]
-    enabled: NotRequired[bool]
-
-
-class LogSetupTypeDef(TypedDict):
-    types: NotRequired[ReadOnly[Sequence[LogTypeType]]]
-    enabled: NotRequired[bool]
-
-
-class LoggingOutputTypeDef(TypedDict):
-    clusterLogging: NotRequired[list[LogSetupOutputTypeDef]]
-
-
-class LoggingTypeDef(TypedDict):
-    clusterLogging: NotRequired[ReadOnly[Sequence[LogSetupTypeDef]]]
-
-
-class MarketplaceInformationTypeDef(TypedDict):
-    productId: NotRequired[str]
-    productUrl: NotRequired[str]
-
-
-class NodeRepairConfigOutputTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    maxUnhealthyNodeThresholdCount: NotRequired[int]
-    maxUnhealthyNodeThresholdPercentage: NotRequired[int]
-    maxParallelNodesRepairedCount: NotRequired[int]
-    maxParallelNodesRepairedPercentage: NotRequired[int]
-    nodeRepairConfigOverrides: NotRequired[list[NodeRepairConfigOverridesTypeDef]]
-
-
-class NodeRepairConfigOverridesTypeDef(TypedDict):
-    nodeMonitoringCondition: NotRequired[str]
-    nodeUnhealthyReason: NotRequired[str]
-    minRepairWaitTimeMins: NotRequired[int]
-    repairAction: NotRequired[RepairActionType]
-
-
-class NodeRepairConfigTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    maxUnhealthyNodeThresholdCount: NotRequired[int]
-    maxUnhealthyNodeThresholdPercentage: NotRequired[int]
-    maxParallelNodesRepairedCount: NotRequired[int]
-    maxParallelNodesRepairedPercentage: NotRequired[int]
-    nodeRepairConfigOverrides: NotRequired[
-        ReadOnly[Sequence[NodeRepairConfigOverridesTypeDef]]
-    ]
-
-
-class NodegroupHealthTypeDef(TypedDict):
-    issues: NotRequired[list[IssueTypeDef]]
-
-
-class NodegroupResourcesTypeDef(TypedDict):
-    autoScalingGroups: NotRequired[list[AutoScalingGroupTypeDef]]
-    remoteAccessSecurityGroup: NotRequired[str]
-
-
-class NodegroupScalingConfigTypeDef(TypedDict):
-    minSize: NotRequired[int]
-    maxSize: NotRequired[int]
-    desiredSize: NotRequired[int]
-
-
-class NodegroupTypeDef(TypedDict):
-    nodegroupName: NotRequired[str]
-    nodegroupArn: NotRequired[str]
-    clusterName: NotRequired[str]
-    version: NotRequired[str]
-    releaseVersion: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    modifiedAt: NotRequired[datetime]
-    status: NotRequired[NodegroupStatusType]
-    capacityType: NotRequired[CapacityTypesType]
-    scalingConfig: NotRequired[NodegroupScalingConfigTypeDef]
-    instanceTypes: NotRequired[list[str]]
-    subnets: NotRequired[list[str]]
-    remoteAccess: NotRequired[RemoteAccessConfigOutputTypeDef]
-    amiType: NotRequired[AMITypesType]
-    nodeRole: NotRequired[str]
-    labels: NotRequired[dict[str, str]]
-    taints: NotRequired[list[TaintTypeDef]]
-    resources: NotRequired[NodegroupResourcesTypeDef]
-    diskSize: NotRequired[int]
-    health: NotRequired[NodegroupHealthTypeDef]
-    updateConfig: NotRequired[NodegroupUpdateConfigTypeDef]
-    nodeRepairConfig: NotRequired[NodeRepairConfigOutputTypeDef]
-    launchTemplate: NotRequired[LaunchTemplateSpecificationTypeDef]
-    tags: NotRequired[dict[str, str]]
-    warmPoolConfig: NotRequired[WarmPoolConfigTypeDef]
-
-
-class NodegroupUpdateConfigTypeDef(TypedDict):
-    maxUnavailable: NotRequired[int]
-    maxUnavailablePercentage: NotRequired[int]
-    updateStrategy: NotRequired[NodegroupUpdateStrategiesType]
-
-
-class OIDCTypeDef(TypedDict):
-    issuer: NotRequired[str]
-
-
-class OidcIdentityProviderConfigRequestTypeDef(TypedDict):
-    identityProviderConfigName: str
-    issuerUrl: str
-    clientId: str
-    usernameClaim: NotRequired[str]
-    usernamePrefix: NotRequired[str]
-    groupsClaim: NotRequired[str]
-    groupsPrefix: NotRequired[str]
-    requiredClaims: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class OidcIdentityProviderConfigTypeDef(TypedDict):
-    identityProviderConfigName: NotRequired[str]
-    identityProviderConfigArn: NotRequired[str]
-    clusterName: NotRequired[str]
-    issuerUrl: NotRequired[str]
-    clientId: NotRequired[str]
-    usernameClaim: NotRequired[str]
-    usernamePrefix: NotRequired[str]
-    groupsClaim: NotRequired[str]
-    groupsPrefix: NotRequired[str]
-    requiredClaims: NotRequired[dict[str, str]]
-    tags: NotRequired[dict[str, str]]
-    status: NotRequired[configStatusType]
-
-
-class OutpostConfigRequestTypeDef(TypedDict):
-    outpostArns: ReadOnly[Sequence[str]]
-    controlPlaneInstanceType: str
-    controlPlanePlacement: NotRequired[ControlPlanePlacementRequestTypeDef]
-
-
-class OutpostConfigResponseTypeDef(TypedDict):
-    outpostArns: list[str]
-    controlPlaneInstanceType: str
-    controlPlanePlacement: NotRequired[ControlPlanePlacementResponseTypeDef]
-
-
-class PodIdentityAssociationSummaryTypeDef(TypedDict):
-    clusterName: NotRequired[str]
-    namespace: NotRequired[str]
-    serviceAccount: NotRequired[str]
-    associationArn: NotRequired[str]
-    associationId: NotRequired[str]
-    ownerArn: NotRequired[str]
-
-
-class PodIdentityAssociationTypeDef(TypedDict):
-    clusterName: NotRequired[str]
-    namespace: NotRequired[str]
-    serviceAccount: NotRequired[str]
-    roleArn: NotRequired[str]
-    associationArn: NotRequired[str]
-    associationId: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    createdAt: NotRequired[datetime]
-    modifiedAt: NotRequired[datetime]
-    ownerArn: NotRequired[str]
-    disableSessionTags: NotRequired[bool]
-    targetRoleArn: NotRequired[str]
-    externalId: NotRequired[str]
-    policy: NotRequired[str]
-
-
-class ProviderTypeDef(TypedDict):
-    keyArn: NotRequired[str]
-
-
 class RegisterClusterRequestTypeDef(TypedDict):
     name: str
     connectorConfig: ConnectorConfigRequestTypeDef
@@ -1632,47 +1744,6 @@ class RegisterClusterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RemoteAccessConfigOutputTypeDef(TypedDict):
-    ec2SshKey: NotRequired[str]
-    sourceSecurityGroups: NotRequired[list[str]]
-
-
-class RemoteAccessConfigTypeDef(TypedDict):
-    ec2SshKey: NotRequired[str]
-    sourceSecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RemoteNetworkConfigRequestTypeDef(TypedDict):
-    remoteNodeNetworks: NotRequired[ReadOnly[Sequence[RemoteNodeNetworkTypeDef]]]
-    remotePodNetworks: NotRequired[ReadOnly[Sequence[RemotePodNetworkTypeDef]]]
-
-
-class RemoteNetworkConfigResponseTypeDef(TypedDict):
-    remoteNodeNetworks: NotRequired[list[RemoteNodeNetworkOutputTypeDef]]
-    remotePodNetworks: NotRequired[list[RemotePodNetworkOutputTypeDef]]
-
-
-class RemoteNodeNetworkOutputTypeDef(TypedDict):
-    cidrs: NotRequired[list[str]]
-
-
-class RemoteNodeNetworkTypeDef(TypedDict):
-    cidrs: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RemotePodNetworkOutputTypeDef(TypedDict):
-    cidrs: NotRequired[list[str]]
-
-
-class RemotePodNetworkTypeDef(TypedDict):
-    cidrs: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SsoIdentityTypeDef(TypedDict):
-    id: str
-    type: SsoIdentityTypeType
-
-
 class StartInsightsRefreshRequestTypeDef(TypedDict):
     clusterName: str
 
@@ -1683,14 +1754,6 @@ class StartInsightsRefreshResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StorageConfigRequestTypeDef(TypedDict):
-    blockStorage: NotRequired[BlockStorageTypeDef]
-
-
-class StorageConfigResponseTypeDef(TypedDict):
-    blockStorage: NotRequired[BlockStorageTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -1698,12 +1761,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TaintTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-    effect: NotRequired[TaintEffectType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1748,6 +1805,11 @@ class UpdateAddonRequestTypeDef(TypedDict):
 class UpdateAddonResponseTypeDef(TypedDict):
     update: NotRequired[UpdateTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateRoleMappingsTypeDef(TypedDict):
+    addOrUpdateRoleMappings: NotRequired[ReadOnly[Sequence[ArgoCdRoleMappingTypeDef]]]
+    removeRoleMappings: NotRequired[ReadOnly[Sequence[ArgoCdRoleMappingTypeDef]]]
 
 
 class UpdateArgoCdConfigTypeDef(TypedDict):
@@ -1822,6 +1884,11 @@ class UpdateLabelsPayloadTypeDef(TypedDict):
     removeLabels: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class UpdateTaintsPayloadTypeDef(TypedDict):
+    addOrUpdateTaints: NotRequired[ReadOnly[Sequence[TaintTypeDef]]]
+    removeTaints: NotRequired[ReadOnly[Sequence[TaintTypeDef]]]
+
+
 class UpdateNodegroupConfigRequestTypeDef(TypedDict):
     clusterName: str
     nodegroupName: str
@@ -1854,11 +1921,6 @@ class UpdateNodegroupVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateParamTypeDef(TypedDict):
-    type: NotRequired[UpdateParamTypeType]
-    value: NotRequired[str]
-
-
 class UpdatePodIdentityAssociationRequestTypeDef(TypedDict):
     clusterName: str
     associationId: str
@@ -1872,64 +1934,3 @@ class UpdatePodIdentityAssociationRequestTypeDef(TypedDict):
 class UpdatePodIdentityAssociationResponseTypeDef(TypedDict):
     association: NotRequired[PodIdentityAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateRoleMappingsTypeDef(TypedDict):
-    addOrUpdateRoleMappings: NotRequired[ReadOnly[Sequence[ArgoCdRoleMappingTypeDef]]]
-    removeRoleMappings: NotRequired[ReadOnly[Sequence[ArgoCdRoleMappingTypeDef]]]
-
-
-class UpdateTaintsPayloadTypeDef(TypedDict):
-    addOrUpdateTaints: NotRequired[ReadOnly[Sequence[TaintTypeDef]]]
-    removeTaints: NotRequired[ReadOnly[Sequence[TaintTypeDef]]]
-
-
-class UpdateTypeDef(TypedDict):
-    id: NotRequired[str]
-    status: NotRequired[UpdateStatusType]
-    type: NotRequired[UpdateTypeType]
-    params: NotRequired[list[UpdateParamTypeDef]]
-    createdAt: NotRequired[datetime]
-    errors: NotRequired[list[ErrorDetailTypeDef]]
-
-
-class UpgradePolicyRequestTypeDef(TypedDict):
-    supportType: NotRequired[SupportTypeType]
-
-
-class UpgradePolicyResponseTypeDef(TypedDict):
-    supportType: NotRequired[SupportTypeType]
-
-
-class VpcConfigRequestTypeDef(TypedDict):
-    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    endpointPublicAccess: NotRequired[bool]
-    endpointPrivateAccess: NotRequired[bool]
-    publicAccessCidrs: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class VpcConfigResponseTypeDef(TypedDict):
-    subnetIds: NotRequired[list[str]]
-    securityGroupIds: NotRequired[list[str]]
-    clusterSecurityGroupId: NotRequired[str]
-    vpcId: NotRequired[str]
-    endpointPublicAccess: NotRequired[bool]
-    endpointPrivateAccess: NotRequired[bool]
-    publicAccessCidrs: NotRequired[list[str]]
-
-
-class WarmPoolConfigTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    minSize: NotRequired[int]
-    maxGroupPreparedCapacity: NotRequired[int]
-    poolState: NotRequired[WarmPoolStateType]
-    reuseOnScaleIn: NotRequired[bool]
-
-
-class ZonalShiftConfigRequestTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-
-
-class ZonalShiftConfigResponseTypeDef(TypedDict):
-    enabled: NotRequired[bool]

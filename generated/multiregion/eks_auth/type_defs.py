@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,30 +18,22 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "AssumeRoleForPodIdentityRequestTypeDef",
-    "AssumeRoleForPodIdentityResponseTypeDef",
-    "AssumedRoleUserTypeDef",
-    "CredentialsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "PodIdentityAssociationTypeDef",
-    "ResponseMetadataTypeDef",
-    "SubjectTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssumeRoleForPodIdentityRequestTypeDef",
+        "AssumeRoleForPodIdentityResponseTypeDef",
+        "AssumedRoleUserTypeDef",
+        "CredentialsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "PodIdentityAssociationTypeDef",
+        "ResponseMetadataTypeDef",
+        "SubjectTypeDef",
+    ]
 
 
 class AssumeRoleForPodIdentityRequestTypeDef(TypedDict):
     clusterName: str
     token: str
-
-
-class AssumeRoleForPodIdentityResponseTypeDef(TypedDict):
-    subject: SubjectTypeDef
-    audience: str
-    podIdentityAssociation: PodIdentityAssociationTypeDef
-    assumedRoleUser: AssumedRoleUserTypeDef
-    credentials: CredentialsTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class AssumedRoleUserTypeDef(TypedDict):
@@ -64,3 +56,12 @@ class PodIdentityAssociationTypeDef(TypedDict):
 class SubjectTypeDef(TypedDict):
     namespace: str
     serviceAccount: str
+
+
+class AssumeRoleForPodIdentityResponseTypeDef(TypedDict):
+    subject: SubjectTypeDef
+    audience: str
+    podIdentityAssociation: PodIdentityAssociationTypeDef
+    assumedRoleUser: AssumedRoleUserTypeDef
+    credentials: CredentialsTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef

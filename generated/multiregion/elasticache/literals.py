@@ -2,38 +2,39 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon ElastiCache: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AZModeType",
-    "AuthTokenUpdateStatusType",
-    "AuthTokenUpdateStrategyTypeType",
-    "AuthenticationTypeType",
-    "AutomaticFailoverStatusType",
-    "ChangeTypeType",
-    "ClusterModeType",
-    "DataStorageUnitType",
-    "DataTieringStatusType",
-    "DestinationTypeType",
-    "InputAuthenticationTypeType",
-    "IpDiscoveryType",
-    "LogDeliveryConfigurationStatusType",
-    "LogFormatType",
-    "LogTypeType",
-    "MultiAZStatusType",
-    "NetworkTypeType",
-    "NodeUpdateInitiatedByType",
-    "NodeUpdateStatusType",
-    "OutpostModeType",
-    "PendingAutomaticFailoverStatusType",
-    "ServiceUpdateSeverityType",
-    "ServiceUpdateStatusType",
-    "ServiceUpdateTypeType",
-    "SlaMetType",
-    "SourceTypeType",
-    "TransitEncryptionModeType",
-    "UpdateActionStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AZModeType",
+        "AuthTokenUpdateStatusType",
+        "AuthTokenUpdateStrategyTypeType",
+        "AuthenticationTypeType",
+        "AutomaticFailoverStatusType",
+        "ChangeTypeType",
+        "ClusterModeType",
+        "DataStorageUnitType",
+        "DataTieringStatusType",
+        "DestinationTypeType",
+        "InputAuthenticationTypeType",
+        "IpDiscoveryType",
+        "LogDeliveryConfigurationStatusType",
+        "LogFormatType",
+        "LogTypeType",
+        "MultiAZStatusType",
+        "NetworkTypeType",
+        "NodeUpdateInitiatedByType",
+        "NodeUpdateStatusType",
+        "OutpostModeType",
+        "PendingAutomaticFailoverStatusType",
+        "ServiceUpdateSeverityType",
+        "ServiceUpdateStatusType",
+        "ServiceUpdateTypeType",
+        "SlaMetType",
+        "SourceTypeType",
+        "TransitEncryptionModeType",
+        "UpdateActionStatusType",
+    ]
 
 AZModeType = Literal["single-az", "cross-az"]
 AuthTokenUpdateStatusType = Literal["SETTING", "ROTATING"]

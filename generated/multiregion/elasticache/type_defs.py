@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -49,221 +49,227 @@ from .literals import (
     UpdateActionStatusType,
 )
 
-__all__ = [
-    "AddTagsToResourceMessageTypeDef",
-    "AllowedNodeTypeModificationsMessageTypeDef",
-    "AuthenticationModeTypeDef",
-    "AuthenticationTypeDef",
-    "AuthorizeCacheSecurityGroupIngressMessageTypeDef",
-    "AuthorizeCacheSecurityGroupIngressResultTypeDef",
-    "AvailabilityZoneTypeDef",
-    "BatchApplyUpdateActionMessageTypeDef",
-    "BatchStopUpdateActionMessageTypeDef",
-    "CacheClusterMessageTypeDef",
-    "CacheClusterTypeDef",
-    "CacheEngineVersionMessageTypeDef",
-    "CacheEngineVersionTypeDef",
-    "CacheNodeTypeDef",
-    "CacheNodeTypeSpecificParameterTypeDef",
-    "CacheNodeTypeSpecificValueTypeDef",
-    "CacheNodeUpdateStatusTypeDef",
-    "CacheParameterGroupDetailsTypeDef",
-    "CacheParameterGroupNameMessageTypeDef",
-    "CacheParameterGroupStatusTypeDef",
-    "CacheParameterGroupTypeDef",
-    "CacheParameterGroupsMessageTypeDef",
-    "CacheSecurityGroupMembershipTypeDef",
-    "CacheSecurityGroupMessageTypeDef",
-    "CacheSecurityGroupTypeDef",
-    "CacheSubnetGroupMessageTypeDef",
-    "CacheSubnetGroupTypeDef",
-    "CacheUsageLimitsTypeDef",
-    "CloudWatchLogsDestinationDetailsTypeDef",
-    "CompleteMigrationMessageTypeDef",
-    "CompleteMigrationResponseTypeDef",
-    "ConfigureShardTypeDef",
-    "CopyServerlessCacheSnapshotRequestTypeDef",
-    "CopyServerlessCacheSnapshotResponseTypeDef",
-    "CopySnapshotMessageTypeDef",
-    "CopySnapshotResultTypeDef",
-    "CreateCacheClusterMessageTypeDef",
-    "CreateCacheClusterResultTypeDef",
-    "CreateCacheParameterGroupMessageTypeDef",
-    "CreateCacheParameterGroupResultTypeDef",
-    "CreateCacheSecurityGroupMessageTypeDef",
-    "CreateCacheSecurityGroupResultTypeDef",
-    "CreateCacheSubnetGroupMessageTypeDef",
-    "CreateCacheSubnetGroupResultTypeDef",
-    "CreateGlobalReplicationGroupMessageTypeDef",
-    "CreateGlobalReplicationGroupResultTypeDef",
-    "CreateReplicationGroupMessageTypeDef",
-    "CreateReplicationGroupResultTypeDef",
-    "CreateServerlessCacheRequestTypeDef",
-    "CreateServerlessCacheResponseTypeDef",
-    "CreateServerlessCacheSnapshotRequestTypeDef",
-    "CreateServerlessCacheSnapshotResponseTypeDef",
-    "CreateSnapshotMessageTypeDef",
-    "CreateSnapshotResultTypeDef",
-    "CreateUserGroupMessageTypeDef",
-    "CreateUserMessageTypeDef",
-    "CustomerNodeEndpointTypeDef",
-    "DataStorageTypeDef",
-    "DecreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef",
-    "DecreaseNodeGroupsInGlobalReplicationGroupResultTypeDef",
-    "DecreaseReplicaCountMessageTypeDef",
-    "DecreaseReplicaCountResultTypeDef",
-    "DeleteCacheClusterMessageTypeDef",
-    "DeleteCacheClusterResultTypeDef",
-    "DeleteCacheParameterGroupMessageTypeDef",
-    "DeleteCacheSecurityGroupMessageTypeDef",
-    "DeleteCacheSubnetGroupMessageTypeDef",
-    "DeleteGlobalReplicationGroupMessageTypeDef",
-    "DeleteGlobalReplicationGroupResultTypeDef",
-    "DeleteReplicationGroupMessageTypeDef",
-    "DeleteReplicationGroupResultTypeDef",
-    "DeleteServerlessCacheRequestTypeDef",
-    "DeleteServerlessCacheResponseTypeDef",
-    "DeleteServerlessCacheSnapshotRequestTypeDef",
-    "DeleteServerlessCacheSnapshotResponseTypeDef",
-    "DeleteSnapshotMessageTypeDef",
-    "DeleteSnapshotResultTypeDef",
-    "DeleteUserGroupMessageTypeDef",
-    "DeleteUserMessageTypeDef",
-    "DescribeCacheClustersMessageTypeDef",
-    "DescribeCacheEngineVersionsMessageTypeDef",
-    "DescribeCacheParameterGroupsMessageTypeDef",
-    "DescribeCacheParametersMessageTypeDef",
-    "DescribeCacheSecurityGroupsMessageTypeDef",
-    "DescribeCacheSubnetGroupsMessageTypeDef",
-    "DescribeEngineDefaultParametersMessageTypeDef",
-    "DescribeEngineDefaultParametersResultTypeDef",
-    "DescribeEventsMessageTypeDef",
-    "DescribeGlobalReplicationGroupsMessageTypeDef",
-    "DescribeGlobalReplicationGroupsResultTypeDef",
-    "DescribeReplicationGroupsMessageTypeDef",
-    "DescribeReservedCacheNodesMessageTypeDef",
-    "DescribeReservedCacheNodesOfferingsMessageTypeDef",
-    "DescribeServerlessCacheSnapshotsRequestTypeDef",
-    "DescribeServerlessCacheSnapshotsResponseTypeDef",
-    "DescribeServerlessCachesRequestTypeDef",
-    "DescribeServerlessCachesResponseTypeDef",
-    "DescribeServiceUpdatesMessageTypeDef",
-    "DescribeSnapshotsListMessageTypeDef",
-    "DescribeSnapshotsMessageTypeDef",
-    "DescribeUpdateActionsMessageTypeDef",
-    "DescribeUserGroupsMessageTypeDef",
-    "DescribeUserGroupsResultTypeDef",
-    "DescribeUsersMessageTypeDef",
-    "DescribeUsersResultTypeDef",
-    "DestinationDetailsTypeDef",
-    "DisassociateGlobalReplicationGroupMessageTypeDef",
-    "DisassociateGlobalReplicationGroupResultTypeDef",
-    "EC2SecurityGroupTypeDef",
-    "ECPUPerSecondTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointTypeDef",
-    "EngineDefaultsTypeDef",
-    "EventTypeDef",
-    "EventsMessageTypeDef",
-    "ExportServerlessCacheSnapshotRequestTypeDef",
-    "ExportServerlessCacheSnapshotResponseTypeDef",
-    "FailoverGlobalReplicationGroupMessageTypeDef",
-    "FailoverGlobalReplicationGroupResultTypeDef",
-    "FilterTypeDef",
-    "GlobalNodeGroupTypeDef",
-    "GlobalReplicationGroupInfoTypeDef",
-    "GlobalReplicationGroupMemberTypeDef",
-    "GlobalReplicationGroupTypeDef",
-    "IncreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef",
-    "IncreaseNodeGroupsInGlobalReplicationGroupResultTypeDef",
-    "IncreaseReplicaCountMessageTypeDef",
-    "IncreaseReplicaCountResultTypeDef",
-    "KinesisFirehoseDestinationDetailsTypeDef",
-    "ListAllowedNodeTypeModificationsMessageTypeDef",
-    "ListTagsForResourceMessageTypeDef",
-    "LogDeliveryConfigurationRequestTypeDef",
-    "LogDeliveryConfigurationTypeDef",
-    "ModifyCacheClusterMessageTypeDef",
-    "ModifyCacheClusterResultTypeDef",
-    "ModifyCacheParameterGroupMessageTypeDef",
-    "ModifyCacheSubnetGroupMessageTypeDef",
-    "ModifyCacheSubnetGroupResultTypeDef",
-    "ModifyGlobalReplicationGroupMessageTypeDef",
-    "ModifyGlobalReplicationGroupResultTypeDef",
-    "ModifyReplicationGroupMessageTypeDef",
-    "ModifyReplicationGroupResultTypeDef",
-    "ModifyReplicationGroupShardConfigurationMessageTypeDef",
-    "ModifyReplicationGroupShardConfigurationResultTypeDef",
-    "ModifyServerlessCacheRequestTypeDef",
-    "ModifyServerlessCacheResponseTypeDef",
-    "ModifyUserGroupMessageTypeDef",
-    "ModifyUserMessageTypeDef",
-    "NodeGroupConfigurationOutputTypeDef",
-    "NodeGroupConfigurationTypeDef",
-    "NodeGroupMemberTypeDef",
-    "NodeGroupMemberUpdateStatusTypeDef",
-    "NodeGroupTypeDef",
-    "NodeGroupUpdateStatusTypeDef",
-    "NodeSnapshotTypeDef",
-    "NotificationConfigurationTypeDef",
-    "ParameterNameValueTypeDef",
-    "ParameterTypeDef",
-    "PendingLogDeliveryConfigurationTypeDef",
-    "PendingModifiedValuesTypeDef",
-    "ProcessedUpdateActionTypeDef",
-    "PurchaseReservedCacheNodesOfferingMessageTypeDef",
-    "PurchaseReservedCacheNodesOfferingResultTypeDef",
-    "RebalanceSlotsInGlobalReplicationGroupMessageTypeDef",
-    "RebalanceSlotsInGlobalReplicationGroupResultTypeDef",
-    "RebootCacheClusterMessageTypeDef",
-    "RebootCacheClusterResultTypeDef",
-    "RecurringChargeTypeDef",
-    "RegionalConfigurationTypeDef",
-    "RemoveTagsFromResourceMessageTypeDef",
-    "ReplicationGroupMessageTypeDef",
-    "ReplicationGroupPendingModifiedValuesTypeDef",
-    "ReplicationGroupTypeDef",
-    "ReservedCacheNodeMessageTypeDef",
-    "ReservedCacheNodeTypeDef",
-    "ReservedCacheNodesOfferingMessageTypeDef",
-    "ReservedCacheNodesOfferingTypeDef",
-    "ResetCacheParameterGroupMessageTypeDef",
-    "ReshardingConfigurationTypeDef",
-    "ReshardingStatusTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevokeCacheSecurityGroupIngressMessageTypeDef",
-    "RevokeCacheSecurityGroupIngressResultTypeDef",
-    "ScaleConfigTypeDef",
-    "SecurityGroupMembershipTypeDef",
-    "ServerlessCacheConfigurationTypeDef",
-    "ServerlessCacheSnapshotTypeDef",
-    "ServerlessCacheTypeDef",
-    "ServiceUpdateTypeDef",
-    "ServiceUpdatesMessageTypeDef",
-    "SlotMigrationTypeDef",
-    "SnapshotTypeDef",
-    "StartMigrationMessageTypeDef",
-    "StartMigrationResponseTypeDef",
-    "SubnetOutpostTypeDef",
-    "SubnetTypeDef",
-    "TagListMessageTypeDef",
-    "TagTypeDef",
-    "TestFailoverMessageTypeDef",
-    "TestFailoverResultTypeDef",
-    "TestMigrationMessageTypeDef",
-    "TestMigrationResponseTypeDef",
-    "TimeRangeFilterTypeDef",
-    "UnprocessedUpdateActionTypeDef",
-    "UpdateActionResultsMessageTypeDef",
-    "UpdateActionTypeDef",
-    "UpdateActionsMessageTypeDef",
-    "UserGroupPendingChangesTypeDef",
-    "UserGroupResponseTypeDef",
-    "UserGroupTypeDef",
-    "UserGroupsUpdateStatusTypeDef",
-    "UserResponseTypeDef",
-    "UserTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddTagsToResourceMessageTypeDef",
+        "AllowedNodeTypeModificationsMessageTypeDef",
+        "AuthenticationModeTypeDef",
+        "AuthenticationTypeDef",
+        "AuthorizeCacheSecurityGroupIngressMessageTypeDef",
+        "AuthorizeCacheSecurityGroupIngressResultTypeDef",
+        "AvailabilityZoneTypeDef",
+        "BatchApplyUpdateActionMessageTypeDef",
+        "BatchStopUpdateActionMessageTypeDef",
+        "CacheClusterMessageTypeDef",
+        "CacheClusterTypeDef",
+        "CacheEngineVersionMessageTypeDef",
+        "CacheEngineVersionTypeDef",
+        "CacheNodeTypeDef",
+        "CacheNodeTypeSpecificParameterTypeDef",
+        "CacheNodeTypeSpecificValueTypeDef",
+        "CacheNodeUpdateStatusTypeDef",
+        "CacheParameterGroupDetailsTypeDef",
+        "CacheParameterGroupNameMessageTypeDef",
+        "CacheParameterGroupStatusTypeDef",
+        "CacheParameterGroupTypeDef",
+        "CacheParameterGroupsMessageTypeDef",
+        "CacheSecurityGroupMembershipTypeDef",
+        "CacheSecurityGroupMessageTypeDef",
+        "CacheSecurityGroupTypeDef",
+        "CacheSubnetGroupMessageTypeDef",
+        "CacheSubnetGroupTypeDef",
+        "CacheUsageLimitsTypeDef",
+        "CloudWatchLogsDestinationDetailsTypeDef",
+        "CompleteMigrationMessageTypeDef",
+        "CompleteMigrationResponseTypeDef",
+        "ConfigureShardTypeDef",
+        "CopyServerlessCacheSnapshotRequestTypeDef",
+        "CopyServerlessCacheSnapshotResponseTypeDef",
+        "CopySnapshotMessageTypeDef",
+        "CopySnapshotResultTypeDef",
+        "CreateCacheClusterMessageTypeDef",
+        "CreateCacheClusterResultTypeDef",
+        "CreateCacheParameterGroupMessageTypeDef",
+        "CreateCacheParameterGroupResultTypeDef",
+        "CreateCacheSecurityGroupMessageTypeDef",
+        "CreateCacheSecurityGroupResultTypeDef",
+        "CreateCacheSubnetGroupMessageTypeDef",
+        "CreateCacheSubnetGroupResultTypeDef",
+        "CreateGlobalReplicationGroupMessageTypeDef",
+        "CreateGlobalReplicationGroupResultTypeDef",
+        "CreateReplicationGroupMessageTypeDef",
+        "CreateReplicationGroupResultTypeDef",
+        "CreateServerlessCacheRequestTypeDef",
+        "CreateServerlessCacheResponseTypeDef",
+        "CreateServerlessCacheSnapshotRequestTypeDef",
+        "CreateServerlessCacheSnapshotResponseTypeDef",
+        "CreateSnapshotMessageTypeDef",
+        "CreateSnapshotResultTypeDef",
+        "CreateUserGroupMessageTypeDef",
+        "CreateUserMessageTypeDef",
+        "CustomerNodeEndpointTypeDef",
+        "DataStorageTypeDef",
+        "DecreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef",
+        "DecreaseNodeGroupsInGlobalReplicationGroupResultTypeDef",
+        "DecreaseReplicaCountMessageTypeDef",
+        "DecreaseReplicaCountResultTypeDef",
+        "DeleteCacheClusterMessageTypeDef",
+        "DeleteCacheClusterResultTypeDef",
+        "DeleteCacheParameterGroupMessageTypeDef",
+        "DeleteCacheSecurityGroupMessageTypeDef",
+        "DeleteCacheSubnetGroupMessageTypeDef",
+        "DeleteGlobalReplicationGroupMessageTypeDef",
+        "DeleteGlobalReplicationGroupResultTypeDef",
+        "DeleteReplicationGroupMessageTypeDef",
+        "DeleteReplicationGroupResultTypeDef",
+        "DeleteServerlessCacheRequestTypeDef",
+        "DeleteServerlessCacheResponseTypeDef",
+        "DeleteServerlessCacheSnapshotRequestTypeDef",
+        "DeleteServerlessCacheSnapshotResponseTypeDef",
+        "DeleteSnapshotMessageTypeDef",
+        "DeleteSnapshotResultTypeDef",
+        "DeleteUserGroupMessageTypeDef",
+        "DeleteUserMessageTypeDef",
+        "DescribeCacheClustersMessageTypeDef",
+        "DescribeCacheEngineVersionsMessageTypeDef",
+        "DescribeCacheParameterGroupsMessageTypeDef",
+        "DescribeCacheParametersMessageTypeDef",
+        "DescribeCacheSecurityGroupsMessageTypeDef",
+        "DescribeCacheSubnetGroupsMessageTypeDef",
+        "DescribeEngineDefaultParametersMessageTypeDef",
+        "DescribeEngineDefaultParametersResultTypeDef",
+        "DescribeEventsMessageTypeDef",
+        "DescribeGlobalReplicationGroupsMessageTypeDef",
+        "DescribeGlobalReplicationGroupsResultTypeDef",
+        "DescribeReplicationGroupsMessageTypeDef",
+        "DescribeReservedCacheNodesMessageTypeDef",
+        "DescribeReservedCacheNodesOfferingsMessageTypeDef",
+        "DescribeServerlessCacheSnapshotsRequestTypeDef",
+        "DescribeServerlessCacheSnapshotsResponseTypeDef",
+        "DescribeServerlessCachesRequestTypeDef",
+        "DescribeServerlessCachesResponseTypeDef",
+        "DescribeServiceUpdatesMessageTypeDef",
+        "DescribeSnapshotsListMessageTypeDef",
+        "DescribeSnapshotsMessageTypeDef",
+        "DescribeUpdateActionsMessageTypeDef",
+        "DescribeUserGroupsMessageTypeDef",
+        "DescribeUserGroupsResultTypeDef",
+        "DescribeUsersMessageTypeDef",
+        "DescribeUsersResultTypeDef",
+        "DestinationDetailsTypeDef",
+        "DisassociateGlobalReplicationGroupMessageTypeDef",
+        "DisassociateGlobalReplicationGroupResultTypeDef",
+        "EC2SecurityGroupTypeDef",
+        "ECPUPerSecondTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointTypeDef",
+        "EngineDefaultsTypeDef",
+        "EventTypeDef",
+        "EventsMessageTypeDef",
+        "ExportServerlessCacheSnapshotRequestTypeDef",
+        "ExportServerlessCacheSnapshotResponseTypeDef",
+        "FailoverGlobalReplicationGroupMessageTypeDef",
+        "FailoverGlobalReplicationGroupResultTypeDef",
+        "FilterTypeDef",
+        "GlobalNodeGroupTypeDef",
+        "GlobalReplicationGroupInfoTypeDef",
+        "GlobalReplicationGroupMemberTypeDef",
+        "GlobalReplicationGroupTypeDef",
+        "IncreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef",
+        "IncreaseNodeGroupsInGlobalReplicationGroupResultTypeDef",
+        "IncreaseReplicaCountMessageTypeDef",
+        "IncreaseReplicaCountResultTypeDef",
+        "KinesisFirehoseDestinationDetailsTypeDef",
+        "ListAllowedNodeTypeModificationsMessageTypeDef",
+        "ListTagsForResourceMessageTypeDef",
+        "LogDeliveryConfigurationRequestTypeDef",
+        "LogDeliveryConfigurationTypeDef",
+        "ModifyCacheClusterMessageTypeDef",
+        "ModifyCacheClusterResultTypeDef",
+        "ModifyCacheParameterGroupMessageTypeDef",
+        "ModifyCacheSubnetGroupMessageTypeDef",
+        "ModifyCacheSubnetGroupResultTypeDef",
+        "ModifyGlobalReplicationGroupMessageTypeDef",
+        "ModifyGlobalReplicationGroupResultTypeDef",
+        "ModifyReplicationGroupMessageTypeDef",
+        "ModifyReplicationGroupResultTypeDef",
+        "ModifyReplicationGroupShardConfigurationMessageTypeDef",
+        "ModifyReplicationGroupShardConfigurationResultTypeDef",
+        "ModifyServerlessCacheRequestTypeDef",
+        "ModifyServerlessCacheResponseTypeDef",
+        "ModifyUserGroupMessageTypeDef",
+        "ModifyUserMessageTypeDef",
+        "NodeGroupConfigurationOutputTypeDef",
+        "NodeGroupConfigurationTypeDef",
+        "NodeGroupMemberTypeDef",
+        "NodeGroupMemberUpdateStatusTypeDef",
+        "NodeGroupTypeDef",
+        "NodeGroupUpdateStatusTypeDef",
+        "NodeSnapshotTypeDef",
+        "NotificationConfigurationTypeDef",
+        "ParameterNameValueTypeDef",
+        "ParameterTypeDef",
+        "PendingLogDeliveryConfigurationTypeDef",
+        "PendingModifiedValuesTypeDef",
+        "ProcessedUpdateActionTypeDef",
+        "PurchaseReservedCacheNodesOfferingMessageTypeDef",
+        "PurchaseReservedCacheNodesOfferingResultTypeDef",
+        "RebalanceSlotsInGlobalReplicationGroupMessageTypeDef",
+        "RebalanceSlotsInGlobalReplicationGroupResultTypeDef",
+        "RebootCacheClusterMessageTypeDef",
+        "RebootCacheClusterResultTypeDef",
+        "RecurringChargeTypeDef",
+        "RegionalConfigurationTypeDef",
+        "RemoveTagsFromResourceMessageTypeDef",
+        "ReplicationGroupMessageTypeDef",
+        "ReplicationGroupPendingModifiedValuesTypeDef",
+        "ReplicationGroupTypeDef",
+        "ReservedCacheNodeMessageTypeDef",
+        "ReservedCacheNodeTypeDef",
+        "ReservedCacheNodesOfferingMessageTypeDef",
+        "ReservedCacheNodesOfferingTypeDef",
+        "ResetCacheParameterGroupMessageTypeDef",
+        "ReshardingConfigurationTypeDef",
+        "ReshardingStatusTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevokeCacheSecurityGroupIngressMessageTypeDef",
+        "RevokeCacheSecurityGroupIngressResultTypeDef",
+        "ScaleConfigTypeDef",
+        "SecurityGroupMembershipTypeDef",
+        "ServerlessCacheConfigurationTypeDef",
+        "ServerlessCacheSnapshotTypeDef",
+        "ServerlessCacheTypeDef",
+        "ServiceUpdateTypeDef",
+        "ServiceUpdatesMessageTypeDef",
+        "SlotMigrationTypeDef",
+        "SnapshotTypeDef",
+        "StartMigrationMessageTypeDef",
+        "StartMigrationResponseTypeDef",
+        "SubnetOutpostTypeDef",
+        "SubnetTypeDef",
+        "TagListMessageTypeDef",
+        "TagTypeDef",
+        "TestFailoverMessageTypeDef",
+        "TestFailoverResultTypeDef",
+        "TestMigrationMessageTypeDef",
+        "TestMigrationResponseTypeDef",
+        "TimeRangeFilterTypeDef",
+        "UnprocessedUpdateActionTypeDef",
+        "UpdateActionResultsMessageTypeDef",
+        "UpdateActionTypeDef",
+        "UpdateActionsMessageTypeDef",
+        "UserGroupPendingChangesTypeDef",
+        "UserGroupResponseTypeDef",
+        "UserGroupTypeDef",
+        "UserGroupsUpdateStatusTypeDef",
+        "UserResponseTypeDef",
+        "UserTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class AddTagsToResourceMessageTypeDef(TypedDict):
@@ -293,6 +299,20 @@ class AuthorizeCacheSecurityGroupIngressMessageTypeDef(TypedDict):
     EC2SecurityGroupOwnerId: str
 
 
+class EC2SecurityGroupTypeDef(TypedDict):
+    Status: NotRequired[str]
+    EC2SecurityGroupName: NotRequired[str]
+    EC2SecurityGroupOwnerId: NotRequired[str]
+
+
+class CacheSecurityGroupTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    CacheSecurityGroupName: NotRequired[str]
+    Description: NotRequired[str]
+    EC2SecurityGroups: NotRequired[list[EC2SecurityGroupTypeDef]]
+    ARN: NotRequired[str]
+
+
 class AuthorizeCacheSecurityGroupIngressResultTypeDef(TypedDict):
     CacheSecurityGroup: NotRequired[CacheSecurityGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -314,10 +334,87 @@ class BatchStopUpdateActionMessageTypeDef(TypedDict):
     ServiceUpdateName: str
 
 
-class CacheClusterMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    CacheClusters: NotRequired[list[CacheClusterTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class EndpointTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Port: NotRequired[int]
+
+
+class CacheNodeTypeDef(TypedDict):
+    CacheNodeId: NotRequired[str]
+    CacheNodeStatus: NotRequired[str]
+    CacheNodeCreateTime: NotRequired[datetime]
+    Endpoint: NotRequired[EndpointTypeDef]
+    ParameterGroupStatus: NotRequired[str]
+    SourceCacheNodeId: NotRequired[str]
+    CustomerAvailabilityZone: NotRequired[str]
+    CustomerOutpostArn: NotRequired[str]
+
+
+class CacheParameterGroupStatusTypeDef(TypedDict):
+    CacheParameterGroupName: NotRequired[str]
+    ParameterApplyStatus: NotRequired[str]
+    CacheNodeIdsToReboot: NotRequired[list[str]]
+
+
+class CacheSecurityGroupMembershipTypeDef(TypedDict):
+    CacheSecurityGroupName: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class CloudWatchLogsDestinationDetailsTypeDef(TypedDict):
+    LogGroup: NotRequired[str]
+
+
+class KinesisFirehoseDestinationDetailsTypeDef(TypedDict):
+    DeliveryStream: NotRequired[str]
+
+
+class DestinationDetailsTypeDef(TypedDict):
+    CloudWatchLogsDetails: NotRequired[CloudWatchLogsDestinationDetailsTypeDef]
+    KinesisFirehoseDetails: NotRequired[KinesisFirehoseDestinationDetailsTypeDef]
+
+
+class LogDeliveryConfigurationTypeDef(TypedDict):
+    LogType: NotRequired[LogTypeType]
+    DestinationType: NotRequired[DestinationTypeType]
+    DestinationDetails: NotRequired[DestinationDetailsTypeDef]
+    LogFormat: NotRequired[LogFormatType]
+    Status: NotRequired[LogDeliveryConfigurationStatusType]
+    Message: NotRequired[str]
+
+
+class NotificationConfigurationTypeDef(TypedDict):
+    TopicArn: NotRequired[str]
+    TopicStatus: NotRequired[str]
+
+
+class PendingLogDeliveryConfigurationTypeDef(TypedDict):
+    LogType: NotRequired[LogTypeType]
+    DestinationType: NotRequired[DestinationTypeType]
+    DestinationDetails: NotRequired[DestinationDetailsTypeDef]
+    LogFormat: NotRequired[LogFormatType]
+
+
+class ScaleConfigTypeDef(TypedDict):
+    ScalePercentage: NotRequired[int]
+    ScaleIntervalMinutes: NotRequired[int]
+
+
+class PendingModifiedValuesTypeDef(TypedDict):
+    NumCacheNodes: NotRequired[int]
+    CacheNodeIdsToRemove: NotRequired[list[str]]
+    EngineVersion: NotRequired[str]
+    CacheNodeType: NotRequired[str]
+    AuthTokenStatus: NotRequired[AuthTokenUpdateStatusType]
+    LogDeliveryConfigurations: NotRequired[list[PendingLogDeliveryConfigurationTypeDef]]
+    TransitEncryptionEnabled: NotRequired[bool]
+    TransitEncryptionMode: NotRequired[TransitEncryptionModeType]
+    ScaleConfig: NotRequired[ScaleConfigTypeDef]
+
+
+class SecurityGroupMembershipTypeDef(TypedDict):
+    SecurityGroupId: NotRequired[str]
+    Status: NotRequired[str]
 
 
 class CacheClusterTypeDef(TypedDict):
@@ -356,9 +453,9 @@ class CacheClusterTypeDef(TypedDict):
     TransitEncryptionMode: NotRequired[TransitEncryptionModeType]
 
 
-class CacheEngineVersionMessageTypeDef(TypedDict):
+class CacheClusterMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
-    CacheEngineVersions: NotRequired[list[CacheEngineVersionTypeDef]]
+    CacheClusters: NotRequired[list[CacheClusterTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -370,15 +467,15 @@ class CacheEngineVersionTypeDef(TypedDict):
     CacheEngineVersionDescription: NotRequired[str]
 
 
-class CacheNodeTypeDef(TypedDict):
-    CacheNodeId: NotRequired[str]
-    CacheNodeStatus: NotRequired[str]
-    CacheNodeCreateTime: NotRequired[datetime]
-    Endpoint: NotRequired[EndpointTypeDef]
-    ParameterGroupStatus: NotRequired[str]
-    SourceCacheNodeId: NotRequired[str]
-    CustomerAvailabilityZone: NotRequired[str]
-    CustomerOutpostArn: NotRequired[str]
+class CacheEngineVersionMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    CacheEngineVersions: NotRequired[list[CacheEngineVersionTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CacheNodeTypeSpecificValueTypeDef(TypedDict):
+    CacheNodeType: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class CacheNodeTypeSpecificParameterTypeDef(TypedDict):
@@ -393,11 +490,6 @@ class CacheNodeTypeSpecificParameterTypeDef(TypedDict):
     ChangeType: NotRequired[ChangeTypeType]
 
 
-class CacheNodeTypeSpecificValueTypeDef(TypedDict):
-    CacheNodeType: NotRequired[str]
-    Value: NotRequired[str]
-
-
 class CacheNodeUpdateStatusTypeDef(TypedDict):
     CacheNodeId: NotRequired[str]
     NodeUpdateStatus: NotRequired[NodeUpdateStatusType]
@@ -407,6 +499,18 @@ class CacheNodeUpdateStatusTypeDef(TypedDict):
     NodeUpdateInitiatedBy: NotRequired[NodeUpdateInitiatedByType]
     NodeUpdateInitiatedDate: NotRequired[datetime]
     NodeUpdateStatusModifiedDate: NotRequired[datetime]
+
+
+class ParameterTypeDef(TypedDict):
+    ParameterName: NotRequired[str]
+    ParameterValue: NotRequired[str]
+    Description: NotRequired[str]
+    Source: NotRequired[str]
+    DataType: NotRequired[str]
+    AllowedValues: NotRequired[str]
+    IsModifiable: NotRequired[bool]
+    MinimumEngineVersion: NotRequired[str]
+    ChangeType: NotRequired[ChangeTypeType]
 
 
 class CacheParameterGroupDetailsTypeDef(TypedDict):
@@ -423,12 +527,6 @@ class CacheParameterGroupNameMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CacheParameterGroupStatusTypeDef(TypedDict):
-    CacheParameterGroupName: NotRequired[str]
-    ParameterApplyStatus: NotRequired[str]
-    CacheNodeIdsToReboot: NotRequired[list[str]]
-
-
 class CacheParameterGroupTypeDef(TypedDict):
     CacheParameterGroupName: NotRequired[str]
     CacheParameterGroupFamily: NotRequired[str]
@@ -443,29 +541,21 @@ class CacheParameterGroupsMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CacheSecurityGroupMembershipTypeDef(TypedDict):
-    CacheSecurityGroupName: NotRequired[str]
-    Status: NotRequired[str]
-
-
 class CacheSecurityGroupMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     CacheSecurityGroups: NotRequired[list[CacheSecurityGroupTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CacheSecurityGroupTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    CacheSecurityGroupName: NotRequired[str]
-    Description: NotRequired[str]
-    EC2SecurityGroups: NotRequired[list[EC2SecurityGroupTypeDef]]
-    ARN: NotRequired[str]
+class SubnetOutpostTypeDef(TypedDict):
+    SubnetOutpostArn: NotRequired[str]
 
 
-class CacheSubnetGroupMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    CacheSubnetGroups: NotRequired[list[CacheSubnetGroupTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class SubnetTypeDef(TypedDict):
+    SubnetIdentifier: NotRequired[str]
+    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
+    SubnetOutpost: NotRequired[SubnetOutpostTypeDef]
+    SupportedNetworkTypes: NotRequired[list[NetworkTypeType]]
 
 
 class CacheSubnetGroupTypeDef(TypedDict):
@@ -477,18 +567,114 @@ class CacheSubnetGroupTypeDef(TypedDict):
     SupportedNetworkTypes: NotRequired[list[NetworkTypeType]]
 
 
+class CacheSubnetGroupMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    CacheSubnetGroups: NotRequired[list[CacheSubnetGroupTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataStorageTypeDef(TypedDict):
+    Maximum: NotRequired[int]
+    Minimum: NotRequired[int]
+    Unit: DataStorageUnitType
+
+
+class ECPUPerSecondTypeDef(TypedDict):
+    Maximum: NotRequired[int]
+    Minimum: NotRequired[int]
+
+
 class CacheUsageLimitsTypeDef(TypedDict):
     DataStorage: NotRequired[DataStorageTypeDef]
     ECPUPerSecond: NotRequired[ECPUPerSecondTypeDef]
 
 
-class CloudWatchLogsDestinationDetailsTypeDef(TypedDict):
-    LogGroup: NotRequired[str]
-
-
 class CompleteMigrationMessageTypeDef(TypedDict):
     ReplicationGroupId: str
     Force: NotRequired[bool]
+
+
+class GlobalReplicationGroupInfoTypeDef(TypedDict):
+    GlobalReplicationGroupId: NotRequired[str]
+    GlobalReplicationGroupMemberRole: NotRequired[str]
+
+
+class NodeGroupMemberTypeDef(TypedDict):
+    CacheClusterId: NotRequired[str]
+    CacheNodeId: NotRequired[str]
+    ReadEndpoint: NotRequired[EndpointTypeDef]
+    PreferredAvailabilityZone: NotRequired[str]
+    PreferredOutpostArn: NotRequired[str]
+    CurrentRole: NotRequired[str]
+
+
+class NodeGroupTypeDef(TypedDict):
+    NodeGroupId: NotRequired[str]
+    Status: NotRequired[str]
+    PrimaryEndpoint: NotRequired[EndpointTypeDef]
+    ReaderEndpoint: NotRequired[EndpointTypeDef]
+    Slots: NotRequired[str]
+    NodeGroupMembers: NotRequired[list[NodeGroupMemberTypeDef]]
+
+
+class SlotMigrationTypeDef(TypedDict):
+    ProgressPercentage: NotRequired[float]
+
+
+class ReshardingStatusTypeDef(TypedDict):
+    SlotMigration: NotRequired[SlotMigrationTypeDef]
+
+
+class UserGroupsUpdateStatusTypeDef(TypedDict):
+    UserGroupIdsToAdd: NotRequired[list[str]]
+    UserGroupIdsToRemove: NotRequired[list[str]]
+
+
+class ReplicationGroupPendingModifiedValuesTypeDef(TypedDict):
+    PrimaryClusterId: NotRequired[str]
+    AutomaticFailoverStatus: NotRequired[PendingAutomaticFailoverStatusType]
+    Resharding: NotRequired[ReshardingStatusTypeDef]
+    AuthTokenStatus: NotRequired[AuthTokenUpdateStatusType]
+    UserGroups: NotRequired[UserGroupsUpdateStatusTypeDef]
+    LogDeliveryConfigurations: NotRequired[list[PendingLogDeliveryConfigurationTypeDef]]
+    TransitEncryptionEnabled: NotRequired[bool]
+    TransitEncryptionMode: NotRequired[TransitEncryptionModeType]
+    ClusterMode: NotRequired[ClusterModeType]
+
+
+class ReplicationGroupTypeDef(TypedDict):
+    ReplicationGroupId: NotRequired[str]
+    Description: NotRequired[str]
+    GlobalReplicationGroupInfo: NotRequired[GlobalReplicationGroupInfoTypeDef]
+    Status: NotRequired[str]
+    PendingModifiedValues: NotRequired[ReplicationGroupPendingModifiedValuesTypeDef]
+    MemberClusters: NotRequired[list[str]]
+    NodeGroups: NotRequired[list[NodeGroupTypeDef]]
+    SnapshottingClusterId: NotRequired[str]
+    AutomaticFailover: NotRequired[AutomaticFailoverStatusType]
+    MultiAZ: NotRequired[MultiAZStatusType]
+    ConfigurationEndpoint: NotRequired[EndpointTypeDef]
+    SnapshotRetentionLimit: NotRequired[int]
+    SnapshotWindow: NotRequired[str]
+    ClusterEnabled: NotRequired[bool]
+    CacheNodeType: NotRequired[str]
+    AuthTokenEnabled: NotRequired[bool]
+    AuthTokenLastModifiedDate: NotRequired[datetime]
+    TransitEncryptionEnabled: NotRequired[bool]
+    AtRestEncryptionEnabled: NotRequired[bool]
+    MemberClustersOutpostArns: NotRequired[list[str]]
+    KmsKeyId: NotRequired[str]
+    ARN: NotRequired[str]
+    UserGroupIds: NotRequired[list[str]]
+    LogDeliveryConfigurations: NotRequired[list[LogDeliveryConfigurationTypeDef]]
+    ReplicationGroupCreateTime: NotRequired[datetime]
+    DataTiering: NotRequired[DataTieringStatusType]
+    AutoMinorVersionUpgrade: NotRequired[bool]
+    NetworkType: NotRequired[NetworkTypeType]
+    IpDiscovery: NotRequired[IpDiscoveryType]
+    TransitEncryptionMode: NotRequired[TransitEncryptionModeType]
+    ClusterMode: NotRequired[ClusterModeType]
+    Engine: NotRequired[str]
 
 
 class CompleteMigrationResponseTypeDef(TypedDict):
@@ -510,6 +696,24 @@ class CopyServerlessCacheSnapshotRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class ServerlessCacheConfigurationTypeDef(TypedDict):
+    ServerlessCacheName: NotRequired[str]
+    Engine: NotRequired[str]
+    MajorEngineVersion: NotRequired[str]
+
+
+class ServerlessCacheSnapshotTypeDef(TypedDict):
+    ServerlessCacheSnapshotName: NotRequired[str]
+    ARN: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    SnapshotType: NotRequired[str]
+    Status: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    ExpiryTime: NotRequired[datetime]
+    BytesUsedForCache: NotRequired[str]
+    ServerlessCacheConfiguration: NotRequired[ServerlessCacheConfigurationTypeDef]
+
+
 class CopyServerlessCacheSnapshotResponseTypeDef(TypedDict):
     ServerlessCacheSnapshot: NotRequired[ServerlessCacheSnapshotTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -523,9 +727,68 @@ class CopySnapshotMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class NodeGroupConfigurationOutputTypeDef(TypedDict):
+    NodeGroupId: NotRequired[str]
+    Slots: NotRequired[str]
+    ReplicaCount: NotRequired[int]
+    PrimaryAvailabilityZone: NotRequired[str]
+    ReplicaAvailabilityZones: NotRequired[list[str]]
+    PrimaryOutpostArn: NotRequired[str]
+    ReplicaOutpostArns: NotRequired[list[str]]
+
+
+class NodeSnapshotTypeDef(TypedDict):
+    CacheClusterId: NotRequired[str]
+    NodeGroupId: NotRequired[str]
+    CacheNodeId: NotRequired[str]
+    NodeGroupConfiguration: NotRequired[NodeGroupConfigurationOutputTypeDef]
+    CacheSize: NotRequired[str]
+    CacheNodeCreateTime: NotRequired[datetime]
+    SnapshotCreateTime: NotRequired[datetime]
+
+
+class SnapshotTypeDef(TypedDict):
+    SnapshotName: NotRequired[str]
+    ReplicationGroupId: NotRequired[str]
+    ReplicationGroupDescription: NotRequired[str]
+    CacheClusterId: NotRequired[str]
+    SnapshotStatus: NotRequired[str]
+    SnapshotSource: NotRequired[str]
+    CacheNodeType: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    NumCacheNodes: NotRequired[int]
+    PreferredAvailabilityZone: NotRequired[str]
+    PreferredOutpostArn: NotRequired[str]
+    CacheClusterCreateTime: NotRequired[datetime]
+    PreferredMaintenanceWindow: NotRequired[str]
+    TopicArn: NotRequired[str]
+    Port: NotRequired[int]
+    CacheParameterGroupName: NotRequired[str]
+    CacheSubnetGroupName: NotRequired[str]
+    VpcId: NotRequired[str]
+    AutoMinorVersionUpgrade: NotRequired[bool]
+    SnapshotRetentionLimit: NotRequired[int]
+    SnapshotWindow: NotRequired[str]
+    NumNodeGroups: NotRequired[int]
+    AutomaticFailover: NotRequired[AutomaticFailoverStatusType]
+    NodeSnapshots: NotRequired[list[NodeSnapshotTypeDef]]
+    KmsKeyId: NotRequired[str]
+    ARN: NotRequired[str]
+    DataTiering: NotRequired[DataTieringStatusType]
+
+
 class CopySnapshotResultTypeDef(TypedDict):
     Snapshot: NotRequired[SnapshotTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LogDeliveryConfigurationRequestTypeDef(TypedDict):
+    LogType: NotRequired[LogTypeType]
+    DestinationType: NotRequired[DestinationTypeType]
+    DestinationDetails: NotRequired[DestinationDetailsTypeDef]
+    LogFormat: NotRequired[LogFormatType]
+    Enabled: NotRequired[bool]
 
 
 class CreateCacheClusterMessageTypeDef(TypedDict):
@@ -609,9 +872,48 @@ class CreateGlobalReplicationGroupMessageTypeDef(TypedDict):
     PrimaryReplicationGroupId: str
 
 
+class GlobalNodeGroupTypeDef(TypedDict):
+    GlobalNodeGroupId: NotRequired[str]
+    Slots: NotRequired[str]
+
+
+class GlobalReplicationGroupMemberTypeDef(TypedDict):
+    ReplicationGroupId: NotRequired[str]
+    ReplicationGroupRegion: NotRequired[str]
+    Role: NotRequired[str]
+    AutomaticFailover: NotRequired[AutomaticFailoverStatusType]
+    Status: NotRequired[str]
+
+
+class GlobalReplicationGroupTypeDef(TypedDict):
+    GlobalReplicationGroupId: NotRequired[str]
+    GlobalReplicationGroupDescription: NotRequired[str]
+    Status: NotRequired[str]
+    CacheNodeType: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    Members: NotRequired[list[GlobalReplicationGroupMemberTypeDef]]
+    ClusterEnabled: NotRequired[bool]
+    GlobalNodeGroups: NotRequired[list[GlobalNodeGroupTypeDef]]
+    AuthTokenEnabled: NotRequired[bool]
+    TransitEncryptionEnabled: NotRequired[bool]
+    AtRestEncryptionEnabled: NotRequired[bool]
+    ARN: NotRequired[str]
+
+
 class CreateGlobalReplicationGroupResultTypeDef(TypedDict):
     GlobalReplicationGroup: NotRequired[GlobalReplicationGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NodeGroupConfigurationTypeDef(TypedDict):
+    NodeGroupId: NotRequired[str]
+    Slots: NotRequired[str]
+    ReplicaCount: NotRequired[int]
+    PrimaryAvailabilityZone: NotRequired[str]
+    ReplicaAvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
+    PrimaryOutpostArn: NotRequired[str]
+    ReplicaOutpostArns: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateReplicationGroupMessageTypeDef(TypedDict):
@@ -682,6 +984,27 @@ class CreateServerlessCacheRequestTypeDef(TypedDict):
     NetworkType: NotRequired[NetworkTypeType]
 
 
+class ServerlessCacheTypeDef(TypedDict):
+    ServerlessCacheName: NotRequired[str]
+    Description: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    Status: NotRequired[str]
+    Engine: NotRequired[str]
+    MajorEngineVersion: NotRequired[str]
+    FullEngineVersion: NotRequired[str]
+    CacheUsageLimits: NotRequired[CacheUsageLimitsTypeDef]
+    KmsKeyId: NotRequired[str]
+    SecurityGroupIds: NotRequired[list[str]]
+    Endpoint: NotRequired[EndpointTypeDef]
+    ReaderEndpoint: NotRequired[EndpointTypeDef]
+    ARN: NotRequired[str]
+    UserGroupId: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    SnapshotRetentionLimit: NotRequired[int]
+    DailySnapshotTime: NotRequired[str]
+    NetworkType: NotRequired[NetworkTypeType]
+
+
 class CreateServerlessCacheResponseTypeDef(TypedDict):
     ServerlessCache: NotRequired[ServerlessCacheTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -733,12 +1056,6 @@ class CreateUserMessageTypeDef(TypedDict):
 class CustomerNodeEndpointTypeDef(TypedDict):
     Address: NotRequired[str]
     Port: NotRequired[int]
-
-
-class DataStorageTypeDef(TypedDict):
-    Maximum: NotRequired[int]
-    Minimum: NotRequired[int]
-    Unit: DataStorageUnitType
 
 
 class DecreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef(TypedDict):
@@ -894,6 +1211,15 @@ class DescribeEngineDefaultParametersMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class EngineDefaultsTypeDef(TypedDict):
+    CacheParameterGroupFamily: NotRequired[str]
+    Marker: NotRequired[str]
+    Parameters: NotRequired[list[ParameterTypeDef]]
+    CacheNodeTypeSpecificParameters: NotRequired[
+        list[CacheNodeTypeSpecificParameterTypeDef]
+    ]
+
+
 class DescribeEngineDefaultParametersResultTypeDef(TypedDict):
     EngineDefaults: NotRequired[EngineDefaultsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -998,6 +1324,11 @@ class DescribeSnapshotsMessageTypeDef(TypedDict):
     ShowNodeGroupConfig: NotRequired[bool]
 
 
+class TimeRangeFilterTypeDef(TypedDict):
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: NotRequired[ReadOnly[datetime | str]]
+
+
 class DescribeUpdateActionsMessageTypeDef(TypedDict):
     ServiceUpdateName: NotRequired[str]
     ReplicationGroupIds: NotRequired[ReadOnly[Sequence[str]]]
@@ -1017,10 +1348,32 @@ class DescribeUserGroupsMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class UserGroupPendingChangesTypeDef(TypedDict):
+    UserIdsToRemove: NotRequired[list[str]]
+    UserIdsToAdd: NotRequired[list[str]]
+
+
+class UserGroupTypeDef(TypedDict):
+    UserGroupId: NotRequired[str]
+    Status: NotRequired[str]
+    Engine: NotRequired[str]
+    UserIds: NotRequired[list[str]]
+    MinimumEngineVersion: NotRequired[str]
+    PendingChanges: NotRequired[UserGroupPendingChangesTypeDef]
+    ReplicationGroups: NotRequired[list[str]]
+    ServerlessCaches: NotRequired[list[str]]
+    ARN: NotRequired[str]
+
+
 class DescribeUserGroupsResultTypeDef(TypedDict):
     UserGroups: NotRequired[list[UserGroupTypeDef]]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FilterTypeDef(TypedDict):
+    Name: str
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeUsersMessageTypeDef(TypedDict):
@@ -1031,15 +1384,22 @@ class DescribeUsersMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class UserTypeDef(TypedDict):
+    UserId: NotRequired[str]
+    UserName: NotRequired[str]
+    Status: NotRequired[str]
+    Engine: NotRequired[str]
+    MinimumEngineVersion: NotRequired[str]
+    AccessString: NotRequired[str]
+    UserGroupIds: NotRequired[list[str]]
+    Authentication: NotRequired[AuthenticationTypeDef]
+    ARN: NotRequired[str]
+
+
 class DescribeUsersResultTypeDef(TypedDict):
     Users: NotRequired[list[UserTypeDef]]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DestinationDetailsTypeDef(TypedDict):
-    CloudWatchLogsDetails: NotRequired[CloudWatchLogsDestinationDetailsTypeDef]
-    KinesisFirehoseDetails: NotRequired[KinesisFirehoseDestinationDetailsTypeDef]
 
 
 class DisassociateGlobalReplicationGroupMessageTypeDef(TypedDict):
@@ -1051,31 +1411,6 @@ class DisassociateGlobalReplicationGroupMessageTypeDef(TypedDict):
 class DisassociateGlobalReplicationGroupResultTypeDef(TypedDict):
     GlobalReplicationGroup: NotRequired[GlobalReplicationGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EC2SecurityGroupTypeDef(TypedDict):
-    Status: NotRequired[str]
-    EC2SecurityGroupName: NotRequired[str]
-    EC2SecurityGroupOwnerId: NotRequired[str]
-
-
-class ECPUPerSecondTypeDef(TypedDict):
-    Maximum: NotRequired[int]
-    Minimum: NotRequired[int]
-
-
-class EndpointTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Port: NotRequired[int]
-
-
-class EngineDefaultsTypeDef(TypedDict):
-    CacheParameterGroupFamily: NotRequired[str]
-    Marker: NotRequired[str]
-    Parameters: NotRequired[list[ParameterTypeDef]]
-    CacheNodeTypeSpecificParameters: NotRequired[
-        list[CacheNodeTypeSpecificParameterTypeDef]
-    ]
 
 
 class EventTypeDef(TypedDict):
@@ -1112,43 +1447,15 @@ class FailoverGlobalReplicationGroupResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FilterTypeDef(TypedDict):
-    Name: str
-    Values: ReadOnly[Sequence[str]]
+class ReshardingConfigurationTypeDef(TypedDict):
+    NodeGroupId: NotRequired[str]
+    PreferredAvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class GlobalNodeGroupTypeDef(TypedDict):
-    GlobalNodeGroupId: NotRequired[str]
-    Slots: NotRequired[str]
-
-
-class GlobalReplicationGroupInfoTypeDef(TypedDict):
-    GlobalReplicationGroupId: NotRequired[str]
-    GlobalReplicationGroupMemberRole: NotRequired[str]
-
-
-class GlobalReplicationGroupMemberTypeDef(TypedDict):
-    ReplicationGroupId: NotRequired[str]
-    ReplicationGroupRegion: NotRequired[str]
-    Role: NotRequired[str]
-    AutomaticFailover: NotRequired[AutomaticFailoverStatusType]
-    Status: NotRequired[str]
-
-
-class GlobalReplicationGroupTypeDef(TypedDict):
-    GlobalReplicationGroupId: NotRequired[str]
-    GlobalReplicationGroupDescription: NotRequired[str]
-    Status: NotRequired[str]
-    CacheNodeType: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    Members: NotRequired[list[GlobalReplicationGroupMemberTypeDef]]
-    ClusterEnabled: NotRequired[bool]
-    GlobalNodeGroups: NotRequired[list[GlobalNodeGroupTypeDef]]
-    AuthTokenEnabled: NotRequired[bool]
-    TransitEncryptionEnabled: NotRequired[bool]
-    AtRestEncryptionEnabled: NotRequired[bool]
-    ARN: NotRequired[str]
+class RegionalConfigurationTypeDef(TypedDict):
+    ReplicationGroupId: str
+    ReplicationGroupRegion: str
+    ReshardingConfiguration: ReadOnly[Sequence[ReshardingConfigurationTypeDef]]
 
 
 class IncreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef(TypedDict):
@@ -1177,10 +1484,6 @@ class IncreaseReplicaCountResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class KinesisFirehoseDestinationDetailsTypeDef(TypedDict):
-    DeliveryStream: NotRequired[str]
-
-
 class ListAllowedNodeTypeModificationsMessageTypeDef(TypedDict):
     CacheClusterId: NotRequired[str]
     ReplicationGroupId: NotRequired[str]
@@ -1188,23 +1491,6 @@ class ListAllowedNodeTypeModificationsMessageTypeDef(TypedDict):
 
 class ListTagsForResourceMessageTypeDef(TypedDict):
     ResourceName: str
-
-
-class LogDeliveryConfigurationRequestTypeDef(TypedDict):
-    LogType: NotRequired[LogTypeType]
-    DestinationType: NotRequired[DestinationTypeType]
-    DestinationDetails: NotRequired[DestinationDetailsTypeDef]
-    LogFormat: NotRequired[LogFormatType]
-    Enabled: NotRequired[bool]
-
-
-class LogDeliveryConfigurationTypeDef(TypedDict):
-    LogType: NotRequired[LogTypeType]
-    DestinationType: NotRequired[DestinationTypeType]
-    DestinationDetails: NotRequired[DestinationDetailsTypeDef]
-    LogFormat: NotRequired[LogFormatType]
-    Status: NotRequired[LogDeliveryConfigurationStatusType]
-    Message: NotRequired[str]
 
 
 class ModifyCacheClusterMessageTypeDef(TypedDict):
@@ -1238,6 +1524,11 @@ class ModifyCacheClusterMessageTypeDef(TypedDict):
 class ModifyCacheClusterResultTypeDef(TypedDict):
     CacheCluster: NotRequired[CacheClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ParameterNameValueTypeDef(TypedDict):
+    ParameterName: NotRequired[str]
+    ParameterValue: NotRequired[str]
 
 
 class ModifyCacheParameterGroupMessageTypeDef(TypedDict):
@@ -1363,35 +1654,6 @@ class ModifyUserMessageTypeDef(TypedDict):
     Engine: NotRequired[str]
 
 
-class NodeGroupConfigurationOutputTypeDef(TypedDict):
-    NodeGroupId: NotRequired[str]
-    Slots: NotRequired[str]
-    ReplicaCount: NotRequired[int]
-    PrimaryAvailabilityZone: NotRequired[str]
-    ReplicaAvailabilityZones: NotRequired[list[str]]
-    PrimaryOutpostArn: NotRequired[str]
-    ReplicaOutpostArns: NotRequired[list[str]]
-
-
-class NodeGroupConfigurationTypeDef(TypedDict):
-    NodeGroupId: NotRequired[str]
-    Slots: NotRequired[str]
-    ReplicaCount: NotRequired[int]
-    PrimaryAvailabilityZone: NotRequired[str]
-    ReplicaAvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
-    PrimaryOutpostArn: NotRequired[str]
-    ReplicaOutpostArns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class NodeGroupMemberTypeDef(TypedDict):
-    CacheClusterId: NotRequired[str]
-    CacheNodeId: NotRequired[str]
-    ReadEndpoint: NotRequired[EndpointTypeDef]
-    PreferredAvailabilityZone: NotRequired[str]
-    PreferredOutpostArn: NotRequired[str]
-    CurrentRole: NotRequired[str]
-
-
 class NodeGroupMemberUpdateStatusTypeDef(TypedDict):
     CacheClusterId: NotRequired[str]
     CacheNodeId: NotRequired[str]
@@ -1404,69 +1666,9 @@ class NodeGroupMemberUpdateStatusTypeDef(TypedDict):
     NodeUpdateStatusModifiedDate: NotRequired[datetime]
 
 
-class NodeGroupTypeDef(TypedDict):
-    NodeGroupId: NotRequired[str]
-    Status: NotRequired[str]
-    PrimaryEndpoint: NotRequired[EndpointTypeDef]
-    ReaderEndpoint: NotRequired[EndpointTypeDef]
-    Slots: NotRequired[str]
-    NodeGroupMembers: NotRequired[list[NodeGroupMemberTypeDef]]
-
-
 class NodeGroupUpdateStatusTypeDef(TypedDict):
     NodeGroupId: NotRequired[str]
     NodeGroupMemberUpdateStatus: NotRequired[list[NodeGroupMemberUpdateStatusTypeDef]]
-
-
-class NodeSnapshotTypeDef(TypedDict):
-    CacheClusterId: NotRequired[str]
-    NodeGroupId: NotRequired[str]
-    CacheNodeId: NotRequired[str]
-    NodeGroupConfiguration: NotRequired[NodeGroupConfigurationOutputTypeDef]
-    CacheSize: NotRequired[str]
-    CacheNodeCreateTime: NotRequired[datetime]
-    SnapshotCreateTime: NotRequired[datetime]
-
-
-class NotificationConfigurationTypeDef(TypedDict):
-    TopicArn: NotRequired[str]
-    TopicStatus: NotRequired[str]
-
-
-class ParameterNameValueTypeDef(TypedDict):
-    ParameterName: NotRequired[str]
-    ParameterValue: NotRequired[str]
-
-
-class ParameterTypeDef(TypedDict):
-    ParameterName: NotRequired[str]
-    ParameterValue: NotRequired[str]
-    Description: NotRequired[str]
-    Source: NotRequired[str]
-    DataType: NotRequired[str]
-    AllowedValues: NotRequired[str]
-    IsModifiable: NotRequired[bool]
-    MinimumEngineVersion: NotRequired[str]
-    ChangeType: NotRequired[ChangeTypeType]
-
-
-class PendingLogDeliveryConfigurationTypeDef(TypedDict):
-    LogType: NotRequired[LogTypeType]
-    DestinationType: NotRequired[DestinationTypeType]
-    DestinationDetails: NotRequired[DestinationDetailsTypeDef]
-    LogFormat: NotRequired[LogFormatType]
-
-
-class PendingModifiedValuesTypeDef(TypedDict):
-    NumCacheNodes: NotRequired[int]
-    CacheNodeIdsToRemove: NotRequired[list[str]]
-    EngineVersion: NotRequired[str]
-    CacheNodeType: NotRequired[str]
-    AuthTokenStatus: NotRequired[AuthTokenUpdateStatusType]
-    LogDeliveryConfigurations: NotRequired[list[PendingLogDeliveryConfigurationTypeDef]]
-    TransitEncryptionEnabled: NotRequired[bool]
-    TransitEncryptionMode: NotRequired[TransitEncryptionModeType]
-    ScaleConfig: NotRequired[ScaleConfigTypeDef]
 
 
 class ProcessedUpdateActionTypeDef(TypedDict):
@@ -1481,6 +1683,27 @@ class PurchaseReservedCacheNodesOfferingMessageTypeDef(TypedDict):
     ReservedCacheNodeId: NotRequired[str]
     CacheNodeCount: NotRequired[int]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class RecurringChargeTypeDef(TypedDict):
+    RecurringChargeAmount: NotRequired[float]
+    RecurringChargeFrequency: NotRequired[str]
+
+
+class ReservedCacheNodeTypeDef(TypedDict):
+    ReservedCacheNodeId: NotRequired[str]
+    ReservedCacheNodesOfferingId: NotRequired[str]
+    CacheNodeType: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    Duration: NotRequired[int]
+    FixedPrice: NotRequired[float]
+    UsagePrice: NotRequired[float]
+    CacheNodeCount: NotRequired[int]
+    ProductDescription: NotRequired[str]
+    OfferingType: NotRequired[str]
+    State: NotRequired[str]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+    ReservationARN: NotRequired[str]
 
 
 class PurchaseReservedCacheNodesOfferingResultTypeDef(TypedDict):
@@ -1508,17 +1731,6 @@ class RebootCacheClusterResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RecurringChargeTypeDef(TypedDict):
-    RecurringChargeAmount: NotRequired[float]
-    RecurringChargeFrequency: NotRequired[str]
-
-
-class RegionalConfigurationTypeDef(TypedDict):
-    ReplicationGroupId: str
-    ReplicationGroupRegion: str
-    ReshardingConfiguration: ReadOnly[Sequence[ReshardingConfigurationTypeDef]]
-
-
 class RemoveTagsFromResourceMessageTypeDef(TypedDict):
     ResourceName: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -1530,78 +1742,9 @@ class ReplicationGroupMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplicationGroupPendingModifiedValuesTypeDef(TypedDict):
-    PrimaryClusterId: NotRequired[str]
-    AutomaticFailoverStatus: NotRequired[PendingAutomaticFailoverStatusType]
-    Resharding: NotRequired[ReshardingStatusTypeDef]
-    AuthTokenStatus: NotRequired[AuthTokenUpdateStatusType]
-    UserGroups: NotRequired[UserGroupsUpdateStatusTypeDef]
-    LogDeliveryConfigurations: NotRequired[list[PendingLogDeliveryConfigurationTypeDef]]
-    TransitEncryptionEnabled: NotRequired[bool]
-    TransitEncryptionMode: NotRequired[TransitEncryptionModeType]
-    ClusterMode: NotRequired[ClusterModeType]
-
-
-class ReplicationGroupTypeDef(TypedDict):
-    ReplicationGroupId: NotRequired[str]
-    Description: NotRequired[str]
-    GlobalReplicationGroupInfo: NotRequired[GlobalReplicationGroupInfoTypeDef]
-    Status: NotRequired[str]
-    PendingModifiedValues: NotRequired[ReplicationGroupPendingModifiedValuesTypeDef]
-    MemberClusters: NotRequired[list[str]]
-    NodeGroups: NotRequired[list[NodeGroupTypeDef]]
-    SnapshottingClusterId: NotRequired[str]
-    AutomaticFailover: NotRequired[AutomaticFailoverStatusType]
-    MultiAZ: NotRequired[MultiAZStatusType]
-    ConfigurationEndpoint: NotRequired[EndpointTypeDef]
-    SnapshotRetentionLimit: NotRequired[int]
-    SnapshotWindow: NotRequired[str]
-    ClusterEnabled: NotRequired[bool]
-    CacheNodeType: NotRequired[str]
-    AuthTokenEnabled: NotRequired[bool]
-    AuthTokenLastModifiedDate: NotRequired[datetime]
-    TransitEncryptionEnabled: NotRequired[bool]
-    AtRestEncryptionEnabled: NotRequired[bool]
-    MemberClustersOutpostArns: NotRequired[list[str]]
-    KmsKeyId: NotRequired[str]
-    ARN: NotRequired[str]
-    UserGroupIds: NotRequired[list[str]]
-    LogDeliveryConfigurations: NotRequired[list[LogDeliveryConfigurationTypeDef]]
-    ReplicationGroupCreateTime: NotRequired[datetime]
-    DataTiering: NotRequired[DataTieringStatusType]
-    AutoMinorVersionUpgrade: NotRequired[bool]
-    NetworkType: NotRequired[NetworkTypeType]
-    IpDiscovery: NotRequired[IpDiscoveryType]
-    TransitEncryptionMode: NotRequired[TransitEncryptionModeType]
-    ClusterMode: NotRequired[ClusterModeType]
-    Engine: NotRequired[str]
-
-
 class ReservedCacheNodeMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     ReservedCacheNodes: NotRequired[list[ReservedCacheNodeTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReservedCacheNodeTypeDef(TypedDict):
-    ReservedCacheNodeId: NotRequired[str]
-    ReservedCacheNodesOfferingId: NotRequired[str]
-    CacheNodeType: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    Duration: NotRequired[int]
-    FixedPrice: NotRequired[float]
-    UsagePrice: NotRequired[float]
-    CacheNodeCount: NotRequired[int]
-    ProductDescription: NotRequired[str]
-    OfferingType: NotRequired[str]
-    State: NotRequired[str]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-    ReservationARN: NotRequired[str]
-
-
-class ReservedCacheNodesOfferingMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    ReservedCacheNodesOfferings: NotRequired[list[ReservedCacheNodesOfferingTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1616,19 +1759,16 @@ class ReservedCacheNodesOfferingTypeDef(TypedDict):
     RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
 
 
+class ReservedCacheNodesOfferingMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    ReservedCacheNodesOfferings: NotRequired[list[ReservedCacheNodesOfferingTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ResetCacheParameterGroupMessageTypeDef(TypedDict):
     CacheParameterGroupName: str
     ResetAllParameters: NotRequired[bool]
     ParameterNameValues: NotRequired[ReadOnly[Sequence[ParameterNameValueTypeDef]]]
-
-
-class ReshardingConfigurationTypeDef(TypedDict):
-    NodeGroupId: NotRequired[str]
-    PreferredAvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ReshardingStatusTypeDef(TypedDict):
-    SlotMigration: NotRequired[SlotMigrationTypeDef]
 
 
 class RevokeCacheSecurityGroupIngressMessageTypeDef(TypedDict):
@@ -1640,55 +1780,6 @@ class RevokeCacheSecurityGroupIngressMessageTypeDef(TypedDict):
 class RevokeCacheSecurityGroupIngressResultTypeDef(TypedDict):
     CacheSecurityGroup: NotRequired[CacheSecurityGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ScaleConfigTypeDef(TypedDict):
-    ScalePercentage: NotRequired[int]
-    ScaleIntervalMinutes: NotRequired[int]
-
-
-class SecurityGroupMembershipTypeDef(TypedDict):
-    SecurityGroupId: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class ServerlessCacheConfigurationTypeDef(TypedDict):
-    ServerlessCacheName: NotRequired[str]
-    Engine: NotRequired[str]
-    MajorEngineVersion: NotRequired[str]
-
-
-class ServerlessCacheSnapshotTypeDef(TypedDict):
-    ServerlessCacheSnapshotName: NotRequired[str]
-    ARN: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    SnapshotType: NotRequired[str]
-    Status: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    ExpiryTime: NotRequired[datetime]
-    BytesUsedForCache: NotRequired[str]
-    ServerlessCacheConfiguration: NotRequired[ServerlessCacheConfigurationTypeDef]
-
-
-class ServerlessCacheTypeDef(TypedDict):
-    ServerlessCacheName: NotRequired[str]
-    Description: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    Status: NotRequired[str]
-    Engine: NotRequired[str]
-    MajorEngineVersion: NotRequired[str]
-    FullEngineVersion: NotRequired[str]
-    CacheUsageLimits: NotRequired[CacheUsageLimitsTypeDef]
-    KmsKeyId: NotRequired[str]
-    SecurityGroupIds: NotRequired[list[str]]
-    Endpoint: NotRequired[EndpointTypeDef]
-    ReaderEndpoint: NotRequired[EndpointTypeDef]
-    ARN: NotRequired[str]
-    UserGroupId: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    SnapshotRetentionLimit: NotRequired[int]
-    DailySnapshotTime: NotRequired[str]
-    NetworkType: NotRequired[NetworkTypeType]
 
 
 class ServiceUpdateTypeDef(TypedDict):
@@ -1712,41 +1803,6 @@ class ServiceUpdatesMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SlotMigrationTypeDef(TypedDict):
-    ProgressPercentage: NotRequired[float]
-
-
-class SnapshotTypeDef(TypedDict):
-    SnapshotName: NotRequired[str]
-    ReplicationGroupId: NotRequired[str]
-    ReplicationGroupDescription: NotRequired[str]
-    CacheClusterId: NotRequired[str]
-    SnapshotStatus: NotRequired[str]
-    SnapshotSource: NotRequired[str]
-    CacheNodeType: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    NumCacheNodes: NotRequired[int]
-    PreferredAvailabilityZone: NotRequired[str]
-    PreferredOutpostArn: NotRequired[str]
-    CacheClusterCreateTime: NotRequired[datetime]
-    PreferredMaintenanceWindow: NotRequired[str]
-    TopicArn: NotRequired[str]
-    Port: NotRequired[int]
-    CacheParameterGroupName: NotRequired[str]
-    CacheSubnetGroupName: NotRequired[str]
-    VpcId: NotRequired[str]
-    AutoMinorVersionUpgrade: NotRequired[bool]
-    SnapshotRetentionLimit: NotRequired[int]
-    SnapshotWindow: NotRequired[str]
-    NumNodeGroups: NotRequired[int]
-    AutomaticFailover: NotRequired[AutomaticFailoverStatusType]
-    NodeSnapshots: NotRequired[list[NodeSnapshotTypeDef]]
-    KmsKeyId: NotRequired[str]
-    ARN: NotRequired[str]
-    DataTiering: NotRequired[DataTieringStatusType]
-
-
 class StartMigrationMessageTypeDef(TypedDict):
     ReplicationGroupId: str
     CustomerNodeEndpointList: ReadOnly[Sequence[CustomerNodeEndpointTypeDef]]
@@ -1757,25 +1813,9 @@ class StartMigrationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubnetOutpostTypeDef(TypedDict):
-    SubnetOutpostArn: NotRequired[str]
-
-
-class SubnetTypeDef(TypedDict):
-    SubnetIdentifier: NotRequired[str]
-    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
-    SubnetOutpost: NotRequired[SubnetOutpostTypeDef]
-    SupportedNetworkTypes: NotRequired[list[NetworkTypeType]]
-
-
 class TagListMessageTypeDef(TypedDict):
     TagList: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class TestFailoverMessageTypeDef(TypedDict):
@@ -1796,11 +1836,6 @@ class TestMigrationMessageTypeDef(TypedDict):
 class TestMigrationResponseTypeDef(TypedDict):
     ReplicationGroup: NotRequired[ReplicationGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TimeRangeFilterTypeDef(TypedDict):
-    StartTime: NotRequired[ReadOnly[datetime | str]]
-    EndTime: NotRequired[ReadOnly[datetime | str]]
 
 
 class UnprocessedUpdateActionTypeDef(TypedDict):
@@ -1843,11 +1878,6 @@ class UpdateActionsMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UserGroupPendingChangesTypeDef(TypedDict):
-    UserIdsToRemove: NotRequired[list[str]]
-    UserIdsToAdd: NotRequired[list[str]]
-
-
 class UserGroupResponseTypeDef(TypedDict):
     UserGroupId: NotRequired[str]
     Status: NotRequired[str]
@@ -1861,23 +1891,6 @@ class UserGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UserGroupTypeDef(TypedDict):
-    UserGroupId: NotRequired[str]
-    Status: NotRequired[str]
-    Engine: NotRequired[str]
-    UserIds: NotRequired[list[str]]
-    MinimumEngineVersion: NotRequired[str]
-    PendingChanges: NotRequired[UserGroupPendingChangesTypeDef]
-    ReplicationGroups: NotRequired[list[str]]
-    ServerlessCaches: NotRequired[list[str]]
-    ARN: NotRequired[str]
-
-
-class UserGroupsUpdateStatusTypeDef(TypedDict):
-    UserGroupIdsToAdd: NotRequired[list[str]]
-    UserGroupIdsToRemove: NotRequired[list[str]]
-
-
 class UserResponseTypeDef(TypedDict):
     UserId: NotRequired[str]
     UserName: NotRequired[str]
@@ -1889,15 +1902,3 @@ class UserResponseTypeDef(TypedDict):
     Authentication: NotRequired[AuthenticationTypeDef]
     ARN: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserTypeDef(TypedDict):
-    UserId: NotRequired[str]
-    UserName: NotRequired[str]
-    Status: NotRequired[str]
-    Engine: NotRequired[str]
-    MinimumEngineVersion: NotRequired[str]
-    AccessString: NotRequired[str]
-    UserGroupIds: NotRequired[list[str]]
-    Authentication: NotRequired[AuthenticationTypeDef]
-    ARN: NotRequired[str]

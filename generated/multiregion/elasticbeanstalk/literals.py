@@ -2,29 +2,30 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Elastic Beanstalk: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionHistoryStatusType",
-    "ActionStatusType",
-    "ActionTypeType",
-    "ApplicationVersionStatusType",
-    "ComputeTypeType",
-    "ConfigurationDeploymentStatusType",
-    "ConfigurationOptionValueTypeType",
-    "EnvironmentHealthAttributeType",
-    "EnvironmentHealthStatusType",
-    "EnvironmentHealthType",
-    "EnvironmentInfoTypeType",
-    "EnvironmentStatusType",
-    "EventSeverityType",
-    "FailureTypeType",
-    "InstancesHealthAttributeType",
-    "PlatformStatusType",
-    "SourceRepositoryType",
-    "SourceTypeType",
-    "ValidationSeverityType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionHistoryStatusType",
+        "ActionStatusType",
+        "ActionTypeType",
+        "ApplicationVersionStatusType",
+        "ComputeTypeType",
+        "ConfigurationDeploymentStatusType",
+        "ConfigurationOptionValueTypeType",
+        "EnvironmentHealthAttributeType",
+        "EnvironmentHealthStatusType",
+        "EnvironmentHealthType",
+        "EnvironmentInfoTypeType",
+        "EnvironmentStatusType",
+        "EventSeverityType",
+        "FailureTypeType",
+        "InstancesHealthAttributeType",
+        "PlatformStatusType",
+        "SourceRepositoryType",
+        "SourceTypeType",
+        "ValidationSeverityType",
+    ]
 
 ActionHistoryStatusType = Literal["Completed", "Failed", "Unknown"]
 ActionStatusType = Literal["Scheduled", "Pending", "Running", "Unknown"]

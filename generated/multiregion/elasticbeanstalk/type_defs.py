@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -40,138 +40,139 @@ from .literals import (
     ValidationSeverityType,
 )
 
-__all__ = [
-    "AbortEnvironmentUpdateMessageTypeDef",
-    "ApplicationDescriptionMessageTypeDef",
-    "ApplicationDescriptionTypeDef",
-    "ApplicationDescriptionsMessageTypeDef",
-    "ApplicationMetricsTypeDef",
-    "ApplicationResourceLifecycleConfigTypeDef",
-    "ApplicationResourceLifecycleDescriptionMessageTypeDef",
-    "ApplicationVersionDescriptionMessageTypeDef",
-    "ApplicationVersionDescriptionTypeDef",
-    "ApplicationVersionDescriptionsMessageTypeDef",
-    "ApplicationVersionLifecycleConfigTypeDef",
-    "ApplyEnvironmentManagedActionRequestTypeDef",
-    "ApplyEnvironmentManagedActionResultTypeDef",
-    "AssociateEnvironmentOperationsRoleMessageTypeDef",
-    "AutoScalingGroupTypeDef",
-    "BuildConfigurationTypeDef",
-    "BuilderTypeDef",
-    "CPUUtilizationTypeDef",
-    "CheckDNSAvailabilityMessageTypeDef",
-    "CheckDNSAvailabilityResultMessageTypeDef",
-    "ComposeEnvironmentsMessageTypeDef",
-    "ConfigurationOptionDescriptionTypeDef",
-    "ConfigurationOptionSettingTypeDef",
-    "ConfigurationOptionsDescriptionTypeDef",
-    "ConfigurationSettingsDescriptionResponseTypeDef",
-    "ConfigurationSettingsDescriptionTypeDef",
-    "ConfigurationSettingsDescriptionsTypeDef",
-    "ConfigurationSettingsValidationMessagesTypeDef",
-    "CreateApplicationMessageTypeDef",
-    "CreateApplicationVersionMessageTypeDef",
-    "CreateConfigurationTemplateMessageTypeDef",
-    "CreateEnvironmentMessageTypeDef",
-    "CreatePlatformVersionRequestTypeDef",
-    "CreatePlatformVersionResultTypeDef",
-    "CreateStorageLocationResultMessageTypeDef",
-    "CustomAmiTypeDef",
-    "DeleteApplicationMessageTypeDef",
-    "DeleteApplicationVersionMessageTypeDef",
-    "DeleteConfigurationTemplateMessageTypeDef",
-    "DeleteEnvironmentConfigurationMessageTypeDef",
-    "DeletePlatformVersionRequestTypeDef",
-    "DeletePlatformVersionResultTypeDef",
-    "DeploymentTypeDef",
-    "DescribeAccountAttributesResultTypeDef",
-    "DescribeApplicationVersionsMessageTypeDef",
-    "DescribeApplicationsMessageTypeDef",
-    "DescribeConfigurationOptionsMessageTypeDef",
-    "DescribeConfigurationSettingsMessageTypeDef",
-    "DescribeEnvironmentHealthRequestTypeDef",
-    "DescribeEnvironmentHealthResultTypeDef",
-    "DescribeEnvironmentManagedActionHistoryRequestTypeDef",
-    "DescribeEnvironmentManagedActionHistoryResultTypeDef",
-    "DescribeEnvironmentManagedActionsRequestTypeDef",
-    "DescribeEnvironmentManagedActionsResultTypeDef",
-    "DescribeEnvironmentResourcesMessageTypeDef",
-    "DescribeEnvironmentsMessageTypeDef",
-    "DescribeEventsMessageTypeDef",
-    "DescribeInstancesHealthRequestTypeDef",
-    "DescribeInstancesHealthResultTypeDef",
-    "DescribePlatformVersionRequestTypeDef",
-    "DescribePlatformVersionResultTypeDef",
-    "DisassociateEnvironmentOperationsRoleMessageTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentDescriptionResponseTypeDef",
-    "EnvironmentDescriptionTypeDef",
-    "EnvironmentDescriptionsMessageTypeDef",
-    "EnvironmentInfoDescriptionTypeDef",
-    "EnvironmentLinkTypeDef",
-    "EnvironmentResourceDescriptionTypeDef",
-    "EnvironmentResourceDescriptionsMessageTypeDef",
-    "EnvironmentResourcesDescriptionTypeDef",
-    "EnvironmentTierTypeDef",
-    "EventDescriptionTypeDef",
-    "EventDescriptionsMessageTypeDef",
-    "InstanceHealthSummaryTypeDef",
-    "InstanceTypeDef",
-    "LatencyTypeDef",
-    "LaunchConfigurationTypeDef",
-    "LaunchTemplateTypeDef",
-    "ListAvailableSolutionStacksResultMessageTypeDef",
-    "ListPlatformBranchesRequestTypeDef",
-    "ListPlatformBranchesResultTypeDef",
-    "ListPlatformVersionsRequestTypeDef",
-    "ListPlatformVersionsResultTypeDef",
-    "ListTagsForResourceMessageTypeDef",
-    "ListenerTypeDef",
-    "LoadBalancerDescriptionTypeDef",
-    "LoadBalancerTypeDef",
-    "ManagedActionHistoryItemTypeDef",
-    "ManagedActionTypeDef",
-    "MaxAgeRuleTypeDef",
-    "MaxCountRuleTypeDef",
-    "OptionRestrictionRegexTypeDef",
-    "OptionSpecificationTypeDef",
-    "PlatformBranchSummaryTypeDef",
-    "PlatformDescriptionTypeDef",
-    "PlatformFilterTypeDef",
-    "PlatformFrameworkTypeDef",
-    "PlatformProgrammingLanguageTypeDef",
-    "PlatformSummaryTypeDef",
-    "QueueTypeDef",
-    "RebuildEnvironmentMessageTypeDef",
-    "RequestEnvironmentInfoMessageTypeDef",
-    "ResourceQuotaTypeDef",
-    "ResourceQuotasTypeDef",
-    "ResourceTagsDescriptionMessageTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestartAppServerMessageTypeDef",
-    "RetrieveEnvironmentInfoMessageTypeDef",
-    "RetrieveEnvironmentInfoResultMessageTypeDef",
-    "S3LocationTypeDef",
-    "SearchFilterTypeDef",
-    "SingleInstanceHealthTypeDef",
-    "SolutionStackDescriptionTypeDef",
-    "SourceBuildInformationTypeDef",
-    "SourceConfigurationTypeDef",
-    "StatusCodesTypeDef",
-    "SwapEnvironmentCNAMEsMessageTypeDef",
-    "SystemStatusTypeDef",
-    "TagTypeDef",
-    "TerminateEnvironmentMessageTypeDef",
-    "TriggerTypeDef",
-    "UpdateApplicationMessageTypeDef",
-    "UpdateApplicationResourceLifecycleMessageTypeDef",
-    "UpdateApplicationVersionMessageTypeDef",
-    "UpdateConfigurationTemplateMessageTypeDef",
-    "UpdateEnvironmentMessageTypeDef",
-    "UpdateTagsForResourceMessageTypeDef",
-    "ValidateConfigurationSettingsMessageTypeDef",
-    "ValidationMessageTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AbortEnvironmentUpdateMessageTypeDef",
+        "ApplicationDescriptionMessageTypeDef",
+        "ApplicationDescriptionTypeDef",
+        "ApplicationDescriptionsMessageTypeDef",
+        "ApplicationMetricsTypeDef",
+        "ApplicationResourceLifecycleConfigTypeDef",
+        "ApplicationResourceLifecycleDescriptionMessageTypeDef",
+        "ApplicationVersionDescriptionMessageTypeDef",
+        "ApplicationVersionDescriptionTypeDef",
+        "ApplicationVersionDescriptionsMessageTypeDef",
+        "ApplicationVersionLifecycleConfigTypeDef",
+        "ApplyEnvironmentManagedActionRequestTypeDef",
+        "ApplyEnvironmentManagedActionResultTypeDef",
+        "AssociateEnvironmentOperationsRoleMessageTypeDef",
+        "AutoScalingGroupTypeDef",
+        "BuildConfigurationTypeDef",
+        "BuilderTypeDef",
+        "CPUUtilizationTypeDef",
+        "CheckDNSAvailabilityMessageTypeDef",
+        "CheckDNSAvailabilityResultMessageTypeDef",
+        "ComposeEnvironmentsMessageTypeDef",
+        "ConfigurationOptionDescriptionTypeDef",
+        "ConfigurationOptionSettingTypeDef",
+        "ConfigurationOptionsDescriptionTypeDef",
+        "ConfigurationSettingsDescriptionResponseTypeDef",
+        "ConfigurationSettingsDescriptionTypeDef",
+        "ConfigurationSettingsDescriptionsTypeDef",
+        "ConfigurationSettingsValidationMessagesTypeDef",
+        "CreateApplicationMessageTypeDef",
+        "CreateApplicationVersionMessageTypeDef",
+        "CreateConfigurationTemplateMessageTypeDef",
+        "CreateEnvironmentMessageTypeDef",
+        "CreatePlatformVersionRequestTypeDef",
+        "CreatePlatformVersionResultTypeDef",
+        "CreateStorageLocationResultMessageTypeDef",
+        "CustomAmiTypeDef",
+        "DeleteApplicationMessageTypeDef",
+        "DeleteApplicationVersionMessageTypeDef",
+        "DeleteConfigurationTemplateMessageTypeDef",
+        "DeleteEnvironmentConfigurationMessageTypeDef",
+        "DeletePlatformVersionRequestTypeDef",
+        "DeletePlatformVersionResultTypeDef",
+        "DeploymentTypeDef",
+        "DescribeAccountAttributesResultTypeDef",
+        "DescribeApplicationVersionsMessageTypeDef",
+        "DescribeApplicationsMessageTypeDef",
+        "DescribeConfigurationOptionsMessageTypeDef",
+        "DescribeConfigurationSettingsMessageTypeDef",
+        "DescribeEnvironmentHealthRequestTypeDef",
+        "DescribeEnvironmentHealthResultTypeDef",
+        "DescribeEnvironmentManagedActionHistoryRequestTypeDef",
+        "DescribeEnvironmentManagedActionHistoryResultTypeDef",
+        "DescribeEnvironmentManagedActionsRequestTypeDef",
+        "DescribeEnvironmentManagedActionsResultTypeDef",
+        "DescribeEnvironmentResourcesMessageTypeDef",
+        "DescribeEnvironmentsMessageTypeDef",
+        "DescribeEventsMessageTypeDef",
+        "DescribeInstancesHealthRequestTypeDef",
+        "DescribeInstancesHealthResultTypeDef",
+        "DescribePlatformVersionRequestTypeDef",
+        "DescribePlatformVersionResultTypeDef",
+        "DisassociateEnvironmentOperationsRoleMessageTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentDescriptionResponseTypeDef",
+        "EnvironmentDescriptionTypeDef",
+        "EnvironmentDescriptionsMessageTypeDef",
+        "EnvironmentInfoDescriptionTypeDef",
+        "EnvironmentLinkTypeDef",
+        "EnvironmentResourceDescriptionTypeDef",
+        "EnvironmentResourceDescriptionsMessageTypeDef",
+        "EnvironmentResourcesDescriptionTypeDef",
+        "EnvironmentTierTypeDef",
+        "EventDescriptionTypeDef",
+        "EventDescriptionsMessageTypeDef",
+        "InstanceHealthSummaryTypeDef",
+        "InstanceTypeDef",
+        "LatencyTypeDef",
+        "LaunchConfigurationTypeDef",
+        "LaunchTemplateTypeDef",
+        "ListAvailableSolutionStacksResultMessageTypeDef",
+        "ListPlatformBranchesRequestTypeDef",
+        "ListPlatformBranchesResultTypeDef",
+        "ListPlatformVersionsRequestTypeDef",
+        "ListPlatformVersionsResultTypeDef",
+        "ListTagsForResourceMessageTypeDef",
+        "ListenerTypeDef",
+        "LoadBalancerDescriptionTypeDef",
+        "LoadBalancerTypeDef",
+        "ManagedActionHistoryItemTypeDef",
+        "ManagedActionTypeDef",
+        "MaxAgeRuleTypeDef",
+        "MaxCountRuleTypeDef",
+        "OptionRestrictionRegexTypeDef",
+        "OptionSpecificationTypeDef",
+        "PlatformBranchSummaryTypeDef",
+        "PlatformDescriptionTypeDef",
+        "PlatformFilterTypeDef",
+        "PlatformFrameworkTypeDef",
+        "PlatformProgrammingLanguageTypeDef",
+        "PlatformSummaryTypeDef",
+        "QueueTypeDef",
+        "RebuildEnvironmentMessageTypeDef",
+        "RequestEnvironmentInfoMessageTypeDef",
+        "ResourceQuotaTypeDef",
+        "ResourceQuotasTypeDef",
+        "ResourceTagsDescriptionMessageTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestartAppServerMessageTypeDef",
+        "RetrieveEnvironmentInfoMessageTypeDef",
+        "RetrieveEnvironmentInfoResultMessageTypeDef",
+        "S3LocationTypeDef",
+        "SearchFilterTypeDef",
+        "SingleInstanceHealthTypeDef",
+        "SolutionStackDescriptionTypeDef",
+        "SourceBuildInformationTypeDef",
+        "SourceConfigurationTypeDef",
+        "StatusCodesTypeDef",
+        "SwapEnvironmentCNAMEsMessageTypeDef",
+        "SystemStatusTypeDef",
+        "TagTypeDef",
+        "TerminateEnvironmentMessageTypeDef",
+        "TriggerTypeDef",
+        "UpdateApplicationMessageTypeDef",
+        "UpdateApplicationResourceLifecycleMessageTypeDef",
+        "UpdateApplicationVersionMessageTypeDef",
+        "UpdateConfigurationTemplateMessageTypeDef",
+        "UpdateEnvironmentMessageTypeDef",
+        "UpdateTagsForResourceMessageTypeDef",
+        "ValidateConfigurationSettingsMessageTypeDef",
+        "ValidationMessageTypeDef",
+    ]
 
 
 class AbortEnvironmentUpdateMessageTypeDef(TypedDict):
@@ -179,9 +180,26 @@ class AbortEnvironmentUpdateMessageTypeDef(TypedDict):
     EnvironmentName: NotRequired[str]
 
 
-class ApplicationDescriptionMessageTypeDef(TypedDict):
-    Application: NotRequired[ApplicationDescriptionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class MaxAgeRuleTypeDef(TypedDict):
+    Enabled: bool
+    MaxAgeInDays: NotRequired[int]
+    DeleteSourceFromS3: NotRequired[bool]
+
+
+class MaxCountRuleTypeDef(TypedDict):
+    Enabled: bool
+    MaxCount: NotRequired[int]
+    DeleteSourceFromS3: NotRequired[bool]
+
+
+class ApplicationVersionLifecycleConfigTypeDef(TypedDict):
+    MaxCountRule: NotRequired[MaxCountRuleTypeDef]
+    MaxAgeRule: NotRequired[MaxAgeRuleTypeDef]
+
+
+class ApplicationResourceLifecycleConfigTypeDef(TypedDict):
+    ServiceRole: NotRequired[str]
+    VersionLifecycleConfig: NotRequired[ApplicationVersionLifecycleConfigTypeDef]
 
 
 class ApplicationDescriptionTypeDef(TypedDict):
@@ -195,9 +213,32 @@ class ApplicationDescriptionTypeDef(TypedDict):
     ResourceLifecycleConfig: NotRequired[ApplicationResourceLifecycleConfigTypeDef]
 
 
+class ApplicationDescriptionMessageTypeDef(TypedDict):
+    Application: NotRequired[ApplicationDescriptionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ApplicationDescriptionsMessageTypeDef(TypedDict):
     Applications: NotRequired[list[ApplicationDescriptionTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LatencyTypeDef(TypedDict):
+    P999: NotRequired[float]
+    P99: NotRequired[float]
+    P95: NotRequired[float]
+    P90: NotRequired[float]
+    P85: NotRequired[float]
+    P75: NotRequired[float]
+    P50: NotRequired[float]
+    P10: NotRequired[float]
+
+
+class StatusCodesTypeDef(TypedDict):
+    Status2xx: NotRequired[int]
+    Status3xx: NotRequired[int]
+    Status4xx: NotRequired[int]
+    Status5xx: NotRequired[int]
 
 
 class ApplicationMetricsTypeDef(TypedDict):
@@ -207,20 +248,21 @@ class ApplicationMetricsTypeDef(TypedDict):
     Latency: NotRequired[LatencyTypeDef]
 
 
-class ApplicationResourceLifecycleConfigTypeDef(TypedDict):
-    ServiceRole: NotRequired[str]
-    VersionLifecycleConfig: NotRequired[ApplicationVersionLifecycleConfigTypeDef]
-
-
 class ApplicationResourceLifecycleDescriptionMessageTypeDef(TypedDict):
     ApplicationName: NotRequired[str]
     ResourceLifecycleConfig: NotRequired[ApplicationResourceLifecycleConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ApplicationVersionDescriptionMessageTypeDef(TypedDict):
-    ApplicationVersion: NotRequired[ApplicationVersionDescriptionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class S3LocationTypeDef(TypedDict):
+    S3Bucket: NotRequired[str]
+    S3Key: NotRequired[str]
+
+
+class SourceBuildInformationTypeDef(TypedDict):
+    SourceType: SourceTypeType
+    SourceRepository: SourceRepositoryType
+    SourceLocation: str
 
 
 class ApplicationVersionDescriptionTypeDef(TypedDict):
@@ -236,15 +278,15 @@ class ApplicationVersionDescriptionTypeDef(TypedDict):
     Status: NotRequired[ApplicationVersionStatusType]
 
 
+class ApplicationVersionDescriptionMessageTypeDef(TypedDict):
+    ApplicationVersion: NotRequired[ApplicationVersionDescriptionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ApplicationVersionDescriptionsMessageTypeDef(TypedDict):
     ApplicationVersions: NotRequired[list[ApplicationVersionDescriptionTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ApplicationVersionLifecycleConfigTypeDef(TypedDict):
-    MaxCountRule: NotRequired[MaxCountRuleTypeDef]
-    MaxAgeRule: NotRequired[MaxAgeRuleTypeDef]
 
 
 class ApplyEnvironmentManagedActionRequestTypeDef(TypedDict):
@@ -309,6 +351,11 @@ class ComposeEnvironmentsMessageTypeDef(TypedDict):
     VersionLabels: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class OptionRestrictionRegexTypeDef(TypedDict):
+    Pattern: NotRequired[str]
+    Label: NotRequired[str]
+
+
 class ConfigurationOptionDescriptionTypeDef(TypedDict):
     Namespace: NotRequired[str]
     Name: NotRequired[str]
@@ -369,9 +416,21 @@ class ConfigurationSettingsDescriptionsTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ValidationMessageTypeDef(TypedDict):
+    Message: NotRequired[str]
+    Severity: NotRequired[ValidationSeverityType]
+    Namespace: NotRequired[str]
+    OptionName: NotRequired[str]
+
+
 class ConfigurationSettingsValidationMessagesTypeDef(TypedDict):
     Messages: NotRequired[list[ValidationMessageTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class CreateApplicationMessageTypeDef(TypedDict):
@@ -393,6 +452,11 @@ class CreateApplicationVersionMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class SourceConfigurationTypeDef(TypedDict):
+    ApplicationName: NotRequired[str]
+    TemplateName: NotRequired[str]
+
+
 class CreateConfigurationTemplateMessageTypeDef(TypedDict):
     ApplicationName: str
     TemplateName: str
@@ -403,6 +467,18 @@ class CreateConfigurationTemplateMessageTypeDef(TypedDict):
     Description: NotRequired[str]
     OptionSettings: NotRequired[ReadOnly[Sequence[ConfigurationOptionSettingTypeDef]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class EnvironmentTierTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class OptionSpecificationTypeDef(TypedDict):
+    ResourceName: NotRequired[str]
+    Namespace: NotRequired[str]
+    OptionName: NotRequired[str]
 
 
 class CreateEnvironmentMessageTypeDef(TypedDict):
@@ -429,6 +505,21 @@ class CreatePlatformVersionRequestTypeDef(TypedDict):
     EnvironmentName: NotRequired[str]
     OptionSettings: NotRequired[ReadOnly[Sequence[ConfigurationOptionSettingTypeDef]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PlatformSummaryTypeDef(TypedDict):
+    PlatformArn: NotRequired[str]
+    PlatformOwner: NotRequired[str]
+    PlatformStatus: NotRequired[PlatformStatusType]
+    PlatformCategory: NotRequired[str]
+    OperatingSystemName: NotRequired[str]
+    OperatingSystemVersion: NotRequired[str]
+    SupportedTierList: NotRequired[list[str]]
+    SupportedAddonList: NotRequired[list[str]]
+    PlatformLifecycleState: NotRequired[str]
+    PlatformVersion: NotRequired[str]
+    PlatformBranchName: NotRequired[str]
+    PlatformBranchLifecycleState: NotRequired[str]
 
 
 class CreatePlatformVersionResultTypeDef(TypedDict):
@@ -484,6 +575,18 @@ class DeploymentTypeDef(TypedDict):
     DeploymentTime: NotRequired[datetime]
 
 
+class ResourceQuotaTypeDef(TypedDict):
+    Maximum: NotRequired[int]
+
+
+class ResourceQuotasTypeDef(TypedDict):
+    ApplicationQuota: NotRequired[ResourceQuotaTypeDef]
+    ApplicationVersionQuota: NotRequired[ResourceQuotaTypeDef]
+    EnvironmentQuota: NotRequired[ResourceQuotaTypeDef]
+    ConfigurationTemplateQuota: NotRequired[ResourceQuotaTypeDef]
+    CustomPlatformQuota: NotRequired[ResourceQuotaTypeDef]
+
+
 class DescribeAccountAttributesResultTypeDef(TypedDict):
     ResourceQuotas: NotRequired[ResourceQuotasTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -521,6 +624,17 @@ class DescribeEnvironmentHealthRequestTypeDef(TypedDict):
     AttributeNames: NotRequired[ReadOnly[Sequence[EnvironmentHealthAttributeType]]]
 
 
+class InstanceHealthSummaryTypeDef(TypedDict):
+    NoData: NotRequired[int]
+    Unknown: NotRequired[int]
+    Pending: NotRequired[int]
+    Ok: NotRequired[int]
+    Info: NotRequired[int]
+    Warning: NotRequired[int]
+    Degraded: NotRequired[int]
+    Severe: NotRequired[int]
+
+
 class DescribeEnvironmentHealthResultTypeDef(TypedDict):
     EnvironmentName: NotRequired[str]
     HealthStatus: NotRequired[str]
@@ -540,6 +654,17 @@ class DescribeEnvironmentManagedActionHistoryRequestTypeDef(TypedDict):
     MaxItems: NotRequired[int]
 
 
+class ManagedActionHistoryItemTypeDef(TypedDict):
+    ActionId: NotRequired[str]
+    ActionType: NotRequired[ActionTypeType]
+    ActionDescription: NotRequired[str]
+    FailureType: NotRequired[FailureTypeType]
+    Status: NotRequired[ActionHistoryStatusType]
+    FailureDescription: NotRequired[str]
+    ExecutedTime: NotRequired[datetime]
+    FinishedTime: NotRequired[datetime]
+
+
 class DescribeEnvironmentManagedActionHistoryResultTypeDef(TypedDict):
     ManagedActionHistoryItems: NotRequired[list[ManagedActionHistoryItemTypeDef]]
     NextToken: NotRequired[str]
@@ -550,6 +675,14 @@ class DescribeEnvironmentManagedActionsRequestTypeDef(TypedDict):
     EnvironmentName: NotRequired[str]
     EnvironmentId: NotRequired[str]
     Status: NotRequired[ActionStatusType]
+
+
+class ManagedActionTypeDef(TypedDict):
+    ActionId: NotRequired[str]
+    ActionDescription: NotRequired[str]
+    ActionType: NotRequired[ActionTypeType]
+    Status: NotRequired[ActionStatusType]
+    WindowStartTime: NotRequired[datetime]
 
 
 class DescribeEnvironmentManagedActionsResultTypeDef(TypedDict):
@@ -595,6 +728,24 @@ class DescribeInstancesHealthRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SystemStatusTypeDef(TypedDict):
+    CPUUtilization: NotRequired[CPUUtilizationTypeDef]
+    LoadAverage: NotRequired[list[float]]
+
+
+class SingleInstanceHealthTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    HealthStatus: NotRequired[str]
+    Color: NotRequired[str]
+    Causes: NotRequired[list[str]]
+    LaunchedAt: NotRequired[datetime]
+    ApplicationMetrics: NotRequired[ApplicationMetricsTypeDef]
+    System: NotRequired[SystemStatusTypeDef]
+    Deployment: NotRequired[DeploymentTypeDef]
+    AvailabilityZone: NotRequired[str]
+    InstanceType: NotRequired[str]
+
+
 class DescribeInstancesHealthResultTypeDef(TypedDict):
     InstanceHealthList: NotRequired[list[SingleInstanceHealthTypeDef]]
     RefreshedAt: NotRequired[datetime]
@@ -606,6 +757,40 @@ class DescribePlatformVersionRequestTypeDef(TypedDict):
     PlatformArn: NotRequired[str]
 
 
+class PlatformFrameworkTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class PlatformProgrammingLanguageTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class PlatformDescriptionTypeDef(TypedDict):
+    PlatformArn: NotRequired[str]
+    PlatformOwner: NotRequired[str]
+    PlatformName: NotRequired[str]
+    PlatformVersion: NotRequired[str]
+    SolutionStackName: NotRequired[str]
+    PlatformStatus: NotRequired[PlatformStatusType]
+    DateCreated: NotRequired[datetime]
+    DateUpdated: NotRequired[datetime]
+    PlatformCategory: NotRequired[str]
+    Description: NotRequired[str]
+    Maintainer: NotRequired[str]
+    OperatingSystemName: NotRequired[str]
+    OperatingSystemVersion: NotRequired[str]
+    ProgrammingLanguages: NotRequired[list[PlatformProgrammingLanguageTypeDef]]
+    Frameworks: NotRequired[list[PlatformFrameworkTypeDef]]
+    CustomAmiList: NotRequired[list[CustomAmiTypeDef]]
+    SupportedTierList: NotRequired[list[str]]
+    SupportedAddonList: NotRequired[list[str]]
+    PlatformLifecycleState: NotRequired[str]
+    PlatformBranchName: NotRequired[str]
+    PlatformBranchLifecycleState: NotRequired[str]
+
+
 class DescribePlatformVersionResultTypeDef(TypedDict):
     PlatformDescription: NotRequired[PlatformDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -613,6 +798,26 @@ class DescribePlatformVersionResultTypeDef(TypedDict):
 
 class DisassociateEnvironmentOperationsRoleMessageTypeDef(TypedDict):
     EnvironmentName: str
+
+
+class EnvironmentLinkTypeDef(TypedDict):
+    LinkName: NotRequired[str]
+    EnvironmentName: NotRequired[str]
+
+
+class ListenerTypeDef(TypedDict):
+    Protocol: NotRequired[str]
+    Port: NotRequired[int]
+
+
+class LoadBalancerDescriptionTypeDef(TypedDict):
+    LoadBalancerName: NotRequired[str]
+    Domain: NotRequired[str]
+    Listeners: NotRequired[list[ListenerTypeDef]]
+
+
+class EnvironmentResourcesDescriptionTypeDef(TypedDict):
+    LoadBalancer: NotRequired[LoadBalancerDescriptionTypeDef]
 
 
 class EnvironmentDescriptionResponseTypeDef(TypedDict):
@@ -677,9 +882,29 @@ class EnvironmentInfoDescriptionTypeDef(TypedDict):
     Message: NotRequired[str]
 
 
-class EnvironmentLinkTypeDef(TypedDict):
-    LinkName: NotRequired[str]
-    EnvironmentName: NotRequired[str]
+class InstanceTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
+class LaunchConfigurationTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class LaunchTemplateTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
+class LoadBalancerTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class QueueTypeDef(TypedDict):
+    Name: NotRequired[str]
+    URL: NotRequired[str]
+
+
+class TriggerTypeDef(TypedDict):
+    Name: NotRequired[str]
 
 
 class EnvironmentResourceDescriptionTypeDef(TypedDict):
@@ -696,16 +921,6 @@ class EnvironmentResourceDescriptionTypeDef(TypedDict):
 class EnvironmentResourceDescriptionsMessageTypeDef(TypedDict):
     EnvironmentResources: NotRequired[EnvironmentResourceDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EnvironmentResourcesDescriptionTypeDef(TypedDict):
-    LoadBalancer: NotRequired[LoadBalancerDescriptionTypeDef]
-
-
-class EnvironmentTierTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[str]
-    Version: NotRequired[str]
 
 
 class EventDescriptionTypeDef(TypedDict):
@@ -726,38 +941,9 @@ class EventDescriptionsMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InstanceHealthSummaryTypeDef(TypedDict):
-    NoData: NotRequired[int]
-    Unknown: NotRequired[int]
-    Pending: NotRequired[int]
-    Ok: NotRequired[int]
-    Info: NotRequired[int]
-    Warning: NotRequired[int]
-    Degraded: NotRequired[int]
-    Severe: NotRequired[int]
-
-
-class InstanceTypeDef(TypedDict):
-    Id: NotRequired[str]
-
-
-class LatencyTypeDef(TypedDict):
-    P999: NotRequired[float]
-    P99: NotRequired[float]
-    P95: NotRequired[float]
-    P90: NotRequired[float]
-    P85: NotRequired[float]
-    P75: NotRequired[float]
-    P50: NotRequired[float]
-    P10: NotRequired[float]
-
-
-class LaunchConfigurationTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class LaunchTemplateTypeDef(TypedDict):
-    Id: NotRequired[str]
+class SolutionStackDescriptionTypeDef(TypedDict):
+    SolutionStackName: NotRequired[str]
+    PermittedFileTypes: NotRequired[list[str]]
 
 
 class ListAvailableSolutionStacksResultMessageTypeDef(TypedDict):
@@ -766,16 +952,36 @@ class ListAvailableSolutionStacksResultMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SearchFilterTypeDef(TypedDict):
+    Attribute: NotRequired[str]
+    Operator: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ListPlatformBranchesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[SearchFilterTypeDef]]]
     MaxRecords: NotRequired[int]
     NextToken: NotRequired[str]
 
 
+class PlatformBranchSummaryTypeDef(TypedDict):
+    PlatformName: NotRequired[str]
+    BranchName: NotRequired[str]
+    LifecycleState: NotRequired[str]
+    BranchOrder: NotRequired[int]
+    SupportedTierList: NotRequired[list[str]]
+
+
 class ListPlatformBranchesResultTypeDef(TypedDict):
     PlatformBranchSummaryList: NotRequired[list[PlatformBranchSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PlatformFilterTypeDef(TypedDict):
+    Type: NotRequired[str]
+    Operator: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ListPlatformVersionsRequestTypeDef(TypedDict):
@@ -794,131 +1000,6 @@ class ListTagsForResourceMessageTypeDef(TypedDict):
     ResourceArn: str
 
 
-class ListenerTypeDef(TypedDict):
-    Protocol: NotRequired[str]
-    Port: NotRequired[int]
-
-
-class LoadBalancerDescriptionTypeDef(TypedDict):
-    LoadBalancerName: NotRequired[str]
-    Domain: NotRequired[str]
-    Listeners: NotRequired[list[ListenerTypeDef]]
-
-
-class LoadBalancerTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class ManagedActionHistoryItemTypeDef(TypedDict):
-    ActionId: NotRequired[str]
-    ActionType: NotRequired[ActionTypeType]
-    ActionDescription: NotRequired[str]
-    FailureType: NotRequired[FailureTypeType]
-    Status: NotRequired[ActionHistoryStatusType]
-    FailureDescription: NotRequired[str]
-    ExecutedTime: NotRequired[datetime]
-    FinishedTime: NotRequired[datetime]
-
-
-class ManagedActionTypeDef(TypedDict):
-    ActionId: NotRequired[str]
-    ActionDescription: NotRequired[str]
-    ActionType: NotRequired[ActionTypeType]
-    Status: NotRequired[ActionStatusType]
-    WindowStartTime: NotRequired[datetime]
-
-
-class MaxAgeRuleTypeDef(TypedDict):
-    Enabled: bool
-    MaxAgeInDays: NotRequired[int]
-    DeleteSourceFromS3: NotRequired[bool]
-
-
-class MaxCountRuleTypeDef(TypedDict):
-    Enabled: bool
-    MaxCount: NotRequired[int]
-    DeleteSourceFromS3: NotRequired[bool]
-
-
-class OptionRestrictionRegexTypeDef(TypedDict):
-    Pattern: NotRequired[str]
-    Label: NotRequired[str]
-
-
-class OptionSpecificationTypeDef(TypedDict):
-    ResourceName: NotRequired[str]
-    Namespace: NotRequired[str]
-    OptionName: NotRequired[str]
-
-
-class PlatformBranchSummaryTypeDef(TypedDict):
-    PlatformName: NotRequired[str]
-    BranchName: NotRequired[str]
-    LifecycleState: NotRequired[str]
-    BranchOrder: NotRequired[int]
-    SupportedTierList: NotRequired[list[str]]
-
-
-class PlatformDescriptionTypeDef(TypedDict):
-    PlatformArn: NotRequired[str]
-    PlatformOwner: NotRequired[str]
-    PlatformName: NotRequired[str]
-    PlatformVersion: NotRequired[str]
-    SolutionStackName: NotRequired[str]
-    PlatformStatus: NotRequired[PlatformStatusType]
-    DateCreated: NotRequired[datetime]
-    DateUpdated: NotRequired[datetime]
-    PlatformCategory: NotRequired[str]
-    Description: NotRequired[str]
-    Maintainer: NotRequired[str]
-    OperatingSystemName: NotRequired[str]
-    OperatingSystemVersion: NotRequired[str]
-    ProgrammingLanguages: NotRequired[list[PlatformProgrammingLanguageTypeDef]]
-    Frameworks: NotRequired[list[PlatformFrameworkTypeDef]]
-    CustomAmiList: NotRequired[list[CustomAmiTypeDef]]
-    SupportedTierList: NotRequired[list[str]]
-    SupportedAddonList: NotRequired[list[str]]
-    PlatformLifecycleState: NotRequired[str]
-    PlatformBranchName: NotRequired[str]
-    PlatformBranchLifecycleState: NotRequired[str]
-
-
-class PlatformFilterTypeDef(TypedDict):
-    Type: NotRequired[str]
-    Operator: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PlatformFrameworkTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class PlatformProgrammingLanguageTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class PlatformSummaryTypeDef(TypedDict):
-    PlatformArn: NotRequired[str]
-    PlatformOwner: NotRequired[str]
-    PlatformStatus: NotRequired[PlatformStatusType]
-    PlatformCategory: NotRequired[str]
-    OperatingSystemName: NotRequired[str]
-    OperatingSystemVersion: NotRequired[str]
-    SupportedTierList: NotRequired[list[str]]
-    SupportedAddonList: NotRequired[list[str]]
-    PlatformLifecycleState: NotRequired[str]
-    PlatformVersion: NotRequired[str]
-    PlatformBranchName: NotRequired[str]
-    PlatformBranchLifecycleState: NotRequired[str]
-
-
-class QueueTypeDef(TypedDict):
-    Name: NotRequired[str]
-    URL: NotRequired[str]
-
-
 class RebuildEnvironmentMessageTypeDef(TypedDict):
     EnvironmentId: NotRequired[str]
     EnvironmentName: NotRequired[str]
@@ -928,18 +1009,6 @@ class RequestEnvironmentInfoMessageTypeDef(TypedDict):
     EnvironmentId: NotRequired[str]
     EnvironmentName: NotRequired[str]
     InfoType: EnvironmentInfoTypeType
-
-
-class ResourceQuotaTypeDef(TypedDict):
-    Maximum: NotRequired[int]
-
-
-class ResourceQuotasTypeDef(TypedDict):
-    ApplicationQuota: NotRequired[ResourceQuotaTypeDef]
-    ApplicationVersionQuota: NotRequired[ResourceQuotaTypeDef]
-    EnvironmentQuota: NotRequired[ResourceQuotaTypeDef]
-    ConfigurationTemplateQuota: NotRequired[ResourceQuotaTypeDef]
-    CustomPlatformQuota: NotRequired[ResourceQuotaTypeDef]
 
 
 class ResourceTagsDescriptionMessageTypeDef(TypedDict):
@@ -964,53 +1033,6 @@ class RetrieveEnvironmentInfoResultMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3LocationTypeDef(TypedDict):
-    S3Bucket: NotRequired[str]
-    S3Key: NotRequired[str]
-
-
-class SearchFilterTypeDef(TypedDict):
-    Attribute: NotRequired[str]
-    Operator: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SingleInstanceHealthTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    HealthStatus: NotRequired[str]
-    Color: NotRequired[str]
-    Causes: NotRequired[list[str]]
-    LaunchedAt: NotRequired[datetime]
-    ApplicationMetrics: NotRequired[ApplicationMetricsTypeDef]
-    System: NotRequired[SystemStatusTypeDef]
-    Deployment: NotRequired[DeploymentTypeDef]
-    AvailabilityZone: NotRequired[str]
-    InstanceType: NotRequired[str]
-
-
-class SolutionStackDescriptionTypeDef(TypedDict):
-    SolutionStackName: NotRequired[str]
-    PermittedFileTypes: NotRequired[list[str]]
-
-
-class SourceBuildInformationTypeDef(TypedDict):
-    SourceType: SourceTypeType
-    SourceRepository: SourceRepositoryType
-    SourceLocation: str
-
-
-class SourceConfigurationTypeDef(TypedDict):
-    ApplicationName: NotRequired[str]
-    TemplateName: NotRequired[str]
-
-
-class StatusCodesTypeDef(TypedDict):
-    Status2xx: NotRequired[int]
-    Status3xx: NotRequired[int]
-    Status4xx: NotRequired[int]
-    Status5xx: NotRequired[int]
-
-
 class SwapEnvironmentCNAMEsMessageTypeDef(TypedDict):
     SourceEnvironmentId: NotRequired[str]
     SourceEnvironmentName: NotRequired[str]
@@ -1018,25 +1040,11 @@ class SwapEnvironmentCNAMEsMessageTypeDef(TypedDict):
     DestinationEnvironmentName: NotRequired[str]
 
 
-class SystemStatusTypeDef(TypedDict):
-    CPUUtilization: NotRequired[CPUUtilizationTypeDef]
-    LoadAverage: NotRequired[list[float]]
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
 class TerminateEnvironmentMessageTypeDef(TypedDict):
     EnvironmentId: NotRequired[str]
     EnvironmentName: NotRequired[str]
     TerminateResources: NotRequired[bool]
     ForceTerminate: NotRequired[bool]
-
-
-class TriggerTypeDef(TypedDict):
-    Name: NotRequired[str]
 
 
 class UpdateApplicationMessageTypeDef(TypedDict):
@@ -1089,10 +1097,3 @@ class ValidateConfigurationSettingsMessageTypeDef(TypedDict):
     TemplateName: NotRequired[str]
     EnvironmentName: NotRequired[str]
     OptionSettings: ReadOnly[Sequence[ConfigurationOptionSettingTypeDef]]
-
-
-class ValidationMessageTypeDef(TypedDict):
-    Message: NotRequired[str]
-    Severity: NotRequired[ValidationSeverityType]
-    Namespace: NotRequired[str]
-    OptionName: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,95 +18,96 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "AccessLogTypeDef",
-    "AddAvailabilityZonesInputTypeDef",
-    "AddAvailabilityZonesOutputTypeDef",
-    "AddTagsInputTypeDef",
-    "AddTagsOutputTypeDef",
-    "AdditionalAttributeTypeDef",
-    "AppCookieStickinessPolicyTypeDef",
-    "ApplySecurityGroupsToLoadBalancerInputTypeDef",
-    "ApplySecurityGroupsToLoadBalancerOutputTypeDef",
-    "AttachLoadBalancerToSubnetsInputTypeDef",
-    "AttachLoadBalancerToSubnetsOutputTypeDef",
-    "BackendServerDescriptionTypeDef",
-    "ConfigureHealthCheckInputTypeDef",
-    "ConfigureHealthCheckOutputTypeDef",
-    "ConnectionDrainingTypeDef",
-    "ConnectionSettingsTypeDef",
-    "CreateAccessPointInputTypeDef",
-    "CreateAccessPointOutputTypeDef",
-    "CreateAppCookieStickinessPolicyInputTypeDef",
-    "CreateAppCookieStickinessPolicyOutputTypeDef",
-    "CreateLBCookieStickinessPolicyInputTypeDef",
-    "CreateLBCookieStickinessPolicyOutputTypeDef",
-    "CreateLoadBalancerListenerInputTypeDef",
-    "CreateLoadBalancerListenerOutputTypeDef",
-    "CreateLoadBalancerPolicyInputTypeDef",
-    "CreateLoadBalancerPolicyOutputTypeDef",
-    "CrossZoneLoadBalancingTypeDef",
-    "DeleteAccessPointInputTypeDef",
-    "DeleteAccessPointOutputTypeDef",
-    "DeleteLoadBalancerListenerInputTypeDef",
-    "DeleteLoadBalancerListenerOutputTypeDef",
-    "DeleteLoadBalancerPolicyInputTypeDef",
-    "DeleteLoadBalancerPolicyOutputTypeDef",
-    "DeregisterEndPointsInputTypeDef",
-    "DeregisterEndPointsOutputTypeDef",
-    "DescribeAccessPointsInputTypeDef",
-    "DescribeAccessPointsOutputTypeDef",
-    "DescribeAccountLimitsInputTypeDef",
-    "DescribeAccountLimitsOutputTypeDef",
-    "DescribeEndPointStateInputTypeDef",
-    "DescribeEndPointStateOutputTypeDef",
-    "DescribeLoadBalancerAttributesInputTypeDef",
-    "DescribeLoadBalancerAttributesOutputTypeDef",
-    "DescribeLoadBalancerPoliciesInputTypeDef",
-    "DescribeLoadBalancerPoliciesOutputTypeDef",
-    "DescribeLoadBalancerPolicyTypesInputTypeDef",
-    "DescribeLoadBalancerPolicyTypesOutputTypeDef",
-    "DescribeTagsInputTypeDef",
-    "DescribeTagsOutputTypeDef",
-    "DetachLoadBalancerFromSubnetsInputTypeDef",
-    "DetachLoadBalancerFromSubnetsOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "HealthCheckTypeDef",
-    "InstanceStateTypeDef",
-    "InstanceTypeDef",
-    "LBCookieStickinessPolicyTypeDef",
-    "LimitTypeDef",
-    "ListenerDescriptionTypeDef",
-    "ListenerTypeDef",
-    "LoadBalancerAttributesOutputTypeDef",
-    "LoadBalancerAttributesTypeDef",
-    "LoadBalancerDescriptionTypeDef",
-    "ModifyLoadBalancerAttributesInputTypeDef",
-    "ModifyLoadBalancerAttributesOutputTypeDef",
-    "PoliciesTypeDef",
-    "PolicyAttributeDescriptionTypeDef",
-    "PolicyAttributeTypeDef",
-    "PolicyAttributeTypeDescriptionTypeDef",
-    "PolicyDescriptionTypeDef",
-    "PolicyTypeDescriptionTypeDef",
-    "RegisterEndPointsInputTypeDef",
-    "RegisterEndPointsOutputTypeDef",
-    "RemoveAvailabilityZonesInputTypeDef",
-    "RemoveAvailabilityZonesOutputTypeDef",
-    "RemoveTagsInputTypeDef",
-    "RemoveTagsOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "SetLoadBalancerListenerSSLCertificateInputTypeDef",
-    "SetLoadBalancerListenerSSLCertificateOutputTypeDef",
-    "SetLoadBalancerPoliciesForBackendServerInputTypeDef",
-    "SetLoadBalancerPoliciesForBackendServerOutputTypeDef",
-    "SetLoadBalancerPoliciesOfListenerInputTypeDef",
-    "SetLoadBalancerPoliciesOfListenerOutputTypeDef",
-    "SourceSecurityGroupTypeDef",
-    "TagDescriptionTypeDef",
-    "TagKeyOnlyTypeDef",
-    "TagTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessLogTypeDef",
+        "AddAvailabilityZonesInputTypeDef",
+        "AddAvailabilityZonesOutputTypeDef",
+        "AddTagsInputTypeDef",
+        "AddTagsOutputTypeDef",
+        "AdditionalAttributeTypeDef",
+        "AppCookieStickinessPolicyTypeDef",
+        "ApplySecurityGroupsToLoadBalancerInputTypeDef",
+        "ApplySecurityGroupsToLoadBalancerOutputTypeDef",
+        "AttachLoadBalancerToSubnetsInputTypeDef",
+        "AttachLoadBalancerToSubnetsOutputTypeDef",
+        "BackendServerDescriptionTypeDef",
+        "ConfigureHealthCheckInputTypeDef",
+        "ConfigureHealthCheckOutputTypeDef",
+        "ConnectionDrainingTypeDef",
+        "ConnectionSettingsTypeDef",
+        "CreateAccessPointInputTypeDef",
+        "CreateAccessPointOutputTypeDef",
+        "CreateAppCookieStickinessPolicyInputTypeDef",
+        "CreateAppCookieStickinessPolicyOutputTypeDef",
+        "CreateLBCookieStickinessPolicyInputTypeDef",
+        "CreateLBCookieStickinessPolicyOutputTypeDef",
+        "CreateLoadBalancerListenerInputTypeDef",
+        "CreateLoadBalancerListenerOutputTypeDef",
+        "CreateLoadBalancerPolicyInputTypeDef",
+        "CreateLoadBalancerPolicyOutputTypeDef",
+        "CrossZoneLoadBalancingTypeDef",
+        "DeleteAccessPointInputTypeDef",
+        "DeleteAccessPointOutputTypeDef",
+        "DeleteLoadBalancerListenerInputTypeDef",
+        "DeleteLoadBalancerListenerOutputTypeDef",
+        "DeleteLoadBalancerPolicyInputTypeDef",
+        "DeleteLoadBalancerPolicyOutputTypeDef",
+        "DeregisterEndPointsInputTypeDef",
+        "DeregisterEndPointsOutputTypeDef",
+        "DescribeAccessPointsInputTypeDef",
+        "DescribeAccessPointsOutputTypeDef",
+        "DescribeAccountLimitsInputTypeDef",
+        "DescribeAccountLimitsOutputTypeDef",
+        "DescribeEndPointStateInputTypeDef",
+        "DescribeEndPointStateOutputTypeDef",
+        "DescribeLoadBalancerAttributesInputTypeDef",
+        "DescribeLoadBalancerAttributesOutputTypeDef",
+        "DescribeLoadBalancerPoliciesInputTypeDef",
+        "DescribeLoadBalancerPoliciesOutputTypeDef",
+        "DescribeLoadBalancerPolicyTypesInputTypeDef",
+        "DescribeLoadBalancerPolicyTypesOutputTypeDef",
+        "DescribeTagsInputTypeDef",
+        "DescribeTagsOutputTypeDef",
+        "DetachLoadBalancerFromSubnetsInputTypeDef",
+        "DetachLoadBalancerFromSubnetsOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "HealthCheckTypeDef",
+        "InstanceStateTypeDef",
+        "InstanceTypeDef",
+        "LBCookieStickinessPolicyTypeDef",
+        "LimitTypeDef",
+        "ListenerDescriptionTypeDef",
+        "ListenerTypeDef",
+        "LoadBalancerAttributesOutputTypeDef",
+        "LoadBalancerAttributesTypeDef",
+        "LoadBalancerDescriptionTypeDef",
+        "ModifyLoadBalancerAttributesInputTypeDef",
+        "ModifyLoadBalancerAttributesOutputTypeDef",
+        "PoliciesTypeDef",
+        "PolicyAttributeDescriptionTypeDef",
+        "PolicyAttributeTypeDef",
+        "PolicyAttributeTypeDescriptionTypeDef",
+        "PolicyDescriptionTypeDef",
+        "PolicyTypeDescriptionTypeDef",
+        "RegisterEndPointsInputTypeDef",
+        "RegisterEndPointsOutputTypeDef",
+        "RemoveAvailabilityZonesInputTypeDef",
+        "RemoveAvailabilityZonesOutputTypeDef",
+        "RemoveTagsInputTypeDef",
+        "RemoveTagsOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "SetLoadBalancerListenerSSLCertificateInputTypeDef",
+        "SetLoadBalancerListenerSSLCertificateOutputTypeDef",
+        "SetLoadBalancerPoliciesForBackendServerInputTypeDef",
+        "SetLoadBalancerPoliciesForBackendServerOutputTypeDef",
+        "SetLoadBalancerPoliciesOfListenerInputTypeDef",
+        "SetLoadBalancerPoliciesOfListenerOutputTypeDef",
+        "SourceSecurityGroupTypeDef",
+        "TagDescriptionTypeDef",
+        "TagKeyOnlyTypeDef",
+        "TagTypeDef",
+    ]
 
 
 class AccessLogTypeDef(TypedDict):
@@ -124,6 +125,11 @@ class AddAvailabilityZonesInputTypeDef(TypedDict):
 class AddAvailabilityZonesOutputTypeDef(TypedDict):
     AvailabilityZones: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
 
 
 class AddTagsInputTypeDef(TypedDict):
@@ -170,6 +176,14 @@ class BackendServerDescriptionTypeDef(TypedDict):
     PolicyNames: NotRequired[list[str]]
 
 
+class HealthCheckTypeDef(TypedDict):
+    Target: str
+    Interval: int
+    Timeout: int
+    UnhealthyThreshold: int
+    HealthyThreshold: int
+
+
 class ConfigureHealthCheckInputTypeDef(TypedDict):
     LoadBalancerName: str
     HealthCheck: HealthCheckTypeDef
@@ -187,6 +201,14 @@ class ConnectionDrainingTypeDef(TypedDict):
 
 class ConnectionSettingsTypeDef(TypedDict):
     IdleTimeout: int
+
+
+class ListenerTypeDef(TypedDict):
+    Protocol: str
+    LoadBalancerPort: int
+    InstanceProtocol: NotRequired[str]
+    InstancePort: int
+    SSLCertificateId: NotRequired[str]
 
 
 class CreateAccessPointInputTypeDef(TypedDict):
@@ -233,6 +255,11 @@ class CreateLoadBalancerListenerOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PolicyAttributeTypeDef(TypedDict):
+    AttributeName: NotRequired[str]
+    AttributeValue: NotRequired[str]
+
+
 class CreateLoadBalancerPolicyInputTypeDef(TypedDict):
     LoadBalancerName: str
     PolicyName: str
@@ -274,6 +301,10 @@ class DeleteLoadBalancerPolicyOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InstanceTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+
+
 class DeregisterEndPointsInputTypeDef(TypedDict):
     LoadBalancerName: str
     Instances: ReadOnly[Sequence[InstanceTypeDef]]
@@ -290,97 +321,9 @@ class DescribeAccessPointsInputTypeDef(TypedDict):
     PageSize: NotRequired[int]
 
 
-class DescribeAccessPointsOutputTypeDef(TypedDict):
-    LoadBalancerDescriptions: NotRequired[list[LoadBalancerDescriptionTypeDef]]
-    NextMarker: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeAccountLimitsInputTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    PageSize: NotRequired[int]
-
-
-class DescribeAccountLimitsOutputTypeDef(TypedDict):
-    Limits: NotRequired[list[LimitTypeDef]]
-    NextMarker: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeEndPointStateInputTypeDef(TypedDict):
-    LoadBalancerName: str
-    Instances: NotRequired[ReadOnly[Sequence[InstanceTypeDef]]]
-
-
-class DescribeEndPointStateOutputTypeDef(TypedDict):
-    InstanceStates: NotRequired[list[InstanceStateTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeLoadBalancerAttributesInputTypeDef(TypedDict):
-    LoadBalancerName: str
-
-
-class DescribeLoadBalancerAttributesOutputTypeDef(TypedDict):
-    LoadBalancerAttributes: NotRequired[LoadBalancerAttributesOutputTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeLoadBalancerPoliciesInputTypeDef(TypedDict):
-    LoadBalancerName: NotRequired[str]
-    PolicyNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DescribeLoadBalancerPoliciesOutputTypeDef(TypedDict):
-    PolicyDescriptions: NotRequired[list[PolicyDescriptionTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeLoadBalancerPolicyTypesInputTypeDef(TypedDict):
-    PolicyTypeNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DescribeLoadBalancerPolicyTypesOutputTypeDef(TypedDict):
-    PolicyTypeDescriptions: NotRequired[list[PolicyTypeDescriptionTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeTagsInputTypeDef(TypedDict):
-    LoadBalancerNames: ReadOnly[Sequence[str]]
-
-
-class DescribeTagsOutputTypeDef(TypedDict):
-    TagDescriptions: NotRequired[list[TagDescriptionTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DetachLoadBalancerFromSubnetsInputTypeDef(TypedDict):
-    LoadBalancerName: str
-    Subnets: ReadOnly[Sequence[str]]
-
-
-class DetachLoadBalancerFromSubnetsOutputTypeDef(TypedDict):
-    Subnets: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HealthCheckTypeDef(TypedDict):
-    Target: str
-    Interval: int
-    Timeout: int
-    UnhealthyThreshold: int
-    HealthyThreshold: int
-
-
-class InstanceStateTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    State: NotRequired[str]
-    ReasonCode: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class InstanceTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
+class ListenerDescriptionTypeDef(TypedDict):
+    Listener: NotRequired[ListenerTypeDef]
+    PolicyNames: NotRequired[list[str]]
 
 
 class LBCookieStickinessPolicyTypeDef(TypedDict):
@@ -388,38 +331,15 @@ class LBCookieStickinessPolicyTypeDef(TypedDict):
     CookieExpirationPeriod: NotRequired[int]
 
 
-class LimitTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Max: NotRequired[str]
+class PoliciesTypeDef(TypedDict):
+    AppCookieStickinessPolicies: NotRequired[list[AppCookieStickinessPolicyTypeDef]]
+    LBCookieStickinessPolicies: NotRequired[list[LBCookieStickinessPolicyTypeDef]]
+    OtherPolicies: NotRequired[list[str]]
 
 
-class ListenerDescriptionTypeDef(TypedDict):
-    Listener: NotRequired[ListenerTypeDef]
-    PolicyNames: NotRequired[list[str]]
-
-
-class ListenerTypeDef(TypedDict):
-    Protocol: str
-    LoadBalancerPort: int
-    InstanceProtocol: NotRequired[str]
-    InstancePort: int
-    SSLCertificateId: NotRequired[str]
-
-
-class LoadBalancerAttributesOutputTypeDef(TypedDict):
-    CrossZoneLoadBalancing: NotRequired[CrossZoneLoadBalancingTypeDef]
-    AccessLog: NotRequired[AccessLogTypeDef]
-    ConnectionDraining: NotRequired[ConnectionDrainingTypeDef]
-    ConnectionSettings: NotRequired[ConnectionSettingsTypeDef]
-    AdditionalAttributes: NotRequired[list[AdditionalAttributeTypeDef]]
-
-
-class LoadBalancerAttributesTypeDef(TypedDict):
-    CrossZoneLoadBalancing: NotRequired[CrossZoneLoadBalancingTypeDef]
-    AccessLog: NotRequired[AccessLogTypeDef]
-    ConnectionDraining: NotRequired[ConnectionDrainingTypeDef]
-    ConnectionSettings: NotRequired[ConnectionSettingsTypeDef]
-    AdditionalAttributes: NotRequired[ReadOnly[Sequence[AdditionalAttributeTypeDef]]]
+class SourceSecurityGroupTypeDef(TypedDict):
+    OwnerAlias: NotRequired[str]
+    GroupName: NotRequired[str]
 
 
 class LoadBalancerDescriptionTypeDef(TypedDict):
@@ -441,21 +361,65 @@ class LoadBalancerDescriptionTypeDef(TypedDict):
     Scheme: NotRequired[str]
 
 
-class ModifyLoadBalancerAttributesInputTypeDef(TypedDict):
+class DescribeAccessPointsOutputTypeDef(TypedDict):
+    LoadBalancerDescriptions: NotRequired[list[LoadBalancerDescriptionTypeDef]]
+    NextMarker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeAccountLimitsInputTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    PageSize: NotRequired[int]
+
+
+class LimitTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Max: NotRequired[str]
+
+
+class DescribeAccountLimitsOutputTypeDef(TypedDict):
+    Limits: NotRequired[list[LimitTypeDef]]
+    NextMarker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeEndPointStateInputTypeDef(TypedDict):
     LoadBalancerName: str
-    LoadBalancerAttributes: ReadOnly[LoadBalancerAttributesTypeDef]
+    Instances: NotRequired[ReadOnly[Sequence[InstanceTypeDef]]]
 
 
-class ModifyLoadBalancerAttributesOutputTypeDef(TypedDict):
-    LoadBalancerName: NotRequired[str]
+class InstanceStateTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    State: NotRequired[str]
+    ReasonCode: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class DescribeEndPointStateOutputTypeDef(TypedDict):
+    InstanceStates: NotRequired[list[InstanceStateTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeLoadBalancerAttributesInputTypeDef(TypedDict):
+    LoadBalancerName: str
+
+
+class LoadBalancerAttributesOutputTypeDef(TypedDict):
+    CrossZoneLoadBalancing: NotRequired[CrossZoneLoadBalancingTypeDef]
+    AccessLog: NotRequired[AccessLogTypeDef]
+    ConnectionDraining: NotRequired[ConnectionDrainingTypeDef]
+    ConnectionSettings: NotRequired[ConnectionSettingsTypeDef]
+    AdditionalAttributes: NotRequired[list[AdditionalAttributeTypeDef]]
+
+
+class DescribeLoadBalancerAttributesOutputTypeDef(TypedDict):
     LoadBalancerAttributes: NotRequired[LoadBalancerAttributesOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PoliciesTypeDef(TypedDict):
-    AppCookieStickinessPolicies: NotRequired[list[AppCookieStickinessPolicyTypeDef]]
-    LBCookieStickinessPolicies: NotRequired[list[LBCookieStickinessPolicyTypeDef]]
-    OtherPolicies: NotRequired[list[str]]
+class DescribeLoadBalancerPoliciesInputTypeDef(TypedDict):
+    LoadBalancerName: NotRequired[str]
+    PolicyNames: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class PolicyAttributeDescriptionTypeDef(TypedDict):
@@ -463,9 +427,19 @@ class PolicyAttributeDescriptionTypeDef(TypedDict):
     AttributeValue: NotRequired[str]
 
 
-class PolicyAttributeTypeDef(TypedDict):
-    AttributeName: NotRequired[str]
-    AttributeValue: NotRequired[str]
+class PolicyDescriptionTypeDef(TypedDict):
+    PolicyName: NotRequired[str]
+    PolicyTypeName: NotRequired[str]
+    PolicyAttributeDescriptions: NotRequired[list[PolicyAttributeDescriptionTypeDef]]
+
+
+class DescribeLoadBalancerPoliciesOutputTypeDef(TypedDict):
+    PolicyDescriptions: NotRequired[list[PolicyDescriptionTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeLoadBalancerPolicyTypesInputTypeDef(TypedDict):
+    PolicyTypeNames: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class PolicyAttributeTypeDescriptionTypeDef(TypedDict):
@@ -476,18 +450,60 @@ class PolicyAttributeTypeDescriptionTypeDef(TypedDict):
     Cardinality: NotRequired[str]
 
 
-class PolicyDescriptionTypeDef(TypedDict):
-    PolicyName: NotRequired[str]
-    PolicyTypeName: NotRequired[str]
-    PolicyAttributeDescriptions: NotRequired[list[PolicyAttributeDescriptionTypeDef]]
-
-
 class PolicyTypeDescriptionTypeDef(TypedDict):
     PolicyTypeName: NotRequired[str]
     Description: NotRequired[str]
     PolicyAttributeTypeDescriptions: NotRequired[
         list[PolicyAttributeTypeDescriptionTypeDef]
     ]
+
+
+class DescribeLoadBalancerPolicyTypesOutputTypeDef(TypedDict):
+    PolicyTypeDescriptions: NotRequired[list[PolicyTypeDescriptionTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeTagsInputTypeDef(TypedDict):
+    LoadBalancerNames: ReadOnly[Sequence[str]]
+
+
+class TagDescriptionTypeDef(TypedDict):
+    LoadBalancerName: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class DescribeTagsOutputTypeDef(TypedDict):
+    TagDescriptions: NotRequired[list[TagDescriptionTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DetachLoadBalancerFromSubnetsInputTypeDef(TypedDict):
+    LoadBalancerName: str
+    Subnets: ReadOnly[Sequence[str]]
+
+
+class DetachLoadBalancerFromSubnetsOutputTypeDef(TypedDict):
+    Subnets: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LoadBalancerAttributesTypeDef(TypedDict):
+    CrossZoneLoadBalancing: NotRequired[CrossZoneLoadBalancingTypeDef]
+    AccessLog: NotRequired[AccessLogTypeDef]
+    ConnectionDraining: NotRequired[ConnectionDrainingTypeDef]
+    ConnectionSettings: NotRequired[ConnectionSettingsTypeDef]
+    AdditionalAttributes: NotRequired[ReadOnly[Sequence[AdditionalAttributeTypeDef]]]
+
+
+class ModifyLoadBalancerAttributesInputTypeDef(TypedDict):
+    LoadBalancerName: str
+    LoadBalancerAttributes: ReadOnly[LoadBalancerAttributesTypeDef]
+
+
+class ModifyLoadBalancerAttributesOutputTypeDef(TypedDict):
+    LoadBalancerName: NotRequired[str]
+    LoadBalancerAttributes: NotRequired[LoadBalancerAttributesOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RegisterEndPointsInputTypeDef(TypedDict):
@@ -508,6 +524,10 @@ class RemoveAvailabilityZonesInputTypeDef(TypedDict):
 class RemoveAvailabilityZonesOutputTypeDef(TypedDict):
     AvailabilityZones: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagKeyOnlyTypeDef(TypedDict):
+    Key: NotRequired[str]
 
 
 class RemoveTagsInputTypeDef(TypedDict):
@@ -547,22 +567,3 @@ class SetLoadBalancerPoliciesOfListenerInputTypeDef(TypedDict):
 
 class SetLoadBalancerPoliciesOfListenerOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SourceSecurityGroupTypeDef(TypedDict):
-    OwnerAlias: NotRequired[str]
-    GroupName: NotRequired[str]
-
-
-class TagDescriptionTypeDef(TypedDict):
-    LoadBalancerName: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TagKeyOnlyTypeDef(TypedDict):
-    Key: NotRequired[str]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]

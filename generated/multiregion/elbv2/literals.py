@@ -2,38 +2,39 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Elastic Load Balancing: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionTypeEnumType",
-    "AdvertiseTrustStoreCaNamesEnumType",
-    "AnomalyResultEnumType",
-    "AuthenticateCognitoActionConditionalBehaviorEnumType",
-    "AuthenticateOidcActionConditionalBehaviorEnumType",
-    "CapacityReservationStateEnumType",
-    "DescribeTargetHealthInputIncludeEnumType",
-    "EnablePrefixForIpv6SourceNatEnumType",
-    "EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnumType",
-    "IpAddressTypeType",
-    "JwtValidationActionAdditionalClaimFormatEnumType",
-    "LoadBalancerSchemeEnumType",
-    "LoadBalancerStateEnumType",
-    "LoadBalancerTypeEnumType",
-    "MitigationInEffectEnumType",
-    "ProtocolEnumType",
-    "RedirectActionStatusCodeEnumType",
-    "RemoveIpamPoolEnumType",
-    "RevocationTypeType",
-    "TargetAdministrativeOverrideReasonEnumType",
-    "TargetAdministrativeOverrideStateEnumType",
-    "TargetGroupIpAddressTypeEnumType",
-    "TargetHealthReasonEnumType",
-    "TargetHealthStateEnumType",
-    "TargetTypeEnumType",
-    "TransformTypeEnumType",
-    "TrustStoreAssociationStatusEnumType",
-    "TrustStoreStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionTypeEnumType",
+        "AdvertiseTrustStoreCaNamesEnumType",
+        "AnomalyResultEnumType",
+        "AuthenticateCognitoActionConditionalBehaviorEnumType",
+        "AuthenticateOidcActionConditionalBehaviorEnumType",
+        "CapacityReservationStateEnumType",
+        "DescribeTargetHealthInputIncludeEnumType",
+        "EnablePrefixForIpv6SourceNatEnumType",
+        "EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnumType",
+        "IpAddressTypeType",
+        "JwtValidationActionAdditionalClaimFormatEnumType",
+        "LoadBalancerSchemeEnumType",
+        "LoadBalancerStateEnumType",
+        "LoadBalancerTypeEnumType",
+        "MitigationInEffectEnumType",
+        "ProtocolEnumType",
+        "RedirectActionStatusCodeEnumType",
+        "RemoveIpamPoolEnumType",
+        "RevocationTypeType",
+        "TargetAdministrativeOverrideReasonEnumType",
+        "TargetAdministrativeOverrideStateEnumType",
+        "TargetGroupIpAddressTypeEnumType",
+        "TargetHealthReasonEnumType",
+        "TargetHealthStateEnumType",
+        "TargetTypeEnumType",
+        "TransformTypeEnumType",
+        "TrustStoreAssociationStatusEnumType",
+        "TrustStoreStatusType",
+    ]
 
 ActionTypeEnumType = Literal[
     "forward",

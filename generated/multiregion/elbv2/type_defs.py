@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -49,250 +49,185 @@ from .literals import (
     TrustStoreStatusType,
 )
 
-__all__ = [
-    "ActionOutputTypeDef",
-    "ActionTypeDef",
-    "AddListenerCertificatesInputTypeDef",
-    "AddListenerCertificatesOutputTypeDef",
-    "AddTagsInputTypeDef",
-    "AddTagsOutputTypeDef",
-    "AddTrustStoreRevocationsInputTypeDef",
-    "AddTrustStoreRevocationsOutputTypeDef",
-    "AdministrativeOverrideTypeDef",
-    "AnomalyDetectionTypeDef",
-    "AuthenticateCognitoActionConfigOutputTypeDef",
-    "AuthenticateCognitoActionConfigTypeDef",
-    "AuthenticateOidcActionConfigOutputTypeDef",
-    "AuthenticateOidcActionConfigTypeDef",
-    "AvailabilityZoneTypeDef",
-    "CapacityReservationStatusTypeDef",
-    "CertificateTypeDef",
-    "CipherTypeDef",
-    "CreateListenerInputTypeDef",
-    "CreateListenerOutputTypeDef",
-    "CreateLoadBalancerInputTypeDef",
-    "CreateLoadBalancerOutputTypeDef",
-    "CreateRuleInputTypeDef",
-    "CreateRuleOutputTypeDef",
-    "CreateTargetGroupInputTypeDef",
-    "CreateTargetGroupOutputTypeDef",
-    "CreateTrustStoreInputTypeDef",
-    "CreateTrustStoreOutputTypeDef",
-    "DeleteListenerInputTypeDef",
-    "DeleteListenerOutputTypeDef",
-    "DeleteLoadBalancerInputTypeDef",
-    "DeleteLoadBalancerOutputTypeDef",
-    "DeleteRuleInputTypeDef",
-    "DeleteRuleOutputTypeDef",
-    "DeleteSharedTrustStoreAssociationInputTypeDef",
-    "DeleteSharedTrustStoreAssociationOutputTypeDef",
-    "DeleteTargetGroupInputTypeDef",
-    "DeleteTargetGroupOutputTypeDef",
-    "DeleteTrustStoreInputTypeDef",
-    "DeleteTrustStoreOutputTypeDef",
-    "DeregisterTargetsInputTypeDef",
-    "DeregisterTargetsOutputTypeDef",
-    "DescribeAccountLimitsInputTypeDef",
-    "DescribeAccountLimitsOutputTypeDef",
-    "DescribeCapacityReservationInputTypeDef",
-    "DescribeCapacityReservationOutputTypeDef",
-    "DescribeListenerAttributesInputTypeDef",
-    "DescribeListenerAttributesOutputTypeDef",
-    "DescribeListenerCertificatesInputTypeDef",
-    "DescribeListenerCertificatesOutputTypeDef",
-    "DescribeListenersInputTypeDef",
-    "DescribeListenersOutputTypeDef",
-    "DescribeLoadBalancerAttributesInputTypeDef",
-    "DescribeLoadBalancerAttributesOutputTypeDef",
-    "DescribeLoadBalancersInputTypeDef",
-    "DescribeLoadBalancersOutputTypeDef",
-    "DescribeRulesInputTypeDef",
-    "DescribeRulesOutputTypeDef",
-    "DescribeSSLPoliciesInputTypeDef",
-    "DescribeSSLPoliciesOutputTypeDef",
-    "DescribeTagsInputTypeDef",
-    "DescribeTagsOutputTypeDef",
-    "DescribeTargetGroupAttributesInputTypeDef",
-    "DescribeTargetGroupAttributesOutputTypeDef",
-    "DescribeTargetGroupsInputTypeDef",
-    "DescribeTargetGroupsOutputTypeDef",
-    "DescribeTargetHealthInputTypeDef",
-    "DescribeTargetHealthOutputTypeDef",
-    "DescribeTrustStoreAssociationsInputTypeDef",
-    "DescribeTrustStoreAssociationsOutputTypeDef",
-    "DescribeTrustStoreRevocationTypeDef",
-    "DescribeTrustStoreRevocationsInputTypeDef",
-    "DescribeTrustStoreRevocationsOutputTypeDef",
-    "DescribeTrustStoresInputTypeDef",
-    "DescribeTrustStoresOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FixedResponseActionConfigTypeDef",
-    "ForwardActionConfigOutputTypeDef",
-    "ForwardActionConfigTypeDef",
-    "GetResourcePolicyInputTypeDef",
-    "GetResourcePolicyOutputTypeDef",
-    "GetTrustStoreCaCertificatesBundleInputTypeDef",
-    "GetTrustStoreCaCertificatesBundleOutputTypeDef",
-    "GetTrustStoreRevocationContentInputTypeDef",
-    "GetTrustStoreRevocationContentOutputTypeDef",
-    "HostHeaderConditionConfigOutputTypeDef",
-    "HostHeaderConditionConfigTypeDef",
-    "HostHeaderRewriteConfigOutputTypeDef",
-    "HostHeaderRewriteConfigTypeDef",
-    "HttpHeaderConditionConfigOutputTypeDef",
-    "HttpHeaderConditionConfigTypeDef",
-    "HttpRequestMethodConditionConfigOutputTypeDef",
-    "HttpRequestMethodConditionConfigTypeDef",
-    "IpamPoolsTypeDef",
-    "JwtValidationActionAdditionalClaimOutputTypeDef",
-    "JwtValidationActionAdditionalClaimTypeDef",
-    "JwtValidationActionConfigOutputTypeDef",
-    "JwtValidationActionConfigTypeDef",
-    "LimitTypeDef",
-    "ListenerAttributeTypeDef",
-    "ListenerTypeDef",
-    "LoadBalancerAddressTypeDef",
-    "LoadBalancerAttributeTypeDef",
-    "LoadBalancerStateTypeDef",
-    "LoadBalancerTypeDef",
-    "MatcherTypeDef",
-    "MinimumLoadBalancerCapacityTypeDef",
-    "ModifyCapacityReservationInputTypeDef",
-    "ModifyCapacityReservationOutputTypeDef",
-    "ModifyIpPoolsInputTypeDef",
-    "ModifyIpPoolsOutputTypeDef",
-    "ModifyListenerAttributesInputTypeDef",
-    "ModifyListenerAttributesOutputTypeDef",
-    "ModifyListenerInputTypeDef",
-    "ModifyListenerOutputTypeDef",
-    "ModifyLoadBalancerAttributesInputTypeDef",
-    "ModifyLoadBalancerAttributesOutputTypeDef",
-    "ModifyRuleInputTypeDef",
-    "ModifyRuleOutputTypeDef",
-    "ModifyTargetGroupAttributesInputTypeDef",
-    "ModifyTargetGroupAttributesOutputTypeDef",
-    "ModifyTargetGroupInputTypeDef",
-    "ModifyTargetGroupOutputTypeDef",
-    "ModifyTrustStoreInputTypeDef",
-    "ModifyTrustStoreOutputTypeDef",
-    "MutualAuthenticationAttributesTypeDef",
-    "PathPatternConditionConfigOutputTypeDef",
-    "PathPatternConditionConfigTypeDef",
-    "QueryStringConditionConfigOutputTypeDef",
-    "QueryStringConditionConfigTypeDef",
-    "QueryStringKeyValuePairTypeDef",
-    "RedirectActionConfigTypeDef",
-    "RegisterTargetsInputTypeDef",
-    "RegisterTargetsOutputTypeDef",
-    "RemoveListenerCertificatesInputTypeDef",
-    "RemoveListenerCertificatesOutputTypeDef",
-    "RemoveTagsInputTypeDef",
-    "RemoveTagsOutputTypeDef",
-    "RemoveTrustStoreRevocationsInputTypeDef",
-    "RemoveTrustStoreRevocationsOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevocationContentTypeDef",
-    "RewriteConfigTypeDef",
-    "RuleConditionOutputTypeDef",
-    "RuleConditionTypeDef",
-    "RulePriorityPairTypeDef",
-    "RuleTransformOutputTypeDef",
-    "RuleTransformTypeDef",
-    "RuleTypeDef",
-    "SetIpAddressTypeInputTypeDef",
-    "SetIpAddressTypeOutputTypeDef",
-    "SetRulePrioritiesInputTypeDef",
-    "SetRulePrioritiesOutputTypeDef",
-    "SetSecurityGroupsInputTypeDef",
-    "SetSecurityGroupsOutputTypeDef",
-    "SetSubnetsInputTypeDef",
-    "SetSubnetsOutputTypeDef",
-    "SourceIpConditionConfigOutputTypeDef",
-    "SourceIpConditionConfigTypeDef",
-    "SslPolicyTypeDef",
-    "SubnetMappingTypeDef",
-    "TagDescriptionTypeDef",
-    "TagTypeDef",
-    "TargetDescriptionTypeDef",
-    "TargetGroupAttributeTypeDef",
-    "TargetGroupStickinessConfigTypeDef",
-    "TargetGroupTupleTypeDef",
-    "TargetGroupTypeDef",
-    "TargetHealthDescriptionTypeDef",
-    "TargetHealthTypeDef",
-    "TrustStoreAssociationTypeDef",
-    "TrustStoreRevocationTypeDef",
-    "TrustStoreTypeDef",
-    "UrlRewriteConfigOutputTypeDef",
-    "UrlRewriteConfigTypeDef",
-    "ZonalCapacityReservationStateTypeDef",
-]
-
-
-class ActionOutputTypeDef(TypedDict):
-    Type: ActionTypeEnumType
-    TargetGroupArn: NotRequired[str]
-    AuthenticateOidcConfig: NotRequired[AuthenticateOidcActionConfigOutputTypeDef]
-    AuthenticateCognitoConfig: NotRequired[AuthenticateCognitoActionConfigOutputTypeDef]
-    Order: NotRequired[int]
-    RedirectConfig: NotRequired[RedirectActionConfigTypeDef]
-    FixedResponseConfig: NotRequired[FixedResponseActionConfigTypeDef]
-    ForwardConfig: NotRequired[ForwardActionConfigOutputTypeDef]
-    JwtValidationConfig: NotRequired[JwtValidationActionConfigOutputTypeDef]
-
-
-class ActionTypeDef(TypedDict):
-    Type: ActionTypeEnumType
-    TargetGroupArn: NotRequired[str]
-    AuthenticateOidcConfig: NotRequired[ReadOnly[AuthenticateOidcActionConfigTypeDef]]
-    AuthenticateCognitoConfig: NotRequired[
-        ReadOnly[AuthenticateCognitoActionConfigTypeDef]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionOutputTypeDef",
+        "ActionTypeDef",
+        "AddListenerCertificatesInputTypeDef",
+        "AddListenerCertificatesOutputTypeDef",
+        "AddTagsInputTypeDef",
+        "AddTagsOutputTypeDef",
+        "AddTrustStoreRevocationsInputTypeDef",
+        "AddTrustStoreRevocationsOutputTypeDef",
+        "AdministrativeOverrideTypeDef",
+        "AnomalyDetectionTypeDef",
+        "AuthenticateCognitoActionConfigOutputTypeDef",
+        "AuthenticateCognitoActionConfigTypeDef",
+        "AuthenticateOidcActionConfigOutputTypeDef",
+        "AuthenticateOidcActionConfigTypeDef",
+        "AvailabilityZoneTypeDef",
+        "CapacityReservationStatusTypeDef",
+        "CertificateTypeDef",
+        "CipherTypeDef",
+        "CreateListenerInputTypeDef",
+        "CreateListenerOutputTypeDef",
+        "CreateLoadBalancerInputTypeDef",
+        "CreateLoadBalancerOutputTypeDef",
+        "CreateRuleInputTypeDef",
+        "CreateRuleOutputTypeDef",
+        "CreateTargetGroupInputTypeDef",
+        "CreateTargetGroupOutputTypeDef",
+        "CreateTrustStoreInputTypeDef",
+        "CreateTrustStoreOutputTypeDef",
+        "DeleteListenerInputTypeDef",
+        "DeleteListenerOutputTypeDef",
+        "DeleteLoadBalancerInputTypeDef",
+        "DeleteLoadBalancerOutputTypeDef",
+        "DeleteRuleInputTypeDef",
+        "DeleteRuleOutputTypeDef",
+        "DeleteSharedTrustStoreAssociationInputTypeDef",
+        "DeleteSharedTrustStoreAssociationOutputTypeDef",
+        "DeleteTargetGroupInputTypeDef",
+        "DeleteTargetGroupOutputTypeDef",
+        "DeleteTrustStoreInputTypeDef",
+        "DeleteTrustStoreOutputTypeDef",
+        "DeregisterTargetsInputTypeDef",
+        "DeregisterTargetsOutputTypeDef",
+        "DescribeAccountLimitsInputTypeDef",
+        "DescribeAccountLimitsOutputTypeDef",
+        "DescribeCapacityReservationInputTypeDef",
+        "DescribeCapacityReservationOutputTypeDef",
+        "DescribeListenerAttributesInputTypeDef",
+        "DescribeListenerAttributesOutputTypeDef",
+        "DescribeListenerCertificatesInputTypeDef",
+        "DescribeListenerCertificatesOutputTypeDef",
+        "DescribeListenersInputTypeDef",
+        "DescribeListenersOutputTypeDef",
+        "DescribeLoadBalancerAttributesInputTypeDef",
+        "DescribeLoadBalancerAttributesOutputTypeDef",
+        "DescribeLoadBalancersInputTypeDef",
+        "DescribeLoadBalancersOutputTypeDef",
+        "DescribeRulesInputTypeDef",
+        "DescribeRulesOutputTypeDef",
+        "DescribeSSLPoliciesInputTypeDef",
+        "DescribeSSLPoliciesOutputTypeDef",
+        "DescribeTagsInputTypeDef",
+        "DescribeTagsOutputTypeDef",
+        "DescribeTargetGroupAttributesInputTypeDef",
+        "DescribeTargetGroupAttributesOutputTypeDef",
+        "DescribeTargetGroupsInputTypeDef",
+        "DescribeTargetGroupsOutputTypeDef",
+        "DescribeTargetHealthInputTypeDef",
+        "DescribeTargetHealthOutputTypeDef",
+        "DescribeTrustStoreAssociationsInputTypeDef",
+        "DescribeTrustStoreAssociationsOutputTypeDef",
+        "DescribeTrustStoreRevocationTypeDef",
+        "DescribeTrustStoreRevocationsInputTypeDef",
+        "DescribeTrustStoreRevocationsOutputTypeDef",
+        "DescribeTrustStoresInputTypeDef",
+        "DescribeTrustStoresOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FixedResponseActionConfigTypeDef",
+        "ForwardActionConfigOutputTypeDef",
+        "ForwardActionConfigTypeDef",
+        "GetResourcePolicyInputTypeDef",
+        "GetResourcePolicyOutputTypeDef",
+        "GetTrustStoreCaCertificatesBundleInputTypeDef",
+        "GetTrustStoreCaCertificatesBundleOutputTypeDef",
+        "GetTrustStoreRevocationContentInputTypeDef",
+        "GetTrustStoreRevocationContentOutputTypeDef",
+        "HostHeaderConditionConfigOutputTypeDef",
+        "HostHeaderConditionConfigTypeDef",
+        "HostHeaderRewriteConfigOutputTypeDef",
+        "HostHeaderRewriteConfigTypeDef",
+        "HttpHeaderConditionConfigOutputTypeDef",
+        "HttpHeaderConditionConfigTypeDef",
+        "HttpRequestMethodConditionConfigOutputTypeDef",
+        "HttpRequestMethodConditionConfigTypeDef",
+        "IpamPoolsTypeDef",
+        "JwtValidationActionAdditionalClaimOutputTypeDef",
+        "JwtValidationActionAdditionalClaimTypeDef",
+        "JwtValidationActionConfigOutputTypeDef",
+        "JwtValidationActionConfigTypeDef",
+        "LimitTypeDef",
+        "ListenerAttributeTypeDef",
+        "ListenerTypeDef",
+        "LoadBalancerAddressTypeDef",
+        "LoadBalancerAttributeTypeDef",
+        "LoadBalancerStateTypeDef",
+        "LoadBalancerTypeDef",
+        "MatcherTypeDef",
+        "MinimumLoadBalancerCapacityTypeDef",
+        "ModifyCapacityReservationInputTypeDef",
+        "ModifyCapacityReservationOutputTypeDef",
+        "ModifyIpPoolsInputTypeDef",
+        "ModifyIpPoolsOutputTypeDef",
+        "ModifyListenerAttributesInputTypeDef",
+        "ModifyListenerAttributesOutputTypeDef",
+        "ModifyListenerInputTypeDef",
+        "ModifyListenerOutputTypeDef",
+        "ModifyLoadBalancerAttributesInputTypeDef",
+        "ModifyLoadBalancerAttributesOutputTypeDef",
+        "ModifyRuleInputTypeDef",
+        "ModifyRuleOutputTypeDef",
+        "ModifyTargetGroupAttributesInputTypeDef",
+        "ModifyTargetGroupAttributesOutputTypeDef",
+        "ModifyTargetGroupInputTypeDef",
+        "ModifyTargetGroupOutputTypeDef",
+        "ModifyTrustStoreInputTypeDef",
+        "ModifyTrustStoreOutputTypeDef",
+        "MutualAuthenticationAttributesTypeDef",
+        "PathPatternConditionConfigOutputTypeDef",
+        "PathPatternConditionConfigTypeDef",
+        "QueryStringConditionConfigOutputTypeDef",
+        "QueryStringConditionConfigTypeDef",
+        "QueryStringKeyValuePairTypeDef",
+        "RedirectActionConfigTypeDef",
+        "RegisterTargetsInputTypeDef",
+        "RegisterTargetsOutputTypeDef",
+        "RemoveListenerCertificatesInputTypeDef",
+        "RemoveListenerCertificatesOutputTypeDef",
+        "RemoveTagsInputTypeDef",
+        "RemoveTagsOutputTypeDef",
+        "RemoveTrustStoreRevocationsInputTypeDef",
+        "RemoveTrustStoreRevocationsOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevocationContentTypeDef",
+        "RewriteConfigTypeDef",
+        "RuleConditionOutputTypeDef",
+        "RuleConditionTypeDef",
+        "RulePriorityPairTypeDef",
+        "RuleTransformOutputTypeDef",
+        "RuleTransformTypeDef",
+        "RuleTypeDef",
+        "SetIpAddressTypeInputTypeDef",
+        "SetIpAddressTypeOutputTypeDef",
+        "SetRulePrioritiesInputTypeDef",
+        "SetRulePrioritiesOutputTypeDef",
+        "SetSecurityGroupsInputTypeDef",
+        "SetSecurityGroupsOutputTypeDef",
+        "SetSubnetsInputTypeDef",
+        "SetSubnetsOutputTypeDef",
+        "SourceIpConditionConfigOutputTypeDef",
+        "SourceIpConditionConfigTypeDef",
+        "SslPolicyTypeDef",
+        "SubnetMappingTypeDef",
+        "TagDescriptionTypeDef",
+        "TagTypeDef",
+        "TargetDescriptionTypeDef",
+        "TargetGroupAttributeTypeDef",
+        "TargetGroupStickinessConfigTypeDef",
+        "TargetGroupTupleTypeDef",
+        "TargetGroupTypeDef",
+        "TargetHealthDescriptionTypeDef",
+        "TargetHealthTypeDef",
+        "TrustStoreAssociationTypeDef",
+        "TrustStoreRevocationTypeDef",
+        "TrustStoreTypeDef",
+        "UrlRewriteConfigOutputTypeDef",
+        "UrlRewriteConfigTypeDef",
+        "ZonalCapacityReservationStateTypeDef",
     ]
-    Order: NotRequired[int]
-    RedirectConfig: NotRequired[RedirectActionConfigTypeDef]
-    FixedResponseConfig: NotRequired[FixedResponseActionConfigTypeDef]
-    ForwardConfig: NotRequired[ReadOnly[ForwardActionConfigTypeDef]]
-    JwtValidationConfig: NotRequired[ReadOnly[JwtValidationActionConfigTypeDef]]
-
-
-class AddListenerCertificatesInputTypeDef(TypedDict):
-    ListenerArn: str
-    Certificates: ReadOnly[Sequence[CertificateTypeDef]]
-
-
-class AddListenerCertificatesOutputTypeDef(TypedDict):
-    Certificates: NotRequired[list[CertificateTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AddTagsInputTypeDef(TypedDict):
-    ResourceArns: ReadOnly[Sequence[str]]
-    Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class AddTagsOutputTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AddTrustStoreRevocationsInputTypeDef(TypedDict):
-    TrustStoreArn: str
-    RevocationContents: NotRequired[ReadOnly[Sequence[RevocationContentTypeDef]]]
-
-
-class AddTrustStoreRevocationsOutputTypeDef(TypedDict):
-    TrustStoreRevocations: NotRequired[list[TrustStoreRevocationTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AdministrativeOverrideTypeDef(TypedDict):
-    State: NotRequired[TargetAdministrativeOverrideStateEnumType]
-    Reason: NotRequired[TargetAdministrativeOverrideReasonEnumType]
-    Description: NotRequired[str]
-
-
-class AnomalyDetectionTypeDef(TypedDict):
-    Result: NotRequired[AnomalyResultEnumType]
-    MitigationInEffect: NotRequired[MitigationInEffectEnumType]
 
 
 class AuthenticateCognitoActionConfigOutputTypeDef(TypedDict):
@@ -303,19 +238,6 @@ class AuthenticateCognitoActionConfigOutputTypeDef(TypedDict):
     Scope: NotRequired[str]
     SessionTimeout: NotRequired[int]
     AuthenticationRequestExtraParams: NotRequired[dict[str, str]]
-    OnUnauthenticatedRequest: NotRequired[
-        AuthenticateCognitoActionConditionalBehaviorEnumType
-    ]
-
-
-class AuthenticateCognitoActionConfigTypeDef(TypedDict):
-    UserPoolArn: str
-    UserPoolClientId: str
-    UserPoolDomain: str
-    SessionCookieName: NotRequired[str]
-    Scope: NotRequired[str]
-    SessionTimeout: NotRequired[int]
-    AuthenticationRequestExtraParams: NotRequired[ReadOnly[Mapping[str, str]]]
     OnUnauthenticatedRequest: NotRequired[
         AuthenticateCognitoActionConditionalBehaviorEnumType
     ]
@@ -338,6 +260,73 @@ class AuthenticateOidcActionConfigOutputTypeDef(TypedDict):
     UseExistingClientSecret: NotRequired[bool]
 
 
+class FixedResponseActionConfigTypeDef(TypedDict):
+    MessageBody: NotRequired[str]
+    StatusCode: str
+    ContentType: NotRequired[str]
+
+
+class TargetGroupStickinessConfigTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    DurationSeconds: NotRequired[int]
+
+
+class TargetGroupTupleTypeDef(TypedDict):
+    TargetGroupArn: NotRequired[str]
+    Weight: NotRequired[int]
+
+
+class ForwardActionConfigOutputTypeDef(TypedDict):
+    TargetGroups: NotRequired[list[TargetGroupTupleTypeDef]]
+    TargetGroupStickinessConfig: NotRequired[TargetGroupStickinessConfigTypeDef]
+
+
+class JwtValidationActionAdditionalClaimOutputTypeDef(TypedDict):
+    Format: JwtValidationActionAdditionalClaimFormatEnumType
+    Name: str
+    Values: list[str]
+
+
+class JwtValidationActionConfigOutputTypeDef(TypedDict):
+    JwksEndpoint: str
+    Issuer: str
+    AdditionalClaims: NotRequired[list[JwtValidationActionAdditionalClaimOutputTypeDef]]
+
+
+class RedirectActionConfigTypeDef(TypedDict):
+    Protocol: NotRequired[str]
+    Port: NotRequired[str]
+    Host: NotRequired[str]
+    Path: NotRequired[str]
+    Query: NotRequired[str]
+    StatusCode: RedirectActionStatusCodeEnumType
+
+
+class ActionOutputTypeDef(TypedDict):
+    Type: ActionTypeEnumType
+    TargetGroupArn: NotRequired[str]
+    AuthenticateOidcConfig: NotRequired[AuthenticateOidcActionConfigOutputTypeDef]
+    AuthenticateCognitoConfig: NotRequired[AuthenticateCognitoActionConfigOutputTypeDef]
+    Order: NotRequired[int]
+    RedirectConfig: NotRequired[RedirectActionConfigTypeDef]
+    FixedResponseConfig: NotRequired[FixedResponseActionConfigTypeDef]
+    ForwardConfig: NotRequired[ForwardActionConfigOutputTypeDef]
+    JwtValidationConfig: NotRequired[JwtValidationActionConfigOutputTypeDef]
+
+
+class AuthenticateCognitoActionConfigTypeDef(TypedDict):
+    UserPoolArn: str
+    UserPoolClientId: str
+    UserPoolDomain: str
+    SessionCookieName: NotRequired[str]
+    Scope: NotRequired[str]
+    SessionTimeout: NotRequired[int]
+    AuthenticationRequestExtraParams: NotRequired[ReadOnly[Mapping[str, str]]]
+    OnUnauthenticatedRequest: NotRequired[
+        AuthenticateCognitoActionConditionalBehaviorEnumType
+    ]
+
+
 class AuthenticateOidcActionConfigTypeDef(TypedDict):
     Issuer: str
     AuthorizationEndpoint: str
@@ -355,6 +344,110 @@ class AuthenticateOidcActionConfigTypeDef(TypedDict):
     UseExistingClientSecret: NotRequired[bool]
 
 
+class ForwardActionConfigTypeDef(TypedDict):
+    TargetGroups: NotRequired[ReadOnly[Sequence[TargetGroupTupleTypeDef]]]
+    TargetGroupStickinessConfig: NotRequired[TargetGroupStickinessConfigTypeDef]
+
+
+class JwtValidationActionAdditionalClaimTypeDef(TypedDict):
+    Format: JwtValidationActionAdditionalClaimFormatEnumType
+    Name: str
+    Values: ReadOnly[Sequence[str]]
+
+
+class JwtValidationActionConfigTypeDef(TypedDict):
+    JwksEndpoint: str
+    Issuer: str
+    AdditionalClaims: NotRequired[
+        ReadOnly[Sequence[JwtValidationActionAdditionalClaimTypeDef]]
+    ]
+
+
+class ActionTypeDef(TypedDict):
+    Type: ActionTypeEnumType
+    TargetGroupArn: NotRequired[str]
+    AuthenticateOidcConfig: NotRequired[ReadOnly[AuthenticateOidcActionConfigTypeDef]]
+    AuthenticateCognitoConfig: NotRequired[
+        ReadOnly[AuthenticateCognitoActionConfigTypeDef]
+    ]
+    Order: NotRequired[int]
+    RedirectConfig: NotRequired[RedirectActionConfigTypeDef]
+    FixedResponseConfig: NotRequired[FixedResponseActionConfigTypeDef]
+    ForwardConfig: NotRequired[ReadOnly[ForwardActionConfigTypeDef]]
+    JwtValidationConfig: NotRequired[ReadOnly[JwtValidationActionConfigTypeDef]]
+
+
+class CertificateTypeDef(TypedDict):
+    CertificateArn: NotRequired[str]
+    IsDefault: NotRequired[bool]
+
+
+class AddListenerCertificatesInputTypeDef(TypedDict):
+    ListenerArn: str
+    Certificates: ReadOnly[Sequence[CertificateTypeDef]]
+
+
+class AddListenerCertificatesOutputTypeDef(TypedDict):
+    Certificates: NotRequired[list[CertificateTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
+
+
+class AddTagsInputTypeDef(TypedDict):
+    ResourceArns: ReadOnly[Sequence[str]]
+    Tags: ReadOnly[Sequence[TagTypeDef]]
+
+
+class AddTagsOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RevocationContentTypeDef(TypedDict):
+    S3Bucket: NotRequired[str]
+    S3Key: NotRequired[str]
+    S3ObjectVersion: NotRequired[str]
+    RevocationType: NotRequired[RevocationTypeType]
+
+
+class AddTrustStoreRevocationsInputTypeDef(TypedDict):
+    TrustStoreArn: str
+    RevocationContents: NotRequired[ReadOnly[Sequence[RevocationContentTypeDef]]]
+
+
+class TrustStoreRevocationTypeDef(TypedDict):
+    TrustStoreArn: NotRequired[str]
+    RevocationId: NotRequired[int]
+    RevocationType: NotRequired[RevocationTypeType]
+    NumberOfRevokedEntries: NotRequired[int]
+
+
+class AddTrustStoreRevocationsOutputTypeDef(TypedDict):
+    TrustStoreRevocations: NotRequired[list[TrustStoreRevocationTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AdministrativeOverrideTypeDef(TypedDict):
+    State: NotRequired[TargetAdministrativeOverrideStateEnumType]
+    Reason: NotRequired[TargetAdministrativeOverrideReasonEnumType]
+    Description: NotRequired[str]
+
+
+class AnomalyDetectionTypeDef(TypedDict):
+    Result: NotRequired[AnomalyResultEnumType]
+    MitigationInEffect: NotRequired[MitigationInEffectEnumType]
+
+
+class LoadBalancerAddressTypeDef(TypedDict):
+    IpAddress: NotRequired[str]
+    AllocationId: NotRequired[str]
+    PrivateIPv4Address: NotRequired[str]
+    IPv6Address: NotRequired[str]
+
+
 class AvailabilityZoneTypeDef(TypedDict):
     ZoneName: NotRequired[str]
     SubnetId: NotRequired[str]
@@ -368,14 +461,17 @@ class CapacityReservationStatusTypeDef(TypedDict):
     Reason: NotRequired[str]
 
 
-class CertificateTypeDef(TypedDict):
-    CertificateArn: NotRequired[str]
-    IsDefault: NotRequired[bool]
-
-
 class CipherTypeDef(TypedDict):
     Name: NotRequired[str]
     Priority: NotRequired[int]
+
+
+class MutualAuthenticationAttributesTypeDef(TypedDict):
+    Mode: NotRequired[str]
+    TrustStoreArn: NotRequired[str]
+    IgnoreClientCertificateExpiry: NotRequired[bool]
+    TrustStoreAssociationStatus: NotRequired[TrustStoreAssociationStatusEnumType]
+    AdvertiseTrustStoreCaNames: NotRequired[AdvertiseTrustStoreCaNamesEnumType]
 
 
 class CreateListenerInputTypeDef(TypedDict):
@@ -390,9 +486,33 @@ class CreateListenerInputTypeDef(TypedDict):
     MutualAuthentication: NotRequired[MutualAuthenticationAttributesTypeDef]
 
 
+class ListenerTypeDef(TypedDict):
+    ListenerArn: NotRequired[str]
+    LoadBalancerArn: NotRequired[str]
+    Port: NotRequired[int]
+    Protocol: NotRequired[ProtocolEnumType]
+    Certificates: NotRequired[list[CertificateTypeDef]]
+    SslPolicy: NotRequired[str]
+    DefaultActions: NotRequired[list[ActionOutputTypeDef]]
+    AlpnPolicy: NotRequired[list[str]]
+    MutualAuthentication: NotRequired[MutualAuthenticationAttributesTypeDef]
+
+
 class CreateListenerOutputTypeDef(TypedDict):
     Listeners: NotRequired[list[ListenerTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IpamPoolsTypeDef(TypedDict):
+    Ipv4IpamPoolId: NotRequired[str]
+
+
+class SubnetMappingTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    AllocationId: NotRequired[str]
+    PrivateIPv4Address: NotRequired[str]
+    IPv6Address: NotRequired[str]
+    SourceNatIpv6Prefix: NotRequired[str]
 
 
 class CreateLoadBalancerInputTypeDef(TypedDict):
@@ -409,9 +529,99 @@ class CreateLoadBalancerInputTypeDef(TypedDict):
     IpamPools: NotRequired[IpamPoolsTypeDef]
 
 
+class LoadBalancerStateTypeDef(TypedDict):
+    Code: NotRequired[LoadBalancerStateEnumType]
+    Reason: NotRequired[str]
+
+
+class LoadBalancerTypeDef(TypedDict):
+    LoadBalancerArn: NotRequired[str]
+    DNSName: NotRequired[str]
+    CanonicalHostedZoneId: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    LoadBalancerName: NotRequired[str]
+    Scheme: NotRequired[LoadBalancerSchemeEnumType]
+    VpcId: NotRequired[str]
+    State: NotRequired[LoadBalancerStateTypeDef]
+    Type: NotRequired[LoadBalancerTypeEnumType]
+    AvailabilityZones: NotRequired[list[AvailabilityZoneTypeDef]]
+    SecurityGroups: NotRequired[list[str]]
+    IpAddressType: NotRequired[IpAddressTypeType]
+    CustomerOwnedIpv4Pool: NotRequired[str]
+    EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: NotRequired[str]
+    EnablePrefixForIpv6SourceNat: NotRequired[EnablePrefixForIpv6SourceNatEnumType]
+    IpamPools: NotRequired[IpamPoolsTypeDef]
+
+
 class CreateLoadBalancerOutputTypeDef(TypedDict):
     LoadBalancers: NotRequired[list[LoadBalancerTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HostHeaderConditionConfigTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    RegexValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class HttpHeaderConditionConfigTypeDef(TypedDict):
+    HttpHeaderName: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    RegexValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class HttpRequestMethodConditionConfigTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PathPatternConditionConfigTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    RegexValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class QueryStringKeyValuePairTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class QueryStringConditionConfigTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[QueryStringKeyValuePairTypeDef]]]
+
+
+class SourceIpConditionConfigTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RuleConditionTypeDef(TypedDict):
+    Field: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    HostHeaderConfig: NotRequired[ReadOnly[HostHeaderConditionConfigTypeDef]]
+    PathPatternConfig: NotRequired[ReadOnly[PathPatternConditionConfigTypeDef]]
+    HttpHeaderConfig: NotRequired[ReadOnly[HttpHeaderConditionConfigTypeDef]]
+    QueryStringConfig: NotRequired[ReadOnly[QueryStringConditionConfigTypeDef]]
+    HttpRequestMethodConfig: NotRequired[
+        ReadOnly[HttpRequestMethodConditionConfigTypeDef]
+    ]
+    SourceIpConfig: NotRequired[ReadOnly[SourceIpConditionConfigTypeDef]]
+    RegexValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RewriteConfigTypeDef(TypedDict):
+    Regex: str
+    Replace: str
+
+
+class HostHeaderRewriteConfigTypeDef(TypedDict):
+    Rewrites: NotRequired[ReadOnly[Sequence[RewriteConfigTypeDef]]]
+
+
+class UrlRewriteConfigTypeDef(TypedDict):
+    Rewrites: NotRequired[ReadOnly[Sequence[RewriteConfigTypeDef]]]
+
+
+class RuleTransformTypeDef(TypedDict):
+    Type: TransformTypeEnumType
+    HostHeaderRewriteConfig: NotRequired[ReadOnly[HostHeaderRewriteConfigTypeDef]]
+    UrlRewriteConfig: NotRequired[ReadOnly[UrlRewriteConfigTypeDef]]
 
 
 class CreateRuleInputTypeDef(TypedDict):
@@ -423,9 +633,77 @@ class CreateRuleInputTypeDef(TypedDict):
     Transforms: NotRequired[ReadOnly[Sequence[RuleTransformTypeDef]]]
 
 
+class HostHeaderConditionConfigOutputTypeDef(TypedDict):
+    Values: NotRequired[list[str]]
+    RegexValues: NotRequired[list[str]]
+
+
+class HttpHeaderConditionConfigOutputTypeDef(TypedDict):
+    HttpHeaderName: NotRequired[str]
+    Values: NotRequired[list[str]]
+    RegexValues: NotRequired[list[str]]
+
+
+class HttpRequestMethodConditionConfigOutputTypeDef(TypedDict):
+    Values: NotRequired[list[str]]
+
+
+class PathPatternConditionConfigOutputTypeDef(TypedDict):
+    Values: NotRequired[list[str]]
+    RegexValues: NotRequired[list[str]]
+
+
+class QueryStringConditionConfigOutputTypeDef(TypedDict):
+    Values: NotRequired[list[QueryStringKeyValuePairTypeDef]]
+
+
+class SourceIpConditionConfigOutputTypeDef(TypedDict):
+    Values: NotRequired[list[str]]
+
+
+class RuleConditionOutputTypeDef(TypedDict):
+    Field: NotRequired[str]
+    Values: NotRequired[list[str]]
+    HostHeaderConfig: NotRequired[HostHeaderConditionConfigOutputTypeDef]
+    PathPatternConfig: NotRequired[PathPatternConditionConfigOutputTypeDef]
+    HttpHeaderConfig: NotRequired[HttpHeaderConditionConfigOutputTypeDef]
+    QueryStringConfig: NotRequired[QueryStringConditionConfigOutputTypeDef]
+    HttpRequestMethodConfig: NotRequired[HttpRequestMethodConditionConfigOutputTypeDef]
+    SourceIpConfig: NotRequired[SourceIpConditionConfigOutputTypeDef]
+    RegexValues: NotRequired[list[str]]
+
+
+class HostHeaderRewriteConfigOutputTypeDef(TypedDict):
+    Rewrites: NotRequired[list[RewriteConfigTypeDef]]
+
+
+class UrlRewriteConfigOutputTypeDef(TypedDict):
+    Rewrites: NotRequired[list[RewriteConfigTypeDef]]
+
+
+class RuleTransformOutputTypeDef(TypedDict):
+    Type: TransformTypeEnumType
+    HostHeaderRewriteConfig: NotRequired[HostHeaderRewriteConfigOutputTypeDef]
+    UrlRewriteConfig: NotRequired[UrlRewriteConfigOutputTypeDef]
+
+
+class RuleTypeDef(TypedDict):
+    RuleArn: NotRequired[str]
+    Priority: NotRequired[str]
+    Conditions: NotRequired[list[RuleConditionOutputTypeDef]]
+    Actions: NotRequired[list[ActionOutputTypeDef]]
+    IsDefault: NotRequired[bool]
+    Transforms: NotRequired[list[RuleTransformOutputTypeDef]]
+
+
 class CreateRuleOutputTypeDef(TypedDict):
     Rules: NotRequired[list[RuleTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MatcherTypeDef(TypedDict):
+    HttpCode: NotRequired[str]
+    GrpcCode: NotRequired[str]
 
 
 class CreateTargetGroupInputTypeDef(TypedDict):
@@ -449,6 +727,28 @@ class CreateTargetGroupInputTypeDef(TypedDict):
     TargetControlPort: NotRequired[int]
 
 
+class TargetGroupTypeDef(TypedDict):
+    TargetGroupArn: NotRequired[str]
+    TargetGroupName: NotRequired[str]
+    Protocol: NotRequired[ProtocolEnumType]
+    Port: NotRequired[int]
+    VpcId: NotRequired[str]
+    HealthCheckProtocol: NotRequired[ProtocolEnumType]
+    HealthCheckPort: NotRequired[str]
+    HealthCheckEnabled: NotRequired[bool]
+    HealthCheckIntervalSeconds: NotRequired[int]
+    HealthCheckTimeoutSeconds: NotRequired[int]
+    HealthyThresholdCount: NotRequired[int]
+    UnhealthyThresholdCount: NotRequired[int]
+    HealthCheckPath: NotRequired[str]
+    Matcher: NotRequired[MatcherTypeDef]
+    LoadBalancerArns: NotRequired[list[str]]
+    TargetType: NotRequired[TargetTypeEnumType]
+    ProtocolVersion: NotRequired[str]
+    IpAddressType: NotRequired[TargetGroupIpAddressTypeEnumType]
+    TargetControlPort: NotRequired[int]
+
+
 class CreateTargetGroupOutputTypeDef(TypedDict):
     TargetGroups: NotRequired[list[TargetGroupTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -460,6 +760,14 @@ class CreateTrustStoreInputTypeDef(TypedDict):
     CaCertificatesBundleS3Key: str
     CaCertificatesBundleS3ObjectVersion: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class TrustStoreTypeDef(TypedDict):
+    Name: NotRequired[str]
+    TrustStoreArn: NotRequired[str]
+    Status: NotRequired[TrustStoreStatusType]
+    NumberOfCaCertificates: NotRequired[int]
+    TotalRevokedEntries: NotRequired[int]
 
 
 class CreateTrustStoreOutputTypeDef(TypedDict):
@@ -516,6 +824,13 @@ class DeleteTrustStoreOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TargetDescriptionTypeDef(TypedDict):
+    Id: str
+    Port: NotRequired[int]
+    AvailabilityZone: NotRequired[str]
+    QuicServerId: NotRequired[str]
+
+
 class DeregisterTargetsInputTypeDef(TypedDict):
     TargetGroupArn: str
     Targets: ReadOnly[Sequence[TargetDescriptionTypeDef]]
@@ -530,6 +845,11 @@ class DescribeAccountLimitsInputTypeDef(TypedDict):
     PageSize: NotRequired[int]
 
 
+class LimitTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Max: NotRequired[str]
+
+
 class DescribeAccountLimitsOutputTypeDef(TypedDict):
     Limits: NotRequired[list[LimitTypeDef]]
     NextMarker: NotRequired[str]
@@ -538,6 +858,16 @@ class DescribeAccountLimitsOutputTypeDef(TypedDict):
 
 class DescribeCapacityReservationInputTypeDef(TypedDict):
     LoadBalancerArn: str
+
+
+class MinimumLoadBalancerCapacityTypeDef(TypedDict):
+    CapacityUnits: NotRequired[int]
+
+
+class ZonalCapacityReservationStateTypeDef(TypedDict):
+    State: NotRequired[CapacityReservationStatusTypeDef]
+    AvailabilityZone: NotRequired[str]
+    EffectiveCapacityUnits: NotRequired[float]
 
 
 class DescribeCapacityReservationOutputTypeDef(TypedDict):
@@ -550,6 +880,11 @@ class DescribeCapacityReservationOutputTypeDef(TypedDict):
 
 class DescribeListenerAttributesInputTypeDef(TypedDict):
     ListenerArn: str
+
+
+class ListenerAttributeTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class DescribeListenerAttributesOutputTypeDef(TypedDict):
@@ -584,6 +919,11 @@ class DescribeListenersOutputTypeDef(TypedDict):
 
 class DescribeLoadBalancerAttributesInputTypeDef(TypedDict):
     LoadBalancerArn: str
+
+
+class LoadBalancerAttributeTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class DescribeLoadBalancerAttributesOutputTypeDef(TypedDict):
@@ -624,6 +964,13 @@ class DescribeSSLPoliciesInputTypeDef(TypedDict):
     LoadBalancerType: NotRequired[LoadBalancerTypeEnumType]
 
 
+class SslPolicyTypeDef(TypedDict):
+    SslProtocols: NotRequired[list[str]]
+    Ciphers: NotRequired[list[CipherTypeDef]]
+    Name: NotRequired[str]
+    SupportedLoadBalancerTypes: NotRequired[list[str]]
+
+
 class DescribeSSLPoliciesOutputTypeDef(TypedDict):
     SslPolicies: NotRequired[list[SslPolicyTypeDef]]
     NextMarker: NotRequired[str]
@@ -634,6 +981,11 @@ class DescribeTagsInputTypeDef(TypedDict):
     ResourceArns: ReadOnly[Sequence[str]]
 
 
+class TagDescriptionTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribeTagsOutputTypeDef(TypedDict):
     TagDescriptions: NotRequired[list[TagDescriptionTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -641,6 +993,11 @@ class DescribeTagsOutputTypeDef(TypedDict):
 
 class DescribeTargetGroupAttributesInputTypeDef(TypedDict):
     TargetGroupArn: str
+
+
+class TargetGroupAttributeTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class DescribeTargetGroupAttributesOutputTypeDef(TypedDict):
@@ -668,6 +1025,20 @@ class DescribeTargetHealthInputTypeDef(TypedDict):
     Include: NotRequired[ReadOnly[Sequence[DescribeTargetHealthInputIncludeEnumType]]]
 
 
+class TargetHealthTypeDef(TypedDict):
+    State: NotRequired[TargetHealthStateEnumType]
+    Reason: NotRequired[TargetHealthReasonEnumType]
+    Description: NotRequired[str]
+
+
+class TargetHealthDescriptionTypeDef(TypedDict):
+    Target: NotRequired[TargetDescriptionTypeDef]
+    HealthCheckPort: NotRequired[str]
+    TargetHealth: NotRequired[TargetHealthTypeDef]
+    AnomalyDetection: NotRequired[AnomalyDetectionTypeDef]
+    AdministrativeOverride: NotRequired[AdministrativeOverrideTypeDef]
+
+
 class DescribeTargetHealthOutputTypeDef(TypedDict):
     TargetHealthDescriptions: NotRequired[list[TargetHealthDescriptionTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -677,6 +1048,10 @@ class DescribeTrustStoreAssociationsInputTypeDef(TypedDict):
     TrustStoreArn: str
     Marker: NotRequired[str]
     PageSize: NotRequired[int]
+
+
+class TrustStoreAssociationTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
 
 
 class DescribeTrustStoreAssociationsOutputTypeDef(TypedDict):
@@ -718,22 +1093,6 @@ class DescribeTrustStoresOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FixedResponseActionConfigTypeDef(TypedDict):
-    MessageBody: NotRequired[str]
-    StatusCode: str
-    ContentType: NotRequired[str]
-
-
-class ForwardActionConfigOutputTypeDef(TypedDict):
-    TargetGroups: NotRequired[list[TargetGroupTupleTypeDef]]
-    TargetGroupStickinessConfig: NotRequired[TargetGroupStickinessConfigTypeDef]
-
-
-class ForwardActionConfigTypeDef(TypedDict):
-    TargetGroups: NotRequired[ReadOnly[Sequence[TargetGroupTupleTypeDef]]]
-    TargetGroupStickinessConfig: NotRequired[TargetGroupStickinessConfigTypeDef]
-
-
 class GetResourcePolicyInputTypeDef(TypedDict):
     ResourceArn: str
 
@@ -760,141 +1119,6 @@ class GetTrustStoreRevocationContentInputTypeDef(TypedDict):
 class GetTrustStoreRevocationContentOutputTypeDef(TypedDict):
     Location: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HostHeaderConditionConfigOutputTypeDef(TypedDict):
-    Values: NotRequired[list[str]]
-    RegexValues: NotRequired[list[str]]
-
-
-class HostHeaderConditionConfigTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    RegexValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class HostHeaderRewriteConfigOutputTypeDef(TypedDict):
-    Rewrites: NotRequired[list[RewriteConfigTypeDef]]
-
-
-class HostHeaderRewriteConfigTypeDef(TypedDict):
-    Rewrites: NotRequired[ReadOnly[Sequence[RewriteConfigTypeDef]]]
-
-
-class HttpHeaderConditionConfigOutputTypeDef(TypedDict):
-    HttpHeaderName: NotRequired[str]
-    Values: NotRequired[list[str]]
-    RegexValues: NotRequired[list[str]]
-
-
-class HttpHeaderConditionConfigTypeDef(TypedDict):
-    HttpHeaderName: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    RegexValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class HttpRequestMethodConditionConfigOutputTypeDef(TypedDict):
-    Values: NotRequired[list[str]]
-
-
-class HttpRequestMethodConditionConfigTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class IpamPoolsTypeDef(TypedDict):
-    Ipv4IpamPoolId: NotRequired[str]
-
-
-class JwtValidationActionAdditionalClaimOutputTypeDef(TypedDict):
-    Format: JwtValidationActionAdditionalClaimFormatEnumType
-    Name: str
-    Values: list[str]
-
-
-class JwtValidationActionAdditionalClaimTypeDef(TypedDict):
-    Format: JwtValidationActionAdditionalClaimFormatEnumType
-    Name: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class JwtValidationActionConfigOutputTypeDef(TypedDict):
-    JwksEndpoint: str
-    Issuer: str
-    AdditionalClaims: NotRequired[list[JwtValidationActionAdditionalClaimOutputTypeDef]]
-
-
-class JwtValidationActionConfigTypeDef(TypedDict):
-    JwksEndpoint: str
-    Issuer: str
-    AdditionalClaims: NotRequired[
-        ReadOnly[Sequence[JwtValidationActionAdditionalClaimTypeDef]]
-    ]
-
-
-class LimitTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Max: NotRequired[str]
-
-
-class ListenerAttributeTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class ListenerTypeDef(TypedDict):
-    ListenerArn: NotRequired[str]
-    LoadBalancerArn: NotRequired[str]
-    Port: NotRequired[int]
-    Protocol: NotRequired[ProtocolEnumType]
-    Certificates: NotRequired[list[CertificateTypeDef]]
-    SslPolicy: NotRequired[str]
-    DefaultActions: NotRequired[list[ActionOutputTypeDef]]
-    AlpnPolicy: NotRequired[list[str]]
-    MutualAuthentication: NotRequired[MutualAuthenticationAttributesTypeDef]
-
-
-class LoadBalancerAddressTypeDef(TypedDict):
-    IpAddress: NotRequired[str]
-    AllocationId: NotRequired[str]
-    PrivateIPv4Address: NotRequired[str]
-    IPv6Address: NotRequired[str]
-
-
-class LoadBalancerAttributeTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class LoadBalancerStateTypeDef(TypedDict):
-    Code: NotRequired[LoadBalancerStateEnumType]
-    Reason: NotRequired[str]
-
-
-class LoadBalancerTypeDef(TypedDict):
-    LoadBalancerArn: NotRequired[str]
-    DNSName: NotRequired[str]
-    CanonicalHostedZoneId: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    LoadBalancerName: NotRequired[str]
-    Scheme: NotRequired[LoadBalancerSchemeEnumType]
-    VpcId: NotRequired[str]
-    State: NotRequired[LoadBalancerStateTypeDef]
-    Type: NotRequired[LoadBalancerTypeEnumType]
-    AvailabilityZones: NotRequired[list[AvailabilityZoneTypeDef]]
-    SecurityGroups: NotRequired[list[str]]
-    IpAddressType: NotRequired[IpAddressTypeType]
-    CustomerOwnedIpv4Pool: NotRequired[str]
-    EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: NotRequired[str]
-    EnablePrefixForIpv6SourceNat: NotRequired[EnablePrefixForIpv6SourceNatEnumType]
-    IpamPools: NotRequired[IpamPoolsTypeDef]
-
-
-class MatcherTypeDef(TypedDict):
-    HttpCode: NotRequired[str]
-    GrpcCode: NotRequired[str]
-
-
-class MinimumLoadBalancerCapacityTypeDef(TypedDict):
-    CapacityUnits: NotRequired[int]
 
 
 class ModifyCapacityReservationInputTypeDef(TypedDict):
@@ -1011,46 +1235,6 @@ class ModifyTrustStoreOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MutualAuthenticationAttributesTypeDef(TypedDict):
-    Mode: NotRequired[str]
-    TrustStoreArn: NotRequired[str]
-    IgnoreClientCertificateExpiry: NotRequired[bool]
-    TrustStoreAssociationStatus: NotRequired[TrustStoreAssociationStatusEnumType]
-    AdvertiseTrustStoreCaNames: NotRequired[AdvertiseTrustStoreCaNamesEnumType]
-
-
-class PathPatternConditionConfigOutputTypeDef(TypedDict):
-    Values: NotRequired[list[str]]
-    RegexValues: NotRequired[list[str]]
-
-
-class PathPatternConditionConfigTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    RegexValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class QueryStringConditionConfigOutputTypeDef(TypedDict):
-    Values: NotRequired[list[QueryStringKeyValuePairTypeDef]]
-
-
-class QueryStringConditionConfigTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[QueryStringKeyValuePairTypeDef]]]
-
-
-class QueryStringKeyValuePairTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class RedirectActionConfigTypeDef(TypedDict):
-    Protocol: NotRequired[str]
-    Port: NotRequired[str]
-    Host: NotRequired[str]
-    Path: NotRequired[str]
-    Query: NotRequired[str]
-    StatusCode: RedirectActionStatusCodeEnumType
-
-
 class RegisterTargetsInputTypeDef(TypedDict):
     TargetGroupArn: str
     Targets: ReadOnly[Sequence[TargetDescriptionTypeDef]]
@@ -1087,68 +1271,9 @@ class RemoveTrustStoreRevocationsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RevocationContentTypeDef(TypedDict):
-    S3Bucket: NotRequired[str]
-    S3Key: NotRequired[str]
-    S3ObjectVersion: NotRequired[str]
-    RevocationType: NotRequired[RevocationTypeType]
-
-
-class RewriteConfigTypeDef(TypedDict):
-    Regex: str
-    Replace: str
-
-
-class RuleConditionOutputTypeDef(TypedDict):
-    Field: NotRequired[str]
-    Values: NotRequired[list[str]]
-    HostHeaderConfig: NotRequired[HostHeaderConditionConfigOutputTypeDef]
-    PathPatternConfig: NotRequired[PathPatternConditionConfigOutputTypeDef]
-    HttpHeaderConfig: NotRequired[HttpHeaderConditionConfigOutputTypeDef]
-    QueryStringConfig: NotRequired[QueryStringConditionConfigOutputTypeDef]
-    HttpRequestMethodConfig: NotRequired[HttpRequestMethodConditionConfigOutputTypeDef]
-    SourceIpConfig: NotRequired[SourceIpConditionConfigOutputTypeDef]
-    RegexValues: NotRequired[list[str]]
-
-
-class RuleConditionTypeDef(TypedDict):
-    Field: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    HostHeaderConfig: NotRequired[ReadOnly[HostHeaderConditionConfigTypeDef]]
-    PathPatternConfig: NotRequired[ReadOnly[PathPatternConditionConfigTypeDef]]
-    HttpHeaderConfig: NotRequired[ReadOnly[HttpHeaderConditionConfigTypeDef]]
-    QueryStringConfig: NotRequired[ReadOnly[QueryStringConditionConfigTypeDef]]
-    HttpRequestMethodConfig: NotRequired[
-        ReadOnly[HttpRequestMethodConditionConfigTypeDef]
-    ]
-    SourceIpConfig: NotRequired[ReadOnly[SourceIpConditionConfigTypeDef]]
-    RegexValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class RulePriorityPairTypeDef(TypedDict):
     RuleArn: NotRequired[str]
     Priority: NotRequired[int]
-
-
-class RuleTransformOutputTypeDef(TypedDict):
-    Type: TransformTypeEnumType
-    HostHeaderRewriteConfig: NotRequired[HostHeaderRewriteConfigOutputTypeDef]
-    UrlRewriteConfig: NotRequired[UrlRewriteConfigOutputTypeDef]
-
-
-class RuleTransformTypeDef(TypedDict):
-    Type: TransformTypeEnumType
-    HostHeaderRewriteConfig: NotRequired[ReadOnly[HostHeaderRewriteConfigTypeDef]]
-    UrlRewriteConfig: NotRequired[ReadOnly[UrlRewriteConfigTypeDef]]
-
-
-class RuleTypeDef(TypedDict):
-    RuleArn: NotRequired[str]
-    Priority: NotRequired[str]
-    Conditions: NotRequired[list[RuleConditionOutputTypeDef]]
-    Actions: NotRequired[list[ActionOutputTypeDef]]
-    IsDefault: NotRequired[bool]
-    Transforms: NotRequired[list[RuleTransformOutputTypeDef]]
 
 
 class SetIpAddressTypeInputTypeDef(TypedDict):
@@ -1199,127 +1324,3 @@ class SetSubnetsOutputTypeDef(TypedDict):
     IpAddressType: NotRequired[IpAddressTypeType]
     EnablePrefixForIpv6SourceNat: NotRequired[EnablePrefixForIpv6SourceNatEnumType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SourceIpConditionConfigOutputTypeDef(TypedDict):
-    Values: NotRequired[list[str]]
-
-
-class SourceIpConditionConfigTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SslPolicyTypeDef(TypedDict):
-    SslProtocols: NotRequired[list[str]]
-    Ciphers: NotRequired[list[CipherTypeDef]]
-    Name: NotRequired[str]
-    SupportedLoadBalancerTypes: NotRequired[list[str]]
-
-
-class SubnetMappingTypeDef(TypedDict):
-    SubnetId: NotRequired[str]
-    AllocationId: NotRequired[str]
-    PrivateIPv4Address: NotRequired[str]
-    IPv6Address: NotRequired[str]
-    SourceNatIpv6Prefix: NotRequired[str]
-
-
-class TagDescriptionTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-
-
-class TargetDescriptionTypeDef(TypedDict):
-    Id: str
-    Port: NotRequired[int]
-    AvailabilityZone: NotRequired[str]
-    QuicServerId: NotRequired[str]
-
-
-class TargetGroupAttributeTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TargetGroupStickinessConfigTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    DurationSeconds: NotRequired[int]
-
-
-class TargetGroupTupleTypeDef(TypedDict):
-    TargetGroupArn: NotRequired[str]
-    Weight: NotRequired[int]
-
-
-class TargetGroupTypeDef(TypedDict):
-    TargetGroupArn: NotRequired[str]
-    TargetGroupName: NotRequired[str]
-    Protocol: NotRequired[ProtocolEnumType]
-    Port: NotRequired[int]
-    VpcId: NotRequired[str]
-    HealthCheckProtocol: NotRequired[ProtocolEnumType]
-    HealthCheckPort: NotRequired[str]
-    HealthCheckEnabled: NotRequired[bool]
-    HealthCheckIntervalSeconds: NotRequired[int]
-    HealthCheckTimeoutSeconds: NotRequired[int]
-    HealthyThresholdCount: NotRequired[int]
-    UnhealthyThresholdCount: NotRequired[int]
-    HealthCheckPath: NotRequired[str]
-    Matcher: NotRequired[MatcherTypeDef]
-    LoadBalancerArns: NotRequired[list[str]]
-    TargetType: NotRequired[TargetTypeEnumType]
-    ProtocolVersion: NotRequired[str]
-    IpAddressType: NotRequired[TargetGroupIpAddressTypeEnumType]
-    TargetControlPort: NotRequired[int]
-
-
-class TargetHealthDescriptionTypeDef(TypedDict):
-    Target: NotRequired[TargetDescriptionTypeDef]
-    HealthCheckPort: NotRequired[str]
-    TargetHealth: NotRequired[TargetHealthTypeDef]
-    AnomalyDetection: NotRequired[AnomalyDetectionTypeDef]
-    AdministrativeOverride: NotRequired[AdministrativeOverrideTypeDef]
-
-
-class TargetHealthTypeDef(TypedDict):
-    State: NotRequired[TargetHealthStateEnumType]
-    Reason: NotRequired[TargetHealthReasonEnumType]
-    Description: NotRequired[str]
-
-
-class TrustStoreAssociationTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-
-
-class TrustStoreRevocationTypeDef(TypedDict):
-    TrustStoreArn: NotRequired[str]
-    RevocationId: NotRequired[int]
-    RevocationType: NotRequired[RevocationTypeType]
-    NumberOfRevokedEntries: NotRequired[int]
-
-
-class TrustStoreTypeDef(TypedDict):
-    Name: NotRequired[str]
-    TrustStoreArn: NotRequired[str]
-    Status: NotRequired[TrustStoreStatusType]
-    NumberOfCaCertificates: NotRequired[int]
-    TotalRevokedEntries: NotRequired[int]
-
-
-class UrlRewriteConfigOutputTypeDef(TypedDict):
-    Rewrites: NotRequired[list[RewriteConfigTypeDef]]
-
-
-class UrlRewriteConfigTypeDef(TypedDict):
-    Rewrites: NotRequired[ReadOnly[Sequence[RewriteConfigTypeDef]]]
-
-
-class ZonalCapacityReservationStateTypeDef(TypedDict):
-    State: NotRequired[CapacityReservationStatusTypeDef]
-    AvailabilityZone: NotRequired[str]
-    EffectiveCapacityUnits: NotRequired[float]

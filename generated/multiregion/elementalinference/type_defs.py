@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,36 +23,57 @@ from .literals import (
     OutputStatusType,
 )
 
-__all__ = [
-    "AssociateFeedRequestTypeDef",
-    "AssociateFeedResponseTypeDef",
-    "ClippingConfigTypeDef",
-    "CreateFeedRequestTypeDef",
-    "CreateFeedResponseTypeDef",
-    "CreateOutputTypeDef",
-    "CroppingConfigTypeDef",
-    "DeleteFeedRequestTypeDef",
-    "DeleteFeedResponseTypeDef",
-    "DisassociateFeedRequestTypeDef",
-    "DisassociateFeedResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FeedAssociationTypeDef",
-    "FeedSummaryTypeDef",
-    "GetFeedRequestTypeDef",
-    "GetFeedResponseTypeDef",
-    "GetOutputTypeDef",
-    "ListFeedsRequestTypeDef",
-    "ListFeedsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "OutputConfigTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateFeedRequestTypeDef",
-    "UpdateFeedResponseTypeDef",
-    "UpdateOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateFeedRequestTypeDef",
+        "AssociateFeedResponseTypeDef",
+        "ClippingConfigTypeDef",
+        "CreateFeedRequestTypeDef",
+        "CreateFeedResponseTypeDef",
+        "CreateOutputTypeDef",
+        "CroppingConfigTypeDef",
+        "DeleteFeedRequestTypeDef",
+        "DeleteFeedResponseTypeDef",
+        "DisassociateFeedRequestTypeDef",
+        "DisassociateFeedResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FeedAssociationTypeDef",
+        "FeedSummaryTypeDef",
+        "GetFeedRequestTypeDef",
+        "GetFeedResponseTypeDef",
+        "GetOutputTypeDef",
+        "ListFeedsRequestTypeDef",
+        "ListFeedsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "OutputConfigTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateFeedRequestTypeDef",
+        "UpdateFeedResponseTypeDef",
+        "UpdateOutputTypeDef",
+    ]
+
+
+class ClippingConfigTypeDef(TypedDict):
+    callbackMetadata: NotRequired[str]
+
+
+class CroppingConfigTypeDef(TypedDict):
+    pass
+
+
+class OutputConfigTypeDef(TypedDict):
+    cropping: NotRequired[CroppingConfigTypeDef]
+    clipping: NotRequired[ClippingConfigTypeDef]
+
+
+class CreateOutputTypeDef(TypedDict):
+    name: str
+    outputConfig: OutputConfigTypeDef
+    status: OutputStatusType
+    description: NotRequired[str]
 
 
 class AssociateFeedRequestTypeDef(TypedDict):
@@ -68,14 +89,22 @@ class AssociateFeedResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ClippingConfigTypeDef(TypedDict):
-    callbackMetadata: NotRequired[str]
-
-
 class CreateFeedRequestTypeDef(TypedDict):
     name: str
     outputs: ReadOnly[Sequence[CreateOutputTypeDef]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class FeedAssociationTypeDef(TypedDict):
+    associatedResourceName: str
+
+
+class GetOutputTypeDef(TypedDict):
+    name: str
+    outputConfig: OutputConfigTypeDef
+    status: OutputStatusType
+    description: NotRequired[str]
+    fromAssociation: NotRequired[bool]
 
 
 class CreateFeedResponseTypeDef(TypedDict):
@@ -88,17 +117,6 @@ class CreateFeedResponseTypeDef(TypedDict):
     association: NotRequired[FeedAssociationTypeDef]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateOutputTypeDef(TypedDict):
-    name: str
-    outputConfig: OutputConfigTypeDef
-    status: OutputStatusType
-    description: NotRequired[str]
-
-
-class CroppingConfigTypeDef(TypedDict):
-    pass
 
 
 class DeleteFeedRequestTypeDef(TypedDict):
@@ -122,10 +140,6 @@ class DisassociateFeedResponseTypeDef(TypedDict):
     arn: str
     id: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class FeedAssociationTypeDef(TypedDict):
-    associatedResourceName: str
 
 
 class FeedSummaryTypeDef(TypedDict):
@@ -152,14 +166,6 @@ class GetFeedResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GetOutputTypeDef(TypedDict):
-    name: str
-    outputConfig: OutputConfigTypeDef
-    status: OutputStatusType
-    description: NotRequired[str]
-    fromAssociation: NotRequired[bool]
-
-
 class ListFeedsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -180,11 +186,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OutputConfigTypeDef(TypedDict):
-    cropping: NotRequired[CroppingConfigTypeDef]
-    clipping: NotRequired[ClippingConfigTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -193,6 +194,14 @@ class TagResourceRequestTypeDef(TypedDict):
 class UntagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
+
+
+class UpdateOutputTypeDef(TypedDict):
+    name: str
+    outputConfig: OutputConfigTypeDef
+    status: OutputStatusType
+    description: NotRequired[str]
+    fromAssociation: NotRequired[bool]
 
 
 class UpdateFeedRequestTypeDef(TypedDict):
@@ -211,11 +220,3 @@ class UpdateFeedResponseTypeDef(TypedDict):
     association: NotRequired[FeedAssociationTypeDef]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateOutputTypeDef(TypedDict):
-    name: str
-    outputConfig: OutputConfigTypeDef
-    status: OutputStatusType
-    description: NotRequired[str]
-    fromAssociation: NotRequired[bool]

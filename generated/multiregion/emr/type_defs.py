@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -69,242 +69,329 @@ from .literals import (
     UnitType,
 )
 
-__all__ = [
-    "AddInstanceFleetInputTypeDef",
-    "AddInstanceFleetOutputTypeDef",
-    "AddInstanceGroupsInputTypeDef",
-    "AddInstanceGroupsOutputTypeDef",
-    "AddJobFlowStepsInputTypeDef",
-    "AddJobFlowStepsOutputTypeDef",
-    "AddTagsInputTypeDef",
-    "AddTagsOutputTypeDef",
-    "ApplicationOutputTypeDef",
-    "ApplicationTypeDef",
-    "AutoScalingPolicyDescriptionTypeDef",
-    "AutoScalingPolicyStateChangeReasonTypeDef",
-    "AutoScalingPolicyStatusTypeDef",
-    "AutoScalingPolicyTypeDef",
-    "AutoTerminationPolicyTypeDef",
-    "BlockPublicAccessConfigurationMetadataTypeDef",
-    "BlockPublicAccessConfigurationOutputTypeDef",
-    "BlockPublicAccessConfigurationTypeDef",
-    "BootstrapActionConfigOutputTypeDef",
-    "BootstrapActionConfigTypeDef",
-    "BootstrapActionDetailTypeDef",
-    "CancelStepsInfoTypeDef",
-    "CancelStepsInputTypeDef",
-    "CancelStepsOutputTypeDef",
-    "CloudWatchAlarmDefinitionOutputTypeDef",
-    "CloudWatchAlarmDefinitionTypeDef",
-    "CloudWatchLogConfigurationOutputTypeDef",
-    "CloudWatchLogConfigurationTypeDef",
-    "ClusterStateChangeReasonTypeDef",
-    "ClusterStatusTypeDef",
-    "ClusterSummaryTypeDef",
-    "ClusterTimelineTypeDef",
-    "ClusterTypeDef",
-    "CommandTypeDef",
-    "ComputeLimitsTypeDef",
-    "ConfigurationOutputTypeDef",
-    "ConfigurationTypeDef",
-    "CreatePersistentAppUIInputTypeDef",
-    "CreatePersistentAppUIOutputTypeDef",
-    "CreateSecurityConfigurationInputTypeDef",
-    "CreateSecurityConfigurationOutputTypeDef",
-    "CreateStudioInputTypeDef",
-    "CreateStudioOutputTypeDef",
-    "CreateStudioSessionMappingInputTypeDef",
-    "CredentialsTypeDef",
-    "DeleteSecurityConfigurationInputTypeDef",
-    "DeleteSecurityConfigurationOutputTypeDef",
-    "DeleteStudioInputTypeDef",
-    "DeleteStudioSessionMappingInputTypeDef",
-    "DescribeClusterInputTypeDef",
-    "DescribeClusterOutputTypeDef",
-    "DescribeJobFlowsInputTypeDef",
-    "DescribeJobFlowsOutputTypeDef",
-    "DescribeNotebookExecutionInputTypeDef",
-    "DescribeNotebookExecutionOutputTypeDef",
-    "DescribePersistentAppUIInputTypeDef",
-    "DescribePersistentAppUIOutputTypeDef",
-    "DescribeReleaseLabelInputTypeDef",
-    "DescribeReleaseLabelOutputTypeDef",
-    "DescribeSecurityConfigurationInputTypeDef",
-    "DescribeSecurityConfigurationOutputTypeDef",
-    "DescribeStepInputTypeDef",
-    "DescribeStepOutputTypeDef",
-    "DescribeStudioInputTypeDef",
-    "DescribeStudioOutputTypeDef",
-    "EMRContainersConfigTypeDef",
-    "EbsBlockDeviceConfigTypeDef",
-    "EbsBlockDeviceTypeDef",
-    "EbsConfigurationTypeDef",
-    "EbsVolumeTypeDef",
-    "Ec2InstanceAttributesTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorDetailTypeDef",
-    "ExecutionEngineConfigTypeDef",
-    "FailureDetailsTypeDef",
-    "GetAutoTerminationPolicyInputTypeDef",
-    "GetAutoTerminationPolicyOutputTypeDef",
-    "GetBlockPublicAccessConfigurationOutputTypeDef",
-    "GetClusterSessionCredentialsInputTypeDef",
-    "GetClusterSessionCredentialsOutputTypeDef",
-    "GetManagedScalingPolicyInputTypeDef",
-    "GetManagedScalingPolicyOutputTypeDef",
-    "GetOnClusterAppUIPresignedURLInputTypeDef",
-    "GetOnClusterAppUIPresignedURLOutputTypeDef",
-    "GetPersistentAppUIPresignedURLInputTypeDef",
-    "GetPersistentAppUIPresignedURLOutputTypeDef",
-    "GetStudioSessionMappingInputTypeDef",
-    "GetStudioSessionMappingOutputTypeDef",
-    "HadoopJarStepConfigOutputTypeDef",
-    "HadoopJarStepConfigTypeDef",
-    "HadoopStepConfigTypeDef",
-    "InstanceFleetConfigTypeDef",
-    "InstanceFleetModifyConfigTypeDef",
-    "InstanceFleetProvisioningSpecificationsTypeDef",
-    "InstanceFleetResizingSpecificationsTypeDef",
-    "InstanceFleetStateChangeReasonTypeDef",
-    "InstanceFleetStatusTypeDef",
-    "InstanceFleetTimelineTypeDef",
-    "InstanceFleetTypeDef",
-    "InstanceGroupConfigTypeDef",
-    "InstanceGroupDetailTypeDef",
-    "InstanceGroupModifyConfigTypeDef",
-    "InstanceGroupStateChangeReasonTypeDef",
-    "InstanceGroupStatusTypeDef",
-    "InstanceGroupTimelineTypeDef",
-    "InstanceGroupTypeDef",
-    "InstanceResizePolicyOutputTypeDef",
-    "InstanceResizePolicyTypeDef",
-    "InstanceStateChangeReasonTypeDef",
-    "InstanceStatusTypeDef",
-    "InstanceTimelineTypeDef",
-    "InstanceTypeConfigTypeDef",
-    "InstanceTypeDef",
-    "InstanceTypeSpecificationTypeDef",
-    "JobFlowDetailTypeDef",
-    "JobFlowExecutionStatusDetailTypeDef",
-    "JobFlowInstancesConfigTypeDef",
-    "JobFlowInstancesDetailTypeDef",
-    "KerberosAttributesTypeDef",
-    "KeyValueTypeDef",
-    "ListBootstrapActionsInputTypeDef",
-    "ListBootstrapActionsOutputTypeDef",
-    "ListClustersInputTypeDef",
-    "ListClustersOutputTypeDef",
-    "ListInstanceFleetsInputTypeDef",
-    "ListInstanceFleetsOutputTypeDef",
-    "ListInstanceGroupsInputTypeDef",
-    "ListInstanceGroupsOutputTypeDef",
-    "ListInstancesInputTypeDef",
-    "ListInstancesOutputTypeDef",
-    "ListNotebookExecutionsInputTypeDef",
-    "ListNotebookExecutionsOutputTypeDef",
-    "ListReleaseLabelsInputTypeDef",
-    "ListReleaseLabelsOutputTypeDef",
-    "ListSecurityConfigurationsInputTypeDef",
-    "ListSecurityConfigurationsOutputTypeDef",
-    "ListStepsInputTypeDef",
-    "ListStepsOutputTypeDef",
-    "ListStudioSessionMappingsInputTypeDef",
-    "ListStudioSessionMappingsOutputTypeDef",
-    "ListStudiosInputTypeDef",
-    "ListStudiosOutputTypeDef",
-    "ListSupportedInstanceTypesInputTypeDef",
-    "ListSupportedInstanceTypesOutputTypeDef",
-    "ManagedScalingPolicyTypeDef",
-    "MetricDimensionTypeDef",
-    "ModifyClusterInputTypeDef",
-    "ModifyClusterOutputTypeDef",
-    "ModifyInstanceFleetInputTypeDef",
-    "ModifyInstanceGroupsInputTypeDef",
-    "MonitoringConfigurationOutputTypeDef",
-    "MonitoringConfigurationTypeDef",
-    "NotebookExecutionSummaryTypeDef",
-    "NotebookExecutionTypeDef",
-    "NotebookS3LocationForOutputTypeDef",
-    "NotebookS3LocationFromInputTypeDef",
-    "OSReleaseTypeDef",
-    "OnDemandCapacityReservationOptionsTypeDef",
-    "OnDemandProvisioningSpecificationTypeDef",
-    "OnDemandResizingSpecificationTypeDef",
-    "OutputNotebookS3LocationForOutputTypeDef",
-    "OutputNotebookS3LocationFromInputTypeDef",
-    "PersistentAppUITypeDef",
-    "PlacementGroupConfigTypeDef",
-    "PlacementTypeOutputTypeDef",
-    "PlacementTypeTypeDef",
-    "PortRangeTypeDef",
-    "PutAutoScalingPolicyInputTypeDef",
-    "PutAutoScalingPolicyOutputTypeDef",
-    "PutAutoTerminationPolicyInputTypeDef",
-    "PutAutoTerminationPolicyOutputTypeDef",
-    "PutBlockPublicAccessConfigurationInputTypeDef",
-    "PutBlockPublicAccessConfigurationOutputTypeDef",
-    "PutManagedScalingPolicyInputTypeDef",
-    "PutManagedScalingPolicyOutputTypeDef",
-    "ReleaseLabelFilterTypeDef",
-    "RemoveAutoScalingPolicyInputTypeDef",
-    "RemoveAutoScalingPolicyOutputTypeDef",
-    "RemoveAutoTerminationPolicyInputTypeDef",
-    "RemoveAutoTerminationPolicyOutputTypeDef",
-    "RemoveManagedScalingPolicyInputTypeDef",
-    "RemoveManagedScalingPolicyOutputTypeDef",
-    "RemoveTagsInputTypeDef",
-    "RemoveTagsOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "RunJobFlowInputTypeDef",
-    "RunJobFlowOutputTypeDef",
-    "S3LoggingConfigurationOutputTypeDef",
-    "S3LoggingConfigurationTypeDef",
-    "S3MonitoringConfigurationTypeDef",
-    "ScalingActionTypeDef",
-    "ScalingConstraintsTypeDef",
-    "ScalingRuleOutputTypeDef",
-    "ScalingRuleTypeDef",
-    "ScalingTriggerOutputTypeDef",
-    "ScalingTriggerTypeDef",
-    "ScriptBootstrapActionConfigOutputTypeDef",
-    "ScriptBootstrapActionConfigTypeDef",
-    "SecurityConfigurationSummaryTypeDef",
-    "SessionMappingDetailTypeDef",
-    "SessionMappingSummaryTypeDef",
-    "SetKeepJobFlowAliveWhenNoStepsInputTypeDef",
-    "SetTerminationProtectionInputTypeDef",
-    "SetUnhealthyNodeReplacementInputTypeDef",
-    "SetVisibleToAllUsersInputTypeDef",
-    "ShrinkPolicyOutputTypeDef",
-    "ShrinkPolicyTypeDef",
-    "SimpleScalingPolicyConfigurationTypeDef",
-    "SimplifiedApplicationTypeDef",
-    "SpotProvisioningSpecificationTypeDef",
-    "SpotResizingSpecificationTypeDef",
-    "StartNotebookExecutionInputTypeDef",
-    "StartNotebookExecutionOutputTypeDef",
-    "StepConfigOutputTypeDef",
-    "StepConfigTypeDef",
-    "StepDetailTypeDef",
-    "StepExecutionStatusDetailTypeDef",
-    "StepMonitoringConfigurationTypeDef",
-    "StepStateChangeReasonTypeDef",
-    "StepStatusTypeDef",
-    "StepSummaryTypeDef",
-    "StepTimelineTypeDef",
-    "StepTypeDef",
-    "StopNotebookExecutionInputTypeDef",
-    "StudioSummaryTypeDef",
-    "StudioTypeDef",
-    "SupportedInstanceTypeTypeDef",
-    "SupportedProductConfigTypeDef",
-    "TagTypeDef",
-    "TerminateJobFlowsInputTypeDef",
-    "UpdateStudioInputTypeDef",
-    "UpdateStudioSessionMappingInputTypeDef",
-    "UsernamePasswordTypeDef",
-    "VolumeSpecificationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddInstanceFleetInputTypeDef",
+        "AddInstanceFleetOutputTypeDef",
+        "AddInstanceGroupsInputTypeDef",
+        "AddInstanceGroupsOutputTypeDef",
+        "AddJobFlowStepsInputTypeDef",
+        "AddJobFlowStepsOutputTypeDef",
+        "AddTagsInputTypeDef",
+        "AddTagsOutputTypeDef",
+        "ApplicationOutputTypeDef",
+        "ApplicationTypeDef",
+        "AutoScalingPolicyDescriptionTypeDef",
+        "AutoScalingPolicyStateChangeReasonTypeDef",
+        "AutoScalingPolicyStatusTypeDef",
+        "AutoScalingPolicyTypeDef",
+        "AutoTerminationPolicyTypeDef",
+        "BlockPublicAccessConfigurationMetadataTypeDef",
+        "BlockPublicAccessConfigurationOutputTypeDef",
+        "BlockPublicAccessConfigurationTypeDef",
+        "BootstrapActionConfigOutputTypeDef",
+        "BootstrapActionConfigTypeDef",
+        "BootstrapActionDetailTypeDef",
+        "CancelStepsInfoTypeDef",
+        "CancelStepsInputTypeDef",
+        "CancelStepsOutputTypeDef",
+        "CloudWatchAlarmDefinitionOutputTypeDef",
+        "CloudWatchAlarmDefinitionTypeDef",
+        "CloudWatchLogConfigurationOutputTypeDef",
+        "CloudWatchLogConfigurationTypeDef",
+        "ClusterStateChangeReasonTypeDef",
+        "ClusterStatusTypeDef",
+        "ClusterSummaryTypeDef",
+        "ClusterTimelineTypeDef",
+        "ClusterTypeDef",
+        "CommandTypeDef",
+        "ComputeLimitsTypeDef",
+        "ConfigurationOutputTypeDef",
+        "ConfigurationTypeDef",
+        "CreatePersistentAppUIInputTypeDef",
+        "CreatePersistentAppUIOutputTypeDef",
+        "CreateSecurityConfigurationInputTypeDef",
+        "CreateSecurityConfigurationOutputTypeDef",
+        "CreateStudioInputTypeDef",
+        "CreateStudioOutputTypeDef",
+        "CreateStudioSessionMappingInputTypeDef",
+        "CredentialsTypeDef",
+        "DeleteSecurityConfigurationInputTypeDef",
+        "DeleteSecurityConfigurationOutputTypeDef",
+        "DeleteStudioInputTypeDef",
+        "DeleteStudioSessionMappingInputTypeDef",
+        "DescribeClusterInputTypeDef",
+        "DescribeClusterOutputTypeDef",
+        "DescribeJobFlowsInputTypeDef",
+        "DescribeJobFlowsOutputTypeDef",
+        "DescribeNotebookExecutionInputTypeDef",
+        "DescribeNotebookExecutionOutputTypeDef",
+        "DescribePersistentAppUIInputTypeDef",
+        "DescribePersistentAppUIOutputTypeDef",
+        "DescribeReleaseLabelInputTypeDef",
+        "DescribeReleaseLabelOutputTypeDef",
+        "DescribeSecurityConfigurationInputTypeDef",
+        "DescribeSecurityConfigurationOutputTypeDef",
+        "DescribeStepInputTypeDef",
+        "DescribeStepOutputTypeDef",
+        "DescribeStudioInputTypeDef",
+        "DescribeStudioOutputTypeDef",
+        "EMRContainersConfigTypeDef",
+        "EbsBlockDeviceConfigTypeDef",
+        "EbsBlockDeviceTypeDef",
+        "EbsConfigurationTypeDef",
+        "EbsVolumeTypeDef",
+        "Ec2InstanceAttributesTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorDetailTypeDef",
+        "ExecutionEngineConfigTypeDef",
+        "FailureDetailsTypeDef",
+        "GetAutoTerminationPolicyInputTypeDef",
+        "GetAutoTerminationPolicyOutputTypeDef",
+        "GetBlockPublicAccessConfigurationOutputTypeDef",
+        "GetClusterSessionCredentialsInputTypeDef",
+        "GetClusterSessionCredentialsOutputTypeDef",
+        "GetManagedScalingPolicyInputTypeDef",
+        "GetManagedScalingPolicyOutputTypeDef",
+        "GetOnClusterAppUIPresignedURLInputTypeDef",
+        "GetOnClusterAppUIPresignedURLOutputTypeDef",
+        "GetPersistentAppUIPresignedURLInputTypeDef",
+        "GetPersistentAppUIPresignedURLOutputTypeDef",
+        "GetStudioSessionMappingInputTypeDef",
+        "GetStudioSessionMappingOutputTypeDef",
+        "HadoopJarStepConfigOutputTypeDef",
+        "HadoopJarStepConfigTypeDef",
+        "HadoopStepConfigTypeDef",
+        "InstanceFleetConfigTypeDef",
+        "InstanceFleetModifyConfigTypeDef",
+        "InstanceFleetProvisioningSpecificationsTypeDef",
+        "InstanceFleetResizingSpecificationsTypeDef",
+        "InstanceFleetStateChangeReasonTypeDef",
+        "InstanceFleetStatusTypeDef",
+        "InstanceFleetTimelineTypeDef",
+        "InstanceFleetTypeDef",
+        "InstanceGroupConfigTypeDef",
+        "InstanceGroupDetailTypeDef",
+        "InstanceGroupModifyConfigTypeDef",
+        "InstanceGroupStateChangeReasonTypeDef",
+        "InstanceGroupStatusTypeDef",
+        "InstanceGroupTimelineTypeDef",
+        "InstanceGroupTypeDef",
+        "InstanceResizePolicyOutputTypeDef",
+        "InstanceResizePolicyTypeDef",
+        "InstanceStateChangeReasonTypeDef",
+        "InstanceStatusTypeDef",
+        "InstanceTimelineTypeDef",
+        "InstanceTypeConfigTypeDef",
+        "InstanceTypeDef",
+        "InstanceTypeSpecificationTypeDef",
+        "JobFlowDetailTypeDef",
+        "JobFlowExecutionStatusDetailTypeDef",
+        "JobFlowInstancesConfigTypeDef",
+        "JobFlowInstancesDetailTypeDef",
+        "KerberosAttributesTypeDef",
+        "KeyValueTypeDef",
+        "ListBootstrapActionsInputTypeDef",
+        "ListBootstrapActionsOutputTypeDef",
+        "ListClustersInputTypeDef",
+        "ListClustersOutputTypeDef",
+        "ListInstanceFleetsInputTypeDef",
+        "ListInstanceFleetsOutputTypeDef",
+        "ListInstanceGroupsInputTypeDef",
+        "ListInstanceGroupsOutputTypeDef",
+        "ListInstancesInputTypeDef",
+        "ListInstancesOutputTypeDef",
+        "ListNotebookExecutionsInputTypeDef",
+        "ListNotebookExecutionsOutputTypeDef",
+        "ListReleaseLabelsInputTypeDef",
+        "ListReleaseLabelsOutputTypeDef",
+        "ListSecurityConfigurationsInputTypeDef",
+        "ListSecurityConfigurationsOutputTypeDef",
+        "ListStepsInputTypeDef",
+        "ListStepsOutputTypeDef",
+        "ListStudioSessionMappingsInputTypeDef",
+        "ListStudioSessionMappingsOutputTypeDef",
+        "ListStudiosInputTypeDef",
+        "ListStudiosOutputTypeDef",
+        "ListSupportedInstanceTypesInputTypeDef",
+        "ListSupportedInstanceTypesOutputTypeDef",
+        "ManagedScalingPolicyTypeDef",
+        "MetricDimensionTypeDef",
+        "ModifyClusterInputTypeDef",
+        "ModifyClusterOutputTypeDef",
+        "ModifyInstanceFleetInputTypeDef",
+        "ModifyInstanceGroupsInputTypeDef",
+        "MonitoringConfigurationOutputTypeDef",
+        "MonitoringConfigurationTypeDef",
+        "NotebookExecutionSummaryTypeDef",
+        "NotebookExecutionTypeDef",
+        "NotebookS3LocationForOutputTypeDef",
+        "NotebookS3LocationFromInputTypeDef",
+        "OSReleaseTypeDef",
+        "OnDemandCapacityReservationOptionsTypeDef",
+        "OnDemandProvisioningSpecificationTypeDef",
+        "OnDemandResizingSpecificationTypeDef",
+        "OutputNotebookS3LocationForOutputTypeDef",
+        "OutputNotebookS3LocationFromInputTypeDef",
+        "PersistentAppUITypeDef",
+        "PlacementGroupConfigTypeDef",
+        "PlacementTypeOutputTypeDef",
+        "PlacementTypeTypeDef",
+        "PortRangeTypeDef",
+        "PutAutoScalingPolicyInputTypeDef",
+        "PutAutoScalingPolicyOutputTypeDef",
+        "PutAutoTerminationPolicyInputTypeDef",
+        "PutAutoTerminationPolicyOutputTypeDef",
+        "PutBlockPublicAccessConfigurationInputTypeDef",
+        "PutBlockPublicAccessConfigurationOutputTypeDef",
+        "PutManagedScalingPolicyInputTypeDef",
+        "PutManagedScalingPolicyOutputTypeDef",
+        "ReleaseLabelFilterTypeDef",
+        "RemoveAutoScalingPolicyInputTypeDef",
+        "RemoveAutoScalingPolicyOutputTypeDef",
+        "RemoveAutoTerminationPolicyInputTypeDef",
+        "RemoveAutoTerminationPolicyOutputTypeDef",
+        "RemoveManagedScalingPolicyInputTypeDef",
+        "RemoveManagedScalingPolicyOutputTypeDef",
+        "RemoveTagsInputTypeDef",
+        "RemoveTagsOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "RunJobFlowInputTypeDef",
+        "RunJobFlowOutputTypeDef",
+        "S3LoggingConfigurationOutputTypeDef",
+        "S3LoggingConfigurationTypeDef",
+        "S3MonitoringConfigurationTypeDef",
+        "ScalingActionTypeDef",
+        "ScalingConstraintsTypeDef",
+        "ScalingRuleOutputTypeDef",
+        "ScalingRuleTypeDef",
+        "ScalingTriggerOutputTypeDef",
+        "ScalingTriggerTypeDef",
+        "ScriptBootstrapActionConfigOutputTypeDef",
+        "ScriptBootstrapActionConfigTypeDef",
+        "SecurityConfigurationSummaryTypeDef",
+        "SessionMappingDetailTypeDef",
+        "SessionMappingSummaryTypeDef",
+        "SetKeepJobFlowAliveWhenNoStepsInputTypeDef",
+        "SetTerminationProtectionInputTypeDef",
+        "SetUnhealthyNodeReplacementInputTypeDef",
+        "SetVisibleToAllUsersInputTypeDef",
+        "ShrinkPolicyOutputTypeDef",
+        "ShrinkPolicyTypeDef",
+        "SimpleScalingPolicyConfigurationTypeDef",
+        "SimplifiedApplicationTypeDef",
+        "SpotProvisioningSpecificationTypeDef",
+        "SpotResizingSpecificationTypeDef",
+        "StartNotebookExecutionInputTypeDef",
+        "StartNotebookExecutionOutputTypeDef",
+        "StepConfigOutputTypeDef",
+        "StepConfigTypeDef",
+        "StepDetailTypeDef",
+        "StepExecutionStatusDetailTypeDef",
+        "StepMonitoringConfigurationTypeDef",
+        "StepStateChangeReasonTypeDef",
+        "StepStatusTypeDef",
+        "StepSummaryTypeDef",
+        "StepTimelineTypeDef",
+        "StepTypeDef",
+        "StopNotebookExecutionInputTypeDef",
+        "StudioSummaryTypeDef",
+        "StudioTypeDef",
+        "SupportedInstanceTypeTypeDef",
+        "SupportedProductConfigTypeDef",
+        "TagTypeDef",
+        "TerminateJobFlowsInputTypeDef",
+        "UpdateStudioInputTypeDef",
+        "UpdateStudioSessionMappingInputTypeDef",
+        "UsernamePasswordTypeDef",
+        "VolumeSpecificationTypeDef",
+    ]
+
+
+class OnDemandCapacityReservationOptionsTypeDef(TypedDict):
+    UsageStrategy: NotRequired[OnDemandCapacityReservationUsageStrategyType]
+    CapacityReservationPreference: NotRequired[
+        OnDemandCapacityReservationPreferenceType
+    ]
+    CapacityReservationResourceGroupArn: NotRequired[str]
+
+
+class OnDemandProvisioningSpecificationTypeDef(TypedDict):
+    AllocationStrategy: OnDemandProvisioningAllocationStrategyType
+    CapacityReservationOptions: NotRequired[OnDemandCapacityReservationOptionsTypeDef]
+
+
+class SpotProvisioningSpecificationTypeDef(TypedDict):
+    TimeoutDurationMinutes: int
+    TimeoutAction: SpotProvisioningTimeoutActionType
+    BlockDurationMinutes: NotRequired[int]
+    AllocationStrategy: NotRequired[SpotProvisioningAllocationStrategyType]
+
+
+class InstanceFleetProvisioningSpecificationsTypeDef(TypedDict):
+    SpotSpecification: NotRequired[SpotProvisioningSpecificationTypeDef]
+    OnDemandSpecification: NotRequired[OnDemandProvisioningSpecificationTypeDef]
+
+
+class OnDemandResizingSpecificationTypeDef(TypedDict):
+    TimeoutDurationMinutes: NotRequired[int]
+    AllocationStrategy: NotRequired[OnDemandProvisioningAllocationStrategyType]
+    CapacityReservationOptions: NotRequired[OnDemandCapacityReservationOptionsTypeDef]
+
+
+class SpotResizingSpecificationTypeDef(TypedDict):
+    TimeoutDurationMinutes: NotRequired[int]
+    AllocationStrategy: NotRequired[SpotProvisioningAllocationStrategyType]
+
+
+class InstanceFleetResizingSpecificationsTypeDef(TypedDict):
+    SpotResizeSpecification: NotRequired[SpotResizingSpecificationTypeDef]
+    OnDemandResizeSpecification: NotRequired[OnDemandResizingSpecificationTypeDef]
+
+
+class ConfigurationTypeDef(TypedDict):
+    Classification: NotRequired[str]
+    Configurations: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
+    Properties: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class VolumeSpecificationTypeDef(TypedDict):
+    VolumeType: str
+    Iops: NotRequired[int]
+    SizeInGB: int
+    Throughput: NotRequired[int]
+
+
+class EbsBlockDeviceConfigTypeDef(TypedDict):
+    VolumeSpecification: VolumeSpecificationTypeDef
+    VolumesPerInstance: NotRequired[int]
+
+
+class EbsConfigurationTypeDef(TypedDict):
+    EbsBlockDeviceConfigs: NotRequired[ReadOnly[Sequence[EbsBlockDeviceConfigTypeDef]]]
+    EbsOptimized: NotRequired[bool]
+
+
+class InstanceTypeConfigTypeDef(TypedDict):
+    InstanceType: str
+    WeightedCapacity: NotRequired[int]
+    BidPrice: NotRequired[str]
+    BidPriceAsPercentageOfOnDemandPrice: NotRequired[float]
+    EbsConfiguration: NotRequired[ReadOnly[EbsConfigurationTypeDef]]
+    Configurations: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
+    CustomAmiId: NotRequired[str]
+    Priority: NotRequired[float]
+
+
+class InstanceFleetConfigTypeDef(TypedDict):
+    Name: NotRequired[str]
+    InstanceFleetType: InstanceFleetTypeType
+    TargetOnDemandCapacity: NotRequired[int]
+    TargetSpotCapacity: NotRequired[int]
+    InstanceTypeConfigs: NotRequired[ReadOnly[Sequence[InstanceTypeConfigTypeDef]]]
+    LaunchSpecifications: NotRequired[InstanceFleetProvisioningSpecificationsTypeDef]
+    ResizeSpecifications: NotRequired[InstanceFleetResizingSpecificationsTypeDef]
+    Context: NotRequired[str]
 
 
 class AddInstanceFleetInputTypeDef(TypedDict):
@@ -319,6 +406,68 @@ class AddInstanceFleetOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ScalingConstraintsTypeDef(TypedDict):
+    MinCapacity: int
+    MaxCapacity: int
+
+
+class SimpleScalingPolicyConfigurationTypeDef(TypedDict):
+    AdjustmentType: NotRequired[AdjustmentTypeType]
+    ScalingAdjustment: int
+    CoolDown: NotRequired[int]
+
+
+class ScalingActionTypeDef(TypedDict):
+    Market: NotRequired[MarketTypeType]
+    SimpleScalingPolicyConfiguration: SimpleScalingPolicyConfigurationTypeDef
+
+
+class MetricDimensionTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class CloudWatchAlarmDefinitionTypeDef(TypedDict):
+    ComparisonOperator: ComparisonOperatorType
+    EvaluationPeriods: NotRequired[int]
+    MetricName: str
+    Namespace: NotRequired[str]
+    Period: int
+    Statistic: NotRequired[StatisticType]
+    Threshold: float
+    Unit: NotRequired[UnitType]
+    Dimensions: NotRequired[ReadOnly[Sequence[MetricDimensionTypeDef]]]
+
+
+class ScalingTriggerTypeDef(TypedDict):
+    CloudWatchAlarmDefinition: ReadOnly[CloudWatchAlarmDefinitionTypeDef]
+
+
+class ScalingRuleTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    Action: ScalingActionTypeDef
+    Trigger: ReadOnly[ScalingTriggerTypeDef]
+
+
+class AutoScalingPolicyTypeDef(TypedDict):
+    Constraints: ScalingConstraintsTypeDef
+    Rules: ReadOnly[Sequence[ScalingRuleTypeDef]]
+
+
+class InstanceGroupConfigTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Market: NotRequired[MarketTypeType]
+    InstanceRole: InstanceRoleTypeType
+    BidPrice: NotRequired[str]
+    InstanceType: str
+    InstanceCount: int
+    Configurations: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
+    EbsConfiguration: NotRequired[ReadOnly[EbsConfigurationTypeDef]]
+    AutoScalingPolicy: NotRequired[ReadOnly[AutoScalingPolicyTypeDef]]
+    CustomAmiId: NotRequired[str]
+
+
 class AddInstanceGroupsInputTypeDef(TypedDict):
     InstanceGroups: ReadOnly[Sequence[InstanceGroupConfigTypeDef]]
     JobFlowId: str
@@ -331,6 +480,34 @@ class AddInstanceGroupsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KeyValueTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class HadoopJarStepConfigTypeDef(TypedDict):
+    Properties: NotRequired[ReadOnly[Sequence[KeyValueTypeDef]]]
+    Jar: str
+    MainClass: NotRequired[str]
+    Args: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class S3MonitoringConfigurationTypeDef(TypedDict):
+    LogUri: NotRequired[str]
+    EncryptionKeyArn: NotRequired[str]
+
+
+class StepMonitoringConfigurationTypeDef(TypedDict):
+    S3MonitoringConfiguration: NotRequired[S3MonitoringConfigurationTypeDef]
+
+
+class StepConfigTypeDef(TypedDict):
+    Name: str
+    ActionOnFailure: NotRequired[ActionOnFailureType]
+    HadoopJarStep: ReadOnly[HadoopJarStepConfigTypeDef]
+    StepMonitoringConfiguration: NotRequired[StepMonitoringConfigurationTypeDef]
+
+
 class AddJobFlowStepsInputTypeDef(TypedDict):
     JobFlowId: str
     Steps: ReadOnly[Sequence[StepConfigTypeDef]]
@@ -340,6 +517,11 @@ class AddJobFlowStepsInputTypeDef(TypedDict):
 class AddJobFlowStepsOutputTypeDef(TypedDict):
     StepIds: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class AddTagsInputTypeDef(TypedDict):
@@ -365,12 +547,6 @@ class ApplicationTypeDef(TypedDict):
     AdditionalInfo: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
-class AutoScalingPolicyDescriptionTypeDef(TypedDict):
-    Status: NotRequired[AutoScalingPolicyStatusTypeDef]
-    Constraints: NotRequired[ScalingConstraintsTypeDef]
-    Rules: NotRequired[list[ScalingRuleOutputTypeDef]]
-
-
 class AutoScalingPolicyStateChangeReasonTypeDef(TypedDict):
     Code: NotRequired[AutoScalingPolicyStateChangeReasonCodeType]
     Message: NotRequired[str]
@@ -381,9 +557,33 @@ class AutoScalingPolicyStatusTypeDef(TypedDict):
     StateChangeReason: NotRequired[AutoScalingPolicyStateChangeReasonTypeDef]
 
 
-class AutoScalingPolicyTypeDef(TypedDict):
-    Constraints: ScalingConstraintsTypeDef
-    Rules: ReadOnly[Sequence[ScalingRuleTypeDef]]
+class CloudWatchAlarmDefinitionOutputTypeDef(TypedDict):
+    ComparisonOperator: ComparisonOperatorType
+    EvaluationPeriods: NotRequired[int]
+    MetricName: str
+    Namespace: NotRequired[str]
+    Period: int
+    Statistic: NotRequired[StatisticType]
+    Threshold: float
+    Unit: NotRequired[UnitType]
+    Dimensions: NotRequired[list[MetricDimensionTypeDef]]
+
+
+class ScalingTriggerOutputTypeDef(TypedDict):
+    CloudWatchAlarmDefinition: CloudWatchAlarmDefinitionOutputTypeDef
+
+
+class ScalingRuleOutputTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    Action: ScalingActionTypeDef
+    Trigger: ScalingTriggerOutputTypeDef
+
+
+class AutoScalingPolicyDescriptionTypeDef(TypedDict):
+    Status: NotRequired[AutoScalingPolicyStatusTypeDef]
+    Constraints: NotRequired[ScalingConstraintsTypeDef]
+    Rules: NotRequired[list[ScalingRuleOutputTypeDef]]
 
 
 class AutoTerminationPolicyTypeDef(TypedDict):
@@ -393,6 +593,11 @@ class AutoTerminationPolicyTypeDef(TypedDict):
 class BlockPublicAccessConfigurationMetadataTypeDef(TypedDict):
     CreationDateTime: datetime
     CreatedByArn: str
+
+
+class PortRangeTypeDef(TypedDict):
+    MinRange: int
+    MaxRange: NotRequired[int]
 
 
 class BlockPublicAccessConfigurationOutputTypeDef(TypedDict):
@@ -407,9 +612,19 @@ class BlockPublicAccessConfigurationTypeDef(TypedDict):
     ]
 
 
+class ScriptBootstrapActionConfigOutputTypeDef(TypedDict):
+    Path: str
+    Args: NotRequired[list[str]]
+
+
 class BootstrapActionConfigOutputTypeDef(TypedDict):
     Name: str
     ScriptBootstrapAction: ScriptBootstrapActionConfigOutputTypeDef
+
+
+class ScriptBootstrapActionConfigTypeDef(TypedDict):
+    Path: str
+    Args: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class BootstrapActionConfigTypeDef(TypedDict):
@@ -438,30 +653,6 @@ class CancelStepsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CloudWatchAlarmDefinitionOutputTypeDef(TypedDict):
-    ComparisonOperator: ComparisonOperatorType
-    EvaluationPeriods: NotRequired[int]
-    MetricName: str
-    Namespace: NotRequired[str]
-    Period: int
-    Statistic: NotRequired[StatisticType]
-    Threshold: float
-    Unit: NotRequired[UnitType]
-    Dimensions: NotRequired[list[MetricDimensionTypeDef]]
-
-
-class CloudWatchAlarmDefinitionTypeDef(TypedDict):
-    ComparisonOperator: ComparisonOperatorType
-    EvaluationPeriods: NotRequired[int]
-    MetricName: str
-    Namespace: NotRequired[str]
-    Period: int
-    Statistic: NotRequired[StatisticType]
-    Threshold: float
-    Unit: NotRequired[UnitType]
-    Dimensions: NotRequired[ReadOnly[Sequence[MetricDimensionTypeDef]]]
-
-
 class CloudWatchLogConfigurationOutputTypeDef(TypedDict):
     Enabled: bool
     LogGroupName: NotRequired[str]
@@ -483,6 +674,18 @@ class ClusterStateChangeReasonTypeDef(TypedDict):
     Message: NotRequired[str]
 
 
+class ClusterTimelineTypeDef(TypedDict):
+    CreationDateTime: NotRequired[datetime]
+    ReadyDateTime: NotRequired[datetime]
+    EndDateTime: NotRequired[datetime]
+
+
+class ErrorDetailTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorData: NotRequired[list[dict[str, str]]]
+    ErrorMessage: NotRequired[str]
+
+
 class ClusterStatusTypeDef(TypedDict):
     State: NotRequired[ClusterStateType]
     StateChangeReason: NotRequired[ClusterStateChangeReasonTypeDef]
@@ -499,10 +702,46 @@ class ClusterSummaryTypeDef(TypedDict):
     OutpostArn: NotRequired[str]
 
 
-class ClusterTimelineTypeDef(TypedDict):
-    CreationDateTime: NotRequired[datetime]
-    ReadyDateTime: NotRequired[datetime]
-    EndDateTime: NotRequired[datetime]
+class ConfigurationOutputTypeDef(TypedDict):
+    Classification: NotRequired[str]
+    Configurations: NotRequired[list[ConfigurationOutputTypeDef]]
+    Properties: NotRequired[dict[str, str]]
+
+
+class Ec2InstanceAttributesTypeDef(TypedDict):
+    Ec2KeyName: NotRequired[str]
+    Ec2SubnetId: NotRequired[str]
+    RequestedEc2SubnetIds: NotRequired[list[str]]
+    Ec2AvailabilityZone: NotRequired[str]
+    RequestedEc2AvailabilityZones: NotRequired[list[str]]
+    IamInstanceProfile: NotRequired[str]
+    EmrManagedMasterSecurityGroup: NotRequired[str]
+    EmrManagedSlaveSecurityGroup: NotRequired[str]
+    ServiceAccessSecurityGroup: NotRequired[str]
+    AdditionalMasterSecurityGroups: NotRequired[list[str]]
+    AdditionalSlaveSecurityGroups: NotRequired[list[str]]
+
+
+class KerberosAttributesTypeDef(TypedDict):
+    Realm: str
+    KdcAdminPassword: str
+    CrossRealmTrustPrincipalPassword: NotRequired[str]
+    ADDomainJoinUser: NotRequired[str]
+    ADDomainJoinPassword: NotRequired[str]
+
+
+class S3LoggingConfigurationOutputTypeDef(TypedDict):
+    LogTypeUploadPolicy: NotRequired[dict[LogTypeType, LogUploadPolicyValueType]]
+
+
+class MonitoringConfigurationOutputTypeDef(TypedDict):
+    CloudWatchLogConfiguration: NotRequired[CloudWatchLogConfigurationOutputTypeDef]
+    S3LoggingConfiguration: NotRequired[S3LoggingConfigurationOutputTypeDef]
+
+
+class PlacementGroupConfigTypeDef(TypedDict):
+    InstanceRole: InstanceRoleTypeType
+    PlacementStrategy: NotRequired[PlacementGroupStrategyType]
 
 
 class ClusterTypeDef(TypedDict):
@@ -558,16 +797,8 @@ class ComputeLimitsTypeDef(TypedDict):
     MaximumCoreCapacityUnits: NotRequired[int]
 
 
-class ConfigurationOutputTypeDef(TypedDict):
-    Classification: NotRequired[str]
-    Configurations: NotRequired[list[ConfigurationOutputTypeDef]]
-    Properties: NotRequired[dict[str, str]]
-
-
-class ConfigurationTypeDef(TypedDict):
-    Classification: NotRequired[str]
-    Configurations: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
-    Properties: NotRequired[ReadOnly[Mapping[str, str]]]
+class EMRContainersConfigTypeDef(TypedDict):
+    JobRunId: NotRequired[str]
 
 
 class CreatePersistentAppUIInputTypeDef(TypedDict):
@@ -629,6 +860,11 @@ class CreateStudioSessionMappingInputTypeDef(TypedDict):
     SessionPolicyArn: str
 
 
+class UsernamePasswordTypeDef(TypedDict):
+    Username: NotRequired[str]
+    Password: NotRequired[str]
+
+
 class CredentialsTypeDef(TypedDict):
     UsernamePassword: NotRequired[UsernamePasswordTypeDef]
 
@@ -668,6 +904,100 @@ class DescribeJobFlowsInputTypeDef(TypedDict):
     JobFlowStates: NotRequired[ReadOnly[Sequence[JobFlowExecutionStateType]]]
 
 
+class JobFlowExecutionStatusDetailTypeDef(TypedDict):
+    State: JobFlowExecutionStateType
+    CreationDateTime: datetime
+    StartDateTime: NotRequired[datetime]
+    ReadyDateTime: NotRequired[datetime]
+    EndDateTime: NotRequired[datetime]
+    LastStateChangeReason: NotRequired[str]
+
+
+class InstanceGroupDetailTypeDef(TypedDict):
+    InstanceGroupId: NotRequired[str]
+    Name: NotRequired[str]
+    Market: MarketTypeType
+    InstanceRole: InstanceRoleTypeType
+    BidPrice: NotRequired[str]
+    InstanceType: str
+    InstanceRequestCount: int
+    InstanceRunningCount: int
+    State: InstanceGroupStateType
+    LastStateChangeReason: NotRequired[str]
+    CreationDateTime: datetime
+    StartDateTime: NotRequired[datetime]
+    ReadyDateTime: NotRequired[datetime]
+    EndDateTime: NotRequired[datetime]
+    CustomAmiId: NotRequired[str]
+
+
+class PlacementTypeOutputTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZones: NotRequired[list[str]]
+
+
+class JobFlowInstancesDetailTypeDef(TypedDict):
+    MasterInstanceType: str
+    MasterPublicDnsName: NotRequired[str]
+    MasterInstanceId: NotRequired[str]
+    SlaveInstanceType: str
+    InstanceCount: int
+    InstanceGroups: NotRequired[list[InstanceGroupDetailTypeDef]]
+    NormalizedInstanceHours: NotRequired[int]
+    Ec2KeyName: NotRequired[str]
+    Ec2SubnetId: NotRequired[str]
+    Placement: NotRequired[PlacementTypeOutputTypeDef]
+    KeepJobFlowAliveWhenNoSteps: NotRequired[bool]
+    TerminationProtected: NotRequired[bool]
+    UnhealthyNodeReplacement: NotRequired[bool]
+    HadoopVersion: NotRequired[str]
+
+
+class HadoopJarStepConfigOutputTypeDef(TypedDict):
+    Properties: NotRequired[list[KeyValueTypeDef]]
+    Jar: str
+    MainClass: NotRequired[str]
+    Args: NotRequired[list[str]]
+
+
+class StepConfigOutputTypeDef(TypedDict):
+    Name: str
+    ActionOnFailure: NotRequired[ActionOnFailureType]
+    HadoopJarStep: HadoopJarStepConfigOutputTypeDef
+    StepMonitoringConfiguration: NotRequired[StepMonitoringConfigurationTypeDef]
+
+
+class StepExecutionStatusDetailTypeDef(TypedDict):
+    State: StepExecutionStateType
+    CreationDateTime: datetime
+    StartDateTime: NotRequired[datetime]
+    EndDateTime: NotRequired[datetime]
+    LastStateChangeReason: NotRequired[str]
+
+
+class StepDetailTypeDef(TypedDict):
+    StepConfig: StepConfigOutputTypeDef
+    ExecutionStatusDetail: StepExecutionStatusDetailTypeDef
+
+
+class JobFlowDetailTypeDef(TypedDict):
+    JobFlowId: str
+    Name: str
+    LogUri: NotRequired[str]
+    LogEncryptionKmsKeyId: NotRequired[str]
+    AmiVersion: NotRequired[str]
+    ExecutionStatusDetail: JobFlowExecutionStatusDetailTypeDef
+    Instances: JobFlowInstancesDetailTypeDef
+    Steps: NotRequired[list[StepDetailTypeDef]]
+    BootstrapActions: NotRequired[list[BootstrapActionDetailTypeDef]]
+    SupportedProducts: NotRequired[list[str]]
+    VisibleToAllUsers: NotRequired[bool]
+    JobFlowRole: NotRequired[str]
+    ServiceRole: NotRequired[str]
+    AutoScalingRole: NotRequired[str]
+    ScaleDownBehavior: NotRequired[ScaleDownBehaviorType]
+
+
 class DescribeJobFlowsOutputTypeDef(TypedDict):
     JobFlows: NotRequired[list[JobFlowDetailTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -675,6 +1005,43 @@ class DescribeJobFlowsOutputTypeDef(TypedDict):
 
 class DescribeNotebookExecutionInputTypeDef(TypedDict):
     NotebookExecutionId: str
+
+
+class ExecutionEngineConfigTypeDef(TypedDict):
+    Id: str
+    Type: NotRequired[ExecutionEngineTypeType]
+    MasterInstanceSecurityGroupId: NotRequired[str]
+    ExecutionRoleArn: NotRequired[str]
+
+
+class NotebookS3LocationForOutputTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Key: NotRequired[str]
+
+
+class OutputNotebookS3LocationForOutputTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Key: NotRequired[str]
+
+
+class NotebookExecutionTypeDef(TypedDict):
+    NotebookExecutionId: NotRequired[str]
+    EditorId: NotRequired[str]
+    ExecutionEngine: NotRequired[ExecutionEngineConfigTypeDef]
+    NotebookExecutionName: NotRequired[str]
+    NotebookParams: NotRequired[str]
+    Status: NotRequired[NotebookExecutionStatusType]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    Arn: NotRequired[str]
+    OutputNotebookURI: NotRequired[str]
+    LastStateChangeReason: NotRequired[str]
+    NotebookInstanceSecurityGroupId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    NotebookS3Location: NotRequired[NotebookS3LocationForOutputTypeDef]
+    OutputNotebookS3Location: NotRequired[OutputNotebookS3LocationForOutputTypeDef]
+    OutputNotebookFormat: NotRequired[OutputNotebookFormatType]
+    EnvironmentVariables: NotRequired[dict[str, str]]
 
 
 class DescribeNotebookExecutionOutputTypeDef(TypedDict):
@@ -686,6 +1053,17 @@ class DescribePersistentAppUIInputTypeDef(TypedDict):
     PersistentAppUIId: str
 
 
+class PersistentAppUITypeDef(TypedDict):
+    PersistentAppUIId: NotRequired[str]
+    PersistentAppUITypeList: NotRequired[list[PersistentAppUITypeType]]
+    PersistentAppUIStatus: NotRequired[str]
+    AuthorId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    LastStateChangeReason: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class DescribePersistentAppUIOutputTypeDef(TypedDict):
     PersistentAppUI: NotRequired[PersistentAppUITypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -695,6 +1073,15 @@ class DescribeReleaseLabelInputTypeDef(TypedDict):
     ReleaseLabel: NotRequired[str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class OSReleaseTypeDef(TypedDict):
+    Label: NotRequired[str]
+
+
+class SimplifiedApplicationTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Version: NotRequired[str]
 
 
 class DescribeReleaseLabelOutputTypeDef(TypedDict):
@@ -721,6 +1108,48 @@ class DescribeStepInputTypeDef(TypedDict):
     StepId: str
 
 
+class HadoopStepConfigTypeDef(TypedDict):
+    Jar: NotRequired[str]
+    Properties: NotRequired[dict[str, str]]
+    MainClass: NotRequired[str]
+    Args: NotRequired[list[str]]
+
+
+class FailureDetailsTypeDef(TypedDict):
+    Reason: NotRequired[str]
+    Message: NotRequired[str]
+    LogFile: NotRequired[str]
+
+
+class StepStateChangeReasonTypeDef(TypedDict):
+    Code: NotRequired[StepStateChangeReasonCodeType]
+    Message: NotRequired[str]
+
+
+class StepTimelineTypeDef(TypedDict):
+    CreationDateTime: NotRequired[datetime]
+    StartDateTime: NotRequired[datetime]
+    EndDateTime: NotRequired[datetime]
+
+
+class StepStatusTypeDef(TypedDict):
+    State: NotRequired[StepStateType]
+    StateChangeReason: NotRequired[StepStateChangeReasonTypeDef]
+    FailureDetails: NotRequired[FailureDetailsTypeDef]
+    Timeline: NotRequired[StepTimelineTypeDef]
+
+
+class StepTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Config: NotRequired[HadoopStepConfigTypeDef]
+    ActionOnFailure: NotRequired[ActionOnFailureType]
+    Status: NotRequired[StepStatusTypeDef]
+    ExecutionRoleArn: NotRequired[str]
+    LogUri: NotRequired[str]
+    EncryptionKeyArn: NotRequired[str]
+
+
 class DescribeStepOutputTypeDef(TypedDict):
     Step: NotRequired[StepTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -730,18 +1159,33 @@ class DescribeStudioInputTypeDef(TypedDict):
     StudioId: str
 
 
+class StudioTypeDef(TypedDict):
+    StudioId: NotRequired[str]
+    StudioArn: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    AuthMode: NotRequired[AuthModeType]
+    VpcId: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    ServiceRole: NotRequired[str]
+    UserRole: NotRequired[str]
+    WorkspaceSecurityGroupId: NotRequired[str]
+    EngineSecurityGroupId: NotRequired[str]
+    Url: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    DefaultS3Location: NotRequired[str]
+    IdpAuthUrl: NotRequired[str]
+    IdpRelayStateParameterName: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    IdcInstanceArn: NotRequired[str]
+    TrustedIdentityPropagationEnabled: NotRequired[bool]
+    IdcUserAssignment: NotRequired[IdcUserAssignmentType]
+    EncryptionKeyArn: NotRequired[str]
+
+
 class DescribeStudioOutputTypeDef(TypedDict):
     Studio: NotRequired[StudioTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EMRContainersConfigTypeDef(TypedDict):
-    JobRunId: NotRequired[str]
-
-
-class EbsBlockDeviceConfigTypeDef(TypedDict):
-    VolumeSpecification: VolumeSpecificationTypeDef
-    VolumesPerInstance: NotRequired[int]
 
 
 class EbsBlockDeviceTypeDef(TypedDict):
@@ -749,47 +1193,9 @@ class EbsBlockDeviceTypeDef(TypedDict):
     Device: NotRequired[str]
 
 
-class EbsConfigurationTypeDef(TypedDict):
-    EbsBlockDeviceConfigs: NotRequired[ReadOnly[Sequence[EbsBlockDeviceConfigTypeDef]]]
-    EbsOptimized: NotRequired[bool]
-
-
 class EbsVolumeTypeDef(TypedDict):
     Device: NotRequired[str]
     VolumeId: NotRequired[str]
-
-
-class Ec2InstanceAttributesTypeDef(TypedDict):
-    Ec2KeyName: NotRequired[str]
-    Ec2SubnetId: NotRequired[str]
-    RequestedEc2SubnetIds: NotRequired[list[str]]
-    Ec2AvailabilityZone: NotRequired[str]
-    RequestedEc2AvailabilityZones: NotRequired[list[str]]
-    IamInstanceProfile: NotRequired[str]
-    EmrManagedMasterSecurityGroup: NotRequired[str]
-    EmrManagedSlaveSecurityGroup: NotRequired[str]
-    ServiceAccessSecurityGroup: NotRequired[str]
-    AdditionalMasterSecurityGroups: NotRequired[list[str]]
-    AdditionalSlaveSecurityGroups: NotRequired[list[str]]
-
-
-class ErrorDetailTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorData: NotRequired[list[dict[str, str]]]
-    ErrorMessage: NotRequired[str]
-
-
-class ExecutionEngineConfigTypeDef(TypedDict):
-    Id: str
-    Type: NotRequired[ExecutionEngineTypeType]
-    MasterInstanceSecurityGroupId: NotRequired[str]
-    ExecutionRoleArn: NotRequired[str]
-
-
-class FailureDetailsTypeDef(TypedDict):
-    Reason: NotRequired[str]
-    Message: NotRequired[str]
-    LogFile: NotRequired[str]
 
 
 class GetAutoTerminationPolicyInputTypeDef(TypedDict):
@@ -822,6 +1228,12 @@ class GetClusterSessionCredentialsOutputTypeDef(TypedDict):
 
 class GetManagedScalingPolicyInputTypeDef(TypedDict):
     ClusterId: str
+
+
+class ManagedScalingPolicyTypeDef(TypedDict):
+    ComputeLimits: NotRequired[ComputeLimitsTypeDef]
+    UtilizationPerformanceIndex: NotRequired[int]
+    ScalingStrategy: NotRequired[ScalingStrategyType]
 
 
 class GetManagedScalingPolicyOutputTypeDef(TypedDict):
@@ -864,41 +1276,19 @@ class GetStudioSessionMappingInputTypeDef(TypedDict):
     IdentityType: IdentityTypeType
 
 
+class SessionMappingDetailTypeDef(TypedDict):
+    StudioId: NotRequired[str]
+    IdentityId: NotRequired[str]
+    IdentityName: NotRequired[str]
+    IdentityType: NotRequired[IdentityTypeType]
+    SessionPolicyArn: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+
+
 class GetStudioSessionMappingOutputTypeDef(TypedDict):
     SessionMapping: NotRequired[SessionMappingDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HadoopJarStepConfigOutputTypeDef(TypedDict):
-    Properties: NotRequired[list[KeyValueTypeDef]]
-    Jar: str
-    MainClass: NotRequired[str]
-    Args: NotRequired[list[str]]
-
-
-class HadoopJarStepConfigTypeDef(TypedDict):
-    Properties: NotRequired[ReadOnly[Sequence[KeyValueTypeDef]]]
-    Jar: str
-    MainClass: NotRequired[str]
-    Args: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class HadoopStepConfigTypeDef(TypedDict):
-    Jar: NotRequired[str]
-    Properties: NotRequired[dict[str, str]]
-    MainClass: NotRequired[str]
-    Args: NotRequired[list[str]]
-
-
-class InstanceFleetConfigTypeDef(TypedDict):
-    Name: NotRequired[str]
-    InstanceFleetType: InstanceFleetTypeType
-    TargetOnDemandCapacity: NotRequired[int]
-    TargetSpotCapacity: NotRequired[int]
-    InstanceTypeConfigs: NotRequired[ReadOnly[Sequence[InstanceTypeConfigTypeDef]]]
-    LaunchSpecifications: NotRequired[InstanceFleetProvisioningSpecificationsTypeDef]
-    ResizeSpecifications: NotRequired[InstanceFleetResizingSpecificationsTypeDef]
-    Context: NotRequired[str]
 
 
 class InstanceFleetModifyConfigTypeDef(TypedDict):
@@ -910,19 +1300,15 @@ class InstanceFleetModifyConfigTypeDef(TypedDict):
     Context: NotRequired[str]
 
 
-class InstanceFleetProvisioningSpecificationsTypeDef(TypedDict):
-    SpotSpecification: NotRequired[SpotProvisioningSpecificationTypeDef]
-    OnDemandSpecification: NotRequired[OnDemandProvisioningSpecificationTypeDef]
-
-
-class InstanceFleetResizingSpecificationsTypeDef(TypedDict):
-    SpotResizeSpecification: NotRequired[SpotResizingSpecificationTypeDef]
-    OnDemandResizeSpecification: NotRequired[OnDemandResizingSpecificationTypeDef]
-
-
 class InstanceFleetStateChangeReasonTypeDef(TypedDict):
     Code: NotRequired[InstanceFleetStateChangeReasonCodeType]
     Message: NotRequired[str]
+
+
+class InstanceFleetTimelineTypeDef(TypedDict):
+    CreationDateTime: NotRequired[datetime]
+    ReadyDateTime: NotRequired[datetime]
+    EndDateTime: NotRequired[datetime]
 
 
 class InstanceFleetStatusTypeDef(TypedDict):
@@ -931,10 +1317,16 @@ class InstanceFleetStatusTypeDef(TypedDict):
     Timeline: NotRequired[InstanceFleetTimelineTypeDef]
 
 
-class InstanceFleetTimelineTypeDef(TypedDict):
-    CreationDateTime: NotRequired[datetime]
-    ReadyDateTime: NotRequired[datetime]
-    EndDateTime: NotRequired[datetime]
+class InstanceTypeSpecificationTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+    WeightedCapacity: NotRequired[int]
+    BidPrice: NotRequired[str]
+    BidPriceAsPercentageOfOnDemandPrice: NotRequired[float]
+    Configurations: NotRequired[list[ConfigurationOutputTypeDef]]
+    EbsBlockDevices: NotRequired[list[EbsBlockDeviceTypeDef]]
+    EbsOptimized: NotRequired[bool]
+    CustomAmiId: NotRequired[str]
+    Priority: NotRequired[float]
 
 
 class InstanceFleetTypeDef(TypedDict):
@@ -952,35 +1344,15 @@ class InstanceFleetTypeDef(TypedDict):
     Context: NotRequired[str]
 
 
-class InstanceGroupConfigTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Market: NotRequired[MarketTypeType]
-    InstanceRole: InstanceRoleTypeType
-    BidPrice: NotRequired[str]
-    InstanceType: str
-    InstanceCount: int
-    Configurations: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
-    EbsConfiguration: NotRequired[ReadOnly[EbsConfigurationTypeDef]]
-    AutoScalingPolicy: NotRequired[ReadOnly[AutoScalingPolicyTypeDef]]
-    CustomAmiId: NotRequired[str]
+class InstanceResizePolicyTypeDef(TypedDict):
+    InstancesToTerminate: NotRequired[ReadOnly[Sequence[str]]]
+    InstancesToProtect: NotRequired[ReadOnly[Sequence[str]]]
+    InstanceTerminationTimeout: NotRequired[int]
 
 
-class InstanceGroupDetailTypeDef(TypedDict):
-    InstanceGroupId: NotRequired[str]
-    Name: NotRequired[str]
-    Market: MarketTypeType
-    InstanceRole: InstanceRoleTypeType
-    BidPrice: NotRequired[str]
-    InstanceType: str
-    InstanceRequestCount: int
-    InstanceRunningCount: int
-    State: InstanceGroupStateType
-    LastStateChangeReason: NotRequired[str]
-    CreationDateTime: datetime
-    StartDateTime: NotRequired[datetime]
-    ReadyDateTime: NotRequired[datetime]
-    EndDateTime: NotRequired[datetime]
-    CustomAmiId: NotRequired[str]
+class ShrinkPolicyTypeDef(TypedDict):
+    DecommissionTimeout: NotRequired[int]
+    InstanceResizePolicy: NotRequired[ReadOnly[InstanceResizePolicyTypeDef]]
 
 
 class InstanceGroupModifyConfigTypeDef(TypedDict):
@@ -997,16 +1369,27 @@ class InstanceGroupStateChangeReasonTypeDef(TypedDict):
     Message: NotRequired[str]
 
 
+class InstanceGroupTimelineTypeDef(TypedDict):
+    CreationDateTime: NotRequired[datetime]
+    ReadyDateTime: NotRequired[datetime]
+    EndDateTime: NotRequired[datetime]
+
+
 class InstanceGroupStatusTypeDef(TypedDict):
     State: NotRequired[InstanceGroupStateType]
     StateChangeReason: NotRequired[InstanceGroupStateChangeReasonTypeDef]
     Timeline: NotRequired[InstanceGroupTimelineTypeDef]
 
 
-class InstanceGroupTimelineTypeDef(TypedDict):
-    CreationDateTime: NotRequired[datetime]
-    ReadyDateTime: NotRequired[datetime]
-    EndDateTime: NotRequired[datetime]
+class InstanceResizePolicyOutputTypeDef(TypedDict):
+    InstancesToTerminate: NotRequired[list[str]]
+    InstancesToProtect: NotRequired[list[str]]
+    InstanceTerminationTimeout: NotRequired[int]
+
+
+class ShrinkPolicyOutputTypeDef(TypedDict):
+    DecommissionTimeout: NotRequired[int]
+    InstanceResizePolicy: NotRequired[InstanceResizePolicyOutputTypeDef]
 
 
 class InstanceGroupTypeDef(TypedDict):
@@ -1030,27 +1413,9 @@ class InstanceGroupTypeDef(TypedDict):
     CustomAmiId: NotRequired[str]
 
 
-class InstanceResizePolicyOutputTypeDef(TypedDict):
-    InstancesToTerminate: NotRequired[list[str]]
-    InstancesToProtect: NotRequired[list[str]]
-    InstanceTerminationTimeout: NotRequired[int]
-
-
-class InstanceResizePolicyTypeDef(TypedDict):
-    InstancesToTerminate: NotRequired[ReadOnly[Sequence[str]]]
-    InstancesToProtect: NotRequired[ReadOnly[Sequence[str]]]
-    InstanceTerminationTimeout: NotRequired[int]
-
-
 class InstanceStateChangeReasonTypeDef(TypedDict):
     Code: NotRequired[InstanceStateChangeReasonCodeType]
     Message: NotRequired[str]
-
-
-class InstanceStatusTypeDef(TypedDict):
-    State: NotRequired[InstanceStateType]
-    StateChangeReason: NotRequired[InstanceStateChangeReasonTypeDef]
-    Timeline: NotRequired[InstanceTimelineTypeDef]
 
 
 class InstanceTimelineTypeDef(TypedDict):
@@ -1059,15 +1424,10 @@ class InstanceTimelineTypeDef(TypedDict):
     EndDateTime: NotRequired[datetime]
 
 
-class InstanceTypeConfigTypeDef(TypedDict):
-    InstanceType: str
-    WeightedCapacity: NotRequired[int]
-    BidPrice: NotRequired[str]
-    BidPriceAsPercentageOfOnDemandPrice: NotRequired[float]
-    EbsConfiguration: NotRequired[ReadOnly[EbsConfigurationTypeDef]]
-    Configurations: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
-    CustomAmiId: NotRequired[str]
-    Priority: NotRequired[float]
+class InstanceStatusTypeDef(TypedDict):
+    State: NotRequired[InstanceStateType]
+    StateChangeReason: NotRequired[InstanceStateChangeReasonTypeDef]
+    Timeline: NotRequired[InstanceTimelineTypeDef]
 
 
 class InstanceTypeDef(TypedDict):
@@ -1085,43 +1445,9 @@ class InstanceTypeDef(TypedDict):
     EbsVolumes: NotRequired[list[EbsVolumeTypeDef]]
 
 
-class InstanceTypeSpecificationTypeDef(TypedDict):
-    InstanceType: NotRequired[str]
-    WeightedCapacity: NotRequired[int]
-    BidPrice: NotRequired[str]
-    BidPriceAsPercentageOfOnDemandPrice: NotRequired[float]
-    Configurations: NotRequired[list[ConfigurationOutputTypeDef]]
-    EbsBlockDevices: NotRequired[list[EbsBlockDeviceTypeDef]]
-    EbsOptimized: NotRequired[bool]
-    CustomAmiId: NotRequired[str]
-    Priority: NotRequired[float]
-
-
-class JobFlowDetailTypeDef(TypedDict):
-    JobFlowId: str
-    Name: str
-    LogUri: NotRequired[str]
-    LogEncryptionKmsKeyId: NotRequired[str]
-    AmiVersion: NotRequired[str]
-    ExecutionStatusDetail: JobFlowExecutionStatusDetailTypeDef
-    Instances: JobFlowInstancesDetailTypeDef
-    Steps: NotRequired[list[StepDetailTypeDef]]
-    BootstrapActions: NotRequired[list[BootstrapActionDetailTypeDef]]
-    SupportedProducts: NotRequired[list[str]]
-    VisibleToAllUsers: NotRequired[bool]
-    JobFlowRole: NotRequired[str]
-    ServiceRole: NotRequired[str]
-    AutoScalingRole: NotRequired[str]
-    ScaleDownBehavior: NotRequired[ScaleDownBehaviorType]
-
-
-class JobFlowExecutionStatusDetailTypeDef(TypedDict):
-    State: JobFlowExecutionStateType
-    CreationDateTime: datetime
-    StartDateTime: NotRequired[datetime]
-    ReadyDateTime: NotRequired[datetime]
-    EndDateTime: NotRequired[datetime]
-    LastStateChangeReason: NotRequired[str]
+class PlacementTypeTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class JobFlowInstancesConfigTypeDef(TypedDict):
@@ -1143,36 +1469,6 @@ class JobFlowInstancesConfigTypeDef(TypedDict):
     ServiceAccessSecurityGroup: NotRequired[str]
     AdditionalMasterSecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
     AdditionalSlaveSecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class JobFlowInstancesDetailTypeDef(TypedDict):
-    MasterInstanceType: str
-    MasterPublicDnsName: NotRequired[str]
-    MasterInstanceId: NotRequired[str]
-    SlaveInstanceType: str
-    InstanceCount: int
-    InstanceGroups: NotRequired[list[InstanceGroupDetailTypeDef]]
-    NormalizedInstanceHours: NotRequired[int]
-    Ec2KeyName: NotRequired[str]
-    Ec2SubnetId: NotRequired[str]
-    Placement: NotRequired[PlacementTypeOutputTypeDef]
-    KeepJobFlowAliveWhenNoSteps: NotRequired[bool]
-    TerminationProtected: NotRequired[bool]
-    UnhealthyNodeReplacement: NotRequired[bool]
-    HadoopVersion: NotRequired[str]
-
-
-class KerberosAttributesTypeDef(TypedDict):
-    Realm: str
-    KdcAdminPassword: str
-    CrossRealmTrustPrincipalPassword: NotRequired[str]
-    ADDomainJoinUser: NotRequired[str]
-    ADDomainJoinPassword: NotRequired[str]
-
-
-class KeyValueTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class ListBootstrapActionsInputTypeDef(TypedDict):
@@ -1246,10 +1542,26 @@ class ListNotebookExecutionsInputTypeDef(TypedDict):
     ExecutionEngineId: NotRequired[str]
 
 
+class NotebookExecutionSummaryTypeDef(TypedDict):
+    NotebookExecutionId: NotRequired[str]
+    EditorId: NotRequired[str]
+    NotebookExecutionName: NotRequired[str]
+    Status: NotRequired[NotebookExecutionStatusType]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    NotebookS3Location: NotRequired[NotebookS3LocationForOutputTypeDef]
+    ExecutionEngineId: NotRequired[str]
+
+
 class ListNotebookExecutionsOutputTypeDef(TypedDict):
     NotebookExecutions: NotRequired[list[NotebookExecutionSummaryTypeDef]]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReleaseLabelFilterTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Application: NotRequired[str]
 
 
 class ListReleaseLabelsInputTypeDef(TypedDict):
@@ -1268,6 +1580,11 @@ class ListSecurityConfigurationsInputTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class SecurityConfigurationSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    CreationDateTime: NotRequired[datetime]
+
+
 class ListSecurityConfigurationsOutputTypeDef(TypedDict):
     SecurityConfigurations: NotRequired[list[SecurityConfigurationSummaryTypeDef]]
     Marker: NotRequired[str]
@@ -1279,6 +1596,16 @@ class ListStepsInputTypeDef(TypedDict):
     StepStates: NotRequired[ReadOnly[Sequence[StepStateType]]]
     StepIds: NotRequired[ReadOnly[Sequence[str]]]
     Marker: NotRequired[str]
+
+
+class StepSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Config: NotRequired[HadoopStepConfigTypeDef]
+    ActionOnFailure: NotRequired[ActionOnFailureType]
+    Status: NotRequired[StepStatusTypeDef]
+    LogUri: NotRequired[str]
+    EncryptionKeyArn: NotRequired[str]
 
 
 class ListStepsOutputTypeDef(TypedDict):
@@ -1293,6 +1620,15 @@ class ListStudioSessionMappingsInputTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class SessionMappingSummaryTypeDef(TypedDict):
+    StudioId: NotRequired[str]
+    IdentityId: NotRequired[str]
+    IdentityName: NotRequired[str]
+    IdentityType: NotRequired[IdentityTypeType]
+    SessionPolicyArn: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+
+
 class ListStudioSessionMappingsOutputTypeDef(TypedDict):
     SessionMappings: NotRequired[list[SessionMappingSummaryTypeDef]]
     Marker: NotRequired[str]
@@ -1301,6 +1637,16 @@ class ListStudioSessionMappingsOutputTypeDef(TypedDict):
 
 class ListStudiosInputTypeDef(TypedDict):
     Marker: NotRequired[str]
+
+
+class StudioSummaryTypeDef(TypedDict):
+    StudioId: NotRequired[str]
+    Name: NotRequired[str]
+    VpcId: NotRequired[str]
+    Description: NotRequired[str]
+    Url: NotRequired[str]
+    AuthMode: NotRequired[AuthModeType]
+    CreationTime: NotRequired[datetime]
 
 
 class ListStudiosOutputTypeDef(TypedDict):
@@ -1314,21 +1660,24 @@ class ListSupportedInstanceTypesInputTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class SupportedInstanceTypeTypeDef(TypedDict):
+    Type: NotRequired[str]
+    MemoryGB: NotRequired[float]
+    StorageGB: NotRequired[int]
+    VCPU: NotRequired[int]
+    Is64BitsOnly: NotRequired[bool]
+    InstanceFamilyId: NotRequired[str]
+    EbsOptimizedAvailable: NotRequired[bool]
+    EbsOptimizedByDefault: NotRequired[bool]
+    NumberOfDisks: NotRequired[int]
+    EbsStorageOnly: NotRequired[bool]
+    Architecture: NotRequired[str]
+
+
 class ListSupportedInstanceTypesOutputTypeDef(TypedDict):
     SupportedInstanceTypes: NotRequired[list[SupportedInstanceTypeTypeDef]]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ManagedScalingPolicyTypeDef(TypedDict):
-    ComputeLimits: NotRequired[ComputeLimitsTypeDef]
-    UtilizationPerformanceIndex: NotRequired[int]
-    ScalingStrategy: NotRequired[ScalingStrategyType]
-
-
-class MetricDimensionTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class ModifyClusterInputTypeDef(TypedDict):
@@ -1353,9 +1702,10 @@ class ModifyInstanceGroupsInputTypeDef(TypedDict):
     InstanceGroups: NotRequired[ReadOnly[Sequence[InstanceGroupModifyConfigTypeDef]]]
 
 
-class MonitoringConfigurationOutputTypeDef(TypedDict):
-    CloudWatchLogConfiguration: NotRequired[CloudWatchLogConfigurationOutputTypeDef]
-    S3LoggingConfiguration: NotRequired[S3LoggingConfigurationOutputTypeDef]
+class S3LoggingConfigurationTypeDef(TypedDict):
+    LogTypeUploadPolicy: NotRequired[
+        ReadOnly[Mapping[LogTypeType, LogUploadPolicyValueType]]
+    ]
 
 
 class MonitoringConfigurationTypeDef(TypedDict):
@@ -1363,71 +1713,7 @@ class MonitoringConfigurationTypeDef(TypedDict):
     S3LoggingConfiguration: NotRequired[ReadOnly[S3LoggingConfigurationTypeDef]]
 
 
-class NotebookExecutionSummaryTypeDef(TypedDict):
-    NotebookExecutionId: NotRequired[str]
-    EditorId: NotRequired[str]
-    NotebookExecutionName: NotRequired[str]
-    Status: NotRequired[NotebookExecutionStatusType]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    NotebookS3Location: NotRequired[NotebookS3LocationForOutputTypeDef]
-    ExecutionEngineId: NotRequired[str]
-
-
-class NotebookExecutionTypeDef(TypedDict):
-    NotebookExecutionId: NotRequired[str]
-    EditorId: NotRequired[str]
-    ExecutionEngine: NotRequired[ExecutionEngineConfigTypeDef]
-    NotebookExecutionName: NotRequired[str]
-    NotebookParams: NotRequired[str]
-    Status: NotRequired[NotebookExecutionStatusType]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    Arn: NotRequired[str]
-    OutputNotebookURI: NotRequired[str]
-    LastStateChangeReason: NotRequired[str]
-    NotebookInstanceSecurityGroupId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    NotebookS3Location: NotRequired[NotebookS3LocationForOutputTypeDef]
-    OutputNotebookS3Location: NotRequired[OutputNotebookS3LocationForOutputTypeDef]
-    OutputNotebookFormat: NotRequired[OutputNotebookFormatType]
-    EnvironmentVariables: NotRequired[dict[str, str]]
-
-
-class NotebookS3LocationForOutputTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Key: NotRequired[str]
-
-
 class NotebookS3LocationFromInputTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Key: NotRequired[str]
-
-
-class OSReleaseTypeDef(TypedDict):
-    Label: NotRequired[str]
-
-
-class OnDemandCapacityReservationOptionsTypeDef(TypedDict):
-    UsageStrategy: NotRequired[OnDemandCapacityReservationUsageStrategyType]
-    CapacityReservationPreference: NotRequired[
-        OnDemandCapacityReservationPreferenceType
-    ]
-    CapacityReservationResourceGroupArn: NotRequired[str]
-
-
-class OnDemandProvisioningSpecificationTypeDef(TypedDict):
-    AllocationStrategy: OnDemandProvisioningAllocationStrategyType
-    CapacityReservationOptions: NotRequired[OnDemandCapacityReservationOptionsTypeDef]
-
-
-class OnDemandResizingSpecificationTypeDef(TypedDict):
-    TimeoutDurationMinutes: NotRequired[int]
-    AllocationStrategy: NotRequired[OnDemandProvisioningAllocationStrategyType]
-    CapacityReservationOptions: NotRequired[OnDemandCapacityReservationOptionsTypeDef]
-
-
-class OutputNotebookS3LocationForOutputTypeDef(TypedDict):
     Bucket: NotRequired[str]
     Key: NotRequired[str]
 
@@ -1435,37 +1721,6 @@ class OutputNotebookS3LocationForOutputTypeDef(TypedDict):
 class OutputNotebookS3LocationFromInputTypeDef(TypedDict):
     Bucket: NotRequired[str]
     Key: NotRequired[str]
-
-
-class PersistentAppUITypeDef(TypedDict):
-    PersistentAppUIId: NotRequired[str]
-    PersistentAppUITypeList: NotRequired[list[PersistentAppUITypeType]]
-    PersistentAppUIStatus: NotRequired[str]
-    AuthorId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    LastStateChangeReason: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class PlacementGroupConfigTypeDef(TypedDict):
-    InstanceRole: InstanceRoleTypeType
-    PlacementStrategy: NotRequired[PlacementGroupStrategyType]
-
-
-class PlacementTypeOutputTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZones: NotRequired[list[str]]
-
-
-class PlacementTypeTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PortRangeTypeDef(TypedDict):
-    MinRange: int
-    MaxRange: NotRequired[int]
 
 
 class PutAutoScalingPolicyInputTypeDef(TypedDict):
@@ -1508,11 +1763,6 @@ class PutManagedScalingPolicyOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReleaseLabelFilterTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Application: NotRequired[str]
-
-
 class RemoveAutoScalingPolicyInputTypeDef(TypedDict):
     ClusterId: str
     InstanceGroupId: str
@@ -1545,6 +1795,11 @@ class RemoveTagsInputTypeDef(TypedDict):
 
 class RemoveTagsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SupportedProductConfigTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Args: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class RunJobFlowInputTypeDef(TypedDict):
@@ -1590,87 +1845,6 @@ class RunJobFlowOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3LoggingConfigurationOutputTypeDef(TypedDict):
-    LogTypeUploadPolicy: NotRequired[dict[LogTypeType, LogUploadPolicyValueType]]
-
-
-class S3LoggingConfigurationTypeDef(TypedDict):
-    LogTypeUploadPolicy: NotRequired[
-        ReadOnly[Mapping[LogTypeType, LogUploadPolicyValueType]]
-    ]
-
-
-class S3MonitoringConfigurationTypeDef(TypedDict):
-    LogUri: NotRequired[str]
-    EncryptionKeyArn: NotRequired[str]
-
-
-class ScalingActionTypeDef(TypedDict):
-    Market: NotRequired[MarketTypeType]
-    SimpleScalingPolicyConfiguration: SimpleScalingPolicyConfigurationTypeDef
-
-
-class ScalingConstraintsTypeDef(TypedDict):
-    MinCapacity: int
-    MaxCapacity: int
-
-
-class ScalingRuleOutputTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    Action: ScalingActionTypeDef
-    Trigger: ScalingTriggerOutputTypeDef
-
-
-class ScalingRuleTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    Action: ScalingActionTypeDef
-    Trigger: ReadOnly[ScalingTriggerTypeDef]
-
-
-class ScalingTriggerOutputTypeDef(TypedDict):
-    CloudWatchAlarmDefinition: CloudWatchAlarmDefinitionOutputTypeDef
-
-
-class ScalingTriggerTypeDef(TypedDict):
-    CloudWatchAlarmDefinition: ReadOnly[CloudWatchAlarmDefinitionTypeDef]
-
-
-class ScriptBootstrapActionConfigOutputTypeDef(TypedDict):
-    Path: str
-    Args: NotRequired[list[str]]
-
-
-class ScriptBootstrapActionConfigTypeDef(TypedDict):
-    Path: str
-    Args: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SecurityConfigurationSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    CreationDateTime: NotRequired[datetime]
-
-
-class SessionMappingDetailTypeDef(TypedDict):
-    StudioId: NotRequired[str]
-    IdentityId: NotRequired[str]
-    IdentityName: NotRequired[str]
-    IdentityType: NotRequired[IdentityTypeType]
-    SessionPolicyArn: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class SessionMappingSummaryTypeDef(TypedDict):
-    StudioId: NotRequired[str]
-    IdentityId: NotRequired[str]
-    IdentityName: NotRequired[str]
-    IdentityType: NotRequired[IdentityTypeType]
-    SessionPolicyArn: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-
-
 class SetKeepJobFlowAliveWhenNoStepsInputTypeDef(TypedDict):
     JobFlowIds: ReadOnly[Sequence[str]]
     KeepJobFlowAliveWhenNoSteps: bool
@@ -1689,39 +1863,6 @@ class SetUnhealthyNodeReplacementInputTypeDef(TypedDict):
 class SetVisibleToAllUsersInputTypeDef(TypedDict):
     JobFlowIds: ReadOnly[Sequence[str]]
     VisibleToAllUsers: bool
-
-
-class ShrinkPolicyOutputTypeDef(TypedDict):
-    DecommissionTimeout: NotRequired[int]
-    InstanceResizePolicy: NotRequired[InstanceResizePolicyOutputTypeDef]
-
-
-class ShrinkPolicyTypeDef(TypedDict):
-    DecommissionTimeout: NotRequired[int]
-    InstanceResizePolicy: NotRequired[ReadOnly[InstanceResizePolicyTypeDef]]
-
-
-class SimpleScalingPolicyConfigurationTypeDef(TypedDict):
-    AdjustmentType: NotRequired[AdjustmentTypeType]
-    ScalingAdjustment: int
-    CoolDown: NotRequired[int]
-
-
-class SimplifiedApplicationTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class SpotProvisioningSpecificationTypeDef(TypedDict):
-    TimeoutDurationMinutes: int
-    TimeoutAction: SpotProvisioningTimeoutActionType
-    BlockDurationMinutes: NotRequired[int]
-    AllocationStrategy: NotRequired[SpotProvisioningAllocationStrategyType]
-
-
-class SpotResizingSpecificationTypeDef(TypedDict):
-    TimeoutDurationMinutes: NotRequired[int]
-    AllocationStrategy: NotRequired[SpotProvisioningAllocationStrategyType]
 
 
 class StartNotebookExecutionInputTypeDef(TypedDict):
@@ -1744,136 +1885,8 @@ class StartNotebookExecutionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StepConfigOutputTypeDef(TypedDict):
-    Name: str
-    ActionOnFailure: NotRequired[ActionOnFailureType]
-    HadoopJarStep: HadoopJarStepConfigOutputTypeDef
-    StepMonitoringConfiguration: NotRequired[StepMonitoringConfigurationTypeDef]
-
-
-class StepConfigTypeDef(TypedDict):
-    Name: str
-    ActionOnFailure: NotRequired[ActionOnFailureType]
-    HadoopJarStep: ReadOnly[HadoopJarStepConfigTypeDef]
-    StepMonitoringConfiguration: NotRequired[StepMonitoringConfigurationTypeDef]
-
-
-class StepDetailTypeDef(TypedDict):
-    StepConfig: StepConfigOutputTypeDef
-    ExecutionStatusDetail: StepExecutionStatusDetailTypeDef
-
-
-class StepExecutionStatusDetailTypeDef(TypedDict):
-    State: StepExecutionStateType
-    CreationDateTime: datetime
-    StartDateTime: NotRequired[datetime]
-    EndDateTime: NotRequired[datetime]
-    LastStateChangeReason: NotRequired[str]
-
-
-class StepMonitoringConfigurationTypeDef(TypedDict):
-    S3MonitoringConfiguration: NotRequired[S3MonitoringConfigurationTypeDef]
-
-
-class StepStateChangeReasonTypeDef(TypedDict):
-    Code: NotRequired[StepStateChangeReasonCodeType]
-    Message: NotRequired[str]
-
-
-class StepStatusTypeDef(TypedDict):
-    State: NotRequired[StepStateType]
-    StateChangeReason: NotRequired[StepStateChangeReasonTypeDef]
-    FailureDetails: NotRequired[FailureDetailsTypeDef]
-    Timeline: NotRequired[StepTimelineTypeDef]
-
-
-class StepSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Config: NotRequired[HadoopStepConfigTypeDef]
-    ActionOnFailure: NotRequired[ActionOnFailureType]
-    Status: NotRequired[StepStatusTypeDef]
-    LogUri: NotRequired[str]
-    EncryptionKeyArn: NotRequired[str]
-
-
-class StepTimelineTypeDef(TypedDict):
-    CreationDateTime: NotRequired[datetime]
-    StartDateTime: NotRequired[datetime]
-    EndDateTime: NotRequired[datetime]
-
-
-class StepTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Config: NotRequired[HadoopStepConfigTypeDef]
-    ActionOnFailure: NotRequired[ActionOnFailureType]
-    Status: NotRequired[StepStatusTypeDef]
-    ExecutionRoleArn: NotRequired[str]
-    LogUri: NotRequired[str]
-    EncryptionKeyArn: NotRequired[str]
-
-
 class StopNotebookExecutionInputTypeDef(TypedDict):
     NotebookExecutionId: str
-
-
-class StudioSummaryTypeDef(TypedDict):
-    StudioId: NotRequired[str]
-    Name: NotRequired[str]
-    VpcId: NotRequired[str]
-    Description: NotRequired[str]
-    Url: NotRequired[str]
-    AuthMode: NotRequired[AuthModeType]
-    CreationTime: NotRequired[datetime]
-
-
-class StudioTypeDef(TypedDict):
-    StudioId: NotRequired[str]
-    StudioArn: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    AuthMode: NotRequired[AuthModeType]
-    VpcId: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    ServiceRole: NotRequired[str]
-    UserRole: NotRequired[str]
-    WorkspaceSecurityGroupId: NotRequired[str]
-    EngineSecurityGroupId: NotRequired[str]
-    Url: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    DefaultS3Location: NotRequired[str]
-    IdpAuthUrl: NotRequired[str]
-    IdpRelayStateParameterName: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    IdcInstanceArn: NotRequired[str]
-    TrustedIdentityPropagationEnabled: NotRequired[bool]
-    IdcUserAssignment: NotRequired[IdcUserAssignmentType]
-    EncryptionKeyArn: NotRequired[str]
-
-
-class SupportedInstanceTypeTypeDef(TypedDict):
-    Type: NotRequired[str]
-    MemoryGB: NotRequired[float]
-    StorageGB: NotRequired[int]
-    VCPU: NotRequired[int]
-    Is64BitsOnly: NotRequired[bool]
-    InstanceFamilyId: NotRequired[str]
-    EbsOptimizedAvailable: NotRequired[bool]
-    EbsOptimizedByDefault: NotRequired[bool]
-    NumberOfDisks: NotRequired[int]
-    EbsStorageOnly: NotRequired[bool]
-    Architecture: NotRequired[str]
-
-
-class SupportedProductConfigTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Args: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class TerminateJobFlowsInputTypeDef(TypedDict):
@@ -1895,15 +1908,3 @@ class UpdateStudioSessionMappingInputTypeDef(TypedDict):
     IdentityName: NotRequired[str]
     IdentityType: IdentityTypeType
     SessionPolicyArn: str
-
-
-class UsernamePasswordTypeDef(TypedDict):
-    Username: NotRequired[str]
-    Password: NotRequired[str]
-
-
-class VolumeSpecificationTypeDef(TypedDict):
-    VolumeType: str
-    Iops: NotRequired[int]
-    SizeInGB: int
-    Throughput: NotRequired[int]

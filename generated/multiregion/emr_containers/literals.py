@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon EMR Containers: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AllowAWSToRetainLogsType",
-    "CertificateProviderTypeType",
-    "ContainerProviderTypeType",
-    "EndpointStateType",
-    "FailureReasonType",
-    "JobRunStateType",
-    "PersistentAppUIType",
-    "TemplateParameterDataTypeType",
-    "VirtualClusterStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AllowAWSToRetainLogsType",
+        "CertificateProviderTypeType",
+        "ContainerProviderTypeType",
+        "EndpointStateType",
+        "FailureReasonType",
+        "JobRunStateType",
+        "PersistentAppUIType",
+        "TemplateParameterDataTypeType",
+        "VirtualClusterStateType",
+    ]
 
 AllowAWSToRetainLogsType = Literal["ENABLED", "DISABLED"]
 CertificateProviderTypeType = Literal["PEM"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,97 +30,125 @@ from .literals import (
     VirtualClusterStateType,
 )
 
-__all__ = [
-    "AuthorizationConfigurationTypeDef",
-    "CancelJobRunRequestTypeDef",
-    "CancelJobRunResponseTypeDef",
-    "CertificateTypeDef",
-    "CloudWatchMonitoringConfigurationTypeDef",
-    "ConfigurationOutputTypeDef",
-    "ConfigurationOverridesOutputTypeDef",
-    "ConfigurationOverridesTypeDef",
-    "ConfigurationTypeDef",
-    "ContainerInfoTypeDef",
-    "ContainerLogRotationConfigurationTypeDef",
-    "ContainerProviderTypeDef",
-    "CreateJobTemplateRequestTypeDef",
-    "CreateJobTemplateResponseTypeDef",
-    "CreateManagedEndpointRequestTypeDef",
-    "CreateManagedEndpointResponseTypeDef",
-    "CreateSecurityConfigurationRequestTypeDef",
-    "CreateSecurityConfigurationResponseTypeDef",
-    "CreateVirtualClusterRequestTypeDef",
-    "CreateVirtualClusterResponseTypeDef",
-    "CredentialsTypeDef",
-    "DeleteJobTemplateRequestTypeDef",
-    "DeleteJobTemplateResponseTypeDef",
-    "DeleteManagedEndpointRequestTypeDef",
-    "DeleteManagedEndpointResponseTypeDef",
-    "DeleteVirtualClusterRequestTypeDef",
-    "DeleteVirtualClusterResponseTypeDef",
-    "DescribeJobRunRequestTypeDef",
-    "DescribeJobRunResponseTypeDef",
-    "DescribeJobTemplateRequestTypeDef",
-    "DescribeJobTemplateResponseTypeDef",
-    "DescribeManagedEndpointRequestTypeDef",
-    "DescribeManagedEndpointResponseTypeDef",
-    "DescribeSecurityConfigurationRequestTypeDef",
-    "DescribeSecurityConfigurationResponseTypeDef",
-    "DescribeVirtualClusterRequestTypeDef",
-    "DescribeVirtualClusterResponseTypeDef",
-    "EksInfoTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EndpointTypeDef",
-    "GetManagedEndpointSessionCredentialsRequestTypeDef",
-    "GetManagedEndpointSessionCredentialsResponseTypeDef",
-    "InTransitEncryptionConfigurationTypeDef",
-    "JobDriverOutputTypeDef",
-    "JobDriverTypeDef",
-    "JobRunTypeDef",
-    "JobTemplateDataOutputTypeDef",
-    "JobTemplateDataTypeDef",
-    "JobTemplateTypeDef",
-    "LakeFormationConfigurationTypeDef",
-    "ListJobRunsRequestTypeDef",
-    "ListJobRunsResponseTypeDef",
-    "ListJobTemplatesRequestTypeDef",
-    "ListJobTemplatesResponseTypeDef",
-    "ListManagedEndpointsRequestTypeDef",
-    "ListManagedEndpointsResponseTypeDef",
-    "ListSecurityConfigurationsRequestTypeDef",
-    "ListSecurityConfigurationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVirtualClustersRequestTypeDef",
-    "ListVirtualClustersResponseTypeDef",
-    "ManagedLogsTypeDef",
-    "MonitoringConfigurationTypeDef",
-    "ParametricCloudWatchMonitoringConfigurationTypeDef",
-    "ParametricConfigurationOverridesOutputTypeDef",
-    "ParametricConfigurationOverridesTypeDef",
-    "ParametricMonitoringConfigurationTypeDef",
-    "ParametricS3MonitoringConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryPolicyConfigurationTypeDef",
-    "RetryPolicyExecutionTypeDef",
-    "S3MonitoringConfigurationTypeDef",
-    "SecureNamespaceInfoTypeDef",
-    "SecurityConfigurationDataTypeDef",
-    "SecurityConfigurationTypeDef",
-    "SparkSqlJobDriverTypeDef",
-    "SparkSubmitJobDriverOutputTypeDef",
-    "SparkSubmitJobDriverTypeDef",
-    "StartJobRunRequestTypeDef",
-    "StartJobRunResponseTypeDef",
-    "TLSCertificateConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TemplateParameterConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "VirtualClusterTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthorizationConfigurationTypeDef",
+        "CancelJobRunRequestTypeDef",
+        "CancelJobRunResponseTypeDef",
+        "CertificateTypeDef",
+        "CloudWatchMonitoringConfigurationTypeDef",
+        "ConfigurationOutputTypeDef",
+        "ConfigurationOverridesOutputTypeDef",
+        "ConfigurationOverridesTypeDef",
+        "ConfigurationTypeDef",
+        "ContainerInfoTypeDef",
+        "ContainerLogRotationConfigurationTypeDef",
+        "ContainerProviderTypeDef",
+        "CreateJobTemplateRequestTypeDef",
+        "CreateJobTemplateResponseTypeDef",
+        "CreateManagedEndpointRequestTypeDef",
+        "CreateManagedEndpointResponseTypeDef",
+        "CreateSecurityConfigurationRequestTypeDef",
+        "CreateSecurityConfigurationResponseTypeDef",
+        "CreateVirtualClusterRequestTypeDef",
+        "CreateVirtualClusterResponseTypeDef",
+        "CredentialsTypeDef",
+        "DeleteJobTemplateRequestTypeDef",
+        "DeleteJobTemplateResponseTypeDef",
+        "DeleteManagedEndpointRequestTypeDef",
+        "DeleteManagedEndpointResponseTypeDef",
+        "DeleteVirtualClusterRequestTypeDef",
+        "DeleteVirtualClusterResponseTypeDef",
+        "DescribeJobRunRequestTypeDef",
+        "DescribeJobRunResponseTypeDef",
+        "DescribeJobTemplateRequestTypeDef",
+        "DescribeJobTemplateResponseTypeDef",
+        "DescribeManagedEndpointRequestTypeDef",
+        "DescribeManagedEndpointResponseTypeDef",
+        "DescribeSecurityConfigurationRequestTypeDef",
+        "DescribeSecurityConfigurationResponseTypeDef",
+        "DescribeVirtualClusterRequestTypeDef",
+        "DescribeVirtualClusterResponseTypeDef",
+        "EksInfoTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EndpointTypeDef",
+        "GetManagedEndpointSessionCredentialsRequestTypeDef",
+        "GetManagedEndpointSessionCredentialsResponseTypeDef",
+        "InTransitEncryptionConfigurationTypeDef",
+        "JobDriverOutputTypeDef",
+        "JobDriverTypeDef",
+        "JobRunTypeDef",
+        "JobTemplateDataOutputTypeDef",
+        "JobTemplateDataTypeDef",
+        "JobTemplateTypeDef",
+        "LakeFormationConfigurationTypeDef",
+        "ListJobRunsRequestTypeDef",
+        "ListJobRunsResponseTypeDef",
+        "ListJobTemplatesRequestTypeDef",
+        "ListJobTemplatesResponseTypeDef",
+        "ListManagedEndpointsRequestTypeDef",
+        "ListManagedEndpointsResponseTypeDef",
+        "ListSecurityConfigurationsRequestTypeDef",
+        "ListSecurityConfigurationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVirtualClustersRequestTypeDef",
+        "ListVirtualClustersResponseTypeDef",
+        "ManagedLogsTypeDef",
+        "MonitoringConfigurationTypeDef",
+        "ParametricCloudWatchMonitoringConfigurationTypeDef",
+        "ParametricConfigurationOverridesOutputTypeDef",
+        "ParametricConfigurationOverridesTypeDef",
+        "ParametricMonitoringConfigurationTypeDef",
+        "ParametricS3MonitoringConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryPolicyConfigurationTypeDef",
+        "RetryPolicyExecutionTypeDef",
+        "S3MonitoringConfigurationTypeDef",
+        "SecureNamespaceInfoTypeDef",
+        "SecurityConfigurationDataTypeDef",
+        "SecurityConfigurationTypeDef",
+        "SparkSqlJobDriverTypeDef",
+        "SparkSubmitJobDriverOutputTypeDef",
+        "SparkSubmitJobDriverTypeDef",
+        "StartJobRunRequestTypeDef",
+        "StartJobRunResponseTypeDef",
+        "TLSCertificateConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TemplateParameterConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "VirtualClusterTypeDef",
+    ]
+
+
+class TLSCertificateConfigurationTypeDef(TypedDict):
+    certificateProviderType: NotRequired[CertificateProviderTypeType]
+    publicCertificateSecretArn: NotRequired[str]
+    privateCertificateSecretArn: NotRequired[str]
+
+
+class InTransitEncryptionConfigurationTypeDef(TypedDict):
+    tlsCertificateConfiguration: NotRequired[TLSCertificateConfigurationTypeDef]
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    inTransitEncryptionConfiguration: NotRequired[
+        InTransitEncryptionConfigurationTypeDef
+    ]
+
+
+class SecureNamespaceInfoTypeDef(TypedDict):
+    clusterId: NotRequired[str]
+    namespace: NotRequired[str]
+
+
+class LakeFormationConfigurationTypeDef(TypedDict):
+    authorizedSessionTagValue: NotRequired[str]
+    secureNamespaceInfo: NotRequired[SecureNamespaceInfoTypeDef]
+    queryEngineRoleArn: NotRequired[str]
 
 
 class AuthorizationConfigurationTypeDef(TypedDict):
@@ -155,13 +183,34 @@ class ConfigurationOutputTypeDef(TypedDict):
     configurations: NotRequired[list[ConfigurationOutputTypeDef]]
 
 
+class ContainerLogRotationConfigurationTypeDef(TypedDict):
+    rotationSize: str
+    maxFilesToKeep: int
+
+
+class ManagedLogsTypeDef(TypedDict):
+    allowAWSToRetainLogs: NotRequired[AllowAWSToRetainLogsType]
+    encryptionKeyArn: NotRequired[str]
+
+
+class S3MonitoringConfigurationTypeDef(TypedDict):
+    logUri: str
+
+
+class MonitoringConfigurationTypeDef(TypedDict):
+    managedLogs: NotRequired[ManagedLogsTypeDef]
+    persistentAppUI: NotRequired[PersistentAppUIType]
+    cloudWatchMonitoringConfiguration: NotRequired[
+        CloudWatchMonitoringConfigurationTypeDef
+    ]
+    s3MonitoringConfiguration: NotRequired[S3MonitoringConfigurationTypeDef]
+    containerLogRotationConfiguration: NotRequired[
+        ContainerLogRotationConfigurationTypeDef
+    ]
+
+
 class ConfigurationOverridesOutputTypeDef(TypedDict):
     applicationConfiguration: NotRequired[list[ConfigurationOutputTypeDef]]
-    monitoringConfiguration: NotRequired[MonitoringConfigurationTypeDef]
-
-
-class ConfigurationOverridesTypeDef(TypedDict):
-    applicationConfiguration: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
     monitoringConfiguration: NotRequired[MonitoringConfigurationTypeDef]
 
 
@@ -171,19 +220,80 @@ class ConfigurationTypeDef(TypedDict):
     configurations: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
 
 
+class ConfigurationOverridesTypeDef(TypedDict):
+    applicationConfiguration: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
+    monitoringConfiguration: NotRequired[MonitoringConfigurationTypeDef]
+
+
+class EksInfoTypeDef(TypedDict):
+    namespace: NotRequired[str]
+    nodeLabel: NotRequired[str]
+
+
 class ContainerInfoTypeDef(TypedDict):
     eksInfo: NotRequired[EksInfoTypeDef]
-
-
-class ContainerLogRotationConfigurationTypeDef(TypedDict):
-    rotationSize: str
-    maxFilesToKeep: int
 
 
 class ContainerProviderTypeDef(TypedDict):
     type: ContainerProviderTypeType
     id: str
     info: NotRequired[ContainerInfoTypeDef]
+
+
+class SparkSqlJobDriverTypeDef(TypedDict):
+    entryPoint: NotRequired[str]
+    sparkSqlParameters: NotRequired[str]
+
+
+class SparkSubmitJobDriverTypeDef(TypedDict):
+    entryPoint: str
+    entryPointArguments: NotRequired[ReadOnly[Sequence[str]]]
+    sparkSubmitParameters: NotRequired[str]
+
+
+class JobDriverTypeDef(TypedDict):
+    sparkSubmitJobDriver: NotRequired[ReadOnly[SparkSubmitJobDriverTypeDef]]
+    sparkSqlJobDriver: NotRequired[SparkSqlJobDriverTypeDef]
+
+
+class ParametricCloudWatchMonitoringConfigurationTypeDef(TypedDict):
+    logGroupName: NotRequired[str]
+    logStreamNamePrefix: NotRequired[str]
+
+
+class ParametricS3MonitoringConfigurationTypeDef(TypedDict):
+    logUri: NotRequired[str]
+
+
+class ParametricMonitoringConfigurationTypeDef(TypedDict):
+    persistentAppUI: NotRequired[str]
+    cloudWatchMonitoringConfiguration: NotRequired[
+        ParametricCloudWatchMonitoringConfigurationTypeDef
+    ]
+    s3MonitoringConfiguration: NotRequired[ParametricS3MonitoringConfigurationTypeDef]
+
+
+class ParametricConfigurationOverridesTypeDef(TypedDict):
+    applicationConfiguration: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
+    monitoringConfiguration: NotRequired[ParametricMonitoringConfigurationTypeDef]
+
+
+class TemplateParameterConfigurationTypeDef(TypedDict):
+    type: NotRequired[TemplateParameterDataTypeType]
+    defaultValue: NotRequired[str]
+
+
+class JobTemplateDataTypeDef(TypedDict):
+    executionRoleArn: str
+    releaseLabel: str
+    configurationOverrides: NotRequired[
+        ReadOnly[ParametricConfigurationOverridesTypeDef]
+    ]
+    jobDriver: ReadOnly[JobDriverTypeDef]
+    parameterConfiguration: NotRequired[
+        ReadOnly[Mapping[str, TemplateParameterConfigurationTypeDef]]
+    ]
+    jobTags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateJobTemplateRequestTypeDef(TypedDict):
@@ -220,6 +330,10 @@ class CreateManagedEndpointResponseTypeDef(TypedDict):
     arn: NotRequired[str]
     virtualClusterId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SecurityConfigurationDataTypeDef(TypedDict):
+    authorizationConfiguration: NotRequired[AuthorizationConfigurationTypeDef]
 
 
 class CreateSecurityConfigurationRequestTypeDef(TypedDict):
@@ -290,99 +404,10 @@ class DescribeJobRunRequestTypeDef(TypedDict):
     virtualClusterId: str
 
 
-class DescribeJobRunResponseTypeDef(TypedDict):
-    jobRun: NotRequired[JobRunTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeJobTemplateRequestTypeDef(TypedDict):
-    id: str
-
-
-class DescribeJobTemplateResponseTypeDef(TypedDict):
-    jobTemplate: NotRequired[JobTemplateTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeManagedEndpointRequestTypeDef(TypedDict):
-    id: str
-    virtualClusterId: str
-
-
-class DescribeManagedEndpointResponseTypeDef(TypedDict):
-    endpoint: NotRequired[EndpointTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeSecurityConfigurationRequestTypeDef(TypedDict):
-    id: str
-
-
-class DescribeSecurityConfigurationResponseTypeDef(TypedDict):
-    securityConfiguration: NotRequired[SecurityConfigurationTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeVirtualClusterRequestTypeDef(TypedDict):
-    id: str
-
-
-class DescribeVirtualClusterResponseTypeDef(TypedDict):
-    virtualCluster: NotRequired[VirtualClusterTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EksInfoTypeDef(TypedDict):
-    namespace: NotRequired[str]
-    nodeLabel: NotRequired[str]
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    inTransitEncryptionConfiguration: NotRequired[
-        InTransitEncryptionConfigurationTypeDef
-    ]
-
-
-class EndpointTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    virtualClusterId: NotRequired[str]
-    type: NotRequired[str]
-    state: NotRequired[EndpointStateType]
-    releaseLabel: NotRequired[str]
-    executionRoleArn: NotRequired[str]
-    certificateArn: NotRequired[str]
-    certificateAuthority: NotRequired[CertificateTypeDef]
-    configurationOverrides: NotRequired[ConfigurationOverridesOutputTypeDef]
-    serverUrl: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    securityGroup: NotRequired[str]
-    subnetIds: NotRequired[list[str]]
-    stateDetails: NotRequired[str]
-    failureReason: NotRequired[FailureReasonType]
-    tags: NotRequired[dict[str, str]]
-
-
-class GetManagedEndpointSessionCredentialsRequestTypeDef(TypedDict):
-    endpointIdentifier: str
-    virtualClusterIdentifier: str
-    executionRoleArn: str
-    credentialType: str
-    durationInSeconds: NotRequired[int]
-    logContext: NotRequired[str]
-    clientToken: NotRequired[str]
-
-
-class GetManagedEndpointSessionCredentialsResponseTypeDef(TypedDict):
-    id: NotRequired[str]
-    credentials: NotRequired[CredentialsTypeDef]
-    expiresAt: NotRequired[datetime]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InTransitEncryptionConfigurationTypeDef(TypedDict):
-    tlsCertificateConfiguration: NotRequired[TLSCertificateConfigurationTypeDef]
+class SparkSubmitJobDriverOutputTypeDef(TypedDict):
+    entryPoint: str
+    entryPointArguments: NotRequired[list[str]]
+    sparkSubmitParameters: NotRequired[str]
 
 
 class JobDriverOutputTypeDef(TypedDict):
@@ -390,9 +415,12 @@ class JobDriverOutputTypeDef(TypedDict):
     sparkSqlJobDriver: NotRequired[SparkSqlJobDriverTypeDef]
 
 
-class JobDriverTypeDef(TypedDict):
-    sparkSubmitJobDriver: NotRequired[ReadOnly[SparkSubmitJobDriverTypeDef]]
-    sparkSqlJobDriver: NotRequired[SparkSqlJobDriverTypeDef]
+class RetryPolicyConfigurationTypeDef(TypedDict):
+    maxAttempts: int
+
+
+class RetryPolicyExecutionTypeDef(TypedDict):
+    currentAttemptCount: int
 
 
 class JobRunTypeDef(TypedDict):
@@ -416,6 +444,20 @@ class JobRunTypeDef(TypedDict):
     retryPolicyExecution: NotRequired[RetryPolicyExecutionTypeDef]
 
 
+class DescribeJobRunResponseTypeDef(TypedDict):
+    jobRun: NotRequired[JobRunTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeJobTemplateRequestTypeDef(TypedDict):
+    id: str
+
+
+class ParametricConfigurationOverridesOutputTypeDef(TypedDict):
+    applicationConfiguration: NotRequired[list[ConfigurationOutputTypeDef]]
+    monitoringConfiguration: NotRequired[ParametricMonitoringConfigurationTypeDef]
+
+
 class JobTemplateDataOutputTypeDef(TypedDict):
     executionRoleArn: str
     releaseLabel: str
@@ -425,19 +467,6 @@ class JobTemplateDataOutputTypeDef(TypedDict):
         dict[str, TemplateParameterConfigurationTypeDef]
     ]
     jobTags: NotRequired[dict[str, str]]
-
-
-class JobTemplateDataTypeDef(TypedDict):
-    executionRoleArn: str
-    releaseLabel: str
-    configurationOverrides: NotRequired[
-        ReadOnly[ParametricConfigurationOverridesTypeDef]
-    ]
-    jobDriver: ReadOnly[JobDriverTypeDef]
-    parameterConfiguration: NotRequired[
-        ReadOnly[Mapping[str, TemplateParameterConfigurationTypeDef]]
-    ]
-    jobTags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class JobTemplateTypeDef(TypedDict):
@@ -452,10 +481,96 @@ class JobTemplateTypeDef(TypedDict):
     decryptionError: NotRequired[str]
 
 
-class LakeFormationConfigurationTypeDef(TypedDict):
-    authorizedSessionTagValue: NotRequired[str]
-    secureNamespaceInfo: NotRequired[SecureNamespaceInfoTypeDef]
-    queryEngineRoleArn: NotRequired[str]
+class DescribeJobTemplateResponseTypeDef(TypedDict):
+    jobTemplate: NotRequired[JobTemplateTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeManagedEndpointRequestTypeDef(TypedDict):
+    id: str
+    virtualClusterId: str
+
+
+class EndpointTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    virtualClusterId: NotRequired[str]
+    type: NotRequired[str]
+    state: NotRequired[EndpointStateType]
+    releaseLabel: NotRequired[str]
+    executionRoleArn: NotRequired[str]
+    certificateArn: NotRequired[str]
+    certificateAuthority: NotRequired[CertificateTypeDef]
+    configurationOverrides: NotRequired[ConfigurationOverridesOutputTypeDef]
+    serverUrl: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    securityGroup: NotRequired[str]
+    subnetIds: NotRequired[list[str]]
+    stateDetails: NotRequired[str]
+    failureReason: NotRequired[FailureReasonType]
+    tags: NotRequired[dict[str, str]]
+
+
+class DescribeManagedEndpointResponseTypeDef(TypedDict):
+    endpoint: NotRequired[EndpointTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeSecurityConfigurationRequestTypeDef(TypedDict):
+    id: str
+
+
+class SecurityConfigurationTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    createdBy: NotRequired[str]
+    securityConfigurationData: NotRequired[SecurityConfigurationDataTypeDef]
+    tags: NotRequired[dict[str, str]]
+
+
+class DescribeSecurityConfigurationResponseTypeDef(TypedDict):
+    securityConfiguration: NotRequired[SecurityConfigurationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeVirtualClusterRequestTypeDef(TypedDict):
+    id: str
+
+
+class VirtualClusterTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    state: NotRequired[VirtualClusterStateType]
+    containerProvider: NotRequired[ContainerProviderTypeDef]
+    createdAt: NotRequired[datetime]
+    tags: NotRequired[dict[str, str]]
+    securityConfigurationId: NotRequired[str]
+
+
+class DescribeVirtualClusterResponseTypeDef(TypedDict):
+    virtualCluster: NotRequired[VirtualClusterTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetManagedEndpointSessionCredentialsRequestTypeDef(TypedDict):
+    endpointIdentifier: str
+    virtualClusterIdentifier: str
+    executionRoleArn: str
+    credentialType: str
+    durationInSeconds: NotRequired[int]
+    logContext: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class GetManagedEndpointSessionCredentialsResponseTypeDef(TypedDict):
+    id: NotRequired[str]
+    credentials: NotRequired[CredentialsTypeDef]
+    expiresAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListJobRunsRequestTypeDef(TypedDict):
@@ -542,98 +657,6 @@ class ListVirtualClustersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ManagedLogsTypeDef(TypedDict):
-    allowAWSToRetainLogs: NotRequired[AllowAWSToRetainLogsType]
-    encryptionKeyArn: NotRequired[str]
-
-
-class MonitoringConfigurationTypeDef(TypedDict):
-    managedLogs: NotRequired[ManagedLogsTypeDef]
-    persistentAppUI: NotRequired[PersistentAppUIType]
-    cloudWatchMonitoringConfiguration: NotRequired[
-        CloudWatchMonitoringConfigurationTypeDef
-    ]
-    s3MonitoringConfiguration: NotRequired[S3MonitoringConfigurationTypeDef]
-    containerLogRotationConfiguration: NotRequired[
-        ContainerLogRotationConfigurationTypeDef
-    ]
-
-
-class ParametricCloudWatchMonitoringConfigurationTypeDef(TypedDict):
-    logGroupName: NotRequired[str]
-    logStreamNamePrefix: NotRequired[str]
-
-
-class ParametricConfigurationOverridesOutputTypeDef(TypedDict):
-    applicationConfiguration: NotRequired[list[ConfigurationOutputTypeDef]]
-    monitoringConfiguration: NotRequired[ParametricMonitoringConfigurationTypeDef]
-
-
-class ParametricConfigurationOverridesTypeDef(TypedDict):
-    applicationConfiguration: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
-    monitoringConfiguration: NotRequired[ParametricMonitoringConfigurationTypeDef]
-
-
-class ParametricMonitoringConfigurationTypeDef(TypedDict):
-    persistentAppUI: NotRequired[str]
-    cloudWatchMonitoringConfiguration: NotRequired[
-        ParametricCloudWatchMonitoringConfigurationTypeDef
-    ]
-    s3MonitoringConfiguration: NotRequired[ParametricS3MonitoringConfigurationTypeDef]
-
-
-class ParametricS3MonitoringConfigurationTypeDef(TypedDict):
-    logUri: NotRequired[str]
-
-
-class RetryPolicyConfigurationTypeDef(TypedDict):
-    maxAttempts: int
-
-
-class RetryPolicyExecutionTypeDef(TypedDict):
-    currentAttemptCount: int
-
-
-class S3MonitoringConfigurationTypeDef(TypedDict):
-    logUri: str
-
-
-class SecureNamespaceInfoTypeDef(TypedDict):
-    clusterId: NotRequired[str]
-    namespace: NotRequired[str]
-
-
-class SecurityConfigurationDataTypeDef(TypedDict):
-    authorizationConfiguration: NotRequired[AuthorizationConfigurationTypeDef]
-
-
-class SecurityConfigurationTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    createdBy: NotRequired[str]
-    securityConfigurationData: NotRequired[SecurityConfigurationDataTypeDef]
-    tags: NotRequired[dict[str, str]]
-
-
-class SparkSqlJobDriverTypeDef(TypedDict):
-    entryPoint: NotRequired[str]
-    sparkSqlParameters: NotRequired[str]
-
-
-class SparkSubmitJobDriverOutputTypeDef(TypedDict):
-    entryPoint: str
-    entryPointArguments: NotRequired[list[str]]
-    sparkSubmitParameters: NotRequired[str]
-
-
-class SparkSubmitJobDriverTypeDef(TypedDict):
-    entryPoint: str
-    entryPointArguments: NotRequired[ReadOnly[Sequence[str]]]
-    sparkSubmitParameters: NotRequired[str]
-
-
 class StartJobRunRequestTypeDef(TypedDict):
     name: NotRequired[str]
     virtualClusterId: str
@@ -656,12 +679,6 @@ class StartJobRunResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TLSCertificateConfigurationTypeDef(TypedDict):
-    certificateProviderType: NotRequired[CertificateProviderTypeType]
-    publicCertificateSecretArn: NotRequired[str]
-    privateCertificateSecretArn: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -671,11 +688,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TemplateParameterConfigurationTypeDef(TypedDict):
-    type: NotRequired[TemplateParameterDataTypeType]
-    defaultValue: NotRequired[str]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
@@ -683,14 +695,3 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VirtualClusterTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    state: NotRequired[VirtualClusterStateType]
-    containerProvider: NotRequired[ContainerProviderTypeDef]
-    createdAt: NotRequired[datetime]
-    tags: NotRequired[dict[str, str]]
-    securityConfigurationId: NotRequired[str]

@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of EMR Serverless: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplicationStateType",
-    "ArchitectureType",
-    "JobRunModeType",
-    "JobRunStateType",
-    "ResourceTypeType",
-    "SessionStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationStateType",
+        "ArchitectureType",
+        "JobRunModeType",
+        "JobRunStateType",
+        "ResourceTypeType",
+        "SessionStateType",
+    ]
 
 ApplicationStateType = Literal[
     "CREATING",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,102 +27,103 @@ from .literals import (
     SessionStateType,
 )
 
-__all__ = [
-    "ApplicationSummaryTypeDef",
-    "ApplicationTypeDef",
-    "AutoStartConfigTypeDef",
-    "AutoStopConfigTypeDef",
-    "CancelJobRunRequestTypeDef",
-    "CancelJobRunResponseTypeDef",
-    "CloudWatchLoggingConfigurationOutputTypeDef",
-    "CloudWatchLoggingConfigurationTypeDef",
-    "ConfigurationOutputTypeDef",
-    "ConfigurationOverridesOutputTypeDef",
-    "ConfigurationOverridesTypeDef",
-    "ConfigurationTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DiskEncryptionConfigurationOutputTypeDef",
-    "DiskEncryptionConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetApplicationRequestTypeDef",
-    "GetApplicationResponseTypeDef",
-    "GetDashboardForJobRunRequestTypeDef",
-    "GetDashboardForJobRunResponseTypeDef",
-    "GetJobRunRequestTypeDef",
-    "GetJobRunResponseTypeDef",
-    "GetResourceDashboardRequestTypeDef",
-    "GetResourceDashboardResponseTypeDef",
-    "GetSessionEndpointRequestTypeDef",
-    "GetSessionEndpointResponseTypeDef",
-    "GetSessionRequestTypeDef",
-    "GetSessionResponseTypeDef",
-    "HiveTypeDef",
-    "IdentityCenterConfigurationInputTypeDef",
-    "IdentityCenterConfigurationTypeDef",
-    "ImageConfigurationInputTypeDef",
-    "ImageConfigurationTypeDef",
-    "InitialCapacityConfigTypeDef",
-    "InteractiveConfigurationTypeDef",
-    "JobDriverOutputTypeDef",
-    "JobDriverTypeDef",
-    "JobLevelCostAllocationConfigurationTypeDef",
-    "JobRunAttemptSummaryTypeDef",
-    "JobRunExecutionIamPolicyOutputTypeDef",
-    "JobRunExecutionIamPolicyTypeDef",
-    "JobRunSummaryTypeDef",
-    "JobRunTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListJobRunAttemptsRequestTypeDef",
-    "ListJobRunAttemptsResponseTypeDef",
-    "ListJobRunsRequestTypeDef",
-    "ListJobRunsResponseTypeDef",
-    "ListSessionsRequestTypeDef",
-    "ListSessionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ManagedPersistenceMonitoringConfigurationTypeDef",
-    "MaximumAllowedResourcesTypeDef",
-    "MonitoringConfigurationOutputTypeDef",
-    "MonitoringConfigurationTypeDef",
-    "NetworkConfigurationOutputTypeDef",
-    "NetworkConfigurationTypeDef",
-    "PrometheusMonitoringConfigurationTypeDef",
-    "ResourceUtilizationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryPolicyTypeDef",
-    "S3MonitoringConfigurationTypeDef",
-    "SchedulerConfigurationTypeDef",
-    "SessionConfigurationOverridesOutputTypeDef",
-    "SessionConfigurationOverridesTypeDef",
-    "SessionSummaryTypeDef",
-    "SessionTypeDef",
-    "SparkSubmitOutputTypeDef",
-    "SparkSubmitTypeDef",
-    "StartApplicationRequestTypeDef",
-    "StartApplicationResponseTypeDef",
-    "StartJobRunRequestTypeDef",
-    "StartJobRunResponseTypeDef",
-    "StartSessionRequestTypeDef",
-    "StartSessionResponseTypeDef",
-    "StopApplicationRequestTypeDef",
-    "StopApplicationResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TerminateSessionRequestTypeDef",
-    "TerminateSessionResponseTypeDef",
-    "TotalResourceUtilizationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "WorkerResourceConfigTypeDef",
-    "WorkerTypeSpecificationInputTypeDef",
-    "WorkerTypeSpecificationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationSummaryTypeDef",
+        "ApplicationTypeDef",
+        "AutoStartConfigTypeDef",
+        "AutoStopConfigTypeDef",
+        "CancelJobRunRequestTypeDef",
+        "CancelJobRunResponseTypeDef",
+        "CloudWatchLoggingConfigurationOutputTypeDef",
+        "CloudWatchLoggingConfigurationTypeDef",
+        "ConfigurationOutputTypeDef",
+        "ConfigurationOverridesOutputTypeDef",
+        "ConfigurationOverridesTypeDef",
+        "ConfigurationTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DiskEncryptionConfigurationOutputTypeDef",
+        "DiskEncryptionConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetApplicationRequestTypeDef",
+        "GetApplicationResponseTypeDef",
+        "GetDashboardForJobRunRequestTypeDef",
+        "GetDashboardForJobRunResponseTypeDef",
+        "GetJobRunRequestTypeDef",
+        "GetJobRunResponseTypeDef",
+        "GetResourceDashboardRequestTypeDef",
+        "GetResourceDashboardResponseTypeDef",
+        "GetSessionEndpointRequestTypeDef",
+        "GetSessionEndpointResponseTypeDef",
+        "GetSessionRequestTypeDef",
+        "GetSessionResponseTypeDef",
+        "HiveTypeDef",
+        "IdentityCenterConfigurationInputTypeDef",
+        "IdentityCenterConfigurationTypeDef",
+        "ImageConfigurationInputTypeDef",
+        "ImageConfigurationTypeDef",
+        "InitialCapacityConfigTypeDef",
+        "InteractiveConfigurationTypeDef",
+        "JobDriverOutputTypeDef",
+        "JobDriverTypeDef",
+        "JobLevelCostAllocationConfigurationTypeDef",
+        "JobRunAttemptSummaryTypeDef",
+        "JobRunExecutionIamPolicyOutputTypeDef",
+        "JobRunExecutionIamPolicyTypeDef",
+        "JobRunSummaryTypeDef",
+        "JobRunTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListJobRunAttemptsRequestTypeDef",
+        "ListJobRunAttemptsResponseTypeDef",
+        "ListJobRunsRequestTypeDef",
+        "ListJobRunsResponseTypeDef",
+        "ListSessionsRequestTypeDef",
+        "ListSessionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ManagedPersistenceMonitoringConfigurationTypeDef",
+        "MaximumAllowedResourcesTypeDef",
+        "MonitoringConfigurationOutputTypeDef",
+        "MonitoringConfigurationTypeDef",
+        "NetworkConfigurationOutputTypeDef",
+        "NetworkConfigurationTypeDef",
+        "PrometheusMonitoringConfigurationTypeDef",
+        "ResourceUtilizationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryPolicyTypeDef",
+        "S3MonitoringConfigurationTypeDef",
+        "SchedulerConfigurationTypeDef",
+        "SessionConfigurationOverridesOutputTypeDef",
+        "SessionConfigurationOverridesTypeDef",
+        "SessionSummaryTypeDef",
+        "SessionTypeDef",
+        "SparkSubmitOutputTypeDef",
+        "SparkSubmitTypeDef",
+        "StartApplicationRequestTypeDef",
+        "StartApplicationResponseTypeDef",
+        "StartJobRunRequestTypeDef",
+        "StartJobRunResponseTypeDef",
+        "StartSessionRequestTypeDef",
+        "StartSessionResponseTypeDef",
+        "StopApplicationRequestTypeDef",
+        "StopApplicationResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TerminateSessionRequestTypeDef",
+        "TerminateSessionResponseTypeDef",
+        "TotalResourceUtilizationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "WorkerResourceConfigTypeDef",
+        "WorkerTypeSpecificationInputTypeDef",
+        "WorkerTypeSpecificationTypeDef",
+    ]
 
 
 class ApplicationSummaryTypeDef(TypedDict):
@@ -136,6 +137,114 @@ class ApplicationSummaryTypeDef(TypedDict):
     createdAt: datetime
     updatedAt: datetime
     architecture: NotRequired[ArchitectureType]
+
+
+class AutoStartConfigTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+
+
+class AutoStopConfigTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    idleTimeoutMinutes: NotRequired[int]
+
+
+class ConfigurationOutputTypeDef(TypedDict):
+    classification: str
+    properties: NotRequired[dict[str, str]]
+    configurations: NotRequired[list[ConfigurationOutputTypeDef]]
+
+
+class DiskEncryptionConfigurationOutputTypeDef(TypedDict):
+    encryptionContext: NotRequired[dict[str, str]]
+    encryptionKeyArn: NotRequired[str]
+
+
+class IdentityCenterConfigurationTypeDef(TypedDict):
+    identityCenterInstanceArn: NotRequired[str]
+    identityCenterApplicationArn: NotRequired[str]
+    userBackgroundSessionsEnabled: NotRequired[bool]
+
+
+class ImageConfigurationTypeDef(TypedDict):
+    imageUri: str
+    resolvedImageDigest: NotRequired[str]
+
+
+class WorkerResourceConfigTypeDef(TypedDict):
+    cpu: str
+    memory: str
+    disk: NotRequired[str]
+    diskType: NotRequired[str]
+
+
+class InitialCapacityConfigTypeDef(TypedDict):
+    workerCount: int
+    workerConfiguration: NotRequired[WorkerResourceConfigTypeDef]
+
+
+class InteractiveConfigurationTypeDef(TypedDict):
+    studioEnabled: NotRequired[bool]
+    livyEndpointEnabled: NotRequired[bool]
+    sessionEnabled: NotRequired[bool]
+
+
+class JobLevelCostAllocationConfigurationTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+
+
+class MaximumAllowedResourcesTypeDef(TypedDict):
+    cpu: str
+    memory: str
+    disk: NotRequired[str]
+
+
+class CloudWatchLoggingConfigurationOutputTypeDef(TypedDict):
+    enabled: bool
+    logGroupName: NotRequired[str]
+    logStreamNamePrefix: NotRequired[str]
+    encryptionKeyArn: NotRequired[str]
+    logTypes: NotRequired[dict[str, list[str]]]
+
+
+class ManagedPersistenceMonitoringConfigurationTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    encryptionKeyArn: NotRequired[str]
+
+
+class PrometheusMonitoringConfigurationTypeDef(TypedDict):
+    remoteWriteUrl: NotRequired[str]
+
+
+class S3MonitoringConfigurationTypeDef(TypedDict):
+    logUri: NotRequired[str]
+    encryptionKeyArn: NotRequired[str]
+
+
+class MonitoringConfigurationOutputTypeDef(TypedDict):
+    s3MonitoringConfiguration: NotRequired[S3MonitoringConfigurationTypeDef]
+    managedPersistenceMonitoringConfiguration: NotRequired[
+        ManagedPersistenceMonitoringConfigurationTypeDef
+    ]
+    cloudWatchLoggingConfiguration: NotRequired[
+        CloudWatchLoggingConfigurationOutputTypeDef
+    ]
+    prometheusMonitoringConfiguration: NotRequired[
+        PrometheusMonitoringConfigurationTypeDef
+    ]
+
+
+class NetworkConfigurationOutputTypeDef(TypedDict):
+    subnetIds: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
+
+
+class SchedulerConfigurationTypeDef(TypedDict):
+    queueTimeoutMinutes: NotRequired[int]
+    maxConcurrentRuns: NotRequired[int]
+
+
+class WorkerTypeSpecificationTypeDef(TypedDict):
+    imageConfiguration: NotRequired[ImageConfigurationTypeDef]
 
 
 class ApplicationTypeDef(TypedDict):
@@ -168,15 +277,6 @@ class ApplicationTypeDef(TypedDict):
     ]
 
 
-class AutoStartConfigTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-
-
-class AutoStopConfigTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    idleTimeoutMinutes: NotRequired[int]
-
-
 class CancelJobRunRequestTypeDef(TypedDict):
     applicationId: str
     jobRunId: str
@@ -189,14 +289,6 @@ class CancelJobRunResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CloudWatchLoggingConfigurationOutputTypeDef(TypedDict):
-    enabled: bool
-    logGroupName: NotRequired[str]
-    logStreamNamePrefix: NotRequired[str]
-    encryptionKeyArn: NotRequired[str]
-    logTypes: NotRequired[dict[str, list[str]]]
-
-
 class CloudWatchLoggingConfigurationTypeDef(TypedDict):
     enabled: bool
     logGroupName: NotRequired[str]
@@ -205,16 +297,34 @@ class CloudWatchLoggingConfigurationTypeDef(TypedDict):
     logTypes: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
 
 
-class ConfigurationOutputTypeDef(TypedDict):
-    classification: str
-    properties: NotRequired[dict[str, str]]
-    configurations: NotRequired[list[ConfigurationOutputTypeDef]]
-
-
 class ConfigurationOverridesOutputTypeDef(TypedDict):
     applicationConfiguration: NotRequired[list[ConfigurationOutputTypeDef]]
     monitoringConfiguration: NotRequired[MonitoringConfigurationOutputTypeDef]
     diskEncryptionConfiguration: NotRequired[DiskEncryptionConfigurationOutputTypeDef]
+
+
+class ConfigurationTypeDef(TypedDict):
+    classification: str
+    properties: NotRequired[ReadOnly[Mapping[str, str]]]
+    configurations: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
+
+
+class DiskEncryptionConfigurationTypeDef(TypedDict):
+    encryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
+    encryptionKeyArn: NotRequired[str]
+
+
+class MonitoringConfigurationTypeDef(TypedDict):
+    s3MonitoringConfiguration: NotRequired[S3MonitoringConfigurationTypeDef]
+    managedPersistenceMonitoringConfiguration: NotRequired[
+        ManagedPersistenceMonitoringConfigurationTypeDef
+    ]
+    cloudWatchLoggingConfiguration: NotRequired[
+        ReadOnly[CloudWatchLoggingConfigurationTypeDef]
+    ]
+    prometheusMonitoringConfiguration: NotRequired[
+        PrometheusMonitoringConfigurationTypeDef
+    ]
 
 
 class ConfigurationOverridesTypeDef(TypedDict):
@@ -225,10 +335,22 @@ class ConfigurationOverridesTypeDef(TypedDict):
     ]
 
 
-class ConfigurationTypeDef(TypedDict):
-    classification: str
-    properties: NotRequired[ReadOnly[Mapping[str, str]]]
-    configurations: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
+class IdentityCenterConfigurationInputTypeDef(TypedDict):
+    identityCenterInstanceArn: NotRequired[str]
+    userBackgroundSessionsEnabled: NotRequired[bool]
+
+
+class ImageConfigurationInputTypeDef(TypedDict):
+    imageUri: NotRequired[str]
+
+
+class NetworkConfigurationTypeDef(TypedDict):
+    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class WorkerTypeSpecificationInputTypeDef(TypedDict):
+    imageConfiguration: NotRequired[ImageConfigurationInputTypeDef]
 
 
 class CreateApplicationRequestTypeDef(TypedDict):
@@ -275,16 +397,6 @@ class DeleteApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DiskEncryptionConfigurationOutputTypeDef(TypedDict):
-    encryptionContext: NotRequired[dict[str, str]]
-    encryptionKeyArn: NotRequired[str]
-
-
-class DiskEncryptionConfigurationTypeDef(TypedDict):
-    encryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
-    encryptionKeyArn: NotRequired[str]
-
-
 class GetApplicationRequestTypeDef(TypedDict):
     applicationId: str
 
@@ -310,6 +422,76 @@ class GetJobRunRequestTypeDef(TypedDict):
     applicationId: str
     jobRunId: str
     attempt: NotRequired[int]
+
+
+class HiveTypeDef(TypedDict):
+    query: str
+    initQueryFile: NotRequired[str]
+    parameters: NotRequired[str]
+
+
+class SparkSubmitOutputTypeDef(TypedDict):
+    entryPoint: str
+    entryPointArguments: NotRequired[list[str]]
+    sparkSubmitParameters: NotRequired[str]
+
+
+class JobDriverOutputTypeDef(TypedDict):
+    sparkSubmit: NotRequired[SparkSubmitOutputTypeDef]
+    hive: NotRequired[HiveTypeDef]
+
+
+class JobRunExecutionIamPolicyOutputTypeDef(TypedDict):
+    policy: NotRequired[str]
+    policyArns: NotRequired[list[str]]
+
+
+class ResourceUtilizationTypeDef(TypedDict):
+    vCPUHour: NotRequired[float]
+    memoryGBHour: NotRequired[float]
+    storageGBHour: NotRequired[float]
+
+
+class RetryPolicyTypeDef(TypedDict):
+    maxAttempts: NotRequired[int]
+    maxFailedAttemptsPerHour: NotRequired[int]
+
+
+class TotalResourceUtilizationTypeDef(TypedDict):
+    vCPUHour: NotRequired[float]
+    memoryGBHour: NotRequired[float]
+    storageGBHour: NotRequired[float]
+
+
+class JobRunTypeDef(TypedDict):
+    applicationId: str
+    jobRunId: str
+    name: NotRequired[str]
+    arn: str
+    createdBy: str
+    createdAt: datetime
+    updatedAt: datetime
+    executionRole: str
+    executionIamPolicy: NotRequired[JobRunExecutionIamPolicyOutputTypeDef]
+    state: JobRunStateType
+    stateDetails: str
+    releaseLabel: str
+    configurationOverrides: NotRequired[ConfigurationOverridesOutputTypeDef]
+    jobDriver: JobDriverOutputTypeDef
+    tags: NotRequired[dict[str, str]]
+    totalResourceUtilization: NotRequired[TotalResourceUtilizationTypeDef]
+    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
+    totalExecutionDurationSeconds: NotRequired[int]
+    executionTimeoutMinutes: NotRequired[int]
+    billedResourceUtilization: NotRequired[ResourceUtilizationTypeDef]
+    mode: NotRequired[JobRunModeType]
+    retryPolicy: NotRequired[RetryPolicyTypeDef]
+    attempt: NotRequired[int]
+    attemptCreatedAt: NotRequired[datetime]
+    attemptUpdatedAt: NotRequired[datetime]
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    queuedDurationMilliseconds: NotRequired[int]
 
 
 class GetJobRunResponseTypeDef(TypedDict):
@@ -347,60 +529,48 @@ class GetSessionRequestTypeDef(TypedDict):
     sessionId: str
 
 
+class SessionConfigurationOverridesOutputTypeDef(TypedDict):
+    runtimeConfiguration: NotRequired[list[ConfigurationOutputTypeDef]]
+
+
+class SessionTypeDef(TypedDict):
+    applicationId: str
+    sessionId: str
+    arn: str
+    name: NotRequired[str]
+    state: SessionStateType
+    stateDetails: str
+    releaseLabel: str
+    executionRoleArn: str
+    createdBy: str
+    createdAt: datetime
+    updatedAt: datetime
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    idleSince: NotRequired[datetime]
+    configurationOverrides: NotRequired[SessionConfigurationOverridesOutputTypeDef]
+    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
+    idleTimeoutMinutes: NotRequired[int]
+    tags: NotRequired[dict[str, str]]
+    totalResourceUtilization: NotRequired[TotalResourceUtilizationTypeDef]
+    billedResourceUtilization: NotRequired[ResourceUtilizationTypeDef]
+    totalExecutionDurationSeconds: NotRequired[int]
+
+
 class GetSessionResponseTypeDef(TypedDict):
     session: SessionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HiveTypeDef(TypedDict):
-    query: str
-    initQueryFile: NotRequired[str]
-    parameters: NotRequired[str]
-
-
-class IdentityCenterConfigurationInputTypeDef(TypedDict):
-    identityCenterInstanceArn: NotRequired[str]
-    userBackgroundSessionsEnabled: NotRequired[bool]
-
-
-class IdentityCenterConfigurationTypeDef(TypedDict):
-    identityCenterInstanceArn: NotRequired[str]
-    identityCenterApplicationArn: NotRequired[str]
-    userBackgroundSessionsEnabled: NotRequired[bool]
-
-
-class ImageConfigurationInputTypeDef(TypedDict):
-    imageUri: NotRequired[str]
-
-
-class ImageConfigurationTypeDef(TypedDict):
-    imageUri: str
-    resolvedImageDigest: NotRequired[str]
-
-
-class InitialCapacityConfigTypeDef(TypedDict):
-    workerCount: int
-    workerConfiguration: NotRequired[WorkerResourceConfigTypeDef]
-
-
-class InteractiveConfigurationTypeDef(TypedDict):
-    studioEnabled: NotRequired[bool]
-    livyEndpointEnabled: NotRequired[bool]
-    sessionEnabled: NotRequired[bool]
-
-
-class JobDriverOutputTypeDef(TypedDict):
-    sparkSubmit: NotRequired[SparkSubmitOutputTypeDef]
-    hive: NotRequired[HiveTypeDef]
+class SparkSubmitTypeDef(TypedDict):
+    entryPoint: str
+    entryPointArguments: NotRequired[ReadOnly[Sequence[str]]]
+    sparkSubmitParameters: NotRequired[str]
 
 
 class JobDriverTypeDef(TypedDict):
     sparkSubmit: NotRequired[ReadOnly[SparkSubmitTypeDef]]
     hive: NotRequired[HiveTypeDef]
-
-
-class JobLevelCostAllocationConfigurationTypeDef(TypedDict):
-    enabled: NotRequired[bool]
 
 
 class JobRunAttemptSummaryTypeDef(TypedDict):
@@ -419,11 +589,6 @@ class JobRunAttemptSummaryTypeDef(TypedDict):
     releaseLabel: str
     type: NotRequired[str]
     attempt: NotRequired[int]
-
-
-class JobRunExecutionIamPolicyOutputTypeDef(TypedDict):
-    policy: NotRequired[str]
-    policyArns: NotRequired[list[str]]
 
 
 class JobRunExecutionIamPolicyTypeDef(TypedDict):
@@ -448,37 +613,6 @@ class JobRunSummaryTypeDef(TypedDict):
     attempt: NotRequired[int]
     attemptCreatedAt: NotRequired[datetime]
     attemptUpdatedAt: NotRequired[datetime]
-
-
-class JobRunTypeDef(TypedDict):
-    applicationId: str
-    jobRunId: str
-    name: NotRequired[str]
-    arn: str
-    createdBy: str
-    createdAt: datetime
-    updatedAt: datetime
-    executionRole: str
-    executionIamPolicy: NotRequired[JobRunExecutionIamPolicyOutputTypeDef]
-    state: JobRunStateType
-    stateDetails: str
-    releaseLabel: str
-    configurationOverrides: NotRequired[ConfigurationOverridesOutputTypeDef]
-    jobDriver: JobDriverOutputTypeDef
-    tags: NotRequired[dict[str, str]]
-    totalResourceUtilization: NotRequired[TotalResourceUtilizationTypeDef]
-    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
-    totalExecutionDurationSeconds: NotRequired[int]
-    executionTimeoutMinutes: NotRequired[int]
-    billedResourceUtilization: NotRequired[ResourceUtilizationTypeDef]
-    mode: NotRequired[JobRunModeType]
-    retryPolicy: NotRequired[RetryPolicyTypeDef]
-    attempt: NotRequired[int]
-    attemptCreatedAt: NotRequired[datetime]
-    attemptUpdatedAt: NotRequired[datetime]
-    startedAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    queuedDurationMilliseconds: NotRequired[int]
 
 
 class ListApplicationsRequestTypeDef(TypedDict):
@@ -531,6 +665,20 @@ class ListSessionsRequestTypeDef(TypedDict):
     createdAtBefore: NotRequired[ReadOnly[datetime | str]]
 
 
+class SessionSummaryTypeDef(TypedDict):
+    applicationId: str
+    sessionId: str
+    arn: str
+    name: NotRequired[str]
+    state: SessionStateType
+    stateDetails: str
+    releaseLabel: str
+    executionRoleArn: str
+    createdBy: str
+    createdAt: datetime
+    updatedAt: datetime
+
+
 class ListSessionsResponseTypeDef(TypedDict):
     sessions: list[SessionSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -546,134 +694,8 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ManagedPersistenceMonitoringConfigurationTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    encryptionKeyArn: NotRequired[str]
-
-
-class MaximumAllowedResourcesTypeDef(TypedDict):
-    cpu: str
-    memory: str
-    disk: NotRequired[str]
-
-
-class MonitoringConfigurationOutputTypeDef(TypedDict):
-    s3MonitoringConfiguration: NotRequired[S3MonitoringConfigurationTypeDef]
-    managedPersistenceMonitoringConfiguration: NotRequired[
-        ManagedPersistenceMonitoringConfigurationTypeDef
-    ]
-    cloudWatchLoggingConfiguration: NotRequired[
-        CloudWatchLoggingConfigurationOutputTypeDef
-    ]
-    prometheusMonitoringConfiguration: NotRequired[
-        PrometheusMonitoringConfigurationTypeDef
-    ]
-
-
-class MonitoringConfigurationTypeDef(TypedDict):
-    s3MonitoringConfiguration: NotRequired[S3MonitoringConfigurationTypeDef]
-    managedPersistenceMonitoringConfiguration: NotRequired[
-        ManagedPersistenceMonitoringConfigurationTypeDef
-    ]
-    cloudWatchLoggingConfiguration: NotRequired[
-        ReadOnly[CloudWatchLoggingConfigurationTypeDef]
-    ]
-    prometheusMonitoringConfiguration: NotRequired[
-        PrometheusMonitoringConfigurationTypeDef
-    ]
-
-
-class NetworkConfigurationOutputTypeDef(TypedDict):
-    subnetIds: NotRequired[list[str]]
-    securityGroupIds: NotRequired[list[str]]
-
-
-class NetworkConfigurationTypeDef(TypedDict):
-    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PrometheusMonitoringConfigurationTypeDef(TypedDict):
-    remoteWriteUrl: NotRequired[str]
-
-
-class ResourceUtilizationTypeDef(TypedDict):
-    vCPUHour: NotRequired[float]
-    memoryGBHour: NotRequired[float]
-    storageGBHour: NotRequired[float]
-
-
-class RetryPolicyTypeDef(TypedDict):
-    maxAttempts: NotRequired[int]
-    maxFailedAttemptsPerHour: NotRequired[int]
-
-
-class S3MonitoringConfigurationTypeDef(TypedDict):
-    logUri: NotRequired[str]
-    encryptionKeyArn: NotRequired[str]
-
-
-class SchedulerConfigurationTypeDef(TypedDict):
-    queueTimeoutMinutes: NotRequired[int]
-    maxConcurrentRuns: NotRequired[int]
-
-
-class SessionConfigurationOverridesOutputTypeDef(TypedDict):
-    runtimeConfiguration: NotRequired[list[ConfigurationOutputTypeDef]]
-
-
 class SessionConfigurationOverridesTypeDef(TypedDict):
     runtimeConfiguration: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
-
-
-class SessionSummaryTypeDef(TypedDict):
-    applicationId: str
-    sessionId: str
-    arn: str
-    name: NotRequired[str]
-    state: SessionStateType
-    stateDetails: str
-    releaseLabel: str
-    executionRoleArn: str
-    createdBy: str
-    createdAt: datetime
-    updatedAt: datetime
-
-
-class SessionTypeDef(TypedDict):
-    applicationId: str
-    sessionId: str
-    arn: str
-    name: NotRequired[str]
-    state: SessionStateType
-    stateDetails: str
-    releaseLabel: str
-    executionRoleArn: str
-    createdBy: str
-    createdAt: datetime
-    updatedAt: datetime
-    startedAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    idleSince: NotRequired[datetime]
-    configurationOverrides: NotRequired[SessionConfigurationOverridesOutputTypeDef]
-    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
-    idleTimeoutMinutes: NotRequired[int]
-    tags: NotRequired[dict[str, str]]
-    totalResourceUtilization: NotRequired[TotalResourceUtilizationTypeDef]
-    billedResourceUtilization: NotRequired[ResourceUtilizationTypeDef]
-    totalExecutionDurationSeconds: NotRequired[int]
-
-
-class SparkSubmitOutputTypeDef(TypedDict):
-    entryPoint: str
-    entryPointArguments: NotRequired[list[str]]
-    sparkSubmitParameters: NotRequired[str]
-
-
-class SparkSubmitTypeDef(TypedDict):
-    entryPoint: str
-    entryPointArguments: NotRequired[ReadOnly[Sequence[str]]]
-    sparkSubmitParameters: NotRequired[str]
 
 
 class StartApplicationRequestTypeDef(TypedDict):
@@ -750,12 +772,6 @@ class TerminateSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TotalResourceUtilizationTypeDef(TypedDict):
-    vCPUHour: NotRequired[float]
-    memoryGBHour: NotRequired[float]
-    storageGBHour: NotRequired[float]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
@@ -795,18 +811,3 @@ class UpdateApplicationRequestTypeDef(TypedDict):
 class UpdateApplicationResponseTypeDef(TypedDict):
     application: ApplicationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkerResourceConfigTypeDef(TypedDict):
-    cpu: str
-    memory: str
-    disk: NotRequired[str]
-    diskType: NotRequired[str]
-
-
-class WorkerTypeSpecificationInputTypeDef(TypedDict):
-    imageConfiguration: NotRequired[ImageConfigurationInputTypeDef]
-
-
-class WorkerTypeSpecificationTypeDef(TypedDict):
-    imageConfiguration: NotRequired[ImageConfigurationTypeDef]

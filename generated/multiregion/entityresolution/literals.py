@@ -2,27 +2,28 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS EntityResolution: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AttributeMatchingModelType",
-    "DeleteUniqueIdErrorTypeType",
-    "DeleteUniqueIdStatusType",
-    "IdMappingIncrementalRunTypeType",
-    "IdMappingTypeType",
-    "IdMappingWorkflowRuleDefinitionTypeType",
-    "IdNamespaceTypeType",
-    "IncrementalRunTypeType",
-    "JobStatusType",
-    "JobTypeType",
-    "MatchPurposeType",
-    "ProcessingTypeType",
-    "RecordMatchingModelType",
-    "ResolutionTypeType",
-    "SchemaAttributeTypeType",
-    "ServiceTypeType",
-    "StatementEffectType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttributeMatchingModelType",
+        "DeleteUniqueIdErrorTypeType",
+        "DeleteUniqueIdStatusType",
+        "IdMappingIncrementalRunTypeType",
+        "IdMappingTypeType",
+        "IdMappingWorkflowRuleDefinitionTypeType",
+        "IdNamespaceTypeType",
+        "IncrementalRunTypeType",
+        "JobStatusType",
+        "JobTypeType",
+        "MatchPurposeType",
+        "ProcessingTypeType",
+        "RecordMatchingModelType",
+        "ResolutionTypeType",
+        "SchemaAttributeTypeType",
+        "ServiceTypeType",
+        "StatementEffectType",
+    ]
 
 AttributeMatchingModelType = Literal["ONE_TO_ONE", "MANY_TO_MANY"]
 DeleteUniqueIdErrorTypeType = Literal["SERVICE_ERROR", "VALIDATION_ERROR"]

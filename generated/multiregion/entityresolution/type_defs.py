@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -40,146 +40,147 @@ from .literals import (
     StatementEffectType,
 )
 
-__all__ = [
-    "AddPolicyStatementInputTypeDef",
-    "AddPolicyStatementOutputTypeDef",
-    "BatchDeleteUniqueIdInputTypeDef",
-    "BatchDeleteUniqueIdOutputTypeDef",
-    "CreateIdMappingWorkflowInputTypeDef",
-    "CreateIdMappingWorkflowOutputTypeDef",
-    "CreateIdNamespaceInputTypeDef",
-    "CreateIdNamespaceOutputTypeDef",
-    "CreateMatchingWorkflowInputTypeDef",
-    "CreateMatchingWorkflowOutputTypeDef",
-    "CreateSchemaMappingInputTypeDef",
-    "CreateSchemaMappingOutputTypeDef",
-    "CustomerProfilesIntegrationConfigTypeDef",
-    "DeleteIdMappingWorkflowInputTypeDef",
-    "DeleteIdMappingWorkflowOutputTypeDef",
-    "DeleteIdNamespaceInputTypeDef",
-    "DeleteIdNamespaceOutputTypeDef",
-    "DeleteMatchingWorkflowInputTypeDef",
-    "DeleteMatchingWorkflowOutputTypeDef",
-    "DeletePolicyStatementInputTypeDef",
-    "DeletePolicyStatementOutputTypeDef",
-    "DeleteSchemaMappingInputTypeDef",
-    "DeleteSchemaMappingOutputTypeDef",
-    "DeleteUniqueIdErrorTypeDef",
-    "DeletedUniqueIdTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorDetailsTypeDef",
-    "FailedRecordTypeDef",
-    "GenerateMatchIdInputTypeDef",
-    "GenerateMatchIdOutputTypeDef",
-    "GetIdMappingJobInputTypeDef",
-    "GetIdMappingJobOutputTypeDef",
-    "GetIdMappingWorkflowInputTypeDef",
-    "GetIdMappingWorkflowOutputTypeDef",
-    "GetIdNamespaceInputTypeDef",
-    "GetIdNamespaceOutputTypeDef",
-    "GetMatchIdInputTypeDef",
-    "GetMatchIdOutputTypeDef",
-    "GetMatchingJobInputTypeDef",
-    "GetMatchingJobOutputTypeDef",
-    "GetMatchingWorkflowInputTypeDef",
-    "GetMatchingWorkflowOutputTypeDef",
-    "GetPolicyInputTypeDef",
-    "GetPolicyOutputTypeDef",
-    "GetProviderServiceInputTypeDef",
-    "GetProviderServiceOutputTypeDef",
-    "GetSchemaMappingInputTypeDef",
-    "GetSchemaMappingOutputTypeDef",
-    "IdMappingIncrementalRunConfigTypeDef",
-    "IdMappingJobMetricsTypeDef",
-    "IdMappingJobOutputSourceTypeDef",
-    "IdMappingRuleBasedPropertiesOutputTypeDef",
-    "IdMappingRuleBasedPropertiesTypeDef",
-    "IdMappingTechniquesOutputTypeDef",
-    "IdMappingTechniquesTypeDef",
-    "IdMappingWorkflowInputSourceTypeDef",
-    "IdMappingWorkflowOutputSourceTypeDef",
-    "IdMappingWorkflowSummaryTypeDef",
-    "IdNamespaceIdMappingWorkflowMetadataTypeDef",
-    "IdNamespaceIdMappingWorkflowPropertiesOutputTypeDef",
-    "IdNamespaceIdMappingWorkflowPropertiesTypeDef",
-    "IdNamespaceInputSourceTypeDef",
-    "IdNamespaceSummaryTypeDef",
-    "IncrementalRunConfigTypeDef",
-    "InputSourceTypeDef",
-    "IntermediateSourceConfigurationTypeDef",
-    "JobMetricsTypeDef",
-    "JobOutputSourceTypeDef",
-    "JobSummaryTypeDef",
-    "ListIdMappingJobsInputTypeDef",
-    "ListIdMappingJobsOutputTypeDef",
-    "ListIdMappingWorkflowsInputTypeDef",
-    "ListIdMappingWorkflowsOutputTypeDef",
-    "ListIdNamespacesInputTypeDef",
-    "ListIdNamespacesOutputTypeDef",
-    "ListMatchingJobsInputTypeDef",
-    "ListMatchingJobsOutputTypeDef",
-    "ListMatchingWorkflowsInputTypeDef",
-    "ListMatchingWorkflowsOutputTypeDef",
-    "ListProviderServicesInputTypeDef",
-    "ListProviderServicesOutputTypeDef",
-    "ListSchemaMappingsInputTypeDef",
-    "ListSchemaMappingsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "MatchGroupTypeDef",
-    "MatchedRecordTypeDef",
-    "MatchingConfigTypeDef",
-    "MatchingWorkflowSummaryTypeDef",
-    "NamespaceProviderPropertiesOutputTypeDef",
-    "NamespaceProviderPropertiesTypeDef",
-    "NamespaceRuleBasedPropertiesOutputTypeDef",
-    "NamespaceRuleBasedPropertiesTypeDef",
-    "OutputAttributeTypeDef",
-    "OutputSourceOutputTypeDef",
-    "OutputSourceTypeDef",
-    "ProviderComponentSchemaTypeDef",
-    "ProviderEndpointConfigurationTypeDef",
-    "ProviderIdNameSpaceConfigurationTypeDef",
-    "ProviderIntermediateDataAccessConfigurationTypeDef",
-    "ProviderMarketplaceConfigurationTypeDef",
-    "ProviderPropertiesOutputTypeDef",
-    "ProviderPropertiesTypeDef",
-    "ProviderSchemaAttributeTypeDef",
-    "ProviderServiceSummaryTypeDef",
-    "PutPolicyInputTypeDef",
-    "PutPolicyOutputTypeDef",
-    "RecordTypeDef",
-    "ResolutionTechniquesOutputTypeDef",
-    "ResolutionTechniquesTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleBasedPropertiesOutputTypeDef",
-    "RuleBasedPropertiesTypeDef",
-    "RuleConditionPropertiesOutputTypeDef",
-    "RuleConditionPropertiesTypeDef",
-    "RuleConditionTypeDef",
-    "RuleOutputTypeDef",
-    "RuleTypeDef",
-    "SchemaInputAttributeTypeDef",
-    "SchemaMappingSummaryTypeDef",
-    "StartIdMappingJobInputTypeDef",
-    "StartIdMappingJobOutputTypeDef",
-    "StartMatchingJobInputTypeDef",
-    "StartMatchingJobOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateIdMappingWorkflowInputTypeDef",
-    "UpdateIdMappingWorkflowOutputTypeDef",
-    "UpdateIdNamespaceInputTypeDef",
-    "UpdateIdNamespaceOutputTypeDef",
-    "UpdateMatchingWorkflowInputTypeDef",
-    "UpdateMatchingWorkflowOutputTypeDef",
-    "UpdateSchemaMappingInputTypeDef",
-    "UpdateSchemaMappingOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddPolicyStatementInputTypeDef",
+        "AddPolicyStatementOutputTypeDef",
+        "BatchDeleteUniqueIdInputTypeDef",
+        "BatchDeleteUniqueIdOutputTypeDef",
+        "CreateIdMappingWorkflowInputTypeDef",
+        "CreateIdMappingWorkflowOutputTypeDef",
+        "CreateIdNamespaceInputTypeDef",
+        "CreateIdNamespaceOutputTypeDef",
+        "CreateMatchingWorkflowInputTypeDef",
+        "CreateMatchingWorkflowOutputTypeDef",
+        "CreateSchemaMappingInputTypeDef",
+        "CreateSchemaMappingOutputTypeDef",
+        "CustomerProfilesIntegrationConfigTypeDef",
+        "DeleteIdMappingWorkflowInputTypeDef",
+        "DeleteIdMappingWorkflowOutputTypeDef",
+        "DeleteIdNamespaceInputTypeDef",
+        "DeleteIdNamespaceOutputTypeDef",
+        "DeleteMatchingWorkflowInputTypeDef",
+        "DeleteMatchingWorkflowOutputTypeDef",
+        "DeletePolicyStatementInputTypeDef",
+        "DeletePolicyStatementOutputTypeDef",
+        "DeleteSchemaMappingInputTypeDef",
+        "DeleteSchemaMappingOutputTypeDef",
+        "DeleteUniqueIdErrorTypeDef",
+        "DeletedUniqueIdTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorDetailsTypeDef",
+        "FailedRecordTypeDef",
+        "GenerateMatchIdInputTypeDef",
+        "GenerateMatchIdOutputTypeDef",
+        "GetIdMappingJobInputTypeDef",
+        "GetIdMappingJobOutputTypeDef",
+        "GetIdMappingWorkflowInputTypeDef",
+        "GetIdMappingWorkflowOutputTypeDef",
+        "GetIdNamespaceInputTypeDef",
+        "GetIdNamespaceOutputTypeDef",
+        "GetMatchIdInputTypeDef",
+        "GetMatchIdOutputTypeDef",
+        "GetMatchingJobInputTypeDef",
+        "GetMatchingJobOutputTypeDef",
+        "GetMatchingWorkflowInputTypeDef",
+        "GetMatchingWorkflowOutputTypeDef",
+        "GetPolicyInputTypeDef",
+        "GetPolicyOutputTypeDef",
+        "GetProviderServiceInputTypeDef",
+        "GetProviderServiceOutputTypeDef",
+        "GetSchemaMappingInputTypeDef",
+        "GetSchemaMappingOutputTypeDef",
+        "IdMappingIncrementalRunConfigTypeDef",
+        "IdMappingJobMetricsTypeDef",
+        "IdMappingJobOutputSourceTypeDef",
+        "IdMappingRuleBasedPropertiesOutputTypeDef",
+        "IdMappingRuleBasedPropertiesTypeDef",
+        "IdMappingTechniquesOutputTypeDef",
+        "IdMappingTechniquesTypeDef",
+        "IdMappingWorkflowInputSourceTypeDef",
+        "IdMappingWorkflowOutputSourceTypeDef",
+        "IdMappingWorkflowSummaryTypeDef",
+        "IdNamespaceIdMappingWorkflowMetadataTypeDef",
+        "IdNamespaceIdMappingWorkflowPropertiesOutputTypeDef",
+        "IdNamespaceIdMappingWorkflowPropertiesTypeDef",
+        "IdNamespaceInputSourceTypeDef",
+        "IdNamespaceSummaryTypeDef",
+        "IncrementalRunConfigTypeDef",
+        "InputSourceTypeDef",
+        "IntermediateSourceConfigurationTypeDef",
+        "JobMetricsTypeDef",
+        "JobOutputSourceTypeDef",
+        "JobSummaryTypeDef",
+        "ListIdMappingJobsInputTypeDef",
+        "ListIdMappingJobsOutputTypeDef",
+        "ListIdMappingWorkflowsInputTypeDef",
+        "ListIdMappingWorkflowsOutputTypeDef",
+        "ListIdNamespacesInputTypeDef",
+        "ListIdNamespacesOutputTypeDef",
+        "ListMatchingJobsInputTypeDef",
+        "ListMatchingJobsOutputTypeDef",
+        "ListMatchingWorkflowsInputTypeDef",
+        "ListMatchingWorkflowsOutputTypeDef",
+        "ListProviderServicesInputTypeDef",
+        "ListProviderServicesOutputTypeDef",
+        "ListSchemaMappingsInputTypeDef",
+        "ListSchemaMappingsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "MatchGroupTypeDef",
+        "MatchedRecordTypeDef",
+        "MatchingConfigTypeDef",
+        "MatchingWorkflowSummaryTypeDef",
+        "NamespaceProviderPropertiesOutputTypeDef",
+        "NamespaceProviderPropertiesTypeDef",
+        "NamespaceRuleBasedPropertiesOutputTypeDef",
+        "NamespaceRuleBasedPropertiesTypeDef",
+        "OutputAttributeTypeDef",
+        "OutputSourceOutputTypeDef",
+        "OutputSourceTypeDef",
+        "ProviderComponentSchemaTypeDef",
+        "ProviderEndpointConfigurationTypeDef",
+        "ProviderIdNameSpaceConfigurationTypeDef",
+        "ProviderIntermediateDataAccessConfigurationTypeDef",
+        "ProviderMarketplaceConfigurationTypeDef",
+        "ProviderPropertiesOutputTypeDef",
+        "ProviderPropertiesTypeDef",
+        "ProviderSchemaAttributeTypeDef",
+        "ProviderServiceSummaryTypeDef",
+        "PutPolicyInputTypeDef",
+        "PutPolicyOutputTypeDef",
+        "RecordTypeDef",
+        "ResolutionTechniquesOutputTypeDef",
+        "ResolutionTechniquesTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleBasedPropertiesOutputTypeDef",
+        "RuleBasedPropertiesTypeDef",
+        "RuleConditionPropertiesOutputTypeDef",
+        "RuleConditionPropertiesTypeDef",
+        "RuleConditionTypeDef",
+        "RuleOutputTypeDef",
+        "RuleTypeDef",
+        "SchemaInputAttributeTypeDef",
+        "SchemaMappingSummaryTypeDef",
+        "StartIdMappingJobInputTypeDef",
+        "StartIdMappingJobOutputTypeDef",
+        "StartMatchingJobInputTypeDef",
+        "StartMatchingJobOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateIdMappingWorkflowInputTypeDef",
+        "UpdateIdMappingWorkflowOutputTypeDef",
+        "UpdateIdNamespaceInputTypeDef",
+        "UpdateIdNamespaceOutputTypeDef",
+        "UpdateMatchingWorkflowInputTypeDef",
+        "UpdateMatchingWorkflowOutputTypeDef",
+        "UpdateSchemaMappingInputTypeDef",
+        "UpdateSchemaMappingOutputTypeDef",
+    ]
 
 
 class AddPolicyStatementInputTypeDef(TypedDict):
@@ -204,12 +205,64 @@ class BatchDeleteUniqueIdInputTypeDef(TypedDict):
     uniqueIds: ReadOnly[Sequence[str]]
 
 
+class DeleteUniqueIdErrorTypeDef(TypedDict):
+    uniqueId: str
+    errorType: DeleteUniqueIdErrorTypeType
+
+
+class DeletedUniqueIdTypeDef(TypedDict):
+    uniqueId: str
+
+
 class BatchDeleteUniqueIdOutputTypeDef(TypedDict):
     status: DeleteUniqueIdStatusType
     errors: list[DeleteUniqueIdErrorTypeDef]
     deleted: list[DeletedUniqueIdTypeDef]
     disconnectedUniqueIds: list[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IdMappingIncrementalRunConfigTypeDef(TypedDict):
+    incrementalRunType: NotRequired[IdMappingIncrementalRunTypeType]
+
+
+class RuleTypeDef(TypedDict):
+    ruleName: str
+    matchingKeys: ReadOnly[Sequence[str]]
+
+
+class IdMappingRuleBasedPropertiesTypeDef(TypedDict):
+    rules: NotRequired[ReadOnly[Sequence[RuleTypeDef]]]
+    ruleDefinitionType: IdMappingWorkflowRuleDefinitionTypeType
+    attributeMatchingModel: AttributeMatchingModelType
+    recordMatchingModel: RecordMatchingModelType
+
+
+class IntermediateSourceConfigurationTypeDef(TypedDict):
+    intermediateS3Path: str
+
+
+class ProviderPropertiesTypeDef(TypedDict):
+    providerServiceArn: str
+    providerConfiguration: NotRequired[ReadOnly[DocumentValue]]
+    intermediateSourceConfiguration: NotRequired[IntermediateSourceConfigurationTypeDef]
+
+
+class IdMappingTechniquesTypeDef(TypedDict):
+    idMappingType: IdMappingTypeType
+    ruleBasedProperties: NotRequired[ReadOnly[IdMappingRuleBasedPropertiesTypeDef]]
+    providerProperties: NotRequired[ReadOnly[ProviderPropertiesTypeDef]]
+
+
+class IdMappingWorkflowInputSourceTypeDef(TypedDict):
+    inputSourceARN: str
+    schemaName: NotRequired[str]
+    type: NotRequired[IdNamespaceTypeType]
+
+
+class IdMappingWorkflowOutputSourceTypeDef(TypedDict):
+    KMSArn: NotRequired[str]
+    outputS3Path: str
 
 
 class CreateIdMappingWorkflowInputTypeDef(TypedDict):
@@ -225,6 +278,30 @@ class CreateIdMappingWorkflowInputTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class RuleOutputTypeDef(TypedDict):
+    ruleName: str
+    matchingKeys: list[str]
+
+
+class IdMappingRuleBasedPropertiesOutputTypeDef(TypedDict):
+    rules: NotRequired[list[RuleOutputTypeDef]]
+    ruleDefinitionType: IdMappingWorkflowRuleDefinitionTypeType
+    attributeMatchingModel: AttributeMatchingModelType
+    recordMatchingModel: RecordMatchingModelType
+
+
+class ProviderPropertiesOutputTypeDef(TypedDict):
+    providerServiceArn: str
+    providerConfiguration: NotRequired[DocumentOutputValue]
+    intermediateSourceConfiguration: NotRequired[IntermediateSourceConfigurationTypeDef]
+
+
+class IdMappingTechniquesOutputTypeDef(TypedDict):
+    idMappingType: IdMappingTypeType
+    ruleBasedProperties: NotRequired[IdMappingRuleBasedPropertiesOutputTypeDef]
+    providerProperties: NotRequired[ProviderPropertiesOutputTypeDef]
+
+
 class CreateIdMappingWorkflowOutputTypeDef(TypedDict):
     workflowName: str
     workflowArn: str
@@ -237,6 +314,31 @@ class CreateIdMappingWorkflowOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class NamespaceProviderPropertiesTypeDef(TypedDict):
+    providerServiceArn: str
+    providerConfiguration: NotRequired[ReadOnly[DocumentValue]]
+
+
+class NamespaceRuleBasedPropertiesTypeDef(TypedDict):
+    rules: NotRequired[ReadOnly[Sequence[RuleTypeDef]]]
+    ruleDefinitionTypes: NotRequired[
+        ReadOnly[Sequence[IdMappingWorkflowRuleDefinitionTypeType]]
+    ]
+    attributeMatchingModel: NotRequired[AttributeMatchingModelType]
+    recordMatchingModels: NotRequired[ReadOnly[Sequence[RecordMatchingModelType]]]
+
+
+class IdNamespaceIdMappingWorkflowPropertiesTypeDef(TypedDict):
+    idMappingType: IdMappingTypeType
+    ruleBasedProperties: NotRequired[ReadOnly[NamespaceRuleBasedPropertiesTypeDef]]
+    providerProperties: NotRequired[ReadOnly[NamespaceProviderPropertiesTypeDef]]
+
+
+class IdNamespaceInputSourceTypeDef(TypedDict):
+    inputSourceARN: str
+    schemaName: NotRequired[str]
+
+
 class CreateIdNamespaceInputTypeDef(TypedDict):
     idNamespaceName: str
     description: NotRequired[str]
@@ -247,6 +349,24 @@ class CreateIdNamespaceInputTypeDef(TypedDict):
     type: IdNamespaceTypeType
     roleArn: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class NamespaceProviderPropertiesOutputTypeDef(TypedDict):
+    providerServiceArn: str
+    providerConfiguration: NotRequired[DocumentOutputValue]
+
+
+class NamespaceRuleBasedPropertiesOutputTypeDef(TypedDict):
+    rules: NotRequired[list[RuleOutputTypeDef]]
+    ruleDefinitionTypes: NotRequired[list[IdMappingWorkflowRuleDefinitionTypeType]]
+    attributeMatchingModel: NotRequired[AttributeMatchingModelType]
+    recordMatchingModels: NotRequired[list[RecordMatchingModelType]]
+
+
+class IdNamespaceIdMappingWorkflowPropertiesOutputTypeDef(TypedDict):
+    idMappingType: IdMappingTypeType
+    ruleBasedProperties: NotRequired[NamespaceRuleBasedPropertiesOutputTypeDef]
+    providerProperties: NotRequired[NamespaceProviderPropertiesOutputTypeDef]
 
 
 class CreateIdNamespaceOutputTypeDef(TypedDict):
@@ -265,6 +385,63 @@ class CreateIdNamespaceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IncrementalRunConfigTypeDef(TypedDict):
+    incrementalRunType: NotRequired[IncrementalRunTypeType]
+
+
+class InputSourceTypeDef(TypedDict):
+    inputSourceARN: str
+    schemaName: str
+    applyNormalization: NotRequired[bool]
+
+
+class CustomerProfilesIntegrationConfigTypeDef(TypedDict):
+    domainArn: str
+    objectTypeArn: str
+
+
+class OutputAttributeTypeDef(TypedDict):
+    name: str
+    hashed: NotRequired[bool]
+
+
+class OutputSourceTypeDef(TypedDict):
+    KMSArn: NotRequired[str]
+    outputS3Path: NotRequired[str]
+    output: ReadOnly[Sequence[OutputAttributeTypeDef]]
+    applyNormalization: NotRequired[bool]
+    customerProfilesIntegrationConfig: NotRequired[
+        CustomerProfilesIntegrationConfigTypeDef
+    ]
+
+
+class RuleBasedPropertiesTypeDef(TypedDict):
+    rules: ReadOnly[Sequence[RuleTypeDef]]
+    attributeMatchingModel: AttributeMatchingModelType
+    matchPurpose: NotRequired[MatchPurposeType]
+
+
+class MatchingConfigTypeDef(TypedDict):
+    enableTransitiveMatching: NotRequired[bool]
+
+
+class RuleConditionTypeDef(TypedDict):
+    ruleName: str
+    condition: str
+
+
+class RuleConditionPropertiesTypeDef(TypedDict):
+    rules: ReadOnly[Sequence[RuleConditionTypeDef]]
+    matchingConfig: NotRequired[MatchingConfigTypeDef]
+
+
+class ResolutionTechniquesTypeDef(TypedDict):
+    resolutionType: ResolutionTypeType
+    ruleBasedProperties: NotRequired[ReadOnly[RuleBasedPropertiesTypeDef]]
+    ruleConditionProperties: NotRequired[ReadOnly[RuleConditionPropertiesTypeDef]]
+    providerProperties: NotRequired[ReadOnly[ProviderPropertiesTypeDef]]
+
+
 class CreateMatchingWorkflowInputTypeDef(TypedDict):
     workflowName: str
     description: NotRequired[str]
@@ -274,6 +451,34 @@ class CreateMatchingWorkflowInputTypeDef(TypedDict):
     incrementalRunConfig: NotRequired[IncrementalRunConfigTypeDef]
     roleArn: str
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class OutputSourceOutputTypeDef(TypedDict):
+    KMSArn: NotRequired[str]
+    outputS3Path: NotRequired[str]
+    output: list[OutputAttributeTypeDef]
+    applyNormalization: NotRequired[bool]
+    customerProfilesIntegrationConfig: NotRequired[
+        CustomerProfilesIntegrationConfigTypeDef
+    ]
+
+
+class RuleBasedPropertiesOutputTypeDef(TypedDict):
+    rules: list[RuleOutputTypeDef]
+    attributeMatchingModel: AttributeMatchingModelType
+    matchPurpose: NotRequired[MatchPurposeType]
+
+
+class RuleConditionPropertiesOutputTypeDef(TypedDict):
+    rules: list[RuleConditionTypeDef]
+    matchingConfig: NotRequired[MatchingConfigTypeDef]
+
+
+class ResolutionTechniquesOutputTypeDef(TypedDict):
+    resolutionType: ResolutionTypeType
+    ruleBasedProperties: NotRequired[RuleBasedPropertiesOutputTypeDef]
+    ruleConditionProperties: NotRequired[RuleConditionPropertiesOutputTypeDef]
+    providerProperties: NotRequired[ProviderPropertiesOutputTypeDef]
 
 
 class CreateMatchingWorkflowOutputTypeDef(TypedDict):
@@ -286,6 +491,15 @@ class CreateMatchingWorkflowOutputTypeDef(TypedDict):
     incrementalRunConfig: NotRequired[IncrementalRunConfigTypeDef]
     roleArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SchemaInputAttributeTypeDef(TypedDict):
+    fieldName: str
+    type: SchemaAttributeTypeType
+    groupName: NotRequired[str]
+    matchKey: NotRequired[str]
+    subType: NotRequired[str]
+    hashed: NotRequired[bool]
 
 
 class CreateSchemaMappingInputTypeDef(TypedDict):
@@ -301,11 +515,6 @@ class CreateSchemaMappingOutputTypeDef(TypedDict):
     description: str
     mappedInputFields: list[SchemaInputAttributeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomerProfilesIntegrationConfigTypeDef(TypedDict):
-    domainArn: str
-    objectTypeArn: str
 
 
 class DeleteIdMappingWorkflowInputTypeDef(TypedDict):
@@ -356,15 +565,6 @@ class DeleteSchemaMappingOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeleteUniqueIdErrorTypeDef(TypedDict):
-    uniqueId: str
-    errorType: DeleteUniqueIdErrorTypeType
-
-
-class DeletedUniqueIdTypeDef(TypedDict):
-    uniqueId: str
-
-
 class ErrorDetailsTypeDef(TypedDict):
     errorMessage: NotRequired[str]
 
@@ -375,10 +575,27 @@ class FailedRecordTypeDef(TypedDict):
     errorMessage: str
 
 
+class RecordTypeDef(TypedDict):
+    inputSourceARN: str
+    uniqueId: str
+    recordAttributeMap: ReadOnly[Mapping[str, str]]
+
+
 class GenerateMatchIdInputTypeDef(TypedDict):
     workflowName: str
     records: ReadOnly[Sequence[RecordTypeDef]]
     processingType: NotRequired[ProcessingTypeType]
+
+
+class MatchedRecordTypeDef(TypedDict):
+    inputSourceARN: str
+    recordId: str
+
+
+class MatchGroupTypeDef(TypedDict):
+    records: list[MatchedRecordTypeDef]
+    matchId: str
+    matchRule: str
 
 
 class GenerateMatchIdOutputTypeDef(TypedDict):
@@ -390,6 +607,30 @@ class GenerateMatchIdOutputTypeDef(TypedDict):
 class GetIdMappingJobInputTypeDef(TypedDict):
     workflowName: str
     jobId: str
+
+
+class IdMappingJobMetricsTypeDef(TypedDict):
+    inputRecords: NotRequired[int]
+    totalRecordsProcessed: NotRequired[int]
+    recordsNotProcessed: NotRequired[int]
+    deleteRecordsProcessed: NotRequired[int]
+    totalMappedRecords: NotRequired[int]
+    totalMappedSourceRecords: NotRequired[int]
+    totalMappedTargetRecords: NotRequired[int]
+    uniqueRecordsLoaded: NotRequired[int]
+    newMappedRecords: NotRequired[int]
+    newMappedSourceRecords: NotRequired[int]
+    newMappedTargetRecords: NotRequired[int]
+    newUniqueRecordsLoaded: NotRequired[int]
+    mappedRecordsRemoved: NotRequired[int]
+    mappedSourceRecordsRemoved: NotRequired[int]
+    mappedTargetRecordsRemoved: NotRequired[int]
+
+
+class IdMappingJobOutputSourceTypeDef(TypedDict):
+    roleArn: str
+    outputS3Path: str
+    KMSArn: NotRequired[str]
 
 
 class GetIdMappingJobOutputTypeDef(TypedDict):
@@ -460,6 +701,20 @@ class GetMatchingJobInputTypeDef(TypedDict):
     jobId: str
 
 
+class JobMetricsTypeDef(TypedDict):
+    inputRecords: NotRequired[int]
+    totalRecordsProcessed: NotRequired[int]
+    recordsNotProcessed: NotRequired[int]
+    deleteRecordsProcessed: NotRequired[int]
+    matchIDs: NotRequired[int]
+
+
+class JobOutputSourceTypeDef(TypedDict):
+    roleArn: str
+    outputS3Path: str
+    KMSArn: NotRequired[str]
+
+
 class GetMatchingJobOutputTypeDef(TypedDict):
     jobId: str
     status: JobStatusType
@@ -506,6 +761,40 @@ class GetProviderServiceInputTypeDef(TypedDict):
     providerServiceName: str
 
 
+class ProviderSchemaAttributeTypeDef(TypedDict):
+    fieldName: str
+    type: SchemaAttributeTypeType
+    subType: NotRequired[str]
+    hashing: NotRequired[bool]
+
+
+class ProviderComponentSchemaTypeDef(TypedDict):
+    schemas: NotRequired[list[list[str]]]
+    providerSchemaAttributes: NotRequired[list[ProviderSchemaAttributeTypeDef]]
+
+
+class ProviderMarketplaceConfigurationTypeDef(TypedDict):
+    dataSetId: str
+    revisionId: str
+    assetId: str
+    listingId: str
+
+
+class ProviderEndpointConfigurationTypeDef(TypedDict):
+    marketplaceConfiguration: NotRequired[ProviderMarketplaceConfigurationTypeDef]
+
+
+class ProviderIdNameSpaceConfigurationTypeDef(TypedDict):
+    description: NotRequired[str]
+    providerTargetConfigurationDefinition: NotRequired[DocumentOutputValue]
+    providerSourceConfigurationDefinition: NotRequired[DocumentOutputValue]
+
+
+class ProviderIntermediateDataAccessConfigurationTypeDef(TypedDict):
+    awsAccountIds: NotRequired[list[str]]
+    requiredBucketActions: NotRequired[list[str]]
+
+
 class GetProviderServiceOutputTypeDef(TypedDict):
     providerName: str
     providerServiceName: str
@@ -543,71 +832,6 @@ class GetSchemaMappingOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IdMappingIncrementalRunConfigTypeDef(TypedDict):
-    incrementalRunType: NotRequired[IdMappingIncrementalRunTypeType]
-
-
-class IdMappingJobMetricsTypeDef(TypedDict):
-    inputRecords: NotRequired[int]
-    totalRecordsProcessed: NotRequired[int]
-    recordsNotProcessed: NotRequired[int]
-    deleteRecordsProcessed: NotRequired[int]
-    totalMappedRecords: NotRequired[int]
-    totalMappedSourceRecords: NotRequired[int]
-    totalMappedTargetRecords: NotRequired[int]
-    uniqueRecordsLoaded: NotRequired[int]
-    newMappedRecords: NotRequired[int]
-    newMappedSourceRecords: NotRequired[int]
-    newMappedTargetRecords: NotRequired[int]
-    newUniqueRecordsLoaded: NotRequired[int]
-    mappedRecordsRemoved: NotRequired[int]
-    mappedSourceRecordsRemoved: NotRequired[int]
-    mappedTargetRecordsRemoved: NotRequired[int]
-
-
-class IdMappingJobOutputSourceTypeDef(TypedDict):
-    roleArn: str
-    outputS3Path: str
-    KMSArn: NotRequired[str]
-
-
-class IdMappingRuleBasedPropertiesOutputTypeDef(TypedDict):
-    rules: NotRequired[list[RuleOutputTypeDef]]
-    ruleDefinitionType: IdMappingWorkflowRuleDefinitionTypeType
-    attributeMatchingModel: AttributeMatchingModelType
-    recordMatchingModel: RecordMatchingModelType
-
-
-class IdMappingRuleBasedPropertiesTypeDef(TypedDict):
-    rules: NotRequired[ReadOnly[Sequence[RuleTypeDef]]]
-    ruleDefinitionType: IdMappingWorkflowRuleDefinitionTypeType
-    attributeMatchingModel: AttributeMatchingModelType
-    recordMatchingModel: RecordMatchingModelType
-
-
-class IdMappingTechniquesOutputTypeDef(TypedDict):
-    idMappingType: IdMappingTypeType
-    ruleBasedProperties: NotRequired[IdMappingRuleBasedPropertiesOutputTypeDef]
-    providerProperties: NotRequired[ProviderPropertiesOutputTypeDef]
-
-
-class IdMappingTechniquesTypeDef(TypedDict):
-    idMappingType: IdMappingTypeType
-    ruleBasedProperties: NotRequired[ReadOnly[IdMappingRuleBasedPropertiesTypeDef]]
-    providerProperties: NotRequired[ReadOnly[ProviderPropertiesTypeDef]]
-
-
-class IdMappingWorkflowInputSourceTypeDef(TypedDict):
-    inputSourceARN: str
-    schemaName: NotRequired[str]
-    type: NotRequired[IdNamespaceTypeType]
-
-
-class IdMappingWorkflowOutputSourceTypeDef(TypedDict):
-    KMSArn: NotRequired[str]
-    outputS3Path: str
-
-
 class IdMappingWorkflowSummaryTypeDef(TypedDict):
     workflowName: str
     workflowArn: str
@@ -617,23 +841,6 @@ class IdMappingWorkflowSummaryTypeDef(TypedDict):
 
 class IdNamespaceIdMappingWorkflowMetadataTypeDef(TypedDict):
     idMappingType: IdMappingTypeType
-
-
-class IdNamespaceIdMappingWorkflowPropertiesOutputTypeDef(TypedDict):
-    idMappingType: IdMappingTypeType
-    ruleBasedProperties: NotRequired[NamespaceRuleBasedPropertiesOutputTypeDef]
-    providerProperties: NotRequired[NamespaceProviderPropertiesOutputTypeDef]
-
-
-class IdNamespaceIdMappingWorkflowPropertiesTypeDef(TypedDict):
-    idMappingType: IdMappingTypeType
-    ruleBasedProperties: NotRequired[ReadOnly[NamespaceRuleBasedPropertiesTypeDef]]
-    providerProperties: NotRequired[ReadOnly[NamespaceProviderPropertiesTypeDef]]
-
-
-class IdNamespaceInputSourceTypeDef(TypedDict):
-    inputSourceARN: str
-    schemaName: NotRequired[str]
 
 
 class IdNamespaceSummaryTypeDef(TypedDict):
@@ -646,34 +853,6 @@ class IdNamespaceSummaryTypeDef(TypedDict):
     type: IdNamespaceTypeType
     createdAt: datetime
     updatedAt: datetime
-
-
-class IncrementalRunConfigTypeDef(TypedDict):
-    incrementalRunType: NotRequired[IncrementalRunTypeType]
-
-
-class InputSourceTypeDef(TypedDict):
-    inputSourceARN: str
-    schemaName: str
-    applyNormalization: NotRequired[bool]
-
-
-class IntermediateSourceConfigurationTypeDef(TypedDict):
-    intermediateS3Path: str
-
-
-class JobMetricsTypeDef(TypedDict):
-    inputRecords: NotRequired[int]
-    totalRecordsProcessed: NotRequired[int]
-    recordsNotProcessed: NotRequired[int]
-    deleteRecordsProcessed: NotRequired[int]
-    matchIDs: NotRequired[int]
-
-
-class JobOutputSourceTypeDef(TypedDict):
-    roleArn: str
-    outputS3Path: str
-    KMSArn: NotRequired[str]
 
 
 class JobSummaryTypeDef(TypedDict):
@@ -734,6 +913,14 @@ class ListMatchingWorkflowsInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class MatchingWorkflowSummaryTypeDef(TypedDict):
+    workflowName: str
+    workflowArn: str
+    createdAt: datetime
+    updatedAt: datetime
+    resolutionType: ResolutionTypeType
+
+
 class ListMatchingWorkflowsOutputTypeDef(TypedDict):
     workflowSummaries: NotRequired[list[MatchingWorkflowSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -746,6 +933,14 @@ class ListProviderServicesInputTypeDef(TypedDict):
     providerName: NotRequired[str]
 
 
+class ProviderServiceSummaryTypeDef(TypedDict):
+    providerServiceArn: str
+    providerName: str
+    providerServiceDisplayName: str
+    providerServiceName: str
+    providerServiceType: ServiceTypeType
+
+
 class ListProviderServicesOutputTypeDef(TypedDict):
     providerServiceSummaries: NotRequired[list[ProviderServiceSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -755,6 +950,14 @@ class ListProviderServicesOutputTypeDef(TypedDict):
 class ListSchemaMappingsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class SchemaMappingSummaryTypeDef(TypedDict):
+    schemaName: str
+    schemaArn: str
+    createdAt: datetime
+    updatedAt: datetime
+    hasWorkflows: bool
 
 
 class ListSchemaMappingsOutputTypeDef(TypedDict):
@@ -772,134 +975,6 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MatchGroupTypeDef(TypedDict):
-    records: list[MatchedRecordTypeDef]
-    matchId: str
-    matchRule: str
-
-
-class MatchedRecordTypeDef(TypedDict):
-    inputSourceARN: str
-    recordId: str
-
-
-class MatchingConfigTypeDef(TypedDict):
-    enableTransitiveMatching: NotRequired[bool]
-
-
-class MatchingWorkflowSummaryTypeDef(TypedDict):
-    workflowName: str
-    workflowArn: str
-    createdAt: datetime
-    updatedAt: datetime
-    resolutionType: ResolutionTypeType
-
-
-class NamespaceProviderPropertiesOutputTypeDef(TypedDict):
-    providerServiceArn: str
-    providerConfiguration: NotRequired[DocumentOutputValue]
-
-
-class NamespaceProviderPropertiesTypeDef(TypedDict):
-    providerServiceArn: str
-    providerConfiguration: NotRequired[ReadOnly[DocumentValue]]
-
-
-class NamespaceRuleBasedPropertiesOutputTypeDef(TypedDict):
-    rules: NotRequired[list[RuleOutputTypeDef]]
-    ruleDefinitionTypes: NotRequired[list[IdMappingWorkflowRuleDefinitionTypeType]]
-    attributeMatchingModel: NotRequired[AttributeMatchingModelType]
-    recordMatchingModels: NotRequired[list[RecordMatchingModelType]]
-
-
-class NamespaceRuleBasedPropertiesTypeDef(TypedDict):
-    rules: NotRequired[ReadOnly[Sequence[RuleTypeDef]]]
-    ruleDefinitionTypes: NotRequired[
-        ReadOnly[Sequence[IdMappingWorkflowRuleDefinitionTypeType]]
-    ]
-    attributeMatchingModel: NotRequired[AttributeMatchingModelType]
-    recordMatchingModels: NotRequired[ReadOnly[Sequence[RecordMatchingModelType]]]
-
-
-class OutputAttributeTypeDef(TypedDict):
-    name: str
-    hashed: NotRequired[bool]
-
-
-class OutputSourceOutputTypeDef(TypedDict):
-    KMSArn: NotRequired[str]
-    outputS3Path: NotRequired[str]
-    output: list[OutputAttributeTypeDef]
-    applyNormalization: NotRequired[bool]
-    customerProfilesIntegrationConfig: NotRequired[
-        CustomerProfilesIntegrationConfigTypeDef
-    ]
-
-
-class OutputSourceTypeDef(TypedDict):
-    KMSArn: NotRequired[str]
-    outputS3Path: NotRequired[str]
-    output: ReadOnly[Sequence[OutputAttributeTypeDef]]
-    applyNormalization: NotRequired[bool]
-    customerProfilesIntegrationConfig: NotRequired[
-        CustomerProfilesIntegrationConfigTypeDef
-    ]
-
-
-class ProviderComponentSchemaTypeDef(TypedDict):
-    schemas: NotRequired[list[list[str]]]
-    providerSchemaAttributes: NotRequired[list[ProviderSchemaAttributeTypeDef]]
-
-
-class ProviderEndpointConfigurationTypeDef(TypedDict):
-    marketplaceConfiguration: NotRequired[ProviderMarketplaceConfigurationTypeDef]
-
-
-class ProviderIdNameSpaceConfigurationTypeDef(TypedDict):
-    description: NotRequired[str]
-    providerTargetConfigurationDefinition: NotRequired[DocumentOutputValue]
-    providerSourceConfigurationDefinition: NotRequired[DocumentOutputValue]
-
-
-class ProviderIntermediateDataAccessConfigurationTypeDef(TypedDict):
-    awsAccountIds: NotRequired[list[str]]
-    requiredBucketActions: NotRequired[list[str]]
-
-
-class ProviderMarketplaceConfigurationTypeDef(TypedDict):
-    dataSetId: str
-    revisionId: str
-    assetId: str
-    listingId: str
-
-
-class ProviderPropertiesOutputTypeDef(TypedDict):
-    providerServiceArn: str
-    providerConfiguration: NotRequired[DocumentOutputValue]
-    intermediateSourceConfiguration: NotRequired[IntermediateSourceConfigurationTypeDef]
-
-
-class ProviderPropertiesTypeDef(TypedDict):
-    providerServiceArn: str
-    providerConfiguration: NotRequired[ReadOnly[DocumentValue]]
-    intermediateSourceConfiguration: NotRequired[IntermediateSourceConfigurationTypeDef]
-
-
-class ProviderSchemaAttributeTypeDef(TypedDict):
-    fieldName: str
-    type: SchemaAttributeTypeType
-    subType: NotRequired[str]
-    hashing: NotRequired[bool]
-
-
-class ProviderServiceSummaryTypeDef(TypedDict):
-    providerServiceArn: str
-    providerName: str
-    providerServiceDisplayName: str
-    providerServiceName: str
-    providerServiceType: ServiceTypeType
-
-
 class PutPolicyInputTypeDef(TypedDict):
     arn: str
     token: NotRequired[str]
@@ -911,80 +986,6 @@ class PutPolicyOutputTypeDef(TypedDict):
     token: str
     policy: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecordTypeDef(TypedDict):
-    inputSourceARN: str
-    uniqueId: str
-    recordAttributeMap: ReadOnly[Mapping[str, str]]
-
-
-class ResolutionTechniquesOutputTypeDef(TypedDict):
-    resolutionType: ResolutionTypeType
-    ruleBasedProperties: NotRequired[RuleBasedPropertiesOutputTypeDef]
-    ruleConditionProperties: NotRequired[RuleConditionPropertiesOutputTypeDef]
-    providerProperties: NotRequired[ProviderPropertiesOutputTypeDef]
-
-
-class ResolutionTechniquesTypeDef(TypedDict):
-    resolutionType: ResolutionTypeType
-    ruleBasedProperties: NotRequired[ReadOnly[RuleBasedPropertiesTypeDef]]
-    ruleConditionProperties: NotRequired[ReadOnly[RuleConditionPropertiesTypeDef]]
-    providerProperties: NotRequired[ReadOnly[ProviderPropertiesTypeDef]]
-
-
-class RuleBasedPropertiesOutputTypeDef(TypedDict):
-    rules: list[RuleOutputTypeDef]
-    attributeMatchingModel: AttributeMatchingModelType
-    matchPurpose: NotRequired[MatchPurposeType]
-
-
-class RuleBasedPropertiesTypeDef(TypedDict):
-    rules: ReadOnly[Sequence[RuleTypeDef]]
-    attributeMatchingModel: AttributeMatchingModelType
-    matchPurpose: NotRequired[MatchPurposeType]
-
-
-class RuleConditionPropertiesOutputTypeDef(TypedDict):
-    rules: list[RuleConditionTypeDef]
-    matchingConfig: NotRequired[MatchingConfigTypeDef]
-
-
-class RuleConditionPropertiesTypeDef(TypedDict):
-    rules: ReadOnly[Sequence[RuleConditionTypeDef]]
-    matchingConfig: NotRequired[MatchingConfigTypeDef]
-
-
-class RuleConditionTypeDef(TypedDict):
-    ruleName: str
-    condition: str
-
-
-class RuleOutputTypeDef(TypedDict):
-    ruleName: str
-    matchingKeys: list[str]
-
-
-class RuleTypeDef(TypedDict):
-    ruleName: str
-    matchingKeys: ReadOnly[Sequence[str]]
-
-
-class SchemaInputAttributeTypeDef(TypedDict):
-    fieldName: str
-    type: SchemaAttributeTypeType
-    groupName: NotRequired[str]
-    matchKey: NotRequired[str]
-    subType: NotRequired[str]
-    hashed: NotRequired[bool]
-
-
-class SchemaMappingSummaryTypeDef(TypedDict):
-    schemaName: str
-    schemaArn: str
-    createdAt: datetime
-    updatedAt: datetime
-    hasWorkflows: bool
 
 
 class StartIdMappingJobInputTypeDef(TypedDict):

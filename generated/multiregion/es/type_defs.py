@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -55,200 +55,219 @@ from .literals import (
     VpcEndpointStatusType,
 )
 
-__all__ = [
-    "AcceptInboundCrossClusterSearchConnectionRequestTypeDef",
-    "AcceptInboundCrossClusterSearchConnectionResponseTypeDef",
-    "AccessPoliciesStatusTypeDef",
-    "AddTagsRequestTypeDef",
-    "AdditionalLimitTypeDef",
-    "AdvancedOptionsStatusTypeDef",
-    "AdvancedSecurityOptionsInputTypeDef",
-    "AdvancedSecurityOptionsStatusTypeDef",
-    "AdvancedSecurityOptionsTypeDef",
-    "AssociatePackageRequestTypeDef",
-    "AssociatePackageResponseTypeDef",
-    "AuthorizeVpcEndpointAccessRequestTypeDef",
-    "AuthorizeVpcEndpointAccessResponseTypeDef",
-    "AuthorizedPrincipalTypeDef",
-    "AutoTuneDetailsTypeDef",
-    "AutoTuneMaintenanceScheduleOutputTypeDef",
-    "AutoTuneMaintenanceScheduleTypeDef",
-    "AutoTuneOptionsInputTypeDef",
-    "AutoTuneOptionsOutput2TypeDef",
-    "AutoTuneOptionsOutputTypeDef",
-    "AutoTuneOptionsStatusTypeDef",
-    "AutoTuneOptionsTypeDef",
-    "AutoTuneStatusTypeDef",
-    "AutoTuneTypeDef",
-    "AutomatedSnapshotPauseOptionsStatusTypeDef",
-    "AutomatedSnapshotPauseOptionsTypeDef",
-    "AutomatedSnapshotPauseRequestOptionsTypeDef",
-    "CancelDomainConfigChangeRequestTypeDef",
-    "CancelDomainConfigChangeResponseTypeDef",
-    "CancelElasticsearchServiceSoftwareUpdateRequestTypeDef",
-    "CancelElasticsearchServiceSoftwareUpdateResponseTypeDef",
-    "CancelledChangePropertyTypeDef",
-    "ChangeProgressDetailsTypeDef",
-    "ChangeProgressStageTypeDef",
-    "ChangeProgressStatusDetailsTypeDef",
-    "CognitoOptionsStatusTypeDef",
-    "CognitoOptionsTypeDef",
-    "ColdStorageOptionsTypeDef",
-    "CompatibleVersionsMapTypeDef",
-    "CreateElasticsearchDomainRequestTypeDef",
-    "CreateElasticsearchDomainResponseTypeDef",
-    "CreateOutboundCrossClusterSearchConnectionRequestTypeDef",
-    "CreateOutboundCrossClusterSearchConnectionResponseTypeDef",
-    "CreatePackageRequestTypeDef",
-    "CreatePackageResponseTypeDef",
-    "CreateVpcEndpointRequestTypeDef",
-    "CreateVpcEndpointResponseTypeDef",
-    "DeleteElasticsearchDomainRequestTypeDef",
-    "DeleteElasticsearchDomainResponseTypeDef",
-    "DeleteInboundCrossClusterSearchConnectionRequestTypeDef",
-    "DeleteInboundCrossClusterSearchConnectionResponseTypeDef",
-    "DeleteOutboundCrossClusterSearchConnectionRequestTypeDef",
-    "DeleteOutboundCrossClusterSearchConnectionResponseTypeDef",
-    "DeletePackageRequestTypeDef",
-    "DeletePackageResponseTypeDef",
-    "DeleteVpcEndpointRequestTypeDef",
-    "DeleteVpcEndpointResponseTypeDef",
-    "DeploymentStrategyOptionsStatusTypeDef",
-    "DeploymentStrategyOptionsTypeDef",
-    "DescribeDomainAutoTunesRequestTypeDef",
-    "DescribeDomainAutoTunesResponseTypeDef",
-    "DescribeDomainChangeProgressRequestTypeDef",
-    "DescribeDomainChangeProgressResponseTypeDef",
-    "DescribeElasticsearchDomainConfigRequestTypeDef",
-    "DescribeElasticsearchDomainConfigResponseTypeDef",
-    "DescribeElasticsearchDomainRequestTypeDef",
-    "DescribeElasticsearchDomainResponseTypeDef",
-    "DescribeElasticsearchDomainsRequestTypeDef",
-    "DescribeElasticsearchDomainsResponseTypeDef",
-    "DescribeElasticsearchInstanceTypeLimitsRequestTypeDef",
-    "DescribeElasticsearchInstanceTypeLimitsResponseTypeDef",
-    "DescribeInboundCrossClusterSearchConnectionsRequestTypeDef",
-    "DescribeInboundCrossClusterSearchConnectionsResponseTypeDef",
-    "DescribeOutboundCrossClusterSearchConnectionsRequestTypeDef",
-    "DescribeOutboundCrossClusterSearchConnectionsResponseTypeDef",
-    "DescribePackagesFilterTypeDef",
-    "DescribePackagesRequestTypeDef",
-    "DescribePackagesResponseTypeDef",
-    "DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef",
-    "DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef",
-    "DescribeReservedElasticsearchInstancesRequestTypeDef",
-    "DescribeReservedElasticsearchInstancesResponseTypeDef",
-    "DescribeVpcEndpointsRequestTypeDef",
-    "DescribeVpcEndpointsResponseTypeDef",
-    "DissociatePackageRequestTypeDef",
-    "DissociatePackageResponseTypeDef",
-    "DomainEndpointOptionsStatusTypeDef",
-    "DomainEndpointOptionsTypeDef",
-    "DomainInfoTypeDef",
-    "DomainInformationTypeDef",
-    "DomainPackageDetailsTypeDef",
-    "DryRunResultsTypeDef",
-    "DurationTypeDef",
-    "EBSOptionsStatusTypeDef",
-    "EBSOptionsTypeDef",
-    "ElasticsearchClusterConfigStatusTypeDef",
-    "ElasticsearchClusterConfigTypeDef",
-    "ElasticsearchDomainConfigTypeDef",
-    "ElasticsearchDomainStatusTypeDef",
-    "ElasticsearchVersionStatusTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionAtRestOptionsStatusTypeDef",
-    "EncryptionAtRestOptionsTypeDef",
-    "ErrorDetailsTypeDef",
-    "FilterTypeDef",
-    "GetCompatibleElasticsearchVersionsRequestTypeDef",
-    "GetCompatibleElasticsearchVersionsResponseTypeDef",
-    "GetPackageVersionHistoryRequestTypeDef",
-    "GetPackageVersionHistoryResponseTypeDef",
-    "GetUpgradeHistoryRequestTypeDef",
-    "GetUpgradeHistoryResponseTypeDef",
-    "GetUpgradeStatusRequestTypeDef",
-    "GetUpgradeStatusResponseTypeDef",
-    "InboundCrossClusterSearchConnectionStatusTypeDef",
-    "InboundCrossClusterSearchConnectionTypeDef",
-    "InstanceCountLimitsTypeDef",
-    "InstanceLimitsTypeDef",
-    "LimitsTypeDef",
-    "ListDomainNamesRequestTypeDef",
-    "ListDomainNamesResponseTypeDef",
-    "ListDomainsForPackageRequestTypeDef",
-    "ListDomainsForPackageResponseTypeDef",
-    "ListElasticsearchInstanceTypesRequestTypeDef",
-    "ListElasticsearchInstanceTypesResponseTypeDef",
-    "ListElasticsearchVersionsRequestTypeDef",
-    "ListElasticsearchVersionsResponseTypeDef",
-    "ListPackagesForDomainRequestTypeDef",
-    "ListPackagesForDomainResponseTypeDef",
-    "ListTagsRequestTypeDef",
-    "ListTagsResponseTypeDef",
-    "ListVpcEndpointAccessRequestTypeDef",
-    "ListVpcEndpointAccessResponseTypeDef",
-    "ListVpcEndpointsForDomainRequestTypeDef",
-    "ListVpcEndpointsForDomainResponseTypeDef",
-    "ListVpcEndpointsRequestTypeDef",
-    "ListVpcEndpointsResponseTypeDef",
-    "LogPublishingOptionTypeDef",
-    "LogPublishingOptionsStatusTypeDef",
-    "MasterUserOptionsTypeDef",
-    "ModifyingPropertiesTypeDef",
-    "NodeToNodeEncryptionOptionsStatusTypeDef",
-    "NodeToNodeEncryptionOptionsTypeDef",
-    "OptionStatusTypeDef",
-    "OutboundCrossClusterSearchConnectionStatusTypeDef",
-    "OutboundCrossClusterSearchConnectionTypeDef",
-    "PackageDetailsTypeDef",
-    "PackageSourceTypeDef",
-    "PackageVersionHistoryTypeDef",
-    "PurchaseReservedElasticsearchInstanceOfferingRequestTypeDef",
-    "PurchaseReservedElasticsearchInstanceOfferingResponseTypeDef",
-    "RecurringChargeTypeDef",
-    "RejectInboundCrossClusterSearchConnectionRequestTypeDef",
-    "RejectInboundCrossClusterSearchConnectionResponseTypeDef",
-    "RemoveTagsRequestTypeDef",
-    "ReservedElasticsearchInstanceOfferingTypeDef",
-    "ReservedElasticsearchInstanceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevokeVpcEndpointAccessRequestTypeDef",
-    "RevokeVpcEndpointAccessResponseTypeDef",
-    "SAMLIdpTypeDef",
-    "SAMLOptionsInputTypeDef",
-    "SAMLOptionsOutputTypeDef",
-    "ScheduledAutoTuneDetailsTypeDef",
-    "ServiceSoftwareOptionsTypeDef",
-    "SnapshotOptionsStatusTypeDef",
-    "SnapshotOptionsTypeDef",
-    "StartElasticsearchServiceSoftwareUpdateRequestTypeDef",
-    "StartElasticsearchServiceSoftwareUpdateResponseTypeDef",
-    "StorageTypeLimitTypeDef",
-    "StorageTypeTypeDef",
-    "TagTypeDef",
-    "UpdateElasticsearchDomainConfigRequestTypeDef",
-    "UpdateElasticsearchDomainConfigResponseTypeDef",
-    "UpdatePackageRequestTypeDef",
-    "UpdatePackageResponseTypeDef",
-    "UpdateVpcEndpointRequestTypeDef",
-    "UpdateVpcEndpointResponseTypeDef",
-    "UpgradeElasticsearchDomainRequestTypeDef",
-    "UpgradeElasticsearchDomainResponseTypeDef",
-    "UpgradeHistoryTypeDef",
-    "UpgradeStepItemTypeDef",
-    "VPCDerivedInfoStatusTypeDef",
-    "VPCDerivedInfoTypeDef",
-    "VPCOptionsTypeDef",
-    "VpcEndpointErrorTypeDef",
-    "VpcEndpointSummaryTypeDef",
-    "VpcEndpointTypeDef",
-    "ZoneAwarenessConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptInboundCrossClusterSearchConnectionRequestTypeDef",
+        "AcceptInboundCrossClusterSearchConnectionResponseTypeDef",
+        "AccessPoliciesStatusTypeDef",
+        "AddTagsRequestTypeDef",
+        "AdditionalLimitTypeDef",
+        "AdvancedOptionsStatusTypeDef",
+        "AdvancedSecurityOptionsInputTypeDef",
+        "AdvancedSecurityOptionsStatusTypeDef",
+        "AdvancedSecurityOptionsTypeDef",
+        "AssociatePackageRequestTypeDef",
+        "AssociatePackageResponseTypeDef",
+        "AuthorizeVpcEndpointAccessRequestTypeDef",
+        "AuthorizeVpcEndpointAccessResponseTypeDef",
+        "AuthorizedPrincipalTypeDef",
+        "AutoTuneDetailsTypeDef",
+        "AutoTuneMaintenanceScheduleOutputTypeDef",
+        "AutoTuneMaintenanceScheduleTypeDef",
+        "AutoTuneOptionsInputTypeDef",
+        "AutoTuneOptionsOutput2TypeDef",
+        "AutoTuneOptionsOutputTypeDef",
+        "AutoTuneOptionsStatusTypeDef",
+        "AutoTuneOptionsTypeDef",
+        "AutoTuneStatusTypeDef",
+        "AutoTuneTypeDef",
+        "AutomatedSnapshotPauseOptionsStatusTypeDef",
+        "AutomatedSnapshotPauseOptionsTypeDef",
+        "AutomatedSnapshotPauseRequestOptionsTypeDef",
+        "CancelDomainConfigChangeRequestTypeDef",
+        "CancelDomainConfigChangeResponseTypeDef",
+        "CancelElasticsearchServiceSoftwareUpdateRequestTypeDef",
+        "CancelElasticsearchServiceSoftwareUpdateResponseTypeDef",
+        "CancelledChangePropertyTypeDef",
+        "ChangeProgressDetailsTypeDef",
+        "ChangeProgressStageTypeDef",
+        "ChangeProgressStatusDetailsTypeDef",
+        "CognitoOptionsStatusTypeDef",
+        "CognitoOptionsTypeDef",
+        "ColdStorageOptionsTypeDef",
+        "CompatibleVersionsMapTypeDef",
+        "CreateElasticsearchDomainRequestTypeDef",
+        "CreateElasticsearchDomainResponseTypeDef",
+        "CreateOutboundCrossClusterSearchConnectionRequestTypeDef",
+        "CreateOutboundCrossClusterSearchConnectionResponseTypeDef",
+        "CreatePackageRequestTypeDef",
+        "CreatePackageResponseTypeDef",
+        "CreateVpcEndpointRequestTypeDef",
+        "CreateVpcEndpointResponseTypeDef",
+        "DeleteElasticsearchDomainRequestTypeDef",
+        "DeleteElasticsearchDomainResponseTypeDef",
+        "DeleteInboundCrossClusterSearchConnectionRequestTypeDef",
+        "DeleteInboundCrossClusterSearchConnectionResponseTypeDef",
+        "DeleteOutboundCrossClusterSearchConnectionRequestTypeDef",
+        "DeleteOutboundCrossClusterSearchConnectionResponseTypeDef",
+        "DeletePackageRequestTypeDef",
+        "DeletePackageResponseTypeDef",
+        "DeleteVpcEndpointRequestTypeDef",
+        "DeleteVpcEndpointResponseTypeDef",
+        "DeploymentStrategyOptionsStatusTypeDef",
+        "DeploymentStrategyOptionsTypeDef",
+        "DescribeDomainAutoTunesRequestTypeDef",
+        "DescribeDomainAutoTunesResponseTypeDef",
+        "DescribeDomainChangeProgressRequestTypeDef",
+        "DescribeDomainChangeProgressResponseTypeDef",
+        "DescribeElasticsearchDomainConfigRequestTypeDef",
+        "DescribeElasticsearchDomainConfigResponseTypeDef",
+        "DescribeElasticsearchDomainRequestTypeDef",
+        "DescribeElasticsearchDomainResponseTypeDef",
+        "DescribeElasticsearchDomainsRequestTypeDef",
+        "DescribeElasticsearchDomainsResponseTypeDef",
+        "DescribeElasticsearchInstanceTypeLimitsRequestTypeDef",
+        "DescribeElasticsearchInstanceTypeLimitsResponseTypeDef",
+        "DescribeInboundCrossClusterSearchConnectionsRequestTypeDef",
+        "DescribeInboundCrossClusterSearchConnectionsResponseTypeDef",
+        "DescribeOutboundCrossClusterSearchConnectionsRequestTypeDef",
+        "DescribeOutboundCrossClusterSearchConnectionsResponseTypeDef",
+        "DescribePackagesFilterTypeDef",
+        "DescribePackagesRequestTypeDef",
+        "DescribePackagesResponseTypeDef",
+        "DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef",
+        "DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef",
+        "DescribeReservedElasticsearchInstancesRequestTypeDef",
+        "DescribeReservedElasticsearchInstancesResponseTypeDef",
+        "DescribeVpcEndpointsRequestTypeDef",
+        "DescribeVpcEndpointsResponseTypeDef",
+        "DissociatePackageRequestTypeDef",
+        "DissociatePackageResponseTypeDef",
+        "DomainEndpointOptionsStatusTypeDef",
+        "DomainEndpointOptionsTypeDef",
+        "DomainInfoTypeDef",
+        "DomainInformationTypeDef",
+        "DomainPackageDetailsTypeDef",
+        "DryRunResultsTypeDef",
+        "DurationTypeDef",
+        "EBSOptionsStatusTypeDef",
+        "EBSOptionsTypeDef",
+        "ElasticsearchClusterConfigStatusTypeDef",
+        "ElasticsearchClusterConfigTypeDef",
+        "ElasticsearchDomainConfigTypeDef",
+        "ElasticsearchDomainStatusTypeDef",
+        "ElasticsearchVersionStatusTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionAtRestOptionsStatusTypeDef",
+        "EncryptionAtRestOptionsTypeDef",
+        "ErrorDetailsTypeDef",
+        "FilterTypeDef",
+        "GetCompatibleElasticsearchVersionsRequestTypeDef",
+        "GetCompatibleElasticsearchVersionsResponseTypeDef",
+        "GetPackageVersionHistoryRequestTypeDef",
+        "GetPackageVersionHistoryResponseTypeDef",
+        "GetUpgradeHistoryRequestTypeDef",
+        "GetUpgradeHistoryResponseTypeDef",
+        "GetUpgradeStatusRequestTypeDef",
+        "GetUpgradeStatusResponseTypeDef",
+        "InboundCrossClusterSearchConnectionStatusTypeDef",
+        "InboundCrossClusterSearchConnectionTypeDef",
+        "InstanceCountLimitsTypeDef",
+        "InstanceLimitsTypeDef",
+        "LimitsTypeDef",
+        "ListDomainNamesRequestTypeDef",
+        "ListDomainNamesResponseTypeDef",
+        "ListDomainsForPackageRequestTypeDef",
+        "ListDomainsForPackageResponseTypeDef",
+        "ListElasticsearchInstanceTypesRequestTypeDef",
+        "ListElasticsearchInstanceTypesResponseTypeDef",
+        "ListElasticsearchVersionsRequestTypeDef",
+        "ListElasticsearchVersionsResponseTypeDef",
+        "ListPackagesForDomainRequestTypeDef",
+        "ListPackagesForDomainResponseTypeDef",
+        "ListTagsRequestTypeDef",
+        "ListTagsResponseTypeDef",
+        "ListVpcEndpointAccessRequestTypeDef",
+        "ListVpcEndpointAccessResponseTypeDef",
+        "ListVpcEndpointsForDomainRequestTypeDef",
+        "ListVpcEndpointsForDomainResponseTypeDef",
+        "ListVpcEndpointsRequestTypeDef",
+        "ListVpcEndpointsResponseTypeDef",
+        "LogPublishingOptionTypeDef",
+        "LogPublishingOptionsStatusTypeDef",
+        "MasterUserOptionsTypeDef",
+        "ModifyingPropertiesTypeDef",
+        "NodeToNodeEncryptionOptionsStatusTypeDef",
+        "NodeToNodeEncryptionOptionsTypeDef",
+        "OptionStatusTypeDef",
+        "OutboundCrossClusterSearchConnectionStatusTypeDef",
+        "OutboundCrossClusterSearchConnectionTypeDef",
+        "PackageDetailsTypeDef",
+        "PackageSourceTypeDef",
+        "PackageVersionHistoryTypeDef",
+        "PurchaseReservedElasticsearchInstanceOfferingRequestTypeDef",
+        "PurchaseReservedElasticsearchInstanceOfferingResponseTypeDef",
+        "RecurringChargeTypeDef",
+        "RejectInboundCrossClusterSearchConnectionRequestTypeDef",
+        "RejectInboundCrossClusterSearchConnectionResponseTypeDef",
+        "RemoveTagsRequestTypeDef",
+        "ReservedElasticsearchInstanceOfferingTypeDef",
+        "ReservedElasticsearchInstanceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevokeVpcEndpointAccessRequestTypeDef",
+        "RevokeVpcEndpointAccessResponseTypeDef",
+        "SAMLIdpTypeDef",
+        "SAMLOptionsInputTypeDef",
+        "SAMLOptionsOutputTypeDef",
+        "ScheduledAutoTuneDetailsTypeDef",
+        "ServiceSoftwareOptionsTypeDef",
+        "SnapshotOptionsStatusTypeDef",
+        "SnapshotOptionsTypeDef",
+        "StartElasticsearchServiceSoftwareUpdateRequestTypeDef",
+        "StartElasticsearchServiceSoftwareUpdateResponseTypeDef",
+        "StorageTypeLimitTypeDef",
+        "StorageTypeTypeDef",
+        "TagTypeDef",
+        "UpdateElasticsearchDomainConfigRequestTypeDef",
+        "UpdateElasticsearchDomainConfigResponseTypeDef",
+        "UpdatePackageRequestTypeDef",
+        "UpdatePackageResponseTypeDef",
+        "UpdateVpcEndpointRequestTypeDef",
+        "UpdateVpcEndpointResponseTypeDef",
+        "UpgradeElasticsearchDomainRequestTypeDef",
+        "UpgradeElasticsearchDomainResponseTypeDef",
+        "UpgradeHistoryTypeDef",
+        "UpgradeStepItemTypeDef",
+        "VPCDerivedInfoStatusTypeDef",
+        "VPCDerivedInfoTypeDef",
+        "VPCOptionsTypeDef",
+        "VpcEndpointErrorTypeDef",
+        "VpcEndpointSummaryTypeDef",
+        "VpcEndpointTypeDef",
+        "ZoneAwarenessConfigTypeDef",
+    ]
 
 
 class AcceptInboundCrossClusterSearchConnectionRequestTypeDef(TypedDict):
     CrossClusterSearchConnectionId: str
+
+
+class DomainInformationTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    DomainName: str
+    Region: NotRequired[str]
+
+
+class InboundCrossClusterSearchConnectionStatusTypeDef(TypedDict):
+    StatusCode: NotRequired[InboundCrossClusterSearchConnectionStatusCodeType]
+    Message: NotRequired[str]
+
+
+class InboundCrossClusterSearchConnectionTypeDef(TypedDict):
+    SourceDomainInfo: NotRequired[DomainInformationTypeDef]
+    DestinationDomainInfo: NotRequired[DomainInformationTypeDef]
+    CrossClusterSearchConnectionId: NotRequired[str]
+    ConnectionStatus: NotRequired[InboundCrossClusterSearchConnectionStatusTypeDef]
 
 
 class AcceptInboundCrossClusterSearchConnectionResponseTypeDef(TypedDict):
@@ -258,9 +277,22 @@ class AcceptInboundCrossClusterSearchConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OptionStatusTypeDef(TypedDict):
+    CreationDate: datetime
+    UpdateDate: datetime
+    UpdateVersion: NotRequired[int]
+    State: OptionStateType
+    PendingDeletion: NotRequired[bool]
+
+
 class AccessPoliciesStatusTypeDef(TypedDict):
     Options: str
     Status: OptionStatusTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AddTagsRequestTypeDef(TypedDict):
@@ -278,6 +310,27 @@ class AdvancedOptionsStatusTypeDef(TypedDict):
     Status: OptionStatusTypeDef
 
 
+class MasterUserOptionsTypeDef(TypedDict):
+    MasterUserARN: NotRequired[str]
+    MasterUserName: NotRequired[str]
+    MasterUserPassword: NotRequired[str]
+
+
+class SAMLIdpTypeDef(TypedDict):
+    MetadataContent: str
+    EntityId: str
+
+
+class SAMLOptionsInputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Idp: NotRequired[SAMLIdpTypeDef]
+    MasterUserName: NotRequired[str]
+    MasterBackendRole: NotRequired[str]
+    SubjectKey: NotRequired[str]
+    RolesKey: NotRequired[str]
+    SessionTimeoutMinutes: NotRequired[int]
+
+
 class AdvancedSecurityOptionsInputTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     InternalUserDatabaseEnabled: NotRequired[bool]
@@ -286,9 +339,12 @@ class AdvancedSecurityOptionsInputTypeDef(TypedDict):
     AnonymousAuthEnabled: NotRequired[bool]
 
 
-class AdvancedSecurityOptionsStatusTypeDef(TypedDict):
-    Options: AdvancedSecurityOptionsTypeDef
-    Status: OptionStatusTypeDef
+class SAMLOptionsOutputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Idp: NotRequired[SAMLIdpTypeDef]
+    SubjectKey: NotRequired[str]
+    RolesKey: NotRequired[str]
+    SessionTimeoutMinutes: NotRequired[int]
 
 
 class AdvancedSecurityOptionsTypeDef(TypedDict):
@@ -299,9 +355,31 @@ class AdvancedSecurityOptionsTypeDef(TypedDict):
     AnonymousAuthEnabled: NotRequired[bool]
 
 
+class AdvancedSecurityOptionsStatusTypeDef(TypedDict):
+    Options: AdvancedSecurityOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
 class AssociatePackageRequestTypeDef(TypedDict):
     PackageID: str
     DomainName: str
+
+
+class ErrorDetailsTypeDef(TypedDict):
+    ErrorType: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class DomainPackageDetailsTypeDef(TypedDict):
+    PackageID: NotRequired[str]
+    PackageName: NotRequired[str]
+    PackageType: NotRequired[PackageTypeType]
+    LastUpdated: NotRequired[datetime]
+    DomainName: NotRequired[str]
+    DomainPackageStatus: NotRequired[DomainPackageStatusType]
+    PackageVersion: NotRequired[str]
+    ReferencePath: NotRequired[str]
+    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
 
 
 class AssociatePackageResponseTypeDef(TypedDict):
@@ -314,18 +392,30 @@ class AuthorizeVpcEndpointAccessRequestTypeDef(TypedDict):
     Account: str
 
 
-class AuthorizeVpcEndpointAccessResponseTypeDef(TypedDict):
-    AuthorizedPrincipal: AuthorizedPrincipalTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class AuthorizedPrincipalTypeDef(TypedDict):
     PrincipalType: NotRequired[PrincipalTypeType]
     Principal: NotRequired[str]
 
 
+class AuthorizeVpcEndpointAccessResponseTypeDef(TypedDict):
+    AuthorizedPrincipal: AuthorizedPrincipalTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ScheduledAutoTuneDetailsTypeDef(TypedDict):
+    Date: NotRequired[datetime]
+    ActionType: NotRequired[ScheduledAutoTuneActionTypeType]
+    Action: NotRequired[str]
+    Severity: NotRequired[ScheduledAutoTuneSeverityTypeType]
+
+
 class AutoTuneDetailsTypeDef(TypedDict):
     ScheduledAutoTuneDetails: NotRequired[ScheduledAutoTuneDetailsTypeDef]
+
+
+class DurationTypeDef(TypedDict):
+    Value: NotRequired[int]
+    Unit: NotRequired[TimeUnitType]
 
 
 class AutoTuneMaintenanceScheduleOutputTypeDef(TypedDict):
@@ -358,6 +448,15 @@ class AutoTuneOptionsOutputTypeDef(TypedDict):
     ErrorMessage: NotRequired[str]
 
 
+class AutoTuneStatusTypeDef(TypedDict):
+    CreationDate: datetime
+    UpdateDate: datetime
+    UpdateVersion: NotRequired[int]
+    State: AutoTuneStateType
+    ErrorMessage: NotRequired[str]
+    PendingDeletion: NotRequired[bool]
+
+
 class AutoTuneOptionsStatusTypeDef(TypedDict):
     Options: NotRequired[AutoTuneOptionsOutput2TypeDef]
     Status: NotRequired[AutoTuneStatusTypeDef]
@@ -371,23 +470,9 @@ class AutoTuneOptionsTypeDef(TypedDict):
     ]
 
 
-class AutoTuneStatusTypeDef(TypedDict):
-    CreationDate: datetime
-    UpdateDate: datetime
-    UpdateVersion: NotRequired[int]
-    State: AutoTuneStateType
-    ErrorMessage: NotRequired[str]
-    PendingDeletion: NotRequired[bool]
-
-
 class AutoTuneTypeDef(TypedDict):
     AutoTuneType: NotRequired[AutoTuneTypeType]
     AutoTuneDetails: NotRequired[AutoTuneDetailsTypeDef]
-
-
-class AutomatedSnapshotPauseOptionsStatusTypeDef(TypedDict):
-    Options: AutomatedSnapshotPauseOptionsTypeDef
-    Status: OptionStatusTypeDef
 
 
 class AutomatedSnapshotPauseOptionsTypeDef(TypedDict):
@@ -395,6 +480,11 @@ class AutomatedSnapshotPauseOptionsTypeDef(TypedDict):
     StartTime: NotRequired[datetime]
     EndTime: NotRequired[datetime]
     State: NotRequired[PauseStateType]
+
+
+class AutomatedSnapshotPauseOptionsStatusTypeDef(TypedDict):
+    Options: AutomatedSnapshotPauseOptionsTypeDef
+    Status: OptionStatusTypeDef
 
 
 class AutomatedSnapshotPauseRequestOptionsTypeDef(TypedDict):
@@ -408,6 +498,12 @@ class CancelDomainConfigChangeRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class CancelledChangePropertyTypeDef(TypedDict):
+    PropertyName: NotRequired[str]
+    CancelledValue: NotRequired[str]
+    ActiveValue: NotRequired[str]
+
+
 class CancelDomainConfigChangeResponseTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     CancelledChangeIds: NotRequired[list[str]]
@@ -419,15 +515,20 @@ class CancelElasticsearchServiceSoftwareUpdateRequestTypeDef(TypedDict):
     DomainName: str
 
 
+class ServiceSoftwareOptionsTypeDef(TypedDict):
+    CurrentVersion: NotRequired[str]
+    NewVersion: NotRequired[str]
+    UpdateAvailable: NotRequired[bool]
+    Cancellable: NotRequired[bool]
+    UpdateStatus: NotRequired[DeploymentStatusType]
+    Description: NotRequired[str]
+    AutomatedUpdateDate: NotRequired[datetime]
+    OptionalDeployment: NotRequired[bool]
+
+
 class CancelElasticsearchServiceSoftwareUpdateResponseTypeDef(TypedDict):
     ServiceSoftwareOptions: NotRequired[ServiceSoftwareOptionsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CancelledChangePropertyTypeDef(TypedDict):
-    PropertyName: NotRequired[str]
-    CancelledValue: NotRequired[str]
-    ActiveValue: NotRequired[str]
 
 
 class ChangeProgressDetailsTypeDef(TypedDict):
@@ -459,16 +560,16 @@ class ChangeProgressStatusDetailsTypeDef(TypedDict):
     InitiatedBy: NotRequired[InitiatedByType]
 
 
-class CognitoOptionsStatusTypeDef(TypedDict):
-    Options: CognitoOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
 class CognitoOptionsTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     UserPoolId: NotRequired[str]
     IdentityPoolId: NotRequired[str]
     RoleArn: NotRequired[str]
+
+
+class CognitoOptionsStatusTypeDef(TypedDict):
+    Options: CognitoOptionsTypeDef
+    Status: OptionStatusTypeDef
 
 
 class ColdStorageOptionsTypeDef(TypedDict):
@@ -478,6 +579,67 @@ class ColdStorageOptionsTypeDef(TypedDict):
 class CompatibleVersionsMapTypeDef(TypedDict):
     SourceVersion: NotRequired[str]
     TargetVersions: NotRequired[list[str]]
+
+
+class DeploymentStrategyOptionsTypeDef(TypedDict):
+    DeploymentStrategy: DeploymentStrategyType
+
+
+class DomainEndpointOptionsTypeDef(TypedDict):
+    EnforceHTTPS: NotRequired[bool]
+    TLSSecurityPolicy: NotRequired[TLSSecurityPolicyType]
+    CustomEndpointEnabled: NotRequired[bool]
+    CustomEndpoint: NotRequired[str]
+    CustomEndpointCertificateArn: NotRequired[str]
+
+
+class EBSOptionsTypeDef(TypedDict):
+    EBSEnabled: NotRequired[bool]
+    VolumeType: NotRequired[VolumeTypeType]
+    VolumeSize: NotRequired[int]
+    Iops: NotRequired[int]
+    Throughput: NotRequired[int]
+
+
+class ZoneAwarenessConfigTypeDef(TypedDict):
+    AvailabilityZoneCount: NotRequired[int]
+
+
+class ElasticsearchClusterConfigTypeDef(TypedDict):
+    InstanceType: NotRequired[ESPartitionInstanceTypeType]
+    InstanceCount: NotRequired[int]
+    DedicatedMasterEnabled: NotRequired[bool]
+    ZoneAwarenessEnabled: NotRequired[bool]
+    ZoneAwarenessConfig: NotRequired[ZoneAwarenessConfigTypeDef]
+    DedicatedMasterType: NotRequired[ESPartitionInstanceTypeType]
+    DedicatedMasterCount: NotRequired[int]
+    WarmEnabled: NotRequired[bool]
+    WarmType: NotRequired[ESWarmPartitionInstanceTypeType]
+    WarmCount: NotRequired[int]
+    ColdStorageOptions: NotRequired[ColdStorageOptionsTypeDef]
+
+
+class EncryptionAtRestOptionsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+
+
+class LogPublishingOptionTypeDef(TypedDict):
+    CloudWatchLogsLogGroupArn: NotRequired[str]
+    Enabled: NotRequired[bool]
+
+
+class NodeToNodeEncryptionOptionsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class SnapshotOptionsTypeDef(TypedDict):
+    AutomatedSnapshotStartHour: NotRequired[int]
+
+
+class VPCOptionsTypeDef(TypedDict):
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateElasticsearchDomainRequestTypeDef(TypedDict):
@@ -505,6 +667,52 @@ class CreateElasticsearchDomainRequestTypeDef(TypedDict):
     ]
 
 
+class ModifyingPropertiesTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ActiveValue: NotRequired[str]
+    PendingValue: NotRequired[str]
+    ValueType: NotRequired[PropertyValueTypeType]
+
+
+class VPCDerivedInfoTypeDef(TypedDict):
+    VPCId: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    AvailabilityZones: NotRequired[list[str]]
+    SecurityGroupIds: NotRequired[list[str]]
+
+
+class ElasticsearchDomainStatusTypeDef(TypedDict):
+    DomainId: str
+    DomainName: str
+    ARN: str
+    Created: NotRequired[bool]
+    Deleted: NotRequired[bool]
+    Endpoint: NotRequired[str]
+    Endpoints: NotRequired[dict[str, str]]
+    Processing: NotRequired[bool]
+    UpgradeProcessing: NotRequired[bool]
+    ElasticsearchVersion: NotRequired[str]
+    ElasticsearchClusterConfig: ElasticsearchClusterConfigTypeDef
+    EBSOptions: NotRequired[EBSOptionsTypeDef]
+    AccessPolicies: NotRequired[str]
+    SnapshotOptions: NotRequired[SnapshotOptionsTypeDef]
+    VPCOptions: NotRequired[VPCDerivedInfoTypeDef]
+    CognitoOptions: NotRequired[CognitoOptionsTypeDef]
+    EncryptionAtRestOptions: NotRequired[EncryptionAtRestOptionsTypeDef]
+    NodeToNodeEncryptionOptions: NotRequired[NodeToNodeEncryptionOptionsTypeDef]
+    AdvancedOptions: NotRequired[dict[str, str]]
+    LogPublishingOptions: NotRequired[dict[LogTypeType, LogPublishingOptionTypeDef]]
+    ServiceSoftwareOptions: NotRequired[ServiceSoftwareOptionsTypeDef]
+    DomainEndpointOptions: NotRequired[DomainEndpointOptionsTypeDef]
+    AdvancedSecurityOptions: NotRequired[AdvancedSecurityOptionsTypeDef]
+    AutoTuneOptions: NotRequired[AutoTuneOptionsOutputTypeDef]
+    ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
+    DomainProcessingStatus: NotRequired[DomainProcessingStatusTypeType]
+    ModifyingProperties: NotRequired[list[ModifyingPropertiesTypeDef]]
+    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOptionsTypeDef]
+    AutomatedSnapshotPauseOptions: NotRequired[AutomatedSnapshotPauseOptionsTypeDef]
+
+
 class CreateElasticsearchDomainResponseTypeDef(TypedDict):
     DomainStatus: NotRequired[ElasticsearchDomainStatusTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -516,6 +724,11 @@ class CreateOutboundCrossClusterSearchConnectionRequestTypeDef(TypedDict):
     ConnectionAlias: str
 
 
+class OutboundCrossClusterSearchConnectionStatusTypeDef(TypedDict):
+    StatusCode: NotRequired[OutboundCrossClusterSearchConnectionStatusCodeType]
+    Message: NotRequired[str]
+
+
 class CreateOutboundCrossClusterSearchConnectionResponseTypeDef(TypedDict):
     SourceDomainInfo: NotRequired[DomainInformationTypeDef]
     DestinationDomainInfo: NotRequired[DomainInformationTypeDef]
@@ -525,11 +738,28 @@ class CreateOutboundCrossClusterSearchConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PackageSourceTypeDef(TypedDict):
+    S3BucketName: NotRequired[str]
+    S3Key: NotRequired[str]
+
+
 class CreatePackageRequestTypeDef(TypedDict):
     PackageName: str
     PackageType: PackageTypeType
     PackageDescription: NotRequired[str]
     PackageSource: PackageSourceTypeDef
+
+
+class PackageDetailsTypeDef(TypedDict):
+    PackageID: NotRequired[str]
+    PackageName: NotRequired[str]
+    PackageType: NotRequired[PackageTypeType]
+    PackageDescription: NotRequired[str]
+    PackageStatus: NotRequired[PackageStatusType]
+    CreatedAt: NotRequired[datetime]
+    LastUpdatedAt: NotRequired[datetime]
+    AvailablePackageVersion: NotRequired[str]
+    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
 
 
 class CreatePackageResponseTypeDef(TypedDict):
@@ -541,6 +771,15 @@ class CreateVpcEndpointRequestTypeDef(TypedDict):
     DomainArn: str
     VpcOptions: ReadOnly[VPCOptionsTypeDef]
     ClientToken: NotRequired[str]
+
+
+class VpcEndpointTypeDef(TypedDict):
+    VpcEndpointId: NotRequired[str]
+    VpcEndpointOwner: NotRequired[str]
+    DomainArn: NotRequired[str]
+    VpcOptions: NotRequired[VPCDerivedInfoTypeDef]
+    Status: NotRequired[VpcEndpointStatusType]
+    Endpoint: NotRequired[str]
 
 
 class CreateVpcEndpointResponseTypeDef(TypedDict):
@@ -572,6 +811,14 @@ class DeleteOutboundCrossClusterSearchConnectionRequestTypeDef(TypedDict):
     CrossClusterSearchConnectionId: str
 
 
+class OutboundCrossClusterSearchConnectionTypeDef(TypedDict):
+    SourceDomainInfo: NotRequired[DomainInformationTypeDef]
+    DestinationDomainInfo: NotRequired[DomainInformationTypeDef]
+    CrossClusterSearchConnectionId: NotRequired[str]
+    ConnectionAlias: NotRequired[str]
+    ConnectionStatus: NotRequired[OutboundCrossClusterSearchConnectionStatusTypeDef]
+
+
 class DeleteOutboundCrossClusterSearchConnectionResponseTypeDef(TypedDict):
     CrossClusterSearchConnection: NotRequired[
         OutboundCrossClusterSearchConnectionTypeDef
@@ -592,6 +839,13 @@ class DeleteVpcEndpointRequestTypeDef(TypedDict):
     VpcEndpointId: str
 
 
+class VpcEndpointSummaryTypeDef(TypedDict):
+    VpcEndpointId: NotRequired[str]
+    VpcEndpointOwner: NotRequired[str]
+    DomainArn: NotRequired[str]
+    Status: NotRequired[VpcEndpointStatusType]
+
+
 class DeleteVpcEndpointResponseTypeDef(TypedDict):
     VpcEndpointSummary: VpcEndpointSummaryTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -600,10 +854,6 @@ class DeleteVpcEndpointResponseTypeDef(TypedDict):
 class DeploymentStrategyOptionsStatusTypeDef(TypedDict):
     Options: DeploymentStrategyOptionsTypeDef
     Status: OptionStatusTypeDef
-
-
-class DeploymentStrategyOptionsTypeDef(TypedDict):
-    DeploymentStrategy: DeploymentStrategyType
 
 
 class DescribeDomainAutoTunesRequestTypeDef(TypedDict):
@@ -630,6 +880,74 @@ class DescribeDomainChangeProgressResponseTypeDef(TypedDict):
 
 class DescribeElasticsearchDomainConfigRequestTypeDef(TypedDict):
     DomainName: str
+
+
+class DomainEndpointOptionsStatusTypeDef(TypedDict):
+    Options: DomainEndpointOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class EBSOptionsStatusTypeDef(TypedDict):
+    Options: EBSOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class ElasticsearchClusterConfigStatusTypeDef(TypedDict):
+    Options: ElasticsearchClusterConfigTypeDef
+    Status: OptionStatusTypeDef
+
+
+class ElasticsearchVersionStatusTypeDef(TypedDict):
+    Options: str
+    Status: OptionStatusTypeDef
+
+
+class EncryptionAtRestOptionsStatusTypeDef(TypedDict):
+    Options: EncryptionAtRestOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class LogPublishingOptionsStatusTypeDef(TypedDict):
+    Options: NotRequired[dict[LogTypeType, LogPublishingOptionTypeDef]]
+    Status: NotRequired[OptionStatusTypeDef]
+
+
+class NodeToNodeEncryptionOptionsStatusTypeDef(TypedDict):
+    Options: NodeToNodeEncryptionOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class SnapshotOptionsStatusTypeDef(TypedDict):
+    Options: SnapshotOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class VPCDerivedInfoStatusTypeDef(TypedDict):
+    Options: VPCDerivedInfoTypeDef
+    Status: OptionStatusTypeDef
+
+
+class ElasticsearchDomainConfigTypeDef(TypedDict):
+    ElasticsearchVersion: NotRequired[ElasticsearchVersionStatusTypeDef]
+    ElasticsearchClusterConfig: NotRequired[ElasticsearchClusterConfigStatusTypeDef]
+    EBSOptions: NotRequired[EBSOptionsStatusTypeDef]
+    AccessPolicies: NotRequired[AccessPoliciesStatusTypeDef]
+    SnapshotOptions: NotRequired[SnapshotOptionsStatusTypeDef]
+    VPCOptions: NotRequired[VPCDerivedInfoStatusTypeDef]
+    CognitoOptions: NotRequired[CognitoOptionsStatusTypeDef]
+    EncryptionAtRestOptions: NotRequired[EncryptionAtRestOptionsStatusTypeDef]
+    NodeToNodeEncryptionOptions: NotRequired[NodeToNodeEncryptionOptionsStatusTypeDef]
+    AdvancedOptions: NotRequired[AdvancedOptionsStatusTypeDef]
+    LogPublishingOptions: NotRequired[LogPublishingOptionsStatusTypeDef]
+    DomainEndpointOptions: NotRequired[DomainEndpointOptionsStatusTypeDef]
+    AdvancedSecurityOptions: NotRequired[AdvancedSecurityOptionsStatusTypeDef]
+    AutoTuneOptions: NotRequired[AutoTuneOptionsStatusTypeDef]
+    ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
+    ModifyingProperties: NotRequired[list[ModifyingPropertiesTypeDef]]
+    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOptionsStatusTypeDef]
+    AutomatedSnapshotPauseOptions: NotRequired[
+        AutomatedSnapshotPauseOptionsStatusTypeDef
+    ]
 
 
 class DescribeElasticsearchDomainConfigResponseTypeDef(TypedDict):
@@ -661,9 +979,40 @@ class DescribeElasticsearchInstanceTypeLimitsRequestTypeDef(TypedDict):
     ElasticsearchVersion: str
 
 
+class InstanceCountLimitsTypeDef(TypedDict):
+    MinimumInstanceCount: NotRequired[int]
+    MaximumInstanceCount: NotRequired[int]
+
+
+class InstanceLimitsTypeDef(TypedDict):
+    InstanceCountLimits: NotRequired[InstanceCountLimitsTypeDef]
+
+
+class StorageTypeLimitTypeDef(TypedDict):
+    LimitName: NotRequired[str]
+    LimitValues: NotRequired[list[str]]
+
+
+class StorageTypeTypeDef(TypedDict):
+    StorageTypeName: NotRequired[str]
+    StorageSubTypeName: NotRequired[str]
+    StorageTypeLimits: NotRequired[list[StorageTypeLimitTypeDef]]
+
+
+class LimitsTypeDef(TypedDict):
+    StorageTypes: NotRequired[list[StorageTypeTypeDef]]
+    InstanceLimits: NotRequired[InstanceLimitsTypeDef]
+    AdditionalLimits: NotRequired[list[AdditionalLimitTypeDef]]
+
+
 class DescribeElasticsearchInstanceTypeLimitsResponseTypeDef(TypedDict):
     LimitsByRole: NotRequired[dict[str, LimitsTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FilterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DescribeInboundCrossClusterSearchConnectionsRequestTypeDef(TypedDict):
@@ -717,6 +1066,22 @@ class DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RecurringChargeTypeDef(TypedDict):
+    RecurringChargeAmount: NotRequired[float]
+    RecurringChargeFrequency: NotRequired[str]
+
+
+class ReservedElasticsearchInstanceOfferingTypeDef(TypedDict):
+    ReservedElasticsearchInstanceOfferingId: NotRequired[str]
+    ElasticsearchInstanceType: NotRequired[ESPartitionInstanceTypeType]
+    Duration: NotRequired[int]
+    FixedPrice: NotRequired[float]
+    UsagePrice: NotRequired[float]
+    CurrencyCode: NotRequired[str]
+    PaymentOption: NotRequired[ReservedElasticsearchInstancePaymentOptionType]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+
+
 class DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ReservedElasticsearchInstanceOfferings: NotRequired[
@@ -731,6 +1096,22 @@ class DescribeReservedElasticsearchInstancesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ReservedElasticsearchInstanceTypeDef(TypedDict):
+    ReservationName: NotRequired[str]
+    ReservedElasticsearchInstanceId: NotRequired[str]
+    ReservedElasticsearchInstanceOfferingId: NotRequired[str]
+    ElasticsearchInstanceType: NotRequired[ESPartitionInstanceTypeType]
+    StartTime: NotRequired[datetime]
+    Duration: NotRequired[int]
+    FixedPrice: NotRequired[float]
+    UsagePrice: NotRequired[float]
+    CurrencyCode: NotRequired[str]
+    ElasticsearchInstanceCount: NotRequired[int]
+    State: NotRequired[str]
+    PaymentOption: NotRequired[ReservedElasticsearchInstancePaymentOptionType]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+
+
 class DescribeReservedElasticsearchInstancesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ReservedElasticsearchInstances: NotRequired[
@@ -741,6 +1122,12 @@ class DescribeReservedElasticsearchInstancesResponseTypeDef(TypedDict):
 
 class DescribeVpcEndpointsRequestTypeDef(TypedDict):
     VpcEndpointIds: ReadOnly[Sequence[str]]
+
+
+class VpcEndpointErrorTypeDef(TypedDict):
+    VpcEndpointId: NotRequired[str]
+    ErrorCode: NotRequired[VpcEndpointErrorCodeType]
+    ErrorMessage: NotRequired[str]
 
 
 class DescribeVpcEndpointsResponseTypeDef(TypedDict):
@@ -759,162 +1146,14 @@ class DissociatePackageResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DomainEndpointOptionsStatusTypeDef(TypedDict):
-    Options: DomainEndpointOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class DomainEndpointOptionsTypeDef(TypedDict):
-    EnforceHTTPS: NotRequired[bool]
-    TLSSecurityPolicy: NotRequired[TLSSecurityPolicyType]
-    CustomEndpointEnabled: NotRequired[bool]
-    CustomEndpoint: NotRequired[str]
-    CustomEndpointCertificateArn: NotRequired[str]
-
-
 class DomainInfoTypeDef(TypedDict):
     DomainName: NotRequired[str]
     EngineType: NotRequired[EngineTypeType]
 
 
-class DomainInformationTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    DomainName: str
-    Region: NotRequired[str]
-
-
-class DomainPackageDetailsTypeDef(TypedDict):
-    PackageID: NotRequired[str]
-    PackageName: NotRequired[str]
-    PackageType: NotRequired[PackageTypeType]
-    LastUpdated: NotRequired[datetime]
-    DomainName: NotRequired[str]
-    DomainPackageStatus: NotRequired[DomainPackageStatusType]
-    PackageVersion: NotRequired[str]
-    ReferencePath: NotRequired[str]
-    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
-
-
 class DryRunResultsTypeDef(TypedDict):
     DeploymentType: NotRequired[str]
     Message: NotRequired[str]
-
-
-class DurationTypeDef(TypedDict):
-    Value: NotRequired[int]
-    Unit: NotRequired[TimeUnitType]
-
-
-class EBSOptionsStatusTypeDef(TypedDict):
-    Options: EBSOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class EBSOptionsTypeDef(TypedDict):
-    EBSEnabled: NotRequired[bool]
-    VolumeType: NotRequired[VolumeTypeType]
-    VolumeSize: NotRequired[int]
-    Iops: NotRequired[int]
-    Throughput: NotRequired[int]
-
-
-class ElasticsearchClusterConfigStatusTypeDef(TypedDict):
-    Options: ElasticsearchClusterConfigTypeDef
-    Status: OptionStatusTypeDef
-
-
-class ElasticsearchClusterConfigTypeDef(TypedDict):
-    InstanceType: NotRequired[ESPartitionInstanceTypeType]
-    InstanceCount: NotRequired[int]
-    DedicatedMasterEnabled: NotRequired[bool]
-    ZoneAwarenessEnabled: NotRequired[bool]
-    ZoneAwarenessConfig: NotRequired[ZoneAwarenessConfigTypeDef]
-    DedicatedMasterType: NotRequired[ESPartitionInstanceTypeType]
-    DedicatedMasterCount: NotRequired[int]
-    WarmEnabled: NotRequired[bool]
-    WarmType: NotRequired[ESWarmPartitionInstanceTypeType]
-    WarmCount: NotRequired[int]
-    ColdStorageOptions: NotRequired[ColdStorageOptionsTypeDef]
-
-
-class ElasticsearchDomainConfigTypeDef(TypedDict):
-    ElasticsearchVersion: NotRequired[ElasticsearchVersionStatusTypeDef]
-    ElasticsearchClusterConfig: NotRequired[ElasticsearchClusterConfigStatusTypeDef]
-    EBSOptions: NotRequired[EBSOptionsStatusTypeDef]
-    AccessPolicies: NotRequired[AccessPoliciesStatusTypeDef]
-    SnapshotOptions: NotRequired[SnapshotOptionsStatusTypeDef]
-    VPCOptions: NotRequired[VPCDerivedInfoStatusTypeDef]
-    CognitoOptions: NotRequired[CognitoOptionsStatusTypeDef]
-    EncryptionAtRestOptions: NotRequired[EncryptionAtRestOptionsStatusTypeDef]
-    NodeToNodeEncryptionOptions: NotRequired[NodeToNodeEncryptionOptionsStatusTypeDef]
-    AdvancedOptions: NotRequired[AdvancedOptionsStatusTypeDef]
-    LogPublishingOptions: NotRequired[LogPublishingOptionsStatusTypeDef]
-    DomainEndpointOptions: NotRequired[DomainEndpointOptionsStatusTypeDef]
-    AdvancedSecurityOptions: NotRequired[AdvancedSecurityOptionsStatusTypeDef]
-    AutoTuneOptions: NotRequired[AutoTuneOptionsStatusTypeDef]
-    ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
-    ModifyingProperties: NotRequired[list[ModifyingPropertiesTypeDef]]
-    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOptionsStatusTypeDef]
-    AutomatedSnapshotPauseOptions: NotRequired[
-        AutomatedSnapshotPauseOptionsStatusTypeDef
-    ]
-
-
-class ElasticsearchDomainStatusTypeDef(TypedDict):
-    DomainId: str
-    DomainName: str
-    ARN: str
-    Created: NotRequired[bool]
-    Deleted: NotRequired[bool]
-    Endpoint: NotRequired[str]
-    Endpoints: NotRequired[dict[str, str]]
-    Processing: NotRequired[bool]
-    UpgradeProcessing: NotRequired[bool]
-    ElasticsearchVersion: NotRequired[str]
-    ElasticsearchClusterConfig: ElasticsearchClusterConfigTypeDef
-    EBSOptions: NotRequired[EBSOptionsTypeDef]
-    AccessPolicies: NotRequired[str]
-    SnapshotOptions: NotRequired[SnapshotOptionsTypeDef]
-    VPCOptions: NotRequired[VPCDerivedInfoTypeDef]
-    CognitoOptions: NotRequired[CognitoOptionsTypeDef]
-    EncryptionAtRestOptions: NotRequired[EncryptionAtRestOptionsTypeDef]
-    NodeToNodeEncryptionOptions: NotRequired[NodeToNodeEncryptionOptionsTypeDef]
-    AdvancedOptions: NotRequired[dict[str, str]]
-    LogPublishingOptions: NotRequired[dict[LogTypeType, LogPublishingOptionTypeDef]]
-    ServiceSoftwareOptions: NotRequired[ServiceSoftwareOptionsTypeDef]
-    DomainEndpointOptions: NotRequired[DomainEndpointOptionsTypeDef]
-    AdvancedSecurityOptions: NotRequired[AdvancedSecurityOptionsTypeDef]
-    AutoTuneOptions: NotRequired[AutoTuneOptionsOutputTypeDef]
-    ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
-    DomainProcessingStatus: NotRequired[DomainProcessingStatusTypeType]
-    ModifyingProperties: NotRequired[list[ModifyingPropertiesTypeDef]]
-    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOptionsTypeDef]
-    AutomatedSnapshotPauseOptions: NotRequired[AutomatedSnapshotPauseOptionsTypeDef]
-
-
-class ElasticsearchVersionStatusTypeDef(TypedDict):
-    Options: str
-    Status: OptionStatusTypeDef
-
-
-class EncryptionAtRestOptionsStatusTypeDef(TypedDict):
-    Options: EncryptionAtRestOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class EncryptionAtRestOptionsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-
-
-class ErrorDetailsTypeDef(TypedDict):
-    ErrorType: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class FilterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class GetCompatibleElasticsearchVersionsRequestTypeDef(TypedDict):
@@ -932,6 +1171,12 @@ class GetPackageVersionHistoryRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PackageVersionHistoryTypeDef(TypedDict):
+    PackageVersion: NotRequired[str]
+    CommitMessage: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+
+
 class GetPackageVersionHistoryResponseTypeDef(TypedDict):
     PackageID: NotRequired[str]
     PackageVersionHistoryList: NotRequired[list[PackageVersionHistoryTypeDef]]
@@ -943,6 +1188,20 @@ class GetUpgradeHistoryRequestTypeDef(TypedDict):
     DomainName: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class UpgradeStepItemTypeDef(TypedDict):
+    UpgradeStep: NotRequired[UpgradeStepType]
+    UpgradeStepStatus: NotRequired[UpgradeStatusType]
+    Issues: NotRequired[list[str]]
+    ProgressPercent: NotRequired[float]
+
+
+class UpgradeHistoryTypeDef(TypedDict):
+    UpgradeName: NotRequired[str]
+    StartTimestamp: NotRequired[datetime]
+    UpgradeStatus: NotRequired[UpgradeStatusType]
+    StepsList: NotRequired[list[UpgradeStepItemTypeDef]]
 
 
 class GetUpgradeHistoryResponseTypeDef(TypedDict):
@@ -960,33 +1219,6 @@ class GetUpgradeStatusResponseTypeDef(TypedDict):
     StepStatus: NotRequired[UpgradeStatusType]
     UpgradeName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InboundCrossClusterSearchConnectionStatusTypeDef(TypedDict):
-    StatusCode: NotRequired[InboundCrossClusterSearchConnectionStatusCodeType]
-    Message: NotRequired[str]
-
-
-class InboundCrossClusterSearchConnectionTypeDef(TypedDict):
-    SourceDomainInfo: NotRequired[DomainInformationTypeDef]
-    DestinationDomainInfo: NotRequired[DomainInformationTypeDef]
-    CrossClusterSearchConnectionId: NotRequired[str]
-    ConnectionStatus: NotRequired[InboundCrossClusterSearchConnectionStatusTypeDef]
-
-
-class InstanceCountLimitsTypeDef(TypedDict):
-    MinimumInstanceCount: NotRequired[int]
-    MaximumInstanceCount: NotRequired[int]
-
-
-class InstanceLimitsTypeDef(TypedDict):
-    InstanceCountLimits: NotRequired[InstanceCountLimitsTypeDef]
-
-
-class LimitsTypeDef(TypedDict):
-    StorageTypes: NotRequired[list[StorageTypeTypeDef]]
-    InstanceLimits: NotRequired[InstanceLimitsTypeDef]
-    AdditionalLimits: NotRequired[list[AdditionalLimitTypeDef]]
 
 
 class ListDomainNamesRequestTypeDef(TypedDict):
@@ -1087,82 +1319,6 @@ class ListVpcEndpointsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogPublishingOptionTypeDef(TypedDict):
-    CloudWatchLogsLogGroupArn: NotRequired[str]
-    Enabled: NotRequired[bool]
-
-
-class LogPublishingOptionsStatusTypeDef(TypedDict):
-    Options: NotRequired[dict[LogTypeType, LogPublishingOptionTypeDef]]
-    Status: NotRequired[OptionStatusTypeDef]
-
-
-class MasterUserOptionsTypeDef(TypedDict):
-    MasterUserARN: NotRequired[str]
-    MasterUserName: NotRequired[str]
-    MasterUserPassword: NotRequired[str]
-
-
-class ModifyingPropertiesTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ActiveValue: NotRequired[str]
-    PendingValue: NotRequired[str]
-    ValueType: NotRequired[PropertyValueTypeType]
-
-
-class NodeToNodeEncryptionOptionsStatusTypeDef(TypedDict):
-    Options: NodeToNodeEncryptionOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class NodeToNodeEncryptionOptionsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class OptionStatusTypeDef(TypedDict):
-    CreationDate: datetime
-    UpdateDate: datetime
-    UpdateVersion: NotRequired[int]
-    State: OptionStateType
-    PendingDeletion: NotRequired[bool]
-
-
-class OutboundCrossClusterSearchConnectionStatusTypeDef(TypedDict):
-    StatusCode: NotRequired[OutboundCrossClusterSearchConnectionStatusCodeType]
-    Message: NotRequired[str]
-
-
-class OutboundCrossClusterSearchConnectionTypeDef(TypedDict):
-    SourceDomainInfo: NotRequired[DomainInformationTypeDef]
-    DestinationDomainInfo: NotRequired[DomainInformationTypeDef]
-    CrossClusterSearchConnectionId: NotRequired[str]
-    ConnectionAlias: NotRequired[str]
-    ConnectionStatus: NotRequired[OutboundCrossClusterSearchConnectionStatusTypeDef]
-
-
-class PackageDetailsTypeDef(TypedDict):
-    PackageID: NotRequired[str]
-    PackageName: NotRequired[str]
-    PackageType: NotRequired[PackageTypeType]
-    PackageDescription: NotRequired[str]
-    PackageStatus: NotRequired[PackageStatusType]
-    CreatedAt: NotRequired[datetime]
-    LastUpdatedAt: NotRequired[datetime]
-    AvailablePackageVersion: NotRequired[str]
-    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
-
-
-class PackageSourceTypeDef(TypedDict):
-    S3BucketName: NotRequired[str]
-    S3Key: NotRequired[str]
-
-
-class PackageVersionHistoryTypeDef(TypedDict):
-    PackageVersion: NotRequired[str]
-    CommitMessage: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-
-
 class PurchaseReservedElasticsearchInstanceOfferingRequestTypeDef(TypedDict):
     ReservedElasticsearchInstanceOfferingId: str
     ReservationName: str
@@ -1173,11 +1329,6 @@ class PurchaseReservedElasticsearchInstanceOfferingResponseTypeDef(TypedDict):
     ReservedElasticsearchInstanceId: NotRequired[str]
     ReservationName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecurringChargeTypeDef(TypedDict):
-    RecurringChargeAmount: NotRequired[float]
-    RecurringChargeFrequency: NotRequired[str]
 
 
 class RejectInboundCrossClusterSearchConnectionRequestTypeDef(TypedDict):
@@ -1196,33 +1347,6 @@ class RemoveTagsRequestTypeDef(TypedDict):
     TagKeys: ReadOnly[Sequence[str]]
 
 
-class ReservedElasticsearchInstanceOfferingTypeDef(TypedDict):
-    ReservedElasticsearchInstanceOfferingId: NotRequired[str]
-    ElasticsearchInstanceType: NotRequired[ESPartitionInstanceTypeType]
-    Duration: NotRequired[int]
-    FixedPrice: NotRequired[float]
-    UsagePrice: NotRequired[float]
-    CurrencyCode: NotRequired[str]
-    PaymentOption: NotRequired[ReservedElasticsearchInstancePaymentOptionType]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-
-
-class ReservedElasticsearchInstanceTypeDef(TypedDict):
-    ReservationName: NotRequired[str]
-    ReservedElasticsearchInstanceId: NotRequired[str]
-    ReservedElasticsearchInstanceOfferingId: NotRequired[str]
-    ElasticsearchInstanceType: NotRequired[ESPartitionInstanceTypeType]
-    StartTime: NotRequired[datetime]
-    Duration: NotRequired[int]
-    FixedPrice: NotRequired[float]
-    UsagePrice: NotRequired[float]
-    CurrencyCode: NotRequired[str]
-    ElasticsearchInstanceCount: NotRequired[int]
-    State: NotRequired[str]
-    PaymentOption: NotRequired[ReservedElasticsearchInstancePaymentOptionType]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-
-
 class RevokeVpcEndpointAccessRequestTypeDef(TypedDict):
     DomainName: str
     Account: str
@@ -1232,56 +1356,6 @@ class RevokeVpcEndpointAccessResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SAMLIdpTypeDef(TypedDict):
-    MetadataContent: str
-    EntityId: str
-
-
-class SAMLOptionsInputTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    Idp: NotRequired[SAMLIdpTypeDef]
-    MasterUserName: NotRequired[str]
-    MasterBackendRole: NotRequired[str]
-    SubjectKey: NotRequired[str]
-    RolesKey: NotRequired[str]
-    SessionTimeoutMinutes: NotRequired[int]
-
-
-class SAMLOptionsOutputTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    Idp: NotRequired[SAMLIdpTypeDef]
-    SubjectKey: NotRequired[str]
-    RolesKey: NotRequired[str]
-    SessionTimeoutMinutes: NotRequired[int]
-
-
-class ScheduledAutoTuneDetailsTypeDef(TypedDict):
-    Date: NotRequired[datetime]
-    ActionType: NotRequired[ScheduledAutoTuneActionTypeType]
-    Action: NotRequired[str]
-    Severity: NotRequired[ScheduledAutoTuneSeverityTypeType]
-
-
-class ServiceSoftwareOptionsTypeDef(TypedDict):
-    CurrentVersion: NotRequired[str]
-    NewVersion: NotRequired[str]
-    UpdateAvailable: NotRequired[bool]
-    Cancellable: NotRequired[bool]
-    UpdateStatus: NotRequired[DeploymentStatusType]
-    Description: NotRequired[str]
-    AutomatedUpdateDate: NotRequired[datetime]
-    OptionalDeployment: NotRequired[bool]
-
-
-class SnapshotOptionsStatusTypeDef(TypedDict):
-    Options: SnapshotOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class SnapshotOptionsTypeDef(TypedDict):
-    AutomatedSnapshotStartHour: NotRequired[int]
-
-
 class StartElasticsearchServiceSoftwareUpdateRequestTypeDef(TypedDict):
     DomainName: str
 
@@ -1289,22 +1363,6 @@ class StartElasticsearchServiceSoftwareUpdateRequestTypeDef(TypedDict):
 class StartElasticsearchServiceSoftwareUpdateResponseTypeDef(TypedDict):
     ServiceSoftwareOptions: NotRequired[ServiceSoftwareOptionsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StorageTypeLimitTypeDef(TypedDict):
-    LimitName: NotRequired[str]
-    LimitValues: NotRequired[list[str]]
-
-
-class StorageTypeTypeDef(TypedDict):
-    StorageTypeName: NotRequired[str]
-    StorageSubTypeName: NotRequired[str]
-    StorageTypeLimits: NotRequired[list[StorageTypeLimitTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UpdateElasticsearchDomainConfigRequestTypeDef(TypedDict):
@@ -1371,60 +1429,3 @@ class UpgradeElasticsearchDomainResponseTypeDef(TypedDict):
     PerformCheckOnly: NotRequired[bool]
     ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpgradeHistoryTypeDef(TypedDict):
-    UpgradeName: NotRequired[str]
-    StartTimestamp: NotRequired[datetime]
-    UpgradeStatus: NotRequired[UpgradeStatusType]
-    StepsList: NotRequired[list[UpgradeStepItemTypeDef]]
-
-
-class UpgradeStepItemTypeDef(TypedDict):
-    UpgradeStep: NotRequired[UpgradeStepType]
-    UpgradeStepStatus: NotRequired[UpgradeStatusType]
-    Issues: NotRequired[list[str]]
-    ProgressPercent: NotRequired[float]
-
-
-class VPCDerivedInfoStatusTypeDef(TypedDict):
-    Options: VPCDerivedInfoTypeDef
-    Status: OptionStatusTypeDef
-
-
-class VPCDerivedInfoTypeDef(TypedDict):
-    VPCId: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    AvailabilityZones: NotRequired[list[str]]
-    SecurityGroupIds: NotRequired[list[str]]
-
-
-class VPCOptionsTypeDef(TypedDict):
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class VpcEndpointErrorTypeDef(TypedDict):
-    VpcEndpointId: NotRequired[str]
-    ErrorCode: NotRequired[VpcEndpointErrorCodeType]
-    ErrorMessage: NotRequired[str]
-
-
-class VpcEndpointSummaryTypeDef(TypedDict):
-    VpcEndpointId: NotRequired[str]
-    VpcEndpointOwner: NotRequired[str]
-    DomainArn: NotRequired[str]
-    Status: NotRequired[VpcEndpointStatusType]
-
-
-class VpcEndpointTypeDef(TypedDict):
-    VpcEndpointId: NotRequired[str]
-    VpcEndpointOwner: NotRequired[str]
-    DomainArn: NotRequired[str]
-    VpcOptions: NotRequired[VPCDerivedInfoTypeDef]
-    Status: NotRequired[VpcEndpointStatusType]
-    Endpoint: NotRequired[str]
-
-
-class ZoneAwarenessConfigTypeDef(TypedDict):
-    AvailabilityZoneCount: NotRequired[int]

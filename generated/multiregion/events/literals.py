@@ -2,28 +2,29 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon EventBridge: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApiDestinationHttpMethodType",
-    "ApiDestinationStateType",
-    "ArchiveStateType",
-    "AssignPublicIpType",
-    "ConnectionAuthorizationTypeType",
-    "ConnectionOAuthHttpMethodType",
-    "ConnectionStateType",
-    "EndpointStateType",
-    "EventSourceStateType",
-    "IncludeDetailType",
-    "LaunchTypeType",
-    "LevelType",
-    "PlacementConstraintTypeType",
-    "PlacementStrategyTypeType",
-    "PropagateTagsType",
-    "ReplayStateType",
-    "ReplicationStateType",
-    "RuleStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApiDestinationHttpMethodType",
+        "ApiDestinationStateType",
+        "ArchiveStateType",
+        "AssignPublicIpType",
+        "ConnectionAuthorizationTypeType",
+        "ConnectionOAuthHttpMethodType",
+        "ConnectionStateType",
+        "EndpointStateType",
+        "EventSourceStateType",
+        "IncludeDetailType",
+        "LaunchTypeType",
+        "LevelType",
+        "PlacementConstraintTypeType",
+        "PlacementStrategyTypeType",
+        "PropagateTagsType",
+        "ReplayStateType",
+        "ReplicationStateType",
+        "RuleStateType",
+    ]
 
 ApiDestinationHttpMethodType = Literal[
     "POST",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,198 +39,199 @@ from .literals import (
     RuleStateType,
 )
 
-__all__ = [
-    "ActivateEventSourceRequestTypeDef",
-    "ApiDestinationTypeDef",
-    "AppSyncParametersTypeDef",
-    "ArchiveTypeDef",
-    "AwsVpcConfigurationOutputTypeDef",
-    "AwsVpcConfigurationTypeDef",
-    "BatchArrayPropertiesTypeDef",
-    "BatchParametersTypeDef",
-    "BatchRetryStrategyTypeDef",
-    "CancelReplayRequestTypeDef",
-    "CancelReplayResponseTypeDef",
-    "CapacityProviderStrategyItemTypeDef",
-    "ConditionTypeDef",
-    "ConnectionApiKeyAuthResponseParametersTypeDef",
-    "ConnectionAuthResponseParametersTypeDef",
-    "ConnectionBasicAuthResponseParametersTypeDef",
-    "ConnectionBodyParameterTypeDef",
-    "ConnectionHeaderParameterTypeDef",
-    "ConnectionHttpParametersOutputTypeDef",
-    "ConnectionHttpParametersTypeDef",
-    "ConnectionOAuthClientResponseParametersTypeDef",
-    "ConnectionOAuthResponseParametersTypeDef",
-    "ConnectionQueryStringParameterTypeDef",
-    "ConnectionTypeDef",
-    "ConnectivityResourceConfigurationArnTypeDef",
-    "ConnectivityResourceParametersTypeDef",
-    "CreateApiDestinationRequestTypeDef",
-    "CreateApiDestinationResponseTypeDef",
-    "CreateArchiveRequestTypeDef",
-    "CreateArchiveResponseTypeDef",
-    "CreateConnectionApiKeyAuthRequestParametersTypeDef",
-    "CreateConnectionAuthRequestParametersTypeDef",
-    "CreateConnectionBasicAuthRequestParametersTypeDef",
-    "CreateConnectionOAuthClientRequestParametersTypeDef",
-    "CreateConnectionOAuthRequestParametersTypeDef",
-    "CreateConnectionRequestTypeDef",
-    "CreateConnectionResponseTypeDef",
-    "CreateEndpointRequestTypeDef",
-    "CreateEndpointResponseTypeDef",
-    "CreateEventBusRequestTypeDef",
-    "CreateEventBusResponseTypeDef",
-    "CreatePartnerEventSourceRequestTypeDef",
-    "CreatePartnerEventSourceResponseTypeDef",
-    "DeactivateEventSourceRequestTypeDef",
-    "DeadLetterConfigTypeDef",
-    "DeauthorizeConnectionRequestTypeDef",
-    "DeauthorizeConnectionResponseTypeDef",
-    "DeleteApiDestinationRequestTypeDef",
-    "DeleteApiDestinationResponseTypeDef",
-    "DeleteArchiveRequestTypeDef",
-    "DeleteArchiveResponseTypeDef",
-    "DeleteConnectionRequestTypeDef",
-    "DeleteConnectionResponseTypeDef",
-    "DeleteEndpointRequestTypeDef",
-    "DeleteEndpointResponseTypeDef",
-    "DeleteEventBusRequestTypeDef",
-    "DeletePartnerEventSourceRequestTypeDef",
-    "DeleteRuleRequestTypeDef",
-    "DescribeApiDestinationRequestTypeDef",
-    "DescribeApiDestinationResponseTypeDef",
-    "DescribeArchiveRequestTypeDef",
-    "DescribeArchiveResponseTypeDef",
-    "DescribeConnectionConnectivityParametersTypeDef",
-    "DescribeConnectionRequestTypeDef",
-    "DescribeConnectionResourceParametersTypeDef",
-    "DescribeConnectionResponseTypeDef",
-    "DescribeEndpointRequestTypeDef",
-    "DescribeEndpointResponseTypeDef",
-    "DescribeEventBusRequestTypeDef",
-    "DescribeEventBusResponseTypeDef",
-    "DescribeEventSourceRequestTypeDef",
-    "DescribeEventSourceResponseTypeDef",
-    "DescribePartnerEventSourceRequestTypeDef",
-    "DescribePartnerEventSourceResponseTypeDef",
-    "DescribeReplayRequestTypeDef",
-    "DescribeReplayResponseTypeDef",
-    "DescribeRuleRequestTypeDef",
-    "DescribeRuleResponseTypeDef",
-    "DisableRuleRequestTypeDef",
-    "EcsParametersOutputTypeDef",
-    "EcsParametersTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableRuleRequestTypeDef",
-    "EndpointEventBusTypeDef",
-    "EndpointTypeDef",
-    "EventBusTypeDef",
-    "EventSourceTypeDef",
-    "FailoverConfigTypeDef",
-    "HttpParametersOutputTypeDef",
-    "HttpParametersTypeDef",
-    "InputTransformerOutputTypeDef",
-    "InputTransformerTypeDef",
-    "KinesisParametersTypeDef",
-    "ListApiDestinationsRequestTypeDef",
-    "ListApiDestinationsResponseTypeDef",
-    "ListArchivesRequestTypeDef",
-    "ListArchivesResponseTypeDef",
-    "ListConnectionsRequestTypeDef",
-    "ListConnectionsResponseTypeDef",
-    "ListEndpointsRequestTypeDef",
-    "ListEndpointsResponseTypeDef",
-    "ListEventBusesRequestTypeDef",
-    "ListEventBusesResponseTypeDef",
-    "ListEventSourcesRequestTypeDef",
-    "ListEventSourcesResponseTypeDef",
-    "ListPartnerEventSourceAccountsRequestTypeDef",
-    "ListPartnerEventSourceAccountsResponseTypeDef",
-    "ListPartnerEventSourcesRequestTypeDef",
-    "ListPartnerEventSourcesResponseTypeDef",
-    "ListReplaysRequestTypeDef",
-    "ListReplaysResponseTypeDef",
-    "ListRuleNamesByTargetRequestTypeDef",
-    "ListRuleNamesByTargetResponseTypeDef",
-    "ListRulesRequestTypeDef",
-    "ListRulesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTargetsByRuleRequestTypeDef",
-    "ListTargetsByRuleResponseTypeDef",
-    "LogConfigTypeDef",
-    "NetworkConfigurationOutputTypeDef",
-    "NetworkConfigurationTypeDef",
-    "PartnerEventSourceAccountTypeDef",
-    "PartnerEventSourceTypeDef",
-    "PlacementConstraintTypeDef",
-    "PlacementStrategyTypeDef",
-    "PrimaryTypeDef",
-    "PutEventsRequestEntryTypeDef",
-    "PutEventsRequestTypeDef",
-    "PutEventsResponseTypeDef",
-    "PutEventsResultEntryTypeDef",
-    "PutPartnerEventsRequestEntryTypeDef",
-    "PutPartnerEventsRequestTypeDef",
-    "PutPartnerEventsResponseTypeDef",
-    "PutPartnerEventsResultEntryTypeDef",
-    "PutPermissionRequestTypeDef",
-    "PutRuleRequestTypeDef",
-    "PutRuleResponseTypeDef",
-    "PutTargetsRequestTypeDef",
-    "PutTargetsResponseTypeDef",
-    "PutTargetsResultEntryTypeDef",
-    "RedshiftDataParametersOutputTypeDef",
-    "RedshiftDataParametersTypeDef",
-    "RemovePermissionRequestTypeDef",
-    "RemoveTargetsRequestTypeDef",
-    "RemoveTargetsResponseTypeDef",
-    "RemoveTargetsResultEntryTypeDef",
-    "ReplayDestinationOutputTypeDef",
-    "ReplayDestinationTypeDef",
-    "ReplayTypeDef",
-    "ReplicationConfigTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryPolicyTypeDef",
-    "RoutingConfigTypeDef",
-    "RuleTypeDef",
-    "RunCommandParametersOutputTypeDef",
-    "RunCommandParametersTypeDef",
-    "RunCommandTargetOutputTypeDef",
-    "RunCommandTargetTypeDef",
-    "SageMakerPipelineParameterTypeDef",
-    "SageMakerPipelineParametersOutputTypeDef",
-    "SageMakerPipelineParametersTypeDef",
-    "SecondaryTypeDef",
-    "SqsParametersTypeDef",
-    "StartReplayRequestTypeDef",
-    "StartReplayResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TargetOutputTypeDef",
-    "TargetTypeDef",
-    "TestEventPatternRequestTypeDef",
-    "TestEventPatternResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApiDestinationRequestTypeDef",
-    "UpdateApiDestinationResponseTypeDef",
-    "UpdateArchiveRequestTypeDef",
-    "UpdateArchiveResponseTypeDef",
-    "UpdateConnectionApiKeyAuthRequestParametersTypeDef",
-    "UpdateConnectionAuthRequestParametersTypeDef",
-    "UpdateConnectionBasicAuthRequestParametersTypeDef",
-    "UpdateConnectionOAuthClientRequestParametersTypeDef",
-    "UpdateConnectionOAuthRequestParametersTypeDef",
-    "UpdateConnectionRequestTypeDef",
-    "UpdateConnectionResponseTypeDef",
-    "UpdateEndpointRequestTypeDef",
-    "UpdateEndpointResponseTypeDef",
-    "UpdateEventBusRequestTypeDef",
-    "UpdateEventBusResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActivateEventSourceRequestTypeDef",
+        "ApiDestinationTypeDef",
+        "AppSyncParametersTypeDef",
+        "ArchiveTypeDef",
+        "AwsVpcConfigurationOutputTypeDef",
+        "AwsVpcConfigurationTypeDef",
+        "BatchArrayPropertiesTypeDef",
+        "BatchParametersTypeDef",
+        "BatchRetryStrategyTypeDef",
+        "CancelReplayRequestTypeDef",
+        "CancelReplayResponseTypeDef",
+        "CapacityProviderStrategyItemTypeDef",
+        "ConditionTypeDef",
+        "ConnectionApiKeyAuthResponseParametersTypeDef",
+        "ConnectionAuthResponseParametersTypeDef",
+        "ConnectionBasicAuthResponseParametersTypeDef",
+        "ConnectionBodyParameterTypeDef",
+        "ConnectionHeaderParameterTypeDef",
+        "ConnectionHttpParametersOutputTypeDef",
+        "ConnectionHttpParametersTypeDef",
+        "ConnectionOAuthClientResponseParametersTypeDef",
+        "ConnectionOAuthResponseParametersTypeDef",
+        "ConnectionQueryStringParameterTypeDef",
+        "ConnectionTypeDef",
+        "ConnectivityResourceConfigurationArnTypeDef",
+        "ConnectivityResourceParametersTypeDef",
+        "CreateApiDestinationRequestTypeDef",
+        "CreateApiDestinationResponseTypeDef",
+        "CreateArchiveRequestTypeDef",
+        "CreateArchiveResponseTypeDef",
+        "CreateConnectionApiKeyAuthRequestParametersTypeDef",
+        "CreateConnectionAuthRequestParametersTypeDef",
+        "CreateConnectionBasicAuthRequestParametersTypeDef",
+        "CreateConnectionOAuthClientRequestParametersTypeDef",
+        "CreateConnectionOAuthRequestParametersTypeDef",
+        "CreateConnectionRequestTypeDef",
+        "CreateConnectionResponseTypeDef",
+        "CreateEndpointRequestTypeDef",
+        "CreateEndpointResponseTypeDef",
+        "CreateEventBusRequestTypeDef",
+        "CreateEventBusResponseTypeDef",
+        "CreatePartnerEventSourceRequestTypeDef",
+        "CreatePartnerEventSourceResponseTypeDef",
+        "DeactivateEventSourceRequestTypeDef",
+        "DeadLetterConfigTypeDef",
+        "DeauthorizeConnectionRequestTypeDef",
+        "DeauthorizeConnectionResponseTypeDef",
+        "DeleteApiDestinationRequestTypeDef",
+        "DeleteApiDestinationResponseTypeDef",
+        "DeleteArchiveRequestTypeDef",
+        "DeleteArchiveResponseTypeDef",
+        "DeleteConnectionRequestTypeDef",
+        "DeleteConnectionResponseTypeDef",
+        "DeleteEndpointRequestTypeDef",
+        "DeleteEndpointResponseTypeDef",
+        "DeleteEventBusRequestTypeDef",
+        "DeletePartnerEventSourceRequestTypeDef",
+        "DeleteRuleRequestTypeDef",
+        "DescribeApiDestinationRequestTypeDef",
+        "DescribeApiDestinationResponseTypeDef",
+        "DescribeArchiveRequestTypeDef",
+        "DescribeArchiveResponseTypeDef",
+        "DescribeConnectionConnectivityParametersTypeDef",
+        "DescribeConnectionRequestTypeDef",
+        "DescribeConnectionResourceParametersTypeDef",
+        "DescribeConnectionResponseTypeDef",
+        "DescribeEndpointRequestTypeDef",
+        "DescribeEndpointResponseTypeDef",
+        "DescribeEventBusRequestTypeDef",
+        "DescribeEventBusResponseTypeDef",
+        "DescribeEventSourceRequestTypeDef",
+        "DescribeEventSourceResponseTypeDef",
+        "DescribePartnerEventSourceRequestTypeDef",
+        "DescribePartnerEventSourceResponseTypeDef",
+        "DescribeReplayRequestTypeDef",
+        "DescribeReplayResponseTypeDef",
+        "DescribeRuleRequestTypeDef",
+        "DescribeRuleResponseTypeDef",
+        "DisableRuleRequestTypeDef",
+        "EcsParametersOutputTypeDef",
+        "EcsParametersTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableRuleRequestTypeDef",
+        "EndpointEventBusTypeDef",
+        "EndpointTypeDef",
+        "EventBusTypeDef",
+        "EventSourceTypeDef",
+        "FailoverConfigTypeDef",
+        "HttpParametersOutputTypeDef",
+        "HttpParametersTypeDef",
+        "InputTransformerOutputTypeDef",
+        "InputTransformerTypeDef",
+        "KinesisParametersTypeDef",
+        "ListApiDestinationsRequestTypeDef",
+        "ListApiDestinationsResponseTypeDef",
+        "ListArchivesRequestTypeDef",
+        "ListArchivesResponseTypeDef",
+        "ListConnectionsRequestTypeDef",
+        "ListConnectionsResponseTypeDef",
+        "ListEndpointsRequestTypeDef",
+        "ListEndpointsResponseTypeDef",
+        "ListEventBusesRequestTypeDef",
+        "ListEventBusesResponseTypeDef",
+        "ListEventSourcesRequestTypeDef",
+        "ListEventSourcesResponseTypeDef",
+        "ListPartnerEventSourceAccountsRequestTypeDef",
+        "ListPartnerEventSourceAccountsResponseTypeDef",
+        "ListPartnerEventSourcesRequestTypeDef",
+        "ListPartnerEventSourcesResponseTypeDef",
+        "ListReplaysRequestTypeDef",
+        "ListReplaysResponseTypeDef",
+        "ListRuleNamesByTargetRequestTypeDef",
+        "ListRuleNamesByTargetResponseTypeDef",
+        "ListRulesRequestTypeDef",
+        "ListRulesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTargetsByRuleRequestTypeDef",
+        "ListTargetsByRuleResponseTypeDef",
+        "LogConfigTypeDef",
+        "NetworkConfigurationOutputTypeDef",
+        "NetworkConfigurationTypeDef",
+        "PartnerEventSourceAccountTypeDef",
+        "PartnerEventSourceTypeDef",
+        "PlacementConstraintTypeDef",
+        "PlacementStrategyTypeDef",
+        "PrimaryTypeDef",
+        "PutEventsRequestEntryTypeDef",
+        "PutEventsRequestTypeDef",
+        "PutEventsResponseTypeDef",
+        "PutEventsResultEntryTypeDef",
+        "PutPartnerEventsRequestEntryTypeDef",
+        "PutPartnerEventsRequestTypeDef",
+        "PutPartnerEventsResponseTypeDef",
+        "PutPartnerEventsResultEntryTypeDef",
+        "PutPermissionRequestTypeDef",
+        "PutRuleRequestTypeDef",
+        "PutRuleResponseTypeDef",
+        "PutTargetsRequestTypeDef",
+        "PutTargetsResponseTypeDef",
+        "PutTargetsResultEntryTypeDef",
+        "RedshiftDataParametersOutputTypeDef",
+        "RedshiftDataParametersTypeDef",
+        "RemovePermissionRequestTypeDef",
+        "RemoveTargetsRequestTypeDef",
+        "RemoveTargetsResponseTypeDef",
+        "RemoveTargetsResultEntryTypeDef",
+        "ReplayDestinationOutputTypeDef",
+        "ReplayDestinationTypeDef",
+        "ReplayTypeDef",
+        "ReplicationConfigTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryPolicyTypeDef",
+        "RoutingConfigTypeDef",
+        "RuleTypeDef",
+        "RunCommandParametersOutputTypeDef",
+        "RunCommandParametersTypeDef",
+        "RunCommandTargetOutputTypeDef",
+        "RunCommandTargetTypeDef",
+        "SageMakerPipelineParameterTypeDef",
+        "SageMakerPipelineParametersOutputTypeDef",
+        "SageMakerPipelineParametersTypeDef",
+        "SecondaryTypeDef",
+        "SqsParametersTypeDef",
+        "StartReplayRequestTypeDef",
+        "StartReplayResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TargetOutputTypeDef",
+        "TargetTypeDef",
+        "TestEventPatternRequestTypeDef",
+        "TestEventPatternResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApiDestinationRequestTypeDef",
+        "UpdateApiDestinationResponseTypeDef",
+        "UpdateArchiveRequestTypeDef",
+        "UpdateArchiveResponseTypeDef",
+        "UpdateConnectionApiKeyAuthRequestParametersTypeDef",
+        "UpdateConnectionAuthRequestParametersTypeDef",
+        "UpdateConnectionBasicAuthRequestParametersTypeDef",
+        "UpdateConnectionOAuthClientRequestParametersTypeDef",
+        "UpdateConnectionOAuthRequestParametersTypeDef",
+        "UpdateConnectionRequestTypeDef",
+        "UpdateConnectionResponseTypeDef",
+        "UpdateEndpointRequestTypeDef",
+        "UpdateEndpointResponseTypeDef",
+        "UpdateEventBusRequestTypeDef",
+        "UpdateEventBusResponseTypeDef",
+    ]
 
 
 class ActivateEventSourceRequestTypeDef(TypedDict):
@@ -280,15 +281,15 @@ class BatchArrayPropertiesTypeDef(TypedDict):
     Size: NotRequired[int]
 
 
+class BatchRetryStrategyTypeDef(TypedDict):
+    Attempts: NotRequired[int]
+
+
 class BatchParametersTypeDef(TypedDict):
     JobDefinition: str
     JobName: str
     ArrayProperties: NotRequired[BatchArrayPropertiesTypeDef]
     RetryStrategy: NotRequired[BatchRetryStrategyTypeDef]
-
-
-class BatchRetryStrategyTypeDef(TypedDict):
-    Attempts: NotRequired[int]
 
 
 class CancelReplayRequestTypeDef(TypedDict):
@@ -318,14 +319,6 @@ class ConnectionApiKeyAuthResponseParametersTypeDef(TypedDict):
     ApiKeyName: NotRequired[str]
 
 
-class ConnectionAuthResponseParametersTypeDef(TypedDict):
-    BasicAuthParameters: NotRequired[ConnectionBasicAuthResponseParametersTypeDef]
-    OAuthParameters: NotRequired[ConnectionOAuthResponseParametersTypeDef]
-    ApiKeyAuthParameters: NotRequired[ConnectionApiKeyAuthResponseParametersTypeDef]
-    InvocationHttpParameters: NotRequired[ConnectionHttpParametersOutputTypeDef]
-    ConnectivityParameters: NotRequired[DescribeConnectionConnectivityParametersTypeDef]
-
-
 class ConnectionBasicAuthResponseParametersTypeDef(TypedDict):
     Username: NotRequired[str]
 
@@ -342,18 +335,16 @@ class ConnectionHeaderParameterTypeDef(TypedDict):
     IsValueSecret: NotRequired[bool]
 
 
+class ConnectionQueryStringParameterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+    IsValueSecret: NotRequired[bool]
+
+
 class ConnectionHttpParametersOutputTypeDef(TypedDict):
     HeaderParameters: NotRequired[list[ConnectionHeaderParameterTypeDef]]
     QueryStringParameters: NotRequired[list[ConnectionQueryStringParameterTypeDef]]
     BodyParameters: NotRequired[list[ConnectionBodyParameterTypeDef]]
-
-
-class ConnectionHttpParametersTypeDef(TypedDict):
-    HeaderParameters: NotRequired[ReadOnly[Sequence[ConnectionHeaderParameterTypeDef]]]
-    QueryStringParameters: NotRequired[
-        ReadOnly[Sequence[ConnectionQueryStringParameterTypeDef]]
-    ]
-    BodyParameters: NotRequired[ReadOnly[Sequence[ConnectionBodyParameterTypeDef]]]
 
 
 class ConnectionOAuthClientResponseParametersTypeDef(TypedDict):
@@ -367,10 +358,29 @@ class ConnectionOAuthResponseParametersTypeDef(TypedDict):
     OAuthHttpParameters: NotRequired[ConnectionHttpParametersOutputTypeDef]
 
 
-class ConnectionQueryStringParameterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-    IsValueSecret: NotRequired[bool]
+class DescribeConnectionResourceParametersTypeDef(TypedDict):
+    ResourceConfigurationArn: str
+    ResourceAssociationArn: str
+
+
+class DescribeConnectionConnectivityParametersTypeDef(TypedDict):
+    ResourceParameters: DescribeConnectionResourceParametersTypeDef
+
+
+class ConnectionAuthResponseParametersTypeDef(TypedDict):
+    BasicAuthParameters: NotRequired[ConnectionBasicAuthResponseParametersTypeDef]
+    OAuthParameters: NotRequired[ConnectionOAuthResponseParametersTypeDef]
+    ApiKeyAuthParameters: NotRequired[ConnectionApiKeyAuthResponseParametersTypeDef]
+    InvocationHttpParameters: NotRequired[ConnectionHttpParametersOutputTypeDef]
+    ConnectivityParameters: NotRequired[DescribeConnectionConnectivityParametersTypeDef]
+
+
+class ConnectionHttpParametersTypeDef(TypedDict):
+    HeaderParameters: NotRequired[ReadOnly[Sequence[ConnectionHeaderParameterTypeDef]]]
+    QueryStringParameters: NotRequired[
+        ReadOnly[Sequence[ConnectionQueryStringParameterTypeDef]]
+    ]
+    BodyParameters: NotRequired[ReadOnly[Sequence[ConnectionBodyParameterTypeDef]]]
 
 
 class ConnectionTypeDef(TypedDict):
@@ -431,18 +441,6 @@ class CreateConnectionApiKeyAuthRequestParametersTypeDef(TypedDict):
     ApiKeyValue: str
 
 
-class CreateConnectionAuthRequestParametersTypeDef(TypedDict):
-    BasicAuthParameters: NotRequired[CreateConnectionBasicAuthRequestParametersTypeDef]
-    OAuthParameters: NotRequired[
-        ReadOnly[CreateConnectionOAuthRequestParametersTypeDef]
-    ]
-    ApiKeyAuthParameters: NotRequired[
-        CreateConnectionApiKeyAuthRequestParametersTypeDef
-    ]
-    InvocationHttpParameters: NotRequired[ReadOnly[ConnectionHttpParametersTypeDef]]
-    ConnectivityParameters: NotRequired[ConnectivityResourceParametersTypeDef]
-
-
 class CreateConnectionBasicAuthRequestParametersTypeDef(TypedDict):
     Username: str
     Password: str
@@ -460,6 +458,18 @@ class CreateConnectionOAuthRequestParametersTypeDef(TypedDict):
     OAuthHttpParameters: NotRequired[ReadOnly[ConnectionHttpParametersTypeDef]]
 
 
+class CreateConnectionAuthRequestParametersTypeDef(TypedDict):
+    BasicAuthParameters: NotRequired[CreateConnectionBasicAuthRequestParametersTypeDef]
+    OAuthParameters: NotRequired[
+        ReadOnly[CreateConnectionOAuthRequestParametersTypeDef]
+    ]
+    ApiKeyAuthParameters: NotRequired[
+        CreateConnectionApiKeyAuthRequestParametersTypeDef
+    ]
+    InvocationHttpParameters: NotRequired[ReadOnly[ConnectionHttpParametersTypeDef]]
+    ConnectivityParameters: NotRequired[ConnectivityResourceParametersTypeDef]
+
+
 class CreateConnectionRequestTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -475,6 +485,31 @@ class CreateConnectionResponseTypeDef(TypedDict):
     CreationTime: NotRequired[datetime]
     LastModifiedTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EndpointEventBusTypeDef(TypedDict):
+    EventBusArn: str
+
+
+class ReplicationConfigTypeDef(TypedDict):
+    State: NotRequired[ReplicationStateType]
+
+
+class PrimaryTypeDef(TypedDict):
+    HealthCheck: str
+
+
+class SecondaryTypeDef(TypedDict):
+    Route: str
+
+
+class FailoverConfigTypeDef(TypedDict):
+    Primary: PrimaryTypeDef
+    Secondary: SecondaryTypeDef
+
+
+class RoutingConfigTypeDef(TypedDict):
+    FailoverConfig: FailoverConfigTypeDef
 
 
 class CreateEndpointRequestTypeDef(TypedDict):
@@ -495,6 +530,20 @@ class CreateEndpointResponseTypeDef(TypedDict):
     RoleArn: NotRequired[str]
     State: NotRequired[EndpointStateType]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeadLetterConfigTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class LogConfigTypeDef(TypedDict):
+    IncludeDetail: NotRequired[IncludeDetailType]
+    Level: NotRequired[LevelType]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateEventBusRequestTypeDef(TypedDict):
@@ -528,10 +577,6 @@ class CreatePartnerEventSourceResponseTypeDef(TypedDict):
 
 class DeactivateEventSourceRequestTypeDef(TypedDict):
     Name: str
-
-
-class DeadLetterConfigTypeDef(TypedDict):
-    Arn: NotRequired[str]
 
 
 class DeauthorizeConnectionRequestTypeDef(TypedDict):
@@ -637,17 +682,8 @@ class DescribeArchiveResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DescribeConnectionConnectivityParametersTypeDef(TypedDict):
-    ResourceParameters: DescribeConnectionResourceParametersTypeDef
-
-
 class DescribeConnectionRequestTypeDef(TypedDict):
     Name: str
-
-
-class DescribeConnectionResourceParametersTypeDef(TypedDict):
-    ResourceConfigurationArn: str
-    ResourceAssociationArn: str
 
 
 class DescribeConnectionResponseTypeDef(TypedDict):
@@ -736,6 +772,11 @@ class DescribeReplayRequestTypeDef(TypedDict):
     ReplayName: str
 
 
+class ReplayDestinationOutputTypeDef(TypedDict):
+    Arn: str
+    FilterArns: NotRequired[list[str]]
+
+
 class DescribeReplayResponseTypeDef(TypedDict):
     ReplayName: NotRequired[str]
     ReplayArn: NotRequired[str]
@@ -776,6 +817,20 @@ class DisableRuleRequestTypeDef(TypedDict):
     EventBusName: NotRequired[str]
 
 
+class NetworkConfigurationOutputTypeDef(TypedDict):
+    awsvpcConfiguration: NotRequired[AwsVpcConfigurationOutputTypeDef]
+
+
+class PlacementConstraintTypeDef(TypedDict):
+    type: NotRequired[PlacementConstraintTypeType]
+    expression: NotRequired[str]
+
+
+class PlacementStrategyTypeDef(TypedDict):
+    type: NotRequired[PlacementStrategyTypeType]
+    field: NotRequired[str]
+
+
 class EcsParametersOutputTypeDef(TypedDict):
     TaskDefinitionArn: str
     TaskCount: NotRequired[int]
@@ -791,6 +846,10 @@ class EcsParametersOutputTypeDef(TypedDict):
     PropagateTags: NotRequired[PropagateTagsType]
     ReferenceId: NotRequired[str]
     Tags: NotRequired[list[TagTypeDef]]
+
+
+class NetworkConfigurationTypeDef(TypedDict):
+    awsvpcConfiguration: NotRequired[ReadOnly[AwsVpcConfigurationTypeDef]]
 
 
 class EcsParametersTypeDef(TypedDict):
@@ -815,10 +874,6 @@ class EcsParametersTypeDef(TypedDict):
 class EnableRuleRequestTypeDef(TypedDict):
     Name: str
     EventBusName: NotRequired[str]
-
-
-class EndpointEventBusTypeDef(TypedDict):
-    EventBusArn: str
 
 
 class EndpointTypeDef(TypedDict):
@@ -853,11 +908,6 @@ class EventSourceTypeDef(TypedDict):
     ExpirationTime: NotRequired[datetime]
     Name: NotRequired[str]
     State: NotRequired[EventSourceStateType]
-
-
-class FailoverConfigTypeDef(TypedDict):
-    Primary: PrimaryTypeDef
-    Secondary: SecondaryTypeDef
 
 
 class HttpParametersOutputTypeDef(TypedDict):
@@ -969,6 +1019,13 @@ class ListPartnerEventSourceAccountsRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class PartnerEventSourceAccountTypeDef(TypedDict):
+    Account: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    ExpirationTime: NotRequired[datetime]
+    State: NotRequired[EventSourceStateType]
+
+
 class ListPartnerEventSourceAccountsResponseTypeDef(TypedDict):
     PartnerEventSourceAccounts: NotRequired[list[PartnerEventSourceAccountTypeDef]]
     NextToken: NotRequired[str]
@@ -979,6 +1036,11 @@ class ListPartnerEventSourcesRequestTypeDef(TypedDict):
     NamePrefix: str
     NextToken: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class PartnerEventSourceTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class ListPartnerEventSourcesResponseTypeDef(TypedDict):
@@ -993,6 +1055,18 @@ class ListReplaysRequestTypeDef(TypedDict):
     EventSourceArn: NotRequired[str]
     NextToken: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class ReplayTypeDef(TypedDict):
+    ReplayName: NotRequired[str]
+    EventSourceArn: NotRequired[str]
+    State: NotRequired[ReplayStateType]
+    StateReason: NotRequired[str]
+    EventStartTime: NotRequired[datetime]
+    EventEndTime: NotRequired[datetime]
+    EventLastReplayedTime: NotRequired[datetime]
+    ReplayStartTime: NotRequired[datetime]
+    ReplayEndTime: NotRequired[datetime]
 
 
 class ListReplaysResponseTypeDef(TypedDict):
@@ -1021,6 +1095,18 @@ class ListRulesRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class RuleTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    EventPattern: NotRequired[str]
+    State: NotRequired[RuleStateType]
+    Description: NotRequired[str]
+    ScheduleExpression: NotRequired[str]
+    RoleArn: NotRequired[str]
+    ManagedBy: NotRequired[str]
+    EventBusName: NotRequired[str]
+
+
 class ListRulesResponseTypeDef(TypedDict):
     Rules: NotRequired[list[RuleTypeDef]]
     NextToken: NotRequired[str]
@@ -1043,49 +1129,67 @@ class ListTargetsByRuleRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class RedshiftDataParametersOutputTypeDef(TypedDict):
+    SecretManagerArn: NotRequired[str]
+    Database: str
+    DbUser: NotRequired[str]
+    Sql: NotRequired[str]
+    StatementName: NotRequired[str]
+    WithEvent: NotRequired[bool]
+    Sqls: NotRequired[list[str]]
+
+
+class RetryPolicyTypeDef(TypedDict):
+    MaximumRetryAttempts: NotRequired[int]
+    MaximumEventAgeInSeconds: NotRequired[int]
+
+
+class RunCommandTargetOutputTypeDef(TypedDict):
+    Key: str
+    Values: list[str]
+
+
+class RunCommandParametersOutputTypeDef(TypedDict):
+    RunCommandTargets: list[RunCommandTargetOutputTypeDef]
+
+
+class SageMakerPipelineParameterTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class SageMakerPipelineParametersOutputTypeDef(TypedDict):
+    PipelineParameterList: NotRequired[list[SageMakerPipelineParameterTypeDef]]
+
+
+class SqsParametersTypeDef(TypedDict):
+    MessageGroupId: NotRequired[str]
+
+
+class TargetOutputTypeDef(TypedDict):
+    Id: str
+    Arn: str
+    RoleArn: NotRequired[str]
+    Input: NotRequired[str]
+    InputPath: NotRequired[str]
+    InputTransformer: NotRequired[InputTransformerOutputTypeDef]
+    KinesisParameters: NotRequired[KinesisParametersTypeDef]
+    RunCommandParameters: NotRequired[RunCommandParametersOutputTypeDef]
+    EcsParameters: NotRequired[EcsParametersOutputTypeDef]
+    BatchParameters: NotRequired[BatchParametersTypeDef]
+    SqsParameters: NotRequired[SqsParametersTypeDef]
+    HttpParameters: NotRequired[HttpParametersOutputTypeDef]
+    RedshiftDataParameters: NotRequired[RedshiftDataParametersOutputTypeDef]
+    SageMakerPipelineParameters: NotRequired[SageMakerPipelineParametersOutputTypeDef]
+    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
+    RetryPolicy: NotRequired[RetryPolicyTypeDef]
+    AppSyncParameters: NotRequired[AppSyncParametersTypeDef]
+
+
 class ListTargetsByRuleResponseTypeDef(TypedDict):
     Targets: NotRequired[list[TargetOutputTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogConfigTypeDef(TypedDict):
-    IncludeDetail: NotRequired[IncludeDetailType]
-    Level: NotRequired[LevelType]
-
-
-class NetworkConfigurationOutputTypeDef(TypedDict):
-    awsvpcConfiguration: NotRequired[AwsVpcConfigurationOutputTypeDef]
-
-
-class NetworkConfigurationTypeDef(TypedDict):
-    awsvpcConfiguration: NotRequired[ReadOnly[AwsVpcConfigurationTypeDef]]
-
-
-class PartnerEventSourceAccountTypeDef(TypedDict):
-    Account: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    ExpirationTime: NotRequired[datetime]
-    State: NotRequired[EventSourceStateType]
-
-
-class PartnerEventSourceTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class PlacementConstraintTypeDef(TypedDict):
-    type: NotRequired[PlacementConstraintTypeType]
-    expression: NotRequired[str]
-
-
-class PlacementStrategyTypeDef(TypedDict):
-    type: NotRequired[PlacementStrategyTypeType]
-    field: NotRequired[str]
-
-
-class PrimaryTypeDef(TypedDict):
-    HealthCheck: str
 
 
 class PutEventsRequestEntryTypeDef(TypedDict):
@@ -1103,16 +1207,16 @@ class PutEventsRequestTypeDef(TypedDict):
     EndpointId: NotRequired[str]
 
 
-class PutEventsResponseTypeDef(TypedDict):
-    FailedEntryCount: NotRequired[int]
-    Entries: NotRequired[list[PutEventsResultEntryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class PutEventsResultEntryTypeDef(TypedDict):
     EventId: NotRequired[str]
     ErrorCode: NotRequired[str]
     ErrorMessage: NotRequired[str]
+
+
+class PutEventsResponseTypeDef(TypedDict):
+    FailedEntryCount: NotRequired[int]
+    Entries: NotRequired[list[PutEventsResultEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutPartnerEventsRequestEntryTypeDef(TypedDict):
@@ -1127,16 +1231,16 @@ class PutPartnerEventsRequestTypeDef(TypedDict):
     Entries: ReadOnly[Sequence[PutPartnerEventsRequestEntryTypeDef]]
 
 
-class PutPartnerEventsResponseTypeDef(TypedDict):
-    FailedEntryCount: NotRequired[int]
-    Entries: NotRequired[list[PutPartnerEventsResultEntryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class PutPartnerEventsResultEntryTypeDef(TypedDict):
     EventId: NotRequired[str]
     ErrorCode: NotRequired[str]
     ErrorMessage: NotRequired[str]
+
+
+class PutPartnerEventsResponseTypeDef(TypedDict):
+    FailedEntryCount: NotRequired[int]
+    Entries: NotRequired[list[PutPartnerEventsResultEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutPermissionRequestTypeDef(TypedDict):
@@ -1164,34 +1268,6 @@ class PutRuleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PutTargetsRequestTypeDef(TypedDict):
-    Rule: str
-    EventBusName: NotRequired[str]
-    Targets: ReadOnly[Sequence[TargetTypeDef]]
-
-
-class PutTargetsResponseTypeDef(TypedDict):
-    FailedEntryCount: NotRequired[int]
-    FailedEntries: NotRequired[list[PutTargetsResultEntryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PutTargetsResultEntryTypeDef(TypedDict):
-    TargetId: NotRequired[str]
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class RedshiftDataParametersOutputTypeDef(TypedDict):
-    SecretManagerArn: NotRequired[str]
-    Database: str
-    DbUser: NotRequired[str]
-    Sql: NotRequired[str]
-    StatementName: NotRequired[str]
-    WithEvent: NotRequired[bool]
-    Sqls: NotRequired[list[str]]
-
-
 class RedshiftDataParametersTypeDef(TypedDict):
     SecretManagerArn: NotRequired[str]
     Database: str
@@ -1200,6 +1276,61 @@ class RedshiftDataParametersTypeDef(TypedDict):
     StatementName: NotRequired[str]
     WithEvent: NotRequired[bool]
     Sqls: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RunCommandTargetTypeDef(TypedDict):
+    Key: str
+    Values: ReadOnly[Sequence[str]]
+
+
+class RunCommandParametersTypeDef(TypedDict):
+    RunCommandTargets: ReadOnly[Sequence[RunCommandTargetTypeDef]]
+
+
+class SageMakerPipelineParametersTypeDef(TypedDict):
+    PipelineParameterList: NotRequired[
+        ReadOnly[Sequence[SageMakerPipelineParameterTypeDef]]
+    ]
+
+
+class TargetTypeDef(TypedDict):
+    Id: str
+    Arn: str
+    RoleArn: NotRequired[str]
+    Input: NotRequired[str]
+    InputPath: NotRequired[str]
+    InputTransformer: NotRequired[ReadOnly[InputTransformerTypeDef]]
+    KinesisParameters: NotRequired[KinesisParametersTypeDef]
+    RunCommandParameters: NotRequired[ReadOnly[RunCommandParametersTypeDef]]
+    EcsParameters: NotRequired[ReadOnly[EcsParametersTypeDef]]
+    BatchParameters: NotRequired[BatchParametersTypeDef]
+    SqsParameters: NotRequired[SqsParametersTypeDef]
+    HttpParameters: NotRequired[ReadOnly[HttpParametersTypeDef]]
+    RedshiftDataParameters: NotRequired[ReadOnly[RedshiftDataParametersTypeDef]]
+    SageMakerPipelineParameters: NotRequired[
+        ReadOnly[SageMakerPipelineParametersTypeDef]
+    ]
+    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
+    RetryPolicy: NotRequired[RetryPolicyTypeDef]
+    AppSyncParameters: NotRequired[AppSyncParametersTypeDef]
+
+
+class PutTargetsRequestTypeDef(TypedDict):
+    Rule: str
+    EventBusName: NotRequired[str]
+    Targets: ReadOnly[Sequence[TargetTypeDef]]
+
+
+class PutTargetsResultEntryTypeDef(TypedDict):
+    TargetId: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class PutTargetsResponseTypeDef(TypedDict):
+    FailedEntryCount: NotRequired[int]
+    FailedEntries: NotRequired[list[PutTargetsResultEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RemovePermissionRequestTypeDef(TypedDict):
@@ -1215,104 +1346,21 @@ class RemoveTargetsRequestTypeDef(TypedDict):
     Force: NotRequired[bool]
 
 
-class RemoveTargetsResponseTypeDef(TypedDict):
-    FailedEntryCount: NotRequired[int]
-    FailedEntries: NotRequired[list[RemoveTargetsResultEntryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class RemoveTargetsResultEntryTypeDef(TypedDict):
     TargetId: NotRequired[str]
     ErrorCode: NotRequired[str]
     ErrorMessage: NotRequired[str]
 
 
-class ReplayDestinationOutputTypeDef(TypedDict):
-    Arn: str
-    FilterArns: NotRequired[list[str]]
+class RemoveTargetsResponseTypeDef(TypedDict):
+    FailedEntryCount: NotRequired[int]
+    FailedEntries: NotRequired[list[RemoveTargetsResultEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ReplayDestinationTypeDef(TypedDict):
     Arn: str
     FilterArns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ReplayTypeDef(TypedDict):
-    ReplayName: NotRequired[str]
-    EventSourceArn: NotRequired[str]
-    State: NotRequired[ReplayStateType]
-    StateReason: NotRequired[str]
-    EventStartTime: NotRequired[datetime]
-    EventEndTime: NotRequired[datetime]
-    EventLastReplayedTime: NotRequired[datetime]
-    ReplayStartTime: NotRequired[datetime]
-    ReplayEndTime: NotRequired[datetime]
-
-
-class ReplicationConfigTypeDef(TypedDict):
-    State: NotRequired[ReplicationStateType]
-
-
-class RetryPolicyTypeDef(TypedDict):
-    MaximumRetryAttempts: NotRequired[int]
-    MaximumEventAgeInSeconds: NotRequired[int]
-
-
-class RoutingConfigTypeDef(TypedDict):
-    FailoverConfig: FailoverConfigTypeDef
-
-
-class RuleTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    EventPattern: NotRequired[str]
-    State: NotRequired[RuleStateType]
-    Description: NotRequired[str]
-    ScheduleExpression: NotRequired[str]
-    RoleArn: NotRequired[str]
-    ManagedBy: NotRequired[str]
-    EventBusName: NotRequired[str]
-
-
-class RunCommandParametersOutputTypeDef(TypedDict):
-    RunCommandTargets: list[RunCommandTargetOutputTypeDef]
-
-
-class RunCommandParametersTypeDef(TypedDict):
-    RunCommandTargets: ReadOnly[Sequence[RunCommandTargetTypeDef]]
-
-
-class RunCommandTargetOutputTypeDef(TypedDict):
-    Key: str
-    Values: list[str]
-
-
-class RunCommandTargetTypeDef(TypedDict):
-    Key: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class SageMakerPipelineParameterTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class SageMakerPipelineParametersOutputTypeDef(TypedDict):
-    PipelineParameterList: NotRequired[list[SageMakerPipelineParameterTypeDef]]
-
-
-class SageMakerPipelineParametersTypeDef(TypedDict):
-    PipelineParameterList: NotRequired[
-        ReadOnly[Sequence[SageMakerPipelineParameterTypeDef]]
-    ]
-
-
-class SecondaryTypeDef(TypedDict):
-    Route: str
-
-
-class SqsParametersTypeDef(TypedDict):
-    MessageGroupId: NotRequired[str]
 
 
 class StartReplayRequestTypeDef(TypedDict):
@@ -1339,53 +1387,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TargetOutputTypeDef(TypedDict):
-    Id: str
-    Arn: str
-    RoleArn: NotRequired[str]
-    Input: NotRequired[str]
-    InputPath: NotRequired[str]
-    InputTransformer: NotRequired[InputTransformerOutputTypeDef]
-    KinesisParameters: NotRequired[KinesisParametersTypeDef]
-    RunCommandParameters: NotRequired[RunCommandParametersOutputTypeDef]
-    EcsParameters: NotRequired[EcsParametersOutputTypeDef]
-    BatchParameters: NotRequired[BatchParametersTypeDef]
-    SqsParameters: NotRequired[SqsParametersTypeDef]
-    HttpParameters: NotRequired[HttpParametersOutputTypeDef]
-    RedshiftDataParameters: NotRequired[RedshiftDataParametersOutputTypeDef]
-    SageMakerPipelineParameters: NotRequired[SageMakerPipelineParametersOutputTypeDef]
-    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
-    RetryPolicy: NotRequired[RetryPolicyTypeDef]
-    AppSyncParameters: NotRequired[AppSyncParametersTypeDef]
-
-
-class TargetTypeDef(TypedDict):
-    Id: str
-    Arn: str
-    RoleArn: NotRequired[str]
-    Input: NotRequired[str]
-    InputPath: NotRequired[str]
-    InputTransformer: NotRequired[ReadOnly[InputTransformerTypeDef]]
-    KinesisParameters: NotRequired[KinesisParametersTypeDef]
-    RunCommandParameters: NotRequired[ReadOnly[RunCommandParametersTypeDef]]
-    EcsParameters: NotRequired[ReadOnly[EcsParametersTypeDef]]
-    BatchParameters: NotRequired[BatchParametersTypeDef]
-    SqsParameters: NotRequired[SqsParametersTypeDef]
-    HttpParameters: NotRequired[ReadOnly[HttpParametersTypeDef]]
-    RedshiftDataParameters: NotRequired[ReadOnly[RedshiftDataParametersTypeDef]]
-    SageMakerPipelineParameters: NotRequired[
-        ReadOnly[SageMakerPipelineParametersTypeDef]
-    ]
-    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
-    RetryPolicy: NotRequired[RetryPolicyTypeDef]
-    AppSyncParameters: NotRequired[AppSyncParametersTypeDef]
 
 
 class TestEventPatternRequestTypeDef(TypedDict):
@@ -1445,18 +1446,6 @@ class UpdateConnectionApiKeyAuthRequestParametersTypeDef(TypedDict):
     ApiKeyValue: NotRequired[str]
 
 
-class UpdateConnectionAuthRequestParametersTypeDef(TypedDict):
-    BasicAuthParameters: NotRequired[UpdateConnectionBasicAuthRequestParametersTypeDef]
-    OAuthParameters: NotRequired[
-        ReadOnly[UpdateConnectionOAuthRequestParametersTypeDef]
-    ]
-    ApiKeyAuthParameters: NotRequired[
-        UpdateConnectionApiKeyAuthRequestParametersTypeDef
-    ]
-    InvocationHttpParameters: NotRequired[ReadOnly[ConnectionHttpParametersTypeDef]]
-    ConnectivityParameters: NotRequired[ConnectivityResourceParametersTypeDef]
-
-
 class UpdateConnectionBasicAuthRequestParametersTypeDef(TypedDict):
     Username: NotRequired[str]
     Password: NotRequired[str]
@@ -1472,6 +1461,18 @@ class UpdateConnectionOAuthRequestParametersTypeDef(TypedDict):
     AuthorizationEndpoint: NotRequired[str]
     HttpMethod: NotRequired[ConnectionOAuthHttpMethodType]
     OAuthHttpParameters: NotRequired[ReadOnly[ConnectionHttpParametersTypeDef]]
+
+
+class UpdateConnectionAuthRequestParametersTypeDef(TypedDict):
+    BasicAuthParameters: NotRequired[UpdateConnectionBasicAuthRequestParametersTypeDef]
+    OAuthParameters: NotRequired[
+        ReadOnly[UpdateConnectionOAuthRequestParametersTypeDef]
+    ]
+    ApiKeyAuthParameters: NotRequired[
+        UpdateConnectionApiKeyAuthRequestParametersTypeDef
+    ]
+    InvocationHttpParameters: NotRequired[ReadOnly[ConnectionHttpParametersTypeDef]]
+    ConnectivityParameters: NotRequired[ConnectivityResourceParametersTypeDef]
 
 
 class UpdateConnectionRequestTypeDef(TypedDict):

@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Elastic VMware Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CheckResultType",
-    "CheckTypeType",
-    "ConnectorStateType",
-    "ConnectorTypeType",
-    "EntitlementStatusType",
-    "EntitlementTypeType",
-    "EnvironmentStateType",
-    "HostStateType",
-    "InstanceTypeType",
-    "VcfVersionType",
-    "VlanStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CheckResultType",
+        "CheckTypeType",
+        "ConnectorStateType",
+        "ConnectorTypeType",
+        "EntitlementStatusType",
+        "EntitlementTypeType",
+        "EnvironmentStateType",
+        "HostStateType",
+        "InstanceTypeType",
+        "VcfVersionType",
+        "VlanStateType",
+    ]
 
 CheckResultType = Literal["PASSED", "FAILED", "UNKNOWN"]
 CheckTypeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,74 +32,75 @@ from .literals import (
     VlanStateType,
 )
 
-__all__ = [
-    "AssociateEipToVlanRequestTypeDef",
-    "AssociateEipToVlanResponseTypeDef",
-    "CheckTypeDef",
-    "ConnectivityInfoOutputTypeDef",
-    "ConnectivityInfoTypeDef",
-    "ConnectorCheckTypeDef",
-    "ConnectorTypeDef",
-    "CreateEntitlementRequestTypeDef",
-    "CreateEntitlementResponseTypeDef",
-    "CreateEnvironmentConnectorRequestTypeDef",
-    "CreateEnvironmentConnectorResponseTypeDef",
-    "CreateEnvironmentHostRequestTypeDef",
-    "CreateEnvironmentHostResponseTypeDef",
-    "CreateEnvironmentRequestTypeDef",
-    "CreateEnvironmentResponseTypeDef",
-    "DeleteEntitlementRequestTypeDef",
-    "DeleteEntitlementResponseTypeDef",
-    "DeleteEnvironmentConnectorRequestTypeDef",
-    "DeleteEnvironmentConnectorResponseTypeDef",
-    "DeleteEnvironmentHostRequestTypeDef",
-    "DeleteEnvironmentHostResponseTypeDef",
-    "DeleteEnvironmentRequestTypeDef",
-    "DeleteEnvironmentResponseTypeDef",
-    "DisassociateEipFromVlanRequestTypeDef",
-    "DisassociateEipFromVlanResponseTypeDef",
-    "EipAssociationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentSummaryTypeDef",
-    "EnvironmentTypeDef",
-    "ErrorDetailTypeDef",
-    "GetEnvironmentRequestTypeDef",
-    "GetEnvironmentResponseTypeDef",
-    "GetVersionsResponseTypeDef",
-    "HostInfoForCreateTypeDef",
-    "HostTypeDef",
-    "InitialVlanInfoTypeDef",
-    "InitialVlansTypeDef",
-    "InstanceTypeEsxVersionsInfoTypeDef",
-    "LicenseInfoTypeDef",
-    "ListEnvironmentConnectorsRequestTypeDef",
-    "ListEnvironmentConnectorsResponseTypeDef",
-    "ListEnvironmentHostsRequestTypeDef",
-    "ListEnvironmentHostsResponseTypeDef",
-    "ListEnvironmentVlansRequestTypeDef",
-    "ListEnvironmentVlansResponseTypeDef",
-    "ListEnvironmentsRequestTypeDef",
-    "ListEnvironmentsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVmEntitlementsRequestTypeDef",
-    "ListVmEntitlementsResponseTypeDef",
-    "NetworkInterfaceTypeDef",
-    "ResponseMetadataTypeDef",
-    "SecretTypeDef",
-    "ServiceAccessSecurityGroupsOutputTypeDef",
-    "ServiceAccessSecurityGroupsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateEnvironmentConnectorRequestTypeDef",
-    "UpdateEnvironmentConnectorResponseTypeDef",
-    "VcfHostnamesTypeDef",
-    "VcfVersionInfoTypeDef",
-    "VlanTypeDef",
-    "VmEntitlementTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateEipToVlanRequestTypeDef",
+        "AssociateEipToVlanResponseTypeDef",
+        "CheckTypeDef",
+        "ConnectivityInfoOutputTypeDef",
+        "ConnectivityInfoTypeDef",
+        "ConnectorCheckTypeDef",
+        "ConnectorTypeDef",
+        "CreateEntitlementRequestTypeDef",
+        "CreateEntitlementResponseTypeDef",
+        "CreateEnvironmentConnectorRequestTypeDef",
+        "CreateEnvironmentConnectorResponseTypeDef",
+        "CreateEnvironmentHostRequestTypeDef",
+        "CreateEnvironmentHostResponseTypeDef",
+        "CreateEnvironmentRequestTypeDef",
+        "CreateEnvironmentResponseTypeDef",
+        "DeleteEntitlementRequestTypeDef",
+        "DeleteEntitlementResponseTypeDef",
+        "DeleteEnvironmentConnectorRequestTypeDef",
+        "DeleteEnvironmentConnectorResponseTypeDef",
+        "DeleteEnvironmentHostRequestTypeDef",
+        "DeleteEnvironmentHostResponseTypeDef",
+        "DeleteEnvironmentRequestTypeDef",
+        "DeleteEnvironmentResponseTypeDef",
+        "DisassociateEipFromVlanRequestTypeDef",
+        "DisassociateEipFromVlanResponseTypeDef",
+        "EipAssociationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentSummaryTypeDef",
+        "EnvironmentTypeDef",
+        "ErrorDetailTypeDef",
+        "GetEnvironmentRequestTypeDef",
+        "GetEnvironmentResponseTypeDef",
+        "GetVersionsResponseTypeDef",
+        "HostInfoForCreateTypeDef",
+        "HostTypeDef",
+        "InitialVlanInfoTypeDef",
+        "InitialVlansTypeDef",
+        "InstanceTypeEsxVersionsInfoTypeDef",
+        "LicenseInfoTypeDef",
+        "ListEnvironmentConnectorsRequestTypeDef",
+        "ListEnvironmentConnectorsResponseTypeDef",
+        "ListEnvironmentHostsRequestTypeDef",
+        "ListEnvironmentHostsResponseTypeDef",
+        "ListEnvironmentVlansRequestTypeDef",
+        "ListEnvironmentVlansResponseTypeDef",
+        "ListEnvironmentsRequestTypeDef",
+        "ListEnvironmentsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVmEntitlementsRequestTypeDef",
+        "ListVmEntitlementsResponseTypeDef",
+        "NetworkInterfaceTypeDef",
+        "ResponseMetadataTypeDef",
+        "SecretTypeDef",
+        "ServiceAccessSecurityGroupsOutputTypeDef",
+        "ServiceAccessSecurityGroupsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateEnvironmentConnectorRequestTypeDef",
+        "UpdateEnvironmentConnectorResponseTypeDef",
+        "VcfHostnamesTypeDef",
+        "VcfVersionInfoTypeDef",
+        "VlanTypeDef",
+        "VmEntitlementTypeDef",
+    ]
 
 
 class AssociateEipToVlanRequestTypeDef(TypedDict):
@@ -107,6 +108,27 @@ class AssociateEipToVlanRequestTypeDef(TypedDict):
     environmentId: str
     vlanName: str
     allocationId: str
+
+
+class EipAssociationTypeDef(TypedDict):
+    associationId: NotRequired[str]
+    allocationId: NotRequired[str]
+    ipAddress: NotRequired[str]
+
+
+class VlanTypeDef(TypedDict):
+    vlanId: NotRequired[int]
+    cidr: NotRequired[str]
+    availabilityZone: NotRequired[str]
+    functionName: NotRequired[str]
+    subnetId: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    modifiedAt: NotRequired[datetime]
+    vlanState: NotRequired[VlanStateType]
+    stateDetails: NotRequired[str]
+    eipAssociations: NotRequired[list[EipAssociationTypeDef]]
+    isPublic: NotRequired[bool]
+    networkAclId: NotRequired[str]
 
 
 class AssociateEipToVlanResponseTypeDef(TypedDict):
@@ -157,6 +179,24 @@ class CreateEntitlementRequestTypeDef(TypedDict):
     vmIds: ReadOnly[Sequence[str]]
 
 
+class ErrorDetailTypeDef(TypedDict):
+    errorCode: str
+    errorMessage: str
+
+
+class VmEntitlementTypeDef(TypedDict):
+    vmId: NotRequired[str]
+    environmentId: NotRequired[str]
+    connectorId: NotRequired[str]
+    vmName: NotRequired[str]
+    type: NotRequired[EntitlementTypeType]
+    status: NotRequired[EntitlementStatusType]
+    lastSyncedAt: NotRequired[datetime]
+    startedAt: NotRequired[datetime]
+    stoppedAt: NotRequired[datetime]
+    errorDetail: NotRequired[ErrorDetailTypeDef]
+
+
 class CreateEntitlementResponseTypeDef(TypedDict):
     entitlements: NotRequired[list[VmEntitlementTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -175,6 +215,14 @@ class CreateEnvironmentConnectorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HostInfoForCreateTypeDef(TypedDict):
+    hostName: str
+    keyName: str
+    instanceType: InstanceTypeType
+    placementGroupId: NotRequired[str]
+    dedicatedHostId: NotRequired[str]
+
+
 class CreateEnvironmentHostRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     environmentId: str
@@ -182,10 +230,80 @@ class CreateEnvironmentHostRequestTypeDef(TypedDict):
     esxVersion: NotRequired[str]
 
 
+class EnvironmentSummaryTypeDef(TypedDict):
+    environmentId: NotRequired[str]
+    environmentName: NotRequired[str]
+    vcfVersion: NotRequired[VcfVersionType]
+    environmentStatus: NotRequired[CheckResultType]
+    environmentState: NotRequired[EnvironmentStateType]
+    createdAt: NotRequired[datetime]
+    modifiedAt: NotRequired[datetime]
+    environmentArn: NotRequired[str]
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    networkInterfaceId: NotRequired[str]
+
+
+class HostTypeDef(TypedDict):
+    hostName: NotRequired[str]
+    ipAddress: NotRequired[str]
+    keyName: NotRequired[str]
+    instanceType: NotRequired[InstanceTypeType]
+    placementGroupId: NotRequired[str]
+    dedicatedHostId: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    modifiedAt: NotRequired[datetime]
+    hostState: NotRequired[HostStateType]
+    stateDetails: NotRequired[str]
+    ec2InstanceId: NotRequired[str]
+    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+
+
 class CreateEnvironmentHostResponseTypeDef(TypedDict):
     environmentSummary: NotRequired[EnvironmentSummaryTypeDef]
     host: NotRequired[HostTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InitialVlanInfoTypeDef(TypedDict):
+    cidr: str
+
+
+class InitialVlansTypeDef(TypedDict):
+    vmkManagement: InitialVlanInfoTypeDef
+    vmManagement: InitialVlanInfoTypeDef
+    vMotion: InitialVlanInfoTypeDef
+    vSan: InitialVlanInfoTypeDef
+    vTep: InitialVlanInfoTypeDef
+    edgeVTep: InitialVlanInfoTypeDef
+    nsxUplink: InitialVlanInfoTypeDef
+    hcx: InitialVlanInfoTypeDef
+    expansionVlan1: InitialVlanInfoTypeDef
+    expansionVlan2: InitialVlanInfoTypeDef
+    isHcxPublic: NotRequired[bool]
+    hcxNetworkAclId: NotRequired[str]
+
+
+class LicenseInfoTypeDef(TypedDict):
+    solutionKey: str
+    vsanKey: str
+
+
+class ServiceAccessSecurityGroupsTypeDef(TypedDict):
+    securityGroups: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class VcfHostnamesTypeDef(TypedDict):
+    vCenter: str
+    nsx: str
+    nsxManager1: str
+    nsxManager2: str
+    nsxManager3: str
+    nsxEdge1: str
+    nsxEdge2: str
+    sddcManager: str
+    cloudBuilder: str
 
 
 class CreateEnvironmentRequestTypeDef(TypedDict):
@@ -206,6 +324,37 @@ class CreateEnvironmentRequestTypeDef(TypedDict):
     connectivityInfo: ReadOnly[ConnectivityInfoTypeDef]
     vcfHostnames: VcfHostnamesTypeDef
     siteId: str
+
+
+class SecretTypeDef(TypedDict):
+    secretArn: NotRequired[str]
+
+
+class ServiceAccessSecurityGroupsOutputTypeDef(TypedDict):
+    securityGroups: NotRequired[list[str]]
+
+
+class EnvironmentTypeDef(TypedDict):
+    environmentId: NotRequired[str]
+    environmentState: NotRequired[EnvironmentStateType]
+    stateDetails: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    modifiedAt: NotRequired[datetime]
+    environmentArn: NotRequired[str]
+    environmentName: NotRequired[str]
+    vpcId: NotRequired[str]
+    serviceAccessSubnetId: NotRequired[str]
+    vcfVersion: NotRequired[VcfVersionType]
+    termsAccepted: NotRequired[bool]
+    licenseInfo: NotRequired[list[LicenseInfoTypeDef]]
+    siteId: NotRequired[str]
+    environmentStatus: NotRequired[CheckResultType]
+    checks: NotRequired[list[CheckTypeDef]]
+    connectivityInfo: NotRequired[ConnectivityInfoOutputTypeDef]
+    vcfHostnames: NotRequired[VcfHostnamesTypeDef]
+    kmsKeyId: NotRequired[str]
+    serviceAccessSecurityGroups: NotRequired[ServiceAccessSecurityGroupsOutputTypeDef]
+    credentials: NotRequired[list[SecretTypeDef]]
 
 
 class CreateEnvironmentResponseTypeDef(TypedDict):
@@ -272,51 +421,6 @@ class DisassociateEipFromVlanResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EipAssociationTypeDef(TypedDict):
-    associationId: NotRequired[str]
-    allocationId: NotRequired[str]
-    ipAddress: NotRequired[str]
-
-
-class EnvironmentSummaryTypeDef(TypedDict):
-    environmentId: NotRequired[str]
-    environmentName: NotRequired[str]
-    vcfVersion: NotRequired[VcfVersionType]
-    environmentStatus: NotRequired[CheckResultType]
-    environmentState: NotRequired[EnvironmentStateType]
-    createdAt: NotRequired[datetime]
-    modifiedAt: NotRequired[datetime]
-    environmentArn: NotRequired[str]
-
-
-class EnvironmentTypeDef(TypedDict):
-    environmentId: NotRequired[str]
-    environmentState: NotRequired[EnvironmentStateType]
-    stateDetails: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    modifiedAt: NotRequired[datetime]
-    environmentArn: NotRequired[str]
-    environmentName: NotRequired[str]
-    vpcId: NotRequired[str]
-    serviceAccessSubnetId: NotRequired[str]
-    vcfVersion: NotRequired[VcfVersionType]
-    termsAccepted: NotRequired[bool]
-    licenseInfo: NotRequired[list[LicenseInfoTypeDef]]
-    siteId: NotRequired[str]
-    environmentStatus: NotRequired[CheckResultType]
-    checks: NotRequired[list[CheckTypeDef]]
-    connectivityInfo: NotRequired[ConnectivityInfoOutputTypeDef]
-    vcfHostnames: NotRequired[VcfHostnamesTypeDef]
-    kmsKeyId: NotRequired[str]
-    serviceAccessSecurityGroups: NotRequired[ServiceAccessSecurityGroupsOutputTypeDef]
-    credentials: NotRequired[list[SecretTypeDef]]
-
-
-class ErrorDetailTypeDef(TypedDict):
-    errorCode: str
-    errorMessage: str
-
-
 class GetEnvironmentRequestTypeDef(TypedDict):
     environmentId: str
 
@@ -326,62 +430,22 @@ class GetEnvironmentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GetVersionsResponseTypeDef(TypedDict):
-    vcfVersions: list[VcfVersionInfoTypeDef]
-    instanceTypeEsxVersions: list[InstanceTypeEsxVersionsInfoTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HostInfoForCreateTypeDef(TypedDict):
-    hostName: str
-    keyName: str
-    instanceType: InstanceTypeType
-    placementGroupId: NotRequired[str]
-    dedicatedHostId: NotRequired[str]
-
-
-class HostTypeDef(TypedDict):
-    hostName: NotRequired[str]
-    ipAddress: NotRequired[str]
-    keyName: NotRequired[str]
-    instanceType: NotRequired[InstanceTypeType]
-    placementGroupId: NotRequired[str]
-    dedicatedHostId: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    modifiedAt: NotRequired[datetime]
-    hostState: NotRequired[HostStateType]
-    stateDetails: NotRequired[str]
-    ec2InstanceId: NotRequired[str]
-    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
-
-
-class InitialVlanInfoTypeDef(TypedDict):
-    cidr: str
-
-
-class InitialVlansTypeDef(TypedDict):
-    vmkManagement: InitialVlanInfoTypeDef
-    vmManagement: InitialVlanInfoTypeDef
-    vMotion: InitialVlanInfoTypeDef
-    vSan: InitialVlanInfoTypeDef
-    vTep: InitialVlanInfoTypeDef
-    edgeVTep: InitialVlanInfoTypeDef
-    nsxUplink: InitialVlanInfoTypeDef
-    hcx: InitialVlanInfoTypeDef
-    expansionVlan1: InitialVlanInfoTypeDef
-    expansionVlan2: InitialVlanInfoTypeDef
-    isHcxPublic: NotRequired[bool]
-    hcxNetworkAclId: NotRequired[str]
-
-
 class InstanceTypeEsxVersionsInfoTypeDef(TypedDict):
     instanceType: InstanceTypeType
     esxVersions: list[str]
 
 
-class LicenseInfoTypeDef(TypedDict):
-    solutionKey: str
-    vsanKey: str
+class VcfVersionInfoTypeDef(TypedDict):
+    vcfVersion: VcfVersionType
+    status: str
+    defaultEsxVersion: str
+    instanceTypes: list[InstanceTypeType]
+
+
+class GetVersionsResponseTypeDef(TypedDict):
+    vcfVersions: list[VcfVersionInfoTypeDef]
+    instanceTypeEsxVersions: list[InstanceTypeEsxVersionsInfoTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListEnvironmentConnectorsRequestTypeDef(TypedDict):
@@ -455,22 +519,6 @@ class ListVmEntitlementsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NetworkInterfaceTypeDef(TypedDict):
-    networkInterfaceId: NotRequired[str]
-
-
-class SecretTypeDef(TypedDict):
-    secretArn: NotRequired[str]
-
-
-class ServiceAccessSecurityGroupsOutputTypeDef(TypedDict):
-    securityGroups: NotRequired[list[str]]
-
-
-class ServiceAccessSecurityGroupsTypeDef(TypedDict):
-    securityGroups: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -500,50 +548,3 @@ class UpdateEnvironmentConnectorRequestTypeDef(TypedDict):
 class UpdateEnvironmentConnectorResponseTypeDef(TypedDict):
     connector: NotRequired[ConnectorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VcfHostnamesTypeDef(TypedDict):
-    vCenter: str
-    nsx: str
-    nsxManager1: str
-    nsxManager2: str
-    nsxManager3: str
-    nsxEdge1: str
-    nsxEdge2: str
-    sddcManager: str
-    cloudBuilder: str
-
-
-class VcfVersionInfoTypeDef(TypedDict):
-    vcfVersion: VcfVersionType
-    status: str
-    defaultEsxVersion: str
-    instanceTypes: list[InstanceTypeType]
-
-
-class VlanTypeDef(TypedDict):
-    vlanId: NotRequired[int]
-    cidr: NotRequired[str]
-    availabilityZone: NotRequired[str]
-    functionName: NotRequired[str]
-    subnetId: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    modifiedAt: NotRequired[datetime]
-    vlanState: NotRequired[VlanStateType]
-    stateDetails: NotRequired[str]
-    eipAssociations: NotRequired[list[EipAssociationTypeDef]]
-    isPublic: NotRequired[bool]
-    networkAclId: NotRequired[str]
-
-
-class VmEntitlementTypeDef(TypedDict):
-    vmId: NotRequired[str]
-    environmentId: NotRequired[str]
-    connectorId: NotRequired[str]
-    vmName: NotRequired[str]
-    type: NotRequired[EntitlementTypeType]
-    status: NotRequired[EntitlementStatusType]
-    lastSyncedAt: NotRequired[datetime]
-    startedAt: NotRequired[datetime]
-    stoppedAt: NotRequired[datetime]
-    errorDetail: NotRequired[ErrorDetailTypeDef]

@@ -2,33 +2,34 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of FinSpace User Environment Management service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AutoScalingMetricType",
-    "ChangeTypeType",
-    "ChangesetStatusType",
-    "EnvironmentStatusType",
-    "ErrorDetailsType",
-    "FederationModeType",
-    "IPAddressTypeType",
-    "KxAzModeType",
-    "KxClusterCodeDeploymentStrategyType",
-    "KxClusterStatusType",
-    "KxClusterTypeType",
-    "KxDataviewStatusType",
-    "KxDeploymentStrategyType",
-    "KxNAS1TypeType",
-    "KxNodeStatusType",
-    "KxSavedownStorageTypeType",
-    "KxScalingGroupStatusType",
-    "KxVolumeStatusType",
-    "KxVolumeTypeType",
-    "RuleActionType",
-    "VolumeTypeType",
-    "dnsStatusType",
-    "tgwStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AutoScalingMetricType",
+        "ChangeTypeType",
+        "ChangesetStatusType",
+        "EnvironmentStatusType",
+        "ErrorDetailsType",
+        "FederationModeType",
+        "IPAddressTypeType",
+        "KxAzModeType",
+        "KxClusterCodeDeploymentStrategyType",
+        "KxClusterStatusType",
+        "KxClusterTypeType",
+        "KxDataviewStatusType",
+        "KxDeploymentStrategyType",
+        "KxNAS1TypeType",
+        "KxNodeStatusType",
+        "KxSavedownStorageTypeType",
+        "KxScalingGroupStatusType",
+        "KxVolumeStatusType",
+        "KxVolumeTypeType",
+        "RuleActionType",
+        "VolumeTypeType",
+        "dnsStatusType",
+        "tgwStatusType",
+    ]
 
 AutoScalingMetricType = Literal["CPU_UTILIZATION_PERCENTAGE"]
 ChangeTypeType = Literal["PUT", "DELETE"]

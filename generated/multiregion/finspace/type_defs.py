@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -44,156 +44,157 @@ from .literals import (
     tgwStatusType,
 )
 
-__all__ = [
-    "AutoScalingConfigurationTypeDef",
-    "CapacityConfigurationTypeDef",
-    "ChangeRequestTypeDef",
-    "CodeConfigurationTypeDef",
-    "CreateEnvironmentRequestTypeDef",
-    "CreateEnvironmentResponseTypeDef",
-    "CreateKxChangesetRequestTypeDef",
-    "CreateKxChangesetResponseTypeDef",
-    "CreateKxClusterRequestTypeDef",
-    "CreateKxClusterResponseTypeDef",
-    "CreateKxDatabaseRequestTypeDef",
-    "CreateKxDatabaseResponseTypeDef",
-    "CreateKxDataviewRequestTypeDef",
-    "CreateKxDataviewResponseTypeDef",
-    "CreateKxEnvironmentRequestTypeDef",
-    "CreateKxEnvironmentResponseTypeDef",
-    "CreateKxScalingGroupRequestTypeDef",
-    "CreateKxScalingGroupResponseTypeDef",
-    "CreateKxUserRequestTypeDef",
-    "CreateKxUserResponseTypeDef",
-    "CreateKxVolumeRequestTypeDef",
-    "CreateKxVolumeResponseTypeDef",
-    "CustomDNSServerTypeDef",
-    "DeleteEnvironmentRequestTypeDef",
-    "DeleteEnvironmentResponseTypeDef",
-    "DeleteKxClusterNodeRequestTypeDef",
-    "DeleteKxClusterNodeResponseTypeDef",
-    "DeleteKxClusterRequestTypeDef",
-    "DeleteKxClusterResponseTypeDef",
-    "DeleteKxDatabaseRequestTypeDef",
-    "DeleteKxDatabaseResponseTypeDef",
-    "DeleteKxDataviewRequestTypeDef",
-    "DeleteKxDataviewResponseTypeDef",
-    "DeleteKxEnvironmentRequestTypeDef",
-    "DeleteKxEnvironmentResponseTypeDef",
-    "DeleteKxScalingGroupRequestTypeDef",
-    "DeleteKxScalingGroupResponseTypeDef",
-    "DeleteKxUserRequestTypeDef",
-    "DeleteKxUserResponseTypeDef",
-    "DeleteKxVolumeRequestTypeDef",
-    "DeleteKxVolumeResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentTypeDef",
-    "ErrorInfoTypeDef",
-    "FederationParametersOutputTypeDef",
-    "FederationParametersTypeDef",
-    "GetEnvironmentRequestTypeDef",
-    "GetEnvironmentResponseTypeDef",
-    "GetKxChangesetRequestTypeDef",
-    "GetKxChangesetResponseTypeDef",
-    "GetKxClusterRequestTypeDef",
-    "GetKxClusterResponseTypeDef",
-    "GetKxConnectionStringRequestTypeDef",
-    "GetKxConnectionStringResponseTypeDef",
-    "GetKxDatabaseRequestTypeDef",
-    "GetKxDatabaseResponseTypeDef",
-    "GetKxDataviewRequestTypeDef",
-    "GetKxDataviewResponseTypeDef",
-    "GetKxEnvironmentRequestTypeDef",
-    "GetKxEnvironmentResponseTypeDef",
-    "GetKxScalingGroupRequestTypeDef",
-    "GetKxScalingGroupResponseTypeDef",
-    "GetKxUserRequestTypeDef",
-    "GetKxUserResponseTypeDef",
-    "GetKxVolumeRequestTypeDef",
-    "GetKxVolumeResponseTypeDef",
-    "IcmpTypeCodeTypeDef",
-    "KxAttachedClusterTypeDef",
-    "KxCacheStorageConfigurationTypeDef",
-    "KxChangesetListEntryTypeDef",
-    "KxClusterCodeDeploymentConfigurationTypeDef",
-    "KxClusterTypeDef",
-    "KxCommandLineArgumentTypeDef",
-    "KxDatabaseCacheConfigurationOutputTypeDef",
-    "KxDatabaseCacheConfigurationTypeDef",
-    "KxDatabaseConfigurationOutputTypeDef",
-    "KxDatabaseConfigurationTypeDef",
-    "KxDatabaseListEntryTypeDef",
-    "KxDataviewActiveVersionTypeDef",
-    "KxDataviewConfigurationOutputTypeDef",
-    "KxDataviewConfigurationTypeDef",
-    "KxDataviewListEntryTypeDef",
-    "KxDataviewSegmentConfigurationOutputTypeDef",
-    "KxDataviewSegmentConfigurationTypeDef",
-    "KxDeploymentConfigurationTypeDef",
-    "KxEnvironmentTypeDef",
-    "KxNAS1ConfigurationTypeDef",
-    "KxNodeTypeDef",
-    "KxSavedownStorageConfigurationTypeDef",
-    "KxScalingGroupConfigurationTypeDef",
-    "KxScalingGroupTypeDef",
-    "KxUserTypeDef",
-    "KxVolumeTypeDef",
-    "ListEnvironmentsRequestTypeDef",
-    "ListEnvironmentsResponseTypeDef",
-    "ListKxChangesetsRequestTypeDef",
-    "ListKxChangesetsResponseTypeDef",
-    "ListKxClusterNodesRequestTypeDef",
-    "ListKxClusterNodesResponseTypeDef",
-    "ListKxClustersRequestTypeDef",
-    "ListKxClustersResponseTypeDef",
-    "ListKxDatabasesRequestTypeDef",
-    "ListKxDatabasesResponseTypeDef",
-    "ListKxDataviewsRequestTypeDef",
-    "ListKxDataviewsResponseTypeDef",
-    "ListKxEnvironmentsRequestTypeDef",
-    "ListKxEnvironmentsResponseTypeDef",
-    "ListKxScalingGroupsRequestTypeDef",
-    "ListKxScalingGroupsResponseTypeDef",
-    "ListKxUsersRequestTypeDef",
-    "ListKxUsersResponseTypeDef",
-    "ListKxVolumesRequestTypeDef",
-    "ListKxVolumesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NetworkACLEntryTypeDef",
-    "PortRangeTypeDef",
-    "ResponseMetadataTypeDef",
-    "SuperuserParametersTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TickerplantLogConfigurationOutputTypeDef",
-    "TickerplantLogConfigurationTypeDef",
-    "TransitGatewayConfigurationOutputTypeDef",
-    "TransitGatewayConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateEnvironmentRequestTypeDef",
-    "UpdateEnvironmentResponseTypeDef",
-    "UpdateKxClusterCodeConfigurationRequestTypeDef",
-    "UpdateKxClusterCodeConfigurationResponseTypeDef",
-    "UpdateKxClusterDatabasesRequestTypeDef",
-    "UpdateKxClusterDatabasesResponseTypeDef",
-    "UpdateKxDatabaseRequestTypeDef",
-    "UpdateKxDatabaseResponseTypeDef",
-    "UpdateKxDataviewRequestTypeDef",
-    "UpdateKxDataviewResponseTypeDef",
-    "UpdateKxEnvironmentNetworkRequestTypeDef",
-    "UpdateKxEnvironmentNetworkResponseTypeDef",
-    "UpdateKxEnvironmentRequestTypeDef",
-    "UpdateKxEnvironmentResponseTypeDef",
-    "UpdateKxUserRequestTypeDef",
-    "UpdateKxUserResponseTypeDef",
-    "UpdateKxVolumeRequestTypeDef",
-    "UpdateKxVolumeResponseTypeDef",
-    "VolumeTypeDef",
-    "VpcConfigurationOutputTypeDef",
-    "VpcConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AutoScalingConfigurationTypeDef",
+        "CapacityConfigurationTypeDef",
+        "ChangeRequestTypeDef",
+        "CodeConfigurationTypeDef",
+        "CreateEnvironmentRequestTypeDef",
+        "CreateEnvironmentResponseTypeDef",
+        "CreateKxChangesetRequestTypeDef",
+        "CreateKxChangesetResponseTypeDef",
+        "CreateKxClusterRequestTypeDef",
+        "CreateKxClusterResponseTypeDef",
+        "CreateKxDatabaseRequestTypeDef",
+        "CreateKxDatabaseResponseTypeDef",
+        "CreateKxDataviewRequestTypeDef",
+        "CreateKxDataviewResponseTypeDef",
+        "CreateKxEnvironmentRequestTypeDef",
+        "CreateKxEnvironmentResponseTypeDef",
+        "CreateKxScalingGroupRequestTypeDef",
+        "CreateKxScalingGroupResponseTypeDef",
+        "CreateKxUserRequestTypeDef",
+        "CreateKxUserResponseTypeDef",
+        "CreateKxVolumeRequestTypeDef",
+        "CreateKxVolumeResponseTypeDef",
+        "CustomDNSServerTypeDef",
+        "DeleteEnvironmentRequestTypeDef",
+        "DeleteEnvironmentResponseTypeDef",
+        "DeleteKxClusterNodeRequestTypeDef",
+        "DeleteKxClusterNodeResponseTypeDef",
+        "DeleteKxClusterRequestTypeDef",
+        "DeleteKxClusterResponseTypeDef",
+        "DeleteKxDatabaseRequestTypeDef",
+        "DeleteKxDatabaseResponseTypeDef",
+        "DeleteKxDataviewRequestTypeDef",
+        "DeleteKxDataviewResponseTypeDef",
+        "DeleteKxEnvironmentRequestTypeDef",
+        "DeleteKxEnvironmentResponseTypeDef",
+        "DeleteKxScalingGroupRequestTypeDef",
+        "DeleteKxScalingGroupResponseTypeDef",
+        "DeleteKxUserRequestTypeDef",
+        "DeleteKxUserResponseTypeDef",
+        "DeleteKxVolumeRequestTypeDef",
+        "DeleteKxVolumeResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentTypeDef",
+        "ErrorInfoTypeDef",
+        "FederationParametersOutputTypeDef",
+        "FederationParametersTypeDef",
+        "GetEnvironmentRequestTypeDef",
+        "GetEnvironmentResponseTypeDef",
+        "GetKxChangesetRequestTypeDef",
+        "GetKxChangesetResponseTypeDef",
+        "GetKxClusterRequestTypeDef",
+        "GetKxClusterResponseTypeDef",
+        "GetKxConnectionStringRequestTypeDef",
+        "GetKxConnectionStringResponseTypeDef",
+        "GetKxDatabaseRequestTypeDef",
+        "GetKxDatabaseResponseTypeDef",
+        "GetKxDataviewRequestTypeDef",
+        "GetKxDataviewResponseTypeDef",
+        "GetKxEnvironmentRequestTypeDef",
+        "GetKxEnvironmentResponseTypeDef",
+        "GetKxScalingGroupRequestTypeDef",
+        "GetKxScalingGroupResponseTypeDef",
+        "GetKxUserRequestTypeDef",
+        "GetKxUserResponseTypeDef",
+        "GetKxVolumeRequestTypeDef",
+        "GetKxVolumeResponseTypeDef",
+        "IcmpTypeCodeTypeDef",
+        "KxAttachedClusterTypeDef",
+        "KxCacheStorageConfigurationTypeDef",
+        "KxChangesetListEntryTypeDef",
+        "KxClusterCodeDeploymentConfigurationTypeDef",
+        "KxClusterTypeDef",
+        "KxCommandLineArgumentTypeDef",
+        "KxDatabaseCacheConfigurationOutputTypeDef",
+        "KxDatabaseCacheConfigurationTypeDef",
+        "KxDatabaseConfigurationOutputTypeDef",
+        "KxDatabaseConfigurationTypeDef",
+        "KxDatabaseListEntryTypeDef",
+        "KxDataviewActiveVersionTypeDef",
+        "KxDataviewConfigurationOutputTypeDef",
+        "KxDataviewConfigurationTypeDef",
+        "KxDataviewListEntryTypeDef",
+        "KxDataviewSegmentConfigurationOutputTypeDef",
+        "KxDataviewSegmentConfigurationTypeDef",
+        "KxDeploymentConfigurationTypeDef",
+        "KxEnvironmentTypeDef",
+        "KxNAS1ConfigurationTypeDef",
+        "KxNodeTypeDef",
+        "KxSavedownStorageConfigurationTypeDef",
+        "KxScalingGroupConfigurationTypeDef",
+        "KxScalingGroupTypeDef",
+        "KxUserTypeDef",
+        "KxVolumeTypeDef",
+        "ListEnvironmentsRequestTypeDef",
+        "ListEnvironmentsResponseTypeDef",
+        "ListKxChangesetsRequestTypeDef",
+        "ListKxChangesetsResponseTypeDef",
+        "ListKxClusterNodesRequestTypeDef",
+        "ListKxClusterNodesResponseTypeDef",
+        "ListKxClustersRequestTypeDef",
+        "ListKxClustersResponseTypeDef",
+        "ListKxDatabasesRequestTypeDef",
+        "ListKxDatabasesResponseTypeDef",
+        "ListKxDataviewsRequestTypeDef",
+        "ListKxDataviewsResponseTypeDef",
+        "ListKxEnvironmentsRequestTypeDef",
+        "ListKxEnvironmentsResponseTypeDef",
+        "ListKxScalingGroupsRequestTypeDef",
+        "ListKxScalingGroupsResponseTypeDef",
+        "ListKxUsersRequestTypeDef",
+        "ListKxUsersResponseTypeDef",
+        "ListKxVolumesRequestTypeDef",
+        "ListKxVolumesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NetworkACLEntryTypeDef",
+        "PortRangeTypeDef",
+        "ResponseMetadataTypeDef",
+        "SuperuserParametersTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TickerplantLogConfigurationOutputTypeDef",
+        "TickerplantLogConfigurationTypeDef",
+        "TransitGatewayConfigurationOutputTypeDef",
+        "TransitGatewayConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateEnvironmentRequestTypeDef",
+        "UpdateEnvironmentResponseTypeDef",
+        "UpdateKxClusterCodeConfigurationRequestTypeDef",
+        "UpdateKxClusterCodeConfigurationResponseTypeDef",
+        "UpdateKxClusterDatabasesRequestTypeDef",
+        "UpdateKxClusterDatabasesResponseTypeDef",
+        "UpdateKxDatabaseRequestTypeDef",
+        "UpdateKxDatabaseResponseTypeDef",
+        "UpdateKxDataviewRequestTypeDef",
+        "UpdateKxDataviewResponseTypeDef",
+        "UpdateKxEnvironmentNetworkRequestTypeDef",
+        "UpdateKxEnvironmentNetworkResponseTypeDef",
+        "UpdateKxEnvironmentRequestTypeDef",
+        "UpdateKxEnvironmentResponseTypeDef",
+        "UpdateKxUserRequestTypeDef",
+        "UpdateKxUserResponseTypeDef",
+        "UpdateKxVolumeRequestTypeDef",
+        "UpdateKxVolumeResponseTypeDef",
+        "VolumeTypeDef",
+        "VpcConfigurationOutputTypeDef",
+        "VpcConfigurationTypeDef",
+    ]
 
 
 class AutoScalingConfigurationTypeDef(TypedDict):
@@ -222,6 +223,21 @@ class CodeConfigurationTypeDef(TypedDict):
     s3ObjectVersion: NotRequired[str]
 
 
+class FederationParametersTypeDef(TypedDict):
+    samlMetadataDocument: NotRequired[str]
+    samlMetadataURL: NotRequired[str]
+    applicationCallBackURL: NotRequired[str]
+    federationURN: NotRequired[str]
+    federationProviderName: NotRequired[str]
+    attributeMap: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class SuperuserParametersTypeDef(TypedDict):
+    emailAddress: str
+    firstName: str
+    lastName: str
+
+
 class CreateEnvironmentRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -247,6 +263,11 @@ class CreateKxChangesetRequestTypeDef(TypedDict):
     clientToken: str
 
 
+class ErrorInfoTypeDef(TypedDict):
+    errorMessage: NotRequired[str]
+    errorType: NotRequired[ErrorDetailsType]
+
+
 class CreateKxChangesetResponseTypeDef(TypedDict):
     changesetId: NotRequired[str]
     databaseName: NotRequired[str]
@@ -257,6 +278,72 @@ class CreateKxChangesetResponseTypeDef(TypedDict):
     status: NotRequired[ChangesetStatusType]
     errorInfo: NotRequired[ErrorInfoTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KxCacheStorageConfigurationTypeDef(TypedDict):
+    type: str
+    size: int
+
+
+class KxCommandLineArgumentTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
+class KxDatabaseCacheConfigurationTypeDef(TypedDict):
+    cacheType: str
+    dbPaths: ReadOnly[Sequence[str]]
+    dataviewName: NotRequired[str]
+
+
+class KxDataviewSegmentConfigurationTypeDef(TypedDict):
+    dbPaths: ReadOnly[Sequence[str]]
+    volumeName: str
+    onDemand: NotRequired[bool]
+
+
+class KxDataviewConfigurationTypeDef(TypedDict):
+    dataviewName: NotRequired[str]
+    dataviewVersionId: NotRequired[str]
+    changesetId: NotRequired[str]
+    segmentConfigurations: NotRequired[
+        ReadOnly[Sequence[KxDataviewSegmentConfigurationTypeDef]]
+    ]
+
+
+class KxDatabaseConfigurationTypeDef(TypedDict):
+    databaseName: str
+    cacheConfigurations: NotRequired[
+        ReadOnly[Sequence[KxDatabaseCacheConfigurationTypeDef]]
+    ]
+    changesetId: NotRequired[str]
+    dataviewName: NotRequired[str]
+    dataviewConfiguration: NotRequired[ReadOnly[KxDataviewConfigurationTypeDef]]
+
+
+class KxSavedownStorageConfigurationTypeDef(TypedDict):
+    type: NotRequired[KxSavedownStorageTypeType]
+    size: NotRequired[int]
+    volumeName: NotRequired[str]
+
+
+class KxScalingGroupConfigurationTypeDef(TypedDict):
+    scalingGroupName: str
+    memoryLimit: NotRequired[int]
+    memoryReservation: int
+    nodeCount: int
+    cpu: NotRequired[float]
+
+
+class TickerplantLogConfigurationTypeDef(TypedDict):
+    tickerplantLogVolumes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class VpcConfigurationTypeDef(TypedDict):
+    vpcId: NotRequired[str]
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    ipAddressType: NotRequired[IPAddressTypeType]
 
 
 class CreateKxClusterRequestTypeDef(TypedDict):
@@ -285,6 +372,51 @@ class CreateKxClusterRequestTypeDef(TypedDict):
     availabilityZoneId: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     scalingGroupConfiguration: NotRequired[KxScalingGroupConfigurationTypeDef]
+
+
+class KxDatabaseCacheConfigurationOutputTypeDef(TypedDict):
+    cacheType: str
+    dbPaths: list[str]
+    dataviewName: NotRequired[str]
+
+
+class KxDataviewSegmentConfigurationOutputTypeDef(TypedDict):
+    dbPaths: list[str]
+    volumeName: str
+    onDemand: NotRequired[bool]
+
+
+class KxDataviewConfigurationOutputTypeDef(TypedDict):
+    dataviewName: NotRequired[str]
+    dataviewVersionId: NotRequired[str]
+    changesetId: NotRequired[str]
+    segmentConfigurations: NotRequired[
+        list[KxDataviewSegmentConfigurationOutputTypeDef]
+    ]
+
+
+class KxDatabaseConfigurationOutputTypeDef(TypedDict):
+    databaseName: str
+    cacheConfigurations: NotRequired[list[KxDatabaseCacheConfigurationOutputTypeDef]]
+    changesetId: NotRequired[str]
+    dataviewName: NotRequired[str]
+    dataviewConfiguration: NotRequired[KxDataviewConfigurationOutputTypeDef]
+
+
+class TickerplantLogConfigurationOutputTypeDef(TypedDict):
+    tickerplantLogVolumes: NotRequired[list[str]]
+
+
+class VolumeTypeDef(TypedDict):
+    volumeName: NotRequired[str]
+    volumeType: NotRequired[VolumeTypeType]
+
+
+class VpcConfigurationOutputTypeDef(TypedDict):
+    vpcId: NotRequired[str]
+    securityGroupIds: NotRequired[list[str]]
+    subnetIds: NotRequired[list[str]]
+    ipAddressType: NotRequired[IPAddressTypeType]
 
 
 class CreateKxClusterResponseTypeDef(TypedDict):
@@ -424,6 +556,11 @@ class CreateKxUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KxNAS1ConfigurationTypeDef(TypedDict):
+    type: NotRequired[KxNAS1TypeType]
+    size: NotRequired[int]
+
+
 class CreateKxVolumeRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     environmentId: str
@@ -544,6 +681,15 @@ class DeleteKxVolumeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FederationParametersOutputTypeDef(TypedDict):
+    samlMetadataDocument: NotRequired[str]
+    samlMetadataURL: NotRequired[str]
+    applicationCallBackURL: NotRequired[str]
+    federationURN: NotRequired[str]
+    federationProviderName: NotRequired[str]
+    attributeMap: NotRequired[dict[str, str]]
+
+
 class EnvironmentTypeDef(TypedDict):
     name: NotRequired[str]
     environmentId: NotRequired[str]
@@ -557,29 +703,6 @@ class EnvironmentTypeDef(TypedDict):
     dedicatedServiceAccountId: NotRequired[str]
     federationMode: NotRequired[FederationModeType]
     federationParameters: NotRequired[FederationParametersOutputTypeDef]
-
-
-class ErrorInfoTypeDef(TypedDict):
-    errorMessage: NotRequired[str]
-    errorType: NotRequired[ErrorDetailsType]
-
-
-class FederationParametersOutputTypeDef(TypedDict):
-    samlMetadataDocument: NotRequired[str]
-    samlMetadataURL: NotRequired[str]
-    applicationCallBackURL: NotRequired[str]
-    federationURN: NotRequired[str]
-    federationProviderName: NotRequired[str]
-    attributeMap: NotRequired[dict[str, str]]
-
-
-class FederationParametersTypeDef(TypedDict):
-    samlMetadataDocument: NotRequired[str]
-    samlMetadataURL: NotRequired[str]
-    applicationCallBackURL: NotRequired[str]
-    federationURN: NotRequired[str]
-    federationProviderName: NotRequired[str]
-    attributeMap: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class GetEnvironmentRequestTypeDef(TypedDict):
@@ -678,6 +801,16 @@ class GetKxDataviewRequestTypeDef(TypedDict):
     dataviewName: str
 
 
+class KxDataviewActiveVersionTypeDef(TypedDict):
+    changesetId: NotRequired[str]
+    segmentConfigurations: NotRequired[
+        list[KxDataviewSegmentConfigurationOutputTypeDef]
+    ]
+    attachedClusters: NotRequired[list[str]]
+    createdTimestamp: NotRequired[datetime]
+    versionId: NotRequired[str]
+
+
 class GetKxDataviewResponseTypeDef(TypedDict):
     databaseName: NotRequired[str]
     dataviewName: NotRequired[str]
@@ -701,6 +834,35 @@ class GetKxDataviewResponseTypeDef(TypedDict):
 
 class GetKxEnvironmentRequestTypeDef(TypedDict):
     environmentId: str
+
+
+class IcmpTypeCodeTypeDef(TypedDict):
+    type: int
+    code: int
+
+
+PortRangeTypeDef = TypedDict(
+    "PortRangeTypeDef",
+    {
+        "from": int,
+        "to": int,
+    },
+)
+
+
+class NetworkACLEntryTypeDef(TypedDict):
+    ruleNumber: int
+    protocol: str
+    ruleAction: RuleActionType
+    portRange: NotRequired[PortRangeTypeDef]
+    icmpTypeCode: NotRequired[IcmpTypeCodeTypeDef]
+    cidrBlock: str
+
+
+class TransitGatewayConfigurationOutputTypeDef(TypedDict):
+    transitGatewayID: str
+    routableCIDRSpace: str
+    attachmentNetworkAclConfiguration: NotRequired[list[NetworkACLEntryTypeDef]]
 
 
 class GetKxEnvironmentResponseTypeDef(TypedDict):
@@ -760,6 +922,12 @@ class GetKxVolumeRequestTypeDef(TypedDict):
     volumeName: str
 
 
+class KxAttachedClusterTypeDef(TypedDict):
+    clusterName: NotRequired[str]
+    clusterType: NotRequired[KxClusterTypeType]
+    clusterStatus: NotRequired[KxClusterStatusType]
+
+
 class GetKxVolumeResponseTypeDef(TypedDict):
     environmentId: NotRequired[str]
     volumeName: NotRequired[str]
@@ -775,22 +943,6 @@ class GetKxVolumeResponseTypeDef(TypedDict):
     lastModifiedTimestamp: NotRequired[datetime]
     attachedClusters: NotRequired[list[KxAttachedClusterTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IcmpTypeCodeTypeDef(TypedDict):
-    type: int
-    code: int
-
-
-class KxAttachedClusterTypeDef(TypedDict):
-    clusterName: NotRequired[str]
-    clusterType: NotRequired[KxClusterTypeType]
-    clusterStatus: NotRequired[KxClusterStatusType]
-
-
-class KxCacheStorageConfigurationTypeDef(TypedDict):
-    type: str
-    size: int
 
 
 class KxChangesetListEntryTypeDef(TypedDict):
@@ -821,73 +973,10 @@ class KxClusterTypeDef(TypedDict):
     createdTimestamp: NotRequired[datetime]
 
 
-class KxCommandLineArgumentTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
-class KxDatabaseCacheConfigurationOutputTypeDef(TypedDict):
-    cacheType: str
-    dbPaths: list[str]
-    dataviewName: NotRequired[str]
-
-
-class KxDatabaseCacheConfigurationTypeDef(TypedDict):
-    cacheType: str
-    dbPaths: ReadOnly[Sequence[str]]
-    dataviewName: NotRequired[str]
-
-
-class KxDatabaseConfigurationOutputTypeDef(TypedDict):
-    databaseName: str
-    cacheConfigurations: NotRequired[list[KxDatabaseCacheConfigurationOutputTypeDef]]
-    changesetId: NotRequired[str]
-    dataviewName: NotRequired[str]
-    dataviewConfiguration: NotRequired[KxDataviewConfigurationOutputTypeDef]
-
-
-class KxDatabaseConfigurationTypeDef(TypedDict):
-    databaseName: str
-    cacheConfigurations: NotRequired[
-        ReadOnly[Sequence[KxDatabaseCacheConfigurationTypeDef]]
-    ]
-    changesetId: NotRequired[str]
-    dataviewName: NotRequired[str]
-    dataviewConfiguration: NotRequired[ReadOnly[KxDataviewConfigurationTypeDef]]
-
-
 class KxDatabaseListEntryTypeDef(TypedDict):
     databaseName: NotRequired[str]
     createdTimestamp: NotRequired[datetime]
     lastModifiedTimestamp: NotRequired[datetime]
-
-
-class KxDataviewActiveVersionTypeDef(TypedDict):
-    changesetId: NotRequired[str]
-    segmentConfigurations: NotRequired[
-        list[KxDataviewSegmentConfigurationOutputTypeDef]
-    ]
-    attachedClusters: NotRequired[list[str]]
-    createdTimestamp: NotRequired[datetime]
-    versionId: NotRequired[str]
-
-
-class KxDataviewConfigurationOutputTypeDef(TypedDict):
-    dataviewName: NotRequired[str]
-    dataviewVersionId: NotRequired[str]
-    changesetId: NotRequired[str]
-    segmentConfigurations: NotRequired[
-        list[KxDataviewSegmentConfigurationOutputTypeDef]
-    ]
-
-
-class KxDataviewConfigurationTypeDef(TypedDict):
-    dataviewName: NotRequired[str]
-    dataviewVersionId: NotRequired[str]
-    changesetId: NotRequired[str]
-    segmentConfigurations: NotRequired[
-        ReadOnly[Sequence[KxDataviewSegmentConfigurationTypeDef]]
-    ]
 
 
 class KxDataviewListEntryTypeDef(TypedDict):
@@ -908,18 +997,6 @@ class KxDataviewListEntryTypeDef(TypedDict):
     createdTimestamp: NotRequired[datetime]
     lastModifiedTimestamp: NotRequired[datetime]
     statusReason: NotRequired[str]
-
-
-class KxDataviewSegmentConfigurationOutputTypeDef(TypedDict):
-    dbPaths: list[str]
-    volumeName: str
-    onDemand: NotRequired[bool]
-
-
-class KxDataviewSegmentConfigurationTypeDef(TypedDict):
-    dbPaths: ReadOnly[Sequence[str]]
-    volumeName: str
-    onDemand: NotRequired[bool]
 
 
 class KxDeploymentConfigurationTypeDef(TypedDict):
@@ -946,30 +1023,11 @@ class KxEnvironmentTypeDef(TypedDict):
     certificateAuthorityArn: NotRequired[str]
 
 
-class KxNAS1ConfigurationTypeDef(TypedDict):
-    type: NotRequired[KxNAS1TypeType]
-    size: NotRequired[int]
-
-
 class KxNodeTypeDef(TypedDict):
     nodeId: NotRequired[str]
     availabilityZoneId: NotRequired[str]
     launchTime: NotRequired[datetime]
     status: NotRequired[KxNodeStatusType]
-
-
-class KxSavedownStorageConfigurationTypeDef(TypedDict):
-    type: NotRequired[KxSavedownStorageTypeType]
-    size: NotRequired[int]
-    volumeName: NotRequired[str]
-
-
-class KxScalingGroupConfigurationTypeDef(TypedDict):
-    scalingGroupName: str
-    memoryLimit: NotRequired[int]
-    memoryReservation: int
-    nodeCount: int
-    cpu: NotRequired[float]
 
 
 class KxScalingGroupTypeDef(TypedDict):
@@ -1135,30 +1193,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NetworkACLEntryTypeDef(TypedDict):
-    ruleNumber: int
-    protocol: str
-    ruleAction: RuleActionType
-    portRange: NotRequired[PortRangeTypeDef]
-    icmpTypeCode: NotRequired[IcmpTypeCodeTypeDef]
-    cidrBlock: str
-
-
-PortRangeTypeDef = TypedDict(
-    "PortRangeTypeDef",
-    {
-        "from": int,
-        "to": int,
-    },
-)
-
-
-class SuperuserParametersTypeDef(TypedDict):
-    emailAddress: str
-    firstName: str
-    lastName: str
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -1166,20 +1200,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TickerplantLogConfigurationOutputTypeDef(TypedDict):
-    tickerplantLogVolumes: NotRequired[list[str]]
-
-
-class TickerplantLogConfigurationTypeDef(TypedDict):
-    tickerplantLogVolumes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TransitGatewayConfigurationOutputTypeDef(TypedDict):
-    transitGatewayID: str
-    routableCIDRSpace: str
-    attachmentNetworkAclConfiguration: NotRequired[list[NetworkACLEntryTypeDef]]
 
 
 class TransitGatewayConfigurationTypeDef(TypedDict):
@@ -1379,22 +1399,3 @@ class UpdateKxVolumeResponseTypeDef(TypedDict):
     lastModifiedTimestamp: NotRequired[datetime]
     attachedClusters: NotRequired[list[KxAttachedClusterTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VolumeTypeDef(TypedDict):
-    volumeName: NotRequired[str]
-    volumeType: NotRequired[VolumeTypeType]
-
-
-class VpcConfigurationOutputTypeDef(TypedDict):
-    vpcId: NotRequired[str]
-    securityGroupIds: NotRequired[list[str]]
-    subnetIds: NotRequired[list[str]]
-    ipAddressType: NotRequired[IPAddressTypeType]
-
-
-class VpcConfigurationTypeDef(TypedDict):
-    vpcId: NotRequired[str]
-    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    ipAddressType: NotRequired[IPAddressTypeType]

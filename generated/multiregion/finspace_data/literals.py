@@ -2,24 +2,25 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of FinSpace Public API: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApiAccessType",
-    "ApplicationPermissionType",
-    "ChangeTypeType",
-    "ColumnDataTypeType",
-    "DataViewStatusType",
-    "DatasetKindType",
-    "DatasetStatusType",
-    "ErrorCategoryType",
-    "ExportFileFormatType",
-    "IngestionStatusType",
-    "PermissionGroupMembershipStatusType",
-    "UserStatusType",
-    "UserTypeType",
-    "locationTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApiAccessType",
+        "ApplicationPermissionType",
+        "ChangeTypeType",
+        "ColumnDataTypeType",
+        "DataViewStatusType",
+        "DatasetKindType",
+        "DatasetStatusType",
+        "ErrorCategoryType",
+        "ExportFileFormatType",
+        "IngestionStatusType",
+        "PermissionGroupMembershipStatusType",
+        "UserStatusType",
+        "UserTypeType",
+        "locationTypeType",
+    ]
 
 ApiAccessType = Literal["ENABLED", "DISABLED"]
 ApplicationPermissionType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -35,94 +35,95 @@ from .literals import (
     locationTypeType,
 )
 
-__all__ = [
-    "AssociateUserToPermissionGroupRequestTypeDef",
-    "AssociateUserToPermissionGroupResponseTypeDef",
-    "AwsCredentialsTypeDef",
-    "ChangesetErrorInfoTypeDef",
-    "ChangesetSummaryTypeDef",
-    "ColumnDefinitionTypeDef",
-    "CreateChangesetRequestTypeDef",
-    "CreateChangesetResponseTypeDef",
-    "CreateDataViewRequestTypeDef",
-    "CreateDataViewResponseTypeDef",
-    "CreateDatasetRequestTypeDef",
-    "CreateDatasetResponseTypeDef",
-    "CreatePermissionGroupRequestTypeDef",
-    "CreatePermissionGroupResponseTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "CredentialsTypeDef",
-    "DataViewDestinationTypeParamsOutputTypeDef",
-    "DataViewDestinationTypeParamsTypeDef",
-    "DataViewErrorInfoTypeDef",
-    "DataViewSummaryTypeDef",
-    "DatasetOwnerInfoTypeDef",
-    "DatasetTypeDef",
-    "DeleteDatasetRequestTypeDef",
-    "DeleteDatasetResponseTypeDef",
-    "DeletePermissionGroupRequestTypeDef",
-    "DeletePermissionGroupResponseTypeDef",
-    "DisableUserRequestTypeDef",
-    "DisableUserResponseTypeDef",
-    "DisassociateUserFromPermissionGroupRequestTypeDef",
-    "DisassociateUserFromPermissionGroupResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableUserRequestTypeDef",
-    "EnableUserResponseTypeDef",
-    "GetChangesetRequestTypeDef",
-    "GetChangesetResponseTypeDef",
-    "GetDataViewRequestTypeDef",
-    "GetDataViewResponseTypeDef",
-    "GetDatasetRequestTypeDef",
-    "GetDatasetResponseTypeDef",
-    "GetExternalDataViewAccessDetailsRequestTypeDef",
-    "GetExternalDataViewAccessDetailsResponseTypeDef",
-    "GetPermissionGroupRequestTypeDef",
-    "GetPermissionGroupResponseTypeDef",
-    "GetProgrammaticAccessCredentialsRequestTypeDef",
-    "GetProgrammaticAccessCredentialsResponseTypeDef",
-    "GetUserRequestTypeDef",
-    "GetUserResponseTypeDef",
-    "GetWorkingLocationRequestTypeDef",
-    "GetWorkingLocationResponseTypeDef",
-    "ListChangesetsRequestTypeDef",
-    "ListChangesetsResponseTypeDef",
-    "ListDataViewsRequestTypeDef",
-    "ListDataViewsResponseTypeDef",
-    "ListDatasetsRequestTypeDef",
-    "ListDatasetsResponseTypeDef",
-    "ListPermissionGroupsByUserRequestTypeDef",
-    "ListPermissionGroupsByUserResponseTypeDef",
-    "ListPermissionGroupsRequestTypeDef",
-    "ListPermissionGroupsResponseTypeDef",
-    "ListUsersByPermissionGroupRequestTypeDef",
-    "ListUsersByPermissionGroupResponseTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "PermissionGroupByUserTypeDef",
-    "PermissionGroupParamsTypeDef",
-    "PermissionGroupTypeDef",
-    "ResetUserPasswordRequestTypeDef",
-    "ResetUserPasswordResponseTypeDef",
-    "ResourcePermissionTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3LocationTypeDef",
-    "SchemaDefinitionOutputTypeDef",
-    "SchemaDefinitionTypeDef",
-    "SchemaUnionOutputTypeDef",
-    "SchemaUnionTypeDef",
-    "UpdateChangesetRequestTypeDef",
-    "UpdateChangesetResponseTypeDef",
-    "UpdateDatasetRequestTypeDef",
-    "UpdateDatasetResponseTypeDef",
-    "UpdatePermissionGroupRequestTypeDef",
-    "UpdatePermissionGroupResponseTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResponseTypeDef",
-    "UserByPermissionGroupTypeDef",
-    "UserTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateUserToPermissionGroupRequestTypeDef",
+        "AssociateUserToPermissionGroupResponseTypeDef",
+        "AwsCredentialsTypeDef",
+        "ChangesetErrorInfoTypeDef",
+        "ChangesetSummaryTypeDef",
+        "ColumnDefinitionTypeDef",
+        "CreateChangesetRequestTypeDef",
+        "CreateChangesetResponseTypeDef",
+        "CreateDataViewRequestTypeDef",
+        "CreateDataViewResponseTypeDef",
+        "CreateDatasetRequestTypeDef",
+        "CreateDatasetResponseTypeDef",
+        "CreatePermissionGroupRequestTypeDef",
+        "CreatePermissionGroupResponseTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "CredentialsTypeDef",
+        "DataViewDestinationTypeParamsOutputTypeDef",
+        "DataViewDestinationTypeParamsTypeDef",
+        "DataViewErrorInfoTypeDef",
+        "DataViewSummaryTypeDef",
+        "DatasetOwnerInfoTypeDef",
+        "DatasetTypeDef",
+        "DeleteDatasetRequestTypeDef",
+        "DeleteDatasetResponseTypeDef",
+        "DeletePermissionGroupRequestTypeDef",
+        "DeletePermissionGroupResponseTypeDef",
+        "DisableUserRequestTypeDef",
+        "DisableUserResponseTypeDef",
+        "DisassociateUserFromPermissionGroupRequestTypeDef",
+        "DisassociateUserFromPermissionGroupResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableUserRequestTypeDef",
+        "EnableUserResponseTypeDef",
+        "GetChangesetRequestTypeDef",
+        "GetChangesetResponseTypeDef",
+        "GetDataViewRequestTypeDef",
+        "GetDataViewResponseTypeDef",
+        "GetDatasetRequestTypeDef",
+        "GetDatasetResponseTypeDef",
+        "GetExternalDataViewAccessDetailsRequestTypeDef",
+        "GetExternalDataViewAccessDetailsResponseTypeDef",
+        "GetPermissionGroupRequestTypeDef",
+        "GetPermissionGroupResponseTypeDef",
+        "GetProgrammaticAccessCredentialsRequestTypeDef",
+        "GetProgrammaticAccessCredentialsResponseTypeDef",
+        "GetUserRequestTypeDef",
+        "GetUserResponseTypeDef",
+        "GetWorkingLocationRequestTypeDef",
+        "GetWorkingLocationResponseTypeDef",
+        "ListChangesetsRequestTypeDef",
+        "ListChangesetsResponseTypeDef",
+        "ListDataViewsRequestTypeDef",
+        "ListDataViewsResponseTypeDef",
+        "ListDatasetsRequestTypeDef",
+        "ListDatasetsResponseTypeDef",
+        "ListPermissionGroupsByUserRequestTypeDef",
+        "ListPermissionGroupsByUserResponseTypeDef",
+        "ListPermissionGroupsRequestTypeDef",
+        "ListPermissionGroupsResponseTypeDef",
+        "ListUsersByPermissionGroupRequestTypeDef",
+        "ListUsersByPermissionGroupResponseTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "PermissionGroupByUserTypeDef",
+        "PermissionGroupParamsTypeDef",
+        "PermissionGroupTypeDef",
+        "ResetUserPasswordRequestTypeDef",
+        "ResetUserPasswordResponseTypeDef",
+        "ResourcePermissionTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3LocationTypeDef",
+        "SchemaDefinitionOutputTypeDef",
+        "SchemaDefinitionTypeDef",
+        "SchemaUnionOutputTypeDef",
+        "SchemaUnionTypeDef",
+        "UpdateChangesetRequestTypeDef",
+        "UpdateChangesetResponseTypeDef",
+        "UpdateDatasetRequestTypeDef",
+        "UpdateDatasetResponseTypeDef",
+        "UpdatePermissionGroupRequestTypeDef",
+        "UpdatePermissionGroupResponseTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResponseTypeDef",
+        "UserByPermissionGroupTypeDef",
+        "UserTypeDef",
+    ]
 
 
 class AssociateUserToPermissionGroupRequestTypeDef(TypedDict):
@@ -184,6 +185,12 @@ class CreateChangesetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataViewDestinationTypeParamsTypeDef(TypedDict):
+    destinationType: str
+    s3DestinationExportFileFormat: NotRequired[ExportFileFormatType]
+    s3DestinationExportFileFormatOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class CreateDataViewRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     datasetId: str
@@ -198,6 +205,30 @@ class CreateDataViewResponseTypeDef(TypedDict):
     datasetId: NotRequired[str]
     dataViewId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DatasetOwnerInfoTypeDef(TypedDict):
+    name: NotRequired[str]
+    phoneNumber: NotRequired[str]
+    email: NotRequired[str]
+
+
+class ResourcePermissionTypeDef(TypedDict):
+    permission: NotRequired[str]
+
+
+class PermissionGroupParamsTypeDef(TypedDict):
+    permissionGroupId: NotRequired[str]
+    datasetPermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+
+
+class SchemaDefinitionTypeDef(TypedDict):
+    columns: NotRequired[ReadOnly[Sequence[ColumnDefinitionTypeDef]]]
+    primaryKeyColumns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SchemaUnionTypeDef(TypedDict):
+    tabularSchemaConfig: NotRequired[ReadOnly[SchemaDefinitionTypeDef]]
 
 
 class CreateDatasetRequestTypeDef(TypedDict):
@@ -255,12 +286,6 @@ class DataViewDestinationTypeParamsOutputTypeDef(TypedDict):
     s3DestinationExportFileFormatOptions: NotRequired[dict[str, str]]
 
 
-class DataViewDestinationTypeParamsTypeDef(TypedDict):
-    destinationType: str
-    s3DestinationExportFileFormat: NotRequired[ExportFileFormatType]
-    s3DestinationExportFileFormatOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
 class DataViewErrorInfoTypeDef(TypedDict):
     errorMessage: NotRequired[str]
     errorCategory: NotRequired[ErrorCategoryType]
@@ -281,10 +306,13 @@ class DataViewSummaryTypeDef(TypedDict):
     lastModifiedTime: NotRequired[int]
 
 
-class DatasetOwnerInfoTypeDef(TypedDict):
-    name: NotRequired[str]
-    phoneNumber: NotRequired[str]
-    email: NotRequired[str]
+class SchemaDefinitionOutputTypeDef(TypedDict):
+    columns: NotRequired[list[ColumnDefinitionTypeDef]]
+    primaryKeyColumns: NotRequired[list[str]]
+
+
+class SchemaUnionOutputTypeDef(TypedDict):
+    tabularSchemaConfig: NotRequired[SchemaDefinitionOutputTypeDef]
 
 
 class DatasetTypeDef(TypedDict):
@@ -417,6 +445,11 @@ class GetExternalDataViewAccessDetailsRequestTypeDef(TypedDict):
     datasetId: str
 
 
+class S3LocationTypeDef(TypedDict):
+    bucket: str
+    key: str
+
+
 class GetExternalDataViewAccessDetailsResponseTypeDef(TypedDict):
     credentials: NotRequired[AwsCredentialsTypeDef]
     s3Location: NotRequired[S3LocationTypeDef]
@@ -425,6 +458,16 @@ class GetExternalDataViewAccessDetailsResponseTypeDef(TypedDict):
 
 class GetPermissionGroupRequestTypeDef(TypedDict):
     permissionGroupId: str
+
+
+class PermissionGroupTypeDef(TypedDict):
+    permissionGroupId: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    applicationPermissions: NotRequired[list[ApplicationPermissionType]]
+    createTime: NotRequired[int]
+    lastModifiedTime: NotRequired[int]
+    membershipStatus: NotRequired[PermissionGroupMembershipStatusType]
 
 
 class GetPermissionGroupResponseTypeDef(TypedDict):
@@ -516,6 +559,12 @@ class ListPermissionGroupsByUserRequestTypeDef(TypedDict):
     maxResults: int
 
 
+class PermissionGroupByUserTypeDef(TypedDict):
+    permissionGroupId: NotRequired[str]
+    name: NotRequired[str]
+    membershipStatus: NotRequired[PermissionGroupMembershipStatusType]
+
+
 class ListPermissionGroupsByUserResponseTypeDef(TypedDict):
     permissionGroups: NotRequired[list[PermissionGroupByUserTypeDef]]
     nextToken: NotRequired[str]
@@ -539,6 +588,18 @@ class ListUsersByPermissionGroupRequestTypeDef(TypedDict):
     maxResults: int
 
 
+class UserByPermissionGroupTypeDef(TypedDict):
+    userId: NotRequired[str]
+    status: NotRequired[UserStatusType]
+    firstName: NotRequired[str]
+    lastName: NotRequired[str]
+    emailAddress: NotRequired[str]
+    type: NotRequired[UserTypeType]
+    apiAccess: NotRequired[ApiAccessType]
+    apiAccessPrincipalArn: NotRequired[str]
+    membershipStatus: NotRequired[PermissionGroupMembershipStatusType]
+
+
 class ListUsersByPermissionGroupResponseTypeDef(TypedDict):
     users: NotRequired[list[UserByPermissionGroupTypeDef]]
     nextToken: NotRequired[str]
@@ -550,31 +611,26 @@ class ListUsersRequestTypeDef(TypedDict):
     maxResults: int
 
 
+class UserTypeDef(TypedDict):
+    userId: NotRequired[str]
+    status: NotRequired[UserStatusType]
+    firstName: NotRequired[str]
+    lastName: NotRequired[str]
+    emailAddress: NotRequired[str]
+    type: NotRequired[UserTypeType]
+    apiAccess: NotRequired[ApiAccessType]
+    apiAccessPrincipalArn: NotRequired[str]
+    createTime: NotRequired[int]
+    lastEnabledTime: NotRequired[int]
+    lastDisabledTime: NotRequired[int]
+    lastModifiedTime: NotRequired[int]
+    lastLoginTime: NotRequired[int]
+
+
 class ListUsersResponseTypeDef(TypedDict):
     users: NotRequired[list[UserTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PermissionGroupByUserTypeDef(TypedDict):
-    permissionGroupId: NotRequired[str]
-    name: NotRequired[str]
-    membershipStatus: NotRequired[PermissionGroupMembershipStatusType]
-
-
-class PermissionGroupParamsTypeDef(TypedDict):
-    permissionGroupId: NotRequired[str]
-    datasetPermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
-
-
-class PermissionGroupTypeDef(TypedDict):
-    permissionGroupId: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    applicationPermissions: NotRequired[list[ApplicationPermissionType]]
-    createTime: NotRequired[int]
-    lastModifiedTime: NotRequired[int]
-    membershipStatus: NotRequired[PermissionGroupMembershipStatusType]
 
 
 class ResetUserPasswordRequestTypeDef(TypedDict):
@@ -586,33 +642,6 @@ class ResetUserPasswordResponseTypeDef(TypedDict):
     userId: NotRequired[str]
     temporaryPassword: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResourcePermissionTypeDef(TypedDict):
-    permission: NotRequired[str]
-
-
-class S3LocationTypeDef(TypedDict):
-    bucket: str
-    key: str
-
-
-class SchemaDefinitionOutputTypeDef(TypedDict):
-    columns: NotRequired[list[ColumnDefinitionTypeDef]]
-    primaryKeyColumns: NotRequired[list[str]]
-
-
-class SchemaDefinitionTypeDef(TypedDict):
-    columns: NotRequired[ReadOnly[Sequence[ColumnDefinitionTypeDef]]]
-    primaryKeyColumns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SchemaUnionOutputTypeDef(TypedDict):
-    tabularSchemaConfig: NotRequired[SchemaDefinitionOutputTypeDef]
-
-
-class SchemaUnionTypeDef(TypedDict):
-    tabularSchemaConfig: NotRequired[ReadOnly[SchemaDefinitionTypeDef]]
 
 
 class UpdateChangesetRequestTypeDef(TypedDict):
@@ -670,31 +699,3 @@ class UpdateUserRequestTypeDef(TypedDict):
 class UpdateUserResponseTypeDef(TypedDict):
     userId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserByPermissionGroupTypeDef(TypedDict):
-    userId: NotRequired[str]
-    status: NotRequired[UserStatusType]
-    firstName: NotRequired[str]
-    lastName: NotRequired[str]
-    emailAddress: NotRequired[str]
-    type: NotRequired[UserTypeType]
-    apiAccess: NotRequired[ApiAccessType]
-    apiAccessPrincipalArn: NotRequired[str]
-    membershipStatus: NotRequired[PermissionGroupMembershipStatusType]
-
-
-class UserTypeDef(TypedDict):
-    userId: NotRequired[str]
-    status: NotRequired[UserStatusType]
-    firstName: NotRequired[str]
-    lastName: NotRequired[str]
-    emailAddress: NotRequired[str]
-    type: NotRequired[UserTypeType]
-    apiAccess: NotRequired[ApiAccessType]
-    apiAccessPrincipalArn: NotRequired[str]
-    createTime: NotRequired[int]
-    lastEnabledTime: NotRequired[int]
-    lastDisabledTime: NotRequired[int]
-    lastModifiedTime: NotRequired[int]
-    lastLoginTime: NotRequired[int]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -54,158 +54,215 @@ from .literals import (
     SplunkS3BackupModeType,
 )
 
-__all__ = [
-    "AmazonOpenSearchServerlessBufferingHintsTypeDef",
-    "AmazonOpenSearchServerlessDestinationConfigurationTypeDef",
-    "AmazonOpenSearchServerlessDestinationDescriptionTypeDef",
-    "AmazonOpenSearchServerlessDestinationUpdateTypeDef",
-    "AmazonOpenSearchServerlessRetryOptionsTypeDef",
-    "AmazonopensearchserviceBufferingHintsTypeDef",
-    "AmazonopensearchserviceDestinationConfigurationTypeDef",
-    "AmazonopensearchserviceDestinationDescriptionTypeDef",
-    "AmazonopensearchserviceDestinationUpdateTypeDef",
-    "AmazonopensearchserviceRetryOptionsTypeDef",
-    "AuthenticationConfigurationTypeDef",
-    "BufferingHintsTypeDef",
-    "CatalogConfigurationTypeDef",
-    "CloudWatchLoggingOptionsTypeDef",
-    "CopyCommandTypeDef",
-    "CreateDeliveryStreamInputTypeDef",
-    "CreateDeliveryStreamOutputTypeDef",
-    "DataFormatConversionConfigurationOutputTypeDef",
-    "DataFormatConversionConfigurationTypeDef",
-    "DatabaseColumnListOutputTypeDef",
-    "DatabaseColumnListTypeDef",
-    "DatabaseListOutputTypeDef",
-    "DatabaseListTypeDef",
-    "DatabaseSnapshotInfoTypeDef",
-    "DatabaseSourceAuthenticationConfigurationTypeDef",
-    "DatabaseSourceConfigurationTypeDef",
-    "DatabaseSourceDescriptionTypeDef",
-    "DatabaseSourceVPCConfigurationTypeDef",
-    "DatabaseTableListOutputTypeDef",
-    "DatabaseTableListTypeDef",
-    "DeleteDeliveryStreamInputTypeDef",
-    "DeleteDeliveryStreamOutputTypeDef",
-    "DeliveryStreamDescriptionTypeDef",
-    "DeliveryStreamEncryptionConfigurationInputTypeDef",
-    "DeliveryStreamEncryptionConfigurationTypeDef",
-    "DescribeDeliveryStreamInputTypeDef",
-    "DescribeDeliveryStreamOutputTypeDef",
-    "DeserializerOutputTypeDef",
-    "DeserializerTypeDef",
-    "DestinationDescriptionTypeDef",
-    "DestinationTableConfigurationOutputTypeDef",
-    "DestinationTableConfigurationTypeDef",
-    "DirectPutSourceConfigurationTypeDef",
-    "DirectPutSourceDescriptionTypeDef",
-    "DocumentIdOptionsTypeDef",
-    "DynamicPartitioningConfigurationTypeDef",
-    "ElasticsearchBufferingHintsTypeDef",
-    "ElasticsearchDestinationConfigurationTypeDef",
-    "ElasticsearchDestinationDescriptionTypeDef",
-    "ElasticsearchDestinationUpdateTypeDef",
-    "ElasticsearchRetryOptionsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "ExtendedS3DestinationConfigurationTypeDef",
-    "ExtendedS3DestinationDescriptionTypeDef",
-    "ExtendedS3DestinationUpdateTypeDef",
-    "FailureDescriptionTypeDef",
-    "HiveJsonSerDeOutputTypeDef",
-    "HiveJsonSerDeTypeDef",
-    "HttpEndpointBufferingHintsTypeDef",
-    "HttpEndpointCommonAttributeTypeDef",
-    "HttpEndpointConfigurationTypeDef",
-    "HttpEndpointDescriptionTypeDef",
-    "HttpEndpointDestinationConfigurationTypeDef",
-    "HttpEndpointDestinationDescriptionTypeDef",
-    "HttpEndpointDestinationUpdateTypeDef",
-    "HttpEndpointRequestConfigurationOutputTypeDef",
-    "HttpEndpointRequestConfigurationTypeDef",
-    "HttpEndpointRetryOptionsTypeDef",
-    "IcebergDestinationConfigurationTypeDef",
-    "IcebergDestinationDescriptionTypeDef",
-    "IcebergDestinationUpdateTypeDef",
-    "InputFormatConfigurationOutputTypeDef",
-    "InputFormatConfigurationTypeDef",
-    "KMSEncryptionConfigTypeDef",
-    "KinesisStreamSourceConfigurationTypeDef",
-    "KinesisStreamSourceDescriptionTypeDef",
-    "ListDeliveryStreamsInputTypeDef",
-    "ListDeliveryStreamsOutputTypeDef",
-    "ListTagsForDeliveryStreamInputTypeDef",
-    "ListTagsForDeliveryStreamOutputTypeDef",
-    "MSKSourceConfigurationTypeDef",
-    "MSKSourceDescriptionTypeDef",
-    "OpenXJsonSerDeOutputTypeDef",
-    "OpenXJsonSerDeTypeDef",
-    "OrcSerDeOutputTypeDef",
-    "OrcSerDeTypeDef",
-    "OutputFormatConfigurationOutputTypeDef",
-    "OutputFormatConfigurationTypeDef",
-    "ParquetSerDeTypeDef",
-    "PartitionFieldTypeDef",
-    "PartitionSpecOutputTypeDef",
-    "PartitionSpecTypeDef",
-    "ProcessingConfigurationOutputTypeDef",
-    "ProcessingConfigurationTypeDef",
-    "ProcessorOutputTypeDef",
-    "ProcessorParameterTypeDef",
-    "ProcessorTypeDef",
-    "PutRecordBatchInputTypeDef",
-    "PutRecordBatchOutputTypeDef",
-    "PutRecordBatchResponseEntryTypeDef",
-    "PutRecordInputTypeDef",
-    "PutRecordOutputTypeDef",
-    "RecordTypeDef",
-    "RedshiftDestinationConfigurationTypeDef",
-    "RedshiftDestinationDescriptionTypeDef",
-    "RedshiftDestinationUpdateTypeDef",
-    "RedshiftRetryOptionsTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryOptionsTypeDef",
-    "S3DestinationConfigurationTypeDef",
-    "S3DestinationDescriptionTypeDef",
-    "S3DestinationUpdateTypeDef",
-    "SchemaConfigurationTypeDef",
-    "SchemaEvolutionConfigurationTypeDef",
-    "SecretsManagerConfigurationTypeDef",
-    "SerializerOutputTypeDef",
-    "SerializerTypeDef",
-    "SnowflakeBufferingHintsTypeDef",
-    "SnowflakeDestinationConfigurationTypeDef",
-    "SnowflakeDestinationDescriptionTypeDef",
-    "SnowflakeDestinationUpdateTypeDef",
-    "SnowflakeRetryOptionsTypeDef",
-    "SnowflakeRoleConfigurationTypeDef",
-    "SnowflakeVpcConfigurationTypeDef",
-    "SourceDescriptionTypeDef",
-    "SplunkBufferingHintsTypeDef",
-    "SplunkDestinationConfigurationTypeDef",
-    "SplunkDestinationDescriptionTypeDef",
-    "SplunkDestinationUpdateTypeDef",
-    "SplunkRetryOptionsTypeDef",
-    "StartDeliveryStreamEncryptionInputTypeDef",
-    "StartDeliveryStreamEncryptionOutputTypeDef",
-    "StopDeliveryStreamEncryptionInputTypeDef",
-    "StopDeliveryStreamEncryptionOutputTypeDef",
-    "TableCreationConfigurationTypeDef",
-    "TagDeliveryStreamInputTypeDef",
-    "TagDeliveryStreamOutputTypeDef",
-    "TagTypeDef",
-    "UntagDeliveryStreamInputTypeDef",
-    "UntagDeliveryStreamOutputTypeDef",
-    "UpdateDestinationInputTypeDef",
-    "UpdateDestinationOutputTypeDef",
-    "VpcConfigurationDescriptionTypeDef",
-    "VpcConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AmazonOpenSearchServerlessBufferingHintsTypeDef",
+        "AmazonOpenSearchServerlessDestinationConfigurationTypeDef",
+        "AmazonOpenSearchServerlessDestinationDescriptionTypeDef",
+        "AmazonOpenSearchServerlessDestinationUpdateTypeDef",
+        "AmazonOpenSearchServerlessRetryOptionsTypeDef",
+        "AmazonopensearchserviceBufferingHintsTypeDef",
+        "AmazonopensearchserviceDestinationConfigurationTypeDef",
+        "AmazonopensearchserviceDestinationDescriptionTypeDef",
+        "AmazonopensearchserviceDestinationUpdateTypeDef",
+        "AmazonopensearchserviceRetryOptionsTypeDef",
+        "AuthenticationConfigurationTypeDef",
+        "BufferingHintsTypeDef",
+        "CatalogConfigurationTypeDef",
+        "CloudWatchLoggingOptionsTypeDef",
+        "CopyCommandTypeDef",
+        "CreateDeliveryStreamInputTypeDef",
+        "CreateDeliveryStreamOutputTypeDef",
+        "DataFormatConversionConfigurationOutputTypeDef",
+        "DataFormatConversionConfigurationTypeDef",
+        "DatabaseColumnListOutputTypeDef",
+        "DatabaseColumnListTypeDef",
+        "DatabaseListOutputTypeDef",
+        "DatabaseListTypeDef",
+        "DatabaseSnapshotInfoTypeDef",
+        "DatabaseSourceAuthenticationConfigurationTypeDef",
+        "DatabaseSourceConfigurationTypeDef",
+        "DatabaseSourceDescriptionTypeDef",
+        "DatabaseSourceVPCConfigurationTypeDef",
+        "DatabaseTableListOutputTypeDef",
+        "DatabaseTableListTypeDef",
+        "DeleteDeliveryStreamInputTypeDef",
+        "DeleteDeliveryStreamOutputTypeDef",
+        "DeliveryStreamDescriptionTypeDef",
+        "DeliveryStreamEncryptionConfigurationInputTypeDef",
+        "DeliveryStreamEncryptionConfigurationTypeDef",
+        "DescribeDeliveryStreamInputTypeDef",
+        "DescribeDeliveryStreamOutputTypeDef",
+        "DeserializerOutputTypeDef",
+        "DeserializerTypeDef",
+        "DestinationDescriptionTypeDef",
+        "DestinationTableConfigurationOutputTypeDef",
+        "DestinationTableConfigurationTypeDef",
+        "DirectPutSourceConfigurationTypeDef",
+        "DirectPutSourceDescriptionTypeDef",
+        "DocumentIdOptionsTypeDef",
+        "DynamicPartitioningConfigurationTypeDef",
+        "ElasticsearchBufferingHintsTypeDef",
+        "ElasticsearchDestinationConfigurationTypeDef",
+        "ElasticsearchDestinationDescriptionTypeDef",
+        "ElasticsearchDestinationUpdateTypeDef",
+        "ElasticsearchRetryOptionsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "ExtendedS3DestinationConfigurationTypeDef",
+        "ExtendedS3DestinationDescriptionTypeDef",
+        "ExtendedS3DestinationUpdateTypeDef",
+        "FailureDescriptionTypeDef",
+        "HiveJsonSerDeOutputTypeDef",
+        "HiveJsonSerDeTypeDef",
+        "HttpEndpointBufferingHintsTypeDef",
+        "HttpEndpointCommonAttributeTypeDef",
+        "HttpEndpointConfigurationTypeDef",
+        "HttpEndpointDescriptionTypeDef",
+        "HttpEndpointDestinationConfigurationTypeDef",
+        "HttpEndpointDestinationDescriptionTypeDef",
+        "HttpEndpointDestinationUpdateTypeDef",
+        "HttpEndpointRequestConfigurationOutputTypeDef",
+        "HttpEndpointRequestConfigurationTypeDef",
+        "HttpEndpointRetryOptionsTypeDef",
+        "IcebergDestinationConfigurationTypeDef",
+        "IcebergDestinationDescriptionTypeDef",
+        "IcebergDestinationUpdateTypeDef",
+        "InputFormatConfigurationOutputTypeDef",
+        "InputFormatConfigurationTypeDef",
+        "KMSEncryptionConfigTypeDef",
+        "KinesisStreamSourceConfigurationTypeDef",
+        "KinesisStreamSourceDescriptionTypeDef",
+        "ListDeliveryStreamsInputTypeDef",
+        "ListDeliveryStreamsOutputTypeDef",
+        "ListTagsForDeliveryStreamInputTypeDef",
+        "ListTagsForDeliveryStreamOutputTypeDef",
+        "MSKSourceConfigurationTypeDef",
+        "MSKSourceDescriptionTypeDef",
+        "OpenXJsonSerDeOutputTypeDef",
+        "OpenXJsonSerDeTypeDef",
+        "OrcSerDeOutputTypeDef",
+        "OrcSerDeTypeDef",
+        "OutputFormatConfigurationOutputTypeDef",
+        "OutputFormatConfigurationTypeDef",
+        "ParquetSerDeTypeDef",
+        "PartitionFieldTypeDef",
+        "PartitionSpecOutputTypeDef",
+        "PartitionSpecTypeDef",
+        "ProcessingConfigurationOutputTypeDef",
+        "ProcessingConfigurationTypeDef",
+        "ProcessorOutputTypeDef",
+        "ProcessorParameterTypeDef",
+        "ProcessorTypeDef",
+        "PutRecordBatchInputTypeDef",
+        "PutRecordBatchOutputTypeDef",
+        "PutRecordBatchResponseEntryTypeDef",
+        "PutRecordInputTypeDef",
+        "PutRecordOutputTypeDef",
+        "RecordTypeDef",
+        "RedshiftDestinationConfigurationTypeDef",
+        "RedshiftDestinationDescriptionTypeDef",
+        "RedshiftDestinationUpdateTypeDef",
+        "RedshiftRetryOptionsTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryOptionsTypeDef",
+        "S3DestinationConfigurationTypeDef",
+        "S3DestinationDescriptionTypeDef",
+        "S3DestinationUpdateTypeDef",
+        "SchemaConfigurationTypeDef",
+        "SchemaEvolutionConfigurationTypeDef",
+        "SecretsManagerConfigurationTypeDef",
+        "SerializerOutputTypeDef",
+        "SerializerTypeDef",
+        "SnowflakeBufferingHintsTypeDef",
+        "SnowflakeDestinationConfigurationTypeDef",
+        "SnowflakeDestinationDescriptionTypeDef",
+        "SnowflakeDestinationUpdateTypeDef",
+        "SnowflakeRetryOptionsTypeDef",
+        "SnowflakeRoleConfigurationTypeDef",
+        "SnowflakeVpcConfigurationTypeDef",
+        "SourceDescriptionTypeDef",
+        "SplunkBufferingHintsTypeDef",
+        "SplunkDestinationConfigurationTypeDef",
+        "SplunkDestinationDescriptionTypeDef",
+        "SplunkDestinationUpdateTypeDef",
+        "SplunkRetryOptionsTypeDef",
+        "StartDeliveryStreamEncryptionInputTypeDef",
+        "StartDeliveryStreamEncryptionOutputTypeDef",
+        "StopDeliveryStreamEncryptionInputTypeDef",
+        "StopDeliveryStreamEncryptionOutputTypeDef",
+        "TableCreationConfigurationTypeDef",
+        "TagDeliveryStreamInputTypeDef",
+        "TagDeliveryStreamOutputTypeDef",
+        "TagTypeDef",
+        "UntagDeliveryStreamInputTypeDef",
+        "UntagDeliveryStreamOutputTypeDef",
+        "UpdateDestinationInputTypeDef",
+        "UpdateDestinationOutputTypeDef",
+        "VpcConfigurationDescriptionTypeDef",
+        "VpcConfigurationTypeDef",
+    ]
 
 
 class AmazonOpenSearchServerlessBufferingHintsTypeDef(TypedDict):
     IntervalInSeconds: NotRequired[int]
     SizeInMBs: NotRequired[int]
+
+
+class AmazonOpenSearchServerlessRetryOptionsTypeDef(TypedDict):
+    DurationInSeconds: NotRequired[int]
+
+
+class CloudWatchLoggingOptionsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    LogGroupName: NotRequired[str]
+    LogStreamName: NotRequired[str]
+
+
+class ProcessorParameterTypeDef(TypedDict):
+    ParameterName: ProcessorParameterNameType
+    ParameterValue: str
+
+
+class ProcessorTypeDef(TypedDict):
+    Type: ProcessorTypeType
+    Parameters: NotRequired[ReadOnly[Sequence[ProcessorParameterTypeDef]]]
+
+
+class ProcessingConfigurationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Processors: NotRequired[ReadOnly[Sequence[ProcessorTypeDef]]]
+
+
+class BufferingHintsTypeDef(TypedDict):
+    SizeInMBs: NotRequired[int]
+    IntervalInSeconds: NotRequired[int]
+
+
+class KMSEncryptionConfigTypeDef(TypedDict):
+    AWSKMSKeyARN: str
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    NoEncryptionConfig: NotRequired[NoEncryptionConfigType]
+    KMSEncryptionConfig: NotRequired[KMSEncryptionConfigTypeDef]
+
+
+class S3DestinationConfigurationTypeDef(TypedDict):
+    RoleARN: str
+    BucketARN: str
+    Prefix: NotRequired[str]
+    ErrorOutputPrefix: NotRequired[str]
+    BufferingHints: NotRequired[BufferingHintsTypeDef]
+    CompressionFormat: NotRequired[CompressionFormatType]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+
+
+class VpcConfigurationTypeDef(TypedDict):
+    SubnetIds: ReadOnly[Sequence[str]]
+    RoleARN: str
+    SecurityGroupIds: ReadOnly[Sequence[str]]
 
 
 class AmazonOpenSearchServerlessDestinationConfigurationTypeDef(TypedDict):
@@ -221,6 +278,34 @@ class AmazonOpenSearchServerlessDestinationConfigurationTypeDef(TypedDict):
     VpcConfiguration: NotRequired[ReadOnly[VpcConfigurationTypeDef]]
 
 
+class ProcessorOutputTypeDef(TypedDict):
+    Type: ProcessorTypeType
+    Parameters: NotRequired[list[ProcessorParameterTypeDef]]
+
+
+class ProcessingConfigurationOutputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Processors: NotRequired[list[ProcessorOutputTypeDef]]
+
+
+class S3DestinationDescriptionTypeDef(TypedDict):
+    RoleARN: str
+    BucketARN: str
+    Prefix: NotRequired[str]
+    ErrorOutputPrefix: NotRequired[str]
+    BufferingHints: BufferingHintsTypeDef
+    CompressionFormat: CompressionFormatType
+    EncryptionConfiguration: EncryptionConfigurationTypeDef
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+
+
+class VpcConfigurationDescriptionTypeDef(TypedDict):
+    SubnetIds: list[str]
+    RoleARN: str
+    SecurityGroupIds: list[str]
+    VpcId: str
+
+
 class AmazonOpenSearchServerlessDestinationDescriptionTypeDef(TypedDict):
     RoleARN: NotRequired[str]
     CollectionEndpoint: NotRequired[str]
@@ -234,6 +319,17 @@ class AmazonOpenSearchServerlessDestinationDescriptionTypeDef(TypedDict):
     VpcConfigurationDescription: NotRequired[VpcConfigurationDescriptionTypeDef]
 
 
+class S3DestinationUpdateTypeDef(TypedDict):
+    RoleARN: NotRequired[str]
+    BucketARN: NotRequired[str]
+    Prefix: NotRequired[str]
+    ErrorOutputPrefix: NotRequired[str]
+    BufferingHints: NotRequired[BufferingHintsTypeDef]
+    CompressionFormat: NotRequired[CompressionFormatType]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+
+
 class AmazonOpenSearchServerlessDestinationUpdateTypeDef(TypedDict):
     RoleARN: NotRequired[str]
     CollectionEndpoint: NotRequired[str]
@@ -245,13 +341,17 @@ class AmazonOpenSearchServerlessDestinationUpdateTypeDef(TypedDict):
     CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
 
 
-class AmazonOpenSearchServerlessRetryOptionsTypeDef(TypedDict):
-    DurationInSeconds: NotRequired[int]
-
-
 class AmazonopensearchserviceBufferingHintsTypeDef(TypedDict):
     IntervalInSeconds: NotRequired[int]
     SizeInMBs: NotRequired[int]
+
+
+class AmazonopensearchserviceRetryOptionsTypeDef(TypedDict):
+    DurationInSeconds: NotRequired[int]
+
+
+class DocumentIdOptionsTypeDef(TypedDict):
+    DefaultDocumentIdFormat: DefaultDocumentIdFormatType
 
 
 class AmazonopensearchserviceDestinationConfigurationTypeDef(TypedDict):
@@ -303,18 +403,9 @@ class AmazonopensearchserviceDestinationUpdateTypeDef(TypedDict):
     DocumentIdOptions: NotRequired[DocumentIdOptionsTypeDef]
 
 
-class AmazonopensearchserviceRetryOptionsTypeDef(TypedDict):
-    DurationInSeconds: NotRequired[int]
-
-
 class AuthenticationConfigurationTypeDef(TypedDict):
     RoleARN: str
     Connectivity: ConnectivityType
-
-
-class BufferingHintsTypeDef(TypedDict):
-    SizeInMBs: NotRequired[int]
-    IntervalInSeconds: NotRequired[int]
 
 
 class CatalogConfigurationTypeDef(TypedDict):
@@ -322,16 +413,368 @@ class CatalogConfigurationTypeDef(TypedDict):
     WarehouseLocation: NotRequired[str]
 
 
-class CloudWatchLoggingOptionsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    LogGroupName: NotRequired[str]
-    LogStreamName: NotRequired[str]
-
-
 class CopyCommandTypeDef(TypedDict):
     DataTableName: str
     DataTableColumns: NotRequired[str]
     CopyOptions: NotRequired[str]
+
+
+class DatabaseColumnListTypeDef(TypedDict):
+    Include: NotRequired[ReadOnly[Sequence[str]]]
+    Exclude: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DatabaseListTypeDef(TypedDict):
+    Include: NotRequired[ReadOnly[Sequence[str]]]
+    Exclude: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SecretsManagerConfigurationTypeDef(TypedDict):
+    SecretARN: NotRequired[str]
+    RoleARN: NotRequired[str]
+    Enabled: bool
+
+
+class DatabaseSourceAuthenticationConfigurationTypeDef(TypedDict):
+    SecretsManagerConfiguration: SecretsManagerConfigurationTypeDef
+
+
+class DatabaseSourceVPCConfigurationTypeDef(TypedDict):
+    VpcEndpointServiceName: str
+
+
+class DatabaseTableListTypeDef(TypedDict):
+    Include: NotRequired[ReadOnly[Sequence[str]]]
+    Exclude: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DatabaseSourceConfigurationTypeDef(TypedDict):
+    Type: DatabaseTypeType
+    Endpoint: str
+    Port: int
+    SSLMode: NotRequired[SSLModeType]
+    Databases: ReadOnly[DatabaseListTypeDef]
+    Tables: ReadOnly[DatabaseTableListTypeDef]
+    Columns: NotRequired[ReadOnly[DatabaseColumnListTypeDef]]
+    SurrogateKeys: NotRequired[ReadOnly[Sequence[str]]]
+    SnapshotWatermarkTable: str
+    DatabaseSourceAuthenticationConfiguration: (
+        DatabaseSourceAuthenticationConfigurationTypeDef
+    )
+    DatabaseSourceVPCConfiguration: DatabaseSourceVPCConfigurationTypeDef
+
+
+class DeliveryStreamEncryptionConfigurationInputTypeDef(TypedDict):
+    KeyARN: NotRequired[str]
+    KeyType: KeyTypeType
+
+
+class DirectPutSourceConfigurationTypeDef(TypedDict):
+    ThroughputHintInMBs: int
+
+
+class ElasticsearchBufferingHintsTypeDef(TypedDict):
+    IntervalInSeconds: NotRequired[int]
+    SizeInMBs: NotRequired[int]
+
+
+class ElasticsearchRetryOptionsTypeDef(TypedDict):
+    DurationInSeconds: NotRequired[int]
+
+
+class ElasticsearchDestinationConfigurationTypeDef(TypedDict):
+    RoleARN: str
+    DomainARN: NotRequired[str]
+    ClusterEndpoint: NotRequired[str]
+    IndexName: str
+    TypeName: NotRequired[str]
+    IndexRotationPeriod: NotRequired[ElasticsearchIndexRotationPeriodType]
+    BufferingHints: NotRequired[ElasticsearchBufferingHintsTypeDef]
+    RetryOptions: NotRequired[ElasticsearchRetryOptionsTypeDef]
+    S3BackupMode: NotRequired[ElasticsearchS3BackupModeType]
+    S3Configuration: S3DestinationConfigurationTypeDef
+    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    VpcConfiguration: NotRequired[ReadOnly[VpcConfigurationTypeDef]]
+    DocumentIdOptions: NotRequired[DocumentIdOptionsTypeDef]
+
+
+class HiveJsonSerDeTypeDef(TypedDict):
+    TimestampFormats: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class OpenXJsonSerDeTypeDef(TypedDict):
+    ConvertDotsInJsonKeysToUnderscores: NotRequired[bool]
+    CaseInsensitive: NotRequired[bool]
+    ColumnToJsonKeyMappings: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class DeserializerTypeDef(TypedDict):
+    OpenXJsonSerDe: NotRequired[ReadOnly[OpenXJsonSerDeTypeDef]]
+    HiveJsonSerDe: NotRequired[ReadOnly[HiveJsonSerDeTypeDef]]
+
+
+class InputFormatConfigurationTypeDef(TypedDict):
+    Deserializer: NotRequired[ReadOnly[DeserializerTypeDef]]
+
+
+class OrcSerDeTypeDef(TypedDict):
+    StripeSizeBytes: NotRequired[int]
+    BlockSizeBytes: NotRequired[int]
+    RowIndexStride: NotRequired[int]
+    EnablePadding: NotRequired[bool]
+    PaddingTolerance: NotRequired[float]
+    Compression: NotRequired[OrcCompressionType]
+    BloomFilterColumns: NotRequired[ReadOnly[Sequence[str]]]
+    BloomFilterFalsePositiveProbability: NotRequired[float]
+    DictionaryKeyThreshold: NotRequired[float]
+    FormatVersion: NotRequired[OrcFormatVersionType]
+
+
+class ParquetSerDeTypeDef(TypedDict):
+    BlockSizeBytes: NotRequired[int]
+    PageSizeBytes: NotRequired[int]
+    Compression: NotRequired[ParquetCompressionType]
+    EnableDictionaryCompression: NotRequired[bool]
+    MaxPaddingBytes: NotRequired[int]
+    WriterVersion: NotRequired[ParquetWriterVersionType]
+
+
+class SerializerTypeDef(TypedDict):
+    ParquetSerDe: NotRequired[ParquetSerDeTypeDef]
+    OrcSerDe: NotRequired[ReadOnly[OrcSerDeTypeDef]]
+
+
+class OutputFormatConfigurationTypeDef(TypedDict):
+    Serializer: NotRequired[ReadOnly[SerializerTypeDef]]
+
+
+class SchemaConfigurationTypeDef(TypedDict):
+    RoleARN: NotRequired[str]
+    CatalogId: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    TableName: NotRequired[str]
+    Region: NotRequired[str]
+    VersionId: NotRequired[str]
+
+
+class DataFormatConversionConfigurationTypeDef(TypedDict):
+    SchemaConfiguration: NotRequired[SchemaConfigurationTypeDef]
+    InputFormatConfiguration: NotRequired[ReadOnly[InputFormatConfigurationTypeDef]]
+    OutputFormatConfiguration: NotRequired[ReadOnly[OutputFormatConfigurationTypeDef]]
+    Enabled: NotRequired[bool]
+
+
+class RetryOptionsTypeDef(TypedDict):
+    DurationInSeconds: NotRequired[int]
+
+
+class DynamicPartitioningConfigurationTypeDef(TypedDict):
+    RetryOptions: NotRequired[RetryOptionsTypeDef]
+    Enabled: NotRequired[bool]
+
+
+class ExtendedS3DestinationConfigurationTypeDef(TypedDict):
+    RoleARN: str
+    BucketARN: str
+    Prefix: NotRequired[str]
+    ErrorOutputPrefix: NotRequired[str]
+    BufferingHints: NotRequired[BufferingHintsTypeDef]
+    CompressionFormat: NotRequired[CompressionFormatType]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
+    S3BackupMode: NotRequired[S3BackupModeType]
+    S3BackupConfiguration: NotRequired[S3DestinationConfigurationTypeDef]
+    DataFormatConversionConfiguration: NotRequired[
+        ReadOnly[DataFormatConversionConfigurationTypeDef]
+    ]
+    DynamicPartitioningConfiguration: NotRequired[
+        DynamicPartitioningConfigurationTypeDef
+    ]
+    FileExtension: NotRequired[str]
+    CustomTimeZone: NotRequired[str]
+
+
+class HttpEndpointBufferingHintsTypeDef(TypedDict):
+    SizeInMBs: NotRequired[int]
+    IntervalInSeconds: NotRequired[int]
+
+
+class HttpEndpointConfigurationTypeDef(TypedDict):
+    Url: str
+    Name: NotRequired[str]
+    AccessKey: NotRequired[str]
+
+
+class HttpEndpointCommonAttributeTypeDef(TypedDict):
+    AttributeName: str
+    AttributeValue: str
+
+
+class HttpEndpointRequestConfigurationTypeDef(TypedDict):
+    ContentEncoding: NotRequired[ContentEncodingType]
+    CommonAttributes: NotRequired[
+        ReadOnly[Sequence[HttpEndpointCommonAttributeTypeDef]]
+    ]
+
+
+class HttpEndpointRetryOptionsTypeDef(TypedDict):
+    DurationInSeconds: NotRequired[int]
+
+
+class HttpEndpointDestinationConfigurationTypeDef(TypedDict):
+    EndpointConfiguration: HttpEndpointConfigurationTypeDef
+    BufferingHints: NotRequired[HttpEndpointBufferingHintsTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    RequestConfiguration: NotRequired[ReadOnly[HttpEndpointRequestConfigurationTypeDef]]
+    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
+    RoleARN: NotRequired[str]
+    RetryOptions: NotRequired[HttpEndpointRetryOptionsTypeDef]
+    S3BackupMode: NotRequired[HttpEndpointS3BackupModeType]
+    S3Configuration: S3DestinationConfigurationTypeDef
+    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
+
+
+class PartitionFieldTypeDef(TypedDict):
+    SourceName: str
+
+
+class PartitionSpecTypeDef(TypedDict):
+    Identity: NotRequired[ReadOnly[Sequence[PartitionFieldTypeDef]]]
+
+
+class DestinationTableConfigurationTypeDef(TypedDict):
+    DestinationTableName: str
+    DestinationDatabaseName: str
+    UniqueKeys: NotRequired[ReadOnly[Sequence[str]]]
+    PartitionSpec: NotRequired[ReadOnly[PartitionSpecTypeDef]]
+    S3ErrorOutputPrefix: NotRequired[str]
+
+
+class SchemaEvolutionConfigurationTypeDef(TypedDict):
+    Enabled: bool
+
+
+class TableCreationConfigurationTypeDef(TypedDict):
+    Enabled: bool
+
+
+class IcebergDestinationConfigurationTypeDef(TypedDict):
+    DestinationTableConfigurationList: NotRequired[
+        ReadOnly[Sequence[DestinationTableConfigurationTypeDef]]
+    ]
+    SchemaEvolutionConfiguration: NotRequired[SchemaEvolutionConfigurationTypeDef]
+    TableCreationConfiguration: NotRequired[TableCreationConfigurationTypeDef]
+    BufferingHints: NotRequired[BufferingHintsTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
+    S3BackupMode: NotRequired[IcebergS3BackupModeType]
+    RetryOptions: NotRequired[RetryOptionsTypeDef]
+    RoleARN: str
+    AppendOnly: NotRequired[bool]
+    CatalogConfiguration: CatalogConfigurationTypeDef
+    S3Configuration: S3DestinationConfigurationTypeDef
+
+
+class KinesisStreamSourceConfigurationTypeDef(TypedDict):
+    KinesisStreamARN: str
+    RoleARN: str
+
+
+class MSKSourceConfigurationTypeDef(TypedDict):
+    MSKClusterARN: str
+    TopicName: str
+    AuthenticationConfiguration: AuthenticationConfigurationTypeDef
+    ReadFromTimestamp: NotRequired[ReadOnly[datetime | str]]
+
+
+class RedshiftRetryOptionsTypeDef(TypedDict):
+    DurationInSeconds: NotRequired[int]
+
+
+class RedshiftDestinationConfigurationTypeDef(TypedDict):
+    RoleARN: str
+    ClusterJDBCURL: str
+    CopyCommand: CopyCommandTypeDef
+    Username: NotRequired[str]
+    Password: NotRequired[str]
+    RetryOptions: NotRequired[RedshiftRetryOptionsTypeDef]
+    S3Configuration: S3DestinationConfigurationTypeDef
+    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
+    S3BackupMode: NotRequired[RedshiftS3BackupModeType]
+    S3BackupConfiguration: NotRequired[S3DestinationConfigurationTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
+
+
+class SnowflakeBufferingHintsTypeDef(TypedDict):
+    SizeInMBs: NotRequired[int]
+    IntervalInSeconds: NotRequired[int]
+
+
+class SnowflakeRetryOptionsTypeDef(TypedDict):
+    DurationInSeconds: NotRequired[int]
+
+
+class SnowflakeRoleConfigurationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    SnowflakeRole: NotRequired[str]
+
+
+class SnowflakeVpcConfigurationTypeDef(TypedDict):
+    PrivateLinkVpceId: str
+
+
+class SnowflakeDestinationConfigurationTypeDef(TypedDict):
+    AccountUrl: str
+    PrivateKey: NotRequired[str]
+    KeyPassphrase: NotRequired[str]
+    User: NotRequired[str]
+    Database: str
+    Schema: str
+    Table: str
+    SnowflakeRoleConfiguration: NotRequired[SnowflakeRoleConfigurationTypeDef]
+    DataLoadingOption: NotRequired[SnowflakeDataLoadingOptionType]
+    MetaDataColumnName: NotRequired[str]
+    ContentColumnName: NotRequired[str]
+    SnowflakeVpcConfiguration: NotRequired[SnowflakeVpcConfigurationTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
+    RoleARN: str
+    RetryOptions: NotRequired[SnowflakeRetryOptionsTypeDef]
+    S3BackupMode: NotRequired[SnowflakeS3BackupModeType]
+    S3Configuration: S3DestinationConfigurationTypeDef
+    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
+    BufferingHints: NotRequired[SnowflakeBufferingHintsTypeDef]
+
+
+class SplunkBufferingHintsTypeDef(TypedDict):
+    IntervalInSeconds: NotRequired[int]
+    SizeInMBs: NotRequired[int]
+
+
+class SplunkRetryOptionsTypeDef(TypedDict):
+    DurationInSeconds: NotRequired[int]
+
+
+class SplunkDestinationConfigurationTypeDef(TypedDict):
+    HECEndpoint: str
+    HECEndpointType: HECEndpointTypeType
+    HECToken: NotRequired[str]
+    HECAcknowledgmentTimeoutInSeconds: NotRequired[int]
+    RetryOptions: NotRequired[SplunkRetryOptionsTypeDef]
+    S3BackupMode: NotRequired[SplunkS3BackupModeType]
+    S3Configuration: S3DestinationConfigurationTypeDef
+    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    BufferingHints: NotRequired[SplunkBufferingHintsTypeDef]
+    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
 
 
 class CreateDeliveryStreamInputTypeDef(TypedDict):
@@ -384,17 +827,51 @@ class CreateDeliveryStreamOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HiveJsonSerDeOutputTypeDef(TypedDict):
+    TimestampFormats: NotRequired[list[str]]
+
+
+class OpenXJsonSerDeOutputTypeDef(TypedDict):
+    ConvertDotsInJsonKeysToUnderscores: NotRequired[bool]
+    CaseInsensitive: NotRequired[bool]
+    ColumnToJsonKeyMappings: NotRequired[dict[str, str]]
+
+
+class DeserializerOutputTypeDef(TypedDict):
+    OpenXJsonSerDe: NotRequired[OpenXJsonSerDeOutputTypeDef]
+    HiveJsonSerDe: NotRequired[HiveJsonSerDeOutputTypeDef]
+
+
+class InputFormatConfigurationOutputTypeDef(TypedDict):
+    Deserializer: NotRequired[DeserializerOutputTypeDef]
+
+
+class OrcSerDeOutputTypeDef(TypedDict):
+    StripeSizeBytes: NotRequired[int]
+    BlockSizeBytes: NotRequired[int]
+    RowIndexStride: NotRequired[int]
+    EnablePadding: NotRequired[bool]
+    PaddingTolerance: NotRequired[float]
+    Compression: NotRequired[OrcCompressionType]
+    BloomFilterColumns: NotRequired[list[str]]
+    BloomFilterFalsePositiveProbability: NotRequired[float]
+    DictionaryKeyThreshold: NotRequired[float]
+    FormatVersion: NotRequired[OrcFormatVersionType]
+
+
+class SerializerOutputTypeDef(TypedDict):
+    ParquetSerDe: NotRequired[ParquetSerDeTypeDef]
+    OrcSerDe: NotRequired[OrcSerDeOutputTypeDef]
+
+
+class OutputFormatConfigurationOutputTypeDef(TypedDict):
+    Serializer: NotRequired[SerializerOutputTypeDef]
+
+
 class DataFormatConversionConfigurationOutputTypeDef(TypedDict):
     SchemaConfiguration: NotRequired[SchemaConfigurationTypeDef]
     InputFormatConfiguration: NotRequired[InputFormatConfigurationOutputTypeDef]
     OutputFormatConfiguration: NotRequired[OutputFormatConfigurationOutputTypeDef]
-    Enabled: NotRequired[bool]
-
-
-class DataFormatConversionConfigurationTypeDef(TypedDict):
-    SchemaConfiguration: NotRequired[SchemaConfigurationTypeDef]
-    InputFormatConfiguration: NotRequired[ReadOnly[InputFormatConfigurationTypeDef]]
-    OutputFormatConfiguration: NotRequired[ReadOnly[OutputFormatConfigurationTypeDef]]
     Enabled: NotRequired[bool]
 
 
@@ -403,19 +880,14 @@ class DatabaseColumnListOutputTypeDef(TypedDict):
     Exclude: NotRequired[list[str]]
 
 
-class DatabaseColumnListTypeDef(TypedDict):
-    Include: NotRequired[ReadOnly[Sequence[str]]]
-    Exclude: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class DatabaseListOutputTypeDef(TypedDict):
     Include: NotRequired[list[str]]
     Exclude: NotRequired[list[str]]
 
 
-class DatabaseListTypeDef(TypedDict):
-    Include: NotRequired[ReadOnly[Sequence[str]]]
-    Exclude: NotRequired[ReadOnly[Sequence[str]]]
+class FailureDescriptionTypeDef(TypedDict):
+    Type: DeliveryStreamFailureTypeType
+    Details: str
 
 
 class DatabaseSnapshotInfoTypeDef(TypedDict):
@@ -427,24 +899,9 @@ class DatabaseSnapshotInfoTypeDef(TypedDict):
     FailureDescription: NotRequired[FailureDescriptionTypeDef]
 
 
-class DatabaseSourceAuthenticationConfigurationTypeDef(TypedDict):
-    SecretsManagerConfiguration: SecretsManagerConfigurationTypeDef
-
-
-class DatabaseSourceConfigurationTypeDef(TypedDict):
-    Type: DatabaseTypeType
-    Endpoint: str
-    Port: int
-    SSLMode: NotRequired[SSLModeType]
-    Databases: ReadOnly[DatabaseListTypeDef]
-    Tables: ReadOnly[DatabaseTableListTypeDef]
-    Columns: NotRequired[ReadOnly[DatabaseColumnListTypeDef]]
-    SurrogateKeys: NotRequired[ReadOnly[Sequence[str]]]
-    SnapshotWatermarkTable: str
-    DatabaseSourceAuthenticationConfiguration: (
-        DatabaseSourceAuthenticationConfigurationTypeDef
-    )
-    DatabaseSourceVPCConfiguration: DatabaseSourceVPCConfigurationTypeDef
+class DatabaseTableListOutputTypeDef(TypedDict):
+    Include: NotRequired[list[str]]
+    Exclude: NotRequired[list[str]]
 
 
 class DatabaseSourceDescriptionTypeDef(TypedDict):
@@ -464,20 +921,6 @@ class DatabaseSourceDescriptionTypeDef(TypedDict):
     DatabaseSourceVPCConfiguration: NotRequired[DatabaseSourceVPCConfigurationTypeDef]
 
 
-class DatabaseSourceVPCConfigurationTypeDef(TypedDict):
-    VpcEndpointServiceName: str
-
-
-class DatabaseTableListOutputTypeDef(TypedDict):
-    Include: NotRequired[list[str]]
-    Exclude: NotRequired[list[str]]
-
-
-class DatabaseTableListTypeDef(TypedDict):
-    Include: NotRequired[ReadOnly[Sequence[str]]]
-    Exclude: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class DeleteDeliveryStreamInputTypeDef(TypedDict):
     DeliveryStreamName: str
     AllowForceDelete: NotRequired[bool]
@@ -487,28 +930,6 @@ class DeleteDeliveryStreamOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeliveryStreamDescriptionTypeDef(TypedDict):
-    DeliveryStreamName: str
-    DeliveryStreamARN: str
-    DeliveryStreamStatus: DeliveryStreamStatusType
-    FailureDescription: NotRequired[FailureDescriptionTypeDef]
-    DeliveryStreamEncryptionConfiguration: NotRequired[
-        DeliveryStreamEncryptionConfigurationTypeDef
-    ]
-    DeliveryStreamType: DeliveryStreamTypeType
-    VersionId: str
-    CreateTimestamp: NotRequired[datetime]
-    LastUpdateTimestamp: NotRequired[datetime]
-    Source: NotRequired[SourceDescriptionTypeDef]
-    Destinations: list[DestinationDescriptionTypeDef]
-    HasMoreDestinations: bool
-
-
-class DeliveryStreamEncryptionConfigurationInputTypeDef(TypedDict):
-    KeyARN: NotRequired[str]
-    KeyType: KeyTypeType
-
-
 class DeliveryStreamEncryptionConfigurationTypeDef(TypedDict):
     KeyARN: NotRequired[str]
     KeyType: NotRequired[KeyTypeType]
@@ -516,25 +937,144 @@ class DeliveryStreamEncryptionConfigurationTypeDef(TypedDict):
     FailureDescription: NotRequired[FailureDescriptionTypeDef]
 
 
-class DescribeDeliveryStreamInputTypeDef(TypedDict):
-    DeliveryStreamName: str
-    Limit: NotRequired[int]
-    ExclusiveStartDestinationId: NotRequired[str]
+class ElasticsearchDestinationDescriptionTypeDef(TypedDict):
+    RoleARN: NotRequired[str]
+    DomainARN: NotRequired[str]
+    ClusterEndpoint: NotRequired[str]
+    IndexName: NotRequired[str]
+    TypeName: NotRequired[str]
+    IndexRotationPeriod: NotRequired[ElasticsearchIndexRotationPeriodType]
+    BufferingHints: NotRequired[ElasticsearchBufferingHintsTypeDef]
+    RetryOptions: NotRequired[ElasticsearchRetryOptionsTypeDef]
+    S3BackupMode: NotRequired[ElasticsearchS3BackupModeType]
+    S3DestinationDescription: NotRequired[S3DestinationDescriptionTypeDef]
+    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    VpcConfigurationDescription: NotRequired[VpcConfigurationDescriptionTypeDef]
+    DocumentIdOptions: NotRequired[DocumentIdOptionsTypeDef]
 
 
-class DescribeDeliveryStreamOutputTypeDef(TypedDict):
-    DeliveryStreamDescription: DeliveryStreamDescriptionTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
+class ExtendedS3DestinationDescriptionTypeDef(TypedDict):
+    RoleARN: str
+    BucketARN: str
+    Prefix: NotRequired[str]
+    ErrorOutputPrefix: NotRequired[str]
+    BufferingHints: BufferingHintsTypeDef
+    CompressionFormat: CompressionFormatType
+    EncryptionConfiguration: EncryptionConfigurationTypeDef
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
+    S3BackupMode: NotRequired[S3BackupModeType]
+    S3BackupDescription: NotRequired[S3DestinationDescriptionTypeDef]
+    DataFormatConversionConfiguration: NotRequired[
+        DataFormatConversionConfigurationOutputTypeDef
+    ]
+    DynamicPartitioningConfiguration: NotRequired[
+        DynamicPartitioningConfigurationTypeDef
+    ]
+    FileExtension: NotRequired[str]
+    CustomTimeZone: NotRequired[str]
 
 
-class DeserializerOutputTypeDef(TypedDict):
-    OpenXJsonSerDe: NotRequired[OpenXJsonSerDeOutputTypeDef]
-    HiveJsonSerDe: NotRequired[HiveJsonSerDeOutputTypeDef]
+class HttpEndpointDescriptionTypeDef(TypedDict):
+    Url: NotRequired[str]
+    Name: NotRequired[str]
 
 
-class DeserializerTypeDef(TypedDict):
-    OpenXJsonSerDe: NotRequired[ReadOnly[OpenXJsonSerDeTypeDef]]
-    HiveJsonSerDe: NotRequired[ReadOnly[HiveJsonSerDeTypeDef]]
+class HttpEndpointRequestConfigurationOutputTypeDef(TypedDict):
+    ContentEncoding: NotRequired[ContentEncodingType]
+    CommonAttributes: NotRequired[list[HttpEndpointCommonAttributeTypeDef]]
+
+
+class HttpEndpointDestinationDescriptionTypeDef(TypedDict):
+    EndpointConfiguration: NotRequired[HttpEndpointDescriptionTypeDef]
+    BufferingHints: NotRequired[HttpEndpointBufferingHintsTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    RequestConfiguration: NotRequired[HttpEndpointRequestConfigurationOutputTypeDef]
+    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
+    RoleARN: NotRequired[str]
+    RetryOptions: NotRequired[HttpEndpointRetryOptionsTypeDef]
+    S3BackupMode: NotRequired[HttpEndpointS3BackupModeType]
+    S3DestinationDescription: NotRequired[S3DestinationDescriptionTypeDef]
+    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
+
+
+class PartitionSpecOutputTypeDef(TypedDict):
+    Identity: NotRequired[list[PartitionFieldTypeDef]]
+
+
+class DestinationTableConfigurationOutputTypeDef(TypedDict):
+    DestinationTableName: str
+    DestinationDatabaseName: str
+    UniqueKeys: NotRequired[list[str]]
+    PartitionSpec: NotRequired[PartitionSpecOutputTypeDef]
+    S3ErrorOutputPrefix: NotRequired[str]
+
+
+class IcebergDestinationDescriptionTypeDef(TypedDict):
+    DestinationTableConfigurationList: NotRequired[
+        list[DestinationTableConfigurationOutputTypeDef]
+    ]
+    SchemaEvolutionConfiguration: NotRequired[SchemaEvolutionConfigurationTypeDef]
+    TableCreationConfiguration: NotRequired[TableCreationConfigurationTypeDef]
+    BufferingHints: NotRequired[BufferingHintsTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
+    S3BackupMode: NotRequired[IcebergS3BackupModeType]
+    RetryOptions: NotRequired[RetryOptionsTypeDef]
+    RoleARN: NotRequired[str]
+    AppendOnly: NotRequired[bool]
+    CatalogConfiguration: NotRequired[CatalogConfigurationTypeDef]
+    S3DestinationDescription: NotRequired[S3DestinationDescriptionTypeDef]
+
+
+class RedshiftDestinationDescriptionTypeDef(TypedDict):
+    RoleARN: str
+    ClusterJDBCURL: str
+    CopyCommand: CopyCommandTypeDef
+    Username: NotRequired[str]
+    RetryOptions: NotRequired[RedshiftRetryOptionsTypeDef]
+    S3DestinationDescription: S3DestinationDescriptionTypeDef
+    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
+    S3BackupMode: NotRequired[RedshiftS3BackupModeType]
+    S3BackupDescription: NotRequired[S3DestinationDescriptionTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
+
+
+class SnowflakeDestinationDescriptionTypeDef(TypedDict):
+    AccountUrl: NotRequired[str]
+    User: NotRequired[str]
+    Database: NotRequired[str]
+    Schema: NotRequired[str]
+    Table: NotRequired[str]
+    SnowflakeRoleConfiguration: NotRequired[SnowflakeRoleConfigurationTypeDef]
+    DataLoadingOption: NotRequired[SnowflakeDataLoadingOptionType]
+    MetaDataColumnName: NotRequired[str]
+    ContentColumnName: NotRequired[str]
+    SnowflakeVpcConfiguration: NotRequired[SnowflakeVpcConfigurationTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
+    RoleARN: NotRequired[str]
+    RetryOptions: NotRequired[SnowflakeRetryOptionsTypeDef]
+    S3BackupMode: NotRequired[SnowflakeS3BackupModeType]
+    S3DestinationDescription: NotRequired[S3DestinationDescriptionTypeDef]
+    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
+    BufferingHints: NotRequired[SnowflakeBufferingHintsTypeDef]
+
+
+class SplunkDestinationDescriptionTypeDef(TypedDict):
+    HECEndpoint: NotRequired[str]
+    HECEndpointType: NotRequired[HECEndpointTypeType]
+    HECToken: NotRequired[str]
+    HECAcknowledgmentTimeoutInSeconds: NotRequired[int]
+    RetryOptions: NotRequired[SplunkRetryOptionsTypeDef]
+    S3BackupMode: NotRequired[SplunkS3BackupModeType]
+    S3DestinationDescription: NotRequired[S3DestinationDescriptionTypeDef]
+    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
+    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
+    BufferingHints: NotRequired[SplunkBufferingHintsTypeDef]
+    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
 
 
 class DestinationDescriptionTypeDef(TypedDict):
@@ -561,76 +1101,57 @@ class DestinationDescriptionTypeDef(TypedDict):
     IcebergDestinationDescription: NotRequired[IcebergDestinationDescriptionTypeDef]
 
 
-class DestinationTableConfigurationOutputTypeDef(TypedDict):
-    DestinationTableName: str
-    DestinationDatabaseName: str
-    UniqueKeys: NotRequired[list[str]]
-    PartitionSpec: NotRequired[PartitionSpecOutputTypeDef]
-    S3ErrorOutputPrefix: NotRequired[str]
-
-
-class DestinationTableConfigurationTypeDef(TypedDict):
-    DestinationTableName: str
-    DestinationDatabaseName: str
-    UniqueKeys: NotRequired[ReadOnly[Sequence[str]]]
-    PartitionSpec: NotRequired[ReadOnly[PartitionSpecTypeDef]]
-    S3ErrorOutputPrefix: NotRequired[str]
-
-
-class DirectPutSourceConfigurationTypeDef(TypedDict):
-    ThroughputHintInMBs: int
-
-
 class DirectPutSourceDescriptionTypeDef(TypedDict):
     ThroughputHintInMBs: NotRequired[int]
 
 
-class DocumentIdOptionsTypeDef(TypedDict):
-    DefaultDocumentIdFormat: DefaultDocumentIdFormatType
-
-
-class DynamicPartitioningConfigurationTypeDef(TypedDict):
-    RetryOptions: NotRequired[RetryOptionsTypeDef]
-    Enabled: NotRequired[bool]
-
-
-class ElasticsearchBufferingHintsTypeDef(TypedDict):
-    IntervalInSeconds: NotRequired[int]
-    SizeInMBs: NotRequired[int]
-
-
-class ElasticsearchDestinationConfigurationTypeDef(TypedDict):
-    RoleARN: str
-    DomainARN: NotRequired[str]
-    ClusterEndpoint: NotRequired[str]
-    IndexName: str
-    TypeName: NotRequired[str]
-    IndexRotationPeriod: NotRequired[ElasticsearchIndexRotationPeriodType]
-    BufferingHints: NotRequired[ElasticsearchBufferingHintsTypeDef]
-    RetryOptions: NotRequired[ElasticsearchRetryOptionsTypeDef]
-    S3BackupMode: NotRequired[ElasticsearchS3BackupModeType]
-    S3Configuration: S3DestinationConfigurationTypeDef
-    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    VpcConfiguration: NotRequired[ReadOnly[VpcConfigurationTypeDef]]
-    DocumentIdOptions: NotRequired[DocumentIdOptionsTypeDef]
-
-
-class ElasticsearchDestinationDescriptionTypeDef(TypedDict):
+class KinesisStreamSourceDescriptionTypeDef(TypedDict):
+    KinesisStreamARN: NotRequired[str]
     RoleARN: NotRequired[str]
-    DomainARN: NotRequired[str]
-    ClusterEndpoint: NotRequired[str]
-    IndexName: NotRequired[str]
-    TypeName: NotRequired[str]
-    IndexRotationPeriod: NotRequired[ElasticsearchIndexRotationPeriodType]
-    BufferingHints: NotRequired[ElasticsearchBufferingHintsTypeDef]
-    RetryOptions: NotRequired[ElasticsearchRetryOptionsTypeDef]
-    S3BackupMode: NotRequired[ElasticsearchS3BackupModeType]
-    S3DestinationDescription: NotRequired[S3DestinationDescriptionTypeDef]
-    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    VpcConfigurationDescription: NotRequired[VpcConfigurationDescriptionTypeDef]
-    DocumentIdOptions: NotRequired[DocumentIdOptionsTypeDef]
+    DeliveryStartTimestamp: NotRequired[datetime]
+
+
+class MSKSourceDescriptionTypeDef(TypedDict):
+    MSKClusterARN: NotRequired[str]
+    TopicName: NotRequired[str]
+    AuthenticationConfiguration: NotRequired[AuthenticationConfigurationTypeDef]
+    DeliveryStartTimestamp: NotRequired[datetime]
+    ReadFromTimestamp: NotRequired[datetime]
+
+
+class SourceDescriptionTypeDef(TypedDict):
+    DirectPutSourceDescription: NotRequired[DirectPutSourceDescriptionTypeDef]
+    KinesisStreamSourceDescription: NotRequired[KinesisStreamSourceDescriptionTypeDef]
+    MSKSourceDescription: NotRequired[MSKSourceDescriptionTypeDef]
+    DatabaseSourceDescription: NotRequired[DatabaseSourceDescriptionTypeDef]
+
+
+class DeliveryStreamDescriptionTypeDef(TypedDict):
+    DeliveryStreamName: str
+    DeliveryStreamARN: str
+    DeliveryStreamStatus: DeliveryStreamStatusType
+    FailureDescription: NotRequired[FailureDescriptionTypeDef]
+    DeliveryStreamEncryptionConfiguration: NotRequired[
+        DeliveryStreamEncryptionConfigurationTypeDef
+    ]
+    DeliveryStreamType: DeliveryStreamTypeType
+    VersionId: str
+    CreateTimestamp: NotRequired[datetime]
+    LastUpdateTimestamp: NotRequired[datetime]
+    Source: NotRequired[SourceDescriptionTypeDef]
+    Destinations: list[DestinationDescriptionTypeDef]
+    HasMoreDestinations: bool
+
+
+class DescribeDeliveryStreamInputTypeDef(TypedDict):
+    DeliveryStreamName: str
+    Limit: NotRequired[int]
+    ExclusiveStartDestinationId: NotRequired[str]
+
+
+class DescribeDeliveryStreamOutputTypeDef(TypedDict):
+    DeliveryStreamDescription: DeliveryStreamDescriptionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ElasticsearchDestinationUpdateTypeDef(TypedDict):
@@ -646,59 +1167,6 @@ class ElasticsearchDestinationUpdateTypeDef(TypedDict):
     ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
     CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
     DocumentIdOptions: NotRequired[DocumentIdOptionsTypeDef]
-
-
-class ElasticsearchRetryOptionsTypeDef(TypedDict):
-    DurationInSeconds: NotRequired[int]
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    NoEncryptionConfig: NotRequired[NoEncryptionConfigType]
-    KMSEncryptionConfig: NotRequired[KMSEncryptionConfigTypeDef]
-
-
-class ExtendedS3DestinationConfigurationTypeDef(TypedDict):
-    RoleARN: str
-    BucketARN: str
-    Prefix: NotRequired[str]
-    ErrorOutputPrefix: NotRequired[str]
-    BufferingHints: NotRequired[BufferingHintsTypeDef]
-    CompressionFormat: NotRequired[CompressionFormatType]
-    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
-    S3BackupMode: NotRequired[S3BackupModeType]
-    S3BackupConfiguration: NotRequired[S3DestinationConfigurationTypeDef]
-    DataFormatConversionConfiguration: NotRequired[
-        ReadOnly[DataFormatConversionConfigurationTypeDef]
-    ]
-    DynamicPartitioningConfiguration: NotRequired[
-        DynamicPartitioningConfigurationTypeDef
-    ]
-    FileExtension: NotRequired[str]
-    CustomTimeZone: NotRequired[str]
-
-
-class ExtendedS3DestinationDescriptionTypeDef(TypedDict):
-    RoleARN: str
-    BucketARN: str
-    Prefix: NotRequired[str]
-    ErrorOutputPrefix: NotRequired[str]
-    BufferingHints: BufferingHintsTypeDef
-    CompressionFormat: CompressionFormatType
-    EncryptionConfiguration: EncryptionConfigurationTypeDef
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
-    S3BackupMode: NotRequired[S3BackupModeType]
-    S3BackupDescription: NotRequired[S3DestinationDescriptionTypeDef]
-    DataFormatConversionConfiguration: NotRequired[
-        DataFormatConversionConfigurationOutputTypeDef
-    ]
-    DynamicPartitioningConfiguration: NotRequired[
-        DynamicPartitioningConfigurationTypeDef
-    ]
-    FileExtension: NotRequired[str]
-    CustomTimeZone: NotRequired[str]
 
 
 class ExtendedS3DestinationUpdateTypeDef(TypedDict):
@@ -723,66 +1191,6 @@ class ExtendedS3DestinationUpdateTypeDef(TypedDict):
     CustomTimeZone: NotRequired[str]
 
 
-class FailureDescriptionTypeDef(TypedDict):
-    Type: DeliveryStreamFailureTypeType
-    Details: str
-
-
-class HiveJsonSerDeOutputTypeDef(TypedDict):
-    TimestampFormats: NotRequired[list[str]]
-
-
-class HiveJsonSerDeTypeDef(TypedDict):
-    TimestampFormats: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class HttpEndpointBufferingHintsTypeDef(TypedDict):
-    SizeInMBs: NotRequired[int]
-    IntervalInSeconds: NotRequired[int]
-
-
-class HttpEndpointCommonAttributeTypeDef(TypedDict):
-    AttributeName: str
-    AttributeValue: str
-
-
-class HttpEndpointConfigurationTypeDef(TypedDict):
-    Url: str
-    Name: NotRequired[str]
-    AccessKey: NotRequired[str]
-
-
-class HttpEndpointDescriptionTypeDef(TypedDict):
-    Url: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class HttpEndpointDestinationConfigurationTypeDef(TypedDict):
-    EndpointConfiguration: HttpEndpointConfigurationTypeDef
-    BufferingHints: NotRequired[HttpEndpointBufferingHintsTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    RequestConfiguration: NotRequired[ReadOnly[HttpEndpointRequestConfigurationTypeDef]]
-    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
-    RoleARN: NotRequired[str]
-    RetryOptions: NotRequired[HttpEndpointRetryOptionsTypeDef]
-    S3BackupMode: NotRequired[HttpEndpointS3BackupModeType]
-    S3Configuration: S3DestinationConfigurationTypeDef
-    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
-
-
-class HttpEndpointDestinationDescriptionTypeDef(TypedDict):
-    EndpointConfiguration: NotRequired[HttpEndpointDescriptionTypeDef]
-    BufferingHints: NotRequired[HttpEndpointBufferingHintsTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    RequestConfiguration: NotRequired[HttpEndpointRequestConfigurationOutputTypeDef]
-    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
-    RoleARN: NotRequired[str]
-    RetryOptions: NotRequired[HttpEndpointRetryOptionsTypeDef]
-    S3BackupMode: NotRequired[HttpEndpointS3BackupModeType]
-    S3DestinationDescription: NotRequired[S3DestinationDescriptionTypeDef]
-    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
-
-
 class HttpEndpointDestinationUpdateTypeDef(TypedDict):
     EndpointConfiguration: NotRequired[HttpEndpointConfigurationTypeDef]
     BufferingHints: NotRequired[HttpEndpointBufferingHintsTypeDef]
@@ -794,56 +1202,6 @@ class HttpEndpointDestinationUpdateTypeDef(TypedDict):
     S3BackupMode: NotRequired[HttpEndpointS3BackupModeType]
     S3Update: NotRequired[S3DestinationUpdateTypeDef]
     SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
-
-
-class HttpEndpointRequestConfigurationOutputTypeDef(TypedDict):
-    ContentEncoding: NotRequired[ContentEncodingType]
-    CommonAttributes: NotRequired[list[HttpEndpointCommonAttributeTypeDef]]
-
-
-class HttpEndpointRequestConfigurationTypeDef(TypedDict):
-    ContentEncoding: NotRequired[ContentEncodingType]
-    CommonAttributes: NotRequired[
-        ReadOnly[Sequence[HttpEndpointCommonAttributeTypeDef]]
-    ]
-
-
-class HttpEndpointRetryOptionsTypeDef(TypedDict):
-    DurationInSeconds: NotRequired[int]
-
-
-class IcebergDestinationConfigurationTypeDef(TypedDict):
-    DestinationTableConfigurationList: NotRequired[
-        ReadOnly[Sequence[DestinationTableConfigurationTypeDef]]
-    ]
-    SchemaEvolutionConfiguration: NotRequired[SchemaEvolutionConfigurationTypeDef]
-    TableCreationConfiguration: NotRequired[TableCreationConfigurationTypeDef]
-    BufferingHints: NotRequired[BufferingHintsTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
-    S3BackupMode: NotRequired[IcebergS3BackupModeType]
-    RetryOptions: NotRequired[RetryOptionsTypeDef]
-    RoleARN: str
-    AppendOnly: NotRequired[bool]
-    CatalogConfiguration: CatalogConfigurationTypeDef
-    S3Configuration: S3DestinationConfigurationTypeDef
-
-
-class IcebergDestinationDescriptionTypeDef(TypedDict):
-    DestinationTableConfigurationList: NotRequired[
-        list[DestinationTableConfigurationOutputTypeDef]
-    ]
-    SchemaEvolutionConfiguration: NotRequired[SchemaEvolutionConfigurationTypeDef]
-    TableCreationConfiguration: NotRequired[TableCreationConfigurationTypeDef]
-    BufferingHints: NotRequired[BufferingHintsTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
-    S3BackupMode: NotRequired[IcebergS3BackupModeType]
-    RetryOptions: NotRequired[RetryOptionsTypeDef]
-    RoleARN: NotRequired[str]
-    AppendOnly: NotRequired[bool]
-    CatalogConfiguration: NotRequired[CatalogConfigurationTypeDef]
-    S3DestinationDescription: NotRequired[S3DestinationDescriptionTypeDef]
 
 
 class IcebergDestinationUpdateTypeDef(TypedDict):
@@ -861,29 +1219,6 @@ class IcebergDestinationUpdateTypeDef(TypedDict):
     AppendOnly: NotRequired[bool]
     CatalogConfiguration: NotRequired[CatalogConfigurationTypeDef]
     S3Configuration: NotRequired[S3DestinationConfigurationTypeDef]
-
-
-class InputFormatConfigurationOutputTypeDef(TypedDict):
-    Deserializer: NotRequired[DeserializerOutputTypeDef]
-
-
-class InputFormatConfigurationTypeDef(TypedDict):
-    Deserializer: NotRequired[ReadOnly[DeserializerTypeDef]]
-
-
-class KMSEncryptionConfigTypeDef(TypedDict):
-    AWSKMSKeyARN: str
-
-
-class KinesisStreamSourceConfigurationTypeDef(TypedDict):
-    KinesisStreamARN: str
-    RoleARN: str
-
-
-class KinesisStreamSourceDescriptionTypeDef(TypedDict):
-    KinesisStreamARN: NotRequired[str]
-    RoleARN: NotRequired[str]
-    DeliveryStartTimestamp: NotRequired[datetime]
 
 
 class ListDeliveryStreamsInputTypeDef(TypedDict):
@@ -910,111 +1245,8 @@ class ListTagsForDeliveryStreamOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MSKSourceConfigurationTypeDef(TypedDict):
-    MSKClusterARN: str
-    TopicName: str
-    AuthenticationConfiguration: AuthenticationConfigurationTypeDef
-    ReadFromTimestamp: NotRequired[ReadOnly[datetime | str]]
-
-
-class MSKSourceDescriptionTypeDef(TypedDict):
-    MSKClusterARN: NotRequired[str]
-    TopicName: NotRequired[str]
-    AuthenticationConfiguration: NotRequired[AuthenticationConfigurationTypeDef]
-    DeliveryStartTimestamp: NotRequired[datetime]
-    ReadFromTimestamp: NotRequired[datetime]
-
-
-class OpenXJsonSerDeOutputTypeDef(TypedDict):
-    ConvertDotsInJsonKeysToUnderscores: NotRequired[bool]
-    CaseInsensitive: NotRequired[bool]
-    ColumnToJsonKeyMappings: NotRequired[dict[str, str]]
-
-
-class OpenXJsonSerDeTypeDef(TypedDict):
-    ConvertDotsInJsonKeysToUnderscores: NotRequired[bool]
-    CaseInsensitive: NotRequired[bool]
-    ColumnToJsonKeyMappings: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class OrcSerDeOutputTypeDef(TypedDict):
-    StripeSizeBytes: NotRequired[int]
-    BlockSizeBytes: NotRequired[int]
-    RowIndexStride: NotRequired[int]
-    EnablePadding: NotRequired[bool]
-    PaddingTolerance: NotRequired[float]
-    Compression: NotRequired[OrcCompressionType]
-    BloomFilterColumns: NotRequired[list[str]]
-    BloomFilterFalsePositiveProbability: NotRequired[float]
-    DictionaryKeyThreshold: NotRequired[float]
-    FormatVersion: NotRequired[OrcFormatVersionType]
-
-
-class OrcSerDeTypeDef(TypedDict):
-    StripeSizeBytes: NotRequired[int]
-    BlockSizeBytes: NotRequired[int]
-    RowIndexStride: NotRequired[int]
-    EnablePadding: NotRequired[bool]
-    PaddingTolerance: NotRequired[float]
-    Compression: NotRequired[OrcCompressionType]
-    BloomFilterColumns: NotRequired[ReadOnly[Sequence[str]]]
-    BloomFilterFalsePositiveProbability: NotRequired[float]
-    DictionaryKeyThreshold: NotRequired[float]
-    FormatVersion: NotRequired[OrcFormatVersionType]
-
-
-class OutputFormatConfigurationOutputTypeDef(TypedDict):
-    Serializer: NotRequired[SerializerOutputTypeDef]
-
-
-class OutputFormatConfigurationTypeDef(TypedDict):
-    Serializer: NotRequired[ReadOnly[SerializerTypeDef]]
-
-
-class ParquetSerDeTypeDef(TypedDict):
-    BlockSizeBytes: NotRequired[int]
-    PageSizeBytes: NotRequired[int]
-    Compression: NotRequired[ParquetCompressionType]
-    EnableDictionaryCompression: NotRequired[bool]
-    MaxPaddingBytes: NotRequired[int]
-    WriterVersion: NotRequired[ParquetWriterVersionType]
-
-
-class PartitionFieldTypeDef(TypedDict):
-    SourceName: str
-
-
-class PartitionSpecOutputTypeDef(TypedDict):
-    Identity: NotRequired[list[PartitionFieldTypeDef]]
-
-
-class PartitionSpecTypeDef(TypedDict):
-    Identity: NotRequired[ReadOnly[Sequence[PartitionFieldTypeDef]]]
-
-
-class ProcessingConfigurationOutputTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    Processors: NotRequired[list[ProcessorOutputTypeDef]]
-
-
-class ProcessingConfigurationTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    Processors: NotRequired[ReadOnly[Sequence[ProcessorTypeDef]]]
-
-
-class ProcessorOutputTypeDef(TypedDict):
-    Type: ProcessorTypeType
-    Parameters: NotRequired[list[ProcessorParameterTypeDef]]
-
-
-class ProcessorParameterTypeDef(TypedDict):
-    ParameterName: ProcessorParameterNameType
-    ParameterValue: str
-
-
-class ProcessorTypeDef(TypedDict):
-    Type: ProcessorTypeType
-    Parameters: NotRequired[ReadOnly[Sequence[ProcessorParameterTypeDef]]]
+class RecordTypeDef(TypedDict):
+    Data: ReadOnly[bytes | str | IO[Any]]
 
 
 class PutRecordBatchInputTypeDef(TypedDict):
@@ -1022,17 +1254,17 @@ class PutRecordBatchInputTypeDef(TypedDict):
     Records: ReadOnly[Sequence[RecordTypeDef]]
 
 
+class PutRecordBatchResponseEntryTypeDef(TypedDict):
+    RecordId: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
 class PutRecordBatchOutputTypeDef(TypedDict):
     FailedPutCount: int
     Encrypted: NotRequired[bool]
     RequestResponses: list[PutRecordBatchResponseEntryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PutRecordBatchResponseEntryTypeDef(TypedDict):
-    RecordId: NotRequired[str]
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
 
 
 class PutRecordInputTypeDef(TypedDict):
@@ -1044,39 +1276,6 @@ class PutRecordOutputTypeDef(TypedDict):
     RecordId: str
     Encrypted: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecordTypeDef(TypedDict):
-    Data: ReadOnly[bytes | str | IO[Any]]
-
-
-class RedshiftDestinationConfigurationTypeDef(TypedDict):
-    RoleARN: str
-    ClusterJDBCURL: str
-    CopyCommand: CopyCommandTypeDef
-    Username: NotRequired[str]
-    Password: NotRequired[str]
-    RetryOptions: NotRequired[RedshiftRetryOptionsTypeDef]
-    S3Configuration: S3DestinationConfigurationTypeDef
-    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
-    S3BackupMode: NotRequired[RedshiftS3BackupModeType]
-    S3BackupConfiguration: NotRequired[S3DestinationConfigurationTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
-
-
-class RedshiftDestinationDescriptionTypeDef(TypedDict):
-    RoleARN: str
-    ClusterJDBCURL: str
-    CopyCommand: CopyCommandTypeDef
-    Username: NotRequired[str]
-    RetryOptions: NotRequired[RedshiftRetryOptionsTypeDef]
-    S3DestinationDescription: S3DestinationDescriptionTypeDef
-    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
-    S3BackupMode: NotRequired[RedshiftS3BackupModeType]
-    S3BackupDescription: NotRequired[S3DestinationDescriptionTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
 
 
 class RedshiftDestinationUpdateTypeDef(TypedDict):
@@ -1092,125 +1291,6 @@ class RedshiftDestinationUpdateTypeDef(TypedDict):
     S3BackupUpdate: NotRequired[S3DestinationUpdateTypeDef]
     CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
     SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
-
-
-class RedshiftRetryOptionsTypeDef(TypedDict):
-    DurationInSeconds: NotRequired[int]
-
-
-class RetryOptionsTypeDef(TypedDict):
-    DurationInSeconds: NotRequired[int]
-
-
-class S3DestinationConfigurationTypeDef(TypedDict):
-    RoleARN: str
-    BucketARN: str
-    Prefix: NotRequired[str]
-    ErrorOutputPrefix: NotRequired[str]
-    BufferingHints: NotRequired[BufferingHintsTypeDef]
-    CompressionFormat: NotRequired[CompressionFormatType]
-    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-
-
-class S3DestinationDescriptionTypeDef(TypedDict):
-    RoleARN: str
-    BucketARN: str
-    Prefix: NotRequired[str]
-    ErrorOutputPrefix: NotRequired[str]
-    BufferingHints: BufferingHintsTypeDef
-    CompressionFormat: CompressionFormatType
-    EncryptionConfiguration: EncryptionConfigurationTypeDef
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-
-
-class S3DestinationUpdateTypeDef(TypedDict):
-    RoleARN: NotRequired[str]
-    BucketARN: NotRequired[str]
-    Prefix: NotRequired[str]
-    ErrorOutputPrefix: NotRequired[str]
-    BufferingHints: NotRequired[BufferingHintsTypeDef]
-    CompressionFormat: NotRequired[CompressionFormatType]
-    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-
-
-class SchemaConfigurationTypeDef(TypedDict):
-    RoleARN: NotRequired[str]
-    CatalogId: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    TableName: NotRequired[str]
-    Region: NotRequired[str]
-    VersionId: NotRequired[str]
-
-
-class SchemaEvolutionConfigurationTypeDef(TypedDict):
-    Enabled: bool
-
-
-class SecretsManagerConfigurationTypeDef(TypedDict):
-    SecretARN: NotRequired[str]
-    RoleARN: NotRequired[str]
-    Enabled: bool
-
-
-class SerializerOutputTypeDef(TypedDict):
-    ParquetSerDe: NotRequired[ParquetSerDeTypeDef]
-    OrcSerDe: NotRequired[OrcSerDeOutputTypeDef]
-
-
-class SerializerTypeDef(TypedDict):
-    ParquetSerDe: NotRequired[ParquetSerDeTypeDef]
-    OrcSerDe: NotRequired[ReadOnly[OrcSerDeTypeDef]]
-
-
-class SnowflakeBufferingHintsTypeDef(TypedDict):
-    SizeInMBs: NotRequired[int]
-    IntervalInSeconds: NotRequired[int]
-
-
-class SnowflakeDestinationConfigurationTypeDef(TypedDict):
-    AccountUrl: str
-    PrivateKey: NotRequired[str]
-    KeyPassphrase: NotRequired[str]
-    User: NotRequired[str]
-    Database: str
-    Schema: str
-    Table: str
-    SnowflakeRoleConfiguration: NotRequired[SnowflakeRoleConfigurationTypeDef]
-    DataLoadingOption: NotRequired[SnowflakeDataLoadingOptionType]
-    MetaDataColumnName: NotRequired[str]
-    ContentColumnName: NotRequired[str]
-    SnowflakeVpcConfiguration: NotRequired[SnowflakeVpcConfigurationTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
-    RoleARN: str
-    RetryOptions: NotRequired[SnowflakeRetryOptionsTypeDef]
-    S3BackupMode: NotRequired[SnowflakeS3BackupModeType]
-    S3Configuration: S3DestinationConfigurationTypeDef
-    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
-    BufferingHints: NotRequired[SnowflakeBufferingHintsTypeDef]
-
-
-class SnowflakeDestinationDescriptionTypeDef(TypedDict):
-    AccountUrl: NotRequired[str]
-    User: NotRequired[str]
-    Database: NotRequired[str]
-    Schema: NotRequired[str]
-    Table: NotRequired[str]
-    SnowflakeRoleConfiguration: NotRequired[SnowflakeRoleConfigurationTypeDef]
-    DataLoadingOption: NotRequired[SnowflakeDataLoadingOptionType]
-    MetaDataColumnName: NotRequired[str]
-    ContentColumnName: NotRequired[str]
-    SnowflakeVpcConfiguration: NotRequired[SnowflakeVpcConfigurationTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
-    RoleARN: NotRequired[str]
-    RetryOptions: NotRequired[SnowflakeRetryOptionsTypeDef]
-    S3BackupMode: NotRequired[SnowflakeS3BackupModeType]
-    S3DestinationDescription: NotRequired[S3DestinationDescriptionTypeDef]
-    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
-    BufferingHints: NotRequired[SnowflakeBufferingHintsTypeDef]
 
 
 class SnowflakeDestinationUpdateTypeDef(TypedDict):
@@ -1235,59 +1315,6 @@ class SnowflakeDestinationUpdateTypeDef(TypedDict):
     BufferingHints: NotRequired[SnowflakeBufferingHintsTypeDef]
 
 
-class SnowflakeRetryOptionsTypeDef(TypedDict):
-    DurationInSeconds: NotRequired[int]
-
-
-class SnowflakeRoleConfigurationTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    SnowflakeRole: NotRequired[str]
-
-
-class SnowflakeVpcConfigurationTypeDef(TypedDict):
-    PrivateLinkVpceId: str
-
-
-class SourceDescriptionTypeDef(TypedDict):
-    DirectPutSourceDescription: NotRequired[DirectPutSourceDescriptionTypeDef]
-    KinesisStreamSourceDescription: NotRequired[KinesisStreamSourceDescriptionTypeDef]
-    MSKSourceDescription: NotRequired[MSKSourceDescriptionTypeDef]
-    DatabaseSourceDescription: NotRequired[DatabaseSourceDescriptionTypeDef]
-
-
-class SplunkBufferingHintsTypeDef(TypedDict):
-    IntervalInSeconds: NotRequired[int]
-    SizeInMBs: NotRequired[int]
-
-
-class SplunkDestinationConfigurationTypeDef(TypedDict):
-    HECEndpoint: str
-    HECEndpointType: HECEndpointTypeType
-    HECToken: NotRequired[str]
-    HECAcknowledgmentTimeoutInSeconds: NotRequired[int]
-    RetryOptions: NotRequired[SplunkRetryOptionsTypeDef]
-    S3BackupMode: NotRequired[SplunkS3BackupModeType]
-    S3Configuration: S3DestinationConfigurationTypeDef
-    ProcessingConfiguration: NotRequired[ReadOnly[ProcessingConfigurationTypeDef]]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    BufferingHints: NotRequired[SplunkBufferingHintsTypeDef]
-    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
-
-
-class SplunkDestinationDescriptionTypeDef(TypedDict):
-    HECEndpoint: NotRequired[str]
-    HECEndpointType: NotRequired[HECEndpointTypeType]
-    HECToken: NotRequired[str]
-    HECAcknowledgmentTimeoutInSeconds: NotRequired[int]
-    RetryOptions: NotRequired[SplunkRetryOptionsTypeDef]
-    S3BackupMode: NotRequired[SplunkS3BackupModeType]
-    S3DestinationDescription: NotRequired[S3DestinationDescriptionTypeDef]
-    ProcessingConfiguration: NotRequired[ProcessingConfigurationOutputTypeDef]
-    CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
-    BufferingHints: NotRequired[SplunkBufferingHintsTypeDef]
-    SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
-
-
 class SplunkDestinationUpdateTypeDef(TypedDict):
     HECEndpoint: NotRequired[str]
     HECEndpointType: NotRequired[HECEndpointTypeType]
@@ -1300,10 +1327,6 @@ class SplunkDestinationUpdateTypeDef(TypedDict):
     CloudWatchLoggingOptions: NotRequired[CloudWatchLoggingOptionsTypeDef]
     BufferingHints: NotRequired[SplunkBufferingHintsTypeDef]
     SecretsManagerConfiguration: NotRequired[SecretsManagerConfigurationTypeDef]
-
-
-class SplunkRetryOptionsTypeDef(TypedDict):
-    DurationInSeconds: NotRequired[int]
 
 
 class StartDeliveryStreamEncryptionInputTypeDef(TypedDict):
@@ -1325,10 +1348,6 @@ class StopDeliveryStreamEncryptionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TableCreationConfigurationTypeDef(TypedDict):
-    Enabled: bool
-
-
 class TagDeliveryStreamInputTypeDef(TypedDict):
     DeliveryStreamName: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1336,11 +1355,6 @@ class TagDeliveryStreamInputTypeDef(TypedDict):
 
 class TagDeliveryStreamOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
 
 
 class UntagDeliveryStreamInputTypeDef(TypedDict):
@@ -1380,16 +1394,3 @@ class UpdateDestinationInputTypeDef(TypedDict):
 
 class UpdateDestinationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcConfigurationDescriptionTypeDef(TypedDict):
-    SubnetIds: list[str]
-    RoleARN: str
-    SecurityGroupIds: list[str]
-    VpcId: str
-
-
-class VpcConfigurationTypeDef(TypedDict):
-    SubnetIds: ReadOnly[Sequence[str]]
-    RoleARN: str
-    SecurityGroupIds: ReadOnly[Sequence[str]]

@@ -2,18 +2,19 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Fault Injection Simulator: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccountTargetingType",
-    "ActionsModeType",
-    "EmptyTargetResolutionModeType",
-    "ExperimentActionStatusType",
-    "ExperimentReportStatusType",
-    "ExperimentStatusType",
-    "SafetyLeverStatusInputType",
-    "SafetyLeverStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountTargetingType",
+        "ActionsModeType",
+        "EmptyTargetResolutionModeType",
+        "ExperimentActionStatusType",
+        "ExperimentReportStatusType",
+        "ExperimentStatusType",
+        "SafetyLeverStatusInputType",
+        "SafetyLeverStatusType",
+    ]
 
 AccountTargetingType = Literal["single-account", "multi-account"]
 ActionsModeType = Literal["skip-all", "run-all"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -29,139 +29,144 @@ from .literals import (
     SafetyLeverStatusType,
 )
 
-__all__ = [
-    "ActionParameterTypeDef",
-    "ActionSummaryTypeDef",
-    "ActionTargetTypeDef",
-    "ActionTypeDef",
-    "CreateExperimentTemplateActionInputTypeDef",
-    "CreateExperimentTemplateExperimentOptionsInputTypeDef",
-    "CreateExperimentTemplateLogConfigurationInputTypeDef",
-    "CreateExperimentTemplateReportConfigurationInputTypeDef",
-    "CreateExperimentTemplateRequestTypeDef",
-    "CreateExperimentTemplateResponseTypeDef",
-    "CreateExperimentTemplateStopConditionInputTypeDef",
-    "CreateExperimentTemplateTargetInputTypeDef",
-    "CreateTargetAccountConfigurationRequestTypeDef",
-    "CreateTargetAccountConfigurationResponseTypeDef",
-    "DeleteExperimentTemplateRequestTypeDef",
-    "DeleteExperimentTemplateResponseTypeDef",
-    "DeleteTargetAccountConfigurationRequestTypeDef",
-    "DeleteTargetAccountConfigurationResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExperimentActionStateTypeDef",
-    "ExperimentActionTypeDef",
-    "ExperimentCloudWatchLogsLogConfigurationTypeDef",
-    "ExperimentErrorTypeDef",
-    "ExperimentLogConfigurationTypeDef",
-    "ExperimentOptionsTypeDef",
-    "ExperimentReportConfigurationCloudWatchDashboardTypeDef",
-    "ExperimentReportConfigurationDataSourcesTypeDef",
-    "ExperimentReportConfigurationOutputsS3ConfigurationTypeDef",
-    "ExperimentReportConfigurationOutputsTypeDef",
-    "ExperimentReportConfigurationTypeDef",
-    "ExperimentReportErrorTypeDef",
-    "ExperimentReportS3ReportTypeDef",
-    "ExperimentReportStateTypeDef",
-    "ExperimentReportTypeDef",
-    "ExperimentS3LogConfigurationTypeDef",
-    "ExperimentStateTypeDef",
-    "ExperimentStopConditionTypeDef",
-    "ExperimentSummaryTypeDef",
-    "ExperimentTargetAccountConfigurationSummaryTypeDef",
-    "ExperimentTargetAccountConfigurationTypeDef",
-    "ExperimentTargetFilterTypeDef",
-    "ExperimentTargetTypeDef",
-    "ExperimentTemplateActionTypeDef",
-    "ExperimentTemplateCloudWatchLogsLogConfigurationInputTypeDef",
-    "ExperimentTemplateCloudWatchLogsLogConfigurationTypeDef",
-    "ExperimentTemplateExperimentOptionsTypeDef",
-    "ExperimentTemplateLogConfigurationTypeDef",
-    "ExperimentTemplateReportConfigurationCloudWatchDashboardTypeDef",
-    "ExperimentTemplateReportConfigurationDataSourcesInputTypeDef",
-    "ExperimentTemplateReportConfigurationDataSourcesTypeDef",
-    "ExperimentTemplateReportConfigurationOutputsInputTypeDef",
-    "ExperimentTemplateReportConfigurationOutputsTypeDef",
-    "ExperimentTemplateReportConfigurationTypeDef",
-    "ExperimentTemplateS3LogConfigurationInputTypeDef",
-    "ExperimentTemplateS3LogConfigurationTypeDef",
-    "ExperimentTemplateStopConditionTypeDef",
-    "ExperimentTemplateSummaryTypeDef",
-    "ExperimentTemplateTargetFilterTypeDef",
-    "ExperimentTemplateTargetInputFilterTypeDef",
-    "ExperimentTemplateTargetTypeDef",
-    "ExperimentTemplateTypeDef",
-    "ExperimentTypeDef",
-    "GetActionRequestTypeDef",
-    "GetActionResponseTypeDef",
-    "GetExperimentRequestTypeDef",
-    "GetExperimentResponseTypeDef",
-    "GetExperimentTargetAccountConfigurationRequestTypeDef",
-    "GetExperimentTargetAccountConfigurationResponseTypeDef",
-    "GetExperimentTemplateRequestTypeDef",
-    "GetExperimentTemplateResponseTypeDef",
-    "GetSafetyLeverRequestTypeDef",
-    "GetSafetyLeverResponseTypeDef",
-    "GetTargetAccountConfigurationRequestTypeDef",
-    "GetTargetAccountConfigurationResponseTypeDef",
-    "GetTargetResourceTypeRequestTypeDef",
-    "GetTargetResourceTypeResponseTypeDef",
-    "ListActionsRequestTypeDef",
-    "ListActionsResponseTypeDef",
-    "ListExperimentResolvedTargetsRequestTypeDef",
-    "ListExperimentResolvedTargetsResponseTypeDef",
-    "ListExperimentTargetAccountConfigurationsRequestTypeDef",
-    "ListExperimentTargetAccountConfigurationsResponseTypeDef",
-    "ListExperimentTemplatesRequestTypeDef",
-    "ListExperimentTemplatesResponseTypeDef",
-    "ListExperimentsRequestTypeDef",
-    "ListExperimentsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTargetAccountConfigurationsRequestTypeDef",
-    "ListTargetAccountConfigurationsResponseTypeDef",
-    "ListTargetResourceTypesRequestTypeDef",
-    "ListTargetResourceTypesResponseTypeDef",
-    "ReportConfigurationCloudWatchDashboardInputTypeDef",
-    "ReportConfigurationS3OutputInputTypeDef",
-    "ReportConfigurationS3OutputTypeDef",
-    "ResolvedTargetTypeDef",
-    "ResponseMetadataTypeDef",
-    "SafetyLeverStateTypeDef",
-    "SafetyLeverTypeDef",
-    "StartExperimentExperimentOptionsInputTypeDef",
-    "StartExperimentRequestTypeDef",
-    "StartExperimentResponseTypeDef",
-    "StopExperimentRequestTypeDef",
-    "StopExperimentResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TargetAccountConfigurationSummaryTypeDef",
-    "TargetAccountConfigurationTypeDef",
-    "TargetResourceTypeParameterTypeDef",
-    "TargetResourceTypeSummaryTypeDef",
-    "TargetResourceTypeTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateExperimentTemplateActionInputItemTypeDef",
-    "UpdateExperimentTemplateExperimentOptionsInputTypeDef",
-    "UpdateExperimentTemplateLogConfigurationInputTypeDef",
-    "UpdateExperimentTemplateReportConfigurationInputTypeDef",
-    "UpdateExperimentTemplateRequestTypeDef",
-    "UpdateExperimentTemplateResponseTypeDef",
-    "UpdateExperimentTemplateStopConditionInputTypeDef",
-    "UpdateExperimentTemplateTargetInputTypeDef",
-    "UpdateSafetyLeverStateInputTypeDef",
-    "UpdateSafetyLeverStateRequestTypeDef",
-    "UpdateSafetyLeverStateResponseTypeDef",
-    "UpdateTargetAccountConfigurationRequestTypeDef",
-    "UpdateTargetAccountConfigurationResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionParameterTypeDef",
+        "ActionSummaryTypeDef",
+        "ActionTargetTypeDef",
+        "ActionTypeDef",
+        "CreateExperimentTemplateActionInputTypeDef",
+        "CreateExperimentTemplateExperimentOptionsInputTypeDef",
+        "CreateExperimentTemplateLogConfigurationInputTypeDef",
+        "CreateExperimentTemplateReportConfigurationInputTypeDef",
+        "CreateExperimentTemplateRequestTypeDef",
+        "CreateExperimentTemplateResponseTypeDef",
+        "CreateExperimentTemplateStopConditionInputTypeDef",
+        "CreateExperimentTemplateTargetInputTypeDef",
+        "CreateTargetAccountConfigurationRequestTypeDef",
+        "CreateTargetAccountConfigurationResponseTypeDef",
+        "DeleteExperimentTemplateRequestTypeDef",
+        "DeleteExperimentTemplateResponseTypeDef",
+        "DeleteTargetAccountConfigurationRequestTypeDef",
+        "DeleteTargetAccountConfigurationResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExperimentActionStateTypeDef",
+        "ExperimentActionTypeDef",
+        "ExperimentCloudWatchLogsLogConfigurationTypeDef",
+        "ExperimentErrorTypeDef",
+        "ExperimentLogConfigurationTypeDef",
+        "ExperimentOptionsTypeDef",
+        "ExperimentReportConfigurationCloudWatchDashboardTypeDef",
+        "ExperimentReportConfigurationDataSourcesTypeDef",
+        "ExperimentReportConfigurationOutputsS3ConfigurationTypeDef",
+        "ExperimentReportConfigurationOutputsTypeDef",
+        "ExperimentReportConfigurationTypeDef",
+        "ExperimentReportErrorTypeDef",
+        "ExperimentReportS3ReportTypeDef",
+        "ExperimentReportStateTypeDef",
+        "ExperimentReportTypeDef",
+        "ExperimentS3LogConfigurationTypeDef",
+        "ExperimentStateTypeDef",
+        "ExperimentStopConditionTypeDef",
+        "ExperimentSummaryTypeDef",
+        "ExperimentTargetAccountConfigurationSummaryTypeDef",
+        "ExperimentTargetAccountConfigurationTypeDef",
+        "ExperimentTargetFilterTypeDef",
+        "ExperimentTargetTypeDef",
+        "ExperimentTemplateActionTypeDef",
+        "ExperimentTemplateCloudWatchLogsLogConfigurationInputTypeDef",
+        "ExperimentTemplateCloudWatchLogsLogConfigurationTypeDef",
+        "ExperimentTemplateExperimentOptionsTypeDef",
+        "ExperimentTemplateLogConfigurationTypeDef",
+        "ExperimentTemplateReportConfigurationCloudWatchDashboardTypeDef",
+        "ExperimentTemplateReportConfigurationDataSourcesInputTypeDef",
+        "ExperimentTemplateReportConfigurationDataSourcesTypeDef",
+        "ExperimentTemplateReportConfigurationOutputsInputTypeDef",
+        "ExperimentTemplateReportConfigurationOutputsTypeDef",
+        "ExperimentTemplateReportConfigurationTypeDef",
+        "ExperimentTemplateS3LogConfigurationInputTypeDef",
+        "ExperimentTemplateS3LogConfigurationTypeDef",
+        "ExperimentTemplateStopConditionTypeDef",
+        "ExperimentTemplateSummaryTypeDef",
+        "ExperimentTemplateTargetFilterTypeDef",
+        "ExperimentTemplateTargetInputFilterTypeDef",
+        "ExperimentTemplateTargetTypeDef",
+        "ExperimentTemplateTypeDef",
+        "ExperimentTypeDef",
+        "GetActionRequestTypeDef",
+        "GetActionResponseTypeDef",
+        "GetExperimentRequestTypeDef",
+        "GetExperimentResponseTypeDef",
+        "GetExperimentTargetAccountConfigurationRequestTypeDef",
+        "GetExperimentTargetAccountConfigurationResponseTypeDef",
+        "GetExperimentTemplateRequestTypeDef",
+        "GetExperimentTemplateResponseTypeDef",
+        "GetSafetyLeverRequestTypeDef",
+        "GetSafetyLeverResponseTypeDef",
+        "GetTargetAccountConfigurationRequestTypeDef",
+        "GetTargetAccountConfigurationResponseTypeDef",
+        "GetTargetResourceTypeRequestTypeDef",
+        "GetTargetResourceTypeResponseTypeDef",
+        "ListActionsRequestTypeDef",
+        "ListActionsResponseTypeDef",
+        "ListExperimentResolvedTargetsRequestTypeDef",
+        "ListExperimentResolvedTargetsResponseTypeDef",
+        "ListExperimentTargetAccountConfigurationsRequestTypeDef",
+        "ListExperimentTargetAccountConfigurationsResponseTypeDef",
+        "ListExperimentTemplatesRequestTypeDef",
+        "ListExperimentTemplatesResponseTypeDef",
+        "ListExperimentsRequestTypeDef",
+        "ListExperimentsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTargetAccountConfigurationsRequestTypeDef",
+        "ListTargetAccountConfigurationsResponseTypeDef",
+        "ListTargetResourceTypesRequestTypeDef",
+        "ListTargetResourceTypesResponseTypeDef",
+        "ReportConfigurationCloudWatchDashboardInputTypeDef",
+        "ReportConfigurationS3OutputInputTypeDef",
+        "ReportConfigurationS3OutputTypeDef",
+        "ResolvedTargetTypeDef",
+        "ResponseMetadataTypeDef",
+        "SafetyLeverStateTypeDef",
+        "SafetyLeverTypeDef",
+        "StartExperimentExperimentOptionsInputTypeDef",
+        "StartExperimentRequestTypeDef",
+        "StartExperimentResponseTypeDef",
+        "StopExperimentRequestTypeDef",
+        "StopExperimentResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TargetAccountConfigurationSummaryTypeDef",
+        "TargetAccountConfigurationTypeDef",
+        "TargetResourceTypeParameterTypeDef",
+        "TargetResourceTypeSummaryTypeDef",
+        "TargetResourceTypeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateExperimentTemplateActionInputItemTypeDef",
+        "UpdateExperimentTemplateExperimentOptionsInputTypeDef",
+        "UpdateExperimentTemplateLogConfigurationInputTypeDef",
+        "UpdateExperimentTemplateReportConfigurationInputTypeDef",
+        "UpdateExperimentTemplateRequestTypeDef",
+        "UpdateExperimentTemplateResponseTypeDef",
+        "UpdateExperimentTemplateStopConditionInputTypeDef",
+        "UpdateExperimentTemplateTargetInputTypeDef",
+        "UpdateSafetyLeverStateInputTypeDef",
+        "UpdateSafetyLeverStateRequestTypeDef",
+        "UpdateSafetyLeverStateResponseTypeDef",
+        "UpdateTargetAccountConfigurationRequestTypeDef",
+        "UpdateTargetAccountConfigurationResponseTypeDef",
+    ]
 
 
 class ActionParameterTypeDef(TypedDict):
     description: NotRequired[str]
     required: NotRequired[bool]
+
+
+class ActionTargetTypeDef(TypedDict):
+    resourceType: NotRequired[str]
 
 
 class ActionSummaryTypeDef(TypedDict):
@@ -170,10 +175,6 @@ class ActionSummaryTypeDef(TypedDict):
     description: NotRequired[str]
     targets: NotRequired[dict[str, ActionTargetTypeDef]]
     tags: NotRequired[dict[str, str]]
-
-
-class ActionTargetTypeDef(TypedDict):
-    resourceType: NotRequired[str]
 
 
 class ActionTypeDef(TypedDict):
@@ -198,12 +199,40 @@ class CreateExperimentTemplateExperimentOptionsInputTypeDef(TypedDict):
     emptyTargetResolutionMode: NotRequired[EmptyTargetResolutionModeType]
 
 
+class ExperimentTemplateCloudWatchLogsLogConfigurationInputTypeDef(TypedDict):
+    logGroupArn: str
+
+
+class ExperimentTemplateS3LogConfigurationInputTypeDef(TypedDict):
+    bucketName: str
+    prefix: NotRequired[str]
+
+
 class CreateExperimentTemplateLogConfigurationInputTypeDef(TypedDict):
     cloudWatchLogsConfiguration: NotRequired[
         ExperimentTemplateCloudWatchLogsLogConfigurationInputTypeDef
     ]
     s3Configuration: NotRequired[ExperimentTemplateS3LogConfigurationInputTypeDef]
     logSchemaVersion: int
+
+
+class ReportConfigurationCloudWatchDashboardInputTypeDef(TypedDict):
+    dashboardIdentifier: NotRequired[str]
+
+
+class ExperimentTemplateReportConfigurationDataSourcesInputTypeDef(TypedDict):
+    cloudWatchDashboards: NotRequired[
+        ReadOnly[Sequence[ReportConfigurationCloudWatchDashboardInputTypeDef]]
+    ]
+
+
+class ReportConfigurationS3OutputInputTypeDef(TypedDict):
+    bucketName: NotRequired[str]
+    prefix: NotRequired[str]
+
+
+class ExperimentTemplateReportConfigurationOutputsInputTypeDef(TypedDict):
+    s3Configuration: NotRequired[ReportConfigurationS3OutputInputTypeDef]
 
 
 class CreateExperimentTemplateReportConfigurationInputTypeDef(TypedDict):
@@ -213,6 +242,25 @@ class CreateExperimentTemplateReportConfigurationInputTypeDef(TypedDict):
     ]
     preExperimentDuration: NotRequired[str]
     postExperimentDuration: NotRequired[str]
+
+
+class CreateExperimentTemplateStopConditionInputTypeDef(TypedDict):
+    source: str
+    value: NotRequired[str]
+
+
+class ExperimentTemplateTargetInputFilterTypeDef(TypedDict):
+    path: str
+    values: ReadOnly[Sequence[str]]
+
+
+class CreateExperimentTemplateTargetInputTypeDef(TypedDict):
+    resourceType: str
+    resourceArns: NotRequired[ReadOnly[Sequence[str]]]
+    resourceTags: NotRequired[ReadOnly[Mapping[str, str]]]
+    filters: NotRequired[ReadOnly[Sequence[ExperimentTemplateTargetInputFilterTypeDef]]]
+    selectionMode: str
+    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateExperimentTemplateRequestTypeDef(TypedDict):
@@ -236,23 +284,103 @@ class CreateExperimentTemplateRequestTypeDef(TypedDict):
     ]
 
 
-class CreateExperimentTemplateResponseTypeDef(TypedDict):
-    experimentTemplate: NotRequired[ExperimentTemplateTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class ExperimentTemplateActionTypeDef(TypedDict):
+    actionId: NotRequired[str]
+    description: NotRequired[str]
+    parameters: NotRequired[dict[str, str]]
+    targets: NotRequired[dict[str, str]]
+    startAfter: NotRequired[list[str]]
 
 
-class CreateExperimentTemplateStopConditionInputTypeDef(TypedDict):
-    source: str
+class ExperimentTemplateExperimentOptionsTypeDef(TypedDict):
+    accountTargeting: NotRequired[AccountTargetingType]
+    emptyTargetResolutionMode: NotRequired[EmptyTargetResolutionModeType]
+
+
+class ExperimentTemplateCloudWatchLogsLogConfigurationTypeDef(TypedDict):
+    logGroupArn: NotRequired[str]
+
+
+class ExperimentTemplateS3LogConfigurationTypeDef(TypedDict):
+    bucketName: NotRequired[str]
+    prefix: NotRequired[str]
+
+
+class ExperimentTemplateLogConfigurationTypeDef(TypedDict):
+    cloudWatchLogsConfiguration: NotRequired[
+        ExperimentTemplateCloudWatchLogsLogConfigurationTypeDef
+    ]
+    s3Configuration: NotRequired[ExperimentTemplateS3LogConfigurationTypeDef]
+    logSchemaVersion: NotRequired[int]
+
+
+class ExperimentTemplateReportConfigurationCloudWatchDashboardTypeDef(TypedDict):
+    dashboardIdentifier: NotRequired[str]
+
+
+class ExperimentTemplateReportConfigurationDataSourcesTypeDef(TypedDict):
+    cloudWatchDashboards: NotRequired[
+        list[ExperimentTemplateReportConfigurationCloudWatchDashboardTypeDef]
+    ]
+
+
+class ReportConfigurationS3OutputTypeDef(TypedDict):
+    bucketName: NotRequired[str]
+    prefix: NotRequired[str]
+
+
+class ExperimentTemplateReportConfigurationOutputsTypeDef(TypedDict):
+    s3Configuration: NotRequired[ReportConfigurationS3OutputTypeDef]
+
+
+class ExperimentTemplateReportConfigurationTypeDef(TypedDict):
+    outputs: NotRequired[ExperimentTemplateReportConfigurationOutputsTypeDef]
+    dataSources: NotRequired[ExperimentTemplateReportConfigurationDataSourcesTypeDef]
+    preExperimentDuration: NotRequired[str]
+    postExperimentDuration: NotRequired[str]
+
+
+class ExperimentTemplateStopConditionTypeDef(TypedDict):
+    source: NotRequired[str]
     value: NotRequired[str]
 
 
-class CreateExperimentTemplateTargetInputTypeDef(TypedDict):
-    resourceType: str
-    resourceArns: NotRequired[ReadOnly[Sequence[str]]]
-    resourceTags: NotRequired[ReadOnly[Mapping[str, str]]]
-    filters: NotRequired[ReadOnly[Sequence[ExperimentTemplateTargetInputFilterTypeDef]]]
-    selectionMode: str
-    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+class ExperimentTemplateTargetFilterTypeDef(TypedDict):
+    path: NotRequired[str]
+    values: NotRequired[list[str]]
+
+
+class ExperimentTemplateTargetTypeDef(TypedDict):
+    resourceType: NotRequired[str]
+    resourceArns: NotRequired[list[str]]
+    resourceTags: NotRequired[dict[str, str]]
+    filters: NotRequired[list[ExperimentTemplateTargetFilterTypeDef]]
+    selectionMode: NotRequired[str]
+    parameters: NotRequired[dict[str, str]]
+
+
+class ExperimentTemplateTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    description: NotRequired[str]
+    targets: NotRequired[dict[str, ExperimentTemplateTargetTypeDef]]
+    actions: NotRequired[dict[str, ExperimentTemplateActionTypeDef]]
+    stopConditions: NotRequired[list[ExperimentTemplateStopConditionTypeDef]]
+    creationTime: NotRequired[datetime]
+    lastUpdateTime: NotRequired[datetime]
+    roleArn: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    logConfiguration: NotRequired[ExperimentTemplateLogConfigurationTypeDef]
+    experimentOptions: NotRequired[ExperimentTemplateExperimentOptionsTypeDef]
+    targetAccountConfigurationsCount: NotRequired[int]
+    experimentReportConfiguration: NotRequired[
+        ExperimentTemplateReportConfigurationTypeDef
+    ]
+
+
+class CreateExperimentTemplateResponseTypeDef(TypedDict):
+    experimentTemplate: NotRequired[ExperimentTemplateTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateTargetAccountConfigurationRequestTypeDef(TypedDict):
@@ -260,6 +388,12 @@ class CreateTargetAccountConfigurationRequestTypeDef(TypedDict):
     experimentTemplateId: str
     accountId: str
     roleArn: str
+    description: NotRequired[str]
+
+
+class TargetAccountConfigurationTypeDef(TypedDict):
+    roleArn: NotRequired[str]
+    accountId: NotRequired[str]
     description: NotRequired[str]
 
 
@@ -311,6 +445,11 @@ class ExperimentErrorTypeDef(TypedDict):
     accountId: NotRequired[str]
     code: NotRequired[str]
     location: NotRequired[str]
+
+
+class ExperimentS3LogConfigurationTypeDef(TypedDict):
+    bucketName: NotRequired[str]
+    prefix: NotRequired[str]
 
 
 class ExperimentLogConfigurationTypeDef(TypedDict):
@@ -375,11 +514,6 @@ class ExperimentReportTypeDef(TypedDict):
     s3Reports: NotRequired[list[ExperimentReportS3ReportTypeDef]]
 
 
-class ExperimentS3LogConfigurationTypeDef(TypedDict):
-    bucketName: NotRequired[str]
-    prefix: NotRequired[str]
-
-
 class ExperimentStateTypeDef(TypedDict):
     status: NotRequired[ExperimentStatusType]
     reason: NotRequired[str]
@@ -427,81 +561,6 @@ class ExperimentTargetTypeDef(TypedDict):
     parameters: NotRequired[dict[str, str]]
 
 
-class ExperimentTemplateActionTypeDef(TypedDict):
-    actionId: NotRequired[str]
-    description: NotRequired[str]
-    parameters: NotRequired[dict[str, str]]
-    targets: NotRequired[dict[str, str]]
-    startAfter: NotRequired[list[str]]
-
-
-class ExperimentTemplateCloudWatchLogsLogConfigurationInputTypeDef(TypedDict):
-    logGroupArn: str
-
-
-class ExperimentTemplateCloudWatchLogsLogConfigurationTypeDef(TypedDict):
-    logGroupArn: NotRequired[str]
-
-
-class ExperimentTemplateExperimentOptionsTypeDef(TypedDict):
-    accountTargeting: NotRequired[AccountTargetingType]
-    emptyTargetResolutionMode: NotRequired[EmptyTargetResolutionModeType]
-
-
-class ExperimentTemplateLogConfigurationTypeDef(TypedDict):
-    cloudWatchLogsConfiguration: NotRequired[
-        ExperimentTemplateCloudWatchLogsLogConfigurationTypeDef
-    ]
-    s3Configuration: NotRequired[ExperimentTemplateS3LogConfigurationTypeDef]
-    logSchemaVersion: NotRequired[int]
-
-
-class ExperimentTemplateReportConfigurationCloudWatchDashboardTypeDef(TypedDict):
-    dashboardIdentifier: NotRequired[str]
-
-
-class ExperimentTemplateReportConfigurationDataSourcesInputTypeDef(TypedDict):
-    cloudWatchDashboards: NotRequired[
-        ReadOnly[Sequence[ReportConfigurationCloudWatchDashboardInputTypeDef]]
-    ]
-
-
-class ExperimentTemplateReportConfigurationDataSourcesTypeDef(TypedDict):
-    cloudWatchDashboards: NotRequired[
-        list[ExperimentTemplateReportConfigurationCloudWatchDashboardTypeDef]
-    ]
-
-
-class ExperimentTemplateReportConfigurationOutputsInputTypeDef(TypedDict):
-    s3Configuration: NotRequired[ReportConfigurationS3OutputInputTypeDef]
-
-
-class ExperimentTemplateReportConfigurationOutputsTypeDef(TypedDict):
-    s3Configuration: NotRequired[ReportConfigurationS3OutputTypeDef]
-
-
-class ExperimentTemplateReportConfigurationTypeDef(TypedDict):
-    outputs: NotRequired[ExperimentTemplateReportConfigurationOutputsTypeDef]
-    dataSources: NotRequired[ExperimentTemplateReportConfigurationDataSourcesTypeDef]
-    preExperimentDuration: NotRequired[str]
-    postExperimentDuration: NotRequired[str]
-
-
-class ExperimentTemplateS3LogConfigurationInputTypeDef(TypedDict):
-    bucketName: str
-    prefix: NotRequired[str]
-
-
-class ExperimentTemplateS3LogConfigurationTypeDef(TypedDict):
-    bucketName: NotRequired[str]
-    prefix: NotRequired[str]
-
-
-class ExperimentTemplateStopConditionTypeDef(TypedDict):
-    source: NotRequired[str]
-    value: NotRequired[str]
-
-
 class ExperimentTemplateSummaryTypeDef(TypedDict):
     id: NotRequired[str]
     arn: NotRequired[str]
@@ -509,44 +568,6 @@ class ExperimentTemplateSummaryTypeDef(TypedDict):
     creationTime: NotRequired[datetime]
     lastUpdateTime: NotRequired[datetime]
     tags: NotRequired[dict[str, str]]
-
-
-class ExperimentTemplateTargetFilterTypeDef(TypedDict):
-    path: NotRequired[str]
-    values: NotRequired[list[str]]
-
-
-class ExperimentTemplateTargetInputFilterTypeDef(TypedDict):
-    path: str
-    values: ReadOnly[Sequence[str]]
-
-
-class ExperimentTemplateTargetTypeDef(TypedDict):
-    resourceType: NotRequired[str]
-    resourceArns: NotRequired[list[str]]
-    resourceTags: NotRequired[dict[str, str]]
-    filters: NotRequired[list[ExperimentTemplateTargetFilterTypeDef]]
-    selectionMode: NotRequired[str]
-    parameters: NotRequired[dict[str, str]]
-
-
-class ExperimentTemplateTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    description: NotRequired[str]
-    targets: NotRequired[dict[str, ExperimentTemplateTargetTypeDef]]
-    actions: NotRequired[dict[str, ExperimentTemplateActionTypeDef]]
-    stopConditions: NotRequired[list[ExperimentTemplateStopConditionTypeDef]]
-    creationTime: NotRequired[datetime]
-    lastUpdateTime: NotRequired[datetime]
-    roleArn: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    logConfiguration: NotRequired[ExperimentTemplateLogConfigurationTypeDef]
-    experimentOptions: NotRequired[ExperimentTemplateExperimentOptionsTypeDef]
-    targetAccountConfigurationsCount: NotRequired[int]
-    experimentReportConfiguration: NotRequired[
-        ExperimentTemplateReportConfigurationTypeDef
-    ]
 
 
 class ExperimentTypeDef(TypedDict):
@@ -610,6 +631,17 @@ class GetSafetyLeverRequestTypeDef(TypedDict):
     id: str
 
 
+class SafetyLeverStateTypeDef(TypedDict):
+    status: NotRequired[SafetyLeverStatusType]
+    reason: NotRequired[str]
+
+
+class SafetyLeverTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    state: NotRequired[SafetyLeverStateTypeDef]
+
+
 class GetSafetyLeverResponseTypeDef(TypedDict):
     safetyLever: NotRequired[SafetyLeverTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -627,6 +659,17 @@ class GetTargetAccountConfigurationResponseTypeDef(TypedDict):
 
 class GetTargetResourceTypeRequestTypeDef(TypedDict):
     resourceType: str
+
+
+class TargetResourceTypeParameterTypeDef(TypedDict):
+    description: NotRequired[str]
+    required: NotRequired[bool]
+
+
+class TargetResourceTypeTypeDef(TypedDict):
+    resourceType: NotRequired[str]
+    description: NotRequired[str]
+    parameters: NotRequired[dict[str, TargetResourceTypeParameterTypeDef]]
 
 
 class GetTargetResourceTypeResponseTypeDef(TypedDict):
@@ -650,6 +693,12 @@ class ListExperimentResolvedTargetsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     targetName: NotRequired[str]
+
+
+class ResolvedTargetTypeDef(TypedDict):
+    resourceType: NotRequired[str]
+    targetName: NotRequired[str]
+    targetInformation: NotRequired[dict[str, str]]
 
 
 class ListExperimentResolvedTargetsResponseTypeDef(TypedDict):
@@ -709,6 +758,12 @@ class ListTargetAccountConfigurationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class TargetAccountConfigurationSummaryTypeDef(TypedDict):
+    roleArn: NotRequired[str]
+    accountId: NotRequired[str]
+    description: NotRequired[str]
+
+
 class ListTargetAccountConfigurationsResponseTypeDef(TypedDict):
     targetAccountConfigurations: NotRequired[
         list[TargetAccountConfigurationSummaryTypeDef]
@@ -722,41 +777,15 @@ class ListTargetResourceTypesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class TargetResourceTypeSummaryTypeDef(TypedDict):
+    resourceType: NotRequired[str]
+    description: NotRequired[str]
+
+
 class ListTargetResourceTypesResponseTypeDef(TypedDict):
     targetResourceTypes: NotRequired[list[TargetResourceTypeSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReportConfigurationCloudWatchDashboardInputTypeDef(TypedDict):
-    dashboardIdentifier: NotRequired[str]
-
-
-class ReportConfigurationS3OutputInputTypeDef(TypedDict):
-    bucketName: NotRequired[str]
-    prefix: NotRequired[str]
-
-
-class ReportConfigurationS3OutputTypeDef(TypedDict):
-    bucketName: NotRequired[str]
-    prefix: NotRequired[str]
-
-
-class ResolvedTargetTypeDef(TypedDict):
-    resourceType: NotRequired[str]
-    targetName: NotRequired[str]
-    targetInformation: NotRequired[dict[str, str]]
-
-
-class SafetyLeverStateTypeDef(TypedDict):
-    status: NotRequired[SafetyLeverStatusType]
-    reason: NotRequired[str]
-
-
-class SafetyLeverTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    state: NotRequired[SafetyLeverStateTypeDef]
 
 
 class StartExperimentExperimentOptionsInputTypeDef(TypedDict):
@@ -791,34 +820,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TargetAccountConfigurationSummaryTypeDef(TypedDict):
-    roleArn: NotRequired[str]
-    accountId: NotRequired[str]
-    description: NotRequired[str]
-
-
-class TargetAccountConfigurationTypeDef(TypedDict):
-    roleArn: NotRequired[str]
-    accountId: NotRequired[str]
-    description: NotRequired[str]
-
-
-class TargetResourceTypeParameterTypeDef(TypedDict):
-    description: NotRequired[str]
-    required: NotRequired[bool]
-
-
-class TargetResourceTypeSummaryTypeDef(TypedDict):
-    resourceType: NotRequired[str]
-    description: NotRequired[str]
-
-
-class TargetResourceTypeTypeDef(TypedDict):
-    resourceType: NotRequired[str]
-    description: NotRequired[str]
-    parameters: NotRequired[dict[str, TargetResourceTypeParameterTypeDef]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -859,6 +860,20 @@ class UpdateExperimentTemplateReportConfigurationInputTypeDef(TypedDict):
     postExperimentDuration: NotRequired[str]
 
 
+class UpdateExperimentTemplateStopConditionInputTypeDef(TypedDict):
+    source: str
+    value: NotRequired[str]
+
+
+class UpdateExperimentTemplateTargetInputTypeDef(TypedDict):
+    resourceType: str
+    resourceArns: NotRequired[ReadOnly[Sequence[str]]]
+    resourceTags: NotRequired[ReadOnly[Mapping[str, str]]]
+    filters: NotRequired[ReadOnly[Sequence[ExperimentTemplateTargetInputFilterTypeDef]]]
+    selectionMode: str
+    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class UpdateExperimentTemplateRequestTypeDef(TypedDict):
     id: str
     description: NotRequired[str]
@@ -884,20 +899,6 @@ class UpdateExperimentTemplateRequestTypeDef(TypedDict):
 class UpdateExperimentTemplateResponseTypeDef(TypedDict):
     experimentTemplate: NotRequired[ExperimentTemplateTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateExperimentTemplateStopConditionInputTypeDef(TypedDict):
-    source: str
-    value: NotRequired[str]
-
-
-class UpdateExperimentTemplateTargetInputTypeDef(TypedDict):
-    resourceType: str
-    resourceArns: NotRequired[ReadOnly[Sequence[str]]]
-    resourceTags: NotRequired[ReadOnly[Mapping[str, str]]]
-    filters: NotRequired[ReadOnly[Sequence[ExperimentTemplateTargetInputFilterTypeDef]]]
-    selectionMode: str
-    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class UpdateSafetyLeverStateInputTypeDef(TypedDict):

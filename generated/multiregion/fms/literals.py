@@ -2,34 +2,35 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Firewall Management Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccountRoleStatusType",
-    "CustomerPolicyScopeIdTypeType",
-    "CustomerPolicyStatusType",
-    "DependentServiceNameType",
-    "DestinationTypeType",
-    "EntryTypeType",
-    "EntryViolationReasonType",
-    "FailedItemReasonType",
-    "FirewallDeploymentModelType",
-    "MarketplaceSubscriptionOnboardingStatusType",
-    "NetworkAclRuleActionType",
-    "NetworkFirewallOverrideActionType",
-    "OrganizationStatusType",
-    "PolicyComplianceStatusTypeType",
-    "RemediationActionTypeType",
-    "ResourceSetStatusType",
-    "ResourceTagLogicalOperatorType",
-    "RuleOrderType",
-    "SecurityServiceTypeType",
-    "StreamExceptionPolicyType",
-    "TargetTypeType",
-    "ThirdPartyFirewallAssociationStatusType",
-    "ThirdPartyFirewallType",
-    "ViolationReasonType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountRoleStatusType",
+        "CustomerPolicyScopeIdTypeType",
+        "CustomerPolicyStatusType",
+        "DependentServiceNameType",
+        "DestinationTypeType",
+        "EntryTypeType",
+        "EntryViolationReasonType",
+        "FailedItemReasonType",
+        "FirewallDeploymentModelType",
+        "MarketplaceSubscriptionOnboardingStatusType",
+        "NetworkAclRuleActionType",
+        "NetworkFirewallOverrideActionType",
+        "OrganizationStatusType",
+        "PolicyComplianceStatusTypeType",
+        "RemediationActionTypeType",
+        "ResourceSetStatusType",
+        "ResourceTagLogicalOperatorType",
+        "RuleOrderType",
+        "SecurityServiceTypeType",
+        "StreamExceptionPolicyType",
+        "TargetTypeType",
+        "ThirdPartyFirewallAssociationStatusType",
+        "ThirdPartyFirewallType",
+        "ViolationReasonType",
+    ]
 
 AccountRoleStatusType = Literal[
     "READY",

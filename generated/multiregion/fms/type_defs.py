@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -45,184 +45,185 @@ from .literals import (
     ViolationReasonType,
 )
 
-__all__ = [
-    "AccountScopeOutputTypeDef",
-    "AccountScopeTypeDef",
-    "ActionTargetTypeDef",
-    "AdminAccountSummaryTypeDef",
-    "AdminScopeOutputTypeDef",
-    "AdminScopeTypeDef",
-    "AppTypeDef",
-    "AppsListDataOutputTypeDef",
-    "AppsListDataSummaryTypeDef",
-    "AppsListDataTypeDef",
-    "AssociateAdminAccountRequestTypeDef",
-    "AssociateThirdPartyFirewallRequestTypeDef",
-    "AssociateThirdPartyFirewallResponseTypeDef",
-    "AwsEc2InstanceViolationTypeDef",
-    "AwsEc2NetworkInterfaceViolationTypeDef",
-    "AwsVPCSecurityGroupViolationTypeDef",
-    "BatchAssociateResourceRequestTypeDef",
-    "BatchAssociateResourceResponseTypeDef",
-    "BatchDisassociateResourceRequestTypeDef",
-    "BatchDisassociateResourceResponseTypeDef",
-    "ComplianceViolatorTypeDef",
-    "CreateNetworkAclActionTypeDef",
-    "CreateNetworkAclEntriesActionTypeDef",
-    "DeleteAppsListRequestTypeDef",
-    "DeleteNetworkAclEntriesActionTypeDef",
-    "DeletePolicyRequestTypeDef",
-    "DeleteProtocolsListRequestTypeDef",
-    "DeleteResourceSetRequestTypeDef",
-    "DisassociateThirdPartyFirewallRequestTypeDef",
-    "DisassociateThirdPartyFirewallResponseTypeDef",
-    "DiscoveredResourceTypeDef",
-    "DnsDuplicateRuleGroupViolationTypeDef",
-    "DnsRuleGroupLimitExceededViolationTypeDef",
-    "DnsRuleGroupPriorityConflictViolationTypeDef",
-    "EC2AssociateRouteTableActionTypeDef",
-    "EC2CopyRouteTableActionTypeDef",
-    "EC2CreateRouteActionTypeDef",
-    "EC2CreateRouteTableActionTypeDef",
-    "EC2DeleteRouteActionTypeDef",
-    "EC2ReplaceRouteActionTypeDef",
-    "EC2ReplaceRouteTableAssociationActionTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EntryDescriptionTypeDef",
-    "EntryViolationTypeDef",
-    "EvaluationResultTypeDef",
-    "ExpectedRouteTypeDef",
-    "FMSPolicyUpdateFirewallCreationConfigActionTypeDef",
-    "FailedItemTypeDef",
-    "FirewallSubnetIsOutOfScopeViolationTypeDef",
-    "FirewallSubnetMissingVPCEndpointViolationTypeDef",
-    "GetAdminAccountResponseTypeDef",
-    "GetAdminScopeRequestTypeDef",
-    "GetAdminScopeResponseTypeDef",
-    "GetAppsListRequestTypeDef",
-    "GetAppsListResponseTypeDef",
-    "GetComplianceDetailRequestTypeDef",
-    "GetComplianceDetailResponseTypeDef",
-    "GetNotificationChannelResponseTypeDef",
-    "GetPolicyRequestTypeDef",
-    "GetPolicyResponseTypeDef",
-    "GetProtectionStatusRequestTypeDef",
-    "GetProtectionStatusResponseTypeDef",
-    "GetProtocolsListRequestTypeDef",
-    "GetProtocolsListResponseTypeDef",
-    "GetResourceSetRequestTypeDef",
-    "GetResourceSetResponseTypeDef",
-    "GetThirdPartyFirewallAssociationStatusRequestTypeDef",
-    "GetThirdPartyFirewallAssociationStatusResponseTypeDef",
-    "GetViolationDetailsRequestTypeDef",
-    "GetViolationDetailsResponseTypeDef",
-    "InvalidNetworkAclEntriesViolationTypeDef",
-    "ListAdminAccountsForOrganizationRequestTypeDef",
-    "ListAdminAccountsForOrganizationResponseTypeDef",
-    "ListAdminsManagingAccountRequestTypeDef",
-    "ListAdminsManagingAccountResponseTypeDef",
-    "ListAppsListsRequestTypeDef",
-    "ListAppsListsResponseTypeDef",
-    "ListComplianceStatusRequestTypeDef",
-    "ListComplianceStatusResponseTypeDef",
-    "ListDiscoveredResourcesRequestTypeDef",
-    "ListDiscoveredResourcesResponseTypeDef",
-    "ListMemberAccountsRequestTypeDef",
-    "ListMemberAccountsResponseTypeDef",
-    "ListPoliciesRequestTypeDef",
-    "ListPoliciesResponseTypeDef",
-    "ListProtocolsListsRequestTypeDef",
-    "ListProtocolsListsResponseTypeDef",
-    "ListResourceSetResourcesRequestTypeDef",
-    "ListResourceSetResourcesResponseTypeDef",
-    "ListResourceSetsRequestTypeDef",
-    "ListResourceSetsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListThirdPartyFirewallFirewallPoliciesRequestTypeDef",
-    "ListThirdPartyFirewallFirewallPoliciesResponseTypeDef",
-    "NetworkAclCommonPolicyOutputTypeDef",
-    "NetworkAclCommonPolicyTypeDef",
-    "NetworkAclEntrySetOutputTypeDef",
-    "NetworkAclEntrySetTypeDef",
-    "NetworkAclEntryTypeDef",
-    "NetworkAclIcmpTypeCodeTypeDef",
-    "NetworkAclPortRangeTypeDef",
-    "NetworkFirewallBlackHoleRouteDetectedViolationTypeDef",
-    "NetworkFirewallInternetTrafficNotInspectedViolationTypeDef",
-    "NetworkFirewallInvalidRouteConfigurationViolationTypeDef",
-    "NetworkFirewallMissingExpectedRTViolationTypeDef",
-    "NetworkFirewallMissingExpectedRoutesViolationTypeDef",
-    "NetworkFirewallMissingFirewallViolationTypeDef",
-    "NetworkFirewallMissingSubnetViolationTypeDef",
-    "NetworkFirewallPolicyDescriptionTypeDef",
-    "NetworkFirewallPolicyModifiedViolationTypeDef",
-    "NetworkFirewallPolicyTypeDef",
-    "NetworkFirewallStatefulRuleGroupOverrideTypeDef",
-    "NetworkFirewallUnexpectedFirewallRoutesViolationTypeDef",
-    "NetworkFirewallUnexpectedGatewayRoutesViolationTypeDef",
-    "OrganizationalUnitScopeOutputTypeDef",
-    "OrganizationalUnitScopeTypeDef",
-    "PartialMatchTypeDef",
-    "PolicyComplianceDetailTypeDef",
-    "PolicyComplianceStatusTypeDef",
-    "PolicyOptionOutputTypeDef",
-    "PolicyOptionTypeDef",
-    "PolicyOutputTypeDef",
-    "PolicySummaryTypeDef",
-    "PolicyTypeDef",
-    "PolicyTypeScopeOutputTypeDef",
-    "PolicyTypeScopeTypeDef",
-    "PossibleRemediationActionTypeDef",
-    "PossibleRemediationActionsTypeDef",
-    "ProtocolsListDataOutputTypeDef",
-    "ProtocolsListDataSummaryTypeDef",
-    "ProtocolsListDataTypeDef",
-    "PutAdminAccountRequestTypeDef",
-    "PutAppsListRequestTypeDef",
-    "PutAppsListResponseTypeDef",
-    "PutNotificationChannelRequestTypeDef",
-    "PutPolicyRequestTypeDef",
-    "PutPolicyResponseTypeDef",
-    "PutProtocolsListRequestTypeDef",
-    "PutProtocolsListResponseTypeDef",
-    "PutResourceSetRequestTypeDef",
-    "PutResourceSetResponseTypeDef",
-    "RegionScopeOutputTypeDef",
-    "RegionScopeTypeDef",
-    "RemediationActionTypeDef",
-    "RemediationActionWithOrderTypeDef",
-    "ReplaceNetworkAclAssociationActionTypeDef",
-    "ResourceSetOutputTypeDef",
-    "ResourceSetSummaryTypeDef",
-    "ResourceSetTypeDef",
-    "ResourceTagTypeDef",
-    "ResourceTypeDef",
-    "ResourceViolationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RouteHasOutOfScopeEndpointViolationTypeDef",
-    "RouteTypeDef",
-    "SecurityGroupRemediationActionTypeDef",
-    "SecurityGroupRuleDescriptionTypeDef",
-    "SecurityServicePolicyDataOutputTypeDef",
-    "SecurityServicePolicyDataTypeDef",
-    "StatefulEngineOptionsTypeDef",
-    "StatefulRuleGroupTypeDef",
-    "StatelessRuleGroupTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "ThirdPartyFirewallFirewallPolicyTypeDef",
-    "ThirdPartyFirewallMissingExpectedRouteTableViolationTypeDef",
-    "ThirdPartyFirewallMissingFirewallViolationTypeDef",
-    "ThirdPartyFirewallMissingSubnetViolationTypeDef",
-    "ThirdPartyFirewallPolicyTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "ViolationDetailTypeDef",
-    "WebACLHasIncompatibleConfigurationViolationTypeDef",
-    "WebACLHasOutOfScopeResourcesViolationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountScopeOutputTypeDef",
+        "AccountScopeTypeDef",
+        "ActionTargetTypeDef",
+        "AdminAccountSummaryTypeDef",
+        "AdminScopeOutputTypeDef",
+        "AdminScopeTypeDef",
+        "AppTypeDef",
+        "AppsListDataOutputTypeDef",
+        "AppsListDataSummaryTypeDef",
+        "AppsListDataTypeDef",
+        "AssociateAdminAccountRequestTypeDef",
+        "AssociateThirdPartyFirewallRequestTypeDef",
+        "AssociateThirdPartyFirewallResponseTypeDef",
+        "AwsEc2InstanceViolationTypeDef",
+        "AwsEc2NetworkInterfaceViolationTypeDef",
+        "AwsVPCSecurityGroupViolationTypeDef",
+        "BatchAssociateResourceRequestTypeDef",
+        "BatchAssociateResourceResponseTypeDef",
+        "BatchDisassociateResourceRequestTypeDef",
+        "BatchDisassociateResourceResponseTypeDef",
+        "ComplianceViolatorTypeDef",
+        "CreateNetworkAclActionTypeDef",
+        "CreateNetworkAclEntriesActionTypeDef",
+        "DeleteAppsListRequestTypeDef",
+        "DeleteNetworkAclEntriesActionTypeDef",
+        "DeletePolicyRequestTypeDef",
+        "DeleteProtocolsListRequestTypeDef",
+        "DeleteResourceSetRequestTypeDef",
+        "DisassociateThirdPartyFirewallRequestTypeDef",
+        "DisassociateThirdPartyFirewallResponseTypeDef",
+        "DiscoveredResourceTypeDef",
+        "DnsDuplicateRuleGroupViolationTypeDef",
+        "DnsRuleGroupLimitExceededViolationTypeDef",
+        "DnsRuleGroupPriorityConflictViolationTypeDef",
+        "EC2AssociateRouteTableActionTypeDef",
+        "EC2CopyRouteTableActionTypeDef",
+        "EC2CreateRouteActionTypeDef",
+        "EC2CreateRouteTableActionTypeDef",
+        "EC2DeleteRouteActionTypeDef",
+        "EC2ReplaceRouteActionTypeDef",
+        "EC2ReplaceRouteTableAssociationActionTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EntryDescriptionTypeDef",
+        "EntryViolationTypeDef",
+        "EvaluationResultTypeDef",
+        "ExpectedRouteTypeDef",
+        "FMSPolicyUpdateFirewallCreationConfigActionTypeDef",
+        "FailedItemTypeDef",
+        "FirewallSubnetIsOutOfScopeViolationTypeDef",
+        "FirewallSubnetMissingVPCEndpointViolationTypeDef",
+        "GetAdminAccountResponseTypeDef",
+        "GetAdminScopeRequestTypeDef",
+        "GetAdminScopeResponseTypeDef",
+        "GetAppsListRequestTypeDef",
+        "GetAppsListResponseTypeDef",
+        "GetComplianceDetailRequestTypeDef",
+        "GetComplianceDetailResponseTypeDef",
+        "GetNotificationChannelResponseTypeDef",
+        "GetPolicyRequestTypeDef",
+        "GetPolicyResponseTypeDef",
+        "GetProtectionStatusRequestTypeDef",
+        "GetProtectionStatusResponseTypeDef",
+        "GetProtocolsListRequestTypeDef",
+        "GetProtocolsListResponseTypeDef",
+        "GetResourceSetRequestTypeDef",
+        "GetResourceSetResponseTypeDef",
+        "GetThirdPartyFirewallAssociationStatusRequestTypeDef",
+        "GetThirdPartyFirewallAssociationStatusResponseTypeDef",
+        "GetViolationDetailsRequestTypeDef",
+        "GetViolationDetailsResponseTypeDef",
+        "InvalidNetworkAclEntriesViolationTypeDef",
+        "ListAdminAccountsForOrganizationRequestTypeDef",
+        "ListAdminAccountsForOrganizationResponseTypeDef",
+        "ListAdminsManagingAccountRequestTypeDef",
+        "ListAdminsManagingAccountResponseTypeDef",
+        "ListAppsListsRequestTypeDef",
+        "ListAppsListsResponseTypeDef",
+        "ListComplianceStatusRequestTypeDef",
+        "ListComplianceStatusResponseTypeDef",
+        "ListDiscoveredResourcesRequestTypeDef",
+        "ListDiscoveredResourcesResponseTypeDef",
+        "ListMemberAccountsRequestTypeDef",
+        "ListMemberAccountsResponseTypeDef",
+        "ListPoliciesRequestTypeDef",
+        "ListPoliciesResponseTypeDef",
+        "ListProtocolsListsRequestTypeDef",
+        "ListProtocolsListsResponseTypeDef",
+        "ListResourceSetResourcesRequestTypeDef",
+        "ListResourceSetResourcesResponseTypeDef",
+        "ListResourceSetsRequestTypeDef",
+        "ListResourceSetsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListThirdPartyFirewallFirewallPoliciesRequestTypeDef",
+        "ListThirdPartyFirewallFirewallPoliciesResponseTypeDef",
+        "NetworkAclCommonPolicyOutputTypeDef",
+        "NetworkAclCommonPolicyTypeDef",
+        "NetworkAclEntrySetOutputTypeDef",
+        "NetworkAclEntrySetTypeDef",
+        "NetworkAclEntryTypeDef",
+        "NetworkAclIcmpTypeCodeTypeDef",
+        "NetworkAclPortRangeTypeDef",
+        "NetworkFirewallBlackHoleRouteDetectedViolationTypeDef",
+        "NetworkFirewallInternetTrafficNotInspectedViolationTypeDef",
+        "NetworkFirewallInvalidRouteConfigurationViolationTypeDef",
+        "NetworkFirewallMissingExpectedRTViolationTypeDef",
+        "NetworkFirewallMissingExpectedRoutesViolationTypeDef",
+        "NetworkFirewallMissingFirewallViolationTypeDef",
+        "NetworkFirewallMissingSubnetViolationTypeDef",
+        "NetworkFirewallPolicyDescriptionTypeDef",
+        "NetworkFirewallPolicyModifiedViolationTypeDef",
+        "NetworkFirewallPolicyTypeDef",
+        "NetworkFirewallStatefulRuleGroupOverrideTypeDef",
+        "NetworkFirewallUnexpectedFirewallRoutesViolationTypeDef",
+        "NetworkFirewallUnexpectedGatewayRoutesViolationTypeDef",
+        "OrganizationalUnitScopeOutputTypeDef",
+        "OrganizationalUnitScopeTypeDef",
+        "PartialMatchTypeDef",
+        "PolicyComplianceDetailTypeDef",
+        "PolicyComplianceStatusTypeDef",
+        "PolicyOptionOutputTypeDef",
+        "PolicyOptionTypeDef",
+        "PolicyOutputTypeDef",
+        "PolicySummaryTypeDef",
+        "PolicyTypeDef",
+        "PolicyTypeScopeOutputTypeDef",
+        "PolicyTypeScopeTypeDef",
+        "PossibleRemediationActionTypeDef",
+        "PossibleRemediationActionsTypeDef",
+        "ProtocolsListDataOutputTypeDef",
+        "ProtocolsListDataSummaryTypeDef",
+        "ProtocolsListDataTypeDef",
+        "PutAdminAccountRequestTypeDef",
+        "PutAppsListRequestTypeDef",
+        "PutAppsListResponseTypeDef",
+        "PutNotificationChannelRequestTypeDef",
+        "PutPolicyRequestTypeDef",
+        "PutPolicyResponseTypeDef",
+        "PutProtocolsListRequestTypeDef",
+        "PutProtocolsListResponseTypeDef",
+        "PutResourceSetRequestTypeDef",
+        "PutResourceSetResponseTypeDef",
+        "RegionScopeOutputTypeDef",
+        "RegionScopeTypeDef",
+        "RemediationActionTypeDef",
+        "RemediationActionWithOrderTypeDef",
+        "ReplaceNetworkAclAssociationActionTypeDef",
+        "ResourceSetOutputTypeDef",
+        "ResourceSetSummaryTypeDef",
+        "ResourceSetTypeDef",
+        "ResourceTagTypeDef",
+        "ResourceTypeDef",
+        "ResourceViolationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RouteHasOutOfScopeEndpointViolationTypeDef",
+        "RouteTypeDef",
+        "SecurityGroupRemediationActionTypeDef",
+        "SecurityGroupRuleDescriptionTypeDef",
+        "SecurityServicePolicyDataOutputTypeDef",
+        "SecurityServicePolicyDataTypeDef",
+        "StatefulEngineOptionsTypeDef",
+        "StatefulRuleGroupTypeDef",
+        "StatelessRuleGroupTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "ThirdPartyFirewallFirewallPolicyTypeDef",
+        "ThirdPartyFirewallMissingExpectedRouteTableViolationTypeDef",
+        "ThirdPartyFirewallMissingFirewallViolationTypeDef",
+        "ThirdPartyFirewallMissingSubnetViolationTypeDef",
+        "ThirdPartyFirewallPolicyTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "ViolationDetailTypeDef",
+        "WebACLHasIncompatibleConfigurationViolationTypeDef",
+        "WebACLHasOutOfScopeResourcesViolationTypeDef",
+    ]
 
 
 class AccountScopeOutputTypeDef(TypedDict):
@@ -248,11 +249,43 @@ class AdminAccountSummaryTypeDef(TypedDict):
     Status: NotRequired[OrganizationStatusType]
 
 
+class OrganizationalUnitScopeOutputTypeDef(TypedDict):
+    OrganizationalUnits: NotRequired[list[str]]
+    AllOrganizationalUnitsEnabled: NotRequired[bool]
+    ExcludeSpecifiedOrganizationalUnits: NotRequired[bool]
+
+
+class PolicyTypeScopeOutputTypeDef(TypedDict):
+    PolicyTypes: NotRequired[list[SecurityServiceTypeType]]
+    AllPolicyTypesEnabled: NotRequired[bool]
+
+
+class RegionScopeOutputTypeDef(TypedDict):
+    Regions: NotRequired[list[str]]
+    AllRegionsEnabled: NotRequired[bool]
+
+
 class AdminScopeOutputTypeDef(TypedDict):
     AccountScope: NotRequired[AccountScopeOutputTypeDef]
     OrganizationalUnitScope: NotRequired[OrganizationalUnitScopeOutputTypeDef]
     RegionScope: NotRequired[RegionScopeOutputTypeDef]
     PolicyTypeScope: NotRequired[PolicyTypeScopeOutputTypeDef]
+
+
+class OrganizationalUnitScopeTypeDef(TypedDict):
+    OrganizationalUnits: NotRequired[ReadOnly[Sequence[str]]]
+    AllOrganizationalUnitsEnabled: NotRequired[bool]
+    ExcludeSpecifiedOrganizationalUnits: NotRequired[bool]
+
+
+class PolicyTypeScopeTypeDef(TypedDict):
+    PolicyTypes: NotRequired[ReadOnly[Sequence[SecurityServiceTypeType]]]
+    AllPolicyTypesEnabled: NotRequired[bool]
+
+
+class RegionScopeTypeDef(TypedDict):
+    Regions: NotRequired[ReadOnly[Sequence[str]]]
+    AllRegionsEnabled: NotRequired[bool]
 
 
 class AdminScopeTypeDef(TypedDict):
@@ -308,6 +341,11 @@ class AssociateThirdPartyFirewallResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AwsEc2NetworkInterfaceViolationTypeDef(TypedDict):
+    ViolationTarget: NotRequired[str]
+    ViolatingSecurityGroups: NotRequired[list[str]]
+
+
 class AwsEc2InstanceViolationTypeDef(TypedDict):
     ViolationTarget: NotRequired[str]
     AwsEc2NetworkInterfaceViolations: NotRequired[
@@ -315,9 +353,25 @@ class AwsEc2InstanceViolationTypeDef(TypedDict):
     ]
 
 
-class AwsEc2NetworkInterfaceViolationTypeDef(TypedDict):
-    ViolationTarget: NotRequired[str]
-    ViolatingSecurityGroups: NotRequired[list[str]]
+class PartialMatchTypeDef(TypedDict):
+    Reference: NotRequired[str]
+    TargetViolationReasons: NotRequired[list[str]]
+
+
+class SecurityGroupRuleDescriptionTypeDef(TypedDict):
+    IPV4Range: NotRequired[str]
+    IPV6Range: NotRequired[str]
+    PrefixListId: NotRequired[str]
+    Protocol: NotRequired[str]
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+
+
+class SecurityGroupRemediationActionTypeDef(TypedDict):
+    RemediationActionType: NotRequired[RemediationActionTypeType]
+    Description: NotRequired[str]
+    RemediationResult: NotRequired[SecurityGroupRuleDescriptionTypeDef]
+    IsDefaultAction: NotRequired[bool]
 
 
 class AwsVPCSecurityGroupViolationTypeDef(TypedDict):
@@ -332,6 +386,11 @@ class AwsVPCSecurityGroupViolationTypeDef(TypedDict):
 class BatchAssociateResourceRequestTypeDef(TypedDict):
     ResourceSetIdentifier: str
     Items: ReadOnly[Sequence[str]]
+
+
+class FailedItemTypeDef(TypedDict):
+    URI: NotRequired[str]
+    Reason: NotRequired[FailedItemReasonType]
 
 
 class BatchAssociateResourceResponseTypeDef(TypedDict):
@@ -362,6 +421,32 @@ class CreateNetworkAclActionTypeDef(TypedDict):
     Description: NotRequired[str]
     Vpc: NotRequired[ActionTargetTypeDef]
     FMSCanRemediate: NotRequired[bool]
+
+
+class NetworkAclIcmpTypeCodeTypeDef(TypedDict):
+    Code: NotRequired[int]
+    Type: NotRequired[int]
+
+
+class NetworkAclPortRangeTypeDef(TypedDict):
+    From: NotRequired[int]
+    To: NotRequired[int]
+
+
+class NetworkAclEntryTypeDef(TypedDict):
+    IcmpTypeCode: NotRequired[NetworkAclIcmpTypeCodeTypeDef]
+    Protocol: str
+    PortRange: NotRequired[NetworkAclPortRangeTypeDef]
+    CidrBlock: NotRequired[str]
+    Ipv6CidrBlock: NotRequired[str]
+    RuleAction: NetworkAclRuleActionType
+    Egress: bool
+
+
+class EntryDescriptionTypeDef(TypedDict):
+    EntryDetail: NotRequired[NetworkAclEntryTypeDef]
+    EntryRuleNumber: NotRequired[int]
+    EntryType: NotRequired[EntryTypeType]
 
 
 class CreateNetworkAclEntriesActionTypeDef(TypedDict):
@@ -481,12 +566,6 @@ class EC2ReplaceRouteTableAssociationActionTypeDef(TypedDict):
     RouteTableId: ActionTargetTypeDef
 
 
-class EntryDescriptionTypeDef(TypedDict):
-    EntryDetail: NotRequired[NetworkAclEntryTypeDef]
-    EntryRuleNumber: NotRequired[int]
-    EntryType: NotRequired[EntryTypeType]
-
-
 class EntryViolationTypeDef(TypedDict):
     ExpectedEntry: NotRequired[EntryDescriptionTypeDef]
     ExpectedEvaluationOrder: NotRequired[str]
@@ -514,11 +593,6 @@ class ExpectedRouteTypeDef(TypedDict):
 class FMSPolicyUpdateFirewallCreationConfigActionTypeDef(TypedDict):
     Description: NotRequired[str]
     FirewallCreationConfig: NotRequired[str]
-
-
-class FailedItemTypeDef(TypedDict):
-    URI: NotRequired[str]
-    Reason: NotRequired[FailedItemReasonType]
 
 
 class FirewallSubnetIsOutOfScopeViolationTypeDef(TypedDict):
@@ -568,6 +642,16 @@ class GetComplianceDetailRequestTypeDef(TypedDict):
     MemberAccount: str
 
 
+class PolicyComplianceDetailTypeDef(TypedDict):
+    PolicyOwner: NotRequired[str]
+    PolicyId: NotRequired[str]
+    MemberAccount: NotRequired[str]
+    Violators: NotRequired[list[ComplianceViolatorTypeDef]]
+    EvaluationLimitExceeded: NotRequired[bool]
+    ExpiredAt: NotRequired[datetime]
+    IssueInfoMap: NotRequired[dict[DependentServiceNameType, str]]
+
+
 class GetComplianceDetailResponseTypeDef(TypedDict):
     PolicyComplianceDetail: NotRequired[PolicyComplianceDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -581,6 +665,61 @@ class GetNotificationChannelResponseTypeDef(TypedDict):
 
 class GetPolicyRequestTypeDef(TypedDict):
     PolicyId: str
+
+
+class ResourceTagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
+
+
+class NetworkAclEntrySetOutputTypeDef(TypedDict):
+    FirstEntries: NotRequired[list[NetworkAclEntryTypeDef]]
+    ForceRemediateForFirstEntries: bool
+    LastEntries: NotRequired[list[NetworkAclEntryTypeDef]]
+    ForceRemediateForLastEntries: bool
+
+
+class NetworkAclCommonPolicyOutputTypeDef(TypedDict):
+    NetworkAclEntrySet: NetworkAclEntrySetOutputTypeDef
+
+
+class NetworkFirewallPolicyTypeDef(TypedDict):
+    FirewallDeploymentModel: NotRequired[FirewallDeploymentModelType]
+
+
+class ThirdPartyFirewallPolicyTypeDef(TypedDict):
+    FirewallDeploymentModel: NotRequired[FirewallDeploymentModelType]
+
+
+class PolicyOptionOutputTypeDef(TypedDict):
+    NetworkFirewallPolicy: NotRequired[NetworkFirewallPolicyTypeDef]
+    ThirdPartyFirewallPolicy: NotRequired[ThirdPartyFirewallPolicyTypeDef]
+    NetworkAclCommonPolicy: NotRequired[NetworkAclCommonPolicyOutputTypeDef]
+
+
+class SecurityServicePolicyDataOutputTypeDef(TypedDict):
+    Type: SecurityServiceTypeType
+    ManagedServiceData: NotRequired[str]
+    PolicyOption: NotRequired[PolicyOptionOutputTypeDef]
+
+
+class PolicyOutputTypeDef(TypedDict):
+    PolicyId: NotRequired[str]
+    PolicyName: str
+    PolicyUpdateToken: NotRequired[str]
+    SecurityServicePolicyData: SecurityServicePolicyDataOutputTypeDef
+    ResourceType: str
+    ResourceTypeList: NotRequired[list[str]]
+    ResourceTags: NotRequired[list[ResourceTagTypeDef]]
+    ExcludeResourceTags: bool
+    RemediationEnabled: bool
+    DeleteUnusedFMManagedResources: NotRequired[bool]
+    IncludeMap: NotRequired[dict[CustomerPolicyScopeIdTypeType, list[str]]]
+    ExcludeMap: NotRequired[dict[CustomerPolicyScopeIdTypeType, list[str]]]
+    ResourceSetIds: NotRequired[list[str]]
+    PolicyDescription: NotRequired[str]
+    PolicyStatus: NotRequired[CustomerPolicyStatusType]
+    ResourceTagLogicalOperator: NotRequired[ResourceTagLogicalOperatorType]
 
 
 class GetPolicyResponseTypeDef(TypedDict):
@@ -611,6 +750,16 @@ class GetProtocolsListRequestTypeDef(TypedDict):
     DefaultList: NotRequired[bool]
 
 
+class ProtocolsListDataOutputTypeDef(TypedDict):
+    ListId: NotRequired[str]
+    ListName: str
+    ListUpdateToken: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    LastUpdateTime: NotRequired[datetime]
+    ProtocolsList: list[str]
+    PreviousProtocolsList: NotRequired[dict[str, list[str]]]
+
+
 class GetProtocolsListResponseTypeDef(TypedDict):
     ProtocolsList: NotRequired[ProtocolsListDataOutputTypeDef]
     ProtocolsListArn: NotRequired[str]
@@ -619,6 +768,16 @@ class GetProtocolsListResponseTypeDef(TypedDict):
 
 class GetResourceSetRequestTypeDef(TypedDict):
     Identifier: str
+
+
+class ResourceSetOutputTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: str
+    Description: NotRequired[str]
+    UpdateToken: NotRequired[str]
+    ResourceTypeList: list[str]
+    LastUpdateTime: NotRequired[datetime]
+    ResourceSetStatus: NotRequired[ResourceSetStatusType]
 
 
 class GetResourceSetResponseTypeDef(TypedDict):
@@ -646,11 +805,6 @@ class GetViolationDetailsRequestTypeDef(TypedDict):
     ResourceType: str
 
 
-class GetViolationDetailsResponseTypeDef(TypedDict):
-    ViolationDetail: NotRequired[ViolationDetailTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class InvalidNetworkAclEntriesViolationTypeDef(TypedDict):
     Vpc: NotRequired[str]
     Subnet: NotRequired[str]
@@ -659,185 +813,11 @@ class InvalidNetworkAclEntriesViolationTypeDef(TypedDict):
     EntryViolations: NotRequired[list[EntryViolationTypeDef]]
 
 
-class ListAdminAccountsForOrganizationRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ListAdminAccountsForOrganizationResponseTypeDef(TypedDict):
-    AdminAccounts: NotRequired[list[AdminAccountSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListAdminsManagingAccountRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ListAdminsManagingAccountResponseTypeDef(TypedDict):
-    AdminAccounts: NotRequired[list[str]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListAppsListsRequestTypeDef(TypedDict):
-    DefaultLists: NotRequired[bool]
-    NextToken: NotRequired[str]
-    MaxResults: int
-
-
-class ListAppsListsResponseTypeDef(TypedDict):
-    AppsLists: NotRequired[list[AppsListDataSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListComplianceStatusRequestTypeDef(TypedDict):
-    PolicyId: str
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ListComplianceStatusResponseTypeDef(TypedDict):
-    PolicyComplianceStatusList: NotRequired[list[PolicyComplianceStatusTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListDiscoveredResourcesRequestTypeDef(TypedDict):
-    MemberAccountIds: ReadOnly[Sequence[str]]
-    ResourceType: str
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListDiscoveredResourcesResponseTypeDef(TypedDict):
-    Items: NotRequired[list[DiscoveredResourceTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListMemberAccountsRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ListMemberAccountsResponseTypeDef(TypedDict):
-    MemberAccounts: NotRequired[list[str]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListPoliciesRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ListPoliciesResponseTypeDef(TypedDict):
-    PolicyList: NotRequired[list[PolicySummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListProtocolsListsRequestTypeDef(TypedDict):
-    DefaultLists: NotRequired[bool]
-    NextToken: NotRequired[str]
-    MaxResults: int
-
-
-class ListProtocolsListsResponseTypeDef(TypedDict):
-    ProtocolsLists: NotRequired[list[ProtocolsListDataSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListResourceSetResourcesRequestTypeDef(TypedDict):
-    Identifier: str
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListResourceSetResourcesResponseTypeDef(TypedDict):
-    Items: list[ResourceTypeDef]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListResourceSetsRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ListResourceSetsResponseTypeDef(TypedDict):
-    ResourceSets: NotRequired[list[ResourceSetSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    TagList: NotRequired[list[TagTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListThirdPartyFirewallFirewallPoliciesRequestTypeDef(TypedDict):
-    ThirdPartyFirewall: ThirdPartyFirewallType
-    NextToken: NotRequired[str]
-    MaxResults: int
-
-
-class ListThirdPartyFirewallFirewallPoliciesResponseTypeDef(TypedDict):
-    ThirdPartyFirewallFirewallPolicies: NotRequired[
-        list[ThirdPartyFirewallFirewallPolicyTypeDef]
-    ]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NetworkAclCommonPolicyOutputTypeDef(TypedDict):
-    NetworkAclEntrySet: NetworkAclEntrySetOutputTypeDef
-
-
-class NetworkAclCommonPolicyTypeDef(TypedDict):
-    NetworkAclEntrySet: ReadOnly[NetworkAclEntrySetTypeDef]
-
-
-class NetworkAclEntrySetOutputTypeDef(TypedDict):
-    FirstEntries: NotRequired[list[NetworkAclEntryTypeDef]]
-    ForceRemediateForFirstEntries: bool
-    LastEntries: NotRequired[list[NetworkAclEntryTypeDef]]
-    ForceRemediateForLastEntries: bool
-
-
-class NetworkAclEntrySetTypeDef(TypedDict):
-    FirstEntries: NotRequired[ReadOnly[Sequence[NetworkAclEntryTypeDef]]]
-    ForceRemediateForFirstEntries: bool
-    LastEntries: NotRequired[ReadOnly[Sequence[NetworkAclEntryTypeDef]]]
-    ForceRemediateForLastEntries: bool
-
-
-class NetworkAclEntryTypeDef(TypedDict):
-    IcmpTypeCode: NotRequired[NetworkAclIcmpTypeCodeTypeDef]
-    Protocol: str
-    PortRange: NotRequired[NetworkAclPortRangeTypeDef]
-    CidrBlock: NotRequired[str]
-    Ipv6CidrBlock: NotRequired[str]
-    RuleAction: NetworkAclRuleActionType
-    Egress: bool
-
-
-class NetworkAclIcmpTypeCodeTypeDef(TypedDict):
-    Code: NotRequired[int]
-    Type: NotRequired[int]
-
-
-class NetworkAclPortRangeTypeDef(TypedDict):
-    From: NotRequired[int]
-    To: NotRequired[int]
+class RouteTypeDef(TypedDict):
+    DestinationType: NotRequired[DestinationTypeType]
+    TargetType: NotRequired[TargetTypeType]
+    Destination: NotRequired[str]
+    Target: NotRequired[str]
 
 
 class NetworkFirewallBlackHoleRouteDetectedViolationTypeDef(TypedDict):
@@ -912,6 +892,28 @@ class NetworkFirewallMissingSubnetViolationTypeDef(TypedDict):
     TargetViolationReason: NotRequired[str]
 
 
+class StatefulEngineOptionsTypeDef(TypedDict):
+    RuleOrder: NotRequired[RuleOrderType]
+    StreamExceptionPolicy: NotRequired[StreamExceptionPolicyType]
+
+
+class NetworkFirewallStatefulRuleGroupOverrideTypeDef(TypedDict):
+    Action: NotRequired[NetworkFirewallOverrideActionType]
+
+
+class StatefulRuleGroupTypeDef(TypedDict):
+    RuleGroupName: NotRequired[str]
+    ResourceId: NotRequired[str]
+    Priority: NotRequired[int]
+    Override: NotRequired[NetworkFirewallStatefulRuleGroupOverrideTypeDef]
+
+
+class StatelessRuleGroupTypeDef(TypedDict):
+    RuleGroupName: NotRequired[str]
+    ResourceId: NotRequired[str]
+    Priority: NotRequired[int]
+
+
 class NetworkFirewallPolicyDescriptionTypeDef(TypedDict):
     StatelessRuleGroups: NotRequired[list[StatelessRuleGroupTypeDef]]
     StatelessDefaultActions: NotRequired[list[str]]
@@ -926,14 +928,6 @@ class NetworkFirewallPolicyModifiedViolationTypeDef(TypedDict):
     ViolationTarget: NotRequired[str]
     CurrentPolicyDescription: NotRequired[NetworkFirewallPolicyDescriptionTypeDef]
     ExpectedPolicyDescription: NotRequired[NetworkFirewallPolicyDescriptionTypeDef]
-
-
-class NetworkFirewallPolicyTypeDef(TypedDict):
-    FirewallDeploymentModel: NotRequired[FirewallDeploymentModelType]
-
-
-class NetworkFirewallStatefulRuleGroupOverrideTypeDef(TypedDict):
-    Action: NotRequired[NetworkFirewallOverrideActionType]
 
 
 class NetworkFirewallUnexpectedFirewallRoutesViolationTypeDef(TypedDict):
@@ -951,218 +945,11 @@ class NetworkFirewallUnexpectedGatewayRoutesViolationTypeDef(TypedDict):
     VpcId: NotRequired[str]
 
 
-class OrganizationalUnitScopeOutputTypeDef(TypedDict):
-    OrganizationalUnits: NotRequired[list[str]]
-    AllOrganizationalUnitsEnabled: NotRequired[bool]
-    ExcludeSpecifiedOrganizationalUnits: NotRequired[bool]
-
-
-class OrganizationalUnitScopeTypeDef(TypedDict):
-    OrganizationalUnits: NotRequired[ReadOnly[Sequence[str]]]
-    AllOrganizationalUnitsEnabled: NotRequired[bool]
-    ExcludeSpecifiedOrganizationalUnits: NotRequired[bool]
-
-
-class PartialMatchTypeDef(TypedDict):
-    Reference: NotRequired[str]
-    TargetViolationReasons: NotRequired[list[str]]
-
-
-class PolicyComplianceDetailTypeDef(TypedDict):
-    PolicyOwner: NotRequired[str]
-    PolicyId: NotRequired[str]
-    MemberAccount: NotRequired[str]
-    Violators: NotRequired[list[ComplianceViolatorTypeDef]]
-    EvaluationLimitExceeded: NotRequired[bool]
-    ExpiredAt: NotRequired[datetime]
-    IssueInfoMap: NotRequired[dict[DependentServiceNameType, str]]
-
-
-class PolicyComplianceStatusTypeDef(TypedDict):
-    PolicyOwner: NotRequired[str]
-    PolicyId: NotRequired[str]
-    PolicyName: NotRequired[str]
-    MemberAccount: NotRequired[str]
-    EvaluationResults: NotRequired[list[EvaluationResultTypeDef]]
-    LastUpdated: NotRequired[datetime]
-    IssueInfoMap: NotRequired[dict[DependentServiceNameType, str]]
-
-
-class PolicyOptionOutputTypeDef(TypedDict):
-    NetworkFirewallPolicy: NotRequired[NetworkFirewallPolicyTypeDef]
-    ThirdPartyFirewallPolicy: NotRequired[ThirdPartyFirewallPolicyTypeDef]
-    NetworkAclCommonPolicy: NotRequired[NetworkAclCommonPolicyOutputTypeDef]
-
-
-class PolicyOptionTypeDef(TypedDict):
-    NetworkFirewallPolicy: NotRequired[NetworkFirewallPolicyTypeDef]
-    ThirdPartyFirewallPolicy: NotRequired[ThirdPartyFirewallPolicyTypeDef]
-    NetworkAclCommonPolicy: NotRequired[ReadOnly[NetworkAclCommonPolicyTypeDef]]
-
-
-class PolicyOutputTypeDef(TypedDict):
-    PolicyId: NotRequired[str]
-    PolicyName: str
-    PolicyUpdateToken: NotRequired[str]
-    SecurityServicePolicyData: SecurityServicePolicyDataOutputTypeDef
-    ResourceType: str
-    ResourceTypeList: NotRequired[list[str]]
-    ResourceTags: NotRequired[list[ResourceTagTypeDef]]
-    ExcludeResourceTags: bool
-    RemediationEnabled: bool
-    DeleteUnusedFMManagedResources: NotRequired[bool]
-    IncludeMap: NotRequired[dict[CustomerPolicyScopeIdTypeType, list[str]]]
-    ExcludeMap: NotRequired[dict[CustomerPolicyScopeIdTypeType, list[str]]]
-    ResourceSetIds: NotRequired[list[str]]
-    PolicyDescription: NotRequired[str]
-    PolicyStatus: NotRequired[CustomerPolicyStatusType]
-    ResourceTagLogicalOperator: NotRequired[ResourceTagLogicalOperatorType]
-
-
-class PolicySummaryTypeDef(TypedDict):
-    PolicyArn: NotRequired[str]
-    PolicyId: NotRequired[str]
-    PolicyName: NotRequired[str]
-    ResourceType: NotRequired[str]
-    SecurityServiceType: NotRequired[SecurityServiceTypeType]
-    RemediationEnabled: NotRequired[bool]
-    DeleteUnusedFMManagedResources: NotRequired[bool]
-    PolicyStatus: NotRequired[CustomerPolicyStatusType]
-
-
-class PolicyTypeDef(TypedDict):
-    PolicyId: NotRequired[str]
-    PolicyName: str
-    PolicyUpdateToken: NotRequired[str]
-    SecurityServicePolicyData: ReadOnly[SecurityServicePolicyDataTypeDef]
-    ResourceType: str
-    ResourceTypeList: NotRequired[ReadOnly[Sequence[str]]]
-    ResourceTags: NotRequired[ReadOnly[Sequence[ResourceTagTypeDef]]]
-    ExcludeResourceTags: bool
-    RemediationEnabled: bool
-    DeleteUnusedFMManagedResources: NotRequired[bool]
-    IncludeMap: NotRequired[
-        ReadOnly[Mapping[CustomerPolicyScopeIdTypeType, Sequence[str]]]
-    ]
-    ExcludeMap: NotRequired[
-        ReadOnly[Mapping[CustomerPolicyScopeIdTypeType, Sequence[str]]]
-    ]
-    ResourceSetIds: NotRequired[ReadOnly[Sequence[str]]]
-    PolicyDescription: NotRequired[str]
-    PolicyStatus: NotRequired[CustomerPolicyStatusType]
-    ResourceTagLogicalOperator: NotRequired[ResourceTagLogicalOperatorType]
-
-
-class PolicyTypeScopeOutputTypeDef(TypedDict):
-    PolicyTypes: NotRequired[list[SecurityServiceTypeType]]
-    AllPolicyTypesEnabled: NotRequired[bool]
-
-
-class PolicyTypeScopeTypeDef(TypedDict):
-    PolicyTypes: NotRequired[ReadOnly[Sequence[SecurityServiceTypeType]]]
-    AllPolicyTypesEnabled: NotRequired[bool]
-
-
-class PossibleRemediationActionTypeDef(TypedDict):
+class ReplaceNetworkAclAssociationActionTypeDef(TypedDict):
     Description: NotRequired[str]
-    OrderedRemediationActions: list[RemediationActionWithOrderTypeDef]
-    IsDefaultAction: NotRequired[bool]
-
-
-class PossibleRemediationActionsTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Actions: NotRequired[list[PossibleRemediationActionTypeDef]]
-
-
-class ProtocolsListDataOutputTypeDef(TypedDict):
-    ListId: NotRequired[str]
-    ListName: str
-    ListUpdateToken: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    LastUpdateTime: NotRequired[datetime]
-    ProtocolsList: list[str]
-    PreviousProtocolsList: NotRequired[dict[str, list[str]]]
-
-
-class ProtocolsListDataSummaryTypeDef(TypedDict):
-    ListArn: NotRequired[str]
-    ListId: NotRequired[str]
-    ListName: NotRequired[str]
-    ProtocolsList: NotRequired[list[str]]
-
-
-class ProtocolsListDataTypeDef(TypedDict):
-    ListId: NotRequired[str]
-    ListName: str
-    ListUpdateToken: NotRequired[str]
-    CreateTime: NotRequired[ReadOnly[datetime | str]]
-    LastUpdateTime: NotRequired[ReadOnly[datetime | str]]
-    ProtocolsList: ReadOnly[Sequence[str]]
-    PreviousProtocolsList: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-
-
-class PutAdminAccountRequestTypeDef(TypedDict):
-    AdminAccount: str
-    AdminScope: NotRequired[ReadOnly[AdminScopeTypeDef]]
-
-
-class PutAppsListRequestTypeDef(TypedDict):
-    AppsList: ReadOnly[AppsListDataTypeDef]
-    TagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class PutAppsListResponseTypeDef(TypedDict):
-    AppsList: NotRequired[AppsListDataOutputTypeDef]
-    AppsListArn: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PutNotificationChannelRequestTypeDef(TypedDict):
-    SnsTopicArn: str
-    SnsRoleName: str
-
-
-class PutPolicyRequestTypeDef(TypedDict):
-    Policy: ReadOnly[PolicyTypeDef]
-    TagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class PutPolicyResponseTypeDef(TypedDict):
-    Policy: NotRequired[PolicyOutputTypeDef]
-    PolicyArn: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PutProtocolsListRequestTypeDef(TypedDict):
-    ProtocolsList: ReadOnly[ProtocolsListDataTypeDef]
-    TagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class PutProtocolsListResponseTypeDef(TypedDict):
-    ProtocolsList: NotRequired[ProtocolsListDataOutputTypeDef]
-    ProtocolsListArn: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PutResourceSetRequestTypeDef(TypedDict):
-    ResourceSet: ReadOnly[ResourceSetTypeDef]
-    TagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class PutResourceSetResponseTypeDef(TypedDict):
-    ResourceSet: ResourceSetOutputTypeDef
-    ResourceSetArn: str
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RegionScopeOutputTypeDef(TypedDict):
-    Regions: NotRequired[list[str]]
-    AllRegionsEnabled: NotRequired[bool]
-
-
-class RegionScopeTypeDef(TypedDict):
-    Regions: NotRequired[ReadOnly[Sequence[str]]]
-    AllRegionsEnabled: NotRequired[bool]
+    AssociationId: NotRequired[ActionTargetTypeDef]
+    NetworkAclId: NotRequired[ActionTargetTypeDef]
+    FMSCanRemediate: NotRequired[bool]
 
 
 class RemediationActionTypeDef(TypedDict):
@@ -1192,49 +979,62 @@ class RemediationActionWithOrderTypeDef(TypedDict):
     Order: NotRequired[int]
 
 
-class ReplaceNetworkAclAssociationActionTypeDef(TypedDict):
+class PossibleRemediationActionTypeDef(TypedDict):
     Description: NotRequired[str]
-    AssociationId: NotRequired[ActionTargetTypeDef]
-    NetworkAclId: NotRequired[ActionTargetTypeDef]
-    FMSCanRemediate: NotRequired[bool]
+    OrderedRemediationActions: list[RemediationActionWithOrderTypeDef]
+    IsDefaultAction: NotRequired[bool]
 
 
-class ResourceSetOutputTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: str
+class PossibleRemediationActionsTypeDef(TypedDict):
     Description: NotRequired[str]
-    UpdateToken: NotRequired[str]
-    ResourceTypeList: list[str]
-    LastUpdateTime: NotRequired[datetime]
-    ResourceSetStatus: NotRequired[ResourceSetStatusType]
+    Actions: NotRequired[list[PossibleRemediationActionTypeDef]]
 
 
-class ResourceSetSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
+class RouteHasOutOfScopeEndpointViolationTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    VpcId: NotRequired[str]
+    RouteTableId: NotRequired[str]
+    ViolatingRoutes: NotRequired[list[RouteTypeDef]]
+    SubnetAvailabilityZone: NotRequired[str]
+    SubnetAvailabilityZoneId: NotRequired[str]
+    CurrentFirewallSubnetRouteTable: NotRequired[str]
+    FirewallSubnetId: NotRequired[str]
+    FirewallSubnetRoutes: NotRequired[list[RouteTypeDef]]
+    InternetGatewayId: NotRequired[str]
+    CurrentInternetGatewayRouteTable: NotRequired[str]
+    InternetGatewayRoutes: NotRequired[list[RouteTypeDef]]
+
+
+class ThirdPartyFirewallMissingExpectedRouteTableViolationTypeDef(TypedDict):
+    ViolationTarget: NotRequired[str]
+    VPC: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    CurrentRouteTable: NotRequired[str]
+    ExpectedRouteTable: NotRequired[str]
+
+
+class ThirdPartyFirewallMissingFirewallViolationTypeDef(TypedDict):
+    ViolationTarget: NotRequired[str]
+    VPC: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    TargetViolationReason: NotRequired[str]
+
+
+class ThirdPartyFirewallMissingSubnetViolationTypeDef(TypedDict):
+    ViolationTarget: NotRequired[str]
+    VPC: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    TargetViolationReason: NotRequired[str]
+
+
+class WebACLHasIncompatibleConfigurationViolationTypeDef(TypedDict):
+    WebACLArn: NotRequired[str]
     Description: NotRequired[str]
-    LastUpdateTime: NotRequired[datetime]
-    ResourceSetStatus: NotRequired[ResourceSetStatusType]
 
 
-class ResourceSetTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: str
-    Description: NotRequired[str]
-    UpdateToken: NotRequired[str]
-    ResourceTypeList: ReadOnly[Sequence[str]]
-    LastUpdateTime: NotRequired[ReadOnly[datetime | str]]
-    ResourceSetStatus: NotRequired[ResourceSetStatusType]
-
-
-class ResourceTagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-
-
-class ResourceTypeDef(TypedDict):
-    URI: str
-    AccountId: NotRequired[str]
+class WebACLHasOutOfScopeResourcesViolationTypeDef(TypedDict):
+    WebACLArn: NotRequired[str]
+    OutOfScopeResourceList: NotRequired[list[str]]
 
 
 class ResourceViolationTypeDef(TypedDict):
@@ -1308,126 +1108,9 @@ class ResourceViolationTypeDef(TypedDict):
     ]
 
 
-class RouteHasOutOfScopeEndpointViolationTypeDef(TypedDict):
-    SubnetId: NotRequired[str]
-    VpcId: NotRequired[str]
-    RouteTableId: NotRequired[str]
-    ViolatingRoutes: NotRequired[list[RouteTypeDef]]
-    SubnetAvailabilityZone: NotRequired[str]
-    SubnetAvailabilityZoneId: NotRequired[str]
-    CurrentFirewallSubnetRouteTable: NotRequired[str]
-    FirewallSubnetId: NotRequired[str]
-    FirewallSubnetRoutes: NotRequired[list[RouteTypeDef]]
-    InternetGatewayId: NotRequired[str]
-    CurrentInternetGatewayRouteTable: NotRequired[str]
-    InternetGatewayRoutes: NotRequired[list[RouteTypeDef]]
-
-
-class RouteTypeDef(TypedDict):
-    DestinationType: NotRequired[DestinationTypeType]
-    TargetType: NotRequired[TargetTypeType]
-    Destination: NotRequired[str]
-    Target: NotRequired[str]
-
-
-class SecurityGroupRemediationActionTypeDef(TypedDict):
-    RemediationActionType: NotRequired[RemediationActionTypeType]
-    Description: NotRequired[str]
-    RemediationResult: NotRequired[SecurityGroupRuleDescriptionTypeDef]
-    IsDefaultAction: NotRequired[bool]
-
-
-class SecurityGroupRuleDescriptionTypeDef(TypedDict):
-    IPV4Range: NotRequired[str]
-    IPV6Range: NotRequired[str]
-    PrefixListId: NotRequired[str]
-    Protocol: NotRequired[str]
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-
-
-class SecurityServicePolicyDataOutputTypeDef(TypedDict):
-    Type: SecurityServiceTypeType
-    ManagedServiceData: NotRequired[str]
-    PolicyOption: NotRequired[PolicyOptionOutputTypeDef]
-
-
-class SecurityServicePolicyDataTypeDef(TypedDict):
-    Type: SecurityServiceTypeType
-    ManagedServiceData: NotRequired[str]
-    PolicyOption: NotRequired[ReadOnly[PolicyOptionTypeDef]]
-
-
-class StatefulEngineOptionsTypeDef(TypedDict):
-    RuleOrder: NotRequired[RuleOrderType]
-    StreamExceptionPolicy: NotRequired[StreamExceptionPolicyType]
-
-
-class StatefulRuleGroupTypeDef(TypedDict):
-    RuleGroupName: NotRequired[str]
-    ResourceId: NotRequired[str]
-    Priority: NotRequired[int]
-    Override: NotRequired[NetworkFirewallStatefulRuleGroupOverrideTypeDef]
-
-
-class StatelessRuleGroupTypeDef(TypedDict):
-    RuleGroupName: NotRequired[str]
-    ResourceId: NotRequired[str]
-    Priority: NotRequired[int]
-
-
-class TagResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-    TagList: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagResourceResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class TagTypeDef(TypedDict):
     Key: str
     Value: str
-
-
-class ThirdPartyFirewallFirewallPolicyTypeDef(TypedDict):
-    FirewallPolicyId: NotRequired[str]
-    FirewallPolicyName: NotRequired[str]
-
-
-class ThirdPartyFirewallMissingExpectedRouteTableViolationTypeDef(TypedDict):
-    ViolationTarget: NotRequired[str]
-    VPC: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    CurrentRouteTable: NotRequired[str]
-    ExpectedRouteTable: NotRequired[str]
-
-
-class ThirdPartyFirewallMissingFirewallViolationTypeDef(TypedDict):
-    ViolationTarget: NotRequired[str]
-    VPC: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    TargetViolationReason: NotRequired[str]
-
-
-class ThirdPartyFirewallMissingSubnetViolationTypeDef(TypedDict):
-    ViolationTarget: NotRequired[str]
-    VPC: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    TargetViolationReason: NotRequired[str]
-
-
-class ThirdPartyFirewallPolicyTypeDef(TypedDict):
-    FirewallDeploymentModel: NotRequired[FirewallDeploymentModelType]
-
-
-class UntagResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-    TagKeys: ReadOnly[Sequence[str]]
-
-
-class UntagResourceResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ViolationDetailTypeDef(TypedDict):
@@ -1440,11 +1123,329 @@ class ViolationDetailTypeDef(TypedDict):
     ResourceDescription: NotRequired[str]
 
 
-class WebACLHasIncompatibleConfigurationViolationTypeDef(TypedDict):
-    WebACLArn: NotRequired[str]
+class GetViolationDetailsResponseTypeDef(TypedDict):
+    ViolationDetail: NotRequired[ViolationDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAdminAccountsForOrganizationRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListAdminAccountsForOrganizationResponseTypeDef(TypedDict):
+    AdminAccounts: NotRequired[list[AdminAccountSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAdminsManagingAccountRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListAdminsManagingAccountResponseTypeDef(TypedDict):
+    AdminAccounts: NotRequired[list[str]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAppsListsRequestTypeDef(TypedDict):
+    DefaultLists: NotRequired[bool]
+    NextToken: NotRequired[str]
+    MaxResults: int
+
+
+class ListAppsListsResponseTypeDef(TypedDict):
+    AppsLists: NotRequired[list[AppsListDataSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListComplianceStatusRequestTypeDef(TypedDict):
+    PolicyId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class PolicyComplianceStatusTypeDef(TypedDict):
+    PolicyOwner: NotRequired[str]
+    PolicyId: NotRequired[str]
+    PolicyName: NotRequired[str]
+    MemberAccount: NotRequired[str]
+    EvaluationResults: NotRequired[list[EvaluationResultTypeDef]]
+    LastUpdated: NotRequired[datetime]
+    IssueInfoMap: NotRequired[dict[DependentServiceNameType, str]]
+
+
+class ListComplianceStatusResponseTypeDef(TypedDict):
+    PolicyComplianceStatusList: NotRequired[list[PolicyComplianceStatusTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDiscoveredResourcesRequestTypeDef(TypedDict):
+    MemberAccountIds: ReadOnly[Sequence[str]]
+    ResourceType: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListDiscoveredResourcesResponseTypeDef(TypedDict):
+    Items: NotRequired[list[DiscoveredResourceTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListMemberAccountsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListMemberAccountsResponseTypeDef(TypedDict):
+    MemberAccounts: NotRequired[list[str]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListPoliciesRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class PolicySummaryTypeDef(TypedDict):
+    PolicyArn: NotRequired[str]
+    PolicyId: NotRequired[str]
+    PolicyName: NotRequired[str]
+    ResourceType: NotRequired[str]
+    SecurityServiceType: NotRequired[SecurityServiceTypeType]
+    RemediationEnabled: NotRequired[bool]
+    DeleteUnusedFMManagedResources: NotRequired[bool]
+    PolicyStatus: NotRequired[CustomerPolicyStatusType]
+
+
+class ListPoliciesResponseTypeDef(TypedDict):
+    PolicyList: NotRequired[list[PolicySummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListProtocolsListsRequestTypeDef(TypedDict):
+    DefaultLists: NotRequired[bool]
+    NextToken: NotRequired[str]
+    MaxResults: int
+
+
+class ProtocolsListDataSummaryTypeDef(TypedDict):
+    ListArn: NotRequired[str]
+    ListId: NotRequired[str]
+    ListName: NotRequired[str]
+    ProtocolsList: NotRequired[list[str]]
+
+
+class ListProtocolsListsResponseTypeDef(TypedDict):
+    ProtocolsLists: NotRequired[list[ProtocolsListDataSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListResourceSetResourcesRequestTypeDef(TypedDict):
+    Identifier: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ResourceTypeDef(TypedDict):
+    URI: str
+    AccountId: NotRequired[str]
+
+
+class ListResourceSetResourcesResponseTypeDef(TypedDict):
+    Items: list[ResourceTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListResourceSetsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ResourceSetSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
     Description: NotRequired[str]
+    LastUpdateTime: NotRequired[datetime]
+    ResourceSetStatus: NotRequired[ResourceSetStatusType]
 
 
-class WebACLHasOutOfScopeResourcesViolationTypeDef(TypedDict):
-    WebACLArn: NotRequired[str]
-    OutOfScopeResourceList: NotRequired[list[str]]
+class ListResourceSetsResponseTypeDef(TypedDict):
+    ResourceSets: NotRequired[list[ResourceSetSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    TagList: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListThirdPartyFirewallFirewallPoliciesRequestTypeDef(TypedDict):
+    ThirdPartyFirewall: ThirdPartyFirewallType
+    NextToken: NotRequired[str]
+    MaxResults: int
+
+
+class ThirdPartyFirewallFirewallPolicyTypeDef(TypedDict):
+    FirewallPolicyId: NotRequired[str]
+    FirewallPolicyName: NotRequired[str]
+
+
+class ListThirdPartyFirewallFirewallPoliciesResponseTypeDef(TypedDict):
+    ThirdPartyFirewallFirewallPolicies: NotRequired[
+        list[ThirdPartyFirewallFirewallPolicyTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NetworkAclEntrySetTypeDef(TypedDict):
+    FirstEntries: NotRequired[ReadOnly[Sequence[NetworkAclEntryTypeDef]]]
+    ForceRemediateForFirstEntries: bool
+    LastEntries: NotRequired[ReadOnly[Sequence[NetworkAclEntryTypeDef]]]
+    ForceRemediateForLastEntries: bool
+
+
+class NetworkAclCommonPolicyTypeDef(TypedDict):
+    NetworkAclEntrySet: ReadOnly[NetworkAclEntrySetTypeDef]
+
+
+class PolicyOptionTypeDef(TypedDict):
+    NetworkFirewallPolicy: NotRequired[NetworkFirewallPolicyTypeDef]
+    ThirdPartyFirewallPolicy: NotRequired[ThirdPartyFirewallPolicyTypeDef]
+    NetworkAclCommonPolicy: NotRequired[ReadOnly[NetworkAclCommonPolicyTypeDef]]
+
+
+class SecurityServicePolicyDataTypeDef(TypedDict):
+    Type: SecurityServiceTypeType
+    ManagedServiceData: NotRequired[str]
+    PolicyOption: NotRequired[ReadOnly[PolicyOptionTypeDef]]
+
+
+class PolicyTypeDef(TypedDict):
+    PolicyId: NotRequired[str]
+    PolicyName: str
+    PolicyUpdateToken: NotRequired[str]
+    SecurityServicePolicyData: ReadOnly[SecurityServicePolicyDataTypeDef]
+    ResourceType: str
+    ResourceTypeList: NotRequired[ReadOnly[Sequence[str]]]
+    ResourceTags: NotRequired[ReadOnly[Sequence[ResourceTagTypeDef]]]
+    ExcludeResourceTags: bool
+    RemediationEnabled: bool
+    DeleteUnusedFMManagedResources: NotRequired[bool]
+    IncludeMap: NotRequired[
+        ReadOnly[Mapping[CustomerPolicyScopeIdTypeType, Sequence[str]]]
+    ]
+    ExcludeMap: NotRequired[
+        ReadOnly[Mapping[CustomerPolicyScopeIdTypeType, Sequence[str]]]
+    ]
+    ResourceSetIds: NotRequired[ReadOnly[Sequence[str]]]
+    PolicyDescription: NotRequired[str]
+    PolicyStatus: NotRequired[CustomerPolicyStatusType]
+    ResourceTagLogicalOperator: NotRequired[ResourceTagLogicalOperatorType]
+
+
+class ProtocolsListDataTypeDef(TypedDict):
+    ListId: NotRequired[str]
+    ListName: str
+    ListUpdateToken: NotRequired[str]
+    CreateTime: NotRequired[ReadOnly[datetime | str]]
+    LastUpdateTime: NotRequired[ReadOnly[datetime | str]]
+    ProtocolsList: ReadOnly[Sequence[str]]
+    PreviousProtocolsList: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+
+
+class PutAdminAccountRequestTypeDef(TypedDict):
+    AdminAccount: str
+    AdminScope: NotRequired[ReadOnly[AdminScopeTypeDef]]
+
+
+class PutAppsListRequestTypeDef(TypedDict):
+    AppsList: ReadOnly[AppsListDataTypeDef]
+    TagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PutAppsListResponseTypeDef(TypedDict):
+    AppsList: NotRequired[AppsListDataOutputTypeDef]
+    AppsListArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutNotificationChannelRequestTypeDef(TypedDict):
+    SnsTopicArn: str
+    SnsRoleName: str
+
+
+class PutPolicyRequestTypeDef(TypedDict):
+    Policy: ReadOnly[PolicyTypeDef]
+    TagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PutPolicyResponseTypeDef(TypedDict):
+    Policy: NotRequired[PolicyOutputTypeDef]
+    PolicyArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutProtocolsListRequestTypeDef(TypedDict):
+    ProtocolsList: ReadOnly[ProtocolsListDataTypeDef]
+    TagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PutProtocolsListResponseTypeDef(TypedDict):
+    ProtocolsList: NotRequired[ProtocolsListDataOutputTypeDef]
+    ProtocolsListArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceSetTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: str
+    Description: NotRequired[str]
+    UpdateToken: NotRequired[str]
+    ResourceTypeList: ReadOnly[Sequence[str]]
+    LastUpdateTime: NotRequired[ReadOnly[datetime | str]]
+    ResourceSetStatus: NotRequired[ResourceSetStatusType]
+
+
+class PutResourceSetRequestTypeDef(TypedDict):
+    ResourceSet: ReadOnly[ResourceSetTypeDef]
+    TagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PutResourceSetResponseTypeDef(TypedDict):
+    ResourceSet: ResourceSetOutputTypeDef
+    ResourceSetArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+    TagList: ReadOnly[Sequence[TagTypeDef]]
+
+
+class TagResourceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UntagResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+    TagKeys: ReadOnly[Sequence[str]]
+
+
+class UntagResourceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef

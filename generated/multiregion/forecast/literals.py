@@ -2,27 +2,28 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Forecast Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AttributeTypeType",
-    "AutoMLOverrideStrategyType",
-    "ConditionType",
-    "DatasetTypeType",
-    "DayOfWeekType",
-    "DomainType",
-    "EvaluationTypeType",
-    "FeaturizationMethodNameType",
-    "FilterConditionStringType",
-    "ImportModeType",
-    "MonthType",
-    "OperationType",
-    "OptimizationMetricType",
-    "ScalingTypeType",
-    "StateType",
-    "TimePointGranularityType",
-    "TimeSeriesGranularityType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttributeTypeType",
+        "AutoMLOverrideStrategyType",
+        "ConditionType",
+        "DatasetTypeType",
+        "DayOfWeekType",
+        "DomainType",
+        "EvaluationTypeType",
+        "FeaturizationMethodNameType",
+        "FilterConditionStringType",
+        "ImportModeType",
+        "MonthType",
+        "OperationType",
+        "OptimizationMetricType",
+        "ScalingTypeType",
+        "StateType",
+        "TimePointGranularityType",
+        "TimeSeriesGranularityType",
+    ]
 
 AttributeTypeType = Literal["string", "integer", "float", "timestamp", "geolocation"]
 AutoMLOverrideStrategyType = Literal["LatencyOptimized", "AccuracyOptimized"]

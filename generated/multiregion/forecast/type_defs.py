@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -38,198 +38,199 @@ from .literals import (
     TimeSeriesGranularityType,
 )
 
-__all__ = [
-    "ActionTypeDef",
-    "AdditionalDatasetOutputTypeDef",
-    "AdditionalDatasetTypeDef",
-    "AttributeConfigOutputTypeDef",
-    "AttributeConfigTypeDef",
-    "BaselineMetricTypeDef",
-    "BaselineTypeDef",
-    "CategoricalParameterRangeOutputTypeDef",
-    "CategoricalParameterRangeTypeDef",
-    "ContinuousParameterRangeTypeDef",
-    "CreateAutoPredictorRequestTypeDef",
-    "CreateAutoPredictorResponseTypeDef",
-    "CreateDatasetGroupRequestTypeDef",
-    "CreateDatasetGroupResponseTypeDef",
-    "CreateDatasetImportJobRequestTypeDef",
-    "CreateDatasetImportJobResponseTypeDef",
-    "CreateDatasetRequestTypeDef",
-    "CreateDatasetResponseTypeDef",
-    "CreateExplainabilityExportRequestTypeDef",
-    "CreateExplainabilityExportResponseTypeDef",
-    "CreateExplainabilityRequestTypeDef",
-    "CreateExplainabilityResponseTypeDef",
-    "CreateForecastExportJobRequestTypeDef",
-    "CreateForecastExportJobResponseTypeDef",
-    "CreateForecastRequestTypeDef",
-    "CreateForecastResponseTypeDef",
-    "CreateMonitorRequestTypeDef",
-    "CreateMonitorResponseTypeDef",
-    "CreatePredictorBacktestExportJobRequestTypeDef",
-    "CreatePredictorBacktestExportJobResponseTypeDef",
-    "CreatePredictorRequestTypeDef",
-    "CreatePredictorResponseTypeDef",
-    "CreateWhatIfAnalysisRequestTypeDef",
-    "CreateWhatIfAnalysisResponseTypeDef",
-    "CreateWhatIfForecastExportRequestTypeDef",
-    "CreateWhatIfForecastExportResponseTypeDef",
-    "CreateWhatIfForecastRequestTypeDef",
-    "CreateWhatIfForecastResponseTypeDef",
-    "DataConfigOutputTypeDef",
-    "DataConfigTypeDef",
-    "DataDestinationTypeDef",
-    "DataSourceTypeDef",
-    "DatasetGroupSummaryTypeDef",
-    "DatasetImportJobSummaryTypeDef",
-    "DatasetSummaryTypeDef",
-    "DeleteDatasetGroupRequestTypeDef",
-    "DeleteDatasetImportJobRequestTypeDef",
-    "DeleteDatasetRequestTypeDef",
-    "DeleteExplainabilityExportRequestTypeDef",
-    "DeleteExplainabilityRequestTypeDef",
-    "DeleteForecastExportJobRequestTypeDef",
-    "DeleteForecastRequestTypeDef",
-    "DeleteMonitorRequestTypeDef",
-    "DeletePredictorBacktestExportJobRequestTypeDef",
-    "DeletePredictorRequestTypeDef",
-    "DeleteResourceTreeRequestTypeDef",
-    "DeleteWhatIfAnalysisRequestTypeDef",
-    "DeleteWhatIfForecastExportRequestTypeDef",
-    "DeleteWhatIfForecastRequestTypeDef",
-    "DescribeAutoPredictorRequestTypeDef",
-    "DescribeAutoPredictorResponseTypeDef",
-    "DescribeDatasetGroupRequestTypeDef",
-    "DescribeDatasetGroupResponseTypeDef",
-    "DescribeDatasetImportJobRequestTypeDef",
-    "DescribeDatasetImportJobResponseTypeDef",
-    "DescribeDatasetRequestTypeDef",
-    "DescribeDatasetResponseTypeDef",
-    "DescribeExplainabilityExportRequestTypeDef",
-    "DescribeExplainabilityExportResponseTypeDef",
-    "DescribeExplainabilityRequestTypeDef",
-    "DescribeExplainabilityResponseTypeDef",
-    "DescribeForecastExportJobRequestTypeDef",
-    "DescribeForecastExportJobResponseTypeDef",
-    "DescribeForecastRequestTypeDef",
-    "DescribeForecastResponseTypeDef",
-    "DescribeMonitorRequestTypeDef",
-    "DescribeMonitorResponseTypeDef",
-    "DescribePredictorBacktestExportJobRequestTypeDef",
-    "DescribePredictorBacktestExportJobResponseTypeDef",
-    "DescribePredictorRequestTypeDef",
-    "DescribePredictorResponseTypeDef",
-    "DescribeWhatIfAnalysisRequestTypeDef",
-    "DescribeWhatIfAnalysisResponseTypeDef",
-    "DescribeWhatIfForecastExportRequestTypeDef",
-    "DescribeWhatIfForecastExportResponseTypeDef",
-    "DescribeWhatIfForecastRequestTypeDef",
-    "DescribeWhatIfForecastResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigTypeDef",
-    "ErrorMetricTypeDef",
-    "EvaluationParametersTypeDef",
-    "EvaluationResultTypeDef",
-    "ExplainabilityConfigTypeDef",
-    "ExplainabilityExportSummaryTypeDef",
-    "ExplainabilityInfoTypeDef",
-    "ExplainabilitySummaryTypeDef",
-    "FeaturizationConfigOutputTypeDef",
-    "FeaturizationConfigTypeDef",
-    "FeaturizationMethodOutputTypeDef",
-    "FeaturizationMethodTypeDef",
-    "FeaturizationOutputTypeDef",
-    "FeaturizationTypeDef",
-    "FilterTypeDef",
-    "ForecastExportJobSummaryTypeDef",
-    "ForecastSummaryTypeDef",
-    "GetAccuracyMetricsRequestTypeDef",
-    "GetAccuracyMetricsResponseTypeDef",
-    "HyperParameterTuningJobConfigOutputTypeDef",
-    "HyperParameterTuningJobConfigTypeDef",
-    "InputDataConfigOutputTypeDef",
-    "InputDataConfigTypeDef",
-    "IntegerParameterRangeTypeDef",
-    "ListDatasetGroupsRequestTypeDef",
-    "ListDatasetGroupsResponseTypeDef",
-    "ListDatasetImportJobsRequestTypeDef",
-    "ListDatasetImportJobsResponseTypeDef",
-    "ListDatasetsRequestTypeDef",
-    "ListDatasetsResponseTypeDef",
-    "ListExplainabilitiesRequestTypeDef",
-    "ListExplainabilitiesResponseTypeDef",
-    "ListExplainabilityExportsRequestTypeDef",
-    "ListExplainabilityExportsResponseTypeDef",
-    "ListForecastExportJobsRequestTypeDef",
-    "ListForecastExportJobsResponseTypeDef",
-    "ListForecastsRequestTypeDef",
-    "ListForecastsResponseTypeDef",
-    "ListMonitorEvaluationsRequestTypeDef",
-    "ListMonitorEvaluationsResponseTypeDef",
-    "ListMonitorsRequestTypeDef",
-    "ListMonitorsResponseTypeDef",
-    "ListPredictorBacktestExportJobsRequestTypeDef",
-    "ListPredictorBacktestExportJobsResponseTypeDef",
-    "ListPredictorsRequestTypeDef",
-    "ListPredictorsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWhatIfAnalysesRequestTypeDef",
-    "ListWhatIfAnalysesResponseTypeDef",
-    "ListWhatIfForecastExportsRequestTypeDef",
-    "ListWhatIfForecastExportsResponseTypeDef",
-    "ListWhatIfForecastsRequestTypeDef",
-    "ListWhatIfForecastsResponseTypeDef",
-    "MetricResultTypeDef",
-    "MetricsTypeDef",
-    "MonitorConfigTypeDef",
-    "MonitorDataSourceTypeDef",
-    "MonitorInfoTypeDef",
-    "MonitorSummaryTypeDef",
-    "ParameterRangesOutputTypeDef",
-    "ParameterRangesTypeDef",
-    "PredictorBacktestExportJobSummaryTypeDef",
-    "PredictorBaselineTypeDef",
-    "PredictorEventTypeDef",
-    "PredictorExecutionDetailsTypeDef",
-    "PredictorExecutionTypeDef",
-    "PredictorMonitorEvaluationTypeDef",
-    "PredictorSummaryTypeDef",
-    "ReferencePredictorSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResumeResourceRequestTypeDef",
-    "S3ConfigTypeDef",
-    "SchemaAttributeTypeDef",
-    "SchemaOutputTypeDef",
-    "SchemaTypeDef",
-    "StatisticsTypeDef",
-    "StopResourceRequestTypeDef",
-    "SupplementaryFeatureTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TestWindowSummaryTypeDef",
-    "TimeAlignmentBoundaryTypeDef",
-    "TimeSeriesConditionTypeDef",
-    "TimeSeriesIdentifiersOutputTypeDef",
-    "TimeSeriesIdentifiersTypeDef",
-    "TimeSeriesReplacementsDataSourceOutputTypeDef",
-    "TimeSeriesReplacementsDataSourceTypeDef",
-    "TimeSeriesSelectorOutputTypeDef",
-    "TimeSeriesSelectorTypeDef",
-    "TimeSeriesTransformationOutputTypeDef",
-    "TimeSeriesTransformationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDatasetGroupRequestTypeDef",
-    "UpdateDatasetGroupResponseTypeDef",
-    "WeightedQuantileLossTypeDef",
-    "WhatIfAnalysisSummaryTypeDef",
-    "WhatIfForecastExportSummaryTypeDef",
-    "WhatIfForecastSummaryTypeDef",
-    "WindowSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionTypeDef",
+        "AdditionalDatasetOutputTypeDef",
+        "AdditionalDatasetTypeDef",
+        "AttributeConfigOutputTypeDef",
+        "AttributeConfigTypeDef",
+        "BaselineMetricTypeDef",
+        "BaselineTypeDef",
+        "CategoricalParameterRangeOutputTypeDef",
+        "CategoricalParameterRangeTypeDef",
+        "ContinuousParameterRangeTypeDef",
+        "CreateAutoPredictorRequestTypeDef",
+        "CreateAutoPredictorResponseTypeDef",
+        "CreateDatasetGroupRequestTypeDef",
+        "CreateDatasetGroupResponseTypeDef",
+        "CreateDatasetImportJobRequestTypeDef",
+        "CreateDatasetImportJobResponseTypeDef",
+        "CreateDatasetRequestTypeDef",
+        "CreateDatasetResponseTypeDef",
+        "CreateExplainabilityExportRequestTypeDef",
+        "CreateExplainabilityExportResponseTypeDef",
+        "CreateExplainabilityRequestTypeDef",
+        "CreateExplainabilityResponseTypeDef",
+        "CreateForecastExportJobRequestTypeDef",
+        "CreateForecastExportJobResponseTypeDef",
+        "CreateForecastRequestTypeDef",
+        "CreateForecastResponseTypeDef",
+        "CreateMonitorRequestTypeDef",
+        "CreateMonitorResponseTypeDef",
+        "CreatePredictorBacktestExportJobRequestTypeDef",
+        "CreatePredictorBacktestExportJobResponseTypeDef",
+        "CreatePredictorRequestTypeDef",
+        "CreatePredictorResponseTypeDef",
+        "CreateWhatIfAnalysisRequestTypeDef",
+        "CreateWhatIfAnalysisResponseTypeDef",
+        "CreateWhatIfForecastExportRequestTypeDef",
+        "CreateWhatIfForecastExportResponseTypeDef",
+        "CreateWhatIfForecastRequestTypeDef",
+        "CreateWhatIfForecastResponseTypeDef",
+        "DataConfigOutputTypeDef",
+        "DataConfigTypeDef",
+        "DataDestinationTypeDef",
+        "DataSourceTypeDef",
+        "DatasetGroupSummaryTypeDef",
+        "DatasetImportJobSummaryTypeDef",
+        "DatasetSummaryTypeDef",
+        "DeleteDatasetGroupRequestTypeDef",
+        "DeleteDatasetImportJobRequestTypeDef",
+        "DeleteDatasetRequestTypeDef",
+        "DeleteExplainabilityExportRequestTypeDef",
+        "DeleteExplainabilityRequestTypeDef",
+        "DeleteForecastExportJobRequestTypeDef",
+        "DeleteForecastRequestTypeDef",
+        "DeleteMonitorRequestTypeDef",
+        "DeletePredictorBacktestExportJobRequestTypeDef",
+        "DeletePredictorRequestTypeDef",
+        "DeleteResourceTreeRequestTypeDef",
+        "DeleteWhatIfAnalysisRequestTypeDef",
+        "DeleteWhatIfForecastExportRequestTypeDef",
+        "DeleteWhatIfForecastRequestTypeDef",
+        "DescribeAutoPredictorRequestTypeDef",
+        "DescribeAutoPredictorResponseTypeDef",
+        "DescribeDatasetGroupRequestTypeDef",
+        "DescribeDatasetGroupResponseTypeDef",
+        "DescribeDatasetImportJobRequestTypeDef",
+        "DescribeDatasetImportJobResponseTypeDef",
+        "DescribeDatasetRequestTypeDef",
+        "DescribeDatasetResponseTypeDef",
+        "DescribeExplainabilityExportRequestTypeDef",
+        "DescribeExplainabilityExportResponseTypeDef",
+        "DescribeExplainabilityRequestTypeDef",
+        "DescribeExplainabilityResponseTypeDef",
+        "DescribeForecastExportJobRequestTypeDef",
+        "DescribeForecastExportJobResponseTypeDef",
+        "DescribeForecastRequestTypeDef",
+        "DescribeForecastResponseTypeDef",
+        "DescribeMonitorRequestTypeDef",
+        "DescribeMonitorResponseTypeDef",
+        "DescribePredictorBacktestExportJobRequestTypeDef",
+        "DescribePredictorBacktestExportJobResponseTypeDef",
+        "DescribePredictorRequestTypeDef",
+        "DescribePredictorResponseTypeDef",
+        "DescribeWhatIfAnalysisRequestTypeDef",
+        "DescribeWhatIfAnalysisResponseTypeDef",
+        "DescribeWhatIfForecastExportRequestTypeDef",
+        "DescribeWhatIfForecastExportResponseTypeDef",
+        "DescribeWhatIfForecastRequestTypeDef",
+        "DescribeWhatIfForecastResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigTypeDef",
+        "ErrorMetricTypeDef",
+        "EvaluationParametersTypeDef",
+        "EvaluationResultTypeDef",
+        "ExplainabilityConfigTypeDef",
+        "ExplainabilityExportSummaryTypeDef",
+        "ExplainabilityInfoTypeDef",
+        "ExplainabilitySummaryTypeDef",
+        "FeaturizationConfigOutputTypeDef",
+        "FeaturizationConfigTypeDef",
+        "FeaturizationMethodOutputTypeDef",
+        "FeaturizationMethodTypeDef",
+        "FeaturizationOutputTypeDef",
+        "FeaturizationTypeDef",
+        "FilterTypeDef",
+        "ForecastExportJobSummaryTypeDef",
+        "ForecastSummaryTypeDef",
+        "GetAccuracyMetricsRequestTypeDef",
+        "GetAccuracyMetricsResponseTypeDef",
+        "HyperParameterTuningJobConfigOutputTypeDef",
+        "HyperParameterTuningJobConfigTypeDef",
+        "InputDataConfigOutputTypeDef",
+        "InputDataConfigTypeDef",
+        "IntegerParameterRangeTypeDef",
+        "ListDatasetGroupsRequestTypeDef",
+        "ListDatasetGroupsResponseTypeDef",
+        "ListDatasetImportJobsRequestTypeDef",
+        "ListDatasetImportJobsResponseTypeDef",
+        "ListDatasetsRequestTypeDef",
+        "ListDatasetsResponseTypeDef",
+        "ListExplainabilitiesRequestTypeDef",
+        "ListExplainabilitiesResponseTypeDef",
+        "ListExplainabilityExportsRequestTypeDef",
+        "ListExplainabilityExportsResponseTypeDef",
+        "ListForecastExportJobsRequestTypeDef",
+        "ListForecastExportJobsResponseTypeDef",
+        "ListForecastsRequestTypeDef",
+        "ListForecastsResponseTypeDef",
+        "ListMonitorEvaluationsRequestTypeDef",
+        "ListMonitorEvaluationsResponseTypeDef",
+        "ListMonitorsRequestTypeDef",
+        "ListMonitorsResponseTypeDef",
+        "ListPredictorBacktestExportJobsRequestTypeDef",
+        "ListPredictorBacktestExportJobsResponseTypeDef",
+        "ListPredictorsRequestTypeDef",
+        "ListPredictorsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWhatIfAnalysesRequestTypeDef",
+        "ListWhatIfAnalysesResponseTypeDef",
+        "ListWhatIfForecastExportsRequestTypeDef",
+        "ListWhatIfForecastExportsResponseTypeDef",
+        "ListWhatIfForecastsRequestTypeDef",
+        "ListWhatIfForecastsResponseTypeDef",
+        "MetricResultTypeDef",
+        "MetricsTypeDef",
+        "MonitorConfigTypeDef",
+        "MonitorDataSourceTypeDef",
+        "MonitorInfoTypeDef",
+        "MonitorSummaryTypeDef",
+        "ParameterRangesOutputTypeDef",
+        "ParameterRangesTypeDef",
+        "PredictorBacktestExportJobSummaryTypeDef",
+        "PredictorBaselineTypeDef",
+        "PredictorEventTypeDef",
+        "PredictorExecutionDetailsTypeDef",
+        "PredictorExecutionTypeDef",
+        "PredictorMonitorEvaluationTypeDef",
+        "PredictorSummaryTypeDef",
+        "ReferencePredictorSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResumeResourceRequestTypeDef",
+        "S3ConfigTypeDef",
+        "SchemaAttributeTypeDef",
+        "SchemaOutputTypeDef",
+        "SchemaTypeDef",
+        "StatisticsTypeDef",
+        "StopResourceRequestTypeDef",
+        "SupplementaryFeatureTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TestWindowSummaryTypeDef",
+        "TimeAlignmentBoundaryTypeDef",
+        "TimeSeriesConditionTypeDef",
+        "TimeSeriesIdentifiersOutputTypeDef",
+        "TimeSeriesIdentifiersTypeDef",
+        "TimeSeriesReplacementsDataSourceOutputTypeDef",
+        "TimeSeriesReplacementsDataSourceTypeDef",
+        "TimeSeriesSelectorOutputTypeDef",
+        "TimeSeriesSelectorTypeDef",
+        "TimeSeriesTransformationOutputTypeDef",
+        "TimeSeriesTransformationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDatasetGroupRequestTypeDef",
+        "UpdateDatasetGroupResponseTypeDef",
+        "WeightedQuantileLossTypeDef",
+        "WhatIfAnalysisSummaryTypeDef",
+        "WhatIfForecastExportSummaryTypeDef",
+        "WhatIfForecastSummaryTypeDef",
+        "WindowSummaryTypeDef",
+    ]
 
 
 class ActionTypeDef(TypedDict):
@@ -263,6 +264,10 @@ class BaselineMetricTypeDef(TypedDict):
     Value: NotRequired[float]
 
 
+class PredictorBaselineTypeDef(TypedDict):
+    BaselineMetrics: NotRequired[list[BaselineMetricTypeDef]]
+
+
 class BaselineTypeDef(TypedDict):
     PredictorBaseline: NotRequired[PredictorBaselineTypeDef]
 
@@ -282,6 +287,33 @@ class ContinuousParameterRangeTypeDef(TypedDict):
     MaxValue: float
     MinValue: float
     ScalingType: NotRequired[ScalingTypeType]
+
+
+class DataConfigTypeDef(TypedDict):
+    DatasetGroupArn: str
+    AttributeConfigs: NotRequired[ReadOnly[Sequence[AttributeConfigTypeDef]]]
+    AdditionalDatasets: NotRequired[ReadOnly[Sequence[AdditionalDatasetTypeDef]]]
+
+
+class EncryptionConfigTypeDef(TypedDict):
+    RoleArn: str
+    KMSKeyArn: str
+
+
+class MonitorConfigTypeDef(TypedDict):
+    MonitorName: str
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class TimeAlignmentBoundaryTypeDef(TypedDict):
+    Month: NotRequired[MonthType]
+    DayOfMonth: NotRequired[int]
+    DayOfWeek: NotRequired[DayOfWeekType]
+    Hour: NotRequired[int]
 
 
 class CreateAutoPredictorRequestTypeDef(TypedDict):
@@ -317,6 +349,16 @@ class CreateDatasetGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3ConfigTypeDef(TypedDict):
+    Path: str
+    RoleArn: str
+    KMSKeyArn: NotRequired[str]
+
+
+class DataSourceTypeDef(TypedDict):
+    S3Config: S3ConfigTypeDef
+
+
 class CreateDatasetImportJobRequestTypeDef(TypedDict):
     DatasetImportJobName: str
     DatasetArn: str
@@ -335,6 +377,15 @@ class CreateDatasetImportJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SchemaAttributeTypeDef(TypedDict):
+    AttributeName: NotRequired[str]
+    AttributeType: NotRequired[AttributeTypeType]
+
+
+class SchemaTypeDef(TypedDict):
+    Attributes: NotRequired[ReadOnly[Sequence[SchemaAttributeTypeDef]]]
+
+
 class CreateDatasetRequestTypeDef(TypedDict):
     DatasetName: str
     Domain: DomainType
@@ -350,6 +401,10 @@ class CreateDatasetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataDestinationTypeDef(TypedDict):
+    S3Config: S3ConfigTypeDef
+
+
 class CreateExplainabilityExportRequestTypeDef(TypedDict):
     ExplainabilityExportName: str
     ExplainabilityArn: str
@@ -361,6 +416,11 @@ class CreateExplainabilityExportRequestTypeDef(TypedDict):
 class CreateExplainabilityExportResponseTypeDef(TypedDict):
     ExplainabilityExportArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExplainabilityConfigTypeDef(TypedDict):
+    TimeSeriesGranularity: TimeSeriesGranularityType
+    TimePointGranularity: TimePointGranularityType
 
 
 class CreateExplainabilityRequestTypeDef(TypedDict):
@@ -391,6 +451,16 @@ class CreateForecastExportJobRequestTypeDef(TypedDict):
 class CreateForecastExportJobResponseTypeDef(TypedDict):
     ForecastExportJobArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TimeSeriesIdentifiersTypeDef(TypedDict):
+    DataSource: NotRequired[DataSourceTypeDef]
+    Schema: NotRequired[ReadOnly[SchemaTypeDef]]
+    Format: NotRequired[str]
+
+
+class TimeSeriesSelectorTypeDef(TypedDict):
+    TimeSeriesIdentifiers: NotRequired[ReadOnly[TimeSeriesIdentifiersTypeDef]]
 
 
 class CreateForecastRequestTypeDef(TypedDict):
@@ -428,6 +498,60 @@ class CreatePredictorBacktestExportJobRequestTypeDef(TypedDict):
 class CreatePredictorBacktestExportJobResponseTypeDef(TypedDict):
     PredictorBacktestExportJobArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EvaluationParametersTypeDef(TypedDict):
+    NumberOfBacktestWindows: NotRequired[int]
+    BackTestWindowOffset: NotRequired[int]
+
+
+class FeaturizationMethodTypeDef(TypedDict):
+    FeaturizationMethodName: FeaturizationMethodNameType
+    FeaturizationMethodParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class FeaturizationTypeDef(TypedDict):
+    AttributeName: str
+    FeaturizationPipeline: NotRequired[ReadOnly[Sequence[FeaturizationMethodTypeDef]]]
+
+
+class FeaturizationConfigTypeDef(TypedDict):
+    ForecastFrequency: str
+    ForecastDimensions: NotRequired[ReadOnly[Sequence[str]]]
+    Featurizations: NotRequired[ReadOnly[Sequence[FeaturizationTypeDef]]]
+
+
+class IntegerParameterRangeTypeDef(TypedDict):
+    Name: str
+    MaxValue: int
+    MinValue: int
+    ScalingType: NotRequired[ScalingTypeType]
+
+
+class ParameterRangesTypeDef(TypedDict):
+    CategoricalParameterRanges: NotRequired[
+        ReadOnly[Sequence[CategoricalParameterRangeTypeDef]]
+    ]
+    ContinuousParameterRanges: NotRequired[
+        ReadOnly[Sequence[ContinuousParameterRangeTypeDef]]
+    ]
+    IntegerParameterRanges: NotRequired[
+        ReadOnly[Sequence[IntegerParameterRangeTypeDef]]
+    ]
+
+
+class HyperParameterTuningJobConfigTypeDef(TypedDict):
+    ParameterRanges: NotRequired[ReadOnly[ParameterRangesTypeDef]]
+
+
+class SupplementaryFeatureTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class InputDataConfigTypeDef(TypedDict):
+    DatasetGroupArn: str
+    SupplementaryFeatures: NotRequired[ReadOnly[Sequence[SupplementaryFeatureTypeDef]]]
 
 
 class CreatePredictorRequestTypeDef(TypedDict):
@@ -478,6 +602,24 @@ class CreateWhatIfForecastExportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TimeSeriesReplacementsDataSourceTypeDef(TypedDict):
+    S3Config: S3ConfigTypeDef
+    Schema: ReadOnly[SchemaTypeDef]
+    Format: NotRequired[str]
+    TimestampFormat: NotRequired[str]
+
+
+class TimeSeriesConditionTypeDef(TypedDict):
+    AttributeName: str
+    AttributeValue: str
+    Condition: ConditionType
+
+
+class TimeSeriesTransformationTypeDef(TypedDict):
+    Action: NotRequired[ActionTypeDef]
+    TimeSeriesConditions: NotRequired[ReadOnly[Sequence[TimeSeriesConditionTypeDef]]]
+
+
 class CreateWhatIfForecastRequestTypeDef(TypedDict):
     WhatIfForecastName: str
     WhatIfAnalysisArn: str
@@ -499,20 +641,6 @@ class DataConfigOutputTypeDef(TypedDict):
     DatasetGroupArn: str
     AttributeConfigs: NotRequired[list[AttributeConfigOutputTypeDef]]
     AdditionalDatasets: NotRequired[list[AdditionalDatasetOutputTypeDef]]
-
-
-class DataConfigTypeDef(TypedDict):
-    DatasetGroupArn: str
-    AttributeConfigs: NotRequired[ReadOnly[Sequence[AttributeConfigTypeDef]]]
-    AdditionalDatasets: NotRequired[ReadOnly[Sequence[AdditionalDatasetTypeDef]]]
-
-
-class DataDestinationTypeDef(TypedDict):
-    S3Config: S3ConfigTypeDef
-
-
-class DataSourceTypeDef(TypedDict):
-    S3Config: S3ConfigTypeDef
 
 
 class DatasetGroupSummaryTypeDef(TypedDict):
@@ -602,6 +730,21 @@ class DescribeAutoPredictorRequestTypeDef(TypedDict):
     PredictorArn: str
 
 
+class ExplainabilityInfoTypeDef(TypedDict):
+    ExplainabilityArn: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class MonitorInfoTypeDef(TypedDict):
+    MonitorArn: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class ReferencePredictorSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    State: NotRequired[StateType]
+
+
 class DescribeAutoPredictorResponseTypeDef(TypedDict):
     PredictorArn: NotRequired[str]
     PredictorName: NotRequired[str]
@@ -644,6 +787,21 @@ class DescribeDatasetImportJobRequestTypeDef(TypedDict):
     DatasetImportJobArn: str
 
 
+class StatisticsTypeDef(TypedDict):
+    Count: NotRequired[int]
+    CountDistinct: NotRequired[int]
+    CountNull: NotRequired[int]
+    CountNan: NotRequired[int]
+    Min: NotRequired[str]
+    Max: NotRequired[str]
+    Avg: NotRequired[float]
+    Stddev: NotRequired[float]
+    CountLong: NotRequired[int]
+    CountDistinctLong: NotRequired[int]
+    CountNullLong: NotRequired[int]
+    CountNanLong: NotRequired[int]
+
+
 class DescribeDatasetImportJobResponseTypeDef(TypedDict):
     DatasetImportJobName: NotRequired[str]
     DatasetImportJobArn: NotRequired[str]
@@ -667,6 +825,10 @@ class DescribeDatasetImportJobResponseTypeDef(TypedDict):
 
 class DescribeDatasetRequestTypeDef(TypedDict):
     DatasetArn: str
+
+
+class SchemaOutputTypeDef(TypedDict):
+    Attributes: NotRequired[list[SchemaAttributeTypeDef]]
 
 
 class DescribeDatasetResponseTypeDef(TypedDict):
@@ -743,6 +905,16 @@ class DescribeForecastRequestTypeDef(TypedDict):
     ForecastArn: str
 
 
+class TimeSeriesIdentifiersOutputTypeDef(TypedDict):
+    DataSource: NotRequired[DataSourceTypeDef]
+    Schema: NotRequired[SchemaOutputTypeDef]
+    Format: NotRequired[str]
+
+
+class TimeSeriesSelectorOutputTypeDef(TypedDict):
+    TimeSeriesIdentifiers: NotRequired[TimeSeriesIdentifiersOutputTypeDef]
+
+
 class DescribeForecastResponseTypeDef(TypedDict):
     ForecastArn: NotRequired[str]
     ForecastName: NotRequired[str]
@@ -796,6 +968,55 @@ class DescribePredictorBacktestExportJobResponseTypeDef(TypedDict):
 
 class DescribePredictorRequestTypeDef(TypedDict):
     PredictorArn: str
+
+
+class FeaturizationMethodOutputTypeDef(TypedDict):
+    FeaturizationMethodName: FeaturizationMethodNameType
+    FeaturizationMethodParameters: NotRequired[dict[str, str]]
+
+
+class FeaturizationOutputTypeDef(TypedDict):
+    AttributeName: str
+    FeaturizationPipeline: NotRequired[list[FeaturizationMethodOutputTypeDef]]
+
+
+class FeaturizationConfigOutputTypeDef(TypedDict):
+    ForecastFrequency: str
+    ForecastDimensions: NotRequired[list[str]]
+    Featurizations: NotRequired[list[FeaturizationOutputTypeDef]]
+
+
+class ParameterRangesOutputTypeDef(TypedDict):
+    CategoricalParameterRanges: NotRequired[
+        list[CategoricalParameterRangeOutputTypeDef]
+    ]
+    ContinuousParameterRanges: NotRequired[list[ContinuousParameterRangeTypeDef]]
+    IntegerParameterRanges: NotRequired[list[IntegerParameterRangeTypeDef]]
+
+
+class HyperParameterTuningJobConfigOutputTypeDef(TypedDict):
+    ParameterRanges: NotRequired[ParameterRangesOutputTypeDef]
+
+
+class InputDataConfigOutputTypeDef(TypedDict):
+    DatasetGroupArn: str
+    SupplementaryFeatures: NotRequired[list[SupplementaryFeatureTypeDef]]
+
+
+class TestWindowSummaryTypeDef(TypedDict):
+    TestWindowStart: NotRequired[datetime]
+    TestWindowEnd: NotRequired[datetime]
+    Status: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class PredictorExecutionTypeDef(TypedDict):
+    AlgorithmArn: NotRequired[str]
+    TestWindows: NotRequired[list[TestWindowSummaryTypeDef]]
+
+
+class PredictorExecutionDetailsTypeDef(TypedDict):
+    PredictorExecutions: NotRequired[list[PredictorExecutionTypeDef]]
 
 
 class DescribePredictorResponseTypeDef(TypedDict):
@@ -865,6 +1086,18 @@ class DescribeWhatIfForecastRequestTypeDef(TypedDict):
     WhatIfForecastArn: str
 
 
+class TimeSeriesReplacementsDataSourceOutputTypeDef(TypedDict):
+    S3Config: S3ConfigTypeDef
+    Schema: SchemaOutputTypeDef
+    Format: NotRequired[str]
+    TimestampFormat: NotRequired[str]
+
+
+class TimeSeriesTransformationOutputTypeDef(TypedDict):
+    Action: NotRequired[ActionTypeDef]
+    TimeSeriesConditions: NotRequired[list[TimeSeriesConditionTypeDef]]
+
+
 class DescribeWhatIfForecastResponseTypeDef(TypedDict):
     WhatIfForecastName: NotRequired[str]
     WhatIfForecastArn: NotRequired[str]
@@ -882,11 +1115,6 @@ class DescribeWhatIfForecastResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EncryptionConfigTypeDef(TypedDict):
-    RoleArn: str
-    KMSKeyArn: str
-
-
 class ErrorMetricTypeDef(TypedDict):
     ForecastType: NotRequired[str]
     WAPE: NotRequired[float]
@@ -895,19 +1123,29 @@ class ErrorMetricTypeDef(TypedDict):
     MAPE: NotRequired[float]
 
 
-class EvaluationParametersTypeDef(TypedDict):
-    NumberOfBacktestWindows: NotRequired[int]
-    BackTestWindowOffset: NotRequired[int]
+class WeightedQuantileLossTypeDef(TypedDict):
+    Quantile: NotRequired[float]
+    LossValue: NotRequired[float]
+
+
+class MetricsTypeDef(TypedDict):
+    RMSE: NotRequired[float]
+    WeightedQuantileLosses: NotRequired[list[WeightedQuantileLossTypeDef]]
+    ErrorMetrics: NotRequired[list[ErrorMetricTypeDef]]
+    AverageWeightedQuantileLoss: NotRequired[float]
+
+
+class WindowSummaryTypeDef(TypedDict):
+    TestWindowStart: NotRequired[datetime]
+    TestWindowEnd: NotRequired[datetime]
+    ItemCount: NotRequired[int]
+    EvaluationType: NotRequired[EvaluationTypeType]
+    Metrics: NotRequired[MetricsTypeDef]
 
 
 class EvaluationResultTypeDef(TypedDict):
     AlgorithmArn: NotRequired[str]
     TestWindows: NotRequired[list[WindowSummaryTypeDef]]
-
-
-class ExplainabilityConfigTypeDef(TypedDict):
-    TimeSeriesGranularity: TimeSeriesGranularityType
-    TimePointGranularity: TimePointGranularityType
 
 
 class ExplainabilityExportSummaryTypeDef(TypedDict):
@@ -920,11 +1158,6 @@ class ExplainabilityExportSummaryTypeDef(TypedDict):
     LastModificationTime: NotRequired[datetime]
 
 
-class ExplainabilityInfoTypeDef(TypedDict):
-    ExplainabilityArn: NotRequired[str]
-    Status: NotRequired[str]
-
-
 class ExplainabilitySummaryTypeDef(TypedDict):
     ExplainabilityArn: NotRequired[str]
     ExplainabilityName: NotRequired[str]
@@ -934,38 +1167,6 @@ class ExplainabilitySummaryTypeDef(TypedDict):
     Message: NotRequired[str]
     CreationTime: NotRequired[datetime]
     LastModificationTime: NotRequired[datetime]
-
-
-class FeaturizationConfigOutputTypeDef(TypedDict):
-    ForecastFrequency: str
-    ForecastDimensions: NotRequired[list[str]]
-    Featurizations: NotRequired[list[FeaturizationOutputTypeDef]]
-
-
-class FeaturizationConfigTypeDef(TypedDict):
-    ForecastFrequency: str
-    ForecastDimensions: NotRequired[ReadOnly[Sequence[str]]]
-    Featurizations: NotRequired[ReadOnly[Sequence[FeaturizationTypeDef]]]
-
-
-class FeaturizationMethodOutputTypeDef(TypedDict):
-    FeaturizationMethodName: FeaturizationMethodNameType
-    FeaturizationMethodParameters: NotRequired[dict[str, str]]
-
-
-class FeaturizationMethodTypeDef(TypedDict):
-    FeaturizationMethodName: FeaturizationMethodNameType
-    FeaturizationMethodParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class FeaturizationOutputTypeDef(TypedDict):
-    AttributeName: str
-    FeaturizationPipeline: NotRequired[list[FeaturizationMethodOutputTypeDef]]
-
-
-class FeaturizationTypeDef(TypedDict):
-    AttributeName: str
-    FeaturizationPipeline: NotRequired[ReadOnly[Sequence[FeaturizationMethodTypeDef]]]
 
 
 class FilterTypeDef(TypedDict):
@@ -1006,31 +1207,6 @@ class GetAccuracyMetricsResponseTypeDef(TypedDict):
     AutoMLOverrideStrategy: NotRequired[AutoMLOverrideStrategyType]
     OptimizationMetric: NotRequired[OptimizationMetricType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HyperParameterTuningJobConfigOutputTypeDef(TypedDict):
-    ParameterRanges: NotRequired[ParameterRangesOutputTypeDef]
-
-
-class HyperParameterTuningJobConfigTypeDef(TypedDict):
-    ParameterRanges: NotRequired[ReadOnly[ParameterRangesTypeDef]]
-
-
-class InputDataConfigOutputTypeDef(TypedDict):
-    DatasetGroupArn: str
-    SupplementaryFeatures: NotRequired[list[SupplementaryFeatureTypeDef]]
-
-
-class InputDataConfigTypeDef(TypedDict):
-    DatasetGroupArn: str
-    SupplementaryFeatures: NotRequired[ReadOnly[Sequence[SupplementaryFeatureTypeDef]]]
-
-
-class IntegerParameterRangeTypeDef(TypedDict):
-    Name: str
-    MaxValue: int
-    MinValue: int
-    ScalingType: NotRequired[ScalingTypeType]
 
 
 class ListDatasetGroupsRequestTypeDef(TypedDict):
@@ -1122,6 +1298,36 @@ class ListMonitorEvaluationsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class MetricResultTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    MetricValue: NotRequired[float]
+
+
+class MonitorDataSourceTypeDef(TypedDict):
+    DatasetImportJobArn: NotRequired[str]
+    ForecastArn: NotRequired[str]
+    PredictorArn: NotRequired[str]
+
+
+class PredictorEventTypeDef(TypedDict):
+    Detail: NotRequired[str]
+    Datetime: NotRequired[datetime]
+
+
+class PredictorMonitorEvaluationTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    MonitorArn: NotRequired[str]
+    EvaluationTime: NotRequired[datetime]
+    EvaluationState: NotRequired[str]
+    WindowStartDatetime: NotRequired[datetime]
+    WindowEndDatetime: NotRequired[datetime]
+    PredictorEvent: NotRequired[PredictorEventTypeDef]
+    MonitorDataSource: NotRequired[MonitorDataSourceTypeDef]
+    MetricResults: NotRequired[list[MetricResultTypeDef]]
+    NumItemsEvaluated: NotRequired[int]
+    Message: NotRequired[str]
+
+
 class ListMonitorEvaluationsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     PredictorMonitorEvaluations: NotRequired[list[PredictorMonitorEvaluationTypeDef]]
@@ -1132,6 +1338,15 @@ class ListMonitorsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class MonitorSummaryTypeDef(TypedDict):
+    MonitorArn: NotRequired[str]
+    MonitorName: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    Status: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModificationTime: NotRequired[datetime]
 
 
 class ListMonitorsResponseTypeDef(TypedDict):
@@ -1146,6 +1361,16 @@ class ListPredictorBacktestExportJobsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class PredictorBacktestExportJobSummaryTypeDef(TypedDict):
+    PredictorBacktestExportJobArn: NotRequired[str]
+    PredictorBacktestExportJobName: NotRequired[str]
+    Destination: NotRequired[DataDestinationTypeDef]
+    Status: NotRequired[str]
+    Message: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModificationTime: NotRequired[datetime]
+
+
 class ListPredictorBacktestExportJobsResponseTypeDef(TypedDict):
     PredictorBacktestExportJobs: NotRequired[
         list[PredictorBacktestExportJobSummaryTypeDef]
@@ -1158,6 +1383,18 @@ class ListPredictorsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class PredictorSummaryTypeDef(TypedDict):
+    PredictorArn: NotRequired[str]
+    PredictorName: NotRequired[str]
+    DatasetGroupArn: NotRequired[str]
+    IsAutoPredictor: NotRequired[bool]
+    ReferencePredictorSummary: NotRequired[ReferencePredictorSummaryTypeDef]
+    Status: NotRequired[str]
+    Message: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModificationTime: NotRequired[datetime]
 
 
 class ListPredictorsResponseTypeDef(TypedDict):
@@ -1181,6 +1418,16 @@ class ListWhatIfAnalysesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class WhatIfAnalysisSummaryTypeDef(TypedDict):
+    WhatIfAnalysisArn: NotRequired[str]
+    WhatIfAnalysisName: NotRequired[str]
+    ForecastArn: NotRequired[str]
+    Status: NotRequired[str]
+    Message: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModificationTime: NotRequired[datetime]
+
+
 class ListWhatIfAnalysesResponseTypeDef(TypedDict):
     WhatIfAnalyses: NotRequired[list[WhatIfAnalysisSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -1191,6 +1438,17 @@ class ListWhatIfForecastExportsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class WhatIfForecastExportSummaryTypeDef(TypedDict):
+    WhatIfForecastExportArn: NotRequired[str]
+    WhatIfForecastArns: NotRequired[list[str]]
+    WhatIfForecastExportName: NotRequired[str]
+    Destination: NotRequired[DataDestinationTypeDef]
+    Status: NotRequired[str]
+    Message: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModificationTime: NotRequired[datetime]
 
 
 class ListWhatIfForecastExportsResponseTypeDef(TypedDict):
@@ -1205,172 +1463,28 @@ class ListWhatIfForecastsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class WhatIfForecastSummaryTypeDef(TypedDict):
+    WhatIfForecastArn: NotRequired[str]
+    WhatIfForecastName: NotRequired[str]
+    WhatIfAnalysisArn: NotRequired[str]
+    Status: NotRequired[str]
+    Message: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModificationTime: NotRequired[datetime]
+
+
 class ListWhatIfForecastsResponseTypeDef(TypedDict):
     WhatIfForecasts: NotRequired[list[WhatIfForecastSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetricResultTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    MetricValue: NotRequired[float]
-
-
-class MetricsTypeDef(TypedDict):
-    RMSE: NotRequired[float]
-    WeightedQuantileLosses: NotRequired[list[WeightedQuantileLossTypeDef]]
-    ErrorMetrics: NotRequired[list[ErrorMetricTypeDef]]
-    AverageWeightedQuantileLoss: NotRequired[float]
-
-
-class MonitorConfigTypeDef(TypedDict):
-    MonitorName: str
-
-
-class MonitorDataSourceTypeDef(TypedDict):
-    DatasetImportJobArn: NotRequired[str]
-    ForecastArn: NotRequired[str]
-    PredictorArn: NotRequired[str]
-
-
-class MonitorInfoTypeDef(TypedDict):
-    MonitorArn: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class MonitorSummaryTypeDef(TypedDict):
-    MonitorArn: NotRequired[str]
-    MonitorName: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    Status: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModificationTime: NotRequired[datetime]
-
-
-class ParameterRangesOutputTypeDef(TypedDict):
-    CategoricalParameterRanges: NotRequired[
-        list[CategoricalParameterRangeOutputTypeDef]
-    ]
-    ContinuousParameterRanges: NotRequired[list[ContinuousParameterRangeTypeDef]]
-    IntegerParameterRanges: NotRequired[list[IntegerParameterRangeTypeDef]]
-
-
-class ParameterRangesTypeDef(TypedDict):
-    CategoricalParameterRanges: NotRequired[
-        ReadOnly[Sequence[CategoricalParameterRangeTypeDef]]
-    ]
-    ContinuousParameterRanges: NotRequired[
-        ReadOnly[Sequence[ContinuousParameterRangeTypeDef]]
-    ]
-    IntegerParameterRanges: NotRequired[
-        ReadOnly[Sequence[IntegerParameterRangeTypeDef]]
-    ]
-
-
-class PredictorBacktestExportJobSummaryTypeDef(TypedDict):
-    PredictorBacktestExportJobArn: NotRequired[str]
-    PredictorBacktestExportJobName: NotRequired[str]
-    Destination: NotRequired[DataDestinationTypeDef]
-    Status: NotRequired[str]
-    Message: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModificationTime: NotRequired[datetime]
-
-
-class PredictorBaselineTypeDef(TypedDict):
-    BaselineMetrics: NotRequired[list[BaselineMetricTypeDef]]
-
-
-class PredictorEventTypeDef(TypedDict):
-    Detail: NotRequired[str]
-    Datetime: NotRequired[datetime]
-
-
-class PredictorExecutionDetailsTypeDef(TypedDict):
-    PredictorExecutions: NotRequired[list[PredictorExecutionTypeDef]]
-
-
-class PredictorExecutionTypeDef(TypedDict):
-    AlgorithmArn: NotRequired[str]
-    TestWindows: NotRequired[list[TestWindowSummaryTypeDef]]
-
-
-class PredictorMonitorEvaluationTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    MonitorArn: NotRequired[str]
-    EvaluationTime: NotRequired[datetime]
-    EvaluationState: NotRequired[str]
-    WindowStartDatetime: NotRequired[datetime]
-    WindowEndDatetime: NotRequired[datetime]
-    PredictorEvent: NotRequired[PredictorEventTypeDef]
-    MonitorDataSource: NotRequired[MonitorDataSourceTypeDef]
-    MetricResults: NotRequired[list[MetricResultTypeDef]]
-    NumItemsEvaluated: NotRequired[int]
-    Message: NotRequired[str]
-
-
-class PredictorSummaryTypeDef(TypedDict):
-    PredictorArn: NotRequired[str]
-    PredictorName: NotRequired[str]
-    DatasetGroupArn: NotRequired[str]
-    IsAutoPredictor: NotRequired[bool]
-    ReferencePredictorSummary: NotRequired[ReferencePredictorSummaryTypeDef]
-    Status: NotRequired[str]
-    Message: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModificationTime: NotRequired[datetime]
-
-
-class ReferencePredictorSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    State: NotRequired[StateType]
-
-
 class ResumeResourceRequestTypeDef(TypedDict):
     ResourceArn: str
 
 
-class S3ConfigTypeDef(TypedDict):
-    Path: str
-    RoleArn: str
-    KMSKeyArn: NotRequired[str]
-
-
-class SchemaAttributeTypeDef(TypedDict):
-    AttributeName: NotRequired[str]
-    AttributeType: NotRequired[AttributeTypeType]
-
-
-class SchemaOutputTypeDef(TypedDict):
-    Attributes: NotRequired[list[SchemaAttributeTypeDef]]
-
-
-class SchemaTypeDef(TypedDict):
-    Attributes: NotRequired[ReadOnly[Sequence[SchemaAttributeTypeDef]]]
-
-
-class StatisticsTypeDef(TypedDict):
-    Count: NotRequired[int]
-    CountDistinct: NotRequired[int]
-    CountNull: NotRequired[int]
-    CountNan: NotRequired[int]
-    Min: NotRequired[str]
-    Max: NotRequired[str]
-    Avg: NotRequired[float]
-    Stddev: NotRequired[float]
-    CountLong: NotRequired[int]
-    CountDistinctLong: NotRequired[int]
-    CountNullLong: NotRequired[int]
-    CountNanLong: NotRequired[int]
-
-
 class StopResourceRequestTypeDef(TypedDict):
     ResourceArn: str
-
-
-class SupplementaryFeatureTypeDef(TypedDict):
-    Name: str
-    Value: str
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -1380,75 +1494,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TestWindowSummaryTypeDef(TypedDict):
-    TestWindowStart: NotRequired[datetime]
-    TestWindowEnd: NotRequired[datetime]
-    Status: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class TimeAlignmentBoundaryTypeDef(TypedDict):
-    Month: NotRequired[MonthType]
-    DayOfMonth: NotRequired[int]
-    DayOfWeek: NotRequired[DayOfWeekType]
-    Hour: NotRequired[int]
-
-
-class TimeSeriesConditionTypeDef(TypedDict):
-    AttributeName: str
-    AttributeValue: str
-    Condition: ConditionType
-
-
-class TimeSeriesIdentifiersOutputTypeDef(TypedDict):
-    DataSource: NotRequired[DataSourceTypeDef]
-    Schema: NotRequired[SchemaOutputTypeDef]
-    Format: NotRequired[str]
-
-
-class TimeSeriesIdentifiersTypeDef(TypedDict):
-    DataSource: NotRequired[DataSourceTypeDef]
-    Schema: NotRequired[ReadOnly[SchemaTypeDef]]
-    Format: NotRequired[str]
-
-
-class TimeSeriesReplacementsDataSourceOutputTypeDef(TypedDict):
-    S3Config: S3ConfigTypeDef
-    Schema: SchemaOutputTypeDef
-    Format: NotRequired[str]
-    TimestampFormat: NotRequired[str]
-
-
-class TimeSeriesReplacementsDataSourceTypeDef(TypedDict):
-    S3Config: S3ConfigTypeDef
-    Schema: ReadOnly[SchemaTypeDef]
-    Format: NotRequired[str]
-    TimestampFormat: NotRequired[str]
-
-
-class TimeSeriesSelectorOutputTypeDef(TypedDict):
-    TimeSeriesIdentifiers: NotRequired[TimeSeriesIdentifiersOutputTypeDef]
-
-
-class TimeSeriesSelectorTypeDef(TypedDict):
-    TimeSeriesIdentifiers: NotRequired[ReadOnly[TimeSeriesIdentifiersTypeDef]]
-
-
-class TimeSeriesTransformationOutputTypeDef(TypedDict):
-    Action: NotRequired[ActionTypeDef]
-    TimeSeriesConditions: NotRequired[list[TimeSeriesConditionTypeDef]]
-
-
-class TimeSeriesTransformationTypeDef(TypedDict):
-    Action: NotRequired[ActionTypeDef]
-    TimeSeriesConditions: NotRequired[ReadOnly[Sequence[TimeSeriesConditionTypeDef]]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1467,47 +1512,3 @@ class UpdateDatasetGroupRequestTypeDef(TypedDict):
 
 class UpdateDatasetGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WeightedQuantileLossTypeDef(TypedDict):
-    Quantile: NotRequired[float]
-    LossValue: NotRequired[float]
-
-
-class WhatIfAnalysisSummaryTypeDef(TypedDict):
-    WhatIfAnalysisArn: NotRequired[str]
-    WhatIfAnalysisName: NotRequired[str]
-    ForecastArn: NotRequired[str]
-    Status: NotRequired[str]
-    Message: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModificationTime: NotRequired[datetime]
-
-
-class WhatIfForecastExportSummaryTypeDef(TypedDict):
-    WhatIfForecastExportArn: NotRequired[str]
-    WhatIfForecastArns: NotRequired[list[str]]
-    WhatIfForecastExportName: NotRequired[str]
-    Destination: NotRequired[DataDestinationTypeDef]
-    Status: NotRequired[str]
-    Message: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModificationTime: NotRequired[datetime]
-
-
-class WhatIfForecastSummaryTypeDef(TypedDict):
-    WhatIfForecastArn: NotRequired[str]
-    WhatIfForecastName: NotRequired[str]
-    WhatIfAnalysisArn: NotRequired[str]
-    Status: NotRequired[str]
-    Message: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModificationTime: NotRequired[datetime]
-
-
-class WindowSummaryTypeDef(TypedDict):
-    TestWindowStart: NotRequired[datetime]
-    TestWindowEnd: NotRequired[datetime]
-    ItemCount: NotRequired[int]
-    EvaluationType: NotRequired[EvaluationTypeType]
-    Metrics: NotRequired[MetricsTypeDef]

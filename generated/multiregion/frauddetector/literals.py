@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Fraud Detector: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AsyncJobStatusType",
-    "DataSourceType",
-    "DataTypeType",
-    "DetectorVersionStatusType",
-    "EventIngestionType",
-    "LanguageType",
-    "ListUpdateModeType",
-    "ModelEndpointStatusType",
-    "ModelInputDataFormatType",
-    "ModelOutputDataFormatType",
-    "ModelSourceType",
-    "ModelTypeEnumType",
-    "ModelVersionStatusType",
-    "RuleExecutionModeType",
-    "TrainingDataSourceEnumType",
-    "UnlabeledEventsTreatmentType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AsyncJobStatusType",
+        "DataSourceType",
+        "DataTypeType",
+        "DetectorVersionStatusType",
+        "EventIngestionType",
+        "LanguageType",
+        "ListUpdateModeType",
+        "ModelEndpointStatusType",
+        "ModelInputDataFormatType",
+        "ModelOutputDataFormatType",
+        "ModelSourceType",
+        "ModelTypeEnumType",
+        "ModelVersionStatusType",
+        "RuleExecutionModeType",
+        "TrainingDataSourceEnumType",
+        "UnlabeledEventsTreatmentType",
+    ]
 
 AsyncJobStatusType = Literal[
     "IN_PROGRESS_INITIALIZING",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,228 +37,229 @@ from .literals import (
     UnlabeledEventsTreatmentType,
 )
 
-__all__ = [
-    "ATIMetricDataPointTypeDef",
-    "ATIModelPerformanceTypeDef",
-    "ATITrainingMetricsValueTypeDef",
-    "AggregatedLogOddsMetricTypeDef",
-    "AggregatedVariablesImpactExplanationTypeDef",
-    "AggregatedVariablesImportanceMetricsTypeDef",
-    "AllowDenyListTypeDef",
-    "BatchCreateVariableErrorTypeDef",
-    "BatchCreateVariableRequestTypeDef",
-    "BatchCreateVariableResultTypeDef",
-    "BatchGetVariableErrorTypeDef",
-    "BatchGetVariableRequestTypeDef",
-    "BatchGetVariableResultTypeDef",
-    "BatchImportTypeDef",
-    "BatchPredictionTypeDef",
-    "CancelBatchImportJobRequestTypeDef",
-    "CancelBatchImportJobResultTypeDef",
-    "CancelBatchPredictionJobRequestTypeDef",
-    "CancelBatchPredictionJobResultTypeDef",
-    "CreateBatchImportJobRequestTypeDef",
-    "CreateBatchImportJobResultTypeDef",
-    "CreateBatchPredictionJobRequestTypeDef",
-    "CreateBatchPredictionJobResultTypeDef",
-    "CreateDetectorVersionRequestTypeDef",
-    "CreateDetectorVersionResultTypeDef",
-    "CreateListRequestTypeDef",
-    "CreateListResultTypeDef",
-    "CreateModelRequestTypeDef",
-    "CreateModelResultTypeDef",
-    "CreateModelVersionRequestTypeDef",
-    "CreateModelVersionResultTypeDef",
-    "CreateRuleRequestTypeDef",
-    "CreateRuleResultTypeDef",
-    "CreateVariableRequestTypeDef",
-    "CreateVariableResultTypeDef",
-    "DataValidationMetricsTypeDef",
-    "DeleteBatchImportJobRequestTypeDef",
-    "DeleteBatchImportJobResultTypeDef",
-    "DeleteBatchPredictionJobRequestTypeDef",
-    "DeleteBatchPredictionJobResultTypeDef",
-    "DeleteDetectorRequestTypeDef",
-    "DeleteDetectorResultTypeDef",
-    "DeleteDetectorVersionRequestTypeDef",
-    "DeleteDetectorVersionResultTypeDef",
-    "DeleteEntityTypeRequestTypeDef",
-    "DeleteEntityTypeResultTypeDef",
-    "DeleteEventRequestTypeDef",
-    "DeleteEventResultTypeDef",
-    "DeleteEventTypeRequestTypeDef",
-    "DeleteEventTypeResultTypeDef",
-    "DeleteEventsByEventTypeRequestTypeDef",
-    "DeleteEventsByEventTypeResultTypeDef",
-    "DeleteExternalModelRequestTypeDef",
-    "DeleteExternalModelResultTypeDef",
-    "DeleteLabelRequestTypeDef",
-    "DeleteLabelResultTypeDef",
-    "DeleteListRequestTypeDef",
-    "DeleteListResultTypeDef",
-    "DeleteModelRequestTypeDef",
-    "DeleteModelResultTypeDef",
-    "DeleteModelVersionRequestTypeDef",
-    "DeleteModelVersionResultTypeDef",
-    "DeleteOutcomeRequestTypeDef",
-    "DeleteOutcomeResultTypeDef",
-    "DeleteRuleRequestTypeDef",
-    "DeleteRuleResultTypeDef",
-    "DeleteVariableRequestTypeDef",
-    "DeleteVariableResultTypeDef",
-    "DescribeDetectorRequestTypeDef",
-    "DescribeDetectorResultTypeDef",
-    "DescribeModelVersionsRequestTypeDef",
-    "DescribeModelVersionsResultTypeDef",
-    "DetectorTypeDef",
-    "DetectorVersionSummaryTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EntityTypeDef",
-    "EntityTypeTypeDef",
-    "EvaluatedExternalModelTypeDef",
-    "EvaluatedModelVersionTypeDef",
-    "EvaluatedRuleTypeDef",
-    "EventOrchestrationTypeDef",
-    "EventPredictionSummaryTypeDef",
-    "EventTypeDef",
-    "EventTypeTypeDef",
-    "EventVariableSummaryTypeDef",
-    "ExternalEventsDetailTypeDef",
-    "ExternalModelOutputsTypeDef",
-    "ExternalModelSummaryTypeDef",
-    "ExternalModelTypeDef",
-    "FieldValidationMessageTypeDef",
-    "FileValidationMessageTypeDef",
-    "FilterConditionTypeDef",
-    "GetBatchImportJobsRequestTypeDef",
-    "GetBatchImportJobsResultTypeDef",
-    "GetBatchPredictionJobsRequestTypeDef",
-    "GetBatchPredictionJobsResultTypeDef",
-    "GetDeleteEventsByEventTypeStatusRequestTypeDef",
-    "GetDeleteEventsByEventTypeStatusResultTypeDef",
-    "GetDetectorVersionRequestTypeDef",
-    "GetDetectorVersionResultTypeDef",
-    "GetDetectorsRequestTypeDef",
-    "GetDetectorsResultTypeDef",
-    "GetEntityTypesRequestTypeDef",
-    "GetEntityTypesResultTypeDef",
-    "GetEventPredictionMetadataRequestTypeDef",
-    "GetEventPredictionMetadataResultTypeDef",
-    "GetEventPredictionRequestTypeDef",
-    "GetEventPredictionResultTypeDef",
-    "GetEventRequestTypeDef",
-    "GetEventResultTypeDef",
-    "GetEventTypesRequestTypeDef",
-    "GetEventTypesResultTypeDef",
-    "GetExternalModelsRequestTypeDef",
-    "GetExternalModelsResultTypeDef",
-    "GetKMSEncryptionKeyResultTypeDef",
-    "GetLabelsRequestTypeDef",
-    "GetLabelsResultTypeDef",
-    "GetListElementsRequestTypeDef",
-    "GetListElementsResultTypeDef",
-    "GetListsMetadataRequestTypeDef",
-    "GetListsMetadataResultTypeDef",
-    "GetModelVersionRequestTypeDef",
-    "GetModelVersionResultTypeDef",
-    "GetModelsRequestTypeDef",
-    "GetModelsResultTypeDef",
-    "GetOutcomesRequestTypeDef",
-    "GetOutcomesResultTypeDef",
-    "GetRulesRequestTypeDef",
-    "GetRulesResultTypeDef",
-    "GetVariablesRequestTypeDef",
-    "GetVariablesResultTypeDef",
-    "IngestedEventStatisticsTypeDef",
-    "IngestedEventsDetailTypeDef",
-    "IngestedEventsTimeWindowTypeDef",
-    "KMSKeyTypeDef",
-    "LabelSchemaOutputTypeDef",
-    "LabelSchemaTypeDef",
-    "LabelTypeDef",
-    "ListEventPredictionsRequestTypeDef",
-    "ListEventPredictionsResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResultTypeDef",
-    "LogOddsMetricTypeDef",
-    "MetricDataPointTypeDef",
-    "ModelEndpointDataBlobTypeDef",
-    "ModelInputConfigurationTypeDef",
-    "ModelOutputConfigurationOutputTypeDef",
-    "ModelOutputConfigurationTypeDef",
-    "ModelScoresTypeDef",
-    "ModelTypeDef",
-    "ModelVersionDetailTypeDef",
-    "ModelVersionEvaluationTypeDef",
-    "ModelVersionTypeDef",
-    "OFIMetricDataPointTypeDef",
-    "OFIModelPerformanceTypeDef",
-    "OFITrainingMetricsValueTypeDef",
-    "OutcomeTypeDef",
-    "PredictionExplanationsTypeDef",
-    "PredictionTimeRangeTypeDef",
-    "PutDetectorRequestTypeDef",
-    "PutDetectorResultTypeDef",
-    "PutEntityTypeRequestTypeDef",
-    "PutEntityTypeResultTypeDef",
-    "PutEventTypeRequestTypeDef",
-    "PutEventTypeResultTypeDef",
-    "PutExternalModelRequestTypeDef",
-    "PutExternalModelResultTypeDef",
-    "PutKMSEncryptionKeyRequestTypeDef",
-    "PutKMSEncryptionKeyResultTypeDef",
-    "PutLabelRequestTypeDef",
-    "PutLabelResultTypeDef",
-    "PutOutcomeRequestTypeDef",
-    "PutOutcomeResultTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleDetailTypeDef",
-    "RuleResultTypeDef",
-    "RuleTypeDef",
-    "SendEventRequestTypeDef",
-    "SendEventResultTypeDef",
-    "TFIMetricDataPointTypeDef",
-    "TFIModelPerformanceTypeDef",
-    "TFITrainingMetricsValueTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResultTypeDef",
-    "TagTypeDef",
-    "TrainingDataSchemaOutputTypeDef",
-    "TrainingDataSchemaTypeDef",
-    "TrainingMetricsTypeDef",
-    "TrainingMetricsV2TypeDef",
-    "TrainingResultTypeDef",
-    "TrainingResultV2TypeDef",
-    "UncertaintyRangeTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResultTypeDef",
-    "UpdateDetectorVersionMetadataRequestTypeDef",
-    "UpdateDetectorVersionMetadataResultTypeDef",
-    "UpdateDetectorVersionRequestTypeDef",
-    "UpdateDetectorVersionResultTypeDef",
-    "UpdateDetectorVersionStatusRequestTypeDef",
-    "UpdateDetectorVersionStatusResultTypeDef",
-    "UpdateEventLabelRequestTypeDef",
-    "UpdateEventLabelResultTypeDef",
-    "UpdateListRequestTypeDef",
-    "UpdateListResultTypeDef",
-    "UpdateModelRequestTypeDef",
-    "UpdateModelResultTypeDef",
-    "UpdateModelVersionRequestTypeDef",
-    "UpdateModelVersionResultTypeDef",
-    "UpdateModelVersionStatusRequestTypeDef",
-    "UpdateModelVersionStatusResultTypeDef",
-    "UpdateRuleMetadataRequestTypeDef",
-    "UpdateRuleMetadataResultTypeDef",
-    "UpdateRuleVersionRequestTypeDef",
-    "UpdateRuleVersionResultTypeDef",
-    "UpdateVariableRequestTypeDef",
-    "UpdateVariableResultTypeDef",
-    "VariableEntryTypeDef",
-    "VariableImpactExplanationTypeDef",
-    "VariableImportanceMetricsTypeDef",
-    "VariableTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ATIMetricDataPointTypeDef",
+        "ATIModelPerformanceTypeDef",
+        "ATITrainingMetricsValueTypeDef",
+        "AggregatedLogOddsMetricTypeDef",
+        "AggregatedVariablesImpactExplanationTypeDef",
+        "AggregatedVariablesImportanceMetricsTypeDef",
+        "AllowDenyListTypeDef",
+        "BatchCreateVariableErrorTypeDef",
+        "BatchCreateVariableRequestTypeDef",
+        "BatchCreateVariableResultTypeDef",
+        "BatchGetVariableErrorTypeDef",
+        "BatchGetVariableRequestTypeDef",
+        "BatchGetVariableResultTypeDef",
+        "BatchImportTypeDef",
+        "BatchPredictionTypeDef",
+        "CancelBatchImportJobRequestTypeDef",
+        "CancelBatchImportJobResultTypeDef",
+        "CancelBatchPredictionJobRequestTypeDef",
+        "CancelBatchPredictionJobResultTypeDef",
+        "CreateBatchImportJobRequestTypeDef",
+        "CreateBatchImportJobResultTypeDef",
+        "CreateBatchPredictionJobRequestTypeDef",
+        "CreateBatchPredictionJobResultTypeDef",
+        "CreateDetectorVersionRequestTypeDef",
+        "CreateDetectorVersionResultTypeDef",
+        "CreateListRequestTypeDef",
+        "CreateListResultTypeDef",
+        "CreateModelRequestTypeDef",
+        "CreateModelResultTypeDef",
+        "CreateModelVersionRequestTypeDef",
+        "CreateModelVersionResultTypeDef",
+        "CreateRuleRequestTypeDef",
+        "CreateRuleResultTypeDef",
+        "CreateVariableRequestTypeDef",
+        "CreateVariableResultTypeDef",
+        "DataValidationMetricsTypeDef",
+        "DeleteBatchImportJobRequestTypeDef",
+        "DeleteBatchImportJobResultTypeDef",
+        "DeleteBatchPredictionJobRequestTypeDef",
+        "DeleteBatchPredictionJobResultTypeDef",
+        "DeleteDetectorRequestTypeDef",
+        "DeleteDetectorResultTypeDef",
+        "DeleteDetectorVersionRequestTypeDef",
+        "DeleteDetectorVersionResultTypeDef",
+        "DeleteEntityTypeRequestTypeDef",
+        "DeleteEntityTypeResultTypeDef",
+        "DeleteEventRequestTypeDef",
+        "DeleteEventResultTypeDef",
+        "DeleteEventTypeRequestTypeDef",
+        "DeleteEventTypeResultTypeDef",
+        "DeleteEventsByEventTypeRequestTypeDef",
+        "DeleteEventsByEventTypeResultTypeDef",
+        "DeleteExternalModelRequestTypeDef",
+        "DeleteExternalModelResultTypeDef",
+        "DeleteLabelRequestTypeDef",
+        "DeleteLabelResultTypeDef",
+        "DeleteListRequestTypeDef",
+        "DeleteListResultTypeDef",
+        "DeleteModelRequestTypeDef",
+        "DeleteModelResultTypeDef",
+        "DeleteModelVersionRequestTypeDef",
+        "DeleteModelVersionResultTypeDef",
+        "DeleteOutcomeRequestTypeDef",
+        "DeleteOutcomeResultTypeDef",
+        "DeleteRuleRequestTypeDef",
+        "DeleteRuleResultTypeDef",
+        "DeleteVariableRequestTypeDef",
+        "DeleteVariableResultTypeDef",
+        "DescribeDetectorRequestTypeDef",
+        "DescribeDetectorResultTypeDef",
+        "DescribeModelVersionsRequestTypeDef",
+        "DescribeModelVersionsResultTypeDef",
+        "DetectorTypeDef",
+        "DetectorVersionSummaryTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EntityTypeDef",
+        "EntityTypeTypeDef",
+        "EvaluatedExternalModelTypeDef",
+        "EvaluatedModelVersionTypeDef",
+        "EvaluatedRuleTypeDef",
+        "EventOrchestrationTypeDef",
+        "EventPredictionSummaryTypeDef",
+        "EventTypeDef",
+        "EventTypeTypeDef",
+        "EventVariableSummaryTypeDef",
+        "ExternalEventsDetailTypeDef",
+        "ExternalModelOutputsTypeDef",
+        "ExternalModelSummaryTypeDef",
+        "ExternalModelTypeDef",
+        "FieldValidationMessageTypeDef",
+        "FileValidationMessageTypeDef",
+        "FilterConditionTypeDef",
+        "GetBatchImportJobsRequestTypeDef",
+        "GetBatchImportJobsResultTypeDef",
+        "GetBatchPredictionJobsRequestTypeDef",
+        "GetBatchPredictionJobsResultTypeDef",
+        "GetDeleteEventsByEventTypeStatusRequestTypeDef",
+        "GetDeleteEventsByEventTypeStatusResultTypeDef",
+        "GetDetectorVersionRequestTypeDef",
+        "GetDetectorVersionResultTypeDef",
+        "GetDetectorsRequestTypeDef",
+        "GetDetectorsResultTypeDef",
+        "GetEntityTypesRequestTypeDef",
+        "GetEntityTypesResultTypeDef",
+        "GetEventPredictionMetadataRequestTypeDef",
+        "GetEventPredictionMetadataResultTypeDef",
+        "GetEventPredictionRequestTypeDef",
+        "GetEventPredictionResultTypeDef",
+        "GetEventRequestTypeDef",
+        "GetEventResultTypeDef",
+        "GetEventTypesRequestTypeDef",
+        "GetEventTypesResultTypeDef",
+        "GetExternalModelsRequestTypeDef",
+        "GetExternalModelsResultTypeDef",
+        "GetKMSEncryptionKeyResultTypeDef",
+        "GetLabelsRequestTypeDef",
+        "GetLabelsResultTypeDef",
+        "GetListElementsRequestTypeDef",
+        "GetListElementsResultTypeDef",
+        "GetListsMetadataRequestTypeDef",
+        "GetListsMetadataResultTypeDef",
+        "GetModelVersionRequestTypeDef",
+        "GetModelVersionResultTypeDef",
+        "GetModelsRequestTypeDef",
+        "GetModelsResultTypeDef",
+        "GetOutcomesRequestTypeDef",
+        "GetOutcomesResultTypeDef",
+        "GetRulesRequestTypeDef",
+        "GetRulesResultTypeDef",
+        "GetVariablesRequestTypeDef",
+        "GetVariablesResultTypeDef",
+        "IngestedEventStatisticsTypeDef",
+        "IngestedEventsDetailTypeDef",
+        "IngestedEventsTimeWindowTypeDef",
+        "KMSKeyTypeDef",
+        "LabelSchemaOutputTypeDef",
+        "LabelSchemaTypeDef",
+        "LabelTypeDef",
+        "ListEventPredictionsRequestTypeDef",
+        "ListEventPredictionsResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResultTypeDef",
+        "LogOddsMetricTypeDef",
+        "MetricDataPointTypeDef",
+        "ModelEndpointDataBlobTypeDef",
+        "ModelInputConfigurationTypeDef",
+        "ModelOutputConfigurationOutputTypeDef",
+        "ModelOutputConfigurationTypeDef",
+        "ModelScoresTypeDef",
+        "ModelTypeDef",
+        "ModelVersionDetailTypeDef",
+        "ModelVersionEvaluationTypeDef",
+        "ModelVersionTypeDef",
+        "OFIMetricDataPointTypeDef",
+        "OFIModelPerformanceTypeDef",
+        "OFITrainingMetricsValueTypeDef",
+        "OutcomeTypeDef",
+        "PredictionExplanationsTypeDef",
+        "PredictionTimeRangeTypeDef",
+        "PutDetectorRequestTypeDef",
+        "PutDetectorResultTypeDef",
+        "PutEntityTypeRequestTypeDef",
+        "PutEntityTypeResultTypeDef",
+        "PutEventTypeRequestTypeDef",
+        "PutEventTypeResultTypeDef",
+        "PutExternalModelRequestTypeDef",
+        "PutExternalModelResultTypeDef",
+        "PutKMSEncryptionKeyRequestTypeDef",
+        "PutKMSEncryptionKeyResultTypeDef",
+        "PutLabelRequestTypeDef",
+        "PutLabelResultTypeDef",
+        "PutOutcomeRequestTypeDef",
+        "PutOutcomeResultTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleDetailTypeDef",
+        "RuleResultTypeDef",
+        "RuleTypeDef",
+        "SendEventRequestTypeDef",
+        "SendEventResultTypeDef",
+        "TFIMetricDataPointTypeDef",
+        "TFIModelPerformanceTypeDef",
+        "TFITrainingMetricsValueTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResultTypeDef",
+        "TagTypeDef",
+        "TrainingDataSchemaOutputTypeDef",
+        "TrainingDataSchemaTypeDef",
+        "TrainingMetricsTypeDef",
+        "TrainingMetricsV2TypeDef",
+        "TrainingResultTypeDef",
+        "TrainingResultV2TypeDef",
+        "UncertaintyRangeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResultTypeDef",
+        "UpdateDetectorVersionMetadataRequestTypeDef",
+        "UpdateDetectorVersionMetadataResultTypeDef",
+        "UpdateDetectorVersionRequestTypeDef",
+        "UpdateDetectorVersionResultTypeDef",
+        "UpdateDetectorVersionStatusRequestTypeDef",
+        "UpdateDetectorVersionStatusResultTypeDef",
+        "UpdateEventLabelRequestTypeDef",
+        "UpdateEventLabelResultTypeDef",
+        "UpdateListRequestTypeDef",
+        "UpdateListResultTypeDef",
+        "UpdateModelRequestTypeDef",
+        "UpdateModelResultTypeDef",
+        "UpdateModelVersionRequestTypeDef",
+        "UpdateModelVersionResultTypeDef",
+        "UpdateModelVersionStatusRequestTypeDef",
+        "UpdateModelVersionStatusResultTypeDef",
+        "UpdateRuleMetadataRequestTypeDef",
+        "UpdateRuleMetadataResultTypeDef",
+        "UpdateRuleVersionRequestTypeDef",
+        "UpdateRuleVersionResultTypeDef",
+        "UpdateVariableRequestTypeDef",
+        "UpdateVariableResultTypeDef",
+        "VariableEntryTypeDef",
+        "VariableImpactExplanationTypeDef",
+        "VariableImportanceMetricsTypeDef",
+        "VariableTypeDef",
+    ]
 
 
 class ATIMetricDataPointTypeDef(TypedDict):
@@ -307,6 +308,20 @@ class BatchCreateVariableErrorTypeDef(TypedDict):
     message: NotRequired[str]
 
 
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class VariableEntryTypeDef(TypedDict):
+    name: NotRequired[str]
+    dataType: NotRequired[str]
+    dataSource: NotRequired[str]
+    defaultValue: NotRequired[str]
+    description: NotRequired[str]
+    variableType: NotRequired[str]
+
+
 class BatchCreateVariableRequestTypeDef(TypedDict):
     variableEntries: ReadOnly[Sequence[VariableEntryTypeDef]]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
@@ -325,6 +340,18 @@ class BatchGetVariableErrorTypeDef(TypedDict):
 
 class BatchGetVariableRequestTypeDef(TypedDict):
     names: ReadOnly[Sequence[str]]
+
+
+class VariableTypeDef(TypedDict):
+    name: NotRequired[str]
+    dataType: NotRequired[DataTypeType]
+    dataSource: NotRequired[DataSourceType]
+    defaultValue: NotRequired[str]
+    description: NotRequired[str]
+    variableType: NotRequired[str]
+    lastUpdatedTime: NotRequired[str]
+    createdTime: NotRequired[str]
+    arn: NotRequired[str]
 
 
 class BatchGetVariableResultTypeDef(TypedDict):
@@ -411,6 +438,19 @@ class CreateBatchPredictionJobResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModelVersionTypeDef(TypedDict):
+    modelId: str
+    modelType: ModelTypeEnumType
+    modelVersionNumber: str
+    arn: NotRequired[str]
+
+
+class RuleTypeDef(TypedDict):
+    detectorId: str
+    ruleId: str
+    ruleVersion: str
+
+
 class CreateDetectorVersionRequestTypeDef(TypedDict):
     detectorId: str
     description: NotRequired[str]
@@ -450,6 +490,30 @@ class CreateModelRequestTypeDef(TypedDict):
 
 class CreateModelResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExternalEventsDetailTypeDef(TypedDict):
+    dataLocation: str
+    dataAccessRoleArn: str
+
+
+class IngestedEventsTimeWindowTypeDef(TypedDict):
+    startTime: str
+    endTime: str
+
+
+class IngestedEventsDetailTypeDef(TypedDict):
+    ingestedEventsTimeWindow: IngestedEventsTimeWindowTypeDef
+
+
+class LabelSchemaTypeDef(TypedDict):
+    labelMapper: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    unlabeledEventsTreatment: NotRequired[UnlabeledEventsTreatmentType]
+
+
+class TrainingDataSchemaTypeDef(TypedDict):
+    modelVariables: ReadOnly[Sequence[str]]
+    labelSchema: NotRequired[ReadOnly[LabelSchemaTypeDef]]
 
 
 class CreateModelVersionRequestTypeDef(TypedDict):
@@ -497,6 +561,20 @@ class CreateVariableRequestTypeDef(TypedDict):
 
 class CreateVariableResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FieldValidationMessageTypeDef(TypedDict):
+    fieldName: NotRequired[str]
+    identifier: NotRequired[str]
+    title: NotRequired[str]
+    content: NotRequired[str]
+    type: NotRequired[str]
+
+
+class FileValidationMessageTypeDef(TypedDict):
+    title: NotRequired[str]
+    content: NotRequired[str]
+    type: NotRequired[str]
 
 
 class DataValidationMetricsTypeDef(TypedDict):
@@ -646,6 +724,13 @@ class DescribeDetectorRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class DetectorVersionSummaryTypeDef(TypedDict):
+    detectorVersionId: NotRequired[str]
+    status: NotRequired[DetectorVersionStatusType]
+    description: NotRequired[str]
+    lastUpdatedTime: NotRequired[str]
+
+
 class DescribeDetectorResultTypeDef(TypedDict):
     detectorId: NotRequired[str]
     detectorVersionSummaries: NotRequired[list[DetectorVersionSummaryTypeDef]]
@@ -662,6 +747,114 @@ class DescribeModelVersionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class LabelSchemaOutputTypeDef(TypedDict):
+    labelMapper: NotRequired[dict[str, list[str]]]
+    unlabeledEventsTreatment: NotRequired[UnlabeledEventsTreatmentType]
+
+
+class TrainingDataSchemaOutputTypeDef(TypedDict):
+    modelVariables: list[str]
+    labelSchema: NotRequired[LabelSchemaOutputTypeDef]
+
+
+class MetricDataPointTypeDef(TypedDict):
+    fpr: NotRequired[float]
+    precision: NotRequired[float]
+    tpr: NotRequired[float]
+    threshold: NotRequired[float]
+
+
+class TrainingMetricsTypeDef(TypedDict):
+    auc: NotRequired[float]
+    metricDataPoints: NotRequired[list[MetricDataPointTypeDef]]
+
+
+class LogOddsMetricTypeDef(TypedDict):
+    variableName: str
+    variableType: str
+    variableImportance: float
+
+
+class VariableImportanceMetricsTypeDef(TypedDict):
+    logOddsMetrics: NotRequired[list[LogOddsMetricTypeDef]]
+
+
+class TrainingResultTypeDef(TypedDict):
+    dataValidationMetrics: NotRequired[DataValidationMetricsTypeDef]
+    trainingMetrics: NotRequired[TrainingMetricsTypeDef]
+    variableImportanceMetrics: NotRequired[VariableImportanceMetricsTypeDef]
+
+
+class OFIMetricDataPointTypeDef(TypedDict):
+    fpr: NotRequired[float]
+    precision: NotRequired[float]
+    tpr: NotRequired[float]
+    threshold: NotRequired[float]
+
+
+class UncertaintyRangeTypeDef(TypedDict):
+    lowerBoundValue: float
+    upperBoundValue: float
+
+
+class OFIModelPerformanceTypeDef(TypedDict):
+    auc: NotRequired[float]
+    uncertaintyRange: NotRequired[UncertaintyRangeTypeDef]
+
+
+class OFITrainingMetricsValueTypeDef(TypedDict):
+    metricDataPoints: NotRequired[list[OFIMetricDataPointTypeDef]]
+    modelPerformance: NotRequired[OFIModelPerformanceTypeDef]
+
+
+class TFIMetricDataPointTypeDef(TypedDict):
+    fpr: NotRequired[float]
+    precision: NotRequired[float]
+    tpr: NotRequired[float]
+    threshold: NotRequired[float]
+
+
+class TFIModelPerformanceTypeDef(TypedDict):
+    auc: NotRequired[float]
+    uncertaintyRange: NotRequired[UncertaintyRangeTypeDef]
+
+
+class TFITrainingMetricsValueTypeDef(TypedDict):
+    metricDataPoints: NotRequired[list[TFIMetricDataPointTypeDef]]
+    modelPerformance: NotRequired[TFIModelPerformanceTypeDef]
+
+
+class TrainingMetricsV2TypeDef(TypedDict):
+    ofi: NotRequired[OFITrainingMetricsValueTypeDef]
+    tfi: NotRequired[TFITrainingMetricsValueTypeDef]
+    ati: NotRequired[ATITrainingMetricsValueTypeDef]
+
+
+class TrainingResultV2TypeDef(TypedDict):
+    dataValidationMetrics: NotRequired[DataValidationMetricsTypeDef]
+    trainingMetricsV2: NotRequired[TrainingMetricsV2TypeDef]
+    variableImportanceMetrics: NotRequired[VariableImportanceMetricsTypeDef]
+    aggregatedVariablesImportanceMetrics: NotRequired[
+        AggregatedVariablesImportanceMetricsTypeDef
+    ]
+
+
+class ModelVersionDetailTypeDef(TypedDict):
+    modelId: NotRequired[str]
+    modelType: NotRequired[ModelTypeEnumType]
+    modelVersionNumber: NotRequired[str]
+    status: NotRequired[str]
+    trainingDataSource: NotRequired[TrainingDataSourceEnumType]
+    trainingDataSchema: NotRequired[TrainingDataSchemaOutputTypeDef]
+    externalEventsDetail: NotRequired[ExternalEventsDetailTypeDef]
+    ingestedEventsDetail: NotRequired[IngestedEventsDetailTypeDef]
+    trainingResult: NotRequired[TrainingResultTypeDef]
+    lastUpdatedTime: NotRequired[str]
+    createdTime: NotRequired[str]
+    arn: NotRequired[str]
+    trainingResultV2: NotRequired[TrainingResultV2TypeDef]
+
+
 class DescribeModelVersionsResultTypeDef(TypedDict):
     modelVersionDetails: NotRequired[list[ModelVersionDetailTypeDef]]
     nextToken: NotRequired[str]
@@ -675,13 +868,6 @@ class DetectorTypeDef(TypedDict):
     lastUpdatedTime: NotRequired[str]
     createdTime: NotRequired[str]
     arn: NotRequired[str]
-
-
-class DetectorVersionSummaryTypeDef(TypedDict):
-    detectorVersionId: NotRequired[str]
-    status: NotRequired[DetectorVersionStatusType]
-    description: NotRequired[str]
-    lastUpdatedTime: NotRequired[str]
 
 
 class EntityTypeDef(TypedDict):
@@ -702,6 +888,25 @@ class EvaluatedExternalModelTypeDef(TypedDict):
     useEventVariables: NotRequired[bool]
     inputVariables: NotRequired[dict[str, str]]
     outputVariables: NotRequired[dict[str, str]]
+
+
+class VariableImpactExplanationTypeDef(TypedDict):
+    eventVariableName: NotRequired[str]
+    relativeImpact: NotRequired[str]
+    logOddsImpact: NotRequired[float]
+
+
+class PredictionExplanationsTypeDef(TypedDict):
+    variableImpactExplanations: NotRequired[list[VariableImpactExplanationTypeDef]]
+    aggregatedVariablesImpactExplanations: NotRequired[
+        list[AggregatedVariablesImpactExplanationTypeDef]
+    ]
+
+
+class ModelVersionEvaluationTypeDef(TypedDict):
+    outputVariableName: NotRequired[str]
+    evaluationScore: NotRequired[str]
+    predictionExplanations: NotRequired[PredictionExplanationsTypeDef]
 
 
 class EvaluatedModelVersionTypeDef(TypedDict):
@@ -744,6 +949,14 @@ class EventTypeDef(TypedDict):
     entities: NotRequired[list[EntityTypeDef]]
 
 
+class IngestedEventStatisticsTypeDef(TypedDict):
+    numberOfEvents: NotRequired[int]
+    eventDataSizeInBytes: NotRequired[int]
+    leastRecentEvent: NotRequired[str]
+    mostRecentEvent: NotRequired[str]
+    lastUpdatedTime: NotRequired[str]
+
+
 class EventTypeTypeDef(TypedDict):
     name: NotRequired[str]
     description: NotRequired[str]
@@ -764,9 +977,9 @@ class EventVariableSummaryTypeDef(TypedDict):
     source: NotRequired[str]
 
 
-class ExternalEventsDetailTypeDef(TypedDict):
-    dataLocation: str
-    dataAccessRoleArn: str
+class ExternalModelSummaryTypeDef(TypedDict):
+    modelEndpoint: NotRequired[str]
+    modelSource: NotRequired[ModelSourceType]
 
 
 class ExternalModelOutputsTypeDef(TypedDict):
@@ -774,9 +987,18 @@ class ExternalModelOutputsTypeDef(TypedDict):
     outputs: NotRequired[dict[str, str]]
 
 
-class ExternalModelSummaryTypeDef(TypedDict):
-    modelEndpoint: NotRequired[str]
-    modelSource: NotRequired[ModelSourceType]
+class ModelInputConfigurationTypeDef(TypedDict):
+    eventTypeName: NotRequired[str]
+    format: NotRequired[ModelInputDataFormatType]
+    useEventVariables: bool
+    jsonInputTemplate: NotRequired[str]
+    csvInputTemplate: NotRequired[str]
+
+
+class ModelOutputConfigurationOutputTypeDef(TypedDict):
+    format: ModelOutputDataFormatType
+    jsonKeyToVariableMap: NotRequired[dict[str, str]]
+    csvIndexToVariableMap: NotRequired[dict[str, str]]
 
 
 class ExternalModelTypeDef(TypedDict):
@@ -789,20 +1011,6 @@ class ExternalModelTypeDef(TypedDict):
     lastUpdatedTime: NotRequired[str]
     createdTime: NotRequired[str]
     arn: NotRequired[str]
-
-
-class FieldValidationMessageTypeDef(TypedDict):
-    fieldName: NotRequired[str]
-    identifier: NotRequired[str]
-    title: NotRequired[str]
-    content: NotRequired[str]
-    type: NotRequired[str]
-
-
-class FileValidationMessageTypeDef(TypedDict):
-    title: NotRequired[str]
-    content: NotRequired[str]
-    type: NotRequired[str]
 
 
 class FilterConditionTypeDef(TypedDict):
@@ -914,6 +1122,11 @@ class GetEventPredictionMetadataResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModelEndpointDataBlobTypeDef(TypedDict):
+    byteBuffer: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    contentType: NotRequired[str]
+
+
 class GetEventPredictionRequestTypeDef(TypedDict):
     detectorId: str
     detectorVersionId: NotRequired[str]
@@ -925,6 +1138,16 @@ class GetEventPredictionRequestTypeDef(TypedDict):
     externalModelEndpointDataBlobs: NotRequired[
         ReadOnly[Mapping[str, ModelEndpointDataBlobTypeDef]]
     ]
+
+
+class ModelScoresTypeDef(TypedDict):
+    modelVersion: NotRequired[ModelVersionTypeDef]
+    scores: NotRequired[dict[str, float]]
+
+
+class RuleResultTypeDef(TypedDict):
+    ruleId: NotRequired[str]
+    outcomes: NotRequired[list[str]]
 
 
 class GetEventPredictionResultTypeDef(TypedDict):
@@ -968,6 +1191,10 @@ class GetExternalModelsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KMSKeyTypeDef(TypedDict):
+    kmsEncryptionKeyArn: NotRequired[str]
+
+
 class GetKMSEncryptionKeyResultTypeDef(TypedDict):
     kmsKey: NotRequired[KMSKeyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -977,6 +1204,14 @@ class GetLabelsRequestTypeDef(TypedDict):
     name: NotRequired[str]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class LabelTypeDef(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    lastUpdatedTime: NotRequired[str]
+    createdTime: NotRequired[str]
+    arn: NotRequired[str]
 
 
 class GetLabelsResultTypeDef(TypedDict):
@@ -1035,6 +1270,16 @@ class GetModelsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class ModelTypeDef(TypedDict):
+    modelId: NotRequired[str]
+    modelType: NotRequired[ModelTypeEnumType]
+    description: NotRequired[str]
+    eventTypeName: NotRequired[str]
+    createdTime: NotRequired[str]
+    lastUpdatedTime: NotRequired[str]
+    arn: NotRequired[str]
+
+
 class GetModelsResultTypeDef(TypedDict):
     nextToken: NotRequired[str]
     models: NotRequired[list[ModelTypeDef]]
@@ -1045,6 +1290,14 @@ class GetOutcomesRequestTypeDef(TypedDict):
     name: NotRequired[str]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class OutcomeTypeDef(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    lastUpdatedTime: NotRequired[str]
+    createdTime: NotRequired[str]
+    arn: NotRequired[str]
 
 
 class GetOutcomesResultTypeDef(TypedDict):
@@ -1059,6 +1312,19 @@ class GetRulesRequestTypeDef(TypedDict):
     ruleVersion: NotRequired[str]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class RuleDetailTypeDef(TypedDict):
+    ruleId: NotRequired[str]
+    description: NotRequired[str]
+    detectorId: NotRequired[str]
+    ruleVersion: NotRequired[str]
+    expression: NotRequired[str]
+    language: NotRequired[LanguageType]
+    outcomes: NotRequired[list[str]]
+    lastUpdatedTime: NotRequired[str]
+    createdTime: NotRequired[str]
+    arn: NotRequired[str]
 
 
 class GetRulesResultTypeDef(TypedDict):
@@ -1079,43 +1345,9 @@ class GetVariablesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IngestedEventStatisticsTypeDef(TypedDict):
-    numberOfEvents: NotRequired[int]
-    eventDataSizeInBytes: NotRequired[int]
-    leastRecentEvent: NotRequired[str]
-    mostRecentEvent: NotRequired[str]
-    lastUpdatedTime: NotRequired[str]
-
-
-class IngestedEventsDetailTypeDef(TypedDict):
-    ingestedEventsTimeWindow: IngestedEventsTimeWindowTypeDef
-
-
-class IngestedEventsTimeWindowTypeDef(TypedDict):
+class PredictionTimeRangeTypeDef(TypedDict):
     startTime: str
     endTime: str
-
-
-class KMSKeyTypeDef(TypedDict):
-    kmsEncryptionKeyArn: NotRequired[str]
-
-
-class LabelSchemaOutputTypeDef(TypedDict):
-    labelMapper: NotRequired[dict[str, list[str]]]
-    unlabeledEventsTreatment: NotRequired[UnlabeledEventsTreatmentType]
-
-
-class LabelSchemaTypeDef(TypedDict):
-    labelMapper: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-    unlabeledEventsTreatment: NotRequired[UnlabeledEventsTreatmentType]
-
-
-class LabelTypeDef(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    lastUpdatedTime: NotRequired[str]
-    createdTime: NotRequired[str]
-    arn: NotRequired[str]
 
 
 class ListEventPredictionsRequestTypeDef(TypedDict):
@@ -1146,123 +1378,10 @@ class ListTagsForResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogOddsMetricTypeDef(TypedDict):
-    variableName: str
-    variableType: str
-    variableImportance: float
-
-
-class MetricDataPointTypeDef(TypedDict):
-    fpr: NotRequired[float]
-    precision: NotRequired[float]
-    tpr: NotRequired[float]
-    threshold: NotRequired[float]
-
-
-class ModelEndpointDataBlobTypeDef(TypedDict):
-    byteBuffer: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    contentType: NotRequired[str]
-
-
-class ModelInputConfigurationTypeDef(TypedDict):
-    eventTypeName: NotRequired[str]
-    format: NotRequired[ModelInputDataFormatType]
-    useEventVariables: bool
-    jsonInputTemplate: NotRequired[str]
-    csvInputTemplate: NotRequired[str]
-
-
-class ModelOutputConfigurationOutputTypeDef(TypedDict):
-    format: ModelOutputDataFormatType
-    jsonKeyToVariableMap: NotRequired[dict[str, str]]
-    csvIndexToVariableMap: NotRequired[dict[str, str]]
-
-
 class ModelOutputConfigurationTypeDef(TypedDict):
     format: ModelOutputDataFormatType
     jsonKeyToVariableMap: NotRequired[ReadOnly[Mapping[str, str]]]
     csvIndexToVariableMap: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ModelScoresTypeDef(TypedDict):
-    modelVersion: NotRequired[ModelVersionTypeDef]
-    scores: NotRequired[dict[str, float]]
-
-
-class ModelTypeDef(TypedDict):
-    modelId: NotRequired[str]
-    modelType: NotRequired[ModelTypeEnumType]
-    description: NotRequired[str]
-    eventTypeName: NotRequired[str]
-    createdTime: NotRequired[str]
-    lastUpdatedTime: NotRequired[str]
-    arn: NotRequired[str]
-
-
-class ModelVersionDetailTypeDef(TypedDict):
-    modelId: NotRequired[str]
-    modelType: NotRequired[ModelTypeEnumType]
-    modelVersionNumber: NotRequired[str]
-    status: NotRequired[str]
-    trainingDataSource: NotRequired[TrainingDataSourceEnumType]
-    trainingDataSchema: NotRequired[TrainingDataSchemaOutputTypeDef]
-    externalEventsDetail: NotRequired[ExternalEventsDetailTypeDef]
-    ingestedEventsDetail: NotRequired[IngestedEventsDetailTypeDef]
-    trainingResult: NotRequired[TrainingResultTypeDef]
-    lastUpdatedTime: NotRequired[str]
-    createdTime: NotRequired[str]
-    arn: NotRequired[str]
-    trainingResultV2: NotRequired[TrainingResultV2TypeDef]
-
-
-class ModelVersionEvaluationTypeDef(TypedDict):
-    outputVariableName: NotRequired[str]
-    evaluationScore: NotRequired[str]
-    predictionExplanations: NotRequired[PredictionExplanationsTypeDef]
-
-
-class ModelVersionTypeDef(TypedDict):
-    modelId: str
-    modelType: ModelTypeEnumType
-    modelVersionNumber: str
-    arn: NotRequired[str]
-
-
-class OFIMetricDataPointTypeDef(TypedDict):
-    fpr: NotRequired[float]
-    precision: NotRequired[float]
-    tpr: NotRequired[float]
-    threshold: NotRequired[float]
-
-
-class OFIModelPerformanceTypeDef(TypedDict):
-    auc: NotRequired[float]
-    uncertaintyRange: NotRequired[UncertaintyRangeTypeDef]
-
-
-class OFITrainingMetricsValueTypeDef(TypedDict):
-    metricDataPoints: NotRequired[list[OFIMetricDataPointTypeDef]]
-    modelPerformance: NotRequired[OFIModelPerformanceTypeDef]
-
-
-class OutcomeTypeDef(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    lastUpdatedTime: NotRequired[str]
-    createdTime: NotRequired[str]
-    arn: NotRequired[str]
-
-
-class PredictionExplanationsTypeDef(TypedDict):
-    variableImpactExplanations: NotRequired[list[VariableImpactExplanationTypeDef]]
-    aggregatedVariablesImpactExplanations: NotRequired[
-        list[AggregatedVariablesImpactExplanationTypeDef]
-    ]
-
-
-class PredictionTimeRangeTypeDef(TypedDict):
-    startTime: str
-    endTime: str
 
 
 class PutDetectorRequestTypeDef(TypedDict):
@@ -1343,30 +1462,6 @@ class PutOutcomeResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RuleDetailTypeDef(TypedDict):
-    ruleId: NotRequired[str]
-    description: NotRequired[str]
-    detectorId: NotRequired[str]
-    ruleVersion: NotRequired[str]
-    expression: NotRequired[str]
-    language: NotRequired[LanguageType]
-    outcomes: NotRequired[list[str]]
-    lastUpdatedTime: NotRequired[str]
-    createdTime: NotRequired[str]
-    arn: NotRequired[str]
-
-
-class RuleResultTypeDef(TypedDict):
-    ruleId: NotRequired[str]
-    outcomes: NotRequired[list[str]]
-
-
-class RuleTypeDef(TypedDict):
-    detectorId: str
-    ruleId: str
-    ruleVersion: str
-
-
 class SendEventRequestTypeDef(TypedDict):
     eventId: str
     eventTypeName: str
@@ -1381,23 +1476,6 @@ class SendEventResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TFIMetricDataPointTypeDef(TypedDict):
-    fpr: NotRequired[float]
-    precision: NotRequired[float]
-    tpr: NotRequired[float]
-    threshold: NotRequired[float]
-
-
-class TFIModelPerformanceTypeDef(TypedDict):
-    auc: NotRequired[float]
-    uncertaintyRange: NotRequired[UncertaintyRangeTypeDef]
-
-
-class TFITrainingMetricsValueTypeDef(TypedDict):
-    metricDataPoints: NotRequired[list[TFIMetricDataPointTypeDef]]
-    modelPerformance: NotRequired[TFIModelPerformanceTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceARN: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1405,52 +1483,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TrainingDataSchemaOutputTypeDef(TypedDict):
-    modelVariables: list[str]
-    labelSchema: NotRequired[LabelSchemaOutputTypeDef]
-
-
-class TrainingDataSchemaTypeDef(TypedDict):
-    modelVariables: ReadOnly[Sequence[str]]
-    labelSchema: NotRequired[ReadOnly[LabelSchemaTypeDef]]
-
-
-class TrainingMetricsTypeDef(TypedDict):
-    auc: NotRequired[float]
-    metricDataPoints: NotRequired[list[MetricDataPointTypeDef]]
-
-
-class TrainingMetricsV2TypeDef(TypedDict):
-    ofi: NotRequired[OFITrainingMetricsValueTypeDef]
-    tfi: NotRequired[TFITrainingMetricsValueTypeDef]
-    ati: NotRequired[ATITrainingMetricsValueTypeDef]
-
-
-class TrainingResultTypeDef(TypedDict):
-    dataValidationMetrics: NotRequired[DataValidationMetricsTypeDef]
-    trainingMetrics: NotRequired[TrainingMetricsTypeDef]
-    variableImportanceMetrics: NotRequired[VariableImportanceMetricsTypeDef]
-
-
-class TrainingResultV2TypeDef(TypedDict):
-    dataValidationMetrics: NotRequired[DataValidationMetricsTypeDef]
-    trainingMetricsV2: NotRequired[TrainingMetricsV2TypeDef]
-    variableImportanceMetrics: NotRequired[VariableImportanceMetricsTypeDef]
-    aggregatedVariablesImportanceMetrics: NotRequired[
-        AggregatedVariablesImportanceMetricsTypeDef
-    ]
-
-
-class UncertaintyRangeTypeDef(TypedDict):
-    lowerBoundValue: float
-    upperBoundValue: float
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1589,34 +1621,3 @@ class UpdateVariableRequestTypeDef(TypedDict):
 
 class UpdateVariableResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VariableEntryTypeDef(TypedDict):
-    name: NotRequired[str]
-    dataType: NotRequired[str]
-    dataSource: NotRequired[str]
-    defaultValue: NotRequired[str]
-    description: NotRequired[str]
-    variableType: NotRequired[str]
-
-
-class VariableImpactExplanationTypeDef(TypedDict):
-    eventVariableName: NotRequired[str]
-    relativeImpact: NotRequired[str]
-    logOddsImpact: NotRequired[float]
-
-
-class VariableImportanceMetricsTypeDef(TypedDict):
-    logOddsMetrics: NotRequired[list[LogOddsMetricTypeDef]]
-
-
-class VariableTypeDef(TypedDict):
-    name: NotRequired[str]
-    dataType: NotRequired[DataTypeType]
-    dataSource: NotRequired[DataSourceType]
-    defaultValue: NotRequired[str]
-    description: NotRequired[str]
-    variableType: NotRequired[str]
-    lastUpdatedTime: NotRequired[str]
-    createdTime: NotRequired[str]
-    arn: NotRequired[str]

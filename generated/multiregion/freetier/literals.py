@@ -2,17 +2,18 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Free Tier: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccountPlanStatusType",
-    "AccountPlanTypeType",
-    "ActivityStatusType",
-    "CurrencyCodeType",
-    "DimensionType",
-    "LanguageCodeType",
-    "MatchOptionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountPlanStatusType",
+        "AccountPlanTypeType",
+        "ActivityStatusType",
+        "CurrencyCodeType",
+        "DimensionType",
+        "LanguageCodeType",
+        "MatchOptionType",
+    ]
 
 AccountPlanStatusType = Literal["NOT_STARTED", "ACTIVE", "EXPIRED"]
 AccountPlanTypeType = Literal["FREE", "PAID"]

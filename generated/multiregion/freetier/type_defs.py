@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -28,25 +28,31 @@ from .literals import (
     MatchOptionType,
 )
 
-__all__ = [
-    "ActivityRewardTypeDef",
-    "ActivitySummaryTypeDef",
-    "DimensionValuesTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExpressionTypeDef",
-    "FreeTierUsageTypeDef",
-    "GetAccountActivityRequestTypeDef",
-    "GetAccountActivityResponseTypeDef",
-    "GetAccountPlanStateResponseTypeDef",
-    "GetFreeTierUsageRequestTypeDef",
-    "GetFreeTierUsageResponseTypeDef",
-    "ListAccountActivitiesRequestTypeDef",
-    "ListAccountActivitiesResponseTypeDef",
-    "MonetaryAmountTypeDef",
-    "ResponseMetadataTypeDef",
-    "UpgradeAccountPlanRequestTypeDef",
-    "UpgradeAccountPlanResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActivityRewardTypeDef",
+        "ActivitySummaryTypeDef",
+        "DimensionValuesTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExpressionTypeDef",
+        "FreeTierUsageTypeDef",
+        "GetAccountActivityRequestTypeDef",
+        "GetAccountActivityResponseTypeDef",
+        "GetAccountPlanStateResponseTypeDef",
+        "GetFreeTierUsageRequestTypeDef",
+        "GetFreeTierUsageResponseTypeDef",
+        "ListAccountActivitiesRequestTypeDef",
+        "ListAccountActivitiesResponseTypeDef",
+        "MonetaryAmountTypeDef",
+        "ResponseMetadataTypeDef",
+        "UpgradeAccountPlanRequestTypeDef",
+        "UpgradeAccountPlanResponseTypeDef",
+    ]
+
+
+class MonetaryAmountTypeDef(TypedDict):
+    amount: float
+    unit: CurrencyCodeType
 
 
 class ActivityRewardTypeDef(TypedDict):
@@ -137,11 +143,6 @@ class ListAccountActivitiesResponseTypeDef(TypedDict):
     activities: list[ActivitySummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MonetaryAmountTypeDef(TypedDict):
-    amount: float
-    unit: CurrencyCodeType
 
 
 class UpgradeAccountPlanRequestTypeDef(TypedDict):

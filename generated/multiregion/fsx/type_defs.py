@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -89,231 +89,232 @@ from .literals import (
     WindowsDeploymentTypeType,
 )
 
-__all__ = [
-    "ActiveDirectoryBackupAttributesTypeDef",
-    "AdministrativeActionFailureDetailsTypeDef",
-    "AdministrativeActionTypeDef",
-    "AggregateConfigurationTypeDef",
-    "AliasTypeDef",
-    "AssociateFileSystemAliasesRequestTypeDef",
-    "AssociateFileSystemAliasesResponseTypeDef",
-    "AutoExportPolicyOutputTypeDef",
-    "AutoExportPolicyTypeDef",
-    "AutoImportPolicyOutputTypeDef",
-    "AutoImportPolicyTypeDef",
-    "AutocommitPeriodTypeDef",
-    "BackupFailureDetailsTypeDef",
-    "BackupTypeDef",
-    "CancelDataRepositoryTaskRequestTypeDef",
-    "CancelDataRepositoryTaskResponseTypeDef",
-    "CompletionReportTypeDef",
-    "CopyBackupRequestTypeDef",
-    "CopyBackupResponseTypeDef",
-    "CopySnapshotAndUpdateVolumeRequestTypeDef",
-    "CopySnapshotAndUpdateVolumeResponseTypeDef",
-    "CreateAggregateConfigurationTypeDef",
-    "CreateAndAttachS3AccessPointOntapConfigurationTypeDef",
-    "CreateAndAttachS3AccessPointOpenZFSConfigurationTypeDef",
-    "CreateAndAttachS3AccessPointRequestTypeDef",
-    "CreateAndAttachS3AccessPointResponseTypeDef",
-    "CreateAndAttachS3AccessPointS3ConfigurationTypeDef",
-    "CreateBackupRequestTypeDef",
-    "CreateBackupResponseTypeDef",
-    "CreateDataRepositoryAssociationRequestTypeDef",
-    "CreateDataRepositoryAssociationResponseTypeDef",
-    "CreateDataRepositoryTaskRequestTypeDef",
-    "CreateDataRepositoryTaskResponseTypeDef",
-    "CreateFileCacheLustreConfigurationTypeDef",
-    "CreateFileCacheRequestTypeDef",
-    "CreateFileCacheResponseTypeDef",
-    "CreateFileSystemFromBackupRequestTypeDef",
-    "CreateFileSystemFromBackupResponseTypeDef",
-    "CreateFileSystemLustreConfigurationTypeDef",
-    "CreateFileSystemLustreMetadataConfigurationTypeDef",
-    "CreateFileSystemOntapConfigurationTypeDef",
-    "CreateFileSystemOpenZFSConfigurationTypeDef",
-    "CreateFileSystemRequestTypeDef",
-    "CreateFileSystemResponseTypeDef",
-    "CreateFileSystemWindowsConfigurationTypeDef",
-    "CreateOntapVolumeConfigurationTypeDef",
-    "CreateOpenZFSOriginSnapshotConfigurationTypeDef",
-    "CreateOpenZFSVolumeConfigurationTypeDef",
-    "CreateSnaplockConfigurationTypeDef",
-    "CreateSnapshotRequestTypeDef",
-    "CreateSnapshotResponseTypeDef",
-    "CreateStorageVirtualMachineRequestTypeDef",
-    "CreateStorageVirtualMachineResponseTypeDef",
-    "CreateSvmActiveDirectoryConfigurationTypeDef",
-    "CreateVolumeFromBackupRequestTypeDef",
-    "CreateVolumeFromBackupResponseTypeDef",
-    "CreateVolumeRequestTypeDef",
-    "CreateVolumeResponseTypeDef",
-    "DataRepositoryAssociationTypeDef",
-    "DataRepositoryConfigurationTypeDef",
-    "DataRepositoryFailureDetailsTypeDef",
-    "DataRepositoryTaskFailureDetailsTypeDef",
-    "DataRepositoryTaskFilterTypeDef",
-    "DataRepositoryTaskStatusTypeDef",
-    "DataRepositoryTaskTypeDef",
-    "DeleteBackupRequestTypeDef",
-    "DeleteBackupResponseTypeDef",
-    "DeleteDataRepositoryAssociationRequestTypeDef",
-    "DeleteDataRepositoryAssociationResponseTypeDef",
-    "DeleteFileCacheRequestTypeDef",
-    "DeleteFileCacheResponseTypeDef",
-    "DeleteFileSystemLustreConfigurationTypeDef",
-    "DeleteFileSystemLustreResponseTypeDef",
-    "DeleteFileSystemOpenZFSConfigurationTypeDef",
-    "DeleteFileSystemOpenZFSResponseTypeDef",
-    "DeleteFileSystemRequestTypeDef",
-    "DeleteFileSystemResponseTypeDef",
-    "DeleteFileSystemWindowsConfigurationTypeDef",
-    "DeleteFileSystemWindowsResponseTypeDef",
-    "DeleteSnapshotRequestTypeDef",
-    "DeleteSnapshotResponseTypeDef",
-    "DeleteStorageVirtualMachineRequestTypeDef",
-    "DeleteStorageVirtualMachineResponseTypeDef",
-    "DeleteVolumeOntapConfigurationTypeDef",
-    "DeleteVolumeOntapResponseTypeDef",
-    "DeleteVolumeOpenZFSConfigurationTypeDef",
-    "DeleteVolumeRequestTypeDef",
-    "DeleteVolumeResponseTypeDef",
-    "DescribeBackupsRequestTypeDef",
-    "DescribeBackupsResponseTypeDef",
-    "DescribeDataRepositoryAssociationsRequestTypeDef",
-    "DescribeDataRepositoryAssociationsResponseTypeDef",
-    "DescribeDataRepositoryTasksRequestTypeDef",
-    "DescribeDataRepositoryTasksResponseTypeDef",
-    "DescribeFileCachesRequestTypeDef",
-    "DescribeFileCachesResponseTypeDef",
-    "DescribeFileSystemAliasesRequestTypeDef",
-    "DescribeFileSystemAliasesResponseTypeDef",
-    "DescribeFileSystemsRequestTypeDef",
-    "DescribeFileSystemsResponseTypeDef",
-    "DescribeS3AccessPointAttachmentsRequestTypeDef",
-    "DescribeS3AccessPointAttachmentsResponseTypeDef",
-    "DescribeSharedVpcConfigurationResponseTypeDef",
-    "DescribeSnapshotsRequestTypeDef",
-    "DescribeSnapshotsResponseTypeDef",
-    "DescribeStorageVirtualMachinesRequestTypeDef",
-    "DescribeStorageVirtualMachinesResponseTypeDef",
-    "DescribeVolumesRequestTypeDef",
-    "DescribeVolumesResponseTypeDef",
-    "DetachAndDeleteS3AccessPointRequestTypeDef",
-    "DetachAndDeleteS3AccessPointResponseTypeDef",
-    "DisassociateFileSystemAliasesRequestTypeDef",
-    "DisassociateFileSystemAliasesResponseTypeDef",
-    "DiskIopsConfigurationTypeDef",
-    "DurationSinceLastAccessTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FileCacheCreatingTypeDef",
-    "FileCacheDataRepositoryAssociationTypeDef",
-    "FileCacheFailureDetailsTypeDef",
-    "FileCacheLustreConfigurationTypeDef",
-    "FileCacheLustreMetadataConfigurationTypeDef",
-    "FileCacheNFSConfigurationTypeDef",
-    "FileCacheTypeDef",
-    "FileSystemEndpointTypeDef",
-    "FileSystemEndpointsTypeDef",
-    "FileSystemFailureDetailsTypeDef",
-    "FileSystemLustreMetadataConfigurationTypeDef",
-    "FileSystemTypeDef",
-    "FilterTypeDef",
-    "LifecycleTransitionReasonTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LustreFileSystemConfigurationTypeDef",
-    "LustreLogConfigurationTypeDef",
-    "LustreLogCreateConfigurationTypeDef",
-    "LustreReadCacheConfigurationTypeDef",
-    "LustreRootSquashConfigurationOutputTypeDef",
-    "LustreRootSquashConfigurationTypeDef",
-    "NFSDataRepositoryConfigurationTypeDef",
-    "OntapFileSystemConfigurationTypeDef",
-    "OntapFileSystemIdentityTypeDef",
-    "OntapUnixFileSystemUserTypeDef",
-    "OntapVolumeConfigurationTypeDef",
-    "OntapWindowsFileSystemUserTypeDef",
-    "OpenZFSClientConfigurationOutputTypeDef",
-    "OpenZFSClientConfigurationTypeDef",
-    "OpenZFSCreateRootVolumeConfigurationTypeDef",
-    "OpenZFSFileSystemConfigurationTypeDef",
-    "OpenZFSFileSystemIdentityOutputTypeDef",
-    "OpenZFSFileSystemIdentityTypeDef",
-    "OpenZFSNfsExportOutputTypeDef",
-    "OpenZFSNfsExportTypeDef",
-    "OpenZFSOriginSnapshotConfigurationTypeDef",
-    "OpenZFSPosixFileSystemUserOutputTypeDef",
-    "OpenZFSPosixFileSystemUserTypeDef",
-    "OpenZFSReadCacheConfigurationTypeDef",
-    "OpenZFSUserOrGroupQuotaTypeDef",
-    "OpenZFSVolumeConfigurationTypeDef",
-    "ReleaseConfigurationTypeDef",
-    "ReleaseFileSystemNfsV3LocksRequestTypeDef",
-    "ReleaseFileSystemNfsV3LocksResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreVolumeFromSnapshotRequestTypeDef",
-    "RestoreVolumeFromSnapshotResponseTypeDef",
-    "RetentionPeriodTypeDef",
-    "S3AccessPointAttachmentTypeDef",
-    "S3AccessPointAttachmentsFilterTypeDef",
-    "S3AccessPointOntapConfigurationTypeDef",
-    "S3AccessPointOpenZFSConfigurationTypeDef",
-    "S3AccessPointTypeDef",
-    "S3AccessPointVpcConfigurationTypeDef",
-    "S3DataRepositoryConfigurationOutputTypeDef",
-    "S3DataRepositoryConfigurationTypeDef",
-    "SelfManagedActiveDirectoryAttributesTypeDef",
-    "SelfManagedActiveDirectoryConfigurationTypeDef",
-    "SelfManagedActiveDirectoryConfigurationUpdatesTypeDef",
-    "SnaplockConfigurationTypeDef",
-    "SnaplockRetentionPeriodTypeDef",
-    "SnapshotFilterTypeDef",
-    "SnapshotTypeDef",
-    "StartMisconfiguredStateRecoveryRequestTypeDef",
-    "StartMisconfiguredStateRecoveryResponseTypeDef",
-    "StorageVirtualMachineFilterTypeDef",
-    "StorageVirtualMachineTypeDef",
-    "SvmActiveDirectoryConfigurationTypeDef",
-    "SvmEndpointTypeDef",
-    "SvmEndpointsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TieringPolicyTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDataRepositoryAssociationRequestTypeDef",
-    "UpdateDataRepositoryAssociationResponseTypeDef",
-    "UpdateFileCacheLustreConfigurationTypeDef",
-    "UpdateFileCacheRequestTypeDef",
-    "UpdateFileCacheResponseTypeDef",
-    "UpdateFileSystemLustreConfigurationTypeDef",
-    "UpdateFileSystemLustreMetadataConfigurationTypeDef",
-    "UpdateFileSystemOntapConfigurationTypeDef",
-    "UpdateFileSystemOpenZFSConfigurationTypeDef",
-    "UpdateFileSystemRequestTypeDef",
-    "UpdateFileSystemResponseTypeDef",
-    "UpdateFileSystemWindowsConfigurationTypeDef",
-    "UpdateOntapVolumeConfigurationTypeDef",
-    "UpdateOpenZFSVolumeConfigurationTypeDef",
-    "UpdateSharedVpcConfigurationRequestTypeDef",
-    "UpdateSharedVpcConfigurationResponseTypeDef",
-    "UpdateSnaplockConfigurationTypeDef",
-    "UpdateSnapshotRequestTypeDef",
-    "UpdateSnapshotResponseTypeDef",
-    "UpdateStorageVirtualMachineRequestTypeDef",
-    "UpdateStorageVirtualMachineResponseTypeDef",
-    "UpdateSvmActiveDirectoryConfigurationTypeDef",
-    "UpdateVolumeRequestTypeDef",
-    "UpdateVolumeResponseTypeDef",
-    "VolumeFilterTypeDef",
-    "VolumeTypeDef",
-    "WindowsAuditLogConfigurationTypeDef",
-    "WindowsAuditLogCreateConfigurationTypeDef",
-    "WindowsFileSystemConfigurationTypeDef",
-    "WindowsFsrmConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActiveDirectoryBackupAttributesTypeDef",
+        "AdministrativeActionFailureDetailsTypeDef",
+        "AdministrativeActionTypeDef",
+        "AggregateConfigurationTypeDef",
+        "AliasTypeDef",
+        "AssociateFileSystemAliasesRequestTypeDef",
+        "AssociateFileSystemAliasesResponseTypeDef",
+        "AutoExportPolicyOutputTypeDef",
+        "AutoExportPolicyTypeDef",
+        "AutoImportPolicyOutputTypeDef",
+        "AutoImportPolicyTypeDef",
+        "AutocommitPeriodTypeDef",
+        "BackupFailureDetailsTypeDef",
+        "BackupTypeDef",
+        "CancelDataRepositoryTaskRequestTypeDef",
+        "CancelDataRepositoryTaskResponseTypeDef",
+        "CompletionReportTypeDef",
+        "CopyBackupRequestTypeDef",
+        "CopyBackupResponseTypeDef",
+        "CopySnapshotAndUpdateVolumeRequestTypeDef",
+        "CopySnapshotAndUpdateVolumeResponseTypeDef",
+        "CreateAggregateConfigurationTypeDef",
+        "CreateAndAttachS3AccessPointOntapConfigurationTypeDef",
+        "CreateAndAttachS3AccessPointOpenZFSConfigurationTypeDef",
+        "CreateAndAttachS3AccessPointRequestTypeDef",
+        "CreateAndAttachS3AccessPointResponseTypeDef",
+        "CreateAndAttachS3AccessPointS3ConfigurationTypeDef",
+        "CreateBackupRequestTypeDef",
+        "CreateBackupResponseTypeDef",
+        "CreateDataRepositoryAssociationRequestTypeDef",
+        "CreateDataRepositoryAssociationResponseTypeDef",
+        "CreateDataRepositoryTaskRequestTypeDef",
+        "CreateDataRepositoryTaskResponseTypeDef",
+        "CreateFileCacheLustreConfigurationTypeDef",
+        "CreateFileCacheRequestTypeDef",
+        "CreateFileCacheResponseTypeDef",
+        "CreateFileSystemFromBackupRequestTypeDef",
+        "CreateFileSystemFromBackupResponseTypeDef",
+        "CreateFileSystemLustreConfigurationTypeDef",
+        "CreateFileSystemLustreMetadataConfigurationTypeDef",
+        "CreateFileSystemOntapConfigurationTypeDef",
+        "CreateFileSystemOpenZFSConfigurationTypeDef",
+        "CreateFileSystemRequestTypeDef",
+        "CreateFileSystemResponseTypeDef",
+        "CreateFileSystemWindowsConfigurationTypeDef",
+        "CreateOntapVolumeConfigurationTypeDef",
+        "CreateOpenZFSOriginSnapshotConfigurationTypeDef",
+        "CreateOpenZFSVolumeConfigurationTypeDef",
+        "CreateSnaplockConfigurationTypeDef",
+        "CreateSnapshotRequestTypeDef",
+        "CreateSnapshotResponseTypeDef",
+        "CreateStorageVirtualMachineRequestTypeDef",
+        "CreateStorageVirtualMachineResponseTypeDef",
+        "CreateSvmActiveDirectoryConfigurationTypeDef",
+        "CreateVolumeFromBackupRequestTypeDef",
+        "CreateVolumeFromBackupResponseTypeDef",
+        "CreateVolumeRequestTypeDef",
+        "CreateVolumeResponseTypeDef",
+        "DataRepositoryAssociationTypeDef",
+        "DataRepositoryConfigurationTypeDef",
+        "DataRepositoryFailureDetailsTypeDef",
+        "DataRepositoryTaskFailureDetailsTypeDef",
+        "DataRepositoryTaskFilterTypeDef",
+        "DataRepositoryTaskStatusTypeDef",
+        "DataRepositoryTaskTypeDef",
+        "DeleteBackupRequestTypeDef",
+        "DeleteBackupResponseTypeDef",
+        "DeleteDataRepositoryAssociationRequestTypeDef",
+        "DeleteDataRepositoryAssociationResponseTypeDef",
+        "DeleteFileCacheRequestTypeDef",
+        "DeleteFileCacheResponseTypeDef",
+        "DeleteFileSystemLustreConfigurationTypeDef",
+        "DeleteFileSystemLustreResponseTypeDef",
+        "DeleteFileSystemOpenZFSConfigurationTypeDef",
+        "DeleteFileSystemOpenZFSResponseTypeDef",
+        "DeleteFileSystemRequestTypeDef",
+        "DeleteFileSystemResponseTypeDef",
+        "DeleteFileSystemWindowsConfigurationTypeDef",
+        "DeleteFileSystemWindowsResponseTypeDef",
+        "DeleteSnapshotRequestTypeDef",
+        "DeleteSnapshotResponseTypeDef",
+        "DeleteStorageVirtualMachineRequestTypeDef",
+        "DeleteStorageVirtualMachineResponseTypeDef",
+        "DeleteVolumeOntapConfigurationTypeDef",
+        "DeleteVolumeOntapResponseTypeDef",
+        "DeleteVolumeOpenZFSConfigurationTypeDef",
+        "DeleteVolumeRequestTypeDef",
+        "DeleteVolumeResponseTypeDef",
+        "DescribeBackupsRequestTypeDef",
+        "DescribeBackupsResponseTypeDef",
+        "DescribeDataRepositoryAssociationsRequestTypeDef",
+        "DescribeDataRepositoryAssociationsResponseTypeDef",
+        "DescribeDataRepositoryTasksRequestTypeDef",
+        "DescribeDataRepositoryTasksResponseTypeDef",
+        "DescribeFileCachesRequestTypeDef",
+        "DescribeFileCachesResponseTypeDef",
+        "DescribeFileSystemAliasesRequestTypeDef",
+        "DescribeFileSystemAliasesResponseTypeDef",
+        "DescribeFileSystemsRequestTypeDef",
+        "DescribeFileSystemsResponseTypeDef",
+        "DescribeS3AccessPointAttachmentsRequestTypeDef",
+        "DescribeS3AccessPointAttachmentsResponseTypeDef",
+        "DescribeSharedVpcConfigurationResponseTypeDef",
+        "DescribeSnapshotsRequestTypeDef",
+        "DescribeSnapshotsResponseTypeDef",
+        "DescribeStorageVirtualMachinesRequestTypeDef",
+        "DescribeStorageVirtualMachinesResponseTypeDef",
+        "DescribeVolumesRequestTypeDef",
+        "DescribeVolumesResponseTypeDef",
+        "DetachAndDeleteS3AccessPointRequestTypeDef",
+        "DetachAndDeleteS3AccessPointResponseTypeDef",
+        "DisassociateFileSystemAliasesRequestTypeDef",
+        "DisassociateFileSystemAliasesResponseTypeDef",
+        "DiskIopsConfigurationTypeDef",
+        "DurationSinceLastAccessTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FileCacheCreatingTypeDef",
+        "FileCacheDataRepositoryAssociationTypeDef",
+        "FileCacheFailureDetailsTypeDef",
+        "FileCacheLustreConfigurationTypeDef",
+        "FileCacheLustreMetadataConfigurationTypeDef",
+        "FileCacheNFSConfigurationTypeDef",
+        "FileCacheTypeDef",
+        "FileSystemEndpointTypeDef",
+        "FileSystemEndpointsTypeDef",
+        "FileSystemFailureDetailsTypeDef",
+        "FileSystemLustreMetadataConfigurationTypeDef",
+        "FileSystemTypeDef",
+        "FilterTypeDef",
+        "LifecycleTransitionReasonTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LustreFileSystemConfigurationTypeDef",
+        "LustreLogConfigurationTypeDef",
+        "LustreLogCreateConfigurationTypeDef",
+        "LustreReadCacheConfigurationTypeDef",
+        "LustreRootSquashConfigurationOutputTypeDef",
+        "LustreRootSquashConfigurationTypeDef",
+        "NFSDataRepositoryConfigurationTypeDef",
+        "OntapFileSystemConfigurationTypeDef",
+        "OntapFileSystemIdentityTypeDef",
+        "OntapUnixFileSystemUserTypeDef",
+        "OntapVolumeConfigurationTypeDef",
+        "OntapWindowsFileSystemUserTypeDef",
+        "OpenZFSClientConfigurationOutputTypeDef",
+        "OpenZFSClientConfigurationTypeDef",
+        "OpenZFSCreateRootVolumeConfigurationTypeDef",
+        "OpenZFSFileSystemConfigurationTypeDef",
+        "OpenZFSFileSystemIdentityOutputTypeDef",
+        "OpenZFSFileSystemIdentityTypeDef",
+        "OpenZFSNfsExportOutputTypeDef",
+        "OpenZFSNfsExportTypeDef",
+        "OpenZFSOriginSnapshotConfigurationTypeDef",
+        "OpenZFSPosixFileSystemUserOutputTypeDef",
+        "OpenZFSPosixFileSystemUserTypeDef",
+        "OpenZFSReadCacheConfigurationTypeDef",
+        "OpenZFSUserOrGroupQuotaTypeDef",
+        "OpenZFSVolumeConfigurationTypeDef",
+        "ReleaseConfigurationTypeDef",
+        "ReleaseFileSystemNfsV3LocksRequestTypeDef",
+        "ReleaseFileSystemNfsV3LocksResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreVolumeFromSnapshotRequestTypeDef",
+        "RestoreVolumeFromSnapshotResponseTypeDef",
+        "RetentionPeriodTypeDef",
+        "S3AccessPointAttachmentTypeDef",
+        "S3AccessPointAttachmentsFilterTypeDef",
+        "S3AccessPointOntapConfigurationTypeDef",
+        "S3AccessPointOpenZFSConfigurationTypeDef",
+        "S3AccessPointTypeDef",
+        "S3AccessPointVpcConfigurationTypeDef",
+        "S3DataRepositoryConfigurationOutputTypeDef",
+        "S3DataRepositoryConfigurationTypeDef",
+        "SelfManagedActiveDirectoryAttributesTypeDef",
+        "SelfManagedActiveDirectoryConfigurationTypeDef",
+        "SelfManagedActiveDirectoryConfigurationUpdatesTypeDef",
+        "SnaplockConfigurationTypeDef",
+        "SnaplockRetentionPeriodTypeDef",
+        "SnapshotFilterTypeDef",
+        "SnapshotTypeDef",
+        "StartMisconfiguredStateRecoveryRequestTypeDef",
+        "StartMisconfiguredStateRecoveryResponseTypeDef",
+        "StorageVirtualMachineFilterTypeDef",
+        "StorageVirtualMachineTypeDef",
+        "SvmActiveDirectoryConfigurationTypeDef",
+        "SvmEndpointTypeDef",
+        "SvmEndpointsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TieringPolicyTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDataRepositoryAssociationRequestTypeDef",
+        "UpdateDataRepositoryAssociationResponseTypeDef",
+        "UpdateFileCacheLustreConfigurationTypeDef",
+        "UpdateFileCacheRequestTypeDef",
+        "UpdateFileCacheResponseTypeDef",
+        "UpdateFileSystemLustreConfigurationTypeDef",
+        "UpdateFileSystemLustreMetadataConfigurationTypeDef",
+        "UpdateFileSystemOntapConfigurationTypeDef",
+        "UpdateFileSystemOpenZFSConfigurationTypeDef",
+        "UpdateFileSystemRequestTypeDef",
+        "UpdateFileSystemResponseTypeDef",
+        "UpdateFileSystemWindowsConfigurationTypeDef",
+        "UpdateOntapVolumeConfigurationTypeDef",
+        "UpdateOpenZFSVolumeConfigurationTypeDef",
+        "UpdateSharedVpcConfigurationRequestTypeDef",
+        "UpdateSharedVpcConfigurationResponseTypeDef",
+        "UpdateSnaplockConfigurationTypeDef",
+        "UpdateSnapshotRequestTypeDef",
+        "UpdateSnapshotResponseTypeDef",
+        "UpdateStorageVirtualMachineRequestTypeDef",
+        "UpdateStorageVirtualMachineResponseTypeDef",
+        "UpdateSvmActiveDirectoryConfigurationTypeDef",
+        "UpdateVolumeRequestTypeDef",
+        "UpdateVolumeResponseTypeDef",
+        "VolumeFilterTypeDef",
+        "VolumeTypeDef",
+        "WindowsAuditLogConfigurationTypeDef",
+        "WindowsAuditLogCreateConfigurationTypeDef",
+        "WindowsFileSystemConfigurationTypeDef",
+        "WindowsFsrmConfigurationTypeDef",
+    ]
 
 
 class ActiveDirectoryBackupAttributesTypeDef(TypedDict):
@@ -324,6 +325,328 @@ class ActiveDirectoryBackupAttributesTypeDef(TypedDict):
 
 class AdministrativeActionFailureDetailsTypeDef(TypedDict):
     Message: NotRequired[str]
+
+
+class FileSystemFailureDetailsTypeDef(TypedDict):
+    Message: NotRequired[str]
+
+
+class DataRepositoryFailureDetailsTypeDef(TypedDict):
+    Message: NotRequired[str]
+
+
+class DataRepositoryConfigurationTypeDef(TypedDict):
+    Lifecycle: NotRequired[DataRepositoryLifecycleType]
+    ImportPath: NotRequired[str]
+    ExportPath: NotRequired[str]
+    ImportedFileChunkSize: NotRequired[int]
+    AutoImportPolicy: NotRequired[AutoImportPolicyTypeType]
+    FailureDetails: NotRequired[DataRepositoryFailureDetailsTypeDef]
+
+
+class FileSystemLustreMetadataConfigurationTypeDef(TypedDict):
+    Iops: NotRequired[int]
+    Mode: MetadataConfigurationModeType
+
+
+class LustreLogConfigurationTypeDef(TypedDict):
+    Level: LustreAccessAuditLogLevelType
+    Destination: NotRequired[str]
+
+
+class LustreReadCacheConfigurationTypeDef(TypedDict):
+    SizingMode: NotRequired[LustreReadCacheSizingModeType]
+    SizeGiB: NotRequired[int]
+
+
+class LustreRootSquashConfigurationOutputTypeDef(TypedDict):
+    RootSquash: NotRequired[str]
+    NoSquashNids: NotRequired[list[str]]
+
+
+class LustreFileSystemConfigurationTypeDef(TypedDict):
+    WeeklyMaintenanceStartTime: NotRequired[str]
+    DataRepositoryConfiguration: NotRequired[DataRepositoryConfigurationTypeDef]
+    DeploymentType: NotRequired[LustreDeploymentTypeType]
+    PerUnitStorageThroughput: NotRequired[int]
+    MountName: NotRequired[str]
+    DailyAutomaticBackupStartTime: NotRequired[str]
+    AutomaticBackupRetentionDays: NotRequired[int]
+    CopyTagsToBackups: NotRequired[bool]
+    DriveCacheType: NotRequired[DriveCacheTypeType]
+    DataCompressionType: NotRequired[DataCompressionTypeType]
+    LogConfiguration: NotRequired[LustreLogConfigurationTypeDef]
+    RootSquashConfiguration: NotRequired[LustreRootSquashConfigurationOutputTypeDef]
+    MetadataConfiguration: NotRequired[FileSystemLustreMetadataConfigurationTypeDef]
+    EfaEnabled: NotRequired[bool]
+    ThroughputCapacity: NotRequired[int]
+    DataReadCacheConfiguration: NotRequired[LustreReadCacheConfigurationTypeDef]
+
+
+class DiskIopsConfigurationTypeDef(TypedDict):
+    Mode: NotRequired[DiskIopsConfigurationModeType]
+    Iops: NotRequired[int]
+
+
+class FileSystemEndpointTypeDef(TypedDict):
+    DNSName: NotRequired[str]
+    IpAddresses: NotRequired[list[str]]
+    Ipv6Addresses: NotRequired[list[str]]
+
+
+class FileSystemEndpointsTypeDef(TypedDict):
+    Intercluster: NotRequired[FileSystemEndpointTypeDef]
+    Management: NotRequired[FileSystemEndpointTypeDef]
+
+
+class OntapFileSystemConfigurationTypeDef(TypedDict):
+    AutomaticBackupRetentionDays: NotRequired[int]
+    DailyAutomaticBackupStartTime: NotRequired[str]
+    DeploymentType: NotRequired[OntapDeploymentTypeType]
+    EndpointIpAddressRange: NotRequired[str]
+    Endpoints: NotRequired[FileSystemEndpointsTypeDef]
+    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
+    PreferredSubnetId: NotRequired[str]
+    RouteTableIds: NotRequired[list[str]]
+    ThroughputCapacity: NotRequired[int]
+    WeeklyMaintenanceStartTime: NotRequired[str]
+    FsxAdminPassword: NotRequired[str]
+    HAPairs: NotRequired[int]
+    ThroughputCapacityPerHAPair: NotRequired[int]
+    EndpointIpv6AddressRange: NotRequired[str]
+
+
+class OpenZFSReadCacheConfigurationTypeDef(TypedDict):
+    SizingMode: NotRequired[OpenZFSReadCacheSizingModeType]
+    SizeGiB: NotRequired[int]
+
+
+class OpenZFSFileSystemConfigurationTypeDef(TypedDict):
+    AutomaticBackupRetentionDays: NotRequired[int]
+    CopyTagsToBackups: NotRequired[bool]
+    CopyTagsToVolumes: NotRequired[bool]
+    DailyAutomaticBackupStartTime: NotRequired[str]
+    DeploymentType: NotRequired[OpenZFSDeploymentTypeType]
+    ThroughputCapacity: NotRequired[int]
+    WeeklyMaintenanceStartTime: NotRequired[str]
+    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
+    RootVolumeId: NotRequired[str]
+    PreferredSubnetId: NotRequired[str]
+    EndpointIpAddressRange: NotRequired[str]
+    EndpointIpv6AddressRange: NotRequired[str]
+    RouteTableIds: NotRequired[list[str]]
+    EndpointIpAddress: NotRequired[str]
+    EndpointIpv6Address: NotRequired[str]
+    ReadCacheConfiguration: NotRequired[OpenZFSReadCacheConfigurationTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class AliasTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Lifecycle: NotRequired[AliasLifecycleType]
+
+
+class SelfManagedActiveDirectoryAttributesTypeDef(TypedDict):
+    DomainName: NotRequired[str]
+    OrganizationalUnitDistinguishedName: NotRequired[str]
+    FileSystemAdministratorsGroup: NotRequired[str]
+    UserName: NotRequired[str]
+    DnsIps: NotRequired[list[str]]
+    DomainJoinServiceAccountSecret: NotRequired[str]
+
+
+class WindowsAuditLogConfigurationTypeDef(TypedDict):
+    FileAccessAuditLogLevel: WindowsAccessAuditLogLevelType
+    FileShareAccessAuditLogLevel: WindowsAccessAuditLogLevelType
+    AuditLogDestination: NotRequired[str]
+
+
+class WindowsFsrmConfigurationTypeDef(TypedDict):
+    FsrmServiceEnabled: bool
+    EventLogDestination: NotRequired[str]
+
+
+class WindowsFileSystemConfigurationTypeDef(TypedDict):
+    ActiveDirectoryId: NotRequired[str]
+    SelfManagedActiveDirectoryConfiguration: NotRequired[
+        SelfManagedActiveDirectoryAttributesTypeDef
+    ]
+    DeploymentType: NotRequired[WindowsDeploymentTypeType]
+    RemoteAdministrationEndpoint: NotRequired[str]
+    PreferredSubnetId: NotRequired[str]
+    PreferredFileServerIp: NotRequired[str]
+    ThroughputCapacity: NotRequired[int]
+    MaintenanceOperationsInProgress: NotRequired[
+        list[FileSystemMaintenanceOperationType]
+    ]
+    WeeklyMaintenanceStartTime: NotRequired[str]
+    DailyAutomaticBackupStartTime: NotRequired[str]
+    AutomaticBackupRetentionDays: NotRequired[int]
+    CopyTagsToBackups: NotRequired[bool]
+    Aliases: NotRequired[list[AliasTypeDef]]
+    AuditLogConfiguration: NotRequired[WindowsAuditLogConfigurationTypeDef]
+    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
+    PreferredFileServerIpv6: NotRequired[str]
+    FsrmConfiguration: NotRequired[WindowsFsrmConfigurationTypeDef]
+
+
+class FileSystemTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    FileSystemId: NotRequired[str]
+    FileSystemType: NotRequired[FileSystemTypeType]
+    Lifecycle: NotRequired[FileSystemLifecycleType]
+    FailureDetails: NotRequired[FileSystemFailureDetailsTypeDef]
+    StorageCapacity: NotRequired[int]
+    StorageType: NotRequired[StorageTypeType]
+    VpcId: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    NetworkInterfaceIds: NotRequired[list[str]]
+    DNSName: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    ResourceARN: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    WindowsConfiguration: NotRequired[WindowsFileSystemConfigurationTypeDef]
+    LustreConfiguration: NotRequired[LustreFileSystemConfigurationTypeDef]
+    AdministrativeActions: NotRequired[list[AdministrativeActionTypeDef]]
+    OntapConfiguration: NotRequired[OntapFileSystemConfigurationTypeDef]
+    FileSystemTypeVersion: NotRequired[str]
+    OpenZFSConfiguration: NotRequired[OpenZFSFileSystemConfigurationTypeDef]
+    NetworkType: NotRequired[NetworkTypeType]
+
+
+class LifecycleTransitionReasonTypeDef(TypedDict):
+    Message: NotRequired[str]
+
+
+class SnapshotTypeDef(TypedDict):
+    ResourceARN: NotRequired[str]
+    SnapshotId: NotRequired[str]
+    Name: NotRequired[str]
+    VolumeId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    Lifecycle: NotRequired[SnapshotLifecycleType]
+    LifecycleTransitionReason: NotRequired[LifecycleTransitionReasonTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    AdministrativeActions: NotRequired[list[AdministrativeActionTypeDef]]
+
+
+class AggregateConfigurationTypeDef(TypedDict):
+    Aggregates: NotRequired[list[str]]
+    TotalConstituents: NotRequired[int]
+
+
+class AutocommitPeriodTypeDef(TypedDict):
+    Type: AutocommitPeriodTypeType
+    Value: NotRequired[int]
+
+
+class RetentionPeriodTypeDef(TypedDict):
+    Type: RetentionPeriodTypeType
+    Value: NotRequired[int]
+
+
+class SnaplockRetentionPeriodTypeDef(TypedDict):
+    DefaultRetention: RetentionPeriodTypeDef
+    MinimumRetention: RetentionPeriodTypeDef
+    MaximumRetention: RetentionPeriodTypeDef
+
+
+class SnaplockConfigurationTypeDef(TypedDict):
+    AuditLogVolume: NotRequired[bool]
+    AutocommitPeriod: NotRequired[AutocommitPeriodTypeDef]
+    PrivilegedDelete: NotRequired[PrivilegedDeleteType]
+    RetentionPeriod: NotRequired[SnaplockRetentionPeriodTypeDef]
+    SnaplockType: NotRequired[SnaplockTypeType]
+    VolumeAppendModeEnabled: NotRequired[bool]
+
+
+class TieringPolicyTypeDef(TypedDict):
+    CoolingPeriod: NotRequired[int]
+    Name: NotRequired[TieringPolicyNameType]
+
+
+class OntapVolumeConfigurationTypeDef(TypedDict):
+    FlexCacheEndpointType: NotRequired[FlexCacheEndpointTypeType]
+    JunctionPath: NotRequired[str]
+    SecurityStyle: NotRequired[SecurityStyleType]
+    SizeInMegabytes: NotRequired[int]
+    StorageEfficiencyEnabled: NotRequired[bool]
+    StorageVirtualMachineId: NotRequired[str]
+    StorageVirtualMachineRoot: NotRequired[bool]
+    TieringPolicy: NotRequired[TieringPolicyTypeDef]
+    UUID: NotRequired[str]
+    OntapVolumeType: NotRequired[OntapVolumeTypeType]
+    SnapshotPolicy: NotRequired[str]
+    CopyTagsToBackups: NotRequired[bool]
+    SnaplockConfiguration: NotRequired[SnaplockConfigurationTypeDef]
+    VolumeStyle: NotRequired[VolumeStyleType]
+    AggregateConfiguration: NotRequired[AggregateConfigurationTypeDef]
+    SizeInBytes: NotRequired[int]
+
+
+class OpenZFSClientConfigurationOutputTypeDef(TypedDict):
+    Clients: str
+    Options: list[str]
+
+
+class OpenZFSNfsExportOutputTypeDef(TypedDict):
+    ClientConfigurations: list[OpenZFSClientConfigurationOutputTypeDef]
+
+
+class OpenZFSOriginSnapshotConfigurationTypeDef(TypedDict):
+    SnapshotARN: NotRequired[str]
+    CopyStrategy: NotRequired[OpenZFSCopyStrategyType]
+
+
+class OpenZFSUserOrGroupQuotaTypeDef(TypedDict):
+    Type: OpenZFSQuotaTypeType
+    Id: int
+    StorageCapacityQuotaGiB: int
+
+
+OpenZFSVolumeConfigurationTypeDef = TypedDict(
+    "OpenZFSVolumeConfigurationTypeDef",
+    {
+        "ParentVolumeId": NotRequired[str],
+        "VolumePath": NotRequired[str],
+        "StorageCapacityReservationGiB": NotRequired[int],
+        "StorageCapacityQuotaGiB": NotRequired[int],
+        "RecordSizeKiB": NotRequired[int],
+        "DataCompressionType": NotRequired[OpenZFSDataCompressionTypeType],
+        "CopyTagsToSnapshots": NotRequired[bool],
+        "OriginSnapshot": NotRequired["OpenZFSOriginSnapshotConfigurationTypeDef"],
+        "ReadOnly": NotRequired[bool],
+        "NfsExports": NotRequired[list["OpenZFSNfsExportOutputTypeDef"]],
+        "UserAndGroupQuotas": NotRequired[list["OpenZFSUserOrGroupQuotaTypeDef"]],
+        "RestoreToSnapshot": NotRequired[str],
+        "DeleteIntermediateSnaphots": NotRequired[bool],
+        "DeleteClonedVolumes": NotRequired[bool],
+        "DeleteIntermediateData": NotRequired[bool],
+        "SourceSnapshotARN": NotRequired[str],
+        "DestinationSnapshot": NotRequired[str],
+        "CopyStrategy": NotRequired[OpenZFSCopyStrategyType],
+    },
+)
+
+
+class VolumeTypeDef(TypedDict):
+    CreationTime: NotRequired[datetime]
+    FileSystemId: NotRequired[str]
+    Lifecycle: NotRequired[VolumeLifecycleType]
+    Name: NotRequired[str]
+    OntapConfiguration: NotRequired[OntapVolumeConfigurationTypeDef]
+    ResourceARN: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    VolumeId: NotRequired[str]
+    VolumeType: NotRequired[VolumeTypeType]
+    LifecycleTransitionReason: NotRequired[LifecycleTransitionReasonTypeDef]
+    AdministrativeActions: NotRequired[list[AdministrativeActionTypeDef]]
+    OpenZFSConfiguration: NotRequired[OpenZFSVolumeConfigurationTypeDef]
 
 
 class AdministrativeActionTypeDef(TypedDict):
@@ -338,16 +661,6 @@ class AdministrativeActionTypeDef(TypedDict):
     TotalTransferBytes: NotRequired[int]
     RemainingTransferBytes: NotRequired[int]
     Message: NotRequired[str]
-
-
-class AggregateConfigurationTypeDef(TypedDict):
-    Aggregates: NotRequired[list[str]]
-    TotalConstituents: NotRequired[int]
-
-
-class AliasTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Lifecycle: NotRequired[AliasLifecycleType]
 
 
 class AssociateFileSystemAliasesRequestTypeDef(TypedDict):
@@ -375,11 +688,6 @@ class AutoImportPolicyOutputTypeDef(TypedDict):
 
 class AutoImportPolicyTypeDef(TypedDict):
     Events: NotRequired[ReadOnly[Sequence[EventTypeType]]]
-
-
-class AutocommitPeriodTypeDef(TypedDict):
-    Type: AutocommitPeriodTypeType
-    Value: NotRequired[int]
 
 
 class BackupFailureDetailsTypeDef(TypedDict):
@@ -457,14 +765,48 @@ class CreateAggregateConfigurationTypeDef(TypedDict):
     ConstituentsPerAggregate: NotRequired[int]
 
 
+class OntapUnixFileSystemUserTypeDef(TypedDict):
+    Name: str
+
+
+class OntapWindowsFileSystemUserTypeDef(TypedDict):
+    Name: str
+
+
+class OntapFileSystemIdentityTypeDef(TypedDict):
+    Type: OntapFileSystemUserTypeType
+    UnixUser: NotRequired[OntapUnixFileSystemUserTypeDef]
+    WindowsUser: NotRequired[OntapWindowsFileSystemUserTypeDef]
+
+
 class CreateAndAttachS3AccessPointOntapConfigurationTypeDef(TypedDict):
     VolumeId: str
     FileSystemIdentity: OntapFileSystemIdentityTypeDef
 
 
+class OpenZFSPosixFileSystemUserTypeDef(TypedDict):
+    Uid: int
+    Gid: int
+    SecondaryGids: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class OpenZFSFileSystemIdentityTypeDef(TypedDict):
+    Type: OpenZFSFileSystemUserTypeType
+    PosixUser: NotRequired[ReadOnly[OpenZFSPosixFileSystemUserTypeDef]]
+
+
 class CreateAndAttachS3AccessPointOpenZFSConfigurationTypeDef(TypedDict):
     VolumeId: str
     FileSystemIdentity: ReadOnly[OpenZFSFileSystemIdentityTypeDef]
+
+
+class S3AccessPointVpcConfigurationTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+
+
+class CreateAndAttachS3AccessPointS3ConfigurationTypeDef(TypedDict):
+    VpcConfiguration: NotRequired[S3AccessPointVpcConfigurationTypeDef]
+    Policy: NotRequired[str]
 
 
 class CreateAndAttachS3AccessPointRequestTypeDef(TypedDict):
@@ -480,14 +822,47 @@ class CreateAndAttachS3AccessPointRequestTypeDef(TypedDict):
     S3AccessPoint: NotRequired[CreateAndAttachS3AccessPointS3ConfigurationTypeDef]
 
 
+class S3AccessPointOntapConfigurationTypeDef(TypedDict):
+    VolumeId: NotRequired[str]
+    FileSystemIdentity: NotRequired[OntapFileSystemIdentityTypeDef]
+
+
+class OpenZFSPosixFileSystemUserOutputTypeDef(TypedDict):
+    Uid: int
+    Gid: int
+    SecondaryGids: NotRequired[list[int]]
+
+
+class OpenZFSFileSystemIdentityOutputTypeDef(TypedDict):
+    Type: OpenZFSFileSystemUserTypeType
+    PosixUser: NotRequired[OpenZFSPosixFileSystemUserOutputTypeDef]
+
+
+class S3AccessPointOpenZFSConfigurationTypeDef(TypedDict):
+    VolumeId: NotRequired[str]
+    FileSystemIdentity: NotRequired[OpenZFSFileSystemIdentityOutputTypeDef]
+
+
+class S3AccessPointTypeDef(TypedDict):
+    ResourceARN: NotRequired[str]
+    Alias: NotRequired[str]
+    VpcConfiguration: NotRequired[S3AccessPointVpcConfigurationTypeDef]
+
+
+class S3AccessPointAttachmentTypeDef(TypedDict):
+    Lifecycle: NotRequired[S3AccessPointAttachmentLifecycleType]
+    LifecycleTransitionReason: NotRequired[LifecycleTransitionReasonTypeDef]
+    CreationTime: NotRequired[datetime]
+    Name: NotRequired[str]
+    Type: NotRequired[S3AccessPointAttachmentTypeType]
+    OpenZFSConfiguration: NotRequired[S3AccessPointOpenZFSConfigurationTypeDef]
+    OntapConfiguration: NotRequired[S3AccessPointOntapConfigurationTypeDef]
+    S3AccessPoint: NotRequired[S3AccessPointTypeDef]
+
+
 class CreateAndAttachS3AccessPointResponseTypeDef(TypedDict):
     S3AccessPointAttachment: NotRequired[S3AccessPointAttachmentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateAndAttachS3AccessPointS3ConfigurationTypeDef(TypedDict):
-    VpcConfiguration: NotRequired[S3AccessPointVpcConfigurationTypeDef]
-    Policy: NotRequired[str]
 
 
 class CreateBackupRequestTypeDef(TypedDict):
@@ -502,6 +877,11 @@ class CreateBackupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3DataRepositoryConfigurationTypeDef(TypedDict):
+    AutoImportPolicy: NotRequired[ReadOnly[AutoImportPolicyTypeDef]]
+    AutoExportPolicy: NotRequired[ReadOnly[AutoExportPolicyTypeDef]]
+
+
 class CreateDataRepositoryAssociationRequestTypeDef(TypedDict):
     FileSystemId: str
     FileSystemPath: NotRequired[str]
@@ -513,9 +893,48 @@ class CreateDataRepositoryAssociationRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class NFSDataRepositoryConfigurationTypeDef(TypedDict):
+    Version: NfsVersionType
+    DnsIps: NotRequired[list[str]]
+    AutoExportPolicy: NotRequired[AutoExportPolicyOutputTypeDef]
+
+
+class S3DataRepositoryConfigurationOutputTypeDef(TypedDict):
+    AutoImportPolicy: NotRequired[AutoImportPolicyOutputTypeDef]
+    AutoExportPolicy: NotRequired[AutoExportPolicyOutputTypeDef]
+
+
+class DataRepositoryAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    ResourceARN: NotRequired[str]
+    FileSystemId: NotRequired[str]
+    Lifecycle: NotRequired[DataRepositoryLifecycleType]
+    FailureDetails: NotRequired[DataRepositoryFailureDetailsTypeDef]
+    FileSystemPath: NotRequired[str]
+    DataRepositoryPath: NotRequired[str]
+    BatchImportMetaDataOnCreate: NotRequired[bool]
+    ImportedFileChunkSize: NotRequired[int]
+    S3: NotRequired[S3DataRepositoryConfigurationOutputTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    CreationTime: NotRequired[datetime]
+    FileCacheId: NotRequired[str]
+    FileCachePath: NotRequired[str]
+    DataRepositorySubdirectories: NotRequired[list[str]]
+    NFS: NotRequired[NFSDataRepositoryConfigurationTypeDef]
+
+
 class CreateDataRepositoryAssociationResponseTypeDef(TypedDict):
     Association: NotRequired[DataRepositoryAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DurationSinceLastAccessTypeDef(TypedDict):
+    Unit: NotRequired[UnitType]
+    Value: NotRequired[int]
+
+
+class ReleaseConfigurationTypeDef(TypedDict):
+    DurationSinceLastAccess: NotRequired[DurationSinceLastAccessTypeDef]
 
 
 class CreateDataRepositoryTaskRequestTypeDef(TypedDict):
@@ -529,9 +948,44 @@ class CreateDataRepositoryTaskRequestTypeDef(TypedDict):
     ReleaseConfiguration: NotRequired[ReleaseConfigurationTypeDef]
 
 
+class DataRepositoryTaskFailureDetailsTypeDef(TypedDict):
+    Message: NotRequired[str]
+
+
+class DataRepositoryTaskStatusTypeDef(TypedDict):
+    TotalCount: NotRequired[int]
+    SucceededCount: NotRequired[int]
+    FailedCount: NotRequired[int]
+    LastUpdatedTime: NotRequired[datetime]
+    ReleasedCapacity: NotRequired[int]
+
+
+class DataRepositoryTaskTypeDef(TypedDict):
+    TaskId: str
+    Lifecycle: DataRepositoryTaskLifecycleType
+    Type: DataRepositoryTaskTypeType
+    CreationTime: datetime
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    ResourceARN: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    FileSystemId: NotRequired[str]
+    Paths: NotRequired[list[str]]
+    FailureDetails: NotRequired[DataRepositoryTaskFailureDetailsTypeDef]
+    Status: NotRequired[DataRepositoryTaskStatusTypeDef]
+    Report: NotRequired[CompletionReportTypeDef]
+    CapacityToRelease: NotRequired[int]
+    FileCacheId: NotRequired[str]
+    ReleaseConfiguration: NotRequired[ReleaseConfigurationTypeDef]
+
+
 class CreateDataRepositoryTaskResponseTypeDef(TypedDict):
     DataRepositoryTask: NotRequired[DataRepositoryTaskTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FileCacheLustreMetadataConfigurationTypeDef(TypedDict):
+    StorageCapacity: int
 
 
 class CreateFileCacheLustreConfigurationTypeDef(TypedDict):
@@ -539,6 +993,18 @@ class CreateFileCacheLustreConfigurationTypeDef(TypedDict):
     DeploymentType: FileCacheLustreDeploymentTypeType
     WeeklyMaintenanceStartTime: NotRequired[str]
     MetadataConfiguration: FileCacheLustreMetadataConfigurationTypeDef
+
+
+class FileCacheNFSConfigurationTypeDef(TypedDict):
+    Version: NfsVersionType
+    DnsIps: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class FileCacheDataRepositoryAssociationTypeDef(TypedDict):
+    FileCachePath: str
+    DataRepositoryPath: str
+    DataRepositorySubdirectories: NotRequired[ReadOnly[Sequence[str]]]
+    NFS: NotRequired[ReadOnly[FileCacheNFSConfigurationTypeDef]]
 
 
 class CreateFileCacheRequestTypeDef(TypedDict):
@@ -557,9 +1023,158 @@ class CreateFileCacheRequestTypeDef(TypedDict):
     ]
 
 
+class FileCacheFailureDetailsTypeDef(TypedDict):
+    Message: NotRequired[str]
+
+
+class FileCacheLustreConfigurationTypeDef(TypedDict):
+    PerUnitStorageThroughput: NotRequired[int]
+    DeploymentType: NotRequired[FileCacheLustreDeploymentTypeType]
+    MountName: NotRequired[str]
+    WeeklyMaintenanceStartTime: NotRequired[str]
+    MetadataConfiguration: NotRequired[FileCacheLustreMetadataConfigurationTypeDef]
+    LogConfiguration: NotRequired[LustreLogConfigurationTypeDef]
+
+
+class FileCacheCreatingTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    FileCacheId: NotRequired[str]
+    FileCacheType: NotRequired[FileCacheTypeType]
+    FileCacheTypeVersion: NotRequired[str]
+    Lifecycle: NotRequired[FileCacheLifecycleType]
+    FailureDetails: NotRequired[FileCacheFailureDetailsTypeDef]
+    StorageCapacity: NotRequired[int]
+    VpcId: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    NetworkInterfaceIds: NotRequired[list[str]]
+    DNSName: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    ResourceARN: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    CopyTagsToDataRepositoryAssociations: NotRequired[bool]
+    LustreConfiguration: NotRequired[FileCacheLustreConfigurationTypeDef]
+    DataRepositoryAssociationIds: NotRequired[list[str]]
+
+
 class CreateFileCacheResponseTypeDef(TypedDict):
     FileCache: NotRequired[FileCacheCreatingTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateFileSystemLustreMetadataConfigurationTypeDef(TypedDict):
+    Iops: NotRequired[int]
+    Mode: MetadataConfigurationModeType
+
+
+class LustreLogCreateConfigurationTypeDef(TypedDict):
+    Level: LustreAccessAuditLogLevelType
+    Destination: NotRequired[str]
+
+
+class LustreRootSquashConfigurationTypeDef(TypedDict):
+    RootSquash: NotRequired[str]
+    NoSquashNids: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CreateFileSystemLustreConfigurationTypeDef(TypedDict):
+    WeeklyMaintenanceStartTime: NotRequired[str]
+    ImportPath: NotRequired[str]
+    ExportPath: NotRequired[str]
+    ImportedFileChunkSize: NotRequired[int]
+    DeploymentType: NotRequired[LustreDeploymentTypeType]
+    AutoImportPolicy: NotRequired[AutoImportPolicyTypeType]
+    PerUnitStorageThroughput: NotRequired[int]
+    DailyAutomaticBackupStartTime: NotRequired[str]
+    AutomaticBackupRetentionDays: NotRequired[int]
+    CopyTagsToBackups: NotRequired[bool]
+    DriveCacheType: NotRequired[DriveCacheTypeType]
+    DataCompressionType: NotRequired[DataCompressionTypeType]
+    EfaEnabled: NotRequired[bool]
+    LogConfiguration: NotRequired[LustreLogCreateConfigurationTypeDef]
+    RootSquashConfiguration: NotRequired[ReadOnly[LustreRootSquashConfigurationTypeDef]]
+    MetadataConfiguration: NotRequired[
+        CreateFileSystemLustreMetadataConfigurationTypeDef
+    ]
+    ThroughputCapacity: NotRequired[int]
+    DataReadCacheConfiguration: NotRequired[LustreReadCacheConfigurationTypeDef]
+
+
+class OpenZFSClientConfigurationTypeDef(TypedDict):
+    Clients: str
+    Options: ReadOnly[Sequence[str]]
+
+
+class OpenZFSNfsExportTypeDef(TypedDict):
+    ClientConfigurations: ReadOnly[Sequence[OpenZFSClientConfigurationTypeDef]]
+
+
+OpenZFSCreateRootVolumeConfigurationTypeDef = TypedDict(
+    "OpenZFSCreateRootVolumeConfigurationTypeDef",
+    {
+        "RecordSizeKiB": NotRequired[int],
+        "DataCompressionType": NotRequired[OpenZFSDataCompressionTypeType],
+        "NfsExports": NotRequired[ReadOnly[Sequence["OpenZFSNfsExportTypeDef"]]],
+        "UserAndGroupQuotas": NotRequired[
+            ReadOnly[Sequence["OpenZFSUserOrGroupQuotaTypeDef"]]
+        ],
+        "CopyTagsToSnapshots": NotRequired[bool],
+        "ReadOnly": NotRequired[bool],
+    },
+)
+
+
+class CreateFileSystemOpenZFSConfigurationTypeDef(TypedDict):
+    AutomaticBackupRetentionDays: NotRequired[int]
+    CopyTagsToBackups: NotRequired[bool]
+    CopyTagsToVolumes: NotRequired[bool]
+    DailyAutomaticBackupStartTime: NotRequired[str]
+    DeploymentType: OpenZFSDeploymentTypeType
+    ThroughputCapacity: int
+    WeeklyMaintenanceStartTime: NotRequired[str]
+    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
+    RootVolumeConfiguration: NotRequired[
+        ReadOnly[OpenZFSCreateRootVolumeConfigurationTypeDef]
+    ]
+    PreferredSubnetId: NotRequired[str]
+    EndpointIpAddressRange: NotRequired[str]
+    EndpointIpv6AddressRange: NotRequired[str]
+    RouteTableIds: NotRequired[ReadOnly[Sequence[str]]]
+    ReadCacheConfiguration: NotRequired[OpenZFSReadCacheConfigurationTypeDef]
+
+
+class SelfManagedActiveDirectoryConfigurationTypeDef(TypedDict):
+    DomainName: str
+    OrganizationalUnitDistinguishedName: NotRequired[str]
+    FileSystemAdministratorsGroup: NotRequired[str]
+    UserName: NotRequired[str]
+    Password: NotRequired[str]
+    DnsIps: ReadOnly[Sequence[str]]
+    DomainJoinServiceAccountSecret: NotRequired[str]
+
+
+class WindowsAuditLogCreateConfigurationTypeDef(TypedDict):
+    FileAccessAuditLogLevel: WindowsAccessAuditLogLevelType
+    FileShareAccessAuditLogLevel: WindowsAccessAuditLogLevelType
+    AuditLogDestination: NotRequired[str]
+
+
+class CreateFileSystemWindowsConfigurationTypeDef(TypedDict):
+    ActiveDirectoryId: NotRequired[str]
+    SelfManagedActiveDirectoryConfiguration: NotRequired[
+        ReadOnly[SelfManagedActiveDirectoryConfigurationTypeDef]
+    ]
+    DeploymentType: NotRequired[WindowsDeploymentTypeType]
+    PreferredSubnetId: NotRequired[str]
+    ThroughputCapacity: int
+    WeeklyMaintenanceStartTime: NotRequired[str]
+    DailyAutomaticBackupStartTime: NotRequired[str]
+    AutomaticBackupRetentionDays: NotRequired[int]
+    CopyTagsToBackups: NotRequired[bool]
+    Aliases: NotRequired[ReadOnly[Sequence[str]]]
+    AuditLogConfiguration: NotRequired[WindowsAuditLogCreateConfigurationTypeDef]
+    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
+    FsrmConfiguration: NotRequired[WindowsFsrmConfigurationTypeDef]
 
 
 class CreateFileSystemFromBackupRequestTypeDef(TypedDict):
@@ -589,34 +1204,6 @@ class CreateFileSystemFromBackupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateFileSystemLustreConfigurationTypeDef(TypedDict):
-    WeeklyMaintenanceStartTime: NotRequired[str]
-    ImportPath: NotRequired[str]
-    ExportPath: NotRequired[str]
-    ImportedFileChunkSize: NotRequired[int]
-    DeploymentType: NotRequired[LustreDeploymentTypeType]
-    AutoImportPolicy: NotRequired[AutoImportPolicyTypeType]
-    PerUnitStorageThroughput: NotRequired[int]
-    DailyAutomaticBackupStartTime: NotRequired[str]
-    AutomaticBackupRetentionDays: NotRequired[int]
-    CopyTagsToBackups: NotRequired[bool]
-    DriveCacheType: NotRequired[DriveCacheTypeType]
-    DataCompressionType: NotRequired[DataCompressionTypeType]
-    EfaEnabled: NotRequired[bool]
-    LogConfiguration: NotRequired[LustreLogCreateConfigurationTypeDef]
-    RootSquashConfiguration: NotRequired[ReadOnly[LustreRootSquashConfigurationTypeDef]]
-    MetadataConfiguration: NotRequired[
-        CreateFileSystemLustreMetadataConfigurationTypeDef
-    ]
-    ThroughputCapacity: NotRequired[int]
-    DataReadCacheConfiguration: NotRequired[LustreReadCacheConfigurationTypeDef]
-
-
-class CreateFileSystemLustreMetadataConfigurationTypeDef(TypedDict):
-    Iops: NotRequired[int]
-    Mode: MetadataConfigurationModeType
-
-
 class CreateFileSystemOntapConfigurationTypeDef(TypedDict):
     AutomaticBackupRetentionDays: NotRequired[int]
     DailyAutomaticBackupStartTime: NotRequired[str]
@@ -631,25 +1218,6 @@ class CreateFileSystemOntapConfigurationTypeDef(TypedDict):
     HAPairs: NotRequired[int]
     ThroughputCapacityPerHAPair: NotRequired[int]
     EndpointIpv6AddressRange: NotRequired[str]
-
-
-class CreateFileSystemOpenZFSConfigurationTypeDef(TypedDict):
-    AutomaticBackupRetentionDays: NotRequired[int]
-    CopyTagsToBackups: NotRequired[bool]
-    CopyTagsToVolumes: NotRequired[bool]
-    DailyAutomaticBackupStartTime: NotRequired[str]
-    DeploymentType: OpenZFSDeploymentTypeType
-    ThroughputCapacity: int
-    WeeklyMaintenanceStartTime: NotRequired[str]
-    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
-    RootVolumeConfiguration: NotRequired[
-        ReadOnly[OpenZFSCreateRootVolumeConfigurationTypeDef]
-    ]
-    PreferredSubnetId: NotRequired[str]
-    EndpointIpAddressRange: NotRequired[str]
-    EndpointIpv6AddressRange: NotRequired[str]
-    RouteTableIds: NotRequired[ReadOnly[Sequence[str]]]
-    ReadCacheConfiguration: NotRequired[OpenZFSReadCacheConfigurationTypeDef]
 
 
 class CreateFileSystemRequestTypeDef(TypedDict):
@@ -680,22 +1248,13 @@ class CreateFileSystemResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateFileSystemWindowsConfigurationTypeDef(TypedDict):
-    ActiveDirectoryId: NotRequired[str]
-    SelfManagedActiveDirectoryConfiguration: NotRequired[
-        ReadOnly[SelfManagedActiveDirectoryConfigurationTypeDef]
-    ]
-    DeploymentType: NotRequired[WindowsDeploymentTypeType]
-    PreferredSubnetId: NotRequired[str]
-    ThroughputCapacity: int
-    WeeklyMaintenanceStartTime: NotRequired[str]
-    DailyAutomaticBackupStartTime: NotRequired[str]
-    AutomaticBackupRetentionDays: NotRequired[int]
-    CopyTagsToBackups: NotRequired[bool]
-    Aliases: NotRequired[ReadOnly[Sequence[str]]]
-    AuditLogConfiguration: NotRequired[WindowsAuditLogCreateConfigurationTypeDef]
-    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
-    FsrmConfiguration: NotRequired[WindowsFsrmConfigurationTypeDef]
+class CreateSnaplockConfigurationTypeDef(TypedDict):
+    AuditLogVolume: NotRequired[bool]
+    AutocommitPeriod: NotRequired[AutocommitPeriodTypeDef]
+    PrivilegedDelete: NotRequired[PrivilegedDeleteType]
+    RetentionPeriod: NotRequired[SnaplockRetentionPeriodTypeDef]
+    SnaplockType: SnaplockTypeType
+    VolumeAppendModeEnabled: NotRequired[bool]
 
 
 class CreateOntapVolumeConfigurationTypeDef(TypedDict):
@@ -740,15 +1299,6 @@ CreateOpenZFSVolumeConfigurationTypeDef = TypedDict(
 )
 
 
-class CreateSnaplockConfigurationTypeDef(TypedDict):
-    AuditLogVolume: NotRequired[bool]
-    AutocommitPeriod: NotRequired[AutocommitPeriodTypeDef]
-    PrivilegedDelete: NotRequired[PrivilegedDeleteType]
-    RetentionPeriod: NotRequired[SnaplockRetentionPeriodTypeDef]
-    SnaplockType: SnaplockTypeType
-    VolumeAppendModeEnabled: NotRequired[bool]
-
-
 class CreateSnapshotRequestTypeDef(TypedDict):
     ClientRequestToken: NotRequired[str]
     Name: str
@@ -759,6 +1309,13 @@ class CreateSnapshotRequestTypeDef(TypedDict):
 class CreateSnapshotResponseTypeDef(TypedDict):
     Snapshot: NotRequired[SnapshotTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateSvmActiveDirectoryConfigurationTypeDef(TypedDict):
+    NetBiosName: str
+    SelfManagedActiveDirectoryConfiguration: NotRequired[
+        ReadOnly[SelfManagedActiveDirectoryConfigurationTypeDef]
+    ]
 
 
 class CreateStorageVirtualMachineRequestTypeDef(TypedDict):
@@ -775,16 +1332,47 @@ class CreateStorageVirtualMachineRequestTypeDef(TypedDict):
     ]
 
 
+class SvmActiveDirectoryConfigurationTypeDef(TypedDict):
+    NetBiosName: NotRequired[str]
+    SelfManagedActiveDirectoryConfiguration: NotRequired[
+        SelfManagedActiveDirectoryAttributesTypeDef
+    ]
+
+
+class SvmEndpointTypeDef(TypedDict):
+    DNSName: NotRequired[str]
+    IpAddresses: NotRequired[list[str]]
+    Ipv6Addresses: NotRequired[list[str]]
+
+
+class SvmEndpointsTypeDef(TypedDict):
+    Iscsi: NotRequired[SvmEndpointTypeDef]
+    Management: NotRequired[SvmEndpointTypeDef]
+    Nfs: NotRequired[SvmEndpointTypeDef]
+    Smb: NotRequired[SvmEndpointTypeDef]
+
+
+class StorageVirtualMachineTypeDef(TypedDict):
+    ActiveDirectoryConfiguration: NotRequired[SvmActiveDirectoryConfigurationTypeDef]
+    CreationTime: NotRequired[datetime]
+    Endpoints: NotRequired[SvmEndpointsTypeDef]
+    FileSystemId: NotRequired[str]
+    Lifecycle: NotRequired[StorageVirtualMachineLifecycleType]
+    Name: NotRequired[str]
+    ResourceARN: NotRequired[str]
+    StorageVirtualMachineId: NotRequired[str]
+    Subtype: NotRequired[StorageVirtualMachineSubtypeType]
+    UUID: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    LifecycleTransitionReason: NotRequired[LifecycleTransitionReasonTypeDef]
+    RootVolumeSecurityStyle: NotRequired[
+        StorageVirtualMachineRootVolumeSecurityStyleType
+    ]
+
+
 class CreateStorageVirtualMachineResponseTypeDef(TypedDict):
     StorageVirtualMachine: NotRequired[StorageVirtualMachineTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateSvmActiveDirectoryConfigurationTypeDef(TypedDict):
-    NetBiosName: str
-    SelfManagedActiveDirectoryConfiguration: NotRequired[
-        ReadOnly[SelfManagedActiveDirectoryConfigurationTypeDef]
-    ]
 
 
 class CreateVolumeFromBackupRequestTypeDef(TypedDict):
@@ -814,72 +1402,9 @@ class CreateVolumeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DataRepositoryAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    ResourceARN: NotRequired[str]
-    FileSystemId: NotRequired[str]
-    Lifecycle: NotRequired[DataRepositoryLifecycleType]
-    FailureDetails: NotRequired[DataRepositoryFailureDetailsTypeDef]
-    FileSystemPath: NotRequired[str]
-    DataRepositoryPath: NotRequired[str]
-    BatchImportMetaDataOnCreate: NotRequired[bool]
-    ImportedFileChunkSize: NotRequired[int]
-    S3: NotRequired[S3DataRepositoryConfigurationOutputTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    CreationTime: NotRequired[datetime]
-    FileCacheId: NotRequired[str]
-    FileCachePath: NotRequired[str]
-    DataRepositorySubdirectories: NotRequired[list[str]]
-    NFS: NotRequired[NFSDataRepositoryConfigurationTypeDef]
-
-
-class DataRepositoryConfigurationTypeDef(TypedDict):
-    Lifecycle: NotRequired[DataRepositoryLifecycleType]
-    ImportPath: NotRequired[str]
-    ExportPath: NotRequired[str]
-    ImportedFileChunkSize: NotRequired[int]
-    AutoImportPolicy: NotRequired[AutoImportPolicyTypeType]
-    FailureDetails: NotRequired[DataRepositoryFailureDetailsTypeDef]
-
-
-class DataRepositoryFailureDetailsTypeDef(TypedDict):
-    Message: NotRequired[str]
-
-
-class DataRepositoryTaskFailureDetailsTypeDef(TypedDict):
-    Message: NotRequired[str]
-
-
 class DataRepositoryTaskFilterTypeDef(TypedDict):
     Name: NotRequired[DataRepositoryTaskFilterNameType]
     Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DataRepositoryTaskStatusTypeDef(TypedDict):
-    TotalCount: NotRequired[int]
-    SucceededCount: NotRequired[int]
-    FailedCount: NotRequired[int]
-    LastUpdatedTime: NotRequired[datetime]
-    ReleasedCapacity: NotRequired[int]
-
-
-class DataRepositoryTaskTypeDef(TypedDict):
-    TaskId: str
-    Lifecycle: DataRepositoryTaskLifecycleType
-    Type: DataRepositoryTaskTypeType
-    CreationTime: datetime
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    ResourceARN: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    FileSystemId: NotRequired[str]
-    Paths: NotRequired[list[str]]
-    FailureDetails: NotRequired[DataRepositoryTaskFailureDetailsTypeDef]
-    Status: NotRequired[DataRepositoryTaskStatusTypeDef]
-    Report: NotRequired[CompletionReportTypeDef]
-    CapacityToRelease: NotRequired[int]
-    FileCacheId: NotRequired[str]
-    ReleaseConfiguration: NotRequired[ReleaseConfigurationTypeDef]
 
 
 class DeleteBackupRequestTypeDef(TypedDict):
@@ -938,6 +1463,11 @@ class DeleteFileSystemOpenZFSResponseTypeDef(TypedDict):
     FinalBackupTags: NotRequired[list[TagTypeDef]]
 
 
+class DeleteFileSystemWindowsConfigurationTypeDef(TypedDict):
+    SkipFinalBackup: NotRequired[bool]
+    FinalBackupTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
 class DeleteFileSystemRequestTypeDef(TypedDict):
     FileSystemId: str
     ClientRequestToken: NotRequired[str]
@@ -952,6 +1482,11 @@ class DeleteFileSystemRequestTypeDef(TypedDict):
     ]
 
 
+class DeleteFileSystemWindowsResponseTypeDef(TypedDict):
+    FinalBackupId: NotRequired[str]
+    FinalBackupTags: NotRequired[list[TagTypeDef]]
+
+
 class DeleteFileSystemResponseTypeDef(TypedDict):
     FileSystemId: NotRequired[str]
     Lifecycle: NotRequired[FileSystemLifecycleType]
@@ -959,16 +1494,6 @@ class DeleteFileSystemResponseTypeDef(TypedDict):
     LustreResponse: NotRequired[DeleteFileSystemLustreResponseTypeDef]
     OpenZFSResponse: NotRequired[DeleteFileSystemOpenZFSResponseTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeleteFileSystemWindowsConfigurationTypeDef(TypedDict):
-    SkipFinalBackup: NotRequired[bool]
-    FinalBackupTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class DeleteFileSystemWindowsResponseTypeDef(TypedDict):
-    FinalBackupId: NotRequired[str]
-    FinalBackupTags: NotRequired[list[TagTypeDef]]
 
 
 class DeleteSnapshotRequestTypeDef(TypedDict):
@@ -1022,6 +1547,11 @@ class DeleteVolumeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FilterTypeDef(TypedDict):
+    Name: NotRequired[FilterNameType]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DescribeBackupsRequestTypeDef(TypedDict):
     BackupIds: NotRequired[ReadOnly[Sequence[str]]]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
@@ -1067,6 +1597,25 @@ class DescribeFileCachesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class FileCacheTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    FileCacheId: NotRequired[str]
+    FileCacheType: NotRequired[FileCacheTypeType]
+    FileCacheTypeVersion: NotRequired[str]
+    Lifecycle: NotRequired[FileCacheLifecycleType]
+    FailureDetails: NotRequired[FileCacheFailureDetailsTypeDef]
+    StorageCapacity: NotRequired[int]
+    VpcId: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    NetworkInterfaceIds: NotRequired[list[str]]
+    DNSName: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    ResourceARN: NotRequired[str]
+    LustreConfiguration: NotRequired[FileCacheLustreConfigurationTypeDef]
+    DataRepositoryAssociationIds: NotRequired[list[str]]
+
+
 class DescribeFileCachesResponseTypeDef(TypedDict):
     FileCaches: NotRequired[list[FileCacheTypeDef]]
     NextToken: NotRequired[str]
@@ -1098,6 +1647,11 @@ class DescribeFileSystemsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3AccessPointAttachmentsFilterTypeDef(TypedDict):
+    Name: NotRequired[S3AccessPointAttachmentsFilterNameType]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DescribeS3AccessPointAttachmentsRequestTypeDef(TypedDict):
     Names: NotRequired[ReadOnly[Sequence[str]]]
     Filters: NotRequired[ReadOnly[Sequence[S3AccessPointAttachmentsFilterTypeDef]]]
@@ -1116,6 +1670,11 @@ class DescribeSharedVpcConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SnapshotFilterTypeDef(TypedDict):
+    Name: NotRequired[SnapshotFilterNameType]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DescribeSnapshotsRequestTypeDef(TypedDict):
     SnapshotIds: NotRequired[ReadOnly[Sequence[str]]]
     Filters: NotRequired[ReadOnly[Sequence[SnapshotFilterTypeDef]]]
@@ -1130,6 +1689,11 @@ class DescribeSnapshotsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StorageVirtualMachineFilterTypeDef(TypedDict):
+    Name: NotRequired[StorageVirtualMachineFilterNameType]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DescribeStorageVirtualMachinesRequestTypeDef(TypedDict):
     StorageVirtualMachineIds: NotRequired[ReadOnly[Sequence[str]]]
     Filters: NotRequired[ReadOnly[Sequence[StorageVirtualMachineFilterTypeDef]]]
@@ -1141,6 +1705,11 @@ class DescribeStorageVirtualMachinesResponseTypeDef(TypedDict):
     StorageVirtualMachines: NotRequired[list[StorageVirtualMachineTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VolumeFilterTypeDef(TypedDict):
+    Name: NotRequired[VolumeFilterNameType]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DescribeVolumesRequestTypeDef(TypedDict):
@@ -1178,139 +1747,6 @@ class DisassociateFileSystemAliasesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DiskIopsConfigurationTypeDef(TypedDict):
-    Mode: NotRequired[DiskIopsConfigurationModeType]
-    Iops: NotRequired[int]
-
-
-class DurationSinceLastAccessTypeDef(TypedDict):
-    Unit: NotRequired[UnitType]
-    Value: NotRequired[int]
-
-
-class FileCacheCreatingTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    FileCacheId: NotRequired[str]
-    FileCacheType: NotRequired[FileCacheTypeType]
-    FileCacheTypeVersion: NotRequired[str]
-    Lifecycle: NotRequired[FileCacheLifecycleType]
-    FailureDetails: NotRequired[FileCacheFailureDetailsTypeDef]
-    StorageCapacity: NotRequired[int]
-    VpcId: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    NetworkInterfaceIds: NotRequired[list[str]]
-    DNSName: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    ResourceARN: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    CopyTagsToDataRepositoryAssociations: NotRequired[bool]
-    LustreConfiguration: NotRequired[FileCacheLustreConfigurationTypeDef]
-    DataRepositoryAssociationIds: NotRequired[list[str]]
-
-
-class FileCacheDataRepositoryAssociationTypeDef(TypedDict):
-    FileCachePath: str
-    DataRepositoryPath: str
-    DataRepositorySubdirectories: NotRequired[ReadOnly[Sequence[str]]]
-    NFS: NotRequired[ReadOnly[FileCacheNFSConfigurationTypeDef]]
-
-
-class FileCacheFailureDetailsTypeDef(TypedDict):
-    Message: NotRequired[str]
-
-
-class FileCacheLustreConfigurationTypeDef(TypedDict):
-    PerUnitStorageThroughput: NotRequired[int]
-    DeploymentType: NotRequired[FileCacheLustreDeploymentTypeType]
-    MountName: NotRequired[str]
-    WeeklyMaintenanceStartTime: NotRequired[str]
-    MetadataConfiguration: NotRequired[FileCacheLustreMetadataConfigurationTypeDef]
-    LogConfiguration: NotRequired[LustreLogConfigurationTypeDef]
-
-
-class FileCacheLustreMetadataConfigurationTypeDef(TypedDict):
-    StorageCapacity: int
-
-
-class FileCacheNFSConfigurationTypeDef(TypedDict):
-    Version: NfsVersionType
-    DnsIps: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class FileCacheTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    FileCacheId: NotRequired[str]
-    FileCacheType: NotRequired[FileCacheTypeType]
-    FileCacheTypeVersion: NotRequired[str]
-    Lifecycle: NotRequired[FileCacheLifecycleType]
-    FailureDetails: NotRequired[FileCacheFailureDetailsTypeDef]
-    StorageCapacity: NotRequired[int]
-    VpcId: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    NetworkInterfaceIds: NotRequired[list[str]]
-    DNSName: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    ResourceARN: NotRequired[str]
-    LustreConfiguration: NotRequired[FileCacheLustreConfigurationTypeDef]
-    DataRepositoryAssociationIds: NotRequired[list[str]]
-
-
-class FileSystemEndpointTypeDef(TypedDict):
-    DNSName: NotRequired[str]
-    IpAddresses: NotRequired[list[str]]
-    Ipv6Addresses: NotRequired[list[str]]
-
-
-class FileSystemEndpointsTypeDef(TypedDict):
-    Intercluster: NotRequired[FileSystemEndpointTypeDef]
-    Management: NotRequired[FileSystemEndpointTypeDef]
-
-
-class FileSystemFailureDetailsTypeDef(TypedDict):
-    Message: NotRequired[str]
-
-
-class FileSystemLustreMetadataConfigurationTypeDef(TypedDict):
-    Iops: NotRequired[int]
-    Mode: MetadataConfigurationModeType
-
-
-class FileSystemTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    FileSystemId: NotRequired[str]
-    FileSystemType: NotRequired[FileSystemTypeType]
-    Lifecycle: NotRequired[FileSystemLifecycleType]
-    FailureDetails: NotRequired[FileSystemFailureDetailsTypeDef]
-    StorageCapacity: NotRequired[int]
-    StorageType: NotRequired[StorageTypeType]
-    VpcId: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    NetworkInterfaceIds: NotRequired[list[str]]
-    DNSName: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    ResourceARN: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    WindowsConfiguration: NotRequired[WindowsFileSystemConfigurationTypeDef]
-    LustreConfiguration: NotRequired[LustreFileSystemConfigurationTypeDef]
-    AdministrativeActions: NotRequired[list[AdministrativeActionTypeDef]]
-    OntapConfiguration: NotRequired[OntapFileSystemConfigurationTypeDef]
-    FileSystemTypeVersion: NotRequired[str]
-    OpenZFSConfiguration: NotRequired[OpenZFSFileSystemConfigurationTypeDef]
-    NetworkType: NotRequired[NetworkTypeType]
-
-
-class FilterTypeDef(TypedDict):
-    Name: NotRequired[FilterNameType]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class LifecycleTransitionReasonTypeDef(TypedDict):
-    Message: NotRequired[str]
-
-
 class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     MaxResults: NotRequired[int]
@@ -1321,225 +1757,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LustreFileSystemConfigurationTypeDef(TypedDict):
-    WeeklyMaintenanceStartTime: NotRequired[str]
-    DataRepositoryConfiguration: NotRequired[DataRepositoryConfigurationTypeDef]
-    DeploymentType: NotRequired[LustreDeploymentTypeType]
-    PerUnitStorageThroughput: NotRequired[int]
-    MountName: NotRequired[str]
-    DailyAutomaticBackupStartTime: NotRequired[str]
-    AutomaticBackupRetentionDays: NotRequired[int]
-    CopyTagsToBackups: NotRequired[bool]
-    DriveCacheType: NotRequired[DriveCacheTypeType]
-    DataCompressionType: NotRequired[DataCompressionTypeType]
-    LogConfiguration: NotRequired[LustreLogConfigurationTypeDef]
-    RootSquashConfiguration: NotRequired[LustreRootSquashConfigurationOutputTypeDef]
-    MetadataConfiguration: NotRequired[FileSystemLustreMetadataConfigurationTypeDef]
-    EfaEnabled: NotRequired[bool]
-    ThroughputCapacity: NotRequired[int]
-    DataReadCacheConfiguration: NotRequired[LustreReadCacheConfigurationTypeDef]
-
-
-class LustreLogConfigurationTypeDef(TypedDict):
-    Level: LustreAccessAuditLogLevelType
-    Destination: NotRequired[str]
-
-
-class LustreLogCreateConfigurationTypeDef(TypedDict):
-    Level: LustreAccessAuditLogLevelType
-    Destination: NotRequired[str]
-
-
-class LustreReadCacheConfigurationTypeDef(TypedDict):
-    SizingMode: NotRequired[LustreReadCacheSizingModeType]
-    SizeGiB: NotRequired[int]
-
-
-class LustreRootSquashConfigurationOutputTypeDef(TypedDict):
-    RootSquash: NotRequired[str]
-    NoSquashNids: NotRequired[list[str]]
-
-
-class LustreRootSquashConfigurationTypeDef(TypedDict):
-    RootSquash: NotRequired[str]
-    NoSquashNids: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class NFSDataRepositoryConfigurationTypeDef(TypedDict):
-    Version: NfsVersionType
-    DnsIps: NotRequired[list[str]]
-    AutoExportPolicy: NotRequired[AutoExportPolicyOutputTypeDef]
-
-
-class OntapFileSystemConfigurationTypeDef(TypedDict):
-    AutomaticBackupRetentionDays: NotRequired[int]
-    DailyAutomaticBackupStartTime: NotRequired[str]
-    DeploymentType: NotRequired[OntapDeploymentTypeType]
-    EndpointIpAddressRange: NotRequired[str]
-    Endpoints: NotRequired[FileSystemEndpointsTypeDef]
-    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
-    PreferredSubnetId: NotRequired[str]
-    RouteTableIds: NotRequired[list[str]]
-    ThroughputCapacity: NotRequired[int]
-    WeeklyMaintenanceStartTime: NotRequired[str]
-    FsxAdminPassword: NotRequired[str]
-    HAPairs: NotRequired[int]
-    ThroughputCapacityPerHAPair: NotRequired[int]
-    EndpointIpv6AddressRange: NotRequired[str]
-
-
-class OntapFileSystemIdentityTypeDef(TypedDict):
-    Type: OntapFileSystemUserTypeType
-    UnixUser: NotRequired[OntapUnixFileSystemUserTypeDef]
-    WindowsUser: NotRequired[OntapWindowsFileSystemUserTypeDef]
-
-
-class OntapUnixFileSystemUserTypeDef(TypedDict):
-    Name: str
-
-
-class OntapVolumeConfigurationTypeDef(TypedDict):
-    FlexCacheEndpointType: NotRequired[FlexCacheEndpointTypeType]
-    JunctionPath: NotRequired[str]
-    SecurityStyle: NotRequired[SecurityStyleType]
-    SizeInMegabytes: NotRequired[int]
-    StorageEfficiencyEnabled: NotRequired[bool]
-    StorageVirtualMachineId: NotRequired[str]
-    StorageVirtualMachineRoot: NotRequired[bool]
-    TieringPolicy: NotRequired[TieringPolicyTypeDef]
-    UUID: NotRequired[str]
-    OntapVolumeType: NotRequired[OntapVolumeTypeType]
-    SnapshotPolicy: NotRequired[str]
-    CopyTagsToBackups: NotRequired[bool]
-    SnaplockConfiguration: NotRequired[SnaplockConfigurationTypeDef]
-    VolumeStyle: NotRequired[VolumeStyleType]
-    AggregateConfiguration: NotRequired[AggregateConfigurationTypeDef]
-    SizeInBytes: NotRequired[int]
-
-
-class OntapWindowsFileSystemUserTypeDef(TypedDict):
-    Name: str
-
-
-class OpenZFSClientConfigurationOutputTypeDef(TypedDict):
-    Clients: str
-    Options: list[str]
-
-
-class OpenZFSClientConfigurationTypeDef(TypedDict):
-    Clients: str
-    Options: ReadOnly[Sequence[str]]
-
-
-OpenZFSCreateRootVolumeConfigurationTypeDef = TypedDict(
-    "OpenZFSCreateRootVolumeConfigurationTypeDef",
-    {
-        "RecordSizeKiB": NotRequired[int],
-        "DataCompressionType": NotRequired[OpenZFSDataCompressionTypeType],
-        "NfsExports": NotRequired[ReadOnly[Sequence["OpenZFSNfsExportTypeDef"]]],
-        "UserAndGroupQuotas": NotRequired[
-            ReadOnly[Sequence["OpenZFSUserOrGroupQuotaTypeDef"]]
-        ],
-        "CopyTagsToSnapshots": NotRequired[bool],
-        "ReadOnly": NotRequired[bool],
-    },
-)
-
-
-class OpenZFSFileSystemConfigurationTypeDef(TypedDict):
-    AutomaticBackupRetentionDays: NotRequired[int]
-    CopyTagsToBackups: NotRequired[bool]
-    CopyTagsToVolumes: NotRequired[bool]
-    DailyAutomaticBackupStartTime: NotRequired[str]
-    DeploymentType: NotRequired[OpenZFSDeploymentTypeType]
-    ThroughputCapacity: NotRequired[int]
-    WeeklyMaintenanceStartTime: NotRequired[str]
-    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
-    RootVolumeId: NotRequired[str]
-    PreferredSubnetId: NotRequired[str]
-    EndpointIpAddressRange: NotRequired[str]
-    EndpointIpv6AddressRange: NotRequired[str]
-    RouteTableIds: NotRequired[list[str]]
-    EndpointIpAddress: NotRequired[str]
-    EndpointIpv6Address: NotRequired[str]
-    ReadCacheConfiguration: NotRequired[OpenZFSReadCacheConfigurationTypeDef]
-
-
-class OpenZFSFileSystemIdentityOutputTypeDef(TypedDict):
-    Type: OpenZFSFileSystemUserTypeType
-    PosixUser: NotRequired[OpenZFSPosixFileSystemUserOutputTypeDef]
-
-
-class OpenZFSFileSystemIdentityTypeDef(TypedDict):
-    Type: OpenZFSFileSystemUserTypeType
-    PosixUser: NotRequired[ReadOnly[OpenZFSPosixFileSystemUserTypeDef]]
-
-
-class OpenZFSNfsExportOutputTypeDef(TypedDict):
-    ClientConfigurations: list[OpenZFSClientConfigurationOutputTypeDef]
-
-
-class OpenZFSNfsExportTypeDef(TypedDict):
-    ClientConfigurations: ReadOnly[Sequence[OpenZFSClientConfigurationTypeDef]]
-
-
-class OpenZFSOriginSnapshotConfigurationTypeDef(TypedDict):
-    SnapshotARN: NotRequired[str]
-    CopyStrategy: NotRequired[OpenZFSCopyStrategyType]
-
-
-class OpenZFSPosixFileSystemUserOutputTypeDef(TypedDict):
-    Uid: int
-    Gid: int
-    SecondaryGids: NotRequired[list[int]]
-
-
-class OpenZFSPosixFileSystemUserTypeDef(TypedDict):
-    Uid: int
-    Gid: int
-    SecondaryGids: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class OpenZFSReadCacheConfigurationTypeDef(TypedDict):
-    SizingMode: NotRequired[OpenZFSReadCacheSizingModeType]
-    SizeGiB: NotRequired[int]
-
-
-class OpenZFSUserOrGroupQuotaTypeDef(TypedDict):
-    Type: OpenZFSQuotaTypeType
-    Id: int
-    StorageCapacityQuotaGiB: int
-
-
-OpenZFSVolumeConfigurationTypeDef = TypedDict(
-    "OpenZFSVolumeConfigurationTypeDef",
-    {
-        "ParentVolumeId": NotRequired[str],
-        "VolumePath": NotRequired[str],
-        "StorageCapacityReservationGiB": NotRequired[int],
-        "StorageCapacityQuotaGiB": NotRequired[int],
-        "RecordSizeKiB": NotRequired[int],
-        "DataCompressionType": NotRequired[OpenZFSDataCompressionTypeType],
-        "CopyTagsToSnapshots": NotRequired[bool],
-        "OriginSnapshot": NotRequired["OpenZFSOriginSnapshotConfigurationTypeDef"],
-        "ReadOnly": NotRequired[bool],
-        "NfsExports": NotRequired[list["OpenZFSNfsExportOutputTypeDef"]],
-        "UserAndGroupQuotas": NotRequired[list["OpenZFSUserOrGroupQuotaTypeDef"]],
-        "RestoreToSnapshot": NotRequired[str],
-        "DeleteIntermediateSnaphots": NotRequired[bool],
-        "DeleteClonedVolumes": NotRequired[bool],
-        "DeleteIntermediateData": NotRequired[bool],
-        "SourceSnapshotARN": NotRequired[str],
-        "DestinationSnapshot": NotRequired[str],
-        "CopyStrategy": NotRequired[OpenZFSCopyStrategyType],
-    },
-)
-
-
-class ReleaseConfigurationTypeDef(TypedDict):
-    DurationSinceLastAccess: NotRequired[DurationSinceLastAccessTypeDef]
 
 
 class ReleaseFileSystemNfsV3LocksRequestTypeDef(TypedDict):
@@ -1566,76 +1783,6 @@ class RestoreVolumeFromSnapshotResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RetentionPeriodTypeDef(TypedDict):
-    Type: RetentionPeriodTypeType
-    Value: NotRequired[int]
-
-
-class S3AccessPointAttachmentTypeDef(TypedDict):
-    Lifecycle: NotRequired[S3AccessPointAttachmentLifecycleType]
-    LifecycleTransitionReason: NotRequired[LifecycleTransitionReasonTypeDef]
-    CreationTime: NotRequired[datetime]
-    Name: NotRequired[str]
-    Type: NotRequired[S3AccessPointAttachmentTypeType]
-    OpenZFSConfiguration: NotRequired[S3AccessPointOpenZFSConfigurationTypeDef]
-    OntapConfiguration: NotRequired[S3AccessPointOntapConfigurationTypeDef]
-    S3AccessPoint: NotRequired[S3AccessPointTypeDef]
-
-
-class S3AccessPointAttachmentsFilterTypeDef(TypedDict):
-    Name: NotRequired[S3AccessPointAttachmentsFilterNameType]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class S3AccessPointOntapConfigurationTypeDef(TypedDict):
-    VolumeId: NotRequired[str]
-    FileSystemIdentity: NotRequired[OntapFileSystemIdentityTypeDef]
-
-
-class S3AccessPointOpenZFSConfigurationTypeDef(TypedDict):
-    VolumeId: NotRequired[str]
-    FileSystemIdentity: NotRequired[OpenZFSFileSystemIdentityOutputTypeDef]
-
-
-class S3AccessPointTypeDef(TypedDict):
-    ResourceARN: NotRequired[str]
-    Alias: NotRequired[str]
-    VpcConfiguration: NotRequired[S3AccessPointVpcConfigurationTypeDef]
-
-
-class S3AccessPointVpcConfigurationTypeDef(TypedDict):
-    VpcId: NotRequired[str]
-
-
-class S3DataRepositoryConfigurationOutputTypeDef(TypedDict):
-    AutoImportPolicy: NotRequired[AutoImportPolicyOutputTypeDef]
-    AutoExportPolicy: NotRequired[AutoExportPolicyOutputTypeDef]
-
-
-class S3DataRepositoryConfigurationTypeDef(TypedDict):
-    AutoImportPolicy: NotRequired[ReadOnly[AutoImportPolicyTypeDef]]
-    AutoExportPolicy: NotRequired[ReadOnly[AutoExportPolicyTypeDef]]
-
-
-class SelfManagedActiveDirectoryAttributesTypeDef(TypedDict):
-    DomainName: NotRequired[str]
-    OrganizationalUnitDistinguishedName: NotRequired[str]
-    FileSystemAdministratorsGroup: NotRequired[str]
-    UserName: NotRequired[str]
-    DnsIps: NotRequired[list[str]]
-    DomainJoinServiceAccountSecret: NotRequired[str]
-
-
-class SelfManagedActiveDirectoryConfigurationTypeDef(TypedDict):
-    DomainName: str
-    OrganizationalUnitDistinguishedName: NotRequired[str]
-    FileSystemAdministratorsGroup: NotRequired[str]
-    UserName: NotRequired[str]
-    Password: NotRequired[str]
-    DnsIps: ReadOnly[Sequence[str]]
-    DomainJoinServiceAccountSecret: NotRequired[str]
-
-
 class SelfManagedActiveDirectoryConfigurationUpdatesTypeDef(TypedDict):
     UserName: NotRequired[str]
     Password: NotRequired[str]
@@ -1644,38 +1791,6 @@ class SelfManagedActiveDirectoryConfigurationUpdatesTypeDef(TypedDict):
     OrganizationalUnitDistinguishedName: NotRequired[str]
     FileSystemAdministratorsGroup: NotRequired[str]
     DomainJoinServiceAccountSecret: NotRequired[str]
-
-
-class SnaplockConfigurationTypeDef(TypedDict):
-    AuditLogVolume: NotRequired[bool]
-    AutocommitPeriod: NotRequired[AutocommitPeriodTypeDef]
-    PrivilegedDelete: NotRequired[PrivilegedDeleteType]
-    RetentionPeriod: NotRequired[SnaplockRetentionPeriodTypeDef]
-    SnaplockType: NotRequired[SnaplockTypeType]
-    VolumeAppendModeEnabled: NotRequired[bool]
-
-
-class SnaplockRetentionPeriodTypeDef(TypedDict):
-    DefaultRetention: RetentionPeriodTypeDef
-    MinimumRetention: RetentionPeriodTypeDef
-    MaximumRetention: RetentionPeriodTypeDef
-
-
-class SnapshotFilterTypeDef(TypedDict):
-    Name: NotRequired[SnapshotFilterNameType]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SnapshotTypeDef(TypedDict):
-    ResourceARN: NotRequired[str]
-    SnapshotId: NotRequired[str]
-    Name: NotRequired[str]
-    VolumeId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    Lifecycle: NotRequired[SnapshotLifecycleType]
-    LifecycleTransitionReason: NotRequired[LifecycleTransitionReasonTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    AdministrativeActions: NotRequired[list[AdministrativeActionTypeDef]]
 
 
 class StartMisconfiguredStateRecoveryRequestTypeDef(TypedDict):
@@ -1688,49 +1803,6 @@ class StartMisconfiguredStateRecoveryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StorageVirtualMachineFilterTypeDef(TypedDict):
-    Name: NotRequired[StorageVirtualMachineFilterNameType]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class StorageVirtualMachineTypeDef(TypedDict):
-    ActiveDirectoryConfiguration: NotRequired[SvmActiveDirectoryConfigurationTypeDef]
-    CreationTime: NotRequired[datetime]
-    Endpoints: NotRequired[SvmEndpointsTypeDef]
-    FileSystemId: NotRequired[str]
-    Lifecycle: NotRequired[StorageVirtualMachineLifecycleType]
-    Name: NotRequired[str]
-    ResourceARN: NotRequired[str]
-    StorageVirtualMachineId: NotRequired[str]
-    Subtype: NotRequired[StorageVirtualMachineSubtypeType]
-    UUID: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    LifecycleTransitionReason: NotRequired[LifecycleTransitionReasonTypeDef]
-    RootVolumeSecurityStyle: NotRequired[
-        StorageVirtualMachineRootVolumeSecurityStyleType
-    ]
-
-
-class SvmActiveDirectoryConfigurationTypeDef(TypedDict):
-    NetBiosName: NotRequired[str]
-    SelfManagedActiveDirectoryConfiguration: NotRequired[
-        SelfManagedActiveDirectoryAttributesTypeDef
-    ]
-
-
-class SvmEndpointTypeDef(TypedDict):
-    DNSName: NotRequired[str]
-    IpAddresses: NotRequired[list[str]]
-    Ipv6Addresses: NotRequired[list[str]]
-
-
-class SvmEndpointsTypeDef(TypedDict):
-    Iscsi: NotRequired[SvmEndpointTypeDef]
-    Management: NotRequired[SvmEndpointTypeDef]
-    Nfs: NotRequired[SvmEndpointTypeDef]
-    Smb: NotRequired[SvmEndpointTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1738,16 +1810,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TieringPolicyTypeDef(TypedDict):
-    CoolingPeriod: NotRequired[int]
-    Name: NotRequired[TieringPolicyNameType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1786,6 +1848,11 @@ class UpdateFileCacheResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateFileSystemLustreMetadataConfigurationTypeDef(TypedDict):
+    Iops: NotRequired[int]
+    Mode: NotRequired[MetadataConfigurationModeType]
+
+
 class UpdateFileSystemLustreConfigurationTypeDef(TypedDict):
     WeeklyMaintenanceStartTime: NotRequired[str]
     DailyAutomaticBackupStartTime: NotRequired[str]
@@ -1800,11 +1867,6 @@ class UpdateFileSystemLustreConfigurationTypeDef(TypedDict):
     ]
     ThroughputCapacity: NotRequired[int]
     DataReadCacheConfiguration: NotRequired[LustreReadCacheConfigurationTypeDef]
-
-
-class UpdateFileSystemLustreMetadataConfigurationTypeDef(TypedDict):
-    Iops: NotRequired[int]
-    Mode: NotRequired[MetadataConfigurationModeType]
 
 
 class UpdateFileSystemOntapConfigurationTypeDef(TypedDict):
@@ -1835,6 +1897,19 @@ class UpdateFileSystemOpenZFSConfigurationTypeDef(TypedDict):
     EndpointIpv6AddressRange: NotRequired[str]
 
 
+class UpdateFileSystemWindowsConfigurationTypeDef(TypedDict):
+    WeeklyMaintenanceStartTime: NotRequired[str]
+    DailyAutomaticBackupStartTime: NotRequired[str]
+    AutomaticBackupRetentionDays: NotRequired[int]
+    ThroughputCapacity: NotRequired[int]
+    SelfManagedActiveDirectoryConfiguration: NotRequired[
+        ReadOnly[SelfManagedActiveDirectoryConfigurationUpdatesTypeDef]
+    ]
+    AuditLogConfiguration: NotRequired[WindowsAuditLogCreateConfigurationTypeDef]
+    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
+    FsrmConfiguration: NotRequired[WindowsFsrmConfigurationTypeDef]
+
+
 class UpdateFileSystemRequestTypeDef(TypedDict):
     FileSystemId: str
     ClientRequestToken: NotRequired[str]
@@ -1859,17 +1934,12 @@ class UpdateFileSystemResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateFileSystemWindowsConfigurationTypeDef(TypedDict):
-    WeeklyMaintenanceStartTime: NotRequired[str]
-    DailyAutomaticBackupStartTime: NotRequired[str]
-    AutomaticBackupRetentionDays: NotRequired[int]
-    ThroughputCapacity: NotRequired[int]
-    SelfManagedActiveDirectoryConfiguration: NotRequired[
-        ReadOnly[SelfManagedActiveDirectoryConfigurationUpdatesTypeDef]
-    ]
-    AuditLogConfiguration: NotRequired[WindowsAuditLogCreateConfigurationTypeDef]
-    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
-    FsrmConfiguration: NotRequired[WindowsFsrmConfigurationTypeDef]
+class UpdateSnaplockConfigurationTypeDef(TypedDict):
+    AuditLogVolume: NotRequired[bool]
+    AutocommitPeriod: NotRequired[AutocommitPeriodTypeDef]
+    PrivilegedDelete: NotRequired[PrivilegedDeleteType]
+    RetentionPeriod: NotRequired[SnaplockRetentionPeriodTypeDef]
+    VolumeAppendModeEnabled: NotRequired[bool]
 
 
 class UpdateOntapVolumeConfigurationTypeDef(TypedDict):
@@ -1910,14 +1980,6 @@ class UpdateSharedVpcConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateSnaplockConfigurationTypeDef(TypedDict):
-    AuditLogVolume: NotRequired[bool]
-    AutocommitPeriod: NotRequired[AutocommitPeriodTypeDef]
-    PrivilegedDelete: NotRequired[PrivilegedDeleteType]
-    RetentionPeriod: NotRequired[SnaplockRetentionPeriodTypeDef]
-    VolumeAppendModeEnabled: NotRequired[bool]
-
-
 class UpdateSnapshotRequestTypeDef(TypedDict):
     ClientRequestToken: NotRequired[str]
     Name: str
@@ -1927,6 +1989,13 @@ class UpdateSnapshotRequestTypeDef(TypedDict):
 class UpdateSnapshotResponseTypeDef(TypedDict):
     Snapshot: NotRequired[SnapshotTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateSvmActiveDirectoryConfigurationTypeDef(TypedDict):
+    SelfManagedActiveDirectoryConfiguration: NotRequired[
+        ReadOnly[SelfManagedActiveDirectoryConfigurationUpdatesTypeDef]
+    ]
+    NetBiosName: NotRequired[str]
 
 
 class UpdateStorageVirtualMachineRequestTypeDef(TypedDict):
@@ -1943,13 +2012,6 @@ class UpdateStorageVirtualMachineResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateSvmActiveDirectoryConfigurationTypeDef(TypedDict):
-    SelfManagedActiveDirectoryConfiguration: NotRequired[
-        ReadOnly[SelfManagedActiveDirectoryConfigurationUpdatesTypeDef]
-    ]
-    NetBiosName: NotRequired[str]
-
-
 class UpdateVolumeRequestTypeDef(TypedDict):
     ClientRequestToken: NotRequired[str]
     VolumeId: str
@@ -1961,64 +2023,3 @@ class UpdateVolumeRequestTypeDef(TypedDict):
 class UpdateVolumeResponseTypeDef(TypedDict):
     Volume: NotRequired[VolumeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VolumeFilterTypeDef(TypedDict):
-    Name: NotRequired[VolumeFilterNameType]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class VolumeTypeDef(TypedDict):
-    CreationTime: NotRequired[datetime]
-    FileSystemId: NotRequired[str]
-    Lifecycle: NotRequired[VolumeLifecycleType]
-    Name: NotRequired[str]
-    OntapConfiguration: NotRequired[OntapVolumeConfigurationTypeDef]
-    ResourceARN: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    VolumeId: NotRequired[str]
-    VolumeType: NotRequired[VolumeTypeType]
-    LifecycleTransitionReason: NotRequired[LifecycleTransitionReasonTypeDef]
-    AdministrativeActions: NotRequired[list[AdministrativeActionTypeDef]]
-    OpenZFSConfiguration: NotRequired[OpenZFSVolumeConfigurationTypeDef]
-
-
-class WindowsAuditLogConfigurationTypeDef(TypedDict):
-    FileAccessAuditLogLevel: WindowsAccessAuditLogLevelType
-    FileShareAccessAuditLogLevel: WindowsAccessAuditLogLevelType
-    AuditLogDestination: NotRequired[str]
-
-
-class WindowsAuditLogCreateConfigurationTypeDef(TypedDict):
-    FileAccessAuditLogLevel: WindowsAccessAuditLogLevelType
-    FileShareAccessAuditLogLevel: WindowsAccessAuditLogLevelType
-    AuditLogDestination: NotRequired[str]
-
-
-class WindowsFileSystemConfigurationTypeDef(TypedDict):
-    ActiveDirectoryId: NotRequired[str]
-    SelfManagedActiveDirectoryConfiguration: NotRequired[
-        SelfManagedActiveDirectoryAttributesTypeDef
-    ]
-    DeploymentType: NotRequired[WindowsDeploymentTypeType]
-    RemoteAdministrationEndpoint: NotRequired[str]
-    PreferredSubnetId: NotRequired[str]
-    PreferredFileServerIp: NotRequired[str]
-    ThroughputCapacity: NotRequired[int]
-    MaintenanceOperationsInProgress: NotRequired[
-        list[FileSystemMaintenanceOperationType]
-    ]
-    WeeklyMaintenanceStartTime: NotRequired[str]
-    DailyAutomaticBackupStartTime: NotRequired[str]
-    AutomaticBackupRetentionDays: NotRequired[int]
-    CopyTagsToBackups: NotRequired[bool]
-    Aliases: NotRequired[list[AliasTypeDef]]
-    AuditLogConfiguration: NotRequired[WindowsAuditLogConfigurationTypeDef]
-    DiskIopsConfiguration: NotRequired[DiskIopsConfigurationTypeDef]
-    PreferredFileServerIpv6: NotRequired[str]
-    FsrmConfiguration: NotRequired[WindowsFsrmConfigurationTypeDef]
-
-
-class WindowsFsrmConfigurationTypeDef(TypedDict):
-    FsrmServiceEnabled: bool
-    EventLogDestination: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -85,343 +85,344 @@ from .literals import (
     ZeroCapacityStrategyType,
 )
 
-__all__ = [
-    "AcceptMatchInputTypeDef",
-    "AcceptMatchOutputTypeDef",
-    "AliasTypeDef",
-    "AnywhereConfigurationTypeDef",
-    "AttributeValueOutputTypeDef",
-    "AttributeValueTypeDef",
-    "AwsCredentialsTypeDef",
-    "BuildTypeDef",
-    "CertificateConfigurationTypeDef",
-    "ClaimFilterOptionTypeDef",
-    "ClaimGameServerInputTypeDef",
-    "ClaimGameServerOutputTypeDef",
-    "ComputeTypeDef",
-    "ConnectionPortRangeTypeDef",
-    "ContainerAttributeTypeDef",
-    "ContainerDependencyTypeDef",
-    "ContainerEnvironmentTypeDef",
-    "ContainerFleetLocationAttributesTypeDef",
-    "ContainerFleetTypeDef",
-    "ContainerGroupDefinitionTypeDef",
-    "ContainerGroupPortMappingTypeDef",
-    "ContainerHealthCheckOutputTypeDef",
-    "ContainerHealthCheckTypeDef",
-    "ContainerIdentifierTypeDef",
-    "ContainerMountPointTypeDef",
-    "ContainerPortConfigurationOutputTypeDef",
-    "ContainerPortConfigurationTypeDef",
-    "ContainerPortMappingTypeDef",
-    "ContainerPortRangeTypeDef",
-    "CreateAliasInputTypeDef",
-    "CreateAliasOutputTypeDef",
-    "CreateBuildInputTypeDef",
-    "CreateBuildOutputTypeDef",
-    "CreateContainerFleetInputTypeDef",
-    "CreateContainerFleetOutputTypeDef",
-    "CreateContainerGroupDefinitionInputTypeDef",
-    "CreateContainerGroupDefinitionOutputTypeDef",
-    "CreateFleetInputTypeDef",
-    "CreateFleetLocationsInputTypeDef",
-    "CreateFleetLocationsOutputTypeDef",
-    "CreateFleetOutputTypeDef",
-    "CreateGameServerGroupInputTypeDef",
-    "CreateGameServerGroupOutputTypeDef",
-    "CreateGameSessionInputTypeDef",
-    "CreateGameSessionOutputTypeDef",
-    "CreateGameSessionQueueInputTypeDef",
-    "CreateGameSessionQueueOutputTypeDef",
-    "CreateLocationInputTypeDef",
-    "CreateLocationOutputTypeDef",
-    "CreateMatchmakingConfigurationInputTypeDef",
-    "CreateMatchmakingConfigurationOutputTypeDef",
-    "CreateMatchmakingRuleSetInputTypeDef",
-    "CreateMatchmakingRuleSetOutputTypeDef",
-    "CreatePlayerSessionInputTypeDef",
-    "CreatePlayerSessionOutputTypeDef",
-    "CreatePlayerSessionsInputTypeDef",
-    "CreatePlayerSessionsOutputTypeDef",
-    "CreateScriptInputTypeDef",
-    "CreateScriptOutputTypeDef",
-    "CreateVpcPeeringAuthorizationInputTypeDef",
-    "CreateVpcPeeringAuthorizationOutputTypeDef",
-    "CreateVpcPeeringConnectionInputTypeDef",
-    "CreateVpcPeeringConnectionOutputTypeDef",
-    "DeleteAliasInputTypeDef",
-    "DeleteBuildInputTypeDef",
-    "DeleteContainerFleetInputTypeDef",
-    "DeleteContainerFleetOutputTypeDef",
-    "DeleteContainerGroupDefinitionInputTypeDef",
-    "DeleteContainerGroupDefinitionOutputTypeDef",
-    "DeleteFleetInputTypeDef",
-    "DeleteFleetLocationsInputTypeDef",
-    "DeleteFleetLocationsOutputTypeDef",
-    "DeleteGameServerGroupInputTypeDef",
-    "DeleteGameServerGroupOutputTypeDef",
-    "DeleteGameSessionQueueInputTypeDef",
-    "DeleteGameSessionQueueOutputTypeDef",
-    "DeleteLocationInputTypeDef",
-    "DeleteLocationOutputTypeDef",
-    "DeleteMatchmakingConfigurationInputTypeDef",
-    "DeleteMatchmakingConfigurationOutputTypeDef",
-    "DeleteMatchmakingRuleSetInputTypeDef",
-    "DeleteMatchmakingRuleSetOutputTypeDef",
-    "DeleteScalingPolicyInputTypeDef",
-    "DeleteScriptInputTypeDef",
-    "DeleteVpcPeeringAuthorizationInputTypeDef",
-    "DeleteVpcPeeringAuthorizationOutputTypeDef",
-    "DeleteVpcPeeringConnectionInputTypeDef",
-    "DeleteVpcPeeringConnectionOutputTypeDef",
-    "DeploymentConfigurationTypeDef",
-    "DeploymentDetailsTypeDef",
-    "DeregisterComputeInputTypeDef",
-    "DeregisterComputeOutputTypeDef",
-    "DeregisterGameServerInputTypeDef",
-    "DescribeAliasInputTypeDef",
-    "DescribeAliasOutputTypeDef",
-    "DescribeBuildInputTypeDef",
-    "DescribeBuildOutputTypeDef",
-    "DescribeComputeInputTypeDef",
-    "DescribeComputeOutputTypeDef",
-    "DescribeContainerFleetInputTypeDef",
-    "DescribeContainerFleetOutputTypeDef",
-    "DescribeContainerGroupDefinitionInputTypeDef",
-    "DescribeContainerGroupDefinitionOutputTypeDef",
-    "DescribeContainerGroupPortMappingsInputTypeDef",
-    "DescribeContainerGroupPortMappingsOutputTypeDef",
-    "DescribeEC2InstanceLimitsInputTypeDef",
-    "DescribeEC2InstanceLimitsOutputTypeDef",
-    "DescribeFleetAttributesInputTypeDef",
-    "DescribeFleetAttributesOutputTypeDef",
-    "DescribeFleetCapacityInputTypeDef",
-    "DescribeFleetCapacityOutputTypeDef",
-    "DescribeFleetDeploymentInputTypeDef",
-    "DescribeFleetDeploymentOutputTypeDef",
-    "DescribeFleetEventsInputTypeDef",
-    "DescribeFleetEventsOutputTypeDef",
-    "DescribeFleetLocationAttributesInputTypeDef",
-    "DescribeFleetLocationAttributesOutputTypeDef",
-    "DescribeFleetLocationCapacityInputTypeDef",
-    "DescribeFleetLocationCapacityOutputTypeDef",
-    "DescribeFleetLocationUtilizationInputTypeDef",
-    "DescribeFleetLocationUtilizationOutputTypeDef",
-    "DescribeFleetPortSettingsInputTypeDef",
-    "DescribeFleetPortSettingsOutputTypeDef",
-    "DescribeFleetUtilizationInputTypeDef",
-    "DescribeFleetUtilizationOutputTypeDef",
-    "DescribeGameServerGroupInputTypeDef",
-    "DescribeGameServerGroupOutputTypeDef",
-    "DescribeGameServerInputTypeDef",
-    "DescribeGameServerInstancesInputTypeDef",
-    "DescribeGameServerInstancesOutputTypeDef",
-    "DescribeGameServerOutputTypeDef",
-    "DescribeGameSessionDetailsInputTypeDef",
-    "DescribeGameSessionDetailsOutputTypeDef",
-    "DescribeGameSessionPlacementInputTypeDef",
-    "DescribeGameSessionPlacementOutputTypeDef",
-    "DescribeGameSessionQueuesInputTypeDef",
-    "DescribeGameSessionQueuesOutputTypeDef",
-    "DescribeGameSessionsInputTypeDef",
-    "DescribeGameSessionsOutputTypeDef",
-    "DescribeInstancesInputTypeDef",
-    "DescribeInstancesOutputTypeDef",
-    "DescribeMatchmakingConfigurationsInputTypeDef",
-    "DescribeMatchmakingConfigurationsOutputTypeDef",
-    "DescribeMatchmakingInputTypeDef",
-    "DescribeMatchmakingOutputTypeDef",
-    "DescribeMatchmakingRuleSetsInputTypeDef",
-    "DescribeMatchmakingRuleSetsOutputTypeDef",
-    "DescribePlayerSessionsInputTypeDef",
-    "DescribePlayerSessionsOutputTypeDef",
-    "DescribeRuntimeConfigurationInputTypeDef",
-    "DescribeRuntimeConfigurationOutputTypeDef",
-    "DescribeScalingPoliciesInputTypeDef",
-    "DescribeScalingPoliciesOutputTypeDef",
-    "DescribeScriptInputTypeDef",
-    "DescribeScriptOutputTypeDef",
-    "DescribeVpcPeeringAuthorizationsOutputTypeDef",
-    "DescribeVpcPeeringConnectionsInputTypeDef",
-    "DescribeVpcPeeringConnectionsOutputTypeDef",
-    "DesiredPlayerSessionTypeDef",
-    "EC2InstanceCountsTypeDef",
-    "EC2InstanceLimitTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventTypeDef",
-    "FilterConfigurationOutputTypeDef",
-    "FilterConfigurationTypeDef",
-    "FleetAttributesTypeDef",
-    "FleetCapacityTypeDef",
-    "FleetDeploymentTypeDef",
-    "FleetUtilizationTypeDef",
-    "GamePropertyTypeDef",
-    "GameServerContainerDefinitionInputTypeDef",
-    "GameServerContainerDefinitionTypeDef",
-    "GameServerContainerGroupCountsTypeDef",
-    "GameServerGroupAutoScalingPolicyTypeDef",
-    "GameServerGroupTypeDef",
-    "GameServerInstanceTypeDef",
-    "GameServerTypeDef",
-    "GameSessionConnectionInfoTypeDef",
-    "GameSessionCreationLimitPolicyTypeDef",
-    "GameSessionDetailTypeDef",
-    "GameSessionPlacementTypeDef",
-    "GameSessionQueueDestinationTypeDef",
-    "GameSessionQueueTypeDef",
-    "GameSessionTypeDef",
-    "GetComputeAccessInputTypeDef",
-    "GetComputeAccessOutputTypeDef",
-    "GetComputeAuthTokenInputTypeDef",
-    "GetComputeAuthTokenOutputTypeDef",
-    "GetGameSessionLogUrlInputTypeDef",
-    "GetGameSessionLogUrlOutputTypeDef",
-    "GetInstanceAccessInputTypeDef",
-    "GetInstanceAccessOutputTypeDef",
-    "GetPlayerConnectionDetailsInputTypeDef",
-    "GetPlayerConnectionDetailsOutputTypeDef",
-    "InstanceAccessTypeDef",
-    "InstanceCredentialsTypeDef",
-    "InstanceDefinitionTypeDef",
-    "InstanceTypeDef",
-    "IpPermissionTypeDef",
-    "LaunchTemplateSpecificationTypeDef",
-    "ListAliasesInputTypeDef",
-    "ListAliasesOutputTypeDef",
-    "ListBuildsInputTypeDef",
-    "ListBuildsOutputTypeDef",
-    "ListComputeInputTypeDef",
-    "ListComputeOutputTypeDef",
-    "ListContainerFleetsInputTypeDef",
-    "ListContainerFleetsOutputTypeDef",
-    "ListContainerGroupDefinitionVersionsInputTypeDef",
-    "ListContainerGroupDefinitionVersionsOutputTypeDef",
-    "ListContainerGroupDefinitionsInputTypeDef",
-    "ListContainerGroupDefinitionsOutputTypeDef",
-    "ListFleetDeploymentsInputTypeDef",
-    "ListFleetDeploymentsOutputTypeDef",
-    "ListFleetsInputTypeDef",
-    "ListFleetsOutputTypeDef",
-    "ListGameServerGroupsInputTypeDef",
-    "ListGameServerGroupsOutputTypeDef",
-    "ListGameServersInputTypeDef",
-    "ListGameServersOutputTypeDef",
-    "ListLocationsInputTypeDef",
-    "ListLocationsOutputTypeDef",
-    "ListScriptsInputTypeDef",
-    "ListScriptsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LocationAttributesTypeDef",
-    "LocationConfigurationTypeDef",
-    "LocationModelTypeDef",
-    "LocationStateTypeDef",
-    "LocationalDeploymentTypeDef",
-    "LogConfigurationTypeDef",
-    "ManagedCapacityConfigurationTypeDef",
-    "MatchedPlayerSessionTypeDef",
-    "MatchmakingConfigurationTypeDef",
-    "MatchmakingRuleSetTypeDef",
-    "MatchmakingTicketTypeDef",
-    "PingBeaconTypeDef",
-    "PlacedPlayerSessionTypeDef",
-    "PlayerConnectionDetailTypeDef",
-    "PlayerConnectionEndpointTypeDef",
-    "PlayerGatewayConfigurationTypeDef",
-    "PlayerLatencyPolicyTypeDef",
-    "PlayerLatencyTypeDef",
-    "PlayerOutputTypeDef",
-    "PlayerSessionTypeDef",
-    "PlayerTypeDef",
-    "PriorityConfigurationOutputTypeDef",
-    "PriorityConfigurationOverrideOutputTypeDef",
-    "PriorityConfigurationOverrideTypeDef",
-    "PriorityConfigurationTypeDef",
-    "PutScalingPolicyInputTypeDef",
-    "PutScalingPolicyOutputTypeDef",
-    "RegisterComputeInputTypeDef",
-    "RegisterComputeOutputTypeDef",
-    "RegisterGameServerInputTypeDef",
-    "RegisterGameServerOutputTypeDef",
-    "RequestUploadCredentialsInputTypeDef",
-    "RequestUploadCredentialsOutputTypeDef",
-    "ResolveAliasInputTypeDef",
-    "ResolveAliasOutputTypeDef",
-    "ResourceCreationLimitPolicyTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResumeGameServerGroupInputTypeDef",
-    "ResumeGameServerGroupOutputTypeDef",
-    "RoutingStrategyTypeDef",
-    "RuntimeConfigurationOutputTypeDef",
-    "RuntimeConfigurationTypeDef",
-    "S3LocationTypeDef",
-    "ScalingPolicyTypeDef",
-    "ScriptTypeDef",
-    "SearchGameSessionsInputTypeDef",
-    "SearchGameSessionsOutputTypeDef",
-    "ServerProcessTypeDef",
-    "StartFleetActionsInputTypeDef",
-    "StartFleetActionsOutputTypeDef",
-    "StartGameSessionPlacementInputTypeDef",
-    "StartGameSessionPlacementOutputTypeDef",
-    "StartMatchBackfillInputTypeDef",
-    "StartMatchBackfillOutputTypeDef",
-    "StartMatchmakingInputTypeDef",
-    "StartMatchmakingOutputTypeDef",
-    "StopFleetActionsInputTypeDef",
-    "StopFleetActionsOutputTypeDef",
-    "StopGameSessionPlacementInputTypeDef",
-    "StopGameSessionPlacementOutputTypeDef",
-    "StopMatchmakingInputTypeDef",
-    "StopMatchmakingOutputTypeDef",
-    "SupportContainerDefinitionInputTypeDef",
-    "SupportContainerDefinitionTypeDef",
-    "SuspendGameServerGroupInputTypeDef",
-    "SuspendGameServerGroupOutputTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TargetConfigurationTypeDef",
-    "TargetTrackingConfigurationTypeDef",
-    "TerminateGameSessionInputTypeDef",
-    "TerminateGameSessionOutputTypeDef",
-    "UDPEndpointTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAliasInputTypeDef",
-    "UpdateAliasOutputTypeDef",
-    "UpdateBuildInputTypeDef",
-    "UpdateBuildOutputTypeDef",
-    "UpdateContainerFleetInputTypeDef",
-    "UpdateContainerFleetOutputTypeDef",
-    "UpdateContainerGroupDefinitionInputTypeDef",
-    "UpdateContainerGroupDefinitionOutputTypeDef",
-    "UpdateFleetAttributesInputTypeDef",
-    "UpdateFleetAttributesOutputTypeDef",
-    "UpdateFleetCapacityInputTypeDef",
-    "UpdateFleetCapacityOutputTypeDef",
-    "UpdateFleetPortSettingsInputTypeDef",
-    "UpdateFleetPortSettingsOutputTypeDef",
-    "UpdateGameServerGroupInputTypeDef",
-    "UpdateGameServerGroupOutputTypeDef",
-    "UpdateGameServerInputTypeDef",
-    "UpdateGameServerOutputTypeDef",
-    "UpdateGameSessionInputTypeDef",
-    "UpdateGameSessionOutputTypeDef",
-    "UpdateGameSessionQueueInputTypeDef",
-    "UpdateGameSessionQueueOutputTypeDef",
-    "UpdateMatchmakingConfigurationInputTypeDef",
-    "UpdateMatchmakingConfigurationOutputTypeDef",
-    "UpdateRuntimeConfigurationInputTypeDef",
-    "UpdateRuntimeConfigurationOutputTypeDef",
-    "UpdateScriptInputTypeDef",
-    "UpdateScriptOutputTypeDef",
-    "ValidateMatchmakingRuleSetInputTypeDef",
-    "ValidateMatchmakingRuleSetOutputTypeDef",
-    "VpcPeeringAuthorizationTypeDef",
-    "VpcPeeringConnectionStatusTypeDef",
-    "VpcPeeringConnectionTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptMatchInputTypeDef",
+        "AcceptMatchOutputTypeDef",
+        "AliasTypeDef",
+        "AnywhereConfigurationTypeDef",
+        "AttributeValueOutputTypeDef",
+        "AttributeValueTypeDef",
+        "AwsCredentialsTypeDef",
+        "BuildTypeDef",
+        "CertificateConfigurationTypeDef",
+        "ClaimFilterOptionTypeDef",
+        "ClaimGameServerInputTypeDef",
+        "ClaimGameServerOutputTypeDef",
+        "ComputeTypeDef",
+        "ConnectionPortRangeTypeDef",
+        "ContainerAttributeTypeDef",
+        "ContainerDependencyTypeDef",
+        "ContainerEnvironmentTypeDef",
+        "ContainerFleetLocationAttributesTypeDef",
+        "ContainerFleetTypeDef",
+        "ContainerGroupDefinitionTypeDef",
+        "ContainerGroupPortMappingTypeDef",
+        "ContainerHealthCheckOutputTypeDef",
+        "ContainerHealthCheckTypeDef",
+        "ContainerIdentifierTypeDef",
+        "ContainerMountPointTypeDef",
+        "ContainerPortConfigurationOutputTypeDef",
+        "ContainerPortConfigurationTypeDef",
+        "ContainerPortMappingTypeDef",
+        "ContainerPortRangeTypeDef",
+        "CreateAliasInputTypeDef",
+        "CreateAliasOutputTypeDef",
+        "CreateBuildInputTypeDef",
+        "CreateBuildOutputTypeDef",
+        "CreateContainerFleetInputTypeDef",
+        "CreateContainerFleetOutputTypeDef",
+        "CreateContainerGroupDefinitionInputTypeDef",
+        "CreateContainerGroupDefinitionOutputTypeDef",
+        "CreateFleetInputTypeDef",
+        "CreateFleetLocationsInputTypeDef",
+        "CreateFleetLocationsOutputTypeDef",
+        "CreateFleetOutputTypeDef",
+        "CreateGameServerGroupInputTypeDef",
+        "CreateGameServerGroupOutputTypeDef",
+        "CreateGameSessionInputTypeDef",
+        "CreateGameSessionOutputTypeDef",
+        "CreateGameSessionQueueInputTypeDef",
+        "CreateGameSessionQueueOutputTypeDef",
+        "CreateLocationInputTypeDef",
+        "CreateLocationOutputTypeDef",
+        "CreateMatchmakingConfigurationInputTypeDef",
+        "CreateMatchmakingConfigurationOutputTypeDef",
+        "CreateMatchmakingRuleSetInputTypeDef",
+        "CreateMatchmakingRuleSetOutputTypeDef",
+        "CreatePlayerSessionInputTypeDef",
+        "CreatePlayerSessionOutputTypeDef",
+        "CreatePlayerSessionsInputTypeDef",
+        "CreatePlayerSessionsOutputTypeDef",
+        "CreateScriptInputTypeDef",
+        "CreateScriptOutputTypeDef",
+        "CreateVpcPeeringAuthorizationInputTypeDef",
+        "CreateVpcPeeringAuthorizationOutputTypeDef",
+        "CreateVpcPeeringConnectionInputTypeDef",
+        "CreateVpcPeeringConnectionOutputTypeDef",
+        "DeleteAliasInputTypeDef",
+        "DeleteBuildInputTypeDef",
+        "DeleteContainerFleetInputTypeDef",
+        "DeleteContainerFleetOutputTypeDef",
+        "DeleteContainerGroupDefinitionInputTypeDef",
+        "DeleteContainerGroupDefinitionOutputTypeDef",
+        "DeleteFleetInputTypeDef",
+        "DeleteFleetLocationsInputTypeDef",
+        "DeleteFleetLocationsOutputTypeDef",
+        "DeleteGameServerGroupInputTypeDef",
+        "DeleteGameServerGroupOutputTypeDef",
+        "DeleteGameSessionQueueInputTypeDef",
+        "DeleteGameSessionQueueOutputTypeDef",
+        "DeleteLocationInputTypeDef",
+        "DeleteLocationOutputTypeDef",
+        "DeleteMatchmakingConfigurationInputTypeDef",
+        "DeleteMatchmakingConfigurationOutputTypeDef",
+        "DeleteMatchmakingRuleSetInputTypeDef",
+        "DeleteMatchmakingRuleSetOutputTypeDef",
+        "DeleteScalingPolicyInputTypeDef",
+        "DeleteScriptInputTypeDef",
+        "DeleteVpcPeeringAuthorizationInputTypeDef",
+        "DeleteVpcPeeringAuthorizationOutputTypeDef",
+        "DeleteVpcPeeringConnectionInputTypeDef",
+        "DeleteVpcPeeringConnectionOutputTypeDef",
+        "DeploymentConfigurationTypeDef",
+        "DeploymentDetailsTypeDef",
+        "DeregisterComputeInputTypeDef",
+        "DeregisterComputeOutputTypeDef",
+        "DeregisterGameServerInputTypeDef",
+        "DescribeAliasInputTypeDef",
+        "DescribeAliasOutputTypeDef",
+        "DescribeBuildInputTypeDef",
+        "DescribeBuildOutputTypeDef",
+        "DescribeComputeInputTypeDef",
+        "DescribeComputeOutputTypeDef",
+        "DescribeContainerFleetInputTypeDef",
+        "DescribeContainerFleetOutputTypeDef",
+        "DescribeContainerGroupDefinitionInputTypeDef",
+        "DescribeContainerGroupDefinitionOutputTypeDef",
+        "DescribeContainerGroupPortMappingsInputTypeDef",
+        "DescribeContainerGroupPortMappingsOutputTypeDef",
+        "DescribeEC2InstanceLimitsInputTypeDef",
+        "DescribeEC2InstanceLimitsOutputTypeDef",
+        "DescribeFleetAttributesInputTypeDef",
+        "DescribeFleetAttributesOutputTypeDef",
+        "DescribeFleetCapacityInputTypeDef",
+        "DescribeFleetCapacityOutputTypeDef",
+        "DescribeFleetDeploymentInputTypeDef",
+        "DescribeFleetDeploymentOutputTypeDef",
+        "DescribeFleetEventsInputTypeDef",
+        "DescribeFleetEventsOutputTypeDef",
+        "DescribeFleetLocationAttributesInputTypeDef",
+        "DescribeFleetLocationAttributesOutputTypeDef",
+        "DescribeFleetLocationCapacityInputTypeDef",
+        "DescribeFleetLocationCapacityOutputTypeDef",
+        "DescribeFleetLocationUtilizationInputTypeDef",
+        "DescribeFleetLocationUtilizationOutputTypeDef",
+        "DescribeFleetPortSettingsInputTypeDef",
+        "DescribeFleetPortSettingsOutputTypeDef",
+        "DescribeFleetUtilizationInputTypeDef",
+        "DescribeFleetUtilizationOutputTypeDef",
+        "DescribeGameServerGroupInputTypeDef",
+        "DescribeGameServerGroupOutputTypeDef",
+        "DescribeGameServerInputTypeDef",
+        "DescribeGameServerInstancesInputTypeDef",
+        "DescribeGameServerInstancesOutputTypeDef",
+        "DescribeGameServerOutputTypeDef",
+        "DescribeGameSessionDetailsInputTypeDef",
+        "DescribeGameSessionDetailsOutputTypeDef",
+        "DescribeGameSessionPlacementInputTypeDef",
+        "DescribeGameSessionPlacementOutputTypeDef",
+        "DescribeGameSessionQueuesInputTypeDef",
+        "DescribeGameSessionQueuesOutputTypeDef",
+        "DescribeGameSessionsInputTypeDef",
+        "DescribeGameSessionsOutputTypeDef",
+        "DescribeInstancesInputTypeDef",
+        "DescribeInstancesOutputTypeDef",
+        "DescribeMatchmakingConfigurationsInputTypeDef",
+        "DescribeMatchmakingConfigurationsOutputTypeDef",
+        "DescribeMatchmakingInputTypeDef",
+        "DescribeMatchmakingOutputTypeDef",
+        "DescribeMatchmakingRuleSetsInputTypeDef",
+        "DescribeMatchmakingRuleSetsOutputTypeDef",
+        "DescribePlayerSessionsInputTypeDef",
+        "DescribePlayerSessionsOutputTypeDef",
+        "DescribeRuntimeConfigurationInputTypeDef",
+        "DescribeRuntimeConfigurationOutputTypeDef",
+        "DescribeScalingPoliciesInputTypeDef",
+        "DescribeScalingPoliciesOutputTypeDef",
+        "DescribeScriptInputTypeDef",
+        "DescribeScriptOutputTypeDef",
+        "DescribeVpcPeeringAuthorizationsOutputTypeDef",
+        "DescribeVpcPeeringConnectionsInputTypeDef",
+        "DescribeVpcPeeringConnectionsOutputTypeDef",
+        "DesiredPlayerSessionTypeDef",
+        "EC2InstanceCountsTypeDef",
+        "EC2InstanceLimitTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventTypeDef",
+        "FilterConfigurationOutputTypeDef",
+        "FilterConfigurationTypeDef",
+        "FleetAttributesTypeDef",
+        "FleetCapacityTypeDef",
+        "FleetDeploymentTypeDef",
+        "FleetUtilizationTypeDef",
+        "GamePropertyTypeDef",
+        "GameServerContainerDefinitionInputTypeDef",
+        "GameServerContainerDefinitionTypeDef",
+        "GameServerContainerGroupCountsTypeDef",
+        "GameServerGroupAutoScalingPolicyTypeDef",
+        "GameServerGroupTypeDef",
+        "GameServerInstanceTypeDef",
+        "GameServerTypeDef",
+        "GameSessionConnectionInfoTypeDef",
+        "GameSessionCreationLimitPolicyTypeDef",
+        "GameSessionDetailTypeDef",
+        "GameSessionPlacementTypeDef",
+        "GameSessionQueueDestinationTypeDef",
+        "GameSessionQueueTypeDef",
+        "GameSessionTypeDef",
+        "GetComputeAccessInputTypeDef",
+        "GetComputeAccessOutputTypeDef",
+        "GetComputeAuthTokenInputTypeDef",
+        "GetComputeAuthTokenOutputTypeDef",
+        "GetGameSessionLogUrlInputTypeDef",
+        "GetGameSessionLogUrlOutputTypeDef",
+        "GetInstanceAccessInputTypeDef",
+        "GetInstanceAccessOutputTypeDef",
+        "GetPlayerConnectionDetailsInputTypeDef",
+        "GetPlayerConnectionDetailsOutputTypeDef",
+        "InstanceAccessTypeDef",
+        "InstanceCredentialsTypeDef",
+        "InstanceDefinitionTypeDef",
+        "InstanceTypeDef",
+        "IpPermissionTypeDef",
+        "LaunchTemplateSpecificationTypeDef",
+        "ListAliasesInputTypeDef",
+        "ListAliasesOutputTypeDef",
+        "ListBuildsInputTypeDef",
+        "ListBuildsOutputTypeDef",
+        "ListComputeInputTypeDef",
+        "ListComputeOutputTypeDef",
+        "ListContainerFleetsInputTypeDef",
+        "ListContainerFleetsOutputTypeDef",
+        "ListContainerGroupDefinitionVersionsInputTypeDef",
+        "ListContainerGroupDefinitionVersionsOutputTypeDef",
+        "ListContainerGroupDefinitionsInputTypeDef",
+        "ListContainerGroupDefinitionsOutputTypeDef",
+        "ListFleetDeploymentsInputTypeDef",
+        "ListFleetDeploymentsOutputTypeDef",
+        "ListFleetsInputTypeDef",
+        "ListFleetsOutputTypeDef",
+        "ListGameServerGroupsInputTypeDef",
+        "ListGameServerGroupsOutputTypeDef",
+        "ListGameServersInputTypeDef",
+        "ListGameServersOutputTypeDef",
+        "ListLocationsInputTypeDef",
+        "ListLocationsOutputTypeDef",
+        "ListScriptsInputTypeDef",
+        "ListScriptsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LocationAttributesTypeDef",
+        "LocationConfigurationTypeDef",
+        "LocationModelTypeDef",
+        "LocationStateTypeDef",
+        "LocationalDeploymentTypeDef",
+        "LogConfigurationTypeDef",
+        "ManagedCapacityConfigurationTypeDef",
+        "MatchedPlayerSessionTypeDef",
+        "MatchmakingConfigurationTypeDef",
+        "MatchmakingRuleSetTypeDef",
+        "MatchmakingTicketTypeDef",
+        "PingBeaconTypeDef",
+        "PlacedPlayerSessionTypeDef",
+        "PlayerConnectionDetailTypeDef",
+        "PlayerConnectionEndpointTypeDef",
+        "PlayerGatewayConfigurationTypeDef",
+        "PlayerLatencyPolicyTypeDef",
+        "PlayerLatencyTypeDef",
+        "PlayerOutputTypeDef",
+        "PlayerSessionTypeDef",
+        "PlayerTypeDef",
+        "PriorityConfigurationOutputTypeDef",
+        "PriorityConfigurationOverrideOutputTypeDef",
+        "PriorityConfigurationOverrideTypeDef",
+        "PriorityConfigurationTypeDef",
+        "PutScalingPolicyInputTypeDef",
+        "PutScalingPolicyOutputTypeDef",
+        "RegisterComputeInputTypeDef",
+        "RegisterComputeOutputTypeDef",
+        "RegisterGameServerInputTypeDef",
+        "RegisterGameServerOutputTypeDef",
+        "RequestUploadCredentialsInputTypeDef",
+        "RequestUploadCredentialsOutputTypeDef",
+        "ResolveAliasInputTypeDef",
+        "ResolveAliasOutputTypeDef",
+        "ResourceCreationLimitPolicyTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResumeGameServerGroupInputTypeDef",
+        "ResumeGameServerGroupOutputTypeDef",
+        "RoutingStrategyTypeDef",
+        "RuntimeConfigurationOutputTypeDef",
+        "RuntimeConfigurationTypeDef",
+        "S3LocationTypeDef",
+        "ScalingPolicyTypeDef",
+        "ScriptTypeDef",
+        "SearchGameSessionsInputTypeDef",
+        "SearchGameSessionsOutputTypeDef",
+        "ServerProcessTypeDef",
+        "StartFleetActionsInputTypeDef",
+        "StartFleetActionsOutputTypeDef",
+        "StartGameSessionPlacementInputTypeDef",
+        "StartGameSessionPlacementOutputTypeDef",
+        "StartMatchBackfillInputTypeDef",
+        "StartMatchBackfillOutputTypeDef",
+        "StartMatchmakingInputTypeDef",
+        "StartMatchmakingOutputTypeDef",
+        "StopFleetActionsInputTypeDef",
+        "StopFleetActionsOutputTypeDef",
+        "StopGameSessionPlacementInputTypeDef",
+        "StopGameSessionPlacementOutputTypeDef",
+        "StopMatchmakingInputTypeDef",
+        "StopMatchmakingOutputTypeDef",
+        "SupportContainerDefinitionInputTypeDef",
+        "SupportContainerDefinitionTypeDef",
+        "SuspendGameServerGroupInputTypeDef",
+        "SuspendGameServerGroupOutputTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TargetConfigurationTypeDef",
+        "TargetTrackingConfigurationTypeDef",
+        "TerminateGameSessionInputTypeDef",
+        "TerminateGameSessionOutputTypeDef",
+        "UDPEndpointTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAliasInputTypeDef",
+        "UpdateAliasOutputTypeDef",
+        "UpdateBuildInputTypeDef",
+        "UpdateBuildOutputTypeDef",
+        "UpdateContainerFleetInputTypeDef",
+        "UpdateContainerFleetOutputTypeDef",
+        "UpdateContainerGroupDefinitionInputTypeDef",
+        "UpdateContainerGroupDefinitionOutputTypeDef",
+        "UpdateFleetAttributesInputTypeDef",
+        "UpdateFleetAttributesOutputTypeDef",
+        "UpdateFleetCapacityInputTypeDef",
+        "UpdateFleetCapacityOutputTypeDef",
+        "UpdateFleetPortSettingsInputTypeDef",
+        "UpdateFleetPortSettingsOutputTypeDef",
+        "UpdateGameServerGroupInputTypeDef",
+        "UpdateGameServerGroupOutputTypeDef",
+        "UpdateGameServerInputTypeDef",
+        "UpdateGameServerOutputTypeDef",
+        "UpdateGameSessionInputTypeDef",
+        "UpdateGameSessionOutputTypeDef",
+        "UpdateGameSessionQueueInputTypeDef",
+        "UpdateGameSessionQueueOutputTypeDef",
+        "UpdateMatchmakingConfigurationInputTypeDef",
+        "UpdateMatchmakingConfigurationOutputTypeDef",
+        "UpdateRuntimeConfigurationInputTypeDef",
+        "UpdateRuntimeConfigurationOutputTypeDef",
+        "UpdateScriptInputTypeDef",
+        "UpdateScriptOutputTypeDef",
+        "ValidateMatchmakingRuleSetInputTypeDef",
+        "ValidateMatchmakingRuleSetOutputTypeDef",
+        "VpcPeeringAuthorizationTypeDef",
+        "VpcPeeringConnectionStatusTypeDef",
+        "VpcPeeringConnectionTypeDef",
+    ]
 
 
 class AcceptMatchInputTypeDef(TypedDict):
@@ -432,6 +433,12 @@ class AcceptMatchInputTypeDef(TypedDict):
 
 class AcceptMatchOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RoutingStrategyTypeDef(TypedDict):
+    Type: NotRequired[RoutingStrategyTypeType]
+    FleetId: NotRequired[str]
+    Message: NotRequired[str]
 
 
 class AliasTypeDef(TypedDict):
@@ -495,9 +502,28 @@ class ClaimGameServerInputTypeDef(TypedDict):
     FilterOption: NotRequired[ReadOnly[ClaimFilterOptionTypeDef]]
 
 
+class GameServerTypeDef(TypedDict):
+    GameServerGroupName: NotRequired[str]
+    GameServerGroupArn: NotRequired[str]
+    GameServerId: NotRequired[str]
+    InstanceId: NotRequired[str]
+    ConnectionInfo: NotRequired[str]
+    GameServerData: NotRequired[str]
+    ClaimStatus: NotRequired[GameServerClaimStatusType]
+    UtilizationStatus: NotRequired[GameServerUtilizationStatusType]
+    RegistrationTime: NotRequired[datetime]
+    LastClaimTime: NotRequired[datetime]
+    LastHealthCheckTime: NotRequired[datetime]
+
+
 class ClaimGameServerOutputTypeDef(TypedDict):
     GameServer: NotRequired[GameServerTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ContainerAttributeTypeDef(TypedDict):
+    ContainerName: NotRequired[str]
+    ContainerRuntimeId: NotRequired[str]
 
 
 class ComputeTypeDef(TypedDict):
@@ -524,11 +550,6 @@ class ConnectionPortRangeTypeDef(TypedDict):
     ToPort: int
 
 
-class ContainerAttributeTypeDef(TypedDict):
-    ContainerName: NotRequired[str]
-    ContainerRuntimeId: NotRequired[str]
-
-
 class ContainerDependencyTypeDef(TypedDict):
     ContainerName: str
     Condition: ContainerDependencyConditionType
@@ -543,6 +564,28 @@ class ContainerFleetLocationAttributesTypeDef(TypedDict):
     Location: NotRequired[str]
     Status: NotRequired[ContainerFleetLocationStatusType]
     PlayerGatewayStatus: NotRequired[PlayerGatewayStatusType]
+
+
+class DeploymentDetailsTypeDef(TypedDict):
+    LatestDeploymentId: NotRequired[str]
+
+
+class GameSessionCreationLimitPolicyTypeDef(TypedDict):
+    NewGameSessionsPerCreator: NotRequired[int]
+    PolicyPeriodInMinutes: NotRequired[int]
+
+
+class IpPermissionTypeDef(TypedDict):
+    FromPort: int
+    ToPort: int
+    IpRange: str
+    Protocol: IpProtocolType
+
+
+class LogConfigurationTypeDef(TypedDict):
+    LogDestination: NotRequired[LogDestinationType]
+    S3BucketName: NotRequired[str]
+    LogGroupArn: NotRequired[str]
 
 
 class ContainerFleetTypeDef(TypedDict):
@@ -571,6 +614,55 @@ class ContainerFleetTypeDef(TypedDict):
     PlayerGatewayMode: NotRequired[PlayerGatewayModeType]
 
 
+class ContainerMountPointTypeDef(TypedDict):
+    InstancePath: str
+    ContainerPath: NotRequired[str]
+    AccessLevel: NotRequired[ContainerMountPointAccessLevelType]
+
+
+class ContainerPortRangeTypeDef(TypedDict):
+    FromPort: int
+    ToPort: int
+    Protocol: IpProtocolType
+
+
+class ContainerPortConfigurationOutputTypeDef(TypedDict):
+    ContainerPortRanges: list[ContainerPortRangeTypeDef]
+
+
+class GameServerContainerDefinitionTypeDef(TypedDict):
+    ContainerName: NotRequired[str]
+    DependsOn: NotRequired[list[ContainerDependencyTypeDef]]
+    MountPoints: NotRequired[list[ContainerMountPointTypeDef]]
+    EnvironmentOverride: NotRequired[list[ContainerEnvironmentTypeDef]]
+    ImageUri: NotRequired[str]
+    PortConfiguration: NotRequired[ContainerPortConfigurationOutputTypeDef]
+    ResolvedImageDigest: NotRequired[str]
+    ServerSdkVersion: NotRequired[str]
+
+
+class ContainerHealthCheckOutputTypeDef(TypedDict):
+    Command: list[str]
+    Interval: NotRequired[int]
+    Retries: NotRequired[int]
+    StartPeriod: NotRequired[int]
+    Timeout: NotRequired[int]
+
+
+class SupportContainerDefinitionTypeDef(TypedDict):
+    ContainerName: NotRequired[str]
+    DependsOn: NotRequired[list[ContainerDependencyTypeDef]]
+    MountPoints: NotRequired[list[ContainerMountPointTypeDef]]
+    EnvironmentOverride: NotRequired[list[ContainerEnvironmentTypeDef]]
+    Essential: NotRequired[bool]
+    HealthCheck: NotRequired[ContainerHealthCheckOutputTypeDef]
+    ImageUri: NotRequired[str]
+    MemoryHardLimitMebibytes: NotRequired[int]
+    PortConfiguration: NotRequired[ContainerPortConfigurationOutputTypeDef]
+    ResolvedImageDigest: NotRequired[str]
+    Vcpu: NotRequired[float]
+
+
 class ContainerGroupDefinitionTypeDef(TypedDict):
     ContainerGroupDefinitionArn: NotRequired[str]
     CreationTime: NotRequired[datetime]
@@ -587,18 +679,16 @@ class ContainerGroupDefinitionTypeDef(TypedDict):
     StatusReason: NotRequired[str]
 
 
+class ContainerPortMappingTypeDef(TypedDict):
+    ContainerPort: NotRequired[int]
+    ConnectionPort: NotRequired[int]
+    Protocol: NotRequired[IpProtocolType]
+
+
 class ContainerGroupPortMappingTypeDef(TypedDict):
     ContainerName: NotRequired[str]
     ContainerRuntimeId: NotRequired[str]
     ContainerPortMappings: NotRequired[list[ContainerPortMappingTypeDef]]
-
-
-class ContainerHealthCheckOutputTypeDef(TypedDict):
-    Command: list[str]
-    Interval: NotRequired[int]
-    Retries: NotRequired[int]
-    StartPeriod: NotRequired[int]
-    Timeout: NotRequired[int]
 
 
 class ContainerHealthCheckTypeDef(TypedDict):
@@ -614,30 +704,13 @@ class ContainerIdentifierTypeDef(TypedDict):
     ContainerRuntimeId: NotRequired[str]
 
 
-class ContainerMountPointTypeDef(TypedDict):
-    InstancePath: str
-    ContainerPath: NotRequired[str]
-    AccessLevel: NotRequired[ContainerMountPointAccessLevelType]
-
-
-class ContainerPortConfigurationOutputTypeDef(TypedDict):
-    ContainerPortRanges: list[ContainerPortRangeTypeDef]
-
-
 class ContainerPortConfigurationTypeDef(TypedDict):
     ContainerPortRanges: ReadOnly[Sequence[ContainerPortRangeTypeDef]]
 
 
-class ContainerPortMappingTypeDef(TypedDict):
-    ContainerPort: NotRequired[int]
-    ConnectionPort: NotRequired[int]
-    Protocol: NotRequired[IpProtocolType]
-
-
-class ContainerPortRangeTypeDef(TypedDict):
-    FromPort: int
-    ToPort: int
-    Protocol: IpProtocolType
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateAliasInputTypeDef(TypedDict):
@@ -650,6 +723,13 @@ class CreateAliasInputTypeDef(TypedDict):
 class CreateAliasOutputTypeDef(TypedDict):
     Alias: NotRequired[AliasTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3LocationTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Key: NotRequired[str]
+    RoleArn: NotRequired[str]
+    ObjectVersion: NotRequired[str]
 
 
 class CreateBuildInputTypeDef(TypedDict):
@@ -666,6 +746,10 @@ class CreateBuildOutputTypeDef(TypedDict):
     UploadCredentials: NotRequired[AwsCredentialsTypeDef]
     StorageLocation: NotRequired[S3LocationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LocationConfigurationTypeDef(TypedDict):
+    Location: str
 
 
 class CreateContainerFleetInputTypeDef(TypedDict):
@@ -692,6 +776,29 @@ class CreateContainerFleetOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GameServerContainerDefinitionInputTypeDef(TypedDict):
+    ContainerName: str
+    DependsOn: NotRequired[ReadOnly[Sequence[ContainerDependencyTypeDef]]]
+    MountPoints: NotRequired[ReadOnly[Sequence[ContainerMountPointTypeDef]]]
+    EnvironmentOverride: NotRequired[ReadOnly[Sequence[ContainerEnvironmentTypeDef]]]
+    ImageUri: str
+    PortConfiguration: ReadOnly[ContainerPortConfigurationTypeDef]
+    ServerSdkVersion: str
+
+
+class SupportContainerDefinitionInputTypeDef(TypedDict):
+    ContainerName: str
+    DependsOn: NotRequired[ReadOnly[Sequence[ContainerDependencyTypeDef]]]
+    MountPoints: NotRequired[ReadOnly[Sequence[ContainerMountPointTypeDef]]]
+    EnvironmentOverride: NotRequired[ReadOnly[Sequence[ContainerEnvironmentTypeDef]]]
+    Essential: NotRequired[bool]
+    HealthCheck: NotRequired[ReadOnly[ContainerHealthCheckTypeDef]]
+    ImageUri: str
+    MemoryHardLimitMebibytes: NotRequired[int]
+    PortConfiguration: NotRequired[ReadOnly[ContainerPortConfigurationTypeDef]]
+    Vcpu: NotRequired[float]
+
+
 class CreateContainerGroupDefinitionInputTypeDef(TypedDict):
     Name: str
     ContainerGroupType: NotRequired[ContainerGroupTypeType]
@@ -711,6 +818,27 @@ class CreateContainerGroupDefinitionInputTypeDef(TypedDict):
 class CreateContainerGroupDefinitionOutputTypeDef(TypedDict):
     ContainerGroupDefinition: NotRequired[ContainerGroupDefinitionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PlayerGatewayConfigurationTypeDef(TypedDict):
+    GameServerIpProtocolSupported: NotRequired[GameServerIpProtocolSupportedType]
+
+
+class ResourceCreationLimitPolicyTypeDef(TypedDict):
+    NewGameSessionsPerCreator: NotRequired[int]
+    PolicyPeriodInMinutes: NotRequired[int]
+
+
+class ServerProcessTypeDef(TypedDict):
+    LaunchPath: str
+    Parameters: NotRequired[str]
+    ConcurrentExecutions: int
+
+
+class RuntimeConfigurationTypeDef(TypedDict):
+    ServerProcesses: NotRequired[ReadOnly[Sequence[ServerProcessTypeDef]]]
+    MaxConcurrentGameSessionActivations: NotRequired[int]
+    GameSessionActivationTimeoutSeconds: NotRequired[int]
 
 
 class CreateFleetInputTypeDef(TypedDict):
@@ -746,6 +874,12 @@ class CreateFleetLocationsInputTypeDef(TypedDict):
     Locations: ReadOnly[Sequence[LocationConfigurationTypeDef]]
 
 
+class LocationStateTypeDef(TypedDict):
+    Location: NotRequired[str]
+    Status: NotRequired[FleetStatusType]
+    PlayerGatewayStatus: NotRequired[PlayerGatewayStatusType]
+
+
 class CreateFleetLocationsOutputTypeDef(TypedDict):
     FleetId: NotRequired[str]
     FleetArn: NotRequired[str]
@@ -753,10 +887,61 @@ class CreateFleetLocationsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FleetAttributesTypeDef(TypedDict):
+    FleetId: NotRequired[str]
+    FleetArn: NotRequired[str]
+    FleetType: NotRequired[FleetTypeType]
+    InstanceType: NotRequired[EC2InstanceTypeType]
+    Description: NotRequired[str]
+    Name: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    TerminationTime: NotRequired[datetime]
+    Status: NotRequired[FleetStatusType]
+    BuildId: NotRequired[str]
+    BuildArn: NotRequired[str]
+    ScriptId: NotRequired[str]
+    ScriptArn: NotRequired[str]
+    ServerLaunchPath: NotRequired[str]
+    ServerLaunchParameters: NotRequired[str]
+    LogPaths: NotRequired[list[str]]
+    NewGameSessionProtectionPolicy: NotRequired[ProtectionPolicyType]
+    OperatingSystem: NotRequired[OperatingSystemType]
+    ResourceCreationLimitPolicy: NotRequired[ResourceCreationLimitPolicyTypeDef]
+    MetricGroups: NotRequired[list[str]]
+    StoppedActions: NotRequired[list[FleetActionType]]
+    InstanceRoleArn: NotRequired[str]
+    CertificateConfiguration: NotRequired[CertificateConfigurationTypeDef]
+    ComputeType: NotRequired[ComputeTypeType]
+    AnywhereConfiguration: NotRequired[AnywhereConfigurationTypeDef]
+    InstanceRoleCredentialsProvider: NotRequired[InstanceRoleCredentialsProviderType]
+    PlayerGatewayMode: NotRequired[PlayerGatewayModeType]
+    PlayerGatewayConfiguration: NotRequired[PlayerGatewayConfigurationTypeDef]
+
+
 class CreateFleetOutputTypeDef(TypedDict):
     FleetAttributes: NotRequired[FleetAttributesTypeDef]
     LocationStates: NotRequired[list[LocationStateTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TargetTrackingConfigurationTypeDef(TypedDict):
+    TargetValue: float
+
+
+class GameServerGroupAutoScalingPolicyTypeDef(TypedDict):
+    EstimatedInstanceWarmup: NotRequired[int]
+    TargetTrackingConfiguration: TargetTrackingConfigurationTypeDef
+
+
+class InstanceDefinitionTypeDef(TypedDict):
+    InstanceType: GameServerGroupInstanceTypeType
+    WeightedCapacity: NotRequired[str]
+
+
+class LaunchTemplateSpecificationTypeDef(TypedDict):
+    LaunchTemplateId: NotRequired[str]
+    LaunchTemplateName: NotRequired[str]
+    Version: NotRequired[str]
 
 
 class CreateGameServerGroupInputTypeDef(TypedDict):
@@ -773,9 +958,29 @@ class CreateGameServerGroupInputTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class GameServerGroupTypeDef(TypedDict):
+    GameServerGroupName: NotRequired[str]
+    GameServerGroupArn: NotRequired[str]
+    RoleArn: NotRequired[str]
+    InstanceDefinitions: NotRequired[list[InstanceDefinitionTypeDef]]
+    BalancingStrategy: NotRequired[BalancingStrategyType]
+    GameServerProtectionPolicy: NotRequired[GameServerProtectionPolicyType]
+    AutoScalingGroupArn: NotRequired[str]
+    Status: NotRequired[GameServerGroupStatusType]
+    StatusReason: NotRequired[str]
+    SuspendedActions: NotRequired[list[GameServerGroupActionType]]
+    CreationTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+
+
 class CreateGameServerGroupOutputTypeDef(TypedDict):
     GameServerGroup: NotRequired[GameServerGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GamePropertyTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateGameSessionInputTypeDef(TypedDict):
@@ -791,9 +996,51 @@ class CreateGameSessionInputTypeDef(TypedDict):
     Location: NotRequired[str]
 
 
+class GameSessionTypeDef(TypedDict):
+    GameSessionId: NotRequired[str]
+    Name: NotRequired[str]
+    FleetId: NotRequired[str]
+    FleetArn: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    TerminationTime: NotRequired[datetime]
+    CurrentPlayerSessionCount: NotRequired[int]
+    MaximumPlayerSessionCount: NotRequired[int]
+    Status: NotRequired[GameSessionStatusType]
+    StatusReason: NotRequired[GameSessionStatusReasonType]
+    GameProperties: NotRequired[list[GamePropertyTypeDef]]
+    IpAddress: NotRequired[str]
+    DnsName: NotRequired[str]
+    Port: NotRequired[int]
+    PlayerSessionCreationPolicy: NotRequired[PlayerSessionCreationPolicyType]
+    CreatorId: NotRequired[str]
+    GameSessionData: NotRequired[str]
+    MatchmakerData: NotRequired[str]
+    Location: NotRequired[str]
+    ComputeName: NotRequired[str]
+    PlayerGatewayStatus: NotRequired[PlayerGatewayStatusType]
+
+
 class CreateGameSessionOutputTypeDef(TypedDict):
     GameSession: NotRequired[GameSessionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FilterConfigurationTypeDef(TypedDict):
+    AllowedLocations: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GameSessionQueueDestinationTypeDef(TypedDict):
+    DestinationArn: NotRequired[str]
+
+
+class PlayerLatencyPolicyTypeDef(TypedDict):
+    MaximumIndividualPlayerLatencyMilliseconds: NotRequired[int]
+    PolicyDurationSeconds: NotRequired[int]
+
+
+class PriorityConfigurationTypeDef(TypedDict):
+    PriorityOrder: NotRequired[ReadOnly[Sequence[PriorityTypeType]]]
+    LocationOrder: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateGameSessionQueueInputTypeDef(TypedDict):
@@ -808,6 +1055,27 @@ class CreateGameSessionQueueInputTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class FilterConfigurationOutputTypeDef(TypedDict):
+    AllowedLocations: NotRequired[list[str]]
+
+
+class PriorityConfigurationOutputTypeDef(TypedDict):
+    PriorityOrder: NotRequired[list[PriorityTypeType]]
+    LocationOrder: NotRequired[list[str]]
+
+
+class GameSessionQueueTypeDef(TypedDict):
+    Name: NotRequired[str]
+    GameSessionQueueArn: NotRequired[str]
+    TimeoutInSeconds: NotRequired[int]
+    PlayerLatencyPolicies: NotRequired[list[PlayerLatencyPolicyTypeDef]]
+    Destinations: NotRequired[list[GameSessionQueueDestinationTypeDef]]
+    FilterConfiguration: NotRequired[FilterConfigurationOutputTypeDef]
+    PriorityConfiguration: NotRequired[PriorityConfigurationOutputTypeDef]
+    CustomEventData: NotRequired[str]
+    NotificationTarget: NotRequired[str]
+
+
 class CreateGameSessionQueueOutputTypeDef(TypedDict):
     GameSessionQueue: NotRequired[GameSessionQueueTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -816,6 +1084,21 @@ class CreateGameSessionQueueOutputTypeDef(TypedDict):
 class CreateLocationInputTypeDef(TypedDict):
     LocationName: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class UDPEndpointTypeDef(TypedDict):
+    Domain: NotRequired[str]
+    Port: NotRequired[int]
+
+
+class PingBeaconTypeDef(TypedDict):
+    UDPEndpoint: NotRequired[UDPEndpointTypeDef]
+
+
+class LocationModelTypeDef(TypedDict):
+    LocationName: NotRequired[str]
+    LocationArn: NotRequired[str]
+    PingBeacon: NotRequired[PingBeaconTypeDef]
 
 
 class CreateLocationOutputTypeDef(TypedDict):
@@ -841,6 +1124,26 @@ class CreateMatchmakingConfigurationInputTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class MatchmakingConfigurationTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ConfigurationArn: NotRequired[str]
+    Description: NotRequired[str]
+    GameSessionQueueArns: NotRequired[list[str]]
+    RequestTimeoutSeconds: NotRequired[int]
+    AcceptanceTimeoutSeconds: NotRequired[int]
+    AcceptanceRequired: NotRequired[bool]
+    RuleSetName: NotRequired[str]
+    RuleSetArn: NotRequired[str]
+    NotificationTarget: NotRequired[str]
+    AdditionalPlayerCount: NotRequired[int]
+    CustomEventData: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    GameProperties: NotRequired[list[GamePropertyTypeDef]]
+    GameSessionData: NotRequired[str]
+    BackfillMode: NotRequired[BackfillModeType]
+    FlexMatchMode: NotRequired[FlexMatchModeType]
+
+
 class CreateMatchmakingConfigurationOutputTypeDef(TypedDict):
     Configuration: NotRequired[MatchmakingConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -852,6 +1155,13 @@ class CreateMatchmakingRuleSetInputTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class MatchmakingRuleSetTypeDef(TypedDict):
+    RuleSetName: NotRequired[str]
+    RuleSetArn: NotRequired[str]
+    RuleSetBody: str
+    CreationTime: NotRequired[datetime]
+
+
 class CreateMatchmakingRuleSetOutputTypeDef(TypedDict):
     RuleSet: MatchmakingRuleSetTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -860,6 +1170,21 @@ class CreateMatchmakingRuleSetOutputTypeDef(TypedDict):
 class CreatePlayerSessionInputTypeDef(TypedDict):
     GameSessionId: str
     PlayerId: str
+    PlayerData: NotRequired[str]
+
+
+class PlayerSessionTypeDef(TypedDict):
+    PlayerSessionId: NotRequired[str]
+    PlayerId: NotRequired[str]
+    GameSessionId: NotRequired[str]
+    FleetId: NotRequired[str]
+    FleetArn: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    TerminationTime: NotRequired[datetime]
+    Status: NotRequired[PlayerSessionStatusType]
+    IpAddress: NotRequired[str]
+    DnsName: NotRequired[str]
+    Port: NotRequired[int]
     PlayerData: NotRequired[str]
 
 
@@ -888,6 +1213,17 @@ class CreateScriptInputTypeDef(TypedDict):
     NodeJsVersion: NotRequired[str]
 
 
+class ScriptTypeDef(TypedDict):
+    ScriptId: NotRequired[str]
+    ScriptArn: NotRequired[str]
+    Name: NotRequired[str]
+    Version: NotRequired[str]
+    SizeOnDisk: NotRequired[int]
+    CreationTime: NotRequired[datetime]
+    StorageLocation: NotRequired[S3LocationTypeDef]
+    NodeJsVersion: NotRequired[str]
+
+
 class CreateScriptOutputTypeDef(TypedDict):
     Script: NotRequired[ScriptTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -896,6 +1232,14 @@ class CreateScriptOutputTypeDef(TypedDict):
 class CreateVpcPeeringAuthorizationInputTypeDef(TypedDict):
     GameLiftAwsAccountId: str
     PeerVpcId: str
+
+
+class VpcPeeringAuthorizationTypeDef(TypedDict):
+    GameLiftAwsAccountId: NotRequired[str]
+    PeerVpcAwsAccountId: NotRequired[str]
+    PeerVpcId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    ExpirationTime: NotRequired[datetime]
 
 
 class CreateVpcPeeringAuthorizationOutputTypeDef(TypedDict):
@@ -1030,10 +1374,6 @@ class DeploymentConfigurationTypeDef(TypedDict):
     ImpairmentStrategy: NotRequired[DeploymentImpairmentStrategyType]
 
 
-class DeploymentDetailsTypeDef(TypedDict):
-    LatestDeploymentId: NotRequired[str]
-
-
 class DeregisterComputeInputTypeDef(TypedDict):
     FleetId: str
     ComputeName: str
@@ -1119,6 +1459,13 @@ class DescribeEC2InstanceLimitsInputTypeDef(TypedDict):
     Location: NotRequired[str]
 
 
+class EC2InstanceLimitTypeDef(TypedDict):
+    EC2InstanceType: NotRequired[EC2InstanceTypeType]
+    CurrentInstances: NotRequired[int]
+    InstanceLimit: NotRequired[int]
+    Location: NotRequired[str]
+
+
 class DescribeEC2InstanceLimitsOutputTypeDef(TypedDict):
     EC2InstanceLimits: NotRequired[list[EC2InstanceLimitTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1142,6 +1489,38 @@ class DescribeFleetCapacityInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class EC2InstanceCountsTypeDef(TypedDict):
+    DESIRED: NotRequired[int]
+    MINIMUM: NotRequired[int]
+    MAXIMUM: NotRequired[int]
+    PENDING: NotRequired[int]
+    ACTIVE: NotRequired[int]
+    IDLE: NotRequired[int]
+    TERMINATING: NotRequired[int]
+
+
+class GameServerContainerGroupCountsTypeDef(TypedDict):
+    PENDING: NotRequired[int]
+    ACTIVE: NotRequired[int]
+    IDLE: NotRequired[int]
+    TERMINATING: NotRequired[int]
+
+
+class ManagedCapacityConfigurationTypeDef(TypedDict):
+    ZeroCapacityStrategy: NotRequired[ZeroCapacityStrategyType]
+    ScaleInAfterInactivityMinutes: NotRequired[int]
+
+
+class FleetCapacityTypeDef(TypedDict):
+    FleetId: NotRequired[str]
+    FleetArn: NotRequired[str]
+    InstanceType: NotRequired[EC2InstanceTypeType]
+    InstanceCounts: NotRequired[EC2InstanceCountsTypeDef]
+    Location: NotRequired[str]
+    GameServerContainerGroupCounts: NotRequired[GameServerContainerGroupCountsTypeDef]
+    ManagedCapacityConfiguration: NotRequired[ManagedCapacityConfigurationTypeDef]
+
+
 class DescribeFleetCapacityOutputTypeDef(TypedDict):
     FleetCapacity: NotRequired[list[FleetCapacityTypeDef]]
     NextToken: NotRequired[str]
@@ -1151,6 +1530,22 @@ class DescribeFleetCapacityOutputTypeDef(TypedDict):
 class DescribeFleetDeploymentInputTypeDef(TypedDict):
     FleetId: str
     DeploymentId: NotRequired[str]
+
+
+class FleetDeploymentTypeDef(TypedDict):
+    DeploymentId: NotRequired[str]
+    FleetId: NotRequired[str]
+    GameServerBinaryArn: NotRequired[str]
+    RollbackGameServerBinaryArn: NotRequired[str]
+    PerInstanceBinaryArn: NotRequired[str]
+    RollbackPerInstanceBinaryArn: NotRequired[str]
+    DeploymentStatus: NotRequired[DeploymentStatusType]
+    DeploymentConfiguration: NotRequired[DeploymentConfigurationTypeDef]
+    CreationTime: NotRequired[datetime]
+
+
+class LocationalDeploymentTypeDef(TypedDict):
+    DeploymentStatus: NotRequired[DeploymentStatusType]
 
 
 class DescribeFleetDeploymentOutputTypeDef(TypedDict):
@@ -1167,6 +1562,16 @@ class DescribeFleetEventsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class EventTypeDef(TypedDict):
+    EventId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    EventCode: NotRequired[EventCodeType]
+    Message: NotRequired[str]
+    EventTime: NotRequired[datetime]
+    PreSignedLogUrl: NotRequired[str]
+    Count: NotRequired[int]
+
+
 class DescribeFleetEventsOutputTypeDef(TypedDict):
     Events: NotRequired[list[EventTypeDef]]
     NextToken: NotRequired[str]
@@ -1178,6 +1583,12 @@ class DescribeFleetLocationAttributesInputTypeDef(TypedDict):
     Locations: NotRequired[ReadOnly[Sequence[str]]]
     Limit: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class LocationAttributesTypeDef(TypedDict):
+    LocationState: NotRequired[LocationStateTypeDef]
+    StoppedActions: NotRequired[list[FleetActionType]]
+    UpdateStatus: NotRequired[LocationUpdateStatusType]
 
 
 class DescribeFleetLocationAttributesOutputTypeDef(TypedDict):
@@ -1201,6 +1612,16 @@ class DescribeFleetLocationCapacityOutputTypeDef(TypedDict):
 class DescribeFleetLocationUtilizationInputTypeDef(TypedDict):
     FleetId: str
     Location: str
+
+
+class FleetUtilizationTypeDef(TypedDict):
+    FleetId: NotRequired[str]
+    FleetArn: NotRequired[str]
+    ActiveServerProcessCount: NotRequired[int]
+    ActiveGameSessionCount: NotRequired[int]
+    CurrentPlayerSessionCount: NotRequired[int]
+    MaximumPlayerSessionCount: NotRequired[int]
+    Location: NotRequired[str]
 
 
 class DescribeFleetLocationUtilizationOutputTypeDef(TypedDict):
@@ -1255,6 +1676,13 @@ class DescribeGameServerInstancesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class GameServerInstanceTypeDef(TypedDict):
+    GameServerGroupName: NotRequired[str]
+    GameServerGroupArn: NotRequired[str]
+    InstanceId: NotRequired[str]
+    InstanceStatus: NotRequired[GameServerInstanceStatusType]
+
+
 class DescribeGameServerInstancesOutputTypeDef(TypedDict):
     GameServerInstances: NotRequired[list[GameServerInstanceTypeDef]]
     NextToken: NotRequired[str]
@@ -1276,6 +1704,11 @@ class DescribeGameSessionDetailsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class GameSessionDetailTypeDef(TypedDict):
+    GameSession: NotRequired[GameSessionTypeDef]
+    ProtectionPolicy: NotRequired[ProtectionPolicyType]
+
+
 class DescribeGameSessionDetailsOutputTypeDef(TypedDict):
     GameSessionDetails: NotRequired[list[GameSessionDetailTypeDef]]
     NextToken: NotRequired[str]
@@ -1284,6 +1717,47 @@ class DescribeGameSessionDetailsOutputTypeDef(TypedDict):
 
 class DescribeGameSessionPlacementInputTypeDef(TypedDict):
     PlacementId: str
+
+
+class PlacedPlayerSessionTypeDef(TypedDict):
+    PlayerId: NotRequired[str]
+    PlayerSessionId: NotRequired[str]
+
+
+class PlayerLatencyTypeDef(TypedDict):
+    PlayerId: NotRequired[str]
+    RegionIdentifier: NotRequired[str]
+    LatencyInMilliseconds: NotRequired[float]
+
+
+class PriorityConfigurationOverrideOutputTypeDef(TypedDict):
+    PlacementFallbackStrategy: NotRequired[PlacementFallbackStrategyType]
+    LocationOrder: list[str]
+
+
+class GameSessionPlacementTypeDef(TypedDict):
+    PlacementId: NotRequired[str]
+    GameSessionQueueName: NotRequired[str]
+    Status: NotRequired[GameSessionPlacementStateType]
+    GameProperties: NotRequired[list[GamePropertyTypeDef]]
+    MaximumPlayerSessionCount: NotRequired[int]
+    GameSessionName: NotRequired[str]
+    GameSessionId: NotRequired[str]
+    GameSessionArn: NotRequired[str]
+    GameSessionRegion: NotRequired[str]
+    PlayerLatencies: NotRequired[list[PlayerLatencyTypeDef]]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    IpAddress: NotRequired[str]
+    DnsName: NotRequired[str]
+    Port: NotRequired[int]
+    PlacedPlayerSessions: NotRequired[list[PlacedPlayerSessionTypeDef]]
+    GameSessionData: NotRequired[str]
+    MatchmakerData: NotRequired[str]
+    PriorityConfigurationOverride: NotRequired[
+        PriorityConfigurationOverrideOutputTypeDef
+    ]
+    PlayerGatewayStatus: NotRequired[PlayerGatewayStatusType]
 
 
 class DescribeGameSessionPlacementOutputTypeDef(TypedDict):
@@ -1327,6 +1801,19 @@ class DescribeInstancesInputTypeDef(TypedDict):
     Location: NotRequired[str]
 
 
+class InstanceTypeDef(TypedDict):
+    FleetId: NotRequired[str]
+    FleetArn: NotRequired[str]
+    InstanceId: NotRequired[str]
+    IpAddress: NotRequired[str]
+    DnsName: NotRequired[str]
+    OperatingSystem: NotRequired[OperatingSystemType]
+    Type: NotRequired[EC2InstanceTypeType]
+    Status: NotRequired[InstanceStatusType]
+    CreationTime: NotRequired[datetime]
+    Location: NotRequired[str]
+
+
 class DescribeInstancesOutputTypeDef(TypedDict):
     Instances: NotRequired[list[InstanceTypeDef]]
     NextToken: NotRequired[str]
@@ -1348,6 +1835,41 @@ class DescribeMatchmakingConfigurationsOutputTypeDef(TypedDict):
 
 class DescribeMatchmakingInputTypeDef(TypedDict):
     TicketIds: ReadOnly[Sequence[str]]
+
+
+class MatchedPlayerSessionTypeDef(TypedDict):
+    PlayerId: NotRequired[str]
+    PlayerSessionId: NotRequired[str]
+
+
+class GameSessionConnectionInfoTypeDef(TypedDict):
+    GameSessionArn: NotRequired[str]
+    IpAddress: NotRequired[str]
+    DnsName: NotRequired[str]
+    Port: NotRequired[int]
+    MatchedPlayerSessions: NotRequired[list[MatchedPlayerSessionTypeDef]]
+    PlayerGatewayStatus: NotRequired[PlayerGatewayStatusType]
+
+
+class PlayerOutputTypeDef(TypedDict):
+    PlayerId: NotRequired[str]
+    PlayerAttributes: NotRequired[dict[str, AttributeValueOutputTypeDef]]
+    Team: NotRequired[str]
+    LatencyInMs: NotRequired[dict[str, int]]
+
+
+class MatchmakingTicketTypeDef(TypedDict):
+    TicketId: NotRequired[str]
+    ConfigurationName: NotRequired[str]
+    ConfigurationArn: NotRequired[str]
+    Status: NotRequired[MatchmakingConfigurationStatusType]
+    StatusReason: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    Players: NotRequired[list[PlayerOutputTypeDef]]
+    GameSessionConnectionInfo: NotRequired[GameSessionConnectionInfoTypeDef]
+    EstimatedWaitTime: NotRequired[int]
 
 
 class DescribeMatchmakingOutputTypeDef(TypedDict):
@@ -1386,6 +1908,12 @@ class DescribeRuntimeConfigurationInputTypeDef(TypedDict):
     FleetId: str
 
 
+class RuntimeConfigurationOutputTypeDef(TypedDict):
+    ServerProcesses: NotRequired[list[ServerProcessTypeDef]]
+    MaxConcurrentGameSessionActivations: NotRequired[int]
+    GameSessionActivationTimeoutSeconds: NotRequired[int]
+
+
 class DescribeRuntimeConfigurationOutputTypeDef(TypedDict):
     RuntimeConfiguration: NotRequired[RuntimeConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1396,6 +1924,27 @@ class DescribeScalingPoliciesInputTypeDef(TypedDict):
     StatusFilter: NotRequired[ScalingStatusTypeType]
     Limit: NotRequired[int]
     NextToken: NotRequired[str]
+    Location: NotRequired[str]
+
+
+class TargetConfigurationTypeDef(TypedDict):
+    TargetValue: float
+
+
+class ScalingPolicyTypeDef(TypedDict):
+    FleetId: NotRequired[str]
+    FleetArn: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[ScalingStatusTypeType]
+    ScalingAdjustment: NotRequired[int]
+    ScalingAdjustmentType: NotRequired[ScalingAdjustmentTypeType]
+    ComparisonOperator: NotRequired[ComparisonOperatorTypeType]
+    Threshold: NotRequired[float]
+    EvaluationPeriods: NotRequired[int]
+    MetricName: NotRequired[MetricNameType]
+    PolicyType: NotRequired[PolicyTypeType]
+    TargetConfiguration: NotRequired[TargetConfigurationTypeDef]
+    UpdateStatus: NotRequired[LocationUpdateStatusType]
     Location: NotRequired[str]
 
 
@@ -1423,6 +1972,21 @@ class DescribeVpcPeeringConnectionsInputTypeDef(TypedDict):
     FleetId: NotRequired[str]
 
 
+class VpcPeeringConnectionStatusTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class VpcPeeringConnectionTypeDef(TypedDict):
+    FleetId: NotRequired[str]
+    FleetArn: NotRequired[str]
+    IpV4CidrBlock: NotRequired[str]
+    VpcPeeringConnectionId: NotRequired[str]
+    Status: NotRequired[VpcPeeringConnectionStatusTypeDef]
+    PeerVpcId: NotRequired[str]
+    GameLiftVpcId: NotRequired[str]
+
+
 class DescribeVpcPeeringConnectionsOutputTypeDef(TypedDict):
     VpcPeeringConnections: NotRequired[list[VpcPeeringConnectionTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1431,262 +1995,6 @@ class DescribeVpcPeeringConnectionsOutputTypeDef(TypedDict):
 class DesiredPlayerSessionTypeDef(TypedDict):
     PlayerId: NotRequired[str]
     PlayerData: NotRequired[str]
-
-
-class EC2InstanceCountsTypeDef(TypedDict):
-    DESIRED: NotRequired[int]
-    MINIMUM: NotRequired[int]
-    MAXIMUM: NotRequired[int]
-    PENDING: NotRequired[int]
-    ACTIVE: NotRequired[int]
-    IDLE: NotRequired[int]
-    TERMINATING: NotRequired[int]
-
-
-class EC2InstanceLimitTypeDef(TypedDict):
-    EC2InstanceType: NotRequired[EC2InstanceTypeType]
-    CurrentInstances: NotRequired[int]
-    InstanceLimit: NotRequired[int]
-    Location: NotRequired[str]
-
-
-class EventTypeDef(TypedDict):
-    EventId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    EventCode: NotRequired[EventCodeType]
-    Message: NotRequired[str]
-    EventTime: NotRequired[datetime]
-    PreSignedLogUrl: NotRequired[str]
-    Count: NotRequired[int]
-
-
-class FilterConfigurationOutputTypeDef(TypedDict):
-    AllowedLocations: NotRequired[list[str]]
-
-
-class FilterConfigurationTypeDef(TypedDict):
-    AllowedLocations: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class FleetAttributesTypeDef(TypedDict):
-    FleetId: NotRequired[str]
-    FleetArn: NotRequired[str]
-    FleetType: NotRequired[FleetTypeType]
-    InstanceType: NotRequired[EC2InstanceTypeType]
-    Description: NotRequired[str]
-    Name: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    TerminationTime: NotRequired[datetime]
-    Status: NotRequired[FleetStatusType]
-    BuildId: NotRequired[str]
-    BuildArn: NotRequired[str]
-    ScriptId: NotRequired[str]
-    ScriptArn: NotRequired[str]
-    ServerLaunchPath: NotRequired[str]
-    ServerLaunchParameters: NotRequired[str]
-    LogPaths: NotRequired[list[str]]
-    NewGameSessionProtectionPolicy: NotRequired[ProtectionPolicyType]
-    OperatingSystem: NotRequired[OperatingSystemType]
-    ResourceCreationLimitPolicy: NotRequired[ResourceCreationLimitPolicyTypeDef]
-    MetricGroups: NotRequired[list[str]]
-    StoppedActions: NotRequired[list[FleetActionType]]
-    InstanceRoleArn: NotRequired[str]
-    CertificateConfiguration: NotRequired[CertificateConfigurationTypeDef]
-    ComputeType: NotRequired[ComputeTypeType]
-    AnywhereConfiguration: NotRequired[AnywhereConfigurationTypeDef]
-    InstanceRoleCredentialsProvider: NotRequired[InstanceRoleCredentialsProviderType]
-    PlayerGatewayMode: NotRequired[PlayerGatewayModeType]
-    PlayerGatewayConfiguration: NotRequired[PlayerGatewayConfigurationTypeDef]
-
-
-class FleetCapacityTypeDef(TypedDict):
-    FleetId: NotRequired[str]
-    FleetArn: NotRequired[str]
-    InstanceType: NotRequired[EC2InstanceTypeType]
-    InstanceCounts: NotRequired[EC2InstanceCountsTypeDef]
-    Location: NotRequired[str]
-    GameServerContainerGroupCounts: NotRequired[GameServerContainerGroupCountsTypeDef]
-    ManagedCapacityConfiguration: NotRequired[ManagedCapacityConfigurationTypeDef]
-
-
-class FleetDeploymentTypeDef(TypedDict):
-    DeploymentId: NotRequired[str]
-    FleetId: NotRequired[str]
-    GameServerBinaryArn: NotRequired[str]
-    RollbackGameServerBinaryArn: NotRequired[str]
-    PerInstanceBinaryArn: NotRequired[str]
-    RollbackPerInstanceBinaryArn: NotRequired[str]
-    DeploymentStatus: NotRequired[DeploymentStatusType]
-    DeploymentConfiguration: NotRequired[DeploymentConfigurationTypeDef]
-    CreationTime: NotRequired[datetime]
-
-
-class FleetUtilizationTypeDef(TypedDict):
-    FleetId: NotRequired[str]
-    FleetArn: NotRequired[str]
-    ActiveServerProcessCount: NotRequired[int]
-    ActiveGameSessionCount: NotRequired[int]
-    CurrentPlayerSessionCount: NotRequired[int]
-    MaximumPlayerSessionCount: NotRequired[int]
-    Location: NotRequired[str]
-
-
-class GamePropertyTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class GameServerContainerDefinitionInputTypeDef(TypedDict):
-    ContainerName: str
-    DependsOn: NotRequired[ReadOnly[Sequence[ContainerDependencyTypeDef]]]
-    MountPoints: NotRequired[ReadOnly[Sequence[ContainerMountPointTypeDef]]]
-    EnvironmentOverride: NotRequired[ReadOnly[Sequence[ContainerEnvironmentTypeDef]]]
-    ImageUri: str
-    PortConfiguration: ReadOnly[ContainerPortConfigurationTypeDef]
-    ServerSdkVersion: str
-
-
-class GameServerContainerDefinitionTypeDef(TypedDict):
-    ContainerName: NotRequired[str]
-    DependsOn: NotRequired[list[ContainerDependencyTypeDef]]
-    MountPoints: NotRequired[list[ContainerMountPointTypeDef]]
-    EnvironmentOverride: NotRequired[list[ContainerEnvironmentTypeDef]]
-    ImageUri: NotRequired[str]
-    PortConfiguration: NotRequired[ContainerPortConfigurationOutputTypeDef]
-    ResolvedImageDigest: NotRequired[str]
-    ServerSdkVersion: NotRequired[str]
-
-
-class GameServerContainerGroupCountsTypeDef(TypedDict):
-    PENDING: NotRequired[int]
-    ACTIVE: NotRequired[int]
-    IDLE: NotRequired[int]
-    TERMINATING: NotRequired[int]
-
-
-class GameServerGroupAutoScalingPolicyTypeDef(TypedDict):
-    EstimatedInstanceWarmup: NotRequired[int]
-    TargetTrackingConfiguration: TargetTrackingConfigurationTypeDef
-
-
-class GameServerGroupTypeDef(TypedDict):
-    GameServerGroupName: NotRequired[str]
-    GameServerGroupArn: NotRequired[str]
-    RoleArn: NotRequired[str]
-    InstanceDefinitions: NotRequired[list[InstanceDefinitionTypeDef]]
-    BalancingStrategy: NotRequired[BalancingStrategyType]
-    GameServerProtectionPolicy: NotRequired[GameServerProtectionPolicyType]
-    AutoScalingGroupArn: NotRequired[str]
-    Status: NotRequired[GameServerGroupStatusType]
-    StatusReason: NotRequired[str]
-    SuspendedActions: NotRequired[list[GameServerGroupActionType]]
-    CreationTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-
-
-class GameServerInstanceTypeDef(TypedDict):
-    GameServerGroupName: NotRequired[str]
-    GameServerGroupArn: NotRequired[str]
-    InstanceId: NotRequired[str]
-    InstanceStatus: NotRequired[GameServerInstanceStatusType]
-
-
-class GameServerTypeDef(TypedDict):
-    GameServerGroupName: NotRequired[str]
-    GameServerGroupArn: NotRequired[str]
-    GameServerId: NotRequired[str]
-    InstanceId: NotRequired[str]
-    ConnectionInfo: NotRequired[str]
-    GameServerData: NotRequired[str]
-    ClaimStatus: NotRequired[GameServerClaimStatusType]
-    UtilizationStatus: NotRequired[GameServerUtilizationStatusType]
-    RegistrationTime: NotRequired[datetime]
-    LastClaimTime: NotRequired[datetime]
-    LastHealthCheckTime: NotRequired[datetime]
-
-
-class GameSessionConnectionInfoTypeDef(TypedDict):
-    GameSessionArn: NotRequired[str]
-    IpAddress: NotRequired[str]
-    DnsName: NotRequired[str]
-    Port: NotRequired[int]
-    MatchedPlayerSessions: NotRequired[list[MatchedPlayerSessionTypeDef]]
-    PlayerGatewayStatus: NotRequired[PlayerGatewayStatusType]
-
-
-class GameSessionCreationLimitPolicyTypeDef(TypedDict):
-    NewGameSessionsPerCreator: NotRequired[int]
-    PolicyPeriodInMinutes: NotRequired[int]
-
-
-class GameSessionDetailTypeDef(TypedDict):
-    GameSession: NotRequired[GameSessionTypeDef]
-    ProtectionPolicy: NotRequired[ProtectionPolicyType]
-
-
-class GameSessionPlacementTypeDef(TypedDict):
-    PlacementId: NotRequired[str]
-    GameSessionQueueName: NotRequired[str]
-    Status: NotRequired[GameSessionPlacementStateType]
-    GameProperties: NotRequired[list[GamePropertyTypeDef]]
-    MaximumPlayerSessionCount: NotRequired[int]
-    GameSessionName: NotRequired[str]
-    GameSessionId: NotRequired[str]
-    GameSessionArn: NotRequired[str]
-    GameSessionRegion: NotRequired[str]
-    PlayerLatencies: NotRequired[list[PlayerLatencyTypeDef]]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    IpAddress: NotRequired[str]
-    DnsName: NotRequired[str]
-    Port: NotRequired[int]
-    PlacedPlayerSessions: NotRequired[list[PlacedPlayerSessionTypeDef]]
-    GameSessionData: NotRequired[str]
-    MatchmakerData: NotRequired[str]
-    PriorityConfigurationOverride: NotRequired[
-        PriorityConfigurationOverrideOutputTypeDef
-    ]
-    PlayerGatewayStatus: NotRequired[PlayerGatewayStatusType]
-
-
-class GameSessionQueueDestinationTypeDef(TypedDict):
-    DestinationArn: NotRequired[str]
-
-
-class GameSessionQueueTypeDef(TypedDict):
-    Name: NotRequired[str]
-    GameSessionQueueArn: NotRequired[str]
-    TimeoutInSeconds: NotRequired[int]
-    PlayerLatencyPolicies: NotRequired[list[PlayerLatencyPolicyTypeDef]]
-    Destinations: NotRequired[list[GameSessionQueueDestinationTypeDef]]
-    FilterConfiguration: NotRequired[FilterConfigurationOutputTypeDef]
-    PriorityConfiguration: NotRequired[PriorityConfigurationOutputTypeDef]
-    CustomEventData: NotRequired[str]
-    NotificationTarget: NotRequired[str]
-
-
-class GameSessionTypeDef(TypedDict):
-    GameSessionId: NotRequired[str]
-    Name: NotRequired[str]
-    FleetId: NotRequired[str]
-    FleetArn: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    TerminationTime: NotRequired[datetime]
-    CurrentPlayerSessionCount: NotRequired[int]
-    MaximumPlayerSessionCount: NotRequired[int]
-    Status: NotRequired[GameSessionStatusType]
-    StatusReason: NotRequired[GameSessionStatusReasonType]
-    GameProperties: NotRequired[list[GamePropertyTypeDef]]
-    IpAddress: NotRequired[str]
-    DnsName: NotRequired[str]
-    Port: NotRequired[int]
-    PlayerSessionCreationPolicy: NotRequired[PlayerSessionCreationPolicyType]
-    CreatorId: NotRequired[str]
-    GameSessionData: NotRequired[str]
-    MatchmakerData: NotRequired[str]
-    Location: NotRequired[str]
-    ComputeName: NotRequired[str]
-    PlayerGatewayStatus: NotRequired[PlayerGatewayStatusType]
 
 
 class GetComputeAccessInputTypeDef(TypedDict):
@@ -1734,20 +2042,9 @@ class GetInstanceAccessInputTypeDef(TypedDict):
     InstanceId: str
 
 
-class GetInstanceAccessOutputTypeDef(TypedDict):
-    InstanceAccess: NotRequired[InstanceAccessTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetPlayerConnectionDetailsInputTypeDef(TypedDict):
-    GameSessionId: str
-    PlayerIds: ReadOnly[Sequence[str]]
-
-
-class GetPlayerConnectionDetailsOutputTypeDef(TypedDict):
-    GameSessionId: NotRequired[str]
-    PlayerConnectionDetails: NotRequired[list[PlayerConnectionDetailTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class InstanceCredentialsTypeDef(TypedDict):
+    UserName: NotRequired[str]
+    Secret: NotRequired[str]
 
 
 class InstanceAccessTypeDef(TypedDict):
@@ -1758,40 +2055,32 @@ class InstanceAccessTypeDef(TypedDict):
     Credentials: NotRequired[InstanceCredentialsTypeDef]
 
 
-class InstanceCredentialsTypeDef(TypedDict):
-    UserName: NotRequired[str]
-    Secret: NotRequired[str]
+class GetInstanceAccessOutputTypeDef(TypedDict):
+    InstanceAccess: NotRequired[InstanceAccessTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InstanceDefinitionTypeDef(TypedDict):
-    InstanceType: GameServerGroupInstanceTypeType
-    WeightedCapacity: NotRequired[str]
+class GetPlayerConnectionDetailsInputTypeDef(TypedDict):
+    GameSessionId: str
+    PlayerIds: ReadOnly[Sequence[str]]
 
 
-class InstanceTypeDef(TypedDict):
-    FleetId: NotRequired[str]
-    FleetArn: NotRequired[str]
-    InstanceId: NotRequired[str]
+class PlayerConnectionEndpointTypeDef(TypedDict):
     IpAddress: NotRequired[str]
-    DnsName: NotRequired[str]
-    OperatingSystem: NotRequired[OperatingSystemType]
-    Type: NotRequired[EC2InstanceTypeType]
-    Status: NotRequired[InstanceStatusType]
-    CreationTime: NotRequired[datetime]
-    Location: NotRequired[str]
+    Port: NotRequired[int]
 
 
-class IpPermissionTypeDef(TypedDict):
-    FromPort: int
-    ToPort: int
-    IpRange: str
-    Protocol: IpProtocolType
+class PlayerConnectionDetailTypeDef(TypedDict):
+    PlayerId: NotRequired[str]
+    Endpoints: NotRequired[list[PlayerConnectionEndpointTypeDef]]
+    PlayerGatewayToken: NotRequired[str]
+    Expiration: NotRequired[datetime]
 
 
-class LaunchTemplateSpecificationTypeDef(TypedDict):
-    LaunchTemplateId: NotRequired[str]
-    LaunchTemplateName: NotRequired[str]
-    Version: NotRequired[str]
+class GetPlayerConnectionDetailsOutputTypeDef(TypedDict):
+    GameSessionId: NotRequired[str]
+    PlayerConnectionDetails: NotRequired[list[PlayerConnectionDetailTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListAliasesInputTypeDef(TypedDict):
@@ -1951,147 +2240,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocationAttributesTypeDef(TypedDict):
-    LocationState: NotRequired[LocationStateTypeDef]
-    StoppedActions: NotRequired[list[FleetActionType]]
-    UpdateStatus: NotRequired[LocationUpdateStatusType]
-
-
-class LocationConfigurationTypeDef(TypedDict):
-    Location: str
-
-
-class LocationModelTypeDef(TypedDict):
-    LocationName: NotRequired[str]
-    LocationArn: NotRequired[str]
-    PingBeacon: NotRequired[PingBeaconTypeDef]
-
-
-class LocationStateTypeDef(TypedDict):
-    Location: NotRequired[str]
-    Status: NotRequired[FleetStatusType]
-    PlayerGatewayStatus: NotRequired[PlayerGatewayStatusType]
-
-
-class LocationalDeploymentTypeDef(TypedDict):
-    DeploymentStatus: NotRequired[DeploymentStatusType]
-
-
-class LogConfigurationTypeDef(TypedDict):
-    LogDestination: NotRequired[LogDestinationType]
-    S3BucketName: NotRequired[str]
-    LogGroupArn: NotRequired[str]
-
-
-class ManagedCapacityConfigurationTypeDef(TypedDict):
-    ZeroCapacityStrategy: NotRequired[ZeroCapacityStrategyType]
-    ScaleInAfterInactivityMinutes: NotRequired[int]
-
-
-class MatchedPlayerSessionTypeDef(TypedDict):
-    PlayerId: NotRequired[str]
-    PlayerSessionId: NotRequired[str]
-
-
-class MatchmakingConfigurationTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ConfigurationArn: NotRequired[str]
-    Description: NotRequired[str]
-    GameSessionQueueArns: NotRequired[list[str]]
-    RequestTimeoutSeconds: NotRequired[int]
-    AcceptanceTimeoutSeconds: NotRequired[int]
-    AcceptanceRequired: NotRequired[bool]
-    RuleSetName: NotRequired[str]
-    RuleSetArn: NotRequired[str]
-    NotificationTarget: NotRequired[str]
-    AdditionalPlayerCount: NotRequired[int]
-    CustomEventData: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    GameProperties: NotRequired[list[GamePropertyTypeDef]]
-    GameSessionData: NotRequired[str]
-    BackfillMode: NotRequired[BackfillModeType]
-    FlexMatchMode: NotRequired[FlexMatchModeType]
-
-
-class MatchmakingRuleSetTypeDef(TypedDict):
-    RuleSetName: NotRequired[str]
-    RuleSetArn: NotRequired[str]
-    RuleSetBody: str
-    CreationTime: NotRequired[datetime]
-
-
-class MatchmakingTicketTypeDef(TypedDict):
-    TicketId: NotRequired[str]
-    ConfigurationName: NotRequired[str]
-    ConfigurationArn: NotRequired[str]
-    Status: NotRequired[MatchmakingConfigurationStatusType]
-    StatusReason: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    Players: NotRequired[list[PlayerOutputTypeDef]]
-    GameSessionConnectionInfo: NotRequired[GameSessionConnectionInfoTypeDef]
-    EstimatedWaitTime: NotRequired[int]
-
-
-class PingBeaconTypeDef(TypedDict):
-    UDPEndpoint: NotRequired[UDPEndpointTypeDef]
-
-
-class PlacedPlayerSessionTypeDef(TypedDict):
-    PlayerId: NotRequired[str]
-    PlayerSessionId: NotRequired[str]
-
-
-class PlayerConnectionDetailTypeDef(TypedDict):
-    PlayerId: NotRequired[str]
-    Endpoints: NotRequired[list[PlayerConnectionEndpointTypeDef]]
-    PlayerGatewayToken: NotRequired[str]
-    Expiration: NotRequired[datetime]
-
-
-class PlayerConnectionEndpointTypeDef(TypedDict):
-    IpAddress: NotRequired[str]
-    Port: NotRequired[int]
-
-
-class PlayerGatewayConfigurationTypeDef(TypedDict):
-    GameServerIpProtocolSupported: NotRequired[GameServerIpProtocolSupportedType]
-
-
-class PlayerLatencyPolicyTypeDef(TypedDict):
-    MaximumIndividualPlayerLatencyMilliseconds: NotRequired[int]
-    PolicyDurationSeconds: NotRequired[int]
-
-
-class PlayerLatencyTypeDef(TypedDict):
-    PlayerId: NotRequired[str]
-    RegionIdentifier: NotRequired[str]
-    LatencyInMilliseconds: NotRequired[float]
-
-
-class PlayerOutputTypeDef(TypedDict):
-    PlayerId: NotRequired[str]
-    PlayerAttributes: NotRequired[dict[str, AttributeValueOutputTypeDef]]
-    Team: NotRequired[str]
-    LatencyInMs: NotRequired[dict[str, int]]
-
-
-class PlayerSessionTypeDef(TypedDict):
-    PlayerSessionId: NotRequired[str]
-    PlayerId: NotRequired[str]
-    GameSessionId: NotRequired[str]
-    FleetId: NotRequired[str]
-    FleetArn: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    TerminationTime: NotRequired[datetime]
-    Status: NotRequired[PlayerSessionStatusType]
-    IpAddress: NotRequired[str]
-    DnsName: NotRequired[str]
-    Port: NotRequired[int]
-    PlayerData: NotRequired[str]
-
-
 class PlayerTypeDef(TypedDict):
     PlayerId: NotRequired[str]
     PlayerAttributes: NotRequired[ReadOnly[Mapping[str, AttributeValueTypeDef]]]
@@ -2099,24 +2247,9 @@ class PlayerTypeDef(TypedDict):
     LatencyInMs: NotRequired[ReadOnly[Mapping[str, int]]]
 
 
-class PriorityConfigurationOutputTypeDef(TypedDict):
-    PriorityOrder: NotRequired[list[PriorityTypeType]]
-    LocationOrder: NotRequired[list[str]]
-
-
-class PriorityConfigurationOverrideOutputTypeDef(TypedDict):
-    PlacementFallbackStrategy: NotRequired[PlacementFallbackStrategyType]
-    LocationOrder: list[str]
-
-
 class PriorityConfigurationOverrideTypeDef(TypedDict):
     PlacementFallbackStrategy: NotRequired[PlacementFallbackStrategyType]
     LocationOrder: ReadOnly[Sequence[str]]
-
-
-class PriorityConfigurationTypeDef(TypedDict):
-    PriorityOrder: NotRequired[ReadOnly[Sequence[PriorityTypeType]]]
-    LocationOrder: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class PutScalingPolicyInputTypeDef(TypedDict):
@@ -2184,11 +2317,6 @@ class ResolveAliasOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceCreationLimitPolicyTypeDef(TypedDict):
-    NewGameSessionsPerCreator: NotRequired[int]
-    PolicyPeriodInMinutes: NotRequired[int]
-
-
 class ResumeGameServerGroupInputTypeDef(TypedDict):
     GameServerGroupName: str
     ResumeActions: ReadOnly[Sequence[GameServerGroupActionType]]
@@ -2197,59 +2325,6 @@ class ResumeGameServerGroupInputTypeDef(TypedDict):
 class ResumeGameServerGroupOutputTypeDef(TypedDict):
     GameServerGroup: NotRequired[GameServerGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RoutingStrategyTypeDef(TypedDict):
-    Type: NotRequired[RoutingStrategyTypeType]
-    FleetId: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class RuntimeConfigurationOutputTypeDef(TypedDict):
-    ServerProcesses: NotRequired[list[ServerProcessTypeDef]]
-    MaxConcurrentGameSessionActivations: NotRequired[int]
-    GameSessionActivationTimeoutSeconds: NotRequired[int]
-
-
-class RuntimeConfigurationTypeDef(TypedDict):
-    ServerProcesses: NotRequired[ReadOnly[Sequence[ServerProcessTypeDef]]]
-    MaxConcurrentGameSessionActivations: NotRequired[int]
-    GameSessionActivationTimeoutSeconds: NotRequired[int]
-
-
-class S3LocationTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Key: NotRequired[str]
-    RoleArn: NotRequired[str]
-    ObjectVersion: NotRequired[str]
-
-
-class ScalingPolicyTypeDef(TypedDict):
-    FleetId: NotRequired[str]
-    FleetArn: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[ScalingStatusTypeType]
-    ScalingAdjustment: NotRequired[int]
-    ScalingAdjustmentType: NotRequired[ScalingAdjustmentTypeType]
-    ComparisonOperator: NotRequired[ComparisonOperatorTypeType]
-    Threshold: NotRequired[float]
-    EvaluationPeriods: NotRequired[int]
-    MetricName: NotRequired[MetricNameType]
-    PolicyType: NotRequired[PolicyTypeType]
-    TargetConfiguration: NotRequired[TargetConfigurationTypeDef]
-    UpdateStatus: NotRequired[LocationUpdateStatusType]
-    Location: NotRequired[str]
-
-
-class ScriptTypeDef(TypedDict):
-    ScriptId: NotRequired[str]
-    ScriptArn: NotRequired[str]
-    Name: NotRequired[str]
-    Version: NotRequired[str]
-    SizeOnDisk: NotRequired[int]
-    CreationTime: NotRequired[datetime]
-    StorageLocation: NotRequired[S3LocationTypeDef]
-    NodeJsVersion: NotRequired[str]
 
 
 class SearchGameSessionsInputTypeDef(TypedDict):
@@ -2266,12 +2341,6 @@ class SearchGameSessionsOutputTypeDef(TypedDict):
     GameSessions: NotRequired[list[GameSessionTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ServerProcessTypeDef(TypedDict):
-    LaunchPath: str
-    Parameters: NotRequired[str]
-    ConcurrentExecutions: int
 
 
 class StartFleetActionsInputTypeDef(TypedDict):
@@ -2357,33 +2426,6 @@ class StopMatchmakingOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SupportContainerDefinitionInputTypeDef(TypedDict):
-    ContainerName: str
-    DependsOn: NotRequired[ReadOnly[Sequence[ContainerDependencyTypeDef]]]
-    MountPoints: NotRequired[ReadOnly[Sequence[ContainerMountPointTypeDef]]]
-    EnvironmentOverride: NotRequired[ReadOnly[Sequence[ContainerEnvironmentTypeDef]]]
-    Essential: NotRequired[bool]
-    HealthCheck: NotRequired[ReadOnly[ContainerHealthCheckTypeDef]]
-    ImageUri: str
-    MemoryHardLimitMebibytes: NotRequired[int]
-    PortConfiguration: NotRequired[ReadOnly[ContainerPortConfigurationTypeDef]]
-    Vcpu: NotRequired[float]
-
-
-class SupportContainerDefinitionTypeDef(TypedDict):
-    ContainerName: NotRequired[str]
-    DependsOn: NotRequired[list[ContainerDependencyTypeDef]]
-    MountPoints: NotRequired[list[ContainerMountPointTypeDef]]
-    EnvironmentOverride: NotRequired[list[ContainerEnvironmentTypeDef]]
-    Essential: NotRequired[bool]
-    HealthCheck: NotRequired[ContainerHealthCheckOutputTypeDef]
-    ImageUri: NotRequired[str]
-    MemoryHardLimitMebibytes: NotRequired[int]
-    PortConfiguration: NotRequired[ContainerPortConfigurationOutputTypeDef]
-    ResolvedImageDigest: NotRequired[str]
-    Vcpu: NotRequired[float]
-
-
 class SuspendGameServerGroupInputTypeDef(TypedDict):
     GameServerGroupName: str
     SuspendActions: ReadOnly[Sequence[GameServerGroupActionType]]
@@ -2403,19 +2445,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TargetConfigurationTypeDef(TypedDict):
-    TargetValue: float
-
-
-class TargetTrackingConfigurationTypeDef(TypedDict):
-    TargetValue: float
-
-
 class TerminateGameSessionInputTypeDef(TypedDict):
     GameSessionId: str
     TerminationMode: TerminationModeType
@@ -2424,11 +2453,6 @@ class TerminateGameSessionInputTypeDef(TypedDict):
 class TerminateGameSessionOutputTypeDef(TypedDict):
     GameSession: NotRequired[GameSessionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UDPEndpointTypeDef(TypedDict):
-    Domain: NotRequired[str]
-    Port: NotRequired[int]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2664,26 +2688,3 @@ class ValidateMatchmakingRuleSetInputTypeDef(TypedDict):
 class ValidateMatchmakingRuleSetOutputTypeDef(TypedDict):
     Valid: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcPeeringAuthorizationTypeDef(TypedDict):
-    GameLiftAwsAccountId: NotRequired[str]
-    PeerVpcAwsAccountId: NotRequired[str]
-    PeerVpcId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    ExpirationTime: NotRequired[datetime]
-
-
-class VpcPeeringConnectionStatusTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class VpcPeeringConnectionTypeDef(TypedDict):
-    FleetId: NotRequired[str]
-    FleetArn: NotRequired[str]
-    IpV4CidrBlock: NotRequired[str]
-    VpcPeeringConnectionId: NotRequired[str]
-    Status: NotRequired[VpcPeeringConnectionStatusTypeDef]
-    PeerVpcId: NotRequired[str]
-    GameLiftVpcId: NotRequired[str]

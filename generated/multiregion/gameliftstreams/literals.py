@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon GameLift Streams: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplicationStatusReasonType",
-    "ApplicationStatusType",
-    "ExportFilesStatusType",
-    "ProtocolType",
-    "ReplicationStatusTypeType",
-    "RuntimeEnvironmentTypeType",
-    "StreamClassType",
-    "StreamGroupLocationStatusType",
-    "StreamGroupStatusReasonType",
-    "StreamGroupStatusType",
-    "StreamSessionStatusReasonType",
-    "StreamSessionStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationStatusReasonType",
+        "ApplicationStatusType",
+        "ExportFilesStatusType",
+        "ProtocolType",
+        "ReplicationStatusTypeType",
+        "RuntimeEnvironmentTypeType",
+        "StreamClassType",
+        "StreamGroupLocationStatusType",
+        "StreamGroupStatusReasonType",
+        "StreamGroupStatusType",
+        "StreamSessionStatusReasonType",
+        "StreamSessionStatusType",
+    ]
 
 ApplicationStatusType = Literal[
     "INITIALIZED",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,66 +33,81 @@ from .literals import (
     StreamSessionStatusType,
 )
 
-__all__ = [
-    "AddStreamGroupLocationsInputTypeDef",
-    "AddStreamGroupLocationsOutputTypeDef",
-    "ApplicationSummaryTypeDef",
-    "AssociateApplicationsInputTypeDef",
-    "AssociateApplicationsOutputTypeDef",
-    "CreateApplicationInputTypeDef",
-    "CreateApplicationOutputTypeDef",
-    "CreateStreamGroupInputTypeDef",
-    "CreateStreamGroupOutputTypeDef",
-    "CreateStreamSessionConnectionInputTypeDef",
-    "CreateStreamSessionConnectionOutputTypeDef",
-    "DefaultApplicationTypeDef",
-    "DeleteApplicationInputTypeDef",
-    "DeleteStreamGroupInputTypeDef",
-    "DisassociateApplicationsInputTypeDef",
-    "DisassociateApplicationsOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExportFilesMetadataTypeDef",
-    "ExportStreamSessionFilesInputTypeDef",
-    "ExportStreamSessionFilesOutputTypeDef",
-    "GetApplicationInputTypeDef",
-    "GetApplicationOutputTypeDef",
-    "GetStreamGroupInputTypeDef",
-    "GetStreamGroupOutputTypeDef",
-    "GetStreamSessionInputTypeDef",
-    "GetStreamSessionOutputTypeDef",
-    "ListApplicationsInputTypeDef",
-    "ListApplicationsOutputTypeDef",
-    "ListStreamGroupsInputTypeDef",
-    "ListStreamGroupsOutputTypeDef",
-    "ListStreamSessionsByAccountInputTypeDef",
-    "ListStreamSessionsByAccountOutputTypeDef",
-    "ListStreamSessionsInputTypeDef",
-    "ListStreamSessionsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LocationConfigurationTypeDef",
-    "LocationStateTypeDef",
-    "PerformanceStatsConfigurationTypeDef",
-    "RemoveStreamGroupLocationsInputTypeDef",
-    "ReplicationStatusTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuntimeEnvironmentTypeDef",
-    "StartStreamSessionInputTypeDef",
-    "StartStreamSessionOutputTypeDef",
-    "StreamGroupSummaryTypeDef",
-    "StreamSessionSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TerminateStreamSessionInputTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationInputTypeDef",
-    "UpdateApplicationOutputTypeDef",
-    "UpdateStreamGroupInputTypeDef",
-    "UpdateStreamGroupOutputTypeDef",
-    "VpcTransitConfigurationResponseTypeDef",
-    "VpcTransitConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddStreamGroupLocationsInputTypeDef",
+        "AddStreamGroupLocationsOutputTypeDef",
+        "ApplicationSummaryTypeDef",
+        "AssociateApplicationsInputTypeDef",
+        "AssociateApplicationsOutputTypeDef",
+        "CreateApplicationInputTypeDef",
+        "CreateApplicationOutputTypeDef",
+        "CreateStreamGroupInputTypeDef",
+        "CreateStreamGroupOutputTypeDef",
+        "CreateStreamSessionConnectionInputTypeDef",
+        "CreateStreamSessionConnectionOutputTypeDef",
+        "DefaultApplicationTypeDef",
+        "DeleteApplicationInputTypeDef",
+        "DeleteStreamGroupInputTypeDef",
+        "DisassociateApplicationsInputTypeDef",
+        "DisassociateApplicationsOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExportFilesMetadataTypeDef",
+        "ExportStreamSessionFilesInputTypeDef",
+        "ExportStreamSessionFilesOutputTypeDef",
+        "GetApplicationInputTypeDef",
+        "GetApplicationOutputTypeDef",
+        "GetStreamGroupInputTypeDef",
+        "GetStreamGroupOutputTypeDef",
+        "GetStreamSessionInputTypeDef",
+        "GetStreamSessionOutputTypeDef",
+        "ListApplicationsInputTypeDef",
+        "ListApplicationsOutputTypeDef",
+        "ListStreamGroupsInputTypeDef",
+        "ListStreamGroupsOutputTypeDef",
+        "ListStreamSessionsByAccountInputTypeDef",
+        "ListStreamSessionsByAccountOutputTypeDef",
+        "ListStreamSessionsInputTypeDef",
+        "ListStreamSessionsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LocationConfigurationTypeDef",
+        "LocationStateTypeDef",
+        "PerformanceStatsConfigurationTypeDef",
+        "RemoveStreamGroupLocationsInputTypeDef",
+        "ReplicationStatusTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuntimeEnvironmentTypeDef",
+        "StartStreamSessionInputTypeDef",
+        "StartStreamSessionOutputTypeDef",
+        "StreamGroupSummaryTypeDef",
+        "StreamSessionSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TerminateStreamSessionInputTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationInputTypeDef",
+        "UpdateApplicationOutputTypeDef",
+        "UpdateStreamGroupInputTypeDef",
+        "UpdateStreamGroupOutputTypeDef",
+        "VpcTransitConfigurationResponseTypeDef",
+        "VpcTransitConfigurationTypeDef",
+    ]
+
+
+class VpcTransitConfigurationTypeDef(TypedDict):
+    VpcId: str
+    Ipv4CidrBlocks: ReadOnly[Sequence[str]]
+
+
+class LocationConfigurationTypeDef(TypedDict):
+    LocationName: str
+    AlwaysOnCapacity: NotRequired[int]
+    OnDemandCapacity: NotRequired[int]
+    TargetIdleCapacity: NotRequired[int]
+    MaximumCapacity: NotRequired[int]
+    VpcTransitConfiguration: NotRequired[ReadOnly[VpcTransitConfigurationTypeDef]]
 
 
 class AddStreamGroupLocationsInputTypeDef(TypedDict):
@@ -100,10 +115,36 @@ class AddStreamGroupLocationsInputTypeDef(TypedDict):
     LocationConfigurations: ReadOnly[Sequence[LocationConfigurationTypeDef]]
 
 
+class VpcTransitConfigurationResponseTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+    Ipv4CidrBlocks: NotRequired[list[str]]
+    TransitGatewayId: NotRequired[str]
+    TransitGatewayResourceShareArn: NotRequired[str]
+
+
+class LocationStateTypeDef(TypedDict):
+    LocationName: NotRequired[str]
+    Status: NotRequired[StreamGroupLocationStatusType]
+    AlwaysOnCapacity: NotRequired[int]
+    OnDemandCapacity: NotRequired[int]
+    TargetIdleCapacity: NotRequired[int]
+    MaximumCapacity: NotRequired[int]
+    RequestedCapacity: NotRequired[int]
+    AllocatedCapacity: NotRequired[int]
+    IdleCapacity: NotRequired[int]
+    InternalVpcIpv4CidrBlock: NotRequired[str]
+    VpcTransitConfiguration: NotRequired[VpcTransitConfigurationResponseTypeDef]
+
+
 class AddStreamGroupLocationsOutputTypeDef(TypedDict):
     Identifier: str
     Locations: list[LocationStateTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RuntimeEnvironmentTypeDef(TypedDict):
+    Type: RuntimeEnvironmentTypeType
+    Version: str
 
 
 class ApplicationSummaryTypeDef(TypedDict):
@@ -138,6 +179,11 @@ class CreateApplicationInputTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class ReplicationStatusTypeDef(TypedDict):
+    Location: NotRequired[str]
+    Status: NotRequired[ReplicationStatusTypeType]
+
+
 class CreateApplicationOutputTypeDef(TypedDict):
     Arn: str
     Description: NotRequired[str]
@@ -167,6 +213,11 @@ class CreateStreamGroupInputTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class DefaultApplicationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+
+
 class CreateStreamGroupOutputTypeDef(TypedDict):
     Arn: str
     Description: NotRequired[str]
@@ -193,11 +244,6 @@ class CreateStreamSessionConnectionInputTypeDef(TypedDict):
 class CreateStreamSessionConnectionOutputTypeDef(TypedDict):
     SignalResponse: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DefaultApplicationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
 
 
 class DeleteApplicationInputTypeDef(TypedDict):
@@ -282,6 +328,10 @@ class GetStreamSessionInputTypeDef(TypedDict):
     StreamSessionIdentifier: str
 
 
+class PerformanceStatsConfigurationTypeDef(TypedDict):
+    SharedWithClient: NotRequired[bool]
+
+
 class GetStreamSessionOutputTypeDef(TypedDict):
     Arn: NotRequired[str]
     Description: NotRequired[str]
@@ -323,6 +373,18 @@ class ListStreamGroupsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class StreamGroupSummaryTypeDef(TypedDict):
+    Arn: str
+    Id: NotRequired[str]
+    Description: NotRequired[str]
+    DefaultApplication: NotRequired[DefaultApplicationTypeDef]
+    StreamClass: NotRequired[StreamClassType]
+    Status: NotRequired[StreamGroupStatusType]
+    CreatedAt: NotRequired[datetime]
+    LastUpdatedAt: NotRequired[datetime]
+    ExpiresAt: NotRequired[datetime]
+
+
 class ListStreamGroupsOutputTypeDef(TypedDict):
     Items: NotRequired[list[StreamGroupSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -334,6 +396,19 @@ class ListStreamSessionsByAccountInputTypeDef(TypedDict):
     ExportFilesStatus: NotRequired[ExportFilesStatusType]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class StreamSessionSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    UserId: NotRequired[str]
+    Status: NotRequired[StreamSessionStatusType]
+    StatusReason: NotRequired[StreamSessionStatusReasonType]
+    Protocol: NotRequired[ProtocolType]
+    LastUpdatedAt: NotRequired[datetime]
+    CreatedAt: NotRequired[datetime]
+    ApplicationArn: NotRequired[str]
+    ExportFilesMetadata: NotRequired[ExportFilesMetadataTypeDef]
+    Location: NotRequired[str]
 
 
 class ListStreamSessionsByAccountOutputTypeDef(TypedDict):
@@ -365,46 +440,9 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocationConfigurationTypeDef(TypedDict):
-    LocationName: str
-    AlwaysOnCapacity: NotRequired[int]
-    OnDemandCapacity: NotRequired[int]
-    TargetIdleCapacity: NotRequired[int]
-    MaximumCapacity: NotRequired[int]
-    VpcTransitConfiguration: NotRequired[ReadOnly[VpcTransitConfigurationTypeDef]]
-
-
-class LocationStateTypeDef(TypedDict):
-    LocationName: NotRequired[str]
-    Status: NotRequired[StreamGroupLocationStatusType]
-    AlwaysOnCapacity: NotRequired[int]
-    OnDemandCapacity: NotRequired[int]
-    TargetIdleCapacity: NotRequired[int]
-    MaximumCapacity: NotRequired[int]
-    RequestedCapacity: NotRequired[int]
-    AllocatedCapacity: NotRequired[int]
-    IdleCapacity: NotRequired[int]
-    InternalVpcIpv4CidrBlock: NotRequired[str]
-    VpcTransitConfiguration: NotRequired[VpcTransitConfigurationResponseTypeDef]
-
-
-class PerformanceStatsConfigurationTypeDef(TypedDict):
-    SharedWithClient: NotRequired[bool]
-
-
 class RemoveStreamGroupLocationsInputTypeDef(TypedDict):
     Identifier: str
     Locations: ReadOnly[Sequence[str]]
-
-
-class ReplicationStatusTypeDef(TypedDict):
-    Location: NotRequired[str]
-    Status: NotRequired[ReplicationStatusTypeType]
-
-
-class RuntimeEnvironmentTypeDef(TypedDict):
-    Type: RuntimeEnvironmentTypeType
-    Version: str
 
 
 class StartStreamSessionInputTypeDef(TypedDict):
@@ -446,31 +484,6 @@ class StartStreamSessionOutputTypeDef(TypedDict):
     ApplicationArn: NotRequired[str]
     ExportFilesMetadata: NotRequired[ExportFilesMetadataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StreamGroupSummaryTypeDef(TypedDict):
-    Arn: str
-    Id: NotRequired[str]
-    Description: NotRequired[str]
-    DefaultApplication: NotRequired[DefaultApplicationTypeDef]
-    StreamClass: NotRequired[StreamClassType]
-    Status: NotRequired[StreamGroupStatusType]
-    CreatedAt: NotRequired[datetime]
-    LastUpdatedAt: NotRequired[datetime]
-    ExpiresAt: NotRequired[datetime]
-
-
-class StreamSessionSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    UserId: NotRequired[str]
-    Status: NotRequired[StreamSessionStatusType]
-    StatusReason: NotRequired[StreamSessionStatusReasonType]
-    Protocol: NotRequired[ProtocolType]
-    LastUpdatedAt: NotRequired[datetime]
-    CreatedAt: NotRequired[datetime]
-    ApplicationArn: NotRequired[str]
-    ExportFilesMetadata: NotRequired[ExportFilesMetadataTypeDef]
-    Location: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -544,15 +557,3 @@ class UpdateStreamGroupOutputTypeDef(TypedDict):
     ExpiresAt: NotRequired[datetime]
     AssociatedApplications: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcTransitConfigurationResponseTypeDef(TypedDict):
-    VpcId: NotRequired[str]
-    Ipv4CidrBlocks: NotRequired[list[str]]
-    TransitGatewayId: NotRequired[str]
-    TransitGatewayResourceShareArn: NotRequired[str]
-
-
-class VpcTransitConfigurationTypeDef(TypedDict):
-    VpcId: str
-    Ipv4CidrBlocks: ReadOnly[Sequence[str]]

@@ -2,23 +2,24 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Location Service Maps V2: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BuildingsType",
-    "ColorSchemeType",
-    "ContourDensityType",
-    "LabelSizeType",
-    "MapFeatureModeType",
-    "MapStyleType",
-    "ScaleBarUnitType",
-    "StaticMapStyleType",
-    "TerrainType",
-    "TileAdditionalFeatureType",
-    "TrafficType",
-    "TravelModeType",
-    "VariantType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BuildingsType",
+        "ColorSchemeType",
+        "ContourDensityType",
+        "LabelSizeType",
+        "MapFeatureModeType",
+        "MapStyleType",
+        "ScaleBarUnitType",
+        "StaticMapStyleType",
+        "TerrainType",
+        "TileAdditionalFeatureType",
+        "TrafficType",
+        "TravelModeType",
+        "VariantType",
+    ]
 
 BuildingsType = Literal["Buildings3D"]
 ColorSchemeType = Literal["Light", "Dark"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,20 +34,21 @@ from .literals import (
     VariantType,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "GetGlyphsRequestTypeDef",
-    "GetGlyphsResponseTypeDef",
-    "GetSpritesRequestTypeDef",
-    "GetSpritesResponseTypeDef",
-    "GetStaticMapRequestTypeDef",
-    "GetStaticMapResponseTypeDef",
-    "GetStyleDescriptorRequestTypeDef",
-    "GetStyleDescriptorResponseTypeDef",
-    "GetTileRequestTypeDef",
-    "GetTileResponseTypeDef",
-    "ResponseMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "GetGlyphsRequestTypeDef",
+        "GetGlyphsResponseTypeDef",
+        "GetSpritesRequestTypeDef",
+        "GetSpritesResponseTypeDef",
+        "GetStaticMapRequestTypeDef",
+        "GetStaticMapResponseTypeDef",
+        "GetStyleDescriptorRequestTypeDef",
+        "GetStyleDescriptorResponseTypeDef",
+        "GetTileRequestTypeDef",
+        "GetTileResponseTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
 
 
 class GetGlyphsRequestTypeDef(TypedDict):

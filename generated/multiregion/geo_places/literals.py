@@ -2,36 +2,37 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Location Service Places V2: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AutocompleteAdditionalFeatureType",
-    "AutocompleteFilterPlaceTypeType",
-    "AutocompleteIntendedUseType",
-    "GeocodeAdditionalFeatureType",
-    "GeocodeFilterPlaceTypeType",
-    "GeocodeIntendedUseType",
-    "GetPlaceAdditionalFeatureType",
-    "GetPlaceIntendedUseType",
-    "PlaceTypeType",
-    "PostalAuthorityType",
-    "PostalCodeModeType",
-    "PostalCodeTypeType",
-    "QueryTypeType",
-    "RecordTypeCodeType",
-    "ReverseGeocodeAdditionalFeatureType",
-    "ReverseGeocodeFilterPlaceTypeType",
-    "ReverseGeocodeIntendedUseType",
-    "SearchNearbyAdditionalFeatureType",
-    "SearchNearbyIntendedUseType",
-    "SearchTextAdditionalFeatureType",
-    "SearchTextIntendedUseType",
-    "SuggestAdditionalFeatureType",
-    "SuggestIntendedUseType",
-    "SuggestResultItemTypeType",
-    "TypePlacementType",
-    "ZipClassificationCodeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AutocompleteAdditionalFeatureType",
+        "AutocompleteFilterPlaceTypeType",
+        "AutocompleteIntendedUseType",
+        "GeocodeAdditionalFeatureType",
+        "GeocodeFilterPlaceTypeType",
+        "GeocodeIntendedUseType",
+        "GetPlaceAdditionalFeatureType",
+        "GetPlaceIntendedUseType",
+        "PlaceTypeType",
+        "PostalAuthorityType",
+        "PostalCodeModeType",
+        "PostalCodeTypeType",
+        "QueryTypeType",
+        "RecordTypeCodeType",
+        "ReverseGeocodeAdditionalFeatureType",
+        "ReverseGeocodeFilterPlaceTypeType",
+        "ReverseGeocodeIntendedUseType",
+        "SearchNearbyAdditionalFeatureType",
+        "SearchNearbyIntendedUseType",
+        "SearchTextAdditionalFeatureType",
+        "SearchTextIntendedUseType",
+        "SuggestAdditionalFeatureType",
+        "SuggestIntendedUseType",
+        "SuggestResultItemTypeType",
+        "TypePlacementType",
+        "ZipClassificationCodeType",
+    ]
 
 AutocompleteAdditionalFeatureType = Literal["Core"]
 AutocompleteFilterPlaceTypeType = Literal["Locality", "PostalCode"]

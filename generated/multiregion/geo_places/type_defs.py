@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -47,90 +47,102 @@ from .literals import (
     ZipClassificationCodeType,
 )
 
-__all__ = [
-    "AccessPointTypeDef",
-    "AccessRestrictionTypeDef",
-    "AddressComponentMatchScoresTypeDef",
-    "AddressComponentPhonemesTypeDef",
-    "AddressTypeDef",
-    "AutocompleteAddressHighlightsTypeDef",
-    "AutocompleteFilterTypeDef",
-    "AutocompleteHighlightsTypeDef",
-    "AutocompleteRequestTypeDef",
-    "AutocompleteResponseTypeDef",
-    "AutocompleteResultItemTypeDef",
-    "BusinessChainTypeDef",
-    "CategoryTypeDef",
-    "ComponentMatchScoresTypeDef",
-    "ContactDetailsTypeDef",
-    "ContactsTypeDef",
-    "CountryHighlightsTypeDef",
-    "CountryTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FilterCircleTypeDef",
-    "FoodTypeTypeDef",
-    "GeocodeFilterTypeDef",
-    "GeocodeParsedQueryAddressComponentsTypeDef",
-    "GeocodeParsedQueryTypeDef",
-    "GeocodeQueryComponentsTypeDef",
-    "GeocodeRequestTypeDef",
-    "GeocodeResponseTypeDef",
-    "GeocodeResultItemTypeDef",
-    "GetPlaceRequestTypeDef",
-    "GetPlaceResponseTypeDef",
-    "HighlightTypeDef",
-    "IntersectionTypeDef",
-    "MatchScoreDetailsTypeDef",
-    "OpeningHoursComponentsTypeDef",
-    "OpeningHoursTypeDef",
-    "ParsedQueryComponentTypeDef",
-    "ParsedQuerySecondaryAddressComponentTypeDef",
-    "PhonemeDetailsTypeDef",
-    "PhonemeTranscriptionTypeDef",
-    "PostalCodeDetailsTypeDef",
-    "QueryRefinementTypeDef",
-    "RegionHighlightsTypeDef",
-    "RegionTypeDef",
-    "RelatedPlaceTypeDef",
-    "ResponseMetadataTypeDef",
-    "ReverseGeocodeFilterTypeDef",
-    "ReverseGeocodeRequestTypeDef",
-    "ReverseGeocodeResponseTypeDef",
-    "ReverseGeocodeResultItemTypeDef",
-    "SearchNearbyFilterTypeDef",
-    "SearchNearbyRequestTypeDef",
-    "SearchNearbyResponseTypeDef",
-    "SearchNearbyResultItemTypeDef",
-    "SearchTextFilterTypeDef",
-    "SearchTextRequestTypeDef",
-    "SearchTextResponseTypeDef",
-    "SearchTextResultItemTypeDef",
-    "SecondaryAddressComponentMatchScoreTypeDef",
-    "SecondaryAddressComponentTypeDef",
-    "StreetComponentsTypeDef",
-    "SubRegionHighlightsTypeDef",
-    "SubRegionTypeDef",
-    "SuggestAddressHighlightsTypeDef",
-    "SuggestFilterTypeDef",
-    "SuggestHighlightsTypeDef",
-    "SuggestPlaceResultTypeDef",
-    "SuggestQueryResultTypeDef",
-    "SuggestRequestTypeDef",
-    "SuggestResponseTypeDef",
-    "SuggestResultItemTypeDef",
-    "TimeZoneTypeDef",
-    "UspsZipPlus4TypeDef",
-    "UspsZipTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessPointTypeDef",
+        "AccessRestrictionTypeDef",
+        "AddressComponentMatchScoresTypeDef",
+        "AddressComponentPhonemesTypeDef",
+        "AddressTypeDef",
+        "AutocompleteAddressHighlightsTypeDef",
+        "AutocompleteFilterTypeDef",
+        "AutocompleteHighlightsTypeDef",
+        "AutocompleteRequestTypeDef",
+        "AutocompleteResponseTypeDef",
+        "AutocompleteResultItemTypeDef",
+        "BusinessChainTypeDef",
+        "CategoryTypeDef",
+        "ComponentMatchScoresTypeDef",
+        "ContactDetailsTypeDef",
+        "ContactsTypeDef",
+        "CountryHighlightsTypeDef",
+        "CountryTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FilterCircleTypeDef",
+        "FoodTypeTypeDef",
+        "GeocodeFilterTypeDef",
+        "GeocodeParsedQueryAddressComponentsTypeDef",
+        "GeocodeParsedQueryTypeDef",
+        "GeocodeQueryComponentsTypeDef",
+        "GeocodeRequestTypeDef",
+        "GeocodeResponseTypeDef",
+        "GeocodeResultItemTypeDef",
+        "GetPlaceRequestTypeDef",
+        "GetPlaceResponseTypeDef",
+        "HighlightTypeDef",
+        "IntersectionTypeDef",
+        "MatchScoreDetailsTypeDef",
+        "OpeningHoursComponentsTypeDef",
+        "OpeningHoursTypeDef",
+        "ParsedQueryComponentTypeDef",
+        "ParsedQuerySecondaryAddressComponentTypeDef",
+        "PhonemeDetailsTypeDef",
+        "PhonemeTranscriptionTypeDef",
+        "PostalCodeDetailsTypeDef",
+        "QueryRefinementTypeDef",
+        "RegionHighlightsTypeDef",
+        "RegionTypeDef",
+        "RelatedPlaceTypeDef",
+        "ResponseMetadataTypeDef",
+        "ReverseGeocodeFilterTypeDef",
+        "ReverseGeocodeRequestTypeDef",
+        "ReverseGeocodeResponseTypeDef",
+        "ReverseGeocodeResultItemTypeDef",
+        "SearchNearbyFilterTypeDef",
+        "SearchNearbyRequestTypeDef",
+        "SearchNearbyResponseTypeDef",
+        "SearchNearbyResultItemTypeDef",
+        "SearchTextFilterTypeDef",
+        "SearchTextRequestTypeDef",
+        "SearchTextResponseTypeDef",
+        "SearchTextResultItemTypeDef",
+        "SecondaryAddressComponentMatchScoreTypeDef",
+        "SecondaryAddressComponentTypeDef",
+        "StreetComponentsTypeDef",
+        "SubRegionHighlightsTypeDef",
+        "SubRegionTypeDef",
+        "SuggestAddressHighlightsTypeDef",
+        "SuggestFilterTypeDef",
+        "SuggestHighlightsTypeDef",
+        "SuggestPlaceResultTypeDef",
+        "SuggestQueryResultTypeDef",
+        "SuggestRequestTypeDef",
+        "SuggestResponseTypeDef",
+        "SuggestResultItemTypeDef",
+        "TimeZoneTypeDef",
+        "UspsZipPlus4TypeDef",
+        "UspsZipTypeDef",
+    ]
 
 
 class AccessPointTypeDef(TypedDict):
     Position: NotRequired[list[float]]
 
 
+class CategoryTypeDef(TypedDict):
+    Id: str
+    Name: str
+    LocalizedName: NotRequired[str]
+    Primary: NotRequired[bool]
+
+
 class AccessRestrictionTypeDef(TypedDict):
     Restricted: NotRequired[bool]
     Categories: NotRequired[list[CategoryTypeDef]]
+
+
+class SecondaryAddressComponentMatchScoreTypeDef(TypedDict):
+    Number: NotRequired[float]
 
 
 class AddressComponentMatchScoresTypeDef(TypedDict):
@@ -151,6 +163,12 @@ class AddressComponentMatchScoresTypeDef(TypedDict):
     ]
 
 
+class PhonemeTranscriptionTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Language: NotRequired[str]
+    Preferred: NotRequired[bool]
+
+
 class AddressComponentPhonemesTypeDef(TypedDict):
     Country: NotRequired[list[PhonemeTranscriptionTypeDef]]
     Region: NotRequired[list[PhonemeTranscriptionTypeDef]]
@@ -161,6 +179,38 @@ class AddressComponentPhonemesTypeDef(TypedDict):
     Block: NotRequired[list[PhonemeTranscriptionTypeDef]]
     SubBlock: NotRequired[list[PhonemeTranscriptionTypeDef]]
     Street: NotRequired[list[PhonemeTranscriptionTypeDef]]
+
+
+class CountryTypeDef(TypedDict):
+    Code2: NotRequired[str]
+    Code3: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class RegionTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class SecondaryAddressComponentTypeDef(TypedDict):
+    Number: str
+    Designator: NotRequired[str]
+
+
+class StreetComponentsTypeDef(TypedDict):
+    BaseName: NotRequired[str]
+    Type: NotRequired[str]
+    TypePlacement: NotRequired[TypePlacementType]
+    TypeSeparator: NotRequired[str]
+    Prefix: NotRequired[str]
+    Suffix: NotRequired[str]
+    Direction: NotRequired[str]
+    Language: NotRequired[str]
+
+
+class SubRegionTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class AddressTypeDef(TypedDict):
@@ -182,6 +232,27 @@ class AddressTypeDef(TypedDict):
     SecondaryAddressComponents: NotRequired[list[SecondaryAddressComponentTypeDef]]
 
 
+class HighlightTypeDef(TypedDict):
+    StartIndex: NotRequired[int]
+    EndIndex: NotRequired[int]
+    Value: NotRequired[str]
+
+
+class CountryHighlightsTypeDef(TypedDict):
+    Code: NotRequired[list[HighlightTypeDef]]
+    Name: NotRequired[list[HighlightTypeDef]]
+
+
+class RegionHighlightsTypeDef(TypedDict):
+    Code: NotRequired[list[HighlightTypeDef]]
+    Name: NotRequired[list[HighlightTypeDef]]
+
+
+class SubRegionHighlightsTypeDef(TypedDict):
+    Code: NotRequired[list[HighlightTypeDef]]
+    Name: NotRequired[list[HighlightTypeDef]]
+
+
 class AutocompleteAddressHighlightsTypeDef(TypedDict):
     Label: NotRequired[list[HighlightTypeDef]]
     Country: NotRequired[CountryHighlightsTypeDef]
@@ -197,6 +268,11 @@ class AutocompleteAddressHighlightsTypeDef(TypedDict):
     PostalCode: NotRequired[list[HighlightTypeDef]]
     AddressNumber: NotRequired[list[HighlightTypeDef]]
     Building: NotRequired[list[HighlightTypeDef]]
+
+
+class FilterCircleTypeDef(TypedDict):
+    Center: ReadOnly[Sequence[float]]
+    Radius: int
 
 
 class AutocompleteFilterTypeDef(TypedDict):
@@ -226,12 +302,6 @@ class AutocompleteRequestTypeDef(TypedDict):
     Key: NotRequired[str]
 
 
-class AutocompleteResponseTypeDef(TypedDict):
-    PricingBucket: str
-    ResultItems: NotRequired[list[AutocompleteResultItemTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class AutocompleteResultItemTypeDef(TypedDict):
     PlaceId: str
     PlaceType: PlaceTypeType
@@ -243,16 +313,15 @@ class AutocompleteResultItemTypeDef(TypedDict):
     Highlights: NotRequired[AutocompleteHighlightsTypeDef]
 
 
+class AutocompleteResponseTypeDef(TypedDict):
+    PricingBucket: str
+    ResultItems: NotRequired[list[AutocompleteResultItemTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class BusinessChainTypeDef(TypedDict):
     Name: NotRequired[str]
     Id: NotRequired[str]
-
-
-class CategoryTypeDef(TypedDict):
-    Id: str
-    Name: str
-    LocalizedName: NotRequired[str]
-    Primary: NotRequired[bool]
 
 
 class ComponentMatchScoresTypeDef(TypedDict):
@@ -273,22 +342,6 @@ class ContactsTypeDef(TypedDict):
     Emails: NotRequired[list[ContactDetailsTypeDef]]
 
 
-class CountryHighlightsTypeDef(TypedDict):
-    Code: NotRequired[list[HighlightTypeDef]]
-    Name: NotRequired[list[HighlightTypeDef]]
-
-
-class CountryTypeDef(TypedDict):
-    Code2: NotRequired[str]
-    Code3: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class FilterCircleTypeDef(TypedDict):
-    Center: ReadOnly[Sequence[float]]
-    Radius: int
-
-
 class FoodTypeTypeDef(TypedDict):
     LocalizedName: str
     Id: NotRequired[str]
@@ -298,6 +351,21 @@ class FoodTypeTypeDef(TypedDict):
 class GeocodeFilterTypeDef(TypedDict):
     IncludeCountries: NotRequired[ReadOnly[Sequence[str]]]
     IncludePlaceTypes: NotRequired[ReadOnly[Sequence[GeocodeFilterPlaceTypeType]]]
+
+
+class ParsedQueryComponentTypeDef(TypedDict):
+    StartIndex: NotRequired[int]
+    EndIndex: NotRequired[int]
+    Value: NotRequired[str]
+    QueryComponent: NotRequired[str]
+
+
+class ParsedQuerySecondaryAddressComponentTypeDef(TypedDict):
+    StartIndex: int
+    EndIndex: int
+    Value: str
+    Number: str
+    Designator: str
 
 
 class GeocodeParsedQueryAddressComponentsTypeDef(TypedDict):
@@ -347,10 +415,51 @@ class GeocodeRequestTypeDef(TypedDict):
     Key: NotRequired[str]
 
 
-class GeocodeResponseTypeDef(TypedDict):
-    PricingBucket: str
-    ResultItems: NotRequired[list[GeocodeResultItemTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class IntersectionTypeDef(TypedDict):
+    PlaceId: str
+    Title: str
+    Address: NotRequired[AddressTypeDef]
+    Position: NotRequired[list[float]]
+    Distance: NotRequired[int]
+    RouteDistance: NotRequired[int]
+    MapView: NotRequired[list[float]]
+    AccessPoints: NotRequired[list[AccessPointTypeDef]]
+
+
+class MatchScoreDetailsTypeDef(TypedDict):
+    Overall: NotRequired[float]
+    Components: NotRequired[ComponentMatchScoresTypeDef]
+
+
+class UspsZipPlus4TypeDef(TypedDict):
+    RecordTypeCode: NotRequired[RecordTypeCodeType]
+
+
+class UspsZipTypeDef(TypedDict):
+    ZipClassificationCode: NotRequired[ZipClassificationCodeType]
+
+
+class PostalCodeDetailsTypeDef(TypedDict):
+    PostalCode: NotRequired[str]
+    PostalAuthority: NotRequired[PostalAuthorityType]
+    PostalCodeType: NotRequired[PostalCodeTypeType]
+    UspsZip: NotRequired[UspsZipTypeDef]
+    UspsZipPlus4: NotRequired[UspsZipPlus4TypeDef]
+
+
+class RelatedPlaceTypeDef(TypedDict):
+    PlaceId: str
+    PlaceType: PlaceTypeType
+    Title: str
+    Address: NotRequired[AddressTypeDef]
+    Position: NotRequired[list[float]]
+    AccessPoints: NotRequired[list[AccessPointTypeDef]]
+
+
+class TimeZoneTypeDef(TypedDict):
+    Name: str
+    Offset: NotRequired[str]
+    OffsetSeconds: NotRequired[int]
 
 
 class GeocodeResultItemTypeDef(TypedDict):
@@ -375,6 +484,12 @@ class GeocodeResultItemTypeDef(TypedDict):
     SecondaryAddresses: NotRequired[list[RelatedPlaceTypeDef]]
 
 
+class GeocodeResponseTypeDef(TypedDict):
+    PricingBucket: str
+    ResultItems: NotRequired[list[GeocodeResultItemTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetPlaceRequestTypeDef(TypedDict):
     PlaceId: str
     AdditionalFeatures: NotRequired[ReadOnly[Sequence[GetPlaceAdditionalFeatureType]]]
@@ -382,6 +497,24 @@ class GetPlaceRequestTypeDef(TypedDict):
     PoliticalView: NotRequired[str]
     IntendedUse: NotRequired[GetPlaceIntendedUseType]
     Key: NotRequired[str]
+
+
+class OpeningHoursComponentsTypeDef(TypedDict):
+    OpenTime: NotRequired[str]
+    OpenDuration: NotRequired[str]
+    Recurrence: NotRequired[str]
+
+
+class OpeningHoursTypeDef(TypedDict):
+    Display: NotRequired[list[str]]
+    OpenNow: NotRequired[bool]
+    Components: NotRequired[list[OpeningHoursComponentsTypeDef]]
+    Categories: NotRequired[list[CategoryTypeDef]]
+
+
+class PhonemeDetailsTypeDef(TypedDict):
+    Title: NotRequired[list[PhonemeTranscriptionTypeDef]]
+    Address: NotRequired[AddressComponentPhonemesTypeDef]
 
 
 class GetPlaceResponseTypeDef(TypedDict):
@@ -409,99 +542,11 @@ class GetPlaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HighlightTypeDef(TypedDict):
-    StartIndex: NotRequired[int]
-    EndIndex: NotRequired[int]
-    Value: NotRequired[str]
-
-
-class IntersectionTypeDef(TypedDict):
-    PlaceId: str
-    Title: str
-    Address: NotRequired[AddressTypeDef]
-    Position: NotRequired[list[float]]
-    Distance: NotRequired[int]
-    RouteDistance: NotRequired[int]
-    MapView: NotRequired[list[float]]
-    AccessPoints: NotRequired[list[AccessPointTypeDef]]
-
-
-class MatchScoreDetailsTypeDef(TypedDict):
-    Overall: NotRequired[float]
-    Components: NotRequired[ComponentMatchScoresTypeDef]
-
-
-class OpeningHoursComponentsTypeDef(TypedDict):
-    OpenTime: NotRequired[str]
-    OpenDuration: NotRequired[str]
-    Recurrence: NotRequired[str]
-
-
-class OpeningHoursTypeDef(TypedDict):
-    Display: NotRequired[list[str]]
-    OpenNow: NotRequired[bool]
-    Components: NotRequired[list[OpeningHoursComponentsTypeDef]]
-    Categories: NotRequired[list[CategoryTypeDef]]
-
-
-class ParsedQueryComponentTypeDef(TypedDict):
-    StartIndex: NotRequired[int]
-    EndIndex: NotRequired[int]
-    Value: NotRequired[str]
-    QueryComponent: NotRequired[str]
-
-
-class ParsedQuerySecondaryAddressComponentTypeDef(TypedDict):
-    StartIndex: int
-    EndIndex: int
-    Value: str
-    Number: str
-    Designator: str
-
-
-class PhonemeDetailsTypeDef(TypedDict):
-    Title: NotRequired[list[PhonemeTranscriptionTypeDef]]
-    Address: NotRequired[AddressComponentPhonemesTypeDef]
-
-
-class PhonemeTranscriptionTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Language: NotRequired[str]
-    Preferred: NotRequired[bool]
-
-
-class PostalCodeDetailsTypeDef(TypedDict):
-    PostalCode: NotRequired[str]
-    PostalAuthority: NotRequired[PostalAuthorityType]
-    PostalCodeType: NotRequired[PostalCodeTypeType]
-    UspsZip: NotRequired[UspsZipTypeDef]
-    UspsZipPlus4: NotRequired[UspsZipPlus4TypeDef]
-
-
 class QueryRefinementTypeDef(TypedDict):
     RefinedTerm: str
     OriginalTerm: str
     StartIndex: int
     EndIndex: int
-
-
-class RegionHighlightsTypeDef(TypedDict):
-    Code: NotRequired[list[HighlightTypeDef]]
-    Name: NotRequired[list[HighlightTypeDef]]
-
-
-class RegionTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class RelatedPlaceTypeDef(TypedDict):
-    PlaceId: str
-    PlaceType: PlaceTypeType
-    Title: str
-    Address: NotRequired[AddressTypeDef]
-    Position: NotRequired[list[float]]
-    AccessPoints: NotRequired[list[AccessPointTypeDef]]
 
 
 class ReverseGeocodeFilterTypeDef(TypedDict):
@@ -525,12 +570,6 @@ class ReverseGeocodeRequestTypeDef(TypedDict):
     Heading: NotRequired[float]
 
 
-class ReverseGeocodeResponseTypeDef(TypedDict):
-    PricingBucket: str
-    ResultItems: NotRequired[list[ReverseGeocodeResultItemTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ReverseGeocodeResultItemTypeDef(TypedDict):
     PlaceId: str
     PlaceType: PlaceTypeType
@@ -547,6 +586,12 @@ class ReverseGeocodeResultItemTypeDef(TypedDict):
     TimeZone: NotRequired[TimeZoneTypeDef]
     PoliticalView: NotRequired[str]
     Intersections: NotRequired[list[IntersectionTypeDef]]
+
+
+class ReverseGeocodeResponseTypeDef(TypedDict):
+    PricingBucket: str
+    ResultItems: NotRequired[list[ReverseGeocodeResultItemTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SearchNearbyFilterTypeDef(TypedDict):
@@ -575,13 +620,6 @@ class SearchNearbyRequestTypeDef(TypedDict):
     Key: NotRequired[str]
 
 
-class SearchNearbyResponseTypeDef(TypedDict):
-    PricingBucket: str
-    ResultItems: NotRequired[list[SearchNearbyResultItemTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class SearchNearbyResultItemTypeDef(TypedDict):
     PlaceId: str
     PlaceType: PlaceTypeType
@@ -603,6 +641,13 @@ class SearchNearbyResultItemTypeDef(TypedDict):
     Phonemes: NotRequired[PhonemeDetailsTypeDef]
 
 
+class SearchNearbyResponseTypeDef(TypedDict):
+    PricingBucket: str
+    ResultItems: NotRequired[list[SearchNearbyResultItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class SearchTextFilterTypeDef(TypedDict):
     BoundingBox: NotRequired[ReadOnly[Sequence[float]]]
     Circle: NotRequired[ReadOnly[FilterCircleTypeDef]]
@@ -621,13 +666,6 @@ class SearchTextRequestTypeDef(TypedDict):
     IntendedUse: NotRequired[SearchTextIntendedUseType]
     NextToken: NotRequired[str]
     Key: NotRequired[str]
-
-
-class SearchTextResponseTypeDef(TypedDict):
-    PricingBucket: str
-    ResultItems: NotRequired[list[SearchTextResultItemTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SearchTextResultItemTypeDef(TypedDict):
@@ -651,34 +689,11 @@ class SearchTextResultItemTypeDef(TypedDict):
     Phonemes: NotRequired[PhonemeDetailsTypeDef]
 
 
-class SecondaryAddressComponentMatchScoreTypeDef(TypedDict):
-    Number: NotRequired[float]
-
-
-class SecondaryAddressComponentTypeDef(TypedDict):
-    Number: str
-    Designator: NotRequired[str]
-
-
-class StreetComponentsTypeDef(TypedDict):
-    BaseName: NotRequired[str]
-    Type: NotRequired[str]
-    TypePlacement: NotRequired[TypePlacementType]
-    TypeSeparator: NotRequired[str]
-    Prefix: NotRequired[str]
-    Suffix: NotRequired[str]
-    Direction: NotRequired[str]
-    Language: NotRequired[str]
-
-
-class SubRegionHighlightsTypeDef(TypedDict):
-    Code: NotRequired[list[HighlightTypeDef]]
-    Name: NotRequired[list[HighlightTypeDef]]
-
-
-class SubRegionTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Name: NotRequired[str]
+class SearchTextResponseTypeDef(TypedDict):
+    PricingBucket: str
+    ResultItems: NotRequired[list[SearchTextResultItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SuggestAddressHighlightsTypeDef(TypedDict):
@@ -731,13 +746,6 @@ class SuggestRequestTypeDef(TypedDict):
     Key: NotRequired[str]
 
 
-class SuggestResponseTypeDef(TypedDict):
-    PricingBucket: str
-    ResultItems: NotRequired[list[SuggestResultItemTypeDef]]
-    QueryRefinements: NotRequired[list[QueryRefinementTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class SuggestResultItemTypeDef(TypedDict):
     Title: str
     SuggestResultItemType: SuggestResultItemTypeType
@@ -746,15 +754,8 @@ class SuggestResultItemTypeDef(TypedDict):
     Highlights: NotRequired[SuggestHighlightsTypeDef]
 
 
-class TimeZoneTypeDef(TypedDict):
-    Name: str
-    Offset: NotRequired[str]
-    OffsetSeconds: NotRequired[int]
-
-
-class UspsZipPlus4TypeDef(TypedDict):
-    RecordTypeCode: NotRequired[RecordTypeCodeType]
-
-
-class UspsZipTypeDef(TypedDict):
-    ZipClassificationCode: NotRequired[ZipClassificationCodeType]
+class SuggestResponseTypeDef(TypedDict):
+    PricingBucket: str
+    ResultItems: NotRequired[list[SuggestResultItemTypeDef]]
+    QueryRefinements: NotRequired[list[QueryRefinementTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef

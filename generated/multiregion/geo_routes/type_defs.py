@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -87,203 +87,351 @@ from .literals import (
     WaypointOptimizationTruckTypeType,
 )
 
-__all__ = [
-    "CalculateIsolinesRequestTypeDef",
-    "CalculateIsolinesResponseTypeDef",
-    "CalculateRouteMatrixRequestTypeDef",
-    "CalculateRouteMatrixResponseTypeDef",
-    "CalculateRoutesRequestTypeDef",
-    "CalculateRoutesResponseTypeDef",
-    "CircleOutputTypeDef",
-    "CircleTypeDef",
-    "CorridorTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "IsolineAllowOptionsTypeDef",
-    "IsolineAvoidanceAreaGeometryTypeDef",
-    "IsolineAvoidanceAreaTypeDef",
-    "IsolineAvoidanceOptionsTypeDef",
-    "IsolineAvoidanceZoneCategoryTypeDef",
-    "IsolineCarOptionsTypeDef",
-    "IsolineConnectionGeometryTypeDef",
-    "IsolineConnectionTypeDef",
-    "IsolineDestinationOptionsTypeDef",
-    "IsolineGranularityOptionsTypeDef",
-    "IsolineMatchingOptionsTypeDef",
-    "IsolineOriginOptionsTypeDef",
-    "IsolineScooterOptionsTypeDef",
-    "IsolineShapeGeometryTypeDef",
-    "IsolineSideOfStreetOptionsTypeDef",
-    "IsolineThresholdsTypeDef",
-    "IsolineTrafficOptionsTypeDef",
-    "IsolineTrailerOptionsTypeDef",
-    "IsolineTravelModeOptionsTypeDef",
-    "IsolineTruckOptionsTypeDef",
-    "IsolineTypeDef",
-    "IsolineVehicleLicensePlateTypeDef",
-    "LocalizedStringTypeDef",
-    "OptimizeWaypointsRequestTypeDef",
-    "OptimizeWaypointsResponseTypeDef",
-    "PolylineCorridorTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoadSnapNoticeTypeDef",
-    "RoadSnapSnappedGeometryTypeDef",
-    "RoadSnapSnappedTracePointTypeDef",
-    "RoadSnapTracePointTypeDef",
-    "RoadSnapTrailerOptionsTypeDef",
-    "RoadSnapTravelModeOptionsTypeDef",
-    "RoadSnapTruckOptionsTypeDef",
-    "RouteAllowOptionsTypeDef",
-    "RouteAvoidanceAreaGeometryTypeDef",
-    "RouteAvoidanceAreaTypeDef",
-    "RouteAvoidanceOptionsTypeDef",
-    "RouteAvoidanceZoneCategoryTypeDef",
-    "RouteCarOptionsTypeDef",
-    "RouteContinueHighwayStepDetailsTypeDef",
-    "RouteContinueStepDetailsTypeDef",
-    "RouteDestinationOptionsTypeDef",
-    "RouteDriverOptionsTypeDef",
-    "RouteDriverScheduleIntervalTypeDef",
-    "RouteEmissionTypeTypeDef",
-    "RouteEnterHighwayStepDetailsTypeDef",
-    "RouteExclusionOptionsTypeDef",
-    "RouteExitStepDetailsTypeDef",
-    "RouteFerryAfterTravelStepTypeDef",
-    "RouteFerryArrivalTypeDef",
-    "RouteFerryBeforeTravelStepTypeDef",
-    "RouteFerryDepartureTypeDef",
-    "RouteFerryLegDetailsTypeDef",
-    "RouteFerryNoticeTypeDef",
-    "RouteFerryOverviewSummaryTypeDef",
-    "RouteFerryPlaceTypeDef",
-    "RouteFerrySpanTypeDef",
-    "RouteFerrySummaryTypeDef",
-    "RouteFerryTravelOnlySummaryTypeDef",
-    "RouteFerryTravelStepTypeDef",
-    "RouteKeepStepDetailsTypeDef",
-    "RouteLegGeometryTypeDef",
-    "RouteLegTypeDef",
-    "RouteMajorRoadLabelTypeDef",
-    "RouteMatchingOptionsTypeDef",
-    "RouteMatrixAllowOptionsTypeDef",
-    "RouteMatrixAutoCircleTypeDef",
-    "RouteMatrixAvoidanceAreaGeometryTypeDef",
-    "RouteMatrixAvoidanceAreaTypeDef",
-    "RouteMatrixAvoidanceOptionsTypeDef",
-    "RouteMatrixAvoidanceZoneCategoryTypeDef",
-    "RouteMatrixBoundaryGeometryOutputTypeDef",
-    "RouteMatrixBoundaryGeometryTypeDef",
-    "RouteMatrixBoundaryOutputTypeDef",
-    "RouteMatrixBoundaryTypeDef",
-    "RouteMatrixCarOptionsTypeDef",
-    "RouteMatrixDestinationOptionsTypeDef",
-    "RouteMatrixDestinationTypeDef",
-    "RouteMatrixEntryTypeDef",
-    "RouteMatrixExclusionOptionsTypeDef",
-    "RouteMatrixMatchingOptionsTypeDef",
-    "RouteMatrixOriginOptionsTypeDef",
-    "RouteMatrixOriginTypeDef",
-    "RouteMatrixScooterOptionsTypeDef",
-    "RouteMatrixSideOfStreetOptionsTypeDef",
-    "RouteMatrixTrafficOptionsTypeDef",
-    "RouteMatrixTrailerOptionsTypeDef",
-    "RouteMatrixTravelModeOptionsTypeDef",
-    "RouteMatrixTruckOptionsTypeDef",
-    "RouteMatrixVehicleLicensePlateTypeDef",
-    "RouteNoticeDetailRangeTypeDef",
-    "RouteNumberTypeDef",
-    "RouteOriginOptionsTypeDef",
-    "RoutePassThroughPlaceTypeDef",
-    "RoutePassThroughWaypointTypeDef",
-    "RoutePedestrianArrivalTypeDef",
-    "RoutePedestrianDepartureTypeDef",
-    "RoutePedestrianLegDetailsTypeDef",
-    "RoutePedestrianNoticeTypeDef",
-    "RoutePedestrianOptionsTypeDef",
-    "RoutePedestrianOverviewSummaryTypeDef",
-    "RoutePedestrianPlaceTypeDef",
-    "RoutePedestrianSpanTypeDef",
-    "RoutePedestrianSummaryTypeDef",
-    "RoutePedestrianTravelOnlySummaryTypeDef",
-    "RoutePedestrianTravelStepTypeDef",
-    "RouteRampStepDetailsTypeDef",
-    "RouteResponseNoticeTypeDef",
-    "RouteRoadTypeDef",
-    "RouteRoundaboutEnterStepDetailsTypeDef",
-    "RouteRoundaboutExitStepDetailsTypeDef",
-    "RouteRoundaboutPassStepDetailsTypeDef",
-    "RouteScooterOptionsTypeDef",
-    "RouteSideOfStreetOptionsTypeDef",
-    "RouteSignpostLabelTypeDef",
-    "RouteSignpostTypeDef",
-    "RouteSpanDynamicSpeedDetailsTypeDef",
-    "RouteSpanSpeedLimitDetailsTypeDef",
-    "RouteSummaryTypeDef",
-    "RouteTollOptionsTypeDef",
-    "RouteTollPassTypeDef",
-    "RouteTollPassValidityPeriodTypeDef",
-    "RouteTollPaymentSiteTypeDef",
-    "RouteTollPriceSummaryTypeDef",
-    "RouteTollPriceTypeDef",
-    "RouteTollPriceValueRangeTypeDef",
-    "RouteTollRateTypeDef",
-    "RouteTollSummaryTypeDef",
-    "RouteTollSystemTypeDef",
-    "RouteTollTypeDef",
-    "RouteTrafficOptionsTypeDef",
-    "RouteTrailerOptionsTypeDef",
-    "RouteTransponderTypeDef",
-    "RouteTravelModeOptionsTypeDef",
-    "RouteTruckOptionsTypeDef",
-    "RouteTurnStepDetailsTypeDef",
-    "RouteTypeDef",
-    "RouteUTurnStepDetailsTypeDef",
-    "RouteVehicleArrivalTypeDef",
-    "RouteVehicleDepartureTypeDef",
-    "RouteVehicleIncidentTypeDef",
-    "RouteVehicleLegDetailsTypeDef",
-    "RouteVehicleLicensePlateTypeDef",
-    "RouteVehicleNoticeDetailTypeDef",
-    "RouteVehicleNoticeTypeDef",
-    "RouteVehicleOverviewSummaryTypeDef",
-    "RouteVehiclePlaceTypeDef",
-    "RouteVehicleSpanTypeDef",
-    "RouteVehicleSummaryTypeDef",
-    "RouteVehicleTravelOnlySummaryTypeDef",
-    "RouteVehicleTravelStepTypeDef",
-    "RouteViolatedConstraintsTypeDef",
-    "RouteWaypointTypeDef",
-    "RouteWeightConstraintTypeDef",
-    "RouteZoneTypeDef",
-    "SnapToRoadsRequestTypeDef",
-    "SnapToRoadsResponseTypeDef",
-    "WaypointOptimizationAccessHoursEntryTypeDef",
-    "WaypointOptimizationAccessHoursTypeDef",
-    "WaypointOptimizationAvoidanceAreaGeometryTypeDef",
-    "WaypointOptimizationAvoidanceAreaTypeDef",
-    "WaypointOptimizationAvoidanceOptionsTypeDef",
-    "WaypointOptimizationClusteringOptionsTypeDef",
-    "WaypointOptimizationConnectionTypeDef",
-    "WaypointOptimizationDestinationOptionsTypeDef",
-    "WaypointOptimizationDriverOptionsTypeDef",
-    "WaypointOptimizationDrivingDistanceOptionsTypeDef",
-    "WaypointOptimizationExclusionOptionsTypeDef",
-    "WaypointOptimizationFailedConstraintTypeDef",
-    "WaypointOptimizationImpedingWaypointTypeDef",
-    "WaypointOptimizationOptimizedWaypointTypeDef",
-    "WaypointOptimizationOriginOptionsTypeDef",
-    "WaypointOptimizationPedestrianOptionsTypeDef",
-    "WaypointOptimizationRestCycleDurationsTypeDef",
-    "WaypointOptimizationRestCyclesTypeDef",
-    "WaypointOptimizationRestProfileTypeDef",
-    "WaypointOptimizationSideOfStreetOptionsTypeDef",
-    "WaypointOptimizationTimeBreakdownTypeDef",
-    "WaypointOptimizationTrafficOptionsTypeDef",
-    "WaypointOptimizationTrailerOptionsTypeDef",
-    "WaypointOptimizationTravelModeOptionsTypeDef",
-    "WaypointOptimizationTruckOptionsTypeDef",
-    "WaypointOptimizationWaypointTypeDef",
-    "WeightPerAxleGroupTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CalculateIsolinesRequestTypeDef",
+        "CalculateIsolinesResponseTypeDef",
+        "CalculateRouteMatrixRequestTypeDef",
+        "CalculateRouteMatrixResponseTypeDef",
+        "CalculateRoutesRequestTypeDef",
+        "CalculateRoutesResponseTypeDef",
+        "CircleOutputTypeDef",
+        "CircleTypeDef",
+        "CorridorTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "IsolineAllowOptionsTypeDef",
+        "IsolineAvoidanceAreaGeometryTypeDef",
+        "IsolineAvoidanceAreaTypeDef",
+        "IsolineAvoidanceOptionsTypeDef",
+        "IsolineAvoidanceZoneCategoryTypeDef",
+        "IsolineCarOptionsTypeDef",
+        "IsolineConnectionGeometryTypeDef",
+        "IsolineConnectionTypeDef",
+        "IsolineDestinationOptionsTypeDef",
+        "IsolineGranularityOptionsTypeDef",
+        "IsolineMatchingOptionsTypeDef",
+        "IsolineOriginOptionsTypeDef",
+        "IsolineScooterOptionsTypeDef",
+        "IsolineShapeGeometryTypeDef",
+        "IsolineSideOfStreetOptionsTypeDef",
+        "IsolineThresholdsTypeDef",
+        "IsolineTrafficOptionsTypeDef",
+        "IsolineTrailerOptionsTypeDef",
+        "IsolineTravelModeOptionsTypeDef",
+        "IsolineTruckOptionsTypeDef",
+        "IsolineTypeDef",
+        "IsolineVehicleLicensePlateTypeDef",
+        "LocalizedStringTypeDef",
+        "OptimizeWaypointsRequestTypeDef",
+        "OptimizeWaypointsResponseTypeDef",
+        "PolylineCorridorTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoadSnapNoticeTypeDef",
+        "RoadSnapSnappedGeometryTypeDef",
+        "RoadSnapSnappedTracePointTypeDef",
+        "RoadSnapTracePointTypeDef",
+        "RoadSnapTrailerOptionsTypeDef",
+        "RoadSnapTravelModeOptionsTypeDef",
+        "RoadSnapTruckOptionsTypeDef",
+        "RouteAllowOptionsTypeDef",
+        "RouteAvoidanceAreaGeometryTypeDef",
+        "RouteAvoidanceAreaTypeDef",
+        "RouteAvoidanceOptionsTypeDef",
+        "RouteAvoidanceZoneCategoryTypeDef",
+        "RouteCarOptionsTypeDef",
+        "RouteContinueHighwayStepDetailsTypeDef",
+        "RouteContinueStepDetailsTypeDef",
+        "RouteDestinationOptionsTypeDef",
+        "RouteDriverOptionsTypeDef",
+        "RouteDriverScheduleIntervalTypeDef",
+        "RouteEmissionTypeTypeDef",
+        "RouteEnterHighwayStepDetailsTypeDef",
+        "RouteExclusionOptionsTypeDef",
+        "RouteExitStepDetailsTypeDef",
+        "RouteFerryAfterTravelStepTypeDef",
+        "RouteFerryArrivalTypeDef",
+        "RouteFerryBeforeTravelStepTypeDef",
+        "RouteFerryDepartureTypeDef",
+        "RouteFerryLegDetailsTypeDef",
+        "RouteFerryNoticeTypeDef",
+        "RouteFerryOverviewSummaryTypeDef",
+        "RouteFerryPlaceTypeDef",
+        "RouteFerrySpanTypeDef",
+        "RouteFerrySummaryTypeDef",
+        "RouteFerryTravelOnlySummaryTypeDef",
+        "RouteFerryTravelStepTypeDef",
+        "RouteKeepStepDetailsTypeDef",
+        "RouteLegGeometryTypeDef",
+        "RouteLegTypeDef",
+        "RouteMajorRoadLabelTypeDef",
+        "RouteMatchingOptionsTypeDef",
+        "RouteMatrixAllowOptionsTypeDef",
+        "RouteMatrixAutoCircleTypeDef",
+        "RouteMatrixAvoidanceAreaGeometryTypeDef",
+        "RouteMatrixAvoidanceAreaTypeDef",
+        "RouteMatrixAvoidanceOptionsTypeDef",
+        "RouteMatrixAvoidanceZoneCategoryTypeDef",
+        "RouteMatrixBoundaryGeometryOutputTypeDef",
+        "RouteMatrixBoundaryGeometryTypeDef",
+        "RouteMatrixBoundaryOutputTypeDef",
+        "RouteMatrixBoundaryTypeDef",
+        "RouteMatrixCarOptionsTypeDef",
+        "RouteMatrixDestinationOptionsTypeDef",
+        "RouteMatrixDestinationTypeDef",
+        "RouteMatrixEntryTypeDef",
+        "RouteMatrixExclusionOptionsTypeDef",
+        "RouteMatrixMatchingOptionsTypeDef",
+        "RouteMatrixOriginOptionsTypeDef",
+        "RouteMatrixOriginTypeDef",
+        "RouteMatrixScooterOptionsTypeDef",
+        "RouteMatrixSideOfStreetOptionsTypeDef",
+        "RouteMatrixTrafficOptionsTypeDef",
+        "RouteMatrixTrailerOptionsTypeDef",
+        "RouteMatrixTravelModeOptionsTypeDef",
+        "RouteMatrixTruckOptionsTypeDef",
+        "RouteMatrixVehicleLicensePlateTypeDef",
+        "RouteNoticeDetailRangeTypeDef",
+        "RouteNumberTypeDef",
+        "RouteOriginOptionsTypeDef",
+        "RoutePassThroughPlaceTypeDef",
+        "RoutePassThroughWaypointTypeDef",
+        "RoutePedestrianArrivalTypeDef",
+        "RoutePedestrianDepartureTypeDef",
+        "RoutePedestrianLegDetailsTypeDef",
+        "RoutePedestrianNoticeTypeDef",
+        "RoutePedestrianOptionsTypeDef",
+        "RoutePedestrianOverviewSummaryTypeDef",
+        "RoutePedestrianPlaceTypeDef",
+        "RoutePedestrianSpanTypeDef",
+        "RoutePedestrianSummaryTypeDef",
+        "RoutePedestrianTravelOnlySummaryTypeDef",
+        "RoutePedestrianTravelStepTypeDef",
+        "RouteRampStepDetailsTypeDef",
+        "RouteResponseNoticeTypeDef",
+        "RouteRoadTypeDef",
+        "RouteRoundaboutEnterStepDetailsTypeDef",
+        "RouteRoundaboutExitStepDetailsTypeDef",
+        "RouteRoundaboutPassStepDetailsTypeDef",
+        "RouteScooterOptionsTypeDef",
+        "RouteSideOfStreetOptionsTypeDef",
+        "RouteSignpostLabelTypeDef",
+        "RouteSignpostTypeDef",
+        "RouteSpanDynamicSpeedDetailsTypeDef",
+        "RouteSpanSpeedLimitDetailsTypeDef",
+        "RouteSummaryTypeDef",
+        "RouteTollOptionsTypeDef",
+        "RouteTollPassTypeDef",
+        "RouteTollPassValidityPeriodTypeDef",
+        "RouteTollPaymentSiteTypeDef",
+        "RouteTollPriceSummaryTypeDef",
+        "RouteTollPriceTypeDef",
+        "RouteTollPriceValueRangeTypeDef",
+        "RouteTollRateTypeDef",
+        "RouteTollSummaryTypeDef",
+        "RouteTollSystemTypeDef",
+        "RouteTollTypeDef",
+        "RouteTrafficOptionsTypeDef",
+        "RouteTrailerOptionsTypeDef",
+        "RouteTransponderTypeDef",
+        "RouteTravelModeOptionsTypeDef",
+        "RouteTruckOptionsTypeDef",
+        "RouteTurnStepDetailsTypeDef",
+        "RouteTypeDef",
+        "RouteUTurnStepDetailsTypeDef",
+        "RouteVehicleArrivalTypeDef",
+        "RouteVehicleDepartureTypeDef",
+        "RouteVehicleIncidentTypeDef",
+        "RouteVehicleLegDetailsTypeDef",
+        "RouteVehicleLicensePlateTypeDef",
+        "RouteVehicleNoticeDetailTypeDef",
+        "RouteVehicleNoticeTypeDef",
+        "RouteVehicleOverviewSummaryTypeDef",
+        "RouteVehiclePlaceTypeDef",
+        "RouteVehicleSpanTypeDef",
+        "RouteVehicleSummaryTypeDef",
+        "RouteVehicleTravelOnlySummaryTypeDef",
+        "RouteVehicleTravelStepTypeDef",
+        "RouteViolatedConstraintsTypeDef",
+        "RouteWaypointTypeDef",
+        "RouteWeightConstraintTypeDef",
+        "RouteZoneTypeDef",
+        "SnapToRoadsRequestTypeDef",
+        "SnapToRoadsResponseTypeDef",
+        "WaypointOptimizationAccessHoursEntryTypeDef",
+        "WaypointOptimizationAccessHoursTypeDef",
+        "WaypointOptimizationAvoidanceAreaGeometryTypeDef",
+        "WaypointOptimizationAvoidanceAreaTypeDef",
+        "WaypointOptimizationAvoidanceOptionsTypeDef",
+        "WaypointOptimizationClusteringOptionsTypeDef",
+        "WaypointOptimizationConnectionTypeDef",
+        "WaypointOptimizationDestinationOptionsTypeDef",
+        "WaypointOptimizationDriverOptionsTypeDef",
+        "WaypointOptimizationDrivingDistanceOptionsTypeDef",
+        "WaypointOptimizationExclusionOptionsTypeDef",
+        "WaypointOptimizationFailedConstraintTypeDef",
+        "WaypointOptimizationImpedingWaypointTypeDef",
+        "WaypointOptimizationOptimizedWaypointTypeDef",
+        "WaypointOptimizationOriginOptionsTypeDef",
+        "WaypointOptimizationPedestrianOptionsTypeDef",
+        "WaypointOptimizationRestCycleDurationsTypeDef",
+        "WaypointOptimizationRestCyclesTypeDef",
+        "WaypointOptimizationRestProfileTypeDef",
+        "WaypointOptimizationSideOfStreetOptionsTypeDef",
+        "WaypointOptimizationTimeBreakdownTypeDef",
+        "WaypointOptimizationTrafficOptionsTypeDef",
+        "WaypointOptimizationTrailerOptionsTypeDef",
+        "WaypointOptimizationTravelModeOptionsTypeDef",
+        "WaypointOptimizationTruckOptionsTypeDef",
+        "WaypointOptimizationWaypointTypeDef",
+        "WeightPerAxleGroupTypeDef",
+    ]
+
+
+class IsolineAllowOptionsTypeDef(TypedDict):
+    Hot: NotRequired[bool]
+    Hov: NotRequired[bool]
+
+
+class CorridorTypeDef(TypedDict):
+    LineString: ReadOnly[Sequence[Sequence[float]]]
+    Radius: int
+
+
+class PolylineCorridorTypeDef(TypedDict):
+    Polyline: str
+    Radius: int
+
+
+class IsolineAvoidanceAreaGeometryTypeDef(TypedDict):
+    BoundingBox: NotRequired[ReadOnly[Sequence[float]]]
+    Corridor: NotRequired[ReadOnly[CorridorTypeDef]]
+    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
+    PolylineCorridor: NotRequired[PolylineCorridorTypeDef]
+    PolylinePolygon: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class IsolineAvoidanceAreaTypeDef(TypedDict):
+    Except: NotRequired[ReadOnly[Sequence[IsolineAvoidanceAreaGeometryTypeDef]]]
+    Geometry: ReadOnly[IsolineAvoidanceAreaGeometryTypeDef]
+
+
+class IsolineAvoidanceZoneCategoryTypeDef(TypedDict):
+    Category: NotRequired[IsolineZoneCategoryType]
+
+
+class IsolineAvoidanceOptionsTypeDef(TypedDict):
+    Areas: NotRequired[ReadOnly[Sequence[IsolineAvoidanceAreaTypeDef]]]
+    CarShuttleTrains: NotRequired[bool]
+    ControlledAccessHighways: NotRequired[bool]
+    DirtRoads: NotRequired[bool]
+    Ferries: NotRequired[bool]
+    SeasonalClosure: NotRequired[bool]
+    TollRoads: NotRequired[bool]
+    TollTransponders: NotRequired[bool]
+    TruckRoadTypes: NotRequired[ReadOnly[Sequence[str]]]
+    Tunnels: NotRequired[bool]
+    UTurns: NotRequired[bool]
+    ZoneCategories: NotRequired[ReadOnly[Sequence[IsolineAvoidanceZoneCategoryTypeDef]]]
+
+
+class IsolineMatchingOptionsTypeDef(TypedDict):
+    NameHint: NotRequired[str]
+    OnRoadThreshold: NotRequired[int]
+    Radius: NotRequired[int]
+    Strategy: NotRequired[MatchingStrategyType]
+
+
+class IsolineSideOfStreetOptionsTypeDef(TypedDict):
+    Position: ReadOnly[Sequence[float]]
+    UseWith: NotRequired[SideOfStreetMatchingStrategyType]
+
+
+class IsolineDestinationOptionsTypeDef(TypedDict):
+    AvoidActionsForDistance: NotRequired[int]
+    Heading: NotRequired[float]
+    Matching: NotRequired[IsolineMatchingOptionsTypeDef]
+    SideOfStreet: NotRequired[ReadOnly[IsolineSideOfStreetOptionsTypeDef]]
+
+
+class IsolineGranularityOptionsTypeDef(TypedDict):
+    MaxPoints: NotRequired[int]
+    MaxResolution: NotRequired[int]
+
+
+class IsolineOriginOptionsTypeDef(TypedDict):
+    AvoidActionsForDistance: NotRequired[int]
+    Heading: NotRequired[float]
+    Matching: NotRequired[IsolineMatchingOptionsTypeDef]
+    SideOfStreet: NotRequired[ReadOnly[IsolineSideOfStreetOptionsTypeDef]]
+
+
+class IsolineThresholdsTypeDef(TypedDict):
+    Distance: NotRequired[ReadOnly[Sequence[int]]]
+    Time: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class IsolineTrafficOptionsTypeDef(TypedDict):
+    FlowEventThresholdOverride: NotRequired[int]
+    Usage: NotRequired[TrafficUsageType]
+
+
+class IsolineVehicleLicensePlateTypeDef(TypedDict):
+    LastCharacter: NotRequired[str]
+
+
+class IsolineCarOptionsTypeDef(TypedDict):
+    EngineType: NotRequired[IsolineEngineTypeType]
+    LicensePlate: NotRequired[IsolineVehicleLicensePlateTypeDef]
+    MaxSpeed: NotRequired[float]
+    Occupancy: NotRequired[int]
+
+
+class IsolineScooterOptionsTypeDef(TypedDict):
+    EngineType: NotRequired[IsolineEngineTypeType]
+    LicensePlate: NotRequired[IsolineVehicleLicensePlateTypeDef]
+    MaxSpeed: NotRequired[float]
+    Occupancy: NotRequired[int]
+
+
+class IsolineTrailerOptionsTypeDef(TypedDict):
+    AxleCount: NotRequired[int]
+    TrailerCount: NotRequired[int]
+
+
+class WeightPerAxleGroupTypeDef(TypedDict):
+    Single: NotRequired[int]
+    Tandem: NotRequired[int]
+    Triple: NotRequired[int]
+    Quad: NotRequired[int]
+    Quint: NotRequired[int]
+
+
+class IsolineTruckOptionsTypeDef(TypedDict):
+    AxleCount: NotRequired[int]
+    EngineType: NotRequired[IsolineEngineTypeType]
+    GrossWeight: NotRequired[int]
+    HazardousCargos: NotRequired[ReadOnly[Sequence[IsolineHazardousCargoTypeType]]]
+    Height: NotRequired[int]
+    HeightAboveFirstAxle: NotRequired[int]
+    KpraLength: NotRequired[int]
+    Length: NotRequired[int]
+    LicensePlate: NotRequired[IsolineVehicleLicensePlateTypeDef]
+    MaxSpeed: NotRequired[float]
+    Occupancy: NotRequired[int]
+    PayloadCapacity: NotRequired[int]
+    TireCount: NotRequired[int]
+    Trailer: NotRequired[IsolineTrailerOptionsTypeDef]
+    TruckType: NotRequired[IsolineTruckTypeType]
+    TunnelRestrictionCode: NotRequired[str]
+    WeightPerAxle: NotRequired[int]
+    WeightPerAxleGroup: NotRequired[WeightPerAxleGroupTypeDef]
+    Width: NotRequired[int]
+
+
+class IsolineTravelModeOptionsTypeDef(TypedDict):
+    Car: NotRequired[IsolineCarOptionsTypeDef]
+    Scooter: NotRequired[IsolineScooterOptionsTypeDef]
+    Truck: NotRequired[ReadOnly[IsolineTruckOptionsTypeDef]]
 
 
 class CalculateIsolinesRequestTypeDef(TypedDict):
@@ -307,6 +455,29 @@ class CalculateIsolinesRequestTypeDef(TypedDict):
     TravelModeOptions: NotRequired[ReadOnly[IsolineTravelModeOptionsTypeDef]]
 
 
+class IsolineConnectionGeometryTypeDef(TypedDict):
+    LineString: NotRequired[list[list[float]]]
+    Polyline: NotRequired[str]
+
+
+class IsolineConnectionTypeDef(TypedDict):
+    FromPolygonIndex: int
+    Geometry: IsolineConnectionGeometryTypeDef
+    ToPolygonIndex: int
+
+
+class IsolineShapeGeometryTypeDef(TypedDict):
+    Polygon: NotRequired[list[list[list[float]]]]
+    PolylinePolygon: NotRequired[list[str]]
+
+
+class IsolineTypeDef(TypedDict):
+    Connections: list[IsolineConnectionTypeDef]
+    DistanceThreshold: NotRequired[int]
+    Geometries: list[IsolineShapeGeometryTypeDef]
+    TimeThreshold: NotRequired[int]
+
+
 class CalculateIsolinesResponseTypeDef(TypedDict):
     ArrivalTime: NotRequired[str]
     DepartureTime: NotRequired[str]
@@ -316,6 +487,153 @@ class CalculateIsolinesResponseTypeDef(TypedDict):
     SnappedDestination: NotRequired[list[float]]
     SnappedOrigin: NotRequired[list[float]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RouteMatrixAllowOptionsTypeDef(TypedDict):
+    Hot: NotRequired[bool]
+    Hov: NotRequired[bool]
+
+
+class RouteMatrixAvoidanceAreaGeometryTypeDef(TypedDict):
+    BoundingBox: NotRequired[ReadOnly[Sequence[float]]]
+    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
+    PolylinePolygon: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RouteMatrixAvoidanceAreaTypeDef(TypedDict):
+    Geometry: ReadOnly[RouteMatrixAvoidanceAreaGeometryTypeDef]
+
+
+class RouteMatrixAvoidanceZoneCategoryTypeDef(TypedDict):
+    Category: NotRequired[RouteMatrixZoneCategoryType]
+
+
+class RouteMatrixAvoidanceOptionsTypeDef(TypedDict):
+    Areas: NotRequired[ReadOnly[Sequence[RouteMatrixAvoidanceAreaTypeDef]]]
+    CarShuttleTrains: NotRequired[bool]
+    ControlledAccessHighways: NotRequired[bool]
+    DirtRoads: NotRequired[bool]
+    Ferries: NotRequired[bool]
+    TollRoads: NotRequired[bool]
+    TollTransponders: NotRequired[bool]
+    TruckRoadTypes: NotRequired[ReadOnly[Sequence[str]]]
+    Tunnels: NotRequired[bool]
+    UTurns: NotRequired[bool]
+    ZoneCategories: NotRequired[
+        ReadOnly[Sequence[RouteMatrixAvoidanceZoneCategoryTypeDef]]
+    ]
+
+
+class CircleTypeDef(TypedDict):
+    Center: ReadOnly[Sequence[float]]
+    Radius: float
+
+
+class RouteMatrixAutoCircleTypeDef(TypedDict):
+    Margin: NotRequired[int]
+    MaxRadius: NotRequired[int]
+
+
+class RouteMatrixBoundaryGeometryTypeDef(TypedDict):
+    AutoCircle: NotRequired[RouteMatrixAutoCircleTypeDef]
+    Circle: NotRequired[ReadOnly[CircleTypeDef]]
+    BoundingBox: NotRequired[ReadOnly[Sequence[float]]]
+    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
+
+
+class RouteMatrixBoundaryTypeDef(TypedDict):
+    Geometry: NotRequired[ReadOnly[RouteMatrixBoundaryGeometryTypeDef]]
+    Unbounded: NotRequired[bool]
+
+
+class RouteMatrixMatchingOptionsTypeDef(TypedDict):
+    NameHint: NotRequired[str]
+    OnRoadThreshold: NotRequired[int]
+    Radius: NotRequired[int]
+    Strategy: NotRequired[MatchingStrategyType]
+
+
+class RouteMatrixSideOfStreetOptionsTypeDef(TypedDict):
+    Position: ReadOnly[Sequence[float]]
+    UseWith: NotRequired[SideOfStreetMatchingStrategyType]
+
+
+class RouteMatrixDestinationOptionsTypeDef(TypedDict):
+    AvoidActionsForDistance: NotRequired[int]
+    Heading: NotRequired[float]
+    Matching: NotRequired[RouteMatrixMatchingOptionsTypeDef]
+    SideOfStreet: NotRequired[ReadOnly[RouteMatrixSideOfStreetOptionsTypeDef]]
+
+
+class RouteMatrixDestinationTypeDef(TypedDict):
+    Options: NotRequired[ReadOnly[RouteMatrixDestinationOptionsTypeDef]]
+    Position: ReadOnly[Sequence[float]]
+
+
+class RouteMatrixExclusionOptionsTypeDef(TypedDict):
+    Countries: ReadOnly[Sequence[str]]
+
+
+class RouteMatrixOriginOptionsTypeDef(TypedDict):
+    AvoidActionsForDistance: NotRequired[int]
+    Heading: NotRequired[float]
+    Matching: NotRequired[RouteMatrixMatchingOptionsTypeDef]
+    SideOfStreet: NotRequired[ReadOnly[RouteMatrixSideOfStreetOptionsTypeDef]]
+
+
+class RouteMatrixOriginTypeDef(TypedDict):
+    Options: NotRequired[ReadOnly[RouteMatrixOriginOptionsTypeDef]]
+    Position: ReadOnly[Sequence[float]]
+
+
+class RouteMatrixTrafficOptionsTypeDef(TypedDict):
+    FlowEventThresholdOverride: NotRequired[int]
+    Usage: NotRequired[TrafficUsageType]
+
+
+class RouteMatrixVehicleLicensePlateTypeDef(TypedDict):
+    LastCharacter: NotRequired[str]
+
+
+class RouteMatrixCarOptionsTypeDef(TypedDict):
+    LicensePlate: NotRequired[RouteMatrixVehicleLicensePlateTypeDef]
+    MaxSpeed: NotRequired[float]
+    Occupancy: NotRequired[int]
+
+
+class RouteMatrixScooterOptionsTypeDef(TypedDict):
+    LicensePlate: NotRequired[RouteMatrixVehicleLicensePlateTypeDef]
+    MaxSpeed: NotRequired[float]
+    Occupancy: NotRequired[int]
+
+
+class RouteMatrixTrailerOptionsTypeDef(TypedDict):
+    TrailerCount: NotRequired[int]
+
+
+class RouteMatrixTruckOptionsTypeDef(TypedDict):
+    AxleCount: NotRequired[int]
+    GrossWeight: NotRequired[int]
+    HazardousCargos: NotRequired[ReadOnly[Sequence[RouteMatrixHazardousCargoTypeType]]]
+    Height: NotRequired[int]
+    KpraLength: NotRequired[int]
+    Length: NotRequired[int]
+    LicensePlate: NotRequired[RouteMatrixVehicleLicensePlateTypeDef]
+    MaxSpeed: NotRequired[float]
+    Occupancy: NotRequired[int]
+    PayloadCapacity: NotRequired[int]
+    Trailer: NotRequired[RouteMatrixTrailerOptionsTypeDef]
+    TruckType: NotRequired[RouteMatrixTruckTypeType]
+    TunnelRestrictionCode: NotRequired[str]
+    WeightPerAxle: NotRequired[int]
+    WeightPerAxleGroup: NotRequired[WeightPerAxleGroupTypeDef]
+    Width: NotRequired[int]
+
+
+class RouteMatrixTravelModeOptionsTypeDef(TypedDict):
+    Car: NotRequired[RouteMatrixCarOptionsTypeDef]
+    Scooter: NotRequired[RouteMatrixScooterOptionsTypeDef]
+    Truck: NotRequired[ReadOnly[RouteMatrixTruckOptionsTypeDef]]
 
 
 class CalculateRouteMatrixRequestTypeDef(TypedDict):
@@ -334,12 +652,199 @@ class CalculateRouteMatrixRequestTypeDef(TypedDict):
     TravelModeOptions: NotRequired[ReadOnly[RouteMatrixTravelModeOptionsTypeDef]]
 
 
+class CircleOutputTypeDef(TypedDict):
+    Center: list[float]
+    Radius: float
+
+
+class RouteMatrixBoundaryGeometryOutputTypeDef(TypedDict):
+    AutoCircle: NotRequired[RouteMatrixAutoCircleTypeDef]
+    Circle: NotRequired[CircleOutputTypeDef]
+    BoundingBox: NotRequired[list[float]]
+    Polygon: NotRequired[list[list[list[float]]]]
+
+
+class RouteMatrixBoundaryOutputTypeDef(TypedDict):
+    Geometry: NotRequired[RouteMatrixBoundaryGeometryOutputTypeDef]
+    Unbounded: NotRequired[bool]
+
+
+class RouteMatrixEntryTypeDef(TypedDict):
+    Distance: int
+    Duration: int
+    Error: NotRequired[RouteMatrixErrorCodeType]
+
+
 class CalculateRouteMatrixResponseTypeDef(TypedDict):
     ErrorCount: int
     PricingBucket: str
     RouteMatrix: list[list[RouteMatrixEntryTypeDef]]
     RoutingBoundary: RouteMatrixBoundaryOutputTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RouteAllowOptionsTypeDef(TypedDict):
+    Hot: NotRequired[bool]
+    Hov: NotRequired[bool]
+
+
+class RouteAvoidanceAreaGeometryTypeDef(TypedDict):
+    Corridor: NotRequired[ReadOnly[CorridorTypeDef]]
+    BoundingBox: NotRequired[ReadOnly[Sequence[float]]]
+    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
+    PolylineCorridor: NotRequired[PolylineCorridorTypeDef]
+    PolylinePolygon: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RouteAvoidanceAreaTypeDef(TypedDict):
+    Except: NotRequired[ReadOnly[Sequence[RouteAvoidanceAreaGeometryTypeDef]]]
+    Geometry: ReadOnly[RouteAvoidanceAreaGeometryTypeDef]
+
+
+class RouteAvoidanceZoneCategoryTypeDef(TypedDict):
+    Category: RouteZoneCategoryType
+
+
+class RouteAvoidanceOptionsTypeDef(TypedDict):
+    Areas: NotRequired[ReadOnly[Sequence[RouteAvoidanceAreaTypeDef]]]
+    CarShuttleTrains: NotRequired[bool]
+    ControlledAccessHighways: NotRequired[bool]
+    DirtRoads: NotRequired[bool]
+    Ferries: NotRequired[bool]
+    SeasonalClosure: NotRequired[bool]
+    TollRoads: NotRequired[bool]
+    TollTransponders: NotRequired[bool]
+    TruckRoadTypes: NotRequired[ReadOnly[Sequence[str]]]
+    Tunnels: NotRequired[bool]
+    UTurns: NotRequired[bool]
+    ZoneCategories: NotRequired[ReadOnly[Sequence[RouteAvoidanceZoneCategoryTypeDef]]]
+
+
+class RouteMatchingOptionsTypeDef(TypedDict):
+    NameHint: NotRequired[str]
+    OnRoadThreshold: NotRequired[int]
+    Radius: NotRequired[int]
+    Strategy: NotRequired[MatchingStrategyType]
+
+
+class RouteSideOfStreetOptionsTypeDef(TypedDict):
+    Position: ReadOnly[Sequence[float]]
+    UseWith: NotRequired[SideOfStreetMatchingStrategyType]
+
+
+class RouteDestinationOptionsTypeDef(TypedDict):
+    AvoidActionsForDistance: NotRequired[int]
+    AvoidUTurns: NotRequired[bool]
+    Heading: NotRequired[float]
+    Matching: NotRequired[RouteMatchingOptionsTypeDef]
+    SideOfStreet: NotRequired[ReadOnly[RouteSideOfStreetOptionsTypeDef]]
+    StopDuration: NotRequired[int]
+
+
+class RouteDriverScheduleIntervalTypeDef(TypedDict):
+    DriveDuration: int
+    RestDuration: int
+
+
+class RouteDriverOptionsTypeDef(TypedDict):
+    Schedule: NotRequired[ReadOnly[Sequence[RouteDriverScheduleIntervalTypeDef]]]
+
+
+class RouteExclusionOptionsTypeDef(TypedDict):
+    Countries: ReadOnly[Sequence[str]]
+
+
+class RouteOriginOptionsTypeDef(TypedDict):
+    AvoidActionsForDistance: NotRequired[int]
+    AvoidUTurns: NotRequired[bool]
+    Heading: NotRequired[float]
+    Matching: NotRequired[RouteMatchingOptionsTypeDef]
+    SideOfStreet: NotRequired[ReadOnly[RouteSideOfStreetOptionsTypeDef]]
+
+
+class RouteEmissionTypeTypeDef(TypedDict):
+    Co2EmissionClass: NotRequired[str]
+    Type: str
+
+
+class RouteTollOptionsTypeDef(TypedDict):
+    AllTransponders: NotRequired[bool]
+    AllVignettes: NotRequired[bool]
+    Currency: NotRequired[str]
+    EmissionType: NotRequired[RouteEmissionTypeTypeDef]
+    VehicleCategory: NotRequired[RouteTollVehicleCategoryType]
+
+
+class RouteTrafficOptionsTypeDef(TypedDict):
+    FlowEventThresholdOverride: NotRequired[int]
+    Usage: NotRequired[TrafficUsageType]
+
+
+class RouteVehicleLicensePlateTypeDef(TypedDict):
+    LastCharacter: NotRequired[str]
+
+
+class RouteCarOptionsTypeDef(TypedDict):
+    EngineType: NotRequired[RouteEngineTypeType]
+    LicensePlate: NotRequired[RouteVehicleLicensePlateTypeDef]
+    MaxSpeed: NotRequired[float]
+    Occupancy: NotRequired[int]
+
+
+class RoutePedestrianOptionsTypeDef(TypedDict):
+    Speed: NotRequired[float]
+
+
+class RouteScooterOptionsTypeDef(TypedDict):
+    EngineType: NotRequired[RouteEngineTypeType]
+    LicensePlate: NotRequired[RouteVehicleLicensePlateTypeDef]
+    MaxSpeed: NotRequired[float]
+    Occupancy: NotRequired[int]
+
+
+class RouteTrailerOptionsTypeDef(TypedDict):
+    AxleCount: NotRequired[int]
+    TrailerCount: NotRequired[int]
+
+
+class RouteTruckOptionsTypeDef(TypedDict):
+    AxleCount: NotRequired[int]
+    EngineType: NotRequired[RouteEngineTypeType]
+    GrossWeight: NotRequired[int]
+    HazardousCargos: NotRequired[ReadOnly[Sequence[RouteHazardousCargoTypeType]]]
+    Height: NotRequired[int]
+    HeightAboveFirstAxle: NotRequired[int]
+    KpraLength: NotRequired[int]
+    Length: NotRequired[int]
+    LicensePlate: NotRequired[RouteVehicleLicensePlateTypeDef]
+    MaxSpeed: NotRequired[float]
+    Occupancy: NotRequired[int]
+    PayloadCapacity: NotRequired[int]
+    TireCount: NotRequired[int]
+    Trailer: NotRequired[RouteTrailerOptionsTypeDef]
+    TruckType: NotRequired[RouteTruckTypeType]
+    TunnelRestrictionCode: NotRequired[str]
+    WeightPerAxle: NotRequired[int]
+    WeightPerAxleGroup: NotRequired[WeightPerAxleGroupTypeDef]
+    Width: NotRequired[int]
+
+
+class RouteTravelModeOptionsTypeDef(TypedDict):
+    Car: NotRequired[RouteCarOptionsTypeDef]
+    Pedestrian: NotRequired[RoutePedestrianOptionsTypeDef]
+    Scooter: NotRequired[RouteScooterOptionsTypeDef]
+    Truck: NotRequired[ReadOnly[RouteTruckOptionsTypeDef]]
+
+
+class RouteWaypointTypeDef(TypedDict):
+    AvoidActionsForDistance: NotRequired[int]
+    AvoidUTurns: NotRequired[bool]
+    Heading: NotRequired[float]
+    Matching: NotRequired[RouteMatchingOptionsTypeDef]
+    PassThrough: NotRequired[bool]
+    Position: ReadOnly[Sequence[float]]
+    SideOfStreet: NotRequired[ReadOnly[RouteSideOfStreetOptionsTypeDef]]
+    StopDuration: NotRequired[int]
 
 
 class CalculateRoutesRequestTypeDef(TypedDict):
@@ -374,367 +879,22 @@ class CalculateRoutesRequestTypeDef(TypedDict):
     Waypoints: NotRequired[ReadOnly[Sequence[RouteWaypointTypeDef]]]
 
 
-class CalculateRoutesResponseTypeDef(TypedDict):
-    LegGeometryFormat: GeometryFormatType
-    Notices: list[RouteResponseNoticeTypeDef]
-    PricingBucket: str
-    Routes: list[RouteTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CircleOutputTypeDef(TypedDict):
-    Center: list[float]
-    Radius: float
-
-
-class CircleTypeDef(TypedDict):
-    Center: ReadOnly[Sequence[float]]
-    Radius: float
-
-
-class CorridorTypeDef(TypedDict):
-    LineString: ReadOnly[Sequence[Sequence[float]]]
-    Radius: int
-
-
-class IsolineAllowOptionsTypeDef(TypedDict):
-    Hot: NotRequired[bool]
-    Hov: NotRequired[bool]
-
-
-class IsolineAvoidanceAreaGeometryTypeDef(TypedDict):
-    BoundingBox: NotRequired[ReadOnly[Sequence[float]]]
-    Corridor: NotRequired[ReadOnly[CorridorTypeDef]]
-    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
-    PolylineCorridor: NotRequired[PolylineCorridorTypeDef]
-    PolylinePolygon: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class IsolineAvoidanceAreaTypeDef(TypedDict):
-    Except: NotRequired[ReadOnly[Sequence[IsolineAvoidanceAreaGeometryTypeDef]]]
-    Geometry: ReadOnly[IsolineAvoidanceAreaGeometryTypeDef]
-
-
-class IsolineAvoidanceOptionsTypeDef(TypedDict):
-    Areas: NotRequired[ReadOnly[Sequence[IsolineAvoidanceAreaTypeDef]]]
-    CarShuttleTrains: NotRequired[bool]
-    ControlledAccessHighways: NotRequired[bool]
-    DirtRoads: NotRequired[bool]
-    Ferries: NotRequired[bool]
-    SeasonalClosure: NotRequired[bool]
-    TollRoads: NotRequired[bool]
-    TollTransponders: NotRequired[bool]
-    TruckRoadTypes: NotRequired[ReadOnly[Sequence[str]]]
-    Tunnels: NotRequired[bool]
-    UTurns: NotRequired[bool]
-    ZoneCategories: NotRequired[ReadOnly[Sequence[IsolineAvoidanceZoneCategoryTypeDef]]]
-
-
-class IsolineAvoidanceZoneCategoryTypeDef(TypedDict):
-    Category: NotRequired[IsolineZoneCategoryType]
-
-
-class IsolineCarOptionsTypeDef(TypedDict):
-    EngineType: NotRequired[IsolineEngineTypeType]
-    LicensePlate: NotRequired[IsolineVehicleLicensePlateTypeDef]
-    MaxSpeed: NotRequired[float]
-    Occupancy: NotRequired[int]
-
-
-class IsolineConnectionGeometryTypeDef(TypedDict):
-    LineString: NotRequired[list[list[float]]]
-    Polyline: NotRequired[str]
-
-
-class IsolineConnectionTypeDef(TypedDict):
-    FromPolygonIndex: int
-    Geometry: IsolineConnectionGeometryTypeDef
-    ToPolygonIndex: int
-
-
-class IsolineDestinationOptionsTypeDef(TypedDict):
-    AvoidActionsForDistance: NotRequired[int]
-    Heading: NotRequired[float]
-    Matching: NotRequired[IsolineMatchingOptionsTypeDef]
-    SideOfStreet: NotRequired[ReadOnly[IsolineSideOfStreetOptionsTypeDef]]
-
-
-class IsolineGranularityOptionsTypeDef(TypedDict):
-    MaxPoints: NotRequired[int]
-    MaxResolution: NotRequired[int]
-
-
-class IsolineMatchingOptionsTypeDef(TypedDict):
-    NameHint: NotRequired[str]
-    OnRoadThreshold: NotRequired[int]
-    Radius: NotRequired[int]
-    Strategy: NotRequired[MatchingStrategyType]
-
-
-class IsolineOriginOptionsTypeDef(TypedDict):
-    AvoidActionsForDistance: NotRequired[int]
-    Heading: NotRequired[float]
-    Matching: NotRequired[IsolineMatchingOptionsTypeDef]
-    SideOfStreet: NotRequired[ReadOnly[IsolineSideOfStreetOptionsTypeDef]]
-
-
-class IsolineScooterOptionsTypeDef(TypedDict):
-    EngineType: NotRequired[IsolineEngineTypeType]
-    LicensePlate: NotRequired[IsolineVehicleLicensePlateTypeDef]
-    MaxSpeed: NotRequired[float]
-    Occupancy: NotRequired[int]
-
-
-class IsolineShapeGeometryTypeDef(TypedDict):
-    Polygon: NotRequired[list[list[list[float]]]]
-    PolylinePolygon: NotRequired[list[str]]
-
-
-class IsolineSideOfStreetOptionsTypeDef(TypedDict):
-    Position: ReadOnly[Sequence[float]]
-    UseWith: NotRequired[SideOfStreetMatchingStrategyType]
-
-
-class IsolineThresholdsTypeDef(TypedDict):
-    Distance: NotRequired[ReadOnly[Sequence[int]]]
-    Time: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class IsolineTrafficOptionsTypeDef(TypedDict):
-    FlowEventThresholdOverride: NotRequired[int]
-    Usage: NotRequired[TrafficUsageType]
-
-
-class IsolineTrailerOptionsTypeDef(TypedDict):
-    AxleCount: NotRequired[int]
-    TrailerCount: NotRequired[int]
-
-
-class IsolineTravelModeOptionsTypeDef(TypedDict):
-    Car: NotRequired[IsolineCarOptionsTypeDef]
-    Scooter: NotRequired[IsolineScooterOptionsTypeDef]
-    Truck: NotRequired[ReadOnly[IsolineTruckOptionsTypeDef]]
-
-
-class IsolineTruckOptionsTypeDef(TypedDict):
-    AxleCount: NotRequired[int]
-    EngineType: NotRequired[IsolineEngineTypeType]
-    GrossWeight: NotRequired[int]
-    HazardousCargos: NotRequired[ReadOnly[Sequence[IsolineHazardousCargoTypeType]]]
-    Height: NotRequired[int]
-    HeightAboveFirstAxle: NotRequired[int]
-    KpraLength: NotRequired[int]
-    Length: NotRequired[int]
-    LicensePlate: NotRequired[IsolineVehicleLicensePlateTypeDef]
-    MaxSpeed: NotRequired[float]
-    Occupancy: NotRequired[int]
-    PayloadCapacity: NotRequired[int]
-    TireCount: NotRequired[int]
-    Trailer: NotRequired[IsolineTrailerOptionsTypeDef]
-    TruckType: NotRequired[IsolineTruckTypeType]
-    TunnelRestrictionCode: NotRequired[str]
-    WeightPerAxle: NotRequired[int]
-    WeightPerAxleGroup: NotRequired[WeightPerAxleGroupTypeDef]
-    Width: NotRequired[int]
-
-
-class IsolineTypeDef(TypedDict):
-    Connections: list[IsolineConnectionTypeDef]
-    DistanceThreshold: NotRequired[int]
-    Geometries: list[IsolineShapeGeometryTypeDef]
-    TimeThreshold: NotRequired[int]
-
-
-class IsolineVehicleLicensePlateTypeDef(TypedDict):
-    LastCharacter: NotRequired[str]
-
-
-class LocalizedStringTypeDef(TypedDict):
-    Language: NotRequired[str]
-    Value: str
-
-
-class OptimizeWaypointsRequestTypeDef(TypedDict):
-    Avoid: NotRequired[ReadOnly[WaypointOptimizationAvoidanceOptionsTypeDef]]
-    Clustering: NotRequired[WaypointOptimizationClusteringOptionsTypeDef]
-    DepartureTime: NotRequired[str]
-    Destination: NotRequired[ReadOnly[Sequence[float]]]
-    DestinationOptions: NotRequired[
-        ReadOnly[WaypointOptimizationDestinationOptionsTypeDef]
-    ]
-    Driver: NotRequired[WaypointOptimizationDriverOptionsTypeDef]
-    Exclude: NotRequired[ReadOnly[WaypointOptimizationExclusionOptionsTypeDef]]
-    Key: NotRequired[str]
-    OptimizeSequencingFor: NotRequired[WaypointOptimizationSequencingObjectiveType]
-    Origin: ReadOnly[Sequence[float]]
-    OriginOptions: NotRequired[WaypointOptimizationOriginOptionsTypeDef]
-    Traffic: NotRequired[WaypointOptimizationTrafficOptionsTypeDef]
-    TravelMode: NotRequired[WaypointOptimizationTravelModeType]
-    TravelModeOptions: NotRequired[
-        ReadOnly[WaypointOptimizationTravelModeOptionsTypeDef]
-    ]
-    Waypoints: NotRequired[ReadOnly[Sequence[WaypointOptimizationWaypointTypeDef]]]
-
-
-class OptimizeWaypointsResponseTypeDef(TypedDict):
-    Connections: list[WaypointOptimizationConnectionTypeDef]
-    Distance: int
-    Duration: int
-    ImpedingWaypoints: list[WaypointOptimizationImpedingWaypointTypeDef]
-    OptimizedWaypoints: list[WaypointOptimizationOptimizedWaypointTypeDef]
-    PricingBucket: str
-    TimeBreakdown: WaypointOptimizationTimeBreakdownTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PolylineCorridorTypeDef(TypedDict):
-    Polyline: str
-    Radius: int
-
-
-class RoadSnapNoticeTypeDef(TypedDict):
-    Code: RoadSnapNoticeCodeType
-    Title: str
-    TracePointIndexes: list[int]
-
-
-class RoadSnapSnappedGeometryTypeDef(TypedDict):
-    LineString: NotRequired[list[list[float]]]
-    Polyline: NotRequired[str]
-
-
-class RoadSnapSnappedTracePointTypeDef(TypedDict):
-    Confidence: float
-    OriginalPosition: list[float]
-    SnappedPosition: list[float]
-
-
-class RoadSnapTracePointTypeDef(TypedDict):
-    Heading: NotRequired[float]
-    Position: ReadOnly[Sequence[float]]
-    Speed: NotRequired[float]
-    Timestamp: NotRequired[str]
-
-
-class RoadSnapTrailerOptionsTypeDef(TypedDict):
-    TrailerCount: NotRequired[int]
-
-
-class RoadSnapTravelModeOptionsTypeDef(TypedDict):
-    Truck: NotRequired[ReadOnly[RoadSnapTruckOptionsTypeDef]]
-
-
-class RoadSnapTruckOptionsTypeDef(TypedDict):
-    GrossWeight: NotRequired[int]
-    HazardousCargos: NotRequired[ReadOnly[Sequence[RoadSnapHazardousCargoTypeType]]]
-    Height: NotRequired[int]
-    Length: NotRequired[int]
-    Trailer: NotRequired[RoadSnapTrailerOptionsTypeDef]
-    TunnelRestrictionCode: NotRequired[str]
-    Width: NotRequired[int]
-
-
-class RouteAllowOptionsTypeDef(TypedDict):
-    Hot: NotRequired[bool]
-    Hov: NotRequired[bool]
-
-
-class RouteAvoidanceAreaGeometryTypeDef(TypedDict):
-    Corridor: NotRequired[ReadOnly[CorridorTypeDef]]
-    BoundingBox: NotRequired[ReadOnly[Sequence[float]]]
-    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
-    PolylineCorridor: NotRequired[PolylineCorridorTypeDef]
-    PolylinePolygon: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RouteAvoidanceAreaTypeDef(TypedDict):
-    Except: NotRequired[ReadOnly[Sequence[RouteAvoidanceAreaGeometryTypeDef]]]
-    Geometry: ReadOnly[RouteAvoidanceAreaGeometryTypeDef]
-
-
-class RouteAvoidanceOptionsTypeDef(TypedDict):
-    Areas: NotRequired[ReadOnly[Sequence[RouteAvoidanceAreaTypeDef]]]
-    CarShuttleTrains: NotRequired[bool]
-    ControlledAccessHighways: NotRequired[bool]
-    DirtRoads: NotRequired[bool]
-    Ferries: NotRequired[bool]
-    SeasonalClosure: NotRequired[bool]
-    TollRoads: NotRequired[bool]
-    TollTransponders: NotRequired[bool]
-    TruckRoadTypes: NotRequired[ReadOnly[Sequence[str]]]
-    Tunnels: NotRequired[bool]
-    UTurns: NotRequired[bool]
-    ZoneCategories: NotRequired[ReadOnly[Sequence[RouteAvoidanceZoneCategoryTypeDef]]]
-
-
-class RouteAvoidanceZoneCategoryTypeDef(TypedDict):
-    Category: RouteZoneCategoryType
-
-
-class RouteCarOptionsTypeDef(TypedDict):
-    EngineType: NotRequired[RouteEngineTypeType]
-    LicensePlate: NotRequired[RouteVehicleLicensePlateTypeDef]
-    MaxSpeed: NotRequired[float]
-    Occupancy: NotRequired[int]
-
-
-class RouteContinueHighwayStepDetailsTypeDef(TypedDict):
-    Intersection: list[LocalizedStringTypeDef]
-    SteeringDirection: NotRequired[RouteSteeringDirectionType]
-    TurnAngle: NotRequired[float]
-    TurnIntensity: NotRequired[RouteTurnIntensityType]
-
-
-class RouteContinueStepDetailsTypeDef(TypedDict):
-    Intersection: list[LocalizedStringTypeDef]
-
-
-class RouteDestinationOptionsTypeDef(TypedDict):
-    AvoidActionsForDistance: NotRequired[int]
-    AvoidUTurns: NotRequired[bool]
-    Heading: NotRequired[float]
-    Matching: NotRequired[RouteMatchingOptionsTypeDef]
-    SideOfStreet: NotRequired[ReadOnly[RouteSideOfStreetOptionsTypeDef]]
-    StopDuration: NotRequired[int]
-
-
-class RouteDriverOptionsTypeDef(TypedDict):
-    Schedule: NotRequired[ReadOnly[Sequence[RouteDriverScheduleIntervalTypeDef]]]
-
-
-class RouteDriverScheduleIntervalTypeDef(TypedDict):
-    DriveDuration: int
-    RestDuration: int
-
-
-class RouteEmissionTypeTypeDef(TypedDict):
-    Co2EmissionClass: NotRequired[str]
-    Type: str
-
-
-class RouteEnterHighwayStepDetailsTypeDef(TypedDict):
-    Intersection: list[LocalizedStringTypeDef]
-    SteeringDirection: NotRequired[RouteSteeringDirectionType]
-    TurnAngle: NotRequired[float]
-    TurnIntensity: NotRequired[RouteTurnIntensityType]
-
-
-class RouteExclusionOptionsTypeDef(TypedDict):
-    Countries: ReadOnly[Sequence[str]]
-
-
-class RouteExitStepDetailsTypeDef(TypedDict):
-    Intersection: list[LocalizedStringTypeDef]
-    RelativeExit: NotRequired[int]
-    SteeringDirection: NotRequired[RouteSteeringDirectionType]
-    TurnAngle: NotRequired[float]
-    TurnIntensity: NotRequired[RouteTurnIntensityType]
+class RouteResponseNoticeTypeDef(TypedDict):
+    Code: RouteResponseNoticeCodeType
+    Impact: NotRequired[RouteNoticeImpactType]
 
 
 class RouteFerryAfterTravelStepTypeDef(TypedDict):
     Duration: int
     Instruction: NotRequired[str]
     Type: RouteFerryAfterTravelStepTypeType
+
+
+class RouteFerryPlaceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    OriginalPosition: NotRequired[list[float]]
+    Position: list[float]
+    WaypointIndex: NotRequired[int]
 
 
 class RouteFerryArrivalTypeDef(TypedDict):
@@ -753,34 +913,14 @@ class RouteFerryDepartureTypeDef(TypedDict):
     Time: NotRequired[str]
 
 
-class RouteFerryLegDetailsTypeDef(TypedDict):
-    AfterTravelSteps: list[RouteFerryAfterTravelStepTypeDef]
-    Arrival: RouteFerryArrivalTypeDef
-    BeforeTravelSteps: list[RouteFerryBeforeTravelStepTypeDef]
-    Departure: RouteFerryDepartureTypeDef
-    Notices: list[RouteFerryNoticeTypeDef]
-    PassThroughWaypoints: list[RoutePassThroughWaypointTypeDef]
-    RouteName: NotRequired[str]
-    Spans: list[RouteFerrySpanTypeDef]
-    Summary: NotRequired[RouteFerrySummaryTypeDef]
-    TravelSteps: list[RouteFerryTravelStepTypeDef]
-
-
 class RouteFerryNoticeTypeDef(TypedDict):
     Code: RouteFerryNoticeCodeType
     Impact: NotRequired[RouteNoticeImpactType]
 
 
-class RouteFerryOverviewSummaryTypeDef(TypedDict):
-    Distance: int
-    Duration: int
-
-
-class RouteFerryPlaceTypeDef(TypedDict):
-    Name: NotRequired[str]
-    OriginalPosition: NotRequired[list[float]]
-    Position: list[float]
-    WaypointIndex: NotRequired[int]
+class LocalizedStringTypeDef(TypedDict):
+    Language: NotRequired[str]
+    Value: str
 
 
 class RouteFerrySpanTypeDef(TypedDict):
@@ -792,13 +932,18 @@ class RouteFerrySpanTypeDef(TypedDict):
     Region: NotRequired[str]
 
 
-class RouteFerrySummaryTypeDef(TypedDict):
-    Overview: NotRequired[RouteFerryOverviewSummaryTypeDef]
-    TravelOnly: NotRequired[RouteFerryTravelOnlySummaryTypeDef]
+class RouteFerryOverviewSummaryTypeDef(TypedDict):
+    Distance: int
+    Duration: int
 
 
 class RouteFerryTravelOnlySummaryTypeDef(TypedDict):
     Duration: int
+
+
+class RouteFerrySummaryTypeDef(TypedDict):
+    Overview: NotRequired[RouteFerryOverviewSummaryTypeDef]
+    TravelOnly: NotRequired[RouteFerryTravelOnlySummaryTypeDef]
 
 
 class RouteFerryTravelStepTypeDef(TypedDict):
@@ -807,219 +952,6 @@ class RouteFerryTravelStepTypeDef(TypedDict):
     GeometryOffset: NotRequired[int]
     Instruction: NotRequired[str]
     Type: RouteFerryTravelStepTypeType
-
-
-class RouteKeepStepDetailsTypeDef(TypedDict):
-    Intersection: list[LocalizedStringTypeDef]
-    SteeringDirection: NotRequired[RouteSteeringDirectionType]
-    TurnAngle: NotRequired[float]
-    TurnIntensity: NotRequired[RouteTurnIntensityType]
-
-
-class RouteLegGeometryTypeDef(TypedDict):
-    LineString: NotRequired[list[list[float]]]
-    Polyline: NotRequired[str]
-
-
-class RouteLegTypeDef(TypedDict):
-    FerryLegDetails: NotRequired[RouteFerryLegDetailsTypeDef]
-    Geometry: RouteLegGeometryTypeDef
-    Language: NotRequired[str]
-    PedestrianLegDetails: NotRequired[RoutePedestrianLegDetailsTypeDef]
-    TravelMode: RouteLegTravelModeType
-    Type: RouteLegTypeType
-    VehicleLegDetails: NotRequired[RouteVehicleLegDetailsTypeDef]
-
-
-class RouteMajorRoadLabelTypeDef(TypedDict):
-    RoadName: NotRequired[LocalizedStringTypeDef]
-    RouteNumber: NotRequired[RouteNumberTypeDef]
-
-
-class RouteMatchingOptionsTypeDef(TypedDict):
-    NameHint: NotRequired[str]
-    OnRoadThreshold: NotRequired[int]
-    Radius: NotRequired[int]
-    Strategy: NotRequired[MatchingStrategyType]
-
-
-class RouteMatrixAllowOptionsTypeDef(TypedDict):
-    Hot: NotRequired[bool]
-    Hov: NotRequired[bool]
-
-
-class RouteMatrixAutoCircleTypeDef(TypedDict):
-    Margin: NotRequired[int]
-    MaxRadius: NotRequired[int]
-
-
-class RouteMatrixAvoidanceAreaGeometryTypeDef(TypedDict):
-    BoundingBox: NotRequired[ReadOnly[Sequence[float]]]
-    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
-    PolylinePolygon: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RouteMatrixAvoidanceAreaTypeDef(TypedDict):
-    Geometry: ReadOnly[RouteMatrixAvoidanceAreaGeometryTypeDef]
-
-
-class RouteMatrixAvoidanceOptionsTypeDef(TypedDict):
-    Areas: NotRequired[ReadOnly[Sequence[RouteMatrixAvoidanceAreaTypeDef]]]
-    CarShuttleTrains: NotRequired[bool]
-    ControlledAccessHighways: NotRequired[bool]
-    DirtRoads: NotRequired[bool]
-    Ferries: NotRequired[bool]
-    TollRoads: NotRequired[bool]
-    TollTransponders: NotRequired[bool]
-    TruckRoadTypes: NotRequired[ReadOnly[Sequence[str]]]
-    Tunnels: NotRequired[bool]
-    UTurns: NotRequired[bool]
-    ZoneCategories: NotRequired[
-        ReadOnly[Sequence[RouteMatrixAvoidanceZoneCategoryTypeDef]]
-    ]
-
-
-class RouteMatrixAvoidanceZoneCategoryTypeDef(TypedDict):
-    Category: NotRequired[RouteMatrixZoneCategoryType]
-
-
-class RouteMatrixBoundaryGeometryOutputTypeDef(TypedDict):
-    AutoCircle: NotRequired[RouteMatrixAutoCircleTypeDef]
-    Circle: NotRequired[CircleOutputTypeDef]
-    BoundingBox: NotRequired[list[float]]
-    Polygon: NotRequired[list[list[list[float]]]]
-
-
-class RouteMatrixBoundaryGeometryTypeDef(TypedDict):
-    AutoCircle: NotRequired[RouteMatrixAutoCircleTypeDef]
-    Circle: NotRequired[ReadOnly[CircleTypeDef]]
-    BoundingBox: NotRequired[ReadOnly[Sequence[float]]]
-    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
-
-
-class RouteMatrixBoundaryOutputTypeDef(TypedDict):
-    Geometry: NotRequired[RouteMatrixBoundaryGeometryOutputTypeDef]
-    Unbounded: NotRequired[bool]
-
-
-class RouteMatrixBoundaryTypeDef(TypedDict):
-    Geometry: NotRequired[ReadOnly[RouteMatrixBoundaryGeometryTypeDef]]
-    Unbounded: NotRequired[bool]
-
-
-class RouteMatrixCarOptionsTypeDef(TypedDict):
-    LicensePlate: NotRequired[RouteMatrixVehicleLicensePlateTypeDef]
-    MaxSpeed: NotRequired[float]
-    Occupancy: NotRequired[int]
-
-
-class RouteMatrixDestinationOptionsTypeDef(TypedDict):
-    AvoidActionsForDistance: NotRequired[int]
-    Heading: NotRequired[float]
-    Matching: NotRequired[RouteMatrixMatchingOptionsTypeDef]
-    SideOfStreet: NotRequired[ReadOnly[RouteMatrixSideOfStreetOptionsTypeDef]]
-
-
-class RouteMatrixDestinationTypeDef(TypedDict):
-    Options: NotRequired[ReadOnly[RouteMatrixDestinationOptionsTypeDef]]
-    Position: ReadOnly[Sequence[float]]
-
-
-class RouteMatrixEntryTypeDef(TypedDict):
-    Distance: int
-    Duration: int
-    Error: NotRequired[RouteMatrixErrorCodeType]
-
-
-class RouteMatrixExclusionOptionsTypeDef(TypedDict):
-    Countries: ReadOnly[Sequence[str]]
-
-
-class RouteMatrixMatchingOptionsTypeDef(TypedDict):
-    NameHint: NotRequired[str]
-    OnRoadThreshold: NotRequired[int]
-    Radius: NotRequired[int]
-    Strategy: NotRequired[MatchingStrategyType]
-
-
-class RouteMatrixOriginOptionsTypeDef(TypedDict):
-    AvoidActionsForDistance: NotRequired[int]
-    Heading: NotRequired[float]
-    Matching: NotRequired[RouteMatrixMatchingOptionsTypeDef]
-    SideOfStreet: NotRequired[ReadOnly[RouteMatrixSideOfStreetOptionsTypeDef]]
-
-
-class RouteMatrixOriginTypeDef(TypedDict):
-    Options: NotRequired[ReadOnly[RouteMatrixOriginOptionsTypeDef]]
-    Position: ReadOnly[Sequence[float]]
-
-
-class RouteMatrixScooterOptionsTypeDef(TypedDict):
-    LicensePlate: NotRequired[RouteMatrixVehicleLicensePlateTypeDef]
-    MaxSpeed: NotRequired[float]
-    Occupancy: NotRequired[int]
-
-
-class RouteMatrixSideOfStreetOptionsTypeDef(TypedDict):
-    Position: ReadOnly[Sequence[float]]
-    UseWith: NotRequired[SideOfStreetMatchingStrategyType]
-
-
-class RouteMatrixTrafficOptionsTypeDef(TypedDict):
-    FlowEventThresholdOverride: NotRequired[int]
-    Usage: NotRequired[TrafficUsageType]
-
-
-class RouteMatrixTrailerOptionsTypeDef(TypedDict):
-    TrailerCount: NotRequired[int]
-
-
-class RouteMatrixTravelModeOptionsTypeDef(TypedDict):
-    Car: NotRequired[RouteMatrixCarOptionsTypeDef]
-    Scooter: NotRequired[RouteMatrixScooterOptionsTypeDef]
-    Truck: NotRequired[ReadOnly[RouteMatrixTruckOptionsTypeDef]]
-
-
-class RouteMatrixTruckOptionsTypeDef(TypedDict):
-    AxleCount: NotRequired[int]
-    GrossWeight: NotRequired[int]
-    HazardousCargos: NotRequired[ReadOnly[Sequence[RouteMatrixHazardousCargoTypeType]]]
-    Height: NotRequired[int]
-    KpraLength: NotRequired[int]
-    Length: NotRequired[int]
-    LicensePlate: NotRequired[RouteMatrixVehicleLicensePlateTypeDef]
-    MaxSpeed: NotRequired[float]
-    Occupancy: NotRequired[int]
-    PayloadCapacity: NotRequired[int]
-    Trailer: NotRequired[RouteMatrixTrailerOptionsTypeDef]
-    TruckType: NotRequired[RouteMatrixTruckTypeType]
-    TunnelRestrictionCode: NotRequired[str]
-    WeightPerAxle: NotRequired[int]
-    WeightPerAxleGroup: NotRequired[WeightPerAxleGroupTypeDef]
-    Width: NotRequired[int]
-
-
-class RouteMatrixVehicleLicensePlateTypeDef(TypedDict):
-    LastCharacter: NotRequired[str]
-
-
-class RouteNoticeDetailRangeTypeDef(TypedDict):
-    Min: NotRequired[int]
-    Max: NotRequired[int]
-
-
-class RouteNumberTypeDef(TypedDict):
-    Direction: NotRequired[RouteDirectionType]
-    Language: NotRequired[str]
-    Value: str
-
-
-class RouteOriginOptionsTypeDef(TypedDict):
-    AvoidActionsForDistance: NotRequired[int]
-    AvoidUTurns: NotRequired[bool]
-    Heading: NotRequired[float]
-    Matching: NotRequired[RouteMatchingOptionsTypeDef]
-    SideOfStreet: NotRequired[ReadOnly[RouteSideOfStreetOptionsTypeDef]]
 
 
 class RoutePassThroughPlaceTypeDef(TypedDict):
@@ -1033,6 +965,32 @@ class RoutePassThroughWaypointTypeDef(TypedDict):
     Place: RoutePassThroughPlaceTypeDef
 
 
+class RouteFerryLegDetailsTypeDef(TypedDict):
+    AfterTravelSteps: list[RouteFerryAfterTravelStepTypeDef]
+    Arrival: RouteFerryArrivalTypeDef
+    BeforeTravelSteps: list[RouteFerryBeforeTravelStepTypeDef]
+    Departure: RouteFerryDepartureTypeDef
+    Notices: list[RouteFerryNoticeTypeDef]
+    PassThroughWaypoints: list[RoutePassThroughWaypointTypeDef]
+    RouteName: NotRequired[str]
+    Spans: list[RouteFerrySpanTypeDef]
+    Summary: NotRequired[RouteFerrySummaryTypeDef]
+    TravelSteps: list[RouteFerryTravelStepTypeDef]
+
+
+class RouteLegGeometryTypeDef(TypedDict):
+    LineString: NotRequired[list[list[float]]]
+    Polyline: NotRequired[str]
+
+
+class RoutePedestrianPlaceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    OriginalPosition: NotRequired[list[float]]
+    Position: list[float]
+    SideOfStreet: NotRequired[RouteSideOfStreetType]
+    WaypointIndex: NotRequired[int]
+
+
 class RoutePedestrianArrivalTypeDef(TypedDict):
     Place: RoutePedestrianPlaceTypeDef
     Time: NotRequired[str]
@@ -1043,36 +1001,26 @@ class RoutePedestrianDepartureTypeDef(TypedDict):
     Time: NotRequired[str]
 
 
-class RoutePedestrianLegDetailsTypeDef(TypedDict):
-    Arrival: RoutePedestrianArrivalTypeDef
-    Departure: RoutePedestrianDepartureTypeDef
-    Notices: list[RoutePedestrianNoticeTypeDef]
-    PassThroughWaypoints: list[RoutePassThroughWaypointTypeDef]
-    Spans: list[RoutePedestrianSpanTypeDef]
-    Summary: NotRequired[RoutePedestrianSummaryTypeDef]
-    TravelSteps: list[RoutePedestrianTravelStepTypeDef]
-
-
 class RoutePedestrianNoticeTypeDef(TypedDict):
     Code: RoutePedestrianNoticeCodeType
     Impact: NotRequired[RouteNoticeImpactType]
 
 
-class RoutePedestrianOptionsTypeDef(TypedDict):
-    Speed: NotRequired[float]
+class RouteNumberTypeDef(TypedDict):
+    Direction: NotRequired[RouteDirectionType]
+    Language: NotRequired[str]
+    Value: str
 
 
-class RoutePedestrianOverviewSummaryTypeDef(TypedDict):
-    Distance: int
-    Duration: int
+class RouteSpanDynamicSpeedDetailsTypeDef(TypedDict):
+    BestCaseSpeed: NotRequired[float]
+    TurnDuration: NotRequired[int]
+    TypicalSpeed: NotRequired[float]
 
 
-class RoutePedestrianPlaceTypeDef(TypedDict):
-    Name: NotRequired[str]
-    OriginalPosition: NotRequired[list[float]]
-    Position: list[float]
-    SideOfStreet: NotRequired[RouteSideOfStreetType]
-    WaypointIndex: NotRequired[int]
+class RouteSpanSpeedLimitDetailsTypeDef(TypedDict):
+    MaxSpeed: NotRequired[float]
+    Unlimited: NotRequired[bool]
 
 
 class RoutePedestrianSpanTypeDef(TypedDict):
@@ -1093,43 +1041,29 @@ class RoutePedestrianSpanTypeDef(TypedDict):
     TypicalDuration: NotRequired[int]
 
 
-class RoutePedestrianSummaryTypeDef(TypedDict):
-    Overview: NotRequired[RoutePedestrianOverviewSummaryTypeDef]
-    TravelOnly: NotRequired[RoutePedestrianTravelOnlySummaryTypeDef]
+class RoutePedestrianOverviewSummaryTypeDef(TypedDict):
+    Distance: int
+    Duration: int
 
 
 class RoutePedestrianTravelOnlySummaryTypeDef(TypedDict):
     Duration: int
 
 
-class RoutePedestrianTravelStepTypeDef(TypedDict):
-    ContinueStepDetails: NotRequired[RouteContinueStepDetailsTypeDef]
-    CurrentRoad: NotRequired[RouteRoadTypeDef]
-    Distance: NotRequired[int]
-    Duration: int
-    ExitNumber: NotRequired[list[LocalizedStringTypeDef]]
-    GeometryOffset: NotRequired[int]
-    Instruction: NotRequired[str]
-    KeepStepDetails: NotRequired[RouteKeepStepDetailsTypeDef]
-    NextRoad: NotRequired[RouteRoadTypeDef]
-    RoundaboutEnterStepDetails: NotRequired[RouteRoundaboutEnterStepDetailsTypeDef]
-    RoundaboutExitStepDetails: NotRequired[RouteRoundaboutExitStepDetailsTypeDef]
-    RoundaboutPassStepDetails: NotRequired[RouteRoundaboutPassStepDetailsTypeDef]
-    Signpost: NotRequired[RouteSignpostTypeDef]
-    TurnStepDetails: NotRequired[RouteTurnStepDetailsTypeDef]
-    Type: RoutePedestrianTravelStepTypeType
+class RoutePedestrianSummaryTypeDef(TypedDict):
+    Overview: NotRequired[RoutePedestrianOverviewSummaryTypeDef]
+    TravelOnly: NotRequired[RoutePedestrianTravelOnlySummaryTypeDef]
 
 
-class RouteRampStepDetailsTypeDef(TypedDict):
+class RouteContinueStepDetailsTypeDef(TypedDict):
+    Intersection: list[LocalizedStringTypeDef]
+
+
+class RouteKeepStepDetailsTypeDef(TypedDict):
     Intersection: list[LocalizedStringTypeDef]
     SteeringDirection: NotRequired[RouteSteeringDirectionType]
     TurnAngle: NotRequired[float]
     TurnIntensity: NotRequired[RouteTurnIntensityType]
-
-
-class RouteResponseNoticeTypeDef(TypedDict):
-    Code: RouteResponseNoticeCodeType
-    Impact: NotRequired[RouteNoticeImpactType]
 
 
 class RouteRoadTypeDef(TypedDict):
@@ -1160,18 +1094,6 @@ class RouteRoundaboutPassStepDetailsTypeDef(TypedDict):
     TurnIntensity: NotRequired[RouteTurnIntensityType]
 
 
-class RouteScooterOptionsTypeDef(TypedDict):
-    EngineType: NotRequired[RouteEngineTypeType]
-    LicensePlate: NotRequired[RouteVehicleLicensePlateTypeDef]
-    MaxSpeed: NotRequired[float]
-    Occupancy: NotRequired[int]
-
-
-class RouteSideOfStreetOptionsTypeDef(TypedDict):
-    Position: ReadOnly[Sequence[float]]
-    UseWith: NotRequired[SideOfStreetMatchingStrategyType]
-
-
 class RouteSignpostLabelTypeDef(TypedDict):
     RouteNumber: NotRequired[RouteNumberTypeDef]
     Text: NotRequired[LocalizedStringTypeDef]
@@ -1181,29 +1103,53 @@ class RouteSignpostTypeDef(TypedDict):
     Labels: list[RouteSignpostLabelTypeDef]
 
 
-class RouteSpanDynamicSpeedDetailsTypeDef(TypedDict):
-    BestCaseSpeed: NotRequired[float]
-    TurnDuration: NotRequired[int]
-    TypicalSpeed: NotRequired[float]
+class RouteTurnStepDetailsTypeDef(TypedDict):
+    Intersection: list[LocalizedStringTypeDef]
+    SteeringDirection: NotRequired[RouteSteeringDirectionType]
+    TurnAngle: NotRequired[float]
+    TurnIntensity: NotRequired[RouteTurnIntensityType]
 
 
-class RouteSpanSpeedLimitDetailsTypeDef(TypedDict):
-    MaxSpeed: NotRequired[float]
-    Unlimited: NotRequired[bool]
-
-
-class RouteSummaryTypeDef(TypedDict):
+class RoutePedestrianTravelStepTypeDef(TypedDict):
+    ContinueStepDetails: NotRequired[RouteContinueStepDetailsTypeDef]
+    CurrentRoad: NotRequired[RouteRoadTypeDef]
     Distance: NotRequired[int]
-    Duration: NotRequired[int]
-    Tolls: NotRequired[RouteTollSummaryTypeDef]
+    Duration: int
+    ExitNumber: NotRequired[list[LocalizedStringTypeDef]]
+    GeometryOffset: NotRequired[int]
+    Instruction: NotRequired[str]
+    KeepStepDetails: NotRequired[RouteKeepStepDetailsTypeDef]
+    NextRoad: NotRequired[RouteRoadTypeDef]
+    RoundaboutEnterStepDetails: NotRequired[RouteRoundaboutEnterStepDetailsTypeDef]
+    RoundaboutExitStepDetails: NotRequired[RouteRoundaboutExitStepDetailsTypeDef]
+    RoundaboutPassStepDetails: NotRequired[RouteRoundaboutPassStepDetailsTypeDef]
+    Signpost: NotRequired[RouteSignpostTypeDef]
+    TurnStepDetails: NotRequired[RouteTurnStepDetailsTypeDef]
+    Type: RoutePedestrianTravelStepTypeType
 
 
-class RouteTollOptionsTypeDef(TypedDict):
-    AllTransponders: NotRequired[bool]
-    AllVignettes: NotRequired[bool]
-    Currency: NotRequired[str]
-    EmissionType: NotRequired[RouteEmissionTypeTypeDef]
-    VehicleCategory: NotRequired[RouteTollVehicleCategoryType]
+class RoutePedestrianLegDetailsTypeDef(TypedDict):
+    Arrival: RoutePedestrianArrivalTypeDef
+    Departure: RoutePedestrianDepartureTypeDef
+    Notices: list[RoutePedestrianNoticeTypeDef]
+    PassThroughWaypoints: list[RoutePassThroughWaypointTypeDef]
+    Spans: list[RoutePedestrianSpanTypeDef]
+    Summary: NotRequired[RoutePedestrianSummaryTypeDef]
+    TravelSteps: list[RoutePedestrianTravelStepTypeDef]
+
+
+class RouteTollSystemTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class RouteTollPaymentSiteTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Position: list[float]
+
+
+class RouteTollPassValidityPeriodTypeDef(TypedDict):
+    Period: RouteTollPassValidityPeriodTypeType
+    PeriodCount: NotRequired[int]
 
 
 class RouteTollPassTypeDef(TypedDict):
@@ -1214,22 +1160,9 @@ class RouteTollPassTypeDef(TypedDict):
     ValidityPeriod: NotRequired[RouteTollPassValidityPeriodTypeDef]
 
 
-class RouteTollPassValidityPeriodTypeDef(TypedDict):
-    Period: RouteTollPassValidityPeriodTypeType
-    PeriodCount: NotRequired[int]
-
-
-class RouteTollPaymentSiteTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Position: list[float]
-
-
-class RouteTollPriceSummaryTypeDef(TypedDict):
-    Currency: str
-    Estimate: bool
-    Range: bool
-    RangeValue: NotRequired[RouteTollPriceValueRangeTypeDef]
-    Value: float
+class RouteTollPriceValueRangeTypeDef(TypedDict):
+    Min: float
+    Max: float
 
 
 class RouteTollPriceTypeDef(TypedDict):
@@ -1241,9 +1174,8 @@ class RouteTollPriceTypeDef(TypedDict):
     Value: float
 
 
-class RouteTollPriceValueRangeTypeDef(TypedDict):
-    Min: float
-    Max: float
+class RouteTransponderTypeDef(TypedDict):
+    SystemName: NotRequired[str]
 
 
 class RouteTollRateTypeDef(TypedDict):
@@ -1257,14 +1189,6 @@ class RouteTollRateTypeDef(TypedDict):
     Transponders: list[RouteTransponderTypeDef]
 
 
-class RouteTollSummaryTypeDef(TypedDict):
-    Total: NotRequired[RouteTollPriceSummaryTypeDef]
-
-
-class RouteTollSystemTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
 class RouteTollTypeDef(TypedDict):
     Country: NotRequired[str]
     PaymentSites: list[RouteTollPaymentSiteTypeDef]
@@ -1272,67 +1196,12 @@ class RouteTollTypeDef(TypedDict):
     Systems: list[int]
 
 
-class RouteTrafficOptionsTypeDef(TypedDict):
-    FlowEventThresholdOverride: NotRequired[int]
-    Usage: NotRequired[TrafficUsageType]
-
-
-class RouteTrailerOptionsTypeDef(TypedDict):
-    AxleCount: NotRequired[int]
-    TrailerCount: NotRequired[int]
-
-
-class RouteTransponderTypeDef(TypedDict):
-    SystemName: NotRequired[str]
-
-
-class RouteTravelModeOptionsTypeDef(TypedDict):
-    Car: NotRequired[RouteCarOptionsTypeDef]
-    Pedestrian: NotRequired[RoutePedestrianOptionsTypeDef]
-    Scooter: NotRequired[RouteScooterOptionsTypeDef]
-    Truck: NotRequired[ReadOnly[RouteTruckOptionsTypeDef]]
-
-
-class RouteTruckOptionsTypeDef(TypedDict):
-    AxleCount: NotRequired[int]
-    EngineType: NotRequired[RouteEngineTypeType]
-    GrossWeight: NotRequired[int]
-    HazardousCargos: NotRequired[ReadOnly[Sequence[RouteHazardousCargoTypeType]]]
-    Height: NotRequired[int]
-    HeightAboveFirstAxle: NotRequired[int]
-    KpraLength: NotRequired[int]
-    Length: NotRequired[int]
-    LicensePlate: NotRequired[RouteVehicleLicensePlateTypeDef]
-    MaxSpeed: NotRequired[float]
-    Occupancy: NotRequired[int]
-    PayloadCapacity: NotRequired[int]
-    TireCount: NotRequired[int]
-    Trailer: NotRequired[RouteTrailerOptionsTypeDef]
-    TruckType: NotRequired[RouteTruckTypeType]
-    TunnelRestrictionCode: NotRequired[str]
-    WeightPerAxle: NotRequired[int]
-    WeightPerAxleGroup: NotRequired[WeightPerAxleGroupTypeDef]
-    Width: NotRequired[int]
-
-
-class RouteTurnStepDetailsTypeDef(TypedDict):
-    Intersection: list[LocalizedStringTypeDef]
-    SteeringDirection: NotRequired[RouteSteeringDirectionType]
-    TurnAngle: NotRequired[float]
-    TurnIntensity: NotRequired[RouteTurnIntensityType]
-
-
-class RouteTypeDef(TypedDict):
-    Legs: list[RouteLegTypeDef]
-    MajorRoadLabels: list[RouteMajorRoadLabelTypeDef]
-    Summary: NotRequired[RouteSummaryTypeDef]
-
-
-class RouteUTurnStepDetailsTypeDef(TypedDict):
-    Intersection: list[LocalizedStringTypeDef]
-    SteeringDirection: NotRequired[RouteSteeringDirectionType]
-    TurnAngle: NotRequired[float]
-    TurnIntensity: NotRequired[RouteTurnIntensityType]
+class RouteVehiclePlaceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    OriginalPosition: NotRequired[list[float]]
+    Position: list[float]
+    SideOfStreet: NotRequired[RouteSideOfStreetType]
+    WaypointIndex: NotRequired[int]
 
 
 class RouteVehicleArrivalTypeDef(TypedDict):
@@ -1353,23 +1222,36 @@ class RouteVehicleIncidentTypeDef(TypedDict):
     Type: NotRequired[RouteVehicleIncidentTypeType]
 
 
-class RouteVehicleLegDetailsTypeDef(TypedDict):
-    Arrival: RouteVehicleArrivalTypeDef
-    Departure: RouteVehicleDepartureTypeDef
-    Incidents: list[RouteVehicleIncidentTypeDef]
-    Notices: list[RouteVehicleNoticeTypeDef]
-    PassThroughWaypoints: list[RoutePassThroughWaypointTypeDef]
-    Spans: list[RouteVehicleSpanTypeDef]
-    Summary: NotRequired[RouteVehicleSummaryTypeDef]
-    Tolls: list[RouteTollTypeDef]
-    TollSystems: list[RouteTollSystemTypeDef]
-    TravelSteps: list[RouteVehicleTravelStepTypeDef]
-    TruckRoadTypes: list[str]
-    Zones: list[RouteZoneTypeDef]
+class RouteNoticeDetailRangeTypeDef(TypedDict):
+    Min: NotRequired[int]
+    Max: NotRequired[int]
 
 
-class RouteVehicleLicensePlateTypeDef(TypedDict):
-    LastCharacter: NotRequired[str]
+class RouteWeightConstraintTypeDef(TypedDict):
+    Type: RouteWeightConstraintTypeType
+    Value: int
+
+
+class RouteViolatedConstraintsTypeDef(TypedDict):
+    AllHazardsRestricted: NotRequired[bool]
+    AxleCount: NotRequired[RouteNoticeDetailRangeTypeDef]
+    HazardousCargos: list[RouteHazardousCargoTypeType]
+    MaxHeight: NotRequired[int]
+    MaxKpraLength: NotRequired[int]
+    MaxLength: NotRequired[int]
+    MaxPayloadCapacity: NotRequired[int]
+    MaxWeight: NotRequired[RouteWeightConstraintTypeDef]
+    MaxWeightPerAxle: NotRequired[int]
+    MaxWeightPerAxleGroup: NotRequired[WeightPerAxleGroupTypeDef]
+    MaxWidth: NotRequired[int]
+    Occupancy: NotRequired[RouteNoticeDetailRangeTypeDef]
+    RestrictedTimes: NotRequired[str]
+    TimeDependent: NotRequired[bool]
+    TrailerCount: NotRequired[RouteNoticeDetailRangeTypeDef]
+    TravelMode: NotRequired[bool]
+    TruckRoadType: NotRequired[str]
+    TruckType: NotRequired[RouteTruckTypeType]
+    TunnelRestrictionCode: NotRequired[str]
 
 
 class RouteVehicleNoticeDetailTypeDef(TypedDict):
@@ -1381,21 +1263,6 @@ class RouteVehicleNoticeTypeDef(TypedDict):
     Code: RouteVehicleNoticeCodeType
     Details: list[RouteVehicleNoticeDetailTypeDef]
     Impact: NotRequired[RouteNoticeImpactType]
-
-
-class RouteVehicleOverviewSummaryTypeDef(TypedDict):
-    BestCaseDuration: NotRequired[int]
-    Distance: int
-    Duration: int
-    TypicalDuration: NotRequired[int]
-
-
-class RouteVehiclePlaceTypeDef(TypedDict):
-    Name: NotRequired[str]
-    OriginalPosition: NotRequired[list[float]]
-    Position: list[float]
-    SideOfStreet: NotRequired[RouteSideOfStreetType]
-    WaypointIndex: NotRequired[int]
 
 
 class RouteVehicleSpanTypeDef(TypedDict):
@@ -1424,15 +1291,58 @@ class RouteVehicleSpanTypeDef(TypedDict):
     Zones: NotRequired[list[int]]
 
 
-class RouteVehicleSummaryTypeDef(TypedDict):
-    Overview: NotRequired[RouteVehicleOverviewSummaryTypeDef]
-    TravelOnly: NotRequired[RouteVehicleTravelOnlySummaryTypeDef]
+class RouteVehicleOverviewSummaryTypeDef(TypedDict):
+    BestCaseDuration: NotRequired[int]
+    Distance: int
+    Duration: int
+    TypicalDuration: NotRequired[int]
 
 
 class RouteVehicleTravelOnlySummaryTypeDef(TypedDict):
     BestCaseDuration: NotRequired[int]
     Duration: int
     TypicalDuration: NotRequired[int]
+
+
+class RouteVehicleSummaryTypeDef(TypedDict):
+    Overview: NotRequired[RouteVehicleOverviewSummaryTypeDef]
+    TravelOnly: NotRequired[RouteVehicleTravelOnlySummaryTypeDef]
+
+
+class RouteContinueHighwayStepDetailsTypeDef(TypedDict):
+    Intersection: list[LocalizedStringTypeDef]
+    SteeringDirection: NotRequired[RouteSteeringDirectionType]
+    TurnAngle: NotRequired[float]
+    TurnIntensity: NotRequired[RouteTurnIntensityType]
+
+
+class RouteEnterHighwayStepDetailsTypeDef(TypedDict):
+    Intersection: list[LocalizedStringTypeDef]
+    SteeringDirection: NotRequired[RouteSteeringDirectionType]
+    TurnAngle: NotRequired[float]
+    TurnIntensity: NotRequired[RouteTurnIntensityType]
+
+
+class RouteExitStepDetailsTypeDef(TypedDict):
+    Intersection: list[LocalizedStringTypeDef]
+    RelativeExit: NotRequired[int]
+    SteeringDirection: NotRequired[RouteSteeringDirectionType]
+    TurnAngle: NotRequired[float]
+    TurnIntensity: NotRequired[RouteTurnIntensityType]
+
+
+class RouteRampStepDetailsTypeDef(TypedDict):
+    Intersection: list[LocalizedStringTypeDef]
+    SteeringDirection: NotRequired[RouteSteeringDirectionType]
+    TurnAngle: NotRequired[float]
+    TurnIntensity: NotRequired[RouteTurnIntensityType]
+
+
+class RouteUTurnStepDetailsTypeDef(TypedDict):
+    Intersection: list[LocalizedStringTypeDef]
+    SteeringDirection: NotRequired[RouteSteeringDirectionType]
+    TurnAngle: NotRequired[float]
+    TurnIntensity: NotRequired[RouteTurnIntensityType]
 
 
 class RouteVehicleTravelStepTypeDef(TypedDict):
@@ -1458,75 +1368,71 @@ class RouteVehicleTravelStepTypeDef(TypedDict):
     UTurnStepDetails: NotRequired[RouteUTurnStepDetailsTypeDef]
 
 
-class RouteViolatedConstraintsTypeDef(TypedDict):
-    AllHazardsRestricted: NotRequired[bool]
-    AxleCount: NotRequired[RouteNoticeDetailRangeTypeDef]
-    HazardousCargos: list[RouteHazardousCargoTypeType]
-    MaxHeight: NotRequired[int]
-    MaxKpraLength: NotRequired[int]
-    MaxLength: NotRequired[int]
-    MaxPayloadCapacity: NotRequired[int]
-    MaxWeight: NotRequired[RouteWeightConstraintTypeDef]
-    MaxWeightPerAxle: NotRequired[int]
-    MaxWeightPerAxleGroup: NotRequired[WeightPerAxleGroupTypeDef]
-    MaxWidth: NotRequired[int]
-    Occupancy: NotRequired[RouteNoticeDetailRangeTypeDef]
-    RestrictedTimes: NotRequired[str]
-    TimeDependent: NotRequired[bool]
-    TrailerCount: NotRequired[RouteNoticeDetailRangeTypeDef]
-    TravelMode: NotRequired[bool]
-    TruckRoadType: NotRequired[str]
-    TruckType: NotRequired[RouteTruckTypeType]
-    TunnelRestrictionCode: NotRequired[str]
-
-
-class RouteWaypointTypeDef(TypedDict):
-    AvoidActionsForDistance: NotRequired[int]
-    AvoidUTurns: NotRequired[bool]
-    Heading: NotRequired[float]
-    Matching: NotRequired[RouteMatchingOptionsTypeDef]
-    PassThrough: NotRequired[bool]
-    Position: ReadOnly[Sequence[float]]
-    SideOfStreet: NotRequired[ReadOnly[RouteSideOfStreetOptionsTypeDef]]
-    StopDuration: NotRequired[int]
-
-
-class RouteWeightConstraintTypeDef(TypedDict):
-    Type: RouteWeightConstraintTypeType
-    Value: int
-
-
 class RouteZoneTypeDef(TypedDict):
     Category: NotRequired[RouteZoneCategoryType]
     Name: NotRequired[str]
 
 
-class SnapToRoadsRequestTypeDef(TypedDict):
-    Key: NotRequired[str]
-    SnappedGeometryFormat: NotRequired[GeometryFormatType]
-    SnapRadius: NotRequired[int]
-    TracePoints: ReadOnly[Sequence[RoadSnapTracePointTypeDef]]
-    TravelMode: NotRequired[RoadSnapTravelModeType]
-    TravelModeOptions: NotRequired[ReadOnly[RoadSnapTravelModeOptionsTypeDef]]
+class RouteVehicleLegDetailsTypeDef(TypedDict):
+    Arrival: RouteVehicleArrivalTypeDef
+    Departure: RouteVehicleDepartureTypeDef
+    Incidents: list[RouteVehicleIncidentTypeDef]
+    Notices: list[RouteVehicleNoticeTypeDef]
+    PassThroughWaypoints: list[RoutePassThroughWaypointTypeDef]
+    Spans: list[RouteVehicleSpanTypeDef]
+    Summary: NotRequired[RouteVehicleSummaryTypeDef]
+    Tolls: list[RouteTollTypeDef]
+    TollSystems: list[RouteTollSystemTypeDef]
+    TravelSteps: list[RouteVehicleTravelStepTypeDef]
+    TruckRoadTypes: list[str]
+    Zones: list[RouteZoneTypeDef]
 
 
-class SnapToRoadsResponseTypeDef(TypedDict):
-    Notices: list[RoadSnapNoticeTypeDef]
+class RouteLegTypeDef(TypedDict):
+    FerryLegDetails: NotRequired[RouteFerryLegDetailsTypeDef]
+    Geometry: RouteLegGeometryTypeDef
+    Language: NotRequired[str]
+    PedestrianLegDetails: NotRequired[RoutePedestrianLegDetailsTypeDef]
+    TravelMode: RouteLegTravelModeType
+    Type: RouteLegTypeType
+    VehicleLegDetails: NotRequired[RouteVehicleLegDetailsTypeDef]
+
+
+class RouteMajorRoadLabelTypeDef(TypedDict):
+    RoadName: NotRequired[LocalizedStringTypeDef]
+    RouteNumber: NotRequired[RouteNumberTypeDef]
+
+
+class RouteTollPriceSummaryTypeDef(TypedDict):
+    Currency: str
+    Estimate: bool
+    Range: bool
+    RangeValue: NotRequired[RouteTollPriceValueRangeTypeDef]
+    Value: float
+
+
+class RouteTollSummaryTypeDef(TypedDict):
+    Total: NotRequired[RouteTollPriceSummaryTypeDef]
+
+
+class RouteSummaryTypeDef(TypedDict):
+    Distance: NotRequired[int]
+    Duration: NotRequired[int]
+    Tolls: NotRequired[RouteTollSummaryTypeDef]
+
+
+class RouteTypeDef(TypedDict):
+    Legs: list[RouteLegTypeDef]
+    MajorRoadLabels: list[RouteMajorRoadLabelTypeDef]
+    Summary: NotRequired[RouteSummaryTypeDef]
+
+
+class CalculateRoutesResponseTypeDef(TypedDict):
+    LegGeometryFormat: GeometryFormatType
+    Notices: list[RouteResponseNoticeTypeDef]
     PricingBucket: str
-    SnappedGeometry: NotRequired[RoadSnapSnappedGeometryTypeDef]
-    SnappedGeometryFormat: GeometryFormatType
-    SnappedTracePoints: list[RoadSnapSnappedTracePointTypeDef]
+    Routes: list[RouteTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WaypointOptimizationAccessHoursEntryTypeDef(TypedDict):
-    DayOfWeek: DayOfWeekType
-    TimeOfDay: str
-
-
-class WaypointOptimizationAccessHoursTypeDef(TypedDict):
-    From: WaypointOptimizationAccessHoursEntryTypeDef
-    To: WaypointOptimizationAccessHoursEntryTypeDef
 
 
 class WaypointOptimizationAvoidanceAreaGeometryTypeDef(TypedDict):
@@ -1548,6 +1454,10 @@ class WaypointOptimizationAvoidanceOptionsTypeDef(TypedDict):
     UTurns: NotRequired[bool]
 
 
+class WaypointOptimizationDrivingDistanceOptionsTypeDef(TypedDict):
+    DrivingDistance: int
+
+
 class WaypointOptimizationClusteringOptionsTypeDef(TypedDict):
     Algorithm: WaypointOptimizationClusteringAlgorithmType
     DrivingDistanceOptions: NotRequired[
@@ -1555,13 +1465,19 @@ class WaypointOptimizationClusteringOptionsTypeDef(TypedDict):
     ]
 
 
-class WaypointOptimizationConnectionTypeDef(TypedDict):
-    Distance: int
-    From: str
-    RestDuration: int
-    To: str
-    TravelDuration: int
-    WaitDuration: int
+class WaypointOptimizationAccessHoursEntryTypeDef(TypedDict):
+    DayOfWeek: DayOfWeekType
+    TimeOfDay: str
+
+
+class WaypointOptimizationAccessHoursTypeDef(TypedDict):
+    From: WaypointOptimizationAccessHoursEntryTypeDef
+    To: WaypointOptimizationAccessHoursEntryTypeDef
+
+
+class WaypointOptimizationSideOfStreetOptionsTypeDef(TypedDict):
+    Position: ReadOnly[Sequence[float]]
+    UseWith: NotRequired[SideOfStreetMatchingStrategyType]
 
 
 class WaypointOptimizationDestinationOptionsTypeDef(TypedDict):
@@ -1573,18 +1489,105 @@ class WaypointOptimizationDestinationOptionsTypeDef(TypedDict):
     SideOfStreet: NotRequired[ReadOnly[WaypointOptimizationSideOfStreetOptionsTypeDef]]
 
 
+class WaypointOptimizationRestCycleDurationsTypeDef(TypedDict):
+    RestDuration: int
+    WorkDuration: int
+
+
+class WaypointOptimizationRestCyclesTypeDef(TypedDict):
+    LongCycle: WaypointOptimizationRestCycleDurationsTypeDef
+    ShortCycle: WaypointOptimizationRestCycleDurationsTypeDef
+
+
+class WaypointOptimizationRestProfileTypeDef(TypedDict):
+    Profile: str
+
+
 class WaypointOptimizationDriverOptionsTypeDef(TypedDict):
     RestCycles: NotRequired[WaypointOptimizationRestCyclesTypeDef]
     RestProfile: NotRequired[WaypointOptimizationRestProfileTypeDef]
     TreatServiceTimeAs: NotRequired[WaypointOptimizationServiceTimeTreatmentType]
 
 
-class WaypointOptimizationDrivingDistanceOptionsTypeDef(TypedDict):
-    DrivingDistance: int
-
-
 class WaypointOptimizationExclusionOptionsTypeDef(TypedDict):
     Countries: ReadOnly[Sequence[str]]
+
+
+class WaypointOptimizationOriginOptionsTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
+class WaypointOptimizationTrafficOptionsTypeDef(TypedDict):
+    Usage: NotRequired[TrafficUsageType]
+
+
+class WaypointOptimizationPedestrianOptionsTypeDef(TypedDict):
+    Speed: NotRequired[float]
+
+
+class WaypointOptimizationTrailerOptionsTypeDef(TypedDict):
+    TrailerCount: NotRequired[int]
+
+
+class WaypointOptimizationTruckOptionsTypeDef(TypedDict):
+    GrossWeight: NotRequired[int]
+    HazardousCargos: NotRequired[
+        ReadOnly[Sequence[WaypointOptimizationHazardousCargoTypeType]]
+    ]
+    Height: NotRequired[int]
+    Length: NotRequired[int]
+    Trailer: NotRequired[WaypointOptimizationTrailerOptionsTypeDef]
+    TruckType: NotRequired[WaypointOptimizationTruckTypeType]
+    TunnelRestrictionCode: NotRequired[str]
+    WeightPerAxle: NotRequired[int]
+    Width: NotRequired[int]
+
+
+class WaypointOptimizationTravelModeOptionsTypeDef(TypedDict):
+    Pedestrian: NotRequired[WaypointOptimizationPedestrianOptionsTypeDef]
+    Truck: NotRequired[ReadOnly[WaypointOptimizationTruckOptionsTypeDef]]
+
+
+class WaypointOptimizationWaypointTypeDef(TypedDict):
+    AccessHours: NotRequired[WaypointOptimizationAccessHoursTypeDef]
+    AppointmentTime: NotRequired[str]
+    Before: NotRequired[ReadOnly[Sequence[int]]]
+    Heading: NotRequired[float]
+    Id: NotRequired[str]
+    Position: ReadOnly[Sequence[float]]
+    ServiceDuration: NotRequired[int]
+    SideOfStreet: NotRequired[ReadOnly[WaypointOptimizationSideOfStreetOptionsTypeDef]]
+
+
+class OptimizeWaypointsRequestTypeDef(TypedDict):
+    Avoid: NotRequired[ReadOnly[WaypointOptimizationAvoidanceOptionsTypeDef]]
+    Clustering: NotRequired[WaypointOptimizationClusteringOptionsTypeDef]
+    DepartureTime: NotRequired[str]
+    Destination: NotRequired[ReadOnly[Sequence[float]]]
+    DestinationOptions: NotRequired[
+        ReadOnly[WaypointOptimizationDestinationOptionsTypeDef]
+    ]
+    Driver: NotRequired[WaypointOptimizationDriverOptionsTypeDef]
+    Exclude: NotRequired[ReadOnly[WaypointOptimizationExclusionOptionsTypeDef]]
+    Key: NotRequired[str]
+    OptimizeSequencingFor: NotRequired[WaypointOptimizationSequencingObjectiveType]
+    Origin: ReadOnly[Sequence[float]]
+    OriginOptions: NotRequired[WaypointOptimizationOriginOptionsTypeDef]
+    Traffic: NotRequired[WaypointOptimizationTrafficOptionsTypeDef]
+    TravelMode: NotRequired[WaypointOptimizationTravelModeType]
+    TravelModeOptions: NotRequired[
+        ReadOnly[WaypointOptimizationTravelModeOptionsTypeDef]
+    ]
+    Waypoints: NotRequired[ReadOnly[Sequence[WaypointOptimizationWaypointTypeDef]]]
+
+
+class WaypointOptimizationConnectionTypeDef(TypedDict):
+    Distance: int
+    From: str
+    RestDuration: int
+    To: str
+    TravelDuration: int
+    WaitDuration: int
 
 
 class WaypointOptimizationFailedConstraintTypeDef(TypedDict):
@@ -1606,33 +1609,6 @@ class WaypointOptimizationOptimizedWaypointTypeDef(TypedDict):
     Position: list[float]
 
 
-class WaypointOptimizationOriginOptionsTypeDef(TypedDict):
-    Id: NotRequired[str]
-
-
-class WaypointOptimizationPedestrianOptionsTypeDef(TypedDict):
-    Speed: NotRequired[float]
-
-
-class WaypointOptimizationRestCycleDurationsTypeDef(TypedDict):
-    RestDuration: int
-    WorkDuration: int
-
-
-class WaypointOptimizationRestCyclesTypeDef(TypedDict):
-    LongCycle: WaypointOptimizationRestCycleDurationsTypeDef
-    ShortCycle: WaypointOptimizationRestCycleDurationsTypeDef
-
-
-class WaypointOptimizationRestProfileTypeDef(TypedDict):
-    Profile: str
-
-
-class WaypointOptimizationSideOfStreetOptionsTypeDef(TypedDict):
-    Position: ReadOnly[Sequence[float]]
-    UseWith: NotRequired[SideOfStreetMatchingStrategyType]
-
-
 class WaypointOptimizationTimeBreakdownTypeDef(TypedDict):
     RestDuration: int
     ServiceDuration: int
@@ -1640,47 +1616,72 @@ class WaypointOptimizationTimeBreakdownTypeDef(TypedDict):
     WaitDuration: int
 
 
-class WaypointOptimizationTrafficOptionsTypeDef(TypedDict):
-    Usage: NotRequired[TrafficUsageType]
+class OptimizeWaypointsResponseTypeDef(TypedDict):
+    Connections: list[WaypointOptimizationConnectionTypeDef]
+    Distance: int
+    Duration: int
+    ImpedingWaypoints: list[WaypointOptimizationImpedingWaypointTypeDef]
+    OptimizedWaypoints: list[WaypointOptimizationOptimizedWaypointTypeDef]
+    PricingBucket: str
+    TimeBreakdown: WaypointOptimizationTimeBreakdownTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class WaypointOptimizationTrailerOptionsTypeDef(TypedDict):
+class RoadSnapNoticeTypeDef(TypedDict):
+    Code: RoadSnapNoticeCodeType
+    Title: str
+    TracePointIndexes: list[int]
+
+
+class RoadSnapSnappedGeometryTypeDef(TypedDict):
+    LineString: NotRequired[list[list[float]]]
+    Polyline: NotRequired[str]
+
+
+class RoadSnapSnappedTracePointTypeDef(TypedDict):
+    Confidence: float
+    OriginalPosition: list[float]
+    SnappedPosition: list[float]
+
+
+class RoadSnapTracePointTypeDef(TypedDict):
+    Heading: NotRequired[float]
+    Position: ReadOnly[Sequence[float]]
+    Speed: NotRequired[float]
+    Timestamp: NotRequired[str]
+
+
+class RoadSnapTrailerOptionsTypeDef(TypedDict):
     TrailerCount: NotRequired[int]
 
 
-class WaypointOptimizationTravelModeOptionsTypeDef(TypedDict):
-    Pedestrian: NotRequired[WaypointOptimizationPedestrianOptionsTypeDef]
-    Truck: NotRequired[ReadOnly[WaypointOptimizationTruckOptionsTypeDef]]
-
-
-class WaypointOptimizationTruckOptionsTypeDef(TypedDict):
+class RoadSnapTruckOptionsTypeDef(TypedDict):
     GrossWeight: NotRequired[int]
-    HazardousCargos: NotRequired[
-        ReadOnly[Sequence[WaypointOptimizationHazardousCargoTypeType]]
-    ]
+    HazardousCargos: NotRequired[ReadOnly[Sequence[RoadSnapHazardousCargoTypeType]]]
     Height: NotRequired[int]
     Length: NotRequired[int]
-    Trailer: NotRequired[WaypointOptimizationTrailerOptionsTypeDef]
-    TruckType: NotRequired[WaypointOptimizationTruckTypeType]
+    Trailer: NotRequired[RoadSnapTrailerOptionsTypeDef]
     TunnelRestrictionCode: NotRequired[str]
-    WeightPerAxle: NotRequired[int]
     Width: NotRequired[int]
 
 
-class WaypointOptimizationWaypointTypeDef(TypedDict):
-    AccessHours: NotRequired[WaypointOptimizationAccessHoursTypeDef]
-    AppointmentTime: NotRequired[str]
-    Before: NotRequired[ReadOnly[Sequence[int]]]
-    Heading: NotRequired[float]
-    Id: NotRequired[str]
-    Position: ReadOnly[Sequence[float]]
-    ServiceDuration: NotRequired[int]
-    SideOfStreet: NotRequired[ReadOnly[WaypointOptimizationSideOfStreetOptionsTypeDef]]
+class RoadSnapTravelModeOptionsTypeDef(TypedDict):
+    Truck: NotRequired[ReadOnly[RoadSnapTruckOptionsTypeDef]]
 
 
-class WeightPerAxleGroupTypeDef(TypedDict):
-    Single: NotRequired[int]
-    Tandem: NotRequired[int]
-    Triple: NotRequired[int]
-    Quad: NotRequired[int]
-    Quint: NotRequired[int]
+class SnapToRoadsRequestTypeDef(TypedDict):
+    Key: NotRequired[str]
+    SnappedGeometryFormat: NotRequired[GeometryFormatType]
+    SnapRadius: NotRequired[int]
+    TracePoints: ReadOnly[Sequence[RoadSnapTracePointTypeDef]]
+    TravelMode: NotRequired[RoadSnapTravelModeType]
+    TravelModeOptions: NotRequired[ReadOnly[RoadSnapTravelModeOptionsTypeDef]]
+
+
+class SnapToRoadsResponseTypeDef(TypedDict):
+    Notices: list[RoadSnapNoticeTypeDef]
+    PricingBucket: str
+    SnappedGeometry: NotRequired[RoadSnapSnappedGeometryTypeDef]
+    SnappedGeometryFormat: GeometryFormatType
+    SnappedTracePoints: list[RoadSnapSnappedTracePointTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef

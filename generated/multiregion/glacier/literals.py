@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Glacier: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionCodeType",
-    "CannedACLType",
-    "EncryptionTypeType",
-    "ExpressionTypeType",
-    "FileHeaderInfoType",
-    "PermissionType",
-    "QuoteFieldsType",
-    "StatusCodeType",
-    "StorageClassType",
-    "TypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionCodeType",
+        "CannedACLType",
+        "EncryptionTypeType",
+        "ExpressionTypeType",
+        "FileHeaderInfoType",
+        "PermissionType",
+        "QuoteFieldsType",
+        "StatusCodeType",
+        "StorageClassType",
+        "TypeType",
+    ]
 
 ActionCodeType = Literal["ArchiveRetrieval", "InventoryRetrieval", "Select"]
 CannedACLType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,91 +32,92 @@ from .literals import (
     TypeType,
 )
 
-__all__ = [
-    "AbortMultipartUploadInputTypeDef",
-    "AbortVaultLockInputTypeDef",
-    "AddTagsToVaultInputTypeDef",
-    "ArchiveCreationOutputTypeDef",
-    "CSVInputTypeDef",
-    "CSVOutputTypeDef",
-    "CompleteMultipartUploadInputTypeDef",
-    "CompleteVaultLockInputTypeDef",
-    "CreateVaultInputTypeDef",
-    "CreateVaultOutputTypeDef",
-    "DataRetrievalPolicyOutputTypeDef",
-    "DataRetrievalPolicyTypeDef",
-    "DataRetrievalRuleTypeDef",
-    "DeleteArchiveInputTypeDef",
-    "DeleteVaultAccessPolicyInputTypeDef",
-    "DeleteVaultInputTypeDef",
-    "DeleteVaultNotificationsInputTypeDef",
-    "DescribeJobInputTypeDef",
-    "DescribeVaultInputTypeDef",
-    "DescribeVaultOutputResponseTypeDef",
-    "DescribeVaultOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionTypeDef",
-    "GetDataRetrievalPolicyInputTypeDef",
-    "GetDataRetrievalPolicyOutputTypeDef",
-    "GetJobOutputInputTypeDef",
-    "GetJobOutputOutputTypeDef",
-    "GetVaultAccessPolicyInputTypeDef",
-    "GetVaultAccessPolicyOutputTypeDef",
-    "GetVaultLockInputTypeDef",
-    "GetVaultLockOutputTypeDef",
-    "GetVaultNotificationsInputTypeDef",
-    "GetVaultNotificationsOutputTypeDef",
-    "GlacierJobDescriptionResponseTypeDef",
-    "GlacierJobDescriptionTypeDef",
-    "GrantTypeDef",
-    "GranteeTypeDef",
-    "InitiateJobInputTypeDef",
-    "InitiateJobOutputTypeDef",
-    "InitiateMultipartUploadInputTypeDef",
-    "InitiateMultipartUploadOutputTypeDef",
-    "InitiateVaultLockInputTypeDef",
-    "InitiateVaultLockOutputTypeDef",
-    "InputSerializationTypeDef",
-    "InventoryRetrievalJobDescriptionTypeDef",
-    "InventoryRetrievalJobInputTypeDef",
-    "JobParametersTypeDef",
-    "ListJobsInputTypeDef",
-    "ListJobsOutputTypeDef",
-    "ListMultipartUploadsInputTypeDef",
-    "ListMultipartUploadsOutputTypeDef",
-    "ListPartsInputTypeDef",
-    "ListPartsOutputTypeDef",
-    "ListProvisionedCapacityInputTypeDef",
-    "ListProvisionedCapacityOutputTypeDef",
-    "ListTagsForVaultInputTypeDef",
-    "ListTagsForVaultOutputTypeDef",
-    "ListVaultsInputTypeDef",
-    "ListVaultsOutputTypeDef",
-    "OutputLocationOutputTypeDef",
-    "OutputLocationTypeDef",
-    "OutputSerializationTypeDef",
-    "PartListElementTypeDef",
-    "ProvisionedCapacityDescriptionTypeDef",
-    "PurchaseProvisionedCapacityInputTypeDef",
-    "PurchaseProvisionedCapacityOutputTypeDef",
-    "RemoveTagsFromVaultInputTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3LocationOutputTypeDef",
-    "S3LocationTypeDef",
-    "SelectParametersTypeDef",
-    "SetDataRetrievalPolicyInputTypeDef",
-    "SetVaultAccessPolicyInputTypeDef",
-    "SetVaultNotificationsInputTypeDef",
-    "StreamingBody",
-    "UploadArchiveInputTypeDef",
-    "UploadListElementTypeDef",
-    "UploadMultipartPartInputTypeDef",
-    "UploadMultipartPartOutputTypeDef",
-    "VaultAccessPolicyTypeDef",
-    "VaultLockPolicyTypeDef",
-    "VaultNotificationConfigOutputTypeDef",
-    "VaultNotificationConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AbortMultipartUploadInputTypeDef",
+        "AbortVaultLockInputTypeDef",
+        "AddTagsToVaultInputTypeDef",
+        "ArchiveCreationOutputTypeDef",
+        "CSVInputTypeDef",
+        "CSVOutputTypeDef",
+        "CompleteMultipartUploadInputTypeDef",
+        "CompleteVaultLockInputTypeDef",
+        "CreateVaultInputTypeDef",
+        "CreateVaultOutputTypeDef",
+        "DataRetrievalPolicyOutputTypeDef",
+        "DataRetrievalPolicyTypeDef",
+        "DataRetrievalRuleTypeDef",
+        "DeleteArchiveInputTypeDef",
+        "DeleteVaultAccessPolicyInputTypeDef",
+        "DeleteVaultInputTypeDef",
+        "DeleteVaultNotificationsInputTypeDef",
+        "DescribeJobInputTypeDef",
+        "DescribeVaultInputTypeDef",
+        "DescribeVaultOutputResponseTypeDef",
+        "DescribeVaultOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionTypeDef",
+        "GetDataRetrievalPolicyInputTypeDef",
+        "GetDataRetrievalPolicyOutputTypeDef",
+        "GetJobOutputInputTypeDef",
+        "GetJobOutputOutputTypeDef",
+        "GetVaultAccessPolicyInputTypeDef",
+        "GetVaultAccessPolicyOutputTypeDef",
+        "GetVaultLockInputTypeDef",
+        "GetVaultLockOutputTypeDef",
+        "GetVaultNotificationsInputTypeDef",
+        "GetVaultNotificationsOutputTypeDef",
+        "GlacierJobDescriptionResponseTypeDef",
+        "GlacierJobDescriptionTypeDef",
+        "GrantTypeDef",
+        "GranteeTypeDef",
+        "InitiateJobInputTypeDef",
+        "InitiateJobOutputTypeDef",
+        "InitiateMultipartUploadInputTypeDef",
+        "InitiateMultipartUploadOutputTypeDef",
+        "InitiateVaultLockInputTypeDef",
+        "InitiateVaultLockOutputTypeDef",
+        "InputSerializationTypeDef",
+        "InventoryRetrievalJobDescriptionTypeDef",
+        "InventoryRetrievalJobInputTypeDef",
+        "JobParametersTypeDef",
+        "ListJobsInputTypeDef",
+        "ListJobsOutputTypeDef",
+        "ListMultipartUploadsInputTypeDef",
+        "ListMultipartUploadsOutputTypeDef",
+        "ListPartsInputTypeDef",
+        "ListPartsOutputTypeDef",
+        "ListProvisionedCapacityInputTypeDef",
+        "ListProvisionedCapacityOutputTypeDef",
+        "ListTagsForVaultInputTypeDef",
+        "ListTagsForVaultOutputTypeDef",
+        "ListVaultsInputTypeDef",
+        "ListVaultsOutputTypeDef",
+        "OutputLocationOutputTypeDef",
+        "OutputLocationTypeDef",
+        "OutputSerializationTypeDef",
+        "PartListElementTypeDef",
+        "ProvisionedCapacityDescriptionTypeDef",
+        "PurchaseProvisionedCapacityInputTypeDef",
+        "PurchaseProvisionedCapacityOutputTypeDef",
+        "RemoveTagsFromVaultInputTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3LocationOutputTypeDef",
+        "S3LocationTypeDef",
+        "SelectParametersTypeDef",
+        "SetDataRetrievalPolicyInputTypeDef",
+        "SetVaultAccessPolicyInputTypeDef",
+        "SetVaultNotificationsInputTypeDef",
+        "StreamingBody",
+        "UploadArchiveInputTypeDef",
+        "UploadListElementTypeDef",
+        "UploadMultipartPartInputTypeDef",
+        "UploadMultipartPartOutputTypeDef",
+        "VaultAccessPolicyTypeDef",
+        "VaultLockPolicyTypeDef",
+        "VaultNotificationConfigOutputTypeDef",
+        "VaultNotificationConfigTypeDef",
+    ]
 
 
 class AbortMultipartUploadInputTypeDef(TypedDict):
@@ -184,17 +185,17 @@ class CreateVaultOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataRetrievalRuleTypeDef(TypedDict):
+    Strategy: NotRequired[str]
+    BytesPerHour: NotRequired[int]
+
+
 class DataRetrievalPolicyOutputTypeDef(TypedDict):
     Rules: NotRequired[list[DataRetrievalRuleTypeDef]]
 
 
 class DataRetrievalPolicyTypeDef(TypedDict):
     Rules: NotRequired[ReadOnly[Sequence[DataRetrievalRuleTypeDef]]]
-
-
-class DataRetrievalRuleTypeDef(TypedDict):
-    Strategy: NotRequired[str]
-    BytesPerHour: NotRequired[int]
 
 
 class DeleteArchiveInputTypeDef(TypedDict):
@@ -286,6 +287,10 @@ class GetVaultAccessPolicyInputTypeDef(TypedDict):
     vaultName: str
 
 
+class VaultAccessPolicyTypeDef(TypedDict):
+    Policy: NotRequired[str]
+
+
 class GetVaultAccessPolicyOutputTypeDef(TypedDict):
     policy: NotRequired[VaultAccessPolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -309,9 +314,65 @@ class GetVaultNotificationsInputTypeDef(TypedDict):
     vaultName: str
 
 
+class VaultNotificationConfigOutputTypeDef(TypedDict):
+    SNSTopic: NotRequired[str]
+    Events: NotRequired[list[str]]
+
+
 class GetVaultNotificationsOutputTypeDef(TypedDict):
     vaultNotificationConfig: NotRequired[VaultNotificationConfigOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InventoryRetrievalJobDescriptionTypeDef(TypedDict):
+    Format: NotRequired[str]
+    StartDate: NotRequired[str]
+    EndDate: NotRequired[str]
+    Limit: NotRequired[str]
+    Marker: NotRequired[str]
+
+
+class GranteeTypeDef(TypedDict):
+    Type: TypeType
+    DisplayName: NotRequired[str]
+    URI: NotRequired[str]
+    ID: NotRequired[str]
+    EmailAddress: NotRequired[str]
+
+
+class GrantTypeDef(TypedDict):
+    Grantee: NotRequired[GranteeTypeDef]
+    Permission: NotRequired[PermissionType]
+
+
+class S3LocationOutputTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    Prefix: NotRequired[str]
+    Encryption: NotRequired[EncryptionTypeDef]
+    CannedACL: NotRequired[CannedACLType]
+    AccessControlList: NotRequired[list[GrantTypeDef]]
+    Tagging: NotRequired[dict[str, str]]
+    UserMetadata: NotRequired[dict[str, str]]
+    StorageClass: NotRequired[StorageClassType]
+
+
+class OutputLocationOutputTypeDef(TypedDict):
+    S3: NotRequired[S3LocationOutputTypeDef]
+
+
+class InputSerializationTypeDef(TypedDict):
+    csv: NotRequired[CSVInputTypeDef]
+
+
+class OutputSerializationTypeDef(TypedDict):
+    csv: NotRequired[CSVOutputTypeDef]
+
+
+class SelectParametersTypeDef(TypedDict):
+    InputSerialization: NotRequired[InputSerializationTypeDef]
+    ExpressionType: NotRequired[ExpressionTypeType]
+    Expression: NotRequired[str]
+    OutputSerialization: NotRequired[OutputSerializationTypeDef]
 
 
 class GlacierJobDescriptionResponseTypeDef(TypedDict):
@@ -363,17 +424,39 @@ class GlacierJobDescriptionTypeDef(TypedDict):
     OutputLocation: NotRequired[OutputLocationOutputTypeDef]
 
 
-class GrantTypeDef(TypedDict):
-    Grantee: NotRequired[GranteeTypeDef]
-    Permission: NotRequired[PermissionType]
+class InventoryRetrievalJobInputTypeDef(TypedDict):
+    StartDate: NotRequired[str]
+    EndDate: NotRequired[str]
+    Limit: NotRequired[str]
+    Marker: NotRequired[str]
 
 
-class GranteeTypeDef(TypedDict):
-    Type: TypeType
-    DisplayName: NotRequired[str]
-    URI: NotRequired[str]
-    ID: NotRequired[str]
-    EmailAddress: NotRequired[str]
+class S3LocationTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    Prefix: NotRequired[str]
+    Encryption: NotRequired[EncryptionTypeDef]
+    CannedACL: NotRequired[CannedACLType]
+    AccessControlList: NotRequired[ReadOnly[Sequence[GrantTypeDef]]]
+    Tagging: NotRequired[ReadOnly[Mapping[str, str]]]
+    UserMetadata: NotRequired[ReadOnly[Mapping[str, str]]]
+    StorageClass: NotRequired[StorageClassType]
+
+
+class OutputLocationTypeDef(TypedDict):
+    S3: NotRequired[ReadOnly[S3LocationTypeDef]]
+
+
+class JobParametersTypeDef(TypedDict):
+    Format: NotRequired[str]
+    Type: NotRequired[str]
+    ArchiveId: NotRequired[str]
+    Description: NotRequired[str]
+    SNSTopic: NotRequired[str]
+    RetrievalByteRange: NotRequired[str]
+    Tier: NotRequired[str]
+    InventoryRetrievalParameters: NotRequired[InventoryRetrievalJobInputTypeDef]
+    SelectParameters: NotRequired[SelectParametersTypeDef]
+    OutputLocation: NotRequired[ReadOnly[OutputLocationTypeDef]]
 
 
 class InitiateJobInputTypeDef(TypedDict):
@@ -402,6 +485,10 @@ class InitiateMultipartUploadOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VaultLockPolicyTypeDef(TypedDict):
+    Policy: NotRequired[str]
+
+
 class InitiateVaultLockInputTypeDef(TypedDict):
     accountId: str
     vaultName: str
@@ -411,38 +498,6 @@ class InitiateVaultLockInputTypeDef(TypedDict):
 class InitiateVaultLockOutputTypeDef(TypedDict):
     lockId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InputSerializationTypeDef(TypedDict):
-    csv: NotRequired[CSVInputTypeDef]
-
-
-class InventoryRetrievalJobDescriptionTypeDef(TypedDict):
-    Format: NotRequired[str]
-    StartDate: NotRequired[str]
-    EndDate: NotRequired[str]
-    Limit: NotRequired[str]
-    Marker: NotRequired[str]
-
-
-class InventoryRetrievalJobInputTypeDef(TypedDict):
-    StartDate: NotRequired[str]
-    EndDate: NotRequired[str]
-    Limit: NotRequired[str]
-    Marker: NotRequired[str]
-
-
-class JobParametersTypeDef(TypedDict):
-    Format: NotRequired[str]
-    Type: NotRequired[str]
-    ArchiveId: NotRequired[str]
-    Description: NotRequired[str]
-    SNSTopic: NotRequired[str]
-    RetrievalByteRange: NotRequired[str]
-    Tier: NotRequired[str]
-    InventoryRetrievalParameters: NotRequired[InventoryRetrievalJobInputTypeDef]
-    SelectParameters: NotRequired[SelectParametersTypeDef]
-    OutputLocation: NotRequired[ReadOnly[OutputLocationTypeDef]]
 
 
 class ListJobsInputTypeDef(TypedDict):
@@ -467,6 +522,14 @@ class ListMultipartUploadsInputTypeDef(TypedDict):
     limit: NotRequired[str]
 
 
+class UploadListElementTypeDef(TypedDict):
+    MultipartUploadId: NotRequired[str]
+    VaultARN: NotRequired[str]
+    ArchiveDescription: NotRequired[str]
+    PartSizeInBytes: NotRequired[int]
+    CreationDate: NotRequired[str]
+
+
 class ListMultipartUploadsOutputTypeDef(TypedDict):
     UploadsList: NotRequired[list[UploadListElementTypeDef]]
     Marker: NotRequired[str]
@@ -479,6 +542,11 @@ class ListPartsInputTypeDef(TypedDict):
     uploadId: str
     marker: NotRequired[str]
     limit: NotRequired[str]
+
+
+class PartListElementTypeDef(TypedDict):
+    RangeInBytes: NotRequired[str]
+    SHA256TreeHash: NotRequired[str]
 
 
 class ListPartsOutputTypeDef(TypedDict):
@@ -494,6 +562,12 @@ class ListPartsOutputTypeDef(TypedDict):
 
 class ListProvisionedCapacityInputTypeDef(TypedDict):
     accountId: str
+
+
+class ProvisionedCapacityDescriptionTypeDef(TypedDict):
+    CapacityId: NotRequired[str]
+    StartDate: NotRequired[str]
+    ExpirationDate: NotRequired[str]
 
 
 class ListProvisionedCapacityOutputTypeDef(TypedDict):
@@ -523,29 +597,6 @@ class ListVaultsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OutputLocationOutputTypeDef(TypedDict):
-    S3: NotRequired[S3LocationOutputTypeDef]
-
-
-class OutputLocationTypeDef(TypedDict):
-    S3: NotRequired[ReadOnly[S3LocationTypeDef]]
-
-
-class OutputSerializationTypeDef(TypedDict):
-    csv: NotRequired[CSVOutputTypeDef]
-
-
-class PartListElementTypeDef(TypedDict):
-    RangeInBytes: NotRequired[str]
-    SHA256TreeHash: NotRequired[str]
-
-
-class ProvisionedCapacityDescriptionTypeDef(TypedDict):
-    CapacityId: NotRequired[str]
-    StartDate: NotRequired[str]
-    ExpirationDate: NotRequired[str]
-
-
 class PurchaseProvisionedCapacityInputTypeDef(TypedDict):
     accountId: str
 
@@ -561,35 +612,6 @@ class RemoveTagsFromVaultInputTypeDef(TypedDict):
     TagKeys: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class S3LocationOutputTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    Prefix: NotRequired[str]
-    Encryption: NotRequired[EncryptionTypeDef]
-    CannedACL: NotRequired[CannedACLType]
-    AccessControlList: NotRequired[list[GrantTypeDef]]
-    Tagging: NotRequired[dict[str, str]]
-    UserMetadata: NotRequired[dict[str, str]]
-    StorageClass: NotRequired[StorageClassType]
-
-
-class S3LocationTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    Prefix: NotRequired[str]
-    Encryption: NotRequired[EncryptionTypeDef]
-    CannedACL: NotRequired[CannedACLType]
-    AccessControlList: NotRequired[ReadOnly[Sequence[GrantTypeDef]]]
-    Tagging: NotRequired[ReadOnly[Mapping[str, str]]]
-    UserMetadata: NotRequired[ReadOnly[Mapping[str, str]]]
-    StorageClass: NotRequired[StorageClassType]
-
-
-class SelectParametersTypeDef(TypedDict):
-    InputSerialization: NotRequired[InputSerializationTypeDef]
-    ExpressionType: NotRequired[ExpressionTypeType]
-    Expression: NotRequired[str]
-    OutputSerialization: NotRequired[OutputSerializationTypeDef]
-
-
 class SetDataRetrievalPolicyInputTypeDef(TypedDict):
     accountId: str
     Policy: NotRequired[ReadOnly[DataRetrievalPolicyTypeDef]]
@@ -599,6 +621,11 @@ class SetVaultAccessPolicyInputTypeDef(TypedDict):
     accountId: str
     vaultName: str
     policy: NotRequired[VaultAccessPolicyTypeDef]
+
+
+class VaultNotificationConfigTypeDef(TypedDict):
+    SNSTopic: NotRequired[str]
+    Events: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class SetVaultNotificationsInputTypeDef(TypedDict):
@@ -615,14 +642,6 @@ class UploadArchiveInputTypeDef(TypedDict):
     body: NotRequired[ReadOnly[bytes | str | IO[Any]]]
 
 
-class UploadListElementTypeDef(TypedDict):
-    MultipartUploadId: NotRequired[str]
-    VaultARN: NotRequired[str]
-    ArchiveDescription: NotRequired[str]
-    PartSizeInBytes: NotRequired[int]
-    CreationDate: NotRequired[str]
-
-
 class UploadMultipartPartInputTypeDef(TypedDict):
     accountId: str
     vaultName: str
@@ -635,21 +654,3 @@ class UploadMultipartPartInputTypeDef(TypedDict):
 class UploadMultipartPartOutputTypeDef(TypedDict):
     checksum: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VaultAccessPolicyTypeDef(TypedDict):
-    Policy: NotRequired[str]
-
-
-class VaultLockPolicyTypeDef(TypedDict):
-    Policy: NotRequired[str]
-
-
-class VaultNotificationConfigOutputTypeDef(TypedDict):
-    SNSTopic: NotRequired[str]
-    Events: NotRequired[list[str]]
-
-
-class VaultNotificationConfigTypeDef(TypedDict):
-    SNSTopic: NotRequired[str]
-    Events: NotRequired[ReadOnly[Sequence[str]]]

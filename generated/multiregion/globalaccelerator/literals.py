@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Global Accelerator: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AcceleratorStatusType",
-    "ByoipCidrStateType",
-    "ClientAffinityType",
-    "CustomRoutingAcceleratorStatusType",
-    "CustomRoutingDestinationTrafficStateType",
-    "CustomRoutingProtocolType",
-    "HealthCheckProtocolType",
-    "HealthStateType",
-    "IpAddressFamilyType",
-    "IpAddressTypeType",
-    "ProtocolType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceleratorStatusType",
+        "ByoipCidrStateType",
+        "ClientAffinityType",
+        "CustomRoutingAcceleratorStatusType",
+        "CustomRoutingDestinationTrafficStateType",
+        "CustomRoutingProtocolType",
+        "HealthCheckProtocolType",
+        "HealthStateType",
+        "IpAddressFamilyType",
+        "IpAddressTypeType",
+        "ProtocolType",
+    ]
 
 AcceleratorStatusType = Literal["DEPLOYED", "IN_PROGRESS"]
 ByoipCidrStateType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,139 +32,140 @@ from .literals import (
     ProtocolType,
 )
 
-__all__ = [
-    "AcceleratorAttributesTypeDef",
-    "AcceleratorEventTypeDef",
-    "AcceleratorTypeDef",
-    "AddCustomRoutingEndpointsRequestTypeDef",
-    "AddCustomRoutingEndpointsResponseTypeDef",
-    "AddEndpointsRequestTypeDef",
-    "AddEndpointsResponseTypeDef",
-    "AdvertiseByoipCidrRequestTypeDef",
-    "AdvertiseByoipCidrResponseTypeDef",
-    "AllowCustomRoutingTrafficRequestTypeDef",
-    "AttachmentTypeDef",
-    "ByoipCidrEventTypeDef",
-    "ByoipCidrTypeDef",
-    "CidrAuthorizationContextTypeDef",
-    "CreateAcceleratorRequestTypeDef",
-    "CreateAcceleratorResponseTypeDef",
-    "CreateCrossAccountAttachmentRequestTypeDef",
-    "CreateCrossAccountAttachmentResponseTypeDef",
-    "CreateCustomRoutingAcceleratorRequestTypeDef",
-    "CreateCustomRoutingAcceleratorResponseTypeDef",
-    "CreateCustomRoutingEndpointGroupRequestTypeDef",
-    "CreateCustomRoutingEndpointGroupResponseTypeDef",
-    "CreateCustomRoutingListenerRequestTypeDef",
-    "CreateCustomRoutingListenerResponseTypeDef",
-    "CreateEndpointGroupRequestTypeDef",
-    "CreateEndpointGroupResponseTypeDef",
-    "CreateListenerRequestTypeDef",
-    "CreateListenerResponseTypeDef",
-    "CrossAccountResourceTypeDef",
-    "CustomRoutingAcceleratorAttributesTypeDef",
-    "CustomRoutingAcceleratorTypeDef",
-    "CustomRoutingDestinationConfigurationTypeDef",
-    "CustomRoutingDestinationDescriptionTypeDef",
-    "CustomRoutingEndpointConfigurationTypeDef",
-    "CustomRoutingEndpointDescriptionTypeDef",
-    "CustomRoutingEndpointGroupTypeDef",
-    "CustomRoutingListenerTypeDef",
-    "DeleteAcceleratorRequestTypeDef",
-    "DeleteCrossAccountAttachmentRequestTypeDef",
-    "DeleteCustomRoutingAcceleratorRequestTypeDef",
-    "DeleteCustomRoutingEndpointGroupRequestTypeDef",
-    "DeleteCustomRoutingListenerRequestTypeDef",
-    "DeleteEndpointGroupRequestTypeDef",
-    "DeleteListenerRequestTypeDef",
-    "DenyCustomRoutingTrafficRequestTypeDef",
-    "DeprovisionByoipCidrRequestTypeDef",
-    "DeprovisionByoipCidrResponseTypeDef",
-    "DescribeAcceleratorAttributesRequestTypeDef",
-    "DescribeAcceleratorAttributesResponseTypeDef",
-    "DescribeAcceleratorRequestTypeDef",
-    "DescribeAcceleratorResponseTypeDef",
-    "DescribeCrossAccountAttachmentRequestTypeDef",
-    "DescribeCrossAccountAttachmentResponseTypeDef",
-    "DescribeCustomRoutingAcceleratorAttributesRequestTypeDef",
-    "DescribeCustomRoutingAcceleratorAttributesResponseTypeDef",
-    "DescribeCustomRoutingAcceleratorRequestTypeDef",
-    "DescribeCustomRoutingAcceleratorResponseTypeDef",
-    "DescribeCustomRoutingEndpointGroupRequestTypeDef",
-    "DescribeCustomRoutingEndpointGroupResponseTypeDef",
-    "DescribeCustomRoutingListenerRequestTypeDef",
-    "DescribeCustomRoutingListenerResponseTypeDef",
-    "DescribeEndpointGroupRequestTypeDef",
-    "DescribeEndpointGroupResponseTypeDef",
-    "DescribeListenerRequestTypeDef",
-    "DescribeListenerResponseTypeDef",
-    "DestinationPortMappingTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointConfigurationTypeDef",
-    "EndpointDescriptionTypeDef",
-    "EndpointGroupTypeDef",
-    "EndpointIdentifierTypeDef",
-    "IpSetTypeDef",
-    "ListAcceleratorsRequestTypeDef",
-    "ListAcceleratorsResponseTypeDef",
-    "ListByoipCidrsRequestTypeDef",
-    "ListByoipCidrsResponseTypeDef",
-    "ListCrossAccountAttachmentsRequestTypeDef",
-    "ListCrossAccountAttachmentsResponseTypeDef",
-    "ListCrossAccountResourceAccountsResponseTypeDef",
-    "ListCrossAccountResourcesRequestTypeDef",
-    "ListCrossAccountResourcesResponseTypeDef",
-    "ListCustomRoutingAcceleratorsRequestTypeDef",
-    "ListCustomRoutingAcceleratorsResponseTypeDef",
-    "ListCustomRoutingEndpointGroupsRequestTypeDef",
-    "ListCustomRoutingEndpointGroupsResponseTypeDef",
-    "ListCustomRoutingListenersRequestTypeDef",
-    "ListCustomRoutingListenersResponseTypeDef",
-    "ListCustomRoutingPortMappingsByDestinationRequestTypeDef",
-    "ListCustomRoutingPortMappingsByDestinationResponseTypeDef",
-    "ListCustomRoutingPortMappingsRequestTypeDef",
-    "ListCustomRoutingPortMappingsResponseTypeDef",
-    "ListEndpointGroupsRequestTypeDef",
-    "ListEndpointGroupsResponseTypeDef",
-    "ListListenersRequestTypeDef",
-    "ListListenersResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListenerTypeDef",
-    "PortMappingTypeDef",
-    "PortOverrideTypeDef",
-    "PortRangeTypeDef",
-    "ProvisionByoipCidrRequestTypeDef",
-    "ProvisionByoipCidrResponseTypeDef",
-    "RemoveCustomRoutingEndpointsRequestTypeDef",
-    "RemoveEndpointsRequestTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "SocketAddressTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAcceleratorAttributesRequestTypeDef",
-    "UpdateAcceleratorAttributesResponseTypeDef",
-    "UpdateAcceleratorRequestTypeDef",
-    "UpdateAcceleratorResponseTypeDef",
-    "UpdateCrossAccountAttachmentRequestTypeDef",
-    "UpdateCrossAccountAttachmentResponseTypeDef",
-    "UpdateCustomRoutingAcceleratorAttributesRequestTypeDef",
-    "UpdateCustomRoutingAcceleratorAttributesResponseTypeDef",
-    "UpdateCustomRoutingAcceleratorRequestTypeDef",
-    "UpdateCustomRoutingAcceleratorResponseTypeDef",
-    "UpdateCustomRoutingListenerRequestTypeDef",
-    "UpdateCustomRoutingListenerResponseTypeDef",
-    "UpdateEndpointGroupRequestTypeDef",
-    "UpdateEndpointGroupResponseTypeDef",
-    "UpdateListenerRequestTypeDef",
-    "UpdateListenerResponseTypeDef",
-    "WithdrawByoipCidrRequestTypeDef",
-    "WithdrawByoipCidrResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceleratorAttributesTypeDef",
+        "AcceleratorEventTypeDef",
+        "AcceleratorTypeDef",
+        "AddCustomRoutingEndpointsRequestTypeDef",
+        "AddCustomRoutingEndpointsResponseTypeDef",
+        "AddEndpointsRequestTypeDef",
+        "AddEndpointsResponseTypeDef",
+        "AdvertiseByoipCidrRequestTypeDef",
+        "AdvertiseByoipCidrResponseTypeDef",
+        "AllowCustomRoutingTrafficRequestTypeDef",
+        "AttachmentTypeDef",
+        "ByoipCidrEventTypeDef",
+        "ByoipCidrTypeDef",
+        "CidrAuthorizationContextTypeDef",
+        "CreateAcceleratorRequestTypeDef",
+        "CreateAcceleratorResponseTypeDef",
+        "CreateCrossAccountAttachmentRequestTypeDef",
+        "CreateCrossAccountAttachmentResponseTypeDef",
+        "CreateCustomRoutingAcceleratorRequestTypeDef",
+        "CreateCustomRoutingAcceleratorResponseTypeDef",
+        "CreateCustomRoutingEndpointGroupRequestTypeDef",
+        "CreateCustomRoutingEndpointGroupResponseTypeDef",
+        "CreateCustomRoutingListenerRequestTypeDef",
+        "CreateCustomRoutingListenerResponseTypeDef",
+        "CreateEndpointGroupRequestTypeDef",
+        "CreateEndpointGroupResponseTypeDef",
+        "CreateListenerRequestTypeDef",
+        "CreateListenerResponseTypeDef",
+        "CrossAccountResourceTypeDef",
+        "CustomRoutingAcceleratorAttributesTypeDef",
+        "CustomRoutingAcceleratorTypeDef",
+        "CustomRoutingDestinationConfigurationTypeDef",
+        "CustomRoutingDestinationDescriptionTypeDef",
+        "CustomRoutingEndpointConfigurationTypeDef",
+        "CustomRoutingEndpointDescriptionTypeDef",
+        "CustomRoutingEndpointGroupTypeDef",
+        "CustomRoutingListenerTypeDef",
+        "DeleteAcceleratorRequestTypeDef",
+        "DeleteCrossAccountAttachmentRequestTypeDef",
+        "DeleteCustomRoutingAcceleratorRequestTypeDef",
+        "DeleteCustomRoutingEndpointGroupRequestTypeDef",
+        "DeleteCustomRoutingListenerRequestTypeDef",
+        "DeleteEndpointGroupRequestTypeDef",
+        "DeleteListenerRequestTypeDef",
+        "DenyCustomRoutingTrafficRequestTypeDef",
+        "DeprovisionByoipCidrRequestTypeDef",
+        "DeprovisionByoipCidrResponseTypeDef",
+        "DescribeAcceleratorAttributesRequestTypeDef",
+        "DescribeAcceleratorAttributesResponseTypeDef",
+        "DescribeAcceleratorRequestTypeDef",
+        "DescribeAcceleratorResponseTypeDef",
+        "DescribeCrossAccountAttachmentRequestTypeDef",
+        "DescribeCrossAccountAttachmentResponseTypeDef",
+        "DescribeCustomRoutingAcceleratorAttributesRequestTypeDef",
+        "DescribeCustomRoutingAcceleratorAttributesResponseTypeDef",
+        "DescribeCustomRoutingAcceleratorRequestTypeDef",
+        "DescribeCustomRoutingAcceleratorResponseTypeDef",
+        "DescribeCustomRoutingEndpointGroupRequestTypeDef",
+        "DescribeCustomRoutingEndpointGroupResponseTypeDef",
+        "DescribeCustomRoutingListenerRequestTypeDef",
+        "DescribeCustomRoutingListenerResponseTypeDef",
+        "DescribeEndpointGroupRequestTypeDef",
+        "DescribeEndpointGroupResponseTypeDef",
+        "DescribeListenerRequestTypeDef",
+        "DescribeListenerResponseTypeDef",
+        "DestinationPortMappingTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointConfigurationTypeDef",
+        "EndpointDescriptionTypeDef",
+        "EndpointGroupTypeDef",
+        "EndpointIdentifierTypeDef",
+        "IpSetTypeDef",
+        "ListAcceleratorsRequestTypeDef",
+        "ListAcceleratorsResponseTypeDef",
+        "ListByoipCidrsRequestTypeDef",
+        "ListByoipCidrsResponseTypeDef",
+        "ListCrossAccountAttachmentsRequestTypeDef",
+        "ListCrossAccountAttachmentsResponseTypeDef",
+        "ListCrossAccountResourceAccountsResponseTypeDef",
+        "ListCrossAccountResourcesRequestTypeDef",
+        "ListCrossAccountResourcesResponseTypeDef",
+        "ListCustomRoutingAcceleratorsRequestTypeDef",
+        "ListCustomRoutingAcceleratorsResponseTypeDef",
+        "ListCustomRoutingEndpointGroupsRequestTypeDef",
+        "ListCustomRoutingEndpointGroupsResponseTypeDef",
+        "ListCustomRoutingListenersRequestTypeDef",
+        "ListCustomRoutingListenersResponseTypeDef",
+        "ListCustomRoutingPortMappingsByDestinationRequestTypeDef",
+        "ListCustomRoutingPortMappingsByDestinationResponseTypeDef",
+        "ListCustomRoutingPortMappingsRequestTypeDef",
+        "ListCustomRoutingPortMappingsResponseTypeDef",
+        "ListEndpointGroupsRequestTypeDef",
+        "ListEndpointGroupsResponseTypeDef",
+        "ListListenersRequestTypeDef",
+        "ListListenersResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListenerTypeDef",
+        "PortMappingTypeDef",
+        "PortOverrideTypeDef",
+        "PortRangeTypeDef",
+        "ProvisionByoipCidrRequestTypeDef",
+        "ProvisionByoipCidrResponseTypeDef",
+        "RemoveCustomRoutingEndpointsRequestTypeDef",
+        "RemoveEndpointsRequestTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "SocketAddressTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAcceleratorAttributesRequestTypeDef",
+        "UpdateAcceleratorAttributesResponseTypeDef",
+        "UpdateAcceleratorRequestTypeDef",
+        "UpdateAcceleratorResponseTypeDef",
+        "UpdateCrossAccountAttachmentRequestTypeDef",
+        "UpdateCrossAccountAttachmentResponseTypeDef",
+        "UpdateCustomRoutingAcceleratorAttributesRequestTypeDef",
+        "UpdateCustomRoutingAcceleratorAttributesResponseTypeDef",
+        "UpdateCustomRoutingAcceleratorRequestTypeDef",
+        "UpdateCustomRoutingAcceleratorResponseTypeDef",
+        "UpdateCustomRoutingListenerRequestTypeDef",
+        "UpdateCustomRoutingListenerResponseTypeDef",
+        "UpdateEndpointGroupRequestTypeDef",
+        "UpdateEndpointGroupResponseTypeDef",
+        "UpdateListenerRequestTypeDef",
+        "UpdateListenerResponseTypeDef",
+        "WithdrawByoipCidrRequestTypeDef",
+        "WithdrawByoipCidrResponseTypeDef",
+    ]
 
 
 class AcceleratorAttributesTypeDef(TypedDict):
@@ -176,6 +177,12 @@ class AcceleratorAttributesTypeDef(TypedDict):
 class AcceleratorEventTypeDef(TypedDict):
     Message: NotRequired[str]
     Timestamp: NotRequired[datetime]
+
+
+class IpSetTypeDef(TypedDict):
+    IpFamily: NotRequired[str]
+    IpAddresses: NotRequired[list[str]]
+    IpAddressFamily: NotRequired[IpAddressFamilyType]
 
 
 class AcceleratorTypeDef(TypedDict):
@@ -192,11 +199,20 @@ class AcceleratorTypeDef(TypedDict):
     Events: NotRequired[list[AcceleratorEventTypeDef]]
 
 
+class CustomRoutingEndpointConfigurationTypeDef(TypedDict):
+    EndpointId: NotRequired[str]
+    AttachmentArn: NotRequired[str]
+
+
 class AddCustomRoutingEndpointsRequestTypeDef(TypedDict):
     EndpointConfigurations: ReadOnly[
         Sequence[CustomRoutingEndpointConfigurationTypeDef]
     ]
     EndpointGroupArn: str
+
+
+class CustomRoutingEndpointDescriptionTypeDef(TypedDict):
+    EndpointId: NotRequired[str]
 
 
 class AddCustomRoutingEndpointsResponseTypeDef(TypedDict):
@@ -205,9 +221,24 @@ class AddCustomRoutingEndpointsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EndpointConfigurationTypeDef(TypedDict):
+    EndpointId: NotRequired[str]
+    Weight: NotRequired[int]
+    ClientIPPreservationEnabled: NotRequired[bool]
+    AttachmentArn: NotRequired[str]
+
+
 class AddEndpointsRequestTypeDef(TypedDict):
     EndpointConfigurations: ReadOnly[Sequence[EndpointConfigurationTypeDef]]
     EndpointGroupArn: str
+
+
+class EndpointDescriptionTypeDef(TypedDict):
+    EndpointId: NotRequired[str]
+    Weight: NotRequired[int]
+    HealthState: NotRequired[HealthStateType]
+    HealthReason: NotRequired[str]
+    ClientIPPreservationEnabled: NotRequired[bool]
 
 
 class AddEndpointsResponseTypeDef(TypedDict):
@@ -218,6 +249,17 @@ class AddEndpointsResponseTypeDef(TypedDict):
 
 class AdvertiseByoipCidrRequestTypeDef(TypedDict):
     Cidr: str
+
+
+class ByoipCidrEventTypeDef(TypedDict):
+    Message: NotRequired[str]
+    Timestamp: NotRequired[datetime]
+
+
+class ByoipCidrTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    State: NotRequired[ByoipCidrStateType]
+    Events: NotRequired[list[ByoipCidrEventTypeDef]]
 
 
 class AdvertiseByoipCidrResponseTypeDef(TypedDict):
@@ -233,6 +275,12 @@ class AllowCustomRoutingTrafficRequestTypeDef(TypedDict):
     AllowAllTrafficToEndpoint: NotRequired[bool]
 
 
+class ResourceTypeDef(TypedDict):
+    EndpointId: NotRequired[str]
+    Cidr: NotRequired[str]
+    Region: NotRequired[str]
+
+
 class AttachmentTypeDef(TypedDict):
     AttachmentArn: NotRequired[str]
     Name: NotRequired[str]
@@ -242,20 +290,14 @@ class AttachmentTypeDef(TypedDict):
     CreatedTime: NotRequired[datetime]
 
 
-class ByoipCidrEventTypeDef(TypedDict):
-    Message: NotRequired[str]
-    Timestamp: NotRequired[datetime]
-
-
-class ByoipCidrTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    State: NotRequired[ByoipCidrStateType]
-    Events: NotRequired[list[ByoipCidrEventTypeDef]]
-
-
 class CidrAuthorizationContextTypeDef(TypedDict):
     Message: str
     Signature: str
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateAcceleratorRequestTypeDef(TypedDict):
@@ -294,9 +336,27 @@ class CreateCustomRoutingAcceleratorRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class CustomRoutingAcceleratorTypeDef(TypedDict):
+    AcceleratorArn: NotRequired[str]
+    Name: NotRequired[str]
+    IpAddressType: NotRequired[IpAddressTypeType]
+    Enabled: NotRequired[bool]
+    IpSets: NotRequired[list[IpSetTypeDef]]
+    DnsName: NotRequired[str]
+    Status: NotRequired[CustomRoutingAcceleratorStatusType]
+    CreatedTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+
+
 class CreateCustomRoutingAcceleratorResponseTypeDef(TypedDict):
     Accelerator: NotRequired[CustomRoutingAcceleratorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomRoutingDestinationConfigurationTypeDef(TypedDict):
+    FromPort: int
+    ToPort: int
+    Protocols: ReadOnly[Sequence[CustomRoutingProtocolType]]
 
 
 class CreateCustomRoutingEndpointGroupRequestTypeDef(TypedDict):
@@ -308,9 +368,29 @@ class CreateCustomRoutingEndpointGroupRequestTypeDef(TypedDict):
     IdempotencyToken: str
 
 
+class CustomRoutingDestinationDescriptionTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+    Protocols: NotRequired[list[ProtocolType]]
+
+
+class CustomRoutingEndpointGroupTypeDef(TypedDict):
+    EndpointGroupArn: NotRequired[str]
+    EndpointGroupRegion: NotRequired[str]
+    DestinationDescriptions: NotRequired[
+        list[CustomRoutingDestinationDescriptionTypeDef]
+    ]
+    EndpointDescriptions: NotRequired[list[CustomRoutingEndpointDescriptionTypeDef]]
+
+
 class CreateCustomRoutingEndpointGroupResponseTypeDef(TypedDict):
     EndpointGroup: NotRequired[CustomRoutingEndpointGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PortRangeTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
 
 
 class CreateCustomRoutingListenerRequestTypeDef(TypedDict):
@@ -319,9 +399,19 @@ class CreateCustomRoutingListenerRequestTypeDef(TypedDict):
     IdempotencyToken: str
 
 
+class CustomRoutingListenerTypeDef(TypedDict):
+    ListenerArn: NotRequired[str]
+    PortRanges: NotRequired[list[PortRangeTypeDef]]
+
+
 class CreateCustomRoutingListenerResponseTypeDef(TypedDict):
     Listener: NotRequired[CustomRoutingListenerTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PortOverrideTypeDef(TypedDict):
+    ListenerPort: NotRequired[int]
+    EndpointPort: NotRequired[int]
 
 
 class CreateEndpointGroupRequestTypeDef(TypedDict):
@@ -340,6 +430,19 @@ class CreateEndpointGroupRequestTypeDef(TypedDict):
     PortOverrides: NotRequired[ReadOnly[Sequence[PortOverrideTypeDef]]]
 
 
+class EndpointGroupTypeDef(TypedDict):
+    EndpointGroupArn: NotRequired[str]
+    EndpointGroupRegion: NotRequired[str]
+    EndpointDescriptions: NotRequired[list[EndpointDescriptionTypeDef]]
+    TrafficDialPercentage: NotRequired[float]
+    HealthCheckPort: NotRequired[int]
+    HealthCheckProtocol: NotRequired[HealthCheckProtocolType]
+    HealthCheckPath: NotRequired[str]
+    HealthCheckIntervalSeconds: NotRequired[int]
+    ThresholdCount: NotRequired[int]
+    PortOverrides: NotRequired[list[PortOverrideTypeDef]]
+
+
 class CreateEndpointGroupResponseTypeDef(TypedDict):
     EndpointGroup: NotRequired[EndpointGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -351,6 +454,13 @@ class CreateListenerRequestTypeDef(TypedDict):
     Protocol: ProtocolType
     ClientAffinity: NotRequired[ClientAffinityType]
     IdempotencyToken: str
+
+
+class ListenerTypeDef(TypedDict):
+    ListenerArn: NotRequired[str]
+    PortRanges: NotRequired[list[PortRangeTypeDef]]
+    Protocol: NotRequired[ProtocolType]
+    ClientAffinity: NotRequired[ClientAffinityType]
 
 
 class CreateListenerResponseTypeDef(TypedDict):
@@ -368,53 +478,6 @@ class CustomRoutingAcceleratorAttributesTypeDef(TypedDict):
     FlowLogsEnabled: NotRequired[bool]
     FlowLogsS3Bucket: NotRequired[str]
     FlowLogsS3Prefix: NotRequired[str]
-
-
-class CustomRoutingAcceleratorTypeDef(TypedDict):
-    AcceleratorArn: NotRequired[str]
-    Name: NotRequired[str]
-    IpAddressType: NotRequired[IpAddressTypeType]
-    Enabled: NotRequired[bool]
-    IpSets: NotRequired[list[IpSetTypeDef]]
-    DnsName: NotRequired[str]
-    Status: NotRequired[CustomRoutingAcceleratorStatusType]
-    CreatedTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class CustomRoutingDestinationConfigurationTypeDef(TypedDict):
-    FromPort: int
-    ToPort: int
-    Protocols: ReadOnly[Sequence[CustomRoutingProtocolType]]
-
-
-class CustomRoutingDestinationDescriptionTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-    Protocols: NotRequired[list[ProtocolType]]
-
-
-class CustomRoutingEndpointConfigurationTypeDef(TypedDict):
-    EndpointId: NotRequired[str]
-    AttachmentArn: NotRequired[str]
-
-
-class CustomRoutingEndpointDescriptionTypeDef(TypedDict):
-    EndpointId: NotRequired[str]
-
-
-class CustomRoutingEndpointGroupTypeDef(TypedDict):
-    EndpointGroupArn: NotRequired[str]
-    EndpointGroupRegion: NotRequired[str]
-    DestinationDescriptions: NotRequired[
-        list[CustomRoutingDestinationDescriptionTypeDef]
-    ]
-    EndpointDescriptions: NotRequired[list[CustomRoutingEndpointDescriptionTypeDef]]
-
-
-class CustomRoutingListenerTypeDef(TypedDict):
-    ListenerArn: NotRequired[str]
-    PortRanges: NotRequired[list[PortRangeTypeDef]]
 
 
 class DeleteAcceleratorRequestTypeDef(TypedDict):
@@ -543,6 +606,11 @@ class DescribeListenerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SocketAddressTypeDef(TypedDict):
+    IpAddress: NotRequired[str]
+    Port: NotRequired[int]
+
+
 class DestinationPortMappingTypeDef(TypedDict):
     AcceleratorArn: NotRequired[str]
     AcceleratorSocketAddresses: NotRequired[list[SocketAddressTypeDef]]
@@ -554,43 +622,9 @@ class DestinationPortMappingTypeDef(TypedDict):
     DestinationTrafficState: NotRequired[CustomRoutingDestinationTrafficStateType]
 
 
-class EndpointConfigurationTypeDef(TypedDict):
-    EndpointId: NotRequired[str]
-    Weight: NotRequired[int]
-    ClientIPPreservationEnabled: NotRequired[bool]
-    AttachmentArn: NotRequired[str]
-
-
-class EndpointDescriptionTypeDef(TypedDict):
-    EndpointId: NotRequired[str]
-    Weight: NotRequired[int]
-    HealthState: NotRequired[HealthStateType]
-    HealthReason: NotRequired[str]
-    ClientIPPreservationEnabled: NotRequired[bool]
-
-
-class EndpointGroupTypeDef(TypedDict):
-    EndpointGroupArn: NotRequired[str]
-    EndpointGroupRegion: NotRequired[str]
-    EndpointDescriptions: NotRequired[list[EndpointDescriptionTypeDef]]
-    TrafficDialPercentage: NotRequired[float]
-    HealthCheckPort: NotRequired[int]
-    HealthCheckProtocol: NotRequired[HealthCheckProtocolType]
-    HealthCheckPath: NotRequired[str]
-    HealthCheckIntervalSeconds: NotRequired[int]
-    ThresholdCount: NotRequired[int]
-    PortOverrides: NotRequired[list[PortOverrideTypeDef]]
-
-
 class EndpointIdentifierTypeDef(TypedDict):
     EndpointId: str
     ClientIPPreservationEnabled: NotRequired[bool]
-
-
-class IpSetTypeDef(TypedDict):
-    IpFamily: NotRequired[str]
-    IpAddresses: NotRequired[list[str]]
-    IpAddressFamily: NotRequired[IpAddressFamilyType]
 
 
 class ListAcceleratorsRequestTypeDef(TypedDict):
@@ -699,6 +733,15 @@ class ListCustomRoutingPortMappingsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PortMappingTypeDef(TypedDict):
+    AcceleratorPort: NotRequired[int]
+    EndpointGroupArn: NotRequired[str]
+    EndpointId: NotRequired[str]
+    DestinationSocketAddress: NotRequired[SocketAddressTypeDef]
+    Protocols: NotRequired[list[CustomRoutingProtocolType]]
+    DestinationTrafficState: NotRequired[CustomRoutingDestinationTrafficStateType]
+
+
 class ListCustomRoutingPortMappingsResponseTypeDef(TypedDict):
     PortMappings: NotRequired[list[PortMappingTypeDef]]
     NextToken: NotRequired[str]
@@ -738,32 +781,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListenerTypeDef(TypedDict):
-    ListenerArn: NotRequired[str]
-    PortRanges: NotRequired[list[PortRangeTypeDef]]
-    Protocol: NotRequired[ProtocolType]
-    ClientAffinity: NotRequired[ClientAffinityType]
-
-
-class PortMappingTypeDef(TypedDict):
-    AcceleratorPort: NotRequired[int]
-    EndpointGroupArn: NotRequired[str]
-    EndpointId: NotRequired[str]
-    DestinationSocketAddress: NotRequired[SocketAddressTypeDef]
-    Protocols: NotRequired[list[CustomRoutingProtocolType]]
-    DestinationTrafficState: NotRequired[CustomRoutingDestinationTrafficStateType]
-
-
-class PortOverrideTypeDef(TypedDict):
-    ListenerPort: NotRequired[int]
-    EndpointPort: NotRequired[int]
-
-
-class PortRangeTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-
-
 class ProvisionByoipCidrRequestTypeDef(TypedDict):
     Cidr: str
     CidrAuthorizationContext: CidrAuthorizationContextTypeDef
@@ -784,17 +801,6 @@ class RemoveEndpointsRequestTypeDef(TypedDict):
     EndpointGroupArn: str
 
 
-class ResourceTypeDef(TypedDict):
-    EndpointId: NotRequired[str]
-    Cidr: NotRequired[str]
-    Region: NotRequired[str]
-
-
-class SocketAddressTypeDef(TypedDict):
-    IpAddress: NotRequired[str]
-    Port: NotRequired[int]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -802,11 +808,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -159,1092 +159,1097 @@ from .literals import (
     WorkflowRunStatusType,
 )
 
-__all__ = [
-    "ActionOutputTypeDef",
-    "ActionTypeDef",
-    "AggregateOperationOutputTypeDef",
-    "AggregateOperationTypeDef",
-    "AggregateOutputTypeDef",
-    "AggregateTypeDef",
-    "AllowedValueTypeDef",
-    "AmazonRedshiftAdvancedOptionTypeDef",
-    "AmazonRedshiftNodeDataOutputTypeDef",
-    "AmazonRedshiftNodeDataTypeDef",
-    "AmazonRedshiftSourceOutputTypeDef",
-    "AmazonRedshiftSourceTypeDef",
-    "AmazonRedshiftTargetOutputTypeDef",
-    "AmazonRedshiftTargetTypeDef",
-    "AnnotationErrorTypeDef",
-    "ApplyMappingOutputTypeDef",
-    "ApplyMappingTypeDef",
-    "AthenaConnectorSourceOutputTypeDef",
-    "AthenaConnectorSourceTypeDef",
-    "AuditContextTypeDef",
-    "AuthConfigurationTypeDef",
-    "AuthenticationConfigurationInputTypeDef",
-    "AuthenticationConfigurationTypeDef",
-    "AuthorizationCodePropertiesTypeDef",
-    "AutoDataQualityTypeDef",
-    "BackfillErrorTypeDef",
-    "BasicAuthenticationCredentialsTypeDef",
-    "BasicAuthenticationPropertiesTypeDef",
-    "BasicCatalogTargetOutputTypeDef",
-    "BasicCatalogTargetTypeDef",
-    "BatchCreatePartitionRequestTypeDef",
-    "BatchCreatePartitionResponseTypeDef",
-    "BatchDeleteConnectionRequestTypeDef",
-    "BatchDeleteConnectionResponseTypeDef",
-    "BatchDeletePartitionRequestTypeDef",
-    "BatchDeletePartitionResponseTypeDef",
-    "BatchDeleteTableRequestTypeDef",
-    "BatchDeleteTableResponseTypeDef",
-    "BatchDeleteTableVersionRequestTypeDef",
-    "BatchDeleteTableVersionResponseTypeDef",
-    "BatchGetBlueprintsRequestTypeDef",
-    "BatchGetBlueprintsResponseTypeDef",
-    "BatchGetCrawlersRequestTypeDef",
-    "BatchGetCrawlersResponseTypeDef",
-    "BatchGetCustomEntityTypesRequestTypeDef",
-    "BatchGetCustomEntityTypesResponseTypeDef",
-    "BatchGetDataQualityResultRequestTypeDef",
-    "BatchGetDataQualityResultResponseTypeDef",
-    "BatchGetDevEndpointsRequestTypeDef",
-    "BatchGetDevEndpointsResponseTypeDef",
-    "BatchGetJobsRequestTypeDef",
-    "BatchGetJobsResponseTypeDef",
-    "BatchGetPartitionRequestTypeDef",
-    "BatchGetPartitionResponseTypeDef",
-    "BatchGetTableOptimizerEntryTypeDef",
-    "BatchGetTableOptimizerErrorTypeDef",
-    "BatchGetTableOptimizerRequestTypeDef",
-    "BatchGetTableOptimizerResponseTypeDef",
-    "BatchGetTriggersRequestTypeDef",
-    "BatchGetTriggersResponseTypeDef",
-    "BatchGetWorkflowsRequestTypeDef",
-    "BatchGetWorkflowsResponseTypeDef",
-    "BatchPutDataQualityStatisticAnnotationRequestTypeDef",
-    "BatchPutDataQualityStatisticAnnotationResponseTypeDef",
-    "BatchStopJobRunErrorTypeDef",
-    "BatchStopJobRunRequestTypeDef",
-    "BatchStopJobRunResponseTypeDef",
-    "BatchStopJobRunSuccessfulSubmissionTypeDef",
-    "BatchTableOptimizerTypeDef",
-    "BatchUpdatePartitionFailureEntryTypeDef",
-    "BatchUpdatePartitionRequestEntryTypeDef",
-    "BatchUpdatePartitionRequestTypeDef",
-    "BatchUpdatePartitionResponseTypeDef",
-    "BinaryColumnStatisticsDataTypeDef",
-    "BlueprintDetailsTypeDef",
-    "BlueprintRunTypeDef",
-    "BlueprintTypeDef",
-    "BooleanColumnStatisticsDataTypeDef",
-    "CancelDataQualityRuleRecommendationRunRequestTypeDef",
-    "CancelDataQualityRuleRecommendationRunResponseTypeDef",
-    "CancelDataQualityRulesetEvaluationRunRequestTypeDef",
-    "CancelDataQualityRulesetEvaluationRunResponseTypeDef",
-    "CancelMLTaskRunRequestTypeDef",
-    "CancelMLTaskRunResponseTypeDef",
-    "CancelStatementRequestTypeDef",
-    "CancelStatementResponseTypeDef",
-    "CapabilitiesTypeDef",
-    "CatalogDeltaSourceOutputTypeDef",
-    "CatalogDeltaSourceTypeDef",
-    "CatalogEntryTypeDef",
-    "CatalogHudiSourceOutputTypeDef",
-    "CatalogHudiSourceTypeDef",
-    "CatalogIcebergSourceOutputTypeDef",
-    "CatalogIcebergSourceTypeDef",
-    "CatalogImportStatusTypeDef",
-    "CatalogInputTypeDef",
-    "CatalogKafkaSourceOutputTypeDef",
-    "CatalogKafkaSourceTypeDef",
-    "CatalogKinesisSourceOutputTypeDef",
-    "CatalogKinesisSourceTypeDef",
-    "CatalogPropertiesOutputTypeDef",
-    "CatalogPropertiesTypeDef",
-    "CatalogSchemaChangePolicyTypeDef",
-    "CatalogSourceOutputTypeDef",
-    "CatalogSourceTypeDef",
-    "CatalogTargetOutputTypeDef",
-    "CatalogTargetTypeDef",
-    "CatalogTypeDef",
-    "CheckSchemaVersionValidityInputTypeDef",
-    "CheckSchemaVersionValidityResponseTypeDef",
-    "ClassifierTypeDef",
-    "ClientCredentialsPropertiesTypeDef",
-    "CloudWatchEncryptionTypeDef",
-    "CodeGenConfigurationNodeOutputTypeDef",
-    "CodeGenConfigurationNodeTypeDef",
-    "CodeGenEdgeTypeDef",
-    "CodeGenNodeArgTypeDef",
-    "CodeGenNodeOutputTypeDef",
-    "CodeGenNodeTypeDef",
-    "ColumnErrorTypeDef",
-    "ColumnImportanceTypeDef",
-    "ColumnOutputTypeDef",
-    "ColumnRowFilterTypeDef",
-    "ColumnStatisticsDataOutputTypeDef",
-    "ColumnStatisticsDataTypeDef",
-    "ColumnStatisticsErrorTypeDef",
-    "ColumnStatisticsOutputTypeDef",
-    "ColumnStatisticsTaskRunTypeDef",
-    "ColumnStatisticsTaskSettingsTypeDef",
-    "ColumnStatisticsTypeDef",
-    "ColumnTypeDef",
-    "CompactionConfigurationTypeDef",
-    "CompactionMetricsTypeDef",
-    "ComputeEnvironmentConfigurationTypeDef",
-    "ConditionExpressionTypeDef",
-    "ConditionTypeDef",
-    "ConfigurationObjectOutputTypeDef",
-    "ConfigurationObjectTypeDef",
-    "ConfusionMatrixTypeDef",
-    "ConnectionInputTypeDef",
-    "ConnectionPasswordEncryptionTypeDef",
-    "ConnectionPropertiesConfigurationTypeDef",
-    "ConnectionTypeBriefTypeDef",
-    "ConnectionTypeDef",
-    "ConnectionTypeVariantTypeDef",
-    "ConnectionsListOutputTypeDef",
-    "ConnectionsListTypeDef",
-    "ConnectorAuthenticationConfigurationTypeDef",
-    "ConnectorAuthorizationCodePropertiesTypeDef",
-    "ConnectorDataSourceOutputTypeDef",
-    "ConnectorDataSourceTypeDef",
-    "ConnectorDataTargetOutputTypeDef",
-    "ConnectorDataTargetTypeDef",
-    "ConnectorOAuth2PropertiesTypeDef",
-    "ConnectorPropertyOutputTypeDef",
-    "ConnectorPropertyTypeDef",
-    "CrawlTypeDef",
-    "CrawlerHistoryTypeDef",
-    "CrawlerMetricsTypeDef",
-    "CrawlerNodeDetailsTypeDef",
-    "CrawlerTargetsOutputTypeDef",
-    "CrawlerTargetsTypeDef",
-    "CrawlerTypeDef",
-    "CrawlsFilterTypeDef",
-    "CreateBlueprintRequestTypeDef",
-    "CreateBlueprintResponseTypeDef",
-    "CreateCatalogRequestTypeDef",
-    "CreateCatalogResponseTypeDef",
-    "CreateClassifierRequestTypeDef",
-    "CreateClassifierResponseTypeDef",
-    "CreateColumnStatisticsTaskSettingsRequestTypeDef",
-    "CreateColumnStatisticsTaskSettingsResponseTypeDef",
-    "CreateConnectionRequestTypeDef",
-    "CreateConnectionResponseTypeDef",
-    "CreateCrawlerRequestTypeDef",
-    "CreateCrawlerResponseTypeDef",
-    "CreateCsvClassifierRequestTypeDef",
-    "CreateCustomEntityTypeRequestTypeDef",
-    "CreateCustomEntityTypeResponseTypeDef",
-    "CreateDataQualityRulesetRequestTypeDef",
-    "CreateDataQualityRulesetResponseTypeDef",
-    "CreateDatabaseRequestTypeDef",
-    "CreateDatabaseResponseTypeDef",
-    "CreateDevEndpointRequestTypeDef",
-    "CreateDevEndpointResponseTypeDef",
-    "CreateGlueIdentityCenterConfigurationRequestTypeDef",
-    "CreateGlueIdentityCenterConfigurationResponseTypeDef",
-    "CreateGrokClassifierRequestTypeDef",
-    "CreateIcebergTableInputTypeDef",
-    "CreateIntegrationRequestTypeDef",
-    "CreateIntegrationResourcePropertyRequestTypeDef",
-    "CreateIntegrationResourcePropertyResponseTypeDef",
-    "CreateIntegrationResponseTypeDef",
-    "CreateIntegrationTablePropertiesRequestTypeDef",
-    "CreateIntegrationTablePropertiesResponseTypeDef",
-    "CreateJobRequestTypeDef",
-    "CreateJobResponseTypeDef",
-    "CreateJsonClassifierRequestTypeDef",
-    "CreateMLTransformRequestTypeDef",
-    "CreateMLTransformResponseTypeDef",
-    "CreatePartitionIndexRequestTypeDef",
-    "CreatePartitionIndexResponseTypeDef",
-    "CreatePartitionRequestTypeDef",
-    "CreatePartitionResponseTypeDef",
-    "CreateRegistryInputTypeDef",
-    "CreateRegistryResponseTypeDef",
-    "CreateSchemaInputTypeDef",
-    "CreateSchemaResponseTypeDef",
-    "CreateScriptRequestTypeDef",
-    "CreateScriptResponseTypeDef",
-    "CreateSecurityConfigurationRequestTypeDef",
-    "CreateSecurityConfigurationResponseTypeDef",
-    "CreateSessionRequestTypeDef",
-    "CreateSessionResponseTypeDef",
-    "CreateTableOptimizerRequestTypeDef",
-    "CreateTableOptimizerResponseTypeDef",
-    "CreateTableRequestTypeDef",
-    "CreateTableResponseTypeDef",
-    "CreateTriggerRequestTypeDef",
-    "CreateTriggerResponseTypeDef",
-    "CreateUsageProfileRequestTypeDef",
-    "CreateUsageProfileResponseTypeDef",
-    "CreateUserDefinedFunctionRequestTypeDef",
-    "CreateUserDefinedFunctionResponseTypeDef",
-    "CreateWorkflowRequestTypeDef",
-    "CreateWorkflowResponseTypeDef",
-    "CreateXMLClassifierRequestTypeDef",
-    "CsvClassifierTypeDef",
-    "CursorConfigurationTypeDef",
-    "CustomAuthenticationPropertiesTypeDef",
-    "CustomCodeOutputTypeDef",
-    "CustomCodeTypeDef",
-    "CustomEntityTypeTypeDef",
-    "DDBELTCatalogAdditionalOptionsTypeDef",
-    "DDBELTConnectionOptionsTypeDef",
-    "DQResultsPublishingOptionsTypeDef",
-    "DQStopJobOnFailureOptionsTypeDef",
-    "DataCatalogEncryptionSettingsTypeDef",
-    "DataLakeAccessPropertiesOutputTypeDef",
-    "DataLakeAccessPropertiesTypeDef",
-    "DataLakePrincipalTypeDef",
-    "DataQualityAggregatedMetricsTypeDef",
-    "DataQualityAnalyzerResultTypeDef",
-    "DataQualityEncryptionTypeDef",
-    "DataQualityEvaluationRunAdditionalRunOptionsTypeDef",
-    "DataQualityGlueTableOutputTypeDef",
-    "DataQualityGlueTableTypeDef",
-    "DataQualityMetricValuesTypeDef",
-    "DataQualityObservationTypeDef",
-    "DataQualityResultDescriptionTypeDef",
-    "DataQualityResultFilterCriteriaTypeDef",
-    "DataQualityResultTypeDef",
-    "DataQualityRuleRecommendationRunDescriptionTypeDef",
-    "DataQualityRuleRecommendationRunFilterTypeDef",
-    "DataQualityRuleResultTypeDef",
-    "DataQualityRulesetEvaluationRunDescriptionTypeDef",
-    "DataQualityRulesetEvaluationRunFilterTypeDef",
-    "DataQualityRulesetFilterCriteriaTypeDef",
-    "DataQualityRulesetListDetailsTypeDef",
-    "DataQualityTargetTableTypeDef",
-    "DataSourceOutputTypeDef",
-    "DataSourceTypeDef",
-    "DatabaseIdentifierTypeDef",
-    "DatabaseInputTypeDef",
-    "DatabaseTypeDef",
-    "DatapointInclusionAnnotationTypeDef",
-    "DatatypeTypeDef",
-    "DateColumnStatisticsDataOutputTypeDef",
-    "DateColumnStatisticsDataTypeDef",
-    "DecimalColumnStatisticsDataOutputTypeDef",
-    "DecimalColumnStatisticsDataTypeDef",
-    "DecimalNumberOutputTypeDef",
-    "DecimalNumberTypeDef",
-    "DeleteBlueprintRequestTypeDef",
-    "DeleteBlueprintResponseTypeDef",
-    "DeleteCatalogRequestTypeDef",
-    "DeleteCatalogResponseTypeDef",
-    "DeleteClassifierRequestTypeDef",
-    "DeleteClassifierResponseTypeDef",
-    "DeleteColumnStatisticsForPartitionRequestTypeDef",
-    "DeleteColumnStatisticsForPartitionResponseTypeDef",
-    "DeleteColumnStatisticsForTableRequestTypeDef",
-    "DeleteColumnStatisticsForTableResponseTypeDef",
-    "DeleteColumnStatisticsTaskSettingsRequestTypeDef",
-    "DeleteColumnStatisticsTaskSettingsResponseTypeDef",
-    "DeleteConnectionRequestTypeDef",
-    "DeleteConnectionResponseTypeDef",
-    "DeleteConnectionTypeRequestTypeDef",
-    "DeleteConnectionTypeResponseTypeDef",
-    "DeleteCrawlerRequestTypeDef",
-    "DeleteCrawlerResponseTypeDef",
-    "DeleteCustomEntityTypeRequestTypeDef",
-    "DeleteCustomEntityTypeResponseTypeDef",
-    "DeleteDataQualityRulesetRequestTypeDef",
-    "DeleteDataQualityRulesetResponseTypeDef",
-    "DeleteDatabaseRequestTypeDef",
-    "DeleteDatabaseResponseTypeDef",
-    "DeleteDevEndpointRequestTypeDef",
-    "DeleteDevEndpointResponseTypeDef",
-    "DeleteGlueIdentityCenterConfigurationResponseTypeDef",
-    "DeleteIntegrationRequestTypeDef",
-    "DeleteIntegrationResourcePropertyRequestTypeDef",
-    "DeleteIntegrationResourcePropertyResponseTypeDef",
-    "DeleteIntegrationResponseTypeDef",
-    "DeleteIntegrationTablePropertiesRequestTypeDef",
-    "DeleteIntegrationTablePropertiesResponseTypeDef",
-    "DeleteJobRequestTypeDef",
-    "DeleteJobResponseTypeDef",
-    "DeleteMLTransformRequestTypeDef",
-    "DeleteMLTransformResponseTypeDef",
-    "DeletePartitionIndexRequestTypeDef",
-    "DeletePartitionIndexResponseTypeDef",
-    "DeletePartitionRequestTypeDef",
-    "DeletePartitionResponseTypeDef",
-    "DeleteRegistryInputTypeDef",
-    "DeleteRegistryResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeleteSchemaInputTypeDef",
-    "DeleteSchemaResponseTypeDef",
-    "DeleteSchemaVersionsInputTypeDef",
-    "DeleteSchemaVersionsResponseTypeDef",
-    "DeleteSecurityConfigurationRequestTypeDef",
-    "DeleteSecurityConfigurationResponseTypeDef",
-    "DeleteSessionRequestTypeDef",
-    "DeleteSessionResponseTypeDef",
-    "DeleteTableOptimizerRequestTypeDef",
-    "DeleteTableOptimizerResponseTypeDef",
-    "DeleteTableRequestTypeDef",
-    "DeleteTableResponseTypeDef",
-    "DeleteTableVersionRequestTypeDef",
-    "DeleteTableVersionResponseTypeDef",
-    "DeleteTriggerRequestTypeDef",
-    "DeleteTriggerResponseTypeDef",
-    "DeleteUsageProfileRequestTypeDef",
-    "DeleteUsageProfileResponseTypeDef",
-    "DeleteUserDefinedFunctionRequestTypeDef",
-    "DeleteUserDefinedFunctionResponseTypeDef",
-    "DeleteWorkflowRequestTypeDef",
-    "DeleteWorkflowResponseTypeDef",
-    "DeltaTargetOutputTypeDef",
-    "DeltaTargetTypeDef",
-    "DescribeConnectionTypeRequestTypeDef",
-    "DescribeConnectionTypeResponseTypeDef",
-    "DescribeEntityRequestTypeDef",
-    "DescribeEntityResponseTypeDef",
-    "DescribeInboundIntegrationsRequestTypeDef",
-    "DescribeInboundIntegrationsResponseTypeDef",
-    "DescribeIntegrationsRequestTypeDef",
-    "DescribeIntegrationsResponseTypeDef",
-    "DevEndpointCustomLibrariesTypeDef",
-    "DevEndpointTypeDef",
-    "DirectJDBCSourceOutputTypeDef",
-    "DirectJDBCSourceTypeDef",
-    "DirectKafkaSourceOutputTypeDef",
-    "DirectKafkaSourceTypeDef",
-    "DirectKinesisSourceOutputTypeDef",
-    "DirectKinesisSourceTypeDef",
-    "DirectSchemaChangePolicyTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "DoubleColumnStatisticsDataTypeDef",
-    "DropDuplicatesOutputTypeDef",
-    "DropDuplicatesTypeDef",
-    "DropFieldsOutputTypeDef",
-    "DropFieldsTypeDef",
-    "DropNullFieldsOutputTypeDef",
-    "DropNullFieldsTypeDef",
-    "DynamicTransformOutputTypeDef",
-    "DynamicTransformTypeDef",
-    "DynamoDBCatalogSourceTypeDef",
-    "DynamoDBELTConnectorSourceOutputTypeDef",
-    "DynamoDBELTConnectorSourceTypeDef",
-    "DynamoDBTargetTypeDef",
-    "EdgeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionAtRestTypeDef",
-    "EncryptionConfigurationOutputTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EntityConfigurationOutputTypeDef",
-    "EntityConfigurationTypeDef",
-    "EntityTypeDef",
-    "ErrorDetailTypeDef",
-    "ErrorDetailsTypeDef",
-    "EvaluateDataQualityMultiFrameOutputTypeDef",
-    "EvaluateDataQualityMultiFrameTypeDef",
-    "EvaluateDataQualityOutputTypeDef",
-    "EvaluateDataQualityTypeDef",
-    "EvaluationMetricsTypeDef",
-    "EventBatchingConditionTypeDef",
-    "ExecutionAttemptTypeDef",
-    "ExecutionPropertyTypeDef",
-    "ExportLabelsTaskRunPropertiesTypeDef",
-    "ExtractedParameterTypeDef",
-    "FederatedCatalogTypeDef",
-    "FederatedDatabaseTypeDef",
-    "FederatedTableTypeDef",
-    "FieldDefinitionTypeDef",
-    "FieldTypeDef",
-    "FillMissingValuesOutputTypeDef",
-    "FillMissingValuesTypeDef",
-    "FilterExpressionOutputTypeDef",
-    "FilterExpressionTypeDef",
-    "FilterOutputTypeDef",
-    "FilterTypeDef",
-    "FilterValueOutputTypeDef",
-    "FilterValueTypeDef",
-    "FindMatchesMetricsTypeDef",
-    "FindMatchesParametersTypeDef",
-    "FindMatchesTaskRunPropertiesTypeDef",
-    "GetBlueprintRequestTypeDef",
-    "GetBlueprintResponseTypeDef",
-    "GetBlueprintRunRequestTypeDef",
-    "GetBlueprintRunResponseTypeDef",
-    "GetBlueprintRunsRequestTypeDef",
-    "GetBlueprintRunsResponseTypeDef",
-    "GetCatalogImportStatusRequestTypeDef",
-    "GetCatalogImportStatusResponseTypeDef",
-    "GetCatalogRequestTypeDef",
-    "GetCatalogResponseTypeDef",
-    "GetCatalogsRequestTypeDef",
-    "GetCatalogsResponseTypeDef",
-    "GetClassifierRequestTypeDef",
-    "GetClassifierResponseTypeDef",
-    "GetClassifiersRequestTypeDef",
-    "GetClassifiersResponseTypeDef",
-    "GetColumnStatisticsForPartitionRequestTypeDef",
-    "GetColumnStatisticsForPartitionResponseTypeDef",
-    "GetColumnStatisticsForTableRequestTypeDef",
-    "GetColumnStatisticsForTableResponseTypeDef",
-    "GetColumnStatisticsTaskRunRequestTypeDef",
-    "GetColumnStatisticsTaskRunResponseTypeDef",
-    "GetColumnStatisticsTaskRunsRequestTypeDef",
-    "GetColumnStatisticsTaskRunsResponseTypeDef",
-    "GetColumnStatisticsTaskSettingsRequestTypeDef",
-    "GetColumnStatisticsTaskSettingsResponseTypeDef",
-    "GetConnectionRequestTypeDef",
-    "GetConnectionResponseTypeDef",
-    "GetConnectionsFilterTypeDef",
-    "GetConnectionsRequestTypeDef",
-    "GetConnectionsResponseTypeDef",
-    "GetCrawlerMetricsRequestTypeDef",
-    "GetCrawlerMetricsResponseTypeDef",
-    "GetCrawlerRequestTypeDef",
-    "GetCrawlerResponseTypeDef",
-    "GetCrawlersRequestTypeDef",
-    "GetCrawlersResponseTypeDef",
-    "GetCustomEntityTypeRequestTypeDef",
-    "GetCustomEntityTypeResponseTypeDef",
-    "GetDataCatalogEncryptionSettingsRequestTypeDef",
-    "GetDataCatalogEncryptionSettingsResponseTypeDef",
-    "GetDataQualityModelRequestTypeDef",
-    "GetDataQualityModelResponseTypeDef",
-    "GetDataQualityModelResultRequestTypeDef",
-    "GetDataQualityModelResultResponseTypeDef",
-    "GetDataQualityResultRequestTypeDef",
-    "GetDataQualityResultResponseTypeDef",
-    "GetDataQualityRuleRecommendationRunRequestTypeDef",
-    "GetDataQualityRuleRecommendationRunResponseTypeDef",
-    "GetDataQualityRulesetEvaluationRunRequestTypeDef",
-    "GetDataQualityRulesetEvaluationRunResponseTypeDef",
-    "GetDataQualityRulesetRequestTypeDef",
-    "GetDataQualityRulesetResponseTypeDef",
-    "GetDatabaseRequestTypeDef",
-    "GetDatabaseResponseTypeDef",
-    "GetDatabasesRequestTypeDef",
-    "GetDatabasesResponseTypeDef",
-    "GetDataflowGraphRequestTypeDef",
-    "GetDataflowGraphResponseTypeDef",
-    "GetDevEndpointRequestTypeDef",
-    "GetDevEndpointResponseTypeDef",
-    "GetDevEndpointsRequestTypeDef",
-    "GetDevEndpointsResponseTypeDef",
-    "GetEntityRecordsRequestTypeDef",
-    "GetEntityRecordsResponseTypeDef",
-    "GetGlueIdentityCenterConfigurationResponseTypeDef",
-    "GetIntegrationResourcePropertyRequestTypeDef",
-    "GetIntegrationResourcePropertyResponseTypeDef",
-    "GetIntegrationTablePropertiesRequestTypeDef",
-    "GetIntegrationTablePropertiesResponseTypeDef",
-    "GetJobBookmarkRequestTypeDef",
-    "GetJobBookmarkResponseTypeDef",
-    "GetJobRequestTypeDef",
-    "GetJobResponseTypeDef",
-    "GetJobRunRequestTypeDef",
-    "GetJobRunResponseTypeDef",
-    "GetJobRunsRequestTypeDef",
-    "GetJobRunsResponseTypeDef",
-    "GetJobsRequestTypeDef",
-    "GetJobsResponseTypeDef",
-    "GetMLTaskRunRequestTypeDef",
-    "GetMLTaskRunResponseTypeDef",
-    "GetMLTaskRunsRequestTypeDef",
-    "GetMLTaskRunsResponseTypeDef",
-    "GetMLTransformRequestTypeDef",
-    "GetMLTransformResponseTypeDef",
-    "GetMLTransformsRequestTypeDef",
-    "GetMLTransformsResponseTypeDef",
-    "GetMappingRequestTypeDef",
-    "GetMappingResponseTypeDef",
-    "GetMaterializedViewRefreshTaskRunRequestTypeDef",
-    "GetMaterializedViewRefreshTaskRunResponseTypeDef",
-    "GetPartitionIndexesRequestTypeDef",
-    "GetPartitionIndexesResponseTypeDef",
-    "GetPartitionRequestTypeDef",
-    "GetPartitionResponseTypeDef",
-    "GetPartitionsRequestTypeDef",
-    "GetPartitionsResponseTypeDef",
-    "GetPlanRequestTypeDef",
-    "GetPlanResponseTypeDef",
-    "GetRegistryInputTypeDef",
-    "GetRegistryResponseTypeDef",
-    "GetResourcePoliciesRequestTypeDef",
-    "GetResourcePoliciesResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "GetSchemaByDefinitionInputTypeDef",
-    "GetSchemaByDefinitionResponseTypeDef",
-    "GetSchemaInputTypeDef",
-    "GetSchemaResponseTypeDef",
-    "GetSchemaVersionInputTypeDef",
-    "GetSchemaVersionResponseTypeDef",
-    "GetSchemaVersionsDiffInputTypeDef",
-    "GetSchemaVersionsDiffResponseTypeDef",
-    "GetSecurityConfigurationRequestTypeDef",
-    "GetSecurityConfigurationResponseTypeDef",
-    "GetSecurityConfigurationsRequestTypeDef",
-    "GetSecurityConfigurationsResponseTypeDef",
-    "GetSessionRequestTypeDef",
-    "GetSessionResponseTypeDef",
-    "GetStatementRequestTypeDef",
-    "GetStatementResponseTypeDef",
-    "GetTableOptimizerRequestTypeDef",
-    "GetTableOptimizerResponseTypeDef",
-    "GetTableRequestTypeDef",
-    "GetTableResponseTypeDef",
-    "GetTableVersionRequestTypeDef",
-    "GetTableVersionResponseTypeDef",
-    "GetTableVersionsRequestTypeDef",
-    "GetTableVersionsResponseTypeDef",
-    "GetTablesRequestTypeDef",
-    "GetTablesResponseTypeDef",
-    "GetTagsRequestTypeDef",
-    "GetTagsResponseTypeDef",
-    "GetTriggerRequestTypeDef",
-    "GetTriggerResponseTypeDef",
-    "GetTriggersRequestTypeDef",
-    "GetTriggersResponseTypeDef",
-    "GetUnfilteredPartitionMetadataRequestTypeDef",
-    "GetUnfilteredPartitionMetadataResponseTypeDef",
-    "GetUnfilteredPartitionsMetadataRequestTypeDef",
-    "GetUnfilteredPartitionsMetadataResponseTypeDef",
-    "GetUnfilteredTableMetadataRequestTypeDef",
-    "GetUnfilteredTableMetadataResponseTypeDef",
-    "GetUsageProfileRequestTypeDef",
-    "GetUsageProfileResponseTypeDef",
-    "GetUserDefinedFunctionRequestTypeDef",
-    "GetUserDefinedFunctionResponseTypeDef",
-    "GetUserDefinedFunctionsRequestTypeDef",
-    "GetUserDefinedFunctionsResponseTypeDef",
-    "GetWorkflowRequestTypeDef",
-    "GetWorkflowResponseTypeDef",
-    "GetWorkflowRunPropertiesRequestTypeDef",
-    "GetWorkflowRunPropertiesResponseTypeDef",
-    "GetWorkflowRunRequestTypeDef",
-    "GetWorkflowRunResponseTypeDef",
-    "GetWorkflowRunsRequestTypeDef",
-    "GetWorkflowRunsResponseTypeDef",
-    "GluePolicyTypeDef",
-    "GlueSchemaOutputTypeDef",
-    "GlueSchemaTypeDef",
-    "GlueStudioSchemaColumnTypeDef",
-    "GlueTableOutputTypeDef",
-    "GlueTableTypeDef",
-    "GovernedCatalogSourceTypeDef",
-    "GovernedCatalogTargetOutputTypeDef",
-    "GovernedCatalogTargetTypeDef",
-    "GrokClassifierTypeDef",
-    "GroupFiltersOutputTypeDef",
-    "GroupFiltersTypeDef",
-    "HudiTargetOutputTypeDef",
-    "HudiTargetTypeDef",
-    "IcebergCompactionConfigurationTypeDef",
-    "IcebergCompactionMetricsTypeDef",
-    "IcebergEncryptedKeyTypeDef",
-    "IcebergInputTypeDef",
-    "IcebergOptimizationPropertiesOutputTypeDef",
-    "IcebergOptimizationPropertiesTypeDef",
-    "IcebergOrphanFileDeletionConfigurationTypeDef",
-    "IcebergOrphanFileDeletionMetricsTypeDef",
-    "IcebergPartitionFieldTypeDef",
-    "IcebergPartitionSpecTypeDef",
-    "IcebergRetentionConfigurationTypeDef",
-    "IcebergRetentionMetricsTypeDef",
-    "IcebergSchemaTypeDef",
-    "IcebergSortFieldTypeDef",
-    "IcebergSortOrderTypeDef",
-    "IcebergStructFieldTypeDef",
-    "IcebergTableUpdateTypeDef",
-    "IcebergTargetOutputTypeDef",
-    "IcebergTargetTypeDef",
-    "ImportCatalogToGlueRequestTypeDef",
-    "ImportCatalogToGlueResponseTypeDef",
-    "ImportLabelsTaskRunPropertiesTypeDef",
-    "InboundIntegrationTypeDef",
-    "IntegrationConfigOutputTypeDef",
-    "IntegrationConfigTypeDef",
-    "IntegrationErrorTypeDef",
-    "IntegrationFilterTypeDef",
-    "IntegrationPartitionTypeDef",
-    "IntegrationResourcePropertyFilterTypeDef",
-    "IntegrationResourcePropertyTypeDef",
-    "IntegrationTypeDef",
-    "JDBCConnectorOptionsOutputTypeDef",
-    "JDBCConnectorOptionsTypeDef",
-    "JDBCConnectorSourceOutputTypeDef",
-    "JDBCConnectorSourceTypeDef",
-    "JDBCConnectorTargetOutputTypeDef",
-    "JDBCConnectorTargetTypeDef",
-    "JWTBearerPropertiesTypeDef",
-    "JdbcTargetOutputTypeDef",
-    "JdbcTargetTypeDef",
-    "JobBookmarkEntryTypeDef",
-    "JobBookmarksEncryptionTypeDef",
-    "JobCommandTypeDef",
-    "JobNodeDetailsTypeDef",
-    "JobRunTypeDef",
-    "JobTypeDef",
-    "JobUpdateTypeDef",
-    "JoinColumnOutputTypeDef",
-    "JoinColumnTypeDef",
-    "JoinOutputTypeDef",
-    "JoinTypeDef",
-    "JsonClassifierTypeDef",
-    "KafkaStreamingSourceOptionsOutputTypeDef",
-    "KafkaStreamingSourceOptionsTypeDef",
-    "KeySchemaElementTypeDef",
-    "KinesisStreamingSourceOptionsOutputTypeDef",
-    "KinesisStreamingSourceOptionsTypeDef",
-    "LabelingSetGenerationTaskRunPropertiesTypeDef",
-    "LakeFormationConfigurationTypeDef",
-    "LastActiveDefinitionTypeDef",
-    "LastCrawlInfoTypeDef",
-    "LineageConfigurationTypeDef",
-    "ListBlueprintsRequestTypeDef",
-    "ListBlueprintsResponseTypeDef",
-    "ListColumnStatisticsTaskRunsRequestTypeDef",
-    "ListColumnStatisticsTaskRunsResponseTypeDef",
-    "ListConnectionTypesRequestTypeDef",
-    "ListConnectionTypesResponseTypeDef",
-    "ListCrawlersRequestTypeDef",
-    "ListCrawlersResponseTypeDef",
-    "ListCrawlsRequestTypeDef",
-    "ListCrawlsResponseTypeDef",
-    "ListCustomEntityTypesRequestTypeDef",
-    "ListCustomEntityTypesResponseTypeDef",
-    "ListDataQualityResultsRequestTypeDef",
-    "ListDataQualityResultsResponseTypeDef",
-    "ListDataQualityRuleRecommendationRunsRequestTypeDef",
-    "ListDataQualityRuleRecommendationRunsResponseTypeDef",
-    "ListDataQualityRulesetEvaluationRunsRequestTypeDef",
-    "ListDataQualityRulesetEvaluationRunsResponseTypeDef",
-    "ListDataQualityRulesetsRequestTypeDef",
-    "ListDataQualityRulesetsResponseTypeDef",
-    "ListDataQualityStatisticAnnotationsRequestTypeDef",
-    "ListDataQualityStatisticAnnotationsResponseTypeDef",
-    "ListDataQualityStatisticsRequestTypeDef",
-    "ListDataQualityStatisticsResponseTypeDef",
-    "ListDevEndpointsRequestTypeDef",
-    "ListDevEndpointsResponseTypeDef",
-    "ListEntitiesRequestTypeDef",
-    "ListEntitiesResponseTypeDef",
-    "ListIntegrationResourcePropertiesRequestTypeDef",
-    "ListIntegrationResourcePropertiesResponseTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResponseTypeDef",
-    "ListMLTransformsRequestTypeDef",
-    "ListMLTransformsResponseTypeDef",
-    "ListMaterializedViewRefreshTaskRunsRequestTypeDef",
-    "ListMaterializedViewRefreshTaskRunsResponseTypeDef",
-    "ListRegistriesInputTypeDef",
-    "ListRegistriesResponseTypeDef",
-    "ListSchemaVersionsInputTypeDef",
-    "ListSchemaVersionsResponseTypeDef",
-    "ListSchemasInputTypeDef",
-    "ListSchemasResponseTypeDef",
-    "ListSessionsRequestTypeDef",
-    "ListSessionsResponseTypeDef",
-    "ListStatementsRequestTypeDef",
-    "ListStatementsResponseTypeDef",
-    "ListTableOptimizerRunsRequestTypeDef",
-    "ListTableOptimizerRunsResponseTypeDef",
-    "ListTriggersRequestTypeDef",
-    "ListTriggersResponseTypeDef",
-    "ListUsageProfilesRequestTypeDef",
-    "ListUsageProfilesResponseTypeDef",
-    "ListWorkflowsRequestTypeDef",
-    "ListWorkflowsResponseTypeDef",
-    "LocationTypeDef",
-    "LongColumnStatisticsDataTypeDef",
-    "MLTransformTypeDef",
-    "MLUserDataEncryptionTypeDef",
-    "MappingEntryTypeDef",
-    "MappingOutputTypeDef",
-    "MappingTypeDef",
-    "MaterializedViewRefreshTaskRunTypeDef",
-    "MergeOutputTypeDef",
-    "MergeTypeDef",
-    "MetadataInfoTypeDef",
-    "MetadataKeyValuePairTypeDef",
-    "MetricBasedObservationTypeDef",
-    "MicrosoftSQLServerCatalogSourceTypeDef",
-    "MicrosoftSQLServerCatalogTargetOutputTypeDef",
-    "MicrosoftSQLServerCatalogTargetTypeDef",
-    "ModifyIntegrationRequestTypeDef",
-    "ModifyIntegrationResponseTypeDef",
-    "MongoDBTargetTypeDef",
-    "MySQLCatalogSourceTypeDef",
-    "MySQLCatalogTargetOutputTypeDef",
-    "MySQLCatalogTargetTypeDef",
-    "NodeTypeDef",
-    "NotificationPropertyTypeDef",
-    "NullCheckBoxListTypeDef",
-    "NullValueFieldTypeDef",
-    "OAuth2ClientApplicationTypeDef",
-    "OAuth2CredentialsTypeDef",
-    "OAuth2PropertiesInputTypeDef",
-    "OAuth2PropertiesTypeDef",
-    "OffsetConfigurationTypeDef",
-    "OpenTableFormatInputTypeDef",
-    "OptionTypeDef",
-    "OracleSQLCatalogSourceTypeDef",
-    "OracleSQLCatalogTargetOutputTypeDef",
-    "OracleSQLCatalogTargetTypeDef",
-    "OrderTypeDef",
-    "OrphanFileDeletionConfigurationTypeDef",
-    "OrphanFileDeletionMetricsTypeDef",
-    "OtherMetadataValueListItemTypeDef",
-    "PIIDetectionOutputTypeDef",
-    "PIIDetectionTypeDef",
-    "PaginationConfigurationTypeDef",
-    "PartitionErrorTypeDef",
-    "PartitionIndexDescriptorTypeDef",
-    "PartitionIndexTypeDef",
-    "PartitionInputTypeDef",
-    "PartitionTypeDef",
-    "PartitionValueListOutputTypeDef",
-    "PartitionValueListTypeDef",
-    "PhysicalConnectionRequirementsOutputTypeDef",
-    "PhysicalConnectionRequirementsTypeDef",
-    "PostgreSQLCatalogSourceTypeDef",
-    "PostgreSQLCatalogTargetOutputTypeDef",
-    "PostgreSQLCatalogTargetTypeDef",
-    "PredecessorTypeDef",
-    "PredicateOutputTypeDef",
-    "PredicateTypeDef",
-    "PrincipalPermissionsOutputTypeDef",
-    "PrincipalPermissionsTypeDef",
-    "ProfileConfigurationOutputTypeDef",
-    "ProfileConfigurationTypeDef",
-    "PropertyPredicateTypeDef",
-    "PropertyTypeDef",
-    "PutDataCatalogEncryptionSettingsRequestTypeDef",
-    "PutDataCatalogEncryptionSettingsResponseTypeDef",
-    "PutDataQualityProfileAnnotationRequestTypeDef",
-    "PutDataQualityProfileAnnotationResponseTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "PutSchemaVersionMetadataInputTypeDef",
-    "PutSchemaVersionMetadataResponseTypeDef",
-    "PutWorkflowRunPropertiesRequestTypeDef",
-    "PutWorkflowRunPropertiesResponseTypeDef",
-    "QuerySchemaVersionMetadataInputTypeDef",
-    "QuerySchemaVersionMetadataResponseTypeDef",
-    "QuerySessionContextTypeDef",
-    "RecipeActionOutputTypeDef",
-    "RecipeActionTypeDef",
-    "RecipeOutputTypeDef",
-    "RecipeReferenceTypeDef",
-    "RecipeStepOutputTypeDef",
-    "RecipeStepTypeDef",
-    "RecipeTypeDef",
-    "RecrawlPolicyTypeDef",
-    "RedshiftSourceTypeDef",
-    "RedshiftTargetOutputTypeDef",
-    "RedshiftTargetTypeDef",
-    "RegisterConnectionTypeRequestTypeDef",
-    "RegisterConnectionTypeResponseTypeDef",
-    "RegisterSchemaVersionInputTypeDef",
-    "RegisterSchemaVersionResponseTypeDef",
-    "RegistryIdTypeDef",
-    "RegistryListItemTypeDef",
-    "RelationalCatalogSourceTypeDef",
-    "RemoveSchemaVersionMetadataInputTypeDef",
-    "RemoveSchemaVersionMetadataResponseTypeDef",
-    "RenameFieldOutputTypeDef",
-    "RenameFieldTypeDef",
-    "ResetJobBookmarkRequestTypeDef",
-    "ResetJobBookmarkResponseTypeDef",
-    "ResourceUriTypeDef",
-    "ResponseConfigurationTypeDef",
-    "ResponseExtractionMappingTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestConfigurationOutputTypeDef",
-    "RestConfigurationTypeDef",
-    "ResumeWorkflowRunRequestTypeDef",
-    "ResumeWorkflowRunResponseTypeDef",
-    "RetentionConfigurationTypeDef",
-    "RetentionMetricsTypeDef",
-    "RouteOutputTypeDef",
-    "RouteTypeDef",
-    "RunIdentifierTypeDef",
-    "RunMetricsTypeDef",
-    "RunStatementRequestTypeDef",
-    "RunStatementResponseTypeDef",
-    "S3CatalogDeltaSourceOutputTypeDef",
-    "S3CatalogDeltaSourceTypeDef",
-    "S3CatalogHudiSourceOutputTypeDef",
-    "S3CatalogHudiSourceTypeDef",
-    "S3CatalogIcebergSourceOutputTypeDef",
-    "S3CatalogIcebergSourceTypeDef",
-    "S3CatalogSourceTypeDef",
-    "S3CatalogTargetOutputTypeDef",
-    "S3CatalogTargetTypeDef",
-    "S3CsvSourceOutputTypeDef",
-    "S3CsvSourceTypeDef",
-    "S3DeltaCatalogTargetOutputTypeDef",
-    "S3DeltaCatalogTargetTypeDef",
-    "S3DeltaDirectTargetOutputTypeDef",
-    "S3DeltaDirectTargetTypeDef",
-    "S3DeltaSourceOutputTypeDef",
-    "S3DeltaSourceTypeDef",
-    "S3DirectSourceAdditionalOptionsTypeDef",
-    "S3DirectTargetOutputTypeDef",
-    "S3DirectTargetTypeDef",
-    "S3EncryptionTypeDef",
-    "S3ExcelSourceOutputTypeDef",
-    "S3ExcelSourceTypeDef",
-    "S3GlueParquetTargetOutputTypeDef",
-    "S3GlueParquetTargetTypeDef",
-    "S3HudiCatalogTargetOutputTypeDef",
-    "S3HudiCatalogTargetTypeDef",
-    "S3HudiDirectTargetOutputTypeDef",
-    "S3HudiDirectTargetTypeDef",
-    "S3HudiSourceOutputTypeDef",
-    "S3HudiSourceTypeDef",
-    "S3HyperDirectTargetOutputTypeDef",
-    "S3HyperDirectTargetTypeDef",
-    "S3IcebergCatalogTargetOutputTypeDef",
-    "S3IcebergCatalogTargetTypeDef",
-    "S3IcebergDirectTargetOutputTypeDef",
-    "S3IcebergDirectTargetTypeDef",
-    "S3JsonSourceOutputTypeDef",
-    "S3JsonSourceTypeDef",
-    "S3ParquetSourceOutputTypeDef",
-    "S3ParquetSourceTypeDef",
-    "S3SourceAdditionalOptionsTypeDef",
-    "S3TargetOutputTypeDef",
-    "S3TargetTypeDef",
-    "ScheduleTypeDef",
-    "SchemaChangePolicyTypeDef",
-    "SchemaColumnTypeDef",
-    "SchemaIdTypeDef",
-    "SchemaListItemTypeDef",
-    "SchemaReferenceTypeDef",
-    "SchemaVersionErrorItemTypeDef",
-    "SchemaVersionListItemTypeDef",
-    "SchemaVersionNumberTypeDef",
-    "SearchTablesRequestTypeDef",
-    "SearchTablesResponseTypeDef",
-    "SecurityConfigurationTypeDef",
-    "SegmentTypeDef",
-    "SelectFieldsOutputTypeDef",
-    "SelectFieldsTypeDef",
-    "SelectFromCollectionOutputTypeDef",
-    "SelectFromCollectionTypeDef",
-    "SerDeInfoOutputTypeDef",
-    "SerDeInfoTypeDef",
-    "SessionCommandTypeDef",
-    "SessionTypeDef",
-    "SkewedInfoOutputTypeDef",
-    "SkewedInfoTypeDef",
-    "SnowflakeNodeDataOutputTypeDef",
-    "SnowflakeNodeDataTypeDef",
-    "SnowflakeSourceOutputTypeDef",
-    "SnowflakeSourceTypeDef",
-    "SnowflakeTargetOutputTypeDef",
-    "SnowflakeTargetTypeDef",
-    "SortCriterionTypeDef",
-    "SourceConfigurationOutputTypeDef",
-    "SourceConfigurationTypeDef",
-    "SourceControlDetailsTypeDef",
-    "SourceProcessingPropertiesTypeDef",
-    "SourceTableConfigOutputTypeDef",
-    "SourceTableConfigTypeDef",
-    "SparkConnectorSourceOutputTypeDef",
-    "SparkConnectorSourceTypeDef",
-    "SparkConnectorTargetOutputTypeDef",
-    "SparkConnectorTargetTypeDef",
-    "SparkSQLOutputTypeDef",
-    "SparkSQLTypeDef",
-    "SpigotOutputTypeDef",
-    "SpigotTypeDef",
-    "SplitFieldsOutputTypeDef",
-    "SplitFieldsTypeDef",
-    "SqlAliasTypeDef",
-    "StartBlueprintRunRequestTypeDef",
-    "StartBlueprintRunResponseTypeDef",
-    "StartColumnStatisticsTaskRunRequestTypeDef",
-    "StartColumnStatisticsTaskRunResponseTypeDef",
-    "StartColumnStatisticsTaskRunScheduleRequestTypeDef",
-    "StartColumnStatisticsTaskRunScheduleResponseTypeDef",
-    "StartCrawlerRequestTypeDef",
-    "StartCrawlerResponseTypeDef",
-    "StartCrawlerScheduleRequestTypeDef",
-    "StartCrawlerScheduleResponseTypeDef",
-    "StartDataQualityRuleRecommendationRunRequestTypeDef",
-    "StartDataQualityRuleRecommendationRunResponseTypeDef",
-    "StartDataQualityRulesetEvaluationRunRequestTypeDef",
-    "StartDataQualityRulesetEvaluationRunResponseTypeDef",
-    "StartExportLabelsTaskRunRequestTypeDef",
-    "StartExportLabelsTaskRunResponseTypeDef",
-    "StartImportLabelsTaskRunRequestTypeDef",
-    "StartImportLabelsTaskRunResponseTypeDef",
-    "StartJobRunRequestTypeDef",
-    "StartJobRunResponseTypeDef",
-    "StartMLEvaluationTaskRunRequestTypeDef",
-    "StartMLEvaluationTaskRunResponseTypeDef",
-    "StartMLLabelingSetGenerationTaskRunRequestTypeDef",
-    "StartMLLabelingSetGenerationTaskRunResponseTypeDef",
-    "StartMaterializedViewRefreshTaskRunRequestTypeDef",
-    "StartMaterializedViewRefreshTaskRunResponseTypeDef",
-    "StartTriggerRequestTypeDef",
-    "StartTriggerResponseTypeDef",
-    "StartWorkflowRunRequestTypeDef",
-    "StartWorkflowRunResponseTypeDef",
-    "StartingEventBatchConditionTypeDef",
-    "StatementOutputDataTypeDef",
-    "StatementOutputTypeDef",
-    "StatementTypeDef",
-    "StatisticAnnotationTypeDef",
-    "StatisticModelResultTypeDef",
-    "StatisticSummaryTypeDef",
-    "StatusDetailsTypeDef",
-    "StopColumnStatisticsTaskRunRequestTypeDef",
-    "StopColumnStatisticsTaskRunResponseTypeDef",
-    "StopColumnStatisticsTaskRunScheduleRequestTypeDef",
-    "StopColumnStatisticsTaskRunScheduleResponseTypeDef",
-    "StopCrawlerRequestTypeDef",
-    "StopCrawlerResponseTypeDef",
-    "StopCrawlerScheduleRequestTypeDef",
-    "StopCrawlerScheduleResponseTypeDef",
-    "StopMaterializedViewRefreshTaskRunRequestTypeDef",
-    "StopMaterializedViewRefreshTaskRunResponseTypeDef",
-    "StopSessionRequestTypeDef",
-    "StopSessionResponseTypeDef",
-    "StopTriggerRequestTypeDef",
-    "StopTriggerResponseTypeDef",
-    "StopWorkflowRunRequestTypeDef",
-    "StopWorkflowRunResponseTypeDef",
-    "StorageDescriptorOutputTypeDef",
-    "StorageDescriptorTypeDef",
-    "StreamingDataPreviewOptionsTypeDef",
-    "StringColumnStatisticsDataTypeDef",
-    "SupportedDialectTypeDef",
-    "TableErrorTypeDef",
-    "TableIdentifierTypeDef",
-    "TableInputTypeDef",
-    "TableOptimizerConfigurationTypeDef",
-    "TableOptimizerRunTypeDef",
-    "TableOptimizerTypeDef",
-    "TableOptimizerVpcConfigurationTypeDef",
-    "TableStatusTypeDef",
-    "TableTypeDef",
-    "TableVersionErrorTypeDef",
-    "TableVersionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TargetProcessingPropertiesTypeDef",
-    "TargetRedshiftCatalogTypeDef",
-    "TargetTableConfigOutputTypeDef",
-    "TargetTableConfigTypeDef",
-    "TaskRunFilterCriteriaTypeDef",
-    "TaskRunPropertiesTypeDef",
-    "TaskRunSortCriteriaTypeDef",
-    "TaskRunTypeDef",
-    "TestConnectionInputTypeDef",
-    "TestConnectionRequestTypeDef",
-    "TestConnectionResponseTypeDef",
-    "TimestampFilterTypeDef",
-    "TimestampedInclusionAnnotationTypeDef",
-    "TransformConfigParameterOutputTypeDef",
-    "TransformConfigParameterTypeDef",
-    "TransformEncryptionTypeDef",
-    "TransformFilterCriteriaTypeDef",
-    "TransformParametersTypeDef",
-    "TransformSortCriteriaTypeDef",
-    "TriggerNodeDetailsTypeDef",
-    "TriggerTypeDef",
-    "TriggerUpdateTypeDef",
-    "UnfilteredPartitionTypeDef",
-    "UnionOutputTypeDef",
-    "UnionTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateBlueprintRequestTypeDef",
-    "UpdateBlueprintResponseTypeDef",
-    "UpdateCatalogRequestTypeDef",
-    "UpdateCatalogResponseTypeDef",
-    "UpdateClassifierRequestTypeDef",
-    "UpdateClassifierResponseTypeDef",
-    "UpdateColumnStatisticsForPartitionRequestTypeDef",
-    "UpdateColumnStatisticsForPartitionResponseTypeDef",
-    "UpdateColumnStatisticsForTableRequestTypeDef",
-    "UpdateColumnStatisticsForTableResponseTypeDef",
-    "UpdateColumnStatisticsTaskSettingsRequestTypeDef",
-    "UpdateColumnStatisticsTaskSettingsResponseTypeDef",
-    "UpdateConnectionRequestTypeDef",
-    "UpdateConnectionResponseTypeDef",
-    "UpdateCrawlerRequestTypeDef",
-    "UpdateCrawlerResponseTypeDef",
-    "UpdateCrawlerScheduleRequestTypeDef",
-    "UpdateCrawlerScheduleResponseTypeDef",
-    "UpdateCsvClassifierRequestTypeDef",
-    "UpdateDataQualityRulesetRequestTypeDef",
-    "UpdateDataQualityRulesetResponseTypeDef",
-    "UpdateDatabaseRequestTypeDef",
-    "UpdateDatabaseResponseTypeDef",
-    "UpdateDevEndpointRequestTypeDef",
-    "UpdateDevEndpointResponseTypeDef",
-    "UpdateGlueIdentityCenterConfigurationRequestTypeDef",
-    "UpdateGlueIdentityCenterConfigurationResponseTypeDef",
-    "UpdateGrokClassifierRequestTypeDef",
-    "UpdateIcebergInputTypeDef",
-    "UpdateIcebergTableInputTypeDef",
-    "UpdateIntegrationResourcePropertyRequestTypeDef",
-    "UpdateIntegrationResourcePropertyResponseTypeDef",
-    "UpdateIntegrationTablePropertiesRequestTypeDef",
-    "UpdateIntegrationTablePropertiesResponseTypeDef",
-    "UpdateJobFromSourceControlRequestTypeDef",
-    "UpdateJobFromSourceControlResponseTypeDef",
-    "UpdateJobRequestTypeDef",
-    "UpdateJobResponseTypeDef",
-    "UpdateJsonClassifierRequestTypeDef",
-    "UpdateMLTransformRequestTypeDef",
-    "UpdateMLTransformResponseTypeDef",
-    "UpdateOpenTableFormatInputTypeDef",
-    "UpdatePartitionRequestTypeDef",
-    "UpdatePartitionResponseTypeDef",
-    "UpdateRegistryInputTypeDef",
-    "UpdateRegistryResponseTypeDef",
-    "UpdateSchemaInputTypeDef",
-    "UpdateSchemaResponseTypeDef",
-    "UpdateSourceControlFromJobRequestTypeDef",
-    "UpdateSourceControlFromJobResponseTypeDef",
-    "UpdateTableOptimizerRequestTypeDef",
-    "UpdateTableOptimizerResponseTypeDef",
-    "UpdateTableRequestTypeDef",
-    "UpdateTableResponseTypeDef",
-    "UpdateTriggerRequestTypeDef",
-    "UpdateTriggerResponseTypeDef",
-    "UpdateUsageProfileRequestTypeDef",
-    "UpdateUsageProfileResponseTypeDef",
-    "UpdateUserDefinedFunctionRequestTypeDef",
-    "UpdateUserDefinedFunctionResponseTypeDef",
-    "UpdateWorkflowRequestTypeDef",
-    "UpdateWorkflowResponseTypeDef",
-    "UpdateXMLClassifierRequestTypeDef",
-    "UpsertRedshiftTargetOptionsOutputTypeDef",
-    "UpsertRedshiftTargetOptionsTypeDef",
-    "UsageProfileDefinitionTypeDef",
-    "UserDefinedFunctionInputTypeDef",
-    "UserDefinedFunctionTypeDef",
-    "ViewDefinitionInputTypeDef",
-    "ViewDefinitionTypeDef",
-    "ViewRepresentationInputTypeDef",
-    "ViewRepresentationTypeDef",
-    "ViewValidationTypeDef",
-    "WorkflowGraphTypeDef",
-    "WorkflowRunStatisticsTypeDef",
-    "WorkflowRunTypeDef",
-    "WorkflowTypeDef",
-    "XMLClassifierTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionOutputTypeDef",
+        "ActionTypeDef",
+        "AggregateOperationOutputTypeDef",
+        "AggregateOperationTypeDef",
+        "AggregateOutputTypeDef",
+        "AggregateTypeDef",
+        "AllowedValueTypeDef",
+        "AmazonRedshiftAdvancedOptionTypeDef",
+        "AmazonRedshiftNodeDataOutputTypeDef",
+        "AmazonRedshiftNodeDataTypeDef",
+        "AmazonRedshiftSourceOutputTypeDef",
+        "AmazonRedshiftSourceTypeDef",
+        "AmazonRedshiftTargetOutputTypeDef",
+        "AmazonRedshiftTargetTypeDef",
+        "AnnotationErrorTypeDef",
+        "ApplyMappingOutputTypeDef",
+        "ApplyMappingTypeDef",
+        "AthenaConnectorSourceOutputTypeDef",
+        "AthenaConnectorSourceTypeDef",
+        "AuditContextTypeDef",
+        "AuthConfigurationTypeDef",
+        "AuthenticationConfigurationInputTypeDef",
+        "AuthenticationConfigurationTypeDef",
+        "AuthorizationCodePropertiesTypeDef",
+        "AutoDataQualityTypeDef",
+        "BackfillErrorTypeDef",
+        "BasicAuthenticationCredentialsTypeDef",
+        "BasicAuthenticationPropertiesTypeDef",
+        "BasicCatalogTargetOutputTypeDef",
+        "BasicCatalogTargetTypeDef",
+        "BatchCreatePartitionRequestTypeDef",
+        "BatchCreatePartitionResponseTypeDef",
+        "BatchDeleteConnectionRequestTypeDef",
+        "BatchDeleteConnectionResponseTypeDef",
+        "BatchDeletePartitionRequestTypeDef",
+        "BatchDeletePartitionResponseTypeDef",
+        "BatchDeleteTableRequestTypeDef",
+        "BatchDeleteTableResponseTypeDef",
+        "BatchDeleteTableVersionRequestTypeDef",
+        "BatchDeleteTableVersionResponseTypeDef",
+        "BatchGetBlueprintsRequestTypeDef",
+        "BatchGetBlueprintsResponseTypeDef",
+        "BatchGetCrawlersRequestTypeDef",
+        "BatchGetCrawlersResponseTypeDef",
+        "BatchGetCustomEntityTypesRequestTypeDef",
+        "BatchGetCustomEntityTypesResponseTypeDef",
+        "BatchGetDataQualityResultRequestTypeDef",
+        "BatchGetDataQualityResultResponseTypeDef",
+        "BatchGetDevEndpointsRequestTypeDef",
+        "BatchGetDevEndpointsResponseTypeDef",
+        "BatchGetJobsRequestTypeDef",
+        "BatchGetJobsResponseTypeDef",
+        "BatchGetPartitionRequestTypeDef",
+        "BatchGetPartitionResponseTypeDef",
+        "BatchGetTableOptimizerEntryTypeDef",
+        "BatchGetTableOptimizerErrorTypeDef",
+        "BatchGetTableOptimizerRequestTypeDef",
+        "BatchGetTableOptimizerResponseTypeDef",
+        "BatchGetTriggersRequestTypeDef",
+        "BatchGetTriggersResponseTypeDef",
+        "BatchGetWorkflowsRequestTypeDef",
+        "BatchGetWorkflowsResponseTypeDef",
+        "BatchPutDataQualityStatisticAnnotationRequestTypeDef",
+        "BatchPutDataQualityStatisticAnnotationResponseTypeDef",
+        "BatchStopJobRunErrorTypeDef",
+        "BatchStopJobRunRequestTypeDef",
+        "BatchStopJobRunResponseTypeDef",
+        "BatchStopJobRunSuccessfulSubmissionTypeDef",
+        "BatchTableOptimizerTypeDef",
+        "BatchUpdatePartitionFailureEntryTypeDef",
+        "BatchUpdatePartitionRequestEntryTypeDef",
+        "BatchUpdatePartitionRequestTypeDef",
+        "BatchUpdatePartitionResponseTypeDef",
+        "BinaryColumnStatisticsDataTypeDef",
+        "BlueprintDetailsTypeDef",
+        "BlueprintRunTypeDef",
+        "BlueprintTypeDef",
+        "BooleanColumnStatisticsDataTypeDef",
+        "CancelDataQualityRuleRecommendationRunRequestTypeDef",
+        "CancelDataQualityRuleRecommendationRunResponseTypeDef",
+        "CancelDataQualityRulesetEvaluationRunRequestTypeDef",
+        "CancelDataQualityRulesetEvaluationRunResponseTypeDef",
+        "CancelMLTaskRunRequestTypeDef",
+        "CancelMLTaskRunResponseTypeDef",
+        "CancelStatementRequestTypeDef",
+        "CancelStatementResponseTypeDef",
+        "CapabilitiesTypeDef",
+        "CatalogDeltaSourceOutputTypeDef",
+        "CatalogDeltaSourceTypeDef",
+        "CatalogEntryTypeDef",
+        "CatalogHudiSourceOutputTypeDef",
+        "CatalogHudiSourceTypeDef",
+        "CatalogIcebergSourceOutputTypeDef",
+        "CatalogIcebergSourceTypeDef",
+        "CatalogImportStatusTypeDef",
+        "CatalogInputTypeDef",
+        "CatalogKafkaSourceOutputTypeDef",
+        "CatalogKafkaSourceTypeDef",
+        "CatalogKinesisSourceOutputTypeDef",
+        "CatalogKinesisSourceTypeDef",
+        "CatalogPropertiesOutputTypeDef",
+        "CatalogPropertiesTypeDef",
+        "CatalogSchemaChangePolicyTypeDef",
+        "CatalogSourceOutputTypeDef",
+        "CatalogSourceTypeDef",
+        "CatalogTargetOutputTypeDef",
+        "CatalogTargetTypeDef",
+        "CatalogTypeDef",
+        "CheckSchemaVersionValidityInputTypeDef",
+        "CheckSchemaVersionValidityResponseTypeDef",
+        "ClassifierTypeDef",
+        "ClientCredentialsPropertiesTypeDef",
+        "CloudWatchEncryptionTypeDef",
+        "CodeGenConfigurationNodeOutputTypeDef",
+        "CodeGenConfigurationNodeTypeDef",
+        "CodeGenEdgeTypeDef",
+        "CodeGenNodeArgTypeDef",
+        "CodeGenNodeOutputTypeDef",
+        "CodeGenNodeTypeDef",
+        "ColumnErrorTypeDef",
+        "ColumnImportanceTypeDef",
+        "ColumnOutputTypeDef",
+        "ColumnRowFilterTypeDef",
+        "ColumnStatisticsDataOutputTypeDef",
+        "ColumnStatisticsDataTypeDef",
+        "ColumnStatisticsErrorTypeDef",
+        "ColumnStatisticsOutputTypeDef",
+        "ColumnStatisticsTaskRunTypeDef",
+        "ColumnStatisticsTaskSettingsTypeDef",
+        "ColumnStatisticsTypeDef",
+        "ColumnTypeDef",
+        "CompactionConfigurationTypeDef",
+        "CompactionMetricsTypeDef",
+        "ComputeEnvironmentConfigurationTypeDef",
+        "ConditionExpressionTypeDef",
+        "ConditionTypeDef",
+        "ConfigurationObjectOutputTypeDef",
+        "ConfigurationObjectTypeDef",
+        "ConfusionMatrixTypeDef",
+        "ConnectionInputTypeDef",
+        "ConnectionPasswordEncryptionTypeDef",
+        "ConnectionPropertiesConfigurationTypeDef",
+        "ConnectionTypeBriefTypeDef",
+        "ConnectionTypeDef",
+        "ConnectionTypeVariantTypeDef",
+        "ConnectionsListOutputTypeDef",
+        "ConnectionsListTypeDef",
+        "ConnectorAuthenticationConfigurationTypeDef",
+        "ConnectorAuthorizationCodePropertiesTypeDef",
+        "ConnectorDataSourceOutputTypeDef",
+        "ConnectorDataSourceTypeDef",
+        "ConnectorDataTargetOutputTypeDef",
+        "ConnectorDataTargetTypeDef",
+        "ConnectorOAuth2PropertiesTypeDef",
+        "ConnectorPropertyOutputTypeDef",
+        "ConnectorPropertyTypeDef",
+        "CrawlTypeDef",
+        "CrawlerHistoryTypeDef",
+        "CrawlerMetricsTypeDef",
+        "CrawlerNodeDetailsTypeDef",
+        "CrawlerTargetsOutputTypeDef",
+        "CrawlerTargetsTypeDef",
+        "CrawlerTypeDef",
+        "CrawlsFilterTypeDef",
+        "CreateBlueprintRequestTypeDef",
+        "CreateBlueprintResponseTypeDef",
+        "CreateCatalogRequestTypeDef",
+        "CreateCatalogResponseTypeDef",
+        "CreateClassifierRequestTypeDef",
+        "CreateClassifierResponseTypeDef",
+        "CreateColumnStatisticsTaskSettingsRequestTypeDef",
+        "CreateColumnStatisticsTaskSettingsResponseTypeDef",
+        "CreateConnectionRequestTypeDef",
+        "CreateConnectionResponseTypeDef",
+        "CreateCrawlerRequestTypeDef",
+        "CreateCrawlerResponseTypeDef",
+        "CreateCsvClassifierRequestTypeDef",
+        "CreateCustomEntityTypeRequestTypeDef",
+        "CreateCustomEntityTypeResponseTypeDef",
+        "CreateDataQualityRulesetRequestTypeDef",
+        "CreateDataQualityRulesetResponseTypeDef",
+        "CreateDatabaseRequestTypeDef",
+        "CreateDatabaseResponseTypeDef",
+        "CreateDevEndpointRequestTypeDef",
+        "CreateDevEndpointResponseTypeDef",
+        "CreateGlueIdentityCenterConfigurationRequestTypeDef",
+        "CreateGlueIdentityCenterConfigurationResponseTypeDef",
+        "CreateGrokClassifierRequestTypeDef",
+        "CreateIcebergTableInputTypeDef",
+        "CreateIntegrationRequestTypeDef",
+        "CreateIntegrationResourcePropertyRequestTypeDef",
+        "CreateIntegrationResourcePropertyResponseTypeDef",
+        "CreateIntegrationResponseTypeDef",
+        "CreateIntegrationTablePropertiesRequestTypeDef",
+        "CreateIntegrationTablePropertiesResponseTypeDef",
+        "CreateJobRequestTypeDef",
+        "CreateJobResponseTypeDef",
+        "CreateJsonClassifierRequestTypeDef",
+        "CreateMLTransformRequestTypeDef",
+        "CreateMLTransformResponseTypeDef",
+        "CreatePartitionIndexRequestTypeDef",
+        "CreatePartitionIndexResponseTypeDef",
+        "CreatePartitionRequestTypeDef",
+        "CreatePartitionResponseTypeDef",
+        "CreateRegistryInputTypeDef",
+        "CreateRegistryResponseTypeDef",
+        "CreateSchemaInputTypeDef",
+        "CreateSchemaResponseTypeDef",
+        "CreateScriptRequestTypeDef",
+        "CreateScriptResponseTypeDef",
+        "CreateSecurityConfigurationRequestTypeDef",
+        "CreateSecurityConfigurationResponseTypeDef",
+        "CreateSessionRequestTypeDef",
+        "CreateSessionResponseTypeDef",
+        "CreateTableOptimizerRequestTypeDef",
+        "CreateTableOptimizerResponseTypeDef",
+        "CreateTableRequestTypeDef",
+        "CreateTableResponseTypeDef",
+        "CreateTriggerRequestTypeDef",
+        "CreateTriggerResponseTypeDef",
+        "CreateUsageProfileRequestTypeDef",
+        "CreateUsageProfileResponseTypeDef",
+        "CreateUserDefinedFunctionRequestTypeDef",
+        "CreateUserDefinedFunctionResponseTypeDef",
+        "CreateWorkflowRequestTypeDef",
+        "CreateWorkflowResponseTypeDef",
+        "CreateXMLClassifierRequestTypeDef",
+        "CsvClassifierTypeDef",
+        "CursorConfigurationTypeDef",
+        "CustomAuthenticationPropertiesTypeDef",
+        "CustomCodeOutputTypeDef",
+        "CustomCodeTypeDef",
+        "CustomEntityTypeTypeDef",
+        "DDBELTCatalogAdditionalOptionsTypeDef",
+        "DDBELTConnectionOptionsTypeDef",
+        "DQResultsPublishingOptionsTypeDef",
+        "DQStopJobOnFailureOptionsTypeDef",
+        "DataCatalogEncryptionSettingsTypeDef",
+        "DataLakeAccessPropertiesOutputTypeDef",
+        "DataLakeAccessPropertiesTypeDef",
+        "DataLakePrincipalTypeDef",
+        "DataQualityAggregatedMetricsTypeDef",
+        "DataQualityAnalyzerResultTypeDef",
+        "DataQualityEncryptionTypeDef",
+        "DataQualityEvaluationRunAdditionalRunOptionsTypeDef",
+        "DataQualityGlueTableOutputTypeDef",
+        "DataQualityGlueTableTypeDef",
+        "DataQualityMetricValuesTypeDef",
+        "DataQualityObservationTypeDef",
+        "DataQualityResultDescriptionTypeDef",
+        "DataQualityResultFilterCriteriaTypeDef",
+        "DataQualityResultTypeDef",
+        "DataQualityRuleRecommendationRunDescriptionTypeDef",
+        "DataQualityRuleRecommendationRunFilterTypeDef",
+        "DataQualityRuleResultTypeDef",
+        "DataQualityRulesetEvaluationRunDescriptionTypeDef",
+        "DataQualityRulesetEvaluationRunFilterTypeDef",
+        "DataQualityRulesetFilterCriteriaTypeDef",
+        "DataQualityRulesetListDetailsTypeDef",
+        "DataQualityTargetTableTypeDef",
+        "DataSourceOutputTypeDef",
+        "DataSourceTypeDef",
+        "DatabaseIdentifierTypeDef",
+        "DatabaseInputTypeDef",
+        "DatabaseTypeDef",
+        "DatapointInclusionAnnotationTypeDef",
+        "DatatypeTypeDef",
+        "DateColumnStatisticsDataOutputTypeDef",
+        "DateColumnStatisticsDataTypeDef",
+        "DecimalColumnStatisticsDataOutputTypeDef",
+        "DecimalColumnStatisticsDataTypeDef",
+        "DecimalNumberOutputTypeDef",
+        "DecimalNumberTypeDef",
+        "DeleteBlueprintRequestTypeDef",
+        "DeleteBlueprintResponseTypeDef",
+        "DeleteCatalogRequestTypeDef",
+        "DeleteCatalogResponseTypeDef",
+        "DeleteClassifierRequestTypeDef",
+        "DeleteClassifierResponseTypeDef",
+        "DeleteColumnStatisticsForPartitionRequestTypeDef",
+        "DeleteColumnStatisticsForPartitionResponseTypeDef",
+        "DeleteColumnStatisticsForTableRequestTypeDef",
+        "DeleteColumnStatisticsForTableResponseTypeDef",
+        "DeleteColumnStatisticsTaskSettingsRequestTypeDef",
+        "DeleteColumnStatisticsTaskSettingsResponseTypeDef",
+        "DeleteConnectionRequestTypeDef",
+        "DeleteConnectionResponseTypeDef",
+        "DeleteConnectionTypeRequestTypeDef",
+        "DeleteConnectionTypeResponseTypeDef",
+        "DeleteCrawlerRequestTypeDef",
+        "DeleteCrawlerResponseTypeDef",
+        "DeleteCustomEntityTypeRequestTypeDef",
+        "DeleteCustomEntityTypeResponseTypeDef",
+        "DeleteDataQualityRulesetRequestTypeDef",
+        "DeleteDataQualityRulesetResponseTypeDef",
+        "DeleteDatabaseRequestTypeDef",
+        "DeleteDatabaseResponseTypeDef",
+        "DeleteDevEndpointRequestTypeDef",
+        "DeleteDevEndpointResponseTypeDef",
+        "DeleteGlueIdentityCenterConfigurationResponseTypeDef",
+        "DeleteIntegrationRequestTypeDef",
+        "DeleteIntegrationResourcePropertyRequestTypeDef",
+        "DeleteIntegrationResourcePropertyResponseTypeDef",
+        "DeleteIntegrationResponseTypeDef",
+        "DeleteIntegrationTablePropertiesRequestTypeDef",
+        "DeleteIntegrationTablePropertiesResponseTypeDef",
+        "DeleteJobRequestTypeDef",
+        "DeleteJobResponseTypeDef",
+        "DeleteMLTransformRequestTypeDef",
+        "DeleteMLTransformResponseTypeDef",
+        "DeletePartitionIndexRequestTypeDef",
+        "DeletePartitionIndexResponseTypeDef",
+        "DeletePartitionRequestTypeDef",
+        "DeletePartitionResponseTypeDef",
+        "DeleteRegistryInputTypeDef",
+        "DeleteRegistryResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteSchemaInputTypeDef",
+        "DeleteSchemaResponseTypeDef",
+        "DeleteSchemaVersionsInputTypeDef",
+        "DeleteSchemaVersionsResponseTypeDef",
+        "DeleteSecurityConfigurationRequestTypeDef",
+        "DeleteSecurityConfigurationResponseTypeDef",
+        "DeleteSessionRequestTypeDef",
+        "DeleteSessionResponseTypeDef",
+        "DeleteTableOptimizerRequestTypeDef",
+        "DeleteTableOptimizerResponseTypeDef",
+        "DeleteTableRequestTypeDef",
+        "DeleteTableResponseTypeDef",
+        "DeleteTableVersionRequestTypeDef",
+        "DeleteTableVersionResponseTypeDef",
+        "DeleteTriggerRequestTypeDef",
+        "DeleteTriggerResponseTypeDef",
+        "DeleteUsageProfileRequestTypeDef",
+        "DeleteUsageProfileResponseTypeDef",
+        "DeleteUserDefinedFunctionRequestTypeDef",
+        "DeleteUserDefinedFunctionResponseTypeDef",
+        "DeleteWorkflowRequestTypeDef",
+        "DeleteWorkflowResponseTypeDef",
+        "DeltaTargetOutputTypeDef",
+        "DeltaTargetTypeDef",
+        "DescribeConnectionTypeRequestTypeDef",
+        "DescribeConnectionTypeResponseTypeDef",
+        "DescribeEntityRequestTypeDef",
+        "DescribeEntityResponseTypeDef",
+        "DescribeInboundIntegrationsRequestTypeDef",
+        "DescribeInboundIntegrationsResponseTypeDef",
+        "DescribeIntegrationsRequestTypeDef",
+        "DescribeIntegrationsResponseTypeDef",
+        "DevEndpointCustomLibrariesTypeDef",
+        "DevEndpointTypeDef",
+        "DirectJDBCSourceOutputTypeDef",
+        "DirectJDBCSourceTypeDef",
+        "DirectKafkaSourceOutputTypeDef",
+        "DirectKafkaSourceTypeDef",
+        "DirectKinesisSourceOutputTypeDef",
+        "DirectKinesisSourceTypeDef",
+        "DirectSchemaChangePolicyTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "DoubleColumnStatisticsDataTypeDef",
+        "DropDuplicatesOutputTypeDef",
+        "DropDuplicatesTypeDef",
+        "DropFieldsOutputTypeDef",
+        "DropFieldsTypeDef",
+        "DropNullFieldsOutputTypeDef",
+        "DropNullFieldsTypeDef",
+        "DynamicTransformOutputTypeDef",
+        "DynamicTransformTypeDef",
+        "DynamoDBCatalogSourceTypeDef",
+        "DynamoDBELTConnectorSourceOutputTypeDef",
+        "DynamoDBELTConnectorSourceTypeDef",
+        "DynamoDBTargetTypeDef",
+        "EdgeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionAtRestTypeDef",
+        "EncryptionConfigurationOutputTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EntityConfigurationOutputTypeDef",
+        "EntityConfigurationTypeDef",
+        "EntityTypeDef",
+        "ErrorDetailTypeDef",
+        "ErrorDetailsTypeDef",
+        "EvaluateDataQualityMultiFrameOutputTypeDef",
+        "EvaluateDataQualityMultiFrameTypeDef",
+        "EvaluateDataQualityOutputTypeDef",
+        "EvaluateDataQualityTypeDef",
+        "EvaluationMetricsTypeDef",
+        "EventBatchingConditionTypeDef",
+        "ExecutionAttemptTypeDef",
+        "ExecutionPropertyTypeDef",
+        "ExportLabelsTaskRunPropertiesTypeDef",
+        "ExtractedParameterTypeDef",
+        "FederatedCatalogTypeDef",
+        "FederatedDatabaseTypeDef",
+        "FederatedTableTypeDef",
+        "FieldDefinitionTypeDef",
+        "FieldTypeDef",
+        "FillMissingValuesOutputTypeDef",
+        "FillMissingValuesTypeDef",
+        "FilterExpressionOutputTypeDef",
+        "FilterExpressionTypeDef",
+        "FilterOutputTypeDef",
+        "FilterTypeDef",
+        "FilterValueOutputTypeDef",
+        "FilterValueTypeDef",
+        "FindMatchesMetricsTypeDef",
+        "FindMatchesParametersTypeDef",
+        "FindMatchesTaskRunPropertiesTypeDef",
+        "GetBlueprintRequestTypeDef",
+        "GetBlueprintResponseTypeDef",
+        "GetBlueprintRunRequestTypeDef",
+        "GetBlueprintRunResponseTypeDef",
+        "GetBlueprintRunsRequestTypeDef",
+        "GetBlueprintRunsResponseTypeDef",
+        "GetCatalogImportStatusRequestTypeDef",
+        "GetCatalogImportStatusResponseTypeDef",
+        "GetCatalogRequestTypeDef",
+        "GetCatalogResponseTypeDef",
+        "GetCatalogsRequestTypeDef",
+        "GetCatalogsResponseTypeDef",
+        "GetClassifierRequestTypeDef",
+        "GetClassifierResponseTypeDef",
+        "GetClassifiersRequestTypeDef",
+        "GetClassifiersResponseTypeDef",
+        "GetColumnStatisticsForPartitionRequestTypeDef",
+        "GetColumnStatisticsForPartitionResponseTypeDef",
+        "GetColumnStatisticsForTableRequestTypeDef",
+        "GetColumnStatisticsForTableResponseTypeDef",
+        "GetColumnStatisticsTaskRunRequestTypeDef",
+        "GetColumnStatisticsTaskRunResponseTypeDef",
+        "GetColumnStatisticsTaskRunsRequestTypeDef",
+        "GetColumnStatisticsTaskRunsResponseTypeDef",
+        "GetColumnStatisticsTaskSettingsRequestTypeDef",
+        "GetColumnStatisticsTaskSettingsResponseTypeDef",
+        "GetConnectionRequestTypeDef",
+        "GetConnectionResponseTypeDef",
+        "GetConnectionsFilterTypeDef",
+        "GetConnectionsRequestTypeDef",
+        "GetConnectionsResponseTypeDef",
+        "GetCrawlerMetricsRequestTypeDef",
+        "GetCrawlerMetricsResponseTypeDef",
+        "GetCrawlerRequestTypeDef",
+        "GetCrawlerResponseTypeDef",
+        "GetCrawlersRequestTypeDef",
+        "GetCrawlersResponseTypeDef",
+        "GetCustomEntityTypeRequestTypeDef",
+        "GetCustomEntityTypeResponseTypeDef",
+        "GetDataCatalogEncryptionSettingsRequestTypeDef",
+        "GetDataCatalogEncryptionSettingsResponseTypeDef",
+        "GetDataQualityModelRequestTypeDef",
+        "GetDataQualityModelResponseTypeDef",
+        "GetDataQualityModelResultRequestTypeDef",
+        "GetDataQualityModelResultResponseTypeDef",
+        "GetDataQualityResultRequestTypeDef",
+        "GetDataQualityResultResponseTypeDef",
+        "GetDataQualityRuleRecommendationRunRequestTypeDef",
+        "GetDataQualityRuleRecommendationRunResponseTypeDef",
+        "GetDataQualityRulesetEvaluationRunRequestTypeDef",
+        "GetDataQualityRulesetEvaluationRunResponseTypeDef",
+        "GetDataQualityRulesetRequestTypeDef",
+        "GetDataQualityRulesetResponseTypeDef",
+        "GetDatabaseRequestTypeDef",
+        "GetDatabaseResponseTypeDef",
+        "GetDatabasesRequestTypeDef",
+        "GetDatabasesResponseTypeDef",
+        "GetDataflowGraphRequestTypeDef",
+        "GetDataflowGraphResponseTypeDef",
+        "GetDevEndpointRequestTypeDef",
+        "GetDevEndpointResponseTypeDef",
+        "GetDevEndpointsRequestTypeDef",
+        "GetDevEndpointsResponseTypeDef",
+        "GetEntityRecordsRequestTypeDef",
+        "GetEntityRecordsResponseTypeDef",
+        "GetGlueIdentityCenterConfigurationResponseTypeDef",
+        "GetIntegrationResourcePropertyRequestTypeDef",
+        "GetIntegrationResourcePropertyResponseTypeDef",
+        "GetIntegrationTablePropertiesRequestTypeDef",
+        "GetIntegrationTablePropertiesResponseTypeDef",
+        "GetJobBookmarkRequestTypeDef",
+        "GetJobBookmarkResponseTypeDef",
+        "GetJobRequestTypeDef",
+        "GetJobResponseTypeDef",
+        "GetJobRunRequestTypeDef",
+        "GetJobRunResponseTypeDef",
+        "GetJobRunsRequestTypeDef",
+        "GetJobRunsResponseTypeDef",
+        "GetJobsRequestTypeDef",
+        "GetJobsResponseTypeDef",
+        "GetMLTaskRunRequestTypeDef",
+        "GetMLTaskRunResponseTypeDef",
+        "GetMLTaskRunsRequestTypeDef",
+        "GetMLTaskRunsResponseTypeDef",
+        "GetMLTransformRequestTypeDef",
+        "GetMLTransformResponseTypeDef",
+        "GetMLTransformsRequestTypeDef",
+        "GetMLTransformsResponseTypeDef",
+        "GetMappingRequestTypeDef",
+        "GetMappingResponseTypeDef",
+        "GetMaterializedViewRefreshTaskRunRequestTypeDef",
+        "GetMaterializedViewRefreshTaskRunResponseTypeDef",
+        "GetPartitionIndexesRequestTypeDef",
+        "GetPartitionIndexesResponseTypeDef",
+        "GetPartitionRequestTypeDef",
+        "GetPartitionResponseTypeDef",
+        "GetPartitionsRequestTypeDef",
+        "GetPartitionsResponseTypeDef",
+        "GetPlanRequestTypeDef",
+        "GetPlanResponseTypeDef",
+        "GetRegistryInputTypeDef",
+        "GetRegistryResponseTypeDef",
+        "GetResourcePoliciesRequestTypeDef",
+        "GetResourcePoliciesResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetSchemaByDefinitionInputTypeDef",
+        "GetSchemaByDefinitionResponseTypeDef",
+        "GetSchemaInputTypeDef",
+        "GetSchemaResponseTypeDef",
+        "GetSchemaVersionInputTypeDef",
+        "GetSchemaVersionResponseTypeDef",
+        "GetSchemaVersionsDiffInputTypeDef",
+        "GetSchemaVersionsDiffResponseTypeDef",
+        "GetSecurityConfigurationRequestTypeDef",
+        "GetSecurityConfigurationResponseTypeDef",
+        "GetSecurityConfigurationsRequestTypeDef",
+        "GetSecurityConfigurationsResponseTypeDef",
+        "GetSessionRequestTypeDef",
+        "GetSessionResponseTypeDef",
+        "GetStatementRequestTypeDef",
+        "GetStatementResponseTypeDef",
+        "GetTableOptimizerRequestTypeDef",
+        "GetTableOptimizerResponseTypeDef",
+        "GetTableRequestTypeDef",
+        "GetTableResponseTypeDef",
+        "GetTableVersionRequestTypeDef",
+        "GetTableVersionResponseTypeDef",
+        "GetTableVersionsRequestTypeDef",
+        "GetTableVersionsResponseTypeDef",
+        "GetTablesRequestTypeDef",
+        "GetTablesResponseTypeDef",
+        "GetTagsRequestTypeDef",
+        "GetTagsResponseTypeDef",
+        "GetTriggerRequestTypeDef",
+        "GetTriggerResponseTypeDef",
+        "GetTriggersRequestTypeDef",
+        "GetTriggersResponseTypeDef",
+        "GetUnfilteredPartitionMetadataRequestTypeDef",
+        "GetUnfilteredPartitionMetadataResponseTypeDef",
+        "GetUnfilteredPartitionsMetadataRequestTypeDef",
+        "GetUnfilteredPartitionsMetadataResponseTypeDef",
+        "GetUnfilteredTableMetadataRequestTypeDef",
+        "GetUnfilteredTableMetadataResponseTypeDef",
+        "GetUsageProfileRequestTypeDef",
+        "GetUsageProfileResponseTypeDef",
+        "GetUserDefinedFunctionRequestTypeDef",
+        "GetUserDefinedFunctionResponseTypeDef",
+        "GetUserDefinedFunctionsRequestTypeDef",
+        "GetUserDefinedFunctionsResponseTypeDef",
+        "GetWorkflowRequestTypeDef",
+        "GetWorkflowResponseTypeDef",
+        "GetWorkflowRunPropertiesRequestTypeDef",
+        "GetWorkflowRunPropertiesResponseTypeDef",
+        "GetWorkflowRunRequestTypeDef",
+        "GetWorkflowRunResponseTypeDef",
+        "GetWorkflowRunsRequestTypeDef",
+        "GetWorkflowRunsResponseTypeDef",
+        "GluePolicyTypeDef",
+        "GlueSchemaOutputTypeDef",
+        "GlueSchemaTypeDef",
+        "GlueStudioSchemaColumnTypeDef",
+        "GlueTableOutputTypeDef",
+        "GlueTableTypeDef",
+        "GovernedCatalogSourceTypeDef",
+        "GovernedCatalogTargetOutputTypeDef",
+        "GovernedCatalogTargetTypeDef",
+        "GrokClassifierTypeDef",
+        "GroupFiltersOutputTypeDef",
+        "GroupFiltersTypeDef",
+        "HudiTargetOutputTypeDef",
+        "HudiTargetTypeDef",
+        "IcebergCompactionConfigurationTypeDef",
+        "IcebergCompactionMetricsTypeDef",
+        "IcebergEncryptedKeyTypeDef",
+        "IcebergInputTypeDef",
+        "IcebergOptimizationPropertiesOutputTypeDef",
+        "IcebergOptimizationPropertiesTypeDef",
+        "IcebergOrphanFileDeletionConfigurationTypeDef",
+        "IcebergOrphanFileDeletionMetricsTypeDef",
+        "IcebergPartitionFieldTypeDef",
+        "IcebergPartitionSpecTypeDef",
+        "IcebergRetentionConfigurationTypeDef",
+        "IcebergRetentionMetricsTypeDef",
+        "IcebergSchemaTypeDef",
+        "IcebergSortFieldTypeDef",
+        "IcebergSortOrderTypeDef",
+        "IcebergStructFieldTypeDef",
+        "IcebergTableUpdateTypeDef",
+        "IcebergTargetOutputTypeDef",
+        "IcebergTargetTypeDef",
+        "ImportCatalogToGlueRequestTypeDef",
+        "ImportCatalogToGlueResponseTypeDef",
+        "ImportLabelsTaskRunPropertiesTypeDef",
+        "InboundIntegrationTypeDef",
+        "IntegrationConfigOutputTypeDef",
+        "IntegrationConfigTypeDef",
+        "IntegrationErrorTypeDef",
+        "IntegrationFilterTypeDef",
+        "IntegrationPartitionTypeDef",
+        "IntegrationResourcePropertyFilterTypeDef",
+        "IntegrationResourcePropertyTypeDef",
+        "IntegrationTypeDef",
+        "JDBCConnectorOptionsOutputTypeDef",
+        "JDBCConnectorOptionsTypeDef",
+        "JDBCConnectorSourceOutputTypeDef",
+        "JDBCConnectorSourceTypeDef",
+        "JDBCConnectorTargetOutputTypeDef",
+        "JDBCConnectorTargetTypeDef",
+        "JWTBearerPropertiesTypeDef",
+        "JdbcTargetOutputTypeDef",
+        "JdbcTargetTypeDef",
+        "JobBookmarkEntryTypeDef",
+        "JobBookmarksEncryptionTypeDef",
+        "JobCommandTypeDef",
+        "JobNodeDetailsTypeDef",
+        "JobRunTypeDef",
+        "JobTypeDef",
+        "JobUpdateTypeDef",
+        "JoinColumnOutputTypeDef",
+        "JoinColumnTypeDef",
+        "JoinOutputTypeDef",
+        "JoinTypeDef",
+        "JsonClassifierTypeDef",
+        "KafkaStreamingSourceOptionsOutputTypeDef",
+        "KafkaStreamingSourceOptionsTypeDef",
+        "KeySchemaElementTypeDef",
+        "KinesisStreamingSourceOptionsOutputTypeDef",
+        "KinesisStreamingSourceOptionsTypeDef",
+        "LabelingSetGenerationTaskRunPropertiesTypeDef",
+        "LakeFormationConfigurationTypeDef",
+        "LastActiveDefinitionTypeDef",
+        "LastCrawlInfoTypeDef",
+        "LineageConfigurationTypeDef",
+        "ListBlueprintsRequestTypeDef",
+        "ListBlueprintsResponseTypeDef",
+        "ListColumnStatisticsTaskRunsRequestTypeDef",
+        "ListColumnStatisticsTaskRunsResponseTypeDef",
+        "ListConnectionTypesRequestTypeDef",
+        "ListConnectionTypesResponseTypeDef",
+        "ListCrawlersRequestTypeDef",
+        "ListCrawlersResponseTypeDef",
+        "ListCrawlsRequestTypeDef",
+        "ListCrawlsResponseTypeDef",
+        "ListCustomEntityTypesRequestTypeDef",
+        "ListCustomEntityTypesResponseTypeDef",
+        "ListDataQualityResultsRequestTypeDef",
+        "ListDataQualityResultsResponseTypeDef",
+        "ListDataQualityRuleRecommendationRunsRequestTypeDef",
+        "ListDataQualityRuleRecommendationRunsResponseTypeDef",
+        "ListDataQualityRulesetEvaluationRunsRequestTypeDef",
+        "ListDataQualityRulesetEvaluationRunsResponseTypeDef",
+        "ListDataQualityRulesetsRequestTypeDef",
+        "ListDataQualityRulesetsResponseTypeDef",
+        "ListDataQualityStatisticAnnotationsRequestTypeDef",
+        "ListDataQualityStatisticAnnotationsResponseTypeDef",
+        "ListDataQualityStatisticsRequestTypeDef",
+        "ListDataQualityStatisticsResponseTypeDef",
+        "ListDevEndpointsRequestTypeDef",
+        "ListDevEndpointsResponseTypeDef",
+        "ListEntitiesRequestTypeDef",
+        "ListEntitiesResponseTypeDef",
+        "ListIntegrationResourcePropertiesRequestTypeDef",
+        "ListIntegrationResourcePropertiesResponseTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResponseTypeDef",
+        "ListMLTransformsRequestTypeDef",
+        "ListMLTransformsResponseTypeDef",
+        "ListMaterializedViewRefreshTaskRunsRequestTypeDef",
+        "ListMaterializedViewRefreshTaskRunsResponseTypeDef",
+        "ListRegistriesInputTypeDef",
+        "ListRegistriesResponseTypeDef",
+        "ListSchemaVersionsInputTypeDef",
+        "ListSchemaVersionsResponseTypeDef",
+        "ListSchemasInputTypeDef",
+        "ListSchemasResponseTypeDef",
+        "ListSessionsRequestTypeDef",
+        "ListSessionsResponseTypeDef",
+        "ListStatementsRequestTypeDef",
+        "ListStatementsResponseTypeDef",
+        "ListTableOptimizerRunsRequestTypeDef",
+        "ListTableOptimizerRunsResponseTypeDef",
+        "ListTriggersRequestTypeDef",
+        "ListTriggersResponseTypeDef",
+        "ListUsageProfilesRequestTypeDef",
+        "ListUsageProfilesResponseTypeDef",
+        "ListWorkflowsRequestTypeDef",
+        "ListWorkflowsResponseTypeDef",
+        "LocationTypeDef",
+        "LongColumnStatisticsDataTypeDef",
+        "MLTransformTypeDef",
+        "MLUserDataEncryptionTypeDef",
+        "MappingEntryTypeDef",
+        "MappingOutputTypeDef",
+        "MappingTypeDef",
+        "MaterializedViewRefreshTaskRunTypeDef",
+        "MergeOutputTypeDef",
+        "MergeTypeDef",
+        "MetadataInfoTypeDef",
+        "MetadataKeyValuePairTypeDef",
+        "MetricBasedObservationTypeDef",
+        "MicrosoftSQLServerCatalogSourceTypeDef",
+        "MicrosoftSQLServerCatalogTargetOutputTypeDef",
+        "MicrosoftSQLServerCatalogTargetTypeDef",
+        "ModifyIntegrationRequestTypeDef",
+        "ModifyIntegrationResponseTypeDef",
+        "MongoDBTargetTypeDef",
+        "MySQLCatalogSourceTypeDef",
+        "MySQLCatalogTargetOutputTypeDef",
+        "MySQLCatalogTargetTypeDef",
+        "NodeTypeDef",
+        "NotificationPropertyTypeDef",
+        "NullCheckBoxListTypeDef",
+        "NullValueFieldTypeDef",
+        "OAuth2ClientApplicationTypeDef",
+        "OAuth2CredentialsTypeDef",
+        "OAuth2PropertiesInputTypeDef",
+        "OAuth2PropertiesTypeDef",
+        "OffsetConfigurationTypeDef",
+        "OpenTableFormatInputTypeDef",
+        "OptionTypeDef",
+        "OracleSQLCatalogSourceTypeDef",
+        "OracleSQLCatalogTargetOutputTypeDef",
+        "OracleSQLCatalogTargetTypeDef",
+        "OrderTypeDef",
+        "OrphanFileDeletionConfigurationTypeDef",
+        "OrphanFileDeletionMetricsTypeDef",
+        "OtherMetadataValueListItemTypeDef",
+        "PIIDetectionOutputTypeDef",
+        "PIIDetectionTypeDef",
+        "PaginationConfigurationTypeDef",
+        "PartitionErrorTypeDef",
+        "PartitionIndexDescriptorTypeDef",
+        "PartitionIndexTypeDef",
+        "PartitionInputTypeDef",
+        "PartitionTypeDef",
+        "PartitionValueListOutputTypeDef",
+        "PartitionValueListTypeDef",
+        "PhysicalConnectionRequirementsOutputTypeDef",
+        "PhysicalConnectionRequirementsTypeDef",
+        "PostgreSQLCatalogSourceTypeDef",
+        "PostgreSQLCatalogTargetOutputTypeDef",
+        "PostgreSQLCatalogTargetTypeDef",
+        "PredecessorTypeDef",
+        "PredicateOutputTypeDef",
+        "PredicateTypeDef",
+        "PrincipalPermissionsOutputTypeDef",
+        "PrincipalPermissionsTypeDef",
+        "ProfileConfigurationOutputTypeDef",
+        "ProfileConfigurationTypeDef",
+        "PropertyPredicateTypeDef",
+        "PropertyTypeDef",
+        "PutDataCatalogEncryptionSettingsRequestTypeDef",
+        "PutDataCatalogEncryptionSettingsResponseTypeDef",
+        "PutDataQualityProfileAnnotationRequestTypeDef",
+        "PutDataQualityProfileAnnotationResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "PutSchemaVersionMetadataInputTypeDef",
+        "PutSchemaVersionMetadataResponseTypeDef",
+        "PutWorkflowRunPropertiesRequestTypeDef",
+        "PutWorkflowRunPropertiesResponseTypeDef",
+        "QuerySchemaVersionMetadataInputTypeDef",
+        "QuerySchemaVersionMetadataResponseTypeDef",
+        "QuerySessionContextTypeDef",
+        "RecipeActionOutputTypeDef",
+        "RecipeActionTypeDef",
+        "RecipeOutputTypeDef",
+        "RecipeReferenceTypeDef",
+        "RecipeStepOutputTypeDef",
+        "RecipeStepTypeDef",
+        "RecipeTypeDef",
+        "RecrawlPolicyTypeDef",
+        "RedshiftSourceTypeDef",
+        "RedshiftTargetOutputTypeDef",
+        "RedshiftTargetTypeDef",
+        "RegisterConnectionTypeRequestTypeDef",
+        "RegisterConnectionTypeResponseTypeDef",
+        "RegisterSchemaVersionInputTypeDef",
+        "RegisterSchemaVersionResponseTypeDef",
+        "RegistryIdTypeDef",
+        "RegistryListItemTypeDef",
+        "RelationalCatalogSourceTypeDef",
+        "RemoveSchemaVersionMetadataInputTypeDef",
+        "RemoveSchemaVersionMetadataResponseTypeDef",
+        "RenameFieldOutputTypeDef",
+        "RenameFieldTypeDef",
+        "ResetJobBookmarkRequestTypeDef",
+        "ResetJobBookmarkResponseTypeDef",
+        "ResourceUriTypeDef",
+        "ResponseConfigurationTypeDef",
+        "ResponseExtractionMappingTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestConfigurationOutputTypeDef",
+        "RestConfigurationTypeDef",
+        "ResumeWorkflowRunRequestTypeDef",
+        "ResumeWorkflowRunResponseTypeDef",
+        "RetentionConfigurationTypeDef",
+        "RetentionMetricsTypeDef",
+        "RouteOutputTypeDef",
+        "RouteTypeDef",
+        "RunIdentifierTypeDef",
+        "RunMetricsTypeDef",
+        "RunStatementRequestTypeDef",
+        "RunStatementResponseTypeDef",
+        "S3CatalogDeltaSourceOutputTypeDef",
+        "S3CatalogDeltaSourceTypeDef",
+        "S3CatalogHudiSourceOutputTypeDef",
+        "S3CatalogHudiSourceTypeDef",
+        "S3CatalogIcebergSourceOutputTypeDef",
+        "S3CatalogIcebergSourceTypeDef",
+        "S3CatalogSourceTypeDef",
+        "S3CatalogTargetOutputTypeDef",
+        "S3CatalogTargetTypeDef",
+        "S3CsvSourceOutputTypeDef",
+        "S3CsvSourceTypeDef",
+        "S3DeltaCatalogTargetOutputTypeDef",
+        "S3DeltaCatalogTargetTypeDef",
+        "S3DeltaDirectTargetOutputTypeDef",
+        "S3DeltaDirectTargetTypeDef",
+        "S3DeltaSourceOutputTypeDef",
+        "S3DeltaSourceTypeDef",
+        "S3DirectSourceAdditionalOptionsTypeDef",
+        "S3DirectTargetOutputTypeDef",
+        "S3DirectTargetTypeDef",
+        "S3EncryptionTypeDef",
+        "S3ExcelSourceOutputTypeDef",
+        "S3ExcelSourceTypeDef",
+        "S3GlueParquetTargetOutputTypeDef",
+        "S3GlueParquetTargetTypeDef",
+        "S3HudiCatalogTargetOutputTypeDef",
+        "S3HudiCatalogTargetTypeDef",
+        "S3HudiDirectTargetOutputTypeDef",
+        "S3HudiDirectTargetTypeDef",
+        "S3HudiSourceOutputTypeDef",
+        "S3HudiSourceTypeDef",
+        "S3HyperDirectTargetOutputTypeDef",
+        "S3HyperDirectTargetTypeDef",
+        "S3IcebergCatalogTargetOutputTypeDef",
+        "S3IcebergCatalogTargetTypeDef",
+        "S3IcebergDirectTargetOutputTypeDef",
+        "S3IcebergDirectTargetTypeDef",
+        "S3JsonSourceOutputTypeDef",
+        "S3JsonSourceTypeDef",
+        "S3ParquetSourceOutputTypeDef",
+        "S3ParquetSourceTypeDef",
+        "S3SourceAdditionalOptionsTypeDef",
+        "S3TargetOutputTypeDef",
+        "S3TargetTypeDef",
+        "ScheduleTypeDef",
+        "SchemaChangePolicyTypeDef",
+        "SchemaColumnTypeDef",
+        "SchemaIdTypeDef",
+        "SchemaListItemTypeDef",
+        "SchemaReferenceTypeDef",
+        "SchemaVersionErrorItemTypeDef",
+        "SchemaVersionListItemTypeDef",
+        "SchemaVersionNumberTypeDef",
+        "SearchTablesRequestTypeDef",
+        "SearchTablesResponseTypeDef",
+        "SecurityConfigurationTypeDef",
+        "SegmentTypeDef",
+        "SelectFieldsOutputTypeDef",
+        "SelectFieldsTypeDef",
+        "SelectFromCollectionOutputTypeDef",
+        "SelectFromCollectionTypeDef",
+        "SerDeInfoOutputTypeDef",
+        "SerDeInfoTypeDef",
+        "SessionCommandTypeDef",
+        "SessionTypeDef",
+        "SkewedInfoOutputTypeDef",
+        "SkewedInfoTypeDef",
+        "SnowflakeNodeDataOutputTypeDef",
+        "SnowflakeNodeDataTypeDef",
+        "SnowflakeSourceOutputTypeDef",
+        "SnowflakeSourceTypeDef",
+        "SnowflakeTargetOutputTypeDef",
+        "SnowflakeTargetTypeDef",
+        "SortCriterionTypeDef",
+        "SourceConfigurationOutputTypeDef",
+        "SourceConfigurationTypeDef",
+        "SourceControlDetailsTypeDef",
+        "SourceProcessingPropertiesTypeDef",
+        "SourceTableConfigOutputTypeDef",
+        "SourceTableConfigTypeDef",
+        "SparkConnectorSourceOutputTypeDef",
+        "SparkConnectorSourceTypeDef",
+        "SparkConnectorTargetOutputTypeDef",
+        "SparkConnectorTargetTypeDef",
+        "SparkSQLOutputTypeDef",
+        "SparkSQLTypeDef",
+        "SpigotOutputTypeDef",
+        "SpigotTypeDef",
+        "SplitFieldsOutputTypeDef",
+        "SplitFieldsTypeDef",
+        "SqlAliasTypeDef",
+        "StartBlueprintRunRequestTypeDef",
+        "StartBlueprintRunResponseTypeDef",
+        "StartColumnStatisticsTaskRunRequestTypeDef",
+        "StartColumnStatisticsTaskRunResponseTypeDef",
+        "StartColumnStatisticsTaskRunScheduleRequestTypeDef",
+        "StartColumnStatisticsTaskRunScheduleResponseTypeDef",
+        "StartCrawlerRequestTypeDef",
+        "StartCrawlerResponseTypeDef",
+        "StartCrawlerScheduleRequestTypeDef",
+        "StartCrawlerScheduleResponseTypeDef",
+        "StartDataQualityRuleRecommendationRunRequestTypeDef",
+        "StartDataQualityRuleRecommendationRunResponseTypeDef",
+        "StartDataQualityRulesetEvaluationRunRequestTypeDef",
+        "StartDataQualityRulesetEvaluationRunResponseTypeDef",
+        "StartExportLabelsTaskRunRequestTypeDef",
+        "StartExportLabelsTaskRunResponseTypeDef",
+        "StartImportLabelsTaskRunRequestTypeDef",
+        "StartImportLabelsTaskRunResponseTypeDef",
+        "StartJobRunRequestTypeDef",
+        "StartJobRunResponseTypeDef",
+        "StartMLEvaluationTaskRunRequestTypeDef",
+        "StartMLEvaluationTaskRunResponseTypeDef",
+        "StartMLLabelingSetGenerationTaskRunRequestTypeDef",
+        "StartMLLabelingSetGenerationTaskRunResponseTypeDef",
+        "StartMaterializedViewRefreshTaskRunRequestTypeDef",
+        "StartMaterializedViewRefreshTaskRunResponseTypeDef",
+        "StartTriggerRequestTypeDef",
+        "StartTriggerResponseTypeDef",
+        "StartWorkflowRunRequestTypeDef",
+        "StartWorkflowRunResponseTypeDef",
+        "StartingEventBatchConditionTypeDef",
+        "StatementOutputDataTypeDef",
+        "StatementOutputTypeDef",
+        "StatementTypeDef",
+        "StatisticAnnotationTypeDef",
+        "StatisticModelResultTypeDef",
+        "StatisticSummaryTypeDef",
+        "StatusDetailsTypeDef",
+        "StopColumnStatisticsTaskRunRequestTypeDef",
+        "StopColumnStatisticsTaskRunResponseTypeDef",
+        "StopColumnStatisticsTaskRunScheduleRequestTypeDef",
+        "StopColumnStatisticsTaskRunScheduleResponseTypeDef",
+        "StopCrawlerRequestTypeDef",
+        "StopCrawlerResponseTypeDef",
+        "StopCrawlerScheduleRequestTypeDef",
+        "StopCrawlerScheduleResponseTypeDef",
+        "StopMaterializedViewRefreshTaskRunRequestTypeDef",
+        "StopMaterializedViewRefreshTaskRunResponseTypeDef",
+        "StopSessionRequestTypeDef",
+        "StopSessionResponseTypeDef",
+        "StopTriggerRequestTypeDef",
+        "StopTriggerResponseTypeDef",
+        "StopWorkflowRunRequestTypeDef",
+        "StopWorkflowRunResponseTypeDef",
+        "StorageDescriptorOutputTypeDef",
+        "StorageDescriptorTypeDef",
+        "StreamingDataPreviewOptionsTypeDef",
+        "StringColumnStatisticsDataTypeDef",
+        "SupportedDialectTypeDef",
+        "TableErrorTypeDef",
+        "TableIdentifierTypeDef",
+        "TableInputTypeDef",
+        "TableOptimizerConfigurationTypeDef",
+        "TableOptimizerRunTypeDef",
+        "TableOptimizerTypeDef",
+        "TableOptimizerVpcConfigurationTypeDef",
+        "TableStatusTypeDef",
+        "TableTypeDef",
+        "TableVersionErrorTypeDef",
+        "TableVersionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TargetProcessingPropertiesTypeDef",
+        "TargetRedshiftCatalogTypeDef",
+        "TargetTableConfigOutputTypeDef",
+        "TargetTableConfigTypeDef",
+        "TaskRunFilterCriteriaTypeDef",
+        "TaskRunPropertiesTypeDef",
+        "TaskRunSortCriteriaTypeDef",
+        "TaskRunTypeDef",
+        "TestConnectionInputTypeDef",
+        "TestConnectionRequestTypeDef",
+        "TestConnectionResponseTypeDef",
+        "TimestampFilterTypeDef",
+        "TimestampedInclusionAnnotationTypeDef",
+        "TransformConfigParameterOutputTypeDef",
+        "TransformConfigParameterTypeDef",
+        "TransformEncryptionTypeDef",
+        "TransformFilterCriteriaTypeDef",
+        "TransformParametersTypeDef",
+        "TransformSortCriteriaTypeDef",
+        "TriggerNodeDetailsTypeDef",
+        "TriggerTypeDef",
+        "TriggerUpdateTypeDef",
+        "UnfilteredPartitionTypeDef",
+        "UnionOutputTypeDef",
+        "UnionTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateBlueprintRequestTypeDef",
+        "UpdateBlueprintResponseTypeDef",
+        "UpdateCatalogRequestTypeDef",
+        "UpdateCatalogResponseTypeDef",
+        "UpdateClassifierRequestTypeDef",
+        "UpdateClassifierResponseTypeDef",
+        "UpdateColumnStatisticsForPartitionRequestTypeDef",
+        "UpdateColumnStatisticsForPartitionResponseTypeDef",
+        "UpdateColumnStatisticsForTableRequestTypeDef",
+        "UpdateColumnStatisticsForTableResponseTypeDef",
+        "UpdateColumnStatisticsTaskSettingsRequestTypeDef",
+        "UpdateColumnStatisticsTaskSettingsResponseTypeDef",
+        "UpdateConnectionRequestTypeDef",
+        "UpdateConnectionResponseTypeDef",
+        "UpdateCrawlerRequestTypeDef",
+        "UpdateCrawlerResponseTypeDef",
+        "UpdateCrawlerScheduleRequestTypeDef",
+        "UpdateCrawlerScheduleResponseTypeDef",
+        "UpdateCsvClassifierRequestTypeDef",
+        "UpdateDataQualityRulesetRequestTypeDef",
+        "UpdateDataQualityRulesetResponseTypeDef",
+        "UpdateDatabaseRequestTypeDef",
+        "UpdateDatabaseResponseTypeDef",
+        "UpdateDevEndpointRequestTypeDef",
+        "UpdateDevEndpointResponseTypeDef",
+        "UpdateGlueIdentityCenterConfigurationRequestTypeDef",
+        "UpdateGlueIdentityCenterConfigurationResponseTypeDef",
+        "UpdateGrokClassifierRequestTypeDef",
+        "UpdateIcebergInputTypeDef",
+        "UpdateIcebergTableInputTypeDef",
+        "UpdateIntegrationResourcePropertyRequestTypeDef",
+        "UpdateIntegrationResourcePropertyResponseTypeDef",
+        "UpdateIntegrationTablePropertiesRequestTypeDef",
+        "UpdateIntegrationTablePropertiesResponseTypeDef",
+        "UpdateJobFromSourceControlRequestTypeDef",
+        "UpdateJobFromSourceControlResponseTypeDef",
+        "UpdateJobRequestTypeDef",
+        "UpdateJobResponseTypeDef",
+        "UpdateJsonClassifierRequestTypeDef",
+        "UpdateMLTransformRequestTypeDef",
+        "UpdateMLTransformResponseTypeDef",
+        "UpdateOpenTableFormatInputTypeDef",
+        "UpdatePartitionRequestTypeDef",
+        "UpdatePartitionResponseTypeDef",
+        "UpdateRegistryInputTypeDef",
+        "UpdateRegistryResponseTypeDef",
+        "UpdateSchemaInputTypeDef",
+        "UpdateSchemaResponseTypeDef",
+        "UpdateSourceControlFromJobRequestTypeDef",
+        "UpdateSourceControlFromJobResponseTypeDef",
+        "UpdateTableOptimizerRequestTypeDef",
+        "UpdateTableOptimizerResponseTypeDef",
+        "UpdateTableRequestTypeDef",
+        "UpdateTableResponseTypeDef",
+        "UpdateTriggerRequestTypeDef",
+        "UpdateTriggerResponseTypeDef",
+        "UpdateUsageProfileRequestTypeDef",
+        "UpdateUsageProfileResponseTypeDef",
+        "UpdateUserDefinedFunctionRequestTypeDef",
+        "UpdateUserDefinedFunctionResponseTypeDef",
+        "UpdateWorkflowRequestTypeDef",
+        "UpdateWorkflowResponseTypeDef",
+        "UpdateXMLClassifierRequestTypeDef",
+        "UpsertRedshiftTargetOptionsOutputTypeDef",
+        "UpsertRedshiftTargetOptionsTypeDef",
+        "UsageProfileDefinitionTypeDef",
+        "UserDefinedFunctionInputTypeDef",
+        "UserDefinedFunctionTypeDef",
+        "ViewDefinitionInputTypeDef",
+        "ViewDefinitionTypeDef",
+        "ViewRepresentationInputTypeDef",
+        "ViewRepresentationTypeDef",
+        "ViewValidationTypeDef",
+        "WorkflowGraphTypeDef",
+        "WorkflowRunStatisticsTypeDef",
+        "WorkflowRunTypeDef",
+        "WorkflowTypeDef",
+        "XMLClassifierTypeDef",
+    ]
+
+
+class NotificationPropertyTypeDef(TypedDict):
+    NotifyDelayAfter: NotRequired[int]
 
 
 class ActionOutputTypeDef(TypedDict):
@@ -1297,6 +1302,12 @@ class AllowedValueTypeDef(TypedDict):
 class AmazonRedshiftAdvancedOptionTypeDef(TypedDict):
     Key: NotRequired[str]
     Value: NotRequired[str]
+
+
+class OptionTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Label: NotRequired[str]
+    Description: NotRequired[str]
 
 
 class AmazonRedshiftNodeDataOutputTypeDef(TypedDict):
@@ -1387,16 +1398,44 @@ class AnnotationErrorTypeDef(TypedDict):
     FailureReason: NotRequired[str]
 
 
+class MappingOutputTypeDef(TypedDict):
+    ToKey: NotRequired[str]
+    FromPath: NotRequired[list[str]]
+    FromType: NotRequired[str]
+    ToType: NotRequired[str]
+    Dropped: NotRequired[bool]
+    Children: NotRequired[list[MappingOutputTypeDef]]
+
+
 class ApplyMappingOutputTypeDef(TypedDict):
     Name: str
     Inputs: list[str]
     Mapping: list[MappingOutputTypeDef]
 
 
+class MappingTypeDef(TypedDict):
+    ToKey: NotRequired[str]
+    FromPath: NotRequired[ReadOnly[Sequence[str]]]
+    FromType: NotRequired[str]
+    ToType: NotRequired[str]
+    Dropped: NotRequired[bool]
+    Children: NotRequired[ReadOnly[Sequence[MappingTypeDef]]]
+
+
 class ApplyMappingTypeDef(TypedDict):
     Name: str
     Inputs: ReadOnly[Sequence[str]]
     Mapping: ReadOnly[Sequence[MappingTypeDef]]
+
+
+class GlueStudioSchemaColumnTypeDef(TypedDict):
+    Name: str
+    Type: NotRequired[str]
+    GlueStudioType: NotRequired[str]
+
+
+class GlueSchemaOutputTypeDef(TypedDict):
+    Columns: NotRequired[list[GlueStudioSchemaColumnTypeDef]]
 
 
 class AthenaConnectorSourceOutputTypeDef(TypedDict):
@@ -1407,6 +1446,10 @@ class AthenaConnectorSourceOutputTypeDef(TypedDict):
     ConnectionTable: NotRequired[str]
     SchemaName: str
     OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class GlueSchemaTypeDef(TypedDict):
+    Columns: NotRequired[ReadOnly[Sequence[GlueStudioSchemaColumnTypeDef]]]
 
 
 class AthenaConnectorSourceTypeDef(TypedDict):
@@ -1425,12 +1468,55 @@ class AuditContextTypeDef(TypedDict):
     AllColumnsRequested: NotRequired[bool]
 
 
+class PropertyTypeDef(TypedDict):
+    Name: str
+    Description: str
+    Required: bool
+    DefaultValue: NotRequired[str]
+    PropertyTypes: list[PropertyTypeType]
+    AllowedValues: NotRequired[list[AllowedValueTypeDef]]
+    DataOperationScopes: NotRequired[list[DataOperationType]]
+    KeyOverride: NotRequired[str]
+    PropertyLocation: NotRequired[PropertyLocationType]
+
+
 class AuthConfigurationTypeDef(TypedDict):
     AuthenticationType: PropertyTypeDef
     SecretArn: NotRequired[PropertyTypeDef]
     OAuth2Properties: NotRequired[dict[str, PropertyTypeDef]]
     BasicAuthenticationProperties: NotRequired[dict[str, PropertyTypeDef]]
     CustomAuthenticationProperties: NotRequired[dict[str, PropertyTypeDef]]
+
+
+class BasicAuthenticationCredentialsTypeDef(TypedDict):
+    Username: NotRequired[str]
+    Password: NotRequired[str]
+
+
+class AuthorizationCodePropertiesTypeDef(TypedDict):
+    AuthorizationCode: NotRequired[str]
+    RedirectUri: NotRequired[str]
+
+
+class OAuth2ClientApplicationTypeDef(TypedDict):
+    UserManagedClientApplicationClientId: NotRequired[str]
+    AWSManagedClientApplicationReference: NotRequired[str]
+
+
+class OAuth2CredentialsTypeDef(TypedDict):
+    UserManagedClientApplicationClientSecret: NotRequired[str]
+    AccessToken: NotRequired[str]
+    RefreshToken: NotRequired[str]
+    JwtToken: NotRequired[str]
+
+
+class OAuth2PropertiesInputTypeDef(TypedDict):
+    OAuth2GrantType: NotRequired[OAuth2GrantTypeType]
+    OAuth2ClientApplication: NotRequired[OAuth2ClientApplicationTypeDef]
+    TokenUrl: NotRequired[str]
+    TokenUrlParametersMap: NotRequired[ReadOnly[Mapping[str, str]]]
+    AuthorizationCodeProperties: NotRequired[AuthorizationCodePropertiesTypeDef]
+    OAuth2Credentials: NotRequired[OAuth2CredentialsTypeDef]
 
 
 class AuthenticationConfigurationInputTypeDef(TypedDict):
@@ -1442,6 +1528,13 @@ class AuthenticationConfigurationInputTypeDef(TypedDict):
     CustomAuthenticationCredentials: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class OAuth2PropertiesTypeDef(TypedDict):
+    OAuth2GrantType: NotRequired[OAuth2GrantTypeType]
+    OAuth2ClientApplication: NotRequired[OAuth2ClientApplicationTypeDef]
+    TokenUrl: NotRequired[str]
+    TokenUrlParametersMap: NotRequired[dict[str, str]]
+
+
 class AuthenticationConfigurationTypeDef(TypedDict):
     AuthenticationType: NotRequired[AuthenticationTypeType]
     SecretArn: NotRequired[str]
@@ -1449,14 +1542,13 @@ class AuthenticationConfigurationTypeDef(TypedDict):
     OAuth2Properties: NotRequired[OAuth2PropertiesTypeDef]
 
 
-class AuthorizationCodePropertiesTypeDef(TypedDict):
-    AuthorizationCode: NotRequired[str]
-    RedirectUri: NotRequired[str]
-
-
 class AutoDataQualityTypeDef(TypedDict):
     IsEnabled: NotRequired[bool]
     EvaluationContext: NotRequired[str]
+
+
+class PartitionValueListOutputTypeDef(TypedDict):
+    Values: list[str]
 
 
 class BackfillErrorTypeDef(TypedDict):
@@ -1464,9 +1556,14 @@ class BackfillErrorTypeDef(TypedDict):
     Partitions: NotRequired[list[PartitionValueListOutputTypeDef]]
 
 
-class BasicAuthenticationCredentialsTypeDef(TypedDict):
-    Username: NotRequired[str]
-    Password: NotRequired[str]
+class ConnectorPropertyTypeDef(TypedDict):
+    Name: str
+    KeyOverride: NotRequired[str]
+    Required: bool
+    DefaultValue: NotRequired[str]
+    AllowedValues: NotRequired[ReadOnly[Sequence[str]]]
+    PropertyLocation: NotRequired[PropertyLocationType]
+    PropertyType: PropertyTypeType
 
 
 class BasicAuthenticationPropertiesTypeDef(TypedDict):
@@ -1490,11 +1587,82 @@ class BasicCatalogTargetTypeDef(TypedDict):
     Table: str
 
 
+class ColumnTypeDef(TypedDict):
+    Name: str
+    Type: NotRequired[str]
+    Comment: NotRequired[str]
+    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class OrderTypeDef(TypedDict):
+    Column: str
+    SortOrder: int
+
+
+class SchemaIdTypeDef(TypedDict):
+    SchemaArn: NotRequired[str]
+    SchemaName: NotRequired[str]
+    RegistryName: NotRequired[str]
+
+
+class SchemaReferenceTypeDef(TypedDict):
+    SchemaId: NotRequired[SchemaIdTypeDef]
+    SchemaVersionId: NotRequired[str]
+    SchemaVersionNumber: NotRequired[int]
+
+
+class SerDeInfoTypeDef(TypedDict):
+    Name: NotRequired[str]
+    SerializationLibrary: NotRequired[str]
+    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class SkewedInfoTypeDef(TypedDict):
+    SkewedColumnNames: NotRequired[ReadOnly[Sequence[str]]]
+    SkewedColumnValues: NotRequired[ReadOnly[Sequence[str]]]
+    SkewedColumnValueLocationMaps: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class StorageDescriptorTypeDef(TypedDict):
+    Columns: NotRequired[ReadOnly[Sequence[ColumnTypeDef]]]
+    Location: NotRequired[str]
+    AdditionalLocations: NotRequired[ReadOnly[Sequence[str]]]
+    InputFormat: NotRequired[str]
+    OutputFormat: NotRequired[str]
+    Compressed: NotRequired[bool]
+    NumberOfBuckets: NotRequired[int]
+    SerdeInfo: NotRequired[ReadOnly[SerDeInfoTypeDef]]
+    BucketColumns: NotRequired[ReadOnly[Sequence[str]]]
+    SortColumns: NotRequired[ReadOnly[Sequence[OrderTypeDef]]]
+    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    SkewedInfo: NotRequired[ReadOnly[SkewedInfoTypeDef]]
+    StoredAsSubDirectories: NotRequired[bool]
+    SchemaReference: NotRequired[SchemaReferenceTypeDef]
+
+
+class PartitionInputTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    LastAccessTime: NotRequired[ReadOnly[datetime | str]]
+    StorageDescriptor: NotRequired[ReadOnly[StorageDescriptorTypeDef]]
+    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    LastAnalyzedTime: NotRequired[ReadOnly[datetime | str]]
+
+
 class BatchCreatePartitionRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     DatabaseName: str
     TableName: str
     PartitionInputList: ReadOnly[Sequence[PartitionInputTypeDef]]
+
+
+class ErrorDetailTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class PartitionErrorTypeDef(TypedDict):
+    PartitionValues: NotRequired[list[str]]
+    ErrorDetail: NotRequired[ErrorDetailTypeDef]
 
 
 class BatchCreatePartitionResponseTypeDef(TypedDict):
@@ -1511,6 +1679,10 @@ class BatchDeleteConnectionResponseTypeDef(TypedDict):
     Succeeded: NotRequired[list[str]]
     Errors: NotRequired[dict[str, ErrorDetailTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PartitionValueListTypeDef(TypedDict):
+    Values: ReadOnly[Sequence[str]]
 
 
 class BatchDeletePartitionRequestTypeDef(TypedDict):
@@ -1532,6 +1704,11 @@ class BatchDeleteTableRequestTypeDef(TypedDict):
     TransactionId: NotRequired[str]
 
 
+class TableErrorTypeDef(TypedDict):
+    TableName: NotRequired[str]
+    ErrorDetail: NotRequired[ErrorDetailTypeDef]
+
+
 class BatchDeleteTableResponseTypeDef(TypedDict):
     Errors: NotRequired[list[TableErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1542,6 +1719,12 @@ class BatchDeleteTableVersionRequestTypeDef(TypedDict):
     DatabaseName: str
     TableName: str
     VersionIds: ReadOnly[Sequence[str]]
+
+
+class TableVersionErrorTypeDef(TypedDict):
+    TableName: NotRequired[str]
+    VersionId: NotRequired[str]
+    ErrorDetail: NotRequired[ErrorDetailTypeDef]
 
 
 class BatchDeleteTableVersionResponseTypeDef(TypedDict):
@@ -1555,206 +1738,12 @@ class BatchGetBlueprintsRequestTypeDef(TypedDict):
     IncludeParameterSpec: NotRequired[bool]
 
 
-class BatchGetBlueprintsResponseTypeDef(TypedDict):
-    Blueprints: NotRequired[list[BlueprintTypeDef]]
-    MissingBlueprints: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetCrawlersRequestTypeDef(TypedDict):
-    CrawlerNames: ReadOnly[Sequence[str]]
-
-
-class BatchGetCrawlersResponseTypeDef(TypedDict):
-    Crawlers: NotRequired[list[CrawlerTypeDef]]
-    CrawlersNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetCustomEntityTypesRequestTypeDef(TypedDict):
-    Names: ReadOnly[Sequence[str]]
-
-
-class BatchGetCustomEntityTypesResponseTypeDef(TypedDict):
-    CustomEntityTypes: NotRequired[list[CustomEntityTypeTypeDef]]
-    CustomEntityTypesNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetDataQualityResultRequestTypeDef(TypedDict):
-    ResultIds: ReadOnly[Sequence[str]]
-
-
-class BatchGetDataQualityResultResponseTypeDef(TypedDict):
-    Results: list[DataQualityResultTypeDef]
-    ResultsNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetDevEndpointsRequestTypeDef(TypedDict):
-    DevEndpointNames: ReadOnly[Sequence[str]]
-
-
-class BatchGetDevEndpointsResponseTypeDef(TypedDict):
-    DevEndpoints: NotRequired[list[DevEndpointTypeDef]]
-    DevEndpointsNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetJobsRequestTypeDef(TypedDict):
-    JobNames: ReadOnly[Sequence[str]]
-
-
-class BatchGetJobsResponseTypeDef(TypedDict):
-    Jobs: NotRequired[list[JobTypeDef]]
-    JobsNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetPartitionRequestTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    DatabaseName: str
-    TableName: str
-    PartitionsToGet: ReadOnly[Sequence[PartitionValueListTypeDef]]
-    AuditContext: NotRequired[ReadOnly[AuditContextTypeDef]]
-    QuerySessionContext: NotRequired[ReadOnly[QuerySessionContextTypeDef]]
-
-
-class BatchGetPartitionResponseTypeDef(TypedDict):
-    Partitions: NotRequired[list[PartitionTypeDef]]
-    UnprocessedKeys: NotRequired[list[PartitionValueListOutputTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetTableOptimizerEntryTypeDef(TypedDict):
-    catalogId: NotRequired[str]
-    databaseName: NotRequired[str]
-    tableName: NotRequired[str]
-    type: NotRequired[TableOptimizerTypeType]
-
-
-class BatchGetTableOptimizerErrorTypeDef(TypedDict):
-    error: NotRequired[ErrorDetailTypeDef]
-    catalogId: NotRequired[str]
-    databaseName: NotRequired[str]
-    tableName: NotRequired[str]
-    type: NotRequired[TableOptimizerTypeType]
-
-
-class BatchGetTableOptimizerRequestTypeDef(TypedDict):
-    Entries: ReadOnly[Sequence[BatchGetTableOptimizerEntryTypeDef]]
-
-
-class BatchGetTableOptimizerResponseTypeDef(TypedDict):
-    TableOptimizers: NotRequired[list[BatchTableOptimizerTypeDef]]
-    Failures: NotRequired[list[BatchGetTableOptimizerErrorTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetTriggersRequestTypeDef(TypedDict):
-    TriggerNames: ReadOnly[Sequence[str]]
-
-
-class BatchGetTriggersResponseTypeDef(TypedDict):
-    Triggers: NotRequired[list[TriggerTypeDef]]
-    TriggersNotFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetWorkflowsRequestTypeDef(TypedDict):
-    Names: ReadOnly[Sequence[str]]
-    IncludeGraph: NotRequired[bool]
-
-
-class BatchGetWorkflowsResponseTypeDef(TypedDict):
-    Workflows: NotRequired[list[WorkflowTypeDef]]
-    MissingWorkflows: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchPutDataQualityStatisticAnnotationRequestTypeDef(TypedDict):
-    InclusionAnnotations: ReadOnly[Sequence[DatapointInclusionAnnotationTypeDef]]
-    ClientToken: NotRequired[str]
-
-
-class BatchPutDataQualityStatisticAnnotationResponseTypeDef(TypedDict):
-    FailedInclusionAnnotations: NotRequired[list[AnnotationErrorTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchStopJobRunErrorTypeDef(TypedDict):
-    JobName: NotRequired[str]
-    JobRunId: NotRequired[str]
-    ErrorDetail: NotRequired[ErrorDetailTypeDef]
-
-
-class BatchStopJobRunRequestTypeDef(TypedDict):
-    JobName: str
-    JobRunIds: ReadOnly[Sequence[str]]
-
-
-class BatchStopJobRunResponseTypeDef(TypedDict):
-    SuccessfulSubmissions: NotRequired[list[BatchStopJobRunSuccessfulSubmissionTypeDef]]
-    Errors: NotRequired[list[BatchStopJobRunErrorTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchStopJobRunSuccessfulSubmissionTypeDef(TypedDict):
-    JobName: NotRequired[str]
-    JobRunId: NotRequired[str]
-
-
-class BatchTableOptimizerTypeDef(TypedDict):
-    catalogId: NotRequired[str]
-    databaseName: NotRequired[str]
-    tableName: NotRequired[str]
-    tableOptimizer: NotRequired[TableOptimizerTypeDef]
-
-
-class BatchUpdatePartitionFailureEntryTypeDef(TypedDict):
-    PartitionValueList: NotRequired[list[str]]
-    ErrorDetail: NotRequired[ErrorDetailTypeDef]
-
-
-class BatchUpdatePartitionRequestEntryTypeDef(TypedDict):
-    PartitionValueList: ReadOnly[Sequence[str]]
-    PartitionInput: ReadOnly[PartitionInputTypeDef]
-
-
-class BatchUpdatePartitionRequestTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    DatabaseName: str
-    TableName: str
-    Entries: ReadOnly[Sequence[BatchUpdatePartitionRequestEntryTypeDef]]
-
-
-class BatchUpdatePartitionResponseTypeDef(TypedDict):
-    Errors: NotRequired[list[BatchUpdatePartitionFailureEntryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BinaryColumnStatisticsDataTypeDef(TypedDict):
-    MaximumLength: int
-    AverageLength: float
-    NumberOfNulls: int
-
-
-class BlueprintDetailsTypeDef(TypedDict):
-    BlueprintName: NotRequired[str]
-    RunId: NotRequired[str]
-
-
-class BlueprintRunTypeDef(TypedDict):
-    BlueprintName: NotRequired[str]
-    RunId: NotRequired[str]
-    WorkflowName: NotRequired[str]
-    State: NotRequired[BlueprintRunStateType]
-    StartedOn: NotRequired[datetime]
-    CompletedOn: NotRequired[datetime]
-    ErrorMessage: NotRequired[str]
-    RollbackErrorMessage: NotRequired[str]
-    Parameters: NotRequired[str]
-    RoleArn: NotRequired[str]
+class LastActiveDefinitionTypeDef(TypedDict):
+    Description: NotRequired[str]
+    LastModifiedOn: NotRequired[datetime]
+    ParameterSpec: NotRequired[str]
+    BlueprintLocation: NotRequired[str]
+    BlueprintServiceLocation: NotRequired[str]
 
 
 class BlueprintTypeDef(TypedDict):
@@ -1770,54 +1759,297 @@ class BlueprintTypeDef(TypedDict):
     LastActiveDefinition: NotRequired[LastActiveDefinitionTypeDef]
 
 
-class BooleanColumnStatisticsDataTypeDef(TypedDict):
-    NumberOfTrues: int
-    NumberOfFalses: int
-    NumberOfNulls: int
-
-
-class CancelDataQualityRuleRecommendationRunRequestTypeDef(TypedDict):
-    RunId: str
-
-
-class CancelDataQualityRuleRecommendationRunResponseTypeDef(TypedDict):
+class BatchGetBlueprintsResponseTypeDef(TypedDict):
+    Blueprints: NotRequired[list[BlueprintTypeDef]]
+    MissingBlueprints: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CancelDataQualityRulesetEvaluationRunRequestTypeDef(TypedDict):
-    RunId: str
+class BatchGetCrawlersRequestTypeDef(TypedDict):
+    CrawlerNames: ReadOnly[Sequence[str]]
 
 
-class CancelDataQualityRulesetEvaluationRunResponseTypeDef(TypedDict):
+class CatalogTargetOutputTypeDef(TypedDict):
+    DatabaseName: str
+    Tables: list[str]
+    ConnectionName: NotRequired[str]
+    EventQueueArn: NotRequired[str]
+    DlqEventQueueArn: NotRequired[str]
+
+
+class DeltaTargetOutputTypeDef(TypedDict):
+    DeltaTables: NotRequired[list[str]]
+    ConnectionName: NotRequired[str]
+    WriteManifest: NotRequired[bool]
+    CreateNativeDeltaTable: NotRequired[bool]
+
+
+class DynamoDBTargetTypeDef(TypedDict):
+    Path: NotRequired[str]
+    scanAll: NotRequired[bool]
+    scanRate: NotRequired[float]
+
+
+class HudiTargetOutputTypeDef(TypedDict):
+    Paths: NotRequired[list[str]]
+    ConnectionName: NotRequired[str]
+    Exclusions: NotRequired[list[str]]
+    MaximumTraversalDepth: NotRequired[int]
+
+
+class IcebergTargetOutputTypeDef(TypedDict):
+    Paths: NotRequired[list[str]]
+    ConnectionName: NotRequired[str]
+    Exclusions: NotRequired[list[str]]
+    MaximumTraversalDepth: NotRequired[int]
+
+
+class JdbcTargetOutputTypeDef(TypedDict):
+    ConnectionName: NotRequired[str]
+    Path: NotRequired[str]
+    Exclusions: NotRequired[list[str]]
+    EnableAdditionalMetadata: NotRequired[list[JdbcMetadataEntryType]]
+
+
+class MongoDBTargetTypeDef(TypedDict):
+    ConnectionName: NotRequired[str]
+    Path: NotRequired[str]
+    ScanAll: NotRequired[bool]
+
+
+class S3TargetOutputTypeDef(TypedDict):
+    Path: NotRequired[str]
+    Exclusions: NotRequired[list[str]]
+    ConnectionName: NotRequired[str]
+    SampleSize: NotRequired[int]
+    EventQueueArn: NotRequired[str]
+    DlqEventQueueArn: NotRequired[str]
+
+
+class CrawlerTargetsOutputTypeDef(TypedDict):
+    S3Targets: NotRequired[list[S3TargetOutputTypeDef]]
+    JdbcTargets: NotRequired[list[JdbcTargetOutputTypeDef]]
+    MongoDBTargets: NotRequired[list[MongoDBTargetTypeDef]]
+    DynamoDBTargets: NotRequired[list[DynamoDBTargetTypeDef]]
+    CatalogTargets: NotRequired[list[CatalogTargetOutputTypeDef]]
+    DeltaTargets: NotRequired[list[DeltaTargetOutputTypeDef]]
+    IcebergTargets: NotRequired[list[IcebergTargetOutputTypeDef]]
+    HudiTargets: NotRequired[list[HudiTargetOutputTypeDef]]
+
+
+class LakeFormationConfigurationTypeDef(TypedDict):
+    UseLakeFormationCredentials: NotRequired[bool]
+    AccountId: NotRequired[str]
+
+
+class LastCrawlInfoTypeDef(TypedDict):
+    Status: NotRequired[LastCrawlStatusType]
+    ErrorMessage: NotRequired[str]
+    LogGroup: NotRequired[str]
+    LogStream: NotRequired[str]
+    MessagePrefix: NotRequired[str]
+    StartTime: NotRequired[datetime]
+
+
+class LineageConfigurationTypeDef(TypedDict):
+    CrawlerLineageSettings: NotRequired[CrawlerLineageSettingsType]
+
+
+class RecrawlPolicyTypeDef(TypedDict):
+    RecrawlBehavior: NotRequired[RecrawlBehaviorType]
+
+
+class ScheduleTypeDef(TypedDict):
+    ScheduleExpression: NotRequired[str]
+    State: NotRequired[ScheduleStateType]
+
+
+class SchemaChangePolicyTypeDef(TypedDict):
+    UpdateBehavior: NotRequired[UpdateBehaviorType]
+    DeleteBehavior: NotRequired[DeleteBehaviorType]
+
+
+class CrawlerTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Role: NotRequired[str]
+    Targets: NotRequired[CrawlerTargetsOutputTypeDef]
+    DatabaseName: NotRequired[str]
+    Description: NotRequired[str]
+    Classifiers: NotRequired[list[str]]
+    RecrawlPolicy: NotRequired[RecrawlPolicyTypeDef]
+    SchemaChangePolicy: NotRequired[SchemaChangePolicyTypeDef]
+    LineageConfiguration: NotRequired[LineageConfigurationTypeDef]
+    State: NotRequired[CrawlerStateType]
+    TablePrefix: NotRequired[str]
+    Schedule: NotRequired[ScheduleTypeDef]
+    CrawlElapsedTime: NotRequired[int]
+    CreationTime: NotRequired[datetime]
+    LastUpdated: NotRequired[datetime]
+    LastCrawl: NotRequired[LastCrawlInfoTypeDef]
+    Version: NotRequired[int]
+    Configuration: NotRequired[str]
+    CrawlerSecurityConfiguration: NotRequired[str]
+    LakeFormationConfiguration: NotRequired[LakeFormationConfigurationTypeDef]
+
+
+class BatchGetCrawlersResponseTypeDef(TypedDict):
+    Crawlers: NotRequired[list[CrawlerTypeDef]]
+    CrawlersNotFound: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CancelMLTaskRunRequestTypeDef(TypedDict):
-    TransformId: str
-    TaskRunId: str
+class BatchGetCustomEntityTypesRequestTypeDef(TypedDict):
+    Names: ReadOnly[Sequence[str]]
 
 
-class CancelMLTaskRunResponseTypeDef(TypedDict):
-    TransformId: NotRequired[str]
-    TaskRunId: NotRequired[str]
-    Status: NotRequired[TaskStatusTypeType]
+class CustomEntityTypeTypeDef(TypedDict):
+    Name: str
+    RegexString: str
+    ContextWords: NotRequired[list[str]]
+
+
+class BatchGetCustomEntityTypesResponseTypeDef(TypedDict):
+    CustomEntityTypes: NotRequired[list[CustomEntityTypeTypeDef]]
+    CustomEntityTypesNotFound: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CancelStatementRequestTypeDef(TypedDict):
-    SessionId: str
-    Id: int
-    RequestOrigin: NotRequired[str]
+class BatchGetDataQualityResultRequestTypeDef(TypedDict):
+    ResultIds: ReadOnly[Sequence[str]]
 
 
-class CancelStatementResponseTypeDef(TypedDict):
+class DataQualityAggregatedMetricsTypeDef(TypedDict):
+    TotalRowsProcessed: NotRequired[float]
+    TotalRowsPassed: NotRequired[float]
+    TotalRowsFailed: NotRequired[float]
+    TotalRulesProcessed: NotRequired[float]
+    TotalRulesPassed: NotRequired[float]
+    TotalRulesFailed: NotRequired[float]
+
+
+class DataQualityAnalyzerResultTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    EvaluationMessage: NotRequired[str]
+    EvaluatedMetrics: NotRequired[dict[str, float]]
+
+
+class DataQualityMetricValuesTypeDef(TypedDict):
+    ActualValue: NotRequired[float]
+    ExpectedValue: NotRequired[float]
+    LowerLimit: NotRequired[float]
+    UpperLimit: NotRequired[float]
+
+
+class MetricBasedObservationTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    StatisticId: NotRequired[str]
+    MetricValues: NotRequired[DataQualityMetricValuesTypeDef]
+    NewRules: NotRequired[list[str]]
+
+
+class DataQualityObservationTypeDef(TypedDict):
+    Description: NotRequired[str]
+    MetricBasedObservation: NotRequired[MetricBasedObservationTypeDef]
+
+
+class DataQualityRuleResultTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    EvaluationMessage: NotRequired[str]
+    Result: NotRequired[DataQualityRuleResultStatusType]
+    EvaluatedMetrics: NotRequired[dict[str, float]]
+    EvaluatedRule: NotRequired[str]
+    RuleMetrics: NotRequired[dict[str, float]]
+    Labels: NotRequired[dict[str, str]]
+
+
+class DataQualityGlueTableOutputTypeDef(TypedDict):
+    DatabaseName: str
+    TableName: str
+    CatalogId: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    AdditionalOptions: NotRequired[dict[str, str]]
+    PreProcessingQuery: NotRequired[str]
+
+
+class GlueTableOutputTypeDef(TypedDict):
+    DatabaseName: str
+    TableName: str
+    CatalogId: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    AdditionalOptions: NotRequired[dict[str, str]]
+
+
+class DataSourceOutputTypeDef(TypedDict):
+    GlueTable: NotRequired[GlueTableOutputTypeDef]
+    DataQualityGlueTable: NotRequired[DataQualityGlueTableOutputTypeDef]
+
+
+class DataQualityResultTypeDef(TypedDict):
+    ResultId: NotRequired[str]
+    ProfileId: NotRequired[str]
+    Score: NotRequired[float]
+    DataSource: NotRequired[DataSourceOutputTypeDef]
+    RulesetName: NotRequired[str]
+    EvaluationContext: NotRequired[str]
+    StartedOn: NotRequired[datetime]
+    CompletedOn: NotRequired[datetime]
+    JobName: NotRequired[str]
+    JobRunId: NotRequired[str]
+    RulesetEvaluationRunId: NotRequired[str]
+    RuleResults: NotRequired[list[DataQualityRuleResultTypeDef]]
+    AnalyzerResults: NotRequired[list[DataQualityAnalyzerResultTypeDef]]
+    Observations: NotRequired[list[DataQualityObservationTypeDef]]
+    AggregatedMetrics: NotRequired[DataQualityAggregatedMetricsTypeDef]
+
+
+class BatchGetDataQualityResultResponseTypeDef(TypedDict):
+    Results: list[DataQualityResultTypeDef]
+    ResultsNotFound: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CapabilitiesTypeDef(TypedDict):
-    SupportedAuthenticationTypes: list[AuthenticationTypeType]
-    SupportedDataOperations: list[DataOperationType]
-    SupportedComputeEnvironments: list[ComputeEnvironmentType]
+class BatchGetDevEndpointsRequestTypeDef(TypedDict):
+    DevEndpointNames: ReadOnly[Sequence[str]]
+
+
+class DevEndpointTypeDef(TypedDict):
+    EndpointName: NotRequired[str]
+    RoleArn: NotRequired[str]
+    SecurityGroupIds: NotRequired[list[str]]
+    SubnetId: NotRequired[str]
+    YarnEndpointAddress: NotRequired[str]
+    PrivateAddress: NotRequired[str]
+    ZeppelinRemoteSparkInterpreterPort: NotRequired[int]
+    PublicAddress: NotRequired[str]
+    Status: NotRequired[str]
+    WorkerType: NotRequired[WorkerTypeType]
+    GlueVersion: NotRequired[str]
+    NumberOfWorkers: NotRequired[int]
+    NumberOfNodes: NotRequired[int]
+    AvailabilityZone: NotRequired[str]
+    VpcId: NotRequired[str]
+    ExtraPythonLibsS3Path: NotRequired[str]
+    ExtraJarsS3Path: NotRequired[str]
+    FailureReason: NotRequired[str]
+    LastUpdateStatus: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+    LastModifiedTimestamp: NotRequired[datetime]
+    PublicKey: NotRequired[str]
+    PublicKeys: NotRequired[list[str]]
+    SecurityConfiguration: NotRequired[str]
+    Arguments: NotRequired[dict[str, str]]
+
+
+class BatchGetDevEndpointsResponseTypeDef(TypedDict):
+    DevEndpoints: NotRequired[list[DevEndpointTypeDef]]
+    DevEndpointsNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetJobsRequestTypeDef(TypedDict):
+    JobNames: ReadOnly[Sequence[str]]
 
 
 class CatalogDeltaSourceOutputTypeDef(TypedDict):
@@ -1828,33 +2060,12 @@ class CatalogDeltaSourceOutputTypeDef(TypedDict):
     OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
 
 
-class CatalogDeltaSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    AdditionalDeltaOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class CatalogEntryTypeDef(TypedDict):
-    DatabaseName: str
-    TableName: str
-
-
 class CatalogHudiSourceOutputTypeDef(TypedDict):
     Name: str
     Database: str
     Table: str
     AdditionalHudiOptions: NotRequired[dict[str, str]]
     OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class CatalogHudiSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    AdditionalHudiOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
 
 
 class CatalogIcebergSourceOutputTypeDef(TypedDict):
@@ -1865,38 +2076,31 @@ class CatalogIcebergSourceOutputTypeDef(TypedDict):
     OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
 
 
-class CatalogIcebergSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    AdditionalIcebergOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+class KafkaStreamingSourceOptionsOutputTypeDef(TypedDict):
+    BootstrapServers: NotRequired[str]
+    SecurityProtocol: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    TopicName: NotRequired[str]
+    Assign: NotRequired[str]
+    SubscribePattern: NotRequired[str]
+    Classification: NotRequired[str]
+    Delimiter: NotRequired[str]
+    StartingOffsets: NotRequired[str]
+    EndingOffsets: NotRequired[str]
+    PollTimeoutMs: NotRequired[int]
+    NumRetries: NotRequired[int]
+    RetryIntervalMs: NotRequired[int]
+    MaxOffsetsPerTrigger: NotRequired[int]
+    MinPartitions: NotRequired[int]
+    IncludeHeaders: NotRequired[bool]
+    AddRecordTimestamp: NotRequired[str]
+    EmitConsumerLagMetrics: NotRequired[str]
+    StartingTimestamp: NotRequired[datetime]
 
 
-class CatalogImportStatusTypeDef(TypedDict):
-    ImportCompleted: NotRequired[bool]
-    ImportTime: NotRequired[datetime]
-    ImportedBy: NotRequired[str]
-
-
-class CatalogInputTypeDef(TypedDict):
-    Description: NotRequired[str]
-    FederatedCatalog: NotRequired[FederatedCatalogTypeDef]
-    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    TargetRedshiftCatalog: NotRequired[TargetRedshiftCatalogTypeDef]
-    CatalogProperties: NotRequired[ReadOnly[CatalogPropertiesTypeDef]]
-    CreateTableDefaultPermissions: NotRequired[
-        ReadOnly[Sequence[PrincipalPermissionsTypeDef]]
-    ]
-    CreateDatabaseDefaultPermissions: NotRequired[
-        ReadOnly[Sequence[PrincipalPermissionsTypeDef]]
-    ]
-    AllowFullTableExternalDataAccess: NotRequired[
-        AllowFullTableExternalDataAccessEnumType
-    ]
-    OverwriteChildResourcePermissionsWithDefault: NotRequired[
-        OverwriteChildResourcePermissionsWithDefaultEnumType
-    ]
+class StreamingDataPreviewOptionsTypeDef(TypedDict):
+    PollingTime: NotRequired[int]
+    RecordPollingLimit: NotRequired[int]
 
 
 class CatalogKafkaSourceOutputTypeDef(TypedDict):
@@ -1909,14 +2113,29 @@ class CatalogKafkaSourceOutputTypeDef(TypedDict):
     DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
 
 
-class CatalogKafkaSourceTypeDef(TypedDict):
-    Name: str
-    WindowSize: NotRequired[int]
-    DetectSchema: NotRequired[bool]
-    Table: str
-    Database: str
-    StreamingOptions: NotRequired[ReadOnly[KafkaStreamingSourceOptionsTypeDef]]
-    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
+class KinesisStreamingSourceOptionsOutputTypeDef(TypedDict):
+    EndpointUrl: NotRequired[str]
+    StreamName: NotRequired[str]
+    Classification: NotRequired[str]
+    Delimiter: NotRequired[str]
+    StartingPosition: NotRequired[StartingPositionType]
+    MaxFetchTimeInMs: NotRequired[int]
+    MaxFetchRecordsPerShard: NotRequired[int]
+    MaxRecordPerRead: NotRequired[int]
+    AddIdleTimeBetweenReads: NotRequired[bool]
+    IdleTimeBetweenReadsInMs: NotRequired[int]
+    DescribeShardInterval: NotRequired[int]
+    NumRetries: NotRequired[int]
+    RetryIntervalMs: NotRequired[int]
+    MaxRetryIntervalMs: NotRequired[int]
+    AvoidEmptyBatches: NotRequired[bool]
+    StreamArn: NotRequired[str]
+    RoleArn: NotRequired[str]
+    RoleSessionName: NotRequired[str]
+    AddRecordTimestamp: NotRequired[str]
+    EmitConsumerLagMetrics: NotRequired[str]
+    StartingTimestamp: NotRequired[datetime]
+    FanoutConsumerARN: NotRequired[str]
 
 
 class CatalogKinesisSourceOutputTypeDef(TypedDict):
@@ -1929,37 +2148,6 @@ class CatalogKinesisSourceOutputTypeDef(TypedDict):
     DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
 
 
-class CatalogKinesisSourceTypeDef(TypedDict):
-    Name: str
-    WindowSize: NotRequired[int]
-    DetectSchema: NotRequired[bool]
-    Table: str
-    Database: str
-    StreamingOptions: NotRequired[ReadOnly[KinesisStreamingSourceOptionsTypeDef]]
-    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
-
-
-class CatalogPropertiesOutputTypeDef(TypedDict):
-    DataLakeAccessProperties: NotRequired[DataLakeAccessPropertiesOutputTypeDef]
-    IcebergOptimizationProperties: NotRequired[
-        IcebergOptimizationPropertiesOutputTypeDef
-    ]
-    CustomProperties: NotRequired[dict[str, str]]
-
-
-class CatalogPropertiesTypeDef(TypedDict):
-    DataLakeAccessProperties: NotRequired[DataLakeAccessPropertiesTypeDef]
-    IcebergOptimizationProperties: NotRequired[
-        ReadOnly[IcebergOptimizationPropertiesTypeDef]
-    ]
-    CustomProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class CatalogSchemaChangePolicyTypeDef(TypedDict):
-    EnableUpdateCatalog: NotRequired[bool]
-    UpdateBehavior: NotRequired[UpdateCatalogBehaviorType]
-
-
 class CatalogSourceOutputTypeDef(TypedDict):
     Name: str
     Database: str
@@ -1968,81 +2156,769 @@ class CatalogSourceOutputTypeDef(TypedDict):
     OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
 
 
-class CatalogSourceTypeDef(TypedDict):
+class ConnectorDataSourceOutputTypeDef(TypedDict):
+    Name: str
+    ConnectionType: str
+    Data: dict[str, str]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class ConnectorDataTargetOutputTypeDef(TypedDict):
+    Name: str
+    ConnectionType: str
+    Data: dict[str, str]
+    Inputs: NotRequired[list[str]]
+
+
+class CustomCodeOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Code: str
+    ClassName: str
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class DirectJDBCSourceOutputTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    ConnectionName: str
+    ConnectionType: JDBCConnectionTypeType
+    RedshiftTmpDir: NotRequired[str]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class DirectKafkaSourceOutputTypeDef(TypedDict):
+    Name: str
+    StreamingOptions: NotRequired[KafkaStreamingSourceOptionsOutputTypeDef]
+    WindowSize: NotRequired[int]
+    DetectSchema: NotRequired[bool]
+    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
+
+
+class DirectKinesisSourceOutputTypeDef(TypedDict):
+    Name: str
+    WindowSize: NotRequired[int]
+    DetectSchema: NotRequired[bool]
+    StreamingOptions: NotRequired[KinesisStreamingSourceOptionsOutputTypeDef]
+    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
+
+
+class DropDuplicatesOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Columns: NotRequired[list[list[str]]]
+
+
+class DropFieldsOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Paths: list[list[str]]
+
+
+class NullCheckBoxListTypeDef(TypedDict):
+    IsEmpty: NotRequired[bool]
+    IsNullString: NotRequired[bool]
+    IsNegOne: NotRequired[bool]
+
+
+class DatatypeTypeDef(TypedDict):
+    Id: str
+    Label: str
+
+
+class NullValueFieldTypeDef(TypedDict):
+    Value: str
+    Datatype: DatatypeTypeDef
+
+
+class DropNullFieldsOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    NullCheckBoxList: NotRequired[NullCheckBoxListTypeDef]
+    NullTextList: NotRequired[list[NullValueFieldTypeDef]]
+
+
+class TransformConfigParameterOutputTypeDef(TypedDict):
+    Name: str
+    Type: ParamTypeType
+    ValidationRule: NotRequired[str]
+    ValidationMessage: NotRequired[str]
+    Value: NotRequired[list[str]]
+    ListType: NotRequired[ParamTypeType]
+    IsOptional: NotRequired[bool]
+
+
+class DynamicTransformOutputTypeDef(TypedDict):
+    Name: str
+    TransformName: str
+    Inputs: list[str]
+    Parameters: NotRequired[list[TransformConfigParameterOutputTypeDef]]
+    FunctionName: str
+    Path: str
+    Version: NotRequired[str]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class DDBELTCatalogAdditionalOptionsTypeDef(TypedDict):
+    DynamodbExport: NotRequired[str]
+    DynamodbUnnestDDBJson: NotRequired[bool]
+
+
+class DynamoDBCatalogSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    PitrEnabled: NotRequired[bool]
+    AdditionalOptions: NotRequired[DDBELTCatalogAdditionalOptionsTypeDef]
+
+
+class DDBELTConnectionOptionsTypeDef(TypedDict):
+    DynamodbExport: NotRequired[DdbExportTypeType]
+    DynamodbUnnestDDBJson: NotRequired[bool]
+    DynamodbTableArn: str
+    DynamodbS3Bucket: NotRequired[str]
+    DynamodbS3Prefix: NotRequired[str]
+    DynamodbS3BucketOwner: NotRequired[str]
+    DynamodbStsRoleArn: NotRequired[str]
+
+
+class DynamoDBELTConnectorSourceOutputTypeDef(TypedDict):
+    Name: str
+    ConnectionOptions: NotRequired[DDBELTConnectionOptionsTypeDef]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class DQResultsPublishingOptionsTypeDef(TypedDict):
+    EvaluationContext: NotRequired[str]
+    ResultsS3Prefix: NotRequired[str]
+    CloudWatchMetricsEnabled: NotRequired[bool]
+    ResultsPublishingEnabled: NotRequired[bool]
+
+
+class DQStopJobOnFailureOptionsTypeDef(TypedDict):
+    StopJobOnFailureTiming: NotRequired[DQStopJobOnFailureTimingType]
+
+
+class EvaluateDataQualityMultiFrameOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    AdditionalDataSources: NotRequired[dict[str, str]]
+    Ruleset: str
+    PublishingOptions: NotRequired[DQResultsPublishingOptionsTypeDef]
+    AdditionalOptions: NotRequired[dict[AdditionalOptionKeysType, str]]
+    StopJobOnFailureOptions: NotRequired[DQStopJobOnFailureOptionsTypeDef]
+
+
+class EvaluateDataQualityOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Ruleset: str
+    Output: NotRequired[DQTransformOutputType]
+    PublishingOptions: NotRequired[DQResultsPublishingOptionsTypeDef]
+    StopJobOnFailureOptions: NotRequired[DQStopJobOnFailureOptionsTypeDef]
+
+
+class FillMissingValuesOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    ImputedPath: str
+    FilledPath: NotRequired[str]
+
+
+class FilterValueOutputTypeDef(TypedDict):
+    Type: FilterValueTypeType
+    Value: list[str]
+
+
+class FilterExpressionOutputTypeDef(TypedDict):
+    Operation: FilterOperationType
+    Negated: NotRequired[bool]
+    Values: list[FilterValueOutputTypeDef]
+
+
+class FilterOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    LogicalOperator: FilterLogicalOperatorType
+    Filters: list[FilterExpressionOutputTypeDef]
+
+
+class S3SourceAdditionalOptionsTypeDef(TypedDict):
+    BoundedSize: NotRequired[int]
+    BoundedFiles: NotRequired[int]
+
+
+class GovernedCatalogSourceTypeDef(TypedDict):
     Name: str
     Database: str
     Table: str
     PartitionPredicate: NotRequired[str]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+    AdditionalOptions: NotRequired[S3SourceAdditionalOptionsTypeDef]
 
 
-class CatalogTargetOutputTypeDef(TypedDict):
-    DatabaseName: str
-    Tables: list[str]
-    ConnectionName: NotRequired[str]
-    EventQueueArn: NotRequired[str]
-    DlqEventQueueArn: NotRequired[str]
+class CatalogSchemaChangePolicyTypeDef(TypedDict):
+    EnableUpdateCatalog: NotRequired[bool]
+    UpdateBehavior: NotRequired[UpdateCatalogBehaviorType]
 
 
-class CatalogTargetTypeDef(TypedDict):
-    DatabaseName: str
-    Tables: ReadOnly[Sequence[str]]
-    ConnectionName: NotRequired[str]
-    EventQueueArn: NotRequired[str]
-    DlqEventQueueArn: NotRequired[str]
-
-
-class CatalogTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
+class GovernedCatalogTargetOutputTypeDef(TypedDict):
     Name: str
-    ResourceArn: NotRequired[str]
-    Description: NotRequired[str]
+    Inputs: list[str]
+    PartitionKeys: NotRequired[list[list[str]]]
+    Table: str
+    Database: str
+    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
+
+
+class JDBCConnectorOptionsOutputTypeDef(TypedDict):
+    FilterPredicate: NotRequired[str]
+    PartitionColumn: NotRequired[str]
+    LowerBound: NotRequired[int]
+    UpperBound: NotRequired[int]
+    NumPartitions: NotRequired[int]
+    JobBookmarkKeys: NotRequired[list[str]]
+    JobBookmarkKeysSortOrder: NotRequired[str]
+    DataTypeMapping: NotRequired[dict[JDBCDataTypeType, GlueRecordTypeType]]
+
+
+class JDBCConnectorSourceOutputTypeDef(TypedDict):
+    Name: str
+    ConnectionName: str
+    ConnectorName: str
+    ConnectionType: str
+    AdditionalOptions: NotRequired[JDBCConnectorOptionsOutputTypeDef]
+    ConnectionTable: NotRequired[str]
+    Query: NotRequired[str]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class JDBCConnectorTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    ConnectionName: str
+    ConnectionTable: str
+    ConnectorName: str
+    ConnectionType: str
+    AdditionalOptions: NotRequired[dict[str, str]]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class JoinColumnOutputTypeDef(TypedDict):
+    From: str
+    Keys: list[list[str]]
+
+
+class JoinOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    JoinType: JoinTypeType
+    Columns: list[JoinColumnOutputTypeDef]
+
+
+class MergeOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Source: str
+    PrimaryKeys: list[list[str]]
+
+
+class MicrosoftSQLServerCatalogSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+
+
+class MicrosoftSQLServerCatalogTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Database: str
+    Table: str
+
+
+class MySQLCatalogSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+
+
+class MySQLCatalogTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Database: str
+    Table: str
+
+
+class OracleSQLCatalogSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+
+
+class OracleSQLCatalogTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Database: str
+    Table: str
+
+
+class PIIDetectionOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    PiiType: PiiTypeType
+    EntityTypesToDetect: list[str]
+    OutputColumnName: NotRequired[str]
+    SampleFraction: NotRequired[float]
+    ThresholdFraction: NotRequired[float]
+    MaskValue: NotRequired[str]
+    RedactText: NotRequired[str]
+    RedactChar: NotRequired[str]
+    MatchPattern: NotRequired[str]
+    NumLeftCharsToExclude: NotRequired[int]
+    NumRightCharsToExclude: NotRequired[int]
+    DetectionParameters: NotRequired[str]
+    DetectionSensitivity: NotRequired[str]
+
+
+class PostgreSQLCatalogSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+
+
+class PostgreSQLCatalogTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Database: str
+    Table: str
+
+
+class RecipeReferenceTypeDef(TypedDict):
+    RecipeArn: str
+    RecipeVersion: str
+
+
+class ConditionExpressionTypeDef(TypedDict):
+    Condition: str
+    Value: NotRequired[str]
+    TargetColumn: str
+
+
+class RecipeActionOutputTypeDef(TypedDict):
+    Operation: str
     Parameters: NotRequired[dict[str, str]]
-    CreateTime: NotRequired[datetime]
-    UpdateTime: NotRequired[datetime]
-    TargetRedshiftCatalog: NotRequired[TargetRedshiftCatalogTypeDef]
-    FederatedCatalog: NotRequired[FederatedCatalogTypeDef]
-    CatalogProperties: NotRequired[CatalogPropertiesOutputTypeDef]
-    CreateTableDefaultPermissions: NotRequired[list[PrincipalPermissionsOutputTypeDef]]
-    CreateDatabaseDefaultPermissions: NotRequired[
-        list[PrincipalPermissionsOutputTypeDef]
-    ]
-    AllowFullTableExternalDataAccess: NotRequired[
-        AllowFullTableExternalDataAccessEnumType
-    ]
 
 
-class CheckSchemaVersionValidityInputTypeDef(TypedDict):
-    DataFormat: DataFormatType
-    SchemaDefinition: str
+class RecipeStepOutputTypeDef(TypedDict):
+    Action: RecipeActionOutputTypeDef
+    ConditionExpressions: NotRequired[list[ConditionExpressionTypeDef]]
 
 
-class CheckSchemaVersionValidityResponseTypeDef(TypedDict):
-    Valid: NotRequired[bool]
-    Error: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class RecipeOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    RecipeReference: NotRequired[RecipeReferenceTypeDef]
+    RecipeSteps: NotRequired[list[RecipeStepOutputTypeDef]]
 
 
-class ClassifierTypeDef(TypedDict):
-    GrokClassifier: NotRequired[GrokClassifierTypeDef]
-    XMLClassifier: NotRequired[XMLClassifierTypeDef]
-    JsonClassifier: NotRequired[JsonClassifierTypeDef]
-    CsvClassifier: NotRequired[CsvClassifierTypeDef]
+class RedshiftSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    RedshiftTmpDir: NotRequired[str]
+    TmpDirIAMRole: NotRequired[str]
 
 
-class ClientCredentialsPropertiesTypeDef(TypedDict):
-    TokenUrl: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
-    RequestMethod: NotRequired[HTTPMethodType]
-    ContentType: NotRequired[ContentTypeType]
-    ClientId: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
-    ClientSecret: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
-    Scope: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
-    TokenUrlParameters: NotRequired[ReadOnly[Sequence[ConnectorPropertyTypeDef]]]
+class UpsertRedshiftTargetOptionsOutputTypeDef(TypedDict):
+    TableLocation: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    UpsertKeys: NotRequired[list[str]]
 
 
-class CloudWatchEncryptionTypeDef(TypedDict):
-    CloudWatchEncryptionMode: NotRequired[CloudWatchEncryptionModeType]
-    KmsKeyArn: NotRequired[str]
+class RedshiftTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Database: str
+    Table: str
+    RedshiftTmpDir: NotRequired[str]
+    TmpDirIAMRole: NotRequired[str]
+    UpsertRedshiftOptions: NotRequired[UpsertRedshiftTargetOptionsOutputTypeDef]
+
+
+class RelationalCatalogSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+
+
+class RenameFieldOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    SourcePath: list[str]
+    TargetPath: list[str]
+
+
+class GroupFiltersOutputTypeDef(TypedDict):
+    GroupName: str
+    Filters: list[FilterExpressionOutputTypeDef]
+    LogicalOperator: FilterLogicalOperatorType
+
+
+class RouteOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    GroupFiltersList: list[GroupFiltersOutputTypeDef]
+
+
+class S3CatalogDeltaSourceOutputTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    AdditionalDeltaOptions: NotRequired[dict[str, str]]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3CatalogHudiSourceOutputTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    AdditionalHudiOptions: NotRequired[dict[str, str]]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3CatalogIcebergSourceOutputTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    AdditionalIcebergOptions: NotRequired[dict[str, str]]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3CatalogSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    PartitionPredicate: NotRequired[str]
+    AdditionalOptions: NotRequired[S3SourceAdditionalOptionsTypeDef]
+
+
+class S3CatalogTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    PartitionKeys: NotRequired[list[list[str]]]
+    Table: str
+    Database: str
+    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+
+
+class S3DirectSourceAdditionalOptionsTypeDef(TypedDict):
+    BoundedSize: NotRequired[int]
+    BoundedFiles: NotRequired[int]
+    EnableSamplePath: NotRequired[bool]
+    SamplePath: NotRequired[str]
+
+
+class S3CsvSourceOutputTypeDef(TypedDict):
+    Name: str
+    Paths: list[str]
+    CompressionType: NotRequired[CompressionTypeType]
+    Exclusions: NotRequired[list[str]]
+    GroupSize: NotRequired[str]
+    GroupFiles: NotRequired[str]
+    Recurse: NotRequired[bool]
+    MaxBand: NotRequired[int]
+    MaxFilesInBand: NotRequired[int]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    Separator: SeparatorType
+    Escaper: NotRequired[str]
+    QuoteChar: QuoteCharType
+    Multiline: NotRequired[bool]
+    WithHeader: NotRequired[bool]
+    WriteHeader: NotRequired[bool]
+    SkipFirst: NotRequired[bool]
+    OptimizePerformance: NotRequired[bool]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3DeltaCatalogTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    PartitionKeys: NotRequired[list[list[str]]]
+    Table: str
+    Database: str
+    AdditionalOptions: NotRequired[dict[str, str]]
+    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class DirectSchemaChangePolicyTypeDef(TypedDict):
+    EnableUpdateCatalog: NotRequired[bool]
+    UpdateBehavior: NotRequired[UpdateCatalogBehaviorType]
+    Table: NotRequired[str]
+    Database: NotRequired[str]
+
+
+class S3DeltaDirectTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    PartitionKeys: NotRequired[list[list[str]]]
+    Path: str
+    Compression: DeltaTargetCompressionTypeType
+    NumberTargetPartitions: NotRequired[str]
+    Format: TargetFormatType
+    AdditionalOptions: NotRequired[dict[str, str]]
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+
+
+class S3DeltaSourceOutputTypeDef(TypedDict):
+    Name: str
+    Paths: list[str]
+    AdditionalDeltaOptions: NotRequired[dict[str, str]]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3DirectTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    PartitionKeys: NotRequired[list[list[str]]]
+    Path: str
+    Compression: NotRequired[str]
+    NumberTargetPartitions: NotRequired[str]
+    Format: TargetFormatType
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3ExcelSourceOutputTypeDef(TypedDict):
+    Name: str
+    Paths: list[str]
+    CompressionType: NotRequired[ParquetCompressionTypeType]
+    Exclusions: NotRequired[list[str]]
+    GroupSize: NotRequired[str]
+    GroupFiles: NotRequired[str]
+    Recurse: NotRequired[bool]
+    MaxBand: NotRequired[int]
+    MaxFilesInBand: NotRequired[int]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    NumberRows: NotRequired[int]
+    SkipFooter: NotRequired[int]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3GlueParquetTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    PartitionKeys: NotRequired[list[list[str]]]
+    Path: str
+    Compression: NotRequired[ParquetCompressionTypeType]
+    NumberTargetPartitions: NotRequired[str]
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+
+
+class S3HudiCatalogTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    PartitionKeys: NotRequired[list[list[str]]]
+    Table: str
+    Database: str
+    AdditionalOptions: dict[str, str]
+    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3HudiDirectTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Path: str
+    Compression: HudiTargetCompressionTypeType
+    NumberTargetPartitions: NotRequired[str]
+    PartitionKeys: NotRequired[list[list[str]]]
+    Format: TargetFormatType
+    AdditionalOptions: dict[str, str]
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+
+
+class S3HudiSourceOutputTypeDef(TypedDict):
+    Name: str
+    Paths: list[str]
+    AdditionalHudiOptions: NotRequired[dict[str, str]]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3HyperDirectTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Format: NotRequired[TargetFormatType]
+    PartitionKeys: NotRequired[list[list[str]]]
+    Path: str
+    Compression: NotRequired[HyperTargetCompressionTypeType]
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3IcebergCatalogTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    PartitionKeys: NotRequired[list[list[str]]]
+    Table: str
+    Database: str
+    AdditionalOptions: NotRequired[dict[str, str]]
+    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+
+
+class S3IcebergDirectTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    PartitionKeys: NotRequired[list[list[str]]]
+    Path: str
+    Format: TargetFormatType
+    AdditionalOptions: NotRequired[dict[str, str]]
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+    Compression: IcebergTargetCompressionTypeType
+    NumberTargetPartitions: NotRequired[str]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3JsonSourceOutputTypeDef(TypedDict):
+    Name: str
+    Paths: list[str]
+    CompressionType: NotRequired[CompressionTypeType]
+    Exclusions: NotRequired[list[str]]
+    GroupSize: NotRequired[str]
+    GroupFiles: NotRequired[str]
+    Recurse: NotRequired[bool]
+    MaxBand: NotRequired[int]
+    MaxFilesInBand: NotRequired[int]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    JsonPath: NotRequired[str]
+    Multiline: NotRequired[bool]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class S3ParquetSourceOutputTypeDef(TypedDict):
+    Name: str
+    Paths: list[str]
+    CompressionType: NotRequired[ParquetCompressionTypeType]
+    Exclusions: NotRequired[list[str]]
+    GroupSize: NotRequired[str]
+    GroupFiles: NotRequired[str]
+    Recurse: NotRequired[bool]
+    MaxBand: NotRequired[int]
+    MaxFilesInBand: NotRequired[int]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class SelectFieldsOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Paths: list[list[str]]
+
+
+class SelectFromCollectionOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Index: int
+
+
+class SnowflakeNodeDataOutputTypeDef(TypedDict):
+    SourceType: NotRequired[str]
+    Connection: NotRequired[OptionTypeDef]
+    Schema: NotRequired[str]
+    Table: NotRequired[str]
+    Database: NotRequired[str]
+    TempDir: NotRequired[str]
+    IamRole: NotRequired[OptionTypeDef]
+    AdditionalOptions: NotRequired[dict[str, str]]
+    SampleQuery: NotRequired[str]
+    PreAction: NotRequired[str]
+    PostAction: NotRequired[str]
+    Action: NotRequired[str]
+    Upsert: NotRequired[bool]
+    MergeAction: NotRequired[str]
+    MergeWhenMatched: NotRequired[str]
+    MergeWhenNotMatched: NotRequired[str]
+    MergeClause: NotRequired[str]
+    StagingTable: NotRequired[str]
+    SelectedColumns: NotRequired[list[OptionTypeDef]]
+    AutoPushdown: NotRequired[bool]
+    TableSchema: NotRequired[list[OptionTypeDef]]
+
+
+class SnowflakeSourceOutputTypeDef(TypedDict):
+    Name: str
+    Data: SnowflakeNodeDataOutputTypeDef
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class SnowflakeTargetOutputTypeDef(TypedDict):
+    Name: str
+    Data: SnowflakeNodeDataOutputTypeDef
+    Inputs: NotRequired[list[str]]
+
+
+class SparkConnectorSourceOutputTypeDef(TypedDict):
+    Name: str
+    ConnectionName: str
+    ConnectorName: str
+    ConnectionType: str
+    AdditionalOptions: NotRequired[dict[str, str]]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class SparkConnectorTargetOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    ConnectionName: str
+    ConnectorName: str
+    ConnectionType: str
+    AdditionalOptions: NotRequired[dict[str, str]]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class SqlAliasTypeDef(TypedDict):
+    From: str
+    Alias: str
+
+
+class SparkSQLOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    SqlQuery: str
+    SqlAliases: list[SqlAliasTypeDef]
+    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
+
+
+class SpigotOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Path: str
+    Topk: NotRequired[int]
+    Prob: NotRequired[float]
+
+
+class SplitFieldsOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    Paths: list[list[str]]
+
+
+class UnionOutputTypeDef(TypedDict):
+    Name: str
+    Inputs: list[str]
+    UnionType: UnionTypeType
 
 
 class CodeGenConfigurationNodeOutputTypeDef(TypedDict):
@@ -2129,6 +3005,1515 @@ class CodeGenConfigurationNodeOutputTypeDef(TypedDict):
     S3ExcelSource: NotRequired[S3ExcelSourceOutputTypeDef]
     S3HyperDirectTarget: NotRequired[S3HyperDirectTargetOutputTypeDef]
     DynamoDBELTConnectorSource: NotRequired[DynamoDBELTConnectorSourceOutputTypeDef]
+
+
+class ConnectionsListOutputTypeDef(TypedDict):
+    Connections: NotRequired[list[str]]
+
+
+class ExecutionPropertyTypeDef(TypedDict):
+    MaxConcurrentRuns: NotRequired[int]
+
+
+class JobCommandTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ScriptLocation: NotRequired[str]
+    PythonVersion: NotRequired[str]
+    Runtime: NotRequired[str]
+
+
+class SourceControlDetailsTypeDef(TypedDict):
+    Provider: NotRequired[SourceControlProviderType]
+    Repository: NotRequired[str]
+    Owner: NotRequired[str]
+    Branch: NotRequired[str]
+    Folder: NotRequired[str]
+    LastCommitId: NotRequired[str]
+    AuthStrategy: NotRequired[SourceControlAuthStrategyType]
+    AuthToken: NotRequired[str]
+
+
+class JobTypeDef(TypedDict):
+    Name: NotRequired[str]
+    JobMode: NotRequired[JobModeType]
+    JobRunQueuingEnabled: NotRequired[bool]
+    Description: NotRequired[str]
+    LogUri: NotRequired[str]
+    Role: NotRequired[str]
+    CreatedOn: NotRequired[datetime]
+    LastModifiedOn: NotRequired[datetime]
+    ExecutionProperty: NotRequired[ExecutionPropertyTypeDef]
+    Command: NotRequired[JobCommandTypeDef]
+    DefaultArguments: NotRequired[dict[str, str]]
+    NonOverridableArguments: NotRequired[dict[str, str]]
+    Connections: NotRequired[ConnectionsListOutputTypeDef]
+    MaxRetries: NotRequired[int]
+    AllocatedCapacity: NotRequired[int]
+    Timeout: NotRequired[int]
+    MaxCapacity: NotRequired[float]
+    WorkerType: NotRequired[WorkerTypeType]
+    NumberOfWorkers: NotRequired[int]
+    SecurityConfiguration: NotRequired[str]
+    NotificationProperty: NotRequired[NotificationPropertyTypeDef]
+    GlueVersion: NotRequired[str]
+    CodeGenConfigurationNodes: NotRequired[
+        dict[str, CodeGenConfigurationNodeOutputTypeDef]
+    ]
+    ExecutionClass: NotRequired[ExecutionClassType]
+    SourceControlDetails: NotRequired[SourceControlDetailsTypeDef]
+    MaintenanceWindow: NotRequired[str]
+    ProfileName: NotRequired[str]
+
+
+class BatchGetJobsResponseTypeDef(TypedDict):
+    Jobs: NotRequired[list[JobTypeDef]]
+    JobsNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class QuerySessionContextTypeDef(TypedDict):
+    QueryId: NotRequired[str]
+    QueryStartTime: NotRequired[ReadOnly[datetime | str]]
+    ClusterId: NotRequired[str]
+    QueryAuthorizationId: NotRequired[str]
+    AdditionalContext: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class BatchGetPartitionRequestTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    DatabaseName: str
+    TableName: str
+    PartitionsToGet: ReadOnly[Sequence[PartitionValueListTypeDef]]
+    AuditContext: NotRequired[ReadOnly[AuditContextTypeDef]]
+    QuerySessionContext: NotRequired[ReadOnly[QuerySessionContextTypeDef]]
+
+
+class ColumnOutputTypeDef(TypedDict):
+    Name: str
+    Type: NotRequired[str]
+    Comment: NotRequired[str]
+    Parameters: NotRequired[dict[str, str]]
+
+
+class SerDeInfoOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    SerializationLibrary: NotRequired[str]
+    Parameters: NotRequired[dict[str, str]]
+
+
+class SkewedInfoOutputTypeDef(TypedDict):
+    SkewedColumnNames: NotRequired[list[str]]
+    SkewedColumnValues: NotRequired[list[str]]
+    SkewedColumnValueLocationMaps: NotRequired[dict[str, str]]
+
+
+class StorageDescriptorOutputTypeDef(TypedDict):
+    Columns: NotRequired[list[ColumnOutputTypeDef]]
+    Location: NotRequired[str]
+    AdditionalLocations: NotRequired[list[str]]
+    InputFormat: NotRequired[str]
+    OutputFormat: NotRequired[str]
+    Compressed: NotRequired[bool]
+    NumberOfBuckets: NotRequired[int]
+    SerdeInfo: NotRequired[SerDeInfoOutputTypeDef]
+    BucketColumns: NotRequired[list[str]]
+    SortColumns: NotRequired[list[OrderTypeDef]]
+    Parameters: NotRequired[dict[str, str]]
+    SkewedInfo: NotRequired[SkewedInfoOutputTypeDef]
+    StoredAsSubDirectories: NotRequired[bool]
+    SchemaReference: NotRequired[SchemaReferenceTypeDef]
+
+
+class PartitionTypeDef(TypedDict):
+    Values: NotRequired[list[str]]
+    DatabaseName: NotRequired[str]
+    TableName: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastAccessTime: NotRequired[datetime]
+    StorageDescriptor: NotRequired[StorageDescriptorOutputTypeDef]
+    Parameters: NotRequired[dict[str, str]]
+    LastAnalyzedTime: NotRequired[datetime]
+    CatalogId: NotRequired[str]
+
+
+class BatchGetPartitionResponseTypeDef(TypedDict):
+    Partitions: NotRequired[list[PartitionTypeDef]]
+    UnprocessedKeys: NotRequired[list[PartitionValueListOutputTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetTableOptimizerEntryTypeDef(TypedDict):
+    catalogId: NotRequired[str]
+    databaseName: NotRequired[str]
+    tableName: NotRequired[str]
+    type: NotRequired[TableOptimizerTypeType]
+
+
+class BatchGetTableOptimizerErrorTypeDef(TypedDict):
+    error: NotRequired[ErrorDetailTypeDef]
+    catalogId: NotRequired[str]
+    databaseName: NotRequired[str]
+    tableName: NotRequired[str]
+    type: NotRequired[TableOptimizerTypeType]
+
+
+class BatchGetTableOptimizerRequestTypeDef(TypedDict):
+    Entries: ReadOnly[Sequence[BatchGetTableOptimizerEntryTypeDef]]
+
+
+class IcebergCompactionConfigurationTypeDef(TypedDict):
+    strategy: NotRequired[CompactionStrategyType]
+    minInputFiles: NotRequired[int]
+    deleteFileThreshold: NotRequired[int]
+
+
+class CompactionConfigurationTypeDef(TypedDict):
+    icebergConfiguration: NotRequired[IcebergCompactionConfigurationTypeDef]
+
+
+class IcebergOrphanFileDeletionConfigurationTypeDef(TypedDict):
+    orphanFileRetentionPeriodInDays: NotRequired[int]
+    location: NotRequired[str]
+    runRateInHours: NotRequired[int]
+
+
+class OrphanFileDeletionConfigurationTypeDef(TypedDict):
+    icebergConfiguration: NotRequired[IcebergOrphanFileDeletionConfigurationTypeDef]
+
+
+class IcebergRetentionConfigurationTypeDef(TypedDict):
+    snapshotRetentionPeriodInDays: NotRequired[int]
+    numberOfSnapshotsToRetain: NotRequired[int]
+    cleanExpiredFiles: NotRequired[bool]
+    runRateInHours: NotRequired[int]
+
+
+class RetentionConfigurationTypeDef(TypedDict):
+    icebergConfiguration: NotRequired[IcebergRetentionConfigurationTypeDef]
+
+
+class TableOptimizerVpcConfigurationTypeDef(TypedDict):
+    glueConnectionName: NotRequired[str]
+
+
+class TableOptimizerConfigurationTypeDef(TypedDict):
+    roleArn: NotRequired[str]
+    enabled: NotRequired[bool]
+    vpcConfiguration: NotRequired[TableOptimizerVpcConfigurationTypeDef]
+    compactionConfiguration: NotRequired[CompactionConfigurationTypeDef]
+    retentionConfiguration: NotRequired[RetentionConfigurationTypeDef]
+    orphanFileDeletionConfiguration: NotRequired[OrphanFileDeletionConfigurationTypeDef]
+
+
+class IcebergCompactionMetricsTypeDef(TypedDict):
+    NumberOfBytesCompacted: NotRequired[int]
+    NumberOfFilesCompacted: NotRequired[int]
+    DpuHours: NotRequired[float]
+    NumberOfDpus: NotRequired[int]
+    JobDurationInHour: NotRequired[float]
+
+
+class CompactionMetricsTypeDef(TypedDict):
+    IcebergMetrics: NotRequired[IcebergCompactionMetricsTypeDef]
+
+
+class IcebergOrphanFileDeletionMetricsTypeDef(TypedDict):
+    NumberOfOrphanFilesDeleted: NotRequired[int]
+    DpuHours: NotRequired[float]
+    NumberOfDpus: NotRequired[int]
+    JobDurationInHour: NotRequired[float]
+
+
+class OrphanFileDeletionMetricsTypeDef(TypedDict):
+    IcebergMetrics: NotRequired[IcebergOrphanFileDeletionMetricsTypeDef]
+
+
+class IcebergRetentionMetricsTypeDef(TypedDict):
+    NumberOfDataFilesDeleted: NotRequired[int]
+    NumberOfManifestFilesDeleted: NotRequired[int]
+    NumberOfManifestListsDeleted: NotRequired[int]
+    DpuHours: NotRequired[float]
+    NumberOfDpus: NotRequired[int]
+    JobDurationInHour: NotRequired[float]
+
+
+class RetentionMetricsTypeDef(TypedDict):
+    IcebergMetrics: NotRequired[IcebergRetentionMetricsTypeDef]
+
+
+class RunMetricsTypeDef(TypedDict):
+    NumberOfBytesCompacted: NotRequired[str]
+    NumberOfFilesCompacted: NotRequired[str]
+    NumberOfDpus: NotRequired[str]
+    JobDurationInHour: NotRequired[str]
+
+
+class TableOptimizerRunTypeDef(TypedDict):
+    eventType: NotRequired[TableOptimizerEventTypeType]
+    startTimestamp: NotRequired[datetime]
+    endTimestamp: NotRequired[datetime]
+    metrics: NotRequired[RunMetricsTypeDef]
+    error: NotRequired[str]
+    compactionMetrics: NotRequired[CompactionMetricsTypeDef]
+    compactionStrategy: NotRequired[CompactionStrategyType]
+    retentionMetrics: NotRequired[RetentionMetricsTypeDef]
+    orphanFileDeletionMetrics: NotRequired[OrphanFileDeletionMetricsTypeDef]
+
+
+class TableOptimizerTypeDef(TypedDict):
+    type: NotRequired[TableOptimizerTypeType]
+    configuration: NotRequired[TableOptimizerConfigurationTypeDef]
+    lastRun: NotRequired[TableOptimizerRunTypeDef]
+    configurationSource: NotRequired[ConfigurationSourceType]
+
+
+class BatchTableOptimizerTypeDef(TypedDict):
+    catalogId: NotRequired[str]
+    databaseName: NotRequired[str]
+    tableName: NotRequired[str]
+    tableOptimizer: NotRequired[TableOptimizerTypeDef]
+
+
+class BatchGetTableOptimizerResponseTypeDef(TypedDict):
+    TableOptimizers: NotRequired[list[BatchTableOptimizerTypeDef]]
+    Failures: NotRequired[list[BatchGetTableOptimizerErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetTriggersRequestTypeDef(TypedDict):
+    TriggerNames: ReadOnly[Sequence[str]]
+
+
+class EventBatchingConditionTypeDef(TypedDict):
+    BatchSize: int
+    BatchWindow: NotRequired[int]
+
+
+class ConditionTypeDef(TypedDict):
+    LogicalOperator: NotRequired[LogicalOperatorType]
+    JobName: NotRequired[str]
+    State: NotRequired[JobRunStateType]
+    CrawlerName: NotRequired[str]
+    CrawlState: NotRequired[CrawlStateType]
+
+
+class PredicateOutputTypeDef(TypedDict):
+    Logical: NotRequired[LogicalType]
+    Conditions: NotRequired[list[ConditionTypeDef]]
+
+
+class TriggerTypeDef(TypedDict):
+    Name: NotRequired[str]
+    WorkflowName: NotRequired[str]
+    Id: NotRequired[str]
+    Type: NotRequired[TriggerTypeType]
+    State: NotRequired[TriggerStateType]
+    Description: NotRequired[str]
+    Schedule: NotRequired[str]
+    Actions: NotRequired[list[ActionOutputTypeDef]]
+    Predicate: NotRequired[PredicateOutputTypeDef]
+    EventBatchingCondition: NotRequired[EventBatchingConditionTypeDef]
+
+
+class BatchGetTriggersResponseTypeDef(TypedDict):
+    Triggers: NotRequired[list[TriggerTypeDef]]
+    TriggersNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetWorkflowsRequestTypeDef(TypedDict):
+    Names: ReadOnly[Sequence[str]]
+    IncludeGraph: NotRequired[bool]
+
+
+class BlueprintDetailsTypeDef(TypedDict):
+    BlueprintName: NotRequired[str]
+    RunId: NotRequired[str]
+
+
+class EdgeTypeDef(TypedDict):
+    SourceId: NotRequired[str]
+    DestinationId: NotRequired[str]
+
+
+class CrawlTypeDef(TypedDict):
+    State: NotRequired[CrawlStateType]
+    StartedOn: NotRequired[datetime]
+    CompletedOn: NotRequired[datetime]
+    ErrorMessage: NotRequired[str]
+    LogGroup: NotRequired[str]
+    LogStream: NotRequired[str]
+
+
+class CrawlerNodeDetailsTypeDef(TypedDict):
+    Crawls: NotRequired[list[CrawlTypeDef]]
+
+
+class PredecessorTypeDef(TypedDict):
+    JobName: NotRequired[str]
+    RunId: NotRequired[str]
+
+
+class JobRunTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Attempt: NotRequired[int]
+    PreviousRunId: NotRequired[str]
+    TriggerName: NotRequired[str]
+    JobName: NotRequired[str]
+    JobMode: NotRequired[JobModeType]
+    JobRunQueuingEnabled: NotRequired[bool]
+    StartedOn: NotRequired[datetime]
+    LastModifiedOn: NotRequired[datetime]
+    CompletedOn: NotRequired[datetime]
+    JobRunState: NotRequired[JobRunStateType]
+    Arguments: NotRequired[dict[str, str]]
+    ErrorMessage: NotRequired[str]
+    PredecessorRuns: NotRequired[list[PredecessorTypeDef]]
+    AllocatedCapacity: NotRequired[int]
+    ExecutionTime: NotRequired[int]
+    Timeout: NotRequired[int]
+    MaxCapacity: NotRequired[float]
+    WorkerType: NotRequired[WorkerTypeType]
+    NumberOfWorkers: NotRequired[int]
+    SecurityConfiguration: NotRequired[str]
+    LogGroupName: NotRequired[str]
+    NotificationProperty: NotRequired[NotificationPropertyTypeDef]
+    GlueVersion: NotRequired[str]
+    DPUSeconds: NotRequired[float]
+    ExecutionClass: NotRequired[ExecutionClassType]
+    MaintenanceWindow: NotRequired[str]
+    ProfileName: NotRequired[str]
+    StateDetail: NotRequired[str]
+    ExecutionRoleSessionPolicy: NotRequired[str]
+
+
+class JobNodeDetailsTypeDef(TypedDict):
+    JobRuns: NotRequired[list[JobRunTypeDef]]
+
+
+class TriggerNodeDetailsTypeDef(TypedDict):
+    Trigger: NotRequired[TriggerTypeDef]
+
+
+class NodeTypeDef(TypedDict):
+    Type: NotRequired[NodeTypeType]
+    Name: NotRequired[str]
+    UniqueId: NotRequired[str]
+    TriggerDetails: NotRequired[TriggerNodeDetailsTypeDef]
+    JobDetails: NotRequired[JobNodeDetailsTypeDef]
+    CrawlerDetails: NotRequired[CrawlerNodeDetailsTypeDef]
+
+
+class WorkflowGraphTypeDef(TypedDict):
+    Nodes: NotRequired[list[NodeTypeDef]]
+    Edges: NotRequired[list[EdgeTypeDef]]
+
+
+class StartingEventBatchConditionTypeDef(TypedDict):
+    BatchSize: NotRequired[int]
+    BatchWindow: NotRequired[int]
+
+
+class WorkflowRunStatisticsTypeDef(TypedDict):
+    TotalActions: NotRequired[int]
+    TimeoutActions: NotRequired[int]
+    FailedActions: NotRequired[int]
+    StoppedActions: NotRequired[int]
+    SucceededActions: NotRequired[int]
+    RunningActions: NotRequired[int]
+    ErroredActions: NotRequired[int]
+    WaitingActions: NotRequired[int]
+
+
+class WorkflowRunTypeDef(TypedDict):
+    Name: NotRequired[str]
+    WorkflowRunId: NotRequired[str]
+    PreviousRunId: NotRequired[str]
+    WorkflowRunProperties: NotRequired[dict[str, str]]
+    StartedOn: NotRequired[datetime]
+    CompletedOn: NotRequired[datetime]
+    Status: NotRequired[WorkflowRunStatusType]
+    ErrorMessage: NotRequired[str]
+    Statistics: NotRequired[WorkflowRunStatisticsTypeDef]
+    Graph: NotRequired[WorkflowGraphTypeDef]
+    StartingEventBatchCondition: NotRequired[StartingEventBatchConditionTypeDef]
+
+
+class WorkflowTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    DefaultRunProperties: NotRequired[dict[str, str]]
+    CreatedOn: NotRequired[datetime]
+    LastModifiedOn: NotRequired[datetime]
+    LastRun: NotRequired[WorkflowRunTypeDef]
+    Graph: NotRequired[WorkflowGraphTypeDef]
+    MaxConcurrentRuns: NotRequired[int]
+    BlueprintDetails: NotRequired[BlueprintDetailsTypeDef]
+
+
+class BatchGetWorkflowsResponseTypeDef(TypedDict):
+    Workflows: NotRequired[list[WorkflowTypeDef]]
+    MissingWorkflows: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DatapointInclusionAnnotationTypeDef(TypedDict):
+    ProfileId: NotRequired[str]
+    StatisticId: NotRequired[str]
+    InclusionAnnotation: NotRequired[InclusionAnnotationValueType]
+
+
+class BatchPutDataQualityStatisticAnnotationRequestTypeDef(TypedDict):
+    InclusionAnnotations: ReadOnly[Sequence[DatapointInclusionAnnotationTypeDef]]
+    ClientToken: NotRequired[str]
+
+
+class BatchPutDataQualityStatisticAnnotationResponseTypeDef(TypedDict):
+    FailedInclusionAnnotations: NotRequired[list[AnnotationErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchStopJobRunErrorTypeDef(TypedDict):
+    JobName: NotRequired[str]
+    JobRunId: NotRequired[str]
+    ErrorDetail: NotRequired[ErrorDetailTypeDef]
+
+
+class BatchStopJobRunRequestTypeDef(TypedDict):
+    JobName: str
+    JobRunIds: ReadOnly[Sequence[str]]
+
+
+class BatchStopJobRunSuccessfulSubmissionTypeDef(TypedDict):
+    JobName: NotRequired[str]
+    JobRunId: NotRequired[str]
+
+
+class BatchStopJobRunResponseTypeDef(TypedDict):
+    SuccessfulSubmissions: NotRequired[list[BatchStopJobRunSuccessfulSubmissionTypeDef]]
+    Errors: NotRequired[list[BatchStopJobRunErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchUpdatePartitionFailureEntryTypeDef(TypedDict):
+    PartitionValueList: NotRequired[list[str]]
+    ErrorDetail: NotRequired[ErrorDetailTypeDef]
+
+
+class BatchUpdatePartitionRequestEntryTypeDef(TypedDict):
+    PartitionValueList: ReadOnly[Sequence[str]]
+    PartitionInput: ReadOnly[PartitionInputTypeDef]
+
+
+class BatchUpdatePartitionRequestTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    DatabaseName: str
+    TableName: str
+    Entries: ReadOnly[Sequence[BatchUpdatePartitionRequestEntryTypeDef]]
+
+
+class BatchUpdatePartitionResponseTypeDef(TypedDict):
+    Errors: NotRequired[list[BatchUpdatePartitionFailureEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BinaryColumnStatisticsDataTypeDef(TypedDict):
+    MaximumLength: int
+    AverageLength: float
+    NumberOfNulls: int
+
+
+class BlueprintRunTypeDef(TypedDict):
+    BlueprintName: NotRequired[str]
+    RunId: NotRequired[str]
+    WorkflowName: NotRequired[str]
+    State: NotRequired[BlueprintRunStateType]
+    StartedOn: NotRequired[datetime]
+    CompletedOn: NotRequired[datetime]
+    ErrorMessage: NotRequired[str]
+    RollbackErrorMessage: NotRequired[str]
+    Parameters: NotRequired[str]
+    RoleArn: NotRequired[str]
+
+
+class BooleanColumnStatisticsDataTypeDef(TypedDict):
+    NumberOfTrues: int
+    NumberOfFalses: int
+    NumberOfNulls: int
+
+
+class CancelDataQualityRuleRecommendationRunRequestTypeDef(TypedDict):
+    RunId: str
+
+
+class CancelDataQualityRuleRecommendationRunResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CancelDataQualityRulesetEvaluationRunRequestTypeDef(TypedDict):
+    RunId: str
+
+
+class CancelDataQualityRulesetEvaluationRunResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CancelMLTaskRunRequestTypeDef(TypedDict):
+    TransformId: str
+    TaskRunId: str
+
+
+class CancelMLTaskRunResponseTypeDef(TypedDict):
+    TransformId: NotRequired[str]
+    TaskRunId: NotRequired[str]
+    Status: NotRequired[TaskStatusTypeType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CancelStatementRequestTypeDef(TypedDict):
+    SessionId: str
+    Id: int
+    RequestOrigin: NotRequired[str]
+
+
+class CancelStatementResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CapabilitiesTypeDef(TypedDict):
+    SupportedAuthenticationTypes: list[AuthenticationTypeType]
+    SupportedDataOperations: list[DataOperationType]
+    SupportedComputeEnvironments: list[ComputeEnvironmentType]
+
+
+class CatalogDeltaSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    AdditionalDeltaOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class CatalogEntryTypeDef(TypedDict):
+    DatabaseName: str
+    TableName: str
+
+
+class CatalogHudiSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    AdditionalHudiOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class CatalogIcebergSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    AdditionalIcebergOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class CatalogImportStatusTypeDef(TypedDict):
+    ImportCompleted: NotRequired[bool]
+    ImportTime: NotRequired[datetime]
+    ImportedBy: NotRequired[str]
+
+
+class DataLakeAccessPropertiesTypeDef(TypedDict):
+    DataLakeAccess: NotRequired[bool]
+    DataTransferRole: NotRequired[str]
+    KmsKey: NotRequired[str]
+    CatalogType: NotRequired[str]
+
+
+class IcebergOptimizationPropertiesTypeDef(TypedDict):
+    RoleArn: NotRequired[str]
+    Compaction: NotRequired[ReadOnly[Mapping[str, str]]]
+    Retention: NotRequired[ReadOnly[Mapping[str, str]]]
+    OrphanFileDeletion: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CatalogPropertiesTypeDef(TypedDict):
+    DataLakeAccessProperties: NotRequired[DataLakeAccessPropertiesTypeDef]
+    IcebergOptimizationProperties: NotRequired[
+        ReadOnly[IcebergOptimizationPropertiesTypeDef]
+    ]
+    CustomProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class FederatedCatalogTypeDef(TypedDict):
+    Identifier: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    ConnectionType: NotRequired[str]
+
+
+class DataLakePrincipalTypeDef(TypedDict):
+    DataLakePrincipalIdentifier: NotRequired[str]
+
+
+class PrincipalPermissionsTypeDef(TypedDict):
+    Principal: NotRequired[DataLakePrincipalTypeDef]
+    Permissions: NotRequired[ReadOnly[Sequence[PermissionType]]]
+
+
+class TargetRedshiftCatalogTypeDef(TypedDict):
+    CatalogArn: str
+
+
+class CatalogInputTypeDef(TypedDict):
+    Description: NotRequired[str]
+    FederatedCatalog: NotRequired[FederatedCatalogTypeDef]
+    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    TargetRedshiftCatalog: NotRequired[TargetRedshiftCatalogTypeDef]
+    CatalogProperties: NotRequired[ReadOnly[CatalogPropertiesTypeDef]]
+    CreateTableDefaultPermissions: NotRequired[
+        ReadOnly[Sequence[PrincipalPermissionsTypeDef]]
+    ]
+    CreateDatabaseDefaultPermissions: NotRequired[
+        ReadOnly[Sequence[PrincipalPermissionsTypeDef]]
+    ]
+    AllowFullTableExternalDataAccess: NotRequired[
+        AllowFullTableExternalDataAccessEnumType
+    ]
+    OverwriteChildResourcePermissionsWithDefault: NotRequired[
+        OverwriteChildResourcePermissionsWithDefaultEnumType
+    ]
+
+
+class KafkaStreamingSourceOptionsTypeDef(TypedDict):
+    BootstrapServers: NotRequired[str]
+    SecurityProtocol: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    TopicName: NotRequired[str]
+    Assign: NotRequired[str]
+    SubscribePattern: NotRequired[str]
+    Classification: NotRequired[str]
+    Delimiter: NotRequired[str]
+    StartingOffsets: NotRequired[str]
+    EndingOffsets: NotRequired[str]
+    PollTimeoutMs: NotRequired[int]
+    NumRetries: NotRequired[int]
+    RetryIntervalMs: NotRequired[int]
+    MaxOffsetsPerTrigger: NotRequired[int]
+    MinPartitions: NotRequired[int]
+    IncludeHeaders: NotRequired[bool]
+    AddRecordTimestamp: NotRequired[str]
+    EmitConsumerLagMetrics: NotRequired[str]
+    StartingTimestamp: NotRequired[ReadOnly[datetime | str]]
+
+
+class CatalogKafkaSourceTypeDef(TypedDict):
+    Name: str
+    WindowSize: NotRequired[int]
+    DetectSchema: NotRequired[bool]
+    Table: str
+    Database: str
+    StreamingOptions: NotRequired[ReadOnly[KafkaStreamingSourceOptionsTypeDef]]
+    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
+
+
+class KinesisStreamingSourceOptionsTypeDef(TypedDict):
+    EndpointUrl: NotRequired[str]
+    StreamName: NotRequired[str]
+    Classification: NotRequired[str]
+    Delimiter: NotRequired[str]
+    StartingPosition: NotRequired[StartingPositionType]
+    MaxFetchTimeInMs: NotRequired[int]
+    MaxFetchRecordsPerShard: NotRequired[int]
+    MaxRecordPerRead: NotRequired[int]
+    AddIdleTimeBetweenReads: NotRequired[bool]
+    IdleTimeBetweenReadsInMs: NotRequired[int]
+    DescribeShardInterval: NotRequired[int]
+    NumRetries: NotRequired[int]
+    RetryIntervalMs: NotRequired[int]
+    MaxRetryIntervalMs: NotRequired[int]
+    AvoidEmptyBatches: NotRequired[bool]
+    StreamArn: NotRequired[str]
+    RoleArn: NotRequired[str]
+    RoleSessionName: NotRequired[str]
+    AddRecordTimestamp: NotRequired[str]
+    EmitConsumerLagMetrics: NotRequired[str]
+    StartingTimestamp: NotRequired[ReadOnly[datetime | str]]
+    FanoutConsumerARN: NotRequired[str]
+
+
+class CatalogKinesisSourceTypeDef(TypedDict):
+    Name: str
+    WindowSize: NotRequired[int]
+    DetectSchema: NotRequired[bool]
+    Table: str
+    Database: str
+    StreamingOptions: NotRequired[ReadOnly[KinesisStreamingSourceOptionsTypeDef]]
+    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
+
+
+class DataLakeAccessPropertiesOutputTypeDef(TypedDict):
+    DataLakeAccess: NotRequired[bool]
+    DataTransferRole: NotRequired[str]
+    KmsKey: NotRequired[str]
+    ManagedWorkgroupName: NotRequired[str]
+    ManagedWorkgroupStatus: NotRequired[str]
+    RedshiftDatabaseName: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    CatalogType: NotRequired[str]
+
+
+class IcebergOptimizationPropertiesOutputTypeDef(TypedDict):
+    RoleArn: NotRequired[str]
+    Compaction: NotRequired[dict[str, str]]
+    Retention: NotRequired[dict[str, str]]
+    OrphanFileDeletion: NotRequired[dict[str, str]]
+    LastUpdatedTime: NotRequired[datetime]
+
+
+class CatalogPropertiesOutputTypeDef(TypedDict):
+    DataLakeAccessProperties: NotRequired[DataLakeAccessPropertiesOutputTypeDef]
+    IcebergOptimizationProperties: NotRequired[
+        IcebergOptimizationPropertiesOutputTypeDef
+    ]
+    CustomProperties: NotRequired[dict[str, str]]
+
+
+class CatalogSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    PartitionPredicate: NotRequired[str]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class CatalogTargetTypeDef(TypedDict):
+    DatabaseName: str
+    Tables: ReadOnly[Sequence[str]]
+    ConnectionName: NotRequired[str]
+    EventQueueArn: NotRequired[str]
+    DlqEventQueueArn: NotRequired[str]
+
+
+class PrincipalPermissionsOutputTypeDef(TypedDict):
+    Principal: NotRequired[DataLakePrincipalTypeDef]
+    Permissions: NotRequired[list[PermissionType]]
+
+
+class CatalogTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    Name: str
+    ResourceArn: NotRequired[str]
+    Description: NotRequired[str]
+    Parameters: NotRequired[dict[str, str]]
+    CreateTime: NotRequired[datetime]
+    UpdateTime: NotRequired[datetime]
+    TargetRedshiftCatalog: NotRequired[TargetRedshiftCatalogTypeDef]
+    FederatedCatalog: NotRequired[FederatedCatalogTypeDef]
+    CatalogProperties: NotRequired[CatalogPropertiesOutputTypeDef]
+    CreateTableDefaultPermissions: NotRequired[list[PrincipalPermissionsOutputTypeDef]]
+    CreateDatabaseDefaultPermissions: NotRequired[
+        list[PrincipalPermissionsOutputTypeDef]
+    ]
+    AllowFullTableExternalDataAccess: NotRequired[
+        AllowFullTableExternalDataAccessEnumType
+    ]
+
+
+class CheckSchemaVersionValidityInputTypeDef(TypedDict):
+    DataFormat: DataFormatType
+    SchemaDefinition: str
+
+
+class CheckSchemaVersionValidityResponseTypeDef(TypedDict):
+    Valid: NotRequired[bool]
+    Error: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CsvClassifierTypeDef(TypedDict):
+    Name: str
+    CreationTime: NotRequired[datetime]
+    LastUpdated: NotRequired[datetime]
+    Version: NotRequired[int]
+    Delimiter: NotRequired[str]
+    QuoteSymbol: NotRequired[str]
+    ContainsHeader: NotRequired[CsvHeaderOptionType]
+    Header: NotRequired[list[str]]
+    DisableValueTrimming: NotRequired[bool]
+    AllowSingleColumn: NotRequired[bool]
+    CustomDatatypeConfigured: NotRequired[bool]
+    CustomDatatypes: NotRequired[list[str]]
+    Serde: NotRequired[CsvSerdeOptionType]
+
+
+class GrokClassifierTypeDef(TypedDict):
+    Name: str
+    Classification: str
+    CreationTime: NotRequired[datetime]
+    LastUpdated: NotRequired[datetime]
+    Version: NotRequired[int]
+    GrokPattern: str
+    CustomPatterns: NotRequired[str]
+
+
+class JsonClassifierTypeDef(TypedDict):
+    Name: str
+    CreationTime: NotRequired[datetime]
+    LastUpdated: NotRequired[datetime]
+    Version: NotRequired[int]
+    JsonPath: str
+
+
+class XMLClassifierTypeDef(TypedDict):
+    Name: str
+    Classification: str
+    CreationTime: NotRequired[datetime]
+    LastUpdated: NotRequired[datetime]
+    Version: NotRequired[int]
+    RowTag: NotRequired[str]
+
+
+class ClassifierTypeDef(TypedDict):
+    GrokClassifier: NotRequired[GrokClassifierTypeDef]
+    XMLClassifier: NotRequired[XMLClassifierTypeDef]
+    JsonClassifier: NotRequired[JsonClassifierTypeDef]
+    CsvClassifier: NotRequired[CsvClassifierTypeDef]
+
+
+class ClientCredentialsPropertiesTypeDef(TypedDict):
+    TokenUrl: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
+    RequestMethod: NotRequired[HTTPMethodType]
+    ContentType: NotRequired[ContentTypeType]
+    ClientId: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
+    ClientSecret: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
+    Scope: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
+    TokenUrlParameters: NotRequired[ReadOnly[Sequence[ConnectorPropertyTypeDef]]]
+
+
+class CloudWatchEncryptionTypeDef(TypedDict):
+    CloudWatchEncryptionMode: NotRequired[CloudWatchEncryptionModeType]
+    KmsKeyArn: NotRequired[str]
+
+
+class ConnectorDataSourceTypeDef(TypedDict):
+    Name: str
+    ConnectionType: str
+    Data: ReadOnly[Mapping[str, str]]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class ConnectorDataTargetTypeDef(TypedDict):
+    Name: str
+    ConnectionType: str
+    Data: ReadOnly[Mapping[str, str]]
+    Inputs: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CustomCodeTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Code: str
+    ClassName: str
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class DirectJDBCSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    ConnectionName: str
+    ConnectionType: JDBCConnectionTypeType
+    RedshiftTmpDir: NotRequired[str]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class DirectKafkaSourceTypeDef(TypedDict):
+    Name: str
+    StreamingOptions: NotRequired[ReadOnly[KafkaStreamingSourceOptionsTypeDef]]
+    WindowSize: NotRequired[int]
+    DetectSchema: NotRequired[bool]
+    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
+
+
+class DirectKinesisSourceTypeDef(TypedDict):
+    Name: str
+    WindowSize: NotRequired[int]
+    DetectSchema: NotRequired[bool]
+    StreamingOptions: NotRequired[ReadOnly[KinesisStreamingSourceOptionsTypeDef]]
+    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
+
+
+class DropDuplicatesTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Columns: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+
+
+class DropFieldsTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Paths: ReadOnly[Sequence[Sequence[str]]]
+
+
+class DropNullFieldsTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    NullCheckBoxList: NotRequired[NullCheckBoxListTypeDef]
+    NullTextList: NotRequired[ReadOnly[Sequence[NullValueFieldTypeDef]]]
+
+
+class TransformConfigParameterTypeDef(TypedDict):
+    Name: str
+    Type: ParamTypeType
+    ValidationRule: NotRequired[str]
+    ValidationMessage: NotRequired[str]
+    Value: NotRequired[ReadOnly[Sequence[str]]]
+    ListType: NotRequired[ParamTypeType]
+    IsOptional: NotRequired[bool]
+
+
+class DynamicTransformTypeDef(TypedDict):
+    Name: str
+    TransformName: str
+    Inputs: ReadOnly[Sequence[str]]
+    Parameters: NotRequired[ReadOnly[Sequence[TransformConfigParameterTypeDef]]]
+    FunctionName: str
+    Path: str
+    Version: NotRequired[str]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class DynamoDBELTConnectorSourceTypeDef(TypedDict):
+    Name: str
+    ConnectionOptions: NotRequired[DDBELTConnectionOptionsTypeDef]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class EvaluateDataQualityMultiFrameTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    AdditionalDataSources: NotRequired[ReadOnly[Mapping[str, str]]]
+    Ruleset: str
+    PublishingOptions: NotRequired[DQResultsPublishingOptionsTypeDef]
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[AdditionalOptionKeysType, str]]]
+    StopJobOnFailureOptions: NotRequired[DQStopJobOnFailureOptionsTypeDef]
+
+
+class EvaluateDataQualityTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Ruleset: str
+    Output: NotRequired[DQTransformOutputType]
+    PublishingOptions: NotRequired[DQResultsPublishingOptionsTypeDef]
+    StopJobOnFailureOptions: NotRequired[DQStopJobOnFailureOptionsTypeDef]
+
+
+class FillMissingValuesTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    ImputedPath: str
+    FilledPath: NotRequired[str]
+
+
+class FilterValueTypeDef(TypedDict):
+    Type: FilterValueTypeType
+    Value: ReadOnly[Sequence[str]]
+
+
+class FilterExpressionTypeDef(TypedDict):
+    Operation: FilterOperationType
+    Negated: NotRequired[bool]
+    Values: ReadOnly[Sequence[FilterValueTypeDef]]
+
+
+class FilterTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    LogicalOperator: FilterLogicalOperatorType
+    Filters: ReadOnly[Sequence[FilterExpressionTypeDef]]
+
+
+class GovernedCatalogTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    Table: str
+    Database: str
+    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
+
+
+class JDBCConnectorOptionsTypeDef(TypedDict):
+    FilterPredicate: NotRequired[str]
+    PartitionColumn: NotRequired[str]
+    LowerBound: NotRequired[int]
+    UpperBound: NotRequired[int]
+    NumPartitions: NotRequired[int]
+    JobBookmarkKeys: NotRequired[ReadOnly[Sequence[str]]]
+    JobBookmarkKeysSortOrder: NotRequired[str]
+    DataTypeMapping: NotRequired[
+        ReadOnly[Mapping[JDBCDataTypeType, GlueRecordTypeType]]
+    ]
+
+
+class JDBCConnectorSourceTypeDef(TypedDict):
+    Name: str
+    ConnectionName: str
+    ConnectorName: str
+    ConnectionType: str
+    AdditionalOptions: NotRequired[ReadOnly[JDBCConnectorOptionsTypeDef]]
+    ConnectionTable: NotRequired[str]
+    Query: NotRequired[str]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class JDBCConnectorTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    ConnectionName: str
+    ConnectionTable: str
+    ConnectorName: str
+    ConnectionType: str
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class JoinColumnTypeDef(TypedDict):
+    From: str
+    Keys: ReadOnly[Sequence[Sequence[str]]]
+
+
+class JoinTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    JoinType: JoinTypeType
+    Columns: ReadOnly[Sequence[JoinColumnTypeDef]]
+
+
+class MergeTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Source: str
+    PrimaryKeys: ReadOnly[Sequence[Sequence[str]]]
+
+
+class MicrosoftSQLServerCatalogTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Database: str
+    Table: str
+
+
+class MySQLCatalogTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Database: str
+    Table: str
+
+
+class OracleSQLCatalogTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Database: str
+    Table: str
+
+
+class PIIDetectionTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    PiiType: PiiTypeType
+    EntityTypesToDetect: ReadOnly[Sequence[str]]
+    OutputColumnName: NotRequired[str]
+    SampleFraction: NotRequired[float]
+    ThresholdFraction: NotRequired[float]
+    MaskValue: NotRequired[str]
+    RedactText: NotRequired[str]
+    RedactChar: NotRequired[str]
+    MatchPattern: NotRequired[str]
+    NumLeftCharsToExclude: NotRequired[int]
+    NumRightCharsToExclude: NotRequired[int]
+    DetectionParameters: NotRequired[str]
+    DetectionSensitivity: NotRequired[str]
+
+
+class PostgreSQLCatalogTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Database: str
+    Table: str
+
+
+class RecipeActionTypeDef(TypedDict):
+    Operation: str
+    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class RecipeStepTypeDef(TypedDict):
+    Action: ReadOnly[RecipeActionTypeDef]
+    ConditionExpressions: NotRequired[ReadOnly[Sequence[ConditionExpressionTypeDef]]]
+
+
+class RecipeTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    RecipeReference: NotRequired[RecipeReferenceTypeDef]
+    RecipeSteps: NotRequired[ReadOnly[Sequence[RecipeStepTypeDef]]]
+
+
+class UpsertRedshiftTargetOptionsTypeDef(TypedDict):
+    TableLocation: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    UpsertKeys: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RedshiftTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Database: str
+    Table: str
+    RedshiftTmpDir: NotRequired[str]
+    TmpDirIAMRole: NotRequired[str]
+    UpsertRedshiftOptions: NotRequired[ReadOnly[UpsertRedshiftTargetOptionsTypeDef]]
+
+
+class RenameFieldTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    SourcePath: ReadOnly[Sequence[str]]
+    TargetPath: ReadOnly[Sequence[str]]
+
+
+class GroupFiltersTypeDef(TypedDict):
+    GroupName: str
+    Filters: ReadOnly[Sequence[FilterExpressionTypeDef]]
+    LogicalOperator: FilterLogicalOperatorType
+
+
+class RouteTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    GroupFiltersList: ReadOnly[Sequence[GroupFiltersTypeDef]]
+
+
+class S3CatalogDeltaSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    AdditionalDeltaOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3CatalogHudiSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    AdditionalHudiOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3CatalogIcebergSourceTypeDef(TypedDict):
+    Name: str
+    Database: str
+    Table: str
+    AdditionalIcebergOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3CatalogTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    Table: str
+    Database: str
+    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+
+
+class S3CsvSourceTypeDef(TypedDict):
+    Name: str
+    Paths: ReadOnly[Sequence[str]]
+    CompressionType: NotRequired[CompressionTypeType]
+    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
+    GroupSize: NotRequired[str]
+    GroupFiles: NotRequired[str]
+    Recurse: NotRequired[bool]
+    MaxBand: NotRequired[int]
+    MaxFilesInBand: NotRequired[int]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    Separator: SeparatorType
+    Escaper: NotRequired[str]
+    QuoteChar: QuoteCharType
+    Multiline: NotRequired[bool]
+    WithHeader: NotRequired[bool]
+    WriteHeader: NotRequired[bool]
+    SkipFirst: NotRequired[bool]
+    OptimizePerformance: NotRequired[bool]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3DeltaCatalogTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    Table: str
+    Database: str
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3DeltaDirectTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    Path: str
+    Compression: DeltaTargetCompressionTypeType
+    NumberTargetPartitions: NotRequired[str]
+    Format: TargetFormatType
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+
+
+class S3DeltaSourceTypeDef(TypedDict):
+    Name: str
+    Paths: ReadOnly[Sequence[str]]
+    AdditionalDeltaOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3DirectTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    Path: str
+    Compression: NotRequired[str]
+    NumberTargetPartitions: NotRequired[str]
+    Format: TargetFormatType
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3ExcelSourceTypeDef(TypedDict):
+    Name: str
+    Paths: ReadOnly[Sequence[str]]
+    CompressionType: NotRequired[ParquetCompressionTypeType]
+    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
+    GroupSize: NotRequired[str]
+    GroupFiles: NotRequired[str]
+    Recurse: NotRequired[bool]
+    MaxBand: NotRequired[int]
+    MaxFilesInBand: NotRequired[int]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    NumberRows: NotRequired[int]
+    SkipFooter: NotRequired[int]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3GlueParquetTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    Path: str
+    Compression: NotRequired[ParquetCompressionTypeType]
+    NumberTargetPartitions: NotRequired[str]
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+
+
+class S3HudiCatalogTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    Table: str
+    Database: str
+    AdditionalOptions: ReadOnly[Mapping[str, str]]
+    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3HudiDirectTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Path: str
+    Compression: HudiTargetCompressionTypeType
+    NumberTargetPartitions: NotRequired[str]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    Format: TargetFormatType
+    AdditionalOptions: ReadOnly[Mapping[str, str]]
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+
+
+class S3HudiSourceTypeDef(TypedDict):
+    Name: str
+    Paths: ReadOnly[Sequence[str]]
+    AdditionalHudiOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3HyperDirectTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Format: NotRequired[TargetFormatType]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    Path: str
+    Compression: NotRequired[HyperTargetCompressionTypeType]
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3IcebergCatalogTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    Table: str
+    Database: str
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+
+
+class S3IcebergDirectTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    Path: str
+    Format: TargetFormatType
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
+    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
+    Compression: IcebergTargetCompressionTypeType
+    NumberTargetPartitions: NotRequired[str]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3JsonSourceTypeDef(TypedDict):
+    Name: str
+    Paths: ReadOnly[Sequence[str]]
+    CompressionType: NotRequired[CompressionTypeType]
+    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
+    GroupSize: NotRequired[str]
+    GroupFiles: NotRequired[str]
+    Recurse: NotRequired[bool]
+    MaxBand: NotRequired[int]
+    MaxFilesInBand: NotRequired[int]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    JsonPath: NotRequired[str]
+    Multiline: NotRequired[bool]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class S3ParquetSourceTypeDef(TypedDict):
+    Name: str
+    Paths: ReadOnly[Sequence[str]]
+    CompressionType: NotRequired[ParquetCompressionTypeType]
+    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
+    GroupSize: NotRequired[str]
+    GroupFiles: NotRequired[str]
+    Recurse: NotRequired[bool]
+    MaxBand: NotRequired[int]
+    MaxFilesInBand: NotRequired[int]
+    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class SelectFieldsTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Paths: ReadOnly[Sequence[Sequence[str]]]
+
+
+class SelectFromCollectionTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Index: int
+
+
+class SnowflakeNodeDataTypeDef(TypedDict):
+    SourceType: NotRequired[str]
+    Connection: NotRequired[OptionTypeDef]
+    Schema: NotRequired[str]
+    Table: NotRequired[str]
+    Database: NotRequired[str]
+    TempDir: NotRequired[str]
+    IamRole: NotRequired[OptionTypeDef]
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    SampleQuery: NotRequired[str]
+    PreAction: NotRequired[str]
+    PostAction: NotRequired[str]
+    Action: NotRequired[str]
+    Upsert: NotRequired[bool]
+    MergeAction: NotRequired[str]
+    MergeWhenMatched: NotRequired[str]
+    MergeWhenNotMatched: NotRequired[str]
+    MergeClause: NotRequired[str]
+    StagingTable: NotRequired[str]
+    SelectedColumns: NotRequired[ReadOnly[Sequence[OptionTypeDef]]]
+    AutoPushdown: NotRequired[bool]
+    TableSchema: NotRequired[ReadOnly[Sequence[OptionTypeDef]]]
+
+
+class SnowflakeSourceTypeDef(TypedDict):
+    Name: str
+    Data: ReadOnly[SnowflakeNodeDataTypeDef]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class SnowflakeTargetTypeDef(TypedDict):
+    Name: str
+    Data: ReadOnly[SnowflakeNodeDataTypeDef]
+    Inputs: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SparkConnectorSourceTypeDef(TypedDict):
+    Name: str
+    ConnectionName: str
+    ConnectorName: str
+    ConnectionType: str
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class SparkConnectorTargetTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    ConnectionName: str
+    ConnectorName: str
+    ConnectionType: str
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class SparkSQLTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    SqlQuery: str
+    SqlAliases: ReadOnly[Sequence[SqlAliasTypeDef]]
+    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
+
+
+class SpigotTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Path: str
+    Topk: NotRequired[int]
+    Prob: NotRequired[float]
+
+
+class SplitFieldsTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    Paths: ReadOnly[Sequence[Sequence[str]]]
+
+
+class UnionTypeDef(TypedDict):
+    Name: str
+    Inputs: ReadOnly[Sequence[str]]
+    UnionType: UnionTypeType
 
 
 class CodeGenConfigurationNodeTypeDef(TypedDict):
@@ -2253,16 +4638,49 @@ class ColumnImportanceTypeDef(TypedDict):
     Importance: NotRequired[float]
 
 
-class ColumnOutputTypeDef(TypedDict):
-    Name: str
-    Type: NotRequired[str]
-    Comment: NotRequired[str]
-    Parameters: NotRequired[dict[str, str]]
-
-
 class ColumnRowFilterTypeDef(TypedDict):
     ColumnName: NotRequired[str]
     RowFilterExpression: NotRequired[str]
+
+
+class DateColumnStatisticsDataOutputTypeDef(TypedDict):
+    MinimumValue: NotRequired[datetime]
+    MaximumValue: NotRequired[datetime]
+    NumberOfNulls: int
+    NumberOfDistinctValues: int
+
+
+class DecimalNumberOutputTypeDef(TypedDict):
+    UnscaledValue: bytes
+    Scale: int
+
+
+class DecimalColumnStatisticsDataOutputTypeDef(TypedDict):
+    MinimumValue: NotRequired[DecimalNumberOutputTypeDef]
+    MaximumValue: NotRequired[DecimalNumberOutputTypeDef]
+    NumberOfNulls: int
+    NumberOfDistinctValues: int
+
+
+class DoubleColumnStatisticsDataTypeDef(TypedDict):
+    MinimumValue: NotRequired[float]
+    MaximumValue: NotRequired[float]
+    NumberOfNulls: int
+    NumberOfDistinctValues: int
+
+
+class LongColumnStatisticsDataTypeDef(TypedDict):
+    MinimumValue: NotRequired[int]
+    MaximumValue: NotRequired[int]
+    NumberOfNulls: int
+    NumberOfDistinctValues: int
+
+
+class StringColumnStatisticsDataTypeDef(TypedDict):
+    MaximumLength: int
+    AverageLength: float
+    NumberOfNulls: int
+    NumberOfDistinctValues: int
 
 
 class ColumnStatisticsDataOutputTypeDef(TypedDict):
@@ -2274,6 +4692,25 @@ class ColumnStatisticsDataOutputTypeDef(TypedDict):
     LongColumnStatisticsData: NotRequired[LongColumnStatisticsDataTypeDef]
     StringColumnStatisticsData: NotRequired[StringColumnStatisticsDataTypeDef]
     BinaryColumnStatisticsData: NotRequired[BinaryColumnStatisticsDataTypeDef]
+
+
+class DateColumnStatisticsDataTypeDef(TypedDict):
+    MinimumValue: NotRequired[ReadOnly[datetime | str]]
+    MaximumValue: NotRequired[ReadOnly[datetime | str]]
+    NumberOfNulls: int
+    NumberOfDistinctValues: int
+
+
+class DecimalNumberTypeDef(TypedDict):
+    UnscaledValue: ReadOnly[bytes | str | IO[Any]]
+    Scale: int
+
+
+class DecimalColumnStatisticsDataTypeDef(TypedDict):
+    MinimumValue: NotRequired[ReadOnly[DecimalNumberTypeDef]]
+    MaximumValue: NotRequired[ReadOnly[DecimalNumberTypeDef]]
+    NumberOfNulls: int
+    NumberOfDistinctValues: int
 
 
 class ColumnStatisticsDataTypeDef(TypedDict):
@@ -2289,16 +4726,16 @@ class ColumnStatisticsDataTypeDef(TypedDict):
     BinaryColumnStatisticsData: NotRequired[BinaryColumnStatisticsDataTypeDef]
 
 
-class ColumnStatisticsErrorTypeDef(TypedDict):
-    ColumnStatistics: NotRequired[ColumnStatisticsOutputTypeDef]
-    Error: NotRequired[ErrorDetailTypeDef]
-
-
 class ColumnStatisticsOutputTypeDef(TypedDict):
     ColumnName: str
     ColumnType: str
     AnalyzedTime: datetime
     StatisticsData: ColumnStatisticsDataOutputTypeDef
+
+
+class ColumnStatisticsErrorTypeDef(TypedDict):
+    ColumnStatistics: NotRequired[ColumnStatisticsOutputTypeDef]
+    Error: NotRequired[ErrorDetailTypeDef]
 
 
 class ColumnStatisticsTaskRunTypeDef(TypedDict):
@@ -2323,6 +4760,13 @@ class ColumnStatisticsTaskRunTypeDef(TypedDict):
     DPUSeconds: NotRequired[float]
 
 
+class ExecutionAttemptTypeDef(TypedDict):
+    Status: NotRequired[ExecutionStatusType]
+    ColumnStatisticsTaskRunId: NotRequired[str]
+    ExecutionTimestamp: NotRequired[datetime]
+    ErrorMessage: NotRequired[str]
+
+
 class ColumnStatisticsTaskSettingsTypeDef(TypedDict):
     DatabaseName: NotRequired[str]
     TableName: NotRequired[str]
@@ -2344,21 +4788,6 @@ class ColumnStatisticsTypeDef(TypedDict):
     StatisticsData: ReadOnly[ColumnStatisticsDataTypeDef]
 
 
-class ColumnTypeDef(TypedDict):
-    Name: str
-    Type: NotRequired[str]
-    Comment: NotRequired[str]
-    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class CompactionConfigurationTypeDef(TypedDict):
-    icebergConfiguration: NotRequired[IcebergCompactionConfigurationTypeDef]
-
-
-class CompactionMetricsTypeDef(TypedDict):
-    IcebergMetrics: NotRequired[IcebergCompactionMetricsTypeDef]
-
-
 class ComputeEnvironmentConfigurationTypeDef(TypedDict):
     Name: str
     Description: str
@@ -2369,20 +4798,6 @@ class ComputeEnvironmentConfigurationTypeDef(TypedDict):
     ConnectionOptionNameOverrides: dict[str, str]
     ConnectionPropertiesRequiredOverrides: list[str]
     PhysicalConnectionPropertiesRequired: NotRequired[bool]
-
-
-class ConditionExpressionTypeDef(TypedDict):
-    Condition: str
-    Value: NotRequired[str]
-    TargetColumn: str
-
-
-class ConditionTypeDef(TypedDict):
-    LogicalOperator: NotRequired[LogicalOperatorType]
-    JobName: NotRequired[str]
-    State: NotRequired[JobRunStateType]
-    CrawlerName: NotRequired[str]
-    CrawlState: NotRequired[CrawlStateType]
 
 
 class ConfigurationObjectOutputTypeDef(TypedDict):
@@ -2404,6 +4819,12 @@ class ConfusionMatrixTypeDef(TypedDict):
     NumFalsePositives: NotRequired[int]
     NumTrueNegatives: NotRequired[int]
     NumFalseNegatives: NotRequired[int]
+
+
+class PhysicalConnectionRequirementsTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    SecurityGroupIdList: NotRequired[ReadOnly[Sequence[str]]]
+    AvailabilityZone: NotRequired[str]
 
 
 class ConnectionInputTypeDef(TypedDict):
@@ -2439,6 +4860,13 @@ class ConnectionPropertiesConfigurationTypeDef(TypedDict):
     ]
 
 
+class ConnectionTypeVariantTypeDef(TypedDict):
+    ConnectionTypeVariantName: NotRequired[str]
+    DisplayName: NotRequired[str]
+    Description: NotRequired[str]
+    LogoUrl: NotRequired[str]
+
+
 class ConnectionTypeBriefTypeDef(TypedDict):
     ConnectionType: NotRequired[ConnectionTypeType]
     DisplayName: NotRequired[str]
@@ -2448,6 +4876,12 @@ class ConnectionTypeBriefTypeDef(TypedDict):
     Capabilities: NotRequired[CapabilitiesTypeDef]
     LogoUrl: NotRequired[str]
     ConnectionTypeVariants: NotRequired[list[ConnectionTypeVariantTypeDef]]
+
+
+class PhysicalConnectionRequirementsOutputTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    SecurityGroupIdList: NotRequired[list[str]]
+    AvailabilityZone: NotRequired[str]
 
 
 class ConnectionTypeDef(TypedDict):
@@ -2473,30 +4907,8 @@ class ConnectionTypeDef(TypedDict):
     CompatibleComputeEnvironments: NotRequired[list[ComputeEnvironmentType]]
 
 
-class ConnectionTypeVariantTypeDef(TypedDict):
-    ConnectionTypeVariantName: NotRequired[str]
-    DisplayName: NotRequired[str]
-    Description: NotRequired[str]
-    LogoUrl: NotRequired[str]
-
-
-class ConnectionsListOutputTypeDef(TypedDict):
-    Connections: NotRequired[list[str]]
-
-
 class ConnectionsListTypeDef(TypedDict):
     Connections: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ConnectorAuthenticationConfigurationTypeDef(TypedDict):
-    AuthenticationTypes: ReadOnly[Sequence[AuthenticationTypeType]]
-    OAuth2Properties: NotRequired[ReadOnly[ConnectorOAuth2PropertiesTypeDef]]
-    BasicAuthenticationProperties: NotRequired[
-        ReadOnly[BasicAuthenticationPropertiesTypeDef]
-    ]
-    CustomAuthenticationProperties: NotRequired[
-        ReadOnly[CustomAuthenticationPropertiesTypeDef]
-    ]
 
 
 class ConnectorAuthorizationCodePropertiesTypeDef(TypedDict):
@@ -2513,32 +4925,12 @@ class ConnectorAuthorizationCodePropertiesTypeDef(TypedDict):
     TokenUrlParameters: NotRequired[ReadOnly[Sequence[ConnectorPropertyTypeDef]]]
 
 
-class ConnectorDataSourceOutputTypeDef(TypedDict):
-    Name: str
-    ConnectionType: str
-    Data: dict[str, str]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class ConnectorDataSourceTypeDef(TypedDict):
-    Name: str
-    ConnectionType: str
-    Data: ReadOnly[Mapping[str, str]]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class ConnectorDataTargetOutputTypeDef(TypedDict):
-    Name: str
-    ConnectionType: str
-    Data: dict[str, str]
-    Inputs: NotRequired[list[str]]
-
-
-class ConnectorDataTargetTypeDef(TypedDict):
-    Name: str
-    ConnectionType: str
-    Data: ReadOnly[Mapping[str, str]]
-    Inputs: NotRequired[ReadOnly[Sequence[str]]]
+class JWTBearerPropertiesTypeDef(TypedDict):
+    TokenUrl: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
+    RequestMethod: NotRequired[HTTPMethodType]
+    ContentType: NotRequired[ContentTypeType]
+    JwtToken: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
+    TokenUrlParameters: NotRequired[ReadOnly[Sequence[ConnectorPropertyTypeDef]]]
 
 
 class ConnectorOAuth2PropertiesTypeDef(TypedDict):
@@ -2552,6 +4944,21 @@ class ConnectorOAuth2PropertiesTypeDef(TypedDict):
     ]
 
 
+class CustomAuthenticationPropertiesTypeDef(TypedDict):
+    AuthenticationParameters: ReadOnly[Sequence[ConnectorPropertyTypeDef]]
+
+
+class ConnectorAuthenticationConfigurationTypeDef(TypedDict):
+    AuthenticationTypes: ReadOnly[Sequence[AuthenticationTypeType]]
+    OAuth2Properties: NotRequired[ReadOnly[ConnectorOAuth2PropertiesTypeDef]]
+    BasicAuthenticationProperties: NotRequired[
+        ReadOnly[BasicAuthenticationPropertiesTypeDef]
+    ]
+    CustomAuthenticationProperties: NotRequired[
+        ReadOnly[CustomAuthenticationPropertiesTypeDef]
+    ]
+
+
 class ConnectorPropertyOutputTypeDef(TypedDict):
     Name: str
     KeyOverride: NotRequired[str]
@@ -2560,25 +4967,6 @@ class ConnectorPropertyOutputTypeDef(TypedDict):
     AllowedValues: NotRequired[list[str]]
     PropertyLocation: NotRequired[PropertyLocationType]
     PropertyType: PropertyTypeType
-
-
-class ConnectorPropertyTypeDef(TypedDict):
-    Name: str
-    KeyOverride: NotRequired[str]
-    Required: bool
-    DefaultValue: NotRequired[str]
-    AllowedValues: NotRequired[ReadOnly[Sequence[str]]]
-    PropertyLocation: NotRequired[PropertyLocationType]
-    PropertyType: PropertyTypeType
-
-
-class CrawlTypeDef(TypedDict):
-    State: NotRequired[CrawlStateType]
-    StartedOn: NotRequired[datetime]
-    CompletedOn: NotRequired[datetime]
-    ErrorMessage: NotRequired[str]
-    LogGroup: NotRequired[str]
-    LogStream: NotRequired[str]
 
 
 class CrawlerHistoryTypeDef(TypedDict):
@@ -2605,19 +4993,41 @@ class CrawlerMetricsTypeDef(TypedDict):
     TablesDeleted: NotRequired[int]
 
 
-class CrawlerNodeDetailsTypeDef(TypedDict):
-    Crawls: NotRequired[list[CrawlTypeDef]]
+class DeltaTargetTypeDef(TypedDict):
+    DeltaTables: NotRequired[ReadOnly[Sequence[str]]]
+    ConnectionName: NotRequired[str]
+    WriteManifest: NotRequired[bool]
+    CreateNativeDeltaTable: NotRequired[bool]
 
 
-class CrawlerTargetsOutputTypeDef(TypedDict):
-    S3Targets: NotRequired[list[S3TargetOutputTypeDef]]
-    JdbcTargets: NotRequired[list[JdbcTargetOutputTypeDef]]
-    MongoDBTargets: NotRequired[list[MongoDBTargetTypeDef]]
-    DynamoDBTargets: NotRequired[list[DynamoDBTargetTypeDef]]
-    CatalogTargets: NotRequired[list[CatalogTargetOutputTypeDef]]
-    DeltaTargets: NotRequired[list[DeltaTargetOutputTypeDef]]
-    IcebergTargets: NotRequired[list[IcebergTargetOutputTypeDef]]
-    HudiTargets: NotRequired[list[HudiTargetOutputTypeDef]]
+class HudiTargetTypeDef(TypedDict):
+    Paths: NotRequired[ReadOnly[Sequence[str]]]
+    ConnectionName: NotRequired[str]
+    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
+    MaximumTraversalDepth: NotRequired[int]
+
+
+class IcebergTargetTypeDef(TypedDict):
+    Paths: NotRequired[ReadOnly[Sequence[str]]]
+    ConnectionName: NotRequired[str]
+    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
+    MaximumTraversalDepth: NotRequired[int]
+
+
+class JdbcTargetTypeDef(TypedDict):
+    ConnectionName: NotRequired[str]
+    Path: NotRequired[str]
+    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
+    EnableAdditionalMetadata: NotRequired[ReadOnly[Sequence[JdbcMetadataEntryType]]]
+
+
+class S3TargetTypeDef(TypedDict):
+    Path: NotRequired[str]
+    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
+    ConnectionName: NotRequired[str]
+    SampleSize: NotRequired[int]
+    EventQueueArn: NotRequired[str]
+    DlqEventQueueArn: NotRequired[str]
 
 
 class CrawlerTargetsTypeDef(TypedDict):
@@ -2629,29 +5039,6 @@ class CrawlerTargetsTypeDef(TypedDict):
     DeltaTargets: NotRequired[ReadOnly[Sequence[DeltaTargetTypeDef]]]
     IcebergTargets: NotRequired[ReadOnly[Sequence[IcebergTargetTypeDef]]]
     HudiTargets: NotRequired[ReadOnly[Sequence[HudiTargetTypeDef]]]
-
-
-class CrawlerTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Role: NotRequired[str]
-    Targets: NotRequired[CrawlerTargetsOutputTypeDef]
-    DatabaseName: NotRequired[str]
-    Description: NotRequired[str]
-    Classifiers: NotRequired[list[str]]
-    RecrawlPolicy: NotRequired[RecrawlPolicyTypeDef]
-    SchemaChangePolicy: NotRequired[SchemaChangePolicyTypeDef]
-    LineageConfiguration: NotRequired[LineageConfigurationTypeDef]
-    State: NotRequired[CrawlerStateType]
-    TablePrefix: NotRequired[str]
-    Schedule: NotRequired[ScheduleTypeDef]
-    CrawlElapsedTime: NotRequired[int]
-    CreationTime: NotRequired[datetime]
-    LastUpdated: NotRequired[datetime]
-    LastCrawl: NotRequired[LastCrawlInfoTypeDef]
-    Version: NotRequired[int]
-    Configuration: NotRequired[str]
-    CrawlerSecurityConfiguration: NotRequired[str]
-    LakeFormationConfiguration: NotRequired[LakeFormationConfigurationTypeDef]
 
 
 class CrawlsFilterTypeDef(TypedDict):
@@ -2680,6 +5067,37 @@ class CreateCatalogRequestTypeDef(TypedDict):
 
 class CreateCatalogResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateCsvClassifierRequestTypeDef(TypedDict):
+    Name: str
+    Delimiter: NotRequired[str]
+    QuoteSymbol: NotRequired[str]
+    ContainsHeader: NotRequired[CsvHeaderOptionType]
+    Header: NotRequired[ReadOnly[Sequence[str]]]
+    DisableValueTrimming: NotRequired[bool]
+    AllowSingleColumn: NotRequired[bool]
+    CustomDatatypeConfigured: NotRequired[bool]
+    CustomDatatypes: NotRequired[ReadOnly[Sequence[str]]]
+    Serde: NotRequired[CsvSerdeOptionType]
+
+
+class CreateGrokClassifierRequestTypeDef(TypedDict):
+    Classification: str
+    Name: str
+    GrokPattern: str
+    CustomPatterns: NotRequired[str]
+
+
+class CreateJsonClassifierRequestTypeDef(TypedDict):
+    Name: str
+    JsonPath: str
+
+
+class CreateXMLClassifierRequestTypeDef(TypedDict):
+    Classification: str
+    Name: str
+    RowTag: NotRequired[str]
 
 
 class CreateClassifierRequestTypeDef(TypedDict):
@@ -2742,19 +5160,6 @@ class CreateCrawlerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateCsvClassifierRequestTypeDef(TypedDict):
-    Name: str
-    Delimiter: NotRequired[str]
-    QuoteSymbol: NotRequired[str]
-    ContainsHeader: NotRequired[CsvHeaderOptionType]
-    Header: NotRequired[ReadOnly[Sequence[str]]]
-    DisableValueTrimming: NotRequired[bool]
-    AllowSingleColumn: NotRequired[bool]
-    CustomDatatypeConfigured: NotRequired[bool]
-    CustomDatatypes: NotRequired[ReadOnly[Sequence[str]]]
-    Serde: NotRequired[CsvSerdeOptionType]
-
-
 class CreateCustomEntityTypeRequestTypeDef(TypedDict):
     Name: str
     RegexString: str
@@ -2765,6 +5170,12 @@ class CreateCustomEntityTypeRequestTypeDef(TypedDict):
 class CreateCustomEntityTypeResponseTypeDef(TypedDict):
     Name: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataQualityTargetTableTypeDef(TypedDict):
+    TableName: str
+    DatabaseName: str
+    CatalogId: NotRequired[str]
 
 
 class CreateDataQualityRulesetRequestTypeDef(TypedDict):
@@ -2780,6 +5191,30 @@ class CreateDataQualityRulesetRequestTypeDef(TypedDict):
 class CreateDataQualityRulesetResponseTypeDef(TypedDict):
     Name: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DatabaseIdentifierTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    Region: NotRequired[str]
+
+
+class FederatedDatabaseTypeDef(TypedDict):
+    Identifier: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    ConnectionType: NotRequired[str]
+
+
+class DatabaseInputTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    LocationUri: NotRequired[str]
+    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    CreateTableDefaultPermissions: NotRequired[
+        ReadOnly[Sequence[PrincipalPermissionsTypeDef]]
+    ]
+    TargetDatabase: NotRequired[DatabaseIdentifierTypeDef]
+    FederatedDatabase: NotRequired[FederatedDatabaseTypeDef]
 
 
 class CreateDatabaseRequestTypeDef(TypedDict):
@@ -2844,11 +5279,45 @@ class CreateGlueIdentityCenterConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateGrokClassifierRequestTypeDef(TypedDict):
-    Classification: str
+class IcebergPartitionFieldTypeDef(TypedDict):
+    SourceId: int
+    Transform: str
     Name: str
-    GrokPattern: str
-    CustomPatterns: NotRequired[str]
+    FieldId: NotRequired[int]
+
+
+class IcebergPartitionSpecTypeDef(TypedDict):
+    Fields: ReadOnly[Sequence[IcebergPartitionFieldTypeDef]]
+    SpecId: NotRequired[int]
+
+
+class IcebergStructFieldTypeDef(TypedDict):
+    Id: int
+    Name: str
+    Type: ReadOnly[DocumentValue]
+    Required: bool
+    Doc: NotRequired[str]
+    InitialDefault: NotRequired[ReadOnly[DocumentValue]]
+    WriteDefault: NotRequired[ReadOnly[DocumentValue]]
+
+
+class IcebergSchemaTypeDef(TypedDict):
+    SchemaId: NotRequired[int]
+    IdentifierFieldIds: NotRequired[ReadOnly[Sequence[int]]]
+    Type: NotRequired[IcebergStructTypeEnumType]
+    Fields: ReadOnly[Sequence[IcebergStructFieldTypeDef]]
+
+
+class IcebergSortFieldTypeDef(TypedDict):
+    SourceId: int
+    Transform: str
+    Direction: IcebergSortDirectionType
+    NullOrder: IcebergNullOrderType
+
+
+class IcebergSortOrderTypeDef(TypedDict):
+    OrderId: int
+    Fields: ReadOnly[Sequence[IcebergSortFieldTypeDef]]
 
 
 class CreateIcebergTableInputTypeDef(TypedDict):
@@ -2857,6 +5326,17 @@ class CreateIcebergTableInputTypeDef(TypedDict):
     PartitionSpec: NotRequired[ReadOnly[IcebergPartitionSpecTypeDef]]
     WriteOrder: NotRequired[ReadOnly[IcebergSortOrderTypeDef]]
     Properties: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class IntegrationConfigTypeDef(TypedDict):
+    RefreshInterval: NotRequired[str]
+    SourceProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    ContinuousSync: NotRequired[bool]
+
+
+class TagTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
 
 
 class CreateIntegrationRequestTypeDef(TypedDict):
@@ -2869,6 +5349,17 @@ class CreateIntegrationRequestTypeDef(TypedDict):
     AdditionalEncryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     IntegrationConfig: NotRequired[ReadOnly[IntegrationConfigTypeDef]]
+
+
+class SourceProcessingPropertiesTypeDef(TypedDict):
+    RoleArn: NotRequired[str]
+
+
+class TargetProcessingPropertiesTypeDef(TypedDict):
+    RoleArn: NotRequired[str]
+    KmsArn: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    EventBusArn: NotRequired[str]
 
 
 class CreateIntegrationResourcePropertyRequestTypeDef(TypedDict):
@@ -2886,6 +5377,17 @@ class CreateIntegrationResourcePropertyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IntegrationConfigOutputTypeDef(TypedDict):
+    RefreshInterval: NotRequired[str]
+    SourceProperties: NotRequired[dict[str, str]]
+    ContinuousSync: NotRequired[bool]
+
+
+class IntegrationErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
 class CreateIntegrationResponseTypeDef(TypedDict):
     SourceArn: str
     TargetArn: str
@@ -2901,6 +5403,25 @@ class CreateIntegrationResponseTypeDef(TypedDict):
     DataFilter: NotRequired[str]
     IntegrationConfig: NotRequired[IntegrationConfigOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SourceTableConfigTypeDef(TypedDict):
+    Fields: NotRequired[ReadOnly[Sequence[str]]]
+    FilterPredicate: NotRequired[str]
+    PrimaryKey: NotRequired[ReadOnly[Sequence[str]]]
+    RecordUpdateField: NotRequired[str]
+
+
+class IntegrationPartitionTypeDef(TypedDict):
+    FieldName: NotRequired[str]
+    FunctionSpec: NotRequired[str]
+    ConversionSpec: NotRequired[str]
+
+
+class TargetTableConfigTypeDef(TypedDict):
+    UnnestSpec: NotRequired[UnnestSpecType]
+    PartitionSpec: NotRequired[ReadOnly[Sequence[IntegrationPartitionTypeDef]]]
+    TargetTableName: NotRequired[str]
 
 
 class CreateIntegrationTablePropertiesRequestTypeDef(TypedDict):
@@ -2949,9 +5470,34 @@ class CreateJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateJsonClassifierRequestTypeDef(TypedDict):
-    Name: str
-    JsonPath: str
+class GlueTableTypeDef(TypedDict):
+    DatabaseName: str
+    TableName: str
+    CatalogId: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class MLUserDataEncryptionTypeDef(TypedDict):
+    MlUserDataEncryptionMode: MLUserDataEncryptionModeStringType
+    KmsKeyId: NotRequired[str]
+
+
+class TransformEncryptionTypeDef(TypedDict):
+    MlUserDataEncryption: NotRequired[MLUserDataEncryptionTypeDef]
+    TaskRunSecurityConfigurationName: NotRequired[str]
+
+
+class FindMatchesParametersTypeDef(TypedDict):
+    PrimaryKeyColumnName: NotRequired[str]
+    PrecisionRecallTradeoff: NotRequired[float]
+    AccuracyCostTradeoff: NotRequired[float]
+    EnforceProvidedLabels: NotRequired[bool]
+
+
+class TransformParametersTypeDef(TypedDict):
+    TransformType: TransformTypeType
+    FindMatchesParameters: NotRequired[FindMatchesParametersTypeDef]
 
 
 class CreateMLTransformRequestTypeDef(TypedDict):
@@ -2973,6 +5519,11 @@ class CreateMLTransformRequestTypeDef(TypedDict):
 class CreateMLTransformResponseTypeDef(TypedDict):
     TransformId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PartitionIndexTypeDef(TypedDict):
+    Keys: ReadOnly[Sequence[str]]
+    IndexName: str
 
 
 class CreatePartitionIndexRequestTypeDef(TypedDict):
@@ -3009,6 +5560,11 @@ class CreateRegistryResponseTypeDef(TypedDict):
     Description: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RegistryIdTypeDef(TypedDict):
+    RegistryName: NotRequired[str]
+    RegistryArn: NotRequired[str]
 
 
 class CreateSchemaInputTypeDef(TypedDict):
@@ -3051,6 +5607,28 @@ class CreateScriptResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataQualityEncryptionTypeDef(TypedDict):
+    DataQualityEncryptionMode: NotRequired[DataQualityEncryptionModeType]
+    KmsKeyArn: NotRequired[str]
+
+
+class JobBookmarksEncryptionTypeDef(TypedDict):
+    JobBookmarksEncryptionMode: NotRequired[JobBookmarksEncryptionModeType]
+    KmsKeyArn: NotRequired[str]
+
+
+class S3EncryptionTypeDef(TypedDict):
+    S3EncryptionMode: NotRequired[S3EncryptionModeType]
+    KmsKeyArn: NotRequired[str]
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    S3Encryption: NotRequired[ReadOnly[Sequence[S3EncryptionTypeDef]]]
+    CloudWatchEncryption: NotRequired[CloudWatchEncryptionTypeDef]
+    JobBookmarksEncryption: NotRequired[JobBookmarksEncryptionTypeDef]
+    DataQualityEncryption: NotRequired[DataQualityEncryptionTypeDef]
+
+
 class CreateSecurityConfigurationRequestTypeDef(TypedDict):
     Name: str
     EncryptionConfiguration: ReadOnly[EncryptionConfigurationTypeDef]
@@ -3060,6 +5638,11 @@ class CreateSecurityConfigurationResponseTypeDef(TypedDict):
     Name: NotRequired[str]
     CreatedTimestamp: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SessionCommandTypeDef(TypedDict):
+    Name: NotRequired[str]
+    PythonVersion: NotRequired[str]
 
 
 class CreateSessionRequestTypeDef(TypedDict):
@@ -3080,6 +5663,29 @@ class CreateSessionRequestTypeDef(TypedDict):
     RequestOrigin: NotRequired[str]
 
 
+class SessionTypeDef(TypedDict):
+    Id: NotRequired[str]
+    CreatedOn: NotRequired[datetime]
+    Status: NotRequired[SessionStatusType]
+    ErrorMessage: NotRequired[str]
+    Description: NotRequired[str]
+    Role: NotRequired[str]
+    Command: NotRequired[SessionCommandTypeDef]
+    DefaultArguments: NotRequired[dict[str, str]]
+    Connections: NotRequired[ConnectionsListOutputTypeDef]
+    Progress: NotRequired[float]
+    MaxCapacity: NotRequired[float]
+    SecurityConfiguration: NotRequired[str]
+    GlueVersion: NotRequired[str]
+    NumberOfWorkers: NotRequired[int]
+    WorkerType: NotRequired[WorkerTypeType]
+    CompletedOn: NotRequired[datetime]
+    ExecutionTime: NotRequired[float]
+    DPUSeconds: NotRequired[float]
+    IdleTimeout: NotRequired[int]
+    ProfileName: NotRequired[str]
+
+
 class CreateSessionResponseTypeDef(TypedDict):
     Session: NotRequired[SessionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3097,6 +5703,60 @@ class CreateTableOptimizerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IcebergInputTypeDef(TypedDict):
+    MetadataOperation: MetadataOperationType
+    Version: NotRequired[str]
+    CreateIcebergTableInput: NotRequired[ReadOnly[CreateIcebergTableInputTypeDef]]
+
+
+class OpenTableFormatInputTypeDef(TypedDict):
+    IcebergInput: NotRequired[ReadOnly[IcebergInputTypeDef]]
+
+
+class TableIdentifierTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    Name: NotRequired[str]
+    Region: NotRequired[str]
+
+
+class ViewRepresentationInputTypeDef(TypedDict):
+    Dialect: NotRequired[ViewDialectType]
+    DialectVersion: NotRequired[str]
+    ViewOriginalText: NotRequired[str]
+    ValidationConnection: NotRequired[str]
+    ViewExpandedText: NotRequired[str]
+
+
+class ViewDefinitionInputTypeDef(TypedDict):
+    IsProtected: NotRequired[bool]
+    Definer: NotRequired[str]
+    Representations: NotRequired[ReadOnly[Sequence[ViewRepresentationInputTypeDef]]]
+    ViewVersionId: NotRequired[int]
+    ViewVersionToken: NotRequired[str]
+    RefreshSeconds: NotRequired[int]
+    LastRefreshType: NotRequired[LastRefreshTypeType]
+    SubObjects: NotRequired[ReadOnly[Sequence[str]]]
+    SubObjectVersionIds: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class TableInputTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    Owner: NotRequired[str]
+    LastAccessTime: NotRequired[ReadOnly[datetime | str]]
+    LastAnalyzedTime: NotRequired[ReadOnly[datetime | str]]
+    Retention: NotRequired[int]
+    StorageDescriptor: NotRequired[ReadOnly[StorageDescriptorTypeDef]]
+    PartitionKeys: NotRequired[ReadOnly[Sequence[ColumnTypeDef]]]
+    ViewOriginalText: NotRequired[str]
+    ViewExpandedText: NotRequired[str]
+    TableType: NotRequired[str]
+    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    TargetTable: NotRequired[TableIdentifierTypeDef]
+    ViewDefinition: NotRequired[ReadOnly[ViewDefinitionInputTypeDef]]
+
+
 class CreateTableRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     DatabaseName: str
@@ -3109,6 +5769,11 @@ class CreateTableRequestTypeDef(TypedDict):
 
 class CreateTableResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PredicateTypeDef(TypedDict):
+    Logical: NotRequired[LogicalType]
+    Conditions: NotRequired[ReadOnly[Sequence[ConditionTypeDef]]]
 
 
 class CreateTriggerRequestTypeDef(TypedDict):
@@ -3129,6 +5794,13 @@ class CreateTriggerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ProfileConfigurationTypeDef(TypedDict):
+    SessionConfiguration: NotRequired[
+        ReadOnly[Mapping[str, ConfigurationObjectTypeDef]]
+    ]
+    JobConfiguration: NotRequired[ReadOnly[Mapping[str, ConfigurationObjectTypeDef]]]
+
+
 class CreateUsageProfileRequestTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -3139,6 +5811,20 @@ class CreateUsageProfileRequestTypeDef(TypedDict):
 class CreateUsageProfileResponseTypeDef(TypedDict):
     Name: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceUriTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    Uri: NotRequired[str]
+
+
+class UserDefinedFunctionInputTypeDef(TypedDict):
+    FunctionName: NotRequired[str]
+    ClassName: NotRequired[str]
+    OwnerName: NotRequired[str]
+    FunctionType: NotRequired[FunctionTypeType]
+    OwnerType: NotRequired[PrincipalTypeType]
+    ResourceUris: NotRequired[ReadOnly[Sequence[ResourceUriTypeDef]]]
 
 
 class CreateUserDefinedFunctionRequestTypeDef(TypedDict):
@@ -3164,26 +5850,16 @@ class CreateWorkflowResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateXMLClassifierRequestTypeDef(TypedDict):
-    Classification: str
-    Name: str
-    RowTag: NotRequired[str]
+class ResponseExtractionMappingTypeDef(TypedDict):
+    ContentPath: NotRequired[str]
+    HeaderKey: NotRequired[str]
 
 
-class CsvClassifierTypeDef(TypedDict):
-    Name: str
-    CreationTime: NotRequired[datetime]
-    LastUpdated: NotRequired[datetime]
-    Version: NotRequired[int]
-    Delimiter: NotRequired[str]
-    QuoteSymbol: NotRequired[str]
-    ContainsHeader: NotRequired[CsvHeaderOptionType]
-    Header: NotRequired[list[str]]
-    DisableValueTrimming: NotRequired[bool]
-    AllowSingleColumn: NotRequired[bool]
-    CustomDatatypeConfigured: NotRequired[bool]
-    CustomDatatypes: NotRequired[list[str]]
-    Serde: NotRequired[CsvSerdeOptionType]
+class ExtractedParameterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    DefaultValue: NotRequired[str]
+    PropertyLocation: NotRequired[PropertyLocationType]
+    Value: NotRequired[ResponseExtractionMappingTypeDef]
 
 
 class CursorConfigurationTypeDef(TypedDict):
@@ -3191,56 +5867,10 @@ class CursorConfigurationTypeDef(TypedDict):
     LimitParameter: NotRequired[ExtractedParameterTypeDef]
 
 
-class CustomAuthenticationPropertiesTypeDef(TypedDict):
-    AuthenticationParameters: ReadOnly[Sequence[ConnectorPropertyTypeDef]]
-
-
-class CustomCodeOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Code: str
-    ClassName: str
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class CustomCodeTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Code: str
-    ClassName: str
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class CustomEntityTypeTypeDef(TypedDict):
-    Name: str
-    RegexString: str
-    ContextWords: NotRequired[list[str]]
-
-
-class DDBELTCatalogAdditionalOptionsTypeDef(TypedDict):
-    DynamodbExport: NotRequired[str]
-    DynamodbUnnestDDBJson: NotRequired[bool]
-
-
-class DDBELTConnectionOptionsTypeDef(TypedDict):
-    DynamodbExport: NotRequired[DdbExportTypeType]
-    DynamodbUnnestDDBJson: NotRequired[bool]
-    DynamodbTableArn: str
-    DynamodbS3Bucket: NotRequired[str]
-    DynamodbS3Prefix: NotRequired[str]
-    DynamodbS3BucketOwner: NotRequired[str]
-    DynamodbStsRoleArn: NotRequired[str]
-
-
-class DQResultsPublishingOptionsTypeDef(TypedDict):
-    EvaluationContext: NotRequired[str]
-    ResultsS3Prefix: NotRequired[str]
-    CloudWatchMetricsEnabled: NotRequired[bool]
-    ResultsPublishingEnabled: NotRequired[bool]
-
-
-class DQStopJobOnFailureOptionsTypeDef(TypedDict):
-    StopJobOnFailureTiming: NotRequired[DQStopJobOnFailureTimingType]
+class EncryptionAtRestTypeDef(TypedDict):
+    CatalogEncryptionMode: CatalogEncryptionModeType
+    SseAwsKmsKeyId: NotRequired[str]
+    CatalogEncryptionServiceRole: NotRequired[str]
 
 
 class DataCatalogEncryptionSettingsTypeDef(TypedDict):
@@ -3248,63 +5878,11 @@ class DataCatalogEncryptionSettingsTypeDef(TypedDict):
     ConnectionPasswordEncryption: NotRequired[ConnectionPasswordEncryptionTypeDef]
 
 
-class DataLakeAccessPropertiesOutputTypeDef(TypedDict):
-    DataLakeAccess: NotRequired[bool]
-    DataTransferRole: NotRequired[str]
-    KmsKey: NotRequired[str]
-    ManagedWorkgroupName: NotRequired[str]
-    ManagedWorkgroupStatus: NotRequired[str]
-    RedshiftDatabaseName: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    CatalogType: NotRequired[str]
-
-
-class DataLakeAccessPropertiesTypeDef(TypedDict):
-    DataLakeAccess: NotRequired[bool]
-    DataTransferRole: NotRequired[str]
-    KmsKey: NotRequired[str]
-    CatalogType: NotRequired[str]
-
-
-class DataLakePrincipalTypeDef(TypedDict):
-    DataLakePrincipalIdentifier: NotRequired[str]
-
-
-class DataQualityAggregatedMetricsTypeDef(TypedDict):
-    TotalRowsProcessed: NotRequired[float]
-    TotalRowsPassed: NotRequired[float]
-    TotalRowsFailed: NotRequired[float]
-    TotalRulesProcessed: NotRequired[float]
-    TotalRulesPassed: NotRequired[float]
-    TotalRulesFailed: NotRequired[float]
-
-
-class DataQualityAnalyzerResultTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    EvaluationMessage: NotRequired[str]
-    EvaluatedMetrics: NotRequired[dict[str, float]]
-
-
-class DataQualityEncryptionTypeDef(TypedDict):
-    DataQualityEncryptionMode: NotRequired[DataQualityEncryptionModeType]
-    KmsKeyArn: NotRequired[str]
-
-
 class DataQualityEvaluationRunAdditionalRunOptionsTypeDef(TypedDict):
     CloudWatchMetricsEnabled: NotRequired[bool]
     ResultsS3Prefix: NotRequired[str]
     CompositeRuleEvaluationMethod: NotRequired[DQCompositeRuleEvaluationMethodType]
     CustomLogGroupPrefix: NotRequired[str]
-
-
-class DataQualityGlueTableOutputTypeDef(TypedDict):
-    DatabaseName: str
-    TableName: str
-    CatalogId: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    AdditionalOptions: NotRequired[dict[str, str]]
-    PreProcessingQuery: NotRequired[str]
 
 
 class DataQualityGlueTableTypeDef(TypedDict):
@@ -3316,18 +5894,6 @@ class DataQualityGlueTableTypeDef(TypedDict):
     PreProcessingQuery: NotRequired[str]
 
 
-class DataQualityMetricValuesTypeDef(TypedDict):
-    ActualValue: NotRequired[float]
-    ExpectedValue: NotRequired[float]
-    LowerLimit: NotRequired[float]
-    UpperLimit: NotRequired[float]
-
-
-class DataQualityObservationTypeDef(TypedDict):
-    Description: NotRequired[str]
-    MetricBasedObservation: NotRequired[MetricBasedObservationTypeDef]
-
-
 class DataQualityResultDescriptionTypeDef(TypedDict):
     ResultId: NotRequired[str]
     DataSource: NotRequired[DataSourceOutputTypeDef]
@@ -3336,30 +5902,17 @@ class DataQualityResultDescriptionTypeDef(TypedDict):
     StartedOn: NotRequired[datetime]
 
 
+class DataSourceTypeDef(TypedDict):
+    GlueTable: NotRequired[ReadOnly[GlueTableTypeDef]]
+    DataQualityGlueTable: NotRequired[ReadOnly[DataQualityGlueTableTypeDef]]
+
+
 class DataQualityResultFilterCriteriaTypeDef(TypedDict):
     DataSource: NotRequired[ReadOnly[DataSourceTypeDef]]
     JobName: NotRequired[str]
     JobRunId: NotRequired[str]
     StartedAfter: NotRequired[ReadOnly[datetime | str]]
     StartedBefore: NotRequired[ReadOnly[datetime | str]]
-
-
-class DataQualityResultTypeDef(TypedDict):
-    ResultId: NotRequired[str]
-    ProfileId: NotRequired[str]
-    Score: NotRequired[float]
-    DataSource: NotRequired[DataSourceOutputTypeDef]
-    RulesetName: NotRequired[str]
-    EvaluationContext: NotRequired[str]
-    StartedOn: NotRequired[datetime]
-    CompletedOn: NotRequired[datetime]
-    JobName: NotRequired[str]
-    JobRunId: NotRequired[str]
-    RulesetEvaluationRunId: NotRequired[str]
-    RuleResults: NotRequired[list[DataQualityRuleResultTypeDef]]
-    AnalyzerResults: NotRequired[list[DataQualityAnalyzerResultTypeDef]]
-    Observations: NotRequired[list[DataQualityObservationTypeDef]]
-    AggregatedMetrics: NotRequired[DataQualityAggregatedMetricsTypeDef]
 
 
 class DataQualityRuleRecommendationRunDescriptionTypeDef(TypedDict):
@@ -3373,17 +5926,6 @@ class DataQualityRuleRecommendationRunFilterTypeDef(TypedDict):
     DataSource: ReadOnly[DataSourceTypeDef]
     StartedBefore: NotRequired[ReadOnly[datetime | str]]
     StartedAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class DataQualityRuleResultTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    EvaluationMessage: NotRequired[str]
-    Result: NotRequired[DataQualityRuleResultStatusType]
-    EvaluatedMetrics: NotRequired[dict[str, float]]
-    EvaluatedRule: NotRequired[str]
-    RuleMetrics: NotRequired[dict[str, float]]
-    Labels: NotRequired[dict[str, str]]
 
 
 class DataQualityRulesetEvaluationRunDescriptionTypeDef(TypedDict):
@@ -3420,40 +5962,6 @@ class DataQualityRulesetListDetailsTypeDef(TypedDict):
     RuleCount: NotRequired[int]
 
 
-class DataQualityTargetTableTypeDef(TypedDict):
-    TableName: str
-    DatabaseName: str
-    CatalogId: NotRequired[str]
-
-
-class DataSourceOutputTypeDef(TypedDict):
-    GlueTable: NotRequired[GlueTableOutputTypeDef]
-    DataQualityGlueTable: NotRequired[DataQualityGlueTableOutputTypeDef]
-
-
-class DataSourceTypeDef(TypedDict):
-    GlueTable: NotRequired[ReadOnly[GlueTableTypeDef]]
-    DataQualityGlueTable: NotRequired[ReadOnly[DataQualityGlueTableTypeDef]]
-
-
-class DatabaseIdentifierTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    Region: NotRequired[str]
-
-
-class DatabaseInputTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    LocationUri: NotRequired[str]
-    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    CreateTableDefaultPermissions: NotRequired[
-        ReadOnly[Sequence[PrincipalPermissionsTypeDef]]
-    ]
-    TargetDatabase: NotRequired[DatabaseIdentifierTypeDef]
-    FederatedDatabase: NotRequired[FederatedDatabaseTypeDef]
-
-
 class DatabaseTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -3464,55 +5972,6 @@ class DatabaseTypeDef(TypedDict):
     TargetDatabase: NotRequired[DatabaseIdentifierTypeDef]
     CatalogId: NotRequired[str]
     FederatedDatabase: NotRequired[FederatedDatabaseTypeDef]
-
-
-class DatapointInclusionAnnotationTypeDef(TypedDict):
-    ProfileId: NotRequired[str]
-    StatisticId: NotRequired[str]
-    InclusionAnnotation: NotRequired[InclusionAnnotationValueType]
-
-
-class DatatypeTypeDef(TypedDict):
-    Id: str
-    Label: str
-
-
-class DateColumnStatisticsDataOutputTypeDef(TypedDict):
-    MinimumValue: NotRequired[datetime]
-    MaximumValue: NotRequired[datetime]
-    NumberOfNulls: int
-    NumberOfDistinctValues: int
-
-
-class DateColumnStatisticsDataTypeDef(TypedDict):
-    MinimumValue: NotRequired[ReadOnly[datetime | str]]
-    MaximumValue: NotRequired[ReadOnly[datetime | str]]
-    NumberOfNulls: int
-    NumberOfDistinctValues: int
-
-
-class DecimalColumnStatisticsDataOutputTypeDef(TypedDict):
-    MinimumValue: NotRequired[DecimalNumberOutputTypeDef]
-    MaximumValue: NotRequired[DecimalNumberOutputTypeDef]
-    NumberOfNulls: int
-    NumberOfDistinctValues: int
-
-
-class DecimalColumnStatisticsDataTypeDef(TypedDict):
-    MinimumValue: NotRequired[ReadOnly[DecimalNumberTypeDef]]
-    MaximumValue: NotRequired[ReadOnly[DecimalNumberTypeDef]]
-    NumberOfNulls: int
-    NumberOfDistinctValues: int
-
-
-class DecimalNumberOutputTypeDef(TypedDict):
-    UnscaledValue: bytes
-    Scale: int
-
-
-class DecimalNumberTypeDef(TypedDict):
-    UnscaledValue: ReadOnly[bytes | str | IO[Any]]
-    Scale: int
 
 
 class DeleteBlueprintRequestTypeDef(TypedDict):
@@ -3748,6 +6207,16 @@ class DeleteSchemaVersionsInputTypeDef(TypedDict):
     Versions: str
 
 
+class ErrorDetailsTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class SchemaVersionErrorItemTypeDef(TypedDict):
+    VersionNumber: NotRequired[int]
+    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
+
+
 class DeleteSchemaVersionsResponseTypeDef(TypedDict):
     SchemaVersionErrors: NotRequired[list[SchemaVersionErrorItemTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3840,22 +6309,47 @@ class DeleteWorkflowResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeltaTargetOutputTypeDef(TypedDict):
-    DeltaTables: NotRequired[list[str]]
-    ConnectionName: NotRequired[str]
-    WriteManifest: NotRequired[bool]
-    CreateNativeDeltaTable: NotRequired[bool]
-
-
-class DeltaTargetTypeDef(TypedDict):
-    DeltaTables: NotRequired[ReadOnly[Sequence[str]]]
-    ConnectionName: NotRequired[str]
-    WriteManifest: NotRequired[bool]
-    CreateNativeDeltaTable: NotRequired[bool]
-
-
 class DescribeConnectionTypeRequestTypeDef(TypedDict):
     ConnectionType: str
+
+
+class FieldDefinitionTypeDef(TypedDict):
+    Name: str
+    FieldDataType: FieldDataTypeType
+
+
+class OffsetConfigurationTypeDef(TypedDict):
+    OffsetParameter: ExtractedParameterTypeDef
+    LimitParameter: ExtractedParameterTypeDef
+
+
+class PaginationConfigurationTypeDef(TypedDict):
+    CursorConfiguration: NotRequired[CursorConfigurationTypeDef]
+    OffsetConfiguration: NotRequired[OffsetConfigurationTypeDef]
+
+
+class ResponseConfigurationTypeDef(TypedDict):
+    ResultPath: str
+    ErrorPath: NotRequired[str]
+
+
+class SourceConfigurationOutputTypeDef(TypedDict):
+    RequestMethod: NotRequired[HTTPMethodType]
+    RequestPath: NotRequired[str]
+    RequestParameters: NotRequired[list[ConnectorPropertyOutputTypeDef]]
+    ResponseConfiguration: NotRequired[ResponseConfigurationTypeDef]
+    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
+
+
+class EntityConfigurationOutputTypeDef(TypedDict):
+    SourceConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
+    Schema: NotRequired[dict[str, FieldDefinitionTypeDef]]
+
+
+class RestConfigurationOutputTypeDef(TypedDict):
+    GlobalSourceConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
+    ValidationEndpointConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
+    EntityConfigurations: NotRequired[dict[str, EntityConfigurationOutputTypeDef]]
 
 
 class DescribeConnectionTypeResponseTypeDef(TypedDict):
@@ -3884,371 +6378,6 @@ class DescribeEntityRequestTypeDef(TypedDict):
     DataStoreApiVersion: NotRequired[str]
 
 
-class DescribeEntityResponseTypeDef(TypedDict):
-    Fields: NotRequired[list[FieldTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeInboundIntegrationsRequestTypeDef(TypedDict):
-    IntegrationArn: NotRequired[str]
-    Marker: NotRequired[str]
-    MaxRecords: NotRequired[int]
-    TargetArn: NotRequired[str]
-
-
-class DescribeInboundIntegrationsResponseTypeDef(TypedDict):
-    InboundIntegrations: NotRequired[list[InboundIntegrationTypeDef]]
-    Marker: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeIntegrationsRequestTypeDef(TypedDict):
-    IntegrationIdentifier: NotRequired[str]
-    Marker: NotRequired[str]
-    MaxRecords: NotRequired[int]
-    Filters: NotRequired[ReadOnly[Sequence[IntegrationFilterTypeDef]]]
-
-
-class DescribeIntegrationsResponseTypeDef(TypedDict):
-    Integrations: NotRequired[list[IntegrationTypeDef]]
-    Marker: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DevEndpointCustomLibrariesTypeDef(TypedDict):
-    ExtraPythonLibsS3Path: NotRequired[str]
-    ExtraJarsS3Path: NotRequired[str]
-
-
-class DevEndpointTypeDef(TypedDict):
-    EndpointName: NotRequired[str]
-    RoleArn: NotRequired[str]
-    SecurityGroupIds: NotRequired[list[str]]
-    SubnetId: NotRequired[str]
-    YarnEndpointAddress: NotRequired[str]
-    PrivateAddress: NotRequired[str]
-    ZeppelinRemoteSparkInterpreterPort: NotRequired[int]
-    PublicAddress: NotRequired[str]
-    Status: NotRequired[str]
-    WorkerType: NotRequired[WorkerTypeType]
-    GlueVersion: NotRequired[str]
-    NumberOfWorkers: NotRequired[int]
-    NumberOfNodes: NotRequired[int]
-    AvailabilityZone: NotRequired[str]
-    VpcId: NotRequired[str]
-    ExtraPythonLibsS3Path: NotRequired[str]
-    ExtraJarsS3Path: NotRequired[str]
-    FailureReason: NotRequired[str]
-    LastUpdateStatus: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-    LastModifiedTimestamp: NotRequired[datetime]
-    PublicKey: NotRequired[str]
-    PublicKeys: NotRequired[list[str]]
-    SecurityConfiguration: NotRequired[str]
-    Arguments: NotRequired[dict[str, str]]
-
-
-class DirectJDBCSourceOutputTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    ConnectionName: str
-    ConnectionType: JDBCConnectionTypeType
-    RedshiftTmpDir: NotRequired[str]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class DirectJDBCSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    ConnectionName: str
-    ConnectionType: JDBCConnectionTypeType
-    RedshiftTmpDir: NotRequired[str]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class DirectKafkaSourceOutputTypeDef(TypedDict):
-    Name: str
-    StreamingOptions: NotRequired[KafkaStreamingSourceOptionsOutputTypeDef]
-    WindowSize: NotRequired[int]
-    DetectSchema: NotRequired[bool]
-    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
-
-
-class DirectKafkaSourceTypeDef(TypedDict):
-    Name: str
-    StreamingOptions: NotRequired[ReadOnly[KafkaStreamingSourceOptionsTypeDef]]
-    WindowSize: NotRequired[int]
-    DetectSchema: NotRequired[bool]
-    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
-
-
-class DirectKinesisSourceOutputTypeDef(TypedDict):
-    Name: str
-    WindowSize: NotRequired[int]
-    DetectSchema: NotRequired[bool]
-    StreamingOptions: NotRequired[KinesisStreamingSourceOptionsOutputTypeDef]
-    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
-
-
-class DirectKinesisSourceTypeDef(TypedDict):
-    Name: str
-    WindowSize: NotRequired[int]
-    DetectSchema: NotRequired[bool]
-    StreamingOptions: NotRequired[ReadOnly[KinesisStreamingSourceOptionsTypeDef]]
-    DataPreviewOptions: NotRequired[StreamingDataPreviewOptionsTypeDef]
-
-
-class DirectSchemaChangePolicyTypeDef(TypedDict):
-    EnableUpdateCatalog: NotRequired[bool]
-    UpdateBehavior: NotRequired[UpdateCatalogBehaviorType]
-    Table: NotRequired[str]
-    Database: NotRequired[str]
-
-
-class DoubleColumnStatisticsDataTypeDef(TypedDict):
-    MinimumValue: NotRequired[float]
-    MaximumValue: NotRequired[float]
-    NumberOfNulls: int
-    NumberOfDistinctValues: int
-
-
-class DropDuplicatesOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Columns: NotRequired[list[list[str]]]
-
-
-class DropDuplicatesTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Columns: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-
-
-class DropFieldsOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Paths: list[list[str]]
-
-
-class DropFieldsTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Paths: ReadOnly[Sequence[Sequence[str]]]
-
-
-class DropNullFieldsOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    NullCheckBoxList: NotRequired[NullCheckBoxListTypeDef]
-    NullTextList: NotRequired[list[NullValueFieldTypeDef]]
-
-
-class DropNullFieldsTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    NullCheckBoxList: NotRequired[NullCheckBoxListTypeDef]
-    NullTextList: NotRequired[ReadOnly[Sequence[NullValueFieldTypeDef]]]
-
-
-class DynamicTransformOutputTypeDef(TypedDict):
-    Name: str
-    TransformName: str
-    Inputs: list[str]
-    Parameters: NotRequired[list[TransformConfigParameterOutputTypeDef]]
-    FunctionName: str
-    Path: str
-    Version: NotRequired[str]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class DynamicTransformTypeDef(TypedDict):
-    Name: str
-    TransformName: str
-    Inputs: ReadOnly[Sequence[str]]
-    Parameters: NotRequired[ReadOnly[Sequence[TransformConfigParameterTypeDef]]]
-    FunctionName: str
-    Path: str
-    Version: NotRequired[str]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class DynamoDBCatalogSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    PitrEnabled: NotRequired[bool]
-    AdditionalOptions: NotRequired[DDBELTCatalogAdditionalOptionsTypeDef]
-
-
-class DynamoDBELTConnectorSourceOutputTypeDef(TypedDict):
-    Name: str
-    ConnectionOptions: NotRequired[DDBELTConnectionOptionsTypeDef]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class DynamoDBELTConnectorSourceTypeDef(TypedDict):
-    Name: str
-    ConnectionOptions: NotRequired[DDBELTConnectionOptionsTypeDef]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class DynamoDBTargetTypeDef(TypedDict):
-    Path: NotRequired[str]
-    scanAll: NotRequired[bool]
-    scanRate: NotRequired[float]
-
-
-class EdgeTypeDef(TypedDict):
-    SourceId: NotRequired[str]
-    DestinationId: NotRequired[str]
-
-
-class EncryptionAtRestTypeDef(TypedDict):
-    CatalogEncryptionMode: CatalogEncryptionModeType
-    SseAwsKmsKeyId: NotRequired[str]
-    CatalogEncryptionServiceRole: NotRequired[str]
-
-
-class EncryptionConfigurationOutputTypeDef(TypedDict):
-    S3Encryption: NotRequired[list[S3EncryptionTypeDef]]
-    CloudWatchEncryption: NotRequired[CloudWatchEncryptionTypeDef]
-    JobBookmarksEncryption: NotRequired[JobBookmarksEncryptionTypeDef]
-    DataQualityEncryption: NotRequired[DataQualityEncryptionTypeDef]
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    S3Encryption: NotRequired[ReadOnly[Sequence[S3EncryptionTypeDef]]]
-    CloudWatchEncryption: NotRequired[CloudWatchEncryptionTypeDef]
-    JobBookmarksEncryption: NotRequired[JobBookmarksEncryptionTypeDef]
-    DataQualityEncryption: NotRequired[DataQualityEncryptionTypeDef]
-
-
-class EntityConfigurationOutputTypeDef(TypedDict):
-    SourceConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
-    Schema: NotRequired[dict[str, FieldDefinitionTypeDef]]
-
-
-class EntityConfigurationTypeDef(TypedDict):
-    SourceConfiguration: NotRequired[ReadOnly[SourceConfigurationTypeDef]]
-    Schema: NotRequired[ReadOnly[Mapping[str, FieldDefinitionTypeDef]]]
-
-
-class EntityTypeDef(TypedDict):
-    EntityName: NotRequired[str]
-    Label: NotRequired[str]
-    IsParentEntity: NotRequired[bool]
-    Description: NotRequired[str]
-    Category: NotRequired[str]
-    CustomProperties: NotRequired[dict[str, str]]
-
-
-class ErrorDetailTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class ErrorDetailsTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class EvaluateDataQualityMultiFrameOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    AdditionalDataSources: NotRequired[dict[str, str]]
-    Ruleset: str
-    PublishingOptions: NotRequired[DQResultsPublishingOptionsTypeDef]
-    AdditionalOptions: NotRequired[dict[AdditionalOptionKeysType, str]]
-    StopJobOnFailureOptions: NotRequired[DQStopJobOnFailureOptionsTypeDef]
-
-
-class EvaluateDataQualityMultiFrameTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    AdditionalDataSources: NotRequired[ReadOnly[Mapping[str, str]]]
-    Ruleset: str
-    PublishingOptions: NotRequired[DQResultsPublishingOptionsTypeDef]
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[AdditionalOptionKeysType, str]]]
-    StopJobOnFailureOptions: NotRequired[DQStopJobOnFailureOptionsTypeDef]
-
-
-class EvaluateDataQualityOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Ruleset: str
-    Output: NotRequired[DQTransformOutputType]
-    PublishingOptions: NotRequired[DQResultsPublishingOptionsTypeDef]
-    StopJobOnFailureOptions: NotRequired[DQStopJobOnFailureOptionsTypeDef]
-
-
-class EvaluateDataQualityTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Ruleset: str
-    Output: NotRequired[DQTransformOutputType]
-    PublishingOptions: NotRequired[DQResultsPublishingOptionsTypeDef]
-    StopJobOnFailureOptions: NotRequired[DQStopJobOnFailureOptionsTypeDef]
-
-
-class EvaluationMetricsTypeDef(TypedDict):
-    TransformType: TransformTypeType
-    FindMatchesMetrics: NotRequired[FindMatchesMetricsTypeDef]
-
-
-class EventBatchingConditionTypeDef(TypedDict):
-    BatchSize: int
-    BatchWindow: NotRequired[int]
-
-
-class ExecutionAttemptTypeDef(TypedDict):
-    Status: NotRequired[ExecutionStatusType]
-    ColumnStatisticsTaskRunId: NotRequired[str]
-    ExecutionTimestamp: NotRequired[datetime]
-    ErrorMessage: NotRequired[str]
-
-
-class ExecutionPropertyTypeDef(TypedDict):
-    MaxConcurrentRuns: NotRequired[int]
-
-
-class ExportLabelsTaskRunPropertiesTypeDef(TypedDict):
-    OutputS3Path: NotRequired[str]
-
-
-class ExtractedParameterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    DefaultValue: NotRequired[str]
-    PropertyLocation: NotRequired[PropertyLocationType]
-    Value: NotRequired[ResponseExtractionMappingTypeDef]
-
-
-class FederatedCatalogTypeDef(TypedDict):
-    Identifier: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    ConnectionType: NotRequired[str]
-
-
-class FederatedDatabaseTypeDef(TypedDict):
-    Identifier: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    ConnectionType: NotRequired[str]
-
-
-class FederatedTableTypeDef(TypedDict):
-    Identifier: NotRequired[str]
-    DatabaseIdentifier: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    ConnectionType: NotRequired[str]
-
-
-class FieldDefinitionTypeDef(TypedDict):
-    Name: str
-    FieldDataType: FieldDataTypeType
-
-
 class FieldTypeDef(TypedDict):
     FieldName: NotRequired[str]
     Label: NotRequired[str]
@@ -4270,54 +6399,101 @@ class FieldTypeDef(TypedDict):
     CustomProperties: NotRequired[dict[str, str]]
 
 
-class FillMissingValuesOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    ImputedPath: str
-    FilledPath: NotRequired[str]
+class DescribeEntityResponseTypeDef(TypedDict):
+    Fields: NotRequired[list[FieldTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FillMissingValuesTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    ImputedPath: str
-    FilledPath: NotRequired[str]
+class DescribeInboundIntegrationsRequestTypeDef(TypedDict):
+    IntegrationArn: NotRequired[str]
+    Marker: NotRequired[str]
+    MaxRecords: NotRequired[int]
+    TargetArn: NotRequired[str]
 
 
-class FilterExpressionOutputTypeDef(TypedDict):
-    Operation: FilterOperationType
-    Negated: NotRequired[bool]
-    Values: list[FilterValueOutputTypeDef]
+class InboundIntegrationTypeDef(TypedDict):
+    SourceArn: str
+    TargetArn: str
+    IntegrationArn: str
+    Status: IntegrationStatusType
+    CreateTime: datetime
+    IntegrationConfig: NotRequired[IntegrationConfigOutputTypeDef]
+    Errors: NotRequired[list[IntegrationErrorTypeDef]]
 
 
-class FilterExpressionTypeDef(TypedDict):
-    Operation: FilterOperationType
-    Negated: NotRequired[bool]
-    Values: ReadOnly[Sequence[FilterValueTypeDef]]
+class DescribeInboundIntegrationsResponseTypeDef(TypedDict):
+    InboundIntegrations: NotRequired[list[InboundIntegrationTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FilterOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    LogicalOperator: FilterLogicalOperatorType
-    Filters: list[FilterExpressionOutputTypeDef]
+class IntegrationFilterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class FilterTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    LogicalOperator: FilterLogicalOperatorType
-    Filters: ReadOnly[Sequence[FilterExpressionTypeDef]]
+class DescribeIntegrationsRequestTypeDef(TypedDict):
+    IntegrationIdentifier: NotRequired[str]
+    Marker: NotRequired[str]
+    MaxRecords: NotRequired[int]
+    Filters: NotRequired[ReadOnly[Sequence[IntegrationFilterTypeDef]]]
 
 
-class FilterValueOutputTypeDef(TypedDict):
-    Type: FilterValueTypeType
-    Value: list[str]
+class IntegrationTypeDef(TypedDict):
+    SourceArn: str
+    TargetArn: str
+    Description: NotRequired[str]
+    IntegrationName: str
+    IntegrationArn: str
+    KmsKeyId: NotRequired[str]
+    AdditionalEncryptionContext: NotRequired[dict[str, str]]
+    Tags: NotRequired[list[TagTypeDef]]
+    Status: IntegrationStatusType
+    CreateTime: datetime
+    IntegrationConfig: NotRequired[IntegrationConfigOutputTypeDef]
+    Errors: NotRequired[list[IntegrationErrorTypeDef]]
+    DataFilter: NotRequired[str]
 
 
-class FilterValueTypeDef(TypedDict):
-    Type: FilterValueTypeType
-    Value: ReadOnly[Sequence[str]]
+class DescribeIntegrationsResponseTypeDef(TypedDict):
+    Integrations: NotRequired[list[IntegrationTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DevEndpointCustomLibrariesTypeDef(TypedDict):
+    ExtraPythonLibsS3Path: NotRequired[str]
+    ExtraJarsS3Path: NotRequired[str]
+
+
+class EncryptionConfigurationOutputTypeDef(TypedDict):
+    S3Encryption: NotRequired[list[S3EncryptionTypeDef]]
+    CloudWatchEncryption: NotRequired[CloudWatchEncryptionTypeDef]
+    JobBookmarksEncryption: NotRequired[JobBookmarksEncryptionTypeDef]
+    DataQualityEncryption: NotRequired[DataQualityEncryptionTypeDef]
+
+
+class SourceConfigurationTypeDef(TypedDict):
+    RequestMethod: NotRequired[HTTPMethodType]
+    RequestPath: NotRequired[str]
+    RequestParameters: NotRequired[ReadOnly[Sequence[ConnectorPropertyTypeDef]]]
+    ResponseConfiguration: NotRequired[ResponseConfigurationTypeDef]
+    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
+
+
+class EntityConfigurationTypeDef(TypedDict):
+    SourceConfiguration: NotRequired[ReadOnly[SourceConfigurationTypeDef]]
+    Schema: NotRequired[ReadOnly[Mapping[str, FieldDefinitionTypeDef]]]
+
+
+class EntityTypeDef(TypedDict):
+    EntityName: NotRequired[str]
+    Label: NotRequired[str]
+    IsParentEntity: NotRequired[bool]
+    Description: NotRequired[str]
+    Category: NotRequired[str]
+    CustomProperties: NotRequired[dict[str, str]]
 
 
 class FindMatchesMetricsTypeDef(TypedDict):
@@ -4329,11 +6505,20 @@ class FindMatchesMetricsTypeDef(TypedDict):
     ColumnImportances: NotRequired[list[ColumnImportanceTypeDef]]
 
 
-class FindMatchesParametersTypeDef(TypedDict):
-    PrimaryKeyColumnName: NotRequired[str]
-    PrecisionRecallTradeoff: NotRequired[float]
-    AccuracyCostTradeoff: NotRequired[float]
-    EnforceProvidedLabels: NotRequired[bool]
+class EvaluationMetricsTypeDef(TypedDict):
+    TransformType: TransformTypeType
+    FindMatchesMetrics: NotRequired[FindMatchesMetricsTypeDef]
+
+
+class ExportLabelsTaskRunPropertiesTypeDef(TypedDict):
+    OutputS3Path: NotRequired[str]
+
+
+class FederatedTableTypeDef(TypedDict):
+    Identifier: NotRequired[str]
+    DatabaseIdentifier: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    ConnectionType: NotRequired[str]
 
 
 class FindMatchesTaskRunPropertiesTypeDef(TypedDict):
@@ -4589,6 +6774,15 @@ class GetDataQualityModelResultRequestTypeDef(TypedDict):
     ProfileId: str
 
 
+class StatisticModelResultTypeDef(TypedDict):
+    LowerBound: NotRequired[float]
+    UpperBound: NotRequired[float]
+    PredictedValue: NotRequired[float]
+    ActualValue: NotRequired[float]
+    Date: NotRequired[datetime]
+    InclusionAnnotation: NotRequired[InclusionAnnotationValueType]
+
+
 class GetDataQualityModelResultResponseTypeDef(TypedDict):
     CompletedOn: NotRequired[datetime]
     Model: NotRequired[list[StatisticModelResultTypeDef]]
@@ -4779,6 +6973,19 @@ class GetIntegrationTablePropertiesRequestTypeDef(TypedDict):
     TableName: str
 
 
+class SourceTableConfigOutputTypeDef(TypedDict):
+    Fields: NotRequired[list[str]]
+    FilterPredicate: NotRequired[str]
+    PrimaryKey: NotRequired[list[str]]
+    RecordUpdateField: NotRequired[str]
+
+
+class TargetTableConfigOutputTypeDef(TypedDict):
+    UnnestSpec: NotRequired[UnnestSpecType]
+    PartitionSpec: NotRequired[list[IntegrationPartitionTypeDef]]
+    TargetTableName: NotRequired[str]
+
+
 class GetIntegrationTablePropertiesResponseTypeDef(TypedDict):
     ResourceArn: NotRequired[str]
     TableName: NotRequired[str]
@@ -4790,6 +6997,16 @@ class GetIntegrationTablePropertiesResponseTypeDef(TypedDict):
 class GetJobBookmarkRequestTypeDef(TypedDict):
     JobName: str
     RunId: NotRequired[str]
+
+
+class JobBookmarkEntryTypeDef(TypedDict):
+    JobName: NotRequired[str]
+    Version: NotRequired[int]
+    Run: NotRequired[int]
+    Attempt: NotRequired[int]
+    PreviousRunId: NotRequired[str]
+    RunId: NotRequired[str]
+    JobBookmark: NotRequired[str]
 
 
 class GetJobBookmarkResponseTypeDef(TypedDict):
@@ -4845,6 +7062,25 @@ class GetMLTaskRunRequestTypeDef(TypedDict):
     TaskRunId: str
 
 
+class ImportLabelsTaskRunPropertiesTypeDef(TypedDict):
+    InputS3Path: NotRequired[str]
+    Replace: NotRequired[bool]
+
+
+class LabelingSetGenerationTaskRunPropertiesTypeDef(TypedDict):
+    OutputS3Path: NotRequired[str]
+
+
+class TaskRunPropertiesTypeDef(TypedDict):
+    TaskType: NotRequired[TaskTypeType]
+    ImportLabelsTaskRunProperties: NotRequired[ImportLabelsTaskRunPropertiesTypeDef]
+    ExportLabelsTaskRunProperties: NotRequired[ExportLabelsTaskRunPropertiesTypeDef]
+    LabelingSetGenerationTaskRunProperties: NotRequired[
+        LabelingSetGenerationTaskRunPropertiesTypeDef
+    ]
+    FindMatchesTaskRunProperties: NotRequired[FindMatchesTaskRunPropertiesTypeDef]
+
+
 class GetMLTaskRunResponseTypeDef(TypedDict):
     TransformId: NotRequired[str]
     TaskRunId: NotRequired[str]
@@ -4859,12 +7095,37 @@ class GetMLTaskRunResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TaskRunFilterCriteriaTypeDef(TypedDict):
+    TaskRunType: NotRequired[TaskTypeType]
+    Status: NotRequired[TaskStatusTypeType]
+    StartedBefore: NotRequired[ReadOnly[datetime | str]]
+    StartedAfter: NotRequired[ReadOnly[datetime | str]]
+
+
+class TaskRunSortCriteriaTypeDef(TypedDict):
+    Column: TaskRunSortColumnTypeType
+    SortDirection: SortDirectionTypeType
+
+
 class GetMLTaskRunsRequestTypeDef(TypedDict):
     TransformId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     Filter: NotRequired[ReadOnly[TaskRunFilterCriteriaTypeDef]]
     Sort: NotRequired[TaskRunSortCriteriaTypeDef]
+
+
+class TaskRunTypeDef(TypedDict):
+    TransformId: NotRequired[str]
+    TaskRunId: NotRequired[str]
+    Status: NotRequired[TaskStatusTypeType]
+    LogGroupName: NotRequired[str]
+    Properties: NotRequired[TaskRunPropertiesTypeDef]
+    ErrorString: NotRequired[str]
+    StartedOn: NotRequired[datetime]
+    LastModifiedOn: NotRequired[datetime]
+    CompletedOn: NotRequired[datetime]
+    ExecutionTime: NotRequired[int]
 
 
 class GetMLTaskRunsResponseTypeDef(TypedDict):
@@ -4875,6 +7136,11 @@ class GetMLTaskRunsResponseTypeDef(TypedDict):
 
 class GetMLTransformRequestTypeDef(TypedDict):
     TransformId: str
+
+
+class SchemaColumnTypeDef(TypedDict):
+    Name: NotRequired[str]
+    DataType: NotRequired[str]
 
 
 class GetMLTransformResponseTypeDef(TypedDict):
@@ -4900,11 +7166,50 @@ class GetMLTransformResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TransformFilterCriteriaTypeDef(TypedDict):
+    Name: NotRequired[str]
+    TransformType: NotRequired[TransformTypeType]
+    Status: NotRequired[TransformStatusTypeType]
+    GlueVersion: NotRequired[str]
+    CreatedBefore: NotRequired[ReadOnly[datetime | str]]
+    CreatedAfter: NotRequired[ReadOnly[datetime | str]]
+    LastModifiedBefore: NotRequired[ReadOnly[datetime | str]]
+    LastModifiedAfter: NotRequired[ReadOnly[datetime | str]]
+    Schema: NotRequired[ReadOnly[Sequence[SchemaColumnTypeDef]]]
+
+
+class TransformSortCriteriaTypeDef(TypedDict):
+    Column: TransformSortColumnTypeType
+    SortDirection: SortDirectionTypeType
+
+
 class GetMLTransformsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     Filter: NotRequired[ReadOnly[TransformFilterCriteriaTypeDef]]
     Sort: NotRequired[TransformSortCriteriaTypeDef]
+
+
+class MLTransformTypeDef(TypedDict):
+    TransformId: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[TransformStatusTypeType]
+    CreatedOn: NotRequired[datetime]
+    LastModifiedOn: NotRequired[datetime]
+    InputRecordTables: NotRequired[list[GlueTableOutputTypeDef]]
+    Parameters: NotRequired[TransformParametersTypeDef]
+    EvaluationMetrics: NotRequired[EvaluationMetricsTypeDef]
+    LabelCount: NotRequired[int]
+    Schema: NotRequired[list[SchemaColumnTypeDef]]
+    Role: NotRequired[str]
+    GlueVersion: NotRequired[str]
+    MaxCapacity: NotRequired[float]
+    WorkerType: NotRequired[WorkerTypeType]
+    NumberOfWorkers: NotRequired[int]
+    Timeout: NotRequired[int]
+    MaxRetries: NotRequired[int]
+    TransformEncryption: NotRequired[TransformEncryptionTypeDef]
 
 
 class GetMLTransformsResponseTypeDef(TypedDict):
@@ -4913,10 +7218,25 @@ class GetMLTransformsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LocationTypeDef(TypedDict):
+    Jdbc: NotRequired[ReadOnly[Sequence[CodeGenNodeArgTypeDef]]]
+    S3: NotRequired[ReadOnly[Sequence[CodeGenNodeArgTypeDef]]]
+    DynamoDB: NotRequired[ReadOnly[Sequence[CodeGenNodeArgTypeDef]]]
+
+
 class GetMappingRequestTypeDef(TypedDict):
     Source: CatalogEntryTypeDef
     Sinks: NotRequired[ReadOnly[Sequence[CatalogEntryTypeDef]]]
     Location: NotRequired[ReadOnly[LocationTypeDef]]
+
+
+class MappingEntryTypeDef(TypedDict):
+    SourceTable: NotRequired[str]
+    SourcePath: NotRequired[str]
+    SourceType: NotRequired[str]
+    TargetTable: NotRequired[str]
+    TargetPath: NotRequired[str]
+    TargetType: NotRequired[str]
 
 
 class GetMappingResponseTypeDef(TypedDict):
@@ -4929,6 +7249,24 @@ class GetMaterializedViewRefreshTaskRunRequestTypeDef(TypedDict):
     MaterializedViewRefreshTaskRunId: str
 
 
+class MaterializedViewRefreshTaskRunTypeDef(TypedDict):
+    CustomerId: NotRequired[str]
+    MaterializedViewRefreshTaskRunId: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    TableName: NotRequired[str]
+    CatalogId: NotRequired[str]
+    Role: NotRequired[str]
+    Status: NotRequired[MaterializedViewRefreshStateType]
+    CreationTime: NotRequired[datetime]
+    LastUpdated: NotRequired[datetime]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    ErrorMessage: NotRequired[str]
+    DPUSeconds: NotRequired[float]
+    RefreshType: NotRequired[MaterializedViewRefreshTypeType]
+    ProcessedBytes: NotRequired[int]
+
+
 class GetMaterializedViewRefreshTaskRunResponseTypeDef(TypedDict):
     MaterializedViewRefreshTaskRun: NotRequired[MaterializedViewRefreshTaskRunTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -4939,6 +7277,18 @@ class GetPartitionIndexesRequestTypeDef(TypedDict):
     DatabaseName: str
     TableName: str
     NextToken: NotRequired[str]
+
+
+class KeySchemaElementTypeDef(TypedDict):
+    Name: str
+    Type: str
+
+
+class PartitionIndexDescriptorTypeDef(TypedDict):
+    IndexName: str
+    Keys: list[KeySchemaElementTypeDef]
+    IndexStatus: PartitionIndexStatusType
+    BackfillErrors: NotRequired[list[BackfillErrorTypeDef]]
 
 
 class GetPartitionIndexesResponseTypeDef(TypedDict):
@@ -4958,6 +7308,11 @@ class GetPartitionRequestTypeDef(TypedDict):
 class GetPartitionResponseTypeDef(TypedDict):
     Partition: NotRequired[PartitionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SegmentTypeDef(TypedDict):
+    SegmentNumber: int
+    TotalSegments: int
 
 
 class GetPartitionsRequestTypeDef(TypedDict):
@@ -5018,6 +7373,13 @@ class GetResourcePoliciesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class GluePolicyTypeDef(TypedDict):
+    PolicyInJson: NotRequired[str]
+    PolicyHash: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    UpdateTime: NotRequired[datetime]
+
+
 class GetResourcePoliciesResponseTypeDef(TypedDict):
     GetResourcePoliciesResponseList: NotRequired[list[GluePolicyTypeDef]]
     NextToken: NotRequired[str]
@@ -5071,6 +7433,11 @@ class GetSchemaResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SchemaVersionNumberTypeDef(TypedDict):
+    LatestVersion: NotRequired[bool]
+    VersionNumber: NotRequired[int]
+
+
 class GetSchemaVersionInputTypeDef(TypedDict):
     SchemaId: NotRequired[SchemaIdTypeDef]
     SchemaVersionId: NotRequired[str]
@@ -5102,6 +7469,12 @@ class GetSchemaVersionsDiffResponseTypeDef(TypedDict):
 
 class GetSecurityConfigurationRequestTypeDef(TypedDict):
     Name: str
+
+
+class SecurityConfigurationTypeDef(TypedDict):
+    Name: NotRequired[str]
+    CreatedTimeStamp: NotRequired[datetime]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationOutputTypeDef]
 
 
 class GetSecurityConfigurationResponseTypeDef(TypedDict):
@@ -5136,6 +7509,29 @@ class GetStatementRequestTypeDef(TypedDict):
     RequestOrigin: NotRequired[str]
 
 
+class StatementOutputDataTypeDef(TypedDict):
+    TextPlain: NotRequired[str]
+
+
+class StatementOutputTypeDef(TypedDict):
+    Data: NotRequired[StatementOutputDataTypeDef]
+    ExecutionCount: NotRequired[int]
+    Status: NotRequired[StatementStateType]
+    ErrorName: NotRequired[str]
+    ErrorValue: NotRequired[str]
+    Traceback: NotRequired[list[str]]
+
+
+class StatementTypeDef(TypedDict):
+    Id: NotRequired[int]
+    Code: NotRequired[str]
+    State: NotRequired[StatementStateType]
+    Output: NotRequired[StatementOutputTypeDef]
+    Progress: NotRequired[float]
+    StartedOn: NotRequired[int]
+    CompletedOn: NotRequired[int]
+
+
 class GetStatementResponseTypeDef(TypedDict):
     Statement: NotRequired[StatementTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -5166,6 +7562,80 @@ class GetTableRequestTypeDef(TypedDict):
     IncludeStatusDetails: NotRequired[bool]
 
 
+class ViewValidationTypeDef(TypedDict):
+    Dialect: NotRequired[ViewDialectType]
+    DialectVersion: NotRequired[str]
+    ViewValidationText: NotRequired[str]
+    UpdateTime: NotRequired[datetime]
+    State: NotRequired[ResourceStateType]
+    Error: NotRequired[ErrorDetailTypeDef]
+
+
+class StatusDetailsTypeDef(TypedDict):
+    RequestedChange: NotRequired[TableTypeDef]
+    ViewValidations: NotRequired[list[ViewValidationTypeDef]]
+
+
+class TableStatusTypeDef(TypedDict):
+    RequestedBy: NotRequired[str]
+    UpdatedBy: NotRequired[str]
+    RequestTime: NotRequired[datetime]
+    UpdateTime: NotRequired[datetime]
+    Action: NotRequired[ResourceActionType]
+    State: NotRequired[ResourceStateType]
+    Error: NotRequired[ErrorDetailTypeDef]
+    Details: NotRequired[StatusDetailsTypeDef]
+
+
+class ViewRepresentationTypeDef(TypedDict):
+    Dialect: NotRequired[ViewDialectType]
+    DialectVersion: NotRequired[str]
+    ViewOriginalText: NotRequired[str]
+    ViewExpandedText: NotRequired[str]
+    ValidationConnection: NotRequired[str]
+    IsStale: NotRequired[bool]
+
+
+class ViewDefinitionTypeDef(TypedDict):
+    IsProtected: NotRequired[bool]
+    Definer: NotRequired[str]
+    ViewVersionId: NotRequired[int]
+    ViewVersionToken: NotRequired[str]
+    RefreshSeconds: NotRequired[int]
+    LastRefreshType: NotRequired[LastRefreshTypeType]
+    SubObjects: NotRequired[list[str]]
+    SubObjectVersionIds: NotRequired[list[int]]
+    Representations: NotRequired[list[ViewRepresentationTypeDef]]
+
+
+class TableTypeDef(TypedDict):
+    Name: str
+    DatabaseName: NotRequired[str]
+    Description: NotRequired[str]
+    Owner: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    UpdateTime: NotRequired[datetime]
+    LastAccessTime: NotRequired[datetime]
+    LastAnalyzedTime: NotRequired[datetime]
+    Retention: NotRequired[int]
+    StorageDescriptor: NotRequired[StorageDescriptorOutputTypeDef]
+    PartitionKeys: NotRequired[list[ColumnOutputTypeDef]]
+    ViewOriginalText: NotRequired[str]
+    ViewExpandedText: NotRequired[str]
+    TableType: NotRequired[str]
+    Parameters: NotRequired[dict[str, str]]
+    CreatedBy: NotRequired[str]
+    IsRegisteredWithLakeFormation: NotRequired[bool]
+    TargetTable: NotRequired[TableIdentifierTypeDef]
+    CatalogId: NotRequired[str]
+    VersionId: NotRequired[str]
+    FederatedTable: NotRequired[FederatedTableTypeDef]
+    ViewDefinition: NotRequired[ViewDefinitionTypeDef]
+    IsMultiDialectView: NotRequired[bool]
+    IsMaterializedView: NotRequired[bool]
+    Status: NotRequired[TableStatusTypeDef]
+
+
 class GetTableResponseTypeDef(TypedDict):
     Table: NotRequired[TableTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -5177,6 +7647,11 @@ class GetTableVersionRequestTypeDef(TypedDict):
     TableName: str
     VersionId: NotRequired[str]
     AuditContext: NotRequired[ReadOnly[AuditContextTypeDef]]
+
+
+class TableVersionTypeDef(TypedDict):
+    Table: NotRequired[TableTypeDef]
+    VersionId: NotRequired[str]
 
 
 class GetTableVersionResponseTypeDef(TypedDict):
@@ -5280,10 +7755,21 @@ class GetUnfilteredPartitionsMetadataRequestTypeDef(TypedDict):
     QuerySessionContext: NotRequired[ReadOnly[QuerySessionContextTypeDef]]
 
 
+class UnfilteredPartitionTypeDef(TypedDict):
+    Partition: NotRequired[PartitionTypeDef]
+    AuthorizedColumns: NotRequired[list[str]]
+    IsRegisteredWithLakeFormation: NotRequired[bool]
+
+
 class GetUnfilteredPartitionsMetadataResponseTypeDef(TypedDict):
     UnfilteredPartitions: NotRequired[list[UnfilteredPartitionTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SupportedDialectTypeDef(TypedDict):
+    Dialect: NotRequired[ViewDialectType]
+    DialectVersion: NotRequired[str]
 
 
 class GetUnfilteredTableMetadataRequestTypeDef(TypedDict):
@@ -5319,6 +7805,11 @@ class GetUsageProfileRequestTypeDef(TypedDict):
     Name: str
 
 
+class ProfileConfigurationOutputTypeDef(TypedDict):
+    SessionConfiguration: NotRequired[dict[str, ConfigurationObjectOutputTypeDef]]
+    JobConfiguration: NotRequired[dict[str, ConfigurationObjectOutputTypeDef]]
+
+
 class GetUsageProfileResponseTypeDef(TypedDict):
     Name: NotRequired[str]
     Description: NotRequired[str]
@@ -5332,6 +7823,18 @@ class GetUserDefinedFunctionRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     DatabaseName: str
     FunctionName: str
+
+
+class UserDefinedFunctionTypeDef(TypedDict):
+    FunctionName: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    ClassName: NotRequired[str]
+    OwnerName: NotRequired[str]
+    FunctionType: NotRequired[FunctionTypeType]
+    OwnerType: NotRequired[PrincipalTypeType]
+    CreateTime: NotRequired[datetime]
+    ResourceUris: NotRequired[list[ResourceUriTypeDef]]
+    CatalogId: NotRequired[str]
 
 
 class GetUserDefinedFunctionResponseTypeDef(TypedDict):
@@ -5398,215 +7901,11 @@ class GetWorkflowRunsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GluePolicyTypeDef(TypedDict):
-    PolicyInJson: NotRequired[str]
-    PolicyHash: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    UpdateTime: NotRequired[datetime]
-
-
-class GlueSchemaOutputTypeDef(TypedDict):
-    Columns: NotRequired[list[GlueStudioSchemaColumnTypeDef]]
-
-
-class GlueSchemaTypeDef(TypedDict):
-    Columns: NotRequired[ReadOnly[Sequence[GlueStudioSchemaColumnTypeDef]]]
-
-
-class GlueStudioSchemaColumnTypeDef(TypedDict):
-    Name: str
-    Type: NotRequired[str]
-    GlueStudioType: NotRequired[str]
-
-
-class GlueTableOutputTypeDef(TypedDict):
-    DatabaseName: str
-    TableName: str
-    CatalogId: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    AdditionalOptions: NotRequired[dict[str, str]]
-
-
-class GlueTableTypeDef(TypedDict):
-    DatabaseName: str
-    TableName: str
-    CatalogId: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class GovernedCatalogSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    PartitionPredicate: NotRequired[str]
-    AdditionalOptions: NotRequired[S3SourceAdditionalOptionsTypeDef]
-
-
-class GovernedCatalogTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    PartitionKeys: NotRequired[list[list[str]]]
-    Table: str
-    Database: str
-    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
-
-
-class GovernedCatalogTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    Table: str
-    Database: str
-    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
-
-
-class GrokClassifierTypeDef(TypedDict):
-    Name: str
-    Classification: str
-    CreationTime: NotRequired[datetime]
-    LastUpdated: NotRequired[datetime]
-    Version: NotRequired[int]
-    GrokPattern: str
-    CustomPatterns: NotRequired[str]
-
-
-class GroupFiltersOutputTypeDef(TypedDict):
-    GroupName: str
-    Filters: list[FilterExpressionOutputTypeDef]
-    LogicalOperator: FilterLogicalOperatorType
-
-
-class GroupFiltersTypeDef(TypedDict):
-    GroupName: str
-    Filters: ReadOnly[Sequence[FilterExpressionTypeDef]]
-    LogicalOperator: FilterLogicalOperatorType
-
-
-class HudiTargetOutputTypeDef(TypedDict):
-    Paths: NotRequired[list[str]]
-    ConnectionName: NotRequired[str]
-    Exclusions: NotRequired[list[str]]
-    MaximumTraversalDepth: NotRequired[int]
-
-
-class HudiTargetTypeDef(TypedDict):
-    Paths: NotRequired[ReadOnly[Sequence[str]]]
-    ConnectionName: NotRequired[str]
-    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
-    MaximumTraversalDepth: NotRequired[int]
-
-
-class IcebergCompactionConfigurationTypeDef(TypedDict):
-    strategy: NotRequired[CompactionStrategyType]
-    minInputFiles: NotRequired[int]
-    deleteFileThreshold: NotRequired[int]
-
-
-class IcebergCompactionMetricsTypeDef(TypedDict):
-    NumberOfBytesCompacted: NotRequired[int]
-    NumberOfFilesCompacted: NotRequired[int]
-    DpuHours: NotRequired[float]
-    NumberOfDpus: NotRequired[int]
-    JobDurationInHour: NotRequired[float]
-
-
 class IcebergEncryptedKeyTypeDef(TypedDict):
     KeyId: str
     EncryptedKeyMetadata: str
     EncryptedById: NotRequired[str]
     Properties: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class IcebergInputTypeDef(TypedDict):
-    MetadataOperation: MetadataOperationType
-    Version: NotRequired[str]
-    CreateIcebergTableInput: NotRequired[ReadOnly[CreateIcebergTableInputTypeDef]]
-
-
-class IcebergOptimizationPropertiesOutputTypeDef(TypedDict):
-    RoleArn: NotRequired[str]
-    Compaction: NotRequired[dict[str, str]]
-    Retention: NotRequired[dict[str, str]]
-    OrphanFileDeletion: NotRequired[dict[str, str]]
-    LastUpdatedTime: NotRequired[datetime]
-
-
-class IcebergOptimizationPropertiesTypeDef(TypedDict):
-    RoleArn: NotRequired[str]
-    Compaction: NotRequired[ReadOnly[Mapping[str, str]]]
-    Retention: NotRequired[ReadOnly[Mapping[str, str]]]
-    OrphanFileDeletion: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class IcebergOrphanFileDeletionConfigurationTypeDef(TypedDict):
-    orphanFileRetentionPeriodInDays: NotRequired[int]
-    location: NotRequired[str]
-    runRateInHours: NotRequired[int]
-
-
-class IcebergOrphanFileDeletionMetricsTypeDef(TypedDict):
-    NumberOfOrphanFilesDeleted: NotRequired[int]
-    DpuHours: NotRequired[float]
-    NumberOfDpus: NotRequired[int]
-    JobDurationInHour: NotRequired[float]
-
-
-class IcebergPartitionFieldTypeDef(TypedDict):
-    SourceId: int
-    Transform: str
-    Name: str
-    FieldId: NotRequired[int]
-
-
-class IcebergPartitionSpecTypeDef(TypedDict):
-    Fields: ReadOnly[Sequence[IcebergPartitionFieldTypeDef]]
-    SpecId: NotRequired[int]
-
-
-class IcebergRetentionConfigurationTypeDef(TypedDict):
-    snapshotRetentionPeriodInDays: NotRequired[int]
-    numberOfSnapshotsToRetain: NotRequired[int]
-    cleanExpiredFiles: NotRequired[bool]
-    runRateInHours: NotRequired[int]
-
-
-class IcebergRetentionMetricsTypeDef(TypedDict):
-    NumberOfDataFilesDeleted: NotRequired[int]
-    NumberOfManifestFilesDeleted: NotRequired[int]
-    NumberOfManifestListsDeleted: NotRequired[int]
-    DpuHours: NotRequired[float]
-    NumberOfDpus: NotRequired[int]
-    JobDurationInHour: NotRequired[float]
-
-
-class IcebergSchemaTypeDef(TypedDict):
-    SchemaId: NotRequired[int]
-    IdentifierFieldIds: NotRequired[ReadOnly[Sequence[int]]]
-    Type: NotRequired[IcebergStructTypeEnumType]
-    Fields: ReadOnly[Sequence[IcebergStructFieldTypeDef]]
-
-
-class IcebergSortFieldTypeDef(TypedDict):
-    SourceId: int
-    Transform: str
-    Direction: IcebergSortDirectionType
-    NullOrder: IcebergNullOrderType
-
-
-class IcebergSortOrderTypeDef(TypedDict):
-    OrderId: int
-    Fields: ReadOnly[Sequence[IcebergSortFieldTypeDef]]
-
-
-class IcebergStructFieldTypeDef(TypedDict):
-    Id: int
-    Name: str
-    Type: ReadOnly[DocumentValue]
-    Required: bool
-    Doc: NotRequired[str]
-    InitialDefault: NotRequired[ReadOnly[DocumentValue]]
-    WriteDefault: NotRequired[ReadOnly[DocumentValue]]
 
 
 class IcebergTableUpdateTypeDef(TypedDict):
@@ -5620,69 +7919,12 @@ class IcebergTableUpdateTypeDef(TypedDict):
     KeyId: NotRequired[str]
 
 
-class IcebergTargetOutputTypeDef(TypedDict):
-    Paths: NotRequired[list[str]]
-    ConnectionName: NotRequired[str]
-    Exclusions: NotRequired[list[str]]
-    MaximumTraversalDepth: NotRequired[int]
-
-
-class IcebergTargetTypeDef(TypedDict):
-    Paths: NotRequired[ReadOnly[Sequence[str]]]
-    ConnectionName: NotRequired[str]
-    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
-    MaximumTraversalDepth: NotRequired[int]
-
-
 class ImportCatalogToGlueRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
 
 
 class ImportCatalogToGlueResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ImportLabelsTaskRunPropertiesTypeDef(TypedDict):
-    InputS3Path: NotRequired[str]
-    Replace: NotRequired[bool]
-
-
-class InboundIntegrationTypeDef(TypedDict):
-    SourceArn: str
-    TargetArn: str
-    IntegrationArn: str
-    Status: IntegrationStatusType
-    CreateTime: datetime
-    IntegrationConfig: NotRequired[IntegrationConfigOutputTypeDef]
-    Errors: NotRequired[list[IntegrationErrorTypeDef]]
-
-
-class IntegrationConfigOutputTypeDef(TypedDict):
-    RefreshInterval: NotRequired[str]
-    SourceProperties: NotRequired[dict[str, str]]
-    ContinuousSync: NotRequired[bool]
-
-
-class IntegrationConfigTypeDef(TypedDict):
-    RefreshInterval: NotRequired[str]
-    SourceProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-    ContinuousSync: NotRequired[bool]
-
-
-class IntegrationErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class IntegrationFilterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class IntegrationPartitionTypeDef(TypedDict):
-    FieldName: NotRequired[str]
-    FunctionSpec: NotRequired[str]
-    ConversionSpec: NotRequired[str]
 
 
 class IntegrationResourcePropertyFilterTypeDef(TypedDict):
@@ -5695,203 +7937,6 @@ class IntegrationResourcePropertyTypeDef(TypedDict):
     ResourcePropertyArn: NotRequired[str]
     SourceProcessingProperties: NotRequired[SourceProcessingPropertiesTypeDef]
     TargetProcessingProperties: NotRequired[TargetProcessingPropertiesTypeDef]
-
-
-class IntegrationTypeDef(TypedDict):
-    SourceArn: str
-    TargetArn: str
-    Description: NotRequired[str]
-    IntegrationName: str
-    IntegrationArn: str
-    KmsKeyId: NotRequired[str]
-    AdditionalEncryptionContext: NotRequired[dict[str, str]]
-    Tags: NotRequired[list[TagTypeDef]]
-    Status: IntegrationStatusType
-    CreateTime: datetime
-    IntegrationConfig: NotRequired[IntegrationConfigOutputTypeDef]
-    Errors: NotRequired[list[IntegrationErrorTypeDef]]
-    DataFilter: NotRequired[str]
-
-
-class JDBCConnectorOptionsOutputTypeDef(TypedDict):
-    FilterPredicate: NotRequired[str]
-    PartitionColumn: NotRequired[str]
-    LowerBound: NotRequired[int]
-    UpperBound: NotRequired[int]
-    NumPartitions: NotRequired[int]
-    JobBookmarkKeys: NotRequired[list[str]]
-    JobBookmarkKeysSortOrder: NotRequired[str]
-    DataTypeMapping: NotRequired[dict[JDBCDataTypeType, GlueRecordTypeType]]
-
-
-class JDBCConnectorOptionsTypeDef(TypedDict):
-    FilterPredicate: NotRequired[str]
-    PartitionColumn: NotRequired[str]
-    LowerBound: NotRequired[int]
-    UpperBound: NotRequired[int]
-    NumPartitions: NotRequired[int]
-    JobBookmarkKeys: NotRequired[ReadOnly[Sequence[str]]]
-    JobBookmarkKeysSortOrder: NotRequired[str]
-    DataTypeMapping: NotRequired[
-        ReadOnly[Mapping[JDBCDataTypeType, GlueRecordTypeType]]
-    ]
-
-
-class JDBCConnectorSourceOutputTypeDef(TypedDict):
-    Name: str
-    ConnectionName: str
-    ConnectorName: str
-    ConnectionType: str
-    AdditionalOptions: NotRequired[JDBCConnectorOptionsOutputTypeDef]
-    ConnectionTable: NotRequired[str]
-    Query: NotRequired[str]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class JDBCConnectorSourceTypeDef(TypedDict):
-    Name: str
-    ConnectionName: str
-    ConnectorName: str
-    ConnectionType: str
-    AdditionalOptions: NotRequired[ReadOnly[JDBCConnectorOptionsTypeDef]]
-    ConnectionTable: NotRequired[str]
-    Query: NotRequired[str]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class JDBCConnectorTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    ConnectionName: str
-    ConnectionTable: str
-    ConnectorName: str
-    ConnectionType: str
-    AdditionalOptions: NotRequired[dict[str, str]]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class JDBCConnectorTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    ConnectionName: str
-    ConnectionTable: str
-    ConnectorName: str
-    ConnectionType: str
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class JWTBearerPropertiesTypeDef(TypedDict):
-    TokenUrl: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
-    RequestMethod: NotRequired[HTTPMethodType]
-    ContentType: NotRequired[ContentTypeType]
-    JwtToken: NotRequired[ReadOnly[ConnectorPropertyTypeDef]]
-    TokenUrlParameters: NotRequired[ReadOnly[Sequence[ConnectorPropertyTypeDef]]]
-
-
-class JdbcTargetOutputTypeDef(TypedDict):
-    ConnectionName: NotRequired[str]
-    Path: NotRequired[str]
-    Exclusions: NotRequired[list[str]]
-    EnableAdditionalMetadata: NotRequired[list[JdbcMetadataEntryType]]
-
-
-class JdbcTargetTypeDef(TypedDict):
-    ConnectionName: NotRequired[str]
-    Path: NotRequired[str]
-    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
-    EnableAdditionalMetadata: NotRequired[ReadOnly[Sequence[JdbcMetadataEntryType]]]
-
-
-class JobBookmarkEntryTypeDef(TypedDict):
-    JobName: NotRequired[str]
-    Version: NotRequired[int]
-    Run: NotRequired[int]
-    Attempt: NotRequired[int]
-    PreviousRunId: NotRequired[str]
-    RunId: NotRequired[str]
-    JobBookmark: NotRequired[str]
-
-
-class JobBookmarksEncryptionTypeDef(TypedDict):
-    JobBookmarksEncryptionMode: NotRequired[JobBookmarksEncryptionModeType]
-    KmsKeyArn: NotRequired[str]
-
-
-class JobCommandTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ScriptLocation: NotRequired[str]
-    PythonVersion: NotRequired[str]
-    Runtime: NotRequired[str]
-
-
-class JobNodeDetailsTypeDef(TypedDict):
-    JobRuns: NotRequired[list[JobRunTypeDef]]
-
-
-class JobRunTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Attempt: NotRequired[int]
-    PreviousRunId: NotRequired[str]
-    TriggerName: NotRequired[str]
-    JobName: NotRequired[str]
-    JobMode: NotRequired[JobModeType]
-    JobRunQueuingEnabled: NotRequired[bool]
-    StartedOn: NotRequired[datetime]
-    LastModifiedOn: NotRequired[datetime]
-    CompletedOn: NotRequired[datetime]
-    JobRunState: NotRequired[JobRunStateType]
-    Arguments: NotRequired[dict[str, str]]
-    ErrorMessage: NotRequired[str]
-    PredecessorRuns: NotRequired[list[PredecessorTypeDef]]
-    AllocatedCapacity: NotRequired[int]
-    ExecutionTime: NotRequired[int]
-    Timeout: NotRequired[int]
-    MaxCapacity: NotRequired[float]
-    WorkerType: NotRequired[WorkerTypeType]
-    NumberOfWorkers: NotRequired[int]
-    SecurityConfiguration: NotRequired[str]
-    LogGroupName: NotRequired[str]
-    NotificationProperty: NotRequired[NotificationPropertyTypeDef]
-    GlueVersion: NotRequired[str]
-    DPUSeconds: NotRequired[float]
-    ExecutionClass: NotRequired[ExecutionClassType]
-    MaintenanceWindow: NotRequired[str]
-    ProfileName: NotRequired[str]
-    StateDetail: NotRequired[str]
-    ExecutionRoleSessionPolicy: NotRequired[str]
-
-
-class JobTypeDef(TypedDict):
-    Name: NotRequired[str]
-    JobMode: NotRequired[JobModeType]
-    JobRunQueuingEnabled: NotRequired[bool]
-    Description: NotRequired[str]
-    LogUri: NotRequired[str]
-    Role: NotRequired[str]
-    CreatedOn: NotRequired[datetime]
-    LastModifiedOn: NotRequired[datetime]
-    ExecutionProperty: NotRequired[ExecutionPropertyTypeDef]
-    Command: NotRequired[JobCommandTypeDef]
-    DefaultArguments: NotRequired[dict[str, str]]
-    NonOverridableArguments: NotRequired[dict[str, str]]
-    Connections: NotRequired[ConnectionsListOutputTypeDef]
-    MaxRetries: NotRequired[int]
-    AllocatedCapacity: NotRequired[int]
-    Timeout: NotRequired[int]
-    MaxCapacity: NotRequired[float]
-    WorkerType: NotRequired[WorkerTypeType]
-    NumberOfWorkers: NotRequired[int]
-    SecurityConfiguration: NotRequired[str]
-    NotificationProperty: NotRequired[NotificationPropertyTypeDef]
-    GlueVersion: NotRequired[str]
-    CodeGenConfigurationNodes: NotRequired[
-        dict[str, CodeGenConfigurationNodeOutputTypeDef]
-    ]
-    ExecutionClass: NotRequired[ExecutionClassType]
-    SourceControlDetails: NotRequired[SourceControlDetailsTypeDef]
-    MaintenanceWindow: NotRequired[str]
-    ProfileName: NotRequired[str]
 
 
 class JobUpdateTypeDef(TypedDict):
@@ -5920,167 +7965,6 @@ class JobUpdateTypeDef(TypedDict):
     ExecutionClass: NotRequired[ExecutionClassType]
     SourceControlDetails: NotRequired[SourceControlDetailsTypeDef]
     MaintenanceWindow: NotRequired[str]
-
-
-class JoinColumnOutputTypeDef(TypedDict):
-    From: str
-    Keys: list[list[str]]
-
-
-class JoinColumnTypeDef(TypedDict):
-    From: str
-    Keys: ReadOnly[Sequence[Sequence[str]]]
-
-
-class JoinOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    JoinType: JoinTypeType
-    Columns: list[JoinColumnOutputTypeDef]
-
-
-class JoinTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    JoinType: JoinTypeType
-    Columns: ReadOnly[Sequence[JoinColumnTypeDef]]
-
-
-class JsonClassifierTypeDef(TypedDict):
-    Name: str
-    CreationTime: NotRequired[datetime]
-    LastUpdated: NotRequired[datetime]
-    Version: NotRequired[int]
-    JsonPath: str
-
-
-class KafkaStreamingSourceOptionsOutputTypeDef(TypedDict):
-    BootstrapServers: NotRequired[str]
-    SecurityProtocol: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    TopicName: NotRequired[str]
-    Assign: NotRequired[str]
-    SubscribePattern: NotRequired[str]
-    Classification: NotRequired[str]
-    Delimiter: NotRequired[str]
-    StartingOffsets: NotRequired[str]
-    EndingOffsets: NotRequired[str]
-    PollTimeoutMs: NotRequired[int]
-    NumRetries: NotRequired[int]
-    RetryIntervalMs: NotRequired[int]
-    MaxOffsetsPerTrigger: NotRequired[int]
-    MinPartitions: NotRequired[int]
-    IncludeHeaders: NotRequired[bool]
-    AddRecordTimestamp: NotRequired[str]
-    EmitConsumerLagMetrics: NotRequired[str]
-    StartingTimestamp: NotRequired[datetime]
-
-
-class KafkaStreamingSourceOptionsTypeDef(TypedDict):
-    BootstrapServers: NotRequired[str]
-    SecurityProtocol: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    TopicName: NotRequired[str]
-    Assign: NotRequired[str]
-    SubscribePattern: NotRequired[str]
-    Classification: NotRequired[str]
-    Delimiter: NotRequired[str]
-    StartingOffsets: NotRequired[str]
-    EndingOffsets: NotRequired[str]
-    PollTimeoutMs: NotRequired[int]
-    NumRetries: NotRequired[int]
-    RetryIntervalMs: NotRequired[int]
-    MaxOffsetsPerTrigger: NotRequired[int]
-    MinPartitions: NotRequired[int]
-    IncludeHeaders: NotRequired[bool]
-    AddRecordTimestamp: NotRequired[str]
-    EmitConsumerLagMetrics: NotRequired[str]
-    StartingTimestamp: NotRequired[ReadOnly[datetime | str]]
-
-
-class KeySchemaElementTypeDef(TypedDict):
-    Name: str
-    Type: str
-
-
-class KinesisStreamingSourceOptionsOutputTypeDef(TypedDict):
-    EndpointUrl: NotRequired[str]
-    StreamName: NotRequired[str]
-    Classification: NotRequired[str]
-    Delimiter: NotRequired[str]
-    StartingPosition: NotRequired[StartingPositionType]
-    MaxFetchTimeInMs: NotRequired[int]
-    MaxFetchRecordsPerShard: NotRequired[int]
-    MaxRecordPerRead: NotRequired[int]
-    AddIdleTimeBetweenReads: NotRequired[bool]
-    IdleTimeBetweenReadsInMs: NotRequired[int]
-    DescribeShardInterval: NotRequired[int]
-    NumRetries: NotRequired[int]
-    RetryIntervalMs: NotRequired[int]
-    MaxRetryIntervalMs: NotRequired[int]
-    AvoidEmptyBatches: NotRequired[bool]
-    StreamArn: NotRequired[str]
-    RoleArn: NotRequired[str]
-    RoleSessionName: NotRequired[str]
-    AddRecordTimestamp: NotRequired[str]
-    EmitConsumerLagMetrics: NotRequired[str]
-    StartingTimestamp: NotRequired[datetime]
-    FanoutConsumerARN: NotRequired[str]
-
-
-class KinesisStreamingSourceOptionsTypeDef(TypedDict):
-    EndpointUrl: NotRequired[str]
-    StreamName: NotRequired[str]
-    Classification: NotRequired[str]
-    Delimiter: NotRequired[str]
-    StartingPosition: NotRequired[StartingPositionType]
-    MaxFetchTimeInMs: NotRequired[int]
-    MaxFetchRecordsPerShard: NotRequired[int]
-    MaxRecordPerRead: NotRequired[int]
-    AddIdleTimeBetweenReads: NotRequired[bool]
-    IdleTimeBetweenReadsInMs: NotRequired[int]
-    DescribeShardInterval: NotRequired[int]
-    NumRetries: NotRequired[int]
-    RetryIntervalMs: NotRequired[int]
-    MaxRetryIntervalMs: NotRequired[int]
-    AvoidEmptyBatches: NotRequired[bool]
-    StreamArn: NotRequired[str]
-    RoleArn: NotRequired[str]
-    RoleSessionName: NotRequired[str]
-    AddRecordTimestamp: NotRequired[str]
-    EmitConsumerLagMetrics: NotRequired[str]
-    StartingTimestamp: NotRequired[ReadOnly[datetime | str]]
-    FanoutConsumerARN: NotRequired[str]
-
-
-class LabelingSetGenerationTaskRunPropertiesTypeDef(TypedDict):
-    OutputS3Path: NotRequired[str]
-
-
-class LakeFormationConfigurationTypeDef(TypedDict):
-    UseLakeFormationCredentials: NotRequired[bool]
-    AccountId: NotRequired[str]
-
-
-class LastActiveDefinitionTypeDef(TypedDict):
-    Description: NotRequired[str]
-    LastModifiedOn: NotRequired[datetime]
-    ParameterSpec: NotRequired[str]
-    BlueprintLocation: NotRequired[str]
-    BlueprintServiceLocation: NotRequired[str]
-
-
-class LastCrawlInfoTypeDef(TypedDict):
-    Status: NotRequired[LastCrawlStatusType]
-    ErrorMessage: NotRequired[str]
-    LogGroup: NotRequired[str]
-    LogStream: NotRequired[str]
-    MessagePrefix: NotRequired[str]
-    StartTime: NotRequired[datetime]
-
-
-class LineageConfigurationTypeDef(TypedDict):
-    CrawlerLineageSettings: NotRequired[CrawlerLineageSettingsType]
 
 
 class ListBlueprintsRequestTypeDef(TypedDict):
@@ -6203,12 +8087,29 @@ class ListDataQualityRulesetsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TimestampFilterTypeDef(TypedDict):
+    RecordedBefore: NotRequired[ReadOnly[datetime | str]]
+    RecordedAfter: NotRequired[ReadOnly[datetime | str]]
+
+
 class ListDataQualityStatisticAnnotationsRequestTypeDef(TypedDict):
     StatisticId: NotRequired[str]
     ProfileId: NotRequired[str]
     TimestampFilter: NotRequired[ReadOnly[TimestampFilterTypeDef]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class TimestampedInclusionAnnotationTypeDef(TypedDict):
+    Value: NotRequired[InclusionAnnotationValueType]
+    LastModifiedOn: NotRequired[datetime]
+
+
+class StatisticAnnotationTypeDef(TypedDict):
+    ProfileId: NotRequired[str]
+    StatisticId: NotRequired[str]
+    StatisticRecordedOn: NotRequired[datetime]
+    InclusionAnnotation: NotRequired[TimestampedInclusionAnnotationTypeDef]
 
 
 class ListDataQualityStatisticAnnotationsResponseTypeDef(TypedDict):
@@ -6223,6 +8124,25 @@ class ListDataQualityStatisticsRequestTypeDef(TypedDict):
     TimestampFilter: NotRequired[ReadOnly[TimestampFilterTypeDef]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class RunIdentifierTypeDef(TypedDict):
+    RunId: NotRequired[str]
+    JobRunId: NotRequired[str]
+
+
+class StatisticSummaryTypeDef(TypedDict):
+    StatisticId: NotRequired[str]
+    ProfileId: NotRequired[str]
+    RunIdentifier: NotRequired[RunIdentifierTypeDef]
+    StatisticName: NotRequired[str]
+    DoubleValue: NotRequired[float]
+    EvaluationLevel: NotRequired[StatisticEvaluationLevelType]
+    ColumnsReferenced: NotRequired[list[str]]
+    ReferencedDatasets: NotRequired[list[str]]
+    StatisticProperties: NotRequired[dict[str, str]]
+    RecordedOn: NotRequired[datetime]
+    InclusionAnnotation: NotRequired[TimestampedInclusionAnnotationTypeDef]
 
 
 class ListDataQualityStatisticsResponseTypeDef(TypedDict):
@@ -6318,6 +8238,15 @@ class ListRegistriesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RegistryListItemTypeDef(TypedDict):
+    RegistryName: NotRequired[str]
+    RegistryArn: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[RegistryStatusType]
+    CreatedTime: NotRequired[str]
+    UpdatedTime: NotRequired[str]
+
+
 class ListRegistriesResponseTypeDef(TypedDict):
     Registries: NotRequired[list[RegistryListItemTypeDef]]
     NextToken: NotRequired[str]
@@ -6330,6 +8259,14 @@ class ListSchemaVersionsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SchemaVersionListItemTypeDef(TypedDict):
+    SchemaArn: NotRequired[str]
+    SchemaVersionId: NotRequired[str]
+    VersionNumber: NotRequired[int]
+    Status: NotRequired[SchemaVersionStatusType]
+    CreatedTime: NotRequired[str]
+
+
 class ListSchemaVersionsResponseTypeDef(TypedDict):
     Schemas: NotRequired[list[SchemaVersionListItemTypeDef]]
     NextToken: NotRequired[str]
@@ -6340,6 +8277,16 @@ class ListSchemasInputTypeDef(TypedDict):
     RegistryId: NotRequired[RegistryIdTypeDef]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class SchemaListItemTypeDef(TypedDict):
+    RegistryName: NotRequired[str]
+    SchemaName: NotRequired[str]
+    SchemaArn: NotRequired[str]
+    Description: NotRequired[str]
+    SchemaStatus: NotRequired[SchemaStatusType]
+    CreatedTime: NotRequired[str]
+    UpdatedTime: NotRequired[str]
 
 
 class ListSchemasResponseTypeDef(TypedDict):
@@ -6410,6 +8357,13 @@ class ListUsageProfilesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class UsageProfileDefinitionTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedOn: NotRequired[datetime]
+    LastModifiedOn: NotRequired[datetime]
+
+
 class ListUsageProfilesResponseTypeDef(TypedDict):
     Profiles: NotRequired[list[UsageProfileDefinitionTypeDef]]
     NextToken: NotRequired[str]
@@ -6427,103 +8381,9 @@ class ListWorkflowsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocationTypeDef(TypedDict):
-    Jdbc: NotRequired[ReadOnly[Sequence[CodeGenNodeArgTypeDef]]]
-    S3: NotRequired[ReadOnly[Sequence[CodeGenNodeArgTypeDef]]]
-    DynamoDB: NotRequired[ReadOnly[Sequence[CodeGenNodeArgTypeDef]]]
-
-
-class LongColumnStatisticsDataTypeDef(TypedDict):
-    MinimumValue: NotRequired[int]
-    MaximumValue: NotRequired[int]
-    NumberOfNulls: int
-    NumberOfDistinctValues: int
-
-
-class MLTransformTypeDef(TypedDict):
-    TransformId: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[TransformStatusTypeType]
-    CreatedOn: NotRequired[datetime]
-    LastModifiedOn: NotRequired[datetime]
-    InputRecordTables: NotRequired[list[GlueTableOutputTypeDef]]
-    Parameters: NotRequired[TransformParametersTypeDef]
-    EvaluationMetrics: NotRequired[EvaluationMetricsTypeDef]
-    LabelCount: NotRequired[int]
-    Schema: NotRequired[list[SchemaColumnTypeDef]]
-    Role: NotRequired[str]
-    GlueVersion: NotRequired[str]
-    MaxCapacity: NotRequired[float]
-    WorkerType: NotRequired[WorkerTypeType]
-    NumberOfWorkers: NotRequired[int]
-    Timeout: NotRequired[int]
-    MaxRetries: NotRequired[int]
-    TransformEncryption: NotRequired[TransformEncryptionTypeDef]
-
-
-class MLUserDataEncryptionTypeDef(TypedDict):
-    MlUserDataEncryptionMode: MLUserDataEncryptionModeStringType
-    KmsKeyId: NotRequired[str]
-
-
-class MappingEntryTypeDef(TypedDict):
-    SourceTable: NotRequired[str]
-    SourcePath: NotRequired[str]
-    SourceType: NotRequired[str]
-    TargetTable: NotRequired[str]
-    TargetPath: NotRequired[str]
-    TargetType: NotRequired[str]
-
-
-class MappingOutputTypeDef(TypedDict):
-    ToKey: NotRequired[str]
-    FromPath: NotRequired[list[str]]
-    FromType: NotRequired[str]
-    ToType: NotRequired[str]
-    Dropped: NotRequired[bool]
-    Children: NotRequired[list[MappingOutputTypeDef]]
-
-
-class MappingTypeDef(TypedDict):
-    ToKey: NotRequired[str]
-    FromPath: NotRequired[ReadOnly[Sequence[str]]]
-    FromType: NotRequired[str]
-    ToType: NotRequired[str]
-    Dropped: NotRequired[bool]
-    Children: NotRequired[ReadOnly[Sequence[MappingTypeDef]]]
-
-
-class MaterializedViewRefreshTaskRunTypeDef(TypedDict):
-    CustomerId: NotRequired[str]
-    MaterializedViewRefreshTaskRunId: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    TableName: NotRequired[str]
-    CatalogId: NotRequired[str]
-    Role: NotRequired[str]
-    Status: NotRequired[MaterializedViewRefreshStateType]
-    CreationTime: NotRequired[datetime]
-    LastUpdated: NotRequired[datetime]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    ErrorMessage: NotRequired[str]
-    DPUSeconds: NotRequired[float]
-    RefreshType: NotRequired[MaterializedViewRefreshTypeType]
-    ProcessedBytes: NotRequired[int]
-
-
-class MergeOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Source: str
-    PrimaryKeys: list[list[str]]
-
-
-class MergeTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Source: str
-    PrimaryKeys: ReadOnly[Sequence[Sequence[str]]]
+class OtherMetadataValueListItemTypeDef(TypedDict):
+    MetadataValue: NotRequired[str]
+    CreatedTime: NotRequired[str]
 
 
 class MetadataInfoTypeDef(TypedDict):
@@ -6535,33 +8395,6 @@ class MetadataInfoTypeDef(TypedDict):
 class MetadataKeyValuePairTypeDef(TypedDict):
     MetadataKey: NotRequired[str]
     MetadataValue: NotRequired[str]
-
-
-class MetricBasedObservationTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    StatisticId: NotRequired[str]
-    MetricValues: NotRequired[DataQualityMetricValuesTypeDef]
-    NewRules: NotRequired[list[str]]
-
-
-class MicrosoftSQLServerCatalogSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-
-
-class MicrosoftSQLServerCatalogTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Database: str
-    Table: str
-
-
-class MicrosoftSQLServerCatalogTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Database: str
-    Table: str
 
 
 class ModifyIntegrationRequestTypeDef(TypedDict):
@@ -6589,308 +8422,10 @@ class ModifyIntegrationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MongoDBTargetTypeDef(TypedDict):
-    ConnectionName: NotRequired[str]
-    Path: NotRequired[str]
-    ScanAll: NotRequired[bool]
-
-
-class MySQLCatalogSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-
-
-class MySQLCatalogTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Database: str
-    Table: str
-
-
-class MySQLCatalogTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Database: str
-    Table: str
-
-
-class NodeTypeDef(TypedDict):
-    Type: NotRequired[NodeTypeType]
-    Name: NotRequired[str]
-    UniqueId: NotRequired[str]
-    TriggerDetails: NotRequired[TriggerNodeDetailsTypeDef]
-    JobDetails: NotRequired[JobNodeDetailsTypeDef]
-    CrawlerDetails: NotRequired[CrawlerNodeDetailsTypeDef]
-
-
-class NotificationPropertyTypeDef(TypedDict):
-    NotifyDelayAfter: NotRequired[int]
-
-
-class NullCheckBoxListTypeDef(TypedDict):
-    IsEmpty: NotRequired[bool]
-    IsNullString: NotRequired[bool]
-    IsNegOne: NotRequired[bool]
-
-
-class NullValueFieldTypeDef(TypedDict):
-    Value: str
-    Datatype: DatatypeTypeDef
-
-
-class OAuth2ClientApplicationTypeDef(TypedDict):
-    UserManagedClientApplicationClientId: NotRequired[str]
-    AWSManagedClientApplicationReference: NotRequired[str]
-
-
-class OAuth2CredentialsTypeDef(TypedDict):
-    UserManagedClientApplicationClientSecret: NotRequired[str]
-    AccessToken: NotRequired[str]
-    RefreshToken: NotRequired[str]
-    JwtToken: NotRequired[str]
-
-
-class OAuth2PropertiesInputTypeDef(TypedDict):
-    OAuth2GrantType: NotRequired[OAuth2GrantTypeType]
-    OAuth2ClientApplication: NotRequired[OAuth2ClientApplicationTypeDef]
-    TokenUrl: NotRequired[str]
-    TokenUrlParametersMap: NotRequired[ReadOnly[Mapping[str, str]]]
-    AuthorizationCodeProperties: NotRequired[AuthorizationCodePropertiesTypeDef]
-    OAuth2Credentials: NotRequired[OAuth2CredentialsTypeDef]
-
-
-class OAuth2PropertiesTypeDef(TypedDict):
-    OAuth2GrantType: NotRequired[OAuth2GrantTypeType]
-    OAuth2ClientApplication: NotRequired[OAuth2ClientApplicationTypeDef]
-    TokenUrl: NotRequired[str]
-    TokenUrlParametersMap: NotRequired[dict[str, str]]
-
-
-class OffsetConfigurationTypeDef(TypedDict):
-    OffsetParameter: ExtractedParameterTypeDef
-    LimitParameter: ExtractedParameterTypeDef
-
-
-class OpenTableFormatInputTypeDef(TypedDict):
-    IcebergInput: NotRequired[ReadOnly[IcebergInputTypeDef]]
-
-
-class OptionTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Label: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class OracleSQLCatalogSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-
-
-class OracleSQLCatalogTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Database: str
-    Table: str
-
-
-class OracleSQLCatalogTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Database: str
-    Table: str
-
-
-class OrderTypeDef(TypedDict):
-    Column: str
-    SortOrder: int
-
-
-class OrphanFileDeletionConfigurationTypeDef(TypedDict):
-    icebergConfiguration: NotRequired[IcebergOrphanFileDeletionConfigurationTypeDef]
-
-
-class OrphanFileDeletionMetricsTypeDef(TypedDict):
-    IcebergMetrics: NotRequired[IcebergOrphanFileDeletionMetricsTypeDef]
-
-
-class OtherMetadataValueListItemTypeDef(TypedDict):
-    MetadataValue: NotRequired[str]
-    CreatedTime: NotRequired[str]
-
-
-class PIIDetectionOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    PiiType: PiiTypeType
-    EntityTypesToDetect: list[str]
-    OutputColumnName: NotRequired[str]
-    SampleFraction: NotRequired[float]
-    ThresholdFraction: NotRequired[float]
-    MaskValue: NotRequired[str]
-    RedactText: NotRequired[str]
-    RedactChar: NotRequired[str]
-    MatchPattern: NotRequired[str]
-    NumLeftCharsToExclude: NotRequired[int]
-    NumRightCharsToExclude: NotRequired[int]
-    DetectionParameters: NotRequired[str]
-    DetectionSensitivity: NotRequired[str]
-
-
-class PIIDetectionTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    PiiType: PiiTypeType
-    EntityTypesToDetect: ReadOnly[Sequence[str]]
-    OutputColumnName: NotRequired[str]
-    SampleFraction: NotRequired[float]
-    ThresholdFraction: NotRequired[float]
-    MaskValue: NotRequired[str]
-    RedactText: NotRequired[str]
-    RedactChar: NotRequired[str]
-    MatchPattern: NotRequired[str]
-    NumLeftCharsToExclude: NotRequired[int]
-    NumRightCharsToExclude: NotRequired[int]
-    DetectionParameters: NotRequired[str]
-    DetectionSensitivity: NotRequired[str]
-
-
-class PaginationConfigurationTypeDef(TypedDict):
-    CursorConfiguration: NotRequired[CursorConfigurationTypeDef]
-    OffsetConfiguration: NotRequired[OffsetConfigurationTypeDef]
-
-
-class PartitionErrorTypeDef(TypedDict):
-    PartitionValues: NotRequired[list[str]]
-    ErrorDetail: NotRequired[ErrorDetailTypeDef]
-
-
-class PartitionIndexDescriptorTypeDef(TypedDict):
-    IndexName: str
-    Keys: list[KeySchemaElementTypeDef]
-    IndexStatus: PartitionIndexStatusType
-    BackfillErrors: NotRequired[list[BackfillErrorTypeDef]]
-
-
-class PartitionIndexTypeDef(TypedDict):
-    Keys: ReadOnly[Sequence[str]]
-    IndexName: str
-
-
-class PartitionInputTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    LastAccessTime: NotRequired[ReadOnly[datetime | str]]
-    StorageDescriptor: NotRequired[ReadOnly[StorageDescriptorTypeDef]]
-    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    LastAnalyzedTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class PartitionTypeDef(TypedDict):
-    Values: NotRequired[list[str]]
-    DatabaseName: NotRequired[str]
-    TableName: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastAccessTime: NotRequired[datetime]
-    StorageDescriptor: NotRequired[StorageDescriptorOutputTypeDef]
-    Parameters: NotRequired[dict[str, str]]
-    LastAnalyzedTime: NotRequired[datetime]
-    CatalogId: NotRequired[str]
-
-
-class PartitionValueListOutputTypeDef(TypedDict):
-    Values: list[str]
-
-
-class PartitionValueListTypeDef(TypedDict):
-    Values: ReadOnly[Sequence[str]]
-
-
-class PhysicalConnectionRequirementsOutputTypeDef(TypedDict):
-    SubnetId: NotRequired[str]
-    SecurityGroupIdList: NotRequired[list[str]]
-    AvailabilityZone: NotRequired[str]
-
-
-class PhysicalConnectionRequirementsTypeDef(TypedDict):
-    SubnetId: NotRequired[str]
-    SecurityGroupIdList: NotRequired[ReadOnly[Sequence[str]]]
-    AvailabilityZone: NotRequired[str]
-
-
-class PostgreSQLCatalogSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-
-
-class PostgreSQLCatalogTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Database: str
-    Table: str
-
-
-class PostgreSQLCatalogTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Database: str
-    Table: str
-
-
-class PredecessorTypeDef(TypedDict):
-    JobName: NotRequired[str]
-    RunId: NotRequired[str]
-
-
-class PredicateOutputTypeDef(TypedDict):
-    Logical: NotRequired[LogicalType]
-    Conditions: NotRequired[list[ConditionTypeDef]]
-
-
-class PredicateTypeDef(TypedDict):
-    Logical: NotRequired[LogicalType]
-    Conditions: NotRequired[ReadOnly[Sequence[ConditionTypeDef]]]
-
-
-class PrincipalPermissionsOutputTypeDef(TypedDict):
-    Principal: NotRequired[DataLakePrincipalTypeDef]
-    Permissions: NotRequired[list[PermissionType]]
-
-
-class PrincipalPermissionsTypeDef(TypedDict):
-    Principal: NotRequired[DataLakePrincipalTypeDef]
-    Permissions: NotRequired[ReadOnly[Sequence[PermissionType]]]
-
-
-class ProfileConfigurationOutputTypeDef(TypedDict):
-    SessionConfiguration: NotRequired[dict[str, ConfigurationObjectOutputTypeDef]]
-    JobConfiguration: NotRequired[dict[str, ConfigurationObjectOutputTypeDef]]
-
-
-class ProfileConfigurationTypeDef(TypedDict):
-    SessionConfiguration: NotRequired[
-        ReadOnly[Mapping[str, ConfigurationObjectTypeDef]]
-    ]
-    JobConfiguration: NotRequired[ReadOnly[Mapping[str, ConfigurationObjectTypeDef]]]
-
-
 class PropertyPredicateTypeDef(TypedDict):
     Key: NotRequired[str]
     Value: NotRequired[str]
     Comparator: NotRequired[ComparatorType]
-
-
-class PropertyTypeDef(TypedDict):
-    Name: str
-    Description: str
-    Required: bool
-    DefaultValue: NotRequired[str]
-    PropertyTypes: list[PropertyTypeType]
-    AllowedValues: NotRequired[list[AllowedValueTypeDef]]
-    DataOperationScopes: NotRequired[list[DataOperationType]]
-    KeyOverride: NotRequired[str]
-    PropertyLocation: NotRequired[PropertyLocationType]
 
 
 class PutDataCatalogEncryptionSettingsRequestTypeDef(TypedDict):
@@ -6969,83 +8504,12 @@ class QuerySchemaVersionMetadataResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QuerySessionContextTypeDef(TypedDict):
-    QueryId: NotRequired[str]
-    QueryStartTime: NotRequired[ReadOnly[datetime | str]]
-    ClusterId: NotRequired[str]
-    QueryAuthorizationId: NotRequired[str]
-    AdditionalContext: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class RecipeActionOutputTypeDef(TypedDict):
-    Operation: str
-    Parameters: NotRequired[dict[str, str]]
-
-
-class RecipeActionTypeDef(TypedDict):
-    Operation: str
-    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class RecipeOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    RecipeReference: NotRequired[RecipeReferenceTypeDef]
-    RecipeSteps: NotRequired[list[RecipeStepOutputTypeDef]]
-
-
-class RecipeReferenceTypeDef(TypedDict):
-    RecipeArn: str
-    RecipeVersion: str
-
-
-class RecipeStepOutputTypeDef(TypedDict):
-    Action: RecipeActionOutputTypeDef
-    ConditionExpressions: NotRequired[list[ConditionExpressionTypeDef]]
-
-
-class RecipeStepTypeDef(TypedDict):
-    Action: ReadOnly[RecipeActionTypeDef]
-    ConditionExpressions: NotRequired[ReadOnly[Sequence[ConditionExpressionTypeDef]]]
-
-
-class RecipeTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    RecipeReference: NotRequired[RecipeReferenceTypeDef]
-    RecipeSteps: NotRequired[ReadOnly[Sequence[RecipeStepTypeDef]]]
-
-
-class RecrawlPolicyTypeDef(TypedDict):
-    RecrawlBehavior: NotRequired[RecrawlBehaviorType]
-
-
-class RedshiftSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    RedshiftTmpDir: NotRequired[str]
-    TmpDirIAMRole: NotRequired[str]
-
-
-class RedshiftTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Database: str
-    Table: str
-    RedshiftTmpDir: NotRequired[str]
-    TmpDirIAMRole: NotRequired[str]
-    UpsertRedshiftOptions: NotRequired[UpsertRedshiftTargetOptionsOutputTypeDef]
-
-
-class RedshiftTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Database: str
-    Table: str
-    RedshiftTmpDir: NotRequired[str]
-    TmpDirIAMRole: NotRequired[str]
-    UpsertRedshiftOptions: NotRequired[ReadOnly[UpsertRedshiftTargetOptionsTypeDef]]
+class RestConfigurationTypeDef(TypedDict):
+    GlobalSourceConfiguration: NotRequired[ReadOnly[SourceConfigurationTypeDef]]
+    ValidationEndpointConfiguration: NotRequired[ReadOnly[SourceConfigurationTypeDef]]
+    EntityConfigurations: NotRequired[
+        ReadOnly[Mapping[str, EntityConfigurationTypeDef]]
+    ]
 
 
 class RegisterConnectionTypeRequestTypeDef(TypedDict):
@@ -7077,26 +8541,6 @@ class RegisterSchemaVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegistryIdTypeDef(TypedDict):
-    RegistryName: NotRequired[str]
-    RegistryArn: NotRequired[str]
-
-
-class RegistryListItemTypeDef(TypedDict):
-    RegistryName: NotRequired[str]
-    RegistryArn: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[RegistryStatusType]
-    CreatedTime: NotRequired[str]
-    UpdatedTime: NotRequired[str]
-
-
-class RelationalCatalogSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-
-
 class RemoveSchemaVersionMetadataInputTypeDef(TypedDict):
     SchemaId: NotRequired[SchemaIdTypeDef]
     SchemaVersionNumber: NotRequired[SchemaVersionNumberTypeDef]
@@ -7116,20 +8560,6 @@ class RemoveSchemaVersionMetadataResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RenameFieldOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    SourcePath: list[str]
-    TargetPath: list[str]
-
-
-class RenameFieldTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    SourcePath: ReadOnly[Sequence[str]]
-    TargetPath: ReadOnly[Sequence[str]]
-
-
 class ResetJobBookmarkRequestTypeDef(TypedDict):
     JobName: str
     RunId: NotRequired[str]
@@ -7138,35 +8568,6 @@ class ResetJobBookmarkRequestTypeDef(TypedDict):
 class ResetJobBookmarkResponseTypeDef(TypedDict):
     JobBookmarkEntry: NotRequired[JobBookmarkEntryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResourceUriTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    Uri: NotRequired[str]
-
-
-class ResponseConfigurationTypeDef(TypedDict):
-    ResultPath: str
-    ErrorPath: NotRequired[str]
-
-
-class ResponseExtractionMappingTypeDef(TypedDict):
-    ContentPath: NotRequired[str]
-    HeaderKey: NotRequired[str]
-
-
-class RestConfigurationOutputTypeDef(TypedDict):
-    GlobalSourceConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
-    ValidationEndpointConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
-    EntityConfigurations: NotRequired[dict[str, EntityConfigurationOutputTypeDef]]
-
-
-class RestConfigurationTypeDef(TypedDict):
-    GlobalSourceConfiguration: NotRequired[ReadOnly[SourceConfigurationTypeDef]]
-    ValidationEndpointConfiguration: NotRequired[ReadOnly[SourceConfigurationTypeDef]]
-    EntityConfigurations: NotRequired[
-        ReadOnly[Mapping[str, EntityConfigurationTypeDef]]
-    ]
 
 
 class ResumeWorkflowRunRequestTypeDef(TypedDict):
@@ -7181,38 +8582,6 @@ class ResumeWorkflowRunResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RetentionConfigurationTypeDef(TypedDict):
-    icebergConfiguration: NotRequired[IcebergRetentionConfigurationTypeDef]
-
-
-class RetentionMetricsTypeDef(TypedDict):
-    IcebergMetrics: NotRequired[IcebergRetentionMetricsTypeDef]
-
-
-class RouteOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    GroupFiltersList: list[GroupFiltersOutputTypeDef]
-
-
-class RouteTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    GroupFiltersList: ReadOnly[Sequence[GroupFiltersTypeDef]]
-
-
-class RunIdentifierTypeDef(TypedDict):
-    RunId: NotRequired[str]
-    JobRunId: NotRequired[str]
-
-
-class RunMetricsTypeDef(TypedDict):
-    NumberOfBytesCompacted: NotRequired[str]
-    NumberOfFilesCompacted: NotRequired[str]
-    NumberOfDpus: NotRequired[str]
-    JobDurationInHour: NotRequired[str]
-
-
 class RunStatementRequestTypeDef(TypedDict):
     SessionId: str
     Code: str
@@ -7224,560 +8593,9 @@ class RunStatementResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3CatalogDeltaSourceOutputTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    AdditionalDeltaOptions: NotRequired[dict[str, str]]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3CatalogDeltaSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    AdditionalDeltaOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3CatalogHudiSourceOutputTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    AdditionalHudiOptions: NotRequired[dict[str, str]]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3CatalogHudiSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    AdditionalHudiOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3CatalogIcebergSourceOutputTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    AdditionalIcebergOptions: NotRequired[dict[str, str]]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3CatalogIcebergSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    AdditionalIcebergOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3CatalogSourceTypeDef(TypedDict):
-    Name: str
-    Database: str
-    Table: str
-    PartitionPredicate: NotRequired[str]
-    AdditionalOptions: NotRequired[S3SourceAdditionalOptionsTypeDef]
-
-
-class S3CatalogTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    PartitionKeys: NotRequired[list[list[str]]]
-    Table: str
-    Database: str
-    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-
-
-class S3CatalogTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    Table: str
-    Database: str
-    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-
-
-class S3CsvSourceOutputTypeDef(TypedDict):
-    Name: str
-    Paths: list[str]
-    CompressionType: NotRequired[CompressionTypeType]
-    Exclusions: NotRequired[list[str]]
-    GroupSize: NotRequired[str]
-    GroupFiles: NotRequired[str]
-    Recurse: NotRequired[bool]
-    MaxBand: NotRequired[int]
-    MaxFilesInBand: NotRequired[int]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    Separator: SeparatorType
-    Escaper: NotRequired[str]
-    QuoteChar: QuoteCharType
-    Multiline: NotRequired[bool]
-    WithHeader: NotRequired[bool]
-    WriteHeader: NotRequired[bool]
-    SkipFirst: NotRequired[bool]
-    OptimizePerformance: NotRequired[bool]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3CsvSourceTypeDef(TypedDict):
-    Name: str
-    Paths: ReadOnly[Sequence[str]]
-    CompressionType: NotRequired[CompressionTypeType]
-    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
-    GroupSize: NotRequired[str]
-    GroupFiles: NotRequired[str]
-    Recurse: NotRequired[bool]
-    MaxBand: NotRequired[int]
-    MaxFilesInBand: NotRequired[int]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    Separator: SeparatorType
-    Escaper: NotRequired[str]
-    QuoteChar: QuoteCharType
-    Multiline: NotRequired[bool]
-    WithHeader: NotRequired[bool]
-    WriteHeader: NotRequired[bool]
-    SkipFirst: NotRequired[bool]
-    OptimizePerformance: NotRequired[bool]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3DeltaCatalogTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    PartitionKeys: NotRequired[list[list[str]]]
-    Table: str
-    Database: str
-    AdditionalOptions: NotRequired[dict[str, str]]
-    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3DeltaCatalogTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    Table: str
-    Database: str
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3DeltaDirectTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    PartitionKeys: NotRequired[list[list[str]]]
-    Path: str
-    Compression: DeltaTargetCompressionTypeType
-    NumberTargetPartitions: NotRequired[str]
-    Format: TargetFormatType
-    AdditionalOptions: NotRequired[dict[str, str]]
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-
-
-class S3DeltaDirectTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    Path: str
-    Compression: DeltaTargetCompressionTypeType
-    NumberTargetPartitions: NotRequired[str]
-    Format: TargetFormatType
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-
-
-class S3DeltaSourceOutputTypeDef(TypedDict):
-    Name: str
-    Paths: list[str]
-    AdditionalDeltaOptions: NotRequired[dict[str, str]]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3DeltaSourceTypeDef(TypedDict):
-    Name: str
-    Paths: ReadOnly[Sequence[str]]
-    AdditionalDeltaOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3DirectSourceAdditionalOptionsTypeDef(TypedDict):
-    BoundedSize: NotRequired[int]
-    BoundedFiles: NotRequired[int]
-    EnableSamplePath: NotRequired[bool]
-    SamplePath: NotRequired[str]
-
-
-class S3DirectTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    PartitionKeys: NotRequired[list[list[str]]]
-    Path: str
-    Compression: NotRequired[str]
-    NumberTargetPartitions: NotRequired[str]
-    Format: TargetFormatType
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3DirectTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    Path: str
-    Compression: NotRequired[str]
-    NumberTargetPartitions: NotRequired[str]
-    Format: TargetFormatType
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3EncryptionTypeDef(TypedDict):
-    S3EncryptionMode: NotRequired[S3EncryptionModeType]
-    KmsKeyArn: NotRequired[str]
-
-
-class S3ExcelSourceOutputTypeDef(TypedDict):
-    Name: str
-    Paths: list[str]
-    CompressionType: NotRequired[ParquetCompressionTypeType]
-    Exclusions: NotRequired[list[str]]
-    GroupSize: NotRequired[str]
-    GroupFiles: NotRequired[str]
-    Recurse: NotRequired[bool]
-    MaxBand: NotRequired[int]
-    MaxFilesInBand: NotRequired[int]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    NumberRows: NotRequired[int]
-    SkipFooter: NotRequired[int]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3ExcelSourceTypeDef(TypedDict):
-    Name: str
-    Paths: ReadOnly[Sequence[str]]
-    CompressionType: NotRequired[ParquetCompressionTypeType]
-    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
-    GroupSize: NotRequired[str]
-    GroupFiles: NotRequired[str]
-    Recurse: NotRequired[bool]
-    MaxBand: NotRequired[int]
-    MaxFilesInBand: NotRequired[int]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    NumberRows: NotRequired[int]
-    SkipFooter: NotRequired[int]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3GlueParquetTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    PartitionKeys: NotRequired[list[list[str]]]
-    Path: str
-    Compression: NotRequired[ParquetCompressionTypeType]
-    NumberTargetPartitions: NotRequired[str]
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-
-
-class S3GlueParquetTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    Path: str
-    Compression: NotRequired[ParquetCompressionTypeType]
-    NumberTargetPartitions: NotRequired[str]
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-
-
-class S3HudiCatalogTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    PartitionKeys: NotRequired[list[list[str]]]
-    Table: str
-    Database: str
-    AdditionalOptions: dict[str, str]
-    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3HudiCatalogTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    Table: str
-    Database: str
-    AdditionalOptions: ReadOnly[Mapping[str, str]]
-    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3HudiDirectTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Path: str
-    Compression: HudiTargetCompressionTypeType
-    NumberTargetPartitions: NotRequired[str]
-    PartitionKeys: NotRequired[list[list[str]]]
-    Format: TargetFormatType
-    AdditionalOptions: dict[str, str]
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-
-
-class S3HudiDirectTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Path: str
-    Compression: HudiTargetCompressionTypeType
-    NumberTargetPartitions: NotRequired[str]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    Format: TargetFormatType
-    AdditionalOptions: ReadOnly[Mapping[str, str]]
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-
-
-class S3HudiSourceOutputTypeDef(TypedDict):
-    Name: str
-    Paths: list[str]
-    AdditionalHudiOptions: NotRequired[dict[str, str]]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3HudiSourceTypeDef(TypedDict):
-    Name: str
-    Paths: ReadOnly[Sequence[str]]
-    AdditionalHudiOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3HyperDirectTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Format: NotRequired[TargetFormatType]
-    PartitionKeys: NotRequired[list[list[str]]]
-    Path: str
-    Compression: NotRequired[HyperTargetCompressionTypeType]
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3HyperDirectTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Format: NotRequired[TargetFormatType]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    Path: str
-    Compression: NotRequired[HyperTargetCompressionTypeType]
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3IcebergCatalogTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    PartitionKeys: NotRequired[list[list[str]]]
-    Table: str
-    Database: str
-    AdditionalOptions: NotRequired[dict[str, str]]
-    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-
-
-class S3IcebergCatalogTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    Table: str
-    Database: str
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    SchemaChangePolicy: NotRequired[CatalogSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-
-
-class S3IcebergDirectTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    PartitionKeys: NotRequired[list[list[str]]]
-    Path: str
-    Format: TargetFormatType
-    AdditionalOptions: NotRequired[dict[str, str]]
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-    Compression: IcebergTargetCompressionTypeType
-    NumberTargetPartitions: NotRequired[str]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3IcebergDirectTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    Path: str
-    Format: TargetFormatType
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    SchemaChangePolicy: NotRequired[DirectSchemaChangePolicyTypeDef]
-    AutoDataQuality: NotRequired[AutoDataQualityTypeDef]
-    Compression: IcebergTargetCompressionTypeType
-    NumberTargetPartitions: NotRequired[str]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3JsonSourceOutputTypeDef(TypedDict):
-    Name: str
-    Paths: list[str]
-    CompressionType: NotRequired[CompressionTypeType]
-    Exclusions: NotRequired[list[str]]
-    GroupSize: NotRequired[str]
-    GroupFiles: NotRequired[str]
-    Recurse: NotRequired[bool]
-    MaxBand: NotRequired[int]
-    MaxFilesInBand: NotRequired[int]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    JsonPath: NotRequired[str]
-    Multiline: NotRequired[bool]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3JsonSourceTypeDef(TypedDict):
-    Name: str
-    Paths: ReadOnly[Sequence[str]]
-    CompressionType: NotRequired[CompressionTypeType]
-    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
-    GroupSize: NotRequired[str]
-    GroupFiles: NotRequired[str]
-    Recurse: NotRequired[bool]
-    MaxBand: NotRequired[int]
-    MaxFilesInBand: NotRequired[int]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    JsonPath: NotRequired[str]
-    Multiline: NotRequired[bool]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3ParquetSourceOutputTypeDef(TypedDict):
-    Name: str
-    Paths: list[str]
-    CompressionType: NotRequired[ParquetCompressionTypeType]
-    Exclusions: NotRequired[list[str]]
-    GroupSize: NotRequired[str]
-    GroupFiles: NotRequired[str]
-    Recurse: NotRequired[bool]
-    MaxBand: NotRequired[int]
-    MaxFilesInBand: NotRequired[int]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class S3ParquetSourceTypeDef(TypedDict):
-    Name: str
-    Paths: ReadOnly[Sequence[str]]
-    CompressionType: NotRequired[ParquetCompressionTypeType]
-    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
-    GroupSize: NotRequired[str]
-    GroupFiles: NotRequired[str]
-    Recurse: NotRequired[bool]
-    MaxBand: NotRequired[int]
-    MaxFilesInBand: NotRequired[int]
-    AdditionalOptions: NotRequired[S3DirectSourceAdditionalOptionsTypeDef]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class S3SourceAdditionalOptionsTypeDef(TypedDict):
-    BoundedSize: NotRequired[int]
-    BoundedFiles: NotRequired[int]
-
-
-class S3TargetOutputTypeDef(TypedDict):
-    Path: NotRequired[str]
-    Exclusions: NotRequired[list[str]]
-    ConnectionName: NotRequired[str]
-    SampleSize: NotRequired[int]
-    EventQueueArn: NotRequired[str]
-    DlqEventQueueArn: NotRequired[str]
-
-
-class S3TargetTypeDef(TypedDict):
-    Path: NotRequired[str]
-    Exclusions: NotRequired[ReadOnly[Sequence[str]]]
-    ConnectionName: NotRequired[str]
-    SampleSize: NotRequired[int]
-    EventQueueArn: NotRequired[str]
-    DlqEventQueueArn: NotRequired[str]
-
-
-class ScheduleTypeDef(TypedDict):
-    ScheduleExpression: NotRequired[str]
-    State: NotRequired[ScheduleStateType]
-
-
-class SchemaChangePolicyTypeDef(TypedDict):
-    UpdateBehavior: NotRequired[UpdateBehaviorType]
-    DeleteBehavior: NotRequired[DeleteBehaviorType]
-
-
-class SchemaColumnTypeDef(TypedDict):
-    Name: NotRequired[str]
-    DataType: NotRequired[str]
-
-
-class SchemaIdTypeDef(TypedDict):
-    SchemaArn: NotRequired[str]
-    SchemaName: NotRequired[str]
-    RegistryName: NotRequired[str]
-
-
-class SchemaListItemTypeDef(TypedDict):
-    RegistryName: NotRequired[str]
-    SchemaName: NotRequired[str]
-    SchemaArn: NotRequired[str]
-    Description: NotRequired[str]
-    SchemaStatus: NotRequired[SchemaStatusType]
-    CreatedTime: NotRequired[str]
-    UpdatedTime: NotRequired[str]
-
-
-class SchemaReferenceTypeDef(TypedDict):
-    SchemaId: NotRequired[SchemaIdTypeDef]
-    SchemaVersionId: NotRequired[str]
-    SchemaVersionNumber: NotRequired[int]
-
-
-class SchemaVersionErrorItemTypeDef(TypedDict):
-    VersionNumber: NotRequired[int]
-    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
-
-
-class SchemaVersionListItemTypeDef(TypedDict):
-    SchemaArn: NotRequired[str]
-    SchemaVersionId: NotRequired[str]
-    VersionNumber: NotRequired[int]
-    Status: NotRequired[SchemaVersionStatusType]
-    CreatedTime: NotRequired[str]
-
-
-class SchemaVersionNumberTypeDef(TypedDict):
-    LatestVersion: NotRequired[bool]
-    VersionNumber: NotRequired[int]
+class SortCriterionTypeDef(TypedDict):
+    FieldName: NotRequired[str]
+    Sort: NotRequired[SortType]
 
 
 class SearchTablesRequestTypeDef(TypedDict):
@@ -7795,302 +8613,6 @@ class SearchTablesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     TableList: NotRequired[list[TableTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SecurityConfigurationTypeDef(TypedDict):
-    Name: NotRequired[str]
-    CreatedTimeStamp: NotRequired[datetime]
-    EncryptionConfiguration: NotRequired[EncryptionConfigurationOutputTypeDef]
-
-
-class SegmentTypeDef(TypedDict):
-    SegmentNumber: int
-    TotalSegments: int
-
-
-class SelectFieldsOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Paths: list[list[str]]
-
-
-class SelectFieldsTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Paths: ReadOnly[Sequence[Sequence[str]]]
-
-
-class SelectFromCollectionOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Index: int
-
-
-class SelectFromCollectionTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Index: int
-
-
-class SerDeInfoOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    SerializationLibrary: NotRequired[str]
-    Parameters: NotRequired[dict[str, str]]
-
-
-class SerDeInfoTypeDef(TypedDict):
-    Name: NotRequired[str]
-    SerializationLibrary: NotRequired[str]
-    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class SessionCommandTypeDef(TypedDict):
-    Name: NotRequired[str]
-    PythonVersion: NotRequired[str]
-
-
-class SessionTypeDef(TypedDict):
-    Id: NotRequired[str]
-    CreatedOn: NotRequired[datetime]
-    Status: NotRequired[SessionStatusType]
-    ErrorMessage: NotRequired[str]
-    Description: NotRequired[str]
-    Role: NotRequired[str]
-    Command: NotRequired[SessionCommandTypeDef]
-    DefaultArguments: NotRequired[dict[str, str]]
-    Connections: NotRequired[ConnectionsListOutputTypeDef]
-    Progress: NotRequired[float]
-    MaxCapacity: NotRequired[float]
-    SecurityConfiguration: NotRequired[str]
-    GlueVersion: NotRequired[str]
-    NumberOfWorkers: NotRequired[int]
-    WorkerType: NotRequired[WorkerTypeType]
-    CompletedOn: NotRequired[datetime]
-    ExecutionTime: NotRequired[float]
-    DPUSeconds: NotRequired[float]
-    IdleTimeout: NotRequired[int]
-    ProfileName: NotRequired[str]
-
-
-class SkewedInfoOutputTypeDef(TypedDict):
-    SkewedColumnNames: NotRequired[list[str]]
-    SkewedColumnValues: NotRequired[list[str]]
-    SkewedColumnValueLocationMaps: NotRequired[dict[str, str]]
-
-
-class SkewedInfoTypeDef(TypedDict):
-    SkewedColumnNames: NotRequired[ReadOnly[Sequence[str]]]
-    SkewedColumnValues: NotRequired[ReadOnly[Sequence[str]]]
-    SkewedColumnValueLocationMaps: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class SnowflakeNodeDataOutputTypeDef(TypedDict):
-    SourceType: NotRequired[str]
-    Connection: NotRequired[OptionTypeDef]
-    Schema: NotRequired[str]
-    Table: NotRequired[str]
-    Database: NotRequired[str]
-    TempDir: NotRequired[str]
-    IamRole: NotRequired[OptionTypeDef]
-    AdditionalOptions: NotRequired[dict[str, str]]
-    SampleQuery: NotRequired[str]
-    PreAction: NotRequired[str]
-    PostAction: NotRequired[str]
-    Action: NotRequired[str]
-    Upsert: NotRequired[bool]
-    MergeAction: NotRequired[str]
-    MergeWhenMatched: NotRequired[str]
-    MergeWhenNotMatched: NotRequired[str]
-    MergeClause: NotRequired[str]
-    StagingTable: NotRequired[str]
-    SelectedColumns: NotRequired[list[OptionTypeDef]]
-    AutoPushdown: NotRequired[bool]
-    TableSchema: NotRequired[list[OptionTypeDef]]
-
-
-class SnowflakeNodeDataTypeDef(TypedDict):
-    SourceType: NotRequired[str]
-    Connection: NotRequired[OptionTypeDef]
-    Schema: NotRequired[str]
-    Table: NotRequired[str]
-    Database: NotRequired[str]
-    TempDir: NotRequired[str]
-    IamRole: NotRequired[OptionTypeDef]
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    SampleQuery: NotRequired[str]
-    PreAction: NotRequired[str]
-    PostAction: NotRequired[str]
-    Action: NotRequired[str]
-    Upsert: NotRequired[bool]
-    MergeAction: NotRequired[str]
-    MergeWhenMatched: NotRequired[str]
-    MergeWhenNotMatched: NotRequired[str]
-    MergeClause: NotRequired[str]
-    StagingTable: NotRequired[str]
-    SelectedColumns: NotRequired[ReadOnly[Sequence[OptionTypeDef]]]
-    AutoPushdown: NotRequired[bool]
-    TableSchema: NotRequired[ReadOnly[Sequence[OptionTypeDef]]]
-
-
-class SnowflakeSourceOutputTypeDef(TypedDict):
-    Name: str
-    Data: SnowflakeNodeDataOutputTypeDef
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class SnowflakeSourceTypeDef(TypedDict):
-    Name: str
-    Data: ReadOnly[SnowflakeNodeDataTypeDef]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class SnowflakeTargetOutputTypeDef(TypedDict):
-    Name: str
-    Data: SnowflakeNodeDataOutputTypeDef
-    Inputs: NotRequired[list[str]]
-
-
-class SnowflakeTargetTypeDef(TypedDict):
-    Name: str
-    Data: ReadOnly[SnowflakeNodeDataTypeDef]
-    Inputs: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SortCriterionTypeDef(TypedDict):
-    FieldName: NotRequired[str]
-    Sort: NotRequired[SortType]
-
-
-class SourceConfigurationOutputTypeDef(TypedDict):
-    RequestMethod: NotRequired[HTTPMethodType]
-    RequestPath: NotRequired[str]
-    RequestParameters: NotRequired[list[ConnectorPropertyOutputTypeDef]]
-    ResponseConfiguration: NotRequired[ResponseConfigurationTypeDef]
-    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
-
-
-class SourceConfigurationTypeDef(TypedDict):
-    RequestMethod: NotRequired[HTTPMethodType]
-    RequestPath: NotRequired[str]
-    RequestParameters: NotRequired[ReadOnly[Sequence[ConnectorPropertyTypeDef]]]
-    ResponseConfiguration: NotRequired[ResponseConfigurationTypeDef]
-    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
-
-
-class SourceControlDetailsTypeDef(TypedDict):
-    Provider: NotRequired[SourceControlProviderType]
-    Repository: NotRequired[str]
-    Owner: NotRequired[str]
-    Branch: NotRequired[str]
-    Folder: NotRequired[str]
-    LastCommitId: NotRequired[str]
-    AuthStrategy: NotRequired[SourceControlAuthStrategyType]
-    AuthToken: NotRequired[str]
-
-
-class SourceProcessingPropertiesTypeDef(TypedDict):
-    RoleArn: NotRequired[str]
-
-
-class SourceTableConfigOutputTypeDef(TypedDict):
-    Fields: NotRequired[list[str]]
-    FilterPredicate: NotRequired[str]
-    PrimaryKey: NotRequired[list[str]]
-    RecordUpdateField: NotRequired[str]
-
-
-class SourceTableConfigTypeDef(TypedDict):
-    Fields: NotRequired[ReadOnly[Sequence[str]]]
-    FilterPredicate: NotRequired[str]
-    PrimaryKey: NotRequired[ReadOnly[Sequence[str]]]
-    RecordUpdateField: NotRequired[str]
-
-
-class SparkConnectorSourceOutputTypeDef(TypedDict):
-    Name: str
-    ConnectionName: str
-    ConnectorName: str
-    ConnectionType: str
-    AdditionalOptions: NotRequired[dict[str, str]]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class SparkConnectorSourceTypeDef(TypedDict):
-    Name: str
-    ConnectionName: str
-    ConnectorName: str
-    ConnectionType: str
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class SparkConnectorTargetOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    ConnectionName: str
-    ConnectorName: str
-    ConnectionType: str
-    AdditionalOptions: NotRequired[dict[str, str]]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class SparkConnectorTargetTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    ConnectionName: str
-    ConnectorName: str
-    ConnectionType: str
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class SparkSQLOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    SqlQuery: str
-    SqlAliases: list[SqlAliasTypeDef]
-    OutputSchemas: NotRequired[list[GlueSchemaOutputTypeDef]]
-
-
-class SparkSQLTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    SqlQuery: str
-    SqlAliases: ReadOnly[Sequence[SqlAliasTypeDef]]
-    OutputSchemas: NotRequired[ReadOnly[Sequence[GlueSchemaTypeDef]]]
-
-
-class SpigotOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Path: str
-    Topk: NotRequired[int]
-    Prob: NotRequired[float]
-
-
-class SpigotTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Path: str
-    Topk: NotRequired[int]
-    Prob: NotRequired[float]
-
-
-class SplitFieldsOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    Paths: list[list[str]]
-
-
-class SplitFieldsTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    Paths: ReadOnly[Sequence[Sequence[str]]]
-
-
-class SqlAliasTypeDef(TypedDict):
-    From: str
-    Alias: str
 
 
 class StartBlueprintRunRequestTypeDef(TypedDict):
@@ -8269,69 +8791,6 @@ class StartWorkflowRunResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StartingEventBatchConditionTypeDef(TypedDict):
-    BatchSize: NotRequired[int]
-    BatchWindow: NotRequired[int]
-
-
-class StatementOutputDataTypeDef(TypedDict):
-    TextPlain: NotRequired[str]
-
-
-class StatementOutputTypeDef(TypedDict):
-    Data: NotRequired[StatementOutputDataTypeDef]
-    ExecutionCount: NotRequired[int]
-    Status: NotRequired[StatementStateType]
-    ErrorName: NotRequired[str]
-    ErrorValue: NotRequired[str]
-    Traceback: NotRequired[list[str]]
-
-
-class StatementTypeDef(TypedDict):
-    Id: NotRequired[int]
-    Code: NotRequired[str]
-    State: NotRequired[StatementStateType]
-    Output: NotRequired[StatementOutputTypeDef]
-    Progress: NotRequired[float]
-    StartedOn: NotRequired[int]
-    CompletedOn: NotRequired[int]
-
-
-class StatisticAnnotationTypeDef(TypedDict):
-    ProfileId: NotRequired[str]
-    StatisticId: NotRequired[str]
-    StatisticRecordedOn: NotRequired[datetime]
-    InclusionAnnotation: NotRequired[TimestampedInclusionAnnotationTypeDef]
-
-
-class StatisticModelResultTypeDef(TypedDict):
-    LowerBound: NotRequired[float]
-    UpperBound: NotRequired[float]
-    PredictedValue: NotRequired[float]
-    ActualValue: NotRequired[float]
-    Date: NotRequired[datetime]
-    InclusionAnnotation: NotRequired[InclusionAnnotationValueType]
-
-
-class StatisticSummaryTypeDef(TypedDict):
-    StatisticId: NotRequired[str]
-    ProfileId: NotRequired[str]
-    RunIdentifier: NotRequired[RunIdentifierTypeDef]
-    StatisticName: NotRequired[str]
-    DoubleValue: NotRequired[float]
-    EvaluationLevel: NotRequired[StatisticEvaluationLevelType]
-    ColumnsReferenced: NotRequired[list[str]]
-    ReferencedDatasets: NotRequired[list[str]]
-    StatisticProperties: NotRequired[dict[str, str]]
-    RecordedOn: NotRequired[datetime]
-    InclusionAnnotation: NotRequired[TimestampedInclusionAnnotationTypeDef]
-
-
-class StatusDetailsTypeDef(TypedDict):
-    RequestedChange: NotRequired[TableTypeDef]
-    ViewValidations: NotRequired[list[ViewValidationTypeDef]]
-
-
 class StopColumnStatisticsTaskRunRequestTypeDef(TypedDict):
     DatabaseName: str
     TableName: str
@@ -8404,168 +8863,6 @@ class StopWorkflowRunResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StorageDescriptorOutputTypeDef(TypedDict):
-    Columns: NotRequired[list[ColumnOutputTypeDef]]
-    Location: NotRequired[str]
-    AdditionalLocations: NotRequired[list[str]]
-    InputFormat: NotRequired[str]
-    OutputFormat: NotRequired[str]
-    Compressed: NotRequired[bool]
-    NumberOfBuckets: NotRequired[int]
-    SerdeInfo: NotRequired[SerDeInfoOutputTypeDef]
-    BucketColumns: NotRequired[list[str]]
-    SortColumns: NotRequired[list[OrderTypeDef]]
-    Parameters: NotRequired[dict[str, str]]
-    SkewedInfo: NotRequired[SkewedInfoOutputTypeDef]
-    StoredAsSubDirectories: NotRequired[bool]
-    SchemaReference: NotRequired[SchemaReferenceTypeDef]
-
-
-class StorageDescriptorTypeDef(TypedDict):
-    Columns: NotRequired[ReadOnly[Sequence[ColumnTypeDef]]]
-    Location: NotRequired[str]
-    AdditionalLocations: NotRequired[ReadOnly[Sequence[str]]]
-    InputFormat: NotRequired[str]
-    OutputFormat: NotRequired[str]
-    Compressed: NotRequired[bool]
-    NumberOfBuckets: NotRequired[int]
-    SerdeInfo: NotRequired[ReadOnly[SerDeInfoTypeDef]]
-    BucketColumns: NotRequired[ReadOnly[Sequence[str]]]
-    SortColumns: NotRequired[ReadOnly[Sequence[OrderTypeDef]]]
-    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    SkewedInfo: NotRequired[ReadOnly[SkewedInfoTypeDef]]
-    StoredAsSubDirectories: NotRequired[bool]
-    SchemaReference: NotRequired[SchemaReferenceTypeDef]
-
-
-class StreamingDataPreviewOptionsTypeDef(TypedDict):
-    PollingTime: NotRequired[int]
-    RecordPollingLimit: NotRequired[int]
-
-
-class StringColumnStatisticsDataTypeDef(TypedDict):
-    MaximumLength: int
-    AverageLength: float
-    NumberOfNulls: int
-    NumberOfDistinctValues: int
-
-
-class SupportedDialectTypeDef(TypedDict):
-    Dialect: NotRequired[ViewDialectType]
-    DialectVersion: NotRequired[str]
-
-
-class TableErrorTypeDef(TypedDict):
-    TableName: NotRequired[str]
-    ErrorDetail: NotRequired[ErrorDetailTypeDef]
-
-
-class TableIdentifierTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    Name: NotRequired[str]
-    Region: NotRequired[str]
-
-
-class TableInputTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    Owner: NotRequired[str]
-    LastAccessTime: NotRequired[ReadOnly[datetime | str]]
-    LastAnalyzedTime: NotRequired[ReadOnly[datetime | str]]
-    Retention: NotRequired[int]
-    StorageDescriptor: NotRequired[ReadOnly[StorageDescriptorTypeDef]]
-    PartitionKeys: NotRequired[ReadOnly[Sequence[ColumnTypeDef]]]
-    ViewOriginalText: NotRequired[str]
-    ViewExpandedText: NotRequired[str]
-    TableType: NotRequired[str]
-    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    TargetTable: NotRequired[TableIdentifierTypeDef]
-    ViewDefinition: NotRequired[ReadOnly[ViewDefinitionInputTypeDef]]
-
-
-class TableOptimizerConfigurationTypeDef(TypedDict):
-    roleArn: NotRequired[str]
-    enabled: NotRequired[bool]
-    vpcConfiguration: NotRequired[TableOptimizerVpcConfigurationTypeDef]
-    compactionConfiguration: NotRequired[CompactionConfigurationTypeDef]
-    retentionConfiguration: NotRequired[RetentionConfigurationTypeDef]
-    orphanFileDeletionConfiguration: NotRequired[OrphanFileDeletionConfigurationTypeDef]
-
-
-class TableOptimizerRunTypeDef(TypedDict):
-    eventType: NotRequired[TableOptimizerEventTypeType]
-    startTimestamp: NotRequired[datetime]
-    endTimestamp: NotRequired[datetime]
-    metrics: NotRequired[RunMetricsTypeDef]
-    error: NotRequired[str]
-    compactionMetrics: NotRequired[CompactionMetricsTypeDef]
-    compactionStrategy: NotRequired[CompactionStrategyType]
-    retentionMetrics: NotRequired[RetentionMetricsTypeDef]
-    orphanFileDeletionMetrics: NotRequired[OrphanFileDeletionMetricsTypeDef]
-
-
-class TableOptimizerTypeDef(TypedDict):
-    type: NotRequired[TableOptimizerTypeType]
-    configuration: NotRequired[TableOptimizerConfigurationTypeDef]
-    lastRun: NotRequired[TableOptimizerRunTypeDef]
-    configurationSource: NotRequired[ConfigurationSourceType]
-
-
-class TableOptimizerVpcConfigurationTypeDef(TypedDict):
-    glueConnectionName: NotRequired[str]
-
-
-class TableStatusTypeDef(TypedDict):
-    RequestedBy: NotRequired[str]
-    UpdatedBy: NotRequired[str]
-    RequestTime: NotRequired[datetime]
-    UpdateTime: NotRequired[datetime]
-    Action: NotRequired[ResourceActionType]
-    State: NotRequired[ResourceStateType]
-    Error: NotRequired[ErrorDetailTypeDef]
-    Details: NotRequired[StatusDetailsTypeDef]
-
-
-class TableTypeDef(TypedDict):
-    Name: str
-    DatabaseName: NotRequired[str]
-    Description: NotRequired[str]
-    Owner: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    UpdateTime: NotRequired[datetime]
-    LastAccessTime: NotRequired[datetime]
-    LastAnalyzedTime: NotRequired[datetime]
-    Retention: NotRequired[int]
-    StorageDescriptor: NotRequired[StorageDescriptorOutputTypeDef]
-    PartitionKeys: NotRequired[list[ColumnOutputTypeDef]]
-    ViewOriginalText: NotRequired[str]
-    ViewExpandedText: NotRequired[str]
-    TableType: NotRequired[str]
-    Parameters: NotRequired[dict[str, str]]
-    CreatedBy: NotRequired[str]
-    IsRegisteredWithLakeFormation: NotRequired[bool]
-    TargetTable: NotRequired[TableIdentifierTypeDef]
-    CatalogId: NotRequired[str]
-    VersionId: NotRequired[str]
-    FederatedTable: NotRequired[FederatedTableTypeDef]
-    ViewDefinition: NotRequired[ViewDefinitionTypeDef]
-    IsMultiDialectView: NotRequired[bool]
-    IsMaterializedView: NotRequired[bool]
-    Status: NotRequired[TableStatusTypeDef]
-
-
-class TableVersionErrorTypeDef(TypedDict):
-    TableName: NotRequired[str]
-    VersionId: NotRequired[str]
-    ErrorDetail: NotRequired[ErrorDetailTypeDef]
-
-
-class TableVersionTypeDef(TypedDict):
-    Table: NotRequired[TableTypeDef]
-    VersionId: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     TagsToAdd: ReadOnly[Mapping[str, str]]
@@ -8573,69 +8870,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
-class TargetProcessingPropertiesTypeDef(TypedDict):
-    RoleArn: NotRequired[str]
-    KmsArn: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    EventBusArn: NotRequired[str]
-
-
-class TargetRedshiftCatalogTypeDef(TypedDict):
-    CatalogArn: str
-
-
-class TargetTableConfigOutputTypeDef(TypedDict):
-    UnnestSpec: NotRequired[UnnestSpecType]
-    PartitionSpec: NotRequired[list[IntegrationPartitionTypeDef]]
-    TargetTableName: NotRequired[str]
-
-
-class TargetTableConfigTypeDef(TypedDict):
-    UnnestSpec: NotRequired[UnnestSpecType]
-    PartitionSpec: NotRequired[ReadOnly[Sequence[IntegrationPartitionTypeDef]]]
-    TargetTableName: NotRequired[str]
-
-
-class TaskRunFilterCriteriaTypeDef(TypedDict):
-    TaskRunType: NotRequired[TaskTypeType]
-    Status: NotRequired[TaskStatusTypeType]
-    StartedBefore: NotRequired[ReadOnly[datetime | str]]
-    StartedAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class TaskRunPropertiesTypeDef(TypedDict):
-    TaskType: NotRequired[TaskTypeType]
-    ImportLabelsTaskRunProperties: NotRequired[ImportLabelsTaskRunPropertiesTypeDef]
-    ExportLabelsTaskRunProperties: NotRequired[ExportLabelsTaskRunPropertiesTypeDef]
-    LabelingSetGenerationTaskRunProperties: NotRequired[
-        LabelingSetGenerationTaskRunPropertiesTypeDef
-    ]
-    FindMatchesTaskRunProperties: NotRequired[FindMatchesTaskRunPropertiesTypeDef]
-
-
-class TaskRunSortCriteriaTypeDef(TypedDict):
-    Column: TaskRunSortColumnTypeType
-    SortDirection: SortDirectionTypeType
-
-
-class TaskRunTypeDef(TypedDict):
-    TransformId: NotRequired[str]
-    TaskRunId: NotRequired[str]
-    Status: NotRequired[TaskStatusTypeType]
-    LogGroupName: NotRequired[str]
-    Properties: NotRequired[TaskRunPropertiesTypeDef]
-    ErrorString: NotRequired[str]
-    StartedOn: NotRequired[datetime]
-    LastModifiedOn: NotRequired[datetime]
-    CompletedOn: NotRequired[datetime]
-    ExecutionTime: NotRequired[int]
 
 
 class TestConnectionInputTypeDef(TypedDict):
@@ -8656,80 +8890,6 @@ class TestConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TimestampFilterTypeDef(TypedDict):
-    RecordedBefore: NotRequired[ReadOnly[datetime | str]]
-    RecordedAfter: NotRequired[ReadOnly[datetime | str]]
-
-
-class TimestampedInclusionAnnotationTypeDef(TypedDict):
-    Value: NotRequired[InclusionAnnotationValueType]
-    LastModifiedOn: NotRequired[datetime]
-
-
-class TransformConfigParameterOutputTypeDef(TypedDict):
-    Name: str
-    Type: ParamTypeType
-    ValidationRule: NotRequired[str]
-    ValidationMessage: NotRequired[str]
-    Value: NotRequired[list[str]]
-    ListType: NotRequired[ParamTypeType]
-    IsOptional: NotRequired[bool]
-
-
-class TransformConfigParameterTypeDef(TypedDict):
-    Name: str
-    Type: ParamTypeType
-    ValidationRule: NotRequired[str]
-    ValidationMessage: NotRequired[str]
-    Value: NotRequired[ReadOnly[Sequence[str]]]
-    ListType: NotRequired[ParamTypeType]
-    IsOptional: NotRequired[bool]
-
-
-class TransformEncryptionTypeDef(TypedDict):
-    MlUserDataEncryption: NotRequired[MLUserDataEncryptionTypeDef]
-    TaskRunSecurityConfigurationName: NotRequired[str]
-
-
-class TransformFilterCriteriaTypeDef(TypedDict):
-    Name: NotRequired[str]
-    TransformType: NotRequired[TransformTypeType]
-    Status: NotRequired[TransformStatusTypeType]
-    GlueVersion: NotRequired[str]
-    CreatedBefore: NotRequired[ReadOnly[datetime | str]]
-    CreatedAfter: NotRequired[ReadOnly[datetime | str]]
-    LastModifiedBefore: NotRequired[ReadOnly[datetime | str]]
-    LastModifiedAfter: NotRequired[ReadOnly[datetime | str]]
-    Schema: NotRequired[ReadOnly[Sequence[SchemaColumnTypeDef]]]
-
-
-class TransformParametersTypeDef(TypedDict):
-    TransformType: TransformTypeType
-    FindMatchesParameters: NotRequired[FindMatchesParametersTypeDef]
-
-
-class TransformSortCriteriaTypeDef(TypedDict):
-    Column: TransformSortColumnTypeType
-    SortDirection: SortDirectionTypeType
-
-
-class TriggerNodeDetailsTypeDef(TypedDict):
-    Trigger: NotRequired[TriggerTypeDef]
-
-
-class TriggerTypeDef(TypedDict):
-    Name: NotRequired[str]
-    WorkflowName: NotRequired[str]
-    Id: NotRequired[str]
-    Type: NotRequired[TriggerTypeType]
-    State: NotRequired[TriggerStateType]
-    Description: NotRequired[str]
-    Schedule: NotRequired[str]
-    Actions: NotRequired[list[ActionOutputTypeDef]]
-    Predicate: NotRequired[PredicateOutputTypeDef]
-    EventBatchingCondition: NotRequired[EventBatchingConditionTypeDef]
-
-
 class TriggerUpdateTypeDef(TypedDict):
     Name: NotRequired[str]
     Description: NotRequired[str]
@@ -8737,24 +8897,6 @@ class TriggerUpdateTypeDef(TypedDict):
     Actions: NotRequired[ReadOnly[Sequence[ActionTypeDef]]]
     Predicate: NotRequired[ReadOnly[PredicateTypeDef]]
     EventBatchingCondition: NotRequired[EventBatchingConditionTypeDef]
-
-
-class UnfilteredPartitionTypeDef(TypedDict):
-    Partition: NotRequired[PartitionTypeDef]
-    AuthorizedColumns: NotRequired[list[str]]
-    IsRegisteredWithLakeFormation: NotRequired[bool]
-
-
-class UnionOutputTypeDef(TypedDict):
-    Name: str
-    Inputs: list[str]
-    UnionType: UnionTypeType
-
-
-class UnionTypeDef(TypedDict):
-    Name: str
-    Inputs: ReadOnly[Sequence[str]]
-    UnionType: UnionTypeType
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -8784,6 +8926,37 @@ class UpdateCatalogRequestTypeDef(TypedDict):
 
 class UpdateCatalogResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateCsvClassifierRequestTypeDef(TypedDict):
+    Name: str
+    Delimiter: NotRequired[str]
+    QuoteSymbol: NotRequired[str]
+    ContainsHeader: NotRequired[CsvHeaderOptionType]
+    Header: NotRequired[ReadOnly[Sequence[str]]]
+    DisableValueTrimming: NotRequired[bool]
+    AllowSingleColumn: NotRequired[bool]
+    CustomDatatypeConfigured: NotRequired[bool]
+    CustomDatatypes: NotRequired[ReadOnly[Sequence[str]]]
+    Serde: NotRequired[CsvSerdeOptionType]
+
+
+class UpdateGrokClassifierRequestTypeDef(TypedDict):
+    Name: str
+    Classification: NotRequired[str]
+    GrokPattern: NotRequired[str]
+    CustomPatterns: NotRequired[str]
+
+
+class UpdateJsonClassifierRequestTypeDef(TypedDict):
+    Name: str
+    JsonPath: NotRequired[str]
+
+
+class UpdateXMLClassifierRequestTypeDef(TypedDict):
+    Name: str
+    Classification: NotRequired[str]
+    RowTag: NotRequired[str]
 
 
 class UpdateClassifierRequestTypeDef(TypedDict):
@@ -8877,19 +9050,6 @@ class UpdateCrawlerScheduleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateCsvClassifierRequestTypeDef(TypedDict):
-    Name: str
-    Delimiter: NotRequired[str]
-    QuoteSymbol: NotRequired[str]
-    ContainsHeader: NotRequired[CsvHeaderOptionType]
-    Header: NotRequired[ReadOnly[Sequence[str]]]
-    DisableValueTrimming: NotRequired[bool]
-    AllowSingleColumn: NotRequired[bool]
-    CustomDatatypeConfigured: NotRequired[bool]
-    CustomDatatypes: NotRequired[ReadOnly[Sequence[str]]]
-    Serde: NotRequired[CsvSerdeOptionType]
-
-
 class UpdateDataQualityRulesetRequestTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -8937,19 +9097,12 @@ class UpdateGlueIdentityCenterConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateGrokClassifierRequestTypeDef(TypedDict):
-    Name: str
-    Classification: NotRequired[str]
-    GrokPattern: NotRequired[str]
-    CustomPatterns: NotRequired[str]
+class UpdateIcebergTableInputTypeDef(TypedDict):
+    Updates: ReadOnly[Sequence[IcebergTableUpdateTypeDef]]
 
 
 class UpdateIcebergInputTypeDef(TypedDict):
     UpdateIcebergTableInput: ReadOnly[UpdateIcebergTableInputTypeDef]
-
-
-class UpdateIcebergTableInputTypeDef(TypedDict):
-    Updates: ReadOnly[Sequence[IcebergTableUpdateTypeDef]]
 
 
 class UpdateIntegrationResourcePropertyRequestTypeDef(TypedDict):
@@ -9002,11 +9155,6 @@ class UpdateJobRequestTypeDef(TypedDict):
 class UpdateJobResponseTypeDef(TypedDict):
     JobName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateJsonClassifierRequestTypeDef(TypedDict):
-    Name: str
-    JsonPath: NotRequired[str]
 
 
 class UpdateMLTransformRequestTypeDef(TypedDict):
@@ -9157,150 +9305,3 @@ class UpdateWorkflowRequestTypeDef(TypedDict):
 class UpdateWorkflowResponseTypeDef(TypedDict):
     Name: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateXMLClassifierRequestTypeDef(TypedDict):
-    Name: str
-    Classification: NotRequired[str]
-    RowTag: NotRequired[str]
-
-
-class UpsertRedshiftTargetOptionsOutputTypeDef(TypedDict):
-    TableLocation: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    UpsertKeys: NotRequired[list[str]]
-
-
-class UpsertRedshiftTargetOptionsTypeDef(TypedDict):
-    TableLocation: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    UpsertKeys: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class UsageProfileDefinitionTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    CreatedOn: NotRequired[datetime]
-    LastModifiedOn: NotRequired[datetime]
-
-
-class UserDefinedFunctionInputTypeDef(TypedDict):
-    FunctionName: NotRequired[str]
-    ClassName: NotRequired[str]
-    OwnerName: NotRequired[str]
-    FunctionType: NotRequired[FunctionTypeType]
-    OwnerType: NotRequired[PrincipalTypeType]
-    ResourceUris: NotRequired[ReadOnly[Sequence[ResourceUriTypeDef]]]
-
-
-class UserDefinedFunctionTypeDef(TypedDict):
-    FunctionName: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    ClassName: NotRequired[str]
-    OwnerName: NotRequired[str]
-    FunctionType: NotRequired[FunctionTypeType]
-    OwnerType: NotRequired[PrincipalTypeType]
-    CreateTime: NotRequired[datetime]
-    ResourceUris: NotRequired[list[ResourceUriTypeDef]]
-    CatalogId: NotRequired[str]
-
-
-class ViewDefinitionInputTypeDef(TypedDict):
-    IsProtected: NotRequired[bool]
-    Definer: NotRequired[str]
-    Representations: NotRequired[ReadOnly[Sequence[ViewRepresentationInputTypeDef]]]
-    ViewVersionId: NotRequired[int]
-    ViewVersionToken: NotRequired[str]
-    RefreshSeconds: NotRequired[int]
-    LastRefreshType: NotRequired[LastRefreshTypeType]
-    SubObjects: NotRequired[ReadOnly[Sequence[str]]]
-    SubObjectVersionIds: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class ViewDefinitionTypeDef(TypedDict):
-    IsProtected: NotRequired[bool]
-    Definer: NotRequired[str]
-    ViewVersionId: NotRequired[int]
-    ViewVersionToken: NotRequired[str]
-    RefreshSeconds: NotRequired[int]
-    LastRefreshType: NotRequired[LastRefreshTypeType]
-    SubObjects: NotRequired[list[str]]
-    SubObjectVersionIds: NotRequired[list[int]]
-    Representations: NotRequired[list[ViewRepresentationTypeDef]]
-
-
-class ViewRepresentationInputTypeDef(TypedDict):
-    Dialect: NotRequired[ViewDialectType]
-    DialectVersion: NotRequired[str]
-    ViewOriginalText: NotRequired[str]
-    ValidationConnection: NotRequired[str]
-    ViewExpandedText: NotRequired[str]
-
-
-class ViewRepresentationTypeDef(TypedDict):
-    Dialect: NotRequired[ViewDialectType]
-    DialectVersion: NotRequired[str]
-    ViewOriginalText: NotRequired[str]
-    ViewExpandedText: NotRequired[str]
-    ValidationConnection: NotRequired[str]
-    IsStale: NotRequired[bool]
-
-
-class ViewValidationTypeDef(TypedDict):
-    Dialect: NotRequired[ViewDialectType]
-    DialectVersion: NotRequired[str]
-    ViewValidationText: NotRequired[str]
-    UpdateTime: NotRequired[datetime]
-    State: NotRequired[ResourceStateType]
-    Error: NotRequired[ErrorDetailTypeDef]
-
-
-class WorkflowGraphTypeDef(TypedDict):
-    Nodes: NotRequired[list[NodeTypeDef]]
-    Edges: NotRequired[list[EdgeTypeDef]]
-
-
-class WorkflowRunStatisticsTypeDef(TypedDict):
-    TotalActions: NotRequired[int]
-    TimeoutActions: NotRequired[int]
-    FailedActions: NotRequired[int]
-    StoppedActions: NotRequired[int]
-    SucceededActions: NotRequired[int]
-    RunningActions: NotRequired[int]
-    ErroredActions: NotRequired[int]
-    WaitingActions: NotRequired[int]
-
-
-class WorkflowRunTypeDef(TypedDict):
-    Name: NotRequired[str]
-    WorkflowRunId: NotRequired[str]
-    PreviousRunId: NotRequired[str]
-    WorkflowRunProperties: NotRequired[dict[str, str]]
-    StartedOn: NotRequired[datetime]
-    CompletedOn: NotRequired[datetime]
-    Status: NotRequired[WorkflowRunStatusType]
-    ErrorMessage: NotRequired[str]
-    Statistics: NotRequired[WorkflowRunStatisticsTypeDef]
-    Graph: NotRequired[WorkflowGraphTypeDef]
-    StartingEventBatchCondition: NotRequired[StartingEventBatchConditionTypeDef]
-
-
-class WorkflowTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    DefaultRunProperties: NotRequired[dict[str, str]]
-    CreatedOn: NotRequired[datetime]
-    LastModifiedOn: NotRequired[datetime]
-    LastRun: NotRequired[WorkflowRunTypeDef]
-    Graph: NotRequired[WorkflowGraphTypeDef]
-    MaxConcurrentRuns: NotRequired[int]
-    BlueprintDetails: NotRequired[BlueprintDetailsTypeDef]
-
-
-class XMLClassifierTypeDef(TypedDict):
-    Name: str
-    Classification: str
-    CreationTime: NotRequired[datetime]
-    LastUpdated: NotRequired[datetime]
-    Version: NotRequired[int]
-    RowTag: NotRequired[str]

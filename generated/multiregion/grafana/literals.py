@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Managed Grafana: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccountAccessTypeType",
-    "AuthenticationProviderTypesType",
-    "DataSourceTypeType",
-    "IPAddressTypeType",
-    "LicenseTypeType",
-    "NotificationDestinationTypeType",
-    "PermissionTypeType",
-    "RoleType",
-    "SamlConfigurationStatusType",
-    "UpdateActionType",
-    "UserTypeType",
-    "WorkspaceStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountAccessTypeType",
+        "AuthenticationProviderTypesType",
+        "DataSourceTypeType",
+        "IPAddressTypeType",
+        "LicenseTypeType",
+        "NotificationDestinationTypeType",
+        "PermissionTypeType",
+        "RoleType",
+        "SamlConfigurationStatusType",
+        "UpdateActionType",
+        "UserTypeType",
+        "WorkspaceStatusType",
+    ]
 
 AccountAccessTypeType = Literal["CURRENT_ACCOUNT", "ORGANIZATION"]
 AuthenticationProviderTypesType = Literal["AWS_SSO", "SAML"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -35,86 +35,87 @@ from .literals import (
     WorkspaceStatusType,
 )
 
-__all__ = [
-    "AssertionAttributesTypeDef",
-    "AssociateLicenseRequestTypeDef",
-    "AssociateLicenseResponseTypeDef",
-    "AuthenticationDescriptionTypeDef",
-    "AuthenticationSummaryTypeDef",
-    "AwsSsoAuthenticationTypeDef",
-    "CreateWorkspaceApiKeyRequestTypeDef",
-    "CreateWorkspaceApiKeyResponseTypeDef",
-    "CreateWorkspaceRequestTypeDef",
-    "CreateWorkspaceResponseTypeDef",
-    "CreateWorkspaceServiceAccountRequestTypeDef",
-    "CreateWorkspaceServiceAccountResponseTypeDef",
-    "CreateWorkspaceServiceAccountTokenRequestTypeDef",
-    "CreateWorkspaceServiceAccountTokenResponseTypeDef",
-    "DeleteWorkspaceApiKeyRequestTypeDef",
-    "DeleteWorkspaceApiKeyResponseTypeDef",
-    "DeleteWorkspaceRequestTypeDef",
-    "DeleteWorkspaceResponseTypeDef",
-    "DeleteWorkspaceServiceAccountRequestTypeDef",
-    "DeleteWorkspaceServiceAccountResponseTypeDef",
-    "DeleteWorkspaceServiceAccountTokenRequestTypeDef",
-    "DeleteWorkspaceServiceAccountTokenResponseTypeDef",
-    "DescribeWorkspaceAuthenticationRequestTypeDef",
-    "DescribeWorkspaceAuthenticationResponseTypeDef",
-    "DescribeWorkspaceConfigurationRequestTypeDef",
-    "DescribeWorkspaceConfigurationResponseTypeDef",
-    "DescribeWorkspaceRequestTypeDef",
-    "DescribeWorkspaceResponseTypeDef",
-    "DisassociateLicenseRequestTypeDef",
-    "DisassociateLicenseResponseTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "IdpMetadataTypeDef",
-    "ListPermissionsRequestTypeDef",
-    "ListPermissionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVersionsRequestTypeDef",
-    "ListVersionsResponseTypeDef",
-    "ListWorkspaceServiceAccountTokensRequestTypeDef",
-    "ListWorkspaceServiceAccountTokensResponseTypeDef",
-    "ListWorkspaceServiceAccountsRequestTypeDef",
-    "ListWorkspaceServiceAccountsResponseTypeDef",
-    "ListWorkspacesRequestTypeDef",
-    "ListWorkspacesResponseTypeDef",
-    "NetworkAccessConfigurationOutputTypeDef",
-    "NetworkAccessConfigurationTypeDef",
-    "PermissionEntryTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoleValuesOutputTypeDef",
-    "RoleValuesTypeDef",
-    "SamlAuthenticationTypeDef",
-    "SamlConfigurationOutputTypeDef",
-    "SamlConfigurationTypeDef",
-    "ServiceAccountSummaryTypeDef",
-    "ServiceAccountTokenSummaryTypeDef",
-    "ServiceAccountTokenSummaryWithKeyTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateErrorTypeDef",
-    "UpdateInstructionOutputTypeDef",
-    "UpdateInstructionTypeDef",
-    "UpdatePermissionsRequestTypeDef",
-    "UpdatePermissionsResponseTypeDef",
-    "UpdateWorkspaceAuthenticationRequestTypeDef",
-    "UpdateWorkspaceAuthenticationResponseTypeDef",
-    "UpdateWorkspaceConfigurationRequestTypeDef",
-    "UpdateWorkspaceConfigurationResponseTypeDef",
-    "UpdateWorkspaceRequestTypeDef",
-    "UpdateWorkspaceResponseTypeDef",
-    "UserTypeDef",
-    "VpcConfigurationOutputTypeDef",
-    "VpcConfigurationTypeDef",
-    "WorkspaceDescriptionTypeDef",
-    "WorkspaceSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssertionAttributesTypeDef",
+        "AssociateLicenseRequestTypeDef",
+        "AssociateLicenseResponseTypeDef",
+        "AuthenticationDescriptionTypeDef",
+        "AuthenticationSummaryTypeDef",
+        "AwsSsoAuthenticationTypeDef",
+        "CreateWorkspaceApiKeyRequestTypeDef",
+        "CreateWorkspaceApiKeyResponseTypeDef",
+        "CreateWorkspaceRequestTypeDef",
+        "CreateWorkspaceResponseTypeDef",
+        "CreateWorkspaceServiceAccountRequestTypeDef",
+        "CreateWorkspaceServiceAccountResponseTypeDef",
+        "CreateWorkspaceServiceAccountTokenRequestTypeDef",
+        "CreateWorkspaceServiceAccountTokenResponseTypeDef",
+        "DeleteWorkspaceApiKeyRequestTypeDef",
+        "DeleteWorkspaceApiKeyResponseTypeDef",
+        "DeleteWorkspaceRequestTypeDef",
+        "DeleteWorkspaceResponseTypeDef",
+        "DeleteWorkspaceServiceAccountRequestTypeDef",
+        "DeleteWorkspaceServiceAccountResponseTypeDef",
+        "DeleteWorkspaceServiceAccountTokenRequestTypeDef",
+        "DeleteWorkspaceServiceAccountTokenResponseTypeDef",
+        "DescribeWorkspaceAuthenticationRequestTypeDef",
+        "DescribeWorkspaceAuthenticationResponseTypeDef",
+        "DescribeWorkspaceConfigurationRequestTypeDef",
+        "DescribeWorkspaceConfigurationResponseTypeDef",
+        "DescribeWorkspaceRequestTypeDef",
+        "DescribeWorkspaceResponseTypeDef",
+        "DisassociateLicenseRequestTypeDef",
+        "DisassociateLicenseResponseTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "IdpMetadataTypeDef",
+        "ListPermissionsRequestTypeDef",
+        "ListPermissionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVersionsRequestTypeDef",
+        "ListVersionsResponseTypeDef",
+        "ListWorkspaceServiceAccountTokensRequestTypeDef",
+        "ListWorkspaceServiceAccountTokensResponseTypeDef",
+        "ListWorkspaceServiceAccountsRequestTypeDef",
+        "ListWorkspaceServiceAccountsResponseTypeDef",
+        "ListWorkspacesRequestTypeDef",
+        "ListWorkspacesResponseTypeDef",
+        "NetworkAccessConfigurationOutputTypeDef",
+        "NetworkAccessConfigurationTypeDef",
+        "PermissionEntryTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoleValuesOutputTypeDef",
+        "RoleValuesTypeDef",
+        "SamlAuthenticationTypeDef",
+        "SamlConfigurationOutputTypeDef",
+        "SamlConfigurationTypeDef",
+        "ServiceAccountSummaryTypeDef",
+        "ServiceAccountTokenSummaryTypeDef",
+        "ServiceAccountTokenSummaryWithKeyTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateErrorTypeDef",
+        "UpdateInstructionOutputTypeDef",
+        "UpdateInstructionTypeDef",
+        "UpdatePermissionsRequestTypeDef",
+        "UpdatePermissionsResponseTypeDef",
+        "UpdateWorkspaceAuthenticationRequestTypeDef",
+        "UpdateWorkspaceAuthenticationResponseTypeDef",
+        "UpdateWorkspaceConfigurationRequestTypeDef",
+        "UpdateWorkspaceConfigurationResponseTypeDef",
+        "UpdateWorkspaceRequestTypeDef",
+        "UpdateWorkspaceResponseTypeDef",
+        "UserTypeDef",
+        "VpcConfigurationOutputTypeDef",
+        "VpcConfigurationTypeDef",
+        "WorkspaceDescriptionTypeDef",
+        "WorkspaceSummaryTypeDef",
+    ]
 
 
 class AssertionAttributesTypeDef(TypedDict):
@@ -132,24 +133,88 @@ class AssociateLicenseRequestTypeDef(TypedDict):
     grafanaToken: NotRequired[str]
 
 
+class AuthenticationSummaryTypeDef(TypedDict):
+    providers: list[AuthenticationProviderTypesType]
+    samlConfigurationStatus: NotRequired[SamlConfigurationStatusType]
+
+
+class NetworkAccessConfigurationOutputTypeDef(TypedDict):
+    prefixListIds: list[str]
+    vpceIds: list[str]
+
+
+class VpcConfigurationOutputTypeDef(TypedDict):
+    securityGroupIds: list[str]
+    subnetIds: list[str]
+
+
+class WorkspaceDescriptionTypeDef(TypedDict):
+    accountAccessType: NotRequired[AccountAccessTypeType]
+    created: datetime
+    dataSources: list[DataSourceTypeType]
+    description: NotRequired[str]
+    endpoint: str
+    grafanaVersion: str
+    id: str
+    modified: datetime
+    name: NotRequired[str]
+    organizationRoleName: NotRequired[str]
+    notificationDestinations: NotRequired[list[NotificationDestinationTypeType]]
+    organizationalUnits: NotRequired[list[str]]
+    permissionType: NotRequired[PermissionTypeType]
+    stackSetName: NotRequired[str]
+    status: WorkspaceStatusType
+    workspaceRoleArn: NotRequired[str]
+    licenseType: NotRequired[LicenseTypeType]
+    freeTrialConsumed: NotRequired[bool]
+    licenseExpiration: NotRequired[datetime]
+    freeTrialExpiration: NotRequired[datetime]
+    authentication: AuthenticationSummaryTypeDef
+    tags: NotRequired[dict[str, str]]
+    vpcConfiguration: NotRequired[VpcConfigurationOutputTypeDef]
+    networkAccessControl: NotRequired[NetworkAccessConfigurationOutputTypeDef]
+    grafanaToken: NotRequired[str]
+    ipAddressType: NotRequired[IPAddressTypeType]
+    kmsKeyId: NotRequired[str]
+    degradedWorkspaceReason: NotRequired[str]
+
+
 class AssociateLicenseResponseTypeDef(TypedDict):
     workspace: WorkspaceDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AwsSsoAuthenticationTypeDef(TypedDict):
+    ssoClientId: NotRequired[str]
+
+
+class IdpMetadataTypeDef(TypedDict):
+    url: NotRequired[str]
+    xml: NotRequired[str]
+
+
+class RoleValuesOutputTypeDef(TypedDict):
+    editor: NotRequired[list[str]]
+    admin: NotRequired[list[str]]
+
+
+class SamlConfigurationOutputTypeDef(TypedDict):
+    idpMetadata: IdpMetadataTypeDef
+    assertionAttributes: NotRequired[AssertionAttributesTypeDef]
+    roleValues: NotRequired[RoleValuesOutputTypeDef]
+    allowedOrganizations: NotRequired[list[str]]
+    loginValidityDuration: NotRequired[int]
+
+
+class SamlAuthenticationTypeDef(TypedDict):
+    status: SamlConfigurationStatusType
+    configuration: NotRequired[SamlConfigurationOutputTypeDef]
 
 
 class AuthenticationDescriptionTypeDef(TypedDict):
     providers: list[AuthenticationProviderTypesType]
     saml: NotRequired[SamlAuthenticationTypeDef]
     awsSso: NotRequired[AwsSsoAuthenticationTypeDef]
-
-
-class AuthenticationSummaryTypeDef(TypedDict):
-    providers: list[AuthenticationProviderTypesType]
-    samlConfigurationStatus: NotRequired[SamlConfigurationStatusType]
-
-
-class AwsSsoAuthenticationTypeDef(TypedDict):
-    ssoClientId: NotRequired[str]
 
 
 class CreateWorkspaceApiKeyRequestTypeDef(TypedDict):
@@ -164,6 +229,16 @@ class CreateWorkspaceApiKeyResponseTypeDef(TypedDict):
     key: str
     workspaceId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NetworkAccessConfigurationTypeDef(TypedDict):
+    prefixListIds: ReadOnly[Sequence[str]]
+    vpceIds: ReadOnly[Sequence[str]]
+
+
+class VpcConfigurationTypeDef(TypedDict):
+    securityGroupIds: ReadOnly[Sequence[str]]
+    subnetIds: ReadOnly[Sequence[str]]
 
 
 class CreateWorkspaceRequestTypeDef(TypedDict):
@@ -214,6 +289,12 @@ class CreateWorkspaceServiceAccountTokenRequestTypeDef(TypedDict):
     secondsToLive: int
     serviceAccountId: str
     workspaceId: str
+
+
+class ServiceAccountTokenSummaryWithKeyTypeDef(TypedDict):
+    id: str
+    name: str
+    key: str
 
 
 class CreateWorkspaceServiceAccountTokenResponseTypeDef(TypedDict):
@@ -305,11 +386,6 @@ class DisassociateLicenseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IdpMetadataTypeDef(TypedDict):
-    url: NotRequired[str]
-    xml: NotRequired[str]
-
-
 class ListPermissionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -317,6 +393,16 @@ class ListPermissionsRequestTypeDef(TypedDict):
     userId: NotRequired[str]
     groupId: NotRequired[str]
     workspaceId: str
+
+
+class UserTypeDef(TypedDict):
+    id: str
+    type: UserTypeType
+
+
+class PermissionEntryTypeDef(TypedDict):
+    user: UserTypeDef
+    role: RoleType
 
 
 class ListPermissionsResponseTypeDef(TypedDict):
@@ -353,6 +439,14 @@ class ListWorkspaceServiceAccountTokensRequestTypeDef(TypedDict):
     workspaceId: str
 
 
+class ServiceAccountTokenSummaryTypeDef(TypedDict):
+    id: str
+    name: str
+    createdAt: datetime
+    expiresAt: datetime
+    lastUsedAt: NotRequired[datetime]
+
+
 class ListWorkspaceServiceAccountTokensResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     serviceAccountTokens: list[ServiceAccountTokenSummaryTypeDef]
@@ -367,6 +461,13 @@ class ListWorkspaceServiceAccountsRequestTypeDef(TypedDict):
     workspaceId: str
 
 
+class ServiceAccountSummaryTypeDef(TypedDict):
+    id: str
+    name: str
+    isDisabled: str
+    grafanaRole: RoleType
+
+
 class ListWorkspaceServiceAccountsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     serviceAccounts: list[ServiceAccountSummaryTypeDef]
@@ -379,48 +480,31 @@ class ListWorkspacesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class WorkspaceSummaryTypeDef(TypedDict):
+    created: datetime
+    description: NotRequired[str]
+    endpoint: str
+    grafanaVersion: str
+    id: str
+    modified: datetime
+    name: NotRequired[str]
+    notificationDestinations: NotRequired[list[NotificationDestinationTypeType]]
+    status: WorkspaceStatusType
+    authentication: AuthenticationSummaryTypeDef
+    tags: NotRequired[dict[str, str]]
+    licenseType: NotRequired[LicenseTypeType]
+    grafanaToken: NotRequired[str]
+
+
 class ListWorkspacesResponseTypeDef(TypedDict):
     workspaces: list[WorkspaceSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NetworkAccessConfigurationOutputTypeDef(TypedDict):
-    prefixListIds: list[str]
-    vpceIds: list[str]
-
-
-class NetworkAccessConfigurationTypeDef(TypedDict):
-    prefixListIds: ReadOnly[Sequence[str]]
-    vpceIds: ReadOnly[Sequence[str]]
-
-
-class PermissionEntryTypeDef(TypedDict):
-    user: UserTypeDef
-    role: RoleType
-
-
-class RoleValuesOutputTypeDef(TypedDict):
-    editor: NotRequired[list[str]]
-    admin: NotRequired[list[str]]
-
-
 class RoleValuesTypeDef(TypedDict):
     editor: NotRequired[ReadOnly[Sequence[str]]]
     admin: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SamlAuthenticationTypeDef(TypedDict):
-    status: SamlConfigurationStatusType
-    configuration: NotRequired[SamlConfigurationOutputTypeDef]
-
-
-class SamlConfigurationOutputTypeDef(TypedDict):
-    idpMetadata: IdpMetadataTypeDef
-    assertionAttributes: NotRequired[AssertionAttributesTypeDef]
-    roleValues: NotRequired[RoleValuesOutputTypeDef]
-    allowedOrganizations: NotRequired[list[str]]
-    loginValidityDuration: NotRequired[int]
 
 
 class SamlConfigurationTypeDef(TypedDict):
@@ -429,27 +513,6 @@ class SamlConfigurationTypeDef(TypedDict):
     roleValues: NotRequired[ReadOnly[RoleValuesTypeDef]]
     allowedOrganizations: NotRequired[ReadOnly[Sequence[str]]]
     loginValidityDuration: NotRequired[int]
-
-
-class ServiceAccountSummaryTypeDef(TypedDict):
-    id: str
-    name: str
-    isDisabled: str
-    grafanaRole: RoleType
-
-
-class ServiceAccountTokenSummaryTypeDef(TypedDict):
-    id: str
-    name: str
-    createdAt: datetime
-    expiresAt: datetime
-    lastUsedAt: NotRequired[datetime]
-
-
-class ServiceAccountTokenSummaryWithKeyTypeDef(TypedDict):
-    id: str
-    name: str
-    key: str
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -470,16 +533,16 @@ class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateErrorTypeDef(TypedDict):
-    code: int
-    message: str
-    causedBy: UpdateInstructionOutputTypeDef
-
-
 class UpdateInstructionOutputTypeDef(TypedDict):
     action: UpdateActionType
     role: RoleType
     users: list[UserTypeDef]
+
+
+class UpdateErrorTypeDef(TypedDict):
+    code: int
+    message: str
+    causedBy: UpdateInstructionOutputTypeDef
 
 
 class UpdateInstructionTypeDef(TypedDict):
@@ -543,65 +606,3 @@ class UpdateWorkspaceRequestTypeDef(TypedDict):
 class UpdateWorkspaceResponseTypeDef(TypedDict):
     workspace: WorkspaceDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserTypeDef(TypedDict):
-    id: str
-    type: UserTypeType
-
-
-class VpcConfigurationOutputTypeDef(TypedDict):
-    securityGroupIds: list[str]
-    subnetIds: list[str]
-
-
-class VpcConfigurationTypeDef(TypedDict):
-    securityGroupIds: ReadOnly[Sequence[str]]
-    subnetIds: ReadOnly[Sequence[str]]
-
-
-class WorkspaceDescriptionTypeDef(TypedDict):
-    accountAccessType: NotRequired[AccountAccessTypeType]
-    created: datetime
-    dataSources: list[DataSourceTypeType]
-    description: NotRequired[str]
-    endpoint: str
-    grafanaVersion: str
-    id: str
-    modified: datetime
-    name: NotRequired[str]
-    organizationRoleName: NotRequired[str]
-    notificationDestinations: NotRequired[list[NotificationDestinationTypeType]]
-    organizationalUnits: NotRequired[list[str]]
-    permissionType: NotRequired[PermissionTypeType]
-    stackSetName: NotRequired[str]
-    status: WorkspaceStatusType
-    workspaceRoleArn: NotRequired[str]
-    licenseType: NotRequired[LicenseTypeType]
-    freeTrialConsumed: NotRequired[bool]
-    licenseExpiration: NotRequired[datetime]
-    freeTrialExpiration: NotRequired[datetime]
-    authentication: AuthenticationSummaryTypeDef
-    tags: NotRequired[dict[str, str]]
-    vpcConfiguration: NotRequired[VpcConfigurationOutputTypeDef]
-    networkAccessControl: NotRequired[NetworkAccessConfigurationOutputTypeDef]
-    grafanaToken: NotRequired[str]
-    ipAddressType: NotRequired[IPAddressTypeType]
-    kmsKeyId: NotRequired[str]
-    degradedWorkspaceReason: NotRequired[str]
-
-
-class WorkspaceSummaryTypeDef(TypedDict):
-    created: datetime
-    description: NotRequired[str]
-    endpoint: str
-    grafanaVersion: str
-    id: str
-    modified: datetime
-    name: NotRequired[str]
-    notificationDestinations: NotRequired[list[NotificationDestinationTypeType]]
-    status: WorkspaceStatusType
-    authentication: AuthenticationSummaryTypeDef
-    tags: NotRequired[dict[str, str]]
-    licenseType: NotRequired[LicenseTypeType]
-    grafanaToken: NotRequired[str]

@@ -2,24 +2,25 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Greengrass: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BulkDeploymentStatusType",
-    "ConfigurationSyncStatusType",
-    "DeploymentTypeType",
-    "EncodingTypeType",
-    "FunctionIsolationModeType",
-    "LoggerComponentType",
-    "LoggerLevelType",
-    "LoggerTypeType",
-    "PermissionType",
-    "SoftwareToUpdateType",
-    "TelemetryType",
-    "UpdateAgentLogLevelType",
-    "UpdateTargetsArchitectureType",
-    "UpdateTargetsOperatingSystemType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BulkDeploymentStatusType",
+        "ConfigurationSyncStatusType",
+        "DeploymentTypeType",
+        "EncodingTypeType",
+        "FunctionIsolationModeType",
+        "LoggerComponentType",
+        "LoggerLevelType",
+        "LoggerTypeType",
+        "PermissionType",
+        "SoftwareToUpdateType",
+        "TelemetryType",
+        "UpdateAgentLogLevelType",
+        "UpdateTargetsArchitectureType",
+        "UpdateTargetsOperatingSystemType",
+    ]
 
 BulkDeploymentStatusType = Literal[
     "Initializing",

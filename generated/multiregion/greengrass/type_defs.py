@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -35,247 +35,248 @@ from .literals import (
     UpdateTargetsOperatingSystemType,
 )
 
-__all__ = [
-    "AssociateRoleToGroupRequestTypeDef",
-    "AssociateRoleToGroupResponseTypeDef",
-    "AssociateServiceRoleToAccountRequestTypeDef",
-    "AssociateServiceRoleToAccountResponseTypeDef",
-    "BulkDeploymentMetricsTypeDef",
-    "BulkDeploymentResultTypeDef",
-    "BulkDeploymentTypeDef",
-    "ConnectivityInfoTypeDef",
-    "ConnectorDefinitionVersionOutputTypeDef",
-    "ConnectorDefinitionVersionTypeDef",
-    "ConnectorOutputTypeDef",
-    "ConnectorTypeDef",
-    "CoreDefinitionVersionOutputTypeDef",
-    "CoreDefinitionVersionTypeDef",
-    "CoreTypeDef",
-    "CreateConnectorDefinitionRequestTypeDef",
-    "CreateConnectorDefinitionResponseTypeDef",
-    "CreateConnectorDefinitionVersionRequestTypeDef",
-    "CreateConnectorDefinitionVersionResponseTypeDef",
-    "CreateCoreDefinitionRequestTypeDef",
-    "CreateCoreDefinitionResponseTypeDef",
-    "CreateCoreDefinitionVersionRequestTypeDef",
-    "CreateCoreDefinitionVersionResponseTypeDef",
-    "CreateDeploymentRequestTypeDef",
-    "CreateDeploymentResponseTypeDef",
-    "CreateDeviceDefinitionRequestTypeDef",
-    "CreateDeviceDefinitionResponseTypeDef",
-    "CreateDeviceDefinitionVersionRequestTypeDef",
-    "CreateDeviceDefinitionVersionResponseTypeDef",
-    "CreateFunctionDefinitionRequestTypeDef",
-    "CreateFunctionDefinitionResponseTypeDef",
-    "CreateFunctionDefinitionVersionRequestTypeDef",
-    "CreateFunctionDefinitionVersionResponseTypeDef",
-    "CreateGroupCertificateAuthorityRequestTypeDef",
-    "CreateGroupCertificateAuthorityResponseTypeDef",
-    "CreateGroupRequestTypeDef",
-    "CreateGroupResponseTypeDef",
-    "CreateGroupVersionRequestTypeDef",
-    "CreateGroupVersionResponseTypeDef",
-    "CreateLoggerDefinitionRequestTypeDef",
-    "CreateLoggerDefinitionResponseTypeDef",
-    "CreateLoggerDefinitionVersionRequestTypeDef",
-    "CreateLoggerDefinitionVersionResponseTypeDef",
-    "CreateResourceDefinitionRequestTypeDef",
-    "CreateResourceDefinitionResponseTypeDef",
-    "CreateResourceDefinitionVersionRequestTypeDef",
-    "CreateResourceDefinitionVersionResponseTypeDef",
-    "CreateSoftwareUpdateJobRequestTypeDef",
-    "CreateSoftwareUpdateJobResponseTypeDef",
-    "CreateSubscriptionDefinitionRequestTypeDef",
-    "CreateSubscriptionDefinitionResponseTypeDef",
-    "CreateSubscriptionDefinitionVersionRequestTypeDef",
-    "CreateSubscriptionDefinitionVersionResponseTypeDef",
-    "DefinitionInformationTypeDef",
-    "DeleteConnectorDefinitionRequestTypeDef",
-    "DeleteConnectorDefinitionResponseTypeDef",
-    "DeleteCoreDefinitionRequestTypeDef",
-    "DeleteCoreDefinitionResponseTypeDef",
-    "DeleteDeviceDefinitionRequestTypeDef",
-    "DeleteDeviceDefinitionResponseTypeDef",
-    "DeleteFunctionDefinitionRequestTypeDef",
-    "DeleteFunctionDefinitionResponseTypeDef",
-    "DeleteGroupRequestTypeDef",
-    "DeleteGroupResponseTypeDef",
-    "DeleteLoggerDefinitionRequestTypeDef",
-    "DeleteLoggerDefinitionResponseTypeDef",
-    "DeleteResourceDefinitionRequestTypeDef",
-    "DeleteResourceDefinitionResponseTypeDef",
-    "DeleteSubscriptionDefinitionRequestTypeDef",
-    "DeleteSubscriptionDefinitionResponseTypeDef",
-    "DeploymentTypeDef",
-    "DeviceDefinitionVersionOutputTypeDef",
-    "DeviceDefinitionVersionTypeDef",
-    "DeviceTypeDef",
-    "DisassociateRoleFromGroupRequestTypeDef",
-    "DisassociateRoleFromGroupResponseTypeDef",
-    "DisassociateServiceRoleFromAccountResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorDetailTypeDef",
-    "FunctionConfigurationEnvironmentOutputTypeDef",
-    "FunctionConfigurationEnvironmentTypeDef",
-    "FunctionConfigurationOutputTypeDef",
-    "FunctionConfigurationTypeDef",
-    "FunctionDefaultConfigTypeDef",
-    "FunctionDefaultExecutionConfigTypeDef",
-    "FunctionDefinitionVersionOutputTypeDef",
-    "FunctionDefinitionVersionTypeDef",
-    "FunctionExecutionConfigTypeDef",
-    "FunctionOutputTypeDef",
-    "FunctionRunAsConfigTypeDef",
-    "FunctionTypeDef",
-    "GetAssociatedRoleRequestTypeDef",
-    "GetAssociatedRoleResponseTypeDef",
-    "GetBulkDeploymentStatusRequestTypeDef",
-    "GetBulkDeploymentStatusResponseTypeDef",
-    "GetConnectivityInfoRequestTypeDef",
-    "GetConnectivityInfoResponseTypeDef",
-    "GetConnectorDefinitionRequestTypeDef",
-    "GetConnectorDefinitionResponseTypeDef",
-    "GetConnectorDefinitionVersionRequestTypeDef",
-    "GetConnectorDefinitionVersionResponseTypeDef",
-    "GetCoreDefinitionRequestTypeDef",
-    "GetCoreDefinitionResponseTypeDef",
-    "GetCoreDefinitionVersionRequestTypeDef",
-    "GetCoreDefinitionVersionResponseTypeDef",
-    "GetDeploymentStatusRequestTypeDef",
-    "GetDeploymentStatusResponseTypeDef",
-    "GetDeviceDefinitionRequestTypeDef",
-    "GetDeviceDefinitionResponseTypeDef",
-    "GetDeviceDefinitionVersionRequestTypeDef",
-    "GetDeviceDefinitionVersionResponseTypeDef",
-    "GetFunctionDefinitionRequestTypeDef",
-    "GetFunctionDefinitionResponseTypeDef",
-    "GetFunctionDefinitionVersionRequestTypeDef",
-    "GetFunctionDefinitionVersionResponseTypeDef",
-    "GetGroupCertificateAuthorityRequestTypeDef",
-    "GetGroupCertificateAuthorityResponseTypeDef",
-    "GetGroupCertificateConfigurationRequestTypeDef",
-    "GetGroupCertificateConfigurationResponseTypeDef",
-    "GetGroupRequestTypeDef",
-    "GetGroupResponseTypeDef",
-    "GetGroupVersionRequestTypeDef",
-    "GetGroupVersionResponseTypeDef",
-    "GetLoggerDefinitionRequestTypeDef",
-    "GetLoggerDefinitionResponseTypeDef",
-    "GetLoggerDefinitionVersionRequestTypeDef",
-    "GetLoggerDefinitionVersionResponseTypeDef",
-    "GetResourceDefinitionRequestTypeDef",
-    "GetResourceDefinitionResponseTypeDef",
-    "GetResourceDefinitionVersionRequestTypeDef",
-    "GetResourceDefinitionVersionResponseTypeDef",
-    "GetServiceRoleForAccountResponseTypeDef",
-    "GetSubscriptionDefinitionRequestTypeDef",
-    "GetSubscriptionDefinitionResponseTypeDef",
-    "GetSubscriptionDefinitionVersionRequestTypeDef",
-    "GetSubscriptionDefinitionVersionResponseTypeDef",
-    "GetThingRuntimeConfigurationRequestTypeDef",
-    "GetThingRuntimeConfigurationResponseTypeDef",
-    "GroupCertificateAuthorityPropertiesTypeDef",
-    "GroupInformationTypeDef",
-    "GroupOwnerSettingTypeDef",
-    "GroupVersionTypeDef",
-    "ListBulkDeploymentDetailedReportsRequestTypeDef",
-    "ListBulkDeploymentDetailedReportsResponseTypeDef",
-    "ListBulkDeploymentsRequestTypeDef",
-    "ListBulkDeploymentsResponseTypeDef",
-    "ListConnectorDefinitionVersionsRequestTypeDef",
-    "ListConnectorDefinitionVersionsResponseTypeDef",
-    "ListConnectorDefinitionsRequestTypeDef",
-    "ListConnectorDefinitionsResponseTypeDef",
-    "ListCoreDefinitionVersionsRequestTypeDef",
-    "ListCoreDefinitionVersionsResponseTypeDef",
-    "ListCoreDefinitionsRequestTypeDef",
-    "ListCoreDefinitionsResponseTypeDef",
-    "ListDeploymentsRequestTypeDef",
-    "ListDeploymentsResponseTypeDef",
-    "ListDeviceDefinitionVersionsRequestTypeDef",
-    "ListDeviceDefinitionVersionsResponseTypeDef",
-    "ListDeviceDefinitionsRequestTypeDef",
-    "ListDeviceDefinitionsResponseTypeDef",
-    "ListFunctionDefinitionVersionsRequestTypeDef",
-    "ListFunctionDefinitionVersionsResponseTypeDef",
-    "ListFunctionDefinitionsRequestTypeDef",
-    "ListFunctionDefinitionsResponseTypeDef",
-    "ListGroupCertificateAuthoritiesRequestTypeDef",
-    "ListGroupCertificateAuthoritiesResponseTypeDef",
-    "ListGroupVersionsRequestTypeDef",
-    "ListGroupVersionsResponseTypeDef",
-    "ListGroupsRequestTypeDef",
-    "ListGroupsResponseTypeDef",
-    "ListLoggerDefinitionVersionsRequestTypeDef",
-    "ListLoggerDefinitionVersionsResponseTypeDef",
-    "ListLoggerDefinitionsRequestTypeDef",
-    "ListLoggerDefinitionsResponseTypeDef",
-    "ListResourceDefinitionVersionsRequestTypeDef",
-    "ListResourceDefinitionVersionsResponseTypeDef",
-    "ListResourceDefinitionsRequestTypeDef",
-    "ListResourceDefinitionsResponseTypeDef",
-    "ListSubscriptionDefinitionVersionsRequestTypeDef",
-    "ListSubscriptionDefinitionVersionsResponseTypeDef",
-    "ListSubscriptionDefinitionsRequestTypeDef",
-    "ListSubscriptionDefinitionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LocalDeviceResourceDataTypeDef",
-    "LocalVolumeResourceDataTypeDef",
-    "LoggerDefinitionVersionOutputTypeDef",
-    "LoggerDefinitionVersionTypeDef",
-    "LoggerTypeDef",
-    "ResetDeploymentsRequestTypeDef",
-    "ResetDeploymentsResponseTypeDef",
-    "ResourceAccessPolicyTypeDef",
-    "ResourceDataContainerOutputTypeDef",
-    "ResourceDataContainerTypeDef",
-    "ResourceDefinitionVersionOutputTypeDef",
-    "ResourceDefinitionVersionTypeDef",
-    "ResourceDownloadOwnerSettingTypeDef",
-    "ResourceOutputTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuntimeConfigurationTypeDef",
-    "S3MachineLearningModelResourceDataTypeDef",
-    "SageMakerMachineLearningModelResourceDataTypeDef",
-    "SecretsManagerSecretResourceDataOutputTypeDef",
-    "SecretsManagerSecretResourceDataTypeDef",
-    "StartBulkDeploymentRequestTypeDef",
-    "StartBulkDeploymentResponseTypeDef",
-    "StopBulkDeploymentRequestTypeDef",
-    "StopBulkDeploymentResponseTypeDef",
-    "SubscriptionDefinitionVersionOutputTypeDef",
-    "SubscriptionDefinitionVersionTypeDef",
-    "SubscriptionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TelemetryConfigurationTypeDef",
-    "TelemetryConfigurationUpdateTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateConnectivityInfoRequestTypeDef",
-    "UpdateConnectivityInfoResponseTypeDef",
-    "UpdateConnectorDefinitionRequestTypeDef",
-    "UpdateConnectorDefinitionResponseTypeDef",
-    "UpdateCoreDefinitionRequestTypeDef",
-    "UpdateCoreDefinitionResponseTypeDef",
-    "UpdateDeviceDefinitionRequestTypeDef",
-    "UpdateDeviceDefinitionResponseTypeDef",
-    "UpdateFunctionDefinitionRequestTypeDef",
-    "UpdateFunctionDefinitionResponseTypeDef",
-    "UpdateGroupCertificateConfigurationRequestTypeDef",
-    "UpdateGroupCertificateConfigurationResponseTypeDef",
-    "UpdateGroupRequestTypeDef",
-    "UpdateGroupResponseTypeDef",
-    "UpdateLoggerDefinitionRequestTypeDef",
-    "UpdateLoggerDefinitionResponseTypeDef",
-    "UpdateResourceDefinitionRequestTypeDef",
-    "UpdateResourceDefinitionResponseTypeDef",
-    "UpdateSubscriptionDefinitionRequestTypeDef",
-    "UpdateSubscriptionDefinitionResponseTypeDef",
-    "UpdateThingRuntimeConfigurationRequestTypeDef",
-    "UpdateThingRuntimeConfigurationResponseTypeDef",
-    "VersionInformationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateRoleToGroupRequestTypeDef",
+        "AssociateRoleToGroupResponseTypeDef",
+        "AssociateServiceRoleToAccountRequestTypeDef",
+        "AssociateServiceRoleToAccountResponseTypeDef",
+        "BulkDeploymentMetricsTypeDef",
+        "BulkDeploymentResultTypeDef",
+        "BulkDeploymentTypeDef",
+        "ConnectivityInfoTypeDef",
+        "ConnectorDefinitionVersionOutputTypeDef",
+        "ConnectorDefinitionVersionTypeDef",
+        "ConnectorOutputTypeDef",
+        "ConnectorTypeDef",
+        "CoreDefinitionVersionOutputTypeDef",
+        "CoreDefinitionVersionTypeDef",
+        "CoreTypeDef",
+        "CreateConnectorDefinitionRequestTypeDef",
+        "CreateConnectorDefinitionResponseTypeDef",
+        "CreateConnectorDefinitionVersionRequestTypeDef",
+        "CreateConnectorDefinitionVersionResponseTypeDef",
+        "CreateCoreDefinitionRequestTypeDef",
+        "CreateCoreDefinitionResponseTypeDef",
+        "CreateCoreDefinitionVersionRequestTypeDef",
+        "CreateCoreDefinitionVersionResponseTypeDef",
+        "CreateDeploymentRequestTypeDef",
+        "CreateDeploymentResponseTypeDef",
+        "CreateDeviceDefinitionRequestTypeDef",
+        "CreateDeviceDefinitionResponseTypeDef",
+        "CreateDeviceDefinitionVersionRequestTypeDef",
+        "CreateDeviceDefinitionVersionResponseTypeDef",
+        "CreateFunctionDefinitionRequestTypeDef",
+        "CreateFunctionDefinitionResponseTypeDef",
+        "CreateFunctionDefinitionVersionRequestTypeDef",
+        "CreateFunctionDefinitionVersionResponseTypeDef",
+        "CreateGroupCertificateAuthorityRequestTypeDef",
+        "CreateGroupCertificateAuthorityResponseTypeDef",
+        "CreateGroupRequestTypeDef",
+        "CreateGroupResponseTypeDef",
+        "CreateGroupVersionRequestTypeDef",
+        "CreateGroupVersionResponseTypeDef",
+        "CreateLoggerDefinitionRequestTypeDef",
+        "CreateLoggerDefinitionResponseTypeDef",
+        "CreateLoggerDefinitionVersionRequestTypeDef",
+        "CreateLoggerDefinitionVersionResponseTypeDef",
+        "CreateResourceDefinitionRequestTypeDef",
+        "CreateResourceDefinitionResponseTypeDef",
+        "CreateResourceDefinitionVersionRequestTypeDef",
+        "CreateResourceDefinitionVersionResponseTypeDef",
+        "CreateSoftwareUpdateJobRequestTypeDef",
+        "CreateSoftwareUpdateJobResponseTypeDef",
+        "CreateSubscriptionDefinitionRequestTypeDef",
+        "CreateSubscriptionDefinitionResponseTypeDef",
+        "CreateSubscriptionDefinitionVersionRequestTypeDef",
+        "CreateSubscriptionDefinitionVersionResponseTypeDef",
+        "DefinitionInformationTypeDef",
+        "DeleteConnectorDefinitionRequestTypeDef",
+        "DeleteConnectorDefinitionResponseTypeDef",
+        "DeleteCoreDefinitionRequestTypeDef",
+        "DeleteCoreDefinitionResponseTypeDef",
+        "DeleteDeviceDefinitionRequestTypeDef",
+        "DeleteDeviceDefinitionResponseTypeDef",
+        "DeleteFunctionDefinitionRequestTypeDef",
+        "DeleteFunctionDefinitionResponseTypeDef",
+        "DeleteGroupRequestTypeDef",
+        "DeleteGroupResponseTypeDef",
+        "DeleteLoggerDefinitionRequestTypeDef",
+        "DeleteLoggerDefinitionResponseTypeDef",
+        "DeleteResourceDefinitionRequestTypeDef",
+        "DeleteResourceDefinitionResponseTypeDef",
+        "DeleteSubscriptionDefinitionRequestTypeDef",
+        "DeleteSubscriptionDefinitionResponseTypeDef",
+        "DeploymentTypeDef",
+        "DeviceDefinitionVersionOutputTypeDef",
+        "DeviceDefinitionVersionTypeDef",
+        "DeviceTypeDef",
+        "DisassociateRoleFromGroupRequestTypeDef",
+        "DisassociateRoleFromGroupResponseTypeDef",
+        "DisassociateServiceRoleFromAccountResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorDetailTypeDef",
+        "FunctionConfigurationEnvironmentOutputTypeDef",
+        "FunctionConfigurationEnvironmentTypeDef",
+        "FunctionConfigurationOutputTypeDef",
+        "FunctionConfigurationTypeDef",
+        "FunctionDefaultConfigTypeDef",
+        "FunctionDefaultExecutionConfigTypeDef",
+        "FunctionDefinitionVersionOutputTypeDef",
+        "FunctionDefinitionVersionTypeDef",
+        "FunctionExecutionConfigTypeDef",
+        "FunctionOutputTypeDef",
+        "FunctionRunAsConfigTypeDef",
+        "FunctionTypeDef",
+        "GetAssociatedRoleRequestTypeDef",
+        "GetAssociatedRoleResponseTypeDef",
+        "GetBulkDeploymentStatusRequestTypeDef",
+        "GetBulkDeploymentStatusResponseTypeDef",
+        "GetConnectivityInfoRequestTypeDef",
+        "GetConnectivityInfoResponseTypeDef",
+        "GetConnectorDefinitionRequestTypeDef",
+        "GetConnectorDefinitionResponseTypeDef",
+        "GetConnectorDefinitionVersionRequestTypeDef",
+        "GetConnectorDefinitionVersionResponseTypeDef",
+        "GetCoreDefinitionRequestTypeDef",
+        "GetCoreDefinitionResponseTypeDef",
+        "GetCoreDefinitionVersionRequestTypeDef",
+        "GetCoreDefinitionVersionResponseTypeDef",
+        "GetDeploymentStatusRequestTypeDef",
+        "GetDeploymentStatusResponseTypeDef",
+        "GetDeviceDefinitionRequestTypeDef",
+        "GetDeviceDefinitionResponseTypeDef",
+        "GetDeviceDefinitionVersionRequestTypeDef",
+        "GetDeviceDefinitionVersionResponseTypeDef",
+        "GetFunctionDefinitionRequestTypeDef",
+        "GetFunctionDefinitionResponseTypeDef",
+        "GetFunctionDefinitionVersionRequestTypeDef",
+        "GetFunctionDefinitionVersionResponseTypeDef",
+        "GetGroupCertificateAuthorityRequestTypeDef",
+        "GetGroupCertificateAuthorityResponseTypeDef",
+        "GetGroupCertificateConfigurationRequestTypeDef",
+        "GetGroupCertificateConfigurationResponseTypeDef",
+        "GetGroupRequestTypeDef",
+        "GetGroupResponseTypeDef",
+        "GetGroupVersionRequestTypeDef",
+        "GetGroupVersionResponseTypeDef",
+        "GetLoggerDefinitionRequestTypeDef",
+        "GetLoggerDefinitionResponseTypeDef",
+        "GetLoggerDefinitionVersionRequestTypeDef",
+        "GetLoggerDefinitionVersionResponseTypeDef",
+        "GetResourceDefinitionRequestTypeDef",
+        "GetResourceDefinitionResponseTypeDef",
+        "GetResourceDefinitionVersionRequestTypeDef",
+        "GetResourceDefinitionVersionResponseTypeDef",
+        "GetServiceRoleForAccountResponseTypeDef",
+        "GetSubscriptionDefinitionRequestTypeDef",
+        "GetSubscriptionDefinitionResponseTypeDef",
+        "GetSubscriptionDefinitionVersionRequestTypeDef",
+        "GetSubscriptionDefinitionVersionResponseTypeDef",
+        "GetThingRuntimeConfigurationRequestTypeDef",
+        "GetThingRuntimeConfigurationResponseTypeDef",
+        "GroupCertificateAuthorityPropertiesTypeDef",
+        "GroupInformationTypeDef",
+        "GroupOwnerSettingTypeDef",
+        "GroupVersionTypeDef",
+        "ListBulkDeploymentDetailedReportsRequestTypeDef",
+        "ListBulkDeploymentDetailedReportsResponseTypeDef",
+        "ListBulkDeploymentsRequestTypeDef",
+        "ListBulkDeploymentsResponseTypeDef",
+        "ListConnectorDefinitionVersionsRequestTypeDef",
+        "ListConnectorDefinitionVersionsResponseTypeDef",
+        "ListConnectorDefinitionsRequestTypeDef",
+        "ListConnectorDefinitionsResponseTypeDef",
+        "ListCoreDefinitionVersionsRequestTypeDef",
+        "ListCoreDefinitionVersionsResponseTypeDef",
+        "ListCoreDefinitionsRequestTypeDef",
+        "ListCoreDefinitionsResponseTypeDef",
+        "ListDeploymentsRequestTypeDef",
+        "ListDeploymentsResponseTypeDef",
+        "ListDeviceDefinitionVersionsRequestTypeDef",
+        "ListDeviceDefinitionVersionsResponseTypeDef",
+        "ListDeviceDefinitionsRequestTypeDef",
+        "ListDeviceDefinitionsResponseTypeDef",
+        "ListFunctionDefinitionVersionsRequestTypeDef",
+        "ListFunctionDefinitionVersionsResponseTypeDef",
+        "ListFunctionDefinitionsRequestTypeDef",
+        "ListFunctionDefinitionsResponseTypeDef",
+        "ListGroupCertificateAuthoritiesRequestTypeDef",
+        "ListGroupCertificateAuthoritiesResponseTypeDef",
+        "ListGroupVersionsRequestTypeDef",
+        "ListGroupVersionsResponseTypeDef",
+        "ListGroupsRequestTypeDef",
+        "ListGroupsResponseTypeDef",
+        "ListLoggerDefinitionVersionsRequestTypeDef",
+        "ListLoggerDefinitionVersionsResponseTypeDef",
+        "ListLoggerDefinitionsRequestTypeDef",
+        "ListLoggerDefinitionsResponseTypeDef",
+        "ListResourceDefinitionVersionsRequestTypeDef",
+        "ListResourceDefinitionVersionsResponseTypeDef",
+        "ListResourceDefinitionsRequestTypeDef",
+        "ListResourceDefinitionsResponseTypeDef",
+        "ListSubscriptionDefinitionVersionsRequestTypeDef",
+        "ListSubscriptionDefinitionVersionsResponseTypeDef",
+        "ListSubscriptionDefinitionsRequestTypeDef",
+        "ListSubscriptionDefinitionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LocalDeviceResourceDataTypeDef",
+        "LocalVolumeResourceDataTypeDef",
+        "LoggerDefinitionVersionOutputTypeDef",
+        "LoggerDefinitionVersionTypeDef",
+        "LoggerTypeDef",
+        "ResetDeploymentsRequestTypeDef",
+        "ResetDeploymentsResponseTypeDef",
+        "ResourceAccessPolicyTypeDef",
+        "ResourceDataContainerOutputTypeDef",
+        "ResourceDataContainerTypeDef",
+        "ResourceDefinitionVersionOutputTypeDef",
+        "ResourceDefinitionVersionTypeDef",
+        "ResourceDownloadOwnerSettingTypeDef",
+        "ResourceOutputTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuntimeConfigurationTypeDef",
+        "S3MachineLearningModelResourceDataTypeDef",
+        "SageMakerMachineLearningModelResourceDataTypeDef",
+        "SecretsManagerSecretResourceDataOutputTypeDef",
+        "SecretsManagerSecretResourceDataTypeDef",
+        "StartBulkDeploymentRequestTypeDef",
+        "StartBulkDeploymentResponseTypeDef",
+        "StopBulkDeploymentRequestTypeDef",
+        "StopBulkDeploymentResponseTypeDef",
+        "SubscriptionDefinitionVersionOutputTypeDef",
+        "SubscriptionDefinitionVersionTypeDef",
+        "SubscriptionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TelemetryConfigurationTypeDef",
+        "TelemetryConfigurationUpdateTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateConnectivityInfoRequestTypeDef",
+        "UpdateConnectivityInfoResponseTypeDef",
+        "UpdateConnectorDefinitionRequestTypeDef",
+        "UpdateConnectorDefinitionResponseTypeDef",
+        "UpdateCoreDefinitionRequestTypeDef",
+        "UpdateCoreDefinitionResponseTypeDef",
+        "UpdateDeviceDefinitionRequestTypeDef",
+        "UpdateDeviceDefinitionResponseTypeDef",
+        "UpdateFunctionDefinitionRequestTypeDef",
+        "UpdateFunctionDefinitionResponseTypeDef",
+        "UpdateGroupCertificateConfigurationRequestTypeDef",
+        "UpdateGroupCertificateConfigurationResponseTypeDef",
+        "UpdateGroupRequestTypeDef",
+        "UpdateGroupResponseTypeDef",
+        "UpdateLoggerDefinitionRequestTypeDef",
+        "UpdateLoggerDefinitionResponseTypeDef",
+        "UpdateResourceDefinitionRequestTypeDef",
+        "UpdateResourceDefinitionResponseTypeDef",
+        "UpdateSubscriptionDefinitionRequestTypeDef",
+        "UpdateSubscriptionDefinitionResponseTypeDef",
+        "UpdateThingRuntimeConfigurationRequestTypeDef",
+        "UpdateThingRuntimeConfigurationResponseTypeDef",
+        "VersionInformationTypeDef",
+    ]
 
 
 class AssociateRoleToGroupRequestTypeDef(TypedDict):
@@ -303,6 +304,11 @@ class BulkDeploymentMetricsTypeDef(TypedDict):
     RetryAttempts: NotRequired[int]
 
 
+class ErrorDetailTypeDef(TypedDict):
+    DetailedErrorCode: NotRequired[str]
+    DetailedErrorMessage: NotRequired[str]
+
+
 class BulkDeploymentResultTypeDef(TypedDict):
     CreatedAt: NotRequired[str]
     DeploymentArn: NotRequired[str]
@@ -327,18 +333,14 @@ class ConnectivityInfoTypeDef(TypedDict):
     PortNumber: NotRequired[int]
 
 
-class ConnectorDefinitionVersionOutputTypeDef(TypedDict):
-    Connectors: NotRequired[list[ConnectorOutputTypeDef]]
-
-
-class ConnectorDefinitionVersionTypeDef(TypedDict):
-    Connectors: NotRequired[ReadOnly[Sequence[ConnectorTypeDef]]]
-
-
 class ConnectorOutputTypeDef(TypedDict):
     ConnectorArn: str
     Id: str
     Parameters: NotRequired[dict[str, str]]
+
+
+class ConnectorDefinitionVersionOutputTypeDef(TypedDict):
+    Connectors: NotRequired[list[ConnectorOutputTypeDef]]
 
 
 class ConnectorTypeDef(TypedDict):
@@ -347,12 +349,8 @@ class ConnectorTypeDef(TypedDict):
     Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
-class CoreDefinitionVersionOutputTypeDef(TypedDict):
-    Cores: NotRequired[list[CoreTypeDef]]
-
-
-class CoreDefinitionVersionTypeDef(TypedDict):
-    Cores: NotRequired[ReadOnly[Sequence[CoreTypeDef]]]
+class ConnectorDefinitionVersionTypeDef(TypedDict):
+    Connectors: NotRequired[ReadOnly[Sequence[ConnectorTypeDef]]]
 
 
 class CoreTypeDef(TypedDict):
@@ -360,6 +358,14 @@ class CoreTypeDef(TypedDict):
     Id: str
     SyncShadow: NotRequired[bool]
     ThingArn: str
+
+
+class CoreDefinitionVersionOutputTypeDef(TypedDict):
+    Cores: NotRequired[list[CoreTypeDef]]
+
+
+class CoreDefinitionVersionTypeDef(TypedDict):
+    Cores: NotRequired[ReadOnly[Sequence[CoreTypeDef]]]
 
 
 class CreateConnectorDefinitionRequestTypeDef(TypedDict):
@@ -440,6 +446,17 @@ class CreateDeploymentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeviceTypeDef(TypedDict):
+    CertificateArn: str
+    Id: str
+    SyncShadow: NotRequired[bool]
+    ThingArn: str
+
+
+class DeviceDefinitionVersionTypeDef(TypedDict):
+    Devices: NotRequired[ReadOnly[Sequence[DeviceTypeDef]]]
+
+
 class CreateDeviceDefinitionRequestTypeDef(TypedDict):
     AmznClientToken: NotRequired[str]
     InitialVersion: NotRequired[ReadOnly[DeviceDefinitionVersionTypeDef]]
@@ -470,6 +487,59 @@ class CreateDeviceDefinitionVersionResponseTypeDef(TypedDict):
     Id: NotRequired[str]
     Version: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FunctionRunAsConfigTypeDef(TypedDict):
+    Gid: NotRequired[int]
+    Uid: NotRequired[int]
+
+
+class FunctionDefaultExecutionConfigTypeDef(TypedDict):
+    IsolationMode: NotRequired[FunctionIsolationModeType]
+    RunAs: NotRequired[FunctionRunAsConfigTypeDef]
+
+
+class FunctionDefaultConfigTypeDef(TypedDict):
+    Execution: NotRequired[FunctionDefaultExecutionConfigTypeDef]
+
+
+class FunctionExecutionConfigTypeDef(TypedDict):
+    IsolationMode: NotRequired[FunctionIsolationModeType]
+    RunAs: NotRequired[FunctionRunAsConfigTypeDef]
+
+
+class ResourceAccessPolicyTypeDef(TypedDict):
+    Permission: NotRequired[PermissionType]
+    ResourceId: str
+
+
+class FunctionConfigurationEnvironmentTypeDef(TypedDict):
+    AccessSysfs: NotRequired[bool]
+    Execution: NotRequired[FunctionExecutionConfigTypeDef]
+    ResourceAccessPolicies: NotRequired[ReadOnly[Sequence[ResourceAccessPolicyTypeDef]]]
+    Variables: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class FunctionConfigurationTypeDef(TypedDict):
+    EncodingType: NotRequired[EncodingTypeType]
+    Environment: NotRequired[ReadOnly[FunctionConfigurationEnvironmentTypeDef]]
+    ExecArgs: NotRequired[str]
+    Executable: NotRequired[str]
+    MemorySize: NotRequired[int]
+    Pinned: NotRequired[bool]
+    Timeout: NotRequired[int]
+    FunctionRuntimeOverride: NotRequired[str]
+
+
+class FunctionTypeDef(TypedDict):
+    FunctionArn: NotRequired[str]
+    FunctionConfiguration: NotRequired[ReadOnly[FunctionConfigurationTypeDef]]
+    Id: str
+
+
+class FunctionDefinitionVersionTypeDef(TypedDict):
+    DefaultConfig: NotRequired[FunctionDefaultConfigTypeDef]
+    Functions: NotRequired[ReadOnly[Sequence[FunctionTypeDef]]]
 
 
 class CreateFunctionDefinitionRequestTypeDef(TypedDict):
@@ -515,6 +585,16 @@ class CreateGroupCertificateAuthorityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GroupVersionTypeDef(TypedDict):
+    ConnectorDefinitionVersionArn: NotRequired[str]
+    CoreDefinitionVersionArn: NotRequired[str]
+    DeviceDefinitionVersionArn: NotRequired[str]
+    FunctionDefinitionVersionArn: NotRequired[str]
+    LoggerDefinitionVersionArn: NotRequired[str]
+    ResourceDefinitionVersionArn: NotRequired[str]
+    SubscriptionDefinitionVersionArn: NotRequired[str]
+
+
 class CreateGroupRequestTypeDef(TypedDict):
     AmznClientToken: NotRequired[str]
     InitialVersion: NotRequired[GroupVersionTypeDef]
@@ -553,6 +633,18 @@ class CreateGroupVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LoggerTypeDef(TypedDict):
+    Component: LoggerComponentType
+    Id: str
+    Level: LoggerLevelType
+    Space: NotRequired[int]
+    Type: LoggerTypeType
+
+
+class LoggerDefinitionVersionTypeDef(TypedDict):
+    Loggers: NotRequired[ReadOnly[Sequence[LoggerTypeDef]]]
+
+
 class CreateLoggerDefinitionRequestTypeDef(TypedDict):
     AmznClientToken: NotRequired[str]
     InitialVersion: NotRequired[ReadOnly[LoggerDefinitionVersionTypeDef]]
@@ -583,6 +675,68 @@ class CreateLoggerDefinitionVersionResponseTypeDef(TypedDict):
     Id: NotRequired[str]
     Version: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GroupOwnerSettingTypeDef(TypedDict):
+    AutoAddGroupOwner: NotRequired[bool]
+    GroupOwner: NotRequired[str]
+
+
+class LocalDeviceResourceDataTypeDef(TypedDict):
+    GroupOwnerSetting: NotRequired[GroupOwnerSettingTypeDef]
+    SourcePath: NotRequired[str]
+
+
+class LocalVolumeResourceDataTypeDef(TypedDict):
+    DestinationPath: NotRequired[str]
+    GroupOwnerSetting: NotRequired[GroupOwnerSettingTypeDef]
+    SourcePath: NotRequired[str]
+
+
+class ResourceDownloadOwnerSettingTypeDef(TypedDict):
+    GroupOwner: str
+    GroupPermission: PermissionType
+
+
+class S3MachineLearningModelResourceDataTypeDef(TypedDict):
+    DestinationPath: NotRequired[str]
+    OwnerSetting: NotRequired[ResourceDownloadOwnerSettingTypeDef]
+    S3Uri: NotRequired[str]
+
+
+class SageMakerMachineLearningModelResourceDataTypeDef(TypedDict):
+    DestinationPath: NotRequired[str]
+    OwnerSetting: NotRequired[ResourceDownloadOwnerSettingTypeDef]
+    SageMakerJobArn: NotRequired[str]
+
+
+class SecretsManagerSecretResourceDataTypeDef(TypedDict):
+    ARN: NotRequired[str]
+    AdditionalStagingLabelsToDownload: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ResourceDataContainerTypeDef(TypedDict):
+    LocalDeviceResourceData: NotRequired[LocalDeviceResourceDataTypeDef]
+    LocalVolumeResourceData: NotRequired[LocalVolumeResourceDataTypeDef]
+    S3MachineLearningModelResourceData: NotRequired[
+        S3MachineLearningModelResourceDataTypeDef
+    ]
+    SageMakerMachineLearningModelResourceData: NotRequired[
+        SageMakerMachineLearningModelResourceDataTypeDef
+    ]
+    SecretsManagerSecretResourceData: NotRequired[
+        ReadOnly[SecretsManagerSecretResourceDataTypeDef]
+    ]
+
+
+class ResourceTypeDef(TypedDict):
+    Id: str
+    Name: str
+    ResourceDataContainer: ReadOnly[ResourceDataContainerTypeDef]
+
+
+class ResourceDefinitionVersionTypeDef(TypedDict):
+    Resources: NotRequired[ReadOnly[Sequence[ResourceTypeDef]]]
 
 
 class CreateResourceDefinitionRequestTypeDef(TypedDict):
@@ -632,6 +786,17 @@ class CreateSoftwareUpdateJobResponseTypeDef(TypedDict):
     IotJobId: NotRequired[str]
     PlatformSoftwareVersion: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SubscriptionTypeDef(TypedDict):
+    Id: str
+    Source: str
+    Subject: str
+    Target: str
+
+
+class SubscriptionDefinitionVersionTypeDef(TypedDict):
+    Subscriptions: NotRequired[ReadOnly[Sequence[SubscriptionTypeDef]]]
 
 
 class CreateSubscriptionDefinitionRequestTypeDef(TypedDict):
@@ -753,17 +918,6 @@ class DeviceDefinitionVersionOutputTypeDef(TypedDict):
     Devices: NotRequired[list[DeviceTypeDef]]
 
 
-class DeviceDefinitionVersionTypeDef(TypedDict):
-    Devices: NotRequired[ReadOnly[Sequence[DeviceTypeDef]]]
-
-
-class DeviceTypeDef(TypedDict):
-    CertificateArn: str
-    Id: str
-    SyncShadow: NotRequired[bool]
-    ThingArn: str
-
-
 class DisassociateRoleFromGroupRequestTypeDef(TypedDict):
     GroupId: str
 
@@ -778,23 +932,11 @@ class DisassociateServiceRoleFromAccountResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ErrorDetailTypeDef(TypedDict):
-    DetailedErrorCode: NotRequired[str]
-    DetailedErrorMessage: NotRequired[str]
-
-
 class FunctionConfigurationEnvironmentOutputTypeDef(TypedDict):
     AccessSysfs: NotRequired[bool]
     Execution: NotRequired[FunctionExecutionConfigTypeDef]
     ResourceAccessPolicies: NotRequired[list[ResourceAccessPolicyTypeDef]]
     Variables: NotRequired[dict[str, str]]
-
-
-class FunctionConfigurationEnvironmentTypeDef(TypedDict):
-    AccessSysfs: NotRequired[bool]
-    Execution: NotRequired[FunctionExecutionConfigTypeDef]
-    ResourceAccessPolicies: NotRequired[ReadOnly[Sequence[ResourceAccessPolicyTypeDef]]]
-    Variables: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class FunctionConfigurationOutputTypeDef(TypedDict):
@@ -808,56 +950,15 @@ class FunctionConfigurationOutputTypeDef(TypedDict):
     FunctionRuntimeOverride: NotRequired[str]
 
 
-class FunctionConfigurationTypeDef(TypedDict):
-    EncodingType: NotRequired[EncodingTypeType]
-    Environment: NotRequired[ReadOnly[FunctionConfigurationEnvironmentTypeDef]]
-    ExecArgs: NotRequired[str]
-    Executable: NotRequired[str]
-    MemorySize: NotRequired[int]
-    Pinned: NotRequired[bool]
-    Timeout: NotRequired[int]
-    FunctionRuntimeOverride: NotRequired[str]
-
-
-class FunctionDefaultConfigTypeDef(TypedDict):
-    Execution: NotRequired[FunctionDefaultExecutionConfigTypeDef]
-
-
-class FunctionDefaultExecutionConfigTypeDef(TypedDict):
-    IsolationMode: NotRequired[FunctionIsolationModeType]
-    RunAs: NotRequired[FunctionRunAsConfigTypeDef]
-
-
-class FunctionDefinitionVersionOutputTypeDef(TypedDict):
-    DefaultConfig: NotRequired[FunctionDefaultConfigTypeDef]
-    Functions: NotRequired[list[FunctionOutputTypeDef]]
-
-
-class FunctionDefinitionVersionTypeDef(TypedDict):
-    DefaultConfig: NotRequired[FunctionDefaultConfigTypeDef]
-    Functions: NotRequired[ReadOnly[Sequence[FunctionTypeDef]]]
-
-
-class FunctionExecutionConfigTypeDef(TypedDict):
-    IsolationMode: NotRequired[FunctionIsolationModeType]
-    RunAs: NotRequired[FunctionRunAsConfigTypeDef]
-
-
 class FunctionOutputTypeDef(TypedDict):
     FunctionArn: NotRequired[str]
     FunctionConfiguration: NotRequired[FunctionConfigurationOutputTypeDef]
     Id: str
 
 
-class FunctionRunAsConfigTypeDef(TypedDict):
-    Gid: NotRequired[int]
-    Uid: NotRequired[int]
-
-
-class FunctionTypeDef(TypedDict):
-    FunctionArn: NotRequired[str]
-    FunctionConfiguration: NotRequired[ReadOnly[FunctionConfigurationTypeDef]]
-    Id: str
+class FunctionDefinitionVersionOutputTypeDef(TypedDict):
+    DefaultConfig: NotRequired[FunctionDefaultConfigTypeDef]
+    Functions: NotRequired[list[FunctionOutputTypeDef]]
 
 
 class GetAssociatedRoleRequestTypeDef(TypedDict):
@@ -1110,6 +1211,10 @@ class GetLoggerDefinitionVersionRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class LoggerDefinitionVersionOutputTypeDef(TypedDict):
+    Loggers: NotRequired[list[LoggerTypeDef]]
+
+
 class GetLoggerDefinitionVersionResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     CreationTimestamp: NotRequired[str]
@@ -1138,6 +1243,35 @@ class GetResourceDefinitionResponseTypeDef(TypedDict):
 class GetResourceDefinitionVersionRequestTypeDef(TypedDict):
     ResourceDefinitionId: str
     ResourceDefinitionVersionId: str
+
+
+class SecretsManagerSecretResourceDataOutputTypeDef(TypedDict):
+    ARN: NotRequired[str]
+    AdditionalStagingLabelsToDownload: NotRequired[list[str]]
+
+
+class ResourceDataContainerOutputTypeDef(TypedDict):
+    LocalDeviceResourceData: NotRequired[LocalDeviceResourceDataTypeDef]
+    LocalVolumeResourceData: NotRequired[LocalVolumeResourceDataTypeDef]
+    S3MachineLearningModelResourceData: NotRequired[
+        S3MachineLearningModelResourceDataTypeDef
+    ]
+    SageMakerMachineLearningModelResourceData: NotRequired[
+        SageMakerMachineLearningModelResourceDataTypeDef
+    ]
+    SecretsManagerSecretResourceData: NotRequired[
+        SecretsManagerSecretResourceDataOutputTypeDef
+    ]
+
+
+class ResourceOutputTypeDef(TypedDict):
+    Id: str
+    Name: str
+    ResourceDataContainer: ResourceDataContainerOutputTypeDef
+
+
+class ResourceDefinitionVersionOutputTypeDef(TypedDict):
+    Resources: NotRequired[list[ResourceOutputTypeDef]]
 
 
 class GetResourceDefinitionVersionResponseTypeDef(TypedDict):
@@ -1177,6 +1311,10 @@ class GetSubscriptionDefinitionVersionRequestTypeDef(TypedDict):
     SubscriptionDefinitionVersionId: str
 
 
+class SubscriptionDefinitionVersionOutputTypeDef(TypedDict):
+    Subscriptions: NotRequired[list[SubscriptionTypeDef]]
+
+
 class GetSubscriptionDefinitionVersionResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     CreationTimestamp: NotRequired[str]
@@ -1189,6 +1327,15 @@ class GetSubscriptionDefinitionVersionResponseTypeDef(TypedDict):
 
 class GetThingRuntimeConfigurationRequestTypeDef(TypedDict):
     ThingName: str
+
+
+class TelemetryConfigurationTypeDef(TypedDict):
+    ConfigurationSyncStatus: NotRequired[ConfigurationSyncStatusType]
+    Telemetry: TelemetryType
+
+
+class RuntimeConfigurationTypeDef(TypedDict):
+    TelemetryConfiguration: NotRequired[TelemetryConfigurationTypeDef]
 
 
 class GetThingRuntimeConfigurationResponseTypeDef(TypedDict):
@@ -1209,21 +1356,6 @@ class GroupInformationTypeDef(TypedDict):
     LatestVersion: NotRequired[str]
     LatestVersionArn: NotRequired[str]
     Name: NotRequired[str]
-
-
-class GroupOwnerSettingTypeDef(TypedDict):
-    AutoAddGroupOwner: NotRequired[bool]
-    GroupOwner: NotRequired[str]
-
-
-class GroupVersionTypeDef(TypedDict):
-    ConnectorDefinitionVersionArn: NotRequired[str]
-    CoreDefinitionVersionArn: NotRequired[str]
-    DeviceDefinitionVersionArn: NotRequired[str]
-    FunctionDefinitionVersionArn: NotRequired[str]
-    LoggerDefinitionVersionArn: NotRequired[str]
-    ResourceDefinitionVersionArn: NotRequired[str]
-    SubscriptionDefinitionVersionArn: NotRequired[str]
 
 
 class ListBulkDeploymentDetailedReportsRequestTypeDef(TypedDict):
@@ -1253,6 +1385,13 @@ class ListConnectorDefinitionVersionsRequestTypeDef(TypedDict):
     ConnectorDefinitionId: str
     MaxResults: NotRequired[str]
     NextToken: NotRequired[str]
+
+
+class VersionInformationTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CreationTimestamp: NotRequired[str]
+    Id: NotRequired[str]
+    Version: NotRequired[str]
 
 
 class ListConnectorDefinitionVersionsResponseTypeDef(TypedDict):
@@ -1465,33 +1604,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocalDeviceResourceDataTypeDef(TypedDict):
-    GroupOwnerSetting: NotRequired[GroupOwnerSettingTypeDef]
-    SourcePath: NotRequired[str]
-
-
-class LocalVolumeResourceDataTypeDef(TypedDict):
-    DestinationPath: NotRequired[str]
-    GroupOwnerSetting: NotRequired[GroupOwnerSettingTypeDef]
-    SourcePath: NotRequired[str]
-
-
-class LoggerDefinitionVersionOutputTypeDef(TypedDict):
-    Loggers: NotRequired[list[LoggerTypeDef]]
-
-
-class LoggerDefinitionVersionTypeDef(TypedDict):
-    Loggers: NotRequired[ReadOnly[Sequence[LoggerTypeDef]]]
-
-
-class LoggerTypeDef(TypedDict):
-    Component: LoggerComponentType
-    Id: str
-    Level: LoggerLevelType
-    Space: NotRequired[int]
-    Type: LoggerTypeType
-
-
 class ResetDeploymentsRequestTypeDef(TypedDict):
     AmznClientToken: NotRequired[str]
     Force: NotRequired[bool]
@@ -1502,90 +1614,6 @@ class ResetDeploymentsResponseTypeDef(TypedDict):
     DeploymentArn: NotRequired[str]
     DeploymentId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResourceAccessPolicyTypeDef(TypedDict):
-    Permission: NotRequired[PermissionType]
-    ResourceId: str
-
-
-class ResourceDataContainerOutputTypeDef(TypedDict):
-    LocalDeviceResourceData: NotRequired[LocalDeviceResourceDataTypeDef]
-    LocalVolumeResourceData: NotRequired[LocalVolumeResourceDataTypeDef]
-    S3MachineLearningModelResourceData: NotRequired[
-        S3MachineLearningModelResourceDataTypeDef
-    ]
-    SageMakerMachineLearningModelResourceData: NotRequired[
-        SageMakerMachineLearningModelResourceDataTypeDef
-    ]
-    SecretsManagerSecretResourceData: NotRequired[
-        SecretsManagerSecretResourceDataOutputTypeDef
-    ]
-
-
-class ResourceDataContainerTypeDef(TypedDict):
-    LocalDeviceResourceData: NotRequired[LocalDeviceResourceDataTypeDef]
-    LocalVolumeResourceData: NotRequired[LocalVolumeResourceDataTypeDef]
-    S3MachineLearningModelResourceData: NotRequired[
-        S3MachineLearningModelResourceDataTypeDef
-    ]
-    SageMakerMachineLearningModelResourceData: NotRequired[
-        SageMakerMachineLearningModelResourceDataTypeDef
-    ]
-    SecretsManagerSecretResourceData: NotRequired[
-        ReadOnly[SecretsManagerSecretResourceDataTypeDef]
-    ]
-
-
-class ResourceDefinitionVersionOutputTypeDef(TypedDict):
-    Resources: NotRequired[list[ResourceOutputTypeDef]]
-
-
-class ResourceDefinitionVersionTypeDef(TypedDict):
-    Resources: NotRequired[ReadOnly[Sequence[ResourceTypeDef]]]
-
-
-class ResourceDownloadOwnerSettingTypeDef(TypedDict):
-    GroupOwner: str
-    GroupPermission: PermissionType
-
-
-class ResourceOutputTypeDef(TypedDict):
-    Id: str
-    Name: str
-    ResourceDataContainer: ResourceDataContainerOutputTypeDef
-
-
-class ResourceTypeDef(TypedDict):
-    Id: str
-    Name: str
-    ResourceDataContainer: ReadOnly[ResourceDataContainerTypeDef]
-
-
-class RuntimeConfigurationTypeDef(TypedDict):
-    TelemetryConfiguration: NotRequired[TelemetryConfigurationTypeDef]
-
-
-class S3MachineLearningModelResourceDataTypeDef(TypedDict):
-    DestinationPath: NotRequired[str]
-    OwnerSetting: NotRequired[ResourceDownloadOwnerSettingTypeDef]
-    S3Uri: NotRequired[str]
-
-
-class SageMakerMachineLearningModelResourceDataTypeDef(TypedDict):
-    DestinationPath: NotRequired[str]
-    OwnerSetting: NotRequired[ResourceDownloadOwnerSettingTypeDef]
-    SageMakerJobArn: NotRequired[str]
-
-
-class SecretsManagerSecretResourceDataOutputTypeDef(TypedDict):
-    ARN: NotRequired[str]
-    AdditionalStagingLabelsToDownload: NotRequired[list[str]]
-
-
-class SecretsManagerSecretResourceDataTypeDef(TypedDict):
-    ARN: NotRequired[str]
-    AdditionalStagingLabelsToDownload: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class StartBulkDeploymentRequestTypeDef(TypedDict):
@@ -1609,29 +1637,9 @@ class StopBulkDeploymentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubscriptionDefinitionVersionOutputTypeDef(TypedDict):
-    Subscriptions: NotRequired[list[SubscriptionTypeDef]]
-
-
-class SubscriptionDefinitionVersionTypeDef(TypedDict):
-    Subscriptions: NotRequired[ReadOnly[Sequence[SubscriptionTypeDef]]]
-
-
-class SubscriptionTypeDef(TypedDict):
-    Id: str
-    Source: str
-    Subject: str
-    Target: str
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class TelemetryConfigurationTypeDef(TypedDict):
-    ConfigurationSyncStatus: NotRequired[ConfigurationSyncStatusType]
-    Telemetry: TelemetryType
 
 
 class TelemetryConfigurationUpdateTypeDef(TypedDict):
@@ -1745,10 +1753,3 @@ class UpdateThingRuntimeConfigurationRequestTypeDef(TypedDict):
 
 class UpdateThingRuntimeConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VersionInformationTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CreationTimestamp: NotRequired[str]
-    Id: NotRequired[str]
-    Version: NotRequired[str]

@@ -2,31 +2,32 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS IoT Greengrass V2: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CloudComponentStateType",
-    "ComponentDependencyTypeType",
-    "ComponentVisibilityScopeType",
-    "CoreDeviceStatusType",
-    "DeploymentComponentUpdatePolicyActionType",
-    "DeploymentFailureHandlingPolicyType",
-    "DeploymentHistoryFilterType",
-    "DeploymentStatusType",
-    "EffectiveDeploymentExecutionStatusType",
-    "InstalledComponentLifecycleStateType",
-    "InstalledComponentTopologyFilterType",
-    "IoTJobAbortActionType",
-    "IoTJobExecutionFailureTypeType",
-    "IotEndpointTypeType",
-    "LambdaEventSourceTypeType",
-    "LambdaFilesystemPermissionType",
-    "LambdaInputPayloadEncodingTypeType",
-    "LambdaIsolationModeType",
-    "RecipeOutputFormatType",
-    "S3EndpointTypeType",
-    "VendorGuidanceType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CloudComponentStateType",
+        "ComponentDependencyTypeType",
+        "ComponentVisibilityScopeType",
+        "CoreDeviceStatusType",
+        "DeploymentComponentUpdatePolicyActionType",
+        "DeploymentFailureHandlingPolicyType",
+        "DeploymentHistoryFilterType",
+        "DeploymentStatusType",
+        "EffectiveDeploymentExecutionStatusType",
+        "InstalledComponentLifecycleStateType",
+        "InstalledComponentTopologyFilterType",
+        "IoTJobAbortActionType",
+        "IoTJobExecutionFailureTypeType",
+        "IotEndpointTypeType",
+        "LambdaEventSourceTypeType",
+        "LambdaFilesystemPermissionType",
+        "LambdaInputPayloadEncodingTypeType",
+        "LambdaIsolationModeType",
+        "RecipeOutputFormatType",
+        "S3EndpointTypeType",
+        "VendorGuidanceType",
+    ]
 
 CloudComponentStateType = Literal[
     "REQUESTED",

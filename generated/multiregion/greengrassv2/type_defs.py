@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -42,108 +42,109 @@ from .literals import (
     VendorGuidanceType,
 )
 
-__all__ = [
-    "AssociateClientDeviceWithCoreDeviceEntryTypeDef",
-    "AssociateClientDeviceWithCoreDeviceErrorEntryTypeDef",
-    "AssociateServiceRoleToAccountRequestTypeDef",
-    "AssociateServiceRoleToAccountResponseTypeDef",
-    "AssociatedClientDeviceTypeDef",
-    "BatchAssociateClientDeviceWithCoreDeviceRequestTypeDef",
-    "BatchAssociateClientDeviceWithCoreDeviceResponseTypeDef",
-    "BatchDisassociateClientDeviceFromCoreDeviceRequestTypeDef",
-    "BatchDisassociateClientDeviceFromCoreDeviceResponseTypeDef",
-    "CancelDeploymentRequestTypeDef",
-    "CancelDeploymentResponseTypeDef",
-    "CloudComponentStatusTypeDef",
-    "ComponentCandidateTypeDef",
-    "ComponentConfigurationUpdateOutputTypeDef",
-    "ComponentConfigurationUpdateTypeDef",
-    "ComponentDependencyRequirementTypeDef",
-    "ComponentDeploymentSpecificationOutputTypeDef",
-    "ComponentDeploymentSpecificationTypeDef",
-    "ComponentLatestVersionTypeDef",
-    "ComponentPlatformOutputTypeDef",
-    "ComponentPlatformTypeDef",
-    "ComponentRunWithTypeDef",
-    "ComponentTypeDef",
-    "ComponentVersionListItemTypeDef",
-    "ConnectivityInfoTypeDef",
-    "CoreDeviceTypeDef",
-    "CreateComponentVersionRequestTypeDef",
-    "CreateComponentVersionResponseTypeDef",
-    "CreateDeploymentRequestTypeDef",
-    "CreateDeploymentResponseTypeDef",
-    "DeleteComponentRequestTypeDef",
-    "DeleteCoreDeviceRequestTypeDef",
-    "DeleteDeploymentRequestTypeDef",
-    "DeploymentComponentUpdatePolicyTypeDef",
-    "DeploymentConfigurationValidationPolicyTypeDef",
-    "DeploymentIoTJobConfigurationOutputTypeDef",
-    "DeploymentIoTJobConfigurationTypeDef",
-    "DeploymentPoliciesTypeDef",
-    "DeploymentTypeDef",
-    "DescribeComponentRequestTypeDef",
-    "DescribeComponentResponseTypeDef",
-    "DisassociateClientDeviceFromCoreDeviceEntryTypeDef",
-    "DisassociateClientDeviceFromCoreDeviceErrorEntryTypeDef",
-    "DisassociateServiceRoleFromAccountResponseTypeDef",
-    "EffectiveDeploymentStatusDetailsTypeDef",
-    "EffectiveDeploymentTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetComponentRequestTypeDef",
-    "GetComponentResponseTypeDef",
-    "GetComponentVersionArtifactRequestTypeDef",
-    "GetComponentVersionArtifactResponseTypeDef",
-    "GetConnectivityInfoRequestTypeDef",
-    "GetConnectivityInfoResponseTypeDef",
-    "GetCoreDeviceRequestTypeDef",
-    "GetCoreDeviceResponseTypeDef",
-    "GetDeploymentRequestTypeDef",
-    "GetDeploymentResponseTypeDef",
-    "GetServiceRoleForAccountResponseTypeDef",
-    "InstalledComponentTypeDef",
-    "IoTJobAbortConfigOutputTypeDef",
-    "IoTJobAbortConfigTypeDef",
-    "IoTJobAbortCriteriaTypeDef",
-    "IoTJobExecutionsRolloutConfigTypeDef",
-    "IoTJobExponentialRolloutRateTypeDef",
-    "IoTJobRateIncreaseCriteriaTypeDef",
-    "IoTJobTimeoutConfigTypeDef",
-    "LambdaContainerParamsTypeDef",
-    "LambdaDeviceMountTypeDef",
-    "LambdaEventSourceTypeDef",
-    "LambdaExecutionParametersTypeDef",
-    "LambdaFunctionRecipeSourceTypeDef",
-    "LambdaLinuxProcessParamsTypeDef",
-    "LambdaVolumeMountTypeDef",
-    "ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef",
-    "ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef",
-    "ListComponentVersionsRequestTypeDef",
-    "ListComponentVersionsResponseTypeDef",
-    "ListComponentsRequestTypeDef",
-    "ListComponentsResponseTypeDef",
-    "ListCoreDevicesRequestTypeDef",
-    "ListCoreDevicesResponseTypeDef",
-    "ListDeploymentsRequestTypeDef",
-    "ListDeploymentsResponseTypeDef",
-    "ListEffectiveDeploymentsRequestTypeDef",
-    "ListEffectiveDeploymentsResponseTypeDef",
-    "ListInstalledComponentsRequestTypeDef",
-    "ListInstalledComponentsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ResolveComponentCandidatesRequestTypeDef",
-    "ResolveComponentCandidatesResponseTypeDef",
-    "ResolvedComponentVersionTypeDef",
-    "ResponseMetadataTypeDef",
-    "SystemResourceLimitsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateConnectivityInfoRequestTypeDef",
-    "UpdateConnectivityInfoResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateClientDeviceWithCoreDeviceEntryTypeDef",
+        "AssociateClientDeviceWithCoreDeviceErrorEntryTypeDef",
+        "AssociateServiceRoleToAccountRequestTypeDef",
+        "AssociateServiceRoleToAccountResponseTypeDef",
+        "AssociatedClientDeviceTypeDef",
+        "BatchAssociateClientDeviceWithCoreDeviceRequestTypeDef",
+        "BatchAssociateClientDeviceWithCoreDeviceResponseTypeDef",
+        "BatchDisassociateClientDeviceFromCoreDeviceRequestTypeDef",
+        "BatchDisassociateClientDeviceFromCoreDeviceResponseTypeDef",
+        "CancelDeploymentRequestTypeDef",
+        "CancelDeploymentResponseTypeDef",
+        "CloudComponentStatusTypeDef",
+        "ComponentCandidateTypeDef",
+        "ComponentConfigurationUpdateOutputTypeDef",
+        "ComponentConfigurationUpdateTypeDef",
+        "ComponentDependencyRequirementTypeDef",
+        "ComponentDeploymentSpecificationOutputTypeDef",
+        "ComponentDeploymentSpecificationTypeDef",
+        "ComponentLatestVersionTypeDef",
+        "ComponentPlatformOutputTypeDef",
+        "ComponentPlatformTypeDef",
+        "ComponentRunWithTypeDef",
+        "ComponentTypeDef",
+        "ComponentVersionListItemTypeDef",
+        "ConnectivityInfoTypeDef",
+        "CoreDeviceTypeDef",
+        "CreateComponentVersionRequestTypeDef",
+        "CreateComponentVersionResponseTypeDef",
+        "CreateDeploymentRequestTypeDef",
+        "CreateDeploymentResponseTypeDef",
+        "DeleteComponentRequestTypeDef",
+        "DeleteCoreDeviceRequestTypeDef",
+        "DeleteDeploymentRequestTypeDef",
+        "DeploymentComponentUpdatePolicyTypeDef",
+        "DeploymentConfigurationValidationPolicyTypeDef",
+        "DeploymentIoTJobConfigurationOutputTypeDef",
+        "DeploymentIoTJobConfigurationTypeDef",
+        "DeploymentPoliciesTypeDef",
+        "DeploymentTypeDef",
+        "DescribeComponentRequestTypeDef",
+        "DescribeComponentResponseTypeDef",
+        "DisassociateClientDeviceFromCoreDeviceEntryTypeDef",
+        "DisassociateClientDeviceFromCoreDeviceErrorEntryTypeDef",
+        "DisassociateServiceRoleFromAccountResponseTypeDef",
+        "EffectiveDeploymentStatusDetailsTypeDef",
+        "EffectiveDeploymentTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetComponentRequestTypeDef",
+        "GetComponentResponseTypeDef",
+        "GetComponentVersionArtifactRequestTypeDef",
+        "GetComponentVersionArtifactResponseTypeDef",
+        "GetConnectivityInfoRequestTypeDef",
+        "GetConnectivityInfoResponseTypeDef",
+        "GetCoreDeviceRequestTypeDef",
+        "GetCoreDeviceResponseTypeDef",
+        "GetDeploymentRequestTypeDef",
+        "GetDeploymentResponseTypeDef",
+        "GetServiceRoleForAccountResponseTypeDef",
+        "InstalledComponentTypeDef",
+        "IoTJobAbortConfigOutputTypeDef",
+        "IoTJobAbortConfigTypeDef",
+        "IoTJobAbortCriteriaTypeDef",
+        "IoTJobExecutionsRolloutConfigTypeDef",
+        "IoTJobExponentialRolloutRateTypeDef",
+        "IoTJobRateIncreaseCriteriaTypeDef",
+        "IoTJobTimeoutConfigTypeDef",
+        "LambdaContainerParamsTypeDef",
+        "LambdaDeviceMountTypeDef",
+        "LambdaEventSourceTypeDef",
+        "LambdaExecutionParametersTypeDef",
+        "LambdaFunctionRecipeSourceTypeDef",
+        "LambdaLinuxProcessParamsTypeDef",
+        "LambdaVolumeMountTypeDef",
+        "ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef",
+        "ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef",
+        "ListComponentVersionsRequestTypeDef",
+        "ListComponentVersionsResponseTypeDef",
+        "ListComponentsRequestTypeDef",
+        "ListComponentsResponseTypeDef",
+        "ListCoreDevicesRequestTypeDef",
+        "ListCoreDevicesResponseTypeDef",
+        "ListDeploymentsRequestTypeDef",
+        "ListDeploymentsResponseTypeDef",
+        "ListEffectiveDeploymentsRequestTypeDef",
+        "ListEffectiveDeploymentsResponseTypeDef",
+        "ListInstalledComponentsRequestTypeDef",
+        "ListInstalledComponentsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ResolveComponentCandidatesRequestTypeDef",
+        "ResolveComponentCandidatesResponseTypeDef",
+        "ResolvedComponentVersionTypeDef",
+        "ResponseMetadataTypeDef",
+        "SystemResourceLimitsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateConnectivityInfoRequestTypeDef",
+        "UpdateConnectivityInfoResponseTypeDef",
+    ]
 
 
 class AssociateClientDeviceWithCoreDeviceEntryTypeDef(TypedDict):
@@ -184,11 +185,21 @@ class BatchAssociateClientDeviceWithCoreDeviceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DisassociateClientDeviceFromCoreDeviceEntryTypeDef(TypedDict):
+    thingName: str
+
+
 class BatchDisassociateClientDeviceFromCoreDeviceRequestTypeDef(TypedDict):
     entries: NotRequired[
         ReadOnly[Sequence[DisassociateClientDeviceFromCoreDeviceEntryTypeDef]]
     ]
     coreDeviceThingName: str
+
+
+class DisassociateClientDeviceFromCoreDeviceErrorEntryTypeDef(TypedDict):
+    thingName: NotRequired[str]
+    code: NotRequired[str]
+    message: NotRequired[str]
 
 
 class BatchDisassociateClientDeviceFromCoreDeviceResponseTypeDef(TypedDict):
@@ -236,6 +247,17 @@ class ComponentDependencyRequirementTypeDef(TypedDict):
     dependencyType: NotRequired[ComponentDependencyTypeType]
 
 
+class SystemResourceLimitsTypeDef(TypedDict):
+    memory: NotRequired[int]
+    cpus: NotRequired[float]
+
+
+class ComponentRunWithTypeDef(TypedDict):
+    posixUser: NotRequired[str]
+    systemResourceLimits: NotRequired[SystemResourceLimitsTypeDef]
+    windowsUser: NotRequired[str]
+
+
 class ComponentDeploymentSpecificationOutputTypeDef(TypedDict):
     componentVersion: str
     configurationUpdate: NotRequired[ComponentConfigurationUpdateOutputTypeDef]
@@ -248,6 +270,11 @@ class ComponentDeploymentSpecificationTypeDef(TypedDict):
     runWith: NotRequired[ComponentRunWithTypeDef]
 
 
+class ComponentPlatformOutputTypeDef(TypedDict):
+    name: NotRequired[str]
+    attributes: NotRequired[dict[str, str]]
+
+
 class ComponentLatestVersionTypeDef(TypedDict):
     arn: NotRequired[str]
     componentVersion: NotRequired[str]
@@ -257,20 +284,9 @@ class ComponentLatestVersionTypeDef(TypedDict):
     platforms: NotRequired[list[ComponentPlatformOutputTypeDef]]
 
 
-class ComponentPlatformOutputTypeDef(TypedDict):
-    name: NotRequired[str]
-    attributes: NotRequired[dict[str, str]]
-
-
 class ComponentPlatformTypeDef(TypedDict):
     name: NotRequired[str]
     attributes: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ComponentRunWithTypeDef(TypedDict):
-    posixUser: NotRequired[str]
-    systemResourceLimits: NotRequired[SystemResourceLimitsTypeDef]
-    windowsUser: NotRequired[str]
 
 
 class ComponentTypeDef(TypedDict):
@@ -301,6 +317,61 @@ class CoreDeviceTypeDef(TypedDict):
     runtime: NotRequired[str]
 
 
+class LambdaEventSourceTypeDef(TypedDict):
+    topic: str
+    type: LambdaEventSourceTypeType
+
+
+class LambdaDeviceMountTypeDef(TypedDict):
+    path: str
+    permission: NotRequired[LambdaFilesystemPermissionType]
+    addGroupOwner: NotRequired[bool]
+
+
+class LambdaVolumeMountTypeDef(TypedDict):
+    sourcePath: str
+    destinationPath: str
+    permission: NotRequired[LambdaFilesystemPermissionType]
+    addGroupOwner: NotRequired[bool]
+
+
+class LambdaContainerParamsTypeDef(TypedDict):
+    memorySizeInKB: NotRequired[int]
+    mountROSysfs: NotRequired[bool]
+    volumes: NotRequired[ReadOnly[Sequence[LambdaVolumeMountTypeDef]]]
+    devices: NotRequired[ReadOnly[Sequence[LambdaDeviceMountTypeDef]]]
+
+
+class LambdaLinuxProcessParamsTypeDef(TypedDict):
+    isolationMode: NotRequired[LambdaIsolationModeType]
+    containerParams: NotRequired[ReadOnly[LambdaContainerParamsTypeDef]]
+
+
+class LambdaExecutionParametersTypeDef(TypedDict):
+    eventSources: NotRequired[ReadOnly[Sequence[LambdaEventSourceTypeDef]]]
+    maxQueueSize: NotRequired[int]
+    maxInstancesCount: NotRequired[int]
+    maxIdleTimeInSeconds: NotRequired[int]
+    timeoutInSeconds: NotRequired[int]
+    statusTimeoutInSeconds: NotRequired[int]
+    pinned: NotRequired[bool]
+    inputPayloadEncodingType: NotRequired[LambdaInputPayloadEncodingTypeType]
+    execArgs: NotRequired[ReadOnly[Sequence[str]]]
+    environmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+    linuxProcessParams: NotRequired[ReadOnly[LambdaLinuxProcessParamsTypeDef]]
+
+
+class LambdaFunctionRecipeSourceTypeDef(TypedDict):
+    lambdaArn: str
+    componentName: NotRequired[str]
+    componentVersion: NotRequired[str]
+    componentPlatforms: NotRequired[ReadOnly[Sequence[ComponentPlatformTypeDef]]]
+    componentDependencies: NotRequired[
+        ReadOnly[Mapping[str, ComponentDependencyRequirementTypeDef]]
+    ]
+    componentLambdaParameters: NotRequired[ReadOnly[LambdaExecutionParametersTypeDef]]
+
+
 class CreateComponentVersionRequestTypeDef(TypedDict):
     inlineRecipe: NotRequired[ReadOnly[bytes | str | IO[Any]]]
     lambdaFunction: NotRequired[ReadOnly[LambdaFunctionRecipeSourceTypeDef]]
@@ -315,6 +386,60 @@ class CreateComponentVersionResponseTypeDef(TypedDict):
     creationTimestamp: datetime
     status: CloudComponentStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IoTJobAbortCriteriaTypeDef(TypedDict):
+    failureType: IoTJobExecutionFailureTypeType
+    action: IoTJobAbortActionType
+    thresholdPercentage: float
+    minNumberOfExecutedThings: int
+
+
+class IoTJobAbortConfigTypeDef(TypedDict):
+    criteriaList: ReadOnly[Sequence[IoTJobAbortCriteriaTypeDef]]
+
+
+class IoTJobRateIncreaseCriteriaTypeDef(TypedDict):
+    numberOfNotifiedThings: NotRequired[int]
+    numberOfSucceededThings: NotRequired[int]
+
+
+class IoTJobExponentialRolloutRateTypeDef(TypedDict):
+    baseRatePerMinute: int
+    incrementFactor: float
+    rateIncreaseCriteria: IoTJobRateIncreaseCriteriaTypeDef
+
+
+class IoTJobExecutionsRolloutConfigTypeDef(TypedDict):
+    exponentialRate: NotRequired[IoTJobExponentialRolloutRateTypeDef]
+    maximumPerMinute: NotRequired[int]
+
+
+class IoTJobTimeoutConfigTypeDef(TypedDict):
+    inProgressTimeoutInMinutes: NotRequired[int]
+
+
+class DeploymentIoTJobConfigurationTypeDef(TypedDict):
+    jobExecutionsRolloutConfig: NotRequired[IoTJobExecutionsRolloutConfigTypeDef]
+    abortConfig: NotRequired[ReadOnly[IoTJobAbortConfigTypeDef]]
+    timeoutConfig: NotRequired[IoTJobTimeoutConfigTypeDef]
+
+
+class DeploymentComponentUpdatePolicyTypeDef(TypedDict):
+    timeoutInSeconds: NotRequired[int]
+    action: NotRequired[DeploymentComponentUpdatePolicyActionType]
+
+
+class DeploymentConfigurationValidationPolicyTypeDef(TypedDict):
+    timeoutInSeconds: NotRequired[int]
+
+
+class DeploymentPoliciesTypeDef(TypedDict):
+    failureHandlingPolicy: NotRequired[DeploymentFailureHandlingPolicyType]
+    componentUpdatePolicy: NotRequired[DeploymentComponentUpdatePolicyTypeDef]
+    configurationValidationPolicy: NotRequired[
+        DeploymentConfigurationValidationPolicyTypeDef
+    ]
 
 
 class CreateDeploymentRequestTypeDef(TypedDict):
@@ -349,33 +474,14 @@ class DeleteDeploymentRequestTypeDef(TypedDict):
     deploymentId: str
 
 
-class DeploymentComponentUpdatePolicyTypeDef(TypedDict):
-    timeoutInSeconds: NotRequired[int]
-    action: NotRequired[DeploymentComponentUpdatePolicyActionType]
-
-
-class DeploymentConfigurationValidationPolicyTypeDef(TypedDict):
-    timeoutInSeconds: NotRequired[int]
+class IoTJobAbortConfigOutputTypeDef(TypedDict):
+    criteriaList: list[IoTJobAbortCriteriaTypeDef]
 
 
 class DeploymentIoTJobConfigurationOutputTypeDef(TypedDict):
     jobExecutionsRolloutConfig: NotRequired[IoTJobExecutionsRolloutConfigTypeDef]
     abortConfig: NotRequired[IoTJobAbortConfigOutputTypeDef]
     timeoutConfig: NotRequired[IoTJobTimeoutConfigTypeDef]
-
-
-class DeploymentIoTJobConfigurationTypeDef(TypedDict):
-    jobExecutionsRolloutConfig: NotRequired[IoTJobExecutionsRolloutConfigTypeDef]
-    abortConfig: NotRequired[ReadOnly[IoTJobAbortConfigTypeDef]]
-    timeoutConfig: NotRequired[IoTJobTimeoutConfigTypeDef]
-
-
-class DeploymentPoliciesTypeDef(TypedDict):
-    failureHandlingPolicy: NotRequired[DeploymentFailureHandlingPolicyType]
-    componentUpdatePolicy: NotRequired[DeploymentComponentUpdatePolicyTypeDef]
-    configurationValidationPolicy: NotRequired[
-        DeploymentConfigurationValidationPolicyTypeDef
-    ]
 
 
 class DeploymentTypeDef(TypedDict):
@@ -404,16 +510,6 @@ class DescribeComponentResponseTypeDef(TypedDict):
     platforms: NotRequired[list[ComponentPlatformOutputTypeDef]]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DisassociateClientDeviceFromCoreDeviceEntryTypeDef(TypedDict):
-    thingName: str
-
-
-class DisassociateClientDeviceFromCoreDeviceErrorEntryTypeDef(TypedDict):
-    thingName: NotRequired[str]
-    code: NotRequired[str]
-    message: NotRequired[str]
 
 
 class DisassociateServiceRoleFromAccountResponseTypeDef(TypedDict):
@@ -530,96 +626,6 @@ class InstalledComponentTypeDef(TypedDict):
     lifecycleStatusCodes: NotRequired[list[str]]
 
 
-class IoTJobAbortConfigOutputTypeDef(TypedDict):
-    criteriaList: list[IoTJobAbortCriteriaTypeDef]
-
-
-class IoTJobAbortConfigTypeDef(TypedDict):
-    criteriaList: ReadOnly[Sequence[IoTJobAbortCriteriaTypeDef]]
-
-
-class IoTJobAbortCriteriaTypeDef(TypedDict):
-    failureType: IoTJobExecutionFailureTypeType
-    action: IoTJobAbortActionType
-    thresholdPercentage: float
-    minNumberOfExecutedThings: int
-
-
-class IoTJobExecutionsRolloutConfigTypeDef(TypedDict):
-    exponentialRate: NotRequired[IoTJobExponentialRolloutRateTypeDef]
-    maximumPerMinute: NotRequired[int]
-
-
-class IoTJobExponentialRolloutRateTypeDef(TypedDict):
-    baseRatePerMinute: int
-    incrementFactor: float
-    rateIncreaseCriteria: IoTJobRateIncreaseCriteriaTypeDef
-
-
-class IoTJobRateIncreaseCriteriaTypeDef(TypedDict):
-    numberOfNotifiedThings: NotRequired[int]
-    numberOfSucceededThings: NotRequired[int]
-
-
-class IoTJobTimeoutConfigTypeDef(TypedDict):
-    inProgressTimeoutInMinutes: NotRequired[int]
-
-
-class LambdaContainerParamsTypeDef(TypedDict):
-    memorySizeInKB: NotRequired[int]
-    mountROSysfs: NotRequired[bool]
-    volumes: NotRequired[ReadOnly[Sequence[LambdaVolumeMountTypeDef]]]
-    devices: NotRequired[ReadOnly[Sequence[LambdaDeviceMountTypeDef]]]
-
-
-class LambdaDeviceMountTypeDef(TypedDict):
-    path: str
-    permission: NotRequired[LambdaFilesystemPermissionType]
-    addGroupOwner: NotRequired[bool]
-
-
-class LambdaEventSourceTypeDef(TypedDict):
-    topic: str
-    type: LambdaEventSourceTypeType
-
-
-class LambdaExecutionParametersTypeDef(TypedDict):
-    eventSources: NotRequired[ReadOnly[Sequence[LambdaEventSourceTypeDef]]]
-    maxQueueSize: NotRequired[int]
-    maxInstancesCount: NotRequired[int]
-    maxIdleTimeInSeconds: NotRequired[int]
-    timeoutInSeconds: NotRequired[int]
-    statusTimeoutInSeconds: NotRequired[int]
-    pinned: NotRequired[bool]
-    inputPayloadEncodingType: NotRequired[LambdaInputPayloadEncodingTypeType]
-    execArgs: NotRequired[ReadOnly[Sequence[str]]]
-    environmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
-    linuxProcessParams: NotRequired[ReadOnly[LambdaLinuxProcessParamsTypeDef]]
-
-
-class LambdaFunctionRecipeSourceTypeDef(TypedDict):
-    lambdaArn: str
-    componentName: NotRequired[str]
-    componentVersion: NotRequired[str]
-    componentPlatforms: NotRequired[ReadOnly[Sequence[ComponentPlatformTypeDef]]]
-    componentDependencies: NotRequired[
-        ReadOnly[Mapping[str, ComponentDependencyRequirementTypeDef]]
-    ]
-    componentLambdaParameters: NotRequired[ReadOnly[LambdaExecutionParametersTypeDef]]
-
-
-class LambdaLinuxProcessParamsTypeDef(TypedDict):
-    isolationMode: NotRequired[LambdaIsolationModeType]
-    containerParams: NotRequired[ReadOnly[LambdaContainerParamsTypeDef]]
-
-
-class LambdaVolumeMountTypeDef(TypedDict):
-    sourcePath: str
-    destinationPath: str
-    permission: NotRequired[LambdaFilesystemPermissionType]
-    addGroupOwner: NotRequired[bool]
-
-
 class ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef(TypedDict):
     coreDeviceThingName: str
     maxResults: NotRequired[int]
@@ -723,11 +729,6 @@ class ResolveComponentCandidatesRequestTypeDef(TypedDict):
     componentCandidates: NotRequired[ReadOnly[Sequence[ComponentCandidateTypeDef]]]
 
 
-class ResolveComponentCandidatesResponseTypeDef(TypedDict):
-    resolvedComponentVersions: NotRequired[list[ResolvedComponentVersionTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ResolvedComponentVersionTypeDef(TypedDict):
     arn: NotRequired[str]
     componentName: NotRequired[str]
@@ -737,9 +738,9 @@ class ResolvedComponentVersionTypeDef(TypedDict):
     message: NotRequired[str]
 
 
-class SystemResourceLimitsTypeDef(TypedDict):
-    memory: NotRequired[int]
-    cpus: NotRequired[float]
+class ResolveComponentCandidatesResponseTypeDef(TypedDict):
+    resolvedComponentVersions: NotRequired[list[ResolvedComponentVersionTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,33 +2,34 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Ground Station: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AgentStatusType",
-    "AngleUnitsType",
-    "AuditResultsType",
-    "BandwidthUnitsType",
-    "CapabilityHealthReasonType",
-    "CapabilityHealthType",
-    "ConfigCapabilityTypeType",
-    "ContactStatusType",
-    "CriticalityType",
-    "EirpUnitsType",
-    "EndpointStatusType",
-    "EphemerisErrorCodeType",
-    "EphemerisInvalidReasonType",
-    "EphemerisSourceType",
-    "EphemerisStatusType",
-    "EphemerisTypeType",
-    "FrequencyUnitsType",
-    "MaintenanceTypeType",
-    "PolarizationType",
-    "ReservationTypeType",
-    "TelemetrySinkTypeType",
-    "VersionFailureReasonCodeType",
-    "VersionStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AgentStatusType",
+        "AngleUnitsType",
+        "AuditResultsType",
+        "BandwidthUnitsType",
+        "CapabilityHealthReasonType",
+        "CapabilityHealthType",
+        "ConfigCapabilityTypeType",
+        "ContactStatusType",
+        "CriticalityType",
+        "EirpUnitsType",
+        "EndpointStatusType",
+        "EphemerisErrorCodeType",
+        "EphemerisInvalidReasonType",
+        "EphemerisSourceType",
+        "EphemerisStatusType",
+        "EphemerisTypeType",
+        "FrequencyUnitsType",
+        "MaintenanceTypeType",
+        "PolarizationType",
+        "ReservationTypeType",
+        "TelemetrySinkTypeType",
+        "VersionFailureReasonCodeType",
+        "VersionStatusType",
+    ]
 
 AgentStatusType = Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"]
 AngleUnitsType = Literal["DEGREE_ANGLE", "RADIAN"]

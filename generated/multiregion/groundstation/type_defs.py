@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -44,170 +44,176 @@ from .literals import (
     VersionStatusType,
 )
 
-__all__ = [
-    "AgentDetailsTypeDef",
-    "AggregateStatusTypeDef",
-    "AntennaDemodDecodeDetailsTypeDef",
-    "AntennaDownlinkConfigTypeDef",
-    "AntennaDownlinkDemodDecodeConfigTypeDef",
-    "AntennaListItemTypeDef",
-    "AntennaUplinkConfigTypeDef",
-    "AwsGroundStationAgentEndpointTypeDef",
-    "AzElEphemerisFilterTypeDef",
-    "AzElEphemerisTypeDef",
-    "AzElProgramTrackSettingsTypeDef",
-    "AzElSegmentTypeDef",
-    "AzElSegmentsDataTypeDef",
-    "AzElSegmentsTypeDef",
-    "CancelContactRequestTypeDef",
-    "ComponentStatusDataTypeDef",
-    "ComponentVersionTypeDef",
-    "ConfigDetailsTypeDef",
-    "ConfigIdResponseTypeDef",
-    "ConfigListItemTypeDef",
-    "ConfigTypeDataTypeDef",
-    "ConnectionDetailsTypeDef",
-    "ContactDataTypeDef",
-    "ContactIdResponseTypeDef",
-    "ContactReservationDetailsTypeDef",
-    "ContactVersionTypeDef",
-    "CreateConfigRequestTypeDef",
-    "CreateDataflowEndpointGroupRequestTypeDef",
-    "CreateDataflowEndpointGroupV2RequestTypeDef",
-    "CreateDataflowEndpointGroupV2ResponseTypeDef",
-    "CreateEndpointDetailsTypeDef",
-    "CreateEphemerisRequestTypeDef",
-    "CreateMissionProfileRequestTypeDef",
-    "DataflowDetailTypeDef",
-    "DataflowEndpointConfigTypeDef",
-    "DataflowEndpointGroupIdResponseTypeDef",
-    "DataflowEndpointListItemTypeDef",
-    "DataflowEndpointTypeDef",
-    "DecodeConfigTypeDef",
-    "DeleteConfigRequestTypeDef",
-    "DeleteDataflowEndpointGroupRequestTypeDef",
-    "DeleteEphemerisRequestTypeDef",
-    "DeleteMissionProfileRequestTypeDef",
-    "DemodulationConfigTypeDef",
-    "DescribeContactRequestTypeDef",
-    "DescribeContactResponseTypeDef",
-    "DescribeContactVersionRequestTypeDef",
-    "DescribeContactVersionResponseTypeDef",
-    "DescribeEphemerisRequestTypeDef",
-    "DescribeEphemerisResponseTypeDef",
-    "DestinationTypeDef",
-    "DiscoveryDataTypeDef",
-    "DownlinkAwsGroundStationAgentEndpointDetailsTypeDef",
-    "DownlinkAwsGroundStationAgentEndpointTypeDef",
-    "DownlinkConnectionDetailsTypeDef",
-    "DownlinkDataflowDetailsTypeDef",
-    "EirpTypeDef",
-    "ElevationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointDetailsOutputTypeDef",
-    "EndpointDetailsTypeDef",
-    "EphemerisDataTypeDef",
-    "EphemerisDescriptionTypeDef",
-    "EphemerisErrorReasonTypeDef",
-    "EphemerisFilterTypeDef",
-    "EphemerisIdResponseTypeDef",
-    "EphemerisItemTypeDef",
-    "EphemerisMetaDataTypeDef",
-    "EphemerisResponseDataTypeDef",
-    "EphemerisTypeDescriptionTypeDef",
-    "FrequencyBandwidthTypeDef",
-    "FrequencyTypeDef",
-    "GetAgentConfigurationRequestTypeDef",
-    "GetAgentConfigurationResponseTypeDef",
-    "GetAgentTaskResponseUrlRequestTypeDef",
-    "GetAgentTaskResponseUrlResponseTypeDef",
-    "GetConfigRequestTypeDef",
-    "GetConfigResponseTypeDef",
-    "GetDataflowEndpointGroupRequestTypeDef",
-    "GetDataflowEndpointGroupResponseTypeDef",
-    "GetMinuteUsageRequestTypeDef",
-    "GetMinuteUsageResponseTypeDef",
-    "GetMissionProfileRequestTypeDef",
-    "GetMissionProfileResponseTypeDef",
-    "GetSatelliteRequestTypeDef",
-    "GetSatelliteResponseTypeDef",
-    "GroundStationDataTypeDef",
-    "GroundStationReservationListItemTypeDef",
-    "ISO8601TimeRangeTypeDef",
-    "IntegerRangeTypeDef",
-    "KinesisDataStreamDataTypeDef",
-    "KmsKeyTypeDef",
-    "ListAntennasRequestTypeDef",
-    "ListAntennasResponseTypeDef",
-    "ListConfigsRequestTypeDef",
-    "ListConfigsResponseTypeDef",
-    "ListContactVersionsRequestTypeDef",
-    "ListContactVersionsResponseTypeDef",
-    "ListContactsRequestTypeDef",
-    "ListContactsResponseTypeDef",
-    "ListDataflowEndpointGroupsRequestTypeDef",
-    "ListDataflowEndpointGroupsResponseTypeDef",
-    "ListEphemeridesRequestTypeDef",
-    "ListEphemeridesResponseTypeDef",
-    "ListGroundStationReservationsRequestTypeDef",
-    "ListGroundStationReservationsResponseTypeDef",
-    "ListGroundStationsRequestTypeDef",
-    "ListGroundStationsResponseTypeDef",
-    "ListMissionProfilesRequestTypeDef",
-    "ListMissionProfilesResponseTypeDef",
-    "ListSatellitesRequestTypeDef",
-    "ListSatellitesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MaintenanceReservationDetailsTypeDef",
-    "MissionProfileIdResponseTypeDef",
-    "MissionProfileListItemTypeDef",
-    "OEMEphemerisTypeDef",
-    "OemProgramTrackSettingsTypeDef",
-    "ProgramTrackSettingsTypeDef",
-    "RangedConnectionDetailsTypeDef",
-    "RangedSocketAddressTypeDef",
-    "RegisterAgentRequestTypeDef",
-    "RegisterAgentResponseTypeDef",
-    "ReservationDetailsTypeDef",
-    "ReserveContactRequestTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3ObjectTypeDef",
-    "S3RecordingConfigTypeDef",
-    "S3RecordingDetailsTypeDef",
-    "SatelliteListItemTypeDef",
-    "SecurityDetailsOutputTypeDef",
-    "SecurityDetailsTypeDef",
-    "SocketAddressTypeDef",
-    "SourceTypeDef",
-    "SpectrumConfigTypeDef",
-    "TLEDataTypeDef",
-    "TLEEphemerisTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TelemetrySinkConfigTypeDef",
-    "TelemetrySinkDataTypeDef",
-    "TimeAzElTypeDef",
-    "TimeRangeTypeDef",
-    "TleProgramTrackSettingsTypeDef",
-    "TrackingConfigTypeDef",
-    "TrackingOverridesTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAgentStatusRequestTypeDef",
-    "UpdateAgentStatusResponseTypeDef",
-    "UpdateConfigRequestTypeDef",
-    "UpdateContactRequestTypeDef",
-    "UpdateContactResponseTypeDef",
-    "UpdateEphemerisRequestTypeDef",
-    "UpdateMissionProfileRequestTypeDef",
-    "UplinkAwsGroundStationAgentEndpointDetailsTypeDef",
-    "UplinkAwsGroundStationAgentEndpointTypeDef",
-    "UplinkConnectionDetailsTypeDef",
-    "UplinkDataflowDetailsTypeDef",
-    "UplinkEchoConfigTypeDef",
-    "UplinkSpectrumConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AgentDetailsTypeDef",
+        "AggregateStatusTypeDef",
+        "AntennaDemodDecodeDetailsTypeDef",
+        "AntennaDownlinkConfigTypeDef",
+        "AntennaDownlinkDemodDecodeConfigTypeDef",
+        "AntennaListItemTypeDef",
+        "AntennaUplinkConfigTypeDef",
+        "AwsGroundStationAgentEndpointTypeDef",
+        "AzElEphemerisFilterTypeDef",
+        "AzElEphemerisTypeDef",
+        "AzElProgramTrackSettingsTypeDef",
+        "AzElSegmentTypeDef",
+        "AzElSegmentsDataTypeDef",
+        "AzElSegmentsTypeDef",
+        "CancelContactRequestTypeDef",
+        "ComponentStatusDataTypeDef",
+        "ComponentVersionTypeDef",
+        "ConfigDetailsTypeDef",
+        "ConfigIdResponseTypeDef",
+        "ConfigListItemTypeDef",
+        "ConfigTypeDataTypeDef",
+        "ConnectionDetailsTypeDef",
+        "ContactDataTypeDef",
+        "ContactIdResponseTypeDef",
+        "ContactReservationDetailsTypeDef",
+        "ContactVersionTypeDef",
+        "CreateConfigRequestTypeDef",
+        "CreateDataflowEndpointGroupRequestTypeDef",
+        "CreateDataflowEndpointGroupV2RequestTypeDef",
+        "CreateDataflowEndpointGroupV2ResponseTypeDef",
+        "CreateEndpointDetailsTypeDef",
+        "CreateEphemerisRequestTypeDef",
+        "CreateMissionProfileRequestTypeDef",
+        "DataflowDetailTypeDef",
+        "DataflowEndpointConfigTypeDef",
+        "DataflowEndpointGroupIdResponseTypeDef",
+        "DataflowEndpointListItemTypeDef",
+        "DataflowEndpointTypeDef",
+        "DecodeConfigTypeDef",
+        "DeleteConfigRequestTypeDef",
+        "DeleteDataflowEndpointGroupRequestTypeDef",
+        "DeleteEphemerisRequestTypeDef",
+        "DeleteMissionProfileRequestTypeDef",
+        "DemodulationConfigTypeDef",
+        "DescribeContactRequestTypeDef",
+        "DescribeContactResponseTypeDef",
+        "DescribeContactVersionRequestTypeDef",
+        "DescribeContactVersionResponseTypeDef",
+        "DescribeEphemerisRequestTypeDef",
+        "DescribeEphemerisResponseTypeDef",
+        "DestinationTypeDef",
+        "DiscoveryDataTypeDef",
+        "DownlinkAwsGroundStationAgentEndpointDetailsTypeDef",
+        "DownlinkAwsGroundStationAgentEndpointTypeDef",
+        "DownlinkConnectionDetailsTypeDef",
+        "DownlinkDataflowDetailsTypeDef",
+        "EirpTypeDef",
+        "ElevationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointDetailsOutputTypeDef",
+        "EndpointDetailsTypeDef",
+        "EphemerisDataTypeDef",
+        "EphemerisDescriptionTypeDef",
+        "EphemerisErrorReasonTypeDef",
+        "EphemerisFilterTypeDef",
+        "EphemerisIdResponseTypeDef",
+        "EphemerisItemTypeDef",
+        "EphemerisMetaDataTypeDef",
+        "EphemerisResponseDataTypeDef",
+        "EphemerisTypeDescriptionTypeDef",
+        "FrequencyBandwidthTypeDef",
+        "FrequencyTypeDef",
+        "GetAgentConfigurationRequestTypeDef",
+        "GetAgentConfigurationResponseTypeDef",
+        "GetAgentTaskResponseUrlRequestTypeDef",
+        "GetAgentTaskResponseUrlResponseTypeDef",
+        "GetConfigRequestTypeDef",
+        "GetConfigResponseTypeDef",
+        "GetDataflowEndpointGroupRequestTypeDef",
+        "GetDataflowEndpointGroupResponseTypeDef",
+        "GetMinuteUsageRequestTypeDef",
+        "GetMinuteUsageResponseTypeDef",
+        "GetMissionProfileRequestTypeDef",
+        "GetMissionProfileResponseTypeDef",
+        "GetSatelliteRequestTypeDef",
+        "GetSatelliteResponseTypeDef",
+        "GroundStationDataTypeDef",
+        "GroundStationReservationListItemTypeDef",
+        "ISO8601TimeRangeTypeDef",
+        "IntegerRangeTypeDef",
+        "KinesisDataStreamDataTypeDef",
+        "KmsKeyTypeDef",
+        "ListAntennasRequestTypeDef",
+        "ListAntennasResponseTypeDef",
+        "ListConfigsRequestTypeDef",
+        "ListConfigsResponseTypeDef",
+        "ListContactVersionsRequestTypeDef",
+        "ListContactVersionsResponseTypeDef",
+        "ListContactsRequestTypeDef",
+        "ListContactsResponseTypeDef",
+        "ListDataflowEndpointGroupsRequestTypeDef",
+        "ListDataflowEndpointGroupsResponseTypeDef",
+        "ListEphemeridesRequestTypeDef",
+        "ListEphemeridesResponseTypeDef",
+        "ListGroundStationReservationsRequestTypeDef",
+        "ListGroundStationReservationsResponseTypeDef",
+        "ListGroundStationsRequestTypeDef",
+        "ListGroundStationsResponseTypeDef",
+        "ListMissionProfilesRequestTypeDef",
+        "ListMissionProfilesResponseTypeDef",
+        "ListSatellitesRequestTypeDef",
+        "ListSatellitesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MaintenanceReservationDetailsTypeDef",
+        "MissionProfileIdResponseTypeDef",
+        "MissionProfileListItemTypeDef",
+        "OEMEphemerisTypeDef",
+        "OemProgramTrackSettingsTypeDef",
+        "ProgramTrackSettingsTypeDef",
+        "RangedConnectionDetailsTypeDef",
+        "RangedSocketAddressTypeDef",
+        "RegisterAgentRequestTypeDef",
+        "RegisterAgentResponseTypeDef",
+        "ReservationDetailsTypeDef",
+        "ReserveContactRequestTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3ObjectTypeDef",
+        "S3RecordingConfigTypeDef",
+        "S3RecordingDetailsTypeDef",
+        "SatelliteListItemTypeDef",
+        "SecurityDetailsOutputTypeDef",
+        "SecurityDetailsTypeDef",
+        "SocketAddressTypeDef",
+        "SourceTypeDef",
+        "SpectrumConfigTypeDef",
+        "TLEDataTypeDef",
+        "TLEEphemerisTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TelemetrySinkConfigTypeDef",
+        "TelemetrySinkDataTypeDef",
+        "TimeAzElTypeDef",
+        "TimeRangeTypeDef",
+        "TleProgramTrackSettingsTypeDef",
+        "TrackingConfigTypeDef",
+        "TrackingOverridesTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAgentStatusRequestTypeDef",
+        "UpdateAgentStatusResponseTypeDef",
+        "UpdateConfigRequestTypeDef",
+        "UpdateContactRequestTypeDef",
+        "UpdateContactResponseTypeDef",
+        "UpdateEphemerisRequestTypeDef",
+        "UpdateMissionProfileRequestTypeDef",
+        "UplinkAwsGroundStationAgentEndpointDetailsTypeDef",
+        "UplinkAwsGroundStationAgentEndpointTypeDef",
+        "UplinkConnectionDetailsTypeDef",
+        "UplinkDataflowDetailsTypeDef",
+        "UplinkEchoConfigTypeDef",
+        "UplinkSpectrumConfigTypeDef",
+    ]
+
+
+class ComponentVersionTypeDef(TypedDict):
+    componentType: str
+    versions: ReadOnly[Sequence[str]]
 
 
 class AgentDetailsTypeDef(TypedDict):
@@ -228,8 +234,32 @@ class AntennaDemodDecodeDetailsTypeDef(TypedDict):
     outputNode: NotRequired[str]
 
 
+class FrequencyBandwidthTypeDef(TypedDict):
+    value: float
+    units: BandwidthUnitsType
+
+
+class FrequencyTypeDef(TypedDict):
+    value: float
+    units: FrequencyUnitsType
+
+
+class SpectrumConfigTypeDef(TypedDict):
+    centerFrequency: FrequencyTypeDef
+    bandwidth: FrequencyBandwidthTypeDef
+    polarization: NotRequired[PolarizationType]
+
+
 class AntennaDownlinkConfigTypeDef(TypedDict):
     spectrumConfig: SpectrumConfigTypeDef
+
+
+class DecodeConfigTypeDef(TypedDict):
+    unvalidatedJSON: str
+
+
+class DemodulationConfigTypeDef(TypedDict):
+    unvalidatedJSON: str
 
 
 class AntennaDownlinkDemodDecodeConfigTypeDef(TypedDict):
@@ -244,10 +274,45 @@ class AntennaListItemTypeDef(TypedDict):
     region: str
 
 
+class EirpTypeDef(TypedDict):
+    value: float
+    units: EirpUnitsType
+
+
+class UplinkSpectrumConfigTypeDef(TypedDict):
+    centerFrequency: FrequencyTypeDef
+    polarization: NotRequired[PolarizationType]
+
+
 class AntennaUplinkConfigTypeDef(TypedDict):
     transmitDisabled: NotRequired[bool]
     spectrumConfig: UplinkSpectrumConfigTypeDef
     targetEirp: EirpTypeDef
+
+
+class SocketAddressTypeDef(TypedDict):
+    name: str
+    port: int
+
+
+class ConnectionDetailsTypeDef(TypedDict):
+    socketAddress: SocketAddressTypeDef
+    mtu: NotRequired[int]
+
+
+class IntegerRangeTypeDef(TypedDict):
+    minimum: int
+    maximum: int
+
+
+class RangedSocketAddressTypeDef(TypedDict):
+    name: str
+    portRange: IntegerRangeTypeDef
+
+
+class RangedConnectionDetailsTypeDef(TypedDict):
+    socketAddress: RangedSocketAddressTypeDef
+    mtu: NotRequired[int]
 
 
 class AwsGroundStationAgentEndpointTypeDef(TypedDict):
@@ -262,13 +327,15 @@ class AzElEphemerisFilterTypeDef(TypedDict):
     id: str
 
 
-class AzElEphemerisTypeDef(TypedDict):
-    groundStation: str
-    data: ReadOnly[AzElSegmentsDataTypeDef]
+class ISO8601TimeRangeTypeDef(TypedDict):
+    startTime: ReadOnly[datetime | str]
+    endTime: ReadOnly[datetime | str]
 
 
-class AzElProgramTrackSettingsTypeDef(TypedDict):
-    ephemerisId: str
+class TimeAzElTypeDef(TypedDict):
+    dt: float
+    az: float
+    el: float
 
 
 class AzElSegmentTypeDef(TypedDict):
@@ -277,14 +344,29 @@ class AzElSegmentTypeDef(TypedDict):
     azElList: ReadOnly[Sequence[TimeAzElTypeDef]]
 
 
+class AzElSegmentsTypeDef(TypedDict):
+    angleUnit: AngleUnitsType
+    azElSegmentList: ReadOnly[Sequence[AzElSegmentTypeDef]]
+
+
+class S3ObjectTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    key: NotRequired[str]
+    version: NotRequired[str]
+
+
 class AzElSegmentsDataTypeDef(TypedDict):
     s3Object: NotRequired[S3ObjectTypeDef]
     azElData: NotRequired[ReadOnly[AzElSegmentsTypeDef]]
 
 
-class AzElSegmentsTypeDef(TypedDict):
-    angleUnit: AngleUnitsType
-    azElSegmentList: ReadOnly[Sequence[AzElSegmentTypeDef]]
+class AzElEphemerisTypeDef(TypedDict):
+    groundStation: str
+    data: ReadOnly[AzElSegmentsDataTypeDef]
+
+
+class AzElProgramTrackSettingsTypeDef(TypedDict):
+    ephemerisId: str
 
 
 class CancelContactRequestTypeDef(TypedDict):
@@ -301,9 +383,68 @@ class ComponentStatusDataTypeDef(TypedDict):
     dataflowId: str
 
 
-class ComponentVersionTypeDef(TypedDict):
-    componentType: str
-    versions: ReadOnly[Sequence[str]]
+class DataflowEndpointTypeDef(TypedDict):
+    name: NotRequired[str]
+    address: NotRequired[SocketAddressTypeDef]
+    status: NotRequired[EndpointStatusType]
+    mtu: NotRequired[int]
+
+
+class DownlinkConnectionDetailsTypeDef(TypedDict):
+    agentIpAndPortAddress: RangedConnectionDetailsTypeDef
+    egressAddressAndPort: ConnectionDetailsTypeDef
+
+
+class DownlinkDataflowDetailsTypeDef(TypedDict):
+    agentConnectionDetails: NotRequired[DownlinkConnectionDetailsTypeDef]
+
+
+class DownlinkAwsGroundStationAgentEndpointDetailsTypeDef(TypedDict):
+    name: str
+    dataflowDetails: DownlinkDataflowDetailsTypeDef
+    agentStatus: NotRequired[AgentStatusType]
+    auditResults: NotRequired[AuditResultsType]
+
+
+class SecurityDetailsOutputTypeDef(TypedDict):
+    subnetIds: list[str]
+    securityGroupIds: list[str]
+    roleArn: str
+
+
+class UplinkConnectionDetailsTypeDef(TypedDict):
+    ingressAddressAndPort: ConnectionDetailsTypeDef
+    agentIpAndPortAddress: RangedConnectionDetailsTypeDef
+
+
+class UplinkDataflowDetailsTypeDef(TypedDict):
+    agentConnectionDetails: NotRequired[UplinkConnectionDetailsTypeDef]
+
+
+class UplinkAwsGroundStationAgentEndpointDetailsTypeDef(TypedDict):
+    name: str
+    dataflowDetails: UplinkDataflowDetailsTypeDef
+    agentStatus: NotRequired[AgentStatusType]
+    auditResults: NotRequired[AuditResultsType]
+
+
+class EndpointDetailsOutputTypeDef(TypedDict):
+    securityDetails: NotRequired[SecurityDetailsOutputTypeDef]
+    endpoint: NotRequired[DataflowEndpointTypeDef]
+    awsGroundStationAgentEndpoint: NotRequired[AwsGroundStationAgentEndpointTypeDef]
+    uplinkAwsGroundStationAgentEndpoint: NotRequired[
+        UplinkAwsGroundStationAgentEndpointDetailsTypeDef
+    ]
+    downlinkAwsGroundStationAgentEndpoint: NotRequired[
+        DownlinkAwsGroundStationAgentEndpointDetailsTypeDef
+    ]
+    healthStatus: NotRequired[CapabilityHealthType]
+    healthReasons: NotRequired[list[CapabilityHealthReasonType]]
+
+
+class S3RecordingDetailsTypeDef(TypedDict):
+    bucketArn: NotRequired[str]
+    keyTemplate: NotRequired[str]
 
 
 class ConfigDetailsTypeDef(TypedDict):
@@ -326,6 +467,40 @@ class ConfigListItemTypeDef(TypedDict):
     name: NotRequired[str]
 
 
+class DataflowEndpointConfigTypeDef(TypedDict):
+    dataflowEndpointName: str
+    dataflowEndpointRegion: NotRequired[str]
+
+
+class S3RecordingConfigTypeDef(TypedDict):
+    bucketArn: str
+    roleArn: str
+    prefix: NotRequired[str]
+
+
+class KinesisDataStreamDataTypeDef(TypedDict):
+    kinesisRoleArn: str
+    kinesisDataStreamArn: str
+
+
+class TelemetrySinkDataTypeDef(TypedDict):
+    kinesisDataStreamData: NotRequired[KinesisDataStreamDataTypeDef]
+
+
+class TelemetrySinkConfigTypeDef(TypedDict):
+    telemetrySinkType: TelemetrySinkTypeType
+    telemetrySinkData: TelemetrySinkDataTypeDef
+
+
+class TrackingConfigTypeDef(TypedDict):
+    autotrack: CriticalityType
+
+
+class UplinkEchoConfigTypeDef(TypedDict):
+    enabled: bool
+    antennaUplinkConfigArn: str
+
+
 class ConfigTypeDataTypeDef(TypedDict):
     antennaDownlinkConfig: NotRequired[AntennaDownlinkConfigTypeDef]
     trackingConfig: NotRequired[TrackingConfigTypeDef]
@@ -339,9 +514,25 @@ class ConfigTypeDataTypeDef(TypedDict):
     telemetrySinkConfig: NotRequired[TelemetrySinkConfigTypeDef]
 
 
-class ConnectionDetailsTypeDef(TypedDict):
-    socketAddress: SocketAddressTypeDef
-    mtu: NotRequired[int]
+class ContactVersionTypeDef(TypedDict):
+    versionId: NotRequired[int]
+    created: NotRequired[datetime]
+    activated: NotRequired[datetime]
+    superseded: NotRequired[datetime]
+    lastUpdated: NotRequired[datetime]
+    status: NotRequired[VersionStatusType]
+    failureCodes: NotRequired[list[VersionFailureReasonCodeType]]
+    failureMessage: NotRequired[str]
+
+
+class ElevationTypeDef(TypedDict):
+    value: float
+    unit: AngleUnitsType
+
+
+class EphemerisResponseDataTypeDef(TypedDict):
+    ephemerisId: NotRequired[str]
+    ephemerisType: EphemerisTypeType
 
 
 class ContactDataTypeDef(TypedDict):
@@ -374,21 +565,30 @@ class ContactReservationDetailsTypeDef(TypedDict):
     contactId: NotRequired[str]
 
 
-class ContactVersionTypeDef(TypedDict):
-    versionId: NotRequired[int]
-    created: NotRequired[datetime]
-    activated: NotRequired[datetime]
-    superseded: NotRequired[datetime]
-    lastUpdated: NotRequired[datetime]
-    status: NotRequired[VersionStatusType]
-    failureCodes: NotRequired[list[VersionFailureReasonCodeType]]
-    failureMessage: NotRequired[str]
-
-
 class CreateConfigRequestTypeDef(TypedDict):
     name: str
     configData: ConfigTypeDataTypeDef
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class SecurityDetailsTypeDef(TypedDict):
+    subnetIds: ReadOnly[Sequence[str]]
+    securityGroupIds: ReadOnly[Sequence[str]]
+    roleArn: str
+
+
+class EndpointDetailsTypeDef(TypedDict):
+    securityDetails: NotRequired[ReadOnly[SecurityDetailsTypeDef]]
+    endpoint: NotRequired[DataflowEndpointTypeDef]
+    awsGroundStationAgentEndpoint: NotRequired[AwsGroundStationAgentEndpointTypeDef]
+    uplinkAwsGroundStationAgentEndpoint: NotRequired[
+        UplinkAwsGroundStationAgentEndpointDetailsTypeDef
+    ]
+    downlinkAwsGroundStationAgentEndpoint: NotRequired[
+        DownlinkAwsGroundStationAgentEndpointDetailsTypeDef
+    ]
+    healthStatus: NotRequired[CapabilityHealthType]
+    healthReasons: NotRequired[ReadOnly[Sequence[CapabilityHealthReasonType]]]
 
 
 class CreateDataflowEndpointGroupRequestTypeDef(TypedDict):
@@ -396,6 +596,25 @@ class CreateDataflowEndpointGroupRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     contactPrePassDurationSeconds: NotRequired[int]
     contactPostPassDurationSeconds: NotRequired[int]
+
+
+class DownlinkAwsGroundStationAgentEndpointTypeDef(TypedDict):
+    name: str
+    dataflowDetails: DownlinkDataflowDetailsTypeDef
+
+
+class UplinkAwsGroundStationAgentEndpointTypeDef(TypedDict):
+    name: str
+    dataflowDetails: UplinkDataflowDetailsTypeDef
+
+
+class CreateEndpointDetailsTypeDef(TypedDict):
+    uplinkAwsGroundStationAgentEndpoint: NotRequired[
+        UplinkAwsGroundStationAgentEndpointTypeDef
+    ]
+    downlinkAwsGroundStationAgentEndpoint: NotRequired[
+        DownlinkAwsGroundStationAgentEndpointTypeDef
+    ]
 
 
 class CreateDataflowEndpointGroupV2RequestTypeDef(TypedDict):
@@ -410,13 +629,31 @@ class CreateDataflowEndpointGroupV2ResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateEndpointDetailsTypeDef(TypedDict):
-    uplinkAwsGroundStationAgentEndpoint: NotRequired[
-        UplinkAwsGroundStationAgentEndpointTypeDef
-    ]
-    downlinkAwsGroundStationAgentEndpoint: NotRequired[
-        DownlinkAwsGroundStationAgentEndpointTypeDef
-    ]
+class OEMEphemerisTypeDef(TypedDict):
+    s3Object: NotRequired[S3ObjectTypeDef]
+    oemData: NotRequired[str]
+
+
+class TimeRangeTypeDef(TypedDict):
+    startTime: ReadOnly[datetime | str]
+    endTime: ReadOnly[datetime | str]
+
+
+class TLEDataTypeDef(TypedDict):
+    tleLine1: str
+    tleLine2: str
+    validTimeRange: ReadOnly[TimeRangeTypeDef]
+
+
+class TLEEphemerisTypeDef(TypedDict):
+    s3Object: NotRequired[S3ObjectTypeDef]
+    tleData: NotRequired[ReadOnly[Sequence[TLEDataTypeDef]]]
+
+
+class EphemerisDataTypeDef(TypedDict):
+    tle: NotRequired[ReadOnly[TLEEphemerisTypeDef]]
+    oem: NotRequired[OEMEphemerisTypeDef]
+    azEl: NotRequired[ReadOnly[AzElEphemerisTypeDef]]
 
 
 class CreateEphemerisRequestTypeDef(TypedDict):
@@ -428,6 +665,12 @@ class CreateEphemerisRequestTypeDef(TypedDict):
     kmsKeyArn: NotRequired[str]
     ephemeris: NotRequired[ReadOnly[EphemerisDataTypeDef]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class KmsKeyTypeDef(TypedDict):
+    kmsKeyArn: NotRequired[str]
+    kmsAliasArn: NotRequired[str]
+    kmsAliasName: NotRequired[str]
 
 
 class CreateMissionProfileRequestTypeDef(TypedDict):
@@ -443,15 +686,24 @@ class CreateMissionProfileRequestTypeDef(TypedDict):
     streamsKmsRole: NotRequired[str]
 
 
+class DestinationTypeDef(TypedDict):
+    configType: NotRequired[ConfigCapabilityTypeType]
+    configId: NotRequired[str]
+    configDetails: NotRequired[ConfigDetailsTypeDef]
+    dataflowDestinationRegion: NotRequired[str]
+
+
+class SourceTypeDef(TypedDict):
+    configType: NotRequired[ConfigCapabilityTypeType]
+    configId: NotRequired[str]
+    configDetails: NotRequired[ConfigDetailsTypeDef]
+    dataflowSourceRegion: NotRequired[str]
+
+
 class DataflowDetailTypeDef(TypedDict):
     source: NotRequired[SourceTypeDef]
     destination: NotRequired[DestinationTypeDef]
     errorMessage: NotRequired[str]
-
-
-class DataflowEndpointConfigTypeDef(TypedDict):
-    dataflowEndpointName: str
-    dataflowEndpointRegion: NotRequired[str]
 
 
 class DataflowEndpointGroupIdResponseTypeDef(TypedDict):
@@ -462,17 +714,6 @@ class DataflowEndpointGroupIdResponseTypeDef(TypedDict):
 class DataflowEndpointListItemTypeDef(TypedDict):
     dataflowEndpointGroupId: NotRequired[str]
     dataflowEndpointGroupArn: NotRequired[str]
-
-
-class DataflowEndpointTypeDef(TypedDict):
-    name: NotRequired[str]
-    address: NotRequired[SocketAddressTypeDef]
-    status: NotRequired[EndpointStatusType]
-    mtu: NotRequired[int]
-
-
-class DecodeConfigTypeDef(TypedDict):
-    unvalidatedJSON: str
 
 
 class DeleteConfigRequestTypeDef(TypedDict):
@@ -492,12 +733,26 @@ class DeleteMissionProfileRequestTypeDef(TypedDict):
     missionProfileId: str
 
 
-class DemodulationConfigTypeDef(TypedDict):
-    unvalidatedJSON: str
-
-
 class DescribeContactRequestTypeDef(TypedDict):
     contactId: str
+
+
+class OemProgramTrackSettingsTypeDef(TypedDict):
+    ephemerisId: str
+
+
+class TleProgramTrackSettingsTypeDef(TypedDict):
+    ephemerisId: str
+
+
+class ProgramTrackSettingsTypeDef(TypedDict):
+    azEl: NotRequired[AzElProgramTrackSettingsTypeDef]
+    oem: NotRequired[OemProgramTrackSettingsTypeDef]
+    tle: NotRequired[TleProgramTrackSettingsTypeDef]
+
+
+class TrackingOverridesTypeDef(TypedDict):
+    programTrackSettings: NotRequired[ProgramTrackSettingsTypeDef]
 
 
 class DescribeContactResponseTypeDef(TypedDict):
@@ -555,6 +810,22 @@ class DescribeEphemerisRequestTypeDef(TypedDict):
     ephemerisId: str
 
 
+class EphemerisErrorReasonTypeDef(TypedDict):
+    errorCode: EphemerisErrorCodeType
+    errorMessage: str
+
+
+class EphemerisDescriptionTypeDef(TypedDict):
+    sourceS3Object: NotRequired[S3ObjectTypeDef]
+    ephemerisData: NotRequired[str]
+
+
+class EphemerisTypeDescriptionTypeDef(TypedDict):
+    tle: NotRequired[EphemerisDescriptionTypeDef]
+    oem: NotRequired[EphemerisDescriptionTypeDef]
+    azEl: NotRequired[EphemerisDescriptionTypeDef]
+
+
 class DescribeEphemerisResponseTypeDef(TypedDict):
     ephemerisId: NotRequired[str]
     satelliteId: NotRequired[str]
@@ -570,92 +841,10 @@ class DescribeEphemerisResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationTypeDef(TypedDict):
-    configType: NotRequired[ConfigCapabilityTypeType]
-    configId: NotRequired[str]
-    configDetails: NotRequired[ConfigDetailsTypeDef]
-    dataflowDestinationRegion: NotRequired[str]
-
-
 class DiscoveryDataTypeDef(TypedDict):
     publicIpAddresses: ReadOnly[Sequence[str]]
     privateIpAddresses: ReadOnly[Sequence[str]]
     capabilityArns: ReadOnly[Sequence[str]]
-
-
-class DownlinkAwsGroundStationAgentEndpointDetailsTypeDef(TypedDict):
-    name: str
-    dataflowDetails: DownlinkDataflowDetailsTypeDef
-    agentStatus: NotRequired[AgentStatusType]
-    auditResults: NotRequired[AuditResultsType]
-
-
-class DownlinkAwsGroundStationAgentEndpointTypeDef(TypedDict):
-    name: str
-    dataflowDetails: DownlinkDataflowDetailsTypeDef
-
-
-class DownlinkConnectionDetailsTypeDef(TypedDict):
-    agentIpAndPortAddress: RangedConnectionDetailsTypeDef
-    egressAddressAndPort: ConnectionDetailsTypeDef
-
-
-class DownlinkDataflowDetailsTypeDef(TypedDict):
-    agentConnectionDetails: NotRequired[DownlinkConnectionDetailsTypeDef]
-
-
-class EirpTypeDef(TypedDict):
-    value: float
-    units: EirpUnitsType
-
-
-class ElevationTypeDef(TypedDict):
-    value: float
-    unit: AngleUnitsType
-
-
-class EndpointDetailsOutputTypeDef(TypedDict):
-    securityDetails: NotRequired[SecurityDetailsOutputTypeDef]
-    endpoint: NotRequired[DataflowEndpointTypeDef]
-    awsGroundStationAgentEndpoint: NotRequired[AwsGroundStationAgentEndpointTypeDef]
-    uplinkAwsGroundStationAgentEndpoint: NotRequired[
-        UplinkAwsGroundStationAgentEndpointDetailsTypeDef
-    ]
-    downlinkAwsGroundStationAgentEndpoint: NotRequired[
-        DownlinkAwsGroundStationAgentEndpointDetailsTypeDef
-    ]
-    healthStatus: NotRequired[CapabilityHealthType]
-    healthReasons: NotRequired[list[CapabilityHealthReasonType]]
-
-
-class EndpointDetailsTypeDef(TypedDict):
-    securityDetails: NotRequired[ReadOnly[SecurityDetailsTypeDef]]
-    endpoint: NotRequired[DataflowEndpointTypeDef]
-    awsGroundStationAgentEndpoint: NotRequired[AwsGroundStationAgentEndpointTypeDef]
-    uplinkAwsGroundStationAgentEndpoint: NotRequired[
-        UplinkAwsGroundStationAgentEndpointDetailsTypeDef
-    ]
-    downlinkAwsGroundStationAgentEndpoint: NotRequired[
-        DownlinkAwsGroundStationAgentEndpointDetailsTypeDef
-    ]
-    healthStatus: NotRequired[CapabilityHealthType]
-    healthReasons: NotRequired[ReadOnly[Sequence[CapabilityHealthReasonType]]]
-
-
-class EphemerisDataTypeDef(TypedDict):
-    tle: NotRequired[ReadOnly[TLEEphemerisTypeDef]]
-    oem: NotRequired[OEMEphemerisTypeDef]
-    azEl: NotRequired[ReadOnly[AzElEphemerisTypeDef]]
-
-
-class EphemerisDescriptionTypeDef(TypedDict):
-    sourceS3Object: NotRequired[S3ObjectTypeDef]
-    ephemerisData: NotRequired[str]
-
-
-class EphemerisErrorReasonTypeDef(TypedDict):
-    errorCode: EphemerisErrorCodeType
-    errorMessage: str
 
 
 class EphemerisFilterTypeDef(TypedDict):
@@ -683,27 +872,6 @@ class EphemerisMetaDataTypeDef(TypedDict):
     ephemerisId: NotRequired[str]
     epoch: NotRequired[datetime]
     name: NotRequired[str]
-
-
-class EphemerisResponseDataTypeDef(TypedDict):
-    ephemerisId: NotRequired[str]
-    ephemerisType: EphemerisTypeType
-
-
-class EphemerisTypeDescriptionTypeDef(TypedDict):
-    tle: NotRequired[EphemerisDescriptionTypeDef]
-    oem: NotRequired[EphemerisDescriptionTypeDef]
-    azEl: NotRequired[EphemerisDescriptionTypeDef]
-
-
-class FrequencyBandwidthTypeDef(TypedDict):
-    value: float
-    units: BandwidthUnitsType
-
-
-class FrequencyTypeDef(TypedDict):
-    value: float
-    units: FrequencyUnitsType
 
 
 class GetAgentConfigurationRequestTypeDef(TypedDict):
@@ -811,6 +979,15 @@ class GroundStationDataTypeDef(TypedDict):
     region: NotRequired[str]
 
 
+class MaintenanceReservationDetailsTypeDef(TypedDict):
+    maintenanceType: MaintenanceTypeType
+
+
+class ReservationDetailsTypeDef(TypedDict):
+    maintenance: NotRequired[MaintenanceReservationDetailsTypeDef]
+    contact: NotRequired[ContactReservationDetailsTypeDef]
+
+
 class GroundStationReservationListItemTypeDef(TypedDict):
     reservationType: ReservationTypeType
     groundStationId: str
@@ -818,27 +995,6 @@ class GroundStationReservationListItemTypeDef(TypedDict):
     startTime: datetime
     endTime: datetime
     reservationDetails: ReservationDetailsTypeDef
-
-
-class ISO8601TimeRangeTypeDef(TypedDict):
-    startTime: ReadOnly[datetime | str]
-    endTime: ReadOnly[datetime | str]
-
-
-class IntegerRangeTypeDef(TypedDict):
-    minimum: int
-    maximum: int
-
-
-class KinesisDataStreamDataTypeDef(TypedDict):
-    kinesisRoleArn: str
-    kinesisDataStreamArn: str
-
-
-class KmsKeyTypeDef(TypedDict):
-    kmsKeyArn: NotRequired[str]
-    kmsAliasArn: NotRequired[str]
-    kmsAliasName: NotRequired[str]
 
 
 class ListAntennasRequestTypeDef(TypedDict):
@@ -953,6 +1109,13 @@ class ListMissionProfilesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class MissionProfileListItemTypeDef(TypedDict):
+    missionProfileId: NotRequired[str]
+    missionProfileArn: NotRequired[str]
+    region: NotRequired[str]
+    name: NotRequired[str]
+
+
 class ListMissionProfilesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     missionProfileList: NotRequired[list[MissionProfileListItemTypeDef]]
@@ -962,6 +1125,14 @@ class ListMissionProfilesResponseTypeDef(TypedDict):
 class ListSatellitesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SatelliteListItemTypeDef(TypedDict):
+    satelliteId: NotRequired[str]
+    satelliteArn: NotRequired[str]
+    noradSatelliteID: NotRequired[int]
+    groundStations: NotRequired[list[str]]
+    currentEphemeris: NotRequired[EphemerisMetaDataTypeDef]
 
 
 class ListSatellitesResponseTypeDef(TypedDict):
@@ -979,45 +1150,9 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MaintenanceReservationDetailsTypeDef(TypedDict):
-    maintenanceType: MaintenanceTypeType
-
-
 class MissionProfileIdResponseTypeDef(TypedDict):
     missionProfileId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MissionProfileListItemTypeDef(TypedDict):
-    missionProfileId: NotRequired[str]
-    missionProfileArn: NotRequired[str]
-    region: NotRequired[str]
-    name: NotRequired[str]
-
-
-class OEMEphemerisTypeDef(TypedDict):
-    s3Object: NotRequired[S3ObjectTypeDef]
-    oemData: NotRequired[str]
-
-
-class OemProgramTrackSettingsTypeDef(TypedDict):
-    ephemerisId: str
-
-
-class ProgramTrackSettingsTypeDef(TypedDict):
-    azEl: NotRequired[AzElProgramTrackSettingsTypeDef]
-    oem: NotRequired[OemProgramTrackSettingsTypeDef]
-    tle: NotRequired[TleProgramTrackSettingsTypeDef]
-
-
-class RangedConnectionDetailsTypeDef(TypedDict):
-    socketAddress: RangedSocketAddressTypeDef
-    mtu: NotRequired[int]
-
-
-class RangedSocketAddressTypeDef(TypedDict):
-    name: str
-    portRange: IntegerRangeTypeDef
 
 
 class RegisterAgentRequestTypeDef(TypedDict):
@@ -1031,11 +1166,6 @@ class RegisterAgentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReservationDetailsTypeDef(TypedDict):
-    maintenance: NotRequired[MaintenanceReservationDetailsTypeDef]
-    contact: NotRequired[ContactReservationDetailsTypeDef]
-
-
 class ReserveContactRequestTypeDef(TypedDict):
     missionProfileArn: str
     satelliteArn: NotRequired[str]
@@ -1046,72 +1176,6 @@ class ReserveContactRequestTypeDef(TypedDict):
     trackingOverrides: NotRequired[TrackingOverridesTypeDef]
 
 
-class S3ObjectTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    key: NotRequired[str]
-    version: NotRequired[str]
-
-
-class S3RecordingConfigTypeDef(TypedDict):
-    bucketArn: str
-    roleArn: str
-    prefix: NotRequired[str]
-
-
-class S3RecordingDetailsTypeDef(TypedDict):
-    bucketArn: NotRequired[str]
-    keyTemplate: NotRequired[str]
-
-
-class SatelliteListItemTypeDef(TypedDict):
-    satelliteId: NotRequired[str]
-    satelliteArn: NotRequired[str]
-    noradSatelliteID: NotRequired[int]
-    groundStations: NotRequired[list[str]]
-    currentEphemeris: NotRequired[EphemerisMetaDataTypeDef]
-
-
-class SecurityDetailsOutputTypeDef(TypedDict):
-    subnetIds: list[str]
-    securityGroupIds: list[str]
-    roleArn: str
-
-
-class SecurityDetailsTypeDef(TypedDict):
-    subnetIds: ReadOnly[Sequence[str]]
-    securityGroupIds: ReadOnly[Sequence[str]]
-    roleArn: str
-
-
-class SocketAddressTypeDef(TypedDict):
-    name: str
-    port: int
-
-
-class SourceTypeDef(TypedDict):
-    configType: NotRequired[ConfigCapabilityTypeType]
-    configId: NotRequired[str]
-    configDetails: NotRequired[ConfigDetailsTypeDef]
-    dataflowSourceRegion: NotRequired[str]
-
-
-class SpectrumConfigTypeDef(TypedDict):
-    centerFrequency: FrequencyTypeDef
-    bandwidth: FrequencyBandwidthTypeDef
-    polarization: NotRequired[PolarizationType]
-
-
-class TLEDataTypeDef(TypedDict):
-    tleLine1: str
-    tleLine2: str
-    validTimeRange: ReadOnly[TimeRangeTypeDef]
-
-
-class TLEEphemerisTypeDef(TypedDict):
-    s3Object: NotRequired[S3ObjectTypeDef]
-    tleData: NotRequired[ReadOnly[Sequence[TLEDataTypeDef]]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -1119,38 +1183,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TelemetrySinkConfigTypeDef(TypedDict):
-    telemetrySinkType: TelemetrySinkTypeType
-    telemetrySinkData: TelemetrySinkDataTypeDef
-
-
-class TelemetrySinkDataTypeDef(TypedDict):
-    kinesisDataStreamData: NotRequired[KinesisDataStreamDataTypeDef]
-
-
-class TimeAzElTypeDef(TypedDict):
-    dt: float
-    az: float
-    el: float
-
-
-class TimeRangeTypeDef(TypedDict):
-    startTime: ReadOnly[datetime | str]
-    endTime: ReadOnly[datetime | str]
-
-
-class TleProgramTrackSettingsTypeDef(TypedDict):
-    ephemerisId: str
-
-
-class TrackingConfigTypeDef(TypedDict):
-    autotrack: CriticalityType
-
-
-class TrackingOverridesTypeDef(TypedDict):
-    programTrackSettings: NotRequired[ProgramTrackSettingsTypeDef]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1212,34 +1244,3 @@ class UpdateMissionProfileRequestTypeDef(TypedDict):
     telemetrySinkConfigArn: NotRequired[str]
     streamsKmsKey: NotRequired[KmsKeyTypeDef]
     streamsKmsRole: NotRequired[str]
-
-
-class UplinkAwsGroundStationAgentEndpointDetailsTypeDef(TypedDict):
-    name: str
-    dataflowDetails: UplinkDataflowDetailsTypeDef
-    agentStatus: NotRequired[AgentStatusType]
-    auditResults: NotRequired[AuditResultsType]
-
-
-class UplinkAwsGroundStationAgentEndpointTypeDef(TypedDict):
-    name: str
-    dataflowDetails: UplinkDataflowDetailsTypeDef
-
-
-class UplinkConnectionDetailsTypeDef(TypedDict):
-    ingressAddressAndPort: ConnectionDetailsTypeDef
-    agentIpAndPortAddress: RangedConnectionDetailsTypeDef
-
-
-class UplinkDataflowDetailsTypeDef(TypedDict):
-    agentConnectionDetails: NotRequired[UplinkConnectionDetailsTypeDef]
-
-
-class UplinkEchoConfigTypeDef(TypedDict):
-    enabled: bool
-    antennaUplinkConfigArn: str
-
-
-class UplinkSpectrumConfigTypeDef(TypedDict):
-    centerFrequency: FrequencyTypeDef
-    polarization: NotRequired[PolarizationType]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -89,436 +89,437 @@ from .literals import (
     UsageStatisticTypeType,
 )
 
-__all__ = [
-    "AcceptAdministratorInvitationRequestTypeDef",
-    "AcceptAdministratorInvitationResponseTypeDef",
-    "AcceptInvitationRequestTypeDef",
-    "AcceptInvitationResponseTypeDef",
-    "AccessControlListTypeDef",
-    "AccessKeyDetailsTypeDef",
-    "AccessKeyTypeDef",
-    "AccountDetailTypeDef",
-    "AccountFreeTrialInfoTypeDef",
-    "AccountLevelPermissionsTypeDef",
-    "AccountStatisticsTypeDef",
-    "AccountTypeDef",
-    "ActionTypeDef",
-    "ActorProcessTypeDef",
-    "ActorTypeDef",
-    "AdditionalInfoTypeDef",
-    "AddonDetailsTypeDef",
-    "AdminAccountTypeDef",
-    "AdministratorTypeDef",
-    "AgentDetailsTypeDef",
-    "AnomalyObjectTypeDef",
-    "AnomalyTypeDef",
-    "AnomalyUnusualTypeDef",
-    "ArchiveFindingsRequestTypeDef",
-    "ArchiveFindingsResponseTypeDef",
-    "AutonomousSystemTypeDef",
-    "AutoscalingAutoScalingGroupTypeDef",
-    "AwsApiCallActionTypeDef",
-    "BlockPublicAccessTypeDef",
-    "BucketLevelPermissionsTypeDef",
-    "BucketPolicyTypeDef",
-    "CityTypeDef",
-    "CloudTrailConfigurationResultTypeDef",
-    "CloudformationStackTypeDef",
-    "ConditionOutputTypeDef",
-    "ConditionTypeDef",
-    "ContainerFindingResourceTypeDef",
-    "ContainerInstanceDetailsTypeDef",
-    "ContainerTypeDef",
-    "CountryTypeDef",
-    "CoverageEc2InstanceDetailsTypeDef",
-    "CoverageEcsClusterDetailsTypeDef",
-    "CoverageEksClusterDetailsTypeDef",
-    "CoverageFilterConditionTypeDef",
-    "CoverageFilterCriteriaTypeDef",
-    "CoverageFilterCriterionTypeDef",
-    "CoverageResourceDetailsTypeDef",
-    "CoverageResourceTypeDef",
-    "CoverageSortCriteriaTypeDef",
-    "CoverageStatisticsTypeDef",
-    "CreateDetectorRequestTypeDef",
-    "CreateDetectorResponseTypeDef",
-    "CreateFilterRequestTypeDef",
-    "CreateFilterResponseTypeDef",
-    "CreateIPSetRequestTypeDef",
-    "CreateIPSetResponseTypeDef",
-    "CreateMalwareProtectionPlanRequestTypeDef",
-    "CreateMalwareProtectionPlanResponseTypeDef",
-    "CreateMembersRequestTypeDef",
-    "CreateMembersResponseTypeDef",
-    "CreateProtectedResourceOutputTypeDef",
-    "CreateProtectedResourceTypeDef",
-    "CreatePublishingDestinationRequestTypeDef",
-    "CreatePublishingDestinationResponseTypeDef",
-    "CreateS3BucketResourceOutputTypeDef",
-    "CreateS3BucketResourceTypeDef",
-    "CreateSampleFindingsRequestTypeDef",
-    "CreateSampleFindingsResponseTypeDef",
-    "CreateThreatEntitySetRequestTypeDef",
-    "CreateThreatEntitySetResponseTypeDef",
-    "CreateThreatIntelSetRequestTypeDef",
-    "CreateThreatIntelSetResponseTypeDef",
-    "CreateTrustedEntitySetRequestTypeDef",
-    "CreateTrustedEntitySetResponseTypeDef",
-    "DNSLogsConfigurationResultTypeDef",
-    "DataSourceConfigurationsResultTypeDef",
-    "DataSourceConfigurationsTypeDef",
-    "DataSourceFreeTrialTypeDef",
-    "DataSourcesFreeTrialTypeDef",
-    "DateStatisticsTypeDef",
-    "DeclineInvitationsRequestTypeDef",
-    "DeclineInvitationsResponseTypeDef",
-    "DefaultServerSideEncryptionTypeDef",
-    "DeleteDetectorRequestTypeDef",
-    "DeleteDetectorResponseTypeDef",
-    "DeleteFilterRequestTypeDef",
-    "DeleteFilterResponseTypeDef",
-    "DeleteIPSetRequestTypeDef",
-    "DeleteIPSetResponseTypeDef",
-    "DeleteInvitationsRequestTypeDef",
-    "DeleteInvitationsResponseTypeDef",
-    "DeleteMalwareProtectionPlanRequestTypeDef",
-    "DeleteMembersRequestTypeDef",
-    "DeleteMembersResponseTypeDef",
-    "DeletePublishingDestinationRequestTypeDef",
-    "DeletePublishingDestinationResponseTypeDef",
-    "DeleteThreatEntitySetRequestTypeDef",
-    "DeleteThreatEntitySetResponseTypeDef",
-    "DeleteThreatIntelSetRequestTypeDef",
-    "DeleteThreatIntelSetResponseTypeDef",
-    "DeleteTrustedEntitySetRequestTypeDef",
-    "DeleteTrustedEntitySetResponseTypeDef",
-    "DescribeMalwareScansRequestTypeDef",
-    "DescribeMalwareScansResponseTypeDef",
-    "DescribeOrganizationConfigurationRequestTypeDef",
-    "DescribeOrganizationConfigurationResponseTypeDef",
-    "DescribePublishingDestinationRequestTypeDef",
-    "DescribePublishingDestinationResponseTypeDef",
-    "DestinationPropertiesTypeDef",
-    "DestinationTypeDef",
-    "DetectionTypeDef",
-    "DetectorAdditionalConfigurationResultTypeDef",
-    "DetectorAdditionalConfigurationTypeDef",
-    "DetectorFeatureConfigurationResultTypeDef",
-    "DetectorFeatureConfigurationTypeDef",
-    "DisableOrganizationAdminAccountRequestTypeDef",
-    "DisableOrganizationAdminAccountResponseTypeDef",
-    "DisassociateFromAdministratorAccountRequestTypeDef",
-    "DisassociateFromAdministratorAccountResponseTypeDef",
-    "DisassociateFromMasterAccountRequestTypeDef",
-    "DisassociateFromMasterAccountResponseTypeDef",
-    "DisassociateMembersRequestTypeDef",
-    "DisassociateMembersResponseTypeDef",
-    "DnsRequestActionTypeDef",
-    "DomainDetailsTypeDef",
-    "EbsSnapshotDetailsTypeDef",
-    "EbsSnapshotTypeDef",
-    "EbsVolumeDetailsTypeDef",
-    "EbsVolumeScanDetailsTypeDef",
-    "EbsVolumesResultTypeDef",
-    "Ec2ImageDetailsTypeDef",
-    "Ec2ImageTypeDef",
-    "Ec2InstanceTypeDef",
-    "Ec2LaunchTemplateTypeDef",
-    "Ec2NetworkInterfaceTypeDef",
-    "Ec2VpcTypeDef",
-    "EcsClusterDetailsTypeDef",
-    "EcsClusterTypeDef",
-    "EcsTaskDetailsTypeDef",
-    "EcsTaskTypeDef",
-    "EksClusterDetailsTypeDef",
-    "EksClusterTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableOrganizationAdminAccountRequestTypeDef",
-    "EnableOrganizationAdminAccountResponseTypeDef",
-    "EvidenceTypeDef",
-    "FargateDetailsTypeDef",
-    "FilterConditionTypeDef",
-    "FilterCriteriaTypeDef",
-    "FilterCriterionTypeDef",
-    "FindingCriteriaOutputTypeDef",
-    "FindingCriteriaTypeDef",
-    "FindingStatisticsTypeDef",
-    "FindingTypeDef",
-    "FindingTypeStatisticsTypeDef",
-    "FlowLogsConfigurationResultTypeDef",
-    "FreeTrialFeatureConfigurationResultTypeDef",
-    "GeoLocationTypeDef",
-    "GetAdministratorAccountRequestTypeDef",
-    "GetAdministratorAccountResponseTypeDef",
-    "GetCoverageStatisticsRequestTypeDef",
-    "GetCoverageStatisticsResponseTypeDef",
-    "GetDetectorRequestTypeDef",
-    "GetDetectorResponseTypeDef",
-    "GetFilterRequestTypeDef",
-    "GetFilterResponseTypeDef",
-    "GetFindingsRequestTypeDef",
-    "GetFindingsResponseTypeDef",
-    "GetFindingsStatisticsRequestTypeDef",
-    "GetFindingsStatisticsResponseTypeDef",
-    "GetIPSetRequestTypeDef",
-    "GetIPSetResponseTypeDef",
-    "GetInvitationsCountResponseTypeDef",
-    "GetMalwareProtectionPlanRequestTypeDef",
-    "GetMalwareProtectionPlanResponseTypeDef",
-    "GetMalwareScanRequestTypeDef",
-    "GetMalwareScanResponseTypeDef",
-    "GetMalwareScanResultDetailsTypeDef",
-    "GetMalwareScanSettingsRequestTypeDef",
-    "GetMalwareScanSettingsResponseTypeDef",
-    "GetMasterAccountRequestTypeDef",
-    "GetMasterAccountResponseTypeDef",
-    "GetMemberDetectorsRequestTypeDef",
-    "GetMemberDetectorsResponseTypeDef",
-    "GetMembersRequestTypeDef",
-    "GetMembersResponseTypeDef",
-    "GetOrganizationStatisticsResponseTypeDef",
-    "GetRemainingFreeTrialDaysRequestTypeDef",
-    "GetRemainingFreeTrialDaysResponseTypeDef",
-    "GetThreatEntitySetRequestTypeDef",
-    "GetThreatEntitySetResponseTypeDef",
-    "GetThreatIntelSetRequestTypeDef",
-    "GetThreatIntelSetResponseTypeDef",
-    "GetTrustedEntitySetRequestTypeDef",
-    "GetTrustedEntitySetResponseTypeDef",
-    "GetUsageStatisticsRequestTypeDef",
-    "GetUsageStatisticsResponseTypeDef",
-    "HighestSeverityThreatDetailsTypeDef",
-    "HostPathTypeDef",
-    "IamInstanceProfileTypeDef",
-    "IamInstanceProfileV2TypeDef",
-    "ImpersonatedUserTypeDef",
-    "IncrementalScanDetailsTypeDef",
-    "IndicatorTypeDef",
-    "InstanceDetailsTypeDef",
-    "InvitationTypeDef",
-    "InviteMembersRequestTypeDef",
-    "InviteMembersResponseTypeDef",
-    "ItemDetailsTypeDef",
-    "ItemPathTypeDef",
-    "KubernetesApiCallActionTypeDef",
-    "KubernetesAuditLogsConfigurationResultTypeDef",
-    "KubernetesAuditLogsConfigurationTypeDef",
-    "KubernetesConfigurationResultTypeDef",
-    "KubernetesConfigurationTypeDef",
-    "KubernetesDataSourceFreeTrialTypeDef",
-    "KubernetesDetailsTypeDef",
-    "KubernetesPermissionCheckedDetailsTypeDef",
-    "KubernetesRoleBindingDetailsTypeDef",
-    "KubernetesRoleDetailsTypeDef",
-    "KubernetesUserDetailsTypeDef",
-    "KubernetesWorkloadDetailsTypeDef",
-    "KubernetesWorkloadTypeDef",
-    "LambdaDetailsTypeDef",
-    "LineageObjectTypeDef",
-    "ListCoverageRequestTypeDef",
-    "ListCoverageResponseTypeDef",
-    "ListDetectorsRequestTypeDef",
-    "ListDetectorsResponseTypeDef",
-    "ListFiltersRequestTypeDef",
-    "ListFiltersResponseTypeDef",
-    "ListFindingsRequestTypeDef",
-    "ListFindingsResponseTypeDef",
-    "ListIPSetsRequestTypeDef",
-    "ListIPSetsResponseTypeDef",
-    "ListInvitationsRequestTypeDef",
-    "ListInvitationsResponseTypeDef",
-    "ListMalwareProtectionPlansRequestTypeDef",
-    "ListMalwareProtectionPlansResponseTypeDef",
-    "ListMalwareScansFilterCriteriaTypeDef",
-    "ListMalwareScansFilterCriterionTypeDef",
-    "ListMalwareScansRequestTypeDef",
-    "ListMalwareScansResponseTypeDef",
-    "ListMembersRequestTypeDef",
-    "ListMembersResponseTypeDef",
-    "ListOrganizationAdminAccountsRequestTypeDef",
-    "ListOrganizationAdminAccountsResponseTypeDef",
-    "ListPublishingDestinationsRequestTypeDef",
-    "ListPublishingDestinationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListThreatEntitySetsRequestTypeDef",
-    "ListThreatEntitySetsResponseTypeDef",
-    "ListThreatIntelSetsRequestTypeDef",
-    "ListThreatIntelSetsResponseTypeDef",
-    "ListTrustedEntitySetsRequestTypeDef",
-    "ListTrustedEntitySetsResponseTypeDef",
-    "LocalIpDetailsTypeDef",
-    "LocalPortDetailsTypeDef",
-    "LoginAttributeTypeDef",
-    "MalwareProtectionConfigurationResultTypeDef",
-    "MalwareProtectionConfigurationTypeDef",
-    "MalwareProtectionDataSourceFreeTrialTypeDef",
-    "MalwareProtectionFindingsScanConfigurationTypeDef",
-    "MalwareProtectionPlanActionsTypeDef",
-    "MalwareProtectionPlanStatusReasonTypeDef",
-    "MalwareProtectionPlanSummaryTypeDef",
-    "MalwareProtectionPlanTaggingActionTypeDef",
-    "MalwareScanDetailsTypeDef",
-    "MalwareScanTypeDef",
-    "MasterTypeDef",
-    "MemberAdditionalConfigurationResultTypeDef",
-    "MemberAdditionalConfigurationTypeDef",
-    "MemberDataSourceConfigurationTypeDef",
-    "MemberFeaturesConfigurationResultTypeDef",
-    "MemberFeaturesConfigurationTypeDef",
-    "MemberTypeDef",
-    "NetworkConnectionActionTypeDef",
-    "NetworkConnectionTypeDef",
-    "NetworkEndpointTypeDef",
-    "NetworkGeoLocationTypeDef",
-    "NetworkInterfaceTypeDef",
-    "ObservationsTypeDef",
-    "OrganizationAdditionalConfigurationResultTypeDef",
-    "OrganizationAdditionalConfigurationTypeDef",
-    "OrganizationDataSourceConfigurationsResultTypeDef",
-    "OrganizationDataSourceConfigurationsTypeDef",
-    "OrganizationDetailsTypeDef",
-    "OrganizationEbsVolumesResultTypeDef",
-    "OrganizationEbsVolumesTypeDef",
-    "OrganizationFeatureConfigurationResultTypeDef",
-    "OrganizationFeatureConfigurationTypeDef",
-    "OrganizationFeatureStatisticsAdditionalConfigurationTypeDef",
-    "OrganizationFeatureStatisticsTypeDef",
-    "OrganizationKubernetesAuditLogsConfigurationResultTypeDef",
-    "OrganizationKubernetesAuditLogsConfigurationTypeDef",
-    "OrganizationKubernetesConfigurationResultTypeDef",
-    "OrganizationKubernetesConfigurationTypeDef",
-    "OrganizationMalwareProtectionConfigurationResultTypeDef",
-    "OrganizationMalwareProtectionConfigurationTypeDef",
-    "OrganizationS3LogsConfigurationResultTypeDef",
-    "OrganizationS3LogsConfigurationTypeDef",
-    "OrganizationScanEc2InstanceWithFindingsResultTypeDef",
-    "OrganizationScanEc2InstanceWithFindingsTypeDef",
-    "OrganizationStatisticsTypeDef",
-    "OrganizationTypeDef",
-    "OwnerTypeDef",
-    "PermissionConfigurationTypeDef",
-    "PortProbeActionTypeDef",
-    "PortProbeDetailTypeDef",
-    "PrivateIpAddressDetailsTypeDef",
-    "ProcessDetailsTypeDef",
-    "ProductCodeTypeDef",
-    "PublicAccessConfigurationTypeDef",
-    "PublicAccessTypeDef",
-    "RdsDbInstanceDetailsTypeDef",
-    "RdsDbUserDetailsTypeDef",
-    "RdsLimitlessDbDetailsTypeDef",
-    "RdsLoginAttemptActionTypeDef",
-    "RecoveryPointDetailsTypeDef",
-    "RecoveryPointTypeDef",
-    "RemoteAccountDetailsTypeDef",
-    "RemoteIpDetailsTypeDef",
-    "RemotePortDetailsTypeDef",
-    "ResourceDataTypeDef",
-    "ResourceDetailsTypeDef",
-    "ResourceStatisticsTypeDef",
-    "ResourceTypeDef",
-    "ResourceV2TypeDef",
-    "ResponseMetadataTypeDef",
-    "RuntimeContextTypeDef",
-    "RuntimeDetailsTypeDef",
-    "S3BucketDetailTypeDef",
-    "S3BucketTypeDef",
-    "S3LogsConfigurationResultTypeDef",
-    "S3LogsConfigurationTypeDef",
-    "S3ObjectDetailTypeDef",
-    "S3ObjectForSendObjectMalwareScanTypeDef",
-    "S3ObjectTypeDef",
-    "ScanConditionOutputTypeDef",
-    "ScanConditionPairTypeDef",
-    "ScanConditionTypeDef",
-    "ScanConfigurationRecoveryPointTypeDef",
-    "ScanConfigurationTypeDef",
-    "ScanDetectionsTypeDef",
-    "ScanEc2InstanceWithFindingsResultTypeDef",
-    "ScanEc2InstanceWithFindingsTypeDef",
-    "ScanFilePathTypeDef",
-    "ScanResourceCriteriaOutputTypeDef",
-    "ScanResourceCriteriaTypeDef",
-    "ScanResultDetailsTypeDef",
-    "ScanResultThreatTypeDef",
-    "ScanThreatNameTypeDef",
-    "ScanTypeDef",
-    "ScannedItemCountTypeDef",
-    "ScannedResourceDetailsTypeDef",
-    "ScannedResourceTypeDef",
-    "SecurityContextTypeDef",
-    "SecurityGroupTypeDef",
-    "SendObjectMalwareScanRequestTypeDef",
-    "SendObjectMalwareScanResponseTypeDef",
-    "SequenceTypeDef",
-    "ServiceAdditionalInfoTypeDef",
-    "ServiceTypeDef",
-    "SessionTypeDef",
-    "SeverityStatisticsTypeDef",
-    "SignalTypeDef",
-    "SortCriteriaTypeDef",
-    "StartMalwareScanConfigurationTypeDef",
-    "StartMalwareScanRequestTypeDef",
-    "StartMalwareScanResponseTypeDef",
-    "StartMonitoringMembersRequestTypeDef",
-    "StartMonitoringMembersResponseTypeDef",
-    "StopMonitoringMembersRequestTypeDef",
-    "StopMonitoringMembersResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "ThreatDetectedByNameTypeDef",
-    "ThreatIntelligenceDetailTypeDef",
-    "ThreatTypeDef",
-    "ThreatsDetectedItemCountTypeDef",
-    "TotalTypeDef",
-    "TriggerDetailsTypeDef",
-    "UnarchiveFindingsRequestTypeDef",
-    "UnarchiveFindingsResponseTypeDef",
-    "UnprocessedAccountTypeDef",
-    "UnprocessedDataSourcesResultTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDetectorRequestTypeDef",
-    "UpdateDetectorResponseTypeDef",
-    "UpdateFilterRequestTypeDef",
-    "UpdateFilterResponseTypeDef",
-    "UpdateFindingsFeedbackRequestTypeDef",
-    "UpdateFindingsFeedbackResponseTypeDef",
-    "UpdateIPSetRequestTypeDef",
-    "UpdateIPSetResponseTypeDef",
-    "UpdateMalwareProtectionPlanRequestTypeDef",
-    "UpdateMalwareScanSettingsRequestTypeDef",
-    "UpdateMalwareScanSettingsResponseTypeDef",
-    "UpdateMemberDetectorsRequestTypeDef",
-    "UpdateMemberDetectorsResponseTypeDef",
-    "UpdateOrganizationConfigurationRequestTypeDef",
-    "UpdateOrganizationConfigurationResponseTypeDef",
-    "UpdateProtectedResourceTypeDef",
-    "UpdatePublishingDestinationRequestTypeDef",
-    "UpdatePublishingDestinationResponseTypeDef",
-    "UpdateS3BucketResourceTypeDef",
-    "UpdateThreatEntitySetRequestTypeDef",
-    "UpdateThreatEntitySetResponseTypeDef",
-    "UpdateThreatIntelSetRequestTypeDef",
-    "UpdateThreatIntelSetResponseTypeDef",
-    "UpdateTrustedEntitySetRequestTypeDef",
-    "UpdateTrustedEntitySetResponseTypeDef",
-    "UsageAccountResultTypeDef",
-    "UsageCriteriaTypeDef",
-    "UsageDataSourceResultTypeDef",
-    "UsageFeatureResultTypeDef",
-    "UsageResourceResultTypeDef",
-    "UsageStatisticsTypeDef",
-    "UsageTopAccountResultTypeDef",
-    "UsageTopAccountsResultTypeDef",
-    "UserTypeDef",
-    "VolumeDetailTypeDef",
-    "VolumeMountTypeDef",
-    "VolumeTypeDef",
-    "VpcConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptAdministratorInvitationRequestTypeDef",
+        "AcceptAdministratorInvitationResponseTypeDef",
+        "AcceptInvitationRequestTypeDef",
+        "AcceptInvitationResponseTypeDef",
+        "AccessControlListTypeDef",
+        "AccessKeyDetailsTypeDef",
+        "AccessKeyTypeDef",
+        "AccountDetailTypeDef",
+        "AccountFreeTrialInfoTypeDef",
+        "AccountLevelPermissionsTypeDef",
+        "AccountStatisticsTypeDef",
+        "AccountTypeDef",
+        "ActionTypeDef",
+        "ActorProcessTypeDef",
+        "ActorTypeDef",
+        "AdditionalInfoTypeDef",
+        "AddonDetailsTypeDef",
+        "AdminAccountTypeDef",
+        "AdministratorTypeDef",
+        "AgentDetailsTypeDef",
+        "AnomalyObjectTypeDef",
+        "AnomalyTypeDef",
+        "AnomalyUnusualTypeDef",
+        "ArchiveFindingsRequestTypeDef",
+        "ArchiveFindingsResponseTypeDef",
+        "AutonomousSystemTypeDef",
+        "AutoscalingAutoScalingGroupTypeDef",
+        "AwsApiCallActionTypeDef",
+        "BlockPublicAccessTypeDef",
+        "BucketLevelPermissionsTypeDef",
+        "BucketPolicyTypeDef",
+        "CityTypeDef",
+        "CloudTrailConfigurationResultTypeDef",
+        "CloudformationStackTypeDef",
+        "ConditionOutputTypeDef",
+        "ConditionTypeDef",
+        "ContainerFindingResourceTypeDef",
+        "ContainerInstanceDetailsTypeDef",
+        "ContainerTypeDef",
+        "CountryTypeDef",
+        "CoverageEc2InstanceDetailsTypeDef",
+        "CoverageEcsClusterDetailsTypeDef",
+        "CoverageEksClusterDetailsTypeDef",
+        "CoverageFilterConditionTypeDef",
+        "CoverageFilterCriteriaTypeDef",
+        "CoverageFilterCriterionTypeDef",
+        "CoverageResourceDetailsTypeDef",
+        "CoverageResourceTypeDef",
+        "CoverageSortCriteriaTypeDef",
+        "CoverageStatisticsTypeDef",
+        "CreateDetectorRequestTypeDef",
+        "CreateDetectorResponseTypeDef",
+        "CreateFilterRequestTypeDef",
+        "CreateFilterResponseTypeDef",
+        "CreateIPSetRequestTypeDef",
+        "CreateIPSetResponseTypeDef",
+        "CreateMalwareProtectionPlanRequestTypeDef",
+        "CreateMalwareProtectionPlanResponseTypeDef",
+        "CreateMembersRequestTypeDef",
+        "CreateMembersResponseTypeDef",
+        "CreateProtectedResourceOutputTypeDef",
+        "CreateProtectedResourceTypeDef",
+        "CreatePublishingDestinationRequestTypeDef",
+        "CreatePublishingDestinationResponseTypeDef",
+        "CreateS3BucketResourceOutputTypeDef",
+        "CreateS3BucketResourceTypeDef",
+        "CreateSampleFindingsRequestTypeDef",
+        "CreateSampleFindingsResponseTypeDef",
+        "CreateThreatEntitySetRequestTypeDef",
+        "CreateThreatEntitySetResponseTypeDef",
+        "CreateThreatIntelSetRequestTypeDef",
+        "CreateThreatIntelSetResponseTypeDef",
+        "CreateTrustedEntitySetRequestTypeDef",
+        "CreateTrustedEntitySetResponseTypeDef",
+        "DNSLogsConfigurationResultTypeDef",
+        "DataSourceConfigurationsResultTypeDef",
+        "DataSourceConfigurationsTypeDef",
+        "DataSourceFreeTrialTypeDef",
+        "DataSourcesFreeTrialTypeDef",
+        "DateStatisticsTypeDef",
+        "DeclineInvitationsRequestTypeDef",
+        "DeclineInvitationsResponseTypeDef",
+        "DefaultServerSideEncryptionTypeDef",
+        "DeleteDetectorRequestTypeDef",
+        "DeleteDetectorResponseTypeDef",
+        "DeleteFilterRequestTypeDef",
+        "DeleteFilterResponseTypeDef",
+        "DeleteIPSetRequestTypeDef",
+        "DeleteIPSetResponseTypeDef",
+        "DeleteInvitationsRequestTypeDef",
+        "DeleteInvitationsResponseTypeDef",
+        "DeleteMalwareProtectionPlanRequestTypeDef",
+        "DeleteMembersRequestTypeDef",
+        "DeleteMembersResponseTypeDef",
+        "DeletePublishingDestinationRequestTypeDef",
+        "DeletePublishingDestinationResponseTypeDef",
+        "DeleteThreatEntitySetRequestTypeDef",
+        "DeleteThreatEntitySetResponseTypeDef",
+        "DeleteThreatIntelSetRequestTypeDef",
+        "DeleteThreatIntelSetResponseTypeDef",
+        "DeleteTrustedEntitySetRequestTypeDef",
+        "DeleteTrustedEntitySetResponseTypeDef",
+        "DescribeMalwareScansRequestTypeDef",
+        "DescribeMalwareScansResponseTypeDef",
+        "DescribeOrganizationConfigurationRequestTypeDef",
+        "DescribeOrganizationConfigurationResponseTypeDef",
+        "DescribePublishingDestinationRequestTypeDef",
+        "DescribePublishingDestinationResponseTypeDef",
+        "DestinationPropertiesTypeDef",
+        "DestinationTypeDef",
+        "DetectionTypeDef",
+        "DetectorAdditionalConfigurationResultTypeDef",
+        "DetectorAdditionalConfigurationTypeDef",
+        "DetectorFeatureConfigurationResultTypeDef",
+        "DetectorFeatureConfigurationTypeDef",
+        "DisableOrganizationAdminAccountRequestTypeDef",
+        "DisableOrganizationAdminAccountResponseTypeDef",
+        "DisassociateFromAdministratorAccountRequestTypeDef",
+        "DisassociateFromAdministratorAccountResponseTypeDef",
+        "DisassociateFromMasterAccountRequestTypeDef",
+        "DisassociateFromMasterAccountResponseTypeDef",
+        "DisassociateMembersRequestTypeDef",
+        "DisassociateMembersResponseTypeDef",
+        "DnsRequestActionTypeDef",
+        "DomainDetailsTypeDef",
+        "EbsSnapshotDetailsTypeDef",
+        "EbsSnapshotTypeDef",
+        "EbsVolumeDetailsTypeDef",
+        "EbsVolumeScanDetailsTypeDef",
+        "EbsVolumesResultTypeDef",
+        "Ec2ImageDetailsTypeDef",
+        "Ec2ImageTypeDef",
+        "Ec2InstanceTypeDef",
+        "Ec2LaunchTemplateTypeDef",
+        "Ec2NetworkInterfaceTypeDef",
+        "Ec2VpcTypeDef",
+        "EcsClusterDetailsTypeDef",
+        "EcsClusterTypeDef",
+        "EcsTaskDetailsTypeDef",
+        "EcsTaskTypeDef",
+        "EksClusterDetailsTypeDef",
+        "EksClusterTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableOrganizationAdminAccountRequestTypeDef",
+        "EnableOrganizationAdminAccountResponseTypeDef",
+        "EvidenceTypeDef",
+        "FargateDetailsTypeDef",
+        "FilterConditionTypeDef",
+        "FilterCriteriaTypeDef",
+        "FilterCriterionTypeDef",
+        "FindingCriteriaOutputTypeDef",
+        "FindingCriteriaTypeDef",
+        "FindingStatisticsTypeDef",
+        "FindingTypeDef",
+        "FindingTypeStatisticsTypeDef",
+        "FlowLogsConfigurationResultTypeDef",
+        "FreeTrialFeatureConfigurationResultTypeDef",
+        "GeoLocationTypeDef",
+        "GetAdministratorAccountRequestTypeDef",
+        "GetAdministratorAccountResponseTypeDef",
+        "GetCoverageStatisticsRequestTypeDef",
+        "GetCoverageStatisticsResponseTypeDef",
+        "GetDetectorRequestTypeDef",
+        "GetDetectorResponseTypeDef",
+        "GetFilterRequestTypeDef",
+        "GetFilterResponseTypeDef",
+        "GetFindingsRequestTypeDef",
+        "GetFindingsResponseTypeDef",
+        "GetFindingsStatisticsRequestTypeDef",
+        "GetFindingsStatisticsResponseTypeDef",
+        "GetIPSetRequestTypeDef",
+        "GetIPSetResponseTypeDef",
+        "GetInvitationsCountResponseTypeDef",
+        "GetMalwareProtectionPlanRequestTypeDef",
+        "GetMalwareProtectionPlanResponseTypeDef",
+        "GetMalwareScanRequestTypeDef",
+        "GetMalwareScanResponseTypeDef",
+        "GetMalwareScanResultDetailsTypeDef",
+        "GetMalwareScanSettingsRequestTypeDef",
+        "GetMalwareScanSettingsResponseTypeDef",
+        "GetMasterAccountRequestTypeDef",
+        "GetMasterAccountResponseTypeDef",
+        "GetMemberDetectorsRequestTypeDef",
+        "GetMemberDetectorsResponseTypeDef",
+        "GetMembersRequestTypeDef",
+        "GetMembersResponseTypeDef",
+        "GetOrganizationStatisticsResponseTypeDef",
+        "GetRemainingFreeTrialDaysRequestTypeDef",
+        "GetRemainingFreeTrialDaysResponseTypeDef",
+        "GetThreatEntitySetRequestTypeDef",
+        "GetThreatEntitySetResponseTypeDef",
+        "GetThreatIntelSetRequestTypeDef",
+        "GetThreatIntelSetResponseTypeDef",
+        "GetTrustedEntitySetRequestTypeDef",
+        "GetTrustedEntitySetResponseTypeDef",
+        "GetUsageStatisticsRequestTypeDef",
+        "GetUsageStatisticsResponseTypeDef",
+        "HighestSeverityThreatDetailsTypeDef",
+        "HostPathTypeDef",
+        "IamInstanceProfileTypeDef",
+        "IamInstanceProfileV2TypeDef",
+        "ImpersonatedUserTypeDef",
+        "IncrementalScanDetailsTypeDef",
+        "IndicatorTypeDef",
+        "InstanceDetailsTypeDef",
+        "InvitationTypeDef",
+        "InviteMembersRequestTypeDef",
+        "InviteMembersResponseTypeDef",
+        "ItemDetailsTypeDef",
+        "ItemPathTypeDef",
+        "KubernetesApiCallActionTypeDef",
+        "KubernetesAuditLogsConfigurationResultTypeDef",
+        "KubernetesAuditLogsConfigurationTypeDef",
+        "KubernetesConfigurationResultTypeDef",
+        "KubernetesConfigurationTypeDef",
+        "KubernetesDataSourceFreeTrialTypeDef",
+        "KubernetesDetailsTypeDef",
+        "KubernetesPermissionCheckedDetailsTypeDef",
+        "KubernetesRoleBindingDetailsTypeDef",
+        "KubernetesRoleDetailsTypeDef",
+        "KubernetesUserDetailsTypeDef",
+        "KubernetesWorkloadDetailsTypeDef",
+        "KubernetesWorkloadTypeDef",
+        "LambdaDetailsTypeDef",
+        "LineageObjectTypeDef",
+        "ListCoverageRequestTypeDef",
+        "ListCoverageResponseTypeDef",
+        "ListDetectorsRequestTypeDef",
+        "ListDetectorsResponseTypeDef",
+        "ListFiltersRequestTypeDef",
+        "ListFiltersResponseTypeDef",
+        "ListFindingsRequestTypeDef",
+        "ListFindingsResponseTypeDef",
+        "ListIPSetsRequestTypeDef",
+        "ListIPSetsResponseTypeDef",
+        "ListInvitationsRequestTypeDef",
+        "ListInvitationsResponseTypeDef",
+        "ListMalwareProtectionPlansRequestTypeDef",
+        "ListMalwareProtectionPlansResponseTypeDef",
+        "ListMalwareScansFilterCriteriaTypeDef",
+        "ListMalwareScansFilterCriterionTypeDef",
+        "ListMalwareScansRequestTypeDef",
+        "ListMalwareScansResponseTypeDef",
+        "ListMembersRequestTypeDef",
+        "ListMembersResponseTypeDef",
+        "ListOrganizationAdminAccountsRequestTypeDef",
+        "ListOrganizationAdminAccountsResponseTypeDef",
+        "ListPublishingDestinationsRequestTypeDef",
+        "ListPublishingDestinationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListThreatEntitySetsRequestTypeDef",
+        "ListThreatEntitySetsResponseTypeDef",
+        "ListThreatIntelSetsRequestTypeDef",
+        "ListThreatIntelSetsResponseTypeDef",
+        "ListTrustedEntitySetsRequestTypeDef",
+        "ListTrustedEntitySetsResponseTypeDef",
+        "LocalIpDetailsTypeDef",
+        "LocalPortDetailsTypeDef",
+        "LoginAttributeTypeDef",
+        "MalwareProtectionConfigurationResultTypeDef",
+        "MalwareProtectionConfigurationTypeDef",
+        "MalwareProtectionDataSourceFreeTrialTypeDef",
+        "MalwareProtectionFindingsScanConfigurationTypeDef",
+        "MalwareProtectionPlanActionsTypeDef",
+        "MalwareProtectionPlanStatusReasonTypeDef",
+        "MalwareProtectionPlanSummaryTypeDef",
+        "MalwareProtectionPlanTaggingActionTypeDef",
+        "MalwareScanDetailsTypeDef",
+        "MalwareScanTypeDef",
+        "MasterTypeDef",
+        "MemberAdditionalConfigurationResultTypeDef",
+        "MemberAdditionalConfigurationTypeDef",
+        "MemberDataSourceConfigurationTypeDef",
+        "MemberFeaturesConfigurationResultTypeDef",
+        "MemberFeaturesConfigurationTypeDef",
+        "MemberTypeDef",
+        "NetworkConnectionActionTypeDef",
+        "NetworkConnectionTypeDef",
+        "NetworkEndpointTypeDef",
+        "NetworkGeoLocationTypeDef",
+        "NetworkInterfaceTypeDef",
+        "ObservationsTypeDef",
+        "OrganizationAdditionalConfigurationResultTypeDef",
+        "OrganizationAdditionalConfigurationTypeDef",
+        "OrganizationDataSourceConfigurationsResultTypeDef",
+        "OrganizationDataSourceConfigurationsTypeDef",
+        "OrganizationDetailsTypeDef",
+        "OrganizationEbsVolumesResultTypeDef",
+        "OrganizationEbsVolumesTypeDef",
+        "OrganizationFeatureConfigurationResultTypeDef",
+        "OrganizationFeatureConfigurationTypeDef",
+        "OrganizationFeatureStatisticsAdditionalConfigurationTypeDef",
+        "OrganizationFeatureStatisticsTypeDef",
+        "OrganizationKubernetesAuditLogsConfigurationResultTypeDef",
+        "OrganizationKubernetesAuditLogsConfigurationTypeDef",
+        "OrganizationKubernetesConfigurationResultTypeDef",
+        "OrganizationKubernetesConfigurationTypeDef",
+        "OrganizationMalwareProtectionConfigurationResultTypeDef",
+        "OrganizationMalwareProtectionConfigurationTypeDef",
+        "OrganizationS3LogsConfigurationResultTypeDef",
+        "OrganizationS3LogsConfigurationTypeDef",
+        "OrganizationScanEc2InstanceWithFindingsResultTypeDef",
+        "OrganizationScanEc2InstanceWithFindingsTypeDef",
+        "OrganizationStatisticsTypeDef",
+        "OrganizationTypeDef",
+        "OwnerTypeDef",
+        "PermissionConfigurationTypeDef",
+        "PortProbeActionTypeDef",
+        "PortProbeDetailTypeDef",
+        "PrivateIpAddressDetailsTypeDef",
+        "ProcessDetailsTypeDef",
+        "ProductCodeTypeDef",
+        "PublicAccessConfigurationTypeDef",
+        "PublicAccessTypeDef",
+        "RdsDbInstanceDetailsTypeDef",
+        "RdsDbUserDetailsTypeDef",
+        "RdsLimitlessDbDetailsTypeDef",
+        "RdsLoginAttemptActionTypeDef",
+        "RecoveryPointDetailsTypeDef",
+        "RecoveryPointTypeDef",
+        "RemoteAccountDetailsTypeDef",
+        "RemoteIpDetailsTypeDef",
+        "RemotePortDetailsTypeDef",
+        "ResourceDataTypeDef",
+        "ResourceDetailsTypeDef",
+        "ResourceStatisticsTypeDef",
+        "ResourceTypeDef",
+        "ResourceV2TypeDef",
+        "ResponseMetadataTypeDef",
+        "RuntimeContextTypeDef",
+        "RuntimeDetailsTypeDef",
+        "S3BucketDetailTypeDef",
+        "S3BucketTypeDef",
+        "S3LogsConfigurationResultTypeDef",
+        "S3LogsConfigurationTypeDef",
+        "S3ObjectDetailTypeDef",
+        "S3ObjectForSendObjectMalwareScanTypeDef",
+        "S3ObjectTypeDef",
+        "ScanConditionOutputTypeDef",
+        "ScanConditionPairTypeDef",
+        "ScanConditionTypeDef",
+        "ScanConfigurationRecoveryPointTypeDef",
+        "ScanConfigurationTypeDef",
+        "ScanDetectionsTypeDef",
+        "ScanEc2InstanceWithFindingsResultTypeDef",
+        "ScanEc2InstanceWithFindingsTypeDef",
+        "ScanFilePathTypeDef",
+        "ScanResourceCriteriaOutputTypeDef",
+        "ScanResourceCriteriaTypeDef",
+        "ScanResultDetailsTypeDef",
+        "ScanResultThreatTypeDef",
+        "ScanThreatNameTypeDef",
+        "ScanTypeDef",
+        "ScannedItemCountTypeDef",
+        "ScannedResourceDetailsTypeDef",
+        "ScannedResourceTypeDef",
+        "SecurityContextTypeDef",
+        "SecurityGroupTypeDef",
+        "SendObjectMalwareScanRequestTypeDef",
+        "SendObjectMalwareScanResponseTypeDef",
+        "SequenceTypeDef",
+        "ServiceAdditionalInfoTypeDef",
+        "ServiceTypeDef",
+        "SessionTypeDef",
+        "SeverityStatisticsTypeDef",
+        "SignalTypeDef",
+        "SortCriteriaTypeDef",
+        "StartMalwareScanConfigurationTypeDef",
+        "StartMalwareScanRequestTypeDef",
+        "StartMalwareScanResponseTypeDef",
+        "StartMonitoringMembersRequestTypeDef",
+        "StartMonitoringMembersResponseTypeDef",
+        "StopMonitoringMembersRequestTypeDef",
+        "StopMonitoringMembersResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "ThreatDetectedByNameTypeDef",
+        "ThreatIntelligenceDetailTypeDef",
+        "ThreatTypeDef",
+        "ThreatsDetectedItemCountTypeDef",
+        "TotalTypeDef",
+        "TriggerDetailsTypeDef",
+        "UnarchiveFindingsRequestTypeDef",
+        "UnarchiveFindingsResponseTypeDef",
+        "UnprocessedAccountTypeDef",
+        "UnprocessedDataSourcesResultTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDetectorRequestTypeDef",
+        "UpdateDetectorResponseTypeDef",
+        "UpdateFilterRequestTypeDef",
+        "UpdateFilterResponseTypeDef",
+        "UpdateFindingsFeedbackRequestTypeDef",
+        "UpdateFindingsFeedbackResponseTypeDef",
+        "UpdateIPSetRequestTypeDef",
+        "UpdateIPSetResponseTypeDef",
+        "UpdateMalwareProtectionPlanRequestTypeDef",
+        "UpdateMalwareScanSettingsRequestTypeDef",
+        "UpdateMalwareScanSettingsResponseTypeDef",
+        "UpdateMemberDetectorsRequestTypeDef",
+        "UpdateMemberDetectorsResponseTypeDef",
+        "UpdateOrganizationConfigurationRequestTypeDef",
+        "UpdateOrganizationConfigurationResponseTypeDef",
+        "UpdateProtectedResourceTypeDef",
+        "UpdatePublishingDestinationRequestTypeDef",
+        "UpdatePublishingDestinationResponseTypeDef",
+        "UpdateS3BucketResourceTypeDef",
+        "UpdateThreatEntitySetRequestTypeDef",
+        "UpdateThreatEntitySetResponseTypeDef",
+        "UpdateThreatIntelSetRequestTypeDef",
+        "UpdateThreatIntelSetResponseTypeDef",
+        "UpdateTrustedEntitySetRequestTypeDef",
+        "UpdateTrustedEntitySetResponseTypeDef",
+        "UsageAccountResultTypeDef",
+        "UsageCriteriaTypeDef",
+        "UsageDataSourceResultTypeDef",
+        "UsageFeatureResultTypeDef",
+        "UsageResourceResultTypeDef",
+        "UsageStatisticsTypeDef",
+        "UsageTopAccountResultTypeDef",
+        "UsageTopAccountsResultTypeDef",
+        "UserTypeDef",
+        "VolumeDetailTypeDef",
+        "VolumeMountTypeDef",
+        "VolumeTypeDef",
+        "VpcConfigTypeDef",
+    ]
 
 
 class AcceptAdministratorInvitationRequestTypeDef(TypedDict):
@@ -564,10 +565,43 @@ class AccountDetailTypeDef(TypedDict):
     Email: str
 
 
+class DataSourceFreeTrialTypeDef(TypedDict):
+    FreeTrialDaysRemaining: NotRequired[int]
+
+
+class KubernetesDataSourceFreeTrialTypeDef(TypedDict):
+    AuditLogs: NotRequired[DataSourceFreeTrialTypeDef]
+
+
+class MalwareProtectionDataSourceFreeTrialTypeDef(TypedDict):
+    ScanEc2InstanceWithFindings: NotRequired[DataSourceFreeTrialTypeDef]
+
+
+class DataSourcesFreeTrialTypeDef(TypedDict):
+    CloudTrail: NotRequired[DataSourceFreeTrialTypeDef]
+    DnsLogs: NotRequired[DataSourceFreeTrialTypeDef]
+    FlowLogs: NotRequired[DataSourceFreeTrialTypeDef]
+    S3Logs: NotRequired[DataSourceFreeTrialTypeDef]
+    Kubernetes: NotRequired[KubernetesDataSourceFreeTrialTypeDef]
+    MalwareProtection: NotRequired[MalwareProtectionDataSourceFreeTrialTypeDef]
+
+
+class FreeTrialFeatureConfigurationResultTypeDef(TypedDict):
+    Name: NotRequired[FreeTrialFeatureResultType]
+    FreeTrialDaysRemaining: NotRequired[int]
+
+
 class AccountFreeTrialInfoTypeDef(TypedDict):
     AccountId: NotRequired[str]
     DataSources: NotRequired[DataSourcesFreeTrialTypeDef]
     Features: NotRequired[list[FreeTrialFeatureConfigurationResultTypeDef]]
+
+
+class BlockPublicAccessTypeDef(TypedDict):
+    IgnorePublicAcls: NotRequired[bool]
+    RestrictPublicBuckets: NotRequired[bool]
+    BlockPublicAcls: NotRequired[bool]
+    BlockPublicPolicy: NotRequired[bool]
 
 
 class AccountLevelPermissionsTypeDef(TypedDict):
@@ -583,6 +617,149 @@ class AccountStatisticsTypeDef(TypedDict):
 class AccountTypeDef(TypedDict):
     Uid: str
     Name: NotRequired[str]
+
+
+class DomainDetailsTypeDef(TypedDict):
+    Domain: NotRequired[str]
+
+
+class RemoteAccountDetailsTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    Affiliated: NotRequired[bool]
+
+
+class CityTypeDef(TypedDict):
+    CityName: NotRequired[str]
+
+
+class CountryTypeDef(TypedDict):
+    CountryCode: NotRequired[str]
+    CountryName: NotRequired[str]
+
+
+class GeoLocationTypeDef(TypedDict):
+    Lat: NotRequired[float]
+    Lon: NotRequired[float]
+
+
+class OrganizationTypeDef(TypedDict):
+    Asn: NotRequired[str]
+    AsnOrg: NotRequired[str]
+    Isp: NotRequired[str]
+    Org: NotRequired[str]
+
+
+class RemoteIpDetailsTypeDef(TypedDict):
+    City: NotRequired[CityTypeDef]
+    Country: NotRequired[CountryTypeDef]
+    GeoLocation: NotRequired[GeoLocationTypeDef]
+    IpAddressV4: NotRequired[str]
+    IpAddressV6: NotRequired[str]
+    Organization: NotRequired[OrganizationTypeDef]
+
+
+class AwsApiCallActionTypeDef(TypedDict):
+    Api: NotRequired[str]
+    CallerType: NotRequired[str]
+    DomainDetails: NotRequired[DomainDetailsTypeDef]
+    ErrorCode: NotRequired[str]
+    UserAgent: NotRequired[str]
+    RemoteIpDetails: NotRequired[RemoteIpDetailsTypeDef]
+    ServiceName: NotRequired[str]
+    RemoteAccountDetails: NotRequired[RemoteAccountDetailsTypeDef]
+    AffectedResources: NotRequired[dict[str, str]]
+
+
+class DnsRequestActionTypeDef(TypedDict):
+    Domain: NotRequired[str]
+    Protocol: NotRequired[str]
+    Blocked: NotRequired[bool]
+    DomainWithSuffix: NotRequired[str]
+    VpcOwnerAccountId: NotRequired[str]
+
+
+class KubernetesApiCallActionTypeDef(TypedDict):
+    RequestUri: NotRequired[str]
+    Verb: NotRequired[str]
+    Resource: NotRequired[str]
+    Subresource: NotRequired[str]
+    Namespace: NotRequired[str]
+    ResourceName: NotRequired[str]
+    SourceIps: NotRequired[list[str]]
+    UserAgent: NotRequired[str]
+    RemoteIpDetails: NotRequired[RemoteIpDetailsTypeDef]
+    StatusCode: NotRequired[int]
+    Parameters: NotRequired[str]
+
+
+class KubernetesPermissionCheckedDetailsTypeDef(TypedDict):
+    Verb: NotRequired[str]
+    Resource: NotRequired[str]
+    Namespace: NotRequired[str]
+    Allowed: NotRequired[bool]
+
+
+class KubernetesRoleBindingDetailsTypeDef(TypedDict):
+    Kind: NotRequired[str]
+    Name: NotRequired[str]
+    Uid: NotRequired[str]
+    RoleRefName: NotRequired[str]
+    RoleRefKind: NotRequired[str]
+
+
+class KubernetesRoleDetailsTypeDef(TypedDict):
+    Kind: NotRequired[str]
+    Name: NotRequired[str]
+    Uid: NotRequired[str]
+
+
+class LocalIpDetailsTypeDef(TypedDict):
+    IpAddressV4: NotRequired[str]
+    IpAddressV6: NotRequired[str]
+
+
+class LocalPortDetailsTypeDef(TypedDict):
+    Port: NotRequired[int]
+    PortName: NotRequired[str]
+
+
+class RemotePortDetailsTypeDef(TypedDict):
+    Port: NotRequired[int]
+    PortName: NotRequired[str]
+
+
+class NetworkConnectionActionTypeDef(TypedDict):
+    Blocked: NotRequired[bool]
+    ConnectionDirection: NotRequired[str]
+    LocalPortDetails: NotRequired[LocalPortDetailsTypeDef]
+    Protocol: NotRequired[str]
+    LocalIpDetails: NotRequired[LocalIpDetailsTypeDef]
+    LocalNetworkInterface: NotRequired[str]
+    RemoteIpDetails: NotRequired[RemoteIpDetailsTypeDef]
+    RemotePortDetails: NotRequired[RemotePortDetailsTypeDef]
+
+
+class PortProbeDetailTypeDef(TypedDict):
+    LocalPortDetails: NotRequired[LocalPortDetailsTypeDef]
+    LocalIpDetails: NotRequired[LocalIpDetailsTypeDef]
+    RemoteIpDetails: NotRequired[RemoteIpDetailsTypeDef]
+
+
+class PortProbeActionTypeDef(TypedDict):
+    Blocked: NotRequired[bool]
+    PortProbeDetails: NotRequired[list[PortProbeDetailTypeDef]]
+
+
+class LoginAttributeTypeDef(TypedDict):
+    User: NotRequired[str]
+    Application: NotRequired[str]
+    FailedLoginAttempts: NotRequired[int]
+    SuccessfulLoginAttempts: NotRequired[int]
+
+
+class RdsLoginAttemptActionTypeDef(TypedDict):
+    RemoteIpDetails: NotRequired[RemoteIpDetailsTypeDef]
+    LoginAttributes: NotRequired[list[LoginAttributeTypeDef]]
 
 
 class ActionTypeDef(TypedDict):
@@ -604,6 +781,21 @@ class ActorProcessTypeDef(TypedDict):
     Name: str
     Path: str
     Sha256: NotRequired[str]
+
+
+class SessionTypeDef(TypedDict):
+    Uid: NotRequired[str]
+    MfaStatus: NotRequired[MfaStatusType]
+    CreatedTime: NotRequired[datetime]
+    Issuer: NotRequired[str]
+
+
+class UserTypeDef(TypedDict):
+    Name: str
+    Uid: str
+    Type: str
+    CredentialUid: NotRequired[str]
+    Account: NotRequired[AccountTypeDef]
 
 
 class ActorTypeDef(TypedDict):
@@ -639,19 +831,23 @@ class AgentDetailsTypeDef(TypedDict):
     Version: NotRequired[str]
 
 
+class ObservationsTypeDef(TypedDict):
+    Text: NotRequired[list[str]]
+
+
 class AnomalyObjectTypeDef(TypedDict):
     ProfileType: NotRequired[ProfileTypeType]
     ProfileSubtype: NotRequired[ProfileSubtypeType]
     Observations: NotRequired[ObservationsTypeDef]
 
 
+class AnomalyUnusualTypeDef(TypedDict):
+    Behavior: NotRequired[dict[str, dict[str, AnomalyObjectTypeDef]]]
+
+
 class AnomalyTypeDef(TypedDict):
     Profiles: NotRequired[dict[str, dict[str, list[AnomalyObjectTypeDef]]]]
     Unusual: NotRequired[AnomalyUnusualTypeDef]
-
-
-class AnomalyUnusualTypeDef(TypedDict):
-    Behavior: NotRequired[dict[str, dict[str, AnomalyObjectTypeDef]]]
 
 
 class ArchiveFindingsRequestTypeDef(TypedDict):
@@ -672,38 +868,15 @@ class AutoscalingAutoScalingGroupTypeDef(TypedDict):
     Ec2InstanceUids: NotRequired[list[str]]
 
 
-class AwsApiCallActionTypeDef(TypedDict):
-    Api: NotRequired[str]
-    CallerType: NotRequired[str]
-    DomainDetails: NotRequired[DomainDetailsTypeDef]
-    ErrorCode: NotRequired[str]
-    UserAgent: NotRequired[str]
-    RemoteIpDetails: NotRequired[RemoteIpDetailsTypeDef]
-    ServiceName: NotRequired[str]
-    RemoteAccountDetails: NotRequired[RemoteAccountDetailsTypeDef]
-    AffectedResources: NotRequired[dict[str, str]]
-
-
-class BlockPublicAccessTypeDef(TypedDict):
-    IgnorePublicAcls: NotRequired[bool]
-    RestrictPublicBuckets: NotRequired[bool]
-    BlockPublicAcls: NotRequired[bool]
-    BlockPublicPolicy: NotRequired[bool]
+class BucketPolicyTypeDef(TypedDict):
+    AllowsPublicReadAccess: NotRequired[bool]
+    AllowsPublicWriteAccess: NotRequired[bool]
 
 
 class BucketLevelPermissionsTypeDef(TypedDict):
     AccessControlList: NotRequired[AccessControlListTypeDef]
     BucketPolicy: NotRequired[BucketPolicyTypeDef]
     BlockPublicAccess: NotRequired[BlockPublicAccessTypeDef]
-
-
-class BucketPolicyTypeDef(TypedDict):
-    AllowsPublicReadAccess: NotRequired[bool]
-    AllowsPublicWriteAccess: NotRequired[bool]
-
-
-class CityTypeDef(TypedDict):
-    CityName: NotRequired[str]
 
 
 class CloudTrailConfigurationResultTypeDef(TypedDict):
@@ -758,6 +931,16 @@ class ContainerInstanceDetailsTypeDef(TypedDict):
     CompatibleContainerInstances: NotRequired[int]
 
 
+class SecurityContextTypeDef(TypedDict):
+    Privileged: NotRequired[bool]
+    AllowPrivilegeEscalation: NotRequired[bool]
+
+
+class VolumeMountTypeDef(TypedDict):
+    Name: NotRequired[str]
+    MountPath: NotRequired[str]
+
+
 class ContainerTypeDef(TypedDict):
     ContainerRuntime: NotRequired[str]
     Id: NotRequired[str]
@@ -768,16 +951,16 @@ class ContainerTypeDef(TypedDict):
     SecurityContext: NotRequired[SecurityContextTypeDef]
 
 
-class CountryTypeDef(TypedDict):
-    CountryCode: NotRequired[str]
-    CountryName: NotRequired[str]
-
-
 class CoverageEc2InstanceDetailsTypeDef(TypedDict):
     InstanceId: NotRequired[str]
     InstanceType: NotRequired[str]
     ClusterArn: NotRequired[str]
     AgentDetails: NotRequired[AgentDetailsTypeDef]
+    ManagementType: NotRequired[ManagementTypeType]
+
+
+class FargateDetailsTypeDef(TypedDict):
+    Issues: NotRequired[list[str]]
     ManagementType: NotRequired[ManagementTypeType]
 
 
@@ -800,13 +983,13 @@ class CoverageFilterConditionTypeDef(TypedDict):
     NotEquals: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class CoverageFilterCriteriaTypeDef(TypedDict):
-    FilterCriterion: NotRequired[ReadOnly[Sequence[CoverageFilterCriterionTypeDef]]]
-
-
 class CoverageFilterCriterionTypeDef(TypedDict):
     CriterionKey: NotRequired[CoverageFilterCriterionKeyType]
     FilterCondition: NotRequired[ReadOnly[CoverageFilterConditionTypeDef]]
+
+
+class CoverageFilterCriteriaTypeDef(TypedDict):
+    FilterCriterion: NotRequired[ReadOnly[Sequence[CoverageFilterCriterionTypeDef]]]
 
 
 class CoverageResourceDetailsTypeDef(TypedDict):
@@ -836,6 +1019,45 @@ class CoverageStatisticsTypeDef(TypedDict):
     CountByCoverageStatus: NotRequired[dict[CoverageStatusType, int]]
 
 
+class KubernetesAuditLogsConfigurationTypeDef(TypedDict):
+    Enable: bool
+
+
+class KubernetesConfigurationTypeDef(TypedDict):
+    AuditLogs: KubernetesAuditLogsConfigurationTypeDef
+
+
+class ScanEc2InstanceWithFindingsTypeDef(TypedDict):
+    EbsVolumes: NotRequired[bool]
+
+
+class MalwareProtectionConfigurationTypeDef(TypedDict):
+    ScanEc2InstanceWithFindings: NotRequired[ScanEc2InstanceWithFindingsTypeDef]
+
+
+class S3LogsConfigurationTypeDef(TypedDict):
+    Enable: bool
+
+
+class DataSourceConfigurationsTypeDef(TypedDict):
+    S3Logs: NotRequired[S3LogsConfigurationTypeDef]
+    Kubernetes: NotRequired[KubernetesConfigurationTypeDef]
+    MalwareProtection: NotRequired[MalwareProtectionConfigurationTypeDef]
+
+
+class DetectorAdditionalConfigurationTypeDef(TypedDict):
+    Name: NotRequired[FeatureAdditionalConfigurationType]
+    Status: NotRequired[FeatureStatusType]
+
+
+class DetectorFeatureConfigurationTypeDef(TypedDict):
+    Name: NotRequired[DetectorFeatureType]
+    Status: NotRequired[FeatureStatusType]
+    AdditionalConfiguration: NotRequired[
+        ReadOnly[Sequence[DetectorAdditionalConfigurationTypeDef]]
+    ]
+
+
 class CreateDetectorRequestTypeDef(TypedDict):
     Enable: bool
     ClientToken: NotRequired[str]
@@ -845,10 +1067,32 @@ class CreateDetectorRequestTypeDef(TypedDict):
     Features: NotRequired[ReadOnly[Sequence[DetectorFeatureConfigurationTypeDef]]]
 
 
+class EbsVolumesResultTypeDef(TypedDict):
+    Status: NotRequired[DataSourceStatusType]
+    Reason: NotRequired[str]
+
+
+class ScanEc2InstanceWithFindingsResultTypeDef(TypedDict):
+    EbsVolumes: NotRequired[EbsVolumesResultTypeDef]
+
+
+class MalwareProtectionConfigurationResultTypeDef(TypedDict):
+    ScanEc2InstanceWithFindings: NotRequired[ScanEc2InstanceWithFindingsResultTypeDef]
+    ServiceRole: NotRequired[str]
+
+
+class UnprocessedDataSourcesResultTypeDef(TypedDict):
+    MalwareProtection: NotRequired[MalwareProtectionConfigurationResultTypeDef]
+
+
 class CreateDetectorResponseTypeDef(TypedDict):
     DetectorId: NotRequired[str]
     UnprocessedDataSources: NotRequired[UnprocessedDataSourcesResultTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FindingCriteriaTypeDef(TypedDict):
+    Criterion: NotRequired[ReadOnly[Mapping[str, ConditionTypeDef]]]
 
 
 class CreateFilterRequestTypeDef(TypedDict):
@@ -883,6 +1127,23 @@ class CreateIPSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateS3BucketResourceTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    ObjectPrefixes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CreateProtectedResourceTypeDef(TypedDict):
+    S3Bucket: NotRequired[ReadOnly[CreateS3BucketResourceTypeDef]]
+
+
+class MalwareProtectionPlanTaggingActionTypeDef(TypedDict):
+    Status: NotRequired[MalwareProtectionPlanTaggingActionStatusType]
+
+
+class MalwareProtectionPlanActionsTypeDef(TypedDict):
+    Tagging: NotRequired[MalwareProtectionPlanTaggingActionTypeDef]
+
+
 class CreateMalwareProtectionPlanRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     Role: str
@@ -901,17 +1162,28 @@ class CreateMembersRequestTypeDef(TypedDict):
     AccountDetails: ReadOnly[Sequence[AccountDetailTypeDef]]
 
 
+class UnprocessedAccountTypeDef(TypedDict):
+    AccountId: str
+    Result: str
+
+
 class CreateMembersResponseTypeDef(TypedDict):
     UnprocessedAccounts: list[UnprocessedAccountTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateS3BucketResourceOutputTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    ObjectPrefixes: NotRequired[list[str]]
 
 
 class CreateProtectedResourceOutputTypeDef(TypedDict):
     S3Bucket: NotRequired[CreateS3BucketResourceOutputTypeDef]
 
 
-class CreateProtectedResourceTypeDef(TypedDict):
-    S3Bucket: NotRequired[ReadOnly[CreateS3BucketResourceTypeDef]]
+class DestinationPropertiesTypeDef(TypedDict):
+    DestinationArn: NotRequired[str]
+    KmsKeyArn: NotRequired[str]
 
 
 class CreatePublishingDestinationRequestTypeDef(TypedDict):
@@ -925,16 +1197,6 @@ class CreatePublishingDestinationRequestTypeDef(TypedDict):
 class CreatePublishingDestinationResponseTypeDef(TypedDict):
     DestinationId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateS3BucketResourceOutputTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    ObjectPrefixes: NotRequired[list[str]]
-
-
-class CreateS3BucketResourceTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    ObjectPrefixes: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateSampleFindingsRequestTypeDef(TypedDict):
@@ -998,6 +1260,22 @@ class DNSLogsConfigurationResultTypeDef(TypedDict):
     Status: DataSourceStatusType
 
 
+class FlowLogsConfigurationResultTypeDef(TypedDict):
+    Status: DataSourceStatusType
+
+
+class KubernetesAuditLogsConfigurationResultTypeDef(TypedDict):
+    Status: DataSourceStatusType
+
+
+class KubernetesConfigurationResultTypeDef(TypedDict):
+    AuditLogs: KubernetesAuditLogsConfigurationResultTypeDef
+
+
+class S3LogsConfigurationResultTypeDef(TypedDict):
+    Status: DataSourceStatusType
+
+
 class DataSourceConfigurationsResultTypeDef(TypedDict):
     CloudTrail: CloudTrailConfigurationResultTypeDef
     DNSLogs: DNSLogsConfigurationResultTypeDef
@@ -1005,25 +1283,6 @@ class DataSourceConfigurationsResultTypeDef(TypedDict):
     S3Logs: S3LogsConfigurationResultTypeDef
     Kubernetes: NotRequired[KubernetesConfigurationResultTypeDef]
     MalwareProtection: NotRequired[MalwareProtectionConfigurationResultTypeDef]
-
-
-class DataSourceConfigurationsTypeDef(TypedDict):
-    S3Logs: NotRequired[S3LogsConfigurationTypeDef]
-    Kubernetes: NotRequired[KubernetesConfigurationTypeDef]
-    MalwareProtection: NotRequired[MalwareProtectionConfigurationTypeDef]
-
-
-class DataSourceFreeTrialTypeDef(TypedDict):
-    FreeTrialDaysRemaining: NotRequired[int]
-
-
-class DataSourcesFreeTrialTypeDef(TypedDict):
-    CloudTrail: NotRequired[DataSourceFreeTrialTypeDef]
-    DnsLogs: NotRequired[DataSourceFreeTrialTypeDef]
-    FlowLogs: NotRequired[DataSourceFreeTrialTypeDef]
-    S3Logs: NotRequired[DataSourceFreeTrialTypeDef]
-    Kubernetes: NotRequired[KubernetesDataSourceFreeTrialTypeDef]
-    MalwareProtection: NotRequired[MalwareProtectionDataSourceFreeTrialTypeDef]
 
 
 class DateStatisticsTypeDef(TypedDict):
@@ -1132,12 +1391,74 @@ class DeleteTrustedEntitySetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FilterConditionTypeDef(TypedDict):
+    EqualsValue: NotRequired[str]
+    GreaterThan: NotRequired[int]
+    LessThan: NotRequired[int]
+
+
+class FilterCriterionTypeDef(TypedDict):
+    CriterionKey: NotRequired[CriterionKeyType]
+    FilterCondition: NotRequired[FilterConditionTypeDef]
+
+
+class FilterCriteriaTypeDef(TypedDict):
+    FilterCriterion: NotRequired[ReadOnly[Sequence[FilterCriterionTypeDef]]]
+
+
+class SortCriteriaTypeDef(TypedDict):
+    AttributeName: NotRequired[str]
+    OrderBy: NotRequired[OrderByType]
+
+
 class DescribeMalwareScansRequestTypeDef(TypedDict):
     DetectorId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     FilterCriteria: NotRequired[ReadOnly[FilterCriteriaTypeDef]]
     SortCriteria: NotRequired[SortCriteriaTypeDef]
+
+
+class ResourceDetailsTypeDef(TypedDict):
+    InstanceArn: NotRequired[str]
+
+
+class ScanResultDetailsTypeDef(TypedDict):
+    ScanResult: NotRequired[ScanResultType]
+
+
+class TriggerDetailsTypeDef(TypedDict):
+    GuardDutyFindingId: NotRequired[str]
+    Description: NotRequired[str]
+    TriggerType: NotRequired[TriggerTypeType]
+
+
+class VolumeDetailTypeDef(TypedDict):
+    VolumeArn: NotRequired[str]
+    VolumeType: NotRequired[str]
+    DeviceName: NotRequired[str]
+    VolumeSizeInGB: NotRequired[int]
+    EncryptionType: NotRequired[str]
+    SnapshotArn: NotRequired[str]
+    KmsKeyArn: NotRequired[str]
+
+
+class ScanTypeDef(TypedDict):
+    DetectorId: NotRequired[str]
+    AdminDetectorId: NotRequired[str]
+    ScanId: NotRequired[str]
+    ScanStatus: NotRequired[ScanStatusType]
+    FailureReason: NotRequired[str]
+    ScanStartTime: NotRequired[datetime]
+    ScanEndTime: NotRequired[datetime]
+    TriggerDetails: NotRequired[TriggerDetailsTypeDef]
+    ResourceDetails: NotRequired[ResourceDetailsTypeDef]
+    ScanResultDetails: NotRequired[ScanResultDetailsTypeDef]
+    AccountId: NotRequired[str]
+    TotalBytes: NotRequired[int]
+    FileCount: NotRequired[int]
+    AttachedVolumes: NotRequired[list[VolumeDetailTypeDef]]
+    ScanType: NotRequired[ScanTypeType]
 
 
 class DescribeMalwareScansResponseTypeDef(TypedDict):
@@ -1150,6 +1471,53 @@ class DescribeOrganizationConfigurationRequestTypeDef(TypedDict):
     DetectorId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class OrganizationKubernetesAuditLogsConfigurationResultTypeDef(TypedDict):
+    AutoEnable: bool
+
+
+class OrganizationKubernetesConfigurationResultTypeDef(TypedDict):
+    AuditLogs: OrganizationKubernetesAuditLogsConfigurationResultTypeDef
+
+
+class OrganizationEbsVolumesResultTypeDef(TypedDict):
+    AutoEnable: NotRequired[bool]
+
+
+class OrganizationScanEc2InstanceWithFindingsResultTypeDef(TypedDict):
+    EbsVolumes: NotRequired[OrganizationEbsVolumesResultTypeDef]
+
+
+class OrganizationMalwareProtectionConfigurationResultTypeDef(TypedDict):
+    ScanEc2InstanceWithFindings: NotRequired[
+        OrganizationScanEc2InstanceWithFindingsResultTypeDef
+    ]
+
+
+class OrganizationS3LogsConfigurationResultTypeDef(TypedDict):
+    AutoEnable: bool
+
+
+class OrganizationDataSourceConfigurationsResultTypeDef(TypedDict):
+    S3Logs: OrganizationS3LogsConfigurationResultTypeDef
+    Kubernetes: NotRequired[OrganizationKubernetesConfigurationResultTypeDef]
+    MalwareProtection: NotRequired[
+        OrganizationMalwareProtectionConfigurationResultTypeDef
+    ]
+
+
+class OrganizationAdditionalConfigurationResultTypeDef(TypedDict):
+    Name: NotRequired[OrgFeatureAdditionalConfigurationType]
+    AutoEnable: NotRequired[OrgFeatureStatusType]
+
+
+class OrganizationFeatureConfigurationResultTypeDef(TypedDict):
+    Name: NotRequired[OrgFeatureType]
+    AutoEnable: NotRequired[OrgFeatureStatusType]
+    AdditionalConfiguration: NotRequired[
+        list[OrganizationAdditionalConfigurationResultTypeDef]
+    ]
 
 
 class DescribeOrganizationConfigurationResponseTypeDef(TypedDict):
@@ -1177,15 +1545,211 @@ class DescribePublishingDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationPropertiesTypeDef(TypedDict):
-    DestinationArn: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
-
-
 class DestinationTypeDef(TypedDict):
     DestinationId: str
     DestinationType: DestinationTypeType
     Status: PublishingStatusType
+
+
+class IndicatorTypeDef(TypedDict):
+    Key: IndicatorTypeType
+    Values: NotRequired[list[str]]
+    Title: NotRequired[str]
+
+
+class NetworkConnectionTypeDef(TypedDict):
+    Direction: NetworkDirectionType
+
+
+class NetworkGeoLocationTypeDef(TypedDict):
+    City: str
+    Country: str
+    Latitude: float
+    Longitude: float
+
+
+class NetworkEndpointTypeDef(TypedDict):
+    Id: str
+    Ip: NotRequired[str]
+    Domain: NotRequired[str]
+    Port: NotRequired[int]
+    Location: NotRequired[NetworkGeoLocationTypeDef]
+    AutonomousSystem: NotRequired[AutonomousSystemTypeDef]
+    Connection: NotRequired[NetworkConnectionTypeDef]
+
+
+class Ec2ImageTypeDef(TypedDict):
+    Ec2InstanceUids: NotRequired[list[str]]
+
+
+class IamInstanceProfileTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Id: NotRequired[str]
+
+
+class ProductCodeTypeDef(TypedDict):
+    Code: NotRequired[str]
+    ProductType: NotRequired[str]
+
+
+class Ec2InstanceTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    ImageDescription: NotRequired[str]
+    InstanceState: NotRequired[str]
+    IamInstanceProfile: NotRequired[IamInstanceProfileTypeDef]
+    InstanceType: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    Platform: NotRequired[str]
+    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
+    Ec2NetworkInterfaceUids: NotRequired[list[str]]
+
+
+class Ec2LaunchTemplateTypeDef(TypedDict):
+    Ec2InstanceUids: NotRequired[list[str]]
+    Version: NotRequired[str]
+
+
+class PrivateIpAddressDetailsTypeDef(TypedDict):
+    PrivateDnsName: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+
+
+class SecurityGroupTypeDef(TypedDict):
+    GroupId: NotRequired[str]
+    GroupName: NotRequired[str]
+
+
+class Ec2NetworkInterfaceTypeDef(TypedDict):
+    Ipv6Addresses: NotRequired[list[str]]
+    PrivateIpAddresses: NotRequired[list[PrivateIpAddressDetailsTypeDef]]
+    PublicIp: NotRequired[str]
+    SecurityGroups: NotRequired[list[SecurityGroupTypeDef]]
+    SubNetId: NotRequired[str]
+    VpcId: NotRequired[str]
+
+
+class Ec2VpcTypeDef(TypedDict):
+    Ec2InstanceUids: NotRequired[list[str]]
+
+
+class EcsClusterTypeDef(TypedDict):
+    Status: NotRequired[EcsClusterStatusType]
+    Ec2InstanceUids: NotRequired[list[str]]
+
+
+class EcsTaskTypeDef(TypedDict):
+    CreatedAt: NotRequired[datetime]
+    TaskDefinitionArn: NotRequired[str]
+    LaunchType: NotRequired[EcsLaunchTypeType]
+    ContainerUids: NotRequired[list[str]]
+
+
+class EksClusterTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    Status: NotRequired[ClusterStatusType]
+    VpcId: NotRequired[str]
+    Ec2InstanceUids: NotRequired[list[str]]
+
+
+class IamInstanceProfileV2TypeDef(TypedDict):
+    Ec2InstanceUids: NotRequired[list[str]]
+
+
+class KubernetesWorkloadTypeDef(TypedDict):
+    ContainerUids: NotRequired[list[str]]
+    Namespace: NotRequired[str]
+    KubernetesResourcesTypes: NotRequired[KubernetesResourcesTypesType]
+
+
+class PublicAccessConfigurationTypeDef(TypedDict):
+    PublicAclAccess: NotRequired[PublicAccessStatusType]
+    PublicPolicyAccess: NotRequired[PublicAccessStatusType]
+    PublicAclIgnoreBehavior: NotRequired[PublicAclIgnoreBehaviorType]
+    PublicBucketRestrictBehavior: NotRequired[PublicBucketRestrictBehaviorType]
+
+
+class S3BucketTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    EncryptionType: NotRequired[str]
+    EncryptionKeyArn: NotRequired[str]
+    EffectivePermission: NotRequired[str]
+    PublicReadAccess: NotRequired[PublicAccessStatusType]
+    PublicWriteAccess: NotRequired[PublicAccessStatusType]
+    AccountPublicAccess: NotRequired[PublicAccessConfigurationTypeDef]
+    BucketPublicAccess: NotRequired[PublicAccessConfigurationTypeDef]
+    S3ObjectUids: NotRequired[list[str]]
+
+
+class S3ObjectTypeDef(TypedDict):
+    ETag: NotRequired[str]
+    Key: NotRequired[str]
+    VersionId: NotRequired[str]
+
+
+class ResourceDataTypeDef(TypedDict):
+    S3Bucket: NotRequired[S3BucketTypeDef]
+    Ec2Instance: NotRequired[Ec2InstanceTypeDef]
+    AccessKey: NotRequired[AccessKeyTypeDef]
+    Ec2NetworkInterface: NotRequired[Ec2NetworkInterfaceTypeDef]
+    S3Object: NotRequired[S3ObjectTypeDef]
+    EksCluster: NotRequired[EksClusterTypeDef]
+    KubernetesWorkload: NotRequired[KubernetesWorkloadTypeDef]
+    Container: NotRequired[ContainerFindingResourceTypeDef]
+    EcsCluster: NotRequired[EcsClusterTypeDef]
+    EcsTask: NotRequired[EcsTaskTypeDef]
+    IamInstanceProfile: NotRequired[IamInstanceProfileV2TypeDef]
+    AutoscalingAutoScalingGroup: NotRequired[AutoscalingAutoScalingGroupTypeDef]
+    Ec2LaunchTemplate: NotRequired[Ec2LaunchTemplateTypeDef]
+    Ec2Vpc: NotRequired[Ec2VpcTypeDef]
+    Ec2Image: NotRequired[Ec2ImageTypeDef]
+    CloudformationStack: NotRequired[CloudformationStackTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class ResourceV2TypeDef(TypedDict):
+    Uid: str
+    Name: NotRequired[str]
+    AccountId: NotRequired[str]
+    ResourceType: FindingResourceTypeType
+    Region: NotRequired[str]
+    Service: NotRequired[str]
+    CloudPartition: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    Data: NotRequired[ResourceDataTypeDef]
+
+
+class SignalTypeDef(TypedDict):
+    Uid: str
+    Type: SignalTypeType
+    Description: NotRequired[str]
+    Name: str
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    FirstSeenAt: datetime
+    LastSeenAt: datetime
+    Severity: NotRequired[float]
+    Count: int
+    ResourceUids: NotRequired[list[str]]
+    ActorIds: NotRequired[list[str]]
+    EndpointIds: NotRequired[list[str]]
+    SignalIndicators: NotRequired[list[IndicatorTypeDef]]
+
+
+class SequenceTypeDef(TypedDict):
+    Uid: str
+    Description: str
+    Actors: NotRequired[list[ActorTypeDef]]
+    Resources: NotRequired[list[ResourceV2TypeDef]]
+    Endpoints: NotRequired[list[NetworkEndpointTypeDef]]
+    Signals: list[SignalTypeDef]
+    SequenceIndicators: NotRequired[list[IndicatorTypeDef]]
+    AdditionalSequenceTypes: NotRequired[list[str]]
 
 
 class DetectionTypeDef(TypedDict):
@@ -1199,25 +1763,12 @@ class DetectorAdditionalConfigurationResultTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
 
 
-class DetectorAdditionalConfigurationTypeDef(TypedDict):
-    Name: NotRequired[FeatureAdditionalConfigurationType]
-    Status: NotRequired[FeatureStatusType]
-
-
 class DetectorFeatureConfigurationResultTypeDef(TypedDict):
     Name: NotRequired[DetectorFeatureResultType]
     Status: NotRequired[FeatureStatusType]
     UpdatedAt: NotRequired[datetime]
     AdditionalConfiguration: NotRequired[
         list[DetectorAdditionalConfigurationResultTypeDef]
-    ]
-
-
-class DetectorFeatureConfigurationTypeDef(TypedDict):
-    Name: NotRequired[DetectorFeatureType]
-    Status: NotRequired[FeatureStatusType]
-    AdditionalConfiguration: NotRequired[
-        ReadOnly[Sequence[DetectorAdditionalConfigurationTypeDef]]
     ]
 
 
@@ -1255,18 +1806,6 @@ class DisassociateMembersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DnsRequestActionTypeDef(TypedDict):
-    Domain: NotRequired[str]
-    Protocol: NotRequired[str]
-    Blocked: NotRequired[bool]
-    DomainWithSuffix: NotRequired[str]
-    VpcOwnerAccountId: NotRequired[str]
-
-
-class DomainDetailsTypeDef(TypedDict):
-    Domain: NotRequired[str]
-
-
 class EbsSnapshotDetailsTypeDef(TypedDict):
     SnapshotArn: NotRequired[str]
 
@@ -1280,6 +1819,50 @@ class EbsVolumeDetailsTypeDef(TypedDict):
     SkippedVolumeDetails: NotRequired[list[VolumeDetailTypeDef]]
 
 
+class HighestSeverityThreatDetailsTypeDef(TypedDict):
+    Severity: NotRequired[str]
+    ThreatName: NotRequired[str]
+    Count: NotRequired[int]
+
+
+class ScannedItemCountTypeDef(TypedDict):
+    TotalGb: NotRequired[int]
+    Files: NotRequired[int]
+    Volumes: NotRequired[int]
+
+
+class ScanFilePathTypeDef(TypedDict):
+    FilePath: NotRequired[str]
+    VolumeArn: NotRequired[str]
+    Hash: NotRequired[str]
+    FileName: NotRequired[str]
+
+
+class ScanThreatNameTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Severity: NotRequired[str]
+    ItemCount: NotRequired[int]
+    FilePaths: NotRequired[list[ScanFilePathTypeDef]]
+
+
+class ThreatDetectedByNameTypeDef(TypedDict):
+    ItemCount: NotRequired[int]
+    UniqueThreatNameCount: NotRequired[int]
+    Shortened: NotRequired[bool]
+    ThreatNames: NotRequired[list[ScanThreatNameTypeDef]]
+
+
+class ThreatsDetectedItemCountTypeDef(TypedDict):
+    Files: NotRequired[int]
+
+
+class ScanDetectionsTypeDef(TypedDict):
+    ScannedItemCount: NotRequired[ScannedItemCountTypeDef]
+    ThreatsDetectedItemCount: NotRequired[ThreatsDetectedItemCountTypeDef]
+    HighestSeverityThreatDetails: NotRequired[HighestSeverityThreatDetailsTypeDef]
+    ThreatDetectedByName: NotRequired[ThreatDetectedByNameTypeDef]
+
+
 class EbsVolumeScanDetailsTypeDef(TypedDict):
     ScanId: NotRequired[str]
     ScanStartedAt: NotRequired[datetime]
@@ -1290,63 +1873,17 @@ class EbsVolumeScanDetailsTypeDef(TypedDict):
     ScanType: NotRequired[ScanTypeType]
 
 
-class EbsVolumesResultTypeDef(TypedDict):
-    Status: NotRequired[DataSourceStatusType]
-    Reason: NotRequired[str]
-
-
 class Ec2ImageDetailsTypeDef(TypedDict):
     ImageArn: NotRequired[str]
 
 
-class Ec2ImageTypeDef(TypedDict):
-    Ec2InstanceUids: NotRequired[list[str]]
+class HostPathTypeDef(TypedDict):
+    Path: NotRequired[str]
 
 
-class Ec2InstanceTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    ImageDescription: NotRequired[str]
-    InstanceState: NotRequired[str]
-    IamInstanceProfile: NotRequired[IamInstanceProfileTypeDef]
-    InstanceType: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    Platform: NotRequired[str]
-    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
-    Ec2NetworkInterfaceUids: NotRequired[list[str]]
-
-
-class Ec2LaunchTemplateTypeDef(TypedDict):
-    Ec2InstanceUids: NotRequired[list[str]]
-    Version: NotRequired[str]
-
-
-class Ec2NetworkInterfaceTypeDef(TypedDict):
-    Ipv6Addresses: NotRequired[list[str]]
-    PrivateIpAddresses: NotRequired[list[PrivateIpAddressDetailsTypeDef]]
-    PublicIp: NotRequired[str]
-    SecurityGroups: NotRequired[list[SecurityGroupTypeDef]]
-    SubNetId: NotRequired[str]
-    VpcId: NotRequired[str]
-
-
-class Ec2VpcTypeDef(TypedDict):
-    Ec2InstanceUids: NotRequired[list[str]]
-
-
-class EcsClusterDetailsTypeDef(TypedDict):
+class VolumeTypeDef(TypedDict):
     Name: NotRequired[str]
-    Arn: NotRequired[str]
-    Status: NotRequired[str]
-    ActiveServicesCount: NotRequired[int]
-    RegisteredContainerInstancesCount: NotRequired[int]
-    RunningTasksCount: NotRequired[int]
-    Tags: NotRequired[list[TagTypeDef]]
-    TaskDetails: NotRequired[EcsTaskDetailsTypeDef]
-
-
-class EcsClusterTypeDef(TypedDict):
-    Status: NotRequired[EcsClusterStatusType]
-    Ec2InstanceUids: NotRequired[list[str]]
+    HostPath: NotRequired[HostPathTypeDef]
 
 
 class EcsTaskDetailsTypeDef(TypedDict):
@@ -1363,11 +1900,15 @@ class EcsTaskDetailsTypeDef(TypedDict):
     LaunchType: NotRequired[str]
 
 
-class EcsTaskTypeDef(TypedDict):
-    CreatedAt: NotRequired[datetime]
-    TaskDefinitionArn: NotRequired[str]
-    LaunchType: NotRequired[EcsLaunchTypeType]
-    ContainerUids: NotRequired[list[str]]
+class EcsClusterDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    Status: NotRequired[str]
+    ActiveServicesCount: NotRequired[int]
+    RegisteredContainerInstancesCount: NotRequired[int]
+    RunningTasksCount: NotRequired[int]
+    Tags: NotRequired[list[TagTypeDef]]
+    TaskDetails: NotRequired[EcsTaskDetailsTypeDef]
 
 
 class EksClusterDetailsTypeDef(TypedDict):
@@ -1379,14 +1920,6 @@ class EksClusterDetailsTypeDef(TypedDict):
     CreatedAt: NotRequired[datetime]
 
 
-class EksClusterTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    Status: NotRequired[ClusterStatusType]
-    VpcId: NotRequired[str]
-    Ec2InstanceUids: NotRequired[list[str]]
-
-
 class EnableOrganizationAdminAccountRequestTypeDef(TypedDict):
     AdminAccountId: str
 
@@ -1395,36 +1928,38 @@ class EnableOrganizationAdminAccountResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ThreatIntelligenceDetailTypeDef(TypedDict):
+    ThreatListName: NotRequired[str]
+    ThreatNames: NotRequired[list[str]]
+    ThreatFileSha256: NotRequired[str]
+
+
 class EvidenceTypeDef(TypedDict):
     ThreatIntelligenceDetails: NotRequired[list[ThreatIntelligenceDetailTypeDef]]
-
-
-class FargateDetailsTypeDef(TypedDict):
-    Issues: NotRequired[list[str]]
-    ManagementType: NotRequired[ManagementTypeType]
-
-
-class FilterConditionTypeDef(TypedDict):
-    EqualsValue: NotRequired[str]
-    GreaterThan: NotRequired[int]
-    LessThan: NotRequired[int]
-
-
-class FilterCriteriaTypeDef(TypedDict):
-    FilterCriterion: NotRequired[ReadOnly[Sequence[FilterCriterionTypeDef]]]
-
-
-class FilterCriterionTypeDef(TypedDict):
-    CriterionKey: NotRequired[CriterionKeyType]
-    FilterCondition: NotRequired[FilterConditionTypeDef]
 
 
 class FindingCriteriaOutputTypeDef(TypedDict):
     Criterion: NotRequired[dict[str, ConditionOutputTypeDef]]
 
 
-class FindingCriteriaTypeDef(TypedDict):
-    Criterion: NotRequired[ReadOnly[Mapping[str, ConditionTypeDef]]]
+class FindingTypeStatisticsTypeDef(TypedDict):
+    FindingType: NotRequired[str]
+    LastGeneratedAt: NotRequired[datetime]
+    TotalFindings: NotRequired[int]
+
+
+class ResourceStatisticsTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    LastGeneratedAt: NotRequired[datetime]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[str]
+    TotalFindings: NotRequired[int]
+
+
+class SeverityStatisticsTypeDef(TypedDict):
+    LastGeneratedAt: NotRequired[datetime]
+    Severity: NotRequired[float]
+    TotalFindings: NotRequired[int]
 
 
 class FindingStatisticsTypeDef(TypedDict):
@@ -1434,6 +1969,294 @@ class FindingStatisticsTypeDef(TypedDict):
     GroupedByFindingType: NotRequired[list[FindingTypeStatisticsTypeDef]]
     GroupedByResource: NotRequired[list[ResourceStatisticsTypeDef]]
     GroupedBySeverity: NotRequired[list[SeverityStatisticsTypeDef]]
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    Ipv6Addresses: NotRequired[list[str]]
+    NetworkInterfaceId: NotRequired[str]
+    PrivateDnsName: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+    PrivateIpAddresses: NotRequired[list[PrivateIpAddressDetailsTypeDef]]
+    PublicDnsName: NotRequired[str]
+    PublicIp: NotRequired[str]
+    SecurityGroups: NotRequired[list[SecurityGroupTypeDef]]
+    SubnetId: NotRequired[str]
+    VpcId: NotRequired[str]
+
+
+class InstanceDetailsTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    IamInstanceProfile: NotRequired[IamInstanceProfileTypeDef]
+    ImageDescription: NotRequired[str]
+    ImageId: NotRequired[str]
+    InstanceId: NotRequired[str]
+    InstanceState: NotRequired[str]
+    InstanceType: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    LaunchTime: NotRequired[str]
+    NetworkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+    Platform: NotRequired[str]
+    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class ImpersonatedUserTypeDef(TypedDict):
+    Username: NotRequired[str]
+    Groups: NotRequired[list[str]]
+
+
+class KubernetesUserDetailsTypeDef(TypedDict):
+    Username: NotRequired[str]
+    Uid: NotRequired[str]
+    Groups: NotRequired[list[str]]
+    SessionName: NotRequired[list[str]]
+    ImpersonatedUser: NotRequired[ImpersonatedUserTypeDef]
+
+
+class KubernetesWorkloadDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+    Uid: NotRequired[str]
+    Namespace: NotRequired[str]
+    HostNetwork: NotRequired[bool]
+    ServiceAccountName: NotRequired[str]
+    Containers: NotRequired[list[ContainerTypeDef]]
+    Volumes: NotRequired[list[VolumeTypeDef]]
+    HostIPC: NotRequired[bool]
+    HostPID: NotRequired[bool]
+
+
+class KubernetesDetailsTypeDef(TypedDict):
+    KubernetesUserDetails: NotRequired[KubernetesUserDetailsTypeDef]
+    KubernetesWorkloadDetails: NotRequired[KubernetesWorkloadDetailsTypeDef]
+
+
+class VpcConfigTypeDef(TypedDict):
+    SubnetIds: NotRequired[list[str]]
+    VpcId: NotRequired[str]
+    SecurityGroups: NotRequired[list[SecurityGroupTypeDef]]
+
+
+class LambdaDetailsTypeDef(TypedDict):
+    FunctionArn: NotRequired[str]
+    FunctionName: NotRequired[str]
+    Description: NotRequired[str]
+    LastModifiedAt: NotRequired[datetime]
+    RevisionId: NotRequired[str]
+    FunctionVersion: NotRequired[str]
+    Role: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class RdsDbInstanceDetailsTypeDef(TypedDict):
+    DbInstanceIdentifier: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    DbClusterIdentifier: NotRequired[str]
+    DbInstanceArn: NotRequired[str]
+    DbiResourceId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class RdsDbUserDetailsTypeDef(TypedDict):
+    User: NotRequired[str]
+    Application: NotRequired[str]
+    Database: NotRequired[str]
+    Ssl: NotRequired[str]
+    AuthMethod: NotRequired[str]
+
+
+class RdsLimitlessDbDetailsTypeDef(TypedDict):
+    DbShardGroupIdentifier: NotRequired[str]
+    DbShardGroupResourceId: NotRequired[str]
+    DbShardGroupArn: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    DbClusterIdentifier: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class RecoveryPointDetailsTypeDef(TypedDict):
+    RecoveryPointArn: NotRequired[str]
+    BackupVaultName: NotRequired[str]
+
+
+class OwnerTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
+class PermissionConfigurationTypeDef(TypedDict):
+    BucketLevelPermissions: NotRequired[BucketLevelPermissionsTypeDef]
+    AccountLevelPermissions: NotRequired[AccountLevelPermissionsTypeDef]
+
+
+class PublicAccessTypeDef(TypedDict):
+    PermissionConfiguration: NotRequired[PermissionConfigurationTypeDef]
+    EffectivePermission: NotRequired[str]
+
+
+class S3ObjectDetailTypeDef(TypedDict):
+    ObjectArn: NotRequired[str]
+    Key: NotRequired[str]
+    ETag: NotRequired[str]
+    Hash: NotRequired[str]
+    VersionId: NotRequired[str]
+
+
+class S3BucketDetailTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    Owner: NotRequired[OwnerTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    DefaultServerSideEncryption: NotRequired[DefaultServerSideEncryptionTypeDef]
+    PublicAccess: NotRequired[PublicAccessTypeDef]
+    S3ObjectDetails: NotRequired[list[S3ObjectDetailTypeDef]]
+
+
+class ResourceTypeDef(TypedDict):
+    AccessKeyDetails: NotRequired[AccessKeyDetailsTypeDef]
+    S3BucketDetails: NotRequired[list[S3BucketDetailTypeDef]]
+    InstanceDetails: NotRequired[InstanceDetailsTypeDef]
+    EksClusterDetails: NotRequired[EksClusterDetailsTypeDef]
+    KubernetesDetails: NotRequired[KubernetesDetailsTypeDef]
+    ResourceType: NotRequired[str]
+    EbsVolumeDetails: NotRequired[EbsVolumeDetailsTypeDef]
+    EcsClusterDetails: NotRequired[EcsClusterDetailsTypeDef]
+    ContainerDetails: NotRequired[ContainerTypeDef]
+    LambdaDetails: NotRequired[LambdaDetailsTypeDef]
+    RdsDbInstanceDetails: NotRequired[RdsDbInstanceDetailsTypeDef]
+    RdsLimitlessDbDetails: NotRequired[RdsLimitlessDbDetailsTypeDef]
+    RdsDbUserDetails: NotRequired[RdsDbUserDetailsTypeDef]
+    EbsSnapshotDetails: NotRequired[EbsSnapshotDetailsTypeDef]
+    Ec2ImageDetails: NotRequired[Ec2ImageDetailsTypeDef]
+    RecoveryPointDetails: NotRequired[RecoveryPointDetailsTypeDef]
+
+
+class IncrementalScanDetailsTypeDef(TypedDict):
+    BaselineResourceArn: str
+
+
+class MalwareProtectionFindingsScanConfigurationTypeDef(TypedDict):
+    TriggerType: NotRequired[TriggerTypeType]
+    IncrementalScanDetails: NotRequired[IncrementalScanDetailsTypeDef]
+
+
+class ItemDetailsTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    ItemPath: NotRequired[str]
+    Hash: NotRequired[str]
+    AdditionalInfo: NotRequired[AdditionalInfoTypeDef]
+
+
+class ItemPathTypeDef(TypedDict):
+    NestedItemPath: NotRequired[str]
+    Hash: NotRequired[str]
+
+
+class ThreatTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Source: NotRequired[str]
+    ItemPaths: NotRequired[list[ItemPathTypeDef]]
+    Count: NotRequired[int]
+    Hash: NotRequired[str]
+    ItemDetails: NotRequired[list[ItemDetailsTypeDef]]
+
+
+class MalwareScanDetailsTypeDef(TypedDict):
+    Threats: NotRequired[list[ThreatTypeDef]]
+    ScanId: NotRequired[str]
+    ScanType: NotRequired[MalwareProtectionScanTypeType]
+    ScanCategory: NotRequired[ScanCategoryType]
+    ScanConfiguration: NotRequired[MalwareProtectionFindingsScanConfigurationTypeDef]
+    UniqueThreatCount: NotRequired[int]
+
+
+class LineageObjectTypeDef(TypedDict):
+    StartTime: NotRequired[datetime]
+    NamespacePid: NotRequired[int]
+    UserId: NotRequired[int]
+    Name: NotRequired[str]
+    Pid: NotRequired[int]
+    Uuid: NotRequired[str]
+    ExecutablePath: NotRequired[str]
+    Euid: NotRequired[int]
+    ParentUuid: NotRequired[str]
+
+
+class ProcessDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ExecutablePath: NotRequired[str]
+    ExecutableSha256: NotRequired[str]
+    NamespacePid: NotRequired[int]
+    Pwd: NotRequired[str]
+    Pid: NotRequired[int]
+    StartTime: NotRequired[datetime]
+    Uuid: NotRequired[str]
+    ParentUuid: NotRequired[str]
+    User: NotRequired[str]
+    UserId: NotRequired[int]
+    Euid: NotRequired[int]
+    Lineage: NotRequired[list[LineageObjectTypeDef]]
+
+
+class RuntimeContextTypeDef(TypedDict):
+    ModifyingProcess: NotRequired[ProcessDetailsTypeDef]
+    ModifiedAt: NotRequired[datetime]
+    ScriptPath: NotRequired[str]
+    LibraryPath: NotRequired[str]
+    LdPreloadValue: NotRequired[str]
+    SocketPath: NotRequired[str]
+    RuncBinaryPath: NotRequired[str]
+    ReleaseAgentPath: NotRequired[str]
+    MountSource: NotRequired[str]
+    MountTarget: NotRequired[str]
+    FileSystemType: NotRequired[str]
+    Flags: NotRequired[list[str]]
+    ModuleName: NotRequired[str]
+    ModuleFilePath: NotRequired[str]
+    ModuleSha256: NotRequired[str]
+    ShellHistoryFilePath: NotRequired[str]
+    TargetProcess: NotRequired[ProcessDetailsTypeDef]
+    AddressFamily: NotRequired[str]
+    IanaProtocolNumber: NotRequired[int]
+    MemoryRegions: NotRequired[list[str]]
+    ToolName: NotRequired[str]
+    ToolCategory: NotRequired[str]
+    ServiceName: NotRequired[str]
+    CommandLineExample: NotRequired[str]
+    ThreatFilePath: NotRequired[str]
+
+
+class RuntimeDetailsTypeDef(TypedDict):
+    Process: NotRequired[ProcessDetailsTypeDef]
+    Context: NotRequired[RuntimeContextTypeDef]
+
+
+class ServiceAdditionalInfoTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class ServiceTypeDef(TypedDict):
+    Action: NotRequired[ActionTypeDef]
+    Evidence: NotRequired[EvidenceTypeDef]
+    Archived: NotRequired[bool]
+    Count: NotRequired[int]
+    DetectorId: NotRequired[str]
+    EventFirstSeen: NotRequired[str]
+    EventLastSeen: NotRequired[str]
+    ResourceRole: NotRequired[str]
+    ServiceName: NotRequired[str]
+    UserFeedback: NotRequired[str]
+    AdditionalInfo: NotRequired[ServiceAdditionalInfoTypeDef]
+    FeatureName: NotRequired[str]
+    EbsVolumeScanDetails: NotRequired[EbsVolumeScanDetailsTypeDef]
+    RuntimeDetails: NotRequired[RuntimeDetailsTypeDef]
+    Detection: NotRequired[DetectionTypeDef]
+    MalwareScanDetails: NotRequired[MalwareScanDetailsTypeDef]
 
 
 class FindingTypeDef(TypedDict):
@@ -1453,26 +2276,6 @@ class FindingTypeDef(TypedDict):
     Type: str
     UpdatedAt: str
     AssociatedAttackSequenceArn: NotRequired[str]
-
-
-class FindingTypeStatisticsTypeDef(TypedDict):
-    FindingType: NotRequired[str]
-    LastGeneratedAt: NotRequired[datetime]
-    TotalFindings: NotRequired[int]
-
-
-class FlowLogsConfigurationResultTypeDef(TypedDict):
-    Status: DataSourceStatusType
-
-
-class FreeTrialFeatureConfigurationResultTypeDef(TypedDict):
-    Name: NotRequired[FreeTrialFeatureResultType]
-    FreeTrialDaysRemaining: NotRequired[int]
-
-
-class GeoLocationTypeDef(TypedDict):
-    Lat: NotRequired[float]
-    Lon: NotRequired[float]
 
 
 class GetAdministratorAccountRequestTypeDef(TypedDict):
@@ -1576,6 +2379,11 @@ class GetMalwareProtectionPlanRequestTypeDef(TypedDict):
     MalwareProtectionPlanId: str
 
 
+class MalwareProtectionPlanStatusReasonTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
 class GetMalwareProtectionPlanResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     Role: NotRequired[str]
@@ -1590,6 +2398,49 @@ class GetMalwareProtectionPlanResponseTypeDef(TypedDict):
 
 class GetMalwareScanRequestTypeDef(TypedDict):
     ScanId: str
+
+
+class ScanResultThreatTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Source: NotRequired[DetectionSourceType]
+    Count: NotRequired[int]
+    Hash: NotRequired[str]
+    ItemDetails: NotRequired[list[ItemDetailsTypeDef]]
+
+
+class GetMalwareScanResultDetailsTypeDef(TypedDict):
+    ScanResultStatus: NotRequired[ScanResultStatusType]
+    SkippedFileCount: NotRequired[int]
+    FailedFileCount: NotRequired[int]
+    ThreatFoundFileCount: NotRequired[int]
+    TotalFileCount: NotRequired[int]
+    TotalBytes: NotRequired[int]
+    UniqueThreatCount: NotRequired[int]
+    Threats: NotRequired[list[ScanResultThreatTypeDef]]
+
+
+class ScanConfigurationRecoveryPointTypeDef(TypedDict):
+    BackupVaultName: NotRequired[str]
+
+
+class ScanConfigurationTypeDef(TypedDict):
+    Role: NotRequired[str]
+    TriggerDetails: NotRequired[TriggerDetailsTypeDef]
+    IncrementalScanDetails: NotRequired[IncrementalScanDetailsTypeDef]
+    RecoveryPoint: NotRequired[ScanConfigurationRecoveryPointTypeDef]
+
+
+class ScannedResourceDetailsTypeDef(TypedDict):
+    EbsVolume: NotRequired[VolumeDetailTypeDef]
+    EbsSnapshot: NotRequired[EbsSnapshotTypeDef]
+
+
+class ScannedResourceTypeDef(TypedDict):
+    ScannedResourceArn: NotRequired[str]
+    ScannedResourceType: NotRequired[MalwareProtectionResourceTypeType]
+    ScannedResourceStatus: NotRequired[MalwareProtectionScanStatusType]
+    ScanStatusReason: NotRequired[ScanStatusReasonType]
+    ResourceDetails: NotRequired[ScannedResourceDetailsTypeDef]
 
 
 class GetMalwareScanResponseTypeDef(TypedDict):
@@ -1613,19 +2464,22 @@ class GetMalwareScanResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GetMalwareScanResultDetailsTypeDef(TypedDict):
-    ScanResultStatus: NotRequired[ScanResultStatusType]
-    SkippedFileCount: NotRequired[int]
-    FailedFileCount: NotRequired[int]
-    ThreatFoundFileCount: NotRequired[int]
-    TotalFileCount: NotRequired[int]
-    TotalBytes: NotRequired[int]
-    UniqueThreatCount: NotRequired[int]
-    Threats: NotRequired[list[ScanResultThreatTypeDef]]
-
-
 class GetMalwareScanSettingsRequestTypeDef(TypedDict):
     DetectorId: str
+
+
+class ScanConditionPairTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
+
+
+class ScanConditionOutputTypeDef(TypedDict):
+    MapEquals: list[ScanConditionPairTypeDef]
+
+
+class ScanResourceCriteriaOutputTypeDef(TypedDict):
+    Include: NotRequired[dict[ScanCriterionKeyType, ScanConditionOutputTypeDef]]
+    Exclude: NotRequired[dict[ScanCriterionKeyType, ScanConditionOutputTypeDef]]
 
 
 class GetMalwareScanSettingsResponseTypeDef(TypedDict):
@@ -1638,6 +2492,13 @@ class GetMasterAccountRequestTypeDef(TypedDict):
     DetectorId: str
 
 
+class MasterTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    InvitationId: NotRequired[str]
+    RelationshipStatus: NotRequired[str]
+    InvitedAt: NotRequired[str]
+
+
 class GetMasterAccountResponseTypeDef(TypedDict):
     Master: MasterTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1646,6 +2507,27 @@ class GetMasterAccountResponseTypeDef(TypedDict):
 class GetMemberDetectorsRequestTypeDef(TypedDict):
     DetectorId: str
     AccountIds: ReadOnly[Sequence[str]]
+
+
+class MemberAdditionalConfigurationResultTypeDef(TypedDict):
+    Name: NotRequired[OrgFeatureAdditionalConfigurationType]
+    Status: NotRequired[FeatureStatusType]
+    UpdatedAt: NotRequired[datetime]
+
+
+class MemberFeaturesConfigurationResultTypeDef(TypedDict):
+    Name: NotRequired[OrgFeatureType]
+    Status: NotRequired[FeatureStatusType]
+    UpdatedAt: NotRequired[datetime]
+    AdditionalConfiguration: NotRequired[
+        list[MemberAdditionalConfigurationResultTypeDef]
+    ]
+
+
+class MemberDataSourceConfigurationTypeDef(TypedDict):
+    AccountId: str
+    DataSources: DataSourceConfigurationsResultTypeDef
+    Features: NotRequired[list[MemberFeaturesConfigurationResultTypeDef]]
 
 
 class GetMemberDetectorsResponseTypeDef(TypedDict):
@@ -1659,10 +2541,47 @@ class GetMembersRequestTypeDef(TypedDict):
     AccountIds: ReadOnly[Sequence[str]]
 
 
+class MemberTypeDef(TypedDict):
+    AccountId: str
+    DetectorId: NotRequired[str]
+    MasterId: str
+    Email: str
+    RelationshipStatus: str
+    InvitedAt: NotRequired[str]
+    UpdatedAt: str
+    AdministratorId: NotRequired[str]
+
+
 class GetMembersResponseTypeDef(TypedDict):
     Members: list[MemberTypeDef]
     UnprocessedAccounts: list[UnprocessedAccountTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OrganizationFeatureStatisticsAdditionalConfigurationTypeDef(TypedDict):
+    Name: NotRequired[OrgFeatureAdditionalConfigurationType]
+    EnabledAccountsCount: NotRequired[int]
+
+
+class OrganizationFeatureStatisticsTypeDef(TypedDict):
+    Name: NotRequired[OrgFeatureType]
+    EnabledAccountsCount: NotRequired[int]
+    AdditionalConfiguration: NotRequired[
+        list[OrganizationFeatureStatisticsAdditionalConfigurationTypeDef]
+    ]
+
+
+class OrganizationStatisticsTypeDef(TypedDict):
+    TotalAccountsCount: NotRequired[int]
+    MemberAccountsCount: NotRequired[int]
+    ActiveAccountsCount: NotRequired[int]
+    EnabledAccountsCount: NotRequired[int]
+    CountByFeature: NotRequired[list[OrganizationFeatureStatisticsTypeDef]]
+
+
+class OrganizationDetailsTypeDef(TypedDict):
+    UpdatedAt: NotRequired[datetime]
+    OrganizationStatistics: NotRequired[OrganizationStatisticsTypeDef]
 
 
 class GetOrganizationStatisticsResponseTypeDef(TypedDict):
@@ -1732,6 +2651,13 @@ class GetTrustedEntitySetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UsageCriteriaTypeDef(TypedDict):
+    AccountIds: NotRequired[ReadOnly[Sequence[str]]]
+    DataSources: NotRequired[ReadOnly[Sequence[DataSourceType]]]
+    Resources: NotRequired[ReadOnly[Sequence[str]]]
+    Features: NotRequired[ReadOnly[Sequence[UsageFeatureType]]]
+
+
 class GetUsageStatisticsRequestTypeDef(TypedDict):
     DetectorId: str
     UsageStatisticType: UsageStatisticTypeType
@@ -1741,60 +2667,54 @@ class GetUsageStatisticsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TotalTypeDef(TypedDict):
+    Amount: NotRequired[str]
+    Unit: NotRequired[str]
+
+
+class UsageAccountResultTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    Total: NotRequired[TotalTypeDef]
+
+
+class UsageDataSourceResultTypeDef(TypedDict):
+    DataSource: NotRequired[DataSourceType]
+    Total: NotRequired[TotalTypeDef]
+
+
+class UsageFeatureResultTypeDef(TypedDict):
+    Feature: NotRequired[UsageFeatureType]
+    Total: NotRequired[TotalTypeDef]
+
+
+class UsageResourceResultTypeDef(TypedDict):
+    Resource: NotRequired[str]
+    Total: NotRequired[TotalTypeDef]
+
+
+class UsageTopAccountResultTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    Total: NotRequired[TotalTypeDef]
+
+
+class UsageTopAccountsResultTypeDef(TypedDict):
+    Feature: NotRequired[UsageFeatureType]
+    Accounts: NotRequired[list[UsageTopAccountResultTypeDef]]
+
+
+class UsageStatisticsTypeDef(TypedDict):
+    SumByAccount: NotRequired[list[UsageAccountResultTypeDef]]
+    TopAccountsByFeature: NotRequired[list[UsageTopAccountsResultTypeDef]]
+    SumByDataSource: NotRequired[list[UsageDataSourceResultTypeDef]]
+    SumByResource: NotRequired[list[UsageResourceResultTypeDef]]
+    TopResources: NotRequired[list[UsageResourceResultTypeDef]]
+    SumByFeature: NotRequired[list[UsageFeatureResultTypeDef]]
+
+
 class GetUsageStatisticsResponseTypeDef(TypedDict):
     UsageStatistics: NotRequired[UsageStatisticsTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HighestSeverityThreatDetailsTypeDef(TypedDict):
-    Severity: NotRequired[str]
-    ThreatName: NotRequired[str]
-    Count: NotRequired[int]
-
-
-class HostPathTypeDef(TypedDict):
-    Path: NotRequired[str]
-
-
-class IamInstanceProfileTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Id: NotRequired[str]
-
-
-class IamInstanceProfileV2TypeDef(TypedDict):
-    Ec2InstanceUids: NotRequired[list[str]]
-
-
-class ImpersonatedUserTypeDef(TypedDict):
-    Username: NotRequired[str]
-    Groups: NotRequired[list[str]]
-
-
-class IncrementalScanDetailsTypeDef(TypedDict):
-    BaselineResourceArn: str
-
-
-class IndicatorTypeDef(TypedDict):
-    Key: IndicatorTypeType
-    Values: NotRequired[list[str]]
-    Title: NotRequired[str]
-
-
-class InstanceDetailsTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    IamInstanceProfile: NotRequired[IamInstanceProfileTypeDef]
-    ImageDescription: NotRequired[str]
-    ImageId: NotRequired[str]
-    InstanceId: NotRequired[str]
-    InstanceState: NotRequired[str]
-    InstanceType: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    LaunchTime: NotRequired[str]
-    NetworkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
-    Platform: NotRequired[str]
-    ProductCodes: NotRequired[list[ProductCodeTypeDef]]
-    Tags: NotRequired[list[TagTypeDef]]
 
 
 class InvitationTypeDef(TypedDict):
@@ -1814,129 +2734,6 @@ class InviteMembersRequestTypeDef(TypedDict):
 class InviteMembersResponseTypeDef(TypedDict):
     UnprocessedAccounts: list[UnprocessedAccountTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ItemDetailsTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    ItemPath: NotRequired[str]
-    Hash: NotRequired[str]
-    AdditionalInfo: NotRequired[AdditionalInfoTypeDef]
-
-
-class ItemPathTypeDef(TypedDict):
-    NestedItemPath: NotRequired[str]
-    Hash: NotRequired[str]
-
-
-class KubernetesApiCallActionTypeDef(TypedDict):
-    RequestUri: NotRequired[str]
-    Verb: NotRequired[str]
-    Resource: NotRequired[str]
-    Subresource: NotRequired[str]
-    Namespace: NotRequired[str]
-    ResourceName: NotRequired[str]
-    SourceIps: NotRequired[list[str]]
-    UserAgent: NotRequired[str]
-    RemoteIpDetails: NotRequired[RemoteIpDetailsTypeDef]
-    StatusCode: NotRequired[int]
-    Parameters: NotRequired[str]
-
-
-class KubernetesAuditLogsConfigurationResultTypeDef(TypedDict):
-    Status: DataSourceStatusType
-
-
-class KubernetesAuditLogsConfigurationTypeDef(TypedDict):
-    Enable: bool
-
-
-class KubernetesConfigurationResultTypeDef(TypedDict):
-    AuditLogs: KubernetesAuditLogsConfigurationResultTypeDef
-
-
-class KubernetesConfigurationTypeDef(TypedDict):
-    AuditLogs: KubernetesAuditLogsConfigurationTypeDef
-
-
-class KubernetesDataSourceFreeTrialTypeDef(TypedDict):
-    AuditLogs: NotRequired[DataSourceFreeTrialTypeDef]
-
-
-class KubernetesDetailsTypeDef(TypedDict):
-    KubernetesUserDetails: NotRequired[KubernetesUserDetailsTypeDef]
-    KubernetesWorkloadDetails: NotRequired[KubernetesWorkloadDetailsTypeDef]
-
-
-class KubernetesPermissionCheckedDetailsTypeDef(TypedDict):
-    Verb: NotRequired[str]
-    Resource: NotRequired[str]
-    Namespace: NotRequired[str]
-    Allowed: NotRequired[bool]
-
-
-class KubernetesRoleBindingDetailsTypeDef(TypedDict):
-    Kind: NotRequired[str]
-    Name: NotRequired[str]
-    Uid: NotRequired[str]
-    RoleRefName: NotRequired[str]
-    RoleRefKind: NotRequired[str]
-
-
-class KubernetesRoleDetailsTypeDef(TypedDict):
-    Kind: NotRequired[str]
-    Name: NotRequired[str]
-    Uid: NotRequired[str]
-
-
-class KubernetesUserDetailsTypeDef(TypedDict):
-    Username: NotRequired[str]
-    Uid: NotRequired[str]
-    Groups: NotRequired[list[str]]
-    SessionName: NotRequired[list[str]]
-    ImpersonatedUser: NotRequired[ImpersonatedUserTypeDef]
-
-
-class KubernetesWorkloadDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[str]
-    Uid: NotRequired[str]
-    Namespace: NotRequired[str]
-    HostNetwork: NotRequired[bool]
-    ServiceAccountName: NotRequired[str]
-    Containers: NotRequired[list[ContainerTypeDef]]
-    Volumes: NotRequired[list[VolumeTypeDef]]
-    HostIPC: NotRequired[bool]
-    HostPID: NotRequired[bool]
-
-
-class KubernetesWorkloadTypeDef(TypedDict):
-    ContainerUids: NotRequired[list[str]]
-    Namespace: NotRequired[str]
-    KubernetesResourcesTypes: NotRequired[KubernetesResourcesTypesType]
-
-
-class LambdaDetailsTypeDef(TypedDict):
-    FunctionArn: NotRequired[str]
-    FunctionName: NotRequired[str]
-    Description: NotRequired[str]
-    LastModifiedAt: NotRequired[datetime]
-    RevisionId: NotRequired[str]
-    FunctionVersion: NotRequired[str]
-    Role: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class LineageObjectTypeDef(TypedDict):
-    StartTime: NotRequired[datetime]
-    NamespacePid: NotRequired[int]
-    UserId: NotRequired[int]
-    Name: NotRequired[str]
-    Pid: NotRequired[int]
-    Uuid: NotRequired[str]
-    ExecutablePath: NotRequired[str]
-    Euid: NotRequired[int]
-    ParentUuid: NotRequired[str]
 
 
 class ListCoverageRequestTypeDef(TypedDict):
@@ -2017,10 +2814,19 @@ class ListMalwareProtectionPlansRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class MalwareProtectionPlanSummaryTypeDef(TypedDict):
+    MalwareProtectionPlanId: NotRequired[str]
+
+
 class ListMalwareProtectionPlansResponseTypeDef(TypedDict):
     MalwareProtectionPlans: NotRequired[list[MalwareProtectionPlanSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListMalwareScansFilterCriterionTypeDef(TypedDict):
+    ListMalwareScansCriterionKey: NotRequired[ListMalwareScansCriterionKeyType]
+    FilterCondition: NotRequired[FilterConditionTypeDef]
 
 
 class ListMalwareScansFilterCriteriaTypeDef(TypedDict):
@@ -2029,16 +2835,22 @@ class ListMalwareScansFilterCriteriaTypeDef(TypedDict):
     ]
 
 
-class ListMalwareScansFilterCriterionTypeDef(TypedDict):
-    ListMalwareScansCriterionKey: NotRequired[ListMalwareScansCriterionKeyType]
-    FilterCondition: NotRequired[FilterConditionTypeDef]
-
-
 class ListMalwareScansRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     FilterCriteria: NotRequired[ReadOnly[ListMalwareScansFilterCriteriaTypeDef]]
     SortCriteria: NotRequired[SortCriteriaTypeDef]
+
+
+class MalwareScanTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    ResourceType: NotRequired[MalwareProtectionResourceTypeType]
+    ScanId: NotRequired[str]
+    ScanStatus: NotRequired[MalwareProtectionScanStatusType]
+    ScanResultStatus: NotRequired[ScanResultStatusType]
+    ScanType: NotRequired[MalwareProtectionScanTypeType]
+    ScanStartedAt: NotRequired[datetime]
+    ScanCompletedAt: NotRequired[datetime]
 
 
 class ListMalwareScansResponseTypeDef(TypedDict):
@@ -2128,109 +2940,9 @@ class ListTrustedEntitySetsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocalIpDetailsTypeDef(TypedDict):
-    IpAddressV4: NotRequired[str]
-    IpAddressV6: NotRequired[str]
-
-
-class LocalPortDetailsTypeDef(TypedDict):
-    Port: NotRequired[int]
-    PortName: NotRequired[str]
-
-
-class LoginAttributeTypeDef(TypedDict):
-    User: NotRequired[str]
-    Application: NotRequired[str]
-    FailedLoginAttempts: NotRequired[int]
-    SuccessfulLoginAttempts: NotRequired[int]
-
-
-class MalwareProtectionConfigurationResultTypeDef(TypedDict):
-    ScanEc2InstanceWithFindings: NotRequired[ScanEc2InstanceWithFindingsResultTypeDef]
-    ServiceRole: NotRequired[str]
-
-
-class MalwareProtectionConfigurationTypeDef(TypedDict):
-    ScanEc2InstanceWithFindings: NotRequired[ScanEc2InstanceWithFindingsTypeDef]
-
-
-class MalwareProtectionDataSourceFreeTrialTypeDef(TypedDict):
-    ScanEc2InstanceWithFindings: NotRequired[DataSourceFreeTrialTypeDef]
-
-
-class MalwareProtectionFindingsScanConfigurationTypeDef(TypedDict):
-    TriggerType: NotRequired[TriggerTypeType]
-    IncrementalScanDetails: NotRequired[IncrementalScanDetailsTypeDef]
-
-
-class MalwareProtectionPlanActionsTypeDef(TypedDict):
-    Tagging: NotRequired[MalwareProtectionPlanTaggingActionTypeDef]
-
-
-class MalwareProtectionPlanStatusReasonTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class MalwareProtectionPlanSummaryTypeDef(TypedDict):
-    MalwareProtectionPlanId: NotRequired[str]
-
-
-class MalwareProtectionPlanTaggingActionTypeDef(TypedDict):
-    Status: NotRequired[MalwareProtectionPlanTaggingActionStatusType]
-
-
-class MalwareScanDetailsTypeDef(TypedDict):
-    Threats: NotRequired[list[ThreatTypeDef]]
-    ScanId: NotRequired[str]
-    ScanType: NotRequired[MalwareProtectionScanTypeType]
-    ScanCategory: NotRequired[ScanCategoryType]
-    ScanConfiguration: NotRequired[MalwareProtectionFindingsScanConfigurationTypeDef]
-    UniqueThreatCount: NotRequired[int]
-
-
-class MalwareScanTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    ResourceType: NotRequired[MalwareProtectionResourceTypeType]
-    ScanId: NotRequired[str]
-    ScanStatus: NotRequired[MalwareProtectionScanStatusType]
-    ScanResultStatus: NotRequired[ScanResultStatusType]
-    ScanType: NotRequired[MalwareProtectionScanTypeType]
-    ScanStartedAt: NotRequired[datetime]
-    ScanCompletedAt: NotRequired[datetime]
-
-
-class MasterTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    InvitationId: NotRequired[str]
-    RelationshipStatus: NotRequired[str]
-    InvitedAt: NotRequired[str]
-
-
-class MemberAdditionalConfigurationResultTypeDef(TypedDict):
-    Name: NotRequired[OrgFeatureAdditionalConfigurationType]
-    Status: NotRequired[FeatureStatusType]
-    UpdatedAt: NotRequired[datetime]
-
-
 class MemberAdditionalConfigurationTypeDef(TypedDict):
     Name: NotRequired[OrgFeatureAdditionalConfigurationType]
     Status: NotRequired[FeatureStatusType]
-
-
-class MemberDataSourceConfigurationTypeDef(TypedDict):
-    AccountId: str
-    DataSources: DataSourceConfigurationsResultTypeDef
-    Features: NotRequired[list[MemberFeaturesConfigurationResultTypeDef]]
-
-
-class MemberFeaturesConfigurationResultTypeDef(TypedDict):
-    Name: NotRequired[OrgFeatureType]
-    Status: NotRequired[FeatureStatusType]
-    UpdatedAt: NotRequired[datetime]
-    AdditionalConfiguration: NotRequired[
-        list[MemberAdditionalConfigurationResultTypeDef]
-    ]
 
 
 class MemberFeaturesConfigurationTypeDef(TypedDict):
@@ -2241,109 +2953,41 @@ class MemberFeaturesConfigurationTypeDef(TypedDict):
     ]
 
 
-class MemberTypeDef(TypedDict):
-    AccountId: str
-    DetectorId: NotRequired[str]
-    MasterId: str
-    Email: str
-    RelationshipStatus: str
-    InvitedAt: NotRequired[str]
-    UpdatedAt: str
-    AdministratorId: NotRequired[str]
-
-
-class NetworkConnectionActionTypeDef(TypedDict):
-    Blocked: NotRequired[bool]
-    ConnectionDirection: NotRequired[str]
-    LocalPortDetails: NotRequired[LocalPortDetailsTypeDef]
-    Protocol: NotRequired[str]
-    LocalIpDetails: NotRequired[LocalIpDetailsTypeDef]
-    LocalNetworkInterface: NotRequired[str]
-    RemoteIpDetails: NotRequired[RemoteIpDetailsTypeDef]
-    RemotePortDetails: NotRequired[RemotePortDetailsTypeDef]
-
-
-class NetworkConnectionTypeDef(TypedDict):
-    Direction: NetworkDirectionType
-
-
-class NetworkEndpointTypeDef(TypedDict):
-    Id: str
-    Ip: NotRequired[str]
-    Domain: NotRequired[str]
-    Port: NotRequired[int]
-    Location: NotRequired[NetworkGeoLocationTypeDef]
-    AutonomousSystem: NotRequired[AutonomousSystemTypeDef]
-    Connection: NotRequired[NetworkConnectionTypeDef]
-
-
-class NetworkGeoLocationTypeDef(TypedDict):
-    City: str
-    Country: str
-    Latitude: float
-    Longitude: float
-
-
-class NetworkInterfaceTypeDef(TypedDict):
-    Ipv6Addresses: NotRequired[list[str]]
-    NetworkInterfaceId: NotRequired[str]
-    PrivateDnsName: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-    PrivateIpAddresses: NotRequired[list[PrivateIpAddressDetailsTypeDef]]
-    PublicDnsName: NotRequired[str]
-    PublicIp: NotRequired[str]
-    SecurityGroups: NotRequired[list[SecurityGroupTypeDef]]
-    SubnetId: NotRequired[str]
-    VpcId: NotRequired[str]
-
-
-class ObservationsTypeDef(TypedDict):
-    Text: NotRequired[list[str]]
-
-
-class OrganizationAdditionalConfigurationResultTypeDef(TypedDict):
-    Name: NotRequired[OrgFeatureAdditionalConfigurationType]
-    AutoEnable: NotRequired[OrgFeatureStatusType]
-
-
 class OrganizationAdditionalConfigurationTypeDef(TypedDict):
     Name: NotRequired[OrgFeatureAdditionalConfigurationType]
     AutoEnable: NotRequired[OrgFeatureStatusType]
 
 
-class OrganizationDataSourceConfigurationsResultTypeDef(TypedDict):
-    S3Logs: OrganizationS3LogsConfigurationResultTypeDef
-    Kubernetes: NotRequired[OrganizationKubernetesConfigurationResultTypeDef]
-    MalwareProtection: NotRequired[
-        OrganizationMalwareProtectionConfigurationResultTypeDef
-    ]
+class OrganizationKubernetesAuditLogsConfigurationTypeDef(TypedDict):
+    AutoEnable: bool
 
 
-class OrganizationDataSourceConfigurationsTypeDef(TypedDict):
-    S3Logs: NotRequired[OrganizationS3LogsConfigurationTypeDef]
-    Kubernetes: NotRequired[OrganizationKubernetesConfigurationTypeDef]
-    MalwareProtection: NotRequired[OrganizationMalwareProtectionConfigurationTypeDef]
-
-
-class OrganizationDetailsTypeDef(TypedDict):
-    UpdatedAt: NotRequired[datetime]
-    OrganizationStatistics: NotRequired[OrganizationStatisticsTypeDef]
-
-
-class OrganizationEbsVolumesResultTypeDef(TypedDict):
-    AutoEnable: NotRequired[bool]
+class OrganizationKubernetesConfigurationTypeDef(TypedDict):
+    AuditLogs: OrganizationKubernetesAuditLogsConfigurationTypeDef
 
 
 class OrganizationEbsVolumesTypeDef(TypedDict):
     AutoEnable: NotRequired[bool]
 
 
-class OrganizationFeatureConfigurationResultTypeDef(TypedDict):
-    Name: NotRequired[OrgFeatureType]
-    AutoEnable: NotRequired[OrgFeatureStatusType]
-    AdditionalConfiguration: NotRequired[
-        list[OrganizationAdditionalConfigurationResultTypeDef]
+class OrganizationScanEc2InstanceWithFindingsTypeDef(TypedDict):
+    EbsVolumes: NotRequired[OrganizationEbsVolumesTypeDef]
+
+
+class OrganizationMalwareProtectionConfigurationTypeDef(TypedDict):
+    ScanEc2InstanceWithFindings: NotRequired[
+        OrganizationScanEc2InstanceWithFindingsTypeDef
     ]
+
+
+class OrganizationS3LogsConfigurationTypeDef(TypedDict):
+    AutoEnable: bool
+
+
+class OrganizationDataSourceConfigurationsTypeDef(TypedDict):
+    S3Logs: NotRequired[OrganizationS3LogsConfigurationTypeDef]
+    Kubernetes: NotRequired[OrganizationKubernetesConfigurationTypeDef]
+    MalwareProtection: NotRequired[OrganizationMalwareProtectionConfigurationTypeDef]
 
 
 class OrganizationFeatureConfigurationTypeDef(TypedDict):
@@ -2354,331 +2998,8 @@ class OrganizationFeatureConfigurationTypeDef(TypedDict):
     ]
 
 
-class OrganizationFeatureStatisticsAdditionalConfigurationTypeDef(TypedDict):
-    Name: NotRequired[OrgFeatureAdditionalConfigurationType]
-    EnabledAccountsCount: NotRequired[int]
-
-
-class OrganizationFeatureStatisticsTypeDef(TypedDict):
-    Name: NotRequired[OrgFeatureType]
-    EnabledAccountsCount: NotRequired[int]
-    AdditionalConfiguration: NotRequired[
-        list[OrganizationFeatureStatisticsAdditionalConfigurationTypeDef]
-    ]
-
-
-class OrganizationKubernetesAuditLogsConfigurationResultTypeDef(TypedDict):
-    AutoEnable: bool
-
-
-class OrganizationKubernetesAuditLogsConfigurationTypeDef(TypedDict):
-    AutoEnable: bool
-
-
-class OrganizationKubernetesConfigurationResultTypeDef(TypedDict):
-    AuditLogs: OrganizationKubernetesAuditLogsConfigurationResultTypeDef
-
-
-class OrganizationKubernetesConfigurationTypeDef(TypedDict):
-    AuditLogs: OrganizationKubernetesAuditLogsConfigurationTypeDef
-
-
-class OrganizationMalwareProtectionConfigurationResultTypeDef(TypedDict):
-    ScanEc2InstanceWithFindings: NotRequired[
-        OrganizationScanEc2InstanceWithFindingsResultTypeDef
-    ]
-
-
-class OrganizationMalwareProtectionConfigurationTypeDef(TypedDict):
-    ScanEc2InstanceWithFindings: NotRequired[
-        OrganizationScanEc2InstanceWithFindingsTypeDef
-    ]
-
-
-class OrganizationS3LogsConfigurationResultTypeDef(TypedDict):
-    AutoEnable: bool
-
-
-class OrganizationS3LogsConfigurationTypeDef(TypedDict):
-    AutoEnable: bool
-
-
-class OrganizationScanEc2InstanceWithFindingsResultTypeDef(TypedDict):
-    EbsVolumes: NotRequired[OrganizationEbsVolumesResultTypeDef]
-
-
-class OrganizationScanEc2InstanceWithFindingsTypeDef(TypedDict):
-    EbsVolumes: NotRequired[OrganizationEbsVolumesTypeDef]
-
-
-class OrganizationStatisticsTypeDef(TypedDict):
-    TotalAccountsCount: NotRequired[int]
-    MemberAccountsCount: NotRequired[int]
-    ActiveAccountsCount: NotRequired[int]
-    EnabledAccountsCount: NotRequired[int]
-    CountByFeature: NotRequired[list[OrganizationFeatureStatisticsTypeDef]]
-
-
-class OrganizationTypeDef(TypedDict):
-    Asn: NotRequired[str]
-    AsnOrg: NotRequired[str]
-    Isp: NotRequired[str]
-    Org: NotRequired[str]
-
-
-class OwnerTypeDef(TypedDict):
-    Id: NotRequired[str]
-
-
-class PermissionConfigurationTypeDef(TypedDict):
-    BucketLevelPermissions: NotRequired[BucketLevelPermissionsTypeDef]
-    AccountLevelPermissions: NotRequired[AccountLevelPermissionsTypeDef]
-
-
-class PortProbeActionTypeDef(TypedDict):
-    Blocked: NotRequired[bool]
-    PortProbeDetails: NotRequired[list[PortProbeDetailTypeDef]]
-
-
-class PortProbeDetailTypeDef(TypedDict):
-    LocalPortDetails: NotRequired[LocalPortDetailsTypeDef]
-    LocalIpDetails: NotRequired[LocalIpDetailsTypeDef]
-    RemoteIpDetails: NotRequired[RemoteIpDetailsTypeDef]
-
-
-class PrivateIpAddressDetailsTypeDef(TypedDict):
-    PrivateDnsName: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-
-
-class ProcessDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ExecutablePath: NotRequired[str]
-    ExecutableSha256: NotRequired[str]
-    NamespacePid: NotRequired[int]
-    Pwd: NotRequired[str]
-    Pid: NotRequired[int]
-    StartTime: NotRequired[datetime]
-    Uuid: NotRequired[str]
-    ParentUuid: NotRequired[str]
-    User: NotRequired[str]
-    UserId: NotRequired[int]
-    Euid: NotRequired[int]
-    Lineage: NotRequired[list[LineageObjectTypeDef]]
-
-
-class ProductCodeTypeDef(TypedDict):
-    Code: NotRequired[str]
-    ProductType: NotRequired[str]
-
-
-class PublicAccessConfigurationTypeDef(TypedDict):
-    PublicAclAccess: NotRequired[PublicAccessStatusType]
-    PublicPolicyAccess: NotRequired[PublicAccessStatusType]
-    PublicAclIgnoreBehavior: NotRequired[PublicAclIgnoreBehaviorType]
-    PublicBucketRestrictBehavior: NotRequired[PublicBucketRestrictBehaviorType]
-
-
-class PublicAccessTypeDef(TypedDict):
-    PermissionConfiguration: NotRequired[PermissionConfigurationTypeDef]
-    EffectivePermission: NotRequired[str]
-
-
-class RdsDbInstanceDetailsTypeDef(TypedDict):
-    DbInstanceIdentifier: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    DbClusterIdentifier: NotRequired[str]
-    DbInstanceArn: NotRequired[str]
-    DbiResourceId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class RdsDbUserDetailsTypeDef(TypedDict):
-    User: NotRequired[str]
-    Application: NotRequired[str]
-    Database: NotRequired[str]
-    Ssl: NotRequired[str]
-    AuthMethod: NotRequired[str]
-
-
-class RdsLimitlessDbDetailsTypeDef(TypedDict):
-    DbShardGroupIdentifier: NotRequired[str]
-    DbShardGroupResourceId: NotRequired[str]
-    DbShardGroupArn: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    DbClusterIdentifier: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class RdsLoginAttemptActionTypeDef(TypedDict):
-    RemoteIpDetails: NotRequired[RemoteIpDetailsTypeDef]
-    LoginAttributes: NotRequired[list[LoginAttributeTypeDef]]
-
-
-class RecoveryPointDetailsTypeDef(TypedDict):
-    RecoveryPointArn: NotRequired[str]
-    BackupVaultName: NotRequired[str]
-
-
 class RecoveryPointTypeDef(TypedDict):
     BackupVaultName: str
-
-
-class RemoteAccountDetailsTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    Affiliated: NotRequired[bool]
-
-
-class RemoteIpDetailsTypeDef(TypedDict):
-    City: NotRequired[CityTypeDef]
-    Country: NotRequired[CountryTypeDef]
-    GeoLocation: NotRequired[GeoLocationTypeDef]
-    IpAddressV4: NotRequired[str]
-    IpAddressV6: NotRequired[str]
-    Organization: NotRequired[OrganizationTypeDef]
-
-
-class RemotePortDetailsTypeDef(TypedDict):
-    Port: NotRequired[int]
-    PortName: NotRequired[str]
-
-
-class ResourceDataTypeDef(TypedDict):
-    S3Bucket: NotRequired[S3BucketTypeDef]
-    Ec2Instance: NotRequired[Ec2InstanceTypeDef]
-    AccessKey: NotRequired[AccessKeyTypeDef]
-    Ec2NetworkInterface: NotRequired[Ec2NetworkInterfaceTypeDef]
-    S3Object: NotRequired[S3ObjectTypeDef]
-    EksCluster: NotRequired[EksClusterTypeDef]
-    KubernetesWorkload: NotRequired[KubernetesWorkloadTypeDef]
-    Container: NotRequired[ContainerFindingResourceTypeDef]
-    EcsCluster: NotRequired[EcsClusterTypeDef]
-    EcsTask: NotRequired[EcsTaskTypeDef]
-    IamInstanceProfile: NotRequired[IamInstanceProfileV2TypeDef]
-    AutoscalingAutoScalingGroup: NotRequired[AutoscalingAutoScalingGroupTypeDef]
-    Ec2LaunchTemplate: NotRequired[Ec2LaunchTemplateTypeDef]
-    Ec2Vpc: NotRequired[Ec2VpcTypeDef]
-    Ec2Image: NotRequired[Ec2ImageTypeDef]
-    CloudformationStack: NotRequired[CloudformationStackTypeDef]
-
-
-class ResourceDetailsTypeDef(TypedDict):
-    InstanceArn: NotRequired[str]
-
-
-class ResourceStatisticsTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    LastGeneratedAt: NotRequired[datetime]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[str]
-    TotalFindings: NotRequired[int]
-
-
-class ResourceTypeDef(TypedDict):
-    AccessKeyDetails: NotRequired[AccessKeyDetailsTypeDef]
-    S3BucketDetails: NotRequired[list[S3BucketDetailTypeDef]]
-    InstanceDetails: NotRequired[InstanceDetailsTypeDef]
-    EksClusterDetails: NotRequired[EksClusterDetailsTypeDef]
-    KubernetesDetails: NotRequired[KubernetesDetailsTypeDef]
-    ResourceType: NotRequired[str]
-    EbsVolumeDetails: NotRequired[EbsVolumeDetailsTypeDef]
-    EcsClusterDetails: NotRequired[EcsClusterDetailsTypeDef]
-    ContainerDetails: NotRequired[ContainerTypeDef]
-    LambdaDetails: NotRequired[LambdaDetailsTypeDef]
-    RdsDbInstanceDetails: NotRequired[RdsDbInstanceDetailsTypeDef]
-    RdsLimitlessDbDetails: NotRequired[RdsLimitlessDbDetailsTypeDef]
-    RdsDbUserDetails: NotRequired[RdsDbUserDetailsTypeDef]
-    EbsSnapshotDetails: NotRequired[EbsSnapshotDetailsTypeDef]
-    Ec2ImageDetails: NotRequired[Ec2ImageDetailsTypeDef]
-    RecoveryPointDetails: NotRequired[RecoveryPointDetailsTypeDef]
-
-
-class ResourceV2TypeDef(TypedDict):
-    Uid: str
-    Name: NotRequired[str]
-    AccountId: NotRequired[str]
-    ResourceType: FindingResourceTypeType
-    Region: NotRequired[str]
-    Service: NotRequired[str]
-    CloudPartition: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    Data: NotRequired[ResourceDataTypeDef]
-
-
-class RuntimeContextTypeDef(TypedDict):
-    ModifyingProcess: NotRequired[ProcessDetailsTypeDef]
-    ModifiedAt: NotRequired[datetime]
-    ScriptPath: NotRequired[str]
-    LibraryPath: NotRequired[str]
-    LdPreloadValue: NotRequired[str]
-    SocketPath: NotRequired[str]
-    RuncBinaryPath: NotRequired[str]
-    ReleaseAgentPath: NotRequired[str]
-    MountSource: NotRequired[str]
-    MountTarget: NotRequired[str]
-    FileSystemType: NotRequired[str]
-    Flags: NotRequired[list[str]]
-    ModuleName: NotRequired[str]
-    ModuleFilePath: NotRequired[str]
-    ModuleSha256: NotRequired[str]
-    ShellHistoryFilePath: NotRequired[str]
-    TargetProcess: NotRequired[ProcessDetailsTypeDef]
-    AddressFamily: NotRequired[str]
-    IanaProtocolNumber: NotRequired[int]
-    MemoryRegions: NotRequired[list[str]]
-    ToolName: NotRequired[str]
-    ToolCategory: NotRequired[str]
-    ServiceName: NotRequired[str]
-    CommandLineExample: NotRequired[str]
-    ThreatFilePath: NotRequired[str]
-
-
-class RuntimeDetailsTypeDef(TypedDict):
-    Process: NotRequired[ProcessDetailsTypeDef]
-    Context: NotRequired[RuntimeContextTypeDef]
-
-
-class S3BucketDetailTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Type: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    Owner: NotRequired[OwnerTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    DefaultServerSideEncryption: NotRequired[DefaultServerSideEncryptionTypeDef]
-    PublicAccess: NotRequired[PublicAccessTypeDef]
-    S3ObjectDetails: NotRequired[list[S3ObjectDetailTypeDef]]
-
-
-class S3BucketTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    EncryptionType: NotRequired[str]
-    EncryptionKeyArn: NotRequired[str]
-    EffectivePermission: NotRequired[str]
-    PublicReadAccess: NotRequired[PublicAccessStatusType]
-    PublicWriteAccess: NotRequired[PublicAccessStatusType]
-    AccountPublicAccess: NotRequired[PublicAccessConfigurationTypeDef]
-    BucketPublicAccess: NotRequired[PublicAccessConfigurationTypeDef]
-    S3ObjectUids: NotRequired[list[str]]
-
-
-class S3LogsConfigurationResultTypeDef(TypedDict):
-    Status: DataSourceStatusType
-
-
-class S3LogsConfigurationTypeDef(TypedDict):
-    Enable: bool
-
-
-class S3ObjectDetailTypeDef(TypedDict):
-    ObjectArn: NotRequired[str]
-    Key: NotRequired[str]
-    ETag: NotRequired[str]
-    Hash: NotRequired[str]
-    VersionId: NotRequired[str]
 
 
 class S3ObjectForSendObjectMalwareScanTypeDef(TypedDict):
@@ -2687,132 +3008,13 @@ class S3ObjectForSendObjectMalwareScanTypeDef(TypedDict):
     VersionId: NotRequired[str]
 
 
-class S3ObjectTypeDef(TypedDict):
-    ETag: NotRequired[str]
-    Key: NotRequired[str]
-    VersionId: NotRequired[str]
-
-
-class ScanConditionOutputTypeDef(TypedDict):
-    MapEquals: list[ScanConditionPairTypeDef]
-
-
-class ScanConditionPairTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-
-
 class ScanConditionTypeDef(TypedDict):
     MapEquals: ReadOnly[Sequence[ScanConditionPairTypeDef]]
-
-
-class ScanConfigurationRecoveryPointTypeDef(TypedDict):
-    BackupVaultName: NotRequired[str]
-
-
-class ScanConfigurationTypeDef(TypedDict):
-    Role: NotRequired[str]
-    TriggerDetails: NotRequired[TriggerDetailsTypeDef]
-    IncrementalScanDetails: NotRequired[IncrementalScanDetailsTypeDef]
-    RecoveryPoint: NotRequired[ScanConfigurationRecoveryPointTypeDef]
-
-
-class ScanDetectionsTypeDef(TypedDict):
-    ScannedItemCount: NotRequired[ScannedItemCountTypeDef]
-    ThreatsDetectedItemCount: NotRequired[ThreatsDetectedItemCountTypeDef]
-    HighestSeverityThreatDetails: NotRequired[HighestSeverityThreatDetailsTypeDef]
-    ThreatDetectedByName: NotRequired[ThreatDetectedByNameTypeDef]
-
-
-class ScanEc2InstanceWithFindingsResultTypeDef(TypedDict):
-    EbsVolumes: NotRequired[EbsVolumesResultTypeDef]
-
-
-class ScanEc2InstanceWithFindingsTypeDef(TypedDict):
-    EbsVolumes: NotRequired[bool]
-
-
-class ScanFilePathTypeDef(TypedDict):
-    FilePath: NotRequired[str]
-    VolumeArn: NotRequired[str]
-    Hash: NotRequired[str]
-    FileName: NotRequired[str]
-
-
-class ScanResourceCriteriaOutputTypeDef(TypedDict):
-    Include: NotRequired[dict[ScanCriterionKeyType, ScanConditionOutputTypeDef]]
-    Exclude: NotRequired[dict[ScanCriterionKeyType, ScanConditionOutputTypeDef]]
 
 
 class ScanResourceCriteriaTypeDef(TypedDict):
     Include: NotRequired[ReadOnly[Mapping[ScanCriterionKeyType, ScanConditionTypeDef]]]
     Exclude: NotRequired[ReadOnly[Mapping[ScanCriterionKeyType, ScanConditionTypeDef]]]
-
-
-class ScanResultDetailsTypeDef(TypedDict):
-    ScanResult: NotRequired[ScanResultType]
-
-
-class ScanResultThreatTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Source: NotRequired[DetectionSourceType]
-    Count: NotRequired[int]
-    Hash: NotRequired[str]
-    ItemDetails: NotRequired[list[ItemDetailsTypeDef]]
-
-
-class ScanThreatNameTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Severity: NotRequired[str]
-    ItemCount: NotRequired[int]
-    FilePaths: NotRequired[list[ScanFilePathTypeDef]]
-
-
-class ScanTypeDef(TypedDict):
-    DetectorId: NotRequired[str]
-    AdminDetectorId: NotRequired[str]
-    ScanId: NotRequired[str]
-    ScanStatus: NotRequired[ScanStatusType]
-    FailureReason: NotRequired[str]
-    ScanStartTime: NotRequired[datetime]
-    ScanEndTime: NotRequired[datetime]
-    TriggerDetails: NotRequired[TriggerDetailsTypeDef]
-    ResourceDetails: NotRequired[ResourceDetailsTypeDef]
-    ScanResultDetails: NotRequired[ScanResultDetailsTypeDef]
-    AccountId: NotRequired[str]
-    TotalBytes: NotRequired[int]
-    FileCount: NotRequired[int]
-    AttachedVolumes: NotRequired[list[VolumeDetailTypeDef]]
-    ScanType: NotRequired[ScanTypeType]
-
-
-class ScannedItemCountTypeDef(TypedDict):
-    TotalGb: NotRequired[int]
-    Files: NotRequired[int]
-    Volumes: NotRequired[int]
-
-
-class ScannedResourceDetailsTypeDef(TypedDict):
-    EbsVolume: NotRequired[VolumeDetailTypeDef]
-    EbsSnapshot: NotRequired[EbsSnapshotTypeDef]
-
-
-class ScannedResourceTypeDef(TypedDict):
-    ScannedResourceArn: NotRequired[str]
-    ScannedResourceType: NotRequired[MalwareProtectionResourceTypeType]
-    ScannedResourceStatus: NotRequired[MalwareProtectionScanStatusType]
-    ScanStatusReason: NotRequired[ScanStatusReasonType]
-    ResourceDetails: NotRequired[ScannedResourceDetailsTypeDef]
-
-
-class SecurityContextTypeDef(TypedDict):
-    Privileged: NotRequired[bool]
-    AllowPrivilegeEscalation: NotRequired[bool]
-
-
-class SecurityGroupTypeDef(TypedDict):
-    GroupId: NotRequired[str]
-    GroupName: NotRequired[str]
 
 
 class SendObjectMalwareScanRequestTypeDef(TypedDict):
@@ -2821,76 +3023,6 @@ class SendObjectMalwareScanRequestTypeDef(TypedDict):
 
 class SendObjectMalwareScanResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SequenceTypeDef(TypedDict):
-    Uid: str
-    Description: str
-    Actors: NotRequired[list[ActorTypeDef]]
-    Resources: NotRequired[list[ResourceV2TypeDef]]
-    Endpoints: NotRequired[list[NetworkEndpointTypeDef]]
-    Signals: list[SignalTypeDef]
-    SequenceIndicators: NotRequired[list[IndicatorTypeDef]]
-    AdditionalSequenceTypes: NotRequired[list[str]]
-
-
-class ServiceAdditionalInfoTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class ServiceTypeDef(TypedDict):
-    Action: NotRequired[ActionTypeDef]
-    Evidence: NotRequired[EvidenceTypeDef]
-    Archived: NotRequired[bool]
-    Count: NotRequired[int]
-    DetectorId: NotRequired[str]
-    EventFirstSeen: NotRequired[str]
-    EventLastSeen: NotRequired[str]
-    ResourceRole: NotRequired[str]
-    ServiceName: NotRequired[str]
-    UserFeedback: NotRequired[str]
-    AdditionalInfo: NotRequired[ServiceAdditionalInfoTypeDef]
-    FeatureName: NotRequired[str]
-    EbsVolumeScanDetails: NotRequired[EbsVolumeScanDetailsTypeDef]
-    RuntimeDetails: NotRequired[RuntimeDetailsTypeDef]
-    Detection: NotRequired[DetectionTypeDef]
-    MalwareScanDetails: NotRequired[MalwareScanDetailsTypeDef]
-
-
-class SessionTypeDef(TypedDict):
-    Uid: NotRequired[str]
-    MfaStatus: NotRequired[MfaStatusType]
-    CreatedTime: NotRequired[datetime]
-    Issuer: NotRequired[str]
-
-
-class SeverityStatisticsTypeDef(TypedDict):
-    LastGeneratedAt: NotRequired[datetime]
-    Severity: NotRequired[float]
-    TotalFindings: NotRequired[int]
-
-
-class SignalTypeDef(TypedDict):
-    Uid: str
-    Type: SignalTypeType
-    Description: NotRequired[str]
-    Name: str
-    CreatedAt: datetime
-    UpdatedAt: datetime
-    FirstSeenAt: datetime
-    LastSeenAt: datetime
-    Severity: NotRequired[float]
-    Count: int
-    ResourceUids: NotRequired[list[str]]
-    ActorIds: NotRequired[list[str]]
-    EndpointIds: NotRequired[list[str]]
-    SignalIndicators: NotRequired[list[IndicatorTypeDef]]
-
-
-class SortCriteriaTypeDef(TypedDict):
-    AttributeName: NotRequired[str]
-    OrderBy: NotRequired[OrderByType]
 
 
 class StartMalwareScanConfigurationTypeDef(TypedDict):
@@ -2939,48 +3071,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class ThreatDetectedByNameTypeDef(TypedDict):
-    ItemCount: NotRequired[int]
-    UniqueThreatNameCount: NotRequired[int]
-    Shortened: NotRequired[bool]
-    ThreatNames: NotRequired[list[ScanThreatNameTypeDef]]
-
-
-class ThreatIntelligenceDetailTypeDef(TypedDict):
-    ThreatListName: NotRequired[str]
-    ThreatNames: NotRequired[list[str]]
-    ThreatFileSha256: NotRequired[str]
-
-
-class ThreatTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Source: NotRequired[str]
-    ItemPaths: NotRequired[list[ItemPathTypeDef]]
-    Count: NotRequired[int]
-    Hash: NotRequired[str]
-    ItemDetails: NotRequired[list[ItemDetailsTypeDef]]
-
-
-class ThreatsDetectedItemCountTypeDef(TypedDict):
-    Files: NotRequired[int]
-
-
-class TotalTypeDef(TypedDict):
-    Amount: NotRequired[str]
-    Unit: NotRequired[str]
-
-
-class TriggerDetailsTypeDef(TypedDict):
-    GuardDutyFindingId: NotRequired[str]
-    Description: NotRequired[str]
-    TriggerType: NotRequired[TriggerTypeType]
-
-
 class UnarchiveFindingsRequestTypeDef(TypedDict):
     DetectorId: str
     FindingIds: ReadOnly[Sequence[str]]
@@ -2988,15 +3078,6 @@ class UnarchiveFindingsRequestTypeDef(TypedDict):
 
 class UnarchiveFindingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UnprocessedAccountTypeDef(TypedDict):
-    AccountId: str
-    Result: str
-
-
-class UnprocessedDataSourcesResultTypeDef(TypedDict):
-    MalwareProtection: NotRequired[MalwareProtectionConfigurationResultTypeDef]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -3058,6 +3139,14 @@ class UpdateIPSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateS3BucketResourceTypeDef(TypedDict):
+    ObjectPrefixes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class UpdateProtectedResourceTypeDef(TypedDict):
+    S3Bucket: NotRequired[ReadOnly[UpdateS3BucketResourceTypeDef]]
+
+
 class UpdateMalwareProtectionPlanRequestTypeDef(TypedDict):
     MalwareProtectionPlanId: str
     Role: NotRequired[str]
@@ -3099,10 +3188,6 @@ class UpdateOrganizationConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateProtectedResourceTypeDef(TypedDict):
-    S3Bucket: NotRequired[ReadOnly[UpdateS3BucketResourceTypeDef]]
-
-
 class UpdatePublishingDestinationRequestTypeDef(TypedDict):
     DetectorId: str
     DestinationId: str
@@ -3111,10 +3196,6 @@ class UpdatePublishingDestinationRequestTypeDef(TypedDict):
 
 class UpdatePublishingDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateS3BucketResourceTypeDef(TypedDict):
-    ObjectPrefixes: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class UpdateThreatEntitySetRequestTypeDef(TypedDict):
@@ -3154,83 +3235,3 @@ class UpdateTrustedEntitySetRequestTypeDef(TypedDict):
 
 class UpdateTrustedEntitySetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UsageAccountResultTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    Total: NotRequired[TotalTypeDef]
-
-
-class UsageCriteriaTypeDef(TypedDict):
-    AccountIds: NotRequired[ReadOnly[Sequence[str]]]
-    DataSources: NotRequired[ReadOnly[Sequence[DataSourceType]]]
-    Resources: NotRequired[ReadOnly[Sequence[str]]]
-    Features: NotRequired[ReadOnly[Sequence[UsageFeatureType]]]
-
-
-class UsageDataSourceResultTypeDef(TypedDict):
-    DataSource: NotRequired[DataSourceType]
-    Total: NotRequired[TotalTypeDef]
-
-
-class UsageFeatureResultTypeDef(TypedDict):
-    Feature: NotRequired[UsageFeatureType]
-    Total: NotRequired[TotalTypeDef]
-
-
-class UsageResourceResultTypeDef(TypedDict):
-    Resource: NotRequired[str]
-    Total: NotRequired[TotalTypeDef]
-
-
-class UsageStatisticsTypeDef(TypedDict):
-    SumByAccount: NotRequired[list[UsageAccountResultTypeDef]]
-    TopAccountsByFeature: NotRequired[list[UsageTopAccountsResultTypeDef]]
-    SumByDataSource: NotRequired[list[UsageDataSourceResultTypeDef]]
-    SumByResource: NotRequired[list[UsageResourceResultTypeDef]]
-    TopResources: NotRequired[list[UsageResourceResultTypeDef]]
-    SumByFeature: NotRequired[list[UsageFeatureResultTypeDef]]
-
-
-class UsageTopAccountResultTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    Total: NotRequired[TotalTypeDef]
-
-
-class UsageTopAccountsResultTypeDef(TypedDict):
-    Feature: NotRequired[UsageFeatureType]
-    Accounts: NotRequired[list[UsageTopAccountResultTypeDef]]
-
-
-class UserTypeDef(TypedDict):
-    Name: str
-    Uid: str
-    Type: str
-    CredentialUid: NotRequired[str]
-    Account: NotRequired[AccountTypeDef]
-
-
-class VolumeDetailTypeDef(TypedDict):
-    VolumeArn: NotRequired[str]
-    VolumeType: NotRequired[str]
-    DeviceName: NotRequired[str]
-    VolumeSizeInGB: NotRequired[int]
-    EncryptionType: NotRequired[str]
-    SnapshotArn: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
-
-
-class VolumeMountTypeDef(TypedDict):
-    Name: NotRequired[str]
-    MountPath: NotRequired[str]
-
-
-class VolumeTypeDef(TypedDict):
-    Name: NotRequired[str]
-    HostPath: NotRequired[HostPathTypeDef]
-
-
-class VpcConfigTypeDef(TypedDict):
-    SubnetIds: NotRequired[list[str]]
-    VpcId: NotRequired[str]
-    SecurityGroups: NotRequired[list[SecurityGroupTypeDef]]

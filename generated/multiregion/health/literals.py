@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Health APIs and Notifications: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "EventActionabilityType",
-    "EventPersonaType",
-    "EventTypeActionabilityType",
-    "EventTypePersonaType",
-    "entityStatusCodeType",
-    "eventAggregateFieldType",
-    "eventScopeCodeType",
-    "eventStatusCodeType",
-    "eventTypeCategoryType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EventActionabilityType",
+        "EventPersonaType",
+        "EventTypeActionabilityType",
+        "EventTypePersonaType",
+        "entityStatusCodeType",
+        "eventAggregateFieldType",
+        "eventScopeCodeType",
+        "eventStatusCodeType",
+        "eventTypeCategoryType",
+    ]
 
 EventActionabilityType = Literal[
     "ACTION_REQUIRED",

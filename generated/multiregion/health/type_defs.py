@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,54 +30,55 @@ from .literals import (
     eventTypeCategoryType,
 )
 
-__all__ = [
-    "AccountEntityAggregateTypeDef",
-    "AffectedEntityTypeDef",
-    "DateTimeRangeTypeDef",
-    "DescribeAffectedAccountsForOrganizationRequestTypeDef",
-    "DescribeAffectedAccountsForOrganizationResponseTypeDef",
-    "DescribeAffectedEntitiesForOrganizationRequestTypeDef",
-    "DescribeAffectedEntitiesForOrganizationResponseTypeDef",
-    "DescribeAffectedEntitiesRequestTypeDef",
-    "DescribeAffectedEntitiesResponseTypeDef",
-    "DescribeEntityAggregatesForOrganizationRequestTypeDef",
-    "DescribeEntityAggregatesForOrganizationResponseTypeDef",
-    "DescribeEntityAggregatesRequestTypeDef",
-    "DescribeEntityAggregatesResponseTypeDef",
-    "DescribeEventAggregatesRequestTypeDef",
-    "DescribeEventAggregatesResponseTypeDef",
-    "DescribeEventDetailsForOrganizationRequestTypeDef",
-    "DescribeEventDetailsForOrganizationResponseTypeDef",
-    "DescribeEventDetailsRequestTypeDef",
-    "DescribeEventDetailsResponseTypeDef",
-    "DescribeEventTypesRequestTypeDef",
-    "DescribeEventTypesResponseTypeDef",
-    "DescribeEventsForOrganizationRequestTypeDef",
-    "DescribeEventsForOrganizationResponseTypeDef",
-    "DescribeEventsRequestTypeDef",
-    "DescribeEventsResponseTypeDef",
-    "DescribeHealthServiceStatusForOrganizationResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EntityAccountFilterTypeDef",
-    "EntityAggregateTypeDef",
-    "EntityFilterTypeDef",
-    "EventAccountFilterTypeDef",
-    "EventAggregateTypeDef",
-    "EventDescriptionTypeDef",
-    "EventDetailsErrorItemTypeDef",
-    "EventDetailsTypeDef",
-    "EventFilterTypeDef",
-    "EventTypeDef",
-    "EventTypeFilterTypeDef",
-    "EventTypeTypeDef",
-    "OrganizationAffectedEntitiesErrorItemTypeDef",
-    "OrganizationEntityAggregateTypeDef",
-    "OrganizationEventDetailsErrorItemTypeDef",
-    "OrganizationEventDetailsTypeDef",
-    "OrganizationEventFilterTypeDef",
-    "OrganizationEventTypeDef",
-    "ResponseMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountEntityAggregateTypeDef",
+        "AffectedEntityTypeDef",
+        "DateTimeRangeTypeDef",
+        "DescribeAffectedAccountsForOrganizationRequestTypeDef",
+        "DescribeAffectedAccountsForOrganizationResponseTypeDef",
+        "DescribeAffectedEntitiesForOrganizationRequestTypeDef",
+        "DescribeAffectedEntitiesForOrganizationResponseTypeDef",
+        "DescribeAffectedEntitiesRequestTypeDef",
+        "DescribeAffectedEntitiesResponseTypeDef",
+        "DescribeEntityAggregatesForOrganizationRequestTypeDef",
+        "DescribeEntityAggregatesForOrganizationResponseTypeDef",
+        "DescribeEntityAggregatesRequestTypeDef",
+        "DescribeEntityAggregatesResponseTypeDef",
+        "DescribeEventAggregatesRequestTypeDef",
+        "DescribeEventAggregatesResponseTypeDef",
+        "DescribeEventDetailsForOrganizationRequestTypeDef",
+        "DescribeEventDetailsForOrganizationResponseTypeDef",
+        "DescribeEventDetailsRequestTypeDef",
+        "DescribeEventDetailsResponseTypeDef",
+        "DescribeEventTypesRequestTypeDef",
+        "DescribeEventTypesResponseTypeDef",
+        "DescribeEventsForOrganizationRequestTypeDef",
+        "DescribeEventsForOrganizationResponseTypeDef",
+        "DescribeEventsRequestTypeDef",
+        "DescribeEventsResponseTypeDef",
+        "DescribeHealthServiceStatusForOrganizationResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EntityAccountFilterTypeDef",
+        "EntityAggregateTypeDef",
+        "EntityFilterTypeDef",
+        "EventAccountFilterTypeDef",
+        "EventAggregateTypeDef",
+        "EventDescriptionTypeDef",
+        "EventDetailsErrorItemTypeDef",
+        "EventDetailsTypeDef",
+        "EventFilterTypeDef",
+        "EventTypeDef",
+        "EventTypeFilterTypeDef",
+        "EventTypeTypeDef",
+        "OrganizationAffectedEntitiesErrorItemTypeDef",
+        "OrganizationEntityAggregateTypeDef",
+        "OrganizationEventDetailsErrorItemTypeDef",
+        "OrganizationEventDetailsTypeDef",
+        "OrganizationEventFilterTypeDef",
+        "OrganizationEventTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
 
 
 class AccountEntityAggregateTypeDef(TypedDict):
@@ -120,6 +121,17 @@ class DescribeAffectedAccountsForOrganizationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EntityAccountFilterTypeDef(TypedDict):
+    eventArn: str
+    awsAccountId: NotRequired[str]
+    statusCodes: NotRequired[ReadOnly[Sequence[entityStatusCodeType]]]
+
+
+class EventAccountFilterTypeDef(TypedDict):
+    eventArn: str
+    awsAccountId: NotRequired[str]
+
+
 class DescribeAffectedEntitiesForOrganizationRequestTypeDef(TypedDict):
     organizationEntityFilters: NotRequired[
         ReadOnly[Sequence[EventAccountFilterTypeDef]]
@@ -132,11 +144,27 @@ class DescribeAffectedEntitiesForOrganizationRequestTypeDef(TypedDict):
     ]
 
 
+class OrganizationAffectedEntitiesErrorItemTypeDef(TypedDict):
+    awsAccountId: NotRequired[str]
+    eventArn: NotRequired[str]
+    errorName: NotRequired[str]
+    errorMessage: NotRequired[str]
+
+
 class DescribeAffectedEntitiesForOrganizationResponseTypeDef(TypedDict):
     entities: NotRequired[list[AffectedEntityTypeDef]]
     failedSet: NotRequired[list[OrganizationAffectedEntitiesErrorItemTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EntityFilterTypeDef(TypedDict):
+    eventArns: ReadOnly[Sequence[str]]
+    entityArns: NotRequired[ReadOnly[Sequence[str]]]
+    entityValues: NotRequired[ReadOnly[Sequence[str]]]
+    lastUpdatedTimes: NotRequired[ReadOnly[Sequence[DateTimeRangeTypeDef]]]
+    tags: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
+    statusCodes: NotRequired[ReadOnly[Sequence[entityStatusCodeType]]]
 
 
 class DescribeAffectedEntitiesRequestTypeDef(TypedDict):
@@ -157,6 +185,13 @@ class DescribeEntityAggregatesForOrganizationRequestTypeDef(TypedDict):
     awsAccountIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class OrganizationEntityAggregateTypeDef(TypedDict):
+    eventArn: NotRequired[str]
+    count: NotRequired[int]
+    statuses: NotRequired[dict[entityStatusCodeType, int]]
+    accounts: NotRequired[list[AccountEntityAggregateTypeDef]]
+
+
 class DescribeEntityAggregatesForOrganizationResponseTypeDef(TypedDict):
     organizationEntityAggregates: NotRequired[list[OrganizationEntityAggregateTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -166,9 +201,33 @@ class DescribeEntityAggregatesRequestTypeDef(TypedDict):
     eventArns: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class EntityAggregateTypeDef(TypedDict):
+    eventArn: NotRequired[str]
+    count: NotRequired[int]
+    statuses: NotRequired[dict[entityStatusCodeType, int]]
+
+
 class DescribeEntityAggregatesResponseTypeDef(TypedDict):
     entityAggregates: NotRequired[list[EntityAggregateTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EventFilterTypeDef(TypedDict):
+    actionabilities: NotRequired[ReadOnly[Sequence[EventActionabilityType]]]
+    eventArns: NotRequired[ReadOnly[Sequence[str]]]
+    eventTypeCodes: NotRequired[ReadOnly[Sequence[str]]]
+    services: NotRequired[ReadOnly[Sequence[str]]]
+    regions: NotRequired[ReadOnly[Sequence[str]]]
+    availabilityZones: NotRequired[ReadOnly[Sequence[str]]]
+    startTimes: NotRequired[ReadOnly[Sequence[DateTimeRangeTypeDef]]]
+    endTimes: NotRequired[ReadOnly[Sequence[DateTimeRangeTypeDef]]]
+    lastUpdatedTimes: NotRequired[ReadOnly[Sequence[DateTimeRangeTypeDef]]]
+    entityArns: NotRequired[ReadOnly[Sequence[str]]]
+    entityValues: NotRequired[ReadOnly[Sequence[str]]]
+    eventTypeCategories: NotRequired[ReadOnly[Sequence[eventTypeCategoryType]]]
+    tags: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
+    eventStatusCodes: NotRequired[ReadOnly[Sequence[eventStatusCodeType]]]
+    personas: NotRequired[ReadOnly[Sequence[EventPersonaType]]]
 
 
 class DescribeEventAggregatesRequestTypeDef(TypedDict):
@@ -176,6 +235,11 @@ class DescribeEventAggregatesRequestTypeDef(TypedDict):
     aggregateField: eventAggregateFieldType
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class EventAggregateTypeDef(TypedDict):
+    aggregateValue: NotRequired[str]
+    count: NotRequired[int]
 
 
 class DescribeEventAggregatesResponseTypeDef(TypedDict):
@@ -189,6 +253,40 @@ class DescribeEventDetailsForOrganizationRequestTypeDef(TypedDict):
     locale: NotRequired[str]
 
 
+class OrganizationEventDetailsErrorItemTypeDef(TypedDict):
+    awsAccountId: NotRequired[str]
+    eventArn: NotRequired[str]
+    errorName: NotRequired[str]
+    errorMessage: NotRequired[str]
+
+
+class EventDescriptionTypeDef(TypedDict):
+    latestDescription: NotRequired[str]
+
+
+class EventTypeDef(TypedDict):
+    arn: NotRequired[str]
+    service: NotRequired[str]
+    eventTypeCode: NotRequired[str]
+    eventTypeCategory: NotRequired[eventTypeCategoryType]
+    region: NotRequired[str]
+    availabilityZone: NotRequired[str]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    lastUpdatedTime: NotRequired[datetime]
+    statusCode: NotRequired[eventStatusCodeType]
+    eventScopeCode: NotRequired[eventScopeCodeType]
+    actionability: NotRequired[EventActionabilityType]
+    personas: NotRequired[list[EventPersonaType]]
+
+
+class OrganizationEventDetailsTypeDef(TypedDict):
+    awsAccountId: NotRequired[str]
+    event: NotRequired[EventTypeDef]
+    eventDescription: NotRequired[EventDescriptionTypeDef]
+    eventMetadata: NotRequired[dict[str, str]]
+
+
 class DescribeEventDetailsForOrganizationResponseTypeDef(TypedDict):
     successfulSet: NotRequired[list[OrganizationEventDetailsTypeDef]]
     failedSet: NotRequired[list[OrganizationEventDetailsErrorItemTypeDef]]
@@ -200,10 +298,30 @@ class DescribeEventDetailsRequestTypeDef(TypedDict):
     locale: NotRequired[str]
 
 
+class EventDetailsErrorItemTypeDef(TypedDict):
+    eventArn: NotRequired[str]
+    errorName: NotRequired[str]
+    errorMessage: NotRequired[str]
+
+
+class EventDetailsTypeDef(TypedDict):
+    event: NotRequired[EventTypeDef]
+    eventDescription: NotRequired[EventDescriptionTypeDef]
+    eventMetadata: NotRequired[dict[str, str]]
+
+
 class DescribeEventDetailsResponseTypeDef(TypedDict):
     successfulSet: NotRequired[list[EventDetailsTypeDef]]
     failedSet: NotRequired[list[EventDetailsErrorItemTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EventTypeFilterTypeDef(TypedDict):
+    eventTypeCodes: NotRequired[ReadOnly[Sequence[str]]]
+    services: NotRequired[ReadOnly[Sequence[str]]]
+    eventTypeCategories: NotRequired[ReadOnly[Sequence[eventTypeCategoryType]]]
+    actionabilities: NotRequired[ReadOnly[Sequence[EventTypeActionabilityType]]]
+    personas: NotRequired[ReadOnly[Sequence[EventTypePersonaType]]]
 
 
 class DescribeEventTypesRequestTypeDef(TypedDict):
@@ -213,10 +331,34 @@ class DescribeEventTypesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class EventTypeTypeDef(TypedDict):
+    service: NotRequired[str]
+    code: NotRequired[str]
+    category: NotRequired[eventTypeCategoryType]
+    actionability: NotRequired[EventTypeActionabilityType]
+    personas: NotRequired[list[EventTypePersonaType]]
+
+
 class DescribeEventTypesResponseTypeDef(TypedDict):
     eventTypes: NotRequired[list[EventTypeTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OrganizationEventFilterTypeDef(TypedDict):
+    actionabilities: NotRequired[ReadOnly[Sequence[EventActionabilityType]]]
+    eventTypeCodes: NotRequired[ReadOnly[Sequence[str]]]
+    awsAccountIds: NotRequired[ReadOnly[Sequence[str]]]
+    services: NotRequired[ReadOnly[Sequence[str]]]
+    regions: NotRequired[ReadOnly[Sequence[str]]]
+    startTime: NotRequired[ReadOnly[DateTimeRangeTypeDef]]
+    endTime: NotRequired[ReadOnly[DateTimeRangeTypeDef]]
+    lastUpdatedTime: NotRequired[ReadOnly[DateTimeRangeTypeDef]]
+    entityArns: NotRequired[ReadOnly[Sequence[str]]]
+    entityValues: NotRequired[ReadOnly[Sequence[str]]]
+    eventTypeCategories: NotRequired[ReadOnly[Sequence[eventTypeCategoryType]]]
+    eventStatusCodes: NotRequired[ReadOnly[Sequence[eventStatusCodeType]]]
+    personas: NotRequired[ReadOnly[Sequence[EventPersonaType]]]
 
 
 class DescribeEventsForOrganizationRequestTypeDef(TypedDict):
@@ -224,6 +366,21 @@ class DescribeEventsForOrganizationRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     locale: NotRequired[str]
+
+
+class OrganizationEventTypeDef(TypedDict):
+    arn: NotRequired[str]
+    service: NotRequired[str]
+    eventTypeCode: NotRequired[str]
+    eventTypeCategory: NotRequired[eventTypeCategoryType]
+    eventScopeCode: NotRequired[eventScopeCodeType]
+    region: NotRequired[str]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    lastUpdatedTime: NotRequired[datetime]
+    statusCode: NotRequired[eventStatusCodeType]
+    actionability: NotRequired[EventActionabilityType]
+    personas: NotRequired[list[EventPersonaType]]
 
 
 class DescribeEventsForOrganizationResponseTypeDef(TypedDict):
@@ -248,159 +405,3 @@ class DescribeEventsResponseTypeDef(TypedDict):
 class DescribeHealthServiceStatusForOrganizationResponseTypeDef(TypedDict):
     healthServiceAccessStatusForOrganization: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EntityAccountFilterTypeDef(TypedDict):
-    eventArn: str
-    awsAccountId: NotRequired[str]
-    statusCodes: NotRequired[ReadOnly[Sequence[entityStatusCodeType]]]
-
-
-class EntityAggregateTypeDef(TypedDict):
-    eventArn: NotRequired[str]
-    count: NotRequired[int]
-    statuses: NotRequired[dict[entityStatusCodeType, int]]
-
-
-class EntityFilterTypeDef(TypedDict):
-    eventArns: ReadOnly[Sequence[str]]
-    entityArns: NotRequired[ReadOnly[Sequence[str]]]
-    entityValues: NotRequired[ReadOnly[Sequence[str]]]
-    lastUpdatedTimes: NotRequired[ReadOnly[Sequence[DateTimeRangeTypeDef]]]
-    tags: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
-    statusCodes: NotRequired[ReadOnly[Sequence[entityStatusCodeType]]]
-
-
-class EventAccountFilterTypeDef(TypedDict):
-    eventArn: str
-    awsAccountId: NotRequired[str]
-
-
-class EventAggregateTypeDef(TypedDict):
-    aggregateValue: NotRequired[str]
-    count: NotRequired[int]
-
-
-class EventDescriptionTypeDef(TypedDict):
-    latestDescription: NotRequired[str]
-
-
-class EventDetailsErrorItemTypeDef(TypedDict):
-    eventArn: NotRequired[str]
-    errorName: NotRequired[str]
-    errorMessage: NotRequired[str]
-
-
-class EventDetailsTypeDef(TypedDict):
-    event: NotRequired[EventTypeDef]
-    eventDescription: NotRequired[EventDescriptionTypeDef]
-    eventMetadata: NotRequired[dict[str, str]]
-
-
-class EventFilterTypeDef(TypedDict):
-    actionabilities: NotRequired[ReadOnly[Sequence[EventActionabilityType]]]
-    eventArns: NotRequired[ReadOnly[Sequence[str]]]
-    eventTypeCodes: NotRequired[ReadOnly[Sequence[str]]]
-    services: NotRequired[ReadOnly[Sequence[str]]]
-    regions: NotRequired[ReadOnly[Sequence[str]]]
-    availabilityZones: NotRequired[ReadOnly[Sequence[str]]]
-    startTimes: NotRequired[ReadOnly[Sequence[DateTimeRangeTypeDef]]]
-    endTimes: NotRequired[ReadOnly[Sequence[DateTimeRangeTypeDef]]]
-    lastUpdatedTimes: NotRequired[ReadOnly[Sequence[DateTimeRangeTypeDef]]]
-    entityArns: NotRequired[ReadOnly[Sequence[str]]]
-    entityValues: NotRequired[ReadOnly[Sequence[str]]]
-    eventTypeCategories: NotRequired[ReadOnly[Sequence[eventTypeCategoryType]]]
-    tags: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
-    eventStatusCodes: NotRequired[ReadOnly[Sequence[eventStatusCodeType]]]
-    personas: NotRequired[ReadOnly[Sequence[EventPersonaType]]]
-
-
-class EventTypeDef(TypedDict):
-    arn: NotRequired[str]
-    service: NotRequired[str]
-    eventTypeCode: NotRequired[str]
-    eventTypeCategory: NotRequired[eventTypeCategoryType]
-    region: NotRequired[str]
-    availabilityZone: NotRequired[str]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    lastUpdatedTime: NotRequired[datetime]
-    statusCode: NotRequired[eventStatusCodeType]
-    eventScopeCode: NotRequired[eventScopeCodeType]
-    actionability: NotRequired[EventActionabilityType]
-    personas: NotRequired[list[EventPersonaType]]
-
-
-class EventTypeFilterTypeDef(TypedDict):
-    eventTypeCodes: NotRequired[ReadOnly[Sequence[str]]]
-    services: NotRequired[ReadOnly[Sequence[str]]]
-    eventTypeCategories: NotRequired[ReadOnly[Sequence[eventTypeCategoryType]]]
-    actionabilities: NotRequired[ReadOnly[Sequence[EventTypeActionabilityType]]]
-    personas: NotRequired[ReadOnly[Sequence[EventTypePersonaType]]]
-
-
-class EventTypeTypeDef(TypedDict):
-    service: NotRequired[str]
-    code: NotRequired[str]
-    category: NotRequired[eventTypeCategoryType]
-    actionability: NotRequired[EventTypeActionabilityType]
-    personas: NotRequired[list[EventTypePersonaType]]
-
-
-class OrganizationAffectedEntitiesErrorItemTypeDef(TypedDict):
-    awsAccountId: NotRequired[str]
-    eventArn: NotRequired[str]
-    errorName: NotRequired[str]
-    errorMessage: NotRequired[str]
-
-
-class OrganizationEntityAggregateTypeDef(TypedDict):
-    eventArn: NotRequired[str]
-    count: NotRequired[int]
-    statuses: NotRequired[dict[entityStatusCodeType, int]]
-    accounts: NotRequired[list[AccountEntityAggregateTypeDef]]
-
-
-class OrganizationEventDetailsErrorItemTypeDef(TypedDict):
-    awsAccountId: NotRequired[str]
-    eventArn: NotRequired[str]
-    errorName: NotRequired[str]
-    errorMessage: NotRequired[str]
-
-
-class OrganizationEventDetailsTypeDef(TypedDict):
-    awsAccountId: NotRequired[str]
-    event: NotRequired[EventTypeDef]
-    eventDescription: NotRequired[EventDescriptionTypeDef]
-    eventMetadata: NotRequired[dict[str, str]]
-
-
-class OrganizationEventFilterTypeDef(TypedDict):
-    actionabilities: NotRequired[ReadOnly[Sequence[EventActionabilityType]]]
-    eventTypeCodes: NotRequired[ReadOnly[Sequence[str]]]
-    awsAccountIds: NotRequired[ReadOnly[Sequence[str]]]
-    services: NotRequired[ReadOnly[Sequence[str]]]
-    regions: NotRequired[ReadOnly[Sequence[str]]]
-    startTime: NotRequired[ReadOnly[DateTimeRangeTypeDef]]
-    endTime: NotRequired[ReadOnly[DateTimeRangeTypeDef]]
-    lastUpdatedTime: NotRequired[ReadOnly[DateTimeRangeTypeDef]]
-    entityArns: NotRequired[ReadOnly[Sequence[str]]]
-    entityValues: NotRequired[ReadOnly[Sequence[str]]]
-    eventTypeCategories: NotRequired[ReadOnly[Sequence[eventTypeCategoryType]]]
-    eventStatusCodes: NotRequired[ReadOnly[Sequence[eventStatusCodeType]]]
-    personas: NotRequired[ReadOnly[Sequence[EventPersonaType]]]
-
-
-class OrganizationEventTypeDef(TypedDict):
-    arn: NotRequired[str]
-    service: NotRequired[str]
-    eventTypeCode: NotRequired[str]
-    eventTypeCategory: NotRequired[eventTypeCategoryType]
-    eventScopeCode: NotRequired[eventScopeCodeType]
-    region: NotRequired[str]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    lastUpdatedTime: NotRequired[datetime]
-    statusCode: NotRequired[eventStatusCodeType]
-    actionability: NotRequired[EventActionabilityType]
-    personas: NotRequired[list[EventPersonaType]]

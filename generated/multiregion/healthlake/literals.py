@@ -2,18 +2,19 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon HealthLake: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AuthorizationStrategyType",
-    "CmkTypeType",
-    "DatastoreStatusType",
-    "ErrorCategoryType",
-    "FHIRVersionType",
-    "JobStatusType",
-    "PreloadDataTypeType",
-    "ValidationLevelType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthorizationStrategyType",
+        "CmkTypeType",
+        "DatastoreStatusType",
+        "ErrorCategoryType",
+        "FHIRVersionType",
+        "JobStatusType",
+        "PreloadDataTypeType",
+        "ValidationLevelType",
+    ]
 
 AuthorizationStrategyType = Literal["SMART_ON_FHIR_V1", "SMART_ON_FHIR", "AWS_AUTH"]
 CmkTypeType = Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"]

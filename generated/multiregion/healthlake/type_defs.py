@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -29,50 +29,76 @@ from .literals import (
     ValidationLevelType,
 )
 
-__all__ = [
-    "CreateFHIRDatastoreRequestTypeDef",
-    "CreateFHIRDatastoreResponseTypeDef",
-    "DatastoreFilterTypeDef",
-    "DatastorePropertiesTypeDef",
-    "DeleteFHIRDatastoreRequestTypeDef",
-    "DeleteFHIRDatastoreResponseTypeDef",
-    "DescribeFHIRDatastoreRequestTypeDef",
-    "DescribeFHIRDatastoreResponseTypeDef",
-    "DescribeFHIRExportJobRequestTypeDef",
-    "DescribeFHIRExportJobResponseTypeDef",
-    "DescribeFHIRImportJobRequestTypeDef",
-    "DescribeFHIRImportJobResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorCauseTypeDef",
-    "ExportJobPropertiesTypeDef",
-    "IdentityProviderConfigurationTypeDef",
-    "ImportJobPropertiesTypeDef",
-    "InputDataConfigTypeDef",
-    "JobProgressReportTypeDef",
-    "KmsEncryptionConfigTypeDef",
-    "ListFHIRDatastoresRequestTypeDef",
-    "ListFHIRDatastoresResponseTypeDef",
-    "ListFHIRExportJobsRequestTypeDef",
-    "ListFHIRExportJobsResponseTypeDef",
-    "ListFHIRImportJobsRequestTypeDef",
-    "ListFHIRImportJobsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "OutputDataConfigTypeDef",
-    "PreloadDataConfigTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3ConfigurationTypeDef",
-    "SseConfigurationTypeDef",
-    "StartFHIRExportJobRequestTypeDef",
-    "StartFHIRExportJobResponseTypeDef",
-    "StartFHIRImportJobRequestTypeDef",
-    "StartFHIRImportJobResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateFHIRDatastoreRequestTypeDef",
+        "CreateFHIRDatastoreResponseTypeDef",
+        "DatastoreFilterTypeDef",
+        "DatastorePropertiesTypeDef",
+        "DeleteFHIRDatastoreRequestTypeDef",
+        "DeleteFHIRDatastoreResponseTypeDef",
+        "DescribeFHIRDatastoreRequestTypeDef",
+        "DescribeFHIRDatastoreResponseTypeDef",
+        "DescribeFHIRExportJobRequestTypeDef",
+        "DescribeFHIRExportJobResponseTypeDef",
+        "DescribeFHIRImportJobRequestTypeDef",
+        "DescribeFHIRImportJobResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorCauseTypeDef",
+        "ExportJobPropertiesTypeDef",
+        "IdentityProviderConfigurationTypeDef",
+        "ImportJobPropertiesTypeDef",
+        "InputDataConfigTypeDef",
+        "JobProgressReportTypeDef",
+        "KmsEncryptionConfigTypeDef",
+        "ListFHIRDatastoresRequestTypeDef",
+        "ListFHIRDatastoresResponseTypeDef",
+        "ListFHIRExportJobsRequestTypeDef",
+        "ListFHIRExportJobsResponseTypeDef",
+        "ListFHIRImportJobsRequestTypeDef",
+        "ListFHIRImportJobsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "OutputDataConfigTypeDef",
+        "PreloadDataConfigTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3ConfigurationTypeDef",
+        "SseConfigurationTypeDef",
+        "StartFHIRExportJobRequestTypeDef",
+        "StartFHIRExportJobResponseTypeDef",
+        "StartFHIRImportJobRequestTypeDef",
+        "StartFHIRImportJobResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
+
+
+class IdentityProviderConfigurationTypeDef(TypedDict):
+    AuthorizationStrategy: AuthorizationStrategyType
+    FineGrainedAuthorizationEnabled: NotRequired[bool]
+    Metadata: NotRequired[str]
+    IdpLambdaArn: NotRequired[str]
+
+
+class PreloadDataConfigTypeDef(TypedDict):
+    PreloadDataType: PreloadDataTypeType
+
+
+class KmsEncryptionConfigTypeDef(TypedDict):
+    CmkType: CmkTypeType
+    KmsKeyId: NotRequired[str]
+
+
+class SseConfigurationTypeDef(TypedDict):
+    KmsEncryptionConfig: KmsEncryptionConfigTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateFHIRDatastoreRequestTypeDef(TypedDict):
@@ -98,6 +124,11 @@ class DatastoreFilterTypeDef(TypedDict):
     DatastoreStatus: NotRequired[DatastoreStatusType]
     CreatedBefore: NotRequired[ReadOnly[datetime | str]]
     CreatedAfter: NotRequired[ReadOnly[datetime | str]]
+
+
+class ErrorCauseTypeDef(TypedDict):
+    ErrorMessage: NotRequired[str]
+    ErrorCategory: NotRequired[ErrorCategoryType]
 
 
 class DatastorePropertiesTypeDef(TypedDict):
@@ -140,24 +171,13 @@ class DescribeFHIRExportJobRequestTypeDef(TypedDict):
     JobId: str
 
 
-class DescribeFHIRExportJobResponseTypeDef(TypedDict):
-    ExportJobProperties: ExportJobPropertiesTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
+class S3ConfigurationTypeDef(TypedDict):
+    S3Uri: str
+    KmsKeyId: str
 
 
-class DescribeFHIRImportJobRequestTypeDef(TypedDict):
-    DatastoreId: str
-    JobId: str
-
-
-class DescribeFHIRImportJobResponseTypeDef(TypedDict):
-    ImportJobProperties: ImportJobPropertiesTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ErrorCauseTypeDef(TypedDict):
-    ErrorMessage: NotRequired[str]
-    ErrorCategory: NotRequired[ErrorCategoryType]
+class OutputDataConfigTypeDef(TypedDict):
+    S3Configuration: NotRequired[S3ConfigurationTypeDef]
 
 
 class ExportJobPropertiesTypeDef(TypedDict):
@@ -172,26 +192,14 @@ class ExportJobPropertiesTypeDef(TypedDict):
     Message: NotRequired[str]
 
 
-class IdentityProviderConfigurationTypeDef(TypedDict):
-    AuthorizationStrategy: AuthorizationStrategyType
-    FineGrainedAuthorizationEnabled: NotRequired[bool]
-    Metadata: NotRequired[str]
-    IdpLambdaArn: NotRequired[str]
+class DescribeFHIRExportJobResponseTypeDef(TypedDict):
+    ExportJobProperties: ExportJobPropertiesTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImportJobPropertiesTypeDef(TypedDict):
-    JobId: str
-    JobName: NotRequired[str]
-    JobStatus: JobStatusType
-    SubmitTime: datetime
-    EndTime: NotRequired[datetime]
+class DescribeFHIRImportJobRequestTypeDef(TypedDict):
     DatastoreId: str
-    InputDataConfig: InputDataConfigTypeDef
-    JobOutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    JobProgressReport: NotRequired[JobProgressReportTypeDef]
-    DataAccessRoleArn: NotRequired[str]
-    Message: NotRequired[str]
-    ValidationLevel: NotRequired[ValidationLevelType]
+    JobId: str
 
 
 class InputDataConfigTypeDef(TypedDict):
@@ -209,9 +217,24 @@ class JobProgressReportTypeDef(TypedDict):
     Throughput: NotRequired[float]
 
 
-class KmsEncryptionConfigTypeDef(TypedDict):
-    CmkType: CmkTypeType
-    KmsKeyId: NotRequired[str]
+class ImportJobPropertiesTypeDef(TypedDict):
+    JobId: str
+    JobName: NotRequired[str]
+    JobStatus: JobStatusType
+    SubmitTime: datetime
+    EndTime: NotRequired[datetime]
+    DatastoreId: str
+    InputDataConfig: InputDataConfigTypeDef
+    JobOutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    JobProgressReport: NotRequired[JobProgressReportTypeDef]
+    DataAccessRoleArn: NotRequired[str]
+    Message: NotRequired[str]
+    ValidationLevel: NotRequired[ValidationLevelType]
+
+
+class DescribeFHIRImportJobResponseTypeDef(TypedDict):
+    ImportJobProperties: ImportJobPropertiesTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListFHIRDatastoresRequestTypeDef(TypedDict):
@@ -267,23 +290,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OutputDataConfigTypeDef(TypedDict):
-    S3Configuration: NotRequired[S3ConfigurationTypeDef]
-
-
-class PreloadDataConfigTypeDef(TypedDict):
-    PreloadDataType: PreloadDataTypeType
-
-
-class S3ConfigurationTypeDef(TypedDict):
-    S3Uri: str
-    KmsKeyId: str
-
-
-class SseConfigurationTypeDef(TypedDict):
-    KmsEncryptionConfig: KmsEncryptionConfigTypeDef
-
-
 class StartFHIRExportJobRequestTypeDef(TypedDict):
     JobName: NotRequired[str]
     OutputDataConfig: OutputDataConfigTypeDef
@@ -323,11 +329,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

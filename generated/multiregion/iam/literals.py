@@ -2,37 +2,38 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Identity and Access Management: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessAdvisorUsageGranularityTypeType",
-    "ContextKeyTypeEnumType",
-    "DeletionTaskStatusTypeType",
-    "EntityTypeType",
-    "FeatureTypeType",
-    "PermissionsBoundaryAttachmentTypeType",
-    "PolicyEvaluationDecisionTypeType",
-    "PolicyParameterTypeEnumType",
-    "PolicySourceTypeType",
-    "PolicyUsageTypeType",
-    "ReportFormatTypeType",
-    "ReportStateTypeType",
-    "assertionEncryptionModeTypeType",
-    "assignmentStatusTypeType",
-    "encodingTypeType",
-    "globalEndpointTokenVersionType",
-    "jobStatusTypeType",
-    "permissionCheckResultTypeType",
-    "permissionCheckStatusTypeType",
-    "policyOwnerEntityTypeType",
-    "policyScopeTypeType",
-    "policyTypeType",
-    "sortKeyTypeType",
-    "stateTypeType",
-    "statusTypeType",
-    "summaryKeyTypeType",
-    "summaryStateTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessAdvisorUsageGranularityTypeType",
+        "ContextKeyTypeEnumType",
+        "DeletionTaskStatusTypeType",
+        "EntityTypeType",
+        "FeatureTypeType",
+        "PermissionsBoundaryAttachmentTypeType",
+        "PolicyEvaluationDecisionTypeType",
+        "PolicyParameterTypeEnumType",
+        "PolicySourceTypeType",
+        "PolicyUsageTypeType",
+        "ReportFormatTypeType",
+        "ReportStateTypeType",
+        "assertionEncryptionModeTypeType",
+        "assignmentStatusTypeType",
+        "encodingTypeType",
+        "globalEndpointTokenVersionType",
+        "jobStatusTypeType",
+        "permissionCheckResultTypeType",
+        "permissionCheckStatusTypeType",
+        "policyOwnerEntityTypeType",
+        "policyScopeTypeType",
+        "policyTypeType",
+        "sortKeyTypeType",
+        "stateTypeType",
+        "statusTypeType",
+        "summaryKeyTypeType",
+        "summaryStateTypeType",
+    ]
 
 AccessAdvisorUsageGranularityTypeType = Literal["SERVICE_LEVEL", "ACTION_LEVEL"]
 ContextKeyTypeEnumType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -48,323 +48,324 @@ from .literals import (
     summaryStateTypeType,
 )
 
-__all__ = [
-    "AcceptDelegationRequestRequestTypeDef",
-    "AccessDetailTypeDef",
-    "AccessKeyLastUsedTypeDef",
-    "AccessKeyMetadataTypeDef",
-    "AccessKeyTypeDef",
-    "AddClientIDToOpenIDConnectProviderRequestTypeDef",
-    "AddRoleToInstanceProfileRequestTypeDef",
-    "AddUserToGroupRequestTypeDef",
-    "AssociateDelegationRequestRequestTypeDef",
-    "AttachGroupPolicyRequestTypeDef",
-    "AttachRolePolicyRequestTypeDef",
-    "AttachUserPolicyRequestTypeDef",
-    "AttachedPermissionsBoundaryTypeDef",
-    "AttachedPolicyTypeDef",
-    "ChangePasswordRequestTypeDef",
-    "ContextEntryTypeDef",
-    "CreateAccessKeyRequestTypeDef",
-    "CreateAccessKeyResponseTypeDef",
-    "CreateAccountAliasRequestTypeDef",
-    "CreateDelegationRequestRequestTypeDef",
-    "CreateDelegationRequestResponseTypeDef",
-    "CreateGroupRequestTypeDef",
-    "CreateGroupResponseTypeDef",
-    "CreateInstanceProfileRequestTypeDef",
-    "CreateInstanceProfileResponseTypeDef",
-    "CreateLoginProfileRequestTypeDef",
-    "CreateLoginProfileResponseTypeDef",
-    "CreateOpenIDConnectProviderRequestTypeDef",
-    "CreateOpenIDConnectProviderResponseTypeDef",
-    "CreatePolicyRequestTypeDef",
-    "CreatePolicyResponseTypeDef",
-    "CreatePolicyVersionRequestTypeDef",
-    "CreatePolicyVersionResponseTypeDef",
-    "CreateRoleRequestTypeDef",
-    "CreateRoleResponseTypeDef",
-    "CreateSAMLProviderRequestTypeDef",
-    "CreateSAMLProviderResponseTypeDef",
-    "CreateServiceLinkedRoleRequestTypeDef",
-    "CreateServiceLinkedRoleResponseTypeDef",
-    "CreateServiceSpecificCredentialRequestTypeDef",
-    "CreateServiceSpecificCredentialResponseTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "CreateVirtualMFADeviceRequestTypeDef",
-    "CreateVirtualMFADeviceResponseTypeDef",
-    "DeactivateMFADeviceRequestTypeDef",
-    "DelegationPermissionOutputTypeDef",
-    "DelegationPermissionTypeDef",
-    "DelegationRequestTypeDef",
-    "DeleteAccessKeyRequestTypeDef",
-    "DeleteAccountAliasRequestTypeDef",
-    "DeleteGroupPolicyRequestTypeDef",
-    "DeleteGroupRequestTypeDef",
-    "DeleteInstanceProfileRequestTypeDef",
-    "DeleteLoginProfileRequestTypeDef",
-    "DeleteOpenIDConnectProviderRequestTypeDef",
-    "DeletePolicyRequestTypeDef",
-    "DeletePolicyVersionRequestTypeDef",
-    "DeleteRolePermissionsBoundaryRequestTypeDef",
-    "DeleteRolePolicyRequestTypeDef",
-    "DeleteRoleRequestTypeDef",
-    "DeleteSAMLProviderRequestTypeDef",
-    "DeleteSSHPublicKeyRequestTypeDef",
-    "DeleteServerCertificateRequestTypeDef",
-    "DeleteServiceLinkedRoleRequestTypeDef",
-    "DeleteServiceLinkedRoleResponseTypeDef",
-    "DeleteServiceSpecificCredentialRequestTypeDef",
-    "DeleteSigningCertificateRequestTypeDef",
-    "DeleteUserPermissionsBoundaryRequestTypeDef",
-    "DeleteUserPolicyRequestTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteVirtualMFADeviceRequestTypeDef",
-    "DeletionTaskFailureReasonTypeTypeDef",
-    "DetachGroupPolicyRequestTypeDef",
-    "DetachRolePolicyRequestTypeDef",
-    "DetachUserPolicyRequestTypeDef",
-    "DisableOrganizationsRootCredentialsManagementResponseTypeDef",
-    "DisableOrganizationsRootSessionsResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableMFADeviceRequestTypeDef",
-    "EnableOrganizationsRootCredentialsManagementResponseTypeDef",
-    "EnableOrganizationsRootSessionsResponseTypeDef",
-    "EnableOutboundWebIdentityFederationResponseTypeDef",
-    "EntityDetailsTypeDef",
-    "EntityInfoTypeDef",
-    "ErrorDetailsTypeDef",
-    "EvaluationResultTypeDef",
-    "GenerateCredentialReportResponseTypeDef",
-    "GenerateOrganizationsAccessReportRequestTypeDef",
-    "GenerateOrganizationsAccessReportResponseTypeDef",
-    "GenerateServiceLastAccessedDetailsRequestTypeDef",
-    "GenerateServiceLastAccessedDetailsResponseTypeDef",
-    "GetAccessKeyLastUsedRequestTypeDef",
-    "GetAccessKeyLastUsedResponseTypeDef",
-    "GetAccountAuthorizationDetailsRequestTypeDef",
-    "GetAccountAuthorizationDetailsResponseTypeDef",
-    "GetAccountPasswordPolicyResponseTypeDef",
-    "GetAccountSummaryResponseTypeDef",
-    "GetContextKeysForCustomPolicyRequestTypeDef",
-    "GetContextKeysForPolicyResponseTypeDef",
-    "GetContextKeysForPrincipalPolicyRequestTypeDef",
-    "GetCredentialReportResponseTypeDef",
-    "GetDelegationRequestRequestTypeDef",
-    "GetDelegationRequestResponseTypeDef",
-    "GetGroupPolicyRequestTypeDef",
-    "GetGroupPolicyResponseTypeDef",
-    "GetGroupRequestTypeDef",
-    "GetGroupResponseTypeDef",
-    "GetHumanReadableSummaryRequestTypeDef",
-    "GetHumanReadableSummaryResponseTypeDef",
-    "GetInstanceProfileRequestTypeDef",
-    "GetInstanceProfileResponseTypeDef",
-    "GetLoginProfileRequestTypeDef",
-    "GetLoginProfileResponseTypeDef",
-    "GetMFADeviceRequestTypeDef",
-    "GetMFADeviceResponseTypeDef",
-    "GetOpenIDConnectProviderRequestTypeDef",
-    "GetOpenIDConnectProviderResponseTypeDef",
-    "GetOrganizationsAccessReportRequestTypeDef",
-    "GetOrganizationsAccessReportResponseTypeDef",
-    "GetOutboundWebIdentityFederationInfoResponseTypeDef",
-    "GetPolicyRequestTypeDef",
-    "GetPolicyResponseTypeDef",
-    "GetPolicyVersionRequestTypeDef",
-    "GetPolicyVersionResponseTypeDef",
-    "GetRolePolicyRequestTypeDef",
-    "GetRolePolicyResponseTypeDef",
-    "GetRoleRequestTypeDef",
-    "GetRoleResponseTypeDef",
-    "GetSAMLProviderRequestTypeDef",
-    "GetSAMLProviderResponseTypeDef",
-    "GetSSHPublicKeyRequestTypeDef",
-    "GetSSHPublicKeyResponseTypeDef",
-    "GetServerCertificateRequestTypeDef",
-    "GetServerCertificateResponseTypeDef",
-    "GetServiceLastAccessedDetailsRequestTypeDef",
-    "GetServiceLastAccessedDetailsResponseTypeDef",
-    "GetServiceLastAccessedDetailsWithEntitiesRequestTypeDef",
-    "GetServiceLastAccessedDetailsWithEntitiesResponseTypeDef",
-    "GetServiceLinkedRoleDeletionStatusRequestTypeDef",
-    "GetServiceLinkedRoleDeletionStatusResponseTypeDef",
-    "GetUserPolicyRequestTypeDef",
-    "GetUserPolicyResponseTypeDef",
-    "GetUserRequestTypeDef",
-    "GetUserResponseTypeDef",
-    "GroupDetailTypeDef",
-    "GroupTypeDef",
-    "InstanceProfileTypeDef",
-    "ListAccessKeysRequestTypeDef",
-    "ListAccessKeysResponseTypeDef",
-    "ListAccountAliasesRequestTypeDef",
-    "ListAccountAliasesResponseTypeDef",
-    "ListAttachedGroupPoliciesRequestTypeDef",
-    "ListAttachedGroupPoliciesResponseTypeDef",
-    "ListAttachedRolePoliciesRequestTypeDef",
-    "ListAttachedRolePoliciesResponseTypeDef",
-    "ListAttachedUserPoliciesRequestTypeDef",
-    "ListAttachedUserPoliciesResponseTypeDef",
-    "ListDelegationRequestsRequestTypeDef",
-    "ListDelegationRequestsResponseTypeDef",
-    "ListEntitiesForPolicyRequestTypeDef",
-    "ListEntitiesForPolicyResponseTypeDef",
-    "ListGroupPoliciesRequestTypeDef",
-    "ListGroupPoliciesResponseTypeDef",
-    "ListGroupsForUserRequestTypeDef",
-    "ListGroupsForUserResponseTypeDef",
-    "ListGroupsRequestTypeDef",
-    "ListGroupsResponseTypeDef",
-    "ListInstanceProfileTagsRequestTypeDef",
-    "ListInstanceProfileTagsResponseTypeDef",
-    "ListInstanceProfilesForRoleRequestTypeDef",
-    "ListInstanceProfilesForRoleResponseTypeDef",
-    "ListInstanceProfilesRequestTypeDef",
-    "ListInstanceProfilesResponseTypeDef",
-    "ListMFADeviceTagsRequestTypeDef",
-    "ListMFADeviceTagsResponseTypeDef",
-    "ListMFADevicesRequestTypeDef",
-    "ListMFADevicesResponseTypeDef",
-    "ListOpenIDConnectProviderTagsRequestTypeDef",
-    "ListOpenIDConnectProviderTagsResponseTypeDef",
-    "ListOpenIDConnectProvidersResponseTypeDef",
-    "ListOrganizationsFeaturesResponseTypeDef",
-    "ListPoliciesGrantingServiceAccessEntryTypeDef",
-    "ListPoliciesGrantingServiceAccessRequestTypeDef",
-    "ListPoliciesGrantingServiceAccessResponseTypeDef",
-    "ListPoliciesRequestTypeDef",
-    "ListPoliciesResponseTypeDef",
-    "ListPolicyTagsRequestTypeDef",
-    "ListPolicyTagsResponseTypeDef",
-    "ListPolicyVersionsRequestTypeDef",
-    "ListPolicyVersionsResponseTypeDef",
-    "ListRolePoliciesRequestTypeDef",
-    "ListRolePoliciesResponseTypeDef",
-    "ListRoleTagsRequestTypeDef",
-    "ListRoleTagsResponseTypeDef",
-    "ListRolesRequestTypeDef",
-    "ListRolesResponseTypeDef",
-    "ListSAMLProviderTagsRequestTypeDef",
-    "ListSAMLProviderTagsResponseTypeDef",
-    "ListSAMLProvidersResponseTypeDef",
-    "ListSSHPublicKeysRequestTypeDef",
-    "ListSSHPublicKeysResponseTypeDef",
-    "ListServerCertificateTagsRequestTypeDef",
-    "ListServerCertificateTagsResponseTypeDef",
-    "ListServerCertificatesRequestTypeDef",
-    "ListServerCertificatesResponseTypeDef",
-    "ListServiceSpecificCredentialsRequestTypeDef",
-    "ListServiceSpecificCredentialsResponseTypeDef",
-    "ListSigningCertificatesRequestTypeDef",
-    "ListSigningCertificatesResponseTypeDef",
-    "ListUserPoliciesRequestTypeDef",
-    "ListUserPoliciesResponseTypeDef",
-    "ListUserTagsRequestTypeDef",
-    "ListUserTagsResponseTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "ListVirtualMFADevicesRequestTypeDef",
-    "ListVirtualMFADevicesResponseTypeDef",
-    "LoginProfileTypeDef",
-    "MFADeviceTypeDef",
-    "ManagedPolicyDetailTypeDef",
-    "OpenIDConnectProviderListEntryTypeDef",
-    "OrganizationsDecisionDetailTypeDef",
-    "PasswordPolicyTypeDef",
-    "PermissionsBoundaryDecisionDetailTypeDef",
-    "PolicyDetailTypeDef",
-    "PolicyGrantingServiceAccessTypeDef",
-    "PolicyGroupTypeDef",
-    "PolicyParameterOutputTypeDef",
-    "PolicyParameterTypeDef",
-    "PolicyRoleTypeDef",
-    "PolicyTypeDef",
-    "PolicyUserTypeDef",
-    "PolicyVersionTypeDef",
-    "PositionTypeDef",
-    "PutGroupPolicyRequestTypeDef",
-    "PutRolePermissionsBoundaryRequestTypeDef",
-    "PutRolePolicyRequestTypeDef",
-    "PutUserPermissionsBoundaryRequestTypeDef",
-    "PutUserPolicyRequestTypeDef",
-    "RejectDelegationRequestRequestTypeDef",
-    "RemoveClientIDFromOpenIDConnectProviderRequestTypeDef",
-    "RemoveRoleFromInstanceProfileRequestTypeDef",
-    "RemoveUserFromGroupRequestTypeDef",
-    "ResetServiceSpecificCredentialRequestTypeDef",
-    "ResetServiceSpecificCredentialResponseTypeDef",
-    "ResourceSpecificResultTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResyncMFADeviceRequestTypeDef",
-    "RoleDetailTypeDef",
-    "RoleLastUsedTypeDef",
-    "RoleTypeDef",
-    "RoleUsageTypeTypeDef",
-    "SAMLPrivateKeyTypeDef",
-    "SAMLProviderListEntryTypeDef",
-    "SSHPublicKeyMetadataTypeDef",
-    "SSHPublicKeyTypeDef",
-    "SendDelegationTokenRequestTypeDef",
-    "ServerCertificateMetadataTypeDef",
-    "ServerCertificateTypeDef",
-    "ServiceLastAccessedTypeDef",
-    "ServiceSpecificCredentialMetadataTypeDef",
-    "ServiceSpecificCredentialTypeDef",
-    "SetDefaultPolicyVersionRequestTypeDef",
-    "SetSecurityTokenServicePreferencesRequestTypeDef",
-    "SigningCertificateTypeDef",
-    "SimulateCustomPolicyRequestTypeDef",
-    "SimulatePolicyResponseTypeDef",
-    "SimulatePrincipalPolicyRequestTypeDef",
-    "StatementTypeDef",
-    "TagInstanceProfileRequestTypeDef",
-    "TagMFADeviceRequestTypeDef",
-    "TagOpenIDConnectProviderRequestTypeDef",
-    "TagPolicyRequestTypeDef",
-    "TagRoleRequestTypeDef",
-    "TagSAMLProviderRequestTypeDef",
-    "TagServerCertificateRequestTypeDef",
-    "TagTypeDef",
-    "TagUserRequestTypeDef",
-    "TrackedActionLastAccessedTypeDef",
-    "UntagInstanceProfileRequestTypeDef",
-    "UntagMFADeviceRequestTypeDef",
-    "UntagOpenIDConnectProviderRequestTypeDef",
-    "UntagPolicyRequestTypeDef",
-    "UntagRoleRequestTypeDef",
-    "UntagSAMLProviderRequestTypeDef",
-    "UntagServerCertificateRequestTypeDef",
-    "UntagUserRequestTypeDef",
-    "UpdateAccessKeyRequestTypeDef",
-    "UpdateAccountPasswordPolicyRequestTypeDef",
-    "UpdateAssumeRolePolicyRequestTypeDef",
-    "UpdateDelegationRequestRequestTypeDef",
-    "UpdateGroupRequestTypeDef",
-    "UpdateLoginProfileRequestTypeDef",
-    "UpdateOpenIDConnectProviderThumbprintRequestTypeDef",
-    "UpdateRoleDescriptionRequestTypeDef",
-    "UpdateRoleDescriptionResponseTypeDef",
-    "UpdateRoleRequestTypeDef",
-    "UpdateRoleResponseTypeDef",
-    "UpdateSAMLProviderRequestTypeDef",
-    "UpdateSAMLProviderResponseTypeDef",
-    "UpdateSSHPublicKeyRequestTypeDef",
-    "UpdateServerCertificateRequestTypeDef",
-    "UpdateServiceSpecificCredentialRequestTypeDef",
-    "UpdateSigningCertificateRequestTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UploadSSHPublicKeyRequestTypeDef",
-    "UploadSSHPublicKeyResponseTypeDef",
-    "UploadServerCertificateRequestTypeDef",
-    "UploadServerCertificateResponseTypeDef",
-    "UploadSigningCertificateRequestTypeDef",
-    "UploadSigningCertificateResponseTypeDef",
-    "UserDetailTypeDef",
-    "UserTypeDef",
-    "VirtualMFADeviceTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptDelegationRequestRequestTypeDef",
+        "AccessDetailTypeDef",
+        "AccessKeyLastUsedTypeDef",
+        "AccessKeyMetadataTypeDef",
+        "AccessKeyTypeDef",
+        "AddClientIDToOpenIDConnectProviderRequestTypeDef",
+        "AddRoleToInstanceProfileRequestTypeDef",
+        "AddUserToGroupRequestTypeDef",
+        "AssociateDelegationRequestRequestTypeDef",
+        "AttachGroupPolicyRequestTypeDef",
+        "AttachRolePolicyRequestTypeDef",
+        "AttachUserPolicyRequestTypeDef",
+        "AttachedPermissionsBoundaryTypeDef",
+        "AttachedPolicyTypeDef",
+        "ChangePasswordRequestTypeDef",
+        "ContextEntryTypeDef",
+        "CreateAccessKeyRequestTypeDef",
+        "CreateAccessKeyResponseTypeDef",
+        "CreateAccountAliasRequestTypeDef",
+        "CreateDelegationRequestRequestTypeDef",
+        "CreateDelegationRequestResponseTypeDef",
+        "CreateGroupRequestTypeDef",
+        "CreateGroupResponseTypeDef",
+        "CreateInstanceProfileRequestTypeDef",
+        "CreateInstanceProfileResponseTypeDef",
+        "CreateLoginProfileRequestTypeDef",
+        "CreateLoginProfileResponseTypeDef",
+        "CreateOpenIDConnectProviderRequestTypeDef",
+        "CreateOpenIDConnectProviderResponseTypeDef",
+        "CreatePolicyRequestTypeDef",
+        "CreatePolicyResponseTypeDef",
+        "CreatePolicyVersionRequestTypeDef",
+        "CreatePolicyVersionResponseTypeDef",
+        "CreateRoleRequestTypeDef",
+        "CreateRoleResponseTypeDef",
+        "CreateSAMLProviderRequestTypeDef",
+        "CreateSAMLProviderResponseTypeDef",
+        "CreateServiceLinkedRoleRequestTypeDef",
+        "CreateServiceLinkedRoleResponseTypeDef",
+        "CreateServiceSpecificCredentialRequestTypeDef",
+        "CreateServiceSpecificCredentialResponseTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "CreateVirtualMFADeviceRequestTypeDef",
+        "CreateVirtualMFADeviceResponseTypeDef",
+        "DeactivateMFADeviceRequestTypeDef",
+        "DelegationPermissionOutputTypeDef",
+        "DelegationPermissionTypeDef",
+        "DelegationRequestTypeDef",
+        "DeleteAccessKeyRequestTypeDef",
+        "DeleteAccountAliasRequestTypeDef",
+        "DeleteGroupPolicyRequestTypeDef",
+        "DeleteGroupRequestTypeDef",
+        "DeleteInstanceProfileRequestTypeDef",
+        "DeleteLoginProfileRequestTypeDef",
+        "DeleteOpenIDConnectProviderRequestTypeDef",
+        "DeletePolicyRequestTypeDef",
+        "DeletePolicyVersionRequestTypeDef",
+        "DeleteRolePermissionsBoundaryRequestTypeDef",
+        "DeleteRolePolicyRequestTypeDef",
+        "DeleteRoleRequestTypeDef",
+        "DeleteSAMLProviderRequestTypeDef",
+        "DeleteSSHPublicKeyRequestTypeDef",
+        "DeleteServerCertificateRequestTypeDef",
+        "DeleteServiceLinkedRoleRequestTypeDef",
+        "DeleteServiceLinkedRoleResponseTypeDef",
+        "DeleteServiceSpecificCredentialRequestTypeDef",
+        "DeleteSigningCertificateRequestTypeDef",
+        "DeleteUserPermissionsBoundaryRequestTypeDef",
+        "DeleteUserPolicyRequestTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteVirtualMFADeviceRequestTypeDef",
+        "DeletionTaskFailureReasonTypeTypeDef",
+        "DetachGroupPolicyRequestTypeDef",
+        "DetachRolePolicyRequestTypeDef",
+        "DetachUserPolicyRequestTypeDef",
+        "DisableOrganizationsRootCredentialsManagementResponseTypeDef",
+        "DisableOrganizationsRootSessionsResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableMFADeviceRequestTypeDef",
+        "EnableOrganizationsRootCredentialsManagementResponseTypeDef",
+        "EnableOrganizationsRootSessionsResponseTypeDef",
+        "EnableOutboundWebIdentityFederationResponseTypeDef",
+        "EntityDetailsTypeDef",
+        "EntityInfoTypeDef",
+        "ErrorDetailsTypeDef",
+        "EvaluationResultTypeDef",
+        "GenerateCredentialReportResponseTypeDef",
+        "GenerateOrganizationsAccessReportRequestTypeDef",
+        "GenerateOrganizationsAccessReportResponseTypeDef",
+        "GenerateServiceLastAccessedDetailsRequestTypeDef",
+        "GenerateServiceLastAccessedDetailsResponseTypeDef",
+        "GetAccessKeyLastUsedRequestTypeDef",
+        "GetAccessKeyLastUsedResponseTypeDef",
+        "GetAccountAuthorizationDetailsRequestTypeDef",
+        "GetAccountAuthorizationDetailsResponseTypeDef",
+        "GetAccountPasswordPolicyResponseTypeDef",
+        "GetAccountSummaryResponseTypeDef",
+        "GetContextKeysForCustomPolicyRequestTypeDef",
+        "GetContextKeysForPolicyResponseTypeDef",
+        "GetContextKeysForPrincipalPolicyRequestTypeDef",
+        "GetCredentialReportResponseTypeDef",
+        "GetDelegationRequestRequestTypeDef",
+        "GetDelegationRequestResponseTypeDef",
+        "GetGroupPolicyRequestTypeDef",
+        "GetGroupPolicyResponseTypeDef",
+        "GetGroupRequestTypeDef",
+        "GetGroupResponseTypeDef",
+        "GetHumanReadableSummaryRequestTypeDef",
+        "GetHumanReadableSummaryResponseTypeDef",
+        "GetInstanceProfileRequestTypeDef",
+        "GetInstanceProfileResponseTypeDef",
+        "GetLoginProfileRequestTypeDef",
+        "GetLoginProfileResponseTypeDef",
+        "GetMFADeviceRequestTypeDef",
+        "GetMFADeviceResponseTypeDef",
+        "GetOpenIDConnectProviderRequestTypeDef",
+        "GetOpenIDConnectProviderResponseTypeDef",
+        "GetOrganizationsAccessReportRequestTypeDef",
+        "GetOrganizationsAccessReportResponseTypeDef",
+        "GetOutboundWebIdentityFederationInfoResponseTypeDef",
+        "GetPolicyRequestTypeDef",
+        "GetPolicyResponseTypeDef",
+        "GetPolicyVersionRequestTypeDef",
+        "GetPolicyVersionResponseTypeDef",
+        "GetRolePolicyRequestTypeDef",
+        "GetRolePolicyResponseTypeDef",
+        "GetRoleRequestTypeDef",
+        "GetRoleResponseTypeDef",
+        "GetSAMLProviderRequestTypeDef",
+        "GetSAMLProviderResponseTypeDef",
+        "GetSSHPublicKeyRequestTypeDef",
+        "GetSSHPublicKeyResponseTypeDef",
+        "GetServerCertificateRequestTypeDef",
+        "GetServerCertificateResponseTypeDef",
+        "GetServiceLastAccessedDetailsRequestTypeDef",
+        "GetServiceLastAccessedDetailsResponseTypeDef",
+        "GetServiceLastAccessedDetailsWithEntitiesRequestTypeDef",
+        "GetServiceLastAccessedDetailsWithEntitiesResponseTypeDef",
+        "GetServiceLinkedRoleDeletionStatusRequestTypeDef",
+        "GetServiceLinkedRoleDeletionStatusResponseTypeDef",
+        "GetUserPolicyRequestTypeDef",
+        "GetUserPolicyResponseTypeDef",
+        "GetUserRequestTypeDef",
+        "GetUserResponseTypeDef",
+        "GroupDetailTypeDef",
+        "GroupTypeDef",
+        "InstanceProfileTypeDef",
+        "ListAccessKeysRequestTypeDef",
+        "ListAccessKeysResponseTypeDef",
+        "ListAccountAliasesRequestTypeDef",
+        "ListAccountAliasesResponseTypeDef",
+        "ListAttachedGroupPoliciesRequestTypeDef",
+        "ListAttachedGroupPoliciesResponseTypeDef",
+        "ListAttachedRolePoliciesRequestTypeDef",
+        "ListAttachedRolePoliciesResponseTypeDef",
+        "ListAttachedUserPoliciesRequestTypeDef",
+        "ListAttachedUserPoliciesResponseTypeDef",
+        "ListDelegationRequestsRequestTypeDef",
+        "ListDelegationRequestsResponseTypeDef",
+        "ListEntitiesForPolicyRequestTypeDef",
+        "ListEntitiesForPolicyResponseTypeDef",
+        "ListGroupPoliciesRequestTypeDef",
+        "ListGroupPoliciesResponseTypeDef",
+        "ListGroupsForUserRequestTypeDef",
+        "ListGroupsForUserResponseTypeDef",
+        "ListGroupsRequestTypeDef",
+        "ListGroupsResponseTypeDef",
+        "ListInstanceProfileTagsRequestTypeDef",
+        "ListInstanceProfileTagsResponseTypeDef",
+        "ListInstanceProfilesForRoleRequestTypeDef",
+        "ListInstanceProfilesForRoleResponseTypeDef",
+        "ListInstanceProfilesRequestTypeDef",
+        "ListInstanceProfilesResponseTypeDef",
+        "ListMFADeviceTagsRequestTypeDef",
+        "ListMFADeviceTagsResponseTypeDef",
+        "ListMFADevicesRequestTypeDef",
+        "ListMFADevicesResponseTypeDef",
+        "ListOpenIDConnectProviderTagsRequestTypeDef",
+        "ListOpenIDConnectProviderTagsResponseTypeDef",
+        "ListOpenIDConnectProvidersResponseTypeDef",
+        "ListOrganizationsFeaturesResponseTypeDef",
+        "ListPoliciesGrantingServiceAccessEntryTypeDef",
+        "ListPoliciesGrantingServiceAccessRequestTypeDef",
+        "ListPoliciesGrantingServiceAccessResponseTypeDef",
+        "ListPoliciesRequestTypeDef",
+        "ListPoliciesResponseTypeDef",
+        "ListPolicyTagsRequestTypeDef",
+        "ListPolicyTagsResponseTypeDef",
+        "ListPolicyVersionsRequestTypeDef",
+        "ListPolicyVersionsResponseTypeDef",
+        "ListRolePoliciesRequestTypeDef",
+        "ListRolePoliciesResponseTypeDef",
+        "ListRoleTagsRequestTypeDef",
+        "ListRoleTagsResponseTypeDef",
+        "ListRolesRequestTypeDef",
+        "ListRolesResponseTypeDef",
+        "ListSAMLProviderTagsRequestTypeDef",
+        "ListSAMLProviderTagsResponseTypeDef",
+        "ListSAMLProvidersResponseTypeDef",
+        "ListSSHPublicKeysRequestTypeDef",
+        "ListSSHPublicKeysResponseTypeDef",
+        "ListServerCertificateTagsRequestTypeDef",
+        "ListServerCertificateTagsResponseTypeDef",
+        "ListServerCertificatesRequestTypeDef",
+        "ListServerCertificatesResponseTypeDef",
+        "ListServiceSpecificCredentialsRequestTypeDef",
+        "ListServiceSpecificCredentialsResponseTypeDef",
+        "ListSigningCertificatesRequestTypeDef",
+        "ListSigningCertificatesResponseTypeDef",
+        "ListUserPoliciesRequestTypeDef",
+        "ListUserPoliciesResponseTypeDef",
+        "ListUserTagsRequestTypeDef",
+        "ListUserTagsResponseTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "ListVirtualMFADevicesRequestTypeDef",
+        "ListVirtualMFADevicesResponseTypeDef",
+        "LoginProfileTypeDef",
+        "MFADeviceTypeDef",
+        "ManagedPolicyDetailTypeDef",
+        "OpenIDConnectProviderListEntryTypeDef",
+        "OrganizationsDecisionDetailTypeDef",
+        "PasswordPolicyTypeDef",
+        "PermissionsBoundaryDecisionDetailTypeDef",
+        "PolicyDetailTypeDef",
+        "PolicyGrantingServiceAccessTypeDef",
+        "PolicyGroupTypeDef",
+        "PolicyParameterOutputTypeDef",
+        "PolicyParameterTypeDef",
+        "PolicyRoleTypeDef",
+        "PolicyTypeDef",
+        "PolicyUserTypeDef",
+        "PolicyVersionTypeDef",
+        "PositionTypeDef",
+        "PutGroupPolicyRequestTypeDef",
+        "PutRolePermissionsBoundaryRequestTypeDef",
+        "PutRolePolicyRequestTypeDef",
+        "PutUserPermissionsBoundaryRequestTypeDef",
+        "PutUserPolicyRequestTypeDef",
+        "RejectDelegationRequestRequestTypeDef",
+        "RemoveClientIDFromOpenIDConnectProviderRequestTypeDef",
+        "RemoveRoleFromInstanceProfileRequestTypeDef",
+        "RemoveUserFromGroupRequestTypeDef",
+        "ResetServiceSpecificCredentialRequestTypeDef",
+        "ResetServiceSpecificCredentialResponseTypeDef",
+        "ResourceSpecificResultTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResyncMFADeviceRequestTypeDef",
+        "RoleDetailTypeDef",
+        "RoleLastUsedTypeDef",
+        "RoleTypeDef",
+        "RoleUsageTypeTypeDef",
+        "SAMLPrivateKeyTypeDef",
+        "SAMLProviderListEntryTypeDef",
+        "SSHPublicKeyMetadataTypeDef",
+        "SSHPublicKeyTypeDef",
+        "SendDelegationTokenRequestTypeDef",
+        "ServerCertificateMetadataTypeDef",
+        "ServerCertificateTypeDef",
+        "ServiceLastAccessedTypeDef",
+        "ServiceSpecificCredentialMetadataTypeDef",
+        "ServiceSpecificCredentialTypeDef",
+        "SetDefaultPolicyVersionRequestTypeDef",
+        "SetSecurityTokenServicePreferencesRequestTypeDef",
+        "SigningCertificateTypeDef",
+        "SimulateCustomPolicyRequestTypeDef",
+        "SimulatePolicyResponseTypeDef",
+        "SimulatePrincipalPolicyRequestTypeDef",
+        "StatementTypeDef",
+        "TagInstanceProfileRequestTypeDef",
+        "TagMFADeviceRequestTypeDef",
+        "TagOpenIDConnectProviderRequestTypeDef",
+        "TagPolicyRequestTypeDef",
+        "TagRoleRequestTypeDef",
+        "TagSAMLProviderRequestTypeDef",
+        "TagServerCertificateRequestTypeDef",
+        "TagTypeDef",
+        "TagUserRequestTypeDef",
+        "TrackedActionLastAccessedTypeDef",
+        "UntagInstanceProfileRequestTypeDef",
+        "UntagMFADeviceRequestTypeDef",
+        "UntagOpenIDConnectProviderRequestTypeDef",
+        "UntagPolicyRequestTypeDef",
+        "UntagRoleRequestTypeDef",
+        "UntagSAMLProviderRequestTypeDef",
+        "UntagServerCertificateRequestTypeDef",
+        "UntagUserRequestTypeDef",
+        "UpdateAccessKeyRequestTypeDef",
+        "UpdateAccountPasswordPolicyRequestTypeDef",
+        "UpdateAssumeRolePolicyRequestTypeDef",
+        "UpdateDelegationRequestRequestTypeDef",
+        "UpdateGroupRequestTypeDef",
+        "UpdateLoginProfileRequestTypeDef",
+        "UpdateOpenIDConnectProviderThumbprintRequestTypeDef",
+        "UpdateRoleDescriptionRequestTypeDef",
+        "UpdateRoleDescriptionResponseTypeDef",
+        "UpdateRoleRequestTypeDef",
+        "UpdateRoleResponseTypeDef",
+        "UpdateSAMLProviderRequestTypeDef",
+        "UpdateSAMLProviderResponseTypeDef",
+        "UpdateSSHPublicKeyRequestTypeDef",
+        "UpdateServerCertificateRequestTypeDef",
+        "UpdateServiceSpecificCredentialRequestTypeDef",
+        "UpdateSigningCertificateRequestTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UploadSSHPublicKeyRequestTypeDef",
+        "UploadSSHPublicKeyResponseTypeDef",
+        "UploadServerCertificateRequestTypeDef",
+        "UploadServerCertificateResponseTypeDef",
+        "UploadSigningCertificateRequestTypeDef",
+        "UploadSigningCertificateResponseTypeDef",
+        "UserDetailTypeDef",
+        "UserTypeDef",
+        "VirtualMFADeviceTypeDef",
+    ]
 
 
 class AcceptDelegationRequestRequestTypeDef(TypedDict):
@@ -469,6 +470,17 @@ class CreateAccountAliasRequestTypeDef(TypedDict):
     AccountAlias: str
 
 
+class PolicyParameterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    Type: NotRequired[PolicyParameterTypeEnumType]
+
+
+class DelegationPermissionTypeDef(TypedDict):
+    PolicyTemplateArn: NotRequired[str]
+    Parameters: NotRequired[ReadOnly[Sequence[PolicyParameterTypeDef]]]
+
+
 class CreateDelegationRequestRequestTypeDef(TypedDict):
     OwnerAccountId: NotRequired[str]
     Description: str
@@ -492,15 +504,57 @@ class CreateGroupRequestTypeDef(TypedDict):
     GroupName: str
 
 
+class GroupTypeDef(TypedDict):
+    Path: str
+    GroupName: str
+    GroupId: str
+    Arn: str
+    CreateDate: datetime
+
+
 class CreateGroupResponseTypeDef(TypedDict):
     Group: GroupTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateInstanceProfileRequestTypeDef(TypedDict):
     InstanceProfileName: str
     Path: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class RoleLastUsedTypeDef(TypedDict):
+    LastUsedDate: NotRequired[datetime]
+    Region: NotRequired[str]
+
+
+class RoleTypeDef(TypedDict):
+    Path: str
+    RoleName: str
+    RoleId: str
+    Arn: str
+    CreateDate: datetime
+    AssumeRolePolicyDocument: NotRequired[str]
+    Description: NotRequired[str]
+    MaxSessionDuration: NotRequired[int]
+    PermissionsBoundary: NotRequired[AttachedPermissionsBoundaryTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    RoleLastUsed: NotRequired[RoleLastUsedTypeDef]
+
+
+class InstanceProfileTypeDef(TypedDict):
+    Path: str
+    InstanceProfileName: str
+    InstanceProfileId: str
+    Arn: str
+    CreateDate: datetime
+    Roles: list[RoleTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateInstanceProfileResponseTypeDef(TypedDict):
@@ -511,6 +565,12 @@ class CreateInstanceProfileResponseTypeDef(TypedDict):
 class CreateLoginProfileRequestTypeDef(TypedDict):
     UserName: NotRequired[str]
     Password: NotRequired[str]
+    PasswordResetRequired: NotRequired[bool]
+
+
+class LoginProfileTypeDef(TypedDict):
+    UserName: str
+    CreateDate: datetime
     PasswordResetRequired: NotRequired[bool]
 
 
@@ -540,6 +600,21 @@ class CreatePolicyRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class PolicyTypeDef(TypedDict):
+    PolicyName: NotRequired[str]
+    PolicyId: NotRequired[str]
+    Arn: NotRequired[str]
+    Path: NotRequired[str]
+    DefaultVersionId: NotRequired[str]
+    AttachmentCount: NotRequired[int]
+    PermissionsBoundaryUsageCount: NotRequired[int]
+    IsAttachable: NotRequired[bool]
+    Description: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    UpdateDate: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreatePolicyResponseTypeDef(TypedDict):
     Policy: NotRequired[PolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -549,6 +624,13 @@ class CreatePolicyVersionRequestTypeDef(TypedDict):
     PolicyArn: str
     PolicyDocument: str
     SetAsDefault: NotRequired[bool]
+
+
+class PolicyVersionTypeDef(TypedDict):
+    Document: NotRequired[str]
+    VersionId: NotRequired[str]
+    IsDefaultVersion: NotRequired[bool]
+    CreateDate: NotRequired[datetime]
 
 
 class CreatePolicyVersionResponseTypeDef(TypedDict):
@@ -602,6 +684,19 @@ class CreateServiceSpecificCredentialRequestTypeDef(TypedDict):
     CredentialAgeDays: NotRequired[int]
 
 
+class ServiceSpecificCredentialTypeDef(TypedDict):
+    CreateDate: datetime
+    ExpirationDate: NotRequired[datetime]
+    ServiceName: str
+    ServiceUserName: NotRequired[str]
+    ServicePassword: NotRequired[str]
+    ServiceCredentialAlias: NotRequired[str]
+    ServiceCredentialSecret: NotRequired[str]
+    ServiceSpecificCredentialId: str
+    UserName: str
+    Status: statusTypeType
+
+
 class CreateServiceSpecificCredentialResponseTypeDef(TypedDict):
     ServiceSpecificCredential: NotRequired[ServiceSpecificCredentialTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -612,6 +707,17 @@ class CreateUserRequestTypeDef(TypedDict):
     UserName: str
     PermissionsBoundary: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class UserTypeDef(TypedDict):
+    Path: str
+    UserName: str
+    UserId: str
+    Arn: str
+    CreateDate: datetime
+    PasswordLastUsed: NotRequired[datetime]
+    PermissionsBoundary: NotRequired[AttachedPermissionsBoundaryTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateUserResponseTypeDef(TypedDict):
@@ -625,6 +731,15 @@ class CreateVirtualMFADeviceRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class VirtualMFADeviceTypeDef(TypedDict):
+    SerialNumber: str
+    Base32StringSeed: NotRequired[bytes]
+    QRCodePNG: NotRequired[bytes]
+    User: NotRequired[UserTypeDef]
+    EnableDate: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateVirtualMFADeviceResponseTypeDef(TypedDict):
     VirtualMFADevice: VirtualMFADeviceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -635,14 +750,15 @@ class DeactivateMFADeviceRequestTypeDef(TypedDict):
     SerialNumber: str
 
 
+class PolicyParameterOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[list[str]]
+    Type: NotRequired[PolicyParameterTypeEnumType]
+
+
 class DelegationPermissionOutputTypeDef(TypedDict):
     PolicyTemplateArn: NotRequired[str]
     Parameters: NotRequired[list[PolicyParameterOutputTypeDef]]
-
-
-class DelegationPermissionTypeDef(TypedDict):
-    PolicyTemplateArn: NotRequired[str]
-    Parameters: NotRequired[ReadOnly[Sequence[PolicyParameterTypeDef]]]
 
 
 class DelegationRequestTypeDef(TypedDict):
@@ -769,6 +885,11 @@ class DeleteVirtualMFADeviceRequestTypeDef(TypedDict):
     SerialNumber: str
 
 
+class RoleUsageTypeTypeDef(TypedDict):
+    Region: NotRequired[str]
+    Resources: NotRequired[list[str]]
+
+
 class DeletionTaskFailureReasonTypeTypeDef(TypedDict):
     Reason: NotRequired[str]
     RoleUsageList: NotRequired[list[RoleUsageTypeTypeDef]]
@@ -825,11 +946,6 @@ class EnableOutboundWebIdentityFederationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EntityDetailsTypeDef(TypedDict):
-    EntityInfo: EntityInfoTypeDef
-    LastAuthenticated: NotRequired[datetime]
-
-
 class EntityInfoTypeDef(TypedDict):
     Arn: str
     Name: str
@@ -838,9 +954,45 @@ class EntityInfoTypeDef(TypedDict):
     Path: NotRequired[str]
 
 
+class EntityDetailsTypeDef(TypedDict):
+    EntityInfo: EntityInfoTypeDef
+    LastAuthenticated: NotRequired[datetime]
+
+
 class ErrorDetailsTypeDef(TypedDict):
     Message: str
     Code: str
+
+
+class OrganizationsDecisionDetailTypeDef(TypedDict):
+    AllowedByOrganizations: NotRequired[bool]
+
+
+class PermissionsBoundaryDecisionDetailTypeDef(TypedDict):
+    AllowedByPermissionsBoundary: NotRequired[bool]
+
+
+class PositionTypeDef(TypedDict):
+    Line: NotRequired[int]
+    Column: NotRequired[int]
+
+
+class StatementTypeDef(TypedDict):
+    SourcePolicyId: NotRequired[str]
+    SourcePolicyType: NotRequired[PolicySourceTypeType]
+    StartPosition: NotRequired[PositionTypeDef]
+    EndPosition: NotRequired[PositionTypeDef]
+
+
+class ResourceSpecificResultTypeDef(TypedDict):
+    EvalResourceName: str
+    EvalResourceDecision: PolicyEvaluationDecisionTypeType
+    MatchedStatements: NotRequired[list[StatementTypeDef]]
+    MissingContextValues: NotRequired[list[str]]
+    EvalDecisionDetails: NotRequired[dict[str, PolicyEvaluationDecisionTypeType]]
+    PermissionsBoundaryDecisionDetail: NotRequired[
+        PermissionsBoundaryDecisionDetailTypeDef
+    ]
 
 
 class EvaluationResultTypeDef(TypedDict):
@@ -899,6 +1051,64 @@ class GetAccountAuthorizationDetailsRequestTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class PolicyDetailTypeDef(TypedDict):
+    PolicyName: NotRequired[str]
+    PolicyDocument: NotRequired[str]
+
+
+class GroupDetailTypeDef(TypedDict):
+    Path: NotRequired[str]
+    GroupName: NotRequired[str]
+    GroupId: NotRequired[str]
+    Arn: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    GroupPolicyList: NotRequired[list[PolicyDetailTypeDef]]
+    AttachedManagedPolicies: NotRequired[list[AttachedPolicyTypeDef]]
+
+
+class ManagedPolicyDetailTypeDef(TypedDict):
+    PolicyName: NotRequired[str]
+    PolicyId: NotRequired[str]
+    Arn: NotRequired[str]
+    Path: NotRequired[str]
+    DefaultVersionId: NotRequired[str]
+    AttachmentCount: NotRequired[int]
+    PermissionsBoundaryUsageCount: NotRequired[int]
+    IsAttachable: NotRequired[bool]
+    Description: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    UpdateDate: NotRequired[datetime]
+    PolicyVersionList: NotRequired[list[PolicyVersionTypeDef]]
+
+
+class RoleDetailTypeDef(TypedDict):
+    Path: NotRequired[str]
+    RoleName: NotRequired[str]
+    RoleId: NotRequired[str]
+    Arn: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    AssumeRolePolicyDocument: NotRequired[str]
+    InstanceProfileList: NotRequired[list[InstanceProfileTypeDef]]
+    RolePolicyList: NotRequired[list[PolicyDetailTypeDef]]
+    AttachedManagedPolicies: NotRequired[list[AttachedPolicyTypeDef]]
+    PermissionsBoundary: NotRequired[AttachedPermissionsBoundaryTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    RoleLastUsed: NotRequired[RoleLastUsedTypeDef]
+
+
+class UserDetailTypeDef(TypedDict):
+    Path: NotRequired[str]
+    UserName: NotRequired[str]
+    UserId: NotRequired[str]
+    Arn: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    UserPolicyList: NotRequired[list[PolicyDetailTypeDef]]
+    GroupList: NotRequired[list[str]]
+    AttachedManagedPolicies: NotRequired[list[AttachedPolicyTypeDef]]
+    PermissionsBoundary: NotRequired[AttachedPermissionsBoundaryTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class GetAccountAuthorizationDetailsResponseTypeDef(TypedDict):
     UserDetailList: NotRequired[list[UserDetailTypeDef]]
     GroupDetailList: NotRequired[list[GroupDetailTypeDef]]
@@ -907,6 +1117,19 @@ class GetAccountAuthorizationDetailsResponseTypeDef(TypedDict):
     IsTruncated: NotRequired[bool]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PasswordPolicyTypeDef(TypedDict):
+    MinimumPasswordLength: NotRequired[int]
+    RequireSymbols: NotRequired[bool]
+    RequireNumbers: NotRequired[bool]
+    RequireUppercaseCharacters: NotRequired[bool]
+    RequireLowercaseCharacters: NotRequired[bool]
+    AllowUsersToChangePassword: NotRequired[bool]
+    ExpirePasswords: NotRequired[bool]
+    MaxPasswordAge: NotRequired[int]
+    PasswordReusePrevention: NotRequired[int]
+    HardExpiry: NotRequired[bool]
 
 
 class GetAccountPasswordPolicyResponseTypeDef(TypedDict):
@@ -1104,6 +1327,11 @@ class GetSAMLProviderRequestTypeDef(TypedDict):
     SAMLProviderArn: str
 
 
+class SAMLPrivateKeyTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    Timestamp: NotRequired[datetime]
+
+
 class GetSAMLProviderResponseTypeDef(TypedDict):
     SAMLProviderUUID: NotRequired[str]
     SAMLMetadataDocument: NotRequired[str]
@@ -1121,6 +1349,15 @@ class GetSSHPublicKeyRequestTypeDef(TypedDict):
     Encoding: encodingTypeType
 
 
+class SSHPublicKeyTypeDef(TypedDict):
+    UserName: str
+    SSHPublicKeyId: str
+    Fingerprint: str
+    SSHPublicKeyBody: str
+    Status: statusTypeType
+    UploadDate: NotRequired[datetime]
+
+
 class GetSSHPublicKeyResponseTypeDef(TypedDict):
     SSHPublicKey: NotRequired[SSHPublicKeyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1128,6 +1365,22 @@ class GetSSHPublicKeyResponseTypeDef(TypedDict):
 
 class GetServerCertificateRequestTypeDef(TypedDict):
     ServerCertificateName: str
+
+
+class ServerCertificateMetadataTypeDef(TypedDict):
+    Path: str
+    ServerCertificateName: str
+    ServerCertificateId: str
+    Arn: str
+    UploadDate: NotRequired[datetime]
+    Expiration: NotRequired[datetime]
+
+
+class ServerCertificateTypeDef(TypedDict):
+    ServerCertificateMetadata: ServerCertificateMetadataTypeDef
+    CertificateBody: str
+    CertificateChain: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class GetServerCertificateResponseTypeDef(TypedDict):
@@ -1139,6 +1392,23 @@ class GetServiceLastAccessedDetailsRequestTypeDef(TypedDict):
     JobId: str
     MaxItems: NotRequired[int]
     Marker: NotRequired[str]
+
+
+class TrackedActionLastAccessedTypeDef(TypedDict):
+    ActionName: NotRequired[str]
+    LastAccessedEntity: NotRequired[str]
+    LastAccessedTime: NotRequired[datetime]
+    LastAccessedRegion: NotRequired[str]
+
+
+class ServiceLastAccessedTypeDef(TypedDict):
+    ServiceName: str
+    LastAuthenticated: NotRequired[datetime]
+    ServiceNamespace: str
+    LastAuthenticatedEntity: NotRequired[str]
+    LastAuthenticatedRegion: NotRequired[str]
+    TotalAuthenticatedEntities: NotRequired[int]
+    TrackedActionsLastAccessed: NotRequired[list[TrackedActionLastAccessedTypeDef]]
 
 
 class GetServiceLastAccessedDetailsResponseTypeDef(TypedDict):
@@ -1200,34 +1470,6 @@ class GetUserRequestTypeDef(TypedDict):
 class GetUserResponseTypeDef(TypedDict):
     User: UserTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GroupDetailTypeDef(TypedDict):
-    Path: NotRequired[str]
-    GroupName: NotRequired[str]
-    GroupId: NotRequired[str]
-    Arn: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    GroupPolicyList: NotRequired[list[PolicyDetailTypeDef]]
-    AttachedManagedPolicies: NotRequired[list[AttachedPolicyTypeDef]]
-
-
-class GroupTypeDef(TypedDict):
-    Path: str
-    GroupName: str
-    GroupId: str
-    Arn: str
-    CreateDate: datetime
-
-
-class InstanceProfileTypeDef(TypedDict):
-    Path: str
-    InstanceProfileName: str
-    InstanceProfileId: str
-    Arn: str
-    CreateDate: datetime
-    Roles: list[RoleTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
 
 
 class ListAccessKeysRequestTypeDef(TypedDict):
@@ -1317,6 +1559,21 @@ class ListEntitiesForPolicyRequestTypeDef(TypedDict):
     PolicyUsageFilter: NotRequired[PolicyUsageTypeType]
     Marker: NotRequired[str]
     MaxItems: NotRequired[int]
+
+
+class PolicyGroupTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+    GroupId: NotRequired[str]
+
+
+class PolicyRoleTypeDef(TypedDict):
+    RoleName: NotRequired[str]
+    RoleId: NotRequired[str]
+
+
+class PolicyUserTypeDef(TypedDict):
+    UserName: NotRequired[str]
+    UserId: NotRequired[str]
 
 
 class ListEntitiesForPolicyResponseTypeDef(TypedDict):
@@ -1425,6 +1682,12 @@ class ListMFADevicesRequestTypeDef(TypedDict):
     MaxItems: NotRequired[int]
 
 
+class MFADeviceTypeDef(TypedDict):
+    UserName: str
+    SerialNumber: str
+    EnableDate: datetime
+
+
 class ListMFADevicesResponseTypeDef(TypedDict):
     MFADevices: list[MFADeviceTypeDef]
     IsTruncated: NotRequired[bool]
@@ -1445,6 +1708,10 @@ class ListOpenIDConnectProviderTagsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OpenIDConnectProviderListEntryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
 class ListOpenIDConnectProvidersResponseTypeDef(TypedDict):
     OpenIDConnectProviderList: NotRequired[list[OpenIDConnectProviderListEntryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1454,6 +1721,14 @@ class ListOrganizationsFeaturesResponseTypeDef(TypedDict):
     OrganizationId: NotRequired[str]
     EnabledFeatures: NotRequired[list[FeatureTypeType]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PolicyGrantingServiceAccessTypeDef(TypedDict):
+    PolicyName: str
+    PolicyType: policyTypeType
+    PolicyArn: NotRequired[str]
+    EntityType: NotRequired[policyOwnerEntityTypeType]
+    EntityName: NotRequired[str]
 
 
 class ListPoliciesGrantingServiceAccessEntryTypeDef(TypedDict):
@@ -1568,6 +1843,12 @@ class ListSAMLProviderTagsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SAMLProviderListEntryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    ValidUntil: NotRequired[datetime]
+    CreateDate: NotRequired[datetime]
+
+
 class ListSAMLProvidersResponseTypeDef(TypedDict):
     SAMLProviderList: NotRequired[list[SAMLProviderListEntryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1577,6 +1858,13 @@ class ListSSHPublicKeysRequestTypeDef(TypedDict):
     UserName: NotRequired[str]
     Marker: NotRequired[str]
     MaxItems: NotRequired[int]
+
+
+class SSHPublicKeyMetadataTypeDef(TypedDict):
+    UserName: str
+    SSHPublicKeyId: str
+    Status: statusTypeType
+    UploadDate: datetime
 
 
 class ListSSHPublicKeysResponseTypeDef(TypedDict):
@@ -1620,6 +1908,17 @@ class ListServiceSpecificCredentialsRequestTypeDef(TypedDict):
     MaxItems: NotRequired[int]
 
 
+class ServiceSpecificCredentialMetadataTypeDef(TypedDict):
+    UserName: str
+    Status: statusTypeType
+    ServiceUserName: NotRequired[str]
+    ServiceCredentialAlias: NotRequired[str]
+    CreateDate: datetime
+    ExpirationDate: NotRequired[datetime]
+    ServiceSpecificCredentialId: str
+    ServiceName: str
+
+
 class ListServiceSpecificCredentialsResponseTypeDef(TypedDict):
     ServiceSpecificCredentials: NotRequired[
         list[ServiceSpecificCredentialMetadataTypeDef]
@@ -1633,6 +1932,14 @@ class ListSigningCertificatesRequestTypeDef(TypedDict):
     UserName: NotRequired[str]
     Marker: NotRequired[str]
     MaxItems: NotRequired[int]
+
+
+class SigningCertificateTypeDef(TypedDict):
+    UserName: str
+    CertificateId: str
+    CertificateBody: str
+    Status: statusTypeType
+    UploadDate: NotRequired[datetime]
 
 
 class ListSigningCertificatesResponseTypeDef(TypedDict):
@@ -1694,125 +2001,6 @@ class ListVirtualMFADevicesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoginProfileTypeDef(TypedDict):
-    UserName: str
-    CreateDate: datetime
-    PasswordResetRequired: NotRequired[bool]
-
-
-class MFADeviceTypeDef(TypedDict):
-    UserName: str
-    SerialNumber: str
-    EnableDate: datetime
-
-
-class ManagedPolicyDetailTypeDef(TypedDict):
-    PolicyName: NotRequired[str]
-    PolicyId: NotRequired[str]
-    Arn: NotRequired[str]
-    Path: NotRequired[str]
-    DefaultVersionId: NotRequired[str]
-    AttachmentCount: NotRequired[int]
-    PermissionsBoundaryUsageCount: NotRequired[int]
-    IsAttachable: NotRequired[bool]
-    Description: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    UpdateDate: NotRequired[datetime]
-    PolicyVersionList: NotRequired[list[PolicyVersionTypeDef]]
-
-
-class OpenIDConnectProviderListEntryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class OrganizationsDecisionDetailTypeDef(TypedDict):
-    AllowedByOrganizations: NotRequired[bool]
-
-
-class PasswordPolicyTypeDef(TypedDict):
-    MinimumPasswordLength: NotRequired[int]
-    RequireSymbols: NotRequired[bool]
-    RequireNumbers: NotRequired[bool]
-    RequireUppercaseCharacters: NotRequired[bool]
-    RequireLowercaseCharacters: NotRequired[bool]
-    AllowUsersToChangePassword: NotRequired[bool]
-    ExpirePasswords: NotRequired[bool]
-    MaxPasswordAge: NotRequired[int]
-    PasswordReusePrevention: NotRequired[int]
-    HardExpiry: NotRequired[bool]
-
-
-class PermissionsBoundaryDecisionDetailTypeDef(TypedDict):
-    AllowedByPermissionsBoundary: NotRequired[bool]
-
-
-class PolicyDetailTypeDef(TypedDict):
-    PolicyName: NotRequired[str]
-    PolicyDocument: NotRequired[str]
-
-
-class PolicyGrantingServiceAccessTypeDef(TypedDict):
-    PolicyName: str
-    PolicyType: policyTypeType
-    PolicyArn: NotRequired[str]
-    EntityType: NotRequired[policyOwnerEntityTypeType]
-    EntityName: NotRequired[str]
-
-
-class PolicyGroupTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-    GroupId: NotRequired[str]
-
-
-class PolicyParameterOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Values: NotRequired[list[str]]
-    Type: NotRequired[PolicyParameterTypeEnumType]
-
-
-class PolicyParameterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    Type: NotRequired[PolicyParameterTypeEnumType]
-
-
-class PolicyRoleTypeDef(TypedDict):
-    RoleName: NotRequired[str]
-    RoleId: NotRequired[str]
-
-
-class PolicyTypeDef(TypedDict):
-    PolicyName: NotRequired[str]
-    PolicyId: NotRequired[str]
-    Arn: NotRequired[str]
-    Path: NotRequired[str]
-    DefaultVersionId: NotRequired[str]
-    AttachmentCount: NotRequired[int]
-    PermissionsBoundaryUsageCount: NotRequired[int]
-    IsAttachable: NotRequired[bool]
-    Description: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    UpdateDate: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class PolicyUserTypeDef(TypedDict):
-    UserName: NotRequired[str]
-    UserId: NotRequired[str]
-
-
-class PolicyVersionTypeDef(TypedDict):
-    Document: NotRequired[str]
-    VersionId: NotRequired[str]
-    IsDefaultVersion: NotRequired[bool]
-    CreateDate: NotRequired[datetime]
-
-
-class PositionTypeDef(TypedDict):
-    Line: NotRequired[int]
-    Column: NotRequired[int]
-
-
 class PutGroupPolicyRequestTypeDef(TypedDict):
     GroupName: str
     PolicyName: str
@@ -1871,17 +2059,6 @@ class ResetServiceSpecificCredentialResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceSpecificResultTypeDef(TypedDict):
-    EvalResourceName: str
-    EvalResourceDecision: PolicyEvaluationDecisionTypeType
-    MatchedStatements: NotRequired[list[StatementTypeDef]]
-    MissingContextValues: NotRequired[list[str]]
-    EvalDecisionDetails: NotRequired[dict[str, PolicyEvaluationDecisionTypeType]]
-    PermissionsBoundaryDecisionDetail: NotRequired[
-        PermissionsBoundaryDecisionDetailTypeDef
-    ]
-
-
 class ResyncMFADeviceRequestTypeDef(TypedDict):
     UserName: str
     SerialNumber: str
@@ -1889,124 +2066,8 @@ class ResyncMFADeviceRequestTypeDef(TypedDict):
     AuthenticationCode2: str
 
 
-class RoleDetailTypeDef(TypedDict):
-    Path: NotRequired[str]
-    RoleName: NotRequired[str]
-    RoleId: NotRequired[str]
-    Arn: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    AssumeRolePolicyDocument: NotRequired[str]
-    InstanceProfileList: NotRequired[list[InstanceProfileTypeDef]]
-    RolePolicyList: NotRequired[list[PolicyDetailTypeDef]]
-    AttachedManagedPolicies: NotRequired[list[AttachedPolicyTypeDef]]
-    PermissionsBoundary: NotRequired[AttachedPermissionsBoundaryTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    RoleLastUsed: NotRequired[RoleLastUsedTypeDef]
-
-
-class RoleLastUsedTypeDef(TypedDict):
-    LastUsedDate: NotRequired[datetime]
-    Region: NotRequired[str]
-
-
-class RoleTypeDef(TypedDict):
-    Path: str
-    RoleName: str
-    RoleId: str
-    Arn: str
-    CreateDate: datetime
-    AssumeRolePolicyDocument: NotRequired[str]
-    Description: NotRequired[str]
-    MaxSessionDuration: NotRequired[int]
-    PermissionsBoundary: NotRequired[AttachedPermissionsBoundaryTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    RoleLastUsed: NotRequired[RoleLastUsedTypeDef]
-
-
-class RoleUsageTypeTypeDef(TypedDict):
-    Region: NotRequired[str]
-    Resources: NotRequired[list[str]]
-
-
-class SAMLPrivateKeyTypeDef(TypedDict):
-    KeyId: NotRequired[str]
-    Timestamp: NotRequired[datetime]
-
-
-class SAMLProviderListEntryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    ValidUntil: NotRequired[datetime]
-    CreateDate: NotRequired[datetime]
-
-
-class SSHPublicKeyMetadataTypeDef(TypedDict):
-    UserName: str
-    SSHPublicKeyId: str
-    Status: statusTypeType
-    UploadDate: datetime
-
-
-class SSHPublicKeyTypeDef(TypedDict):
-    UserName: str
-    SSHPublicKeyId: str
-    Fingerprint: str
-    SSHPublicKeyBody: str
-    Status: statusTypeType
-    UploadDate: NotRequired[datetime]
-
-
 class SendDelegationTokenRequestTypeDef(TypedDict):
     DelegationRequestId: str
-
-
-class ServerCertificateMetadataTypeDef(TypedDict):
-    Path: str
-    ServerCertificateName: str
-    ServerCertificateId: str
-    Arn: str
-    UploadDate: NotRequired[datetime]
-    Expiration: NotRequired[datetime]
-
-
-class ServerCertificateTypeDef(TypedDict):
-    ServerCertificateMetadata: ServerCertificateMetadataTypeDef
-    CertificateBody: str
-    CertificateChain: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ServiceLastAccessedTypeDef(TypedDict):
-    ServiceName: str
-    LastAuthenticated: NotRequired[datetime]
-    ServiceNamespace: str
-    LastAuthenticatedEntity: NotRequired[str]
-    LastAuthenticatedRegion: NotRequired[str]
-    TotalAuthenticatedEntities: NotRequired[int]
-    TrackedActionsLastAccessed: NotRequired[list[TrackedActionLastAccessedTypeDef]]
-
-
-class ServiceSpecificCredentialMetadataTypeDef(TypedDict):
-    UserName: str
-    Status: statusTypeType
-    ServiceUserName: NotRequired[str]
-    ServiceCredentialAlias: NotRequired[str]
-    CreateDate: datetime
-    ExpirationDate: NotRequired[datetime]
-    ServiceSpecificCredentialId: str
-    ServiceName: str
-
-
-class ServiceSpecificCredentialTypeDef(TypedDict):
-    CreateDate: datetime
-    ExpirationDate: NotRequired[datetime]
-    ServiceName: str
-    ServiceUserName: NotRequired[str]
-    ServicePassword: NotRequired[str]
-    ServiceCredentialAlias: NotRequired[str]
-    ServiceCredentialSecret: NotRequired[str]
-    ServiceSpecificCredentialId: str
-    UserName: str
-    Status: statusTypeType
 
 
 class SetDefaultPolicyVersionRequestTypeDef(TypedDict):
@@ -2016,14 +2077,6 @@ class SetDefaultPolicyVersionRequestTypeDef(TypedDict):
 
 class SetSecurityTokenServicePreferencesRequestTypeDef(TypedDict):
     GlobalEndpointTokenVersion: globalEndpointTokenVersionType
-
-
-class SigningCertificateTypeDef(TypedDict):
-    UserName: str
-    CertificateId: str
-    CertificateBody: str
-    Status: statusTypeType
-    UploadDate: NotRequired[datetime]
 
 
 class SimulateCustomPolicyRequestTypeDef(TypedDict):
@@ -2062,13 +2115,6 @@ class SimulatePrincipalPolicyRequestTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
-class StatementTypeDef(TypedDict):
-    SourcePolicyId: NotRequired[str]
-    SourcePolicyType: NotRequired[PolicySourceTypeType]
-    StartPosition: NotRequired[PositionTypeDef]
-    EndPosition: NotRequired[PositionTypeDef]
-
-
 class TagInstanceProfileRequestTypeDef(TypedDict):
     InstanceProfileName: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -2104,21 +2150,9 @@ class TagServerCertificateRequestTypeDef(TypedDict):
     Tags: ReadOnly[Sequence[TagTypeDef]]
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
 class TagUserRequestTypeDef(TypedDict):
     UserName: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TrackedActionLastAccessedTypeDef(TypedDict):
-    ActionName: NotRequired[str]
-    LastAccessedEntity: NotRequired[str]
-    LastAccessedTime: NotRequired[datetime]
-    LastAccessedRegion: NotRequired[str]
 
 
 class UntagInstanceProfileRequestTypeDef(TypedDict):
@@ -2302,36 +2336,3 @@ class UploadSigningCertificateRequestTypeDef(TypedDict):
 class UploadSigningCertificateResponseTypeDef(TypedDict):
     Certificate: SigningCertificateTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserDetailTypeDef(TypedDict):
-    Path: NotRequired[str]
-    UserName: NotRequired[str]
-    UserId: NotRequired[str]
-    Arn: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    UserPolicyList: NotRequired[list[PolicyDetailTypeDef]]
-    GroupList: NotRequired[list[str]]
-    AttachedManagedPolicies: NotRequired[list[AttachedPolicyTypeDef]]
-    PermissionsBoundary: NotRequired[AttachedPermissionsBoundaryTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class UserTypeDef(TypedDict):
-    Path: str
-    UserName: str
-    UserId: str
-    Arn: str
-    CreateDate: datetime
-    PasswordLastUsed: NotRequired[datetime]
-    PermissionsBoundary: NotRequired[AttachedPermissionsBoundaryTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class VirtualMFADeviceTypeDef(TypedDict):
-    SerialNumber: str
-    Base32StringSeed: NotRequired[bytes]
-    QRCodePNG: NotRequired[bytes]
-    User: NotRequired[UserTypeDef]
-    EnableDate: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]

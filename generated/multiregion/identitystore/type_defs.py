@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,66 +24,67 @@ from .literals import (
     UserStatusType,
 )
 
-__all__ = [
-    "AddressTypeDef",
-    "AlternateIdentifierTypeDef",
-    "AttributeOperationTypeDef",
-    "CreateGroupMembershipRequestTypeDef",
-    "CreateGroupMembershipResponseTypeDef",
-    "CreateGroupRequestTypeDef",
-    "CreateGroupResponseTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "DeleteGroupMembershipRequestTypeDef",
-    "DeleteGroupMembershipResponseTypeDef",
-    "DeleteGroupRequestTypeDef",
-    "DeleteGroupResponseTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteUserResponseTypeDef",
-    "DescribeGroupMembershipRequestTypeDef",
-    "DescribeGroupMembershipResponseTypeDef",
-    "DescribeGroupRequestTypeDef",
-    "DescribeGroupResponseTypeDef",
-    "DescribeUserRequestTypeDef",
-    "DescribeUserResponseTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmailTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExternalIdTypeDef",
-    "FilterTypeDef",
-    "GetGroupIdRequestTypeDef",
-    "GetGroupIdResponseTypeDef",
-    "GetGroupMembershipIdRequestTypeDef",
-    "GetGroupMembershipIdResponseTypeDef",
-    "GetUserIdRequestTypeDef",
-    "GetUserIdResponseTypeDef",
-    "GroupMembershipExistenceResultTypeDef",
-    "GroupMembershipTypeDef",
-    "GroupTypeDef",
-    "IsMemberInGroupsRequestTypeDef",
-    "IsMemberInGroupsResponseTypeDef",
-    "ListGroupMembershipsForMemberRequestTypeDef",
-    "ListGroupMembershipsForMemberResponseTypeDef",
-    "ListGroupMembershipsRequestTypeDef",
-    "ListGroupMembershipsResponseTypeDef",
-    "ListGroupsRequestTypeDef",
-    "ListGroupsResponseTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "MemberIdTypeDef",
-    "NameTypeDef",
-    "PhoneNumberTypeDef",
-    "PhotoTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoleTypeDef",
-    "UniqueAttributeTypeDef",
-    "UpdateGroupRequestTypeDef",
-    "UpdateGroupResponseTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResponseTypeDef",
-    "UserTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddressTypeDef",
+        "AlternateIdentifierTypeDef",
+        "AttributeOperationTypeDef",
+        "CreateGroupMembershipRequestTypeDef",
+        "CreateGroupMembershipResponseTypeDef",
+        "CreateGroupRequestTypeDef",
+        "CreateGroupResponseTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "DeleteGroupMembershipRequestTypeDef",
+        "DeleteGroupMembershipResponseTypeDef",
+        "DeleteGroupRequestTypeDef",
+        "DeleteGroupResponseTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteUserResponseTypeDef",
+        "DescribeGroupMembershipRequestTypeDef",
+        "DescribeGroupMembershipResponseTypeDef",
+        "DescribeGroupRequestTypeDef",
+        "DescribeGroupResponseTypeDef",
+        "DescribeUserRequestTypeDef",
+        "DescribeUserResponseTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmailTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExternalIdTypeDef",
+        "FilterTypeDef",
+        "GetGroupIdRequestTypeDef",
+        "GetGroupIdResponseTypeDef",
+        "GetGroupMembershipIdRequestTypeDef",
+        "GetGroupMembershipIdResponseTypeDef",
+        "GetUserIdRequestTypeDef",
+        "GetUserIdResponseTypeDef",
+        "GroupMembershipExistenceResultTypeDef",
+        "GroupMembershipTypeDef",
+        "GroupTypeDef",
+        "IsMemberInGroupsRequestTypeDef",
+        "IsMemberInGroupsResponseTypeDef",
+        "ListGroupMembershipsForMemberRequestTypeDef",
+        "ListGroupMembershipsForMemberResponseTypeDef",
+        "ListGroupMembershipsRequestTypeDef",
+        "ListGroupMembershipsResponseTypeDef",
+        "ListGroupsRequestTypeDef",
+        "ListGroupsResponseTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "MemberIdTypeDef",
+        "NameTypeDef",
+        "PhoneNumberTypeDef",
+        "PhotoTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoleTypeDef",
+        "UniqueAttributeTypeDef",
+        "UpdateGroupRequestTypeDef",
+        "UpdateGroupResponseTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResponseTypeDef",
+        "UserTypeDef",
+    ]
 
 
 class AddressTypeDef(TypedDict):
@@ -97,6 +98,16 @@ class AddressTypeDef(TypedDict):
     Primary: NotRequired[bool]
 
 
+class ExternalIdTypeDef(TypedDict):
+    Issuer: str
+    Id: str
+
+
+class UniqueAttributeTypeDef(TypedDict):
+    AttributePath: str
+    AttributeValue: ReadOnly[DocumentValue]
+
+
 class AlternateIdentifierTypeDef(TypedDict):
     ExternalId: NotRequired[ExternalIdTypeDef]
     UniqueAttribute: NotRequired[ReadOnly[UniqueAttributeTypeDef]]
@@ -105,6 +116,10 @@ class AlternateIdentifierTypeDef(TypedDict):
 class AttributeOperationTypeDef(TypedDict):
     AttributePath: str
     AttributeValue: NotRequired[ReadOnly[DocumentValue]]
+
+
+class MemberIdTypeDef(TypedDict):
+    UserId: NotRequired[str]
 
 
 class CreateGroupMembershipRequestTypeDef(TypedDict):
@@ -129,6 +144,40 @@ class CreateGroupResponseTypeDef(TypedDict):
     GroupId: str
     IdentityStoreId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EmailTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Type: NotRequired[str]
+    Primary: NotRequired[bool]
+
+
+class NameTypeDef(TypedDict):
+    Formatted: NotRequired[str]
+    FamilyName: NotRequired[str]
+    GivenName: NotRequired[str]
+    MiddleName: NotRequired[str]
+    HonorificPrefix: NotRequired[str]
+    HonorificSuffix: NotRequired[str]
+
+
+class PhoneNumberTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Type: NotRequired[str]
+    Primary: NotRequired[bool]
+
+
+class PhotoTypeDef(TypedDict):
+    Value: str
+    Type: NotRequired[str]
+    Display: NotRequired[str]
+    Primary: NotRequired[bool]
+
+
+class RoleTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Type: NotRequired[str]
+    Primary: NotRequired[bool]
 
 
 class CreateUserRequestTypeDef(TypedDict):
@@ -257,17 +306,6 @@ class DescribeUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EmailTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Type: NotRequired[str]
-    Primary: NotRequired[bool]
-
-
-class ExternalIdTypeDef(TypedDict):
-    Issuer: str
-    Id: str
-
-
 class FilterTypeDef(TypedDict):
     AttributePath: str
     AttributeValue: str
@@ -394,69 +432,6 @@ class ListUsersRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
-class ListUsersResponseTypeDef(TypedDict):
-    Users: list[UserTypeDef]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MemberIdTypeDef(TypedDict):
-    UserId: NotRequired[str]
-
-
-class NameTypeDef(TypedDict):
-    Formatted: NotRequired[str]
-    FamilyName: NotRequired[str]
-    GivenName: NotRequired[str]
-    MiddleName: NotRequired[str]
-    HonorificPrefix: NotRequired[str]
-    HonorificSuffix: NotRequired[str]
-
-
-class PhoneNumberTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Type: NotRequired[str]
-    Primary: NotRequired[bool]
-
-
-class PhotoTypeDef(TypedDict):
-    Value: str
-    Type: NotRequired[str]
-    Display: NotRequired[str]
-    Primary: NotRequired[bool]
-
-
-class RoleTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Type: NotRequired[str]
-    Primary: NotRequired[bool]
-
-
-class UniqueAttributeTypeDef(TypedDict):
-    AttributePath: str
-    AttributeValue: ReadOnly[DocumentValue]
-
-
-class UpdateGroupRequestTypeDef(TypedDict):
-    IdentityStoreId: str
-    GroupId: str
-    Operations: ReadOnly[Sequence[AttributeOperationTypeDef]]
-
-
-class UpdateGroupResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateUserRequestTypeDef(TypedDict):
-    IdentityStoreId: str
-    UserId: str
-    Operations: ReadOnly[Sequence[AttributeOperationTypeDef]]
-
-
-class UpdateUserResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class UserTypeDef(TypedDict):
     IdentityStoreId: str
     UserId: str
@@ -484,3 +459,29 @@ class UserTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
     UpdatedBy: NotRequired[str]
     Extensions: NotRequired[dict[str, DocumentOutputValue]]
+
+
+class ListUsersResponseTypeDef(TypedDict):
+    Users: list[UserTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateGroupRequestTypeDef(TypedDict):
+    IdentityStoreId: str
+    GroupId: str
+    Operations: ReadOnly[Sequence[AttributeOperationTypeDef]]
+
+
+class UpdateGroupResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateUserRequestTypeDef(TypedDict):
+    IdentityStoreId: str
+    UserId: str
+    Operations: ReadOnly[Sequence[AttributeOperationTypeDef]]
+
+
+class UpdateUserResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -57,283 +57,291 @@ from .literals import (
     WorkflowTypeType,
 )
 
-__all__ = [
-    "AccountAggregationTypeDef",
-    "AdditionalInstanceConfigurationTypeDef",
-    "AmiDistributionConfigurationOutputTypeDef",
-    "AmiDistributionConfigurationTypeDef",
-    "AmiTypeDef",
-    "AutoDisablePolicyTypeDef",
-    "CancelImageCreationRequestTypeDef",
-    "CancelImageCreationResponseTypeDef",
-    "CancelLifecycleExecutionRequestTypeDef",
-    "CancelLifecycleExecutionResponseTypeDef",
-    "ComponentConfigurationOutputTypeDef",
-    "ComponentConfigurationTypeDef",
-    "ComponentParameterDetailTypeDef",
-    "ComponentParameterOutputTypeDef",
-    "ComponentParameterTypeDef",
-    "ComponentStateTypeDef",
-    "ComponentSummaryTypeDef",
-    "ComponentTypeDef",
-    "ComponentVersionTypeDef",
-    "ContainerDistributionConfigurationOutputTypeDef",
-    "ContainerDistributionConfigurationTypeDef",
-    "ContainerRecipeSummaryTypeDef",
-    "ContainerRecipeTypeDef",
-    "ContainerTypeDef",
-    "CreateComponentRequestTypeDef",
-    "CreateComponentResponseTypeDef",
-    "CreateContainerRecipeRequestTypeDef",
-    "CreateContainerRecipeResponseTypeDef",
-    "CreateDistributionConfigurationRequestTypeDef",
-    "CreateDistributionConfigurationResponseTypeDef",
-    "CreateImagePipelineRequestTypeDef",
-    "CreateImagePipelineResponseTypeDef",
-    "CreateImageRecipeRequestTypeDef",
-    "CreateImageRecipeResponseTypeDef",
-    "CreateImageRequestTypeDef",
-    "CreateImageResponseTypeDef",
-    "CreateInfrastructureConfigurationRequestTypeDef",
-    "CreateInfrastructureConfigurationResponseTypeDef",
-    "CreateLifecyclePolicyRequestTypeDef",
-    "CreateLifecyclePolicyResponseTypeDef",
-    "CreateWorkflowRequestTypeDef",
-    "CreateWorkflowResponseTypeDef",
-    "CvssScoreAdjustmentTypeDef",
-    "CvssScoreDetailsTypeDef",
-    "CvssScoreTypeDef",
-    "DeleteComponentRequestTypeDef",
-    "DeleteComponentResponseTypeDef",
-    "DeleteContainerRecipeRequestTypeDef",
-    "DeleteContainerRecipeResponseTypeDef",
-    "DeleteDistributionConfigurationRequestTypeDef",
-    "DeleteDistributionConfigurationResponseTypeDef",
-    "DeleteImagePipelineRequestTypeDef",
-    "DeleteImagePipelineResponseTypeDef",
-    "DeleteImageRecipeRequestTypeDef",
-    "DeleteImageRecipeResponseTypeDef",
-    "DeleteImageRequestTypeDef",
-    "DeleteImageResponseTypeDef",
-    "DeleteInfrastructureConfigurationRequestTypeDef",
-    "DeleteInfrastructureConfigurationResponseTypeDef",
-    "DeleteLifecyclePolicyRequestTypeDef",
-    "DeleteLifecyclePolicyResponseTypeDef",
-    "DeleteWorkflowRequestTypeDef",
-    "DeleteWorkflowResponseTypeDef",
-    "DistributeImageRequestTypeDef",
-    "DistributeImageResponseTypeDef",
-    "DistributionConfigurationSummaryTypeDef",
-    "DistributionConfigurationTypeDef",
-    "DistributionOutputTypeDef",
-    "DistributionTypeDef",
-    "EbsInstanceBlockDeviceSpecificationTypeDef",
-    "EcrConfigurationOutputTypeDef",
-    "EcrConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FastLaunchConfigurationTypeDef",
-    "FastLaunchLaunchTemplateSpecificationTypeDef",
-    "FastLaunchSnapshotConfigurationTypeDef",
-    "FilterTypeDef",
-    "GetComponentPolicyRequestTypeDef",
-    "GetComponentPolicyResponseTypeDef",
-    "GetComponentRequestTypeDef",
-    "GetComponentResponseTypeDef",
-    "GetContainerRecipePolicyRequestTypeDef",
-    "GetContainerRecipePolicyResponseTypeDef",
-    "GetContainerRecipeRequestTypeDef",
-    "GetContainerRecipeResponseTypeDef",
-    "GetDistributionConfigurationRequestTypeDef",
-    "GetDistributionConfigurationResponseTypeDef",
-    "GetImagePipelineRequestTypeDef",
-    "GetImagePipelineResponseTypeDef",
-    "GetImagePolicyRequestTypeDef",
-    "GetImagePolicyResponseTypeDef",
-    "GetImageRecipePolicyRequestTypeDef",
-    "GetImageRecipePolicyResponseTypeDef",
-    "GetImageRecipeRequestTypeDef",
-    "GetImageRecipeResponseTypeDef",
-    "GetImageRequestTypeDef",
-    "GetImageResponseTypeDef",
-    "GetInfrastructureConfigurationRequestTypeDef",
-    "GetInfrastructureConfigurationResponseTypeDef",
-    "GetLifecycleExecutionRequestTypeDef",
-    "GetLifecycleExecutionResponseTypeDef",
-    "GetLifecyclePolicyRequestTypeDef",
-    "GetLifecyclePolicyResponseTypeDef",
-    "GetMarketplaceResourceRequestTypeDef",
-    "GetMarketplaceResourceResponseTypeDef",
-    "GetWorkflowExecutionRequestTypeDef",
-    "GetWorkflowExecutionResponseTypeDef",
-    "GetWorkflowRequestTypeDef",
-    "GetWorkflowResponseTypeDef",
-    "GetWorkflowStepExecutionRequestTypeDef",
-    "GetWorkflowStepExecutionResponseTypeDef",
-    "ImageAggregationTypeDef",
-    "ImageLoggingConfigurationTypeDef",
-    "ImagePackageTypeDef",
-    "ImagePipelineAggregationTypeDef",
-    "ImagePipelineTypeDef",
-    "ImageRecipeSummaryTypeDef",
-    "ImageRecipeTypeDef",
-    "ImageScanFindingAggregationTypeDef",
-    "ImageScanFindingTypeDef",
-    "ImageScanFindingsFilterTypeDef",
-    "ImageScanStateTypeDef",
-    "ImageScanningConfigurationOutputTypeDef",
-    "ImageScanningConfigurationTypeDef",
-    "ImageStateTypeDef",
-    "ImageSummaryTypeDef",
-    "ImageTestsConfigurationTypeDef",
-    "ImageTypeDef",
-    "ImageVersionTypeDef",
-    "ImportComponentRequestTypeDef",
-    "ImportComponentResponseTypeDef",
-    "ImportDiskImageRequestTypeDef",
-    "ImportDiskImageResponseTypeDef",
-    "ImportVmImageRequestTypeDef",
-    "ImportVmImageResponseTypeDef",
-    "InfrastructureConfigurationSummaryTypeDef",
-    "InfrastructureConfigurationTypeDef",
-    "InspectorScoreDetailsTypeDef",
-    "InstanceBlockDeviceMappingTypeDef",
-    "InstanceConfigurationOutputTypeDef",
-    "InstanceConfigurationTypeDef",
-    "InstanceMetadataOptionsTypeDef",
-    "LatestVersionReferencesTypeDef",
-    "LaunchPermissionConfigurationOutputTypeDef",
-    "LaunchPermissionConfigurationTypeDef",
-    "LaunchTemplateConfigurationTypeDef",
-    "LifecycleExecutionResourceActionTypeDef",
-    "LifecycleExecutionResourceStateTypeDef",
-    "LifecycleExecutionResourceTypeDef",
-    "LifecycleExecutionResourcesImpactedSummaryTypeDef",
-    "LifecycleExecutionSnapshotResourceTypeDef",
-    "LifecycleExecutionStateTypeDef",
-    "LifecycleExecutionTypeDef",
-    "LifecyclePolicyDetailActionIncludeResourcesTypeDef",
-    "LifecyclePolicyDetailActionTypeDef",
-    "LifecyclePolicyDetailExclusionRulesAmisLastLaunchedTypeDef",
-    "LifecyclePolicyDetailExclusionRulesAmisOutputTypeDef",
-    "LifecyclePolicyDetailExclusionRulesAmisTypeDef",
-    "LifecyclePolicyDetailExclusionRulesOutputTypeDef",
-    "LifecyclePolicyDetailExclusionRulesTypeDef",
-    "LifecyclePolicyDetailFilterTypeDef",
-    "LifecyclePolicyDetailOutputTypeDef",
-    "LifecyclePolicyDetailTypeDef",
-    "LifecyclePolicyResourceSelectionOutputTypeDef",
-    "LifecyclePolicyResourceSelectionRecipeTypeDef",
-    "LifecyclePolicyResourceSelectionTypeDef",
-    "LifecyclePolicySummaryTypeDef",
-    "LifecyclePolicyTypeDef",
-    "ListComponentBuildVersionsRequestTypeDef",
-    "ListComponentBuildVersionsResponseTypeDef",
-    "ListComponentsRequestTypeDef",
-    "ListComponentsResponseTypeDef",
-    "ListContainerRecipesRequestTypeDef",
-    "ListContainerRecipesResponseTypeDef",
-    "ListDistributionConfigurationsRequestTypeDef",
-    "ListDistributionConfigurationsResponseTypeDef",
-    "ListImageBuildVersionsRequestTypeDef",
-    "ListImageBuildVersionsResponseTypeDef",
-    "ListImagePackagesRequestTypeDef",
-    "ListImagePackagesResponseTypeDef",
-    "ListImagePipelineImagesRequestTypeDef",
-    "ListImagePipelineImagesResponseTypeDef",
-    "ListImagePipelinesRequestTypeDef",
-    "ListImagePipelinesResponseTypeDef",
-    "ListImageRecipesRequestTypeDef",
-    "ListImageRecipesResponseTypeDef",
-    "ListImageScanFindingAggregationsRequestTypeDef",
-    "ListImageScanFindingAggregationsResponseTypeDef",
-    "ListImageScanFindingsRequestTypeDef",
-    "ListImageScanFindingsResponseTypeDef",
-    "ListImagesRequestTypeDef",
-    "ListImagesResponseTypeDef",
-    "ListInfrastructureConfigurationsRequestTypeDef",
-    "ListInfrastructureConfigurationsResponseTypeDef",
-    "ListLifecycleExecutionResourcesRequestTypeDef",
-    "ListLifecycleExecutionResourcesResponseTypeDef",
-    "ListLifecycleExecutionsRequestTypeDef",
-    "ListLifecycleExecutionsResponseTypeDef",
-    "ListLifecyclePoliciesRequestTypeDef",
-    "ListLifecyclePoliciesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWaitingWorkflowStepsRequestTypeDef",
-    "ListWaitingWorkflowStepsResponseTypeDef",
-    "ListWorkflowBuildVersionsRequestTypeDef",
-    "ListWorkflowBuildVersionsResponseTypeDef",
-    "ListWorkflowExecutionsRequestTypeDef",
-    "ListWorkflowExecutionsResponseTypeDef",
-    "ListWorkflowStepExecutionsRequestTypeDef",
-    "ListWorkflowStepExecutionsResponseTypeDef",
-    "ListWorkflowsRequestTypeDef",
-    "ListWorkflowsResponseTypeDef",
-    "LoggingTypeDef",
-    "OutputResourcesTypeDef",
-    "PackageVulnerabilityDetailsTypeDef",
-    "PipelineLoggingConfigurationTypeDef",
-    "PlacementTypeDef",
-    "ProductCodeListItemTypeDef",
-    "PutComponentPolicyRequestTypeDef",
-    "PutComponentPolicyResponseTypeDef",
-    "PutContainerRecipePolicyRequestTypeDef",
-    "PutContainerRecipePolicyResponseTypeDef",
-    "PutImagePolicyRequestTypeDef",
-    "PutImagePolicyResponseTypeDef",
-    "PutImageRecipePolicyRequestTypeDef",
-    "PutImageRecipePolicyResponseTypeDef",
-    "RegisterImageOptionsTypeDef",
-    "RemediationRecommendationTypeDef",
-    "RemediationTypeDef",
-    "ResourceStateTypeDef",
-    "ResourceStateUpdateExclusionRulesTypeDef",
-    "ResourceStateUpdateIncludeResourcesTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryImageRequestTypeDef",
-    "RetryImageResponseTypeDef",
-    "S3ExportConfigurationTypeDef",
-    "S3LogsTypeDef",
-    "ScheduleTypeDef",
-    "SendWorkflowStepActionRequestTypeDef",
-    "SendWorkflowStepActionResponseTypeDef",
-    "SeverityCountsTypeDef",
-    "SsmParameterConfigurationTypeDef",
-    "StartImagePipelineExecutionRequestTypeDef",
-    "StartImagePipelineExecutionResponseTypeDef",
-    "StartResourceStateUpdateRequestTypeDef",
-    "StartResourceStateUpdateResponseTypeDef",
-    "SystemsManagerAgentTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TargetContainerRepositoryTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDistributionConfigurationRequestTypeDef",
-    "UpdateDistributionConfigurationResponseTypeDef",
-    "UpdateImagePipelineRequestTypeDef",
-    "UpdateImagePipelineResponseTypeDef",
-    "UpdateInfrastructureConfigurationRequestTypeDef",
-    "UpdateInfrastructureConfigurationResponseTypeDef",
-    "UpdateLifecyclePolicyRequestTypeDef",
-    "UpdateLifecyclePolicyResponseTypeDef",
-    "VulnerabilityIdAggregationTypeDef",
-    "VulnerablePackageTypeDef",
-    "WindowsConfigurationTypeDef",
-    "WorkflowConfigurationOutputTypeDef",
-    "WorkflowConfigurationTypeDef",
-    "WorkflowExecutionMetadataTypeDef",
-    "WorkflowParameterDetailTypeDef",
-    "WorkflowParameterOutputTypeDef",
-    "WorkflowParameterTypeDef",
-    "WorkflowStateTypeDef",
-    "WorkflowStepExecutionTypeDef",
-    "WorkflowStepMetadataTypeDef",
-    "WorkflowSummaryTypeDef",
-    "WorkflowTypeDef",
-    "WorkflowVersionTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountAggregationTypeDef",
+        "AdditionalInstanceConfigurationTypeDef",
+        "AmiDistributionConfigurationOutputTypeDef",
+        "AmiDistributionConfigurationTypeDef",
+        "AmiTypeDef",
+        "AutoDisablePolicyTypeDef",
+        "CancelImageCreationRequestTypeDef",
+        "CancelImageCreationResponseTypeDef",
+        "CancelLifecycleExecutionRequestTypeDef",
+        "CancelLifecycleExecutionResponseTypeDef",
+        "ComponentConfigurationOutputTypeDef",
+        "ComponentConfigurationTypeDef",
+        "ComponentParameterDetailTypeDef",
+        "ComponentParameterOutputTypeDef",
+        "ComponentParameterTypeDef",
+        "ComponentStateTypeDef",
+        "ComponentSummaryTypeDef",
+        "ComponentTypeDef",
+        "ComponentVersionTypeDef",
+        "ContainerDistributionConfigurationOutputTypeDef",
+        "ContainerDistributionConfigurationTypeDef",
+        "ContainerRecipeSummaryTypeDef",
+        "ContainerRecipeTypeDef",
+        "ContainerTypeDef",
+        "CreateComponentRequestTypeDef",
+        "CreateComponentResponseTypeDef",
+        "CreateContainerRecipeRequestTypeDef",
+        "CreateContainerRecipeResponseTypeDef",
+        "CreateDistributionConfigurationRequestTypeDef",
+        "CreateDistributionConfigurationResponseTypeDef",
+        "CreateImagePipelineRequestTypeDef",
+        "CreateImagePipelineResponseTypeDef",
+        "CreateImageRecipeRequestTypeDef",
+        "CreateImageRecipeResponseTypeDef",
+        "CreateImageRequestTypeDef",
+        "CreateImageResponseTypeDef",
+        "CreateInfrastructureConfigurationRequestTypeDef",
+        "CreateInfrastructureConfigurationResponseTypeDef",
+        "CreateLifecyclePolicyRequestTypeDef",
+        "CreateLifecyclePolicyResponseTypeDef",
+        "CreateWorkflowRequestTypeDef",
+        "CreateWorkflowResponseTypeDef",
+        "CvssScoreAdjustmentTypeDef",
+        "CvssScoreDetailsTypeDef",
+        "CvssScoreTypeDef",
+        "DeleteComponentRequestTypeDef",
+        "DeleteComponentResponseTypeDef",
+        "DeleteContainerRecipeRequestTypeDef",
+        "DeleteContainerRecipeResponseTypeDef",
+        "DeleteDistributionConfigurationRequestTypeDef",
+        "DeleteDistributionConfigurationResponseTypeDef",
+        "DeleteImagePipelineRequestTypeDef",
+        "DeleteImagePipelineResponseTypeDef",
+        "DeleteImageRecipeRequestTypeDef",
+        "DeleteImageRecipeResponseTypeDef",
+        "DeleteImageRequestTypeDef",
+        "DeleteImageResponseTypeDef",
+        "DeleteInfrastructureConfigurationRequestTypeDef",
+        "DeleteInfrastructureConfigurationResponseTypeDef",
+        "DeleteLifecyclePolicyRequestTypeDef",
+        "DeleteLifecyclePolicyResponseTypeDef",
+        "DeleteWorkflowRequestTypeDef",
+        "DeleteWorkflowResponseTypeDef",
+        "DistributeImageRequestTypeDef",
+        "DistributeImageResponseTypeDef",
+        "DistributionConfigurationSummaryTypeDef",
+        "DistributionConfigurationTypeDef",
+        "DistributionOutputTypeDef",
+        "DistributionTypeDef",
+        "EbsInstanceBlockDeviceSpecificationTypeDef",
+        "EcrConfigurationOutputTypeDef",
+        "EcrConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FastLaunchConfigurationTypeDef",
+        "FastLaunchLaunchTemplateSpecificationTypeDef",
+        "FastLaunchSnapshotConfigurationTypeDef",
+        "FilterTypeDef",
+        "GetComponentPolicyRequestTypeDef",
+        "GetComponentPolicyResponseTypeDef",
+        "GetComponentRequestTypeDef",
+        "GetComponentResponseTypeDef",
+        "GetContainerRecipePolicyRequestTypeDef",
+        "GetContainerRecipePolicyResponseTypeDef",
+        "GetContainerRecipeRequestTypeDef",
+        "GetContainerRecipeResponseTypeDef",
+        "GetDistributionConfigurationRequestTypeDef",
+        "GetDistributionConfigurationResponseTypeDef",
+        "GetImagePipelineRequestTypeDef",
+        "GetImagePipelineResponseTypeDef",
+        "GetImagePolicyRequestTypeDef",
+        "GetImagePolicyResponseTypeDef",
+        "GetImageRecipePolicyRequestTypeDef",
+        "GetImageRecipePolicyResponseTypeDef",
+        "GetImageRecipeRequestTypeDef",
+        "GetImageRecipeResponseTypeDef",
+        "GetImageRequestTypeDef",
+        "GetImageResponseTypeDef",
+        "GetInfrastructureConfigurationRequestTypeDef",
+        "GetInfrastructureConfigurationResponseTypeDef",
+        "GetLifecycleExecutionRequestTypeDef",
+        "GetLifecycleExecutionResponseTypeDef",
+        "GetLifecyclePolicyRequestTypeDef",
+        "GetLifecyclePolicyResponseTypeDef",
+        "GetMarketplaceResourceRequestTypeDef",
+        "GetMarketplaceResourceResponseTypeDef",
+        "GetWorkflowExecutionRequestTypeDef",
+        "GetWorkflowExecutionResponseTypeDef",
+        "GetWorkflowRequestTypeDef",
+        "GetWorkflowResponseTypeDef",
+        "GetWorkflowStepExecutionRequestTypeDef",
+        "GetWorkflowStepExecutionResponseTypeDef",
+        "ImageAggregationTypeDef",
+        "ImageLoggingConfigurationTypeDef",
+        "ImagePackageTypeDef",
+        "ImagePipelineAggregationTypeDef",
+        "ImagePipelineTypeDef",
+        "ImageRecipeSummaryTypeDef",
+        "ImageRecipeTypeDef",
+        "ImageScanFindingAggregationTypeDef",
+        "ImageScanFindingTypeDef",
+        "ImageScanFindingsFilterTypeDef",
+        "ImageScanStateTypeDef",
+        "ImageScanningConfigurationOutputTypeDef",
+        "ImageScanningConfigurationTypeDef",
+        "ImageStateTypeDef",
+        "ImageSummaryTypeDef",
+        "ImageTestsConfigurationTypeDef",
+        "ImageTypeDef",
+        "ImageVersionTypeDef",
+        "ImportComponentRequestTypeDef",
+        "ImportComponentResponseTypeDef",
+        "ImportDiskImageRequestTypeDef",
+        "ImportDiskImageResponseTypeDef",
+        "ImportVmImageRequestTypeDef",
+        "ImportVmImageResponseTypeDef",
+        "InfrastructureConfigurationSummaryTypeDef",
+        "InfrastructureConfigurationTypeDef",
+        "InspectorScoreDetailsTypeDef",
+        "InstanceBlockDeviceMappingTypeDef",
+        "InstanceConfigurationOutputTypeDef",
+        "InstanceConfigurationTypeDef",
+        "InstanceMetadataOptionsTypeDef",
+        "LatestVersionReferencesTypeDef",
+        "LaunchPermissionConfigurationOutputTypeDef",
+        "LaunchPermissionConfigurationTypeDef",
+        "LaunchTemplateConfigurationTypeDef",
+        "LifecycleExecutionResourceActionTypeDef",
+        "LifecycleExecutionResourceStateTypeDef",
+        "LifecycleExecutionResourceTypeDef",
+        "LifecycleExecutionResourcesImpactedSummaryTypeDef",
+        "LifecycleExecutionSnapshotResourceTypeDef",
+        "LifecycleExecutionStateTypeDef",
+        "LifecycleExecutionTypeDef",
+        "LifecyclePolicyDetailActionIncludeResourcesTypeDef",
+        "LifecyclePolicyDetailActionTypeDef",
+        "LifecyclePolicyDetailExclusionRulesAmisLastLaunchedTypeDef",
+        "LifecyclePolicyDetailExclusionRulesAmisOutputTypeDef",
+        "LifecyclePolicyDetailExclusionRulesAmisTypeDef",
+        "LifecyclePolicyDetailExclusionRulesOutputTypeDef",
+        "LifecyclePolicyDetailExclusionRulesTypeDef",
+        "LifecyclePolicyDetailFilterTypeDef",
+        "LifecyclePolicyDetailOutputTypeDef",
+        "LifecyclePolicyDetailTypeDef",
+        "LifecyclePolicyResourceSelectionOutputTypeDef",
+        "LifecyclePolicyResourceSelectionRecipeTypeDef",
+        "LifecyclePolicyResourceSelectionTypeDef",
+        "LifecyclePolicySummaryTypeDef",
+        "LifecyclePolicyTypeDef",
+        "ListComponentBuildVersionsRequestTypeDef",
+        "ListComponentBuildVersionsResponseTypeDef",
+        "ListComponentsRequestTypeDef",
+        "ListComponentsResponseTypeDef",
+        "ListContainerRecipesRequestTypeDef",
+        "ListContainerRecipesResponseTypeDef",
+        "ListDistributionConfigurationsRequestTypeDef",
+        "ListDistributionConfigurationsResponseTypeDef",
+        "ListImageBuildVersionsRequestTypeDef",
+        "ListImageBuildVersionsResponseTypeDef",
+        "ListImagePackagesRequestTypeDef",
+        "ListImagePackagesResponseTypeDef",
+        "ListImagePipelineImagesRequestTypeDef",
+        "ListImagePipelineImagesResponseTypeDef",
+        "ListImagePipelinesRequestTypeDef",
+        "ListImagePipelinesResponseTypeDef",
+        "ListImageRecipesRequestTypeDef",
+        "ListImageRecipesResponseTypeDef",
+        "ListImageScanFindingAggregationsRequestTypeDef",
+        "ListImageScanFindingAggregationsResponseTypeDef",
+        "ListImageScanFindingsRequestTypeDef",
+        "ListImageScanFindingsResponseTypeDef",
+        "ListImagesRequestTypeDef",
+        "ListImagesResponseTypeDef",
+        "ListInfrastructureConfigurationsRequestTypeDef",
+        "ListInfrastructureConfigurationsResponseTypeDef",
+        "ListLifecycleExecutionResourcesRequestTypeDef",
+        "ListLifecycleExecutionResourcesResponseTypeDef",
+        "ListLifecycleExecutionsRequestTypeDef",
+        "ListLifecycleExecutionsResponseTypeDef",
+        "ListLifecyclePoliciesRequestTypeDef",
+        "ListLifecyclePoliciesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWaitingWorkflowStepsRequestTypeDef",
+        "ListWaitingWorkflowStepsResponseTypeDef",
+        "ListWorkflowBuildVersionsRequestTypeDef",
+        "ListWorkflowBuildVersionsResponseTypeDef",
+        "ListWorkflowExecutionsRequestTypeDef",
+        "ListWorkflowExecutionsResponseTypeDef",
+        "ListWorkflowStepExecutionsRequestTypeDef",
+        "ListWorkflowStepExecutionsResponseTypeDef",
+        "ListWorkflowsRequestTypeDef",
+        "ListWorkflowsResponseTypeDef",
+        "LoggingTypeDef",
+        "OutputResourcesTypeDef",
+        "PackageVulnerabilityDetailsTypeDef",
+        "PipelineLoggingConfigurationTypeDef",
+        "PlacementTypeDef",
+        "ProductCodeListItemTypeDef",
+        "PutComponentPolicyRequestTypeDef",
+        "PutComponentPolicyResponseTypeDef",
+        "PutContainerRecipePolicyRequestTypeDef",
+        "PutContainerRecipePolicyResponseTypeDef",
+        "PutImagePolicyRequestTypeDef",
+        "PutImagePolicyResponseTypeDef",
+        "PutImageRecipePolicyRequestTypeDef",
+        "PutImageRecipePolicyResponseTypeDef",
+        "RegisterImageOptionsTypeDef",
+        "RemediationRecommendationTypeDef",
+        "RemediationTypeDef",
+        "ResourceStateTypeDef",
+        "ResourceStateUpdateExclusionRulesTypeDef",
+        "ResourceStateUpdateIncludeResourcesTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryImageRequestTypeDef",
+        "RetryImageResponseTypeDef",
+        "S3ExportConfigurationTypeDef",
+        "S3LogsTypeDef",
+        "ScheduleTypeDef",
+        "SendWorkflowStepActionRequestTypeDef",
+        "SendWorkflowStepActionResponseTypeDef",
+        "SeverityCountsTypeDef",
+        "SsmParameterConfigurationTypeDef",
+        "StartImagePipelineExecutionRequestTypeDef",
+        "StartImagePipelineExecutionResponseTypeDef",
+        "StartResourceStateUpdateRequestTypeDef",
+        "StartResourceStateUpdateResponseTypeDef",
+        "SystemsManagerAgentTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TargetContainerRepositoryTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDistributionConfigurationRequestTypeDef",
+        "UpdateDistributionConfigurationResponseTypeDef",
+        "UpdateImagePipelineRequestTypeDef",
+        "UpdateImagePipelineResponseTypeDef",
+        "UpdateInfrastructureConfigurationRequestTypeDef",
+        "UpdateInfrastructureConfigurationResponseTypeDef",
+        "UpdateLifecyclePolicyRequestTypeDef",
+        "UpdateLifecyclePolicyResponseTypeDef",
+        "VulnerabilityIdAggregationTypeDef",
+        "VulnerablePackageTypeDef",
+        "WindowsConfigurationTypeDef",
+        "WorkflowConfigurationOutputTypeDef",
+        "WorkflowConfigurationTypeDef",
+        "WorkflowExecutionMetadataTypeDef",
+        "WorkflowParameterDetailTypeDef",
+        "WorkflowParameterOutputTypeDef",
+        "WorkflowParameterTypeDef",
+        "WorkflowStateTypeDef",
+        "WorkflowStepExecutionTypeDef",
+        "WorkflowStepMetadataTypeDef",
+        "WorkflowSummaryTypeDef",
+        "WorkflowTypeDef",
+        "WorkflowVersionTypeDef",
+    ]
+
+
+class SeverityCountsTypeDef(TypedDict):
+    all: NotRequired[int]
+    critical: NotRequired[int]
+    high: NotRequired[int]
+    medium: NotRequired[int]
 
 
 class AccountAggregationTypeDef(TypedDict):
@@ -341,9 +349,20 @@ class AccountAggregationTypeDef(TypedDict):
     severityCounts: NotRequired[SeverityCountsTypeDef]
 
 
+class SystemsManagerAgentTypeDef(TypedDict):
+    uninstallAfterBuild: NotRequired[bool]
+
+
 class AdditionalInstanceConfigurationTypeDef(TypedDict):
     systemsManagerAgent: NotRequired[SystemsManagerAgentTypeDef]
     userDataOverride: NotRequired[str]
+
+
+class LaunchPermissionConfigurationOutputTypeDef(TypedDict):
+    userIds: NotRequired[list[str]]
+    userGroups: NotRequired[list[str]]
+    organizationArns: NotRequired[list[str]]
+    organizationalUnitArns: NotRequired[list[str]]
 
 
 class AmiDistributionConfigurationOutputTypeDef(TypedDict):
@@ -355,6 +374,13 @@ class AmiDistributionConfigurationOutputTypeDef(TypedDict):
     launchPermission: NotRequired[LaunchPermissionConfigurationOutputTypeDef]
 
 
+class LaunchPermissionConfigurationTypeDef(TypedDict):
+    userIds: NotRequired[ReadOnly[Sequence[str]]]
+    userGroups: NotRequired[ReadOnly[Sequence[str]]]
+    organizationArns: NotRequired[ReadOnly[Sequence[str]]]
+    organizationalUnitArns: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class AmiDistributionConfigurationTypeDef(TypedDict):
     name: NotRequired[str]
     description: NotRequired[str]
@@ -362,6 +388,11 @@ class AmiDistributionConfigurationTypeDef(TypedDict):
     amiTags: NotRequired[ReadOnly[Mapping[str, str]]]
     kmsKeyId: NotRequired[str]
     launchPermission: NotRequired[ReadOnly[LaunchPermissionConfigurationTypeDef]]
+
+
+class ImageStateTypeDef(TypedDict):
+    status: NotRequired[ImageStatusType]
+    reason: NotRequired[str]
 
 
 class AmiTypeDef(TypedDict):
@@ -399,9 +430,19 @@ class CancelLifecycleExecutionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ComponentParameterOutputTypeDef(TypedDict):
+    name: str
+    value: list[str]
+
+
 class ComponentConfigurationOutputTypeDef(TypedDict):
     componentArn: str
     parameters: NotRequired[list[ComponentParameterOutputTypeDef]]
+
+
+class ComponentParameterTypeDef(TypedDict):
+    name: str
+    value: ReadOnly[Sequence[str]]
 
 
 class ComponentConfigurationTypeDef(TypedDict):
@@ -414,16 +455,6 @@ class ComponentParameterDetailTypeDef(TypedDict):
     type: str
     defaultValue: NotRequired[list[str]]
     description: NotRequired[str]
-
-
-class ComponentParameterOutputTypeDef(TypedDict):
-    name: str
-    value: list[str]
-
-
-class ComponentParameterTypeDef(TypedDict):
-    name: str
-    value: ReadOnly[Sequence[str]]
 
 
 class ComponentStateTypeDef(TypedDict):
@@ -446,6 +477,11 @@ class ComponentSummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     publisher: NotRequired[str]
     obfuscate: NotRequired[bool]
+
+
+class ProductCodeListItemTypeDef(TypedDict):
+    productCodeId: str
+    productCodeType: ProductCodeTypeType
 
 
 class ComponentTypeDef(TypedDict):
@@ -484,6 +520,11 @@ class ComponentVersionTypeDef(TypedDict):
     productCodes: NotRequired[list[ProductCodeListItemTypeDef]]
 
 
+class TargetContainerRepositoryTypeDef(TypedDict):
+    service: ContainerRepositoryServiceType
+    repositoryName: str
+
+
 class ContainerDistributionConfigurationOutputTypeDef(TypedDict):
     description: NotRequired[str]
     containerTags: NotRequired[list[str]]
@@ -506,6 +547,29 @@ class ContainerRecipeSummaryTypeDef(TypedDict):
     dateCreated: NotRequired[str]
     instanceImage: NotRequired[str]
     tags: NotRequired[dict[str, str]]
+
+
+class EbsInstanceBlockDeviceSpecificationTypeDef(TypedDict):
+    encrypted: NotRequired[bool]
+    deleteOnTermination: NotRequired[bool]
+    iops: NotRequired[int]
+    kmsKeyId: NotRequired[str]
+    snapshotId: NotRequired[str]
+    volumeSize: NotRequired[int]
+    volumeType: NotRequired[EbsVolumeTypeType]
+    throughput: NotRequired[int]
+
+
+class InstanceBlockDeviceMappingTypeDef(TypedDict):
+    deviceName: NotRequired[str]
+    ebs: NotRequired[EbsInstanceBlockDeviceSpecificationTypeDef]
+    virtualName: NotRequired[str]
+    noDevice: NotRequired[str]
+
+
+class InstanceConfigurationOutputTypeDef(TypedDict):
+    image: NotRequired[str]
+    blockDeviceMappings: NotRequired[list[InstanceBlockDeviceMappingTypeDef]]
 
 
 class ContainerRecipeTypeDef(TypedDict):
@@ -548,12 +612,26 @@ class CreateComponentRequestTypeDef(TypedDict):
     dryRun: NotRequired[bool]
 
 
+class LatestVersionReferencesTypeDef(TypedDict):
+    latestVersionArn: NotRequired[str]
+    latestMajorVersionArn: NotRequired[str]
+    latestMinorVersionArn: NotRequired[str]
+    latestPatchVersionArn: NotRequired[str]
+
+
 class CreateComponentResponseTypeDef(TypedDict):
     requestId: NotRequired[str]
     clientToken: NotRequired[str]
     componentBuildVersionArn: NotRequired[str]
     latestVersionReferences: NotRequired[LatestVersionReferencesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstanceConfigurationTypeDef(TypedDict):
+    image: NotRequired[str]
+    blockDeviceMappings: NotRequired[
+        ReadOnly[Sequence[InstanceBlockDeviceMappingTypeDef]]
+    ]
 
 
 class CreateContainerRecipeRequestTypeDef(TypedDict):
@@ -583,6 +661,64 @@ class CreateContainerRecipeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FastLaunchLaunchTemplateSpecificationTypeDef(TypedDict):
+    launchTemplateId: NotRequired[str]
+    launchTemplateName: NotRequired[str]
+    launchTemplateVersion: NotRequired[str]
+
+
+class FastLaunchSnapshotConfigurationTypeDef(TypedDict):
+    targetResourceCount: NotRequired[int]
+
+
+class FastLaunchConfigurationTypeDef(TypedDict):
+    enabled: bool
+    snapshotConfiguration: NotRequired[FastLaunchSnapshotConfigurationTypeDef]
+    maxParallelLaunches: NotRequired[int]
+    launchTemplate: NotRequired[FastLaunchLaunchTemplateSpecificationTypeDef]
+    accountId: NotRequired[str]
+
+
+class LaunchTemplateConfigurationTypeDef(TypedDict):
+    launchTemplateId: str
+    accountId: NotRequired[str]
+    setDefaultVersion: NotRequired[bool]
+
+
+class S3ExportConfigurationTypeDef(TypedDict):
+    roleName: str
+    diskImageFormat: DiskImageFormatType
+    s3Bucket: str
+    s3Prefix: NotRequired[str]
+
+
+class SsmParameterConfigurationTypeDef(TypedDict):
+    amiAccountId: NotRequired[str]
+    parameterName: str
+    dataType: NotRequired[SsmParameterDataTypeType]
+
+
+class DistributionTypeDef(TypedDict):
+    region: str
+    amiDistributionConfiguration: NotRequired[
+        ReadOnly[AmiDistributionConfigurationTypeDef]
+    ]
+    containerDistributionConfiguration: NotRequired[
+        ReadOnly[ContainerDistributionConfigurationTypeDef]
+    ]
+    licenseConfigurationArns: NotRequired[ReadOnly[Sequence[str]]]
+    launchTemplateConfigurations: NotRequired[
+        ReadOnly[Sequence[LaunchTemplateConfigurationTypeDef]]
+    ]
+    s3ExportConfiguration: NotRequired[S3ExportConfigurationTypeDef]
+    fastLaunchConfigurations: NotRequired[
+        ReadOnly[Sequence[FastLaunchConfigurationTypeDef]]
+    ]
+    ssmParameterConfigurations: NotRequired[
+        ReadOnly[Sequence[SsmParameterConfigurationTypeDef]]
+    ]
+
+
 class CreateDistributionConfigurationRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -596,6 +732,45 @@ class CreateDistributionConfigurationResponseTypeDef(TypedDict):
     clientToken: NotRequired[str]
     distributionConfigurationArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EcrConfigurationTypeDef(TypedDict):
+    repositoryName: NotRequired[str]
+    containerTags: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ImageScanningConfigurationTypeDef(TypedDict):
+    imageScanningEnabled: NotRequired[bool]
+    ecrConfiguration: NotRequired[ReadOnly[EcrConfigurationTypeDef]]
+
+
+class ImageTestsConfigurationTypeDef(TypedDict):
+    imageTestsEnabled: NotRequired[bool]
+    timeoutMinutes: NotRequired[int]
+
+
+class PipelineLoggingConfigurationTypeDef(TypedDict):
+    imageLogGroupName: NotRequired[str]
+    pipelineLogGroupName: NotRequired[str]
+
+
+class ScheduleTypeDef(TypedDict):
+    scheduleExpression: NotRequired[str]
+    timezone: NotRequired[str]
+    pipelineExecutionStartCondition: NotRequired[PipelineExecutionStartConditionType]
+    autoDisablePolicy: NotRequired[AutoDisablePolicyTypeDef]
+
+
+class WorkflowParameterTypeDef(TypedDict):
+    name: str
+    value: ReadOnly[Sequence[str]]
+
+
+class WorkflowConfigurationTypeDef(TypedDict):
+    workflowArn: str
+    parameters: NotRequired[ReadOnly[Sequence[WorkflowParameterTypeDef]]]
+    parallelGroup: NotRequired[str]
+    onFailure: NotRequired[OnWorkflowFailureType]
 
 
 class CreateImagePipelineRequestTypeDef(TypedDict):
@@ -649,6 +824,10 @@ class CreateImageRecipeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImageLoggingConfigurationTypeDef(TypedDict):
+    logGroupName: NotRequired[str]
+
+
 class CreateImageRequestTypeDef(TypedDict):
     imageRecipeArn: NotRequired[str]
     containerRecipeArn: NotRequired[str]
@@ -670,6 +849,27 @@ class CreateImageResponseTypeDef(TypedDict):
     imageBuildVersionArn: NotRequired[str]
     latestVersionReferences: NotRequired[LatestVersionReferencesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstanceMetadataOptionsTypeDef(TypedDict):
+    httpTokens: NotRequired[str]
+    httpPutResponseHopLimit: NotRequired[int]
+
+
+class S3LogsTypeDef(TypedDict):
+    s3BucketName: NotRequired[str]
+    s3KeyPrefix: NotRequired[str]
+
+
+class LoggingTypeDef(TypedDict):
+    s3Logs: NotRequired[S3LogsTypeDef]
+
+
+class PlacementTypeDef(TypedDict):
+    availabilityZone: NotRequired[str]
+    tenancy: NotRequired[TenancyTypeType]
+    hostId: NotRequired[str]
+    hostResourceGroupArn: NotRequired[str]
 
 
 class CreateInfrastructureConfigurationRequestTypeDef(TypedDict):
@@ -695,6 +895,62 @@ class CreateInfrastructureConfigurationResponseTypeDef(TypedDict):
     clientToken: NotRequired[str]
     infrastructureConfigurationArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LifecyclePolicyDetailActionIncludeResourcesTypeDef(TypedDict):
+    amis: NotRequired[bool]
+    snapshots: NotRequired[bool]
+    containers: NotRequired[bool]
+
+
+class LifecyclePolicyDetailActionTypeDef(TypedDict):
+    type: LifecyclePolicyDetailActionTypeType
+    includeResources: NotRequired[LifecyclePolicyDetailActionIncludeResourcesTypeDef]
+
+
+class LifecyclePolicyDetailExclusionRulesAmisLastLaunchedTypeDef(TypedDict):
+    value: int
+    unit: LifecyclePolicyTimeUnitType
+
+
+class LifecyclePolicyDetailExclusionRulesAmisTypeDef(TypedDict):
+    isPublic: NotRequired[bool]
+    regions: NotRequired[ReadOnly[Sequence[str]]]
+    sharedAccounts: NotRequired[ReadOnly[Sequence[str]]]
+    lastLaunched: NotRequired[
+        LifecyclePolicyDetailExclusionRulesAmisLastLaunchedTypeDef
+    ]
+    tagMap: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class LifecyclePolicyDetailExclusionRulesTypeDef(TypedDict):
+    tagMap: NotRequired[ReadOnly[Mapping[str, str]]]
+    amis: NotRequired[ReadOnly[LifecyclePolicyDetailExclusionRulesAmisTypeDef]]
+
+
+class LifecyclePolicyDetailFilterTypeDef(TypedDict):
+    type: LifecyclePolicyDetailFilterTypeType
+    value: int
+    unit: NotRequired[LifecyclePolicyTimeUnitType]
+    retainAtLeast: NotRequired[int]
+
+
+class LifecyclePolicyDetailTypeDef(TypedDict):
+    action: LifecyclePolicyDetailActionTypeDef
+    filter: LifecyclePolicyDetailFilterTypeDef
+    exclusionRules: NotRequired[ReadOnly[LifecyclePolicyDetailExclusionRulesTypeDef]]
+
+
+class LifecyclePolicyResourceSelectionRecipeTypeDef(TypedDict):
+    name: str
+    semanticVersion: str
+
+
+class LifecyclePolicyResourceSelectionTypeDef(TypedDict):
+    recipes: NotRequired[
+        ReadOnly[Sequence[LifecyclePolicyResourceSelectionRecipeTypeDef]]
+    ]
+    tagMap: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateLifecyclePolicyRequestTypeDef(TypedDict):
@@ -870,17 +1126,6 @@ class DistributionConfigurationSummaryTypeDef(TypedDict):
     regions: NotRequired[list[str]]
 
 
-class DistributionConfigurationTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    distributions: NotRequired[list[DistributionOutputTypeDef]]
-    timeoutMinutes: int
-    dateCreated: NotRequired[str]
-    dateUpdated: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-
-
 class DistributionOutputTypeDef(TypedDict):
     region: str
     amiDistributionConfiguration: NotRequired[AmiDistributionConfigurationOutputTypeDef]
@@ -894,64 +1139,20 @@ class DistributionOutputTypeDef(TypedDict):
     ssmParameterConfigurations: NotRequired[list[SsmParameterConfigurationTypeDef]]
 
 
-class DistributionTypeDef(TypedDict):
-    region: str
-    amiDistributionConfiguration: NotRequired[
-        ReadOnly[AmiDistributionConfigurationTypeDef]
-    ]
-    containerDistributionConfiguration: NotRequired[
-        ReadOnly[ContainerDistributionConfigurationTypeDef]
-    ]
-    licenseConfigurationArns: NotRequired[ReadOnly[Sequence[str]]]
-    launchTemplateConfigurations: NotRequired[
-        ReadOnly[Sequence[LaunchTemplateConfigurationTypeDef]]
-    ]
-    s3ExportConfiguration: NotRequired[S3ExportConfigurationTypeDef]
-    fastLaunchConfigurations: NotRequired[
-        ReadOnly[Sequence[FastLaunchConfigurationTypeDef]]
-    ]
-    ssmParameterConfigurations: NotRequired[
-        ReadOnly[Sequence[SsmParameterConfigurationTypeDef]]
-    ]
-
-
-class EbsInstanceBlockDeviceSpecificationTypeDef(TypedDict):
-    encrypted: NotRequired[bool]
-    deleteOnTermination: NotRequired[bool]
-    iops: NotRequired[int]
-    kmsKeyId: NotRequired[str]
-    snapshotId: NotRequired[str]
-    volumeSize: NotRequired[int]
-    volumeType: NotRequired[EbsVolumeTypeType]
-    throughput: NotRequired[int]
+class DistributionConfigurationTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    distributions: NotRequired[list[DistributionOutputTypeDef]]
+    timeoutMinutes: int
+    dateCreated: NotRequired[str]
+    dateUpdated: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
 
 
 class EcrConfigurationOutputTypeDef(TypedDict):
     repositoryName: NotRequired[str]
     containerTags: NotRequired[list[str]]
-
-
-class EcrConfigurationTypeDef(TypedDict):
-    repositoryName: NotRequired[str]
-    containerTags: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class FastLaunchConfigurationTypeDef(TypedDict):
-    enabled: bool
-    snapshotConfiguration: NotRequired[FastLaunchSnapshotConfigurationTypeDef]
-    maxParallelLaunches: NotRequired[int]
-    launchTemplate: NotRequired[FastLaunchLaunchTemplateSpecificationTypeDef]
-    accountId: NotRequired[str]
-
-
-class FastLaunchLaunchTemplateSpecificationTypeDef(TypedDict):
-    launchTemplateId: NotRequired[str]
-    launchTemplateName: NotRequired[str]
-    launchTemplateVersion: NotRequired[str]
-
-
-class FastLaunchSnapshotConfigurationTypeDef(TypedDict):
-    targetResourceCount: NotRequired[int]
 
 
 class FilterTypeDef(TypedDict):
@@ -1015,6 +1216,50 @@ class GetImagePipelineRequestTypeDef(TypedDict):
     imagePipelineArn: str
 
 
+class ImageScanningConfigurationOutputTypeDef(TypedDict):
+    imageScanningEnabled: NotRequired[bool]
+    ecrConfiguration: NotRequired[EcrConfigurationOutputTypeDef]
+
+
+class WorkflowParameterOutputTypeDef(TypedDict):
+    name: str
+    value: list[str]
+
+
+class WorkflowConfigurationOutputTypeDef(TypedDict):
+    workflowArn: str
+    parameters: NotRequired[list[WorkflowParameterOutputTypeDef]]
+    parallelGroup: NotRequired[str]
+    onFailure: NotRequired[OnWorkflowFailureType]
+
+
+class ImagePipelineTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    platform: NotRequired[PlatformType]
+    enhancedImageMetadataEnabled: NotRequired[bool]
+    imageRecipeArn: NotRequired[str]
+    containerRecipeArn: NotRequired[str]
+    infrastructureConfigurationArn: NotRequired[str]
+    distributionConfigurationArn: NotRequired[str]
+    imageTestsConfiguration: NotRequired[ImageTestsConfigurationTypeDef]
+    schedule: NotRequired[ScheduleTypeDef]
+    status: NotRequired[PipelineStatusType]
+    dateCreated: NotRequired[str]
+    dateUpdated: NotRequired[str]
+    dateLastRun: NotRequired[str]
+    lastRunStatus: NotRequired[ImageStatusType]
+    dateNextRun: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    imageScanningConfiguration: NotRequired[ImageScanningConfigurationOutputTypeDef]
+    imageTags: NotRequired[dict[str, str]]
+    executionRole: NotRequired[str]
+    workflows: NotRequired[list[WorkflowConfigurationOutputTypeDef]]
+    loggingConfiguration: NotRequired[PipelineLoggingConfigurationTypeDef]
+    consecutiveFailures: NotRequired[int]
+
+
 class GetImagePipelineResponseTypeDef(TypedDict):
     requestId: NotRequired[str]
     imagePipeline: NotRequired[ImagePipelineTypeDef]
@@ -1045,6 +1290,24 @@ class GetImageRecipeRequestTypeDef(TypedDict):
     imageRecipeArn: str
 
 
+class ImageRecipeTypeDef(TypedDict):
+    arn: NotRequired[str]
+    type: NotRequired[ImageTypeType]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    platform: NotRequired[PlatformType]
+    owner: NotRequired[str]
+    version: NotRequired[str]
+    components: NotRequired[list[ComponentConfigurationOutputTypeDef]]
+    parentImage: NotRequired[str]
+    blockDeviceMappings: NotRequired[list[InstanceBlockDeviceMappingTypeDef]]
+    dateCreated: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    workingDirectory: NotRequired[str]
+    additionalInstanceConfiguration: NotRequired[AdditionalInstanceConfigurationTypeDef]
+    amiTags: NotRequired[dict[str, str]]
+
+
 class GetImageRecipeResponseTypeDef(TypedDict):
     requestId: NotRequired[str]
     imageRecipe: NotRequired[ImageRecipeTypeDef]
@@ -1054,6 +1317,66 @@ class GetImageRecipeResponseTypeDef(TypedDict):
 
 class GetImageRequestTypeDef(TypedDict):
     imageBuildVersionArn: str
+
+
+class ImageScanStateTypeDef(TypedDict):
+    status: NotRequired[ImageScanStatusType]
+    reason: NotRequired[str]
+
+
+class InfrastructureConfigurationTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    instanceTypes: NotRequired[list[str]]
+    instanceProfileName: NotRequired[str]
+    securityGroupIds: NotRequired[list[str]]
+    subnetId: NotRequired[str]
+    logging: NotRequired[LoggingTypeDef]
+    keyPair: NotRequired[str]
+    terminateInstanceOnFailure: NotRequired[bool]
+    snsTopicArn: NotRequired[str]
+    dateCreated: NotRequired[str]
+    dateUpdated: NotRequired[str]
+    resourceTags: NotRequired[dict[str, str]]
+    instanceMetadataOptions: NotRequired[InstanceMetadataOptionsTypeDef]
+    tags: NotRequired[dict[str, str]]
+    placement: NotRequired[PlacementTypeDef]
+
+
+class OutputResourcesTypeDef(TypedDict):
+    amis: NotRequired[list[AmiTypeDef]]
+    containers: NotRequired[list[ContainerTypeDef]]
+
+
+class ImageTypeDef(TypedDict):
+    arn: NotRequired[str]
+    type: NotRequired[ImageTypeType]
+    name: NotRequired[str]
+    version: NotRequired[str]
+    platform: NotRequired[PlatformType]
+    enhancedImageMetadataEnabled: NotRequired[bool]
+    osVersion: NotRequired[str]
+    state: NotRequired[ImageStateTypeDef]
+    imageRecipe: NotRequired[ImageRecipeTypeDef]
+    containerRecipe: NotRequired[ContainerRecipeTypeDef]
+    sourcePipelineName: NotRequired[str]
+    sourcePipelineArn: NotRequired[str]
+    infrastructureConfiguration: NotRequired[InfrastructureConfigurationTypeDef]
+    distributionConfiguration: NotRequired[DistributionConfigurationTypeDef]
+    imageTestsConfiguration: NotRequired[ImageTestsConfigurationTypeDef]
+    dateCreated: NotRequired[str]
+    outputResources: NotRequired[OutputResourcesTypeDef]
+    tags: NotRequired[dict[str, str]]
+    buildType: NotRequired[BuildTypeType]
+    imageSource: NotRequired[ImageSourceType]
+    scanState: NotRequired[ImageScanStateTypeDef]
+    imageScanningConfiguration: NotRequired[ImageScanningConfigurationOutputTypeDef]
+    deprecationTime: NotRequired[datetime]
+    lifecycleExecutionId: NotRequired[str]
+    executionRole: NotRequired[str]
+    workflows: NotRequired[list[WorkflowConfigurationOutputTypeDef]]
+    loggingConfiguration: NotRequired[ImageLoggingConfigurationTypeDef]
 
 
 class GetImageResponseTypeDef(TypedDict):
@@ -1077,6 +1400,26 @@ class GetLifecycleExecutionRequestTypeDef(TypedDict):
     lifecycleExecutionId: str
 
 
+class LifecycleExecutionResourcesImpactedSummaryTypeDef(TypedDict):
+    hasImpactedResources: NotRequired[bool]
+
+
+class LifecycleExecutionStateTypeDef(TypedDict):
+    status: NotRequired[LifecycleExecutionStatusType]
+    reason: NotRequired[str]
+
+
+class LifecycleExecutionTypeDef(TypedDict):
+    lifecycleExecutionId: NotRequired[str]
+    lifecyclePolicyArn: NotRequired[str]
+    resourcesImpactedSummary: NotRequired[
+        LifecycleExecutionResourcesImpactedSummaryTypeDef
+    ]
+    state: NotRequired[LifecycleExecutionStateTypeDef]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+
+
 class GetLifecycleExecutionResponseTypeDef(TypedDict):
     lifecycleExecution: NotRequired[LifecycleExecutionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1084,6 +1427,47 @@ class GetLifecycleExecutionResponseTypeDef(TypedDict):
 
 class GetLifecyclePolicyRequestTypeDef(TypedDict):
     lifecyclePolicyArn: str
+
+
+class LifecyclePolicyDetailExclusionRulesAmisOutputTypeDef(TypedDict):
+    isPublic: NotRequired[bool]
+    regions: NotRequired[list[str]]
+    sharedAccounts: NotRequired[list[str]]
+    lastLaunched: NotRequired[
+        LifecyclePolicyDetailExclusionRulesAmisLastLaunchedTypeDef
+    ]
+    tagMap: NotRequired[dict[str, str]]
+
+
+class LifecyclePolicyDetailExclusionRulesOutputTypeDef(TypedDict):
+    tagMap: NotRequired[dict[str, str]]
+    amis: NotRequired[LifecyclePolicyDetailExclusionRulesAmisOutputTypeDef]
+
+
+class LifecyclePolicyDetailOutputTypeDef(TypedDict):
+    action: LifecyclePolicyDetailActionTypeDef
+    filter: LifecyclePolicyDetailFilterTypeDef
+    exclusionRules: NotRequired[LifecyclePolicyDetailExclusionRulesOutputTypeDef]
+
+
+class LifecyclePolicyResourceSelectionOutputTypeDef(TypedDict):
+    recipes: NotRequired[list[LifecyclePolicyResourceSelectionRecipeTypeDef]]
+    tagMap: NotRequired[dict[str, str]]
+
+
+class LifecyclePolicyTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    status: NotRequired[LifecyclePolicyStatusType]
+    executionRole: NotRequired[str]
+    resourceType: NotRequired[LifecyclePolicyResourceTypeType]
+    policyDetails: NotRequired[list[LifecyclePolicyDetailOutputTypeDef]]
+    resourceSelection: NotRequired[LifecyclePolicyResourceSelectionOutputTypeDef]
+    dateCreated: NotRequired[datetime]
+    dateUpdated: NotRequired[datetime]
+    dateLastRun: NotRequired[datetime]
+    tags: NotRequired[dict[str, str]]
 
 
 class GetLifecyclePolicyResponseTypeDef(TypedDict):
@@ -1130,6 +1514,34 @@ class GetWorkflowRequestTypeDef(TypedDict):
     workflowBuildVersionArn: str
 
 
+class WorkflowParameterDetailTypeDef(TypedDict):
+    name: str
+    type: str
+    defaultValue: NotRequired[list[str]]
+    description: NotRequired[str]
+
+
+class WorkflowStateTypeDef(TypedDict):
+    status: NotRequired[WorkflowStatusType]
+    reason: NotRequired[str]
+
+
+class WorkflowTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    version: NotRequired[str]
+    description: NotRequired[str]
+    changeDescription: NotRequired[str]
+    type: NotRequired[WorkflowTypeType]
+    state: NotRequired[WorkflowStateTypeDef]
+    owner: NotRequired[str]
+    data: NotRequired[str]
+    kmsKeyId: NotRequired[str]
+    dateCreated: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    parameters: NotRequired[list[WorkflowParameterDetailTypeDef]]
+
+
 class GetWorkflowResponseTypeDef(TypedDict):
     workflow: NotRequired[WorkflowTypeDef]
     latestVersionReferences: NotRequired[LatestVersionReferencesTypeDef]
@@ -1166,10 +1578,6 @@ class ImageAggregationTypeDef(TypedDict):
     severityCounts: NotRequired[SeverityCountsTypeDef]
 
 
-class ImageLoggingConfigurationTypeDef(TypedDict):
-    logGroupName: NotRequired[str]
-
-
 class ImagePackageTypeDef(TypedDict):
     packageName: NotRequired[str]
     packageVersion: NotRequired[str]
@@ -1178,33 +1586,6 @@ class ImagePackageTypeDef(TypedDict):
 class ImagePipelineAggregationTypeDef(TypedDict):
     imagePipelineArn: NotRequired[str]
     severityCounts: NotRequired[SeverityCountsTypeDef]
-
-
-class ImagePipelineTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    platform: NotRequired[PlatformType]
-    enhancedImageMetadataEnabled: NotRequired[bool]
-    imageRecipeArn: NotRequired[str]
-    containerRecipeArn: NotRequired[str]
-    infrastructureConfigurationArn: NotRequired[str]
-    distributionConfigurationArn: NotRequired[str]
-    imageTestsConfiguration: NotRequired[ImageTestsConfigurationTypeDef]
-    schedule: NotRequired[ScheduleTypeDef]
-    status: NotRequired[PipelineStatusType]
-    dateCreated: NotRequired[str]
-    dateUpdated: NotRequired[str]
-    dateLastRun: NotRequired[str]
-    lastRunStatus: NotRequired[ImageStatusType]
-    dateNextRun: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    imageScanningConfiguration: NotRequired[ImageScanningConfigurationOutputTypeDef]
-    imageTags: NotRequired[dict[str, str]]
-    executionRole: NotRequired[str]
-    workflows: NotRequired[list[WorkflowConfigurationOutputTypeDef]]
-    loggingConfiguration: NotRequired[PipelineLoggingConfigurationTypeDef]
-    consecutiveFailures: NotRequired[int]
 
 
 class ImageRecipeSummaryTypeDef(TypedDict):
@@ -1217,22 +1598,9 @@ class ImageRecipeSummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class ImageRecipeTypeDef(TypedDict):
-    arn: NotRequired[str]
-    type: NotRequired[ImageTypeType]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    platform: NotRequired[PlatformType]
-    owner: NotRequired[str]
-    version: NotRequired[str]
-    components: NotRequired[list[ComponentConfigurationOutputTypeDef]]
-    parentImage: NotRequired[str]
-    blockDeviceMappings: NotRequired[list[InstanceBlockDeviceMappingTypeDef]]
-    dateCreated: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    workingDirectory: NotRequired[str]
-    additionalInstanceConfiguration: NotRequired[AdditionalInstanceConfigurationTypeDef]
-    amiTags: NotRequired[dict[str, str]]
+class VulnerabilityIdAggregationTypeDef(TypedDict):
+    vulnerabilityId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
 
 
 class ImageScanFindingAggregationTypeDef(TypedDict):
@@ -1240,6 +1608,45 @@ class ImageScanFindingAggregationTypeDef(TypedDict):
     imageAggregation: NotRequired[ImageAggregationTypeDef]
     imagePipelineAggregation: NotRequired[ImagePipelineAggregationTypeDef]
     vulnerabilityIdAggregation: NotRequired[VulnerabilityIdAggregationTypeDef]
+
+
+class InspectorScoreDetailsTypeDef(TypedDict):
+    adjustedCvss: NotRequired[CvssScoreDetailsTypeDef]
+
+
+class VulnerablePackageTypeDef(TypedDict):
+    name: NotRequired[str]
+    version: NotRequired[str]
+    sourceLayerHash: NotRequired[str]
+    epoch: NotRequired[int]
+    release: NotRequired[str]
+    arch: NotRequired[str]
+    packageManager: NotRequired[str]
+    filePath: NotRequired[str]
+    fixedInVersion: NotRequired[str]
+    remediation: NotRequired[str]
+
+
+class PackageVulnerabilityDetailsTypeDef(TypedDict):
+    vulnerabilityId: str
+    vulnerablePackages: NotRequired[list[VulnerablePackageTypeDef]]
+    source: NotRequired[str]
+    cvss: NotRequired[list[CvssScoreTypeDef]]
+    relatedVulnerabilities: NotRequired[list[str]]
+    sourceUrl: NotRequired[str]
+    vendorSeverity: NotRequired[str]
+    vendorCreatedAt: NotRequired[datetime]
+    vendorUpdatedAt: NotRequired[datetime]
+    referenceUrls: NotRequired[list[str]]
+
+
+class RemediationRecommendationTypeDef(TypedDict):
+    text: NotRequired[str]
+    url: NotRequired[str]
+
+
+class RemediationTypeDef(TypedDict):
+    recommendation: NotRequired[RemediationRecommendationTypeDef]
 
 
 class ImageScanFindingTypeDef(TypedDict):
@@ -1264,26 +1671,6 @@ class ImageScanFindingsFilterTypeDef(TypedDict):
     values: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class ImageScanStateTypeDef(TypedDict):
-    status: NotRequired[ImageScanStatusType]
-    reason: NotRequired[str]
-
-
-class ImageScanningConfigurationOutputTypeDef(TypedDict):
-    imageScanningEnabled: NotRequired[bool]
-    ecrConfiguration: NotRequired[EcrConfigurationOutputTypeDef]
-
-
-class ImageScanningConfigurationTypeDef(TypedDict):
-    imageScanningEnabled: NotRequired[bool]
-    ecrConfiguration: NotRequired[ReadOnly[EcrConfigurationTypeDef]]
-
-
-class ImageStateTypeDef(TypedDict):
-    status: NotRequired[ImageStatusType]
-    reason: NotRequired[str]
-
-
 class ImageSummaryTypeDef(TypedDict):
     arn: NotRequired[str]
     name: NotRequired[str]
@@ -1300,41 +1687,6 @@ class ImageSummaryTypeDef(TypedDict):
     imageSource: NotRequired[ImageSourceType]
     deprecationTime: NotRequired[datetime]
     lifecycleExecutionId: NotRequired[str]
-    loggingConfiguration: NotRequired[ImageLoggingConfigurationTypeDef]
-
-
-class ImageTestsConfigurationTypeDef(TypedDict):
-    imageTestsEnabled: NotRequired[bool]
-    timeoutMinutes: NotRequired[int]
-
-
-class ImageTypeDef(TypedDict):
-    arn: NotRequired[str]
-    type: NotRequired[ImageTypeType]
-    name: NotRequired[str]
-    version: NotRequired[str]
-    platform: NotRequired[PlatformType]
-    enhancedImageMetadataEnabled: NotRequired[bool]
-    osVersion: NotRequired[str]
-    state: NotRequired[ImageStateTypeDef]
-    imageRecipe: NotRequired[ImageRecipeTypeDef]
-    containerRecipe: NotRequired[ContainerRecipeTypeDef]
-    sourcePipelineName: NotRequired[str]
-    sourcePipelineArn: NotRequired[str]
-    infrastructureConfiguration: NotRequired[InfrastructureConfigurationTypeDef]
-    distributionConfiguration: NotRequired[DistributionConfigurationTypeDef]
-    imageTestsConfiguration: NotRequired[ImageTestsConfigurationTypeDef]
-    dateCreated: NotRequired[str]
-    outputResources: NotRequired[OutputResourcesTypeDef]
-    tags: NotRequired[dict[str, str]]
-    buildType: NotRequired[BuildTypeType]
-    imageSource: NotRequired[ImageSourceType]
-    scanState: NotRequired[ImageScanStateTypeDef]
-    imageScanningConfiguration: NotRequired[ImageScanningConfigurationOutputTypeDef]
-    deprecationTime: NotRequired[datetime]
-    lifecycleExecutionId: NotRequired[str]
-    executionRole: NotRequired[str]
-    workflows: NotRequired[list[WorkflowConfigurationOutputTypeDef]]
     loggingConfiguration: NotRequired[ImageLoggingConfigurationTypeDef]
 
 
@@ -1371,6 +1723,15 @@ class ImportComponentResponseTypeDef(TypedDict):
     clientToken: NotRequired[str]
     componentBuildVersionArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RegisterImageOptionsTypeDef(TypedDict):
+    secureBootEnabled: NotRequired[bool]
+    uefiData: NotRequired[str]
+
+
+class WindowsConfigurationTypeDef(TypedDict):
+    imageIndex: int
 
 
 class ImportDiskImageRequestTypeDef(TypedDict):
@@ -1427,81 +1788,6 @@ class InfrastructureConfigurationSummaryTypeDef(TypedDict):
     placement: NotRequired[PlacementTypeDef]
 
 
-class InfrastructureConfigurationTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    instanceTypes: NotRequired[list[str]]
-    instanceProfileName: NotRequired[str]
-    securityGroupIds: NotRequired[list[str]]
-    subnetId: NotRequired[str]
-    logging: NotRequired[LoggingTypeDef]
-    keyPair: NotRequired[str]
-    terminateInstanceOnFailure: NotRequired[bool]
-    snsTopicArn: NotRequired[str]
-    dateCreated: NotRequired[str]
-    dateUpdated: NotRequired[str]
-    resourceTags: NotRequired[dict[str, str]]
-    instanceMetadataOptions: NotRequired[InstanceMetadataOptionsTypeDef]
-    tags: NotRequired[dict[str, str]]
-    placement: NotRequired[PlacementTypeDef]
-
-
-class InspectorScoreDetailsTypeDef(TypedDict):
-    adjustedCvss: NotRequired[CvssScoreDetailsTypeDef]
-
-
-class InstanceBlockDeviceMappingTypeDef(TypedDict):
-    deviceName: NotRequired[str]
-    ebs: NotRequired[EbsInstanceBlockDeviceSpecificationTypeDef]
-    virtualName: NotRequired[str]
-    noDevice: NotRequired[str]
-
-
-class InstanceConfigurationOutputTypeDef(TypedDict):
-    image: NotRequired[str]
-    blockDeviceMappings: NotRequired[list[InstanceBlockDeviceMappingTypeDef]]
-
-
-class InstanceConfigurationTypeDef(TypedDict):
-    image: NotRequired[str]
-    blockDeviceMappings: NotRequired[
-        ReadOnly[Sequence[InstanceBlockDeviceMappingTypeDef]]
-    ]
-
-
-class InstanceMetadataOptionsTypeDef(TypedDict):
-    httpTokens: NotRequired[str]
-    httpPutResponseHopLimit: NotRequired[int]
-
-
-class LatestVersionReferencesTypeDef(TypedDict):
-    latestVersionArn: NotRequired[str]
-    latestMajorVersionArn: NotRequired[str]
-    latestMinorVersionArn: NotRequired[str]
-    latestPatchVersionArn: NotRequired[str]
-
-
-class LaunchPermissionConfigurationOutputTypeDef(TypedDict):
-    userIds: NotRequired[list[str]]
-    userGroups: NotRequired[list[str]]
-    organizationArns: NotRequired[list[str]]
-    organizationalUnitArns: NotRequired[list[str]]
-
-
-class LaunchPermissionConfigurationTypeDef(TypedDict):
-    userIds: NotRequired[ReadOnly[Sequence[str]]]
-    userGroups: NotRequired[ReadOnly[Sequence[str]]]
-    organizationArns: NotRequired[ReadOnly[Sequence[str]]]
-    organizationalUnitArns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class LaunchTemplateConfigurationTypeDef(TypedDict):
-    launchTemplateId: str
-    accountId: NotRequired[str]
-    setDefaultVersion: NotRequired[bool]
-
-
 class LifecycleExecutionResourceActionTypeDef(TypedDict):
     name: NotRequired[LifecycleExecutionResourceActionNameType]
     reason: NotRequired[str]
@@ -1510,6 +1796,11 @@ class LifecycleExecutionResourceActionTypeDef(TypedDict):
 class LifecycleExecutionResourceStateTypeDef(TypedDict):
     status: NotRequired[LifecycleExecutionResourceStatusType]
     reason: NotRequired[str]
+
+
+class LifecycleExecutionSnapshotResourceTypeDef(TypedDict):
+    snapshotId: NotRequired[str]
+    state: NotRequired[LifecycleExecutionResourceStateTypeDef]
 
 
 class LifecycleExecutionResourceTypeDef(TypedDict):
@@ -1524,113 +1815,6 @@ class LifecycleExecutionResourceTypeDef(TypedDict):
     endTime: NotRequired[datetime]
 
 
-class LifecycleExecutionResourcesImpactedSummaryTypeDef(TypedDict):
-    hasImpactedResources: NotRequired[bool]
-
-
-class LifecycleExecutionSnapshotResourceTypeDef(TypedDict):
-    snapshotId: NotRequired[str]
-    state: NotRequired[LifecycleExecutionResourceStateTypeDef]
-
-
-class LifecycleExecutionStateTypeDef(TypedDict):
-    status: NotRequired[LifecycleExecutionStatusType]
-    reason: NotRequired[str]
-
-
-class LifecycleExecutionTypeDef(TypedDict):
-    lifecycleExecutionId: NotRequired[str]
-    lifecyclePolicyArn: NotRequired[str]
-    resourcesImpactedSummary: NotRequired[
-        LifecycleExecutionResourcesImpactedSummaryTypeDef
-    ]
-    state: NotRequired[LifecycleExecutionStateTypeDef]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-
-
-class LifecyclePolicyDetailActionIncludeResourcesTypeDef(TypedDict):
-    amis: NotRequired[bool]
-    snapshots: NotRequired[bool]
-    containers: NotRequired[bool]
-
-
-class LifecyclePolicyDetailActionTypeDef(TypedDict):
-    type: LifecyclePolicyDetailActionTypeType
-    includeResources: NotRequired[LifecyclePolicyDetailActionIncludeResourcesTypeDef]
-
-
-class LifecyclePolicyDetailExclusionRulesAmisLastLaunchedTypeDef(TypedDict):
-    value: int
-    unit: LifecyclePolicyTimeUnitType
-
-
-class LifecyclePolicyDetailExclusionRulesAmisOutputTypeDef(TypedDict):
-    isPublic: NotRequired[bool]
-    regions: NotRequired[list[str]]
-    sharedAccounts: NotRequired[list[str]]
-    lastLaunched: NotRequired[
-        LifecyclePolicyDetailExclusionRulesAmisLastLaunchedTypeDef
-    ]
-    tagMap: NotRequired[dict[str, str]]
-
-
-class LifecyclePolicyDetailExclusionRulesAmisTypeDef(TypedDict):
-    isPublic: NotRequired[bool]
-    regions: NotRequired[ReadOnly[Sequence[str]]]
-    sharedAccounts: NotRequired[ReadOnly[Sequence[str]]]
-    lastLaunched: NotRequired[
-        LifecyclePolicyDetailExclusionRulesAmisLastLaunchedTypeDef
-    ]
-    tagMap: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class LifecyclePolicyDetailExclusionRulesOutputTypeDef(TypedDict):
-    tagMap: NotRequired[dict[str, str]]
-    amis: NotRequired[LifecyclePolicyDetailExclusionRulesAmisOutputTypeDef]
-
-
-class LifecyclePolicyDetailExclusionRulesTypeDef(TypedDict):
-    tagMap: NotRequired[ReadOnly[Mapping[str, str]]]
-    amis: NotRequired[ReadOnly[LifecyclePolicyDetailExclusionRulesAmisTypeDef]]
-
-
-class LifecyclePolicyDetailFilterTypeDef(TypedDict):
-    type: LifecyclePolicyDetailFilterTypeType
-    value: int
-    unit: NotRequired[LifecyclePolicyTimeUnitType]
-    retainAtLeast: NotRequired[int]
-
-
-class LifecyclePolicyDetailOutputTypeDef(TypedDict):
-    action: LifecyclePolicyDetailActionTypeDef
-    filter: LifecyclePolicyDetailFilterTypeDef
-    exclusionRules: NotRequired[LifecyclePolicyDetailExclusionRulesOutputTypeDef]
-
-
-class LifecyclePolicyDetailTypeDef(TypedDict):
-    action: LifecyclePolicyDetailActionTypeDef
-    filter: LifecyclePolicyDetailFilterTypeDef
-    exclusionRules: NotRequired[ReadOnly[LifecyclePolicyDetailExclusionRulesTypeDef]]
-
-
-class LifecyclePolicyResourceSelectionOutputTypeDef(TypedDict):
-    recipes: NotRequired[list[LifecyclePolicyResourceSelectionRecipeTypeDef]]
-    tagMap: NotRequired[dict[str, str]]
-
-
-class LifecyclePolicyResourceSelectionRecipeTypeDef(TypedDict):
-    name: str
-    semanticVersion: str
-
-
-class LifecyclePolicyResourceSelectionTypeDef(TypedDict):
-    recipes: NotRequired[
-        ReadOnly[Sequence[LifecyclePolicyResourceSelectionRecipeTypeDef]]
-    ]
-    tagMap: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
 class LifecyclePolicySummaryTypeDef(TypedDict):
     arn: NotRequired[str]
     name: NotRequired[str]
@@ -1638,21 +1822,6 @@ class LifecyclePolicySummaryTypeDef(TypedDict):
     status: NotRequired[LifecyclePolicyStatusType]
     executionRole: NotRequired[str]
     resourceType: NotRequired[LifecyclePolicyResourceTypeType]
-    dateCreated: NotRequired[datetime]
-    dateUpdated: NotRequired[datetime]
-    dateLastRun: NotRequired[datetime]
-    tags: NotRequired[dict[str, str]]
-
-
-class LifecyclePolicyTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    status: NotRequired[LifecyclePolicyStatusType]
-    executionRole: NotRequired[str]
-    resourceType: NotRequired[LifecyclePolicyResourceTypeType]
-    policyDetails: NotRequired[list[LifecyclePolicyDetailOutputTypeDef]]
-    resourceSelection: NotRequired[LifecyclePolicyResourceSelectionOutputTypeDef]
     dateCreated: NotRequired[datetime]
     dateUpdated: NotRequired[datetime]
     dateLastRun: NotRequired[datetime]
@@ -1894,6 +2063,16 @@ class ListWaitingWorkflowStepsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class WorkflowStepExecutionTypeDef(TypedDict):
+    stepExecutionId: NotRequired[str]
+    imageBuildVersionArn: NotRequired[str]
+    workflowExecutionId: NotRequired[str]
+    workflowBuildVersionArn: NotRequired[str]
+    name: NotRequired[str]
+    action: NotRequired[str]
+    startTime: NotRequired[str]
+
+
 class ListWaitingWorkflowStepsResponseTypeDef(TypedDict):
     steps: NotRequired[list[WorkflowStepExecutionTypeDef]]
     nextToken: NotRequired[str]
@@ -1906,6 +2085,19 @@ class ListWorkflowBuildVersionsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class WorkflowSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    version: NotRequired[str]
+    description: NotRequired[str]
+    changeDescription: NotRequired[str]
+    type: NotRequired[WorkflowTypeType]
+    owner: NotRequired[str]
+    state: NotRequired[WorkflowStateTypeDef]
+    dateCreated: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
 class ListWorkflowBuildVersionsResponseTypeDef(TypedDict):
     workflowSummaryList: NotRequired[list[WorkflowSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1916,6 +2108,22 @@ class ListWorkflowExecutionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     imageBuildVersionArn: str
+
+
+class WorkflowExecutionMetadataTypeDef(TypedDict):
+    workflowBuildVersionArn: NotRequired[str]
+    workflowExecutionId: NotRequired[str]
+    type: NotRequired[WorkflowTypeType]
+    status: NotRequired[WorkflowExecutionStatusType]
+    message: NotRequired[str]
+    totalStepCount: NotRequired[int]
+    totalStepsSucceeded: NotRequired[int]
+    totalStepsFailed: NotRequired[int]
+    totalStepsSkipped: NotRequired[int]
+    startTime: NotRequired[str]
+    endTime: NotRequired[str]
+    parallelGroup: NotRequired[str]
+    retried: NotRequired[bool]
 
 
 class ListWorkflowExecutionsResponseTypeDef(TypedDict):
@@ -1931,6 +2139,20 @@ class ListWorkflowStepExecutionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     workflowExecutionId: str
+
+
+class WorkflowStepMetadataTypeDef(TypedDict):
+    stepExecutionId: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    action: NotRequired[str]
+    status: NotRequired[WorkflowStepExecutionStatusType]
+    rollbackStatus: NotRequired[WorkflowStepExecutionRollbackStatusType]
+    message: NotRequired[str]
+    inputs: NotRequired[str]
+    outputs: NotRequired[str]
+    startTime: NotRequired[str]
+    endTime: NotRequired[str]
 
 
 class ListWorkflowStepExecutionsResponseTypeDef(TypedDict):
@@ -1952,49 +2174,20 @@ class ListWorkflowsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class WorkflowVersionTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    version: NotRequired[str]
+    description: NotRequired[str]
+    type: NotRequired[WorkflowTypeType]
+    owner: NotRequired[str]
+    dateCreated: NotRequired[str]
+
+
 class ListWorkflowsResponseTypeDef(TypedDict):
     workflowVersionList: NotRequired[list[WorkflowVersionTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LoggingTypeDef(TypedDict):
-    s3Logs: NotRequired[S3LogsTypeDef]
-
-
-class OutputResourcesTypeDef(TypedDict):
-    amis: NotRequired[list[AmiTypeDef]]
-    containers: NotRequired[list[ContainerTypeDef]]
-
-
-class PackageVulnerabilityDetailsTypeDef(TypedDict):
-    vulnerabilityId: str
-    vulnerablePackages: NotRequired[list[VulnerablePackageTypeDef]]
-    source: NotRequired[str]
-    cvss: NotRequired[list[CvssScoreTypeDef]]
-    relatedVulnerabilities: NotRequired[list[str]]
-    sourceUrl: NotRequired[str]
-    vendorSeverity: NotRequired[str]
-    vendorCreatedAt: NotRequired[datetime]
-    vendorUpdatedAt: NotRequired[datetime]
-    referenceUrls: NotRequired[list[str]]
-
-
-class PipelineLoggingConfigurationTypeDef(TypedDict):
-    imageLogGroupName: NotRequired[str]
-    pipelineLogGroupName: NotRequired[str]
-
-
-class PlacementTypeDef(TypedDict):
-    availabilityZone: NotRequired[str]
-    tenancy: NotRequired[TenancyTypeType]
-    hostId: NotRequired[str]
-    hostResourceGroupArn: NotRequired[str]
-
-
-class ProductCodeListItemTypeDef(TypedDict):
-    productCodeId: str
-    productCodeType: ProductCodeTypeType
 
 
 class PutComponentPolicyRequestTypeDef(TypedDict):
@@ -2041,20 +2234,6 @@ class PutImageRecipePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegisterImageOptionsTypeDef(TypedDict):
-    secureBootEnabled: NotRequired[bool]
-    uefiData: NotRequired[str]
-
-
-class RemediationRecommendationTypeDef(TypedDict):
-    text: NotRequired[str]
-    url: NotRequired[str]
-
-
-class RemediationTypeDef(TypedDict):
-    recommendation: NotRequired[RemediationRecommendationTypeDef]
-
-
 class ResourceStateTypeDef(TypedDict):
     status: NotRequired[ResourceStatusType]
 
@@ -2080,25 +2259,6 @@ class RetryImageResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3ExportConfigurationTypeDef(TypedDict):
-    roleName: str
-    diskImageFormat: DiskImageFormatType
-    s3Bucket: str
-    s3Prefix: NotRequired[str]
-
-
-class S3LogsTypeDef(TypedDict):
-    s3BucketName: NotRequired[str]
-    s3KeyPrefix: NotRequired[str]
-
-
-class ScheduleTypeDef(TypedDict):
-    scheduleExpression: NotRequired[str]
-    timezone: NotRequired[str]
-    pipelineExecutionStartCondition: NotRequired[PipelineExecutionStartConditionType]
-    autoDisablePolicy: NotRequired[AutoDisablePolicyTypeDef]
-
-
 class SendWorkflowStepActionRequestTypeDef(TypedDict):
     stepExecutionId: str
     imageBuildVersionArn: str
@@ -2112,19 +2272,6 @@ class SendWorkflowStepActionResponseTypeDef(TypedDict):
     imageBuildVersionArn: NotRequired[str]
     clientToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SeverityCountsTypeDef(TypedDict):
-    all: NotRequired[int]
-    critical: NotRequired[int]
-    high: NotRequired[int]
-    medium: NotRequired[int]
-
-
-class SsmParameterConfigurationTypeDef(TypedDict):
-    amiAccountId: NotRequired[str]
-    parameterName: str
-    dataType: NotRequired[SsmParameterDataTypeType]
 
 
 class StartImagePipelineExecutionRequestTypeDef(TypedDict):
@@ -2156,10 +2303,6 @@ class StartResourceStateUpdateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SystemsManagerAgentTypeDef(TypedDict):
-    uninstallAfterBuild: NotRequired[bool]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -2167,11 +2310,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TargetContainerRepositoryTypeDef(TypedDict):
-    service: ContainerRepositoryServiceType
-    repositoryName: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2261,140 +2399,3 @@ class UpdateLifecyclePolicyRequestTypeDef(TypedDict):
 class UpdateLifecyclePolicyResponseTypeDef(TypedDict):
     lifecyclePolicyArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VulnerabilityIdAggregationTypeDef(TypedDict):
-    vulnerabilityId: NotRequired[str]
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-
-
-class VulnerablePackageTypeDef(TypedDict):
-    name: NotRequired[str]
-    version: NotRequired[str]
-    sourceLayerHash: NotRequired[str]
-    epoch: NotRequired[int]
-    release: NotRequired[str]
-    arch: NotRequired[str]
-    packageManager: NotRequired[str]
-    filePath: NotRequired[str]
-    fixedInVersion: NotRequired[str]
-    remediation: NotRequired[str]
-
-
-class WindowsConfigurationTypeDef(TypedDict):
-    imageIndex: int
-
-
-class WorkflowConfigurationOutputTypeDef(TypedDict):
-    workflowArn: str
-    parameters: NotRequired[list[WorkflowParameterOutputTypeDef]]
-    parallelGroup: NotRequired[str]
-    onFailure: NotRequired[OnWorkflowFailureType]
-
-
-class WorkflowConfigurationTypeDef(TypedDict):
-    workflowArn: str
-    parameters: NotRequired[ReadOnly[Sequence[WorkflowParameterTypeDef]]]
-    parallelGroup: NotRequired[str]
-    onFailure: NotRequired[OnWorkflowFailureType]
-
-
-class WorkflowExecutionMetadataTypeDef(TypedDict):
-    workflowBuildVersionArn: NotRequired[str]
-    workflowExecutionId: NotRequired[str]
-    type: NotRequired[WorkflowTypeType]
-    status: NotRequired[WorkflowExecutionStatusType]
-    message: NotRequired[str]
-    totalStepCount: NotRequired[int]
-    totalStepsSucceeded: NotRequired[int]
-    totalStepsFailed: NotRequired[int]
-    totalStepsSkipped: NotRequired[int]
-    startTime: NotRequired[str]
-    endTime: NotRequired[str]
-    parallelGroup: NotRequired[str]
-    retried: NotRequired[bool]
-
-
-class WorkflowParameterDetailTypeDef(TypedDict):
-    name: str
-    type: str
-    defaultValue: NotRequired[list[str]]
-    description: NotRequired[str]
-
-
-class WorkflowParameterOutputTypeDef(TypedDict):
-    name: str
-    value: list[str]
-
-
-class WorkflowParameterTypeDef(TypedDict):
-    name: str
-    value: ReadOnly[Sequence[str]]
-
-
-class WorkflowStateTypeDef(TypedDict):
-    status: NotRequired[WorkflowStatusType]
-    reason: NotRequired[str]
-
-
-class WorkflowStepExecutionTypeDef(TypedDict):
-    stepExecutionId: NotRequired[str]
-    imageBuildVersionArn: NotRequired[str]
-    workflowExecutionId: NotRequired[str]
-    workflowBuildVersionArn: NotRequired[str]
-    name: NotRequired[str]
-    action: NotRequired[str]
-    startTime: NotRequired[str]
-
-
-class WorkflowStepMetadataTypeDef(TypedDict):
-    stepExecutionId: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    action: NotRequired[str]
-    status: NotRequired[WorkflowStepExecutionStatusType]
-    rollbackStatus: NotRequired[WorkflowStepExecutionRollbackStatusType]
-    message: NotRequired[str]
-    inputs: NotRequired[str]
-    outputs: NotRequired[str]
-    startTime: NotRequired[str]
-    endTime: NotRequired[str]
-
-
-class WorkflowSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    version: NotRequired[str]
-    description: NotRequired[str]
-    changeDescription: NotRequired[str]
-    type: NotRequired[WorkflowTypeType]
-    owner: NotRequired[str]
-    state: NotRequired[WorkflowStateTypeDef]
-    dateCreated: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-
-
-class WorkflowTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    version: NotRequired[str]
-    description: NotRequired[str]
-    changeDescription: NotRequired[str]
-    type: NotRequired[WorkflowTypeType]
-    state: NotRequired[WorkflowStateTypeDef]
-    owner: NotRequired[str]
-    data: NotRequired[str]
-    kmsKeyId: NotRequired[str]
-    dateCreated: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    parameters: NotRequired[list[WorkflowParameterDetailTypeDef]]
-
-
-class WorkflowVersionTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    version: NotRequired[str]
-    description: NotRequired[str]
-    type: NotRequired[WorkflowTypeType]
-    owner: NotRequired[str]
-    dateCreated: NotRequired[str]

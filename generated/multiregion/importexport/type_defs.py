@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,24 +22,25 @@ from .literals import (
     JobTypeType,
 )
 
-__all__ = [
-    "ArtifactTypeDef",
-    "CancelJobInputTypeDef",
-    "CancelJobOutputTypeDef",
-    "CreateJobInputTypeDef",
-    "CreateJobOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetShippingLabelInputTypeDef",
-    "GetShippingLabelOutputTypeDef",
-    "GetStatusInputTypeDef",
-    "GetStatusOutputTypeDef",
-    "JobTypeDef",
-    "ListJobsInputTypeDef",
-    "ListJobsOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "UpdateJobInputTypeDef",
-    "UpdateJobOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ArtifactTypeDef",
+        "CancelJobInputTypeDef",
+        "CancelJobOutputTypeDef",
+        "CreateJobInputTypeDef",
+        "CreateJobOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetShippingLabelInputTypeDef",
+        "GetShippingLabelOutputTypeDef",
+        "GetStatusInputTypeDef",
+        "GetStatusOutputTypeDef",
+        "JobTypeDef",
+        "ListJobsInputTypeDef",
+        "ListJobsOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "UpdateJobInputTypeDef",
+        "UpdateJobOutputTypeDef",
+    ]
 
 
 class ArtifactTypeDef(TypedDict):

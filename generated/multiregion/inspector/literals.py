@@ -2,25 +2,26 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Inspector: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AgentHealthCodeType",
-    "AgentHealthType",
-    "AssessmentRunNotificationSnsStatusCodeType",
-    "AssessmentRunStateType",
-    "AssetTypeType",
-    "FailedItemErrorCodeType",
-    "InspectorEventType",
-    "LocaleType",
-    "PreviewStatusType",
-    "ReportFileFormatType",
-    "ReportStatusType",
-    "ReportTypeType",
-    "ScopeTypeType",
-    "SeverityType",
-    "StopActionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AgentHealthCodeType",
+        "AgentHealthType",
+        "AssessmentRunNotificationSnsStatusCodeType",
+        "AssessmentRunStateType",
+        "AssetTypeType",
+        "FailedItemErrorCodeType",
+        "InspectorEventType",
+        "LocaleType",
+        "PreviewStatusType",
+        "ReportFileFormatType",
+        "ReportStatusType",
+        "ReportTypeType",
+        "ScopeTypeType",
+        "SeverityType",
+        "StopActionType",
+    ]
 
 AgentHealthType = Literal["HEALTHY", "UNHEALTHY", "UNKNOWN"]
 AgentHealthCodeType = Literal[

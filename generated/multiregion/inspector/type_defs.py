@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -36,111 +36,122 @@ from .literals import (
     StopActionType,
 )
 
-__all__ = [
-    "AddAttributesToFindingsRequestTypeDef",
-    "AddAttributesToFindingsResponseTypeDef",
-    "AgentFilterTypeDef",
-    "AgentPreviewTypeDef",
-    "AssessmentRunAgentTypeDef",
-    "AssessmentRunFilterTypeDef",
-    "AssessmentRunNotificationTypeDef",
-    "AssessmentRunStateChangeTypeDef",
-    "AssessmentRunTypeDef",
-    "AssessmentTargetFilterTypeDef",
-    "AssessmentTargetTypeDef",
-    "AssessmentTemplateFilterTypeDef",
-    "AssessmentTemplateTypeDef",
-    "AssetAttributesTypeDef",
-    "AttributeTypeDef",
-    "CreateAssessmentTargetRequestTypeDef",
-    "CreateAssessmentTargetResponseTypeDef",
-    "CreateAssessmentTemplateRequestTypeDef",
-    "CreateAssessmentTemplateResponseTypeDef",
-    "CreateExclusionsPreviewRequestTypeDef",
-    "CreateExclusionsPreviewResponseTypeDef",
-    "CreateResourceGroupRequestTypeDef",
-    "CreateResourceGroupResponseTypeDef",
-    "DeleteAssessmentRunRequestTypeDef",
-    "DeleteAssessmentTargetRequestTypeDef",
-    "DeleteAssessmentTemplateRequestTypeDef",
-    "DescribeAssessmentRunsRequestTypeDef",
-    "DescribeAssessmentRunsResponseTypeDef",
-    "DescribeAssessmentTargetsRequestTypeDef",
-    "DescribeAssessmentTargetsResponseTypeDef",
-    "DescribeAssessmentTemplatesRequestTypeDef",
-    "DescribeAssessmentTemplatesResponseTypeDef",
-    "DescribeCrossAccountAccessRoleResponseTypeDef",
-    "DescribeExclusionsRequestTypeDef",
-    "DescribeExclusionsResponseTypeDef",
-    "DescribeFindingsRequestTypeDef",
-    "DescribeFindingsResponseTypeDef",
-    "DescribeResourceGroupsRequestTypeDef",
-    "DescribeResourceGroupsResponseTypeDef",
-    "DescribeRulesPackagesRequestTypeDef",
-    "DescribeRulesPackagesResponseTypeDef",
-    "DurationRangeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventSubscriptionTypeDef",
-    "ExclusionPreviewTypeDef",
-    "ExclusionTypeDef",
-    "FailedItemDetailsTypeDef",
-    "FindingFilterTypeDef",
-    "FindingTypeDef",
-    "GetAssessmentReportRequestTypeDef",
-    "GetAssessmentReportResponseTypeDef",
-    "GetExclusionsPreviewRequestTypeDef",
-    "GetExclusionsPreviewResponseTypeDef",
-    "GetTelemetryMetadataRequestTypeDef",
-    "GetTelemetryMetadataResponseTypeDef",
-    "InspectorServiceAttributesTypeDef",
-    "ListAssessmentRunAgentsRequestTypeDef",
-    "ListAssessmentRunAgentsResponseTypeDef",
-    "ListAssessmentRunsRequestTypeDef",
-    "ListAssessmentRunsResponseTypeDef",
-    "ListAssessmentTargetsRequestTypeDef",
-    "ListAssessmentTargetsResponseTypeDef",
-    "ListAssessmentTemplatesRequestTypeDef",
-    "ListAssessmentTemplatesResponseTypeDef",
-    "ListEventSubscriptionsRequestTypeDef",
-    "ListEventSubscriptionsResponseTypeDef",
-    "ListExclusionsRequestTypeDef",
-    "ListExclusionsResponseTypeDef",
-    "ListFindingsRequestTypeDef",
-    "ListFindingsResponseTypeDef",
-    "ListRulesPackagesRequestTypeDef",
-    "ListRulesPackagesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NetworkInterfaceTypeDef",
-    "PreviewAgentsRequestTypeDef",
-    "PreviewAgentsResponseTypeDef",
-    "PrivateIpTypeDef",
-    "RegisterCrossAccountAccessRoleRequestTypeDef",
-    "RemoveAttributesFromFindingsRequestTypeDef",
-    "RemoveAttributesFromFindingsResponseTypeDef",
-    "ResourceGroupTagTypeDef",
-    "ResourceGroupTypeDef",
-    "ResponseMetadataTypeDef",
-    "RulesPackageTypeDef",
-    "ScopeTypeDef",
-    "SecurityGroupTypeDef",
-    "SetTagsForResourceRequestTypeDef",
-    "StartAssessmentRunRequestTypeDef",
-    "StartAssessmentRunResponseTypeDef",
-    "StopAssessmentRunRequestTypeDef",
-    "SubscribeToEventRequestTypeDef",
-    "SubscriptionTypeDef",
-    "TagTypeDef",
-    "TelemetryMetadataTypeDef",
-    "TimestampRangeTypeDef",
-    "UnsubscribeFromEventRequestTypeDef",
-    "UpdateAssessmentTargetRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddAttributesToFindingsRequestTypeDef",
+        "AddAttributesToFindingsResponseTypeDef",
+        "AgentFilterTypeDef",
+        "AgentPreviewTypeDef",
+        "AssessmentRunAgentTypeDef",
+        "AssessmentRunFilterTypeDef",
+        "AssessmentRunNotificationTypeDef",
+        "AssessmentRunStateChangeTypeDef",
+        "AssessmentRunTypeDef",
+        "AssessmentTargetFilterTypeDef",
+        "AssessmentTargetTypeDef",
+        "AssessmentTemplateFilterTypeDef",
+        "AssessmentTemplateTypeDef",
+        "AssetAttributesTypeDef",
+        "AttributeTypeDef",
+        "CreateAssessmentTargetRequestTypeDef",
+        "CreateAssessmentTargetResponseTypeDef",
+        "CreateAssessmentTemplateRequestTypeDef",
+        "CreateAssessmentTemplateResponseTypeDef",
+        "CreateExclusionsPreviewRequestTypeDef",
+        "CreateExclusionsPreviewResponseTypeDef",
+        "CreateResourceGroupRequestTypeDef",
+        "CreateResourceGroupResponseTypeDef",
+        "DeleteAssessmentRunRequestTypeDef",
+        "DeleteAssessmentTargetRequestTypeDef",
+        "DeleteAssessmentTemplateRequestTypeDef",
+        "DescribeAssessmentRunsRequestTypeDef",
+        "DescribeAssessmentRunsResponseTypeDef",
+        "DescribeAssessmentTargetsRequestTypeDef",
+        "DescribeAssessmentTargetsResponseTypeDef",
+        "DescribeAssessmentTemplatesRequestTypeDef",
+        "DescribeAssessmentTemplatesResponseTypeDef",
+        "DescribeCrossAccountAccessRoleResponseTypeDef",
+        "DescribeExclusionsRequestTypeDef",
+        "DescribeExclusionsResponseTypeDef",
+        "DescribeFindingsRequestTypeDef",
+        "DescribeFindingsResponseTypeDef",
+        "DescribeResourceGroupsRequestTypeDef",
+        "DescribeResourceGroupsResponseTypeDef",
+        "DescribeRulesPackagesRequestTypeDef",
+        "DescribeRulesPackagesResponseTypeDef",
+        "DurationRangeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventSubscriptionTypeDef",
+        "ExclusionPreviewTypeDef",
+        "ExclusionTypeDef",
+        "FailedItemDetailsTypeDef",
+        "FindingFilterTypeDef",
+        "FindingTypeDef",
+        "GetAssessmentReportRequestTypeDef",
+        "GetAssessmentReportResponseTypeDef",
+        "GetExclusionsPreviewRequestTypeDef",
+        "GetExclusionsPreviewResponseTypeDef",
+        "GetTelemetryMetadataRequestTypeDef",
+        "GetTelemetryMetadataResponseTypeDef",
+        "InspectorServiceAttributesTypeDef",
+        "ListAssessmentRunAgentsRequestTypeDef",
+        "ListAssessmentRunAgentsResponseTypeDef",
+        "ListAssessmentRunsRequestTypeDef",
+        "ListAssessmentRunsResponseTypeDef",
+        "ListAssessmentTargetsRequestTypeDef",
+        "ListAssessmentTargetsResponseTypeDef",
+        "ListAssessmentTemplatesRequestTypeDef",
+        "ListAssessmentTemplatesResponseTypeDef",
+        "ListEventSubscriptionsRequestTypeDef",
+        "ListEventSubscriptionsResponseTypeDef",
+        "ListExclusionsRequestTypeDef",
+        "ListExclusionsResponseTypeDef",
+        "ListFindingsRequestTypeDef",
+        "ListFindingsResponseTypeDef",
+        "ListRulesPackagesRequestTypeDef",
+        "ListRulesPackagesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NetworkInterfaceTypeDef",
+        "PreviewAgentsRequestTypeDef",
+        "PreviewAgentsResponseTypeDef",
+        "PrivateIpTypeDef",
+        "RegisterCrossAccountAccessRoleRequestTypeDef",
+        "RemoveAttributesFromFindingsRequestTypeDef",
+        "RemoveAttributesFromFindingsResponseTypeDef",
+        "ResourceGroupTagTypeDef",
+        "ResourceGroupTypeDef",
+        "ResponseMetadataTypeDef",
+        "RulesPackageTypeDef",
+        "ScopeTypeDef",
+        "SecurityGroupTypeDef",
+        "SetTagsForResourceRequestTypeDef",
+        "StartAssessmentRunRequestTypeDef",
+        "StartAssessmentRunResponseTypeDef",
+        "StopAssessmentRunRequestTypeDef",
+        "SubscribeToEventRequestTypeDef",
+        "SubscriptionTypeDef",
+        "TagTypeDef",
+        "TelemetryMetadataTypeDef",
+        "TimestampRangeTypeDef",
+        "UnsubscribeFromEventRequestTypeDef",
+        "UpdateAssessmentTargetRequestTypeDef",
+    ]
+
+
+class AttributeTypeDef(TypedDict):
+    key: str
+    value: NotRequired[str]
 
 
 class AddAttributesToFindingsRequestTypeDef(TypedDict):
     findingArns: ReadOnly[Sequence[str]]
     attributes: ReadOnly[Sequence[AttributeTypeDef]]
+
+
+class FailedItemDetailsTypeDef(TypedDict):
+    failureCode: FailedItemErrorCodeType
+    retryable: bool
 
 
 class AddAttributesToFindingsResponseTypeDef(TypedDict):
@@ -164,6 +175,12 @@ class AgentPreviewTypeDef(TypedDict):
     ipv4Address: NotRequired[str]
 
 
+class TelemetryMetadataTypeDef(TypedDict):
+    messageType: str
+    count: int
+    dataSize: NotRequired[int]
+
+
 class AssessmentRunAgentTypeDef(TypedDict):
     agentId: str
     assessmentRunArn: str
@@ -172,6 +189,16 @@ class AssessmentRunAgentTypeDef(TypedDict):
     agentHealthDetails: NotRequired[str]
     autoScalingGroup: NotRequired[str]
     telemetryMetadata: list[TelemetryMetadataTypeDef]
+
+
+class DurationRangeTypeDef(TypedDict):
+    minSeconds: NotRequired[int]
+    maxSeconds: NotRequired[int]
+
+
+class TimestampRangeTypeDef(TypedDict):
+    beginDate: NotRequired[ReadOnly[datetime | str]]
+    endDate: NotRequired[ReadOnly[datetime | str]]
 
 
 class AssessmentRunFilterTypeDef(TypedDict):
@@ -246,6 +273,34 @@ class AssessmentTemplateTypeDef(TypedDict):
     createdAt: datetime
 
 
+class PrivateIpTypeDef(TypedDict):
+    privateDnsName: NotRequired[str]
+    privateIpAddress: NotRequired[str]
+
+
+class SecurityGroupTypeDef(TypedDict):
+    groupName: NotRequired[str]
+    groupId: NotRequired[str]
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    networkInterfaceId: NotRequired[str]
+    subnetId: NotRequired[str]
+    vpcId: NotRequired[str]
+    privateDnsName: NotRequired[str]
+    privateIpAddress: NotRequired[str]
+    privateIpAddresses: NotRequired[list[PrivateIpTypeDef]]
+    publicDnsName: NotRequired[str]
+    publicIp: NotRequired[str]
+    ipv6Addresses: NotRequired[list[str]]
+    securityGroups: NotRequired[list[SecurityGroupTypeDef]]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: NotRequired[str]
+
+
 class AssetAttributesTypeDef(TypedDict):
     schemaVersion: int
     agentId: NotRequired[str]
@@ -255,11 +310,6 @@ class AssetAttributesTypeDef(TypedDict):
     ipv4Addresses: NotRequired[list[str]]
     tags: NotRequired[list[TagTypeDef]]
     networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
-
-
-class AttributeTypeDef(TypedDict):
-    key: str
-    value: NotRequired[str]
 
 
 class CreateAssessmentTargetRequestTypeDef(TypedDict):
@@ -292,6 +342,11 @@ class CreateExclusionsPreviewRequestTypeDef(TypedDict):
 class CreateExclusionsPreviewResponseTypeDef(TypedDict):
     previewToken: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceGroupTagTypeDef(TypedDict):
+    key: str
+    value: NotRequired[str]
 
 
 class CreateResourceGroupRequestTypeDef(TypedDict):
@@ -357,60 +412,9 @@ class DescribeExclusionsRequestTypeDef(TypedDict):
     locale: NotRequired[LocaleType]
 
 
-class DescribeExclusionsResponseTypeDef(TypedDict):
-    exclusions: dict[str, ExclusionTypeDef]
-    failedItems: dict[str, FailedItemDetailsTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeFindingsRequestTypeDef(TypedDict):
-    findingArns: ReadOnly[Sequence[str]]
-    locale: NotRequired[LocaleType]
-
-
-class DescribeFindingsResponseTypeDef(TypedDict):
-    findings: list[FindingTypeDef]
-    failedItems: dict[str, FailedItemDetailsTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeResourceGroupsRequestTypeDef(TypedDict):
-    resourceGroupArns: ReadOnly[Sequence[str]]
-
-
-class DescribeResourceGroupsResponseTypeDef(TypedDict):
-    resourceGroups: list[ResourceGroupTypeDef]
-    failedItems: dict[str, FailedItemDetailsTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeRulesPackagesRequestTypeDef(TypedDict):
-    rulesPackageArns: ReadOnly[Sequence[str]]
-    locale: NotRequired[LocaleType]
-
-
-class DescribeRulesPackagesResponseTypeDef(TypedDict):
-    rulesPackages: list[RulesPackageTypeDef]
-    failedItems: dict[str, FailedItemDetailsTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DurationRangeTypeDef(TypedDict):
-    minSeconds: NotRequired[int]
-    maxSeconds: NotRequired[int]
-
-
-class EventSubscriptionTypeDef(TypedDict):
-    event: InspectorEventType
-    subscribedAt: datetime
-
-
-class ExclusionPreviewTypeDef(TypedDict):
-    title: str
-    description: str
-    recommendation: str
-    scopes: list[ScopeTypeDef]
-    attributes: NotRequired[list[AttributeTypeDef]]
+class ScopeTypeDef(TypedDict):
+    key: NotRequired[ScopeTypeType]
+    value: NotRequired[str]
 
 
 class ExclusionTypeDef(TypedDict):
@@ -422,20 +426,21 @@ class ExclusionTypeDef(TypedDict):
     attributes: NotRequired[list[AttributeTypeDef]]
 
 
-class FailedItemDetailsTypeDef(TypedDict):
-    failureCode: FailedItemErrorCodeType
-    retryable: bool
+class DescribeExclusionsResponseTypeDef(TypedDict):
+    exclusions: dict[str, ExclusionTypeDef]
+    failedItems: dict[str, FailedItemDetailsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FindingFilterTypeDef(TypedDict):
-    agentIds: NotRequired[ReadOnly[Sequence[str]]]
-    autoScalingGroups: NotRequired[ReadOnly[Sequence[str]]]
-    ruleNames: NotRequired[ReadOnly[Sequence[str]]]
-    severities: NotRequired[ReadOnly[Sequence[SeverityType]]]
-    rulesPackageArns: NotRequired[ReadOnly[Sequence[str]]]
-    attributes: NotRequired[ReadOnly[Sequence[AttributeTypeDef]]]
-    userAttributes: NotRequired[ReadOnly[Sequence[AttributeTypeDef]]]
-    creationTimeRange: NotRequired[ReadOnly[TimestampRangeTypeDef]]
+class DescribeFindingsRequestTypeDef(TypedDict):
+    findingArns: ReadOnly[Sequence[str]]
+    locale: NotRequired[LocaleType]
+
+
+class InspectorServiceAttributesTypeDef(TypedDict):
+    schemaVersion: int
+    assessmentRunArn: NotRequired[str]
+    rulesPackageArn: NotRequired[str]
 
 
 class FindingTypeDef(TypedDict):
@@ -457,6 +462,71 @@ class FindingTypeDef(TypedDict):
     userAttributes: list[AttributeTypeDef]
     createdAt: datetime
     updatedAt: datetime
+
+
+class DescribeFindingsResponseTypeDef(TypedDict):
+    findings: list[FindingTypeDef]
+    failedItems: dict[str, FailedItemDetailsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeResourceGroupsRequestTypeDef(TypedDict):
+    resourceGroupArns: ReadOnly[Sequence[str]]
+
+
+class ResourceGroupTypeDef(TypedDict):
+    arn: str
+    tags: list[ResourceGroupTagTypeDef]
+    createdAt: datetime
+
+
+class DescribeResourceGroupsResponseTypeDef(TypedDict):
+    resourceGroups: list[ResourceGroupTypeDef]
+    failedItems: dict[str, FailedItemDetailsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeRulesPackagesRequestTypeDef(TypedDict):
+    rulesPackageArns: ReadOnly[Sequence[str]]
+    locale: NotRequired[LocaleType]
+
+
+class RulesPackageTypeDef(TypedDict):
+    arn: str
+    name: str
+    version: str
+    provider: str
+    description: NotRequired[str]
+
+
+class DescribeRulesPackagesResponseTypeDef(TypedDict):
+    rulesPackages: list[RulesPackageTypeDef]
+    failedItems: dict[str, FailedItemDetailsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EventSubscriptionTypeDef(TypedDict):
+    event: InspectorEventType
+    subscribedAt: datetime
+
+
+class ExclusionPreviewTypeDef(TypedDict):
+    title: str
+    description: str
+    recommendation: str
+    scopes: list[ScopeTypeDef]
+    attributes: NotRequired[list[AttributeTypeDef]]
+
+
+class FindingFilterTypeDef(TypedDict):
+    agentIds: NotRequired[ReadOnly[Sequence[str]]]
+    autoScalingGroups: NotRequired[ReadOnly[Sequence[str]]]
+    ruleNames: NotRequired[ReadOnly[Sequence[str]]]
+    severities: NotRequired[ReadOnly[Sequence[SeverityType]]]
+    rulesPackageArns: NotRequired[ReadOnly[Sequence[str]]]
+    attributes: NotRequired[ReadOnly[Sequence[AttributeTypeDef]]]
+    userAttributes: NotRequired[ReadOnly[Sequence[AttributeTypeDef]]]
+    creationTimeRange: NotRequired[ReadOnly[TimestampRangeTypeDef]]
 
 
 class GetAssessmentReportRequestTypeDef(TypedDict):
@@ -493,12 +563,6 @@ class GetTelemetryMetadataRequestTypeDef(TypedDict):
 class GetTelemetryMetadataResponseTypeDef(TypedDict):
     telemetryMetadata: list[TelemetryMetadataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InspectorServiceAttributesTypeDef(TypedDict):
-    schemaVersion: int
-    assessmentRunArn: NotRequired[str]
-    rulesPackageArn: NotRequired[str]
 
 
 class ListAssessmentRunAgentsRequestTypeDef(TypedDict):
@@ -558,6 +622,12 @@ class ListEventSubscriptionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class SubscriptionTypeDef(TypedDict):
+    resourceArn: str
+    topicArn: str
+    eventSubscriptions: list[EventSubscriptionTypeDef]
+
+
 class ListEventSubscriptionsResponseTypeDef(TypedDict):
     subscriptions: list[SubscriptionTypeDef]
     nextToken: NotRequired[str]
@@ -609,19 +679,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NetworkInterfaceTypeDef(TypedDict):
-    networkInterfaceId: NotRequired[str]
-    subnetId: NotRequired[str]
-    vpcId: NotRequired[str]
-    privateDnsName: NotRequired[str]
-    privateIpAddress: NotRequired[str]
-    privateIpAddresses: NotRequired[list[PrivateIpTypeDef]]
-    publicDnsName: NotRequired[str]
-    publicIp: NotRequired[str]
-    ipv6Addresses: NotRequired[list[str]]
-    securityGroups: NotRequired[list[SecurityGroupTypeDef]]
-
-
 class PreviewAgentsRequestTypeDef(TypedDict):
     previewAgentsArn: str
     nextToken: NotRequired[str]
@@ -632,11 +689,6 @@ class PreviewAgentsResponseTypeDef(TypedDict):
     agentPreviews: list[AgentPreviewTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PrivateIpTypeDef(TypedDict):
-    privateDnsName: NotRequired[str]
-    privateIpAddress: NotRequired[str]
 
 
 class RegisterCrossAccountAccessRoleRequestTypeDef(TypedDict):
@@ -651,35 +703,6 @@ class RemoveAttributesFromFindingsRequestTypeDef(TypedDict):
 class RemoveAttributesFromFindingsResponseTypeDef(TypedDict):
     failedItems: dict[str, FailedItemDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResourceGroupTagTypeDef(TypedDict):
-    key: str
-    value: NotRequired[str]
-
-
-class ResourceGroupTypeDef(TypedDict):
-    arn: str
-    tags: list[ResourceGroupTagTypeDef]
-    createdAt: datetime
-
-
-class RulesPackageTypeDef(TypedDict):
-    arn: str
-    name: str
-    version: str
-    provider: str
-    description: NotRequired[str]
-
-
-class ScopeTypeDef(TypedDict):
-    key: NotRequired[ScopeTypeType]
-    value: NotRequired[str]
-
-
-class SecurityGroupTypeDef(TypedDict):
-    groupName: NotRequired[str]
-    groupId: NotRequired[str]
 
 
 class SetTagsForResourceRequestTypeDef(TypedDict):
@@ -706,28 +729,6 @@ class SubscribeToEventRequestTypeDef(TypedDict):
     resourceArn: str
     event: InspectorEventType
     topicArn: str
-
-
-class SubscriptionTypeDef(TypedDict):
-    resourceArn: str
-    topicArn: str
-    eventSubscriptions: list[EventSubscriptionTypeDef]
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: NotRequired[str]
-
-
-class TelemetryMetadataTypeDef(TypedDict):
-    messageType: str
-    count: int
-    dataSize: NotRequired[int]
-
-
-class TimestampRangeTypeDef(TypedDict):
-    beginDate: NotRequired[ReadOnly[datetime | str]]
-    endDate: NotRequired[ReadOnly[datetime | str]]
 
 
 class UnsubscribeFromEventRequestTypeDef(TypedDict):

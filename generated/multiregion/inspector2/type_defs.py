@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -125,345 +125,353 @@ from .literals import (
     VulnerabilitySourceType,
 )
 
-__all__ = [
-    "AccountAggregationResponseTypeDef",
-    "AccountAggregationTypeDef",
-    "AccountStateTypeDef",
-    "AccountTypeDef",
-    "AggregationRequestTypeDef",
-    "AggregationResponseTypeDef",
-    "AmiAggregationResponseTypeDef",
-    "AmiAggregationTypeDef",
-    "AssociateConfigurationRequestTypeDef",
-    "AssociateMemberRequestTypeDef",
-    "AssociateMemberResponseTypeDef",
-    "AtigDataTypeDef",
-    "AutoEnableTypeDef",
-    "AwsEc2InstanceDetailsTypeDef",
-    "AwsEcrContainerAggregationResponseTypeDef",
-    "AwsEcrContainerAggregationTypeDef",
-    "AwsEcrContainerImageDetailsTypeDef",
-    "AwsEcsMetadataDetailsTypeDef",
-    "AwsEksMetadataDetailsTypeDef",
-    "AwsEksWorkloadInfoTypeDef",
-    "AwsLambdaFunctionDetailsTypeDef",
-    "BatchAssociateCodeSecurityScanConfigurationRequestTypeDef",
-    "BatchAssociateCodeSecurityScanConfigurationResponseTypeDef",
-    "BatchDisassociateCodeSecurityScanConfigurationRequestTypeDef",
-    "BatchDisassociateCodeSecurityScanConfigurationResponseTypeDef",
-    "BatchGetAccountStatusRequestTypeDef",
-    "BatchGetAccountStatusResponseTypeDef",
-    "BatchGetCodeSnippetRequestTypeDef",
-    "BatchGetCodeSnippetResponseTypeDef",
-    "BatchGetFindingDetailsRequestTypeDef",
-    "BatchGetFindingDetailsResponseTypeDef",
-    "BatchGetFreeTrialInfoRequestTypeDef",
-    "BatchGetFreeTrialInfoResponseTypeDef",
-    "BatchGetMemberEc2DeepInspectionStatusRequestTypeDef",
-    "BatchGetMemberEc2DeepInspectionStatusResponseTypeDef",
-    "BatchUpdateMemberEc2DeepInspectionStatusRequestTypeDef",
-    "BatchUpdateMemberEc2DeepInspectionStatusResponseTypeDef",
-    "CancelFindingsReportRequestTypeDef",
-    "CancelFindingsReportResponseTypeDef",
-    "CancelSbomExportRequestTypeDef",
-    "CancelSbomExportResponseTypeDef",
-    "CisCheckAggregationTypeDef",
-    "CisDateFilterTypeDef",
-    "CisFindingStatusFilterTypeDef",
-    "CisNumberFilterTypeDef",
-    "CisResultStatusFilterTypeDef",
-    "CisScanConfigurationTypeDef",
-    "CisScanResultDetailsFilterCriteriaTypeDef",
-    "CisScanResultDetailsTypeDef",
-    "CisScanResultsAggregatedByChecksFilterCriteriaTypeDef",
-    "CisScanResultsAggregatedByTargetResourceFilterCriteriaTypeDef",
-    "CisScanStatusFilterTypeDef",
-    "CisScanTypeDef",
-    "CisSecurityLevelFilterTypeDef",
-    "CisSessionMessageTypeDef",
-    "CisStringFilterTypeDef",
-    "CisTargetResourceAggregationTypeDef",
-    "CisTargetStatusFilterTypeDef",
-    "CisTargetStatusReasonFilterTypeDef",
-    "CisTargetsTypeDef",
-    "CisaDataTypeDef",
-    "ClusterDetailsTypeDef",
-    "ClusterForImageFilterCriteriaTypeDef",
-    "ClusterInformationTypeDef",
-    "ClusterMetadataTypeDef",
-    "CodeFilePathTypeDef",
-    "CodeLineTypeDef",
-    "CodeRepositoryAggregationResponseTypeDef",
-    "CodeRepositoryAggregationTypeDef",
-    "CodeRepositoryDetailsTypeDef",
-    "CodeRepositoryMetadataTypeDef",
-    "CodeRepositoryOnDemandScanTypeDef",
-    "CodeSecurityIntegrationSummaryTypeDef",
-    "CodeSecurityResourceTypeDef",
-    "CodeSecurityScanConfigurationAssociationSummaryTypeDef",
-    "CodeSecurityScanConfigurationOutputTypeDef",
-    "CodeSecurityScanConfigurationSummaryTypeDef",
-    "CodeSecurityScanConfigurationTypeDef",
-    "CodeSnippetErrorTypeDef",
-    "CodeSnippetResultTypeDef",
-    "CodeVulnerabilityDetailsTypeDef",
-    "ComputePlatformTypeDef",
-    "ContinuousIntegrationScanConfigurationOutputTypeDef",
-    "ContinuousIntegrationScanConfigurationTypeDef",
-    "CountsTypeDef",
-    "CoverageDateFilterTypeDef",
-    "CoverageFilterCriteriaTypeDef",
-    "CoverageMapFilterTypeDef",
-    "CoverageNumberFilterTypeDef",
-    "CoverageStringFilterTypeDef",
-    "CoveredResourceTypeDef",
-    "CreateCisScanConfigurationRequestTypeDef",
-    "CreateCisScanConfigurationResponseTypeDef",
-    "CreateCisTargetsTypeDef",
-    "CreateCodeSecurityIntegrationRequestTypeDef",
-    "CreateCodeSecurityIntegrationResponseTypeDef",
-    "CreateCodeSecurityScanConfigurationRequestTypeDef",
-    "CreateCodeSecurityScanConfigurationResponseTypeDef",
-    "CreateFilterRequestTypeDef",
-    "CreateFilterResponseTypeDef",
-    "CreateFindingsReportRequestTypeDef",
-    "CreateFindingsReportResponseTypeDef",
-    "CreateGitLabSelfManagedIntegrationDetailTypeDef",
-    "CreateIntegrationDetailTypeDef",
-    "CreateSbomExportRequestTypeDef",
-    "CreateSbomExportResponseTypeDef",
-    "Cvss2TypeDef",
-    "Cvss3TypeDef",
-    "Cvss4TypeDef",
-    "CvssScoreAdjustmentTypeDef",
-    "CvssScoreDetailsTypeDef",
-    "CvssScoreTypeDef",
-    "DailyScheduleTypeDef",
-    "DateFilterOutputTypeDef",
-    "DateFilterTypeDef",
-    "DelegatedAdminAccountTypeDef",
-    "DelegatedAdminTypeDef",
-    "DeleteCisScanConfigurationRequestTypeDef",
-    "DeleteCisScanConfigurationResponseTypeDef",
-    "DeleteCodeSecurityIntegrationRequestTypeDef",
-    "DeleteCodeSecurityIntegrationResponseTypeDef",
-    "DeleteCodeSecurityScanConfigurationRequestTypeDef",
-    "DeleteCodeSecurityScanConfigurationResponseTypeDef",
-    "DeleteFilterRequestTypeDef",
-    "DeleteFilterResponseTypeDef",
-    "DescribeOrganizationConfigurationResponseTypeDef",
-    "DestinationTypeDef",
-    "DisableDelegatedAdminAccountRequestTypeDef",
-    "DisableDelegatedAdminAccountResponseTypeDef",
-    "DisableRequestTypeDef",
-    "DisableResponseTypeDef",
-    "DisassociateConfigurationRequestTypeDef",
-    "DisassociateMemberRequestTypeDef",
-    "DisassociateMemberResponseTypeDef",
-    "Ec2ConfigurationStateTypeDef",
-    "Ec2ConfigurationTypeDef",
-    "Ec2InstanceAggregationResponseTypeDef",
-    "Ec2InstanceAggregationTypeDef",
-    "Ec2MetadataTypeDef",
-    "Ec2ScanModeStateTypeDef",
-    "EcrConfigurationStateTypeDef",
-    "EcrConfigurationTypeDef",
-    "EcrContainerImageMetadataTypeDef",
-    "EcrRepositoryMetadataTypeDef",
-    "EcrRescanDurationStateTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableDelegatedAdminAccountRequestTypeDef",
-    "EnableDelegatedAdminAccountResponseTypeDef",
-    "EnableRequestTypeDef",
-    "EnableResponseTypeDef",
-    "EpssDetailsTypeDef",
-    "EpssTypeDef",
-    "EvidenceTypeDef",
-    "ExploitObservedTypeDef",
-    "ExploitabilityDetailsTypeDef",
-    "FailedAccountTypeDef",
-    "FailedAssociationResultTypeDef",
-    "FailedMemberAccountEc2DeepInspectionStatusStateTypeDef",
-    "FilterCriteriaOutputTypeDef",
-    "FilterCriteriaTypeDef",
-    "FilterTypeDef",
-    "FindingDetailTypeDef",
-    "FindingDetailsErrorTypeDef",
-    "FindingTypeAggregationResponseTypeDef",
-    "FindingTypeAggregationTypeDef",
-    "FindingTypeDef",
-    "FreeTrialAccountInfoTypeDef",
-    "FreeTrialInfoErrorTypeDef",
-    "FreeTrialInfoTypeDef",
-    "GetCisScanReportRequestTypeDef",
-    "GetCisScanReportResponseTypeDef",
-    "GetCisScanResultDetailsRequestTypeDef",
-    "GetCisScanResultDetailsResponseTypeDef",
-    "GetClustersForImageRequestTypeDef",
-    "GetClustersForImageResponseTypeDef",
-    "GetCodeSecurityIntegrationRequestTypeDef",
-    "GetCodeSecurityIntegrationResponseTypeDef",
-    "GetCodeSecurityScanConfigurationRequestTypeDef",
-    "GetCodeSecurityScanConfigurationResponseTypeDef",
-    "GetCodeSecurityScanRequestTypeDef",
-    "GetCodeSecurityScanResponseTypeDef",
-    "GetConfigurationResponseTypeDef",
-    "GetDelegatedAdminAccountResponseTypeDef",
-    "GetEc2DeepInspectionConfigurationResponseTypeDef",
-    "GetEncryptionKeyRequestTypeDef",
-    "GetEncryptionKeyResponseTypeDef",
-    "GetFindingsReportStatusRequestTypeDef",
-    "GetFindingsReportStatusResponseTypeDef",
-    "GetMemberRequestTypeDef",
-    "GetMemberResponseTypeDef",
-    "GetSbomExportRequestTypeDef",
-    "GetSbomExportResponseTypeDef",
-    "ImageLayerAggregationResponseTypeDef",
-    "ImageLayerAggregationTypeDef",
-    "InspectorScoreDetailsTypeDef",
-    "LambdaFunctionAggregationResponseTypeDef",
-    "LambdaFunctionAggregationTypeDef",
-    "LambdaFunctionMetadataTypeDef",
-    "LambdaLayerAggregationResponseTypeDef",
-    "LambdaLayerAggregationTypeDef",
-    "LambdaVpcConfigTypeDef",
-    "ListAccountPermissionsRequestTypeDef",
-    "ListAccountPermissionsResponseTypeDef",
-    "ListCisScanConfigurationsFilterCriteriaTypeDef",
-    "ListCisScanConfigurationsRequestTypeDef",
-    "ListCisScanConfigurationsResponseTypeDef",
-    "ListCisScanResultsAggregatedByChecksRequestTypeDef",
-    "ListCisScanResultsAggregatedByChecksResponseTypeDef",
-    "ListCisScanResultsAggregatedByTargetResourceRequestTypeDef",
-    "ListCisScanResultsAggregatedByTargetResourceResponseTypeDef",
-    "ListCisScansFilterCriteriaTypeDef",
-    "ListCisScansRequestTypeDef",
-    "ListCisScansResponseTypeDef",
-    "ListCodeSecurityIntegrationsRequestTypeDef",
-    "ListCodeSecurityIntegrationsResponseTypeDef",
-    "ListCodeSecurityScanConfigurationAssociationsRequestTypeDef",
-    "ListCodeSecurityScanConfigurationAssociationsResponseTypeDef",
-    "ListCodeSecurityScanConfigurationsRequestTypeDef",
-    "ListCodeSecurityScanConfigurationsResponseTypeDef",
-    "ListCoverageRequestTypeDef",
-    "ListCoverageResponseTypeDef",
-    "ListCoverageStatisticsRequestTypeDef",
-    "ListCoverageStatisticsResponseTypeDef",
-    "ListDelegatedAdminAccountsRequestTypeDef",
-    "ListDelegatedAdminAccountsResponseTypeDef",
-    "ListFiltersRequestTypeDef",
-    "ListFiltersResponseTypeDef",
-    "ListFindingAggregationsRequestTypeDef",
-    "ListFindingAggregationsResponseTypeDef",
-    "ListFindingsRequestTypeDef",
-    "ListFindingsResponseTypeDef",
-    "ListMembersRequestTypeDef",
-    "ListMembersResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListUsageTotalsRequestTypeDef",
-    "ListUsageTotalsResponseTypeDef",
-    "MapFilterTypeDef",
-    "MemberAccountEc2DeepInspectionStatusStateTypeDef",
-    "MemberAccountEc2DeepInspectionStatusTypeDef",
-    "MemberTypeDef",
-    "MonthlyScheduleTypeDef",
-    "NetworkPathTypeDef",
-    "NetworkReachabilityDetailsTypeDef",
-    "NumberFilterTypeDef",
-    "OneTimeScheduleTypeDef",
-    "PackageAggregationResponseTypeDef",
-    "PackageAggregationTypeDef",
-    "PackageFilterTypeDef",
-    "PackageVulnerabilityDetailsTypeDef",
-    "PeriodicScanConfigurationTypeDef",
-    "PermissionTypeDef",
-    "PortRangeFilterTypeDef",
-    "PortRangeTypeDef",
-    "ProjectCodeSecurityScanConfigurationTypeDef",
-    "ProjectContinuousIntegrationScanConfigurationTypeDef",
-    "ProjectPeriodicScanConfigurationTypeDef",
-    "RecommendationTypeDef",
-    "RemediationTypeDef",
-    "RepositoryAggregationResponseTypeDef",
-    "RepositoryAggregationTypeDef",
-    "ResetEncryptionKeyRequestTypeDef",
-    "ResetEncryptionKeyResponseTypeDef",
-    "ResourceDetailsTypeDef",
-    "ResourceFilterCriteriaOutputTypeDef",
-    "ResourceFilterCriteriaTypeDef",
-    "ResourceMapFilterTypeDef",
-    "ResourceScanMetadataTypeDef",
-    "ResourceStateTypeDef",
-    "ResourceStatusTypeDef",
-    "ResourceStringFilterTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScanStatusTypeDef",
-    "ScheduleOutputTypeDef",
-    "ScheduleTypeDef",
-    "ScopeSettingsTypeDef",
-    "SearchVulnerabilitiesFilterCriteriaTypeDef",
-    "SearchVulnerabilitiesRequestTypeDef",
-    "SearchVulnerabilitiesResponseTypeDef",
-    "SendCisSessionHealthRequestTypeDef",
-    "SendCisSessionHealthResponseTypeDef",
-    "SendCisSessionTelemetryRequestTypeDef",
-    "SendCisSessionTelemetryResponseTypeDef",
-    "SeverityCountsTypeDef",
-    "SortCriteriaTypeDef",
-    "StartCisSessionMessageTypeDef",
-    "StartCisSessionRequestTypeDef",
-    "StartCisSessionResponseTypeDef",
-    "StartCodeSecurityScanRequestTypeDef",
-    "StartCodeSecurityScanResponseTypeDef",
-    "StateTypeDef",
-    "StatusCountsTypeDef",
-    "StepTypeDef",
-    "StopCisMessageProgressTypeDef",
-    "StopCisSessionMessageTypeDef",
-    "StopCisSessionRequestTypeDef",
-    "StopCisSessionResponseTypeDef",
-    "StringFilterTypeDef",
-    "SuccessfulAssociationResultTypeDef",
-    "SuggestedFixTypeDef",
-    "TagFilterTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TimeTypeDef",
-    "TitleAggregationResponseTypeDef",
-    "TitleAggregationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateCisScanConfigurationRequestTypeDef",
-    "UpdateCisScanConfigurationResponseTypeDef",
-    "UpdateCisTargetsTypeDef",
-    "UpdateCodeSecurityIntegrationRequestTypeDef",
-    "UpdateCodeSecurityIntegrationResponseTypeDef",
-    "UpdateCodeSecurityScanConfigurationRequestTypeDef",
-    "UpdateCodeSecurityScanConfigurationResponseTypeDef",
-    "UpdateConfigurationRequestTypeDef",
-    "UpdateConfigurationResponseTypeDef",
-    "UpdateEc2DeepInspectionConfigurationRequestTypeDef",
-    "UpdateEc2DeepInspectionConfigurationResponseTypeDef",
-    "UpdateEncryptionKeyRequestTypeDef",
-    "UpdateEncryptionKeyResponseTypeDef",
-    "UpdateFilterRequestTypeDef",
-    "UpdateFilterResponseTypeDef",
-    "UpdateGitHubIntegrationDetailTypeDef",
-    "UpdateGitLabSelfManagedIntegrationDetailTypeDef",
-    "UpdateIntegrationDetailsTypeDef",
-    "UpdateOrgEc2DeepInspectionConfigurationRequestTypeDef",
-    "UpdateOrgEc2DeepInspectionConfigurationResponseTypeDef",
-    "UpdateOrganizationConfigurationRequestTypeDef",
-    "UpdateOrganizationConfigurationResponseTypeDef",
-    "UsageTotalTypeDef",
-    "UsageTypeDef",
-    "VulnerabilityTypeDef",
-    "VulnerablePackageTypeDef",
-    "WeeklyScheduleOutputTypeDef",
-    "WeeklyScheduleTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountAggregationResponseTypeDef",
+        "AccountAggregationTypeDef",
+        "AccountStateTypeDef",
+        "AccountTypeDef",
+        "AggregationRequestTypeDef",
+        "AggregationResponseTypeDef",
+        "AmiAggregationResponseTypeDef",
+        "AmiAggregationTypeDef",
+        "AssociateConfigurationRequestTypeDef",
+        "AssociateMemberRequestTypeDef",
+        "AssociateMemberResponseTypeDef",
+        "AtigDataTypeDef",
+        "AutoEnableTypeDef",
+        "AwsEc2InstanceDetailsTypeDef",
+        "AwsEcrContainerAggregationResponseTypeDef",
+        "AwsEcrContainerAggregationTypeDef",
+        "AwsEcrContainerImageDetailsTypeDef",
+        "AwsEcsMetadataDetailsTypeDef",
+        "AwsEksMetadataDetailsTypeDef",
+        "AwsEksWorkloadInfoTypeDef",
+        "AwsLambdaFunctionDetailsTypeDef",
+        "BatchAssociateCodeSecurityScanConfigurationRequestTypeDef",
+        "BatchAssociateCodeSecurityScanConfigurationResponseTypeDef",
+        "BatchDisassociateCodeSecurityScanConfigurationRequestTypeDef",
+        "BatchDisassociateCodeSecurityScanConfigurationResponseTypeDef",
+        "BatchGetAccountStatusRequestTypeDef",
+        "BatchGetAccountStatusResponseTypeDef",
+        "BatchGetCodeSnippetRequestTypeDef",
+        "BatchGetCodeSnippetResponseTypeDef",
+        "BatchGetFindingDetailsRequestTypeDef",
+        "BatchGetFindingDetailsResponseTypeDef",
+        "BatchGetFreeTrialInfoRequestTypeDef",
+        "BatchGetFreeTrialInfoResponseTypeDef",
+        "BatchGetMemberEc2DeepInspectionStatusRequestTypeDef",
+        "BatchGetMemberEc2DeepInspectionStatusResponseTypeDef",
+        "BatchUpdateMemberEc2DeepInspectionStatusRequestTypeDef",
+        "BatchUpdateMemberEc2DeepInspectionStatusResponseTypeDef",
+        "CancelFindingsReportRequestTypeDef",
+        "CancelFindingsReportResponseTypeDef",
+        "CancelSbomExportRequestTypeDef",
+        "CancelSbomExportResponseTypeDef",
+        "CisCheckAggregationTypeDef",
+        "CisDateFilterTypeDef",
+        "CisFindingStatusFilterTypeDef",
+        "CisNumberFilterTypeDef",
+        "CisResultStatusFilterTypeDef",
+        "CisScanConfigurationTypeDef",
+        "CisScanResultDetailsFilterCriteriaTypeDef",
+        "CisScanResultDetailsTypeDef",
+        "CisScanResultsAggregatedByChecksFilterCriteriaTypeDef",
+        "CisScanResultsAggregatedByTargetResourceFilterCriteriaTypeDef",
+        "CisScanStatusFilterTypeDef",
+        "CisScanTypeDef",
+        "CisSecurityLevelFilterTypeDef",
+        "CisSessionMessageTypeDef",
+        "CisStringFilterTypeDef",
+        "CisTargetResourceAggregationTypeDef",
+        "CisTargetStatusFilterTypeDef",
+        "CisTargetStatusReasonFilterTypeDef",
+        "CisTargetsTypeDef",
+        "CisaDataTypeDef",
+        "ClusterDetailsTypeDef",
+        "ClusterForImageFilterCriteriaTypeDef",
+        "ClusterInformationTypeDef",
+        "ClusterMetadataTypeDef",
+        "CodeFilePathTypeDef",
+        "CodeLineTypeDef",
+        "CodeRepositoryAggregationResponseTypeDef",
+        "CodeRepositoryAggregationTypeDef",
+        "CodeRepositoryDetailsTypeDef",
+        "CodeRepositoryMetadataTypeDef",
+        "CodeRepositoryOnDemandScanTypeDef",
+        "CodeSecurityIntegrationSummaryTypeDef",
+        "CodeSecurityResourceTypeDef",
+        "CodeSecurityScanConfigurationAssociationSummaryTypeDef",
+        "CodeSecurityScanConfigurationOutputTypeDef",
+        "CodeSecurityScanConfigurationSummaryTypeDef",
+        "CodeSecurityScanConfigurationTypeDef",
+        "CodeSnippetErrorTypeDef",
+        "CodeSnippetResultTypeDef",
+        "CodeVulnerabilityDetailsTypeDef",
+        "ComputePlatformTypeDef",
+        "ContinuousIntegrationScanConfigurationOutputTypeDef",
+        "ContinuousIntegrationScanConfigurationTypeDef",
+        "CountsTypeDef",
+        "CoverageDateFilterTypeDef",
+        "CoverageFilterCriteriaTypeDef",
+        "CoverageMapFilterTypeDef",
+        "CoverageNumberFilterTypeDef",
+        "CoverageStringFilterTypeDef",
+        "CoveredResourceTypeDef",
+        "CreateCisScanConfigurationRequestTypeDef",
+        "CreateCisScanConfigurationResponseTypeDef",
+        "CreateCisTargetsTypeDef",
+        "CreateCodeSecurityIntegrationRequestTypeDef",
+        "CreateCodeSecurityIntegrationResponseTypeDef",
+        "CreateCodeSecurityScanConfigurationRequestTypeDef",
+        "CreateCodeSecurityScanConfigurationResponseTypeDef",
+        "CreateFilterRequestTypeDef",
+        "CreateFilterResponseTypeDef",
+        "CreateFindingsReportRequestTypeDef",
+        "CreateFindingsReportResponseTypeDef",
+        "CreateGitLabSelfManagedIntegrationDetailTypeDef",
+        "CreateIntegrationDetailTypeDef",
+        "CreateSbomExportRequestTypeDef",
+        "CreateSbomExportResponseTypeDef",
+        "Cvss2TypeDef",
+        "Cvss3TypeDef",
+        "Cvss4TypeDef",
+        "CvssScoreAdjustmentTypeDef",
+        "CvssScoreDetailsTypeDef",
+        "CvssScoreTypeDef",
+        "DailyScheduleTypeDef",
+        "DateFilterOutputTypeDef",
+        "DateFilterTypeDef",
+        "DelegatedAdminAccountTypeDef",
+        "DelegatedAdminTypeDef",
+        "DeleteCisScanConfigurationRequestTypeDef",
+        "DeleteCisScanConfigurationResponseTypeDef",
+        "DeleteCodeSecurityIntegrationRequestTypeDef",
+        "DeleteCodeSecurityIntegrationResponseTypeDef",
+        "DeleteCodeSecurityScanConfigurationRequestTypeDef",
+        "DeleteCodeSecurityScanConfigurationResponseTypeDef",
+        "DeleteFilterRequestTypeDef",
+        "DeleteFilterResponseTypeDef",
+        "DescribeOrganizationConfigurationResponseTypeDef",
+        "DestinationTypeDef",
+        "DisableDelegatedAdminAccountRequestTypeDef",
+        "DisableDelegatedAdminAccountResponseTypeDef",
+        "DisableRequestTypeDef",
+        "DisableResponseTypeDef",
+        "DisassociateConfigurationRequestTypeDef",
+        "DisassociateMemberRequestTypeDef",
+        "DisassociateMemberResponseTypeDef",
+        "Ec2ConfigurationStateTypeDef",
+        "Ec2ConfigurationTypeDef",
+        "Ec2InstanceAggregationResponseTypeDef",
+        "Ec2InstanceAggregationTypeDef",
+        "Ec2MetadataTypeDef",
+        "Ec2ScanModeStateTypeDef",
+        "EcrConfigurationStateTypeDef",
+        "EcrConfigurationTypeDef",
+        "EcrContainerImageMetadataTypeDef",
+        "EcrRepositoryMetadataTypeDef",
+        "EcrRescanDurationStateTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableDelegatedAdminAccountRequestTypeDef",
+        "EnableDelegatedAdminAccountResponseTypeDef",
+        "EnableRequestTypeDef",
+        "EnableResponseTypeDef",
+        "EpssDetailsTypeDef",
+        "EpssTypeDef",
+        "EvidenceTypeDef",
+        "ExploitObservedTypeDef",
+        "ExploitabilityDetailsTypeDef",
+        "FailedAccountTypeDef",
+        "FailedAssociationResultTypeDef",
+        "FailedMemberAccountEc2DeepInspectionStatusStateTypeDef",
+        "FilterCriteriaOutputTypeDef",
+        "FilterCriteriaTypeDef",
+        "FilterTypeDef",
+        "FindingDetailTypeDef",
+        "FindingDetailsErrorTypeDef",
+        "FindingTypeAggregationResponseTypeDef",
+        "FindingTypeAggregationTypeDef",
+        "FindingTypeDef",
+        "FreeTrialAccountInfoTypeDef",
+        "FreeTrialInfoErrorTypeDef",
+        "FreeTrialInfoTypeDef",
+        "GetCisScanReportRequestTypeDef",
+        "GetCisScanReportResponseTypeDef",
+        "GetCisScanResultDetailsRequestTypeDef",
+        "GetCisScanResultDetailsResponseTypeDef",
+        "GetClustersForImageRequestTypeDef",
+        "GetClustersForImageResponseTypeDef",
+        "GetCodeSecurityIntegrationRequestTypeDef",
+        "GetCodeSecurityIntegrationResponseTypeDef",
+        "GetCodeSecurityScanConfigurationRequestTypeDef",
+        "GetCodeSecurityScanConfigurationResponseTypeDef",
+        "GetCodeSecurityScanRequestTypeDef",
+        "GetCodeSecurityScanResponseTypeDef",
+        "GetConfigurationResponseTypeDef",
+        "GetDelegatedAdminAccountResponseTypeDef",
+        "GetEc2DeepInspectionConfigurationResponseTypeDef",
+        "GetEncryptionKeyRequestTypeDef",
+        "GetEncryptionKeyResponseTypeDef",
+        "GetFindingsReportStatusRequestTypeDef",
+        "GetFindingsReportStatusResponseTypeDef",
+        "GetMemberRequestTypeDef",
+        "GetMemberResponseTypeDef",
+        "GetSbomExportRequestTypeDef",
+        "GetSbomExportResponseTypeDef",
+        "ImageLayerAggregationResponseTypeDef",
+        "ImageLayerAggregationTypeDef",
+        "InspectorScoreDetailsTypeDef",
+        "LambdaFunctionAggregationResponseTypeDef",
+        "LambdaFunctionAggregationTypeDef",
+        "LambdaFunctionMetadataTypeDef",
+        "LambdaLayerAggregationResponseTypeDef",
+        "LambdaLayerAggregationTypeDef",
+        "LambdaVpcConfigTypeDef",
+        "ListAccountPermissionsRequestTypeDef",
+        "ListAccountPermissionsResponseTypeDef",
+        "ListCisScanConfigurationsFilterCriteriaTypeDef",
+        "ListCisScanConfigurationsRequestTypeDef",
+        "ListCisScanConfigurationsResponseTypeDef",
+        "ListCisScanResultsAggregatedByChecksRequestTypeDef",
+        "ListCisScanResultsAggregatedByChecksResponseTypeDef",
+        "ListCisScanResultsAggregatedByTargetResourceRequestTypeDef",
+        "ListCisScanResultsAggregatedByTargetResourceResponseTypeDef",
+        "ListCisScansFilterCriteriaTypeDef",
+        "ListCisScansRequestTypeDef",
+        "ListCisScansResponseTypeDef",
+        "ListCodeSecurityIntegrationsRequestTypeDef",
+        "ListCodeSecurityIntegrationsResponseTypeDef",
+        "ListCodeSecurityScanConfigurationAssociationsRequestTypeDef",
+        "ListCodeSecurityScanConfigurationAssociationsResponseTypeDef",
+        "ListCodeSecurityScanConfigurationsRequestTypeDef",
+        "ListCodeSecurityScanConfigurationsResponseTypeDef",
+        "ListCoverageRequestTypeDef",
+        "ListCoverageResponseTypeDef",
+        "ListCoverageStatisticsRequestTypeDef",
+        "ListCoverageStatisticsResponseTypeDef",
+        "ListDelegatedAdminAccountsRequestTypeDef",
+        "ListDelegatedAdminAccountsResponseTypeDef",
+        "ListFiltersRequestTypeDef",
+        "ListFiltersResponseTypeDef",
+        "ListFindingAggregationsRequestTypeDef",
+        "ListFindingAggregationsResponseTypeDef",
+        "ListFindingsRequestTypeDef",
+        "ListFindingsResponseTypeDef",
+        "ListMembersRequestTypeDef",
+        "ListMembersResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListUsageTotalsRequestTypeDef",
+        "ListUsageTotalsResponseTypeDef",
+        "MapFilterTypeDef",
+        "MemberAccountEc2DeepInspectionStatusStateTypeDef",
+        "MemberAccountEc2DeepInspectionStatusTypeDef",
+        "MemberTypeDef",
+        "MonthlyScheduleTypeDef",
+        "NetworkPathTypeDef",
+        "NetworkReachabilityDetailsTypeDef",
+        "NumberFilterTypeDef",
+        "OneTimeScheduleTypeDef",
+        "PackageAggregationResponseTypeDef",
+        "PackageAggregationTypeDef",
+        "PackageFilterTypeDef",
+        "PackageVulnerabilityDetailsTypeDef",
+        "PeriodicScanConfigurationTypeDef",
+        "PermissionTypeDef",
+        "PortRangeFilterTypeDef",
+        "PortRangeTypeDef",
+        "ProjectCodeSecurityScanConfigurationTypeDef",
+        "ProjectContinuousIntegrationScanConfigurationTypeDef",
+        "ProjectPeriodicScanConfigurationTypeDef",
+        "RecommendationTypeDef",
+        "RemediationTypeDef",
+        "RepositoryAggregationResponseTypeDef",
+        "RepositoryAggregationTypeDef",
+        "ResetEncryptionKeyRequestTypeDef",
+        "ResetEncryptionKeyResponseTypeDef",
+        "ResourceDetailsTypeDef",
+        "ResourceFilterCriteriaOutputTypeDef",
+        "ResourceFilterCriteriaTypeDef",
+        "ResourceMapFilterTypeDef",
+        "ResourceScanMetadataTypeDef",
+        "ResourceStateTypeDef",
+        "ResourceStatusTypeDef",
+        "ResourceStringFilterTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScanStatusTypeDef",
+        "ScheduleOutputTypeDef",
+        "ScheduleTypeDef",
+        "ScopeSettingsTypeDef",
+        "SearchVulnerabilitiesFilterCriteriaTypeDef",
+        "SearchVulnerabilitiesRequestTypeDef",
+        "SearchVulnerabilitiesResponseTypeDef",
+        "SendCisSessionHealthRequestTypeDef",
+        "SendCisSessionHealthResponseTypeDef",
+        "SendCisSessionTelemetryRequestTypeDef",
+        "SendCisSessionTelemetryResponseTypeDef",
+        "SeverityCountsTypeDef",
+        "SortCriteriaTypeDef",
+        "StartCisSessionMessageTypeDef",
+        "StartCisSessionRequestTypeDef",
+        "StartCisSessionResponseTypeDef",
+        "StartCodeSecurityScanRequestTypeDef",
+        "StartCodeSecurityScanResponseTypeDef",
+        "StateTypeDef",
+        "StatusCountsTypeDef",
+        "StepTypeDef",
+        "StopCisMessageProgressTypeDef",
+        "StopCisSessionMessageTypeDef",
+        "StopCisSessionRequestTypeDef",
+        "StopCisSessionResponseTypeDef",
+        "StringFilterTypeDef",
+        "SuccessfulAssociationResultTypeDef",
+        "SuggestedFixTypeDef",
+        "TagFilterTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TimeTypeDef",
+        "TitleAggregationResponseTypeDef",
+        "TitleAggregationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateCisScanConfigurationRequestTypeDef",
+        "UpdateCisScanConfigurationResponseTypeDef",
+        "UpdateCisTargetsTypeDef",
+        "UpdateCodeSecurityIntegrationRequestTypeDef",
+        "UpdateCodeSecurityIntegrationResponseTypeDef",
+        "UpdateCodeSecurityScanConfigurationRequestTypeDef",
+        "UpdateCodeSecurityScanConfigurationResponseTypeDef",
+        "UpdateConfigurationRequestTypeDef",
+        "UpdateConfigurationResponseTypeDef",
+        "UpdateEc2DeepInspectionConfigurationRequestTypeDef",
+        "UpdateEc2DeepInspectionConfigurationResponseTypeDef",
+        "UpdateEncryptionKeyRequestTypeDef",
+        "UpdateEncryptionKeyResponseTypeDef",
+        "UpdateFilterRequestTypeDef",
+        "UpdateFilterResponseTypeDef",
+        "UpdateGitHubIntegrationDetailTypeDef",
+        "UpdateGitLabSelfManagedIntegrationDetailTypeDef",
+        "UpdateIntegrationDetailsTypeDef",
+        "UpdateOrgEc2DeepInspectionConfigurationRequestTypeDef",
+        "UpdateOrgEc2DeepInspectionConfigurationResponseTypeDef",
+        "UpdateOrganizationConfigurationRequestTypeDef",
+        "UpdateOrganizationConfigurationResponseTypeDef",
+        "UsageTotalTypeDef",
+        "UsageTypeDef",
+        "VulnerabilityTypeDef",
+        "VulnerablePackageTypeDef",
+        "WeeklyScheduleOutputTypeDef",
+        "WeeklyScheduleTypeDef",
+    ]
+
+
+class SeverityCountsTypeDef(TypedDict):
+    all: NotRequired[int]
+    medium: NotRequired[int]
+    high: NotRequired[int]
+    critical: NotRequired[int]
 
 
 class AccountAggregationResponseTypeDef(TypedDict):
@@ -480,16 +488,155 @@ class AccountAggregationTypeDef(TypedDict):
     sortBy: NotRequired[AccountSortByType]
 
 
+class StateTypeDef(TypedDict):
+    status: StatusType
+    errorCode: ErrorCodeType
+    errorMessage: str
+
+
+ResourceStateTypeDef = TypedDict(
+    "ResourceStateTypeDef",
+    {
+        "ec2": "StateTypeDef",
+        "ecr": "StateTypeDef",
+        "lambda": NotRequired["StateTypeDef"],
+        "lambdaCode": NotRequired["StateTypeDef"],
+        "codeRepository": NotRequired["StateTypeDef"],
+    },
+)
+
+
 class AccountStateTypeDef(TypedDict):
     accountId: str
     state: StateTypeDef
     resourceState: ResourceStateTypeDef
 
 
+ResourceStatusTypeDef = TypedDict(
+    "ResourceStatusTypeDef",
+    {
+        "ec2": StatusType,
+        "ecr": StatusType,
+        "lambda": NotRequired[StatusType],
+        "lambdaCode": NotRequired[StatusType],
+        "codeRepository": NotRequired[StatusType],
+    },
+)
+
+
 class AccountTypeDef(TypedDict):
     accountId: str
     status: StatusType
     resourceStatus: ResourceStatusTypeDef
+
+
+class StringFilterTypeDef(TypedDict):
+    comparison: StringComparisonType
+    value: str
+
+
+class AmiAggregationTypeDef(TypedDict):
+    amis: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[AmiSortByType]
+
+
+class DateFilterTypeDef(TypedDict):
+    startInclusive: NotRequired[ReadOnly[datetime | str]]
+    endInclusive: NotRequired[ReadOnly[datetime | str]]
+
+
+class NumberFilterTypeDef(TypedDict):
+    upperInclusive: NotRequired[float]
+    lowerInclusive: NotRequired[float]
+
+
+class AwsEcrContainerAggregationTypeDef(TypedDict):
+    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    imageShas: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    repositories: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    architectures: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    imageTags: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[AwsEcrContainerSortByType]
+    lastInUseAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
+    inUseCount: NotRequired[ReadOnly[Sequence[NumberFilterTypeDef]]]
+
+
+class CodeRepositoryAggregationTypeDef(TypedDict):
+    projectNames: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    providerTypes: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[CodeRepositorySortByType]
+    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+
+
+class MapFilterTypeDef(TypedDict):
+    comparison: MapComparisonType
+    key: str
+    value: NotRequired[str]
+
+
+class Ec2InstanceAggregationTypeDef(TypedDict):
+    amis: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    operatingSystems: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    instanceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    instanceTags: NotRequired[ReadOnly[Sequence[MapFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[Ec2InstanceSortByType]
+
+
+class FindingTypeAggregationTypeDef(TypedDict):
+    findingType: NotRequired[AggregationFindingTypeType]
+    resourceType: NotRequired[AggregationResourceTypeType]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[FindingTypeSortByType]
+
+
+class ImageLayerAggregationTypeDef(TypedDict):
+    repositories: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    layerHashes: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[ImageLayerSortByType]
+
+
+class LambdaFunctionAggregationTypeDef(TypedDict):
+    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    functionNames: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    runtimes: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    functionTags: NotRequired[ReadOnly[Sequence[MapFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[LambdaFunctionSortByType]
+
+
+class LambdaLayerAggregationTypeDef(TypedDict):
+    functionNames: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    layerArns: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[LambdaLayerSortByType]
+
+
+class PackageAggregationTypeDef(TypedDict):
+    packageNames: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[PackageSortByType]
+
+
+class RepositoryAggregationTypeDef(TypedDict):
+    repositories: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[RepositorySortByType]
+
+
+class TitleAggregationTypeDef(TypedDict):
+    titles: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    vulnerabilityIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    resourceType: NotRequired[AggregationResourceTypeType]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[TitleSortByType]
+    findingType: NotRequired[AggregationFindingTypeType]
 
 
 class AggregationRequestTypeDef(TypedDict):
@@ -507,6 +654,98 @@ class AggregationRequestTypeDef(TypedDict):
     codeRepositoryAggregation: NotRequired[ReadOnly[CodeRepositoryAggregationTypeDef]]
 
 
+class AmiAggregationResponseTypeDef(TypedDict):
+    ami: str
+    accountId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+    affectedInstances: NotRequired[int]
+
+
+class AwsEcrContainerAggregationResponseTypeDef(TypedDict):
+    resourceId: str
+    imageSha: NotRequired[str]
+    repository: NotRequired[str]
+    architecture: NotRequired[str]
+    imageTags: NotRequired[list[str]]
+    accountId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+    lastInUseAt: NotRequired[datetime]
+    inUseCount: NotRequired[int]
+
+
+class CodeRepositoryAggregationResponseTypeDef(TypedDict):
+    projectNames: str
+    providerType: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+    exploitAvailableActiveFindingsCount: NotRequired[int]
+    fixAvailableActiveFindingsCount: NotRequired[int]
+    accountId: NotRequired[str]
+    resourceId: NotRequired[str]
+
+
+class Ec2InstanceAggregationResponseTypeDef(TypedDict):
+    instanceId: str
+    ami: NotRequired[str]
+    operatingSystem: NotRequired[str]
+    instanceTags: NotRequired[dict[str, str]]
+    accountId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+    networkFindings: NotRequired[int]
+
+
+class FindingTypeAggregationResponseTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+    exploitAvailableCount: NotRequired[int]
+    fixAvailableCount: NotRequired[int]
+
+
+class ImageLayerAggregationResponseTypeDef(TypedDict):
+    repository: str
+    resourceId: str
+    layerHash: str
+    accountId: str
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+
+
+class LambdaFunctionAggregationResponseTypeDef(TypedDict):
+    resourceId: str
+    functionName: NotRequired[str]
+    runtime: NotRequired[str]
+    lambdaTags: NotRequired[dict[str, str]]
+    accountId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+    lastModifiedAt: NotRequired[datetime]
+
+
+class LambdaLayerAggregationResponseTypeDef(TypedDict):
+    functionName: str
+    resourceId: str
+    layerArn: str
+    accountId: str
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+
+
+class PackageAggregationResponseTypeDef(TypedDict):
+    packageName: str
+    accountId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+
+
+class RepositoryAggregationResponseTypeDef(TypedDict):
+    repository: str
+    accountId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+    affectedImages: NotRequired[int]
+
+
+class TitleAggregationResponseTypeDef(TypedDict):
+    title: str
+    vulnerabilityId: NotRequired[str]
+    accountId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+
+
 class AggregationResponseTypeDef(TypedDict):
     accountAggregation: NotRequired[AccountAggregationResponseTypeDef]
     amiAggregation: NotRequired[AmiAggregationResponseTypeDef]
@@ -522,17 +761,8 @@ class AggregationResponseTypeDef(TypedDict):
     codeRepositoryAggregation: NotRequired[CodeRepositoryAggregationResponseTypeDef]
 
 
-class AmiAggregationResponseTypeDef(TypedDict):
-    ami: str
-    accountId: NotRequired[str]
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-    affectedInstances: NotRequired[int]
-
-
-class AmiAggregationTypeDef(TypedDict):
-    amis: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    sortOrder: NotRequired[SortOrderType]
-    sortBy: NotRequired[AmiSortByType]
+class CodeSecurityResourceTypeDef(TypedDict):
+    projectId: NotRequired[str]
 
 
 class AssociateConfigurationRequestTypeDef(TypedDict):
@@ -581,30 +811,6 @@ class AwsEc2InstanceDetailsTypeDef(TypedDict):
     platform: NotRequired[str]
 
 
-class AwsEcrContainerAggregationResponseTypeDef(TypedDict):
-    resourceId: str
-    imageSha: NotRequired[str]
-    repository: NotRequired[str]
-    architecture: NotRequired[str]
-    imageTags: NotRequired[list[str]]
-    accountId: NotRequired[str]
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-    lastInUseAt: NotRequired[datetime]
-    inUseCount: NotRequired[int]
-
-
-class AwsEcrContainerAggregationTypeDef(TypedDict):
-    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    imageShas: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    repositories: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    architectures: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    imageTags: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    sortOrder: NotRequired[SortOrderType]
-    sortBy: NotRequired[AwsEcrContainerSortByType]
-    lastInUseAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
-    inUseCount: NotRequired[ReadOnly[Sequence[NumberFilterTypeDef]]]
-
-
 class AwsEcrContainerImageDetailsTypeDef(TypedDict):
     repositoryName: str
     imageTags: NotRequired[list[str]]
@@ -623,14 +829,20 @@ class AwsEcsMetadataDetailsTypeDef(TypedDict):
     taskDefinitionArn: str
 
 
+class AwsEksWorkloadInfoTypeDef(TypedDict):
+    name: str
+    type: str
+
+
 class AwsEksMetadataDetailsTypeDef(TypedDict):
     namespace: NotRequired[str]
     workloadInfoList: NotRequired[list[AwsEksWorkloadInfoTypeDef]]
 
 
-class AwsEksWorkloadInfoTypeDef(TypedDict):
-    name: str
-    type: str
+class LambdaVpcConfigTypeDef(TypedDict):
+    subnetIds: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
+    vpcId: NotRequired[str]
 
 
 class AwsLambdaFunctionDetailsTypeDef(TypedDict):
@@ -652,10 +864,27 @@ class BatchAssociateCodeSecurityScanConfigurationRequestTypeDef(TypedDict):
     ]
 
 
+class FailedAssociationResultTypeDef(TypedDict):
+    scanConfigurationArn: NotRequired[str]
+    resource: NotRequired[CodeSecurityResourceTypeDef]
+    statusCode: NotRequired[AssociationResultStatusCodeType]
+    statusMessage: NotRequired[str]
+
+
+class SuccessfulAssociationResultTypeDef(TypedDict):
+    scanConfigurationArn: NotRequired[str]
+    resource: NotRequired[CodeSecurityResourceTypeDef]
+
+
 class BatchAssociateCodeSecurityScanConfigurationResponseTypeDef(TypedDict):
     failedAssociations: NotRequired[list[FailedAssociationResultTypeDef]]
     successfulAssociations: NotRequired[list[SuccessfulAssociationResultTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateConfigurationRequestTypeDef(TypedDict):
+    scanConfigurationArn: str
+    resource: CodeSecurityResourceTypeDef
 
 
 class BatchDisassociateCodeSecurityScanConfigurationRequestTypeDef(TypedDict):
@@ -674,6 +903,14 @@ class BatchGetAccountStatusRequestTypeDef(TypedDict):
     accountIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class FailedAccountTypeDef(TypedDict):
+    accountId: str
+    status: NotRequired[StatusType]
+    resourceStatus: NotRequired[ResourceStatusTypeDef]
+    errorCode: ErrorCodeType
+    errorMessage: str
+
+
 class BatchGetAccountStatusResponseTypeDef(TypedDict):
     accounts: list[AccountStateTypeDef]
     failedAccounts: NotRequired[list[FailedAccountTypeDef]]
@@ -682,6 +919,30 @@ class BatchGetAccountStatusResponseTypeDef(TypedDict):
 
 class BatchGetCodeSnippetRequestTypeDef(TypedDict):
     findingArns: ReadOnly[Sequence[str]]
+
+
+class CodeSnippetErrorTypeDef(TypedDict):
+    findingArn: str
+    errorCode: CodeSnippetErrorCodeType
+    errorMessage: str
+
+
+class CodeLineTypeDef(TypedDict):
+    content: str
+    lineNumber: int
+
+
+class SuggestedFixTypeDef(TypedDict):
+    description: NotRequired[str]
+    code: NotRequired[str]
+
+
+class CodeSnippetResultTypeDef(TypedDict):
+    findingArn: NotRequired[str]
+    startLine: NotRequired[int]
+    endLine: NotRequired[int]
+    codeSnippet: NotRequired[list[CodeLineTypeDef]]
+    suggestedFixes: NotRequired[list[SuggestedFixTypeDef]]
 
 
 class BatchGetCodeSnippetResponseTypeDef(TypedDict):
@@ -694,6 +955,42 @@ class BatchGetFindingDetailsRequestTypeDef(TypedDict):
     findingArns: ReadOnly[Sequence[str]]
 
 
+class CisaDataTypeDef(TypedDict):
+    dateAdded: NotRequired[datetime]
+    dateDue: NotRequired[datetime]
+    action: NotRequired[str]
+
+
+class EvidenceTypeDef(TypedDict):
+    evidenceRule: NotRequired[str]
+    evidenceDetail: NotRequired[str]
+    severity: NotRequired[str]
+
+
+class ExploitObservedTypeDef(TypedDict):
+    lastSeen: NotRequired[datetime]
+    firstSeen: NotRequired[datetime]
+
+
+class FindingDetailTypeDef(TypedDict):
+    findingArn: NotRequired[str]
+    cisaData: NotRequired[CisaDataTypeDef]
+    riskScore: NotRequired[int]
+    evidences: NotRequired[list[EvidenceTypeDef]]
+    ttps: NotRequired[list[str]]
+    tools: NotRequired[list[str]]
+    exploitObserved: NotRequired[ExploitObservedTypeDef]
+    referenceUrls: NotRequired[list[str]]
+    cwes: NotRequired[list[str]]
+    epssScore: NotRequired[float]
+
+
+class FindingDetailsErrorTypeDef(TypedDict):
+    findingArn: str
+    errorCode: FindingDetailsErrorCodeType
+    errorMessage: str
+
+
 class BatchGetFindingDetailsResponseTypeDef(TypedDict):
     findingDetails: NotRequired[list[FindingDetailTypeDef]]
     errors: NotRequired[list[FindingDetailsErrorTypeDef]]
@@ -702,6 +999,24 @@ class BatchGetFindingDetailsResponseTypeDef(TypedDict):
 
 class BatchGetFreeTrialInfoRequestTypeDef(TypedDict):
     accountIds: ReadOnly[Sequence[str]]
+
+
+class FreeTrialInfoTypeDef(TypedDict):
+    type: FreeTrialTypeType
+    start: datetime
+    end: datetime
+    status: FreeTrialStatusType
+
+
+class FreeTrialAccountInfoTypeDef(TypedDict):
+    accountId: str
+    freeTrialInfo: list[FreeTrialInfoTypeDef]
+
+
+class FreeTrialInfoErrorTypeDef(TypedDict):
+    accountId: str
+    code: FreeTrialInfoErrorCodeType
+    message: str
 
 
 class BatchGetFreeTrialInfoResponseTypeDef(TypedDict):
@@ -714,12 +1029,29 @@ class BatchGetMemberEc2DeepInspectionStatusRequestTypeDef(TypedDict):
     accountIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class FailedMemberAccountEc2DeepInspectionStatusStateTypeDef(TypedDict):
+    accountId: str
+    ec2ScanStatus: NotRequired[StatusType]
+    errorMessage: NotRequired[str]
+
+
+class MemberAccountEc2DeepInspectionStatusStateTypeDef(TypedDict):
+    accountId: str
+    status: NotRequired[Ec2DeepInspectionStatusType]
+    errorMessage: NotRequired[str]
+
+
 class BatchGetMemberEc2DeepInspectionStatusResponseTypeDef(TypedDict):
     accountIds: NotRequired[list[MemberAccountEc2DeepInspectionStatusStateTypeDef]]
     failedAccountIds: NotRequired[
         list[FailedMemberAccountEc2DeepInspectionStatusStateTypeDef]
     ]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MemberAccountEc2DeepInspectionStatusTypeDef(TypedDict):
+    accountId: str
+    activateDeepInspection: bool
 
 
 class BatchUpdateMemberEc2DeepInspectionStatusRequestTypeDef(TypedDict):
@@ -750,6 +1082,12 @@ class CancelSbomExportRequestTypeDef(TypedDict):
 class CancelSbomExportResponseTypeDef(TypedDict):
     reportId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StatusCountsTypeDef(TypedDict):
+    failed: NotRequired[int]
+    skipped: NotRequired[int]
+    passed: NotRequired[int]
 
 
 class CisCheckAggregationTypeDef(TypedDict):
@@ -783,6 +1121,41 @@ class CisResultStatusFilterTypeDef(TypedDict):
     value: CisResultStatusType
 
 
+class CisTargetsTypeDef(TypedDict):
+    accountIds: NotRequired[list[str]]
+    targetResourceTags: NotRequired[dict[str, list[str]]]
+
+
+class TimeTypeDef(TypedDict):
+    timeOfDay: str
+    timezone: str
+
+
+class DailyScheduleTypeDef(TypedDict):
+    startTime: TimeTypeDef
+
+
+class MonthlyScheduleTypeDef(TypedDict):
+    startTime: TimeTypeDef
+    day: DayType
+
+
+class OneTimeScheduleTypeDef(TypedDict):
+    pass
+
+
+class WeeklyScheduleOutputTypeDef(TypedDict):
+    startTime: TimeTypeDef
+    days: list[DayType]
+
+
+class ScheduleOutputTypeDef(TypedDict):
+    oneTime: NotRequired[OneTimeScheduleTypeDef]
+    daily: NotRequired[DailyScheduleTypeDef]
+    weekly: NotRequired[WeeklyScheduleOutputTypeDef]
+    monthly: NotRequired[MonthlyScheduleTypeDef]
+
+
 class CisScanConfigurationTypeDef(TypedDict):
     scanConfigurationArn: str
     ownerId: NotRequired[str]
@@ -791,6 +1164,16 @@ class CisScanConfigurationTypeDef(TypedDict):
     schedule: NotRequired[ScheduleOutputTypeDef]
     targets: NotRequired[CisTargetsTypeDef]
     tags: NotRequired[dict[str, str]]
+
+
+class CisSecurityLevelFilterTypeDef(TypedDict):
+    comparison: CisSecurityLevelComparisonType
+    value: CisSecurityLevelType
+
+
+class CisStringFilterTypeDef(TypedDict):
+    comparison: CisStringComparisonType
+    value: str
 
 
 class CisScanResultDetailsFilterCriteriaTypeDef(TypedDict):
@@ -825,6 +1208,22 @@ class CisScanResultsAggregatedByChecksFilterCriteriaTypeDef(TypedDict):
     securityLevelFilters: NotRequired[ReadOnly[Sequence[CisSecurityLevelFilterTypeDef]]]
 
 
+class CisTargetStatusFilterTypeDef(TypedDict):
+    comparison: CisTargetStatusComparisonType
+    value: CisTargetStatusType
+
+
+class CisTargetStatusReasonFilterTypeDef(TypedDict):
+    comparison: CisTargetStatusComparisonType
+    value: CisTargetStatusReasonType
+
+
+class TagFilterTypeDef(TypedDict):
+    comparison: TagComparisonType
+    key: str
+    value: str
+
+
 class CisScanResultsAggregatedByTargetResourceFilterCriteriaTypeDef(TypedDict):
     accountIdFilters: NotRequired[ReadOnly[Sequence[CisStringFilterTypeDef]]]
     statusFilters: NotRequired[ReadOnly[Sequence[CisResultStatusFilterTypeDef]]]
@@ -857,20 +1256,10 @@ class CisScanTypeDef(TypedDict):
     securityLevel: NotRequired[CisSecurityLevelType]
 
 
-class CisSecurityLevelFilterTypeDef(TypedDict):
-    comparison: CisSecurityLevelComparisonType
-    value: CisSecurityLevelType
-
-
 class CisSessionMessageTypeDef(TypedDict):
     ruleId: str
     status: CisRuleStatusType
     cisRuleDetails: ReadOnly[bytes | str | IO[Any]]
-
-
-class CisStringFilterTypeDef(TypedDict):
-    comparison: CisStringComparisonType
-    value: str
 
 
 class CisTargetResourceAggregationTypeDef(TypedDict):
@@ -884,25 +1273,9 @@ class CisTargetResourceAggregationTypeDef(TypedDict):
     targetStatusReason: NotRequired[CisTargetStatusReasonType]
 
 
-class CisTargetStatusFilterTypeDef(TypedDict):
-    comparison: CisTargetStatusComparisonType
-    value: CisTargetStatusType
-
-
-class CisTargetStatusReasonFilterTypeDef(TypedDict):
-    comparison: CisTargetStatusComparisonType
-    value: CisTargetStatusReasonType
-
-
-class CisTargetsTypeDef(TypedDict):
-    accountIds: NotRequired[list[str]]
-    targetResourceTags: NotRequired[dict[str, list[str]]]
-
-
-class CisaDataTypeDef(TypedDict):
-    dateAdded: NotRequired[datetime]
-    dateDue: NotRequired[datetime]
-    action: NotRequired[str]
+class ClusterMetadataTypeDef(TypedDict):
+    awsEcsMetadataDetails: NotRequired[AwsEcsMetadataDetailsTypeDef]
+    awsEksMetadataDetails: NotRequired[AwsEksMetadataDetailsTypeDef]
 
 
 class ClusterDetailsTypeDef(TypedDict):
@@ -921,11 +1294,6 @@ class ClusterInformationTypeDef(TypedDict):
     clusterDetails: NotRequired[list[ClusterDetailsTypeDef]]
 
 
-class ClusterMetadataTypeDef(TypedDict):
-    awsEcsMetadataDetails: NotRequired[AwsEcsMetadataDetailsTypeDef]
-    awsEksMetadataDetails: NotRequired[AwsEksMetadataDetailsTypeDef]
-
-
 class CodeFilePathTypeDef(TypedDict):
     fileName: str
     filePath: str
@@ -933,33 +1301,40 @@ class CodeFilePathTypeDef(TypedDict):
     endLine: int
 
 
-class CodeLineTypeDef(TypedDict):
-    content: str
-    lineNumber: int
-
-
-class CodeRepositoryAggregationResponseTypeDef(TypedDict):
-    projectNames: str
-    providerType: NotRequired[str]
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-    exploitAvailableActiveFindingsCount: NotRequired[int]
-    fixAvailableActiveFindingsCount: NotRequired[int]
-    accountId: NotRequired[str]
-    resourceId: NotRequired[str]
-
-
-class CodeRepositoryAggregationTypeDef(TypedDict):
-    projectNames: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    providerTypes: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    sortOrder: NotRequired[SortOrderType]
-    sortBy: NotRequired[CodeRepositorySortByType]
-    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-
-
 class CodeRepositoryDetailsTypeDef(TypedDict):
     projectName: NotRequired[str]
     integrationArn: NotRequired[str]
     providerType: NotRequired[CodeRepositoryProviderTypeType]
+
+
+class ScanStatusTypeDef(TypedDict):
+    statusCode: ScanStatusCodeType
+    reason: ScanStatusReasonType
+
+
+class CodeRepositoryOnDemandScanTypeDef(TypedDict):
+    lastScannedCommitId: NotRequired[str]
+    lastScanAt: NotRequired[datetime]
+    scanStatus: NotRequired[ScanStatusTypeDef]
+
+
+class ProjectContinuousIntegrationScanConfigurationTypeDef(TypedDict):
+    supportedEvent: NotRequired[ContinuousIntegrationScanEventType]
+    ruleSetCategories: NotRequired[list[RuleSetCategoryType]]
+
+
+class ProjectPeriodicScanConfigurationTypeDef(TypedDict):
+    frequencyExpression: NotRequired[str]
+    ruleSetCategories: NotRequired[list[RuleSetCategoryType]]
+
+
+class ProjectCodeSecurityScanConfigurationTypeDef(TypedDict):
+    periodicScanConfigurations: NotRequired[
+        list[ProjectPeriodicScanConfigurationTypeDef]
+    ]
+    continuousIntegrationScanConfigurations: NotRequired[
+        list[ProjectContinuousIntegrationScanConfigurationTypeDef]
+    ]
 
 
 class CodeRepositoryMetadataTypeDef(TypedDict):
@@ -970,12 +1345,6 @@ class CodeRepositoryMetadataTypeDef(TypedDict):
     lastScannedCommitId: NotRequired[str]
     scanConfiguration: NotRequired[ProjectCodeSecurityScanConfigurationTypeDef]
     onDemandScan: NotRequired[CodeRepositoryOnDemandScanTypeDef]
-
-
-class CodeRepositoryOnDemandScanTypeDef(TypedDict):
-    lastScannedCommitId: NotRequired[str]
-    lastScanAt: NotRequired[datetime]
-    scanStatus: NotRequired[ScanStatusTypeDef]
 
 
 class CodeSecurityIntegrationSummaryTypeDef(TypedDict):
@@ -989,12 +1358,17 @@ class CodeSecurityIntegrationSummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class CodeSecurityResourceTypeDef(TypedDict):
-    projectId: NotRequired[str]
-
-
 class CodeSecurityScanConfigurationAssociationSummaryTypeDef(TypedDict):
     resource: NotRequired[CodeSecurityResourceTypeDef]
+
+
+class ContinuousIntegrationScanConfigurationOutputTypeDef(TypedDict):
+    supportedEvents: list[ContinuousIntegrationScanEventType]
+
+
+class PeriodicScanConfigurationTypeDef(TypedDict):
+    frequency: NotRequired[PeriodicScanFrequencyType]
+    frequencyExpression: NotRequired[str]
 
 
 class CodeSecurityScanConfigurationOutputTypeDef(TypedDict):
@@ -1003,6 +1377,10 @@ class CodeSecurityScanConfigurationOutputTypeDef(TypedDict):
         ContinuousIntegrationScanConfigurationOutputTypeDef
     ]
     ruleSetCategories: list[RuleSetCategoryType]
+
+
+class ScopeSettingsTypeDef(TypedDict):
+    projectSelectionScope: NotRequired[ProjectSelectionScopeType]
 
 
 class CodeSecurityScanConfigurationSummaryTypeDef(TypedDict):
@@ -1019,26 +1397,16 @@ class CodeSecurityScanConfigurationSummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
+class ContinuousIntegrationScanConfigurationTypeDef(TypedDict):
+    supportedEvents: ReadOnly[Sequence[ContinuousIntegrationScanEventType]]
+
+
 class CodeSecurityScanConfigurationTypeDef(TypedDict):
     periodicScanConfiguration: NotRequired[PeriodicScanConfigurationTypeDef]
     continuousIntegrationScanConfiguration: NotRequired[
         ReadOnly[ContinuousIntegrationScanConfigurationTypeDef]
     ]
     ruleSetCategories: ReadOnly[Sequence[RuleSetCategoryType]]
-
-
-class CodeSnippetErrorTypeDef(TypedDict):
-    findingArn: str
-    errorCode: CodeSnippetErrorCodeType
-    errorMessage: str
-
-
-class CodeSnippetResultTypeDef(TypedDict):
-    findingArn: NotRequired[str]
-    startLine: NotRequired[int]
-    endLine: NotRequired[int]
-    codeSnippet: NotRequired[list[CodeLineTypeDef]]
-    suggestedFixes: NotRequired[list[SuggestedFixTypeDef]]
 
 
 class CodeVulnerabilityDetailsTypeDef(TypedDict):
@@ -1058,14 +1426,6 @@ class ComputePlatformTypeDef(TypedDict):
     version: NotRequired[str]
 
 
-class ContinuousIntegrationScanConfigurationOutputTypeDef(TypedDict):
-    supportedEvents: list[ContinuousIntegrationScanEventType]
-
-
-class ContinuousIntegrationScanConfigurationTypeDef(TypedDict):
-    supportedEvents: ReadOnly[Sequence[ContinuousIntegrationScanEventType]]
-
-
 class CountsTypeDef(TypedDict):
     count: NotRequired[int]
     groupKey: NotRequired[GroupKeyType]
@@ -1074,6 +1434,22 @@ class CountsTypeDef(TypedDict):
 class CoverageDateFilterTypeDef(TypedDict):
     startInclusive: NotRequired[ReadOnly[datetime | str]]
     endInclusive: NotRequired[ReadOnly[datetime | str]]
+
+
+class CoverageMapFilterTypeDef(TypedDict):
+    comparison: CoverageMapComparisonType
+    key: str
+    value: NotRequired[str]
+
+
+class CoverageNumberFilterTypeDef(TypedDict):
+    upperInclusive: NotRequired[int]
+    lowerInclusive: NotRequired[int]
+
+
+class CoverageStringFilterTypeDef(TypedDict):
+    comparison: CoverageStringComparisonType
+    value: str
 
 
 class CoverageFilterCriteriaTypeDef(TypedDict):
@@ -1106,20 +1482,37 @@ class CoverageFilterCriteriaTypeDef(TypedDict):
     lastScannedCommitId: NotRequired[ReadOnly[Sequence[CoverageStringFilterTypeDef]]]
 
 
-class CoverageMapFilterTypeDef(TypedDict):
-    comparison: CoverageMapComparisonType
-    key: str
-    value: NotRequired[str]
+class Ec2MetadataTypeDef(TypedDict):
+    tags: NotRequired[dict[str, str]]
+    amiId: NotRequired[str]
+    platform: NotRequired[Ec2PlatformType]
 
 
-class CoverageNumberFilterTypeDef(TypedDict):
-    upperInclusive: NotRequired[int]
-    lowerInclusive: NotRequired[int]
+class EcrContainerImageMetadataTypeDef(TypedDict):
+    tags: NotRequired[list[str]]
+    imagePulledAt: NotRequired[datetime]
+    lastInUseAt: NotRequired[datetime]
+    inUseCount: NotRequired[int]
 
 
-class CoverageStringFilterTypeDef(TypedDict):
-    comparison: CoverageStringComparisonType
-    value: str
+class EcrRepositoryMetadataTypeDef(TypedDict):
+    name: NotRequired[str]
+    scanFrequency: NotRequired[EcrScanFrequencyType]
+
+
+class LambdaFunctionMetadataTypeDef(TypedDict):
+    functionTags: NotRequired[dict[str, str]]
+    layers: NotRequired[list[str]]
+    functionName: NotRequired[str]
+    runtime: NotRequired[RuntimeType]
+
+
+class ResourceScanMetadataTypeDef(TypedDict):
+    ecrRepository: NotRequired[EcrRepositoryMetadataTypeDef]
+    ecrImage: NotRequired[EcrContainerImageMetadataTypeDef]
+    ec2: NotRequired[Ec2MetadataTypeDef]
+    lambdaFunction: NotRequired[LambdaFunctionMetadataTypeDef]
+    codeRepository: NotRequired[CodeRepositoryMetadataTypeDef]
 
 
 class CoveredResourceTypeDef(TypedDict):
@@ -1131,6 +1524,23 @@ class CoveredResourceTypeDef(TypedDict):
     resourceMetadata: NotRequired[ResourceScanMetadataTypeDef]
     lastScannedAt: NotRequired[datetime]
     scanMode: NotRequired[ScanModeType]
+
+
+class CreateCisTargetsTypeDef(TypedDict):
+    accountIds: ReadOnly[Sequence[str]]
+    targetResourceTags: ReadOnly[Mapping[str, Sequence[str]]]
+
+
+class WeeklyScheduleTypeDef(TypedDict):
+    startTime: TimeTypeDef
+    days: ReadOnly[Sequence[DayType]]
+
+
+class ScheduleTypeDef(TypedDict):
+    oneTime: NotRequired[OneTimeScheduleTypeDef]
+    daily: NotRequired[DailyScheduleTypeDef]
+    weekly: NotRequired[ReadOnly[WeeklyScheduleTypeDef]]
+    monthly: NotRequired[MonthlyScheduleTypeDef]
 
 
 class CreateCisScanConfigurationRequestTypeDef(TypedDict):
@@ -1146,9 +1556,13 @@ class CreateCisScanConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateCisTargetsTypeDef(TypedDict):
-    accountIds: ReadOnly[Sequence[str]]
-    targetResourceTags: ReadOnly[Mapping[str, Sequence[str]]]
+class CreateGitLabSelfManagedIntegrationDetailTypeDef(TypedDict):
+    instanceUrl: str
+    accessToken: str
+
+
+class CreateIntegrationDetailTypeDef(TypedDict):
+    gitlabSelfManaged: NotRequired[CreateGitLabSelfManagedIntegrationDetailTypeDef]
 
 
 class CreateCodeSecurityIntegrationRequestTypeDef(TypedDict):
@@ -1178,6 +1592,71 @@ class CreateCodeSecurityScanConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PackageFilterTypeDef(TypedDict):
+    name: NotRequired[StringFilterTypeDef]
+    version: NotRequired[StringFilterTypeDef]
+    epoch: NotRequired[NumberFilterTypeDef]
+    release: NotRequired[StringFilterTypeDef]
+    architecture: NotRequired[StringFilterTypeDef]
+    sourceLayerHash: NotRequired[StringFilterTypeDef]
+    sourceLambdaLayerArn: NotRequired[StringFilterTypeDef]
+    filePath: NotRequired[StringFilterTypeDef]
+
+
+class PortRangeFilterTypeDef(TypedDict):
+    beginInclusive: NotRequired[int]
+    endInclusive: NotRequired[int]
+
+
+class FilterCriteriaTypeDef(TypedDict):
+    findingArn: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    awsAccountId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    findingType: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    severity: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    firstObservedAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
+    lastObservedAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
+    updatedAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
+    findingStatus: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    title: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    inspectorScore: NotRequired[ReadOnly[Sequence[NumberFilterTypeDef]]]
+    resourceType: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    resourceId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    resourceTags: NotRequired[ReadOnly[Sequence[MapFilterTypeDef]]]
+    ec2InstanceImageId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ec2InstanceVpcId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ec2InstanceSubnetId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ecrImagePushedAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
+    ecrImageArchitecture: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ecrImageRegistry: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ecrImageRepositoryName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ecrImageTags: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ecrImageHash: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ecrImageLastInUseAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
+    ecrImageInUseCount: NotRequired[ReadOnly[Sequence[NumberFilterTypeDef]]]
+    portRange: NotRequired[ReadOnly[Sequence[PortRangeFilterTypeDef]]]
+    networkProtocol: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    componentId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    componentType: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    vulnerabilityId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    vulnerabilitySource: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    vendorSeverity: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    vulnerablePackages: NotRequired[ReadOnly[Sequence[PackageFilterTypeDef]]]
+    relatedVulnerabilities: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    fixAvailable: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    lambdaFunctionName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    lambdaFunctionLayers: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    lambdaFunctionRuntime: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    lambdaFunctionLastModifiedAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
+    lambdaFunctionExecutionRoleArn: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    exploitAvailable: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    codeVulnerabilityDetectorName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    codeVulnerabilityDetectorTags: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    codeVulnerabilityFilePath: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    epssScore: NotRequired[ReadOnly[Sequence[NumberFilterTypeDef]]]
+    codeRepositoryProjectName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    codeRepositoryProviderType: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+
+
 class CreateFilterRequestTypeDef(TypedDict):
     action: FilterActionType
     description: NotRequired[str]
@@ -1192,6 +1671,12 @@ class CreateFilterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DestinationTypeDef(TypedDict):
+    bucketName: str
+    keyPrefix: NotRequired[str]
+    kmsKeyArn: str
+
+
 class CreateFindingsReportRequestTypeDef(TypedDict):
     filterCriteria: NotRequired[ReadOnly[FilterCriteriaTypeDef]]
     reportFormat: ReportFormatType
@@ -1203,13 +1688,26 @@ class CreateFindingsReportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateGitLabSelfManagedIntegrationDetailTypeDef(TypedDict):
-    instanceUrl: str
-    accessToken: str
+class ResourceMapFilterTypeDef(TypedDict):
+    comparison: ResourceMapComparisonType
+    key: str
+    value: NotRequired[str]
 
 
-class CreateIntegrationDetailTypeDef(TypedDict):
-    gitlabSelfManaged: NotRequired[CreateGitLabSelfManagedIntegrationDetailTypeDef]
+class ResourceStringFilterTypeDef(TypedDict):
+    comparison: ResourceStringComparisonType
+    value: str
+
+
+class ResourceFilterCriteriaTypeDef(TypedDict):
+    accountId: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
+    resourceId: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
+    resourceType: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
+    ecrRepositoryName: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
+    lambdaFunctionName: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
+    ecrImageTags: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
+    ec2InstanceTags: NotRequired[ReadOnly[Sequence[ResourceMapFilterTypeDef]]]
+    lambdaFunctionTags: NotRequired[ReadOnly[Sequence[ResourceMapFilterTypeDef]]]
 
 
 class CreateSbomExportRequestTypeDef(TypedDict):
@@ -1259,18 +1757,9 @@ class CvssScoreTypeDef(TypedDict):
     source: str
 
 
-class DailyScheduleTypeDef(TypedDict):
-    startTime: TimeTypeDef
-
-
 class DateFilterOutputTypeDef(TypedDict):
     startInclusive: NotRequired[datetime]
     endInclusive: NotRequired[datetime]
-
-
-class DateFilterTypeDef(TypedDict):
-    startInclusive: NotRequired[ReadOnly[datetime | str]]
-    endInclusive: NotRequired[ReadOnly[datetime | str]]
 
 
 class DelegatedAdminAccountTypeDef(TypedDict):
@@ -1325,12 +1814,6 @@ class DescribeOrganizationConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationTypeDef(TypedDict):
-    bucketName: str
-    keyPrefix: NotRequired[str]
-    kmsKeyArn: str
-
-
 class DisableDelegatedAdminAccountRequestTypeDef(TypedDict):
     delegatedAdminAccountId: str
 
@@ -1351,11 +1834,6 @@ class DisableResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DisassociateConfigurationRequestTypeDef(TypedDict):
-    scanConfigurationArn: str
-    resource: CodeSecurityResourceTypeDef
-
-
 class DisassociateMemberRequestTypeDef(TypedDict):
     accountId: str
 
@@ -1363,6 +1841,11 @@ class DisassociateMemberRequestTypeDef(TypedDict):
 class DisassociateMemberResponseTypeDef(TypedDict):
     accountId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class Ec2ScanModeStateTypeDef(TypedDict):
+    scanMode: NotRequired[Ec2ScanModeType]
+    scanModeStatus: NotRequired[Ec2ScanModeStatusType]
 
 
 class Ec2ConfigurationStateTypeDef(TypedDict):
@@ -1373,34 +1856,12 @@ class Ec2ConfigurationTypeDef(TypedDict):
     scanMode: Ec2ScanModeType
 
 
-class Ec2InstanceAggregationResponseTypeDef(TypedDict):
-    instanceId: str
-    ami: NotRequired[str]
-    operatingSystem: NotRequired[str]
-    instanceTags: NotRequired[dict[str, str]]
-    accountId: NotRequired[str]
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-    networkFindings: NotRequired[int]
-
-
-class Ec2InstanceAggregationTypeDef(TypedDict):
-    amis: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    operatingSystems: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    instanceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    instanceTags: NotRequired[ReadOnly[Sequence[MapFilterTypeDef]]]
-    sortOrder: NotRequired[SortOrderType]
-    sortBy: NotRequired[Ec2InstanceSortByType]
-
-
-class Ec2MetadataTypeDef(TypedDict):
-    tags: NotRequired[dict[str, str]]
-    amiId: NotRequired[str]
-    platform: NotRequired[Ec2PlatformType]
-
-
-class Ec2ScanModeStateTypeDef(TypedDict):
-    scanMode: NotRequired[Ec2ScanModeType]
-    scanModeStatus: NotRequired[Ec2ScanModeStatusType]
+class EcrRescanDurationStateTypeDef(TypedDict):
+    rescanDuration: NotRequired[EcrRescanDurationType]
+    status: NotRequired[EcrRescanDurationStatusType]
+    updatedAt: NotRequired[datetime]
+    pullDateRescanDuration: NotRequired[EcrPullDateRescanDurationType]
+    pullDateRescanMode: NotRequired[EcrPullDateRescanModeType]
 
 
 class EcrConfigurationStateTypeDef(TypedDict):
@@ -1409,26 +1870,6 @@ class EcrConfigurationStateTypeDef(TypedDict):
 
 class EcrConfigurationTypeDef(TypedDict):
     rescanDuration: EcrRescanDurationType
-    pullDateRescanDuration: NotRequired[EcrPullDateRescanDurationType]
-    pullDateRescanMode: NotRequired[EcrPullDateRescanModeType]
-
-
-class EcrContainerImageMetadataTypeDef(TypedDict):
-    tags: NotRequired[list[str]]
-    imagePulledAt: NotRequired[datetime]
-    lastInUseAt: NotRequired[datetime]
-    inUseCount: NotRequired[int]
-
-
-class EcrRepositoryMetadataTypeDef(TypedDict):
-    name: NotRequired[str]
-    scanFrequency: NotRequired[EcrScanFrequencyType]
-
-
-class EcrRescanDurationStateTypeDef(TypedDict):
-    rescanDuration: NotRequired[EcrRescanDurationType]
-    status: NotRequired[EcrRescanDurationStatusType]
-    updatedAt: NotRequired[datetime]
     pullDateRescanDuration: NotRequired[EcrPullDateRescanDurationType]
     pullDateRescanMode: NotRequired[EcrPullDateRescanModeType]
 
@@ -1463,40 +1904,8 @@ class EpssTypeDef(TypedDict):
     score: NotRequired[float]
 
 
-class EvidenceTypeDef(TypedDict):
-    evidenceRule: NotRequired[str]
-    evidenceDetail: NotRequired[str]
-    severity: NotRequired[str]
-
-
-class ExploitObservedTypeDef(TypedDict):
-    lastSeen: NotRequired[datetime]
-    firstSeen: NotRequired[datetime]
-
-
 class ExploitabilityDetailsTypeDef(TypedDict):
     lastKnownExploitAt: NotRequired[datetime]
-
-
-class FailedAccountTypeDef(TypedDict):
-    accountId: str
-    status: NotRequired[StatusType]
-    resourceStatus: NotRequired[ResourceStatusTypeDef]
-    errorCode: ErrorCodeType
-    errorMessage: str
-
-
-class FailedAssociationResultTypeDef(TypedDict):
-    scanConfigurationArn: NotRequired[str]
-    resource: NotRequired[CodeSecurityResourceTypeDef]
-    statusCode: NotRequired[AssociationResultStatusCodeType]
-    statusMessage: NotRequired[str]
-
-
-class FailedMemberAccountEc2DeepInspectionStatusStateTypeDef(TypedDict):
-    accountId: str
-    ec2ScanStatus: NotRequired[StatusType]
-    errorMessage: NotRequired[str]
 
 
 class FilterCriteriaOutputTypeDef(TypedDict):
@@ -1548,55 +1957,6 @@ class FilterCriteriaOutputTypeDef(TypedDict):
     codeRepositoryProviderType: NotRequired[list[StringFilterTypeDef]]
 
 
-class FilterCriteriaTypeDef(TypedDict):
-    findingArn: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    awsAccountId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    findingType: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    severity: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    firstObservedAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
-    lastObservedAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
-    updatedAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
-    findingStatus: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    title: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    inspectorScore: NotRequired[ReadOnly[Sequence[NumberFilterTypeDef]]]
-    resourceType: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    resourceId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    resourceTags: NotRequired[ReadOnly[Sequence[MapFilterTypeDef]]]
-    ec2InstanceImageId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    ec2InstanceVpcId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    ec2InstanceSubnetId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    ecrImagePushedAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
-    ecrImageArchitecture: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    ecrImageRegistry: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    ecrImageRepositoryName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    ecrImageTags: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    ecrImageHash: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    ecrImageLastInUseAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
-    ecrImageInUseCount: NotRequired[ReadOnly[Sequence[NumberFilterTypeDef]]]
-    portRange: NotRequired[ReadOnly[Sequence[PortRangeFilterTypeDef]]]
-    networkProtocol: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    componentId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    componentType: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    vulnerabilityId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    vulnerabilitySource: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    vendorSeverity: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    vulnerablePackages: NotRequired[ReadOnly[Sequence[PackageFilterTypeDef]]]
-    relatedVulnerabilities: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    fixAvailable: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    lambdaFunctionName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    lambdaFunctionLayers: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    lambdaFunctionRuntime: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    lambdaFunctionLastModifiedAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
-    lambdaFunctionExecutionRoleArn: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    exploitAvailable: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    codeVulnerabilityDetectorName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    codeVulnerabilityDetectorTags: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    codeVulnerabilityFilePath: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    epssScore: NotRequired[ReadOnly[Sequence[NumberFilterTypeDef]]]
-    codeRepositoryProjectName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    codeRepositoryProviderType: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-
-
 class FilterTypeDef(TypedDict):
     arn: str
     ownerId: str
@@ -1610,37 +1970,81 @@ class FilterTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class FindingDetailTypeDef(TypedDict):
-    findingArn: NotRequired[str]
-    cisaData: NotRequired[CisaDataTypeDef]
-    riskScore: NotRequired[int]
-    evidences: NotRequired[list[EvidenceTypeDef]]
-    ttps: NotRequired[list[str]]
-    tools: NotRequired[list[str]]
-    exploitObserved: NotRequired[ExploitObservedTypeDef]
+class InspectorScoreDetailsTypeDef(TypedDict):
+    adjustedCvss: NotRequired[CvssScoreDetailsTypeDef]
+
+
+class StepTypeDef(TypedDict):
+    componentId: str
+    componentType: str
+    componentArn: NotRequired[str]
+
+
+class NetworkPathTypeDef(TypedDict):
+    steps: NotRequired[list[StepTypeDef]]
+
+
+class PortRangeTypeDef(TypedDict):
+    begin: int
+    end: int
+
+
+class NetworkReachabilityDetailsTypeDef(TypedDict):
+    openPortRange: PortRangeTypeDef
+    protocol: NetworkProtocolType
+    networkPath: NetworkPathTypeDef
+
+
+class VulnerablePackageTypeDef(TypedDict):
+    name: str
+    version: str
+    sourceLayerHash: NotRequired[str]
+    epoch: NotRequired[int]
+    release: NotRequired[str]
+    arch: NotRequired[str]
+    packageManager: NotRequired[PackageManagerType]
+    filePath: NotRequired[str]
+    fixedInVersion: NotRequired[str]
+    remediation: NotRequired[str]
+    sourceLambdaLayerArn: NotRequired[str]
+
+
+class PackageVulnerabilityDetailsTypeDef(TypedDict):
+    vulnerabilityId: str
+    vulnerablePackages: NotRequired[list[VulnerablePackageTypeDef]]
+    source: str
+    cvss: NotRequired[list[CvssScoreTypeDef]]
+    relatedVulnerabilities: NotRequired[list[str]]
+    sourceUrl: NotRequired[str]
+    vendorSeverity: NotRequired[str]
+    vendorCreatedAt: NotRequired[datetime]
+    vendorUpdatedAt: NotRequired[datetime]
     referenceUrls: NotRequired[list[str]]
-    cwes: NotRequired[list[str]]
-    epssScore: NotRequired[float]
 
 
-class FindingDetailsErrorTypeDef(TypedDict):
-    findingArn: str
-    errorCode: FindingDetailsErrorCodeType
-    errorMessage: str
+class RecommendationTypeDef(TypedDict):
+    text: NotRequired[str]
+    Url: NotRequired[str]
 
 
-class FindingTypeAggregationResponseTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-    exploitAvailableCount: NotRequired[int]
-    fixAvailableCount: NotRequired[int]
+class RemediationTypeDef(TypedDict):
+    recommendation: NotRequired[RecommendationTypeDef]
 
 
-class FindingTypeAggregationTypeDef(TypedDict):
-    findingType: NotRequired[AggregationFindingTypeType]
-    resourceType: NotRequired[AggregationResourceTypeType]
-    sortOrder: NotRequired[SortOrderType]
-    sortBy: NotRequired[FindingTypeSortByType]
+class ResourceDetailsTypeDef(TypedDict):
+    awsEc2Instance: NotRequired[AwsEc2InstanceDetailsTypeDef]
+    awsEcrContainerImage: NotRequired[AwsEcrContainerImageDetailsTypeDef]
+    awsLambdaFunction: NotRequired[AwsLambdaFunctionDetailsTypeDef]
+    codeRepository: NotRequired[CodeRepositoryDetailsTypeDef]
+
+
+class ResourceTypeDef(TypedDict):
+    type: ResourceTypeType
+    id: str
+    partition: NotRequired[str]
+    region: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    details: NotRequired[ResourceDetailsTypeDef]
 
 
 class FindingTypeDef(TypedDict):
@@ -1665,24 +2069,6 @@ class FindingTypeDef(TypedDict):
     exploitabilityDetails: NotRequired[ExploitabilityDetailsTypeDef]
     codeVulnerabilityDetails: NotRequired[CodeVulnerabilityDetailsTypeDef]
     epss: NotRequired[EpssDetailsTypeDef]
-
-
-class FreeTrialAccountInfoTypeDef(TypedDict):
-    accountId: str
-    freeTrialInfo: list[FreeTrialInfoTypeDef]
-
-
-class FreeTrialInfoErrorTypeDef(TypedDict):
-    accountId: str
-    code: FreeTrialInfoErrorCodeType
-    message: str
-
-
-class FreeTrialInfoTypeDef(TypedDict):
-    type: FreeTrialTypeType
-    start: datetime
-    end: datetime
-    status: FreeTrialStatusType
 
 
 class GetCisScanReportRequestTypeDef(TypedDict):
@@ -1824,6 +2210,13 @@ class GetMemberRequestTypeDef(TypedDict):
     accountId: str
 
 
+class MemberTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    relationshipStatus: NotRequired[RelationshipStatusType]
+    delegatedAdminAccountId: NotRequired[str]
+    updatedAt: NotRequired[datetime]
+
+
 class GetMemberResponseTypeDef(TypedDict):
     member: NotRequired[MemberTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1831,6 +2224,17 @@ class GetMemberResponseTypeDef(TypedDict):
 
 class GetSbomExportRequestTypeDef(TypedDict):
     reportId: str
+
+
+class ResourceFilterCriteriaOutputTypeDef(TypedDict):
+    accountId: NotRequired[list[ResourceStringFilterTypeDef]]
+    resourceId: NotRequired[list[ResourceStringFilterTypeDef]]
+    resourceType: NotRequired[list[ResourceStringFilterTypeDef]]
+    ecrRepositoryName: NotRequired[list[ResourceStringFilterTypeDef]]
+    lambdaFunctionName: NotRequired[list[ResourceStringFilterTypeDef]]
+    ecrImageTags: NotRequired[list[ResourceStringFilterTypeDef]]
+    ec2InstanceTags: NotRequired[list[ResourceMapFilterTypeDef]]
+    lambdaFunctionTags: NotRequired[list[ResourceMapFilterTypeDef]]
 
 
 class GetSbomExportResponseTypeDef(TypedDict):
@@ -1844,78 +2248,15 @@ class GetSbomExportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImageLayerAggregationResponseTypeDef(TypedDict):
-    repository: str
-    resourceId: str
-    layerHash: str
-    accountId: str
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-
-
-class ImageLayerAggregationTypeDef(TypedDict):
-    repositories: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    layerHashes: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    sortOrder: NotRequired[SortOrderType]
-    sortBy: NotRequired[ImageLayerSortByType]
-
-
-class InspectorScoreDetailsTypeDef(TypedDict):
-    adjustedCvss: NotRequired[CvssScoreDetailsTypeDef]
-
-
-class LambdaFunctionAggregationResponseTypeDef(TypedDict):
-    resourceId: str
-    functionName: NotRequired[str]
-    runtime: NotRequired[str]
-    lambdaTags: NotRequired[dict[str, str]]
-    accountId: NotRequired[str]
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-    lastModifiedAt: NotRequired[datetime]
-
-
-class LambdaFunctionAggregationTypeDef(TypedDict):
-    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    functionNames: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    runtimes: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    functionTags: NotRequired[ReadOnly[Sequence[MapFilterTypeDef]]]
-    sortOrder: NotRequired[SortOrderType]
-    sortBy: NotRequired[LambdaFunctionSortByType]
-
-
-class LambdaFunctionMetadataTypeDef(TypedDict):
-    functionTags: NotRequired[dict[str, str]]
-    layers: NotRequired[list[str]]
-    functionName: NotRequired[str]
-    runtime: NotRequired[RuntimeType]
-
-
-class LambdaLayerAggregationResponseTypeDef(TypedDict):
-    functionName: str
-    resourceId: str
-    layerArn: str
-    accountId: str
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-
-
-class LambdaLayerAggregationTypeDef(TypedDict):
-    functionNames: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    layerArns: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    sortOrder: NotRequired[SortOrderType]
-    sortBy: NotRequired[LambdaLayerSortByType]
-
-
-class LambdaVpcConfigTypeDef(TypedDict):
-    subnetIds: NotRequired[list[str]]
-    securityGroupIds: NotRequired[list[str]]
-    vpcId: NotRequired[str]
-
-
 class ListAccountPermissionsRequestTypeDef(TypedDict):
     service: NotRequired[ServiceType]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class PermissionTypeDef(TypedDict):
+    service: ServiceType
+    operation: OperationType
 
 
 class ListAccountPermissionsResponseTypeDef(TypedDict):
@@ -2108,6 +2449,11 @@ class ListFindingAggregationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SortCriteriaTypeDef(TypedDict):
+    field: SortFieldType
+    sortOrder: SortOrderType
+
+
 class ListFindingsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -2148,155 +2494,22 @@ class ListUsageTotalsRequestTypeDef(TypedDict):
     accountIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class UsageTypeDef(TypedDict):
+    type: NotRequired[UsageTypeType]
+    total: NotRequired[float]
+    estimatedMonthlyCost: NotRequired[float]
+    currency: NotRequired[CurrencyType]
+
+
+class UsageTotalTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    usage: NotRequired[list[UsageTypeDef]]
+
+
 class ListUsageTotalsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     totals: NotRequired[list[UsageTotalTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MapFilterTypeDef(TypedDict):
-    comparison: MapComparisonType
-    key: str
-    value: NotRequired[str]
-
-
-class MemberAccountEc2DeepInspectionStatusStateTypeDef(TypedDict):
-    accountId: str
-    status: NotRequired[Ec2DeepInspectionStatusType]
-    errorMessage: NotRequired[str]
-
-
-class MemberAccountEc2DeepInspectionStatusTypeDef(TypedDict):
-    accountId: str
-    activateDeepInspection: bool
-
-
-class MemberTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    relationshipStatus: NotRequired[RelationshipStatusType]
-    delegatedAdminAccountId: NotRequired[str]
-    updatedAt: NotRequired[datetime]
-
-
-class MonthlyScheduleTypeDef(TypedDict):
-    startTime: TimeTypeDef
-    day: DayType
-
-
-class NetworkPathTypeDef(TypedDict):
-    steps: NotRequired[list[StepTypeDef]]
-
-
-class NetworkReachabilityDetailsTypeDef(TypedDict):
-    openPortRange: PortRangeTypeDef
-    protocol: NetworkProtocolType
-    networkPath: NetworkPathTypeDef
-
-
-class NumberFilterTypeDef(TypedDict):
-    upperInclusive: NotRequired[float]
-    lowerInclusive: NotRequired[float]
-
-
-class OneTimeScheduleTypeDef(TypedDict):
-    pass
-
-
-class PackageAggregationResponseTypeDef(TypedDict):
-    packageName: str
-    accountId: NotRequired[str]
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-
-
-class PackageAggregationTypeDef(TypedDict):
-    packageNames: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    sortOrder: NotRequired[SortOrderType]
-    sortBy: NotRequired[PackageSortByType]
-
-
-class PackageFilterTypeDef(TypedDict):
-    name: NotRequired[StringFilterTypeDef]
-    version: NotRequired[StringFilterTypeDef]
-    epoch: NotRequired[NumberFilterTypeDef]
-    release: NotRequired[StringFilterTypeDef]
-    architecture: NotRequired[StringFilterTypeDef]
-    sourceLayerHash: NotRequired[StringFilterTypeDef]
-    sourceLambdaLayerArn: NotRequired[StringFilterTypeDef]
-    filePath: NotRequired[StringFilterTypeDef]
-
-
-class PackageVulnerabilityDetailsTypeDef(TypedDict):
-    vulnerabilityId: str
-    vulnerablePackages: NotRequired[list[VulnerablePackageTypeDef]]
-    source: str
-    cvss: NotRequired[list[CvssScoreTypeDef]]
-    relatedVulnerabilities: NotRequired[list[str]]
-    sourceUrl: NotRequired[str]
-    vendorSeverity: NotRequired[str]
-    vendorCreatedAt: NotRequired[datetime]
-    vendorUpdatedAt: NotRequired[datetime]
-    referenceUrls: NotRequired[list[str]]
-
-
-class PeriodicScanConfigurationTypeDef(TypedDict):
-    frequency: NotRequired[PeriodicScanFrequencyType]
-    frequencyExpression: NotRequired[str]
-
-
-class PermissionTypeDef(TypedDict):
-    service: ServiceType
-    operation: OperationType
-
-
-class PortRangeFilterTypeDef(TypedDict):
-    beginInclusive: NotRequired[int]
-    endInclusive: NotRequired[int]
-
-
-class PortRangeTypeDef(TypedDict):
-    begin: int
-    end: int
-
-
-class ProjectCodeSecurityScanConfigurationTypeDef(TypedDict):
-    periodicScanConfigurations: NotRequired[
-        list[ProjectPeriodicScanConfigurationTypeDef]
-    ]
-    continuousIntegrationScanConfigurations: NotRequired[
-        list[ProjectContinuousIntegrationScanConfigurationTypeDef]
-    ]
-
-
-class ProjectContinuousIntegrationScanConfigurationTypeDef(TypedDict):
-    supportedEvent: NotRequired[ContinuousIntegrationScanEventType]
-    ruleSetCategories: NotRequired[list[RuleSetCategoryType]]
-
-
-class ProjectPeriodicScanConfigurationTypeDef(TypedDict):
-    frequencyExpression: NotRequired[str]
-    ruleSetCategories: NotRequired[list[RuleSetCategoryType]]
-
-
-class RecommendationTypeDef(TypedDict):
-    text: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class RemediationTypeDef(TypedDict):
-    recommendation: NotRequired[RecommendationTypeDef]
-
-
-class RepositoryAggregationResponseTypeDef(TypedDict):
-    repository: str
-    accountId: NotRequired[str]
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-    affectedImages: NotRequired[int]
-
-
-class RepositoryAggregationTypeDef(TypedDict):
-    repositories: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    sortOrder: NotRequired[SortOrderType]
-    sortBy: NotRequired[RepositorySortByType]
 
 
 class ResetEncryptionKeyRequestTypeDef(TypedDict):
@@ -2308,110 +2521,6 @@ class ResetEncryptionKeyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceDetailsTypeDef(TypedDict):
-    awsEc2Instance: NotRequired[AwsEc2InstanceDetailsTypeDef]
-    awsEcrContainerImage: NotRequired[AwsEcrContainerImageDetailsTypeDef]
-    awsLambdaFunction: NotRequired[AwsLambdaFunctionDetailsTypeDef]
-    codeRepository: NotRequired[CodeRepositoryDetailsTypeDef]
-
-
-class ResourceFilterCriteriaOutputTypeDef(TypedDict):
-    accountId: NotRequired[list[ResourceStringFilterTypeDef]]
-    resourceId: NotRequired[list[ResourceStringFilterTypeDef]]
-    resourceType: NotRequired[list[ResourceStringFilterTypeDef]]
-    ecrRepositoryName: NotRequired[list[ResourceStringFilterTypeDef]]
-    lambdaFunctionName: NotRequired[list[ResourceStringFilterTypeDef]]
-    ecrImageTags: NotRequired[list[ResourceStringFilterTypeDef]]
-    ec2InstanceTags: NotRequired[list[ResourceMapFilterTypeDef]]
-    lambdaFunctionTags: NotRequired[list[ResourceMapFilterTypeDef]]
-
-
-class ResourceFilterCriteriaTypeDef(TypedDict):
-    accountId: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
-    resourceId: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
-    resourceType: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
-    ecrRepositoryName: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
-    lambdaFunctionName: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
-    ecrImageTags: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
-    ec2InstanceTags: NotRequired[ReadOnly[Sequence[ResourceMapFilterTypeDef]]]
-    lambdaFunctionTags: NotRequired[ReadOnly[Sequence[ResourceMapFilterTypeDef]]]
-
-
-class ResourceMapFilterTypeDef(TypedDict):
-    comparison: ResourceMapComparisonType
-    key: str
-    value: NotRequired[str]
-
-
-class ResourceScanMetadataTypeDef(TypedDict):
-    ecrRepository: NotRequired[EcrRepositoryMetadataTypeDef]
-    ecrImage: NotRequired[EcrContainerImageMetadataTypeDef]
-    ec2: NotRequired[Ec2MetadataTypeDef]
-    lambdaFunction: NotRequired[LambdaFunctionMetadataTypeDef]
-    codeRepository: NotRequired[CodeRepositoryMetadataTypeDef]
-
-
-ResourceStateTypeDef = TypedDict(
-    "ResourceStateTypeDef",
-    {
-        "ec2": "StateTypeDef",
-        "ecr": "StateTypeDef",
-        "lambda": NotRequired["StateTypeDef"],
-        "lambdaCode": NotRequired["StateTypeDef"],
-        "codeRepository": NotRequired["StateTypeDef"],
-    },
-)
-
-
-ResourceStatusTypeDef = TypedDict(
-    "ResourceStatusTypeDef",
-    {
-        "ec2": StatusType,
-        "ecr": StatusType,
-        "lambda": NotRequired[StatusType],
-        "lambdaCode": NotRequired[StatusType],
-        "codeRepository": NotRequired[StatusType],
-    },
-)
-
-
-class ResourceStringFilterTypeDef(TypedDict):
-    comparison: ResourceStringComparisonType
-    value: str
-
-
-class ResourceTypeDef(TypedDict):
-    type: ResourceTypeType
-    id: str
-    partition: NotRequired[str]
-    region: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    details: NotRequired[ResourceDetailsTypeDef]
-
-
-class ScanStatusTypeDef(TypedDict):
-    statusCode: ScanStatusCodeType
-    reason: ScanStatusReasonType
-
-
-class ScheduleOutputTypeDef(TypedDict):
-    oneTime: NotRequired[OneTimeScheduleTypeDef]
-    daily: NotRequired[DailyScheduleTypeDef]
-    weekly: NotRequired[WeeklyScheduleOutputTypeDef]
-    monthly: NotRequired[MonthlyScheduleTypeDef]
-
-
-class ScheduleTypeDef(TypedDict):
-    oneTime: NotRequired[OneTimeScheduleTypeDef]
-    daily: NotRequired[DailyScheduleTypeDef]
-    weekly: NotRequired[ReadOnly[WeeklyScheduleTypeDef]]
-    monthly: NotRequired[MonthlyScheduleTypeDef]
-
-
-class ScopeSettingsTypeDef(TypedDict):
-    projectSelectionScope: NotRequired[ProjectSelectionScopeType]
-
-
 class SearchVulnerabilitiesFilterCriteriaTypeDef(TypedDict):
     vulnerabilityIds: ReadOnly[Sequence[str]]
 
@@ -2419,6 +2528,27 @@ class SearchVulnerabilitiesFilterCriteriaTypeDef(TypedDict):
 class SearchVulnerabilitiesRequestTypeDef(TypedDict):
     filterCriteria: ReadOnly[SearchVulnerabilitiesFilterCriteriaTypeDef]
     nextToken: NotRequired[str]
+
+
+class VulnerabilityTypeDef(TypedDict):
+    id: str
+    cwes: NotRequired[list[str]]
+    cisaData: NotRequired[CisaDataTypeDef]
+    source: NotRequired[VulnerabilitySourceType]
+    description: NotRequired[str]
+    atigData: NotRequired[AtigDataTypeDef]
+    vendorSeverity: NotRequired[str]
+    cvss4: NotRequired[Cvss4TypeDef]
+    cvss3: NotRequired[Cvss3TypeDef]
+    relatedVulnerabilities: NotRequired[list[str]]
+    cvss2: NotRequired[Cvss2TypeDef]
+    vendorCreatedAt: NotRequired[datetime]
+    vendorUpdatedAt: NotRequired[datetime]
+    sourceUrl: NotRequired[str]
+    referenceUrls: NotRequired[list[str]]
+    exploitObserved: NotRequired[ExploitObservedTypeDef]
+    detectionPlatforms: NotRequired[list[str]]
+    epss: NotRequired[EpssTypeDef]
 
 
 class SearchVulnerabilitiesResponseTypeDef(TypedDict):
@@ -2446,18 +2576,6 @@ class SendCisSessionTelemetryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SeverityCountsTypeDef(TypedDict):
-    all: NotRequired[int]
-    medium: NotRequired[int]
-    high: NotRequired[int]
-    critical: NotRequired[int]
-
-
-class SortCriteriaTypeDef(TypedDict):
-    field: SortFieldType
-    sortOrder: SortOrderType
-
-
 class StartCisSessionMessageTypeDef(TypedDict):
     sessionToken: str
 
@@ -2480,24 +2598,6 @@ class StartCodeSecurityScanResponseTypeDef(TypedDict):
     scanId: NotRequired[str]
     status: NotRequired[CodeScanStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StateTypeDef(TypedDict):
-    status: StatusType
-    errorCode: ErrorCodeType
-    errorMessage: str
-
-
-class StatusCountsTypeDef(TypedDict):
-    failed: NotRequired[int]
-    skipped: NotRequired[int]
-    passed: NotRequired[int]
-
-
-class StepTypeDef(TypedDict):
-    componentId: str
-    componentType: str
-    componentArn: NotRequired[str]
 
 
 class StopCisMessageProgressTypeDef(TypedDict):
@@ -2530,27 +2630,6 @@ class StopCisSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StringFilterTypeDef(TypedDict):
-    comparison: StringComparisonType
-    value: str
-
-
-class SuccessfulAssociationResultTypeDef(TypedDict):
-    scanConfigurationArn: NotRequired[str]
-    resource: NotRequired[CodeSecurityResourceTypeDef]
-
-
-class SuggestedFixTypeDef(TypedDict):
-    description: NotRequired[str]
-    code: NotRequired[str]
-
-
-class TagFilterTypeDef(TypedDict):
-    comparison: TagComparisonType
-    key: str
-    value: str
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -2560,27 +2639,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TimeTypeDef(TypedDict):
-    timeOfDay: str
-    timezone: str
-
-
-class TitleAggregationResponseTypeDef(TypedDict):
-    title: str
-    vulnerabilityId: NotRequired[str]
-    accountId: NotRequired[str]
-    severityCounts: NotRequired[SeverityCountsTypeDef]
-
-
-class TitleAggregationTypeDef(TypedDict):
-    titles: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    vulnerabilityIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
-    resourceType: NotRequired[AggregationResourceTypeType]
-    sortOrder: NotRequired[SortOrderType]
-    sortBy: NotRequired[TitleSortByType]
-    findingType: NotRequired[AggregationFindingTypeType]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
@@ -2588,6 +2646,11 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateCisTargetsTypeDef(TypedDict):
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+    targetResourceTags: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
 
 
 class UpdateCisScanConfigurationRequestTypeDef(TypedDict):
@@ -2603,9 +2666,18 @@ class UpdateCisScanConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateCisTargetsTypeDef(TypedDict):
-    accountIds: NotRequired[ReadOnly[Sequence[str]]]
-    targetResourceTags: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+class UpdateGitHubIntegrationDetailTypeDef(TypedDict):
+    code: str
+    installationId: str
+
+
+class UpdateGitLabSelfManagedIntegrationDetailTypeDef(TypedDict):
+    authCode: str
+
+
+class UpdateIntegrationDetailsTypeDef(TypedDict):
+    gitlabSelfManaged: NotRequired[UpdateGitLabSelfManagedIntegrationDetailTypeDef]
+    github: NotRequired[UpdateGitHubIntegrationDetailTypeDef]
 
 
 class UpdateCodeSecurityIntegrationRequestTypeDef(TypedDict):
@@ -2675,20 +2747,6 @@ class UpdateFilterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateGitHubIntegrationDetailTypeDef(TypedDict):
-    code: str
-    installationId: str
-
-
-class UpdateGitLabSelfManagedIntegrationDetailTypeDef(TypedDict):
-    authCode: str
-
-
-class UpdateIntegrationDetailsTypeDef(TypedDict):
-    gitlabSelfManaged: NotRequired[UpdateGitLabSelfManagedIntegrationDetailTypeDef]
-    github: NotRequired[UpdateGitHubIntegrationDetailTypeDef]
-
-
 class UpdateOrgEc2DeepInspectionConfigurationRequestTypeDef(TypedDict):
     orgPackagePaths: ReadOnly[Sequence[str]]
 
@@ -2704,60 +2762,3 @@ class UpdateOrganizationConfigurationRequestTypeDef(TypedDict):
 class UpdateOrganizationConfigurationResponseTypeDef(TypedDict):
     autoEnable: AutoEnableTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UsageTotalTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    usage: NotRequired[list[UsageTypeDef]]
-
-
-class UsageTypeDef(TypedDict):
-    type: NotRequired[UsageTypeType]
-    total: NotRequired[float]
-    estimatedMonthlyCost: NotRequired[float]
-    currency: NotRequired[CurrencyType]
-
-
-class VulnerabilityTypeDef(TypedDict):
-    id: str
-    cwes: NotRequired[list[str]]
-    cisaData: NotRequired[CisaDataTypeDef]
-    source: NotRequired[VulnerabilitySourceType]
-    description: NotRequired[str]
-    atigData: NotRequired[AtigDataTypeDef]
-    vendorSeverity: NotRequired[str]
-    cvss4: NotRequired[Cvss4TypeDef]
-    cvss3: NotRequired[Cvss3TypeDef]
-    relatedVulnerabilities: NotRequired[list[str]]
-    cvss2: NotRequired[Cvss2TypeDef]
-    vendorCreatedAt: NotRequired[datetime]
-    vendorUpdatedAt: NotRequired[datetime]
-    sourceUrl: NotRequired[str]
-    referenceUrls: NotRequired[list[str]]
-    exploitObserved: NotRequired[ExploitObservedTypeDef]
-    detectionPlatforms: NotRequired[list[str]]
-    epss: NotRequired[EpssTypeDef]
-
-
-class VulnerablePackageTypeDef(TypedDict):
-    name: str
-    version: str
-    sourceLayerHash: NotRequired[str]
-    epoch: NotRequired[int]
-    release: NotRequired[str]
-    arch: NotRequired[str]
-    packageManager: NotRequired[PackageManagerType]
-    filePath: NotRequired[str]
-    fixedInVersion: NotRequired[str]
-    remediation: NotRequired[str]
-    sourceLambdaLayerArn: NotRequired[str]
-
-
-class WeeklyScheduleOutputTypeDef(TypedDict):
-    startTime: TimeTypeDef
-    days: list[DayType]
-
-
-class WeeklyScheduleTypeDef(TypedDict):
-    startTime: TimeTypeDef
-    days: ReadOnly[Sequence[DayType]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,14 +24,15 @@ from .literals import (
     OutputFormatType,
 )
 
-__all__ = [
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScanSbomRequestTypeDef",
-    "ScanSbomResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScanSbomRequestTypeDef",
+        "ScanSbomResponseTypeDef",
+    ]
 
 
 class ScanSbomRequestTypeDef(TypedDict):

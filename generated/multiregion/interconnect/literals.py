@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Interconnect: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AttachPointTypeType",
-    "ConnectionStateType",
-    "EnvironmentStateType",
-    "RemoteAccountIdentifierTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttachPointTypeType",
+        "ConnectionStateType",
+        "EnvironmentStateType",
+        "RemoteAccountIdentifierTypeType",
+    ]
 
 AttachPointTypeType = Literal["DirectConnectGateway"]
 ConnectionStateType = Literal[

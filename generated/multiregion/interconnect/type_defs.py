@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,44 +25,50 @@ from .literals import (
     RemoteAccountIdentifierTypeType,
 )
 
-__all__ = [
-    "AcceptConnectionProposalRequestTypeDef",
-    "AcceptConnectionProposalResponseTypeDef",
-    "AttachPointDescriptorTypeDef",
-    "AttachPointTypeDef",
-    "BandwidthsTypeDef",
-    "ConnectionSummaryTypeDef",
-    "ConnectionTypeDef",
-    "CreateConnectionRequestTypeDef",
-    "CreateConnectionResponseTypeDef",
-    "DeleteConnectionRequestTypeDef",
-    "DeleteConnectionResponseTypeDef",
-    "DescribeConnectionProposalRequestTypeDef",
-    "DescribeConnectionProposalResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentTypeDef",
-    "GetConnectionRequestTypeDef",
-    "GetConnectionResponseTypeDef",
-    "GetEnvironmentRequestTypeDef",
-    "GetEnvironmentResponseTypeDef",
-    "ListAttachPointsRequestTypeDef",
-    "ListAttachPointsResponseTypeDef",
-    "ListConnectionsRequestTypeDef",
-    "ListConnectionsResponseTypeDef",
-    "ListEnvironmentsRequestTypeDef",
-    "ListEnvironmentsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ProviderTypeDef",
-    "RemoteAccountIdentifierTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateConnectionRequestTypeDef",
-    "UpdateConnectionResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptConnectionProposalRequestTypeDef",
+        "AcceptConnectionProposalResponseTypeDef",
+        "AttachPointDescriptorTypeDef",
+        "AttachPointTypeDef",
+        "BandwidthsTypeDef",
+        "ConnectionSummaryTypeDef",
+        "ConnectionTypeDef",
+        "CreateConnectionRequestTypeDef",
+        "CreateConnectionResponseTypeDef",
+        "DeleteConnectionRequestTypeDef",
+        "DeleteConnectionResponseTypeDef",
+        "DescribeConnectionProposalRequestTypeDef",
+        "DescribeConnectionProposalResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentTypeDef",
+        "GetConnectionRequestTypeDef",
+        "GetConnectionResponseTypeDef",
+        "GetEnvironmentRequestTypeDef",
+        "GetEnvironmentResponseTypeDef",
+        "ListAttachPointsRequestTypeDef",
+        "ListAttachPointsResponseTypeDef",
+        "ListConnectionsRequestTypeDef",
+        "ListConnectionsResponseTypeDef",
+        "ListEnvironmentsRequestTypeDef",
+        "ListEnvironmentsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ProviderTypeDef",
+        "RemoteAccountIdentifierTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateConnectionRequestTypeDef",
+        "UpdateConnectionResponseTypeDef",
+    ]
+
+
+class AttachPointTypeDef(TypedDict):
+    directConnectGateway: NotRequired[str]
+    arn: NotRequired[str]
 
 
 class AcceptConnectionProposalRequestTypeDef(TypedDict):
@@ -71,6 +77,29 @@ class AcceptConnectionProposalRequestTypeDef(TypedDict):
     description: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     clientToken: NotRequired[str]
+
+
+class ProviderTypeDef(TypedDict):
+    cloudServiceProvider: NotRequired[str]
+    lastMileProvider: NotRequired[str]
+
+
+class ConnectionTypeDef(TypedDict):
+    id: str
+    arn: str
+    description: str
+    bandwidth: str
+    attachPoint: AttachPointTypeDef
+    environmentId: str
+    provider: ProviderTypeDef
+    location: str
+    type: str
+    state: ConnectionStateType
+    sharedId: str
+    billingTier: NotRequired[int]
+    ownerAccount: str
+    activationKey: str
+    tags: NotRequired[dict[str, str]]
 
 
 class AcceptConnectionProposalResponseTypeDef(TypedDict):
@@ -82,11 +111,6 @@ class AttachPointDescriptorTypeDef(TypedDict):
     type: AttachPointTypeType
     identifier: str
     name: str
-
-
-class AttachPointTypeDef(TypedDict):
-    directConnectGateway: NotRequired[str]
-    arn: NotRequired[str]
 
 
 class BandwidthsTypeDef(TypedDict):
@@ -109,22 +133,8 @@ class ConnectionSummaryTypeDef(TypedDict):
     billingTier: NotRequired[int]
 
 
-class ConnectionTypeDef(TypedDict):
-    id: str
-    arn: str
-    description: str
-    bandwidth: str
-    attachPoint: AttachPointTypeDef
-    environmentId: str
-    provider: ProviderTypeDef
-    location: str
-    type: str
-    state: ConnectionStateType
-    sharedId: str
-    billingTier: NotRequired[int]
-    ownerAccount: str
-    activationKey: str
-    tags: NotRequired[dict[str, str]]
+class RemoteAccountIdentifierTypeDef(TypedDict):
+    identifier: NotRequired[str]
 
 
 class CreateConnectionRequestTypeDef(TypedDict):
@@ -240,15 +250,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ProviderTypeDef(TypedDict):
-    cloudServiceProvider: NotRequired[str]
-    lastMileProvider: NotRequired[str]
-
-
-class RemoteAccountIdentifierTypeDef(TypedDict):
-    identifier: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CloudWatch Internet Monitor: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "HealthEventImpactTypeType",
-    "HealthEventStatusType",
-    "InternetEventStatusType",
-    "InternetEventTypeType",
-    "LocalHealthEventsConfigStatusType",
-    "LogDeliveryStatusType",
-    "MonitorConfigStateType",
-    "MonitorProcessingStatusCodeType",
-    "OperatorType",
-    "QueryStatusType",
-    "QueryTypeType",
-    "TriangulationEventTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "HealthEventImpactTypeType",
+        "HealthEventStatusType",
+        "InternetEventStatusType",
+        "InternetEventTypeType",
+        "LocalHealthEventsConfigStatusType",
+        "LogDeliveryStatusType",
+        "MonitorConfigStateType",
+        "MonitorProcessingStatusCodeType",
+        "OperatorType",
+        "QueryStatusType",
+        "QueryTypeType",
+        "TriangulationEventTypeType",
+    ]
 
 HealthEventImpactTypeType = Literal[
     "AVAILABILITY",

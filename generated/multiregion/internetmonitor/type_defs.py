@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,59 +33,60 @@ from .literals import (
     TriangulationEventTypeType,
 )
 
-__all__ = [
-    "AvailabilityMeasurementTypeDef",
-    "ClientLocationTypeDef",
-    "CreateMonitorInputTypeDef",
-    "CreateMonitorOutputTypeDef",
-    "DeleteMonitorInputTypeDef",
-    "DeleteMonitorOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FilterParameterTypeDef",
-    "GetHealthEventInputTypeDef",
-    "GetHealthEventOutputTypeDef",
-    "GetInternetEventInputTypeDef",
-    "GetInternetEventOutputTypeDef",
-    "GetMonitorInputTypeDef",
-    "GetMonitorOutputTypeDef",
-    "GetQueryResultsInputTypeDef",
-    "GetQueryResultsOutputTypeDef",
-    "GetQueryStatusInputTypeDef",
-    "GetQueryStatusOutputTypeDef",
-    "HealthEventTypeDef",
-    "HealthEventsConfigTypeDef",
-    "ImpactedLocationTypeDef",
-    "InternetEventSummaryTypeDef",
-    "InternetHealthTypeDef",
-    "InternetMeasurementsLogDeliveryTypeDef",
-    "ListHealthEventsInputTypeDef",
-    "ListHealthEventsOutputTypeDef",
-    "ListInternetEventsInputTypeDef",
-    "ListInternetEventsOutputTypeDef",
-    "ListMonitorsInputTypeDef",
-    "ListMonitorsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "LocalHealthEventsConfigTypeDef",
-    "MonitorTypeDef",
-    "NetworkImpairmentTypeDef",
-    "NetworkTypeDef",
-    "PerformanceMeasurementTypeDef",
-    "QueryFieldTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoundTripTimeTypeDef",
-    "S3ConfigTypeDef",
-    "StartQueryInputTypeDef",
-    "StartQueryOutputTypeDef",
-    "StopQueryInputTypeDef",
-    "StopQueryOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateMonitorInputTypeDef",
-    "UpdateMonitorOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AvailabilityMeasurementTypeDef",
+        "ClientLocationTypeDef",
+        "CreateMonitorInputTypeDef",
+        "CreateMonitorOutputTypeDef",
+        "DeleteMonitorInputTypeDef",
+        "DeleteMonitorOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FilterParameterTypeDef",
+        "GetHealthEventInputTypeDef",
+        "GetHealthEventOutputTypeDef",
+        "GetInternetEventInputTypeDef",
+        "GetInternetEventOutputTypeDef",
+        "GetMonitorInputTypeDef",
+        "GetMonitorOutputTypeDef",
+        "GetQueryResultsInputTypeDef",
+        "GetQueryResultsOutputTypeDef",
+        "GetQueryStatusInputTypeDef",
+        "GetQueryStatusOutputTypeDef",
+        "HealthEventTypeDef",
+        "HealthEventsConfigTypeDef",
+        "ImpactedLocationTypeDef",
+        "InternetEventSummaryTypeDef",
+        "InternetHealthTypeDef",
+        "InternetMeasurementsLogDeliveryTypeDef",
+        "ListHealthEventsInputTypeDef",
+        "ListHealthEventsOutputTypeDef",
+        "ListInternetEventsInputTypeDef",
+        "ListInternetEventsOutputTypeDef",
+        "ListMonitorsInputTypeDef",
+        "ListMonitorsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "LocalHealthEventsConfigTypeDef",
+        "MonitorTypeDef",
+        "NetworkImpairmentTypeDef",
+        "NetworkTypeDef",
+        "PerformanceMeasurementTypeDef",
+        "QueryFieldTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoundTripTimeTypeDef",
+        "S3ConfigTypeDef",
+        "StartQueryInputTypeDef",
+        "StartQueryOutputTypeDef",
+        "StopQueryInputTypeDef",
+        "StopQueryOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateMonitorInputTypeDef",
+        "UpdateMonitorOutputTypeDef",
+    ]
 
 
 class AvailabilityMeasurementTypeDef(TypedDict):
@@ -103,6 +104,29 @@ class ClientLocationTypeDef(TypedDict):
     City: str
     Latitude: float
     Longitude: float
+
+
+class LocalHealthEventsConfigTypeDef(TypedDict):
+    Status: NotRequired[LocalHealthEventsConfigStatusType]
+    HealthScoreThreshold: NotRequired[float]
+    MinTrafficImpact: NotRequired[float]
+
+
+class HealthEventsConfigTypeDef(TypedDict):
+    AvailabilityScoreThreshold: NotRequired[float]
+    PerformanceScoreThreshold: NotRequired[float]
+    AvailabilityLocalHealthEventsConfig: NotRequired[LocalHealthEventsConfigTypeDef]
+    PerformanceLocalHealthEventsConfig: NotRequired[LocalHealthEventsConfigTypeDef]
+
+
+class S3ConfigTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    BucketPrefix: NotRequired[str]
+    LogDeliveryStatus: NotRequired[LogDeliveryStatusType]
+
+
+class InternetMeasurementsLogDeliveryTypeDef(TypedDict):
+    S3Config: NotRequired[S3ConfigTypeDef]
 
 
 class CreateMonitorInputTypeDef(TypedDict):
@@ -140,6 +164,53 @@ class GetHealthEventInputTypeDef(TypedDict):
     MonitorName: str
     EventId: str
     LinkedAccountId: NotRequired[str]
+
+
+class RoundTripTimeTypeDef(TypedDict):
+    P50: NotRequired[float]
+    P90: NotRequired[float]
+    P95: NotRequired[float]
+
+
+class PerformanceMeasurementTypeDef(TypedDict):
+    ExperienceScore: NotRequired[float]
+    PercentOfTotalTrafficImpacted: NotRequired[float]
+    PercentOfClientLocationImpacted: NotRequired[float]
+    RoundTripTime: NotRequired[RoundTripTimeTypeDef]
+
+
+class InternetHealthTypeDef(TypedDict):
+    Availability: NotRequired[AvailabilityMeasurementTypeDef]
+    Performance: NotRequired[PerformanceMeasurementTypeDef]
+
+
+class NetworkTypeDef(TypedDict):
+    ASName: str
+    ASNumber: int
+
+
+class NetworkImpairmentTypeDef(TypedDict):
+    Networks: list[NetworkTypeDef]
+    AsPath: list[NetworkTypeDef]
+    NetworkEventType: TriangulationEventTypeType
+
+
+class ImpactedLocationTypeDef(TypedDict):
+    ASName: str
+    ASNumber: int
+    Country: str
+    Subdivision: NotRequired[str]
+    Metro: NotRequired[str]
+    City: NotRequired[str]
+    Latitude: NotRequired[float]
+    Longitude: NotRequired[float]
+    CountryCode: NotRequired[str]
+    SubdivisionCode: NotRequired[str]
+    ServiceLocation: NotRequired[str]
+    Status: HealthEventStatusType
+    CausedBy: NotRequired[NetworkImpairmentTypeDef]
+    InternetHealth: NotRequired[InternetHealthTypeDef]
+    Ipv4Prefixes: NotRequired[list[str]]
 
 
 class GetHealthEventOutputTypeDef(TypedDict):
@@ -201,6 +272,11 @@ class GetQueryResultsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class QueryFieldTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+
+
 class GetQueryResultsOutputTypeDef(TypedDict):
     Fields: list[QueryFieldTypeDef]
     Data: list[list[str]]
@@ -232,31 +308,6 @@ class HealthEventTypeDef(TypedDict):
     HealthScoreThreshold: NotRequired[float]
 
 
-class HealthEventsConfigTypeDef(TypedDict):
-    AvailabilityScoreThreshold: NotRequired[float]
-    PerformanceScoreThreshold: NotRequired[float]
-    AvailabilityLocalHealthEventsConfig: NotRequired[LocalHealthEventsConfigTypeDef]
-    PerformanceLocalHealthEventsConfig: NotRequired[LocalHealthEventsConfigTypeDef]
-
-
-class ImpactedLocationTypeDef(TypedDict):
-    ASName: str
-    ASNumber: int
-    Country: str
-    Subdivision: NotRequired[str]
-    Metro: NotRequired[str]
-    City: NotRequired[str]
-    Latitude: NotRequired[float]
-    Longitude: NotRequired[float]
-    CountryCode: NotRequired[str]
-    SubdivisionCode: NotRequired[str]
-    ServiceLocation: NotRequired[str]
-    Status: HealthEventStatusType
-    CausedBy: NotRequired[NetworkImpairmentTypeDef]
-    InternetHealth: NotRequired[InternetHealthTypeDef]
-    Ipv4Prefixes: NotRequired[list[str]]
-
-
 class InternetEventSummaryTypeDef(TypedDict):
     EventId: str
     EventArn: str
@@ -265,15 +316,6 @@ class InternetEventSummaryTypeDef(TypedDict):
     ClientLocation: ClientLocationTypeDef
     EventType: InternetEventTypeType
     EventStatus: InternetEventStatusType
-
-
-class InternetHealthTypeDef(TypedDict):
-    Availability: NotRequired[AvailabilityMeasurementTypeDef]
-    Performance: NotRequired[PerformanceMeasurementTypeDef]
-
-
-class InternetMeasurementsLogDeliveryTypeDef(TypedDict):
-    S3Config: NotRequired[S3ConfigTypeDef]
 
 
 class ListHealthEventsInputTypeDef(TypedDict):
@@ -314,6 +356,13 @@ class ListMonitorsInputTypeDef(TypedDict):
     IncludeLinkedAccounts: NotRequired[bool]
 
 
+class MonitorTypeDef(TypedDict):
+    MonitorName: str
+    MonitorArn: str
+    Status: MonitorConfigStateType
+    ProcessingStatus: NotRequired[MonitorProcessingStatusCodeType]
+
+
 class ListMonitorsOutputTypeDef(TypedDict):
     Monitors: list[MonitorTypeDef]
     NextToken: NotRequired[str]
@@ -327,54 +376,6 @@ class ListTagsForResourceInputTypeDef(TypedDict):
 class ListTagsForResourceOutputTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LocalHealthEventsConfigTypeDef(TypedDict):
-    Status: NotRequired[LocalHealthEventsConfigStatusType]
-    HealthScoreThreshold: NotRequired[float]
-    MinTrafficImpact: NotRequired[float]
-
-
-class MonitorTypeDef(TypedDict):
-    MonitorName: str
-    MonitorArn: str
-    Status: MonitorConfigStateType
-    ProcessingStatus: NotRequired[MonitorProcessingStatusCodeType]
-
-
-class NetworkImpairmentTypeDef(TypedDict):
-    Networks: list[NetworkTypeDef]
-    AsPath: list[NetworkTypeDef]
-    NetworkEventType: TriangulationEventTypeType
-
-
-class NetworkTypeDef(TypedDict):
-    ASName: str
-    ASNumber: int
-
-
-class PerformanceMeasurementTypeDef(TypedDict):
-    ExperienceScore: NotRequired[float]
-    PercentOfTotalTrafficImpacted: NotRequired[float]
-    PercentOfClientLocationImpacted: NotRequired[float]
-    RoundTripTime: NotRequired[RoundTripTimeTypeDef]
-
-
-class QueryFieldTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class RoundTripTimeTypeDef(TypedDict):
-    P50: NotRequired[float]
-    P90: NotRequired[float]
-    P95: NotRequired[float]
-
-
-class S3ConfigTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    BucketPrefix: NotRequired[str]
-    LogDeliveryStatus: NotRequired[LogDeliveryStatusType]
 
 
 class StartQueryInputTypeDef(TypedDict):

@@ -2,28 +2,29 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Invoicing: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BillTypeType",
-    "BillingEntityType",
-    "BuyerDomainType",
-    "ConnectionTestingMethodType",
-    "EinvoiceDeliveryAttachmentTypeType",
-    "EinvoiceDeliveryDocumentTypeType",
-    "EinvoiceDeliveryStatusType",
-    "InvoiceFrequencyType",
-    "InvoiceTypeType",
-    "ListInvoiceSummariesResourceTypeType",
-    "ProcurementPortalNameType",
-    "ProcurementPortalPreferenceStatusType",
-    "ProtocolType",
-    "PurchaseOrderDataSourceTypeType",
-    "ReceiverRoleType",
-    "SupplementalDocumentTypeType",
-    "SupplierDomainType",
-    "TaxAuthorityStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BillTypeType",
+        "BillingEntityType",
+        "BuyerDomainType",
+        "ConnectionTestingMethodType",
+        "EinvoiceDeliveryAttachmentTypeType",
+        "EinvoiceDeliveryDocumentTypeType",
+        "EinvoiceDeliveryStatusType",
+        "InvoiceFrequencyType",
+        "InvoiceTypeType",
+        "ListInvoiceSummariesResourceTypeType",
+        "ProcurementPortalNameType",
+        "ProcurementPortalPreferenceStatusType",
+        "ProtocolType",
+        "PurchaseOrderDataSourceTypeType",
+        "ReceiverRoleType",
+        "SupplementalDocumentTypeType",
+        "SupplierDomainType",
+        "TaxAuthorityStatusType",
+    ]
 
 BillTypeType = Literal["ANNIVERSARY", "PURCHASE", "REFUND"]
 BillingEntityType = Literal["AWS", "AWS_MARKETPLACE"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,78 +39,112 @@ from .literals import (
     TaxAuthorityStatusType,
 )
 
-__all__ = [
-    "AmountBreakdownTypeDef",
-    "BatchGetInvoiceProfileRequestTypeDef",
-    "BatchGetInvoiceProfileResponseTypeDef",
-    "BillingPeriodTypeDef",
-    "ContactTypeDef",
-    "CreateInvoiceUnitRequestTypeDef",
-    "CreateInvoiceUnitResponseTypeDef",
-    "CreateProcurementPortalPreferenceRequestTypeDef",
-    "CreateProcurementPortalPreferenceResponseTypeDef",
-    "CurrencyExchangeDetailsTypeDef",
-    "DateIntervalTypeDef",
-    "DeleteInvoiceUnitRequestTypeDef",
-    "DeleteInvoiceUnitResponseTypeDef",
-    "DeleteProcurementPortalPreferenceRequestTypeDef",
-    "DeleteProcurementPortalPreferenceResponseTypeDef",
-    "DiscountsBreakdownAmountTypeDef",
-    "DiscountsBreakdownTypeDef",
-    "EinvoiceDeliveryPreferenceOutputTypeDef",
-    "EinvoiceDeliveryPreferenceTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EntityTypeDef",
-    "FeesBreakdownAmountTypeDef",
-    "FeesBreakdownTypeDef",
-    "FiltersTypeDef",
-    "GetInvoicePDFRequestTypeDef",
-    "GetInvoicePDFResponseTypeDef",
-    "GetInvoiceUnitRequestTypeDef",
-    "GetInvoiceUnitResponseTypeDef",
-    "GetProcurementPortalPreferenceRequestTypeDef",
-    "GetProcurementPortalPreferenceResponseTypeDef",
-    "InvoiceCurrencyAmountTypeDef",
-    "InvoicePDFTypeDef",
-    "InvoiceProfileTypeDef",
-    "InvoiceSummariesFilterTypeDef",
-    "InvoiceSummariesSelectorTypeDef",
-    "InvoiceSummaryTypeDef",
-    "InvoiceUnitRuleOutputTypeDef",
-    "InvoiceUnitRuleTypeDef",
-    "InvoiceUnitTypeDef",
-    "ListInvoiceSummariesRequestTypeDef",
-    "ListInvoiceSummariesResponseTypeDef",
-    "ListInvoiceUnitsRequestTypeDef",
-    "ListInvoiceUnitsResponseTypeDef",
-    "ListProcurementPortalPreferencesRequestTypeDef",
-    "ListProcurementPortalPreferencesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ProcurementPortalPreferenceSelectorOutputTypeDef",
-    "ProcurementPortalPreferenceSelectorTypeDef",
-    "ProcurementPortalPreferenceSummaryTypeDef",
-    "ProcurementPortalPreferenceTypeDef",
-    "PurchaseOrderDataSourceTypeDef",
-    "PutProcurementPortalPreferenceRequestTypeDef",
-    "PutProcurementPortalPreferenceResponseTypeDef",
-    "ReceiverAddressTypeDef",
-    "ResourceTagTypeDef",
-    "ResponseMetadataTypeDef",
-    "SupplementalDocumentTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TaxesBreakdownAmountTypeDef",
-    "TaxesBreakdownTypeDef",
-    "TestEnvPreferenceInputTypeDef",
-    "TestEnvPreferenceTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateInvoiceUnitRequestTypeDef",
-    "UpdateInvoiceUnitResponseTypeDef",
-    "UpdateProcurementPortalPreferenceStatusRequestTypeDef",
-    "UpdateProcurementPortalPreferenceStatusResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AmountBreakdownTypeDef",
+        "BatchGetInvoiceProfileRequestTypeDef",
+        "BatchGetInvoiceProfileResponseTypeDef",
+        "BillingPeriodTypeDef",
+        "ContactTypeDef",
+        "CreateInvoiceUnitRequestTypeDef",
+        "CreateInvoiceUnitResponseTypeDef",
+        "CreateProcurementPortalPreferenceRequestTypeDef",
+        "CreateProcurementPortalPreferenceResponseTypeDef",
+        "CurrencyExchangeDetailsTypeDef",
+        "DateIntervalTypeDef",
+        "DeleteInvoiceUnitRequestTypeDef",
+        "DeleteInvoiceUnitResponseTypeDef",
+        "DeleteProcurementPortalPreferenceRequestTypeDef",
+        "DeleteProcurementPortalPreferenceResponseTypeDef",
+        "DiscountsBreakdownAmountTypeDef",
+        "DiscountsBreakdownTypeDef",
+        "EinvoiceDeliveryPreferenceOutputTypeDef",
+        "EinvoiceDeliveryPreferenceTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EntityTypeDef",
+        "FeesBreakdownAmountTypeDef",
+        "FeesBreakdownTypeDef",
+        "FiltersTypeDef",
+        "GetInvoicePDFRequestTypeDef",
+        "GetInvoicePDFResponseTypeDef",
+        "GetInvoiceUnitRequestTypeDef",
+        "GetInvoiceUnitResponseTypeDef",
+        "GetProcurementPortalPreferenceRequestTypeDef",
+        "GetProcurementPortalPreferenceResponseTypeDef",
+        "InvoiceCurrencyAmountTypeDef",
+        "InvoicePDFTypeDef",
+        "InvoiceProfileTypeDef",
+        "InvoiceSummariesFilterTypeDef",
+        "InvoiceSummariesSelectorTypeDef",
+        "InvoiceSummaryTypeDef",
+        "InvoiceUnitRuleOutputTypeDef",
+        "InvoiceUnitRuleTypeDef",
+        "InvoiceUnitTypeDef",
+        "ListInvoiceSummariesRequestTypeDef",
+        "ListInvoiceSummariesResponseTypeDef",
+        "ListInvoiceUnitsRequestTypeDef",
+        "ListInvoiceUnitsResponseTypeDef",
+        "ListProcurementPortalPreferencesRequestTypeDef",
+        "ListProcurementPortalPreferencesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ProcurementPortalPreferenceSelectorOutputTypeDef",
+        "ProcurementPortalPreferenceSelectorTypeDef",
+        "ProcurementPortalPreferenceSummaryTypeDef",
+        "ProcurementPortalPreferenceTypeDef",
+        "PurchaseOrderDataSourceTypeDef",
+        "PutProcurementPortalPreferenceRequestTypeDef",
+        "PutProcurementPortalPreferenceResponseTypeDef",
+        "ReceiverAddressTypeDef",
+        "ResourceTagTypeDef",
+        "ResponseMetadataTypeDef",
+        "SupplementalDocumentTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TaxesBreakdownAmountTypeDef",
+        "TaxesBreakdownTypeDef",
+        "TestEnvPreferenceInputTypeDef",
+        "TestEnvPreferenceTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateInvoiceUnitRequestTypeDef",
+        "UpdateInvoiceUnitResponseTypeDef",
+        "UpdateProcurementPortalPreferenceStatusRequestTypeDef",
+        "UpdateProcurementPortalPreferenceStatusResponseTypeDef",
+    ]
+
+
+class DiscountsBreakdownAmountTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Amount: NotRequired[str]
+    Rate: NotRequired[str]
+
+
+class DiscountsBreakdownTypeDef(TypedDict):
+    Breakdown: NotRequired[list[DiscountsBreakdownAmountTypeDef]]
+    TotalAmount: NotRequired[str]
+
+
+class FeesBreakdownAmountTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Amount: NotRequired[str]
+    Rate: NotRequired[str]
+
+
+class FeesBreakdownTypeDef(TypedDict):
+    Breakdown: NotRequired[list[FeesBreakdownAmountTypeDef]]
+    TotalAmount: NotRequired[str]
+
+
+class TaxesBreakdownAmountTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Amount: NotRequired[str]
+    Rate: NotRequired[str]
+
+
+class TaxesBreakdownTypeDef(TypedDict):
+    Breakdown: NotRequired[list[TaxesBreakdownAmountTypeDef]]
+    TotalAmount: NotRequired[str]
 
 
 class AmountBreakdownTypeDef(TypedDict):
@@ -122,6 +156,27 @@ class AmountBreakdownTypeDef(TypedDict):
 
 class BatchGetInvoiceProfileRequestTypeDef(TypedDict):
     AccountIds: ReadOnly[Sequence[str]]
+
+
+class ReceiverAddressTypeDef(TypedDict):
+    AddressLine1: NotRequired[str]
+    AddressLine2: NotRequired[str]
+    AddressLine3: NotRequired[str]
+    DistrictOrCounty: NotRequired[str]
+    City: NotRequired[str]
+    StateOrRegion: NotRequired[str]
+    CountryCode: NotRequired[str]
+    CompanyName: NotRequired[str]
+    PostalCode: NotRequired[str]
+
+
+class InvoiceProfileTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    ReceiverName: NotRequired[str]
+    ReceiverAddress: NotRequired[ReceiverAddressTypeDef]
+    ReceiverEmail: NotRequired[str]
+    Issuer: NotRequired[str]
+    TaxRegistrationNumber: NotRequired[str]
 
 
 class BatchGetInvoiceProfileResponseTypeDef(TypedDict):
@@ -139,6 +194,16 @@ class ContactTypeDef(TypedDict):
     Email: NotRequired[str]
 
 
+class InvoiceUnitRuleTypeDef(TypedDict):
+    LinkedAccounts: NotRequired[ReadOnly[Sequence[str]]]
+    BillSourceAccounts: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ResourceTagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateInvoiceUnitRequestTypeDef(TypedDict):
     Name: str
     InvoiceReceiver: str
@@ -151,6 +216,36 @@ class CreateInvoiceUnitRequestTypeDef(TypedDict):
 class CreateInvoiceUnitResponseTypeDef(TypedDict):
     InvoiceUnitArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PurchaseOrderDataSourceTypeDef(TypedDict):
+    EinvoiceDeliveryDocumentType: NotRequired[EinvoiceDeliveryDocumentTypeType]
+    PurchaseOrderDataSourceType: NotRequired[PurchaseOrderDataSourceTypeType]
+
+
+class EinvoiceDeliveryPreferenceTypeDef(TypedDict):
+    EinvoiceDeliveryDocumentTypes: ReadOnly[Sequence[EinvoiceDeliveryDocumentTypeType]]
+    EinvoiceDeliveryAttachmentTypes: NotRequired[
+        ReadOnly[Sequence[EinvoiceDeliveryAttachmentTypeType]]
+    ]
+    Protocol: ProtocolType
+    PurchaseOrderDataSources: ReadOnly[Sequence[PurchaseOrderDataSourceTypeDef]]
+    ConnectionTestingMethod: ConnectionTestingMethodType
+    EinvoiceDeliveryActivationDate: ReadOnly[datetime | str]
+
+
+class ProcurementPortalPreferenceSelectorTypeDef(TypedDict):
+    InvoiceUnitArns: NotRequired[ReadOnly[Sequence[str]]]
+    SellerOfRecords: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TestEnvPreferenceInputTypeDef(TypedDict):
+    BuyerDomain: BuyerDomainType
+    BuyerIdentifier: str
+    SupplierDomain: SupplierDomainType
+    SupplierIdentifier: str
+    ProcurementPortalSharedSecret: NotRequired[str]
+    ProcurementPortalInstanceEndpoint: NotRequired[str]
 
 
 class CreateProcurementPortalPreferenceRequestTypeDef(TypedDict):
@@ -205,17 +300,6 @@ class DeleteProcurementPortalPreferenceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DiscountsBreakdownAmountTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Amount: NotRequired[str]
-    Rate: NotRequired[str]
-
-
-class DiscountsBreakdownTypeDef(TypedDict):
-    Breakdown: NotRequired[list[DiscountsBreakdownAmountTypeDef]]
-    TotalAmount: NotRequired[str]
-
-
 class EinvoiceDeliveryPreferenceOutputTypeDef(TypedDict):
     EinvoiceDeliveryDocumentTypes: list[EinvoiceDeliveryDocumentTypeType]
     EinvoiceDeliveryAttachmentTypes: NotRequired[
@@ -227,31 +311,9 @@ class EinvoiceDeliveryPreferenceOutputTypeDef(TypedDict):
     EinvoiceDeliveryActivationDate: datetime
 
 
-class EinvoiceDeliveryPreferenceTypeDef(TypedDict):
-    EinvoiceDeliveryDocumentTypes: ReadOnly[Sequence[EinvoiceDeliveryDocumentTypeType]]
-    EinvoiceDeliveryAttachmentTypes: NotRequired[
-        ReadOnly[Sequence[EinvoiceDeliveryAttachmentTypeType]]
-    ]
-    Protocol: ProtocolType
-    PurchaseOrderDataSources: ReadOnly[Sequence[PurchaseOrderDataSourceTypeDef]]
-    ConnectionTestingMethod: ConnectionTestingMethodType
-    EinvoiceDeliveryActivationDate: ReadOnly[datetime | str]
-
-
 class EntityTypeDef(TypedDict):
     InvoicingEntity: NotRequired[str]
     BillingEntity: NotRequired[BillingEntityType]
-
-
-class FeesBreakdownAmountTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Amount: NotRequired[str]
-    Rate: NotRequired[str]
-
-
-class FeesBreakdownTypeDef(TypedDict):
-    Breakdown: NotRequired[list[FeesBreakdownAmountTypeDef]]
-    TotalAmount: NotRequired[str]
 
 
 class FiltersTypeDef(TypedDict):
@@ -265,6 +327,20 @@ class GetInvoicePDFRequestTypeDef(TypedDict):
     InvoiceId: str
 
 
+class SupplementalDocumentTypeDef(TypedDict):
+    DocumentType: NotRequired[SupplementalDocumentTypeType]
+    DocumentId: NotRequired[str]
+    DocumentUrl: NotRequired[str]
+    DocumentUrlExpirationDate: NotRequired[datetime]
+
+
+class InvoicePDFTypeDef(TypedDict):
+    InvoiceId: NotRequired[str]
+    DocumentUrl: NotRequired[str]
+    DocumentUrlExpirationDate: NotRequired[datetime]
+    SupplementalDocuments: NotRequired[list[SupplementalDocumentTypeDef]]
+
+
 class GetInvoicePDFResponseTypeDef(TypedDict):
     InvoicePDF: NotRequired[InvoicePDFTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -273,6 +349,11 @@ class GetInvoicePDFResponseTypeDef(TypedDict):
 class GetInvoiceUnitRequestTypeDef(TypedDict):
     InvoiceUnitArn: str
     AsOf: NotRequired[ReadOnly[datetime | str]]
+
+
+class InvoiceUnitRuleOutputTypeDef(TypedDict):
+    LinkedAccounts: NotRequired[list[str]]
+    BillSourceAccounts: NotRequired[list[str]]
 
 
 class GetInvoiceUnitResponseTypeDef(TypedDict):
@@ -290,6 +371,49 @@ class GetProcurementPortalPreferenceRequestTypeDef(TypedDict):
     ProcurementPortalPreferenceArn: str
 
 
+class ProcurementPortalPreferenceSelectorOutputTypeDef(TypedDict):
+    InvoiceUnitArns: NotRequired[list[str]]
+    SellerOfRecords: NotRequired[list[str]]
+
+
+class TestEnvPreferenceTypeDef(TypedDict):
+    BuyerDomain: BuyerDomainType
+    BuyerIdentifier: str
+    SupplierDomain: SupplierDomainType
+    SupplierIdentifier: str
+    ProcurementPortalSharedSecret: NotRequired[str]
+    ProcurementPortalInstanceEndpoint: NotRequired[str]
+    PurchaseOrderRetrievalEndpoint: NotRequired[str]
+
+
+class ProcurementPortalPreferenceTypeDef(TypedDict):
+    AwsAccountId: str
+    ProcurementPortalPreferenceArn: str
+    ProcurementPortalName: ProcurementPortalNameType
+    BuyerDomain: BuyerDomainType
+    BuyerIdentifier: str
+    SupplierDomain: SupplierDomainType
+    SupplierIdentifier: str
+    Selector: NotRequired[ProcurementPortalPreferenceSelectorOutputTypeDef]
+    ProcurementPortalSharedSecret: NotRequired[str]
+    ProcurementPortalInstanceEndpoint: NotRequired[str]
+    PurchaseOrderRetrievalEndpoint: NotRequired[str]
+    TestEnvPreference: NotRequired[TestEnvPreferenceTypeDef]
+    EinvoiceDeliveryEnabled: bool
+    EinvoiceDeliveryPreference: NotRequired[EinvoiceDeliveryPreferenceOutputTypeDef]
+    PurchaseOrderRetrievalEnabled: bool
+    Contacts: NotRequired[list[ContactTypeDef]]
+    EinvoiceDeliveryPreferenceStatus: NotRequired[ProcurementPortalPreferenceStatusType]
+    EinvoiceDeliveryPreferenceStatusReason: NotRequired[str]
+    PurchaseOrderRetrievalPreferenceStatus: NotRequired[
+        ProcurementPortalPreferenceStatusType
+    ]
+    PurchaseOrderRetrievalPreferenceStatusReason: NotRequired[str]
+    Version: int
+    CreateDate: datetime
+    LastUpdateDate: datetime
+
+
 class GetProcurementPortalPreferenceResponseTypeDef(TypedDict):
     ProcurementPortalPreference: ProcurementPortalPreferenceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -301,22 +425,6 @@ class InvoiceCurrencyAmountTypeDef(TypedDict):
     CurrencyCode: NotRequired[str]
     AmountBreakdown: NotRequired[AmountBreakdownTypeDef]
     CurrencyExchangeDetails: NotRequired[CurrencyExchangeDetailsTypeDef]
-
-
-class InvoicePDFTypeDef(TypedDict):
-    InvoiceId: NotRequired[str]
-    DocumentUrl: NotRequired[str]
-    DocumentUrlExpirationDate: NotRequired[datetime]
-    SupplementalDocuments: NotRequired[list[SupplementalDocumentTypeDef]]
-
-
-class InvoiceProfileTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    ReceiverName: NotRequired[str]
-    ReceiverAddress: NotRequired[ReceiverAddressTypeDef]
-    ReceiverEmail: NotRequired[str]
-    Issuer: NotRequired[str]
-    TaxRegistrationNumber: NotRequired[str]
 
 
 class InvoiceSummariesFilterTypeDef(TypedDict):
@@ -352,16 +460,6 @@ class InvoiceSummaryTypeDef(TypedDict):
     BaseCurrencyAmount: NotRequired[InvoiceCurrencyAmountTypeDef]
     TaxCurrencyAmount: NotRequired[InvoiceCurrencyAmountTypeDef]
     PaymentCurrencyAmount: NotRequired[InvoiceCurrencyAmountTypeDef]
-
-
-class InvoiceUnitRuleOutputTypeDef(TypedDict):
-    LinkedAccounts: NotRequired[list[str]]
-    BillSourceAccounts: NotRequired[list[str]]
-
-
-class InvoiceUnitRuleTypeDef(TypedDict):
-    LinkedAccounts: NotRequired[ReadOnly[Sequence[str]]]
-    BillSourceAccounts: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class InvoiceUnitTypeDef(TypedDict):
@@ -405,33 +503,6 @@ class ListProcurementPortalPreferencesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
-class ListProcurementPortalPreferencesResponseTypeDef(TypedDict):
-    ProcurementPortalPreferences: NotRequired[
-        list[ProcurementPortalPreferenceSummaryTypeDef]
-    ]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    ResourceTags: NotRequired[list[ResourceTagTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ProcurementPortalPreferenceSelectorOutputTypeDef(TypedDict):
-    InvoiceUnitArns: NotRequired[list[str]]
-    SellerOfRecords: NotRequired[list[str]]
-
-
-class ProcurementPortalPreferenceSelectorTypeDef(TypedDict):
-    InvoiceUnitArns: NotRequired[ReadOnly[Sequence[str]]]
-    SellerOfRecords: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class ProcurementPortalPreferenceSummaryTypeDef(TypedDict):
     AwsAccountId: str
     ProcurementPortalPreferenceArn: str
@@ -454,37 +525,21 @@ class ProcurementPortalPreferenceSummaryTypeDef(TypedDict):
     LastUpdateDate: datetime
 
 
-class ProcurementPortalPreferenceTypeDef(TypedDict):
-    AwsAccountId: str
-    ProcurementPortalPreferenceArn: str
-    ProcurementPortalName: ProcurementPortalNameType
-    BuyerDomain: BuyerDomainType
-    BuyerIdentifier: str
-    SupplierDomain: SupplierDomainType
-    SupplierIdentifier: str
-    Selector: NotRequired[ProcurementPortalPreferenceSelectorOutputTypeDef]
-    ProcurementPortalSharedSecret: NotRequired[str]
-    ProcurementPortalInstanceEndpoint: NotRequired[str]
-    PurchaseOrderRetrievalEndpoint: NotRequired[str]
-    TestEnvPreference: NotRequired[TestEnvPreferenceTypeDef]
-    EinvoiceDeliveryEnabled: bool
-    EinvoiceDeliveryPreference: NotRequired[EinvoiceDeliveryPreferenceOutputTypeDef]
-    PurchaseOrderRetrievalEnabled: bool
-    Contacts: NotRequired[list[ContactTypeDef]]
-    EinvoiceDeliveryPreferenceStatus: NotRequired[ProcurementPortalPreferenceStatusType]
-    EinvoiceDeliveryPreferenceStatusReason: NotRequired[str]
-    PurchaseOrderRetrievalPreferenceStatus: NotRequired[
-        ProcurementPortalPreferenceStatusType
+class ListProcurementPortalPreferencesResponseTypeDef(TypedDict):
+    ProcurementPortalPreferences: NotRequired[
+        list[ProcurementPortalPreferenceSummaryTypeDef]
     ]
-    PurchaseOrderRetrievalPreferenceStatusReason: NotRequired[str]
-    Version: int
-    CreateDate: datetime
-    LastUpdateDate: datetime
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PurchaseOrderDataSourceTypeDef(TypedDict):
-    EinvoiceDeliveryDocumentType: NotRequired[EinvoiceDeliveryDocumentTypeType]
-    PurchaseOrderDataSourceType: NotRequired[PurchaseOrderDataSourceTypeType]
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    ResourceTags: NotRequired[list[ResourceTagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutProcurementPortalPreferenceRequestTypeDef(TypedDict):
@@ -504,30 +559,6 @@ class PutProcurementPortalPreferenceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReceiverAddressTypeDef(TypedDict):
-    AddressLine1: NotRequired[str]
-    AddressLine2: NotRequired[str]
-    AddressLine3: NotRequired[str]
-    DistrictOrCounty: NotRequired[str]
-    City: NotRequired[str]
-    StateOrRegion: NotRequired[str]
-    CountryCode: NotRequired[str]
-    CompanyName: NotRequired[str]
-    PostalCode: NotRequired[str]
-
-
-class ResourceTagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class SupplementalDocumentTypeDef(TypedDict):
-    DocumentType: NotRequired[SupplementalDocumentTypeType]
-    DocumentId: NotRequired[str]
-    DocumentUrl: NotRequired[str]
-    DocumentUrlExpirationDate: NotRequired[datetime]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     ResourceTags: ReadOnly[Sequence[ResourceTagTypeDef]]
@@ -535,36 +566,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TaxesBreakdownAmountTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Amount: NotRequired[str]
-    Rate: NotRequired[str]
-
-
-class TaxesBreakdownTypeDef(TypedDict):
-    Breakdown: NotRequired[list[TaxesBreakdownAmountTypeDef]]
-    TotalAmount: NotRequired[str]
-
-
-class TestEnvPreferenceInputTypeDef(TypedDict):
-    BuyerDomain: BuyerDomainType
-    BuyerIdentifier: str
-    SupplierDomain: SupplierDomainType
-    SupplierIdentifier: str
-    ProcurementPortalSharedSecret: NotRequired[str]
-    ProcurementPortalInstanceEndpoint: NotRequired[str]
-
-
-class TestEnvPreferenceTypeDef(TypedDict):
-    BuyerDomain: BuyerDomainType
-    BuyerIdentifier: str
-    SupplierDomain: SupplierDomainType
-    SupplierIdentifier: str
-    ProcurementPortalSharedSecret: NotRequired[str]
-    ProcurementPortalInstanceEndpoint: NotRequired[str]
-    PurchaseOrderRetrievalEndpoint: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -109,790 +109,798 @@ from .literals import (
     ViolationEventTypeType,
 )
 
-__all__ = [
-    "AbortConfigOutputTypeDef",
-    "AbortConfigTypeDef",
-    "AbortCriteriaTypeDef",
-    "AcceptCertificateTransferRequestTypeDef",
-    "ActionOutputTypeDef",
-    "ActionTypeDef",
-    "ActiveViolationTypeDef",
-    "AddThingToBillingGroupRequestTypeDef",
-    "AddThingToBillingGroupResponseTypeDef",
-    "AddThingToThingGroupRequestTypeDef",
-    "AddThingToThingGroupResponseTypeDef",
-    "AddThingsToThingGroupParamsOutputTypeDef",
-    "AddThingsToThingGroupParamsTypeDef",
-    "AggregationTypeOutputTypeDef",
-    "AggregationTypeTypeDef",
-    "AlertTargetTypeDef",
-    "AllowedTypeDef",
-    "AssetPropertyTimestampTypeDef",
-    "AssetPropertyValueTypeDef",
-    "AssetPropertyVariantTypeDef",
-    "AssociateSbomWithPackageVersionRequestTypeDef",
-    "AssociateSbomWithPackageVersionResponseTypeDef",
-    "AssociateTargetsWithJobRequestTypeDef",
-    "AssociateTargetsWithJobResponseTypeDef",
-    "AttachPolicyRequestTypeDef",
-    "AttachPrincipalPolicyRequestTypeDef",
-    "AttachSecurityProfileRequestTypeDef",
-    "AttachSecurityProfileResponseTypeDef",
-    "AttachThingPrincipalRequestTypeDef",
-    "AttachThingPrincipalResponseTypeDef",
-    "AttributePayloadOutputTypeDef",
-    "AttributePayloadTypeDef",
-    "AuditCheckConfigurationOutputTypeDef",
-    "AuditCheckConfigurationTypeDef",
-    "AuditCheckDetailsTypeDef",
-    "AuditFindingTypeDef",
-    "AuditMitigationActionExecutionMetadataTypeDef",
-    "AuditMitigationActionsTaskMetadataTypeDef",
-    "AuditMitigationActionsTaskTargetOutputTypeDef",
-    "AuditMitigationActionsTaskTargetTypeDef",
-    "AuditNotificationTargetTypeDef",
-    "AuditSuppressionTypeDef",
-    "AuditTaskMetadataTypeDef",
-    "AuthInfoOutputTypeDef",
-    "AuthInfoTypeDef",
-    "AuthResultTypeDef",
-    "AuthorizerConfigTypeDef",
-    "AuthorizerDescriptionTypeDef",
-    "AuthorizerSummaryTypeDef",
-    "AwsJobAbortConfigTypeDef",
-    "AwsJobAbortCriteriaTypeDef",
-    "AwsJobExecutionsRolloutConfigTypeDef",
-    "AwsJobExponentialRolloutRateTypeDef",
-    "AwsJobPresignedUrlConfigTypeDef",
-    "AwsJobRateIncreaseCriteriaTypeDef",
-    "AwsJobTimeoutConfigTypeDef",
-    "AwsJsonSubstitutionCommandPreprocessorConfigTypeDef",
-    "BatchConfigTypeDef",
-    "BehaviorCriteriaOutputTypeDef",
-    "BehaviorCriteriaTypeDef",
-    "BehaviorModelTrainingSummaryTypeDef",
-    "BehaviorOutputTypeDef",
-    "BehaviorTypeDef",
-    "BillingGroupMetadataTypeDef",
-    "BillingGroupPropertiesTypeDef",
-    "BucketTypeDef",
-    "BucketsAggregationTypeTypeDef",
-    "CACertificateDescriptionTypeDef",
-    "CACertificateTypeDef",
-    "CancelAuditMitigationActionsTaskRequestTypeDef",
-    "CancelAuditMitigationActionsTaskResponseTypeDef",
-    "CancelAuditTaskRequestTypeDef",
-    "CancelAuditTaskResponseTypeDef",
-    "CancelCertificateTransferRequestTypeDef",
-    "CancelDetectMitigationActionsTaskRequestTypeDef",
-    "CancelDetectMitigationActionsTaskResponseTypeDef",
-    "CancelJobExecutionRequestTypeDef",
-    "CancelJobRequestTypeDef",
-    "CancelJobResponseTypeDef",
-    "CertificateDescriptionTypeDef",
-    "CertificateProviderSummaryTypeDef",
-    "CertificateTypeDef",
-    "CertificateValidityTypeDef",
-    "ClearDefaultAuthorizerResponseTypeDef",
-    "ClientCertificateConfigTypeDef",
-    "CloudwatchAlarmActionTypeDef",
-    "CloudwatchLogsActionTypeDef",
-    "CloudwatchMetricActionTypeDef",
-    "CodeSigningCertificateChainTypeDef",
-    "CodeSigningOutputTypeDef",
-    "CodeSigningSignatureOutputTypeDef",
-    "CodeSigningSignatureTypeDef",
-    "CodeSigningTypeDef",
-    "CommandExecutionResultTypeDef",
-    "CommandExecutionSummaryTypeDef",
-    "CommandParameterOutputTypeDef",
-    "CommandParameterTypeDef",
-    "CommandParameterValueComparisonOperandOutputTypeDef",
-    "CommandParameterValueComparisonOperandTypeDef",
-    "CommandParameterValueConditionOutputTypeDef",
-    "CommandParameterValueConditionTypeDef",
-    "CommandParameterValueNumberRangeTypeDef",
-    "CommandParameterValueOutputTypeDef",
-    "CommandParameterValueTypeDef",
-    "CommandPayloadOutputTypeDef",
-    "CommandPayloadTypeDef",
-    "CommandPreprocessorTypeDef",
-    "CommandSummaryTypeDef",
-    "ConfigurationDetailsTypeDef",
-    "ConfigurationTypeDef",
-    "ConfirmTopicRuleDestinationRequestTypeDef",
-    "ConfirmTopicRuleDestinationResponseTypeDef",
-    "CreateAuditSuppressionRequestTypeDef",
-    "CreateAuditSuppressionResponseTypeDef",
-    "CreateAuthorizerRequestTypeDef",
-    "CreateAuthorizerResponseTypeDef",
-    "CreateBillingGroupRequestTypeDef",
-    "CreateBillingGroupResponseTypeDef",
-    "CreateCertificateFromCsrRequestTypeDef",
-    "CreateCertificateFromCsrResponseTypeDef",
-    "CreateCertificateProviderRequestTypeDef",
-    "CreateCertificateProviderResponseTypeDef",
-    "CreateCommandRequestTypeDef",
-    "CreateCommandResponseTypeDef",
-    "CreateCustomMetricRequestTypeDef",
-    "CreateCustomMetricResponseTypeDef",
-    "CreateDimensionRequestTypeDef",
-    "CreateDimensionResponseTypeDef",
-    "CreateDomainConfigurationRequestTypeDef",
-    "CreateDomainConfigurationResponseTypeDef",
-    "CreateDynamicThingGroupRequestTypeDef",
-    "CreateDynamicThingGroupResponseTypeDef",
-    "CreateFleetMetricRequestTypeDef",
-    "CreateFleetMetricResponseTypeDef",
-    "CreateJobRequestTypeDef",
-    "CreateJobResponseTypeDef",
-    "CreateJobTemplateRequestTypeDef",
-    "CreateJobTemplateResponseTypeDef",
-    "CreateKeysAndCertificateRequestTypeDef",
-    "CreateKeysAndCertificateResponseTypeDef",
-    "CreateMitigationActionRequestTypeDef",
-    "CreateMitigationActionResponseTypeDef",
-    "CreateOTAUpdateRequestTypeDef",
-    "CreateOTAUpdateResponseTypeDef",
-    "CreatePackageRequestTypeDef",
-    "CreatePackageResponseTypeDef",
-    "CreatePackageVersionRequestTypeDef",
-    "CreatePackageVersionResponseTypeDef",
-    "CreatePolicyRequestTypeDef",
-    "CreatePolicyResponseTypeDef",
-    "CreatePolicyVersionRequestTypeDef",
-    "CreatePolicyVersionResponseTypeDef",
-    "CreateProvisioningClaimRequestTypeDef",
-    "CreateProvisioningClaimResponseTypeDef",
-    "CreateProvisioningTemplateRequestTypeDef",
-    "CreateProvisioningTemplateResponseTypeDef",
-    "CreateProvisioningTemplateVersionRequestTypeDef",
-    "CreateProvisioningTemplateVersionResponseTypeDef",
-    "CreateRoleAliasRequestTypeDef",
-    "CreateRoleAliasResponseTypeDef",
-    "CreateScheduledAuditRequestTypeDef",
-    "CreateScheduledAuditResponseTypeDef",
-    "CreateSecurityProfileRequestTypeDef",
-    "CreateSecurityProfileResponseTypeDef",
-    "CreateStreamRequestTypeDef",
-    "CreateStreamResponseTypeDef",
-    "CreateThingGroupRequestTypeDef",
-    "CreateThingGroupResponseTypeDef",
-    "CreateThingRequestTypeDef",
-    "CreateThingResponseTypeDef",
-    "CreateThingTypeRequestTypeDef",
-    "CreateThingTypeResponseTypeDef",
-    "CreateTopicRuleDestinationRequestTypeDef",
-    "CreateTopicRuleDestinationResponseTypeDef",
-    "CreateTopicRuleRequestTypeDef",
-    "CustomCodeSigningOutputTypeDef",
-    "CustomCodeSigningTypeDef",
-    "DeleteAccountAuditConfigurationRequestTypeDef",
-    "DeleteAccountAuditConfigurationResponseTypeDef",
-    "DeleteAuditSuppressionRequestTypeDef",
-    "DeleteAuditSuppressionResponseTypeDef",
-    "DeleteAuthorizerRequestTypeDef",
-    "DeleteAuthorizerResponseTypeDef",
-    "DeleteBillingGroupRequestTypeDef",
-    "DeleteBillingGroupResponseTypeDef",
-    "DeleteCACertificateRequestTypeDef",
-    "DeleteCACertificateResponseTypeDef",
-    "DeleteCertificateProviderRequestTypeDef",
-    "DeleteCertificateProviderResponseTypeDef",
-    "DeleteCertificateRequestTypeDef",
-    "DeleteCommandExecutionRequestTypeDef",
-    "DeleteCommandExecutionResponseTypeDef",
-    "DeleteCommandRequestTypeDef",
-    "DeleteCommandResponseTypeDef",
-    "DeleteCustomMetricRequestTypeDef",
-    "DeleteCustomMetricResponseTypeDef",
-    "DeleteDimensionRequestTypeDef",
-    "DeleteDimensionResponseTypeDef",
-    "DeleteDomainConfigurationRequestTypeDef",
-    "DeleteDomainConfigurationResponseTypeDef",
-    "DeleteDynamicThingGroupRequestTypeDef",
-    "DeleteDynamicThingGroupResponseTypeDef",
-    "DeleteFleetMetricRequestTypeDef",
-    "DeleteJobExecutionRequestTypeDef",
-    "DeleteJobRequestTypeDef",
-    "DeleteJobTemplateRequestTypeDef",
-    "DeleteMitigationActionRequestTypeDef",
-    "DeleteMitigationActionResponseTypeDef",
-    "DeleteOTAUpdateRequestTypeDef",
-    "DeleteOTAUpdateResponseTypeDef",
-    "DeletePackageRequestTypeDef",
-    "DeletePackageResponseTypeDef",
-    "DeletePackageVersionRequestTypeDef",
-    "DeletePackageVersionResponseTypeDef",
-    "DeletePolicyRequestTypeDef",
-    "DeletePolicyVersionRequestTypeDef",
-    "DeleteProvisioningTemplateRequestTypeDef",
-    "DeleteProvisioningTemplateResponseTypeDef",
-    "DeleteProvisioningTemplateVersionRequestTypeDef",
-    "DeleteProvisioningTemplateVersionResponseTypeDef",
-    "DeleteRegistrationCodeResponseTypeDef",
-    "DeleteRoleAliasRequestTypeDef",
-    "DeleteRoleAliasResponseTypeDef",
-    "DeleteScheduledAuditRequestTypeDef",
-    "DeleteScheduledAuditResponseTypeDef",
-    "DeleteSecurityProfileRequestTypeDef",
-    "DeleteSecurityProfileResponseTypeDef",
-    "DeleteStreamRequestTypeDef",
-    "DeleteStreamResponseTypeDef",
-    "DeleteThingGroupRequestTypeDef",
-    "DeleteThingGroupResponseTypeDef",
-    "DeleteThingRequestTypeDef",
-    "DeleteThingResponseTypeDef",
-    "DeleteThingTypeRequestTypeDef",
-    "DeleteThingTypeResponseTypeDef",
-    "DeleteTopicRuleDestinationRequestTypeDef",
-    "DeleteTopicRuleDestinationResponseTypeDef",
-    "DeleteTopicRuleRequestTypeDef",
-    "DeleteV2LoggingLevelRequestTypeDef",
-    "DeniedTypeDef",
-    "DeprecateThingTypeRequestTypeDef",
-    "DeprecateThingTypeResponseTypeDef",
-    "DescribeAccountAuditConfigurationResponseTypeDef",
-    "DescribeAuditFindingRequestTypeDef",
-    "DescribeAuditFindingResponseTypeDef",
-    "DescribeAuditMitigationActionsTaskRequestTypeDef",
-    "DescribeAuditMitigationActionsTaskResponseTypeDef",
-    "DescribeAuditSuppressionRequestTypeDef",
-    "DescribeAuditSuppressionResponseTypeDef",
-    "DescribeAuditTaskRequestTypeDef",
-    "DescribeAuditTaskResponseTypeDef",
-    "DescribeAuthorizerRequestTypeDef",
-    "DescribeAuthorizerResponseTypeDef",
-    "DescribeBillingGroupRequestTypeDef",
-    "DescribeBillingGroupResponseTypeDef",
-    "DescribeCACertificateRequestTypeDef",
-    "DescribeCACertificateResponseTypeDef",
-    "DescribeCertificateProviderRequestTypeDef",
-    "DescribeCertificateProviderResponseTypeDef",
-    "DescribeCertificateRequestTypeDef",
-    "DescribeCertificateResponseTypeDef",
-    "DescribeCustomMetricRequestTypeDef",
-    "DescribeCustomMetricResponseTypeDef",
-    "DescribeDefaultAuthorizerResponseTypeDef",
-    "DescribeDetectMitigationActionsTaskRequestTypeDef",
-    "DescribeDetectMitigationActionsTaskResponseTypeDef",
-    "DescribeDimensionRequestTypeDef",
-    "DescribeDimensionResponseTypeDef",
-    "DescribeDomainConfigurationRequestTypeDef",
-    "DescribeDomainConfigurationResponseTypeDef",
-    "DescribeEncryptionConfigurationResponseTypeDef",
-    "DescribeEndpointRequestTypeDef",
-    "DescribeEndpointResponseTypeDef",
-    "DescribeEventConfigurationsResponseTypeDef",
-    "DescribeFleetMetricRequestTypeDef",
-    "DescribeFleetMetricResponseTypeDef",
-    "DescribeIndexRequestTypeDef",
-    "DescribeIndexResponseTypeDef",
-    "DescribeJobExecutionRequestTypeDef",
-    "DescribeJobExecutionResponseTypeDef",
-    "DescribeJobRequestTypeDef",
-    "DescribeJobResponseTypeDef",
-    "DescribeJobTemplateRequestTypeDef",
-    "DescribeJobTemplateResponseTypeDef",
-    "DescribeManagedJobTemplateRequestTypeDef",
-    "DescribeManagedJobTemplateResponseTypeDef",
-    "DescribeMitigationActionRequestTypeDef",
-    "DescribeMitigationActionResponseTypeDef",
-    "DescribeProvisioningTemplateRequestTypeDef",
-    "DescribeProvisioningTemplateResponseTypeDef",
-    "DescribeProvisioningTemplateVersionRequestTypeDef",
-    "DescribeProvisioningTemplateVersionResponseTypeDef",
-    "DescribeRoleAliasRequestTypeDef",
-    "DescribeRoleAliasResponseTypeDef",
-    "DescribeScheduledAuditRequestTypeDef",
-    "DescribeScheduledAuditResponseTypeDef",
-    "DescribeSecurityProfileRequestTypeDef",
-    "DescribeSecurityProfileResponseTypeDef",
-    "DescribeStreamRequestTypeDef",
-    "DescribeStreamResponseTypeDef",
-    "DescribeThingGroupRequestTypeDef",
-    "DescribeThingGroupResponseTypeDef",
-    "DescribeThingRegistrationTaskRequestTypeDef",
-    "DescribeThingRegistrationTaskResponseTypeDef",
-    "DescribeThingRequestTypeDef",
-    "DescribeThingResponseTypeDef",
-    "DescribeThingTypeRequestTypeDef",
-    "DescribeThingTypeResponseTypeDef",
-    "DestinationTypeDef",
-    "DetachPolicyRequestTypeDef",
-    "DetachPrincipalPolicyRequestTypeDef",
-    "DetachSecurityProfileRequestTypeDef",
-    "DetachSecurityProfileResponseTypeDef",
-    "DetachThingPrincipalRequestTypeDef",
-    "DetachThingPrincipalResponseTypeDef",
-    "DetectMitigationActionExecutionTypeDef",
-    "DetectMitigationActionsTaskStatisticsTypeDef",
-    "DetectMitigationActionsTaskSummaryTypeDef",
-    "DetectMitigationActionsTaskTargetOutputTypeDef",
-    "DetectMitigationActionsTaskTargetTypeDef",
-    "DisableTopicRuleRequestTypeDef",
-    "DisassociateSbomFromPackageVersionRequestTypeDef",
-    "DisassociateSbomFromPackageVersionResponseTypeDef",
-    "DocumentParameterTypeDef",
-    "DomainConfigurationSummaryTypeDef",
-    "DynamoDBActionTypeDef",
-    "DynamoDBv2ActionTypeDef",
-    "EffectivePolicyTypeDef",
-    "ElasticsearchActionTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableIoTLoggingParamsTypeDef",
-    "EnableTopicRuleRequestTypeDef",
-    "ErrorInfoTypeDef",
-    "ExplicitDenyTypeDef",
-    "ExponentialRolloutRateTypeDef",
-    "FieldTypeDef",
-    "FileLocationTypeDef",
-    "FirehoseActionTypeDef",
-    "FleetMetricNameAndArnTypeDef",
-    "GeoLocationTargetTypeDef",
-    "GetBehaviorModelTrainingSummariesRequestTypeDef",
-    "GetBehaviorModelTrainingSummariesResponseTypeDef",
-    "GetBucketsAggregationRequestTypeDef",
-    "GetBucketsAggregationResponseTypeDef",
-    "GetCardinalityRequestTypeDef",
-    "GetCardinalityResponseTypeDef",
-    "GetCommandExecutionRequestTypeDef",
-    "GetCommandExecutionResponseTypeDef",
-    "GetCommandRequestTypeDef",
-    "GetCommandResponseTypeDef",
-    "GetEffectivePoliciesRequestTypeDef",
-    "GetEffectivePoliciesResponseTypeDef",
-    "GetIndexingConfigurationResponseTypeDef",
-    "GetJobDocumentRequestTypeDef",
-    "GetJobDocumentResponseTypeDef",
-    "GetLoggingOptionsResponseTypeDef",
-    "GetOTAUpdateRequestTypeDef",
-    "GetOTAUpdateResponseTypeDef",
-    "GetPackageConfigurationResponseTypeDef",
-    "GetPackageRequestTypeDef",
-    "GetPackageResponseTypeDef",
-    "GetPackageVersionRequestTypeDef",
-    "GetPackageVersionResponseTypeDef",
-    "GetPercentilesRequestTypeDef",
-    "GetPercentilesResponseTypeDef",
-    "GetPolicyRequestTypeDef",
-    "GetPolicyResponseTypeDef",
-    "GetPolicyVersionRequestTypeDef",
-    "GetPolicyVersionResponseTypeDef",
-    "GetRegistrationCodeResponseTypeDef",
-    "GetStatisticsRequestTypeDef",
-    "GetStatisticsResponseTypeDef",
-    "GetThingConnectivityDataRequestTypeDef",
-    "GetThingConnectivityDataResponseTypeDef",
-    "GetTopicRuleDestinationRequestTypeDef",
-    "GetTopicRuleDestinationResponseTypeDef",
-    "GetTopicRuleRequestTypeDef",
-    "GetTopicRuleResponseTypeDef",
-    "GetV2LoggingOptionsRequestTypeDef",
-    "GetV2LoggingOptionsResponseTypeDef",
-    "GroupNameAndArnTypeDef",
-    "HttpActionHeaderTypeDef",
-    "HttpActionOutputTypeDef",
-    "HttpActionTypeDef",
-    "HttpAuthorizationTypeDef",
-    "HttpContextTypeDef",
-    "HttpUrlDestinationConfigurationTypeDef",
-    "HttpUrlDestinationPropertiesTypeDef",
-    "HttpUrlDestinationSummaryTypeDef",
-    "ImplicitDenyTypeDef",
-    "IndexingFilterOutputTypeDef",
-    "IndexingFilterTypeDef",
-    "IotAnalyticsActionTypeDef",
-    "IotEventsActionTypeDef",
-    "IotSiteWiseActionOutputTypeDef",
-    "IotSiteWiseActionTypeDef",
-    "IssuerCertificateIdentifierTypeDef",
-    "JobExecutionStatusDetailsTypeDef",
-    "JobExecutionSummaryForJobTypeDef",
-    "JobExecutionSummaryForThingTypeDef",
-    "JobExecutionSummaryTypeDef",
-    "JobExecutionTypeDef",
-    "JobExecutionsRetryConfigOutputTypeDef",
-    "JobExecutionsRetryConfigTypeDef",
-    "JobExecutionsRolloutConfigTypeDef",
-    "JobProcessDetailsTypeDef",
-    "JobSummaryTypeDef",
-    "JobTemplateSummaryTypeDef",
-    "JobTypeDef",
-    "KafkaActionHeaderTypeDef",
-    "KafkaActionOutputTypeDef",
-    "KafkaActionTypeDef",
-    "KeyPairTypeDef",
-    "KinesisActionTypeDef",
-    "LambdaActionTypeDef",
-    "ListActiveViolationsRequestTypeDef",
-    "ListActiveViolationsResponseTypeDef",
-    "ListAttachedPoliciesRequestTypeDef",
-    "ListAttachedPoliciesResponseTypeDef",
-    "ListAuditFindingsRequestTypeDef",
-    "ListAuditFindingsResponseTypeDef",
-    "ListAuditMitigationActionsExecutionsRequestTypeDef",
-    "ListAuditMitigationActionsExecutionsResponseTypeDef",
-    "ListAuditMitigationActionsTasksRequestTypeDef",
-    "ListAuditMitigationActionsTasksResponseTypeDef",
-    "ListAuditSuppressionsRequestTypeDef",
-    "ListAuditSuppressionsResponseTypeDef",
-    "ListAuditTasksRequestTypeDef",
-    "ListAuditTasksResponseTypeDef",
-    "ListAuthorizersRequestTypeDef",
-    "ListAuthorizersResponseTypeDef",
-    "ListBillingGroupsRequestTypeDef",
-    "ListBillingGroupsResponseTypeDef",
-    "ListCACertificatesRequestTypeDef",
-    "ListCACertificatesResponseTypeDef",
-    "ListCertificateProvidersRequestTypeDef",
-    "ListCertificateProvidersResponseTypeDef",
-    "ListCertificatesByCARequestTypeDef",
-    "ListCertificatesByCAResponseTypeDef",
-    "ListCertificatesRequestTypeDef",
-    "ListCertificatesResponseTypeDef",
-    "ListCommandExecutionsRequestTypeDef",
-    "ListCommandExecutionsResponseTypeDef",
-    "ListCommandsRequestTypeDef",
-    "ListCommandsResponseTypeDef",
-    "ListCustomMetricsRequestTypeDef",
-    "ListCustomMetricsResponseTypeDef",
-    "ListDetectMitigationActionsExecutionsRequestTypeDef",
-    "ListDetectMitigationActionsExecutionsResponseTypeDef",
-    "ListDetectMitigationActionsTasksRequestTypeDef",
-    "ListDetectMitigationActionsTasksResponseTypeDef",
-    "ListDimensionsRequestTypeDef",
-    "ListDimensionsResponseTypeDef",
-    "ListDomainConfigurationsRequestTypeDef",
-    "ListDomainConfigurationsResponseTypeDef",
-    "ListFleetMetricsRequestTypeDef",
-    "ListFleetMetricsResponseTypeDef",
-    "ListIndicesRequestTypeDef",
-    "ListIndicesResponseTypeDef",
-    "ListJobExecutionsForJobRequestTypeDef",
-    "ListJobExecutionsForJobResponseTypeDef",
-    "ListJobExecutionsForThingRequestTypeDef",
-    "ListJobExecutionsForThingResponseTypeDef",
-    "ListJobTemplatesRequestTypeDef",
-    "ListJobTemplatesResponseTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResponseTypeDef",
-    "ListManagedJobTemplatesRequestTypeDef",
-    "ListManagedJobTemplatesResponseTypeDef",
-    "ListMetricValuesRequestTypeDef",
-    "ListMetricValuesResponseTypeDef",
-    "ListMitigationActionsRequestTypeDef",
-    "ListMitigationActionsResponseTypeDef",
-    "ListOTAUpdatesRequestTypeDef",
-    "ListOTAUpdatesResponseTypeDef",
-    "ListOutgoingCertificatesRequestTypeDef",
-    "ListOutgoingCertificatesResponseTypeDef",
-    "ListPackageVersionsRequestTypeDef",
-    "ListPackageVersionsResponseTypeDef",
-    "ListPackagesRequestTypeDef",
-    "ListPackagesResponseTypeDef",
-    "ListPoliciesRequestTypeDef",
-    "ListPoliciesResponseTypeDef",
-    "ListPolicyPrincipalsRequestTypeDef",
-    "ListPolicyPrincipalsResponseTypeDef",
-    "ListPolicyVersionsRequestTypeDef",
-    "ListPolicyVersionsResponseTypeDef",
-    "ListPrincipalPoliciesRequestTypeDef",
-    "ListPrincipalPoliciesResponseTypeDef",
-    "ListPrincipalThingsRequestTypeDef",
-    "ListPrincipalThingsResponseTypeDef",
-    "ListPrincipalThingsV2RequestTypeDef",
-    "ListPrincipalThingsV2ResponseTypeDef",
-    "ListProvisioningTemplateVersionsRequestTypeDef",
-    "ListProvisioningTemplateVersionsResponseTypeDef",
-    "ListProvisioningTemplatesRequestTypeDef",
-    "ListProvisioningTemplatesResponseTypeDef",
-    "ListRelatedResourcesForAuditFindingRequestTypeDef",
-    "ListRelatedResourcesForAuditFindingResponseTypeDef",
-    "ListRoleAliasesRequestTypeDef",
-    "ListRoleAliasesResponseTypeDef",
-    "ListSbomValidationResultsRequestTypeDef",
-    "ListSbomValidationResultsResponseTypeDef",
-    "ListScheduledAuditsRequestTypeDef",
-    "ListScheduledAuditsResponseTypeDef",
-    "ListSecurityProfilesForTargetRequestTypeDef",
-    "ListSecurityProfilesForTargetResponseTypeDef",
-    "ListSecurityProfilesRequestTypeDef",
-    "ListSecurityProfilesResponseTypeDef",
-    "ListStreamsRequestTypeDef",
-    "ListStreamsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTargetsForPolicyRequestTypeDef",
-    "ListTargetsForPolicyResponseTypeDef",
-    "ListTargetsForSecurityProfileRequestTypeDef",
-    "ListTargetsForSecurityProfileResponseTypeDef",
-    "ListThingGroupsForThingRequestTypeDef",
-    "ListThingGroupsForThingResponseTypeDef",
-    "ListThingGroupsRequestTypeDef",
-    "ListThingGroupsResponseTypeDef",
-    "ListThingPrincipalsRequestTypeDef",
-    "ListThingPrincipalsResponseTypeDef",
-    "ListThingPrincipalsV2RequestTypeDef",
-    "ListThingPrincipalsV2ResponseTypeDef",
-    "ListThingRegistrationTaskReportsRequestTypeDef",
-    "ListThingRegistrationTaskReportsResponseTypeDef",
-    "ListThingRegistrationTasksRequestTypeDef",
-    "ListThingRegistrationTasksResponseTypeDef",
-    "ListThingTypesRequestTypeDef",
-    "ListThingTypesResponseTypeDef",
-    "ListThingsInBillingGroupRequestTypeDef",
-    "ListThingsInBillingGroupResponseTypeDef",
-    "ListThingsInThingGroupRequestTypeDef",
-    "ListThingsInThingGroupResponseTypeDef",
-    "ListThingsRequestTypeDef",
-    "ListThingsResponseTypeDef",
-    "ListTopicRuleDestinationsRequestTypeDef",
-    "ListTopicRuleDestinationsResponseTypeDef",
-    "ListTopicRulesRequestTypeDef",
-    "ListTopicRulesResponseTypeDef",
-    "ListV2LoggingLevelsRequestTypeDef",
-    "ListV2LoggingLevelsResponseTypeDef",
-    "ListViolationEventsRequestTypeDef",
-    "ListViolationEventsResponseTypeDef",
-    "LocationActionTypeDef",
-    "LocationTimestampTypeDef",
-    "LogEventConfigurationTypeDef",
-    "LogTargetConfigurationTypeDef",
-    "LogTargetTypeDef",
-    "LoggingOptionsPayloadTypeDef",
-    "MachineLearningDetectionConfigTypeDef",
-    "MaintenanceWindowTypeDef",
-    "ManagedJobTemplateSummaryTypeDef",
-    "MetricDatumTypeDef",
-    "MetricDimensionTypeDef",
-    "MetricToRetainTypeDef",
-    "MetricValueOutputTypeDef",
-    "MetricValueTypeDef",
-    "MetricsExportConfigTypeDef",
-    "MitigationActionIdentifierTypeDef",
-    "MitigationActionParamsOutputTypeDef",
-    "MitigationActionParamsTypeDef",
-    "MitigationActionTypeDef",
-    "Mqtt5ConfigurationOutputTypeDef",
-    "Mqtt5ConfigurationTypeDef",
-    "MqttContextTypeDef",
-    "MqttHeadersOutputTypeDef",
-    "MqttHeadersTypeDef",
-    "NonCompliantResourceTypeDef",
-    "OTAUpdateFileOutputTypeDef",
-    "OTAUpdateFileTypeDef",
-    "OTAUpdateInfoTypeDef",
-    "OTAUpdateSummaryTypeDef",
-    "OpenSearchActionTypeDef",
-    "OutgoingCertificateTypeDef",
-    "PackageSummaryTypeDef",
-    "PackageVersionArtifactTypeDef",
-    "PackageVersionSummaryTypeDef",
-    "PercentPairTypeDef",
-    "PolicyTypeDef",
-    "PolicyVersionIdentifierTypeDef",
-    "PolicyVersionTypeDef",
-    "PresignedUrlConfigTypeDef",
-    "PrincipalThingObjectTypeDef",
-    "PropagatingAttributeTypeDef",
-    "ProvisioningHookTypeDef",
-    "ProvisioningTemplateSummaryTypeDef",
-    "ProvisioningTemplateVersionSummaryTypeDef",
-    "PublishFindingToSnsParamsTypeDef",
-    "PutAssetPropertyValueEntryOutputTypeDef",
-    "PutAssetPropertyValueEntryTypeDef",
-    "PutItemInputTypeDef",
-    "PutVerificationStateOnViolationRequestTypeDef",
-    "PutVerificationStateOnViolationResponseTypeDef",
-    "RateIncreaseCriteriaTypeDef",
-    "RegisterCACertificateRequestTypeDef",
-    "RegisterCACertificateResponseTypeDef",
-    "RegisterCertificateRequestTypeDef",
-    "RegisterCertificateResponseTypeDef",
-    "RegisterCertificateWithoutCARequestTypeDef",
-    "RegisterCertificateWithoutCAResponseTypeDef",
-    "RegisterThingRequestTypeDef",
-    "RegisterThingResponseTypeDef",
-    "RegistrationConfigTypeDef",
-    "RejectCertificateTransferRequestTypeDef",
-    "RelatedResourceTypeDef",
-    "RemoveThingFromBillingGroupRequestTypeDef",
-    "RemoveThingFromBillingGroupResponseTypeDef",
-    "RemoveThingFromThingGroupRequestTypeDef",
-    "RemoveThingFromThingGroupResponseTypeDef",
-    "ReplaceDefaultPolicyVersionParamsTypeDef",
-    "ReplaceTopicRuleRequestTypeDef",
-    "RepublishActionOutputTypeDef",
-    "RepublishActionTypeDef",
-    "ResourceIdentifierTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryCriteriaTypeDef",
-    "RoleAliasDescriptionTypeDef",
-    "S3ActionTypeDef",
-    "S3DestinationTypeDef",
-    "S3LocationTypeDef",
-    "SalesforceActionTypeDef",
-    "SbomTypeDef",
-    "SbomValidationResultSummaryTypeDef",
-    "ScheduledAuditMetadataTypeDef",
-    "ScheduledJobRolloutTypeDef",
-    "SchedulingConfigOutputTypeDef",
-    "SchedulingConfigTypeDef",
-    "SearchIndexRequestTypeDef",
-    "SearchIndexResponseTypeDef",
-    "SecurityProfileIdentifierTypeDef",
-    "SecurityProfileTargetMappingTypeDef",
-    "SecurityProfileTargetTypeDef",
-    "ServerCertificateConfigTypeDef",
-    "ServerCertificateSummaryTypeDef",
-    "SetDefaultAuthorizerRequestTypeDef",
-    "SetDefaultAuthorizerResponseTypeDef",
-    "SetDefaultPolicyVersionRequestTypeDef",
-    "SetLoggingOptionsRequestTypeDef",
-    "SetV2LoggingLevelRequestTypeDef",
-    "SetV2LoggingOptionsRequestTypeDef",
-    "SigV4AuthorizationTypeDef",
-    "SigningProfileParameterTypeDef",
-    "SnsActionTypeDef",
-    "SqsActionTypeDef",
-    "StartAuditMitigationActionsTaskRequestTypeDef",
-    "StartAuditMitigationActionsTaskResponseTypeDef",
-    "StartDetectMitigationActionsTaskRequestTypeDef",
-    "StartDetectMitigationActionsTaskResponseTypeDef",
-    "StartOnDemandAuditTaskRequestTypeDef",
-    "StartOnDemandAuditTaskResponseTypeDef",
-    "StartSigningJobParameterTypeDef",
-    "StartThingRegistrationTaskRequestTypeDef",
-    "StartThingRegistrationTaskResponseTypeDef",
-    "StatisticalThresholdTypeDef",
-    "StatisticsTypeDef",
-    "StatusReasonTypeDef",
-    "StepFunctionsActionTypeDef",
-    "StopThingRegistrationTaskRequestTypeDef",
-    "StopThingRegistrationTaskResponseTypeDef",
-    "StreamFileTypeDef",
-    "StreamInfoTypeDef",
-    "StreamSummaryTypeDef",
-    "StreamTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TaskStatisticsForAuditCheckTypeDef",
-    "TaskStatisticsTypeDef",
-    "TermsAggregationTypeDef",
-    "TestAuthorizationRequestTypeDef",
-    "TestAuthorizationResponseTypeDef",
-    "TestInvokeAuthorizerRequestTypeDef",
-    "TestInvokeAuthorizerResponseTypeDef",
-    "ThingAttributeTypeDef",
-    "ThingConnectivityTypeDef",
-    "ThingDocumentTypeDef",
-    "ThingGroupDocumentTypeDef",
-    "ThingGroupIndexingConfigurationOutputTypeDef",
-    "ThingGroupIndexingConfigurationTypeDef",
-    "ThingGroupMetadataTypeDef",
-    "ThingGroupPropertiesOutputTypeDef",
-    "ThingGroupPropertiesTypeDef",
-    "ThingIndexingConfigurationOutputTypeDef",
-    "ThingIndexingConfigurationTypeDef",
-    "ThingPrincipalObjectTypeDef",
-    "ThingTypeDefinitionTypeDef",
-    "ThingTypeMetadataTypeDef",
-    "ThingTypePropertiesOutputTypeDef",
-    "ThingTypePropertiesTypeDef",
-    "TimeFilterTypeDef",
-    "TimeoutConfigTypeDef",
-    "TimestreamActionOutputTypeDef",
-    "TimestreamActionTypeDef",
-    "TimestreamDimensionTypeDef",
-    "TimestreamTimestampTypeDef",
-    "TlsConfigTypeDef",
-    "TlsContextTypeDef",
-    "TopicRuleDestinationConfigurationTypeDef",
-    "TopicRuleDestinationSummaryTypeDef",
-    "TopicRuleDestinationTypeDef",
-    "TopicRuleListItemTypeDef",
-    "TopicRulePayloadTypeDef",
-    "TopicRuleTypeDef",
-    "TransferCertificateRequestTypeDef",
-    "TransferCertificateResponseTypeDef",
-    "TransferDataTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccountAuditConfigurationRequestTypeDef",
-    "UpdateAccountAuditConfigurationResponseTypeDef",
-    "UpdateAuditSuppressionRequestTypeDef",
-    "UpdateAuditSuppressionResponseTypeDef",
-    "UpdateAuthorizerRequestTypeDef",
-    "UpdateAuthorizerResponseTypeDef",
-    "UpdateBillingGroupRequestTypeDef",
-    "UpdateBillingGroupResponseTypeDef",
-    "UpdateCACertificateParamsTypeDef",
-    "UpdateCACertificateRequestTypeDef",
-    "UpdateCertificateProviderRequestTypeDef",
-    "UpdateCertificateProviderResponseTypeDef",
-    "UpdateCertificateRequestTypeDef",
-    "UpdateCommandRequestTypeDef",
-    "UpdateCommandResponseTypeDef",
-    "UpdateCustomMetricRequestTypeDef",
-    "UpdateCustomMetricResponseTypeDef",
-    "UpdateDeviceCertificateParamsTypeDef",
-    "UpdateDimensionRequestTypeDef",
-    "UpdateDimensionResponseTypeDef",
-    "UpdateDomainConfigurationRequestTypeDef",
-    "UpdateDomainConfigurationResponseTypeDef",
-    "UpdateDynamicThingGroupRequestTypeDef",
-    "UpdateDynamicThingGroupResponseTypeDef",
-    "UpdateEncryptionConfigurationRequestTypeDef",
-    "UpdateEncryptionConfigurationResponseTypeDef",
-    "UpdateEventConfigurationsRequestTypeDef",
-    "UpdateEventConfigurationsResponseTypeDef",
-    "UpdateFleetMetricRequestTypeDef",
-    "UpdateIndexingConfigurationRequestTypeDef",
-    "UpdateIndexingConfigurationResponseTypeDef",
-    "UpdateJobRequestTypeDef",
-    "UpdateMitigationActionRequestTypeDef",
-    "UpdateMitigationActionResponseTypeDef",
-    "UpdatePackageConfigurationRequestTypeDef",
-    "UpdatePackageConfigurationResponseTypeDef",
-    "UpdatePackageRequestTypeDef",
-    "UpdatePackageResponseTypeDef",
-    "UpdatePackageVersionRequestTypeDef",
-    "UpdatePackageVersionResponseTypeDef",
-    "UpdateProvisioningTemplateRequestTypeDef",
-    "UpdateProvisioningTemplateResponseTypeDef",
-    "UpdateRoleAliasRequestTypeDef",
-    "UpdateRoleAliasResponseTypeDef",
-    "UpdateScheduledAuditRequestTypeDef",
-    "UpdateScheduledAuditResponseTypeDef",
-    "UpdateSecurityProfileRequestTypeDef",
-    "UpdateSecurityProfileResponseTypeDef",
-    "UpdateStreamRequestTypeDef",
-    "UpdateStreamResponseTypeDef",
-    "UpdateThingGroupRequestTypeDef",
-    "UpdateThingGroupResponseTypeDef",
-    "UpdateThingGroupsForThingRequestTypeDef",
-    "UpdateThingGroupsForThingResponseTypeDef",
-    "UpdateThingRequestTypeDef",
-    "UpdateThingResponseTypeDef",
-    "UpdateThingTypeRequestTypeDef",
-    "UpdateThingTypeResponseTypeDef",
-    "UpdateTopicRuleDestinationRequestTypeDef",
-    "UpdateTopicRuleDestinationResponseTypeDef",
-    "UserPropertyTypeDef",
-    "ValidateSecurityProfileBehaviorsRequestTypeDef",
-    "ValidateSecurityProfileBehaviorsResponseTypeDef",
-    "ValidationErrorTypeDef",
-    "VersionUpdateByJobsConfigTypeDef",
-    "ViolationEventAdditionalInfoTypeDef",
-    "ViolationEventOccurrenceRangeOutputTypeDef",
-    "ViolationEventOccurrenceRangeTypeDef",
-    "ViolationEventTypeDef",
-    "VpcDestinationConfigurationTypeDef",
-    "VpcDestinationPropertiesTypeDef",
-    "VpcDestinationSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AbortConfigOutputTypeDef",
+        "AbortConfigTypeDef",
+        "AbortCriteriaTypeDef",
+        "AcceptCertificateTransferRequestTypeDef",
+        "ActionOutputTypeDef",
+        "ActionTypeDef",
+        "ActiveViolationTypeDef",
+        "AddThingToBillingGroupRequestTypeDef",
+        "AddThingToBillingGroupResponseTypeDef",
+        "AddThingToThingGroupRequestTypeDef",
+        "AddThingToThingGroupResponseTypeDef",
+        "AddThingsToThingGroupParamsOutputTypeDef",
+        "AddThingsToThingGroupParamsTypeDef",
+        "AggregationTypeOutputTypeDef",
+        "AggregationTypeTypeDef",
+        "AlertTargetTypeDef",
+        "AllowedTypeDef",
+        "AssetPropertyTimestampTypeDef",
+        "AssetPropertyValueTypeDef",
+        "AssetPropertyVariantTypeDef",
+        "AssociateSbomWithPackageVersionRequestTypeDef",
+        "AssociateSbomWithPackageVersionResponseTypeDef",
+        "AssociateTargetsWithJobRequestTypeDef",
+        "AssociateTargetsWithJobResponseTypeDef",
+        "AttachPolicyRequestTypeDef",
+        "AttachPrincipalPolicyRequestTypeDef",
+        "AttachSecurityProfileRequestTypeDef",
+        "AttachSecurityProfileResponseTypeDef",
+        "AttachThingPrincipalRequestTypeDef",
+        "AttachThingPrincipalResponseTypeDef",
+        "AttributePayloadOutputTypeDef",
+        "AttributePayloadTypeDef",
+        "AuditCheckConfigurationOutputTypeDef",
+        "AuditCheckConfigurationTypeDef",
+        "AuditCheckDetailsTypeDef",
+        "AuditFindingTypeDef",
+        "AuditMitigationActionExecutionMetadataTypeDef",
+        "AuditMitigationActionsTaskMetadataTypeDef",
+        "AuditMitigationActionsTaskTargetOutputTypeDef",
+        "AuditMitigationActionsTaskTargetTypeDef",
+        "AuditNotificationTargetTypeDef",
+        "AuditSuppressionTypeDef",
+        "AuditTaskMetadataTypeDef",
+        "AuthInfoOutputTypeDef",
+        "AuthInfoTypeDef",
+        "AuthResultTypeDef",
+        "AuthorizerConfigTypeDef",
+        "AuthorizerDescriptionTypeDef",
+        "AuthorizerSummaryTypeDef",
+        "AwsJobAbortConfigTypeDef",
+        "AwsJobAbortCriteriaTypeDef",
+        "AwsJobExecutionsRolloutConfigTypeDef",
+        "AwsJobExponentialRolloutRateTypeDef",
+        "AwsJobPresignedUrlConfigTypeDef",
+        "AwsJobRateIncreaseCriteriaTypeDef",
+        "AwsJobTimeoutConfigTypeDef",
+        "AwsJsonSubstitutionCommandPreprocessorConfigTypeDef",
+        "BatchConfigTypeDef",
+        "BehaviorCriteriaOutputTypeDef",
+        "BehaviorCriteriaTypeDef",
+        "BehaviorModelTrainingSummaryTypeDef",
+        "BehaviorOutputTypeDef",
+        "BehaviorTypeDef",
+        "BillingGroupMetadataTypeDef",
+        "BillingGroupPropertiesTypeDef",
+        "BucketTypeDef",
+        "BucketsAggregationTypeTypeDef",
+        "CACertificateDescriptionTypeDef",
+        "CACertificateTypeDef",
+        "CancelAuditMitigationActionsTaskRequestTypeDef",
+        "CancelAuditMitigationActionsTaskResponseTypeDef",
+        "CancelAuditTaskRequestTypeDef",
+        "CancelAuditTaskResponseTypeDef",
+        "CancelCertificateTransferRequestTypeDef",
+        "CancelDetectMitigationActionsTaskRequestTypeDef",
+        "CancelDetectMitigationActionsTaskResponseTypeDef",
+        "CancelJobExecutionRequestTypeDef",
+        "CancelJobRequestTypeDef",
+        "CancelJobResponseTypeDef",
+        "CertificateDescriptionTypeDef",
+        "CertificateProviderSummaryTypeDef",
+        "CertificateTypeDef",
+        "CertificateValidityTypeDef",
+        "ClearDefaultAuthorizerResponseTypeDef",
+        "ClientCertificateConfigTypeDef",
+        "CloudwatchAlarmActionTypeDef",
+        "CloudwatchLogsActionTypeDef",
+        "CloudwatchMetricActionTypeDef",
+        "CodeSigningCertificateChainTypeDef",
+        "CodeSigningOutputTypeDef",
+        "CodeSigningSignatureOutputTypeDef",
+        "CodeSigningSignatureTypeDef",
+        "CodeSigningTypeDef",
+        "CommandExecutionResultTypeDef",
+        "CommandExecutionSummaryTypeDef",
+        "CommandParameterOutputTypeDef",
+        "CommandParameterTypeDef",
+        "CommandParameterValueComparisonOperandOutputTypeDef",
+        "CommandParameterValueComparisonOperandTypeDef",
+        "CommandParameterValueConditionOutputTypeDef",
+        "CommandParameterValueConditionTypeDef",
+        "CommandParameterValueNumberRangeTypeDef",
+        "CommandParameterValueOutputTypeDef",
+        "CommandParameterValueTypeDef",
+        "CommandPayloadOutputTypeDef",
+        "CommandPayloadTypeDef",
+        "CommandPreprocessorTypeDef",
+        "CommandSummaryTypeDef",
+        "ConfigurationDetailsTypeDef",
+        "ConfigurationTypeDef",
+        "ConfirmTopicRuleDestinationRequestTypeDef",
+        "ConfirmTopicRuleDestinationResponseTypeDef",
+        "CreateAuditSuppressionRequestTypeDef",
+        "CreateAuditSuppressionResponseTypeDef",
+        "CreateAuthorizerRequestTypeDef",
+        "CreateAuthorizerResponseTypeDef",
+        "CreateBillingGroupRequestTypeDef",
+        "CreateBillingGroupResponseTypeDef",
+        "CreateCertificateFromCsrRequestTypeDef",
+        "CreateCertificateFromCsrResponseTypeDef",
+        "CreateCertificateProviderRequestTypeDef",
+        "CreateCertificateProviderResponseTypeDef",
+        "CreateCommandRequestTypeDef",
+        "CreateCommandResponseTypeDef",
+        "CreateCustomMetricRequestTypeDef",
+        "CreateCustomMetricResponseTypeDef",
+        "CreateDimensionRequestTypeDef",
+        "CreateDimensionResponseTypeDef",
+        "CreateDomainConfigurationRequestTypeDef",
+        "CreateDomainConfigurationResponseTypeDef",
+        "CreateDynamicThingGroupRequestTypeDef",
+        "CreateDynamicThingGroupResponseTypeDef",
+        "CreateFleetMetricRequestTypeDef",
+        "CreateFleetMetricResponseTypeDef",
+        "CreateJobRequestTypeDef",
+        "CreateJobResponseTypeDef",
+        "CreateJobTemplateRequestTypeDef",
+        "CreateJobTemplateResponseTypeDef",
+        "CreateKeysAndCertificateRequestTypeDef",
+        "CreateKeysAndCertificateResponseTypeDef",
+        "CreateMitigationActionRequestTypeDef",
+        "CreateMitigationActionResponseTypeDef",
+        "CreateOTAUpdateRequestTypeDef",
+        "CreateOTAUpdateResponseTypeDef",
+        "CreatePackageRequestTypeDef",
+        "CreatePackageResponseTypeDef",
+        "CreatePackageVersionRequestTypeDef",
+        "CreatePackageVersionResponseTypeDef",
+        "CreatePolicyRequestTypeDef",
+        "CreatePolicyResponseTypeDef",
+        "CreatePolicyVersionRequestTypeDef",
+        "CreatePolicyVersionResponseTypeDef",
+        "CreateProvisioningClaimRequestTypeDef",
+        "CreateProvisioningClaimResponseTypeDef",
+        "CreateProvisioningTemplateRequestTypeDef",
+        "CreateProvisioningTemplateResponseTypeDef",
+        "CreateProvisioningTemplateVersionRequestTypeDef",
+        "CreateProvisioningTemplateVersionResponseTypeDef",
+        "CreateRoleAliasRequestTypeDef",
+        "CreateRoleAliasResponseTypeDef",
+        "CreateScheduledAuditRequestTypeDef",
+        "CreateScheduledAuditResponseTypeDef",
+        "CreateSecurityProfileRequestTypeDef",
+        "CreateSecurityProfileResponseTypeDef",
+        "CreateStreamRequestTypeDef",
+        "CreateStreamResponseTypeDef",
+        "CreateThingGroupRequestTypeDef",
+        "CreateThingGroupResponseTypeDef",
+        "CreateThingRequestTypeDef",
+        "CreateThingResponseTypeDef",
+        "CreateThingTypeRequestTypeDef",
+        "CreateThingTypeResponseTypeDef",
+        "CreateTopicRuleDestinationRequestTypeDef",
+        "CreateTopicRuleDestinationResponseTypeDef",
+        "CreateTopicRuleRequestTypeDef",
+        "CustomCodeSigningOutputTypeDef",
+        "CustomCodeSigningTypeDef",
+        "DeleteAccountAuditConfigurationRequestTypeDef",
+        "DeleteAccountAuditConfigurationResponseTypeDef",
+        "DeleteAuditSuppressionRequestTypeDef",
+        "DeleteAuditSuppressionResponseTypeDef",
+        "DeleteAuthorizerRequestTypeDef",
+        "DeleteAuthorizerResponseTypeDef",
+        "DeleteBillingGroupRequestTypeDef",
+        "DeleteBillingGroupResponseTypeDef",
+        "DeleteCACertificateRequestTypeDef",
+        "DeleteCACertificateResponseTypeDef",
+        "DeleteCertificateProviderRequestTypeDef",
+        "DeleteCertificateProviderResponseTypeDef",
+        "DeleteCertificateRequestTypeDef",
+        "DeleteCommandExecutionRequestTypeDef",
+        "DeleteCommandExecutionResponseTypeDef",
+        "DeleteCommandRequestTypeDef",
+        "DeleteCommandResponseTypeDef",
+        "DeleteCustomMetricRequestTypeDef",
+        "DeleteCustomMetricResponseTypeDef",
+        "DeleteDimensionRequestTypeDef",
+        "DeleteDimensionResponseTypeDef",
+        "DeleteDomainConfigurationRequestTypeDef",
+        "DeleteDomainConfigurationResponseTypeDef",
+        "DeleteDynamicThingGroupRequestTypeDef",
+        "DeleteDynamicThingGroupResponseTypeDef",
+        "DeleteFleetMetricRequestTypeDef",
+        "DeleteJobExecutionRequestTypeDef",
+        "DeleteJobRequestTypeDef",
+        "DeleteJobTemplateRequestTypeDef",
+        "DeleteMitigationActionRequestTypeDef",
+        "DeleteMitigationActionResponseTypeDef",
+        "DeleteOTAUpdateRequestTypeDef",
+        "DeleteOTAUpdateResponseTypeDef",
+        "DeletePackageRequestTypeDef",
+        "DeletePackageResponseTypeDef",
+        "DeletePackageVersionRequestTypeDef",
+        "DeletePackageVersionResponseTypeDef",
+        "DeletePolicyRequestTypeDef",
+        "DeletePolicyVersionRequestTypeDef",
+        "DeleteProvisioningTemplateRequestTypeDef",
+        "DeleteProvisioningTemplateResponseTypeDef",
+        "DeleteProvisioningTemplateVersionRequestTypeDef",
+        "DeleteProvisioningTemplateVersionResponseTypeDef",
+        "DeleteRegistrationCodeResponseTypeDef",
+        "DeleteRoleAliasRequestTypeDef",
+        "DeleteRoleAliasResponseTypeDef",
+        "DeleteScheduledAuditRequestTypeDef",
+        "DeleteScheduledAuditResponseTypeDef",
+        "DeleteSecurityProfileRequestTypeDef",
+        "DeleteSecurityProfileResponseTypeDef",
+        "DeleteStreamRequestTypeDef",
+        "DeleteStreamResponseTypeDef",
+        "DeleteThingGroupRequestTypeDef",
+        "DeleteThingGroupResponseTypeDef",
+        "DeleteThingRequestTypeDef",
+        "DeleteThingResponseTypeDef",
+        "DeleteThingTypeRequestTypeDef",
+        "DeleteThingTypeResponseTypeDef",
+        "DeleteTopicRuleDestinationRequestTypeDef",
+        "DeleteTopicRuleDestinationResponseTypeDef",
+        "DeleteTopicRuleRequestTypeDef",
+        "DeleteV2LoggingLevelRequestTypeDef",
+        "DeniedTypeDef",
+        "DeprecateThingTypeRequestTypeDef",
+        "DeprecateThingTypeResponseTypeDef",
+        "DescribeAccountAuditConfigurationResponseTypeDef",
+        "DescribeAuditFindingRequestTypeDef",
+        "DescribeAuditFindingResponseTypeDef",
+        "DescribeAuditMitigationActionsTaskRequestTypeDef",
+        "DescribeAuditMitigationActionsTaskResponseTypeDef",
+        "DescribeAuditSuppressionRequestTypeDef",
+        "DescribeAuditSuppressionResponseTypeDef",
+        "DescribeAuditTaskRequestTypeDef",
+        "DescribeAuditTaskResponseTypeDef",
+        "DescribeAuthorizerRequestTypeDef",
+        "DescribeAuthorizerResponseTypeDef",
+        "DescribeBillingGroupRequestTypeDef",
+        "DescribeBillingGroupResponseTypeDef",
+        "DescribeCACertificateRequestTypeDef",
+        "DescribeCACertificateResponseTypeDef",
+        "DescribeCertificateProviderRequestTypeDef",
+        "DescribeCertificateProviderResponseTypeDef",
+        "DescribeCertificateRequestTypeDef",
+        "DescribeCertificateResponseTypeDef",
+        "DescribeCustomMetricRequestTypeDef",
+        "DescribeCustomMetricResponseTypeDef",
+        "DescribeDefaultAuthorizerResponseTypeDef",
+        "DescribeDetectMitigationActionsTaskRequestTypeDef",
+        "DescribeDetectMitigationActionsTaskResponseTypeDef",
+        "DescribeDimensionRequestTypeDef",
+        "DescribeDimensionResponseTypeDef",
+        "DescribeDomainConfigurationRequestTypeDef",
+        "DescribeDomainConfigurationResponseTypeDef",
+        "DescribeEncryptionConfigurationResponseTypeDef",
+        "DescribeEndpointRequestTypeDef",
+        "DescribeEndpointResponseTypeDef",
+        "DescribeEventConfigurationsResponseTypeDef",
+        "DescribeFleetMetricRequestTypeDef",
+        "DescribeFleetMetricResponseTypeDef",
+        "DescribeIndexRequestTypeDef",
+        "DescribeIndexResponseTypeDef",
+        "DescribeJobExecutionRequestTypeDef",
+        "DescribeJobExecutionResponseTypeDef",
+        "DescribeJobRequestTypeDef",
+        "DescribeJobResponseTypeDef",
+        "DescribeJobTemplateRequestTypeDef",
+        "DescribeJobTemplateResponseTypeDef",
+        "DescribeManagedJobTemplateRequestTypeDef",
+        "DescribeManagedJobTemplateResponseTypeDef",
+        "DescribeMitigationActionRequestTypeDef",
+        "DescribeMitigationActionResponseTypeDef",
+        "DescribeProvisioningTemplateRequestTypeDef",
+        "DescribeProvisioningTemplateResponseTypeDef",
+        "DescribeProvisioningTemplateVersionRequestTypeDef",
+        "DescribeProvisioningTemplateVersionResponseTypeDef",
+        "DescribeRoleAliasRequestTypeDef",
+        "DescribeRoleAliasResponseTypeDef",
+        "DescribeScheduledAuditRequestTypeDef",
+        "DescribeScheduledAuditResponseTypeDef",
+        "DescribeSecurityProfileRequestTypeDef",
+        "DescribeSecurityProfileResponseTypeDef",
+        "DescribeStreamRequestTypeDef",
+        "DescribeStreamResponseTypeDef",
+        "DescribeThingGroupRequestTypeDef",
+        "DescribeThingGroupResponseTypeDef",
+        "DescribeThingRegistrationTaskRequestTypeDef",
+        "DescribeThingRegistrationTaskResponseTypeDef",
+        "DescribeThingRequestTypeDef",
+        "DescribeThingResponseTypeDef",
+        "DescribeThingTypeRequestTypeDef",
+        "DescribeThingTypeResponseTypeDef",
+        "DestinationTypeDef",
+        "DetachPolicyRequestTypeDef",
+        "DetachPrincipalPolicyRequestTypeDef",
+        "DetachSecurityProfileRequestTypeDef",
+        "DetachSecurityProfileResponseTypeDef",
+        "DetachThingPrincipalRequestTypeDef",
+        "DetachThingPrincipalResponseTypeDef",
+        "DetectMitigationActionExecutionTypeDef",
+        "DetectMitigationActionsTaskStatisticsTypeDef",
+        "DetectMitigationActionsTaskSummaryTypeDef",
+        "DetectMitigationActionsTaskTargetOutputTypeDef",
+        "DetectMitigationActionsTaskTargetTypeDef",
+        "DisableTopicRuleRequestTypeDef",
+        "DisassociateSbomFromPackageVersionRequestTypeDef",
+        "DisassociateSbomFromPackageVersionResponseTypeDef",
+        "DocumentParameterTypeDef",
+        "DomainConfigurationSummaryTypeDef",
+        "DynamoDBActionTypeDef",
+        "DynamoDBv2ActionTypeDef",
+        "EffectivePolicyTypeDef",
+        "ElasticsearchActionTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableIoTLoggingParamsTypeDef",
+        "EnableTopicRuleRequestTypeDef",
+        "ErrorInfoTypeDef",
+        "ExplicitDenyTypeDef",
+        "ExponentialRolloutRateTypeDef",
+        "FieldTypeDef",
+        "FileLocationTypeDef",
+        "FirehoseActionTypeDef",
+        "FleetMetricNameAndArnTypeDef",
+        "GeoLocationTargetTypeDef",
+        "GetBehaviorModelTrainingSummariesRequestTypeDef",
+        "GetBehaviorModelTrainingSummariesResponseTypeDef",
+        "GetBucketsAggregationRequestTypeDef",
+        "GetBucketsAggregationResponseTypeDef",
+        "GetCardinalityRequestTypeDef",
+        "GetCardinalityResponseTypeDef",
+        "GetCommandExecutionRequestTypeDef",
+        "GetCommandExecutionResponseTypeDef",
+        "GetCommandRequestTypeDef",
+        "GetCommandResponseTypeDef",
+        "GetEffectivePoliciesRequestTypeDef",
+        "GetEffectivePoliciesResponseTypeDef",
+        "GetIndexingConfigurationResponseTypeDef",
+        "GetJobDocumentRequestTypeDef",
+        "GetJobDocumentResponseTypeDef",
+        "GetLoggingOptionsResponseTypeDef",
+        "GetOTAUpdateRequestTypeDef",
+        "GetOTAUpdateResponseTypeDef",
+        "GetPackageConfigurationResponseTypeDef",
+        "GetPackageRequestTypeDef",
+        "GetPackageResponseTypeDef",
+        "GetPackageVersionRequestTypeDef",
+        "GetPackageVersionResponseTypeDef",
+        "GetPercentilesRequestTypeDef",
+        "GetPercentilesResponseTypeDef",
+        "GetPolicyRequestTypeDef",
+        "GetPolicyResponseTypeDef",
+        "GetPolicyVersionRequestTypeDef",
+        "GetPolicyVersionResponseTypeDef",
+        "GetRegistrationCodeResponseTypeDef",
+        "GetStatisticsRequestTypeDef",
+        "GetStatisticsResponseTypeDef",
+        "GetThingConnectivityDataRequestTypeDef",
+        "GetThingConnectivityDataResponseTypeDef",
+        "GetTopicRuleDestinationRequestTypeDef",
+        "GetTopicRuleDestinationResponseTypeDef",
+        "GetTopicRuleRequestTypeDef",
+        "GetTopicRuleResponseTypeDef",
+        "GetV2LoggingOptionsRequestTypeDef",
+        "GetV2LoggingOptionsResponseTypeDef",
+        "GroupNameAndArnTypeDef",
+        "HttpActionHeaderTypeDef",
+        "HttpActionOutputTypeDef",
+        "HttpActionTypeDef",
+        "HttpAuthorizationTypeDef",
+        "HttpContextTypeDef",
+        "HttpUrlDestinationConfigurationTypeDef",
+        "HttpUrlDestinationPropertiesTypeDef",
+        "HttpUrlDestinationSummaryTypeDef",
+        "ImplicitDenyTypeDef",
+        "IndexingFilterOutputTypeDef",
+        "IndexingFilterTypeDef",
+        "IotAnalyticsActionTypeDef",
+        "IotEventsActionTypeDef",
+        "IotSiteWiseActionOutputTypeDef",
+        "IotSiteWiseActionTypeDef",
+        "IssuerCertificateIdentifierTypeDef",
+        "JobExecutionStatusDetailsTypeDef",
+        "JobExecutionSummaryForJobTypeDef",
+        "JobExecutionSummaryForThingTypeDef",
+        "JobExecutionSummaryTypeDef",
+        "JobExecutionTypeDef",
+        "JobExecutionsRetryConfigOutputTypeDef",
+        "JobExecutionsRetryConfigTypeDef",
+        "JobExecutionsRolloutConfigTypeDef",
+        "JobProcessDetailsTypeDef",
+        "JobSummaryTypeDef",
+        "JobTemplateSummaryTypeDef",
+        "JobTypeDef",
+        "KafkaActionHeaderTypeDef",
+        "KafkaActionOutputTypeDef",
+        "KafkaActionTypeDef",
+        "KeyPairTypeDef",
+        "KinesisActionTypeDef",
+        "LambdaActionTypeDef",
+        "ListActiveViolationsRequestTypeDef",
+        "ListActiveViolationsResponseTypeDef",
+        "ListAttachedPoliciesRequestTypeDef",
+        "ListAttachedPoliciesResponseTypeDef",
+        "ListAuditFindingsRequestTypeDef",
+        "ListAuditFindingsResponseTypeDef",
+        "ListAuditMitigationActionsExecutionsRequestTypeDef",
+        "ListAuditMitigationActionsExecutionsResponseTypeDef",
+        "ListAuditMitigationActionsTasksRequestTypeDef",
+        "ListAuditMitigationActionsTasksResponseTypeDef",
+        "ListAuditSuppressionsRequestTypeDef",
+        "ListAuditSuppressionsResponseTypeDef",
+        "ListAuditTasksRequestTypeDef",
+        "ListAuditTasksResponseTypeDef",
+        "ListAuthorizersRequestTypeDef",
+        "ListAuthorizersResponseTypeDef",
+        "ListBillingGroupsRequestTypeDef",
+        "ListBillingGroupsResponseTypeDef",
+        "ListCACertificatesRequestTypeDef",
+        "ListCACertificatesResponseTypeDef",
+        "ListCertificateProvidersRequestTypeDef",
+        "ListCertificateProvidersResponseTypeDef",
+        "ListCertificatesByCARequestTypeDef",
+        "ListCertificatesByCAResponseTypeDef",
+        "ListCertificatesRequestTypeDef",
+        "ListCertificatesResponseTypeDef",
+        "ListCommandExecutionsRequestTypeDef",
+        "ListCommandExecutionsResponseTypeDef",
+        "ListCommandsRequestTypeDef",
+        "ListCommandsResponseTypeDef",
+        "ListCustomMetricsRequestTypeDef",
+        "ListCustomMetricsResponseTypeDef",
+        "ListDetectMitigationActionsExecutionsRequestTypeDef",
+        "ListDetectMitigationActionsExecutionsResponseTypeDef",
+        "ListDetectMitigationActionsTasksRequestTypeDef",
+        "ListDetectMitigationActionsTasksResponseTypeDef",
+        "ListDimensionsRequestTypeDef",
+        "ListDimensionsResponseTypeDef",
+        "ListDomainConfigurationsRequestTypeDef",
+        "ListDomainConfigurationsResponseTypeDef",
+        "ListFleetMetricsRequestTypeDef",
+        "ListFleetMetricsResponseTypeDef",
+        "ListIndicesRequestTypeDef",
+        "ListIndicesResponseTypeDef",
+        "ListJobExecutionsForJobRequestTypeDef",
+        "ListJobExecutionsForJobResponseTypeDef",
+        "ListJobExecutionsForThingRequestTypeDef",
+        "ListJobExecutionsForThingResponseTypeDef",
+        "ListJobTemplatesRequestTypeDef",
+        "ListJobTemplatesResponseTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResponseTypeDef",
+        "ListManagedJobTemplatesRequestTypeDef",
+        "ListManagedJobTemplatesResponseTypeDef",
+        "ListMetricValuesRequestTypeDef",
+        "ListMetricValuesResponseTypeDef",
+        "ListMitigationActionsRequestTypeDef",
+        "ListMitigationActionsResponseTypeDef",
+        "ListOTAUpdatesRequestTypeDef",
+        "ListOTAUpdatesResponseTypeDef",
+        "ListOutgoingCertificatesRequestTypeDef",
+        "ListOutgoingCertificatesResponseTypeDef",
+        "ListPackageVersionsRequestTypeDef",
+        "ListPackageVersionsResponseTypeDef",
+        "ListPackagesRequestTypeDef",
+        "ListPackagesResponseTypeDef",
+        "ListPoliciesRequestTypeDef",
+        "ListPoliciesResponseTypeDef",
+        "ListPolicyPrincipalsRequestTypeDef",
+        "ListPolicyPrincipalsResponseTypeDef",
+        "ListPolicyVersionsRequestTypeDef",
+        "ListPolicyVersionsResponseTypeDef",
+        "ListPrincipalPoliciesRequestTypeDef",
+        "ListPrincipalPoliciesResponseTypeDef",
+        "ListPrincipalThingsRequestTypeDef",
+        "ListPrincipalThingsResponseTypeDef",
+        "ListPrincipalThingsV2RequestTypeDef",
+        "ListPrincipalThingsV2ResponseTypeDef",
+        "ListProvisioningTemplateVersionsRequestTypeDef",
+        "ListProvisioningTemplateVersionsResponseTypeDef",
+        "ListProvisioningTemplatesRequestTypeDef",
+        "ListProvisioningTemplatesResponseTypeDef",
+        "ListRelatedResourcesForAuditFindingRequestTypeDef",
+        "ListRelatedResourcesForAuditFindingResponseTypeDef",
+        "ListRoleAliasesRequestTypeDef",
+        "ListRoleAliasesResponseTypeDef",
+        "ListSbomValidationResultsRequestTypeDef",
+        "ListSbomValidationResultsResponseTypeDef",
+        "ListScheduledAuditsRequestTypeDef",
+        "ListScheduledAuditsResponseTypeDef",
+        "ListSecurityProfilesForTargetRequestTypeDef",
+        "ListSecurityProfilesForTargetResponseTypeDef",
+        "ListSecurityProfilesRequestTypeDef",
+        "ListSecurityProfilesResponseTypeDef",
+        "ListStreamsRequestTypeDef",
+        "ListStreamsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTargetsForPolicyRequestTypeDef",
+        "ListTargetsForPolicyResponseTypeDef",
+        "ListTargetsForSecurityProfileRequestTypeDef",
+        "ListTargetsForSecurityProfileResponseTypeDef",
+        "ListThingGroupsForThingRequestTypeDef",
+        "ListThingGroupsForThingResponseTypeDef",
+        "ListThingGroupsRequestTypeDef",
+        "ListThingGroupsResponseTypeDef",
+        "ListThingPrincipalsRequestTypeDef",
+        "ListThingPrincipalsResponseTypeDef",
+        "ListThingPrincipalsV2RequestTypeDef",
+        "ListThingPrincipalsV2ResponseTypeDef",
+        "ListThingRegistrationTaskReportsRequestTypeDef",
+        "ListThingRegistrationTaskReportsResponseTypeDef",
+        "ListThingRegistrationTasksRequestTypeDef",
+        "ListThingRegistrationTasksResponseTypeDef",
+        "ListThingTypesRequestTypeDef",
+        "ListThingTypesResponseTypeDef",
+        "ListThingsInBillingGroupRequestTypeDef",
+        "ListThingsInBillingGroupResponseTypeDef",
+        "ListThingsInThingGroupRequestTypeDef",
+        "ListThingsInThingGroupResponseTypeDef",
+        "ListThingsRequestTypeDef",
+        "ListThingsResponseTypeDef",
+        "ListTopicRuleDestinationsRequestTypeDef",
+        "ListTopicRuleDestinationsResponseTypeDef",
+        "ListTopicRulesRequestTypeDef",
+        "ListTopicRulesResponseTypeDef",
+        "ListV2LoggingLevelsRequestTypeDef",
+        "ListV2LoggingLevelsResponseTypeDef",
+        "ListViolationEventsRequestTypeDef",
+        "ListViolationEventsResponseTypeDef",
+        "LocationActionTypeDef",
+        "LocationTimestampTypeDef",
+        "LogEventConfigurationTypeDef",
+        "LogTargetConfigurationTypeDef",
+        "LogTargetTypeDef",
+        "LoggingOptionsPayloadTypeDef",
+        "MachineLearningDetectionConfigTypeDef",
+        "MaintenanceWindowTypeDef",
+        "ManagedJobTemplateSummaryTypeDef",
+        "MetricDatumTypeDef",
+        "MetricDimensionTypeDef",
+        "MetricToRetainTypeDef",
+        "MetricValueOutputTypeDef",
+        "MetricValueTypeDef",
+        "MetricsExportConfigTypeDef",
+        "MitigationActionIdentifierTypeDef",
+        "MitigationActionParamsOutputTypeDef",
+        "MitigationActionParamsTypeDef",
+        "MitigationActionTypeDef",
+        "Mqtt5ConfigurationOutputTypeDef",
+        "Mqtt5ConfigurationTypeDef",
+        "MqttContextTypeDef",
+        "MqttHeadersOutputTypeDef",
+        "MqttHeadersTypeDef",
+        "NonCompliantResourceTypeDef",
+        "OTAUpdateFileOutputTypeDef",
+        "OTAUpdateFileTypeDef",
+        "OTAUpdateInfoTypeDef",
+        "OTAUpdateSummaryTypeDef",
+        "OpenSearchActionTypeDef",
+        "OutgoingCertificateTypeDef",
+        "PackageSummaryTypeDef",
+        "PackageVersionArtifactTypeDef",
+        "PackageVersionSummaryTypeDef",
+        "PercentPairTypeDef",
+        "PolicyTypeDef",
+        "PolicyVersionIdentifierTypeDef",
+        "PolicyVersionTypeDef",
+        "PresignedUrlConfigTypeDef",
+        "PrincipalThingObjectTypeDef",
+        "PropagatingAttributeTypeDef",
+        "ProvisioningHookTypeDef",
+        "ProvisioningTemplateSummaryTypeDef",
+        "ProvisioningTemplateVersionSummaryTypeDef",
+        "PublishFindingToSnsParamsTypeDef",
+        "PutAssetPropertyValueEntryOutputTypeDef",
+        "PutAssetPropertyValueEntryTypeDef",
+        "PutItemInputTypeDef",
+        "PutVerificationStateOnViolationRequestTypeDef",
+        "PutVerificationStateOnViolationResponseTypeDef",
+        "RateIncreaseCriteriaTypeDef",
+        "RegisterCACertificateRequestTypeDef",
+        "RegisterCACertificateResponseTypeDef",
+        "RegisterCertificateRequestTypeDef",
+        "RegisterCertificateResponseTypeDef",
+        "RegisterCertificateWithoutCARequestTypeDef",
+        "RegisterCertificateWithoutCAResponseTypeDef",
+        "RegisterThingRequestTypeDef",
+        "RegisterThingResponseTypeDef",
+        "RegistrationConfigTypeDef",
+        "RejectCertificateTransferRequestTypeDef",
+        "RelatedResourceTypeDef",
+        "RemoveThingFromBillingGroupRequestTypeDef",
+        "RemoveThingFromBillingGroupResponseTypeDef",
+        "RemoveThingFromThingGroupRequestTypeDef",
+        "RemoveThingFromThingGroupResponseTypeDef",
+        "ReplaceDefaultPolicyVersionParamsTypeDef",
+        "ReplaceTopicRuleRequestTypeDef",
+        "RepublishActionOutputTypeDef",
+        "RepublishActionTypeDef",
+        "ResourceIdentifierTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryCriteriaTypeDef",
+        "RoleAliasDescriptionTypeDef",
+        "S3ActionTypeDef",
+        "S3DestinationTypeDef",
+        "S3LocationTypeDef",
+        "SalesforceActionTypeDef",
+        "SbomTypeDef",
+        "SbomValidationResultSummaryTypeDef",
+        "ScheduledAuditMetadataTypeDef",
+        "ScheduledJobRolloutTypeDef",
+        "SchedulingConfigOutputTypeDef",
+        "SchedulingConfigTypeDef",
+        "SearchIndexRequestTypeDef",
+        "SearchIndexResponseTypeDef",
+        "SecurityProfileIdentifierTypeDef",
+        "SecurityProfileTargetMappingTypeDef",
+        "SecurityProfileTargetTypeDef",
+        "ServerCertificateConfigTypeDef",
+        "ServerCertificateSummaryTypeDef",
+        "SetDefaultAuthorizerRequestTypeDef",
+        "SetDefaultAuthorizerResponseTypeDef",
+        "SetDefaultPolicyVersionRequestTypeDef",
+        "SetLoggingOptionsRequestTypeDef",
+        "SetV2LoggingLevelRequestTypeDef",
+        "SetV2LoggingOptionsRequestTypeDef",
+        "SigV4AuthorizationTypeDef",
+        "SigningProfileParameterTypeDef",
+        "SnsActionTypeDef",
+        "SqsActionTypeDef",
+        "StartAuditMitigationActionsTaskRequestTypeDef",
+        "StartAuditMitigationActionsTaskResponseTypeDef",
+        "StartDetectMitigationActionsTaskRequestTypeDef",
+        "StartDetectMitigationActionsTaskResponseTypeDef",
+        "StartOnDemandAuditTaskRequestTypeDef",
+        "StartOnDemandAuditTaskResponseTypeDef",
+        "StartSigningJobParameterTypeDef",
+        "StartThingRegistrationTaskRequestTypeDef",
+        "StartThingRegistrationTaskResponseTypeDef",
+        "StatisticalThresholdTypeDef",
+        "StatisticsTypeDef",
+        "StatusReasonTypeDef",
+        "StepFunctionsActionTypeDef",
+        "StopThingRegistrationTaskRequestTypeDef",
+        "StopThingRegistrationTaskResponseTypeDef",
+        "StreamFileTypeDef",
+        "StreamInfoTypeDef",
+        "StreamSummaryTypeDef",
+        "StreamTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TaskStatisticsForAuditCheckTypeDef",
+        "TaskStatisticsTypeDef",
+        "TermsAggregationTypeDef",
+        "TestAuthorizationRequestTypeDef",
+        "TestAuthorizationResponseTypeDef",
+        "TestInvokeAuthorizerRequestTypeDef",
+        "TestInvokeAuthorizerResponseTypeDef",
+        "ThingAttributeTypeDef",
+        "ThingConnectivityTypeDef",
+        "ThingDocumentTypeDef",
+        "ThingGroupDocumentTypeDef",
+        "ThingGroupIndexingConfigurationOutputTypeDef",
+        "ThingGroupIndexingConfigurationTypeDef",
+        "ThingGroupMetadataTypeDef",
+        "ThingGroupPropertiesOutputTypeDef",
+        "ThingGroupPropertiesTypeDef",
+        "ThingIndexingConfigurationOutputTypeDef",
+        "ThingIndexingConfigurationTypeDef",
+        "ThingPrincipalObjectTypeDef",
+        "ThingTypeDefinitionTypeDef",
+        "ThingTypeMetadataTypeDef",
+        "ThingTypePropertiesOutputTypeDef",
+        "ThingTypePropertiesTypeDef",
+        "TimeFilterTypeDef",
+        "TimeoutConfigTypeDef",
+        "TimestreamActionOutputTypeDef",
+        "TimestreamActionTypeDef",
+        "TimestreamDimensionTypeDef",
+        "TimestreamTimestampTypeDef",
+        "TlsConfigTypeDef",
+        "TlsContextTypeDef",
+        "TopicRuleDestinationConfigurationTypeDef",
+        "TopicRuleDestinationSummaryTypeDef",
+        "TopicRuleDestinationTypeDef",
+        "TopicRuleListItemTypeDef",
+        "TopicRulePayloadTypeDef",
+        "TopicRuleTypeDef",
+        "TransferCertificateRequestTypeDef",
+        "TransferCertificateResponseTypeDef",
+        "TransferDataTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccountAuditConfigurationRequestTypeDef",
+        "UpdateAccountAuditConfigurationResponseTypeDef",
+        "UpdateAuditSuppressionRequestTypeDef",
+        "UpdateAuditSuppressionResponseTypeDef",
+        "UpdateAuthorizerRequestTypeDef",
+        "UpdateAuthorizerResponseTypeDef",
+        "UpdateBillingGroupRequestTypeDef",
+        "UpdateBillingGroupResponseTypeDef",
+        "UpdateCACertificateParamsTypeDef",
+        "UpdateCACertificateRequestTypeDef",
+        "UpdateCertificateProviderRequestTypeDef",
+        "UpdateCertificateProviderResponseTypeDef",
+        "UpdateCertificateRequestTypeDef",
+        "UpdateCommandRequestTypeDef",
+        "UpdateCommandResponseTypeDef",
+        "UpdateCustomMetricRequestTypeDef",
+        "UpdateCustomMetricResponseTypeDef",
+        "UpdateDeviceCertificateParamsTypeDef",
+        "UpdateDimensionRequestTypeDef",
+        "UpdateDimensionResponseTypeDef",
+        "UpdateDomainConfigurationRequestTypeDef",
+        "UpdateDomainConfigurationResponseTypeDef",
+        "UpdateDynamicThingGroupRequestTypeDef",
+        "UpdateDynamicThingGroupResponseTypeDef",
+        "UpdateEncryptionConfigurationRequestTypeDef",
+        "UpdateEncryptionConfigurationResponseTypeDef",
+        "UpdateEventConfigurationsRequestTypeDef",
+        "UpdateEventConfigurationsResponseTypeDef",
+        "UpdateFleetMetricRequestTypeDef",
+        "UpdateIndexingConfigurationRequestTypeDef",
+        "UpdateIndexingConfigurationResponseTypeDef",
+        "UpdateJobRequestTypeDef",
+        "UpdateMitigationActionRequestTypeDef",
+        "UpdateMitigationActionResponseTypeDef",
+        "UpdatePackageConfigurationRequestTypeDef",
+        "UpdatePackageConfigurationResponseTypeDef",
+        "UpdatePackageRequestTypeDef",
+        "UpdatePackageResponseTypeDef",
+        "UpdatePackageVersionRequestTypeDef",
+        "UpdatePackageVersionResponseTypeDef",
+        "UpdateProvisioningTemplateRequestTypeDef",
+        "UpdateProvisioningTemplateResponseTypeDef",
+        "UpdateRoleAliasRequestTypeDef",
+        "UpdateRoleAliasResponseTypeDef",
+        "UpdateScheduledAuditRequestTypeDef",
+        "UpdateScheduledAuditResponseTypeDef",
+        "UpdateSecurityProfileRequestTypeDef",
+        "UpdateSecurityProfileResponseTypeDef",
+        "UpdateStreamRequestTypeDef",
+        "UpdateStreamResponseTypeDef",
+        "UpdateThingGroupRequestTypeDef",
+        "UpdateThingGroupResponseTypeDef",
+        "UpdateThingGroupsForThingRequestTypeDef",
+        "UpdateThingGroupsForThingResponseTypeDef",
+        "UpdateThingRequestTypeDef",
+        "UpdateThingResponseTypeDef",
+        "UpdateThingTypeRequestTypeDef",
+        "UpdateThingTypeResponseTypeDef",
+        "UpdateTopicRuleDestinationRequestTypeDef",
+        "UpdateTopicRuleDestinationResponseTypeDef",
+        "UserPropertyTypeDef",
+        "ValidateSecurityProfileBehaviorsRequestTypeDef",
+        "ValidateSecurityProfileBehaviorsResponseTypeDef",
+        "ValidationErrorTypeDef",
+        "VersionUpdateByJobsConfigTypeDef",
+        "ViolationEventAdditionalInfoTypeDef",
+        "ViolationEventOccurrenceRangeOutputTypeDef",
+        "ViolationEventOccurrenceRangeTypeDef",
+        "ViolationEventTypeDef",
+        "VpcDestinationConfigurationTypeDef",
+        "VpcDestinationPropertiesTypeDef",
+        "VpcDestinationSummaryTypeDef",
+    ]
+
+
+class AbortCriteriaTypeDef(TypedDict):
+    failureType: JobExecutionFailureTypeType
+    action: AbortActionType
+    thresholdPercentage: float
+    minNumberOfExecutedThings: int
 
 
 class AbortConfigOutputTypeDef(TypedDict):
@@ -903,16 +911,259 @@ class AbortConfigTypeDef(TypedDict):
     criteriaList: ReadOnly[Sequence[AbortCriteriaTypeDef]]
 
 
-class AbortCriteriaTypeDef(TypedDict):
-    failureType: JobExecutionFailureTypeType
-    action: AbortActionType
-    thresholdPercentage: float
-    minNumberOfExecutedThings: int
-
-
 class AcceptCertificateTransferRequestTypeDef(TypedDict):
     certificateId: str
     setAsActive: NotRequired[bool]
+
+
+class CloudwatchAlarmActionTypeDef(TypedDict):
+    roleArn: str
+    alarmName: str
+    stateReason: str
+    stateValue: str
+
+
+class CloudwatchLogsActionTypeDef(TypedDict):
+    roleArn: str
+    logGroupName: str
+    batchMode: NotRequired[bool]
+
+
+class CloudwatchMetricActionTypeDef(TypedDict):
+    roleArn: str
+    metricNamespace: str
+    metricName: str
+    metricValue: str
+    metricUnit: str
+    metricTimestamp: NotRequired[str]
+
+
+class DynamoDBActionTypeDef(TypedDict):
+    tableName: str
+    roleArn: str
+    operation: NotRequired[str]
+    hashKeyField: str
+    hashKeyValue: str
+    hashKeyType: NotRequired[DynamoKeyTypeType]
+    rangeKeyField: NotRequired[str]
+    rangeKeyValue: NotRequired[str]
+    rangeKeyType: NotRequired[DynamoKeyTypeType]
+    payloadField: NotRequired[str]
+
+
+class PutItemInputTypeDef(TypedDict):
+    tableName: str
+
+
+class DynamoDBv2ActionTypeDef(TypedDict):
+    roleArn: str
+    putItem: PutItemInputTypeDef
+
+
+class ElasticsearchActionTypeDef(TypedDict):
+    roleArn: str
+    endpoint: str
+    index: str
+    type: str
+    id: str
+
+
+class FirehoseActionTypeDef(TypedDict):
+    roleArn: str
+    deliveryStreamName: str
+    separator: NotRequired[str]
+    batchMode: NotRequired[bool]
+
+
+class BatchConfigTypeDef(TypedDict):
+    maxBatchOpenMs: NotRequired[int]
+    maxBatchSize: NotRequired[int]
+    maxBatchSizeBytes: NotRequired[int]
+    batchAcrossTopics: NotRequired[bool]
+
+
+class HttpActionHeaderTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class SigV4AuthorizationTypeDef(TypedDict):
+    signingRegion: str
+    serviceName: str
+    roleArn: str
+
+
+class HttpAuthorizationTypeDef(TypedDict):
+    sigv4: NotRequired[SigV4AuthorizationTypeDef]
+
+
+class HttpActionOutputTypeDef(TypedDict):
+    url: str
+    confirmationUrl: NotRequired[str]
+    headers: NotRequired[list[HttpActionHeaderTypeDef]]
+    auth: NotRequired[HttpAuthorizationTypeDef]
+    enableBatching: NotRequired[bool]
+    batchConfig: NotRequired[BatchConfigTypeDef]
+
+
+class IotAnalyticsActionTypeDef(TypedDict):
+    channelArn: NotRequired[str]
+    channelName: NotRequired[str]
+    batchMode: NotRequired[bool]
+    roleArn: NotRequired[str]
+
+
+class IotEventsActionTypeDef(TypedDict):
+    inputName: str
+    messageId: NotRequired[str]
+    batchMode: NotRequired[bool]
+    roleArn: str
+
+
+class AssetPropertyTimestampTypeDef(TypedDict):
+    timeInSeconds: str
+    offsetInNanos: NotRequired[str]
+
+
+class AssetPropertyVariantTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    integerValue: NotRequired[str]
+    doubleValue: NotRequired[str]
+    booleanValue: NotRequired[str]
+
+
+class AssetPropertyValueTypeDef(TypedDict):
+    value: AssetPropertyVariantTypeDef
+    timestamp: AssetPropertyTimestampTypeDef
+    quality: NotRequired[str]
+
+
+class PutAssetPropertyValueEntryOutputTypeDef(TypedDict):
+    entryId: NotRequired[str]
+    assetId: NotRequired[str]
+    propertyId: NotRequired[str]
+    propertyAlias: NotRequired[str]
+    propertyValues: list[AssetPropertyValueTypeDef]
+
+
+class IotSiteWiseActionOutputTypeDef(TypedDict):
+    putAssetPropertyValueEntries: list[PutAssetPropertyValueEntryOutputTypeDef]
+    roleArn: str
+
+
+class KafkaActionHeaderTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class KafkaActionOutputTypeDef(TypedDict):
+    destinationArn: str
+    topic: str
+    key: NotRequired[str]
+    partition: NotRequired[str]
+    clientProperties: dict[str, str]
+    headers: NotRequired[list[KafkaActionHeaderTypeDef]]
+
+
+class KinesisActionTypeDef(TypedDict):
+    roleArn: str
+    streamName: str
+    partitionKey: NotRequired[str]
+
+
+class LambdaActionTypeDef(TypedDict):
+    functionArn: str
+
+
+class LocationTimestampTypeDef(TypedDict):
+    value: str
+    unit: NotRequired[str]
+
+
+class LocationActionTypeDef(TypedDict):
+    roleArn: str
+    trackerName: str
+    deviceId: str
+    timestamp: NotRequired[LocationTimestampTypeDef]
+    latitude: str
+    longitude: str
+
+
+class OpenSearchActionTypeDef(TypedDict):
+    roleArn: str
+    endpoint: str
+    index: str
+    type: str
+    id: str
+
+
+class UserPropertyTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class MqttHeadersOutputTypeDef(TypedDict):
+    payloadFormatIndicator: NotRequired[str]
+    contentType: NotRequired[str]
+    responseTopic: NotRequired[str]
+    correlationData: NotRequired[str]
+    messageExpiry: NotRequired[str]
+    userProperties: NotRequired[list[UserPropertyTypeDef]]
+
+
+class RepublishActionOutputTypeDef(TypedDict):
+    roleArn: str
+    topic: str
+    qos: NotRequired[int]
+    headers: NotRequired[MqttHeadersOutputTypeDef]
+
+
+class S3ActionTypeDef(TypedDict):
+    roleArn: str
+    bucketName: str
+    key: str
+    cannedAcl: NotRequired[CannedAccessControlListType]
+
+
+class SalesforceActionTypeDef(TypedDict):
+    token: str
+    url: str
+
+
+class SnsActionTypeDef(TypedDict):
+    targetArn: str
+    roleArn: str
+    messageFormat: NotRequired[MessageFormatType]
+
+
+class SqsActionTypeDef(TypedDict):
+    roleArn: str
+    queueUrl: str
+    useBase64: NotRequired[bool]
+
+
+class StepFunctionsActionTypeDef(TypedDict):
+    executionNamePrefix: NotRequired[str]
+    stateMachineName: str
+    roleArn: str
+
+
+class TimestreamDimensionTypeDef(TypedDict):
+    name: str
+    value: str
+
+
+class TimestreamTimestampTypeDef(TypedDict):
+    value: str
+    unit: str
+
+
+class TimestreamActionOutputTypeDef(TypedDict):
+    roleArn: str
+    databaseName: str
+    tableName: str
+    dimensions: list[TimestreamDimensionTypeDef]
+    timestamp: NotRequired[TimestreamTimestampTypeDef]
 
 
 ActionOutputTypeDef = TypedDict(
@@ -945,6 +1196,61 @@ ActionOutputTypeDef = TypedDict(
 )
 
 
+class HttpActionTypeDef(TypedDict):
+    url: str
+    confirmationUrl: NotRequired[str]
+    headers: NotRequired[ReadOnly[Sequence[HttpActionHeaderTypeDef]]]
+    auth: NotRequired[HttpAuthorizationTypeDef]
+    enableBatching: NotRequired[bool]
+    batchConfig: NotRequired[BatchConfigTypeDef]
+
+
+class PutAssetPropertyValueEntryTypeDef(TypedDict):
+    entryId: NotRequired[str]
+    assetId: NotRequired[str]
+    propertyId: NotRequired[str]
+    propertyAlias: NotRequired[str]
+    propertyValues: ReadOnly[Sequence[AssetPropertyValueTypeDef]]
+
+
+class IotSiteWiseActionTypeDef(TypedDict):
+    putAssetPropertyValueEntries: ReadOnly[Sequence[PutAssetPropertyValueEntryTypeDef]]
+    roleArn: str
+
+
+class KafkaActionTypeDef(TypedDict):
+    destinationArn: str
+    topic: str
+    key: NotRequired[str]
+    partition: NotRequired[str]
+    clientProperties: ReadOnly[Mapping[str, str]]
+    headers: NotRequired[ReadOnly[Sequence[KafkaActionHeaderTypeDef]]]
+
+
+class MqttHeadersTypeDef(TypedDict):
+    payloadFormatIndicator: NotRequired[str]
+    contentType: NotRequired[str]
+    responseTopic: NotRequired[str]
+    correlationData: NotRequired[str]
+    messageExpiry: NotRequired[str]
+    userProperties: NotRequired[ReadOnly[Sequence[UserPropertyTypeDef]]]
+
+
+class RepublishActionTypeDef(TypedDict):
+    roleArn: str
+    topic: str
+    qos: NotRequired[int]
+    headers: NotRequired[ReadOnly[MqttHeadersTypeDef]]
+
+
+class TimestreamActionTypeDef(TypedDict):
+    roleArn: str
+    databaseName: str
+    tableName: str
+    dimensions: ReadOnly[Sequence[TimestreamDimensionTypeDef]]
+    timestamp: NotRequired[TimestreamTimestampTypeDef]
+
+
 ActionTypeDef = TypedDict(
     "ActionTypeDef",
     {
@@ -973,6 +1279,51 @@ ActionTypeDef = TypedDict(
         "location": NotRequired["LocationActionTypeDef"],
     },
 )
+
+
+class MachineLearningDetectionConfigTypeDef(TypedDict):
+    confidenceLevel: ConfidenceLevelType
+
+
+class MetricValueOutputTypeDef(TypedDict):
+    count: NotRequired[int]
+    cidrs: NotRequired[list[str]]
+    ports: NotRequired[list[int]]
+    number: NotRequired[float]
+    numbers: NotRequired[list[float]]
+    strings: NotRequired[list[str]]
+
+
+class StatisticalThresholdTypeDef(TypedDict):
+    statistic: NotRequired[str]
+
+
+class BehaviorCriteriaOutputTypeDef(TypedDict):
+    comparisonOperator: NotRequired[ComparisonOperatorType]
+    value: NotRequired[MetricValueOutputTypeDef]
+    durationSeconds: NotRequired[int]
+    consecutiveDatapointsToAlarm: NotRequired[int]
+    consecutiveDatapointsToClear: NotRequired[int]
+    statisticalThreshold: NotRequired[StatisticalThresholdTypeDef]
+    mlDetectionConfig: NotRequired[MachineLearningDetectionConfigTypeDef]
+
+
+class MetricDimensionTypeDef(TypedDict):
+    dimensionName: str
+    operator: NotRequired[DimensionValueOperatorType]
+
+
+class BehaviorOutputTypeDef(TypedDict):
+    name: str
+    metric: NotRequired[str]
+    metricDimension: NotRequired[MetricDimensionTypeDef]
+    criteria: NotRequired[BehaviorCriteriaOutputTypeDef]
+    suppressAlerts: NotRequired[bool]
+    exportMetric: NotRequired[bool]
+
+
+class ViolationEventAdditionalInfoTypeDef(TypedDict):
+    confidenceLevel: NotRequired[ConfidenceLevelType]
 
 
 class ActiveViolationTypeDef(TypedDict):
@@ -1036,26 +1387,23 @@ class AlertTargetTypeDef(TypedDict):
     roleArn: str
 
 
+class PolicyTypeDef(TypedDict):
+    policyName: NotRequired[str]
+    policyArn: NotRequired[str]
+
+
 class AllowedTypeDef(TypedDict):
     policies: NotRequired[list[PolicyTypeDef]]
 
 
-class AssetPropertyTimestampTypeDef(TypedDict):
-    timeInSeconds: str
-    offsetInNanos: NotRequired[str]
+class S3LocationTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    key: NotRequired[str]
+    version: NotRequired[str]
 
 
-class AssetPropertyValueTypeDef(TypedDict):
-    value: AssetPropertyVariantTypeDef
-    timestamp: AssetPropertyTimestampTypeDef
-    quality: NotRequired[str]
-
-
-class AssetPropertyVariantTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    integerValue: NotRequired[str]
-    doubleValue: NotRequired[str]
-    booleanValue: NotRequired[str]
+class SbomTypeDef(TypedDict):
+    s3Location: NotRequired[S3LocationTypeDef]
 
 
 class AssociateSbomWithPackageVersionRequestTypeDef(TypedDict):
@@ -1146,6 +1494,42 @@ class AuditCheckDetailsTypeDef(TypedDict):
     message: NotRequired[str]
 
 
+class IssuerCertificateIdentifierTypeDef(TypedDict):
+    issuerCertificateSubject: NotRequired[str]
+    issuerId: NotRequired[str]
+    issuerCertificateSerialNumber: NotRequired[str]
+
+
+class PolicyVersionIdentifierTypeDef(TypedDict):
+    policyName: NotRequired[str]
+    policyVersionId: NotRequired[str]
+
+
+class ResourceIdentifierTypeDef(TypedDict):
+    deviceCertificateId: NotRequired[str]
+    caCertificateId: NotRequired[str]
+    cognitoIdentityPoolId: NotRequired[str]
+    clientId: NotRequired[str]
+    policyVersionIdentifier: NotRequired[PolicyVersionIdentifierTypeDef]
+    account: NotRequired[str]
+    iamRoleArn: NotRequired[str]
+    roleAliasArn: NotRequired[str]
+    issuerCertificateIdentifier: NotRequired[IssuerCertificateIdentifierTypeDef]
+    deviceCertificateArn: NotRequired[str]
+
+
+class NonCompliantResourceTypeDef(TypedDict):
+    resourceType: NotRequired[ResourceTypeType]
+    resourceIdentifier: NotRequired[ResourceIdentifierTypeDef]
+    additionalInfo: NotRequired[dict[str, str]]
+
+
+class RelatedResourceTypeDef(TypedDict):
+    resourceType: NotRequired[ResourceTypeType]
+    resourceIdentifier: NotRequired[ResourceIdentifierTypeDef]
+    additionalInfo: NotRequired[dict[str, str]]
+
+
 class AuditFindingTypeDef(TypedDict):
     findingId: NotRequired[str]
     taskId: NotRequired[str]
@@ -1220,6 +1604,19 @@ class AuthInfoTypeDef(TypedDict):
     resources: ReadOnly[Sequence[str]]
 
 
+class ExplicitDenyTypeDef(TypedDict):
+    policies: NotRequired[list[PolicyTypeDef]]
+
+
+class ImplicitDenyTypeDef(TypedDict):
+    policies: NotRequired[list[PolicyTypeDef]]
+
+
+class DeniedTypeDef(TypedDict):
+    implicitDeny: NotRequired[ImplicitDenyTypeDef]
+    explicitDeny: NotRequired[ExplicitDenyTypeDef]
+
+
 class AuthResultTypeDef(TypedDict):
     authInfo: NotRequired[AuthInfoOutputTypeDef]
     allowed: NotRequired[AllowedTypeDef]
@@ -1251,10 +1648,6 @@ class AuthorizerSummaryTypeDef(TypedDict):
     authorizerArn: NotRequired[str]
 
 
-class AwsJobAbortConfigTypeDef(TypedDict):
-    abortCriteriaList: ReadOnly[Sequence[AwsJobAbortCriteriaTypeDef]]
-
-
 class AwsJobAbortCriteriaTypeDef(TypedDict):
     failureType: AwsJobAbortCriteriaFailureTypeType
     action: AwsJobAbortCriteriaAbortActionType
@@ -1262,9 +1655,13 @@ class AwsJobAbortCriteriaTypeDef(TypedDict):
     minNumberOfExecutedThings: int
 
 
-class AwsJobExecutionsRolloutConfigTypeDef(TypedDict):
-    maximumPerMinute: NotRequired[int]
-    exponentialRate: NotRequired[AwsJobExponentialRolloutRateTypeDef]
+class AwsJobAbortConfigTypeDef(TypedDict):
+    abortCriteriaList: ReadOnly[Sequence[AwsJobAbortCriteriaTypeDef]]
+
+
+class AwsJobRateIncreaseCriteriaTypeDef(TypedDict):
+    numberOfNotifiedThings: NotRequired[int]
+    numberOfSucceededThings: NotRequired[int]
 
 
 class AwsJobExponentialRolloutRateTypeDef(TypedDict):
@@ -1273,13 +1670,13 @@ class AwsJobExponentialRolloutRateTypeDef(TypedDict):
     rateIncreaseCriteria: AwsJobRateIncreaseCriteriaTypeDef
 
 
+class AwsJobExecutionsRolloutConfigTypeDef(TypedDict):
+    maximumPerMinute: NotRequired[int]
+    exponentialRate: NotRequired[AwsJobExponentialRolloutRateTypeDef]
+
+
 class AwsJobPresignedUrlConfigTypeDef(TypedDict):
     expiresInSec: NotRequired[int]
-
-
-class AwsJobRateIncreaseCriteriaTypeDef(TypedDict):
-    numberOfNotifiedThings: NotRequired[int]
-    numberOfSucceededThings: NotRequired[int]
 
 
 class AwsJobTimeoutConfigTypeDef(TypedDict):
@@ -1290,21 +1687,13 @@ class AwsJsonSubstitutionCommandPreprocessorConfigTypeDef(TypedDict):
     outputFormat: OutputFormatType
 
 
-class BatchConfigTypeDef(TypedDict):
-    maxBatchOpenMs: NotRequired[int]
-    maxBatchSize: NotRequired[int]
-    maxBatchSizeBytes: NotRequired[int]
-    batchAcrossTopics: NotRequired[bool]
-
-
-class BehaviorCriteriaOutputTypeDef(TypedDict):
-    comparisonOperator: NotRequired[ComparisonOperatorType]
-    value: NotRequired[MetricValueOutputTypeDef]
-    durationSeconds: NotRequired[int]
-    consecutiveDatapointsToAlarm: NotRequired[int]
-    consecutiveDatapointsToClear: NotRequired[int]
-    statisticalThreshold: NotRequired[StatisticalThresholdTypeDef]
-    mlDetectionConfig: NotRequired[MachineLearningDetectionConfigTypeDef]
+class MetricValueTypeDef(TypedDict):
+    count: NotRequired[int]
+    cidrs: NotRequired[ReadOnly[Sequence[str]]]
+    ports: NotRequired[ReadOnly[Sequence[int]]]
+    number: NotRequired[float]
+    numbers: NotRequired[ReadOnly[Sequence[float]]]
+    strings: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class BehaviorCriteriaTypeDef(TypedDict):
@@ -1324,15 +1713,6 @@ class BehaviorModelTrainingSummaryTypeDef(TypedDict):
     modelStatus: NotRequired[ModelStatusType]
     datapointsCollectionPercentage: NotRequired[float]
     lastModelRefreshDate: NotRequired[datetime]
-
-
-class BehaviorOutputTypeDef(TypedDict):
-    name: str
-    metric: NotRequired[str]
-    metricDimension: NotRequired[MetricDimensionTypeDef]
-    criteria: NotRequired[BehaviorCriteriaOutputTypeDef]
-    suppressAlerts: NotRequired[bool]
-    exportMetric: NotRequired[bool]
 
 
 class BehaviorTypeDef(TypedDict):
@@ -1357,8 +1737,17 @@ class BucketTypeDef(TypedDict):
     count: NotRequired[int]
 
 
+class TermsAggregationTypeDef(TypedDict):
+    maxBuckets: NotRequired[int]
+
+
 class BucketsAggregationTypeTypeDef(TypedDict):
     termsAggregation: NotRequired[TermsAggregationTypeDef]
+
+
+class CertificateValidityTypeDef(TypedDict):
+    notBefore: NotRequired[datetime]
+    notAfter: NotRequired[datetime]
 
 
 class CACertificateDescriptionTypeDef(TypedDict):
@@ -1433,6 +1822,14 @@ class CancelJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TransferDataTypeDef(TypedDict):
+    transferMessage: NotRequired[str]
+    rejectReason: NotRequired[str]
+    transferDate: NotRequired[datetime]
+    acceptDate: NotRequired[datetime]
+    rejectDate: NotRequired[datetime]
+
+
 class CertificateDescriptionTypeDef(TypedDict):
     certificateArn: NotRequired[str]
     certificateId: NotRequired[str]
@@ -1463,11 +1860,6 @@ class CertificateTypeDef(TypedDict):
     creationDate: NotRequired[datetime]
 
 
-class CertificateValidityTypeDef(TypedDict):
-    notBefore: NotRequired[datetime]
-    notAfter: NotRequired[datetime]
-
-
 class ClearDefaultAuthorizerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1476,31 +1868,41 @@ class ClientCertificateConfigTypeDef(TypedDict):
     clientCertificateCallbackArn: NotRequired[str]
 
 
-class CloudwatchAlarmActionTypeDef(TypedDict):
-    roleArn: str
-    alarmName: str
-    stateReason: str
-    stateValue: str
-
-
-class CloudwatchLogsActionTypeDef(TypedDict):
-    roleArn: str
-    logGroupName: str
-    batchMode: NotRequired[bool]
-
-
-class CloudwatchMetricActionTypeDef(TypedDict):
-    roleArn: str
-    metricNamespace: str
-    metricName: str
-    metricValue: str
-    metricUnit: str
-    metricTimestamp: NotRequired[str]
-
-
 class CodeSigningCertificateChainTypeDef(TypedDict):
     certificateName: NotRequired[str]
     inlineDocument: NotRequired[str]
+
+
+class CodeSigningSignatureOutputTypeDef(TypedDict):
+    inlineDocument: NotRequired[bytes]
+
+
+class CustomCodeSigningOutputTypeDef(TypedDict):
+    signature: NotRequired[CodeSigningSignatureOutputTypeDef]
+    certificateChain: NotRequired[CodeSigningCertificateChainTypeDef]
+    hashAlgorithm: NotRequired[str]
+    signatureAlgorithm: NotRequired[str]
+
+
+class S3DestinationTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    prefix: NotRequired[str]
+
+
+class DestinationTypeDef(TypedDict):
+    s3Destination: NotRequired[S3DestinationTypeDef]
+
+
+class SigningProfileParameterTypeDef(TypedDict):
+    certificateArn: NotRequired[str]
+    platform: NotRequired[str]
+    certificatePathOnDevice: NotRequired[str]
+
+
+class StartSigningJobParameterTypeDef(TypedDict):
+    signingProfileParameter: NotRequired[SigningProfileParameterTypeDef]
+    signingProfileName: NotRequired[str]
+    destination: NotRequired[DestinationTypeDef]
 
 
 class CodeSigningOutputTypeDef(TypedDict):
@@ -1509,12 +1911,15 @@ class CodeSigningOutputTypeDef(TypedDict):
     customCodeSigning: NotRequired[CustomCodeSigningOutputTypeDef]
 
 
-class CodeSigningSignatureOutputTypeDef(TypedDict):
-    inlineDocument: NotRequired[bytes]
-
-
 class CodeSigningSignatureTypeDef(TypedDict):
     inlineDocument: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+
+
+class CustomCodeSigningTypeDef(TypedDict):
+    signature: NotRequired[ReadOnly[CodeSigningSignatureTypeDef]]
+    certificateChain: NotRequired[CodeSigningCertificateChainTypeDef]
+    hashAlgorithm: NotRequired[str]
+    signatureAlgorithm: NotRequired[str]
 
 
 class CodeSigningTypeDef(TypedDict):
@@ -1539,24 +1944,9 @@ class CommandExecutionSummaryTypeDef(TypedDict):
     completedAt: NotRequired[datetime]
 
 
-class CommandParameterOutputTypeDef(TypedDict):
-    name: str
-    type: NotRequired[CommandParameterTypeType]
-    value: NotRequired[CommandParameterValueOutputTypeDef]
-    defaultValue: NotRequired[CommandParameterValueOutputTypeDef]
-    valueConditions: NotRequired[list[CommandParameterValueConditionOutputTypeDef]]
-    description: NotRequired[str]
-
-
-class CommandParameterTypeDef(TypedDict):
-    name: str
-    type: NotRequired[CommandParameterTypeType]
-    value: NotRequired[ReadOnly[CommandParameterValueTypeDef]]
-    defaultValue: NotRequired[ReadOnly[CommandParameterValueTypeDef]]
-    valueConditions: NotRequired[
-        ReadOnly[Sequence[CommandParameterValueConditionTypeDef]]
-    ]
-    description: NotRequired[str]
+class CommandParameterValueNumberRangeTypeDef(TypedDict):
+    min: str
+    max: str
 
 
 class CommandParameterValueComparisonOperandOutputTypeDef(TypedDict):
@@ -1567,27 +1957,9 @@ class CommandParameterValueComparisonOperandOutputTypeDef(TypedDict):
     numberRange: NotRequired[CommandParameterValueNumberRangeTypeDef]
 
 
-class CommandParameterValueComparisonOperandTypeDef(TypedDict):
-    number: NotRequired[str]
-    numbers: NotRequired[ReadOnly[Sequence[str]]]
-    string: NotRequired[str]
-    strings: NotRequired[ReadOnly[Sequence[str]]]
-    numberRange: NotRequired[CommandParameterValueNumberRangeTypeDef]
-
-
 class CommandParameterValueConditionOutputTypeDef(TypedDict):
     comparisonOperator: CommandParameterValueComparisonOperatorType
     operand: CommandParameterValueComparisonOperandOutputTypeDef
-
-
-class CommandParameterValueConditionTypeDef(TypedDict):
-    comparisonOperator: CommandParameterValueComparisonOperatorType
-    operand: ReadOnly[CommandParameterValueComparisonOperandTypeDef]
-
-
-class CommandParameterValueNumberRangeTypeDef(TypedDict):
-    min: str
-    max: str
 
 
 class CommandParameterValueOutputTypeDef(TypedDict):
@@ -1600,6 +1972,28 @@ class CommandParameterValueOutputTypeDef(TypedDict):
     UL: NotRequired[str]
 
 
+class CommandParameterOutputTypeDef(TypedDict):
+    name: str
+    type: NotRequired[CommandParameterTypeType]
+    value: NotRequired[CommandParameterValueOutputTypeDef]
+    defaultValue: NotRequired[CommandParameterValueOutputTypeDef]
+    valueConditions: NotRequired[list[CommandParameterValueConditionOutputTypeDef]]
+    description: NotRequired[str]
+
+
+class CommandParameterValueComparisonOperandTypeDef(TypedDict):
+    number: NotRequired[str]
+    numbers: NotRequired[ReadOnly[Sequence[str]]]
+    string: NotRequired[str]
+    strings: NotRequired[ReadOnly[Sequence[str]]]
+    numberRange: NotRequired[CommandParameterValueNumberRangeTypeDef]
+
+
+class CommandParameterValueConditionTypeDef(TypedDict):
+    comparisonOperator: CommandParameterValueComparisonOperatorType
+    operand: ReadOnly[CommandParameterValueComparisonOperandTypeDef]
+
+
 class CommandParameterValueTypeDef(TypedDict):
     S: NotRequired[str]
     B: NotRequired[bool]
@@ -1608,6 +2002,17 @@ class CommandParameterValueTypeDef(TypedDict):
     D: NotRequired[float]
     BIN: NotRequired[ReadOnly[bytes | str | IO[Any]]]
     UL: NotRequired[str]
+
+
+class CommandParameterTypeDef(TypedDict):
+    name: str
+    type: NotRequired[CommandParameterTypeType]
+    value: NotRequired[ReadOnly[CommandParameterValueTypeDef]]
+    defaultValue: NotRequired[ReadOnly[CommandParameterValueTypeDef]]
+    valueConditions: NotRequired[
+        ReadOnly[Sequence[CommandParameterValueConditionTypeDef]]
+    ]
+    description: NotRequired[str]
 
 
 class CommandPayloadOutputTypeDef(TypedDict):
@@ -1665,6 +2070,11 @@ class CreateAuditSuppressionRequestTypeDef(TypedDict):
 
 class CreateAuditSuppressionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
 
 
 class CreateAuthorizerRequestTypeDef(TypedDict):
@@ -1770,6 +2180,16 @@ class CreateDimensionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ServerCertificateConfigTypeDef(TypedDict):
+    enableOCSPCheck: NotRequired[bool]
+    ocspLambdaArn: NotRequired[str]
+    ocspAuthorizedResponderArn: NotRequired[str]
+
+
+class TlsConfigTypeDef(TypedDict):
+    securityPolicy: NotRequired[str]
+
+
 class CreateDomainConfigurationRequestTypeDef(TypedDict):
     domainConfigurationName: str
     domainName: NotRequired[str]
@@ -1789,6 +2209,11 @@ class CreateDomainConfigurationResponseTypeDef(TypedDict):
     domainConfigurationName: NotRequired[str]
     domainConfigurationArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ThingGroupPropertiesTypeDef(TypedDict):
+    thingGroupDescription: NotRequired[str]
+    attributePayload: NotRequired[ReadOnly[AttributePayloadTypeDef]]
 
 
 class CreateDynamicThingGroupRequestTypeDef(TypedDict):
@@ -1827,6 +2252,52 @@ class CreateFleetMetricResponseTypeDef(TypedDict):
     metricName: NotRequired[str]
     metricArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RetryCriteriaTypeDef(TypedDict):
+    failureType: RetryableFailureTypeType
+    numberOfRetries: int
+
+
+class JobExecutionsRetryConfigTypeDef(TypedDict):
+    criteriaList: ReadOnly[Sequence[RetryCriteriaTypeDef]]
+
+
+class RateIncreaseCriteriaTypeDef(TypedDict):
+    numberOfNotifiedThings: NotRequired[int]
+    numberOfSucceededThings: NotRequired[int]
+
+
+class ExponentialRolloutRateTypeDef(TypedDict):
+    baseRatePerMinute: int
+    incrementFactor: float
+    rateIncreaseCriteria: RateIncreaseCriteriaTypeDef
+
+
+class JobExecutionsRolloutConfigTypeDef(TypedDict):
+    maximumPerMinute: NotRequired[int]
+    exponentialRate: NotRequired[ExponentialRolloutRateTypeDef]
+
+
+class PresignedUrlConfigTypeDef(TypedDict):
+    roleArn: NotRequired[str]
+    expiresInSec: NotRequired[int]
+
+
+class MaintenanceWindowTypeDef(TypedDict):
+    startTime: str
+    durationInMinutes: int
+
+
+class SchedulingConfigTypeDef(TypedDict):
+    startTime: NotRequired[str]
+    endTime: NotRequired[str]
+    endBehavior: NotRequired[JobEndBehaviorType]
+    maintenanceWindows: NotRequired[ReadOnly[Sequence[MaintenanceWindowTypeDef]]]
+
+
+class TimeoutConfigTypeDef(TypedDict):
+    inProgressTimeoutInMinutes: NotRequired[int]
 
 
 class CreateJobRequestTypeDef(TypedDict):
@@ -1882,12 +2353,51 @@ class CreateKeysAndCertificateRequestTypeDef(TypedDict):
     setAsActive: NotRequired[bool]
 
 
+class KeyPairTypeDef(TypedDict):
+    PublicKey: NotRequired[str]
+    PrivateKey: NotRequired[str]
+
+
 class CreateKeysAndCertificateResponseTypeDef(TypedDict):
     certificateArn: NotRequired[str]
     certificateId: NotRequired[str]
     certificatePem: NotRequired[str]
     keyPair: NotRequired[KeyPairTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EnableIoTLoggingParamsTypeDef(TypedDict):
+    roleArnForLogging: str
+    logLevel: LogLevelType
+
+
+class PublishFindingToSnsParamsTypeDef(TypedDict):
+    topicArn: str
+
+
+class ReplaceDefaultPolicyVersionParamsTypeDef(TypedDict):
+    templateName: PolicyTemplateNameType
+
+
+class UpdateCACertificateParamsTypeDef(TypedDict):
+    action: CACertificateUpdateActionType
+
+
+class UpdateDeviceCertificateParamsTypeDef(TypedDict):
+    action: DeviceCertificateUpdateActionType
+
+
+class MitigationActionParamsTypeDef(TypedDict):
+    updateDeviceCertificateParams: NotRequired[UpdateDeviceCertificateParamsTypeDef]
+    updateCACertificateParams: NotRequired[UpdateCACertificateParamsTypeDef]
+    addThingsToThingGroupParams: NotRequired[
+        ReadOnly[AddThingsToThingGroupParamsTypeDef]
+    ]
+    replaceDefaultPolicyVersionParams: NotRequired[
+        ReplaceDefaultPolicyVersionParamsTypeDef
+    ]
+    enableIoTLoggingParams: NotRequired[EnableIoTLoggingParamsTypeDef]
+    publishFindingToSnsParams: NotRequired[PublishFindingToSnsParamsTypeDef]
 
 
 class CreateMitigationActionRequestTypeDef(TypedDict):
@@ -1901,6 +2411,25 @@ class CreateMitigationActionResponseTypeDef(TypedDict):
     actionArn: NotRequired[str]
     actionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StreamTypeDef(TypedDict):
+    streamId: NotRequired[str]
+    fileId: NotRequired[int]
+
+
+class FileLocationTypeDef(TypedDict):
+    stream: NotRequired[StreamTypeDef]
+    s3Location: NotRequired[S3LocationTypeDef]
+
+
+class OTAUpdateFileTypeDef(TypedDict):
+    fileName: NotRequired[str]
+    fileType: NotRequired[int]
+    fileVersion: NotRequired[str]
+    fileLocation: NotRequired[FileLocationTypeDef]
+    codeSigning: NotRequired[ReadOnly[CodeSigningTypeDef]]
+    attributes: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateOTAUpdateRequestTypeDef(TypedDict):
@@ -1940,6 +2469,10 @@ class CreatePackageResponseTypeDef(TypedDict):
     packageArn: NotRequired[str]
     description: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PackageVersionArtifactTypeDef(TypedDict):
+    s3Location: NotRequired[S3LocationTypeDef]
 
 
 class CreatePackageVersionRequestTypeDef(TypedDict):
@@ -2004,6 +2537,11 @@ class CreateProvisioningClaimResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ProvisioningHookTypeDef(TypedDict):
+    payloadVersion: NotRequired[str]
+    targetArn: str
+
+
 class CreateProvisioningTemplateRequestTypeDef(TypedDict):
     templateName: str
     description: NotRequired[str]
@@ -2063,6 +2601,17 @@ class CreateScheduledAuditResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MetricToRetainTypeDef(TypedDict):
+    metric: str
+    metricDimension: NotRequired[MetricDimensionTypeDef]
+    exportMetric: NotRequired[bool]
+
+
+class MetricsExportConfigTypeDef(TypedDict):
+    mqttTopic: str
+    roleArn: str
+
+
 class CreateSecurityProfileRequestTypeDef(TypedDict):
     securityProfileName: str
     securityProfileDescription: NotRequired[str]
@@ -2080,6 +2629,11 @@ class CreateSecurityProfileResponseTypeDef(TypedDict):
     securityProfileName: NotRequired[str]
     securityProfileArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StreamFileTypeDef(TypedDict):
+    fileId: NotRequired[int]
+    s3Location: NotRequired[S3LocationTypeDef]
 
 
 class CreateStreamRequestTypeDef(TypedDict):
@@ -2126,6 +2680,22 @@ class CreateThingResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PropagatingAttributeTypeDef(TypedDict):
+    userPropertyKey: NotRequired[str]
+    thingAttribute: NotRequired[str]
+    connectionAttribute: NotRequired[str]
+
+
+class Mqtt5ConfigurationTypeDef(TypedDict):
+    propagatingAttributes: NotRequired[ReadOnly[Sequence[PropagatingAttributeTypeDef]]]
+
+
+class ThingTypePropertiesTypeDef(TypedDict):
+    thingTypeDescription: NotRequired[str]
+    searchableAttributes: NotRequired[ReadOnly[Sequence[str]]]
+    mqtt5Configuration: NotRequired[ReadOnly[Mqtt5ConfigurationTypeDef]]
+
+
 class CreateThingTypeRequestTypeDef(TypedDict):
     thingTypeName: str
     thingTypeProperties: NotRequired[ReadOnly[ThingTypePropertiesTypeDef]]
@@ -2139,8 +2709,45 @@ class CreateThingTypeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HttpUrlDestinationConfigurationTypeDef(TypedDict):
+    confirmationUrl: str
+
+
+class VpcDestinationConfigurationTypeDef(TypedDict):
+    subnetIds: ReadOnly[Sequence[str]]
+    securityGroups: NotRequired[ReadOnly[Sequence[str]]]
+    vpcId: str
+    roleArn: str
+
+
+class TopicRuleDestinationConfigurationTypeDef(TypedDict):
+    httpUrlConfiguration: NotRequired[HttpUrlDestinationConfigurationTypeDef]
+    vpcConfiguration: NotRequired[ReadOnly[VpcDestinationConfigurationTypeDef]]
+
+
 class CreateTopicRuleDestinationRequestTypeDef(TypedDict):
     destinationConfiguration: ReadOnly[TopicRuleDestinationConfigurationTypeDef]
+
+
+class HttpUrlDestinationPropertiesTypeDef(TypedDict):
+    confirmationUrl: NotRequired[str]
+
+
+class VpcDestinationPropertiesTypeDef(TypedDict):
+    subnetIds: NotRequired[list[str]]
+    securityGroups: NotRequired[list[str]]
+    vpcId: NotRequired[str]
+    roleArn: NotRequired[str]
+
+
+class TopicRuleDestinationTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: NotRequired[TopicRuleDestinationStatusType]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    statusReason: NotRequired[str]
+    httpUrlProperties: NotRequired[HttpUrlDestinationPropertiesTypeDef]
+    vpcProperties: NotRequired[VpcDestinationPropertiesTypeDef]
 
 
 class CreateTopicRuleDestinationResponseTypeDef(TypedDict):
@@ -2148,24 +2755,19 @@ class CreateTopicRuleDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TopicRulePayloadTypeDef(TypedDict):
+    sql: str
+    description: NotRequired[str]
+    actions: ReadOnly[Sequence[ActionTypeDef]]
+    ruleDisabled: NotRequired[bool]
+    awsIotSqlVersion: NotRequired[str]
+    errorAction: NotRequired[ReadOnly[ActionTypeDef]]
+
+
 class CreateTopicRuleRequestTypeDef(TypedDict):
     ruleName: str
     topicRulePayload: ReadOnly[TopicRulePayloadTypeDef]
     tags: NotRequired[str]
-
-
-class CustomCodeSigningOutputTypeDef(TypedDict):
-    signature: NotRequired[CodeSigningSignatureOutputTypeDef]
-    certificateChain: NotRequired[CodeSigningCertificateChainTypeDef]
-    hashAlgorithm: NotRequired[str]
-    signatureAlgorithm: NotRequired[str]
-
-
-class CustomCodeSigningTypeDef(TypedDict):
-    signature: NotRequired[ReadOnly[CodeSigningSignatureTypeDef]]
-    certificateChain: NotRequired[CodeSigningCertificateChainTypeDef]
-    hashAlgorithm: NotRequired[str]
-    signatureAlgorithm: NotRequired[str]
 
 
 class DeleteAccountAuditConfigurationRequestTypeDef(TypedDict):
@@ -2440,11 +3042,6 @@ class DeleteV2LoggingLevelRequestTypeDef(TypedDict):
     targetName: str
 
 
-class DeniedTypeDef(TypedDict):
-    implicitDeny: NotRequired[ImplicitDenyTypeDef]
-    explicitDeny: NotRequired[ExplicitDenyTypeDef]
-
-
 class DeprecateThingTypeRequestTypeDef(TypedDict):
     thingTypeName: str
     undoDeprecate: NotRequired[bool]
@@ -2478,6 +3075,32 @@ class DescribeAuditMitigationActionsTaskRequestTypeDef(TypedDict):
     taskId: str
 
 
+class MitigationActionParamsOutputTypeDef(TypedDict):
+    updateDeviceCertificateParams: NotRequired[UpdateDeviceCertificateParamsTypeDef]
+    updateCACertificateParams: NotRequired[UpdateCACertificateParamsTypeDef]
+    addThingsToThingGroupParams: NotRequired[AddThingsToThingGroupParamsOutputTypeDef]
+    replaceDefaultPolicyVersionParams: NotRequired[
+        ReplaceDefaultPolicyVersionParamsTypeDef
+    ]
+    enableIoTLoggingParams: NotRequired[EnableIoTLoggingParamsTypeDef]
+    publishFindingToSnsParams: NotRequired[PublishFindingToSnsParamsTypeDef]
+
+
+class MitigationActionTypeDef(TypedDict):
+    name: NotRequired[str]
+    id: NotRequired[str]
+    roleArn: NotRequired[str]
+    actionParams: NotRequired[MitigationActionParamsOutputTypeDef]
+
+
+class TaskStatisticsForAuditCheckTypeDef(TypedDict):
+    totalFindingsCount: NotRequired[int]
+    failedFindingsCount: NotRequired[int]
+    succeededFindingsCount: NotRequired[int]
+    skippedFindingsCount: NotRequired[int]
+    canceledFindingsCount: NotRequired[int]
+
+
 class DescribeAuditMitigationActionsTaskResponseTypeDef(TypedDict):
     taskStatus: NotRequired[AuditMitigationActionsTaskStatusType]
     startTime: NotRequired[datetime]
@@ -2505,6 +3128,16 @@ class DescribeAuditSuppressionResponseTypeDef(TypedDict):
 
 class DescribeAuditTaskRequestTypeDef(TypedDict):
     taskId: str
+
+
+class TaskStatisticsTypeDef(TypedDict):
+    totalChecks: NotRequired[int]
+    inProgressChecks: NotRequired[int]
+    waitingForDataCollectionChecks: NotRequired[int]
+    compliantChecks: NotRequired[int]
+    nonCompliantChecks: NotRequired[int]
+    failedChecks: NotRequired[int]
+    canceledChecks: NotRequired[int]
 
 
 class DescribeAuditTaskResponseTypeDef(TypedDict):
@@ -2542,6 +3175,12 @@ class DescribeBillingGroupResponseTypeDef(TypedDict):
 
 class DescribeCACertificateRequestTypeDef(TypedDict):
     certificateId: str
+
+
+class RegistrationConfigTypeDef(TypedDict):
+    templateBody: NotRequired[str]
+    roleArn: NotRequired[str]
+    templateName: NotRequired[str]
 
 
 class DescribeCACertificateResponseTypeDef(TypedDict):
@@ -2596,6 +3235,38 @@ class DescribeDetectMitigationActionsTaskRequestTypeDef(TypedDict):
     taskId: str
 
 
+class DetectMitigationActionsTaskStatisticsTypeDef(TypedDict):
+    actionsExecuted: NotRequired[int]
+    actionsSkipped: NotRequired[int]
+    actionsFailed: NotRequired[int]
+
+
+class DetectMitigationActionsTaskTargetOutputTypeDef(TypedDict):
+    violationIds: NotRequired[list[str]]
+    securityProfileName: NotRequired[str]
+    behaviorName: NotRequired[str]
+
+
+class ViolationEventOccurrenceRangeOutputTypeDef(TypedDict):
+    startTime: datetime
+    endTime: datetime
+
+
+class DetectMitigationActionsTaskSummaryTypeDef(TypedDict):
+    taskId: NotRequired[str]
+    taskStatus: NotRequired[DetectMitigationActionsTaskStatusType]
+    taskStartTime: NotRequired[datetime]
+    taskEndTime: NotRequired[datetime]
+    target: NotRequired[DetectMitigationActionsTaskTargetOutputTypeDef]
+    violationEventOccurrenceRange: NotRequired[
+        ViolationEventOccurrenceRangeOutputTypeDef
+    ]
+    onlyActiveViolationsIncluded: NotRequired[bool]
+    suppressedAlertsIncluded: NotRequired[bool]
+    actionsDefinition: NotRequired[list[MitigationActionTypeDef]]
+    taskStatistics: NotRequired[DetectMitigationActionsTaskStatisticsTypeDef]
+
+
 class DescribeDetectMitigationActionsTaskResponseTypeDef(TypedDict):
     taskSummary: NotRequired[DetectMitigationActionsTaskSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2617,6 +3288,12 @@ class DescribeDimensionResponseTypeDef(TypedDict):
 
 class DescribeDomainConfigurationRequestTypeDef(TypedDict):
     domainConfigurationName: str
+
+
+class ServerCertificateSummaryTypeDef(TypedDict):
+    serverCertificateArn: NotRequired[str]
+    serverCertificateStatus: NotRequired[ServerCertificateStatusType]
+    serverCertificateStatusDetail: NotRequired[str]
 
 
 class DescribeDomainConfigurationResponseTypeDef(TypedDict):
@@ -2700,6 +3377,24 @@ class DescribeJobExecutionRequestTypeDef(TypedDict):
     executionNumber: NotRequired[int]
 
 
+class JobExecutionStatusDetailsTypeDef(TypedDict):
+    detailsMap: NotRequired[dict[str, str]]
+
+
+class JobExecutionTypeDef(TypedDict):
+    jobId: NotRequired[str]
+    status: NotRequired[JobExecutionStatusType]
+    forceCanceled: NotRequired[bool]
+    statusDetails: NotRequired[JobExecutionStatusDetailsTypeDef]
+    thingArn: NotRequired[str]
+    queuedAt: NotRequired[datetime]
+    startedAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    executionNumber: NotRequired[int]
+    versionNumber: NotRequired[int]
+    approximateSecondsBeforeTimedOut: NotRequired[int]
+
+
 class DescribeJobExecutionResponseTypeDef(TypedDict):
     execution: NotRequired[JobExecutionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2708,6 +3403,61 @@ class DescribeJobExecutionResponseTypeDef(TypedDict):
 class DescribeJobRequestTypeDef(TypedDict):
     jobId: str
     beforeSubstitution: NotRequired[bool]
+
+
+class JobExecutionsRetryConfigOutputTypeDef(TypedDict):
+    criteriaList: list[RetryCriteriaTypeDef]
+
+
+class JobProcessDetailsTypeDef(TypedDict):
+    processingTargets: NotRequired[list[str]]
+    numberOfCanceledThings: NotRequired[int]
+    numberOfSucceededThings: NotRequired[int]
+    numberOfFailedThings: NotRequired[int]
+    numberOfRejectedThings: NotRequired[int]
+    numberOfQueuedThings: NotRequired[int]
+    numberOfInProgressThings: NotRequired[int]
+    numberOfRemovedThings: NotRequired[int]
+    numberOfTimedOutThings: NotRequired[int]
+
+
+class ScheduledJobRolloutTypeDef(TypedDict):
+    startTime: NotRequired[str]
+
+
+class SchedulingConfigOutputTypeDef(TypedDict):
+    startTime: NotRequired[str]
+    endTime: NotRequired[str]
+    endBehavior: NotRequired[JobEndBehaviorType]
+    maintenanceWindows: NotRequired[list[MaintenanceWindowTypeDef]]
+
+
+class JobTypeDef(TypedDict):
+    jobArn: NotRequired[str]
+    jobId: NotRequired[str]
+    targetSelection: NotRequired[TargetSelectionType]
+    status: NotRequired[JobStatusType]
+    forceCanceled: NotRequired[bool]
+    reasonCode: NotRequired[str]
+    comment: NotRequired[str]
+    targets: NotRequired[list[str]]
+    description: NotRequired[str]
+    presignedUrlConfig: NotRequired[PresignedUrlConfigTypeDef]
+    jobExecutionsRolloutConfig: NotRequired[JobExecutionsRolloutConfigTypeDef]
+    abortConfig: NotRequired[AbortConfigOutputTypeDef]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    completedAt: NotRequired[datetime]
+    jobProcessDetails: NotRequired[JobProcessDetailsTypeDef]
+    timeoutConfig: NotRequired[TimeoutConfigTypeDef]
+    namespaceId: NotRequired[str]
+    jobTemplateArn: NotRequired[str]
+    jobExecutionsRetryConfig: NotRequired[JobExecutionsRetryConfigOutputTypeDef]
+    documentParameters: NotRequired[dict[str, str]]
+    isConcurrent: NotRequired[bool]
+    schedulingConfig: NotRequired[SchedulingConfigOutputTypeDef]
+    scheduledJobRollouts: NotRequired[list[ScheduledJobRolloutTypeDef]]
+    destinationPackageVersions: NotRequired[list[str]]
 
 
 class DescribeJobResponseTypeDef(TypedDict):
@@ -2740,6 +3490,14 @@ class DescribeJobTemplateResponseTypeDef(TypedDict):
 class DescribeManagedJobTemplateRequestTypeDef(TypedDict):
     templateName: str
     templateVersion: NotRequired[str]
+
+
+class DocumentParameterTypeDef(TypedDict):
+    key: NotRequired[str]
+    description: NotRequired[str]
+    regex: NotRequired[str]
+    example: NotRequired[str]
+    optional: NotRequired[bool]
 
 
 class DescribeManagedJobTemplateResponseTypeDef(TypedDict):
@@ -2805,6 +3563,16 @@ class DescribeRoleAliasRequestTypeDef(TypedDict):
     roleAlias: str
 
 
+class RoleAliasDescriptionTypeDef(TypedDict):
+    roleAlias: NotRequired[str]
+    roleAliasArn: NotRequired[str]
+    roleArn: NotRequired[str]
+    owner: NotRequired[str]
+    credentialDurationSeconds: NotRequired[int]
+    creationDate: NotRequired[datetime]
+    lastModifiedDate: NotRequired[datetime]
+
+
 class DescribeRoleAliasResponseTypeDef(TypedDict):
     roleAliasDescription: NotRequired[RoleAliasDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2847,6 +3615,17 @@ class DescribeStreamRequestTypeDef(TypedDict):
     streamId: str
 
 
+class StreamInfoTypeDef(TypedDict):
+    streamId: NotRequired[str]
+    streamArn: NotRequired[str]
+    streamVersion: NotRequired[int]
+    description: NotRequired[str]
+    files: NotRequired[list[StreamFileTypeDef]]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    roleArn: NotRequired[str]
+
+
 class DescribeStreamResponseTypeDef(TypedDict):
     streamInfo: NotRequired[StreamInfoTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2854,6 +3633,22 @@ class DescribeStreamResponseTypeDef(TypedDict):
 
 class DescribeThingGroupRequestTypeDef(TypedDict):
     thingGroupName: str
+
+
+class GroupNameAndArnTypeDef(TypedDict):
+    groupName: NotRequired[str]
+    groupArn: NotRequired[str]
+
+
+class ThingGroupMetadataTypeDef(TypedDict):
+    parentGroupName: NotRequired[str]
+    rootToParentThingGroups: NotRequired[list[GroupNameAndArnTypeDef]]
+    creationDate: NotRequired[datetime]
+
+
+class ThingGroupPropertiesOutputTypeDef(TypedDict):
+    thingGroupDescription: NotRequired[str]
+    attributePayload: NotRequired[AttributePayloadOutputTypeDef]
 
 
 class DescribeThingGroupResponseTypeDef(TypedDict):
@@ -2910,6 +3705,22 @@ class DescribeThingTypeRequestTypeDef(TypedDict):
     thingTypeName: str
 
 
+class ThingTypeMetadataTypeDef(TypedDict):
+    deprecated: NotRequired[bool]
+    deprecationDate: NotRequired[datetime]
+    creationDate: NotRequired[datetime]
+
+
+class Mqtt5ConfigurationOutputTypeDef(TypedDict):
+    propagatingAttributes: NotRequired[list[PropagatingAttributeTypeDef]]
+
+
+class ThingTypePropertiesOutputTypeDef(TypedDict):
+    thingTypeDescription: NotRequired[str]
+    searchableAttributes: NotRequired[list[str]]
+    mqtt5Configuration: NotRequired[Mqtt5ConfigurationOutputTypeDef]
+
+
 class DescribeThingTypeResponseTypeDef(TypedDict):
     thingTypeName: NotRequired[str]
     thingTypeId: NotRequired[str]
@@ -2917,10 +3728,6 @@ class DescribeThingTypeResponseTypeDef(TypedDict):
     thingTypeProperties: NotRequired[ThingTypePropertiesOutputTypeDef]
     thingTypeMetadata: NotRequired[ThingTypeMetadataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DestinationTypeDef(TypedDict):
-    s3Destination: NotRequired[S3DestinationTypeDef]
 
 
 class DetachPolicyRequestTypeDef(TypedDict):
@@ -2963,33 +3770,6 @@ class DetectMitigationActionExecutionTypeDef(TypedDict):
     message: NotRequired[str]
 
 
-class DetectMitigationActionsTaskStatisticsTypeDef(TypedDict):
-    actionsExecuted: NotRequired[int]
-    actionsSkipped: NotRequired[int]
-    actionsFailed: NotRequired[int]
-
-
-class DetectMitigationActionsTaskSummaryTypeDef(TypedDict):
-    taskId: NotRequired[str]
-    taskStatus: NotRequired[DetectMitigationActionsTaskStatusType]
-    taskStartTime: NotRequired[datetime]
-    taskEndTime: NotRequired[datetime]
-    target: NotRequired[DetectMitigationActionsTaskTargetOutputTypeDef]
-    violationEventOccurrenceRange: NotRequired[
-        ViolationEventOccurrenceRangeOutputTypeDef
-    ]
-    onlyActiveViolationsIncluded: NotRequired[bool]
-    suppressedAlertsIncluded: NotRequired[bool]
-    actionsDefinition: NotRequired[list[MitigationActionTypeDef]]
-    taskStatistics: NotRequired[DetectMitigationActionsTaskStatisticsTypeDef]
-
-
-class DetectMitigationActionsTaskTargetOutputTypeDef(TypedDict):
-    violationIds: NotRequired[list[str]]
-    securityProfileName: NotRequired[str]
-    behaviorName: NotRequired[str]
-
-
 class DetectMitigationActionsTaskTargetTypeDef(TypedDict):
     violationIds: NotRequired[ReadOnly[Sequence[str]]]
     securityProfileName: NotRequired[str]
@@ -3010,55 +3790,16 @@ class DisassociateSbomFromPackageVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DocumentParameterTypeDef(TypedDict):
-    key: NotRequired[str]
-    description: NotRequired[str]
-    regex: NotRequired[str]
-    example: NotRequired[str]
-    optional: NotRequired[bool]
-
-
 class DomainConfigurationSummaryTypeDef(TypedDict):
     domainConfigurationName: NotRequired[str]
     domainConfigurationArn: NotRequired[str]
     serviceType: NotRequired[ServiceTypeType]
 
 
-class DynamoDBActionTypeDef(TypedDict):
-    tableName: str
-    roleArn: str
-    operation: NotRequired[str]
-    hashKeyField: str
-    hashKeyValue: str
-    hashKeyType: NotRequired[DynamoKeyTypeType]
-    rangeKeyField: NotRequired[str]
-    rangeKeyValue: NotRequired[str]
-    rangeKeyType: NotRequired[DynamoKeyTypeType]
-    payloadField: NotRequired[str]
-
-
-class DynamoDBv2ActionTypeDef(TypedDict):
-    roleArn: str
-    putItem: PutItemInputTypeDef
-
-
 class EffectivePolicyTypeDef(TypedDict):
     policyName: NotRequired[str]
     policyArn: NotRequired[str]
     policyDocument: NotRequired[str]
-
-
-class ElasticsearchActionTypeDef(TypedDict):
-    roleArn: str
-    endpoint: str
-    index: str
-    type: str
-    id: str
-
-
-class EnableIoTLoggingParamsTypeDef(TypedDict):
-    roleArnForLogging: str
-    logLevel: LogLevelType
 
 
 class EnableTopicRuleRequestTypeDef(TypedDict):
@@ -3070,31 +3811,9 @@ class ErrorInfoTypeDef(TypedDict):
     message: NotRequired[str]
 
 
-class ExplicitDenyTypeDef(TypedDict):
-    policies: NotRequired[list[PolicyTypeDef]]
-
-
-class ExponentialRolloutRateTypeDef(TypedDict):
-    baseRatePerMinute: int
-    incrementFactor: float
-    rateIncreaseCriteria: RateIncreaseCriteriaTypeDef
-
-
 class FieldTypeDef(TypedDict):
     name: NotRequired[str]
     type: NotRequired[FieldTypeType]
-
-
-class FileLocationTypeDef(TypedDict):
-    stream: NotRequired[StreamTypeDef]
-    s3Location: NotRequired[S3LocationTypeDef]
-
-
-class FirehoseActionTypeDef(TypedDict):
-    roleArn: str
-    deliveryStreamName: str
-    separator: NotRequired[str]
-    batchMode: NotRequired[bool]
 
 
 class FleetMetricNameAndArnTypeDef(TypedDict):
@@ -3151,6 +3870,11 @@ class GetCommandExecutionRequestTypeDef(TypedDict):
     includeResult: NotRequired[bool]
 
 
+class StatusReasonTypeDef(TypedDict):
+    reasonCode: str
+    reasonDescription: NotRequired[str]
+
+
 class GetCommandExecutionResponseTypeDef(TypedDict):
     executionId: NotRequired[str]
     commandArn: NotRequired[str]
@@ -3201,6 +3925,27 @@ class GetEffectivePoliciesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ThingGroupIndexingConfigurationOutputTypeDef(TypedDict):
+    thingGroupIndexingMode: ThingGroupIndexingModeType
+    managedFields: NotRequired[list[FieldTypeDef]]
+    customFields: NotRequired[list[FieldTypeDef]]
+
+
+class IndexingFilterOutputTypeDef(TypedDict):
+    namedShadowNames: NotRequired[list[str]]
+    geoLocations: NotRequired[list[GeoLocationTargetTypeDef]]
+
+
+class ThingIndexingConfigurationOutputTypeDef(TypedDict):
+    thingIndexingMode: ThingIndexingModeType
+    thingConnectivityIndexingMode: NotRequired[ThingConnectivityIndexingModeType]
+    deviceDefenderIndexingMode: NotRequired[DeviceDefenderIndexingModeType]
+    namedShadowIndexingMode: NotRequired[NamedShadowIndexingModeType]
+    managedFields: NotRequired[list[FieldTypeDef]]
+    customFields: NotRequired[list[FieldTypeDef]]
+    filter: NotRequired[IndexingFilterOutputTypeDef]
+
+
 class GetIndexingConfigurationResponseTypeDef(TypedDict):
     thingIndexingConfiguration: NotRequired[ThingIndexingConfigurationOutputTypeDef]
     thingGroupIndexingConfiguration: NotRequired[
@@ -3229,9 +3974,42 @@ class GetOTAUpdateRequestTypeDef(TypedDict):
     otaUpdateId: str
 
 
+class OTAUpdateFileOutputTypeDef(TypedDict):
+    fileName: NotRequired[str]
+    fileType: NotRequired[int]
+    fileVersion: NotRequired[str]
+    fileLocation: NotRequired[FileLocationTypeDef]
+    codeSigning: NotRequired[CodeSigningOutputTypeDef]
+    attributes: NotRequired[dict[str, str]]
+
+
+class OTAUpdateInfoTypeDef(TypedDict):
+    otaUpdateId: NotRequired[str]
+    otaUpdateArn: NotRequired[str]
+    creationDate: NotRequired[datetime]
+    lastModifiedDate: NotRequired[datetime]
+    description: NotRequired[str]
+    targets: NotRequired[list[str]]
+    protocols: NotRequired[list[ProtocolType]]
+    awsJobExecutionsRolloutConfig: NotRequired[AwsJobExecutionsRolloutConfigTypeDef]
+    awsJobPresignedUrlConfig: NotRequired[AwsJobPresignedUrlConfigTypeDef]
+    targetSelection: NotRequired[TargetSelectionType]
+    otaUpdateFiles: NotRequired[list[OTAUpdateFileOutputTypeDef]]
+    otaUpdateStatus: NotRequired[OTAUpdateStatusType]
+    awsIotJobId: NotRequired[str]
+    awsIotJobArn: NotRequired[str]
+    errorInfo: NotRequired[ErrorInfoTypeDef]
+    additionalParameters: NotRequired[dict[str, str]]
+
+
 class GetOTAUpdateResponseTypeDef(TypedDict):
     otaUpdateInfo: NotRequired[OTAUpdateInfoTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VersionUpdateByJobsConfigTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    roleArn: NotRequired[str]
 
 
 class GetPackageConfigurationResponseTypeDef(TypedDict):
@@ -3283,6 +4061,11 @@ class GetPercentilesRequestTypeDef(TypedDict):
     percents: NotRequired[ReadOnly[Sequence[float]]]
 
 
+class PercentPairTypeDef(TypedDict):
+    percent: NotRequired[float]
+    value: NotRequired[float]
+
+
 class GetPercentilesResponseTypeDef(TypedDict):
     percentiles: NotRequired[list[PercentPairTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3332,6 +4115,17 @@ class GetStatisticsRequestTypeDef(TypedDict):
     queryVersion: NotRequired[str]
 
 
+class StatisticsTypeDef(TypedDict):
+    count: NotRequired[int]
+    average: NotRequired[float]
+    sum: NotRequired[float]
+    minimum: NotRequired[float]
+    maximum: NotRequired[float]
+    sumOfSquares: NotRequired[float]
+    variance: NotRequired[float]
+    stdDeviation: NotRequired[float]
+
+
 class GetStatisticsResponseTypeDef(TypedDict):
     statistics: NotRequired[StatisticsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3362,6 +4156,17 @@ class GetTopicRuleRequestTypeDef(TypedDict):
     ruleName: str
 
 
+class TopicRuleTypeDef(TypedDict):
+    ruleName: NotRequired[str]
+    sql: NotRequired[str]
+    description: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    actions: NotRequired[list[ActionOutputTypeDef]]
+    ruleDisabled: NotRequired[bool]
+    awsIotSqlVersion: NotRequired[str]
+    errorAction: NotRequired[ActionOutputTypeDef]
+
+
 class GetTopicRuleResponseTypeDef(TypedDict):
     ruleArn: NotRequired[str]
     rule: NotRequired[TopicRuleTypeDef]
@@ -3372,6 +4177,12 @@ class GetV2LoggingOptionsRequestTypeDef(TypedDict):
     verbose: NotRequired[bool]
 
 
+class LogEventConfigurationTypeDef(TypedDict):
+    eventType: str
+    logLevel: NotRequired[LogLevelType]
+    logDestination: NotRequired[str]
+
+
 class GetV2LoggingOptionsResponseTypeDef(TypedDict):
     roleArn: NotRequired[str]
     defaultLogLevel: NotRequired[LogLevelType]
@@ -3380,111 +4191,18 @@ class GetV2LoggingOptionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GroupNameAndArnTypeDef(TypedDict):
-    groupName: NotRequired[str]
-    groupArn: NotRequired[str]
-
-
-class HttpActionHeaderTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class HttpActionOutputTypeDef(TypedDict):
-    url: str
-    confirmationUrl: NotRequired[str]
-    headers: NotRequired[list[HttpActionHeaderTypeDef]]
-    auth: NotRequired[HttpAuthorizationTypeDef]
-    enableBatching: NotRequired[bool]
-    batchConfig: NotRequired[BatchConfigTypeDef]
-
-
-class HttpActionTypeDef(TypedDict):
-    url: str
-    confirmationUrl: NotRequired[str]
-    headers: NotRequired[ReadOnly[Sequence[HttpActionHeaderTypeDef]]]
-    auth: NotRequired[HttpAuthorizationTypeDef]
-    enableBatching: NotRequired[bool]
-    batchConfig: NotRequired[BatchConfigTypeDef]
-
-
-class HttpAuthorizationTypeDef(TypedDict):
-    sigv4: NotRequired[SigV4AuthorizationTypeDef]
-
-
 class HttpContextTypeDef(TypedDict):
     headers: NotRequired[ReadOnly[Mapping[str, str]]]
     queryString: NotRequired[str]
-
-
-class HttpUrlDestinationConfigurationTypeDef(TypedDict):
-    confirmationUrl: str
-
-
-class HttpUrlDestinationPropertiesTypeDef(TypedDict):
-    confirmationUrl: NotRequired[str]
 
 
 class HttpUrlDestinationSummaryTypeDef(TypedDict):
     confirmationUrl: NotRequired[str]
 
 
-class ImplicitDenyTypeDef(TypedDict):
-    policies: NotRequired[list[PolicyTypeDef]]
-
-
-class IndexingFilterOutputTypeDef(TypedDict):
-    namedShadowNames: NotRequired[list[str]]
-    geoLocations: NotRequired[list[GeoLocationTargetTypeDef]]
-
-
 class IndexingFilterTypeDef(TypedDict):
     namedShadowNames: NotRequired[ReadOnly[Sequence[str]]]
     geoLocations: NotRequired[ReadOnly[Sequence[GeoLocationTargetTypeDef]]]
-
-
-class IotAnalyticsActionTypeDef(TypedDict):
-    channelArn: NotRequired[str]
-    channelName: NotRequired[str]
-    batchMode: NotRequired[bool]
-    roleArn: NotRequired[str]
-
-
-class IotEventsActionTypeDef(TypedDict):
-    inputName: str
-    messageId: NotRequired[str]
-    batchMode: NotRequired[bool]
-    roleArn: str
-
-
-class IotSiteWiseActionOutputTypeDef(TypedDict):
-    putAssetPropertyValueEntries: list[PutAssetPropertyValueEntryOutputTypeDef]
-    roleArn: str
-
-
-class IotSiteWiseActionTypeDef(TypedDict):
-    putAssetPropertyValueEntries: ReadOnly[Sequence[PutAssetPropertyValueEntryTypeDef]]
-    roleArn: str
-
-
-class IssuerCertificateIdentifierTypeDef(TypedDict):
-    issuerCertificateSubject: NotRequired[str]
-    issuerId: NotRequired[str]
-    issuerCertificateSerialNumber: NotRequired[str]
-
-
-class JobExecutionStatusDetailsTypeDef(TypedDict):
-    detailsMap: NotRequired[dict[str, str]]
-
-
-class JobExecutionSummaryForJobTypeDef(TypedDict):
-    thingArn: NotRequired[str]
-    jobExecutionSummary: NotRequired[JobExecutionSummaryTypeDef]
-
-
-class JobExecutionSummaryForThingTypeDef(TypedDict):
-    jobId: NotRequired[str]
-    jobExecutionSummary: NotRequired[JobExecutionSummaryTypeDef]
 
 
 class JobExecutionSummaryTypeDef(TypedDict):
@@ -3496,43 +4214,14 @@ class JobExecutionSummaryTypeDef(TypedDict):
     retryAttempt: NotRequired[int]
 
 
-class JobExecutionTypeDef(TypedDict):
-    jobId: NotRequired[str]
-    status: NotRequired[JobExecutionStatusType]
-    forceCanceled: NotRequired[bool]
-    statusDetails: NotRequired[JobExecutionStatusDetailsTypeDef]
+class JobExecutionSummaryForJobTypeDef(TypedDict):
     thingArn: NotRequired[str]
-    queuedAt: NotRequired[datetime]
-    startedAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    executionNumber: NotRequired[int]
-    versionNumber: NotRequired[int]
-    approximateSecondsBeforeTimedOut: NotRequired[int]
+    jobExecutionSummary: NotRequired[JobExecutionSummaryTypeDef]
 
 
-class JobExecutionsRetryConfigOutputTypeDef(TypedDict):
-    criteriaList: list[RetryCriteriaTypeDef]
-
-
-class JobExecutionsRetryConfigTypeDef(TypedDict):
-    criteriaList: ReadOnly[Sequence[RetryCriteriaTypeDef]]
-
-
-class JobExecutionsRolloutConfigTypeDef(TypedDict):
-    maximumPerMinute: NotRequired[int]
-    exponentialRate: NotRequired[ExponentialRolloutRateTypeDef]
-
-
-class JobProcessDetailsTypeDef(TypedDict):
-    processingTargets: NotRequired[list[str]]
-    numberOfCanceledThings: NotRequired[int]
-    numberOfSucceededThings: NotRequired[int]
-    numberOfFailedThings: NotRequired[int]
-    numberOfRejectedThings: NotRequired[int]
-    numberOfQueuedThings: NotRequired[int]
-    numberOfInProgressThings: NotRequired[int]
-    numberOfRemovedThings: NotRequired[int]
-    numberOfTimedOutThings: NotRequired[int]
+class JobExecutionSummaryForThingTypeDef(TypedDict):
+    jobId: NotRequired[str]
+    jobExecutionSummary: NotRequired[JobExecutionSummaryTypeDef]
 
 
 class JobSummaryTypeDef(TypedDict):
@@ -3552,72 +4241,6 @@ class JobTemplateSummaryTypeDef(TypedDict):
     jobTemplateId: NotRequired[str]
     description: NotRequired[str]
     createdAt: NotRequired[datetime]
-
-
-class JobTypeDef(TypedDict):
-    jobArn: NotRequired[str]
-    jobId: NotRequired[str]
-    targetSelection: NotRequired[TargetSelectionType]
-    status: NotRequired[JobStatusType]
-    forceCanceled: NotRequired[bool]
-    reasonCode: NotRequired[str]
-    comment: NotRequired[str]
-    targets: NotRequired[list[str]]
-    description: NotRequired[str]
-    presignedUrlConfig: NotRequired[PresignedUrlConfigTypeDef]
-    jobExecutionsRolloutConfig: NotRequired[JobExecutionsRolloutConfigTypeDef]
-    abortConfig: NotRequired[AbortConfigOutputTypeDef]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    completedAt: NotRequired[datetime]
-    jobProcessDetails: NotRequired[JobProcessDetailsTypeDef]
-    timeoutConfig: NotRequired[TimeoutConfigTypeDef]
-    namespaceId: NotRequired[str]
-    jobTemplateArn: NotRequired[str]
-    jobExecutionsRetryConfig: NotRequired[JobExecutionsRetryConfigOutputTypeDef]
-    documentParameters: NotRequired[dict[str, str]]
-    isConcurrent: NotRequired[bool]
-    schedulingConfig: NotRequired[SchedulingConfigOutputTypeDef]
-    scheduledJobRollouts: NotRequired[list[ScheduledJobRolloutTypeDef]]
-    destinationPackageVersions: NotRequired[list[str]]
-
-
-class KafkaActionHeaderTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class KafkaActionOutputTypeDef(TypedDict):
-    destinationArn: str
-    topic: str
-    key: NotRequired[str]
-    partition: NotRequired[str]
-    clientProperties: dict[str, str]
-    headers: NotRequired[list[KafkaActionHeaderTypeDef]]
-
-
-class KafkaActionTypeDef(TypedDict):
-    destinationArn: str
-    topic: str
-    key: NotRequired[str]
-    partition: NotRequired[str]
-    clientProperties: ReadOnly[Mapping[str, str]]
-    headers: NotRequired[ReadOnly[Sequence[KafkaActionHeaderTypeDef]]]
-
-
-class KeyPairTypeDef(TypedDict):
-    PublicKey: NotRequired[str]
-    PrivateKey: NotRequired[str]
-
-
-class KinesisActionTypeDef(TypedDict):
-    roleArn: str
-    streamName: str
-    partitionKey: NotRequired[str]
-
-
-class LambdaActionTypeDef(TypedDict):
-    functionArn: str
 
 
 class ListActiveViolationsRequestTypeDef(TypedDict):
@@ -3799,6 +4422,11 @@ class ListCertificatesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TimeFilterTypeDef(TypedDict):
+    after: NotRequired[str]
+    before: NotRequired[str]
+
+
 class ListCommandExecutionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -3977,6 +4605,14 @@ class ListManagedJobTemplatesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ManagedJobTemplateSummaryTypeDef(TypedDict):
+    templateArn: NotRequired[str]
+    templateName: NotRequired[str]
+    description: NotRequired[str]
+    environments: NotRequired[list[str]]
+    templateVersion: NotRequired[str]
+
+
 class ListManagedJobTemplatesResponseTypeDef(TypedDict):
     managedJobTemplates: NotRequired[list[ManagedJobTemplateSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -3994,6 +4630,11 @@ class ListMetricValuesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class MetricDatumTypeDef(TypedDict):
+    timestamp: NotRequired[datetime]
+    value: NotRequired[MetricValueOutputTypeDef]
+
+
 class ListMetricValuesResponseTypeDef(TypedDict):
     metricDatumList: NotRequired[list[MetricDatumTypeDef]]
     nextToken: NotRequired[str]
@@ -4004,6 +4645,12 @@ class ListMitigationActionsRequestTypeDef(TypedDict):
     actionType: NotRequired[MitigationActionTypeType]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class MitigationActionIdentifierTypeDef(TypedDict):
+    actionName: NotRequired[str]
+    actionArn: NotRequired[str]
+    creationDate: NotRequired[datetime]
 
 
 class ListMitigationActionsResponseTypeDef(TypedDict):
@@ -4018,6 +4665,12 @@ class ListOTAUpdatesRequestTypeDef(TypedDict):
     otaUpdateStatus: NotRequired[OTAUpdateStatusType]
 
 
+class OTAUpdateSummaryTypeDef(TypedDict):
+    otaUpdateId: NotRequired[str]
+    otaUpdateArn: NotRequired[str]
+    creationDate: NotRequired[datetime]
+
+
 class ListOTAUpdatesResponseTypeDef(TypedDict):
     otaUpdates: NotRequired[list[OTAUpdateSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -4028,6 +4681,15 @@ class ListOutgoingCertificatesRequestTypeDef(TypedDict):
     pageSize: NotRequired[int]
     marker: NotRequired[str]
     ascendingOrder: NotRequired[bool]
+
+
+class OutgoingCertificateTypeDef(TypedDict):
+    certificateArn: NotRequired[str]
+    certificateId: NotRequired[str]
+    transferredTo: NotRequired[str]
+    transferDate: NotRequired[datetime]
+    transferMessage: NotRequired[str]
+    creationDate: NotRequired[datetime]
 
 
 class ListOutgoingCertificatesResponseTypeDef(TypedDict):
@@ -4043,6 +4705,14 @@ class ListPackageVersionsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class PackageVersionSummaryTypeDef(TypedDict):
+    packageName: NotRequired[str]
+    versionName: NotRequired[str]
+    status: NotRequired[PackageVersionStatusType]
+    creationDate: NotRequired[datetime]
+    lastModifiedDate: NotRequired[datetime]
+
+
 class ListPackageVersionsResponseTypeDef(TypedDict):
     packageVersionSummaries: NotRequired[list[PackageVersionSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -4052,6 +4722,13 @@ class ListPackageVersionsResponseTypeDef(TypedDict):
 class ListPackagesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class PackageSummaryTypeDef(TypedDict):
+    packageName: NotRequired[str]
+    defaultVersionName: NotRequired[str]
+    creationDate: NotRequired[datetime]
+    lastModifiedDate: NotRequired[datetime]
 
 
 class ListPackagesResponseTypeDef(TypedDict):
@@ -4087,6 +4764,12 @@ class ListPolicyPrincipalsResponseTypeDef(TypedDict):
 
 class ListPolicyVersionsRequestTypeDef(TypedDict):
     policyName: str
+
+
+class PolicyVersionTypeDef(TypedDict):
+    versionId: NotRequired[str]
+    isDefaultVersion: NotRequired[bool]
+    createDate: NotRequired[datetime]
 
 
 class ListPolicyVersionsResponseTypeDef(TypedDict):
@@ -4126,6 +4809,11 @@ class ListPrincipalThingsV2RequestTypeDef(TypedDict):
     thingPrincipalType: NotRequired[ThingPrincipalTypeType]
 
 
+class PrincipalThingObjectTypeDef(TypedDict):
+    thingName: str
+    thingPrincipalType: NotRequired[ThingPrincipalTypeType]
+
+
 class ListPrincipalThingsV2ResponseTypeDef(TypedDict):
     principalThingObjects: NotRequired[list[PrincipalThingObjectTypeDef]]
     nextToken: NotRequired[str]
@@ -4138,6 +4826,12 @@ class ListProvisioningTemplateVersionsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ProvisioningTemplateVersionSummaryTypeDef(TypedDict):
+    versionId: NotRequired[int]
+    creationDate: NotRequired[datetime]
+    isDefaultVersion: NotRequired[bool]
+
+
 class ListProvisioningTemplateVersionsResponseTypeDef(TypedDict):
     versions: NotRequired[list[ProvisioningTemplateVersionSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -4147,6 +4841,16 @@ class ListProvisioningTemplateVersionsResponseTypeDef(TypedDict):
 class ListProvisioningTemplatesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ProvisioningTemplateSummaryTypeDef(TypedDict):
+    templateArn: NotRequired[str]
+    templateName: NotRequired[str]
+    description: NotRequired[str]
+    creationDate: NotRequired[datetime]
+    lastModifiedDate: NotRequired[datetime]
+    enabled: NotRequired[bool]
+    type: NotRequired[TemplateTypeType]
 
 
 class ListProvisioningTemplatesResponseTypeDef(TypedDict):
@@ -4187,6 +4891,13 @@ class ListSbomValidationResultsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class SbomValidationResultSummaryTypeDef(TypedDict):
+    fileName: NotRequired[str]
+    validationResult: NotRequired[SbomValidationResultType]
+    errorCode: NotRequired[SbomValidationErrorCodeType]
+    errorMessage: NotRequired[str]
+
+
 class ListSbomValidationResultsResponseTypeDef(TypedDict):
     validationResultSummaries: NotRequired[list[SbomValidationResultSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -4196,6 +4907,14 @@ class ListSbomValidationResultsResponseTypeDef(TypedDict):
 class ListScheduledAuditsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class ScheduledAuditMetadataTypeDef(TypedDict):
+    scheduledAuditName: NotRequired[str]
+    scheduledAuditArn: NotRequired[str]
+    frequency: NotRequired[AuditFrequencyType]
+    dayOfMonth: NotRequired[str]
+    dayOfWeek: NotRequired[DayOfWeekType]
 
 
 class ListScheduledAuditsResponseTypeDef(TypedDict):
@@ -4209,6 +4928,20 @@ class ListSecurityProfilesForTargetRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     recursive: NotRequired[bool]
     securityProfileTargetArn: str
+
+
+class SecurityProfileIdentifierTypeDef(TypedDict):
+    name: str
+    arn: str
+
+
+class SecurityProfileTargetTypeDef(TypedDict):
+    arn: str
+
+
+class SecurityProfileTargetMappingTypeDef(TypedDict):
+    securityProfileIdentifier: NotRequired[SecurityProfileIdentifierTypeDef]
+    target: NotRequired[SecurityProfileTargetTypeDef]
 
 
 class ListSecurityProfilesForTargetResponseTypeDef(TypedDict):
@@ -4236,6 +4969,13 @@ class ListStreamsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     ascendingOrder: NotRequired[bool]
+
+
+class StreamSummaryTypeDef(TypedDict):
+    streamId: NotRequired[str]
+    streamArn: NotRequired[str]
+    streamVersion: NotRequired[int]
+    description: NotRequired[str]
 
 
 class ListStreamsResponseTypeDef(TypedDict):
@@ -4324,6 +5064,11 @@ class ListThingPrincipalsV2RequestTypeDef(TypedDict):
     thingPrincipalType: NotRequired[ThingPrincipalTypeType]
 
 
+class ThingPrincipalObjectTypeDef(TypedDict):
+    principal: str
+    thingPrincipalType: NotRequired[ThingPrincipalTypeType]
+
+
 class ListThingPrincipalsV2ResponseTypeDef(TypedDict):
     thingPrincipalObjects: NotRequired[list[ThingPrincipalObjectTypeDef]]
     nextToken: NotRequired[str]
@@ -4360,6 +5105,13 @@ class ListThingTypesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     thingTypeName: NotRequired[str]
+
+
+class ThingTypeDefinitionTypeDef(TypedDict):
+    thingTypeName: NotRequired[str]
+    thingTypeArn: NotRequired[str]
+    thingTypeProperties: NotRequired[ThingTypePropertiesOutputTypeDef]
+    thingTypeMetadata: NotRequired[ThingTypeMetadataTypeDef]
 
 
 class ListThingTypesResponseTypeDef(TypedDict):
@@ -4402,6 +5154,14 @@ class ListThingsRequestTypeDef(TypedDict):
     usePrefixAttributeValue: NotRequired[bool]
 
 
+class ThingAttributeTypeDef(TypedDict):
+    thingName: NotRequired[str]
+    thingTypeName: NotRequired[str]
+    thingArn: NotRequired[str]
+    attributes: NotRequired[dict[str, str]]
+    version: NotRequired[int]
+
+
 class ListThingsResponseTypeDef(TypedDict):
     things: NotRequired[list[ThingAttributeTypeDef]]
     nextToken: NotRequired[str]
@@ -4411,6 +5171,23 @@ class ListThingsResponseTypeDef(TypedDict):
 class ListTopicRuleDestinationsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class VpcDestinationSummaryTypeDef(TypedDict):
+    subnetIds: NotRequired[list[str]]
+    securityGroups: NotRequired[list[str]]
+    vpcId: NotRequired[str]
+    roleArn: NotRequired[str]
+
+
+class TopicRuleDestinationSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    status: NotRequired[TopicRuleDestinationStatusType]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    statusReason: NotRequired[str]
+    httpUrlSummary: NotRequired[HttpUrlDestinationSummaryTypeDef]
+    vpcDestinationSummary: NotRequired[VpcDestinationSummaryTypeDef]
 
 
 class ListTopicRuleDestinationsResponseTypeDef(TypedDict):
@@ -4426,6 +5203,14 @@ class ListTopicRulesRequestTypeDef(TypedDict):
     ruleDisabled: NotRequired[bool]
 
 
+class TopicRuleListItemTypeDef(TypedDict):
+    ruleArn: NotRequired[str]
+    ruleName: NotRequired[str]
+    topicPattern: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    ruleDisabled: NotRequired[bool]
+
+
 class ListTopicRulesResponseTypeDef(TypedDict):
     rules: NotRequired[list[TopicRuleListItemTypeDef]]
     nextToken: NotRequired[str]
@@ -4436,6 +5221,16 @@ class ListV2LoggingLevelsRequestTypeDef(TypedDict):
     targetType: NotRequired[LogTargetTypeType]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class LogTargetTypeDef(TypedDict):
+    targetType: LogTargetTypeType
+    targetName: NotRequired[str]
+
+
+class LogTargetConfigurationTypeDef(TypedDict):
+    logTarget: NotRequired[LogTargetTypeDef]
+    logLevel: NotRequired[LogLevelType]
 
 
 class ListV2LoggingLevelsResponseTypeDef(TypedDict):
@@ -4456,40 +5251,23 @@ class ListViolationEventsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class ViolationEventTypeDef(TypedDict):
+    violationId: NotRequired[str]
+    thingName: NotRequired[str]
+    securityProfileName: NotRequired[str]
+    behavior: NotRequired[BehaviorOutputTypeDef]
+    metricValue: NotRequired[MetricValueOutputTypeDef]
+    violationEventAdditionalInfo: NotRequired[ViolationEventAdditionalInfoTypeDef]
+    violationEventType: NotRequired[ViolationEventTypeType]
+    verificationState: NotRequired[VerificationStateType]
+    verificationStateDescription: NotRequired[str]
+    violationEventTime: NotRequired[datetime]
+
+
 class ListViolationEventsResponseTypeDef(TypedDict):
     violationEvents: NotRequired[list[ViolationEventTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LocationActionTypeDef(TypedDict):
-    roleArn: str
-    trackerName: str
-    deviceId: str
-    timestamp: NotRequired[LocationTimestampTypeDef]
-    latitude: str
-    longitude: str
-
-
-class LocationTimestampTypeDef(TypedDict):
-    value: str
-    unit: NotRequired[str]
-
-
-class LogEventConfigurationTypeDef(TypedDict):
-    eventType: str
-    logLevel: NotRequired[LogLevelType]
-    logDestination: NotRequired[str]
-
-
-class LogTargetConfigurationTypeDef(TypedDict):
-    logTarget: NotRequired[LogTargetTypeDef]
-    logLevel: NotRequired[LogLevelType]
-
-
-class LogTargetTypeDef(TypedDict):
-    targetType: LogTargetTypeType
-    targetName: NotRequired[str]
 
 
 class LoggingOptionsPayloadTypeDef(TypedDict):
@@ -4497,296 +5275,10 @@ class LoggingOptionsPayloadTypeDef(TypedDict):
     logLevel: NotRequired[LogLevelType]
 
 
-class MachineLearningDetectionConfigTypeDef(TypedDict):
-    confidenceLevel: ConfidenceLevelType
-
-
-class MaintenanceWindowTypeDef(TypedDict):
-    startTime: str
-    durationInMinutes: int
-
-
-class ManagedJobTemplateSummaryTypeDef(TypedDict):
-    templateArn: NotRequired[str]
-    templateName: NotRequired[str]
-    description: NotRequired[str]
-    environments: NotRequired[list[str]]
-    templateVersion: NotRequired[str]
-
-
-class MetricDatumTypeDef(TypedDict):
-    timestamp: NotRequired[datetime]
-    value: NotRequired[MetricValueOutputTypeDef]
-
-
-class MetricDimensionTypeDef(TypedDict):
-    dimensionName: str
-    operator: NotRequired[DimensionValueOperatorType]
-
-
-class MetricToRetainTypeDef(TypedDict):
-    metric: str
-    metricDimension: NotRequired[MetricDimensionTypeDef]
-    exportMetric: NotRequired[bool]
-
-
-class MetricValueOutputTypeDef(TypedDict):
-    count: NotRequired[int]
-    cidrs: NotRequired[list[str]]
-    ports: NotRequired[list[int]]
-    number: NotRequired[float]
-    numbers: NotRequired[list[float]]
-    strings: NotRequired[list[str]]
-
-
-class MetricValueTypeDef(TypedDict):
-    count: NotRequired[int]
-    cidrs: NotRequired[ReadOnly[Sequence[str]]]
-    ports: NotRequired[ReadOnly[Sequence[int]]]
-    number: NotRequired[float]
-    numbers: NotRequired[ReadOnly[Sequence[float]]]
-    strings: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MetricsExportConfigTypeDef(TypedDict):
-    mqttTopic: str
-    roleArn: str
-
-
-class MitigationActionIdentifierTypeDef(TypedDict):
-    actionName: NotRequired[str]
-    actionArn: NotRequired[str]
-    creationDate: NotRequired[datetime]
-
-
-class MitigationActionParamsOutputTypeDef(TypedDict):
-    updateDeviceCertificateParams: NotRequired[UpdateDeviceCertificateParamsTypeDef]
-    updateCACertificateParams: NotRequired[UpdateCACertificateParamsTypeDef]
-    addThingsToThingGroupParams: NotRequired[AddThingsToThingGroupParamsOutputTypeDef]
-    replaceDefaultPolicyVersionParams: NotRequired[
-        ReplaceDefaultPolicyVersionParamsTypeDef
-    ]
-    enableIoTLoggingParams: NotRequired[EnableIoTLoggingParamsTypeDef]
-    publishFindingToSnsParams: NotRequired[PublishFindingToSnsParamsTypeDef]
-
-
-class MitigationActionParamsTypeDef(TypedDict):
-    updateDeviceCertificateParams: NotRequired[UpdateDeviceCertificateParamsTypeDef]
-    updateCACertificateParams: NotRequired[UpdateCACertificateParamsTypeDef]
-    addThingsToThingGroupParams: NotRequired[
-        ReadOnly[AddThingsToThingGroupParamsTypeDef]
-    ]
-    replaceDefaultPolicyVersionParams: NotRequired[
-        ReplaceDefaultPolicyVersionParamsTypeDef
-    ]
-    enableIoTLoggingParams: NotRequired[EnableIoTLoggingParamsTypeDef]
-    publishFindingToSnsParams: NotRequired[PublishFindingToSnsParamsTypeDef]
-
-
-class MitigationActionTypeDef(TypedDict):
-    name: NotRequired[str]
-    id: NotRequired[str]
-    roleArn: NotRequired[str]
-    actionParams: NotRequired[MitigationActionParamsOutputTypeDef]
-
-
-class Mqtt5ConfigurationOutputTypeDef(TypedDict):
-    propagatingAttributes: NotRequired[list[PropagatingAttributeTypeDef]]
-
-
-class Mqtt5ConfigurationTypeDef(TypedDict):
-    propagatingAttributes: NotRequired[ReadOnly[Sequence[PropagatingAttributeTypeDef]]]
-
-
 class MqttContextTypeDef(TypedDict):
     username: NotRequired[str]
     password: NotRequired[ReadOnly[bytes | str | IO[Any]]]
     clientId: NotRequired[str]
-
-
-class MqttHeadersOutputTypeDef(TypedDict):
-    payloadFormatIndicator: NotRequired[str]
-    contentType: NotRequired[str]
-    responseTopic: NotRequired[str]
-    correlationData: NotRequired[str]
-    messageExpiry: NotRequired[str]
-    userProperties: NotRequired[list[UserPropertyTypeDef]]
-
-
-class MqttHeadersTypeDef(TypedDict):
-    payloadFormatIndicator: NotRequired[str]
-    contentType: NotRequired[str]
-    responseTopic: NotRequired[str]
-    correlationData: NotRequired[str]
-    messageExpiry: NotRequired[str]
-    userProperties: NotRequired[ReadOnly[Sequence[UserPropertyTypeDef]]]
-
-
-class NonCompliantResourceTypeDef(TypedDict):
-    resourceType: NotRequired[ResourceTypeType]
-    resourceIdentifier: NotRequired[ResourceIdentifierTypeDef]
-    additionalInfo: NotRequired[dict[str, str]]
-
-
-class OTAUpdateFileOutputTypeDef(TypedDict):
-    fileName: NotRequired[str]
-    fileType: NotRequired[int]
-    fileVersion: NotRequired[str]
-    fileLocation: NotRequired[FileLocationTypeDef]
-    codeSigning: NotRequired[CodeSigningOutputTypeDef]
-    attributes: NotRequired[dict[str, str]]
-
-
-class OTAUpdateFileTypeDef(TypedDict):
-    fileName: NotRequired[str]
-    fileType: NotRequired[int]
-    fileVersion: NotRequired[str]
-    fileLocation: NotRequired[FileLocationTypeDef]
-    codeSigning: NotRequired[ReadOnly[CodeSigningTypeDef]]
-    attributes: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class OTAUpdateInfoTypeDef(TypedDict):
-    otaUpdateId: NotRequired[str]
-    otaUpdateArn: NotRequired[str]
-    creationDate: NotRequired[datetime]
-    lastModifiedDate: NotRequired[datetime]
-    description: NotRequired[str]
-    targets: NotRequired[list[str]]
-    protocols: NotRequired[list[ProtocolType]]
-    awsJobExecutionsRolloutConfig: NotRequired[AwsJobExecutionsRolloutConfigTypeDef]
-    awsJobPresignedUrlConfig: NotRequired[AwsJobPresignedUrlConfigTypeDef]
-    targetSelection: NotRequired[TargetSelectionType]
-    otaUpdateFiles: NotRequired[list[OTAUpdateFileOutputTypeDef]]
-    otaUpdateStatus: NotRequired[OTAUpdateStatusType]
-    awsIotJobId: NotRequired[str]
-    awsIotJobArn: NotRequired[str]
-    errorInfo: NotRequired[ErrorInfoTypeDef]
-    additionalParameters: NotRequired[dict[str, str]]
-
-
-class OTAUpdateSummaryTypeDef(TypedDict):
-    otaUpdateId: NotRequired[str]
-    otaUpdateArn: NotRequired[str]
-    creationDate: NotRequired[datetime]
-
-
-class OpenSearchActionTypeDef(TypedDict):
-    roleArn: str
-    endpoint: str
-    index: str
-    type: str
-    id: str
-
-
-class OutgoingCertificateTypeDef(TypedDict):
-    certificateArn: NotRequired[str]
-    certificateId: NotRequired[str]
-    transferredTo: NotRequired[str]
-    transferDate: NotRequired[datetime]
-    transferMessage: NotRequired[str]
-    creationDate: NotRequired[datetime]
-
-
-class PackageSummaryTypeDef(TypedDict):
-    packageName: NotRequired[str]
-    defaultVersionName: NotRequired[str]
-    creationDate: NotRequired[datetime]
-    lastModifiedDate: NotRequired[datetime]
-
-
-class PackageVersionArtifactTypeDef(TypedDict):
-    s3Location: NotRequired[S3LocationTypeDef]
-
-
-class PackageVersionSummaryTypeDef(TypedDict):
-    packageName: NotRequired[str]
-    versionName: NotRequired[str]
-    status: NotRequired[PackageVersionStatusType]
-    creationDate: NotRequired[datetime]
-    lastModifiedDate: NotRequired[datetime]
-
-
-class PercentPairTypeDef(TypedDict):
-    percent: NotRequired[float]
-    value: NotRequired[float]
-
-
-class PolicyTypeDef(TypedDict):
-    policyName: NotRequired[str]
-    policyArn: NotRequired[str]
-
-
-class PolicyVersionIdentifierTypeDef(TypedDict):
-    policyName: NotRequired[str]
-    policyVersionId: NotRequired[str]
-
-
-class PolicyVersionTypeDef(TypedDict):
-    versionId: NotRequired[str]
-    isDefaultVersion: NotRequired[bool]
-    createDate: NotRequired[datetime]
-
-
-class PresignedUrlConfigTypeDef(TypedDict):
-    roleArn: NotRequired[str]
-    expiresInSec: NotRequired[int]
-
-
-class PrincipalThingObjectTypeDef(TypedDict):
-    thingName: str
-    thingPrincipalType: NotRequired[ThingPrincipalTypeType]
-
-
-class PropagatingAttributeTypeDef(TypedDict):
-    userPropertyKey: NotRequired[str]
-    thingAttribute: NotRequired[str]
-    connectionAttribute: NotRequired[str]
-
-
-class ProvisioningHookTypeDef(TypedDict):
-    payloadVersion: NotRequired[str]
-    targetArn: str
-
-
-class ProvisioningTemplateSummaryTypeDef(TypedDict):
-    templateArn: NotRequired[str]
-    templateName: NotRequired[str]
-    description: NotRequired[str]
-    creationDate: NotRequired[datetime]
-    lastModifiedDate: NotRequired[datetime]
-    enabled: NotRequired[bool]
-    type: NotRequired[TemplateTypeType]
-
-
-class ProvisioningTemplateVersionSummaryTypeDef(TypedDict):
-    versionId: NotRequired[int]
-    creationDate: NotRequired[datetime]
-    isDefaultVersion: NotRequired[bool]
-
-
-class PublishFindingToSnsParamsTypeDef(TypedDict):
-    topicArn: str
-
-
-class PutAssetPropertyValueEntryOutputTypeDef(TypedDict):
-    entryId: NotRequired[str]
-    assetId: NotRequired[str]
-    propertyId: NotRequired[str]
-    propertyAlias: NotRequired[str]
-    propertyValues: list[AssetPropertyValueTypeDef]
-
-
-class PutAssetPropertyValueEntryTypeDef(TypedDict):
-    entryId: NotRequired[str]
-    assetId: NotRequired[str]
-    propertyId: NotRequired[str]
-    propertyAlias: NotRequired[str]
-    propertyValues: ReadOnly[Sequence[AssetPropertyValueTypeDef]]
-
-
-class PutItemInputTypeDef(TypedDict):
-    tableName: str
 
 
 class PutVerificationStateOnViolationRequestTypeDef(TypedDict):
@@ -4797,11 +5289,6 @@ class PutVerificationStateOnViolationRequestTypeDef(TypedDict):
 
 class PutVerificationStateOnViolationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RateIncreaseCriteriaTypeDef(TypedDict):
-    numberOfNotifiedThings: NotRequired[int]
-    numberOfSucceededThings: NotRequired[int]
 
 
 class RegisterCACertificateRequestTypeDef(TypedDict):
@@ -4855,21 +5342,9 @@ class RegisterThingResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegistrationConfigTypeDef(TypedDict):
-    templateBody: NotRequired[str]
-    roleArn: NotRequired[str]
-    templateName: NotRequired[str]
-
-
 class RejectCertificateTransferRequestTypeDef(TypedDict):
     certificateId: str
     rejectReason: NotRequired[str]
-
-
-class RelatedResourceTypeDef(TypedDict):
-    resourceType: NotRequired[ResourceTypeType]
-    resourceIdentifier: NotRequired[ResourceIdentifierTypeDef]
-    additionalInfo: NotRequired[dict[str, str]]
 
 
 class RemoveThingFromBillingGroupRequestTypeDef(TypedDict):
@@ -4894,115 +5369,9 @@ class RemoveThingFromThingGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplaceDefaultPolicyVersionParamsTypeDef(TypedDict):
-    templateName: PolicyTemplateNameType
-
-
 class ReplaceTopicRuleRequestTypeDef(TypedDict):
     ruleName: str
     topicRulePayload: ReadOnly[TopicRulePayloadTypeDef]
-
-
-class RepublishActionOutputTypeDef(TypedDict):
-    roleArn: str
-    topic: str
-    qos: NotRequired[int]
-    headers: NotRequired[MqttHeadersOutputTypeDef]
-
-
-class RepublishActionTypeDef(TypedDict):
-    roleArn: str
-    topic: str
-    qos: NotRequired[int]
-    headers: NotRequired[ReadOnly[MqttHeadersTypeDef]]
-
-
-class ResourceIdentifierTypeDef(TypedDict):
-    deviceCertificateId: NotRequired[str]
-    caCertificateId: NotRequired[str]
-    cognitoIdentityPoolId: NotRequired[str]
-    clientId: NotRequired[str]
-    policyVersionIdentifier: NotRequired[PolicyVersionIdentifierTypeDef]
-    account: NotRequired[str]
-    iamRoleArn: NotRequired[str]
-    roleAliasArn: NotRequired[str]
-    issuerCertificateIdentifier: NotRequired[IssuerCertificateIdentifierTypeDef]
-    deviceCertificateArn: NotRequired[str]
-
-
-class RetryCriteriaTypeDef(TypedDict):
-    failureType: RetryableFailureTypeType
-    numberOfRetries: int
-
-
-class RoleAliasDescriptionTypeDef(TypedDict):
-    roleAlias: NotRequired[str]
-    roleAliasArn: NotRequired[str]
-    roleArn: NotRequired[str]
-    owner: NotRequired[str]
-    credentialDurationSeconds: NotRequired[int]
-    creationDate: NotRequired[datetime]
-    lastModifiedDate: NotRequired[datetime]
-
-
-class S3ActionTypeDef(TypedDict):
-    roleArn: str
-    bucketName: str
-    key: str
-    cannedAcl: NotRequired[CannedAccessControlListType]
-
-
-class S3DestinationTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    prefix: NotRequired[str]
-
-
-class S3LocationTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    key: NotRequired[str]
-    version: NotRequired[str]
-
-
-class SalesforceActionTypeDef(TypedDict):
-    token: str
-    url: str
-
-
-class SbomTypeDef(TypedDict):
-    s3Location: NotRequired[S3LocationTypeDef]
-
-
-class SbomValidationResultSummaryTypeDef(TypedDict):
-    fileName: NotRequired[str]
-    validationResult: NotRequired[SbomValidationResultType]
-    errorCode: NotRequired[SbomValidationErrorCodeType]
-    errorMessage: NotRequired[str]
-
-
-class ScheduledAuditMetadataTypeDef(TypedDict):
-    scheduledAuditName: NotRequired[str]
-    scheduledAuditArn: NotRequired[str]
-    frequency: NotRequired[AuditFrequencyType]
-    dayOfMonth: NotRequired[str]
-    dayOfWeek: NotRequired[DayOfWeekType]
-
-
-class ScheduledJobRolloutTypeDef(TypedDict):
-    startTime: NotRequired[str]
-
-
-class SchedulingConfigOutputTypeDef(TypedDict):
-    startTime: NotRequired[str]
-    endTime: NotRequired[str]
-    endBehavior: NotRequired[JobEndBehaviorType]
-    maintenanceWindows: NotRequired[list[MaintenanceWindowTypeDef]]
-
-
-class SchedulingConfigTypeDef(TypedDict):
-    startTime: NotRequired[str]
-    endTime: NotRequired[str]
-    endBehavior: NotRequired[JobEndBehaviorType]
-    maintenanceWindows: NotRequired[ReadOnly[Sequence[MaintenanceWindowTypeDef]]]
 
 
 class SearchIndexRequestTypeDef(TypedDict):
@@ -5013,37 +5382,36 @@ class SearchIndexRequestTypeDef(TypedDict):
     queryVersion: NotRequired[str]
 
 
+class ThingConnectivityTypeDef(TypedDict):
+    connected: NotRequired[bool]
+    timestamp: NotRequired[int]
+    disconnectReason: NotRequired[str]
+
+
+class ThingDocumentTypeDef(TypedDict):
+    thingName: NotRequired[str]
+    thingId: NotRequired[str]
+    thingTypeName: NotRequired[str]
+    thingGroupNames: NotRequired[list[str]]
+    attributes: NotRequired[dict[str, str]]
+    shadow: NotRequired[str]
+    deviceDefender: NotRequired[str]
+    connectivity: NotRequired[ThingConnectivityTypeDef]
+
+
+class ThingGroupDocumentTypeDef(TypedDict):
+    thingGroupName: NotRequired[str]
+    thingGroupId: NotRequired[str]
+    thingGroupDescription: NotRequired[str]
+    attributes: NotRequired[dict[str, str]]
+    parentGroupNames: NotRequired[list[str]]
+
+
 class SearchIndexResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     things: NotRequired[list[ThingDocumentTypeDef]]
     thingGroups: NotRequired[list[ThingGroupDocumentTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SecurityProfileIdentifierTypeDef(TypedDict):
-    name: str
-    arn: str
-
-
-class SecurityProfileTargetMappingTypeDef(TypedDict):
-    securityProfileIdentifier: NotRequired[SecurityProfileIdentifierTypeDef]
-    target: NotRequired[SecurityProfileTargetTypeDef]
-
-
-class SecurityProfileTargetTypeDef(TypedDict):
-    arn: str
-
-
-class ServerCertificateConfigTypeDef(TypedDict):
-    enableOCSPCheck: NotRequired[bool]
-    ocspLambdaArn: NotRequired[str]
-    ocspAuthorizedResponderArn: NotRequired[str]
-
-
-class ServerCertificateSummaryTypeDef(TypedDict):
-    serverCertificateArn: NotRequired[str]
-    serverCertificateStatus: NotRequired[ServerCertificateStatusType]
-    serverCertificateStatusDetail: NotRequired[str]
 
 
 class SetDefaultAuthorizerRequestTypeDef(TypedDict):
@@ -5077,30 +5445,6 @@ class SetV2LoggingOptionsRequestTypeDef(TypedDict):
     eventConfigurations: NotRequired[ReadOnly[Sequence[LogEventConfigurationTypeDef]]]
 
 
-class SigV4AuthorizationTypeDef(TypedDict):
-    signingRegion: str
-    serviceName: str
-    roleArn: str
-
-
-class SigningProfileParameterTypeDef(TypedDict):
-    certificateArn: NotRequired[str]
-    platform: NotRequired[str]
-    certificatePathOnDevice: NotRequired[str]
-
-
-class SnsActionTypeDef(TypedDict):
-    targetArn: str
-    roleArn: str
-    messageFormat: NotRequired[MessageFormatType]
-
-
-class SqsActionTypeDef(TypedDict):
-    roleArn: str
-    queueUrl: str
-    useBase64: NotRequired[bool]
-
-
 class StartAuditMitigationActionsTaskRequestTypeDef(TypedDict):
     taskId: str
     target: ReadOnly[AuditMitigationActionsTaskTargetTypeDef]
@@ -5111,6 +5455,11 @@ class StartAuditMitigationActionsTaskRequestTypeDef(TypedDict):
 class StartAuditMitigationActionsTaskResponseTypeDef(TypedDict):
     taskId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ViolationEventOccurrenceRangeTypeDef(TypedDict):
+    startTime: ReadOnly[datetime | str]
+    endTime: ReadOnly[datetime | str]
 
 
 class StartDetectMitigationActionsTaskRequestTypeDef(TypedDict):
@@ -5139,12 +5488,6 @@ class StartOnDemandAuditTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StartSigningJobParameterTypeDef(TypedDict):
-    signingProfileParameter: NotRequired[SigningProfileParameterTypeDef]
-    signingProfileName: NotRequired[str]
-    destination: NotRequired[DestinationTypeDef]
-
-
 class StartThingRegistrationTaskRequestTypeDef(TypedDict):
     templateBody: str
     inputFileBucket: str
@@ -5157,66 +5500,12 @@ class StartThingRegistrationTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StatisticalThresholdTypeDef(TypedDict):
-    statistic: NotRequired[str]
-
-
-class StatisticsTypeDef(TypedDict):
-    count: NotRequired[int]
-    average: NotRequired[float]
-    sum: NotRequired[float]
-    minimum: NotRequired[float]
-    maximum: NotRequired[float]
-    sumOfSquares: NotRequired[float]
-    variance: NotRequired[float]
-    stdDeviation: NotRequired[float]
-
-
-class StatusReasonTypeDef(TypedDict):
-    reasonCode: str
-    reasonDescription: NotRequired[str]
-
-
-class StepFunctionsActionTypeDef(TypedDict):
-    executionNamePrefix: NotRequired[str]
-    stateMachineName: str
-    roleArn: str
-
-
 class StopThingRegistrationTaskRequestTypeDef(TypedDict):
     taskId: str
 
 
 class StopThingRegistrationTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StreamFileTypeDef(TypedDict):
-    fileId: NotRequired[int]
-    s3Location: NotRequired[S3LocationTypeDef]
-
-
-class StreamInfoTypeDef(TypedDict):
-    streamId: NotRequired[str]
-    streamArn: NotRequired[str]
-    streamVersion: NotRequired[int]
-    description: NotRequired[str]
-    files: NotRequired[list[StreamFileTypeDef]]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    roleArn: NotRequired[str]
-
-
-class StreamSummaryTypeDef(TypedDict):
-    streamId: NotRequired[str]
-    streamArn: NotRequired[str]
-    streamVersion: NotRequired[int]
-    description: NotRequired[str]
-
-
-class StreamTypeDef(TypedDict):
-    streamId: NotRequired[str]
-    fileId: NotRequired[int]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -5226,33 +5515,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-
-
-class TaskStatisticsForAuditCheckTypeDef(TypedDict):
-    totalFindingsCount: NotRequired[int]
-    failedFindingsCount: NotRequired[int]
-    succeededFindingsCount: NotRequired[int]
-    skippedFindingsCount: NotRequired[int]
-    canceledFindingsCount: NotRequired[int]
-
-
-class TaskStatisticsTypeDef(TypedDict):
-    totalChecks: NotRequired[int]
-    inProgressChecks: NotRequired[int]
-    waitingForDataCollectionChecks: NotRequired[int]
-    compliantChecks: NotRequired[int]
-    nonCompliantChecks: NotRequired[int]
-    failedChecks: NotRequired[int]
-    canceledChecks: NotRequired[int]
-
-
-class TermsAggregationTypeDef(TypedDict):
-    maxBuckets: NotRequired[int]
 
 
 class TestAuthorizationRequestTypeDef(TypedDict):
@@ -5267,6 +5529,10 @@ class TestAuthorizationRequestTypeDef(TypedDict):
 class TestAuthorizationResponseTypeDef(TypedDict):
     authResults: NotRequired[list[AuthResultTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TlsContextTypeDef(TypedDict):
+    serverName: NotRequired[str]
 
 
 class TestInvokeAuthorizerRequestTypeDef(TypedDict):
@@ -5287,75 +5553,10 @@ class TestInvokeAuthorizerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ThingAttributeTypeDef(TypedDict):
-    thingName: NotRequired[str]
-    thingTypeName: NotRequired[str]
-    thingArn: NotRequired[str]
-    attributes: NotRequired[dict[str, str]]
-    version: NotRequired[int]
-
-
-class ThingConnectivityTypeDef(TypedDict):
-    connected: NotRequired[bool]
-    timestamp: NotRequired[int]
-    disconnectReason: NotRequired[str]
-
-
-class ThingDocumentTypeDef(TypedDict):
-    thingName: NotRequired[str]
-    thingId: NotRequired[str]
-    thingTypeName: NotRequired[str]
-    thingGroupNames: NotRequired[list[str]]
-    attributes: NotRequired[dict[str, str]]
-    shadow: NotRequired[str]
-    deviceDefender: NotRequired[str]
-    connectivity: NotRequired[ThingConnectivityTypeDef]
-
-
-class ThingGroupDocumentTypeDef(TypedDict):
-    thingGroupName: NotRequired[str]
-    thingGroupId: NotRequired[str]
-    thingGroupDescription: NotRequired[str]
-    attributes: NotRequired[dict[str, str]]
-    parentGroupNames: NotRequired[list[str]]
-
-
-class ThingGroupIndexingConfigurationOutputTypeDef(TypedDict):
-    thingGroupIndexingMode: ThingGroupIndexingModeType
-    managedFields: NotRequired[list[FieldTypeDef]]
-    customFields: NotRequired[list[FieldTypeDef]]
-
-
 class ThingGroupIndexingConfigurationTypeDef(TypedDict):
     thingGroupIndexingMode: ThingGroupIndexingModeType
     managedFields: NotRequired[ReadOnly[Sequence[FieldTypeDef]]]
     customFields: NotRequired[ReadOnly[Sequence[FieldTypeDef]]]
-
-
-class ThingGroupMetadataTypeDef(TypedDict):
-    parentGroupName: NotRequired[str]
-    rootToParentThingGroups: NotRequired[list[GroupNameAndArnTypeDef]]
-    creationDate: NotRequired[datetime]
-
-
-class ThingGroupPropertiesOutputTypeDef(TypedDict):
-    thingGroupDescription: NotRequired[str]
-    attributePayload: NotRequired[AttributePayloadOutputTypeDef]
-
-
-class ThingGroupPropertiesTypeDef(TypedDict):
-    thingGroupDescription: NotRequired[str]
-    attributePayload: NotRequired[ReadOnly[AttributePayloadTypeDef]]
-
-
-class ThingIndexingConfigurationOutputTypeDef(TypedDict):
-    thingIndexingMode: ThingIndexingModeType
-    thingConnectivityIndexingMode: NotRequired[ThingConnectivityIndexingModeType]
-    deviceDefenderIndexingMode: NotRequired[DeviceDefenderIndexingModeType]
-    namedShadowIndexingMode: NotRequired[NamedShadowIndexingModeType]
-    managedFields: NotRequired[list[FieldTypeDef]]
-    customFields: NotRequired[list[FieldTypeDef]]
-    filter: NotRequired[IndexingFilterOutputTypeDef]
 
 
 class ThingIndexingConfigurationTypeDef(TypedDict):
@@ -5368,132 +5569,6 @@ class ThingIndexingConfigurationTypeDef(TypedDict):
     filter: NotRequired[ReadOnly[IndexingFilterTypeDef]]
 
 
-class ThingPrincipalObjectTypeDef(TypedDict):
-    principal: str
-    thingPrincipalType: NotRequired[ThingPrincipalTypeType]
-
-
-class ThingTypeDefinitionTypeDef(TypedDict):
-    thingTypeName: NotRequired[str]
-    thingTypeArn: NotRequired[str]
-    thingTypeProperties: NotRequired[ThingTypePropertiesOutputTypeDef]
-    thingTypeMetadata: NotRequired[ThingTypeMetadataTypeDef]
-
-
-class ThingTypeMetadataTypeDef(TypedDict):
-    deprecated: NotRequired[bool]
-    deprecationDate: NotRequired[datetime]
-    creationDate: NotRequired[datetime]
-
-
-class ThingTypePropertiesOutputTypeDef(TypedDict):
-    thingTypeDescription: NotRequired[str]
-    searchableAttributes: NotRequired[list[str]]
-    mqtt5Configuration: NotRequired[Mqtt5ConfigurationOutputTypeDef]
-
-
-class ThingTypePropertiesTypeDef(TypedDict):
-    thingTypeDescription: NotRequired[str]
-    searchableAttributes: NotRequired[ReadOnly[Sequence[str]]]
-    mqtt5Configuration: NotRequired[ReadOnly[Mqtt5ConfigurationTypeDef]]
-
-
-class TimeFilterTypeDef(TypedDict):
-    after: NotRequired[str]
-    before: NotRequired[str]
-
-
-class TimeoutConfigTypeDef(TypedDict):
-    inProgressTimeoutInMinutes: NotRequired[int]
-
-
-class TimestreamActionOutputTypeDef(TypedDict):
-    roleArn: str
-    databaseName: str
-    tableName: str
-    dimensions: list[TimestreamDimensionTypeDef]
-    timestamp: NotRequired[TimestreamTimestampTypeDef]
-
-
-class TimestreamActionTypeDef(TypedDict):
-    roleArn: str
-    databaseName: str
-    tableName: str
-    dimensions: ReadOnly[Sequence[TimestreamDimensionTypeDef]]
-    timestamp: NotRequired[TimestreamTimestampTypeDef]
-
-
-class TimestreamDimensionTypeDef(TypedDict):
-    name: str
-    value: str
-
-
-class TimestreamTimestampTypeDef(TypedDict):
-    value: str
-    unit: str
-
-
-class TlsConfigTypeDef(TypedDict):
-    securityPolicy: NotRequired[str]
-
-
-class TlsContextTypeDef(TypedDict):
-    serverName: NotRequired[str]
-
-
-class TopicRuleDestinationConfigurationTypeDef(TypedDict):
-    httpUrlConfiguration: NotRequired[HttpUrlDestinationConfigurationTypeDef]
-    vpcConfiguration: NotRequired[ReadOnly[VpcDestinationConfigurationTypeDef]]
-
-
-class TopicRuleDestinationSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: NotRequired[TopicRuleDestinationStatusType]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    statusReason: NotRequired[str]
-    httpUrlSummary: NotRequired[HttpUrlDestinationSummaryTypeDef]
-    vpcDestinationSummary: NotRequired[VpcDestinationSummaryTypeDef]
-
-
-class TopicRuleDestinationTypeDef(TypedDict):
-    arn: NotRequired[str]
-    status: NotRequired[TopicRuleDestinationStatusType]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    statusReason: NotRequired[str]
-    httpUrlProperties: NotRequired[HttpUrlDestinationPropertiesTypeDef]
-    vpcProperties: NotRequired[VpcDestinationPropertiesTypeDef]
-
-
-class TopicRuleListItemTypeDef(TypedDict):
-    ruleArn: NotRequired[str]
-    ruleName: NotRequired[str]
-    topicPattern: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    ruleDisabled: NotRequired[bool]
-
-
-class TopicRulePayloadTypeDef(TypedDict):
-    sql: str
-    description: NotRequired[str]
-    actions: ReadOnly[Sequence[ActionTypeDef]]
-    ruleDisabled: NotRequired[bool]
-    awsIotSqlVersion: NotRequired[str]
-    errorAction: NotRequired[ReadOnly[ActionTypeDef]]
-
-
-class TopicRuleTypeDef(TypedDict):
-    ruleName: NotRequired[str]
-    sql: NotRequired[str]
-    description: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    actions: NotRequired[list[ActionOutputTypeDef]]
-    ruleDisabled: NotRequired[bool]
-    awsIotSqlVersion: NotRequired[str]
-    errorAction: NotRequired[ActionOutputTypeDef]
-
-
 class TransferCertificateRequestTypeDef(TypedDict):
     certificateId: str
     targetAwsAccount: str
@@ -5503,14 +5578,6 @@ class TransferCertificateRequestTypeDef(TypedDict):
 class TransferCertificateResponseTypeDef(TypedDict):
     transferredCertificateArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TransferDataTypeDef(TypedDict):
-    transferMessage: NotRequired[str]
-    rejectReason: NotRequired[str]
-    transferDate: NotRequired[datetime]
-    acceptDate: NotRequired[datetime]
-    rejectDate: NotRequired[datetime]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -5574,10 +5641,6 @@ class UpdateBillingGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateCACertificateParamsTypeDef(TypedDict):
-    action: CACertificateUpdateActionType
-
-
 class UpdateCACertificateRequestTypeDef(TypedDict):
     certificateId: str
     newStatus: NotRequired[CACertificateStatusType]
@@ -5634,10 +5697,6 @@ class UpdateCustomMetricResponseTypeDef(TypedDict):
     creationDate: NotRequired[datetime]
     lastModifiedDate: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateDeviceCertificateParamsTypeDef(TypedDict):
-    action: DeviceCertificateUpdateActionType
 
 
 class UpdateDimensionRequestTypeDef(TypedDict):
@@ -5928,73 +5987,15 @@ class UpdateTopicRuleDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UserPropertyTypeDef(TypedDict):
-    key: str
-    value: str
-
-
 class ValidateSecurityProfileBehaviorsRequestTypeDef(TypedDict):
     behaviors: ReadOnly[Sequence[BehaviorTypeDef]]
-
-
-class ValidateSecurityProfileBehaviorsResponseTypeDef(TypedDict):
-    valid: NotRequired[bool]
-    validationErrors: NotRequired[list[ValidationErrorTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ValidationErrorTypeDef(TypedDict):
     errorMessage: NotRequired[str]
 
 
-class VersionUpdateByJobsConfigTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    roleArn: NotRequired[str]
-
-
-class ViolationEventAdditionalInfoTypeDef(TypedDict):
-    confidenceLevel: NotRequired[ConfidenceLevelType]
-
-
-class ViolationEventOccurrenceRangeOutputTypeDef(TypedDict):
-    startTime: datetime
-    endTime: datetime
-
-
-class ViolationEventOccurrenceRangeTypeDef(TypedDict):
-    startTime: ReadOnly[datetime | str]
-    endTime: ReadOnly[datetime | str]
-
-
-class ViolationEventTypeDef(TypedDict):
-    violationId: NotRequired[str]
-    thingName: NotRequired[str]
-    securityProfileName: NotRequired[str]
-    behavior: NotRequired[BehaviorOutputTypeDef]
-    metricValue: NotRequired[MetricValueOutputTypeDef]
-    violationEventAdditionalInfo: NotRequired[ViolationEventAdditionalInfoTypeDef]
-    violationEventType: NotRequired[ViolationEventTypeType]
-    verificationState: NotRequired[VerificationStateType]
-    verificationStateDescription: NotRequired[str]
-    violationEventTime: NotRequired[datetime]
-
-
-class VpcDestinationConfigurationTypeDef(TypedDict):
-    subnetIds: ReadOnly[Sequence[str]]
-    securityGroups: NotRequired[ReadOnly[Sequence[str]]]
-    vpcId: str
-    roleArn: str
-
-
-class VpcDestinationPropertiesTypeDef(TypedDict):
-    subnetIds: NotRequired[list[str]]
-    securityGroups: NotRequired[list[str]]
-    vpcId: NotRequired[str]
-    roleArn: NotRequired[str]
-
-
-class VpcDestinationSummaryTypeDef(TypedDict):
-    subnetIds: NotRequired[list[str]]
-    securityGroups: NotRequired[list[str]]
-    vpcId: NotRequired[str]
-    roleArn: NotRequired[str]
+class ValidateSecurityProfileBehaviorsResponseTypeDef(TypedDict):
+    valid: NotRequired[bool]
+    validationErrors: NotRequired[list[ValidationErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,26 +23,27 @@ from .literals import (
     PayloadFormatIndicatorType,
 )
 
-__all__ = [
-    "DeleteConnectionRequestTypeDef",
-    "DeleteThingShadowRequestTypeDef",
-    "DeleteThingShadowResponseTypeDef",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "GetRetainedMessageRequestTypeDef",
-    "GetRetainedMessageResponseTypeDef",
-    "GetThingShadowRequestTypeDef",
-    "GetThingShadowResponseTypeDef",
-    "ListNamedShadowsForThingRequestTypeDef",
-    "ListNamedShadowsForThingResponseTypeDef",
-    "ListRetainedMessagesRequestTypeDef",
-    "ListRetainedMessagesResponseTypeDef",
-    "PublishRequestTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetainedMessageSummaryTypeDef",
-    "UpdateThingShadowRequestTypeDef",
-    "UpdateThingShadowResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DeleteConnectionRequestTypeDef",
+        "DeleteThingShadowRequestTypeDef",
+        "DeleteThingShadowResponseTypeDef",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "GetRetainedMessageRequestTypeDef",
+        "GetRetainedMessageResponseTypeDef",
+        "GetThingShadowRequestTypeDef",
+        "GetThingShadowResponseTypeDef",
+        "ListNamedShadowsForThingRequestTypeDef",
+        "ListNamedShadowsForThingResponseTypeDef",
+        "ListRetainedMessagesRequestTypeDef",
+        "ListRetainedMessagesResponseTypeDef",
+        "PublishRequestTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetainedMessageSummaryTypeDef",
+        "UpdateThingShadowRequestTypeDef",
+        "UpdateThingShadowResponseTypeDef",
+    ]
 
 
 class DeleteConnectionRequestTypeDef(TypedDict):
@@ -102,6 +103,13 @@ class ListRetainedMessagesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class RetainedMessageSummaryTypeDef(TypedDict):
+    topic: NotRequired[str]
+    payloadSize: NotRequired[int]
+    qos: NotRequired[int]
+    lastModifiedTime: NotRequired[int]
+
+
 class ListRetainedMessagesResponseTypeDef(TypedDict):
     retainedTopics: NotRequired[list[RetainedMessageSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -119,13 +127,6 @@ class PublishRequestTypeDef(TypedDict):
     responseTopic: NotRequired[str]
     correlationData: NotRequired[str]
     messageExpiry: NotRequired[int]
-
-
-class RetainedMessageSummaryTypeDef(TypedDict):
-    topic: NotRequired[str]
-    payloadSize: NotRequired[int]
-    qos: NotRequired[int]
-    lastModifiedTime: NotRequired[int]
 
 
 class UpdateThingShadowRequestTypeDef(TypedDict):

@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS IoT Jobs Data Plane: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["JobExecutionStatusType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["JobExecutionStatusType"]
 
 JobExecutionStatusType = Literal[
     "QUEUED",

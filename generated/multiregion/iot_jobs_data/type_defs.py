@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,24 +22,25 @@ from .literals import (
     JobExecutionStatusType,
 )
 
-__all__ = [
-    "CommandParameterValueTypeDef",
-    "DescribeJobExecutionRequestTypeDef",
-    "DescribeJobExecutionResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetPendingJobExecutionsRequestTypeDef",
-    "GetPendingJobExecutionsResponseTypeDef",
-    "JobExecutionStateTypeDef",
-    "JobExecutionSummaryTypeDef",
-    "JobExecutionTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartCommandExecutionRequestTypeDef",
-    "StartCommandExecutionResponseTypeDef",
-    "StartNextPendingJobExecutionRequestTypeDef",
-    "StartNextPendingJobExecutionResponseTypeDef",
-    "UpdateJobExecutionRequestTypeDef",
-    "UpdateJobExecutionResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CommandParameterValueTypeDef",
+        "DescribeJobExecutionRequestTypeDef",
+        "DescribeJobExecutionResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetPendingJobExecutionsRequestTypeDef",
+        "GetPendingJobExecutionsResponseTypeDef",
+        "JobExecutionStateTypeDef",
+        "JobExecutionSummaryTypeDef",
+        "JobExecutionTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartCommandExecutionRequestTypeDef",
+        "StartCommandExecutionResponseTypeDef",
+        "StartNextPendingJobExecutionRequestTypeDef",
+        "StartNextPendingJobExecutionResponseTypeDef",
+        "UpdateJobExecutionRequestTypeDef",
+        "UpdateJobExecutionResponseTypeDef",
+    ]
 
 
 class CommandParameterValueTypeDef(TypedDict):
@@ -59,36 +60,6 @@ class DescribeJobExecutionRequestTypeDef(TypedDict):
     executionNumber: NotRequired[int]
 
 
-class DescribeJobExecutionResponseTypeDef(TypedDict):
-    execution: NotRequired[JobExecutionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetPendingJobExecutionsRequestTypeDef(TypedDict):
-    thingName: str
-
-
-class GetPendingJobExecutionsResponseTypeDef(TypedDict):
-    inProgressJobs: NotRequired[list[JobExecutionSummaryTypeDef]]
-    queuedJobs: NotRequired[list[JobExecutionSummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class JobExecutionStateTypeDef(TypedDict):
-    status: NotRequired[JobExecutionStatusType]
-    statusDetails: NotRequired[dict[str, str]]
-    versionNumber: NotRequired[int]
-
-
-class JobExecutionSummaryTypeDef(TypedDict):
-    jobId: NotRequired[str]
-    queuedAt: NotRequired[int]
-    startedAt: NotRequired[int]
-    lastUpdatedAt: NotRequired[int]
-    versionNumber: NotRequired[int]
-    executionNumber: NotRequired[int]
-
-
 class JobExecutionTypeDef(TypedDict):
     jobId: NotRequired[str]
     thingName: NotRequired[str]
@@ -101,6 +72,36 @@ class JobExecutionTypeDef(TypedDict):
     versionNumber: NotRequired[int]
     executionNumber: NotRequired[int]
     jobDocument: NotRequired[str]
+
+
+class DescribeJobExecutionResponseTypeDef(TypedDict):
+    execution: NotRequired[JobExecutionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetPendingJobExecutionsRequestTypeDef(TypedDict):
+    thingName: str
+
+
+class JobExecutionSummaryTypeDef(TypedDict):
+    jobId: NotRequired[str]
+    queuedAt: NotRequired[int]
+    startedAt: NotRequired[int]
+    lastUpdatedAt: NotRequired[int]
+    versionNumber: NotRequired[int]
+    executionNumber: NotRequired[int]
+
+
+class GetPendingJobExecutionsResponseTypeDef(TypedDict):
+    inProgressJobs: NotRequired[list[JobExecutionSummaryTypeDef]]
+    queuedJobs: NotRequired[list[JobExecutionSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class JobExecutionStateTypeDef(TypedDict):
+    status: NotRequired[JobExecutionStatusType]
+    statusDetails: NotRequired[dict[str, str]]
+    versionNumber: NotRequired[int]
 
 
 class StartCommandExecutionRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -59,221 +59,222 @@ from .literals import (
     TokenEndpointAuthenticationSchemeType,
 )
 
-__all__ = [
-    "AbortConfigCriteriaTypeDef",
-    "AccountAssociationItemTypeDef",
-    "AuthConfigOutputTypeDef",
-    "AuthConfigTypeDef",
-    "AuthConfigUpdateTypeDef",
-    "AuthMaterialTypeDef",
-    "CapabilityActionTypeDef",
-    "CapabilityReportCapabilityOutputTypeDef",
-    "CapabilityReportCapabilityTypeDef",
-    "CapabilityReportEndpointOutputTypeDef",
-    "CapabilityReportEndpointTypeDef",
-    "CapabilityReportOutputTypeDef",
-    "CapabilityReportTypeDef",
-    "CapabilitySchemaItemTypeDef",
-    "CommandCapabilityTypeDef",
-    "CommandEndpointTypeDef",
-    "ConfigurationErrorTypeDef",
-    "ConfigurationStatusTypeDef",
-    "ConnectorDestinationSummaryTypeDef",
-    "ConnectorItemTypeDef",
-    "CreateAccountAssociationRequestTypeDef",
-    "CreateAccountAssociationResponseTypeDef",
-    "CreateCloudConnectorRequestTypeDef",
-    "CreateCloudConnectorResponseTypeDef",
-    "CreateConnectorDestinationRequestTypeDef",
-    "CreateConnectorDestinationResponseTypeDef",
-    "CreateCredentialLockerRequestTypeDef",
-    "CreateCredentialLockerResponseTypeDef",
-    "CreateDestinationRequestTypeDef",
-    "CreateDestinationResponseTypeDef",
-    "CreateEventLogConfigurationRequestTypeDef",
-    "CreateEventLogConfigurationResponseTypeDef",
-    "CreateManagedThingRequestTypeDef",
-    "CreateManagedThingResponseTypeDef",
-    "CreateNotificationConfigurationRequestTypeDef",
-    "CreateNotificationConfigurationResponseTypeDef",
-    "CreateOtaTaskConfigurationRequestTypeDef",
-    "CreateOtaTaskConfigurationResponseTypeDef",
-    "CreateOtaTaskRequestTypeDef",
-    "CreateOtaTaskResponseTypeDef",
-    "CreateProvisioningProfileRequestTypeDef",
-    "CreateProvisioningProfileResponseTypeDef",
-    "CredentialLockerSummaryTypeDef",
-    "DeleteAccountAssociationRequestTypeDef",
-    "DeleteCloudConnectorRequestTypeDef",
-    "DeleteConnectorDestinationRequestTypeDef",
-    "DeleteCredentialLockerRequestTypeDef",
-    "DeleteDestinationRequestTypeDef",
-    "DeleteEventLogConfigurationRequestTypeDef",
-    "DeleteManagedThingRequestTypeDef",
-    "DeleteNotificationConfigurationRequestTypeDef",
-    "DeleteOtaTaskConfigurationRequestTypeDef",
-    "DeleteOtaTaskRequestTypeDef",
-    "DeleteProvisioningProfileRequestTypeDef",
-    "DeregisterAccountAssociationRequestTypeDef",
-    "DestinationSummaryTypeDef",
-    "DeviceDiscoverySummaryTypeDef",
-    "DeviceTypeDef",
-    "DiscoveredDeviceSummaryTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointConfigTypeDef",
-    "EventLogConfigurationSummaryTypeDef",
-    "ExponentialRolloutRateTypeDef",
-    "GeneralAuthorizationNameTypeDef",
-    "GeneralAuthorizationUpdateTypeDef",
-    "GetAccountAssociationRequestTypeDef",
-    "GetAccountAssociationResponseTypeDef",
-    "GetCloudConnectorRequestTypeDef",
-    "GetCloudConnectorResponseTypeDef",
-    "GetConnectorDestinationRequestTypeDef",
-    "GetConnectorDestinationResponseTypeDef",
-    "GetCredentialLockerRequestTypeDef",
-    "GetCredentialLockerResponseTypeDef",
-    "GetCustomEndpointResponseTypeDef",
-    "GetDefaultEncryptionConfigurationResponseTypeDef",
-    "GetDestinationRequestTypeDef",
-    "GetDestinationResponseTypeDef",
-    "GetDeviceDiscoveryRequestTypeDef",
-    "GetDeviceDiscoveryResponseTypeDef",
-    "GetEventLogConfigurationRequestTypeDef",
-    "GetEventLogConfigurationResponseTypeDef",
-    "GetHubConfigurationResponseTypeDef",
-    "GetManagedThingCapabilitiesRequestTypeDef",
-    "GetManagedThingCapabilitiesResponseTypeDef",
-    "GetManagedThingCertificateRequestTypeDef",
-    "GetManagedThingCertificateResponseTypeDef",
-    "GetManagedThingConnectivityDataRequestTypeDef",
-    "GetManagedThingConnectivityDataResponseTypeDef",
-    "GetManagedThingMetaDataRequestTypeDef",
-    "GetManagedThingMetaDataResponseTypeDef",
-    "GetManagedThingRequestTypeDef",
-    "GetManagedThingResponseTypeDef",
-    "GetManagedThingStateRequestTypeDef",
-    "GetManagedThingStateResponseTypeDef",
-    "GetNotificationConfigurationRequestTypeDef",
-    "GetNotificationConfigurationResponseTypeDef",
-    "GetOtaTaskConfigurationRequestTypeDef",
-    "GetOtaTaskConfigurationResponseTypeDef",
-    "GetOtaTaskRequestTypeDef",
-    "GetOtaTaskResponseTypeDef",
-    "GetProvisioningProfileRequestTypeDef",
-    "GetProvisioningProfileResponseTypeDef",
-    "GetRuntimeLogConfigurationRequestTypeDef",
-    "GetRuntimeLogConfigurationResponseTypeDef",
-    "GetSchemaVersionRequestTypeDef",
-    "GetSchemaVersionResponseTypeDef",
-    "LambdaConfigTypeDef",
-    "ListAccountAssociationsRequestTypeDef",
-    "ListAccountAssociationsResponseTypeDef",
-    "ListCloudConnectorsRequestTypeDef",
-    "ListCloudConnectorsResponseTypeDef",
-    "ListConnectorDestinationsRequestTypeDef",
-    "ListConnectorDestinationsResponseTypeDef",
-    "ListCredentialLockersRequestTypeDef",
-    "ListCredentialLockersResponseTypeDef",
-    "ListDestinationsRequestTypeDef",
-    "ListDestinationsResponseTypeDef",
-    "ListDeviceDiscoveriesRequestTypeDef",
-    "ListDeviceDiscoveriesResponseTypeDef",
-    "ListDiscoveredDevicesRequestTypeDef",
-    "ListDiscoveredDevicesResponseTypeDef",
-    "ListEventLogConfigurationsRequestTypeDef",
-    "ListEventLogConfigurationsResponseTypeDef",
-    "ListManagedThingAccountAssociationsRequestTypeDef",
-    "ListManagedThingAccountAssociationsResponseTypeDef",
-    "ListManagedThingSchemasRequestTypeDef",
-    "ListManagedThingSchemasResponseTypeDef",
-    "ListManagedThingsRequestTypeDef",
-    "ListManagedThingsResponseTypeDef",
-    "ListNotificationConfigurationsRequestTypeDef",
-    "ListNotificationConfigurationsResponseTypeDef",
-    "ListOtaTaskConfigurationsRequestTypeDef",
-    "ListOtaTaskConfigurationsResponseTypeDef",
-    "ListOtaTaskExecutionsRequestTypeDef",
-    "ListOtaTaskExecutionsResponseTypeDef",
-    "ListOtaTasksRequestTypeDef",
-    "ListOtaTasksResponseTypeDef",
-    "ListProvisioningProfilesRequestTypeDef",
-    "ListProvisioningProfilesResponseTypeDef",
-    "ListSchemaVersionsRequestTypeDef",
-    "ListSchemaVersionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ManagedThingAssociationTypeDef",
-    "ManagedThingSchemaListItemTypeDef",
-    "ManagedThingSummaryTypeDef",
-    "MatterCapabilityReportAttributeTypeDef",
-    "MatterCapabilityReportClusterTypeDef",
-    "MatterCapabilityReportEndpointTypeDef",
-    "MatterCapabilityReportTypeDef",
-    "MatterClusterTypeDef",
-    "MatterEndpointTypeDef",
-    "NotificationConfigurationSummaryTypeDef",
-    "OAuthConfigTypeDef",
-    "OAuthUpdateTypeDef",
-    "OtaTaskAbortConfigOutputTypeDef",
-    "OtaTaskAbortConfigTypeDef",
-    "OtaTaskConfigurationSummaryTypeDef",
-    "OtaTaskExecutionRetryConfigOutputTypeDef",
-    "OtaTaskExecutionRetryConfigTypeDef",
-    "OtaTaskExecutionRolloutConfigTypeDef",
-    "OtaTaskExecutionSummariesTypeDef",
-    "OtaTaskExecutionSummaryTypeDef",
-    "OtaTaskSchedulingConfigOutputTypeDef",
-    "OtaTaskSchedulingConfigTypeDef",
-    "OtaTaskSummaryTypeDef",
-    "OtaTaskTimeoutConfigTypeDef",
-    "ProactiveRefreshTokenRenewalTypeDef",
-    "ProvisioningProfileSummaryTypeDef",
-    "PushConfigOutputTypeDef",
-    "PushConfigTypeDef",
-    "PutDefaultEncryptionConfigurationRequestTypeDef",
-    "PutDefaultEncryptionConfigurationResponseTypeDef",
-    "PutHubConfigurationRequestTypeDef",
-    "PutHubConfigurationResponseTypeDef",
-    "PutRuntimeLogConfigurationRequestTypeDef",
-    "RegisterAccountAssociationRequestTypeDef",
-    "RegisterAccountAssociationResponseTypeDef",
-    "RegisterCustomEndpointResponseTypeDef",
-    "ResetRuntimeLogConfigurationRequestTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryConfigCriteriaTypeDef",
-    "RolloutRateIncreaseCriteriaTypeDef",
-    "RuntimeLogConfigurationsTypeDef",
-    "ScheduleMaintenanceWindowTypeDef",
-    "SchemaVersionListItemTypeDef",
-    "SecretsManagerTypeDef",
-    "SendConnectorEventRequestTypeDef",
-    "SendConnectorEventResponseTypeDef",
-    "SendManagedThingCommandRequestTypeDef",
-    "SendManagedThingCommandResponseTypeDef",
-    "StartAccountAssociationRefreshRequestTypeDef",
-    "StartAccountAssociationRefreshResponseTypeDef",
-    "StartDeviceDiscoveryRequestTypeDef",
-    "StartDeviceDiscoveryResponseTypeDef",
-    "StateCapabilityTypeDef",
-    "StateEndpointTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TaskProcessingDetailsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccountAssociationRequestTypeDef",
-    "UpdateCloudConnectorRequestTypeDef",
-    "UpdateConnectorDestinationRequestTypeDef",
-    "UpdateDestinationRequestTypeDef",
-    "UpdateEventLogConfigurationRequestTypeDef",
-    "UpdateManagedThingRequestTypeDef",
-    "UpdateNotificationConfigurationRequestTypeDef",
-    "UpdateOtaTaskRequestTypeDef",
-    "WiFiSimpleSetupConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AbortConfigCriteriaTypeDef",
+        "AccountAssociationItemTypeDef",
+        "AuthConfigOutputTypeDef",
+        "AuthConfigTypeDef",
+        "AuthConfigUpdateTypeDef",
+        "AuthMaterialTypeDef",
+        "CapabilityActionTypeDef",
+        "CapabilityReportCapabilityOutputTypeDef",
+        "CapabilityReportCapabilityTypeDef",
+        "CapabilityReportEndpointOutputTypeDef",
+        "CapabilityReportEndpointTypeDef",
+        "CapabilityReportOutputTypeDef",
+        "CapabilityReportTypeDef",
+        "CapabilitySchemaItemTypeDef",
+        "CommandCapabilityTypeDef",
+        "CommandEndpointTypeDef",
+        "ConfigurationErrorTypeDef",
+        "ConfigurationStatusTypeDef",
+        "ConnectorDestinationSummaryTypeDef",
+        "ConnectorItemTypeDef",
+        "CreateAccountAssociationRequestTypeDef",
+        "CreateAccountAssociationResponseTypeDef",
+        "CreateCloudConnectorRequestTypeDef",
+        "CreateCloudConnectorResponseTypeDef",
+        "CreateConnectorDestinationRequestTypeDef",
+        "CreateConnectorDestinationResponseTypeDef",
+        "CreateCredentialLockerRequestTypeDef",
+        "CreateCredentialLockerResponseTypeDef",
+        "CreateDestinationRequestTypeDef",
+        "CreateDestinationResponseTypeDef",
+        "CreateEventLogConfigurationRequestTypeDef",
+        "CreateEventLogConfigurationResponseTypeDef",
+        "CreateManagedThingRequestTypeDef",
+        "CreateManagedThingResponseTypeDef",
+        "CreateNotificationConfigurationRequestTypeDef",
+        "CreateNotificationConfigurationResponseTypeDef",
+        "CreateOtaTaskConfigurationRequestTypeDef",
+        "CreateOtaTaskConfigurationResponseTypeDef",
+        "CreateOtaTaskRequestTypeDef",
+        "CreateOtaTaskResponseTypeDef",
+        "CreateProvisioningProfileRequestTypeDef",
+        "CreateProvisioningProfileResponseTypeDef",
+        "CredentialLockerSummaryTypeDef",
+        "DeleteAccountAssociationRequestTypeDef",
+        "DeleteCloudConnectorRequestTypeDef",
+        "DeleteConnectorDestinationRequestTypeDef",
+        "DeleteCredentialLockerRequestTypeDef",
+        "DeleteDestinationRequestTypeDef",
+        "DeleteEventLogConfigurationRequestTypeDef",
+        "DeleteManagedThingRequestTypeDef",
+        "DeleteNotificationConfigurationRequestTypeDef",
+        "DeleteOtaTaskConfigurationRequestTypeDef",
+        "DeleteOtaTaskRequestTypeDef",
+        "DeleteProvisioningProfileRequestTypeDef",
+        "DeregisterAccountAssociationRequestTypeDef",
+        "DestinationSummaryTypeDef",
+        "DeviceDiscoverySummaryTypeDef",
+        "DeviceTypeDef",
+        "DiscoveredDeviceSummaryTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointConfigTypeDef",
+        "EventLogConfigurationSummaryTypeDef",
+        "ExponentialRolloutRateTypeDef",
+        "GeneralAuthorizationNameTypeDef",
+        "GeneralAuthorizationUpdateTypeDef",
+        "GetAccountAssociationRequestTypeDef",
+        "GetAccountAssociationResponseTypeDef",
+        "GetCloudConnectorRequestTypeDef",
+        "GetCloudConnectorResponseTypeDef",
+        "GetConnectorDestinationRequestTypeDef",
+        "GetConnectorDestinationResponseTypeDef",
+        "GetCredentialLockerRequestTypeDef",
+        "GetCredentialLockerResponseTypeDef",
+        "GetCustomEndpointResponseTypeDef",
+        "GetDefaultEncryptionConfigurationResponseTypeDef",
+        "GetDestinationRequestTypeDef",
+        "GetDestinationResponseTypeDef",
+        "GetDeviceDiscoveryRequestTypeDef",
+        "GetDeviceDiscoveryResponseTypeDef",
+        "GetEventLogConfigurationRequestTypeDef",
+        "GetEventLogConfigurationResponseTypeDef",
+        "GetHubConfigurationResponseTypeDef",
+        "GetManagedThingCapabilitiesRequestTypeDef",
+        "GetManagedThingCapabilitiesResponseTypeDef",
+        "GetManagedThingCertificateRequestTypeDef",
+        "GetManagedThingCertificateResponseTypeDef",
+        "GetManagedThingConnectivityDataRequestTypeDef",
+        "GetManagedThingConnectivityDataResponseTypeDef",
+        "GetManagedThingMetaDataRequestTypeDef",
+        "GetManagedThingMetaDataResponseTypeDef",
+        "GetManagedThingRequestTypeDef",
+        "GetManagedThingResponseTypeDef",
+        "GetManagedThingStateRequestTypeDef",
+        "GetManagedThingStateResponseTypeDef",
+        "GetNotificationConfigurationRequestTypeDef",
+        "GetNotificationConfigurationResponseTypeDef",
+        "GetOtaTaskConfigurationRequestTypeDef",
+        "GetOtaTaskConfigurationResponseTypeDef",
+        "GetOtaTaskRequestTypeDef",
+        "GetOtaTaskResponseTypeDef",
+        "GetProvisioningProfileRequestTypeDef",
+        "GetProvisioningProfileResponseTypeDef",
+        "GetRuntimeLogConfigurationRequestTypeDef",
+        "GetRuntimeLogConfigurationResponseTypeDef",
+        "GetSchemaVersionRequestTypeDef",
+        "GetSchemaVersionResponseTypeDef",
+        "LambdaConfigTypeDef",
+        "ListAccountAssociationsRequestTypeDef",
+        "ListAccountAssociationsResponseTypeDef",
+        "ListCloudConnectorsRequestTypeDef",
+        "ListCloudConnectorsResponseTypeDef",
+        "ListConnectorDestinationsRequestTypeDef",
+        "ListConnectorDestinationsResponseTypeDef",
+        "ListCredentialLockersRequestTypeDef",
+        "ListCredentialLockersResponseTypeDef",
+        "ListDestinationsRequestTypeDef",
+        "ListDestinationsResponseTypeDef",
+        "ListDeviceDiscoveriesRequestTypeDef",
+        "ListDeviceDiscoveriesResponseTypeDef",
+        "ListDiscoveredDevicesRequestTypeDef",
+        "ListDiscoveredDevicesResponseTypeDef",
+        "ListEventLogConfigurationsRequestTypeDef",
+        "ListEventLogConfigurationsResponseTypeDef",
+        "ListManagedThingAccountAssociationsRequestTypeDef",
+        "ListManagedThingAccountAssociationsResponseTypeDef",
+        "ListManagedThingSchemasRequestTypeDef",
+        "ListManagedThingSchemasResponseTypeDef",
+        "ListManagedThingsRequestTypeDef",
+        "ListManagedThingsResponseTypeDef",
+        "ListNotificationConfigurationsRequestTypeDef",
+        "ListNotificationConfigurationsResponseTypeDef",
+        "ListOtaTaskConfigurationsRequestTypeDef",
+        "ListOtaTaskConfigurationsResponseTypeDef",
+        "ListOtaTaskExecutionsRequestTypeDef",
+        "ListOtaTaskExecutionsResponseTypeDef",
+        "ListOtaTasksRequestTypeDef",
+        "ListOtaTasksResponseTypeDef",
+        "ListProvisioningProfilesRequestTypeDef",
+        "ListProvisioningProfilesResponseTypeDef",
+        "ListSchemaVersionsRequestTypeDef",
+        "ListSchemaVersionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ManagedThingAssociationTypeDef",
+        "ManagedThingSchemaListItemTypeDef",
+        "ManagedThingSummaryTypeDef",
+        "MatterCapabilityReportAttributeTypeDef",
+        "MatterCapabilityReportClusterTypeDef",
+        "MatterCapabilityReportEndpointTypeDef",
+        "MatterCapabilityReportTypeDef",
+        "MatterClusterTypeDef",
+        "MatterEndpointTypeDef",
+        "NotificationConfigurationSummaryTypeDef",
+        "OAuthConfigTypeDef",
+        "OAuthUpdateTypeDef",
+        "OtaTaskAbortConfigOutputTypeDef",
+        "OtaTaskAbortConfigTypeDef",
+        "OtaTaskConfigurationSummaryTypeDef",
+        "OtaTaskExecutionRetryConfigOutputTypeDef",
+        "OtaTaskExecutionRetryConfigTypeDef",
+        "OtaTaskExecutionRolloutConfigTypeDef",
+        "OtaTaskExecutionSummariesTypeDef",
+        "OtaTaskExecutionSummaryTypeDef",
+        "OtaTaskSchedulingConfigOutputTypeDef",
+        "OtaTaskSchedulingConfigTypeDef",
+        "OtaTaskSummaryTypeDef",
+        "OtaTaskTimeoutConfigTypeDef",
+        "ProactiveRefreshTokenRenewalTypeDef",
+        "ProvisioningProfileSummaryTypeDef",
+        "PushConfigOutputTypeDef",
+        "PushConfigTypeDef",
+        "PutDefaultEncryptionConfigurationRequestTypeDef",
+        "PutDefaultEncryptionConfigurationResponseTypeDef",
+        "PutHubConfigurationRequestTypeDef",
+        "PutHubConfigurationResponseTypeDef",
+        "PutRuntimeLogConfigurationRequestTypeDef",
+        "RegisterAccountAssociationRequestTypeDef",
+        "RegisterAccountAssociationResponseTypeDef",
+        "RegisterCustomEndpointResponseTypeDef",
+        "ResetRuntimeLogConfigurationRequestTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryConfigCriteriaTypeDef",
+        "RolloutRateIncreaseCriteriaTypeDef",
+        "RuntimeLogConfigurationsTypeDef",
+        "ScheduleMaintenanceWindowTypeDef",
+        "SchemaVersionListItemTypeDef",
+        "SecretsManagerTypeDef",
+        "SendConnectorEventRequestTypeDef",
+        "SendConnectorEventResponseTypeDef",
+        "SendManagedThingCommandRequestTypeDef",
+        "SendManagedThingCommandResponseTypeDef",
+        "StartAccountAssociationRefreshRequestTypeDef",
+        "StartAccountAssociationRefreshResponseTypeDef",
+        "StartDeviceDiscoveryRequestTypeDef",
+        "StartDeviceDiscoveryResponseTypeDef",
+        "StateCapabilityTypeDef",
+        "StateEndpointTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TaskProcessingDetailsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccountAssociationRequestTypeDef",
+        "UpdateCloudConnectorRequestTypeDef",
+        "UpdateConnectorDestinationRequestTypeDef",
+        "UpdateDestinationRequestTypeDef",
+        "UpdateEventLogConfigurationRequestTypeDef",
+        "UpdateManagedThingRequestTypeDef",
+        "UpdateNotificationConfigurationRequestTypeDef",
+        "UpdateOtaTaskRequestTypeDef",
+        "WiFiSimpleSetupConfigurationTypeDef",
+    ]
 
 
 class AbortConfigCriteriaTypeDef(TypedDict):
@@ -293,6 +294,30 @@ class AccountAssociationItemTypeDef(TypedDict):
     Arn: NotRequired[str]
 
 
+class SecretsManagerTypeDef(TypedDict):
+    arn: str
+    versionId: str
+
+
+class AuthMaterialTypeDef(TypedDict):
+    SecretsManager: SecretsManagerTypeDef
+    AuthMaterialName: str
+
+
+class ProactiveRefreshTokenRenewalTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    DaysBeforeRenewal: NotRequired[int]
+
+
+class OAuthConfigTypeDef(TypedDict):
+    authUrl: str
+    tokenUrl: str
+    scope: NotRequired[str]
+    tokenEndpointAuthenticationScheme: TokenEndpointAuthenticationSchemeType
+    oAuthCompleteRedirectUrl: NotRequired[str]
+    proactiveRefreshTokenRenewal: NotRequired[ProactiveRefreshTokenRenewalTypeDef]
+
+
 class AuthConfigOutputTypeDef(TypedDict):
     oAuth: NotRequired[OAuthConfigTypeDef]
     GeneralAuthorization: NotRequired[list[AuthMaterialTypeDef]]
@@ -303,14 +328,19 @@ class AuthConfigTypeDef(TypedDict):
     GeneralAuthorization: NotRequired[ReadOnly[Sequence[AuthMaterialTypeDef]]]
 
 
+class GeneralAuthorizationUpdateTypeDef(TypedDict):
+    AuthMaterialsToAdd: NotRequired[ReadOnly[Sequence[AuthMaterialTypeDef]]]
+    AuthMaterialsToUpdate: NotRequired[ReadOnly[Sequence[AuthMaterialTypeDef]]]
+
+
+class OAuthUpdateTypeDef(TypedDict):
+    oAuthCompleteRedirectUrl: NotRequired[str]
+    proactiveRefreshTokenRenewal: NotRequired[ProactiveRefreshTokenRenewalTypeDef]
+
+
 class AuthConfigUpdateTypeDef(TypedDict):
     oAuthUpdate: NotRequired[OAuthUpdateTypeDef]
     GeneralAuthorizationUpdate: NotRequired[ReadOnly[GeneralAuthorizationUpdateTypeDef]]
-
-
-class AuthMaterialTypeDef(TypedDict):
-    SecretsManager: SecretsManagerTypeDef
-    AuthMaterialName: str
 
 
 class CapabilityActionTypeDef(TypedDict):
@@ -399,6 +429,18 @@ class ConnectorDestinationSummaryTypeDef(TypedDict):
     Id: NotRequired[str]
 
 
+class LambdaConfigTypeDef(TypedDict):
+    arn: str
+
+
+EndpointConfigTypeDef = TypedDict(
+    "EndpointConfigTypeDef",
+    {
+        "lambda": NotRequired["LambdaConfigTypeDef"],
+    },
+)
+
+
 class ConnectorItemTypeDef(TypedDict):
     Name: str
     EndpointConfig: EndpointConfigTypeDef
@@ -406,6 +448,10 @@ class ConnectorItemTypeDef(TypedDict):
     EndpointType: NotRequired[EndpointTypeType]
     Id: NotRequired[str]
     Type: NotRequired[CloudConnectorTypeType]
+
+
+class GeneralAuthorizationNameTypeDef(TypedDict):
+    AuthMaterialName: NotRequired[str]
 
 
 class CreateAccountAssociationRequestTypeDef(TypedDict):
@@ -493,6 +539,12 @@ class CreateEventLogConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class WiFiSimpleSetupConfigurationTypeDef(TypedDict):
+    EnableAsProvisioner: NotRequired[bool]
+    EnableAsProvisionee: NotRequired[bool]
+    TimeoutInMinutes: NotRequired[int]
+
+
 class CreateManagedThingRequestTypeDef(TypedDict):
     Role: RoleType
     Owner: NotRequired[str]
@@ -532,6 +584,36 @@ class CreateNotificationConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OtaTaskAbortConfigTypeDef(TypedDict):
+    AbortConfigCriteriaList: NotRequired[ReadOnly[Sequence[AbortConfigCriteriaTypeDef]]]
+
+
+class RolloutRateIncreaseCriteriaTypeDef(TypedDict):
+    numberOfNotifiedThings: NotRequired[int]
+    numberOfSucceededThings: NotRequired[int]
+
+
+class ExponentialRolloutRateTypeDef(TypedDict):
+    BaseRatePerMinute: NotRequired[int]
+    IncrementFactor: NotRequired[float]
+    RateIncreaseCriteria: NotRequired[RolloutRateIncreaseCriteriaTypeDef]
+
+
+class OtaTaskExecutionRolloutConfigTypeDef(TypedDict):
+    ExponentialRolloutRate: NotRequired[ExponentialRolloutRateTypeDef]
+    MaximumPerMinute: NotRequired[int]
+
+
+class OtaTaskTimeoutConfigTypeDef(TypedDict):
+    InProgressTimeoutInMinutes: NotRequired[int]
+
+
+class PushConfigTypeDef(TypedDict):
+    AbortConfig: NotRequired[ReadOnly[OtaTaskAbortConfigTypeDef]]
+    RolloutConfig: NotRequired[OtaTaskExecutionRolloutConfigTypeDef]
+    TimeoutConfig: NotRequired[OtaTaskTimeoutConfigTypeDef]
+
+
 class CreateOtaTaskConfigurationRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     Name: NotRequired[str]
@@ -542,6 +624,29 @@ class CreateOtaTaskConfigurationRequestTypeDef(TypedDict):
 class CreateOtaTaskConfigurationResponseTypeDef(TypedDict):
     TaskConfigurationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RetryConfigCriteriaTypeDef(TypedDict):
+    FailureType: NotRequired[RetryCriteriaFailureTypeType]
+    MinNumberOfRetries: NotRequired[int]
+
+
+class OtaTaskExecutionRetryConfigTypeDef(TypedDict):
+    RetryConfigCriteria: NotRequired[ReadOnly[Sequence[RetryConfigCriteriaTypeDef]]]
+
+
+class ScheduleMaintenanceWindowTypeDef(TypedDict):
+    DurationInMinutes: NotRequired[int]
+    StartTime: NotRequired[str]
+
+
+class OtaTaskSchedulingConfigTypeDef(TypedDict):
+    EndBehavior: NotRequired[SchedulingConfigEndBehaviorType]
+    EndTime: NotRequired[str]
+    MaintenanceWindows: NotRequired[
+        ReadOnly[Sequence[ScheduleMaintenanceWindowTypeDef]]
+    ]
+    StartTime: NotRequired[str]
 
 
 class CreateOtaTaskRequestTypeDef(TypedDict):
@@ -659,6 +764,41 @@ class DeviceDiscoverySummaryTypeDef(TypedDict):
     Status: NotRequired[DeviceDiscoveryStatusType]
 
 
+class MatterCapabilityReportAttributeTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    value: NotRequired[ReadOnly[DocumentValue]]
+
+
+class MatterCapabilityReportClusterTypeDef(TypedDict):
+    id: str
+    revision: int
+    publicId: NotRequired[str]
+    name: NotRequired[str]
+    specVersion: NotRequired[str]
+    attributes: NotRequired[ReadOnly[Sequence[MatterCapabilityReportAttributeTypeDef]]]
+    commands: NotRequired[ReadOnly[Sequence[str]]]
+    events: NotRequired[ReadOnly[Sequence[str]]]
+    featureMap: NotRequired[int]
+    generatedCommands: NotRequired[ReadOnly[Sequence[str]]]
+    fabricIndex: NotRequired[int]
+
+
+class MatterCapabilityReportEndpointTypeDef(TypedDict):
+    id: str
+    deviceTypes: ReadOnly[Sequence[str]]
+    clusters: ReadOnly[Sequence[MatterCapabilityReportClusterTypeDef]]
+    parts: NotRequired[ReadOnly[Sequence[str]]]
+    semanticTags: NotRequired[ReadOnly[Sequence[str]]]
+    clientClusters: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MatterCapabilityReportTypeDef(TypedDict):
+    version: str
+    nodeId: NotRequired[str]
+    endpoints: ReadOnly[Sequence[MatterCapabilityReportEndpointTypeDef]]
+
+
 class DeviceTypeDef(TypedDict):
     ConnectorDeviceId: str
     ConnectorDeviceName: NotRequired[str]
@@ -679,34 +819,11 @@ class DiscoveredDeviceSummaryTypeDef(TypedDict):
     AuthenticationMaterial: NotRequired[str]
 
 
-EndpointConfigTypeDef = TypedDict(
-    "EndpointConfigTypeDef",
-    {
-        "lambda": NotRequired["LambdaConfigTypeDef"],
-    },
-)
-
-
 class EventLogConfigurationSummaryTypeDef(TypedDict):
     Id: NotRequired[str]
     ResourceType: NotRequired[str]
     ResourceId: NotRequired[str]
     EventLogLevel: NotRequired[LogLevelType]
-
-
-class ExponentialRolloutRateTypeDef(TypedDict):
-    BaseRatePerMinute: NotRequired[int]
-    IncrementFactor: NotRequired[float]
-    RateIncreaseCriteria: NotRequired[RolloutRateIncreaseCriteriaTypeDef]
-
-
-class GeneralAuthorizationNameTypeDef(TypedDict):
-    AuthMaterialName: NotRequired[str]
-
-
-class GeneralAuthorizationUpdateTypeDef(TypedDict):
-    AuthMaterialsToAdd: NotRequired[ReadOnly[Sequence[AuthMaterialTypeDef]]]
-    AuthMaterialsToUpdate: NotRequired[ReadOnly[Sequence[AuthMaterialTypeDef]]]
 
 
 class GetAccountAssociationRequestTypeDef(TypedDict):
@@ -916,6 +1033,18 @@ class GetManagedThingStateRequestTypeDef(TypedDict):
     ManagedThingId: str
 
 
+class StateCapabilityTypeDef(TypedDict):
+    id: str
+    name: str
+    version: str
+    properties: NotRequired[DocumentOutputValue]
+
+
+class StateEndpointTypeDef(TypedDict):
+    endpointId: str
+    capabilities: list[StateCapabilityTypeDef]
+
+
 class GetManagedThingStateResponseTypeDef(TypedDict):
     Endpoints: list[StateEndpointTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -938,6 +1067,16 @@ class GetOtaTaskConfigurationRequestTypeDef(TypedDict):
     Identifier: str
 
 
+class OtaTaskAbortConfigOutputTypeDef(TypedDict):
+    AbortConfigCriteriaList: NotRequired[list[AbortConfigCriteriaTypeDef]]
+
+
+class PushConfigOutputTypeDef(TypedDict):
+    AbortConfig: NotRequired[OtaTaskAbortConfigOutputTypeDef]
+    RolloutConfig: NotRequired[OtaTaskExecutionRolloutConfigTypeDef]
+    TimeoutConfig: NotRequired[OtaTaskTimeoutConfigTypeDef]
+
+
 class GetOtaTaskConfigurationResponseTypeDef(TypedDict):
     TaskConfigurationId: NotRequired[str]
     Name: NotRequired[str]
@@ -949,6 +1088,29 @@ class GetOtaTaskConfigurationResponseTypeDef(TypedDict):
 
 class GetOtaTaskRequestTypeDef(TypedDict):
     Identifier: str
+
+
+class OtaTaskExecutionRetryConfigOutputTypeDef(TypedDict):
+    RetryConfigCriteria: NotRequired[list[RetryConfigCriteriaTypeDef]]
+
+
+class OtaTaskSchedulingConfigOutputTypeDef(TypedDict):
+    EndBehavior: NotRequired[SchedulingConfigEndBehaviorType]
+    EndTime: NotRequired[str]
+    MaintenanceWindows: NotRequired[list[ScheduleMaintenanceWindowTypeDef]]
+    StartTime: NotRequired[str]
+
+
+class TaskProcessingDetailsTypeDef(TypedDict):
+    NumberOfCanceledThings: NotRequired[int]
+    NumberOfFailedThings: NotRequired[int]
+    NumberOfInProgressThings: NotRequired[int]
+    numberOfQueuedThings: NotRequired[int]
+    numberOfRejectedThings: NotRequired[int]
+    numberOfRemovedThings: NotRequired[int]
+    numberOfSucceededThings: NotRequired[int]
+    numberOfTimedOutThings: NotRequired[int]
+    processingTargets: NotRequired[list[str]]
 
 
 class GetOtaTaskResponseTypeDef(TypedDict):
@@ -991,6 +1153,17 @@ class GetRuntimeLogConfigurationRequestTypeDef(TypedDict):
     ManagedThingId: str
 
 
+class RuntimeLogConfigurationsTypeDef(TypedDict):
+    LogLevel: NotRequired[LogLevelType]
+    LogFlushLevel: NotRequired[LogLevelType]
+    LocalStoreLocation: NotRequired[str]
+    LocalStoreFileRotationMaxFiles: NotRequired[int]
+    LocalStoreFileRotationMaxBytes: NotRequired[int]
+    UploadLog: NotRequired[bool]
+    UploadPeriodMinutes: NotRequired[int]
+    DeleteLocalStoreAfterUpload: NotRequired[bool]
+
+
 class GetRuntimeLogConfigurationResponseTypeDef(TypedDict):
     ManagedThingId: NotRequired[str]
     RuntimeLogConfigurations: NotRequired[RuntimeLogConfigurationsTypeDef]
@@ -1012,10 +1185,6 @@ class GetSchemaVersionResponseTypeDef(TypedDict):
     Visibility: NotRequired[SchemaVersionVisibilityType]
     Schema: NotRequired[DocumentOutputValue]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LambdaConfigTypeDef(TypedDict):
-    arn: str
 
 
 class ListAccountAssociationsRequestTypeDef(TypedDict):
@@ -1120,6 +1289,12 @@ class ListManagedThingAccountAssociationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ManagedThingAssociationTypeDef(TypedDict):
+    ManagedThingId: NotRequired[str]
+    AccountAssociationId: NotRequired[str]
+    ManagedThingAssociationStatus: NotRequired[ManagedThingAssociationStatusType]
+
+
 class ListManagedThingAccountAssociationsResponseTypeDef(TypedDict):
     Items: NotRequired[list[ManagedThingAssociationTypeDef]]
     NextToken: NotRequired[str]
@@ -1132,6 +1307,12 @@ class ListManagedThingSchemasRequestTypeDef(TypedDict):
     CapabilityIdFilter: NotRequired[str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ManagedThingSchemaListItemTypeDef(TypedDict):
+    EndpointId: NotRequired[str]
+    CapabilityId: NotRequired[str]
+    Schema: NotRequired[DocumentOutputValue]
 
 
 class ListManagedThingSchemasResponseTypeDef(TypedDict):
@@ -1152,107 +1333,6 @@ class ListManagedThingsRequestTypeDef(TypedDict):
     ProvisioningStatusFilter: NotRequired[ProvisioningStatusType]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
-
-
-class ListManagedThingsResponseTypeDef(TypedDict):
-    Items: NotRequired[list[ManagedThingSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListNotificationConfigurationsRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListNotificationConfigurationsResponseTypeDef(TypedDict):
-    NotificationConfigurationList: NotRequired[
-        list[NotificationConfigurationSummaryTypeDef]
-    ]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListOtaTaskConfigurationsRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ListOtaTaskConfigurationsResponseTypeDef(TypedDict):
-    Items: NotRequired[list[OtaTaskConfigurationSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListOtaTaskExecutionsRequestTypeDef(TypedDict):
-    Identifier: str
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ListOtaTaskExecutionsResponseTypeDef(TypedDict):
-    ExecutionSummaries: NotRequired[list[OtaTaskExecutionSummariesTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListOtaTasksRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ListOtaTasksResponseTypeDef(TypedDict):
-    Tasks: NotRequired[list[OtaTaskSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListProvisioningProfilesRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ListProvisioningProfilesResponseTypeDef(TypedDict):
-    Items: NotRequired[list[ProvisioningProfileSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListSchemaVersionsRequestTypeDef(TypedDict):
-    Type: SchemaVersionTypeType
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-    SchemaId: NotRequired[str]
-    Namespace: NotRequired[str]
-    Visibility: NotRequired[SchemaVersionVisibilityType]
-    SemanticVersion: NotRequired[str]
-
-
-class ListSchemaVersionsResponseTypeDef(TypedDict):
-    Items: NotRequired[list[SchemaVersionListItemTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    tags: NotRequired[dict[str, str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ManagedThingAssociationTypeDef(TypedDict):
-    ManagedThingId: NotRequired[str]
-    AccountAssociationId: NotRequired[str]
-    ManagedThingAssociationStatus: NotRequired[ManagedThingAssociationStatusType]
-
-
-class ManagedThingSchemaListItemTypeDef(TypedDict):
-    EndpointId: NotRequired[str]
-    CapabilityId: NotRequired[str]
-    Schema: NotRequired[DocumentOutputValue]
 
 
 class ManagedThingSummaryTypeDef(TypedDict):
@@ -1277,39 +1357,144 @@ class ManagedThingSummaryTypeDef(TypedDict):
     ActivatedAt: NotRequired[datetime]
 
 
-class MatterCapabilityReportAttributeTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    value: NotRequired[ReadOnly[DocumentValue]]
+class ListManagedThingsResponseTypeDef(TypedDict):
+    Items: NotRequired[list[ManagedThingSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MatterCapabilityReportClusterTypeDef(TypedDict):
-    id: str
-    revision: int
-    publicId: NotRequired[str]
-    name: NotRequired[str]
-    specVersion: NotRequired[str]
-    attributes: NotRequired[ReadOnly[Sequence[MatterCapabilityReportAttributeTypeDef]]]
-    commands: NotRequired[ReadOnly[Sequence[str]]]
-    events: NotRequired[ReadOnly[Sequence[str]]]
-    featureMap: NotRequired[int]
-    generatedCommands: NotRequired[ReadOnly[Sequence[str]]]
-    fabricIndex: NotRequired[int]
+class ListNotificationConfigurationsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
 
 
-class MatterCapabilityReportEndpointTypeDef(TypedDict):
-    id: str
-    deviceTypes: ReadOnly[Sequence[str]]
-    clusters: ReadOnly[Sequence[MatterCapabilityReportClusterTypeDef]]
-    parts: NotRequired[ReadOnly[Sequence[str]]]
-    semanticTags: NotRequired[ReadOnly[Sequence[str]]]
-    clientClusters: NotRequired[ReadOnly[Sequence[str]]]
+class NotificationConfigurationSummaryTypeDef(TypedDict):
+    EventType: NotRequired[EventTypeType]
+    DestinationName: NotRequired[str]
 
 
-class MatterCapabilityReportTypeDef(TypedDict):
-    version: str
-    nodeId: NotRequired[str]
-    endpoints: ReadOnly[Sequence[MatterCapabilityReportEndpointTypeDef]]
+class ListNotificationConfigurationsResponseTypeDef(TypedDict):
+    NotificationConfigurationList: NotRequired[
+        list[NotificationConfigurationSummaryTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListOtaTaskConfigurationsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class OtaTaskConfigurationSummaryTypeDef(TypedDict):
+    TaskConfigurationId: NotRequired[str]
+    Name: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+
+
+class ListOtaTaskConfigurationsResponseTypeDef(TypedDict):
+    Items: NotRequired[list[OtaTaskConfigurationSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListOtaTaskExecutionsRequestTypeDef(TypedDict):
+    Identifier: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class OtaTaskExecutionSummaryTypeDef(TypedDict):
+    ExecutionNumber: NotRequired[int]
+    LastUpdatedAt: NotRequired[datetime]
+    QueuedAt: NotRequired[datetime]
+    RetryAttempt: NotRequired[int]
+    StartedAt: NotRequired[datetime]
+    Status: NotRequired[OtaTaskExecutionStatusType]
+
+
+class OtaTaskExecutionSummariesTypeDef(TypedDict):
+    TaskExecutionSummary: NotRequired[OtaTaskExecutionSummaryTypeDef]
+    ManagedThingId: NotRequired[str]
+
+
+class ListOtaTaskExecutionsResponseTypeDef(TypedDict):
+    ExecutionSummaries: NotRequired[list[OtaTaskExecutionSummariesTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListOtaTasksRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class OtaTaskSummaryTypeDef(TypedDict):
+    TaskId: NotRequired[str]
+    TaskArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    LastUpdatedAt: NotRequired[datetime]
+    TaskConfigurationId: NotRequired[str]
+    Status: NotRequired[OtaStatusType]
+
+
+class ListOtaTasksResponseTypeDef(TypedDict):
+    Tasks: NotRequired[list[OtaTaskSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListProvisioningProfilesRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ProvisioningProfileSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    ProvisioningType: NotRequired[ProvisioningTypeType]
+    Status: NotRequired[ProvisioningProfileStatusType]
+
+
+class ListProvisioningProfilesResponseTypeDef(TypedDict):
+    Items: NotRequired[list[ProvisioningProfileSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSchemaVersionsRequestTypeDef(TypedDict):
+    Type: SchemaVersionTypeType
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    SchemaId: NotRequired[str]
+    Namespace: NotRequired[str]
+    Visibility: NotRequired[SchemaVersionVisibilityType]
+    SemanticVersion: NotRequired[str]
+
+
+class SchemaVersionListItemTypeDef(TypedDict):
+    SchemaId: NotRequired[str]
+    Type: NotRequired[SchemaVersionTypeType]
+    Description: NotRequired[str]
+    Namespace: NotRequired[str]
+    SemanticVersion: NotRequired[str]
+    Visibility: NotRequired[SchemaVersionVisibilityType]
+
+
+class ListSchemaVersionsResponseTypeDef(TypedDict):
+    Items: NotRequired[list[SchemaVersionListItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class MatterClusterTypeDef(TypedDict):
@@ -1322,120 +1507,6 @@ class MatterClusterTypeDef(TypedDict):
 class MatterEndpointTypeDef(TypedDict):
     id: NotRequired[str]
     clusters: NotRequired[ReadOnly[Sequence[MatterClusterTypeDef]]]
-
-
-class NotificationConfigurationSummaryTypeDef(TypedDict):
-    EventType: NotRequired[EventTypeType]
-    DestinationName: NotRequired[str]
-
-
-class OAuthConfigTypeDef(TypedDict):
-    authUrl: str
-    tokenUrl: str
-    scope: NotRequired[str]
-    tokenEndpointAuthenticationScheme: TokenEndpointAuthenticationSchemeType
-    oAuthCompleteRedirectUrl: NotRequired[str]
-    proactiveRefreshTokenRenewal: NotRequired[ProactiveRefreshTokenRenewalTypeDef]
-
-
-class OAuthUpdateTypeDef(TypedDict):
-    oAuthCompleteRedirectUrl: NotRequired[str]
-    proactiveRefreshTokenRenewal: NotRequired[ProactiveRefreshTokenRenewalTypeDef]
-
-
-class OtaTaskAbortConfigOutputTypeDef(TypedDict):
-    AbortConfigCriteriaList: NotRequired[list[AbortConfigCriteriaTypeDef]]
-
-
-class OtaTaskAbortConfigTypeDef(TypedDict):
-    AbortConfigCriteriaList: NotRequired[ReadOnly[Sequence[AbortConfigCriteriaTypeDef]]]
-
-
-class OtaTaskConfigurationSummaryTypeDef(TypedDict):
-    TaskConfigurationId: NotRequired[str]
-    Name: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-
-
-class OtaTaskExecutionRetryConfigOutputTypeDef(TypedDict):
-    RetryConfigCriteria: NotRequired[list[RetryConfigCriteriaTypeDef]]
-
-
-class OtaTaskExecutionRetryConfigTypeDef(TypedDict):
-    RetryConfigCriteria: NotRequired[ReadOnly[Sequence[RetryConfigCriteriaTypeDef]]]
-
-
-class OtaTaskExecutionRolloutConfigTypeDef(TypedDict):
-    ExponentialRolloutRate: NotRequired[ExponentialRolloutRateTypeDef]
-    MaximumPerMinute: NotRequired[int]
-
-
-class OtaTaskExecutionSummariesTypeDef(TypedDict):
-    TaskExecutionSummary: NotRequired[OtaTaskExecutionSummaryTypeDef]
-    ManagedThingId: NotRequired[str]
-
-
-class OtaTaskExecutionSummaryTypeDef(TypedDict):
-    ExecutionNumber: NotRequired[int]
-    LastUpdatedAt: NotRequired[datetime]
-    QueuedAt: NotRequired[datetime]
-    RetryAttempt: NotRequired[int]
-    StartedAt: NotRequired[datetime]
-    Status: NotRequired[OtaTaskExecutionStatusType]
-
-
-class OtaTaskSchedulingConfigOutputTypeDef(TypedDict):
-    EndBehavior: NotRequired[SchedulingConfigEndBehaviorType]
-    EndTime: NotRequired[str]
-    MaintenanceWindows: NotRequired[list[ScheduleMaintenanceWindowTypeDef]]
-    StartTime: NotRequired[str]
-
-
-class OtaTaskSchedulingConfigTypeDef(TypedDict):
-    EndBehavior: NotRequired[SchedulingConfigEndBehaviorType]
-    EndTime: NotRequired[str]
-    MaintenanceWindows: NotRequired[
-        ReadOnly[Sequence[ScheduleMaintenanceWindowTypeDef]]
-    ]
-    StartTime: NotRequired[str]
-
-
-class OtaTaskSummaryTypeDef(TypedDict):
-    TaskId: NotRequired[str]
-    TaskArn: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    LastUpdatedAt: NotRequired[datetime]
-    TaskConfigurationId: NotRequired[str]
-    Status: NotRequired[OtaStatusType]
-
-
-class OtaTaskTimeoutConfigTypeDef(TypedDict):
-    InProgressTimeoutInMinutes: NotRequired[int]
-
-
-class ProactiveRefreshTokenRenewalTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    DaysBeforeRenewal: NotRequired[int]
-
-
-class ProvisioningProfileSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    ProvisioningType: NotRequired[ProvisioningTypeType]
-    Status: NotRequired[ProvisioningProfileStatusType]
-
-
-class PushConfigOutputTypeDef(TypedDict):
-    AbortConfig: NotRequired[OtaTaskAbortConfigOutputTypeDef]
-    RolloutConfig: NotRequired[OtaTaskExecutionRolloutConfigTypeDef]
-    TimeoutConfig: NotRequired[OtaTaskTimeoutConfigTypeDef]
-
-
-class PushConfigTypeDef(TypedDict):
-    AbortConfig: NotRequired[ReadOnly[OtaTaskAbortConfigTypeDef]]
-    RolloutConfig: NotRequired[OtaTaskExecutionRolloutConfigTypeDef]
-    TimeoutConfig: NotRequired[OtaTaskTimeoutConfigTypeDef]
 
 
 class PutDefaultEncryptionConfigurationRequestTypeDef(TypedDict):
@@ -1484,46 +1555,6 @@ class RegisterCustomEndpointResponseTypeDef(TypedDict):
 
 class ResetRuntimeLogConfigurationRequestTypeDef(TypedDict):
     ManagedThingId: str
-
-
-class RetryConfigCriteriaTypeDef(TypedDict):
-    FailureType: NotRequired[RetryCriteriaFailureTypeType]
-    MinNumberOfRetries: NotRequired[int]
-
-
-class RolloutRateIncreaseCriteriaTypeDef(TypedDict):
-    numberOfNotifiedThings: NotRequired[int]
-    numberOfSucceededThings: NotRequired[int]
-
-
-class RuntimeLogConfigurationsTypeDef(TypedDict):
-    LogLevel: NotRequired[LogLevelType]
-    LogFlushLevel: NotRequired[LogLevelType]
-    LocalStoreLocation: NotRequired[str]
-    LocalStoreFileRotationMaxFiles: NotRequired[int]
-    LocalStoreFileRotationMaxBytes: NotRequired[int]
-    UploadLog: NotRequired[bool]
-    UploadPeriodMinutes: NotRequired[int]
-    DeleteLocalStoreAfterUpload: NotRequired[bool]
-
-
-class ScheduleMaintenanceWindowTypeDef(TypedDict):
-    DurationInMinutes: NotRequired[int]
-    StartTime: NotRequired[str]
-
-
-class SchemaVersionListItemTypeDef(TypedDict):
-    SchemaId: NotRequired[str]
-    Type: NotRequired[SchemaVersionTypeType]
-    Description: NotRequired[str]
-    Namespace: NotRequired[str]
-    SemanticVersion: NotRequired[str]
-    Visibility: NotRequired[SchemaVersionVisibilityType]
-
-
-class SecretsManagerTypeDef(TypedDict):
-    arn: str
-    versionId: str
 
 
 class SendConnectorEventRequestTypeDef(TypedDict):
@@ -1587,18 +1618,6 @@ class StartDeviceDiscoveryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StateCapabilityTypeDef(TypedDict):
-    id: str
-    name: str
-    version: str
-    properties: NotRequired[DocumentOutputValue]
-
-
-class StateEndpointTypeDef(TypedDict):
-    endpointId: str
-    capabilities: list[StateCapabilityTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -1606,18 +1625,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TaskProcessingDetailsTypeDef(TypedDict):
-    NumberOfCanceledThings: NotRequired[int]
-    NumberOfFailedThings: NotRequired[int]
-    NumberOfInProgressThings: NotRequired[int]
-    numberOfQueuedThings: NotRequired[int]
-    numberOfRejectedThings: NotRequired[int]
-    numberOfRemovedThings: NotRequired[int]
-    numberOfSucceededThings: NotRequired[int]
-    numberOfTimedOutThings: NotRequired[int]
-    processingTargets: NotRequired[list[str]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1689,9 +1696,3 @@ class UpdateOtaTaskRequestTypeDef(TypedDict):
     Identifier: str
     Description: NotRequired[str]
     TaskConfigurationId: NotRequired[str]
-
-
-class WiFiSimpleSetupConfigurationTypeDef(TypedDict):
-    EnableAsProvisioner: NotRequired[bool]
-    EnableAsProvisionee: NotRequired[bool]
-    TimeoutInMinutes: NotRequired[int]

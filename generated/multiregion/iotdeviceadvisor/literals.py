@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS IoT Core Device Advisor: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AuthenticationMethodType",
-    "ProtocolType",
-    "StatusType",
-    "SuiteRunStatusType",
-    "TestCaseScenarioStatusType",
-    "TestCaseScenarioTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthenticationMethodType",
+        "ProtocolType",
+        "StatusType",
+        "SuiteRunStatusType",
+        "TestCaseScenarioStatusType",
+        "TestCaseScenarioTypeType",
+    ]
 
 AuthenticationMethodType = Literal["X509ClientCertificate", "SignatureVersion4"]
 ProtocolType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,49 +27,66 @@ from .literals import (
     TestCaseScenarioTypeType,
 )
 
-__all__ = [
-    "CreateSuiteDefinitionRequestTypeDef",
-    "CreateSuiteDefinitionResponseTypeDef",
-    "DeleteSuiteDefinitionRequestTypeDef",
-    "DeleteSuiteDefinitionResponseTypeDef",
-    "DeviceUnderTestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetEndpointRequestTypeDef",
-    "GetEndpointResponseTypeDef",
-    "GetSuiteDefinitionRequestTypeDef",
-    "GetSuiteDefinitionResponseTypeDef",
-    "GetSuiteRunReportRequestTypeDef",
-    "GetSuiteRunReportResponseTypeDef",
-    "GetSuiteRunRequestTypeDef",
-    "GetSuiteRunResponseTypeDef",
-    "GroupResultTypeDef",
-    "ListSuiteDefinitionsRequestTypeDef",
-    "ListSuiteDefinitionsResponseTypeDef",
-    "ListSuiteRunsRequestTypeDef",
-    "ListSuiteRunsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartSuiteRunRequestTypeDef",
-    "StartSuiteRunResponseTypeDef",
-    "StopSuiteRunRequestTypeDef",
-    "StopSuiteRunResponseTypeDef",
-    "SuiteDefinitionConfigurationOutputTypeDef",
-    "SuiteDefinitionConfigurationTypeDef",
-    "SuiteDefinitionInformationTypeDef",
-    "SuiteRunConfigurationOutputTypeDef",
-    "SuiteRunConfigurationTypeDef",
-    "SuiteRunInformationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TestCaseRunTypeDef",
-    "TestCaseScenarioTypeDef",
-    "TestResultTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateSuiteDefinitionRequestTypeDef",
-    "UpdateSuiteDefinitionResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateSuiteDefinitionRequestTypeDef",
+        "CreateSuiteDefinitionResponseTypeDef",
+        "DeleteSuiteDefinitionRequestTypeDef",
+        "DeleteSuiteDefinitionResponseTypeDef",
+        "DeviceUnderTestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetEndpointRequestTypeDef",
+        "GetEndpointResponseTypeDef",
+        "GetSuiteDefinitionRequestTypeDef",
+        "GetSuiteDefinitionResponseTypeDef",
+        "GetSuiteRunReportRequestTypeDef",
+        "GetSuiteRunReportResponseTypeDef",
+        "GetSuiteRunRequestTypeDef",
+        "GetSuiteRunResponseTypeDef",
+        "GroupResultTypeDef",
+        "ListSuiteDefinitionsRequestTypeDef",
+        "ListSuiteDefinitionsResponseTypeDef",
+        "ListSuiteRunsRequestTypeDef",
+        "ListSuiteRunsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartSuiteRunRequestTypeDef",
+        "StartSuiteRunResponseTypeDef",
+        "StopSuiteRunRequestTypeDef",
+        "StopSuiteRunResponseTypeDef",
+        "SuiteDefinitionConfigurationOutputTypeDef",
+        "SuiteDefinitionConfigurationTypeDef",
+        "SuiteDefinitionInformationTypeDef",
+        "SuiteRunConfigurationOutputTypeDef",
+        "SuiteRunConfigurationTypeDef",
+        "SuiteRunInformationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TestCaseRunTypeDef",
+        "TestCaseScenarioTypeDef",
+        "TestResultTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateSuiteDefinitionRequestTypeDef",
+        "UpdateSuiteDefinitionResponseTypeDef",
+    ]
+
+
+class DeviceUnderTestTypeDef(TypedDict):
+    thingArn: NotRequired[str]
+    certificateArn: NotRequired[str]
+    deviceRoleArn: NotRequired[str]
+
+
+class SuiteDefinitionConfigurationTypeDef(TypedDict):
+    suiteDefinitionName: str
+    devices: NotRequired[ReadOnly[Sequence[DeviceUnderTestTypeDef]]]
+    intendedForQualification: NotRequired[bool]
+    isLongDurationTest: NotRequired[bool]
+    rootGroup: str
+    devicePermissionRoleArn: str
+    protocol: NotRequired[ProtocolType]
 
 
 class CreateSuiteDefinitionRequestTypeDef(TypedDict):
@@ -94,12 +111,6 @@ class DeleteSuiteDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeviceUnderTestTypeDef(TypedDict):
-    thingArn: NotRequired[str]
-    certificateArn: NotRequired[str]
-    deviceRoleArn: NotRequired[str]
-
-
 class GetEndpointRequestTypeDef(TypedDict):
     thingArn: NotRequired[str]
     certificateArn: NotRequired[str]
@@ -115,6 +126,16 @@ class GetEndpointResponseTypeDef(TypedDict):
 class GetSuiteDefinitionRequestTypeDef(TypedDict):
     suiteDefinitionId: str
     suiteDefinitionVersion: NotRequired[str]
+
+
+class SuiteDefinitionConfigurationOutputTypeDef(TypedDict):
+    suiteDefinitionName: str
+    devices: NotRequired[list[DeviceUnderTestTypeDef]]
+    intendedForQualification: NotRequired[bool]
+    isLongDurationTest: NotRequired[bool]
+    rootGroup: str
+    devicePermissionRoleArn: str
+    protocol: NotRequired[ProtocolType]
 
 
 class GetSuiteDefinitionResponseTypeDef(TypedDict):
@@ -144,6 +165,43 @@ class GetSuiteRunRequestTypeDef(TypedDict):
     suiteRunId: str
 
 
+class SuiteRunConfigurationOutputTypeDef(TypedDict):
+    primaryDevice: DeviceUnderTestTypeDef
+    selectedTestList: NotRequired[list[str]]
+    parallelRun: NotRequired[bool]
+
+
+class TestCaseScenarioTypeDef(TypedDict):
+    testCaseScenarioId: NotRequired[str]
+    testCaseScenarioType: NotRequired[TestCaseScenarioTypeType]
+    status: NotRequired[TestCaseScenarioStatusType]
+    failure: NotRequired[str]
+    systemMessage: NotRequired[str]
+
+
+class TestCaseRunTypeDef(TypedDict):
+    testCaseRunId: NotRequired[str]
+    testCaseDefinitionId: NotRequired[str]
+    testCaseDefinitionName: NotRequired[str]
+    status: NotRequired[StatusType]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    logUrl: NotRequired[str]
+    warnings: NotRequired[str]
+    failure: NotRequired[str]
+    testScenarios: NotRequired[list[TestCaseScenarioTypeDef]]
+
+
+class GroupResultTypeDef(TypedDict):
+    groupId: NotRequired[str]
+    groupName: NotRequired[str]
+    tests: NotRequired[list[TestCaseRunTypeDef]]
+
+
+class TestResultTypeDef(TypedDict):
+    groups: NotRequired[list[GroupResultTypeDef]]
+
+
 class GetSuiteRunResponseTypeDef(TypedDict):
     suiteDefinitionId: NotRequired[str]
     suiteDefinitionVersion: NotRequired[str]
@@ -159,15 +217,19 @@ class GetSuiteRunResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GroupResultTypeDef(TypedDict):
-    groupId: NotRequired[str]
-    groupName: NotRequired[str]
-    tests: NotRequired[list[TestCaseRunTypeDef]]
-
-
 class ListSuiteDefinitionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SuiteDefinitionInformationTypeDef(TypedDict):
+    suiteDefinitionId: NotRequired[str]
+    suiteDefinitionName: NotRequired[str]
+    defaultDevices: NotRequired[list[DeviceUnderTestTypeDef]]
+    intendedForQualification: NotRequired[bool]
+    isLongDurationTest: NotRequired[bool]
+    protocol: NotRequired[ProtocolType]
+    createdAt: NotRequired[datetime]
 
 
 class ListSuiteDefinitionsResponseTypeDef(TypedDict):
@@ -183,6 +245,19 @@ class ListSuiteRunsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class SuiteRunInformationTypeDef(TypedDict):
+    suiteDefinitionId: NotRequired[str]
+    suiteDefinitionVersion: NotRequired[str]
+    suiteDefinitionName: NotRequired[str]
+    suiteRunId: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    startedAt: NotRequired[datetime]
+    endAt: NotRequired[datetime]
+    status: NotRequired[SuiteRunStatusType]
+    passed: NotRequired[int]
+    failed: NotRequired[int]
+
+
 class ListSuiteRunsResponseTypeDef(TypedDict):
     suiteRunsList: NotRequired[list[SuiteRunInformationTypeDef]]
     nextToken: NotRequired[str]
@@ -196,6 +271,12 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SuiteRunConfigurationTypeDef(TypedDict):
+    primaryDevice: DeviceUnderTestTypeDef
+    selectedTestList: NotRequired[ReadOnly[Sequence[str]]]
+    parallelRun: NotRequired[bool]
 
 
 class StartSuiteRunRequestTypeDef(TypedDict):
@@ -222,61 +303,6 @@ class StopSuiteRunResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SuiteDefinitionConfigurationOutputTypeDef(TypedDict):
-    suiteDefinitionName: str
-    devices: NotRequired[list[DeviceUnderTestTypeDef]]
-    intendedForQualification: NotRequired[bool]
-    isLongDurationTest: NotRequired[bool]
-    rootGroup: str
-    devicePermissionRoleArn: str
-    protocol: NotRequired[ProtocolType]
-
-
-class SuiteDefinitionConfigurationTypeDef(TypedDict):
-    suiteDefinitionName: str
-    devices: NotRequired[ReadOnly[Sequence[DeviceUnderTestTypeDef]]]
-    intendedForQualification: NotRequired[bool]
-    isLongDurationTest: NotRequired[bool]
-    rootGroup: str
-    devicePermissionRoleArn: str
-    protocol: NotRequired[ProtocolType]
-
-
-class SuiteDefinitionInformationTypeDef(TypedDict):
-    suiteDefinitionId: NotRequired[str]
-    suiteDefinitionName: NotRequired[str]
-    defaultDevices: NotRequired[list[DeviceUnderTestTypeDef]]
-    intendedForQualification: NotRequired[bool]
-    isLongDurationTest: NotRequired[bool]
-    protocol: NotRequired[ProtocolType]
-    createdAt: NotRequired[datetime]
-
-
-class SuiteRunConfigurationOutputTypeDef(TypedDict):
-    primaryDevice: DeviceUnderTestTypeDef
-    selectedTestList: NotRequired[list[str]]
-    parallelRun: NotRequired[bool]
-
-
-class SuiteRunConfigurationTypeDef(TypedDict):
-    primaryDevice: DeviceUnderTestTypeDef
-    selectedTestList: NotRequired[ReadOnly[Sequence[str]]]
-    parallelRun: NotRequired[bool]
-
-
-class SuiteRunInformationTypeDef(TypedDict):
-    suiteDefinitionId: NotRequired[str]
-    suiteDefinitionVersion: NotRequired[str]
-    suiteDefinitionName: NotRequired[str]
-    suiteRunId: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    startedAt: NotRequired[datetime]
-    endAt: NotRequired[datetime]
-    status: NotRequired[SuiteRunStatusType]
-    passed: NotRequired[int]
-    failed: NotRequired[int]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -284,31 +310,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TestCaseRunTypeDef(TypedDict):
-    testCaseRunId: NotRequired[str]
-    testCaseDefinitionId: NotRequired[str]
-    testCaseDefinitionName: NotRequired[str]
-    status: NotRequired[StatusType]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    logUrl: NotRequired[str]
-    warnings: NotRequired[str]
-    failure: NotRequired[str]
-    testScenarios: NotRequired[list[TestCaseScenarioTypeDef]]
-
-
-class TestCaseScenarioTypeDef(TypedDict):
-    testCaseScenarioId: NotRequired[str]
-    testCaseScenarioType: NotRequired[TestCaseScenarioTypeType]
-    status: NotRequired[TestCaseScenarioStatusType]
-    failure: NotRequired[str]
-    systemMessage: NotRequired[str]
-
-
-class TestResultTypeDef(TypedDict):
-    groups: NotRequired[list[GroupResultTypeDef]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

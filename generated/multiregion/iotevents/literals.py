@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS IoT Events: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AlarmModelVersionStatusType",
-    "AnalysisResultLevelType",
-    "AnalysisStatusType",
-    "ComparisonOperatorType",
-    "DetectorModelVersionStatusType",
-    "EvaluationMethodType",
-    "InputStatusType",
-    "LoggingLevelType",
-    "PayloadTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlarmModelVersionStatusType",
+        "AnalysisResultLevelType",
+        "AnalysisStatusType",
+        "ComparisonOperatorType",
+        "DetectorModelVersionStatusType",
+        "EvaluationMethodType",
+        "InputStatusType",
+        "LoggingLevelType",
+        "PayloadTypeType",
+    ]
 
 AlarmModelVersionStatusType = Literal["ACTIVE", "ACTIVATING", "INACTIVE", "FAILED"]
 AnalysisResultLevelType = Literal["INFO", "WARNING", "ERROR"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,141 +30,242 @@ from .literals import (
     PayloadTypeType,
 )
 
-__all__ = [
-    "AcknowledgeFlowTypeDef",
-    "ActionTypeDef",
-    "AlarmActionTypeDef",
-    "AlarmCapabilitiesTypeDef",
-    "AlarmEventActionsOutputTypeDef",
-    "AlarmEventActionsTypeDef",
-    "AlarmModelSummaryTypeDef",
-    "AlarmModelVersionSummaryTypeDef",
-    "AlarmNotificationOutputTypeDef",
-    "AlarmNotificationTypeDef",
-    "AlarmRuleTypeDef",
-    "AnalysisResultLocationTypeDef",
-    "AnalysisResultTypeDef",
-    "AssetPropertyTimestampTypeDef",
-    "AssetPropertyValueTypeDef",
-    "AssetPropertyVariantTypeDef",
-    "AttributeTypeDef",
-    "ClearTimerActionTypeDef",
-    "CreateAlarmModelRequestTypeDef",
-    "CreateAlarmModelResponseTypeDef",
-    "CreateDetectorModelRequestTypeDef",
-    "CreateDetectorModelResponseTypeDef",
-    "CreateInputRequestTypeDef",
-    "CreateInputResponseTypeDef",
-    "DeleteAlarmModelRequestTypeDef",
-    "DeleteAlarmModelResponseTypeDef",
-    "DeleteDetectorModelRequestTypeDef",
-    "DeleteDetectorModelResponseTypeDef",
-    "DeleteInputRequestTypeDef",
-    "DeleteInputResponseTypeDef",
-    "DescribeAlarmModelRequestTypeDef",
-    "DescribeAlarmModelResponseTypeDef",
-    "DescribeDetectorModelAnalysisRequestTypeDef",
-    "DescribeDetectorModelAnalysisResponseTypeDef",
-    "DescribeDetectorModelRequestTypeDef",
-    "DescribeDetectorModelResponseTypeDef",
-    "DescribeInputRequestTypeDef",
-    "DescribeInputResponseTypeDef",
-    "DescribeLoggingOptionsResponseTypeDef",
-    "DetectorDebugOptionTypeDef",
-    "DetectorModelConfigurationTypeDef",
-    "DetectorModelDefinitionOutputTypeDef",
-    "DetectorModelDefinitionTypeDef",
-    "DetectorModelSummaryTypeDef",
-    "DetectorModelTypeDef",
-    "DetectorModelVersionSummaryTypeDef",
-    "DynamoDBActionTypeDef",
-    "DynamoDBv2ActionTypeDef",
-    "EmailConfigurationOutputTypeDef",
-    "EmailConfigurationTypeDef",
-    "EmailContentTypeDef",
-    "EmailRecipientsOutputTypeDef",
-    "EmailRecipientsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventOutputTypeDef",
-    "EventTypeDef",
-    "FirehoseActionTypeDef",
-    "GetDetectorModelAnalysisResultsRequestTypeDef",
-    "GetDetectorModelAnalysisResultsResponseTypeDef",
-    "InitializationConfigurationTypeDef",
-    "InputConfigurationTypeDef",
-    "InputDefinitionOutputTypeDef",
-    "InputDefinitionTypeDef",
-    "InputIdentifierTypeDef",
-    "InputSummaryTypeDef",
-    "InputTypeDef",
-    "IotEventsActionTypeDef",
-    "IotEventsInputIdentifierTypeDef",
-    "IotSiteWiseActionTypeDef",
-    "IotSiteWiseAssetModelPropertyIdentifierTypeDef",
-    "IotSiteWiseInputIdentifierTypeDef",
-    "IotTopicPublishActionTypeDef",
-    "LambdaActionTypeDef",
-    "ListAlarmModelVersionsRequestTypeDef",
-    "ListAlarmModelVersionsResponseTypeDef",
-    "ListAlarmModelsRequestTypeDef",
-    "ListAlarmModelsResponseTypeDef",
-    "ListDetectorModelVersionsRequestTypeDef",
-    "ListDetectorModelVersionsResponseTypeDef",
-    "ListDetectorModelsRequestTypeDef",
-    "ListDetectorModelsResponseTypeDef",
-    "ListInputRoutingsRequestTypeDef",
-    "ListInputRoutingsResponseTypeDef",
-    "ListInputsRequestTypeDef",
-    "ListInputsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LoggingOptionsOutputTypeDef",
-    "LoggingOptionsTypeDef",
-    "NotificationActionOutputTypeDef",
-    "NotificationActionTypeDef",
-    "NotificationTargetActionsTypeDef",
-    "OnEnterLifecycleOutputTypeDef",
-    "OnEnterLifecycleTypeDef",
-    "OnExitLifecycleOutputTypeDef",
-    "OnExitLifecycleTypeDef",
-    "OnInputLifecycleOutputTypeDef",
-    "OnInputLifecycleTypeDef",
-    "PayloadTypeDef",
-    "PutLoggingOptionsRequestTypeDef",
-    "RecipientDetailTypeDef",
-    "ResetTimerActionTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoutedResourceTypeDef",
-    "SMSConfigurationOutputTypeDef",
-    "SMSConfigurationTypeDef",
-    "SNSTopicPublishActionTypeDef",
-    "SSOIdentityTypeDef",
-    "SetTimerActionTypeDef",
-    "SetVariableActionTypeDef",
-    "SimpleRuleTypeDef",
-    "SqsActionTypeDef",
-    "StartDetectorModelAnalysisRequestTypeDef",
-    "StartDetectorModelAnalysisResponseTypeDef",
-    "StateOutputTypeDef",
-    "StateTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TransitionEventOutputTypeDef",
-    "TransitionEventTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAlarmModelRequestTypeDef",
-    "UpdateAlarmModelResponseTypeDef",
-    "UpdateDetectorModelRequestTypeDef",
-    "UpdateDetectorModelResponseTypeDef",
-    "UpdateInputRequestTypeDef",
-    "UpdateInputResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcknowledgeFlowTypeDef",
+        "ActionTypeDef",
+        "AlarmActionTypeDef",
+        "AlarmCapabilitiesTypeDef",
+        "AlarmEventActionsOutputTypeDef",
+        "AlarmEventActionsTypeDef",
+        "AlarmModelSummaryTypeDef",
+        "AlarmModelVersionSummaryTypeDef",
+        "AlarmNotificationOutputTypeDef",
+        "AlarmNotificationTypeDef",
+        "AlarmRuleTypeDef",
+        "AnalysisResultLocationTypeDef",
+        "AnalysisResultTypeDef",
+        "AssetPropertyTimestampTypeDef",
+        "AssetPropertyValueTypeDef",
+        "AssetPropertyVariantTypeDef",
+        "AttributeTypeDef",
+        "ClearTimerActionTypeDef",
+        "CreateAlarmModelRequestTypeDef",
+        "CreateAlarmModelResponseTypeDef",
+        "CreateDetectorModelRequestTypeDef",
+        "CreateDetectorModelResponseTypeDef",
+        "CreateInputRequestTypeDef",
+        "CreateInputResponseTypeDef",
+        "DeleteAlarmModelRequestTypeDef",
+        "DeleteAlarmModelResponseTypeDef",
+        "DeleteDetectorModelRequestTypeDef",
+        "DeleteDetectorModelResponseTypeDef",
+        "DeleteInputRequestTypeDef",
+        "DeleteInputResponseTypeDef",
+        "DescribeAlarmModelRequestTypeDef",
+        "DescribeAlarmModelResponseTypeDef",
+        "DescribeDetectorModelAnalysisRequestTypeDef",
+        "DescribeDetectorModelAnalysisResponseTypeDef",
+        "DescribeDetectorModelRequestTypeDef",
+        "DescribeDetectorModelResponseTypeDef",
+        "DescribeInputRequestTypeDef",
+        "DescribeInputResponseTypeDef",
+        "DescribeLoggingOptionsResponseTypeDef",
+        "DetectorDebugOptionTypeDef",
+        "DetectorModelConfigurationTypeDef",
+        "DetectorModelDefinitionOutputTypeDef",
+        "DetectorModelDefinitionTypeDef",
+        "DetectorModelSummaryTypeDef",
+        "DetectorModelTypeDef",
+        "DetectorModelVersionSummaryTypeDef",
+        "DynamoDBActionTypeDef",
+        "DynamoDBv2ActionTypeDef",
+        "EmailConfigurationOutputTypeDef",
+        "EmailConfigurationTypeDef",
+        "EmailContentTypeDef",
+        "EmailRecipientsOutputTypeDef",
+        "EmailRecipientsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventOutputTypeDef",
+        "EventTypeDef",
+        "FirehoseActionTypeDef",
+        "GetDetectorModelAnalysisResultsRequestTypeDef",
+        "GetDetectorModelAnalysisResultsResponseTypeDef",
+        "InitializationConfigurationTypeDef",
+        "InputConfigurationTypeDef",
+        "InputDefinitionOutputTypeDef",
+        "InputDefinitionTypeDef",
+        "InputIdentifierTypeDef",
+        "InputSummaryTypeDef",
+        "InputTypeDef",
+        "IotEventsActionTypeDef",
+        "IotEventsInputIdentifierTypeDef",
+        "IotSiteWiseActionTypeDef",
+        "IotSiteWiseAssetModelPropertyIdentifierTypeDef",
+        "IotSiteWiseInputIdentifierTypeDef",
+        "IotTopicPublishActionTypeDef",
+        "LambdaActionTypeDef",
+        "ListAlarmModelVersionsRequestTypeDef",
+        "ListAlarmModelVersionsResponseTypeDef",
+        "ListAlarmModelsRequestTypeDef",
+        "ListAlarmModelsResponseTypeDef",
+        "ListDetectorModelVersionsRequestTypeDef",
+        "ListDetectorModelVersionsResponseTypeDef",
+        "ListDetectorModelsRequestTypeDef",
+        "ListDetectorModelsResponseTypeDef",
+        "ListInputRoutingsRequestTypeDef",
+        "ListInputRoutingsResponseTypeDef",
+        "ListInputsRequestTypeDef",
+        "ListInputsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LoggingOptionsOutputTypeDef",
+        "LoggingOptionsTypeDef",
+        "NotificationActionOutputTypeDef",
+        "NotificationActionTypeDef",
+        "NotificationTargetActionsTypeDef",
+        "OnEnterLifecycleOutputTypeDef",
+        "OnEnterLifecycleTypeDef",
+        "OnExitLifecycleOutputTypeDef",
+        "OnExitLifecycleTypeDef",
+        "OnInputLifecycleOutputTypeDef",
+        "OnInputLifecycleTypeDef",
+        "PayloadTypeDef",
+        "PutLoggingOptionsRequestTypeDef",
+        "RecipientDetailTypeDef",
+        "ResetTimerActionTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoutedResourceTypeDef",
+        "SMSConfigurationOutputTypeDef",
+        "SMSConfigurationTypeDef",
+        "SNSTopicPublishActionTypeDef",
+        "SSOIdentityTypeDef",
+        "SetTimerActionTypeDef",
+        "SetVariableActionTypeDef",
+        "SimpleRuleTypeDef",
+        "SqsActionTypeDef",
+        "StartDetectorModelAnalysisRequestTypeDef",
+        "StartDetectorModelAnalysisResponseTypeDef",
+        "StateOutputTypeDef",
+        "StateTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TransitionEventOutputTypeDef",
+        "TransitionEventTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAlarmModelRequestTypeDef",
+        "UpdateAlarmModelResponseTypeDef",
+        "UpdateDetectorModelRequestTypeDef",
+        "UpdateDetectorModelResponseTypeDef",
+        "UpdateInputRequestTypeDef",
+        "UpdateInputResponseTypeDef",
+    ]
 
 
 class AcknowledgeFlowTypeDef(TypedDict):
     enabled: bool
+
+
+class ClearTimerActionTypeDef(TypedDict):
+    timerName: str
+
+
+class PayloadTypeDef(TypedDict):
+    contentExpression: str
+    type: PayloadTypeType
+
+
+class DynamoDBActionTypeDef(TypedDict):
+    hashKeyType: NotRequired[str]
+    hashKeyField: str
+    hashKeyValue: str
+    rangeKeyType: NotRequired[str]
+    rangeKeyField: NotRequired[str]
+    rangeKeyValue: NotRequired[str]
+    operation: NotRequired[str]
+    payloadField: NotRequired[str]
+    tableName: str
+    payload: NotRequired[PayloadTypeDef]
+
+
+class DynamoDBv2ActionTypeDef(TypedDict):
+    tableName: str
+    payload: NotRequired[PayloadTypeDef]
+
+
+class FirehoseActionTypeDef(TypedDict):
+    deliveryStreamName: str
+    separator: NotRequired[str]
+    payload: NotRequired[PayloadTypeDef]
+
+
+class IotEventsActionTypeDef(TypedDict):
+    inputName: str
+    payload: NotRequired[PayloadTypeDef]
+
+
+class AssetPropertyTimestampTypeDef(TypedDict):
+    timeInSeconds: str
+    offsetInNanos: NotRequired[str]
+
+
+class AssetPropertyVariantTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    integerValue: NotRequired[str]
+    doubleValue: NotRequired[str]
+    booleanValue: NotRequired[str]
+
+
+class AssetPropertyValueTypeDef(TypedDict):
+    value: NotRequired[AssetPropertyVariantTypeDef]
+    timestamp: NotRequired[AssetPropertyTimestampTypeDef]
+    quality: NotRequired[str]
+
+
+class IotSiteWiseActionTypeDef(TypedDict):
+    entryId: NotRequired[str]
+    assetId: NotRequired[str]
+    propertyId: NotRequired[str]
+    propertyAlias: NotRequired[str]
+    propertyValue: NotRequired[AssetPropertyValueTypeDef]
+
+
+class IotTopicPublishActionTypeDef(TypedDict):
+    mqttTopic: str
+    payload: NotRequired[PayloadTypeDef]
+
+
+class LambdaActionTypeDef(TypedDict):
+    functionArn: str
+    payload: NotRequired[PayloadTypeDef]
+
+
+class ResetTimerActionTypeDef(TypedDict):
+    timerName: str
+
+
+class SNSTopicPublishActionTypeDef(TypedDict):
+    targetArn: str
+    payload: NotRequired[PayloadTypeDef]
+
+
+class SetTimerActionTypeDef(TypedDict):
+    timerName: str
+    seconds: NotRequired[int]
+    durationExpression: NotRequired[str]
+
+
+class SetVariableActionTypeDef(TypedDict):
+    variableName: str
+    value: str
+
+
+class SqsActionTypeDef(TypedDict):
+    queueUrl: str
+    useBase64: NotRequired[bool]
+    payload: NotRequired[PayloadTypeDef]
 
 
 ActionTypeDef = TypedDict(
@@ -203,6 +304,10 @@ AlarmActionTypeDef = TypedDict(
 )
 
 
+class InitializationConfigurationTypeDef(TypedDict):
+    disabledOnInitialization: bool
+
+
 class AlarmCapabilitiesTypeDef(TypedDict):
     initializationConfiguration: NotRequired[InitializationConfigurationTypeDef]
     acknowledgeFlow: NotRequired[AcknowledgeFlowTypeDef]
@@ -233,12 +338,88 @@ class AlarmModelVersionSummaryTypeDef(TypedDict):
     statusMessage: NotRequired[str]
 
 
+class EmailContentTypeDef(TypedDict):
+    subject: NotRequired[str]
+    additionalMessage: NotRequired[str]
+
+
+class SSOIdentityTypeDef(TypedDict):
+    identityStoreId: str
+    userId: NotRequired[str]
+
+
+class RecipientDetailTypeDef(TypedDict):
+    ssoIdentity: NotRequired[SSOIdentityTypeDef]
+
+
+class EmailRecipientsOutputTypeDef(TypedDict):
+    to: NotRequired[list[RecipientDetailTypeDef]]
+
+
+EmailConfigurationOutputTypeDef = TypedDict(
+    "EmailConfigurationOutputTypeDef",
+    {
+        "from": str,
+        "content": NotRequired["EmailContentTypeDef"],
+        "recipients": "EmailRecipientsOutputTypeDef",
+    },
+)
+
+
+class NotificationTargetActionsTypeDef(TypedDict):
+    lambdaAction: NotRequired[LambdaActionTypeDef]
+
+
+class SMSConfigurationOutputTypeDef(TypedDict):
+    senderId: NotRequired[str]
+    additionalMessage: NotRequired[str]
+    recipients: list[RecipientDetailTypeDef]
+
+
+class NotificationActionOutputTypeDef(TypedDict):
+    action: NotificationTargetActionsTypeDef
+    smsConfigurations: NotRequired[list[SMSConfigurationOutputTypeDef]]
+    emailConfigurations: NotRequired[list[EmailConfigurationOutputTypeDef]]
+
+
 class AlarmNotificationOutputTypeDef(TypedDict):
     notificationActions: NotRequired[list[NotificationActionOutputTypeDef]]
 
 
+class EmailRecipientsTypeDef(TypedDict):
+    to: NotRequired[ReadOnly[Sequence[RecipientDetailTypeDef]]]
+
+
+EmailConfigurationTypeDef = TypedDict(
+    "EmailConfigurationTypeDef",
+    {
+        "from": str,
+        "content": NotRequired["EmailContentTypeDef"],
+        "recipients": ReadOnly["EmailRecipientsTypeDef"],
+    },
+)
+
+
+class SMSConfigurationTypeDef(TypedDict):
+    senderId: NotRequired[str]
+    additionalMessage: NotRequired[str]
+    recipients: ReadOnly[Sequence[RecipientDetailTypeDef]]
+
+
+class NotificationActionTypeDef(TypedDict):
+    action: NotificationTargetActionsTypeDef
+    smsConfigurations: NotRequired[ReadOnly[Sequence[SMSConfigurationTypeDef]]]
+    emailConfigurations: NotRequired[ReadOnly[Sequence[EmailConfigurationTypeDef]]]
+
+
 class AlarmNotificationTypeDef(TypedDict):
     notificationActions: NotRequired[ReadOnly[Sequence[NotificationActionTypeDef]]]
+
+
+class SimpleRuleTypeDef(TypedDict):
+    inputProperty: str
+    comparisonOperator: ComparisonOperatorType
+    threshold: str
 
 
 class AlarmRuleTypeDef(TypedDict):
@@ -256,30 +437,13 @@ class AnalysisResultTypeDef(TypedDict):
     locations: NotRequired[list[AnalysisResultLocationTypeDef]]
 
 
-class AssetPropertyTimestampTypeDef(TypedDict):
-    timeInSeconds: str
-    offsetInNanos: NotRequired[str]
-
-
-class AssetPropertyValueTypeDef(TypedDict):
-    value: NotRequired[AssetPropertyVariantTypeDef]
-    timestamp: NotRequired[AssetPropertyTimestampTypeDef]
-    quality: NotRequired[str]
-
-
-class AssetPropertyVariantTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    integerValue: NotRequired[str]
-    doubleValue: NotRequired[str]
-    booleanValue: NotRequired[str]
-
-
 class AttributeTypeDef(TypedDict):
     jsonPath: str
 
 
-class ClearTimerActionTypeDef(TypedDict):
-    timerName: str
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateAlarmModelRequestTypeDef(TypedDict):
@@ -304,6 +468,44 @@ class CreateAlarmModelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EventTypeDef(TypedDict):
+    eventName: str
+    condition: NotRequired[str]
+    actions: NotRequired[ReadOnly[Sequence[ActionTypeDef]]]
+
+
+class OnEnterLifecycleTypeDef(TypedDict):
+    events: NotRequired[ReadOnly[Sequence[EventTypeDef]]]
+
+
+class OnExitLifecycleTypeDef(TypedDict):
+    events: NotRequired[ReadOnly[Sequence[EventTypeDef]]]
+
+
+class TransitionEventTypeDef(TypedDict):
+    eventName: str
+    condition: str
+    actions: NotRequired[ReadOnly[Sequence[ActionTypeDef]]]
+    nextState: str
+
+
+class OnInputLifecycleTypeDef(TypedDict):
+    events: NotRequired[ReadOnly[Sequence[EventTypeDef]]]
+    transitionEvents: NotRequired[ReadOnly[Sequence[TransitionEventTypeDef]]]
+
+
+class StateTypeDef(TypedDict):
+    stateName: str
+    onInput: NotRequired[ReadOnly[OnInputLifecycleTypeDef]]
+    onEnter: NotRequired[ReadOnly[OnEnterLifecycleTypeDef]]
+    onExit: NotRequired[ReadOnly[OnExitLifecycleTypeDef]]
+
+
+class DetectorModelDefinitionTypeDef(TypedDict):
+    states: ReadOnly[Sequence[StateTypeDef]]
+    initialStateName: str
+
+
 class CreateDetectorModelRequestTypeDef(TypedDict):
     detectorModelName: str
     detectorModelDefinition: ReadOnly[DetectorModelDefinitionTypeDef]
@@ -314,9 +516,26 @@ class CreateDetectorModelRequestTypeDef(TypedDict):
     evaluationMethod: NotRequired[EvaluationMethodType]
 
 
+class DetectorModelConfigurationTypeDef(TypedDict):
+    detectorModelName: NotRequired[str]
+    detectorModelVersion: NotRequired[str]
+    detectorModelDescription: NotRequired[str]
+    detectorModelArn: NotRequired[str]
+    roleArn: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    lastUpdateTime: NotRequired[datetime]
+    status: NotRequired[DetectorModelVersionStatusType]
+    key: NotRequired[str]
+    evaluationMethod: NotRequired[EvaluationMethodType]
+
+
 class CreateDetectorModelResponseTypeDef(TypedDict):
     detectorModelConfiguration: NotRequired[DetectorModelConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InputDefinitionTypeDef(TypedDict):
+    attributes: ReadOnly[Sequence[AttributeTypeDef]]
 
 
 class CreateInputRequestTypeDef(TypedDict):
@@ -324,6 +543,15 @@ class CreateInputRequestTypeDef(TypedDict):
     inputDescription: NotRequired[str]
     inputDefinition: ReadOnly[InputDefinitionTypeDef]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class InputConfigurationTypeDef(TypedDict):
+    inputName: str
+    inputDescription: NotRequired[str]
+    inputArn: str
+    creationTime: datetime
+    lastUpdateTime: datetime
+    status: InputStatusType
 
 
 class CreateInputResponseTypeDef(TypedDict):
@@ -393,6 +621,49 @@ class DescribeDetectorModelRequestTypeDef(TypedDict):
     detectorModelVersion: NotRequired[str]
 
 
+class EventOutputTypeDef(TypedDict):
+    eventName: str
+    condition: NotRequired[str]
+    actions: NotRequired[list[ActionTypeDef]]
+
+
+class OnEnterLifecycleOutputTypeDef(TypedDict):
+    events: NotRequired[list[EventOutputTypeDef]]
+
+
+class OnExitLifecycleOutputTypeDef(TypedDict):
+    events: NotRequired[list[EventOutputTypeDef]]
+
+
+class TransitionEventOutputTypeDef(TypedDict):
+    eventName: str
+    condition: str
+    actions: NotRequired[list[ActionTypeDef]]
+    nextState: str
+
+
+class OnInputLifecycleOutputTypeDef(TypedDict):
+    events: NotRequired[list[EventOutputTypeDef]]
+    transitionEvents: NotRequired[list[TransitionEventOutputTypeDef]]
+
+
+class StateOutputTypeDef(TypedDict):
+    stateName: str
+    onInput: NotRequired[OnInputLifecycleOutputTypeDef]
+    onEnter: NotRequired[OnEnterLifecycleOutputTypeDef]
+    onExit: NotRequired[OnExitLifecycleOutputTypeDef]
+
+
+class DetectorModelDefinitionOutputTypeDef(TypedDict):
+    states: list[StateOutputTypeDef]
+    initialStateName: str
+
+
+class DetectorModelTypeDef(TypedDict):
+    detectorModelDefinition: NotRequired[DetectorModelDefinitionOutputTypeDef]
+    detectorModelConfiguration: NotRequired[DetectorModelConfigurationTypeDef]
+
+
 class DescribeDetectorModelResponseTypeDef(TypedDict):
     detectorModel: NotRequired[DetectorModelTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -402,13 +673,17 @@ class DescribeInputRequestTypeDef(TypedDict):
     inputName: str
 
 
+class InputDefinitionOutputTypeDef(TypedDict):
+    attributes: list[AttributeTypeDef]
+
+
+class InputTypeDef(TypedDict):
+    inputConfiguration: NotRequired[InputConfigurationTypeDef]
+    inputDefinition: NotRequired[InputDefinitionOutputTypeDef]
+
+
 class DescribeInputResponseTypeDef(TypedDict):
     input: NotRequired[InputTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeLoggingOptionsResponseTypeDef(TypedDict):
-    loggingOptions: NotRequired[LoggingOptionsOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -417,38 +692,22 @@ class DetectorDebugOptionTypeDef(TypedDict):
     keyValue: NotRequired[str]
 
 
-class DetectorModelConfigurationTypeDef(TypedDict):
-    detectorModelName: NotRequired[str]
-    detectorModelVersion: NotRequired[str]
-    detectorModelDescription: NotRequired[str]
-    detectorModelArn: NotRequired[str]
-    roleArn: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    lastUpdateTime: NotRequired[datetime]
-    status: NotRequired[DetectorModelVersionStatusType]
-    key: NotRequired[str]
-    evaluationMethod: NotRequired[EvaluationMethodType]
+class LoggingOptionsOutputTypeDef(TypedDict):
+    roleArn: str
+    level: LoggingLevelType
+    enabled: bool
+    detectorDebugOptions: NotRequired[list[DetectorDebugOptionTypeDef]]
 
 
-class DetectorModelDefinitionOutputTypeDef(TypedDict):
-    states: list[StateOutputTypeDef]
-    initialStateName: str
-
-
-class DetectorModelDefinitionTypeDef(TypedDict):
-    states: ReadOnly[Sequence[StateTypeDef]]
-    initialStateName: str
+class DescribeLoggingOptionsResponseTypeDef(TypedDict):
+    loggingOptions: NotRequired[LoggingOptionsOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DetectorModelSummaryTypeDef(TypedDict):
     detectorModelName: NotRequired[str]
     detectorModelDescription: NotRequired[str]
     creationTime: NotRequired[datetime]
-
-
-class DetectorModelTypeDef(TypedDict):
-    detectorModelDefinition: NotRequired[DetectorModelDefinitionOutputTypeDef]
-    detectorModelConfiguration: NotRequired[DetectorModelConfigurationTypeDef]
 
 
 class DetectorModelVersionSummaryTypeDef(TypedDict):
@@ -460,75 +719,6 @@ class DetectorModelVersionSummaryTypeDef(TypedDict):
     lastUpdateTime: NotRequired[datetime]
     status: NotRequired[DetectorModelVersionStatusType]
     evaluationMethod: NotRequired[EvaluationMethodType]
-
-
-class DynamoDBActionTypeDef(TypedDict):
-    hashKeyType: NotRequired[str]
-    hashKeyField: str
-    hashKeyValue: str
-    rangeKeyType: NotRequired[str]
-    rangeKeyField: NotRequired[str]
-    rangeKeyValue: NotRequired[str]
-    operation: NotRequired[str]
-    payloadField: NotRequired[str]
-    tableName: str
-    payload: NotRequired[PayloadTypeDef]
-
-
-class DynamoDBv2ActionTypeDef(TypedDict):
-    tableName: str
-    payload: NotRequired[PayloadTypeDef]
-
-
-EmailConfigurationOutputTypeDef = TypedDict(
-    "EmailConfigurationOutputTypeDef",
-    {
-        "from": str,
-        "content": NotRequired["EmailContentTypeDef"],
-        "recipients": "EmailRecipientsOutputTypeDef",
-    },
-)
-
-
-EmailConfigurationTypeDef = TypedDict(
-    "EmailConfigurationTypeDef",
-    {
-        "from": str,
-        "content": NotRequired["EmailContentTypeDef"],
-        "recipients": ReadOnly["EmailRecipientsTypeDef"],
-    },
-)
-
-
-class EmailContentTypeDef(TypedDict):
-    subject: NotRequired[str]
-    additionalMessage: NotRequired[str]
-
-
-class EmailRecipientsOutputTypeDef(TypedDict):
-    to: NotRequired[list[RecipientDetailTypeDef]]
-
-
-class EmailRecipientsTypeDef(TypedDict):
-    to: NotRequired[ReadOnly[Sequence[RecipientDetailTypeDef]]]
-
-
-class EventOutputTypeDef(TypedDict):
-    eventName: str
-    condition: NotRequired[str]
-    actions: NotRequired[list[ActionTypeDef]]
-
-
-class EventTypeDef(TypedDict):
-    eventName: str
-    condition: NotRequired[str]
-    actions: NotRequired[ReadOnly[Sequence[ActionTypeDef]]]
-
-
-class FirehoseActionTypeDef(TypedDict):
-    deliveryStreamName: str
-    separator: NotRequired[str]
-    payload: NotRequired[PayloadTypeDef]
 
 
 class GetDetectorModelAnalysisResultsRequestTypeDef(TypedDict):
@@ -543,25 +733,19 @@ class GetDetectorModelAnalysisResultsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InitializationConfigurationTypeDef(TypedDict):
-    disabledOnInitialization: bool
-
-
-class InputConfigurationTypeDef(TypedDict):
+class IotEventsInputIdentifierTypeDef(TypedDict):
     inputName: str
-    inputDescription: NotRequired[str]
-    inputArn: str
-    creationTime: datetime
-    lastUpdateTime: datetime
-    status: InputStatusType
 
 
-class InputDefinitionOutputTypeDef(TypedDict):
-    attributes: list[AttributeTypeDef]
+class IotSiteWiseAssetModelPropertyIdentifierTypeDef(TypedDict):
+    assetModelId: str
+    propertyId: str
 
 
-class InputDefinitionTypeDef(TypedDict):
-    attributes: ReadOnly[Sequence[AttributeTypeDef]]
+class IotSiteWiseInputIdentifierTypeDef(TypedDict):
+    iotSiteWiseAssetModelPropertyIdentifier: NotRequired[
+        IotSiteWiseAssetModelPropertyIdentifierTypeDef
+    ]
 
 
 class InputIdentifierTypeDef(TypedDict):
@@ -576,49 +760,6 @@ class InputSummaryTypeDef(TypedDict):
     creationTime: NotRequired[datetime]
     lastUpdateTime: NotRequired[datetime]
     status: NotRequired[InputStatusType]
-
-
-class InputTypeDef(TypedDict):
-    inputConfiguration: NotRequired[InputConfigurationTypeDef]
-    inputDefinition: NotRequired[InputDefinitionOutputTypeDef]
-
-
-class IotEventsActionTypeDef(TypedDict):
-    inputName: str
-    payload: NotRequired[PayloadTypeDef]
-
-
-class IotEventsInputIdentifierTypeDef(TypedDict):
-    inputName: str
-
-
-class IotSiteWiseActionTypeDef(TypedDict):
-    entryId: NotRequired[str]
-    assetId: NotRequired[str]
-    propertyId: NotRequired[str]
-    propertyAlias: NotRequired[str]
-    propertyValue: NotRequired[AssetPropertyValueTypeDef]
-
-
-class IotSiteWiseAssetModelPropertyIdentifierTypeDef(TypedDict):
-    assetModelId: str
-    propertyId: str
-
-
-class IotSiteWiseInputIdentifierTypeDef(TypedDict):
-    iotSiteWiseAssetModelPropertyIdentifier: NotRequired[
-        IotSiteWiseAssetModelPropertyIdentifierTypeDef
-    ]
-
-
-class IotTopicPublishActionTypeDef(TypedDict):
-    mqttTopic: str
-    payload: NotRequired[PayloadTypeDef]
-
-
-class LambdaActionTypeDef(TypedDict):
-    functionArn: str
-    payload: NotRequired[PayloadTypeDef]
 
 
 class ListAlarmModelVersionsRequestTypeDef(TypedDict):
@@ -673,6 +814,11 @@ class ListInputRoutingsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class RoutedResourceTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+
+
 class ListInputRoutingsResponseTypeDef(TypedDict):
     routedResources: NotRequired[list[RoutedResourceTypeDef]]
     nextToken: NotRequired[str]
@@ -699,13 +845,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoggingOptionsOutputTypeDef(TypedDict):
-    roleArn: str
-    level: LoggingLevelType
-    enabled: bool
-    detectorDebugOptions: NotRequired[list[DetectorDebugOptionTypeDef]]
-
-
 class LoggingOptionsTypeDef(TypedDict):
     roleArn: str
     level: LoggingLevelType
@@ -713,113 +852,8 @@ class LoggingOptionsTypeDef(TypedDict):
     detectorDebugOptions: NotRequired[ReadOnly[Sequence[DetectorDebugOptionTypeDef]]]
 
 
-class NotificationActionOutputTypeDef(TypedDict):
-    action: NotificationTargetActionsTypeDef
-    smsConfigurations: NotRequired[list[SMSConfigurationOutputTypeDef]]
-    emailConfigurations: NotRequired[list[EmailConfigurationOutputTypeDef]]
-
-
-class NotificationActionTypeDef(TypedDict):
-    action: NotificationTargetActionsTypeDef
-    smsConfigurations: NotRequired[ReadOnly[Sequence[SMSConfigurationTypeDef]]]
-    emailConfigurations: NotRequired[ReadOnly[Sequence[EmailConfigurationTypeDef]]]
-
-
-class NotificationTargetActionsTypeDef(TypedDict):
-    lambdaAction: NotRequired[LambdaActionTypeDef]
-
-
-class OnEnterLifecycleOutputTypeDef(TypedDict):
-    events: NotRequired[list[EventOutputTypeDef]]
-
-
-class OnEnterLifecycleTypeDef(TypedDict):
-    events: NotRequired[ReadOnly[Sequence[EventTypeDef]]]
-
-
-class OnExitLifecycleOutputTypeDef(TypedDict):
-    events: NotRequired[list[EventOutputTypeDef]]
-
-
-class OnExitLifecycleTypeDef(TypedDict):
-    events: NotRequired[ReadOnly[Sequence[EventTypeDef]]]
-
-
-class OnInputLifecycleOutputTypeDef(TypedDict):
-    events: NotRequired[list[EventOutputTypeDef]]
-    transitionEvents: NotRequired[list[TransitionEventOutputTypeDef]]
-
-
-class OnInputLifecycleTypeDef(TypedDict):
-    events: NotRequired[ReadOnly[Sequence[EventTypeDef]]]
-    transitionEvents: NotRequired[ReadOnly[Sequence[TransitionEventTypeDef]]]
-
-
-class PayloadTypeDef(TypedDict):
-    contentExpression: str
-    type: PayloadTypeType
-
-
 class PutLoggingOptionsRequestTypeDef(TypedDict):
     loggingOptions: ReadOnly[LoggingOptionsTypeDef]
-
-
-class RecipientDetailTypeDef(TypedDict):
-    ssoIdentity: NotRequired[SSOIdentityTypeDef]
-
-
-class ResetTimerActionTypeDef(TypedDict):
-    timerName: str
-
-
-class RoutedResourceTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-
-
-class SMSConfigurationOutputTypeDef(TypedDict):
-    senderId: NotRequired[str]
-    additionalMessage: NotRequired[str]
-    recipients: list[RecipientDetailTypeDef]
-
-
-class SMSConfigurationTypeDef(TypedDict):
-    senderId: NotRequired[str]
-    additionalMessage: NotRequired[str]
-    recipients: ReadOnly[Sequence[RecipientDetailTypeDef]]
-
-
-class SNSTopicPublishActionTypeDef(TypedDict):
-    targetArn: str
-    payload: NotRequired[PayloadTypeDef]
-
-
-class SSOIdentityTypeDef(TypedDict):
-    identityStoreId: str
-    userId: NotRequired[str]
-
-
-class SetTimerActionTypeDef(TypedDict):
-    timerName: str
-    seconds: NotRequired[int]
-    durationExpression: NotRequired[str]
-
-
-class SetVariableActionTypeDef(TypedDict):
-    variableName: str
-    value: str
-
-
-class SimpleRuleTypeDef(TypedDict):
-    inputProperty: str
-    comparisonOperator: ComparisonOperatorType
-    threshold: str
-
-
-class SqsActionTypeDef(TypedDict):
-    queueUrl: str
-    useBase64: NotRequired[bool]
-    payload: NotRequired[PayloadTypeDef]
 
 
 class StartDetectorModelAnalysisRequestTypeDef(TypedDict):
@@ -831,20 +865,6 @@ class StartDetectorModelAnalysisResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StateOutputTypeDef(TypedDict):
-    stateName: str
-    onInput: NotRequired[OnInputLifecycleOutputTypeDef]
-    onEnter: NotRequired[OnEnterLifecycleOutputTypeDef]
-    onExit: NotRequired[OnExitLifecycleOutputTypeDef]
-
-
-class StateTypeDef(TypedDict):
-    stateName: str
-    onInput: NotRequired[ReadOnly[OnInputLifecycleTypeDef]]
-    onEnter: NotRequired[ReadOnly[OnEnterLifecycleTypeDef]]
-    onExit: NotRequired[ReadOnly[OnExitLifecycleTypeDef]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -852,25 +872,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TransitionEventOutputTypeDef(TypedDict):
-    eventName: str
-    condition: str
-    actions: NotRequired[list[ActionTypeDef]]
-    nextState: str
-
-
-class TransitionEventTypeDef(TypedDict):
-    eventName: str
-    condition: str
-    actions: NotRequired[ReadOnly[Sequence[ActionTypeDef]]]
-    nextState: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,69 +27,70 @@ from .literals import (
     TriggerTypeType,
 )
 
-__all__ = [
-    "AcknowledgeActionConfigurationTypeDef",
-    "AcknowledgeAlarmActionRequestTypeDef",
-    "AlarmStateTypeDef",
-    "AlarmSummaryTypeDef",
-    "AlarmTypeDef",
-    "BatchAcknowledgeAlarmRequestTypeDef",
-    "BatchAcknowledgeAlarmResponseTypeDef",
-    "BatchAlarmActionErrorEntryTypeDef",
-    "BatchDeleteDetectorErrorEntryTypeDef",
-    "BatchDeleteDetectorRequestTypeDef",
-    "BatchDeleteDetectorResponseTypeDef",
-    "BatchDisableAlarmRequestTypeDef",
-    "BatchDisableAlarmResponseTypeDef",
-    "BatchEnableAlarmRequestTypeDef",
-    "BatchEnableAlarmResponseTypeDef",
-    "BatchPutMessageErrorEntryTypeDef",
-    "BatchPutMessageRequestTypeDef",
-    "BatchPutMessageResponseTypeDef",
-    "BatchResetAlarmRequestTypeDef",
-    "BatchResetAlarmResponseTypeDef",
-    "BatchSnoozeAlarmRequestTypeDef",
-    "BatchSnoozeAlarmResponseTypeDef",
-    "BatchUpdateDetectorErrorEntryTypeDef",
-    "BatchUpdateDetectorRequestTypeDef",
-    "BatchUpdateDetectorResponseTypeDef",
-    "CustomerActionTypeDef",
-    "DeleteDetectorRequestTypeDef",
-    "DescribeAlarmRequestTypeDef",
-    "DescribeAlarmResponseTypeDef",
-    "DescribeDetectorRequestTypeDef",
-    "DescribeDetectorResponseTypeDef",
-    "DetectorStateDefinitionTypeDef",
-    "DetectorStateSummaryTypeDef",
-    "DetectorStateTypeDef",
-    "DetectorSummaryTypeDef",
-    "DetectorTypeDef",
-    "DisableActionConfigurationTypeDef",
-    "DisableAlarmActionRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableActionConfigurationTypeDef",
-    "EnableAlarmActionRequestTypeDef",
-    "ListAlarmsRequestTypeDef",
-    "ListAlarmsResponseTypeDef",
-    "ListDetectorsRequestTypeDef",
-    "ListDetectorsResponseTypeDef",
-    "MessageTypeDef",
-    "ResetActionConfigurationTypeDef",
-    "ResetAlarmActionRequestTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleEvaluationTypeDef",
-    "SimpleRuleEvaluationTypeDef",
-    "SnoozeActionConfigurationTypeDef",
-    "SnoozeAlarmActionRequestTypeDef",
-    "StateChangeConfigurationTypeDef",
-    "SystemEventTypeDef",
-    "TimerDefinitionTypeDef",
-    "TimerTypeDef",
-    "TimestampValueTypeDef",
-    "UpdateDetectorRequestTypeDef",
-    "VariableDefinitionTypeDef",
-    "VariableTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcknowledgeActionConfigurationTypeDef",
+        "AcknowledgeAlarmActionRequestTypeDef",
+        "AlarmStateTypeDef",
+        "AlarmSummaryTypeDef",
+        "AlarmTypeDef",
+        "BatchAcknowledgeAlarmRequestTypeDef",
+        "BatchAcknowledgeAlarmResponseTypeDef",
+        "BatchAlarmActionErrorEntryTypeDef",
+        "BatchDeleteDetectorErrorEntryTypeDef",
+        "BatchDeleteDetectorRequestTypeDef",
+        "BatchDeleteDetectorResponseTypeDef",
+        "BatchDisableAlarmRequestTypeDef",
+        "BatchDisableAlarmResponseTypeDef",
+        "BatchEnableAlarmRequestTypeDef",
+        "BatchEnableAlarmResponseTypeDef",
+        "BatchPutMessageErrorEntryTypeDef",
+        "BatchPutMessageRequestTypeDef",
+        "BatchPutMessageResponseTypeDef",
+        "BatchResetAlarmRequestTypeDef",
+        "BatchResetAlarmResponseTypeDef",
+        "BatchSnoozeAlarmRequestTypeDef",
+        "BatchSnoozeAlarmResponseTypeDef",
+        "BatchUpdateDetectorErrorEntryTypeDef",
+        "BatchUpdateDetectorRequestTypeDef",
+        "BatchUpdateDetectorResponseTypeDef",
+        "CustomerActionTypeDef",
+        "DeleteDetectorRequestTypeDef",
+        "DescribeAlarmRequestTypeDef",
+        "DescribeAlarmResponseTypeDef",
+        "DescribeDetectorRequestTypeDef",
+        "DescribeDetectorResponseTypeDef",
+        "DetectorStateDefinitionTypeDef",
+        "DetectorStateSummaryTypeDef",
+        "DetectorStateTypeDef",
+        "DetectorSummaryTypeDef",
+        "DetectorTypeDef",
+        "DisableActionConfigurationTypeDef",
+        "DisableAlarmActionRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableActionConfigurationTypeDef",
+        "EnableAlarmActionRequestTypeDef",
+        "ListAlarmsRequestTypeDef",
+        "ListAlarmsResponseTypeDef",
+        "ListDetectorsRequestTypeDef",
+        "ListDetectorsResponseTypeDef",
+        "MessageTypeDef",
+        "ResetActionConfigurationTypeDef",
+        "ResetAlarmActionRequestTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleEvaluationTypeDef",
+        "SimpleRuleEvaluationTypeDef",
+        "SnoozeActionConfigurationTypeDef",
+        "SnoozeAlarmActionRequestTypeDef",
+        "StateChangeConfigurationTypeDef",
+        "SystemEventTypeDef",
+        "TimerDefinitionTypeDef",
+        "TimerTypeDef",
+        "TimestampValueTypeDef",
+        "UpdateDetectorRequestTypeDef",
+        "VariableDefinitionTypeDef",
+        "VariableTypeDef",
+    ]
 
 
 class AcknowledgeActionConfigurationTypeDef(TypedDict):
@@ -101,6 +102,51 @@ class AcknowledgeAlarmActionRequestTypeDef(TypedDict):
     alarmModelName: str
     keyValue: NotRequired[str]
     note: NotRequired[str]
+
+
+class DisableActionConfigurationTypeDef(TypedDict):
+    note: NotRequired[str]
+
+
+class EnableActionConfigurationTypeDef(TypedDict):
+    note: NotRequired[str]
+
+
+class ResetActionConfigurationTypeDef(TypedDict):
+    note: NotRequired[str]
+
+
+class SnoozeActionConfigurationTypeDef(TypedDict):
+    snoozeDuration: NotRequired[int]
+    note: NotRequired[str]
+
+
+class CustomerActionTypeDef(TypedDict):
+    actionName: NotRequired[CustomerActionNameType]
+    snoozeActionConfiguration: NotRequired[SnoozeActionConfigurationTypeDef]
+    enableActionConfiguration: NotRequired[EnableActionConfigurationTypeDef]
+    disableActionConfiguration: NotRequired[DisableActionConfigurationTypeDef]
+    acknowledgeActionConfiguration: NotRequired[AcknowledgeActionConfigurationTypeDef]
+    resetActionConfiguration: NotRequired[ResetActionConfigurationTypeDef]
+
+
+class SimpleRuleEvaluationTypeDef(TypedDict):
+    inputPropertyValue: NotRequired[str]
+    operator: NotRequired[ComparisonOperatorType]
+    thresholdValue: NotRequired[str]
+
+
+class RuleEvaluationTypeDef(TypedDict):
+    simpleRuleEvaluation: NotRequired[SimpleRuleEvaluationTypeDef]
+
+
+class StateChangeConfigurationTypeDef(TypedDict):
+    triggerType: NotRequired[TriggerTypeType]
+
+
+class SystemEventTypeDef(TypedDict):
+    eventType: NotRequired[EventTypeType]
+    stateChangeConfiguration: NotRequired[StateChangeConfigurationTypeDef]
 
 
 class AlarmStateTypeDef(TypedDict):
@@ -133,21 +179,27 @@ class BatchAcknowledgeAlarmRequestTypeDef(TypedDict):
     acknowledgeActionRequests: ReadOnly[Sequence[AcknowledgeAlarmActionRequestTypeDef]]
 
 
-class BatchAcknowledgeAlarmResponseTypeDef(TypedDict):
-    errorEntries: NotRequired[list[BatchAlarmActionErrorEntryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class BatchAlarmActionErrorEntryTypeDef(TypedDict):
     requestId: NotRequired[str]
     errorCode: NotRequired[ErrorCodeType]
     errorMessage: NotRequired[str]
 
 
+class BatchAcknowledgeAlarmResponseTypeDef(TypedDict):
+    errorEntries: NotRequired[list[BatchAlarmActionErrorEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class BatchDeleteDetectorErrorEntryTypeDef(TypedDict):
     messageId: NotRequired[str]
     errorCode: NotRequired[ErrorCodeType]
     errorMessage: NotRequired[str]
+
+
+class DeleteDetectorRequestTypeDef(TypedDict):
+    messageId: str
+    detectorModelName: str
+    keyValue: NotRequired[str]
 
 
 class BatchDeleteDetectorRequestTypeDef(TypedDict):
@@ -161,6 +213,13 @@ class BatchDeleteDetectorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DisableAlarmActionRequestTypeDef(TypedDict):
+    requestId: str
+    alarmModelName: str
+    keyValue: NotRequired[str]
+    note: NotRequired[str]
+
+
 class BatchDisableAlarmRequestTypeDef(TypedDict):
     disableActionRequests: ReadOnly[Sequence[DisableAlarmActionRequestTypeDef]]
 
@@ -168,6 +227,13 @@ class BatchDisableAlarmRequestTypeDef(TypedDict):
 class BatchDisableAlarmResponseTypeDef(TypedDict):
     errorEntries: NotRequired[list[BatchAlarmActionErrorEntryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EnableAlarmActionRequestTypeDef(TypedDict):
+    requestId: str
+    alarmModelName: str
+    keyValue: NotRequired[str]
+    note: NotRequired[str]
 
 
 class BatchEnableAlarmRequestTypeDef(TypedDict):
@@ -185,6 +251,17 @@ class BatchPutMessageErrorEntryTypeDef(TypedDict):
     errorMessage: NotRequired[str]
 
 
+class TimestampValueTypeDef(TypedDict):
+    timeInMillis: NotRequired[int]
+
+
+class MessageTypeDef(TypedDict):
+    messageId: str
+    inputName: str
+    payload: ReadOnly[bytes | str | IO[Any]]
+    timestamp: NotRequired[TimestampValueTypeDef]
+
+
 class BatchPutMessageRequestTypeDef(TypedDict):
     messages: ReadOnly[Sequence[MessageTypeDef]]
 
@@ -194,6 +271,13 @@ class BatchPutMessageResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ResetAlarmActionRequestTypeDef(TypedDict):
+    requestId: str
+    alarmModelName: str
+    keyValue: NotRequired[str]
+    note: NotRequired[str]
+
+
 class BatchResetAlarmRequestTypeDef(TypedDict):
     resetActionRequests: ReadOnly[Sequence[ResetAlarmActionRequestTypeDef]]
 
@@ -201,6 +285,14 @@ class BatchResetAlarmRequestTypeDef(TypedDict):
 class BatchResetAlarmResponseTypeDef(TypedDict):
     errorEntries: NotRequired[list[BatchAlarmActionErrorEntryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SnoozeAlarmActionRequestTypeDef(TypedDict):
+    requestId: str
+    alarmModelName: str
+    keyValue: NotRequired[str]
+    note: NotRequired[str]
+    snoozeDuration: int
 
 
 class BatchSnoozeAlarmRequestTypeDef(TypedDict):
@@ -218,6 +310,29 @@ class BatchUpdateDetectorErrorEntryTypeDef(TypedDict):
     errorMessage: NotRequired[str]
 
 
+class TimerDefinitionTypeDef(TypedDict):
+    name: str
+    seconds: int
+
+
+class VariableDefinitionTypeDef(TypedDict):
+    name: str
+    value: str
+
+
+class DetectorStateDefinitionTypeDef(TypedDict):
+    stateName: str
+    variables: ReadOnly[Sequence[VariableDefinitionTypeDef]]
+    timers: ReadOnly[Sequence[TimerDefinitionTypeDef]]
+
+
+class UpdateDetectorRequestTypeDef(TypedDict):
+    messageId: str
+    detectorModelName: str
+    keyValue: NotRequired[str]
+    state: ReadOnly[DetectorStateDefinitionTypeDef]
+
+
 class BatchUpdateDetectorRequestTypeDef(TypedDict):
     detectors: ReadOnly[Sequence[UpdateDetectorRequestTypeDef]]
 
@@ -227,21 +342,6 @@ class BatchUpdateDetectorResponseTypeDef(TypedDict):
         list[BatchUpdateDetectorErrorEntryTypeDef]
     ]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomerActionTypeDef(TypedDict):
-    actionName: NotRequired[CustomerActionNameType]
-    snoozeActionConfiguration: NotRequired[SnoozeActionConfigurationTypeDef]
-    enableActionConfiguration: NotRequired[EnableActionConfigurationTypeDef]
-    disableActionConfiguration: NotRequired[DisableActionConfigurationTypeDef]
-    acknowledgeActionConfiguration: NotRequired[AcknowledgeActionConfigurationTypeDef]
-    resetActionConfiguration: NotRequired[ResetActionConfigurationTypeDef]
-
-
-class DeleteDetectorRequestTypeDef(TypedDict):
-    messageId: str
-    detectorModelName: str
-    keyValue: NotRequired[str]
 
 
 class DescribeAlarmRequestTypeDef(TypedDict):
@@ -259,34 +359,20 @@ class DescribeDetectorRequestTypeDef(TypedDict):
     keyValue: NotRequired[str]
 
 
-class DescribeDetectorResponseTypeDef(TypedDict):
-    detector: NotRequired[DetectorTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class TimerTypeDef(TypedDict):
+    name: str
+    timestamp: datetime
 
 
-class DetectorStateDefinitionTypeDef(TypedDict):
-    stateName: str
-    variables: ReadOnly[Sequence[VariableDefinitionTypeDef]]
-    timers: ReadOnly[Sequence[TimerDefinitionTypeDef]]
-
-
-class DetectorStateSummaryTypeDef(TypedDict):
-    stateName: NotRequired[str]
+class VariableTypeDef(TypedDict):
+    name: str
+    value: str
 
 
 class DetectorStateTypeDef(TypedDict):
     stateName: str
     variables: list[VariableTypeDef]
     timers: list[TimerTypeDef]
-
-
-class DetectorSummaryTypeDef(TypedDict):
-    detectorModelName: NotRequired[str]
-    keyValue: NotRequired[str]
-    detectorModelVersion: NotRequired[str]
-    state: NotRequired[DetectorStateSummaryTypeDef]
-    creationTime: NotRequired[datetime]
-    lastUpdateTime: NotRequired[datetime]
 
 
 class DetectorTypeDef(TypedDict):
@@ -298,26 +384,22 @@ class DetectorTypeDef(TypedDict):
     lastUpdateTime: NotRequired[datetime]
 
 
-class DisableActionConfigurationTypeDef(TypedDict):
-    note: NotRequired[str]
+class DescribeDetectorResponseTypeDef(TypedDict):
+    detector: NotRequired[DetectorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DisableAlarmActionRequestTypeDef(TypedDict):
-    requestId: str
-    alarmModelName: str
+class DetectorStateSummaryTypeDef(TypedDict):
+    stateName: NotRequired[str]
+
+
+class DetectorSummaryTypeDef(TypedDict):
+    detectorModelName: NotRequired[str]
     keyValue: NotRequired[str]
-    note: NotRequired[str]
-
-
-class EnableActionConfigurationTypeDef(TypedDict):
-    note: NotRequired[str]
-
-
-class EnableAlarmActionRequestTypeDef(TypedDict):
-    requestId: str
-    alarmModelName: str
-    keyValue: NotRequired[str]
-    note: NotRequired[str]
+    detectorModelVersion: NotRequired[str]
+    state: NotRequired[DetectorStateSummaryTypeDef]
+    creationTime: NotRequired[datetime]
+    lastUpdateTime: NotRequired[datetime]
 
 
 class ListAlarmsRequestTypeDef(TypedDict):
@@ -343,84 +425,3 @@ class ListDetectorsResponseTypeDef(TypedDict):
     detectorSummaries: NotRequired[list[DetectorSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MessageTypeDef(TypedDict):
-    messageId: str
-    inputName: str
-    payload: ReadOnly[bytes | str | IO[Any]]
-    timestamp: NotRequired[TimestampValueTypeDef]
-
-
-class ResetActionConfigurationTypeDef(TypedDict):
-    note: NotRequired[str]
-
-
-class ResetAlarmActionRequestTypeDef(TypedDict):
-    requestId: str
-    alarmModelName: str
-    keyValue: NotRequired[str]
-    note: NotRequired[str]
-
-
-class RuleEvaluationTypeDef(TypedDict):
-    simpleRuleEvaluation: NotRequired[SimpleRuleEvaluationTypeDef]
-
-
-class SimpleRuleEvaluationTypeDef(TypedDict):
-    inputPropertyValue: NotRequired[str]
-    operator: NotRequired[ComparisonOperatorType]
-    thresholdValue: NotRequired[str]
-
-
-class SnoozeActionConfigurationTypeDef(TypedDict):
-    snoozeDuration: NotRequired[int]
-    note: NotRequired[str]
-
-
-class SnoozeAlarmActionRequestTypeDef(TypedDict):
-    requestId: str
-    alarmModelName: str
-    keyValue: NotRequired[str]
-    note: NotRequired[str]
-    snoozeDuration: int
-
-
-class StateChangeConfigurationTypeDef(TypedDict):
-    triggerType: NotRequired[TriggerTypeType]
-
-
-class SystemEventTypeDef(TypedDict):
-    eventType: NotRequired[EventTypeType]
-    stateChangeConfiguration: NotRequired[StateChangeConfigurationTypeDef]
-
-
-class TimerDefinitionTypeDef(TypedDict):
-    name: str
-    seconds: int
-
-
-class TimerTypeDef(TypedDict):
-    name: str
-    timestamp: datetime
-
-
-class TimestampValueTypeDef(TypedDict):
-    timeInMillis: NotRequired[int]
-
-
-class UpdateDetectorRequestTypeDef(TypedDict):
-    messageId: str
-    detectorModelName: str
-    keyValue: NotRequired[str]
-    state: ReadOnly[DetectorStateDefinitionTypeDef]
-
-
-class VariableDefinitionTypeDef(TypedDict):
-    name: str
-    value: str
-
-
-class VariableTypeDef(TypedDict):
-    name: str
-    value: str

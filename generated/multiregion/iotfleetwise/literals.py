@@ -2,40 +2,41 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS IoT FleetWise: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CampaignStatusType",
-    "CompressionType",
-    "DataFormatType",
-    "DefaultForUnmappedSignalsTypeType",
-    "DiagnosticsModeType",
-    "EncryptionStatusType",
-    "EncryptionTypeType",
-    "ListResponseScopeType",
-    "LogTypeType",
-    "ManifestStatusType",
-    "NetworkInterfaceTypeType",
-    "NodeDataEncodingType",
-    "NodeDataTypeType",
-    "ROS2PrimitiveTypeType",
-    "RegistrationStatusType",
-    "SignalDecoderTypeType",
-    "SignalNodeTypeType",
-    "SignalValueTypeType",
-    "SpoolingModeType",
-    "StorageCompressionFormatType",
-    "StorageMaximumSizeUnitType",
-    "StorageMinimumTimeToLiveUnitType",
-    "StructuredMessageListTypeType",
-    "TimeUnitType",
-    "TriggerModeType",
-    "UpdateCampaignActionType",
-    "UpdateModeType",
-    "VehicleAssociationBehaviorType",
-    "VehicleMiddlewareProtocolType",
-    "VehicleStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CampaignStatusType",
+        "CompressionType",
+        "DataFormatType",
+        "DefaultForUnmappedSignalsTypeType",
+        "DiagnosticsModeType",
+        "EncryptionStatusType",
+        "EncryptionTypeType",
+        "ListResponseScopeType",
+        "LogTypeType",
+        "ManifestStatusType",
+        "NetworkInterfaceTypeType",
+        "NodeDataEncodingType",
+        "NodeDataTypeType",
+        "ROS2PrimitiveTypeType",
+        "RegistrationStatusType",
+        "SignalDecoderTypeType",
+        "SignalNodeTypeType",
+        "SignalValueTypeType",
+        "SpoolingModeType",
+        "StorageCompressionFormatType",
+        "StorageMaximumSizeUnitType",
+        "StorageMinimumTimeToLiveUnitType",
+        "StructuredMessageListTypeType",
+        "TimeUnitType",
+        "TriggerModeType",
+        "UpdateCampaignActionType",
+        "UpdateModeType",
+        "VehicleAssociationBehaviorType",
+        "VehicleMiddlewareProtocolType",
+        "VehicleStateType",
+    ]
 
 CampaignStatusType = Literal["CREATING", "WAITING_FOR_APPROVAL", "RUNNING", "SUSPENDED"]
 CompressionType = Literal["OFF", "SNAPPY"]

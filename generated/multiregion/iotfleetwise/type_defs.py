@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -51,199 +51,200 @@ from .literals import (
     VehicleStateType,
 )
 
-__all__ = [
-    "ActuatorOutputTypeDef",
-    "ActuatorTypeDef",
-    "AssociateVehicleFleetRequestTypeDef",
-    "AssociateVehicleFleetResponseTypeDef",
-    "AttributeOutputTypeDef",
-    "AttributeTypeDef",
-    "BatchCreateVehicleRequestTypeDef",
-    "BatchCreateVehicleResponseTypeDef",
-    "BatchUpdateVehicleRequestTypeDef",
-    "BatchUpdateVehicleResponseTypeDef",
-    "BranchTypeDef",
-    "CampaignSummaryTypeDef",
-    "CanDbcDefinitionTypeDef",
-    "CanInterfaceTypeDef",
-    "CanSignalTypeDef",
-    "CloudWatchLogDeliveryOptionsTypeDef",
-    "CollectionSchemeTypeDef",
-    "ConditionBasedCollectionSchemeTypeDef",
-    "ConditionBasedSignalFetchConfigTypeDef",
-    "CreateCampaignRequestTypeDef",
-    "CreateCampaignResponseTypeDef",
-    "CreateDecoderManifestRequestTypeDef",
-    "CreateDecoderManifestResponseTypeDef",
-    "CreateFleetRequestTypeDef",
-    "CreateFleetResponseTypeDef",
-    "CreateModelManifestRequestTypeDef",
-    "CreateModelManifestResponseTypeDef",
-    "CreateSignalCatalogRequestTypeDef",
-    "CreateSignalCatalogResponseTypeDef",
-    "CreateStateTemplateRequestTypeDef",
-    "CreateStateTemplateResponseTypeDef",
-    "CreateVehicleErrorTypeDef",
-    "CreateVehicleRequestItemTypeDef",
-    "CreateVehicleRequestTypeDef",
-    "CreateVehicleResponseItemTypeDef",
-    "CreateVehicleResponseTypeDef",
-    "CustomDecodingInterfaceTypeDef",
-    "CustomDecodingSignalTypeDef",
-    "CustomPropertyTypeDef",
-    "CustomStructTypeDef",
-    "DataDestinationConfigTypeDef",
-    "DataPartitionStorageOptionsTypeDef",
-    "DataPartitionTypeDef",
-    "DataPartitionUploadOptionsTypeDef",
-    "DecoderManifestSummaryTypeDef",
-    "DeleteCampaignRequestTypeDef",
-    "DeleteCampaignResponseTypeDef",
-    "DeleteDecoderManifestRequestTypeDef",
-    "DeleteDecoderManifestResponseTypeDef",
-    "DeleteFleetRequestTypeDef",
-    "DeleteFleetResponseTypeDef",
-    "DeleteModelManifestRequestTypeDef",
-    "DeleteModelManifestResponseTypeDef",
-    "DeleteSignalCatalogRequestTypeDef",
-    "DeleteSignalCatalogResponseTypeDef",
-    "DeleteStateTemplateRequestTypeDef",
-    "DeleteStateTemplateResponseTypeDef",
-    "DeleteVehicleRequestTypeDef",
-    "DeleteVehicleResponseTypeDef",
-    "DisassociateVehicleFleetRequestTypeDef",
-    "DisassociateVehicleFleetResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FleetSummaryTypeDef",
-    "FormattedVssTypeDef",
-    "GetCampaignRequestTypeDef",
-    "GetCampaignResponseTypeDef",
-    "GetDecoderManifestRequestTypeDef",
-    "GetDecoderManifestResponseTypeDef",
-    "GetEncryptionConfigurationResponseTypeDef",
-    "GetFleetRequestTypeDef",
-    "GetFleetResponseTypeDef",
-    "GetLoggingOptionsResponseTypeDef",
-    "GetModelManifestRequestTypeDef",
-    "GetModelManifestResponseTypeDef",
-    "GetRegisterAccountStatusResponseTypeDef",
-    "GetSignalCatalogRequestTypeDef",
-    "GetSignalCatalogResponseTypeDef",
-    "GetStateTemplateRequestTypeDef",
-    "GetStateTemplateResponseTypeDef",
-    "GetVehicleRequestTypeDef",
-    "GetVehicleResponseTypeDef",
-    "GetVehicleStatusRequestTypeDef",
-    "GetVehicleStatusResponseTypeDef",
-    "IamRegistrationResponseTypeDef",
-    "IamResourcesTypeDef",
-    "ImportDecoderManifestRequestTypeDef",
-    "ImportDecoderManifestResponseTypeDef",
-    "ImportSignalCatalogRequestTypeDef",
-    "ImportSignalCatalogResponseTypeDef",
-    "ListCampaignsRequestTypeDef",
-    "ListCampaignsResponseTypeDef",
-    "ListDecoderManifestNetworkInterfacesRequestTypeDef",
-    "ListDecoderManifestNetworkInterfacesResponseTypeDef",
-    "ListDecoderManifestSignalsRequestTypeDef",
-    "ListDecoderManifestSignalsResponseTypeDef",
-    "ListDecoderManifestsRequestTypeDef",
-    "ListDecoderManifestsResponseTypeDef",
-    "ListFleetsForVehicleRequestTypeDef",
-    "ListFleetsForVehicleResponseTypeDef",
-    "ListFleetsRequestTypeDef",
-    "ListFleetsResponseTypeDef",
-    "ListModelManifestNodesRequestTypeDef",
-    "ListModelManifestNodesResponseTypeDef",
-    "ListModelManifestsRequestTypeDef",
-    "ListModelManifestsResponseTypeDef",
-    "ListSignalCatalogNodesRequestTypeDef",
-    "ListSignalCatalogNodesResponseTypeDef",
-    "ListSignalCatalogsRequestTypeDef",
-    "ListSignalCatalogsResponseTypeDef",
-    "ListStateTemplatesRequestTypeDef",
-    "ListStateTemplatesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVehiclesInFleetRequestTypeDef",
-    "ListVehiclesInFleetResponseTypeDef",
-    "ListVehiclesRequestTypeDef",
-    "ListVehiclesResponseTypeDef",
-    "MessageSignalOutputTypeDef",
-    "MessageSignalTypeDef",
-    "ModelManifestSummaryTypeDef",
-    "MqttTopicConfigTypeDef",
-    "NetworkFileDefinitionTypeDef",
-    "NetworkInterfaceTypeDef",
-    "NodeCountsTypeDef",
-    "NodeOutputTypeDef",
-    "NodeTypeDef",
-    "ObdInterfaceTypeDef",
-    "ObdSignalTypeDef",
-    "OnChangeStateTemplateUpdateStrategyTypeDef",
-    "PeriodicStateTemplateUpdateStrategyTypeDef",
-    "PrimitiveMessageDefinitionTypeDef",
-    "PutEncryptionConfigurationRequestTypeDef",
-    "PutEncryptionConfigurationResponseTypeDef",
-    "PutLoggingOptionsRequestTypeDef",
-    "PutLoggingOptionsResponseTypeDef",
-    "ROS2PrimitiveMessageDefinitionTypeDef",
-    "RegisterAccountRequestTypeDef",
-    "RegisterAccountResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3ConfigTypeDef",
-    "SensorOutputTypeDef",
-    "SensorTypeDef",
-    "SignalCatalogSummaryTypeDef",
-    "SignalDecoderOutputTypeDef",
-    "SignalDecoderTypeDef",
-    "SignalFetchConfigTypeDef",
-    "SignalFetchInformationOutputTypeDef",
-    "SignalFetchInformationTypeDef",
-    "SignalInformationTypeDef",
-    "StateTemplateAssociationTypeDef",
-    "StateTemplateSummaryTypeDef",
-    "StateTemplateUpdateStrategyTypeDef",
-    "StorageMaximumSizeTypeDef",
-    "StorageMinimumTimeToLiveTypeDef",
-    "StructuredMessageFieldNameAndDataTypePairOutputTypeDef",
-    "StructuredMessageFieldNameAndDataTypePairTypeDef",
-    "StructuredMessageListDefinitionOutputTypeDef",
-    "StructuredMessageListDefinitionTypeDef",
-    "StructuredMessageOutputTypeDef",
-    "StructuredMessageTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TimeBasedCollectionSchemeTypeDef",
-    "TimeBasedSignalFetchConfigTypeDef",
-    "TimePeriodTypeDef",
-    "TimestreamConfigTypeDef",
-    "TimestreamRegistrationResponseTypeDef",
-    "TimestreamResourcesTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateCampaignRequestTypeDef",
-    "UpdateCampaignResponseTypeDef",
-    "UpdateDecoderManifestRequestTypeDef",
-    "UpdateDecoderManifestResponseTypeDef",
-    "UpdateFleetRequestTypeDef",
-    "UpdateFleetResponseTypeDef",
-    "UpdateModelManifestRequestTypeDef",
-    "UpdateModelManifestResponseTypeDef",
-    "UpdateSignalCatalogRequestTypeDef",
-    "UpdateSignalCatalogResponseTypeDef",
-    "UpdateStateTemplateRequestTypeDef",
-    "UpdateStateTemplateResponseTypeDef",
-    "UpdateVehicleErrorTypeDef",
-    "UpdateVehicleRequestItemTypeDef",
-    "UpdateVehicleRequestTypeDef",
-    "UpdateVehicleResponseItemTypeDef",
-    "UpdateVehicleResponseTypeDef",
-    "VehicleMiddlewareTypeDef",
-    "VehicleStatusTypeDef",
-    "VehicleSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActuatorOutputTypeDef",
+        "ActuatorTypeDef",
+        "AssociateVehicleFleetRequestTypeDef",
+        "AssociateVehicleFleetResponseTypeDef",
+        "AttributeOutputTypeDef",
+        "AttributeTypeDef",
+        "BatchCreateVehicleRequestTypeDef",
+        "BatchCreateVehicleResponseTypeDef",
+        "BatchUpdateVehicleRequestTypeDef",
+        "BatchUpdateVehicleResponseTypeDef",
+        "BranchTypeDef",
+        "CampaignSummaryTypeDef",
+        "CanDbcDefinitionTypeDef",
+        "CanInterfaceTypeDef",
+        "CanSignalTypeDef",
+        "CloudWatchLogDeliveryOptionsTypeDef",
+        "CollectionSchemeTypeDef",
+        "ConditionBasedCollectionSchemeTypeDef",
+        "ConditionBasedSignalFetchConfigTypeDef",
+        "CreateCampaignRequestTypeDef",
+        "CreateCampaignResponseTypeDef",
+        "CreateDecoderManifestRequestTypeDef",
+        "CreateDecoderManifestResponseTypeDef",
+        "CreateFleetRequestTypeDef",
+        "CreateFleetResponseTypeDef",
+        "CreateModelManifestRequestTypeDef",
+        "CreateModelManifestResponseTypeDef",
+        "CreateSignalCatalogRequestTypeDef",
+        "CreateSignalCatalogResponseTypeDef",
+        "CreateStateTemplateRequestTypeDef",
+        "CreateStateTemplateResponseTypeDef",
+        "CreateVehicleErrorTypeDef",
+        "CreateVehicleRequestItemTypeDef",
+        "CreateVehicleRequestTypeDef",
+        "CreateVehicleResponseItemTypeDef",
+        "CreateVehicleResponseTypeDef",
+        "CustomDecodingInterfaceTypeDef",
+        "CustomDecodingSignalTypeDef",
+        "CustomPropertyTypeDef",
+        "CustomStructTypeDef",
+        "DataDestinationConfigTypeDef",
+        "DataPartitionStorageOptionsTypeDef",
+        "DataPartitionTypeDef",
+        "DataPartitionUploadOptionsTypeDef",
+        "DecoderManifestSummaryTypeDef",
+        "DeleteCampaignRequestTypeDef",
+        "DeleteCampaignResponseTypeDef",
+        "DeleteDecoderManifestRequestTypeDef",
+        "DeleteDecoderManifestResponseTypeDef",
+        "DeleteFleetRequestTypeDef",
+        "DeleteFleetResponseTypeDef",
+        "DeleteModelManifestRequestTypeDef",
+        "DeleteModelManifestResponseTypeDef",
+        "DeleteSignalCatalogRequestTypeDef",
+        "DeleteSignalCatalogResponseTypeDef",
+        "DeleteStateTemplateRequestTypeDef",
+        "DeleteStateTemplateResponseTypeDef",
+        "DeleteVehicleRequestTypeDef",
+        "DeleteVehicleResponseTypeDef",
+        "DisassociateVehicleFleetRequestTypeDef",
+        "DisassociateVehicleFleetResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FleetSummaryTypeDef",
+        "FormattedVssTypeDef",
+        "GetCampaignRequestTypeDef",
+        "GetCampaignResponseTypeDef",
+        "GetDecoderManifestRequestTypeDef",
+        "GetDecoderManifestResponseTypeDef",
+        "GetEncryptionConfigurationResponseTypeDef",
+        "GetFleetRequestTypeDef",
+        "GetFleetResponseTypeDef",
+        "GetLoggingOptionsResponseTypeDef",
+        "GetModelManifestRequestTypeDef",
+        "GetModelManifestResponseTypeDef",
+        "GetRegisterAccountStatusResponseTypeDef",
+        "GetSignalCatalogRequestTypeDef",
+        "GetSignalCatalogResponseTypeDef",
+        "GetStateTemplateRequestTypeDef",
+        "GetStateTemplateResponseTypeDef",
+        "GetVehicleRequestTypeDef",
+        "GetVehicleResponseTypeDef",
+        "GetVehicleStatusRequestTypeDef",
+        "GetVehicleStatusResponseTypeDef",
+        "IamRegistrationResponseTypeDef",
+        "IamResourcesTypeDef",
+        "ImportDecoderManifestRequestTypeDef",
+        "ImportDecoderManifestResponseTypeDef",
+        "ImportSignalCatalogRequestTypeDef",
+        "ImportSignalCatalogResponseTypeDef",
+        "ListCampaignsRequestTypeDef",
+        "ListCampaignsResponseTypeDef",
+        "ListDecoderManifestNetworkInterfacesRequestTypeDef",
+        "ListDecoderManifestNetworkInterfacesResponseTypeDef",
+        "ListDecoderManifestSignalsRequestTypeDef",
+        "ListDecoderManifestSignalsResponseTypeDef",
+        "ListDecoderManifestsRequestTypeDef",
+        "ListDecoderManifestsResponseTypeDef",
+        "ListFleetsForVehicleRequestTypeDef",
+        "ListFleetsForVehicleResponseTypeDef",
+        "ListFleetsRequestTypeDef",
+        "ListFleetsResponseTypeDef",
+        "ListModelManifestNodesRequestTypeDef",
+        "ListModelManifestNodesResponseTypeDef",
+        "ListModelManifestsRequestTypeDef",
+        "ListModelManifestsResponseTypeDef",
+        "ListSignalCatalogNodesRequestTypeDef",
+        "ListSignalCatalogNodesResponseTypeDef",
+        "ListSignalCatalogsRequestTypeDef",
+        "ListSignalCatalogsResponseTypeDef",
+        "ListStateTemplatesRequestTypeDef",
+        "ListStateTemplatesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVehiclesInFleetRequestTypeDef",
+        "ListVehiclesInFleetResponseTypeDef",
+        "ListVehiclesRequestTypeDef",
+        "ListVehiclesResponseTypeDef",
+        "MessageSignalOutputTypeDef",
+        "MessageSignalTypeDef",
+        "ModelManifestSummaryTypeDef",
+        "MqttTopicConfigTypeDef",
+        "NetworkFileDefinitionTypeDef",
+        "NetworkInterfaceTypeDef",
+        "NodeCountsTypeDef",
+        "NodeOutputTypeDef",
+        "NodeTypeDef",
+        "ObdInterfaceTypeDef",
+        "ObdSignalTypeDef",
+        "OnChangeStateTemplateUpdateStrategyTypeDef",
+        "PeriodicStateTemplateUpdateStrategyTypeDef",
+        "PrimitiveMessageDefinitionTypeDef",
+        "PutEncryptionConfigurationRequestTypeDef",
+        "PutEncryptionConfigurationResponseTypeDef",
+        "PutLoggingOptionsRequestTypeDef",
+        "PutLoggingOptionsResponseTypeDef",
+        "ROS2PrimitiveMessageDefinitionTypeDef",
+        "RegisterAccountRequestTypeDef",
+        "RegisterAccountResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3ConfigTypeDef",
+        "SensorOutputTypeDef",
+        "SensorTypeDef",
+        "SignalCatalogSummaryTypeDef",
+        "SignalDecoderOutputTypeDef",
+        "SignalDecoderTypeDef",
+        "SignalFetchConfigTypeDef",
+        "SignalFetchInformationOutputTypeDef",
+        "SignalFetchInformationTypeDef",
+        "SignalInformationTypeDef",
+        "StateTemplateAssociationTypeDef",
+        "StateTemplateSummaryTypeDef",
+        "StateTemplateUpdateStrategyTypeDef",
+        "StorageMaximumSizeTypeDef",
+        "StorageMinimumTimeToLiveTypeDef",
+        "StructuredMessageFieldNameAndDataTypePairOutputTypeDef",
+        "StructuredMessageFieldNameAndDataTypePairTypeDef",
+        "StructuredMessageListDefinitionOutputTypeDef",
+        "StructuredMessageListDefinitionTypeDef",
+        "StructuredMessageOutputTypeDef",
+        "StructuredMessageTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TimeBasedCollectionSchemeTypeDef",
+        "TimeBasedSignalFetchConfigTypeDef",
+        "TimePeriodTypeDef",
+        "TimestreamConfigTypeDef",
+        "TimestreamRegistrationResponseTypeDef",
+        "TimestreamResourcesTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateCampaignRequestTypeDef",
+        "UpdateCampaignResponseTypeDef",
+        "UpdateDecoderManifestRequestTypeDef",
+        "UpdateDecoderManifestResponseTypeDef",
+        "UpdateFleetRequestTypeDef",
+        "UpdateFleetResponseTypeDef",
+        "UpdateModelManifestRequestTypeDef",
+        "UpdateModelManifestResponseTypeDef",
+        "UpdateSignalCatalogRequestTypeDef",
+        "UpdateSignalCatalogResponseTypeDef",
+        "UpdateStateTemplateRequestTypeDef",
+        "UpdateStateTemplateResponseTypeDef",
+        "UpdateVehicleErrorTypeDef",
+        "UpdateVehicleRequestItemTypeDef",
+        "UpdateVehicleRequestTypeDef",
+        "UpdateVehicleResponseItemTypeDef",
+        "UpdateVehicleResponseTypeDef",
+        "VehicleMiddlewareTypeDef",
+        "VehicleStatusTypeDef",
+        "VehicleSummaryTypeDef",
+    ]
 
 
 class ActuatorOutputTypeDef(TypedDict):
@@ -311,8 +312,58 @@ class AttributeTypeDef(TypedDict):
     comment: NotRequired[str]
 
 
+class OnChangeStateTemplateUpdateStrategyTypeDef(TypedDict):
+    pass
+
+
+class TimePeriodTypeDef(TypedDict):
+    unit: TimeUnitType
+    value: int
+
+
+class PeriodicStateTemplateUpdateStrategyTypeDef(TypedDict):
+    stateTemplateUpdateRate: TimePeriodTypeDef
+
+
+class StateTemplateUpdateStrategyTypeDef(TypedDict):
+    periodic: NotRequired[PeriodicStateTemplateUpdateStrategyTypeDef]
+    onChange: NotRequired[OnChangeStateTemplateUpdateStrategyTypeDef]
+
+
+class StateTemplateAssociationTypeDef(TypedDict):
+    identifier: str
+    stateTemplateUpdateStrategy: StateTemplateUpdateStrategyTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class CreateVehicleRequestItemTypeDef(TypedDict):
+    vehicleName: str
+    modelManifestArn: str
+    decoderManifestArn: str
+    attributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    associationBehavior: NotRequired[VehicleAssociationBehaviorType]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    stateTemplates: NotRequired[ReadOnly[Sequence[StateTemplateAssociationTypeDef]]]
+
+
 class BatchCreateVehicleRequestTypeDef(TypedDict):
     vehicles: ReadOnly[Sequence[CreateVehicleRequestItemTypeDef]]
+
+
+class CreateVehicleErrorTypeDef(TypedDict):
+    vehicleName: NotRequired[str]
+    code: NotRequired[str]
+    message: NotRequired[str]
+
+
+class CreateVehicleResponseItemTypeDef(TypedDict):
+    vehicleName: NotRequired[str]
+    arn: NotRequired[str]
+    thingArn: NotRequired[str]
 
 
 class BatchCreateVehicleResponseTypeDef(TypedDict):
@@ -321,8 +372,34 @@ class BatchCreateVehicleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateVehicleRequestItemTypeDef(TypedDict):
+    vehicleName: str
+    modelManifestArn: NotRequired[str]
+    decoderManifestArn: NotRequired[str]
+    attributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    attributeUpdateMode: NotRequired[UpdateModeType]
+    stateTemplatesToAdd: NotRequired[
+        ReadOnly[Sequence[StateTemplateAssociationTypeDef]]
+    ]
+    stateTemplatesToRemove: NotRequired[ReadOnly[Sequence[str]]]
+    stateTemplatesToUpdate: NotRequired[
+        ReadOnly[Sequence[StateTemplateAssociationTypeDef]]
+    ]
+
+
 class BatchUpdateVehicleRequestTypeDef(TypedDict):
     vehicles: ReadOnly[Sequence[UpdateVehicleRequestItemTypeDef]]
+
+
+class UpdateVehicleErrorTypeDef(TypedDict):
+    vehicleName: NotRequired[str]
+    code: NotRequired[int]
+    message: NotRequired[str]
+
+
+class UpdateVehicleResponseItemTypeDef(TypedDict):
+    vehicleName: NotRequired[str]
+    arn: NotRequired[str]
 
 
 class BatchUpdateVehicleResponseTypeDef(TypedDict):
@@ -378,11 +455,6 @@ class CloudWatchLogDeliveryOptionsTypeDef(TypedDict):
     logGroupName: NotRequired[str]
 
 
-class CollectionSchemeTypeDef(TypedDict):
-    timeBasedCollectionScheme: NotRequired[TimeBasedCollectionSchemeTypeDef]
-    conditionBasedCollectionScheme: NotRequired[ConditionBasedCollectionSchemeTypeDef]
-
-
 class ConditionBasedCollectionSchemeTypeDef(TypedDict):
     expression: str
     minimumTriggerIntervalMs: NotRequired[int]
@@ -390,9 +462,91 @@ class ConditionBasedCollectionSchemeTypeDef(TypedDict):
     conditionLanguageVersion: NotRequired[int]
 
 
+class TimeBasedCollectionSchemeTypeDef(TypedDict):
+    periodMs: int
+
+
+class CollectionSchemeTypeDef(TypedDict):
+    timeBasedCollectionScheme: NotRequired[TimeBasedCollectionSchemeTypeDef]
+    conditionBasedCollectionScheme: NotRequired[ConditionBasedCollectionSchemeTypeDef]
+
+
 class ConditionBasedSignalFetchConfigTypeDef(TypedDict):
     conditionExpression: str
     triggerMode: TriggerModeType
+
+
+class MqttTopicConfigTypeDef(TypedDict):
+    mqttTopicArn: str
+    executionRoleArn: str
+
+
+class S3ConfigTypeDef(TypedDict):
+    bucketArn: str
+    dataFormat: NotRequired[DataFormatType]
+    storageCompressionFormat: NotRequired[StorageCompressionFormatType]
+    prefix: NotRequired[str]
+
+
+class TimestreamConfigTypeDef(TypedDict):
+    timestreamTableArn: str
+    executionRoleArn: str
+
+
+class DataDestinationConfigTypeDef(TypedDict):
+    s3Config: NotRequired[S3ConfigTypeDef]
+    timestreamConfig: NotRequired[TimestreamConfigTypeDef]
+    mqttTopicConfig: NotRequired[MqttTopicConfigTypeDef]
+
+
+class StorageMaximumSizeTypeDef(TypedDict):
+    unit: StorageMaximumSizeUnitType
+    value: int
+
+
+class StorageMinimumTimeToLiveTypeDef(TypedDict):
+    unit: StorageMinimumTimeToLiveUnitType
+    value: int
+
+
+class DataPartitionStorageOptionsTypeDef(TypedDict):
+    maximumSize: StorageMaximumSizeTypeDef
+    storageLocation: str
+    minimumTimeToLive: StorageMinimumTimeToLiveTypeDef
+
+
+class DataPartitionUploadOptionsTypeDef(TypedDict):
+    expression: str
+    conditionLanguageVersion: NotRequired[int]
+
+
+class DataPartitionTypeDef(TypedDict):
+    id: str
+    storageOptions: DataPartitionStorageOptionsTypeDef
+    uploadOptions: NotRequired[DataPartitionUploadOptionsTypeDef]
+
+
+class TimeBasedSignalFetchConfigTypeDef(TypedDict):
+    executionFrequencyMs: int
+
+
+class SignalFetchConfigTypeDef(TypedDict):
+    timeBased: NotRequired[TimeBasedSignalFetchConfigTypeDef]
+    conditionBased: NotRequired[ConditionBasedSignalFetchConfigTypeDef]
+
+
+class SignalFetchInformationTypeDef(TypedDict):
+    fullyQualifiedName: str
+    signalFetchConfig: SignalFetchConfigTypeDef
+    conditionLanguageVersion: NotRequired[int]
+    actions: ReadOnly[Sequence[str]]
+
+
+class SignalInformationTypeDef(TypedDict):
+    name: str
+    maxSampleCount: NotRequired[int]
+    minimumSamplingIntervalMs: NotRequired[int]
+    dataPartitionId: NotRequired[str]
 
 
 class CreateCampaignRequestTypeDef(TypedDict):
@@ -422,6 +576,100 @@ class CreateCampaignResponseTypeDef(TypedDict):
     name: NotRequired[str]
     arn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomDecodingInterfaceTypeDef(TypedDict):
+    name: str
+
+
+class ObdInterfaceTypeDef(TypedDict):
+    name: str
+    requestMessageId: int
+    obdStandard: NotRequired[str]
+    pidRequestIntervalSeconds: NotRequired[int]
+    dtcRequestIntervalSeconds: NotRequired[int]
+    useExtendedIds: NotRequired[bool]
+    hasTransmissionEcu: NotRequired[bool]
+
+
+class VehicleMiddlewareTypeDef(TypedDict):
+    name: str
+    protocolName: VehicleMiddlewareProtocolType
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    interfaceId: str
+    type: NetworkInterfaceTypeType
+    canInterface: NotRequired[CanInterfaceTypeDef]
+    obdInterface: NotRequired[ObdInterfaceTypeDef]
+    vehicleMiddleware: NotRequired[VehicleMiddlewareTypeDef]
+    customDecodingInterface: NotRequired[CustomDecodingInterfaceTypeDef]
+
+
+class CustomDecodingSignalTypeDef(TypedDict):
+    id: str
+
+
+class ROS2PrimitiveMessageDefinitionTypeDef(TypedDict):
+    primitiveType: ROS2PrimitiveTypeType
+    offset: NotRequired[float]
+    scaling: NotRequired[float]
+    upperBound: NotRequired[int]
+
+
+class PrimitiveMessageDefinitionTypeDef(TypedDict):
+    ros2PrimitiveMessageDefinition: NotRequired[ROS2PrimitiveMessageDefinitionTypeDef]
+
+
+class StructuredMessageFieldNameAndDataTypePairTypeDef(TypedDict):
+    fieldName: str
+    dataType: ReadOnly[StructuredMessageTypeDef]
+
+
+class StructuredMessageListDefinitionTypeDef(TypedDict):
+    name: str
+    memberType: ReadOnly[StructuredMessageTypeDef]
+    listType: StructuredMessageListTypeType
+    capacity: NotRequired[int]
+
+
+class StructuredMessageTypeDef(TypedDict):
+    primitiveMessageDefinition: NotRequired[PrimitiveMessageDefinitionTypeDef]
+    structuredMessageListDefinition: NotRequired[
+        ReadOnly[StructuredMessageListDefinitionTypeDef]
+    ]
+    structuredMessageDefinition: NotRequired[
+        ReadOnly[Sequence[StructuredMessageFieldNameAndDataTypePairTypeDef]]
+    ]
+
+
+class MessageSignalTypeDef(TypedDict):
+    topicName: str
+    structuredMessage: ReadOnly[StructuredMessageTypeDef]
+
+
+class ObdSignalTypeDef(TypedDict):
+    pidResponseLength: int
+    serviceMode: int
+    pid: int
+    scaling: float
+    offset: float
+    startByte: int
+    byteLength: int
+    bitRightShift: NotRequired[int]
+    bitMaskLength: NotRequired[int]
+    isSigned: NotRequired[bool]
+    signalValueType: NotRequired[SignalValueTypeType]
+
+
+class SignalDecoderTypeDef(TypedDict):
+    fullyQualifiedName: str
+    type: SignalDecoderTypeType
+    interfaceId: str
+    canSignal: NotRequired[CanSignalTypeDef]
+    obdSignal: NotRequired[ObdSignalTypeDef]
+    messageSignal: NotRequired[ReadOnly[MessageSignalTypeDef]]
+    customDecodingSignal: NotRequired[CustomDecodingSignalTypeDef]
 
 
 class CreateDecoderManifestRequestTypeDef(TypedDict):
@@ -467,6 +715,45 @@ class CreateModelManifestResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomPropertyTypeDef(TypedDict):
+    fullyQualifiedName: str
+    dataType: NodeDataTypeType
+    dataEncoding: NotRequired[NodeDataEncodingType]
+    description: NotRequired[str]
+    deprecationMessage: NotRequired[str]
+    comment: NotRequired[str]
+    structFullyQualifiedName: NotRequired[str]
+
+
+class CustomStructTypeDef(TypedDict):
+    fullyQualifiedName: str
+    description: NotRequired[str]
+    deprecationMessage: NotRequired[str]
+    comment: NotRequired[str]
+
+
+class SensorTypeDef(TypedDict):
+    fullyQualifiedName: str
+    dataType: NodeDataTypeType
+    description: NotRequired[str]
+    unit: NotRequired[str]
+    allowedValues: NotRequired[ReadOnly[Sequence[str]]]
+    min: NotRequired[float]
+    max: NotRequired[float]
+    deprecationMessage: NotRequired[str]
+    comment: NotRequired[str]
+    structFullyQualifiedName: NotRequired[str]
+
+
+class NodeTypeDef(TypedDict):
+    branch: NotRequired[BranchTypeDef]
+    sensor: NotRequired[ReadOnly[SensorTypeDef]]
+    actuator: NotRequired[ReadOnly[ActuatorTypeDef]]
+    attribute: NotRequired[ReadOnly[AttributeTypeDef]]
+    struct: NotRequired[CustomStructTypeDef]
+    property: NotRequired[CustomPropertyTypeDef]
+
+
 class CreateSignalCatalogRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -497,22 +784,6 @@ class CreateStateTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateVehicleErrorTypeDef(TypedDict):
-    vehicleName: NotRequired[str]
-    code: NotRequired[str]
-    message: NotRequired[str]
-
-
-class CreateVehicleRequestItemTypeDef(TypedDict):
-    vehicleName: str
-    modelManifestArn: str
-    decoderManifestArn: str
-    attributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    associationBehavior: NotRequired[VehicleAssociationBehaviorType]
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    stateTemplates: NotRequired[ReadOnly[Sequence[StateTemplateAssociationTypeDef]]]
-
-
 class CreateVehicleRequestTypeDef(TypedDict):
     vehicleName: str
     modelManifestArn: str
@@ -523,65 +794,11 @@ class CreateVehicleRequestTypeDef(TypedDict):
     stateTemplates: NotRequired[ReadOnly[Sequence[StateTemplateAssociationTypeDef]]]
 
 
-class CreateVehicleResponseItemTypeDef(TypedDict):
-    vehicleName: NotRequired[str]
-    arn: NotRequired[str]
-    thingArn: NotRequired[str]
-
-
 class CreateVehicleResponseTypeDef(TypedDict):
     vehicleName: NotRequired[str]
     arn: NotRequired[str]
     thingArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomDecodingInterfaceTypeDef(TypedDict):
-    name: str
-
-
-class CustomDecodingSignalTypeDef(TypedDict):
-    id: str
-
-
-class CustomPropertyTypeDef(TypedDict):
-    fullyQualifiedName: str
-    dataType: NodeDataTypeType
-    dataEncoding: NotRequired[NodeDataEncodingType]
-    description: NotRequired[str]
-    deprecationMessage: NotRequired[str]
-    comment: NotRequired[str]
-    structFullyQualifiedName: NotRequired[str]
-
-
-class CustomStructTypeDef(TypedDict):
-    fullyQualifiedName: str
-    description: NotRequired[str]
-    deprecationMessage: NotRequired[str]
-    comment: NotRequired[str]
-
-
-class DataDestinationConfigTypeDef(TypedDict):
-    s3Config: NotRequired[S3ConfigTypeDef]
-    timestreamConfig: NotRequired[TimestreamConfigTypeDef]
-    mqttTopicConfig: NotRequired[MqttTopicConfigTypeDef]
-
-
-class DataPartitionStorageOptionsTypeDef(TypedDict):
-    maximumSize: StorageMaximumSizeTypeDef
-    storageLocation: str
-    minimumTimeToLive: StorageMinimumTimeToLiveTypeDef
-
-
-class DataPartitionTypeDef(TypedDict):
-    id: str
-    storageOptions: DataPartitionStorageOptionsTypeDef
-    uploadOptions: NotRequired[DataPartitionUploadOptionsTypeDef]
-
-
-class DataPartitionUploadOptionsTypeDef(TypedDict):
-    expression: str
-    conditionLanguageVersion: NotRequired[int]
 
 
 class DecoderManifestSummaryTypeDef(TypedDict):
@@ -692,6 +909,13 @@ class GetCampaignRequestTypeDef(TypedDict):
     name: str
 
 
+class SignalFetchInformationOutputTypeDef(TypedDict):
+    fullyQualifiedName: str
+    signalFetchConfig: SignalFetchConfigTypeDef
+    conditionLanguageVersion: NotRequired[int]
+    actions: list[str]
+
+
 class GetCampaignResponseTypeDef(TypedDict):
     name: NotRequired[str]
     arn: NotRequired[str]
@@ -777,6 +1001,21 @@ class GetModelManifestResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IamRegistrationResponseTypeDef(TypedDict):
+    roleArn: str
+    registrationStatus: RegistrationStatusType
+    errorMessage: NotRequired[str]
+
+
+class TimestreamRegistrationResponseTypeDef(TypedDict):
+    timestreamDatabaseName: str
+    timestreamTableName: str
+    timestreamDatabaseArn: NotRequired[str]
+    timestreamTableArn: NotRequired[str]
+    registrationStatus: RegistrationStatusType
+    errorMessage: NotRequired[str]
+
+
 class GetRegisterAccountStatusResponseTypeDef(TypedDict):
     customerAccountId: str
     accountStatus: RegistrationStatusType
@@ -789,6 +1028,16 @@ class GetRegisterAccountStatusResponseTypeDef(TypedDict):
 
 class GetSignalCatalogRequestTypeDef(TypedDict):
     name: str
+
+
+class NodeCountsTypeDef(TypedDict):
+    totalNodes: NotRequired[int]
+    totalBranches: NotRequired[int]
+    totalSensors: NotRequired[int]
+    totalAttributes: NotRequired[int]
+    totalActuators: NotRequired[int]
+    totalStructs: NotRequired[int]
+    totalProperties: NotRequired[int]
 
 
 class GetSignalCatalogResponseTypeDef(TypedDict):
@@ -841,20 +1090,24 @@ class GetVehicleStatusRequestTypeDef(TypedDict):
     vehicleName: str
 
 
+class VehicleStatusTypeDef(TypedDict):
+    campaignName: NotRequired[str]
+    vehicleName: NotRequired[str]
+    status: NotRequired[VehicleStateType]
+
+
 class GetVehicleStatusResponseTypeDef(TypedDict):
     campaigns: NotRequired[list[VehicleStatusTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IamRegistrationResponseTypeDef(TypedDict):
-    roleArn: str
-    registrationStatus: RegistrationStatusType
-    errorMessage: NotRequired[str]
-
-
 class IamResourcesTypeDef(TypedDict):
     roleArn: str
+
+
+class NetworkFileDefinitionTypeDef(TypedDict):
+    canDbc: NotRequired[ReadOnly[CanDbcDefinitionTypeDef]]
 
 
 class ImportDecoderManifestRequestTypeDef(TypedDict):
@@ -912,6 +1165,43 @@ class ListDecoderManifestSignalsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class StructuredMessageFieldNameAndDataTypePairOutputTypeDef(TypedDict):
+    fieldName: str
+    dataType: StructuredMessageOutputTypeDef
+
+
+class StructuredMessageListDefinitionOutputTypeDef(TypedDict):
+    name: str
+    memberType: StructuredMessageOutputTypeDef
+    listType: StructuredMessageListTypeType
+    capacity: NotRequired[int]
+
+
+class StructuredMessageOutputTypeDef(TypedDict):
+    primitiveMessageDefinition: NotRequired[PrimitiveMessageDefinitionTypeDef]
+    structuredMessageListDefinition: NotRequired[
+        StructuredMessageListDefinitionOutputTypeDef
+    ]
+    structuredMessageDefinition: NotRequired[
+        list[StructuredMessageFieldNameAndDataTypePairOutputTypeDef]
+    ]
+
+
+class MessageSignalOutputTypeDef(TypedDict):
+    topicName: str
+    structuredMessage: StructuredMessageOutputTypeDef
+
+
+class SignalDecoderOutputTypeDef(TypedDict):
+    fullyQualifiedName: str
+    type: SignalDecoderTypeType
+    interfaceId: str
+    canSignal: NotRequired[CanSignalTypeDef]
+    obdSignal: NotRequired[ObdSignalTypeDef]
+    messageSignal: NotRequired[MessageSignalOutputTypeDef]
+    customDecodingSignal: NotRequired[CustomDecodingSignalTypeDef]
+
+
 class ListDecoderManifestSignalsResponseTypeDef(TypedDict):
     signalDecoders: NotRequired[list[SignalDecoderOutputTypeDef]]
     nextToken: NotRequired[str]
@@ -961,6 +1251,28 @@ class ListModelManifestNodesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class SensorOutputTypeDef(TypedDict):
+    fullyQualifiedName: str
+    dataType: NodeDataTypeType
+    description: NotRequired[str]
+    unit: NotRequired[str]
+    allowedValues: NotRequired[list[str]]
+    min: NotRequired[float]
+    max: NotRequired[float]
+    deprecationMessage: NotRequired[str]
+    comment: NotRequired[str]
+    structFullyQualifiedName: NotRequired[str]
+
+
+class NodeOutputTypeDef(TypedDict):
+    branch: NotRequired[BranchTypeDef]
+    sensor: NotRequired[SensorOutputTypeDef]
+    actuator: NotRequired[ActuatorOutputTypeDef]
+    attribute: NotRequired[AttributeOutputTypeDef]
+    struct: NotRequired[CustomStructTypeDef]
+    property: NotRequired[CustomPropertyTypeDef]
+
+
 class ListModelManifestNodesResponseTypeDef(TypedDict):
     nodes: NotRequired[list[NodeOutputTypeDef]]
     nextToken: NotRequired[str]
@@ -972,6 +1284,16 @@ class ListModelManifestsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     listResponseScope: NotRequired[ListResponseScopeType]
+
+
+class ModelManifestSummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    signalCatalogArn: NotRequired[str]
+    description: NotRequired[str]
+    status: NotRequired[ManifestStatusType]
+    creationTime: datetime
+    lastModificationTime: datetime
 
 
 class ListModelManifestsResponseTypeDef(TypedDict):
@@ -998,6 +1320,13 @@ class ListSignalCatalogsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class SignalCatalogSummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    lastModificationTime: NotRequired[datetime]
+
+
 class ListSignalCatalogsResponseTypeDef(TypedDict):
     summaries: NotRequired[list[SignalCatalogSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1008,6 +1337,16 @@ class ListStateTemplatesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     listResponseScope: NotRequired[ListResponseScopeType]
+
+
+class StateTemplateSummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    signalCatalogArn: NotRequired[str]
+    description: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    lastModificationTime: NotRequired[datetime]
+    id: NotRequired[str]
 
 
 class ListStateTemplatesResponseTypeDef(TypedDict):
@@ -1046,112 +1385,20 @@ class ListVehiclesRequestTypeDef(TypedDict):
     listResponseScope: NotRequired[ListResponseScopeType]
 
 
+class VehicleSummaryTypeDef(TypedDict):
+    vehicleName: str
+    arn: str
+    modelManifestArn: str
+    decoderManifestArn: str
+    creationTime: datetime
+    lastModificationTime: datetime
+    attributes: NotRequired[dict[str, str]]
+
+
 class ListVehiclesResponseTypeDef(TypedDict):
     vehicleSummaries: NotRequired[list[VehicleSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MessageSignalOutputTypeDef(TypedDict):
-    topicName: str
-    structuredMessage: StructuredMessageOutputTypeDef
-
-
-class MessageSignalTypeDef(TypedDict):
-    topicName: str
-    structuredMessage: ReadOnly[StructuredMessageTypeDef]
-
-
-class ModelManifestSummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    signalCatalogArn: NotRequired[str]
-    description: NotRequired[str]
-    status: NotRequired[ManifestStatusType]
-    creationTime: datetime
-    lastModificationTime: datetime
-
-
-class MqttTopicConfigTypeDef(TypedDict):
-    mqttTopicArn: str
-    executionRoleArn: str
-
-
-class NetworkFileDefinitionTypeDef(TypedDict):
-    canDbc: NotRequired[ReadOnly[CanDbcDefinitionTypeDef]]
-
-
-class NetworkInterfaceTypeDef(TypedDict):
-    interfaceId: str
-    type: NetworkInterfaceTypeType
-    canInterface: NotRequired[CanInterfaceTypeDef]
-    obdInterface: NotRequired[ObdInterfaceTypeDef]
-    vehicleMiddleware: NotRequired[VehicleMiddlewareTypeDef]
-    customDecodingInterface: NotRequired[CustomDecodingInterfaceTypeDef]
-
-
-class NodeCountsTypeDef(TypedDict):
-    totalNodes: NotRequired[int]
-    totalBranches: NotRequired[int]
-    totalSensors: NotRequired[int]
-    totalAttributes: NotRequired[int]
-    totalActuators: NotRequired[int]
-    totalStructs: NotRequired[int]
-    totalProperties: NotRequired[int]
-
-
-class NodeOutputTypeDef(TypedDict):
-    branch: NotRequired[BranchTypeDef]
-    sensor: NotRequired[SensorOutputTypeDef]
-    actuator: NotRequired[ActuatorOutputTypeDef]
-    attribute: NotRequired[AttributeOutputTypeDef]
-    struct: NotRequired[CustomStructTypeDef]
-    property: NotRequired[CustomPropertyTypeDef]
-
-
-class NodeTypeDef(TypedDict):
-    branch: NotRequired[BranchTypeDef]
-    sensor: NotRequired[ReadOnly[SensorTypeDef]]
-    actuator: NotRequired[ReadOnly[ActuatorTypeDef]]
-    attribute: NotRequired[ReadOnly[AttributeTypeDef]]
-    struct: NotRequired[CustomStructTypeDef]
-    property: NotRequired[CustomPropertyTypeDef]
-
-
-class ObdInterfaceTypeDef(TypedDict):
-    name: str
-    requestMessageId: int
-    obdStandard: NotRequired[str]
-    pidRequestIntervalSeconds: NotRequired[int]
-    dtcRequestIntervalSeconds: NotRequired[int]
-    useExtendedIds: NotRequired[bool]
-    hasTransmissionEcu: NotRequired[bool]
-
-
-class ObdSignalTypeDef(TypedDict):
-    pidResponseLength: int
-    serviceMode: int
-    pid: int
-    scaling: float
-    offset: float
-    startByte: int
-    byteLength: int
-    bitRightShift: NotRequired[int]
-    bitMaskLength: NotRequired[int]
-    isSigned: NotRequired[bool]
-    signalValueType: NotRequired[SignalValueTypeType]
-
-
-class OnChangeStateTemplateUpdateStrategyTypeDef(TypedDict):
-    pass
-
-
-class PeriodicStateTemplateUpdateStrategyTypeDef(TypedDict):
-    stateTemplateUpdateRate: TimePeriodTypeDef
-
-
-class PrimitiveMessageDefinitionTypeDef(TypedDict):
-    ros2PrimitiveMessageDefinition: NotRequired[ROS2PrimitiveMessageDefinitionTypeDef]
 
 
 class PutEncryptionConfigurationRequestTypeDef(TypedDict):
@@ -1174,11 +1421,9 @@ class PutLoggingOptionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ROS2PrimitiveMessageDefinitionTypeDef(TypedDict):
-    primitiveType: ROS2PrimitiveTypeType
-    offset: NotRequired[float]
-    scaling: NotRequired[float]
-    upperBound: NotRequired[int]
+class TimestreamResourcesTypeDef(TypedDict):
+    timestreamDatabaseName: str
+    timestreamTableName: str
 
 
 class RegisterAccountRequestTypeDef(TypedDict):
@@ -1195,166 +1440,6 @@ class RegisterAccountResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3ConfigTypeDef(TypedDict):
-    bucketArn: str
-    dataFormat: NotRequired[DataFormatType]
-    storageCompressionFormat: NotRequired[StorageCompressionFormatType]
-    prefix: NotRequired[str]
-
-
-class SensorOutputTypeDef(TypedDict):
-    fullyQualifiedName: str
-    dataType: NodeDataTypeType
-    description: NotRequired[str]
-    unit: NotRequired[str]
-    allowedValues: NotRequired[list[str]]
-    min: NotRequired[float]
-    max: NotRequired[float]
-    deprecationMessage: NotRequired[str]
-    comment: NotRequired[str]
-    structFullyQualifiedName: NotRequired[str]
-
-
-class SensorTypeDef(TypedDict):
-    fullyQualifiedName: str
-    dataType: NodeDataTypeType
-    description: NotRequired[str]
-    unit: NotRequired[str]
-    allowedValues: NotRequired[ReadOnly[Sequence[str]]]
-    min: NotRequired[float]
-    max: NotRequired[float]
-    deprecationMessage: NotRequired[str]
-    comment: NotRequired[str]
-    structFullyQualifiedName: NotRequired[str]
-
-
-class SignalCatalogSummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    lastModificationTime: NotRequired[datetime]
-
-
-class SignalDecoderOutputTypeDef(TypedDict):
-    fullyQualifiedName: str
-    type: SignalDecoderTypeType
-    interfaceId: str
-    canSignal: NotRequired[CanSignalTypeDef]
-    obdSignal: NotRequired[ObdSignalTypeDef]
-    messageSignal: NotRequired[MessageSignalOutputTypeDef]
-    customDecodingSignal: NotRequired[CustomDecodingSignalTypeDef]
-
-
-class SignalDecoderTypeDef(TypedDict):
-    fullyQualifiedName: str
-    type: SignalDecoderTypeType
-    interfaceId: str
-    canSignal: NotRequired[CanSignalTypeDef]
-    obdSignal: NotRequired[ObdSignalTypeDef]
-    messageSignal: NotRequired[ReadOnly[MessageSignalTypeDef]]
-    customDecodingSignal: NotRequired[CustomDecodingSignalTypeDef]
-
-
-class SignalFetchConfigTypeDef(TypedDict):
-    timeBased: NotRequired[TimeBasedSignalFetchConfigTypeDef]
-    conditionBased: NotRequired[ConditionBasedSignalFetchConfigTypeDef]
-
-
-class SignalFetchInformationOutputTypeDef(TypedDict):
-    fullyQualifiedName: str
-    signalFetchConfig: SignalFetchConfigTypeDef
-    conditionLanguageVersion: NotRequired[int]
-    actions: list[str]
-
-
-class SignalFetchInformationTypeDef(TypedDict):
-    fullyQualifiedName: str
-    signalFetchConfig: SignalFetchConfigTypeDef
-    conditionLanguageVersion: NotRequired[int]
-    actions: ReadOnly[Sequence[str]]
-
-
-class SignalInformationTypeDef(TypedDict):
-    name: str
-    maxSampleCount: NotRequired[int]
-    minimumSamplingIntervalMs: NotRequired[int]
-    dataPartitionId: NotRequired[str]
-
-
-class StateTemplateAssociationTypeDef(TypedDict):
-    identifier: str
-    stateTemplateUpdateStrategy: StateTemplateUpdateStrategyTypeDef
-
-
-class StateTemplateSummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    signalCatalogArn: NotRequired[str]
-    description: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    lastModificationTime: NotRequired[datetime]
-    id: NotRequired[str]
-
-
-class StateTemplateUpdateStrategyTypeDef(TypedDict):
-    periodic: NotRequired[PeriodicStateTemplateUpdateStrategyTypeDef]
-    onChange: NotRequired[OnChangeStateTemplateUpdateStrategyTypeDef]
-
-
-class StorageMaximumSizeTypeDef(TypedDict):
-    unit: StorageMaximumSizeUnitType
-    value: int
-
-
-class StorageMinimumTimeToLiveTypeDef(TypedDict):
-    unit: StorageMinimumTimeToLiveUnitType
-    value: int
-
-
-class StructuredMessageFieldNameAndDataTypePairOutputTypeDef(TypedDict):
-    fieldName: str
-    dataType: StructuredMessageOutputTypeDef
-
-
-class StructuredMessageFieldNameAndDataTypePairTypeDef(TypedDict):
-    fieldName: str
-    dataType: ReadOnly[StructuredMessageTypeDef]
-
-
-class StructuredMessageListDefinitionOutputTypeDef(TypedDict):
-    name: str
-    memberType: StructuredMessageOutputTypeDef
-    listType: StructuredMessageListTypeType
-    capacity: NotRequired[int]
-
-
-class StructuredMessageListDefinitionTypeDef(TypedDict):
-    name: str
-    memberType: ReadOnly[StructuredMessageTypeDef]
-    listType: StructuredMessageListTypeType
-    capacity: NotRequired[int]
-
-
-class StructuredMessageOutputTypeDef(TypedDict):
-    primitiveMessageDefinition: NotRequired[PrimitiveMessageDefinitionTypeDef]
-    structuredMessageListDefinition: NotRequired[
-        StructuredMessageListDefinitionOutputTypeDef
-    ]
-    structuredMessageDefinition: NotRequired[
-        list[StructuredMessageFieldNameAndDataTypePairOutputTypeDef]
-    ]
-
-
-class StructuredMessageTypeDef(TypedDict):
-    primitiveMessageDefinition: NotRequired[PrimitiveMessageDefinitionTypeDef]
-    structuredMessageListDefinition: NotRequired[
-        ReadOnly[StructuredMessageListDefinitionTypeDef]
-    ]
-    structuredMessageDefinition: NotRequired[
-        ReadOnly[Sequence[StructuredMessageFieldNameAndDataTypePairTypeDef]]
-    ]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1362,43 +1447,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TimeBasedCollectionSchemeTypeDef(TypedDict):
-    periodMs: int
-
-
-class TimeBasedSignalFetchConfigTypeDef(TypedDict):
-    executionFrequencyMs: int
-
-
-class TimePeriodTypeDef(TypedDict):
-    unit: TimeUnitType
-    value: int
-
-
-class TimestreamConfigTypeDef(TypedDict):
-    timestreamTableArn: str
-    executionRoleArn: str
-
-
-class TimestreamRegistrationResponseTypeDef(TypedDict):
-    timestreamDatabaseName: str
-    timestreamTableName: str
-    timestreamDatabaseArn: NotRequired[str]
-    timestreamTableArn: NotRequired[str]
-    registrationStatus: RegistrationStatusType
-    errorMessage: NotRequired[str]
-
-
-class TimestreamResourcesTypeDef(TypedDict):
-    timestreamDatabaseName: str
-    timestreamTableName: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1498,27 +1546,6 @@ class UpdateStateTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateVehicleErrorTypeDef(TypedDict):
-    vehicleName: NotRequired[str]
-    code: NotRequired[int]
-    message: NotRequired[str]
-
-
-class UpdateVehicleRequestItemTypeDef(TypedDict):
-    vehicleName: str
-    modelManifestArn: NotRequired[str]
-    decoderManifestArn: NotRequired[str]
-    attributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    attributeUpdateMode: NotRequired[UpdateModeType]
-    stateTemplatesToAdd: NotRequired[
-        ReadOnly[Sequence[StateTemplateAssociationTypeDef]]
-    ]
-    stateTemplatesToRemove: NotRequired[ReadOnly[Sequence[str]]]
-    stateTemplatesToUpdate: NotRequired[
-        ReadOnly[Sequence[StateTemplateAssociationTypeDef]]
-    ]
-
-
 class UpdateVehicleRequestTypeDef(TypedDict):
     vehicleName: str
     modelManifestArn: NotRequired[str]
@@ -1534,33 +1561,7 @@ class UpdateVehicleRequestTypeDef(TypedDict):
     ]
 
 
-class UpdateVehicleResponseItemTypeDef(TypedDict):
-    vehicleName: NotRequired[str]
-    arn: NotRequired[str]
-
-
 class UpdateVehicleResponseTypeDef(TypedDict):
     vehicleName: NotRequired[str]
     arn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VehicleMiddlewareTypeDef(TypedDict):
-    name: str
-    protocolName: VehicleMiddlewareProtocolType
-
-
-class VehicleStatusTypeDef(TypedDict):
-    campaignName: NotRequired[str]
-    vehicleName: NotRequired[str]
-    status: NotRequired[VehicleStateType]
-
-
-class VehicleSummaryTypeDef(TypedDict):
-    vehicleName: str
-    arn: str
-    modelManifestArn: str
-    decoderManifestArn: str
-    creationTime: datetime
-    lastModificationTime: datetime
-    attributes: NotRequired[dict[str, str]]

@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS IoT Secure Tunneling: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["ClientModeType", "ConnectionStatusType", "TunnelStatusType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["ClientModeType", "ConnectionStatusType", "TunnelStatusType"]
 
 ClientModeType = Literal["SOURCE", "DESTINATION", "ALL"]
 ConnectionStatusType = Literal["CONNECTED", "DISCONNECTED"]

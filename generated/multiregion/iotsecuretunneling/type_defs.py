@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,33 +24,34 @@ from .literals import (
     TunnelStatusType,
 )
 
-__all__ = [
-    "CloseTunnelRequestTypeDef",
-    "CloseTunnelResponseTypeDef",
-    "ConnectionStateTypeDef",
-    "DescribeTunnelRequestTypeDef",
-    "DescribeTunnelResponseTypeDef",
-    "DestinationConfigOutputTypeDef",
-    "DestinationConfigTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTunnelsRequestTypeDef",
-    "ListTunnelsResponseTypeDef",
-    "OpenTunnelRequestTypeDef",
-    "OpenTunnelResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RotateTunnelAccessTokenRequestTypeDef",
-    "RotateTunnelAccessTokenResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TimeoutConfigTypeDef",
-    "TunnelSummaryTypeDef",
-    "TunnelTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CloseTunnelRequestTypeDef",
+        "CloseTunnelResponseTypeDef",
+        "ConnectionStateTypeDef",
+        "DescribeTunnelRequestTypeDef",
+        "DescribeTunnelResponseTypeDef",
+        "DestinationConfigOutputTypeDef",
+        "DestinationConfigTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTunnelsRequestTypeDef",
+        "ListTunnelsResponseTypeDef",
+        "OpenTunnelRequestTypeDef",
+        "OpenTunnelResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RotateTunnelAccessTokenRequestTypeDef",
+        "RotateTunnelAccessTokenResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TimeoutConfigTypeDef",
+        "TunnelSummaryTypeDef",
+        "TunnelTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
 
 
 class CloseTunnelRequestTypeDef(TypedDict):
@@ -71,14 +72,37 @@ class DescribeTunnelRequestTypeDef(TypedDict):
     tunnelId: str
 
 
-class DescribeTunnelResponseTypeDef(TypedDict):
-    tunnel: NotRequired[TunnelTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class DestinationConfigOutputTypeDef(TypedDict):
     thingName: NotRequired[str]
     services: list[str]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class TimeoutConfigTypeDef(TypedDict):
+    maxLifetimeTimeoutMinutes: NotRequired[int]
+
+
+class TunnelTypeDef(TypedDict):
+    tunnelId: NotRequired[str]
+    tunnelArn: NotRequired[str]
+    status: NotRequired[TunnelStatusType]
+    sourceConnectionState: NotRequired[ConnectionStateTypeDef]
+    destinationConnectionState: NotRequired[ConnectionStateTypeDef]
+    description: NotRequired[str]
+    destinationConfig: NotRequired[DestinationConfigOutputTypeDef]
+    timeoutConfig: NotRequired[TimeoutConfigTypeDef]
+    tags: NotRequired[list[TagTypeDef]]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+
+
+class DescribeTunnelResponseTypeDef(TypedDict):
+    tunnel: NotRequired[TunnelTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DestinationConfigTypeDef(TypedDict):
@@ -99,6 +123,15 @@ class ListTunnelsRequestTypeDef(TypedDict):
     thingName: NotRequired[str]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class TunnelSummaryTypeDef(TypedDict):
+    tunnelId: NotRequired[str]
+    tunnelArn: NotRequired[str]
+    status: NotRequired[TunnelStatusType]
+    description: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
 
 
 class ListTunnelsResponseTypeDef(TypedDict):
@@ -142,38 +175,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TimeoutConfigTypeDef(TypedDict):
-    maxLifetimeTimeoutMinutes: NotRequired[int]
-
-
-class TunnelSummaryTypeDef(TypedDict):
-    tunnelId: NotRequired[str]
-    tunnelArn: NotRequired[str]
-    status: NotRequired[TunnelStatusType]
-    description: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-
-
-class TunnelTypeDef(TypedDict):
-    tunnelId: NotRequired[str]
-    tunnelArn: NotRequired[str]
-    status: NotRequired[TunnelStatusType]
-    sourceConnectionState: NotRequired[ConnectionStateTypeDef]
-    destinationConnectionState: NotRequired[ConnectionStateTypeDef]
-    description: NotRequired[str]
-    destinationConfig: NotRequired[DestinationConfigOutputTypeDef]
-    timeoutConfig: NotRequired[TimeoutConfigTypeDef]
-    tags: NotRequired[list[TagTypeDef]]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

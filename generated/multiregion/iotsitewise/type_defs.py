@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -77,389 +77,426 @@ from .literals import (
     WarmTierStateType,
 )
 
-__all__ = [
-    "AccessDeniedExceptionTypeDef",
-    "AccessPolicySummaryTypeDef",
-    "ActionDefinitionTypeDef",
-    "ActionPayloadTypeDef",
-    "ActionSummaryTypeDef",
-    "AggregatedValueTypeDef",
-    "AggregatesTypeDef",
-    "AlarmsTypeDef",
-    "AssetBindingValueFilterTypeDef",
-    "AssetCompositeModelPathSegmentTypeDef",
-    "AssetCompositeModelSummaryTypeDef",
-    "AssetCompositeModelTypeDef",
-    "AssetErrorDetailsTypeDef",
-    "AssetHierarchyInfoTypeDef",
-    "AssetHierarchyTypeDef",
-    "AssetModelBindingValueFilterTypeDef",
-    "AssetModelCompositeModelDefinitionTypeDef",
-    "AssetModelCompositeModelOutputTypeDef",
-    "AssetModelCompositeModelPathSegmentTypeDef",
-    "AssetModelCompositeModelSummaryTypeDef",
-    "AssetModelCompositeModelTypeDef",
-    "AssetModelHierarchyDefinitionTypeDef",
-    "AssetModelHierarchyTypeDef",
-    "AssetModelPropertyBindingValueFilterTypeDef",
-    "AssetModelPropertyBindingValueTypeDef",
-    "AssetModelPropertyDefinitionTypeDef",
-    "AssetModelPropertyOutputTypeDef",
-    "AssetModelPropertyPathSegmentTypeDef",
-    "AssetModelPropertySummaryTypeDef",
-    "AssetModelPropertyTypeDef",
-    "AssetModelStatusTypeDef",
-    "AssetModelSummaryTypeDef",
-    "AssetPropertyBindingValueFilterTypeDef",
-    "AssetPropertyBindingValueTypeDef",
-    "AssetPropertyPathSegmentTypeDef",
-    "AssetPropertySummaryTypeDef",
-    "AssetPropertyTypeDef",
-    "AssetPropertyValueTypeDef",
-    "AssetRelationshipSummaryTypeDef",
-    "AssetStatusTypeDef",
-    "AssetSummaryTypeDef",
-    "AssociateAssetsRequestTypeDef",
-    "AssociateTimeSeriesToAssetPropertyRequestTypeDef",
-    "AssociatedAssetsSummaryTypeDef",
-    "AttributeTypeDef",
-    "BatchAssociateProjectAssetsRequestTypeDef",
-    "BatchAssociateProjectAssetsResponseTypeDef",
-    "BatchDisassociateProjectAssetsRequestTypeDef",
-    "BatchDisassociateProjectAssetsResponseTypeDef",
-    "BatchGetAssetPropertyAggregatesEntryTypeDef",
-    "BatchGetAssetPropertyAggregatesErrorEntryTypeDef",
-    "BatchGetAssetPropertyAggregatesErrorInfoTypeDef",
-    "BatchGetAssetPropertyAggregatesRequestTypeDef",
-    "BatchGetAssetPropertyAggregatesResponseTypeDef",
-    "BatchGetAssetPropertyAggregatesSkippedEntryTypeDef",
-    "BatchGetAssetPropertyAggregatesSuccessEntryTypeDef",
-    "BatchGetAssetPropertyValueEntryTypeDef",
-    "BatchGetAssetPropertyValueErrorEntryTypeDef",
-    "BatchGetAssetPropertyValueErrorInfoTypeDef",
-    "BatchGetAssetPropertyValueHistoryEntryTypeDef",
-    "BatchGetAssetPropertyValueHistoryErrorEntryTypeDef",
-    "BatchGetAssetPropertyValueHistoryErrorInfoTypeDef",
-    "BatchGetAssetPropertyValueHistoryRequestTypeDef",
-    "BatchGetAssetPropertyValueHistoryResponseTypeDef",
-    "BatchGetAssetPropertyValueHistorySkippedEntryTypeDef",
-    "BatchGetAssetPropertyValueHistorySuccessEntryTypeDef",
-    "BatchGetAssetPropertyValueRequestTypeDef",
-    "BatchGetAssetPropertyValueResponseTypeDef",
-    "BatchGetAssetPropertyValueSkippedEntryTypeDef",
-    "BatchGetAssetPropertyValueSuccessEntryTypeDef",
-    "BatchPutAssetPropertyErrorEntryTypeDef",
-    "BatchPutAssetPropertyErrorTypeDef",
-    "BatchPutAssetPropertyValueRequestTypeDef",
-    "BatchPutAssetPropertyValueResponseTypeDef",
-    "CitationTypeDef",
-    "ColumnInfoTypeDef",
-    "ColumnTypeTypeDef",
-    "CompositeModelPropertyTypeDef",
-    "CompositionDetailsTypeDef",
-    "CompositionRelationshipItemTypeDef",
-    "CompositionRelationshipSummaryTypeDef",
-    "ComputationModelAnomalyDetectionConfigurationTypeDef",
-    "ComputationModelConfigurationTypeDef",
-    "ComputationModelDataBindingUsageSummaryTypeDef",
-    "ComputationModelDataBindingValueOutputTypeDef",
-    "ComputationModelDataBindingValueTypeDef",
-    "ComputationModelResolveToResourceSummaryTypeDef",
-    "ComputationModelStatusTypeDef",
-    "ComputationModelSummaryTypeDef",
-    "ConfigurationErrorDetailsTypeDef",
-    "ConfigurationStatusTypeDef",
-    "ConflictingOperationExceptionTypeDef",
-    "ContentTypeDef",
-    "CreateAccessPolicyRequestTypeDef",
-    "CreateAccessPolicyResponseTypeDef",
-    "CreateAssetModelCompositeModelRequestTypeDef",
-    "CreateAssetModelCompositeModelResponseTypeDef",
-    "CreateAssetModelRequestTypeDef",
-    "CreateAssetModelResponseTypeDef",
-    "CreateAssetRequestTypeDef",
-    "CreateAssetResponseTypeDef",
-    "CreateBulkImportJobRequestTypeDef",
-    "CreateBulkImportJobResponseTypeDef",
-    "CreateComputationModelRequestTypeDef",
-    "CreateComputationModelResponseTypeDef",
-    "CreateDashboardRequestTypeDef",
-    "CreateDashboardResponseTypeDef",
-    "CreateDatasetRequestTypeDef",
-    "CreateDatasetResponseTypeDef",
-    "CreateGatewayRequestTypeDef",
-    "CreateGatewayResponseTypeDef",
-    "CreatePortalRequestTypeDef",
-    "CreatePortalResponseTypeDef",
-    "CreateProjectRequestTypeDef",
-    "CreateProjectResponseTypeDef",
-    "CsvOutputTypeDef",
-    "CsvTypeDef",
-    "CustomerManagedS3StorageTypeDef",
-    "DashboardSummaryTypeDef",
-    "DataBindingValueFilterTypeDef",
-    "DataBindingValueTypeDef",
-    "DataSetReferenceTypeDef",
-    "DatasetSourceTypeDef",
-    "DatasetStatusTypeDef",
-    "DatasetSummaryTypeDef",
-    "DatumTypeDef",
-    "DeleteAccessPolicyRequestTypeDef",
-    "DeleteAccessPolicyResponseTypeDef",
-    "DeleteAssetModelCompositeModelRequestTypeDef",
-    "DeleteAssetModelCompositeModelResponseTypeDef",
-    "DeleteAssetModelInterfaceRelationshipRequestTypeDef",
-    "DeleteAssetModelInterfaceRelationshipResponseTypeDef",
-    "DeleteAssetModelRequestTypeDef",
-    "DeleteAssetModelResponseTypeDef",
-    "DeleteAssetRequestTypeDef",
-    "DeleteAssetResponseTypeDef",
-    "DeleteComputationModelRequestTypeDef",
-    "DeleteComputationModelResponseTypeDef",
-    "DeleteDashboardRequestTypeDef",
-    "DeleteDashboardResponseTypeDef",
-    "DeleteDatasetRequestTypeDef",
-    "DeleteDatasetResponseTypeDef",
-    "DeleteGatewayRequestTypeDef",
-    "DeletePortalRequestTypeDef",
-    "DeletePortalResponseTypeDef",
-    "DeleteProjectRequestTypeDef",
-    "DeleteProjectResponseTypeDef",
-    "DeleteTimeSeriesRequestTypeDef",
-    "DescribeAccessPolicyRequestTypeDef",
-    "DescribeAccessPolicyResponseTypeDef",
-    "DescribeActionRequestTypeDef",
-    "DescribeActionResponseTypeDef",
-    "DescribeAssetCompositeModelRequestTypeDef",
-    "DescribeAssetCompositeModelResponseTypeDef",
-    "DescribeAssetModelCompositeModelRequestTypeDef",
-    "DescribeAssetModelCompositeModelResponseTypeDef",
-    "DescribeAssetModelInterfaceRelationshipRequestTypeDef",
-    "DescribeAssetModelInterfaceRelationshipResponseTypeDef",
-    "DescribeAssetModelRequestTypeDef",
-    "DescribeAssetModelResponseTypeDef",
-    "DescribeAssetPropertyRequestTypeDef",
-    "DescribeAssetPropertyResponseTypeDef",
-    "DescribeAssetRequestTypeDef",
-    "DescribeAssetResponseTypeDef",
-    "DescribeBulkImportJobRequestTypeDef",
-    "DescribeBulkImportJobResponseTypeDef",
-    "DescribeComputationModelExecutionSummaryRequestTypeDef",
-    "DescribeComputationModelExecutionSummaryResponseTypeDef",
-    "DescribeComputationModelRequestTypeDef",
-    "DescribeComputationModelResponseTypeDef",
-    "DescribeDashboardRequestTypeDef",
-    "DescribeDashboardResponseTypeDef",
-    "DescribeDatasetRequestTypeDef",
-    "DescribeDatasetResponseTypeDef",
-    "DescribeDefaultEncryptionConfigurationResponseTypeDef",
-    "DescribeExecutionRequestTypeDef",
-    "DescribeExecutionResponseTypeDef",
-    "DescribeGatewayCapabilityConfigurationRequestTypeDef",
-    "DescribeGatewayCapabilityConfigurationResponseTypeDef",
-    "DescribeGatewayRequestTypeDef",
-    "DescribeGatewayResponseTypeDef",
-    "DescribeLoggingOptionsResponseTypeDef",
-    "DescribePortalRequestTypeDef",
-    "DescribePortalResponseTypeDef",
-    "DescribeProjectRequestTypeDef",
-    "DescribeProjectResponseTypeDef",
-    "DescribeStorageConfigurationResponseTypeDef",
-    "DescribeTimeSeriesRequestTypeDef",
-    "DescribeTimeSeriesResponseTypeDef",
-    "DetailedErrorTypeDef",
-    "DisassociateAssetsRequestTypeDef",
-    "DisassociateTimeSeriesFromAssetPropertyRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorDetailsTypeDef",
-    "ErrorReportLocationTypeDef",
-    "EventStream",
-    "ExecuteActionRequestTypeDef",
-    "ExecuteActionResponseTypeDef",
-    "ExecuteQueryRequestTypeDef",
-    "ExecuteQueryResponseTypeDef",
-    "ExecutionStatusTypeDef",
-    "ExecutionSummaryTypeDef",
-    "ExpressionVariableOutputTypeDef",
-    "ExpressionVariableTypeDef",
-    "FileFormatOutputTypeDef",
-    "FileFormatTypeDef",
-    "FileTypeDef",
-    "ForwardingConfigTypeDef",
-    "GatewayCapabilitySummaryTypeDef",
-    "GatewayPlatformTypeDef",
-    "GatewaySummaryTypeDef",
-    "GetAssetPropertyAggregatesRequestTypeDef",
-    "GetAssetPropertyAggregatesResponseTypeDef",
-    "GetAssetPropertyValueHistoryRequestTypeDef",
-    "GetAssetPropertyValueHistoryResponseTypeDef",
-    "GetAssetPropertyValueRequestTypeDef",
-    "GetAssetPropertyValueResponseTypeDef",
-    "GetInterpolatedAssetPropertyValuesRequestTypeDef",
-    "GetInterpolatedAssetPropertyValuesResponseTypeDef",
-    "GreengrassTypeDef",
-    "GreengrassV2TypeDef",
-    "GroupIdentityTypeDef",
-    "HierarchyMappingTypeDef",
-    "IAMRoleIdentityTypeDef",
-    "IAMUserIdentityTypeDef",
-    "IdentityTypeDef",
-    "ImageFileTypeDef",
-    "ImageLocationTypeDef",
-    "ImageTypeDef",
-    "InterfaceRelationshipSummaryTypeDef",
-    "InterfaceRelationshipTypeDef",
-    "InterfaceSummaryTypeDef",
-    "InternalFailureExceptionTypeDef",
-    "InterpolatedAssetPropertyValueTypeDef",
-    "InvalidRequestExceptionTypeDef",
-    "InvocationOutputTypeDef",
-    "InvokeAssistantRequestTypeDef",
-    "InvokeAssistantResponseTypeDef",
-    "JobConfigurationOutputTypeDef",
-    "JobConfigurationTypeDef",
-    "JobSummaryTypeDef",
-    "KendraSourceDetailTypeDef",
-    "LimitExceededExceptionTypeDef",
-    "ListAccessPoliciesRequestTypeDef",
-    "ListAccessPoliciesResponseTypeDef",
-    "ListActionsRequestTypeDef",
-    "ListActionsResponseTypeDef",
-    "ListAssetModelCompositeModelsRequestTypeDef",
-    "ListAssetModelCompositeModelsResponseTypeDef",
-    "ListAssetModelPropertiesRequestTypeDef",
-    "ListAssetModelPropertiesResponseTypeDef",
-    "ListAssetModelsRequestTypeDef",
-    "ListAssetModelsResponseTypeDef",
-    "ListAssetPropertiesRequestTypeDef",
-    "ListAssetPropertiesResponseTypeDef",
-    "ListAssetRelationshipsRequestTypeDef",
-    "ListAssetRelationshipsResponseTypeDef",
-    "ListAssetsRequestTypeDef",
-    "ListAssetsResponseTypeDef",
-    "ListAssociatedAssetsRequestTypeDef",
-    "ListAssociatedAssetsResponseTypeDef",
-    "ListBulkImportJobsRequestTypeDef",
-    "ListBulkImportJobsResponseTypeDef",
-    "ListCompositionRelationshipsRequestTypeDef",
-    "ListCompositionRelationshipsResponseTypeDef",
-    "ListComputationModelDataBindingUsagesRequestTypeDef",
-    "ListComputationModelDataBindingUsagesResponseTypeDef",
-    "ListComputationModelResolveToResourcesRequestTypeDef",
-    "ListComputationModelResolveToResourcesResponseTypeDef",
-    "ListComputationModelsRequestTypeDef",
-    "ListComputationModelsResponseTypeDef",
-    "ListDashboardsRequestTypeDef",
-    "ListDashboardsResponseTypeDef",
-    "ListDatasetsRequestTypeDef",
-    "ListDatasetsResponseTypeDef",
-    "ListExecutionsRequestTypeDef",
-    "ListExecutionsResponseTypeDef",
-    "ListGatewaysRequestTypeDef",
-    "ListGatewaysResponseTypeDef",
-    "ListInterfaceRelationshipsRequestTypeDef",
-    "ListInterfaceRelationshipsResponseTypeDef",
-    "ListPortalsRequestTypeDef",
-    "ListPortalsResponseTypeDef",
-    "ListProjectAssetsRequestTypeDef",
-    "ListProjectAssetsResponseTypeDef",
-    "ListProjectsRequestTypeDef",
-    "ListProjectsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTimeSeriesRequestTypeDef",
-    "ListTimeSeriesResponseTypeDef",
-    "LocationTypeDef",
-    "LoggingOptionsTypeDef",
-    "MatchedDataBindingTypeDef",
-    "MeasurementProcessingConfigTypeDef",
-    "MeasurementTypeDef",
-    "MetricOutputTypeDef",
-    "MetricProcessingConfigTypeDef",
-    "MetricTypeDef",
-    "MetricWindowTypeDef",
-    "MonitorErrorDetailsTypeDef",
-    "MultiLayerStorageTypeDef",
-    "ParquetTypeDef",
-    "PortalResourceTypeDef",
-    "PortalStatusTypeDef",
-    "PortalSummaryTypeDef",
-    "PortalTypeEntryOutputTypeDef",
-    "PortalTypeEntryTypeDef",
-    "ProjectResourceTypeDef",
-    "ProjectSummaryTypeDef",
-    "PropertyMappingConfigurationTypeDef",
-    "PropertyMappingTypeDef",
-    "PropertyNotificationTypeDef",
-    "PropertyTypeDef",
-    "PropertyTypeOutputTypeDef",
-    "PropertyTypeTypeDef",
-    "PropertyValueNullValueTypeDef",
-    "PutAssetModelInterfaceRelationshipRequestTypeDef",
-    "PutAssetModelInterfaceRelationshipResponseTypeDef",
-    "PutAssetPropertyValueEntryTypeDef",
-    "PutDefaultEncryptionConfigurationRequestTypeDef",
-    "PutDefaultEncryptionConfigurationResponseTypeDef",
-    "PutLoggingOptionsRequestTypeDef",
-    "PutLoggingOptionsResponseTypeDef",
-    "PutStorageConfigurationRequestTypeDef",
-    "PutStorageConfigurationResponseTypeDef",
-    "ReferenceTypeDef",
-    "ResolveToTypeDef",
-    "ResourceNotFoundExceptionTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResponseStreamTypeDef",
-    "RetentionPeriodTypeDef",
-    "RowTypeDef",
-    "SiemensIETypeDef",
-    "SourceDetailTypeDef",
-    "SourceTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TargetResourceTypeDef",
-    "ThrottlingExceptionTypeDef",
-    "TimeInNanosTypeDef",
-    "TimeSeriesSummaryTypeDef",
-    "TraceTypeDef",
-    "TransformOutputTypeDef",
-    "TransformProcessingConfigTypeDef",
-    "TransformTypeDef",
-    "TumblingWindowTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccessPolicyRequestTypeDef",
-    "UpdateAccessPolicyResponseTypeDef",
-    "UpdateAssetModelCompositeModelRequestTypeDef",
-    "UpdateAssetModelCompositeModelResponseTypeDef",
-    "UpdateAssetModelRequestTypeDef",
-    "UpdateAssetModelResponseTypeDef",
-    "UpdateAssetPropertyRequestTypeDef",
-    "UpdateAssetRequestTypeDef",
-    "UpdateAssetResponseTypeDef",
-    "UpdateComputationModelRequestTypeDef",
-    "UpdateComputationModelResponseTypeDef",
-    "UpdateDashboardRequestTypeDef",
-    "UpdateDashboardResponseTypeDef",
-    "UpdateDatasetRequestTypeDef",
-    "UpdateDatasetResponseTypeDef",
-    "UpdateGatewayCapabilityConfigurationRequestTypeDef",
-    "UpdateGatewayCapabilityConfigurationResponseTypeDef",
-    "UpdateGatewayRequestTypeDef",
-    "UpdatePortalRequestTypeDef",
-    "UpdatePortalResponseTypeDef",
-    "UpdateProjectRequestTypeDef",
-    "UpdateProjectResponseTypeDef",
-    "UserIdentityTypeDef",
-    "VariableValueOutputTypeDef",
-    "VariableValueTypeDef",
-    "VariantTypeDef",
-    "WarmTierRetentionPeriodTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessDeniedExceptionTypeDef",
+        "AccessPolicySummaryTypeDef",
+        "ActionDefinitionTypeDef",
+        "ActionPayloadTypeDef",
+        "ActionSummaryTypeDef",
+        "AggregatedValueTypeDef",
+        "AggregatesTypeDef",
+        "AlarmsTypeDef",
+        "AssetBindingValueFilterTypeDef",
+        "AssetCompositeModelPathSegmentTypeDef",
+        "AssetCompositeModelSummaryTypeDef",
+        "AssetCompositeModelTypeDef",
+        "AssetErrorDetailsTypeDef",
+        "AssetHierarchyInfoTypeDef",
+        "AssetHierarchyTypeDef",
+        "AssetModelBindingValueFilterTypeDef",
+        "AssetModelCompositeModelDefinitionTypeDef",
+        "AssetModelCompositeModelOutputTypeDef",
+        "AssetModelCompositeModelPathSegmentTypeDef",
+        "AssetModelCompositeModelSummaryTypeDef",
+        "AssetModelCompositeModelTypeDef",
+        "AssetModelHierarchyDefinitionTypeDef",
+        "AssetModelHierarchyTypeDef",
+        "AssetModelPropertyBindingValueFilterTypeDef",
+        "AssetModelPropertyBindingValueTypeDef",
+        "AssetModelPropertyDefinitionTypeDef",
+        "AssetModelPropertyOutputTypeDef",
+        "AssetModelPropertyPathSegmentTypeDef",
+        "AssetModelPropertySummaryTypeDef",
+        "AssetModelPropertyTypeDef",
+        "AssetModelStatusTypeDef",
+        "AssetModelSummaryTypeDef",
+        "AssetPropertyBindingValueFilterTypeDef",
+        "AssetPropertyBindingValueTypeDef",
+        "AssetPropertyPathSegmentTypeDef",
+        "AssetPropertySummaryTypeDef",
+        "AssetPropertyTypeDef",
+        "AssetPropertyValueTypeDef",
+        "AssetRelationshipSummaryTypeDef",
+        "AssetStatusTypeDef",
+        "AssetSummaryTypeDef",
+        "AssociateAssetsRequestTypeDef",
+        "AssociateTimeSeriesToAssetPropertyRequestTypeDef",
+        "AssociatedAssetsSummaryTypeDef",
+        "AttributeTypeDef",
+        "BatchAssociateProjectAssetsRequestTypeDef",
+        "BatchAssociateProjectAssetsResponseTypeDef",
+        "BatchDisassociateProjectAssetsRequestTypeDef",
+        "BatchDisassociateProjectAssetsResponseTypeDef",
+        "BatchGetAssetPropertyAggregatesEntryTypeDef",
+        "BatchGetAssetPropertyAggregatesErrorEntryTypeDef",
+        "BatchGetAssetPropertyAggregatesErrorInfoTypeDef",
+        "BatchGetAssetPropertyAggregatesRequestTypeDef",
+        "BatchGetAssetPropertyAggregatesResponseTypeDef",
+        "BatchGetAssetPropertyAggregatesSkippedEntryTypeDef",
+        "BatchGetAssetPropertyAggregatesSuccessEntryTypeDef",
+        "BatchGetAssetPropertyValueEntryTypeDef",
+        "BatchGetAssetPropertyValueErrorEntryTypeDef",
+        "BatchGetAssetPropertyValueErrorInfoTypeDef",
+        "BatchGetAssetPropertyValueHistoryEntryTypeDef",
+        "BatchGetAssetPropertyValueHistoryErrorEntryTypeDef",
+        "BatchGetAssetPropertyValueHistoryErrorInfoTypeDef",
+        "BatchGetAssetPropertyValueHistoryRequestTypeDef",
+        "BatchGetAssetPropertyValueHistoryResponseTypeDef",
+        "BatchGetAssetPropertyValueHistorySkippedEntryTypeDef",
+        "BatchGetAssetPropertyValueHistorySuccessEntryTypeDef",
+        "BatchGetAssetPropertyValueRequestTypeDef",
+        "BatchGetAssetPropertyValueResponseTypeDef",
+        "BatchGetAssetPropertyValueSkippedEntryTypeDef",
+        "BatchGetAssetPropertyValueSuccessEntryTypeDef",
+        "BatchPutAssetPropertyErrorEntryTypeDef",
+        "BatchPutAssetPropertyErrorTypeDef",
+        "BatchPutAssetPropertyValueRequestTypeDef",
+        "BatchPutAssetPropertyValueResponseTypeDef",
+        "CitationTypeDef",
+        "ColumnInfoTypeDef",
+        "ColumnTypeTypeDef",
+        "CompositeModelPropertyTypeDef",
+        "CompositionDetailsTypeDef",
+        "CompositionRelationshipItemTypeDef",
+        "CompositionRelationshipSummaryTypeDef",
+        "ComputationModelAnomalyDetectionConfigurationTypeDef",
+        "ComputationModelConfigurationTypeDef",
+        "ComputationModelDataBindingUsageSummaryTypeDef",
+        "ComputationModelDataBindingValueOutputTypeDef",
+        "ComputationModelDataBindingValueTypeDef",
+        "ComputationModelResolveToResourceSummaryTypeDef",
+        "ComputationModelStatusTypeDef",
+        "ComputationModelSummaryTypeDef",
+        "ConfigurationErrorDetailsTypeDef",
+        "ConfigurationStatusTypeDef",
+        "ConflictingOperationExceptionTypeDef",
+        "ContentTypeDef",
+        "CreateAccessPolicyRequestTypeDef",
+        "CreateAccessPolicyResponseTypeDef",
+        "CreateAssetModelCompositeModelRequestTypeDef",
+        "CreateAssetModelCompositeModelResponseTypeDef",
+        "CreateAssetModelRequestTypeDef",
+        "CreateAssetModelResponseTypeDef",
+        "CreateAssetRequestTypeDef",
+        "CreateAssetResponseTypeDef",
+        "CreateBulkImportJobRequestTypeDef",
+        "CreateBulkImportJobResponseTypeDef",
+        "CreateComputationModelRequestTypeDef",
+        "CreateComputationModelResponseTypeDef",
+        "CreateDashboardRequestTypeDef",
+        "CreateDashboardResponseTypeDef",
+        "CreateDatasetRequestTypeDef",
+        "CreateDatasetResponseTypeDef",
+        "CreateGatewayRequestTypeDef",
+        "CreateGatewayResponseTypeDef",
+        "CreatePortalRequestTypeDef",
+        "CreatePortalResponseTypeDef",
+        "CreateProjectRequestTypeDef",
+        "CreateProjectResponseTypeDef",
+        "CsvOutputTypeDef",
+        "CsvTypeDef",
+        "CustomerManagedS3StorageTypeDef",
+        "DashboardSummaryTypeDef",
+        "DataBindingValueFilterTypeDef",
+        "DataBindingValueTypeDef",
+        "DataSetReferenceTypeDef",
+        "DatasetSourceTypeDef",
+        "DatasetStatusTypeDef",
+        "DatasetSummaryTypeDef",
+        "DatumTypeDef",
+        "DeleteAccessPolicyRequestTypeDef",
+        "DeleteAccessPolicyResponseTypeDef",
+        "DeleteAssetModelCompositeModelRequestTypeDef",
+        "DeleteAssetModelCompositeModelResponseTypeDef",
+        "DeleteAssetModelInterfaceRelationshipRequestTypeDef",
+        "DeleteAssetModelInterfaceRelationshipResponseTypeDef",
+        "DeleteAssetModelRequestTypeDef",
+        "DeleteAssetModelResponseTypeDef",
+        "DeleteAssetRequestTypeDef",
+        "DeleteAssetResponseTypeDef",
+        "DeleteComputationModelRequestTypeDef",
+        "DeleteComputationModelResponseTypeDef",
+        "DeleteDashboardRequestTypeDef",
+        "DeleteDashboardResponseTypeDef",
+        "DeleteDatasetRequestTypeDef",
+        "DeleteDatasetResponseTypeDef",
+        "DeleteGatewayRequestTypeDef",
+        "DeletePortalRequestTypeDef",
+        "DeletePortalResponseTypeDef",
+        "DeleteProjectRequestTypeDef",
+        "DeleteProjectResponseTypeDef",
+        "DeleteTimeSeriesRequestTypeDef",
+        "DescribeAccessPolicyRequestTypeDef",
+        "DescribeAccessPolicyResponseTypeDef",
+        "DescribeActionRequestTypeDef",
+        "DescribeActionResponseTypeDef",
+        "DescribeAssetCompositeModelRequestTypeDef",
+        "DescribeAssetCompositeModelResponseTypeDef",
+        "DescribeAssetModelCompositeModelRequestTypeDef",
+        "DescribeAssetModelCompositeModelResponseTypeDef",
+        "DescribeAssetModelInterfaceRelationshipRequestTypeDef",
+        "DescribeAssetModelInterfaceRelationshipResponseTypeDef",
+        "DescribeAssetModelRequestTypeDef",
+        "DescribeAssetModelResponseTypeDef",
+        "DescribeAssetPropertyRequestTypeDef",
+        "DescribeAssetPropertyResponseTypeDef",
+        "DescribeAssetRequestTypeDef",
+        "DescribeAssetResponseTypeDef",
+        "DescribeBulkImportJobRequestTypeDef",
+        "DescribeBulkImportJobResponseTypeDef",
+        "DescribeComputationModelExecutionSummaryRequestTypeDef",
+        "DescribeComputationModelExecutionSummaryResponseTypeDef",
+        "DescribeComputationModelRequestTypeDef",
+        "DescribeComputationModelResponseTypeDef",
+        "DescribeDashboardRequestTypeDef",
+        "DescribeDashboardResponseTypeDef",
+        "DescribeDatasetRequestTypeDef",
+        "DescribeDatasetResponseTypeDef",
+        "DescribeDefaultEncryptionConfigurationResponseTypeDef",
+        "DescribeExecutionRequestTypeDef",
+        "DescribeExecutionResponseTypeDef",
+        "DescribeGatewayCapabilityConfigurationRequestTypeDef",
+        "DescribeGatewayCapabilityConfigurationResponseTypeDef",
+        "DescribeGatewayRequestTypeDef",
+        "DescribeGatewayResponseTypeDef",
+        "DescribeLoggingOptionsResponseTypeDef",
+        "DescribePortalRequestTypeDef",
+        "DescribePortalResponseTypeDef",
+        "DescribeProjectRequestTypeDef",
+        "DescribeProjectResponseTypeDef",
+        "DescribeStorageConfigurationResponseTypeDef",
+        "DescribeTimeSeriesRequestTypeDef",
+        "DescribeTimeSeriesResponseTypeDef",
+        "DetailedErrorTypeDef",
+        "DisassociateAssetsRequestTypeDef",
+        "DisassociateTimeSeriesFromAssetPropertyRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorDetailsTypeDef",
+        "ErrorReportLocationTypeDef",
+        "EventStream",
+        "ExecuteActionRequestTypeDef",
+        "ExecuteActionResponseTypeDef",
+        "ExecuteQueryRequestTypeDef",
+        "ExecuteQueryResponseTypeDef",
+        "ExecutionStatusTypeDef",
+        "ExecutionSummaryTypeDef",
+        "ExpressionVariableOutputTypeDef",
+        "ExpressionVariableTypeDef",
+        "FileFormatOutputTypeDef",
+        "FileFormatTypeDef",
+        "FileTypeDef",
+        "ForwardingConfigTypeDef",
+        "GatewayCapabilitySummaryTypeDef",
+        "GatewayPlatformTypeDef",
+        "GatewaySummaryTypeDef",
+        "GetAssetPropertyAggregatesRequestTypeDef",
+        "GetAssetPropertyAggregatesResponseTypeDef",
+        "GetAssetPropertyValueHistoryRequestTypeDef",
+        "GetAssetPropertyValueHistoryResponseTypeDef",
+        "GetAssetPropertyValueRequestTypeDef",
+        "GetAssetPropertyValueResponseTypeDef",
+        "GetInterpolatedAssetPropertyValuesRequestTypeDef",
+        "GetInterpolatedAssetPropertyValuesResponseTypeDef",
+        "GreengrassTypeDef",
+        "GreengrassV2TypeDef",
+        "GroupIdentityTypeDef",
+        "HierarchyMappingTypeDef",
+        "IAMRoleIdentityTypeDef",
+        "IAMUserIdentityTypeDef",
+        "IdentityTypeDef",
+        "ImageFileTypeDef",
+        "ImageLocationTypeDef",
+        "ImageTypeDef",
+        "InterfaceRelationshipSummaryTypeDef",
+        "InterfaceRelationshipTypeDef",
+        "InterfaceSummaryTypeDef",
+        "InternalFailureExceptionTypeDef",
+        "InterpolatedAssetPropertyValueTypeDef",
+        "InvalidRequestExceptionTypeDef",
+        "InvocationOutputTypeDef",
+        "InvokeAssistantRequestTypeDef",
+        "InvokeAssistantResponseTypeDef",
+        "JobConfigurationOutputTypeDef",
+        "JobConfigurationTypeDef",
+        "JobSummaryTypeDef",
+        "KendraSourceDetailTypeDef",
+        "LimitExceededExceptionTypeDef",
+        "ListAccessPoliciesRequestTypeDef",
+        "ListAccessPoliciesResponseTypeDef",
+        "ListActionsRequestTypeDef",
+        "ListActionsResponseTypeDef",
+        "ListAssetModelCompositeModelsRequestTypeDef",
+        "ListAssetModelCompositeModelsResponseTypeDef",
+        "ListAssetModelPropertiesRequestTypeDef",
+        "ListAssetModelPropertiesResponseTypeDef",
+        "ListAssetModelsRequestTypeDef",
+        "ListAssetModelsResponseTypeDef",
+        "ListAssetPropertiesRequestTypeDef",
+        "ListAssetPropertiesResponseTypeDef",
+        "ListAssetRelationshipsRequestTypeDef",
+        "ListAssetRelationshipsResponseTypeDef",
+        "ListAssetsRequestTypeDef",
+        "ListAssetsResponseTypeDef",
+        "ListAssociatedAssetsRequestTypeDef",
+        "ListAssociatedAssetsResponseTypeDef",
+        "ListBulkImportJobsRequestTypeDef",
+        "ListBulkImportJobsResponseTypeDef",
+        "ListCompositionRelationshipsRequestTypeDef",
+        "ListCompositionRelationshipsResponseTypeDef",
+        "ListComputationModelDataBindingUsagesRequestTypeDef",
+        "ListComputationModelDataBindingUsagesResponseTypeDef",
+        "ListComputationModelResolveToResourcesRequestTypeDef",
+        "ListComputationModelResolveToResourcesResponseTypeDef",
+        "ListComputationModelsRequestTypeDef",
+        "ListComputationModelsResponseTypeDef",
+        "ListDashboardsRequestTypeDef",
+        "ListDashboardsResponseTypeDef",
+        "ListDatasetsRequestTypeDef",
+        "ListDatasetsResponseTypeDef",
+        "ListExecutionsRequestTypeDef",
+        "ListExecutionsResponseTypeDef",
+        "ListGatewaysRequestTypeDef",
+        "ListGatewaysResponseTypeDef",
+        "ListInterfaceRelationshipsRequestTypeDef",
+        "ListInterfaceRelationshipsResponseTypeDef",
+        "ListPortalsRequestTypeDef",
+        "ListPortalsResponseTypeDef",
+        "ListProjectAssetsRequestTypeDef",
+        "ListProjectAssetsResponseTypeDef",
+        "ListProjectsRequestTypeDef",
+        "ListProjectsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTimeSeriesRequestTypeDef",
+        "ListTimeSeriesResponseTypeDef",
+        "LocationTypeDef",
+        "LoggingOptionsTypeDef",
+        "MatchedDataBindingTypeDef",
+        "MeasurementProcessingConfigTypeDef",
+        "MeasurementTypeDef",
+        "MetricOutputTypeDef",
+        "MetricProcessingConfigTypeDef",
+        "MetricTypeDef",
+        "MetricWindowTypeDef",
+        "MonitorErrorDetailsTypeDef",
+        "MultiLayerStorageTypeDef",
+        "ParquetTypeDef",
+        "PortalResourceTypeDef",
+        "PortalStatusTypeDef",
+        "PortalSummaryTypeDef",
+        "PortalTypeEntryOutputTypeDef",
+        "PortalTypeEntryTypeDef",
+        "ProjectResourceTypeDef",
+        "ProjectSummaryTypeDef",
+        "PropertyMappingConfigurationTypeDef",
+        "PropertyMappingTypeDef",
+        "PropertyNotificationTypeDef",
+        "PropertyTypeDef",
+        "PropertyTypeOutputTypeDef",
+        "PropertyTypeTypeDef",
+        "PropertyValueNullValueTypeDef",
+        "PutAssetModelInterfaceRelationshipRequestTypeDef",
+        "PutAssetModelInterfaceRelationshipResponseTypeDef",
+        "PutAssetPropertyValueEntryTypeDef",
+        "PutDefaultEncryptionConfigurationRequestTypeDef",
+        "PutDefaultEncryptionConfigurationResponseTypeDef",
+        "PutLoggingOptionsRequestTypeDef",
+        "PutLoggingOptionsResponseTypeDef",
+        "PutStorageConfigurationRequestTypeDef",
+        "PutStorageConfigurationResponseTypeDef",
+        "ReferenceTypeDef",
+        "ResolveToTypeDef",
+        "ResourceNotFoundExceptionTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResponseStreamTypeDef",
+        "RetentionPeriodTypeDef",
+        "RowTypeDef",
+        "SiemensIETypeDef",
+        "SourceDetailTypeDef",
+        "SourceTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TargetResourceTypeDef",
+        "ThrottlingExceptionTypeDef",
+        "TimeInNanosTypeDef",
+        "TimeSeriesSummaryTypeDef",
+        "TraceTypeDef",
+        "TransformOutputTypeDef",
+        "TransformProcessingConfigTypeDef",
+        "TransformTypeDef",
+        "TumblingWindowTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccessPolicyRequestTypeDef",
+        "UpdateAccessPolicyResponseTypeDef",
+        "UpdateAssetModelCompositeModelRequestTypeDef",
+        "UpdateAssetModelCompositeModelResponseTypeDef",
+        "UpdateAssetModelRequestTypeDef",
+        "UpdateAssetModelResponseTypeDef",
+        "UpdateAssetPropertyRequestTypeDef",
+        "UpdateAssetRequestTypeDef",
+        "UpdateAssetResponseTypeDef",
+        "UpdateComputationModelRequestTypeDef",
+        "UpdateComputationModelResponseTypeDef",
+        "UpdateDashboardRequestTypeDef",
+        "UpdateDashboardResponseTypeDef",
+        "UpdateDatasetRequestTypeDef",
+        "UpdateDatasetResponseTypeDef",
+        "UpdateGatewayCapabilityConfigurationRequestTypeDef",
+        "UpdateGatewayCapabilityConfigurationResponseTypeDef",
+        "UpdateGatewayRequestTypeDef",
+        "UpdatePortalRequestTypeDef",
+        "UpdatePortalResponseTypeDef",
+        "UpdateProjectRequestTypeDef",
+        "UpdateProjectResponseTypeDef",
+        "UserIdentityTypeDef",
+        "VariableValueOutputTypeDef",
+        "VariableValueTypeDef",
+        "VariantTypeDef",
+        "WarmTierRetentionPeriodTypeDef",
+    ]
 
 
 class AccessDeniedExceptionTypeDef(TypedDict):
     message: NotRequired[str]
+
+
+class GroupIdentityTypeDef(TypedDict):
+    id: str
+
+
+class IAMRoleIdentityTypeDef(TypedDict):
+    arn: str
+
+
+class IAMUserIdentityTypeDef(TypedDict):
+    arn: str
+
+
+class UserIdentityTypeDef(TypedDict):
+    id: str
+
+
+class IdentityTypeDef(TypedDict):
+    user: NotRequired[UserIdentityTypeDef]
+    group: NotRequired[GroupIdentityTypeDef]
+    iamUser: NotRequired[IAMUserIdentityTypeDef]
+    iamRole: NotRequired[IAMRoleIdentityTypeDef]
+
+
+class PortalResourceTypeDef(TypedDict):
+    id: str
+
+
+class ProjectResourceTypeDef(TypedDict):
+    id: str
+
+
+class ResourceTypeDef(TypedDict):
+    portal: NotRequired[PortalResourceTypeDef]
+    project: NotRequired[ProjectResourceTypeDef]
 
 
 class AccessPolicySummaryTypeDef(TypedDict):
@@ -481,17 +518,20 @@ class ActionPayloadTypeDef(TypedDict):
     stringValue: str
 
 
+class ResolveToTypeDef(TypedDict):
+    assetId: str
+
+
+class TargetResourceTypeDef(TypedDict):
+    assetId: NotRequired[str]
+    computationModelId: NotRequired[str]
+
+
 class ActionSummaryTypeDef(TypedDict):
     actionId: NotRequired[str]
     actionDefinitionId: NotRequired[str]
     targetResource: NotRequired[TargetResourceTypeDef]
     resolveTo: NotRequired[ResolveToTypeDef]
-
-
-class AggregatedValueTypeDef(TypedDict):
-    timestamp: datetime
-    quality: NotRequired[QualityType]
-    value: AggregatesTypeDef
 
 
 class AggregatesTypeDef(TypedDict):
@@ -501,6 +541,12 @@ class AggregatesTypeDef(TypedDict):
     minimum: NotRequired[float]
     sum: NotRequired[float]
     standardDeviation: NotRequired[float]
+
+
+class AggregatedValueTypeDef(TypedDict):
+    timestamp: datetime
+    quality: NotRequired[QualityType]
+    value: AggregatesTypeDef
 
 
 class AlarmsTypeDef(TypedDict):
@@ -524,6 +570,28 @@ class AssetCompositeModelSummaryTypeDef(TypedDict):
     type: str
     description: str
     path: list[AssetCompositeModelPathSegmentTypeDef]
+
+
+class AssetPropertyPathSegmentTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+
+
+class PropertyNotificationTypeDef(TypedDict):
+    topic: str
+    state: PropertyNotificationStateType
+
+
+class AssetPropertyTypeDef(TypedDict):
+    id: str
+    externalId: NotRequired[str]
+    name: str
+    alias: NotRequired[str]
+    notification: NotRequired[PropertyNotificationTypeDef]
+    dataType: PropertyDataTypeType
+    dataTypeSpec: NotRequired[str]
+    unit: NotRequired[str]
+    path: NotRequired[list[AssetPropertyPathSegmentTypeDef]]
 
 
 class AssetCompositeModelTypeDef(TypedDict):
@@ -556,6 +624,86 @@ class AssetModelBindingValueFilterTypeDef(TypedDict):
     assetModelId: str
 
 
+class AttributeTypeDef(TypedDict):
+    defaultValue: NotRequired[str]
+
+
+class ForwardingConfigTypeDef(TypedDict):
+    state: ForwardingConfigStateType
+
+
+class MeasurementProcessingConfigTypeDef(TypedDict):
+    forwardingConfig: ForwardingConfigTypeDef
+
+
+class MeasurementTypeDef(TypedDict):
+    processingConfig: NotRequired[MeasurementProcessingConfigTypeDef]
+
+
+class AssetModelPropertyPathSegmentTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+
+
+class VariableValueTypeDef(TypedDict):
+    propertyId: NotRequired[str]
+    hierarchyId: NotRequired[str]
+    propertyPath: NotRequired[ReadOnly[Sequence[AssetModelPropertyPathSegmentTypeDef]]]
+
+
+class ExpressionVariableTypeDef(TypedDict):
+    name: str
+    value: ReadOnly[VariableValueTypeDef]
+
+
+class MetricProcessingConfigTypeDef(TypedDict):
+    computeLocation: ComputeLocationType
+
+
+class TumblingWindowTypeDef(TypedDict):
+    interval: str
+    offset: NotRequired[str]
+
+
+class MetricWindowTypeDef(TypedDict):
+    tumbling: NotRequired[TumblingWindowTypeDef]
+
+
+class MetricTypeDef(TypedDict):
+    expression: NotRequired[str]
+    variables: NotRequired[ReadOnly[Sequence[ExpressionVariableTypeDef]]]
+    window: MetricWindowTypeDef
+    processingConfig: NotRequired[MetricProcessingConfigTypeDef]
+
+
+class TransformProcessingConfigTypeDef(TypedDict):
+    computeLocation: ComputeLocationType
+    forwardingConfig: NotRequired[ForwardingConfigTypeDef]
+
+
+class TransformTypeDef(TypedDict):
+    expression: str
+    variables: ReadOnly[Sequence[ExpressionVariableTypeDef]]
+    processingConfig: NotRequired[TransformProcessingConfigTypeDef]
+
+
+class PropertyTypeTypeDef(TypedDict):
+    attribute: NotRequired[AttributeTypeDef]
+    measurement: NotRequired[MeasurementTypeDef]
+    transform: NotRequired[ReadOnly[TransformTypeDef]]
+    metric: NotRequired[ReadOnly[MetricTypeDef]]
+
+
+class AssetModelPropertyDefinitionTypeDef(TypedDict):
+    id: NotRequired[str]
+    externalId: NotRequired[str]
+    name: str
+    dataType: PropertyDataTypeType
+    dataTypeSpec: NotRequired[str]
+    unit: NotRequired[str]
+    type: ReadOnly[PropertyTypeTypeDef]
+
+
 class AssetModelCompositeModelDefinitionTypeDef(TypedDict):
     id: NotRequired[str]
     externalId: NotRequired[str]
@@ -563,6 +711,48 @@ class AssetModelCompositeModelDefinitionTypeDef(TypedDict):
     description: NotRequired[str]
     type: str
     properties: NotRequired[ReadOnly[Sequence[AssetModelPropertyDefinitionTypeDef]]]
+
+
+class VariableValueOutputTypeDef(TypedDict):
+    propertyId: NotRequired[str]
+    hierarchyId: NotRequired[str]
+    propertyPath: NotRequired[list[AssetModelPropertyPathSegmentTypeDef]]
+
+
+class ExpressionVariableOutputTypeDef(TypedDict):
+    name: str
+    value: VariableValueOutputTypeDef
+
+
+class MetricOutputTypeDef(TypedDict):
+    expression: NotRequired[str]
+    variables: NotRequired[list[ExpressionVariableOutputTypeDef]]
+    window: MetricWindowTypeDef
+    processingConfig: NotRequired[MetricProcessingConfigTypeDef]
+
+
+class TransformOutputTypeDef(TypedDict):
+    expression: str
+    variables: list[ExpressionVariableOutputTypeDef]
+    processingConfig: NotRequired[TransformProcessingConfigTypeDef]
+
+
+class PropertyTypeOutputTypeDef(TypedDict):
+    attribute: NotRequired[AttributeTypeDef]
+    measurement: NotRequired[MeasurementTypeDef]
+    transform: NotRequired[TransformOutputTypeDef]
+    metric: NotRequired[MetricOutputTypeDef]
+
+
+class AssetModelPropertyOutputTypeDef(TypedDict):
+    id: NotRequired[str]
+    externalId: NotRequired[str]
+    name: str
+    dataType: PropertyDataTypeType
+    dataTypeSpec: NotRequired[str]
+    unit: NotRequired[str]
+    type: PropertyTypeOutputTypeDef
+    path: NotRequired[list[AssetModelPropertyPathSegmentTypeDef]]
 
 
 class AssetModelCompositeModelOutputTypeDef(TypedDict):
@@ -586,6 +776,17 @@ class AssetModelCompositeModelSummaryTypeDef(TypedDict):
     type: str
     description: NotRequired[str]
     path: NotRequired[list[AssetModelCompositeModelPathSegmentTypeDef]]
+
+
+class AssetModelPropertyTypeDef(TypedDict):
+    id: NotRequired[str]
+    externalId: NotRequired[str]
+    name: str
+    dataType: PropertyDataTypeType
+    dataTypeSpec: NotRequired[str]
+    unit: NotRequired[str]
+    type: ReadOnly[PropertyTypeTypeDef]
+    path: NotRequired[ReadOnly[Sequence[AssetModelPropertyPathSegmentTypeDef]]]
 
 
 class AssetModelCompositeModelTypeDef(TypedDict):
@@ -621,30 +822,9 @@ class AssetModelPropertyBindingValueTypeDef(TypedDict):
     propertyId: str
 
 
-class AssetModelPropertyDefinitionTypeDef(TypedDict):
-    id: NotRequired[str]
-    externalId: NotRequired[str]
-    name: str
-    dataType: PropertyDataTypeType
-    dataTypeSpec: NotRequired[str]
-    unit: NotRequired[str]
-    type: ReadOnly[PropertyTypeTypeDef]
-
-
-class AssetModelPropertyOutputTypeDef(TypedDict):
-    id: NotRequired[str]
-    externalId: NotRequired[str]
-    name: str
-    dataType: PropertyDataTypeType
-    dataTypeSpec: NotRequired[str]
-    unit: NotRequired[str]
-    type: PropertyTypeOutputTypeDef
-    path: NotRequired[list[AssetModelPropertyPathSegmentTypeDef]]
-
-
-class AssetModelPropertyPathSegmentTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
+class InterfaceSummaryTypeDef(TypedDict):
+    interfaceAssetModelId: str
+    interfaceAssetModelPropertyId: str
 
 
 class AssetModelPropertySummaryTypeDef(TypedDict):
@@ -660,15 +840,15 @@ class AssetModelPropertySummaryTypeDef(TypedDict):
     interfaceSummaries: NotRequired[list[InterfaceSummaryTypeDef]]
 
 
-class AssetModelPropertyTypeDef(TypedDict):
-    id: NotRequired[str]
-    externalId: NotRequired[str]
-    name: str
-    dataType: PropertyDataTypeType
-    dataTypeSpec: NotRequired[str]
-    unit: NotRequired[str]
-    type: ReadOnly[PropertyTypeTypeDef]
-    path: NotRequired[ReadOnly[Sequence[AssetModelPropertyPathSegmentTypeDef]]]
+class DetailedErrorTypeDef(TypedDict):
+    code: DetailedErrorCodeType
+    message: str
+
+
+class ErrorDetailsTypeDef(TypedDict):
+    code: ErrorCodeType
+    message: str
+    details: NotRequired[list[DetailedErrorTypeDef]]
 
 
 class AssetModelStatusTypeDef(TypedDict):
@@ -699,11 +879,6 @@ class AssetPropertyBindingValueTypeDef(TypedDict):
     propertyId: str
 
 
-class AssetPropertyPathSegmentTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-
-
 class AssetPropertySummaryTypeDef(TypedDict):
     id: str
     externalId: NotRequired[str]
@@ -714,16 +889,21 @@ class AssetPropertySummaryTypeDef(TypedDict):
     path: NotRequired[list[AssetPropertyPathSegmentTypeDef]]
 
 
-class AssetPropertyTypeDef(TypedDict):
-    id: str
-    externalId: NotRequired[str]
-    name: str
-    alias: NotRequired[str]
-    notification: NotRequired[PropertyNotificationTypeDef]
-    dataType: PropertyDataTypeType
-    dataTypeSpec: NotRequired[str]
-    unit: NotRequired[str]
-    path: NotRequired[list[AssetPropertyPathSegmentTypeDef]]
+class TimeInNanosTypeDef(TypedDict):
+    timeInSeconds: int
+    offsetInNanos: NotRequired[int]
+
+
+class PropertyValueNullValueTypeDef(TypedDict):
+    valueType: RawValueTypeType
+
+
+class VariantTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    integerValue: NotRequired[int]
+    doubleValue: NotRequired[float]
+    booleanValue: NotRequired[bool]
+    nullValue: NotRequired[PropertyValueNullValueTypeDef]
 
 
 class AssetPropertyValueTypeDef(TypedDict):
@@ -782,10 +962,6 @@ class AssociatedAssetsSummaryTypeDef(TypedDict):
     description: NotRequired[str]
 
 
-class AttributeTypeDef(TypedDict):
-    defaultValue: NotRequired[str]
-
-
 class BatchAssociateProjectAssetsRequestTypeDef(TypedDict):
     projectId: str
     assetIds: ReadOnly[Sequence[str]]
@@ -838,14 +1014,6 @@ class BatchGetAssetPropertyAggregatesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
-class BatchGetAssetPropertyAggregatesResponseTypeDef(TypedDict):
-    errorEntries: list[BatchGetAssetPropertyAggregatesErrorEntryTypeDef]
-    successEntries: list[BatchGetAssetPropertyAggregatesSuccessEntryTypeDef]
-    skippedEntries: list[BatchGetAssetPropertyAggregatesSkippedEntryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class BatchGetAssetPropertyAggregatesSkippedEntryTypeDef(TypedDict):
     entryId: str
     completionStatus: BatchEntryCompletionStatusType
@@ -855,6 +1023,14 @@ class BatchGetAssetPropertyAggregatesSkippedEntryTypeDef(TypedDict):
 class BatchGetAssetPropertyAggregatesSuccessEntryTypeDef(TypedDict):
     entryId: str
     aggregatedValues: list[AggregatedValueTypeDef]
+
+
+class BatchGetAssetPropertyAggregatesResponseTypeDef(TypedDict):
+    errorEntries: list[BatchGetAssetPropertyAggregatesErrorEntryTypeDef]
+    successEntries: list[BatchGetAssetPropertyAggregatesSuccessEntryTypeDef]
+    skippedEntries: list[BatchGetAssetPropertyAggregatesSkippedEntryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchGetAssetPropertyValueEntryTypeDef(TypedDict):
@@ -903,14 +1079,6 @@ class BatchGetAssetPropertyValueHistoryRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
-class BatchGetAssetPropertyValueHistoryResponseTypeDef(TypedDict):
-    errorEntries: list[BatchGetAssetPropertyValueHistoryErrorEntryTypeDef]
-    successEntries: list[BatchGetAssetPropertyValueHistorySuccessEntryTypeDef]
-    skippedEntries: list[BatchGetAssetPropertyValueHistorySkippedEntryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class BatchGetAssetPropertyValueHistorySkippedEntryTypeDef(TypedDict):
     entryId: str
     completionStatus: BatchEntryCompletionStatusType
@@ -922,17 +1090,17 @@ class BatchGetAssetPropertyValueHistorySuccessEntryTypeDef(TypedDict):
     assetPropertyValueHistory: list[AssetPropertyValueTypeDef]
 
 
+class BatchGetAssetPropertyValueHistoryResponseTypeDef(TypedDict):
+    errorEntries: list[BatchGetAssetPropertyValueHistoryErrorEntryTypeDef]
+    successEntries: list[BatchGetAssetPropertyValueHistorySuccessEntryTypeDef]
+    skippedEntries: list[BatchGetAssetPropertyValueHistorySkippedEntryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class BatchGetAssetPropertyValueRequestTypeDef(TypedDict):
     entries: ReadOnly[Sequence[BatchGetAssetPropertyValueEntryTypeDef]]
     nextToken: NotRequired[str]
-
-
-class BatchGetAssetPropertyValueResponseTypeDef(TypedDict):
-    errorEntries: list[BatchGetAssetPropertyValueErrorEntryTypeDef]
-    successEntries: list[BatchGetAssetPropertyValueSuccessEntryTypeDef]
-    skippedEntries: list[BatchGetAssetPropertyValueSkippedEntryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchGetAssetPropertyValueSkippedEntryTypeDef(TypedDict):
@@ -946,15 +1114,31 @@ class BatchGetAssetPropertyValueSuccessEntryTypeDef(TypedDict):
     assetPropertyValue: NotRequired[AssetPropertyValueTypeDef]
 
 
-class BatchPutAssetPropertyErrorEntryTypeDef(TypedDict):
-    entryId: str
-    errors: list[BatchPutAssetPropertyErrorTypeDef]
+class BatchGetAssetPropertyValueResponseTypeDef(TypedDict):
+    errorEntries: list[BatchGetAssetPropertyValueErrorEntryTypeDef]
+    successEntries: list[BatchGetAssetPropertyValueSuccessEntryTypeDef]
+    skippedEntries: list[BatchGetAssetPropertyValueSkippedEntryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchPutAssetPropertyErrorTypeDef(TypedDict):
     errorCode: BatchPutAssetPropertyValueErrorCodeType
     errorMessage: str
     timestamps: list[TimeInNanosTypeDef]
+
+
+class BatchPutAssetPropertyErrorEntryTypeDef(TypedDict):
+    entryId: str
+    errors: list[BatchPutAssetPropertyErrorTypeDef]
+
+
+class PutAssetPropertyValueEntryTypeDef(TypedDict):
+    entryId: str
+    assetId: NotRequired[str]
+    propertyId: NotRequired[str]
+    propertyAlias: NotRequired[str]
+    propertyValues: ReadOnly[Sequence[AssetPropertyValueTypeDef]]
 
 
 class BatchPutAssetPropertyValueRequestTypeDef(TypedDict):
@@ -967,9 +1151,35 @@ class BatchPutAssetPropertyValueResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ContentTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class LocationTypeDef(TypedDict):
+    uri: NotRequired[str]
+
+
+class SourceTypeDef(TypedDict):
+    arn: NotRequired[str]
+    location: NotRequired[LocationTypeDef]
+
+
+class DataSetReferenceTypeDef(TypedDict):
+    datasetArn: NotRequired[str]
+    source: NotRequired[SourceTypeDef]
+
+
+class ReferenceTypeDef(TypedDict):
+    dataset: NotRequired[DataSetReferenceTypeDef]
+
+
 class CitationTypeDef(TypedDict):
     reference: NotRequired[ReferenceTypeDef]
     content: NotRequired[ContentTypeDef]
+
+
+class ColumnTypeTypeDef(TypedDict):
+    scalarType: NotRequired[ScalarTypeType]
 
 
 class ColumnInfoTypeDef(TypedDict):
@@ -977,8 +1187,16 @@ class ColumnInfoTypeDef(TypedDict):
     type: NotRequired[ColumnTypeTypeDef]
 
 
-class ColumnTypeTypeDef(TypedDict):
-    scalarType: NotRequired[ScalarTypeType]
+class PropertyTypeDef(TypedDict):
+    id: str
+    externalId: NotRequired[str]
+    name: str
+    alias: NotRequired[str]
+    notification: NotRequired[PropertyNotificationTypeDef]
+    dataType: PropertyDataTypeType
+    unit: NotRequired[str]
+    type: NotRequired[PropertyTypeOutputTypeDef]
+    path: NotRequired[list[AssetPropertyPathSegmentTypeDef]]
 
 
 class CompositeModelPropertyTypeDef(TypedDict):
@@ -989,12 +1207,12 @@ class CompositeModelPropertyTypeDef(TypedDict):
     externalId: NotRequired[str]
 
 
-class CompositionDetailsTypeDef(TypedDict):
-    compositionRelationship: NotRequired[list[CompositionRelationshipItemTypeDef]]
-
-
 class CompositionRelationshipItemTypeDef(TypedDict):
     id: NotRequired[str]
+
+
+class CompositionDetailsTypeDef(TypedDict):
+    compositionRelationship: NotRequired[list[CompositionRelationshipItemTypeDef]]
 
 
 class CompositionRelationshipSummaryTypeDef(TypedDict):
@@ -1010,6 +1228,15 @@ class ComputationModelAnomalyDetectionConfigurationTypeDef(TypedDict):
 
 class ComputationModelConfigurationTypeDef(TypedDict):
     anomalyDetection: NotRequired[ComputationModelAnomalyDetectionConfigurationTypeDef]
+
+
+class DataBindingValueTypeDef(TypedDict):
+    assetModelProperty: NotRequired[AssetModelPropertyBindingValueTypeDef]
+    assetProperty: NotRequired[AssetPropertyBindingValueTypeDef]
+
+
+class MatchedDataBindingTypeDef(TypedDict):
+    value: DataBindingValueTypeDef
 
 
 class ComputationModelDataBindingUsageSummaryTypeDef(TypedDict):
@@ -1068,10 +1295,6 @@ class ConflictingOperationExceptionTypeDef(TypedDict):
     message: str
     resourceId: str
     resourceArn: str
-
-
-class ContentTypeDef(TypedDict):
-    text: NotRequired[str]
 
 
 class CreateAccessPolicyRequestTypeDef(TypedDict):
@@ -1156,6 +1379,34 @@ class CreateAssetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ErrorReportLocationTypeDef(TypedDict):
+    bucket: str
+    prefix: str
+
+
+class FileTypeDef(TypedDict):
+    bucket: str
+    key: str
+    versionId: NotRequired[str]
+
+
+class CsvTypeDef(TypedDict):
+    columnNames: ReadOnly[Sequence[ColumnNameType]]
+
+
+class ParquetTypeDef(TypedDict):
+    pass
+
+
+class FileFormatTypeDef(TypedDict):
+    csv: NotRequired[ReadOnly[CsvTypeDef]]
+    parquet: NotRequired[ParquetTypeDef]
+
+
+class JobConfigurationTypeDef(TypedDict):
+    fileFormat: ReadOnly[FileFormatTypeDef]
+
+
 class CreateBulkImportJobRequestTypeDef(TypedDict):
     jobName: str
     jobRoleArn: str
@@ -1206,6 +1457,21 @@ class CreateDashboardResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KendraSourceDetailTypeDef(TypedDict):
+    knowledgeBaseArn: str
+    roleArn: str
+
+
+class SourceDetailTypeDef(TypedDict):
+    kendra: NotRequired[KendraSourceDetailTypeDef]
+
+
+class DatasetSourceTypeDef(TypedDict):
+    sourceType: DatasetSourceTypeType
+    sourceFormat: DatasetSourceFormatType
+    sourceDetail: NotRequired[SourceDetailTypeDef]
+
+
 class CreateDatasetRequestTypeDef(TypedDict):
     datasetId: NotRequired[str]
     datasetName: str
@@ -1215,11 +1481,35 @@ class CreateDatasetRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class DatasetStatusTypeDef(TypedDict):
+    state: DatasetStateType
+    error: NotRequired[ErrorDetailsTypeDef]
+
+
 class CreateDatasetResponseTypeDef(TypedDict):
     datasetId: str
     datasetArn: str
     datasetStatus: DatasetStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GreengrassTypeDef(TypedDict):
+    groupArn: str
+
+
+class GreengrassV2TypeDef(TypedDict):
+    coreDeviceThingName: str
+    coreDeviceOperatingSystem: NotRequired[CoreDeviceOperatingSystemType]
+
+
+class SiemensIETypeDef(TypedDict):
+    iotCoreThingName: str
+
+
+class GatewayPlatformTypeDef(TypedDict):
+    greengrass: NotRequired[GreengrassTypeDef]
+    greengrassV2: NotRequired[GreengrassV2TypeDef]
+    siemensIE: NotRequired[SiemensIETypeDef]
 
 
 class CreateGatewayRequestTypeDef(TypedDict):
@@ -1235,6 +1525,15 @@ class CreateGatewayResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImageFileTypeDef(TypedDict):
+    data: ReadOnly[bytes | str | IO[Any]]
+    type: ImageFileTypeType
+
+
+class PortalTypeEntryTypeDef(TypedDict):
+    portalTools: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreatePortalRequestTypeDef(TypedDict):
     portalName: str
     portalDescription: NotRequired[str]
@@ -1248,6 +1547,16 @@ class CreatePortalRequestTypeDef(TypedDict):
     alarms: NotRequired[AlarmsTypeDef]
     portalType: NotRequired[PortalTypeType]
     portalTypeConfiguration: NotRequired[ReadOnly[Mapping[str, PortalTypeEntryTypeDef]]]
+
+
+class MonitorErrorDetailsTypeDef(TypedDict):
+    code: NotRequired[MonitorErrorCodeType]
+    message: NotRequired[str]
+
+
+class PortalStatusTypeDef(TypedDict):
+    state: PortalStateType
+    error: NotRequired[MonitorErrorDetailsTypeDef]
 
 
 class CreatePortalResponseTypeDef(TypedDict):
@@ -1277,10 +1586,6 @@ class CsvOutputTypeDef(TypedDict):
     columnNames: list[ColumnNameType]
 
 
-class CsvTypeDef(TypedDict):
-    columnNames: ReadOnly[Sequence[ColumnNameType]]
-
-
 class CustomerManagedS3StorageTypeDef(TypedDict):
     s3ResourceArn: str
     roleArn: str
@@ -1301,27 +1606,6 @@ class DataBindingValueFilterTypeDef(TypedDict):
     assetModelProperty: NotRequired[AssetModelPropertyBindingValueFilterTypeDef]
 
 
-class DataBindingValueTypeDef(TypedDict):
-    assetModelProperty: NotRequired[AssetModelPropertyBindingValueTypeDef]
-    assetProperty: NotRequired[AssetPropertyBindingValueTypeDef]
-
-
-class DataSetReferenceTypeDef(TypedDict):
-    datasetArn: NotRequired[str]
-    source: NotRequired[SourceTypeDef]
-
-
-class DatasetSourceTypeDef(TypedDict):
-    sourceType: DatasetSourceTypeType
-    sourceFormat: DatasetSourceFormatType
-    sourceDetail: NotRequired[SourceDetailTypeDef]
-
-
-class DatasetStatusTypeDef(TypedDict):
-    state: DatasetStateType
-    error: NotRequired[ErrorDetailsTypeDef]
-
-
 class DatasetSummaryTypeDef(TypedDict):
     id: str
     arn: str
@@ -1330,6 +1614,10 @@ class DatasetSummaryTypeDef(TypedDict):
     creationDate: datetime
     lastUpdateDate: datetime
     status: DatasetStatusTypeDef
+
+
+class RowTypeDef(TypedDict):
+    data: list[DatumTypeDef]
 
 
 class DatumTypeDef(TypedDict):
@@ -1532,6 +1820,16 @@ class DescribeAssetModelInterfaceRelationshipRequestTypeDef(TypedDict):
     interfaceAssetModelId: str
 
 
+class HierarchyMappingTypeDef(TypedDict):
+    assetModelHierarchyId: str
+    interfaceAssetModelHierarchyId: str
+
+
+class PropertyMappingTypeDef(TypedDict):
+    assetModelPropertyId: str
+    interfaceAssetModelPropertyId: str
+
+
 class DescribeAssetModelInterfaceRelationshipResponseTypeDef(TypedDict):
     assetModelId: str
     interfaceAssetModelId: str
@@ -1544,6 +1842,10 @@ class DescribeAssetModelRequestTypeDef(TypedDict):
     assetModelId: str
     excludeProperties: NotRequired[bool]
     assetModelVersion: NotRequired[str]
+
+
+class InterfaceRelationshipTypeDef(TypedDict):
+    id: str
 
 
 class DescribeAssetModelResponseTypeDef(TypedDict):
@@ -1607,6 +1909,15 @@ class DescribeAssetResponseTypeDef(TypedDict):
 
 class DescribeBulkImportJobRequestTypeDef(TypedDict):
     jobId: str
+
+
+class FileFormatOutputTypeDef(TypedDict):
+    csv: NotRequired[CsvOutputTypeDef]
+    parquet: NotRequired[ParquetTypeDef]
+
+
+class JobConfigurationOutputTypeDef(TypedDict):
+    fileFormat: FileFormatOutputTypeDef
 
 
 class DescribeBulkImportJobResponseTypeDef(TypedDict):
@@ -1703,6 +2014,10 @@ class DescribeExecutionRequestTypeDef(TypedDict):
     executionId: str
 
 
+class ExecutionStatusTypeDef(TypedDict):
+    state: ExecutionStateType
+
+
 class DescribeExecutionResponseTypeDef(TypedDict):
     executionId: str
     actionType: NotRequired[str]
@@ -1735,6 +2050,11 @@ class DescribeGatewayRequestTypeDef(TypedDict):
     gatewayId: str
 
 
+class GatewayCapabilitySummaryTypeDef(TypedDict):
+    capabilityNamespace: str
+    capabilitySyncStatus: CapabilitySyncStatusType
+
+
 class DescribeGatewayResponseTypeDef(TypedDict):
     gatewayId: str
     gatewayName: str
@@ -1747,6 +2067,10 @@ class DescribeGatewayResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LoggingOptionsTypeDef(TypedDict):
+    level: LoggingLevelType
+
+
 class DescribeLoggingOptionsResponseTypeDef(TypedDict):
     loggingOptions: LoggingOptionsTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1754,6 +2078,15 @@ class DescribeLoggingOptionsResponseTypeDef(TypedDict):
 
 class DescribePortalRequestTypeDef(TypedDict):
     portalId: str
+
+
+class ImageLocationTypeDef(TypedDict):
+    id: str
+    url: str
+
+
+class PortalTypeEntryOutputTypeDef(TypedDict):
+    portalTools: NotRequired[list[str]]
 
 
 class DescribePortalResponseTypeDef(TypedDict):
@@ -1792,6 +2125,20 @@ class DescribeProjectResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MultiLayerStorageTypeDef(TypedDict):
+    customerManagedS3Storage: CustomerManagedS3StorageTypeDef
+
+
+class RetentionPeriodTypeDef(TypedDict):
+    numberOfDays: NotRequired[int]
+    unlimited: NotRequired[bool]
+
+
+class WarmTierRetentionPeriodTypeDef(TypedDict):
+    numberOfDays: NotRequired[int]
+    unlimited: NotRequired[bool]
+
+
 class DescribeStorageConfigurationResponseTypeDef(TypedDict):
     storageType: StorageTypeType
     multiLayerStorage: NotRequired[MultiLayerStorageTypeDef]
@@ -1824,11 +2171,6 @@ class DescribeTimeSeriesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DetailedErrorTypeDef(TypedDict):
-    code: DetailedErrorCodeType
-    message: str
-
-
 class DisassociateAssetsRequestTypeDef(TypedDict):
     assetId: str
     hierarchyId: str
@@ -1841,17 +2183,6 @@ class DisassociateTimeSeriesFromAssetPropertyRequestTypeDef(TypedDict):
     assetId: str
     propertyId: str
     clientToken: NotRequired[str]
-
-
-class ErrorDetailsTypeDef(TypedDict):
-    code: ErrorCodeType
-    message: str
-    details: NotRequired[list[DetailedErrorTypeDef]]
-
-
-class ErrorReportLocationTypeDef(TypedDict):
-    bucket: str
-    prefix: str
 
 
 class ExecuteActionRequestTypeDef(TypedDict):
@@ -1881,10 +2212,6 @@ class ExecuteQueryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExecutionStatusTypeDef(TypedDict):
-    state: ExecutionStateType
-
-
 class ExecutionSummaryTypeDef(TypedDict):
     executionId: str
     actionType: NotRequired[str]
@@ -1895,47 +2222,6 @@ class ExecutionSummaryTypeDef(TypedDict):
     executionEndTime: NotRequired[datetime]
     executionStatus: ExecutionStatusTypeDef
     executionEntityVersion: NotRequired[str]
-
-
-class ExpressionVariableOutputTypeDef(TypedDict):
-    name: str
-    value: VariableValueOutputTypeDef
-
-
-class ExpressionVariableTypeDef(TypedDict):
-    name: str
-    value: ReadOnly[VariableValueTypeDef]
-
-
-class FileFormatOutputTypeDef(TypedDict):
-    csv: NotRequired[CsvOutputTypeDef]
-    parquet: NotRequired[ParquetTypeDef]
-
-
-class FileFormatTypeDef(TypedDict):
-    csv: NotRequired[ReadOnly[CsvTypeDef]]
-    parquet: NotRequired[ParquetTypeDef]
-
-
-class FileTypeDef(TypedDict):
-    bucket: str
-    key: str
-    versionId: NotRequired[str]
-
-
-class ForwardingConfigTypeDef(TypedDict):
-    state: ForwardingConfigStateType
-
-
-class GatewayCapabilitySummaryTypeDef(TypedDict):
-    capabilityNamespace: str
-    capabilitySyncStatus: CapabilitySyncStatusType
-
-
-class GatewayPlatformTypeDef(TypedDict):
-    greengrass: NotRequired[GreengrassTypeDef]
-    greengrassV2: NotRequired[GreengrassV2TypeDef]
-    siemensIE: NotRequired[SiemensIETypeDef]
 
 
 class GatewaySummaryTypeDef(TypedDict):
@@ -2013,53 +2299,15 @@ class GetInterpolatedAssetPropertyValuesRequestTypeDef(TypedDict):
     intervalWindowInSeconds: NotRequired[int]
 
 
+class InterpolatedAssetPropertyValueTypeDef(TypedDict):
+    timestamp: TimeInNanosTypeDef
+    value: VariantTypeDef
+
+
 class GetInterpolatedAssetPropertyValuesResponseTypeDef(TypedDict):
     interpolatedAssetPropertyValues: list[InterpolatedAssetPropertyValueTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GreengrassTypeDef(TypedDict):
-    groupArn: str
-
-
-class GreengrassV2TypeDef(TypedDict):
-    coreDeviceThingName: str
-    coreDeviceOperatingSystem: NotRequired[CoreDeviceOperatingSystemType]
-
-
-class GroupIdentityTypeDef(TypedDict):
-    id: str
-
-
-class HierarchyMappingTypeDef(TypedDict):
-    assetModelHierarchyId: str
-    interfaceAssetModelHierarchyId: str
-
-
-class IAMRoleIdentityTypeDef(TypedDict):
-    arn: str
-
-
-class IAMUserIdentityTypeDef(TypedDict):
-    arn: str
-
-
-class IdentityTypeDef(TypedDict):
-    user: NotRequired[UserIdentityTypeDef]
-    group: NotRequired[GroupIdentityTypeDef]
-    iamUser: NotRequired[IAMUserIdentityTypeDef]
-    iamRole: NotRequired[IAMRoleIdentityTypeDef]
-
-
-class ImageFileTypeDef(TypedDict):
-    data: ReadOnly[bytes | str | IO[Any]]
-    type: ImageFileTypeType
-
-
-class ImageLocationTypeDef(TypedDict):
-    id: str
-    url: str
 
 
 class ImageTypeDef(TypedDict):
@@ -2071,22 +2319,8 @@ class InterfaceRelationshipSummaryTypeDef(TypedDict):
     id: str
 
 
-class InterfaceRelationshipTypeDef(TypedDict):
-    id: str
-
-
-class InterfaceSummaryTypeDef(TypedDict):
-    interfaceAssetModelId: str
-    interfaceAssetModelPropertyId: str
-
-
 class InternalFailureExceptionTypeDef(TypedDict):
     message: str
-
-
-class InterpolatedAssetPropertyValueTypeDef(TypedDict):
-    timestamp: TimeInNanosTypeDef
-    value: VariantTypeDef
 
 
 class InvalidRequestExceptionTypeDef(TypedDict):
@@ -2104,33 +2338,44 @@ class InvokeAssistantRequestTypeDef(TypedDict):
     enableTrace: NotRequired[bool]
 
 
+class LimitExceededExceptionTypeDef(TypedDict):
+    message: str
+
+
+class ResourceNotFoundExceptionTypeDef(TypedDict):
+    message: str
+
+
+class ThrottlingExceptionTypeDef(TypedDict):
+    message: str
+
+
+class TraceTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class ResponseStreamTypeDef(TypedDict):
+    trace: NotRequired[TraceTypeDef]
+    output: NotRequired[InvocationOutputTypeDef]
+    accessDeniedException: NotRequired[AccessDeniedExceptionTypeDef]
+    conflictingOperationException: NotRequired[ConflictingOperationExceptionTypeDef]
+    internalFailureException: NotRequired[InternalFailureExceptionTypeDef]
+    invalidRequestException: NotRequired[InvalidRequestExceptionTypeDef]
+    limitExceededException: NotRequired[LimitExceededExceptionTypeDef]
+    resourceNotFoundException: NotRequired[ResourceNotFoundExceptionTypeDef]
+    throttlingException: NotRequired[ThrottlingExceptionTypeDef]
+
+
 class InvokeAssistantResponseTypeDef(TypedDict):
     body: EventStream[ResponseStreamTypeDef]
     conversationId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class JobConfigurationOutputTypeDef(TypedDict):
-    fileFormat: FileFormatOutputTypeDef
-
-
-class JobConfigurationTypeDef(TypedDict):
-    fileFormat: ReadOnly[FileFormatTypeDef]
-
-
 class JobSummaryTypeDef(TypedDict):
     id: str
     name: str
     status: JobStatusType
-
-
-class KendraSourceDetailTypeDef(TypedDict):
-    knowledgeBaseArn: str
-    roleArn: str
-
-
-class LimitExceededExceptionTypeDef(TypedDict):
-    message: str
 
 
 class ListAccessPoliciesRequestTypeDef(TypedDict):
@@ -2387,6 +2632,18 @@ class ListPortalsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PortalSummaryTypeDef(TypedDict):
+    id: str
+    name: str
+    description: NotRequired[str]
+    startUrl: str
+    creationDate: NotRequired[datetime]
+    lastUpdateDate: NotRequired[datetime]
+    roleArn: NotRequired[str]
+    status: PortalStatusTypeDef
+    portalType: NotRequired[PortalTypeType]
+
+
 class ListPortalsResponseTypeDef(TypedDict):
     portalSummaries: NotRequired[list[PortalSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -2409,6 +2666,14 @@ class ListProjectsRequestTypeDef(TypedDict):
     portalId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class ProjectSummaryTypeDef(TypedDict):
+    id: str
+    name: str
+    description: NotRequired[str]
+    creationDate: NotRequired[datetime]
+    lastUpdateDate: NotRequired[datetime]
 
 
 class ListProjectsResponseTypeDef(TypedDict):
@@ -2434,152 +2699,28 @@ class ListTimeSeriesRequestTypeDef(TypedDict):
     timeSeriesType: NotRequired[ListTimeSeriesTypeType]
 
 
+class TimeSeriesSummaryTypeDef(TypedDict):
+    assetId: NotRequired[str]
+    propertyId: NotRequired[str]
+    alias: NotRequired[str]
+    timeSeriesId: str
+    dataType: PropertyDataTypeType
+    dataTypeSpec: NotRequired[str]
+    timeSeriesCreationDate: datetime
+    timeSeriesLastUpdateDate: datetime
+    timeSeriesArn: str
+
+
 class ListTimeSeriesResponseTypeDef(TypedDict):
     TimeSeriesSummaries: list[TimeSeriesSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocationTypeDef(TypedDict):
-    uri: NotRequired[str]
-
-
-class LoggingOptionsTypeDef(TypedDict):
-    level: LoggingLevelType
-
-
-class MatchedDataBindingTypeDef(TypedDict):
-    value: DataBindingValueTypeDef
-
-
-class MeasurementProcessingConfigTypeDef(TypedDict):
-    forwardingConfig: ForwardingConfigTypeDef
-
-
-class MeasurementTypeDef(TypedDict):
-    processingConfig: NotRequired[MeasurementProcessingConfigTypeDef]
-
-
-class MetricOutputTypeDef(TypedDict):
-    expression: NotRequired[str]
-    variables: NotRequired[list[ExpressionVariableOutputTypeDef]]
-    window: MetricWindowTypeDef
-    processingConfig: NotRequired[MetricProcessingConfigTypeDef]
-
-
-class MetricProcessingConfigTypeDef(TypedDict):
-    computeLocation: ComputeLocationType
-
-
-class MetricTypeDef(TypedDict):
-    expression: NotRequired[str]
-    variables: NotRequired[ReadOnly[Sequence[ExpressionVariableTypeDef]]]
-    window: MetricWindowTypeDef
-    processingConfig: NotRequired[MetricProcessingConfigTypeDef]
-
-
-class MetricWindowTypeDef(TypedDict):
-    tumbling: NotRequired[TumblingWindowTypeDef]
-
-
-class MonitorErrorDetailsTypeDef(TypedDict):
-    code: NotRequired[MonitorErrorCodeType]
-    message: NotRequired[str]
-
-
-class MultiLayerStorageTypeDef(TypedDict):
-    customerManagedS3Storage: CustomerManagedS3StorageTypeDef
-
-
-class ParquetTypeDef(TypedDict):
-    pass
-
-
-class PortalResourceTypeDef(TypedDict):
-    id: str
-
-
-class PortalStatusTypeDef(TypedDict):
-    state: PortalStateType
-    error: NotRequired[MonitorErrorDetailsTypeDef]
-
-
-class PortalSummaryTypeDef(TypedDict):
-    id: str
-    name: str
-    description: NotRequired[str]
-    startUrl: str
-    creationDate: NotRequired[datetime]
-    lastUpdateDate: NotRequired[datetime]
-    roleArn: NotRequired[str]
-    status: PortalStatusTypeDef
-    portalType: NotRequired[PortalTypeType]
-
-
-class PortalTypeEntryOutputTypeDef(TypedDict):
-    portalTools: NotRequired[list[str]]
-
-
-class PortalTypeEntryTypeDef(TypedDict):
-    portalTools: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ProjectResourceTypeDef(TypedDict):
-    id: str
-
-
-class ProjectSummaryTypeDef(TypedDict):
-    id: str
-    name: str
-    description: NotRequired[str]
-    creationDate: NotRequired[datetime]
-    lastUpdateDate: NotRequired[datetime]
-
-
 class PropertyMappingConfigurationTypeDef(TypedDict):
     matchByPropertyName: NotRequired[bool]
     createMissingProperty: NotRequired[bool]
     overrides: NotRequired[ReadOnly[Sequence[PropertyMappingTypeDef]]]
-
-
-class PropertyMappingTypeDef(TypedDict):
-    assetModelPropertyId: str
-    interfaceAssetModelPropertyId: str
-
-
-class PropertyNotificationTypeDef(TypedDict):
-    topic: str
-    state: PropertyNotificationStateType
-
-
-class PropertyTypeDef(TypedDict):
-    id: str
-    externalId: NotRequired[str]
-    name: str
-    alias: NotRequired[str]
-    notification: NotRequired[PropertyNotificationTypeDef]
-    dataType: PropertyDataTypeType
-    unit: NotRequired[str]
-    type: NotRequired[PropertyTypeOutputTypeDef]
-    path: NotRequired[list[AssetPropertyPathSegmentTypeDef]]
-
-
-class PropertyTypeOutputTypeDef(TypedDict):
-    attribute: NotRequired[AttributeTypeDef]
-    measurement: NotRequired[MeasurementTypeDef]
-    transform: NotRequired[TransformOutputTypeDef]
-    metric: NotRequired[MetricOutputTypeDef]
-
-
-class PropertyTypeTypeDef(TypedDict):
-    attribute: NotRequired[AttributeTypeDef]
-    measurement: NotRequired[MeasurementTypeDef]
-    transform: NotRequired[ReadOnly[TransformTypeDef]]
-    metric: NotRequired[ReadOnly[MetricTypeDef]]
-
-
-class PropertyValueNullValueTypeDef(TypedDict):
-    valueType: RawValueTypeType
 
 
 class PutAssetModelInterfaceRelationshipRequestTypeDef(TypedDict):
@@ -2595,14 +2736,6 @@ class PutAssetModelInterfaceRelationshipResponseTypeDef(TypedDict):
     assetModelArn: str
     assetModelStatus: AssetModelStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PutAssetPropertyValueEntryTypeDef(TypedDict):
-    entryId: str
-    assetId: NotRequired[str]
-    propertyId: NotRequired[str]
-    propertyAlias: NotRequired[str]
-    propertyValues: ReadOnly[Sequence[AssetPropertyValueTypeDef]]
 
 
 class PutDefaultEncryptionConfigurationRequestTypeDef(TypedDict):
@@ -2647,57 +2780,6 @@ class PutStorageConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReferenceTypeDef(TypedDict):
-    dataset: NotRequired[DataSetReferenceTypeDef]
-
-
-class ResolveToTypeDef(TypedDict):
-    assetId: str
-
-
-class ResourceNotFoundExceptionTypeDef(TypedDict):
-    message: str
-
-
-class ResourceTypeDef(TypedDict):
-    portal: NotRequired[PortalResourceTypeDef]
-    project: NotRequired[ProjectResourceTypeDef]
-
-
-class ResponseStreamTypeDef(TypedDict):
-    trace: NotRequired[TraceTypeDef]
-    output: NotRequired[InvocationOutputTypeDef]
-    accessDeniedException: NotRequired[AccessDeniedExceptionTypeDef]
-    conflictingOperationException: NotRequired[ConflictingOperationExceptionTypeDef]
-    internalFailureException: NotRequired[InternalFailureExceptionTypeDef]
-    invalidRequestException: NotRequired[InvalidRequestExceptionTypeDef]
-    limitExceededException: NotRequired[LimitExceededExceptionTypeDef]
-    resourceNotFoundException: NotRequired[ResourceNotFoundExceptionTypeDef]
-    throttlingException: NotRequired[ThrottlingExceptionTypeDef]
-
-
-class RetentionPeriodTypeDef(TypedDict):
-    numberOfDays: NotRequired[int]
-    unlimited: NotRequired[bool]
-
-
-class RowTypeDef(TypedDict):
-    data: list[DatumTypeDef]
-
-
-class SiemensIETypeDef(TypedDict):
-    iotCoreThingName: str
-
-
-class SourceDetailTypeDef(TypedDict):
-    kendra: NotRequired[KendraSourceDetailTypeDef]
-
-
-class SourceTypeDef(TypedDict):
-    arn: NotRequired[str]
-    location: NotRequired[LocationTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -2705,58 +2787,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TargetResourceTypeDef(TypedDict):
-    assetId: NotRequired[str]
-    computationModelId: NotRequired[str]
-
-
-class ThrottlingExceptionTypeDef(TypedDict):
-    message: str
-
-
-class TimeInNanosTypeDef(TypedDict):
-    timeInSeconds: int
-    offsetInNanos: NotRequired[int]
-
-
-class TimeSeriesSummaryTypeDef(TypedDict):
-    assetId: NotRequired[str]
-    propertyId: NotRequired[str]
-    alias: NotRequired[str]
-    timeSeriesId: str
-    dataType: PropertyDataTypeType
-    dataTypeSpec: NotRequired[str]
-    timeSeriesCreationDate: datetime
-    timeSeriesLastUpdateDate: datetime
-    timeSeriesArn: str
-
-
-class TraceTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class TransformOutputTypeDef(TypedDict):
-    expression: str
-    variables: list[ExpressionVariableOutputTypeDef]
-    processingConfig: NotRequired[TransformProcessingConfigTypeDef]
-
-
-class TransformProcessingConfigTypeDef(TypedDict):
-    computeLocation: ComputeLocationType
-    forwardingConfig: NotRequired[ForwardingConfigTypeDef]
-
-
-class TransformTypeDef(TypedDict):
-    expression: str
-    variables: ReadOnly[Sequence[ExpressionVariableTypeDef]]
-    processingConfig: NotRequired[TransformProcessingConfigTypeDef]
-
-
-class TumblingWindowTypeDef(TypedDict):
-    interval: str
-    offset: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2932,32 +2962,3 @@ class UpdateProjectRequestTypeDef(TypedDict):
 
 class UpdateProjectResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserIdentityTypeDef(TypedDict):
-    id: str
-
-
-class VariableValueOutputTypeDef(TypedDict):
-    propertyId: NotRequired[str]
-    hierarchyId: NotRequired[str]
-    propertyPath: NotRequired[list[AssetModelPropertyPathSegmentTypeDef]]
-
-
-class VariableValueTypeDef(TypedDict):
-    propertyId: NotRequired[str]
-    hierarchyId: NotRequired[str]
-    propertyPath: NotRequired[ReadOnly[Sequence[AssetModelPropertyPathSegmentTypeDef]]]
-
-
-class VariantTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    integerValue: NotRequired[int]
-    doubleValue: NotRequired[float]
-    booleanValue: NotRequired[bool]
-    nullValue: NotRequired[PropertyValueNullValueTypeDef]
-
-
-class WarmTierRetentionPeriodTypeDef(TypedDict):
-    numberOfDays: NotRequired[int]
-    unlimited: NotRequired[bool]

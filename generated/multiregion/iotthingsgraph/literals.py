@@ -2,23 +2,24 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS IoT Things Graph: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DefinitionLanguageType",
-    "DeploymentTargetType",
-    "EntityFilterNameType",
-    "EntityTypeType",
-    "FlowExecutionEventTypeType",
-    "FlowExecutionStatusType",
-    "FlowTemplateFilterNameType",
-    "NamespaceDeletionStatusErrorCodesType",
-    "NamespaceDeletionStatusType",
-    "SystemInstanceDeploymentStatusType",
-    "SystemInstanceFilterNameType",
-    "SystemTemplateFilterNameType",
-    "UploadStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DefinitionLanguageType",
+        "DeploymentTargetType",
+        "EntityFilterNameType",
+        "EntityTypeType",
+        "FlowExecutionEventTypeType",
+        "FlowExecutionStatusType",
+        "FlowTemplateFilterNameType",
+        "NamespaceDeletionStatusErrorCodesType",
+        "NamespaceDeletionStatusType",
+        "SystemInstanceDeploymentStatusType",
+        "SystemInstanceFilterNameType",
+        "SystemTemplateFilterNameType",
+        "UploadStatusType",
+    ]
 
 DefinitionLanguageType = Literal["GRAPHQL"]
 DeploymentTargetType = Literal["GREENGRASS", "CLOUD"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,96 +34,97 @@ from .literals import (
     UploadStatusType,
 )
 
-__all__ = [
-    "AssociateEntityToThingRequestTypeDef",
-    "AssociateEntityToThingResponseTypeDef",
-    "CreateFlowTemplateRequestTypeDef",
-    "CreateFlowTemplateResponseTypeDef",
-    "CreateSystemInstanceRequestTypeDef",
-    "CreateSystemInstanceResponseTypeDef",
-    "CreateSystemTemplateRequestTypeDef",
-    "CreateSystemTemplateResponseTypeDef",
-    "DefinitionDocumentTypeDef",
-    "DeleteFlowTemplateRequestTypeDef",
-    "DeleteFlowTemplateResponseTypeDef",
-    "DeleteNamespaceResponseTypeDef",
-    "DeleteSystemInstanceRequestTypeDef",
-    "DeleteSystemInstanceResponseTypeDef",
-    "DeleteSystemTemplateRequestTypeDef",
-    "DeleteSystemTemplateResponseTypeDef",
-    "DependencyRevisionTypeDef",
-    "DeploySystemInstanceRequestTypeDef",
-    "DeploySystemInstanceResponseTypeDef",
-    "DeprecateFlowTemplateRequestTypeDef",
-    "DeprecateFlowTemplateResponseTypeDef",
-    "DeprecateSystemTemplateRequestTypeDef",
-    "DeprecateSystemTemplateResponseTypeDef",
-    "DescribeNamespaceRequestTypeDef",
-    "DescribeNamespaceResponseTypeDef",
-    "DissociateEntityFromThingRequestTypeDef",
-    "DissociateEntityFromThingResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EntityDescriptionTypeDef",
-    "EntityFilterTypeDef",
-    "FlowExecutionMessageTypeDef",
-    "FlowExecutionSummaryTypeDef",
-    "FlowTemplateDescriptionTypeDef",
-    "FlowTemplateFilterTypeDef",
-    "FlowTemplateSummaryTypeDef",
-    "GetEntitiesRequestTypeDef",
-    "GetEntitiesResponseTypeDef",
-    "GetFlowTemplateRequestTypeDef",
-    "GetFlowTemplateResponseTypeDef",
-    "GetFlowTemplateRevisionsRequestTypeDef",
-    "GetFlowTemplateRevisionsResponseTypeDef",
-    "GetNamespaceDeletionStatusResponseTypeDef",
-    "GetSystemInstanceRequestTypeDef",
-    "GetSystemInstanceResponseTypeDef",
-    "GetSystemTemplateRequestTypeDef",
-    "GetSystemTemplateResponseTypeDef",
-    "GetSystemTemplateRevisionsRequestTypeDef",
-    "GetSystemTemplateRevisionsResponseTypeDef",
-    "GetUploadStatusRequestTypeDef",
-    "GetUploadStatusResponseTypeDef",
-    "ListFlowExecutionMessagesRequestTypeDef",
-    "ListFlowExecutionMessagesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MetricsConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "SearchEntitiesRequestTypeDef",
-    "SearchEntitiesResponseTypeDef",
-    "SearchFlowExecutionsRequestTypeDef",
-    "SearchFlowExecutionsResponseTypeDef",
-    "SearchFlowTemplatesRequestTypeDef",
-    "SearchFlowTemplatesResponseTypeDef",
-    "SearchSystemInstancesRequestTypeDef",
-    "SearchSystemInstancesResponseTypeDef",
-    "SearchSystemTemplatesRequestTypeDef",
-    "SearchSystemTemplatesResponseTypeDef",
-    "SearchThingsRequestTypeDef",
-    "SearchThingsResponseTypeDef",
-    "SystemInstanceDescriptionTypeDef",
-    "SystemInstanceFilterTypeDef",
-    "SystemInstanceSummaryTypeDef",
-    "SystemTemplateDescriptionTypeDef",
-    "SystemTemplateFilterTypeDef",
-    "SystemTemplateSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "ThingTypeDef",
-    "UndeploySystemInstanceRequestTypeDef",
-    "UndeploySystemInstanceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateFlowTemplateRequestTypeDef",
-    "UpdateFlowTemplateResponseTypeDef",
-    "UpdateSystemTemplateRequestTypeDef",
-    "UpdateSystemTemplateResponseTypeDef",
-    "UploadEntityDefinitionsRequestTypeDef",
-    "UploadEntityDefinitionsResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateEntityToThingRequestTypeDef",
+        "AssociateEntityToThingResponseTypeDef",
+        "CreateFlowTemplateRequestTypeDef",
+        "CreateFlowTemplateResponseTypeDef",
+        "CreateSystemInstanceRequestTypeDef",
+        "CreateSystemInstanceResponseTypeDef",
+        "CreateSystemTemplateRequestTypeDef",
+        "CreateSystemTemplateResponseTypeDef",
+        "DefinitionDocumentTypeDef",
+        "DeleteFlowTemplateRequestTypeDef",
+        "DeleteFlowTemplateResponseTypeDef",
+        "DeleteNamespaceResponseTypeDef",
+        "DeleteSystemInstanceRequestTypeDef",
+        "DeleteSystemInstanceResponseTypeDef",
+        "DeleteSystemTemplateRequestTypeDef",
+        "DeleteSystemTemplateResponseTypeDef",
+        "DependencyRevisionTypeDef",
+        "DeploySystemInstanceRequestTypeDef",
+        "DeploySystemInstanceResponseTypeDef",
+        "DeprecateFlowTemplateRequestTypeDef",
+        "DeprecateFlowTemplateResponseTypeDef",
+        "DeprecateSystemTemplateRequestTypeDef",
+        "DeprecateSystemTemplateResponseTypeDef",
+        "DescribeNamespaceRequestTypeDef",
+        "DescribeNamespaceResponseTypeDef",
+        "DissociateEntityFromThingRequestTypeDef",
+        "DissociateEntityFromThingResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EntityDescriptionTypeDef",
+        "EntityFilterTypeDef",
+        "FlowExecutionMessageTypeDef",
+        "FlowExecutionSummaryTypeDef",
+        "FlowTemplateDescriptionTypeDef",
+        "FlowTemplateFilterTypeDef",
+        "FlowTemplateSummaryTypeDef",
+        "GetEntitiesRequestTypeDef",
+        "GetEntitiesResponseTypeDef",
+        "GetFlowTemplateRequestTypeDef",
+        "GetFlowTemplateResponseTypeDef",
+        "GetFlowTemplateRevisionsRequestTypeDef",
+        "GetFlowTemplateRevisionsResponseTypeDef",
+        "GetNamespaceDeletionStatusResponseTypeDef",
+        "GetSystemInstanceRequestTypeDef",
+        "GetSystemInstanceResponseTypeDef",
+        "GetSystemTemplateRequestTypeDef",
+        "GetSystemTemplateResponseTypeDef",
+        "GetSystemTemplateRevisionsRequestTypeDef",
+        "GetSystemTemplateRevisionsResponseTypeDef",
+        "GetUploadStatusRequestTypeDef",
+        "GetUploadStatusResponseTypeDef",
+        "ListFlowExecutionMessagesRequestTypeDef",
+        "ListFlowExecutionMessagesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MetricsConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "SearchEntitiesRequestTypeDef",
+        "SearchEntitiesResponseTypeDef",
+        "SearchFlowExecutionsRequestTypeDef",
+        "SearchFlowExecutionsResponseTypeDef",
+        "SearchFlowTemplatesRequestTypeDef",
+        "SearchFlowTemplatesResponseTypeDef",
+        "SearchSystemInstancesRequestTypeDef",
+        "SearchSystemInstancesResponseTypeDef",
+        "SearchSystemTemplatesRequestTypeDef",
+        "SearchSystemTemplatesResponseTypeDef",
+        "SearchThingsRequestTypeDef",
+        "SearchThingsResponseTypeDef",
+        "SystemInstanceDescriptionTypeDef",
+        "SystemInstanceFilterTypeDef",
+        "SystemInstanceSummaryTypeDef",
+        "SystemTemplateDescriptionTypeDef",
+        "SystemTemplateFilterTypeDef",
+        "SystemTemplateSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "ThingTypeDef",
+        "UndeploySystemInstanceRequestTypeDef",
+        "UndeploySystemInstanceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateFlowTemplateRequestTypeDef",
+        "UpdateFlowTemplateResponseTypeDef",
+        "UpdateSystemTemplateRequestTypeDef",
+        "UpdateSystemTemplateResponseTypeDef",
+        "UploadEntityDefinitionsRequestTypeDef",
+        "UploadEntityDefinitionsResponseTypeDef",
+    ]
 
 
 class AssociateEntityToThingRequestTypeDef(TypedDict):
@@ -136,14 +137,36 @@ class AssociateEntityToThingResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DefinitionDocumentTypeDef(TypedDict):
+    language: DefinitionLanguageType
+    text: str
+
+
 class CreateFlowTemplateRequestTypeDef(TypedDict):
     definition: DefinitionDocumentTypeDef
     compatibleNamespaceVersion: NotRequired[int]
 
 
+class FlowTemplateSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    revisionNumber: NotRequired[int]
+    createdAt: NotRequired[datetime]
+
+
 class CreateFlowTemplateResponseTypeDef(TypedDict):
     summary: NotRequired[FlowTemplateSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MetricsConfigurationTypeDef(TypedDict):
+    cloudMetricEnabled: NotRequired[bool]
+    metricRuleRoleArn: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateSystemInstanceRequestTypeDef(TypedDict):
@@ -156,6 +179,18 @@ class CreateSystemInstanceRequestTypeDef(TypedDict):
     flowActionsRoleArn: NotRequired[str]
 
 
+class SystemInstanceSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    status: NotRequired[SystemInstanceDeploymentStatusType]
+    target: NotRequired[DeploymentTargetType]
+    greengrassGroupName: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    greengrassGroupId: NotRequired[str]
+    greengrassGroupVersionId: NotRequired[str]
+
+
 class CreateSystemInstanceResponseTypeDef(TypedDict):
     summary: NotRequired[SystemInstanceSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -166,14 +201,16 @@ class CreateSystemTemplateRequestTypeDef(TypedDict):
     compatibleNamespaceVersion: NotRequired[int]
 
 
+class SystemTemplateSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    revisionNumber: NotRequired[int]
+    createdAt: NotRequired[datetime]
+
+
 class CreateSystemTemplateResponseTypeDef(TypedDict):
     summary: NotRequired[SystemTemplateSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DefinitionDocumentTypeDef(TypedDict):
-    language: DefinitionLanguageType
-    text: str
 
 
 class DeleteFlowTemplateRequestTypeDef(TypedDict):
@@ -299,13 +336,6 @@ class FlowTemplateFilterTypeDef(TypedDict):
     value: ReadOnly[Sequence[str]]
 
 
-class FlowTemplateSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    revisionNumber: NotRequired[int]
-    createdAt: NotRequired[datetime]
-
-
 class GetEntitiesRequestTypeDef(TypedDict):
     ids: ReadOnly[Sequence[str]]
     namespaceVersion: NotRequired[int]
@@ -351,6 +381,16 @@ class GetSystemInstanceRequestTypeDef(TypedDict):
     id: str
 
 
+class SystemInstanceDescriptionTypeDef(TypedDict):
+    summary: NotRequired[SystemInstanceSummaryTypeDef]
+    definition: NotRequired[DefinitionDocumentTypeDef]
+    s3BucketName: NotRequired[str]
+    metricsConfiguration: NotRequired[MetricsConfigurationTypeDef]
+    validatedNamespaceVersion: NotRequired[int]
+    validatedDependencyRevisions: NotRequired[list[DependencyRevisionTypeDef]]
+    flowActionsRoleArn: NotRequired[str]
+
+
 class GetSystemInstanceResponseTypeDef(TypedDict):
     description: NotRequired[SystemInstanceDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -359,6 +399,12 @@ class GetSystemInstanceResponseTypeDef(TypedDict):
 class GetSystemTemplateRequestTypeDef(TypedDict):
     id: str
     revisionNumber: NotRequired[int]
+
+
+class SystemTemplateDescriptionTypeDef(TypedDict):
+    summary: NotRequired[SystemTemplateSummaryTypeDef]
+    definition: NotRequired[DefinitionDocumentTypeDef]
+    validatedNamespaceVersion: NotRequired[int]
 
 
 class GetSystemTemplateResponseTypeDef(TypedDict):
@@ -417,11 +463,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetricsConfigurationTypeDef(TypedDict):
-    cloudMetricEnabled: NotRequired[bool]
-    metricRuleRoleArn: NotRequired[str]
-
-
 class SearchEntitiesRequestTypeDef(TypedDict):
     entityTypes: ReadOnly[Sequence[EntityTypeType]]
     filters: NotRequired[ReadOnly[Sequence[EntityFilterTypeDef]]]
@@ -463,6 +504,11 @@ class SearchFlowTemplatesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SystemInstanceFilterTypeDef(TypedDict):
+    name: NotRequired[SystemInstanceFilterNameType]
+    value: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class SearchSystemInstancesRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[SystemInstanceFilterTypeDef]]]
     nextToken: NotRequired[str]
@@ -473,6 +519,11 @@ class SearchSystemInstancesResponseTypeDef(TypedDict):
     summaries: NotRequired[list[SystemInstanceSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SystemTemplateFilterTypeDef(TypedDict):
+    name: SystemTemplateFilterNameType
+    value: ReadOnly[Sequence[str]]
 
 
 class SearchSystemTemplatesRequestTypeDef(TypedDict):
@@ -494,55 +545,15 @@ class SearchThingsRequestTypeDef(TypedDict):
     namespaceVersion: NotRequired[int]
 
 
+class ThingTypeDef(TypedDict):
+    thingArn: NotRequired[str]
+    thingName: NotRequired[str]
+
+
 class SearchThingsResponseTypeDef(TypedDict):
     things: NotRequired[list[ThingTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SystemInstanceDescriptionTypeDef(TypedDict):
-    summary: NotRequired[SystemInstanceSummaryTypeDef]
-    definition: NotRequired[DefinitionDocumentTypeDef]
-    s3BucketName: NotRequired[str]
-    metricsConfiguration: NotRequired[MetricsConfigurationTypeDef]
-    validatedNamespaceVersion: NotRequired[int]
-    validatedDependencyRevisions: NotRequired[list[DependencyRevisionTypeDef]]
-    flowActionsRoleArn: NotRequired[str]
-
-
-class SystemInstanceFilterTypeDef(TypedDict):
-    name: NotRequired[SystemInstanceFilterNameType]
-    value: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SystemInstanceSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    status: NotRequired[SystemInstanceDeploymentStatusType]
-    target: NotRequired[DeploymentTargetType]
-    greengrassGroupName: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    greengrassGroupId: NotRequired[str]
-    greengrassGroupVersionId: NotRequired[str]
-
-
-class SystemTemplateDescriptionTypeDef(TypedDict):
-    summary: NotRequired[SystemTemplateSummaryTypeDef]
-    definition: NotRequired[DefinitionDocumentTypeDef]
-    validatedNamespaceVersion: NotRequired[int]
-
-
-class SystemTemplateFilterTypeDef(TypedDict):
-    name: SystemTemplateFilterNameType
-    value: ReadOnly[Sequence[str]]
-
-
-class SystemTemplateSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    revisionNumber: NotRequired[int]
-    createdAt: NotRequired[datetime]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -552,16 +563,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class ThingTypeDef(TypedDict):
-    thingArn: NotRequired[str]
-    thingName: NotRequired[str]
 
 
 class UndeploySystemInstanceRequestTypeDef(TypedDict):

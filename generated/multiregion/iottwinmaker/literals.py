@@ -2,33 +2,34 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS IoT TwinMaker: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ColumnTypeType",
-    "ComponentUpdateTypeType",
-    "DestinationTypeType",
-    "ErrorCodeType",
-    "GroupTypeType",
-    "InterpolationTypeType",
-    "MetadataTransferJobStateType",
-    "OrderByTimeType",
-    "OrderType",
-    "ParentEntityUpdateTypeType",
-    "PricingModeType",
-    "PricingTierType",
-    "PropertyGroupUpdateTypeType",
-    "PropertyUpdateTypeType",
-    "SceneErrorCodeType",
-    "ScopeType",
-    "SourceTypeType",
-    "StateType",
-    "SyncJobStateType",
-    "SyncResourceStateType",
-    "SyncResourceTypeType",
-    "TypeType",
-    "UpdateReasonType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ColumnTypeType",
+        "ComponentUpdateTypeType",
+        "DestinationTypeType",
+        "ErrorCodeType",
+        "GroupTypeType",
+        "InterpolationTypeType",
+        "MetadataTransferJobStateType",
+        "OrderByTimeType",
+        "OrderType",
+        "ParentEntityUpdateTypeType",
+        "PricingModeType",
+        "PricingTierType",
+        "PropertyGroupUpdateTypeType",
+        "PropertyUpdateTypeType",
+        "SceneErrorCodeType",
+        "ScopeType",
+        "SourceTypeType",
+        "StateType",
+        "SyncJobStateType",
+        "SyncResourceStateType",
+        "SyncResourceTypeType",
+        "TypeType",
+        "UpdateReasonType",
+    ]
 
 ColumnTypeType = Literal["NODE", "EDGE", "VALUE"]
 ComponentUpdateTypeType = Literal["CREATE", "UPDATE", "DELETE"]

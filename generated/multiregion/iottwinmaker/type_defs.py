@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -45,180 +45,248 @@ from .literals import (
     UpdateReasonType,
 )
 
-__all__ = [
-    "BatchPutPropertyErrorEntryTypeDef",
-    "BatchPutPropertyErrorTypeDef",
-    "BatchPutPropertyValuesRequestTypeDef",
-    "BatchPutPropertyValuesResponseTypeDef",
-    "BundleInformationTypeDef",
-    "CancelMetadataTransferJobRequestTypeDef",
-    "CancelMetadataTransferJobResponseTypeDef",
-    "ColumnDescriptionTypeDef",
-    "ComponentPropertyGroupRequestTypeDef",
-    "ComponentPropertyGroupResponseTypeDef",
-    "ComponentRequestTypeDef",
-    "ComponentResponseTypeDef",
-    "ComponentSummaryTypeDef",
-    "ComponentTypeSummaryTypeDef",
-    "ComponentUpdateRequestTypeDef",
-    "CompositeComponentRequestTypeDef",
-    "CompositeComponentTypeRequestTypeDef",
-    "CompositeComponentTypeResponseTypeDef",
-    "CompositeComponentUpdateRequestTypeDef",
-    "CreateComponentTypeRequestTypeDef",
-    "CreateComponentTypeResponseTypeDef",
-    "CreateEntityRequestTypeDef",
-    "CreateEntityResponseTypeDef",
-    "CreateMetadataTransferJobRequestTypeDef",
-    "CreateMetadataTransferJobResponseTypeDef",
-    "CreateSceneRequestTypeDef",
-    "CreateSceneResponseTypeDef",
-    "CreateSyncJobRequestTypeDef",
-    "CreateSyncJobResponseTypeDef",
-    "CreateWorkspaceRequestTypeDef",
-    "CreateWorkspaceResponseTypeDef",
-    "DataConnectorTypeDef",
-    "DataTypeOutputTypeDef",
-    "DataTypeTypeDef",
-    "DataValueOutputTypeDef",
-    "DataValueTypeDef",
-    "DeleteComponentTypeRequestTypeDef",
-    "DeleteComponentTypeResponseTypeDef",
-    "DeleteEntityRequestTypeDef",
-    "DeleteEntityResponseTypeDef",
-    "DeleteSceneRequestTypeDef",
-    "DeleteSceneResponseTypeDef",
-    "DeleteSyncJobRequestTypeDef",
-    "DeleteSyncJobResponseTypeDef",
-    "DeleteWorkspaceRequestTypeDef",
-    "DeleteWorkspaceResponseTypeDef",
-    "DestinationConfigurationTypeDef",
-    "DocumentOutputValue",
-    "EmptyResponseMetadataTypeDef",
-    "EntityPropertyReferenceOutputTypeDef",
-    "EntityPropertyReferenceTypeDef",
-    "EntitySummaryTypeDef",
-    "ErrorDetailsTypeDef",
-    "ExecuteQueryRequestTypeDef",
-    "ExecuteQueryResponseTypeDef",
-    "FilterByAssetModelTypeDef",
-    "FilterByAssetTypeDef",
-    "FilterByComponentTypeTypeDef",
-    "FilterByEntityTypeDef",
-    "FunctionRequestTypeDef",
-    "FunctionResponseTypeDef",
-    "GetComponentTypeRequestTypeDef",
-    "GetComponentTypeResponseTypeDef",
-    "GetEntityRequestTypeDef",
-    "GetEntityResponseTypeDef",
-    "GetMetadataTransferJobRequestTypeDef",
-    "GetMetadataTransferJobResponseTypeDef",
-    "GetPricingPlanResponseTypeDef",
-    "GetPropertyValueHistoryRequestTypeDef",
-    "GetPropertyValueHistoryResponseTypeDef",
-    "GetPropertyValueRequestTypeDef",
-    "GetPropertyValueResponseTypeDef",
-    "GetSceneRequestTypeDef",
-    "GetSceneResponseTypeDef",
-    "GetSyncJobRequestTypeDef",
-    "GetSyncJobResponseTypeDef",
-    "GetWorkspaceRequestTypeDef",
-    "GetWorkspaceResponseTypeDef",
-    "InterpolationParametersTypeDef",
-    "IotSiteWiseSourceConfigurationFilterTypeDef",
-    "IotSiteWiseSourceConfigurationOutputTypeDef",
-    "IotSiteWiseSourceConfigurationTypeDef",
-    "IotTwinMakerDestinationConfigurationTypeDef",
-    "IotTwinMakerSourceConfigurationFilterTypeDef",
-    "IotTwinMakerSourceConfigurationOutputTypeDef",
-    "IotTwinMakerSourceConfigurationTypeDef",
-    "LambdaFunctionTypeDef",
-    "ListComponentTypesFilterTypeDef",
-    "ListComponentTypesRequestTypeDef",
-    "ListComponentTypesResponseTypeDef",
-    "ListComponentsRequestTypeDef",
-    "ListComponentsResponseTypeDef",
-    "ListEntitiesFilterTypeDef",
-    "ListEntitiesRequestTypeDef",
-    "ListEntitiesResponseTypeDef",
-    "ListMetadataTransferJobsFilterTypeDef",
-    "ListMetadataTransferJobsRequestTypeDef",
-    "ListMetadataTransferJobsResponseTypeDef",
-    "ListPropertiesRequestTypeDef",
-    "ListPropertiesResponseTypeDef",
-    "ListScenesRequestTypeDef",
-    "ListScenesResponseTypeDef",
-    "ListSyncJobsRequestTypeDef",
-    "ListSyncJobsResponseTypeDef",
-    "ListSyncResourcesRequestTypeDef",
-    "ListSyncResourcesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWorkspacesRequestTypeDef",
-    "ListWorkspacesResponseTypeDef",
-    "MetadataTransferJobProgressTypeDef",
-    "MetadataTransferJobStatusTypeDef",
-    "MetadataTransferJobSummaryTypeDef",
-    "OrderByTypeDef",
-    "ParentEntityUpdateRequestTypeDef",
-    "PricingPlanTypeDef",
-    "PropertyDefinitionRequestTypeDef",
-    "PropertyDefinitionResponseTypeDef",
-    "PropertyFilterTypeDef",
-    "PropertyGroupRequestTypeDef",
-    "PropertyGroupResponseTypeDef",
-    "PropertyLatestValueTypeDef",
-    "PropertyRequestTypeDef",
-    "PropertyResponseTypeDef",
-    "PropertySummaryTypeDef",
-    "PropertyValueEntryOutputTypeDef",
-    "PropertyValueEntryTypeDef",
-    "PropertyValueHistoryTypeDef",
-    "PropertyValueOutputTypeDef",
-    "PropertyValueTypeDef",
-    "RelationshipTypeDef",
-    "RelationshipValueTypeDef",
-    "ResponseMetadataTypeDef",
-    "RowTypeDef",
-    "S3DestinationConfigurationTypeDef",
-    "S3SourceConfigurationTypeDef",
-    "SceneErrorTypeDef",
-    "SceneSummaryTypeDef",
-    "SourceConfigurationOutputTypeDef",
-    "SourceConfigurationTypeDef",
-    "StatusTypeDef",
-    "SyncJobStatusTypeDef",
-    "SyncJobSummaryTypeDef",
-    "SyncResourceFilterTypeDef",
-    "SyncResourceStatusTypeDef",
-    "SyncResourceSummaryTypeDef",
-    "TabularConditionsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateComponentTypeRequestTypeDef",
-    "UpdateComponentTypeResponseTypeDef",
-    "UpdateEntityRequestTypeDef",
-    "UpdateEntityResponseTypeDef",
-    "UpdatePricingPlanRequestTypeDef",
-    "UpdatePricingPlanResponseTypeDef",
-    "UpdateSceneRequestTypeDef",
-    "UpdateSceneResponseTypeDef",
-    "UpdateWorkspaceRequestTypeDef",
-    "UpdateWorkspaceResponseTypeDef",
-    "WorkspaceSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchPutPropertyErrorEntryTypeDef",
+        "BatchPutPropertyErrorTypeDef",
+        "BatchPutPropertyValuesRequestTypeDef",
+        "BatchPutPropertyValuesResponseTypeDef",
+        "BundleInformationTypeDef",
+        "CancelMetadataTransferJobRequestTypeDef",
+        "CancelMetadataTransferJobResponseTypeDef",
+        "ColumnDescriptionTypeDef",
+        "ComponentPropertyGroupRequestTypeDef",
+        "ComponentPropertyGroupResponseTypeDef",
+        "ComponentRequestTypeDef",
+        "ComponentResponseTypeDef",
+        "ComponentSummaryTypeDef",
+        "ComponentTypeSummaryTypeDef",
+        "ComponentUpdateRequestTypeDef",
+        "CompositeComponentRequestTypeDef",
+        "CompositeComponentTypeRequestTypeDef",
+        "CompositeComponentTypeResponseTypeDef",
+        "CompositeComponentUpdateRequestTypeDef",
+        "CreateComponentTypeRequestTypeDef",
+        "CreateComponentTypeResponseTypeDef",
+        "CreateEntityRequestTypeDef",
+        "CreateEntityResponseTypeDef",
+        "CreateMetadataTransferJobRequestTypeDef",
+        "CreateMetadataTransferJobResponseTypeDef",
+        "CreateSceneRequestTypeDef",
+        "CreateSceneResponseTypeDef",
+        "CreateSyncJobRequestTypeDef",
+        "CreateSyncJobResponseTypeDef",
+        "CreateWorkspaceRequestTypeDef",
+        "CreateWorkspaceResponseTypeDef",
+        "DataConnectorTypeDef",
+        "DataTypeOutputTypeDef",
+        "DataTypeTypeDef",
+        "DataValueOutputTypeDef",
+        "DataValueTypeDef",
+        "DeleteComponentTypeRequestTypeDef",
+        "DeleteComponentTypeResponseTypeDef",
+        "DeleteEntityRequestTypeDef",
+        "DeleteEntityResponseTypeDef",
+        "DeleteSceneRequestTypeDef",
+        "DeleteSceneResponseTypeDef",
+        "DeleteSyncJobRequestTypeDef",
+        "DeleteSyncJobResponseTypeDef",
+        "DeleteWorkspaceRequestTypeDef",
+        "DeleteWorkspaceResponseTypeDef",
+        "DestinationConfigurationTypeDef",
+        "DocumentOutputValue",
+        "EmptyResponseMetadataTypeDef",
+        "EntityPropertyReferenceOutputTypeDef",
+        "EntityPropertyReferenceTypeDef",
+        "EntitySummaryTypeDef",
+        "ErrorDetailsTypeDef",
+        "ExecuteQueryRequestTypeDef",
+        "ExecuteQueryResponseTypeDef",
+        "FilterByAssetModelTypeDef",
+        "FilterByAssetTypeDef",
+        "FilterByComponentTypeTypeDef",
+        "FilterByEntityTypeDef",
+        "FunctionRequestTypeDef",
+        "FunctionResponseTypeDef",
+        "GetComponentTypeRequestTypeDef",
+        "GetComponentTypeResponseTypeDef",
+        "GetEntityRequestTypeDef",
+        "GetEntityResponseTypeDef",
+        "GetMetadataTransferJobRequestTypeDef",
+        "GetMetadataTransferJobResponseTypeDef",
+        "GetPricingPlanResponseTypeDef",
+        "GetPropertyValueHistoryRequestTypeDef",
+        "GetPropertyValueHistoryResponseTypeDef",
+        "GetPropertyValueRequestTypeDef",
+        "GetPropertyValueResponseTypeDef",
+        "GetSceneRequestTypeDef",
+        "GetSceneResponseTypeDef",
+        "GetSyncJobRequestTypeDef",
+        "GetSyncJobResponseTypeDef",
+        "GetWorkspaceRequestTypeDef",
+        "GetWorkspaceResponseTypeDef",
+        "InterpolationParametersTypeDef",
+        "IotSiteWiseSourceConfigurationFilterTypeDef",
+        "IotSiteWiseSourceConfigurationOutputTypeDef",
+        "IotSiteWiseSourceConfigurationTypeDef",
+        "IotTwinMakerDestinationConfigurationTypeDef",
+        "IotTwinMakerSourceConfigurationFilterTypeDef",
+        "IotTwinMakerSourceConfigurationOutputTypeDef",
+        "IotTwinMakerSourceConfigurationTypeDef",
+        "LambdaFunctionTypeDef",
+        "ListComponentTypesFilterTypeDef",
+        "ListComponentTypesRequestTypeDef",
+        "ListComponentTypesResponseTypeDef",
+        "ListComponentsRequestTypeDef",
+        "ListComponentsResponseTypeDef",
+        "ListEntitiesFilterTypeDef",
+        "ListEntitiesRequestTypeDef",
+        "ListEntitiesResponseTypeDef",
+        "ListMetadataTransferJobsFilterTypeDef",
+        "ListMetadataTransferJobsRequestTypeDef",
+        "ListMetadataTransferJobsResponseTypeDef",
+        "ListPropertiesRequestTypeDef",
+        "ListPropertiesResponseTypeDef",
+        "ListScenesRequestTypeDef",
+        "ListScenesResponseTypeDef",
+        "ListSyncJobsRequestTypeDef",
+        "ListSyncJobsResponseTypeDef",
+        "ListSyncResourcesRequestTypeDef",
+        "ListSyncResourcesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWorkspacesRequestTypeDef",
+        "ListWorkspacesResponseTypeDef",
+        "MetadataTransferJobProgressTypeDef",
+        "MetadataTransferJobStatusTypeDef",
+        "MetadataTransferJobSummaryTypeDef",
+        "OrderByTypeDef",
+        "ParentEntityUpdateRequestTypeDef",
+        "PricingPlanTypeDef",
+        "PropertyDefinitionRequestTypeDef",
+        "PropertyDefinitionResponseTypeDef",
+        "PropertyFilterTypeDef",
+        "PropertyGroupRequestTypeDef",
+        "PropertyGroupResponseTypeDef",
+        "PropertyLatestValueTypeDef",
+        "PropertyRequestTypeDef",
+        "PropertyResponseTypeDef",
+        "PropertySummaryTypeDef",
+        "PropertyValueEntryOutputTypeDef",
+        "PropertyValueEntryTypeDef",
+        "PropertyValueHistoryTypeDef",
+        "PropertyValueOutputTypeDef",
+        "PropertyValueTypeDef",
+        "RelationshipTypeDef",
+        "RelationshipValueTypeDef",
+        "ResponseMetadataTypeDef",
+        "RowTypeDef",
+        "S3DestinationConfigurationTypeDef",
+        "S3SourceConfigurationTypeDef",
+        "SceneErrorTypeDef",
+        "SceneSummaryTypeDef",
+        "SourceConfigurationOutputTypeDef",
+        "SourceConfigurationTypeDef",
+        "StatusTypeDef",
+        "SyncJobStatusTypeDef",
+        "SyncJobSummaryTypeDef",
+        "SyncResourceFilterTypeDef",
+        "SyncResourceStatusTypeDef",
+        "SyncResourceSummaryTypeDef",
+        "TabularConditionsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateComponentTypeRequestTypeDef",
+        "UpdateComponentTypeResponseTypeDef",
+        "UpdateEntityRequestTypeDef",
+        "UpdateEntityResponseTypeDef",
+        "UpdatePricingPlanRequestTypeDef",
+        "UpdatePricingPlanResponseTypeDef",
+        "UpdateSceneRequestTypeDef",
+        "UpdateSceneResponseTypeDef",
+        "UpdateWorkspaceRequestTypeDef",
+        "UpdateWorkspaceResponseTypeDef",
+        "WorkspaceSummaryTypeDef",
+    ]
 
 
-class BatchPutPropertyErrorEntryTypeDef(TypedDict):
-    errors: list[BatchPutPropertyErrorTypeDef]
+class EntityPropertyReferenceOutputTypeDef(TypedDict):
+    componentName: NotRequired[str]
+    componentPath: NotRequired[str]
+    externalIdProperty: NotRequired[dict[str, str]]
+    entityId: NotRequired[str]
+    propertyName: str
+
+
+class RelationshipValueTypeDef(TypedDict):
+    targetEntityId: NotRequired[str]
+    targetComponentName: NotRequired[str]
+
+
+class DataValueOutputTypeDef(TypedDict):
+    booleanValue: NotRequired[bool]
+    doubleValue: NotRequired[float]
+    integerValue: NotRequired[int]
+    longValue: NotRequired[int]
+    stringValue: NotRequired[str]
+    listValue: NotRequired[list[DataValueOutputTypeDef]]
+    mapValue: NotRequired[dict[str, DataValueOutputTypeDef]]
+    relationshipValue: NotRequired[RelationshipValueTypeDef]
+    expression: NotRequired[str]
+
+
+class PropertyValueOutputTypeDef(TypedDict):
+    timestamp: NotRequired[datetime]
+    value: DataValueOutputTypeDef
+    time: NotRequired[str]
+
+
+class PropertyValueEntryOutputTypeDef(TypedDict):
+    entityPropertyReference: EntityPropertyReferenceOutputTypeDef
+    propertyValues: NotRequired[list[PropertyValueOutputTypeDef]]
 
 
 class BatchPutPropertyErrorTypeDef(TypedDict):
     errorCode: str
     errorMessage: str
     entry: PropertyValueEntryOutputTypeDef
+
+
+class BatchPutPropertyErrorEntryTypeDef(TypedDict):
+    errors: list[BatchPutPropertyErrorTypeDef]
+
+
+class EntityPropertyReferenceTypeDef(TypedDict):
+    componentName: NotRequired[str]
+    componentPath: NotRequired[str]
+    externalIdProperty: NotRequired[ReadOnly[Mapping[str, str]]]
+    entityId: NotRequired[str]
+    propertyName: str
+
+
+class DataValueTypeDef(TypedDict):
+    booleanValue: NotRequired[bool]
+    doubleValue: NotRequired[float]
+    integerValue: NotRequired[int]
+    longValue: NotRequired[int]
+    stringValue: NotRequired[str]
+    listValue: NotRequired[ReadOnly[Sequence[DataValueTypeDef]]]
+    mapValue: NotRequired[ReadOnly[Mapping[str, DataValueTypeDef]]]
+    relationshipValue: NotRequired[RelationshipValueTypeDef]
+    expression: NotRequired[str]
+
+
+class PropertyValueTypeDef(TypedDict):
+    timestamp: NotRequired[ReadOnly[datetime | str]]
+    value: ReadOnly[DataValueTypeDef]
+    time: NotRequired[str]
+
+
+class PropertyValueEntryTypeDef(TypedDict):
+    entityPropertyReference: ReadOnly[EntityPropertyReferenceTypeDef]
+    propertyValues: NotRequired[ReadOnly[Sequence[PropertyValueTypeDef]]]
 
 
 class BatchPutPropertyValuesRequestTypeDef(TypedDict):
@@ -238,6 +306,24 @@ class BundleInformationTypeDef(TypedDict):
 
 class CancelMetadataTransferJobRequestTypeDef(TypedDict):
     metadataTransferJobId: str
+
+
+class MetadataTransferJobProgressTypeDef(TypedDict):
+    totalCount: NotRequired[int]
+    succeededCount: NotRequired[int]
+    skippedCount: NotRequired[int]
+    failedCount: NotRequired[int]
+
+
+class ErrorDetailsTypeDef(TypedDict):
+    code: NotRequired[ErrorCodeType]
+    message: NotRequired[str]
+
+
+class MetadataTransferJobStatusTypeDef(TypedDict):
+    state: NotRequired[MetadataTransferJobStateType]
+    error: NotRequired[ErrorDetailsTypeDef]
+    queuedPosition: NotRequired[int]
 
 
 class CancelMetadataTransferJobResponseTypeDef(TypedDict):
@@ -266,6 +352,36 @@ class ComponentPropertyGroupResponseTypeDef(TypedDict):
     isInherited: bool
 
 
+class RelationshipTypeDef(TypedDict):
+    targetComponentTypeId: NotRequired[str]
+    relationshipType: NotRequired[str]
+
+
+class DataTypeTypeDef(TypedDict):
+    type: TypeType
+    nestedType: NotRequired[ReadOnly[DataTypeTypeDef]]
+    allowedValues: NotRequired[ReadOnly[Sequence[DataValueTypeDef]]]
+    unitOfMeasure: NotRequired[str]
+    relationship: NotRequired[RelationshipTypeDef]
+
+
+class PropertyDefinitionRequestTypeDef(TypedDict):
+    dataType: NotRequired[ReadOnly[DataTypeTypeDef]]
+    isRequiredInEntity: NotRequired[bool]
+    isExternalId: NotRequired[bool]
+    isStoredExternally: NotRequired[bool]
+    isTimeSeries: NotRequired[bool]
+    defaultValue: NotRequired[ReadOnly[DataValueTypeDef]]
+    configuration: NotRequired[ReadOnly[Mapping[str, str]]]
+    displayName: NotRequired[str]
+
+
+class PropertyRequestTypeDef(TypedDict):
+    definition: NotRequired[ReadOnly[PropertyDefinitionRequestTypeDef]]
+    value: NotRequired[ReadOnly[DataValueTypeDef]]
+    updateType: NotRequired[PropertyUpdateTypeType]
+
+
 class ComponentRequestTypeDef(TypedDict):
     description: NotRequired[str]
     componentTypeId: NotRequired[str]
@@ -273,6 +389,50 @@ class ComponentRequestTypeDef(TypedDict):
     propertyGroups: NotRequired[
         ReadOnly[Mapping[str, ComponentPropertyGroupRequestTypeDef]]
     ]
+
+
+class StatusTypeDef(TypedDict):
+    state: NotRequired[StateType]
+    error: NotRequired[ErrorDetailsTypeDef]
+
+
+class ComponentSummaryTypeDef(TypedDict):
+    componentName: str
+    componentTypeId: str
+    definedIn: NotRequired[str]
+    description: NotRequired[str]
+    propertyGroups: NotRequired[dict[str, ComponentPropertyGroupResponseTypeDef]]
+    status: StatusTypeDef
+    syncSource: NotRequired[str]
+    componentPath: NotRequired[str]
+
+
+class DataTypeOutputTypeDef(TypedDict):
+    type: TypeType
+    nestedType: NotRequired[DataTypeOutputTypeDef]
+    allowedValues: NotRequired[list[DataValueOutputTypeDef]]
+    unitOfMeasure: NotRequired[str]
+    relationship: NotRequired[RelationshipTypeDef]
+
+
+class PropertyDefinitionResponseTypeDef(TypedDict):
+    dataType: DataTypeOutputTypeDef
+    isTimeSeries: bool
+    isRequiredInEntity: bool
+    isExternalId: bool
+    isStoredExternally: bool
+    isImported: bool
+    isFinal: bool
+    isInherited: bool
+    defaultValue: NotRequired[DataValueOutputTypeDef]
+    configuration: NotRequired[dict[str, str]]
+    displayName: NotRequired[str]
+
+
+class PropertyResponseTypeDef(TypedDict):
+    definition: NotRequired[PropertyDefinitionResponseTypeDef]
+    value: NotRequired[DataValueOutputTypeDef]
+    areAllPropertyValuesReturned: NotRequired[bool]
 
 
 class ComponentResponseTypeDef(TypedDict):
@@ -287,17 +447,6 @@ class ComponentResponseTypeDef(TypedDict):
     areAllPropertiesReturned: NotRequired[bool]
     compositeComponents: NotRequired[dict[str, ComponentSummaryTypeDef]]
     areAllCompositeComponentsReturned: NotRequired[bool]
-
-
-class ComponentSummaryTypeDef(TypedDict):
-    componentName: str
-    componentTypeId: str
-    definedIn: NotRequired[str]
-    description: NotRequired[str]
-    propertyGroups: NotRequired[dict[str, ComponentPropertyGroupResponseTypeDef]]
-    status: StatusTypeDef
-    syncSource: NotRequired[str]
-    componentPath: NotRequired[str]
 
 
 class ComponentTypeSummaryTypeDef(TypedDict):
@@ -346,6 +495,30 @@ class CompositeComponentUpdateRequestTypeDef(TypedDict):
     ]
 
 
+class LambdaFunctionTypeDef(TypedDict):
+    arn: str
+
+
+DataConnectorTypeDef = TypedDict(
+    "DataConnectorTypeDef",
+    {
+        "lambda": NotRequired["LambdaFunctionTypeDef"],
+        "isNative": NotRequired[bool],
+    },
+)
+
+
+class FunctionRequestTypeDef(TypedDict):
+    requiredProperties: NotRequired[ReadOnly[Sequence[str]]]
+    scope: NotRequired[ScopeType]
+    implementedBy: NotRequired[DataConnectorTypeDef]
+
+
+class PropertyGroupRequestTypeDef(TypedDict):
+    groupType: NotRequired[GroupTypeType]
+    propertyNames: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateComponentTypeRequestTypeDef(TypedDict):
     workspaceId: str
     isSingleton: NotRequired[bool]
@@ -390,6 +563,80 @@ class CreateEntityResponseTypeDef(TypedDict):
     creationDateTime: datetime
     state: StateType
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IotTwinMakerDestinationConfigurationTypeDef(TypedDict):
+    workspace: str
+
+
+class S3DestinationConfigurationTypeDef(TypedDict):
+    location: str
+
+
+class DestinationConfigurationTypeDef(TypedDict):
+    type: DestinationTypeType
+    s3Configuration: NotRequired[S3DestinationConfigurationTypeDef]
+    iotTwinMakerConfiguration: NotRequired[IotTwinMakerDestinationConfigurationTypeDef]
+
+
+class FilterByAssetModelTypeDef(TypedDict):
+    assetModelId: NotRequired[str]
+    assetModelExternalId: NotRequired[str]
+    includeOffspring: NotRequired[bool]
+    includeAssets: NotRequired[bool]
+
+
+class FilterByAssetTypeDef(TypedDict):
+    assetId: NotRequired[str]
+    assetExternalId: NotRequired[str]
+    includeOffspring: NotRequired[bool]
+    includeAssetModel: NotRequired[bool]
+
+
+class IotSiteWiseSourceConfigurationFilterTypeDef(TypedDict):
+    filterByAssetModel: NotRequired[FilterByAssetModelTypeDef]
+    filterByAsset: NotRequired[FilterByAssetTypeDef]
+
+
+class IotSiteWiseSourceConfigurationTypeDef(TypedDict):
+    filters: NotRequired[
+        ReadOnly[Sequence[IotSiteWiseSourceConfigurationFilterTypeDef]]
+    ]
+
+
+class FilterByComponentTypeTypeDef(TypedDict):
+    componentTypeId: str
+
+
+class FilterByEntityTypeDef(TypedDict):
+    entityId: str
+
+
+class IotTwinMakerSourceConfigurationFilterTypeDef(TypedDict):
+    filterByComponentType: NotRequired[FilterByComponentTypeTypeDef]
+    filterByEntity: NotRequired[FilterByEntityTypeDef]
+
+
+class IotTwinMakerSourceConfigurationTypeDef(TypedDict):
+    workspace: str
+    filters: NotRequired[
+        ReadOnly[Sequence[IotTwinMakerSourceConfigurationFilterTypeDef]]
+    ]
+
+
+class S3SourceConfigurationTypeDef(TypedDict):
+    location: str
+
+
+class SourceConfigurationTypeDef(TypedDict):
+    type: SourceTypeType
+    s3Configuration: NotRequired[S3SourceConfigurationTypeDef]
+    iotSiteWiseConfiguration: NotRequired[
+        ReadOnly[IotSiteWiseSourceConfigurationTypeDef]
+    ]
+    iotTwinMakerConfiguration: NotRequired[
+        ReadOnly[IotTwinMakerSourceConfigurationTypeDef]
+    ]
 
 
 class CreateMetadataTransferJobRequestTypeDef(TypedDict):
@@ -451,55 +698,6 @@ class CreateWorkspaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-DataConnectorTypeDef = TypedDict(
-    "DataConnectorTypeDef",
-    {
-        "lambda": NotRequired["LambdaFunctionTypeDef"],
-        "isNative": NotRequired[bool],
-    },
-)
-
-
-class DataTypeOutputTypeDef(TypedDict):
-    type: TypeType
-    nestedType: NotRequired[DataTypeOutputTypeDef]
-    allowedValues: NotRequired[list[DataValueOutputTypeDef]]
-    unitOfMeasure: NotRequired[str]
-    relationship: NotRequired[RelationshipTypeDef]
-
-
-class DataTypeTypeDef(TypedDict):
-    type: TypeType
-    nestedType: NotRequired[ReadOnly[DataTypeTypeDef]]
-    allowedValues: NotRequired[ReadOnly[Sequence[DataValueTypeDef]]]
-    unitOfMeasure: NotRequired[str]
-    relationship: NotRequired[RelationshipTypeDef]
-
-
-class DataValueOutputTypeDef(TypedDict):
-    booleanValue: NotRequired[bool]
-    doubleValue: NotRequired[float]
-    integerValue: NotRequired[int]
-    longValue: NotRequired[int]
-    stringValue: NotRequired[str]
-    listValue: NotRequired[list[DataValueOutputTypeDef]]
-    mapValue: NotRequired[dict[str, DataValueOutputTypeDef]]
-    relationshipValue: NotRequired[RelationshipValueTypeDef]
-    expression: NotRequired[str]
-
-
-class DataValueTypeDef(TypedDict):
-    booleanValue: NotRequired[bool]
-    doubleValue: NotRequired[float]
-    integerValue: NotRequired[int]
-    longValue: NotRequired[int]
-    stringValue: NotRequired[str]
-    listValue: NotRequired[ReadOnly[Sequence[DataValueTypeDef]]]
-    mapValue: NotRequired[ReadOnly[Mapping[str, DataValueTypeDef]]]
-    relationshipValue: NotRequired[RelationshipValueTypeDef]
-    expression: NotRequired[str]
-
-
 class DeleteComponentTypeRequestTypeDef(TypedDict):
     workspaceId: str
     componentTypeId: str
@@ -549,28 +747,6 @@ class DeleteWorkspaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationConfigurationTypeDef(TypedDict):
-    type: DestinationTypeType
-    s3Configuration: NotRequired[S3DestinationConfigurationTypeDef]
-    iotTwinMakerConfiguration: NotRequired[IotTwinMakerDestinationConfigurationTypeDef]
-
-
-class EntityPropertyReferenceOutputTypeDef(TypedDict):
-    componentName: NotRequired[str]
-    componentPath: NotRequired[str]
-    externalIdProperty: NotRequired[dict[str, str]]
-    entityId: NotRequired[str]
-    propertyName: str
-
-
-class EntityPropertyReferenceTypeDef(TypedDict):
-    componentName: NotRequired[str]
-    componentPath: NotRequired[str]
-    externalIdProperty: NotRequired[ReadOnly[Mapping[str, str]]]
-    entityId: NotRequired[str]
-    propertyName: str
-
-
 class EntitySummaryTypeDef(TypedDict):
     entityId: str
     entityName: str
@@ -583,11 +759,6 @@ class EntitySummaryTypeDef(TypedDict):
     updateDateTime: datetime
 
 
-class ErrorDetailsTypeDef(TypedDict):
-    code: NotRequired[ErrorCodeType]
-    message: NotRequired[str]
-
-
 class ExecuteQueryRequestTypeDef(TypedDict):
     workspaceId: str
     queryStatement: str
@@ -595,39 +766,15 @@ class ExecuteQueryRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class RowTypeDef(TypedDict):
+    rowData: NotRequired[list[DocumentOutputValue]]
+
+
 class ExecuteQueryResponseTypeDef(TypedDict):
     columnDescriptions: NotRequired[list[ColumnDescriptionTypeDef]]
     rows: NotRequired[list[RowTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class FilterByAssetModelTypeDef(TypedDict):
-    assetModelId: NotRequired[str]
-    assetModelExternalId: NotRequired[str]
-    includeOffspring: NotRequired[bool]
-    includeAssets: NotRequired[bool]
-
-
-class FilterByAssetTypeDef(TypedDict):
-    assetId: NotRequired[str]
-    assetExternalId: NotRequired[str]
-    includeOffspring: NotRequired[bool]
-    includeAssetModel: NotRequired[bool]
-
-
-class FilterByComponentTypeTypeDef(TypedDict):
-    componentTypeId: str
-
-
-class FilterByEntityTypeDef(TypedDict):
-    entityId: str
-
-
-class FunctionRequestTypeDef(TypedDict):
-    requiredProperties: NotRequired[ReadOnly[Sequence[str]]]
-    scope: NotRequired[ScopeType]
-    implementedBy: NotRequired[DataConnectorTypeDef]
 
 
 class FunctionResponseTypeDef(TypedDict):
@@ -640,6 +787,12 @@ class FunctionResponseTypeDef(TypedDict):
 class GetComponentTypeRequestTypeDef(TypedDict):
     workspaceId: str
     componentTypeId: str
+
+
+class PropertyGroupResponseTypeDef(TypedDict):
+    groupType: GroupTypeType
+    propertyNames: list[str]
+    isInherited: bool
 
 
 class GetComponentTypeResponseTypeDef(TypedDict):
@@ -691,6 +844,22 @@ class GetMetadataTransferJobRequestTypeDef(TypedDict):
     metadataTransferJobId: str
 
 
+class IotSiteWiseSourceConfigurationOutputTypeDef(TypedDict):
+    filters: NotRequired[list[IotSiteWiseSourceConfigurationFilterTypeDef]]
+
+
+class IotTwinMakerSourceConfigurationOutputTypeDef(TypedDict):
+    workspace: str
+    filters: NotRequired[list[IotTwinMakerSourceConfigurationFilterTypeDef]]
+
+
+class SourceConfigurationOutputTypeDef(TypedDict):
+    type: SourceTypeType
+    s3Configuration: NotRequired[S3SourceConfigurationTypeDef]
+    iotSiteWiseConfiguration: NotRequired[IotSiteWiseSourceConfigurationOutputTypeDef]
+    iotTwinMakerConfiguration: NotRequired[IotTwinMakerSourceConfigurationOutputTypeDef]
+
+
 class GetMetadataTransferJobResponseTypeDef(TypedDict):
     metadataTransferJobId: str
     arn: str
@@ -706,10 +875,30 @@ class GetMetadataTransferJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PricingPlanTypeDef(TypedDict):
+    billableEntityCount: NotRequired[int]
+    bundleInformation: NotRequired[BundleInformationTypeDef]
+    effectiveDateTime: datetime
+    pricingMode: PricingModeType
+    updateDateTime: datetime
+    updateReason: UpdateReasonType
+
+
 class GetPricingPlanResponseTypeDef(TypedDict):
     currentPricingPlan: PricingPlanTypeDef
     pendingPricingPlan: NotRequired[PricingPlanTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InterpolationParametersTypeDef(TypedDict):
+    interpolationType: NotRequired[InterpolationTypeType]
+    intervalInSeconds: NotRequired[int]
+
+
+class PropertyFilterTypeDef(TypedDict):
+    propertyName: NotRequired[str]
+    operator: NotRequired[str]
+    value: NotRequired[ReadOnly[DataValueTypeDef]]
 
 
 class GetPropertyValueHistoryRequestTypeDef(TypedDict):
@@ -730,10 +919,25 @@ class GetPropertyValueHistoryRequestTypeDef(TypedDict):
     endTime: NotRequired[str]
 
 
+class PropertyValueHistoryTypeDef(TypedDict):
+    entityPropertyReference: EntityPropertyReferenceOutputTypeDef
+    values: NotRequired[list[PropertyValueOutputTypeDef]]
+
+
 class GetPropertyValueHistoryResponseTypeDef(TypedDict):
     propertyValues: list[PropertyValueHistoryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OrderByTypeDef(TypedDict):
+    order: NotRequired[OrderType]
+    propertyName: str
+
+
+class TabularConditionsTypeDef(TypedDict):
+    orderBy: NotRequired[ReadOnly[Sequence[OrderByTypeDef]]]
+    propertyFilters: NotRequired[ReadOnly[Sequence[PropertyFilterTypeDef]]]
 
 
 class GetPropertyValueRequestTypeDef(TypedDict):
@@ -749,6 +953,11 @@ class GetPropertyValueRequestTypeDef(TypedDict):
     tabularConditions: NotRequired[ReadOnly[TabularConditionsTypeDef]]
 
 
+class PropertyLatestValueTypeDef(TypedDict):
+    propertyReference: EntityPropertyReferenceOutputTypeDef
+    propertyValue: NotRequired[DataValueOutputTypeDef]
+
+
 class GetPropertyValueResponseTypeDef(TypedDict):
     propertyValues: NotRequired[dict[str, PropertyLatestValueTypeDef]]
     nextToken: NotRequired[str]
@@ -759,6 +968,11 @@ class GetPropertyValueResponseTypeDef(TypedDict):
 class GetSceneRequestTypeDef(TypedDict):
     workspaceId: str
     sceneId: str
+
+
+class SceneErrorTypeDef(TypedDict):
+    code: NotRequired[SceneErrorCodeType]
+    message: NotRequired[str]
 
 
 class GetSceneResponseTypeDef(TypedDict):
@@ -779,6 +993,11 @@ class GetSceneResponseTypeDef(TypedDict):
 class GetSyncJobRequestTypeDef(TypedDict):
     syncSource: str
     workspaceId: NotRequired[str]
+
+
+class SyncJobStatusTypeDef(TypedDict):
+    state: NotRequired[SyncJobStateType]
+    error: NotRequired[ErrorDetailsTypeDef]
 
 
 class GetSyncJobResponseTypeDef(TypedDict):
@@ -806,51 +1025,6 @@ class GetWorkspaceResponseTypeDef(TypedDict):
     creationDateTime: datetime
     updateDateTime: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InterpolationParametersTypeDef(TypedDict):
-    interpolationType: NotRequired[InterpolationTypeType]
-    intervalInSeconds: NotRequired[int]
-
-
-class IotSiteWiseSourceConfigurationFilterTypeDef(TypedDict):
-    filterByAssetModel: NotRequired[FilterByAssetModelTypeDef]
-    filterByAsset: NotRequired[FilterByAssetTypeDef]
-
-
-class IotSiteWiseSourceConfigurationOutputTypeDef(TypedDict):
-    filters: NotRequired[list[IotSiteWiseSourceConfigurationFilterTypeDef]]
-
-
-class IotSiteWiseSourceConfigurationTypeDef(TypedDict):
-    filters: NotRequired[
-        ReadOnly[Sequence[IotSiteWiseSourceConfigurationFilterTypeDef]]
-    ]
-
-
-class IotTwinMakerDestinationConfigurationTypeDef(TypedDict):
-    workspace: str
-
-
-class IotTwinMakerSourceConfigurationFilterTypeDef(TypedDict):
-    filterByComponentType: NotRequired[FilterByComponentTypeTypeDef]
-    filterByEntity: NotRequired[FilterByEntityTypeDef]
-
-
-class IotTwinMakerSourceConfigurationOutputTypeDef(TypedDict):
-    workspace: str
-    filters: NotRequired[list[IotTwinMakerSourceConfigurationFilterTypeDef]]
-
-
-class IotTwinMakerSourceConfigurationTypeDef(TypedDict):
-    workspace: str
-    filters: NotRequired[
-        ReadOnly[Sequence[IotTwinMakerSourceConfigurationFilterTypeDef]]
-    ]
-
-
-class LambdaFunctionTypeDef(TypedDict):
-    arn: str
 
 
 class ListComponentTypesFilterTypeDef(TypedDict):
@@ -920,6 +1094,15 @@ class ListMetadataTransferJobsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class MetadataTransferJobSummaryTypeDef(TypedDict):
+    metadataTransferJobId: str
+    arn: str
+    creationDateTime: datetime
+    updateDateTime: datetime
+    status: MetadataTransferJobStatusTypeDef
+    progress: NotRequired[MetadataTransferJobProgressTypeDef]
+
+
 class ListMetadataTransferJobsResponseTypeDef(TypedDict):
     metadataTransferJobSummaries: list[MetadataTransferJobSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -935,6 +1118,13 @@ class ListPropertiesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class PropertySummaryTypeDef(TypedDict):
+    definition: NotRequired[PropertyDefinitionResponseTypeDef]
+    propertyName: str
+    value: NotRequired[DataValueOutputTypeDef]
+    areAllPropertyValuesReturned: NotRequired[bool]
+
+
 class ListPropertiesResponseTypeDef(TypedDict):
     propertySummaries: list[PropertySummaryTypeDef]
     nextToken: NotRequired[str]
@@ -945,6 +1135,15 @@ class ListScenesRequestTypeDef(TypedDict):
     workspaceId: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SceneSummaryTypeDef(TypedDict):
+    sceneId: str
+    contentLocation: str
+    arn: str
+    creationDateTime: datetime
+    updateDateTime: datetime
+    description: NotRequired[str]
 
 
 class ListScenesResponseTypeDef(TypedDict):
@@ -959,10 +1158,26 @@ class ListSyncJobsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class SyncJobSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    workspaceId: NotRequired[str]
+    syncSource: NotRequired[str]
+    status: NotRequired[SyncJobStatusTypeDef]
+    creationDateTime: NotRequired[datetime]
+    updateDateTime: NotRequired[datetime]
+
+
 class ListSyncJobsResponseTypeDef(TypedDict):
     syncJobSummaries: NotRequired[list[SyncJobSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SyncResourceFilterTypeDef(TypedDict):
+    state: NotRequired[SyncResourceStateType]
+    resourceType: NotRequired[SyncResourceTypeType]
+    resourceId: NotRequired[str]
+    externalId: NotRequired[str]
 
 
 class ListSyncResourcesRequestTypeDef(TypedDict):
@@ -971,6 +1186,19 @@ class ListSyncResourcesRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[SyncResourceFilterTypeDef]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SyncResourceStatusTypeDef(TypedDict):
+    state: NotRequired[SyncResourceStateType]
+    error: NotRequired[ErrorDetailsTypeDef]
+
+
+class SyncResourceSummaryTypeDef(TypedDict):
+    resourceType: NotRequired[SyncResourceTypeType]
+    externalId: NotRequired[str]
+    resourceId: NotRequired[str]
+    status: NotRequired[SyncResourceStatusTypeDef]
+    updateDateTime: NotRequired[datetime]
 
 
 class ListSyncResourcesResponseTypeDef(TypedDict):
@@ -996,242 +1224,24 @@ class ListWorkspacesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class WorkspaceSummaryTypeDef(TypedDict):
+    workspaceId: str
+    arn: str
+    description: NotRequired[str]
+    linkedServices: NotRequired[list[str]]
+    creationDateTime: datetime
+    updateDateTime: datetime
+
+
 class ListWorkspacesResponseTypeDef(TypedDict):
     workspaceSummaries: NotRequired[list[WorkspaceSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetadataTransferJobProgressTypeDef(TypedDict):
-    totalCount: NotRequired[int]
-    succeededCount: NotRequired[int]
-    skippedCount: NotRequired[int]
-    failedCount: NotRequired[int]
-
-
-class MetadataTransferJobStatusTypeDef(TypedDict):
-    state: NotRequired[MetadataTransferJobStateType]
-    error: NotRequired[ErrorDetailsTypeDef]
-    queuedPosition: NotRequired[int]
-
-
-class MetadataTransferJobSummaryTypeDef(TypedDict):
-    metadataTransferJobId: str
-    arn: str
-    creationDateTime: datetime
-    updateDateTime: datetime
-    status: MetadataTransferJobStatusTypeDef
-    progress: NotRequired[MetadataTransferJobProgressTypeDef]
-
-
-class OrderByTypeDef(TypedDict):
-    order: NotRequired[OrderType]
-    propertyName: str
-
-
 class ParentEntityUpdateRequestTypeDef(TypedDict):
     updateType: ParentEntityUpdateTypeType
     parentEntityId: NotRequired[str]
-
-
-class PricingPlanTypeDef(TypedDict):
-    billableEntityCount: NotRequired[int]
-    bundleInformation: NotRequired[BundleInformationTypeDef]
-    effectiveDateTime: datetime
-    pricingMode: PricingModeType
-    updateDateTime: datetime
-    updateReason: UpdateReasonType
-
-
-class PropertyDefinitionRequestTypeDef(TypedDict):
-    dataType: NotRequired[ReadOnly[DataTypeTypeDef]]
-    isRequiredInEntity: NotRequired[bool]
-    isExternalId: NotRequired[bool]
-    isStoredExternally: NotRequired[bool]
-    isTimeSeries: NotRequired[bool]
-    defaultValue: NotRequired[ReadOnly[DataValueTypeDef]]
-    configuration: NotRequired[ReadOnly[Mapping[str, str]]]
-    displayName: NotRequired[str]
-
-
-class PropertyDefinitionResponseTypeDef(TypedDict):
-    dataType: DataTypeOutputTypeDef
-    isTimeSeries: bool
-    isRequiredInEntity: bool
-    isExternalId: bool
-    isStoredExternally: bool
-    isImported: bool
-    isFinal: bool
-    isInherited: bool
-    defaultValue: NotRequired[DataValueOutputTypeDef]
-    configuration: NotRequired[dict[str, str]]
-    displayName: NotRequired[str]
-
-
-class PropertyFilterTypeDef(TypedDict):
-    propertyName: NotRequired[str]
-    operator: NotRequired[str]
-    value: NotRequired[ReadOnly[DataValueTypeDef]]
-
-
-class PropertyGroupRequestTypeDef(TypedDict):
-    groupType: NotRequired[GroupTypeType]
-    propertyNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PropertyGroupResponseTypeDef(TypedDict):
-    groupType: GroupTypeType
-    propertyNames: list[str]
-    isInherited: bool
-
-
-class PropertyLatestValueTypeDef(TypedDict):
-    propertyReference: EntityPropertyReferenceOutputTypeDef
-    propertyValue: NotRequired[DataValueOutputTypeDef]
-
-
-class PropertyRequestTypeDef(TypedDict):
-    definition: NotRequired[ReadOnly[PropertyDefinitionRequestTypeDef]]
-    value: NotRequired[ReadOnly[DataValueTypeDef]]
-    updateType: NotRequired[PropertyUpdateTypeType]
-
-
-class PropertyResponseTypeDef(TypedDict):
-    definition: NotRequired[PropertyDefinitionResponseTypeDef]
-    value: NotRequired[DataValueOutputTypeDef]
-    areAllPropertyValuesReturned: NotRequired[bool]
-
-
-class PropertySummaryTypeDef(TypedDict):
-    definition: NotRequired[PropertyDefinitionResponseTypeDef]
-    propertyName: str
-    value: NotRequired[DataValueOutputTypeDef]
-    areAllPropertyValuesReturned: NotRequired[bool]
-
-
-class PropertyValueEntryOutputTypeDef(TypedDict):
-    entityPropertyReference: EntityPropertyReferenceOutputTypeDef
-    propertyValues: NotRequired[list[PropertyValueOutputTypeDef]]
-
-
-class PropertyValueEntryTypeDef(TypedDict):
-    entityPropertyReference: ReadOnly[EntityPropertyReferenceTypeDef]
-    propertyValues: NotRequired[ReadOnly[Sequence[PropertyValueTypeDef]]]
-
-
-class PropertyValueHistoryTypeDef(TypedDict):
-    entityPropertyReference: EntityPropertyReferenceOutputTypeDef
-    values: NotRequired[list[PropertyValueOutputTypeDef]]
-
-
-class PropertyValueOutputTypeDef(TypedDict):
-    timestamp: NotRequired[datetime]
-    value: DataValueOutputTypeDef
-    time: NotRequired[str]
-
-
-class PropertyValueTypeDef(TypedDict):
-    timestamp: NotRequired[ReadOnly[datetime | str]]
-    value: ReadOnly[DataValueTypeDef]
-    time: NotRequired[str]
-
-
-class RelationshipTypeDef(TypedDict):
-    targetComponentTypeId: NotRequired[str]
-    relationshipType: NotRequired[str]
-
-
-class RelationshipValueTypeDef(TypedDict):
-    targetEntityId: NotRequired[str]
-    targetComponentName: NotRequired[str]
-
-
-class RowTypeDef(TypedDict):
-    rowData: NotRequired[list[DocumentOutputValue]]
-
-
-class S3DestinationConfigurationTypeDef(TypedDict):
-    location: str
-
-
-class S3SourceConfigurationTypeDef(TypedDict):
-    location: str
-
-
-class SceneErrorTypeDef(TypedDict):
-    code: NotRequired[SceneErrorCodeType]
-    message: NotRequired[str]
-
-
-class SceneSummaryTypeDef(TypedDict):
-    sceneId: str
-    contentLocation: str
-    arn: str
-    creationDateTime: datetime
-    updateDateTime: datetime
-    description: NotRequired[str]
-
-
-class SourceConfigurationOutputTypeDef(TypedDict):
-    type: SourceTypeType
-    s3Configuration: NotRequired[S3SourceConfigurationTypeDef]
-    iotSiteWiseConfiguration: NotRequired[IotSiteWiseSourceConfigurationOutputTypeDef]
-    iotTwinMakerConfiguration: NotRequired[IotTwinMakerSourceConfigurationOutputTypeDef]
-
-
-class SourceConfigurationTypeDef(TypedDict):
-    type: SourceTypeType
-    s3Configuration: NotRequired[S3SourceConfigurationTypeDef]
-    iotSiteWiseConfiguration: NotRequired[
-        ReadOnly[IotSiteWiseSourceConfigurationTypeDef]
-    ]
-    iotTwinMakerConfiguration: NotRequired[
-        ReadOnly[IotTwinMakerSourceConfigurationTypeDef]
-    ]
-
-
-class StatusTypeDef(TypedDict):
-    state: NotRequired[StateType]
-    error: NotRequired[ErrorDetailsTypeDef]
-
-
-class SyncJobStatusTypeDef(TypedDict):
-    state: NotRequired[SyncJobStateType]
-    error: NotRequired[ErrorDetailsTypeDef]
-
-
-class SyncJobSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    workspaceId: NotRequired[str]
-    syncSource: NotRequired[str]
-    status: NotRequired[SyncJobStatusTypeDef]
-    creationDateTime: NotRequired[datetime]
-    updateDateTime: NotRequired[datetime]
-
-
-class SyncResourceFilterTypeDef(TypedDict):
-    state: NotRequired[SyncResourceStateType]
-    resourceType: NotRequired[SyncResourceTypeType]
-    resourceId: NotRequired[str]
-    externalId: NotRequired[str]
-
-
-class SyncResourceStatusTypeDef(TypedDict):
-    state: NotRequired[SyncResourceStateType]
-    error: NotRequired[ErrorDetailsTypeDef]
-
-
-class SyncResourceSummaryTypeDef(TypedDict):
-    resourceType: NotRequired[SyncResourceTypeType]
-    externalId: NotRequired[str]
-    resourceId: NotRequired[str]
-    status: NotRequired[SyncResourceStatusTypeDef]
-    updateDateTime: NotRequired[datetime]
-
-
-class TabularConditionsTypeDef(TypedDict):
-    orderBy: NotRequired[ReadOnly[Sequence[OrderByTypeDef]]]
-    propertyFilters: NotRequired[ReadOnly[Sequence[PropertyFilterTypeDef]]]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -1330,12 +1340,3 @@ class UpdateWorkspaceRequestTypeDef(TypedDict):
 class UpdateWorkspaceResponseTypeDef(TypedDict):
     updateDateTime: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkspaceSummaryTypeDef(TypedDict):
-    workspaceId: str
-    arn: str
-    description: NotRequired[str]
-    linkedServices: NotRequired[list[str]]
-    creationDateTime: datetime
-    updateDateTime: datetime

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -68,381 +68,394 @@ from .literals import (
     WirelessGatewayTypeType,
 )
 
-__all__ = [
-    "AbpV1_0_xTypeDef",
-    "AbpV1_1TypeDef",
-    "AccuracyTypeDef",
-    "AdvancedConfigurationTypeDef",
-    "ApplicationConfigTypeDef",
-    "AssociateAwsAccountWithPartnerAccountRequestTypeDef",
-    "AssociateAwsAccountWithPartnerAccountResponseTypeDef",
-    "AssociateMulticastGroupWithFuotaTaskRequestTypeDef",
-    "AssociateMulticastGroupWithFuotaTaskResponseTypeDef",
-    "AssociateWirelessDeviceWithFuotaTaskRequestTypeDef",
-    "AssociateWirelessDeviceWithFuotaTaskResponseTypeDef",
-    "AssociateWirelessDeviceWithMulticastGroupRequestTypeDef",
-    "AssociateWirelessDeviceWithMulticastGroupResponseTypeDef",
-    "AssociateWirelessDeviceWithThingRequestTypeDef",
-    "AssociateWirelessDeviceWithThingResponseTypeDef",
-    "AssociateWirelessGatewayWithCertificateRequestTypeDef",
-    "AssociateWirelessGatewayWithCertificateResponseTypeDef",
-    "AssociateWirelessGatewayWithThingRequestTypeDef",
-    "AssociateWirelessGatewayWithThingResponseTypeDef",
-    "BeaconingOutputTypeDef",
-    "BeaconingTypeDef",
-    "CancelMulticastGroupSessionRequestTypeDef",
-    "CancelMulticastGroupSessionResponseTypeDef",
-    "CdmaLocalIdTypeDef",
-    "CdmaNmrObjTypeDef",
-    "CdmaObjTypeDef",
-    "CellTowersTypeDef",
-    "CertificateListTypeDef",
-    "ConnectionStatusEventConfigurationTypeDef",
-    "ConnectionStatusResourceTypeEventConfigurationTypeDef",
-    "CreateDestinationRequestTypeDef",
-    "CreateDestinationResponseTypeDef",
-    "CreateDeviceProfileRequestTypeDef",
-    "CreateDeviceProfileResponseTypeDef",
-    "CreateFuotaTaskRequestTypeDef",
-    "CreateFuotaTaskResponseTypeDef",
-    "CreateMulticastGroupRequestTypeDef",
-    "CreateMulticastGroupResponseTypeDef",
-    "CreateNetworkAnalyzerConfigurationRequestTypeDef",
-    "CreateNetworkAnalyzerConfigurationResponseTypeDef",
-    "CreateServiceProfileRequestTypeDef",
-    "CreateServiceProfileResponseTypeDef",
-    "CreateWirelessDeviceRequestTypeDef",
-    "CreateWirelessDeviceResponseTypeDef",
-    "CreateWirelessGatewayRequestTypeDef",
-    "CreateWirelessGatewayResponseTypeDef",
-    "CreateWirelessGatewayTaskDefinitionRequestTypeDef",
-    "CreateWirelessGatewayTaskDefinitionResponseTypeDef",
-    "CreateWirelessGatewayTaskRequestTypeDef",
-    "CreateWirelessGatewayTaskResponseTypeDef",
-    "DakCertificateMetadataTypeDef",
-    "DeleteDestinationRequestTypeDef",
-    "DeleteDestinationResponseTypeDef",
-    "DeleteDeviceProfileRequestTypeDef",
-    "DeleteDeviceProfileResponseTypeDef",
-    "DeleteFuotaTaskRequestTypeDef",
-    "DeleteFuotaTaskResponseTypeDef",
-    "DeleteMulticastGroupRequestTypeDef",
-    "DeleteMulticastGroupResponseTypeDef",
-    "DeleteNetworkAnalyzerConfigurationRequestTypeDef",
-    "DeleteNetworkAnalyzerConfigurationResponseTypeDef",
-    "DeleteQueuedMessagesRequestTypeDef",
-    "DeleteQueuedMessagesResponseTypeDef",
-    "DeleteServiceProfileRequestTypeDef",
-    "DeleteServiceProfileResponseTypeDef",
-    "DeleteWirelessDeviceImportTaskRequestTypeDef",
-    "DeleteWirelessDeviceImportTaskResponseTypeDef",
-    "DeleteWirelessDeviceRequestTypeDef",
-    "DeleteWirelessDeviceResponseTypeDef",
-    "DeleteWirelessGatewayRequestTypeDef",
-    "DeleteWirelessGatewayResponseTypeDef",
-    "DeleteWirelessGatewayTaskDefinitionRequestTypeDef",
-    "DeleteWirelessGatewayTaskDefinitionResponseTypeDef",
-    "DeleteWirelessGatewayTaskRequestTypeDef",
-    "DeleteWirelessGatewayTaskResponseTypeDef",
-    "DeregisterWirelessDeviceRequestTypeDef",
-    "DeregisterWirelessDeviceResponseTypeDef",
-    "DestinationsTypeDef",
-    "DeviceProfileTypeDef",
-    "DeviceRegistrationStateEventConfigurationTypeDef",
-    "DeviceRegistrationStateResourceTypeEventConfigurationTypeDef",
-    "DimensionTypeDef",
-    "DisassociateAwsAccountFromPartnerAccountRequestTypeDef",
-    "DisassociateAwsAccountFromPartnerAccountResponseTypeDef",
-    "DisassociateMulticastGroupFromFuotaTaskRequestTypeDef",
-    "DisassociateMulticastGroupFromFuotaTaskResponseTypeDef",
-    "DisassociateWirelessDeviceFromFuotaTaskRequestTypeDef",
-    "DisassociateWirelessDeviceFromFuotaTaskResponseTypeDef",
-    "DisassociateWirelessDeviceFromMulticastGroupRequestTypeDef",
-    "DisassociateWirelessDeviceFromMulticastGroupResponseTypeDef",
-    "DisassociateWirelessDeviceFromThingRequestTypeDef",
-    "DisassociateWirelessDeviceFromThingResponseTypeDef",
-    "DisassociateWirelessGatewayFromCertificateRequestTypeDef",
-    "DisassociateWirelessGatewayFromCertificateResponseTypeDef",
-    "DisassociateWirelessGatewayFromThingRequestTypeDef",
-    "DisassociateWirelessGatewayFromThingResponseTypeDef",
-    "DownlinkQueueMessageTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventConfigurationItemTypeDef",
-    "EventNotificationItemConfigurationsTypeDef",
-    "FPortsOutputTypeDef",
-    "FPortsTypeDef",
-    "FuotaTaskEventLogOptionTypeDef",
-    "FuotaTaskLogOptionOutputTypeDef",
-    "FuotaTaskLogOptionTypeDef",
-    "FuotaTaskTypeDef",
-    "GatewayListItemTypeDef",
-    "GetDestinationRequestTypeDef",
-    "GetDestinationResponseTypeDef",
-    "GetDeviceProfileRequestTypeDef",
-    "GetDeviceProfileResponseTypeDef",
-    "GetEventConfigurationByResourceTypesResponseTypeDef",
-    "GetFuotaTaskRequestTypeDef",
-    "GetFuotaTaskResponseTypeDef",
-    "GetLogLevelsByResourceTypesResponseTypeDef",
-    "GetMetricConfigurationResponseTypeDef",
-    "GetMetricsRequestTypeDef",
-    "GetMetricsResponseTypeDef",
-    "GetMulticastGroupRequestTypeDef",
-    "GetMulticastGroupResponseTypeDef",
-    "GetMulticastGroupSessionRequestTypeDef",
-    "GetMulticastGroupSessionResponseTypeDef",
-    "GetNetworkAnalyzerConfigurationRequestTypeDef",
-    "GetNetworkAnalyzerConfigurationResponseTypeDef",
-    "GetPartnerAccountRequestTypeDef",
-    "GetPartnerAccountResponseTypeDef",
-    "GetPositionConfigurationRequestTypeDef",
-    "GetPositionConfigurationResponseTypeDef",
-    "GetPositionEstimateRequestTypeDef",
-    "GetPositionEstimateResponseTypeDef",
-    "GetPositionRequestTypeDef",
-    "GetPositionResponseTypeDef",
-    "GetResourceEventConfigurationRequestTypeDef",
-    "GetResourceEventConfigurationResponseTypeDef",
-    "GetResourceLogLevelRequestTypeDef",
-    "GetResourceLogLevelResponseTypeDef",
-    "GetResourcePositionRequestTypeDef",
-    "GetResourcePositionResponseTypeDef",
-    "GetServiceEndpointRequestTypeDef",
-    "GetServiceEndpointResponseTypeDef",
-    "GetServiceProfileRequestTypeDef",
-    "GetServiceProfileResponseTypeDef",
-    "GetWirelessDeviceImportTaskRequestTypeDef",
-    "GetWirelessDeviceImportTaskResponseTypeDef",
-    "GetWirelessDeviceRequestTypeDef",
-    "GetWirelessDeviceResponseTypeDef",
-    "GetWirelessDeviceStatisticsRequestTypeDef",
-    "GetWirelessDeviceStatisticsResponseTypeDef",
-    "GetWirelessGatewayCertificateRequestTypeDef",
-    "GetWirelessGatewayCertificateResponseTypeDef",
-    "GetWirelessGatewayFirmwareInformationRequestTypeDef",
-    "GetWirelessGatewayFirmwareInformationResponseTypeDef",
-    "GetWirelessGatewayRequestTypeDef",
-    "GetWirelessGatewayResponseTypeDef",
-    "GetWirelessGatewayStatisticsRequestTypeDef",
-    "GetWirelessGatewayStatisticsResponseTypeDef",
-    "GetWirelessGatewayTaskDefinitionRequestTypeDef",
-    "GetWirelessGatewayTaskDefinitionResponseTypeDef",
-    "GetWirelessGatewayTaskRequestTypeDef",
-    "GetWirelessGatewayTaskResponseTypeDef",
-    "GlobalIdentityTypeDef",
-    "GnssTypeDef",
-    "GsmLocalIdTypeDef",
-    "GsmNmrObjTypeDef",
-    "GsmObjTypeDef",
-    "ImportedSidewalkDeviceTypeDef",
-    "ImportedWirelessDeviceTypeDef",
-    "IpTypeDef",
-    "JoinEventConfigurationTypeDef",
-    "JoinResourceTypeEventConfigurationTypeDef",
-    "ListDestinationsRequestTypeDef",
-    "ListDestinationsResponseTypeDef",
-    "ListDeviceProfilesRequestTypeDef",
-    "ListDeviceProfilesResponseTypeDef",
-    "ListDevicesForWirelessDeviceImportTaskRequestTypeDef",
-    "ListDevicesForWirelessDeviceImportTaskResponseTypeDef",
-    "ListEventConfigurationsRequestTypeDef",
-    "ListEventConfigurationsResponseTypeDef",
-    "ListFuotaTasksRequestTypeDef",
-    "ListFuotaTasksResponseTypeDef",
-    "ListMulticastGroupsByFuotaTaskRequestTypeDef",
-    "ListMulticastGroupsByFuotaTaskResponseTypeDef",
-    "ListMulticastGroupsRequestTypeDef",
-    "ListMulticastGroupsResponseTypeDef",
-    "ListNetworkAnalyzerConfigurationsRequestTypeDef",
-    "ListNetworkAnalyzerConfigurationsResponseTypeDef",
-    "ListPartnerAccountsRequestTypeDef",
-    "ListPartnerAccountsResponseTypeDef",
-    "ListPositionConfigurationsRequestTypeDef",
-    "ListPositionConfigurationsResponseTypeDef",
-    "ListQueuedMessagesRequestTypeDef",
-    "ListQueuedMessagesResponseTypeDef",
-    "ListServiceProfilesRequestTypeDef",
-    "ListServiceProfilesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWirelessDeviceImportTasksRequestTypeDef",
-    "ListWirelessDeviceImportTasksResponseTypeDef",
-    "ListWirelessDevicesRequestTypeDef",
-    "ListWirelessDevicesResponseTypeDef",
-    "ListWirelessGatewayTaskDefinitionsRequestTypeDef",
-    "ListWirelessGatewayTaskDefinitionsResponseTypeDef",
-    "ListWirelessGatewaysRequestTypeDef",
-    "ListWirelessGatewaysResponseTypeDef",
-    "LoRaWANConnectionStatusEventNotificationConfigurationsTypeDef",
-    "LoRaWANConnectionStatusResourceTypeEventConfigurationTypeDef",
-    "LoRaWANDeviceMetadataTypeDef",
-    "LoRaWANDeviceOutputTypeDef",
-    "LoRaWANDeviceProfileOutputTypeDef",
-    "LoRaWANDeviceProfileTypeDef",
-    "LoRaWANDeviceTypeDef",
-    "LoRaWANFuotaTaskGetInfoTypeDef",
-    "LoRaWANFuotaTaskTypeDef",
-    "LoRaWANGatewayCurrentVersionTypeDef",
-    "LoRaWANGatewayMetadataTypeDef",
-    "LoRaWANGatewayOutputTypeDef",
-    "LoRaWANGatewayTypeDef",
-    "LoRaWANGatewayVersionTypeDef",
-    "LoRaWANGetServiceProfileInfoTypeDef",
-    "LoRaWANJoinEventNotificationConfigurationsTypeDef",
-    "LoRaWANJoinResourceTypeEventConfigurationTypeDef",
-    "LoRaWANListDeviceTypeDef",
-    "LoRaWANMulticastGetTypeDef",
-    "LoRaWANMulticastMetadataTypeDef",
-    "LoRaWANMulticastSessionOutputTypeDef",
-    "LoRaWANMulticastSessionTypeDef",
-    "LoRaWANMulticastTypeDef",
-    "LoRaWANPublicGatewayMetadataTypeDef",
-    "LoRaWANSendDataToDeviceOutputTypeDef",
-    "LoRaWANSendDataToDeviceTypeDef",
-    "LoRaWANServiceProfileTypeDef",
-    "LoRaWANStartFuotaTaskTypeDef",
-    "LoRaWANUpdateDeviceTypeDef",
-    "LoRaWANUpdateGatewayTaskCreateTypeDef",
-    "LoRaWANUpdateGatewayTaskEntryTypeDef",
-    "LteLocalIdTypeDef",
-    "LteNmrObjTypeDef",
-    "LteObjTypeDef",
-    "MessageDeliveryStatusEventConfigurationTypeDef",
-    "MessageDeliveryStatusResourceTypeEventConfigurationTypeDef",
-    "MetricQueryValueTypeDef",
-    "MulticastGroupByFuotaTaskTypeDef",
-    "MulticastGroupTypeDef",
-    "MulticastWirelessMetadataTypeDef",
-    "NetworkAnalyzerConfigurationsTypeDef",
-    "OtaaV1_0_xTypeDef",
-    "OtaaV1_1TypeDef",
-    "ParticipatingGatewaysMulticastOutputTypeDef",
-    "ParticipatingGatewaysMulticastTypeDef",
-    "ParticipatingGatewaysOutputTypeDef",
-    "ParticipatingGatewaysTypeDef",
-    "PositionConfigurationItemTypeDef",
-    "PositionSolverConfigurationsTypeDef",
-    "PositionSolverDetailsTypeDef",
-    "PositioningTypeDef",
-    "ProximityEventConfigurationTypeDef",
-    "ProximityResourceTypeEventConfigurationTypeDef",
-    "PutPositionConfigurationRequestTypeDef",
-    "PutPositionConfigurationResponseTypeDef",
-    "PutResourceLogLevelRequestTypeDef",
-    "PutResourceLogLevelResponseTypeDef",
-    "ResetAllResourceLogLevelsResponseTypeDef",
-    "ResetResourceLogLevelRequestTypeDef",
-    "ResetResourceLogLevelResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SemtechGnssConfigurationTypeDef",
-    "SemtechGnssDetailTypeDef",
-    "SendDataToMulticastGroupRequestTypeDef",
-    "SendDataToMulticastGroupResponseTypeDef",
-    "SendDataToWirelessDeviceRequestTypeDef",
-    "SendDataToWirelessDeviceResponseTypeDef",
-    "ServiceProfileTypeDef",
-    "SessionKeysAbpV1_0_xTypeDef",
-    "SessionKeysAbpV1_1TypeDef",
-    "SidewalkAccountInfoTypeDef",
-    "SidewalkAccountInfoWithFingerprintTypeDef",
-    "SidewalkCreateDeviceProfileTypeDef",
-    "SidewalkCreateWirelessDeviceTypeDef",
-    "SidewalkDeviceMetadataTypeDef",
-    "SidewalkDeviceTypeDef",
-    "SidewalkEventNotificationConfigurationsTypeDef",
-    "SidewalkGetDeviceProfileTypeDef",
-    "SidewalkGetStartImportInfoTypeDef",
-    "SidewalkListDeviceTypeDef",
-    "SidewalkListDevicesForImportInfoTypeDef",
-    "SidewalkPositioningTypeDef",
-    "SidewalkResourceTypeEventConfigurationTypeDef",
-    "SidewalkSendDataToDeviceTypeDef",
-    "SidewalkSingleStartImportInfoTypeDef",
-    "SidewalkStartImportInfoTypeDef",
-    "SidewalkUpdateAccountTypeDef",
-    "SidewalkUpdateImportInfoTypeDef",
-    "SidewalkUpdateWirelessDeviceTypeDef",
-    "StartBulkAssociateWirelessDeviceWithMulticastGroupRequestTypeDef",
-    "StartBulkAssociateWirelessDeviceWithMulticastGroupResponseTypeDef",
-    "StartBulkDisassociateWirelessDeviceFromMulticastGroupRequestTypeDef",
-    "StartBulkDisassociateWirelessDeviceFromMulticastGroupResponseTypeDef",
-    "StartFuotaTaskRequestTypeDef",
-    "StartFuotaTaskResponseTypeDef",
-    "StartMulticastGroupSessionRequestTypeDef",
-    "StartMulticastGroupSessionResponseTypeDef",
-    "StartSingleWirelessDeviceImportTaskRequestTypeDef",
-    "StartSingleWirelessDeviceImportTaskResponseTypeDef",
-    "StartWirelessDeviceImportTaskRequestTypeDef",
-    "StartWirelessDeviceImportTaskResponseTypeDef",
-    "SummaryMetricConfigurationTypeDef",
-    "SummaryMetricQueryResultTypeDef",
-    "SummaryMetricQueryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TdscdmaLocalIdTypeDef",
-    "TdscdmaNmrObjTypeDef",
-    "TdscdmaObjTypeDef",
-    "TestWirelessDeviceRequestTypeDef",
-    "TestWirelessDeviceResponseTypeDef",
-    "TraceContentTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAbpV1_0_xTypeDef",
-    "UpdateAbpV1_1TypeDef",
-    "UpdateDestinationRequestTypeDef",
-    "UpdateDestinationResponseTypeDef",
-    "UpdateEventConfigurationByResourceTypesRequestTypeDef",
-    "UpdateEventConfigurationByResourceTypesResponseTypeDef",
-    "UpdateFPortsTypeDef",
-    "UpdateFuotaTaskRequestTypeDef",
-    "UpdateFuotaTaskResponseTypeDef",
-    "UpdateLogLevelsByResourceTypesRequestTypeDef",
-    "UpdateLogLevelsByResourceTypesResponseTypeDef",
-    "UpdateMetricConfigurationRequestTypeDef",
-    "UpdateMetricConfigurationResponseTypeDef",
-    "UpdateMulticastGroupRequestTypeDef",
-    "UpdateMulticastGroupResponseTypeDef",
-    "UpdateNetworkAnalyzerConfigurationRequestTypeDef",
-    "UpdateNetworkAnalyzerConfigurationResponseTypeDef",
-    "UpdatePartnerAccountRequestTypeDef",
-    "UpdatePartnerAccountResponseTypeDef",
-    "UpdatePositionRequestTypeDef",
-    "UpdatePositionResponseTypeDef",
-    "UpdateResourceEventConfigurationRequestTypeDef",
-    "UpdateResourceEventConfigurationResponseTypeDef",
-    "UpdateResourcePositionRequestTypeDef",
-    "UpdateResourcePositionResponseTypeDef",
-    "UpdateWirelessDeviceImportTaskRequestTypeDef",
-    "UpdateWirelessDeviceImportTaskResponseTypeDef",
-    "UpdateWirelessDeviceRequestTypeDef",
-    "UpdateWirelessDeviceResponseTypeDef",
-    "UpdateWirelessGatewayRequestTypeDef",
-    "UpdateWirelessGatewayResponseTypeDef",
-    "UpdateWirelessGatewayTaskCreateTypeDef",
-    "UpdateWirelessGatewayTaskEntryTypeDef",
-    "WcdmaLocalIdTypeDef",
-    "WcdmaNmrObjTypeDef",
-    "WcdmaObjTypeDef",
-    "WiFiAccessPointTypeDef",
-    "WiFiCellularTypeDef",
-    "WirelessDeviceEventLogOptionTypeDef",
-    "WirelessDeviceImportTaskTypeDef",
-    "WirelessDeviceLogOptionOutputTypeDef",
-    "WirelessDeviceLogOptionTypeDef",
-    "WirelessDeviceStatisticsTypeDef",
-    "WirelessGatewayEventLogOptionTypeDef",
-    "WirelessGatewayLogOptionOutputTypeDef",
-    "WirelessGatewayLogOptionTypeDef",
-    "WirelessGatewayStatisticsTypeDef",
-    "WirelessMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AbpV1_0_xTypeDef",
+        "AbpV1_1TypeDef",
+        "AccuracyTypeDef",
+        "AdvancedConfigurationTypeDef",
+        "ApplicationConfigTypeDef",
+        "AssociateAwsAccountWithPartnerAccountRequestTypeDef",
+        "AssociateAwsAccountWithPartnerAccountResponseTypeDef",
+        "AssociateMulticastGroupWithFuotaTaskRequestTypeDef",
+        "AssociateMulticastGroupWithFuotaTaskResponseTypeDef",
+        "AssociateWirelessDeviceWithFuotaTaskRequestTypeDef",
+        "AssociateWirelessDeviceWithFuotaTaskResponseTypeDef",
+        "AssociateWirelessDeviceWithMulticastGroupRequestTypeDef",
+        "AssociateWirelessDeviceWithMulticastGroupResponseTypeDef",
+        "AssociateWirelessDeviceWithThingRequestTypeDef",
+        "AssociateWirelessDeviceWithThingResponseTypeDef",
+        "AssociateWirelessGatewayWithCertificateRequestTypeDef",
+        "AssociateWirelessGatewayWithCertificateResponseTypeDef",
+        "AssociateWirelessGatewayWithThingRequestTypeDef",
+        "AssociateWirelessGatewayWithThingResponseTypeDef",
+        "BeaconingOutputTypeDef",
+        "BeaconingTypeDef",
+        "CancelMulticastGroupSessionRequestTypeDef",
+        "CancelMulticastGroupSessionResponseTypeDef",
+        "CdmaLocalIdTypeDef",
+        "CdmaNmrObjTypeDef",
+        "CdmaObjTypeDef",
+        "CellTowersTypeDef",
+        "CertificateListTypeDef",
+        "ConnectionStatusEventConfigurationTypeDef",
+        "ConnectionStatusResourceTypeEventConfigurationTypeDef",
+        "CreateDestinationRequestTypeDef",
+        "CreateDestinationResponseTypeDef",
+        "CreateDeviceProfileRequestTypeDef",
+        "CreateDeviceProfileResponseTypeDef",
+        "CreateFuotaTaskRequestTypeDef",
+        "CreateFuotaTaskResponseTypeDef",
+        "CreateMulticastGroupRequestTypeDef",
+        "CreateMulticastGroupResponseTypeDef",
+        "CreateNetworkAnalyzerConfigurationRequestTypeDef",
+        "CreateNetworkAnalyzerConfigurationResponseTypeDef",
+        "CreateServiceProfileRequestTypeDef",
+        "CreateServiceProfileResponseTypeDef",
+        "CreateWirelessDeviceRequestTypeDef",
+        "CreateWirelessDeviceResponseTypeDef",
+        "CreateWirelessGatewayRequestTypeDef",
+        "CreateWirelessGatewayResponseTypeDef",
+        "CreateWirelessGatewayTaskDefinitionRequestTypeDef",
+        "CreateWirelessGatewayTaskDefinitionResponseTypeDef",
+        "CreateWirelessGatewayTaskRequestTypeDef",
+        "CreateWirelessGatewayTaskResponseTypeDef",
+        "DakCertificateMetadataTypeDef",
+        "DeleteDestinationRequestTypeDef",
+        "DeleteDestinationResponseTypeDef",
+        "DeleteDeviceProfileRequestTypeDef",
+        "DeleteDeviceProfileResponseTypeDef",
+        "DeleteFuotaTaskRequestTypeDef",
+        "DeleteFuotaTaskResponseTypeDef",
+        "DeleteMulticastGroupRequestTypeDef",
+        "DeleteMulticastGroupResponseTypeDef",
+        "DeleteNetworkAnalyzerConfigurationRequestTypeDef",
+        "DeleteNetworkAnalyzerConfigurationResponseTypeDef",
+        "DeleteQueuedMessagesRequestTypeDef",
+        "DeleteQueuedMessagesResponseTypeDef",
+        "DeleteServiceProfileRequestTypeDef",
+        "DeleteServiceProfileResponseTypeDef",
+        "DeleteWirelessDeviceImportTaskRequestTypeDef",
+        "DeleteWirelessDeviceImportTaskResponseTypeDef",
+        "DeleteWirelessDeviceRequestTypeDef",
+        "DeleteWirelessDeviceResponseTypeDef",
+        "DeleteWirelessGatewayRequestTypeDef",
+        "DeleteWirelessGatewayResponseTypeDef",
+        "DeleteWirelessGatewayTaskDefinitionRequestTypeDef",
+        "DeleteWirelessGatewayTaskDefinitionResponseTypeDef",
+        "DeleteWirelessGatewayTaskRequestTypeDef",
+        "DeleteWirelessGatewayTaskResponseTypeDef",
+        "DeregisterWirelessDeviceRequestTypeDef",
+        "DeregisterWirelessDeviceResponseTypeDef",
+        "DestinationsTypeDef",
+        "DeviceProfileTypeDef",
+        "DeviceRegistrationStateEventConfigurationTypeDef",
+        "DeviceRegistrationStateResourceTypeEventConfigurationTypeDef",
+        "DimensionTypeDef",
+        "DisassociateAwsAccountFromPartnerAccountRequestTypeDef",
+        "DisassociateAwsAccountFromPartnerAccountResponseTypeDef",
+        "DisassociateMulticastGroupFromFuotaTaskRequestTypeDef",
+        "DisassociateMulticastGroupFromFuotaTaskResponseTypeDef",
+        "DisassociateWirelessDeviceFromFuotaTaskRequestTypeDef",
+        "DisassociateWirelessDeviceFromFuotaTaskResponseTypeDef",
+        "DisassociateWirelessDeviceFromMulticastGroupRequestTypeDef",
+        "DisassociateWirelessDeviceFromMulticastGroupResponseTypeDef",
+        "DisassociateWirelessDeviceFromThingRequestTypeDef",
+        "DisassociateWirelessDeviceFromThingResponseTypeDef",
+        "DisassociateWirelessGatewayFromCertificateRequestTypeDef",
+        "DisassociateWirelessGatewayFromCertificateResponseTypeDef",
+        "DisassociateWirelessGatewayFromThingRequestTypeDef",
+        "DisassociateWirelessGatewayFromThingResponseTypeDef",
+        "DownlinkQueueMessageTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventConfigurationItemTypeDef",
+        "EventNotificationItemConfigurationsTypeDef",
+        "FPortsOutputTypeDef",
+        "FPortsTypeDef",
+        "FuotaTaskEventLogOptionTypeDef",
+        "FuotaTaskLogOptionOutputTypeDef",
+        "FuotaTaskLogOptionTypeDef",
+        "FuotaTaskTypeDef",
+        "GatewayListItemTypeDef",
+        "GetDestinationRequestTypeDef",
+        "GetDestinationResponseTypeDef",
+        "GetDeviceProfileRequestTypeDef",
+        "GetDeviceProfileResponseTypeDef",
+        "GetEventConfigurationByResourceTypesResponseTypeDef",
+        "GetFuotaTaskRequestTypeDef",
+        "GetFuotaTaskResponseTypeDef",
+        "GetLogLevelsByResourceTypesResponseTypeDef",
+        "GetMetricConfigurationResponseTypeDef",
+        "GetMetricsRequestTypeDef",
+        "GetMetricsResponseTypeDef",
+        "GetMulticastGroupRequestTypeDef",
+        "GetMulticastGroupResponseTypeDef",
+        "GetMulticastGroupSessionRequestTypeDef",
+        "GetMulticastGroupSessionResponseTypeDef",
+        "GetNetworkAnalyzerConfigurationRequestTypeDef",
+        "GetNetworkAnalyzerConfigurationResponseTypeDef",
+        "GetPartnerAccountRequestTypeDef",
+        "GetPartnerAccountResponseTypeDef",
+        "GetPositionConfigurationRequestTypeDef",
+        "GetPositionConfigurationResponseTypeDef",
+        "GetPositionEstimateRequestTypeDef",
+        "GetPositionEstimateResponseTypeDef",
+        "GetPositionRequestTypeDef",
+        "GetPositionResponseTypeDef",
+        "GetResourceEventConfigurationRequestTypeDef",
+        "GetResourceEventConfigurationResponseTypeDef",
+        "GetResourceLogLevelRequestTypeDef",
+        "GetResourceLogLevelResponseTypeDef",
+        "GetResourcePositionRequestTypeDef",
+        "GetResourcePositionResponseTypeDef",
+        "GetServiceEndpointRequestTypeDef",
+        "GetServiceEndpointResponseTypeDef",
+        "GetServiceProfileRequestTypeDef",
+        "GetServiceProfileResponseTypeDef",
+        "GetWirelessDeviceImportTaskRequestTypeDef",
+        "GetWirelessDeviceImportTaskResponseTypeDef",
+        "GetWirelessDeviceRequestTypeDef",
+        "GetWirelessDeviceResponseTypeDef",
+        "GetWirelessDeviceStatisticsRequestTypeDef",
+        "GetWirelessDeviceStatisticsResponseTypeDef",
+        "GetWirelessGatewayCertificateRequestTypeDef",
+        "GetWirelessGatewayCertificateResponseTypeDef",
+        "GetWirelessGatewayFirmwareInformationRequestTypeDef",
+        "GetWirelessGatewayFirmwareInformationResponseTypeDef",
+        "GetWirelessGatewayRequestTypeDef",
+        "GetWirelessGatewayResponseTypeDef",
+        "GetWirelessGatewayStatisticsRequestTypeDef",
+        "GetWirelessGatewayStatisticsResponseTypeDef",
+        "GetWirelessGatewayTaskDefinitionRequestTypeDef",
+        "GetWirelessGatewayTaskDefinitionResponseTypeDef",
+        "GetWirelessGatewayTaskRequestTypeDef",
+        "GetWirelessGatewayTaskResponseTypeDef",
+        "GlobalIdentityTypeDef",
+        "GnssTypeDef",
+        "GsmLocalIdTypeDef",
+        "GsmNmrObjTypeDef",
+        "GsmObjTypeDef",
+        "ImportedSidewalkDeviceTypeDef",
+        "ImportedWirelessDeviceTypeDef",
+        "IpTypeDef",
+        "JoinEventConfigurationTypeDef",
+        "JoinResourceTypeEventConfigurationTypeDef",
+        "ListDestinationsRequestTypeDef",
+        "ListDestinationsResponseTypeDef",
+        "ListDeviceProfilesRequestTypeDef",
+        "ListDeviceProfilesResponseTypeDef",
+        "ListDevicesForWirelessDeviceImportTaskRequestTypeDef",
+        "ListDevicesForWirelessDeviceImportTaskResponseTypeDef",
+        "ListEventConfigurationsRequestTypeDef",
+        "ListEventConfigurationsResponseTypeDef",
+        "ListFuotaTasksRequestTypeDef",
+        "ListFuotaTasksResponseTypeDef",
+        "ListMulticastGroupsByFuotaTaskRequestTypeDef",
+        "ListMulticastGroupsByFuotaTaskResponseTypeDef",
+        "ListMulticastGroupsRequestTypeDef",
+        "ListMulticastGroupsResponseTypeDef",
+        "ListNetworkAnalyzerConfigurationsRequestTypeDef",
+        "ListNetworkAnalyzerConfigurationsResponseTypeDef",
+        "ListPartnerAccountsRequestTypeDef",
+        "ListPartnerAccountsResponseTypeDef",
+        "ListPositionConfigurationsRequestTypeDef",
+        "ListPositionConfigurationsResponseTypeDef",
+        "ListQueuedMessagesRequestTypeDef",
+        "ListQueuedMessagesResponseTypeDef",
+        "ListServiceProfilesRequestTypeDef",
+        "ListServiceProfilesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWirelessDeviceImportTasksRequestTypeDef",
+        "ListWirelessDeviceImportTasksResponseTypeDef",
+        "ListWirelessDevicesRequestTypeDef",
+        "ListWirelessDevicesResponseTypeDef",
+        "ListWirelessGatewayTaskDefinitionsRequestTypeDef",
+        "ListWirelessGatewayTaskDefinitionsResponseTypeDef",
+        "ListWirelessGatewaysRequestTypeDef",
+        "ListWirelessGatewaysResponseTypeDef",
+        "LoRaWANConnectionStatusEventNotificationConfigurationsTypeDef",
+        "LoRaWANConnectionStatusResourceTypeEventConfigurationTypeDef",
+        "LoRaWANDeviceMetadataTypeDef",
+        "LoRaWANDeviceOutputTypeDef",
+        "LoRaWANDeviceProfileOutputTypeDef",
+        "LoRaWANDeviceProfileTypeDef",
+        "LoRaWANDeviceTypeDef",
+        "LoRaWANFuotaTaskGetInfoTypeDef",
+        "LoRaWANFuotaTaskTypeDef",
+        "LoRaWANGatewayCurrentVersionTypeDef",
+        "LoRaWANGatewayMetadataTypeDef",
+        "LoRaWANGatewayOutputTypeDef",
+        "LoRaWANGatewayTypeDef",
+        "LoRaWANGatewayVersionTypeDef",
+        "LoRaWANGetServiceProfileInfoTypeDef",
+        "LoRaWANJoinEventNotificationConfigurationsTypeDef",
+        "LoRaWANJoinResourceTypeEventConfigurationTypeDef",
+        "LoRaWANListDeviceTypeDef",
+        "LoRaWANMulticastGetTypeDef",
+        "LoRaWANMulticastMetadataTypeDef",
+        "LoRaWANMulticastSessionOutputTypeDef",
+        "LoRaWANMulticastSessionTypeDef",
+        "LoRaWANMulticastTypeDef",
+        "LoRaWANPublicGatewayMetadataTypeDef",
+        "LoRaWANSendDataToDeviceOutputTypeDef",
+        "LoRaWANSendDataToDeviceTypeDef",
+        "LoRaWANServiceProfileTypeDef",
+        "LoRaWANStartFuotaTaskTypeDef",
+        "LoRaWANUpdateDeviceTypeDef",
+        "LoRaWANUpdateGatewayTaskCreateTypeDef",
+        "LoRaWANUpdateGatewayTaskEntryTypeDef",
+        "LteLocalIdTypeDef",
+        "LteNmrObjTypeDef",
+        "LteObjTypeDef",
+        "MessageDeliveryStatusEventConfigurationTypeDef",
+        "MessageDeliveryStatusResourceTypeEventConfigurationTypeDef",
+        "MetricQueryValueTypeDef",
+        "MulticastGroupByFuotaTaskTypeDef",
+        "MulticastGroupTypeDef",
+        "MulticastWirelessMetadataTypeDef",
+        "NetworkAnalyzerConfigurationsTypeDef",
+        "OtaaV1_0_xTypeDef",
+        "OtaaV1_1TypeDef",
+        "ParticipatingGatewaysMulticastOutputTypeDef",
+        "ParticipatingGatewaysMulticastTypeDef",
+        "ParticipatingGatewaysOutputTypeDef",
+        "ParticipatingGatewaysTypeDef",
+        "PositionConfigurationItemTypeDef",
+        "PositionSolverConfigurationsTypeDef",
+        "PositionSolverDetailsTypeDef",
+        "PositioningTypeDef",
+        "ProximityEventConfigurationTypeDef",
+        "ProximityResourceTypeEventConfigurationTypeDef",
+        "PutPositionConfigurationRequestTypeDef",
+        "PutPositionConfigurationResponseTypeDef",
+        "PutResourceLogLevelRequestTypeDef",
+        "PutResourceLogLevelResponseTypeDef",
+        "ResetAllResourceLogLevelsResponseTypeDef",
+        "ResetResourceLogLevelRequestTypeDef",
+        "ResetResourceLogLevelResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SemtechGnssConfigurationTypeDef",
+        "SemtechGnssDetailTypeDef",
+        "SendDataToMulticastGroupRequestTypeDef",
+        "SendDataToMulticastGroupResponseTypeDef",
+        "SendDataToWirelessDeviceRequestTypeDef",
+        "SendDataToWirelessDeviceResponseTypeDef",
+        "ServiceProfileTypeDef",
+        "SessionKeysAbpV1_0_xTypeDef",
+        "SessionKeysAbpV1_1TypeDef",
+        "SidewalkAccountInfoTypeDef",
+        "SidewalkAccountInfoWithFingerprintTypeDef",
+        "SidewalkCreateDeviceProfileTypeDef",
+        "SidewalkCreateWirelessDeviceTypeDef",
+        "SidewalkDeviceMetadataTypeDef",
+        "SidewalkDeviceTypeDef",
+        "SidewalkEventNotificationConfigurationsTypeDef",
+        "SidewalkGetDeviceProfileTypeDef",
+        "SidewalkGetStartImportInfoTypeDef",
+        "SidewalkListDeviceTypeDef",
+        "SidewalkListDevicesForImportInfoTypeDef",
+        "SidewalkPositioningTypeDef",
+        "SidewalkResourceTypeEventConfigurationTypeDef",
+        "SidewalkSendDataToDeviceTypeDef",
+        "SidewalkSingleStartImportInfoTypeDef",
+        "SidewalkStartImportInfoTypeDef",
+        "SidewalkUpdateAccountTypeDef",
+        "SidewalkUpdateImportInfoTypeDef",
+        "SidewalkUpdateWirelessDeviceTypeDef",
+        "StartBulkAssociateWirelessDeviceWithMulticastGroupRequestTypeDef",
+        "StartBulkAssociateWirelessDeviceWithMulticastGroupResponseTypeDef",
+        "StartBulkDisassociateWirelessDeviceFromMulticastGroupRequestTypeDef",
+        "StartBulkDisassociateWirelessDeviceFromMulticastGroupResponseTypeDef",
+        "StartFuotaTaskRequestTypeDef",
+        "StartFuotaTaskResponseTypeDef",
+        "StartMulticastGroupSessionRequestTypeDef",
+        "StartMulticastGroupSessionResponseTypeDef",
+        "StartSingleWirelessDeviceImportTaskRequestTypeDef",
+        "StartSingleWirelessDeviceImportTaskResponseTypeDef",
+        "StartWirelessDeviceImportTaskRequestTypeDef",
+        "StartWirelessDeviceImportTaskResponseTypeDef",
+        "SummaryMetricConfigurationTypeDef",
+        "SummaryMetricQueryResultTypeDef",
+        "SummaryMetricQueryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TdscdmaLocalIdTypeDef",
+        "TdscdmaNmrObjTypeDef",
+        "TdscdmaObjTypeDef",
+        "TestWirelessDeviceRequestTypeDef",
+        "TestWirelessDeviceResponseTypeDef",
+        "TraceContentTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAbpV1_0_xTypeDef",
+        "UpdateAbpV1_1TypeDef",
+        "UpdateDestinationRequestTypeDef",
+        "UpdateDestinationResponseTypeDef",
+        "UpdateEventConfigurationByResourceTypesRequestTypeDef",
+        "UpdateEventConfigurationByResourceTypesResponseTypeDef",
+        "UpdateFPortsTypeDef",
+        "UpdateFuotaTaskRequestTypeDef",
+        "UpdateFuotaTaskResponseTypeDef",
+        "UpdateLogLevelsByResourceTypesRequestTypeDef",
+        "UpdateLogLevelsByResourceTypesResponseTypeDef",
+        "UpdateMetricConfigurationRequestTypeDef",
+        "UpdateMetricConfigurationResponseTypeDef",
+        "UpdateMulticastGroupRequestTypeDef",
+        "UpdateMulticastGroupResponseTypeDef",
+        "UpdateNetworkAnalyzerConfigurationRequestTypeDef",
+        "UpdateNetworkAnalyzerConfigurationResponseTypeDef",
+        "UpdatePartnerAccountRequestTypeDef",
+        "UpdatePartnerAccountResponseTypeDef",
+        "UpdatePositionRequestTypeDef",
+        "UpdatePositionResponseTypeDef",
+        "UpdateResourceEventConfigurationRequestTypeDef",
+        "UpdateResourceEventConfigurationResponseTypeDef",
+        "UpdateResourcePositionRequestTypeDef",
+        "UpdateResourcePositionResponseTypeDef",
+        "UpdateWirelessDeviceImportTaskRequestTypeDef",
+        "UpdateWirelessDeviceImportTaskResponseTypeDef",
+        "UpdateWirelessDeviceRequestTypeDef",
+        "UpdateWirelessDeviceResponseTypeDef",
+        "UpdateWirelessGatewayRequestTypeDef",
+        "UpdateWirelessGatewayResponseTypeDef",
+        "UpdateWirelessGatewayTaskCreateTypeDef",
+        "UpdateWirelessGatewayTaskEntryTypeDef",
+        "WcdmaLocalIdTypeDef",
+        "WcdmaNmrObjTypeDef",
+        "WcdmaObjTypeDef",
+        "WiFiAccessPointTypeDef",
+        "WiFiCellularTypeDef",
+        "WirelessDeviceEventLogOptionTypeDef",
+        "WirelessDeviceImportTaskTypeDef",
+        "WirelessDeviceLogOptionOutputTypeDef",
+        "WirelessDeviceLogOptionTypeDef",
+        "WirelessDeviceStatisticsTypeDef",
+        "WirelessGatewayEventLogOptionTypeDef",
+        "WirelessGatewayLogOptionOutputTypeDef",
+        "WirelessGatewayLogOptionTypeDef",
+        "WirelessGatewayStatisticsTypeDef",
+        "WirelessMetadataTypeDef",
+    ]
+
+
+class SessionKeysAbpV1_0_xTypeDef(TypedDict):
+    NwkSKey: NotRequired[str]
+    AppSKey: NotRequired[str]
 
 
 class AbpV1_0_xTypeDef(TypedDict):
     DevAddr: NotRequired[str]
     SessionKeys: NotRequired[SessionKeysAbpV1_0_xTypeDef]
     FCntStart: NotRequired[int]
+
+
+class SessionKeysAbpV1_1TypeDef(TypedDict):
+    FNwkSIntKey: NotRequired[str]
+    SNwkSIntKey: NotRequired[str]
+    NwkSEncKey: NotRequired[str]
+    AppSKey: NotRequired[str]
 
 
 class AbpV1_1TypeDef(TypedDict):
@@ -456,6 +469,10 @@ class AccuracyTypeDef(TypedDict):
     VerticalAccuracy: NotRequired[float]
 
 
+class WiFiCellularTypeDef(TypedDict):
+    ConfidencePercent: NotRequired[int]
+
+
 class AdvancedConfigurationTypeDef(TypedDict):
     WiFiCellular: NotRequired[WiFiCellularTypeDef]
 
@@ -464,6 +481,16 @@ class ApplicationConfigTypeDef(TypedDict):
     FPort: NotRequired[int]
     Type: NotRequired[ApplicationConfigTypeType]
     DestinationName: NotRequired[str]
+
+
+class SidewalkAccountInfoTypeDef(TypedDict):
+    AmazonId: NotRequired[str]
+    AppServerPrivateKey: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AssociateAwsAccountWithPartnerAccountRequestTypeDef(TypedDict):
@@ -575,6 +602,109 @@ class CdmaObjTypeDef(TypedDict):
     CdmaNmr: NotRequired[ReadOnly[Sequence[CdmaNmrObjTypeDef]]]
 
 
+class GsmLocalIdTypeDef(TypedDict):
+    Bsic: int
+    Bcch: int
+
+
+class GlobalIdentityTypeDef(TypedDict):
+    Lac: int
+    GeranCid: int
+
+
+class GsmNmrObjTypeDef(TypedDict):
+    Bsic: int
+    Bcch: int
+    RxLevel: NotRequired[int]
+    GlobalIdentity: NotRequired[GlobalIdentityTypeDef]
+
+
+class GsmObjTypeDef(TypedDict):
+    Mcc: int
+    Mnc: int
+    Lac: int
+    GeranCid: int
+    GsmLocalId: NotRequired[GsmLocalIdTypeDef]
+    GsmTimingAdvance: NotRequired[int]
+    RxLevel: NotRequired[int]
+    GsmNmr: NotRequired[ReadOnly[Sequence[GsmNmrObjTypeDef]]]
+
+
+class LteLocalIdTypeDef(TypedDict):
+    Pci: int
+    Earfcn: int
+
+
+class LteNmrObjTypeDef(TypedDict):
+    Pci: int
+    Earfcn: int
+    EutranCid: NotRequired[int]
+    Rsrp: NotRequired[int]
+    Rsrq: NotRequired[float]
+
+
+class LteObjTypeDef(TypedDict):
+    Mcc: int
+    Mnc: int
+    EutranCid: int
+    Tac: NotRequired[int]
+    LteLocalId: NotRequired[LteLocalIdTypeDef]
+    LteTimingAdvance: NotRequired[int]
+    Rsrp: NotRequired[int]
+    Rsrq: NotRequired[float]
+    NrCapable: NotRequired[bool]
+    LteNmr: NotRequired[ReadOnly[Sequence[LteNmrObjTypeDef]]]
+
+
+class TdscdmaLocalIdTypeDef(TypedDict):
+    Uarfcn: int
+    CellParams: int
+
+
+class TdscdmaNmrObjTypeDef(TypedDict):
+    Uarfcn: int
+    CellParams: int
+    UtranCid: NotRequired[int]
+    Rscp: NotRequired[int]
+    PathLoss: NotRequired[int]
+
+
+class TdscdmaObjTypeDef(TypedDict):
+    Mcc: int
+    Mnc: int
+    Lac: NotRequired[int]
+    UtranCid: int
+    TdscdmaLocalId: NotRequired[TdscdmaLocalIdTypeDef]
+    TdscdmaTimingAdvance: NotRequired[int]
+    Rscp: NotRequired[int]
+    PathLoss: NotRequired[int]
+    TdscdmaNmr: NotRequired[ReadOnly[Sequence[TdscdmaNmrObjTypeDef]]]
+
+
+class WcdmaLocalIdTypeDef(TypedDict):
+    Uarfcndl: int
+    Psc: int
+
+
+class WcdmaNmrObjTypeDef(TypedDict):
+    Uarfcndl: int
+    Psc: int
+    UtranCid: int
+    Rscp: NotRequired[int]
+    PathLoss: NotRequired[int]
+
+
+class WcdmaObjTypeDef(TypedDict):
+    Mcc: int
+    Mnc: int
+    Lac: NotRequired[int]
+    UtranCid: int
+    WcdmaLocalId: NotRequired[WcdmaLocalIdTypeDef]
+    Rscp: NotRequired[int]
+    PathLoss: NotRequired[int]
+    WcdmaNmr: NotRequired[ReadOnly[Sequence[WcdmaNmrObjTypeDef]]]
+
+
 class CellTowersTypeDef(TypedDict):
     Gsm: NotRequired[ReadOnly[Sequence[GsmObjTypeDef]]]
     Wcdma: NotRequired[ReadOnly[Sequence[WcdmaObjTypeDef]]]
@@ -588,9 +718,17 @@ class CertificateListTypeDef(TypedDict):
     Value: str
 
 
+class LoRaWANConnectionStatusEventNotificationConfigurationsTypeDef(TypedDict):
+    GatewayEuiEventTopic: NotRequired[EventNotificationTopicStatusType]
+
+
 class ConnectionStatusEventConfigurationTypeDef(TypedDict):
     LoRaWAN: NotRequired[LoRaWANConnectionStatusEventNotificationConfigurationsTypeDef]
     WirelessGatewayIdEventTopic: NotRequired[EventNotificationTopicStatusType]
+
+
+class LoRaWANConnectionStatusResourceTypeEventConfigurationTypeDef(TypedDict):
+    WirelessGatewayEventTopic: NotRequired[EventNotificationTopicStatusType]
 
 
 class ConnectionStatusResourceTypeEventConfigurationTypeDef(TypedDict):
@@ -613,6 +751,32 @@ class CreateDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LoRaWANDeviceProfileTypeDef(TypedDict):
+    SupportsClassB: NotRequired[bool]
+    ClassBTimeout: NotRequired[int]
+    PingSlotPeriod: NotRequired[int]
+    PingSlotDr: NotRequired[int]
+    PingSlotFreq: NotRequired[int]
+    SupportsClassC: NotRequired[bool]
+    ClassCTimeout: NotRequired[int]
+    MacVersion: NotRequired[str]
+    RegParamsRevision: NotRequired[str]
+    RxDelay1: NotRequired[int]
+    RxDrOffset1: NotRequired[int]
+    RxDataRate2: NotRequired[int]
+    RxFreq2: NotRequired[int]
+    FactoryPresetFreqsList: NotRequired[ReadOnly[Sequence[int]]]
+    MaxEirp: NotRequired[int]
+    MaxDutyCycle: NotRequired[int]
+    RfRegion: NotRequired[str]
+    SupportsJoin: NotRequired[bool]
+    Supports32BitFCnt: NotRequired[bool]
+
+
+class SidewalkCreateDeviceProfileTypeDef(TypedDict):
+    pass
+
+
 class CreateDeviceProfileRequestTypeDef(TypedDict):
     Name: NotRequired[str]
     LoRaWAN: NotRequired[ReadOnly[LoRaWANDeviceProfileTypeDef]]
@@ -625,6 +789,10 @@ class CreateDeviceProfileResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     Id: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LoRaWANFuotaTaskTypeDef(TypedDict):
+    RfRegion: NotRequired[SupportedRfRegionType]
 
 
 class CreateFuotaTaskRequestTypeDef(TypedDict):
@@ -647,6 +815,17 @@ class CreateFuotaTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ParticipatingGatewaysMulticastTypeDef(TypedDict):
+    GatewayList: NotRequired[ReadOnly[Sequence[str]]]
+    TransmissionInterval: NotRequired[int]
+
+
+class LoRaWANMulticastTypeDef(TypedDict):
+    RfRegion: NotRequired[SupportedRfRegionType]
+    DlClass: NotRequired[DlClassType]
+    ParticipatingGateways: NotRequired[ReadOnly[ParticipatingGatewaysMulticastTypeDef]]
+
+
 class CreateMulticastGroupRequestTypeDef(TypedDict):
     Name: NotRequired[str]
     Description: NotRequired[str]
@@ -659,6 +838,12 @@ class CreateMulticastGroupResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     Id: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TraceContentTypeDef(TypedDict):
+    WirelessDeviceFrameInfo: NotRequired[WirelessDeviceFrameInfoType]
+    LogLevel: NotRequired[LogLevelType]
+    MulticastFrameInfo: NotRequired[MulticastFrameInfoType]
 
 
 class CreateNetworkAnalyzerConfigurationRequestTypeDef(TypedDict):
@@ -678,6 +863,18 @@ class CreateNetworkAnalyzerConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LoRaWANServiceProfileTypeDef(TypedDict):
+    AddGwMetadata: NotRequired[bool]
+    DrMin: NotRequired[int]
+    DrMax: NotRequired[int]
+    PrAllowed: NotRequired[bool]
+    RaAllowed: NotRequired[bool]
+    TxPowerIndexMin: NotRequired[int]
+    TxPowerIndexMax: NotRequired[int]
+    NbTransMin: NotRequired[int]
+    NbTransMax: NotRequired[int]
+
+
 class CreateServiceProfileRequestTypeDef(TypedDict):
     Name: NotRequired[str]
     LoRaWAN: NotRequired[LoRaWANServiceProfileTypeDef]
@@ -689,6 +886,54 @@ class CreateServiceProfileResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     Id: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PositioningTypeDef(TypedDict):
+    ClockSync: NotRequired[int]
+    Stream: NotRequired[int]
+    Gnss: NotRequired[int]
+
+
+class FPortsTypeDef(TypedDict):
+    Fuota: NotRequired[int]
+    Multicast: NotRequired[int]
+    ClockSync: NotRequired[int]
+    Positioning: NotRequired[PositioningTypeDef]
+    Applications: NotRequired[ReadOnly[Sequence[ApplicationConfigTypeDef]]]
+
+
+class OtaaV1_0_xTypeDef(TypedDict):
+    AppKey: NotRequired[str]
+    AppEui: NotRequired[str]
+    JoinEui: NotRequired[str]
+    GenAppKey: NotRequired[str]
+
+
+class OtaaV1_1TypeDef(TypedDict):
+    AppKey: NotRequired[str]
+    NwkKey: NotRequired[str]
+    JoinEui: NotRequired[str]
+
+
+class LoRaWANDeviceTypeDef(TypedDict):
+    DevEui: NotRequired[str]
+    DeviceProfileId: NotRequired[str]
+    ServiceProfileId: NotRequired[str]
+    OtaaV1_1: NotRequired[OtaaV1_1TypeDef]
+    OtaaV1_0_x: NotRequired[OtaaV1_0_xTypeDef]
+    AbpV1_1: NotRequired[AbpV1_1TypeDef]
+    AbpV1_0_x: NotRequired[AbpV1_0_xTypeDef]
+    FPorts: NotRequired[ReadOnly[FPortsTypeDef]]
+
+
+class SidewalkPositioningTypeDef(TypedDict):
+    DestinationName: NotRequired[str]
+
+
+class SidewalkCreateWirelessDeviceTypeDef(TypedDict):
+    DeviceProfileId: NotRequired[str]
+    Positioning: NotRequired[SidewalkPositioningTypeDef]
+    SidewalkManufacturingSn: NotRequired[str]
 
 
 class CreateWirelessDeviceRequestTypeDef(TypedDict):
@@ -709,6 +954,16 @@ class CreateWirelessDeviceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LoRaWANGatewayTypeDef(TypedDict):
+    GatewayEui: NotRequired[str]
+    RfRegion: NotRequired[str]
+    JoinEuiFilters: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+    NetIdFilters: NotRequired[ReadOnly[Sequence[str]]]
+    SubBands: NotRequired[ReadOnly[Sequence[int]]]
+    Beaconing: NotRequired[ReadOnly[BeaconingTypeDef]]
+    MaxEirp: NotRequired[float]
+
+
 class CreateWirelessGatewayRequestTypeDef(TypedDict):
     Name: NotRequired[str]
     Description: NotRequired[str]
@@ -721,6 +976,25 @@ class CreateWirelessGatewayResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     Id: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LoRaWANGatewayVersionTypeDef(TypedDict):
+    PackageVersion: NotRequired[str]
+    Model: NotRequired[str]
+    Station: NotRequired[str]
+
+
+class LoRaWANUpdateGatewayTaskCreateTypeDef(TypedDict):
+    UpdateSignature: NotRequired[str]
+    SigKeyCrc: NotRequired[int]
+    CurrentVersion: NotRequired[LoRaWANGatewayVersionTypeDef]
+    UpdateVersion: NotRequired[LoRaWANGatewayVersionTypeDef]
+
+
+class UpdateWirelessGatewayTaskCreateTypeDef(TypedDict):
+    UpdateDataSource: NotRequired[str]
+    UpdateDataRole: NotRequired[str]
+    LoRaWAN: NotRequired[LoRaWANUpdateGatewayTaskCreateTypeDef]
 
 
 class CreateWirelessGatewayTaskDefinitionRequestTypeDef(TypedDict):
@@ -878,9 +1152,17 @@ class DeviceProfileTypeDef(TypedDict):
     Id: NotRequired[str]
 
 
+class SidewalkEventNotificationConfigurationsTypeDef(TypedDict):
+    AmazonIdEventTopic: NotRequired[EventNotificationTopicStatusType]
+
+
 class DeviceRegistrationStateEventConfigurationTypeDef(TypedDict):
     Sidewalk: NotRequired[SidewalkEventNotificationConfigurationsTypeDef]
     WirelessDeviceIdEventTopic: NotRequired[EventNotificationTopicStatusType]
+
+
+class SidewalkResourceTypeEventConfigurationTypeDef(TypedDict):
+    WirelessDeviceEventTopic: NotRequired[EventNotificationTopicStatusType]
 
 
 class DeviceRegistrationStateResourceTypeEventConfigurationTypeDef(TypedDict):
@@ -952,6 +1234,22 @@ class DisassociateWirelessGatewayFromThingResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GatewayListItemTypeDef(TypedDict):
+    GatewayId: str
+    DownlinkFrequency: int
+
+
+class ParticipatingGatewaysOutputTypeDef(TypedDict):
+    DownlinkMode: DownlinkModeType
+    GatewayList: list[GatewayListItemTypeDef]
+    TransmissionInterval: int
+
+
+class LoRaWANSendDataToDeviceOutputTypeDef(TypedDict):
+    FPort: NotRequired[int]
+    ParticipatingGateways: NotRequired[ParticipatingGatewaysOutputTypeDef]
+
+
 class DownlinkQueueMessageTypeDef(TypedDict):
     MessageId: NotRequired[str]
     TransmitMode: NotRequired[int]
@@ -959,11 +1257,23 @@ class DownlinkQueueMessageTypeDef(TypedDict):
     LoRaWAN: NotRequired[LoRaWANSendDataToDeviceOutputTypeDef]
 
 
-class EventConfigurationItemTypeDef(TypedDict):
-    Identifier: NotRequired[str]
-    IdentifierType: NotRequired[IdentifierTypeType]
-    PartnerType: NotRequired[EventNotificationPartnerTypeType]
-    Events: NotRequired[EventNotificationItemConfigurationsTypeDef]
+class LoRaWANJoinEventNotificationConfigurationsTypeDef(TypedDict):
+    DevEuiEventTopic: NotRequired[EventNotificationTopicStatusType]
+
+
+class JoinEventConfigurationTypeDef(TypedDict):
+    LoRaWAN: NotRequired[LoRaWANJoinEventNotificationConfigurationsTypeDef]
+    WirelessDeviceIdEventTopic: NotRequired[EventNotificationTopicStatusType]
+
+
+class MessageDeliveryStatusEventConfigurationTypeDef(TypedDict):
+    Sidewalk: NotRequired[SidewalkEventNotificationConfigurationsTypeDef]
+    WirelessDeviceIdEventTopic: NotRequired[EventNotificationTopicStatusType]
+
+
+class ProximityEventConfigurationTypeDef(TypedDict):
+    Sidewalk: NotRequired[SidewalkEventNotificationConfigurationsTypeDef]
+    WirelessDeviceIdEventTopic: NotRequired[EventNotificationTopicStatusType]
 
 
 class EventNotificationItemConfigurationsTypeDef(TypedDict):
@@ -976,20 +1286,19 @@ class EventNotificationItemConfigurationsTypeDef(TypedDict):
     MessageDeliveryStatus: NotRequired[MessageDeliveryStatusEventConfigurationTypeDef]
 
 
+class EventConfigurationItemTypeDef(TypedDict):
+    Identifier: NotRequired[str]
+    IdentifierType: NotRequired[IdentifierTypeType]
+    PartnerType: NotRequired[EventNotificationPartnerTypeType]
+    Events: NotRequired[EventNotificationItemConfigurationsTypeDef]
+
+
 class FPortsOutputTypeDef(TypedDict):
     Fuota: NotRequired[int]
     Multicast: NotRequired[int]
     ClockSync: NotRequired[int]
     Positioning: NotRequired[PositioningTypeDef]
     Applications: NotRequired[list[ApplicationConfigTypeDef]]
-
-
-class FPortsTypeDef(TypedDict):
-    Fuota: NotRequired[int]
-    Multicast: NotRequired[int]
-    ClockSync: NotRequired[int]
-    Positioning: NotRequired[PositioningTypeDef]
-    Applications: NotRequired[ReadOnly[Sequence[ApplicationConfigTypeDef]]]
 
 
 class FuotaTaskEventLogOptionTypeDef(TypedDict):
@@ -1015,11 +1324,6 @@ class FuotaTaskTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
-class GatewayListItemTypeDef(TypedDict):
-    GatewayId: str
-    DownlinkFrequency: int
-
-
 class GetDestinationRequestTypeDef(TypedDict):
     Name: str
 
@@ -1038,6 +1342,34 @@ class GetDeviceProfileRequestTypeDef(TypedDict):
     Id: str
 
 
+class LoRaWANDeviceProfileOutputTypeDef(TypedDict):
+    SupportsClassB: NotRequired[bool]
+    ClassBTimeout: NotRequired[int]
+    PingSlotPeriod: NotRequired[int]
+    PingSlotDr: NotRequired[int]
+    PingSlotFreq: NotRequired[int]
+    SupportsClassC: NotRequired[bool]
+    ClassCTimeout: NotRequired[int]
+    MacVersion: NotRequired[str]
+    RegParamsRevision: NotRequired[str]
+    RxDelay1: NotRequired[int]
+    RxDrOffset1: NotRequired[int]
+    RxDataRate2: NotRequired[int]
+    RxFreq2: NotRequired[int]
+    FactoryPresetFreqsList: NotRequired[list[int]]
+    MaxEirp: NotRequired[int]
+    MaxDutyCycle: NotRequired[int]
+    RfRegion: NotRequired[str]
+    SupportsJoin: NotRequired[bool]
+    Supports32BitFCnt: NotRequired[bool]
+
+
+class SidewalkGetDeviceProfileTypeDef(TypedDict):
+    ApplicationServerPublicKey: NotRequired[str]
+    QualificationStatus: NotRequired[bool]
+    DakCertificateMetadata: NotRequired[list[DakCertificateMetadataTypeDef]]
+
+
 class GetDeviceProfileResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     Name: NotRequired[str]
@@ -1045,6 +1377,22 @@ class GetDeviceProfileResponseTypeDef(TypedDict):
     LoRaWAN: NotRequired[LoRaWANDeviceProfileOutputTypeDef]
     Sidewalk: NotRequired[SidewalkGetDeviceProfileTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LoRaWANJoinResourceTypeEventConfigurationTypeDef(TypedDict):
+    WirelessDeviceEventTopic: NotRequired[EventNotificationTopicStatusType]
+
+
+class JoinResourceTypeEventConfigurationTypeDef(TypedDict):
+    LoRaWAN: NotRequired[LoRaWANJoinResourceTypeEventConfigurationTypeDef]
+
+
+class MessageDeliveryStatusResourceTypeEventConfigurationTypeDef(TypedDict):
+    Sidewalk: NotRequired[SidewalkResourceTypeEventConfigurationTypeDef]
+
+
+class ProximityResourceTypeEventConfigurationTypeDef(TypedDict):
+    Sidewalk: NotRequired[SidewalkResourceTypeEventConfigurationTypeDef]
 
 
 class GetEventConfigurationByResourceTypesResponseTypeDef(TypedDict):
@@ -1064,6 +1412,11 @@ class GetFuotaTaskRequestTypeDef(TypedDict):
     Id: str
 
 
+class LoRaWANFuotaTaskGetInfoTypeDef(TypedDict):
+    RfRegion: NotRequired[str]
+    StartTime: NotRequired[datetime]
+
+
 class GetFuotaTaskResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     Id: NotRequired[str]
@@ -1081,6 +1434,28 @@ class GetFuotaTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class WirelessDeviceEventLogOptionTypeDef(TypedDict):
+    Event: WirelessDeviceEventType
+    LogLevel: LogLevelType
+
+
+class WirelessDeviceLogOptionOutputTypeDef(TypedDict):
+    Type: WirelessDeviceTypeType
+    LogLevel: LogLevelType
+    Events: NotRequired[list[WirelessDeviceEventLogOptionTypeDef]]
+
+
+class WirelessGatewayEventLogOptionTypeDef(TypedDict):
+    Event: WirelessGatewayEventType
+    LogLevel: LogLevelType
+
+
+class WirelessGatewayLogOptionOutputTypeDef(TypedDict):
+    Type: WirelessGatewayTypeType
+    LogLevel: LogLevelType
+    Events: NotRequired[list[WirelessGatewayEventLogOptionTypeDef]]
+
+
 class GetLogLevelsByResourceTypesResponseTypeDef(TypedDict):
     DefaultLogLevel: NotRequired[LogLevelType]
     WirelessGatewayLogOptions: NotRequired[list[WirelessGatewayLogOptionOutputTypeDef]]
@@ -1089,13 +1464,49 @@ class GetLogLevelsByResourceTypesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SummaryMetricConfigurationTypeDef(TypedDict):
+    Status: NotRequired[SummaryMetricConfigurationStatusType]
+
+
 class GetMetricConfigurationResponseTypeDef(TypedDict):
     SummaryMetric: NotRequired[SummaryMetricConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SummaryMetricQueryTypeDef(TypedDict):
+    QueryId: NotRequired[str]
+    MetricName: NotRequired[MetricNameType]
+    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
+    AggregationPeriod: NotRequired[AggregationPeriodType]
+    StartTimestamp: NotRequired[ReadOnly[datetime | str]]
+    EndTimestamp: NotRequired[ReadOnly[datetime | str]]
+
+
 class GetMetricsRequestTypeDef(TypedDict):
     SummaryMetricQueries: NotRequired[ReadOnly[Sequence[SummaryMetricQueryTypeDef]]]
+
+
+class MetricQueryValueTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+    Sum: NotRequired[float]
+    Avg: NotRequired[float]
+    Std: NotRequired[float]
+    P90: NotRequired[float]
+
+
+class SummaryMetricQueryResultTypeDef(TypedDict):
+    QueryId: NotRequired[str]
+    QueryStatus: NotRequired[MetricQueryStatusType]
+    Error: NotRequired[str]
+    MetricName: NotRequired[MetricNameType]
+    Dimensions: NotRequired[list[DimensionTypeDef]]
+    AggregationPeriod: NotRequired[AggregationPeriodType]
+    StartTimestamp: NotRequired[datetime]
+    EndTimestamp: NotRequired[datetime]
+    Timestamps: NotRequired[list[datetime]]
+    Values: NotRequired[list[MetricQueryValueTypeDef]]
+    Unit: NotRequired[str]
 
 
 class GetMetricsResponseTypeDef(TypedDict):
@@ -1105,6 +1516,19 @@ class GetMetricsResponseTypeDef(TypedDict):
 
 class GetMulticastGroupRequestTypeDef(TypedDict):
     Id: str
+
+
+class ParticipatingGatewaysMulticastOutputTypeDef(TypedDict):
+    GatewayList: NotRequired[list[str]]
+    TransmissionInterval: NotRequired[int]
+
+
+class LoRaWANMulticastGetTypeDef(TypedDict):
+    RfRegion: NotRequired[SupportedRfRegionType]
+    DlClass: NotRequired[DlClassType]
+    NumberOfDevicesRequested: NotRequired[int]
+    NumberOfDevicesInGroup: NotRequired[int]
+    ParticipatingGateways: NotRequired[ParticipatingGatewaysMulticastOutputTypeDef]
 
 
 class GetMulticastGroupResponseTypeDef(TypedDict):
@@ -1120,6 +1544,14 @@ class GetMulticastGroupResponseTypeDef(TypedDict):
 
 class GetMulticastGroupSessionRequestTypeDef(TypedDict):
     Id: str
+
+
+class LoRaWANMulticastSessionOutputTypeDef(TypedDict):
+    DlDr: NotRequired[int]
+    DlFreq: NotRequired[int]
+    SessionStartTime: NotRequired[datetime]
+    SessionTimeout: NotRequired[int]
+    PingSlotPeriod: NotRequired[int]
 
 
 class GetMulticastGroupSessionResponseTypeDef(TypedDict):
@@ -1147,6 +1579,12 @@ class GetPartnerAccountRequestTypeDef(TypedDict):
     PartnerType: PartnerTypeType
 
 
+class SidewalkAccountInfoWithFingerprintTypeDef(TypedDict):
+    AmazonId: NotRequired[str]
+    Fingerprint: NotRequired[str]
+    Arn: NotRequired[str]
+
+
 class GetPartnerAccountResponseTypeDef(TypedDict):
     Sidewalk: NotRequired[SidewalkAccountInfoWithFingerprintTypeDef]
     AccountLinked: NotRequired[bool]
@@ -1158,10 +1596,39 @@ class GetPositionConfigurationRequestTypeDef(TypedDict):
     ResourceType: PositionResourceTypeType
 
 
+class SemtechGnssDetailTypeDef(TypedDict):
+    Provider: NotRequired[PositionSolverProviderType]
+    Type: NotRequired[PositionSolverTypeType]
+    Status: NotRequired[PositionConfigurationStatusType]
+    Fec: NotRequired[PositionConfigurationFecType]
+
+
+class PositionSolverDetailsTypeDef(TypedDict):
+    SemtechGnss: NotRequired[SemtechGnssDetailTypeDef]
+
+
 class GetPositionConfigurationResponseTypeDef(TypedDict):
     Solvers: NotRequired[PositionSolverDetailsTypeDef]
     Destination: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GnssTypeDef(TypedDict):
+    Payload: str
+    CaptureTime: NotRequired[float]
+    CaptureTimeAccuracy: NotRequired[float]
+    AssistPosition: NotRequired[ReadOnly[Sequence[float]]]
+    AssistAltitude: NotRequired[float]
+    Use2DSolver: NotRequired[bool]
+
+
+class IpTypeDef(TypedDict):
+    IpAddress: str
+
+
+class WiFiAccessPointTypeDef(TypedDict):
+    MacAddress: str
+    Rss: int
 
 
 class GetPositionEstimateRequestTypeDef(TypedDict):
@@ -1245,6 +1712,32 @@ class GetServiceProfileRequestTypeDef(TypedDict):
     Id: str
 
 
+class LoRaWANGetServiceProfileInfoTypeDef(TypedDict):
+    UlRate: NotRequired[int]
+    UlBucketSize: NotRequired[int]
+    UlRatePolicy: NotRequired[str]
+    DlRate: NotRequired[int]
+    DlBucketSize: NotRequired[int]
+    DlRatePolicy: NotRequired[str]
+    AddGwMetadata: NotRequired[bool]
+    DevStatusReqFreq: NotRequired[int]
+    ReportDevStatusBattery: NotRequired[bool]
+    ReportDevStatusMargin: NotRequired[bool]
+    DrMin: NotRequired[int]
+    DrMax: NotRequired[int]
+    ChannelMask: NotRequired[str]
+    PrAllowed: NotRequired[bool]
+    HrAllowed: NotRequired[bool]
+    RaAllowed: NotRequired[bool]
+    NwkGeoLoc: NotRequired[bool]
+    TargetPer: NotRequired[int]
+    MinGwDiversity: NotRequired[int]
+    TxPowerIndexMin: NotRequired[int]
+    TxPowerIndexMax: NotRequired[int]
+    NbTransMin: NotRequired[int]
+    NbTransMax: NotRequired[int]
+
+
 class GetServiceProfileResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     Name: NotRequired[str]
@@ -1255,6 +1748,12 @@ class GetServiceProfileResponseTypeDef(TypedDict):
 
 class GetWirelessDeviceImportTaskRequestTypeDef(TypedDict):
     Id: str
+
+
+class SidewalkGetStartImportInfoTypeDef(TypedDict):
+    DeviceCreationFileList: NotRequired[list[str]]
+    Role: NotRequired[str]
+    Positioning: NotRequired[SidewalkPositioningTypeDef]
 
 
 class GetWirelessDeviceImportTaskResponseTypeDef(TypedDict):
@@ -1278,6 +1777,29 @@ class GetWirelessDeviceRequestTypeDef(TypedDict):
     IdentifierType: WirelessDeviceIdTypeType
 
 
+class LoRaWANDeviceOutputTypeDef(TypedDict):
+    DevEui: NotRequired[str]
+    DeviceProfileId: NotRequired[str]
+    ServiceProfileId: NotRequired[str]
+    OtaaV1_1: NotRequired[OtaaV1_1TypeDef]
+    OtaaV1_0_x: NotRequired[OtaaV1_0_xTypeDef]
+    AbpV1_1: NotRequired[AbpV1_1TypeDef]
+    AbpV1_0_x: NotRequired[AbpV1_0_xTypeDef]
+    FPorts: NotRequired[FPortsOutputTypeDef]
+
+
+class SidewalkDeviceTypeDef(TypedDict):
+    AmazonId: NotRequired[str]
+    SidewalkId: NotRequired[str]
+    SidewalkManufacturingSn: NotRequired[str]
+    DeviceCertificates: NotRequired[list[CertificateListTypeDef]]
+    PrivateKeys: NotRequired[list[CertificateListTypeDef]]
+    DeviceProfileId: NotRequired[str]
+    CertificateId: NotRequired[str]
+    Status: NotRequired[WirelessDeviceSidewalkStatusType]
+    Positioning: NotRequired[SidewalkPositioningTypeDef]
+
+
 class GetWirelessDeviceResponseTypeDef(TypedDict):
     Type: NotRequired[WirelessDeviceTypeType]
     Name: NotRequired[str]
@@ -1295,6 +1817,38 @@ class GetWirelessDeviceResponseTypeDef(TypedDict):
 
 class GetWirelessDeviceStatisticsRequestTypeDef(TypedDict):
     WirelessDeviceId: str
+
+
+class LoRaWANGatewayMetadataTypeDef(TypedDict):
+    GatewayEui: NotRequired[str]
+    Snr: NotRequired[float]
+    Rssi: NotRequired[float]
+
+
+class LoRaWANPublicGatewayMetadataTypeDef(TypedDict):
+    ProviderNetId: NotRequired[str]
+    Id: NotRequired[str]
+    Rssi: NotRequired[float]
+    Snr: NotRequired[float]
+    RfRegion: NotRequired[str]
+    DlAllowed: NotRequired[bool]
+
+
+class LoRaWANDeviceMetadataTypeDef(TypedDict):
+    DevEui: NotRequired[str]
+    FPort: NotRequired[int]
+    DataRate: NotRequired[int]
+    Frequency: NotRequired[int]
+    Timestamp: NotRequired[str]
+    Gateways: NotRequired[list[LoRaWANGatewayMetadataTypeDef]]
+    PublicGateways: NotRequired[list[LoRaWANPublicGatewayMetadataTypeDef]]
+
+
+class SidewalkDeviceMetadataTypeDef(TypedDict):
+    Rssi: NotRequired[int]
+    BatteryLevel: NotRequired[BatteryLevelType]
+    Event: NotRequired[EventType]
+    DeviceState: NotRequired[DeviceStateType]
 
 
 class GetWirelessDeviceStatisticsResponseTypeDef(TypedDict):
@@ -1319,6 +1873,10 @@ class GetWirelessGatewayFirmwareInformationRequestTypeDef(TypedDict):
     Id: str
 
 
+class LoRaWANGatewayCurrentVersionTypeDef(TypedDict):
+    CurrentVersion: NotRequired[LoRaWANGatewayVersionTypeDef]
+
+
 class GetWirelessGatewayFirmwareInformationResponseTypeDef(TypedDict):
     LoRaWAN: NotRequired[LoRaWANGatewayCurrentVersionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1327,6 +1885,16 @@ class GetWirelessGatewayFirmwareInformationResponseTypeDef(TypedDict):
 class GetWirelessGatewayRequestTypeDef(TypedDict):
     Identifier: str
     IdentifierType: WirelessGatewayIdTypeType
+
+
+class LoRaWANGatewayOutputTypeDef(TypedDict):
+    GatewayEui: NotRequired[str]
+    RfRegion: NotRequired[str]
+    JoinEuiFilters: NotRequired[list[list[str]]]
+    NetIdFilters: NotRequired[list[str]]
+    SubBands: NotRequired[list[int]]
+    Beaconing: NotRequired[BeaconingOutputTypeDef]
+    MaxEirp: NotRequired[float]
 
 
 class GetWirelessGatewayResponseTypeDef(TypedDict):
@@ -1376,43 +1944,6 @@ class GetWirelessGatewayTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GlobalIdentityTypeDef(TypedDict):
-    Lac: int
-    GeranCid: int
-
-
-class GnssTypeDef(TypedDict):
-    Payload: str
-    CaptureTime: NotRequired[float]
-    CaptureTimeAccuracy: NotRequired[float]
-    AssistPosition: NotRequired[ReadOnly[Sequence[float]]]
-    AssistAltitude: NotRequired[float]
-    Use2DSolver: NotRequired[bool]
-
-
-class GsmLocalIdTypeDef(TypedDict):
-    Bsic: int
-    Bcch: int
-
-
-class GsmNmrObjTypeDef(TypedDict):
-    Bsic: int
-    Bcch: int
-    RxLevel: NotRequired[int]
-    GlobalIdentity: NotRequired[GlobalIdentityTypeDef]
-
-
-class GsmObjTypeDef(TypedDict):
-    Mcc: int
-    Mnc: int
-    Lac: int
-    GeranCid: int
-    GsmLocalId: NotRequired[GsmLocalIdTypeDef]
-    GsmTimingAdvance: NotRequired[int]
-    RxLevel: NotRequired[int]
-    GsmNmr: NotRequired[ReadOnly[Sequence[GsmNmrObjTypeDef]]]
-
-
 class ImportedSidewalkDeviceTypeDef(TypedDict):
     SidewalkManufacturingSn: NotRequired[str]
     OnboardingStatus: NotRequired[OnboardStatusType]
@@ -1422,19 +1953,6 @@ class ImportedSidewalkDeviceTypeDef(TypedDict):
 
 class ImportedWirelessDeviceTypeDef(TypedDict):
     Sidewalk: NotRequired[ImportedSidewalkDeviceTypeDef]
-
-
-class IpTypeDef(TypedDict):
-    IpAddress: str
-
-
-class JoinEventConfigurationTypeDef(TypedDict):
-    LoRaWAN: NotRequired[LoRaWANJoinEventNotificationConfigurationsTypeDef]
-    WirelessDeviceIdEventTopic: NotRequired[EventNotificationTopicStatusType]
-
-
-class JoinResourceTypeEventConfigurationTypeDef(TypedDict):
-    LoRaWAN: NotRequired[LoRaWANJoinResourceTypeEventConfigurationTypeDef]
 
 
 class ListDestinationsRequestTypeDef(TypedDict):
@@ -1465,6 +1983,10 @@ class ListDevicesForWirelessDeviceImportTaskRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     Status: NotRequired[OnboardStatusType]
+
+
+class SidewalkListDevicesForImportInfoTypeDef(TypedDict):
+    Positioning: NotRequired[SidewalkPositioningTypeDef]
 
 
 class ListDevicesForWirelessDeviceImportTaskResponseTypeDef(TypedDict):
@@ -1505,6 +2027,10 @@ class ListMulticastGroupsByFuotaTaskRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class MulticastGroupByFuotaTaskTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
 class ListMulticastGroupsByFuotaTaskResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MulticastGroupList: NotRequired[list[MulticastGroupByFuotaTaskTypeDef]]
@@ -1516,6 +2042,12 @@ class ListMulticastGroupsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class MulticastGroupTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+
+
 class ListMulticastGroupsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MulticastGroupList: NotRequired[list[MulticastGroupTypeDef]]
@@ -1525,6 +2057,11 @@ class ListMulticastGroupsResponseTypeDef(TypedDict):
 class ListNetworkAnalyzerConfigurationsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class NetworkAnalyzerConfigurationsTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class ListNetworkAnalyzerConfigurationsResponseTypeDef(TypedDict):
@@ -1552,6 +2089,13 @@ class ListPositionConfigurationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PositionConfigurationItemTypeDef(TypedDict):
+    ResourceIdentifier: NotRequired[str]
+    ResourceType: NotRequired[PositionResourceTypeType]
+    Solvers: NotRequired[PositionSolverDetailsTypeDef]
+    Destination: NotRequired[str]
+
+
 class ListPositionConfigurationsResponseTypeDef(TypedDict):
     PositionConfigurationList: NotRequired[list[PositionConfigurationItemTypeDef]]
     NextToken: NotRequired[str]
@@ -1576,6 +2120,12 @@ class ListServiceProfilesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ServiceProfileTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+
+
 class ListServiceProfilesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ServiceProfileList: NotRequired[list[ServiceProfileTypeDef]]
@@ -1596,6 +2146,21 @@ class ListWirelessDeviceImportTasksRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class WirelessDeviceImportTaskTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    DestinationName: NotRequired[str]
+    Positioning: NotRequired[PositioningConfigStatusType]
+    Sidewalk: NotRequired[SidewalkGetStartImportInfoTypeDef]
+    CreationTime: NotRequired[datetime]
+    Status: NotRequired[ImportTaskStatusType]
+    StatusReason: NotRequired[str]
+    InitializedImportedDeviceCount: NotRequired[int]
+    PendingImportedDeviceCount: NotRequired[int]
+    OnboardedImportedDeviceCount: NotRequired[int]
+    FailedImportedDeviceCount: NotRequired[int]
+
+
 class ListWirelessDeviceImportTasksResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     WirelessDeviceImportTaskList: NotRequired[list[WirelessDeviceImportTaskTypeDef]]
@@ -1613,6 +2178,35 @@ class ListWirelessDevicesRequestTypeDef(TypedDict):
     MulticastGroupId: NotRequired[str]
 
 
+class LoRaWANListDeviceTypeDef(TypedDict):
+    DevEui: NotRequired[str]
+
+
+class SidewalkListDeviceTypeDef(TypedDict):
+    AmazonId: NotRequired[str]
+    SidewalkId: NotRequired[str]
+    SidewalkManufacturingSn: NotRequired[str]
+    DeviceCertificates: NotRequired[list[CertificateListTypeDef]]
+    DeviceProfileId: NotRequired[str]
+    Status: NotRequired[WirelessDeviceSidewalkStatusType]
+    Positioning: NotRequired[SidewalkPositioningTypeDef]
+
+
+class WirelessDeviceStatisticsTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Id: NotRequired[str]
+    Type: NotRequired[WirelessDeviceTypeType]
+    Name: NotRequired[str]
+    DestinationName: NotRequired[str]
+    LastUplinkReceivedAt: NotRequired[str]
+    LoRaWAN: NotRequired[LoRaWANListDeviceTypeDef]
+    Sidewalk: NotRequired[SidewalkListDeviceTypeDef]
+    FuotaDeviceStatus: NotRequired[FuotaDeviceStatusType]
+    MulticastDeviceStatus: NotRequired[str]
+    McGroupId: NotRequired[int]
+    Positioning: NotRequired[PositioningConfigStatusType]
+
+
 class ListWirelessDevicesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     WirelessDeviceList: NotRequired[list[WirelessDeviceStatisticsTypeDef]]
@@ -1623,6 +2217,17 @@ class ListWirelessGatewayTaskDefinitionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     TaskDefinitionType: NotRequired[WirelessGatewayTaskDefinitionTypeType]
+
+
+class LoRaWANUpdateGatewayTaskEntryTypeDef(TypedDict):
+    CurrentVersion: NotRequired[LoRaWANGatewayVersionTypeDef]
+    UpdateVersion: NotRequired[LoRaWANGatewayVersionTypeDef]
+
+
+class UpdateWirelessGatewayTaskEntryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    LoRaWAN: NotRequired[LoRaWANUpdateGatewayTaskEntryTypeDef]
+    Arn: NotRequired[str]
 
 
 class ListWirelessGatewayTaskDefinitionsResponseTypeDef(TypedDict):
@@ -1636,197 +2241,23 @@ class ListWirelessGatewaysRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class WirelessGatewayStatisticsTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    LoRaWAN: NotRequired[LoRaWANGatewayOutputTypeDef]
+    LastUplinkReceivedAt: NotRequired[str]
+
+
 class ListWirelessGatewaysResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     WirelessGatewayList: NotRequired[list[WirelessGatewayStatisticsTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoRaWANConnectionStatusEventNotificationConfigurationsTypeDef(TypedDict):
-    GatewayEuiEventTopic: NotRequired[EventNotificationTopicStatusType]
-
-
-class LoRaWANConnectionStatusResourceTypeEventConfigurationTypeDef(TypedDict):
-    WirelessGatewayEventTopic: NotRequired[EventNotificationTopicStatusType]
-
-
-class LoRaWANDeviceMetadataTypeDef(TypedDict):
-    DevEui: NotRequired[str]
-    FPort: NotRequired[int]
-    DataRate: NotRequired[int]
-    Frequency: NotRequired[int]
-    Timestamp: NotRequired[str]
-    Gateways: NotRequired[list[LoRaWANGatewayMetadataTypeDef]]
-    PublicGateways: NotRequired[list[LoRaWANPublicGatewayMetadataTypeDef]]
-
-
-class LoRaWANDeviceOutputTypeDef(TypedDict):
-    DevEui: NotRequired[str]
-    DeviceProfileId: NotRequired[str]
-    ServiceProfileId: NotRequired[str]
-    OtaaV1_1: NotRequired[OtaaV1_1TypeDef]
-    OtaaV1_0_x: NotRequired[OtaaV1_0_xTypeDef]
-    AbpV1_1: NotRequired[AbpV1_1TypeDef]
-    AbpV1_0_x: NotRequired[AbpV1_0_xTypeDef]
-    FPorts: NotRequired[FPortsOutputTypeDef]
-
-
-class LoRaWANDeviceProfileOutputTypeDef(TypedDict):
-    SupportsClassB: NotRequired[bool]
-    ClassBTimeout: NotRequired[int]
-    PingSlotPeriod: NotRequired[int]
-    PingSlotDr: NotRequired[int]
-    PingSlotFreq: NotRequired[int]
-    SupportsClassC: NotRequired[bool]
-    ClassCTimeout: NotRequired[int]
-    MacVersion: NotRequired[str]
-    RegParamsRevision: NotRequired[str]
-    RxDelay1: NotRequired[int]
-    RxDrOffset1: NotRequired[int]
-    RxDataRate2: NotRequired[int]
-    RxFreq2: NotRequired[int]
-    FactoryPresetFreqsList: NotRequired[list[int]]
-    MaxEirp: NotRequired[int]
-    MaxDutyCycle: NotRequired[int]
-    RfRegion: NotRequired[str]
-    SupportsJoin: NotRequired[bool]
-    Supports32BitFCnt: NotRequired[bool]
-
-
-class LoRaWANDeviceProfileTypeDef(TypedDict):
-    SupportsClassB: NotRequired[bool]
-    ClassBTimeout: NotRequired[int]
-    PingSlotPeriod: NotRequired[int]
-    PingSlotDr: NotRequired[int]
-    PingSlotFreq: NotRequired[int]
-    SupportsClassC: NotRequired[bool]
-    ClassCTimeout: NotRequired[int]
-    MacVersion: NotRequired[str]
-    RegParamsRevision: NotRequired[str]
-    RxDelay1: NotRequired[int]
-    RxDrOffset1: NotRequired[int]
-    RxDataRate2: NotRequired[int]
-    RxFreq2: NotRequired[int]
-    FactoryPresetFreqsList: NotRequired[ReadOnly[Sequence[int]]]
-    MaxEirp: NotRequired[int]
-    MaxDutyCycle: NotRequired[int]
-    RfRegion: NotRequired[str]
-    SupportsJoin: NotRequired[bool]
-    Supports32BitFCnt: NotRequired[bool]
-
-
-class LoRaWANDeviceTypeDef(TypedDict):
-    DevEui: NotRequired[str]
-    DeviceProfileId: NotRequired[str]
-    ServiceProfileId: NotRequired[str]
-    OtaaV1_1: NotRequired[OtaaV1_1TypeDef]
-    OtaaV1_0_x: NotRequired[OtaaV1_0_xTypeDef]
-    AbpV1_1: NotRequired[AbpV1_1TypeDef]
-    AbpV1_0_x: NotRequired[AbpV1_0_xTypeDef]
-    FPorts: NotRequired[ReadOnly[FPortsTypeDef]]
-
-
-class LoRaWANFuotaTaskGetInfoTypeDef(TypedDict):
-    RfRegion: NotRequired[str]
-    StartTime: NotRequired[datetime]
-
-
-class LoRaWANFuotaTaskTypeDef(TypedDict):
-    RfRegion: NotRequired[SupportedRfRegionType]
-
-
-class LoRaWANGatewayCurrentVersionTypeDef(TypedDict):
-    CurrentVersion: NotRequired[LoRaWANGatewayVersionTypeDef]
-
-
-class LoRaWANGatewayMetadataTypeDef(TypedDict):
-    GatewayEui: NotRequired[str]
-    Snr: NotRequired[float]
-    Rssi: NotRequired[float]
-
-
-class LoRaWANGatewayOutputTypeDef(TypedDict):
-    GatewayEui: NotRequired[str]
-    RfRegion: NotRequired[str]
-    JoinEuiFilters: NotRequired[list[list[str]]]
-    NetIdFilters: NotRequired[list[str]]
-    SubBands: NotRequired[list[int]]
-    Beaconing: NotRequired[BeaconingOutputTypeDef]
-    MaxEirp: NotRequired[float]
-
-
-class LoRaWANGatewayTypeDef(TypedDict):
-    GatewayEui: NotRequired[str]
-    RfRegion: NotRequired[str]
-    JoinEuiFilters: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-    NetIdFilters: NotRequired[ReadOnly[Sequence[str]]]
-    SubBands: NotRequired[ReadOnly[Sequence[int]]]
-    Beaconing: NotRequired[ReadOnly[BeaconingTypeDef]]
-    MaxEirp: NotRequired[float]
-
-
-class LoRaWANGatewayVersionTypeDef(TypedDict):
-    PackageVersion: NotRequired[str]
-    Model: NotRequired[str]
-    Station: NotRequired[str]
-
-
-class LoRaWANGetServiceProfileInfoTypeDef(TypedDict):
-    UlRate: NotRequired[int]
-    UlBucketSize: NotRequired[int]
-    UlRatePolicy: NotRequired[str]
-    DlRate: NotRequired[int]
-    DlBucketSize: NotRequired[int]
-    DlRatePolicy: NotRequired[str]
-    AddGwMetadata: NotRequired[bool]
-    DevStatusReqFreq: NotRequired[int]
-    ReportDevStatusBattery: NotRequired[bool]
-    ReportDevStatusMargin: NotRequired[bool]
-    DrMin: NotRequired[int]
-    DrMax: NotRequired[int]
-    ChannelMask: NotRequired[str]
-    PrAllowed: NotRequired[bool]
-    HrAllowed: NotRequired[bool]
-    RaAllowed: NotRequired[bool]
-    NwkGeoLoc: NotRequired[bool]
-    TargetPer: NotRequired[int]
-    MinGwDiversity: NotRequired[int]
-    TxPowerIndexMin: NotRequired[int]
-    TxPowerIndexMax: NotRequired[int]
-    NbTransMin: NotRequired[int]
-    NbTransMax: NotRequired[int]
-
-
-class LoRaWANJoinEventNotificationConfigurationsTypeDef(TypedDict):
-    DevEuiEventTopic: NotRequired[EventNotificationTopicStatusType]
-
-
-class LoRaWANJoinResourceTypeEventConfigurationTypeDef(TypedDict):
-    WirelessDeviceEventTopic: NotRequired[EventNotificationTopicStatusType]
-
-
-class LoRaWANListDeviceTypeDef(TypedDict):
-    DevEui: NotRequired[str]
-
-
-class LoRaWANMulticastGetTypeDef(TypedDict):
-    RfRegion: NotRequired[SupportedRfRegionType]
-    DlClass: NotRequired[DlClassType]
-    NumberOfDevicesRequested: NotRequired[int]
-    NumberOfDevicesInGroup: NotRequired[int]
-    ParticipatingGateways: NotRequired[ParticipatingGatewaysMulticastOutputTypeDef]
-
-
 class LoRaWANMulticastMetadataTypeDef(TypedDict):
     FPort: NotRequired[int]
-
-
-class LoRaWANMulticastSessionOutputTypeDef(TypedDict):
-    DlDr: NotRequired[int]
-    DlFreq: NotRequired[int]
-    SessionStartTime: NotRequired[datetime]
-    SessionTimeout: NotRequired[int]
-    PingSlotPeriod: NotRequired[int]
 
 
 class LoRaWANMulticastSessionTypeDef(TypedDict):
@@ -1837,24 +2268,10 @@ class LoRaWANMulticastSessionTypeDef(TypedDict):
     PingSlotPeriod: NotRequired[int]
 
 
-class LoRaWANMulticastTypeDef(TypedDict):
-    RfRegion: NotRequired[SupportedRfRegionType]
-    DlClass: NotRequired[DlClassType]
-    ParticipatingGateways: NotRequired[ReadOnly[ParticipatingGatewaysMulticastTypeDef]]
-
-
-class LoRaWANPublicGatewayMetadataTypeDef(TypedDict):
-    ProviderNetId: NotRequired[str]
-    Id: NotRequired[str]
-    Rssi: NotRequired[float]
-    Snr: NotRequired[float]
-    RfRegion: NotRequired[str]
-    DlAllowed: NotRequired[bool]
-
-
-class LoRaWANSendDataToDeviceOutputTypeDef(TypedDict):
-    FPort: NotRequired[int]
-    ParticipatingGateways: NotRequired[ParticipatingGatewaysOutputTypeDef]
+class ParticipatingGatewaysTypeDef(TypedDict):
+    DownlinkMode: DownlinkModeType
+    GatewayList: ReadOnly[Sequence[GatewayListItemTypeDef]]
+    TransmissionInterval: int
 
 
 class LoRaWANSendDataToDeviceTypeDef(TypedDict):
@@ -1862,20 +2279,21 @@ class LoRaWANSendDataToDeviceTypeDef(TypedDict):
     ParticipatingGateways: NotRequired[ReadOnly[ParticipatingGatewaysTypeDef]]
 
 
-class LoRaWANServiceProfileTypeDef(TypedDict):
-    AddGwMetadata: NotRequired[bool]
-    DrMin: NotRequired[int]
-    DrMax: NotRequired[int]
-    PrAllowed: NotRequired[bool]
-    RaAllowed: NotRequired[bool]
-    TxPowerIndexMin: NotRequired[int]
-    TxPowerIndexMax: NotRequired[int]
-    NbTransMin: NotRequired[int]
-    NbTransMax: NotRequired[int]
-
-
 class LoRaWANStartFuotaTaskTypeDef(TypedDict):
     StartTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class UpdateAbpV1_0_xTypeDef(TypedDict):
+    FCntStart: NotRequired[int]
+
+
+class UpdateAbpV1_1TypeDef(TypedDict):
+    FCntStart: NotRequired[int]
+
+
+class UpdateFPortsTypeDef(TypedDict):
+    Positioning: NotRequired[PositioningTypeDef]
+    Applications: NotRequired[ReadOnly[Sequence[ApplicationConfigTypeDef]]]
 
 
 class LoRaWANUpdateDeviceTypeDef(TypedDict):
@@ -1886,144 +2304,17 @@ class LoRaWANUpdateDeviceTypeDef(TypedDict):
     FPorts: NotRequired[ReadOnly[UpdateFPortsTypeDef]]
 
 
-class LoRaWANUpdateGatewayTaskCreateTypeDef(TypedDict):
-    UpdateSignature: NotRequired[str]
-    SigKeyCrc: NotRequired[int]
-    CurrentVersion: NotRequired[LoRaWANGatewayVersionTypeDef]
-    UpdateVersion: NotRequired[LoRaWANGatewayVersionTypeDef]
-
-
-class LoRaWANUpdateGatewayTaskEntryTypeDef(TypedDict):
-    CurrentVersion: NotRequired[LoRaWANGatewayVersionTypeDef]
-    UpdateVersion: NotRequired[LoRaWANGatewayVersionTypeDef]
-
-
-class LteLocalIdTypeDef(TypedDict):
-    Pci: int
-    Earfcn: int
-
-
-class LteNmrObjTypeDef(TypedDict):
-    Pci: int
-    Earfcn: int
-    EutranCid: NotRequired[int]
-    Rsrp: NotRequired[int]
-    Rsrq: NotRequired[float]
-
-
-class LteObjTypeDef(TypedDict):
-    Mcc: int
-    Mnc: int
-    EutranCid: int
-    Tac: NotRequired[int]
-    LteLocalId: NotRequired[LteLocalIdTypeDef]
-    LteTimingAdvance: NotRequired[int]
-    Rsrp: NotRequired[int]
-    Rsrq: NotRequired[float]
-    NrCapable: NotRequired[bool]
-    LteNmr: NotRequired[ReadOnly[Sequence[LteNmrObjTypeDef]]]
-
-
-class MessageDeliveryStatusEventConfigurationTypeDef(TypedDict):
-    Sidewalk: NotRequired[SidewalkEventNotificationConfigurationsTypeDef]
-    WirelessDeviceIdEventTopic: NotRequired[EventNotificationTopicStatusType]
-
-
-class MessageDeliveryStatusResourceTypeEventConfigurationTypeDef(TypedDict):
-    Sidewalk: NotRequired[SidewalkResourceTypeEventConfigurationTypeDef]
-
-
-class MetricQueryValueTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-    Sum: NotRequired[float]
-    Avg: NotRequired[float]
-    Std: NotRequired[float]
-    P90: NotRequired[float]
-
-
-class MulticastGroupByFuotaTaskTypeDef(TypedDict):
-    Id: NotRequired[str]
-
-
-class MulticastGroupTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-
-
 class MulticastWirelessMetadataTypeDef(TypedDict):
     LoRaWAN: NotRequired[LoRaWANMulticastMetadataTypeDef]
 
 
-class NetworkAnalyzerConfigurationsTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class OtaaV1_0_xTypeDef(TypedDict):
-    AppKey: NotRequired[str]
-    AppEui: NotRequired[str]
-    JoinEui: NotRequired[str]
-    GenAppKey: NotRequired[str]
-
-
-class OtaaV1_1TypeDef(TypedDict):
-    AppKey: NotRequired[str]
-    NwkKey: NotRequired[str]
-    JoinEui: NotRequired[str]
-
-
-class ParticipatingGatewaysMulticastOutputTypeDef(TypedDict):
-    GatewayList: NotRequired[list[str]]
-    TransmissionInterval: NotRequired[int]
-
-
-class ParticipatingGatewaysMulticastTypeDef(TypedDict):
-    GatewayList: NotRequired[ReadOnly[Sequence[str]]]
-    TransmissionInterval: NotRequired[int]
-
-
-class ParticipatingGatewaysOutputTypeDef(TypedDict):
-    DownlinkMode: DownlinkModeType
-    GatewayList: list[GatewayListItemTypeDef]
-    TransmissionInterval: int
-
-
-class ParticipatingGatewaysTypeDef(TypedDict):
-    DownlinkMode: DownlinkModeType
-    GatewayList: ReadOnly[Sequence[GatewayListItemTypeDef]]
-    TransmissionInterval: int
-
-
-class PositionConfigurationItemTypeDef(TypedDict):
-    ResourceIdentifier: NotRequired[str]
-    ResourceType: NotRequired[PositionResourceTypeType]
-    Solvers: NotRequired[PositionSolverDetailsTypeDef]
-    Destination: NotRequired[str]
+class SemtechGnssConfigurationTypeDef(TypedDict):
+    Status: PositionConfigurationStatusType
+    Fec: PositionConfigurationFecType
 
 
 class PositionSolverConfigurationsTypeDef(TypedDict):
     SemtechGnss: NotRequired[SemtechGnssConfigurationTypeDef]
-
-
-class PositionSolverDetailsTypeDef(TypedDict):
-    SemtechGnss: NotRequired[SemtechGnssDetailTypeDef]
-
-
-class PositioningTypeDef(TypedDict):
-    ClockSync: NotRequired[int]
-    Stream: NotRequired[int]
-    Gnss: NotRequired[int]
-
-
-class ProximityEventConfigurationTypeDef(TypedDict):
-    Sidewalk: NotRequired[SidewalkEventNotificationConfigurationsTypeDef]
-    WirelessDeviceIdEventTopic: NotRequired[EventNotificationTopicStatusType]
-
-
-class ProximityResourceTypeEventConfigurationTypeDef(TypedDict):
-    Sidewalk: NotRequired[SidewalkResourceTypeEventConfigurationTypeDef]
 
 
 class PutPositionConfigurationRequestTypeDef(TypedDict):
@@ -2060,18 +2351,6 @@ class ResetResourceLogLevelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SemtechGnssConfigurationTypeDef(TypedDict):
-    Status: PositionConfigurationStatusType
-    Fec: PositionConfigurationFecType
-
-
-class SemtechGnssDetailTypeDef(TypedDict):
-    Provider: NotRequired[PositionSolverProviderType]
-    Type: NotRequired[PositionSolverTypeType]
-    Status: NotRequired[PositionConfigurationStatusType]
-    Fec: NotRequired[PositionConfigurationFecType]
-
-
 class SendDataToMulticastGroupRequestTypeDef(TypedDict):
     Id: str
     PayloadData: str
@@ -2081,6 +2360,17 @@ class SendDataToMulticastGroupRequestTypeDef(TypedDict):
 class SendDataToMulticastGroupResponseTypeDef(TypedDict):
     MessageId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SidewalkSendDataToDeviceTypeDef(TypedDict):
+    Seq: NotRequired[int]
+    MessageType: NotRequired[MessageTypeType]
+    AckModeRetryDurationSecs: NotRequired[int]
+
+
+class WirelessMetadataTypeDef(TypedDict):
+    LoRaWAN: NotRequired[ReadOnly[LoRaWANSendDataToDeviceTypeDef]]
+    Sidewalk: NotRequired[SidewalkSendDataToDeviceTypeDef]
 
 
 class SendDataToWirelessDeviceRequestTypeDef(TypedDict):
@@ -2093,108 +2383,6 @@ class SendDataToWirelessDeviceRequestTypeDef(TypedDict):
 class SendDataToWirelessDeviceResponseTypeDef(TypedDict):
     MessageId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ServiceProfileTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-
-
-class SessionKeysAbpV1_0_xTypeDef(TypedDict):
-    NwkSKey: NotRequired[str]
-    AppSKey: NotRequired[str]
-
-
-class SessionKeysAbpV1_1TypeDef(TypedDict):
-    FNwkSIntKey: NotRequired[str]
-    SNwkSIntKey: NotRequired[str]
-    NwkSEncKey: NotRequired[str]
-    AppSKey: NotRequired[str]
-
-
-class SidewalkAccountInfoTypeDef(TypedDict):
-    AmazonId: NotRequired[str]
-    AppServerPrivateKey: NotRequired[str]
-
-
-class SidewalkAccountInfoWithFingerprintTypeDef(TypedDict):
-    AmazonId: NotRequired[str]
-    Fingerprint: NotRequired[str]
-    Arn: NotRequired[str]
-
-
-class SidewalkCreateDeviceProfileTypeDef(TypedDict):
-    pass
-
-
-class SidewalkCreateWirelessDeviceTypeDef(TypedDict):
-    DeviceProfileId: NotRequired[str]
-    Positioning: NotRequired[SidewalkPositioningTypeDef]
-    SidewalkManufacturingSn: NotRequired[str]
-
-
-class SidewalkDeviceMetadataTypeDef(TypedDict):
-    Rssi: NotRequired[int]
-    BatteryLevel: NotRequired[BatteryLevelType]
-    Event: NotRequired[EventType]
-    DeviceState: NotRequired[DeviceStateType]
-
-
-class SidewalkDeviceTypeDef(TypedDict):
-    AmazonId: NotRequired[str]
-    SidewalkId: NotRequired[str]
-    SidewalkManufacturingSn: NotRequired[str]
-    DeviceCertificates: NotRequired[list[CertificateListTypeDef]]
-    PrivateKeys: NotRequired[list[CertificateListTypeDef]]
-    DeviceProfileId: NotRequired[str]
-    CertificateId: NotRequired[str]
-    Status: NotRequired[WirelessDeviceSidewalkStatusType]
-    Positioning: NotRequired[SidewalkPositioningTypeDef]
-
-
-class SidewalkEventNotificationConfigurationsTypeDef(TypedDict):
-    AmazonIdEventTopic: NotRequired[EventNotificationTopicStatusType]
-
-
-class SidewalkGetDeviceProfileTypeDef(TypedDict):
-    ApplicationServerPublicKey: NotRequired[str]
-    QualificationStatus: NotRequired[bool]
-    DakCertificateMetadata: NotRequired[list[DakCertificateMetadataTypeDef]]
-
-
-class SidewalkGetStartImportInfoTypeDef(TypedDict):
-    DeviceCreationFileList: NotRequired[list[str]]
-    Role: NotRequired[str]
-    Positioning: NotRequired[SidewalkPositioningTypeDef]
-
-
-class SidewalkListDeviceTypeDef(TypedDict):
-    AmazonId: NotRequired[str]
-    SidewalkId: NotRequired[str]
-    SidewalkManufacturingSn: NotRequired[str]
-    DeviceCertificates: NotRequired[list[CertificateListTypeDef]]
-    DeviceProfileId: NotRequired[str]
-    Status: NotRequired[WirelessDeviceSidewalkStatusType]
-    Positioning: NotRequired[SidewalkPositioningTypeDef]
-
-
-class SidewalkListDevicesForImportInfoTypeDef(TypedDict):
-    Positioning: NotRequired[SidewalkPositioningTypeDef]
-
-
-class SidewalkPositioningTypeDef(TypedDict):
-    DestinationName: NotRequired[str]
-
-
-class SidewalkResourceTypeEventConfigurationTypeDef(TypedDict):
-    WirelessDeviceEventTopic: NotRequired[EventNotificationTopicStatusType]
-
-
-class SidewalkSendDataToDeviceTypeDef(TypedDict):
-    Seq: NotRequired[int]
-    MessageType: NotRequired[MessageTypeType]
-    AckModeRetryDurationSecs: NotRequired[int]
 
 
 class SidewalkSingleStartImportInfoTypeDef(TypedDict):
@@ -2287,33 +2475,6 @@ class StartWirelessDeviceImportTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SummaryMetricConfigurationTypeDef(TypedDict):
-    Status: NotRequired[SummaryMetricConfigurationStatusType]
-
-
-class SummaryMetricQueryResultTypeDef(TypedDict):
-    QueryId: NotRequired[str]
-    QueryStatus: NotRequired[MetricQueryStatusType]
-    Error: NotRequired[str]
-    MetricName: NotRequired[MetricNameType]
-    Dimensions: NotRequired[list[DimensionTypeDef]]
-    AggregationPeriod: NotRequired[AggregationPeriodType]
-    StartTimestamp: NotRequired[datetime]
-    EndTimestamp: NotRequired[datetime]
-    Timestamps: NotRequired[list[datetime]]
-    Values: NotRequired[list[MetricQueryValueTypeDef]]
-    Unit: NotRequired[str]
-
-
-class SummaryMetricQueryTypeDef(TypedDict):
-    QueryId: NotRequired[str]
-    MetricName: NotRequired[MetricNameType]
-    Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
-    AggregationPeriod: NotRequired[AggregationPeriodType]
-    StartTimestamp: NotRequired[ReadOnly[datetime | str]]
-    EndTimestamp: NotRequired[ReadOnly[datetime | str]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -2321,36 +2482,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TdscdmaLocalIdTypeDef(TypedDict):
-    Uarfcn: int
-    CellParams: int
-
-
-class TdscdmaNmrObjTypeDef(TypedDict):
-    Uarfcn: int
-    CellParams: int
-    UtranCid: NotRequired[int]
-    Rscp: NotRequired[int]
-    PathLoss: NotRequired[int]
-
-
-class TdscdmaObjTypeDef(TypedDict):
-    Mcc: int
-    Mnc: int
-    Lac: NotRequired[int]
-    UtranCid: int
-    TdscdmaLocalId: NotRequired[TdscdmaLocalIdTypeDef]
-    TdscdmaTimingAdvance: NotRequired[int]
-    Rscp: NotRequired[int]
-    PathLoss: NotRequired[int]
-    TdscdmaNmr: NotRequired[ReadOnly[Sequence[TdscdmaNmrObjTypeDef]]]
 
 
 class TestWirelessDeviceRequestTypeDef(TypedDict):
@@ -2362,12 +2493,6 @@ class TestWirelessDeviceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TraceContentTypeDef(TypedDict):
-    WirelessDeviceFrameInfo: NotRequired[WirelessDeviceFrameInfoType]
-    LogLevel: NotRequired[LogLevelType]
-    MulticastFrameInfo: NotRequired[MulticastFrameInfoType]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -2375,14 +2500,6 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateAbpV1_0_xTypeDef(TypedDict):
-    FCntStart: NotRequired[int]
-
-
-class UpdateAbpV1_1TypeDef(TypedDict):
-    FCntStart: NotRequired[int]
 
 
 class UpdateDestinationRequestTypeDef(TypedDict):
@@ -2413,11 +2530,6 @@ class UpdateEventConfigurationByResourceTypesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateFPortsTypeDef(TypedDict):
-    Positioning: NotRequired[PositioningTypeDef]
-    Applications: NotRequired[ReadOnly[Sequence[ApplicationConfigTypeDef]]]
-
-
 class UpdateFuotaTaskRequestTypeDef(TypedDict):
     Id: str
     Name: NotRequired[str]
@@ -2433,6 +2545,18 @@ class UpdateFuotaTaskRequestTypeDef(TypedDict):
 
 class UpdateFuotaTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WirelessDeviceLogOptionTypeDef(TypedDict):
+    Type: WirelessDeviceTypeType
+    LogLevel: LogLevelType
+    Events: NotRequired[ReadOnly[Sequence[WirelessDeviceEventLogOptionTypeDef]]]
+
+
+class WirelessGatewayLogOptionTypeDef(TypedDict):
+    Type: WirelessGatewayTypeType
+    LogLevel: LogLevelType
+    Events: NotRequired[ReadOnly[Sequence[WirelessGatewayEventLogOptionTypeDef]]]
 
 
 class UpdateLogLevelsByResourceTypesRequestTypeDef(TypedDict):
@@ -2566,126 +2690,3 @@ class UpdateWirelessGatewayRequestTypeDef(TypedDict):
 
 class UpdateWirelessGatewayResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateWirelessGatewayTaskCreateTypeDef(TypedDict):
-    UpdateDataSource: NotRequired[str]
-    UpdateDataRole: NotRequired[str]
-    LoRaWAN: NotRequired[LoRaWANUpdateGatewayTaskCreateTypeDef]
-
-
-class UpdateWirelessGatewayTaskEntryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    LoRaWAN: NotRequired[LoRaWANUpdateGatewayTaskEntryTypeDef]
-    Arn: NotRequired[str]
-
-
-class WcdmaLocalIdTypeDef(TypedDict):
-    Uarfcndl: int
-    Psc: int
-
-
-class WcdmaNmrObjTypeDef(TypedDict):
-    Uarfcndl: int
-    Psc: int
-    UtranCid: int
-    Rscp: NotRequired[int]
-    PathLoss: NotRequired[int]
-
-
-class WcdmaObjTypeDef(TypedDict):
-    Mcc: int
-    Mnc: int
-    Lac: NotRequired[int]
-    UtranCid: int
-    WcdmaLocalId: NotRequired[WcdmaLocalIdTypeDef]
-    Rscp: NotRequired[int]
-    PathLoss: NotRequired[int]
-    WcdmaNmr: NotRequired[ReadOnly[Sequence[WcdmaNmrObjTypeDef]]]
-
-
-class WiFiAccessPointTypeDef(TypedDict):
-    MacAddress: str
-    Rss: int
-
-
-class WiFiCellularTypeDef(TypedDict):
-    ConfidencePercent: NotRequired[int]
-
-
-class WirelessDeviceEventLogOptionTypeDef(TypedDict):
-    Event: WirelessDeviceEventType
-    LogLevel: LogLevelType
-
-
-class WirelessDeviceImportTaskTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    DestinationName: NotRequired[str]
-    Positioning: NotRequired[PositioningConfigStatusType]
-    Sidewalk: NotRequired[SidewalkGetStartImportInfoTypeDef]
-    CreationTime: NotRequired[datetime]
-    Status: NotRequired[ImportTaskStatusType]
-    StatusReason: NotRequired[str]
-    InitializedImportedDeviceCount: NotRequired[int]
-    PendingImportedDeviceCount: NotRequired[int]
-    OnboardedImportedDeviceCount: NotRequired[int]
-    FailedImportedDeviceCount: NotRequired[int]
-
-
-class WirelessDeviceLogOptionOutputTypeDef(TypedDict):
-    Type: WirelessDeviceTypeType
-    LogLevel: LogLevelType
-    Events: NotRequired[list[WirelessDeviceEventLogOptionTypeDef]]
-
-
-class WirelessDeviceLogOptionTypeDef(TypedDict):
-    Type: WirelessDeviceTypeType
-    LogLevel: LogLevelType
-    Events: NotRequired[ReadOnly[Sequence[WirelessDeviceEventLogOptionTypeDef]]]
-
-
-class WirelessDeviceStatisticsTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Id: NotRequired[str]
-    Type: NotRequired[WirelessDeviceTypeType]
-    Name: NotRequired[str]
-    DestinationName: NotRequired[str]
-    LastUplinkReceivedAt: NotRequired[str]
-    LoRaWAN: NotRequired[LoRaWANListDeviceTypeDef]
-    Sidewalk: NotRequired[SidewalkListDeviceTypeDef]
-    FuotaDeviceStatus: NotRequired[FuotaDeviceStatusType]
-    MulticastDeviceStatus: NotRequired[str]
-    McGroupId: NotRequired[int]
-    Positioning: NotRequired[PositioningConfigStatusType]
-
-
-class WirelessGatewayEventLogOptionTypeDef(TypedDict):
-    Event: WirelessGatewayEventType
-    LogLevel: LogLevelType
-
-
-class WirelessGatewayLogOptionOutputTypeDef(TypedDict):
-    Type: WirelessGatewayTypeType
-    LogLevel: LogLevelType
-    Events: NotRequired[list[WirelessGatewayEventLogOptionTypeDef]]
-
-
-class WirelessGatewayLogOptionTypeDef(TypedDict):
-    Type: WirelessGatewayTypeType
-    LogLevel: LogLevelType
-    Events: NotRequired[ReadOnly[Sequence[WirelessGatewayEventLogOptionTypeDef]]]
-
-
-class WirelessGatewayStatisticsTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    LoRaWAN: NotRequired[LoRaWANGatewayOutputTypeDef]
-    LastUplinkReceivedAt: NotRequired[str]
-
-
-class WirelessMetadataTypeDef(TypedDict):
-    LoRaWAN: NotRequired[ReadOnly[LoRaWANSendDataToDeviceTypeDef]]
-    Sidewalk: NotRequired[SidewalkSendDataToDeviceTypeDef]

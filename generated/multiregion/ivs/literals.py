@@ -2,24 +2,25 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Interactive Video Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ChannelLatencyModeType",
-    "ChannelTypeType",
-    "ContainerFormatType",
-    "MultitrackMaximumResolutionType",
-    "MultitrackPolicyType",
-    "RecordingConfigurationStateType",
-    "RecordingModeType",
-    "RenditionConfigurationRenditionSelectionType",
-    "RenditionConfigurationRenditionType",
-    "StreamHealthType",
-    "StreamStateType",
-    "ThumbnailConfigurationResolutionType",
-    "ThumbnailConfigurationStorageType",
-    "TranscodePresetType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChannelLatencyModeType",
+        "ChannelTypeType",
+        "ContainerFormatType",
+        "MultitrackMaximumResolutionType",
+        "MultitrackPolicyType",
+        "RecordingConfigurationStateType",
+        "RecordingModeType",
+        "RenditionConfigurationRenditionSelectionType",
+        "RenditionConfigurationRenditionType",
+        "StreamHealthType",
+        "StreamStateType",
+        "ThumbnailConfigurationResolutionType",
+        "ThumbnailConfigurationStorageType",
+        "TranscodePresetType",
+    ]
 
 ChannelLatencyModeType = Literal["NORMAL", "LOW"]
 ChannelTypeType = Literal["BASIC", "STANDARD", "ADVANCED_SD", "ADVANCED_HD"]

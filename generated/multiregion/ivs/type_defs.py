@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -35,118 +35,123 @@ from .literals import (
     TranscodePresetType,
 )
 
-__all__ = [
-    "AdConfigurationSummaryTypeDef",
-    "AdConfigurationTypeDef",
-    "AudioConfigurationTypeDef",
-    "BatchErrorTypeDef",
-    "BatchGetChannelRequestTypeDef",
-    "BatchGetChannelResponseTypeDef",
-    "BatchGetStreamKeyRequestTypeDef",
-    "BatchGetStreamKeyResponseTypeDef",
-    "BatchStartViewerSessionRevocationErrorTypeDef",
-    "BatchStartViewerSessionRevocationRequestTypeDef",
-    "BatchStartViewerSessionRevocationResponseTypeDef",
-    "BatchStartViewerSessionRevocationViewerSessionTypeDef",
-    "ChannelSummaryTypeDef",
-    "ChannelTypeDef",
-    "CreateAdConfigurationRequestTypeDef",
-    "CreateAdConfigurationResponseTypeDef",
-    "CreateChannelRequestTypeDef",
-    "CreateChannelResponseTypeDef",
-    "CreatePlaybackRestrictionPolicyRequestTypeDef",
-    "CreatePlaybackRestrictionPolicyResponseTypeDef",
-    "CreateRecordingConfigurationRequestTypeDef",
-    "CreateRecordingConfigurationResponseTypeDef",
-    "CreateStreamKeyRequestTypeDef",
-    "CreateStreamKeyResponseTypeDef",
-    "DeleteAdConfigurationRequestTypeDef",
-    "DeleteChannelRequestTypeDef",
-    "DeletePlaybackKeyPairRequestTypeDef",
-    "DeletePlaybackKeyPairResponseTypeDef",
-    "DeletePlaybackRestrictionPolicyRequestTypeDef",
-    "DeleteRecordingConfigurationRequestTypeDef",
-    "DeleteStreamKeyRequestTypeDef",
-    "DestinationConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAdConfigurationRequestTypeDef",
-    "GetAdConfigurationResponseTypeDef",
-    "GetChannelRequestTypeDef",
-    "GetChannelResponseTypeDef",
-    "GetPlaybackKeyPairRequestTypeDef",
-    "GetPlaybackKeyPairResponseTypeDef",
-    "GetPlaybackRestrictionPolicyRequestTypeDef",
-    "GetPlaybackRestrictionPolicyResponseTypeDef",
-    "GetRecordingConfigurationRequestTypeDef",
-    "GetRecordingConfigurationResponseTypeDef",
-    "GetStreamKeyRequestTypeDef",
-    "GetStreamKeyResponseTypeDef",
-    "GetStreamRequestTypeDef",
-    "GetStreamResponseTypeDef",
-    "GetStreamSessionRequestTypeDef",
-    "GetStreamSessionResponseTypeDef",
-    "ImportPlaybackKeyPairRequestTypeDef",
-    "ImportPlaybackKeyPairResponseTypeDef",
-    "IngestConfigurationTypeDef",
-    "IngestConfigurationsTypeDef",
-    "InsertAdBreakRequestTypeDef",
-    "InsertAdBreakResponseTypeDef",
-    "ListAdConfigurationsRequestTypeDef",
-    "ListAdConfigurationsResponseTypeDef",
-    "ListChannelsRequestTypeDef",
-    "ListChannelsResponseTypeDef",
-    "ListPlaybackKeyPairsRequestTypeDef",
-    "ListPlaybackKeyPairsResponseTypeDef",
-    "ListPlaybackRestrictionPoliciesRequestTypeDef",
-    "ListPlaybackRestrictionPoliciesResponseTypeDef",
-    "ListRecordingConfigurationsRequestTypeDef",
-    "ListRecordingConfigurationsResponseTypeDef",
-    "ListStreamKeysRequestTypeDef",
-    "ListStreamKeysResponseTypeDef",
-    "ListStreamSessionsRequestTypeDef",
-    "ListStreamSessionsResponseTypeDef",
-    "ListStreamsRequestTypeDef",
-    "ListStreamsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MediaTailorPlaybackConfigurationTypeDef",
-    "MultitrackInputConfigurationTypeDef",
-    "PlaybackKeyPairSummaryTypeDef",
-    "PlaybackKeyPairTypeDef",
-    "PlaybackRestrictionPolicySummaryTypeDef",
-    "PlaybackRestrictionPolicyTypeDef",
-    "PutMetadataRequestTypeDef",
-    "RecordingConfigurationSummaryTypeDef",
-    "RecordingConfigurationTypeDef",
-    "RenditionConfigurationOutputTypeDef",
-    "RenditionConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DestinationConfigurationTypeDef",
-    "SrtTypeDef",
-    "StartViewerSessionRevocationRequestTypeDef",
-    "StartViewerSessionRevocationResponseTypeDef",
-    "StopStreamRequestTypeDef",
-    "StopStreamResponseTypeDef",
-    "StreamEventTypeDef",
-    "StreamFiltersTypeDef",
-    "StreamKeySummaryTypeDef",
-    "StreamKeyTypeDef",
-    "StreamSessionSummaryTypeDef",
-    "StreamSessionTypeDef",
-    "StreamSummaryTypeDef",
-    "StreamTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "ThumbnailConfigurationOutputTypeDef",
-    "ThumbnailConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateChannelRequestTypeDef",
-    "UpdateChannelResponseTypeDef",
-    "UpdatePlaybackRestrictionPolicyRequestTypeDef",
-    "UpdatePlaybackRestrictionPolicyResponseTypeDef",
-    "VideoConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AdConfigurationSummaryTypeDef",
+        "AdConfigurationTypeDef",
+        "AudioConfigurationTypeDef",
+        "BatchErrorTypeDef",
+        "BatchGetChannelRequestTypeDef",
+        "BatchGetChannelResponseTypeDef",
+        "BatchGetStreamKeyRequestTypeDef",
+        "BatchGetStreamKeyResponseTypeDef",
+        "BatchStartViewerSessionRevocationErrorTypeDef",
+        "BatchStartViewerSessionRevocationRequestTypeDef",
+        "BatchStartViewerSessionRevocationResponseTypeDef",
+        "BatchStartViewerSessionRevocationViewerSessionTypeDef",
+        "ChannelSummaryTypeDef",
+        "ChannelTypeDef",
+        "CreateAdConfigurationRequestTypeDef",
+        "CreateAdConfigurationResponseTypeDef",
+        "CreateChannelRequestTypeDef",
+        "CreateChannelResponseTypeDef",
+        "CreatePlaybackRestrictionPolicyRequestTypeDef",
+        "CreatePlaybackRestrictionPolicyResponseTypeDef",
+        "CreateRecordingConfigurationRequestTypeDef",
+        "CreateRecordingConfigurationResponseTypeDef",
+        "CreateStreamKeyRequestTypeDef",
+        "CreateStreamKeyResponseTypeDef",
+        "DeleteAdConfigurationRequestTypeDef",
+        "DeleteChannelRequestTypeDef",
+        "DeletePlaybackKeyPairRequestTypeDef",
+        "DeletePlaybackKeyPairResponseTypeDef",
+        "DeletePlaybackRestrictionPolicyRequestTypeDef",
+        "DeleteRecordingConfigurationRequestTypeDef",
+        "DeleteStreamKeyRequestTypeDef",
+        "DestinationConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAdConfigurationRequestTypeDef",
+        "GetAdConfigurationResponseTypeDef",
+        "GetChannelRequestTypeDef",
+        "GetChannelResponseTypeDef",
+        "GetPlaybackKeyPairRequestTypeDef",
+        "GetPlaybackKeyPairResponseTypeDef",
+        "GetPlaybackRestrictionPolicyRequestTypeDef",
+        "GetPlaybackRestrictionPolicyResponseTypeDef",
+        "GetRecordingConfigurationRequestTypeDef",
+        "GetRecordingConfigurationResponseTypeDef",
+        "GetStreamKeyRequestTypeDef",
+        "GetStreamKeyResponseTypeDef",
+        "GetStreamRequestTypeDef",
+        "GetStreamResponseTypeDef",
+        "GetStreamSessionRequestTypeDef",
+        "GetStreamSessionResponseTypeDef",
+        "ImportPlaybackKeyPairRequestTypeDef",
+        "ImportPlaybackKeyPairResponseTypeDef",
+        "IngestConfigurationTypeDef",
+        "IngestConfigurationsTypeDef",
+        "InsertAdBreakRequestTypeDef",
+        "InsertAdBreakResponseTypeDef",
+        "ListAdConfigurationsRequestTypeDef",
+        "ListAdConfigurationsResponseTypeDef",
+        "ListChannelsRequestTypeDef",
+        "ListChannelsResponseTypeDef",
+        "ListPlaybackKeyPairsRequestTypeDef",
+        "ListPlaybackKeyPairsResponseTypeDef",
+        "ListPlaybackRestrictionPoliciesRequestTypeDef",
+        "ListPlaybackRestrictionPoliciesResponseTypeDef",
+        "ListRecordingConfigurationsRequestTypeDef",
+        "ListRecordingConfigurationsResponseTypeDef",
+        "ListStreamKeysRequestTypeDef",
+        "ListStreamKeysResponseTypeDef",
+        "ListStreamSessionsRequestTypeDef",
+        "ListStreamSessionsResponseTypeDef",
+        "ListStreamsRequestTypeDef",
+        "ListStreamsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MediaTailorPlaybackConfigurationTypeDef",
+        "MultitrackInputConfigurationTypeDef",
+        "PlaybackKeyPairSummaryTypeDef",
+        "PlaybackKeyPairTypeDef",
+        "PlaybackRestrictionPolicySummaryTypeDef",
+        "PlaybackRestrictionPolicyTypeDef",
+        "PutMetadataRequestTypeDef",
+        "RecordingConfigurationSummaryTypeDef",
+        "RecordingConfigurationTypeDef",
+        "RenditionConfigurationOutputTypeDef",
+        "RenditionConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DestinationConfigurationTypeDef",
+        "SrtTypeDef",
+        "StartViewerSessionRevocationRequestTypeDef",
+        "StartViewerSessionRevocationResponseTypeDef",
+        "StopStreamRequestTypeDef",
+        "StopStreamResponseTypeDef",
+        "StreamEventTypeDef",
+        "StreamFiltersTypeDef",
+        "StreamKeySummaryTypeDef",
+        "StreamKeyTypeDef",
+        "StreamSessionSummaryTypeDef",
+        "StreamSessionTypeDef",
+        "StreamSummaryTypeDef",
+        "StreamTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "ThumbnailConfigurationOutputTypeDef",
+        "ThumbnailConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateChannelRequestTypeDef",
+        "UpdateChannelResponseTypeDef",
+        "UpdatePlaybackRestrictionPolicyRequestTypeDef",
+        "UpdatePlaybackRestrictionPolicyResponseTypeDef",
+        "VideoConfigurationTypeDef",
+    ]
+
+
+class MediaTailorPlaybackConfigurationTypeDef(TypedDict):
+    playbackConfigurationArn: NotRequired[str]
 
 
 class AdConfigurationSummaryTypeDef(TypedDict):
@@ -181,6 +186,36 @@ class BatchGetChannelRequestTypeDef(TypedDict):
     arns: ReadOnly[Sequence[str]]
 
 
+class MultitrackInputConfigurationTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    policy: NotRequired[MultitrackPolicyType]
+    maximumResolution: NotRequired[MultitrackMaximumResolutionType]
+
+
+class SrtTypeDef(TypedDict):
+    endpoint: NotRequired[str]
+    passphrase: NotRequired[str]
+
+
+class ChannelTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    latencyMode: NotRequired[ChannelLatencyModeType]
+    type: NotRequired[ChannelTypeType]
+    recordingConfigurationArn: NotRequired[str]
+    ingestEndpoint: NotRequired[str]
+    playbackUrl: NotRequired[str]
+    authorized: NotRequired[bool]
+    tags: NotRequired[dict[str, str]]
+    insecureIngest: NotRequired[bool]
+    preset: NotRequired[TranscodePresetType]
+    srt: NotRequired[SrtTypeDef]
+    playbackRestrictionPolicyArn: NotRequired[str]
+    multitrackInputConfiguration: NotRequired[MultitrackInputConfigurationTypeDef]
+    containerFormat: NotRequired[ContainerFormatType]
+    adConfigurationArn: NotRequired[str]
+
+
 class BatchGetChannelResponseTypeDef(TypedDict):
     accessControlAllowOrigin: NotRequired[str]
     accessControlExposeHeaders: NotRequired[str]
@@ -196,6 +231,13 @@ class BatchGetChannelResponseTypeDef(TypedDict):
 
 class BatchGetStreamKeyRequestTypeDef(TypedDict):
     arns: ReadOnly[Sequence[str]]
+
+
+class StreamKeyTypeDef(TypedDict):
+    arn: NotRequired[str]
+    value: NotRequired[str]
+    channelArn: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
 
 
 class BatchGetStreamKeyResponseTypeDef(TypedDict):
@@ -218,6 +260,12 @@ class BatchStartViewerSessionRevocationErrorTypeDef(TypedDict):
     message: NotRequired[str]
 
 
+class BatchStartViewerSessionRevocationViewerSessionTypeDef(TypedDict):
+    channelArn: str
+    viewerId: str
+    viewerSessionVersionsLessThanOrEqualTo: NotRequired[int]
+
+
 class BatchStartViewerSessionRevocationRequestTypeDef(TypedDict):
     viewerSessions: ReadOnly[
         Sequence[BatchStartViewerSessionRevocationViewerSessionTypeDef]
@@ -236,12 +284,6 @@ class BatchStartViewerSessionRevocationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class BatchStartViewerSessionRevocationViewerSessionTypeDef(TypedDict):
-    channelArn: str
-    viewerId: str
-    viewerSessionVersionsLessThanOrEqualTo: NotRequired[int]
-
-
 class ChannelSummaryTypeDef(TypedDict):
     arn: NotRequired[str]
     name: NotRequired[str]
@@ -253,25 +295,6 @@ class ChannelSummaryTypeDef(TypedDict):
     type: NotRequired[ChannelTypeType]
     preset: NotRequired[TranscodePresetType]
     playbackRestrictionPolicyArn: NotRequired[str]
-    adConfigurationArn: NotRequired[str]
-
-
-class ChannelTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    latencyMode: NotRequired[ChannelLatencyModeType]
-    type: NotRequired[ChannelTypeType]
-    recordingConfigurationArn: NotRequired[str]
-    ingestEndpoint: NotRequired[str]
-    playbackUrl: NotRequired[str]
-    authorized: NotRequired[bool]
-    tags: NotRequired[dict[str, str]]
-    insecureIngest: NotRequired[bool]
-    preset: NotRequired[TranscodePresetType]
-    srt: NotRequired[SrtTypeDef]
-    playbackRestrictionPolicyArn: NotRequired[str]
-    multitrackInputConfiguration: NotRequired[MultitrackInputConfigurationTypeDef]
-    containerFormat: NotRequired[ContainerFormatType]
     adConfigurationArn: NotRequired[str]
 
 
@@ -317,9 +340,38 @@ class CreatePlaybackRestrictionPolicyRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class PlaybackRestrictionPolicyTypeDef(TypedDict):
+    arn: str
+    allowedCountries: list[str]
+    allowedOrigins: list[str]
+    enableStrictOriginEnforcement: NotRequired[bool]
+    name: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
 class CreatePlaybackRestrictionPolicyResponseTypeDef(TypedDict):
     playbackRestrictionPolicy: NotRequired[PlaybackRestrictionPolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3DestinationConfigurationTypeDef(TypedDict):
+    bucketName: str
+
+
+class DestinationConfigurationTypeDef(TypedDict):
+    s3: NotRequired[S3DestinationConfigurationTypeDef]
+
+
+class RenditionConfigurationTypeDef(TypedDict):
+    renditionSelection: NotRequired[RenditionConfigurationRenditionSelectionType]
+    renditions: NotRequired[ReadOnly[Sequence[RenditionConfigurationRenditionType]]]
+
+
+class ThumbnailConfigurationTypeDef(TypedDict):
+    recordingMode: NotRequired[RecordingModeType]
+    targetIntervalSeconds: NotRequired[int]
+    resolution: NotRequired[ThumbnailConfigurationResolutionType]
+    storage: NotRequired[ReadOnly[Sequence[ThumbnailConfigurationStorageType]]]
 
 
 class CreateRecordingConfigurationRequestTypeDef(TypedDict):
@@ -329,6 +381,29 @@ class CreateRecordingConfigurationRequestTypeDef(TypedDict):
     thumbnailConfiguration: NotRequired[ReadOnly[ThumbnailConfigurationTypeDef]]
     recordingReconnectWindowSeconds: NotRequired[int]
     renditionConfiguration: NotRequired[ReadOnly[RenditionConfigurationTypeDef]]
+
+
+class RenditionConfigurationOutputTypeDef(TypedDict):
+    renditionSelection: NotRequired[RenditionConfigurationRenditionSelectionType]
+    renditions: NotRequired[list[RenditionConfigurationRenditionType]]
+
+
+class ThumbnailConfigurationOutputTypeDef(TypedDict):
+    recordingMode: NotRequired[RecordingModeType]
+    targetIntervalSeconds: NotRequired[int]
+    resolution: NotRequired[ThumbnailConfigurationResolutionType]
+    storage: NotRequired[list[ThumbnailConfigurationStorageType]]
+
+
+class RecordingConfigurationTypeDef(TypedDict):
+    arn: str
+    name: NotRequired[str]
+    destinationConfiguration: DestinationConfigurationTypeDef
+    state: RecordingConfigurationStateType
+    tags: NotRequired[dict[str, str]]
+    thumbnailConfiguration: NotRequired[ThumbnailConfigurationOutputTypeDef]
+    recordingReconnectWindowSeconds: NotRequired[int]
+    renditionConfiguration: NotRequired[RenditionConfigurationOutputTypeDef]
 
 
 class CreateRecordingConfigurationResponseTypeDef(TypedDict):
@@ -374,10 +449,6 @@ class DeleteStreamKeyRequestTypeDef(TypedDict):
     arn: str
 
 
-class DestinationConfigurationTypeDef(TypedDict):
-    s3: NotRequired[S3DestinationConfigurationTypeDef]
-
-
 class GetAdConfigurationRequestTypeDef(TypedDict):
     arn: str
 
@@ -398,6 +469,13 @@ class GetChannelResponseTypeDef(TypedDict):
 
 class GetPlaybackKeyPairRequestTypeDef(TypedDict):
     arn: str
+
+
+class PlaybackKeyPairTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    fingerprint: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
 
 
 class GetPlaybackKeyPairResponseTypeDef(TypedDict):
@@ -436,6 +514,16 @@ class GetStreamRequestTypeDef(TypedDict):
     channelArn: str
 
 
+class StreamTypeDef(TypedDict):
+    channelArn: NotRequired[str]
+    streamId: NotRequired[str]
+    playbackUrl: NotRequired[str]
+    startTime: NotRequired[datetime]
+    state: NotRequired[StreamStateType]
+    health: NotRequired[StreamHealthType]
+    viewerCount: NotRequired[int]
+
+
 class GetStreamResponseTypeDef(TypedDict):
     stream: NotRequired[StreamTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -444,6 +532,48 @@ class GetStreamResponseTypeDef(TypedDict):
 class GetStreamSessionRequestTypeDef(TypedDict):
     channelArn: str
     streamId: NotRequired[str]
+
+
+class VideoConfigurationTypeDef(TypedDict):
+    avcProfile: NotRequired[str]
+    avcLevel: NotRequired[str]
+    codec: NotRequired[str]
+    encoder: NotRequired[str]
+    targetBitrate: NotRequired[int]
+    targetFramerate: NotRequired[int]
+    videoHeight: NotRequired[int]
+    videoWidth: NotRequired[int]
+    level: NotRequired[str]
+    track: NotRequired[str]
+    profile: NotRequired[str]
+
+
+class IngestConfigurationTypeDef(TypedDict):
+    video: NotRequired[VideoConfigurationTypeDef]
+    audio: NotRequired[AudioConfigurationTypeDef]
+
+
+class IngestConfigurationsTypeDef(TypedDict):
+    videoConfigurations: list[VideoConfigurationTypeDef]
+    audioConfigurations: list[AudioConfigurationTypeDef]
+
+
+class StreamEventTypeDef(TypedDict):
+    name: NotRequired[str]
+    type: NotRequired[str]
+    eventTime: NotRequired[datetime]
+    code: NotRequired[str]
+
+
+class StreamSessionTypeDef(TypedDict):
+    streamId: NotRequired[str]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    channel: NotRequired[ChannelTypeDef]
+    ingestConfiguration: NotRequired[IngestConfigurationTypeDef]
+    ingestConfigurations: NotRequired[IngestConfigurationsTypeDef]
+    recordingConfiguration: NotRequired[RecordingConfigurationTypeDef]
+    truncatedEvents: NotRequired[list[StreamEventTypeDef]]
 
 
 class GetStreamSessionResponseTypeDef(TypedDict):
@@ -460,16 +590,6 @@ class ImportPlaybackKeyPairRequestTypeDef(TypedDict):
 class ImportPlaybackKeyPairResponseTypeDef(TypedDict):
     keyPair: NotRequired[PlaybackKeyPairTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IngestConfigurationTypeDef(TypedDict):
-    video: NotRequired[VideoConfigurationTypeDef]
-    audio: NotRequired[AudioConfigurationTypeDef]
-
-
-class IngestConfigurationsTypeDef(TypedDict):
-    videoConfigurations: list[VideoConfigurationTypeDef]
-    audioConfigurations: list[AudioConfigurationTypeDef]
 
 
 class InsertAdBreakRequestTypeDef(TypedDict):
@@ -513,6 +633,12 @@ class ListPlaybackKeyPairsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PlaybackKeyPairSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
 class ListPlaybackKeyPairsResponseTypeDef(TypedDict):
     keyPairs: list[PlaybackKeyPairSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -524,6 +650,15 @@ class ListPlaybackRestrictionPoliciesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PlaybackRestrictionPolicySummaryTypeDef(TypedDict):
+    arn: str
+    allowedCountries: list[str]
+    allowedOrigins: list[str]
+    enableStrictOriginEnforcement: NotRequired[bool]
+    name: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
 class ListPlaybackRestrictionPoliciesResponseTypeDef(TypedDict):
     playbackRestrictionPolicies: list[PlaybackRestrictionPolicySummaryTypeDef]
     nextToken: NotRequired[str]
@@ -533,6 +668,14 @@ class ListPlaybackRestrictionPoliciesResponseTypeDef(TypedDict):
 class ListRecordingConfigurationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class RecordingConfigurationSummaryTypeDef(TypedDict):
+    arn: str
+    name: NotRequired[str]
+    destinationConfiguration: DestinationConfigurationTypeDef
+    state: RecordingConfigurationStateType
+    tags: NotRequired[dict[str, str]]
 
 
 class ListRecordingConfigurationsResponseTypeDef(TypedDict):
@@ -547,6 +690,12 @@ class ListStreamKeysRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class StreamKeySummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    channelArn: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
 class ListStreamKeysResponseTypeDef(TypedDict):
     streamKeys: list[StreamKeySummaryTypeDef]
     nextToken: NotRequired[str]
@@ -559,16 +708,36 @@ class ListStreamSessionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class StreamSessionSummaryTypeDef(TypedDict):
+    streamId: NotRequired[str]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    hasErrorEvent: NotRequired[bool]
+
+
 class ListStreamSessionsResponseTypeDef(TypedDict):
     streamSessions: list[StreamSessionSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StreamFiltersTypeDef(TypedDict):
+    health: NotRequired[StreamHealthType]
+
+
 class ListStreamsRequestTypeDef(TypedDict):
     filterBy: NotRequired[StreamFiltersTypeDef]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class StreamSummaryTypeDef(TypedDict):
+    channelArn: NotRequired[str]
+    streamId: NotRequired[str]
+    state: NotRequired[StreamStateType]
+    health: NotRequired[StreamHealthType]
+    viewerCount: NotRequired[int]
+    startTime: NotRequired[datetime]
 
 
 class ListStreamsResponseTypeDef(TypedDict):
@@ -586,88 +755,9 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MediaTailorPlaybackConfigurationTypeDef(TypedDict):
-    playbackConfigurationArn: NotRequired[str]
-
-
-class MultitrackInputConfigurationTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    policy: NotRequired[MultitrackPolicyType]
-    maximumResolution: NotRequired[MultitrackMaximumResolutionType]
-
-
-class PlaybackKeyPairSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-
-
-class PlaybackKeyPairTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    fingerprint: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-
-
-class PlaybackRestrictionPolicySummaryTypeDef(TypedDict):
-    arn: str
-    allowedCountries: list[str]
-    allowedOrigins: list[str]
-    enableStrictOriginEnforcement: NotRequired[bool]
-    name: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-
-
-class PlaybackRestrictionPolicyTypeDef(TypedDict):
-    arn: str
-    allowedCountries: list[str]
-    allowedOrigins: list[str]
-    enableStrictOriginEnforcement: NotRequired[bool]
-    name: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-
-
 class PutMetadataRequestTypeDef(TypedDict):
     channelArn: str
     metadata: str
-
-
-class RecordingConfigurationSummaryTypeDef(TypedDict):
-    arn: str
-    name: NotRequired[str]
-    destinationConfiguration: DestinationConfigurationTypeDef
-    state: RecordingConfigurationStateType
-    tags: NotRequired[dict[str, str]]
-
-
-class RecordingConfigurationTypeDef(TypedDict):
-    arn: str
-    name: NotRequired[str]
-    destinationConfiguration: DestinationConfigurationTypeDef
-    state: RecordingConfigurationStateType
-    tags: NotRequired[dict[str, str]]
-    thumbnailConfiguration: NotRequired[ThumbnailConfigurationOutputTypeDef]
-    recordingReconnectWindowSeconds: NotRequired[int]
-    renditionConfiguration: NotRequired[RenditionConfigurationOutputTypeDef]
-
-
-class RenditionConfigurationOutputTypeDef(TypedDict):
-    renditionSelection: NotRequired[RenditionConfigurationRenditionSelectionType]
-    renditions: NotRequired[list[RenditionConfigurationRenditionType]]
-
-
-class RenditionConfigurationTypeDef(TypedDict):
-    renditionSelection: NotRequired[RenditionConfigurationRenditionSelectionType]
-    renditions: NotRequired[ReadOnly[Sequence[RenditionConfigurationRenditionType]]]
-
-
-class S3DestinationConfigurationTypeDef(TypedDict):
-    bucketName: str
-
-
-class SrtTypeDef(TypedDict):
-    endpoint: NotRequired[str]
-    passphrase: NotRequired[str]
 
 
 class StartViewerSessionRevocationRequestTypeDef(TypedDict):
@@ -688,67 +778,6 @@ class StopStreamResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StreamEventTypeDef(TypedDict):
-    name: NotRequired[str]
-    type: NotRequired[str]
-    eventTime: NotRequired[datetime]
-    code: NotRequired[str]
-
-
-class StreamFiltersTypeDef(TypedDict):
-    health: NotRequired[StreamHealthType]
-
-
-class StreamKeySummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    channelArn: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-
-
-class StreamKeyTypeDef(TypedDict):
-    arn: NotRequired[str]
-    value: NotRequired[str]
-    channelArn: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-
-
-class StreamSessionSummaryTypeDef(TypedDict):
-    streamId: NotRequired[str]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    hasErrorEvent: NotRequired[bool]
-
-
-class StreamSessionTypeDef(TypedDict):
-    streamId: NotRequired[str]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    channel: NotRequired[ChannelTypeDef]
-    ingestConfiguration: NotRequired[IngestConfigurationTypeDef]
-    ingestConfigurations: NotRequired[IngestConfigurationsTypeDef]
-    recordingConfiguration: NotRequired[RecordingConfigurationTypeDef]
-    truncatedEvents: NotRequired[list[StreamEventTypeDef]]
-
-
-class StreamSummaryTypeDef(TypedDict):
-    channelArn: NotRequired[str]
-    streamId: NotRequired[str]
-    state: NotRequired[StreamStateType]
-    health: NotRequired[StreamHealthType]
-    viewerCount: NotRequired[int]
-    startTime: NotRequired[datetime]
-
-
-class StreamTypeDef(TypedDict):
-    channelArn: NotRequired[str]
-    streamId: NotRequired[str]
-    playbackUrl: NotRequired[str]
-    startTime: NotRequired[datetime]
-    state: NotRequired[StreamStateType]
-    health: NotRequired[StreamHealthType]
-    viewerCount: NotRequired[int]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -756,20 +785,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ThumbnailConfigurationOutputTypeDef(TypedDict):
-    recordingMode: NotRequired[RecordingModeType]
-    targetIntervalSeconds: NotRequired[int]
-    resolution: NotRequired[ThumbnailConfigurationResolutionType]
-    storage: NotRequired[list[ThumbnailConfigurationStorageType]]
-
-
-class ThumbnailConfigurationTypeDef(TypedDict):
-    recordingMode: NotRequired[RecordingModeType]
-    targetIntervalSeconds: NotRequired[int]
-    resolution: NotRequired[ThumbnailConfigurationResolutionType]
-    storage: NotRequired[ReadOnly[Sequence[ThumbnailConfigurationStorageType]]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -812,17 +827,3 @@ class UpdatePlaybackRestrictionPolicyRequestTypeDef(TypedDict):
 class UpdatePlaybackRestrictionPolicyResponseTypeDef(TypedDict):
     playbackRestrictionPolicy: NotRequired[PlaybackRestrictionPolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VideoConfigurationTypeDef(TypedDict):
-    avcProfile: NotRequired[str]
-    avcLevel: NotRequired[str]
-    codec: NotRequired[str]
-    encoder: NotRequired[str]
-    targetBitrate: NotRequired[int]
-    targetFramerate: NotRequired[int]
-    videoHeight: NotRequired[int]
-    videoWidth: NotRequired[int]
-    level: NotRequired[str]
-    track: NotRequired[str]
-    profile: NotRequired[str]

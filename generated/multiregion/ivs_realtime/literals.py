@@ -2,31 +2,32 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Interactive Video Service RealTime: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CompositionStateType",
-    "DestinationStateType",
-    "EventErrorCodeType",
-    "EventNameType",
-    "IngestConfigurationStateType",
-    "IngestProtocolType",
-    "ParticipantProtocolType",
-    "ParticipantRecordingFilterByRecordingStateType",
-    "ParticipantRecordingMediaTypeType",
-    "ParticipantRecordingStateType",
-    "ParticipantStateType",
-    "ParticipantTokenCapabilityType",
-    "PipBehaviorType",
-    "PipPositionType",
-    "RecordingConfigurationFormatType",
-    "ReplicationStateType",
-    "ReplicationTypeType",
-    "ThumbnailRecordingModeType",
-    "ThumbnailStorageTypeType",
-    "VideoAspectRatioType",
-    "VideoFillModeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CompositionStateType",
+        "DestinationStateType",
+        "EventErrorCodeType",
+        "EventNameType",
+        "IngestConfigurationStateType",
+        "IngestProtocolType",
+        "ParticipantProtocolType",
+        "ParticipantRecordingFilterByRecordingStateType",
+        "ParticipantRecordingMediaTypeType",
+        "ParticipantRecordingStateType",
+        "ParticipantStateType",
+        "ParticipantTokenCapabilityType",
+        "PipBehaviorType",
+        "PipPositionType",
+        "RecordingConfigurationFormatType",
+        "ReplicationStateType",
+        "ReplicationTypeType",
+        "ThumbnailRecordingModeType",
+        "ThumbnailStorageTypeType",
+        "VideoAspectRatioType",
+        "VideoFillModeType",
+    ]
 
 CompositionStateType = Literal["STARTING", "ACTIVE", "STOPPING", "FAILED", "STOPPED"]
 DestinationStateType = Literal[

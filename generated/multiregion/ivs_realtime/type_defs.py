@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -42,134 +42,145 @@ from .literals import (
     VideoFillModeType,
 )
 
-__all__ = [
-    "AutoParticipantRecordingConfigurationOutputTypeDef",
-    "AutoParticipantRecordingConfigurationTypeDef",
-    "ChannelDestinationConfigurationTypeDef",
-    "CompositionRecordingHlsConfigurationTypeDef",
-    "CompositionSummaryTypeDef",
-    "CompositionThumbnailConfigurationOutputTypeDef",
-    "CompositionThumbnailConfigurationTypeDef",
-    "CompositionTypeDef",
-    "CreateEncoderConfigurationRequestTypeDef",
-    "CreateEncoderConfigurationResponseTypeDef",
-    "CreateIngestConfigurationRequestTypeDef",
-    "CreateIngestConfigurationResponseTypeDef",
-    "CreateParticipantTokenRequestTypeDef",
-    "CreateParticipantTokenResponseTypeDef",
-    "CreateStageRequestTypeDef",
-    "CreateStageResponseTypeDef",
-    "CreateStorageConfigurationRequestTypeDef",
-    "CreateStorageConfigurationResponseTypeDef",
-    "DeleteEncoderConfigurationRequestTypeDef",
-    "DeleteEncoderConfigurationResponseTypeDef",
-    "DeleteIngestConfigurationRequestTypeDef",
-    "DeleteIngestConfigurationResponseTypeDef",
-    "DeletePublicKeyRequestTypeDef",
-    "DeletePublicKeyResponseTypeDef",
-    "DeleteStageRequestTypeDef",
-    "DeleteStageResponseTypeDef",
-    "DeleteStorageConfigurationRequestTypeDef",
-    "DeleteStorageConfigurationResponseTypeDef",
-    "DestinationConfigurationOutputTypeDef",
-    "DestinationConfigurationTypeDef",
-    "DestinationDetailTypeDef",
-    "DestinationSummaryTypeDef",
-    "DestinationTypeDef",
-    "DisconnectParticipantRequestTypeDef",
-    "DisconnectParticipantResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncoderConfigurationSummaryTypeDef",
-    "EncoderConfigurationTypeDef",
-    "EventTypeDef",
-    "ExchangedParticipantTokenTypeDef",
-    "GetCompositionRequestTypeDef",
-    "GetCompositionResponseTypeDef",
-    "GetEncoderConfigurationRequestTypeDef",
-    "GetEncoderConfigurationResponseTypeDef",
-    "GetIngestConfigurationRequestTypeDef",
-    "GetIngestConfigurationResponseTypeDef",
-    "GetParticipantRequestTypeDef",
-    "GetParticipantResponseTypeDef",
-    "GetPublicKeyRequestTypeDef",
-    "GetPublicKeyResponseTypeDef",
-    "GetStageRequestTypeDef",
-    "GetStageResponseTypeDef",
-    "GetStageSessionRequestTypeDef",
-    "GetStageSessionResponseTypeDef",
-    "GetStorageConfigurationRequestTypeDef",
-    "GetStorageConfigurationResponseTypeDef",
-    "GridConfigurationTypeDef",
-    "ImportPublicKeyRequestTypeDef",
-    "ImportPublicKeyResponseTypeDef",
-    "IngestConfigurationSummaryTypeDef",
-    "IngestConfigurationTypeDef",
-    "LayoutConfigurationTypeDef",
-    "ListCompositionsRequestTypeDef",
-    "ListCompositionsResponseTypeDef",
-    "ListEncoderConfigurationsRequestTypeDef",
-    "ListEncoderConfigurationsResponseTypeDef",
-    "ListIngestConfigurationsRequestTypeDef",
-    "ListIngestConfigurationsResponseTypeDef",
-    "ListParticipantEventsRequestTypeDef",
-    "ListParticipantEventsResponseTypeDef",
-    "ListParticipantReplicasRequestTypeDef",
-    "ListParticipantReplicasResponseTypeDef",
-    "ListParticipantsRequestTypeDef",
-    "ListParticipantsResponseTypeDef",
-    "ListPublicKeysRequestTypeDef",
-    "ListPublicKeysResponseTypeDef",
-    "ListStageSessionsRequestTypeDef",
-    "ListStageSessionsResponseTypeDef",
-    "ListStagesRequestTypeDef",
-    "ListStagesResponseTypeDef",
-    "ListStorageConfigurationsRequestTypeDef",
-    "ListStorageConfigurationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ParticipantRecordingHlsConfigurationTypeDef",
-    "ParticipantReplicaTypeDef",
-    "ParticipantSummaryTypeDef",
-    "ParticipantThumbnailConfigurationOutputTypeDef",
-    "ParticipantThumbnailConfigurationTypeDef",
-    "ParticipantTokenConfigurationTypeDef",
-    "ParticipantTokenTypeDef",
-    "ParticipantTypeDef",
-    "PipConfigurationTypeDef",
-    "PublicKeySummaryTypeDef",
-    "PublicKeyTypeDef",
-    "RecordingConfigurationTypeDef",
-    "RedundantIngestCredentialTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DestinationConfigurationOutputTypeDef",
-    "S3DestinationConfigurationTypeDef",
-    "S3DetailTypeDef",
-    "S3StorageConfigurationTypeDef",
-    "StageEndpointsTypeDef",
-    "StageSessionSummaryTypeDef",
-    "StageSessionTypeDef",
-    "StageSummaryTypeDef",
-    "StageTypeDef",
-    "StartCompositionRequestTypeDef",
-    "StartCompositionResponseTypeDef",
-    "StartParticipantReplicationRequestTypeDef",
-    "StartParticipantReplicationResponseTypeDef",
-    "StopCompositionRequestTypeDef",
-    "StopCompositionResponseTypeDef",
-    "StopParticipantReplicationRequestTypeDef",
-    "StopParticipantReplicationResponseTypeDef",
-    "StorageConfigurationSummaryTypeDef",
-    "StorageConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateIngestConfigurationRequestTypeDef",
-    "UpdateIngestConfigurationResponseTypeDef",
-    "UpdateStageRequestTypeDef",
-    "UpdateStageResponseTypeDef",
-    "VideoTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AutoParticipantRecordingConfigurationOutputTypeDef",
+        "AutoParticipantRecordingConfigurationTypeDef",
+        "ChannelDestinationConfigurationTypeDef",
+        "CompositionRecordingHlsConfigurationTypeDef",
+        "CompositionSummaryTypeDef",
+        "CompositionThumbnailConfigurationOutputTypeDef",
+        "CompositionThumbnailConfigurationTypeDef",
+        "CompositionTypeDef",
+        "CreateEncoderConfigurationRequestTypeDef",
+        "CreateEncoderConfigurationResponseTypeDef",
+        "CreateIngestConfigurationRequestTypeDef",
+        "CreateIngestConfigurationResponseTypeDef",
+        "CreateParticipantTokenRequestTypeDef",
+        "CreateParticipantTokenResponseTypeDef",
+        "CreateStageRequestTypeDef",
+        "CreateStageResponseTypeDef",
+        "CreateStorageConfigurationRequestTypeDef",
+        "CreateStorageConfigurationResponseTypeDef",
+        "DeleteEncoderConfigurationRequestTypeDef",
+        "DeleteEncoderConfigurationResponseTypeDef",
+        "DeleteIngestConfigurationRequestTypeDef",
+        "DeleteIngestConfigurationResponseTypeDef",
+        "DeletePublicKeyRequestTypeDef",
+        "DeletePublicKeyResponseTypeDef",
+        "DeleteStageRequestTypeDef",
+        "DeleteStageResponseTypeDef",
+        "DeleteStorageConfigurationRequestTypeDef",
+        "DeleteStorageConfigurationResponseTypeDef",
+        "DestinationConfigurationOutputTypeDef",
+        "DestinationConfigurationTypeDef",
+        "DestinationDetailTypeDef",
+        "DestinationSummaryTypeDef",
+        "DestinationTypeDef",
+        "DisconnectParticipantRequestTypeDef",
+        "DisconnectParticipantResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncoderConfigurationSummaryTypeDef",
+        "EncoderConfigurationTypeDef",
+        "EventTypeDef",
+        "ExchangedParticipantTokenTypeDef",
+        "GetCompositionRequestTypeDef",
+        "GetCompositionResponseTypeDef",
+        "GetEncoderConfigurationRequestTypeDef",
+        "GetEncoderConfigurationResponseTypeDef",
+        "GetIngestConfigurationRequestTypeDef",
+        "GetIngestConfigurationResponseTypeDef",
+        "GetParticipantRequestTypeDef",
+        "GetParticipantResponseTypeDef",
+        "GetPublicKeyRequestTypeDef",
+        "GetPublicKeyResponseTypeDef",
+        "GetStageRequestTypeDef",
+        "GetStageResponseTypeDef",
+        "GetStageSessionRequestTypeDef",
+        "GetStageSessionResponseTypeDef",
+        "GetStorageConfigurationRequestTypeDef",
+        "GetStorageConfigurationResponseTypeDef",
+        "GridConfigurationTypeDef",
+        "ImportPublicKeyRequestTypeDef",
+        "ImportPublicKeyResponseTypeDef",
+        "IngestConfigurationSummaryTypeDef",
+        "IngestConfigurationTypeDef",
+        "LayoutConfigurationTypeDef",
+        "ListCompositionsRequestTypeDef",
+        "ListCompositionsResponseTypeDef",
+        "ListEncoderConfigurationsRequestTypeDef",
+        "ListEncoderConfigurationsResponseTypeDef",
+        "ListIngestConfigurationsRequestTypeDef",
+        "ListIngestConfigurationsResponseTypeDef",
+        "ListParticipantEventsRequestTypeDef",
+        "ListParticipantEventsResponseTypeDef",
+        "ListParticipantReplicasRequestTypeDef",
+        "ListParticipantReplicasResponseTypeDef",
+        "ListParticipantsRequestTypeDef",
+        "ListParticipantsResponseTypeDef",
+        "ListPublicKeysRequestTypeDef",
+        "ListPublicKeysResponseTypeDef",
+        "ListStageSessionsRequestTypeDef",
+        "ListStageSessionsResponseTypeDef",
+        "ListStagesRequestTypeDef",
+        "ListStagesResponseTypeDef",
+        "ListStorageConfigurationsRequestTypeDef",
+        "ListStorageConfigurationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ParticipantRecordingHlsConfigurationTypeDef",
+        "ParticipantReplicaTypeDef",
+        "ParticipantSummaryTypeDef",
+        "ParticipantThumbnailConfigurationOutputTypeDef",
+        "ParticipantThumbnailConfigurationTypeDef",
+        "ParticipantTokenConfigurationTypeDef",
+        "ParticipantTokenTypeDef",
+        "ParticipantTypeDef",
+        "PipConfigurationTypeDef",
+        "PublicKeySummaryTypeDef",
+        "PublicKeyTypeDef",
+        "RecordingConfigurationTypeDef",
+        "RedundantIngestCredentialTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DestinationConfigurationOutputTypeDef",
+        "S3DestinationConfigurationTypeDef",
+        "S3DetailTypeDef",
+        "S3StorageConfigurationTypeDef",
+        "StageEndpointsTypeDef",
+        "StageSessionSummaryTypeDef",
+        "StageSessionTypeDef",
+        "StageSummaryTypeDef",
+        "StageTypeDef",
+        "StartCompositionRequestTypeDef",
+        "StartCompositionResponseTypeDef",
+        "StartParticipantReplicationRequestTypeDef",
+        "StartParticipantReplicationResponseTypeDef",
+        "StopCompositionRequestTypeDef",
+        "StopCompositionResponseTypeDef",
+        "StopParticipantReplicationRequestTypeDef",
+        "StopParticipantReplicationResponseTypeDef",
+        "StorageConfigurationSummaryTypeDef",
+        "StorageConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateIngestConfigurationRequestTypeDef",
+        "UpdateIngestConfigurationResponseTypeDef",
+        "UpdateStageRequestTypeDef",
+        "UpdateStageResponseTypeDef",
+        "VideoTypeDef",
+    ]
+
+
+class ParticipantRecordingHlsConfigurationTypeDef(TypedDict):
+    targetSegmentDurationSeconds: NotRequired[int]
+
+
+class ParticipantThumbnailConfigurationOutputTypeDef(TypedDict):
+    targetIntervalSeconds: NotRequired[int]
+    storage: NotRequired[list[ThumbnailStorageTypeType]]
+    recordingMode: NotRequired[ThumbnailRecordingModeType]
 
 
 class AutoParticipantRecordingConfigurationOutputTypeDef(TypedDict):
@@ -179,6 +190,12 @@ class AutoParticipantRecordingConfigurationOutputTypeDef(TypedDict):
     recordingReconnectWindowSeconds: NotRequired[int]
     hlsConfiguration: NotRequired[ParticipantRecordingHlsConfigurationTypeDef]
     recordParticipantReplicas: NotRequired[bool]
+
+
+class ParticipantThumbnailConfigurationTypeDef(TypedDict):
+    targetIntervalSeconds: NotRequired[int]
+    storage: NotRequired[ReadOnly[Sequence[ThumbnailStorageTypeType]]]
+    recordingMode: NotRequired[ThumbnailRecordingModeType]
 
 
 class AutoParticipantRecordingConfigurationTypeDef(TypedDict):
@@ -201,6 +218,13 @@ class CompositionRecordingHlsConfigurationTypeDef(TypedDict):
     targetSegmentDurationSeconds: NotRequired[int]
 
 
+class DestinationSummaryTypeDef(TypedDict):
+    id: str
+    state: DestinationStateType
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+
+
 class CompositionSummaryTypeDef(TypedDict):
     arn: str
     stageArn: str
@@ -221,6 +245,71 @@ class CompositionThumbnailConfigurationTypeDef(TypedDict):
     storage: NotRequired[ReadOnly[Sequence[ThumbnailStorageTypeType]]]
 
 
+class RecordingConfigurationTypeDef(TypedDict):
+    hlsConfiguration: NotRequired[CompositionRecordingHlsConfigurationTypeDef]
+    format: NotRequired[RecordingConfigurationFormatType]
+
+
+class S3DestinationConfigurationOutputTypeDef(TypedDict):
+    storageConfigurationArn: str
+    encoderConfigurationArns: list[str]
+    recordingConfiguration: NotRequired[RecordingConfigurationTypeDef]
+    thumbnailConfigurations: NotRequired[
+        list[CompositionThumbnailConfigurationOutputTypeDef]
+    ]
+
+
+class DestinationConfigurationOutputTypeDef(TypedDict):
+    name: NotRequired[str]
+    channel: NotRequired[ChannelDestinationConfigurationTypeDef]
+    s3: NotRequired[S3DestinationConfigurationOutputTypeDef]
+
+
+class S3DetailTypeDef(TypedDict):
+    recordingPrefix: str
+
+
+class DestinationDetailTypeDef(TypedDict):
+    s3: NotRequired[S3DetailTypeDef]
+
+
+class DestinationTypeDef(TypedDict):
+    id: str
+    state: DestinationStateType
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    configuration: DestinationConfigurationOutputTypeDef
+    detail: NotRequired[DestinationDetailTypeDef]
+
+
+class GridConfigurationTypeDef(TypedDict):
+    featuredParticipantAttribute: NotRequired[str]
+    omitStoppedVideo: NotRequired[bool]
+    videoAspectRatio: NotRequired[VideoAspectRatioType]
+    videoFillMode: NotRequired[VideoFillModeType]
+    gridGap: NotRequired[int]
+    participantOrderAttribute: NotRequired[str]
+
+
+class PipConfigurationTypeDef(TypedDict):
+    featuredParticipantAttribute: NotRequired[str]
+    omitStoppedVideo: NotRequired[bool]
+    videoFillMode: NotRequired[VideoFillModeType]
+    gridGap: NotRequired[int]
+    pipParticipantAttribute: NotRequired[str]
+    pipBehavior: NotRequired[PipBehaviorType]
+    pipOffset: NotRequired[int]
+    pipPosition: NotRequired[PipPositionType]
+    pipWidth: NotRequired[int]
+    pipHeight: NotRequired[int]
+    participantOrderAttribute: NotRequired[str]
+
+
+class LayoutConfigurationTypeDef(TypedDict):
+    grid: NotRequired[GridConfigurationTypeDef]
+    pip: NotRequired[PipConfigurationTypeDef]
+
+
 class CompositionTypeDef(TypedDict):
     arn: str
     stageArn: str
@@ -232,10 +321,24 @@ class CompositionTypeDef(TypedDict):
     endTime: NotRequired[datetime]
 
 
+class VideoTypeDef(TypedDict):
+    width: NotRequired[int]
+    height: NotRequired[int]
+    framerate: NotRequired[float]
+    bitrate: NotRequired[int]
+
+
 class CreateEncoderConfigurationRequestTypeDef(TypedDict):
     name: NotRequired[str]
     video: NotRequired[VideoTypeDef]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class EncoderConfigurationTypeDef(TypedDict):
+    arn: str
+    name: NotRequired[str]
+    video: NotRequired[VideoTypeDef]
+    tags: NotRequired[dict[str, str]]
 
 
 class CreateEncoderConfigurationResponseTypeDef(TypedDict):
@@ -254,6 +357,26 @@ class CreateIngestConfigurationRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class RedundantIngestCredentialTypeDef(TypedDict):
+    participantId: NotRequired[str]
+    streamKey: NotRequired[str]
+
+
+class IngestConfigurationTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: str
+    ingestProtocol: IngestProtocolType
+    streamKey: str
+    stageArn: str
+    participantId: str
+    state: IngestConfigurationStateType
+    userId: NotRequired[str]
+    redundantIngest: NotRequired[bool]
+    redundantIngestCredentials: NotRequired[list[RedundantIngestCredentialTypeDef]]
+    attributes: NotRequired[dict[str, str]]
+    tags: NotRequired[dict[str, str]]
+
+
 class CreateIngestConfigurationResponseTypeDef(TypedDict):
     ingestConfiguration: NotRequired[IngestConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -267,9 +390,26 @@ class CreateParticipantTokenRequestTypeDef(TypedDict):
     capabilities: NotRequired[ReadOnly[Sequence[ParticipantTokenCapabilityType]]]
 
 
+class ParticipantTokenTypeDef(TypedDict):
+    participantId: NotRequired[str]
+    token: NotRequired[str]
+    userId: NotRequired[str]
+    attributes: NotRequired[dict[str, str]]
+    duration: NotRequired[int]
+    capabilities: NotRequired[list[ParticipantTokenCapabilityType]]
+    expirationTime: NotRequired[datetime]
+
+
 class CreateParticipantTokenResponseTypeDef(TypedDict):
     participantToken: NotRequired[ParticipantTokenTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ParticipantTokenConfigurationTypeDef(TypedDict):
+    duration: NotRequired[int]
+    userId: NotRequired[str]
+    attributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    capabilities: NotRequired[ReadOnly[Sequence[ParticipantTokenCapabilityType]]]
 
 
 class CreateStageRequestTypeDef(TypedDict):
@@ -283,16 +423,45 @@ class CreateStageRequestTypeDef(TypedDict):
     ]
 
 
+class StageEndpointsTypeDef(TypedDict):
+    events: NotRequired[str]
+    whip: NotRequired[str]
+    rtmp: NotRequired[str]
+    rtmps: NotRequired[str]
+
+
+class StageTypeDef(TypedDict):
+    arn: str
+    name: NotRequired[str]
+    activeSessionId: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    autoParticipantRecordingConfiguration: NotRequired[
+        AutoParticipantRecordingConfigurationOutputTypeDef
+    ]
+    endpoints: NotRequired[StageEndpointsTypeDef]
+
+
 class CreateStageResponseTypeDef(TypedDict):
     stage: NotRequired[StageTypeDef]
     participantTokens: NotRequired[list[ParticipantTokenTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3StorageConfigurationTypeDef(TypedDict):
+    bucketName: str
+
+
 class CreateStorageConfigurationRequestTypeDef(TypedDict):
     name: NotRequired[str]
     s3: S3StorageConfigurationTypeDef
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class StorageConfigurationTypeDef(TypedDict):
+    arn: str
+    name: NotRequired[str]
+    s3: NotRequired[S3StorageConfigurationTypeDef]
+    tags: NotRequired[dict[str, str]]
 
 
 class CreateStorageConfigurationResponseTypeDef(TypedDict):
@@ -341,36 +510,19 @@ class DeleteStorageConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationConfigurationOutputTypeDef(TypedDict):
-    name: NotRequired[str]
-    channel: NotRequired[ChannelDestinationConfigurationTypeDef]
-    s3: NotRequired[S3DestinationConfigurationOutputTypeDef]
+class S3DestinationConfigurationTypeDef(TypedDict):
+    storageConfigurationArn: str
+    encoderConfigurationArns: ReadOnly[Sequence[str]]
+    recordingConfiguration: NotRequired[RecordingConfigurationTypeDef]
+    thumbnailConfigurations: NotRequired[
+        ReadOnly[Sequence[CompositionThumbnailConfigurationTypeDef]]
+    ]
 
 
 class DestinationConfigurationTypeDef(TypedDict):
     name: NotRequired[str]
     channel: NotRequired[ChannelDestinationConfigurationTypeDef]
     s3: NotRequired[ReadOnly[S3DestinationConfigurationTypeDef]]
-
-
-class DestinationDetailTypeDef(TypedDict):
-    s3: NotRequired[S3DetailTypeDef]
-
-
-class DestinationSummaryTypeDef(TypedDict):
-    id: str
-    state: DestinationStateType
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-
-
-class DestinationTypeDef(TypedDict):
-    id: str
-    state: DestinationStateType
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    configuration: DestinationConfigurationOutputTypeDef
-    detail: NotRequired[DestinationDetailTypeDef]
 
 
 class DisconnectParticipantRequestTypeDef(TypedDict):
@@ -389,11 +541,11 @@ class EncoderConfigurationSummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class EncoderConfigurationTypeDef(TypedDict):
-    arn: str
-    name: NotRequired[str]
-    video: NotRequired[VideoTypeDef]
-    tags: NotRequired[dict[str, str]]
+class ExchangedParticipantTokenTypeDef(TypedDict):
+    capabilities: NotRequired[list[ParticipantTokenCapabilityType]]
+    attributes: NotRequired[dict[str, str]]
+    userId: NotRequired[str]
+    expirationTime: NotRequired[datetime]
 
 
 class EventTypeDef(TypedDict):
@@ -407,13 +559,6 @@ class EventTypeDef(TypedDict):
     replica: NotRequired[bool]
     previousToken: NotRequired[ExchangedParticipantTokenTypeDef]
     newToken: NotRequired[ExchangedParticipantTokenTypeDef]
-
-
-class ExchangedParticipantTokenTypeDef(TypedDict):
-    capabilities: NotRequired[list[ParticipantTokenCapabilityType]]
-    attributes: NotRequired[dict[str, str]]
-    userId: NotRequired[str]
-    expirationTime: NotRequired[datetime]
 
 
 class GetCompositionRequestTypeDef(TypedDict):
@@ -449,6 +594,31 @@ class GetParticipantRequestTypeDef(TypedDict):
     participantId: str
 
 
+class ParticipantTypeDef(TypedDict):
+    participantId: NotRequired[str]
+    userId: NotRequired[str]
+    state: NotRequired[ParticipantStateType]
+    firstJoinTime: NotRequired[datetime]
+    attributes: NotRequired[dict[str, str]]
+    published: NotRequired[bool]
+    ispName: NotRequired[str]
+    osName: NotRequired[str]
+    osVersion: NotRequired[str]
+    browserName: NotRequired[str]
+    browserVersion: NotRequired[str]
+    sdkVersion: NotRequired[str]
+    recordingS3BucketName: NotRequired[str]
+    recordingS3Prefix: NotRequired[str]
+    recordingState: NotRequired[ParticipantRecordingStateType]
+    protocol: NotRequired[ParticipantProtocolType]
+    replicationType: NotRequired[ReplicationTypeType]
+    replicationState: NotRequired[ReplicationStateType]
+    sourceStageArn: NotRequired[str]
+    sourceSessionId: NotRequired[str]
+    redundantIngest: NotRequired[bool]
+    ingestConfigurationArn: NotRequired[str]
+
+
 class GetParticipantResponseTypeDef(TypedDict):
     participant: NotRequired[ParticipantTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -456,6 +626,14 @@ class GetParticipantResponseTypeDef(TypedDict):
 
 class GetPublicKeyRequestTypeDef(TypedDict):
     arn: str
+
+
+class PublicKeyTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    publicKeyMaterial: NotRequired[str]
+    fingerprint: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
 
 
 class GetPublicKeyResponseTypeDef(TypedDict):
@@ -477,6 +655,12 @@ class GetStageSessionRequestTypeDef(TypedDict):
     sessionId: str
 
 
+class StageSessionTypeDef(TypedDict):
+    sessionId: NotRequired[str]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+
+
 class GetStageSessionResponseTypeDef(TypedDict):
     stageSession: NotRequired[StageSessionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -489,15 +673,6 @@ class GetStorageConfigurationRequestTypeDef(TypedDict):
 class GetStorageConfigurationResponseTypeDef(TypedDict):
     storageConfiguration: NotRequired[StorageConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GridConfigurationTypeDef(TypedDict):
-    featuredParticipantAttribute: NotRequired[str]
-    omitStoppedVideo: NotRequired[bool]
-    videoAspectRatio: NotRequired[VideoAspectRatioType]
-    videoFillMode: NotRequired[VideoFillModeType]
-    gridGap: NotRequired[int]
-    participantOrderAttribute: NotRequired[str]
 
 
 class ImportPublicKeyRequestTypeDef(TypedDict):
@@ -520,26 +695,6 @@ class IngestConfigurationSummaryTypeDef(TypedDict):
     state: IngestConfigurationStateType
     userId: NotRequired[str]
     redundantIngest: NotRequired[bool]
-
-
-class IngestConfigurationTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: str
-    ingestProtocol: IngestProtocolType
-    streamKey: str
-    stageArn: str
-    participantId: str
-    state: IngestConfigurationStateType
-    userId: NotRequired[str]
-    redundantIngest: NotRequired[bool]
-    redundantIngestCredentials: NotRequired[list[RedundantIngestCredentialTypeDef]]
-    attributes: NotRequired[dict[str, str]]
-    tags: NotRequired[dict[str, str]]
-
-
-class LayoutConfigurationTypeDef(TypedDict):
-    grid: NotRequired[GridConfigurationTypeDef]
-    pip: NotRequired[PipConfigurationTypeDef]
 
 
 class ListCompositionsRequestTypeDef(TypedDict):
@@ -600,6 +755,15 @@ class ListParticipantReplicasRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class ParticipantReplicaTypeDef(TypedDict):
+    sourceStageArn: str
+    participantId: str
+    sourceSessionId: str
+    destinationStageArn: str
+    destinationSessionId: str
+    replicationState: ReplicationStateType
+
+
 class ListParticipantReplicasResponseTypeDef(TypedDict):
     replicas: list[ParticipantReplicaTypeDef]
     nextToken: NotRequired[str]
@@ -617,79 +781,6 @@ class ListParticipantsRequestTypeDef(TypedDict):
     filterByRecordingState: NotRequired[ParticipantRecordingFilterByRecordingStateType]
 
 
-class ListParticipantsResponseTypeDef(TypedDict):
-    participants: list[ParticipantSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListPublicKeysRequestTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListPublicKeysResponseTypeDef(TypedDict):
-    publicKeys: list[PublicKeySummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListStageSessionsRequestTypeDef(TypedDict):
-    stageArn: str
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListStageSessionsResponseTypeDef(TypedDict):
-    stageSessions: list[StageSessionSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListStagesRequestTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListStagesResponseTypeDef(TypedDict):
-    stages: list[StageSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListStorageConfigurationsRequestTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListStorageConfigurationsResponseTypeDef(TypedDict):
-    storageConfigurations: list[StorageConfigurationSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    resourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    tags: dict[str, str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ParticipantRecordingHlsConfigurationTypeDef(TypedDict):
-    targetSegmentDurationSeconds: NotRequired[int]
-
-
-class ParticipantReplicaTypeDef(TypedDict):
-    sourceStageArn: str
-    participantId: str
-    sourceSessionId: str
-    destinationStageArn: str
-    destinationSessionId: str
-    replicationState: ReplicationStateType
-
-
 class ParticipantSummaryTypeDef(TypedDict):
     participantId: NotRequired[str]
     userId: NotRequired[str]
@@ -705,72 +796,15 @@ class ParticipantSummaryTypeDef(TypedDict):
     ingestConfigurationArn: NotRequired[str]
 
 
-class ParticipantThumbnailConfigurationOutputTypeDef(TypedDict):
-    targetIntervalSeconds: NotRequired[int]
-    storage: NotRequired[list[ThumbnailStorageTypeType]]
-    recordingMode: NotRequired[ThumbnailRecordingModeType]
+class ListParticipantsResponseTypeDef(TypedDict):
+    participants: list[ParticipantSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ParticipantThumbnailConfigurationTypeDef(TypedDict):
-    targetIntervalSeconds: NotRequired[int]
-    storage: NotRequired[ReadOnly[Sequence[ThumbnailStorageTypeType]]]
-    recordingMode: NotRequired[ThumbnailRecordingModeType]
-
-
-class ParticipantTokenConfigurationTypeDef(TypedDict):
-    duration: NotRequired[int]
-    userId: NotRequired[str]
-    attributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    capabilities: NotRequired[ReadOnly[Sequence[ParticipantTokenCapabilityType]]]
-
-
-class ParticipantTokenTypeDef(TypedDict):
-    participantId: NotRequired[str]
-    token: NotRequired[str]
-    userId: NotRequired[str]
-    attributes: NotRequired[dict[str, str]]
-    duration: NotRequired[int]
-    capabilities: NotRequired[list[ParticipantTokenCapabilityType]]
-    expirationTime: NotRequired[datetime]
-
-
-class ParticipantTypeDef(TypedDict):
-    participantId: NotRequired[str]
-    userId: NotRequired[str]
-    state: NotRequired[ParticipantStateType]
-    firstJoinTime: NotRequired[datetime]
-    attributes: NotRequired[dict[str, str]]
-    published: NotRequired[bool]
-    ispName: NotRequired[str]
-    osName: NotRequired[str]
-    osVersion: NotRequired[str]
-    browserName: NotRequired[str]
-    browserVersion: NotRequired[str]
-    sdkVersion: NotRequired[str]
-    recordingS3BucketName: NotRequired[str]
-    recordingS3Prefix: NotRequired[str]
-    recordingState: NotRequired[ParticipantRecordingStateType]
-    protocol: NotRequired[ParticipantProtocolType]
-    replicationType: NotRequired[ReplicationTypeType]
-    replicationState: NotRequired[ReplicationStateType]
-    sourceStageArn: NotRequired[str]
-    sourceSessionId: NotRequired[str]
-    redundantIngest: NotRequired[bool]
-    ingestConfigurationArn: NotRequired[str]
-
-
-class PipConfigurationTypeDef(TypedDict):
-    featuredParticipantAttribute: NotRequired[str]
-    omitStoppedVideo: NotRequired[bool]
-    videoFillMode: NotRequired[VideoFillModeType]
-    gridGap: NotRequired[int]
-    pipParticipantAttribute: NotRequired[str]
-    pipBehavior: NotRequired[PipBehaviorType]
-    pipOffset: NotRequired[int]
-    pipPosition: NotRequired[PipPositionType]
-    pipWidth: NotRequired[int]
-    pipHeight: NotRequired[int]
-    participantOrderAttribute: NotRequired[str]
+class ListPublicKeysRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
 
 
 class PublicKeySummaryTypeDef(TypedDict):
@@ -779,55 +813,16 @@ class PublicKeySummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class PublicKeyTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    publicKeyMaterial: NotRequired[str]
-    fingerprint: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
+class ListPublicKeysResponseTypeDef(TypedDict):
+    publicKeys: list[PublicKeySummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RecordingConfigurationTypeDef(TypedDict):
-    hlsConfiguration: NotRequired[CompositionRecordingHlsConfigurationTypeDef]
-    format: NotRequired[RecordingConfigurationFormatType]
-
-
-class RedundantIngestCredentialTypeDef(TypedDict):
-    participantId: NotRequired[str]
-    streamKey: NotRequired[str]
-
-
-class S3DestinationConfigurationOutputTypeDef(TypedDict):
-    storageConfigurationArn: str
-    encoderConfigurationArns: list[str]
-    recordingConfiguration: NotRequired[RecordingConfigurationTypeDef]
-    thumbnailConfigurations: NotRequired[
-        list[CompositionThumbnailConfigurationOutputTypeDef]
-    ]
-
-
-class S3DestinationConfigurationTypeDef(TypedDict):
-    storageConfigurationArn: str
-    encoderConfigurationArns: ReadOnly[Sequence[str]]
-    recordingConfiguration: NotRequired[RecordingConfigurationTypeDef]
-    thumbnailConfigurations: NotRequired[
-        ReadOnly[Sequence[CompositionThumbnailConfigurationTypeDef]]
-    ]
-
-
-class S3DetailTypeDef(TypedDict):
-    recordingPrefix: str
-
-
-class S3StorageConfigurationTypeDef(TypedDict):
-    bucketName: str
-
-
-class StageEndpointsTypeDef(TypedDict):
-    events: NotRequired[str]
-    whip: NotRequired[str]
-    rtmp: NotRequired[str]
-    rtmps: NotRequired[str]
+class ListStageSessionsRequestTypeDef(TypedDict):
+    stageArn: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
 
 
 class StageSessionSummaryTypeDef(TypedDict):
@@ -836,10 +831,15 @@ class StageSessionSummaryTypeDef(TypedDict):
     endTime: NotRequired[datetime]
 
 
-class StageSessionTypeDef(TypedDict):
-    sessionId: NotRequired[str]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
+class ListStageSessionsResponseTypeDef(TypedDict):
+    stageSessions: list[StageSessionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListStagesRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
 
 
 class StageSummaryTypeDef(TypedDict):
@@ -849,15 +849,37 @@ class StageSummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class StageTypeDef(TypedDict):
+class ListStagesResponseTypeDef(TypedDict):
+    stages: list[StageSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListStorageConfigurationsRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class StorageConfigurationSummaryTypeDef(TypedDict):
     arn: str
     name: NotRequired[str]
-    activeSessionId: NotRequired[str]
+    s3: NotRequired[S3StorageConfigurationTypeDef]
     tags: NotRequired[dict[str, str]]
-    autoParticipantRecordingConfiguration: NotRequired[
-        AutoParticipantRecordingConfigurationOutputTypeDef
-    ]
-    endpoints: NotRequired[StageEndpointsTypeDef]
+
+
+class ListStorageConfigurationsResponseTypeDef(TypedDict):
+    storageConfigurations: list[StorageConfigurationSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    resourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    tags: dict[str, str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartCompositionRequestTypeDef(TypedDict):
@@ -917,20 +939,6 @@ class StopParticipantReplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StorageConfigurationSummaryTypeDef(TypedDict):
-    arn: str
-    name: NotRequired[str]
-    s3: NotRequired[S3StorageConfigurationTypeDef]
-    tags: NotRequired[dict[str, str]]
-
-
-class StorageConfigurationTypeDef(TypedDict):
-    arn: str
-    name: NotRequired[str]
-    s3: NotRequired[S3StorageConfigurationTypeDef]
-    tags: NotRequired[dict[str, str]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -971,10 +979,3 @@ class UpdateStageRequestTypeDef(TypedDict):
 class UpdateStageResponseTypeDef(TypedDict):
     stage: NotRequired[StageTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VideoTypeDef(TypedDict):
-    width: NotRequired[int]
-    height: NotRequired[int]
-    framerate: NotRequired[float]
-    bitrate: NotRequired[int]

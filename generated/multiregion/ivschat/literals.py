@@ -2,15 +2,16 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Interactive Video Service Chat: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ChatTokenCapabilityType",
-    "CreateLoggingConfigurationStateType",
-    "FallbackResultType",
-    "LoggingConfigurationStateType",
-    "UpdateLoggingConfigurationStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChatTokenCapabilityType",
+        "CreateLoggingConfigurationStateType",
+        "FallbackResultType",
+        "LoggingConfigurationStateType",
+        "UpdateLoggingConfigurationStateType",
+    ]
 
 ChatTokenCapabilityType = Literal["SEND_MESSAGE", "DISCONNECT_USER", "DELETE_MESSAGE"]
 CreateLoggingConfigurationStateType = Literal["ACTIVE"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,49 +26,50 @@ from .literals import (
     UpdateLoggingConfigurationStateType,
 )
 
-__all__ = [
-    "CloudWatchLogsDestinationConfigurationTypeDef",
-    "CreateChatTokenRequestTypeDef",
-    "CreateChatTokenResponseTypeDef",
-    "CreateLoggingConfigurationRequestTypeDef",
-    "CreateLoggingConfigurationResponseTypeDef",
-    "CreateRoomRequestTypeDef",
-    "CreateRoomResponseTypeDef",
-    "DeleteLoggingConfigurationRequestTypeDef",
-    "DeleteMessageRequestTypeDef",
-    "DeleteMessageResponseTypeDef",
-    "DeleteRoomRequestTypeDef",
-    "DestinationConfigurationTypeDef",
-    "DisconnectUserRequestTypeDef",
-    "DisconnectUserResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FirehoseDestinationConfigurationTypeDef",
-    "GetLoggingConfigurationRequestTypeDef",
-    "GetLoggingConfigurationResponseTypeDef",
-    "GetRoomRequestTypeDef",
-    "GetRoomResponseTypeDef",
-    "ListLoggingConfigurationsRequestTypeDef",
-    "ListLoggingConfigurationsResponseTypeDef",
-    "ListRoomsRequestTypeDef",
-    "ListRoomsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LoggingConfigurationSummaryTypeDef",
-    "MessageReviewHandlerTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoomSummaryTypeDef",
-    "S3DestinationConfigurationTypeDef",
-    "SendEventRequestTypeDef",
-    "SendEventResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateLoggingConfigurationRequestTypeDef",
-    "UpdateLoggingConfigurationResponseTypeDef",
-    "UpdateRoomRequestTypeDef",
-    "UpdateRoomResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CloudWatchLogsDestinationConfigurationTypeDef",
+        "CreateChatTokenRequestTypeDef",
+        "CreateChatTokenResponseTypeDef",
+        "CreateLoggingConfigurationRequestTypeDef",
+        "CreateLoggingConfigurationResponseTypeDef",
+        "CreateRoomRequestTypeDef",
+        "CreateRoomResponseTypeDef",
+        "DeleteLoggingConfigurationRequestTypeDef",
+        "DeleteMessageRequestTypeDef",
+        "DeleteMessageResponseTypeDef",
+        "DeleteRoomRequestTypeDef",
+        "DestinationConfigurationTypeDef",
+        "DisconnectUserRequestTypeDef",
+        "DisconnectUserResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FirehoseDestinationConfigurationTypeDef",
+        "GetLoggingConfigurationRequestTypeDef",
+        "GetLoggingConfigurationResponseTypeDef",
+        "GetRoomRequestTypeDef",
+        "GetRoomResponseTypeDef",
+        "ListLoggingConfigurationsRequestTypeDef",
+        "ListLoggingConfigurationsResponseTypeDef",
+        "ListRoomsRequestTypeDef",
+        "ListRoomsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LoggingConfigurationSummaryTypeDef",
+        "MessageReviewHandlerTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoomSummaryTypeDef",
+        "S3DestinationConfigurationTypeDef",
+        "SendEventRequestTypeDef",
+        "SendEventResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateLoggingConfigurationRequestTypeDef",
+        "UpdateLoggingConfigurationResponseTypeDef",
+        "UpdateRoomRequestTypeDef",
+        "UpdateRoomResponseTypeDef",
+    ]
 
 
 class CloudWatchLogsDestinationConfigurationTypeDef(TypedDict):
@@ -90,6 +91,20 @@ class CreateChatTokenResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FirehoseDestinationConfigurationTypeDef(TypedDict):
+    deliveryStreamName: str
+
+
+class S3DestinationConfigurationTypeDef(TypedDict):
+    bucketName: str
+
+
+class DestinationConfigurationTypeDef(TypedDict):
+    s3: NotRequired[S3DestinationConfigurationTypeDef]
+    cloudWatchLogs: NotRequired[CloudWatchLogsDestinationConfigurationTypeDef]
+    firehose: NotRequired[FirehoseDestinationConfigurationTypeDef]
+
+
 class CreateLoggingConfigurationRequestTypeDef(TypedDict):
     name: NotRequired[str]
     destinationConfiguration: DestinationConfigurationTypeDef
@@ -106,6 +121,11 @@ class CreateLoggingConfigurationResponseTypeDef(TypedDict):
     state: NotRequired[CreateLoggingConfigurationStateType]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MessageReviewHandlerTypeDef(TypedDict):
+    uri: NotRequired[str]
+    fallbackResult: NotRequired[FallbackResultType]
 
 
 class CreateRoomRequestTypeDef(TypedDict):
@@ -150,12 +170,6 @@ class DeleteRoomRequestTypeDef(TypedDict):
     identifier: str
 
 
-class DestinationConfigurationTypeDef(TypedDict):
-    s3: NotRequired[S3DestinationConfigurationTypeDef]
-    cloudWatchLogs: NotRequired[CloudWatchLogsDestinationConfigurationTypeDef]
-    firehose: NotRequired[FirehoseDestinationConfigurationTypeDef]
-
-
 class DisconnectUserRequestTypeDef(TypedDict):
     roomIdentifier: str
     userId: str
@@ -164,10 +178,6 @@ class DisconnectUserRequestTypeDef(TypedDict):
 
 class DisconnectUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class FirehoseDestinationConfigurationTypeDef(TypedDict):
-    deliveryStreamName: str
 
 
 class GetLoggingConfigurationRequestTypeDef(TypedDict):
@@ -209,6 +219,17 @@ class ListLoggingConfigurationsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class LoggingConfigurationSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    createTime: NotRequired[datetime]
+    updateTime: NotRequired[datetime]
+    name: NotRequired[str]
+    destinationConfiguration: NotRequired[DestinationConfigurationTypeDef]
+    state: NotRequired[LoggingConfigurationStateType]
+    tags: NotRequired[dict[str, str]]
+
+
 class ListLoggingConfigurationsResponseTypeDef(TypedDict):
     loggingConfigurations: list[LoggingConfigurationSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -221,6 +242,17 @@ class ListRoomsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     messageReviewHandlerUri: NotRequired[str]
     loggingConfigurationIdentifier: NotRequired[str]
+
+
+class RoomSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    name: NotRequired[str]
+    messageReviewHandler: NotRequired[MessageReviewHandlerTypeDef]
+    createTime: NotRequired[datetime]
+    updateTime: NotRequired[datetime]
+    tags: NotRequired[dict[str, str]]
+    loggingConfigurationIdentifiers: NotRequired[list[str]]
 
 
 class ListRoomsResponseTypeDef(TypedDict):
@@ -236,37 +268,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: dict[str, str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LoggingConfigurationSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    createTime: NotRequired[datetime]
-    updateTime: NotRequired[datetime]
-    name: NotRequired[str]
-    destinationConfiguration: NotRequired[DestinationConfigurationTypeDef]
-    state: NotRequired[LoggingConfigurationStateType]
-    tags: NotRequired[dict[str, str]]
-
-
-class MessageReviewHandlerTypeDef(TypedDict):
-    uri: NotRequired[str]
-    fallbackResult: NotRequired[FallbackResultType]
-
-
-class RoomSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    name: NotRequired[str]
-    messageReviewHandler: NotRequired[MessageReviewHandlerTypeDef]
-    createTime: NotRequired[datetime]
-    updateTime: NotRequired[datetime]
-    tags: NotRequired[dict[str, str]]
-    loggingConfigurationIdentifiers: NotRequired[list[str]]
-
-
-class S3DestinationConfigurationTypeDef(TypedDict):
-    bucketName: str
 
 
 class SendEventRequestTypeDef(TypedDict):

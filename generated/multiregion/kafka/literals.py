@@ -2,32 +2,33 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Managed Streaming for Kafka: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BrokerAZDistributionType",
-    "ClientBrokerType",
-    "ClusterStateType",
-    "ClusterTypeType",
-    "ConfigurationStateType",
-    "ConsumerGroupOffsetSyncModeType",
-    "CustomerActionStatusType",
-    "EnhancedMonitoringType",
-    "KafkaClusterEncryptionInTransitTypeType",
-    "KafkaClusterSaslScramMechanismType",
-    "KafkaVersionStatusType",
-    "NetworkTypeType",
-    "NodeTypeType",
-    "RebalancingStatusType",
-    "ReplicationStartingPositionTypeType",
-    "ReplicationTopicNameConfigurationTypeType",
-    "ReplicatorStateType",
-    "StorageModeType",
-    "TargetCompressionTypeType",
-    "TopicStateType",
-    "UserIdentityTypeType",
-    "VpcConnectionStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BrokerAZDistributionType",
+        "ClientBrokerType",
+        "ClusterStateType",
+        "ClusterTypeType",
+        "ConfigurationStateType",
+        "ConsumerGroupOffsetSyncModeType",
+        "CustomerActionStatusType",
+        "EnhancedMonitoringType",
+        "KafkaClusterEncryptionInTransitTypeType",
+        "KafkaClusterSaslScramMechanismType",
+        "KafkaVersionStatusType",
+        "NetworkTypeType",
+        "NodeTypeType",
+        "RebalancingStatusType",
+        "ReplicationStartingPositionTypeType",
+        "ReplicationTopicNameConfigurationTypeType",
+        "ReplicatorStateType",
+        "StorageModeType",
+        "TargetCompressionTypeType",
+        "TopicStateType",
+        "UserIdentityTypeType",
+        "VpcConnectionStateType",
+    ]
 
 BrokerAZDistributionType = Literal["DEFAULT"]
 ClientBrokerType = Literal["TLS", "TLS_PLAINTEXT", "PLAINTEXT"]

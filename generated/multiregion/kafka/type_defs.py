@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -43,234 +43,235 @@ from .literals import (
     VpcConnectionStateType,
 )
 
-__all__ = [
-    "AmazonMskClusterTypeDef",
-    "ApacheKafkaClusterTypeDef",
-    "BatchAssociateScramSecretRequestTypeDef",
-    "BatchAssociateScramSecretResponseTypeDef",
-    "BatchDisassociateScramSecretRequestTypeDef",
-    "BatchDisassociateScramSecretResponseTypeDef",
-    "BrokerCountUpdateInfoTypeDef",
-    "BrokerEBSVolumeInfoTypeDef",
-    "BrokerLogsTypeDef",
-    "BrokerNodeGroupInfoOutputTypeDef",
-    "BrokerNodeGroupInfoTypeDef",
-    "BrokerNodeInfoTypeDef",
-    "BrokerSoftwareInfoTypeDef",
-    "ClientAuthenticationOutputTypeDef",
-    "ClientAuthenticationTypeDef",
-    "ClientVpcConnectionTypeDef",
-    "CloudWatchLogsTypeDef",
-    "ClusterInfoTypeDef",
-    "ClusterOperationInfoTypeDef",
-    "ClusterOperationStepInfoTypeDef",
-    "ClusterOperationStepTypeDef",
-    "ClusterOperationV2ProvisionedTypeDef",
-    "ClusterOperationV2ServerlessTypeDef",
-    "ClusterOperationV2SummaryTypeDef",
-    "ClusterOperationV2TypeDef",
-    "ClusterTypeDef",
-    "CompatibleKafkaVersionTypeDef",
-    "ConfigurationInfoTypeDef",
-    "ConfigurationRevisionTypeDef",
-    "ConfigurationTypeDef",
-    "ConnectivityInfoTypeDef",
-    "ConsumerGroupReplicationOutputTypeDef",
-    "ConsumerGroupReplicationTypeDef",
-    "ConsumerGroupReplicationUpdateTypeDef",
-    "ControllerNodeInfoTypeDef",
-    "CreateClusterRequestTypeDef",
-    "CreateClusterResponseTypeDef",
-    "CreateClusterV2RequestTypeDef",
-    "CreateClusterV2ResponseTypeDef",
-    "CreateConfigurationRequestTypeDef",
-    "CreateConfigurationResponseTypeDef",
-    "CreateReplicatorRequestTypeDef",
-    "CreateReplicatorResponseTypeDef",
-    "CreateTopicRequestTypeDef",
-    "CreateTopicResponseTypeDef",
-    "CreateVpcConnectionRequestTypeDef",
-    "CreateVpcConnectionResponseTypeDef",
-    "DeleteClusterPolicyRequestTypeDef",
-    "DeleteClusterPolicyResponseTypeDef",
-    "DeleteClusterRequestTypeDef",
-    "DeleteClusterResponseTypeDef",
-    "DeleteConfigurationRequestTypeDef",
-    "DeleteConfigurationResponseTypeDef",
-    "DeleteReplicatorRequestTypeDef",
-    "DeleteReplicatorResponseTypeDef",
-    "DeleteTopicRequestTypeDef",
-    "DeleteTopicResponseTypeDef",
-    "DeleteVpcConnectionRequestTypeDef",
-    "DeleteVpcConnectionResponseTypeDef",
-    "DescribeClusterOperationRequestTypeDef",
-    "DescribeClusterOperationResponseTypeDef",
-    "DescribeClusterOperationV2RequestTypeDef",
-    "DescribeClusterOperationV2ResponseTypeDef",
-    "DescribeClusterRequestTypeDef",
-    "DescribeClusterResponseTypeDef",
-    "DescribeClusterV2RequestTypeDef",
-    "DescribeClusterV2ResponseTypeDef",
-    "DescribeConfigurationRequestTypeDef",
-    "DescribeConfigurationResponseTypeDef",
-    "DescribeConfigurationRevisionRequestTypeDef",
-    "DescribeConfigurationRevisionResponseTypeDef",
-    "DescribeReplicatorRequestTypeDef",
-    "DescribeReplicatorResponseTypeDef",
-    "DescribeTopicPartitionsRequestTypeDef",
-    "DescribeTopicPartitionsResponseTypeDef",
-    "DescribeTopicRequestTypeDef",
-    "DescribeTopicResponseTypeDef",
-    "DescribeVpcConnectionRequestTypeDef",
-    "DescribeVpcConnectionResponseTypeDef",
-    "EBSStorageInfoTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionAtRestTypeDef",
-    "EncryptionInTransitTypeDef",
-    "EncryptionInfoTypeDef",
-    "ErrorInfoTypeDef",
-    "FirehoseTypeDef",
-    "GetBootstrapBrokersRequestTypeDef",
-    "GetBootstrapBrokersResponseTypeDef",
-    "GetClusterPolicyRequestTypeDef",
-    "GetClusterPolicyResponseTypeDef",
-    "GetCompatibleKafkaVersionsRequestTypeDef",
-    "GetCompatibleKafkaVersionsResponseTypeDef",
-    "IamTypeDef",
-    "JmxExporterInfoTypeDef",
-    "JmxExporterTypeDef",
-    "KafkaClusterClientAuthenticationTypeDef",
-    "KafkaClusterClientVpcConfigOutputTypeDef",
-    "KafkaClusterClientVpcConfigTypeDef",
-    "KafkaClusterDescriptionTypeDef",
-    "KafkaClusterEncryptionInTransitTypeDef",
-    "KafkaClusterSaslScramAuthenticationTypeDef",
-    "KafkaClusterSummaryTypeDef",
-    "KafkaClusterTypeDef",
-    "KafkaVersionTypeDef",
-    "ListClientVpcConnectionsRequestTypeDef",
-    "ListClientVpcConnectionsResponseTypeDef",
-    "ListClusterOperationsRequestTypeDef",
-    "ListClusterOperationsResponseTypeDef",
-    "ListClusterOperationsV2RequestTypeDef",
-    "ListClusterOperationsV2ResponseTypeDef",
-    "ListClustersRequestTypeDef",
-    "ListClustersResponseTypeDef",
-    "ListClustersV2RequestTypeDef",
-    "ListClustersV2ResponseTypeDef",
-    "ListConfigurationRevisionsRequestTypeDef",
-    "ListConfigurationRevisionsResponseTypeDef",
-    "ListConfigurationsRequestTypeDef",
-    "ListConfigurationsResponseTypeDef",
-    "ListKafkaVersionsRequestTypeDef",
-    "ListKafkaVersionsResponseTypeDef",
-    "ListNodesRequestTypeDef",
-    "ListNodesResponseTypeDef",
-    "ListReplicatorsRequestTypeDef",
-    "ListReplicatorsResponseTypeDef",
-    "ListScramSecretsRequestTypeDef",
-    "ListScramSecretsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTopicsRequestTypeDef",
-    "ListTopicsResponseTypeDef",
-    "ListVpcConnectionsRequestTypeDef",
-    "ListVpcConnectionsResponseTypeDef",
-    "LogDeliveryTypeDef",
-    "LoggingInfoTypeDef",
-    "MutableClusterInfoTypeDef",
-    "NodeExporterInfoTypeDef",
-    "NodeExporterTypeDef",
-    "NodeInfoTypeDef",
-    "OpenMonitoringInfoTypeDef",
-    "OpenMonitoringTypeDef",
-    "PrometheusInfoTypeDef",
-    "PrometheusTypeDef",
-    "ProvisionedRequestTypeDef",
-    "ProvisionedThroughputTypeDef",
-    "ProvisionedTypeDef",
-    "PublicAccessTypeDef",
-    "PutClusterPolicyRequestTypeDef",
-    "PutClusterPolicyResponseTypeDef",
-    "RebalancingTypeDef",
-    "RebootBrokerRequestTypeDef",
-    "RebootBrokerResponseTypeDef",
-    "RejectClientVpcConnectionRequestTypeDef",
-    "RejectClientVpcConnectionResponseTypeDef",
-    "ReplicationInfoDescriptionTypeDef",
-    "ReplicationInfoSummaryTypeDef",
-    "ReplicationInfoTypeDef",
-    "ReplicationStartingPositionTypeDef",
-    "ReplicationStateInfoTypeDef",
-    "ReplicationTopicNameConfigurationTypeDef",
-    "ReplicatorCloudWatchLogsTypeDef",
-    "ReplicatorFirehoseTypeDef",
-    "ReplicatorLogDeliveryTypeDef",
-    "ReplicatorS3TypeDef",
-    "ReplicatorSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3TypeDef",
-    "SaslTypeDef",
-    "ScramTypeDef",
-    "ServerlessClientAuthenticationTypeDef",
-    "ServerlessConnectivityInfoTypeDef",
-    "ServerlessRequestTypeDef",
-    "ServerlessSaslTypeDef",
-    "ServerlessTypeDef",
-    "StateInfoTypeDef",
-    "StorageInfoTypeDef",
-    "TagResourceRequestTypeDef",
-    "TlsOutputTypeDef",
-    "TlsTypeDef",
-    "TopicInfoTypeDef",
-    "TopicPartitionInfoTypeDef",
-    "TopicReplicationOutputTypeDef",
-    "TopicReplicationTypeDef",
-    "TopicReplicationUpdateTypeDef",
-    "UnauthenticatedTypeDef",
-    "UnprocessedScramSecretTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateBrokerCountRequestTypeDef",
-    "UpdateBrokerCountResponseTypeDef",
-    "UpdateBrokerStorageRequestTypeDef",
-    "UpdateBrokerStorageResponseTypeDef",
-    "UpdateBrokerTypeRequestTypeDef",
-    "UpdateBrokerTypeResponseTypeDef",
-    "UpdateClusterConfigurationRequestTypeDef",
-    "UpdateClusterConfigurationResponseTypeDef",
-    "UpdateClusterKafkaVersionRequestTypeDef",
-    "UpdateClusterKafkaVersionResponseTypeDef",
-    "UpdateConfigurationRequestTypeDef",
-    "UpdateConfigurationResponseTypeDef",
-    "UpdateConnectivityRequestTypeDef",
-    "UpdateConnectivityResponseTypeDef",
-    "UpdateMonitoringRequestTypeDef",
-    "UpdateMonitoringResponseTypeDef",
-    "UpdateRebalancingRequestTypeDef",
-    "UpdateRebalancingResponseTypeDef",
-    "UpdateReplicationInfoRequestTypeDef",
-    "UpdateReplicationInfoResponseTypeDef",
-    "UpdateSecurityRequestTypeDef",
-    "UpdateSecurityResponseTypeDef",
-    "UpdateStorageRequestTypeDef",
-    "UpdateStorageResponseTypeDef",
-    "UpdateTopicRequestTypeDef",
-    "UpdateTopicResponseTypeDef",
-    "UserIdentityTypeDef",
-    "VpcConfigOutputTypeDef",
-    "VpcConfigTypeDef",
-    "VpcConnectionInfoServerlessTypeDef",
-    "VpcConnectionInfoTypeDef",
-    "VpcConnectionTypeDef",
-    "VpcConnectivityClientAuthenticationTypeDef",
-    "VpcConnectivityIamTypeDef",
-    "VpcConnectivitySaslTypeDef",
-    "VpcConnectivityScramTypeDef",
-    "VpcConnectivityTlsTypeDef",
-    "VpcConnectivityTypeDef",
-    "ZookeeperAccessTypeDef",
-    "ZookeeperNodeInfoTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AmazonMskClusterTypeDef",
+        "ApacheKafkaClusterTypeDef",
+        "BatchAssociateScramSecretRequestTypeDef",
+        "BatchAssociateScramSecretResponseTypeDef",
+        "BatchDisassociateScramSecretRequestTypeDef",
+        "BatchDisassociateScramSecretResponseTypeDef",
+        "BrokerCountUpdateInfoTypeDef",
+        "BrokerEBSVolumeInfoTypeDef",
+        "BrokerLogsTypeDef",
+        "BrokerNodeGroupInfoOutputTypeDef",
+        "BrokerNodeGroupInfoTypeDef",
+        "BrokerNodeInfoTypeDef",
+        "BrokerSoftwareInfoTypeDef",
+        "ClientAuthenticationOutputTypeDef",
+        "ClientAuthenticationTypeDef",
+        "ClientVpcConnectionTypeDef",
+        "CloudWatchLogsTypeDef",
+        "ClusterInfoTypeDef",
+        "ClusterOperationInfoTypeDef",
+        "ClusterOperationStepInfoTypeDef",
+        "ClusterOperationStepTypeDef",
+        "ClusterOperationV2ProvisionedTypeDef",
+        "ClusterOperationV2ServerlessTypeDef",
+        "ClusterOperationV2SummaryTypeDef",
+        "ClusterOperationV2TypeDef",
+        "ClusterTypeDef",
+        "CompatibleKafkaVersionTypeDef",
+        "ConfigurationInfoTypeDef",
+        "ConfigurationRevisionTypeDef",
+        "ConfigurationTypeDef",
+        "ConnectivityInfoTypeDef",
+        "ConsumerGroupReplicationOutputTypeDef",
+        "ConsumerGroupReplicationTypeDef",
+        "ConsumerGroupReplicationUpdateTypeDef",
+        "ControllerNodeInfoTypeDef",
+        "CreateClusterRequestTypeDef",
+        "CreateClusterResponseTypeDef",
+        "CreateClusterV2RequestTypeDef",
+        "CreateClusterV2ResponseTypeDef",
+        "CreateConfigurationRequestTypeDef",
+        "CreateConfigurationResponseTypeDef",
+        "CreateReplicatorRequestTypeDef",
+        "CreateReplicatorResponseTypeDef",
+        "CreateTopicRequestTypeDef",
+        "CreateTopicResponseTypeDef",
+        "CreateVpcConnectionRequestTypeDef",
+        "CreateVpcConnectionResponseTypeDef",
+        "DeleteClusterPolicyRequestTypeDef",
+        "DeleteClusterPolicyResponseTypeDef",
+        "DeleteClusterRequestTypeDef",
+        "DeleteClusterResponseTypeDef",
+        "DeleteConfigurationRequestTypeDef",
+        "DeleteConfigurationResponseTypeDef",
+        "DeleteReplicatorRequestTypeDef",
+        "DeleteReplicatorResponseTypeDef",
+        "DeleteTopicRequestTypeDef",
+        "DeleteTopicResponseTypeDef",
+        "DeleteVpcConnectionRequestTypeDef",
+        "DeleteVpcConnectionResponseTypeDef",
+        "DescribeClusterOperationRequestTypeDef",
+        "DescribeClusterOperationResponseTypeDef",
+        "DescribeClusterOperationV2RequestTypeDef",
+        "DescribeClusterOperationV2ResponseTypeDef",
+        "DescribeClusterRequestTypeDef",
+        "DescribeClusterResponseTypeDef",
+        "DescribeClusterV2RequestTypeDef",
+        "DescribeClusterV2ResponseTypeDef",
+        "DescribeConfigurationRequestTypeDef",
+        "DescribeConfigurationResponseTypeDef",
+        "DescribeConfigurationRevisionRequestTypeDef",
+        "DescribeConfigurationRevisionResponseTypeDef",
+        "DescribeReplicatorRequestTypeDef",
+        "DescribeReplicatorResponseTypeDef",
+        "DescribeTopicPartitionsRequestTypeDef",
+        "DescribeTopicPartitionsResponseTypeDef",
+        "DescribeTopicRequestTypeDef",
+        "DescribeTopicResponseTypeDef",
+        "DescribeVpcConnectionRequestTypeDef",
+        "DescribeVpcConnectionResponseTypeDef",
+        "EBSStorageInfoTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionAtRestTypeDef",
+        "EncryptionInTransitTypeDef",
+        "EncryptionInfoTypeDef",
+        "ErrorInfoTypeDef",
+        "FirehoseTypeDef",
+        "GetBootstrapBrokersRequestTypeDef",
+        "GetBootstrapBrokersResponseTypeDef",
+        "GetClusterPolicyRequestTypeDef",
+        "GetClusterPolicyResponseTypeDef",
+        "GetCompatibleKafkaVersionsRequestTypeDef",
+        "GetCompatibleKafkaVersionsResponseTypeDef",
+        "IamTypeDef",
+        "JmxExporterInfoTypeDef",
+        "JmxExporterTypeDef",
+        "KafkaClusterClientAuthenticationTypeDef",
+        "KafkaClusterClientVpcConfigOutputTypeDef",
+        "KafkaClusterClientVpcConfigTypeDef",
+        "KafkaClusterDescriptionTypeDef",
+        "KafkaClusterEncryptionInTransitTypeDef",
+        "KafkaClusterSaslScramAuthenticationTypeDef",
+        "KafkaClusterSummaryTypeDef",
+        "KafkaClusterTypeDef",
+        "KafkaVersionTypeDef",
+        "ListClientVpcConnectionsRequestTypeDef",
+        "ListClientVpcConnectionsResponseTypeDef",
+        "ListClusterOperationsRequestTypeDef",
+        "ListClusterOperationsResponseTypeDef",
+        "ListClusterOperationsV2RequestTypeDef",
+        "ListClusterOperationsV2ResponseTypeDef",
+        "ListClustersRequestTypeDef",
+        "ListClustersResponseTypeDef",
+        "ListClustersV2RequestTypeDef",
+        "ListClustersV2ResponseTypeDef",
+        "ListConfigurationRevisionsRequestTypeDef",
+        "ListConfigurationRevisionsResponseTypeDef",
+        "ListConfigurationsRequestTypeDef",
+        "ListConfigurationsResponseTypeDef",
+        "ListKafkaVersionsRequestTypeDef",
+        "ListKafkaVersionsResponseTypeDef",
+        "ListNodesRequestTypeDef",
+        "ListNodesResponseTypeDef",
+        "ListReplicatorsRequestTypeDef",
+        "ListReplicatorsResponseTypeDef",
+        "ListScramSecretsRequestTypeDef",
+        "ListScramSecretsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTopicsRequestTypeDef",
+        "ListTopicsResponseTypeDef",
+        "ListVpcConnectionsRequestTypeDef",
+        "ListVpcConnectionsResponseTypeDef",
+        "LogDeliveryTypeDef",
+        "LoggingInfoTypeDef",
+        "MutableClusterInfoTypeDef",
+        "NodeExporterInfoTypeDef",
+        "NodeExporterTypeDef",
+        "NodeInfoTypeDef",
+        "OpenMonitoringInfoTypeDef",
+        "OpenMonitoringTypeDef",
+        "PrometheusInfoTypeDef",
+        "PrometheusTypeDef",
+        "ProvisionedRequestTypeDef",
+        "ProvisionedThroughputTypeDef",
+        "ProvisionedTypeDef",
+        "PublicAccessTypeDef",
+        "PutClusterPolicyRequestTypeDef",
+        "PutClusterPolicyResponseTypeDef",
+        "RebalancingTypeDef",
+        "RebootBrokerRequestTypeDef",
+        "RebootBrokerResponseTypeDef",
+        "RejectClientVpcConnectionRequestTypeDef",
+        "RejectClientVpcConnectionResponseTypeDef",
+        "ReplicationInfoDescriptionTypeDef",
+        "ReplicationInfoSummaryTypeDef",
+        "ReplicationInfoTypeDef",
+        "ReplicationStartingPositionTypeDef",
+        "ReplicationStateInfoTypeDef",
+        "ReplicationTopicNameConfigurationTypeDef",
+        "ReplicatorCloudWatchLogsTypeDef",
+        "ReplicatorFirehoseTypeDef",
+        "ReplicatorLogDeliveryTypeDef",
+        "ReplicatorS3TypeDef",
+        "ReplicatorSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3TypeDef",
+        "SaslTypeDef",
+        "ScramTypeDef",
+        "ServerlessClientAuthenticationTypeDef",
+        "ServerlessConnectivityInfoTypeDef",
+        "ServerlessRequestTypeDef",
+        "ServerlessSaslTypeDef",
+        "ServerlessTypeDef",
+        "StateInfoTypeDef",
+        "StorageInfoTypeDef",
+        "TagResourceRequestTypeDef",
+        "TlsOutputTypeDef",
+        "TlsTypeDef",
+        "TopicInfoTypeDef",
+        "TopicPartitionInfoTypeDef",
+        "TopicReplicationOutputTypeDef",
+        "TopicReplicationTypeDef",
+        "TopicReplicationUpdateTypeDef",
+        "UnauthenticatedTypeDef",
+        "UnprocessedScramSecretTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateBrokerCountRequestTypeDef",
+        "UpdateBrokerCountResponseTypeDef",
+        "UpdateBrokerStorageRequestTypeDef",
+        "UpdateBrokerStorageResponseTypeDef",
+        "UpdateBrokerTypeRequestTypeDef",
+        "UpdateBrokerTypeResponseTypeDef",
+        "UpdateClusterConfigurationRequestTypeDef",
+        "UpdateClusterConfigurationResponseTypeDef",
+        "UpdateClusterKafkaVersionRequestTypeDef",
+        "UpdateClusterKafkaVersionResponseTypeDef",
+        "UpdateConfigurationRequestTypeDef",
+        "UpdateConfigurationResponseTypeDef",
+        "UpdateConnectivityRequestTypeDef",
+        "UpdateConnectivityResponseTypeDef",
+        "UpdateMonitoringRequestTypeDef",
+        "UpdateMonitoringResponseTypeDef",
+        "UpdateRebalancingRequestTypeDef",
+        "UpdateRebalancingResponseTypeDef",
+        "UpdateReplicationInfoRequestTypeDef",
+        "UpdateReplicationInfoResponseTypeDef",
+        "UpdateSecurityRequestTypeDef",
+        "UpdateSecurityResponseTypeDef",
+        "UpdateStorageRequestTypeDef",
+        "UpdateStorageResponseTypeDef",
+        "UpdateTopicRequestTypeDef",
+        "UpdateTopicResponseTypeDef",
+        "UserIdentityTypeDef",
+        "VpcConfigOutputTypeDef",
+        "VpcConfigTypeDef",
+        "VpcConnectionInfoServerlessTypeDef",
+        "VpcConnectionInfoTypeDef",
+        "VpcConnectionTypeDef",
+        "VpcConnectivityClientAuthenticationTypeDef",
+        "VpcConnectivityIamTypeDef",
+        "VpcConnectivitySaslTypeDef",
+        "VpcConnectivityScramTypeDef",
+        "VpcConnectivityTlsTypeDef",
+        "VpcConnectivityTypeDef",
+        "ZookeeperAccessTypeDef",
+        "ZookeeperNodeInfoTypeDef",
+    ]
 
 
 class AmazonMskClusterTypeDef(TypedDict):
@@ -285,6 +286,12 @@ class ApacheKafkaClusterTypeDef(TypedDict):
 class BatchAssociateScramSecretRequestTypeDef(TypedDict):
     ClusterArn: str
     SecretArnList: ReadOnly[Sequence[str]]
+
+
+class UnprocessedScramSecretTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    SecretArn: NotRequired[str]
 
 
 class BatchAssociateScramSecretResponseTypeDef(TypedDict):
@@ -309,16 +316,82 @@ class BrokerCountUpdateInfoTypeDef(TypedDict):
     DeletedBrokerIds: NotRequired[list[float]]
 
 
+class ProvisionedThroughputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    VolumeThroughput: NotRequired[int]
+
+
 class BrokerEBSVolumeInfoTypeDef(TypedDict):
     KafkaBrokerNodeId: str
     ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
     VolumeSizeGB: NotRequired[int]
 
 
+class CloudWatchLogsTypeDef(TypedDict):
+    Enabled: bool
+    LogGroup: NotRequired[str]
+
+
+class FirehoseTypeDef(TypedDict):
+    DeliveryStream: NotRequired[str]
+    Enabled: bool
+
+
+class S3TypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Enabled: bool
+    Prefix: NotRequired[str]
+
+
 class BrokerLogsTypeDef(TypedDict):
     CloudWatchLogs: NotRequired[CloudWatchLogsTypeDef]
     Firehose: NotRequired[FirehoseTypeDef]
     S3: NotRequired[S3TypeDef]
+
+
+class PublicAccessTypeDef(TypedDict):
+    Type: NotRequired[str]
+
+
+class VpcConnectivityIamTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class VpcConnectivityScramTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class VpcConnectivitySaslTypeDef(TypedDict):
+    Scram: NotRequired[VpcConnectivityScramTypeDef]
+    Iam: NotRequired[VpcConnectivityIamTypeDef]
+
+
+class VpcConnectivityTlsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class VpcConnectivityClientAuthenticationTypeDef(TypedDict):
+    Sasl: NotRequired[VpcConnectivitySaslTypeDef]
+    Tls: NotRequired[VpcConnectivityTlsTypeDef]
+
+
+class VpcConnectivityTypeDef(TypedDict):
+    ClientAuthentication: NotRequired[VpcConnectivityClientAuthenticationTypeDef]
+
+
+class ConnectivityInfoTypeDef(TypedDict):
+    PublicAccess: NotRequired[PublicAccessTypeDef]
+    VpcConnectivity: NotRequired[VpcConnectivityTypeDef]
+    NetworkType: NotRequired[NetworkTypeType]
+
+
+class EBSStorageInfoTypeDef(TypedDict):
+    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
+    VolumeSize: NotRequired[int]
+
+
+class StorageInfoTypeDef(TypedDict):
+    EbsStorageInfo: NotRequired[EBSStorageInfoTypeDef]
 
 
 class BrokerNodeGroupInfoOutputTypeDef(TypedDict):
@@ -341,6 +414,12 @@ class BrokerNodeGroupInfoTypeDef(TypedDict):
     ZoneIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class BrokerSoftwareInfoTypeDef(TypedDict):
+    ConfigurationArn: NotRequired[str]
+    ConfigurationRevision: NotRequired[int]
+    KafkaVersion: NotRequired[str]
+
+
 class BrokerNodeInfoTypeDef(TypedDict):
     AttachedENIId: NotRequired[str]
     BrokerId: NotRequired[float]
@@ -350,16 +429,37 @@ class BrokerNodeInfoTypeDef(TypedDict):
     Endpoints: NotRequired[list[str]]
 
 
-class BrokerSoftwareInfoTypeDef(TypedDict):
-    ConfigurationArn: NotRequired[str]
-    ConfigurationRevision: NotRequired[int]
-    KafkaVersion: NotRequired[str]
+class IamTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class ScramTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class SaslTypeDef(TypedDict):
+    Scram: NotRequired[ScramTypeDef]
+    Iam: NotRequired[IamTypeDef]
+
+
+class TlsOutputTypeDef(TypedDict):
+    CertificateAuthorityArnList: NotRequired[list[str]]
+    Enabled: NotRequired[bool]
+
+
+class UnauthenticatedTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
 
 
 class ClientAuthenticationOutputTypeDef(TypedDict):
     Sasl: NotRequired[SaslTypeDef]
     Tls: NotRequired[TlsOutputTypeDef]
     Unauthenticated: NotRequired[UnauthenticatedTypeDef]
+
+
+class TlsTypeDef(TypedDict):
+    CertificateAuthorityArnList: NotRequired[ReadOnly[Sequence[str]]]
+    Enabled: NotRequired[bool]
 
 
 class ClientAuthenticationTypeDef(TypedDict):
@@ -376,9 +476,48 @@ class ClientVpcConnectionTypeDef(TypedDict):
     Owner: NotRequired[str]
 
 
-class CloudWatchLogsTypeDef(TypedDict):
-    Enabled: bool
-    LogGroup: NotRequired[str]
+class EncryptionAtRestTypeDef(TypedDict):
+    DataVolumeKMSKeyId: str
+
+
+class EncryptionInTransitTypeDef(TypedDict):
+    ClientBroker: NotRequired[ClientBrokerType]
+    InCluster: NotRequired[bool]
+
+
+class EncryptionInfoTypeDef(TypedDict):
+    EncryptionAtRest: NotRequired[EncryptionAtRestTypeDef]
+    EncryptionInTransit: NotRequired[EncryptionInTransitTypeDef]
+
+
+class LoggingInfoTypeDef(TypedDict):
+    BrokerLogs: BrokerLogsTypeDef
+
+
+class JmxExporterTypeDef(TypedDict):
+    EnabledInBroker: bool
+
+
+class NodeExporterTypeDef(TypedDict):
+    EnabledInBroker: bool
+
+
+class PrometheusTypeDef(TypedDict):
+    JmxExporter: NotRequired[JmxExporterTypeDef]
+    NodeExporter: NotRequired[NodeExporterTypeDef]
+
+
+class OpenMonitoringTypeDef(TypedDict):
+    Prometheus: PrometheusTypeDef
+
+
+class RebalancingTypeDef(TypedDict):
+    Status: NotRequired[RebalancingStatusType]
+
+
+class StateInfoTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
 
 
 class ClusterInfoTypeDef(TypedDict):
@@ -405,6 +544,59 @@ class ClusterInfoTypeDef(TypedDict):
     CustomerActionStatus: NotRequired[CustomerActionStatusType]
 
 
+class ClusterOperationStepInfoTypeDef(TypedDict):
+    StepStatus: NotRequired[str]
+
+
+class ClusterOperationStepTypeDef(TypedDict):
+    StepInfo: NotRequired[ClusterOperationStepInfoTypeDef]
+    StepName: NotRequired[str]
+
+
+class ErrorInfoTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorString: NotRequired[str]
+
+
+class ConfigurationInfoTypeDef(TypedDict):
+    Arn: str
+    Revision: int
+
+
+class ZookeeperAccessTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class MutableClusterInfoTypeDef(TypedDict):
+    BrokerEBSVolumeInfo: NotRequired[list[BrokerEBSVolumeInfoTypeDef]]
+    ConfigurationInfo: NotRequired[ConfigurationInfoTypeDef]
+    NumberOfBrokerNodes: NotRequired[int]
+    EnhancedMonitoring: NotRequired[EnhancedMonitoringType]
+    OpenMonitoring: NotRequired[OpenMonitoringTypeDef]
+    ZookeeperAccess: NotRequired[ZookeeperAccessTypeDef]
+    KafkaVersion: NotRequired[str]
+    LoggingInfo: NotRequired[LoggingInfoTypeDef]
+    InstanceType: NotRequired[str]
+    ClientAuthentication: NotRequired[ClientAuthenticationOutputTypeDef]
+    EncryptionInfo: NotRequired[EncryptionInfoTypeDef]
+    ConnectivityInfo: NotRequired[ConnectivityInfoTypeDef]
+    StorageMode: NotRequired[StorageModeType]
+    BrokerCountUpdateInfo: NotRequired[BrokerCountUpdateInfoTypeDef]
+    Rebalancing: NotRequired[RebalancingTypeDef]
+
+
+class UserIdentityTypeDef(TypedDict):
+    Type: NotRequired[UserIdentityTypeType]
+    PrincipalId: NotRequired[str]
+
+
+class VpcConnectionInfoTypeDef(TypedDict):
+    VpcConnectionArn: NotRequired[str]
+    Owner: NotRequired[str]
+    UserIdentity: NotRequired[UserIdentityTypeDef]
+    CreationTime: NotRequired[datetime]
+
+
 class ClusterOperationInfoTypeDef(TypedDict):
     ClientRequestId: NotRequired[str]
     ClusterArn: NotRequired[str]
@@ -420,20 +612,22 @@ class ClusterOperationInfoTypeDef(TypedDict):
     VpcConnectionInfo: NotRequired[VpcConnectionInfoTypeDef]
 
 
-class ClusterOperationStepInfoTypeDef(TypedDict):
-    StepStatus: NotRequired[str]
-
-
-class ClusterOperationStepTypeDef(TypedDict):
-    StepInfo: NotRequired[ClusterOperationStepInfoTypeDef]
-    StepName: NotRequired[str]
-
-
 class ClusterOperationV2ProvisionedTypeDef(TypedDict):
     OperationSteps: NotRequired[list[ClusterOperationStepTypeDef]]
     SourceClusterInfo: NotRequired[MutableClusterInfoTypeDef]
     TargetClusterInfo: NotRequired[MutableClusterInfoTypeDef]
     VpcConnectionInfo: NotRequired[VpcConnectionInfoTypeDef]
+
+
+class ServerlessConnectivityInfoTypeDef(TypedDict):
+    NetworkType: NotRequired[NetworkTypeType]
+
+
+class VpcConnectionInfoServerlessTypeDef(TypedDict):
+    CreationTime: NotRequired[datetime]
+    Owner: NotRequired[str]
+    UserIdentity: NotRequired[UserIdentityTypeDef]
+    VpcConnectionArn: NotRequired[str]
 
 
 class ClusterOperationV2ServerlessTypeDef(TypedDict):
@@ -465,6 +659,58 @@ class ClusterOperationV2TypeDef(TypedDict):
     Serverless: NotRequired[ClusterOperationV2ServerlessTypeDef]
 
 
+class JmxExporterInfoTypeDef(TypedDict):
+    EnabledInBroker: bool
+
+
+class NodeExporterInfoTypeDef(TypedDict):
+    EnabledInBroker: bool
+
+
+class PrometheusInfoTypeDef(TypedDict):
+    JmxExporter: NotRequired[JmxExporterInfoTypeDef]
+    NodeExporter: NotRequired[NodeExporterInfoTypeDef]
+
+
+class OpenMonitoringInfoTypeDef(TypedDict):
+    Prometheus: PrometheusInfoTypeDef
+
+
+class ProvisionedTypeDef(TypedDict):
+    BrokerNodeGroupInfo: BrokerNodeGroupInfoOutputTypeDef
+    Rebalancing: NotRequired[RebalancingTypeDef]
+    CurrentBrokerSoftwareInfo: NotRequired[BrokerSoftwareInfoTypeDef]
+    ClientAuthentication: NotRequired[ClientAuthenticationOutputTypeDef]
+    EncryptionInfo: NotRequired[EncryptionInfoTypeDef]
+    EnhancedMonitoring: NotRequired[EnhancedMonitoringType]
+    OpenMonitoring: NotRequired[OpenMonitoringInfoTypeDef]
+    LoggingInfo: NotRequired[LoggingInfoTypeDef]
+    NumberOfBrokerNodes: int
+    ZookeeperConnectString: NotRequired[str]
+    ZookeeperConnectStringTls: NotRequired[str]
+    StorageMode: NotRequired[StorageModeType]
+    CustomerActionStatus: NotRequired[CustomerActionStatusType]
+
+
+class ServerlessSaslTypeDef(TypedDict):
+    Iam: NotRequired[IamTypeDef]
+
+
+class ServerlessClientAuthenticationTypeDef(TypedDict):
+    Sasl: NotRequired[ServerlessSaslTypeDef]
+
+
+class VpcConfigOutputTypeDef(TypedDict):
+    SubnetIds: list[str]
+    SecurityGroupIds: NotRequired[list[str]]
+
+
+class ServerlessTypeDef(TypedDict):
+    VpcConfigs: list[VpcConfigOutputTypeDef]
+    ClientAuthentication: NotRequired[ServerlessClientAuthenticationTypeDef]
+    ConnectivityInfo: NotRequired[ServerlessConnectivityInfoTypeDef]
+
+
 class ClusterTypeDef(TypedDict):
     ActiveOperationArn: NotRequired[str]
     ClusterType: NotRequired[ClusterTypeType]
@@ -484,11 +730,6 @@ class CompatibleKafkaVersionTypeDef(TypedDict):
     TargetVersions: NotRequired[list[str]]
 
 
-class ConfigurationInfoTypeDef(TypedDict):
-    Arn: str
-    Revision: int
-
-
 class ConfigurationRevisionTypeDef(TypedDict):
     CreationTime: datetime
     Description: NotRequired[str]
@@ -503,12 +744,6 @@ class ConfigurationTypeDef(TypedDict):
     LatestRevision: ConfigurationRevisionTypeDef
     Name: str
     State: ConfigurationStateType
-
-
-class ConnectivityInfoTypeDef(TypedDict):
-    PublicAccess: NotRequired[PublicAccessTypeDef]
-    VpcConnectivity: NotRequired[VpcConnectivityTypeDef]
-    NetworkType: NotRequired[NetworkTypeType]
 
 
 class ConsumerGroupReplicationOutputTypeDef(TypedDict):
@@ -561,6 +796,30 @@ class CreateClusterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ProvisionedRequestTypeDef(TypedDict):
+    BrokerNodeGroupInfo: ReadOnly[BrokerNodeGroupInfoTypeDef]
+    Rebalancing: NotRequired[RebalancingTypeDef]
+    ClientAuthentication: NotRequired[ReadOnly[ClientAuthenticationTypeDef]]
+    ConfigurationInfo: NotRequired[ConfigurationInfoTypeDef]
+    EncryptionInfo: NotRequired[EncryptionInfoTypeDef]
+    EnhancedMonitoring: NotRequired[EnhancedMonitoringType]
+    OpenMonitoring: NotRequired[OpenMonitoringInfoTypeDef]
+    KafkaVersion: str
+    LoggingInfo: NotRequired[LoggingInfoTypeDef]
+    NumberOfBrokerNodes: int
+    StorageMode: NotRequired[StorageModeType]
+
+
+class VpcConfigTypeDef(TypedDict):
+    SubnetIds: ReadOnly[Sequence[str]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ServerlessRequestTypeDef(TypedDict):
+    VpcConfigs: ReadOnly[Sequence[VpcConfigTypeDef]]
+    ClientAuthentication: NotRequired[ServerlessClientAuthenticationTypeDef]
+
+
 class CreateClusterV2RequestTypeDef(TypedDict):
     ClusterName: str
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -590,6 +849,87 @@ class CreateConfigurationResponseTypeDef(TypedDict):
     Name: NotRequired[str]
     State: NotRequired[ConfigurationStateType]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KafkaClusterSaslScramAuthenticationTypeDef(TypedDict):
+    Mechanism: KafkaClusterSaslScramMechanismType
+    SecretArn: str
+
+
+class KafkaClusterClientAuthenticationTypeDef(TypedDict):
+    SaslScram: KafkaClusterSaslScramAuthenticationTypeDef
+
+
+class KafkaClusterClientVpcConfigTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    SubnetIds: ReadOnly[Sequence[str]]
+
+
+class KafkaClusterEncryptionInTransitTypeDef(TypedDict):
+    EncryptionType: KafkaClusterEncryptionInTransitTypeType
+    RootCaCertificate: NotRequired[str]
+
+
+class KafkaClusterTypeDef(TypedDict):
+    AmazonMskCluster: NotRequired[AmazonMskClusterTypeDef]
+    ApacheKafkaCluster: NotRequired[ApacheKafkaClusterTypeDef]
+    VpcConfig: NotRequired[ReadOnly[KafkaClusterClientVpcConfigTypeDef]]
+    ClientAuthentication: NotRequired[KafkaClusterClientAuthenticationTypeDef]
+    EncryptionInTransit: NotRequired[KafkaClusterEncryptionInTransitTypeDef]
+
+
+class ReplicatorCloudWatchLogsTypeDef(TypedDict):
+    Enabled: bool
+    LogGroup: NotRequired[str]
+
+
+class ReplicatorFirehoseTypeDef(TypedDict):
+    Enabled: bool
+    DeliveryStream: NotRequired[str]
+
+
+class ReplicatorS3TypeDef(TypedDict):
+    Enabled: bool
+    Bucket: NotRequired[str]
+    Prefix: NotRequired[str]
+
+
+class ReplicatorLogDeliveryTypeDef(TypedDict):
+    CloudWatchLogs: NotRequired[ReplicatorCloudWatchLogsTypeDef]
+    Firehose: NotRequired[ReplicatorFirehoseTypeDef]
+    S3: NotRequired[ReplicatorS3TypeDef]
+
+
+class LogDeliveryTypeDef(TypedDict):
+    ReplicatorLogDelivery: NotRequired[ReplicatorLogDeliveryTypeDef]
+
+
+class ReplicationStartingPositionTypeDef(TypedDict):
+    Type: NotRequired[ReplicationStartingPositionTypeType]
+
+
+class ReplicationTopicNameConfigurationTypeDef(TypedDict):
+    Type: NotRequired[ReplicationTopicNameConfigurationTypeType]
+
+
+class TopicReplicationTypeDef(TypedDict):
+    CopyAccessControlListsForTopics: NotRequired[bool]
+    CopyTopicConfigurations: NotRequired[bool]
+    DetectAndCopyNewTopics: NotRequired[bool]
+    StartingPosition: NotRequired[ReplicationStartingPositionTypeDef]
+    TopicNameConfiguration: NotRequired[ReplicationTopicNameConfigurationTypeDef]
+    TopicsToExclude: NotRequired[ReadOnly[Sequence[str]]]
+    TopicsToReplicate: ReadOnly[Sequence[str]]
+
+
+class ReplicationInfoTypeDef(TypedDict):
+    ConsumerGroupReplication: ReadOnly[ConsumerGroupReplicationTypeDef]
+    SourceKafkaClusterArn: NotRequired[str]
+    SourceKafkaClusterId: NotRequired[str]
+    TargetCompressionType: TargetCompressionTypeType
+    TargetKafkaClusterArn: NotRequired[str]
+    TargetKafkaClusterId: NotRequired[str]
+    TopicReplication: ReadOnly[TopicReplicationTypeDef]
 
 
 class CreateReplicatorRequestTypeDef(TypedDict):
@@ -776,6 +1116,43 @@ class DescribeReplicatorRequestTypeDef(TypedDict):
     ReplicatorArn: str
 
 
+class KafkaClusterClientVpcConfigOutputTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[list[str]]
+    SubnetIds: list[str]
+
+
+class KafkaClusterDescriptionTypeDef(TypedDict):
+    AmazonMskCluster: NotRequired[AmazonMskClusterTypeDef]
+    ApacheKafkaCluster: NotRequired[ApacheKafkaClusterTypeDef]
+    KafkaClusterAlias: NotRequired[str]
+    VpcConfig: NotRequired[KafkaClusterClientVpcConfigOutputTypeDef]
+    ClientAuthentication: NotRequired[KafkaClusterClientAuthenticationTypeDef]
+    EncryptionInTransit: NotRequired[KafkaClusterEncryptionInTransitTypeDef]
+
+
+class TopicReplicationOutputTypeDef(TypedDict):
+    CopyAccessControlListsForTopics: NotRequired[bool]
+    CopyTopicConfigurations: NotRequired[bool]
+    DetectAndCopyNewTopics: NotRequired[bool]
+    StartingPosition: NotRequired[ReplicationStartingPositionTypeDef]
+    TopicNameConfiguration: NotRequired[ReplicationTopicNameConfigurationTypeDef]
+    TopicsToExclude: NotRequired[list[str]]
+    TopicsToReplicate: list[str]
+
+
+class ReplicationInfoDescriptionTypeDef(TypedDict):
+    ConsumerGroupReplication: NotRequired[ConsumerGroupReplicationOutputTypeDef]
+    SourceKafkaClusterAlias: NotRequired[str]
+    TargetCompressionType: NotRequired[TargetCompressionTypeType]
+    TargetKafkaClusterAlias: NotRequired[str]
+    TopicReplication: NotRequired[TopicReplicationOutputTypeDef]
+
+
+class ReplicationStateInfoTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
 class DescribeReplicatorResponseTypeDef(TypedDict):
     CreationTime: NotRequired[datetime]
     CurrentVersion: NotRequired[str]
@@ -799,6 +1176,13 @@ class DescribeTopicPartitionsRequestTypeDef(TypedDict):
     TopicName: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class TopicPartitionInfoTypeDef(TypedDict):
+    Partition: NotRequired[int]
+    Leader: NotRequired[int]
+    Replicas: NotRequired[list[int]]
+    Isr: NotRequired[list[int]]
 
 
 class DescribeTopicPartitionsResponseTypeDef(TypedDict):
@@ -837,35 +1221,6 @@ class DescribeVpcConnectionResponseTypeDef(TypedDict):
     CreationTime: NotRequired[datetime]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EBSStorageInfoTypeDef(TypedDict):
-    ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
-    VolumeSize: NotRequired[int]
-
-
-class EncryptionAtRestTypeDef(TypedDict):
-    DataVolumeKMSKeyId: str
-
-
-class EncryptionInTransitTypeDef(TypedDict):
-    ClientBroker: NotRequired[ClientBrokerType]
-    InCluster: NotRequired[bool]
-
-
-class EncryptionInfoTypeDef(TypedDict):
-    EncryptionAtRest: NotRequired[EncryptionAtRestTypeDef]
-    EncryptionInTransit: NotRequired[EncryptionInTransitTypeDef]
-
-
-class ErrorInfoTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorString: NotRequired[str]
-
-
-class FirehoseTypeDef(TypedDict):
-    DeliveryStream: NotRequired[str]
-    Enabled: bool
 
 
 class GetBootstrapBrokersRequestTypeDef(TypedDict):
@@ -909,63 +1264,10 @@ class GetCompatibleKafkaVersionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IamTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class JmxExporterInfoTypeDef(TypedDict):
-    EnabledInBroker: bool
-
-
-class JmxExporterTypeDef(TypedDict):
-    EnabledInBroker: bool
-
-
-class KafkaClusterClientAuthenticationTypeDef(TypedDict):
-    SaslScram: KafkaClusterSaslScramAuthenticationTypeDef
-
-
-class KafkaClusterClientVpcConfigOutputTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[list[str]]
-    SubnetIds: list[str]
-
-
-class KafkaClusterClientVpcConfigTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    SubnetIds: ReadOnly[Sequence[str]]
-
-
-class KafkaClusterDescriptionTypeDef(TypedDict):
-    AmazonMskCluster: NotRequired[AmazonMskClusterTypeDef]
-    ApacheKafkaCluster: NotRequired[ApacheKafkaClusterTypeDef]
-    KafkaClusterAlias: NotRequired[str]
-    VpcConfig: NotRequired[KafkaClusterClientVpcConfigOutputTypeDef]
-    ClientAuthentication: NotRequired[KafkaClusterClientAuthenticationTypeDef]
-    EncryptionInTransit: NotRequired[KafkaClusterEncryptionInTransitTypeDef]
-
-
-class KafkaClusterEncryptionInTransitTypeDef(TypedDict):
-    EncryptionType: KafkaClusterEncryptionInTransitTypeType
-    RootCaCertificate: NotRequired[str]
-
-
-class KafkaClusterSaslScramAuthenticationTypeDef(TypedDict):
-    Mechanism: KafkaClusterSaslScramMechanismType
-    SecretArn: str
-
-
 class KafkaClusterSummaryTypeDef(TypedDict):
     AmazonMskCluster: NotRequired[AmazonMskClusterTypeDef]
     ApacheKafkaCluster: NotRequired[ApacheKafkaClusterTypeDef]
     KafkaClusterAlias: NotRequired[str]
-
-
-class KafkaClusterTypeDef(TypedDict):
-    AmazonMskCluster: NotRequired[AmazonMskClusterTypeDef]
-    ApacheKafkaCluster: NotRequired[ApacheKafkaClusterTypeDef]
-    VpcConfig: NotRequired[ReadOnly[KafkaClusterClientVpcConfigTypeDef]]
-    ClientAuthentication: NotRequired[KafkaClusterClientAuthenticationTypeDef]
-    EncryptionInTransit: NotRequired[KafkaClusterEncryptionInTransitTypeDef]
 
 
 class KafkaVersionTypeDef(TypedDict):
@@ -1074,6 +1376,24 @@ class ListNodesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ZookeeperNodeInfoTypeDef(TypedDict):
+    AttachedENIId: NotRequired[str]
+    ClientVpcIpAddress: NotRequired[str]
+    Endpoints: NotRequired[list[str]]
+    ZookeeperId: NotRequired[float]
+    ZookeeperVersion: NotRequired[str]
+
+
+class NodeInfoTypeDef(TypedDict):
+    AddedToClusterTime: NotRequired[str]
+    BrokerNodeInfo: NotRequired[BrokerNodeInfoTypeDef]
+    ControllerNodeInfo: NotRequired[ControllerNodeInfoTypeDef]
+    InstanceType: NotRequired[str]
+    NodeARN: NotRequired[str]
+    NodeType: NotRequired[NodeTypeType]
+    ZookeeperNodeInfo: NotRequired[ZookeeperNodeInfoTypeDef]
+
+
 class ListNodesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     NodeInfoList: NotRequired[list[NodeInfoTypeDef]]
@@ -1084,6 +1404,23 @@ class ListReplicatorsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     ReplicatorNameFilter: NotRequired[str]
+
+
+class ReplicationInfoSummaryTypeDef(TypedDict):
+    SourceKafkaClusterAlias: NotRequired[str]
+    TargetKafkaClusterAlias: NotRequired[str]
+
+
+class ReplicatorSummaryTypeDef(TypedDict):
+    CreationTime: NotRequired[datetime]
+    CurrentVersion: NotRequired[str]
+    IsReplicatorReference: NotRequired[bool]
+    KafkaClustersSummary: NotRequired[list[KafkaClusterSummaryTypeDef]]
+    ReplicationInfoSummaryList: NotRequired[list[ReplicationInfoSummaryTypeDef]]
+    ReplicatorArn: NotRequired[str]
+    ReplicatorName: NotRequired[str]
+    ReplicatorResourceArn: NotRequired[str]
+    ReplicatorState: NotRequired[ReplicatorStateType]
 
 
 class ListReplicatorsResponseTypeDef(TypedDict):
@@ -1120,6 +1457,14 @@ class ListTopicsRequestTypeDef(TypedDict):
     TopicNameFilter: NotRequired[str]
 
 
+class TopicInfoTypeDef(TypedDict):
+    TopicArn: NotRequired[str]
+    TopicName: NotRequired[str]
+    ReplicationFactor: NotRequired[int]
+    PartitionCount: NotRequired[int]
+    OutOfSyncReplicaCount: NotRequired[int]
+
+
 class ListTopicsResponseTypeDef(TypedDict):
     Topics: NotRequired[list[TopicInfoTypeDef]]
     NextToken: NotRequired[str]
@@ -1131,111 +1476,19 @@ class ListVpcConnectionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class VpcConnectionTypeDef(TypedDict):
+    VpcConnectionArn: str
+    TargetClusterArn: str
+    CreationTime: NotRequired[datetime]
+    Authentication: NotRequired[str]
+    VpcId: NotRequired[str]
+    State: NotRequired[VpcConnectionStateType]
+
+
 class ListVpcConnectionsResponseTypeDef(TypedDict):
     VpcConnections: NotRequired[list[VpcConnectionTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogDeliveryTypeDef(TypedDict):
-    ReplicatorLogDelivery: NotRequired[ReplicatorLogDeliveryTypeDef]
-
-
-class LoggingInfoTypeDef(TypedDict):
-    BrokerLogs: BrokerLogsTypeDef
-
-
-class MutableClusterInfoTypeDef(TypedDict):
-    BrokerEBSVolumeInfo: NotRequired[list[BrokerEBSVolumeInfoTypeDef]]
-    ConfigurationInfo: NotRequired[ConfigurationInfoTypeDef]
-    NumberOfBrokerNodes: NotRequired[int]
-    EnhancedMonitoring: NotRequired[EnhancedMonitoringType]
-    OpenMonitoring: NotRequired[OpenMonitoringTypeDef]
-    ZookeeperAccess: NotRequired[ZookeeperAccessTypeDef]
-    KafkaVersion: NotRequired[str]
-    LoggingInfo: NotRequired[LoggingInfoTypeDef]
-    InstanceType: NotRequired[str]
-    ClientAuthentication: NotRequired[ClientAuthenticationOutputTypeDef]
-    EncryptionInfo: NotRequired[EncryptionInfoTypeDef]
-    ConnectivityInfo: NotRequired[ConnectivityInfoTypeDef]
-    StorageMode: NotRequired[StorageModeType]
-    BrokerCountUpdateInfo: NotRequired[BrokerCountUpdateInfoTypeDef]
-    Rebalancing: NotRequired[RebalancingTypeDef]
-
-
-class NodeExporterInfoTypeDef(TypedDict):
-    EnabledInBroker: bool
-
-
-class NodeExporterTypeDef(TypedDict):
-    EnabledInBroker: bool
-
-
-class NodeInfoTypeDef(TypedDict):
-    AddedToClusterTime: NotRequired[str]
-    BrokerNodeInfo: NotRequired[BrokerNodeInfoTypeDef]
-    ControllerNodeInfo: NotRequired[ControllerNodeInfoTypeDef]
-    InstanceType: NotRequired[str]
-    NodeARN: NotRequired[str]
-    NodeType: NotRequired[NodeTypeType]
-    ZookeeperNodeInfo: NotRequired[ZookeeperNodeInfoTypeDef]
-
-
-class OpenMonitoringInfoTypeDef(TypedDict):
-    Prometheus: PrometheusInfoTypeDef
-
-
-class OpenMonitoringTypeDef(TypedDict):
-    Prometheus: PrometheusTypeDef
-
-
-class PrometheusInfoTypeDef(TypedDict):
-    JmxExporter: NotRequired[JmxExporterInfoTypeDef]
-    NodeExporter: NotRequired[NodeExporterInfoTypeDef]
-
-
-class PrometheusTypeDef(TypedDict):
-    JmxExporter: NotRequired[JmxExporterTypeDef]
-    NodeExporter: NotRequired[NodeExporterTypeDef]
-
-
-class ProvisionedRequestTypeDef(TypedDict):
-    BrokerNodeGroupInfo: ReadOnly[BrokerNodeGroupInfoTypeDef]
-    Rebalancing: NotRequired[RebalancingTypeDef]
-    ClientAuthentication: NotRequired[ReadOnly[ClientAuthenticationTypeDef]]
-    ConfigurationInfo: NotRequired[ConfigurationInfoTypeDef]
-    EncryptionInfo: NotRequired[EncryptionInfoTypeDef]
-    EnhancedMonitoring: NotRequired[EnhancedMonitoringType]
-    OpenMonitoring: NotRequired[OpenMonitoringInfoTypeDef]
-    KafkaVersion: str
-    LoggingInfo: NotRequired[LoggingInfoTypeDef]
-    NumberOfBrokerNodes: int
-    StorageMode: NotRequired[StorageModeType]
-
-
-class ProvisionedThroughputTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    VolumeThroughput: NotRequired[int]
-
-
-class ProvisionedTypeDef(TypedDict):
-    BrokerNodeGroupInfo: BrokerNodeGroupInfoOutputTypeDef
-    Rebalancing: NotRequired[RebalancingTypeDef]
-    CurrentBrokerSoftwareInfo: NotRequired[BrokerSoftwareInfoTypeDef]
-    ClientAuthentication: NotRequired[ClientAuthenticationOutputTypeDef]
-    EncryptionInfo: NotRequired[EncryptionInfoTypeDef]
-    EnhancedMonitoring: NotRequired[EnhancedMonitoringType]
-    OpenMonitoring: NotRequired[OpenMonitoringInfoTypeDef]
-    LoggingInfo: NotRequired[LoggingInfoTypeDef]
-    NumberOfBrokerNodes: int
-    ZookeeperConnectString: NotRequired[str]
-    ZookeeperConnectStringTls: NotRequired[str]
-    StorageMode: NotRequired[StorageModeType]
-    CustomerActionStatus: NotRequired[CustomerActionStatusType]
-
-
-class PublicAccessTypeDef(TypedDict):
-    Type: NotRequired[str]
 
 
 class PutClusterPolicyRequestTypeDef(TypedDict):
@@ -1247,10 +1500,6 @@ class PutClusterPolicyRequestTypeDef(TypedDict):
 class PutClusterPolicyResponseTypeDef(TypedDict):
     CurrentVersion: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RebalancingTypeDef(TypedDict):
-    Status: NotRequired[RebalancingStatusType]
 
 
 class RebootBrokerRequestTypeDef(TypedDict):
@@ -1273,171 +1522,9 @@ class RejectClientVpcConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplicationInfoDescriptionTypeDef(TypedDict):
-    ConsumerGroupReplication: NotRequired[ConsumerGroupReplicationOutputTypeDef]
-    SourceKafkaClusterAlias: NotRequired[str]
-    TargetCompressionType: NotRequired[TargetCompressionTypeType]
-    TargetKafkaClusterAlias: NotRequired[str]
-    TopicReplication: NotRequired[TopicReplicationOutputTypeDef]
-
-
-class ReplicationInfoSummaryTypeDef(TypedDict):
-    SourceKafkaClusterAlias: NotRequired[str]
-    TargetKafkaClusterAlias: NotRequired[str]
-
-
-class ReplicationInfoTypeDef(TypedDict):
-    ConsumerGroupReplication: ReadOnly[ConsumerGroupReplicationTypeDef]
-    SourceKafkaClusterArn: NotRequired[str]
-    SourceKafkaClusterId: NotRequired[str]
-    TargetCompressionType: TargetCompressionTypeType
-    TargetKafkaClusterArn: NotRequired[str]
-    TargetKafkaClusterId: NotRequired[str]
-    TopicReplication: ReadOnly[TopicReplicationTypeDef]
-
-
-class ReplicationStartingPositionTypeDef(TypedDict):
-    Type: NotRequired[ReplicationStartingPositionTypeType]
-
-
-class ReplicationStateInfoTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class ReplicationTopicNameConfigurationTypeDef(TypedDict):
-    Type: NotRequired[ReplicationTopicNameConfigurationTypeType]
-
-
-class ReplicatorCloudWatchLogsTypeDef(TypedDict):
-    Enabled: bool
-    LogGroup: NotRequired[str]
-
-
-class ReplicatorFirehoseTypeDef(TypedDict):
-    Enabled: bool
-    DeliveryStream: NotRequired[str]
-
-
-class ReplicatorLogDeliveryTypeDef(TypedDict):
-    CloudWatchLogs: NotRequired[ReplicatorCloudWatchLogsTypeDef]
-    Firehose: NotRequired[ReplicatorFirehoseTypeDef]
-    S3: NotRequired[ReplicatorS3TypeDef]
-
-
-class ReplicatorS3TypeDef(TypedDict):
-    Enabled: bool
-    Bucket: NotRequired[str]
-    Prefix: NotRequired[str]
-
-
-class ReplicatorSummaryTypeDef(TypedDict):
-    CreationTime: NotRequired[datetime]
-    CurrentVersion: NotRequired[str]
-    IsReplicatorReference: NotRequired[bool]
-    KafkaClustersSummary: NotRequired[list[KafkaClusterSummaryTypeDef]]
-    ReplicationInfoSummaryList: NotRequired[list[ReplicationInfoSummaryTypeDef]]
-    ReplicatorArn: NotRequired[str]
-    ReplicatorName: NotRequired[str]
-    ReplicatorResourceArn: NotRequired[str]
-    ReplicatorState: NotRequired[ReplicatorStateType]
-
-
-class S3TypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Enabled: bool
-    Prefix: NotRequired[str]
-
-
-class SaslTypeDef(TypedDict):
-    Scram: NotRequired[ScramTypeDef]
-    Iam: NotRequired[IamTypeDef]
-
-
-class ScramTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class ServerlessClientAuthenticationTypeDef(TypedDict):
-    Sasl: NotRequired[ServerlessSaslTypeDef]
-
-
-class ServerlessConnectivityInfoTypeDef(TypedDict):
-    NetworkType: NotRequired[NetworkTypeType]
-
-
-class ServerlessRequestTypeDef(TypedDict):
-    VpcConfigs: ReadOnly[Sequence[VpcConfigTypeDef]]
-    ClientAuthentication: NotRequired[ServerlessClientAuthenticationTypeDef]
-
-
-class ServerlessSaslTypeDef(TypedDict):
-    Iam: NotRequired[IamTypeDef]
-
-
-class ServerlessTypeDef(TypedDict):
-    VpcConfigs: list[VpcConfigOutputTypeDef]
-    ClientAuthentication: NotRequired[ServerlessClientAuthenticationTypeDef]
-    ConnectivityInfo: NotRequired[ServerlessConnectivityInfoTypeDef]
-
-
-class StateInfoTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class StorageInfoTypeDef(TypedDict):
-    EbsStorageInfo: NotRequired[EBSStorageInfoTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
-
-
-class TlsOutputTypeDef(TypedDict):
-    CertificateAuthorityArnList: NotRequired[list[str]]
-    Enabled: NotRequired[bool]
-
-
-class TlsTypeDef(TypedDict):
-    CertificateAuthorityArnList: NotRequired[ReadOnly[Sequence[str]]]
-    Enabled: NotRequired[bool]
-
-
-class TopicInfoTypeDef(TypedDict):
-    TopicArn: NotRequired[str]
-    TopicName: NotRequired[str]
-    ReplicationFactor: NotRequired[int]
-    PartitionCount: NotRequired[int]
-    OutOfSyncReplicaCount: NotRequired[int]
-
-
-class TopicPartitionInfoTypeDef(TypedDict):
-    Partition: NotRequired[int]
-    Leader: NotRequired[int]
-    Replicas: NotRequired[list[int]]
-    Isr: NotRequired[list[int]]
-
-
-class TopicReplicationOutputTypeDef(TypedDict):
-    CopyAccessControlListsForTopics: NotRequired[bool]
-    CopyTopicConfigurations: NotRequired[bool]
-    DetectAndCopyNewTopics: NotRequired[bool]
-    StartingPosition: NotRequired[ReplicationStartingPositionTypeDef]
-    TopicNameConfiguration: NotRequired[ReplicationTopicNameConfigurationTypeDef]
-    TopicsToExclude: NotRequired[list[str]]
-    TopicsToReplicate: list[str]
-
-
-class TopicReplicationTypeDef(TypedDict):
-    CopyAccessControlListsForTopics: NotRequired[bool]
-    CopyTopicConfigurations: NotRequired[bool]
-    DetectAndCopyNewTopics: NotRequired[bool]
-    StartingPosition: NotRequired[ReplicationStartingPositionTypeDef]
-    TopicNameConfiguration: NotRequired[ReplicationTopicNameConfigurationTypeDef]
-    TopicsToExclude: NotRequired[ReadOnly[Sequence[str]]]
-    TopicsToReplicate: ReadOnly[Sequence[str]]
 
 
 class TopicReplicationUpdateTypeDef(TypedDict):
@@ -1446,16 +1533,6 @@ class TopicReplicationUpdateTypeDef(TypedDict):
     DetectAndCopyNewTopics: bool
     TopicsToExclude: ReadOnly[Sequence[str]]
     TopicsToReplicate: ReadOnly[Sequence[str]]
-
-
-class UnauthenticatedTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class UnprocessedScramSecretTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-    SecretArn: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1634,79 +1711,3 @@ class UpdateTopicResponseTypeDef(TypedDict):
     TopicName: NotRequired[str]
     Status: NotRequired[TopicStateType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserIdentityTypeDef(TypedDict):
-    Type: NotRequired[UserIdentityTypeType]
-    PrincipalId: NotRequired[str]
-
-
-class VpcConfigOutputTypeDef(TypedDict):
-    SubnetIds: list[str]
-    SecurityGroupIds: NotRequired[list[str]]
-
-
-class VpcConfigTypeDef(TypedDict):
-    SubnetIds: ReadOnly[Sequence[str]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class VpcConnectionInfoServerlessTypeDef(TypedDict):
-    CreationTime: NotRequired[datetime]
-    Owner: NotRequired[str]
-    UserIdentity: NotRequired[UserIdentityTypeDef]
-    VpcConnectionArn: NotRequired[str]
-
-
-class VpcConnectionInfoTypeDef(TypedDict):
-    VpcConnectionArn: NotRequired[str]
-    Owner: NotRequired[str]
-    UserIdentity: NotRequired[UserIdentityTypeDef]
-    CreationTime: NotRequired[datetime]
-
-
-class VpcConnectionTypeDef(TypedDict):
-    VpcConnectionArn: str
-    TargetClusterArn: str
-    CreationTime: NotRequired[datetime]
-    Authentication: NotRequired[str]
-    VpcId: NotRequired[str]
-    State: NotRequired[VpcConnectionStateType]
-
-
-class VpcConnectivityClientAuthenticationTypeDef(TypedDict):
-    Sasl: NotRequired[VpcConnectivitySaslTypeDef]
-    Tls: NotRequired[VpcConnectivityTlsTypeDef]
-
-
-class VpcConnectivityIamTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class VpcConnectivitySaslTypeDef(TypedDict):
-    Scram: NotRequired[VpcConnectivityScramTypeDef]
-    Iam: NotRequired[VpcConnectivityIamTypeDef]
-
-
-class VpcConnectivityScramTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class VpcConnectivityTlsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class VpcConnectivityTypeDef(TypedDict):
-    ClientAuthentication: NotRequired[VpcConnectivityClientAuthenticationTypeDef]
-
-
-class ZookeeperAccessTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class ZookeeperNodeInfoTypeDef(TypedDict):
-    AttachedENIId: NotRequired[str]
-    ClientVpcIpAddress: NotRequired[str]
-    Endpoints: NotRequired[list[str]]
-    ZookeeperId: NotRequired[float]
-    ZookeeperVersion: NotRequired[str]

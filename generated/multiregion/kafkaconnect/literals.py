@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Managed Streaming for Kafka Connect: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ConnectorOperationStateType",
-    "ConnectorOperationStepStateType",
-    "ConnectorOperationStepTypeType",
-    "ConnectorOperationTypeType",
-    "ConnectorStateType",
-    "CustomPluginContentTypeType",
-    "CustomPluginStateType",
-    "KafkaClusterClientAuthenticationTypeType",
-    "KafkaClusterEncryptionInTransitTypeType",
-    "NetworkTypeType",
-    "WorkerConfigurationStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ConnectorOperationStateType",
+        "ConnectorOperationStepStateType",
+        "ConnectorOperationStepTypeType",
+        "ConnectorOperationTypeType",
+        "ConnectorStateType",
+        "CustomPluginContentTypeType",
+        "CustomPluginStateType",
+        "KafkaClusterClientAuthenticationTypeType",
+        "KafkaClusterEncryptionInTransitTypeType",
+        "NetworkTypeType",
+        "WorkerConfigurationStateType",
+    ]
 
 ConnectorOperationStateType = Literal[
     "PENDING",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,102 +32,108 @@ from .literals import (
     WorkerConfigurationStateType,
 )
 
-__all__ = [
-    "ApacheKafkaClusterDescriptionTypeDef",
-    "ApacheKafkaClusterTypeDef",
-    "AutoScalingDescriptionTypeDef",
-    "AutoScalingTypeDef",
-    "AutoScalingUpdateTypeDef",
-    "CapacityDescriptionTypeDef",
-    "CapacityTypeDef",
-    "CapacityUpdateTypeDef",
-    "CloudWatchLogsLogDeliveryDescriptionTypeDef",
-    "CloudWatchLogsLogDeliveryTypeDef",
-    "ConnectorOperationStepTypeDef",
-    "ConnectorOperationSummaryTypeDef",
-    "ConnectorSummaryTypeDef",
-    "CreateConnectorRequestTypeDef",
-    "CreateConnectorResponseTypeDef",
-    "CreateCustomPluginRequestTypeDef",
-    "CreateCustomPluginResponseTypeDef",
-    "CreateWorkerConfigurationRequestTypeDef",
-    "CreateWorkerConfigurationResponseTypeDef",
-    "CustomPluginDescriptionTypeDef",
-    "CustomPluginFileDescriptionTypeDef",
-    "CustomPluginLocationDescriptionTypeDef",
-    "CustomPluginLocationTypeDef",
-    "CustomPluginRevisionSummaryTypeDef",
-    "CustomPluginSummaryTypeDef",
-    "CustomPluginTypeDef",
-    "DeleteConnectorRequestTypeDef",
-    "DeleteConnectorResponseTypeDef",
-    "DeleteCustomPluginRequestTypeDef",
-    "DeleteCustomPluginResponseTypeDef",
-    "DeleteWorkerConfigurationRequestTypeDef",
-    "DeleteWorkerConfigurationResponseTypeDef",
-    "DescribeConnectorOperationRequestTypeDef",
-    "DescribeConnectorOperationResponseTypeDef",
-    "DescribeConnectorRequestTypeDef",
-    "DescribeConnectorResponseTypeDef",
-    "DescribeCustomPluginRequestTypeDef",
-    "DescribeCustomPluginResponseTypeDef",
-    "DescribeWorkerConfigurationRequestTypeDef",
-    "DescribeWorkerConfigurationResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FirehoseLogDeliveryDescriptionTypeDef",
-    "FirehoseLogDeliveryTypeDef",
-    "KafkaClusterClientAuthenticationDescriptionTypeDef",
-    "KafkaClusterClientAuthenticationTypeDef",
-    "KafkaClusterDescriptionTypeDef",
-    "KafkaClusterEncryptionInTransitDescriptionTypeDef",
-    "KafkaClusterEncryptionInTransitTypeDef",
-    "KafkaClusterTypeDef",
-    "ListConnectorOperationsRequestTypeDef",
-    "ListConnectorOperationsResponseTypeDef",
-    "ListConnectorsRequestTypeDef",
-    "ListConnectorsResponseTypeDef",
-    "ListCustomPluginsRequestTypeDef",
-    "ListCustomPluginsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWorkerConfigurationsRequestTypeDef",
-    "ListWorkerConfigurationsResponseTypeDef",
-    "LogDeliveryDescriptionTypeDef",
-    "LogDeliveryTypeDef",
-    "PluginDescriptionTypeDef",
-    "PluginTypeDef",
-    "ProvisionedCapacityDescriptionTypeDef",
-    "ProvisionedCapacityTypeDef",
-    "ProvisionedCapacityUpdateTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3LocationDescriptionTypeDef",
-    "S3LocationTypeDef",
-    "S3LogDeliveryDescriptionTypeDef",
-    "S3LogDeliveryTypeDef",
-    "ScaleInPolicyDescriptionTypeDef",
-    "ScaleInPolicyTypeDef",
-    "ScaleInPolicyUpdateTypeDef",
-    "ScaleOutPolicyDescriptionTypeDef",
-    "ScaleOutPolicyTypeDef",
-    "ScaleOutPolicyUpdateTypeDef",
-    "StateDescriptionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateConnectorRequestTypeDef",
-    "UpdateConnectorResponseTypeDef",
-    "VpcDescriptionTypeDef",
-    "VpcTypeDef",
-    "WorkerConfigurationDescriptionTypeDef",
-    "WorkerConfigurationRevisionDescriptionTypeDef",
-    "WorkerConfigurationRevisionSummaryTypeDef",
-    "WorkerConfigurationSummaryTypeDef",
-    "WorkerConfigurationTypeDef",
-    "WorkerLogDeliveryDescriptionTypeDef",
-    "WorkerLogDeliveryTypeDef",
-    "WorkerSettingTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApacheKafkaClusterDescriptionTypeDef",
+        "ApacheKafkaClusterTypeDef",
+        "AutoScalingDescriptionTypeDef",
+        "AutoScalingTypeDef",
+        "AutoScalingUpdateTypeDef",
+        "CapacityDescriptionTypeDef",
+        "CapacityTypeDef",
+        "CapacityUpdateTypeDef",
+        "CloudWatchLogsLogDeliveryDescriptionTypeDef",
+        "CloudWatchLogsLogDeliveryTypeDef",
+        "ConnectorOperationStepTypeDef",
+        "ConnectorOperationSummaryTypeDef",
+        "ConnectorSummaryTypeDef",
+        "CreateConnectorRequestTypeDef",
+        "CreateConnectorResponseTypeDef",
+        "CreateCustomPluginRequestTypeDef",
+        "CreateCustomPluginResponseTypeDef",
+        "CreateWorkerConfigurationRequestTypeDef",
+        "CreateWorkerConfigurationResponseTypeDef",
+        "CustomPluginDescriptionTypeDef",
+        "CustomPluginFileDescriptionTypeDef",
+        "CustomPluginLocationDescriptionTypeDef",
+        "CustomPluginLocationTypeDef",
+        "CustomPluginRevisionSummaryTypeDef",
+        "CustomPluginSummaryTypeDef",
+        "CustomPluginTypeDef",
+        "DeleteConnectorRequestTypeDef",
+        "DeleteConnectorResponseTypeDef",
+        "DeleteCustomPluginRequestTypeDef",
+        "DeleteCustomPluginResponseTypeDef",
+        "DeleteWorkerConfigurationRequestTypeDef",
+        "DeleteWorkerConfigurationResponseTypeDef",
+        "DescribeConnectorOperationRequestTypeDef",
+        "DescribeConnectorOperationResponseTypeDef",
+        "DescribeConnectorRequestTypeDef",
+        "DescribeConnectorResponseTypeDef",
+        "DescribeCustomPluginRequestTypeDef",
+        "DescribeCustomPluginResponseTypeDef",
+        "DescribeWorkerConfigurationRequestTypeDef",
+        "DescribeWorkerConfigurationResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FirehoseLogDeliveryDescriptionTypeDef",
+        "FirehoseLogDeliveryTypeDef",
+        "KafkaClusterClientAuthenticationDescriptionTypeDef",
+        "KafkaClusterClientAuthenticationTypeDef",
+        "KafkaClusterDescriptionTypeDef",
+        "KafkaClusterEncryptionInTransitDescriptionTypeDef",
+        "KafkaClusterEncryptionInTransitTypeDef",
+        "KafkaClusterTypeDef",
+        "ListConnectorOperationsRequestTypeDef",
+        "ListConnectorOperationsResponseTypeDef",
+        "ListConnectorsRequestTypeDef",
+        "ListConnectorsResponseTypeDef",
+        "ListCustomPluginsRequestTypeDef",
+        "ListCustomPluginsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWorkerConfigurationsRequestTypeDef",
+        "ListWorkerConfigurationsResponseTypeDef",
+        "LogDeliveryDescriptionTypeDef",
+        "LogDeliveryTypeDef",
+        "PluginDescriptionTypeDef",
+        "PluginTypeDef",
+        "ProvisionedCapacityDescriptionTypeDef",
+        "ProvisionedCapacityTypeDef",
+        "ProvisionedCapacityUpdateTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3LocationDescriptionTypeDef",
+        "S3LocationTypeDef",
+        "S3LogDeliveryDescriptionTypeDef",
+        "S3LogDeliveryTypeDef",
+        "ScaleInPolicyDescriptionTypeDef",
+        "ScaleInPolicyTypeDef",
+        "ScaleInPolicyUpdateTypeDef",
+        "ScaleOutPolicyDescriptionTypeDef",
+        "ScaleOutPolicyTypeDef",
+        "ScaleOutPolicyUpdateTypeDef",
+        "StateDescriptionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateConnectorRequestTypeDef",
+        "UpdateConnectorResponseTypeDef",
+        "VpcDescriptionTypeDef",
+        "VpcTypeDef",
+        "WorkerConfigurationDescriptionTypeDef",
+        "WorkerConfigurationRevisionDescriptionTypeDef",
+        "WorkerConfigurationRevisionSummaryTypeDef",
+        "WorkerConfigurationSummaryTypeDef",
+        "WorkerConfigurationTypeDef",
+        "WorkerLogDeliveryDescriptionTypeDef",
+        "WorkerLogDeliveryTypeDef",
+        "WorkerSettingTypeDef",
+    ]
+
+
+class VpcDescriptionTypeDef(TypedDict):
+    securityGroups: NotRequired[list[str]]
+    subnets: NotRequired[list[str]]
 
 
 class ApacheKafkaClusterDescriptionTypeDef(TypedDict):
@@ -135,9 +141,22 @@ class ApacheKafkaClusterDescriptionTypeDef(TypedDict):
     vpc: NotRequired[VpcDescriptionTypeDef]
 
 
+class VpcTypeDef(TypedDict):
+    securityGroups: NotRequired[ReadOnly[Sequence[str]]]
+    subnets: ReadOnly[Sequence[str]]
+
+
 class ApacheKafkaClusterTypeDef(TypedDict):
     bootstrapServers: str
     vpc: ReadOnly[VpcTypeDef]
+
+
+class ScaleInPolicyDescriptionTypeDef(TypedDict):
+    cpuUtilizationPercentage: NotRequired[int]
+
+
+class ScaleOutPolicyDescriptionTypeDef(TypedDict):
+    cpuUtilizationPercentage: NotRequired[int]
 
 
 class AutoScalingDescriptionTypeDef(TypedDict):
@@ -149,6 +168,14 @@ class AutoScalingDescriptionTypeDef(TypedDict):
     maxAutoscalingTaskCount: NotRequired[int]
 
 
+class ScaleInPolicyTypeDef(TypedDict):
+    cpuUtilizationPercentage: int
+
+
+class ScaleOutPolicyTypeDef(TypedDict):
+    cpuUtilizationPercentage: int
+
+
 class AutoScalingTypeDef(TypedDict):
     maxWorkerCount: int
     mcuCount: int
@@ -156,6 +183,14 @@ class AutoScalingTypeDef(TypedDict):
     scaleInPolicy: NotRequired[ScaleInPolicyTypeDef]
     scaleOutPolicy: NotRequired[ScaleOutPolicyTypeDef]
     maxAutoscalingTaskCount: NotRequired[int]
+
+
+class ScaleInPolicyUpdateTypeDef(TypedDict):
+    cpuUtilizationPercentage: int
+
+
+class ScaleOutPolicyUpdateTypeDef(TypedDict):
+    cpuUtilizationPercentage: int
 
 
 class AutoScalingUpdateTypeDef(TypedDict):
@@ -167,14 +202,29 @@ class AutoScalingUpdateTypeDef(TypedDict):
     maxAutoscalingTaskCount: NotRequired[int]
 
 
+class ProvisionedCapacityDescriptionTypeDef(TypedDict):
+    mcuCount: NotRequired[int]
+    workerCount: NotRequired[int]
+
+
 class CapacityDescriptionTypeDef(TypedDict):
     autoScaling: NotRequired[AutoScalingDescriptionTypeDef]
     provisionedCapacity: NotRequired[ProvisionedCapacityDescriptionTypeDef]
 
 
+class ProvisionedCapacityTypeDef(TypedDict):
+    mcuCount: int
+    workerCount: int
+
+
 class CapacityTypeDef(TypedDict):
     autoScaling: NotRequired[AutoScalingTypeDef]
     provisionedCapacity: NotRequired[ProvisionedCapacityTypeDef]
+
+
+class ProvisionedCapacityUpdateTypeDef(TypedDict):
+    mcuCount: int
+    workerCount: int
 
 
 class CapacityUpdateTypeDef(TypedDict):
@@ -205,6 +255,53 @@ class ConnectorOperationSummaryTypeDef(TypedDict):
     endTime: NotRequired[datetime]
 
 
+class KafkaClusterClientAuthenticationDescriptionTypeDef(TypedDict):
+    authenticationType: NotRequired[KafkaClusterClientAuthenticationTypeType]
+
+
+class KafkaClusterDescriptionTypeDef(TypedDict):
+    apacheKafkaCluster: NotRequired[ApacheKafkaClusterDescriptionTypeDef]
+
+
+class KafkaClusterEncryptionInTransitDescriptionTypeDef(TypedDict):
+    encryptionType: NotRequired[KafkaClusterEncryptionInTransitTypeType]
+
+
+class FirehoseLogDeliveryDescriptionTypeDef(TypedDict):
+    deliveryStream: NotRequired[str]
+    enabled: NotRequired[bool]
+
+
+class S3LogDeliveryDescriptionTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    enabled: NotRequired[bool]
+    prefix: NotRequired[str]
+
+
+class WorkerLogDeliveryDescriptionTypeDef(TypedDict):
+    cloudWatchLogs: NotRequired[CloudWatchLogsLogDeliveryDescriptionTypeDef]
+    firehose: NotRequired[FirehoseLogDeliveryDescriptionTypeDef]
+    s3: NotRequired[S3LogDeliveryDescriptionTypeDef]
+
+
+class LogDeliveryDescriptionTypeDef(TypedDict):
+    workerLogDelivery: NotRequired[WorkerLogDeliveryDescriptionTypeDef]
+
+
+class CustomPluginDescriptionTypeDef(TypedDict):
+    customPluginArn: NotRequired[str]
+    revision: NotRequired[int]
+
+
+class PluginDescriptionTypeDef(TypedDict):
+    customPlugin: NotRequired[CustomPluginDescriptionTypeDef]
+
+
+class WorkerConfigurationDescriptionTypeDef(TypedDict):
+    revision: NotRequired[int]
+    workerConfigurationArn: NotRequired[str]
+
+
 class ConnectorSummaryTypeDef(TypedDict):
     capacity: NotRequired[CapacityDescriptionTypeDef]
     connectorArn: NotRequired[str]
@@ -226,6 +323,53 @@ class ConnectorSummaryTypeDef(TypedDict):
     plugins: NotRequired[list[PluginDescriptionTypeDef]]
     serviceExecutionRoleArn: NotRequired[str]
     workerConfiguration: NotRequired[WorkerConfigurationDescriptionTypeDef]
+
+
+class KafkaClusterClientAuthenticationTypeDef(TypedDict):
+    authenticationType: KafkaClusterClientAuthenticationTypeType
+
+
+class KafkaClusterEncryptionInTransitTypeDef(TypedDict):
+    encryptionType: KafkaClusterEncryptionInTransitTypeType
+
+
+class KafkaClusterTypeDef(TypedDict):
+    apacheKafkaCluster: ReadOnly[ApacheKafkaClusterTypeDef]
+
+
+class FirehoseLogDeliveryTypeDef(TypedDict):
+    deliveryStream: NotRequired[str]
+    enabled: bool
+
+
+class S3LogDeliveryTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    enabled: bool
+    prefix: NotRequired[str]
+
+
+class WorkerLogDeliveryTypeDef(TypedDict):
+    cloudWatchLogs: NotRequired[CloudWatchLogsLogDeliveryTypeDef]
+    firehose: NotRequired[FirehoseLogDeliveryTypeDef]
+    s3: NotRequired[S3LogDeliveryTypeDef]
+
+
+class LogDeliveryTypeDef(TypedDict):
+    workerLogDelivery: WorkerLogDeliveryTypeDef
+
+
+class CustomPluginTypeDef(TypedDict):
+    customPluginArn: str
+    revision: int
+
+
+class PluginTypeDef(TypedDict):
+    customPlugin: CustomPluginTypeDef
+
+
+class WorkerConfigurationTypeDef(TypedDict):
+    revision: int
+    workerConfigurationArn: str
 
 
 class CreateConnectorRequestTypeDef(TypedDict):
@@ -252,6 +396,16 @@ class CreateConnectorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3LocationTypeDef(TypedDict):
+    bucketArn: str
+    fileKey: str
+    objectVersion: NotRequired[str]
+
+
+class CustomPluginLocationTypeDef(TypedDict):
+    s3Location: S3LocationTypeDef
+
+
 class CreateCustomPluginRequestTypeDef(TypedDict):
     contentType: CustomPluginContentTypeType
     description: NotRequired[str]
@@ -275,6 +429,12 @@ class CreateWorkerConfigurationRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class WorkerConfigurationRevisionSummaryTypeDef(TypedDict):
+    creationTime: NotRequired[datetime]
+    description: NotRequired[str]
+    revision: NotRequired[int]
+
+
 class CreateWorkerConfigurationResponseTypeDef(TypedDict):
     creationTime: NotRequired[datetime]
     latestRevision: NotRequired[WorkerConfigurationRevisionSummaryTypeDef]
@@ -284,22 +444,19 @@ class CreateWorkerConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CustomPluginDescriptionTypeDef(TypedDict):
-    customPluginArn: NotRequired[str]
-    revision: NotRequired[int]
-
-
 class CustomPluginFileDescriptionTypeDef(TypedDict):
     fileMd5: NotRequired[str]
     fileSize: NotRequired[int]
 
 
+class S3LocationDescriptionTypeDef(TypedDict):
+    bucketArn: NotRequired[str]
+    fileKey: NotRequired[str]
+    objectVersion: NotRequired[str]
+
+
 class CustomPluginLocationDescriptionTypeDef(TypedDict):
     s3Location: NotRequired[S3LocationDescriptionTypeDef]
-
-
-class CustomPluginLocationTypeDef(TypedDict):
-    s3Location: S3LocationTypeDef
 
 
 class CustomPluginRevisionSummaryTypeDef(TypedDict):
@@ -318,11 +475,6 @@ class CustomPluginSummaryTypeDef(TypedDict):
     description: NotRequired[str]
     latestRevision: NotRequired[CustomPluginRevisionSummaryTypeDef]
     name: NotRequired[str]
-
-
-class CustomPluginTypeDef(TypedDict):
-    customPluginArn: str
-    revision: int
 
 
 class DeleteConnectorRequestTypeDef(TypedDict):
@@ -358,6 +510,15 @@ class DeleteWorkerConfigurationResponseTypeDef(TypedDict):
 
 class DescribeConnectorOperationRequestTypeDef(TypedDict):
     connectorOperationArn: str
+
+
+class StateDescriptionTypeDef(TypedDict):
+    code: NotRequired[str]
+    message: NotRequired[str]
+
+
+class WorkerSettingTypeDef(TypedDict):
+    capacity: NotRequired[CapacityDescriptionTypeDef]
 
 
 class DescribeConnectorOperationResponseTypeDef(TypedDict):
@@ -425,6 +586,13 @@ class DescribeWorkerConfigurationRequestTypeDef(TypedDict):
     workerConfigurationArn: str
 
 
+class WorkerConfigurationRevisionDescriptionTypeDef(TypedDict):
+    creationTime: NotRequired[datetime]
+    description: NotRequired[str]
+    propertiesFileContent: NotRequired[str]
+    revision: NotRequired[int]
+
+
 class DescribeWorkerConfigurationResponseTypeDef(TypedDict):
     creationTime: NotRequired[datetime]
     description: NotRequired[str]
@@ -433,40 +601,6 @@ class DescribeWorkerConfigurationResponseTypeDef(TypedDict):
     workerConfigurationArn: NotRequired[str]
     workerConfigurationState: NotRequired[WorkerConfigurationStateType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class FirehoseLogDeliveryDescriptionTypeDef(TypedDict):
-    deliveryStream: NotRequired[str]
-    enabled: NotRequired[bool]
-
-
-class FirehoseLogDeliveryTypeDef(TypedDict):
-    deliveryStream: NotRequired[str]
-    enabled: bool
-
-
-class KafkaClusterClientAuthenticationDescriptionTypeDef(TypedDict):
-    authenticationType: NotRequired[KafkaClusterClientAuthenticationTypeType]
-
-
-class KafkaClusterClientAuthenticationTypeDef(TypedDict):
-    authenticationType: KafkaClusterClientAuthenticationTypeType
-
-
-class KafkaClusterDescriptionTypeDef(TypedDict):
-    apacheKafkaCluster: NotRequired[ApacheKafkaClusterDescriptionTypeDef]
-
-
-class KafkaClusterEncryptionInTransitDescriptionTypeDef(TypedDict):
-    encryptionType: NotRequired[KafkaClusterEncryptionInTransitTypeType]
-
-
-class KafkaClusterEncryptionInTransitTypeDef(TypedDict):
-    encryptionType: KafkaClusterEncryptionInTransitTypeType
-
-
-class KafkaClusterTypeDef(TypedDict):
-    apacheKafkaCluster: ReadOnly[ApacheKafkaClusterTypeDef]
 
 
 class ListConnectorOperationsRequestTypeDef(TypedDict):
@@ -520,94 +654,19 @@ class ListWorkerConfigurationsRequestTypeDef(TypedDict):
     namePrefix: NotRequired[str]
 
 
+class WorkerConfigurationSummaryTypeDef(TypedDict):
+    creationTime: NotRequired[datetime]
+    description: NotRequired[str]
+    latestRevision: NotRequired[WorkerConfigurationRevisionSummaryTypeDef]
+    name: NotRequired[str]
+    workerConfigurationArn: NotRequired[str]
+    workerConfigurationState: NotRequired[WorkerConfigurationStateType]
+
+
 class ListWorkerConfigurationsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     workerConfigurations: NotRequired[list[WorkerConfigurationSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogDeliveryDescriptionTypeDef(TypedDict):
-    workerLogDelivery: NotRequired[WorkerLogDeliveryDescriptionTypeDef]
-
-
-class LogDeliveryTypeDef(TypedDict):
-    workerLogDelivery: WorkerLogDeliveryTypeDef
-
-
-class PluginDescriptionTypeDef(TypedDict):
-    customPlugin: NotRequired[CustomPluginDescriptionTypeDef]
-
-
-class PluginTypeDef(TypedDict):
-    customPlugin: CustomPluginTypeDef
-
-
-class ProvisionedCapacityDescriptionTypeDef(TypedDict):
-    mcuCount: NotRequired[int]
-    workerCount: NotRequired[int]
-
-
-class ProvisionedCapacityTypeDef(TypedDict):
-    mcuCount: int
-    workerCount: int
-
-
-class ProvisionedCapacityUpdateTypeDef(TypedDict):
-    mcuCount: int
-    workerCount: int
-
-
-class S3LocationDescriptionTypeDef(TypedDict):
-    bucketArn: NotRequired[str]
-    fileKey: NotRequired[str]
-    objectVersion: NotRequired[str]
-
-
-class S3LocationTypeDef(TypedDict):
-    bucketArn: str
-    fileKey: str
-    objectVersion: NotRequired[str]
-
-
-class S3LogDeliveryDescriptionTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    enabled: NotRequired[bool]
-    prefix: NotRequired[str]
-
-
-class S3LogDeliveryTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    enabled: bool
-    prefix: NotRequired[str]
-
-
-class ScaleInPolicyDescriptionTypeDef(TypedDict):
-    cpuUtilizationPercentage: NotRequired[int]
-
-
-class ScaleInPolicyTypeDef(TypedDict):
-    cpuUtilizationPercentage: int
-
-
-class ScaleInPolicyUpdateTypeDef(TypedDict):
-    cpuUtilizationPercentage: int
-
-
-class ScaleOutPolicyDescriptionTypeDef(TypedDict):
-    cpuUtilizationPercentage: NotRequired[int]
-
-
-class ScaleOutPolicyTypeDef(TypedDict):
-    cpuUtilizationPercentage: int
-
-
-class ScaleOutPolicyUpdateTypeDef(TypedDict):
-    cpuUtilizationPercentage: int
-
-
-class StateDescriptionTypeDef(TypedDict):
-    code: NotRequired[str]
-    message: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -640,61 +699,3 @@ class UpdateConnectorResponseTypeDef(TypedDict):
     connectorState: NotRequired[ConnectorStateType]
     connectorOperationArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcDescriptionTypeDef(TypedDict):
-    securityGroups: NotRequired[list[str]]
-    subnets: NotRequired[list[str]]
-
-
-class VpcTypeDef(TypedDict):
-    securityGroups: NotRequired[ReadOnly[Sequence[str]]]
-    subnets: ReadOnly[Sequence[str]]
-
-
-class WorkerConfigurationDescriptionTypeDef(TypedDict):
-    revision: NotRequired[int]
-    workerConfigurationArn: NotRequired[str]
-
-
-class WorkerConfigurationRevisionDescriptionTypeDef(TypedDict):
-    creationTime: NotRequired[datetime]
-    description: NotRequired[str]
-    propertiesFileContent: NotRequired[str]
-    revision: NotRequired[int]
-
-
-class WorkerConfigurationRevisionSummaryTypeDef(TypedDict):
-    creationTime: NotRequired[datetime]
-    description: NotRequired[str]
-    revision: NotRequired[int]
-
-
-class WorkerConfigurationSummaryTypeDef(TypedDict):
-    creationTime: NotRequired[datetime]
-    description: NotRequired[str]
-    latestRevision: NotRequired[WorkerConfigurationRevisionSummaryTypeDef]
-    name: NotRequired[str]
-    workerConfigurationArn: NotRequired[str]
-    workerConfigurationState: NotRequired[WorkerConfigurationStateType]
-
-
-class WorkerConfigurationTypeDef(TypedDict):
-    revision: int
-    workerConfigurationArn: str
-
-
-class WorkerLogDeliveryDescriptionTypeDef(TypedDict):
-    cloudWatchLogs: NotRequired[CloudWatchLogsLogDeliveryDescriptionTypeDef]
-    firehose: NotRequired[FirehoseLogDeliveryDescriptionTypeDef]
-    s3: NotRequired[S3LogDeliveryDescriptionTypeDef]
-
-
-class WorkerLogDeliveryTypeDef(TypedDict):
-    cloudWatchLogs: NotRequired[CloudWatchLogsLogDeliveryTypeDef]
-    firehose: NotRequired[FirehoseLogDeliveryTypeDef]
-    s3: NotRequired[S3LogDeliveryTypeDef]
-
-
-class WorkerSettingTypeDef(TypedDict):
-    capacity: NotRequired[CapacityDescriptionTypeDef]

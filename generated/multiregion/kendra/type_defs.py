@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -85,331 +85,332 @@ from .literals import (
     WebCrawlerModeType,
 )
 
-__all__ = [
-    "AccessControlConfigurationSummaryTypeDef",
-    "AccessControlListConfigurationTypeDef",
-    "AclConfigurationTypeDef",
-    "AdditionalResultAttributeTypeDef",
-    "AdditionalResultAttributeValueTypeDef",
-    "AlfrescoConfigurationOutputTypeDef",
-    "AlfrescoConfigurationTypeDef",
-    "AssociateEntitiesToExperienceRequestTypeDef",
-    "AssociateEntitiesToExperienceResponseTypeDef",
-    "AssociatePersonasToEntitiesRequestTypeDef",
-    "AssociatePersonasToEntitiesResponseTypeDef",
-    "AttributeFilterTypeDef",
-    "AttributeSuggestionsDescribeConfigTypeDef",
-    "AttributeSuggestionsGetConfigTypeDef",
-    "AttributeSuggestionsUpdateConfigTypeDef",
-    "AuthenticationConfigurationOutputTypeDef",
-    "AuthenticationConfigurationTypeDef",
-    "BasicAuthenticationConfigurationTypeDef",
-    "BatchDeleteDocumentRequestTypeDef",
-    "BatchDeleteDocumentResponseFailedDocumentTypeDef",
-    "BatchDeleteDocumentResponseTypeDef",
-    "BatchDeleteFeaturedResultsSetErrorTypeDef",
-    "BatchDeleteFeaturedResultsSetRequestTypeDef",
-    "BatchDeleteFeaturedResultsSetResponseTypeDef",
-    "BatchGetDocumentStatusRequestTypeDef",
-    "BatchGetDocumentStatusResponseErrorTypeDef",
-    "BatchGetDocumentStatusResponseTypeDef",
-    "BatchPutDocumentRequestTypeDef",
-    "BatchPutDocumentResponseFailedDocumentTypeDef",
-    "BatchPutDocumentResponseTypeDef",
-    "BoxConfigurationOutputTypeDef",
-    "BoxConfigurationTypeDef",
-    "CapacityUnitsConfigurationTypeDef",
-    "ClearQuerySuggestionsRequestTypeDef",
-    "ClickFeedbackTypeDef",
-    "CollapseConfigurationTypeDef",
-    "CollapsedResultDetailTypeDef",
-    "ColumnConfigurationOutputTypeDef",
-    "ColumnConfigurationTypeDef",
-    "ConfluenceAttachmentConfigurationOutputTypeDef",
-    "ConfluenceAttachmentConfigurationTypeDef",
-    "ConfluenceAttachmentToIndexFieldMappingTypeDef",
-    "ConfluenceBlogConfigurationOutputTypeDef",
-    "ConfluenceBlogConfigurationTypeDef",
-    "ConfluenceBlogToIndexFieldMappingTypeDef",
-    "ConfluenceConfigurationOutputTypeDef",
-    "ConfluenceConfigurationTypeDef",
-    "ConfluencePageConfigurationOutputTypeDef",
-    "ConfluencePageConfigurationTypeDef",
-    "ConfluencePageToIndexFieldMappingTypeDef",
-    "ConfluenceSpaceConfigurationOutputTypeDef",
-    "ConfluenceSpaceConfigurationTypeDef",
-    "ConfluenceSpaceToIndexFieldMappingTypeDef",
-    "ConnectionConfigurationTypeDef",
-    "ContentSourceConfigurationOutputTypeDef",
-    "ContentSourceConfigurationTypeDef",
-    "CorrectionTypeDef",
-    "CreateAccessControlConfigurationRequestTypeDef",
-    "CreateAccessControlConfigurationResponseTypeDef",
-    "CreateDataSourceRequestTypeDef",
-    "CreateDataSourceResponseTypeDef",
-    "CreateExperienceRequestTypeDef",
-    "CreateExperienceResponseTypeDef",
-    "CreateFaqRequestTypeDef",
-    "CreateFaqResponseTypeDef",
-    "CreateFeaturedResultsSetRequestTypeDef",
-    "CreateFeaturedResultsSetResponseTypeDef",
-    "CreateIndexRequestTypeDef",
-    "CreateIndexResponseTypeDef",
-    "CreateQuerySuggestionsBlockListRequestTypeDef",
-    "CreateQuerySuggestionsBlockListResponseTypeDef",
-    "CreateThesaurusRequestTypeDef",
-    "CreateThesaurusResponseTypeDef",
-    "CustomDocumentEnrichmentConfigurationOutputTypeDef",
-    "CustomDocumentEnrichmentConfigurationTypeDef",
-    "DataSourceConfigurationOutputTypeDef",
-    "DataSourceConfigurationTypeDef",
-    "DataSourceGroupTypeDef",
-    "DataSourceSummaryTypeDef",
-    "DataSourceSyncJobMetricTargetTypeDef",
-    "DataSourceSyncJobMetricsTypeDef",
-    "DataSourceSyncJobTypeDef",
-    "DataSourceToIndexFieldMappingTypeDef",
-    "DataSourceVpcConfigurationOutputTypeDef",
-    "DataSourceVpcConfigurationTypeDef",
-    "DatabaseConfigurationOutputTypeDef",
-    "DatabaseConfigurationTypeDef",
-    "DeleteAccessControlConfigurationRequestTypeDef",
-    "DeleteAccessControlConfigurationResponseTypeDef",
-    "DeleteDataSourceRequestTypeDef",
-    "DeleteExperienceRequestTypeDef",
-    "DeleteExperienceResponseTypeDef",
-    "DeleteFaqRequestTypeDef",
-    "DeleteIndexRequestTypeDef",
-    "DeletePrincipalMappingRequestTypeDef",
-    "DeleteQuerySuggestionsBlockListRequestTypeDef",
-    "DeleteThesaurusRequestTypeDef",
-    "DescribeAccessControlConfigurationRequestTypeDef",
-    "DescribeAccessControlConfigurationResponseTypeDef",
-    "DescribeDataSourceRequestTypeDef",
-    "DescribeDataSourceResponseTypeDef",
-    "DescribeExperienceRequestTypeDef",
-    "DescribeExperienceResponseTypeDef",
-    "DescribeFaqRequestTypeDef",
-    "DescribeFaqResponseTypeDef",
-    "DescribeFeaturedResultsSetRequestTypeDef",
-    "DescribeFeaturedResultsSetResponseTypeDef",
-    "DescribeIndexRequestTypeDef",
-    "DescribeIndexResponseTypeDef",
-    "DescribePrincipalMappingRequestTypeDef",
-    "DescribePrincipalMappingResponseTypeDef",
-    "DescribeQuerySuggestionsBlockListRequestTypeDef",
-    "DescribeQuerySuggestionsBlockListResponseTypeDef",
-    "DescribeQuerySuggestionsConfigRequestTypeDef",
-    "DescribeQuerySuggestionsConfigResponseTypeDef",
-    "DescribeThesaurusRequestTypeDef",
-    "DescribeThesaurusResponseTypeDef",
-    "DisassociateEntitiesFromExperienceRequestTypeDef",
-    "DisassociateEntitiesFromExperienceResponseTypeDef",
-    "DisassociatePersonasFromEntitiesRequestTypeDef",
-    "DisassociatePersonasFromEntitiesResponseTypeDef",
-    "DocumentAttributeConditionOutputTypeDef",
-    "DocumentAttributeConditionTypeDef",
-    "DocumentAttributeOutputTypeDef",
-    "DocumentAttributeTargetOutputTypeDef",
-    "DocumentAttributeTargetTypeDef",
-    "DocumentAttributeTypeDef",
-    "DocumentAttributeValueCountPairTypeDef",
-    "DocumentAttributeValueOutputTypeDef",
-    "DocumentAttributeValueTypeDef",
-    "DocumentInfoTypeDef",
-    "DocumentMetadataConfigurationOutputTypeDef",
-    "DocumentMetadataConfigurationTypeDef",
-    "DocumentOutputValue",
-    "DocumentRelevanceConfigurationTypeDef",
-    "DocumentTypeDef",
-    "DocumentValue",
-    "DocumentsMetadataConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EntityConfigurationTypeDef",
-    "EntityDisplayDataTypeDef",
-    "EntityPersonaConfigurationTypeDef",
-    "ExpandConfigurationTypeDef",
-    "ExpandedResultItemTypeDef",
-    "ExperienceConfigurationOutputTypeDef",
-    "ExperienceConfigurationTypeDef",
-    "ExperienceEndpointTypeDef",
-    "ExperienceEntitiesSummaryTypeDef",
-    "ExperiencesSummaryTypeDef",
-    "FacetResultTypeDef",
-    "FacetTypeDef",
-    "FailedEntityTypeDef",
-    "FaqStatisticsTypeDef",
-    "FaqSummaryTypeDef",
-    "FeaturedDocumentMissingTypeDef",
-    "FeaturedDocumentTypeDef",
-    "FeaturedDocumentWithMetadataTypeDef",
-    "FeaturedResultsItemTypeDef",
-    "FeaturedResultsSetSummaryTypeDef",
-    "FeaturedResultsSetTypeDef",
-    "FsxConfigurationOutputTypeDef",
-    "FsxConfigurationTypeDef",
-    "GetQuerySuggestionsRequestTypeDef",
-    "GetQuerySuggestionsResponseTypeDef",
-    "GetSnapshotsRequestTypeDef",
-    "GetSnapshotsResponseTypeDef",
-    "GitHubConfigurationOutputTypeDef",
-    "GitHubConfigurationTypeDef",
-    "GitHubDocumentCrawlPropertiesTypeDef",
-    "GoogleDriveConfigurationOutputTypeDef",
-    "GoogleDriveConfigurationTypeDef",
-    "GroupMembersTypeDef",
-    "GroupOrderingIdSummaryTypeDef",
-    "GroupSummaryTypeDef",
-    "HierarchicalPrincipalOutputTypeDef",
-    "HierarchicalPrincipalTypeDef",
-    "HighlightTypeDef",
-    "HookConfigurationOutputTypeDef",
-    "HookConfigurationTypeDef",
-    "IndexConfigurationSummaryTypeDef",
-    "IndexStatisticsTypeDef",
-    "InlineCustomDocumentEnrichmentConfigurationOutputTypeDef",
-    "InlineCustomDocumentEnrichmentConfigurationTypeDef",
-    "JiraConfigurationOutputTypeDef",
-    "JiraConfigurationTypeDef",
-    "JsonTokenTypeConfigurationTypeDef",
-    "JwtTokenTypeConfigurationTypeDef",
-    "ListAccessControlConfigurationsRequestTypeDef",
-    "ListAccessControlConfigurationsResponseTypeDef",
-    "ListDataSourceSyncJobsRequestTypeDef",
-    "ListDataSourceSyncJobsResponseTypeDef",
-    "ListDataSourcesRequestTypeDef",
-    "ListDataSourcesResponseTypeDef",
-    "ListEntityPersonasRequestTypeDef",
-    "ListEntityPersonasResponseTypeDef",
-    "ListExperienceEntitiesRequestTypeDef",
-    "ListExperienceEntitiesResponseTypeDef",
-    "ListExperiencesRequestTypeDef",
-    "ListExperiencesResponseTypeDef",
-    "ListFaqsRequestTypeDef",
-    "ListFaqsResponseTypeDef",
-    "ListFeaturedResultsSetsRequestTypeDef",
-    "ListFeaturedResultsSetsResponseTypeDef",
-    "ListGroupsOlderThanOrderingIdRequestTypeDef",
-    "ListGroupsOlderThanOrderingIdResponseTypeDef",
-    "ListIndicesRequestTypeDef",
-    "ListIndicesResponseTypeDef",
-    "ListQuerySuggestionsBlockListsRequestTypeDef",
-    "ListQuerySuggestionsBlockListsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListThesauriRequestTypeDef",
-    "ListThesauriResponseTypeDef",
-    "MemberGroupTypeDef",
-    "MemberUserTypeDef",
-    "OnPremiseConfigurationTypeDef",
-    "OneDriveConfigurationOutputTypeDef",
-    "OneDriveConfigurationTypeDef",
-    "OneDriveUsersOutputTypeDef",
-    "OneDriveUsersTypeDef",
-    "PersonasSummaryTypeDef",
-    "PrincipalTypeDef",
-    "ProxyConfigurationTypeDef",
-    "PutPrincipalMappingRequestTypeDef",
-    "QueryRequestTypeDef",
-    "QueryResultItemTypeDef",
-    "QueryResultTypeDef",
-    "QuerySuggestionsBlockListSummaryTypeDef",
-    "QuipConfigurationOutputTypeDef",
-    "QuipConfigurationTypeDef",
-    "RelevanceFeedbackTypeDef",
-    "RelevanceOutputTypeDef",
-    "RelevanceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetrieveRequestTypeDef",
-    "RetrieveResultItemTypeDef",
-    "RetrieveResultTypeDef",
-    "S3DataSourceConfigurationOutputTypeDef",
-    "S3DataSourceConfigurationTypeDef",
-    "S3PathTypeDef",
-    "SaaSConfigurationTypeDef",
-    "SalesforceChatterFeedConfigurationOutputTypeDef",
-    "SalesforceChatterFeedConfigurationTypeDef",
-    "SalesforceConfigurationOutputTypeDef",
-    "SalesforceConfigurationTypeDef",
-    "SalesforceCustomKnowledgeArticleTypeConfigurationOutputTypeDef",
-    "SalesforceCustomKnowledgeArticleTypeConfigurationTypeDef",
-    "SalesforceKnowledgeArticleConfigurationOutputTypeDef",
-    "SalesforceKnowledgeArticleConfigurationTypeDef",
-    "SalesforceStandardKnowledgeArticleTypeConfigurationOutputTypeDef",
-    "SalesforceStandardKnowledgeArticleTypeConfigurationTypeDef",
-    "SalesforceStandardObjectAttachmentConfigurationOutputTypeDef",
-    "SalesforceStandardObjectAttachmentConfigurationTypeDef",
-    "SalesforceStandardObjectConfigurationOutputTypeDef",
-    "SalesforceStandardObjectConfigurationTypeDef",
-    "ScoreAttributesTypeDef",
-    "SearchTypeDef",
-    "SeedUrlConfigurationOutputTypeDef",
-    "SeedUrlConfigurationTypeDef",
-    "ServerSideEncryptionConfigurationTypeDef",
-    "ServiceNowConfigurationOutputTypeDef",
-    "ServiceNowConfigurationTypeDef",
-    "ServiceNowKnowledgeArticleConfigurationOutputTypeDef",
-    "ServiceNowKnowledgeArticleConfigurationTypeDef",
-    "ServiceNowServiceCatalogConfigurationOutputTypeDef",
-    "ServiceNowServiceCatalogConfigurationTypeDef",
-    "SharePointConfigurationOutputTypeDef",
-    "SharePointConfigurationTypeDef",
-    "SiteMapsConfigurationOutputTypeDef",
-    "SiteMapsConfigurationTypeDef",
-    "SlackConfigurationOutputTypeDef",
-    "SlackConfigurationTypeDef",
-    "SortingConfigurationTypeDef",
-    "SourceDocumentTypeDef",
-    "SpellCorrectedQueryTypeDef",
-    "SpellCorrectionConfigurationTypeDef",
-    "SqlConfigurationTypeDef",
-    "StartDataSourceSyncJobRequestTypeDef",
-    "StartDataSourceSyncJobResponseTypeDef",
-    "StatusTypeDef",
-    "StopDataSourceSyncJobRequestTypeDef",
-    "SubmitFeedbackRequestTypeDef",
-    "SuggestableConfigTypeDef",
-    "SuggestionHighlightTypeDef",
-    "SuggestionTextWithHighlightsTypeDef",
-    "SuggestionTypeDef",
-    "SuggestionValueTypeDef",
-    "TableCellTypeDef",
-    "TableExcerptTypeDef",
-    "TableRowTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TemplateConfigurationOutputTypeDef",
-    "TemplateConfigurationTypeDef",
-    "TextDocumentStatisticsTypeDef",
-    "TextWithHighlightsTypeDef",
-    "ThesaurusSummaryTypeDef",
-    "TimeRangeOutputTypeDef",
-    "TimeRangeTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccessControlConfigurationRequestTypeDef",
-    "UpdateAccessControlConfigurationResponseTypeDef",
-    "UpdateDataSourceRequestTypeDef",
-    "UpdateExperienceRequestTypeDef",
-    "UpdateFeaturedResultsSetRequestTypeDef",
-    "UpdateFeaturedResultsSetResponseTypeDef",
-    "UpdateIndexRequestTypeDef",
-    "UpdateQuerySuggestionsBlockListRequestTypeDef",
-    "UpdateQuerySuggestionsConfigRequestTypeDef",
-    "UpdateThesaurusRequestTypeDef",
-    "UrlsOutputTypeDef",
-    "UrlsTypeDef",
-    "UserContextTypeDef",
-    "UserGroupResolutionConfigurationTypeDef",
-    "UserIdentityConfigurationTypeDef",
-    "UserTokenConfigurationTypeDef",
-    "WarningTypeDef",
-    "WebCrawlerConfigurationOutputTypeDef",
-    "WebCrawlerConfigurationTypeDef",
-    "WorkDocsConfigurationOutputTypeDef",
-    "WorkDocsConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessControlConfigurationSummaryTypeDef",
+        "AccessControlListConfigurationTypeDef",
+        "AclConfigurationTypeDef",
+        "AdditionalResultAttributeTypeDef",
+        "AdditionalResultAttributeValueTypeDef",
+        "AlfrescoConfigurationOutputTypeDef",
+        "AlfrescoConfigurationTypeDef",
+        "AssociateEntitiesToExperienceRequestTypeDef",
+        "AssociateEntitiesToExperienceResponseTypeDef",
+        "AssociatePersonasToEntitiesRequestTypeDef",
+        "AssociatePersonasToEntitiesResponseTypeDef",
+        "AttributeFilterTypeDef",
+        "AttributeSuggestionsDescribeConfigTypeDef",
+        "AttributeSuggestionsGetConfigTypeDef",
+        "AttributeSuggestionsUpdateConfigTypeDef",
+        "AuthenticationConfigurationOutputTypeDef",
+        "AuthenticationConfigurationTypeDef",
+        "BasicAuthenticationConfigurationTypeDef",
+        "BatchDeleteDocumentRequestTypeDef",
+        "BatchDeleteDocumentResponseFailedDocumentTypeDef",
+        "BatchDeleteDocumentResponseTypeDef",
+        "BatchDeleteFeaturedResultsSetErrorTypeDef",
+        "BatchDeleteFeaturedResultsSetRequestTypeDef",
+        "BatchDeleteFeaturedResultsSetResponseTypeDef",
+        "BatchGetDocumentStatusRequestTypeDef",
+        "BatchGetDocumentStatusResponseErrorTypeDef",
+        "BatchGetDocumentStatusResponseTypeDef",
+        "BatchPutDocumentRequestTypeDef",
+        "BatchPutDocumentResponseFailedDocumentTypeDef",
+        "BatchPutDocumentResponseTypeDef",
+        "BoxConfigurationOutputTypeDef",
+        "BoxConfigurationTypeDef",
+        "CapacityUnitsConfigurationTypeDef",
+        "ClearQuerySuggestionsRequestTypeDef",
+        "ClickFeedbackTypeDef",
+        "CollapseConfigurationTypeDef",
+        "CollapsedResultDetailTypeDef",
+        "ColumnConfigurationOutputTypeDef",
+        "ColumnConfigurationTypeDef",
+        "ConfluenceAttachmentConfigurationOutputTypeDef",
+        "ConfluenceAttachmentConfigurationTypeDef",
+        "ConfluenceAttachmentToIndexFieldMappingTypeDef",
+        "ConfluenceBlogConfigurationOutputTypeDef",
+        "ConfluenceBlogConfigurationTypeDef",
+        "ConfluenceBlogToIndexFieldMappingTypeDef",
+        "ConfluenceConfigurationOutputTypeDef",
+        "ConfluenceConfigurationTypeDef",
+        "ConfluencePageConfigurationOutputTypeDef",
+        "ConfluencePageConfigurationTypeDef",
+        "ConfluencePageToIndexFieldMappingTypeDef",
+        "ConfluenceSpaceConfigurationOutputTypeDef",
+        "ConfluenceSpaceConfigurationTypeDef",
+        "ConfluenceSpaceToIndexFieldMappingTypeDef",
+        "ConnectionConfigurationTypeDef",
+        "ContentSourceConfigurationOutputTypeDef",
+        "ContentSourceConfigurationTypeDef",
+        "CorrectionTypeDef",
+        "CreateAccessControlConfigurationRequestTypeDef",
+        "CreateAccessControlConfigurationResponseTypeDef",
+        "CreateDataSourceRequestTypeDef",
+        "CreateDataSourceResponseTypeDef",
+        "CreateExperienceRequestTypeDef",
+        "CreateExperienceResponseTypeDef",
+        "CreateFaqRequestTypeDef",
+        "CreateFaqResponseTypeDef",
+        "CreateFeaturedResultsSetRequestTypeDef",
+        "CreateFeaturedResultsSetResponseTypeDef",
+        "CreateIndexRequestTypeDef",
+        "CreateIndexResponseTypeDef",
+        "CreateQuerySuggestionsBlockListRequestTypeDef",
+        "CreateQuerySuggestionsBlockListResponseTypeDef",
+        "CreateThesaurusRequestTypeDef",
+        "CreateThesaurusResponseTypeDef",
+        "CustomDocumentEnrichmentConfigurationOutputTypeDef",
+        "CustomDocumentEnrichmentConfigurationTypeDef",
+        "DataSourceConfigurationOutputTypeDef",
+        "DataSourceConfigurationTypeDef",
+        "DataSourceGroupTypeDef",
+        "DataSourceSummaryTypeDef",
+        "DataSourceSyncJobMetricTargetTypeDef",
+        "DataSourceSyncJobMetricsTypeDef",
+        "DataSourceSyncJobTypeDef",
+        "DataSourceToIndexFieldMappingTypeDef",
+        "DataSourceVpcConfigurationOutputTypeDef",
+        "DataSourceVpcConfigurationTypeDef",
+        "DatabaseConfigurationOutputTypeDef",
+        "DatabaseConfigurationTypeDef",
+        "DeleteAccessControlConfigurationRequestTypeDef",
+        "DeleteAccessControlConfigurationResponseTypeDef",
+        "DeleteDataSourceRequestTypeDef",
+        "DeleteExperienceRequestTypeDef",
+        "DeleteExperienceResponseTypeDef",
+        "DeleteFaqRequestTypeDef",
+        "DeleteIndexRequestTypeDef",
+        "DeletePrincipalMappingRequestTypeDef",
+        "DeleteQuerySuggestionsBlockListRequestTypeDef",
+        "DeleteThesaurusRequestTypeDef",
+        "DescribeAccessControlConfigurationRequestTypeDef",
+        "DescribeAccessControlConfigurationResponseTypeDef",
+        "DescribeDataSourceRequestTypeDef",
+        "DescribeDataSourceResponseTypeDef",
+        "DescribeExperienceRequestTypeDef",
+        "DescribeExperienceResponseTypeDef",
+        "DescribeFaqRequestTypeDef",
+        "DescribeFaqResponseTypeDef",
+        "DescribeFeaturedResultsSetRequestTypeDef",
+        "DescribeFeaturedResultsSetResponseTypeDef",
+        "DescribeIndexRequestTypeDef",
+        "DescribeIndexResponseTypeDef",
+        "DescribePrincipalMappingRequestTypeDef",
+        "DescribePrincipalMappingResponseTypeDef",
+        "DescribeQuerySuggestionsBlockListRequestTypeDef",
+        "DescribeQuerySuggestionsBlockListResponseTypeDef",
+        "DescribeQuerySuggestionsConfigRequestTypeDef",
+        "DescribeQuerySuggestionsConfigResponseTypeDef",
+        "DescribeThesaurusRequestTypeDef",
+        "DescribeThesaurusResponseTypeDef",
+        "DisassociateEntitiesFromExperienceRequestTypeDef",
+        "DisassociateEntitiesFromExperienceResponseTypeDef",
+        "DisassociatePersonasFromEntitiesRequestTypeDef",
+        "DisassociatePersonasFromEntitiesResponseTypeDef",
+        "DocumentAttributeConditionOutputTypeDef",
+        "DocumentAttributeConditionTypeDef",
+        "DocumentAttributeOutputTypeDef",
+        "DocumentAttributeTargetOutputTypeDef",
+        "DocumentAttributeTargetTypeDef",
+        "DocumentAttributeTypeDef",
+        "DocumentAttributeValueCountPairTypeDef",
+        "DocumentAttributeValueOutputTypeDef",
+        "DocumentAttributeValueTypeDef",
+        "DocumentInfoTypeDef",
+        "DocumentMetadataConfigurationOutputTypeDef",
+        "DocumentMetadataConfigurationTypeDef",
+        "DocumentOutputValue",
+        "DocumentRelevanceConfigurationTypeDef",
+        "DocumentTypeDef",
+        "DocumentValue",
+        "DocumentsMetadataConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EntityConfigurationTypeDef",
+        "EntityDisplayDataTypeDef",
+        "EntityPersonaConfigurationTypeDef",
+        "ExpandConfigurationTypeDef",
+        "ExpandedResultItemTypeDef",
+        "ExperienceConfigurationOutputTypeDef",
+        "ExperienceConfigurationTypeDef",
+        "ExperienceEndpointTypeDef",
+        "ExperienceEntitiesSummaryTypeDef",
+        "ExperiencesSummaryTypeDef",
+        "FacetResultTypeDef",
+        "FacetTypeDef",
+        "FailedEntityTypeDef",
+        "FaqStatisticsTypeDef",
+        "FaqSummaryTypeDef",
+        "FeaturedDocumentMissingTypeDef",
+        "FeaturedDocumentTypeDef",
+        "FeaturedDocumentWithMetadataTypeDef",
+        "FeaturedResultsItemTypeDef",
+        "FeaturedResultsSetSummaryTypeDef",
+        "FeaturedResultsSetTypeDef",
+        "FsxConfigurationOutputTypeDef",
+        "FsxConfigurationTypeDef",
+        "GetQuerySuggestionsRequestTypeDef",
+        "GetQuerySuggestionsResponseTypeDef",
+        "GetSnapshotsRequestTypeDef",
+        "GetSnapshotsResponseTypeDef",
+        "GitHubConfigurationOutputTypeDef",
+        "GitHubConfigurationTypeDef",
+        "GitHubDocumentCrawlPropertiesTypeDef",
+        "GoogleDriveConfigurationOutputTypeDef",
+        "GoogleDriveConfigurationTypeDef",
+        "GroupMembersTypeDef",
+        "GroupOrderingIdSummaryTypeDef",
+        "GroupSummaryTypeDef",
+        "HierarchicalPrincipalOutputTypeDef",
+        "HierarchicalPrincipalTypeDef",
+        "HighlightTypeDef",
+        "HookConfigurationOutputTypeDef",
+        "HookConfigurationTypeDef",
+        "IndexConfigurationSummaryTypeDef",
+        "IndexStatisticsTypeDef",
+        "InlineCustomDocumentEnrichmentConfigurationOutputTypeDef",
+        "InlineCustomDocumentEnrichmentConfigurationTypeDef",
+        "JiraConfigurationOutputTypeDef",
+        "JiraConfigurationTypeDef",
+        "JsonTokenTypeConfigurationTypeDef",
+        "JwtTokenTypeConfigurationTypeDef",
+        "ListAccessControlConfigurationsRequestTypeDef",
+        "ListAccessControlConfigurationsResponseTypeDef",
+        "ListDataSourceSyncJobsRequestTypeDef",
+        "ListDataSourceSyncJobsResponseTypeDef",
+        "ListDataSourcesRequestTypeDef",
+        "ListDataSourcesResponseTypeDef",
+        "ListEntityPersonasRequestTypeDef",
+        "ListEntityPersonasResponseTypeDef",
+        "ListExperienceEntitiesRequestTypeDef",
+        "ListExperienceEntitiesResponseTypeDef",
+        "ListExperiencesRequestTypeDef",
+        "ListExperiencesResponseTypeDef",
+        "ListFaqsRequestTypeDef",
+        "ListFaqsResponseTypeDef",
+        "ListFeaturedResultsSetsRequestTypeDef",
+        "ListFeaturedResultsSetsResponseTypeDef",
+        "ListGroupsOlderThanOrderingIdRequestTypeDef",
+        "ListGroupsOlderThanOrderingIdResponseTypeDef",
+        "ListIndicesRequestTypeDef",
+        "ListIndicesResponseTypeDef",
+        "ListQuerySuggestionsBlockListsRequestTypeDef",
+        "ListQuerySuggestionsBlockListsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListThesauriRequestTypeDef",
+        "ListThesauriResponseTypeDef",
+        "MemberGroupTypeDef",
+        "MemberUserTypeDef",
+        "OnPremiseConfigurationTypeDef",
+        "OneDriveConfigurationOutputTypeDef",
+        "OneDriveConfigurationTypeDef",
+        "OneDriveUsersOutputTypeDef",
+        "OneDriveUsersTypeDef",
+        "PersonasSummaryTypeDef",
+        "PrincipalTypeDef",
+        "ProxyConfigurationTypeDef",
+        "PutPrincipalMappingRequestTypeDef",
+        "QueryRequestTypeDef",
+        "QueryResultItemTypeDef",
+        "QueryResultTypeDef",
+        "QuerySuggestionsBlockListSummaryTypeDef",
+        "QuipConfigurationOutputTypeDef",
+        "QuipConfigurationTypeDef",
+        "RelevanceFeedbackTypeDef",
+        "RelevanceOutputTypeDef",
+        "RelevanceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetrieveRequestTypeDef",
+        "RetrieveResultItemTypeDef",
+        "RetrieveResultTypeDef",
+        "S3DataSourceConfigurationOutputTypeDef",
+        "S3DataSourceConfigurationTypeDef",
+        "S3PathTypeDef",
+        "SaaSConfigurationTypeDef",
+        "SalesforceChatterFeedConfigurationOutputTypeDef",
+        "SalesforceChatterFeedConfigurationTypeDef",
+        "SalesforceConfigurationOutputTypeDef",
+        "SalesforceConfigurationTypeDef",
+        "SalesforceCustomKnowledgeArticleTypeConfigurationOutputTypeDef",
+        "SalesforceCustomKnowledgeArticleTypeConfigurationTypeDef",
+        "SalesforceKnowledgeArticleConfigurationOutputTypeDef",
+        "SalesforceKnowledgeArticleConfigurationTypeDef",
+        "SalesforceStandardKnowledgeArticleTypeConfigurationOutputTypeDef",
+        "SalesforceStandardKnowledgeArticleTypeConfigurationTypeDef",
+        "SalesforceStandardObjectAttachmentConfigurationOutputTypeDef",
+        "SalesforceStandardObjectAttachmentConfigurationTypeDef",
+        "SalesforceStandardObjectConfigurationOutputTypeDef",
+        "SalesforceStandardObjectConfigurationTypeDef",
+        "ScoreAttributesTypeDef",
+        "SearchTypeDef",
+        "SeedUrlConfigurationOutputTypeDef",
+        "SeedUrlConfigurationTypeDef",
+        "ServerSideEncryptionConfigurationTypeDef",
+        "ServiceNowConfigurationOutputTypeDef",
+        "ServiceNowConfigurationTypeDef",
+        "ServiceNowKnowledgeArticleConfigurationOutputTypeDef",
+        "ServiceNowKnowledgeArticleConfigurationTypeDef",
+        "ServiceNowServiceCatalogConfigurationOutputTypeDef",
+        "ServiceNowServiceCatalogConfigurationTypeDef",
+        "SharePointConfigurationOutputTypeDef",
+        "SharePointConfigurationTypeDef",
+        "SiteMapsConfigurationOutputTypeDef",
+        "SiteMapsConfigurationTypeDef",
+        "SlackConfigurationOutputTypeDef",
+        "SlackConfigurationTypeDef",
+        "SortingConfigurationTypeDef",
+        "SourceDocumentTypeDef",
+        "SpellCorrectedQueryTypeDef",
+        "SpellCorrectionConfigurationTypeDef",
+        "SqlConfigurationTypeDef",
+        "StartDataSourceSyncJobRequestTypeDef",
+        "StartDataSourceSyncJobResponseTypeDef",
+        "StatusTypeDef",
+        "StopDataSourceSyncJobRequestTypeDef",
+        "SubmitFeedbackRequestTypeDef",
+        "SuggestableConfigTypeDef",
+        "SuggestionHighlightTypeDef",
+        "SuggestionTextWithHighlightsTypeDef",
+        "SuggestionTypeDef",
+        "SuggestionValueTypeDef",
+        "TableCellTypeDef",
+        "TableExcerptTypeDef",
+        "TableRowTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TemplateConfigurationOutputTypeDef",
+        "TemplateConfigurationTypeDef",
+        "TextDocumentStatisticsTypeDef",
+        "TextWithHighlightsTypeDef",
+        "ThesaurusSummaryTypeDef",
+        "TimeRangeOutputTypeDef",
+        "TimeRangeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccessControlConfigurationRequestTypeDef",
+        "UpdateAccessControlConfigurationResponseTypeDef",
+        "UpdateDataSourceRequestTypeDef",
+        "UpdateExperienceRequestTypeDef",
+        "UpdateFeaturedResultsSetRequestTypeDef",
+        "UpdateFeaturedResultsSetResponseTypeDef",
+        "UpdateIndexRequestTypeDef",
+        "UpdateQuerySuggestionsBlockListRequestTypeDef",
+        "UpdateQuerySuggestionsConfigRequestTypeDef",
+        "UpdateThesaurusRequestTypeDef",
+        "UrlsOutputTypeDef",
+        "UrlsTypeDef",
+        "UserContextTypeDef",
+        "UserGroupResolutionConfigurationTypeDef",
+        "UserIdentityConfigurationTypeDef",
+        "UserTokenConfigurationTypeDef",
+        "WarningTypeDef",
+        "WebCrawlerConfigurationOutputTypeDef",
+        "WebCrawlerConfigurationTypeDef",
+        "WorkDocsConfigurationOutputTypeDef",
+        "WorkDocsConfigurationTypeDef",
+    ]
 
 
 class AccessControlConfigurationSummaryTypeDef(TypedDict):
@@ -424,14 +425,42 @@ class AclConfigurationTypeDef(TypedDict):
     AllowedGroupsColumnName: str
 
 
+class HighlightTypeDef(TypedDict):
+    BeginOffset: int
+    EndOffset: int
+    TopAnswer: NotRequired[bool]
+    Type: NotRequired[HighlightTypeType]
+
+
+class TextWithHighlightsTypeDef(TypedDict):
+    Text: NotRequired[str]
+    Highlights: NotRequired[list[HighlightTypeDef]]
+
+
+class AdditionalResultAttributeValueTypeDef(TypedDict):
+    TextWithHighlightsValue: NotRequired[TextWithHighlightsTypeDef]
+
+
 class AdditionalResultAttributeTypeDef(TypedDict):
     Key: str
     ValueType: AdditionalResultAttributeValueTypeType
     Value: AdditionalResultAttributeValueTypeDef
 
 
-class AdditionalResultAttributeValueTypeDef(TypedDict):
-    TextWithHighlightsValue: NotRequired[TextWithHighlightsTypeDef]
+class DataSourceToIndexFieldMappingTypeDef(TypedDict):
+    DataSourceFieldName: str
+    DateFieldFormat: NotRequired[str]
+    IndexFieldName: str
+
+
+class DataSourceVpcConfigurationOutputTypeDef(TypedDict):
+    SubnetIds: list[str]
+    SecurityGroupIds: list[str]
+
+
+class S3PathTypeDef(TypedDict):
+    Bucket: str
+    Key: str
 
 
 class AlfrescoConfigurationOutputTypeDef(TypedDict):
@@ -450,6 +479,11 @@ class AlfrescoConfigurationOutputTypeDef(TypedDict):
     InclusionPatterns: NotRequired[list[str]]
     ExclusionPatterns: NotRequired[list[str]]
     VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
+
+
+class DataSourceVpcConfigurationTypeDef(TypedDict):
+    SubnetIds: ReadOnly[Sequence[str]]
+    SecurityGroupIds: ReadOnly[Sequence[str]]
 
 
 class AlfrescoConfigurationTypeDef(TypedDict):
@@ -474,15 +508,30 @@ class AlfrescoConfigurationTypeDef(TypedDict):
     VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
 
 
+class EntityConfigurationTypeDef(TypedDict):
+    EntityId: str
+    EntityType: EntityTypeType
+
+
 class AssociateEntitiesToExperienceRequestTypeDef(TypedDict):
     Id: str
     IndexId: str
     EntityList: ReadOnly[Sequence[EntityConfigurationTypeDef]]
 
 
+class FailedEntityTypeDef(TypedDict):
+    EntityId: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
 class AssociateEntitiesToExperienceResponseTypeDef(TypedDict):
     FailedEntityList: NotRequired[list[FailedEntityTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EntityPersonaConfigurationTypeDef(TypedDict):
+    EntityId: str
+    Persona: PersonaType
 
 
 class AssociatePersonasToEntitiesRequestTypeDef(TypedDict):
@@ -494,6 +543,18 @@ class AssociatePersonasToEntitiesRequestTypeDef(TypedDict):
 class AssociatePersonasToEntitiesResponseTypeDef(TypedDict):
     FailedEntityList: NotRequired[list[FailedEntityTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DocumentAttributeValueTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    StringListValue: NotRequired[ReadOnly[Sequence[str]]]
+    LongValue: NotRequired[int]
+    DateValue: NotRequired[ReadOnly[datetime | str]]
+
+
+class DocumentAttributeTypeDef(TypedDict):
+    Key: str
+    Value: ReadOnly[DocumentAttributeValueTypeDef]
 
 
 class AttributeFilterTypeDef(TypedDict):
@@ -509,9 +570,26 @@ class AttributeFilterTypeDef(TypedDict):
     LessThanOrEquals: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
 
 
+class SuggestableConfigTypeDef(TypedDict):
+    AttributeName: NotRequired[str]
+    Suggestable: NotRequired[bool]
+
+
 class AttributeSuggestionsDescribeConfigTypeDef(TypedDict):
     SuggestableConfigList: NotRequired[list[SuggestableConfigTypeDef]]
     AttributeSuggestionsMode: NotRequired[AttributeSuggestionsModeType]
+
+
+class DataSourceGroupTypeDef(TypedDict):
+    GroupId: str
+    DataSourceId: str
+
+
+class UserContextTypeDef(TypedDict):
+    Token: NotRequired[str]
+    UserId: NotRequired[str]
+    Groups: NotRequired[ReadOnly[Sequence[str]]]
+    DataSourceGroups: NotRequired[ReadOnly[Sequence[DataSourceGroupTypeDef]]]
 
 
 class AttributeSuggestionsGetConfigTypeDef(TypedDict):
@@ -526,6 +604,12 @@ class AttributeSuggestionsUpdateConfigTypeDef(TypedDict):
     AttributeSuggestionsMode: NotRequired[AttributeSuggestionsModeType]
 
 
+class BasicAuthenticationConfigurationTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Credentials: str
+
+
 class AuthenticationConfigurationOutputTypeDef(TypedDict):
     BasicAuthentication: NotRequired[list[BasicAuthenticationConfigurationTypeDef]]
 
@@ -536,10 +620,9 @@ class AuthenticationConfigurationTypeDef(TypedDict):
     ]
 
 
-class BasicAuthenticationConfigurationTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Credentials: str
+class DataSourceSyncJobMetricTargetTypeDef(TypedDict):
+    DataSourceId: str
+    DataSourceSyncJobId: NotRequired[str]
 
 
 class BatchDeleteDocumentRequestTypeDef(TypedDict):
@@ -576,6 +659,11 @@ class BatchDeleteFeaturedResultsSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DocumentInfoTypeDef(TypedDict):
+    DocumentId: str
+    Attributes: NotRequired[ReadOnly[Sequence[DocumentAttributeTypeDef]]]
+
+
 class BatchGetDocumentStatusRequestTypeDef(TypedDict):
     IndexId: str
     DocumentInfoList: ReadOnly[Sequence[DocumentInfoTypeDef]]
@@ -588,10 +676,75 @@ class BatchGetDocumentStatusResponseErrorTypeDef(TypedDict):
     ErrorMessage: NotRequired[str]
 
 
+class StatusTypeDef(TypedDict):
+    DocumentId: NotRequired[str]
+    DocumentStatus: NotRequired[DocumentStatusType]
+    FailureCode: NotRequired[str]
+    FailureReason: NotRequired[str]
+
+
 class BatchGetDocumentStatusResponseTypeDef(TypedDict):
     Errors: NotRequired[list[BatchGetDocumentStatusResponseErrorTypeDef]]
     DocumentStatusList: NotRequired[list[StatusTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DocumentAttributeConditionTypeDef(TypedDict):
+    ConditionDocumentAttributeKey: str
+    Operator: ConditionOperatorType
+    ConditionOnValue: NotRequired[ReadOnly[DocumentAttributeValueTypeDef]]
+
+
+class HookConfigurationTypeDef(TypedDict):
+    InvocationCondition: NotRequired[ReadOnly[DocumentAttributeConditionTypeDef]]
+    LambdaArn: str
+    S3Bucket: str
+
+
+class DocumentAttributeTargetTypeDef(TypedDict):
+    TargetDocumentAttributeKey: NotRequired[str]
+    TargetDocumentAttributeValueDeletion: NotRequired[bool]
+    TargetDocumentAttributeValue: NotRequired[ReadOnly[DocumentAttributeValueTypeDef]]
+
+
+class InlineCustomDocumentEnrichmentConfigurationTypeDef(TypedDict):
+    Condition: NotRequired[ReadOnly[DocumentAttributeConditionTypeDef]]
+    Target: NotRequired[ReadOnly[DocumentAttributeTargetTypeDef]]
+    DocumentContentDeletion: NotRequired[bool]
+
+
+class CustomDocumentEnrichmentConfigurationTypeDef(TypedDict):
+    InlineConfigurations: NotRequired[
+        ReadOnly[Sequence[InlineCustomDocumentEnrichmentConfigurationTypeDef]]
+    ]
+    PreExtractionHookConfiguration: NotRequired[ReadOnly[HookConfigurationTypeDef]]
+    PostExtractionHookConfiguration: NotRequired[ReadOnly[HookConfigurationTypeDef]]
+    RoleArn: NotRequired[str]
+
+
+class PrincipalTypeDef(TypedDict):
+    Name: str
+    Type: PrincipalTypeType
+    Access: ReadAccessTypeType
+    DataSourceId: NotRequired[str]
+
+
+class HierarchicalPrincipalTypeDef(TypedDict):
+    PrincipalList: ReadOnly[Sequence[PrincipalTypeDef]]
+
+
+class DocumentTypeDef(TypedDict):
+    Id: str
+    Title: NotRequired[str]
+    Blob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    S3Path: NotRequired[S3PathTypeDef]
+    Attributes: NotRequired[ReadOnly[Sequence[DocumentAttributeTypeDef]]]
+    AccessControlList: NotRequired[ReadOnly[Sequence[PrincipalTypeDef]]]
+    HierarchicalAccessControlList: NotRequired[
+        ReadOnly[Sequence[HierarchicalPrincipalTypeDef]]
+    ]
+    ContentType: NotRequired[ContentTypeType]
+    AccessControlConfigurationId: NotRequired[str]
 
 
 class BatchPutDocumentRequestTypeDef(TypedDict):
@@ -669,12 +822,43 @@ class ClickFeedbackTypeDef(TypedDict):
     ClickTime: ReadOnly[datetime | str]
 
 
+class ExpandConfigurationTypeDef(TypedDict):
+    MaxResultItemsToExpand: NotRequired[int]
+    MaxExpandedResultsPerItem: NotRequired[int]
+
+
+class SortingConfigurationTypeDef(TypedDict):
+    DocumentAttributeKey: str
+    SortOrder: SortOrderType
+
+
 class CollapseConfigurationTypeDef(TypedDict):
     DocumentAttributeKey: str
     SortingConfigurations: NotRequired[ReadOnly[Sequence[SortingConfigurationTypeDef]]]
     MissingAttributeKeyStrategy: NotRequired[MissingAttributeKeyStrategyType]
     Expand: NotRequired[bool]
     ExpandConfiguration: NotRequired[ExpandConfigurationTypeDef]
+
+
+class DocumentAttributeValueOutputTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    StringListValue: NotRequired[list[str]]
+    LongValue: NotRequired[int]
+    DateValue: NotRequired[datetime]
+
+
+class DocumentAttributeOutputTypeDef(TypedDict):
+    Key: str
+    Value: DocumentAttributeValueOutputTypeDef
+
+
+class ExpandedResultItemTypeDef(TypedDict):
+    Id: NotRequired[str]
+    DocumentId: NotRequired[str]
+    DocumentTitle: NotRequired[TextWithHighlightsTypeDef]
+    DocumentExcerpt: NotRequired[TextWithHighlightsTypeDef]
+    DocumentURI: NotRequired[str]
+    DocumentAttributes: NotRequired[list[DocumentAttributeOutputTypeDef]]
 
 
 class CollapsedResultDetailTypeDef(TypedDict):
@@ -698,6 +882,12 @@ class ColumnConfigurationTypeDef(TypedDict):
     ChangeDetectingColumns: ReadOnly[Sequence[str]]
 
 
+class ConfluenceAttachmentToIndexFieldMappingTypeDef(TypedDict):
+    DataSourceFieldName: NotRequired[ConfluenceAttachmentFieldNameType]
+    DateFieldFormat: NotRequired[str]
+    IndexFieldName: NotRequired[str]
+
+
 class ConfluenceAttachmentConfigurationOutputTypeDef(TypedDict):
     CrawlAttachments: NotRequired[bool]
     AttachmentFieldMappings: NotRequired[
@@ -712,8 +902,8 @@ class ConfluenceAttachmentConfigurationTypeDef(TypedDict):
     ]
 
 
-class ConfluenceAttachmentToIndexFieldMappingTypeDef(TypedDict):
-    DataSourceFieldName: NotRequired[ConfluenceAttachmentFieldNameType]
+class ConfluenceBlogToIndexFieldMappingTypeDef(TypedDict):
+    DataSourceFieldName: NotRequired[ConfluenceBlogFieldNameType]
     DateFieldFormat: NotRequired[str]
     IndexFieldName: NotRequired[str]
 
@@ -728,10 +918,34 @@ class ConfluenceBlogConfigurationTypeDef(TypedDict):
     ]
 
 
-class ConfluenceBlogToIndexFieldMappingTypeDef(TypedDict):
-    DataSourceFieldName: NotRequired[ConfluenceBlogFieldNameType]
+class ConfluencePageToIndexFieldMappingTypeDef(TypedDict):
+    DataSourceFieldName: NotRequired[ConfluencePageFieldNameType]
     DateFieldFormat: NotRequired[str]
     IndexFieldName: NotRequired[str]
+
+
+class ConfluencePageConfigurationOutputTypeDef(TypedDict):
+    PageFieldMappings: NotRequired[list[ConfluencePageToIndexFieldMappingTypeDef]]
+
+
+class ConfluenceSpaceToIndexFieldMappingTypeDef(TypedDict):
+    DataSourceFieldName: NotRequired[ConfluenceSpaceFieldNameType]
+    DateFieldFormat: NotRequired[str]
+    IndexFieldName: NotRequired[str]
+
+
+class ConfluenceSpaceConfigurationOutputTypeDef(TypedDict):
+    CrawlPersonalSpaces: NotRequired[bool]
+    CrawlArchivedSpaces: NotRequired[bool]
+    IncludeSpaces: NotRequired[list[str]]
+    ExcludeSpaces: NotRequired[list[str]]
+    SpaceFieldMappings: NotRequired[list[ConfluenceSpaceToIndexFieldMappingTypeDef]]
+
+
+class ProxyConfigurationTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Credentials: NotRequired[str]
 
 
 class ConfluenceConfigurationOutputTypeDef(TypedDict):
@@ -749,6 +963,22 @@ class ConfluenceConfigurationOutputTypeDef(TypedDict):
     AuthenticationType: NotRequired[ConfluenceAuthenticationTypeType]
 
 
+class ConfluencePageConfigurationTypeDef(TypedDict):
+    PageFieldMappings: NotRequired[
+        ReadOnly[Sequence[ConfluencePageToIndexFieldMappingTypeDef]]
+    ]
+
+
+class ConfluenceSpaceConfigurationTypeDef(TypedDict):
+    CrawlPersonalSpaces: NotRequired[bool]
+    CrawlArchivedSpaces: NotRequired[bool]
+    IncludeSpaces: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludeSpaces: NotRequired[ReadOnly[Sequence[str]]]
+    SpaceFieldMappings: NotRequired[
+        ReadOnly[Sequence[ConfluenceSpaceToIndexFieldMappingTypeDef]]
+    ]
+
+
 class ConfluenceConfigurationTypeDef(TypedDict):
     ServerUrl: str
     SecretArn: str
@@ -764,46 +994,6 @@ class ConfluenceConfigurationTypeDef(TypedDict):
     ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
     ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
     AuthenticationType: NotRequired[ConfluenceAuthenticationTypeType]
-
-
-class ConfluencePageConfigurationOutputTypeDef(TypedDict):
-    PageFieldMappings: NotRequired[list[ConfluencePageToIndexFieldMappingTypeDef]]
-
-
-class ConfluencePageConfigurationTypeDef(TypedDict):
-    PageFieldMappings: NotRequired[
-        ReadOnly[Sequence[ConfluencePageToIndexFieldMappingTypeDef]]
-    ]
-
-
-class ConfluencePageToIndexFieldMappingTypeDef(TypedDict):
-    DataSourceFieldName: NotRequired[ConfluencePageFieldNameType]
-    DateFieldFormat: NotRequired[str]
-    IndexFieldName: NotRequired[str]
-
-
-class ConfluenceSpaceConfigurationOutputTypeDef(TypedDict):
-    CrawlPersonalSpaces: NotRequired[bool]
-    CrawlArchivedSpaces: NotRequired[bool]
-    IncludeSpaces: NotRequired[list[str]]
-    ExcludeSpaces: NotRequired[list[str]]
-    SpaceFieldMappings: NotRequired[list[ConfluenceSpaceToIndexFieldMappingTypeDef]]
-
-
-class ConfluenceSpaceConfigurationTypeDef(TypedDict):
-    CrawlPersonalSpaces: NotRequired[bool]
-    CrawlArchivedSpaces: NotRequired[bool]
-    IncludeSpaces: NotRequired[ReadOnly[Sequence[str]]]
-    ExcludeSpaces: NotRequired[ReadOnly[Sequence[str]]]
-    SpaceFieldMappings: NotRequired[
-        ReadOnly[Sequence[ConfluenceSpaceToIndexFieldMappingTypeDef]]
-    ]
-
-
-class ConfluenceSpaceToIndexFieldMappingTypeDef(TypedDict):
-    DataSourceFieldName: NotRequired[ConfluenceSpaceFieldNameType]
-    DateFieldFormat: NotRequired[str]
-    IndexFieldName: NotRequired[str]
 
 
 class ConnectionConfigurationTypeDef(TypedDict):
@@ -849,6 +1039,375 @@ class CreateAccessControlConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SqlConfigurationTypeDef(TypedDict):
+    QueryIdentifiersEnclosingOption: NotRequired[QueryIdentifiersEnclosingOptionType]
+
+
+class DatabaseConfigurationTypeDef(TypedDict):
+    DatabaseEngineType: DatabaseEngineTypeType
+    ConnectionConfiguration: ConnectionConfigurationTypeDef
+    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
+    ColumnConfiguration: ReadOnly[ColumnConfigurationTypeDef]
+    AclConfiguration: NotRequired[AclConfigurationTypeDef]
+    SqlConfiguration: NotRequired[SqlConfigurationTypeDef]
+
+
+class FsxConfigurationTypeDef(TypedDict):
+    FileSystemId: str
+    FileSystemType: FsxFileSystemTypeType
+    VpcConfiguration: ReadOnly[DataSourceVpcConfigurationTypeDef]
+    SecretArn: NotRequired[str]
+    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+
+
+class GitHubDocumentCrawlPropertiesTypeDef(TypedDict):
+    CrawlRepositoryDocuments: NotRequired[bool]
+    CrawlIssue: NotRequired[bool]
+    CrawlIssueComment: NotRequired[bool]
+    CrawlIssueCommentAttachment: NotRequired[bool]
+    CrawlPullRequest: NotRequired[bool]
+    CrawlPullRequestComment: NotRequired[bool]
+    CrawlPullRequestCommentAttachment: NotRequired[bool]
+
+
+class OnPremiseConfigurationTypeDef(TypedDict):
+    HostUrl: str
+    OrganizationName: str
+    SslCertificateS3Path: S3PathTypeDef
+
+
+class SaaSConfigurationTypeDef(TypedDict):
+    OrganizationName: str
+    HostUrl: str
+
+
+class GitHubConfigurationTypeDef(TypedDict):
+    SaaSConfiguration: NotRequired[SaaSConfigurationTypeDef]
+    OnPremiseConfiguration: NotRequired[OnPremiseConfigurationTypeDef]
+    Type: NotRequired[TypeType]
+    SecretArn: str
+    UseChangeLog: NotRequired[bool]
+    GitHubDocumentCrawlProperties: NotRequired[GitHubDocumentCrawlPropertiesTypeDef]
+    RepositoryFilter: NotRequired[ReadOnly[Sequence[str]]]
+    InclusionFolderNamePatterns: NotRequired[ReadOnly[Sequence[str]]]
+    InclusionFileTypePatterns: NotRequired[ReadOnly[Sequence[str]]]
+    InclusionFileNamePatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionFolderNamePatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionFileTypePatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionFileNamePatterns: NotRequired[ReadOnly[Sequence[str]]]
+    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
+    GitHubRepositoryConfigurationFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    GitHubCommitConfigurationFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    GitHubIssueDocumentConfigurationFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    GitHubIssueCommentConfigurationFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    GitHubIssueAttachmentConfigurationFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    GitHubPullRequestCommentConfigurationFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    GitHubPullRequestDocumentConfigurationFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    GitHubPullRequestDocumentAttachmentConfigurationFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+
+
+class GoogleDriveConfigurationTypeDef(TypedDict):
+    SecretArn: str
+    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+    ExcludeMimeTypes: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludeUserAccounts: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludeSharedDrives: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class JiraConfigurationTypeDef(TypedDict):
+    JiraAccountUrl: str
+    SecretArn: str
+    UseChangeLog: NotRequired[bool]
+    Project: NotRequired[ReadOnly[Sequence[str]]]
+    IssueType: NotRequired[ReadOnly[Sequence[str]]]
+    Status: NotRequired[ReadOnly[Sequence[str]]]
+    IssueSubEntityFilter: NotRequired[ReadOnly[Sequence[IssueSubEntityType]]]
+    AttachmentFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    CommentFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    IssueFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    ProjectFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    WorkLogFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
+
+
+class OneDriveUsersTypeDef(TypedDict):
+    OneDriveUserList: NotRequired[ReadOnly[Sequence[str]]]
+    OneDriveUserS3Path: NotRequired[S3PathTypeDef]
+
+
+class OneDriveConfigurationTypeDef(TypedDict):
+    TenantDomain: str
+    SecretArn: str
+    OneDriveUsers: ReadOnly[OneDriveUsersTypeDef]
+    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+    DisableLocalGroups: NotRequired[bool]
+
+
+class QuipConfigurationTypeDef(TypedDict):
+    Domain: str
+    SecretArn: str
+    CrawlFileComments: NotRequired[bool]
+    CrawlChatRooms: NotRequired[bool]
+    CrawlAttachments: NotRequired[bool]
+    FolderIds: NotRequired[ReadOnly[Sequence[str]]]
+    ThreadFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    MessageFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    AttachmentFieldMappings: NotRequired[
+        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
+    ]
+    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
+
+
+class DocumentsMetadataConfigurationTypeDef(TypedDict):
+    S3Prefix: NotRequired[str]
+
+
+class S3DataSourceConfigurationTypeDef(TypedDict):
+    BucketName: str
+    InclusionPrefixes: NotRequired[ReadOnly[Sequence[str]]]
+    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    DocumentsMetadataConfiguration: NotRequired[DocumentsMetadataConfigurationTypeDef]
+    AccessControlListConfiguration: NotRequired[AccessControlListConfigurationTypeDef]
+
+
+class SalesforceChatterFeedConfigurationTypeDef(TypedDict):
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+    IncludeFilterTypes: NotRequired[
+        ReadOnly[Sequence[SalesforceChatterFeedIncludeFilterTypeType]]
+    ]
+
+
+class SalesforceCustomKnowledgeArticleTypeConfigurationTypeDef(TypedDict):
+    Name: str
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+
+
+class SalesforceStandardKnowledgeArticleTypeConfigurationTypeDef(TypedDict):
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+
+
+class SalesforceKnowledgeArticleConfigurationTypeDef(TypedDict):
+    IncludedStates: ReadOnly[Sequence[SalesforceKnowledgeArticleStateType]]
+    StandardKnowledgeArticleTypeConfiguration: NotRequired[
+        ReadOnly[SalesforceStandardKnowledgeArticleTypeConfigurationTypeDef]
+    ]
+    CustomKnowledgeArticleTypeConfigurations: NotRequired[
+        ReadOnly[Sequence[SalesforceCustomKnowledgeArticleTypeConfigurationTypeDef]]
+    ]
+
+
+class SalesforceStandardObjectAttachmentConfigurationTypeDef(TypedDict):
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+
+
+class SalesforceStandardObjectConfigurationTypeDef(TypedDict):
+    Name: SalesforceStandardObjectNameType
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+
+
+class SalesforceConfigurationTypeDef(TypedDict):
+    ServerUrl: str
+    SecretArn: str
+    StandardObjectConfigurations: NotRequired[
+        ReadOnly[Sequence[SalesforceStandardObjectConfigurationTypeDef]]
+    ]
+    KnowledgeArticleConfiguration: NotRequired[
+        ReadOnly[SalesforceKnowledgeArticleConfigurationTypeDef]
+    ]
+    ChatterFeedConfiguration: NotRequired[
+        ReadOnly[SalesforceChatterFeedConfigurationTypeDef]
+    ]
+    CrawlAttachments: NotRequired[bool]
+    StandardObjectAttachmentConfiguration: NotRequired[
+        ReadOnly[SalesforceStandardObjectAttachmentConfigurationTypeDef]
+    ]
+    IncludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ServiceNowKnowledgeArticleConfigurationTypeDef(TypedDict):
+    CrawlAttachments: NotRequired[bool]
+    IncludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+    FilterQuery: NotRequired[str]
+
+
+class ServiceNowServiceCatalogConfigurationTypeDef(TypedDict):
+    CrawlAttachments: NotRequired[bool]
+    IncludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+
+
+class ServiceNowConfigurationTypeDef(TypedDict):
+    HostUrl: str
+    SecretArn: str
+    ServiceNowBuildVersion: ServiceNowBuildVersionTypeType
+    KnowledgeArticleConfiguration: NotRequired[
+        ReadOnly[ServiceNowKnowledgeArticleConfigurationTypeDef]
+    ]
+    ServiceCatalogConfiguration: NotRequired[
+        ReadOnly[ServiceNowServiceCatalogConfigurationTypeDef]
+    ]
+    AuthenticationType: NotRequired[ServiceNowAuthenticationTypeType]
+
+
+class SharePointConfigurationTypeDef(TypedDict):
+    SharePointVersion: SharePointVersionType
+    Urls: ReadOnly[Sequence[str]]
+    SecretArn: str
+    CrawlAttachments: NotRequired[bool]
+    UseChangeLog: NotRequired[bool]
+    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+    DocumentTitleFieldName: NotRequired[str]
+    DisableLocalGroups: NotRequired[bool]
+    SslCertificateS3Path: NotRequired[S3PathTypeDef]
+    AuthenticationType: NotRequired[SharePointOnlineAuthenticationTypeType]
+    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
+
+
+class SlackConfigurationTypeDef(TypedDict):
+    TeamId: str
+    SecretArn: str
+    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
+    SlackEntityList: ReadOnly[Sequence[SlackEntityType]]
+    UseChangeLog: NotRequired[bool]
+    CrawlBotMessage: NotRequired[bool]
+    ExcludeArchived: NotRequired[bool]
+    SinceCrawlDate: str
+    LookBackPeriod: NotRequired[int]
+    PrivateChannelFilter: NotRequired[ReadOnly[Sequence[str]]]
+    PublicChannelFilter: NotRequired[ReadOnly[Sequence[str]]]
+    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+
+
+class TemplateConfigurationTypeDef(TypedDict):
+    Template: NotRequired[ReadOnly[DocumentValue]]
+
+
+class SeedUrlConfigurationTypeDef(TypedDict):
+    SeedUrls: ReadOnly[Sequence[str]]
+    WebCrawlerMode: NotRequired[WebCrawlerModeType]
+
+
+class SiteMapsConfigurationTypeDef(TypedDict):
+    SiteMaps: ReadOnly[Sequence[str]]
+
+
+class UrlsTypeDef(TypedDict):
+    SeedUrlConfiguration: NotRequired[ReadOnly[SeedUrlConfigurationTypeDef]]
+    SiteMapsConfiguration: NotRequired[ReadOnly[SiteMapsConfigurationTypeDef]]
+
+
+class WebCrawlerConfigurationTypeDef(TypedDict):
+    Urls: ReadOnly[UrlsTypeDef]
+    CrawlDepth: NotRequired[int]
+    MaxLinksPerPage: NotRequired[int]
+    MaxContentSizePerPageInMegaBytes: NotRequired[float]
+    MaxUrlsPerMinuteCrawlRate: NotRequired[int]
+    UrlInclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    UrlExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
+    AuthenticationConfiguration: NotRequired[
+        ReadOnly[AuthenticationConfigurationTypeDef]
+    ]
+
+
+class WorkDocsConfigurationTypeDef(TypedDict):
+    OrganizationId: str
+    CrawlComments: NotRequired[bool]
+    UseChangeLog: NotRequired[bool]
+    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
+
+
+class DataSourceConfigurationTypeDef(TypedDict):
+    S3Configuration: NotRequired[ReadOnly[S3DataSourceConfigurationTypeDef]]
+    SharePointConfiguration: NotRequired[ReadOnly[SharePointConfigurationTypeDef]]
+    DatabaseConfiguration: NotRequired[ReadOnly[DatabaseConfigurationTypeDef]]
+    SalesforceConfiguration: NotRequired[ReadOnly[SalesforceConfigurationTypeDef]]
+    OneDriveConfiguration: NotRequired[ReadOnly[OneDriveConfigurationTypeDef]]
+    ServiceNowConfiguration: NotRequired[ReadOnly[ServiceNowConfigurationTypeDef]]
+    ConfluenceConfiguration: NotRequired[ReadOnly[ConfluenceConfigurationTypeDef]]
+    GoogleDriveConfiguration: NotRequired[ReadOnly[GoogleDriveConfigurationTypeDef]]
+    WebCrawlerConfiguration: NotRequired[ReadOnly[WebCrawlerConfigurationTypeDef]]
+    WorkDocsConfiguration: NotRequired[ReadOnly[WorkDocsConfigurationTypeDef]]
+    FsxConfiguration: NotRequired[ReadOnly[FsxConfigurationTypeDef]]
+    SlackConfiguration: NotRequired[ReadOnly[SlackConfigurationTypeDef]]
+    BoxConfiguration: NotRequired[ReadOnly[BoxConfigurationTypeDef]]
+    QuipConfiguration: NotRequired[ReadOnly[QuipConfigurationTypeDef]]
+    JiraConfiguration: NotRequired[ReadOnly[JiraConfigurationTypeDef]]
+    GitHubConfiguration: NotRequired[ReadOnly[GitHubConfigurationTypeDef]]
+    AlfrescoConfiguration: NotRequired[ReadOnly[AlfrescoConfigurationTypeDef]]
+    TemplateConfiguration: NotRequired[ReadOnly[TemplateConfigurationTypeDef]]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateDataSourceRequestTypeDef(TypedDict):
     Name: str
     IndexId: str
@@ -869,6 +1428,15 @@ class CreateDataSourceRequestTypeDef(TypedDict):
 class CreateDataSourceResponseTypeDef(TypedDict):
     Id: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UserIdentityConfigurationTypeDef(TypedDict):
+    IdentityAttributeName: NotRequired[str]
+
+
+class ExperienceConfigurationTypeDef(TypedDict):
+    ContentSourceConfiguration: NotRequired[ReadOnly[ContentSourceConfigurationTypeDef]]
+    UserIdentityConfiguration: NotRequired[UserIdentityConfigurationTypeDef]
 
 
 class CreateExperienceRequestTypeDef(TypedDict):
@@ -902,6 +1470,10 @@ class CreateFaqResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FeaturedDocumentTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
 class CreateFeaturedResultsSetRequestTypeDef(TypedDict):
     IndexId: str
     FeaturedResultsSetName: str
@@ -913,9 +1485,48 @@ class CreateFeaturedResultsSetRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class FeaturedResultsSetTypeDef(TypedDict):
+    FeaturedResultsSetId: NotRequired[str]
+    FeaturedResultsSetName: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[FeaturedResultsSetStatusType]
+    QueryTexts: NotRequired[list[str]]
+    FeaturedDocuments: NotRequired[list[FeaturedDocumentTypeDef]]
+    LastUpdatedTimestamp: NotRequired[int]
+    CreationTimestamp: NotRequired[int]
+
+
 class CreateFeaturedResultsSetResponseTypeDef(TypedDict):
     FeaturedResultsSet: NotRequired[FeaturedResultsSetTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ServerSideEncryptionConfigurationTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+
+
+class UserGroupResolutionConfigurationTypeDef(TypedDict):
+    UserGroupResolutionMode: UserGroupResolutionModeType
+
+
+class JsonTokenTypeConfigurationTypeDef(TypedDict):
+    UserNameAttributeField: str
+    GroupAttributeField: str
+
+
+class JwtTokenTypeConfigurationTypeDef(TypedDict):
+    KeyLocation: KeyLocationType
+    URL: NotRequired[str]
+    SecretManagerArn: NotRequired[str]
+    UserNameAttributeField: NotRequired[str]
+    GroupAttributeField: NotRequired[str]
+    Issuer: NotRequired[str]
+    ClaimRegex: NotRequired[str]
+
+
+class UserTokenConfigurationTypeDef(TypedDict):
+    JwtTokenTypeConfiguration: NotRequired[JwtTokenTypeConfigurationTypeDef]
+    JsonTokenTypeConfiguration: NotRequired[JsonTokenTypeConfigurationTypeDef]
 
 
 class CreateIndexRequestTypeDef(TypedDict):
@@ -972,6 +1583,30 @@ class CreateThesaurusResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DocumentAttributeConditionOutputTypeDef(TypedDict):
+    ConditionDocumentAttributeKey: str
+    Operator: ConditionOperatorType
+    ConditionOnValue: NotRequired[DocumentAttributeValueOutputTypeDef]
+
+
+class HookConfigurationOutputTypeDef(TypedDict):
+    InvocationCondition: NotRequired[DocumentAttributeConditionOutputTypeDef]
+    LambdaArn: str
+    S3Bucket: str
+
+
+class DocumentAttributeTargetOutputTypeDef(TypedDict):
+    TargetDocumentAttributeKey: NotRequired[str]
+    TargetDocumentAttributeValueDeletion: NotRequired[bool]
+    TargetDocumentAttributeValue: NotRequired[DocumentAttributeValueOutputTypeDef]
+
+
+class InlineCustomDocumentEnrichmentConfigurationOutputTypeDef(TypedDict):
+    Condition: NotRequired[DocumentAttributeConditionOutputTypeDef]
+    Target: NotRequired[DocumentAttributeTargetOutputTypeDef]
+    DocumentContentDeletion: NotRequired[bool]
+
+
 class CustomDocumentEnrichmentConfigurationOutputTypeDef(TypedDict):
     InlineConfigurations: NotRequired[
         list[InlineCustomDocumentEnrichmentConfigurationOutputTypeDef]
@@ -981,13 +1616,298 @@ class CustomDocumentEnrichmentConfigurationOutputTypeDef(TypedDict):
     RoleArn: NotRequired[str]
 
 
-class CustomDocumentEnrichmentConfigurationTypeDef(TypedDict):
-    InlineConfigurations: NotRequired[
-        ReadOnly[Sequence[InlineCustomDocumentEnrichmentConfigurationTypeDef]]
+class DatabaseConfigurationOutputTypeDef(TypedDict):
+    DatabaseEngineType: DatabaseEngineTypeType
+    ConnectionConfiguration: ConnectionConfigurationTypeDef
+    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
+    ColumnConfiguration: ColumnConfigurationOutputTypeDef
+    AclConfiguration: NotRequired[AclConfigurationTypeDef]
+    SqlConfiguration: NotRequired[SqlConfigurationTypeDef]
+
+
+class FsxConfigurationOutputTypeDef(TypedDict):
+    FileSystemId: str
+    FileSystemType: FsxFileSystemTypeType
+    VpcConfiguration: DataSourceVpcConfigurationOutputTypeDef
+    SecretArn: NotRequired[str]
+    InclusionPatterns: NotRequired[list[str]]
+    ExclusionPatterns: NotRequired[list[str]]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+
+
+class GitHubConfigurationOutputTypeDef(TypedDict):
+    SaaSConfiguration: NotRequired[SaaSConfigurationTypeDef]
+    OnPremiseConfiguration: NotRequired[OnPremiseConfigurationTypeDef]
+    Type: NotRequired[TypeType]
+    SecretArn: str
+    UseChangeLog: NotRequired[bool]
+    GitHubDocumentCrawlProperties: NotRequired[GitHubDocumentCrawlPropertiesTypeDef]
+    RepositoryFilter: NotRequired[list[str]]
+    InclusionFolderNamePatterns: NotRequired[list[str]]
+    InclusionFileTypePatterns: NotRequired[list[str]]
+    InclusionFileNamePatterns: NotRequired[list[str]]
+    ExclusionFolderNamePatterns: NotRequired[list[str]]
+    ExclusionFileTypePatterns: NotRequired[list[str]]
+    ExclusionFileNamePatterns: NotRequired[list[str]]
+    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
+    GitHubRepositoryConfigurationFieldMappings: NotRequired[
+        list[DataSourceToIndexFieldMappingTypeDef]
     ]
-    PreExtractionHookConfiguration: NotRequired[ReadOnly[HookConfigurationTypeDef]]
-    PostExtractionHookConfiguration: NotRequired[ReadOnly[HookConfigurationTypeDef]]
-    RoleArn: NotRequired[str]
+    GitHubCommitConfigurationFieldMappings: NotRequired[
+        list[DataSourceToIndexFieldMappingTypeDef]
+    ]
+    GitHubIssueDocumentConfigurationFieldMappings: NotRequired[
+        list[DataSourceToIndexFieldMappingTypeDef]
+    ]
+    GitHubIssueCommentConfigurationFieldMappings: NotRequired[
+        list[DataSourceToIndexFieldMappingTypeDef]
+    ]
+    GitHubIssueAttachmentConfigurationFieldMappings: NotRequired[
+        list[DataSourceToIndexFieldMappingTypeDef]
+    ]
+    GitHubPullRequestCommentConfigurationFieldMappings: NotRequired[
+        list[DataSourceToIndexFieldMappingTypeDef]
+    ]
+    GitHubPullRequestDocumentConfigurationFieldMappings: NotRequired[
+        list[DataSourceToIndexFieldMappingTypeDef]
+    ]
+    GitHubPullRequestDocumentAttachmentConfigurationFieldMappings: NotRequired[
+        list[DataSourceToIndexFieldMappingTypeDef]
+    ]
+
+
+class GoogleDriveConfigurationOutputTypeDef(TypedDict):
+    SecretArn: str
+    InclusionPatterns: NotRequired[list[str]]
+    ExclusionPatterns: NotRequired[list[str]]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    ExcludeMimeTypes: NotRequired[list[str]]
+    ExcludeUserAccounts: NotRequired[list[str]]
+    ExcludeSharedDrives: NotRequired[list[str]]
+
+
+class JiraConfigurationOutputTypeDef(TypedDict):
+    JiraAccountUrl: str
+    SecretArn: str
+    UseChangeLog: NotRequired[bool]
+    Project: NotRequired[list[str]]
+    IssueType: NotRequired[list[str]]
+    Status: NotRequired[list[str]]
+    IssueSubEntityFilter: NotRequired[list[IssueSubEntityType]]
+    AttachmentFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    CommentFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    IssueFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    ProjectFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    WorkLogFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    InclusionPatterns: NotRequired[list[str]]
+    ExclusionPatterns: NotRequired[list[str]]
+    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
+
+
+class OneDriveUsersOutputTypeDef(TypedDict):
+    OneDriveUserList: NotRequired[list[str]]
+    OneDriveUserS3Path: NotRequired[S3PathTypeDef]
+
+
+class OneDriveConfigurationOutputTypeDef(TypedDict):
+    TenantDomain: str
+    SecretArn: str
+    OneDriveUsers: OneDriveUsersOutputTypeDef
+    InclusionPatterns: NotRequired[list[str]]
+    ExclusionPatterns: NotRequired[list[str]]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    DisableLocalGroups: NotRequired[bool]
+
+
+class QuipConfigurationOutputTypeDef(TypedDict):
+    Domain: str
+    SecretArn: str
+    CrawlFileComments: NotRequired[bool]
+    CrawlChatRooms: NotRequired[bool]
+    CrawlAttachments: NotRequired[bool]
+    FolderIds: NotRequired[list[str]]
+    ThreadFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    MessageFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    AttachmentFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    InclusionPatterns: NotRequired[list[str]]
+    ExclusionPatterns: NotRequired[list[str]]
+    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
+
+
+class S3DataSourceConfigurationOutputTypeDef(TypedDict):
+    BucketName: str
+    InclusionPrefixes: NotRequired[list[str]]
+    InclusionPatterns: NotRequired[list[str]]
+    ExclusionPatterns: NotRequired[list[str]]
+    DocumentsMetadataConfiguration: NotRequired[DocumentsMetadataConfigurationTypeDef]
+    AccessControlListConfiguration: NotRequired[AccessControlListConfigurationTypeDef]
+
+
+class SalesforceChatterFeedConfigurationOutputTypeDef(TypedDict):
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    IncludeFilterTypes: NotRequired[list[SalesforceChatterFeedIncludeFilterTypeType]]
+
+
+class SalesforceCustomKnowledgeArticleTypeConfigurationOutputTypeDef(TypedDict):
+    Name: str
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+
+
+class SalesforceStandardKnowledgeArticleTypeConfigurationOutputTypeDef(TypedDict):
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+
+
+class SalesforceKnowledgeArticleConfigurationOutputTypeDef(TypedDict):
+    IncludedStates: list[SalesforceKnowledgeArticleStateType]
+    StandardKnowledgeArticleTypeConfiguration: NotRequired[
+        SalesforceStandardKnowledgeArticleTypeConfigurationOutputTypeDef
+    ]
+    CustomKnowledgeArticleTypeConfigurations: NotRequired[
+        list[SalesforceCustomKnowledgeArticleTypeConfigurationOutputTypeDef]
+    ]
+
+
+class SalesforceStandardObjectAttachmentConfigurationOutputTypeDef(TypedDict):
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+
+
+class SalesforceStandardObjectConfigurationOutputTypeDef(TypedDict):
+    Name: SalesforceStandardObjectNameType
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+
+
+class SalesforceConfigurationOutputTypeDef(TypedDict):
+    ServerUrl: str
+    SecretArn: str
+    StandardObjectConfigurations: NotRequired[
+        list[SalesforceStandardObjectConfigurationOutputTypeDef]
+    ]
+    KnowledgeArticleConfiguration: NotRequired[
+        SalesforceKnowledgeArticleConfigurationOutputTypeDef
+    ]
+    ChatterFeedConfiguration: NotRequired[
+        SalesforceChatterFeedConfigurationOutputTypeDef
+    ]
+    CrawlAttachments: NotRequired[bool]
+    StandardObjectAttachmentConfiguration: NotRequired[
+        SalesforceStandardObjectAttachmentConfigurationOutputTypeDef
+    ]
+    IncludeAttachmentFilePatterns: NotRequired[list[str]]
+    ExcludeAttachmentFilePatterns: NotRequired[list[str]]
+
+
+class ServiceNowKnowledgeArticleConfigurationOutputTypeDef(TypedDict):
+    CrawlAttachments: NotRequired[bool]
+    IncludeAttachmentFilePatterns: NotRequired[list[str]]
+    ExcludeAttachmentFilePatterns: NotRequired[list[str]]
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    FilterQuery: NotRequired[str]
+
+
+class ServiceNowServiceCatalogConfigurationOutputTypeDef(TypedDict):
+    CrawlAttachments: NotRequired[bool]
+    IncludeAttachmentFilePatterns: NotRequired[list[str]]
+    ExcludeAttachmentFilePatterns: NotRequired[list[str]]
+    DocumentDataFieldName: str
+    DocumentTitleFieldName: NotRequired[str]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+
+
+class ServiceNowConfigurationOutputTypeDef(TypedDict):
+    HostUrl: str
+    SecretArn: str
+    ServiceNowBuildVersion: ServiceNowBuildVersionTypeType
+    KnowledgeArticleConfiguration: NotRequired[
+        ServiceNowKnowledgeArticleConfigurationOutputTypeDef
+    ]
+    ServiceCatalogConfiguration: NotRequired[
+        ServiceNowServiceCatalogConfigurationOutputTypeDef
+    ]
+    AuthenticationType: NotRequired[ServiceNowAuthenticationTypeType]
+
+
+class SharePointConfigurationOutputTypeDef(TypedDict):
+    SharePointVersion: SharePointVersionType
+    Urls: list[str]
+    SecretArn: str
+    CrawlAttachments: NotRequired[bool]
+    UseChangeLog: NotRequired[bool]
+    InclusionPatterns: NotRequired[list[str]]
+    ExclusionPatterns: NotRequired[list[str]]
+    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+    DocumentTitleFieldName: NotRequired[str]
+    DisableLocalGroups: NotRequired[bool]
+    SslCertificateS3Path: NotRequired[S3PathTypeDef]
+    AuthenticationType: NotRequired[SharePointOnlineAuthenticationTypeType]
+    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
+
+
+class SlackConfigurationOutputTypeDef(TypedDict):
+    TeamId: str
+    SecretArn: str
+    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
+    SlackEntityList: list[SlackEntityType]
+    UseChangeLog: NotRequired[bool]
+    CrawlBotMessage: NotRequired[bool]
+    ExcludeArchived: NotRequired[bool]
+    SinceCrawlDate: str
+    LookBackPeriod: NotRequired[int]
+    PrivateChannelFilter: NotRequired[list[str]]
+    PublicChannelFilter: NotRequired[list[str]]
+    InclusionPatterns: NotRequired[list[str]]
+    ExclusionPatterns: NotRequired[list[str]]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
+
+
+class TemplateConfigurationOutputTypeDef(TypedDict):
+    Template: NotRequired[DocumentOutputValue]
+
+
+class SeedUrlConfigurationOutputTypeDef(TypedDict):
+    SeedUrls: list[str]
+    WebCrawlerMode: NotRequired[WebCrawlerModeType]
+
+
+class SiteMapsConfigurationOutputTypeDef(TypedDict):
+    SiteMaps: list[str]
+
+
+class UrlsOutputTypeDef(TypedDict):
+    SeedUrlConfiguration: NotRequired[SeedUrlConfigurationOutputTypeDef]
+    SiteMapsConfiguration: NotRequired[SiteMapsConfigurationOutputTypeDef]
+
+
+class WebCrawlerConfigurationOutputTypeDef(TypedDict):
+    Urls: UrlsOutputTypeDef
+    CrawlDepth: NotRequired[int]
+    MaxLinksPerPage: NotRequired[int]
+    MaxContentSizePerPageInMegaBytes: NotRequired[float]
+    MaxUrlsPerMinuteCrawlRate: NotRequired[int]
+    UrlInclusionPatterns: NotRequired[list[str]]
+    UrlExclusionPatterns: NotRequired[list[str]]
+    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
+    AuthenticationConfiguration: NotRequired[AuthenticationConfigurationOutputTypeDef]
+
+
+class WorkDocsConfigurationOutputTypeDef(TypedDict):
+    OrganizationId: str
+    CrawlComments: NotRequired[bool]
+    UseChangeLog: NotRequired[bool]
+    InclusionPatterns: NotRequired[list[str]]
+    ExclusionPatterns: NotRequired[list[str]]
+    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
 
 
 class DataSourceConfigurationOutputTypeDef(TypedDict):
@@ -1011,32 +1931,6 @@ class DataSourceConfigurationOutputTypeDef(TypedDict):
     TemplateConfiguration: NotRequired[TemplateConfigurationOutputTypeDef]
 
 
-class DataSourceConfigurationTypeDef(TypedDict):
-    S3Configuration: NotRequired[ReadOnly[S3DataSourceConfigurationTypeDef]]
-    SharePointConfiguration: NotRequired[ReadOnly[SharePointConfigurationTypeDef]]
-    DatabaseConfiguration: NotRequired[ReadOnly[DatabaseConfigurationTypeDef]]
-    SalesforceConfiguration: NotRequired[ReadOnly[SalesforceConfigurationTypeDef]]
-    OneDriveConfiguration: NotRequired[ReadOnly[OneDriveConfigurationTypeDef]]
-    ServiceNowConfiguration: NotRequired[ReadOnly[ServiceNowConfigurationTypeDef]]
-    ConfluenceConfiguration: NotRequired[ReadOnly[ConfluenceConfigurationTypeDef]]
-    GoogleDriveConfiguration: NotRequired[ReadOnly[GoogleDriveConfigurationTypeDef]]
-    WebCrawlerConfiguration: NotRequired[ReadOnly[WebCrawlerConfigurationTypeDef]]
-    WorkDocsConfiguration: NotRequired[ReadOnly[WorkDocsConfigurationTypeDef]]
-    FsxConfiguration: NotRequired[ReadOnly[FsxConfigurationTypeDef]]
-    SlackConfiguration: NotRequired[ReadOnly[SlackConfigurationTypeDef]]
-    BoxConfiguration: NotRequired[ReadOnly[BoxConfigurationTypeDef]]
-    QuipConfiguration: NotRequired[ReadOnly[QuipConfigurationTypeDef]]
-    JiraConfiguration: NotRequired[ReadOnly[JiraConfigurationTypeDef]]
-    GitHubConfiguration: NotRequired[ReadOnly[GitHubConfigurationTypeDef]]
-    AlfrescoConfiguration: NotRequired[ReadOnly[AlfrescoConfigurationTypeDef]]
-    TemplateConfiguration: NotRequired[ReadOnly[TemplateConfigurationTypeDef]]
-
-
-class DataSourceGroupTypeDef(TypedDict):
-    GroupId: str
-    DataSourceId: str
-
-
 class DataSourceSummaryTypeDef(TypedDict):
     Name: NotRequired[str]
     Id: NotRequired[str]
@@ -1045,11 +1939,6 @@ class DataSourceSummaryTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
     Status: NotRequired[DataSourceStatusType]
     LanguageCode: NotRequired[str]
-
-
-class DataSourceSyncJobMetricTargetTypeDef(TypedDict):
-    DataSourceId: str
-    DataSourceSyncJobId: NotRequired[str]
 
 
 class DataSourceSyncJobMetricsTypeDef(TypedDict):
@@ -1069,40 +1958,6 @@ class DataSourceSyncJobTypeDef(TypedDict):
     ErrorCode: NotRequired[ErrorCodeType]
     DataSourceErrorCode: NotRequired[str]
     Metrics: NotRequired[DataSourceSyncJobMetricsTypeDef]
-
-
-class DataSourceToIndexFieldMappingTypeDef(TypedDict):
-    DataSourceFieldName: str
-    DateFieldFormat: NotRequired[str]
-    IndexFieldName: str
-
-
-class DataSourceVpcConfigurationOutputTypeDef(TypedDict):
-    SubnetIds: list[str]
-    SecurityGroupIds: list[str]
-
-
-class DataSourceVpcConfigurationTypeDef(TypedDict):
-    SubnetIds: ReadOnly[Sequence[str]]
-    SecurityGroupIds: ReadOnly[Sequence[str]]
-
-
-class DatabaseConfigurationOutputTypeDef(TypedDict):
-    DatabaseEngineType: DatabaseEngineTypeType
-    ConnectionConfiguration: ConnectionConfigurationTypeDef
-    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
-    ColumnConfiguration: ColumnConfigurationOutputTypeDef
-    AclConfiguration: NotRequired[AclConfigurationTypeDef]
-    SqlConfiguration: NotRequired[SqlConfigurationTypeDef]
-
-
-class DatabaseConfigurationTypeDef(TypedDict):
-    DatabaseEngineType: DatabaseEngineTypeType
-    ConnectionConfiguration: ConnectionConfigurationTypeDef
-    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
-    ColumnConfiguration: ReadOnly[ColumnConfigurationTypeDef]
-    AclConfiguration: NotRequired[AclConfigurationTypeDef]
-    SqlConfiguration: NotRequired[SqlConfigurationTypeDef]
 
 
 class DeleteAccessControlConfigurationRequestTypeDef(TypedDict):
@@ -1159,6 +2014,10 @@ class DescribeAccessControlConfigurationRequestTypeDef(TypedDict):
     Id: str
 
 
+class HierarchicalPrincipalOutputTypeDef(TypedDict):
+    PrincipalList: list[PrincipalTypeDef]
+
+
 class DescribeAccessControlConfigurationResponseTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -1197,6 +2056,16 @@ class DescribeDataSourceResponseTypeDef(TypedDict):
 class DescribeExperienceRequestTypeDef(TypedDict):
     Id: str
     IndexId: str
+
+
+class ExperienceConfigurationOutputTypeDef(TypedDict):
+    ContentSourceConfiguration: NotRequired[ContentSourceConfigurationOutputTypeDef]
+    UserIdentityConfiguration: NotRequired[UserIdentityConfigurationTypeDef]
+
+
+class ExperienceEndpointTypeDef(TypedDict):
+    EndpointType: NotRequired[EndpointTypeType]
+    Endpoint: NotRequired[str]
 
 
 class DescribeExperienceResponseTypeDef(TypedDict):
@@ -1240,6 +2109,16 @@ class DescribeFeaturedResultsSetRequestTypeDef(TypedDict):
     FeaturedResultsSetId: str
 
 
+class FeaturedDocumentMissingTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
+class FeaturedDocumentWithMetadataTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Title: NotRequired[str]
+    URI: NotRequired[str]
+
+
 class DescribeFeaturedResultsSetResponseTypeDef(TypedDict):
     FeaturedResultsSetId: NotRequired[str]
     FeaturedResultsSetName: NotRequired[str]
@@ -1257,6 +2136,42 @@ class DescribeFeaturedResultsSetResponseTypeDef(TypedDict):
 
 class DescribeIndexRequestTypeDef(TypedDict):
     Id: str
+
+
+class RelevanceOutputTypeDef(TypedDict):
+    Freshness: NotRequired[bool]
+    Importance: NotRequired[int]
+    Duration: NotRequired[str]
+    RankOrder: NotRequired[OrderType]
+    ValueImportanceMap: NotRequired[dict[str, int]]
+
+
+class SearchTypeDef(TypedDict):
+    Facetable: NotRequired[bool]
+    Searchable: NotRequired[bool]
+    Displayable: NotRequired[bool]
+    Sortable: NotRequired[bool]
+
+
+class DocumentMetadataConfigurationOutputTypeDef(TypedDict):
+    Name: str
+    Type: DocumentAttributeValueTypeType
+    Relevance: NotRequired[RelevanceOutputTypeDef]
+    Search: NotRequired[SearchTypeDef]
+
+
+class FaqStatisticsTypeDef(TypedDict):
+    IndexedQuestionAnswersCount: int
+
+
+class TextDocumentStatisticsTypeDef(TypedDict):
+    IndexedTextDocumentsCount: int
+    IndexedTextBytes: int
+
+
+class IndexStatisticsTypeDef(TypedDict):
+    FaqStatistics: FaqStatisticsTypeDef
+    TextDocumentStatistics: TextDocumentStatisticsTypeDef
 
 
 class DescribeIndexResponseTypeDef(TypedDict):
@@ -1289,6 +2204,14 @@ class DescribePrincipalMappingRequestTypeDef(TypedDict):
     IndexId: str
     DataSourceId: NotRequired[str]
     GroupId: str
+
+
+class GroupOrderingIdSummaryTypeDef(TypedDict):
+    Status: NotRequired[PrincipalMappingStatusType]
+    LastUpdatedAt: NotRequired[datetime]
+    ReceivedAt: NotRequired[datetime]
+    OrderingId: NotRequired[int]
+    FailureReason: NotRequired[str]
 
 
 class DescribePrincipalMappingResponseTypeDef(TypedDict):
@@ -1382,38 +2305,12 @@ class DisassociatePersonasFromEntitiesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DocumentAttributeConditionOutputTypeDef(TypedDict):
-    ConditionDocumentAttributeKey: str
-    Operator: ConditionOperatorType
-    ConditionOnValue: NotRequired[DocumentAttributeValueOutputTypeDef]
-
-
-class DocumentAttributeConditionTypeDef(TypedDict):
-    ConditionDocumentAttributeKey: str
-    Operator: ConditionOperatorType
-    ConditionOnValue: NotRequired[ReadOnly[DocumentAttributeValueTypeDef]]
-
-
-class DocumentAttributeOutputTypeDef(TypedDict):
-    Key: str
-    Value: DocumentAttributeValueOutputTypeDef
-
-
-class DocumentAttributeTargetOutputTypeDef(TypedDict):
-    TargetDocumentAttributeKey: NotRequired[str]
-    TargetDocumentAttributeValueDeletion: NotRequired[bool]
-    TargetDocumentAttributeValue: NotRequired[DocumentAttributeValueOutputTypeDef]
-
-
-class DocumentAttributeTargetTypeDef(TypedDict):
-    TargetDocumentAttributeKey: NotRequired[str]
-    TargetDocumentAttributeValueDeletion: NotRequired[bool]
-    TargetDocumentAttributeValue: NotRequired[ReadOnly[DocumentAttributeValueTypeDef]]
-
-
-class DocumentAttributeTypeDef(TypedDict):
-    Key: str
-    Value: ReadOnly[DocumentAttributeValueTypeDef]
+class FacetResultTypeDef(TypedDict):
+    DocumentAttributeKey: NotRequired[str]
+    DocumentAttributeValueType: NotRequired[DocumentAttributeValueTypeType]
+    DocumentAttributeValueCountPairs: NotRequired[
+        list[DocumentAttributeValueCountPairTypeDef]
+    ]
 
 
 class DocumentAttributeValueCountPairTypeDef(TypedDict):
@@ -1422,30 +2319,12 @@ class DocumentAttributeValueCountPairTypeDef(TypedDict):
     FacetResults: NotRequired[list[FacetResultTypeDef]]
 
 
-class DocumentAttributeValueOutputTypeDef(TypedDict):
-    StringValue: NotRequired[str]
-    StringListValue: NotRequired[list[str]]
-    LongValue: NotRequired[int]
-    DateValue: NotRequired[datetime]
-
-
-class DocumentAttributeValueTypeDef(TypedDict):
-    StringValue: NotRequired[str]
-    StringListValue: NotRequired[ReadOnly[Sequence[str]]]
-    LongValue: NotRequired[int]
-    DateValue: NotRequired[ReadOnly[datetime | str]]
-
-
-class DocumentInfoTypeDef(TypedDict):
-    DocumentId: str
-    Attributes: NotRequired[ReadOnly[Sequence[DocumentAttributeTypeDef]]]
-
-
-class DocumentMetadataConfigurationOutputTypeDef(TypedDict):
-    Name: str
-    Type: DocumentAttributeValueTypeType
-    Relevance: NotRequired[RelevanceOutputTypeDef]
-    Search: NotRequired[SearchTypeDef]
+class RelevanceTypeDef(TypedDict):
+    Freshness: NotRequired[bool]
+    Importance: NotRequired[int]
+    Duration: NotRequired[str]
+    RankOrder: NotRequired[OrderType]
+    ValueImportanceMap: NotRequired[ReadOnly[Mapping[str, int]]]
 
 
 class DocumentMetadataConfigurationTypeDef(TypedDict):
@@ -1460,69 +2339,12 @@ class DocumentRelevanceConfigurationTypeDef(TypedDict):
     Relevance: ReadOnly[RelevanceTypeDef]
 
 
-class DocumentTypeDef(TypedDict):
-    Id: str
-    Title: NotRequired[str]
-    Blob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    S3Path: NotRequired[S3PathTypeDef]
-    Attributes: NotRequired[ReadOnly[Sequence[DocumentAttributeTypeDef]]]
-    AccessControlList: NotRequired[ReadOnly[Sequence[PrincipalTypeDef]]]
-    HierarchicalAccessControlList: NotRequired[
-        ReadOnly[Sequence[HierarchicalPrincipalTypeDef]]
-    ]
-    ContentType: NotRequired[ContentTypeType]
-    AccessControlConfigurationId: NotRequired[str]
-
-
-class DocumentsMetadataConfigurationTypeDef(TypedDict):
-    S3Prefix: NotRequired[str]
-
-
-class EntityConfigurationTypeDef(TypedDict):
-    EntityId: str
-    EntityType: EntityTypeType
-
-
 class EntityDisplayDataTypeDef(TypedDict):
     UserName: NotRequired[str]
     GroupName: NotRequired[str]
     IdentifiedUserName: NotRequired[str]
     FirstName: NotRequired[str]
     LastName: NotRequired[str]
-
-
-class EntityPersonaConfigurationTypeDef(TypedDict):
-    EntityId: str
-    Persona: PersonaType
-
-
-class ExpandConfigurationTypeDef(TypedDict):
-    MaxResultItemsToExpand: NotRequired[int]
-    MaxExpandedResultsPerItem: NotRequired[int]
-
-
-class ExpandedResultItemTypeDef(TypedDict):
-    Id: NotRequired[str]
-    DocumentId: NotRequired[str]
-    DocumentTitle: NotRequired[TextWithHighlightsTypeDef]
-    DocumentExcerpt: NotRequired[TextWithHighlightsTypeDef]
-    DocumentURI: NotRequired[str]
-    DocumentAttributes: NotRequired[list[DocumentAttributeOutputTypeDef]]
-
-
-class ExperienceConfigurationOutputTypeDef(TypedDict):
-    ContentSourceConfiguration: NotRequired[ContentSourceConfigurationOutputTypeDef]
-    UserIdentityConfiguration: NotRequired[UserIdentityConfigurationTypeDef]
-
-
-class ExperienceConfigurationTypeDef(TypedDict):
-    ContentSourceConfiguration: NotRequired[ReadOnly[ContentSourceConfigurationTypeDef]]
-    UserIdentityConfiguration: NotRequired[UserIdentityConfigurationTypeDef]
-
-
-class ExperienceEndpointTypeDef(TypedDict):
-    EndpointType: NotRequired[EndpointTypeType]
-    Endpoint: NotRequired[str]
 
 
 class ExperienceEntitiesSummaryTypeDef(TypedDict):
@@ -1539,27 +2361,10 @@ class ExperiencesSummaryTypeDef(TypedDict):
     Endpoints: NotRequired[list[ExperienceEndpointTypeDef]]
 
 
-class FacetResultTypeDef(TypedDict):
-    DocumentAttributeKey: NotRequired[str]
-    DocumentAttributeValueType: NotRequired[DocumentAttributeValueTypeType]
-    DocumentAttributeValueCountPairs: NotRequired[
-        list[DocumentAttributeValueCountPairTypeDef]
-    ]
-
-
 class FacetTypeDef(TypedDict):
     DocumentAttributeKey: NotRequired[str]
     Facets: NotRequired[ReadOnly[Sequence[FacetTypeDef]]]
     MaxResults: NotRequired[int]
-
-
-class FailedEntityTypeDef(TypedDict):
-    EntityId: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class FaqStatisticsTypeDef(TypedDict):
-    IndexedQuestionAnswersCount: int
 
 
 class FaqSummaryTypeDef(TypedDict):
@@ -1570,20 +2375,6 @@ class FaqSummaryTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
     FileFormat: NotRequired[FaqFileFormatType]
     LanguageCode: NotRequired[str]
-
-
-class FeaturedDocumentMissingTypeDef(TypedDict):
-    Id: NotRequired[str]
-
-
-class FeaturedDocumentTypeDef(TypedDict):
-    Id: NotRequired[str]
-
-
-class FeaturedDocumentWithMetadataTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Title: NotRequired[str]
-    URI: NotRequired[str]
 
 
 class FeaturedResultsItemTypeDef(TypedDict):
@@ -1606,37 +2397,6 @@ class FeaturedResultsSetSummaryTypeDef(TypedDict):
     CreationTimestamp: NotRequired[int]
 
 
-class FeaturedResultsSetTypeDef(TypedDict):
-    FeaturedResultsSetId: NotRequired[str]
-    FeaturedResultsSetName: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[FeaturedResultsSetStatusType]
-    QueryTexts: NotRequired[list[str]]
-    FeaturedDocuments: NotRequired[list[FeaturedDocumentTypeDef]]
-    LastUpdatedTimestamp: NotRequired[int]
-    CreationTimestamp: NotRequired[int]
-
-
-class FsxConfigurationOutputTypeDef(TypedDict):
-    FileSystemId: str
-    FileSystemType: FsxFileSystemTypeType
-    VpcConfiguration: DataSourceVpcConfigurationOutputTypeDef
-    SecretArn: NotRequired[str]
-    InclusionPatterns: NotRequired[list[str]]
-    ExclusionPatterns: NotRequired[list[str]]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-
-
-class FsxConfigurationTypeDef(TypedDict):
-    FileSystemId: str
-    FileSystemType: FsxFileSystemTypeType
-    VpcConfiguration: ReadOnly[DataSourceVpcConfigurationTypeDef]
-    SecretArn: NotRequired[str]
-    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-
-
 class GetQuerySuggestionsRequestTypeDef(TypedDict):
     IndexId: str
     QueryText: str
@@ -1645,6 +2405,32 @@ class GetQuerySuggestionsRequestTypeDef(TypedDict):
     AttributeSuggestionsConfig: NotRequired[
         ReadOnly[AttributeSuggestionsGetConfigTypeDef]
     ]
+
+
+class SourceDocumentTypeDef(TypedDict):
+    DocumentId: NotRequired[str]
+    SuggestionAttributes: NotRequired[list[str]]
+    AdditionalAttributes: NotRequired[list[DocumentAttributeOutputTypeDef]]
+
+
+class SuggestionHighlightTypeDef(TypedDict):
+    BeginOffset: NotRequired[int]
+    EndOffset: NotRequired[int]
+
+
+class SuggestionTextWithHighlightsTypeDef(TypedDict):
+    Text: NotRequired[str]
+    Highlights: NotRequired[list[SuggestionHighlightTypeDef]]
+
+
+class SuggestionValueTypeDef(TypedDict):
+    Text: NotRequired[SuggestionTextWithHighlightsTypeDef]
+
+
+class SuggestionTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Value: NotRequired[SuggestionValueTypeDef]
+    SourceDocuments: NotRequired[list[SourceDocumentTypeDef]]
 
 
 class GetQuerySuggestionsResponseTypeDef(TypedDict):
@@ -1661,6 +2447,11 @@ class GetSnapshotsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TimeRangeOutputTypeDef(TypedDict):
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+
+
 class GetSnapshotsResponseTypeDef(TypedDict):
     SnapShotTimeFilter: NotRequired[TimeRangeOutputTypeDef]
     SnapshotsDataHeader: NotRequired[list[str]]
@@ -1669,116 +2460,13 @@ class GetSnapshotsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GitHubConfigurationOutputTypeDef(TypedDict):
-    SaaSConfiguration: NotRequired[SaaSConfigurationTypeDef]
-    OnPremiseConfiguration: NotRequired[OnPremiseConfigurationTypeDef]
-    Type: NotRequired[TypeType]
-    SecretArn: str
-    UseChangeLog: NotRequired[bool]
-    GitHubDocumentCrawlProperties: NotRequired[GitHubDocumentCrawlPropertiesTypeDef]
-    RepositoryFilter: NotRequired[list[str]]
-    InclusionFolderNamePatterns: NotRequired[list[str]]
-    InclusionFileTypePatterns: NotRequired[list[str]]
-    InclusionFileNamePatterns: NotRequired[list[str]]
-    ExclusionFolderNamePatterns: NotRequired[list[str]]
-    ExclusionFileTypePatterns: NotRequired[list[str]]
-    ExclusionFileNamePatterns: NotRequired[list[str]]
-    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
-    GitHubRepositoryConfigurationFieldMappings: NotRequired[
-        list[DataSourceToIndexFieldMappingTypeDef]
-    ]
-    GitHubCommitConfigurationFieldMappings: NotRequired[
-        list[DataSourceToIndexFieldMappingTypeDef]
-    ]
-    GitHubIssueDocumentConfigurationFieldMappings: NotRequired[
-        list[DataSourceToIndexFieldMappingTypeDef]
-    ]
-    GitHubIssueCommentConfigurationFieldMappings: NotRequired[
-        list[DataSourceToIndexFieldMappingTypeDef]
-    ]
-    GitHubIssueAttachmentConfigurationFieldMappings: NotRequired[
-        list[DataSourceToIndexFieldMappingTypeDef]
-    ]
-    GitHubPullRequestCommentConfigurationFieldMappings: NotRequired[
-        list[DataSourceToIndexFieldMappingTypeDef]
-    ]
-    GitHubPullRequestDocumentConfigurationFieldMappings: NotRequired[
-        list[DataSourceToIndexFieldMappingTypeDef]
-    ]
-    GitHubPullRequestDocumentAttachmentConfigurationFieldMappings: NotRequired[
-        list[DataSourceToIndexFieldMappingTypeDef]
-    ]
+class MemberGroupTypeDef(TypedDict):
+    GroupId: str
+    DataSourceId: NotRequired[str]
 
 
-class GitHubConfigurationTypeDef(TypedDict):
-    SaaSConfiguration: NotRequired[SaaSConfigurationTypeDef]
-    OnPremiseConfiguration: NotRequired[OnPremiseConfigurationTypeDef]
-    Type: NotRequired[TypeType]
-    SecretArn: str
-    UseChangeLog: NotRequired[bool]
-    GitHubDocumentCrawlProperties: NotRequired[GitHubDocumentCrawlPropertiesTypeDef]
-    RepositoryFilter: NotRequired[ReadOnly[Sequence[str]]]
-    InclusionFolderNamePatterns: NotRequired[ReadOnly[Sequence[str]]]
-    InclusionFileTypePatterns: NotRequired[ReadOnly[Sequence[str]]]
-    InclusionFileNamePatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionFolderNamePatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionFileTypePatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionFileNamePatterns: NotRequired[ReadOnly[Sequence[str]]]
-    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
-    GitHubRepositoryConfigurationFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    GitHubCommitConfigurationFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    GitHubIssueDocumentConfigurationFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    GitHubIssueCommentConfigurationFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    GitHubIssueAttachmentConfigurationFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    GitHubPullRequestCommentConfigurationFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    GitHubPullRequestDocumentConfigurationFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    GitHubPullRequestDocumentAttachmentConfigurationFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-
-
-class GitHubDocumentCrawlPropertiesTypeDef(TypedDict):
-    CrawlRepositoryDocuments: NotRequired[bool]
-    CrawlIssue: NotRequired[bool]
-    CrawlIssueComment: NotRequired[bool]
-    CrawlIssueCommentAttachment: NotRequired[bool]
-    CrawlPullRequest: NotRequired[bool]
-    CrawlPullRequestComment: NotRequired[bool]
-    CrawlPullRequestCommentAttachment: NotRequired[bool]
-
-
-class GoogleDriveConfigurationOutputTypeDef(TypedDict):
-    SecretArn: str
-    InclusionPatterns: NotRequired[list[str]]
-    ExclusionPatterns: NotRequired[list[str]]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    ExcludeMimeTypes: NotRequired[list[str]]
-    ExcludeUserAccounts: NotRequired[list[str]]
-    ExcludeSharedDrives: NotRequired[list[str]]
-
-
-class GoogleDriveConfigurationTypeDef(TypedDict):
-    SecretArn: str
-    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-    ExcludeMimeTypes: NotRequired[ReadOnly[Sequence[str]]]
-    ExcludeUserAccounts: NotRequired[ReadOnly[Sequence[str]]]
-    ExcludeSharedDrives: NotRequired[ReadOnly[Sequence[str]]]
+class MemberUserTypeDef(TypedDict):
+    UserId: str
 
 
 class GroupMembersTypeDef(TypedDict):
@@ -1787,44 +2475,9 @@ class GroupMembersTypeDef(TypedDict):
     S3PathforGroupMembers: NotRequired[S3PathTypeDef]
 
 
-class GroupOrderingIdSummaryTypeDef(TypedDict):
-    Status: NotRequired[PrincipalMappingStatusType]
-    LastUpdatedAt: NotRequired[datetime]
-    ReceivedAt: NotRequired[datetime]
-    OrderingId: NotRequired[int]
-    FailureReason: NotRequired[str]
-
-
 class GroupSummaryTypeDef(TypedDict):
     GroupId: NotRequired[str]
     OrderingId: NotRequired[int]
-
-
-class HierarchicalPrincipalOutputTypeDef(TypedDict):
-    PrincipalList: list[PrincipalTypeDef]
-
-
-class HierarchicalPrincipalTypeDef(TypedDict):
-    PrincipalList: ReadOnly[Sequence[PrincipalTypeDef]]
-
-
-class HighlightTypeDef(TypedDict):
-    BeginOffset: int
-    EndOffset: int
-    TopAnswer: NotRequired[bool]
-    Type: NotRequired[HighlightTypeType]
-
-
-class HookConfigurationOutputTypeDef(TypedDict):
-    InvocationCondition: NotRequired[DocumentAttributeConditionOutputTypeDef]
-    LambdaArn: str
-    S3Bucket: str
-
-
-class HookConfigurationTypeDef(TypedDict):
-    InvocationCondition: NotRequired[ReadOnly[DocumentAttributeConditionTypeDef]]
-    LambdaArn: str
-    S3Bucket: str
 
 
 class IndexConfigurationSummaryTypeDef(TypedDict):
@@ -1834,84 +2487,6 @@ class IndexConfigurationSummaryTypeDef(TypedDict):
     CreatedAt: datetime
     UpdatedAt: datetime
     Status: IndexStatusType
-
-
-class IndexStatisticsTypeDef(TypedDict):
-    FaqStatistics: FaqStatisticsTypeDef
-    TextDocumentStatistics: TextDocumentStatisticsTypeDef
-
-
-class InlineCustomDocumentEnrichmentConfigurationOutputTypeDef(TypedDict):
-    Condition: NotRequired[DocumentAttributeConditionOutputTypeDef]
-    Target: NotRequired[DocumentAttributeTargetOutputTypeDef]
-    DocumentContentDeletion: NotRequired[bool]
-
-
-class InlineCustomDocumentEnrichmentConfigurationTypeDef(TypedDict):
-    Condition: NotRequired[ReadOnly[DocumentAttributeConditionTypeDef]]
-    Target: NotRequired[ReadOnly[DocumentAttributeTargetTypeDef]]
-    DocumentContentDeletion: NotRequired[bool]
-
-
-class JiraConfigurationOutputTypeDef(TypedDict):
-    JiraAccountUrl: str
-    SecretArn: str
-    UseChangeLog: NotRequired[bool]
-    Project: NotRequired[list[str]]
-    IssueType: NotRequired[list[str]]
-    Status: NotRequired[list[str]]
-    IssueSubEntityFilter: NotRequired[list[IssueSubEntityType]]
-    AttachmentFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    CommentFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    IssueFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    ProjectFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    WorkLogFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    InclusionPatterns: NotRequired[list[str]]
-    ExclusionPatterns: NotRequired[list[str]]
-    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
-
-
-class JiraConfigurationTypeDef(TypedDict):
-    JiraAccountUrl: str
-    SecretArn: str
-    UseChangeLog: NotRequired[bool]
-    Project: NotRequired[ReadOnly[Sequence[str]]]
-    IssueType: NotRequired[ReadOnly[Sequence[str]]]
-    Status: NotRequired[ReadOnly[Sequence[str]]]
-    IssueSubEntityFilter: NotRequired[ReadOnly[Sequence[IssueSubEntityType]]]
-    AttachmentFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    CommentFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    IssueFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    ProjectFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    WorkLogFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
-
-
-class JsonTokenTypeConfigurationTypeDef(TypedDict):
-    UserNameAttributeField: str
-    GroupAttributeField: str
-
-
-class JwtTokenTypeConfigurationTypeDef(TypedDict):
-    KeyLocation: KeyLocationType
-    URL: NotRequired[str]
-    SecretManagerArn: NotRequired[str]
-    UserNameAttributeField: NotRequired[str]
-    GroupAttributeField: NotRequired[str]
-    Issuer: NotRequired[str]
-    ClaimRegex: NotRequired[str]
 
 
 class ListAccessControlConfigurationsRequestTypeDef(TypedDict):
@@ -1924,6 +2499,11 @@ class ListAccessControlConfigurationsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     AccessControlConfigurations: list[AccessControlConfigurationSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TimeRangeTypeDef(TypedDict):
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: NotRequired[ReadOnly[datetime | str]]
 
 
 class ListDataSourceSyncJobsRequestTypeDef(TypedDict):
@@ -1958,6 +2538,13 @@ class ListEntityPersonasRequestTypeDef(TypedDict):
     IndexId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class PersonasSummaryTypeDef(TypedDict):
+    EntityId: NotRequired[str]
+    Persona: NotRequired[PersonaType]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
 
 
 class ListEntityPersonasResponseTypeDef(TypedDict):
@@ -2045,6 +2632,15 @@ class ListQuerySuggestionsBlockListsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class QuerySuggestionsBlockListSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[QuerySuggestionsBlockListStatusType]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    ItemCount: NotRequired[int]
+
+
 class ListQuerySuggestionsBlockListsResponseTypeDef(TypedDict):
     BlockListSummaryItems: NotRequired[list[QuerySuggestionsBlockListSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -2066,75 +2662,18 @@ class ListThesauriRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
-class ListThesauriResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    ThesaurusSummaryItems: NotRequired[list[ThesaurusSummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MemberGroupTypeDef(TypedDict):
-    GroupId: str
-    DataSourceId: NotRequired[str]
-
-
-class MemberUserTypeDef(TypedDict):
-    UserId: str
-
-
-class OnPremiseConfigurationTypeDef(TypedDict):
-    HostUrl: str
-    OrganizationName: str
-    SslCertificateS3Path: S3PathTypeDef
-
-
-class OneDriveConfigurationOutputTypeDef(TypedDict):
-    TenantDomain: str
-    SecretArn: str
-    OneDriveUsers: OneDriveUsersOutputTypeDef
-    InclusionPatterns: NotRequired[list[str]]
-    ExclusionPatterns: NotRequired[list[str]]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    DisableLocalGroups: NotRequired[bool]
-
-
-class OneDriveConfigurationTypeDef(TypedDict):
-    TenantDomain: str
-    SecretArn: str
-    OneDriveUsers: ReadOnly[OneDriveUsersTypeDef]
-    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-    DisableLocalGroups: NotRequired[bool]
-
-
-class OneDriveUsersOutputTypeDef(TypedDict):
-    OneDriveUserList: NotRequired[list[str]]
-    OneDriveUserS3Path: NotRequired[S3PathTypeDef]
-
-
-class OneDriveUsersTypeDef(TypedDict):
-    OneDriveUserList: NotRequired[ReadOnly[Sequence[str]]]
-    OneDriveUserS3Path: NotRequired[S3PathTypeDef]
-
-
-class PersonasSummaryTypeDef(TypedDict):
-    EntityId: NotRequired[str]
-    Persona: NotRequired[PersonaType]
+class ThesaurusSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[ThesaurusStatusType]
     CreatedAt: NotRequired[datetime]
     UpdatedAt: NotRequired[datetime]
 
 
-class PrincipalTypeDef(TypedDict):
-    Name: str
-    Type: PrincipalTypeType
-    Access: ReadAccessTypeType
-    DataSourceId: NotRequired[str]
-
-
-class ProxyConfigurationTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Credentials: NotRequired[str]
+class ListThesauriResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    ThesaurusSummaryItems: NotRequired[list[ThesaurusSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutPrincipalMappingRequestTypeDef(TypedDict):
@@ -2144,6 +2683,10 @@ class PutPrincipalMappingRequestTypeDef(TypedDict):
     GroupMembers: ReadOnly[GroupMembersTypeDef]
     OrderingId: NotRequired[int]
     RoleArn: NotRequired[str]
+
+
+class SpellCorrectionConfigurationTypeDef(TypedDict):
+    IncludeQuerySpellCheckSuggestions: bool
 
 
 class QueryRequestTypeDef(TypedDict):
@@ -2166,6 +2709,26 @@ class QueryRequestTypeDef(TypedDict):
     CollapseConfiguration: NotRequired[ReadOnly[CollapseConfigurationTypeDef]]
 
 
+class ScoreAttributesTypeDef(TypedDict):
+    ScoreConfidence: NotRequired[ScoreConfidenceType]
+
+
+class TableCellTypeDef(TypedDict):
+    Value: NotRequired[str]
+    TopAnswer: NotRequired[bool]
+    Highlighted: NotRequired[bool]
+    Header: NotRequired[bool]
+
+
+class TableRowTypeDef(TypedDict):
+    Cells: NotRequired[list[TableCellTypeDef]]
+
+
+class TableExcerptTypeDef(TypedDict):
+    Rows: NotRequired[list[TableRowTypeDef]]
+    TotalNumberOfRows: NotRequired[int]
+
+
 class QueryResultItemTypeDef(TypedDict):
     Id: NotRequired[str]
     Type: NotRequired[QueryResultTypeType]
@@ -2182,6 +2745,16 @@ class QueryResultItemTypeDef(TypedDict):
     CollapsedResultDetail: NotRequired[CollapsedResultDetailTypeDef]
 
 
+class SpellCorrectedQueryTypeDef(TypedDict):
+    SuggestedQueryText: NotRequired[str]
+    Corrections: NotRequired[list[CorrectionTypeDef]]
+
+
+class WarningTypeDef(TypedDict):
+    Message: NotRequired[str]
+    Code: NotRequired[WarningCodeType]
+
+
 class QueryResultTypeDef(TypedDict):
     QueryId: NotRequired[str]
     ResultItems: NotRequired[list[QueryResultItemTypeDef]]
@@ -2193,70 +2766,9 @@ class QueryResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QuerySuggestionsBlockListSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[QuerySuggestionsBlockListStatusType]
-    CreatedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-    ItemCount: NotRequired[int]
-
-
-class QuipConfigurationOutputTypeDef(TypedDict):
-    Domain: str
-    SecretArn: str
-    CrawlFileComments: NotRequired[bool]
-    CrawlChatRooms: NotRequired[bool]
-    CrawlAttachments: NotRequired[bool]
-    FolderIds: NotRequired[list[str]]
-    ThreadFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    MessageFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    AttachmentFieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    InclusionPatterns: NotRequired[list[str]]
-    ExclusionPatterns: NotRequired[list[str]]
-    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
-
-
-class QuipConfigurationTypeDef(TypedDict):
-    Domain: str
-    SecretArn: str
-    CrawlFileComments: NotRequired[bool]
-    CrawlChatRooms: NotRequired[bool]
-    CrawlAttachments: NotRequired[bool]
-    FolderIds: NotRequired[ReadOnly[Sequence[str]]]
-    ThreadFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    MessageFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    AttachmentFieldMappings: NotRequired[
-        ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]
-    ]
-    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
-
-
 class RelevanceFeedbackTypeDef(TypedDict):
     ResultId: str
     RelevanceValue: RelevanceTypeType
-
-
-class RelevanceOutputTypeDef(TypedDict):
-    Freshness: NotRequired[bool]
-    Importance: NotRequired[int]
-    Duration: NotRequired[str]
-    RankOrder: NotRequired[OrderType]
-    ValueImportanceMap: NotRequired[dict[str, int]]
-
-
-class RelevanceTypeDef(TypedDict):
-    Freshness: NotRequired[bool]
-    Importance: NotRequired[int]
-    Duration: NotRequired[str]
-    RankOrder: NotRequired[OrderType]
-    ValueImportanceMap: NotRequired[ReadOnly[Mapping[str, int]]]
 
 
 class RetrieveRequestTypeDef(TypedDict):
@@ -2288,349 +2800,6 @@ class RetrieveResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3DataSourceConfigurationOutputTypeDef(TypedDict):
-    BucketName: str
-    InclusionPrefixes: NotRequired[list[str]]
-    InclusionPatterns: NotRequired[list[str]]
-    ExclusionPatterns: NotRequired[list[str]]
-    DocumentsMetadataConfiguration: NotRequired[DocumentsMetadataConfigurationTypeDef]
-    AccessControlListConfiguration: NotRequired[AccessControlListConfigurationTypeDef]
-
-
-class S3DataSourceConfigurationTypeDef(TypedDict):
-    BucketName: str
-    InclusionPrefixes: NotRequired[ReadOnly[Sequence[str]]]
-    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    DocumentsMetadataConfiguration: NotRequired[DocumentsMetadataConfigurationTypeDef]
-    AccessControlListConfiguration: NotRequired[AccessControlListConfigurationTypeDef]
-
-
-class S3PathTypeDef(TypedDict):
-    Bucket: str
-    Key: str
-
-
-class SaaSConfigurationTypeDef(TypedDict):
-    OrganizationName: str
-    HostUrl: str
-
-
-class SalesforceChatterFeedConfigurationOutputTypeDef(TypedDict):
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    IncludeFilterTypes: NotRequired[list[SalesforceChatterFeedIncludeFilterTypeType]]
-
-
-class SalesforceChatterFeedConfigurationTypeDef(TypedDict):
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-    IncludeFilterTypes: NotRequired[
-        ReadOnly[Sequence[SalesforceChatterFeedIncludeFilterTypeType]]
-    ]
-
-
-class SalesforceConfigurationOutputTypeDef(TypedDict):
-    ServerUrl: str
-    SecretArn: str
-    StandardObjectConfigurations: NotRequired[
-        list[SalesforceStandardObjectConfigurationOutputTypeDef]
-    ]
-    KnowledgeArticleConfiguration: NotRequired[
-        SalesforceKnowledgeArticleConfigurationOutputTypeDef
-    ]
-    ChatterFeedConfiguration: NotRequired[
-        SalesforceChatterFeedConfigurationOutputTypeDef
-    ]
-    CrawlAttachments: NotRequired[bool]
-    StandardObjectAttachmentConfiguration: NotRequired[
-        SalesforceStandardObjectAttachmentConfigurationOutputTypeDef
-    ]
-    IncludeAttachmentFilePatterns: NotRequired[list[str]]
-    ExcludeAttachmentFilePatterns: NotRequired[list[str]]
-
-
-class SalesforceConfigurationTypeDef(TypedDict):
-    ServerUrl: str
-    SecretArn: str
-    StandardObjectConfigurations: NotRequired[
-        ReadOnly[Sequence[SalesforceStandardObjectConfigurationTypeDef]]
-    ]
-    KnowledgeArticleConfiguration: NotRequired[
-        ReadOnly[SalesforceKnowledgeArticleConfigurationTypeDef]
-    ]
-    ChatterFeedConfiguration: NotRequired[
-        ReadOnly[SalesforceChatterFeedConfigurationTypeDef]
-    ]
-    CrawlAttachments: NotRequired[bool]
-    StandardObjectAttachmentConfiguration: NotRequired[
-        ReadOnly[SalesforceStandardObjectAttachmentConfigurationTypeDef]
-    ]
-    IncludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExcludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SalesforceCustomKnowledgeArticleTypeConfigurationOutputTypeDef(TypedDict):
-    Name: str
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-
-
-class SalesforceCustomKnowledgeArticleTypeConfigurationTypeDef(TypedDict):
-    Name: str
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-
-
-class SalesforceKnowledgeArticleConfigurationOutputTypeDef(TypedDict):
-    IncludedStates: list[SalesforceKnowledgeArticleStateType]
-    StandardKnowledgeArticleTypeConfiguration: NotRequired[
-        SalesforceStandardKnowledgeArticleTypeConfigurationOutputTypeDef
-    ]
-    CustomKnowledgeArticleTypeConfigurations: NotRequired[
-        list[SalesforceCustomKnowledgeArticleTypeConfigurationOutputTypeDef]
-    ]
-
-
-class SalesforceKnowledgeArticleConfigurationTypeDef(TypedDict):
-    IncludedStates: ReadOnly[Sequence[SalesforceKnowledgeArticleStateType]]
-    StandardKnowledgeArticleTypeConfiguration: NotRequired[
-        ReadOnly[SalesforceStandardKnowledgeArticleTypeConfigurationTypeDef]
-    ]
-    CustomKnowledgeArticleTypeConfigurations: NotRequired[
-        ReadOnly[Sequence[SalesforceCustomKnowledgeArticleTypeConfigurationTypeDef]]
-    ]
-
-
-class SalesforceStandardKnowledgeArticleTypeConfigurationOutputTypeDef(TypedDict):
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-
-
-class SalesforceStandardKnowledgeArticleTypeConfigurationTypeDef(TypedDict):
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-
-
-class SalesforceStandardObjectAttachmentConfigurationOutputTypeDef(TypedDict):
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-
-
-class SalesforceStandardObjectAttachmentConfigurationTypeDef(TypedDict):
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-
-
-class SalesforceStandardObjectConfigurationOutputTypeDef(TypedDict):
-    Name: SalesforceStandardObjectNameType
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-
-
-class SalesforceStandardObjectConfigurationTypeDef(TypedDict):
-    Name: SalesforceStandardObjectNameType
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-
-
-class ScoreAttributesTypeDef(TypedDict):
-    ScoreConfidence: NotRequired[ScoreConfidenceType]
-
-
-class SearchTypeDef(TypedDict):
-    Facetable: NotRequired[bool]
-    Searchable: NotRequired[bool]
-    Displayable: NotRequired[bool]
-    Sortable: NotRequired[bool]
-
-
-class SeedUrlConfigurationOutputTypeDef(TypedDict):
-    SeedUrls: list[str]
-    WebCrawlerMode: NotRequired[WebCrawlerModeType]
-
-
-class SeedUrlConfigurationTypeDef(TypedDict):
-    SeedUrls: ReadOnly[Sequence[str]]
-    WebCrawlerMode: NotRequired[WebCrawlerModeType]
-
-
-class ServerSideEncryptionConfigurationTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-
-
-class ServiceNowConfigurationOutputTypeDef(TypedDict):
-    HostUrl: str
-    SecretArn: str
-    ServiceNowBuildVersion: ServiceNowBuildVersionTypeType
-    KnowledgeArticleConfiguration: NotRequired[
-        ServiceNowKnowledgeArticleConfigurationOutputTypeDef
-    ]
-    ServiceCatalogConfiguration: NotRequired[
-        ServiceNowServiceCatalogConfigurationOutputTypeDef
-    ]
-    AuthenticationType: NotRequired[ServiceNowAuthenticationTypeType]
-
-
-class ServiceNowConfigurationTypeDef(TypedDict):
-    HostUrl: str
-    SecretArn: str
-    ServiceNowBuildVersion: ServiceNowBuildVersionTypeType
-    KnowledgeArticleConfiguration: NotRequired[
-        ReadOnly[ServiceNowKnowledgeArticleConfigurationTypeDef]
-    ]
-    ServiceCatalogConfiguration: NotRequired[
-        ReadOnly[ServiceNowServiceCatalogConfigurationTypeDef]
-    ]
-    AuthenticationType: NotRequired[ServiceNowAuthenticationTypeType]
-
-
-class ServiceNowKnowledgeArticleConfigurationOutputTypeDef(TypedDict):
-    CrawlAttachments: NotRequired[bool]
-    IncludeAttachmentFilePatterns: NotRequired[list[str]]
-    ExcludeAttachmentFilePatterns: NotRequired[list[str]]
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    FilterQuery: NotRequired[str]
-
-
-class ServiceNowKnowledgeArticleConfigurationTypeDef(TypedDict):
-    CrawlAttachments: NotRequired[bool]
-    IncludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExcludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-    FilterQuery: NotRequired[str]
-
-
-class ServiceNowServiceCatalogConfigurationOutputTypeDef(TypedDict):
-    CrawlAttachments: NotRequired[bool]
-    IncludeAttachmentFilePatterns: NotRequired[list[str]]
-    ExcludeAttachmentFilePatterns: NotRequired[list[str]]
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-
-
-class ServiceNowServiceCatalogConfigurationTypeDef(TypedDict):
-    CrawlAttachments: NotRequired[bool]
-    IncludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExcludeAttachmentFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: NotRequired[str]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-
-
-class SharePointConfigurationOutputTypeDef(TypedDict):
-    SharePointVersion: SharePointVersionType
-    Urls: list[str]
-    SecretArn: str
-    CrawlAttachments: NotRequired[bool]
-    UseChangeLog: NotRequired[bool]
-    InclusionPatterns: NotRequired[list[str]]
-    ExclusionPatterns: NotRequired[list[str]]
-    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-    DocumentTitleFieldName: NotRequired[str]
-    DisableLocalGroups: NotRequired[bool]
-    SslCertificateS3Path: NotRequired[S3PathTypeDef]
-    AuthenticationType: NotRequired[SharePointOnlineAuthenticationTypeType]
-    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
-
-
-class SharePointConfigurationTypeDef(TypedDict):
-    SharePointVersion: SharePointVersionType
-    Urls: ReadOnly[Sequence[str]]
-    SecretArn: str
-    CrawlAttachments: NotRequired[bool]
-    UseChangeLog: NotRequired[bool]
-    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-    DocumentTitleFieldName: NotRequired[str]
-    DisableLocalGroups: NotRequired[bool]
-    SslCertificateS3Path: NotRequired[S3PathTypeDef]
-    AuthenticationType: NotRequired[SharePointOnlineAuthenticationTypeType]
-    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
-
-
-class SiteMapsConfigurationOutputTypeDef(TypedDict):
-    SiteMaps: list[str]
-
-
-class SiteMapsConfigurationTypeDef(TypedDict):
-    SiteMaps: ReadOnly[Sequence[str]]
-
-
-class SlackConfigurationOutputTypeDef(TypedDict):
-    TeamId: str
-    SecretArn: str
-    VpcConfiguration: NotRequired[DataSourceVpcConfigurationOutputTypeDef]
-    SlackEntityList: list[SlackEntityType]
-    UseChangeLog: NotRequired[bool]
-    CrawlBotMessage: NotRequired[bool]
-    ExcludeArchived: NotRequired[bool]
-    SinceCrawlDate: str
-    LookBackPeriod: NotRequired[int]
-    PrivateChannelFilter: NotRequired[list[str]]
-    PublicChannelFilter: NotRequired[list[str]]
-    InclusionPatterns: NotRequired[list[str]]
-    ExclusionPatterns: NotRequired[list[str]]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-
-
-class SlackConfigurationTypeDef(TypedDict):
-    TeamId: str
-    SecretArn: str
-    VpcConfiguration: NotRequired[ReadOnly[DataSourceVpcConfigurationTypeDef]]
-    SlackEntityList: ReadOnly[Sequence[SlackEntityType]]
-    UseChangeLog: NotRequired[bool]
-    CrawlBotMessage: NotRequired[bool]
-    ExcludeArchived: NotRequired[bool]
-    SinceCrawlDate: str
-    LookBackPeriod: NotRequired[int]
-    PrivateChannelFilter: NotRequired[ReadOnly[Sequence[str]]]
-    PublicChannelFilter: NotRequired[ReadOnly[Sequence[str]]]
-    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]
-
-
-class SortingConfigurationTypeDef(TypedDict):
-    DocumentAttributeKey: str
-    SortOrder: SortOrderType
-
-
-class SourceDocumentTypeDef(TypedDict):
-    DocumentId: NotRequired[str]
-    SuggestionAttributes: NotRequired[list[str]]
-    AdditionalAttributes: NotRequired[list[DocumentAttributeOutputTypeDef]]
-
-
-class SpellCorrectedQueryTypeDef(TypedDict):
-    SuggestedQueryText: NotRequired[str]
-    Corrections: NotRequired[list[CorrectionTypeDef]]
-
-
-class SpellCorrectionConfigurationTypeDef(TypedDict):
-    IncludeQuerySpellCheckSuggestions: bool
-
-
-class SqlConfigurationTypeDef(TypedDict):
-    QueryIdentifiersEnclosingOption: NotRequired[QueryIdentifiersEnclosingOptionType]
-
-
 class StartDataSourceSyncJobRequestTypeDef(TypedDict):
     Id: str
     IndexId: str
@@ -2639,13 +2808,6 @@ class StartDataSourceSyncJobRequestTypeDef(TypedDict):
 class StartDataSourceSyncJobResponseTypeDef(TypedDict):
     ExecutionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StatusTypeDef(TypedDict):
-    DocumentId: NotRequired[str]
-    DocumentStatus: NotRequired[DocumentStatusType]
-    FailureCode: NotRequired[str]
-    FailureReason: NotRequired[str]
 
 
 class StopDataSourceSyncJobRequestTypeDef(TypedDict):
@@ -2660,47 +2822,6 @@ class SubmitFeedbackRequestTypeDef(TypedDict):
     RelevanceFeedbackItems: NotRequired[ReadOnly[Sequence[RelevanceFeedbackTypeDef]]]
 
 
-class SuggestableConfigTypeDef(TypedDict):
-    AttributeName: NotRequired[str]
-    Suggestable: NotRequired[bool]
-
-
-class SuggestionHighlightTypeDef(TypedDict):
-    BeginOffset: NotRequired[int]
-    EndOffset: NotRequired[int]
-
-
-class SuggestionTextWithHighlightsTypeDef(TypedDict):
-    Text: NotRequired[str]
-    Highlights: NotRequired[list[SuggestionHighlightTypeDef]]
-
-
-class SuggestionTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Value: NotRequired[SuggestionValueTypeDef]
-    SourceDocuments: NotRequired[list[SourceDocumentTypeDef]]
-
-
-class SuggestionValueTypeDef(TypedDict):
-    Text: NotRequired[SuggestionTextWithHighlightsTypeDef]
-
-
-class TableCellTypeDef(TypedDict):
-    Value: NotRequired[str]
-    TopAnswer: NotRequired[bool]
-    Highlighted: NotRequired[bool]
-    Header: NotRequired[bool]
-
-
-class TableExcerptTypeDef(TypedDict):
-    Rows: NotRequired[list[TableRowTypeDef]]
-    TotalNumberOfRows: NotRequired[int]
-
-
-class TableRowTypeDef(TypedDict):
-    Cells: NotRequired[list[TableCellTypeDef]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -2708,47 +2829,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TemplateConfigurationOutputTypeDef(TypedDict):
-    Template: NotRequired[DocumentOutputValue]
-
-
-class TemplateConfigurationTypeDef(TypedDict):
-    Template: NotRequired[ReadOnly[DocumentValue]]
-
-
-class TextDocumentStatisticsTypeDef(TypedDict):
-    IndexedTextDocumentsCount: int
-    IndexedTextBytes: int
-
-
-class TextWithHighlightsTypeDef(TypedDict):
-    Text: NotRequired[str]
-    Highlights: NotRequired[list[HighlightTypeDef]]
-
-
-class ThesaurusSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[ThesaurusStatusType]
-    CreatedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-
-
-class TimeRangeOutputTypeDef(TypedDict):
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-
-
-class TimeRangeTypeDef(TypedDict):
-    StartTime: NotRequired[ReadOnly[datetime | str]]
-    EndTime: NotRequired[ReadOnly[datetime | str]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2860,82 +2940,3 @@ class UpdateThesaurusRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     RoleArn: NotRequired[str]
     SourceS3Path: NotRequired[S3PathTypeDef]
-
-
-class UrlsOutputTypeDef(TypedDict):
-    SeedUrlConfiguration: NotRequired[SeedUrlConfigurationOutputTypeDef]
-    SiteMapsConfiguration: NotRequired[SiteMapsConfigurationOutputTypeDef]
-
-
-class UrlsTypeDef(TypedDict):
-    SeedUrlConfiguration: NotRequired[ReadOnly[SeedUrlConfigurationTypeDef]]
-    SiteMapsConfiguration: NotRequired[ReadOnly[SiteMapsConfigurationTypeDef]]
-
-
-class UserContextTypeDef(TypedDict):
-    Token: NotRequired[str]
-    UserId: NotRequired[str]
-    Groups: NotRequired[ReadOnly[Sequence[str]]]
-    DataSourceGroups: NotRequired[ReadOnly[Sequence[DataSourceGroupTypeDef]]]
-
-
-class UserGroupResolutionConfigurationTypeDef(TypedDict):
-    UserGroupResolutionMode: UserGroupResolutionModeType
-
-
-class UserIdentityConfigurationTypeDef(TypedDict):
-    IdentityAttributeName: NotRequired[str]
-
-
-class UserTokenConfigurationTypeDef(TypedDict):
-    JwtTokenTypeConfiguration: NotRequired[JwtTokenTypeConfigurationTypeDef]
-    JsonTokenTypeConfiguration: NotRequired[JsonTokenTypeConfigurationTypeDef]
-
-
-class WarningTypeDef(TypedDict):
-    Message: NotRequired[str]
-    Code: NotRequired[WarningCodeType]
-
-
-class WebCrawlerConfigurationOutputTypeDef(TypedDict):
-    Urls: UrlsOutputTypeDef
-    CrawlDepth: NotRequired[int]
-    MaxLinksPerPage: NotRequired[int]
-    MaxContentSizePerPageInMegaBytes: NotRequired[float]
-    MaxUrlsPerMinuteCrawlRate: NotRequired[int]
-    UrlInclusionPatterns: NotRequired[list[str]]
-    UrlExclusionPatterns: NotRequired[list[str]]
-    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
-    AuthenticationConfiguration: NotRequired[AuthenticationConfigurationOutputTypeDef]
-
-
-class WebCrawlerConfigurationTypeDef(TypedDict):
-    Urls: ReadOnly[UrlsTypeDef]
-    CrawlDepth: NotRequired[int]
-    MaxLinksPerPage: NotRequired[int]
-    MaxContentSizePerPageInMegaBytes: NotRequired[float]
-    MaxUrlsPerMinuteCrawlRate: NotRequired[int]
-    UrlInclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    UrlExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
-    AuthenticationConfiguration: NotRequired[
-        ReadOnly[AuthenticationConfigurationTypeDef]
-    ]
-
-
-class WorkDocsConfigurationOutputTypeDef(TypedDict):
-    OrganizationId: str
-    CrawlComments: NotRequired[bool]
-    UseChangeLog: NotRequired[bool]
-    InclusionPatterns: NotRequired[list[str]]
-    ExclusionPatterns: NotRequired[list[str]]
-    FieldMappings: NotRequired[list[DataSourceToIndexFieldMappingTypeDef]]
-
-
-class WorkDocsConfigurationTypeDef(TypedDict):
-    OrganizationId: str
-    CrawlComments: NotRequired[bool]
-    UseChangeLog: NotRequired[bool]
-    InclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    ExclusionPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    FieldMappings: NotRequired[ReadOnly[Sequence[DataSourceToIndexFieldMappingTypeDef]]]

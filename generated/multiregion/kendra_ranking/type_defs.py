@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,35 +22,41 @@ from .literals import (
     RescoreExecutionPlanStatusType,
 )
 
-__all__ = [
-    "CapacityUnitsConfigurationTypeDef",
-    "CreateRescoreExecutionPlanRequestTypeDef",
-    "CreateRescoreExecutionPlanResponseTypeDef",
-    "DeleteRescoreExecutionPlanRequestTypeDef",
-    "DescribeRescoreExecutionPlanRequestTypeDef",
-    "DescribeRescoreExecutionPlanResponseTypeDef",
-    "DocumentTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ListRescoreExecutionPlansRequestTypeDef",
-    "ListRescoreExecutionPlansResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "RescoreExecutionPlanSummaryTypeDef",
-    "RescoreRequestTypeDef",
-    "RescoreResultItemTypeDef",
-    "RescoreResultTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateRescoreExecutionPlanRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CapacityUnitsConfigurationTypeDef",
+        "CreateRescoreExecutionPlanRequestTypeDef",
+        "CreateRescoreExecutionPlanResponseTypeDef",
+        "DeleteRescoreExecutionPlanRequestTypeDef",
+        "DescribeRescoreExecutionPlanRequestTypeDef",
+        "DescribeRescoreExecutionPlanResponseTypeDef",
+        "DocumentTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ListRescoreExecutionPlansRequestTypeDef",
+        "ListRescoreExecutionPlansResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "RescoreExecutionPlanSummaryTypeDef",
+        "RescoreRequestTypeDef",
+        "RescoreResultItemTypeDef",
+        "RescoreResultTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateRescoreExecutionPlanRequestTypeDef",
+    ]
 
 
 class CapacityUnitsConfigurationTypeDef(TypedDict):
     RescoreCapacityUnits: int
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateRescoreExecutionPlanRequestTypeDef(TypedDict):
@@ -103,6 +109,14 @@ class ListRescoreExecutionPlansRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RescoreExecutionPlanSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    Status: NotRequired[RescoreExecutionPlanStatusType]
+
+
 class ListRescoreExecutionPlansResponseTypeDef(TypedDict):
     SummaryItems: NotRequired[list[RescoreExecutionPlanSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -116,14 +130,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RescoreExecutionPlanSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-    Status: NotRequired[RescoreExecutionPlanStatusType]
 
 
 class RescoreRequestTypeDef(TypedDict):
@@ -150,11 +156,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

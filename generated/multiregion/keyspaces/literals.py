@@ -2,24 +2,25 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Keyspaces: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CdcPropagateTagsType",
-    "CdcStatusType",
-    "ClientSideTimestampsStatusType",
-    "EncryptionTypeType",
-    "KeyspaceStatusType",
-    "PointInTimeRecoveryStatusType",
-    "SortOrderType",
-    "TableStatusType",
-    "ThroughputModeType",
-    "TimeToLiveStatusType",
-    "TypeStatusType",
-    "ViewTypeType",
-    "WarmThroughputStatusType",
-    "rsType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CdcPropagateTagsType",
+        "CdcStatusType",
+        "ClientSideTimestampsStatusType",
+        "EncryptionTypeType",
+        "KeyspaceStatusType",
+        "PointInTimeRecoveryStatusType",
+        "SortOrderType",
+        "TableStatusType",
+        "ThroughputModeType",
+        "TimeToLiveStatusType",
+        "TypeStatusType",
+        "ViewTypeType",
+        "WarmThroughputStatusType",
+        "rsType",
+    ]
 
 CdcPropagateTagsType = Literal["TABLE", "NONE"]
 CdcStatusType = Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"]

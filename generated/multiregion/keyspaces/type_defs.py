@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -35,79 +35,87 @@ from .literals import (
     rsType,
 )
 
-__all__ = [
-    "AutoScalingPolicyTypeDef",
-    "AutoScalingSettingsTypeDef",
-    "AutoScalingSpecificationTypeDef",
-    "CapacitySpecificationSummaryTypeDef",
-    "CapacitySpecificationTypeDef",
-    "CdcSpecificationSummaryTypeDef",
-    "CdcSpecificationTypeDef",
-    "ClientSideTimestampsTypeDef",
-    "ClusteringKeyTypeDef",
-    "ColumnDefinitionTypeDef",
-    "CommentTypeDef",
-    "CreateKeyspaceRequestTypeDef",
-    "CreateKeyspaceResponseTypeDef",
-    "CreateTableRequestTypeDef",
-    "CreateTableResponseTypeDef",
-    "CreateTypeRequestTypeDef",
-    "CreateTypeResponseTypeDef",
-    "DeleteKeyspaceRequestTypeDef",
-    "DeleteKeyspaceResponseTypeDef",
-    "DeleteTableRequestTypeDef",
-    "DeleteTableResponseTypeDef",
-    "DeleteTypeRequestTypeDef",
-    "DeleteTypeResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionSpecificationTypeDef",
-    "FieldDefinitionTypeDef",
-    "GetKeyspaceRequestTypeDef",
-    "GetKeyspaceResponseTypeDef",
-    "GetTableAutoScalingSettingsRequestTypeDef",
-    "GetTableAutoScalingSettingsResponseTypeDef",
-    "GetTableRequestTypeDef",
-    "GetTableResponseTypeDef",
-    "GetTypeRequestTypeDef",
-    "GetTypeResponseTypeDef",
-    "KeyspaceSummaryTypeDef",
-    "ListKeyspacesRequestTypeDef",
-    "ListKeyspacesResponseTypeDef",
-    "ListTablesRequestTypeDef",
-    "ListTablesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTypesRequestTypeDef",
-    "ListTypesResponseTypeDef",
-    "PartitionKeyTypeDef",
-    "PointInTimeRecoverySummaryTypeDef",
-    "PointInTimeRecoveryTypeDef",
-    "ReplicaAutoScalingSpecificationTypeDef",
-    "ReplicaSpecificationSummaryTypeDef",
-    "ReplicaSpecificationTypeDef",
-    "ReplicationGroupStatusTypeDef",
-    "ReplicationSpecificationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreTableRequestTypeDef",
-    "RestoreTableResponseTypeDef",
-    "SchemaDefinitionOutputTypeDef",
-    "SchemaDefinitionTypeDef",
-    "StaticColumnTypeDef",
-    "TableSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TargetTrackingScalingPolicyConfigurationTypeDef",
-    "TimeToLiveTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateKeyspaceRequestTypeDef",
-    "UpdateKeyspaceResponseTypeDef",
-    "UpdateTableRequestTypeDef",
-    "UpdateTableResponseTypeDef",
-    "WarmThroughputSpecificationSummaryTypeDef",
-    "WarmThroughputSpecificationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AutoScalingPolicyTypeDef",
+        "AutoScalingSettingsTypeDef",
+        "AutoScalingSpecificationTypeDef",
+        "CapacitySpecificationSummaryTypeDef",
+        "CapacitySpecificationTypeDef",
+        "CdcSpecificationSummaryTypeDef",
+        "CdcSpecificationTypeDef",
+        "ClientSideTimestampsTypeDef",
+        "ClusteringKeyTypeDef",
+        "ColumnDefinitionTypeDef",
+        "CommentTypeDef",
+        "CreateKeyspaceRequestTypeDef",
+        "CreateKeyspaceResponseTypeDef",
+        "CreateTableRequestTypeDef",
+        "CreateTableResponseTypeDef",
+        "CreateTypeRequestTypeDef",
+        "CreateTypeResponseTypeDef",
+        "DeleteKeyspaceRequestTypeDef",
+        "DeleteKeyspaceResponseTypeDef",
+        "DeleteTableRequestTypeDef",
+        "DeleteTableResponseTypeDef",
+        "DeleteTypeRequestTypeDef",
+        "DeleteTypeResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionSpecificationTypeDef",
+        "FieldDefinitionTypeDef",
+        "GetKeyspaceRequestTypeDef",
+        "GetKeyspaceResponseTypeDef",
+        "GetTableAutoScalingSettingsRequestTypeDef",
+        "GetTableAutoScalingSettingsResponseTypeDef",
+        "GetTableRequestTypeDef",
+        "GetTableResponseTypeDef",
+        "GetTypeRequestTypeDef",
+        "GetTypeResponseTypeDef",
+        "KeyspaceSummaryTypeDef",
+        "ListKeyspacesRequestTypeDef",
+        "ListKeyspacesResponseTypeDef",
+        "ListTablesRequestTypeDef",
+        "ListTablesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTypesRequestTypeDef",
+        "ListTypesResponseTypeDef",
+        "PartitionKeyTypeDef",
+        "PointInTimeRecoverySummaryTypeDef",
+        "PointInTimeRecoveryTypeDef",
+        "ReplicaAutoScalingSpecificationTypeDef",
+        "ReplicaSpecificationSummaryTypeDef",
+        "ReplicaSpecificationTypeDef",
+        "ReplicationGroupStatusTypeDef",
+        "ReplicationSpecificationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreTableRequestTypeDef",
+        "RestoreTableResponseTypeDef",
+        "SchemaDefinitionOutputTypeDef",
+        "SchemaDefinitionTypeDef",
+        "StaticColumnTypeDef",
+        "TableSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TargetTrackingScalingPolicyConfigurationTypeDef",
+        "TimeToLiveTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateKeyspaceRequestTypeDef",
+        "UpdateKeyspaceResponseTypeDef",
+        "UpdateTableRequestTypeDef",
+        "UpdateTableResponseTypeDef",
+        "WarmThroughputSpecificationSummaryTypeDef",
+        "WarmThroughputSpecificationTypeDef",
+    ]
+
+
+class TargetTrackingScalingPolicyConfigurationTypeDef(TypedDict):
+    disableScaleIn: NotRequired[bool]
+    scaleInCooldown: NotRequired[int]
+    scaleOutCooldown: NotRequired[int]
+    targetValue: float
 
 
 class AutoScalingPolicyTypeDef(TypedDict):
@@ -146,6 +154,11 @@ class CdcSpecificationSummaryTypeDef(TypedDict):
     viewType: NotRequired[ViewTypeType]
 
 
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
+
+
 class CdcSpecificationTypeDef(TypedDict):
     status: CdcStatusType
     viewType: NotRequired[ViewTypeType]
@@ -171,6 +184,11 @@ class CommentTypeDef(TypedDict):
     message: str
 
 
+class ReplicationSpecificationTypeDef(TypedDict):
+    replicationStrategy: rsType
+    regionList: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateKeyspaceRequestTypeDef(TypedDict):
     keyspaceName: str
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
@@ -180,6 +198,45 @@ class CreateKeyspaceRequestTypeDef(TypedDict):
 class CreateKeyspaceResponseTypeDef(TypedDict):
     resourceArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EncryptionSpecificationTypeDef(TypedDict):
+    type: EncryptionTypeType
+    kmsKeyIdentifier: NotRequired[str]
+
+
+class PointInTimeRecoveryTypeDef(TypedDict):
+    status: PointInTimeRecoveryStatusType
+
+
+class ReplicaSpecificationTypeDef(TypedDict):
+    region: str
+    readCapacityUnits: NotRequired[int]
+    readCapacityAutoScaling: NotRequired[AutoScalingSettingsTypeDef]
+
+
+class PartitionKeyTypeDef(TypedDict):
+    name: str
+
+
+class StaticColumnTypeDef(TypedDict):
+    name: str
+
+
+class SchemaDefinitionTypeDef(TypedDict):
+    allColumns: ReadOnly[Sequence[ColumnDefinitionTypeDef]]
+    partitionKeys: ReadOnly[Sequence[PartitionKeyTypeDef]]
+    clusteringKeys: NotRequired[ReadOnly[Sequence[ClusteringKeyTypeDef]]]
+    staticColumns: NotRequired[ReadOnly[Sequence[StaticColumnTypeDef]]]
+
+
+class TimeToLiveTypeDef(TypedDict):
+    status: TimeToLiveStatusType
+
+
+class WarmThroughputSpecificationTypeDef(TypedDict):
+    readUnitsPerSecond: NotRequired[int]
+    writeUnitsPerSecond: NotRequired[int]
 
 
 class CreateTableRequestTypeDef(TypedDict):
@@ -203,6 +260,11 @@ class CreateTableRequestTypeDef(TypedDict):
 class CreateTableResponseTypeDef(TypedDict):
     resourceArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FieldDefinitionTypeDef(TypedDict):
+    name: str
+    type: str
 
 
 class CreateTypeRequestTypeDef(TypedDict):
@@ -245,18 +307,14 @@ class DeleteTypeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EncryptionSpecificationTypeDef(TypedDict):
-    type: EncryptionTypeType
-    kmsKeyIdentifier: NotRequired[str]
-
-
-class FieldDefinitionTypeDef(TypedDict):
-    name: str
-    type: str
-
-
 class GetKeyspaceRequestTypeDef(TypedDict):
     keyspaceName: str
+
+
+class ReplicationGroupStatusTypeDef(TypedDict):
+    region: str
+    keyspaceStatus: KeyspaceStatusType
+    tablesReplicationProgress: NotRequired[str]
 
 
 class GetKeyspaceResponseTypeDef(TypedDict):
@@ -273,6 +331,11 @@ class GetTableAutoScalingSettingsRequestTypeDef(TypedDict):
     tableName: str
 
 
+class ReplicaAutoScalingSpecificationTypeDef(TypedDict):
+    region: NotRequired[str]
+    autoScalingSpecification: NotRequired[AutoScalingSpecificationTypeDef]
+
+
 class GetTableAutoScalingSettingsResponseTypeDef(TypedDict):
     keyspaceName: str
     tableName: str
@@ -285,6 +348,31 @@ class GetTableAutoScalingSettingsResponseTypeDef(TypedDict):
 class GetTableRequestTypeDef(TypedDict):
     keyspaceName: str
     tableName: str
+
+
+class PointInTimeRecoverySummaryTypeDef(TypedDict):
+    status: PointInTimeRecoveryStatusType
+    earliestRestorableTimestamp: NotRequired[datetime]
+
+
+class WarmThroughputSpecificationSummaryTypeDef(TypedDict):
+    readUnitsPerSecond: int
+    writeUnitsPerSecond: int
+    status: WarmThroughputStatusType
+
+
+class ReplicaSpecificationSummaryTypeDef(TypedDict):
+    region: NotRequired[str]
+    status: NotRequired[TableStatusType]
+    capacitySpecification: NotRequired[CapacitySpecificationSummaryTypeDef]
+    warmThroughputSpecification: NotRequired[WarmThroughputSpecificationSummaryTypeDef]
+
+
+class SchemaDefinitionOutputTypeDef(TypedDict):
+    allColumns: list[ColumnDefinitionTypeDef]
+    partitionKeys: list[PartitionKeyTypeDef]
+    clusteringKeys: NotRequired[list[ClusteringKeyTypeDef]]
+    staticColumns: NotRequired[list[StaticColumnTypeDef]]
 
 
 class GetTableResponseTypeDef(TypedDict):
@@ -350,6 +438,12 @@ class ListTablesRequestTypeDef(TypedDict):
     keyspaceName: str
 
 
+class TableSummaryTypeDef(TypedDict):
+    keyspaceName: str
+    tableName: str
+    resourceArn: str
+
+
 class ListTablesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     tables: NotRequired[list[TableSummaryTypeDef]]
@@ -380,48 +474,6 @@ class ListTypesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PartitionKeyTypeDef(TypedDict):
-    name: str
-
-
-class PointInTimeRecoverySummaryTypeDef(TypedDict):
-    status: PointInTimeRecoveryStatusType
-    earliestRestorableTimestamp: NotRequired[datetime]
-
-
-class PointInTimeRecoveryTypeDef(TypedDict):
-    status: PointInTimeRecoveryStatusType
-
-
-class ReplicaAutoScalingSpecificationTypeDef(TypedDict):
-    region: NotRequired[str]
-    autoScalingSpecification: NotRequired[AutoScalingSpecificationTypeDef]
-
-
-class ReplicaSpecificationSummaryTypeDef(TypedDict):
-    region: NotRequired[str]
-    status: NotRequired[TableStatusType]
-    capacitySpecification: NotRequired[CapacitySpecificationSummaryTypeDef]
-    warmThroughputSpecification: NotRequired[WarmThroughputSpecificationSummaryTypeDef]
-
-
-class ReplicaSpecificationTypeDef(TypedDict):
-    region: str
-    readCapacityUnits: NotRequired[int]
-    readCapacityAutoScaling: NotRequired[AutoScalingSettingsTypeDef]
-
-
-class ReplicationGroupStatusTypeDef(TypedDict):
-    region: str
-    keyspaceStatus: KeyspaceStatusType
-    tablesReplicationProgress: NotRequired[str]
-
-
-class ReplicationSpecificationTypeDef(TypedDict):
-    replicationStrategy: rsType
-    regionList: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class RestoreTableRequestTypeDef(TypedDict):
     sourceKeyspaceName: str
     sourceTableName: str
@@ -441,30 +493,6 @@ class RestoreTableResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SchemaDefinitionOutputTypeDef(TypedDict):
-    allColumns: list[ColumnDefinitionTypeDef]
-    partitionKeys: list[PartitionKeyTypeDef]
-    clusteringKeys: NotRequired[list[ClusteringKeyTypeDef]]
-    staticColumns: NotRequired[list[StaticColumnTypeDef]]
-
-
-class SchemaDefinitionTypeDef(TypedDict):
-    allColumns: ReadOnly[Sequence[ColumnDefinitionTypeDef]]
-    partitionKeys: ReadOnly[Sequence[PartitionKeyTypeDef]]
-    clusteringKeys: NotRequired[ReadOnly[Sequence[ClusteringKeyTypeDef]]]
-    staticColumns: NotRequired[ReadOnly[Sequence[StaticColumnTypeDef]]]
-
-
-class StaticColumnTypeDef(TypedDict):
-    name: str
-
-
-class TableSummaryTypeDef(TypedDict):
-    keyspaceName: str
-    tableName: str
-    resourceArn: str
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -472,22 +500,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TargetTrackingScalingPolicyConfigurationTypeDef(TypedDict):
-    disableScaleIn: NotRequired[bool]
-    scaleInCooldown: NotRequired[int]
-    scaleOutCooldown: NotRequired[int]
-    targetValue: float
-
-
-class TimeToLiveTypeDef(TypedDict):
-    status: TimeToLiveStatusType
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -529,14 +541,3 @@ class UpdateTableRequestTypeDef(TypedDict):
 class UpdateTableResponseTypeDef(TypedDict):
     resourceArn: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WarmThroughputSpecificationSummaryTypeDef(TypedDict):
-    readUnitsPerSecond: int
-    writeUnitsPerSecond: int
-    status: WarmThroughputStatusType
-
-
-class WarmThroughputSpecificationTypeDef(TypedDict):
-    readUnitsPerSecond: NotRequired[int]
-    writeUnitsPerSecond: NotRequired[int]

@@ -2,15 +2,16 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Keyspaces Streams: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "OriginTypeType",
-    "ShardFilterTypeType",
-    "ShardIteratorTypeType",
-    "StreamStatusType",
-    "StreamViewTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "OriginTypeType",
+        "ShardFilterTypeType",
+        "ShardIteratorTypeType",
+        "StreamStatusType",
+        "StreamViewTypeType",
+    ]
 
 OriginTypeType = Literal["USER", "REPLICATION", "TTL"]
 ShardFilterTypeType = Literal["CHILD_SHARDS"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,28 +26,29 @@ from .literals import (
     StreamViewTypeType,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "GetRecordsInputTypeDef",
-    "GetRecordsOutputTypeDef",
-    "GetShardIteratorInputTypeDef",
-    "GetShardIteratorOutputTypeDef",
-    "GetStreamInputTypeDef",
-    "GetStreamOutputTypeDef",
-    "KeyspacesCellMapDefinitionTypeDef",
-    "KeyspacesCellTypeDef",
-    "KeyspacesCellValueTypeDef",
-    "KeyspacesMetadataTypeDef",
-    "KeyspacesRowTypeDef",
-    "ListStreamsInputTypeDef",
-    "ListStreamsOutputTypeDef",
-    "RecordTypeDef",
-    "ResponseMetadataTypeDef",
-    "SequenceNumberRangeTypeDef",
-    "ShardFilterTypeDef",
-    "ShardTypeDef",
-    "StreamTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "GetRecordsInputTypeDef",
+        "GetRecordsOutputTypeDef",
+        "GetShardIteratorInputTypeDef",
+        "GetShardIteratorOutputTypeDef",
+        "GetStreamInputTypeDef",
+        "GetStreamOutputTypeDef",
+        "KeyspacesCellMapDefinitionTypeDef",
+        "KeyspacesCellTypeDef",
+        "KeyspacesCellValueTypeDef",
+        "KeyspacesMetadataTypeDef",
+        "KeyspacesRowTypeDef",
+        "ListStreamsInputTypeDef",
+        "ListStreamsOutputTypeDef",
+        "RecordTypeDef",
+        "ResponseMetadataTypeDef",
+        "SequenceNumberRangeTypeDef",
+        "ShardFilterTypeDef",
+        "ShardTypeDef",
+        "StreamTypeDef",
+    ]
 
 
 class GetRecordsInputTypeDef(TypedDict):
@@ -55,42 +56,9 @@ class GetRecordsInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
-class GetRecordsOutputTypeDef(TypedDict):
-    changeRecords: NotRequired[list[RecordTypeDef]]
-    nextShardIterator: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetShardIteratorInputTypeDef(TypedDict):
-    streamArn: str
-    shardId: str
-    shardIteratorType: ShardIteratorTypeType
-    sequenceNumber: NotRequired[str]
-
-
-class GetShardIteratorOutputTypeDef(TypedDict):
-    shardIterator: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetStreamInputTypeDef(TypedDict):
-    streamArn: str
-    maxResults: NotRequired[int]
-    shardFilter: NotRequired[ShardFilterTypeDef]
-    nextToken: NotRequired[str]
-
-
-class GetStreamOutputTypeDef(TypedDict):
-    streamArn: str
-    streamLabel: str
-    streamStatus: StreamStatusType
-    streamViewType: StreamViewTypeType
-    creationRequestDateTime: datetime
-    keyspaceName: str
-    tableName: str
-    shards: NotRequired[list[ShardTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class KeyspacesMetadataTypeDef(TypedDict):
+    expirationTime: NotRequired[str]
+    writeTime: NotRequired[str]
 
 
 class KeyspacesCellMapDefinitionTypeDef(TypedDict):
@@ -133,28 +101,10 @@ class KeyspacesCellValueTypeDef(TypedDict):
     udtT: NotRequired[dict[str, KeyspacesCellTypeDef]]
 
 
-class KeyspacesMetadataTypeDef(TypedDict):
-    expirationTime: NotRequired[str]
-    writeTime: NotRequired[str]
-
-
 class KeyspacesRowTypeDef(TypedDict):
     valueCells: NotRequired[dict[str, KeyspacesCellTypeDef]]
     staticCells: NotRequired[dict[str, KeyspacesCellTypeDef]]
     rowMetadata: NotRequired[KeyspacesMetadataTypeDef]
-
-
-class ListStreamsInputTypeDef(TypedDict):
-    keyspaceName: NotRequired[str]
-    tableName: NotRequired[str]
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-
-
-class ListStreamsOutputTypeDef(TypedDict):
-    streams: NotRequired[list[StreamTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RecordTypeDef(TypedDict):
@@ -168,14 +118,39 @@ class RecordTypeDef(TypedDict):
     sequenceNumber: NotRequired[str]
 
 
-class SequenceNumberRangeTypeDef(TypedDict):
-    startingSequenceNumber: NotRequired[str]
-    endingSequenceNumber: NotRequired[str]
+class GetRecordsOutputTypeDef(TypedDict):
+    changeRecords: NotRequired[list[RecordTypeDef]]
+    nextShardIterator: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetShardIteratorInputTypeDef(TypedDict):
+    streamArn: str
+    shardId: str
+    shardIteratorType: ShardIteratorTypeType
+    sequenceNumber: NotRequired[str]
+
+
+class GetShardIteratorOutputTypeDef(TypedDict):
+    shardIterator: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ShardFilterTypeDef(TypedDict):
     type: NotRequired[ShardFilterTypeType]
     shardId: NotRequired[str]
+
+
+class GetStreamInputTypeDef(TypedDict):
+    streamArn: str
+    maxResults: NotRequired[int]
+    shardFilter: NotRequired[ShardFilterTypeDef]
+    nextToken: NotRequired[str]
+
+
+class SequenceNumberRangeTypeDef(TypedDict):
+    startingSequenceNumber: NotRequired[str]
+    endingSequenceNumber: NotRequired[str]
 
 
 class ShardTypeDef(TypedDict):
@@ -184,8 +159,34 @@ class ShardTypeDef(TypedDict):
     parentShardIds: NotRequired[list[str]]
 
 
+class GetStreamOutputTypeDef(TypedDict):
+    streamArn: str
+    streamLabel: str
+    streamStatus: StreamStatusType
+    streamViewType: StreamViewTypeType
+    creationRequestDateTime: datetime
+    keyspaceName: str
+    tableName: str
+    shards: NotRequired[list[ShardTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListStreamsInputTypeDef(TypedDict):
+    keyspaceName: NotRequired[str]
+    tableName: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
 class StreamTypeDef(TypedDict):
     streamArn: str
     keyspaceName: str
     tableName: str
     streamLabel: str
+
+
+class ListStreamsOutputTypeDef(TypedDict):
+    streams: NotRequired[list[StreamTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef

@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Kinesis: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ConsumerStatusType",
-    "EncryptionTypeType",
-    "MetricsNameType",
-    "MinimumThroughputBillingCommitmentInputStatusType",
-    "MinimumThroughputBillingCommitmentOutputStatusType",
-    "ScalingTypeType",
-    "ShardFilterTypeType",
-    "ShardIteratorTypeType",
-    "StreamModeType",
-    "StreamStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ConsumerStatusType",
+        "EncryptionTypeType",
+        "MetricsNameType",
+        "MinimumThroughputBillingCommitmentInputStatusType",
+        "MinimumThroughputBillingCommitmentOutputStatusType",
+        "ScalingTypeType",
+        "ShardFilterTypeType",
+        "ShardIteratorTypeType",
+        "StreamModeType",
+        "StreamStatusType",
+    ]
 
 ConsumerStatusType = Literal["CREATING", "DELETING", "ACTIVE"]
 EncryptionTypeType = Literal["NONE", "KMS"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,100 +32,101 @@ from .literals import (
     StreamStatusType,
 )
 
-__all__ = [
-    "AddTagsToStreamInputTypeDef",
-    "ChildShardTypeDef",
-    "ConsumerDescriptionTypeDef",
-    "ConsumerTypeDef",
-    "CreateStreamInputTypeDef",
-    "DecreaseStreamRetentionPeriodInputTypeDef",
-    "DeleteResourcePolicyInputTypeDef",
-    "DeleteStreamInputTypeDef",
-    "DeregisterStreamConsumerInputTypeDef",
-    "DescribeAccountSettingsOutputTypeDef",
-    "DescribeLimitsOutputTypeDef",
-    "DescribeStreamConsumerInputTypeDef",
-    "DescribeStreamConsumerOutputTypeDef",
-    "DescribeStreamInputTypeDef",
-    "DescribeStreamOutputTypeDef",
-    "DescribeStreamSummaryInputTypeDef",
-    "DescribeStreamSummaryOutputTypeDef",
-    "DisableEnhancedMonitoringInputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableEnhancedMonitoringInputTypeDef",
-    "EnhancedMetricsTypeDef",
-    "EnhancedMonitoringOutputTypeDef",
-    "EventStream",
-    "GetRecordsInputTypeDef",
-    "GetRecordsOutputTypeDef",
-    "GetResourcePolicyInputTypeDef",
-    "GetResourcePolicyOutputTypeDef",
-    "GetShardIteratorInputTypeDef",
-    "GetShardIteratorOutputTypeDef",
-    "HashKeyRangeTypeDef",
-    "IncreaseStreamRetentionPeriodInputTypeDef",
-    "InternalFailureExceptionTypeDef",
-    "KMSAccessDeniedExceptionTypeDef",
-    "KMSDisabledExceptionTypeDef",
-    "KMSInvalidStateExceptionTypeDef",
-    "KMSNotFoundExceptionTypeDef",
-    "KMSOptInRequiredTypeDef",
-    "KMSThrottlingExceptionTypeDef",
-    "ListShardsInputTypeDef",
-    "ListShardsOutputTypeDef",
-    "ListStreamConsumersInputTypeDef",
-    "ListStreamConsumersOutputTypeDef",
-    "ListStreamsInputTypeDef",
-    "ListStreamsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListTagsForStreamInputTypeDef",
-    "ListTagsForStreamOutputTypeDef",
-    "MergeShardsInputTypeDef",
-    "MinimumThroughputBillingCommitmentInputTypeDef",
-    "MinimumThroughputBillingCommitmentOutputTypeDef",
-    "PutRecordInputTypeDef",
-    "PutRecordOutputTypeDef",
-    "PutRecordsInputTypeDef",
-    "PutRecordsOutputTypeDef",
-    "PutRecordsRequestEntryTypeDef",
-    "PutRecordsResultEntryTypeDef",
-    "PutResourcePolicyInputTypeDef",
-    "RecordTypeDef",
-    "RegisterStreamConsumerInputTypeDef",
-    "RegisterStreamConsumerOutputTypeDef",
-    "RemoveTagsFromStreamInputTypeDef",
-    "ResourceInUseExceptionTypeDef",
-    "ResourceNotFoundExceptionTypeDef",
-    "ResponseMetadataTypeDef",
-    "SequenceNumberRangeTypeDef",
-    "ShardFilterTypeDef",
-    "ShardTypeDef",
-    "SplitShardInputTypeDef",
-    "StartStreamEncryptionInputTypeDef",
-    "StartingPositionTypeDef",
-    "StopStreamEncryptionInputTypeDef",
-    "StreamDescriptionSummaryTypeDef",
-    "StreamDescriptionTypeDef",
-    "StreamModeDetailsTypeDef",
-    "StreamSummaryTypeDef",
-    "SubscribeToShardEventStreamTypeDef",
-    "SubscribeToShardEventTypeDef",
-    "SubscribeToShardInputTypeDef",
-    "SubscribeToShardOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagTypeDef",
-    "UntagResourceInputTypeDef",
-    "UpdateAccountSettingsInputTypeDef",
-    "UpdateAccountSettingsOutputTypeDef",
-    "UpdateMaxRecordSizeInputTypeDef",
-    "UpdateShardCountInputTypeDef",
-    "UpdateShardCountOutputTypeDef",
-    "UpdateStreamModeInputTypeDef",
-    "UpdateStreamWarmThroughputInputTypeDef",
-    "UpdateStreamWarmThroughputOutputTypeDef",
-    "WarmThroughputObjectTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddTagsToStreamInputTypeDef",
+        "ChildShardTypeDef",
+        "ConsumerDescriptionTypeDef",
+        "ConsumerTypeDef",
+        "CreateStreamInputTypeDef",
+        "DecreaseStreamRetentionPeriodInputTypeDef",
+        "DeleteResourcePolicyInputTypeDef",
+        "DeleteStreamInputTypeDef",
+        "DeregisterStreamConsumerInputTypeDef",
+        "DescribeAccountSettingsOutputTypeDef",
+        "DescribeLimitsOutputTypeDef",
+        "DescribeStreamConsumerInputTypeDef",
+        "DescribeStreamConsumerOutputTypeDef",
+        "DescribeStreamInputTypeDef",
+        "DescribeStreamOutputTypeDef",
+        "DescribeStreamSummaryInputTypeDef",
+        "DescribeStreamSummaryOutputTypeDef",
+        "DisableEnhancedMonitoringInputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableEnhancedMonitoringInputTypeDef",
+        "EnhancedMetricsTypeDef",
+        "EnhancedMonitoringOutputTypeDef",
+        "EventStream",
+        "GetRecordsInputTypeDef",
+        "GetRecordsOutputTypeDef",
+        "GetResourcePolicyInputTypeDef",
+        "GetResourcePolicyOutputTypeDef",
+        "GetShardIteratorInputTypeDef",
+        "GetShardIteratorOutputTypeDef",
+        "HashKeyRangeTypeDef",
+        "IncreaseStreamRetentionPeriodInputTypeDef",
+        "InternalFailureExceptionTypeDef",
+        "KMSAccessDeniedExceptionTypeDef",
+        "KMSDisabledExceptionTypeDef",
+        "KMSInvalidStateExceptionTypeDef",
+        "KMSNotFoundExceptionTypeDef",
+        "KMSOptInRequiredTypeDef",
+        "KMSThrottlingExceptionTypeDef",
+        "ListShardsInputTypeDef",
+        "ListShardsOutputTypeDef",
+        "ListStreamConsumersInputTypeDef",
+        "ListStreamConsumersOutputTypeDef",
+        "ListStreamsInputTypeDef",
+        "ListStreamsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListTagsForStreamInputTypeDef",
+        "ListTagsForStreamOutputTypeDef",
+        "MergeShardsInputTypeDef",
+        "MinimumThroughputBillingCommitmentInputTypeDef",
+        "MinimumThroughputBillingCommitmentOutputTypeDef",
+        "PutRecordInputTypeDef",
+        "PutRecordOutputTypeDef",
+        "PutRecordsInputTypeDef",
+        "PutRecordsOutputTypeDef",
+        "PutRecordsRequestEntryTypeDef",
+        "PutRecordsResultEntryTypeDef",
+        "PutResourcePolicyInputTypeDef",
+        "RecordTypeDef",
+        "RegisterStreamConsumerInputTypeDef",
+        "RegisterStreamConsumerOutputTypeDef",
+        "RemoveTagsFromStreamInputTypeDef",
+        "ResourceInUseExceptionTypeDef",
+        "ResourceNotFoundExceptionTypeDef",
+        "ResponseMetadataTypeDef",
+        "SequenceNumberRangeTypeDef",
+        "ShardFilterTypeDef",
+        "ShardTypeDef",
+        "SplitShardInputTypeDef",
+        "StartStreamEncryptionInputTypeDef",
+        "StartingPositionTypeDef",
+        "StopStreamEncryptionInputTypeDef",
+        "StreamDescriptionSummaryTypeDef",
+        "StreamDescriptionTypeDef",
+        "StreamModeDetailsTypeDef",
+        "StreamSummaryTypeDef",
+        "SubscribeToShardEventStreamTypeDef",
+        "SubscribeToShardEventTypeDef",
+        "SubscribeToShardInputTypeDef",
+        "SubscribeToShardOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagTypeDef",
+        "UntagResourceInputTypeDef",
+        "UpdateAccountSettingsInputTypeDef",
+        "UpdateAccountSettingsOutputTypeDef",
+        "UpdateMaxRecordSizeInputTypeDef",
+        "UpdateShardCountInputTypeDef",
+        "UpdateShardCountOutputTypeDef",
+        "UpdateStreamModeInputTypeDef",
+        "UpdateStreamWarmThroughputInputTypeDef",
+        "UpdateStreamWarmThroughputOutputTypeDef",
+        "WarmThroughputObjectTypeDef",
+    ]
 
 
 class AddTagsToStreamInputTypeDef(TypedDict):
@@ -133,6 +134,11 @@ class AddTagsToStreamInputTypeDef(TypedDict):
     Tags: ReadOnly[Mapping[str, str]]
     StreamARN: NotRequired[str]
     StreamId: NotRequired[str]
+
+
+class HashKeyRangeTypeDef(TypedDict):
+    StartingHashKey: str
+    EndingHashKey: str
 
 
 class ChildShardTypeDef(TypedDict):
@@ -154,6 +160,10 @@ class ConsumerTypeDef(TypedDict):
     ConsumerARN: str
     ConsumerStatus: ConsumerStatusType
     ConsumerCreationTimestamp: datetime
+
+
+class StreamModeDetailsTypeDef(TypedDict):
+    StreamMode: StreamModeType
 
 
 class CreateStreamInputTypeDef(TypedDict):
@@ -191,6 +201,13 @@ class DeregisterStreamConsumerInputTypeDef(TypedDict):
     StreamId: NotRequired[str]
 
 
+class MinimumThroughputBillingCommitmentOutputTypeDef(TypedDict):
+    Status: MinimumThroughputBillingCommitmentOutputStatusType
+    StartedAt: NotRequired[datetime]
+    EndedAt: NotRequired[datetime]
+    EarliestAllowedEndAt: NotRequired[datetime]
+
+
 class DescribeAccountSettingsOutputTypeDef(TypedDict):
     MinimumThroughputBillingCommitment: NotRequired[
         MinimumThroughputBillingCommitmentOutputTypeDef
@@ -226,6 +243,37 @@ class DescribeStreamInputTypeDef(TypedDict):
     StreamId: NotRequired[str]
 
 
+class EnhancedMetricsTypeDef(TypedDict):
+    ShardLevelMetrics: NotRequired[list[MetricsNameType]]
+
+
+class SequenceNumberRangeTypeDef(TypedDict):
+    StartingSequenceNumber: str
+    EndingSequenceNumber: NotRequired[str]
+
+
+class ShardTypeDef(TypedDict):
+    ShardId: str
+    ParentShardId: NotRequired[str]
+    AdjacentParentShardId: NotRequired[str]
+    HashKeyRange: HashKeyRangeTypeDef
+    SequenceNumberRange: SequenceNumberRangeTypeDef
+
+
+class StreamDescriptionTypeDef(TypedDict):
+    StreamName: str
+    StreamARN: str
+    StreamStatus: StreamStatusType
+    StreamModeDetails: NotRequired[StreamModeDetailsTypeDef]
+    Shards: list[ShardTypeDef]
+    HasMoreShards: bool
+    RetentionPeriodHours: int
+    StreamCreationTimestamp: datetime
+    EnhancedMonitoring: list[EnhancedMetricsTypeDef]
+    EncryptionType: NotRequired[EncryptionTypeType]
+    KeyId: NotRequired[str]
+
+
 class DescribeStreamOutputTypeDef(TypedDict):
     StreamDescription: StreamDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -235,6 +283,28 @@ class DescribeStreamSummaryInputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     StreamARN: NotRequired[str]
     StreamId: NotRequired[str]
+
+
+class WarmThroughputObjectTypeDef(TypedDict):
+    TargetMiBps: NotRequired[int]
+    CurrentMiBps: NotRequired[int]
+
+
+class StreamDescriptionSummaryTypeDef(TypedDict):
+    StreamName: str
+    StreamARN: str
+    StreamId: NotRequired[str]
+    StreamStatus: StreamStatusType
+    StreamModeDetails: NotRequired[StreamModeDetailsTypeDef]
+    RetentionPeriodHours: int
+    StreamCreationTimestamp: datetime
+    EnhancedMonitoring: list[EnhancedMetricsTypeDef]
+    EncryptionType: NotRequired[EncryptionTypeType]
+    KeyId: NotRequired[str]
+    OpenShardCount: int
+    ConsumerCount: NotRequired[int]
+    WarmThroughput: NotRequired[WarmThroughputObjectTypeDef]
+    MaxRecordSizeInKiB: NotRequired[int]
 
 
 class DescribeStreamSummaryOutputTypeDef(TypedDict):
@@ -256,10 +326,6 @@ class EnableEnhancedMonitoringInputTypeDef(TypedDict):
     StreamId: NotRequired[str]
 
 
-class EnhancedMetricsTypeDef(TypedDict):
-    ShardLevelMetrics: NotRequired[list[MetricsNameType]]
-
-
 class EnhancedMonitoringOutputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     CurrentShardLevelMetrics: NotRequired[list[MetricsNameType]]
@@ -273,6 +339,14 @@ class GetRecordsInputTypeDef(TypedDict):
     Limit: NotRequired[int]
     StreamARN: NotRequired[str]
     StreamId: NotRequired[str]
+
+
+class RecordTypeDef(TypedDict):
+    SequenceNumber: str
+    ApproximateArrivalTimestamp: NotRequired[datetime]
+    Data: bytes
+    PartitionKey: str
+    EncryptionType: NotRequired[EncryptionTypeType]
 
 
 class GetRecordsOutputTypeDef(TypedDict):
@@ -308,11 +382,6 @@ class GetShardIteratorOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HashKeyRangeTypeDef(TypedDict):
-    StartingHashKey: str
-    EndingHashKey: str
-
-
 class IncreaseStreamRetentionPeriodInputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     RetentionPeriodHours: int
@@ -346,6 +415,12 @@ class KMSOptInRequiredTypeDef(TypedDict):
 
 class KMSThrottlingExceptionTypeDef(TypedDict):
     message: NotRequired[str]
+
+
+class ShardFilterTypeDef(TypedDict):
+    Type: ShardFilterTypeType
+    ShardId: NotRequired[str]
+    Timestamp: NotRequired[ReadOnly[datetime | str]]
 
 
 class ListShardsInputTypeDef(TypedDict):
@@ -385,6 +460,14 @@ class ListStreamsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class StreamSummaryTypeDef(TypedDict):
+    StreamName: str
+    StreamARN: str
+    StreamStatus: StreamStatusType
+    StreamModeDetails: NotRequired[StreamModeDetailsTypeDef]
+    StreamCreationTimestamp: NotRequired[datetime]
+
+
 class ListStreamsOutputTypeDef(TypedDict):
     StreamNames: list[str]
     HasMoreStreams: bool
@@ -396,6 +479,11 @@ class ListStreamsOutputTypeDef(TypedDict):
 class ListTagsForResourceInputTypeDef(TypedDict):
     ResourceARN: str
     StreamId: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
 
 
 class ListTagsForResourceOutputTypeDef(TypedDict):
@@ -429,13 +517,6 @@ class MinimumThroughputBillingCommitmentInputTypeDef(TypedDict):
     Status: MinimumThroughputBillingCommitmentInputStatusType
 
 
-class MinimumThroughputBillingCommitmentOutputTypeDef(TypedDict):
-    Status: MinimumThroughputBillingCommitmentOutputStatusType
-    StartedAt: NotRequired[datetime]
-    EndedAt: NotRequired[datetime]
-    EarliestAllowedEndAt: NotRequired[datetime]
-
-
 class PutRecordInputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     Data: ReadOnly[bytes | str | IO[Any]]
@@ -453,24 +534,17 @@ class PutRecordOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PutRecordsRequestEntryTypeDef(TypedDict):
+    Data: ReadOnly[bytes | str | IO[Any]]
+    ExplicitHashKey: NotRequired[str]
+    PartitionKey: str
+
+
 class PutRecordsInputTypeDef(TypedDict):
     Records: ReadOnly[Sequence[PutRecordsRequestEntryTypeDef]]
     StreamName: NotRequired[str]
     StreamARN: NotRequired[str]
     StreamId: NotRequired[str]
-
-
-class PutRecordsOutputTypeDef(TypedDict):
-    FailedRecordCount: NotRequired[int]
-    Records: list[PutRecordsResultEntryTypeDef]
-    EncryptionType: NotRequired[EncryptionTypeType]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PutRecordsRequestEntryTypeDef(TypedDict):
-    Data: ReadOnly[bytes | str | IO[Any]]
-    ExplicitHashKey: NotRequired[str]
-    PartitionKey: str
 
 
 class PutRecordsResultEntryTypeDef(TypedDict):
@@ -480,18 +554,17 @@ class PutRecordsResultEntryTypeDef(TypedDict):
     ErrorMessage: NotRequired[str]
 
 
+class PutRecordsOutputTypeDef(TypedDict):
+    FailedRecordCount: NotRequired[int]
+    Records: list[PutRecordsResultEntryTypeDef]
+    EncryptionType: NotRequired[EncryptionTypeType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutResourcePolicyInputTypeDef(TypedDict):
     ResourceARN: str
     StreamId: NotRequired[str]
     Policy: str
-
-
-class RecordTypeDef(TypedDict):
-    SequenceNumber: str
-    ApproximateArrivalTimestamp: NotRequired[datetime]
-    Data: bytes
-    PartitionKey: str
-    EncryptionType: NotRequired[EncryptionTypeType]
 
 
 class RegisterStreamConsumerInputTypeDef(TypedDict):
@@ -519,25 +592,6 @@ class ResourceInUseExceptionTypeDef(TypedDict):
 
 class ResourceNotFoundExceptionTypeDef(TypedDict):
     message: NotRequired[str]
-
-
-class SequenceNumberRangeTypeDef(TypedDict):
-    StartingSequenceNumber: str
-    EndingSequenceNumber: NotRequired[str]
-
-
-class ShardFilterTypeDef(TypedDict):
-    Type: ShardFilterTypeType
-    ShardId: NotRequired[str]
-    Timestamp: NotRequired[ReadOnly[datetime | str]]
-
-
-class ShardTypeDef(TypedDict):
-    ShardId: str
-    ParentShardId: NotRequired[str]
-    AdjacentParentShardId: NotRequired[str]
-    HashKeyRange: HashKeyRangeTypeDef
-    SequenceNumberRange: SequenceNumberRangeTypeDef
 
 
 class SplitShardInputTypeDef(TypedDict):
@@ -570,47 +624,11 @@ class StopStreamEncryptionInputTypeDef(TypedDict):
     StreamId: NotRequired[str]
 
 
-class StreamDescriptionSummaryTypeDef(TypedDict):
-    StreamName: str
-    StreamARN: str
-    StreamId: NotRequired[str]
-    StreamStatus: StreamStatusType
-    StreamModeDetails: NotRequired[StreamModeDetailsTypeDef]
-    RetentionPeriodHours: int
-    StreamCreationTimestamp: datetime
-    EnhancedMonitoring: list[EnhancedMetricsTypeDef]
-    EncryptionType: NotRequired[EncryptionTypeType]
-    KeyId: NotRequired[str]
-    OpenShardCount: int
-    ConsumerCount: NotRequired[int]
-    WarmThroughput: NotRequired[WarmThroughputObjectTypeDef]
-    MaxRecordSizeInKiB: NotRequired[int]
-
-
-class StreamDescriptionTypeDef(TypedDict):
-    StreamName: str
-    StreamARN: str
-    StreamStatus: StreamStatusType
-    StreamModeDetails: NotRequired[StreamModeDetailsTypeDef]
-    Shards: list[ShardTypeDef]
-    HasMoreShards: bool
-    RetentionPeriodHours: int
-    StreamCreationTimestamp: datetime
-    EnhancedMonitoring: list[EnhancedMetricsTypeDef]
-    EncryptionType: NotRequired[EncryptionTypeType]
-    KeyId: NotRequired[str]
-
-
-class StreamModeDetailsTypeDef(TypedDict):
-    StreamMode: StreamModeType
-
-
-class StreamSummaryTypeDef(TypedDict):
-    StreamName: str
-    StreamARN: str
-    StreamStatus: StreamStatusType
-    StreamModeDetails: NotRequired[StreamModeDetailsTypeDef]
-    StreamCreationTimestamp: NotRequired[datetime]
+class SubscribeToShardEventTypeDef(TypedDict):
+    Records: list[RecordTypeDef]
+    ContinuationSequenceNumber: str
+    MillisBehindLatest: int
+    ChildShards: NotRequired[list[ChildShardTypeDef]]
 
 
 class SubscribeToShardEventStreamTypeDef(TypedDict):
@@ -624,13 +642,6 @@ class SubscribeToShardEventStreamTypeDef(TypedDict):
     KMSOptInRequired: NotRequired[KMSOptInRequiredTypeDef]
     KMSThrottlingException: NotRequired[KMSThrottlingExceptionTypeDef]
     InternalFailureException: NotRequired[InternalFailureExceptionTypeDef]
-
-
-class SubscribeToShardEventTypeDef(TypedDict):
-    Records: list[RecordTypeDef]
-    ContinuationSequenceNumber: str
-    MillisBehindLatest: int
-    ChildShards: NotRequired[list[ChildShardTypeDef]]
 
 
 class SubscribeToShardInputTypeDef(TypedDict):
@@ -653,11 +664,6 @@ class TagResourceInputTypeDef(TypedDict):
     Tags: ReadOnly[Mapping[str, str]]
     ResourceARN: str
     StreamId: NotRequired[str]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -718,8 +724,3 @@ class UpdateStreamWarmThroughputOutputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     WarmThroughput: NotRequired[WarmThroughputObjectTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WarmThroughputObjectTypeDef(TypedDict):
-    TargetMiBps: NotRequired[int]
-    CurrentMiBps: NotRequired[int]

@@ -2,25 +2,26 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Kinesis Video Streams Archived Media: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ClipFragmentSelectorTypeType",
-    "ContainerFormatType",
-    "DASHDisplayFragmentNumberType",
-    "DASHDisplayFragmentTimestampType",
-    "DASHFragmentSelectorTypeType",
-    "DASHPlaybackModeType",
-    "FormatConfigKeyType",
-    "FormatType",
-    "FragmentSelectorTypeType",
-    "HLSDiscontinuityModeType",
-    "HLSDisplayFragmentTimestampType",
-    "HLSFragmentSelectorTypeType",
-    "HLSPlaybackModeType",
-    "ImageErrorType",
-    "ImageSelectorTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ClipFragmentSelectorTypeType",
+        "ContainerFormatType",
+        "DASHDisplayFragmentNumberType",
+        "DASHDisplayFragmentTimestampType",
+        "DASHFragmentSelectorTypeType",
+        "DASHPlaybackModeType",
+        "FormatConfigKeyType",
+        "FormatType",
+        "FragmentSelectorTypeType",
+        "HLSDiscontinuityModeType",
+        "HLSDisplayFragmentTimestampType",
+        "HLSFragmentSelectorTypeType",
+        "HLSPlaybackModeType",
+        "ImageErrorType",
+        "ImageSelectorTypeType",
+    ]
 
 ClipFragmentSelectorTypeType = Literal["PRODUCER_TIMESTAMP", "SERVER_TIMESTAMP"]
 ContainerFormatType = Literal["FRAGMENTED_MP4", "MPEG_TS"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,38 +37,34 @@ from .literals import (
     ImageSelectorTypeType,
 )
 
-__all__ = [
-    "ClipFragmentSelectorTypeDef",
-    "ClipTimestampRangeTypeDef",
-    "DASHFragmentSelectorTypeDef",
-    "DASHTimestampRangeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FragmentSelectorTypeDef",
-    "FragmentTypeDef",
-    "GetClipInputTypeDef",
-    "GetClipOutputTypeDef",
-    "GetDASHStreamingSessionURLInputTypeDef",
-    "GetDASHStreamingSessionURLOutputTypeDef",
-    "GetHLSStreamingSessionURLInputTypeDef",
-    "GetHLSStreamingSessionURLOutputTypeDef",
-    "GetImagesInputTypeDef",
-    "GetImagesOutputTypeDef",
-    "GetMediaForFragmentListInputTypeDef",
-    "GetMediaForFragmentListOutputTypeDef",
-    "HLSFragmentSelectorTypeDef",
-    "HLSTimestampRangeTypeDef",
-    "ImageTypeDef",
-    "ListFragmentsInputTypeDef",
-    "ListFragmentsOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "StreamingBody",
-    "TimestampRangeTypeDef",
-]
-
-
-class ClipFragmentSelectorTypeDef(TypedDict):
-    FragmentSelectorType: ClipFragmentSelectorTypeType
-    TimestampRange: ReadOnly[ClipTimestampRangeTypeDef]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ClipFragmentSelectorTypeDef",
+        "ClipTimestampRangeTypeDef",
+        "DASHFragmentSelectorTypeDef",
+        "DASHTimestampRangeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FragmentSelectorTypeDef",
+        "FragmentTypeDef",
+        "GetClipInputTypeDef",
+        "GetClipOutputTypeDef",
+        "GetDASHStreamingSessionURLInputTypeDef",
+        "GetDASHStreamingSessionURLOutputTypeDef",
+        "GetHLSStreamingSessionURLInputTypeDef",
+        "GetHLSStreamingSessionURLOutputTypeDef",
+        "GetImagesInputTypeDef",
+        "GetImagesOutputTypeDef",
+        "GetMediaForFragmentListInputTypeDef",
+        "GetMediaForFragmentListOutputTypeDef",
+        "HLSFragmentSelectorTypeDef",
+        "HLSTimestampRangeTypeDef",
+        "ImageTypeDef",
+        "ListFragmentsInputTypeDef",
+        "ListFragmentsOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "StreamingBody",
+        "TimestampRangeTypeDef",
+    ]
 
 
 class ClipTimestampRangeTypeDef(TypedDict):
@@ -76,14 +72,24 @@ class ClipTimestampRangeTypeDef(TypedDict):
     EndTimestamp: ReadOnly[datetime | str]
 
 
-class DASHFragmentSelectorTypeDef(TypedDict):
-    FragmentSelectorType: NotRequired[DASHFragmentSelectorTypeType]
-    TimestampRange: NotRequired[ReadOnly[DASHTimestampRangeTypeDef]]
+class ClipFragmentSelectorTypeDef(TypedDict):
+    FragmentSelectorType: ClipFragmentSelectorTypeType
+    TimestampRange: ReadOnly[ClipTimestampRangeTypeDef]
 
 
 class DASHTimestampRangeTypeDef(TypedDict):
     StartTimestamp: NotRequired[ReadOnly[datetime | str]]
     EndTimestamp: NotRequired[ReadOnly[datetime | str]]
+
+
+class DASHFragmentSelectorTypeDef(TypedDict):
+    FragmentSelectorType: NotRequired[DASHFragmentSelectorTypeType]
+    TimestampRange: NotRequired[ReadOnly[DASHTimestampRangeTypeDef]]
+
+
+class TimestampRangeTypeDef(TypedDict):
+    StartTimestamp: ReadOnly[datetime | str]
+    EndTimestamp: ReadOnly[datetime | str]
 
 
 class FragmentSelectorTypeDef(TypedDict):
@@ -127,6 +133,16 @@ class GetDASHStreamingSessionURLOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HLSTimestampRangeTypeDef(TypedDict):
+    StartTimestamp: NotRequired[ReadOnly[datetime | str]]
+    EndTimestamp: NotRequired[ReadOnly[datetime | str]]
+
+
+class HLSFragmentSelectorTypeDef(TypedDict):
+    FragmentSelectorType: NotRequired[HLSFragmentSelectorTypeType]
+    TimestampRange: NotRequired[ReadOnly[HLSTimestampRangeTypeDef]]
+
+
 class GetHLSStreamingSessionURLInputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     StreamARN: NotRequired[str]
@@ -159,6 +175,12 @@ class GetImagesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ImageTypeDef(TypedDict):
+    TimeStamp: NotRequired[datetime]
+    Error: NotRequired[ImageErrorType]
+    ImageContent: NotRequired[str]
+
+
 class GetImagesOutputTypeDef(TypedDict):
     Images: NotRequired[list[ImageTypeDef]]
     NextToken: NotRequired[str]
@@ -177,22 +199,6 @@ class GetMediaForFragmentListOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HLSFragmentSelectorTypeDef(TypedDict):
-    FragmentSelectorType: NotRequired[HLSFragmentSelectorTypeType]
-    TimestampRange: NotRequired[ReadOnly[HLSTimestampRangeTypeDef]]
-
-
-class HLSTimestampRangeTypeDef(TypedDict):
-    StartTimestamp: NotRequired[ReadOnly[datetime | str]]
-    EndTimestamp: NotRequired[ReadOnly[datetime | str]]
-
-
-class ImageTypeDef(TypedDict):
-    TimeStamp: NotRequired[datetime]
-    Error: NotRequired[ImageErrorType]
-    ImageContent: NotRequired[str]
-
-
 class ListFragmentsInputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     StreamARN: NotRequired[str]
@@ -205,8 +211,3 @@ class ListFragmentsOutputTypeDef(TypedDict):
     Fragments: NotRequired[list[FragmentTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TimestampRangeTypeDef(TypedDict):
-    StartTimestamp: ReadOnly[datetime | str]
-    EndTimestamp: ReadOnly[datetime | str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,14 +23,22 @@ from .literals import (
     StartSelectorTypeType,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "GetMediaInputTypeDef",
-    "GetMediaOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartSelectorTypeDef",
-    "StreamingBody",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "GetMediaInputTypeDef",
+        "GetMediaOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartSelectorTypeDef",
+        "StreamingBody",
+    ]
+
+
+class StartSelectorTypeDef(TypedDict):
+    StartSelectorType: StartSelectorTypeType
+    AfterFragmentNumber: NotRequired[str]
+    StartTimestamp: NotRequired[ReadOnly[datetime | str]]
+    ContinuationToken: NotRequired[str]
 
 
 class GetMediaInputTypeDef(TypedDict):
@@ -43,10 +51,3 @@ class GetMediaOutputTypeDef(TypedDict):
     ContentType: NotRequired[str]
     Payload: NotRequired[StreamingBody]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StartSelectorTypeDef(TypedDict):
-    StartSelectorType: StartSelectorTypeType
-    AfterFragmentNumber: NotRequired[str]
-    StartTimestamp: NotRequired[ReadOnly[datetime | str]]
-    ContinuationToken: NotRequired[str]

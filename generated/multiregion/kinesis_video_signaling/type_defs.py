@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,15 +22,16 @@ from .literals import (
     ServiceType,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "GetIceServerConfigRequestTypeDef",
-    "GetIceServerConfigResponseTypeDef",
-    "IceServerTypeDef",
-    "ResponseMetadataTypeDef",
-    "SendAlexaOfferToMasterRequestTypeDef",
-    "SendAlexaOfferToMasterResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "GetIceServerConfigRequestTypeDef",
+        "GetIceServerConfigResponseTypeDef",
+        "IceServerTypeDef",
+        "ResponseMetadataTypeDef",
+        "SendAlexaOfferToMasterRequestTypeDef",
+        "SendAlexaOfferToMasterResponseTypeDef",
+    ]
 
 
 class GetIceServerConfigRequestTypeDef(TypedDict):
@@ -40,16 +41,16 @@ class GetIceServerConfigRequestTypeDef(TypedDict):
     Username: NotRequired[str]
 
 
-class GetIceServerConfigResponseTypeDef(TypedDict):
-    IceServerList: NotRequired[list[IceServerTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class IceServerTypeDef(TypedDict):
     Uris: NotRequired[list[str]]
     Username: NotRequired[str]
     Password: NotRequired[str]
     Ttl: NotRequired[int]
+
+
+class GetIceServerConfigResponseTypeDef(TypedDict):
+    IceServerList: NotRequired[list[IceServerTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SendAlexaOfferToMasterRequestTypeDef(TypedDict):

@@ -2,9 +2,14 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Kinesis Analytics: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["ApplicationStatusType", "InputStartingPositionType", "RecordFormatTypeType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationStatusType",
+        "InputStartingPositionType",
+        "RecordFormatTypeType",
+    ]
 
 ApplicationStatusType = Literal[
     "DELETING",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,104 +24,110 @@ from .literals import (
     RecordFormatTypeType,
 )
 
-__all__ = [
-    "AddApplicationCloudWatchLoggingOptionRequestTypeDef",
-    "AddApplicationCloudWatchLoggingOptionResponseTypeDef",
-    "AddApplicationInputProcessingConfigurationRequestTypeDef",
-    "AddApplicationInputProcessingConfigurationResponseTypeDef",
-    "AddApplicationInputRequestTypeDef",
-    "AddApplicationInputResponseTypeDef",
-    "AddApplicationOutputRequestTypeDef",
-    "AddApplicationOutputResponseTypeDef",
-    "AddApplicationReferenceDataSourceRequestTypeDef",
-    "AddApplicationReferenceDataSourceResponseTypeDef",
-    "ApplicationDetailTypeDef",
-    "ApplicationSummaryTypeDef",
-    "ApplicationUpdateTypeDef",
-    "CSVMappingParametersTypeDef",
-    "CloudWatchLoggingOptionDescriptionTypeDef",
-    "CloudWatchLoggingOptionTypeDef",
-    "CloudWatchLoggingOptionUpdateTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "DeleteApplicationCloudWatchLoggingOptionRequestTypeDef",
-    "DeleteApplicationCloudWatchLoggingOptionResponseTypeDef",
-    "DeleteApplicationInputProcessingConfigurationRequestTypeDef",
-    "DeleteApplicationInputProcessingConfigurationResponseTypeDef",
-    "DeleteApplicationOutputRequestTypeDef",
-    "DeleteApplicationOutputResponseTypeDef",
-    "DeleteApplicationReferenceDataSourceRequestTypeDef",
-    "DeleteApplicationReferenceDataSourceResponseTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DescribeApplicationRequestTypeDef",
-    "DescribeApplicationResponseTypeDef",
-    "DestinationSchemaTypeDef",
-    "DiscoverInputSchemaRequestTypeDef",
-    "DiscoverInputSchemaResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "InputConfigurationTypeDef",
-    "InputDescriptionTypeDef",
-    "InputLambdaProcessorDescriptionTypeDef",
-    "InputLambdaProcessorTypeDef",
-    "InputLambdaProcessorUpdateTypeDef",
-    "InputParallelismTypeDef",
-    "InputParallelismUpdateTypeDef",
-    "InputProcessingConfigurationDescriptionTypeDef",
-    "InputProcessingConfigurationTypeDef",
-    "InputProcessingConfigurationUpdateTypeDef",
-    "InputSchemaUpdateTypeDef",
-    "InputStartingPositionConfigurationTypeDef",
-    "InputTypeDef",
-    "InputUpdateTypeDef",
-    "JSONMappingParametersTypeDef",
-    "KinesisFirehoseInputDescriptionTypeDef",
-    "KinesisFirehoseInputTypeDef",
-    "KinesisFirehoseInputUpdateTypeDef",
-    "KinesisFirehoseOutputDescriptionTypeDef",
-    "KinesisFirehoseOutputTypeDef",
-    "KinesisFirehoseOutputUpdateTypeDef",
-    "KinesisStreamsInputDescriptionTypeDef",
-    "KinesisStreamsInputTypeDef",
-    "KinesisStreamsInputUpdateTypeDef",
-    "KinesisStreamsOutputDescriptionTypeDef",
-    "KinesisStreamsOutputTypeDef",
-    "KinesisStreamsOutputUpdateTypeDef",
-    "LambdaOutputDescriptionTypeDef",
-    "LambdaOutputTypeDef",
-    "LambdaOutputUpdateTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MappingParametersTypeDef",
-    "OutputDescriptionTypeDef",
-    "OutputTypeDef",
-    "OutputUpdateTypeDef",
-    "RecordColumnTypeDef",
-    "RecordFormatTypeDef",
-    "ReferenceDataSourceDescriptionTypeDef",
-    "ReferenceDataSourceTypeDef",
-    "ReferenceDataSourceUpdateTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3ConfigurationTypeDef",
-    "S3ReferenceDataSourceDescriptionTypeDef",
-    "S3ReferenceDataSourceTypeDef",
-    "S3ReferenceDataSourceUpdateTypeDef",
-    "SourceSchemaOutputTypeDef",
-    "SourceSchemaTypeDef",
-    "StartApplicationRequestTypeDef",
-    "StartApplicationResponseTypeDef",
-    "StopApplicationRequestTypeDef",
-    "StopApplicationResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddApplicationCloudWatchLoggingOptionRequestTypeDef",
+        "AddApplicationCloudWatchLoggingOptionResponseTypeDef",
+        "AddApplicationInputProcessingConfigurationRequestTypeDef",
+        "AddApplicationInputProcessingConfigurationResponseTypeDef",
+        "AddApplicationInputRequestTypeDef",
+        "AddApplicationInputResponseTypeDef",
+        "AddApplicationOutputRequestTypeDef",
+        "AddApplicationOutputResponseTypeDef",
+        "AddApplicationReferenceDataSourceRequestTypeDef",
+        "AddApplicationReferenceDataSourceResponseTypeDef",
+        "ApplicationDetailTypeDef",
+        "ApplicationSummaryTypeDef",
+        "ApplicationUpdateTypeDef",
+        "CSVMappingParametersTypeDef",
+        "CloudWatchLoggingOptionDescriptionTypeDef",
+        "CloudWatchLoggingOptionTypeDef",
+        "CloudWatchLoggingOptionUpdateTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "DeleteApplicationCloudWatchLoggingOptionRequestTypeDef",
+        "DeleteApplicationCloudWatchLoggingOptionResponseTypeDef",
+        "DeleteApplicationInputProcessingConfigurationRequestTypeDef",
+        "DeleteApplicationInputProcessingConfigurationResponseTypeDef",
+        "DeleteApplicationOutputRequestTypeDef",
+        "DeleteApplicationOutputResponseTypeDef",
+        "DeleteApplicationReferenceDataSourceRequestTypeDef",
+        "DeleteApplicationReferenceDataSourceResponseTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DescribeApplicationRequestTypeDef",
+        "DescribeApplicationResponseTypeDef",
+        "DestinationSchemaTypeDef",
+        "DiscoverInputSchemaRequestTypeDef",
+        "DiscoverInputSchemaResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "InputConfigurationTypeDef",
+        "InputDescriptionTypeDef",
+        "InputLambdaProcessorDescriptionTypeDef",
+        "InputLambdaProcessorTypeDef",
+        "InputLambdaProcessorUpdateTypeDef",
+        "InputParallelismTypeDef",
+        "InputParallelismUpdateTypeDef",
+        "InputProcessingConfigurationDescriptionTypeDef",
+        "InputProcessingConfigurationTypeDef",
+        "InputProcessingConfigurationUpdateTypeDef",
+        "InputSchemaUpdateTypeDef",
+        "InputStartingPositionConfigurationTypeDef",
+        "InputTypeDef",
+        "InputUpdateTypeDef",
+        "JSONMappingParametersTypeDef",
+        "KinesisFirehoseInputDescriptionTypeDef",
+        "KinesisFirehoseInputTypeDef",
+        "KinesisFirehoseInputUpdateTypeDef",
+        "KinesisFirehoseOutputDescriptionTypeDef",
+        "KinesisFirehoseOutputTypeDef",
+        "KinesisFirehoseOutputUpdateTypeDef",
+        "KinesisStreamsInputDescriptionTypeDef",
+        "KinesisStreamsInputTypeDef",
+        "KinesisStreamsInputUpdateTypeDef",
+        "KinesisStreamsOutputDescriptionTypeDef",
+        "KinesisStreamsOutputTypeDef",
+        "KinesisStreamsOutputUpdateTypeDef",
+        "LambdaOutputDescriptionTypeDef",
+        "LambdaOutputTypeDef",
+        "LambdaOutputUpdateTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MappingParametersTypeDef",
+        "OutputDescriptionTypeDef",
+        "OutputTypeDef",
+        "OutputUpdateTypeDef",
+        "RecordColumnTypeDef",
+        "RecordFormatTypeDef",
+        "ReferenceDataSourceDescriptionTypeDef",
+        "ReferenceDataSourceTypeDef",
+        "ReferenceDataSourceUpdateTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3ConfigurationTypeDef",
+        "S3ReferenceDataSourceDescriptionTypeDef",
+        "S3ReferenceDataSourceTypeDef",
+        "S3ReferenceDataSourceUpdateTypeDef",
+        "SourceSchemaOutputTypeDef",
+        "SourceSchemaTypeDef",
+        "StartApplicationRequestTypeDef",
+        "StartApplicationResponseTypeDef",
+        "StopApplicationRequestTypeDef",
+        "StopApplicationResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+    ]
+
+
+class CloudWatchLoggingOptionTypeDef(TypedDict):
+    LogStreamARN: str
+    RoleARN: str
 
 
 class AddApplicationCloudWatchLoggingOptionRequestTypeDef(TypedDict):
@@ -132,6 +138,15 @@ class AddApplicationCloudWatchLoggingOptionRequestTypeDef(TypedDict):
 
 class AddApplicationCloudWatchLoggingOptionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InputLambdaProcessorTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: str
+
+
+class InputProcessingConfigurationTypeDef(TypedDict):
+    InputLambdaProcessor: InputLambdaProcessorTypeDef
 
 
 class AddApplicationInputProcessingConfigurationRequestTypeDef(TypedDict):
@@ -145,6 +160,60 @@ class AddApplicationInputProcessingConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InputParallelismTypeDef(TypedDict):
+    Count: NotRequired[int]
+
+
+class KinesisFirehoseInputTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: str
+
+
+class KinesisStreamsInputTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: str
+
+
+class RecordColumnTypeDef(TypedDict):
+    Name: str
+    Mapping: NotRequired[str]
+    SqlType: str
+
+
+class CSVMappingParametersTypeDef(TypedDict):
+    RecordRowDelimiter: str
+    RecordColumnDelimiter: str
+
+
+class JSONMappingParametersTypeDef(TypedDict):
+    RecordRowPath: str
+
+
+class MappingParametersTypeDef(TypedDict):
+    JSONMappingParameters: NotRequired[JSONMappingParametersTypeDef]
+    CSVMappingParameters: NotRequired[CSVMappingParametersTypeDef]
+
+
+class RecordFormatTypeDef(TypedDict):
+    RecordFormatType: RecordFormatTypeType
+    MappingParameters: NotRequired[MappingParametersTypeDef]
+
+
+class SourceSchemaTypeDef(TypedDict):
+    RecordFormat: RecordFormatTypeDef
+    RecordEncoding: NotRequired[str]
+    RecordColumns: ReadOnly[Sequence[RecordColumnTypeDef]]
+
+
+class InputTypeDef(TypedDict):
+    NamePrefix: str
+    InputProcessingConfiguration: NotRequired[InputProcessingConfigurationTypeDef]
+    KinesisStreamsInput: NotRequired[KinesisStreamsInputTypeDef]
+    KinesisFirehoseInput: NotRequired[KinesisFirehoseInputTypeDef]
+    InputParallelism: NotRequired[InputParallelismTypeDef]
+    InputSchema: ReadOnly[SourceSchemaTypeDef]
+
+
 class AddApplicationInputRequestTypeDef(TypedDict):
     ApplicationName: str
     CurrentApplicationVersionId: int
@@ -153,6 +222,33 @@ class AddApplicationInputRequestTypeDef(TypedDict):
 
 class AddApplicationInputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DestinationSchemaTypeDef(TypedDict):
+    RecordFormatType: RecordFormatTypeType
+
+
+class KinesisFirehoseOutputTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: str
+
+
+class KinesisStreamsOutputTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: str
+
+
+class LambdaOutputTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: str
+
+
+class OutputTypeDef(TypedDict):
+    Name: str
+    KinesisStreamsOutput: NotRequired[KinesisStreamsOutputTypeDef]
+    KinesisFirehoseOutput: NotRequired[KinesisFirehoseOutputTypeDef]
+    LambdaOutput: NotRequired[LambdaOutputTypeDef]
+    DestinationSchema: DestinationSchemaTypeDef
 
 
 class AddApplicationOutputRequestTypeDef(TypedDict):
@@ -165,6 +261,18 @@ class AddApplicationOutputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3ReferenceDataSourceTypeDef(TypedDict):
+    BucketARN: str
+    FileKey: str
+    ReferenceRoleARN: str
+
+
+class ReferenceDataSourceTypeDef(TypedDict):
+    TableName: str
+    S3ReferenceDataSource: NotRequired[S3ReferenceDataSourceTypeDef]
+    ReferenceSchema: ReadOnly[SourceSchemaTypeDef]
+
+
 class AddApplicationReferenceDataSourceRequestTypeDef(TypedDict):
     ApplicationName: str
     CurrentApplicationVersionId: int
@@ -173,6 +281,96 @@ class AddApplicationReferenceDataSourceRequestTypeDef(TypedDict):
 
 class AddApplicationReferenceDataSourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CloudWatchLoggingOptionDescriptionTypeDef(TypedDict):
+    CloudWatchLoggingOptionId: NotRequired[str]
+    LogStreamARN: str
+    RoleARN: str
+
+
+class InputLambdaProcessorDescriptionTypeDef(TypedDict):
+    ResourceARN: NotRequired[str]
+    RoleARN: NotRequired[str]
+
+
+class InputProcessingConfigurationDescriptionTypeDef(TypedDict):
+    InputLambdaProcessorDescription: NotRequired[InputLambdaProcessorDescriptionTypeDef]
+
+
+class InputStartingPositionConfigurationTypeDef(TypedDict):
+    InputStartingPosition: NotRequired[InputStartingPositionType]
+
+
+class KinesisFirehoseInputDescriptionTypeDef(TypedDict):
+    ResourceARN: NotRequired[str]
+    RoleARN: NotRequired[str]
+
+
+class KinesisStreamsInputDescriptionTypeDef(TypedDict):
+    ResourceARN: NotRequired[str]
+    RoleARN: NotRequired[str]
+
+
+class SourceSchemaOutputTypeDef(TypedDict):
+    RecordFormat: RecordFormatTypeDef
+    RecordEncoding: NotRequired[str]
+    RecordColumns: list[RecordColumnTypeDef]
+
+
+class InputDescriptionTypeDef(TypedDict):
+    InputId: NotRequired[str]
+    NamePrefix: NotRequired[str]
+    InAppStreamNames: NotRequired[list[str]]
+    InputProcessingConfigurationDescription: NotRequired[
+        InputProcessingConfigurationDescriptionTypeDef
+    ]
+    KinesisStreamsInputDescription: NotRequired[KinesisStreamsInputDescriptionTypeDef]
+    KinesisFirehoseInputDescription: NotRequired[KinesisFirehoseInputDescriptionTypeDef]
+    InputSchema: NotRequired[SourceSchemaOutputTypeDef]
+    InputParallelism: NotRequired[InputParallelismTypeDef]
+    InputStartingPositionConfiguration: NotRequired[
+        InputStartingPositionConfigurationTypeDef
+    ]
+
+
+class KinesisFirehoseOutputDescriptionTypeDef(TypedDict):
+    ResourceARN: NotRequired[str]
+    RoleARN: NotRequired[str]
+
+
+class KinesisStreamsOutputDescriptionTypeDef(TypedDict):
+    ResourceARN: NotRequired[str]
+    RoleARN: NotRequired[str]
+
+
+class LambdaOutputDescriptionTypeDef(TypedDict):
+    ResourceARN: NotRequired[str]
+    RoleARN: NotRequired[str]
+
+
+class OutputDescriptionTypeDef(TypedDict):
+    OutputId: NotRequired[str]
+    Name: NotRequired[str]
+    KinesisStreamsOutputDescription: NotRequired[KinesisStreamsOutputDescriptionTypeDef]
+    KinesisFirehoseOutputDescription: NotRequired[
+        KinesisFirehoseOutputDescriptionTypeDef
+    ]
+    LambdaOutputDescription: NotRequired[LambdaOutputDescriptionTypeDef]
+    DestinationSchema: NotRequired[DestinationSchemaTypeDef]
+
+
+class S3ReferenceDataSourceDescriptionTypeDef(TypedDict):
+    BucketARN: str
+    FileKey: str
+    ReferenceRoleARN: str
+
+
+class ReferenceDataSourceDescriptionTypeDef(TypedDict):
+    ReferenceId: str
+    TableName: str
+    S3ReferenceDataSourceDescription: S3ReferenceDataSourceDescriptionTypeDef
+    ReferenceSchema: NotRequired[SourceSchemaOutputTypeDef]
 
 
 class ApplicationDetailTypeDef(TypedDict):
@@ -200,6 +398,90 @@ class ApplicationSummaryTypeDef(TypedDict):
     ApplicationStatus: ApplicationStatusType
 
 
+class CloudWatchLoggingOptionUpdateTypeDef(TypedDict):
+    CloudWatchLoggingOptionId: str
+    LogStreamARNUpdate: NotRequired[str]
+    RoleARNUpdate: NotRequired[str]
+
+
+class InputParallelismUpdateTypeDef(TypedDict):
+    CountUpdate: NotRequired[int]
+
+
+class InputLambdaProcessorUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: NotRequired[str]
+    RoleARNUpdate: NotRequired[str]
+
+
+class InputProcessingConfigurationUpdateTypeDef(TypedDict):
+    InputLambdaProcessorUpdate: InputLambdaProcessorUpdateTypeDef
+
+
+class InputSchemaUpdateTypeDef(TypedDict):
+    RecordFormatUpdate: NotRequired[RecordFormatTypeDef]
+    RecordEncodingUpdate: NotRequired[str]
+    RecordColumnUpdates: NotRequired[ReadOnly[Sequence[RecordColumnTypeDef]]]
+
+
+class KinesisFirehoseInputUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: NotRequired[str]
+    RoleARNUpdate: NotRequired[str]
+
+
+class KinesisStreamsInputUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: NotRequired[str]
+    RoleARNUpdate: NotRequired[str]
+
+
+class InputUpdateTypeDef(TypedDict):
+    InputId: str
+    NamePrefixUpdate: NotRequired[str]
+    InputProcessingConfigurationUpdate: NotRequired[
+        InputProcessingConfigurationUpdateTypeDef
+    ]
+    KinesisStreamsInputUpdate: NotRequired[KinesisStreamsInputUpdateTypeDef]
+    KinesisFirehoseInputUpdate: NotRequired[KinesisFirehoseInputUpdateTypeDef]
+    InputSchemaUpdate: NotRequired[ReadOnly[InputSchemaUpdateTypeDef]]
+    InputParallelismUpdate: NotRequired[InputParallelismUpdateTypeDef]
+
+
+class KinesisFirehoseOutputUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: NotRequired[str]
+    RoleARNUpdate: NotRequired[str]
+
+
+class KinesisStreamsOutputUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: NotRequired[str]
+    RoleARNUpdate: NotRequired[str]
+
+
+class LambdaOutputUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: NotRequired[str]
+    RoleARNUpdate: NotRequired[str]
+
+
+class OutputUpdateTypeDef(TypedDict):
+    OutputId: str
+    NameUpdate: NotRequired[str]
+    KinesisStreamsOutputUpdate: NotRequired[KinesisStreamsOutputUpdateTypeDef]
+    KinesisFirehoseOutputUpdate: NotRequired[KinesisFirehoseOutputUpdateTypeDef]
+    LambdaOutputUpdate: NotRequired[LambdaOutputUpdateTypeDef]
+    DestinationSchemaUpdate: NotRequired[DestinationSchemaTypeDef]
+
+
+class S3ReferenceDataSourceUpdateTypeDef(TypedDict):
+    BucketARNUpdate: NotRequired[str]
+    FileKeyUpdate: NotRequired[str]
+    ReferenceRoleARNUpdate: NotRequired[str]
+
+
+class ReferenceDataSourceUpdateTypeDef(TypedDict):
+    ReferenceId: str
+    TableNameUpdate: NotRequired[str]
+    S3ReferenceDataSourceUpdate: NotRequired[S3ReferenceDataSourceUpdateTypeDef]
+    ReferenceSchemaUpdate: NotRequired[ReadOnly[SourceSchemaTypeDef]]
+
+
 class ApplicationUpdateTypeDef(TypedDict):
     InputUpdates: NotRequired[ReadOnly[Sequence[InputUpdateTypeDef]]]
     ApplicationCodeUpdate: NotRequired[str]
@@ -212,26 +494,9 @@ class ApplicationUpdateTypeDef(TypedDict):
     ]
 
 
-class CSVMappingParametersTypeDef(TypedDict):
-    RecordRowDelimiter: str
-    RecordColumnDelimiter: str
-
-
-class CloudWatchLoggingOptionDescriptionTypeDef(TypedDict):
-    CloudWatchLoggingOptionId: NotRequired[str]
-    LogStreamARN: str
-    RoleARN: str
-
-
-class CloudWatchLoggingOptionTypeDef(TypedDict):
-    LogStreamARN: str
-    RoleARN: str
-
-
-class CloudWatchLoggingOptionUpdateTypeDef(TypedDict):
-    CloudWatchLoggingOptionId: str
-    LogStreamARNUpdate: NotRequired[str]
-    RoleARNUpdate: NotRequired[str]
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
 
 
 class CreateApplicationRequestTypeDef(TypedDict):
@@ -309,8 +574,10 @@ class DescribeApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationSchemaTypeDef(TypedDict):
-    RecordFormatType: RecordFormatTypeType
+class S3ConfigurationTypeDef(TypedDict):
+    RoleARN: str
+    BucketARN: str
+    FileKey: str
 
 
 class DiscoverInputSchemaRequestTypeDef(TypedDict):
@@ -336,167 +603,6 @@ class InputConfigurationTypeDef(TypedDict):
     InputStartingPositionConfiguration: InputStartingPositionConfigurationTypeDef
 
 
-class InputDescriptionTypeDef(TypedDict):
-    InputId: NotRequired[str]
-    NamePrefix: NotRequired[str]
-    InAppStreamNames: NotRequired[list[str]]
-    InputProcessingConfigurationDescription: NotRequired[
-        InputProcessingConfigurationDescriptionTypeDef
-    ]
-    KinesisStreamsInputDescription: NotRequired[KinesisStreamsInputDescriptionTypeDef]
-    KinesisFirehoseInputDescription: NotRequired[KinesisFirehoseInputDescriptionTypeDef]
-    InputSchema: NotRequired[SourceSchemaOutputTypeDef]
-    InputParallelism: NotRequired[InputParallelismTypeDef]
-    InputStartingPositionConfiguration: NotRequired[
-        InputStartingPositionConfigurationTypeDef
-    ]
-
-
-class InputLambdaProcessorDescriptionTypeDef(TypedDict):
-    ResourceARN: NotRequired[str]
-    RoleARN: NotRequired[str]
-
-
-class InputLambdaProcessorTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: str
-
-
-class InputLambdaProcessorUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: NotRequired[str]
-    RoleARNUpdate: NotRequired[str]
-
-
-class InputParallelismTypeDef(TypedDict):
-    Count: NotRequired[int]
-
-
-class InputParallelismUpdateTypeDef(TypedDict):
-    CountUpdate: NotRequired[int]
-
-
-class InputProcessingConfigurationDescriptionTypeDef(TypedDict):
-    InputLambdaProcessorDescription: NotRequired[InputLambdaProcessorDescriptionTypeDef]
-
-
-class InputProcessingConfigurationTypeDef(TypedDict):
-    InputLambdaProcessor: InputLambdaProcessorTypeDef
-
-
-class InputProcessingConfigurationUpdateTypeDef(TypedDict):
-    InputLambdaProcessorUpdate: InputLambdaProcessorUpdateTypeDef
-
-
-class InputSchemaUpdateTypeDef(TypedDict):
-    RecordFormatUpdate: NotRequired[RecordFormatTypeDef]
-    RecordEncodingUpdate: NotRequired[str]
-    RecordColumnUpdates: NotRequired[ReadOnly[Sequence[RecordColumnTypeDef]]]
-
-
-class InputStartingPositionConfigurationTypeDef(TypedDict):
-    InputStartingPosition: NotRequired[InputStartingPositionType]
-
-
-class InputTypeDef(TypedDict):
-    NamePrefix: str
-    InputProcessingConfiguration: NotRequired[InputProcessingConfigurationTypeDef]
-    KinesisStreamsInput: NotRequired[KinesisStreamsInputTypeDef]
-    KinesisFirehoseInput: NotRequired[KinesisFirehoseInputTypeDef]
-    InputParallelism: NotRequired[InputParallelismTypeDef]
-    InputSchema: ReadOnly[SourceSchemaTypeDef]
-
-
-class InputUpdateTypeDef(TypedDict):
-    InputId: str
-    NamePrefixUpdate: NotRequired[str]
-    InputProcessingConfigurationUpdate: NotRequired[
-        InputProcessingConfigurationUpdateTypeDef
-    ]
-    KinesisStreamsInputUpdate: NotRequired[KinesisStreamsInputUpdateTypeDef]
-    KinesisFirehoseInputUpdate: NotRequired[KinesisFirehoseInputUpdateTypeDef]
-    InputSchemaUpdate: NotRequired[ReadOnly[InputSchemaUpdateTypeDef]]
-    InputParallelismUpdate: NotRequired[InputParallelismUpdateTypeDef]
-
-
-class JSONMappingParametersTypeDef(TypedDict):
-    RecordRowPath: str
-
-
-class KinesisFirehoseInputDescriptionTypeDef(TypedDict):
-    ResourceARN: NotRequired[str]
-    RoleARN: NotRequired[str]
-
-
-class KinesisFirehoseInputTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: str
-
-
-class KinesisFirehoseInputUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: NotRequired[str]
-    RoleARNUpdate: NotRequired[str]
-
-
-class KinesisFirehoseOutputDescriptionTypeDef(TypedDict):
-    ResourceARN: NotRequired[str]
-    RoleARN: NotRequired[str]
-
-
-class KinesisFirehoseOutputTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: str
-
-
-class KinesisFirehoseOutputUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: NotRequired[str]
-    RoleARNUpdate: NotRequired[str]
-
-
-class KinesisStreamsInputDescriptionTypeDef(TypedDict):
-    ResourceARN: NotRequired[str]
-    RoleARN: NotRequired[str]
-
-
-class KinesisStreamsInputTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: str
-
-
-class KinesisStreamsInputUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: NotRequired[str]
-    RoleARNUpdate: NotRequired[str]
-
-
-class KinesisStreamsOutputDescriptionTypeDef(TypedDict):
-    ResourceARN: NotRequired[str]
-    RoleARN: NotRequired[str]
-
-
-class KinesisStreamsOutputTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: str
-
-
-class KinesisStreamsOutputUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: NotRequired[str]
-    RoleARNUpdate: NotRequired[str]
-
-
-class LambdaOutputDescriptionTypeDef(TypedDict):
-    ResourceARN: NotRequired[str]
-    RoleARN: NotRequired[str]
-
-
-class LambdaOutputTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: str
-
-
-class LambdaOutputUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: NotRequired[str]
-    RoleARNUpdate: NotRequired[str]
-
-
 class ListApplicationsRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
     ExclusiveStartApplicationName: NotRequired[str]
@@ -515,106 +621,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MappingParametersTypeDef(TypedDict):
-    JSONMappingParameters: NotRequired[JSONMappingParametersTypeDef]
-    CSVMappingParameters: NotRequired[CSVMappingParametersTypeDef]
-
-
-class OutputDescriptionTypeDef(TypedDict):
-    OutputId: NotRequired[str]
-    Name: NotRequired[str]
-    KinesisStreamsOutputDescription: NotRequired[KinesisStreamsOutputDescriptionTypeDef]
-    KinesisFirehoseOutputDescription: NotRequired[
-        KinesisFirehoseOutputDescriptionTypeDef
-    ]
-    LambdaOutputDescription: NotRequired[LambdaOutputDescriptionTypeDef]
-    DestinationSchema: NotRequired[DestinationSchemaTypeDef]
-
-
-class OutputTypeDef(TypedDict):
-    Name: str
-    KinesisStreamsOutput: NotRequired[KinesisStreamsOutputTypeDef]
-    KinesisFirehoseOutput: NotRequired[KinesisFirehoseOutputTypeDef]
-    LambdaOutput: NotRequired[LambdaOutputTypeDef]
-    DestinationSchema: DestinationSchemaTypeDef
-
-
-class OutputUpdateTypeDef(TypedDict):
-    OutputId: str
-    NameUpdate: NotRequired[str]
-    KinesisStreamsOutputUpdate: NotRequired[KinesisStreamsOutputUpdateTypeDef]
-    KinesisFirehoseOutputUpdate: NotRequired[KinesisFirehoseOutputUpdateTypeDef]
-    LambdaOutputUpdate: NotRequired[LambdaOutputUpdateTypeDef]
-    DestinationSchemaUpdate: NotRequired[DestinationSchemaTypeDef]
-
-
-class RecordColumnTypeDef(TypedDict):
-    Name: str
-    Mapping: NotRequired[str]
-    SqlType: str
-
-
-class RecordFormatTypeDef(TypedDict):
-    RecordFormatType: RecordFormatTypeType
-    MappingParameters: NotRequired[MappingParametersTypeDef]
-
-
-class ReferenceDataSourceDescriptionTypeDef(TypedDict):
-    ReferenceId: str
-    TableName: str
-    S3ReferenceDataSourceDescription: S3ReferenceDataSourceDescriptionTypeDef
-    ReferenceSchema: NotRequired[SourceSchemaOutputTypeDef]
-
-
-class ReferenceDataSourceTypeDef(TypedDict):
-    TableName: str
-    S3ReferenceDataSource: NotRequired[S3ReferenceDataSourceTypeDef]
-    ReferenceSchema: ReadOnly[SourceSchemaTypeDef]
-
-
-class ReferenceDataSourceUpdateTypeDef(TypedDict):
-    ReferenceId: str
-    TableNameUpdate: NotRequired[str]
-    S3ReferenceDataSourceUpdate: NotRequired[S3ReferenceDataSourceUpdateTypeDef]
-    ReferenceSchemaUpdate: NotRequired[ReadOnly[SourceSchemaTypeDef]]
-
-
-class S3ConfigurationTypeDef(TypedDict):
-    RoleARN: str
-    BucketARN: str
-    FileKey: str
-
-
-class S3ReferenceDataSourceDescriptionTypeDef(TypedDict):
-    BucketARN: str
-    FileKey: str
-    ReferenceRoleARN: str
-
-
-class S3ReferenceDataSourceTypeDef(TypedDict):
-    BucketARN: str
-    FileKey: str
-    ReferenceRoleARN: str
-
-
-class S3ReferenceDataSourceUpdateTypeDef(TypedDict):
-    BucketARNUpdate: NotRequired[str]
-    FileKeyUpdate: NotRequired[str]
-    ReferenceRoleARNUpdate: NotRequired[str]
-
-
-class SourceSchemaOutputTypeDef(TypedDict):
-    RecordFormat: RecordFormatTypeDef
-    RecordEncoding: NotRequired[str]
-    RecordColumns: list[RecordColumnTypeDef]
-
-
-class SourceSchemaTypeDef(TypedDict):
-    RecordFormat: RecordFormatTypeDef
-    RecordEncoding: NotRequired[str]
-    RecordColumns: ReadOnly[Sequence[RecordColumnTypeDef]]
 
 
 class StartApplicationRequestTypeDef(TypedDict):
@@ -641,11 +647,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

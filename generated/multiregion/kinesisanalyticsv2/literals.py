@@ -2,25 +2,26 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Kinesis Analytics: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplicationModeType",
-    "ApplicationRestoreTypeType",
-    "ApplicationStatusType",
-    "ArtifactTypeType",
-    "CodeContentTypeType",
-    "ConfigurationTypeType",
-    "InputStartingPositionType",
-    "KeyTypeType",
-    "LogLevelType",
-    "MetricsLevelType",
-    "OperationStatusType",
-    "RecordFormatTypeType",
-    "RuntimeEnvironmentType",
-    "SnapshotStatusType",
-    "UrlTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationModeType",
+        "ApplicationRestoreTypeType",
+        "ApplicationStatusType",
+        "ArtifactTypeType",
+        "CodeContentTypeType",
+        "ConfigurationTypeType",
+        "InputStartingPositionType",
+        "KeyTypeType",
+        "LogLevelType",
+        "MetricsLevelType",
+        "OperationStatusType",
+        "RecordFormatTypeType",
+        "RuntimeEnvironmentType",
+        "SnapshotStatusType",
+        "UrlTypeType",
+    ]
 
 ApplicationModeType = Literal["STREAMING", "INTERACTIVE"]
 ApplicationRestoreTypeType = Literal[

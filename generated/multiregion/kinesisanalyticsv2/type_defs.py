@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -36,208 +36,213 @@ from .literals import (
     UrlTypeType,
 )
 
-__all__ = [
-    "AddApplicationCloudWatchLoggingOptionRequestTypeDef",
-    "AddApplicationCloudWatchLoggingOptionResponseTypeDef",
-    "AddApplicationInputProcessingConfigurationRequestTypeDef",
-    "AddApplicationInputProcessingConfigurationResponseTypeDef",
-    "AddApplicationInputRequestTypeDef",
-    "AddApplicationInputResponseTypeDef",
-    "AddApplicationOutputRequestTypeDef",
-    "AddApplicationOutputResponseTypeDef",
-    "AddApplicationReferenceDataSourceRequestTypeDef",
-    "AddApplicationReferenceDataSourceResponseTypeDef",
-    "AddApplicationVpcConfigurationRequestTypeDef",
-    "AddApplicationVpcConfigurationResponseTypeDef",
-    "ApplicationCodeConfigurationDescriptionTypeDef",
-    "ApplicationCodeConfigurationTypeDef",
-    "ApplicationCodeConfigurationUpdateTypeDef",
-    "ApplicationConfigurationDescriptionTypeDef",
-    "ApplicationConfigurationTypeDef",
-    "ApplicationConfigurationUpdateTypeDef",
-    "ApplicationDetailTypeDef",
-    "ApplicationEncryptionConfigurationDescriptionTypeDef",
-    "ApplicationEncryptionConfigurationTypeDef",
-    "ApplicationEncryptionConfigurationUpdateTypeDef",
-    "ApplicationMaintenanceConfigurationDescriptionTypeDef",
-    "ApplicationMaintenanceConfigurationUpdateTypeDef",
-    "ApplicationOperationInfoDetailsTypeDef",
-    "ApplicationOperationInfoTypeDef",
-    "ApplicationRestoreConfigurationTypeDef",
-    "ApplicationSnapshotConfigurationDescriptionTypeDef",
-    "ApplicationSnapshotConfigurationTypeDef",
-    "ApplicationSnapshotConfigurationUpdateTypeDef",
-    "ApplicationSummaryTypeDef",
-    "ApplicationSystemRollbackConfigurationDescriptionTypeDef",
-    "ApplicationSystemRollbackConfigurationTypeDef",
-    "ApplicationSystemRollbackConfigurationUpdateTypeDef",
-    "ApplicationVersionChangeDetailsTypeDef",
-    "ApplicationVersionSummaryTypeDef",
-    "CSVMappingParametersTypeDef",
-    "CatalogConfigurationDescriptionTypeDef",
-    "CatalogConfigurationTypeDef",
-    "CatalogConfigurationUpdateTypeDef",
-    "CheckpointConfigurationDescriptionTypeDef",
-    "CheckpointConfigurationTypeDef",
-    "CheckpointConfigurationUpdateTypeDef",
-    "CloudWatchLoggingOptionDescriptionTypeDef",
-    "CloudWatchLoggingOptionTypeDef",
-    "CloudWatchLoggingOptionUpdateTypeDef",
-    "CodeContentDescriptionTypeDef",
-    "CodeContentTypeDef",
-    "CodeContentUpdateTypeDef",
-    "CreateApplicationPresignedUrlRequestTypeDef",
-    "CreateApplicationPresignedUrlResponseTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateApplicationSnapshotRequestTypeDef",
-    "CreateApplicationSnapshotResponseTypeDef",
-    "CustomArtifactConfigurationDescriptionTypeDef",
-    "CustomArtifactConfigurationTypeDef",
-    "DeleteApplicationCloudWatchLoggingOptionRequestTypeDef",
-    "DeleteApplicationCloudWatchLoggingOptionResponseTypeDef",
-    "DeleteApplicationInputProcessingConfigurationRequestTypeDef",
-    "DeleteApplicationInputProcessingConfigurationResponseTypeDef",
-    "DeleteApplicationOutputRequestTypeDef",
-    "DeleteApplicationOutputResponseTypeDef",
-    "DeleteApplicationReferenceDataSourceRequestTypeDef",
-    "DeleteApplicationReferenceDataSourceResponseTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DeleteApplicationSnapshotRequestTypeDef",
-    "DeleteApplicationSnapshotResponseTypeDef",
-    "DeleteApplicationVpcConfigurationRequestTypeDef",
-    "DeleteApplicationVpcConfigurationResponseTypeDef",
-    "DeployAsApplicationConfigurationDescriptionTypeDef",
-    "DeployAsApplicationConfigurationTypeDef",
-    "DeployAsApplicationConfigurationUpdateTypeDef",
-    "DescribeApplicationOperationRequestTypeDef",
-    "DescribeApplicationOperationResponseTypeDef",
-    "DescribeApplicationRequestTypeDef",
-    "DescribeApplicationResponseTypeDef",
-    "DescribeApplicationSnapshotRequestTypeDef",
-    "DescribeApplicationSnapshotResponseTypeDef",
-    "DescribeApplicationVersionRequestTypeDef",
-    "DescribeApplicationVersionResponseTypeDef",
-    "DestinationSchemaTypeDef",
-    "DiscoverInputSchemaRequestTypeDef",
-    "DiscoverInputSchemaResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentPropertiesTypeDef",
-    "EnvironmentPropertyDescriptionsTypeDef",
-    "EnvironmentPropertyUpdatesTypeDef",
-    "ErrorInfoTypeDef",
-    "FlinkApplicationConfigurationDescriptionTypeDef",
-    "FlinkApplicationConfigurationTypeDef",
-    "FlinkApplicationConfigurationUpdateTypeDef",
-    "FlinkRunConfigurationTypeDef",
-    "GlueDataCatalogConfigurationDescriptionTypeDef",
-    "GlueDataCatalogConfigurationTypeDef",
-    "GlueDataCatalogConfigurationUpdateTypeDef",
-    "InputDescriptionTypeDef",
-    "InputLambdaProcessorDescriptionTypeDef",
-    "InputLambdaProcessorTypeDef",
-    "InputLambdaProcessorUpdateTypeDef",
-    "InputParallelismTypeDef",
-    "InputParallelismUpdateTypeDef",
-    "InputProcessingConfigurationDescriptionTypeDef",
-    "InputProcessingConfigurationTypeDef",
-    "InputProcessingConfigurationUpdateTypeDef",
-    "InputSchemaUpdateTypeDef",
-    "InputStartingPositionConfigurationTypeDef",
-    "InputTypeDef",
-    "InputUpdateTypeDef",
-    "JSONMappingParametersTypeDef",
-    "KinesisFirehoseInputDescriptionTypeDef",
-    "KinesisFirehoseInputTypeDef",
-    "KinesisFirehoseInputUpdateTypeDef",
-    "KinesisFirehoseOutputDescriptionTypeDef",
-    "KinesisFirehoseOutputTypeDef",
-    "KinesisFirehoseOutputUpdateTypeDef",
-    "KinesisStreamsInputDescriptionTypeDef",
-    "KinesisStreamsInputTypeDef",
-    "KinesisStreamsInputUpdateTypeDef",
-    "KinesisStreamsOutputDescriptionTypeDef",
-    "KinesisStreamsOutputTypeDef",
-    "KinesisStreamsOutputUpdateTypeDef",
-    "LambdaOutputDescriptionTypeDef",
-    "LambdaOutputTypeDef",
-    "LambdaOutputUpdateTypeDef",
-    "ListApplicationOperationsRequestTypeDef",
-    "ListApplicationOperationsResponseTypeDef",
-    "ListApplicationSnapshotsRequestTypeDef",
-    "ListApplicationSnapshotsResponseTypeDef",
-    "ListApplicationVersionsRequestTypeDef",
-    "ListApplicationVersionsResponseTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MappingParametersTypeDef",
-    "MavenReferenceTypeDef",
-    "MonitoringConfigurationDescriptionTypeDef",
-    "MonitoringConfigurationTypeDef",
-    "MonitoringConfigurationUpdateTypeDef",
-    "OperationFailureDetailsTypeDef",
-    "OutputDescriptionTypeDef",
-    "OutputTypeDef",
-    "OutputUpdateTypeDef",
-    "ParallelismConfigurationDescriptionTypeDef",
-    "ParallelismConfigurationTypeDef",
-    "ParallelismConfigurationUpdateTypeDef",
-    "PropertyGroupOutputTypeDef",
-    "PropertyGroupTypeDef",
-    "RecordColumnTypeDef",
-    "RecordFormatTypeDef",
-    "ReferenceDataSourceDescriptionTypeDef",
-    "ReferenceDataSourceTypeDef",
-    "ReferenceDataSourceUpdateTypeDef",
-    "ResponseMetadataTypeDef",
-    "RollbackApplicationRequestTypeDef",
-    "RollbackApplicationResponseTypeDef",
-    "RunConfigurationDescriptionTypeDef",
-    "RunConfigurationTypeDef",
-    "RunConfigurationUpdateTypeDef",
-    "S3ApplicationCodeLocationDescriptionTypeDef",
-    "S3ConfigurationTypeDef",
-    "S3ContentBaseLocationDescriptionTypeDef",
-    "S3ContentBaseLocationTypeDef",
-    "S3ContentBaseLocationUpdateTypeDef",
-    "S3ContentLocationTypeDef",
-    "S3ContentLocationUpdateTypeDef",
-    "S3ReferenceDataSourceDescriptionTypeDef",
-    "S3ReferenceDataSourceTypeDef",
-    "S3ReferenceDataSourceUpdateTypeDef",
-    "SnapshotDetailsTypeDef",
-    "SourceSchemaOutputTypeDef",
-    "SourceSchemaTypeDef",
-    "SqlApplicationConfigurationDescriptionTypeDef",
-    "SqlApplicationConfigurationTypeDef",
-    "SqlApplicationConfigurationUpdateTypeDef",
-    "SqlRunConfigurationTypeDef",
-    "StartApplicationRequestTypeDef",
-    "StartApplicationResponseTypeDef",
-    "StopApplicationRequestTypeDef",
-    "StopApplicationResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationMaintenanceConfigurationRequestTypeDef",
-    "UpdateApplicationMaintenanceConfigurationResponseTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "VpcConfigurationDescriptionTypeDef",
-    "VpcConfigurationTypeDef",
-    "VpcConfigurationUpdateTypeDef",
-    "ZeppelinApplicationConfigurationDescriptionTypeDef",
-    "ZeppelinApplicationConfigurationTypeDef",
-    "ZeppelinApplicationConfigurationUpdateTypeDef",
-    "ZeppelinMonitoringConfigurationDescriptionTypeDef",
-    "ZeppelinMonitoringConfigurationTypeDef",
-    "ZeppelinMonitoringConfigurationUpdateTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddApplicationCloudWatchLoggingOptionRequestTypeDef",
+        "AddApplicationCloudWatchLoggingOptionResponseTypeDef",
+        "AddApplicationInputProcessingConfigurationRequestTypeDef",
+        "AddApplicationInputProcessingConfigurationResponseTypeDef",
+        "AddApplicationInputRequestTypeDef",
+        "AddApplicationInputResponseTypeDef",
+        "AddApplicationOutputRequestTypeDef",
+        "AddApplicationOutputResponseTypeDef",
+        "AddApplicationReferenceDataSourceRequestTypeDef",
+        "AddApplicationReferenceDataSourceResponseTypeDef",
+        "AddApplicationVpcConfigurationRequestTypeDef",
+        "AddApplicationVpcConfigurationResponseTypeDef",
+        "ApplicationCodeConfigurationDescriptionTypeDef",
+        "ApplicationCodeConfigurationTypeDef",
+        "ApplicationCodeConfigurationUpdateTypeDef",
+        "ApplicationConfigurationDescriptionTypeDef",
+        "ApplicationConfigurationTypeDef",
+        "ApplicationConfigurationUpdateTypeDef",
+        "ApplicationDetailTypeDef",
+        "ApplicationEncryptionConfigurationDescriptionTypeDef",
+        "ApplicationEncryptionConfigurationTypeDef",
+        "ApplicationEncryptionConfigurationUpdateTypeDef",
+        "ApplicationMaintenanceConfigurationDescriptionTypeDef",
+        "ApplicationMaintenanceConfigurationUpdateTypeDef",
+        "ApplicationOperationInfoDetailsTypeDef",
+        "ApplicationOperationInfoTypeDef",
+        "ApplicationRestoreConfigurationTypeDef",
+        "ApplicationSnapshotConfigurationDescriptionTypeDef",
+        "ApplicationSnapshotConfigurationTypeDef",
+        "ApplicationSnapshotConfigurationUpdateTypeDef",
+        "ApplicationSummaryTypeDef",
+        "ApplicationSystemRollbackConfigurationDescriptionTypeDef",
+        "ApplicationSystemRollbackConfigurationTypeDef",
+        "ApplicationSystemRollbackConfigurationUpdateTypeDef",
+        "ApplicationVersionChangeDetailsTypeDef",
+        "ApplicationVersionSummaryTypeDef",
+        "CSVMappingParametersTypeDef",
+        "CatalogConfigurationDescriptionTypeDef",
+        "CatalogConfigurationTypeDef",
+        "CatalogConfigurationUpdateTypeDef",
+        "CheckpointConfigurationDescriptionTypeDef",
+        "CheckpointConfigurationTypeDef",
+        "CheckpointConfigurationUpdateTypeDef",
+        "CloudWatchLoggingOptionDescriptionTypeDef",
+        "CloudWatchLoggingOptionTypeDef",
+        "CloudWatchLoggingOptionUpdateTypeDef",
+        "CodeContentDescriptionTypeDef",
+        "CodeContentTypeDef",
+        "CodeContentUpdateTypeDef",
+        "CreateApplicationPresignedUrlRequestTypeDef",
+        "CreateApplicationPresignedUrlResponseTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateApplicationSnapshotRequestTypeDef",
+        "CreateApplicationSnapshotResponseTypeDef",
+        "CustomArtifactConfigurationDescriptionTypeDef",
+        "CustomArtifactConfigurationTypeDef",
+        "DeleteApplicationCloudWatchLoggingOptionRequestTypeDef",
+        "DeleteApplicationCloudWatchLoggingOptionResponseTypeDef",
+        "DeleteApplicationInputProcessingConfigurationRequestTypeDef",
+        "DeleteApplicationInputProcessingConfigurationResponseTypeDef",
+        "DeleteApplicationOutputRequestTypeDef",
+        "DeleteApplicationOutputResponseTypeDef",
+        "DeleteApplicationReferenceDataSourceRequestTypeDef",
+        "DeleteApplicationReferenceDataSourceResponseTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DeleteApplicationSnapshotRequestTypeDef",
+        "DeleteApplicationSnapshotResponseTypeDef",
+        "DeleteApplicationVpcConfigurationRequestTypeDef",
+        "DeleteApplicationVpcConfigurationResponseTypeDef",
+        "DeployAsApplicationConfigurationDescriptionTypeDef",
+        "DeployAsApplicationConfigurationTypeDef",
+        "DeployAsApplicationConfigurationUpdateTypeDef",
+        "DescribeApplicationOperationRequestTypeDef",
+        "DescribeApplicationOperationResponseTypeDef",
+        "DescribeApplicationRequestTypeDef",
+        "DescribeApplicationResponseTypeDef",
+        "DescribeApplicationSnapshotRequestTypeDef",
+        "DescribeApplicationSnapshotResponseTypeDef",
+        "DescribeApplicationVersionRequestTypeDef",
+        "DescribeApplicationVersionResponseTypeDef",
+        "DestinationSchemaTypeDef",
+        "DiscoverInputSchemaRequestTypeDef",
+        "DiscoverInputSchemaResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentPropertiesTypeDef",
+        "EnvironmentPropertyDescriptionsTypeDef",
+        "EnvironmentPropertyUpdatesTypeDef",
+        "ErrorInfoTypeDef",
+        "FlinkApplicationConfigurationDescriptionTypeDef",
+        "FlinkApplicationConfigurationTypeDef",
+        "FlinkApplicationConfigurationUpdateTypeDef",
+        "FlinkRunConfigurationTypeDef",
+        "GlueDataCatalogConfigurationDescriptionTypeDef",
+        "GlueDataCatalogConfigurationTypeDef",
+        "GlueDataCatalogConfigurationUpdateTypeDef",
+        "InputDescriptionTypeDef",
+        "InputLambdaProcessorDescriptionTypeDef",
+        "InputLambdaProcessorTypeDef",
+        "InputLambdaProcessorUpdateTypeDef",
+        "InputParallelismTypeDef",
+        "InputParallelismUpdateTypeDef",
+        "InputProcessingConfigurationDescriptionTypeDef",
+        "InputProcessingConfigurationTypeDef",
+        "InputProcessingConfigurationUpdateTypeDef",
+        "InputSchemaUpdateTypeDef",
+        "InputStartingPositionConfigurationTypeDef",
+        "InputTypeDef",
+        "InputUpdateTypeDef",
+        "JSONMappingParametersTypeDef",
+        "KinesisFirehoseInputDescriptionTypeDef",
+        "KinesisFirehoseInputTypeDef",
+        "KinesisFirehoseInputUpdateTypeDef",
+        "KinesisFirehoseOutputDescriptionTypeDef",
+        "KinesisFirehoseOutputTypeDef",
+        "KinesisFirehoseOutputUpdateTypeDef",
+        "KinesisStreamsInputDescriptionTypeDef",
+        "KinesisStreamsInputTypeDef",
+        "KinesisStreamsInputUpdateTypeDef",
+        "KinesisStreamsOutputDescriptionTypeDef",
+        "KinesisStreamsOutputTypeDef",
+        "KinesisStreamsOutputUpdateTypeDef",
+        "LambdaOutputDescriptionTypeDef",
+        "LambdaOutputTypeDef",
+        "LambdaOutputUpdateTypeDef",
+        "ListApplicationOperationsRequestTypeDef",
+        "ListApplicationOperationsResponseTypeDef",
+        "ListApplicationSnapshotsRequestTypeDef",
+        "ListApplicationSnapshotsResponseTypeDef",
+        "ListApplicationVersionsRequestTypeDef",
+        "ListApplicationVersionsResponseTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MappingParametersTypeDef",
+        "MavenReferenceTypeDef",
+        "MonitoringConfigurationDescriptionTypeDef",
+        "MonitoringConfigurationTypeDef",
+        "MonitoringConfigurationUpdateTypeDef",
+        "OperationFailureDetailsTypeDef",
+        "OutputDescriptionTypeDef",
+        "OutputTypeDef",
+        "OutputUpdateTypeDef",
+        "ParallelismConfigurationDescriptionTypeDef",
+        "ParallelismConfigurationTypeDef",
+        "ParallelismConfigurationUpdateTypeDef",
+        "PropertyGroupOutputTypeDef",
+        "PropertyGroupTypeDef",
+        "RecordColumnTypeDef",
+        "RecordFormatTypeDef",
+        "ReferenceDataSourceDescriptionTypeDef",
+        "ReferenceDataSourceTypeDef",
+        "ReferenceDataSourceUpdateTypeDef",
+        "ResponseMetadataTypeDef",
+        "RollbackApplicationRequestTypeDef",
+        "RollbackApplicationResponseTypeDef",
+        "RunConfigurationDescriptionTypeDef",
+        "RunConfigurationTypeDef",
+        "RunConfigurationUpdateTypeDef",
+        "S3ApplicationCodeLocationDescriptionTypeDef",
+        "S3ConfigurationTypeDef",
+        "S3ContentBaseLocationDescriptionTypeDef",
+        "S3ContentBaseLocationTypeDef",
+        "S3ContentBaseLocationUpdateTypeDef",
+        "S3ContentLocationTypeDef",
+        "S3ContentLocationUpdateTypeDef",
+        "S3ReferenceDataSourceDescriptionTypeDef",
+        "S3ReferenceDataSourceTypeDef",
+        "S3ReferenceDataSourceUpdateTypeDef",
+        "SnapshotDetailsTypeDef",
+        "SourceSchemaOutputTypeDef",
+        "SourceSchemaTypeDef",
+        "SqlApplicationConfigurationDescriptionTypeDef",
+        "SqlApplicationConfigurationTypeDef",
+        "SqlApplicationConfigurationUpdateTypeDef",
+        "SqlRunConfigurationTypeDef",
+        "StartApplicationRequestTypeDef",
+        "StartApplicationResponseTypeDef",
+        "StopApplicationRequestTypeDef",
+        "StopApplicationResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationMaintenanceConfigurationRequestTypeDef",
+        "UpdateApplicationMaintenanceConfigurationResponseTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "VpcConfigurationDescriptionTypeDef",
+        "VpcConfigurationTypeDef",
+        "VpcConfigurationUpdateTypeDef",
+        "ZeppelinApplicationConfigurationDescriptionTypeDef",
+        "ZeppelinApplicationConfigurationTypeDef",
+        "ZeppelinApplicationConfigurationUpdateTypeDef",
+        "ZeppelinMonitoringConfigurationDescriptionTypeDef",
+        "ZeppelinMonitoringConfigurationTypeDef",
+        "ZeppelinMonitoringConfigurationUpdateTypeDef",
+    ]
+
+
+class CloudWatchLoggingOptionTypeDef(TypedDict):
+    LogStreamARN: str
 
 
 class AddApplicationCloudWatchLoggingOptionRequestTypeDef(TypedDict):
@@ -245,6 +250,12 @@ class AddApplicationCloudWatchLoggingOptionRequestTypeDef(TypedDict):
     CurrentApplicationVersionId: NotRequired[int]
     CloudWatchLoggingOption: CloudWatchLoggingOptionTypeDef
     ConditionalToken: NotRequired[str]
+
+
+class CloudWatchLoggingOptionDescriptionTypeDef(TypedDict):
+    CloudWatchLoggingOptionId: NotRequired[str]
+    LogStreamARN: str
+    RoleARN: NotRequired[str]
 
 
 class AddApplicationCloudWatchLoggingOptionResponseTypeDef(TypedDict):
@@ -257,11 +268,28 @@ class AddApplicationCloudWatchLoggingOptionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InputLambdaProcessorTypeDef(TypedDict):
+    ResourceARN: str
+
+
+class InputProcessingConfigurationTypeDef(TypedDict):
+    InputLambdaProcessor: InputLambdaProcessorTypeDef
+
+
 class AddApplicationInputProcessingConfigurationRequestTypeDef(TypedDict):
     ApplicationName: str
     CurrentApplicationVersionId: int
     InputId: str
     InputProcessingConfiguration: InputProcessingConfigurationTypeDef
+
+
+class InputLambdaProcessorDescriptionTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: NotRequired[str]
+
+
+class InputProcessingConfigurationDescriptionTypeDef(TypedDict):
+    InputLambdaProcessorDescription: NotRequired[InputLambdaProcessorDescriptionTypeDef]
 
 
 class AddApplicationInputProcessingConfigurationResponseTypeDef(TypedDict):
@@ -274,10 +302,98 @@ class AddApplicationInputProcessingConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InputParallelismTypeDef(TypedDict):
+    Count: NotRequired[int]
+
+
+class KinesisFirehoseInputTypeDef(TypedDict):
+    ResourceARN: str
+
+
+class KinesisStreamsInputTypeDef(TypedDict):
+    ResourceARN: str
+
+
+class RecordColumnTypeDef(TypedDict):
+    Name: str
+    Mapping: NotRequired[str]
+    SqlType: str
+
+
+class CSVMappingParametersTypeDef(TypedDict):
+    RecordRowDelimiter: str
+    RecordColumnDelimiter: str
+
+
+class JSONMappingParametersTypeDef(TypedDict):
+    RecordRowPath: str
+
+
+class MappingParametersTypeDef(TypedDict):
+    JSONMappingParameters: NotRequired[JSONMappingParametersTypeDef]
+    CSVMappingParameters: NotRequired[CSVMappingParametersTypeDef]
+
+
+class RecordFormatTypeDef(TypedDict):
+    RecordFormatType: RecordFormatTypeType
+    MappingParameters: NotRequired[MappingParametersTypeDef]
+
+
+class SourceSchemaTypeDef(TypedDict):
+    RecordFormat: RecordFormatTypeDef
+    RecordEncoding: NotRequired[str]
+    RecordColumns: ReadOnly[Sequence[RecordColumnTypeDef]]
+
+
+class InputTypeDef(TypedDict):
+    NamePrefix: str
+    InputProcessingConfiguration: NotRequired[InputProcessingConfigurationTypeDef]
+    KinesisStreamsInput: NotRequired[KinesisStreamsInputTypeDef]
+    KinesisFirehoseInput: NotRequired[KinesisFirehoseInputTypeDef]
+    InputParallelism: NotRequired[InputParallelismTypeDef]
+    InputSchema: ReadOnly[SourceSchemaTypeDef]
+
+
 class AddApplicationInputRequestTypeDef(TypedDict):
     ApplicationName: str
     CurrentApplicationVersionId: int
     Input: ReadOnly[InputTypeDef]
+
+
+class InputStartingPositionConfigurationTypeDef(TypedDict):
+    InputStartingPosition: NotRequired[InputStartingPositionType]
+
+
+class KinesisFirehoseInputDescriptionTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: NotRequired[str]
+
+
+class KinesisStreamsInputDescriptionTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: NotRequired[str]
+
+
+class SourceSchemaOutputTypeDef(TypedDict):
+    RecordFormat: RecordFormatTypeDef
+    RecordEncoding: NotRequired[str]
+    RecordColumns: list[RecordColumnTypeDef]
+
+
+class InputDescriptionTypeDef(TypedDict):
+    InputId: NotRequired[str]
+    NamePrefix: NotRequired[str]
+    InAppStreamNames: NotRequired[list[str]]
+    InputProcessingConfigurationDescription: NotRequired[
+        InputProcessingConfigurationDescriptionTypeDef
+    ]
+    KinesisStreamsInputDescription: NotRequired[KinesisStreamsInputDescriptionTypeDef]
+    KinesisFirehoseInputDescription: NotRequired[KinesisFirehoseInputDescriptionTypeDef]
+    InputSchema: NotRequired[SourceSchemaOutputTypeDef]
+    InputParallelism: NotRequired[InputParallelismTypeDef]
+    InputStartingPositionConfiguration: NotRequired[
+        InputStartingPositionConfigurationTypeDef
+    ]
 
 
 class AddApplicationInputResponseTypeDef(TypedDict):
@@ -287,10 +403,60 @@ class AddApplicationInputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DestinationSchemaTypeDef(TypedDict):
+    RecordFormatType: RecordFormatTypeType
+
+
+class KinesisFirehoseOutputTypeDef(TypedDict):
+    ResourceARN: str
+
+
+class KinesisStreamsOutputTypeDef(TypedDict):
+    ResourceARN: str
+
+
+class LambdaOutputTypeDef(TypedDict):
+    ResourceARN: str
+
+
+class OutputTypeDef(TypedDict):
+    Name: str
+    KinesisStreamsOutput: NotRequired[KinesisStreamsOutputTypeDef]
+    KinesisFirehoseOutput: NotRequired[KinesisFirehoseOutputTypeDef]
+    LambdaOutput: NotRequired[LambdaOutputTypeDef]
+    DestinationSchema: DestinationSchemaTypeDef
+
+
 class AddApplicationOutputRequestTypeDef(TypedDict):
     ApplicationName: str
     CurrentApplicationVersionId: int
     Output: OutputTypeDef
+
+
+class KinesisFirehoseOutputDescriptionTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: NotRequired[str]
+
+
+class KinesisStreamsOutputDescriptionTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: NotRequired[str]
+
+
+class LambdaOutputDescriptionTypeDef(TypedDict):
+    ResourceARN: str
+    RoleARN: NotRequired[str]
+
+
+class OutputDescriptionTypeDef(TypedDict):
+    OutputId: NotRequired[str]
+    Name: NotRequired[str]
+    KinesisStreamsOutputDescription: NotRequired[KinesisStreamsOutputDescriptionTypeDef]
+    KinesisFirehoseOutputDescription: NotRequired[
+        KinesisFirehoseOutputDescriptionTypeDef
+    ]
+    LambdaOutputDescription: NotRequired[LambdaOutputDescriptionTypeDef]
+    DestinationSchema: NotRequired[DestinationSchemaTypeDef]
 
 
 class AddApplicationOutputResponseTypeDef(TypedDict):
@@ -300,10 +466,34 @@ class AddApplicationOutputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3ReferenceDataSourceTypeDef(TypedDict):
+    BucketARN: NotRequired[str]
+    FileKey: NotRequired[str]
+
+
+class ReferenceDataSourceTypeDef(TypedDict):
+    TableName: str
+    S3ReferenceDataSource: NotRequired[S3ReferenceDataSourceTypeDef]
+    ReferenceSchema: ReadOnly[SourceSchemaTypeDef]
+
+
 class AddApplicationReferenceDataSourceRequestTypeDef(TypedDict):
     ApplicationName: str
     CurrentApplicationVersionId: int
     ReferenceDataSource: ReadOnly[ReferenceDataSourceTypeDef]
+
+
+class S3ReferenceDataSourceDescriptionTypeDef(TypedDict):
+    BucketARN: str
+    FileKey: str
+    ReferenceRoleARN: NotRequired[str]
+
+
+class ReferenceDataSourceDescriptionTypeDef(TypedDict):
+    ReferenceId: str
+    TableName: str
+    S3ReferenceDataSourceDescription: S3ReferenceDataSourceDescriptionTypeDef
+    ReferenceSchema: NotRequired[SourceSchemaOutputTypeDef]
 
 
 class AddApplicationReferenceDataSourceResponseTypeDef(TypedDict):
@@ -315,11 +505,23 @@ class AddApplicationReferenceDataSourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VpcConfigurationTypeDef(TypedDict):
+    SubnetIds: ReadOnly[Sequence[str]]
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+
+
 class AddApplicationVpcConfigurationRequestTypeDef(TypedDict):
     ApplicationName: str
     CurrentApplicationVersionId: NotRequired[int]
     VpcConfiguration: ReadOnly[VpcConfigurationTypeDef]
     ConditionalToken: NotRequired[str]
+
+
+class VpcConfigurationDescriptionTypeDef(TypedDict):
+    VpcConfigurationId: str
+    VpcId: str
+    SubnetIds: list[str]
+    SecurityGroupIds: list[str]
 
 
 class AddApplicationVpcConfigurationResponseTypeDef(TypedDict):
@@ -330,9 +532,36 @@ class AddApplicationVpcConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3ApplicationCodeLocationDescriptionTypeDef(TypedDict):
+    BucketARN: str
+    FileKey: str
+    ObjectVersion: NotRequired[str]
+
+
+class CodeContentDescriptionTypeDef(TypedDict):
+    TextContent: NotRequired[str]
+    CodeMD5: NotRequired[str]
+    CodeSize: NotRequired[int]
+    S3ApplicationCodeLocationDescription: NotRequired[
+        S3ApplicationCodeLocationDescriptionTypeDef
+    ]
+
+
 class ApplicationCodeConfigurationDescriptionTypeDef(TypedDict):
     CodeContentType: CodeContentTypeType
     CodeContentDescription: NotRequired[CodeContentDescriptionTypeDef]
+
+
+class S3ContentLocationTypeDef(TypedDict):
+    BucketARN: str
+    FileKey: str
+    ObjectVersion: NotRequired[str]
+
+
+class CodeContentTypeDef(TypedDict):
+    TextContent: NotRequired[str]
+    ZipFileContent: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    S3ContentLocation: NotRequired[S3ContentLocationTypeDef]
 
 
 class ApplicationCodeConfigurationTypeDef(TypedDict):
@@ -340,9 +569,149 @@ class ApplicationCodeConfigurationTypeDef(TypedDict):
     CodeContentType: CodeContentTypeType
 
 
+class S3ContentLocationUpdateTypeDef(TypedDict):
+    BucketARNUpdate: NotRequired[str]
+    FileKeyUpdate: NotRequired[str]
+    ObjectVersionUpdate: NotRequired[str]
+
+
+class CodeContentUpdateTypeDef(TypedDict):
+    TextContentUpdate: NotRequired[str]
+    ZipFileContentUpdate: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    S3ContentLocationUpdate: NotRequired[S3ContentLocationUpdateTypeDef]
+
+
 class ApplicationCodeConfigurationUpdateTypeDef(TypedDict):
     CodeContentTypeUpdate: NotRequired[CodeContentTypeType]
     CodeContentUpdate: NotRequired[ReadOnly[CodeContentUpdateTypeDef]]
+
+
+class ApplicationEncryptionConfigurationDescriptionTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    KeyType: KeyTypeType
+
+
+class ApplicationSnapshotConfigurationDescriptionTypeDef(TypedDict):
+    SnapshotsEnabled: bool
+
+
+class ApplicationSystemRollbackConfigurationDescriptionTypeDef(TypedDict):
+    RollbackEnabled: bool
+
+
+class PropertyGroupOutputTypeDef(TypedDict):
+    PropertyGroupId: str
+    PropertyMap: dict[str, str]
+
+
+class EnvironmentPropertyDescriptionsTypeDef(TypedDict):
+    PropertyGroupDescriptions: NotRequired[list[PropertyGroupOutputTypeDef]]
+
+
+class CheckpointConfigurationDescriptionTypeDef(TypedDict):
+    ConfigurationType: NotRequired[ConfigurationTypeType]
+    CheckpointingEnabled: NotRequired[bool]
+    CheckpointInterval: NotRequired[int]
+    MinPauseBetweenCheckpoints: NotRequired[int]
+
+
+class MonitoringConfigurationDescriptionTypeDef(TypedDict):
+    ConfigurationType: NotRequired[ConfigurationTypeType]
+    MetricsLevel: NotRequired[MetricsLevelType]
+    LogLevel: NotRequired[LogLevelType]
+
+
+class ParallelismConfigurationDescriptionTypeDef(TypedDict):
+    ConfigurationType: NotRequired[ConfigurationTypeType]
+    Parallelism: NotRequired[int]
+    ParallelismPerKPU: NotRequired[int]
+    CurrentParallelism: NotRequired[int]
+    AutoScalingEnabled: NotRequired[bool]
+
+
+class FlinkApplicationConfigurationDescriptionTypeDef(TypedDict):
+    CheckpointConfigurationDescription: NotRequired[
+        CheckpointConfigurationDescriptionTypeDef
+    ]
+    MonitoringConfigurationDescription: NotRequired[
+        MonitoringConfigurationDescriptionTypeDef
+    ]
+    ParallelismConfigurationDescription: NotRequired[
+        ParallelismConfigurationDescriptionTypeDef
+    ]
+    JobPlanDescription: NotRequired[str]
+
+
+class ApplicationRestoreConfigurationTypeDef(TypedDict):
+    ApplicationRestoreType: ApplicationRestoreTypeType
+    SnapshotName: NotRequired[str]
+
+
+class FlinkRunConfigurationTypeDef(TypedDict):
+    AllowNonRestoredState: NotRequired[bool]
+
+
+class RunConfigurationDescriptionTypeDef(TypedDict):
+    ApplicationRestoreConfigurationDescription: NotRequired[
+        ApplicationRestoreConfigurationTypeDef
+    ]
+    FlinkRunConfigurationDescription: NotRequired[FlinkRunConfigurationTypeDef]
+
+
+class SqlApplicationConfigurationDescriptionTypeDef(TypedDict):
+    InputDescriptions: NotRequired[list[InputDescriptionTypeDef]]
+    OutputDescriptions: NotRequired[list[OutputDescriptionTypeDef]]
+    ReferenceDataSourceDescriptions: NotRequired[
+        list[ReferenceDataSourceDescriptionTypeDef]
+    ]
+
+
+class GlueDataCatalogConfigurationDescriptionTypeDef(TypedDict):
+    DatabaseARN: str
+
+
+class CatalogConfigurationDescriptionTypeDef(TypedDict):
+    GlueDataCatalogConfigurationDescription: (
+        GlueDataCatalogConfigurationDescriptionTypeDef
+    )
+
+
+class MavenReferenceTypeDef(TypedDict):
+    GroupId: str
+    ArtifactId: str
+    Version: str
+
+
+class CustomArtifactConfigurationDescriptionTypeDef(TypedDict):
+    ArtifactType: NotRequired[ArtifactTypeType]
+    S3ContentLocationDescription: NotRequired[S3ContentLocationTypeDef]
+    MavenReferenceDescription: NotRequired[MavenReferenceTypeDef]
+
+
+class S3ContentBaseLocationDescriptionTypeDef(TypedDict):
+    BucketARN: str
+    BasePath: NotRequired[str]
+
+
+class DeployAsApplicationConfigurationDescriptionTypeDef(TypedDict):
+    S3ContentLocationDescription: S3ContentBaseLocationDescriptionTypeDef
+
+
+class ZeppelinMonitoringConfigurationDescriptionTypeDef(TypedDict):
+    LogLevel: NotRequired[LogLevelType]
+
+
+class ZeppelinApplicationConfigurationDescriptionTypeDef(TypedDict):
+    MonitoringConfigurationDescription: (
+        ZeppelinMonitoringConfigurationDescriptionTypeDef
+    )
+    CatalogConfigurationDescription: NotRequired[CatalogConfigurationDescriptionTypeDef]
+    DeployAsApplicationConfigurationDescription: NotRequired[
+        DeployAsApplicationConfigurationDescriptionTypeDef
+    ]
+    CustomArtifactsConfigurationDescription: NotRequired[
+        list[CustomArtifactConfigurationDescriptionTypeDef]
+    ]
 
 
 class ApplicationConfigurationDescriptionTypeDef(TypedDict):
@@ -372,6 +741,98 @@ class ApplicationConfigurationDescriptionTypeDef(TypedDict):
     ]
 
 
+class ApplicationEncryptionConfigurationTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    KeyType: KeyTypeType
+
+
+class ApplicationSnapshotConfigurationTypeDef(TypedDict):
+    SnapshotsEnabled: bool
+
+
+class ApplicationSystemRollbackConfigurationTypeDef(TypedDict):
+    RollbackEnabled: bool
+
+
+class PropertyGroupTypeDef(TypedDict):
+    PropertyGroupId: str
+    PropertyMap: ReadOnly[Mapping[str, str]]
+
+
+class EnvironmentPropertiesTypeDef(TypedDict):
+    PropertyGroups: ReadOnly[Sequence[PropertyGroupTypeDef]]
+
+
+class CheckpointConfigurationTypeDef(TypedDict):
+    ConfigurationType: ConfigurationTypeType
+    CheckpointingEnabled: NotRequired[bool]
+    CheckpointInterval: NotRequired[int]
+    MinPauseBetweenCheckpoints: NotRequired[int]
+
+
+class MonitoringConfigurationTypeDef(TypedDict):
+    ConfigurationType: ConfigurationTypeType
+    MetricsLevel: NotRequired[MetricsLevelType]
+    LogLevel: NotRequired[LogLevelType]
+
+
+class ParallelismConfigurationTypeDef(TypedDict):
+    ConfigurationType: ConfigurationTypeType
+    Parallelism: NotRequired[int]
+    ParallelismPerKPU: NotRequired[int]
+    AutoScalingEnabled: NotRequired[bool]
+
+
+class FlinkApplicationConfigurationTypeDef(TypedDict):
+    CheckpointConfiguration: NotRequired[CheckpointConfigurationTypeDef]
+    MonitoringConfiguration: NotRequired[MonitoringConfigurationTypeDef]
+    ParallelismConfiguration: NotRequired[ParallelismConfigurationTypeDef]
+
+
+class SqlApplicationConfigurationTypeDef(TypedDict):
+    Inputs: NotRequired[ReadOnly[Sequence[InputTypeDef]]]
+    Outputs: NotRequired[ReadOnly[Sequence[OutputTypeDef]]]
+    ReferenceDataSources: NotRequired[ReadOnly[Sequence[ReferenceDataSourceTypeDef]]]
+
+
+class GlueDataCatalogConfigurationTypeDef(TypedDict):
+    DatabaseARN: str
+
+
+class CatalogConfigurationTypeDef(TypedDict):
+    GlueDataCatalogConfiguration: GlueDataCatalogConfigurationTypeDef
+
+
+class CustomArtifactConfigurationTypeDef(TypedDict):
+    ArtifactType: ArtifactTypeType
+    S3ContentLocation: NotRequired[S3ContentLocationTypeDef]
+    MavenReference: NotRequired[MavenReferenceTypeDef]
+
+
+class S3ContentBaseLocationTypeDef(TypedDict):
+    BucketARN: str
+    BasePath: NotRequired[str]
+
+
+class DeployAsApplicationConfigurationTypeDef(TypedDict):
+    S3ContentLocation: S3ContentBaseLocationTypeDef
+
+
+class ZeppelinMonitoringConfigurationTypeDef(TypedDict):
+    LogLevel: LogLevelType
+
+
+class ZeppelinApplicationConfigurationTypeDef(TypedDict):
+    MonitoringConfiguration: NotRequired[ZeppelinMonitoringConfigurationTypeDef]
+    CatalogConfiguration: NotRequired[CatalogConfigurationTypeDef]
+    DeployAsApplicationConfiguration: NotRequired[
+        DeployAsApplicationConfigurationTypeDef
+    ]
+    CustomArtifactsConfiguration: NotRequired[
+        ReadOnly[Sequence[CustomArtifactConfigurationTypeDef]]
+    ]
+
+
 class ApplicationConfigurationTypeDef(TypedDict):
     SqlApplicationConfiguration: NotRequired[
         ReadOnly[SqlApplicationConfigurationTypeDef]
@@ -393,6 +854,168 @@ class ApplicationConfigurationTypeDef(TypedDict):
     ]
     ApplicationEncryptionConfiguration: NotRequired[
         ApplicationEncryptionConfigurationTypeDef
+    ]
+
+
+class ApplicationEncryptionConfigurationUpdateTypeDef(TypedDict):
+    KeyIdUpdate: NotRequired[str]
+    KeyTypeUpdate: KeyTypeType
+
+
+class ApplicationSnapshotConfigurationUpdateTypeDef(TypedDict):
+    SnapshotsEnabledUpdate: bool
+
+
+class ApplicationSystemRollbackConfigurationUpdateTypeDef(TypedDict):
+    RollbackEnabledUpdate: bool
+
+
+class EnvironmentPropertyUpdatesTypeDef(TypedDict):
+    PropertyGroups: ReadOnly[Sequence[PropertyGroupTypeDef]]
+
+
+class CheckpointConfigurationUpdateTypeDef(TypedDict):
+    ConfigurationTypeUpdate: NotRequired[ConfigurationTypeType]
+    CheckpointingEnabledUpdate: NotRequired[bool]
+    CheckpointIntervalUpdate: NotRequired[int]
+    MinPauseBetweenCheckpointsUpdate: NotRequired[int]
+
+
+class MonitoringConfigurationUpdateTypeDef(TypedDict):
+    ConfigurationTypeUpdate: NotRequired[ConfigurationTypeType]
+    MetricsLevelUpdate: NotRequired[MetricsLevelType]
+    LogLevelUpdate: NotRequired[LogLevelType]
+
+
+class ParallelismConfigurationUpdateTypeDef(TypedDict):
+    ConfigurationTypeUpdate: NotRequired[ConfigurationTypeType]
+    ParallelismUpdate: NotRequired[int]
+    ParallelismPerKPUUpdate: NotRequired[int]
+    AutoScalingEnabledUpdate: NotRequired[bool]
+
+
+class FlinkApplicationConfigurationUpdateTypeDef(TypedDict):
+    CheckpointConfigurationUpdate: NotRequired[CheckpointConfigurationUpdateTypeDef]
+    MonitoringConfigurationUpdate: NotRequired[MonitoringConfigurationUpdateTypeDef]
+    ParallelismConfigurationUpdate: NotRequired[ParallelismConfigurationUpdateTypeDef]
+
+
+class InputParallelismUpdateTypeDef(TypedDict):
+    CountUpdate: int
+
+
+class InputLambdaProcessorUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: str
+
+
+class InputProcessingConfigurationUpdateTypeDef(TypedDict):
+    InputLambdaProcessorUpdate: InputLambdaProcessorUpdateTypeDef
+
+
+class InputSchemaUpdateTypeDef(TypedDict):
+    RecordFormatUpdate: NotRequired[RecordFormatTypeDef]
+    RecordEncodingUpdate: NotRequired[str]
+    RecordColumnUpdates: NotRequired[ReadOnly[Sequence[RecordColumnTypeDef]]]
+
+
+class KinesisFirehoseInputUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: str
+
+
+class KinesisStreamsInputUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: str
+
+
+class InputUpdateTypeDef(TypedDict):
+    InputId: str
+    NamePrefixUpdate: NotRequired[str]
+    InputProcessingConfigurationUpdate: NotRequired[
+        InputProcessingConfigurationUpdateTypeDef
+    ]
+    KinesisStreamsInputUpdate: NotRequired[KinesisStreamsInputUpdateTypeDef]
+    KinesisFirehoseInputUpdate: NotRequired[KinesisFirehoseInputUpdateTypeDef]
+    InputSchemaUpdate: NotRequired[ReadOnly[InputSchemaUpdateTypeDef]]
+    InputParallelismUpdate: NotRequired[InputParallelismUpdateTypeDef]
+
+
+class KinesisFirehoseOutputUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: str
+
+
+class KinesisStreamsOutputUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: str
+
+
+class LambdaOutputUpdateTypeDef(TypedDict):
+    ResourceARNUpdate: str
+
+
+class OutputUpdateTypeDef(TypedDict):
+    OutputId: str
+    NameUpdate: NotRequired[str]
+    KinesisStreamsOutputUpdate: NotRequired[KinesisStreamsOutputUpdateTypeDef]
+    KinesisFirehoseOutputUpdate: NotRequired[KinesisFirehoseOutputUpdateTypeDef]
+    LambdaOutputUpdate: NotRequired[LambdaOutputUpdateTypeDef]
+    DestinationSchemaUpdate: NotRequired[DestinationSchemaTypeDef]
+
+
+class S3ReferenceDataSourceUpdateTypeDef(TypedDict):
+    BucketARNUpdate: NotRequired[str]
+    FileKeyUpdate: NotRequired[str]
+
+
+class ReferenceDataSourceUpdateTypeDef(TypedDict):
+    ReferenceId: str
+    TableNameUpdate: NotRequired[str]
+    S3ReferenceDataSourceUpdate: NotRequired[S3ReferenceDataSourceUpdateTypeDef]
+    ReferenceSchemaUpdate: NotRequired[ReadOnly[SourceSchemaTypeDef]]
+
+
+class SqlApplicationConfigurationUpdateTypeDef(TypedDict):
+    InputUpdates: NotRequired[ReadOnly[Sequence[InputUpdateTypeDef]]]
+    OutputUpdates: NotRequired[ReadOnly[Sequence[OutputUpdateTypeDef]]]
+    ReferenceDataSourceUpdates: NotRequired[
+        ReadOnly[Sequence[ReferenceDataSourceUpdateTypeDef]]
+    ]
+
+
+class VpcConfigurationUpdateTypeDef(TypedDict):
+    VpcConfigurationId: str
+    SubnetIdUpdates: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIdUpdates: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GlueDataCatalogConfigurationUpdateTypeDef(TypedDict):
+    DatabaseARNUpdate: str
+
+
+class CatalogConfigurationUpdateTypeDef(TypedDict):
+    GlueDataCatalogConfigurationUpdate: GlueDataCatalogConfigurationUpdateTypeDef
+
+
+class S3ContentBaseLocationUpdateTypeDef(TypedDict):
+    BucketARNUpdate: NotRequired[str]
+    BasePathUpdate: NotRequired[str]
+
+
+class DeployAsApplicationConfigurationUpdateTypeDef(TypedDict):
+    S3ContentLocationUpdate: NotRequired[S3ContentBaseLocationUpdateTypeDef]
+
+
+class ZeppelinMonitoringConfigurationUpdateTypeDef(TypedDict):
+    LogLevelUpdate: LogLevelType
+
+
+class ZeppelinApplicationConfigurationUpdateTypeDef(TypedDict):
+    MonitoringConfigurationUpdate: NotRequired[
+        ZeppelinMonitoringConfigurationUpdateTypeDef
+    ]
+    CatalogConfigurationUpdate: NotRequired[CatalogConfigurationUpdateTypeDef]
+    DeployAsApplicationConfigurationUpdate: NotRequired[
+        DeployAsApplicationConfigurationUpdateTypeDef
+    ]
+    CustomArtifactsConfigurationUpdate: NotRequired[
+        ReadOnly[Sequence[CustomArtifactConfigurationTypeDef]]
     ]
 
 
@@ -424,6 +1047,11 @@ class ApplicationConfigurationUpdateTypeDef(TypedDict):
     ]
 
 
+class ApplicationMaintenanceConfigurationDescriptionTypeDef(TypedDict):
+    ApplicationMaintenanceWindowStartTime: str
+    ApplicationMaintenanceWindowEndTime: str
+
+
 class ApplicationDetailTypeDef(TypedDict):
     ApplicationARN: str
     ApplicationDescription: NotRequired[str]
@@ -451,28 +1079,22 @@ class ApplicationDetailTypeDef(TypedDict):
     ApplicationMode: NotRequired[ApplicationModeType]
 
 
-class ApplicationEncryptionConfigurationDescriptionTypeDef(TypedDict):
-    KeyId: NotRequired[str]
-    KeyType: KeyTypeType
-
-
-class ApplicationEncryptionConfigurationTypeDef(TypedDict):
-    KeyId: NotRequired[str]
-    KeyType: KeyTypeType
-
-
-class ApplicationEncryptionConfigurationUpdateTypeDef(TypedDict):
-    KeyIdUpdate: NotRequired[str]
-    KeyTypeUpdate: KeyTypeType
-
-
-class ApplicationMaintenanceConfigurationDescriptionTypeDef(TypedDict):
-    ApplicationMaintenanceWindowStartTime: str
-    ApplicationMaintenanceWindowEndTime: str
-
-
 class ApplicationMaintenanceConfigurationUpdateTypeDef(TypedDict):
     ApplicationMaintenanceWindowStartTimeUpdate: str
+
+
+class ApplicationVersionChangeDetailsTypeDef(TypedDict):
+    ApplicationVersionUpdatedFrom: int
+    ApplicationVersionUpdatedTo: int
+
+
+class ErrorInfoTypeDef(TypedDict):
+    ErrorString: NotRequired[str]
+
+
+class OperationFailureDetailsTypeDef(TypedDict):
+    RollbackOperationId: NotRequired[str]
+    ErrorInfo: NotRequired[ErrorInfoTypeDef]
 
 
 class ApplicationOperationInfoDetailsTypeDef(TypedDict):
@@ -492,23 +1114,6 @@ class ApplicationOperationInfoTypeDef(TypedDict):
     OperationStatus: NotRequired[OperationStatusType]
 
 
-class ApplicationRestoreConfigurationTypeDef(TypedDict):
-    ApplicationRestoreType: ApplicationRestoreTypeType
-    SnapshotName: NotRequired[str]
-
-
-class ApplicationSnapshotConfigurationDescriptionTypeDef(TypedDict):
-    SnapshotsEnabled: bool
-
-
-class ApplicationSnapshotConfigurationTypeDef(TypedDict):
-    SnapshotsEnabled: bool
-
-
-class ApplicationSnapshotConfigurationUpdateTypeDef(TypedDict):
-    SnapshotsEnabledUpdate: bool
-
-
 class ApplicationSummaryTypeDef(TypedDict):
     ApplicationName: str
     ApplicationARN: str
@@ -518,102 +1123,14 @@ class ApplicationSummaryTypeDef(TypedDict):
     ApplicationMode: NotRequired[ApplicationModeType]
 
 
-class ApplicationSystemRollbackConfigurationDescriptionTypeDef(TypedDict):
-    RollbackEnabled: bool
-
-
-class ApplicationSystemRollbackConfigurationTypeDef(TypedDict):
-    RollbackEnabled: bool
-
-
-class ApplicationSystemRollbackConfigurationUpdateTypeDef(TypedDict):
-    RollbackEnabledUpdate: bool
-
-
-class ApplicationVersionChangeDetailsTypeDef(TypedDict):
-    ApplicationVersionUpdatedFrom: int
-    ApplicationVersionUpdatedTo: int
-
-
 class ApplicationVersionSummaryTypeDef(TypedDict):
     ApplicationVersionId: int
     ApplicationStatus: ApplicationStatusType
 
 
-class CSVMappingParametersTypeDef(TypedDict):
-    RecordRowDelimiter: str
-    RecordColumnDelimiter: str
-
-
-class CatalogConfigurationDescriptionTypeDef(TypedDict):
-    GlueDataCatalogConfigurationDescription: (
-        GlueDataCatalogConfigurationDescriptionTypeDef
-    )
-
-
-class CatalogConfigurationTypeDef(TypedDict):
-    GlueDataCatalogConfiguration: GlueDataCatalogConfigurationTypeDef
-
-
-class CatalogConfigurationUpdateTypeDef(TypedDict):
-    GlueDataCatalogConfigurationUpdate: GlueDataCatalogConfigurationUpdateTypeDef
-
-
-class CheckpointConfigurationDescriptionTypeDef(TypedDict):
-    ConfigurationType: NotRequired[ConfigurationTypeType]
-    CheckpointingEnabled: NotRequired[bool]
-    CheckpointInterval: NotRequired[int]
-    MinPauseBetweenCheckpoints: NotRequired[int]
-
-
-class CheckpointConfigurationTypeDef(TypedDict):
-    ConfigurationType: ConfigurationTypeType
-    CheckpointingEnabled: NotRequired[bool]
-    CheckpointInterval: NotRequired[int]
-    MinPauseBetweenCheckpoints: NotRequired[int]
-
-
-class CheckpointConfigurationUpdateTypeDef(TypedDict):
-    ConfigurationTypeUpdate: NotRequired[ConfigurationTypeType]
-    CheckpointingEnabledUpdate: NotRequired[bool]
-    CheckpointIntervalUpdate: NotRequired[int]
-    MinPauseBetweenCheckpointsUpdate: NotRequired[int]
-
-
-class CloudWatchLoggingOptionDescriptionTypeDef(TypedDict):
-    CloudWatchLoggingOptionId: NotRequired[str]
-    LogStreamARN: str
-    RoleARN: NotRequired[str]
-
-
-class CloudWatchLoggingOptionTypeDef(TypedDict):
-    LogStreamARN: str
-
-
 class CloudWatchLoggingOptionUpdateTypeDef(TypedDict):
     CloudWatchLoggingOptionId: str
     LogStreamARNUpdate: NotRequired[str]
-
-
-class CodeContentDescriptionTypeDef(TypedDict):
-    TextContent: NotRequired[str]
-    CodeMD5: NotRequired[str]
-    CodeSize: NotRequired[int]
-    S3ApplicationCodeLocationDescription: NotRequired[
-        S3ApplicationCodeLocationDescriptionTypeDef
-    ]
-
-
-class CodeContentTypeDef(TypedDict):
-    TextContent: NotRequired[str]
-    ZipFileContent: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    S3ContentLocation: NotRequired[S3ContentLocationTypeDef]
-
-
-class CodeContentUpdateTypeDef(TypedDict):
-    TextContentUpdate: NotRequired[str]
-    ZipFileContentUpdate: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    S3ContentLocationUpdate: NotRequired[S3ContentLocationUpdateTypeDef]
 
 
 class CreateApplicationPresignedUrlRequestTypeDef(TypedDict):
@@ -625,6 +1142,11 @@ class CreateApplicationPresignedUrlRequestTypeDef(TypedDict):
 class CreateApplicationPresignedUrlResponseTypeDef(TypedDict):
     AuthorizedUrl: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
 
 
 class CreateApplicationRequestTypeDef(TypedDict):
@@ -652,18 +1174,6 @@ class CreateApplicationSnapshotRequestTypeDef(TypedDict):
 
 class CreateApplicationSnapshotResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomArtifactConfigurationDescriptionTypeDef(TypedDict):
-    ArtifactType: NotRequired[ArtifactTypeType]
-    S3ContentLocationDescription: NotRequired[S3ContentLocationTypeDef]
-    MavenReferenceDescription: NotRequired[MavenReferenceTypeDef]
-
-
-class CustomArtifactConfigurationTypeDef(TypedDict):
-    ArtifactType: ArtifactTypeType
-    S3ContentLocation: NotRequired[S3ContentLocationTypeDef]
-    MavenReference: NotRequired[MavenReferenceTypeDef]
 
 
 class DeleteApplicationCloudWatchLoggingOptionRequestTypeDef(TypedDict):
@@ -752,18 +1262,6 @@ class DeleteApplicationVpcConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeployAsApplicationConfigurationDescriptionTypeDef(TypedDict):
-    S3ContentLocationDescription: S3ContentBaseLocationDescriptionTypeDef
-
-
-class DeployAsApplicationConfigurationTypeDef(TypedDict):
-    S3ContentLocation: S3ContentBaseLocationTypeDef
-
-
-class DeployAsApplicationConfigurationUpdateTypeDef(TypedDict):
-    S3ContentLocationUpdate: NotRequired[S3ContentBaseLocationUpdateTypeDef]
-
-
 class DescribeApplicationOperationRequestTypeDef(TypedDict):
     ApplicationName: str
     OperationId: str
@@ -789,6 +1287,17 @@ class DescribeApplicationSnapshotRequestTypeDef(TypedDict):
     SnapshotName: str
 
 
+class SnapshotDetailsTypeDef(TypedDict):
+    SnapshotName: str
+    SnapshotStatus: SnapshotStatusType
+    ApplicationVersionId: int
+    SnapshotCreationTimestamp: NotRequired[datetime]
+    RuntimeEnvironment: NotRequired[RuntimeEnvironmentType]
+    ApplicationEncryptionConfigurationDescription: NotRequired[
+        ApplicationEncryptionConfigurationDescriptionTypeDef
+    ]
+
+
 class DescribeApplicationSnapshotResponseTypeDef(TypedDict):
     SnapshotDetails: SnapshotDetailsTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -804,8 +1313,9 @@ class DescribeApplicationVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationSchemaTypeDef(TypedDict):
-    RecordFormatType: RecordFormatTypeType
+class S3ConfigurationTypeDef(TypedDict):
+    BucketARN: str
+    FileKey: str
 
 
 class DiscoverInputSchemaRequestTypeDef(TypedDict):
@@ -824,212 +1334,6 @@ class DiscoverInputSchemaResponseTypeDef(TypedDict):
     ProcessedInputRecords: NotRequired[list[str]]
     RawInputRecords: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EnvironmentPropertiesTypeDef(TypedDict):
-    PropertyGroups: ReadOnly[Sequence[PropertyGroupTypeDef]]
-
-
-class EnvironmentPropertyDescriptionsTypeDef(TypedDict):
-    PropertyGroupDescriptions: NotRequired[list[PropertyGroupOutputTypeDef]]
-
-
-class EnvironmentPropertyUpdatesTypeDef(TypedDict):
-    PropertyGroups: ReadOnly[Sequence[PropertyGroupTypeDef]]
-
-
-class ErrorInfoTypeDef(TypedDict):
-    ErrorString: NotRequired[str]
-
-
-class FlinkApplicationConfigurationDescriptionTypeDef(TypedDict):
-    CheckpointConfigurationDescription: NotRequired[
-        CheckpointConfigurationDescriptionTypeDef
-    ]
-    MonitoringConfigurationDescription: NotRequired[
-        MonitoringConfigurationDescriptionTypeDef
-    ]
-    ParallelismConfigurationDescription: NotRequired[
-        ParallelismConfigurationDescriptionTypeDef
-    ]
-    JobPlanDescription: NotRequired[str]
-
-
-class FlinkApplicationConfigurationTypeDef(TypedDict):
-    CheckpointConfiguration: NotRequired[CheckpointConfigurationTypeDef]
-    MonitoringConfiguration: NotRequired[MonitoringConfigurationTypeDef]
-    ParallelismConfiguration: NotRequired[ParallelismConfigurationTypeDef]
-
-
-class FlinkApplicationConfigurationUpdateTypeDef(TypedDict):
-    CheckpointConfigurationUpdate: NotRequired[CheckpointConfigurationUpdateTypeDef]
-    MonitoringConfigurationUpdate: NotRequired[MonitoringConfigurationUpdateTypeDef]
-    ParallelismConfigurationUpdate: NotRequired[ParallelismConfigurationUpdateTypeDef]
-
-
-class FlinkRunConfigurationTypeDef(TypedDict):
-    AllowNonRestoredState: NotRequired[bool]
-
-
-class GlueDataCatalogConfigurationDescriptionTypeDef(TypedDict):
-    DatabaseARN: str
-
-
-class GlueDataCatalogConfigurationTypeDef(TypedDict):
-    DatabaseARN: str
-
-
-class GlueDataCatalogConfigurationUpdateTypeDef(TypedDict):
-    DatabaseARNUpdate: str
-
-
-class InputDescriptionTypeDef(TypedDict):
-    InputId: NotRequired[str]
-    NamePrefix: NotRequired[str]
-    InAppStreamNames: NotRequired[list[str]]
-    InputProcessingConfigurationDescription: NotRequired[
-        InputProcessingConfigurationDescriptionTypeDef
-    ]
-    KinesisStreamsInputDescription: NotRequired[KinesisStreamsInputDescriptionTypeDef]
-    KinesisFirehoseInputDescription: NotRequired[KinesisFirehoseInputDescriptionTypeDef]
-    InputSchema: NotRequired[SourceSchemaOutputTypeDef]
-    InputParallelism: NotRequired[InputParallelismTypeDef]
-    InputStartingPositionConfiguration: NotRequired[
-        InputStartingPositionConfigurationTypeDef
-    ]
-
-
-class InputLambdaProcessorDescriptionTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: NotRequired[str]
-
-
-class InputLambdaProcessorTypeDef(TypedDict):
-    ResourceARN: str
-
-
-class InputLambdaProcessorUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: str
-
-
-class InputParallelismTypeDef(TypedDict):
-    Count: NotRequired[int]
-
-
-class InputParallelismUpdateTypeDef(TypedDict):
-    CountUpdate: int
-
-
-class InputProcessingConfigurationDescriptionTypeDef(TypedDict):
-    InputLambdaProcessorDescription: NotRequired[InputLambdaProcessorDescriptionTypeDef]
-
-
-class InputProcessingConfigurationTypeDef(TypedDict):
-    InputLambdaProcessor: InputLambdaProcessorTypeDef
-
-
-class InputProcessingConfigurationUpdateTypeDef(TypedDict):
-    InputLambdaProcessorUpdate: InputLambdaProcessorUpdateTypeDef
-
-
-class InputSchemaUpdateTypeDef(TypedDict):
-    RecordFormatUpdate: NotRequired[RecordFormatTypeDef]
-    RecordEncodingUpdate: NotRequired[str]
-    RecordColumnUpdates: NotRequired[ReadOnly[Sequence[RecordColumnTypeDef]]]
-
-
-class InputStartingPositionConfigurationTypeDef(TypedDict):
-    InputStartingPosition: NotRequired[InputStartingPositionType]
-
-
-class InputTypeDef(TypedDict):
-    NamePrefix: str
-    InputProcessingConfiguration: NotRequired[InputProcessingConfigurationTypeDef]
-    KinesisStreamsInput: NotRequired[KinesisStreamsInputTypeDef]
-    KinesisFirehoseInput: NotRequired[KinesisFirehoseInputTypeDef]
-    InputParallelism: NotRequired[InputParallelismTypeDef]
-    InputSchema: ReadOnly[SourceSchemaTypeDef]
-
-
-class InputUpdateTypeDef(TypedDict):
-    InputId: str
-    NamePrefixUpdate: NotRequired[str]
-    InputProcessingConfigurationUpdate: NotRequired[
-        InputProcessingConfigurationUpdateTypeDef
-    ]
-    KinesisStreamsInputUpdate: NotRequired[KinesisStreamsInputUpdateTypeDef]
-    KinesisFirehoseInputUpdate: NotRequired[KinesisFirehoseInputUpdateTypeDef]
-    InputSchemaUpdate: NotRequired[ReadOnly[InputSchemaUpdateTypeDef]]
-    InputParallelismUpdate: NotRequired[InputParallelismUpdateTypeDef]
-
-
-class JSONMappingParametersTypeDef(TypedDict):
-    RecordRowPath: str
-
-
-class KinesisFirehoseInputDescriptionTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: NotRequired[str]
-
-
-class KinesisFirehoseInputTypeDef(TypedDict):
-    ResourceARN: str
-
-
-class KinesisFirehoseInputUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: str
-
-
-class KinesisFirehoseOutputDescriptionTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: NotRequired[str]
-
-
-class KinesisFirehoseOutputTypeDef(TypedDict):
-    ResourceARN: str
-
-
-class KinesisFirehoseOutputUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: str
-
-
-class KinesisStreamsInputDescriptionTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: NotRequired[str]
-
-
-class KinesisStreamsInputTypeDef(TypedDict):
-    ResourceARN: str
-
-
-class KinesisStreamsInputUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: str
-
-
-class KinesisStreamsOutputDescriptionTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: NotRequired[str]
-
-
-class KinesisStreamsOutputTypeDef(TypedDict):
-    ResourceARN: str
-
-
-class KinesisStreamsOutputUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: str
-
-
-class LambdaOutputDescriptionTypeDef(TypedDict):
-    ResourceARN: str
-    RoleARN: NotRequired[str]
-
-
-class LambdaOutputTypeDef(TypedDict):
-    ResourceARN: str
-
-
-class LambdaOutputUpdateTypeDef(TypedDict):
-    ResourceARNUpdate: str
 
 
 class ListApplicationOperationsRequestTypeDef(TypedDict):
@@ -1090,131 +1394,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MappingParametersTypeDef(TypedDict):
-    JSONMappingParameters: NotRequired[JSONMappingParametersTypeDef]
-    CSVMappingParameters: NotRequired[CSVMappingParametersTypeDef]
-
-
-class MavenReferenceTypeDef(TypedDict):
-    GroupId: str
-    ArtifactId: str
-    Version: str
-
-
-class MonitoringConfigurationDescriptionTypeDef(TypedDict):
-    ConfigurationType: NotRequired[ConfigurationTypeType]
-    MetricsLevel: NotRequired[MetricsLevelType]
-    LogLevel: NotRequired[LogLevelType]
-
-
-class MonitoringConfigurationTypeDef(TypedDict):
-    ConfigurationType: ConfigurationTypeType
-    MetricsLevel: NotRequired[MetricsLevelType]
-    LogLevel: NotRequired[LogLevelType]
-
-
-class MonitoringConfigurationUpdateTypeDef(TypedDict):
-    ConfigurationTypeUpdate: NotRequired[ConfigurationTypeType]
-    MetricsLevelUpdate: NotRequired[MetricsLevelType]
-    LogLevelUpdate: NotRequired[LogLevelType]
-
-
-class OperationFailureDetailsTypeDef(TypedDict):
-    RollbackOperationId: NotRequired[str]
-    ErrorInfo: NotRequired[ErrorInfoTypeDef]
-
-
-class OutputDescriptionTypeDef(TypedDict):
-    OutputId: NotRequired[str]
-    Name: NotRequired[str]
-    KinesisStreamsOutputDescription: NotRequired[KinesisStreamsOutputDescriptionTypeDef]
-    KinesisFirehoseOutputDescription: NotRequired[
-        KinesisFirehoseOutputDescriptionTypeDef
-    ]
-    LambdaOutputDescription: NotRequired[LambdaOutputDescriptionTypeDef]
-    DestinationSchema: NotRequired[DestinationSchemaTypeDef]
-
-
-class OutputTypeDef(TypedDict):
-    Name: str
-    KinesisStreamsOutput: NotRequired[KinesisStreamsOutputTypeDef]
-    KinesisFirehoseOutput: NotRequired[KinesisFirehoseOutputTypeDef]
-    LambdaOutput: NotRequired[LambdaOutputTypeDef]
-    DestinationSchema: DestinationSchemaTypeDef
-
-
-class OutputUpdateTypeDef(TypedDict):
-    OutputId: str
-    NameUpdate: NotRequired[str]
-    KinesisStreamsOutputUpdate: NotRequired[KinesisStreamsOutputUpdateTypeDef]
-    KinesisFirehoseOutputUpdate: NotRequired[KinesisFirehoseOutputUpdateTypeDef]
-    LambdaOutputUpdate: NotRequired[LambdaOutputUpdateTypeDef]
-    DestinationSchemaUpdate: NotRequired[DestinationSchemaTypeDef]
-
-
-class ParallelismConfigurationDescriptionTypeDef(TypedDict):
-    ConfigurationType: NotRequired[ConfigurationTypeType]
-    Parallelism: NotRequired[int]
-    ParallelismPerKPU: NotRequired[int]
-    CurrentParallelism: NotRequired[int]
-    AutoScalingEnabled: NotRequired[bool]
-
-
-class ParallelismConfigurationTypeDef(TypedDict):
-    ConfigurationType: ConfigurationTypeType
-    Parallelism: NotRequired[int]
-    ParallelismPerKPU: NotRequired[int]
-    AutoScalingEnabled: NotRequired[bool]
-
-
-class ParallelismConfigurationUpdateTypeDef(TypedDict):
-    ConfigurationTypeUpdate: NotRequired[ConfigurationTypeType]
-    ParallelismUpdate: NotRequired[int]
-    ParallelismPerKPUUpdate: NotRequired[int]
-    AutoScalingEnabledUpdate: NotRequired[bool]
-
-
-class PropertyGroupOutputTypeDef(TypedDict):
-    PropertyGroupId: str
-    PropertyMap: dict[str, str]
-
-
-class PropertyGroupTypeDef(TypedDict):
-    PropertyGroupId: str
-    PropertyMap: ReadOnly[Mapping[str, str]]
-
-
-class RecordColumnTypeDef(TypedDict):
-    Name: str
-    Mapping: NotRequired[str]
-    SqlType: str
-
-
-class RecordFormatTypeDef(TypedDict):
-    RecordFormatType: RecordFormatTypeType
-    MappingParameters: NotRequired[MappingParametersTypeDef]
-
-
-class ReferenceDataSourceDescriptionTypeDef(TypedDict):
-    ReferenceId: str
-    TableName: str
-    S3ReferenceDataSourceDescription: S3ReferenceDataSourceDescriptionTypeDef
-    ReferenceSchema: NotRequired[SourceSchemaOutputTypeDef]
-
-
-class ReferenceDataSourceTypeDef(TypedDict):
-    TableName: str
-    S3ReferenceDataSource: NotRequired[S3ReferenceDataSourceTypeDef]
-    ReferenceSchema: ReadOnly[SourceSchemaTypeDef]
-
-
-class ReferenceDataSourceUpdateTypeDef(TypedDict):
-    ReferenceId: str
-    TableNameUpdate: NotRequired[str]
-    S3ReferenceDataSourceUpdate: NotRequired[S3ReferenceDataSourceUpdateTypeDef]
-    ReferenceSchemaUpdate: NotRequired[ReadOnly[SourceSchemaTypeDef]]
-
-
 class RollbackApplicationRequestTypeDef(TypedDict):
     ApplicationName: str
     CurrentApplicationVersionId: int
@@ -1226,11 +1405,9 @@ class RollbackApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RunConfigurationDescriptionTypeDef(TypedDict):
-    ApplicationRestoreConfigurationDescription: NotRequired[
-        ApplicationRestoreConfigurationTypeDef
-    ]
-    FlinkRunConfigurationDescription: NotRequired[FlinkRunConfigurationTypeDef]
+class SqlRunConfigurationTypeDef(TypedDict):
+    InputId: str
+    InputStartingPositionConfiguration: InputStartingPositionConfigurationTypeDef
 
 
 class RunConfigurationTypeDef(TypedDict):
@@ -1242,110 +1419,6 @@ class RunConfigurationTypeDef(TypedDict):
 class RunConfigurationUpdateTypeDef(TypedDict):
     FlinkRunConfiguration: NotRequired[FlinkRunConfigurationTypeDef]
     ApplicationRestoreConfiguration: NotRequired[ApplicationRestoreConfigurationTypeDef]
-
-
-class S3ApplicationCodeLocationDescriptionTypeDef(TypedDict):
-    BucketARN: str
-    FileKey: str
-    ObjectVersion: NotRequired[str]
-
-
-class S3ConfigurationTypeDef(TypedDict):
-    BucketARN: str
-    FileKey: str
-
-
-class S3ContentBaseLocationDescriptionTypeDef(TypedDict):
-    BucketARN: str
-    BasePath: NotRequired[str]
-
-
-class S3ContentBaseLocationTypeDef(TypedDict):
-    BucketARN: str
-    BasePath: NotRequired[str]
-
-
-class S3ContentBaseLocationUpdateTypeDef(TypedDict):
-    BucketARNUpdate: NotRequired[str]
-    BasePathUpdate: NotRequired[str]
-
-
-class S3ContentLocationTypeDef(TypedDict):
-    BucketARN: str
-    FileKey: str
-    ObjectVersion: NotRequired[str]
-
-
-class S3ContentLocationUpdateTypeDef(TypedDict):
-    BucketARNUpdate: NotRequired[str]
-    FileKeyUpdate: NotRequired[str]
-    ObjectVersionUpdate: NotRequired[str]
-
-
-class S3ReferenceDataSourceDescriptionTypeDef(TypedDict):
-    BucketARN: str
-    FileKey: str
-    ReferenceRoleARN: NotRequired[str]
-
-
-class S3ReferenceDataSourceTypeDef(TypedDict):
-    BucketARN: NotRequired[str]
-    FileKey: NotRequired[str]
-
-
-class S3ReferenceDataSourceUpdateTypeDef(TypedDict):
-    BucketARNUpdate: NotRequired[str]
-    FileKeyUpdate: NotRequired[str]
-
-
-class SnapshotDetailsTypeDef(TypedDict):
-    SnapshotName: str
-    SnapshotStatus: SnapshotStatusType
-    ApplicationVersionId: int
-    SnapshotCreationTimestamp: NotRequired[datetime]
-    RuntimeEnvironment: NotRequired[RuntimeEnvironmentType]
-    ApplicationEncryptionConfigurationDescription: NotRequired[
-        ApplicationEncryptionConfigurationDescriptionTypeDef
-    ]
-
-
-class SourceSchemaOutputTypeDef(TypedDict):
-    RecordFormat: RecordFormatTypeDef
-    RecordEncoding: NotRequired[str]
-    RecordColumns: list[RecordColumnTypeDef]
-
-
-class SourceSchemaTypeDef(TypedDict):
-    RecordFormat: RecordFormatTypeDef
-    RecordEncoding: NotRequired[str]
-    RecordColumns: ReadOnly[Sequence[RecordColumnTypeDef]]
-
-
-class SqlApplicationConfigurationDescriptionTypeDef(TypedDict):
-    InputDescriptions: NotRequired[list[InputDescriptionTypeDef]]
-    OutputDescriptions: NotRequired[list[OutputDescriptionTypeDef]]
-    ReferenceDataSourceDescriptions: NotRequired[
-        list[ReferenceDataSourceDescriptionTypeDef]
-    ]
-
-
-class SqlApplicationConfigurationTypeDef(TypedDict):
-    Inputs: NotRequired[ReadOnly[Sequence[InputTypeDef]]]
-    Outputs: NotRequired[ReadOnly[Sequence[OutputTypeDef]]]
-    ReferenceDataSources: NotRequired[ReadOnly[Sequence[ReferenceDataSourceTypeDef]]]
-
-
-class SqlApplicationConfigurationUpdateTypeDef(TypedDict):
-    InputUpdates: NotRequired[ReadOnly[Sequence[InputUpdateTypeDef]]]
-    OutputUpdates: NotRequired[ReadOnly[Sequence[OutputUpdateTypeDef]]]
-    ReferenceDataSourceUpdates: NotRequired[
-        ReadOnly[Sequence[ReferenceDataSourceUpdateTypeDef]]
-    ]
-
-
-class SqlRunConfigurationTypeDef(TypedDict):
-    InputId: str
-    InputStartingPositionConfiguration: InputStartingPositionConfigurationTypeDef
 
 
 class StartApplicationRequestTypeDef(TypedDict):
@@ -1375,11 +1448,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1425,70 +1493,3 @@ class UpdateApplicationResponseTypeDef(TypedDict):
     ApplicationDetail: ApplicationDetailTypeDef
     OperationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcConfigurationDescriptionTypeDef(TypedDict):
-    VpcConfigurationId: str
-    VpcId: str
-    SubnetIds: list[str]
-    SecurityGroupIds: list[str]
-
-
-class VpcConfigurationTypeDef(TypedDict):
-    SubnetIds: ReadOnly[Sequence[str]]
-    SecurityGroupIds: ReadOnly[Sequence[str]]
-
-
-class VpcConfigurationUpdateTypeDef(TypedDict):
-    VpcConfigurationId: str
-    SubnetIdUpdates: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIdUpdates: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ZeppelinApplicationConfigurationDescriptionTypeDef(TypedDict):
-    MonitoringConfigurationDescription: (
-        ZeppelinMonitoringConfigurationDescriptionTypeDef
-    )
-    CatalogConfigurationDescription: NotRequired[CatalogConfigurationDescriptionTypeDef]
-    DeployAsApplicationConfigurationDescription: NotRequired[
-        DeployAsApplicationConfigurationDescriptionTypeDef
-    ]
-    CustomArtifactsConfigurationDescription: NotRequired[
-        list[CustomArtifactConfigurationDescriptionTypeDef]
-    ]
-
-
-class ZeppelinApplicationConfigurationTypeDef(TypedDict):
-    MonitoringConfiguration: NotRequired[ZeppelinMonitoringConfigurationTypeDef]
-    CatalogConfiguration: NotRequired[CatalogConfigurationTypeDef]
-    DeployAsApplicationConfiguration: NotRequired[
-        DeployAsApplicationConfigurationTypeDef
-    ]
-    CustomArtifactsConfiguration: NotRequired[
-        ReadOnly[Sequence[CustomArtifactConfigurationTypeDef]]
-    ]
-
-
-class ZeppelinApplicationConfigurationUpdateTypeDef(TypedDict):
-    MonitoringConfigurationUpdate: NotRequired[
-        ZeppelinMonitoringConfigurationUpdateTypeDef
-    ]
-    CatalogConfigurationUpdate: NotRequired[CatalogConfigurationUpdateTypeDef]
-    DeployAsApplicationConfigurationUpdate: NotRequired[
-        DeployAsApplicationConfigurationUpdateTypeDef
-    ]
-    CustomArtifactsConfigurationUpdate: NotRequired[
-        ReadOnly[Sequence[CustomArtifactConfigurationTypeDef]]
-    ]
-
-
-class ZeppelinMonitoringConfigurationDescriptionTypeDef(TypedDict):
-    LogLevel: NotRequired[LogLevelType]
-
-
-class ZeppelinMonitoringConfigurationTypeDef(TypedDict):
-    LogLevel: LogLevelType
-
-
-class ZeppelinMonitoringConfigurationUpdateTypeDef(TypedDict):
-    LogLevelUpdate: LogLevelType

@@ -2,28 +2,29 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Kinesis Video Streams: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "APINameType",
-    "ChannelProtocolType",
-    "ChannelRoleType",
-    "ChannelTypeType",
-    "ComparisonOperatorType",
-    "ConfigurationStatusType",
-    "DefaultStorageTierType",
-    "FormatConfigKeyType",
-    "FormatType",
-    "ImageSelectorTypeType",
-    "MediaStorageConfigurationStatusType",
-    "MediaUriTypeType",
-    "RecorderStatusType",
-    "StatusType",
-    "StrategyOnFullSizeType",
-    "SyncStatusType",
-    "UpdateDataRetentionOperationType",
-    "UploaderStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "APINameType",
+        "ChannelProtocolType",
+        "ChannelRoleType",
+        "ChannelTypeType",
+        "ComparisonOperatorType",
+        "ConfigurationStatusType",
+        "DefaultStorageTierType",
+        "FormatConfigKeyType",
+        "FormatType",
+        "ImageSelectorTypeType",
+        "MediaStorageConfigurationStatusType",
+        "MediaUriTypeType",
+        "RecorderStatusType",
+        "StatusType",
+        "StrategyOnFullSizeType",
+        "SyncStatusType",
+        "UpdateDataRetentionOperationType",
+        "UploaderStatusType",
+    ]
 
 APINameType = Literal[
     "PUT_MEDIA",

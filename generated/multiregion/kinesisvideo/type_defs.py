@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,101 +39,106 @@ from .literals import (
     UploaderStatusType,
 )
 
-__all__ = [
-    "ChannelInfoTypeDef",
-    "ChannelNameConditionTypeDef",
-    "CreateSignalingChannelInputTypeDef",
-    "CreateSignalingChannelOutputTypeDef",
-    "CreateStreamInputTypeDef",
-    "CreateStreamOutputTypeDef",
-    "DeleteEdgeConfigurationInputTypeDef",
-    "DeleteEdgeConfigurationOutputTypeDef",
-    "DeleteSignalingChannelInputTypeDef",
-    "DeleteSignalingChannelOutputTypeDef",
-    "DeleteStreamInputTypeDef",
-    "DeleteStreamOutputTypeDef",
-    "DeletionConfigTypeDef",
-    "DescribeEdgeConfigurationInputTypeDef",
-    "DescribeEdgeConfigurationOutputTypeDef",
-    "DescribeImageGenerationConfigurationInputTypeDef",
-    "DescribeImageGenerationConfigurationOutputTypeDef",
-    "DescribeMappedResourceConfigurationInputTypeDef",
-    "DescribeMappedResourceConfigurationOutputTypeDef",
-    "DescribeMediaStorageConfigurationInputTypeDef",
-    "DescribeMediaStorageConfigurationOutputTypeDef",
-    "DescribeNotificationConfigurationInputTypeDef",
-    "DescribeNotificationConfigurationOutputTypeDef",
-    "DescribeSignalingChannelInputTypeDef",
-    "DescribeSignalingChannelOutputTypeDef",
-    "DescribeStreamInputTypeDef",
-    "DescribeStreamOutputTypeDef",
-    "DescribeStreamStorageConfigurationInputTypeDef",
-    "DescribeStreamStorageConfigurationOutputTypeDef",
-    "EdgeAgentStatusTypeDef",
-    "EdgeConfigTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetDataEndpointInputTypeDef",
-    "GetDataEndpointOutputTypeDef",
-    "GetSignalingChannelEndpointInputTypeDef",
-    "GetSignalingChannelEndpointOutputTypeDef",
-    "ImageGenerationConfigurationOutputTypeDef",
-    "ImageGenerationConfigurationTypeDef",
-    "ImageGenerationDestinationConfigTypeDef",
-    "LastRecorderStatusTypeDef",
-    "LastUploaderStatusTypeDef",
-    "ListEdgeAgentConfigurationsEdgeConfigTypeDef",
-    "ListEdgeAgentConfigurationsInputTypeDef",
-    "ListEdgeAgentConfigurationsOutputTypeDef",
-    "ListSignalingChannelsInputTypeDef",
-    "ListSignalingChannelsOutputTypeDef",
-    "ListStreamsInputTypeDef",
-    "ListStreamsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListTagsForStreamInputTypeDef",
-    "ListTagsForStreamOutputTypeDef",
-    "LocalSizeConfigTypeDef",
-    "MappedResourceConfigurationListItemTypeDef",
-    "MediaSourceConfigTypeDef",
-    "MediaStorageConfigurationTypeDef",
-    "NotificationConfigurationTypeDef",
-    "NotificationDestinationConfigTypeDef",
-    "RecorderConfigTypeDef",
-    "ResourceEndpointListItemTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScheduleConfigTypeDef",
-    "SingleMasterChannelEndpointConfigurationTypeDef",
-    "SingleMasterConfigurationTypeDef",
-    "StartEdgeConfigurationUpdateInputTypeDef",
-    "StartEdgeConfigurationUpdateOutputTypeDef",
-    "StreamInfoTypeDef",
-    "StreamNameConditionTypeDef",
-    "StreamStorageConfigurationTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagStreamInputTypeDef",
-    "TagStreamOutputTypeDef",
-    "TagTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UntagStreamInputTypeDef",
-    "UntagStreamOutputTypeDef",
-    "UpdateDataRetentionInputTypeDef",
-    "UpdateDataRetentionOutputTypeDef",
-    "UpdateImageGenerationConfigurationInputTypeDef",
-    "UpdateImageGenerationConfigurationOutputTypeDef",
-    "UpdateMediaStorageConfigurationInputTypeDef",
-    "UpdateMediaStorageConfigurationOutputTypeDef",
-    "UpdateNotificationConfigurationInputTypeDef",
-    "UpdateNotificationConfigurationOutputTypeDef",
-    "UpdateSignalingChannelInputTypeDef",
-    "UpdateSignalingChannelOutputTypeDef",
-    "UpdateStreamInputTypeDef",
-    "UpdateStreamOutputTypeDef",
-    "UpdateStreamStorageConfigurationInputTypeDef",
-    "UpdateStreamStorageConfigurationOutputTypeDef",
-    "UploaderConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChannelInfoTypeDef",
+        "ChannelNameConditionTypeDef",
+        "CreateSignalingChannelInputTypeDef",
+        "CreateSignalingChannelOutputTypeDef",
+        "CreateStreamInputTypeDef",
+        "CreateStreamOutputTypeDef",
+        "DeleteEdgeConfigurationInputTypeDef",
+        "DeleteEdgeConfigurationOutputTypeDef",
+        "DeleteSignalingChannelInputTypeDef",
+        "DeleteSignalingChannelOutputTypeDef",
+        "DeleteStreamInputTypeDef",
+        "DeleteStreamOutputTypeDef",
+        "DeletionConfigTypeDef",
+        "DescribeEdgeConfigurationInputTypeDef",
+        "DescribeEdgeConfigurationOutputTypeDef",
+        "DescribeImageGenerationConfigurationInputTypeDef",
+        "DescribeImageGenerationConfigurationOutputTypeDef",
+        "DescribeMappedResourceConfigurationInputTypeDef",
+        "DescribeMappedResourceConfigurationOutputTypeDef",
+        "DescribeMediaStorageConfigurationInputTypeDef",
+        "DescribeMediaStorageConfigurationOutputTypeDef",
+        "DescribeNotificationConfigurationInputTypeDef",
+        "DescribeNotificationConfigurationOutputTypeDef",
+        "DescribeSignalingChannelInputTypeDef",
+        "DescribeSignalingChannelOutputTypeDef",
+        "DescribeStreamInputTypeDef",
+        "DescribeStreamOutputTypeDef",
+        "DescribeStreamStorageConfigurationInputTypeDef",
+        "DescribeStreamStorageConfigurationOutputTypeDef",
+        "EdgeAgentStatusTypeDef",
+        "EdgeConfigTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetDataEndpointInputTypeDef",
+        "GetDataEndpointOutputTypeDef",
+        "GetSignalingChannelEndpointInputTypeDef",
+        "GetSignalingChannelEndpointOutputTypeDef",
+        "ImageGenerationConfigurationOutputTypeDef",
+        "ImageGenerationConfigurationTypeDef",
+        "ImageGenerationDestinationConfigTypeDef",
+        "LastRecorderStatusTypeDef",
+        "LastUploaderStatusTypeDef",
+        "ListEdgeAgentConfigurationsEdgeConfigTypeDef",
+        "ListEdgeAgentConfigurationsInputTypeDef",
+        "ListEdgeAgentConfigurationsOutputTypeDef",
+        "ListSignalingChannelsInputTypeDef",
+        "ListSignalingChannelsOutputTypeDef",
+        "ListStreamsInputTypeDef",
+        "ListStreamsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListTagsForStreamInputTypeDef",
+        "ListTagsForStreamOutputTypeDef",
+        "LocalSizeConfigTypeDef",
+        "MappedResourceConfigurationListItemTypeDef",
+        "MediaSourceConfigTypeDef",
+        "MediaStorageConfigurationTypeDef",
+        "NotificationConfigurationTypeDef",
+        "NotificationDestinationConfigTypeDef",
+        "RecorderConfigTypeDef",
+        "ResourceEndpointListItemTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScheduleConfigTypeDef",
+        "SingleMasterChannelEndpointConfigurationTypeDef",
+        "SingleMasterConfigurationTypeDef",
+        "StartEdgeConfigurationUpdateInputTypeDef",
+        "StartEdgeConfigurationUpdateOutputTypeDef",
+        "StreamInfoTypeDef",
+        "StreamNameConditionTypeDef",
+        "StreamStorageConfigurationTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagStreamInputTypeDef",
+        "TagStreamOutputTypeDef",
+        "TagTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UntagStreamInputTypeDef",
+        "UntagStreamOutputTypeDef",
+        "UpdateDataRetentionInputTypeDef",
+        "UpdateDataRetentionOutputTypeDef",
+        "UpdateImageGenerationConfigurationInputTypeDef",
+        "UpdateImageGenerationConfigurationOutputTypeDef",
+        "UpdateMediaStorageConfigurationInputTypeDef",
+        "UpdateMediaStorageConfigurationOutputTypeDef",
+        "UpdateNotificationConfigurationInputTypeDef",
+        "UpdateNotificationConfigurationOutputTypeDef",
+        "UpdateSignalingChannelInputTypeDef",
+        "UpdateSignalingChannelOutputTypeDef",
+        "UpdateStreamInputTypeDef",
+        "UpdateStreamOutputTypeDef",
+        "UpdateStreamStorageConfigurationInputTypeDef",
+        "UpdateStreamStorageConfigurationOutputTypeDef",
+        "UploaderConfigTypeDef",
+    ]
+
+
+class SingleMasterConfigurationTypeDef(TypedDict):
+    MessageTtlSeconds: NotRequired[int]
 
 
 class ChannelInfoTypeDef(TypedDict):
@@ -151,6 +156,11 @@ class ChannelNameConditionTypeDef(TypedDict):
     ComparisonValue: NotRequired[str]
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateSignalingChannelInputTypeDef(TypedDict):
     ChannelName: str
     ChannelType: NotRequired[ChannelTypeType]
@@ -161,6 +171,10 @@ class CreateSignalingChannelInputTypeDef(TypedDict):
 class CreateSignalingChannelOutputTypeDef(TypedDict):
     ChannelARN: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StreamStorageConfigurationTypeDef(TypedDict):
+    DefaultStorageTier: DefaultStorageTierType
 
 
 class CreateStreamInputTypeDef(TypedDict):
@@ -205,6 +219,11 @@ class DeleteStreamOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LocalSizeConfigTypeDef(TypedDict):
+    MaxLocalMediaSizeInMB: NotRequired[int]
+    StrategyOnFullSize: NotRequired[StrategyOnFullSizeType]
+
+
 class DeletionConfigTypeDef(TypedDict):
     EdgeRetentionInHours: NotRequired[int]
     LocalSizeConfig: NotRequired[LocalSizeConfigTypeDef]
@@ -214,6 +233,51 @@ class DeletionConfigTypeDef(TypedDict):
 class DescribeEdgeConfigurationInputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     StreamARN: NotRequired[str]
+
+
+class LastRecorderStatusTypeDef(TypedDict):
+    JobStatusDetails: NotRequired[str]
+    LastCollectedTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    RecorderStatus: NotRequired[RecorderStatusType]
+
+
+class LastUploaderStatusTypeDef(TypedDict):
+    JobStatusDetails: NotRequired[str]
+    LastCollectedTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    UploaderStatus: NotRequired[UploaderStatusType]
+
+
+class EdgeAgentStatusTypeDef(TypedDict):
+    LastRecorderStatus: NotRequired[LastRecorderStatusTypeDef]
+    LastUploaderStatus: NotRequired[LastUploaderStatusTypeDef]
+
+
+class MediaSourceConfigTypeDef(TypedDict):
+    MediaUriSecretArn: str
+    MediaUriType: MediaUriTypeType
+
+
+class ScheduleConfigTypeDef(TypedDict):
+    ScheduleExpression: str
+    DurationInSeconds: int
+
+
+class RecorderConfigTypeDef(TypedDict):
+    MediaSourceConfig: MediaSourceConfigTypeDef
+    ScheduleConfig: NotRequired[ScheduleConfigTypeDef]
+
+
+class UploaderConfigTypeDef(TypedDict):
+    ScheduleConfig: ScheduleConfigTypeDef
+
+
+class EdgeConfigTypeDef(TypedDict):
+    HubDeviceArn: str
+    RecorderConfig: RecorderConfigTypeDef
+    UploaderConfig: NotRequired[UploaderConfigTypeDef]
+    DeletionConfig: NotRequired[DeletionConfigTypeDef]
 
 
 class DescribeEdgeConfigurationOutputTypeDef(TypedDict):
@@ -233,6 +297,22 @@ class DescribeImageGenerationConfigurationInputTypeDef(TypedDict):
     StreamARN: NotRequired[str]
 
 
+class ImageGenerationDestinationConfigTypeDef(TypedDict):
+    Uri: str
+    DestinationRegion: str
+
+
+class ImageGenerationConfigurationOutputTypeDef(TypedDict):
+    Status: ConfigurationStatusType
+    ImageSelectorType: ImageSelectorTypeType
+    DestinationConfig: ImageGenerationDestinationConfigTypeDef
+    SamplingInterval: int
+    Format: FormatType
+    FormatConfig: NotRequired[dict[FormatConfigKeyType, str]]
+    WidthPixels: NotRequired[int]
+    HeightPixels: NotRequired[int]
+
+
 class DescribeImageGenerationConfigurationOutputTypeDef(TypedDict):
     ImageGenerationConfiguration: NotRequired[ImageGenerationConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -243,6 +323,11 @@ class DescribeMappedResourceConfigurationInputTypeDef(TypedDict):
     StreamARN: NotRequired[str]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class MappedResourceConfigurationListItemTypeDef(TypedDict):
+    Type: NotRequired[str]
+    ARN: NotRequired[str]
 
 
 class DescribeMappedResourceConfigurationOutputTypeDef(TypedDict):
@@ -258,6 +343,11 @@ class DescribeMediaStorageConfigurationInputTypeDef(TypedDict):
     ChannelARN: NotRequired[str]
 
 
+class MediaStorageConfigurationTypeDef(TypedDict):
+    StreamARN: NotRequired[str]
+    Status: MediaStorageConfigurationStatusType
+
+
 class DescribeMediaStorageConfigurationOutputTypeDef(TypedDict):
     MediaStorageConfiguration: NotRequired[MediaStorageConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -266,6 +356,15 @@ class DescribeMediaStorageConfigurationOutputTypeDef(TypedDict):
 class DescribeNotificationConfigurationInputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     StreamARN: NotRequired[str]
+
+
+class NotificationDestinationConfigTypeDef(TypedDict):
+    Uri: str
+
+
+class NotificationConfigurationTypeDef(TypedDict):
+    Status: ConfigurationStatusType
+    DestinationConfig: NotificationDestinationConfigTypeDef
 
 
 class DescribeNotificationConfigurationOutputTypeDef(TypedDict):
@@ -288,6 +387,18 @@ class DescribeStreamInputTypeDef(TypedDict):
     StreamARN: NotRequired[str]
 
 
+class StreamInfoTypeDef(TypedDict):
+    DeviceName: NotRequired[str]
+    StreamName: NotRequired[str]
+    StreamARN: NotRequired[str]
+    MediaType: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    Version: NotRequired[str]
+    Status: NotRequired[StatusType]
+    CreationTime: NotRequired[datetime]
+    DataRetentionInHours: NotRequired[int]
+
+
 class DescribeStreamOutputTypeDef(TypedDict):
     StreamInfo: NotRequired[StreamInfoTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -305,18 +416,6 @@ class DescribeStreamStorageConfigurationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EdgeAgentStatusTypeDef(TypedDict):
-    LastRecorderStatus: NotRequired[LastRecorderStatusTypeDef]
-    LastUploaderStatus: NotRequired[LastUploaderStatusTypeDef]
-
-
-class EdgeConfigTypeDef(TypedDict):
-    HubDeviceArn: str
-    RecorderConfig: RecorderConfigTypeDef
-    UploaderConfig: NotRequired[UploaderConfigTypeDef]
-    DeletionConfig: NotRequired[DeletionConfigTypeDef]
-
-
 class GetDataEndpointInputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     StreamARN: NotRequired[str]
@@ -328,6 +427,11 @@ class GetDataEndpointOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SingleMasterChannelEndpointConfigurationTypeDef(TypedDict):
+    Protocols: NotRequired[ReadOnly[Sequence[ChannelProtocolType]]]
+    Role: NotRequired[ChannelRoleType]
+
+
 class GetSignalingChannelEndpointInputTypeDef(TypedDict):
     ChannelARN: str
     SingleMasterChannelEndpointConfiguration: NotRequired[
@@ -335,20 +439,14 @@ class GetSignalingChannelEndpointInputTypeDef(TypedDict):
     ]
 
 
+class ResourceEndpointListItemTypeDef(TypedDict):
+    Protocol: NotRequired[ChannelProtocolType]
+    ResourceEndpoint: NotRequired[str]
+
+
 class GetSignalingChannelEndpointOutputTypeDef(TypedDict):
     ResourceEndpointList: NotRequired[list[ResourceEndpointListItemTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ImageGenerationConfigurationOutputTypeDef(TypedDict):
-    Status: ConfigurationStatusType
-    ImageSelectorType: ImageSelectorTypeType
-    DestinationConfig: ImageGenerationDestinationConfigTypeDef
-    SamplingInterval: int
-    Format: FormatType
-    FormatConfig: NotRequired[dict[FormatConfigKeyType, str]]
-    WidthPixels: NotRequired[int]
-    HeightPixels: NotRequired[int]
 
 
 class ImageGenerationConfigurationTypeDef(TypedDict):
@@ -360,25 +458,6 @@ class ImageGenerationConfigurationTypeDef(TypedDict):
     FormatConfig: NotRequired[ReadOnly[Mapping[FormatConfigKeyType, str]]]
     WidthPixels: NotRequired[int]
     HeightPixels: NotRequired[int]
-
-
-class ImageGenerationDestinationConfigTypeDef(TypedDict):
-    Uri: str
-    DestinationRegion: str
-
-
-class LastRecorderStatusTypeDef(TypedDict):
-    JobStatusDetails: NotRequired[str]
-    LastCollectedTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-    RecorderStatus: NotRequired[RecorderStatusType]
-
-
-class LastUploaderStatusTypeDef(TypedDict):
-    JobStatusDetails: NotRequired[str]
-    LastCollectedTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-    UploaderStatus: NotRequired[UploaderStatusType]
 
 
 class ListEdgeAgentConfigurationsEdgeConfigTypeDef(TypedDict):
@@ -413,6 +492,11 @@ class ListSignalingChannelsOutputTypeDef(TypedDict):
     ChannelInfoList: NotRequired[list[ChannelInfoTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StreamNameConditionTypeDef(TypedDict):
+    ComparisonOperator: NotRequired[ComparisonOperatorType]
+    ComparisonValue: NotRequired[str]
 
 
 class ListStreamsInputTypeDef(TypedDict):
@@ -450,59 +534,6 @@ class ListTagsForStreamOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocalSizeConfigTypeDef(TypedDict):
-    MaxLocalMediaSizeInMB: NotRequired[int]
-    StrategyOnFullSize: NotRequired[StrategyOnFullSizeType]
-
-
-class MappedResourceConfigurationListItemTypeDef(TypedDict):
-    Type: NotRequired[str]
-    ARN: NotRequired[str]
-
-
-class MediaSourceConfigTypeDef(TypedDict):
-    MediaUriSecretArn: str
-    MediaUriType: MediaUriTypeType
-
-
-class MediaStorageConfigurationTypeDef(TypedDict):
-    StreamARN: NotRequired[str]
-    Status: MediaStorageConfigurationStatusType
-
-
-class NotificationConfigurationTypeDef(TypedDict):
-    Status: ConfigurationStatusType
-    DestinationConfig: NotificationDestinationConfigTypeDef
-
-
-class NotificationDestinationConfigTypeDef(TypedDict):
-    Uri: str
-
-
-class RecorderConfigTypeDef(TypedDict):
-    MediaSourceConfig: MediaSourceConfigTypeDef
-    ScheduleConfig: NotRequired[ScheduleConfigTypeDef]
-
-
-class ResourceEndpointListItemTypeDef(TypedDict):
-    Protocol: NotRequired[ChannelProtocolType]
-    ResourceEndpoint: NotRequired[str]
-
-
-class ScheduleConfigTypeDef(TypedDict):
-    ScheduleExpression: str
-    DurationInSeconds: int
-
-
-class SingleMasterChannelEndpointConfigurationTypeDef(TypedDict):
-    Protocols: NotRequired[ReadOnly[Sequence[ChannelProtocolType]]]
-    Role: NotRequired[ChannelRoleType]
-
-
-class SingleMasterConfigurationTypeDef(TypedDict):
-    MessageTtlSeconds: NotRequired[int]
-
-
 class StartEdgeConfigurationUpdateInputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     StreamARN: NotRequired[str]
@@ -518,27 +549,6 @@ class StartEdgeConfigurationUpdateOutputTypeDef(TypedDict):
     FailedStatusDetails: NotRequired[str]
     EdgeConfig: NotRequired[EdgeConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StreamInfoTypeDef(TypedDict):
-    DeviceName: NotRequired[str]
-    StreamName: NotRequired[str]
-    StreamARN: NotRequired[str]
-    MediaType: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    Version: NotRequired[str]
-    Status: NotRequired[StatusType]
-    CreationTime: NotRequired[datetime]
-    DataRetentionInHours: NotRequired[int]
-
-
-class StreamNameConditionTypeDef(TypedDict):
-    ComparisonOperator: NotRequired[ComparisonOperatorType]
-    ComparisonValue: NotRequired[str]
-
-
-class StreamStorageConfigurationTypeDef(TypedDict):
-    DefaultStorageTier: DefaultStorageTierType
 
 
 class TagResourceInputTypeDef(TypedDict):
@@ -558,11 +568,6 @@ class TagStreamInputTypeDef(TypedDict):
 
 class TagStreamOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -658,7 +663,3 @@ class UpdateStreamStorageConfigurationInputTypeDef(TypedDict):
 
 class UpdateStreamStorageConfigurationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UploaderConfigTypeDef(TypedDict):
-    ScheduleConfig: ScheduleConfigTypeDef

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -51,119 +51,120 @@ from .literals import (
     XksProxyConnectivityTypeType,
 )
 
-__all__ = [
-    "AliasListEntryTypeDef",
-    "CancelKeyDeletionRequestTypeDef",
-    "CancelKeyDeletionResponseTypeDef",
-    "ConnectCustomKeyStoreRequestTypeDef",
-    "ConnectCustomKeyStoreResponseTypeDef",
-    "CreateAliasRequestTypeDef",
-    "CreateCustomKeyStoreRequestTypeDef",
-    "CreateCustomKeyStoreResponseTypeDef",
-    "CreateGrantRequestTypeDef",
-    "CreateGrantResponseTypeDef",
-    "CreateKeyRequestTypeDef",
-    "CreateKeyResponseTypeDef",
-    "CustomKeyStoresListEntryTypeDef",
-    "DecryptRequestTypeDef",
-    "DecryptResponseTypeDef",
-    "DeleteAliasRequestTypeDef",
-    "DeleteCustomKeyStoreRequestTypeDef",
-    "DeleteCustomKeyStoreResponseTypeDef",
-    "DeleteImportedKeyMaterialRequestTypeDef",
-    "DeleteImportedKeyMaterialResponseTypeDef",
-    "DeriveSharedSecretRequestTypeDef",
-    "DeriveSharedSecretResponseTypeDef",
-    "DescribeCustomKeyStoresRequestTypeDef",
-    "DescribeCustomKeyStoresResponseTypeDef",
-    "DescribeKeyRequestTypeDef",
-    "DescribeKeyResponseTypeDef",
-    "DisableKeyRequestTypeDef",
-    "DisableKeyRotationRequestTypeDef",
-    "DisconnectCustomKeyStoreRequestTypeDef",
-    "DisconnectCustomKeyStoreResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableKeyRequestTypeDef",
-    "EnableKeyRotationRequestTypeDef",
-    "EncryptRequestTypeDef",
-    "EncryptResponseTypeDef",
-    "GenerateDataKeyPairRequestTypeDef",
-    "GenerateDataKeyPairResponseTypeDef",
-    "GenerateDataKeyPairWithoutPlaintextRequestTypeDef",
-    "GenerateDataKeyPairWithoutPlaintextResponseTypeDef",
-    "GenerateDataKeyRequestTypeDef",
-    "GenerateDataKeyResponseTypeDef",
-    "GenerateDataKeyWithoutPlaintextRequestTypeDef",
-    "GenerateDataKeyWithoutPlaintextResponseTypeDef",
-    "GenerateMacRequestTypeDef",
-    "GenerateMacResponseTypeDef",
-    "GenerateRandomRequestTypeDef",
-    "GenerateRandomResponseTypeDef",
-    "GetKeyLastUsageRequestTypeDef",
-    "GetKeyLastUsageResponseTypeDef",
-    "GetKeyPolicyRequestTypeDef",
-    "GetKeyPolicyResponseTypeDef",
-    "GetKeyRotationStatusRequestTypeDef",
-    "GetKeyRotationStatusResponseTypeDef",
-    "GetParametersForImportRequestTypeDef",
-    "GetParametersForImportResponseTypeDef",
-    "GetPublicKeyRequestTypeDef",
-    "GetPublicKeyResponseTypeDef",
-    "GrantConstraintsOutputTypeDef",
-    "GrantConstraintsTypeDef",
-    "GrantListEntryTypeDef",
-    "ImportKeyMaterialRequestTypeDef",
-    "ImportKeyMaterialResponseTypeDef",
-    "KeyLastUsageDataTypeDef",
-    "KeyListEntryTypeDef",
-    "KeyMetadataTypeDef",
-    "ListAliasesRequestTypeDef",
-    "ListAliasesResponseTypeDef",
-    "ListGrantsRequestTypeDef",
-    "ListGrantsResponseTypeDef",
-    "ListKeyPoliciesRequestTypeDef",
-    "ListKeyPoliciesResponseTypeDef",
-    "ListKeyRotationsRequestTypeDef",
-    "ListKeyRotationsResponseTypeDef",
-    "ListKeysRequestTypeDef",
-    "ListKeysResponseTypeDef",
-    "ListResourceTagsRequestTypeDef",
-    "ListResourceTagsResponseTypeDef",
-    "ListRetirableGrantsRequestTypeDef",
-    "MultiRegionConfigurationTypeDef",
-    "MultiRegionKeyTypeDef",
-    "PutKeyPolicyRequestTypeDef",
-    "ReEncryptRequestTypeDef",
-    "ReEncryptResponseTypeDef",
-    "RecipientInfoTypeDef",
-    "ReplicateKeyRequestTypeDef",
-    "ReplicateKeyResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetireGrantRequestTypeDef",
-    "RevokeGrantRequestTypeDef",
-    "RotateKeyOnDemandRequestTypeDef",
-    "RotateKeyOnDemandResponseTypeDef",
-    "RotationsListEntryTypeDef",
-    "ScheduleKeyDeletionRequestTypeDef",
-    "ScheduleKeyDeletionResponseTypeDef",
-    "SignRequestTypeDef",
-    "SignResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateAliasRequestTypeDef",
-    "UpdateCustomKeyStoreRequestTypeDef",
-    "UpdateCustomKeyStoreResponseTypeDef",
-    "UpdateKeyDescriptionRequestTypeDef",
-    "UpdatePrimaryRegionRequestTypeDef",
-    "VerifyMacRequestTypeDef",
-    "VerifyMacResponseTypeDef",
-    "VerifyRequestTypeDef",
-    "VerifyResponseTypeDef",
-    "XksKeyConfigurationTypeTypeDef",
-    "XksProxyAuthenticationCredentialTypeTypeDef",
-    "XksProxyConfigurationTypeTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AliasListEntryTypeDef",
+        "CancelKeyDeletionRequestTypeDef",
+        "CancelKeyDeletionResponseTypeDef",
+        "ConnectCustomKeyStoreRequestTypeDef",
+        "ConnectCustomKeyStoreResponseTypeDef",
+        "CreateAliasRequestTypeDef",
+        "CreateCustomKeyStoreRequestTypeDef",
+        "CreateCustomKeyStoreResponseTypeDef",
+        "CreateGrantRequestTypeDef",
+        "CreateGrantResponseTypeDef",
+        "CreateKeyRequestTypeDef",
+        "CreateKeyResponseTypeDef",
+        "CustomKeyStoresListEntryTypeDef",
+        "DecryptRequestTypeDef",
+        "DecryptResponseTypeDef",
+        "DeleteAliasRequestTypeDef",
+        "DeleteCustomKeyStoreRequestTypeDef",
+        "DeleteCustomKeyStoreResponseTypeDef",
+        "DeleteImportedKeyMaterialRequestTypeDef",
+        "DeleteImportedKeyMaterialResponseTypeDef",
+        "DeriveSharedSecretRequestTypeDef",
+        "DeriveSharedSecretResponseTypeDef",
+        "DescribeCustomKeyStoresRequestTypeDef",
+        "DescribeCustomKeyStoresResponseTypeDef",
+        "DescribeKeyRequestTypeDef",
+        "DescribeKeyResponseTypeDef",
+        "DisableKeyRequestTypeDef",
+        "DisableKeyRotationRequestTypeDef",
+        "DisconnectCustomKeyStoreRequestTypeDef",
+        "DisconnectCustomKeyStoreResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableKeyRequestTypeDef",
+        "EnableKeyRotationRequestTypeDef",
+        "EncryptRequestTypeDef",
+        "EncryptResponseTypeDef",
+        "GenerateDataKeyPairRequestTypeDef",
+        "GenerateDataKeyPairResponseTypeDef",
+        "GenerateDataKeyPairWithoutPlaintextRequestTypeDef",
+        "GenerateDataKeyPairWithoutPlaintextResponseTypeDef",
+        "GenerateDataKeyRequestTypeDef",
+        "GenerateDataKeyResponseTypeDef",
+        "GenerateDataKeyWithoutPlaintextRequestTypeDef",
+        "GenerateDataKeyWithoutPlaintextResponseTypeDef",
+        "GenerateMacRequestTypeDef",
+        "GenerateMacResponseTypeDef",
+        "GenerateRandomRequestTypeDef",
+        "GenerateRandomResponseTypeDef",
+        "GetKeyLastUsageRequestTypeDef",
+        "GetKeyLastUsageResponseTypeDef",
+        "GetKeyPolicyRequestTypeDef",
+        "GetKeyPolicyResponseTypeDef",
+        "GetKeyRotationStatusRequestTypeDef",
+        "GetKeyRotationStatusResponseTypeDef",
+        "GetParametersForImportRequestTypeDef",
+        "GetParametersForImportResponseTypeDef",
+        "GetPublicKeyRequestTypeDef",
+        "GetPublicKeyResponseTypeDef",
+        "GrantConstraintsOutputTypeDef",
+        "GrantConstraintsTypeDef",
+        "GrantListEntryTypeDef",
+        "ImportKeyMaterialRequestTypeDef",
+        "ImportKeyMaterialResponseTypeDef",
+        "KeyLastUsageDataTypeDef",
+        "KeyListEntryTypeDef",
+        "KeyMetadataTypeDef",
+        "ListAliasesRequestTypeDef",
+        "ListAliasesResponseTypeDef",
+        "ListGrantsRequestTypeDef",
+        "ListGrantsResponseTypeDef",
+        "ListKeyPoliciesRequestTypeDef",
+        "ListKeyPoliciesResponseTypeDef",
+        "ListKeyRotationsRequestTypeDef",
+        "ListKeyRotationsResponseTypeDef",
+        "ListKeysRequestTypeDef",
+        "ListKeysResponseTypeDef",
+        "ListResourceTagsRequestTypeDef",
+        "ListResourceTagsResponseTypeDef",
+        "ListRetirableGrantsRequestTypeDef",
+        "MultiRegionConfigurationTypeDef",
+        "MultiRegionKeyTypeDef",
+        "PutKeyPolicyRequestTypeDef",
+        "ReEncryptRequestTypeDef",
+        "ReEncryptResponseTypeDef",
+        "RecipientInfoTypeDef",
+        "ReplicateKeyRequestTypeDef",
+        "ReplicateKeyResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetireGrantRequestTypeDef",
+        "RevokeGrantRequestTypeDef",
+        "RotateKeyOnDemandRequestTypeDef",
+        "RotateKeyOnDemandResponseTypeDef",
+        "RotationsListEntryTypeDef",
+        "ScheduleKeyDeletionRequestTypeDef",
+        "ScheduleKeyDeletionResponseTypeDef",
+        "SignRequestTypeDef",
+        "SignResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAliasRequestTypeDef",
+        "UpdateCustomKeyStoreRequestTypeDef",
+        "UpdateCustomKeyStoreResponseTypeDef",
+        "UpdateKeyDescriptionRequestTypeDef",
+        "UpdatePrimaryRegionRequestTypeDef",
+        "VerifyMacRequestTypeDef",
+        "VerifyMacResponseTypeDef",
+        "VerifyRequestTypeDef",
+        "VerifyResponseTypeDef",
+        "XksKeyConfigurationTypeTypeDef",
+        "XksProxyAuthenticationCredentialTypeTypeDef",
+        "XksProxyConfigurationTypeTypeDef",
+    ]
 
 
 class AliasListEntryTypeDef(TypedDict):
@@ -196,6 +197,11 @@ class CreateAliasRequestTypeDef(TypedDict):
     TargetKeyId: str
 
 
+class XksProxyAuthenticationCredentialTypeTypeDef(TypedDict):
+    AccessKeyId: str
+    RawSecretAccessKey: str
+
+
 class CreateCustomKeyStoreRequestTypeDef(TypedDict):
     CustomKeyStoreName: str
     CloudHsmClusterId: NotRequired[str]
@@ -217,6 +223,11 @@ class CreateCustomKeyStoreResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GrantConstraintsTypeDef(TypedDict):
+    EncryptionContextSubset: NotRequired[ReadOnly[Mapping[str, str]]]
+    EncryptionContextEquals: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class CreateGrantRequestTypeDef(TypedDict):
     KeyId: str
     GranteePrincipal: str
@@ -234,6 +245,11 @@ class CreateGrantResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagTypeDef(TypedDict):
+    TagKey: str
+    TagValue: str
+
+
 class CreateKeyRequestTypeDef(TypedDict):
     Policy: NotRequired[str]
     Description: NotRequired[str]
@@ -248,9 +264,62 @@ class CreateKeyRequestTypeDef(TypedDict):
     XksKeyId: NotRequired[str]
 
 
+class MultiRegionKeyTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Region: NotRequired[str]
+
+
+class MultiRegionConfigurationTypeDef(TypedDict):
+    MultiRegionKeyType: NotRequired[MultiRegionKeyTypeType]
+    PrimaryKey: NotRequired[MultiRegionKeyTypeDef]
+    ReplicaKeys: NotRequired[list[MultiRegionKeyTypeDef]]
+
+
+class XksKeyConfigurationTypeTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
+class KeyMetadataTypeDef(TypedDict):
+    AWSAccountId: NotRequired[str]
+    KeyId: str
+    Arn: NotRequired[str]
+    CreationDate: NotRequired[datetime]
+    Enabled: NotRequired[bool]
+    Description: NotRequired[str]
+    KeyUsage: NotRequired[KeyUsageTypeType]
+    KeyState: NotRequired[KeyStateType]
+    DeletionDate: NotRequired[datetime]
+    ValidTo: NotRequired[datetime]
+    Origin: NotRequired[OriginTypeType]
+    CustomKeyStoreId: NotRequired[str]
+    CloudHsmClusterId: NotRequired[str]
+    ExpirationModel: NotRequired[ExpirationModelTypeType]
+    KeyManager: NotRequired[KeyManagerTypeType]
+    CustomerMasterKeySpec: NotRequired[CustomerMasterKeySpecType]
+    KeySpec: NotRequired[KeySpecType]
+    EncryptionAlgorithms: NotRequired[list[EncryptionAlgorithmSpecType]]
+    SigningAlgorithms: NotRequired[list[SigningAlgorithmSpecType]]
+    KeyAgreementAlgorithms: NotRequired[list[KeyAgreementAlgorithmSpecType]]
+    MultiRegion: NotRequired[bool]
+    MultiRegionConfiguration: NotRequired[MultiRegionConfigurationTypeDef]
+    PendingDeletionWindowInDays: NotRequired[int]
+    MacAlgorithms: NotRequired[list[MacAlgorithmSpecType]]
+    XksKeyConfiguration: NotRequired[XksKeyConfigurationTypeTypeDef]
+    CurrentKeyMaterialId: NotRequired[str]
+
+
 class CreateKeyResponseTypeDef(TypedDict):
     KeyMetadata: NotRequired[KeyMetadataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class XksProxyConfigurationTypeTypeDef(TypedDict):
+    Connectivity: NotRequired[XksProxyConnectivityTypeType]
+    AccessKeyId: NotRequired[str]
+    UriEndpoint: NotRequired[str]
+    UriPath: NotRequired[str]
+    VpcEndpointServiceName: NotRequired[str]
+    VpcEndpointServiceOwner: NotRequired[str]
 
 
 class CustomKeyStoresListEntryTypeDef(TypedDict):
@@ -263,6 +332,11 @@ class CustomKeyStoresListEntryTypeDef(TypedDict):
     CreationDate: NotRequired[datetime]
     CustomKeyStoreType: NotRequired[CustomKeyStoreTypeType]
     XksProxyConfiguration: NotRequired[XksProxyConfigurationTypeTypeDef]
+
+
+class RecipientInfoTypeDef(TypedDict):
+    KeyEncryptionAlgorithm: NotRequired[KeyEncryptionMechanismType]
+    AttestationDocument: NotRequired[ReadOnly[bytes | str | IO[Any]]]
 
 
 class DecryptRequestTypeDef(TypedDict):
@@ -494,6 +568,13 @@ class GetKeyLastUsageRequestTypeDef(TypedDict):
     KeyId: str
 
 
+class KeyLastUsageDataTypeDef(TypedDict):
+    Operation: NotRequired[KeyLastUsageTrackingOperationType]
+    Timestamp: NotRequired[datetime]
+    CloudTrailEventId: NotRequired[str]
+    KmsRequestId: NotRequired[str]
+
+
 class GetKeyLastUsageResponseTypeDef(TypedDict):
     KeyId: NotRequired[str]
     KeyLastUsage: NotRequired[KeyLastUsageDataTypeDef]
@@ -562,11 +643,6 @@ class GrantConstraintsOutputTypeDef(TypedDict):
     EncryptionContextEquals: NotRequired[dict[str, str]]
 
 
-class GrantConstraintsTypeDef(TypedDict):
-    EncryptionContextSubset: NotRequired[ReadOnly[Mapping[str, str]]]
-    EncryptionContextEquals: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
 class GrantListEntryTypeDef(TypedDict):
     KeyId: NotRequired[str]
     GrantId: NotRequired[str]
@@ -596,45 +672,9 @@ class ImportKeyMaterialResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class KeyLastUsageDataTypeDef(TypedDict):
-    Operation: NotRequired[KeyLastUsageTrackingOperationType]
-    Timestamp: NotRequired[datetime]
-    CloudTrailEventId: NotRequired[str]
-    KmsRequestId: NotRequired[str]
-
-
 class KeyListEntryTypeDef(TypedDict):
     KeyId: NotRequired[str]
     KeyArn: NotRequired[str]
-
-
-class KeyMetadataTypeDef(TypedDict):
-    AWSAccountId: NotRequired[str]
-    KeyId: str
-    Arn: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    Enabled: NotRequired[bool]
-    Description: NotRequired[str]
-    KeyUsage: NotRequired[KeyUsageTypeType]
-    KeyState: NotRequired[KeyStateType]
-    DeletionDate: NotRequired[datetime]
-    ValidTo: NotRequired[datetime]
-    Origin: NotRequired[OriginTypeType]
-    CustomKeyStoreId: NotRequired[str]
-    CloudHsmClusterId: NotRequired[str]
-    ExpirationModel: NotRequired[ExpirationModelTypeType]
-    KeyManager: NotRequired[KeyManagerTypeType]
-    CustomerMasterKeySpec: NotRequired[CustomerMasterKeySpecType]
-    KeySpec: NotRequired[KeySpecType]
-    EncryptionAlgorithms: NotRequired[list[EncryptionAlgorithmSpecType]]
-    SigningAlgorithms: NotRequired[list[SigningAlgorithmSpecType]]
-    KeyAgreementAlgorithms: NotRequired[list[KeyAgreementAlgorithmSpecType]]
-    MultiRegion: NotRequired[bool]
-    MultiRegionConfiguration: NotRequired[MultiRegionConfigurationTypeDef]
-    PendingDeletionWindowInDays: NotRequired[int]
-    MacAlgorithms: NotRequired[list[MacAlgorithmSpecType]]
-    XksKeyConfiguration: NotRequired[XksKeyConfigurationTypeTypeDef]
-    CurrentKeyMaterialId: NotRequired[str]
 
 
 class ListAliasesRequestTypeDef(TypedDict):
@@ -685,6 +725,18 @@ class ListKeyRotationsRequestTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class RotationsListEntryTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    KeyMaterialId: NotRequired[str]
+    KeyMaterialDescription: NotRequired[str]
+    ImportState: NotRequired[ImportStateType]
+    KeyMaterialState: NotRequired[KeyMaterialStateType]
+    ExpirationModel: NotRequired[ExpirationModelTypeType]
+    ValidTo: NotRequired[datetime]
+    RotationDate: NotRequired[datetime]
+    RotationType: NotRequired[RotationTypeType]
+
+
 class ListKeyRotationsResponseTypeDef(TypedDict):
     Rotations: NotRequired[list[RotationsListEntryTypeDef]]
     NextMarker: NotRequired[str]
@@ -723,17 +775,6 @@ class ListRetirableGrantsRequestTypeDef(TypedDict):
     RetiringPrincipal: str
 
 
-class MultiRegionConfigurationTypeDef(TypedDict):
-    MultiRegionKeyType: NotRequired[MultiRegionKeyTypeType]
-    PrimaryKey: NotRequired[MultiRegionKeyTypeDef]
-    ReplicaKeys: NotRequired[list[MultiRegionKeyTypeDef]]
-
-
-class MultiRegionKeyTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Region: NotRequired[str]
-
-
 class PutKeyPolicyRequestTypeDef(TypedDict):
     KeyId: str
     PolicyName: NotRequired[str]
@@ -763,11 +804,6 @@ class ReEncryptResponseTypeDef(TypedDict):
     SourceKeyMaterialId: NotRequired[str]
     DestinationKeyMaterialId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecipientInfoTypeDef(TypedDict):
-    KeyEncryptionAlgorithm: NotRequired[KeyEncryptionMechanismType]
-    AttestationDocument: NotRequired[ReadOnly[bytes | str | IO[Any]]]
 
 
 class ReplicateKeyRequestTypeDef(TypedDict):
@@ -808,18 +844,6 @@ class RotateKeyOnDemandResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RotationsListEntryTypeDef(TypedDict):
-    KeyId: NotRequired[str]
-    KeyMaterialId: NotRequired[str]
-    KeyMaterialDescription: NotRequired[str]
-    ImportState: NotRequired[ImportStateType]
-    KeyMaterialState: NotRequired[KeyMaterialStateType]
-    ExpirationModel: NotRequired[ExpirationModelTypeType]
-    ValidTo: NotRequired[datetime]
-    RotationDate: NotRequired[datetime]
-    RotationType: NotRequired[RotationTypeType]
-
-
 class ScheduleKeyDeletionRequestTypeDef(TypedDict):
     KeyId: str
     PendingWindowInDays: NotRequired[int]
@@ -852,11 +876,6 @@ class SignResponseTypeDef(TypedDict):
 class TagResourceRequestTypeDef(TypedDict):
     KeyId: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    TagKey: str
-    TagValue: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -929,21 +948,3 @@ class VerifyResponseTypeDef(TypedDict):
     SignatureValid: NotRequired[bool]
     SigningAlgorithm: NotRequired[SigningAlgorithmSpecType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class XksKeyConfigurationTypeTypeDef(TypedDict):
-    Id: NotRequired[str]
-
-
-class XksProxyAuthenticationCredentialTypeTypeDef(TypedDict):
-    AccessKeyId: str
-    RawSecretAccessKey: str
-
-
-class XksProxyConfigurationTypeTypeDef(TypedDict):
-    Connectivity: NotRequired[XksProxyConnectivityTypeType]
-    AccessKeyId: NotRequired[str]
-    UriEndpoint: NotRequired[str]
-    UriPath: NotRequired[str]
-    VpcEndpointServiceName: NotRequired[str]
-    VpcEndpointServiceOwner: NotRequired[str]

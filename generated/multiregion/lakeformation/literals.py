@@ -2,27 +2,28 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Lake Formation: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplicationStatusType",
-    "ComparisonOperatorType",
-    "CredentialsScopeType",
-    "DataLakeResourceTypeType",
-    "EnableStatusType",
-    "FieldNameStringType",
-    "OptimizerTypeType",
-    "PermissionType",
-    "PermissionTypeType",
-    "QueryStateStringType",
-    "ResourceShareTypeType",
-    "ResourceTypeType",
-    "ServiceAuthorizationType",
-    "TransactionStatusFilterType",
-    "TransactionStatusType",
-    "TransactionTypeType",
-    "VerificationStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationStatusType",
+        "ComparisonOperatorType",
+        "CredentialsScopeType",
+        "DataLakeResourceTypeType",
+        "EnableStatusType",
+        "FieldNameStringType",
+        "OptimizerTypeType",
+        "PermissionType",
+        "PermissionTypeType",
+        "QueryStateStringType",
+        "ResourceShareTypeType",
+        "ResourceTypeType",
+        "ServiceAuthorizationType",
+        "TransactionStatusFilterType",
+        "TransactionStatusType",
+        "TransactionTypeType",
+        "VerificationStatusType",
+    ]
 
 ApplicationStatusType = Literal["ENABLED", "DISABLED"]
 ComparisonOperatorType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,205 +39,307 @@ from .literals import (
     VerificationStatusType,
 )
 
-__all__ = [
-    "AddLFTagsToResourceRequestTypeDef",
-    "AddLFTagsToResourceResponseTypeDef",
-    "AddObjectInputTypeDef",
-    "AllRowsWildcardTypeDef",
-    "AssumeDecoratedRoleWithSAMLRequestTypeDef",
-    "AssumeDecoratedRoleWithSAMLResponseTypeDef",
-    "AuditContextTypeDef",
-    "BatchGrantPermissionsRequestTypeDef",
-    "BatchGrantPermissionsResponseTypeDef",
-    "BatchPermissionsFailureEntryTypeDef",
-    "BatchPermissionsRequestEntryOutputTypeDef",
-    "BatchPermissionsRequestEntryTypeDef",
-    "BatchRevokePermissionsRequestTypeDef",
-    "BatchRevokePermissionsResponseTypeDef",
-    "CancelTransactionRequestTypeDef",
-    "CancelTransactionResponseTypeDef",
-    "CatalogResourceTypeDef",
-    "ColumnLFTagTypeDef",
-    "ColumnWildcardOutputTypeDef",
-    "ColumnWildcardTypeDef",
-    "CommitTransactionRequestTypeDef",
-    "CommitTransactionResponseTypeDef",
-    "ConditionTypeDef",
-    "CreateDataCellsFilterRequestTypeDef",
-    "CreateDataCellsFilterResponseTypeDef",
-    "CreateLFTagExpressionRequestTypeDef",
-    "CreateLFTagExpressionResponseTypeDef",
-    "CreateLFTagRequestTypeDef",
-    "CreateLFTagResponseTypeDef",
-    "CreateLakeFormationIdentityCenterConfigurationRequestTypeDef",
-    "CreateLakeFormationIdentityCenterConfigurationResponseTypeDef",
-    "CreateLakeFormationOptInRequestTypeDef",
-    "CreateLakeFormationOptInResponseTypeDef",
-    "DataCellsFilterOutputTypeDef",
-    "DataCellsFilterResourceTypeDef",
-    "DataCellsFilterTypeDef",
-    "DataLakePrincipalTypeDef",
-    "DataLakeSettingsOutputTypeDef",
-    "DataLakeSettingsTypeDef",
-    "DataLocationResourceTypeDef",
-    "DatabaseResourceTypeDef",
-    "DeleteDataCellsFilterRequestTypeDef",
-    "DeleteDataCellsFilterResponseTypeDef",
-    "DeleteLFTagExpressionRequestTypeDef",
-    "DeleteLFTagExpressionResponseTypeDef",
-    "DeleteLFTagRequestTypeDef",
-    "DeleteLFTagResponseTypeDef",
-    "DeleteLakeFormationIdentityCenterConfigurationRequestTypeDef",
-    "DeleteLakeFormationIdentityCenterConfigurationResponseTypeDef",
-    "DeleteLakeFormationOptInRequestTypeDef",
-    "DeleteLakeFormationOptInResponseTypeDef",
-    "DeleteObjectInputTypeDef",
-    "DeleteObjectsOnCancelRequestTypeDef",
-    "DeleteObjectsOnCancelResponseTypeDef",
-    "DeregisterResourceRequestTypeDef",
-    "DeregisterResourceResponseTypeDef",
-    "DescribeLakeFormationIdentityCenterConfigurationRequestTypeDef",
-    "DescribeLakeFormationIdentityCenterConfigurationResponseTypeDef",
-    "DescribeResourceRequestTypeDef",
-    "DescribeResourceResponseTypeDef",
-    "DescribeTransactionRequestTypeDef",
-    "DescribeTransactionResponseTypeDef",
-    "DetailsMapTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorDetailTypeDef",
-    "ExecutionStatisticsTypeDef",
-    "ExtendTransactionRequestTypeDef",
-    "ExtendTransactionResponseTypeDef",
-    "ExternalFilteringConfigurationOutputTypeDef",
-    "ExternalFilteringConfigurationTypeDef",
-    "FilterConditionTypeDef",
-    "GetDataCellsFilterRequestTypeDef",
-    "GetDataCellsFilterResponseTypeDef",
-    "GetDataLakePrincipalResponseTypeDef",
-    "GetDataLakeSettingsRequestTypeDef",
-    "GetDataLakeSettingsResponseTypeDef",
-    "GetEffectivePermissionsForPathRequestTypeDef",
-    "GetEffectivePermissionsForPathResponseTypeDef",
-    "GetLFTagExpressionRequestTypeDef",
-    "GetLFTagExpressionResponseTypeDef",
-    "GetLFTagRequestTypeDef",
-    "GetLFTagResponseTypeDef",
-    "GetQueryStateRequestTypeDef",
-    "GetQueryStateResponseTypeDef",
-    "GetQueryStatisticsRequestTypeDef",
-    "GetQueryStatisticsResponseTypeDef",
-    "GetResourceLFTagsRequestTypeDef",
-    "GetResourceLFTagsResponseTypeDef",
-    "GetTableObjectsRequestTypeDef",
-    "GetTableObjectsResponseTypeDef",
-    "GetTemporaryDataLocationCredentialsRequestTypeDef",
-    "GetTemporaryDataLocationCredentialsResponseTypeDef",
-    "GetTemporaryGluePartitionCredentialsRequestTypeDef",
-    "GetTemporaryGluePartitionCredentialsResponseTypeDef",
-    "GetTemporaryGlueTableCredentialsRequestTypeDef",
-    "GetTemporaryGlueTableCredentialsResponseTypeDef",
-    "GetWorkUnitResultsRequestTypeDef",
-    "GetWorkUnitResultsResponseTypeDef",
-    "GetWorkUnitsRequestTypeDef",
-    "GetWorkUnitsResponseTypeDef",
-    "GrantPermissionsRequestTypeDef",
-    "GrantPermissionsResponseTypeDef",
-    "LFTagErrorTypeDef",
-    "LFTagExpressionResourceTypeDef",
-    "LFTagExpressionTypeDef",
-    "LFTagKeyResourceOutputTypeDef",
-    "LFTagKeyResourceTypeDef",
-    "LFTagOutputTypeDef",
-    "LFTagPairOutputTypeDef",
-    "LFTagPairTypeDef",
-    "LFTagPolicyResourceOutputTypeDef",
-    "LFTagPolicyResourceTypeDef",
-    "LFTagTypeDef",
-    "LakeFormationOptInsInfoTypeDef",
-    "ListDataCellsFilterRequestTypeDef",
-    "ListDataCellsFilterResponseTypeDef",
-    "ListLFTagExpressionsRequestTypeDef",
-    "ListLFTagExpressionsResponseTypeDef",
-    "ListLFTagsRequestTypeDef",
-    "ListLFTagsResponseTypeDef",
-    "ListLakeFormationOptInsRequestTypeDef",
-    "ListLakeFormationOptInsResponseTypeDef",
-    "ListPermissionsRequestTypeDef",
-    "ListPermissionsResponseTypeDef",
-    "ListResourcesRequestTypeDef",
-    "ListResourcesResponseTypeDef",
-    "ListTableStorageOptimizersRequestTypeDef",
-    "ListTableStorageOptimizersResponseTypeDef",
-    "ListTransactionsRequestTypeDef",
-    "ListTransactionsResponseTypeDef",
-    "PartitionObjectsTypeDef",
-    "PartitionValueListTypeDef",
-    "PlanningStatisticsTypeDef",
-    "PrincipalPermissionsOutputTypeDef",
-    "PrincipalPermissionsTypeDef",
-    "PrincipalResourcePermissionsTypeDef",
-    "PutDataLakeSettingsRequestTypeDef",
-    "PutDataLakeSettingsResponseTypeDef",
-    "QueryPlanningContextTypeDef",
-    "QuerySessionContextTypeDef",
-    "RedshiftConnectTypeDef",
-    "RedshiftScopeUnionTypeDef",
-    "RegisterResourceRequestTypeDef",
-    "RegisterResourceResponseTypeDef",
-    "RemoveLFTagsFromResourceRequestTypeDef",
-    "RemoveLFTagsFromResourceResponseTypeDef",
-    "ResourceInfoTypeDef",
-    "ResourceOutputTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevokePermissionsRequestTypeDef",
-    "RevokePermissionsResponseTypeDef",
-    "RowFilterTypeDef",
-    "SearchDatabasesByLFTagsRequestTypeDef",
-    "SearchDatabasesByLFTagsResponseTypeDef",
-    "SearchTablesByLFTagsRequestTypeDef",
-    "SearchTablesByLFTagsResponseTypeDef",
-    "ServiceIntegrationUnionOutputTypeDef",
-    "ServiceIntegrationUnionTypeDef",
-    "StartQueryPlanningRequestTypeDef",
-    "StartQueryPlanningResponseTypeDef",
-    "StartTransactionRequestTypeDef",
-    "StartTransactionResponseTypeDef",
-    "StorageOptimizerTypeDef",
-    "StreamingBody",
-    "TableObjectTypeDef",
-    "TableResourceTypeDef",
-    "TableWildcardTypeDef",
-    "TableWithColumnsResourceOutputTypeDef",
-    "TableWithColumnsResourceTypeDef",
-    "TaggedDatabaseTypeDef",
-    "TaggedTableTypeDef",
-    "TemporaryCredentialsTypeDef",
-    "TransactionDescriptionTypeDef",
-    "UpdateDataCellsFilterRequestTypeDef",
-    "UpdateDataCellsFilterResponseTypeDef",
-    "UpdateLFTagExpressionRequestTypeDef",
-    "UpdateLFTagExpressionResponseTypeDef",
-    "UpdateLFTagRequestTypeDef",
-    "UpdateLFTagResponseTypeDef",
-    "UpdateLakeFormationIdentityCenterConfigurationRequestTypeDef",
-    "UpdateLakeFormationIdentityCenterConfigurationResponseTypeDef",
-    "UpdateResourceRequestTypeDef",
-    "UpdateResourceResponseTypeDef",
-    "UpdateTableObjectsRequestTypeDef",
-    "UpdateTableObjectsResponseTypeDef",
-    "UpdateTableStorageOptimizerRequestTypeDef",
-    "UpdateTableStorageOptimizerResponseTypeDef",
-    "VirtualObjectTypeDef",
-    "WorkUnitRangeTypeDef",
-    "WriteOperationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddLFTagsToResourceRequestTypeDef",
+        "AddLFTagsToResourceResponseTypeDef",
+        "AddObjectInputTypeDef",
+        "AllRowsWildcardTypeDef",
+        "AssumeDecoratedRoleWithSAMLRequestTypeDef",
+        "AssumeDecoratedRoleWithSAMLResponseTypeDef",
+        "AuditContextTypeDef",
+        "BatchGrantPermissionsRequestTypeDef",
+        "BatchGrantPermissionsResponseTypeDef",
+        "BatchPermissionsFailureEntryTypeDef",
+        "BatchPermissionsRequestEntryOutputTypeDef",
+        "BatchPermissionsRequestEntryTypeDef",
+        "BatchRevokePermissionsRequestTypeDef",
+        "BatchRevokePermissionsResponseTypeDef",
+        "CancelTransactionRequestTypeDef",
+        "CancelTransactionResponseTypeDef",
+        "CatalogResourceTypeDef",
+        "ColumnLFTagTypeDef",
+        "ColumnWildcardOutputTypeDef",
+        "ColumnWildcardTypeDef",
+        "CommitTransactionRequestTypeDef",
+        "CommitTransactionResponseTypeDef",
+        "ConditionTypeDef",
+        "CreateDataCellsFilterRequestTypeDef",
+        "CreateDataCellsFilterResponseTypeDef",
+        "CreateLFTagExpressionRequestTypeDef",
+        "CreateLFTagExpressionResponseTypeDef",
+        "CreateLFTagRequestTypeDef",
+        "CreateLFTagResponseTypeDef",
+        "CreateLakeFormationIdentityCenterConfigurationRequestTypeDef",
+        "CreateLakeFormationIdentityCenterConfigurationResponseTypeDef",
+        "CreateLakeFormationOptInRequestTypeDef",
+        "CreateLakeFormationOptInResponseTypeDef",
+        "DataCellsFilterOutputTypeDef",
+        "DataCellsFilterResourceTypeDef",
+        "DataCellsFilterTypeDef",
+        "DataLakePrincipalTypeDef",
+        "DataLakeSettingsOutputTypeDef",
+        "DataLakeSettingsTypeDef",
+        "DataLocationResourceTypeDef",
+        "DatabaseResourceTypeDef",
+        "DeleteDataCellsFilterRequestTypeDef",
+        "DeleteDataCellsFilterResponseTypeDef",
+        "DeleteLFTagExpressionRequestTypeDef",
+        "DeleteLFTagExpressionResponseTypeDef",
+        "DeleteLFTagRequestTypeDef",
+        "DeleteLFTagResponseTypeDef",
+        "DeleteLakeFormationIdentityCenterConfigurationRequestTypeDef",
+        "DeleteLakeFormationIdentityCenterConfigurationResponseTypeDef",
+        "DeleteLakeFormationOptInRequestTypeDef",
+        "DeleteLakeFormationOptInResponseTypeDef",
+        "DeleteObjectInputTypeDef",
+        "DeleteObjectsOnCancelRequestTypeDef",
+        "DeleteObjectsOnCancelResponseTypeDef",
+        "DeregisterResourceRequestTypeDef",
+        "DeregisterResourceResponseTypeDef",
+        "DescribeLakeFormationIdentityCenterConfigurationRequestTypeDef",
+        "DescribeLakeFormationIdentityCenterConfigurationResponseTypeDef",
+        "DescribeResourceRequestTypeDef",
+        "DescribeResourceResponseTypeDef",
+        "DescribeTransactionRequestTypeDef",
+        "DescribeTransactionResponseTypeDef",
+        "DetailsMapTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorDetailTypeDef",
+        "ExecutionStatisticsTypeDef",
+        "ExtendTransactionRequestTypeDef",
+        "ExtendTransactionResponseTypeDef",
+        "ExternalFilteringConfigurationOutputTypeDef",
+        "ExternalFilteringConfigurationTypeDef",
+        "FilterConditionTypeDef",
+        "GetDataCellsFilterRequestTypeDef",
+        "GetDataCellsFilterResponseTypeDef",
+        "GetDataLakePrincipalResponseTypeDef",
+        "GetDataLakeSettingsRequestTypeDef",
+        "GetDataLakeSettingsResponseTypeDef",
+        "GetEffectivePermissionsForPathRequestTypeDef",
+        "GetEffectivePermissionsForPathResponseTypeDef",
+        "GetLFTagExpressionRequestTypeDef",
+        "GetLFTagExpressionResponseTypeDef",
+        "GetLFTagRequestTypeDef",
+        "GetLFTagResponseTypeDef",
+        "GetQueryStateRequestTypeDef",
+        "GetQueryStateResponseTypeDef",
+        "GetQueryStatisticsRequestTypeDef",
+        "GetQueryStatisticsResponseTypeDef",
+        "GetResourceLFTagsRequestTypeDef",
+        "GetResourceLFTagsResponseTypeDef",
+        "GetTableObjectsRequestTypeDef",
+        "GetTableObjectsResponseTypeDef",
+        "GetTemporaryDataLocationCredentialsRequestTypeDef",
+        "GetTemporaryDataLocationCredentialsResponseTypeDef",
+        "GetTemporaryGluePartitionCredentialsRequestTypeDef",
+        "GetTemporaryGluePartitionCredentialsResponseTypeDef",
+        "GetTemporaryGlueTableCredentialsRequestTypeDef",
+        "GetTemporaryGlueTableCredentialsResponseTypeDef",
+        "GetWorkUnitResultsRequestTypeDef",
+        "GetWorkUnitResultsResponseTypeDef",
+        "GetWorkUnitsRequestTypeDef",
+        "GetWorkUnitsResponseTypeDef",
+        "GrantPermissionsRequestTypeDef",
+        "GrantPermissionsResponseTypeDef",
+        "LFTagErrorTypeDef",
+        "LFTagExpressionResourceTypeDef",
+        "LFTagExpressionTypeDef",
+        "LFTagKeyResourceOutputTypeDef",
+        "LFTagKeyResourceTypeDef",
+        "LFTagOutputTypeDef",
+        "LFTagPairOutputTypeDef",
+        "LFTagPairTypeDef",
+        "LFTagPolicyResourceOutputTypeDef",
+        "LFTagPolicyResourceTypeDef",
+        "LFTagTypeDef",
+        "LakeFormationOptInsInfoTypeDef",
+        "ListDataCellsFilterRequestTypeDef",
+        "ListDataCellsFilterResponseTypeDef",
+        "ListLFTagExpressionsRequestTypeDef",
+        "ListLFTagExpressionsResponseTypeDef",
+        "ListLFTagsRequestTypeDef",
+        "ListLFTagsResponseTypeDef",
+        "ListLakeFormationOptInsRequestTypeDef",
+        "ListLakeFormationOptInsResponseTypeDef",
+        "ListPermissionsRequestTypeDef",
+        "ListPermissionsResponseTypeDef",
+        "ListResourcesRequestTypeDef",
+        "ListResourcesResponseTypeDef",
+        "ListTableStorageOptimizersRequestTypeDef",
+        "ListTableStorageOptimizersResponseTypeDef",
+        "ListTransactionsRequestTypeDef",
+        "ListTransactionsResponseTypeDef",
+        "PartitionObjectsTypeDef",
+        "PartitionValueListTypeDef",
+        "PlanningStatisticsTypeDef",
+        "PrincipalPermissionsOutputTypeDef",
+        "PrincipalPermissionsTypeDef",
+        "PrincipalResourcePermissionsTypeDef",
+        "PutDataLakeSettingsRequestTypeDef",
+        "PutDataLakeSettingsResponseTypeDef",
+        "QueryPlanningContextTypeDef",
+        "QuerySessionContextTypeDef",
+        "RedshiftConnectTypeDef",
+        "RedshiftScopeUnionTypeDef",
+        "RegisterResourceRequestTypeDef",
+        "RegisterResourceResponseTypeDef",
+        "RemoveLFTagsFromResourceRequestTypeDef",
+        "RemoveLFTagsFromResourceResponseTypeDef",
+        "ResourceInfoTypeDef",
+        "ResourceOutputTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevokePermissionsRequestTypeDef",
+        "RevokePermissionsResponseTypeDef",
+        "RowFilterTypeDef",
+        "SearchDatabasesByLFTagsRequestTypeDef",
+        "SearchDatabasesByLFTagsResponseTypeDef",
+        "SearchTablesByLFTagsRequestTypeDef",
+        "SearchTablesByLFTagsResponseTypeDef",
+        "ServiceIntegrationUnionOutputTypeDef",
+        "ServiceIntegrationUnionTypeDef",
+        "StartQueryPlanningRequestTypeDef",
+        "StartQueryPlanningResponseTypeDef",
+        "StartTransactionRequestTypeDef",
+        "StartTransactionResponseTypeDef",
+        "StorageOptimizerTypeDef",
+        "StreamingBody",
+        "TableObjectTypeDef",
+        "TableResourceTypeDef",
+        "TableWildcardTypeDef",
+        "TableWithColumnsResourceOutputTypeDef",
+        "TableWithColumnsResourceTypeDef",
+        "TaggedDatabaseTypeDef",
+        "TaggedTableTypeDef",
+        "TemporaryCredentialsTypeDef",
+        "TransactionDescriptionTypeDef",
+        "UpdateDataCellsFilterRequestTypeDef",
+        "UpdateDataCellsFilterResponseTypeDef",
+        "UpdateLFTagExpressionRequestTypeDef",
+        "UpdateLFTagExpressionResponseTypeDef",
+        "UpdateLFTagRequestTypeDef",
+        "UpdateLFTagResponseTypeDef",
+        "UpdateLakeFormationIdentityCenterConfigurationRequestTypeDef",
+        "UpdateLakeFormationIdentityCenterConfigurationResponseTypeDef",
+        "UpdateResourceRequestTypeDef",
+        "UpdateResourceResponseTypeDef",
+        "UpdateTableObjectsRequestTypeDef",
+        "UpdateTableObjectsResponseTypeDef",
+        "UpdateTableStorageOptimizerRequestTypeDef",
+        "UpdateTableStorageOptimizerResponseTypeDef",
+        "VirtualObjectTypeDef",
+        "WorkUnitRangeTypeDef",
+        "WriteOperationTypeDef",
+    ]
+
+
+class LFTagPairTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    TagKey: str
+    TagValues: ReadOnly[Sequence[str]]
+
+
+class CatalogResourceTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
+class DataCellsFilterResourceTypeDef(TypedDict):
+    TableCatalogId: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    TableName: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class DataLocationResourceTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    ResourceArn: str
+
+
+class DatabaseResourceTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    Name: str
+
+
+class LFTagExpressionResourceTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    Name: str
+
+
+class LFTagKeyResourceTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    TagKey: str
+    TagValues: ReadOnly[Sequence[str]]
+
+
+class LFTagTypeDef(TypedDict):
+    TagKey: str
+    TagValues: ReadOnly[Sequence[str]]
+
+
+class LFTagPolicyResourceTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    ResourceType: ResourceTypeType
+    Expression: NotRequired[ReadOnly[Sequence[LFTagTypeDef]]]
+    ExpressionName: NotRequired[str]
+
+
+class TableWildcardTypeDef(TypedDict):
+    pass
+
+
+class TableResourceTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    DatabaseName: str
+    Name: NotRequired[str]
+    TableWildcard: NotRequired[TableWildcardTypeDef]
+
+
+class ColumnWildcardTypeDef(TypedDict):
+    ExcludedColumnNames: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TableWithColumnsResourceTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    DatabaseName: str
+    Name: str
+    ColumnNames: NotRequired[ReadOnly[Sequence[str]]]
+    ColumnWildcard: NotRequired[ReadOnly[ColumnWildcardTypeDef]]
+
+
+class ResourceTypeDef(TypedDict):
+    Catalog: NotRequired[CatalogResourceTypeDef]
+    Database: NotRequired[DatabaseResourceTypeDef]
+    Table: NotRequired[TableResourceTypeDef]
+    TableWithColumns: NotRequired[ReadOnly[TableWithColumnsResourceTypeDef]]
+    DataLocation: NotRequired[DataLocationResourceTypeDef]
+    DataCellsFilter: NotRequired[DataCellsFilterResourceTypeDef]
+    LFTag: NotRequired[ReadOnly[LFTagKeyResourceTypeDef]]
+    LFTagPolicy: NotRequired[ReadOnly[LFTagPolicyResourceTypeDef]]
+    LFTagExpression: NotRequired[LFTagExpressionResourceTypeDef]
 
 
 class AddLFTagsToResourceRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     Resource: ReadOnly[ResourceTypeDef]
     LFTags: ReadOnly[Sequence[LFTagPairTypeDef]]
+
+
+class ErrorDetailTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class LFTagPairOutputTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    TagKey: str
+    TagValues: list[str]
+
+
+class LFTagErrorTypeDef(TypedDict):
+    LFTag: NotRequired[LFTagPairOutputTypeDef]
+    Error: NotRequired[ErrorDetailTypeDef]
 
 
 class AddLFTagsToResourceResponseTypeDef(TypedDict):
@@ -275,19 +377,68 @@ class AuditContextTypeDef(TypedDict):
     AdditionalAuditContext: NotRequired[str]
 
 
+class ConditionTypeDef(TypedDict):
+    Expression: NotRequired[str]
+
+
+class DataLakePrincipalTypeDef(TypedDict):
+    DataLakePrincipalIdentifier: NotRequired[str]
+
+
+class BatchPermissionsRequestEntryTypeDef(TypedDict):
+    Id: str
+    Principal: NotRequired[DataLakePrincipalTypeDef]
+    Resource: NotRequired[ReadOnly[ResourceTypeDef]]
+    Permissions: NotRequired[ReadOnly[Sequence[PermissionType]]]
+    Condition: NotRequired[ConditionTypeDef]
+    PermissionsWithGrantOption: NotRequired[ReadOnly[Sequence[PermissionType]]]
+
+
 class BatchGrantPermissionsRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     Entries: ReadOnly[Sequence[BatchPermissionsRequestEntryTypeDef]]
 
 
-class BatchGrantPermissionsResponseTypeDef(TypedDict):
-    Failures: NotRequired[list[BatchPermissionsFailureEntryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class LFTagKeyResourceOutputTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    TagKey: str
+    TagValues: list[str]
 
 
-class BatchPermissionsFailureEntryTypeDef(TypedDict):
-    RequestEntry: NotRequired[BatchPermissionsRequestEntryOutputTypeDef]
-    Error: NotRequired[ErrorDetailTypeDef]
+class LFTagOutputTypeDef(TypedDict):
+    TagKey: str
+    TagValues: list[str]
+
+
+class LFTagPolicyResourceOutputTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    ResourceType: ResourceTypeType
+    Expression: NotRequired[list[LFTagOutputTypeDef]]
+    ExpressionName: NotRequired[str]
+
+
+class ColumnWildcardOutputTypeDef(TypedDict):
+    ExcludedColumnNames: NotRequired[list[str]]
+
+
+class TableWithColumnsResourceOutputTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    DatabaseName: str
+    Name: str
+    ColumnNames: NotRequired[list[str]]
+    ColumnWildcard: NotRequired[ColumnWildcardOutputTypeDef]
+
+
+class ResourceOutputTypeDef(TypedDict):
+    Catalog: NotRequired[CatalogResourceTypeDef]
+    Database: NotRequired[DatabaseResourceTypeDef]
+    Table: NotRequired[TableResourceTypeDef]
+    TableWithColumns: NotRequired[TableWithColumnsResourceOutputTypeDef]
+    DataLocation: NotRequired[DataLocationResourceTypeDef]
+    DataCellsFilter: NotRequired[DataCellsFilterResourceTypeDef]
+    LFTag: NotRequired[LFTagKeyResourceOutputTypeDef]
+    LFTagPolicy: NotRequired[LFTagPolicyResourceOutputTypeDef]
+    LFTagExpression: NotRequired[LFTagExpressionResourceTypeDef]
 
 
 class BatchPermissionsRequestEntryOutputTypeDef(TypedDict):
@@ -299,13 +450,14 @@ class BatchPermissionsRequestEntryOutputTypeDef(TypedDict):
     PermissionsWithGrantOption: NotRequired[list[PermissionType]]
 
 
-class BatchPermissionsRequestEntryTypeDef(TypedDict):
-    Id: str
-    Principal: NotRequired[DataLakePrincipalTypeDef]
-    Resource: NotRequired[ReadOnly[ResourceTypeDef]]
-    Permissions: NotRequired[ReadOnly[Sequence[PermissionType]]]
-    Condition: NotRequired[ConditionTypeDef]
-    PermissionsWithGrantOption: NotRequired[ReadOnly[Sequence[PermissionType]]]
+class BatchPermissionsFailureEntryTypeDef(TypedDict):
+    RequestEntry: NotRequired[BatchPermissionsRequestEntryOutputTypeDef]
+    Error: NotRequired[ErrorDetailTypeDef]
+
+
+class BatchGrantPermissionsResponseTypeDef(TypedDict):
+    Failures: NotRequired[list[BatchPermissionsFailureEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchRevokePermissionsRequestTypeDef(TypedDict):
@@ -326,21 +478,9 @@ class CancelTransactionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CatalogResourceTypeDef(TypedDict):
-    Id: NotRequired[str]
-
-
 class ColumnLFTagTypeDef(TypedDict):
     Name: NotRequired[str]
     LFTags: NotRequired[list[LFTagPairOutputTypeDef]]
-
-
-class ColumnWildcardOutputTypeDef(TypedDict):
-    ExcludedColumnNames: NotRequired[list[str]]
-
-
-class ColumnWildcardTypeDef(TypedDict):
-    ExcludedColumnNames: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CommitTransactionRequestTypeDef(TypedDict):
@@ -352,8 +492,20 @@ class CommitTransactionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ConditionTypeDef(TypedDict):
-    Expression: NotRequired[str]
+class RowFilterTypeDef(TypedDict):
+    FilterExpression: NotRequired[str]
+    AllRowsWildcard: NotRequired[AllRowsWildcardTypeDef]
+
+
+class DataCellsFilterTypeDef(TypedDict):
+    TableCatalogId: str
+    DatabaseName: str
+    TableName: str
+    Name: str
+    RowFilter: NotRequired[RowFilterTypeDef]
+    ColumnNames: NotRequired[ReadOnly[Sequence[str]]]
+    ColumnWildcard: NotRequired[ReadOnly[ColumnWildcardTypeDef]]
+    VersionId: NotRequired[str]
 
 
 class CreateDataCellsFilterRequestTypeDef(TypedDict):
@@ -383,6 +535,23 @@ class CreateLFTagRequestTypeDef(TypedDict):
 
 class CreateLFTagResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExternalFilteringConfigurationTypeDef(TypedDict):
+    Status: EnableStatusType
+    AuthorizedTargets: ReadOnly[Sequence[str]]
+
+
+class RedshiftConnectTypeDef(TypedDict):
+    Authorization: ServiceAuthorizationType
+
+
+class RedshiftScopeUnionTypeDef(TypedDict):
+    RedshiftConnect: NotRequired[RedshiftConnectTypeDef]
+
+
+class ServiceIntegrationUnionTypeDef(TypedDict):
+    Redshift: NotRequired[ReadOnly[Sequence[RedshiftScopeUnionTypeDef]]]
 
 
 class CreateLakeFormationIdentityCenterConfigurationRequestTypeDef(TypedDict):
@@ -419,26 +588,9 @@ class DataCellsFilterOutputTypeDef(TypedDict):
     VersionId: NotRequired[str]
 
 
-class DataCellsFilterResourceTypeDef(TypedDict):
-    TableCatalogId: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    TableName: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class DataCellsFilterTypeDef(TypedDict):
-    TableCatalogId: str
-    DatabaseName: str
-    TableName: str
-    Name: str
-    RowFilter: NotRequired[RowFilterTypeDef]
-    ColumnNames: NotRequired[ReadOnly[Sequence[str]]]
-    ColumnWildcard: NotRequired[ReadOnly[ColumnWildcardTypeDef]]
-    VersionId: NotRequired[str]
-
-
-class DataLakePrincipalTypeDef(TypedDict):
-    DataLakePrincipalIdentifier: NotRequired[str]
+class PrincipalPermissionsOutputTypeDef(TypedDict):
+    Principal: NotRequired[DataLakePrincipalTypeDef]
+    Permissions: NotRequired[list[PermissionType]]
 
 
 class DataLakeSettingsOutputTypeDef(TypedDict):
@@ -454,6 +606,11 @@ class DataLakeSettingsOutputTypeDef(TypedDict):
     AllowFullTableExternalDataAccess: NotRequired[bool]
     ExternalDataFilteringAllowList: NotRequired[list[DataLakePrincipalTypeDef]]
     AuthorizedSessionTagValueList: NotRequired[list[str]]
+
+
+class PrincipalPermissionsTypeDef(TypedDict):
+    Principal: NotRequired[DataLakePrincipalTypeDef]
+    Permissions: NotRequired[ReadOnly[Sequence[PermissionType]]]
 
 
 class DataLakeSettingsTypeDef(TypedDict):
@@ -473,16 +630,6 @@ class DataLakeSettingsTypeDef(TypedDict):
         ReadOnly[Sequence[DataLakePrincipalTypeDef]]
     ]
     AuthorizedSessionTagValueList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DataLocationResourceTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    ResourceArn: str
-
-
-class DatabaseResourceTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    Name: str
 
 
 class DeleteDataCellsFilterRequestTypeDef(TypedDict):
@@ -538,6 +685,11 @@ class DeleteObjectInputTypeDef(TypedDict):
     PartitionValues: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class VirtualObjectTypeDef(TypedDict):
+    Uri: str
+    ETag: NotRequired[str]
+
+
 class DeleteObjectsOnCancelRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     DatabaseName: str
@@ -562,6 +714,15 @@ class DescribeLakeFormationIdentityCenterConfigurationRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
 
 
+class ExternalFilteringConfigurationOutputTypeDef(TypedDict):
+    Status: EnableStatusType
+    AuthorizedTargets: list[str]
+
+
+class ServiceIntegrationUnionOutputTypeDef(TypedDict):
+    Redshift: NotRequired[list[RedshiftScopeUnionTypeDef]]
+
+
 class DescribeLakeFormationIdentityCenterConfigurationResponseTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     InstanceArn: NotRequired[str]
@@ -577,6 +738,17 @@ class DescribeResourceRequestTypeDef(TypedDict):
     ResourceArn: str
 
 
+class ResourceInfoTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    RoleArn: NotRequired[str]
+    LastModified: NotRequired[datetime]
+    WithFederation: NotRequired[bool]
+    HybridAccessEnabled: NotRequired[bool]
+    WithPrivilegedAccess: NotRequired[bool]
+    VerificationStatus: NotRequired[VerificationStatusType]
+    ExpectedResourceOwnerAccount: NotRequired[str]
+
+
 class DescribeResourceResponseTypeDef(TypedDict):
     ResourceInfo: NotRequired[ResourceInfoTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -586,6 +758,13 @@ class DescribeTransactionRequestTypeDef(TypedDict):
     TransactionId: str
 
 
+class TransactionDescriptionTypeDef(TypedDict):
+    TransactionId: NotRequired[str]
+    TransactionStatus: NotRequired[TransactionStatusType]
+    TransactionStartTime: NotRequired[datetime]
+    TransactionEndTime: NotRequired[datetime]
+
+
 class DescribeTransactionResponseTypeDef(TypedDict):
     TransactionDescription: NotRequired[TransactionDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -593,11 +772,6 @@ class DescribeTransactionResponseTypeDef(TypedDict):
 
 class DetailsMapTypeDef(TypedDict):
     ResourceShare: NotRequired[list[str]]
-
-
-class ErrorDetailTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
 
 
 class ExecutionStatisticsTypeDef(TypedDict):
@@ -612,16 +786,6 @@ class ExtendTransactionRequestTypeDef(TypedDict):
 
 class ExtendTransactionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ExternalFilteringConfigurationOutputTypeDef(TypedDict):
-    Status: EnableStatusType
-    AuthorizedTargets: list[str]
-
-
-class ExternalFilteringConfigurationTypeDef(TypedDict):
-    Status: EnableStatusType
-    AuthorizedTargets: ReadOnly[Sequence[str]]
 
 
 class FilterConditionTypeDef(TypedDict):
@@ -661,6 +825,17 @@ class GetEffectivePermissionsForPathRequestTypeDef(TypedDict):
     ResourceArn: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class PrincipalResourcePermissionsTypeDef(TypedDict):
+    Principal: NotRequired[DataLakePrincipalTypeDef]
+    Resource: NotRequired[ResourceOutputTypeDef]
+    Condition: NotRequired[ConditionTypeDef]
+    Permissions: NotRequired[list[PermissionType]]
+    PermissionsWithGrantOption: NotRequired[list[PermissionType]]
+    AdditionalDetails: NotRequired[DetailsMapTypeDef]
+    LastUpdated: NotRequired[datetime]
+    LastUpdatedBy: NotRequired[str]
 
 
 class GetEffectivePermissionsForPathResponseTypeDef(TypedDict):
@@ -708,6 +883,13 @@ class GetQueryStatisticsRequestTypeDef(TypedDict):
     QueryId: str
 
 
+class PlanningStatisticsTypeDef(TypedDict):
+    EstimatedDataToScanBytes: NotRequired[int]
+    PlanningTimeMillis: NotRequired[int]
+    QueueTimeMillis: NotRequired[int]
+    WorkUnitsGeneratedCount: NotRequired[int]
+
+
 class GetQueryStatisticsResponseTypeDef(TypedDict):
     ExecutionStatistics: NotRequired[ExecutionStatisticsTypeDef]
     PlanningStatistics: NotRequired[PlanningStatisticsTypeDef]
@@ -739,6 +921,17 @@ class GetTableObjectsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TableObjectTypeDef(TypedDict):
+    Uri: NotRequired[str]
+    ETag: NotRequired[str]
+    Size: NotRequired[int]
+
+
+class PartitionObjectsTypeDef(TypedDict):
+    PartitionValues: NotRequired[list[str]]
+    Objects: NotRequired[list[TableObjectTypeDef]]
+
+
 class GetTableObjectsResponseTypeDef(TypedDict):
     Objects: NotRequired[list[PartitionObjectsTypeDef]]
     NextToken: NotRequired[str]
@@ -752,11 +945,22 @@ class GetTemporaryDataLocationCredentialsRequestTypeDef(TypedDict):
     CredentialsScope: NotRequired[CredentialsScopeType]
 
 
+class TemporaryCredentialsTypeDef(TypedDict):
+    AccessKeyId: NotRequired[str]
+    SecretAccessKey: NotRequired[str]
+    SessionToken: NotRequired[str]
+    Expiration: NotRequired[datetime]
+
+
 class GetTemporaryDataLocationCredentialsResponseTypeDef(TypedDict):
     Credentials: NotRequired[TemporaryCredentialsTypeDef]
     AccessibleDataLocations: NotRequired[list[str]]
     CredentialsScope: NotRequired[CredentialsScopeType]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PartitionValueListTypeDef(TypedDict):
+    Values: ReadOnly[Sequence[str]]
 
 
 class GetTemporaryGluePartitionCredentialsRequestTypeDef(TypedDict):
@@ -774,6 +978,14 @@ class GetTemporaryGluePartitionCredentialsResponseTypeDef(TypedDict):
     SessionToken: NotRequired[str]
     Expiration: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class QuerySessionContextTypeDef(TypedDict):
+    QueryId: NotRequired[str]
+    QueryStartTime: NotRequired[ReadOnly[datetime | str]]
+    ClusterId: NotRequired[str]
+    QueryAuthorizationId: NotRequired[str]
+    AdditionalContext: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class GetTemporaryGlueTableCredentialsRequestTypeDef(TypedDict):
@@ -812,6 +1024,12 @@ class GetWorkUnitsRequestTypeDef(TypedDict):
     QueryId: str
 
 
+class WorkUnitRangeTypeDef(TypedDict):
+    WorkUnitIdMax: int
+    WorkUnitIdMin: int
+    WorkUnitToken: str
+
+
 class GetWorkUnitsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     QueryId: str
@@ -832,69 +1050,11 @@ class GrantPermissionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LFTagErrorTypeDef(TypedDict):
-    LFTag: NotRequired[LFTagPairOutputTypeDef]
-    Error: NotRequired[ErrorDetailTypeDef]
-
-
-class LFTagExpressionResourceTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    Name: str
-
-
 class LFTagExpressionTypeDef(TypedDict):
     Name: NotRequired[str]
     Description: NotRequired[str]
     CatalogId: NotRequired[str]
     Expression: NotRequired[list[LFTagOutputTypeDef]]
-
-
-class LFTagKeyResourceOutputTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    TagKey: str
-    TagValues: list[str]
-
-
-class LFTagKeyResourceTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    TagKey: str
-    TagValues: ReadOnly[Sequence[str]]
-
-
-class LFTagOutputTypeDef(TypedDict):
-    TagKey: str
-    TagValues: list[str]
-
-
-class LFTagPairOutputTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    TagKey: str
-    TagValues: list[str]
-
-
-class LFTagPairTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    TagKey: str
-    TagValues: ReadOnly[Sequence[str]]
-
-
-class LFTagPolicyResourceOutputTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    ResourceType: ResourceTypeType
-    Expression: NotRequired[list[LFTagOutputTypeDef]]
-    ExpressionName: NotRequired[str]
-
-
-class LFTagPolicyResourceTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    ResourceType: ResourceTypeType
-    Expression: NotRequired[ReadOnly[Sequence[LFTagTypeDef]]]
-    ExpressionName: NotRequired[str]
-
-
-class LFTagTypeDef(TypedDict):
-    TagKey: str
-    TagValues: ReadOnly[Sequence[str]]
 
 
 class LakeFormationOptInsInfoTypeDef(TypedDict):
@@ -992,6 +1152,14 @@ class ListTableStorageOptimizersRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class StorageOptimizerTypeDef(TypedDict):
+    StorageOptimizerType: NotRequired[OptimizerTypeType]
+    Config: NotRequired[dict[str, str]]
+    ErrorMessage: NotRequired[str]
+    Warnings: NotRequired[str]
+    LastRunDetails: NotRequired[str]
+
+
 class ListTableStorageOptimizersResponseTypeDef(TypedDict):
     StorageOptimizerList: NotRequired[list[StorageOptimizerTypeDef]]
     NextToken: NotRequired[str]
@@ -1011,43 +1179,6 @@ class ListTransactionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PartitionObjectsTypeDef(TypedDict):
-    PartitionValues: NotRequired[list[str]]
-    Objects: NotRequired[list[TableObjectTypeDef]]
-
-
-class PartitionValueListTypeDef(TypedDict):
-    Values: ReadOnly[Sequence[str]]
-
-
-class PlanningStatisticsTypeDef(TypedDict):
-    EstimatedDataToScanBytes: NotRequired[int]
-    PlanningTimeMillis: NotRequired[int]
-    QueueTimeMillis: NotRequired[int]
-    WorkUnitsGeneratedCount: NotRequired[int]
-
-
-class PrincipalPermissionsOutputTypeDef(TypedDict):
-    Principal: NotRequired[DataLakePrincipalTypeDef]
-    Permissions: NotRequired[list[PermissionType]]
-
-
-class PrincipalPermissionsTypeDef(TypedDict):
-    Principal: NotRequired[DataLakePrincipalTypeDef]
-    Permissions: NotRequired[ReadOnly[Sequence[PermissionType]]]
-
-
-class PrincipalResourcePermissionsTypeDef(TypedDict):
-    Principal: NotRequired[DataLakePrincipalTypeDef]
-    Resource: NotRequired[ResourceOutputTypeDef]
-    Condition: NotRequired[ConditionTypeDef]
-    Permissions: NotRequired[list[PermissionType]]
-    PermissionsWithGrantOption: NotRequired[list[PermissionType]]
-    AdditionalDetails: NotRequired[DetailsMapTypeDef]
-    LastUpdated: NotRequired[datetime]
-    LastUpdatedBy: NotRequired[str]
-
-
 class PutDataLakeSettingsRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     DataLakeSettings: ReadOnly[DataLakeSettingsTypeDef]
@@ -1063,22 +1194,6 @@ class QueryPlanningContextTypeDef(TypedDict):
     QueryAsOfTime: NotRequired[ReadOnly[datetime | str]]
     QueryParameters: NotRequired[ReadOnly[Mapping[str, str]]]
     TransactionId: NotRequired[str]
-
-
-class QuerySessionContextTypeDef(TypedDict):
-    QueryId: NotRequired[str]
-    QueryStartTime: NotRequired[ReadOnly[datetime | str]]
-    ClusterId: NotRequired[str]
-    QueryAuthorizationId: NotRequired[str]
-    AdditionalContext: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class RedshiftConnectTypeDef(TypedDict):
-    Authorization: ServiceAuthorizationType
-
-
-class RedshiftScopeUnionTypeDef(TypedDict):
-    RedshiftConnect: NotRequired[RedshiftConnectTypeDef]
 
 
 class RegisterResourceRequestTypeDef(TypedDict):
@@ -1106,41 +1221,6 @@ class RemoveLFTagsFromResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceInfoTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    RoleArn: NotRequired[str]
-    LastModified: NotRequired[datetime]
-    WithFederation: NotRequired[bool]
-    HybridAccessEnabled: NotRequired[bool]
-    WithPrivilegedAccess: NotRequired[bool]
-    VerificationStatus: NotRequired[VerificationStatusType]
-    ExpectedResourceOwnerAccount: NotRequired[str]
-
-
-class ResourceOutputTypeDef(TypedDict):
-    Catalog: NotRequired[CatalogResourceTypeDef]
-    Database: NotRequired[DatabaseResourceTypeDef]
-    Table: NotRequired[TableResourceTypeDef]
-    TableWithColumns: NotRequired[TableWithColumnsResourceOutputTypeDef]
-    DataLocation: NotRequired[DataLocationResourceTypeDef]
-    DataCellsFilter: NotRequired[DataCellsFilterResourceTypeDef]
-    LFTag: NotRequired[LFTagKeyResourceOutputTypeDef]
-    LFTagPolicy: NotRequired[LFTagPolicyResourceOutputTypeDef]
-    LFTagExpression: NotRequired[LFTagExpressionResourceTypeDef]
-
-
-class ResourceTypeDef(TypedDict):
-    Catalog: NotRequired[CatalogResourceTypeDef]
-    Database: NotRequired[DatabaseResourceTypeDef]
-    Table: NotRequired[TableResourceTypeDef]
-    TableWithColumns: NotRequired[ReadOnly[TableWithColumnsResourceTypeDef]]
-    DataLocation: NotRequired[DataLocationResourceTypeDef]
-    DataCellsFilter: NotRequired[DataCellsFilterResourceTypeDef]
-    LFTag: NotRequired[ReadOnly[LFTagKeyResourceTypeDef]]
-    LFTagPolicy: NotRequired[ReadOnly[LFTagPolicyResourceTypeDef]]
-    LFTagExpression: NotRequired[LFTagExpressionResourceTypeDef]
-
-
 class RevokePermissionsRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     Principal: DataLakePrincipalTypeDef
@@ -1154,16 +1234,16 @@ class RevokePermissionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RowFilterTypeDef(TypedDict):
-    FilterExpression: NotRequired[str]
-    AllRowsWildcard: NotRequired[AllRowsWildcardTypeDef]
-
-
 class SearchDatabasesByLFTagsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     CatalogId: NotRequired[str]
     Expression: ReadOnly[Sequence[LFTagTypeDef]]
+
+
+class TaggedDatabaseTypeDef(TypedDict):
+    Database: NotRequired[DatabaseResourceTypeDef]
+    LFTags: NotRequired[list[LFTagPairOutputTypeDef]]
 
 
 class SearchDatabasesByLFTagsResponseTypeDef(TypedDict):
@@ -1179,18 +1259,17 @@ class SearchTablesByLFTagsRequestTypeDef(TypedDict):
     Expression: ReadOnly[Sequence[LFTagTypeDef]]
 
 
+class TaggedTableTypeDef(TypedDict):
+    Table: NotRequired[TableResourceTypeDef]
+    LFTagOnDatabase: NotRequired[list[LFTagPairOutputTypeDef]]
+    LFTagsOnTable: NotRequired[list[LFTagPairOutputTypeDef]]
+    LFTagsOnColumns: NotRequired[list[ColumnLFTagTypeDef]]
+
+
 class SearchTablesByLFTagsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     TableList: NotRequired[list[TaggedTableTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ServiceIntegrationUnionOutputTypeDef(TypedDict):
-    Redshift: NotRequired[list[RedshiftScopeUnionTypeDef]]
-
-
-class ServiceIntegrationUnionTypeDef(TypedDict):
-    Redshift: NotRequired[ReadOnly[Sequence[RedshiftScopeUnionTypeDef]]]
 
 
 class StartQueryPlanningRequestTypeDef(TypedDict):
@@ -1210,73 +1289,6 @@ class StartTransactionRequestTypeDef(TypedDict):
 class StartTransactionResponseTypeDef(TypedDict):
     TransactionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StorageOptimizerTypeDef(TypedDict):
-    StorageOptimizerType: NotRequired[OptimizerTypeType]
-    Config: NotRequired[dict[str, str]]
-    ErrorMessage: NotRequired[str]
-    Warnings: NotRequired[str]
-    LastRunDetails: NotRequired[str]
-
-
-class TableObjectTypeDef(TypedDict):
-    Uri: NotRequired[str]
-    ETag: NotRequired[str]
-    Size: NotRequired[int]
-
-
-class TableResourceTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    DatabaseName: str
-    Name: NotRequired[str]
-    TableWildcard: NotRequired[TableWildcardTypeDef]
-
-
-class TableWildcardTypeDef(TypedDict):
-    pass
-
-
-class TableWithColumnsResourceOutputTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    DatabaseName: str
-    Name: str
-    ColumnNames: NotRequired[list[str]]
-    ColumnWildcard: NotRequired[ColumnWildcardOutputTypeDef]
-
-
-class TableWithColumnsResourceTypeDef(TypedDict):
-    CatalogId: NotRequired[str]
-    DatabaseName: str
-    Name: str
-    ColumnNames: NotRequired[ReadOnly[Sequence[str]]]
-    ColumnWildcard: NotRequired[ReadOnly[ColumnWildcardTypeDef]]
-
-
-class TaggedDatabaseTypeDef(TypedDict):
-    Database: NotRequired[DatabaseResourceTypeDef]
-    LFTags: NotRequired[list[LFTagPairOutputTypeDef]]
-
-
-class TaggedTableTypeDef(TypedDict):
-    Table: NotRequired[TableResourceTypeDef]
-    LFTagOnDatabase: NotRequired[list[LFTagPairOutputTypeDef]]
-    LFTagsOnTable: NotRequired[list[LFTagPairOutputTypeDef]]
-    LFTagsOnColumns: NotRequired[list[ColumnLFTagTypeDef]]
-
-
-class TemporaryCredentialsTypeDef(TypedDict):
-    AccessKeyId: NotRequired[str]
-    SecretAccessKey: NotRequired[str]
-    SessionToken: NotRequired[str]
-    Expiration: NotRequired[datetime]
-
-
-class TransactionDescriptionTypeDef(TypedDict):
-    TransactionId: NotRequired[str]
-    TransactionStatus: NotRequired[TransactionStatusType]
-    TransactionStartTime: NotRequired[datetime]
-    TransactionEndTime: NotRequired[datetime]
 
 
 class UpdateDataCellsFilterRequestTypeDef(TypedDict):
@@ -1333,6 +1345,11 @@ class UpdateResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class WriteOperationTypeDef(TypedDict):
+    AddObject: NotRequired[ReadOnly[AddObjectInputTypeDef]]
+    DeleteObject: NotRequired[ReadOnly[DeleteObjectInputTypeDef]]
+
+
 class UpdateTableObjectsRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     DatabaseName: str
@@ -1355,19 +1372,3 @@ class UpdateTableStorageOptimizerRequestTypeDef(TypedDict):
 class UpdateTableStorageOptimizerResponseTypeDef(TypedDict):
     Result: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VirtualObjectTypeDef(TypedDict):
-    Uri: str
-    ETag: NotRequired[str]
-
-
-class WorkUnitRangeTypeDef(TypedDict):
-    WorkUnitIdMax: int
-    WorkUnitIdMin: int
-    WorkUnitToken: str
-
-
-class WriteOperationTypeDef(TypedDict):
-    AddObject: NotRequired[ReadOnly[AddObjectInputTypeDef]]
-    DeleteObject: NotRequired[ReadOnly[DeleteObjectInputTypeDef]]

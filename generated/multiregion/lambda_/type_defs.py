@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -65,290 +65,291 @@ from .literals import (
     UpdateRuntimeOnType,
 )
 
-__all__ = [
-    "AccountLimitTypeDef",
-    "AccountUsageTypeDef",
-    "AddLayerVersionPermissionRequestTypeDef",
-    "AddLayerVersionPermissionResponseTypeDef",
-    "AddPermissionRequestTypeDef",
-    "AddPermissionResponseTypeDef",
-    "AliasConfigurationResponseTypeDef",
-    "AliasConfigurationTypeDef",
-    "AliasRoutingConfigurationOutputTypeDef",
-    "AliasRoutingConfigurationTypeDef",
-    "AllowedPublishersOutputTypeDef",
-    "AllowedPublishersTypeDef",
-    "AmazonManagedKafkaEventSourceConfigOutputTypeDef",
-    "AmazonManagedKafkaEventSourceConfigTypeDef",
-    "CallbackDetailsTypeDef",
-    "CallbackFailedDetailsTypeDef",
-    "CallbackOptionsTypeDef",
-    "CallbackStartedDetailsTypeDef",
-    "CallbackSucceededDetailsTypeDef",
-    "CallbackTimedOutDetailsTypeDef",
-    "CapacityProviderConfigTypeDef",
-    "CapacityProviderPermissionsConfigTypeDef",
-    "CapacityProviderScalingConfigOutputTypeDef",
-    "CapacityProviderScalingConfigTypeDef",
-    "CapacityProviderTypeDef",
-    "CapacityProviderVpcConfigOutputTypeDef",
-    "CapacityProviderVpcConfigTypeDef",
-    "ChainedInvokeDetailsTypeDef",
-    "ChainedInvokeFailedDetailsTypeDef",
-    "ChainedInvokeOptionsTypeDef",
-    "ChainedInvokeStartedDetailsTypeDef",
-    "ChainedInvokeStoppedDetailsTypeDef",
-    "ChainedInvokeSucceededDetailsTypeDef",
-    "ChainedInvokeTimedOutDetailsTypeDef",
-    "CheckpointDurableExecutionRequestTypeDef",
-    "CheckpointDurableExecutionResponseTypeDef",
-    "CheckpointUpdatedExecutionStateTypeDef",
-    "CodeSigningConfigTypeDef",
-    "CodeSigningPoliciesTypeDef",
-    "ConcurrencyResponseTypeDef",
-    "ConcurrencyTypeDef",
-    "ContextDetailsTypeDef",
-    "ContextFailedDetailsTypeDef",
-    "ContextOptionsTypeDef",
-    "ContextStartedDetailsTypeDef",
-    "ContextSucceededDetailsTypeDef",
-    "CorsOutputTypeDef",
-    "CorsTypeDef",
-    "CreateAliasRequestTypeDef",
-    "CreateCapacityProviderRequestTypeDef",
-    "CreateCapacityProviderResponseTypeDef",
-    "CreateCodeSigningConfigRequestTypeDef",
-    "CreateCodeSigningConfigResponseTypeDef",
-    "CreateEventSourceMappingRequestTypeDef",
-    "CreateFunctionRequestTypeDef",
-    "CreateFunctionUrlConfigRequestTypeDef",
-    "CreateFunctionUrlConfigResponseTypeDef",
-    "DeadLetterConfigTypeDef",
-    "DeleteAliasRequestTypeDef",
-    "DeleteCapacityProviderRequestTypeDef",
-    "DeleteCapacityProviderResponseTypeDef",
-    "DeleteCodeSigningConfigRequestTypeDef",
-    "DeleteCodeSigningConfigResponseTypeDef",
-    "DeleteEventSourceMappingRequestTypeDef",
-    "DeleteFunctionCodeSigningConfigRequestTypeDef",
-    "DeleteFunctionConcurrencyRequestTypeDef",
-    "DeleteFunctionEventInvokeConfigRequestTypeDef",
-    "DeleteFunctionRequestTypeDef",
-    "DeleteFunctionResponseTypeDef",
-    "DeleteFunctionUrlConfigRequestTypeDef",
-    "DeleteLayerVersionRequestTypeDef",
-    "DeleteProvisionedConcurrencyConfigRequestTypeDef",
-    "DestinationConfigTypeDef",
-    "DocumentDBEventSourceConfigTypeDef",
-    "DurableConfigTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentErrorTypeDef",
-    "EnvironmentResponseTypeDef",
-    "EnvironmentTypeDef",
-    "EphemeralStorageTypeDef",
-    "ErrorObjectOutputTypeDef",
-    "ErrorObjectTypeDef",
-    "EventErrorTypeDef",
-    "EventInputTypeDef",
-    "EventResultTypeDef",
-    "EventSourceMappingConfigurationResponseTypeDef",
-    "EventSourceMappingConfigurationTypeDef",
-    "EventSourceMappingLoggingConfigTypeDef",
-    "EventSourceMappingMetricsConfigOutputTypeDef",
-    "EventSourceMappingMetricsConfigTypeDef",
-    "EventStream",
-    "EventTypeDef",
-    "ExecutionDetailsTypeDef",
-    "ExecutionFailedDetailsTypeDef",
-    "ExecutionStartedDetailsTypeDef",
-    "ExecutionStoppedDetailsTypeDef",
-    "ExecutionSucceededDetailsTypeDef",
-    "ExecutionTimedOutDetailsTypeDef",
-    "ExecutionTypeDef",
-    "FileSystemConfigTypeDef",
-    "FilterCriteriaErrorTypeDef",
-    "FilterCriteriaOutputTypeDef",
-    "FilterCriteriaTypeDef",
-    "FilterTypeDef",
-    "FunctionCodeLocationTypeDef",
-    "FunctionCodeTypeDef",
-    "FunctionConfigurationResponseTypeDef",
-    "FunctionConfigurationTypeDef",
-    "FunctionEventInvokeConfigResponseTypeDef",
-    "FunctionEventInvokeConfigTypeDef",
-    "FunctionScalingConfigTypeDef",
-    "FunctionUrlConfigTypeDef",
-    "FunctionVersionsByCapacityProviderListItemTypeDef",
-    "GetAccountSettingsResponseTypeDef",
-    "GetAliasRequestTypeDef",
-    "GetCapacityProviderRequestTypeDef",
-    "GetCapacityProviderResponseTypeDef",
-    "GetCodeSigningConfigRequestTypeDef",
-    "GetCodeSigningConfigResponseTypeDef",
-    "GetDurableExecutionHistoryRequestTypeDef",
-    "GetDurableExecutionHistoryResponseTypeDef",
-    "GetDurableExecutionRequestTypeDef",
-    "GetDurableExecutionResponseTypeDef",
-    "GetDurableExecutionStateRequestTypeDef",
-    "GetDurableExecutionStateResponseTypeDef",
-    "GetEventSourceMappingRequestTypeDef",
-    "GetFunctionCodeSigningConfigRequestTypeDef",
-    "GetFunctionCodeSigningConfigResponseTypeDef",
-    "GetFunctionConcurrencyRequestTypeDef",
-    "GetFunctionConcurrencyResponseTypeDef",
-    "GetFunctionConfigurationRequestTypeDef",
-    "GetFunctionEventInvokeConfigRequestTypeDef",
-    "GetFunctionRecursionConfigRequestTypeDef",
-    "GetFunctionRecursionConfigResponseTypeDef",
-    "GetFunctionRequestTypeDef",
-    "GetFunctionResponseTypeDef",
-    "GetFunctionScalingConfigRequestTypeDef",
-    "GetFunctionScalingConfigResponseTypeDef",
-    "GetFunctionUrlConfigRequestTypeDef",
-    "GetFunctionUrlConfigResponseTypeDef",
-    "GetLayerVersionByArnRequestTypeDef",
-    "GetLayerVersionPolicyRequestTypeDef",
-    "GetLayerVersionPolicyResponseTypeDef",
-    "GetLayerVersionRequestTypeDef",
-    "GetLayerVersionResponseTypeDef",
-    "GetPolicyRequestTypeDef",
-    "GetPolicyResponseTypeDef",
-    "GetProvisionedConcurrencyConfigRequestTypeDef",
-    "GetProvisionedConcurrencyConfigResponseTypeDef",
-    "GetRuntimeManagementConfigRequestTypeDef",
-    "GetRuntimeManagementConfigResponseTypeDef",
-    "ImageConfigErrorTypeDef",
-    "ImageConfigOutputTypeDef",
-    "ImageConfigResponseTypeDef",
-    "ImageConfigTypeDef",
-    "InstanceRequirementsOutputTypeDef",
-    "InstanceRequirementsTypeDef",
-    "InvocationCompletedDetailsTypeDef",
-    "InvocationRequestTypeDef",
-    "InvocationResponseTypeDef",
-    "InvokeAsyncRequestTypeDef",
-    "InvokeAsyncResponseTypeDef",
-    "InvokeResponseStreamUpdateTypeDef",
-    "InvokeWithResponseStreamCompleteEventTypeDef",
-    "InvokeWithResponseStreamRequestTypeDef",
-    "InvokeWithResponseStreamResponseEventTypeDef",
-    "InvokeWithResponseStreamResponseTypeDef",
-    "KafkaSchemaRegistryAccessConfigTypeDef",
-    "KafkaSchemaRegistryConfigOutputTypeDef",
-    "KafkaSchemaRegistryConfigTypeDef",
-    "KafkaSchemaValidationConfigTypeDef",
-    "LambdaManagedInstancesCapacityProviderConfigTypeDef",
-    "LayerTypeDef",
-    "LayerVersionContentInputTypeDef",
-    "LayerVersionContentOutputTypeDef",
-    "LayerVersionsListItemTypeDef",
-    "LayersListItemTypeDef",
-    "ListAliasesRequestTypeDef",
-    "ListAliasesResponseTypeDef",
-    "ListCapacityProvidersRequestTypeDef",
-    "ListCapacityProvidersResponseTypeDef",
-    "ListCodeSigningConfigsRequestTypeDef",
-    "ListCodeSigningConfigsResponseTypeDef",
-    "ListDurableExecutionsByFunctionRequestTypeDef",
-    "ListDurableExecutionsByFunctionResponseTypeDef",
-    "ListEventSourceMappingsRequestTypeDef",
-    "ListEventSourceMappingsResponseTypeDef",
-    "ListFunctionEventInvokeConfigsRequestTypeDef",
-    "ListFunctionEventInvokeConfigsResponseTypeDef",
-    "ListFunctionUrlConfigsRequestTypeDef",
-    "ListFunctionUrlConfigsResponseTypeDef",
-    "ListFunctionVersionsByCapacityProviderRequestTypeDef",
-    "ListFunctionVersionsByCapacityProviderResponseTypeDef",
-    "ListFunctionsByCodeSigningConfigRequestTypeDef",
-    "ListFunctionsByCodeSigningConfigResponseTypeDef",
-    "ListFunctionsRequestTypeDef",
-    "ListFunctionsResponseTypeDef",
-    "ListLayerVersionsRequestTypeDef",
-    "ListLayerVersionsResponseTypeDef",
-    "ListLayersRequestTypeDef",
-    "ListLayersResponseTypeDef",
-    "ListProvisionedConcurrencyConfigsRequestTypeDef",
-    "ListProvisionedConcurrencyConfigsResponseTypeDef",
-    "ListTagsRequestTypeDef",
-    "ListTagsResponseTypeDef",
-    "ListVersionsByFunctionRequestTypeDef",
-    "ListVersionsByFunctionResponseTypeDef",
-    "LoggingConfigTypeDef",
-    "OnFailureTypeDef",
-    "OnSuccessTypeDef",
-    "OperationTypeDef",
-    "OperationUpdateTypeDef",
-    "ProvisionedConcurrencyConfigListItemTypeDef",
-    "ProvisionedPollerConfigTypeDef",
-    "PublishLayerVersionRequestTypeDef",
-    "PublishLayerVersionResponseTypeDef",
-    "PublishVersionRequestTypeDef",
-    "PutFunctionCodeSigningConfigRequestTypeDef",
-    "PutFunctionCodeSigningConfigResponseTypeDef",
-    "PutFunctionConcurrencyRequestTypeDef",
-    "PutFunctionEventInvokeConfigRequestTypeDef",
-    "PutFunctionRecursionConfigRequestTypeDef",
-    "PutFunctionRecursionConfigResponseTypeDef",
-    "PutFunctionScalingConfigRequestTypeDef",
-    "PutFunctionScalingConfigResponseTypeDef",
-    "PutProvisionedConcurrencyConfigRequestTypeDef",
-    "PutProvisionedConcurrencyConfigResponseTypeDef",
-    "PutRuntimeManagementConfigRequestTypeDef",
-    "PutRuntimeManagementConfigResponseTypeDef",
-    "RemoveLayerVersionPermissionRequestTypeDef",
-    "RemovePermissionRequestTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryDetailsTypeDef",
-    "RuntimeVersionConfigTypeDef",
-    "RuntimeVersionErrorTypeDef",
-    "ScalingConfigTypeDef",
-    "SelfManagedEventSourceOutputTypeDef",
-    "SelfManagedEventSourceTypeDef",
-    "SelfManagedKafkaEventSourceConfigOutputTypeDef",
-    "SelfManagedKafkaEventSourceConfigTypeDef",
-    "SendDurableExecutionCallbackFailureRequestTypeDef",
-    "SendDurableExecutionCallbackFailureResponseTypeDef",
-    "SendDurableExecutionCallbackHeartbeatRequestTypeDef",
-    "SendDurableExecutionCallbackHeartbeatResponseTypeDef",
-    "SendDurableExecutionCallbackSuccessRequestTypeDef",
-    "SendDurableExecutionCallbackSuccessResponseTypeDef",
-    "SnapStartResponseTypeDef",
-    "SnapStartTypeDef",
-    "SourceAccessConfigurationTypeDef",
-    "StepDetailsTypeDef",
-    "StepFailedDetailsTypeDef",
-    "StepOptionsTypeDef",
-    "StepStartedDetailsTypeDef",
-    "StepSucceededDetailsTypeDef",
-    "StopDurableExecutionRequestTypeDef",
-    "StopDurableExecutionResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagsErrorTypeDef",
-    "TargetTrackingScalingPolicyTypeDef",
-    "TenancyConfigTypeDef",
-    "TraceHeaderTypeDef",
-    "TracingConfigResponseTypeDef",
-    "TracingConfigTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateAliasRequestTypeDef",
-    "UpdateCapacityProviderRequestTypeDef",
-    "UpdateCapacityProviderResponseTypeDef",
-    "UpdateCodeSigningConfigRequestTypeDef",
-    "UpdateCodeSigningConfigResponseTypeDef",
-    "UpdateEventSourceMappingRequestTypeDef",
-    "UpdateFunctionCodeRequestTypeDef",
-    "UpdateFunctionConfigurationRequestTypeDef",
-    "UpdateFunctionEventInvokeConfigRequestTypeDef",
-    "UpdateFunctionUrlConfigRequestTypeDef",
-    "UpdateFunctionUrlConfigResponseTypeDef",
-    "VpcConfigResponseTypeDef",
-    "VpcConfigTypeDef",
-    "WaitCancelledDetailsTypeDef",
-    "WaitDetailsTypeDef",
-    "WaitOptionsTypeDef",
-    "WaitStartedDetailsTypeDef",
-    "WaitSucceededDetailsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountLimitTypeDef",
+        "AccountUsageTypeDef",
+        "AddLayerVersionPermissionRequestTypeDef",
+        "AddLayerVersionPermissionResponseTypeDef",
+        "AddPermissionRequestTypeDef",
+        "AddPermissionResponseTypeDef",
+        "AliasConfigurationResponseTypeDef",
+        "AliasConfigurationTypeDef",
+        "AliasRoutingConfigurationOutputTypeDef",
+        "AliasRoutingConfigurationTypeDef",
+        "AllowedPublishersOutputTypeDef",
+        "AllowedPublishersTypeDef",
+        "AmazonManagedKafkaEventSourceConfigOutputTypeDef",
+        "AmazonManagedKafkaEventSourceConfigTypeDef",
+        "CallbackDetailsTypeDef",
+        "CallbackFailedDetailsTypeDef",
+        "CallbackOptionsTypeDef",
+        "CallbackStartedDetailsTypeDef",
+        "CallbackSucceededDetailsTypeDef",
+        "CallbackTimedOutDetailsTypeDef",
+        "CapacityProviderConfigTypeDef",
+        "CapacityProviderPermissionsConfigTypeDef",
+        "CapacityProviderScalingConfigOutputTypeDef",
+        "CapacityProviderScalingConfigTypeDef",
+        "CapacityProviderTypeDef",
+        "CapacityProviderVpcConfigOutputTypeDef",
+        "CapacityProviderVpcConfigTypeDef",
+        "ChainedInvokeDetailsTypeDef",
+        "ChainedInvokeFailedDetailsTypeDef",
+        "ChainedInvokeOptionsTypeDef",
+        "ChainedInvokeStartedDetailsTypeDef",
+        "ChainedInvokeStoppedDetailsTypeDef",
+        "ChainedInvokeSucceededDetailsTypeDef",
+        "ChainedInvokeTimedOutDetailsTypeDef",
+        "CheckpointDurableExecutionRequestTypeDef",
+        "CheckpointDurableExecutionResponseTypeDef",
+        "CheckpointUpdatedExecutionStateTypeDef",
+        "CodeSigningConfigTypeDef",
+        "CodeSigningPoliciesTypeDef",
+        "ConcurrencyResponseTypeDef",
+        "ConcurrencyTypeDef",
+        "ContextDetailsTypeDef",
+        "ContextFailedDetailsTypeDef",
+        "ContextOptionsTypeDef",
+        "ContextStartedDetailsTypeDef",
+        "ContextSucceededDetailsTypeDef",
+        "CorsOutputTypeDef",
+        "CorsTypeDef",
+        "CreateAliasRequestTypeDef",
+        "CreateCapacityProviderRequestTypeDef",
+        "CreateCapacityProviderResponseTypeDef",
+        "CreateCodeSigningConfigRequestTypeDef",
+        "CreateCodeSigningConfigResponseTypeDef",
+        "CreateEventSourceMappingRequestTypeDef",
+        "CreateFunctionRequestTypeDef",
+        "CreateFunctionUrlConfigRequestTypeDef",
+        "CreateFunctionUrlConfigResponseTypeDef",
+        "DeadLetterConfigTypeDef",
+        "DeleteAliasRequestTypeDef",
+        "DeleteCapacityProviderRequestTypeDef",
+        "DeleteCapacityProviderResponseTypeDef",
+        "DeleteCodeSigningConfigRequestTypeDef",
+        "DeleteCodeSigningConfigResponseTypeDef",
+        "DeleteEventSourceMappingRequestTypeDef",
+        "DeleteFunctionCodeSigningConfigRequestTypeDef",
+        "DeleteFunctionConcurrencyRequestTypeDef",
+        "DeleteFunctionEventInvokeConfigRequestTypeDef",
+        "DeleteFunctionRequestTypeDef",
+        "DeleteFunctionResponseTypeDef",
+        "DeleteFunctionUrlConfigRequestTypeDef",
+        "DeleteLayerVersionRequestTypeDef",
+        "DeleteProvisionedConcurrencyConfigRequestTypeDef",
+        "DestinationConfigTypeDef",
+        "DocumentDBEventSourceConfigTypeDef",
+        "DurableConfigTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentErrorTypeDef",
+        "EnvironmentResponseTypeDef",
+        "EnvironmentTypeDef",
+        "EphemeralStorageTypeDef",
+        "ErrorObjectOutputTypeDef",
+        "ErrorObjectTypeDef",
+        "EventErrorTypeDef",
+        "EventInputTypeDef",
+        "EventResultTypeDef",
+        "EventSourceMappingConfigurationResponseTypeDef",
+        "EventSourceMappingConfigurationTypeDef",
+        "EventSourceMappingLoggingConfigTypeDef",
+        "EventSourceMappingMetricsConfigOutputTypeDef",
+        "EventSourceMappingMetricsConfigTypeDef",
+        "EventStream",
+        "EventTypeDef",
+        "ExecutionDetailsTypeDef",
+        "ExecutionFailedDetailsTypeDef",
+        "ExecutionStartedDetailsTypeDef",
+        "ExecutionStoppedDetailsTypeDef",
+        "ExecutionSucceededDetailsTypeDef",
+        "ExecutionTimedOutDetailsTypeDef",
+        "ExecutionTypeDef",
+        "FileSystemConfigTypeDef",
+        "FilterCriteriaErrorTypeDef",
+        "FilterCriteriaOutputTypeDef",
+        "FilterCriteriaTypeDef",
+        "FilterTypeDef",
+        "FunctionCodeLocationTypeDef",
+        "FunctionCodeTypeDef",
+        "FunctionConfigurationResponseTypeDef",
+        "FunctionConfigurationTypeDef",
+        "FunctionEventInvokeConfigResponseTypeDef",
+        "FunctionEventInvokeConfigTypeDef",
+        "FunctionScalingConfigTypeDef",
+        "FunctionUrlConfigTypeDef",
+        "FunctionVersionsByCapacityProviderListItemTypeDef",
+        "GetAccountSettingsResponseTypeDef",
+        "GetAliasRequestTypeDef",
+        "GetCapacityProviderRequestTypeDef",
+        "GetCapacityProviderResponseTypeDef",
+        "GetCodeSigningConfigRequestTypeDef",
+        "GetCodeSigningConfigResponseTypeDef",
+        "GetDurableExecutionHistoryRequestTypeDef",
+        "GetDurableExecutionHistoryResponseTypeDef",
+        "GetDurableExecutionRequestTypeDef",
+        "GetDurableExecutionResponseTypeDef",
+        "GetDurableExecutionStateRequestTypeDef",
+        "GetDurableExecutionStateResponseTypeDef",
+        "GetEventSourceMappingRequestTypeDef",
+        "GetFunctionCodeSigningConfigRequestTypeDef",
+        "GetFunctionCodeSigningConfigResponseTypeDef",
+        "GetFunctionConcurrencyRequestTypeDef",
+        "GetFunctionConcurrencyResponseTypeDef",
+        "GetFunctionConfigurationRequestTypeDef",
+        "GetFunctionEventInvokeConfigRequestTypeDef",
+        "GetFunctionRecursionConfigRequestTypeDef",
+        "GetFunctionRecursionConfigResponseTypeDef",
+        "GetFunctionRequestTypeDef",
+        "GetFunctionResponseTypeDef",
+        "GetFunctionScalingConfigRequestTypeDef",
+        "GetFunctionScalingConfigResponseTypeDef",
+        "GetFunctionUrlConfigRequestTypeDef",
+        "GetFunctionUrlConfigResponseTypeDef",
+        "GetLayerVersionByArnRequestTypeDef",
+        "GetLayerVersionPolicyRequestTypeDef",
+        "GetLayerVersionPolicyResponseTypeDef",
+        "GetLayerVersionRequestTypeDef",
+        "GetLayerVersionResponseTypeDef",
+        "GetPolicyRequestTypeDef",
+        "GetPolicyResponseTypeDef",
+        "GetProvisionedConcurrencyConfigRequestTypeDef",
+        "GetProvisionedConcurrencyConfigResponseTypeDef",
+        "GetRuntimeManagementConfigRequestTypeDef",
+        "GetRuntimeManagementConfigResponseTypeDef",
+        "ImageConfigErrorTypeDef",
+        "ImageConfigOutputTypeDef",
+        "ImageConfigResponseTypeDef",
+        "ImageConfigTypeDef",
+        "InstanceRequirementsOutputTypeDef",
+        "InstanceRequirementsTypeDef",
+        "InvocationCompletedDetailsTypeDef",
+        "InvocationRequestTypeDef",
+        "InvocationResponseTypeDef",
+        "InvokeAsyncRequestTypeDef",
+        "InvokeAsyncResponseTypeDef",
+        "InvokeResponseStreamUpdateTypeDef",
+        "InvokeWithResponseStreamCompleteEventTypeDef",
+        "InvokeWithResponseStreamRequestTypeDef",
+        "InvokeWithResponseStreamResponseEventTypeDef",
+        "InvokeWithResponseStreamResponseTypeDef",
+        "KafkaSchemaRegistryAccessConfigTypeDef",
+        "KafkaSchemaRegistryConfigOutputTypeDef",
+        "KafkaSchemaRegistryConfigTypeDef",
+        "KafkaSchemaValidationConfigTypeDef",
+        "LambdaManagedInstancesCapacityProviderConfigTypeDef",
+        "LayerTypeDef",
+        "LayerVersionContentInputTypeDef",
+        "LayerVersionContentOutputTypeDef",
+        "LayerVersionsListItemTypeDef",
+        "LayersListItemTypeDef",
+        "ListAliasesRequestTypeDef",
+        "ListAliasesResponseTypeDef",
+        "ListCapacityProvidersRequestTypeDef",
+        "ListCapacityProvidersResponseTypeDef",
+        "ListCodeSigningConfigsRequestTypeDef",
+        "ListCodeSigningConfigsResponseTypeDef",
+        "ListDurableExecutionsByFunctionRequestTypeDef",
+        "ListDurableExecutionsByFunctionResponseTypeDef",
+        "ListEventSourceMappingsRequestTypeDef",
+        "ListEventSourceMappingsResponseTypeDef",
+        "ListFunctionEventInvokeConfigsRequestTypeDef",
+        "ListFunctionEventInvokeConfigsResponseTypeDef",
+        "ListFunctionUrlConfigsRequestTypeDef",
+        "ListFunctionUrlConfigsResponseTypeDef",
+        "ListFunctionVersionsByCapacityProviderRequestTypeDef",
+        "ListFunctionVersionsByCapacityProviderResponseTypeDef",
+        "ListFunctionsByCodeSigningConfigRequestTypeDef",
+        "ListFunctionsByCodeSigningConfigResponseTypeDef",
+        "ListFunctionsRequestTypeDef",
+        "ListFunctionsResponseTypeDef",
+        "ListLayerVersionsRequestTypeDef",
+        "ListLayerVersionsResponseTypeDef",
+        "ListLayersRequestTypeDef",
+        "ListLayersResponseTypeDef",
+        "ListProvisionedConcurrencyConfigsRequestTypeDef",
+        "ListProvisionedConcurrencyConfigsResponseTypeDef",
+        "ListTagsRequestTypeDef",
+        "ListTagsResponseTypeDef",
+        "ListVersionsByFunctionRequestTypeDef",
+        "ListVersionsByFunctionResponseTypeDef",
+        "LoggingConfigTypeDef",
+        "OnFailureTypeDef",
+        "OnSuccessTypeDef",
+        "OperationTypeDef",
+        "OperationUpdateTypeDef",
+        "ProvisionedConcurrencyConfigListItemTypeDef",
+        "ProvisionedPollerConfigTypeDef",
+        "PublishLayerVersionRequestTypeDef",
+        "PublishLayerVersionResponseTypeDef",
+        "PublishVersionRequestTypeDef",
+        "PutFunctionCodeSigningConfigRequestTypeDef",
+        "PutFunctionCodeSigningConfigResponseTypeDef",
+        "PutFunctionConcurrencyRequestTypeDef",
+        "PutFunctionEventInvokeConfigRequestTypeDef",
+        "PutFunctionRecursionConfigRequestTypeDef",
+        "PutFunctionRecursionConfigResponseTypeDef",
+        "PutFunctionScalingConfigRequestTypeDef",
+        "PutFunctionScalingConfigResponseTypeDef",
+        "PutProvisionedConcurrencyConfigRequestTypeDef",
+        "PutProvisionedConcurrencyConfigResponseTypeDef",
+        "PutRuntimeManagementConfigRequestTypeDef",
+        "PutRuntimeManagementConfigResponseTypeDef",
+        "RemoveLayerVersionPermissionRequestTypeDef",
+        "RemovePermissionRequestTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryDetailsTypeDef",
+        "RuntimeVersionConfigTypeDef",
+        "RuntimeVersionErrorTypeDef",
+        "ScalingConfigTypeDef",
+        "SelfManagedEventSourceOutputTypeDef",
+        "SelfManagedEventSourceTypeDef",
+        "SelfManagedKafkaEventSourceConfigOutputTypeDef",
+        "SelfManagedKafkaEventSourceConfigTypeDef",
+        "SendDurableExecutionCallbackFailureRequestTypeDef",
+        "SendDurableExecutionCallbackFailureResponseTypeDef",
+        "SendDurableExecutionCallbackHeartbeatRequestTypeDef",
+        "SendDurableExecutionCallbackHeartbeatResponseTypeDef",
+        "SendDurableExecutionCallbackSuccessRequestTypeDef",
+        "SendDurableExecutionCallbackSuccessResponseTypeDef",
+        "SnapStartResponseTypeDef",
+        "SnapStartTypeDef",
+        "SourceAccessConfigurationTypeDef",
+        "StepDetailsTypeDef",
+        "StepFailedDetailsTypeDef",
+        "StepOptionsTypeDef",
+        "StepStartedDetailsTypeDef",
+        "StepSucceededDetailsTypeDef",
+        "StopDurableExecutionRequestTypeDef",
+        "StopDurableExecutionResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagsErrorTypeDef",
+        "TargetTrackingScalingPolicyTypeDef",
+        "TenancyConfigTypeDef",
+        "TraceHeaderTypeDef",
+        "TracingConfigResponseTypeDef",
+        "TracingConfigTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAliasRequestTypeDef",
+        "UpdateCapacityProviderRequestTypeDef",
+        "UpdateCapacityProviderResponseTypeDef",
+        "UpdateCodeSigningConfigRequestTypeDef",
+        "UpdateCodeSigningConfigResponseTypeDef",
+        "UpdateEventSourceMappingRequestTypeDef",
+        "UpdateFunctionCodeRequestTypeDef",
+        "UpdateFunctionConfigurationRequestTypeDef",
+        "UpdateFunctionEventInvokeConfigRequestTypeDef",
+        "UpdateFunctionUrlConfigRequestTypeDef",
+        "UpdateFunctionUrlConfigResponseTypeDef",
+        "VpcConfigResponseTypeDef",
+        "VpcConfigTypeDef",
+        "WaitCancelledDetailsTypeDef",
+        "WaitDetailsTypeDef",
+        "WaitOptionsTypeDef",
+        "WaitStartedDetailsTypeDef",
+        "WaitSucceededDetailsTypeDef",
+    ]
 
 
 class AccountLimitTypeDef(TypedDict):
@@ -400,6 +401,10 @@ class AddPermissionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AliasRoutingConfigurationOutputTypeDef(TypedDict):
+    AdditionalVersionWeights: NotRequired[dict[str, float]]
+
+
 class AliasConfigurationResponseTypeDef(TypedDict):
     AliasArn: NotRequired[str]
     Name: NotRequired[str]
@@ -419,10 +424,6 @@ class AliasConfigurationTypeDef(TypedDict):
     RevisionId: NotRequired[str]
 
 
-class AliasRoutingConfigurationOutputTypeDef(TypedDict):
-    AdditionalVersionWeights: NotRequired[dict[str, float]]
-
-
 class AliasRoutingConfigurationTypeDef(TypedDict):
     AdditionalVersionWeights: NotRequired[ReadOnly[Mapping[str, float]]]
 
@@ -435,9 +436,36 @@ class AllowedPublishersTypeDef(TypedDict):
     SigningProfileVersionArns: ReadOnly[Sequence[str]]
 
 
+class KafkaSchemaRegistryAccessConfigTypeDef(TypedDict):
+    Type: NotRequired[KafkaSchemaRegistryAuthTypeType]
+    URI: NotRequired[str]
+
+
+class KafkaSchemaValidationConfigTypeDef(TypedDict):
+    Attribute: NotRequired[KafkaSchemaValidationAttributeType]
+
+
+class KafkaSchemaRegistryConfigOutputTypeDef(TypedDict):
+    SchemaRegistryURI: NotRequired[str]
+    EventRecordFormat: NotRequired[SchemaRegistryEventRecordFormatType]
+    AccessConfigs: NotRequired[list[KafkaSchemaRegistryAccessConfigTypeDef]]
+    SchemaValidationConfigs: NotRequired[list[KafkaSchemaValidationConfigTypeDef]]
+
+
 class AmazonManagedKafkaEventSourceConfigOutputTypeDef(TypedDict):
     ConsumerGroupId: NotRequired[str]
     SchemaRegistryConfig: NotRequired[KafkaSchemaRegistryConfigOutputTypeDef]
+
+
+class KafkaSchemaRegistryConfigTypeDef(TypedDict):
+    SchemaRegistryURI: NotRequired[str]
+    EventRecordFormat: NotRequired[SchemaRegistryEventRecordFormatType]
+    AccessConfigs: NotRequired[
+        ReadOnly[Sequence[KafkaSchemaRegistryAccessConfigTypeDef]]
+    ]
+    SchemaValidationConfigs: NotRequired[
+        ReadOnly[Sequence[KafkaSchemaValidationConfigTypeDef]]
+    ]
 
 
 class AmazonManagedKafkaEventSourceConfigTypeDef(TypedDict):
@@ -445,10 +473,22 @@ class AmazonManagedKafkaEventSourceConfigTypeDef(TypedDict):
     SchemaRegistryConfig: NotRequired[ReadOnly[KafkaSchemaRegistryConfigTypeDef]]
 
 
+class ErrorObjectOutputTypeDef(TypedDict):
+    ErrorMessage: NotRequired[str]
+    ErrorType: NotRequired[str]
+    ErrorData: NotRequired[str]
+    StackTrace: NotRequired[list[str]]
+
+
 class CallbackDetailsTypeDef(TypedDict):
     CallbackId: NotRequired[str]
     Result: NotRequired[str]
     Error: NotRequired[ErrorObjectOutputTypeDef]
+
+
+class EventErrorTypeDef(TypedDict):
+    Payload: NotRequired[ErrorObjectOutputTypeDef]
+    Truncated: NotRequired[bool]
 
 
 class CallbackFailedDetailsTypeDef(TypedDict):
@@ -466,12 +506,23 @@ class CallbackStartedDetailsTypeDef(TypedDict):
     Timeout: NotRequired[int]
 
 
+class EventResultTypeDef(TypedDict):
+    Payload: NotRequired[str]
+    Truncated: NotRequired[bool]
+
+
 class CallbackSucceededDetailsTypeDef(TypedDict):
     Result: EventResultTypeDef
 
 
 class CallbackTimedOutDetailsTypeDef(TypedDict):
     Error: EventErrorTypeDef
+
+
+class LambdaManagedInstancesCapacityProviderConfigTypeDef(TypedDict):
+    CapacityProviderArn: str
+    PerExecutionEnvironmentMaxConcurrency: NotRequired[int]
+    ExecutionEnvironmentMemoryGiBPerVCpu: NotRequired[float]
 
 
 class CapacityProviderConfigTypeDef(TypedDict):
@@ -482,6 +533,11 @@ class CapacityProviderConfigTypeDef(TypedDict):
 
 class CapacityProviderPermissionsConfigTypeDef(TypedDict):
     CapacityProviderOperatorRoleArn: str
+
+
+class TargetTrackingScalingPolicyTypeDef(TypedDict):
+    PredefinedMetricType: CapacityProviderPredefinedMetricTypeType
+    TargetValue: float
 
 
 class CapacityProviderScalingConfigOutputTypeDef(TypedDict):
@@ -496,6 +552,17 @@ class CapacityProviderScalingConfigTypeDef(TypedDict):
     ScalingPolicies: NotRequired[ReadOnly[Sequence[TargetTrackingScalingPolicyTypeDef]]]
 
 
+class CapacityProviderVpcConfigOutputTypeDef(TypedDict):
+    SubnetIds: list[str]
+    SecurityGroupIds: list[str]
+
+
+class InstanceRequirementsOutputTypeDef(TypedDict):
+    Architectures: NotRequired[list[ArchitectureType]]
+    AllowedInstanceTypes: NotRequired[list[str]]
+    ExcludedInstanceTypes: NotRequired[list[str]]
+
+
 class CapacityProviderTypeDef(TypedDict):
     CapacityProviderArn: str
     State: CapacityProviderStateType
@@ -507,11 +574,6 @@ class CapacityProviderTypeDef(TypedDict):
     ]
     KmsKeyArn: NotRequired[str]
     LastModified: NotRequired[str]
-
-
-class CapacityProviderVpcConfigOutputTypeDef(TypedDict):
-    SubnetIds: list[str]
-    SecurityGroupIds: list[str]
 
 
 class CapacityProviderVpcConfigTypeDef(TypedDict):
@@ -531,6 +593,11 @@ class ChainedInvokeFailedDetailsTypeDef(TypedDict):
 class ChainedInvokeOptionsTypeDef(TypedDict):
     FunctionName: str
     TenantId: NotRequired[str]
+
+
+class EventInputTypeDef(TypedDict):
+    Payload: NotRequired[str]
+    Truncated: NotRequired[bool]
 
 
 class ChainedInvokeStartedDetailsTypeDef(TypedDict):
@@ -553,11 +620,89 @@ class ChainedInvokeTimedOutDetailsTypeDef(TypedDict):
     Error: EventErrorTypeDef
 
 
+class ContextOptionsTypeDef(TypedDict):
+    ReplayChildren: NotRequired[bool]
+
+
+class ErrorObjectTypeDef(TypedDict):
+    ErrorMessage: NotRequired[str]
+    ErrorType: NotRequired[str]
+    ErrorData: NotRequired[str]
+    StackTrace: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class StepOptionsTypeDef(TypedDict):
+    NextAttemptDelaySeconds: NotRequired[int]
+
+
+class WaitOptionsTypeDef(TypedDict):
+    WaitSeconds: NotRequired[int]
+
+
+class OperationUpdateTypeDef(TypedDict):
+    Id: str
+    ParentId: NotRequired[str]
+    Name: NotRequired[str]
+    Type: OperationTypeType
+    SubType: NotRequired[str]
+    Action: OperationActionType
+    Payload: NotRequired[str]
+    Error: NotRequired[ReadOnly[ErrorObjectTypeDef]]
+    ContextOptions: NotRequired[ContextOptionsTypeDef]
+    StepOptions: NotRequired[StepOptionsTypeDef]
+    WaitOptions: NotRequired[WaitOptionsTypeDef]
+    CallbackOptions: NotRequired[CallbackOptionsTypeDef]
+    ChainedInvokeOptions: NotRequired[ChainedInvokeOptionsTypeDef]
+
+
 class CheckpointDurableExecutionRequestTypeDef(TypedDict):
     DurableExecutionArn: str
     CheckpointToken: str
     Updates: NotRequired[ReadOnly[Sequence[OperationUpdateTypeDef]]]
     ClientToken: NotRequired[str]
+
+
+class ContextDetailsTypeDef(TypedDict):
+    ReplayChildren: NotRequired[bool]
+    Result: NotRequired[str]
+    Error: NotRequired[ErrorObjectOutputTypeDef]
+
+
+class ExecutionDetailsTypeDef(TypedDict):
+    InputPayload: NotRequired[str]
+
+
+class StepDetailsTypeDef(TypedDict):
+    Attempt: NotRequired[int]
+    NextAttemptTimestamp: NotRequired[datetime]
+    Result: NotRequired[str]
+    Error: NotRequired[ErrorObjectOutputTypeDef]
+
+
+class WaitDetailsTypeDef(TypedDict):
+    ScheduledEndTimestamp: NotRequired[datetime]
+
+
+class OperationTypeDef(TypedDict):
+    Id: str
+    ParentId: NotRequired[str]
+    Name: NotRequired[str]
+    Type: OperationTypeType
+    SubType: NotRequired[str]
+    StartTimestamp: datetime
+    EndTimestamp: NotRequired[datetime]
+    Status: OperationStatusType
+    ExecutionDetails: NotRequired[ExecutionDetailsTypeDef]
+    ContextDetails: NotRequired[ContextDetailsTypeDef]
+    StepDetails: NotRequired[StepDetailsTypeDef]
+    WaitDetails: NotRequired[WaitDetailsTypeDef]
+    CallbackDetails: NotRequired[CallbackDetailsTypeDef]
+    ChainedInvokeDetails: NotRequired[ChainedInvokeDetailsTypeDef]
+
+
+class CheckpointUpdatedExecutionStateTypeDef(TypedDict):
+    Operations: NotRequired[list[OperationTypeDef]]
+    NextMarker: NotRequired[str]
 
 
 class CheckpointDurableExecutionResponseTypeDef(TypedDict):
@@ -566,9 +711,8 @@ class CheckpointDurableExecutionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CheckpointUpdatedExecutionStateTypeDef(TypedDict):
-    Operations: NotRequired[list[OperationTypeDef]]
-    NextMarker: NotRequired[str]
+class CodeSigningPoliciesTypeDef(TypedDict):
+    UntrustedArtifactOnDeployment: NotRequired[CodeSigningPolicyType]
 
 
 class CodeSigningConfigTypeDef(TypedDict):
@@ -580,10 +724,6 @@ class CodeSigningConfigTypeDef(TypedDict):
     LastModified: str
 
 
-class CodeSigningPoliciesTypeDef(TypedDict):
-    UntrustedArtifactOnDeployment: NotRequired[CodeSigningPolicyType]
-
-
 class ConcurrencyResponseTypeDef(TypedDict):
     ReservedConcurrentExecutions: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -593,18 +733,8 @@ class ConcurrencyTypeDef(TypedDict):
     ReservedConcurrentExecutions: NotRequired[int]
 
 
-class ContextDetailsTypeDef(TypedDict):
-    ReplayChildren: NotRequired[bool]
-    Result: NotRequired[str]
-    Error: NotRequired[ErrorObjectOutputTypeDef]
-
-
 class ContextFailedDetailsTypeDef(TypedDict):
     Error: EventErrorTypeDef
-
-
-class ContextOptionsTypeDef(TypedDict):
-    ReplayChildren: NotRequired[bool]
 
 
 class ContextStartedDetailsTypeDef(TypedDict):
@@ -641,6 +771,12 @@ class CreateAliasRequestTypeDef(TypedDict):
     RoutingConfig: NotRequired[ReadOnly[AliasRoutingConfigurationTypeDef]]
 
 
+class InstanceRequirementsTypeDef(TypedDict):
+    Architectures: NotRequired[ReadOnly[Sequence[ArchitectureType]]]
+    AllowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateCapacityProviderRequestTypeDef(TypedDict):
     CapacityProviderName: str
     VpcConfig: ReadOnly[CapacityProviderVpcConfigTypeDef]
@@ -668,6 +804,65 @@ class CreateCodeSigningConfigRequestTypeDef(TypedDict):
 class CreateCodeSigningConfigResponseTypeDef(TypedDict):
     CodeSigningConfig: CodeSigningConfigTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OnFailureTypeDef(TypedDict):
+    Destination: NotRequired[str]
+
+
+class OnSuccessTypeDef(TypedDict):
+    Destination: NotRequired[str]
+
+
+class DestinationConfigTypeDef(TypedDict):
+    OnSuccess: NotRequired[OnSuccessTypeDef]
+    OnFailure: NotRequired[OnFailureTypeDef]
+
+
+class DocumentDBEventSourceConfigTypeDef(TypedDict):
+    DatabaseName: NotRequired[str]
+    CollectionName: NotRequired[str]
+    FullDocument: NotRequired[FullDocumentType]
+
+
+class EventSourceMappingLoggingConfigTypeDef(TypedDict):
+    SystemLogLevel: NotRequired[EventSourceMappingSystemLogLevelType]
+
+
+class EventSourceMappingMetricsConfigTypeDef(TypedDict):
+    Metrics: NotRequired[ReadOnly[Sequence[EventSourceMappingMetricType]]]
+
+
+class FilterTypeDef(TypedDict):
+    Pattern: NotRequired[str]
+
+
+class FilterCriteriaTypeDef(TypedDict):
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class ProvisionedPollerConfigTypeDef(TypedDict):
+    MinimumPollers: NotRequired[int]
+    MaximumPollers: NotRequired[int]
+    PollerGroupName: NotRequired[str]
+
+
+class ScalingConfigTypeDef(TypedDict):
+    MaximumConcurrency: NotRequired[int]
+
+
+class SelfManagedEventSourceTypeDef(TypedDict):
+    Endpoints: NotRequired[ReadOnly[Mapping[EndPointTypeType, Sequence[str]]]]
+
+
+class SelfManagedKafkaEventSourceConfigTypeDef(TypedDict):
+    ConsumerGroupId: NotRequired[str]
+    SchemaRegistryConfig: NotRequired[ReadOnly[KafkaSchemaRegistryConfigTypeDef]]
+
+
+class SourceAccessConfigurationTypeDef(TypedDict):
+    Type: NotRequired[SourceAccessTypeType]
+    URI: NotRequired[str]
 
 
 class CreateEventSourceMappingRequestTypeDef(TypedDict):
@@ -705,6 +900,68 @@ class CreateEventSourceMappingRequestTypeDef(TypedDict):
     MetricsConfig: NotRequired[ReadOnly[EventSourceMappingMetricsConfigTypeDef]]
     LoggingConfig: NotRequired[EventSourceMappingLoggingConfigTypeDef]
     ProvisionedPollerConfig: NotRequired[ProvisionedPollerConfigTypeDef]
+
+
+class DeadLetterConfigTypeDef(TypedDict):
+    TargetArn: NotRequired[str]
+
+
+class DurableConfigTypeDef(TypedDict):
+    RetentionPeriodInDays: NotRequired[int]
+    ExecutionTimeout: NotRequired[int]
+
+
+class EnvironmentTypeDef(TypedDict):
+    Variables: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class EphemeralStorageTypeDef(TypedDict):
+    Size: int
+
+
+class FileSystemConfigTypeDef(TypedDict):
+    Arn: str
+    LocalMountPath: str
+
+
+class FunctionCodeTypeDef(TypedDict):
+    ZipFile: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    S3Bucket: NotRequired[str]
+    S3Key: NotRequired[str]
+    S3ObjectVersion: NotRequired[str]
+    ImageUri: NotRequired[str]
+    SourceKMSKeyArn: NotRequired[str]
+
+
+class ImageConfigTypeDef(TypedDict):
+    EntryPoint: NotRequired[ReadOnly[Sequence[str]]]
+    Command: NotRequired[ReadOnly[Sequence[str]]]
+    WorkingDirectory: NotRequired[str]
+
+
+class LoggingConfigTypeDef(TypedDict):
+    LogFormat: NotRequired[LogFormatType]
+    ApplicationLogLevel: NotRequired[ApplicationLogLevelType]
+    SystemLogLevel: NotRequired[SystemLogLevelType]
+    LogGroup: NotRequired[str]
+
+
+class SnapStartTypeDef(TypedDict):
+    ApplyOn: NotRequired[SnapStartApplyOnType]
+
+
+class TenancyConfigTypeDef(TypedDict):
+    TenantIsolationMode: TenantIsolationModeType
+
+
+class TracingConfigTypeDef(TypedDict):
+    Mode: NotRequired[TracingModeType]
+
+
+class VpcConfigTypeDef(TypedDict):
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    Ipv6AllowedForDualStack: NotRequired[bool]
 
 
 class CreateFunctionRequestTypeDef(TypedDict):
@@ -754,10 +1011,6 @@ class CreateFunctionUrlConfigResponseTypeDef(TypedDict):
     CreationTime: str
     InvokeMode: NotRequired[InvokeModeType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeadLetterConfigTypeDef(TypedDict):
-    TargetArn: NotRequired[str]
 
 
 class DeleteAliasRequestTypeDef(TypedDict):
@@ -824,22 +1077,6 @@ class DeleteProvisionedConcurrencyConfigRequestTypeDef(TypedDict):
     Qualifier: str
 
 
-class DestinationConfigTypeDef(TypedDict):
-    OnSuccess: NotRequired[OnSuccessTypeDef]
-    OnFailure: NotRequired[OnFailureTypeDef]
-
-
-class DocumentDBEventSourceConfigTypeDef(TypedDict):
-    DatabaseName: NotRequired[str]
-    CollectionName: NotRequired[str]
-    FullDocument: NotRequired[FullDocumentType]
-
-
-class DurableConfigTypeDef(TypedDict):
-    RetentionPeriodInDays: NotRequired[int]
-    ExecutionTimeout: NotRequired[int]
-
-
 class EnvironmentErrorTypeDef(TypedDict):
     ErrorCode: NotRequired[str]
     Message: NotRequired[str]
@@ -850,41 +1087,26 @@ class EnvironmentResponseTypeDef(TypedDict):
     Error: NotRequired[EnvironmentErrorTypeDef]
 
 
-class EnvironmentTypeDef(TypedDict):
-    Variables: NotRequired[ReadOnly[Mapping[str, str]]]
+class EventSourceMappingMetricsConfigOutputTypeDef(TypedDict):
+    Metrics: NotRequired[list[EventSourceMappingMetricType]]
 
 
-class EphemeralStorageTypeDef(TypedDict):
-    Size: int
+class FilterCriteriaErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    Message: NotRequired[str]
 
 
-class ErrorObjectOutputTypeDef(TypedDict):
-    ErrorMessage: NotRequired[str]
-    ErrorType: NotRequired[str]
-    ErrorData: NotRequired[str]
-    StackTrace: NotRequired[list[str]]
+class FilterCriteriaOutputTypeDef(TypedDict):
+    Filters: NotRequired[list[FilterTypeDef]]
 
 
-class ErrorObjectTypeDef(TypedDict):
-    ErrorMessage: NotRequired[str]
-    ErrorType: NotRequired[str]
-    ErrorData: NotRequired[str]
-    StackTrace: NotRequired[ReadOnly[Sequence[str]]]
+class SelfManagedEventSourceOutputTypeDef(TypedDict):
+    Endpoints: NotRequired[dict[EndPointTypeType, list[str]]]
 
 
-class EventErrorTypeDef(TypedDict):
-    Payload: NotRequired[ErrorObjectOutputTypeDef]
-    Truncated: NotRequired[bool]
-
-
-class EventInputTypeDef(TypedDict):
-    Payload: NotRequired[str]
-    Truncated: NotRequired[bool]
-
-
-class EventResultTypeDef(TypedDict):
-    Payload: NotRequired[str]
-    Truncated: NotRequired[bool]
+class SelfManagedKafkaEventSourceConfigOutputTypeDef(TypedDict):
+    ConsumerGroupId: NotRequired[str]
+    SchemaRegistryConfig: NotRequired[KafkaSchemaRegistryConfigOutputTypeDef]
 
 
 class EventSourceMappingConfigurationResponseTypeDef(TypedDict):
@@ -968,16 +1190,64 @@ class EventSourceMappingConfigurationTypeDef(TypedDict):
     ProvisionedPollerConfig: NotRequired[ProvisionedPollerConfigTypeDef]
 
 
-class EventSourceMappingLoggingConfigTypeDef(TypedDict):
-    SystemLogLevel: NotRequired[EventSourceMappingSystemLogLevelType]
+class ExecutionFailedDetailsTypeDef(TypedDict):
+    Error: EventErrorTypeDef
 
 
-class EventSourceMappingMetricsConfigOutputTypeDef(TypedDict):
-    Metrics: NotRequired[list[EventSourceMappingMetricType]]
+class ExecutionStartedDetailsTypeDef(TypedDict):
+    Input: EventInputTypeDef
+    ExecutionTimeout: int
 
 
-class EventSourceMappingMetricsConfigTypeDef(TypedDict):
-    Metrics: NotRequired[ReadOnly[Sequence[EventSourceMappingMetricType]]]
+class ExecutionStoppedDetailsTypeDef(TypedDict):
+    Error: EventErrorTypeDef
+
+
+class ExecutionSucceededDetailsTypeDef(TypedDict):
+    Result: EventResultTypeDef
+
+
+class ExecutionTimedOutDetailsTypeDef(TypedDict):
+    Error: NotRequired[EventErrorTypeDef]
+
+
+class InvocationCompletedDetailsTypeDef(TypedDict):
+    StartTimestamp: datetime
+    EndTimestamp: datetime
+    RequestId: str
+    Error: NotRequired[EventErrorTypeDef]
+
+
+class RetryDetailsTypeDef(TypedDict):
+    CurrentAttempt: NotRequired[int]
+    NextAttemptDelaySeconds: NotRequired[int]
+
+
+class StepFailedDetailsTypeDef(TypedDict):
+    Error: EventErrorTypeDef
+    RetryDetails: RetryDetailsTypeDef
+
+
+class StepStartedDetailsTypeDef(TypedDict):
+    pass
+
+
+class StepSucceededDetailsTypeDef(TypedDict):
+    Result: EventResultTypeDef
+    RetryDetails: RetryDetailsTypeDef
+
+
+class WaitCancelledDetailsTypeDef(TypedDict):
+    Error: NotRequired[EventErrorTypeDef]
+
+
+class WaitStartedDetailsTypeDef(TypedDict):
+    Duration: int
+    ScheduledEndTimestamp: datetime
+
+
+class WaitSucceededDetailsTypeDef(TypedDict):
+    Duration: NotRequired[int]
 
 
 class EventTypeDef(TypedDict):
@@ -1014,31 +1284,6 @@ class EventTypeDef(TypedDict):
     InvocationCompletedDetails: NotRequired[InvocationCompletedDetailsTypeDef]
 
 
-class ExecutionDetailsTypeDef(TypedDict):
-    InputPayload: NotRequired[str]
-
-
-class ExecutionFailedDetailsTypeDef(TypedDict):
-    Error: EventErrorTypeDef
-
-
-class ExecutionStartedDetailsTypeDef(TypedDict):
-    Input: EventInputTypeDef
-    ExecutionTimeout: int
-
-
-class ExecutionStoppedDetailsTypeDef(TypedDict):
-    Error: EventErrorTypeDef
-
-
-class ExecutionSucceededDetailsTypeDef(TypedDict):
-    Result: EventResultTypeDef
-
-
-class ExecutionTimedOutDetailsTypeDef(TypedDict):
-    Error: NotRequired[EventErrorTypeDef]
-
-
 class ExecutionTypeDef(TypedDict):
     DurableExecutionArn: str
     DurableExecutionName: str
@@ -1046,28 +1291,6 @@ class ExecutionTypeDef(TypedDict):
     Status: ExecutionStatusType
     StartTimestamp: datetime
     EndTimestamp: NotRequired[datetime]
-
-
-class FileSystemConfigTypeDef(TypedDict):
-    Arn: str
-    LocalMountPath: str
-
-
-class FilterCriteriaErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class FilterCriteriaOutputTypeDef(TypedDict):
-    Filters: NotRequired[list[FilterTypeDef]]
-
-
-class FilterCriteriaTypeDef(TypedDict):
-    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
-
-
-class FilterTypeDef(TypedDict):
-    Pattern: NotRequired[str]
 
 
 class FunctionCodeLocationTypeDef(TypedDict):
@@ -1078,13 +1301,53 @@ class FunctionCodeLocationTypeDef(TypedDict):
     SourceKMSKeyArn: NotRequired[str]
 
 
-class FunctionCodeTypeDef(TypedDict):
-    ZipFile: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    S3Bucket: NotRequired[str]
-    S3Key: NotRequired[str]
-    S3ObjectVersion: NotRequired[str]
-    ImageUri: NotRequired[str]
-    SourceKMSKeyArn: NotRequired[str]
+class ImageConfigErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class ImageConfigOutputTypeDef(TypedDict):
+    EntryPoint: NotRequired[list[str]]
+    Command: NotRequired[list[str]]
+    WorkingDirectory: NotRequired[str]
+
+
+class ImageConfigResponseTypeDef(TypedDict):
+    ImageConfig: NotRequired[ImageConfigOutputTypeDef]
+    Error: NotRequired[ImageConfigErrorTypeDef]
+
+
+class LayerTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CodeSize: NotRequired[int]
+    SigningProfileVersionArn: NotRequired[str]
+    SigningJobArn: NotRequired[str]
+
+
+class RuntimeVersionErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class RuntimeVersionConfigTypeDef(TypedDict):
+    RuntimeVersionArn: NotRequired[str]
+    Error: NotRequired[RuntimeVersionErrorTypeDef]
+
+
+class SnapStartResponseTypeDef(TypedDict):
+    ApplyOn: NotRequired[SnapStartApplyOnType]
+    OptimizationStatus: NotRequired[SnapStartOptimizationStatusType]
+
+
+class TracingConfigResponseTypeDef(TypedDict):
+    Mode: NotRequired[TracingModeType]
+
+
+class VpcConfigResponseTypeDef(TypedDict):
+    SubnetIds: NotRequired[list[str]]
+    SecurityGroupIds: NotRequired[list[str]]
+    VpcId: NotRequired[str]
+    Ipv6AllowedForDualStack: NotRequired[bool]
 
 
 class FunctionConfigurationResponseTypeDef(TypedDict):
@@ -1258,6 +1521,10 @@ class GetDurableExecutionRequestTypeDef(TypedDict):
     DurableExecutionArn: str
 
 
+class TraceHeaderTypeDef(TypedDict):
+    XAmznTraceId: NotRequired[str]
+
+
 class GetDurableExecutionResponseTypeDef(TypedDict):
     DurableExecutionArn: str
     DurableExecutionName: str
@@ -1333,6 +1600,11 @@ class GetFunctionRequestTypeDef(TypedDict):
     Qualifier: NotRequired[str]
 
 
+class TagsErrorTypeDef(TypedDict):
+    ErrorCode: str
+    Message: str
+
+
 class GetFunctionResponseTypeDef(TypedDict):
     Configuration: NotRequired[FunctionConfigurationTypeDef]
     Code: NotRequired[FunctionCodeLocationTypeDef]
@@ -1390,6 +1662,14 @@ class GetLayerVersionRequestTypeDef(TypedDict):
     VersionNumber: int
 
 
+class LayerVersionContentOutputTypeDef(TypedDict):
+    Location: NotRequired[str]
+    CodeSha256: NotRequired[str]
+    CodeSize: NotRequired[int]
+    SigningProfileVersionArn: NotRequired[str]
+    SigningJobArn: NotRequired[str]
+
+
 class GetLayerVersionResponseTypeDef(TypedDict):
     Content: NotRequired[LayerVersionContentOutputTypeDef]
     LayerArn: NotRequired[str]
@@ -1439,47 +1719,6 @@ class GetRuntimeManagementConfigResponseTypeDef(TypedDict):
     RuntimeVersionArn: NotRequired[str]
     FunctionArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ImageConfigErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class ImageConfigOutputTypeDef(TypedDict):
-    EntryPoint: NotRequired[list[str]]
-    Command: NotRequired[list[str]]
-    WorkingDirectory: NotRequired[str]
-
-
-class ImageConfigResponseTypeDef(TypedDict):
-    ImageConfig: NotRequired[ImageConfigOutputTypeDef]
-    Error: NotRequired[ImageConfigErrorTypeDef]
-
-
-class ImageConfigTypeDef(TypedDict):
-    EntryPoint: NotRequired[ReadOnly[Sequence[str]]]
-    Command: NotRequired[ReadOnly[Sequence[str]]]
-    WorkingDirectory: NotRequired[str]
-
-
-class InstanceRequirementsOutputTypeDef(TypedDict):
-    Architectures: NotRequired[list[ArchitectureType]]
-    AllowedInstanceTypes: NotRequired[list[str]]
-    ExcludedInstanceTypes: NotRequired[list[str]]
-
-
-class InstanceRequirementsTypeDef(TypedDict):
-    Architectures: NotRequired[ReadOnly[Sequence[ArchitectureType]]]
-    AllowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    ExcludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InvocationCompletedDetailsTypeDef(TypedDict):
-    StartTimestamp: datetime
-    EndTimestamp: datetime
-    RequestId: str
-    Error: NotRequired[EventErrorTypeDef]
 
 
 class InvocationRequestTypeDef(TypedDict):
@@ -1552,59 +1791,11 @@ InvokeWithResponseStreamResponseTypeDef = TypedDict(
 )
 
 
-class KafkaSchemaRegistryAccessConfigTypeDef(TypedDict):
-    Type: NotRequired[KafkaSchemaRegistryAuthTypeType]
-    URI: NotRequired[str]
-
-
-class KafkaSchemaRegistryConfigOutputTypeDef(TypedDict):
-    SchemaRegistryURI: NotRequired[str]
-    EventRecordFormat: NotRequired[SchemaRegistryEventRecordFormatType]
-    AccessConfigs: NotRequired[list[KafkaSchemaRegistryAccessConfigTypeDef]]
-    SchemaValidationConfigs: NotRequired[list[KafkaSchemaValidationConfigTypeDef]]
-
-
-class KafkaSchemaRegistryConfigTypeDef(TypedDict):
-    SchemaRegistryURI: NotRequired[str]
-    EventRecordFormat: NotRequired[SchemaRegistryEventRecordFormatType]
-    AccessConfigs: NotRequired[
-        ReadOnly[Sequence[KafkaSchemaRegistryAccessConfigTypeDef]]
-    ]
-    SchemaValidationConfigs: NotRequired[
-        ReadOnly[Sequence[KafkaSchemaValidationConfigTypeDef]]
-    ]
-
-
-class KafkaSchemaValidationConfigTypeDef(TypedDict):
-    Attribute: NotRequired[KafkaSchemaValidationAttributeType]
-
-
-class LambdaManagedInstancesCapacityProviderConfigTypeDef(TypedDict):
-    CapacityProviderArn: str
-    PerExecutionEnvironmentMaxConcurrency: NotRequired[int]
-    ExecutionEnvironmentMemoryGiBPerVCpu: NotRequired[float]
-
-
-class LayerTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CodeSize: NotRequired[int]
-    SigningProfileVersionArn: NotRequired[str]
-    SigningJobArn: NotRequired[str]
-
-
 class LayerVersionContentInputTypeDef(TypedDict):
     S3Bucket: NotRequired[str]
     S3Key: NotRequired[str]
     S3ObjectVersion: NotRequired[str]
     ZipFile: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-
-
-class LayerVersionContentOutputTypeDef(TypedDict):
-    Location: NotRequired[str]
-    CodeSha256: NotRequired[str]
-    CodeSize: NotRequired[int]
-    SigningProfileVersionArn: NotRequired[str]
-    SigningJobArn: NotRequired[str]
 
 
 class LayerVersionsListItemTypeDef(TypedDict):
@@ -1785,6 +1976,16 @@ class ListProvisionedConcurrencyConfigsRequestTypeDef(TypedDict):
     MaxItems: NotRequired[int]
 
 
+class ProvisionedConcurrencyConfigListItemTypeDef(TypedDict):
+    FunctionArn: NotRequired[str]
+    RequestedProvisionedConcurrentExecutions: NotRequired[int]
+    AvailableProvisionedConcurrentExecutions: NotRequired[int]
+    AllocatedProvisionedConcurrentExecutions: NotRequired[int]
+    Status: NotRequired[ProvisionedConcurrencyStatusEnumType]
+    StatusReason: NotRequired[str]
+    LastModified: NotRequired[str]
+
+
 class ListProvisionedConcurrencyConfigsResponseTypeDef(TypedDict):
     ProvisionedConcurrencyConfigs: NotRequired[
         list[ProvisionedConcurrencyConfigListItemTypeDef]
@@ -1812,70 +2013,6 @@ class ListVersionsByFunctionResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     Versions: NotRequired[list[FunctionConfigurationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LoggingConfigTypeDef(TypedDict):
-    LogFormat: NotRequired[LogFormatType]
-    ApplicationLogLevel: NotRequired[ApplicationLogLevelType]
-    SystemLogLevel: NotRequired[SystemLogLevelType]
-    LogGroup: NotRequired[str]
-
-
-class OnFailureTypeDef(TypedDict):
-    Destination: NotRequired[str]
-
-
-class OnSuccessTypeDef(TypedDict):
-    Destination: NotRequired[str]
-
-
-class OperationTypeDef(TypedDict):
-    Id: str
-    ParentId: NotRequired[str]
-    Name: NotRequired[str]
-    Type: OperationTypeType
-    SubType: NotRequired[str]
-    StartTimestamp: datetime
-    EndTimestamp: NotRequired[datetime]
-    Status: OperationStatusType
-    ExecutionDetails: NotRequired[ExecutionDetailsTypeDef]
-    ContextDetails: NotRequired[ContextDetailsTypeDef]
-    StepDetails: NotRequired[StepDetailsTypeDef]
-    WaitDetails: NotRequired[WaitDetailsTypeDef]
-    CallbackDetails: NotRequired[CallbackDetailsTypeDef]
-    ChainedInvokeDetails: NotRequired[ChainedInvokeDetailsTypeDef]
-
-
-class OperationUpdateTypeDef(TypedDict):
-    Id: str
-    ParentId: NotRequired[str]
-    Name: NotRequired[str]
-    Type: OperationTypeType
-    SubType: NotRequired[str]
-    Action: OperationActionType
-    Payload: NotRequired[str]
-    Error: NotRequired[ReadOnly[ErrorObjectTypeDef]]
-    ContextOptions: NotRequired[ContextOptionsTypeDef]
-    StepOptions: NotRequired[StepOptionsTypeDef]
-    WaitOptions: NotRequired[WaitOptionsTypeDef]
-    CallbackOptions: NotRequired[CallbackOptionsTypeDef]
-    ChainedInvokeOptions: NotRequired[ChainedInvokeOptionsTypeDef]
-
-
-class ProvisionedConcurrencyConfigListItemTypeDef(TypedDict):
-    FunctionArn: NotRequired[str]
-    RequestedProvisionedConcurrentExecutions: NotRequired[int]
-    AvailableProvisionedConcurrentExecutions: NotRequired[int]
-    AllocatedProvisionedConcurrentExecutions: NotRequired[int]
-    Status: NotRequired[ProvisionedConcurrencyStatusEnumType]
-    StatusReason: NotRequired[str]
-    LastModified: NotRequired[str]
-
-
-class ProvisionedPollerConfigTypeDef(TypedDict):
-    MinimumPollers: NotRequired[int]
-    MaximumPollers: NotRequired[int]
-    PollerGroupName: NotRequired[str]
 
 
 class PublishLayerVersionRequestTypeDef(TypedDict):
@@ -1997,43 +2134,6 @@ class RemovePermissionRequestTypeDef(TypedDict):
     RevisionId: NotRequired[str]
 
 
-class RetryDetailsTypeDef(TypedDict):
-    CurrentAttempt: NotRequired[int]
-    NextAttemptDelaySeconds: NotRequired[int]
-
-
-class RuntimeVersionConfigTypeDef(TypedDict):
-    RuntimeVersionArn: NotRequired[str]
-    Error: NotRequired[RuntimeVersionErrorTypeDef]
-
-
-class RuntimeVersionErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class ScalingConfigTypeDef(TypedDict):
-    MaximumConcurrency: NotRequired[int]
-
-
-class SelfManagedEventSourceOutputTypeDef(TypedDict):
-    Endpoints: NotRequired[dict[EndPointTypeType, list[str]]]
-
-
-class SelfManagedEventSourceTypeDef(TypedDict):
-    Endpoints: NotRequired[ReadOnly[Mapping[EndPointTypeType, Sequence[str]]]]
-
-
-class SelfManagedKafkaEventSourceConfigOutputTypeDef(TypedDict):
-    ConsumerGroupId: NotRequired[str]
-    SchemaRegistryConfig: NotRequired[KafkaSchemaRegistryConfigOutputTypeDef]
-
-
-class SelfManagedKafkaEventSourceConfigTypeDef(TypedDict):
-    ConsumerGroupId: NotRequired[str]
-    SchemaRegistryConfig: NotRequired[ReadOnly[KafkaSchemaRegistryConfigTypeDef]]
-
-
 class SendDurableExecutionCallbackFailureRequestTypeDef(TypedDict):
     CallbackId: str
     Error: NotRequired[ReadOnly[ErrorObjectTypeDef]]
@@ -2060,45 +2160,6 @@ class SendDurableExecutionCallbackSuccessResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SnapStartResponseTypeDef(TypedDict):
-    ApplyOn: NotRequired[SnapStartApplyOnType]
-    OptimizationStatus: NotRequired[SnapStartOptimizationStatusType]
-
-
-class SnapStartTypeDef(TypedDict):
-    ApplyOn: NotRequired[SnapStartApplyOnType]
-
-
-class SourceAccessConfigurationTypeDef(TypedDict):
-    Type: NotRequired[SourceAccessTypeType]
-    URI: NotRequired[str]
-
-
-class StepDetailsTypeDef(TypedDict):
-    Attempt: NotRequired[int]
-    NextAttemptTimestamp: NotRequired[datetime]
-    Result: NotRequired[str]
-    Error: NotRequired[ErrorObjectOutputTypeDef]
-
-
-class StepFailedDetailsTypeDef(TypedDict):
-    Error: EventErrorTypeDef
-    RetryDetails: RetryDetailsTypeDef
-
-
-class StepOptionsTypeDef(TypedDict):
-    NextAttemptDelaySeconds: NotRequired[int]
-
-
-class StepStartedDetailsTypeDef(TypedDict):
-    pass
-
-
-class StepSucceededDetailsTypeDef(TypedDict):
-    Result: EventResultTypeDef
-    RetryDetails: RetryDetailsTypeDef
-
-
 class StopDurableExecutionRequestTypeDef(TypedDict):
     DurableExecutionArn: str
     Error: NotRequired[ReadOnly[ErrorObjectTypeDef]]
@@ -2112,32 +2173,6 @@ class StopDurableExecutionResponseTypeDef(TypedDict):
 class TagResourceRequestTypeDef(TypedDict):
     Resource: str
     Tags: ReadOnly[Mapping[str, str]]
-
-
-class TagsErrorTypeDef(TypedDict):
-    ErrorCode: str
-    Message: str
-
-
-class TargetTrackingScalingPolicyTypeDef(TypedDict):
-    PredefinedMetricType: CapacityProviderPredefinedMetricTypeType
-    TargetValue: float
-
-
-class TenancyConfigTypeDef(TypedDict):
-    TenantIsolationMode: TenantIsolationModeType
-
-
-class TraceHeaderTypeDef(TypedDict):
-    XAmznTraceId: NotRequired[str]
-
-
-class TracingConfigResponseTypeDef(TypedDict):
-    Mode: NotRequired[TracingModeType]
-
-
-class TracingConfigTypeDef(TypedDict):
-    Mode: NotRequired[TracingModeType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2273,37 +2308,3 @@ class UpdateFunctionUrlConfigResponseTypeDef(TypedDict):
     LastModifiedTime: str
     InvokeMode: NotRequired[InvokeModeType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcConfigResponseTypeDef(TypedDict):
-    SubnetIds: NotRequired[list[str]]
-    SecurityGroupIds: NotRequired[list[str]]
-    VpcId: NotRequired[str]
-    Ipv6AllowedForDualStack: NotRequired[bool]
-
-
-class VpcConfigTypeDef(TypedDict):
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    Ipv6AllowedForDualStack: NotRequired[bool]
-
-
-class WaitCancelledDetailsTypeDef(TypedDict):
-    Error: NotRequired[EventErrorTypeDef]
-
-
-class WaitDetailsTypeDef(TypedDict):
-    ScheduledEndTimestamp: NotRequired[datetime]
-
-
-class WaitOptionsTypeDef(TypedDict):
-    WaitSeconds: NotRequired[int]
-
-
-class WaitStartedDetailsTypeDef(TypedDict):
-    Duration: int
-    ScheduledEndTimestamp: datetime
-
-
-class WaitSucceededDetailsTypeDef(TypedDict):
-    Duration: NotRequired[int]

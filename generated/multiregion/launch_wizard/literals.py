@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Launch Wizard: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DeploymentFilterKeyType",
-    "DeploymentPatternVersionFilterKeyType",
-    "DeploymentStatusType",
-    "EventStatusType",
-    "WorkloadDeploymentPatternStatusType",
-    "WorkloadStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DeploymentFilterKeyType",
+        "DeploymentPatternVersionFilterKeyType",
+        "DeploymentStatusType",
+        "EventStatusType",
+        "WorkloadDeploymentPatternStatusType",
+        "WorkloadStatusType",
+    ]
 
 DeploymentFilterKeyType = Literal["WORKLOAD_NAME", "DEPLOYMENT_STATUS"]
 DeploymentPatternVersionFilterKeyType = Literal["updateFromVersion"]

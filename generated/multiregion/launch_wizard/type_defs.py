@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,52 +27,53 @@ from .literals import (
     WorkloadStatusType,
 )
 
-__all__ = [
-    "CreateDeploymentInputTypeDef",
-    "CreateDeploymentOutputTypeDef",
-    "DeleteDeploymentInputTypeDef",
-    "DeleteDeploymentOutputTypeDef",
-    "DeploymentConditionalFieldTypeDef",
-    "DeploymentDataSummaryTypeDef",
-    "DeploymentDataTypeDef",
-    "DeploymentEventDataSummaryTypeDef",
-    "DeploymentFilterTypeDef",
-    "DeploymentPatternVersionDataSummaryTypeDef",
-    "DeploymentPatternVersionFilterTypeDef",
-    "DeploymentSpecificationsFieldTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetDeploymentInputTypeDef",
-    "GetDeploymentOutputTypeDef",
-    "GetDeploymentPatternVersionInputTypeDef",
-    "GetDeploymentPatternVersionOutputTypeDef",
-    "GetWorkloadDeploymentPatternInputTypeDef",
-    "GetWorkloadDeploymentPatternOutputTypeDef",
-    "GetWorkloadInputTypeDef",
-    "GetWorkloadOutputTypeDef",
-    "ListDeploymentEventsInputTypeDef",
-    "ListDeploymentEventsOutputTypeDef",
-    "ListDeploymentPatternVersionsInputTypeDef",
-    "ListDeploymentPatternVersionsOutputTypeDef",
-    "ListDeploymentsInputTypeDef",
-    "ListDeploymentsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListWorkloadDeploymentPatternsInputTypeDef",
-    "ListWorkloadDeploymentPatternsOutputTypeDef",
-    "ListWorkloadsInputTypeDef",
-    "ListWorkloadsOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateDeploymentInputTypeDef",
-    "UpdateDeploymentOutputTypeDef",
-    "WorkloadDataSummaryTypeDef",
-    "WorkloadDataTypeDef",
-    "WorkloadDeploymentPatternDataSummaryTypeDef",
-    "WorkloadDeploymentPatternDataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateDeploymentInputTypeDef",
+        "CreateDeploymentOutputTypeDef",
+        "DeleteDeploymentInputTypeDef",
+        "DeleteDeploymentOutputTypeDef",
+        "DeploymentConditionalFieldTypeDef",
+        "DeploymentDataSummaryTypeDef",
+        "DeploymentDataTypeDef",
+        "DeploymentEventDataSummaryTypeDef",
+        "DeploymentFilterTypeDef",
+        "DeploymentPatternVersionDataSummaryTypeDef",
+        "DeploymentPatternVersionFilterTypeDef",
+        "DeploymentSpecificationsFieldTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetDeploymentInputTypeDef",
+        "GetDeploymentOutputTypeDef",
+        "GetDeploymentPatternVersionInputTypeDef",
+        "GetDeploymentPatternVersionOutputTypeDef",
+        "GetWorkloadDeploymentPatternInputTypeDef",
+        "GetWorkloadDeploymentPatternOutputTypeDef",
+        "GetWorkloadInputTypeDef",
+        "GetWorkloadOutputTypeDef",
+        "ListDeploymentEventsInputTypeDef",
+        "ListDeploymentEventsOutputTypeDef",
+        "ListDeploymentPatternVersionsInputTypeDef",
+        "ListDeploymentPatternVersionsOutputTypeDef",
+        "ListDeploymentsInputTypeDef",
+        "ListDeploymentsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListWorkloadDeploymentPatternsInputTypeDef",
+        "ListWorkloadDeploymentPatternsOutputTypeDef",
+        "ListWorkloadsInputTypeDef",
+        "ListWorkloadsOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateDeploymentInputTypeDef",
+        "UpdateDeploymentOutputTypeDef",
+        "WorkloadDataSummaryTypeDef",
+        "WorkloadDataTypeDef",
+        "WorkloadDeploymentPatternDataSummaryTypeDef",
+        "WorkloadDeploymentPatternDataTypeDef",
+    ]
 
 
 class CreateDeploymentInputTypeDef(TypedDict):
@@ -189,6 +190,18 @@ class GetWorkloadDeploymentPatternInputTypeDef(TypedDict):
     deploymentPatternName: str
 
 
+class WorkloadDeploymentPatternDataTypeDef(TypedDict):
+    workloadName: NotRequired[str]
+    deploymentPatternName: NotRequired[str]
+    workloadVersionName: NotRequired[str]
+    deploymentPatternVersionName: NotRequired[str]
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    status: NotRequired[WorkloadDeploymentPatternStatusType]
+    statusMessage: NotRequired[str]
+    specifications: NotRequired[list[DeploymentSpecificationsFieldTypeDef]]
+
+
 class GetWorkloadDeploymentPatternOutputTypeDef(TypedDict):
     workloadDeploymentPattern: NotRequired[WorkloadDeploymentPatternDataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -196,6 +209,16 @@ class GetWorkloadDeploymentPatternOutputTypeDef(TypedDict):
 
 class GetWorkloadInputTypeDef(TypedDict):
     workloadName: str
+
+
+class WorkloadDataTypeDef(TypedDict):
+    workloadName: NotRequired[str]
+    displayName: NotRequired[str]
+    status: NotRequired[WorkloadStatusType]
+    description: NotRequired[str]
+    documentationUrl: NotRequired[str]
+    iconUrl: NotRequired[str]
+    statusMessage: NotRequired[str]
 
 
 class GetWorkloadOutputTypeDef(TypedDict):
@@ -258,6 +281,17 @@ class ListWorkloadDeploymentPatternsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class WorkloadDeploymentPatternDataSummaryTypeDef(TypedDict):
+    workloadName: NotRequired[str]
+    deploymentPatternName: NotRequired[str]
+    workloadVersionName: NotRequired[str]
+    deploymentPatternVersionName: NotRequired[str]
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    status: NotRequired[WorkloadDeploymentPatternStatusType]
+    statusMessage: NotRequired[str]
+
+
 class ListWorkloadDeploymentPatternsOutputTypeDef(TypedDict):
     workloadDeploymentPatterns: NotRequired[
         list[WorkloadDeploymentPatternDataSummaryTypeDef]
@@ -269,6 +303,12 @@ class ListWorkloadDeploymentPatternsOutputTypeDef(TypedDict):
 class ListWorkloadsInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class WorkloadDataSummaryTypeDef(TypedDict):
+    workloadName: NotRequired[str]
+    displayName: NotRequired[str]
+    status: NotRequired[WorkloadStatusType]
 
 
 class ListWorkloadsOutputTypeDef(TypedDict):
@@ -307,42 +347,3 @@ class UpdateDeploymentInputTypeDef(TypedDict):
 class UpdateDeploymentOutputTypeDef(TypedDict):
     deployment: NotRequired[DeploymentDataSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkloadDataSummaryTypeDef(TypedDict):
-    workloadName: NotRequired[str]
-    displayName: NotRequired[str]
-    status: NotRequired[WorkloadStatusType]
-
-
-class WorkloadDataTypeDef(TypedDict):
-    workloadName: NotRequired[str]
-    displayName: NotRequired[str]
-    status: NotRequired[WorkloadStatusType]
-    description: NotRequired[str]
-    documentationUrl: NotRequired[str]
-    iconUrl: NotRequired[str]
-    statusMessage: NotRequired[str]
-
-
-class WorkloadDeploymentPatternDataSummaryTypeDef(TypedDict):
-    workloadName: NotRequired[str]
-    deploymentPatternName: NotRequired[str]
-    workloadVersionName: NotRequired[str]
-    deploymentPatternVersionName: NotRequired[str]
-    displayName: NotRequired[str]
-    description: NotRequired[str]
-    status: NotRequired[WorkloadDeploymentPatternStatusType]
-    statusMessage: NotRequired[str]
-
-
-class WorkloadDeploymentPatternDataTypeDef(TypedDict):
-    workloadName: NotRequired[str]
-    deploymentPatternName: NotRequired[str]
-    workloadVersionName: NotRequired[str]
-    deploymentPatternVersionName: NotRequired[str]
-    displayName: NotRequired[str]
-    description: NotRequired[str]
-    status: NotRequired[WorkloadDeploymentPatternStatusType]
-    statusMessage: NotRequired[str]
-    specifications: NotRequired[list[DeploymentSpecificationsFieldTypeDef]]

@@ -2,33 +2,34 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Lex Model Building Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ChannelStatusType",
-    "ChannelTypeType",
-    "ContentTypeType",
-    "DestinationType",
-    "ExportStatusType",
-    "ExportTypeType",
-    "FulfillmentActivityTypeType",
-    "ImportStatusType",
-    "LocaleType",
-    "LogTypeType",
-    "MergeStrategyType",
-    "MigrationAlertTypeType",
-    "MigrationSortAttributeType",
-    "MigrationStatusType",
-    "MigrationStrategyType",
-    "ObfuscationSettingType",
-    "ProcessBehaviorType",
-    "ResourceTypeType",
-    "SlotConstraintType",
-    "SlotValueSelectionStrategyType",
-    "SortOrderType",
-    "StatusType",
-    "StatusTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChannelStatusType",
+        "ChannelTypeType",
+        "ContentTypeType",
+        "DestinationType",
+        "ExportStatusType",
+        "ExportTypeType",
+        "FulfillmentActivityTypeType",
+        "ImportStatusType",
+        "LocaleType",
+        "LogTypeType",
+        "MergeStrategyType",
+        "MigrationAlertTypeType",
+        "MigrationSortAttributeType",
+        "MigrationStatusType",
+        "MigrationStrategyType",
+        "ObfuscationSettingType",
+        "ProcessBehaviorType",
+        "ResourceTypeType",
+        "SlotConstraintType",
+        "SlotValueSelectionStrategyType",
+        "SortOrderType",
+        "StatusType",
+        "StatusTypeType",
+    ]
 
 ChannelStatusType = Literal["IN_PROGRESS", "CREATED", "FAILED"]
 ChannelTypeType = Literal["Facebook", "Slack", "Twilio-Sms", "Kik"]

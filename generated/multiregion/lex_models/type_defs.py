@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -44,124 +44,138 @@ from .literals import (
     StatusTypeType,
 )
 
-__all__ = [
-    "BotAliasMetadataTypeDef",
-    "BotChannelAssociationTypeDef",
-    "BotMetadataTypeDef",
-    "BuiltinIntentMetadataTypeDef",
-    "BuiltinIntentSlotTypeDef",
-    "BuiltinSlotTypeMetadataTypeDef",
-    "CodeHookTypeDef",
-    "ConversationLogsRequestTypeDef",
-    "ConversationLogsResponseTypeDef",
-    "CreateBotVersionRequestTypeDef",
-    "CreateBotVersionResponseTypeDef",
-    "CreateIntentVersionRequestTypeDef",
-    "CreateIntentVersionResponseTypeDef",
-    "CreateSlotTypeVersionRequestTypeDef",
-    "CreateSlotTypeVersionResponseTypeDef",
-    "DeleteBotAliasRequestTypeDef",
-    "DeleteBotChannelAssociationRequestTypeDef",
-    "DeleteBotRequestTypeDef",
-    "DeleteBotVersionRequestTypeDef",
-    "DeleteIntentRequestTypeDef",
-    "DeleteIntentVersionRequestTypeDef",
-    "DeleteSlotTypeRequestTypeDef",
-    "DeleteSlotTypeVersionRequestTypeDef",
-    "DeleteUtterancesRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnumerationValueOutputTypeDef",
-    "EnumerationValueTypeDef",
-    "FollowUpPromptOutputTypeDef",
-    "FollowUpPromptTypeDef",
-    "FulfillmentActivityTypeDef",
-    "GetBotAliasRequestTypeDef",
-    "GetBotAliasResponseTypeDef",
-    "GetBotAliasesRequestTypeDef",
-    "GetBotAliasesResponseTypeDef",
-    "GetBotChannelAssociationRequestTypeDef",
-    "GetBotChannelAssociationResponseTypeDef",
-    "GetBotChannelAssociationsRequestTypeDef",
-    "GetBotChannelAssociationsResponseTypeDef",
-    "GetBotRequestTypeDef",
-    "GetBotResponseTypeDef",
-    "GetBotVersionsRequestTypeDef",
-    "GetBotVersionsResponseTypeDef",
-    "GetBotsRequestTypeDef",
-    "GetBotsResponseTypeDef",
-    "GetBuiltinIntentRequestTypeDef",
-    "GetBuiltinIntentResponseTypeDef",
-    "GetBuiltinIntentsRequestTypeDef",
-    "GetBuiltinIntentsResponseTypeDef",
-    "GetBuiltinSlotTypesRequestTypeDef",
-    "GetBuiltinSlotTypesResponseTypeDef",
-    "GetExportRequestTypeDef",
-    "GetExportResponseTypeDef",
-    "GetImportRequestTypeDef",
-    "GetImportResponseTypeDef",
-    "GetIntentRequestTypeDef",
-    "GetIntentResponseTypeDef",
-    "GetIntentVersionsRequestTypeDef",
-    "GetIntentVersionsResponseTypeDef",
-    "GetIntentsRequestTypeDef",
-    "GetIntentsResponseTypeDef",
-    "GetMigrationRequestTypeDef",
-    "GetMigrationResponseTypeDef",
-    "GetMigrationsRequestTypeDef",
-    "GetMigrationsResponseTypeDef",
-    "GetSlotTypeRequestTypeDef",
-    "GetSlotTypeResponseTypeDef",
-    "GetSlotTypeVersionsRequestTypeDef",
-    "GetSlotTypeVersionsResponseTypeDef",
-    "GetSlotTypesRequestTypeDef",
-    "GetSlotTypesResponseTypeDef",
-    "GetUtterancesViewRequestTypeDef",
-    "GetUtterancesViewResponseTypeDef",
-    "InputContextTypeDef",
-    "IntentMetadataTypeDef",
-    "IntentTypeDef",
-    "KendraConfigurationTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LogSettingsRequestTypeDef",
-    "LogSettingsResponseTypeDef",
-    "MessageTypeDef",
-    "MigrationAlertTypeDef",
-    "MigrationSummaryTypeDef",
-    "OutputContextTypeDef",
-    "PromptOutputTypeDef",
-    "PromptTypeDef",
-    "PutBotAliasRequestTypeDef",
-    "PutBotAliasResponseTypeDef",
-    "PutBotRequestTypeDef",
-    "PutBotResponseTypeDef",
-    "PutIntentRequestTypeDef",
-    "PutIntentResponseTypeDef",
-    "PutSlotTypeRequestTypeDef",
-    "PutSlotTypeResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SlotDefaultValueSpecOutputTypeDef",
-    "SlotDefaultValueSpecTypeDef",
-    "SlotDefaultValueTypeDef",
-    "SlotOutputTypeDef",
-    "SlotTypeConfigurationTypeDef",
-    "SlotTypeDef",
-    "SlotTypeMetadataTypeDef",
-    "SlotTypeRegexConfigurationTypeDef",
-    "StartImportRequestTypeDef",
-    "StartImportResponseTypeDef",
-    "StartMigrationRequestTypeDef",
-    "StartMigrationResponseTypeDef",
-    "StatementOutputTypeDef",
-    "StatementTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UtteranceDataTypeDef",
-    "UtteranceListTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BotAliasMetadataTypeDef",
+        "BotChannelAssociationTypeDef",
+        "BotMetadataTypeDef",
+        "BuiltinIntentMetadataTypeDef",
+        "BuiltinIntentSlotTypeDef",
+        "BuiltinSlotTypeMetadataTypeDef",
+        "CodeHookTypeDef",
+        "ConversationLogsRequestTypeDef",
+        "ConversationLogsResponseTypeDef",
+        "CreateBotVersionRequestTypeDef",
+        "CreateBotVersionResponseTypeDef",
+        "CreateIntentVersionRequestTypeDef",
+        "CreateIntentVersionResponseTypeDef",
+        "CreateSlotTypeVersionRequestTypeDef",
+        "CreateSlotTypeVersionResponseTypeDef",
+        "DeleteBotAliasRequestTypeDef",
+        "DeleteBotChannelAssociationRequestTypeDef",
+        "DeleteBotRequestTypeDef",
+        "DeleteBotVersionRequestTypeDef",
+        "DeleteIntentRequestTypeDef",
+        "DeleteIntentVersionRequestTypeDef",
+        "DeleteSlotTypeRequestTypeDef",
+        "DeleteSlotTypeVersionRequestTypeDef",
+        "DeleteUtterancesRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnumerationValueOutputTypeDef",
+        "EnumerationValueTypeDef",
+        "FollowUpPromptOutputTypeDef",
+        "FollowUpPromptTypeDef",
+        "FulfillmentActivityTypeDef",
+        "GetBotAliasRequestTypeDef",
+        "GetBotAliasResponseTypeDef",
+        "GetBotAliasesRequestTypeDef",
+        "GetBotAliasesResponseTypeDef",
+        "GetBotChannelAssociationRequestTypeDef",
+        "GetBotChannelAssociationResponseTypeDef",
+        "GetBotChannelAssociationsRequestTypeDef",
+        "GetBotChannelAssociationsResponseTypeDef",
+        "GetBotRequestTypeDef",
+        "GetBotResponseTypeDef",
+        "GetBotVersionsRequestTypeDef",
+        "GetBotVersionsResponseTypeDef",
+        "GetBotsRequestTypeDef",
+        "GetBotsResponseTypeDef",
+        "GetBuiltinIntentRequestTypeDef",
+        "GetBuiltinIntentResponseTypeDef",
+        "GetBuiltinIntentsRequestTypeDef",
+        "GetBuiltinIntentsResponseTypeDef",
+        "GetBuiltinSlotTypesRequestTypeDef",
+        "GetBuiltinSlotTypesResponseTypeDef",
+        "GetExportRequestTypeDef",
+        "GetExportResponseTypeDef",
+        "GetImportRequestTypeDef",
+        "GetImportResponseTypeDef",
+        "GetIntentRequestTypeDef",
+        "GetIntentResponseTypeDef",
+        "GetIntentVersionsRequestTypeDef",
+        "GetIntentVersionsResponseTypeDef",
+        "GetIntentsRequestTypeDef",
+        "GetIntentsResponseTypeDef",
+        "GetMigrationRequestTypeDef",
+        "GetMigrationResponseTypeDef",
+        "GetMigrationsRequestTypeDef",
+        "GetMigrationsResponseTypeDef",
+        "GetSlotTypeRequestTypeDef",
+        "GetSlotTypeResponseTypeDef",
+        "GetSlotTypeVersionsRequestTypeDef",
+        "GetSlotTypeVersionsResponseTypeDef",
+        "GetSlotTypesRequestTypeDef",
+        "GetSlotTypesResponseTypeDef",
+        "GetUtterancesViewRequestTypeDef",
+        "GetUtterancesViewResponseTypeDef",
+        "InputContextTypeDef",
+        "IntentMetadataTypeDef",
+        "IntentTypeDef",
+        "KendraConfigurationTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LogSettingsRequestTypeDef",
+        "LogSettingsResponseTypeDef",
+        "MessageTypeDef",
+        "MigrationAlertTypeDef",
+        "MigrationSummaryTypeDef",
+        "OutputContextTypeDef",
+        "PromptOutputTypeDef",
+        "PromptTypeDef",
+        "PutBotAliasRequestTypeDef",
+        "PutBotAliasResponseTypeDef",
+        "PutBotRequestTypeDef",
+        "PutBotResponseTypeDef",
+        "PutIntentRequestTypeDef",
+        "PutIntentResponseTypeDef",
+        "PutSlotTypeRequestTypeDef",
+        "PutSlotTypeResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SlotDefaultValueSpecOutputTypeDef",
+        "SlotDefaultValueSpecTypeDef",
+        "SlotDefaultValueTypeDef",
+        "SlotOutputTypeDef",
+        "SlotTypeConfigurationTypeDef",
+        "SlotTypeDef",
+        "SlotTypeMetadataTypeDef",
+        "SlotTypeRegexConfigurationTypeDef",
+        "StartImportRequestTypeDef",
+        "StartImportResponseTypeDef",
+        "StartMigrationRequestTypeDef",
+        "StartMigrationResponseTypeDef",
+        "StatementOutputTypeDef",
+        "StatementTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UtteranceDataTypeDef",
+        "UtteranceListTypeDef",
+    ]
+
+
+class LogSettingsResponseTypeDef(TypedDict):
+    logType: NotRequired[LogTypeType]
+    destination: NotRequired[DestinationType]
+    kmsKeyArn: NotRequired[str]
+    resourceArn: NotRequired[str]
+    resourcePrefix: NotRequired[str]
+
+
+class ConversationLogsResponseTypeDef(TypedDict):
+    logSettings: NotRequired[list[LogSettingsResponseTypeDef]]
+    iamRoleArn: NotRequired[str]
 
 
 class BotAliasMetadataTypeDef(TypedDict):
@@ -215,19 +229,43 @@ class CodeHookTypeDef(TypedDict):
     messageVersion: str
 
 
+class LogSettingsRequestTypeDef(TypedDict):
+    logType: LogTypeType
+    destination: DestinationType
+    kmsKeyArn: NotRequired[str]
+    resourceArn: str
+
+
 class ConversationLogsRequestTypeDef(TypedDict):
     logSettings: ReadOnly[Sequence[LogSettingsRequestTypeDef]]
     iamRoleArn: str
 
 
-class ConversationLogsResponseTypeDef(TypedDict):
-    logSettings: NotRequired[list[LogSettingsResponseTypeDef]]
-    iamRoleArn: NotRequired[str]
-
-
 class CreateBotVersionRequestTypeDef(TypedDict):
     name: str
     checksum: NotRequired[str]
+
+
+class IntentTypeDef(TypedDict):
+    intentName: str
+    intentVersion: str
+
+
+class MessageTypeDef(TypedDict):
+    contentType: ContentTypeType
+    content: str
+    groupNumber: NotRequired[int]
+
+
+class PromptOutputTypeDef(TypedDict):
+    messages: list[MessageTypeDef]
+    maxAttempts: int
+    responseCard: NotRequired[str]
+
+
+class StatementOutputTypeDef(TypedDict):
+    messages: list[MessageTypeDef]
+    responseCard: NotRequired[str]
 
 
 class CreateBotVersionResponseTypeDef(TypedDict):
@@ -256,6 +294,54 @@ class CreateIntentVersionRequestTypeDef(TypedDict):
     checksum: NotRequired[str]
 
 
+class FollowUpPromptOutputTypeDef(TypedDict):
+    prompt: PromptOutputTypeDef
+    rejectionStatement: StatementOutputTypeDef
+
+
+class FulfillmentActivityTypeDef(TypedDict):
+    type: FulfillmentActivityTypeType
+    codeHook: NotRequired[CodeHookTypeDef]
+
+
+class InputContextTypeDef(TypedDict):
+    name: str
+
+
+class KendraConfigurationTypeDef(TypedDict):
+    kendraIndex: str
+    queryFilterString: NotRequired[str]
+    role: str
+
+
+class OutputContextTypeDef(TypedDict):
+    name: str
+    timeToLiveInSeconds: int
+    turnsToLive: int
+
+
+class SlotDefaultValueTypeDef(TypedDict):
+    defaultValue: str
+
+
+class SlotDefaultValueSpecOutputTypeDef(TypedDict):
+    defaultValueList: list[SlotDefaultValueTypeDef]
+
+
+class SlotOutputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    slotConstraint: SlotConstraintType
+    slotType: NotRequired[str]
+    slotTypeVersion: NotRequired[str]
+    valueElicitationPrompt: NotRequired[PromptOutputTypeDef]
+    priority: NotRequired[int]
+    sampleUtterances: NotRequired[list[str]]
+    responseCard: NotRequired[str]
+    obfuscationSetting: NotRequired[ObfuscationSettingType]
+    defaultValueSpec: NotRequired[SlotDefaultValueSpecOutputTypeDef]
+
+
 class CreateIntentVersionResponseTypeDef(TypedDict):
     name: NotRequired[str]
     description: NotRequired[str]
@@ -281,6 +367,19 @@ class CreateIntentVersionResponseTypeDef(TypedDict):
 class CreateSlotTypeVersionRequestTypeDef(TypedDict):
     name: str
     checksum: NotRequired[str]
+
+
+class EnumerationValueOutputTypeDef(TypedDict):
+    value: str
+    synonyms: NotRequired[list[str]]
+
+
+class SlotTypeRegexConfigurationTypeDef(TypedDict):
+    pattern: str
+
+
+class SlotTypeConfigurationTypeDef(TypedDict):
+    regexConfiguration: NotRequired[SlotTypeRegexConfigurationTypeDef]
 
 
 class CreateSlotTypeVersionResponseTypeDef(TypedDict):
@@ -340,29 +439,25 @@ class DeleteUtterancesRequestTypeDef(TypedDict):
     userId: str
 
 
-class EnumerationValueOutputTypeDef(TypedDict):
-    value: str
-    synonyms: NotRequired[list[str]]
-
-
 class EnumerationValueTypeDef(TypedDict):
     value: str
     synonyms: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class FollowUpPromptOutputTypeDef(TypedDict):
-    prompt: PromptOutputTypeDef
-    rejectionStatement: StatementOutputTypeDef
+class PromptTypeDef(TypedDict):
+    messages: ReadOnly[Sequence[MessageTypeDef]]
+    maxAttempts: int
+    responseCard: NotRequired[str]
+
+
+class StatementTypeDef(TypedDict):
+    messages: ReadOnly[Sequence[MessageTypeDef]]
+    responseCard: NotRequired[str]
 
 
 class FollowUpPromptTypeDef(TypedDict):
     prompt: ReadOnly[PromptTypeDef]
     rejectionStatement: ReadOnly[StatementTypeDef]
-
-
-class FulfillmentActivityTypeDef(TypedDict):
-    type: FulfillmentActivityTypeType
-    codeHook: NotRequired[CodeHookTypeDef]
 
 
 class GetBotAliasRequestTypeDef(TypedDict):
@@ -582,6 +677,14 @@ class GetIntentVersionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class IntentMetadataTypeDef(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    lastUpdatedDate: NotRequired[datetime]
+    createdDate: NotRequired[datetime]
+    version: NotRequired[str]
+
+
 class GetIntentVersionsResponseTypeDef(TypedDict):
     intents: NotRequired[list[IntentMetadataTypeDef]]
     nextToken: NotRequired[str]
@@ -602,6 +705,13 @@ class GetIntentsResponseTypeDef(TypedDict):
 
 class GetMigrationRequestTypeDef(TypedDict):
     migrationId: str
+
+
+class MigrationAlertTypeDef(TypedDict):
+    type: NotRequired[MigrationAlertTypeType]
+    message: NotRequired[str]
+    details: NotRequired[list[str]]
+    referenceURLs: NotRequired[list[str]]
 
 
 class GetMigrationResponseTypeDef(TypedDict):
@@ -625,6 +735,18 @@ class GetMigrationsRequestTypeDef(TypedDict):
     migrationStatusEquals: NotRequired[MigrationStatusType]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class MigrationSummaryTypeDef(TypedDict):
+    migrationId: NotRequired[str]
+    v1BotName: NotRequired[str]
+    v1BotVersion: NotRequired[str]
+    v1BotLocale: NotRequired[LocaleType]
+    v2BotId: NotRequired[str]
+    v2BotRole: NotRequired[str]
+    migrationStatus: NotRequired[MigrationStatusType]
+    migrationStrategy: NotRequired[MigrationStrategyType]
+    migrationTimestamp: NotRequired[datetime]
 
 
 class GetMigrationsResponseTypeDef(TypedDict):
@@ -658,6 +780,14 @@ class GetSlotTypeVersionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class SlotTypeMetadataTypeDef(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    lastUpdatedDate: NotRequired[datetime]
+    createdDate: NotRequired[datetime]
+    version: NotRequired[str]
+
+
 class GetSlotTypeVersionsResponseTypeDef(TypedDict):
     slotTypes: NotRequired[list[SlotTypeMetadataTypeDef]]
     nextToken: NotRequired[str]
@@ -682,100 +812,37 @@ class GetUtterancesViewRequestTypeDef(TypedDict):
     statusType: StatusTypeType
 
 
+class UtteranceDataTypeDef(TypedDict):
+    utteranceString: NotRequired[str]
+    count: NotRequired[int]
+    distinctUsers: NotRequired[int]
+    firstUtteredDate: NotRequired[datetime]
+    lastUtteredDate: NotRequired[datetime]
+
+
+class UtteranceListTypeDef(TypedDict):
+    botVersion: NotRequired[str]
+    utterances: NotRequired[list[UtteranceDataTypeDef]]
+
+
 class GetUtterancesViewResponseTypeDef(TypedDict):
     botName: NotRequired[str]
     utterances: NotRequired[list[UtteranceListTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InputContextTypeDef(TypedDict):
-    name: str
-
-
-class IntentMetadataTypeDef(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    lastUpdatedDate: NotRequired[datetime]
-    createdDate: NotRequired[datetime]
-    version: NotRequired[str]
-
-
-class IntentTypeDef(TypedDict):
-    intentName: str
-    intentVersion: str
-
-
-class KendraConfigurationTypeDef(TypedDict):
-    kendraIndex: str
-    queryFilterString: NotRequired[str]
-    role: str
-
-
 class ListTagsForResourceRequestTypeDef(TypedDict):
     resourceArn: str
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogSettingsRequestTypeDef(TypedDict):
-    logType: LogTypeType
-    destination: DestinationType
-    kmsKeyArn: NotRequired[str]
-    resourceArn: str
-
-
-class LogSettingsResponseTypeDef(TypedDict):
-    logType: NotRequired[LogTypeType]
-    destination: NotRequired[DestinationType]
-    kmsKeyArn: NotRequired[str]
-    resourceArn: NotRequired[str]
-    resourcePrefix: NotRequired[str]
-
-
-class MessageTypeDef(TypedDict):
-    contentType: ContentTypeType
-    content: str
-    groupNumber: NotRequired[int]
-
-
-class MigrationAlertTypeDef(TypedDict):
-    type: NotRequired[MigrationAlertTypeType]
-    message: NotRequired[str]
-    details: NotRequired[list[str]]
-    referenceURLs: NotRequired[list[str]]
-
-
-class MigrationSummaryTypeDef(TypedDict):
-    migrationId: NotRequired[str]
-    v1BotName: NotRequired[str]
-    v1BotVersion: NotRequired[str]
-    v1BotLocale: NotRequired[LocaleType]
-    v2BotId: NotRequired[str]
-    v2BotRole: NotRequired[str]
-    migrationStatus: NotRequired[MigrationStatusType]
-    migrationStrategy: NotRequired[MigrationStrategyType]
-    migrationTimestamp: NotRequired[datetime]
-
-
-class OutputContextTypeDef(TypedDict):
-    name: str
-    timeToLiveInSeconds: int
-    turnsToLive: int
-
-
-class PromptOutputTypeDef(TypedDict):
-    messages: list[MessageTypeDef]
-    maxAttempts: int
-    responseCard: NotRequired[str]
-
-
-class PromptTypeDef(TypedDict):
-    messages: ReadOnly[Sequence[MessageTypeDef]]
-    maxAttempts: int
-    responseCard: NotRequired[str]
 
 
 class PutBotAliasRequestTypeDef(TypedDict):
@@ -842,6 +909,24 @@ class PutBotResponseTypeDef(TypedDict):
     detectSentiment: NotRequired[bool]
     tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SlotDefaultValueSpecTypeDef(TypedDict):
+    defaultValueList: ReadOnly[Sequence[SlotDefaultValueTypeDef]]
+
+
+class SlotTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    slotConstraint: SlotConstraintType
+    slotType: NotRequired[str]
+    slotTypeVersion: NotRequired[str]
+    valueElicitationPrompt: NotRequired[ReadOnly[PromptTypeDef]]
+    priority: NotRequired[int]
+    sampleUtterances: NotRequired[ReadOnly[Sequence[str]]]
+    responseCard: NotRequired[str]
+    obfuscationSetting: NotRequired[ObfuscationSettingType]
+    defaultValueSpec: NotRequired[ReadOnly[SlotDefaultValueSpecTypeDef]]
 
 
 class PutIntentRequestTypeDef(TypedDict):
@@ -914,62 +999,6 @@ class PutSlotTypeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SlotDefaultValueSpecOutputTypeDef(TypedDict):
-    defaultValueList: list[SlotDefaultValueTypeDef]
-
-
-class SlotDefaultValueSpecTypeDef(TypedDict):
-    defaultValueList: ReadOnly[Sequence[SlotDefaultValueTypeDef]]
-
-
-class SlotDefaultValueTypeDef(TypedDict):
-    defaultValue: str
-
-
-class SlotOutputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    slotConstraint: SlotConstraintType
-    slotType: NotRequired[str]
-    slotTypeVersion: NotRequired[str]
-    valueElicitationPrompt: NotRequired[PromptOutputTypeDef]
-    priority: NotRequired[int]
-    sampleUtterances: NotRequired[list[str]]
-    responseCard: NotRequired[str]
-    obfuscationSetting: NotRequired[ObfuscationSettingType]
-    defaultValueSpec: NotRequired[SlotDefaultValueSpecOutputTypeDef]
-
-
-class SlotTypeConfigurationTypeDef(TypedDict):
-    regexConfiguration: NotRequired[SlotTypeRegexConfigurationTypeDef]
-
-
-class SlotTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    slotConstraint: SlotConstraintType
-    slotType: NotRequired[str]
-    slotTypeVersion: NotRequired[str]
-    valueElicitationPrompt: NotRequired[ReadOnly[PromptTypeDef]]
-    priority: NotRequired[int]
-    sampleUtterances: NotRequired[ReadOnly[Sequence[str]]]
-    responseCard: NotRequired[str]
-    obfuscationSetting: NotRequired[ObfuscationSettingType]
-    defaultValueSpec: NotRequired[ReadOnly[SlotDefaultValueSpecTypeDef]]
-
-
-class SlotTypeMetadataTypeDef(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    lastUpdatedDate: NotRequired[datetime]
-    createdDate: NotRequired[datetime]
-    version: NotRequired[str]
-
-
-class SlotTypeRegexConfigurationTypeDef(TypedDict):
-    pattern: str
-
-
 class StartImportRequestTypeDef(TypedDict):
     payload: ReadOnly[bytes | str | IO[Any]]
     resourceType: ResourceTypeType
@@ -1008,16 +1037,6 @@ class StartMigrationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StatementOutputTypeDef(TypedDict):
-    messages: list[MessageTypeDef]
-    responseCard: NotRequired[str]
-
-
-class StatementTypeDef(TypedDict):
-    messages: ReadOnly[Sequence[MessageTypeDef]]
-    responseCard: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1027,11 +1046,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
@@ -1039,16 +1053,3 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UtteranceDataTypeDef(TypedDict):
-    utteranceString: NotRequired[str]
-    count: NotRequired[int]
-    distinctUsers: NotRequired[int]
-    firstUtteredDate: NotRequired[datetime]
-    lastUtteredDate: NotRequired[datetime]
-
-
-class UtteranceListTypeDef(TypedDict):
-    botVersion: NotRequired[str]
-    utterances: NotRequired[list[UtteranceDataTypeDef]]

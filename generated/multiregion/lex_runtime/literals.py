@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Lex Runtime Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ConfirmationStatusType",
-    "ContentTypeType",
-    "DialogActionTypeType",
-    "DialogStateType",
-    "FulfillmentStateType",
-    "MessageFormatTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ConfirmationStatusType",
+        "ContentTypeType",
+        "DialogActionTypeType",
+        "DialogStateType",
+        "FulfillmentStateType",
+        "MessageFormatTypeType",
+    ]
 
 ConfirmationStatusType = Literal["None", "Confirmed", "Denied"]
 ContentTypeType = Literal["application/vnd.amazonaws.card.generic"]

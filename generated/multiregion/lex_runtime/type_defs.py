@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,47 +30,48 @@ from .literals import (
     MessageFormatTypeType,
 )
 
-__all__ = [
-    "ActiveContextOutputTypeDef",
-    "ActiveContextTimeToLiveTypeDef",
-    "ActiveContextTypeDef",
-    "ButtonTypeDef",
-    "DeleteSessionRequestTypeDef",
-    "DeleteSessionResponseTypeDef",
-    "DialogActionOutputTypeDef",
-    "DialogActionTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "GenericAttachmentTypeDef",
-    "GetSessionRequestTypeDef",
-    "GetSessionResponseTypeDef",
-    "IntentConfidenceTypeDef",
-    "IntentSummaryOutputTypeDef",
-    "IntentSummaryTypeDef",
-    "PostContentRequestTypeDef",
-    "PostContentResponseTypeDef",
-    "PostTextRequestTypeDef",
-    "PostTextResponseTypeDef",
-    "PredictedIntentTypeDef",
-    "PutSessionRequestTypeDef",
-    "PutSessionResponseTypeDef",
-    "ResponseCardTypeDef",
-    "ResponseMetadataTypeDef",
-    "SentimentResponseTypeDef",
-    "StreamingBody",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActiveContextOutputTypeDef",
+        "ActiveContextTimeToLiveTypeDef",
+        "ActiveContextTypeDef",
+        "ButtonTypeDef",
+        "DeleteSessionRequestTypeDef",
+        "DeleteSessionResponseTypeDef",
+        "DialogActionOutputTypeDef",
+        "DialogActionTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "GenericAttachmentTypeDef",
+        "GetSessionRequestTypeDef",
+        "GetSessionResponseTypeDef",
+        "IntentConfidenceTypeDef",
+        "IntentSummaryOutputTypeDef",
+        "IntentSummaryTypeDef",
+        "PostContentRequestTypeDef",
+        "PostContentResponseTypeDef",
+        "PostTextRequestTypeDef",
+        "PostTextResponseTypeDef",
+        "PredictedIntentTypeDef",
+        "PutSessionRequestTypeDef",
+        "PutSessionResponseTypeDef",
+        "ResponseCardTypeDef",
+        "ResponseMetadataTypeDef",
+        "SentimentResponseTypeDef",
+        "StreamingBody",
+    ]
+
+
+class ActiveContextTimeToLiveTypeDef(TypedDict):
+    timeToLiveInSeconds: NotRequired[int]
+    turnsToLive: NotRequired[int]
 
 
 class ActiveContextOutputTypeDef(TypedDict):
     name: str
     timeToLive: ActiveContextTimeToLiveTypeDef
     parameters: dict[str, str]
-
-
-class ActiveContextTimeToLiveTypeDef(TypedDict):
-    timeToLiveInSeconds: NotRequired[int]
-    turnsToLive: NotRequired[int]
 
 
 class ActiveContextTypeDef(TypedDict):
@@ -133,6 +134,16 @@ class GetSessionRequestTypeDef(TypedDict):
     checkpointLabelFilter: NotRequired[str]
 
 
+class IntentSummaryOutputTypeDef(TypedDict):
+    intentName: NotRequired[str]
+    checkpointLabel: NotRequired[str]
+    slots: NotRequired[dict[str, str]]
+    confirmationStatus: NotRequired[ConfirmationStatusType]
+    dialogActionType: DialogActionTypeType
+    fulfillmentState: NotRequired[FulfillmentStateType]
+    slotToElicit: NotRequired[str]
+
+
 class GetSessionResponseTypeDef(TypedDict):
     recentIntentSummaryView: NotRequired[list[IntentSummaryOutputTypeDef]]
     sessionAttributes: NotRequired[dict[str, str]]
@@ -144,16 +155,6 @@ class GetSessionResponseTypeDef(TypedDict):
 
 class IntentConfidenceTypeDef(TypedDict):
     score: NotRequired[float]
-
-
-class IntentSummaryOutputTypeDef(TypedDict):
-    intentName: NotRequired[str]
-    checkpointLabel: NotRequired[str]
-    slots: NotRequired[dict[str, str]]
-    confirmationStatus: NotRequired[ConfirmationStatusType]
-    dialogActionType: DialogActionTypeType
-    fulfillmentState: NotRequired[FulfillmentStateType]
-    slotToElicit: NotRequired[str]
 
 
 class IntentSummaryTypeDef(TypedDict):
@@ -210,6 +211,23 @@ class PostTextRequestTypeDef(TypedDict):
     activeContexts: NotRequired[ReadOnly[Sequence[ActiveContextTypeDef]]]
 
 
+class PredictedIntentTypeDef(TypedDict):
+    intentName: NotRequired[str]
+    nluIntentConfidence: NotRequired[IntentConfidenceTypeDef]
+    slots: NotRequired[dict[str, str]]
+
+
+class ResponseCardTypeDef(TypedDict):
+    version: NotRequired[str]
+    contentType: NotRequired[ContentTypeType]
+    genericAttachments: NotRequired[list[GenericAttachmentTypeDef]]
+
+
+class SentimentResponseTypeDef(TypedDict):
+    sentimentLabel: NotRequired[str]
+    sentimentScore: NotRequired[str]
+
+
 class PostTextResponseTypeDef(TypedDict):
     intentName: NotRequired[str]
     nluIntentConfidence: NotRequired[IntentConfidenceTypeDef]
@@ -226,12 +244,6 @@ class PostTextResponseTypeDef(TypedDict):
     botVersion: NotRequired[str]
     activeContexts: NotRequired[list[ActiveContextOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PredictedIntentTypeDef(TypedDict):
-    intentName: NotRequired[str]
-    nluIntentConfidence: NotRequired[IntentConfidenceTypeDef]
-    slots: NotRequired[dict[str, str]]
 
 
 class PutSessionRequestTypeDef(TypedDict):
@@ -259,14 +271,3 @@ class PutSessionResponseTypeDef(TypedDict):
     sessionId: NotRequired[str]
     activeContexts: NotRequired[DocumentOutputValue]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResponseCardTypeDef(TypedDict):
-    version: NotRequired[str]
-    contentType: NotRequired[ContentTypeType]
-    genericAttachments: NotRequired[list[GenericAttachmentTypeDef]]
-
-
-class SentimentResponseTypeDef(TypedDict):
-    sentimentLabel: NotRequired[str]
-    sentimentScore: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -129,535 +129,536 @@ from .literals import (
     VoiceEngineType,
 )
 
-__all__ = [
-    "ActiveContextTypeDef",
-    "AdvancedRecognitionSettingTypeDef",
-    "AgentTurnResultTypeDef",
-    "AgentTurnSpecificationTypeDef",
-    "AggregatedUtterancesFilterTypeDef",
-    "AggregatedUtterancesSortByTypeDef",
-    "AggregatedUtterancesSummaryTypeDef",
-    "AllowedInputTypesTypeDef",
-    "AnalyticsBinBySpecificationTypeDef",
-    "AnalyticsBinKeyTypeDef",
-    "AnalyticsIntentFilterTypeDef",
-    "AnalyticsIntentGroupByKeyTypeDef",
-    "AnalyticsIntentGroupBySpecificationTypeDef",
-    "AnalyticsIntentMetricResultTypeDef",
-    "AnalyticsIntentMetricTypeDef",
-    "AnalyticsIntentNodeSummaryTypeDef",
-    "AnalyticsIntentResultTypeDef",
-    "AnalyticsIntentStageFilterTypeDef",
-    "AnalyticsIntentStageGroupByKeyTypeDef",
-    "AnalyticsIntentStageGroupBySpecificationTypeDef",
-    "AnalyticsIntentStageMetricResultTypeDef",
-    "AnalyticsIntentStageMetricTypeDef",
-    "AnalyticsIntentStageResultTypeDef",
-    "AnalyticsPathFilterTypeDef",
-    "AnalyticsSessionFilterTypeDef",
-    "AnalyticsSessionGroupByKeyTypeDef",
-    "AnalyticsSessionGroupBySpecificationTypeDef",
-    "AnalyticsSessionMetricResultTypeDef",
-    "AnalyticsSessionMetricTypeDef",
-    "AnalyticsSessionResultTypeDef",
-    "AnalyticsUtteranceAttributeResultTypeDef",
-    "AnalyticsUtteranceAttributeTypeDef",
-    "AnalyticsUtteranceFilterTypeDef",
-    "AnalyticsUtteranceGroupByKeyTypeDef",
-    "AnalyticsUtteranceGroupBySpecificationTypeDef",
-    "AnalyticsUtteranceMetricResultTypeDef",
-    "AnalyticsUtteranceMetricTypeDef",
-    "AnalyticsUtteranceResultTypeDef",
-    "AssociatedTranscriptFilterTypeDef",
-    "AssociatedTranscriptTypeDef",
-    "AudioAndDTMFInputSpecificationTypeDef",
-    "AudioFillerSettingsTypeDef",
-    "AudioLogDestinationTypeDef",
-    "AudioLogSettingTypeDef",
-    "AudioSpecificationTypeDef",
-    "BatchCreateCustomVocabularyItemRequestTypeDef",
-    "BatchCreateCustomVocabularyItemResponseTypeDef",
-    "BatchDeleteCustomVocabularyItemRequestTypeDef",
-    "BatchDeleteCustomVocabularyItemResponseTypeDef",
-    "BatchUpdateCustomVocabularyItemRequestTypeDef",
-    "BatchUpdateCustomVocabularyItemResponseTypeDef",
-    "BedrockGuardrailConfigurationTypeDef",
-    "BedrockKnowledgeStoreConfigurationTypeDef",
-    "BedrockKnowledgeStoreExactResponseFieldsTypeDef",
-    "BedrockModelSpecificationTypeDef",
-    "BotAliasHistoryEventTypeDef",
-    "BotAliasLocaleSettingsTypeDef",
-    "BotAliasReplicaSummaryTypeDef",
-    "BotAliasSummaryTypeDef",
-    "BotAliasTestExecutionTargetTypeDef",
-    "BotAnalyzerHistorySummaryTypeDef",
-    "BotAnalyzerRecommendationTypeDef",
-    "BotExportSpecificationTypeDef",
-    "BotFilterTypeDef",
-    "BotImportSpecificationOutputTypeDef",
-    "BotImportSpecificationTypeDef",
-    "BotLocaleExportSpecificationTypeDef",
-    "BotLocaleFilterTypeDef",
-    "BotLocaleHistoryEventTypeDef",
-    "BotLocaleImportSpecificationTypeDef",
-    "BotLocaleSortByTypeDef",
-    "BotLocaleSummaryTypeDef",
-    "BotMemberTypeDef",
-    "BotRecommendationResultStatisticsTypeDef",
-    "BotRecommendationResultsTypeDef",
-    "BotRecommendationSummaryTypeDef",
-    "BotReplicaSummaryTypeDef",
-    "BotSortByTypeDef",
-    "BotSummaryTypeDef",
-    "BotVersionLocaleDetailsTypeDef",
-    "BotVersionReplicaSortByTypeDef",
-    "BotVersionReplicaSummaryTypeDef",
-    "BotVersionSortByTypeDef",
-    "BotVersionSummaryTypeDef",
-    "BuildBotLocaleRequestTypeDef",
-    "BuildBotLocaleResponseTypeDef",
-    "BuildtimeSettingsTypeDef",
-    "BuiltInIntentSortByTypeDef",
-    "BuiltInIntentSummaryTypeDef",
-    "BuiltInSlotTypeSortByTypeDef",
-    "BuiltInSlotTypeSummaryTypeDef",
-    "ButtonTypeDef",
-    "CloudWatchLogGroupLogDestinationTypeDef",
-    "CodeHookSpecificationTypeDef",
-    "CompositeSlotTypeSettingOutputTypeDef",
-    "CompositeSlotTypeSettingTypeDef",
-    "ConditionTypeDef",
-    "ConditionalBranchOutputTypeDef",
-    "ConditionalBranchTypeDef",
-    "ConditionalSpecificationOutputTypeDef",
-    "ConditionalSpecificationTypeDef",
-    "ConversationLevelIntentClassificationResultItemTypeDef",
-    "ConversationLevelResultDetailTypeDef",
-    "ConversationLevelSlotResolutionResultItemTypeDef",
-    "ConversationLevelTestResultItemTypeDef",
-    "ConversationLevelTestResultsFilterByTypeDef",
-    "ConversationLevelTestResultsTypeDef",
-    "ConversationLogSettingsOutputTypeDef",
-    "ConversationLogSettingsTypeDef",
-    "ConversationLogsDataSourceFilterByOutputTypeDef",
-    "ConversationLogsDataSourceFilterByTypeDef",
-    "ConversationLogsDataSourceOutputTypeDef",
-    "ConversationLogsDataSourceTypeDef",
-    "CreateBotAliasRequestTypeDef",
-    "CreateBotAliasResponseTypeDef",
-    "CreateBotLocaleRequestTypeDef",
-    "CreateBotLocaleResponseTypeDef",
-    "CreateBotReplicaRequestTypeDef",
-    "CreateBotReplicaResponseTypeDef",
-    "CreateBotRequestTypeDef",
-    "CreateBotResponseTypeDef",
-    "CreateBotVersionRequestTypeDef",
-    "CreateBotVersionResponseTypeDef",
-    "CreateExportRequestTypeDef",
-    "CreateExportResponseTypeDef",
-    "CreateIntentRequestTypeDef",
-    "CreateIntentResponseTypeDef",
-    "CreateResourcePolicyRequestTypeDef",
-    "CreateResourcePolicyResponseTypeDef",
-    "CreateResourcePolicyStatementRequestTypeDef",
-    "CreateResourcePolicyStatementResponseTypeDef",
-    "CreateSlotRequestTypeDef",
-    "CreateSlotResponseTypeDef",
-    "CreateSlotTypeRequestTypeDef",
-    "CreateSlotTypeResponseTypeDef",
-    "CreateTestSetDiscrepancyReportRequestTypeDef",
-    "CreateTestSetDiscrepancyReportResponseTypeDef",
-    "CreateUploadUrlResponseTypeDef",
-    "CustomPayloadTypeDef",
-    "CustomVocabularyEntryIdTypeDef",
-    "CustomVocabularyExportSpecificationTypeDef",
-    "CustomVocabularyImportSpecificationTypeDef",
-    "CustomVocabularyItemTypeDef",
-    "DTMFSpecificationTypeDef",
-    "DataPrivacyTypeDef",
-    "DataSourceConfigurationOutputTypeDef",
-    "DataSourceConfigurationTypeDef",
-    "DateRangeFilterOutputTypeDef",
-    "DateRangeFilterTypeDef",
-    "DeepgramSpeechModelConfigTypeDef",
-    "DefaultConditionalBranchOutputTypeDef",
-    "DefaultConditionalBranchTypeDef",
-    "DeleteBotAliasRequestTypeDef",
-    "DeleteBotAliasResponseTypeDef",
-    "DeleteBotAnalyzerRecommendationRequestTypeDef",
-    "DeleteBotAnalyzerRecommendationResponseTypeDef",
-    "DeleteBotLocaleRequestTypeDef",
-    "DeleteBotLocaleResponseTypeDef",
-    "DeleteBotReplicaRequestTypeDef",
-    "DeleteBotReplicaResponseTypeDef",
-    "DeleteBotRequestTypeDef",
-    "DeleteBotResponseTypeDef",
-    "DeleteBotVersionRequestTypeDef",
-    "DeleteBotVersionResponseTypeDef",
-    "DeleteCustomVocabularyRequestTypeDef",
-    "DeleteCustomVocabularyResponseTypeDef",
-    "DeleteExportRequestTypeDef",
-    "DeleteExportResponseTypeDef",
-    "DeleteImportRequestTypeDef",
-    "DeleteImportResponseTypeDef",
-    "DeleteIntentRequestTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeleteResourcePolicyStatementRequestTypeDef",
-    "DeleteResourcePolicyStatementResponseTypeDef",
-    "DeleteSlotRequestTypeDef",
-    "DeleteSlotTypeRequestTypeDef",
-    "DeleteTestSetRequestTypeDef",
-    "DeleteUtterancesRequestTypeDef",
-    "DeleteUtterancesResponseTypeDef",
-    "DescribeBotAliasRequestTypeDef",
-    "DescribeBotAliasResponseTypeDef",
-    "DescribeBotAnalyzerRecommendationRequestTypeDef",
-    "DescribeBotAnalyzerRecommendationResponseTypeDef",
-    "DescribeBotLocaleRequestTypeDef",
-    "DescribeBotLocaleResponseTypeDef",
-    "DescribeBotRecommendationRequestTypeDef",
-    "DescribeBotRecommendationResponseTypeDef",
-    "DescribeBotReplicaRequestTypeDef",
-    "DescribeBotReplicaResponseTypeDef",
-    "DescribeBotRequestTypeDef",
-    "DescribeBotResourceGenerationRequestTypeDef",
-    "DescribeBotResourceGenerationResponseTypeDef",
-    "DescribeBotResponseTypeDef",
-    "DescribeBotVersionRequestTypeDef",
-    "DescribeBotVersionResponseTypeDef",
-    "DescribeCustomVocabularyMetadataRequestTypeDef",
-    "DescribeCustomVocabularyMetadataResponseTypeDef",
-    "DescribeExportRequestTypeDef",
-    "DescribeExportResponseTypeDef",
-    "DescribeImportRequestTypeDef",
-    "DescribeImportResponseTypeDef",
-    "DescribeIntentRequestTypeDef",
-    "DescribeIntentResponseTypeDef",
-    "DescribeResourcePolicyRequestTypeDef",
-    "DescribeResourcePolicyResponseTypeDef",
-    "DescribeSlotRequestTypeDef",
-    "DescribeSlotResponseTypeDef",
-    "DescribeSlotTypeRequestTypeDef",
-    "DescribeSlotTypeResponseTypeDef",
-    "DescribeTestExecutionRequestTypeDef",
-    "DescribeTestExecutionResponseTypeDef",
-    "DescribeTestSetDiscrepancyReportRequestTypeDef",
-    "DescribeTestSetDiscrepancyReportResponseTypeDef",
-    "DescribeTestSetGenerationRequestTypeDef",
-    "DescribeTestSetGenerationResponseTypeDef",
-    "DescribeTestSetRequestTypeDef",
-    "DescribeTestSetResponseTypeDef",
-    "DescriptiveBotBuilderSpecificationTypeDef",
-    "DialogActionTypeDef",
-    "DialogCodeHookInvocationSettingOutputTypeDef",
-    "DialogCodeHookInvocationSettingTypeDef",
-    "DialogCodeHookSettingsTypeDef",
-    "DialogStateOutputTypeDef",
-    "DialogStateTypeDef",
-    "ElicitationCodeHookInvocationSettingTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionSettingTypeDef",
-    "ErrorLogSettingsTypeDef",
-    "ExactResponseFieldsTypeDef",
-    "ExecutionErrorDetailsTypeDef",
-    "ExportFilterTypeDef",
-    "ExportResourceSpecificationTypeDef",
-    "ExportSortByTypeDef",
-    "ExportSummaryTypeDef",
-    "ExternalSourceSettingTypeDef",
-    "FailedCustomVocabularyItemTypeDef",
-    "FulfillmentCodeHookSettingsOutputTypeDef",
-    "FulfillmentCodeHookSettingsTypeDef",
-    "FulfillmentStartResponseSpecificationOutputTypeDef",
-    "FulfillmentStartResponseSpecificationTypeDef",
-    "FulfillmentUpdateResponseSpecificationOutputTypeDef",
-    "FulfillmentUpdateResponseSpecificationTypeDef",
-    "FulfillmentUpdatesSpecificationOutputTypeDef",
-    "FulfillmentUpdatesSpecificationTypeDef",
-    "GenerateBotElementRequestTypeDef",
-    "GenerateBotElementResponseTypeDef",
-    "GenerationSortByTypeDef",
-    "GenerationSummaryTypeDef",
-    "GenerativeAISettingsTypeDef",
-    "GetTestExecutionArtifactsUrlRequestTypeDef",
-    "GetTestExecutionArtifactsUrlResponseTypeDef",
-    "GrammarSlotTypeSettingTypeDef",
-    "GrammarSlotTypeSourceTypeDef",
-    "ImageResponseCardOutputTypeDef",
-    "ImageResponseCardTypeDef",
-    "ImportFilterTypeDef",
-    "ImportResourceSpecificationOutputTypeDef",
-    "ImportResourceSpecificationTypeDef",
-    "ImportSortByTypeDef",
-    "ImportSummaryTypeDef",
-    "InitialResponseSettingOutputTypeDef",
-    "InitialResponseSettingTypeDef",
-    "InputContextTypeDef",
-    "InputSessionStateSpecificationTypeDef",
-    "IntentClassificationTestResultItemCountsTypeDef",
-    "IntentClassificationTestResultItemTypeDef",
-    "IntentClassificationTestResultsTypeDef",
-    "IntentClosingSettingOutputTypeDef",
-    "IntentClosingSettingTypeDef",
-    "IntentConfirmationSettingOutputTypeDef",
-    "IntentConfirmationSettingTypeDef",
-    "IntentDisambiguationSettingsTypeDef",
-    "IntentFilterTypeDef",
-    "IntentLevelSlotResolutionTestResultItemTypeDef",
-    "IntentLevelSlotResolutionTestResultsTypeDef",
-    "IntentOverrideOutputTypeDef",
-    "IntentOverrideTypeDef",
-    "IntentSortByTypeDef",
-    "IntentStatisticsTypeDef",
-    "IntentSummaryTypeDef",
-    "InvokedIntentSampleTypeDef",
-    "IssueLocationTypeDef",
-    "KendraConfigurationTypeDef",
-    "LambdaCodeHookTypeDef",
-    "LexTranscriptFilterOutputTypeDef",
-    "LexTranscriptFilterTypeDef",
-    "ListAggregatedUtterancesRequestTypeDef",
-    "ListAggregatedUtterancesResponseTypeDef",
-    "ListBotAliasReplicasRequestTypeDef",
-    "ListBotAliasReplicasResponseTypeDef",
-    "ListBotAliasesRequestTypeDef",
-    "ListBotAliasesResponseTypeDef",
-    "ListBotAnalyzerHistoryRequestTypeDef",
-    "ListBotAnalyzerHistoryResponseTypeDef",
-    "ListBotLocalesRequestTypeDef",
-    "ListBotLocalesResponseTypeDef",
-    "ListBotRecommendationsRequestTypeDef",
-    "ListBotRecommendationsResponseTypeDef",
-    "ListBotReplicasRequestTypeDef",
-    "ListBotReplicasResponseTypeDef",
-    "ListBotResourceGenerationsRequestTypeDef",
-    "ListBotResourceGenerationsResponseTypeDef",
-    "ListBotVersionReplicasRequestTypeDef",
-    "ListBotVersionReplicasResponseTypeDef",
-    "ListBotVersionsRequestTypeDef",
-    "ListBotVersionsResponseTypeDef",
-    "ListBotsRequestTypeDef",
-    "ListBotsResponseTypeDef",
-    "ListBuiltInIntentsRequestTypeDef",
-    "ListBuiltInIntentsResponseTypeDef",
-    "ListBuiltInSlotTypesRequestTypeDef",
-    "ListBuiltInSlotTypesResponseTypeDef",
-    "ListCustomVocabularyItemsRequestTypeDef",
-    "ListCustomVocabularyItemsResponseTypeDef",
-    "ListExportsRequestTypeDef",
-    "ListExportsResponseTypeDef",
-    "ListImportsRequestTypeDef",
-    "ListImportsResponseTypeDef",
-    "ListIntentMetricsRequestTypeDef",
-    "ListIntentMetricsResponseTypeDef",
-    "ListIntentPathsRequestTypeDef",
-    "ListIntentPathsResponseTypeDef",
-    "ListIntentStageMetricsRequestTypeDef",
-    "ListIntentStageMetricsResponseTypeDef",
-    "ListIntentsRequestTypeDef",
-    "ListIntentsResponseTypeDef",
-    "ListRecommendedIntentsRequestTypeDef",
-    "ListRecommendedIntentsResponseTypeDef",
-    "ListSessionAnalyticsDataRequestTypeDef",
-    "ListSessionAnalyticsDataResponseTypeDef",
-    "ListSessionMetricsRequestTypeDef",
-    "ListSessionMetricsResponseTypeDef",
-    "ListSlotTypesRequestTypeDef",
-    "ListSlotTypesResponseTypeDef",
-    "ListSlotsRequestTypeDef",
-    "ListSlotsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTestExecutionResultItemsRequestTypeDef",
-    "ListTestExecutionResultItemsResponseTypeDef",
-    "ListTestExecutionsRequestTypeDef",
-    "ListTestExecutionsResponseTypeDef",
-    "ListTestSetRecordsRequestTypeDef",
-    "ListTestSetRecordsResponseTypeDef",
-    "ListTestSetsRequestTypeDef",
-    "ListTestSetsResponseTypeDef",
-    "ListUtteranceAnalyticsDataRequestTypeDef",
-    "ListUtteranceAnalyticsDataResponseTypeDef",
-    "ListUtteranceMetricsRequestTypeDef",
-    "ListUtteranceMetricsResponseTypeDef",
-    "MessageGroupOutputTypeDef",
-    "MessageGroupTypeDef",
-    "MessageOutputTypeDef",
-    "MessageTypeDef",
-    "MultipleValuesSettingTypeDef",
-    "NewCustomVocabularyItemTypeDef",
-    "NluImprovementSpecificationTypeDef",
-    "ObfuscationSettingTypeDef",
-    "OpensearchConfigurationOutputTypeDef",
-    "OpensearchConfigurationTypeDef",
-    "OutputContextTypeDef",
-    "OverallTestResultItemTypeDef",
-    "OverallTestResultsTypeDef",
-    "ParentBotNetworkTypeDef",
-    "PathFormatOutputTypeDef",
-    "PathFormatTypeDef",
-    "PlainTextMessageTypeDef",
-    "PostDialogCodeHookInvocationSpecificationOutputTypeDef",
-    "PostDialogCodeHookInvocationSpecificationTypeDef",
-    "PostFulfillmentStatusSpecificationOutputTypeDef",
-    "PostFulfillmentStatusSpecificationTypeDef",
-    "PrincipalTypeDef",
-    "PromptAttemptSpecificationTypeDef",
-    "PromptSpecificationOutputTypeDef",
-    "PromptSpecificationTypeDef",
-    "QInConnectAssistantConfigurationTypeDef",
-    "QInConnectIntentConfigurationTypeDef",
-    "QnAIntentConfigurationOutputTypeDef",
-    "QnAIntentConfigurationTypeDef",
-    "QnAKendraConfigurationTypeDef",
-    "RecommendedIntentSummaryTypeDef",
-    "RelativeAggregationDurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResponseSpecificationOutputTypeDef",
-    "ResponseSpecificationTypeDef",
-    "RuntimeHintDetailsTypeDef",
-    "RuntimeHintValueTypeDef",
-    "RuntimeHintsTypeDef",
-    "RuntimeSettingsTypeDef",
-    "S3BucketLogDestinationTypeDef",
-    "S3BucketTranscriptSourceOutputTypeDef",
-    "S3BucketTranscriptSourceTypeDef",
-    "SSMLMessageTypeDef",
-    "SampleUtteranceGenerationSpecificationTypeDef",
-    "SampleUtteranceTypeDef",
-    "SampleValueTypeDef",
-    "SearchAssociatedTranscriptsRequestTypeDef",
-    "SearchAssociatedTranscriptsResponseTypeDef",
-    "SentimentAnalysisSettingsTypeDef",
-    "SessionDataSortByTypeDef",
-    "SessionSpecificationTypeDef",
-    "SlotCaptureSettingOutputTypeDef",
-    "SlotCaptureSettingTypeDef",
-    "SlotDefaultValueSpecificationOutputTypeDef",
-    "SlotDefaultValueSpecificationTypeDef",
-    "SlotDefaultValueTypeDef",
-    "SlotFilterTypeDef",
-    "SlotPriorityTypeDef",
-    "SlotResolutionImprovementSpecificationTypeDef",
-    "SlotResolutionSettingTypeDef",
-    "SlotResolutionTestResultItemCountsTypeDef",
-    "SlotResolutionTestResultItemTypeDef",
-    "SlotSortByTypeDef",
-    "SlotSummaryTypeDef",
-    "SlotTypeFilterTypeDef",
-    "SlotTypeSortByTypeDef",
-    "SlotTypeStatisticsTypeDef",
-    "SlotTypeSummaryTypeDef",
-    "SlotTypeValueOutputTypeDef",
-    "SlotTypeValueTypeDef",
-    "SlotValueElicitationSettingOutputTypeDef",
-    "SlotValueElicitationSettingTypeDef",
-    "SlotValueOverrideOutputTypeDef",
-    "SlotValueOverrideTypeDef",
-    "SlotValueRegexFilterTypeDef",
-    "SlotValueSelectionSettingTypeDef",
-    "SlotValueTypeDef",
-    "SpecificationsOutputTypeDef",
-    "SpecificationsTypeDef",
-    "SpeechFoundationModelTypeDef",
-    "SpeechModelConfigTypeDef",
-    "SpeechRecognitionSettingsTypeDef",
-    "StartBotAnalyzerRequestTypeDef",
-    "StartBotAnalyzerResponseTypeDef",
-    "StartBotRecommendationRequestTypeDef",
-    "StartBotRecommendationResponseTypeDef",
-    "StartBotResourceGenerationRequestTypeDef",
-    "StartBotResourceGenerationResponseTypeDef",
-    "StartImportRequestTypeDef",
-    "StartImportResponseTypeDef",
-    "StartTestExecutionRequestTypeDef",
-    "StartTestExecutionResponseTypeDef",
-    "StartTestSetGenerationRequestTypeDef",
-    "StartTestSetGenerationResponseTypeDef",
-    "StillWaitingResponseSpecificationOutputTypeDef",
-    "StillWaitingResponseSpecificationTypeDef",
-    "StopBotAnalyzerRequestTypeDef",
-    "StopBotAnalyzerResponseTypeDef",
-    "StopBotRecommendationRequestTypeDef",
-    "StopBotRecommendationResponseTypeDef",
-    "SubSlotSettingOutputTypeDef",
-    "SubSlotSettingTypeDef",
-    "SubSlotTypeCompositionTypeDef",
-    "SubSlotValueElicitationSettingOutputTypeDef",
-    "SubSlotValueElicitationSettingTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TestExecutionResultFilterByTypeDef",
-    "TestExecutionResultItemsTypeDef",
-    "TestExecutionSortByTypeDef",
-    "TestExecutionSummaryTypeDef",
-    "TestExecutionTargetTypeDef",
-    "TestSetDiscrepancyErrorsTypeDef",
-    "TestSetDiscrepancyReportBotAliasTargetTypeDef",
-    "TestSetDiscrepancyReportResourceTargetTypeDef",
-    "TestSetExportSpecificationTypeDef",
-    "TestSetGenerationDataSourceOutputTypeDef",
-    "TestSetGenerationDataSourceTypeDef",
-    "TestSetImportInputLocationTypeDef",
-    "TestSetImportResourceSpecificationOutputTypeDef",
-    "TestSetImportResourceSpecificationTypeDef",
-    "TestSetIntentDiscrepancyItemTypeDef",
-    "TestSetSlotDiscrepancyItemTypeDef",
-    "TestSetSortByTypeDef",
-    "TestSetStorageLocationTypeDef",
-    "TestSetSummaryTypeDef",
-    "TestSetTurnRecordTypeDef",
-    "TestSetTurnResultTypeDef",
-    "TextInputSpecificationTypeDef",
-    "TextLogDestinationTypeDef",
-    "TextLogSettingTypeDef",
-    "TranscriptFilterOutputTypeDef",
-    "TranscriptFilterTypeDef",
-    "TranscriptSourceSettingOutputTypeDef",
-    "TranscriptSourceSettingTypeDef",
-    "TurnSpecificationTypeDef",
-    "UnifiedSpeechSettingsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateBotAliasRequestTypeDef",
-    "UpdateBotAliasResponseTypeDef",
-    "UpdateBotLocaleRequestTypeDef",
-    "UpdateBotLocaleResponseTypeDef",
-    "UpdateBotRecommendationRequestTypeDef",
-    "UpdateBotRecommendationResponseTypeDef",
-    "UpdateBotRequestTypeDef",
-    "UpdateBotResponseTypeDef",
-    "UpdateExportRequestTypeDef",
-    "UpdateExportResponseTypeDef",
-    "UpdateIntentRequestTypeDef",
-    "UpdateIntentResponseTypeDef",
-    "UpdateResourcePolicyRequestTypeDef",
-    "UpdateResourcePolicyResponseTypeDef",
-    "UpdateSlotRequestTypeDef",
-    "UpdateSlotResponseTypeDef",
-    "UpdateSlotTypeRequestTypeDef",
-    "UpdateSlotTypeResponseTypeDef",
-    "UpdateTestSetRequestTypeDef",
-    "UpdateTestSetResponseTypeDef",
-    "UserTurnInputSpecificationTypeDef",
-    "UserTurnIntentOutputTypeDef",
-    "UserTurnOutputSpecificationTypeDef",
-    "UserTurnResultTypeDef",
-    "UserTurnSlotOutputTypeDef",
-    "UserTurnSpecificationTypeDef",
-    "UtteranceAggregationDurationTypeDef",
-    "UtteranceAudioInputSpecificationTypeDef",
-    "UtteranceBotResponseTypeDef",
-    "UtteranceDataSortByTypeDef",
-    "UtteranceInputSpecificationTypeDef",
-    "UtteranceLevelTestResultItemTypeDef",
-    "UtteranceLevelTestResultsTypeDef",
-    "UtteranceSpecificationTypeDef",
-    "VoiceSettingsTypeDef",
-    "WaitAndContinueSpecificationOutputTypeDef",
-    "WaitAndContinueSpecificationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActiveContextTypeDef",
+        "AdvancedRecognitionSettingTypeDef",
+        "AgentTurnResultTypeDef",
+        "AgentTurnSpecificationTypeDef",
+        "AggregatedUtterancesFilterTypeDef",
+        "AggregatedUtterancesSortByTypeDef",
+        "AggregatedUtterancesSummaryTypeDef",
+        "AllowedInputTypesTypeDef",
+        "AnalyticsBinBySpecificationTypeDef",
+        "AnalyticsBinKeyTypeDef",
+        "AnalyticsIntentFilterTypeDef",
+        "AnalyticsIntentGroupByKeyTypeDef",
+        "AnalyticsIntentGroupBySpecificationTypeDef",
+        "AnalyticsIntentMetricResultTypeDef",
+        "AnalyticsIntentMetricTypeDef",
+        "AnalyticsIntentNodeSummaryTypeDef",
+        "AnalyticsIntentResultTypeDef",
+        "AnalyticsIntentStageFilterTypeDef",
+        "AnalyticsIntentStageGroupByKeyTypeDef",
+        "AnalyticsIntentStageGroupBySpecificationTypeDef",
+        "AnalyticsIntentStageMetricResultTypeDef",
+        "AnalyticsIntentStageMetricTypeDef",
+        "AnalyticsIntentStageResultTypeDef",
+        "AnalyticsPathFilterTypeDef",
+        "AnalyticsSessionFilterTypeDef",
+        "AnalyticsSessionGroupByKeyTypeDef",
+        "AnalyticsSessionGroupBySpecificationTypeDef",
+        "AnalyticsSessionMetricResultTypeDef",
+        "AnalyticsSessionMetricTypeDef",
+        "AnalyticsSessionResultTypeDef",
+        "AnalyticsUtteranceAttributeResultTypeDef",
+        "AnalyticsUtteranceAttributeTypeDef",
+        "AnalyticsUtteranceFilterTypeDef",
+        "AnalyticsUtteranceGroupByKeyTypeDef",
+        "AnalyticsUtteranceGroupBySpecificationTypeDef",
+        "AnalyticsUtteranceMetricResultTypeDef",
+        "AnalyticsUtteranceMetricTypeDef",
+        "AnalyticsUtteranceResultTypeDef",
+        "AssociatedTranscriptFilterTypeDef",
+        "AssociatedTranscriptTypeDef",
+        "AudioAndDTMFInputSpecificationTypeDef",
+        "AudioFillerSettingsTypeDef",
+        "AudioLogDestinationTypeDef",
+        "AudioLogSettingTypeDef",
+        "AudioSpecificationTypeDef",
+        "BatchCreateCustomVocabularyItemRequestTypeDef",
+        "BatchCreateCustomVocabularyItemResponseTypeDef",
+        "BatchDeleteCustomVocabularyItemRequestTypeDef",
+        "BatchDeleteCustomVocabularyItemResponseTypeDef",
+        "BatchUpdateCustomVocabularyItemRequestTypeDef",
+        "BatchUpdateCustomVocabularyItemResponseTypeDef",
+        "BedrockGuardrailConfigurationTypeDef",
+        "BedrockKnowledgeStoreConfigurationTypeDef",
+        "BedrockKnowledgeStoreExactResponseFieldsTypeDef",
+        "BedrockModelSpecificationTypeDef",
+        "BotAliasHistoryEventTypeDef",
+        "BotAliasLocaleSettingsTypeDef",
+        "BotAliasReplicaSummaryTypeDef",
+        "BotAliasSummaryTypeDef",
+        "BotAliasTestExecutionTargetTypeDef",
+        "BotAnalyzerHistorySummaryTypeDef",
+        "BotAnalyzerRecommendationTypeDef",
+        "BotExportSpecificationTypeDef",
+        "BotFilterTypeDef",
+        "BotImportSpecificationOutputTypeDef",
+        "BotImportSpecificationTypeDef",
+        "BotLocaleExportSpecificationTypeDef",
+        "BotLocaleFilterTypeDef",
+        "BotLocaleHistoryEventTypeDef",
+        "BotLocaleImportSpecificationTypeDef",
+        "BotLocaleSortByTypeDef",
+        "BotLocaleSummaryTypeDef",
+        "BotMemberTypeDef",
+        "BotRecommendationResultStatisticsTypeDef",
+        "BotRecommendationResultsTypeDef",
+        "BotRecommendationSummaryTypeDef",
+        "BotReplicaSummaryTypeDef",
+        "BotSortByTypeDef",
+        "BotSummaryTypeDef",
+        "BotVersionLocaleDetailsTypeDef",
+        "BotVersionReplicaSortByTypeDef",
+        "BotVersionReplicaSummaryTypeDef",
+        "BotVersionSortByTypeDef",
+        "BotVersionSummaryTypeDef",
+        "BuildBotLocaleRequestTypeDef",
+        "BuildBotLocaleResponseTypeDef",
+        "BuildtimeSettingsTypeDef",
+        "BuiltInIntentSortByTypeDef",
+        "BuiltInIntentSummaryTypeDef",
+        "BuiltInSlotTypeSortByTypeDef",
+        "BuiltInSlotTypeSummaryTypeDef",
+        "ButtonTypeDef",
+        "CloudWatchLogGroupLogDestinationTypeDef",
+        "CodeHookSpecificationTypeDef",
+        "CompositeSlotTypeSettingOutputTypeDef",
+        "CompositeSlotTypeSettingTypeDef",
+        "ConditionTypeDef",
+        "ConditionalBranchOutputTypeDef",
+        "ConditionalBranchTypeDef",
+        "ConditionalSpecificationOutputTypeDef",
+        "ConditionalSpecificationTypeDef",
+        "ConversationLevelIntentClassificationResultItemTypeDef",
+        "ConversationLevelResultDetailTypeDef",
+        "ConversationLevelSlotResolutionResultItemTypeDef",
+        "ConversationLevelTestResultItemTypeDef",
+        "ConversationLevelTestResultsFilterByTypeDef",
+        "ConversationLevelTestResultsTypeDef",
+        "ConversationLogSettingsOutputTypeDef",
+        "ConversationLogSettingsTypeDef",
+        "ConversationLogsDataSourceFilterByOutputTypeDef",
+        "ConversationLogsDataSourceFilterByTypeDef",
+        "ConversationLogsDataSourceOutputTypeDef",
+        "ConversationLogsDataSourceTypeDef",
+        "CreateBotAliasRequestTypeDef",
+        "CreateBotAliasResponseTypeDef",
+        "CreateBotLocaleRequestTypeDef",
+        "CreateBotLocaleResponseTypeDef",
+        "CreateBotReplicaRequestTypeDef",
+        "CreateBotReplicaResponseTypeDef",
+        "CreateBotRequestTypeDef",
+        "CreateBotResponseTypeDef",
+        "CreateBotVersionRequestTypeDef",
+        "CreateBotVersionResponseTypeDef",
+        "CreateExportRequestTypeDef",
+        "CreateExportResponseTypeDef",
+        "CreateIntentRequestTypeDef",
+        "CreateIntentResponseTypeDef",
+        "CreateResourcePolicyRequestTypeDef",
+        "CreateResourcePolicyResponseTypeDef",
+        "CreateResourcePolicyStatementRequestTypeDef",
+        "CreateResourcePolicyStatementResponseTypeDef",
+        "CreateSlotRequestTypeDef",
+        "CreateSlotResponseTypeDef",
+        "CreateSlotTypeRequestTypeDef",
+        "CreateSlotTypeResponseTypeDef",
+        "CreateTestSetDiscrepancyReportRequestTypeDef",
+        "CreateTestSetDiscrepancyReportResponseTypeDef",
+        "CreateUploadUrlResponseTypeDef",
+        "CustomPayloadTypeDef",
+        "CustomVocabularyEntryIdTypeDef",
+        "CustomVocabularyExportSpecificationTypeDef",
+        "CustomVocabularyImportSpecificationTypeDef",
+        "CustomVocabularyItemTypeDef",
+        "DTMFSpecificationTypeDef",
+        "DataPrivacyTypeDef",
+        "DataSourceConfigurationOutputTypeDef",
+        "DataSourceConfigurationTypeDef",
+        "DateRangeFilterOutputTypeDef",
+        "DateRangeFilterTypeDef",
+        "DeepgramSpeechModelConfigTypeDef",
+        "DefaultConditionalBranchOutputTypeDef",
+        "DefaultConditionalBranchTypeDef",
+        "DeleteBotAliasRequestTypeDef",
+        "DeleteBotAliasResponseTypeDef",
+        "DeleteBotAnalyzerRecommendationRequestTypeDef",
+        "DeleteBotAnalyzerRecommendationResponseTypeDef",
+        "DeleteBotLocaleRequestTypeDef",
+        "DeleteBotLocaleResponseTypeDef",
+        "DeleteBotReplicaRequestTypeDef",
+        "DeleteBotReplicaResponseTypeDef",
+        "DeleteBotRequestTypeDef",
+        "DeleteBotResponseTypeDef",
+        "DeleteBotVersionRequestTypeDef",
+        "DeleteBotVersionResponseTypeDef",
+        "DeleteCustomVocabularyRequestTypeDef",
+        "DeleteCustomVocabularyResponseTypeDef",
+        "DeleteExportRequestTypeDef",
+        "DeleteExportResponseTypeDef",
+        "DeleteImportRequestTypeDef",
+        "DeleteImportResponseTypeDef",
+        "DeleteIntentRequestTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteResourcePolicyStatementRequestTypeDef",
+        "DeleteResourcePolicyStatementResponseTypeDef",
+        "DeleteSlotRequestTypeDef",
+        "DeleteSlotTypeRequestTypeDef",
+        "DeleteTestSetRequestTypeDef",
+        "DeleteUtterancesRequestTypeDef",
+        "DeleteUtterancesResponseTypeDef",
+        "DescribeBotAliasRequestTypeDef",
+        "DescribeBotAliasResponseTypeDef",
+        "DescribeBotAnalyzerRecommendationRequestTypeDef",
+        "DescribeBotAnalyzerRecommendationResponseTypeDef",
+        "DescribeBotLocaleRequestTypeDef",
+        "DescribeBotLocaleResponseTypeDef",
+        "DescribeBotRecommendationRequestTypeDef",
+        "DescribeBotRecommendationResponseTypeDef",
+        "DescribeBotReplicaRequestTypeDef",
+        "DescribeBotReplicaResponseTypeDef",
+        "DescribeBotRequestTypeDef",
+        "DescribeBotResourceGenerationRequestTypeDef",
+        "DescribeBotResourceGenerationResponseTypeDef",
+        "DescribeBotResponseTypeDef",
+        "DescribeBotVersionRequestTypeDef",
+        "DescribeBotVersionResponseTypeDef",
+        "DescribeCustomVocabularyMetadataRequestTypeDef",
+        "DescribeCustomVocabularyMetadataResponseTypeDef",
+        "DescribeExportRequestTypeDef",
+        "DescribeExportResponseTypeDef",
+        "DescribeImportRequestTypeDef",
+        "DescribeImportResponseTypeDef",
+        "DescribeIntentRequestTypeDef",
+        "DescribeIntentResponseTypeDef",
+        "DescribeResourcePolicyRequestTypeDef",
+        "DescribeResourcePolicyResponseTypeDef",
+        "DescribeSlotRequestTypeDef",
+        "DescribeSlotResponseTypeDef",
+        "DescribeSlotTypeRequestTypeDef",
+        "DescribeSlotTypeResponseTypeDef",
+        "DescribeTestExecutionRequestTypeDef",
+        "DescribeTestExecutionResponseTypeDef",
+        "DescribeTestSetDiscrepancyReportRequestTypeDef",
+        "DescribeTestSetDiscrepancyReportResponseTypeDef",
+        "DescribeTestSetGenerationRequestTypeDef",
+        "DescribeTestSetGenerationResponseTypeDef",
+        "DescribeTestSetRequestTypeDef",
+        "DescribeTestSetResponseTypeDef",
+        "DescriptiveBotBuilderSpecificationTypeDef",
+        "DialogActionTypeDef",
+        "DialogCodeHookInvocationSettingOutputTypeDef",
+        "DialogCodeHookInvocationSettingTypeDef",
+        "DialogCodeHookSettingsTypeDef",
+        "DialogStateOutputTypeDef",
+        "DialogStateTypeDef",
+        "ElicitationCodeHookInvocationSettingTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionSettingTypeDef",
+        "ErrorLogSettingsTypeDef",
+        "ExactResponseFieldsTypeDef",
+        "ExecutionErrorDetailsTypeDef",
+        "ExportFilterTypeDef",
+        "ExportResourceSpecificationTypeDef",
+        "ExportSortByTypeDef",
+        "ExportSummaryTypeDef",
+        "ExternalSourceSettingTypeDef",
+        "FailedCustomVocabularyItemTypeDef",
+        "FulfillmentCodeHookSettingsOutputTypeDef",
+        "FulfillmentCodeHookSettingsTypeDef",
+        "FulfillmentStartResponseSpecificationOutputTypeDef",
+        "FulfillmentStartResponseSpecificationTypeDef",
+        "FulfillmentUpdateResponseSpecificationOutputTypeDef",
+        "FulfillmentUpdateResponseSpecificationTypeDef",
+        "FulfillmentUpdatesSpecificationOutputTypeDef",
+        "FulfillmentUpdatesSpecificationTypeDef",
+        "GenerateBotElementRequestTypeDef",
+        "GenerateBotElementResponseTypeDef",
+        "GenerationSortByTypeDef",
+        "GenerationSummaryTypeDef",
+        "GenerativeAISettingsTypeDef",
+        "GetTestExecutionArtifactsUrlRequestTypeDef",
+        "GetTestExecutionArtifactsUrlResponseTypeDef",
+        "GrammarSlotTypeSettingTypeDef",
+        "GrammarSlotTypeSourceTypeDef",
+        "ImageResponseCardOutputTypeDef",
+        "ImageResponseCardTypeDef",
+        "ImportFilterTypeDef",
+        "ImportResourceSpecificationOutputTypeDef",
+        "ImportResourceSpecificationTypeDef",
+        "ImportSortByTypeDef",
+        "ImportSummaryTypeDef",
+        "InitialResponseSettingOutputTypeDef",
+        "InitialResponseSettingTypeDef",
+        "InputContextTypeDef",
+        "InputSessionStateSpecificationTypeDef",
+        "IntentClassificationTestResultItemCountsTypeDef",
+        "IntentClassificationTestResultItemTypeDef",
+        "IntentClassificationTestResultsTypeDef",
+        "IntentClosingSettingOutputTypeDef",
+        "IntentClosingSettingTypeDef",
+        "IntentConfirmationSettingOutputTypeDef",
+        "IntentConfirmationSettingTypeDef",
+        "IntentDisambiguationSettingsTypeDef",
+        "IntentFilterTypeDef",
+        "IntentLevelSlotResolutionTestResultItemTypeDef",
+        "IntentLevelSlotResolutionTestResultsTypeDef",
+        "IntentOverrideOutputTypeDef",
+        "IntentOverrideTypeDef",
+        "IntentSortByTypeDef",
+        "IntentStatisticsTypeDef",
+        "IntentSummaryTypeDef",
+        "InvokedIntentSampleTypeDef",
+        "IssueLocationTypeDef",
+        "KendraConfigurationTypeDef",
+        "LambdaCodeHookTypeDef",
+        "LexTranscriptFilterOutputTypeDef",
+        "LexTranscriptFilterTypeDef",
+        "ListAggregatedUtterancesRequestTypeDef",
+        "ListAggregatedUtterancesResponseTypeDef",
+        "ListBotAliasReplicasRequestTypeDef",
+        "ListBotAliasReplicasResponseTypeDef",
+        "ListBotAliasesRequestTypeDef",
+        "ListBotAliasesResponseTypeDef",
+        "ListBotAnalyzerHistoryRequestTypeDef",
+        "ListBotAnalyzerHistoryResponseTypeDef",
+        "ListBotLocalesRequestTypeDef",
+        "ListBotLocalesResponseTypeDef",
+        "ListBotRecommendationsRequestTypeDef",
+        "ListBotRecommendationsResponseTypeDef",
+        "ListBotReplicasRequestTypeDef",
+        "ListBotReplicasResponseTypeDef",
+        "ListBotResourceGenerationsRequestTypeDef",
+        "ListBotResourceGenerationsResponseTypeDef",
+        "ListBotVersionReplicasRequestTypeDef",
+        "ListBotVersionReplicasResponseTypeDef",
+        "ListBotVersionsRequestTypeDef",
+        "ListBotVersionsResponseTypeDef",
+        "ListBotsRequestTypeDef",
+        "ListBotsResponseTypeDef",
+        "ListBuiltInIntentsRequestTypeDef",
+        "ListBuiltInIntentsResponseTypeDef",
+        "ListBuiltInSlotTypesRequestTypeDef",
+        "ListBuiltInSlotTypesResponseTypeDef",
+        "ListCustomVocabularyItemsRequestTypeDef",
+        "ListCustomVocabularyItemsResponseTypeDef",
+        "ListExportsRequestTypeDef",
+        "ListExportsResponseTypeDef",
+        "ListImportsRequestTypeDef",
+        "ListImportsResponseTypeDef",
+        "ListIntentMetricsRequestTypeDef",
+        "ListIntentMetricsResponseTypeDef",
+        "ListIntentPathsRequestTypeDef",
+        "ListIntentPathsResponseTypeDef",
+        "ListIntentStageMetricsRequestTypeDef",
+        "ListIntentStageMetricsResponseTypeDef",
+        "ListIntentsRequestTypeDef",
+        "ListIntentsResponseTypeDef",
+        "ListRecommendedIntentsRequestTypeDef",
+        "ListRecommendedIntentsResponseTypeDef",
+        "ListSessionAnalyticsDataRequestTypeDef",
+        "ListSessionAnalyticsDataResponseTypeDef",
+        "ListSessionMetricsRequestTypeDef",
+        "ListSessionMetricsResponseTypeDef",
+        "ListSlotTypesRequestTypeDef",
+        "ListSlotTypesResponseTypeDef",
+        "ListSlotsRequestTypeDef",
+        "ListSlotsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTestExecutionResultItemsRequestTypeDef",
+        "ListTestExecutionResultItemsResponseTypeDef",
+        "ListTestExecutionsRequestTypeDef",
+        "ListTestExecutionsResponseTypeDef",
+        "ListTestSetRecordsRequestTypeDef",
+        "ListTestSetRecordsResponseTypeDef",
+        "ListTestSetsRequestTypeDef",
+        "ListTestSetsResponseTypeDef",
+        "ListUtteranceAnalyticsDataRequestTypeDef",
+        "ListUtteranceAnalyticsDataResponseTypeDef",
+        "ListUtteranceMetricsRequestTypeDef",
+        "ListUtteranceMetricsResponseTypeDef",
+        "MessageGroupOutputTypeDef",
+        "MessageGroupTypeDef",
+        "MessageOutputTypeDef",
+        "MessageTypeDef",
+        "MultipleValuesSettingTypeDef",
+        "NewCustomVocabularyItemTypeDef",
+        "NluImprovementSpecificationTypeDef",
+        "ObfuscationSettingTypeDef",
+        "OpensearchConfigurationOutputTypeDef",
+        "OpensearchConfigurationTypeDef",
+        "OutputContextTypeDef",
+        "OverallTestResultItemTypeDef",
+        "OverallTestResultsTypeDef",
+        "ParentBotNetworkTypeDef",
+        "PathFormatOutputTypeDef",
+        "PathFormatTypeDef",
+        "PlainTextMessageTypeDef",
+        "PostDialogCodeHookInvocationSpecificationOutputTypeDef",
+        "PostDialogCodeHookInvocationSpecificationTypeDef",
+        "PostFulfillmentStatusSpecificationOutputTypeDef",
+        "PostFulfillmentStatusSpecificationTypeDef",
+        "PrincipalTypeDef",
+        "PromptAttemptSpecificationTypeDef",
+        "PromptSpecificationOutputTypeDef",
+        "PromptSpecificationTypeDef",
+        "QInConnectAssistantConfigurationTypeDef",
+        "QInConnectIntentConfigurationTypeDef",
+        "QnAIntentConfigurationOutputTypeDef",
+        "QnAIntentConfigurationTypeDef",
+        "QnAKendraConfigurationTypeDef",
+        "RecommendedIntentSummaryTypeDef",
+        "RelativeAggregationDurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResponseSpecificationOutputTypeDef",
+        "ResponseSpecificationTypeDef",
+        "RuntimeHintDetailsTypeDef",
+        "RuntimeHintValueTypeDef",
+        "RuntimeHintsTypeDef",
+        "RuntimeSettingsTypeDef",
+        "S3BucketLogDestinationTypeDef",
+        "S3BucketTranscriptSourceOutputTypeDef",
+        "S3BucketTranscriptSourceTypeDef",
+        "SSMLMessageTypeDef",
+        "SampleUtteranceGenerationSpecificationTypeDef",
+        "SampleUtteranceTypeDef",
+        "SampleValueTypeDef",
+        "SearchAssociatedTranscriptsRequestTypeDef",
+        "SearchAssociatedTranscriptsResponseTypeDef",
+        "SentimentAnalysisSettingsTypeDef",
+        "SessionDataSortByTypeDef",
+        "SessionSpecificationTypeDef",
+        "SlotCaptureSettingOutputTypeDef",
+        "SlotCaptureSettingTypeDef",
+        "SlotDefaultValueSpecificationOutputTypeDef",
+        "SlotDefaultValueSpecificationTypeDef",
+        "SlotDefaultValueTypeDef",
+        "SlotFilterTypeDef",
+        "SlotPriorityTypeDef",
+        "SlotResolutionImprovementSpecificationTypeDef",
+        "SlotResolutionSettingTypeDef",
+        "SlotResolutionTestResultItemCountsTypeDef",
+        "SlotResolutionTestResultItemTypeDef",
+        "SlotSortByTypeDef",
+        "SlotSummaryTypeDef",
+        "SlotTypeFilterTypeDef",
+        "SlotTypeSortByTypeDef",
+        "SlotTypeStatisticsTypeDef",
+        "SlotTypeSummaryTypeDef",
+        "SlotTypeValueOutputTypeDef",
+        "SlotTypeValueTypeDef",
+        "SlotValueElicitationSettingOutputTypeDef",
+        "SlotValueElicitationSettingTypeDef",
+        "SlotValueOverrideOutputTypeDef",
+        "SlotValueOverrideTypeDef",
+        "SlotValueRegexFilterTypeDef",
+        "SlotValueSelectionSettingTypeDef",
+        "SlotValueTypeDef",
+        "SpecificationsOutputTypeDef",
+        "SpecificationsTypeDef",
+        "SpeechFoundationModelTypeDef",
+        "SpeechModelConfigTypeDef",
+        "SpeechRecognitionSettingsTypeDef",
+        "StartBotAnalyzerRequestTypeDef",
+        "StartBotAnalyzerResponseTypeDef",
+        "StartBotRecommendationRequestTypeDef",
+        "StartBotRecommendationResponseTypeDef",
+        "StartBotResourceGenerationRequestTypeDef",
+        "StartBotResourceGenerationResponseTypeDef",
+        "StartImportRequestTypeDef",
+        "StartImportResponseTypeDef",
+        "StartTestExecutionRequestTypeDef",
+        "StartTestExecutionResponseTypeDef",
+        "StartTestSetGenerationRequestTypeDef",
+        "StartTestSetGenerationResponseTypeDef",
+        "StillWaitingResponseSpecificationOutputTypeDef",
+        "StillWaitingResponseSpecificationTypeDef",
+        "StopBotAnalyzerRequestTypeDef",
+        "StopBotAnalyzerResponseTypeDef",
+        "StopBotRecommendationRequestTypeDef",
+        "StopBotRecommendationResponseTypeDef",
+        "SubSlotSettingOutputTypeDef",
+        "SubSlotSettingTypeDef",
+        "SubSlotTypeCompositionTypeDef",
+        "SubSlotValueElicitationSettingOutputTypeDef",
+        "SubSlotValueElicitationSettingTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TestExecutionResultFilterByTypeDef",
+        "TestExecutionResultItemsTypeDef",
+        "TestExecutionSortByTypeDef",
+        "TestExecutionSummaryTypeDef",
+        "TestExecutionTargetTypeDef",
+        "TestSetDiscrepancyErrorsTypeDef",
+        "TestSetDiscrepancyReportBotAliasTargetTypeDef",
+        "TestSetDiscrepancyReportResourceTargetTypeDef",
+        "TestSetExportSpecificationTypeDef",
+        "TestSetGenerationDataSourceOutputTypeDef",
+        "TestSetGenerationDataSourceTypeDef",
+        "TestSetImportInputLocationTypeDef",
+        "TestSetImportResourceSpecificationOutputTypeDef",
+        "TestSetImportResourceSpecificationTypeDef",
+        "TestSetIntentDiscrepancyItemTypeDef",
+        "TestSetSlotDiscrepancyItemTypeDef",
+        "TestSetSortByTypeDef",
+        "TestSetStorageLocationTypeDef",
+        "TestSetSummaryTypeDef",
+        "TestSetTurnRecordTypeDef",
+        "TestSetTurnResultTypeDef",
+        "TextInputSpecificationTypeDef",
+        "TextLogDestinationTypeDef",
+        "TextLogSettingTypeDef",
+        "TranscriptFilterOutputTypeDef",
+        "TranscriptFilterTypeDef",
+        "TranscriptSourceSettingOutputTypeDef",
+        "TranscriptSourceSettingTypeDef",
+        "TurnSpecificationTypeDef",
+        "UnifiedSpeechSettingsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateBotAliasRequestTypeDef",
+        "UpdateBotAliasResponseTypeDef",
+        "UpdateBotLocaleRequestTypeDef",
+        "UpdateBotLocaleResponseTypeDef",
+        "UpdateBotRecommendationRequestTypeDef",
+        "UpdateBotRecommendationResponseTypeDef",
+        "UpdateBotRequestTypeDef",
+        "UpdateBotResponseTypeDef",
+        "UpdateExportRequestTypeDef",
+        "UpdateExportResponseTypeDef",
+        "UpdateIntentRequestTypeDef",
+        "UpdateIntentResponseTypeDef",
+        "UpdateResourcePolicyRequestTypeDef",
+        "UpdateResourcePolicyResponseTypeDef",
+        "UpdateSlotRequestTypeDef",
+        "UpdateSlotResponseTypeDef",
+        "UpdateSlotTypeRequestTypeDef",
+        "UpdateSlotTypeResponseTypeDef",
+        "UpdateTestSetRequestTypeDef",
+        "UpdateTestSetResponseTypeDef",
+        "UserTurnInputSpecificationTypeDef",
+        "UserTurnIntentOutputTypeDef",
+        "UserTurnOutputSpecificationTypeDef",
+        "UserTurnResultTypeDef",
+        "UserTurnSlotOutputTypeDef",
+        "UserTurnSpecificationTypeDef",
+        "UtteranceAggregationDurationTypeDef",
+        "UtteranceAudioInputSpecificationTypeDef",
+        "UtteranceBotResponseTypeDef",
+        "UtteranceDataSortByTypeDef",
+        "UtteranceInputSpecificationTypeDef",
+        "UtteranceLevelTestResultItemTypeDef",
+        "UtteranceLevelTestResultsTypeDef",
+        "UtteranceSpecificationTypeDef",
+        "VoiceSettingsTypeDef",
+        "WaitAndContinueSpecificationOutputTypeDef",
+        "WaitAndContinueSpecificationTypeDef",
+    ]
 
 
 class ActiveContextTypeDef(TypedDict):
@@ -666,6 +667,11 @@ class ActiveContextTypeDef(TypedDict):
 
 class AdvancedRecognitionSettingTypeDef(TypedDict):
     audioRecognitionStrategy: NotRequired[AudioRecognitionStrategyType]
+
+
+class ExecutionErrorDetailsTypeDef(TypedDict):
+    errorCode: str
+    errorMessage: str
 
 
 class AgentTurnResultTypeDef(TypedDict):
@@ -880,6 +886,18 @@ class AssociatedTranscriptTypeDef(TypedDict):
     transcript: NotRequired[str]
 
 
+class AudioSpecificationTypeDef(TypedDict):
+    maxLengthMs: int
+    endTimeoutMs: int
+
+
+class DTMFSpecificationTypeDef(TypedDict):
+    maxLength: int
+    endTimeoutMs: int
+    deletionCharacter: str
+    endCharacter: str
+
+
 class AudioAndDTMFInputSpecificationTypeDef(TypedDict):
     startTimeoutMs: int
     audioSpecification: NotRequired[AudioSpecificationTypeDef]
@@ -894,6 +912,12 @@ class AudioFillerSettingsTypeDef(TypedDict):
     responseDeliveryDelayInMilliseconds: NotRequired[int]
 
 
+class S3BucketLogDestinationTypeDef(TypedDict):
+    kmsKeyArn: NotRequired[str]
+    s3BucketArn: str
+    logPrefix: str
+
+
 class AudioLogDestinationTypeDef(TypedDict):
     s3Bucket: S3BucketLogDestinationTypeDef
 
@@ -904,9 +928,10 @@ class AudioLogSettingTypeDef(TypedDict):
     selectiveLoggingEnabled: NotRequired[bool]
 
 
-class AudioSpecificationTypeDef(TypedDict):
-    maxLengthMs: int
-    endTimeoutMs: int
+class NewCustomVocabularyItemTypeDef(TypedDict):
+    phrase: str
+    weight: NotRequired[int]
+    displayAs: NotRequired[str]
 
 
 class BatchCreateCustomVocabularyItemRequestTypeDef(TypedDict):
@@ -916,6 +941,19 @@ class BatchCreateCustomVocabularyItemRequestTypeDef(TypedDict):
     customVocabularyItemList: ReadOnly[Sequence[NewCustomVocabularyItemTypeDef]]
 
 
+class CustomVocabularyItemTypeDef(TypedDict):
+    itemId: str
+    phrase: str
+    weight: NotRequired[int]
+    displayAs: NotRequired[str]
+
+
+class FailedCustomVocabularyItemTypeDef(TypedDict):
+    itemId: NotRequired[str]
+    errorMessage: NotRequired[str]
+    errorCode: NotRequired[ErrorCodeType]
+
+
 class BatchCreateCustomVocabularyItemResponseTypeDef(TypedDict):
     botId: NotRequired[str]
     botVersion: NotRequired[str]
@@ -923,6 +961,10 @@ class BatchCreateCustomVocabularyItemResponseTypeDef(TypedDict):
     errors: NotRequired[list[FailedCustomVocabularyItemTypeDef]]
     resources: NotRequired[list[CustomVocabularyItemTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomVocabularyEntryIdTypeDef(TypedDict):
+    itemId: str
 
 
 class BatchDeleteCustomVocabularyItemRequestTypeDef(TypedDict):
@@ -962,14 +1004,14 @@ class BedrockGuardrailConfigurationTypeDef(TypedDict):
     version: str
 
 
+class BedrockKnowledgeStoreExactResponseFieldsTypeDef(TypedDict):
+    answerField: NotRequired[str]
+
+
 class BedrockKnowledgeStoreConfigurationTypeDef(TypedDict):
     bedrockKnowledgeBaseArn: str
     exactResponse: NotRequired[bool]
     exactResponseFields: NotRequired[BedrockKnowledgeStoreExactResponseFieldsTypeDef]
-
-
-class BedrockKnowledgeStoreExactResponseFieldsTypeDef(TypedDict):
-    answerField: NotRequired[str]
 
 
 class BedrockModelSpecificationTypeDef(TypedDict):
@@ -983,6 +1025,15 @@ class BotAliasHistoryEventTypeDef(TypedDict):
     botVersion: NotRequired[str]
     startDate: NotRequired[datetime]
     endDate: NotRequired[datetime]
+
+
+class LambdaCodeHookTypeDef(TypedDict):
+    lambdaARN: str
+    codeHookInterfaceVersion: str
+
+
+class CodeHookSpecificationTypeDef(TypedDict):
+    lambdaCodeHook: LambdaCodeHookTypeDef
 
 
 class BotAliasLocaleSettingsTypeDef(TypedDict):
@@ -1021,6 +1072,12 @@ class BotAnalyzerHistorySummaryTypeDef(TypedDict):
     botAnalyzerRequestId: str
 
 
+class IssueLocationTypeDef(TypedDict):
+    botLocale: NotRequired[str]
+    intentId: NotRequired[str]
+    slotId: NotRequired[str]
+
+
 class BotAnalyzerRecommendationTypeDef(TypedDict):
     issueLocation: IssueLocationTypeDef
     priority: PriorityType
@@ -1037,6 +1094,14 @@ class BotFilterTypeDef(TypedDict):
     name: BotFilterNameType
     values: ReadOnly[Sequence[str]]
     operator: BotFilterOperatorType
+
+
+class DataPrivacyTypeDef(TypedDict):
+    childDirected: bool
+
+
+class ErrorLogSettingsTypeDef(TypedDict):
+    enabled: bool
 
 
 class BotImportSpecificationOutputTypeDef(TypedDict):
@@ -1076,6 +1141,34 @@ class BotLocaleHistoryEventTypeDef(TypedDict):
     eventDate: datetime
 
 
+class DeepgramSpeechModelConfigTypeDef(TypedDict):
+    apiTokenSecretArn: str
+    modelId: NotRequired[str]
+
+
+class SpeechModelConfigTypeDef(TypedDict):
+    deepgramConfig: NotRequired[DeepgramSpeechModelConfigTypeDef]
+
+
+class SpeechRecognitionSettingsTypeDef(TypedDict):
+    speechModelPreference: NotRequired[SpeechModelPreferenceType]
+    speechModelConfig: NotRequired[SpeechModelConfigTypeDef]
+
+
+class SpeechFoundationModelTypeDef(TypedDict):
+    modelArn: str
+    voiceId: NotRequired[str]
+
+
+class UnifiedSpeechSettingsTypeDef(TypedDict):
+    speechFoundationModel: SpeechFoundationModelTypeDef
+
+
+class VoiceSettingsTypeDef(TypedDict):
+    engine: NotRequired[VoiceEngineType]
+    voiceId: str
+
+
 class BotLocaleImportSpecificationTypeDef(TypedDict):
     botId: str
     botVersion: str
@@ -1108,6 +1201,14 @@ class BotMemberTypeDef(TypedDict):
     botMemberAliasId: str
     botMemberAliasName: str
     botMemberVersion: str
+
+
+class IntentStatisticsTypeDef(TypedDict):
+    discoveredIntentCount: NotRequired[int]
+
+
+class SlotTypeStatisticsTypeDef(TypedDict):
+    discoveredSlotTypeCount: NotRequired[int]
 
 
 class BotRecommendationResultStatisticsTypeDef(TypedDict):
@@ -1194,6 +1295,16 @@ class BuildBotLocaleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescriptiveBotBuilderSpecificationTypeDef(TypedDict):
+    enabled: bool
+    bedrockModelSpecification: NotRequired[BedrockModelSpecificationTypeDef]
+
+
+class SampleUtteranceGenerationSpecificationTypeDef(TypedDict):
+    enabled: bool
+    bedrockModelSpecification: NotRequired[BedrockModelSpecificationTypeDef]
+
+
 class BuildtimeSettingsTypeDef(TypedDict):
     descriptiveBotBuilder: NotRequired[DescriptiveBotBuilderSpecificationTypeDef]
     sampleUtteranceGeneration: NotRequired[
@@ -1231,8 +1342,9 @@ class CloudWatchLogGroupLogDestinationTypeDef(TypedDict):
     logPrefix: str
 
 
-class CodeHookSpecificationTypeDef(TypedDict):
-    lambdaCodeHook: LambdaCodeHookTypeDef
+class SubSlotTypeCompositionTypeDef(TypedDict):
+    name: str
+    slotTypeId: str
 
 
 class CompositeSlotTypeSettingOutputTypeDef(TypedDict):
@@ -1247,11 +1359,115 @@ class ConditionTypeDef(TypedDict):
     expressionString: str
 
 
+class DialogActionTypeDef(TypedDict):
+    type: DialogActionTypeType
+    slotToElicit: NotRequired[str]
+    suppressNextMessage: NotRequired[bool]
+
+
+class SlotValueTypeDef(TypedDict):
+    interpretedValue: NotRequired[str]
+
+
+class SlotValueOverrideOutputTypeDef(TypedDict):
+    shape: NotRequired[SlotShapeType]
+    value: NotRequired[SlotValueTypeDef]
+    values: NotRequired[list[SlotValueOverrideOutputTypeDef]]
+
+
+class IntentOverrideOutputTypeDef(TypedDict):
+    name: NotRequired[str]
+    slots: NotRequired[dict[str, SlotValueOverrideOutputTypeDef]]
+
+
+class DialogStateOutputTypeDef(TypedDict):
+    dialogAction: NotRequired[DialogActionTypeDef]
+    intent: NotRequired[IntentOverrideOutputTypeDef]
+    sessionAttributes: NotRequired[dict[str, str]]
+
+
+class CustomPayloadTypeDef(TypedDict):
+    value: str
+
+
+class ImageResponseCardOutputTypeDef(TypedDict):
+    title: str
+    subtitle: NotRequired[str]
+    imageUrl: NotRequired[str]
+    buttons: NotRequired[list[ButtonTypeDef]]
+
+
+class PlainTextMessageTypeDef(TypedDict):
+    value: str
+
+
+class SSMLMessageTypeDef(TypedDict):
+    value: str
+
+
+class MessageOutputTypeDef(TypedDict):
+    plainTextMessage: NotRequired[PlainTextMessageTypeDef]
+    customPayload: NotRequired[CustomPayloadTypeDef]
+    ssmlMessage: NotRequired[SSMLMessageTypeDef]
+    imageResponseCard: NotRequired[ImageResponseCardOutputTypeDef]
+
+
+class MessageGroupOutputTypeDef(TypedDict):
+    message: MessageOutputTypeDef
+    variations: NotRequired[list[MessageOutputTypeDef]]
+
+
+class ResponseSpecificationOutputTypeDef(TypedDict):
+    messageGroups: list[MessageGroupOutputTypeDef]
+    allowInterrupt: NotRequired[bool]
+
+
 class ConditionalBranchOutputTypeDef(TypedDict):
     name: str
     condition: ConditionTypeDef
     nextStep: DialogStateOutputTypeDef
     response: NotRequired[ResponseSpecificationOutputTypeDef]
+
+
+class SlotValueOverrideTypeDef(TypedDict):
+    shape: NotRequired[SlotShapeType]
+    value: NotRequired[SlotValueTypeDef]
+    values: NotRequired[ReadOnly[Sequence[SlotValueOverrideTypeDef]]]
+
+
+class IntentOverrideTypeDef(TypedDict):
+    name: NotRequired[str]
+    slots: NotRequired[ReadOnly[Mapping[str, SlotValueOverrideTypeDef]]]
+
+
+class DialogStateTypeDef(TypedDict):
+    dialogAction: NotRequired[DialogActionTypeDef]
+    intent: NotRequired[ReadOnly[IntentOverrideTypeDef]]
+    sessionAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ImageResponseCardTypeDef(TypedDict):
+    title: str
+    subtitle: NotRequired[str]
+    imageUrl: NotRequired[str]
+    buttons: NotRequired[ReadOnly[Sequence[ButtonTypeDef]]]
+
+
+class MessageTypeDef(TypedDict):
+    plainTextMessage: NotRequired[PlainTextMessageTypeDef]
+    customPayload: NotRequired[CustomPayloadTypeDef]
+    ssmlMessage: NotRequired[SSMLMessageTypeDef]
+    imageResponseCard: NotRequired[ReadOnly[ImageResponseCardTypeDef]]
+
+
+class MessageGroupTypeDef(TypedDict):
+    message: ReadOnly[MessageTypeDef]
+    variations: NotRequired[ReadOnly[Sequence[MessageTypeDef]]]
+
+
+class ResponseSpecificationTypeDef(TypedDict):
+    messageGroups: ReadOnly[Sequence[MessageGroupTypeDef]]
+    allowInterrupt: NotRequired[bool]
 
 
 class ConditionalBranchTypeDef(TypedDict):
@@ -1261,10 +1477,20 @@ class ConditionalBranchTypeDef(TypedDict):
     response: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
 
 
+class DefaultConditionalBranchOutputTypeDef(TypedDict):
+    nextStep: NotRequired[DialogStateOutputTypeDef]
+    response: NotRequired[ResponseSpecificationOutputTypeDef]
+
+
 class ConditionalSpecificationOutputTypeDef(TypedDict):
     active: bool
     conditionalBranches: list[ConditionalBranchOutputTypeDef]
     defaultBranch: DefaultConditionalBranchOutputTypeDef
+
+
+class DefaultConditionalBranchTypeDef(TypedDict):
+    nextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    response: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
 
 
 class ConditionalSpecificationTypeDef(TypedDict):
@@ -1307,6 +1533,16 @@ class ConversationLevelTestResultsTypeDef(TypedDict):
     items: list[ConversationLevelTestResultItemTypeDef]
 
 
+class TextLogDestinationTypeDef(TypedDict):
+    cloudWatch: CloudWatchLogGroupLogDestinationTypeDef
+
+
+class TextLogSettingTypeDef(TypedDict):
+    enabled: bool
+    destination: TextLogDestinationTypeDef
+    selectiveLoggingEnabled: NotRequired[bool]
+
+
 class ConversationLogSettingsOutputTypeDef(TypedDict):
     textLogSettings: NotRequired[list[TextLogSettingTypeDef]]
     audioLogSettings: NotRequired[list[AudioLogSettingTypeDef]]
@@ -1343,6 +1579,10 @@ class ConversationLogsDataSourceTypeDef(TypedDict):
     filter: ReadOnly[ConversationLogsDataSourceFilterByTypeDef]
 
 
+class SentimentAnalysisSettingsTypeDef(TypedDict):
+    detectSentiment: bool
+
+
 class CreateBotAliasRequestTypeDef(TypedDict):
     botAliasName: str
     description: NotRequired[str]
@@ -1369,6 +1609,35 @@ class CreateBotAliasResponseTypeDef(TypedDict):
     creationDateTime: NotRequired[datetime]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IntentDisambiguationSettingsTypeDef(TypedDict):
+    enabled: bool
+    maxDisambiguationIntents: NotRequired[int]
+    customDisambiguationMessage: NotRequired[str]
+
+
+class NluImprovementSpecificationTypeDef(TypedDict):
+    enabled: bool
+    assistedNluMode: NotRequired[AssistedNluModeType]
+    intentDisambiguationSettings: NotRequired[IntentDisambiguationSettingsTypeDef]
+
+
+class SlotResolutionImprovementSpecificationTypeDef(TypedDict):
+    enabled: bool
+    bedrockModelSpecification: NotRequired[BedrockModelSpecificationTypeDef]
+
+
+class RuntimeSettingsTypeDef(TypedDict):
+    slotResolutionImprovement: NotRequired[
+        SlotResolutionImprovementSpecificationTypeDef
+    ]
+    nluImprovement: NotRequired[NluImprovementSpecificationTypeDef]
+
+
+class GenerativeAISettingsTypeDef(TypedDict):
+    runtimeSettings: NotRequired[RuntimeSettingsTypeDef]
+    buildtimeSettings: NotRequired[BuildtimeSettingsTypeDef]
 
 
 class CreateBotLocaleRequestTypeDef(TypedDict):
@@ -1467,6 +1736,25 @@ class CreateBotVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomVocabularyExportSpecificationTypeDef(TypedDict):
+    botId: str
+    botVersion: str
+    localeId: str
+
+
+class TestSetExportSpecificationTypeDef(TypedDict):
+    testSetId: str
+
+
+class ExportResourceSpecificationTypeDef(TypedDict):
+    botExportSpecification: NotRequired[BotExportSpecificationTypeDef]
+    botLocaleExportSpecification: NotRequired[BotLocaleExportSpecificationTypeDef]
+    customVocabularyExportSpecification: NotRequired[
+        CustomVocabularyExportSpecificationTypeDef
+    ]
+    testSetExportSpecification: NotRequired[TestSetExportSpecificationTypeDef]
+
+
 class CreateExportRequestTypeDef(TypedDict):
     resourceSpecification: ExportResourceSpecificationTypeDef
     fileFormat: ImportExportFileFormatType
@@ -1480,6 +1768,192 @@ class CreateExportResponseTypeDef(TypedDict):
     exportStatus: NotRequired[ExportStatusType]
     creationDateTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DialogCodeHookSettingsTypeDef(TypedDict):
+    enabled: bool
+
+
+class FulfillmentStartResponseSpecificationTypeDef(TypedDict):
+    delayInSeconds: int
+    messageGroups: ReadOnly[Sequence[MessageGroupTypeDef]]
+    allowInterrupt: NotRequired[bool]
+
+
+class FulfillmentUpdateResponseSpecificationTypeDef(TypedDict):
+    frequencyInSeconds: int
+    messageGroups: ReadOnly[Sequence[MessageGroupTypeDef]]
+    allowInterrupt: NotRequired[bool]
+
+
+class FulfillmentUpdatesSpecificationTypeDef(TypedDict):
+    active: bool
+    startResponse: NotRequired[ReadOnly[FulfillmentStartResponseSpecificationTypeDef]]
+    updateResponse: NotRequired[ReadOnly[FulfillmentUpdateResponseSpecificationTypeDef]]
+    timeoutInSeconds: NotRequired[int]
+
+
+class PostFulfillmentStatusSpecificationTypeDef(TypedDict):
+    successResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    failureResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    timeoutResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    successNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    successConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+    failureNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    failureConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+    timeoutNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    timeoutConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+
+
+class FulfillmentCodeHookSettingsTypeDef(TypedDict):
+    enabled: bool
+    postFulfillmentStatusSpecification: NotRequired[
+        ReadOnly[PostFulfillmentStatusSpecificationTypeDef]
+    ]
+    fulfillmentUpdatesSpecification: NotRequired[
+        ReadOnly[FulfillmentUpdatesSpecificationTypeDef]
+    ]
+    active: NotRequired[bool]
+
+
+class PostDialogCodeHookInvocationSpecificationTypeDef(TypedDict):
+    successResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    successNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    successConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+    failureResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    failureNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    failureConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+    timeoutResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    timeoutNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    timeoutConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+
+
+class DialogCodeHookInvocationSettingTypeDef(TypedDict):
+    enableCodeHookInvocation: bool
+    active: bool
+    invocationLabel: NotRequired[str]
+    postCodeHookSpecification: ReadOnly[
+        PostDialogCodeHookInvocationSpecificationTypeDef
+    ]
+
+
+class InitialResponseSettingTypeDef(TypedDict):
+    initialResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    nextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    conditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+    codeHook: NotRequired[ReadOnly[DialogCodeHookInvocationSettingTypeDef]]
+
+
+class InputContextTypeDef(TypedDict):
+    name: str
+
+
+class IntentClosingSettingTypeDef(TypedDict):
+    closingResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    active: NotRequired[bool]
+    nextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    conditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+
+
+class ElicitationCodeHookInvocationSettingTypeDef(TypedDict):
+    enableCodeHookInvocation: bool
+    invocationLabel: NotRequired[str]
+
+
+class TextInputSpecificationTypeDef(TypedDict):
+    startTimeoutMs: int
+
+
+class PromptAttemptSpecificationTypeDef(TypedDict):
+    allowInterrupt: NotRequired[bool]
+    allowedInputTypes: AllowedInputTypesTypeDef
+    audioAndDTMFInputSpecification: NotRequired[AudioAndDTMFInputSpecificationTypeDef]
+    textInputSpecification: NotRequired[TextInputSpecificationTypeDef]
+
+
+class PromptSpecificationTypeDef(TypedDict):
+    messageGroups: ReadOnly[Sequence[MessageGroupTypeDef]]
+    maxRetries: int
+    allowInterrupt: NotRequired[bool]
+    messageSelectionStrategy: NotRequired[MessageSelectionStrategyType]
+    promptAttemptsSpecification: NotRequired[
+        ReadOnly[Mapping[PromptAttemptType, PromptAttemptSpecificationTypeDef]]
+    ]
+
+
+class IntentConfirmationSettingTypeDef(TypedDict):
+    promptSpecification: ReadOnly[PromptSpecificationTypeDef]
+    declinationResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    active: NotRequired[bool]
+    confirmationResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    confirmationNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    confirmationConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+    declinationNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    declinationConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+    failureResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    failureNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    failureConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+    codeHook: NotRequired[ReadOnly[DialogCodeHookInvocationSettingTypeDef]]
+    elicitationCodeHook: NotRequired[ElicitationCodeHookInvocationSettingTypeDef]
+
+
+class KendraConfigurationTypeDef(TypedDict):
+    kendraIndex: str
+    queryFilterStringEnabled: NotRequired[bool]
+    queryFilterString: NotRequired[str]
+
+
+class OutputContextTypeDef(TypedDict):
+    name: str
+    timeToLiveInSeconds: int
+    turnsToLive: int
+
+
+class QInConnectAssistantConfigurationTypeDef(TypedDict):
+    assistantArn: str
+
+
+class QInConnectIntentConfigurationTypeDef(TypedDict):
+    qInConnectAssistantConfiguration: NotRequired[
+        QInConnectAssistantConfigurationTypeDef
+    ]
+
+
+class ExactResponseFieldsTypeDef(TypedDict):
+    questionField: str
+    answerField: str
+
+
+class OpensearchConfigurationTypeDef(TypedDict):
+    domainEndpoint: str
+    indexName: str
+    exactResponse: NotRequired[bool]
+    exactResponseFields: NotRequired[ExactResponseFieldsTypeDef]
+    includeFields: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class QnAKendraConfigurationTypeDef(TypedDict):
+    kendraIndex: str
+    queryFilterStringEnabled: NotRequired[bool]
+    queryFilterString: NotRequired[str]
+    exactResponse: NotRequired[bool]
+
+
+class DataSourceConfigurationTypeDef(TypedDict):
+    opensearchConfiguration: NotRequired[ReadOnly[OpensearchConfigurationTypeDef]]
+    kendraConfiguration: NotRequired[QnAKendraConfigurationTypeDef]
+    bedrockKnowledgeStoreConfiguration: NotRequired[
+        BedrockKnowledgeStoreConfigurationTypeDef
+    ]
+
+
+class QnAIntentConfigurationTypeDef(TypedDict):
+    dataSourceConfiguration: NotRequired[ReadOnly[DataSourceConfigurationTypeDef]]
+    bedrockModelConfiguration: NotRequired[BedrockModelSpecificationTypeDef]
+
+
+class SampleUtteranceTypeDef(TypedDict):
+    utterance: str
 
 
 class CreateIntentRequestTypeDef(TypedDict):
@@ -1501,6 +1975,128 @@ class CreateIntentRequestTypeDef(TypedDict):
     initialResponseSetting: NotRequired[ReadOnly[InitialResponseSettingTypeDef]]
     qnAIntentConfiguration: NotRequired[ReadOnly[QnAIntentConfigurationTypeDef]]
     qInConnectIntentConfiguration: NotRequired[QInConnectIntentConfigurationTypeDef]
+
+
+class FulfillmentStartResponseSpecificationOutputTypeDef(TypedDict):
+    delayInSeconds: int
+    messageGroups: list[MessageGroupOutputTypeDef]
+    allowInterrupt: NotRequired[bool]
+
+
+class FulfillmentUpdateResponseSpecificationOutputTypeDef(TypedDict):
+    frequencyInSeconds: int
+    messageGroups: list[MessageGroupOutputTypeDef]
+    allowInterrupt: NotRequired[bool]
+
+
+class FulfillmentUpdatesSpecificationOutputTypeDef(TypedDict):
+    active: bool
+    startResponse: NotRequired[FulfillmentStartResponseSpecificationOutputTypeDef]
+    updateResponse: NotRequired[FulfillmentUpdateResponseSpecificationOutputTypeDef]
+    timeoutInSeconds: NotRequired[int]
+
+
+class PostFulfillmentStatusSpecificationOutputTypeDef(TypedDict):
+    successResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    failureResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    timeoutResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    successNextStep: NotRequired[DialogStateOutputTypeDef]
+    successConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+    failureNextStep: NotRequired[DialogStateOutputTypeDef]
+    failureConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+    timeoutNextStep: NotRequired[DialogStateOutputTypeDef]
+    timeoutConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+
+
+class FulfillmentCodeHookSettingsOutputTypeDef(TypedDict):
+    enabled: bool
+    postFulfillmentStatusSpecification: NotRequired[
+        PostFulfillmentStatusSpecificationOutputTypeDef
+    ]
+    fulfillmentUpdatesSpecification: NotRequired[
+        FulfillmentUpdatesSpecificationOutputTypeDef
+    ]
+    active: NotRequired[bool]
+
+
+class PostDialogCodeHookInvocationSpecificationOutputTypeDef(TypedDict):
+    successResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    successNextStep: NotRequired[DialogStateOutputTypeDef]
+    successConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+    failureResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    failureNextStep: NotRequired[DialogStateOutputTypeDef]
+    failureConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+    timeoutResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    timeoutNextStep: NotRequired[DialogStateOutputTypeDef]
+    timeoutConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+
+
+class DialogCodeHookInvocationSettingOutputTypeDef(TypedDict):
+    enableCodeHookInvocation: bool
+    active: bool
+    invocationLabel: NotRequired[str]
+    postCodeHookSpecification: PostDialogCodeHookInvocationSpecificationOutputTypeDef
+
+
+class InitialResponseSettingOutputTypeDef(TypedDict):
+    initialResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    nextStep: NotRequired[DialogStateOutputTypeDef]
+    conditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+    codeHook: NotRequired[DialogCodeHookInvocationSettingOutputTypeDef]
+
+
+class IntentClosingSettingOutputTypeDef(TypedDict):
+    closingResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    active: NotRequired[bool]
+    nextStep: NotRequired[DialogStateOutputTypeDef]
+    conditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+
+
+class PromptSpecificationOutputTypeDef(TypedDict):
+    messageGroups: list[MessageGroupOutputTypeDef]
+    maxRetries: int
+    allowInterrupt: NotRequired[bool]
+    messageSelectionStrategy: NotRequired[MessageSelectionStrategyType]
+    promptAttemptsSpecification: NotRequired[
+        dict[PromptAttemptType, PromptAttemptSpecificationTypeDef]
+    ]
+
+
+class IntentConfirmationSettingOutputTypeDef(TypedDict):
+    promptSpecification: PromptSpecificationOutputTypeDef
+    declinationResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    active: NotRequired[bool]
+    confirmationResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    confirmationNextStep: NotRequired[DialogStateOutputTypeDef]
+    confirmationConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+    declinationNextStep: NotRequired[DialogStateOutputTypeDef]
+    declinationConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+    failureResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    failureNextStep: NotRequired[DialogStateOutputTypeDef]
+    failureConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+    codeHook: NotRequired[DialogCodeHookInvocationSettingOutputTypeDef]
+    elicitationCodeHook: NotRequired[ElicitationCodeHookInvocationSettingTypeDef]
+
+
+class OpensearchConfigurationOutputTypeDef(TypedDict):
+    domainEndpoint: str
+    indexName: str
+    exactResponse: NotRequired[bool]
+    exactResponseFields: NotRequired[ExactResponseFieldsTypeDef]
+    includeFields: NotRequired[list[str]]
+
+
+class DataSourceConfigurationOutputTypeDef(TypedDict):
+    opensearchConfiguration: NotRequired[OpensearchConfigurationOutputTypeDef]
+    kendraConfiguration: NotRequired[QnAKendraConfigurationTypeDef]
+    bedrockKnowledgeStoreConfiguration: NotRequired[
+        BedrockKnowledgeStoreConfigurationTypeDef
+    ]
+
+
+class QnAIntentConfigurationOutputTypeDef(TypedDict):
+    dataSourceConfiguration: NotRequired[DataSourceConfigurationOutputTypeDef]
+    bedrockModelConfiguration: NotRequired[BedrockModelSpecificationTypeDef]
 
 
 class CreateIntentResponseTypeDef(TypedDict):
@@ -1538,6 +2134,11 @@ class CreateResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PrincipalTypeDef(TypedDict):
+    service: NotRequired[str]
+    arn: NotRequired[str]
+
+
 class CreateResourcePolicyStatementRequestTypeDef(TypedDict):
     resourceArn: str
     statementId: str
@@ -1554,6 +2155,88 @@ class CreateResourcePolicyStatementResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MultipleValuesSettingTypeDef(TypedDict):
+    allowMultipleValues: NotRequired[bool]
+
+
+class ObfuscationSettingTypeDef(TypedDict):
+    obfuscationSettingType: ObfuscationSettingTypeType
+
+
+class SlotCaptureSettingTypeDef(TypedDict):
+    captureResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    captureNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    captureConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+    failureResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    failureNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
+    failureConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
+    codeHook: NotRequired[ReadOnly[DialogCodeHookInvocationSettingTypeDef]]
+    elicitationCodeHook: NotRequired[ElicitationCodeHookInvocationSettingTypeDef]
+
+
+class SlotDefaultValueTypeDef(TypedDict):
+    defaultValue: str
+
+
+class SlotDefaultValueSpecificationTypeDef(TypedDict):
+    defaultValueList: ReadOnly[Sequence[SlotDefaultValueTypeDef]]
+
+
+class SlotResolutionSettingTypeDef(TypedDict):
+    slotResolutionStrategy: SlotResolutionStrategyType
+
+
+class StillWaitingResponseSpecificationTypeDef(TypedDict):
+    messageGroups: ReadOnly[Sequence[MessageGroupTypeDef]]
+    frequencyInSeconds: int
+    timeoutInSeconds: int
+    allowInterrupt: NotRequired[bool]
+
+
+class WaitAndContinueSpecificationTypeDef(TypedDict):
+    waitingResponse: ReadOnly[ResponseSpecificationTypeDef]
+    continueResponse: ReadOnly[ResponseSpecificationTypeDef]
+    stillWaitingResponse: NotRequired[
+        ReadOnly[StillWaitingResponseSpecificationTypeDef]
+    ]
+    active: NotRequired[bool]
+
+
+class SlotValueElicitationSettingTypeDef(TypedDict):
+    defaultValueSpecification: NotRequired[
+        ReadOnly[SlotDefaultValueSpecificationTypeDef]
+    ]
+    slotConstraint: SlotConstraintType
+    promptSpecification: NotRequired[ReadOnly[PromptSpecificationTypeDef]]
+    sampleUtterances: NotRequired[ReadOnly[Sequence[SampleUtteranceTypeDef]]]
+    waitAndContinueSpecification: NotRequired[
+        ReadOnly[WaitAndContinueSpecificationTypeDef]
+    ]
+    slotCaptureSetting: NotRequired[ReadOnly[SlotCaptureSettingTypeDef]]
+    slotResolutionSetting: NotRequired[SlotResolutionSettingTypeDef]
+
+
+class SubSlotValueElicitationSettingTypeDef(TypedDict):
+    defaultValueSpecification: NotRequired[
+        ReadOnly[SlotDefaultValueSpecificationTypeDef]
+    ]
+    promptSpecification: ReadOnly[PromptSpecificationTypeDef]
+    sampleUtterances: NotRequired[ReadOnly[Sequence[SampleUtteranceTypeDef]]]
+    waitAndContinueSpecification: NotRequired[
+        ReadOnly[WaitAndContinueSpecificationTypeDef]
+    ]
+
+
+class SpecificationsTypeDef(TypedDict):
+    slotTypeId: str
+    valueElicitationSetting: ReadOnly[SubSlotValueElicitationSettingTypeDef]
+
+
+class SubSlotSettingTypeDef(TypedDict):
+    expression: NotRequired[str]
+    slotSpecifications: NotRequired[ReadOnly[Mapping[str, SpecificationsTypeDef]]]
+
+
 class CreateSlotRequestTypeDef(TypedDict):
     slotName: str
     description: NotRequired[str]
@@ -1566,6 +2249,62 @@ class CreateSlotRequestTypeDef(TypedDict):
     intentId: str
     multipleValuesSetting: NotRequired[MultipleValuesSettingTypeDef]
     subSlotSetting: NotRequired[ReadOnly[SubSlotSettingTypeDef]]
+
+
+class SlotCaptureSettingOutputTypeDef(TypedDict):
+    captureResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    captureNextStep: NotRequired[DialogStateOutputTypeDef]
+    captureConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+    failureResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    failureNextStep: NotRequired[DialogStateOutputTypeDef]
+    failureConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
+    codeHook: NotRequired[DialogCodeHookInvocationSettingOutputTypeDef]
+    elicitationCodeHook: NotRequired[ElicitationCodeHookInvocationSettingTypeDef]
+
+
+class SlotDefaultValueSpecificationOutputTypeDef(TypedDict):
+    defaultValueList: list[SlotDefaultValueTypeDef]
+
+
+class StillWaitingResponseSpecificationOutputTypeDef(TypedDict):
+    messageGroups: list[MessageGroupOutputTypeDef]
+    frequencyInSeconds: int
+    timeoutInSeconds: int
+    allowInterrupt: NotRequired[bool]
+
+
+class WaitAndContinueSpecificationOutputTypeDef(TypedDict):
+    waitingResponse: ResponseSpecificationOutputTypeDef
+    continueResponse: ResponseSpecificationOutputTypeDef
+    stillWaitingResponse: NotRequired[StillWaitingResponseSpecificationOutputTypeDef]
+    active: NotRequired[bool]
+
+
+class SlotValueElicitationSettingOutputTypeDef(TypedDict):
+    defaultValueSpecification: NotRequired[SlotDefaultValueSpecificationOutputTypeDef]
+    slotConstraint: SlotConstraintType
+    promptSpecification: NotRequired[PromptSpecificationOutputTypeDef]
+    sampleUtterances: NotRequired[list[SampleUtteranceTypeDef]]
+    waitAndContinueSpecification: NotRequired[WaitAndContinueSpecificationOutputTypeDef]
+    slotCaptureSetting: NotRequired[SlotCaptureSettingOutputTypeDef]
+    slotResolutionSetting: NotRequired[SlotResolutionSettingTypeDef]
+
+
+class SubSlotValueElicitationSettingOutputTypeDef(TypedDict):
+    defaultValueSpecification: NotRequired[SlotDefaultValueSpecificationOutputTypeDef]
+    promptSpecification: PromptSpecificationOutputTypeDef
+    sampleUtterances: NotRequired[list[SampleUtteranceTypeDef]]
+    waitAndContinueSpecification: NotRequired[WaitAndContinueSpecificationOutputTypeDef]
+
+
+class SpecificationsOutputTypeDef(TypedDict):
+    slotTypeId: str
+    valueElicitationSetting: SubSlotValueElicitationSettingOutputTypeDef
+
+
+class SubSlotSettingOutputTypeDef(TypedDict):
+    expression: NotRequired[str]
+    slotSpecifications: NotRequired[dict[str, SpecificationsOutputTypeDef]]
 
 
 class CreateSlotResponseTypeDef(TypedDict):
@@ -1585,6 +2324,39 @@ class CreateSlotResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GrammarSlotTypeSourceTypeDef(TypedDict):
+    s3BucketName: str
+    s3ObjectKey: str
+    kmsKeyArn: NotRequired[str]
+
+
+class GrammarSlotTypeSettingTypeDef(TypedDict):
+    source: NotRequired[GrammarSlotTypeSourceTypeDef]
+
+
+class ExternalSourceSettingTypeDef(TypedDict):
+    grammarSlotTypeSetting: NotRequired[GrammarSlotTypeSettingTypeDef]
+
+
+class SampleValueTypeDef(TypedDict):
+    value: str
+
+
+class SlotTypeValueTypeDef(TypedDict):
+    sampleValue: NotRequired[SampleValueTypeDef]
+    synonyms: NotRequired[ReadOnly[Sequence[SampleValueTypeDef]]]
+
+
+class SlotValueRegexFilterTypeDef(TypedDict):
+    pattern: str
+
+
+class SlotValueSelectionSettingTypeDef(TypedDict):
+    resolutionStrategy: SlotValueResolutionStrategyType
+    regexFilter: NotRequired[SlotValueRegexFilterTypeDef]
+    advancedRecognitionSetting: NotRequired[AdvancedRecognitionSettingTypeDef]
+
+
 class CreateSlotTypeRequestTypeDef(TypedDict):
     slotTypeName: str
     description: NotRequired[str]
@@ -1596,6 +2368,11 @@ class CreateSlotTypeRequestTypeDef(TypedDict):
     localeId: str
     externalSourceSetting: NotRequired[ExternalSourceSettingTypeDef]
     compositeSlotTypeSetting: NotRequired[ReadOnly[CompositeSlotTypeSettingTypeDef]]
+
+
+class SlotTypeValueOutputTypeDef(TypedDict):
+    sampleValue: NotRequired[SampleValueTypeDef]
+    synonyms: NotRequired[list[SampleValueTypeDef]]
 
 
 class CreateSlotTypeResponseTypeDef(TypedDict):
@@ -1612,6 +2389,16 @@ class CreateSlotTypeResponseTypeDef(TypedDict):
     externalSourceSetting: NotRequired[ExternalSourceSettingTypeDef]
     compositeSlotTypeSetting: NotRequired[CompositeSlotTypeSettingOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TestSetDiscrepancyReportBotAliasTargetTypeDef(TypedDict):
+    botId: str
+    botAliasId: str
+    localeId: str
+
+
+class TestSetDiscrepancyReportResourceTargetTypeDef(TypedDict):
+    botAliasTarget: NotRequired[TestSetDiscrepancyReportBotAliasTargetTypeDef]
 
 
 class CreateTestSetDiscrepancyReportRequestTypeDef(TypedDict):
@@ -1633,58 +2420,10 @@ class CreateUploadUrlResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CustomPayloadTypeDef(TypedDict):
-    value: str
-
-
-class CustomVocabularyEntryIdTypeDef(TypedDict):
-    itemId: str
-
-
-class CustomVocabularyExportSpecificationTypeDef(TypedDict):
-    botId: str
-    botVersion: str
-    localeId: str
-
-
 class CustomVocabularyImportSpecificationTypeDef(TypedDict):
     botId: str
     botVersion: str
     localeId: str
-
-
-class CustomVocabularyItemTypeDef(TypedDict):
-    itemId: str
-    phrase: str
-    weight: NotRequired[int]
-    displayAs: NotRequired[str]
-
-
-class DTMFSpecificationTypeDef(TypedDict):
-    maxLength: int
-    endTimeoutMs: int
-    deletionCharacter: str
-    endCharacter: str
-
-
-class DataPrivacyTypeDef(TypedDict):
-    childDirected: bool
-
-
-class DataSourceConfigurationOutputTypeDef(TypedDict):
-    opensearchConfiguration: NotRequired[OpensearchConfigurationOutputTypeDef]
-    kendraConfiguration: NotRequired[QnAKendraConfigurationTypeDef]
-    bedrockKnowledgeStoreConfiguration: NotRequired[
-        BedrockKnowledgeStoreConfigurationTypeDef
-    ]
-
-
-class DataSourceConfigurationTypeDef(TypedDict):
-    opensearchConfiguration: NotRequired[ReadOnly[OpensearchConfigurationTypeDef]]
-    kendraConfiguration: NotRequired[QnAKendraConfigurationTypeDef]
-    bedrockKnowledgeStoreConfiguration: NotRequired[
-        BedrockKnowledgeStoreConfigurationTypeDef
-    ]
 
 
 class DateRangeFilterOutputTypeDef(TypedDict):
@@ -1695,21 +2434,6 @@ class DateRangeFilterOutputTypeDef(TypedDict):
 class DateRangeFilterTypeDef(TypedDict):
     startDateTime: ReadOnly[datetime | str]
     endDateTime: ReadOnly[datetime | str]
-
-
-class DeepgramSpeechModelConfigTypeDef(TypedDict):
-    apiTokenSecretArn: str
-    modelId: NotRequired[str]
-
-
-class DefaultConditionalBranchOutputTypeDef(TypedDict):
-    nextStep: NotRequired[DialogStateOutputTypeDef]
-    response: NotRequired[ResponseSpecificationOutputTypeDef]
-
-
-class DefaultConditionalBranchTypeDef(TypedDict):
-    nextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    response: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
 
 
 class DeleteBotAliasRequestTypeDef(TypedDict):
@@ -1883,6 +2607,11 @@ class DescribeBotAliasRequestTypeDef(TypedDict):
     botId: str
 
 
+class ParentBotNetworkTypeDef(TypedDict):
+    botId: str
+    botVersion: str
+
+
 class DescribeBotAliasResponseTypeDef(TypedDict):
     botAliasId: NotRequired[str]
     botAliasName: NotRequired[str]
@@ -1954,6 +2683,36 @@ class DescribeBotRecommendationRequestTypeDef(TypedDict):
     botVersion: str
     localeId: str
     botRecommendationId: str
+
+
+class EncryptionSettingTypeDef(TypedDict):
+    kmsKeyArn: NotRequired[str]
+    botLocaleExportPassword: NotRequired[str]
+    associatedTranscriptsPassword: NotRequired[str]
+
+
+class PathFormatOutputTypeDef(TypedDict):
+    objectPrefixes: NotRequired[list[str]]
+
+
+class LexTranscriptFilterOutputTypeDef(TypedDict):
+    dateRangeFilter: NotRequired[DateRangeFilterOutputTypeDef]
+
+
+class TranscriptFilterOutputTypeDef(TypedDict):
+    lexTranscriptFilter: NotRequired[LexTranscriptFilterOutputTypeDef]
+
+
+class S3BucketTranscriptSourceOutputTypeDef(TypedDict):
+    s3BucketName: str
+    pathFormat: NotRequired[PathFormatOutputTypeDef]
+    transcriptFormat: TranscriptFormatType
+    transcriptFilter: NotRequired[TranscriptFilterOutputTypeDef]
+    kmsKeyArn: NotRequired[str]
+
+
+class TranscriptSourceSettingOutputTypeDef(TypedDict):
+    s3BucketTranscriptSource: NotRequired[S3BucketTranscriptSourceOutputTypeDef]
 
 
 class DescribeBotRecommendationResponseTypeDef(TypedDict):
@@ -2087,6 +2846,38 @@ class DescribeImportRequestTypeDef(TypedDict):
     importId: str
 
 
+class TestSetImportInputLocationTypeDef(TypedDict):
+    s3BucketName: str
+    s3Path: str
+
+
+class TestSetStorageLocationTypeDef(TypedDict):
+    s3BucketName: str
+    s3Path: str
+    kmsKeyArn: NotRequired[str]
+
+
+class TestSetImportResourceSpecificationOutputTypeDef(TypedDict):
+    testSetName: str
+    description: NotRequired[str]
+    roleArn: str
+    storageLocation: TestSetStorageLocationTypeDef
+    importInputLocation: TestSetImportInputLocationTypeDef
+    modality: TestSetModalityType
+    testSetTags: NotRequired[dict[str, str]]
+
+
+class ImportResourceSpecificationOutputTypeDef(TypedDict):
+    botImportSpecification: NotRequired[BotImportSpecificationOutputTypeDef]
+    botLocaleImportSpecification: NotRequired[BotLocaleImportSpecificationTypeDef]
+    customVocabularyImportSpecification: NotRequired[
+        CustomVocabularyImportSpecificationTypeDef
+    ]
+    testSetImportResourceSpecification: NotRequired[
+        TestSetImportResourceSpecificationOutputTypeDef
+    ]
+
+
 class DescribeImportResponseTypeDef(TypedDict):
     importId: NotRequired[str]
     resourceSpecification: NotRequired[ImportResourceSpecificationOutputTypeDef]
@@ -2105,6 +2896,11 @@ class DescribeIntentRequestTypeDef(TypedDict):
     botId: str
     botVersion: str
     localeId: str
+
+
+class SlotPriorityTypeDef(TypedDict):
+    priority: int
+    slotId: str
 
 
 class DescribeIntentResponseTypeDef(TypedDict):
@@ -2198,6 +2994,10 @@ class DescribeTestExecutionRequestTypeDef(TypedDict):
     testExecutionId: str
 
 
+class TestExecutionTargetTypeDef(TypedDict):
+    botAliasTarget: NotRequired[BotAliasTestExecutionTargetTypeDef]
+
+
 class DescribeTestExecutionResponseTypeDef(TypedDict):
     testExecutionId: NotRequired[str]
     creationDateTime: NotRequired[datetime]
@@ -2216,6 +3016,22 @@ class DescribeTestSetDiscrepancyReportRequestTypeDef(TypedDict):
     testSetDiscrepancyReportId: str
 
 
+class TestSetIntentDiscrepancyItemTypeDef(TypedDict):
+    intentName: str
+    errorMessage: str
+
+
+class TestSetSlotDiscrepancyItemTypeDef(TypedDict):
+    intentName: str
+    slotName: str
+    errorMessage: str
+
+
+class TestSetDiscrepancyErrorsTypeDef(TypedDict):
+    intentDiscrepancies: list[TestSetIntentDiscrepancyItemTypeDef]
+    slotDiscrepancies: list[TestSetSlotDiscrepancyItemTypeDef]
+
+
 class DescribeTestSetDiscrepancyReportResponseTypeDef(TypedDict):
     testSetDiscrepancyReportId: NotRequired[str]
     testSetId: NotRequired[str]
@@ -2231,6 +3047,10 @@ class DescribeTestSetDiscrepancyReportResponseTypeDef(TypedDict):
 
 class DescribeTestSetGenerationRequestTypeDef(TypedDict):
     testSetGenerationId: str
+
+
+class TestSetGenerationDataSourceOutputTypeDef(TypedDict):
+    conversationLogsDataSource: NotRequired[ConversationLogsDataSourceOutputTypeDef]
 
 
 class DescribeTestSetGenerationResponseTypeDef(TypedDict):
@@ -2266,87 +3086,10 @@ class DescribeTestSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DescriptiveBotBuilderSpecificationTypeDef(TypedDict):
-    enabled: bool
-    bedrockModelSpecification: NotRequired[BedrockModelSpecificationTypeDef]
-
-
-class DialogActionTypeDef(TypedDict):
-    type: DialogActionTypeType
-    slotToElicit: NotRequired[str]
-    suppressNextMessage: NotRequired[bool]
-
-
-class DialogCodeHookInvocationSettingOutputTypeDef(TypedDict):
-    enableCodeHookInvocation: bool
-    active: bool
-    invocationLabel: NotRequired[str]
-    postCodeHookSpecification: PostDialogCodeHookInvocationSpecificationOutputTypeDef
-
-
-class DialogCodeHookInvocationSettingTypeDef(TypedDict):
-    enableCodeHookInvocation: bool
-    active: bool
-    invocationLabel: NotRequired[str]
-    postCodeHookSpecification: ReadOnly[
-        PostDialogCodeHookInvocationSpecificationTypeDef
-    ]
-
-
-class DialogCodeHookSettingsTypeDef(TypedDict):
-    enabled: bool
-
-
-class DialogStateOutputTypeDef(TypedDict):
-    dialogAction: NotRequired[DialogActionTypeDef]
-    intent: NotRequired[IntentOverrideOutputTypeDef]
-    sessionAttributes: NotRequired[dict[str, str]]
-
-
-class DialogStateTypeDef(TypedDict):
-    dialogAction: NotRequired[DialogActionTypeDef]
-    intent: NotRequired[ReadOnly[IntentOverrideTypeDef]]
-    sessionAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ElicitationCodeHookInvocationSettingTypeDef(TypedDict):
-    enableCodeHookInvocation: bool
-    invocationLabel: NotRequired[str]
-
-
-class EncryptionSettingTypeDef(TypedDict):
-    kmsKeyArn: NotRequired[str]
-    botLocaleExportPassword: NotRequired[str]
-    associatedTranscriptsPassword: NotRequired[str]
-
-
-class ErrorLogSettingsTypeDef(TypedDict):
-    enabled: bool
-
-
-class ExactResponseFieldsTypeDef(TypedDict):
-    questionField: str
-    answerField: str
-
-
-class ExecutionErrorDetailsTypeDef(TypedDict):
-    errorCode: str
-    errorMessage: str
-
-
 class ExportFilterTypeDef(TypedDict):
     name: ExportFilterNameType
     values: ReadOnly[Sequence[str]]
     operator: ExportFilterOperatorType
-
-
-class ExportResourceSpecificationTypeDef(TypedDict):
-    botExportSpecification: NotRequired[BotExportSpecificationTypeDef]
-    botLocaleExportSpecification: NotRequired[BotLocaleExportSpecificationTypeDef]
-    customVocabularyExportSpecification: NotRequired[
-        CustomVocabularyExportSpecificationTypeDef
-    ]
-    testSetExportSpecification: NotRequired[TestSetExportSpecificationTypeDef]
 
 
 class ExportSortByTypeDef(TypedDict):
@@ -2361,76 +3104,6 @@ class ExportSummaryTypeDef(TypedDict):
     exportStatus: NotRequired[ExportStatusType]
     creationDateTime: NotRequired[datetime]
     lastUpdatedDateTime: NotRequired[datetime]
-
-
-class ExternalSourceSettingTypeDef(TypedDict):
-    grammarSlotTypeSetting: NotRequired[GrammarSlotTypeSettingTypeDef]
-
-
-class FailedCustomVocabularyItemTypeDef(TypedDict):
-    itemId: NotRequired[str]
-    errorMessage: NotRequired[str]
-    errorCode: NotRequired[ErrorCodeType]
-
-
-class FulfillmentCodeHookSettingsOutputTypeDef(TypedDict):
-    enabled: bool
-    postFulfillmentStatusSpecification: NotRequired[
-        PostFulfillmentStatusSpecificationOutputTypeDef
-    ]
-    fulfillmentUpdatesSpecification: NotRequired[
-        FulfillmentUpdatesSpecificationOutputTypeDef
-    ]
-    active: NotRequired[bool]
-
-
-class FulfillmentCodeHookSettingsTypeDef(TypedDict):
-    enabled: bool
-    postFulfillmentStatusSpecification: NotRequired[
-        ReadOnly[PostFulfillmentStatusSpecificationTypeDef]
-    ]
-    fulfillmentUpdatesSpecification: NotRequired[
-        ReadOnly[FulfillmentUpdatesSpecificationTypeDef]
-    ]
-    active: NotRequired[bool]
-
-
-class FulfillmentStartResponseSpecificationOutputTypeDef(TypedDict):
-    delayInSeconds: int
-    messageGroups: list[MessageGroupOutputTypeDef]
-    allowInterrupt: NotRequired[bool]
-
-
-class FulfillmentStartResponseSpecificationTypeDef(TypedDict):
-    delayInSeconds: int
-    messageGroups: ReadOnly[Sequence[MessageGroupTypeDef]]
-    allowInterrupt: NotRequired[bool]
-
-
-class FulfillmentUpdateResponseSpecificationOutputTypeDef(TypedDict):
-    frequencyInSeconds: int
-    messageGroups: list[MessageGroupOutputTypeDef]
-    allowInterrupt: NotRequired[bool]
-
-
-class FulfillmentUpdateResponseSpecificationTypeDef(TypedDict):
-    frequencyInSeconds: int
-    messageGroups: ReadOnly[Sequence[MessageGroupTypeDef]]
-    allowInterrupt: NotRequired[bool]
-
-
-class FulfillmentUpdatesSpecificationOutputTypeDef(TypedDict):
-    active: bool
-    startResponse: NotRequired[FulfillmentStartResponseSpecificationOutputTypeDef]
-    updateResponse: NotRequired[FulfillmentUpdateResponseSpecificationOutputTypeDef]
-    timeoutInSeconds: NotRequired[int]
-
-
-class FulfillmentUpdatesSpecificationTypeDef(TypedDict):
-    active: bool
-    startResponse: NotRequired[ReadOnly[FulfillmentStartResponseSpecificationTypeDef]]
-    updateResponse: NotRequired[ReadOnly[FulfillmentUpdateResponseSpecificationTypeDef]]
-    timeoutInSeconds: NotRequired[int]
 
 
 class GenerateBotElementRequestTypeDef(TypedDict):
@@ -2461,11 +3134,6 @@ class GenerationSummaryTypeDef(TypedDict):
     lastUpdatedDateTime: NotRequired[datetime]
 
 
-class GenerativeAISettingsTypeDef(TypedDict):
-    runtimeSettings: NotRequired[RuntimeSettingsTypeDef]
-    buildtimeSettings: NotRequired[BuildtimeSettingsTypeDef]
-
-
 class GetTestExecutionArtifactsUrlRequestTypeDef(TypedDict):
     testExecutionId: str
 
@@ -2476,45 +3144,20 @@ class GetTestExecutionArtifactsUrlResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GrammarSlotTypeSettingTypeDef(TypedDict):
-    source: NotRequired[GrammarSlotTypeSourceTypeDef]
-
-
-class GrammarSlotTypeSourceTypeDef(TypedDict):
-    s3BucketName: str
-    s3ObjectKey: str
-    kmsKeyArn: NotRequired[str]
-
-
-class ImageResponseCardOutputTypeDef(TypedDict):
-    title: str
-    subtitle: NotRequired[str]
-    imageUrl: NotRequired[str]
-    buttons: NotRequired[list[ButtonTypeDef]]
-
-
-class ImageResponseCardTypeDef(TypedDict):
-    title: str
-    subtitle: NotRequired[str]
-    imageUrl: NotRequired[str]
-    buttons: NotRequired[ReadOnly[Sequence[ButtonTypeDef]]]
-
-
 class ImportFilterTypeDef(TypedDict):
     name: ImportFilterNameType
     values: ReadOnly[Sequence[str]]
     operator: ImportFilterOperatorType
 
 
-class ImportResourceSpecificationOutputTypeDef(TypedDict):
-    botImportSpecification: NotRequired[BotImportSpecificationOutputTypeDef]
-    botLocaleImportSpecification: NotRequired[BotLocaleImportSpecificationTypeDef]
-    customVocabularyImportSpecification: NotRequired[
-        CustomVocabularyImportSpecificationTypeDef
-    ]
-    testSetImportResourceSpecification: NotRequired[
-        TestSetImportResourceSpecificationOutputTypeDef
-    ]
+class TestSetImportResourceSpecificationTypeDef(TypedDict):
+    testSetName: str
+    description: NotRequired[str]
+    roleArn: str
+    storageLocation: TestSetStorageLocationTypeDef
+    importInputLocation: TestSetImportInputLocationTypeDef
+    modality: TestSetModalityType
+    testSetTags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class ImportResourceSpecificationTypeDef(TypedDict):
@@ -2544,22 +3187,17 @@ class ImportSummaryTypeDef(TypedDict):
     importedResourceType: NotRequired[ImportResourceTypeType]
 
 
-class InitialResponseSettingOutputTypeDef(TypedDict):
-    initialResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    nextStep: NotRequired[DialogStateOutputTypeDef]
-    conditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-    codeHook: NotRequired[DialogCodeHookInvocationSettingOutputTypeDef]
+class RuntimeHintValueTypeDef(TypedDict):
+    phrase: str
 
 
-class InitialResponseSettingTypeDef(TypedDict):
-    initialResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    nextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    conditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-    codeHook: NotRequired[ReadOnly[DialogCodeHookInvocationSettingTypeDef]]
+class RuntimeHintDetailsTypeDef(TypedDict):
+    runtimeHintValues: NotRequired[list[RuntimeHintValueTypeDef]]
+    subSlotHints: NotRequired[dict[str, RuntimeHintDetailsTypeDef]]
 
 
-class InputContextTypeDef(TypedDict):
-    name: str
+class RuntimeHintsTypeDef(TypedDict):
+    slotHints: NotRequired[dict[str, dict[str, RuntimeHintDetailsTypeDef]]]
 
 
 class InputSessionStateSpecificationTypeDef(TypedDict):
@@ -2584,62 +3222,21 @@ class IntentClassificationTestResultsTypeDef(TypedDict):
     items: list[IntentClassificationTestResultItemTypeDef]
 
 
-class IntentClosingSettingOutputTypeDef(TypedDict):
-    closingResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    active: NotRequired[bool]
-    nextStep: NotRequired[DialogStateOutputTypeDef]
-    conditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-
-
-class IntentClosingSettingTypeDef(TypedDict):
-    closingResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    active: NotRequired[bool]
-    nextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    conditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-
-
-class IntentConfirmationSettingOutputTypeDef(TypedDict):
-    promptSpecification: PromptSpecificationOutputTypeDef
-    declinationResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    active: NotRequired[bool]
-    confirmationResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    confirmationNextStep: NotRequired[DialogStateOutputTypeDef]
-    confirmationConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-    declinationNextStep: NotRequired[DialogStateOutputTypeDef]
-    declinationConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-    failureResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    failureNextStep: NotRequired[DialogStateOutputTypeDef]
-    failureConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-    codeHook: NotRequired[DialogCodeHookInvocationSettingOutputTypeDef]
-    elicitationCodeHook: NotRequired[ElicitationCodeHookInvocationSettingTypeDef]
-
-
-class IntentConfirmationSettingTypeDef(TypedDict):
-    promptSpecification: ReadOnly[PromptSpecificationTypeDef]
-    declinationResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    active: NotRequired[bool]
-    confirmationResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    confirmationNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    confirmationConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-    declinationNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    declinationConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-    failureResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    failureNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    failureConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-    codeHook: NotRequired[ReadOnly[DialogCodeHookInvocationSettingTypeDef]]
-    elicitationCodeHook: NotRequired[ElicitationCodeHookInvocationSettingTypeDef]
-
-
-class IntentDisambiguationSettingsTypeDef(TypedDict):
-    enabled: bool
-    maxDisambiguationIntents: NotRequired[int]
-    customDisambiguationMessage: NotRequired[str]
-
-
 class IntentFilterTypeDef(TypedDict):
     name: IntentFilterNameType
     values: ReadOnly[Sequence[str]]
     operator: IntentFilterOperatorType
+
+
+class SlotResolutionTestResultItemCountsTypeDef(TypedDict):
+    totalResultCount: int
+    speechTranscriptionResultCounts: NotRequired[dict[TestResultMatchStatusType, int]]
+    slotMatchResultCounts: dict[TestResultMatchStatusType, int]
+
+
+class SlotResolutionTestResultItemTypeDef(TypedDict):
+    slotName: str
+    resultCounts: SlotResolutionTestResultItemCountsTypeDef
 
 
 class IntentLevelSlotResolutionTestResultItemTypeDef(TypedDict):
@@ -2652,23 +3249,9 @@ class IntentLevelSlotResolutionTestResultsTypeDef(TypedDict):
     items: list[IntentLevelSlotResolutionTestResultItemTypeDef]
 
 
-class IntentOverrideOutputTypeDef(TypedDict):
-    name: NotRequired[str]
-    slots: NotRequired[dict[str, SlotValueOverrideOutputTypeDef]]
-
-
-class IntentOverrideTypeDef(TypedDict):
-    name: NotRequired[str]
-    slots: NotRequired[ReadOnly[Mapping[str, SlotValueOverrideTypeDef]]]
-
-
 class IntentSortByTypeDef(TypedDict):
     attribute: IntentSortAttributeType
     order: SortOrderType
-
-
-class IntentStatisticsTypeDef(TypedDict):
-    discoveredIntentCount: NotRequired[int]
 
 
 class IntentSummaryTypeDef(TypedDict):
@@ -2686,29 +3269,17 @@ class InvokedIntentSampleTypeDef(TypedDict):
     intentName: NotRequired[str]
 
 
-class IssueLocationTypeDef(TypedDict):
-    botLocale: NotRequired[str]
-    intentId: NotRequired[str]
-    slotId: NotRequired[str]
-
-
-class KendraConfigurationTypeDef(TypedDict):
-    kendraIndex: str
-    queryFilterStringEnabled: NotRequired[bool]
-    queryFilterString: NotRequired[str]
-
-
-class LambdaCodeHookTypeDef(TypedDict):
-    lambdaARN: str
-    codeHookInterfaceVersion: str
-
-
-class LexTranscriptFilterOutputTypeDef(TypedDict):
-    dateRangeFilter: NotRequired[DateRangeFilterOutputTypeDef]
-
-
 class LexTranscriptFilterTypeDef(TypedDict):
     dateRangeFilter: NotRequired[ReadOnly[DateRangeFilterTypeDef]]
+
+
+class RelativeAggregationDurationTypeDef(TypedDict):
+    timeDimension: TimeDimensionType
+    timeValue: int
+
+
+class UtteranceAggregationDurationTypeDef(TypedDict):
+    relativeAggregationDuration: RelativeAggregationDurationTypeDef
 
 
 class ListAggregatedUtterancesRequestTypeDef(TypedDict):
@@ -3054,6 +3625,12 @@ class ListRecommendedIntentsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class RecommendedIntentSummaryTypeDef(TypedDict):
+    intentId: NotRequired[str]
+    intentName: NotRequired[str]
+    sampleUtterancesCount: NotRequired[int]
+
+
 class ListRecommendedIntentsResponseTypeDef(TypedDict):
     botId: NotRequired[str]
     botVersion: NotRequired[str]
@@ -3064,6 +3641,11 @@ class ListRecommendedIntentsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SessionDataSortByTypeDef(TypedDict):
+    name: AnalyticsSessionSortByNameType
+    order: AnalyticsSortOrderType
+
+
 class ListSessionAnalyticsDataRequestTypeDef(TypedDict):
     botId: str
     startDateTime: ReadOnly[datetime | str]
@@ -3072,6 +3654,22 @@ class ListSessionAnalyticsDataRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[AnalyticsSessionFilterTypeDef]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SessionSpecificationTypeDef(TypedDict):
+    botAliasId: NotRequired[str]
+    botVersion: NotRequired[str]
+    localeId: NotRequired[str]
+    channel: NotRequired[str]
+    sessionId: NotRequired[str]
+    conversationStartTime: NotRequired[datetime]
+    conversationEndTime: NotRequired[datetime]
+    conversationDurationSeconds: NotRequired[int]
+    conversationEndState: NotRequired[ConversationEndStateType]
+    mode: NotRequired[AnalyticsModalityType]
+    numberOfTurns: NotRequired[int]
+    invokedIntentSamples: NotRequired[list[InvokedIntentSampleTypeDef]]
+    originatingRequestId: NotRequired[str]
 
 
 class ListSessionAnalyticsDataResponseTypeDef(TypedDict):
@@ -3102,6 +3700,17 @@ class ListSessionMetricsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SlotTypeFilterTypeDef(TypedDict):
+    name: SlotTypeFilterNameType
+    values: ReadOnly[Sequence[str]]
+    operator: SlotTypeFilterOperatorType
+
+
+class SlotTypeSortByTypeDef(TypedDict):
+    attribute: SlotTypeSortAttributeType
+    order: SortOrderType
+
+
 class ListSlotTypesRequestTypeDef(TypedDict):
     botId: str
     botVersion: str
@@ -3110,6 +3719,15 @@ class ListSlotTypesRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[SlotTypeFilterTypeDef]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SlotTypeSummaryTypeDef(TypedDict):
+    slotTypeId: NotRequired[str]
+    slotTypeName: NotRequired[str]
+    description: NotRequired[str]
+    parentSlotTypeSignature: NotRequired[str]
+    lastUpdatedDateTime: NotRequired[datetime]
+    slotTypeCategory: NotRequired[SlotTypeCategoryType]
 
 
 class ListSlotTypesResponseTypeDef(TypedDict):
@@ -3121,6 +3739,17 @@ class ListSlotTypesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SlotFilterTypeDef(TypedDict):
+    name: SlotFilterNameType
+    values: ReadOnly[Sequence[str]]
+    operator: SlotFilterOperatorType
+
+
+class SlotSortByTypeDef(TypedDict):
+    attribute: SlotSortAttributeType
+    order: SortOrderType
+
+
 class ListSlotsRequestTypeDef(TypedDict):
     botId: str
     botVersion: str
@@ -3130,6 +3759,16 @@ class ListSlotsRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[SlotFilterTypeDef]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SlotSummaryTypeDef(TypedDict):
+    slotId: NotRequired[str]
+    slotName: NotRequired[str]
+    description: NotRequired[str]
+    slotConstraint: NotRequired[SlotConstraintType]
+    slotTypeId: NotRequired[str]
+    valueElicitationPromptSpecification: NotRequired[PromptSpecificationOutputTypeDef]
+    lastUpdatedDateTime: NotRequired[datetime]
 
 
 class ListSlotsResponseTypeDef(TypedDict):
@@ -3151,11 +3790,98 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TestExecutionResultFilterByTypeDef(TypedDict):
+    resultTypeFilter: TestResultTypeFilterType
+    conversationLevelTestResultsFilterBy: NotRequired[
+        ConversationLevelTestResultsFilterByTypeDef
+    ]
+
+
 class ListTestExecutionResultItemsRequestTypeDef(TypedDict):
     testExecutionId: str
     resultFilterBy: TestExecutionResultFilterByTypeDef
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class OverallTestResultItemTypeDef(TypedDict):
+    multiTurnConversation: bool
+    totalResultCount: int
+    speechTranscriptionResultCounts: NotRequired[dict[TestResultMatchStatusType, int]]
+    endToEndResultCounts: dict[TestResultMatchStatusType, int]
+
+
+class OverallTestResultsTypeDef(TypedDict):
+    items: list[OverallTestResultItemTypeDef]
+
+
+class UtteranceAudioInputSpecificationTypeDef(TypedDict):
+    audioFileS3Location: str
+
+
+class UtteranceInputSpecificationTypeDef(TypedDict):
+    textInput: NotRequired[str]
+    audioInput: NotRequired[UtteranceAudioInputSpecificationTypeDef]
+
+
+class UserTurnInputSpecificationTypeDef(TypedDict):
+    utteranceInput: UtteranceInputSpecificationTypeDef
+    requestAttributes: NotRequired[dict[str, str]]
+    sessionState: NotRequired[InputSessionStateSpecificationTypeDef]
+
+
+class UserTurnSlotOutputTypeDef(TypedDict):
+    value: NotRequired[str]
+    values: NotRequired[list[UserTurnSlotOutputTypeDef]]
+    subSlots: NotRequired[dict[str, UserTurnSlotOutputTypeDef]]
+
+
+class UserTurnIntentOutputTypeDef(TypedDict):
+    name: str
+    slots: NotRequired[dict[str, UserTurnSlotOutputTypeDef]]
+
+
+class UserTurnOutputSpecificationTypeDef(TypedDict):
+    intent: UserTurnIntentOutputTypeDef
+    activeContexts: NotRequired[list[ActiveContextTypeDef]]
+    transcript: NotRequired[str]
+
+
+class UserTurnResultTypeDef(TypedDict):
+    input: UserTurnInputSpecificationTypeDef
+    expectedOutput: UserTurnOutputSpecificationTypeDef
+    actualOutput: NotRequired[UserTurnOutputSpecificationTypeDef]
+    errorDetails: NotRequired[ExecutionErrorDetailsTypeDef]
+    endToEndResult: NotRequired[TestResultMatchStatusType]
+    intentMatchResult: NotRequired[TestResultMatchStatusType]
+    slotMatchResult: NotRequired[TestResultMatchStatusType]
+    speechTranscriptionResult: NotRequired[TestResultMatchStatusType]
+    conversationLevelResult: NotRequired[ConversationLevelResultDetailTypeDef]
+
+
+class TestSetTurnResultTypeDef(TypedDict):
+    agent: NotRequired[AgentTurnResultTypeDef]
+    user: NotRequired[UserTurnResultTypeDef]
+
+
+class UtteranceLevelTestResultItemTypeDef(TypedDict):
+    recordNumber: int
+    conversationId: NotRequired[str]
+    turnResult: TestSetTurnResultTypeDef
+
+
+class UtteranceLevelTestResultsTypeDef(TypedDict):
+    items: list[UtteranceLevelTestResultItemTypeDef]
+
+
+class TestExecutionResultItemsTypeDef(TypedDict):
+    overallTestResults: NotRequired[OverallTestResultsTypeDef]
+    conversationLevelTestResults: NotRequired[ConversationLevelTestResultsTypeDef]
+    intentClassificationTestResults: NotRequired[IntentClassificationTestResultsTypeDef]
+    intentLevelSlotResolutionTestResults: NotRequired[
+        IntentLevelSlotResolutionTestResultsTypeDef
+    ]
+    utteranceLevelTestResults: NotRequired[UtteranceLevelTestResultsTypeDef]
 
 
 class ListTestExecutionResultItemsResponseTypeDef(TypedDict):
@@ -3164,10 +3890,27 @@ class ListTestExecutionResultItemsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TestExecutionSortByTypeDef(TypedDict):
+    attribute: TestExecutionSortAttributeType
+    order: SortOrderType
+
+
 class ListTestExecutionsRequestTypeDef(TypedDict):
     sortBy: NotRequired[TestExecutionSortByTypeDef]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class TestExecutionSummaryTypeDef(TypedDict):
+    testExecutionId: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    testExecutionStatus: NotRequired[TestExecutionStatusType]
+    testSetId: NotRequired[str]
+    testSetName: NotRequired[str]
+    target: NotRequired[TestExecutionTargetTypeDef]
+    apiMode: NotRequired[TestExecutionApiModeType]
+    testExecutionModality: NotRequired[TestExecutionModalityType]
 
 
 class ListTestExecutionsResponseTypeDef(TypedDict):
@@ -3182,10 +3925,32 @@ class ListTestSetRecordsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class UserTurnSpecificationTypeDef(TypedDict):
+    input: UserTurnInputSpecificationTypeDef
+    expected: UserTurnOutputSpecificationTypeDef
+
+
+class TurnSpecificationTypeDef(TypedDict):
+    agentTurn: NotRequired[AgentTurnSpecificationTypeDef]
+    userTurn: NotRequired[UserTurnSpecificationTypeDef]
+
+
+class TestSetTurnRecordTypeDef(TypedDict):
+    recordNumber: int
+    conversationId: NotRequired[str]
+    turnNumber: NotRequired[int]
+    turnSpecification: TurnSpecificationTypeDef
+
+
 class ListTestSetRecordsResponseTypeDef(TypedDict):
     testSetRecords: NotRequired[list[TestSetTurnRecordTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TestSetSortByTypeDef(TypedDict):
+    attribute: TestSetSortAttributeType
+    order: SortOrderType
 
 
 class ListTestSetsRequestTypeDef(TypedDict):
@@ -3194,10 +3959,28 @@ class ListTestSetsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class TestSetSummaryTypeDef(TypedDict):
+    testSetId: NotRequired[str]
+    testSetName: NotRequired[str]
+    description: NotRequired[str]
+    modality: NotRequired[TestSetModalityType]
+    status: NotRequired[TestSetStatusType]
+    roleArn: NotRequired[str]
+    numTurns: NotRequired[int]
+    storageLocation: NotRequired[TestSetStorageLocationTypeDef]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+
+
 class ListTestSetsResponseTypeDef(TypedDict):
     testSets: NotRequired[list[TestSetSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UtteranceDataSortByTypeDef(TypedDict):
+    name: AnalyticsUtteranceSortByNameType
+    order: AnalyticsSortOrderType
 
 
 class ListUtteranceAnalyticsDataRequestTypeDef(TypedDict):
@@ -3208,6 +3991,37 @@ class ListUtteranceAnalyticsDataRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[AnalyticsUtteranceFilterTypeDef]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class UtteranceBotResponseTypeDef(TypedDict):
+    content: NotRequired[str]
+    contentType: NotRequired[UtteranceContentTypeType]
+    imageResponseCard: NotRequired[ImageResponseCardOutputTypeDef]
+
+
+class UtteranceSpecificationTypeDef(TypedDict):
+    botAliasId: NotRequired[str]
+    botVersion: NotRequired[str]
+    localeId: NotRequired[str]
+    sessionId: NotRequired[str]
+    channel: NotRequired[str]
+    mode: NotRequired[AnalyticsModalityType]
+    conversationStartTime: NotRequired[datetime]
+    conversationEndTime: NotRequired[datetime]
+    utterance: NotRequired[str]
+    utteranceTimestamp: NotRequired[datetime]
+    audioVoiceDurationMillis: NotRequired[int]
+    utteranceUnderstood: NotRequired[bool]
+    inputType: NotRequired[str]
+    outputType: NotRequired[str]
+    associatedIntentName: NotRequired[str]
+    associatedSlotName: NotRequired[str]
+    intentState: NotRequired[IntentStateType]
+    dialogActionType: NotRequired[str]
+    botResponseAudioVoiceId: NotRequired[str]
+    slotsFilledInSession: NotRequired[str]
+    utteranceRequestId: NotRequired[str]
+    botResponses: NotRequired[list[UtteranceBotResponseTypeDef]]
 
 
 class ListUtteranceAnalyticsDataResponseTypeDef(TypedDict):
@@ -3239,260 +4053,12 @@ class ListUtteranceMetricsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MessageGroupOutputTypeDef(TypedDict):
-    message: MessageOutputTypeDef
-    variations: NotRequired[list[MessageOutputTypeDef]]
-
-
-class MessageGroupTypeDef(TypedDict):
-    message: ReadOnly[MessageTypeDef]
-    variations: NotRequired[ReadOnly[Sequence[MessageTypeDef]]]
-
-
-class MessageOutputTypeDef(TypedDict):
-    plainTextMessage: NotRequired[PlainTextMessageTypeDef]
-    customPayload: NotRequired[CustomPayloadTypeDef]
-    ssmlMessage: NotRequired[SSMLMessageTypeDef]
-    imageResponseCard: NotRequired[ImageResponseCardOutputTypeDef]
-
-
-class MessageTypeDef(TypedDict):
-    plainTextMessage: NotRequired[PlainTextMessageTypeDef]
-    customPayload: NotRequired[CustomPayloadTypeDef]
-    ssmlMessage: NotRequired[SSMLMessageTypeDef]
-    imageResponseCard: NotRequired[ReadOnly[ImageResponseCardTypeDef]]
-
-
-class MultipleValuesSettingTypeDef(TypedDict):
-    allowMultipleValues: NotRequired[bool]
-
-
-class NewCustomVocabularyItemTypeDef(TypedDict):
-    phrase: str
-    weight: NotRequired[int]
-    displayAs: NotRequired[str]
-
-
-class NluImprovementSpecificationTypeDef(TypedDict):
-    enabled: bool
-    assistedNluMode: NotRequired[AssistedNluModeType]
-    intentDisambiguationSettings: NotRequired[IntentDisambiguationSettingsTypeDef]
-
-
-class ObfuscationSettingTypeDef(TypedDict):
-    obfuscationSettingType: ObfuscationSettingTypeType
-
-
-class OpensearchConfigurationOutputTypeDef(TypedDict):
-    domainEndpoint: str
-    indexName: str
-    exactResponse: NotRequired[bool]
-    exactResponseFields: NotRequired[ExactResponseFieldsTypeDef]
-    includeFields: NotRequired[list[str]]
-
-
-class OpensearchConfigurationTypeDef(TypedDict):
-    domainEndpoint: str
-    indexName: str
-    exactResponse: NotRequired[bool]
-    exactResponseFields: NotRequired[ExactResponseFieldsTypeDef]
-    includeFields: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class OutputContextTypeDef(TypedDict):
-    name: str
-    timeToLiveInSeconds: int
-    turnsToLive: int
-
-
-class OverallTestResultItemTypeDef(TypedDict):
-    multiTurnConversation: bool
-    totalResultCount: int
-    speechTranscriptionResultCounts: NotRequired[dict[TestResultMatchStatusType, int]]
-    endToEndResultCounts: dict[TestResultMatchStatusType, int]
-
-
-class OverallTestResultsTypeDef(TypedDict):
-    items: list[OverallTestResultItemTypeDef]
-
-
-class ParentBotNetworkTypeDef(TypedDict):
-    botId: str
-    botVersion: str
-
-
-class PathFormatOutputTypeDef(TypedDict):
-    objectPrefixes: NotRequired[list[str]]
-
-
 class PathFormatTypeDef(TypedDict):
     objectPrefixes: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class PlainTextMessageTypeDef(TypedDict):
-    value: str
-
-
-class PostDialogCodeHookInvocationSpecificationOutputTypeDef(TypedDict):
-    successResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    successNextStep: NotRequired[DialogStateOutputTypeDef]
-    successConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-    failureResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    failureNextStep: NotRequired[DialogStateOutputTypeDef]
-    failureConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-    timeoutResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    timeoutNextStep: NotRequired[DialogStateOutputTypeDef]
-    timeoutConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-
-
-class PostDialogCodeHookInvocationSpecificationTypeDef(TypedDict):
-    successResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    successNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    successConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-    failureResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    failureNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    failureConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-    timeoutResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    timeoutNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    timeoutConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-
-
-class PostFulfillmentStatusSpecificationOutputTypeDef(TypedDict):
-    successResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    failureResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    timeoutResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    successNextStep: NotRequired[DialogStateOutputTypeDef]
-    successConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-    failureNextStep: NotRequired[DialogStateOutputTypeDef]
-    failureConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-    timeoutNextStep: NotRequired[DialogStateOutputTypeDef]
-    timeoutConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-
-
-class PostFulfillmentStatusSpecificationTypeDef(TypedDict):
-    successResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    failureResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    timeoutResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    successNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    successConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-    failureNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    failureConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-    timeoutNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    timeoutConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-
-
-class PrincipalTypeDef(TypedDict):
-    service: NotRequired[str]
-    arn: NotRequired[str]
-
-
-class PromptAttemptSpecificationTypeDef(TypedDict):
-    allowInterrupt: NotRequired[bool]
-    allowedInputTypes: AllowedInputTypesTypeDef
-    audioAndDTMFInputSpecification: NotRequired[AudioAndDTMFInputSpecificationTypeDef]
-    textInputSpecification: NotRequired[TextInputSpecificationTypeDef]
-
-
-class PromptSpecificationOutputTypeDef(TypedDict):
-    messageGroups: list[MessageGroupOutputTypeDef]
-    maxRetries: int
-    allowInterrupt: NotRequired[bool]
-    messageSelectionStrategy: NotRequired[MessageSelectionStrategyType]
-    promptAttemptsSpecification: NotRequired[
-        dict[PromptAttemptType, PromptAttemptSpecificationTypeDef]
-    ]
-
-
-class PromptSpecificationTypeDef(TypedDict):
-    messageGroups: ReadOnly[Sequence[MessageGroupTypeDef]]
-    maxRetries: int
-    allowInterrupt: NotRequired[bool]
-    messageSelectionStrategy: NotRequired[MessageSelectionStrategyType]
-    promptAttemptsSpecification: NotRequired[
-        ReadOnly[Mapping[PromptAttemptType, PromptAttemptSpecificationTypeDef]]
-    ]
-
-
-class QInConnectAssistantConfigurationTypeDef(TypedDict):
-    assistantArn: str
-
-
-class QInConnectIntentConfigurationTypeDef(TypedDict):
-    qInConnectAssistantConfiguration: NotRequired[
-        QInConnectAssistantConfigurationTypeDef
-    ]
-
-
-class QnAIntentConfigurationOutputTypeDef(TypedDict):
-    dataSourceConfiguration: NotRequired[DataSourceConfigurationOutputTypeDef]
-    bedrockModelConfiguration: NotRequired[BedrockModelSpecificationTypeDef]
-
-
-class QnAIntentConfigurationTypeDef(TypedDict):
-    dataSourceConfiguration: NotRequired[ReadOnly[DataSourceConfigurationTypeDef]]
-    bedrockModelConfiguration: NotRequired[BedrockModelSpecificationTypeDef]
-
-
-class QnAKendraConfigurationTypeDef(TypedDict):
-    kendraIndex: str
-    queryFilterStringEnabled: NotRequired[bool]
-    queryFilterString: NotRequired[str]
-    exactResponse: NotRequired[bool]
-
-
-class RecommendedIntentSummaryTypeDef(TypedDict):
-    intentId: NotRequired[str]
-    intentName: NotRequired[str]
-    sampleUtterancesCount: NotRequired[int]
-
-
-class RelativeAggregationDurationTypeDef(TypedDict):
-    timeDimension: TimeDimensionType
-    timeValue: int
-
-
-class ResponseSpecificationOutputTypeDef(TypedDict):
-    messageGroups: list[MessageGroupOutputTypeDef]
-    allowInterrupt: NotRequired[bool]
-
-
-class ResponseSpecificationTypeDef(TypedDict):
-    messageGroups: ReadOnly[Sequence[MessageGroupTypeDef]]
-    allowInterrupt: NotRequired[bool]
-
-
-class RuntimeHintDetailsTypeDef(TypedDict):
-    runtimeHintValues: NotRequired[list[RuntimeHintValueTypeDef]]
-    subSlotHints: NotRequired[dict[str, RuntimeHintDetailsTypeDef]]
-
-
-class RuntimeHintValueTypeDef(TypedDict):
-    phrase: str
-
-
-class RuntimeHintsTypeDef(TypedDict):
-    slotHints: NotRequired[dict[str, dict[str, RuntimeHintDetailsTypeDef]]]
-
-
-class RuntimeSettingsTypeDef(TypedDict):
-    slotResolutionImprovement: NotRequired[
-        SlotResolutionImprovementSpecificationTypeDef
-    ]
-    nluImprovement: NotRequired[NluImprovementSpecificationTypeDef]
-
-
-class S3BucketLogDestinationTypeDef(TypedDict):
-    kmsKeyArn: NotRequired[str]
-    s3BucketArn: str
-    logPrefix: str
-
-
-class S3BucketTranscriptSourceOutputTypeDef(TypedDict):
-    s3BucketName: str
-    pathFormat: NotRequired[PathFormatOutputTypeDef]
-    transcriptFormat: TranscriptFormatType
-    transcriptFilter: NotRequired[TranscriptFilterOutputTypeDef]
-    kmsKeyArn: NotRequired[str]
+class TranscriptFilterTypeDef(TypedDict):
+    lexTranscriptFilter: NotRequired[ReadOnly[LexTranscriptFilterTypeDef]]
 
 
 class S3BucketTranscriptSourceTypeDef(TypedDict):
@@ -3501,23 +4067,6 @@ class S3BucketTranscriptSourceTypeDef(TypedDict):
     transcriptFormat: TranscriptFormatType
     transcriptFilter: NotRequired[ReadOnly[TranscriptFilterTypeDef]]
     kmsKeyArn: NotRequired[str]
-
-
-class SSMLMessageTypeDef(TypedDict):
-    value: str
-
-
-class SampleUtteranceGenerationSpecificationTypeDef(TypedDict):
-    enabled: bool
-    bedrockModelSpecification: NotRequired[BedrockModelSpecificationTypeDef]
-
-
-class SampleUtteranceTypeDef(TypedDict):
-    utterance: str
-
-
-class SampleValueTypeDef(TypedDict):
-    value: str
 
 
 class SearchAssociatedTranscriptsRequestTypeDef(TypedDict):
@@ -3542,219 +4091,6 @@ class SearchAssociatedTranscriptsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SentimentAnalysisSettingsTypeDef(TypedDict):
-    detectSentiment: bool
-
-
-class SessionDataSortByTypeDef(TypedDict):
-    name: AnalyticsSessionSortByNameType
-    order: AnalyticsSortOrderType
-
-
-class SessionSpecificationTypeDef(TypedDict):
-    botAliasId: NotRequired[str]
-    botVersion: NotRequired[str]
-    localeId: NotRequired[str]
-    channel: NotRequired[str]
-    sessionId: NotRequired[str]
-    conversationStartTime: NotRequired[datetime]
-    conversationEndTime: NotRequired[datetime]
-    conversationDurationSeconds: NotRequired[int]
-    conversationEndState: NotRequired[ConversationEndStateType]
-    mode: NotRequired[AnalyticsModalityType]
-    numberOfTurns: NotRequired[int]
-    invokedIntentSamples: NotRequired[list[InvokedIntentSampleTypeDef]]
-    originatingRequestId: NotRequired[str]
-
-
-class SlotCaptureSettingOutputTypeDef(TypedDict):
-    captureResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    captureNextStep: NotRequired[DialogStateOutputTypeDef]
-    captureConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-    failureResponse: NotRequired[ResponseSpecificationOutputTypeDef]
-    failureNextStep: NotRequired[DialogStateOutputTypeDef]
-    failureConditional: NotRequired[ConditionalSpecificationOutputTypeDef]
-    codeHook: NotRequired[DialogCodeHookInvocationSettingOutputTypeDef]
-    elicitationCodeHook: NotRequired[ElicitationCodeHookInvocationSettingTypeDef]
-
-
-class SlotCaptureSettingTypeDef(TypedDict):
-    captureResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    captureNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    captureConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-    failureResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
-    failureNextStep: NotRequired[ReadOnly[DialogStateTypeDef]]
-    failureConditional: NotRequired[ReadOnly[ConditionalSpecificationTypeDef]]
-    codeHook: NotRequired[ReadOnly[DialogCodeHookInvocationSettingTypeDef]]
-    elicitationCodeHook: NotRequired[ElicitationCodeHookInvocationSettingTypeDef]
-
-
-class SlotDefaultValueSpecificationOutputTypeDef(TypedDict):
-    defaultValueList: list[SlotDefaultValueTypeDef]
-
-
-class SlotDefaultValueSpecificationTypeDef(TypedDict):
-    defaultValueList: ReadOnly[Sequence[SlotDefaultValueTypeDef]]
-
-
-class SlotDefaultValueTypeDef(TypedDict):
-    defaultValue: str
-
-
-class SlotFilterTypeDef(TypedDict):
-    name: SlotFilterNameType
-    values: ReadOnly[Sequence[str]]
-    operator: SlotFilterOperatorType
-
-
-class SlotPriorityTypeDef(TypedDict):
-    priority: int
-    slotId: str
-
-
-class SlotResolutionImprovementSpecificationTypeDef(TypedDict):
-    enabled: bool
-    bedrockModelSpecification: NotRequired[BedrockModelSpecificationTypeDef]
-
-
-class SlotResolutionSettingTypeDef(TypedDict):
-    slotResolutionStrategy: SlotResolutionStrategyType
-
-
-class SlotResolutionTestResultItemCountsTypeDef(TypedDict):
-    totalResultCount: int
-    speechTranscriptionResultCounts: NotRequired[dict[TestResultMatchStatusType, int]]
-    slotMatchResultCounts: dict[TestResultMatchStatusType, int]
-
-
-class SlotResolutionTestResultItemTypeDef(TypedDict):
-    slotName: str
-    resultCounts: SlotResolutionTestResultItemCountsTypeDef
-
-
-class SlotSortByTypeDef(TypedDict):
-    attribute: SlotSortAttributeType
-    order: SortOrderType
-
-
-class SlotSummaryTypeDef(TypedDict):
-    slotId: NotRequired[str]
-    slotName: NotRequired[str]
-    description: NotRequired[str]
-    slotConstraint: NotRequired[SlotConstraintType]
-    slotTypeId: NotRequired[str]
-    valueElicitationPromptSpecification: NotRequired[PromptSpecificationOutputTypeDef]
-    lastUpdatedDateTime: NotRequired[datetime]
-
-
-class SlotTypeFilterTypeDef(TypedDict):
-    name: SlotTypeFilterNameType
-    values: ReadOnly[Sequence[str]]
-    operator: SlotTypeFilterOperatorType
-
-
-class SlotTypeSortByTypeDef(TypedDict):
-    attribute: SlotTypeSortAttributeType
-    order: SortOrderType
-
-
-class SlotTypeStatisticsTypeDef(TypedDict):
-    discoveredSlotTypeCount: NotRequired[int]
-
-
-class SlotTypeSummaryTypeDef(TypedDict):
-    slotTypeId: NotRequired[str]
-    slotTypeName: NotRequired[str]
-    description: NotRequired[str]
-    parentSlotTypeSignature: NotRequired[str]
-    lastUpdatedDateTime: NotRequired[datetime]
-    slotTypeCategory: NotRequired[SlotTypeCategoryType]
-
-
-class SlotTypeValueOutputTypeDef(TypedDict):
-    sampleValue: NotRequired[SampleValueTypeDef]
-    synonyms: NotRequired[list[SampleValueTypeDef]]
-
-
-class SlotTypeValueTypeDef(TypedDict):
-    sampleValue: NotRequired[SampleValueTypeDef]
-    synonyms: NotRequired[ReadOnly[Sequence[SampleValueTypeDef]]]
-
-
-class SlotValueElicitationSettingOutputTypeDef(TypedDict):
-    defaultValueSpecification: NotRequired[SlotDefaultValueSpecificationOutputTypeDef]
-    slotConstraint: SlotConstraintType
-    promptSpecification: NotRequired[PromptSpecificationOutputTypeDef]
-    sampleUtterances: NotRequired[list[SampleUtteranceTypeDef]]
-    waitAndContinueSpecification: NotRequired[WaitAndContinueSpecificationOutputTypeDef]
-    slotCaptureSetting: NotRequired[SlotCaptureSettingOutputTypeDef]
-    slotResolutionSetting: NotRequired[SlotResolutionSettingTypeDef]
-
-
-class SlotValueElicitationSettingTypeDef(TypedDict):
-    defaultValueSpecification: NotRequired[
-        ReadOnly[SlotDefaultValueSpecificationTypeDef]
-    ]
-    slotConstraint: SlotConstraintType
-    promptSpecification: NotRequired[ReadOnly[PromptSpecificationTypeDef]]
-    sampleUtterances: NotRequired[ReadOnly[Sequence[SampleUtteranceTypeDef]]]
-    waitAndContinueSpecification: NotRequired[
-        ReadOnly[WaitAndContinueSpecificationTypeDef]
-    ]
-    slotCaptureSetting: NotRequired[ReadOnly[SlotCaptureSettingTypeDef]]
-    slotResolutionSetting: NotRequired[SlotResolutionSettingTypeDef]
-
-
-class SlotValueOverrideOutputTypeDef(TypedDict):
-    shape: NotRequired[SlotShapeType]
-    value: NotRequired[SlotValueTypeDef]
-    values: NotRequired[list[SlotValueOverrideOutputTypeDef]]
-
-
-class SlotValueOverrideTypeDef(TypedDict):
-    shape: NotRequired[SlotShapeType]
-    value: NotRequired[SlotValueTypeDef]
-    values: NotRequired[ReadOnly[Sequence[SlotValueOverrideTypeDef]]]
-
-
-class SlotValueRegexFilterTypeDef(TypedDict):
-    pattern: str
-
-
-class SlotValueSelectionSettingTypeDef(TypedDict):
-    resolutionStrategy: SlotValueResolutionStrategyType
-    regexFilter: NotRequired[SlotValueRegexFilterTypeDef]
-    advancedRecognitionSetting: NotRequired[AdvancedRecognitionSettingTypeDef]
-
-
-class SlotValueTypeDef(TypedDict):
-    interpretedValue: NotRequired[str]
-
-
-class SpecificationsOutputTypeDef(TypedDict):
-    slotTypeId: str
-    valueElicitationSetting: SubSlotValueElicitationSettingOutputTypeDef
-
-
-class SpecificationsTypeDef(TypedDict):
-    slotTypeId: str
-    valueElicitationSetting: ReadOnly[SubSlotValueElicitationSettingTypeDef]
-
-
-class SpeechFoundationModelTypeDef(TypedDict):
-    modelArn: str
-    voiceId: NotRequired[str]
-
-
-class SpeechModelConfigTypeDef(TypedDict):
-    deepgramConfig: NotRequired[DeepgramSpeechModelConfigTypeDef]
-
-
-class SpeechRecognitionSettingsTypeDef(TypedDict):
-    speechModelPreference: NotRequired[SpeechModelPreferenceType]
-    speechModelConfig: NotRequired[SpeechModelConfigTypeDef]
-
-
 class StartBotAnalyzerRequestTypeDef(TypedDict):
     botId: str
     analysisScope: AnalysisScopeType
@@ -3770,6 +4106,10 @@ class StartBotAnalyzerResponseTypeDef(TypedDict):
     botAnalyzerRequestId: NotRequired[str]
     creationDateTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TranscriptSourceSettingTypeDef(TypedDict):
+    s3BucketTranscriptSource: NotRequired[ReadOnly[S3BucketTranscriptSourceTypeDef]]
 
 
 class StartBotRecommendationRequestTypeDef(TypedDict):
@@ -3843,6 +4183,10 @@ class StartTestExecutionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TestSetGenerationDataSourceTypeDef(TypedDict):
+    conversationLogsDataSource: NotRequired[ReadOnly[ConversationLogsDataSourceTypeDef]]
+
+
 class StartTestSetGenerationRequestTypeDef(TypedDict):
     testSetName: str
     description: NotRequired[str]
@@ -3863,20 +4207,6 @@ class StartTestSetGenerationResponseTypeDef(TypedDict):
     roleArn: NotRequired[str]
     testSetTags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StillWaitingResponseSpecificationOutputTypeDef(TypedDict):
-    messageGroups: list[MessageGroupOutputTypeDef]
-    frequencyInSeconds: int
-    timeoutInSeconds: int
-    allowInterrupt: NotRequired[bool]
-
-
-class StillWaitingResponseSpecificationTypeDef(TypedDict):
-    messageGroups: ReadOnly[Sequence[MessageGroupTypeDef]]
-    frequencyInSeconds: int
-    timeoutInSeconds: int
-    allowInterrupt: NotRequired[bool]
 
 
 class StopBotAnalyzerRequestTypeDef(TypedDict):
@@ -3909,39 +4239,6 @@ class StopBotRecommendationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubSlotSettingOutputTypeDef(TypedDict):
-    expression: NotRequired[str]
-    slotSpecifications: NotRequired[dict[str, SpecificationsOutputTypeDef]]
-
-
-class SubSlotSettingTypeDef(TypedDict):
-    expression: NotRequired[str]
-    slotSpecifications: NotRequired[ReadOnly[Mapping[str, SpecificationsTypeDef]]]
-
-
-class SubSlotTypeCompositionTypeDef(TypedDict):
-    name: str
-    slotTypeId: str
-
-
-class SubSlotValueElicitationSettingOutputTypeDef(TypedDict):
-    defaultValueSpecification: NotRequired[SlotDefaultValueSpecificationOutputTypeDef]
-    promptSpecification: PromptSpecificationOutputTypeDef
-    sampleUtterances: NotRequired[list[SampleUtteranceTypeDef]]
-    waitAndContinueSpecification: NotRequired[WaitAndContinueSpecificationOutputTypeDef]
-
-
-class SubSlotValueElicitationSettingTypeDef(TypedDict):
-    defaultValueSpecification: NotRequired[
-        ReadOnly[SlotDefaultValueSpecificationTypeDef]
-    ]
-    promptSpecification: ReadOnly[PromptSpecificationTypeDef]
-    sampleUtterances: NotRequired[ReadOnly[Sequence[SampleUtteranceTypeDef]]]
-    waitAndContinueSpecification: NotRequired[
-        ReadOnly[WaitAndContinueSpecificationTypeDef]
-    ]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceARN: str
     tags: ReadOnly[Mapping[str, str]]
@@ -3949,182 +4246,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TestExecutionResultFilterByTypeDef(TypedDict):
-    resultTypeFilter: TestResultTypeFilterType
-    conversationLevelTestResultsFilterBy: NotRequired[
-        ConversationLevelTestResultsFilterByTypeDef
-    ]
-
-
-class TestExecutionResultItemsTypeDef(TypedDict):
-    overallTestResults: NotRequired[OverallTestResultsTypeDef]
-    conversationLevelTestResults: NotRequired[ConversationLevelTestResultsTypeDef]
-    intentClassificationTestResults: NotRequired[IntentClassificationTestResultsTypeDef]
-    intentLevelSlotResolutionTestResults: NotRequired[
-        IntentLevelSlotResolutionTestResultsTypeDef
-    ]
-    utteranceLevelTestResults: NotRequired[UtteranceLevelTestResultsTypeDef]
-
-
-class TestExecutionSortByTypeDef(TypedDict):
-    attribute: TestExecutionSortAttributeType
-    order: SortOrderType
-
-
-class TestExecutionSummaryTypeDef(TypedDict):
-    testExecutionId: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    testExecutionStatus: NotRequired[TestExecutionStatusType]
-    testSetId: NotRequired[str]
-    testSetName: NotRequired[str]
-    target: NotRequired[TestExecutionTargetTypeDef]
-    apiMode: NotRequired[TestExecutionApiModeType]
-    testExecutionModality: NotRequired[TestExecutionModalityType]
-
-
-class TestExecutionTargetTypeDef(TypedDict):
-    botAliasTarget: NotRequired[BotAliasTestExecutionTargetTypeDef]
-
-
-class TestSetDiscrepancyErrorsTypeDef(TypedDict):
-    intentDiscrepancies: list[TestSetIntentDiscrepancyItemTypeDef]
-    slotDiscrepancies: list[TestSetSlotDiscrepancyItemTypeDef]
-
-
-class TestSetDiscrepancyReportBotAliasTargetTypeDef(TypedDict):
-    botId: str
-    botAliasId: str
-    localeId: str
-
-
-class TestSetDiscrepancyReportResourceTargetTypeDef(TypedDict):
-    botAliasTarget: NotRequired[TestSetDiscrepancyReportBotAliasTargetTypeDef]
-
-
-class TestSetExportSpecificationTypeDef(TypedDict):
-    testSetId: str
-
-
-class TestSetGenerationDataSourceOutputTypeDef(TypedDict):
-    conversationLogsDataSource: NotRequired[ConversationLogsDataSourceOutputTypeDef]
-
-
-class TestSetGenerationDataSourceTypeDef(TypedDict):
-    conversationLogsDataSource: NotRequired[ReadOnly[ConversationLogsDataSourceTypeDef]]
-
-
-class TestSetImportInputLocationTypeDef(TypedDict):
-    s3BucketName: str
-    s3Path: str
-
-
-class TestSetImportResourceSpecificationOutputTypeDef(TypedDict):
-    testSetName: str
-    description: NotRequired[str]
-    roleArn: str
-    storageLocation: TestSetStorageLocationTypeDef
-    importInputLocation: TestSetImportInputLocationTypeDef
-    modality: TestSetModalityType
-    testSetTags: NotRequired[dict[str, str]]
-
-
-class TestSetImportResourceSpecificationTypeDef(TypedDict):
-    testSetName: str
-    description: NotRequired[str]
-    roleArn: str
-    storageLocation: TestSetStorageLocationTypeDef
-    importInputLocation: TestSetImportInputLocationTypeDef
-    modality: TestSetModalityType
-    testSetTags: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class TestSetIntentDiscrepancyItemTypeDef(TypedDict):
-    intentName: str
-    errorMessage: str
-
-
-class TestSetSlotDiscrepancyItemTypeDef(TypedDict):
-    intentName: str
-    slotName: str
-    errorMessage: str
-
-
-class TestSetSortByTypeDef(TypedDict):
-    attribute: TestSetSortAttributeType
-    order: SortOrderType
-
-
-class TestSetStorageLocationTypeDef(TypedDict):
-    s3BucketName: str
-    s3Path: str
-    kmsKeyArn: NotRequired[str]
-
-
-class TestSetSummaryTypeDef(TypedDict):
-    testSetId: NotRequired[str]
-    testSetName: NotRequired[str]
-    description: NotRequired[str]
-    modality: NotRequired[TestSetModalityType]
-    status: NotRequired[TestSetStatusType]
-    roleArn: NotRequired[str]
-    numTurns: NotRequired[int]
-    storageLocation: NotRequired[TestSetStorageLocationTypeDef]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-
-
-class TestSetTurnRecordTypeDef(TypedDict):
-    recordNumber: int
-    conversationId: NotRequired[str]
-    turnNumber: NotRequired[int]
-    turnSpecification: TurnSpecificationTypeDef
-
-
-class TestSetTurnResultTypeDef(TypedDict):
-    agent: NotRequired[AgentTurnResultTypeDef]
-    user: NotRequired[UserTurnResultTypeDef]
-
-
-class TextInputSpecificationTypeDef(TypedDict):
-    startTimeoutMs: int
-
-
-class TextLogDestinationTypeDef(TypedDict):
-    cloudWatch: CloudWatchLogGroupLogDestinationTypeDef
-
-
-class TextLogSettingTypeDef(TypedDict):
-    enabled: bool
-    destination: TextLogDestinationTypeDef
-    selectiveLoggingEnabled: NotRequired[bool]
-
-
-class TranscriptFilterOutputTypeDef(TypedDict):
-    lexTranscriptFilter: NotRequired[LexTranscriptFilterOutputTypeDef]
-
-
-class TranscriptFilterTypeDef(TypedDict):
-    lexTranscriptFilter: NotRequired[ReadOnly[LexTranscriptFilterTypeDef]]
-
-
-class TranscriptSourceSettingOutputTypeDef(TypedDict):
-    s3BucketTranscriptSource: NotRequired[S3BucketTranscriptSourceOutputTypeDef]
-
-
-class TranscriptSourceSettingTypeDef(TypedDict):
-    s3BucketTranscriptSource: NotRequired[ReadOnly[S3BucketTranscriptSourceTypeDef]]
-
-
-class TurnSpecificationTypeDef(TypedDict):
-    agentTurn: NotRequired[AgentTurnSpecificationTypeDef]
-    userTurn: NotRequired[UserTurnSpecificationTypeDef]
-
-
-class UnifiedSpeechSettingsTypeDef(TypedDict):
-    speechFoundationModel: SpeechFoundationModelTypeDef
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -4406,123 +4527,3 @@ class UpdateTestSetResponseTypeDef(TypedDict):
     creationDateTime: NotRequired[datetime]
     lastUpdatedDateTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserTurnInputSpecificationTypeDef(TypedDict):
-    utteranceInput: UtteranceInputSpecificationTypeDef
-    requestAttributes: NotRequired[dict[str, str]]
-    sessionState: NotRequired[InputSessionStateSpecificationTypeDef]
-
-
-class UserTurnIntentOutputTypeDef(TypedDict):
-    name: str
-    slots: NotRequired[dict[str, UserTurnSlotOutputTypeDef]]
-
-
-class UserTurnOutputSpecificationTypeDef(TypedDict):
-    intent: UserTurnIntentOutputTypeDef
-    activeContexts: NotRequired[list[ActiveContextTypeDef]]
-    transcript: NotRequired[str]
-
-
-class UserTurnResultTypeDef(TypedDict):
-    input: UserTurnInputSpecificationTypeDef
-    expectedOutput: UserTurnOutputSpecificationTypeDef
-    actualOutput: NotRequired[UserTurnOutputSpecificationTypeDef]
-    errorDetails: NotRequired[ExecutionErrorDetailsTypeDef]
-    endToEndResult: NotRequired[TestResultMatchStatusType]
-    intentMatchResult: NotRequired[TestResultMatchStatusType]
-    slotMatchResult: NotRequired[TestResultMatchStatusType]
-    speechTranscriptionResult: NotRequired[TestResultMatchStatusType]
-    conversationLevelResult: NotRequired[ConversationLevelResultDetailTypeDef]
-
-
-class UserTurnSlotOutputTypeDef(TypedDict):
-    value: NotRequired[str]
-    values: NotRequired[list[UserTurnSlotOutputTypeDef]]
-    subSlots: NotRequired[dict[str, UserTurnSlotOutputTypeDef]]
-
-
-class UserTurnSpecificationTypeDef(TypedDict):
-    input: UserTurnInputSpecificationTypeDef
-    expected: UserTurnOutputSpecificationTypeDef
-
-
-class UtteranceAggregationDurationTypeDef(TypedDict):
-    relativeAggregationDuration: RelativeAggregationDurationTypeDef
-
-
-class UtteranceAudioInputSpecificationTypeDef(TypedDict):
-    audioFileS3Location: str
-
-
-class UtteranceBotResponseTypeDef(TypedDict):
-    content: NotRequired[str]
-    contentType: NotRequired[UtteranceContentTypeType]
-    imageResponseCard: NotRequired[ImageResponseCardOutputTypeDef]
-
-
-class UtteranceDataSortByTypeDef(TypedDict):
-    name: AnalyticsUtteranceSortByNameType
-    order: AnalyticsSortOrderType
-
-
-class UtteranceInputSpecificationTypeDef(TypedDict):
-    textInput: NotRequired[str]
-    audioInput: NotRequired[UtteranceAudioInputSpecificationTypeDef]
-
-
-class UtteranceLevelTestResultItemTypeDef(TypedDict):
-    recordNumber: int
-    conversationId: NotRequired[str]
-    turnResult: TestSetTurnResultTypeDef
-
-
-class UtteranceLevelTestResultsTypeDef(TypedDict):
-    items: list[UtteranceLevelTestResultItemTypeDef]
-
-
-class UtteranceSpecificationTypeDef(TypedDict):
-    botAliasId: NotRequired[str]
-    botVersion: NotRequired[str]
-    localeId: NotRequired[str]
-    sessionId: NotRequired[str]
-    channel: NotRequired[str]
-    mode: NotRequired[AnalyticsModalityType]
-    conversationStartTime: NotRequired[datetime]
-    conversationEndTime: NotRequired[datetime]
-    utterance: NotRequired[str]
-    utteranceTimestamp: NotRequired[datetime]
-    audioVoiceDurationMillis: NotRequired[int]
-    utteranceUnderstood: NotRequired[bool]
-    inputType: NotRequired[str]
-    outputType: NotRequired[str]
-    associatedIntentName: NotRequired[str]
-    associatedSlotName: NotRequired[str]
-    intentState: NotRequired[IntentStateType]
-    dialogActionType: NotRequired[str]
-    botResponseAudioVoiceId: NotRequired[str]
-    slotsFilledInSession: NotRequired[str]
-    utteranceRequestId: NotRequired[str]
-    botResponses: NotRequired[list[UtteranceBotResponseTypeDef]]
-
-
-class VoiceSettingsTypeDef(TypedDict):
-    engine: NotRequired[VoiceEngineType]
-    voiceId: str
-
-
-class WaitAndContinueSpecificationOutputTypeDef(TypedDict):
-    waitingResponse: ResponseSpecificationOutputTypeDef
-    continueResponse: ResponseSpecificationOutputTypeDef
-    stillWaitingResponse: NotRequired[StillWaitingResponseSpecificationOutputTypeDef]
-    active: NotRequired[bool]
-
-
-class WaitAndContinueSpecificationTypeDef(TypedDict):
-    waitingResponse: ReadOnly[ResponseSpecificationTypeDef]
-    continueResponse: ReadOnly[ResponseSpecificationTypeDef]
-    stillWaitingResponse: NotRequired[
-        ReadOnly[StillWaitingResponseSpecificationTypeDef]
-    ]
-    active: NotRequired[bool]

@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Lex Runtime V2: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ConfirmationStateType",
-    "ConversationModeType",
-    "DialogActionTypeType",
-    "InputModeType",
-    "IntentStateType",
-    "InterpretationSourceType",
-    "MessageContentTypeType",
-    "PlaybackInterruptionReasonType",
-    "SentimentTypeType",
-    "ShapeType",
-    "StyleTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ConfirmationStateType",
+        "ConversationModeType",
+        "DialogActionTypeType",
+        "InputModeType",
+        "IntentStateType",
+        "InterpretationSourceType",
+        "MessageContentTypeType",
+        "PlaybackInterruptionReasonType",
+        "SentimentTypeType",
+        "ShapeType",
+        "StyleTypeType",
+    ]
 
 ConfirmationStateType = Literal["Confirmed", "Denied", "None"]
 ConversationModeType = Literal["AUDIO", "TEXT"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,89 +34,90 @@ from .literals import (
     StyleTypeType,
 )
 
-__all__ = [
-    "AccessDeniedExceptionTypeDef",
-    "ActiveContextOutputTypeDef",
-    "ActiveContextTimeToLiveTypeDef",
-    "ActiveContextTypeDef",
-    "AudioInputEventTypeDef",
-    "AudioResponseEventTypeDef",
-    "BadGatewayExceptionTypeDef",
-    "ButtonTypeDef",
-    "ConfidenceScoreTypeDef",
-    "ConfigurationEventTypeDef",
-    "ConflictExceptionTypeDef",
-    "DTMFInputEventTypeDef",
-    "DeleteSessionRequestTypeDef",
-    "DeleteSessionResponseTypeDef",
-    "DependencyFailedExceptionTypeDef",
-    "DialogActionTypeDef",
-    "DisconnectionEventTypeDef",
-    "ElicitSubSlotTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventStream",
-    "GetSessionRequestTypeDef",
-    "GetSessionResponseTypeDef",
-    "HeartbeatEventTypeDef",
-    "ImageResponseCardOutputTypeDef",
-    "ImageResponseCardTypeDef",
-    "IntentOutputTypeDef",
-    "IntentResultEventTypeDef",
-    "IntentTypeDef",
-    "InternalServerExceptionTypeDef",
-    "InterpretationTypeDef",
-    "MessageOutputTypeDef",
-    "MessageTypeDef",
-    "PlaybackCompletionEventTypeDef",
-    "PlaybackInterruptionEventTypeDef",
-    "PutSessionRequestTypeDef",
-    "PutSessionResponseTypeDef",
-    "RecognizeTextRequestTypeDef",
-    "RecognizeTextResponseTypeDef",
-    "RecognizeUtteranceRequestTypeDef",
-    "RecognizeUtteranceResponseTypeDef",
-    "RecognizedBotMemberTypeDef",
-    "ResourceNotFoundExceptionTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuntimeHintDetailsOutputTypeDef",
-    "RuntimeHintDetailsTypeDef",
-    "RuntimeHintValueTypeDef",
-    "RuntimeHintsOutputTypeDef",
-    "RuntimeHintsTypeDef",
-    "SentimentResponseTypeDef",
-    "SentimentScoreTypeDef",
-    "SessionStateOutputTypeDef",
-    "SessionStateTypeDef",
-    "SlotOutputTypeDef",
-    "SlotTypeDef",
-    "StartConversationRequestEventStreamTypeDef",
-    "StartConversationRequestTypeDef",
-    "StartConversationResponseEventStreamTypeDef",
-    "StartConversationResponseTypeDef",
-    "StreamingBody",
-    "TextInputEventTypeDef",
-    "TextResponseEventTypeDef",
-    "ThrottlingExceptionTypeDef",
-    "TranscriptEventTypeDef",
-    "ValidationExceptionTypeDef",
-    "ValueOutputTypeDef",
-    "ValueTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessDeniedExceptionTypeDef",
+        "ActiveContextOutputTypeDef",
+        "ActiveContextTimeToLiveTypeDef",
+        "ActiveContextTypeDef",
+        "AudioInputEventTypeDef",
+        "AudioResponseEventTypeDef",
+        "BadGatewayExceptionTypeDef",
+        "ButtonTypeDef",
+        "ConfidenceScoreTypeDef",
+        "ConfigurationEventTypeDef",
+        "ConflictExceptionTypeDef",
+        "DTMFInputEventTypeDef",
+        "DeleteSessionRequestTypeDef",
+        "DeleteSessionResponseTypeDef",
+        "DependencyFailedExceptionTypeDef",
+        "DialogActionTypeDef",
+        "DisconnectionEventTypeDef",
+        "ElicitSubSlotTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventStream",
+        "GetSessionRequestTypeDef",
+        "GetSessionResponseTypeDef",
+        "HeartbeatEventTypeDef",
+        "ImageResponseCardOutputTypeDef",
+        "ImageResponseCardTypeDef",
+        "IntentOutputTypeDef",
+        "IntentResultEventTypeDef",
+        "IntentTypeDef",
+        "InternalServerExceptionTypeDef",
+        "InterpretationTypeDef",
+        "MessageOutputTypeDef",
+        "MessageTypeDef",
+        "PlaybackCompletionEventTypeDef",
+        "PlaybackInterruptionEventTypeDef",
+        "PutSessionRequestTypeDef",
+        "PutSessionResponseTypeDef",
+        "RecognizeTextRequestTypeDef",
+        "RecognizeTextResponseTypeDef",
+        "RecognizeUtteranceRequestTypeDef",
+        "RecognizeUtteranceResponseTypeDef",
+        "RecognizedBotMemberTypeDef",
+        "ResourceNotFoundExceptionTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuntimeHintDetailsOutputTypeDef",
+        "RuntimeHintDetailsTypeDef",
+        "RuntimeHintValueTypeDef",
+        "RuntimeHintsOutputTypeDef",
+        "RuntimeHintsTypeDef",
+        "SentimentResponseTypeDef",
+        "SentimentScoreTypeDef",
+        "SessionStateOutputTypeDef",
+        "SessionStateTypeDef",
+        "SlotOutputTypeDef",
+        "SlotTypeDef",
+        "StartConversationRequestEventStreamTypeDef",
+        "StartConversationRequestTypeDef",
+        "StartConversationResponseEventStreamTypeDef",
+        "StartConversationResponseTypeDef",
+        "StreamingBody",
+        "TextInputEventTypeDef",
+        "TextResponseEventTypeDef",
+        "ThrottlingExceptionTypeDef",
+        "TranscriptEventTypeDef",
+        "ValidationExceptionTypeDef",
+        "ValueOutputTypeDef",
+        "ValueTypeDef",
+    ]
 
 
 class AccessDeniedExceptionTypeDef(TypedDict):
     message: str
 
 
+class ActiveContextTimeToLiveTypeDef(TypedDict):
+    timeToLiveInSeconds: int
+    turnsToLive: int
+
+
 class ActiveContextOutputTypeDef(TypedDict):
     name: str
     timeToLive: ActiveContextTimeToLiveTypeDef
     contextAttributes: dict[str, str]
-
-
-class ActiveContextTimeToLiveTypeDef(TypedDict):
-    timeToLiveInSeconds: int
-    turnsToLive: int
 
 
 class ActiveContextTypeDef(TypedDict):
@@ -149,6 +150,75 @@ class ButtonTypeDef(TypedDict):
 
 class ConfidenceScoreTypeDef(TypedDict):
     score: NotRequired[float]
+
+
+class ImageResponseCardTypeDef(TypedDict):
+    title: str
+    subtitle: NotRequired[str]
+    imageUrl: NotRequired[str]
+    buttons: NotRequired[ReadOnly[Sequence[ButtonTypeDef]]]
+
+
+class MessageTypeDef(TypedDict):
+    content: NotRequired[str]
+    contentType: MessageContentTypeType
+    imageResponseCard: NotRequired[ReadOnly[ImageResponseCardTypeDef]]
+
+
+class ElicitSubSlotTypeDef(TypedDict):
+    name: str
+    subSlotToElicit: NotRequired[ElicitSubSlotTypeDef]
+
+
+class DialogActionTypeDef(TypedDict):
+    type: DialogActionTypeType
+    slotToElicit: NotRequired[str]
+    slotElicitationStyle: NotRequired[StyleTypeType]
+    subSlotToElicit: NotRequired[ElicitSubSlotTypeDef]
+
+
+class ValueTypeDef(TypedDict):
+    originalValue: NotRequired[str]
+    interpretedValue: str
+    resolvedValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SlotTypeDef(TypedDict):
+    value: NotRequired[ReadOnly[ValueTypeDef]]
+    shape: NotRequired[ShapeType]
+    values: NotRequired[ReadOnly[Sequence[SlotTypeDef]]]
+    subSlots: NotRequired[ReadOnly[Mapping[str, SlotTypeDef]]]
+
+
+class IntentTypeDef(TypedDict):
+    name: str
+    slots: NotRequired[ReadOnly[Mapping[str, SlotTypeDef]]]
+    state: NotRequired[IntentStateType]
+    confirmationState: NotRequired[ConfirmationStateType]
+
+
+class RuntimeHintValueTypeDef(TypedDict):
+    phrase: str
+
+
+class RuntimeHintDetailsTypeDef(TypedDict):
+    runtimeHintValues: NotRequired[ReadOnly[Sequence[RuntimeHintValueTypeDef]]]
+    subSlotHints: NotRequired[ReadOnly[Mapping[str, RuntimeHintDetailsTypeDef]]]
+
+
+class RuntimeHintsTypeDef(TypedDict):
+    slotHints: NotRequired[
+        ReadOnly[Mapping[str, Mapping[str, RuntimeHintDetailsTypeDef]]]
+    ]
+
+
+class SessionStateTypeDef(TypedDict):
+    dialogAction: NotRequired[DialogActionTypeDef]
+    intent: NotRequired[ReadOnly[IntentTypeDef]]
+    activeContexts: NotRequired[ReadOnly[Sequence[ActiveContextTypeDef]]]
+    sessionAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    originatingRequestId: NotRequired[str]
+    runtimeHints: NotRequired[ReadOnly[RuntimeHintsTypeDef]]
 
 
 class ConfigurationEventTypeDef(TypedDict):
@@ -190,21 +260,9 @@ class DependencyFailedExceptionTypeDef(TypedDict):
     message: str
 
 
-class DialogActionTypeDef(TypedDict):
-    type: DialogActionTypeType
-    slotToElicit: NotRequired[str]
-    slotElicitationStyle: NotRequired[StyleTypeType]
-    subSlotToElicit: NotRequired[ElicitSubSlotTypeDef]
-
-
 class DisconnectionEventTypeDef(TypedDict):
     eventId: NotRequired[str]
     clientTimestampMillis: NotRequired[int]
-
-
-class ElicitSubSlotTypeDef(TypedDict):
-    name: str
-    subSlotToElicit: NotRequired[ElicitSubSlotTypeDef]
 
 
 class GetSessionRequestTypeDef(TypedDict):
@@ -212,6 +270,76 @@ class GetSessionRequestTypeDef(TypedDict):
     botAliasId: str
     localeId: str
     sessionId: str
+
+
+class ValueOutputTypeDef(TypedDict):
+    originalValue: NotRequired[str]
+    interpretedValue: str
+    resolvedValues: NotRequired[list[str]]
+
+
+class SlotOutputTypeDef(TypedDict):
+    value: NotRequired[ValueOutputTypeDef]
+    shape: NotRequired[ShapeType]
+    values: NotRequired[list[SlotOutputTypeDef]]
+    subSlots: NotRequired[dict[str, SlotOutputTypeDef]]
+
+
+class IntentOutputTypeDef(TypedDict):
+    name: str
+    slots: NotRequired[dict[str, SlotOutputTypeDef]]
+    state: NotRequired[IntentStateType]
+    confirmationState: NotRequired[ConfirmationStateType]
+
+
+class SentimentScoreTypeDef(TypedDict):
+    positive: NotRequired[float]
+    negative: NotRequired[float]
+    neutral: NotRequired[float]
+    mixed: NotRequired[float]
+
+
+class SentimentResponseTypeDef(TypedDict):
+    sentiment: NotRequired[SentimentTypeType]
+    sentimentScore: NotRequired[SentimentScoreTypeDef]
+
+
+class InterpretationTypeDef(TypedDict):
+    nluConfidence: NotRequired[ConfidenceScoreTypeDef]
+    sentimentResponse: NotRequired[SentimentResponseTypeDef]
+    intent: NotRequired[IntentOutputTypeDef]
+    interpretationSource: NotRequired[InterpretationSourceType]
+
+
+class ImageResponseCardOutputTypeDef(TypedDict):
+    title: str
+    subtitle: NotRequired[str]
+    imageUrl: NotRequired[str]
+    buttons: NotRequired[list[ButtonTypeDef]]
+
+
+class MessageOutputTypeDef(TypedDict):
+    content: NotRequired[str]
+    contentType: MessageContentTypeType
+    imageResponseCard: NotRequired[ImageResponseCardOutputTypeDef]
+
+
+class RuntimeHintDetailsOutputTypeDef(TypedDict):
+    runtimeHintValues: NotRequired[list[RuntimeHintValueTypeDef]]
+    subSlotHints: NotRequired[dict[str, RuntimeHintDetailsOutputTypeDef]]
+
+
+class RuntimeHintsOutputTypeDef(TypedDict):
+    slotHints: NotRequired[dict[str, dict[str, RuntimeHintDetailsOutputTypeDef]]]
+
+
+class SessionStateOutputTypeDef(TypedDict):
+    dialogAction: NotRequired[DialogActionTypeDef]
+    intent: NotRequired[IntentOutputTypeDef]
+    activeContexts: NotRequired[list[ActiveContextOutputTypeDef]]
+    sessionAttributes: NotRequired[dict[str, str]]
+    originatingRequestId: NotRequired[str]
+    runtimeHints: NotRequired[RuntimeHintsOutputTypeDef]
 
 
 class GetSessionResponseTypeDef(TypedDict):
@@ -226,25 +354,9 @@ class HeartbeatEventTypeDef(TypedDict):
     eventId: NotRequired[str]
 
 
-class ImageResponseCardOutputTypeDef(TypedDict):
-    title: str
-    subtitle: NotRequired[str]
-    imageUrl: NotRequired[str]
-    buttons: NotRequired[list[ButtonTypeDef]]
-
-
-class ImageResponseCardTypeDef(TypedDict):
-    title: str
-    subtitle: NotRequired[str]
-    imageUrl: NotRequired[str]
-    buttons: NotRequired[ReadOnly[Sequence[ButtonTypeDef]]]
-
-
-class IntentOutputTypeDef(TypedDict):
-    name: str
-    slots: NotRequired[dict[str, SlotOutputTypeDef]]
-    state: NotRequired[IntentStateType]
-    confirmationState: NotRequired[ConfirmationStateType]
+class RecognizedBotMemberTypeDef(TypedDict):
+    botId: str
+    botName: NotRequired[str]
 
 
 class IntentResultEventTypeDef(TypedDict):
@@ -257,34 +369,8 @@ class IntentResultEventTypeDef(TypedDict):
     recognizedBotMember: NotRequired[RecognizedBotMemberTypeDef]
 
 
-class IntentTypeDef(TypedDict):
-    name: str
-    slots: NotRequired[ReadOnly[Mapping[str, SlotTypeDef]]]
-    state: NotRequired[IntentStateType]
-    confirmationState: NotRequired[ConfirmationStateType]
-
-
 class InternalServerExceptionTypeDef(TypedDict):
     message: str
-
-
-class InterpretationTypeDef(TypedDict):
-    nluConfidence: NotRequired[ConfidenceScoreTypeDef]
-    sentimentResponse: NotRequired[SentimentResponseTypeDef]
-    intent: NotRequired[IntentOutputTypeDef]
-    interpretationSource: NotRequired[InterpretationSourceType]
-
-
-class MessageOutputTypeDef(TypedDict):
-    content: NotRequired[str]
-    contentType: MessageContentTypeType
-    imageResponseCard: NotRequired[ImageResponseCardOutputTypeDef]
-
-
-class MessageTypeDef(TypedDict):
-    content: NotRequired[str]
-    contentType: MessageContentTypeType
-    imageResponseCard: NotRequired[ReadOnly[ImageResponseCardTypeDef]]
 
 
 class PlaybackCompletionEventTypeDef(TypedDict):
@@ -365,81 +451,14 @@ class RecognizeUtteranceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RecognizedBotMemberTypeDef(TypedDict):
-    botId: str
-    botName: NotRequired[str]
-
-
 class ResourceNotFoundExceptionTypeDef(TypedDict):
     message: str
 
 
-class RuntimeHintDetailsOutputTypeDef(TypedDict):
-    runtimeHintValues: NotRequired[list[RuntimeHintValueTypeDef]]
-    subSlotHints: NotRequired[dict[str, RuntimeHintDetailsOutputTypeDef]]
-
-
-class RuntimeHintDetailsTypeDef(TypedDict):
-    runtimeHintValues: NotRequired[ReadOnly[Sequence[RuntimeHintValueTypeDef]]]
-    subSlotHints: NotRequired[ReadOnly[Mapping[str, RuntimeHintDetailsTypeDef]]]
-
-
-class RuntimeHintValueTypeDef(TypedDict):
-    phrase: str
-
-
-class RuntimeHintsOutputTypeDef(TypedDict):
-    slotHints: NotRequired[dict[str, dict[str, RuntimeHintDetailsOutputTypeDef]]]
-
-
-class RuntimeHintsTypeDef(TypedDict):
-    slotHints: NotRequired[
-        ReadOnly[Mapping[str, Mapping[str, RuntimeHintDetailsTypeDef]]]
-    ]
-
-
-class SentimentResponseTypeDef(TypedDict):
-    sentiment: NotRequired[SentimentTypeType]
-    sentimentScore: NotRequired[SentimentScoreTypeDef]
-
-
-class SentimentScoreTypeDef(TypedDict):
-    positive: NotRequired[float]
-    negative: NotRequired[float]
-    neutral: NotRequired[float]
-    mixed: NotRequired[float]
-
-
-class SessionStateOutputTypeDef(TypedDict):
-    dialogAction: NotRequired[DialogActionTypeDef]
-    intent: NotRequired[IntentOutputTypeDef]
-    activeContexts: NotRequired[list[ActiveContextOutputTypeDef]]
-    sessionAttributes: NotRequired[dict[str, str]]
-    originatingRequestId: NotRequired[str]
-    runtimeHints: NotRequired[RuntimeHintsOutputTypeDef]
-
-
-class SessionStateTypeDef(TypedDict):
-    dialogAction: NotRequired[DialogActionTypeDef]
-    intent: NotRequired[ReadOnly[IntentTypeDef]]
-    activeContexts: NotRequired[ReadOnly[Sequence[ActiveContextTypeDef]]]
-    sessionAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    originatingRequestId: NotRequired[str]
-    runtimeHints: NotRequired[ReadOnly[RuntimeHintsTypeDef]]
-
-
-class SlotOutputTypeDef(TypedDict):
-    value: NotRequired[ValueOutputTypeDef]
-    shape: NotRequired[ShapeType]
-    values: NotRequired[list[SlotOutputTypeDef]]
-    subSlots: NotRequired[dict[str, SlotOutputTypeDef]]
-
-
-class SlotTypeDef(TypedDict):
-    value: NotRequired[ReadOnly[ValueTypeDef]]
-    shape: NotRequired[ShapeType]
-    values: NotRequired[ReadOnly[Sequence[SlotTypeDef]]]
-    subSlots: NotRequired[ReadOnly[Mapping[str, SlotTypeDef]]]
+class TextInputEventTypeDef(TypedDict):
+    text: str
+    eventId: NotRequired[str]
+    clientTimestampMillis: NotRequired[int]
 
 
 class StartConversationRequestEventStreamTypeDef(TypedDict):
@@ -458,6 +477,24 @@ class StartConversationRequestTypeDef(TypedDict):
     sessionId: str
     conversationMode: NotRequired[ConversationModeType]
     requestEventStream: ReadOnly[Iterable[StartConversationRequestEventStreamTypeDef]]
+
+
+class TextResponseEventTypeDef(TypedDict):
+    messages: NotRequired[list[MessageOutputTypeDef]]
+    eventId: NotRequired[str]
+
+
+class ThrottlingExceptionTypeDef(TypedDict):
+    message: str
+
+
+class TranscriptEventTypeDef(TypedDict):
+    transcript: NotRequired[str]
+    eventId: NotRequired[str]
+
+
+class ValidationExceptionTypeDef(TypedDict):
+    message: str
 
 
 class StartConversationResponseEventStreamTypeDef(TypedDict):
@@ -482,39 +519,3 @@ class StartConversationResponseTypeDef(TypedDict):
         EventStream[StartConversationResponseEventStreamTypeDef]
     ]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TextInputEventTypeDef(TypedDict):
-    text: str
-    eventId: NotRequired[str]
-    clientTimestampMillis: NotRequired[int]
-
-
-class TextResponseEventTypeDef(TypedDict):
-    messages: NotRequired[list[MessageOutputTypeDef]]
-    eventId: NotRequired[str]
-
-
-class ThrottlingExceptionTypeDef(TypedDict):
-    message: str
-
-
-class TranscriptEventTypeDef(TypedDict):
-    transcript: NotRequired[str]
-    eventId: NotRequired[str]
-
-
-class ValidationExceptionTypeDef(TypedDict):
-    message: str
-
-
-class ValueOutputTypeDef(TypedDict):
-    originalValue: NotRequired[str]
-    interpretedValue: str
-    resolvedValues: NotRequired[list[str]]
-
-
-class ValueTypeDef(TypedDict):
-    originalValue: NotRequired[str]
-    interpretedValue: str
-    resolvedValues: NotRequired[ReadOnly[Sequence[str]]]

@@ -2,31 +2,32 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS License Manager: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActivationOverrideBehaviorType",
-    "AllowedOperationType",
-    "CheckoutTypeType",
-    "DigitalSignatureMethodType",
-    "EntitlementDataUnitType",
-    "EntitlementUnitType",
-    "GrantStatusType",
-    "InventoryFilterConditionType",
-    "LicenseAssetGroupStatusType",
-    "LicenseConfigurationStatusType",
-    "LicenseConversionTaskStatusType",
-    "LicenseCountingTypeType",
-    "LicenseDeletionStatusType",
-    "LicenseStatusType",
-    "ProductCodeTypeType",
-    "ReceivedStatusType",
-    "RenewTypeType",
-    "ReportFrequencyTypeType",
-    "ReportTypeType",
-    "ResourceTypeType",
-    "TokenTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActivationOverrideBehaviorType",
+        "AllowedOperationType",
+        "CheckoutTypeType",
+        "DigitalSignatureMethodType",
+        "EntitlementDataUnitType",
+        "EntitlementUnitType",
+        "GrantStatusType",
+        "InventoryFilterConditionType",
+        "LicenseAssetGroupStatusType",
+        "LicenseConfigurationStatusType",
+        "LicenseConversionTaskStatusType",
+        "LicenseCountingTypeType",
+        "LicenseDeletionStatusType",
+        "LicenseStatusType",
+        "ProductCodeTypeType",
+        "ReceivedStatusType",
+        "RenewTypeType",
+        "ReportFrequencyTypeType",
+        "ReportTypeType",
+        "ResourceTypeType",
+        "TokenTypeType",
+    ]
 
 ActivationOverrideBehaviorType = Literal[
     "DISTRIBUTED_GRANTS_ONLY",

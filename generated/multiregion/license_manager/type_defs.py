@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -42,202 +42,203 @@ from .literals import (
     TokenTypeType,
 )
 
-__all__ = [
-    "AcceptGrantRequestTypeDef",
-    "AcceptGrantResponseTypeDef",
-    "AndRuleStatementOutputTypeDef",
-    "AndRuleStatementTypeDef",
-    "AssetTypeDef",
-    "AutomatedDiscoveryInformationTypeDef",
-    "BorrowConfigurationTypeDef",
-    "CheckInLicenseRequestTypeDef",
-    "CheckInLicenseResponseTypeDef",
-    "CheckoutBorrowLicenseRequestTypeDef",
-    "CheckoutBorrowLicenseResponseTypeDef",
-    "CheckoutLicenseRequestTypeDef",
-    "CheckoutLicenseResponseTypeDef",
-    "ConsumedLicenseSummaryTypeDef",
-    "ConsumptionConfigurationTypeDef",
-    "CreateGrantRequestTypeDef",
-    "CreateGrantResponseTypeDef",
-    "CreateGrantVersionRequestTypeDef",
-    "CreateGrantVersionResponseTypeDef",
-    "CreateLicenseAssetGroupRequestTypeDef",
-    "CreateLicenseAssetGroupResponseTypeDef",
-    "CreateLicenseAssetRulesetRequestTypeDef",
-    "CreateLicenseAssetRulesetResponseTypeDef",
-    "CreateLicenseConfigurationRequestTypeDef",
-    "CreateLicenseConfigurationResponseTypeDef",
-    "CreateLicenseConversionTaskForResourceRequestTypeDef",
-    "CreateLicenseConversionTaskForResourceResponseTypeDef",
-    "CreateLicenseManagerReportGeneratorRequestTypeDef",
-    "CreateLicenseManagerReportGeneratorResponseTypeDef",
-    "CreateLicenseRequestTypeDef",
-    "CreateLicenseResponseTypeDef",
-    "CreateLicenseVersionRequestTypeDef",
-    "CreateLicenseVersionResponseTypeDef",
-    "CreateTokenRequestTypeDef",
-    "CreateTokenResponseTypeDef",
-    "CrossAccountDiscoveryServiceStatusTypeDef",
-    "CrossRegionDiscoveryStatusTypeDef",
-    "DatetimeRangeTypeDef",
-    "DeleteGrantRequestTypeDef",
-    "DeleteGrantResponseTypeDef",
-    "DeleteLicenseAssetGroupRequestTypeDef",
-    "DeleteLicenseAssetGroupResponseTypeDef",
-    "DeleteLicenseAssetRulesetRequestTypeDef",
-    "DeleteLicenseAssetRulesetResponseTypeDef",
-    "DeleteLicenseConfigurationRequestTypeDef",
-    "DeleteLicenseConfigurationResponseTypeDef",
-    "DeleteLicenseManagerReportGeneratorRequestTypeDef",
-    "DeleteLicenseManagerReportGeneratorResponseTypeDef",
-    "DeleteLicenseRequestTypeDef",
-    "DeleteLicenseResponseTypeDef",
-    "DeleteTokenRequestTypeDef",
-    "DeleteTokenResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EntitlementDataTypeDef",
-    "EntitlementTypeDef",
-    "EntitlementUsageTypeDef",
-    "ExtendLicenseConsumptionRequestTypeDef",
-    "ExtendLicenseConsumptionResponseTypeDef",
-    "FilterTypeDef",
-    "GetAccessTokenRequestTypeDef",
-    "GetAccessTokenResponseTypeDef",
-    "GetGrantRequestTypeDef",
-    "GetGrantResponseTypeDef",
-    "GetLicenseAssetGroupRequestTypeDef",
-    "GetLicenseAssetGroupResponseTypeDef",
-    "GetLicenseAssetRulesetRequestTypeDef",
-    "GetLicenseAssetRulesetResponseTypeDef",
-    "GetLicenseConfigurationRequestTypeDef",
-    "GetLicenseConfigurationResponseTypeDef",
-    "GetLicenseConversionTaskRequestTypeDef",
-    "GetLicenseConversionTaskResponseTypeDef",
-    "GetLicenseManagerReportGeneratorRequestTypeDef",
-    "GetLicenseManagerReportGeneratorResponseTypeDef",
-    "GetLicenseRequestTypeDef",
-    "GetLicenseResponseTypeDef",
-    "GetLicenseUsageRequestTypeDef",
-    "GetLicenseUsageResponseTypeDef",
-    "GetServiceSettingsResponseTypeDef",
-    "GrantTypeDef",
-    "GrantedLicenseTypeDef",
-    "InstanceRuleStatementOutputTypeDef",
-    "InstanceRuleStatementTypeDef",
-    "InventoryFilterTypeDef",
-    "IssuerDetailsTypeDef",
-    "IssuerTypeDef",
-    "LicenseAssetGroupConfigurationTypeDef",
-    "LicenseAssetGroupPropertyTypeDef",
-    "LicenseAssetGroupTypeDef",
-    "LicenseAssetRuleOutputTypeDef",
-    "LicenseAssetRuleTypeDef",
-    "LicenseAssetRulesetTypeDef",
-    "LicenseConfigurationAssociationTypeDef",
-    "LicenseConfigurationRuleStatementOutputTypeDef",
-    "LicenseConfigurationRuleStatementTypeDef",
-    "LicenseConfigurationTypeDef",
-    "LicenseConfigurationUsageTypeDef",
-    "LicenseConversionContextOutputTypeDef",
-    "LicenseConversionContextTypeDef",
-    "LicenseConversionTaskTypeDef",
-    "LicenseOperationFailureTypeDef",
-    "LicenseRuleStatementOutputTypeDef",
-    "LicenseRuleStatementTypeDef",
-    "LicenseSpecificationTypeDef",
-    "LicenseTypeDef",
-    "LicenseUsageTypeDef",
-    "ListAssetsForLicenseAssetGroupRequestTypeDef",
-    "ListAssetsForLicenseAssetGroupResponseTypeDef",
-    "ListAssociationsForLicenseConfigurationRequestTypeDef",
-    "ListAssociationsForLicenseConfigurationResponseTypeDef",
-    "ListDistributedGrantsRequestTypeDef",
-    "ListDistributedGrantsResponseTypeDef",
-    "ListFailuresForLicenseConfigurationOperationsRequestTypeDef",
-    "ListFailuresForLicenseConfigurationOperationsResponseTypeDef",
-    "ListLicenseAssetGroupsRequestTypeDef",
-    "ListLicenseAssetGroupsResponseTypeDef",
-    "ListLicenseAssetRulesetsRequestTypeDef",
-    "ListLicenseAssetRulesetsResponseTypeDef",
-    "ListLicenseConfigurationsForOrganizationRequestTypeDef",
-    "ListLicenseConfigurationsForOrganizationResponseTypeDef",
-    "ListLicenseConfigurationsRequestTypeDef",
-    "ListLicenseConfigurationsResponseTypeDef",
-    "ListLicenseConversionTasksRequestTypeDef",
-    "ListLicenseConversionTasksResponseTypeDef",
-    "ListLicenseManagerReportGeneratorsRequestTypeDef",
-    "ListLicenseManagerReportGeneratorsResponseTypeDef",
-    "ListLicenseSpecificationsForResourceRequestTypeDef",
-    "ListLicenseSpecificationsForResourceResponseTypeDef",
-    "ListLicenseVersionsRequestTypeDef",
-    "ListLicenseVersionsResponseTypeDef",
-    "ListLicensesRequestTypeDef",
-    "ListLicensesResponseTypeDef",
-    "ListReceivedGrantsForOrganizationRequestTypeDef",
-    "ListReceivedGrantsForOrganizationResponseTypeDef",
-    "ListReceivedGrantsRequestTypeDef",
-    "ListReceivedGrantsResponseTypeDef",
-    "ListReceivedLicensesForOrganizationRequestTypeDef",
-    "ListReceivedLicensesForOrganizationResponseTypeDef",
-    "ListReceivedLicensesRequestTypeDef",
-    "ListReceivedLicensesResponseTypeDef",
-    "ListResourceInventoryRequestTypeDef",
-    "ListResourceInventoryResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTokensRequestTypeDef",
-    "ListTokensResponseTypeDef",
-    "ListUsageForLicenseConfigurationRequestTypeDef",
-    "ListUsageForLicenseConfigurationResponseTypeDef",
-    "ManagedResourceSummaryTypeDef",
-    "MatchingRuleStatementOutputTypeDef",
-    "MatchingRuleStatementTypeDef",
-    "MetadataTypeDef",
-    "OptionsTypeDef",
-    "OrRuleStatementOutputTypeDef",
-    "OrRuleStatementTypeDef",
-    "OrganizationConfigurationTypeDef",
-    "ProductCodeListItemTypeDef",
-    "ProductInformationFilterOutputTypeDef",
-    "ProductInformationFilterTypeDef",
-    "ProductInformationOutputTypeDef",
-    "ProductInformationTypeDef",
-    "ProvisionalConfigurationTypeDef",
-    "ReceivedMetadataTypeDef",
-    "RegionStatusTypeDef",
-    "RejectGrantRequestTypeDef",
-    "RejectGrantResponseTypeDef",
-    "ReportContextOutputTypeDef",
-    "ReportContextTypeDef",
-    "ReportFrequencyTypeDef",
-    "ReportGeneratorTypeDef",
-    "ResourceInventoryTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleStatementOutputTypeDef",
-    "RuleStatementTypeDef",
-    "S3LocationTypeDef",
-    "ScriptRuleStatementTypeDef",
-    "ServiceStatusTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TokenDataTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateLicenseAssetGroupRequestTypeDef",
-    "UpdateLicenseAssetGroupResponseTypeDef",
-    "UpdateLicenseAssetRulesetRequestTypeDef",
-    "UpdateLicenseAssetRulesetResponseTypeDef",
-    "UpdateLicenseConfigurationRequestTypeDef",
-    "UpdateLicenseConfigurationResponseTypeDef",
-    "UpdateLicenseManagerReportGeneratorRequestTypeDef",
-    "UpdateLicenseManagerReportGeneratorResponseTypeDef",
-    "UpdateLicenseSpecificationsForResourceRequestTypeDef",
-    "UpdateLicenseSpecificationsForResourceResponseTypeDef",
-    "UpdateServiceSettingsRequestTypeDef",
-    "UpdateServiceSettingsResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptGrantRequestTypeDef",
+        "AcceptGrantResponseTypeDef",
+        "AndRuleStatementOutputTypeDef",
+        "AndRuleStatementTypeDef",
+        "AssetTypeDef",
+        "AutomatedDiscoveryInformationTypeDef",
+        "BorrowConfigurationTypeDef",
+        "CheckInLicenseRequestTypeDef",
+        "CheckInLicenseResponseTypeDef",
+        "CheckoutBorrowLicenseRequestTypeDef",
+        "CheckoutBorrowLicenseResponseTypeDef",
+        "CheckoutLicenseRequestTypeDef",
+        "CheckoutLicenseResponseTypeDef",
+        "ConsumedLicenseSummaryTypeDef",
+        "ConsumptionConfigurationTypeDef",
+        "CreateGrantRequestTypeDef",
+        "CreateGrantResponseTypeDef",
+        "CreateGrantVersionRequestTypeDef",
+        "CreateGrantVersionResponseTypeDef",
+        "CreateLicenseAssetGroupRequestTypeDef",
+        "CreateLicenseAssetGroupResponseTypeDef",
+        "CreateLicenseAssetRulesetRequestTypeDef",
+        "CreateLicenseAssetRulesetResponseTypeDef",
+        "CreateLicenseConfigurationRequestTypeDef",
+        "CreateLicenseConfigurationResponseTypeDef",
+        "CreateLicenseConversionTaskForResourceRequestTypeDef",
+        "CreateLicenseConversionTaskForResourceResponseTypeDef",
+        "CreateLicenseManagerReportGeneratorRequestTypeDef",
+        "CreateLicenseManagerReportGeneratorResponseTypeDef",
+        "CreateLicenseRequestTypeDef",
+        "CreateLicenseResponseTypeDef",
+        "CreateLicenseVersionRequestTypeDef",
+        "CreateLicenseVersionResponseTypeDef",
+        "CreateTokenRequestTypeDef",
+        "CreateTokenResponseTypeDef",
+        "CrossAccountDiscoveryServiceStatusTypeDef",
+        "CrossRegionDiscoveryStatusTypeDef",
+        "DatetimeRangeTypeDef",
+        "DeleteGrantRequestTypeDef",
+        "DeleteGrantResponseTypeDef",
+        "DeleteLicenseAssetGroupRequestTypeDef",
+        "DeleteLicenseAssetGroupResponseTypeDef",
+        "DeleteLicenseAssetRulesetRequestTypeDef",
+        "DeleteLicenseAssetRulesetResponseTypeDef",
+        "DeleteLicenseConfigurationRequestTypeDef",
+        "DeleteLicenseConfigurationResponseTypeDef",
+        "DeleteLicenseManagerReportGeneratorRequestTypeDef",
+        "DeleteLicenseManagerReportGeneratorResponseTypeDef",
+        "DeleteLicenseRequestTypeDef",
+        "DeleteLicenseResponseTypeDef",
+        "DeleteTokenRequestTypeDef",
+        "DeleteTokenResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EntitlementDataTypeDef",
+        "EntitlementTypeDef",
+        "EntitlementUsageTypeDef",
+        "ExtendLicenseConsumptionRequestTypeDef",
+        "ExtendLicenseConsumptionResponseTypeDef",
+        "FilterTypeDef",
+        "GetAccessTokenRequestTypeDef",
+        "GetAccessTokenResponseTypeDef",
+        "GetGrantRequestTypeDef",
+        "GetGrantResponseTypeDef",
+        "GetLicenseAssetGroupRequestTypeDef",
+        "GetLicenseAssetGroupResponseTypeDef",
+        "GetLicenseAssetRulesetRequestTypeDef",
+        "GetLicenseAssetRulesetResponseTypeDef",
+        "GetLicenseConfigurationRequestTypeDef",
+        "GetLicenseConfigurationResponseTypeDef",
+        "GetLicenseConversionTaskRequestTypeDef",
+        "GetLicenseConversionTaskResponseTypeDef",
+        "GetLicenseManagerReportGeneratorRequestTypeDef",
+        "GetLicenseManagerReportGeneratorResponseTypeDef",
+        "GetLicenseRequestTypeDef",
+        "GetLicenseResponseTypeDef",
+        "GetLicenseUsageRequestTypeDef",
+        "GetLicenseUsageResponseTypeDef",
+        "GetServiceSettingsResponseTypeDef",
+        "GrantTypeDef",
+        "GrantedLicenseTypeDef",
+        "InstanceRuleStatementOutputTypeDef",
+        "InstanceRuleStatementTypeDef",
+        "InventoryFilterTypeDef",
+        "IssuerDetailsTypeDef",
+        "IssuerTypeDef",
+        "LicenseAssetGroupConfigurationTypeDef",
+        "LicenseAssetGroupPropertyTypeDef",
+        "LicenseAssetGroupTypeDef",
+        "LicenseAssetRuleOutputTypeDef",
+        "LicenseAssetRuleTypeDef",
+        "LicenseAssetRulesetTypeDef",
+        "LicenseConfigurationAssociationTypeDef",
+        "LicenseConfigurationRuleStatementOutputTypeDef",
+        "LicenseConfigurationRuleStatementTypeDef",
+        "LicenseConfigurationTypeDef",
+        "LicenseConfigurationUsageTypeDef",
+        "LicenseConversionContextOutputTypeDef",
+        "LicenseConversionContextTypeDef",
+        "LicenseConversionTaskTypeDef",
+        "LicenseOperationFailureTypeDef",
+        "LicenseRuleStatementOutputTypeDef",
+        "LicenseRuleStatementTypeDef",
+        "LicenseSpecificationTypeDef",
+        "LicenseTypeDef",
+        "LicenseUsageTypeDef",
+        "ListAssetsForLicenseAssetGroupRequestTypeDef",
+        "ListAssetsForLicenseAssetGroupResponseTypeDef",
+        "ListAssociationsForLicenseConfigurationRequestTypeDef",
+        "ListAssociationsForLicenseConfigurationResponseTypeDef",
+        "ListDistributedGrantsRequestTypeDef",
+        "ListDistributedGrantsResponseTypeDef",
+        "ListFailuresForLicenseConfigurationOperationsRequestTypeDef",
+        "ListFailuresForLicenseConfigurationOperationsResponseTypeDef",
+        "ListLicenseAssetGroupsRequestTypeDef",
+        "ListLicenseAssetGroupsResponseTypeDef",
+        "ListLicenseAssetRulesetsRequestTypeDef",
+        "ListLicenseAssetRulesetsResponseTypeDef",
+        "ListLicenseConfigurationsForOrganizationRequestTypeDef",
+        "ListLicenseConfigurationsForOrganizationResponseTypeDef",
+        "ListLicenseConfigurationsRequestTypeDef",
+        "ListLicenseConfigurationsResponseTypeDef",
+        "ListLicenseConversionTasksRequestTypeDef",
+        "ListLicenseConversionTasksResponseTypeDef",
+        "ListLicenseManagerReportGeneratorsRequestTypeDef",
+        "ListLicenseManagerReportGeneratorsResponseTypeDef",
+        "ListLicenseSpecificationsForResourceRequestTypeDef",
+        "ListLicenseSpecificationsForResourceResponseTypeDef",
+        "ListLicenseVersionsRequestTypeDef",
+        "ListLicenseVersionsResponseTypeDef",
+        "ListLicensesRequestTypeDef",
+        "ListLicensesResponseTypeDef",
+        "ListReceivedGrantsForOrganizationRequestTypeDef",
+        "ListReceivedGrantsForOrganizationResponseTypeDef",
+        "ListReceivedGrantsRequestTypeDef",
+        "ListReceivedGrantsResponseTypeDef",
+        "ListReceivedLicensesForOrganizationRequestTypeDef",
+        "ListReceivedLicensesForOrganizationResponseTypeDef",
+        "ListReceivedLicensesRequestTypeDef",
+        "ListReceivedLicensesResponseTypeDef",
+        "ListResourceInventoryRequestTypeDef",
+        "ListResourceInventoryResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTokensRequestTypeDef",
+        "ListTokensResponseTypeDef",
+        "ListUsageForLicenseConfigurationRequestTypeDef",
+        "ListUsageForLicenseConfigurationResponseTypeDef",
+        "ManagedResourceSummaryTypeDef",
+        "MatchingRuleStatementOutputTypeDef",
+        "MatchingRuleStatementTypeDef",
+        "MetadataTypeDef",
+        "OptionsTypeDef",
+        "OrRuleStatementOutputTypeDef",
+        "OrRuleStatementTypeDef",
+        "OrganizationConfigurationTypeDef",
+        "ProductCodeListItemTypeDef",
+        "ProductInformationFilterOutputTypeDef",
+        "ProductInformationFilterTypeDef",
+        "ProductInformationOutputTypeDef",
+        "ProductInformationTypeDef",
+        "ProvisionalConfigurationTypeDef",
+        "ReceivedMetadataTypeDef",
+        "RegionStatusTypeDef",
+        "RejectGrantRequestTypeDef",
+        "RejectGrantResponseTypeDef",
+        "ReportContextOutputTypeDef",
+        "ReportContextTypeDef",
+        "ReportFrequencyTypeDef",
+        "ReportGeneratorTypeDef",
+        "ResourceInventoryTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleStatementOutputTypeDef",
+        "RuleStatementTypeDef",
+        "S3LocationTypeDef",
+        "ScriptRuleStatementTypeDef",
+        "ServiceStatusTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TokenDataTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateLicenseAssetGroupRequestTypeDef",
+        "UpdateLicenseAssetGroupResponseTypeDef",
+        "UpdateLicenseAssetRulesetRequestTypeDef",
+        "UpdateLicenseAssetRulesetResponseTypeDef",
+        "UpdateLicenseConfigurationRequestTypeDef",
+        "UpdateLicenseConfigurationResponseTypeDef",
+        "UpdateLicenseManagerReportGeneratorRequestTypeDef",
+        "UpdateLicenseManagerReportGeneratorResponseTypeDef",
+        "UpdateLicenseSpecificationsForResourceRequestTypeDef",
+        "UpdateLicenseSpecificationsForResourceResponseTypeDef",
+        "UpdateServiceSettingsRequestTypeDef",
+        "UpdateServiceSettingsResponseTypeDef",
+    ]
 
 
 class AcceptGrantRequestTypeDef(TypedDict):
@@ -251,9 +252,26 @@ class AcceptGrantResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MatchingRuleStatementOutputTypeDef(TypedDict):
+    KeyToMatch: str
+    Constraint: str
+    ValueToMatch: list[str]
+
+
+class ScriptRuleStatementTypeDef(TypedDict):
+    KeyToMatch: str
+    Script: str
+
+
 class AndRuleStatementOutputTypeDef(TypedDict):
     MatchingRuleStatements: NotRequired[list[MatchingRuleStatementOutputTypeDef]]
     ScriptRuleStatements: NotRequired[list[ScriptRuleStatementTypeDef]]
+
+
+class MatchingRuleStatementTypeDef(TypedDict):
+    KeyToMatch: str
+    Constraint: str
+    ValueToMatch: ReadOnly[Sequence[str]]
 
 
 class AndRuleStatementTypeDef(TypedDict):
@@ -284,6 +302,17 @@ class CheckInLicenseRequestTypeDef(TypedDict):
 
 class CheckInLicenseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EntitlementDataTypeDef(TypedDict):
+    Name: str
+    Value: NotRequired[str]
+    Unit: EntitlementDataUnitType
+
+
+class MetadataTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class CheckoutBorrowLicenseRequestTypeDef(TypedDict):
@@ -334,10 +363,19 @@ class ConsumedLicenseSummaryTypeDef(TypedDict):
     ConsumedLicenses: NotRequired[int]
 
 
+class ProvisionalConfigurationTypeDef(TypedDict):
+    MaxTimeToLiveInMinutes: int
+
+
 class ConsumptionConfigurationTypeDef(TypedDict):
     RenewType: NotRequired[RenewTypeType]
     ProvisionalConfiguration: NotRequired[ProvisionalConfigurationTypeDef]
     BorrowConfiguration: NotRequired[BorrowConfigurationTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class CreateGrantRequestTypeDef(TypedDict):
@@ -355,6 +393,10 @@ class CreateGrantResponseTypeDef(TypedDict):
     Status: NotRequired[GrantStatusType]
     Version: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OptionsTypeDef(TypedDict):
+    ActivationOverrideBehavior: NotRequired[ActivationOverrideBehaviorType]
 
 
 class CreateGrantVersionRequestTypeDef(TypedDict):
@@ -375,6 +417,15 @@ class CreateGrantVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LicenseAssetGroupConfigurationTypeDef(TypedDict):
+    UsageDimension: NotRequired[str]
+
+
+class LicenseAssetGroupPropertyTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateLicenseAssetGroupRequestTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -393,6 +444,44 @@ class CreateLicenseAssetGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OrRuleStatementTypeDef(TypedDict):
+    MatchingRuleStatements: NotRequired[
+        ReadOnly[Sequence[MatchingRuleStatementTypeDef]]
+    ]
+    ScriptRuleStatements: NotRequired[ReadOnly[Sequence[ScriptRuleStatementTypeDef]]]
+
+
+class InstanceRuleStatementTypeDef(TypedDict):
+    AndRuleStatement: NotRequired[ReadOnly[AndRuleStatementTypeDef]]
+    OrRuleStatement: NotRequired[ReadOnly[OrRuleStatementTypeDef]]
+    MatchingRuleStatement: NotRequired[ReadOnly[MatchingRuleStatementTypeDef]]
+    ScriptRuleStatement: NotRequired[ScriptRuleStatementTypeDef]
+
+
+class LicenseConfigurationRuleStatementTypeDef(TypedDict):
+    AndRuleStatement: NotRequired[ReadOnly[AndRuleStatementTypeDef]]
+    OrRuleStatement: NotRequired[ReadOnly[OrRuleStatementTypeDef]]
+    MatchingRuleStatement: NotRequired[ReadOnly[MatchingRuleStatementTypeDef]]
+
+
+class LicenseRuleStatementTypeDef(TypedDict):
+    AndRuleStatement: NotRequired[ReadOnly[AndRuleStatementTypeDef]]
+    OrRuleStatement: NotRequired[ReadOnly[OrRuleStatementTypeDef]]
+    MatchingRuleStatement: NotRequired[ReadOnly[MatchingRuleStatementTypeDef]]
+
+
+class RuleStatementTypeDef(TypedDict):
+    LicenseConfigurationRuleStatement: NotRequired[
+        ReadOnly[LicenseConfigurationRuleStatementTypeDef]
+    ]
+    LicenseRuleStatement: NotRequired[ReadOnly[LicenseRuleStatementTypeDef]]
+    InstanceRuleStatement: NotRequired[ReadOnly[InstanceRuleStatementTypeDef]]
+
+
+class LicenseAssetRuleTypeDef(TypedDict):
+    RuleStatement: ReadOnly[RuleStatementTypeDef]
+
+
 class CreateLicenseAssetRulesetRequestTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -404,6 +493,17 @@ class CreateLicenseAssetRulesetRequestTypeDef(TypedDict):
 class CreateLicenseAssetRulesetResponseTypeDef(TypedDict):
     LicenseAssetRulesetArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProductInformationFilterTypeDef(TypedDict):
+    ProductInformationFilterName: str
+    ProductInformationFilterValue: NotRequired[ReadOnly[Sequence[str]]]
+    ProductInformationFilterComparator: str
+
+
+class ProductInformationTypeDef(TypedDict):
+    ResourceType: str
+    ProductInformationFilterList: ReadOnly[Sequence[ProductInformationFilterTypeDef]]
 
 
 class CreateLicenseConfigurationRequestTypeDef(TypedDict):
@@ -424,6 +524,16 @@ class CreateLicenseConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ProductCodeListItemTypeDef(TypedDict):
+    ProductCodeId: str
+    ProductCodeType: ProductCodeTypeType
+
+
+class LicenseConversionContextTypeDef(TypedDict):
+    UsageOperation: NotRequired[str]
+    ProductCodes: NotRequired[ReadOnly[Sequence[ProductCodeListItemTypeDef]]]
+
+
 class CreateLicenseConversionTaskForResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     SourceLicenseContext: ReadOnly[LicenseConversionContextTypeDef]
@@ -433,6 +543,18 @@ class CreateLicenseConversionTaskForResourceRequestTypeDef(TypedDict):
 class CreateLicenseConversionTaskForResourceResponseTypeDef(TypedDict):
     LicenseConversionTaskId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReportContextTypeDef(TypedDict):
+    licenseConfigurationArns: NotRequired[ReadOnly[Sequence[str]]]
+    licenseAssetGroupArns: NotRequired[ReadOnly[Sequence[str]]]
+    reportStartDate: NotRequired[ReadOnly[datetime | str]]
+    reportEndDate: NotRequired[ReadOnly[datetime | str]]
+
+
+class ReportFrequencyTypeDef(TypedDict):
+    value: NotRequired[int]
+    period: NotRequired[ReportFrequencyTypeType]
 
 
 class CreateLicenseManagerReportGeneratorRequestTypeDef(TypedDict):
@@ -448,6 +570,25 @@ class CreateLicenseManagerReportGeneratorRequestTypeDef(TypedDict):
 class CreateLicenseManagerReportGeneratorResponseTypeDef(TypedDict):
     LicenseManagerReportGeneratorArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DatetimeRangeTypeDef(TypedDict):
+    Begin: str
+    End: NotRequired[str]
+
+
+class EntitlementTypeDef(TypedDict):
+    Name: str
+    Value: NotRequired[str]
+    MaxCount: NotRequired[int]
+    Overage: NotRequired[bool]
+    Unit: EntitlementUnitType
+    AllowCheckIn: NotRequired[bool]
+
+
+class IssuerTypeDef(TypedDict):
+    Name: str
+    SignKey: NotRequired[str]
 
 
 class CreateLicenseRequestTypeDef(TypedDict):
@@ -513,13 +654,12 @@ class CrossAccountDiscoveryServiceStatusTypeDef(TypedDict):
     Message: NotRequired[str]
 
 
+class RegionStatusTypeDef(TypedDict):
+    Status: NotRequired[str]
+
+
 class CrossRegionDiscoveryStatusTypeDef(TypedDict):
     Message: NotRequired[dict[str, RegionStatusTypeDef]]
-
-
-class DatetimeRangeTypeDef(TypedDict):
-    Begin: str
-    End: NotRequired[str]
 
 
 class DeleteGrantRequestTypeDef(TypedDict):
@@ -587,21 +727,6 @@ class DeleteTokenResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EntitlementDataTypeDef(TypedDict):
-    Name: str
-    Value: NotRequired[str]
-    Unit: EntitlementDataUnitType
-
-
-class EntitlementTypeDef(TypedDict):
-    Name: str
-    Value: NotRequired[str]
-    MaxCount: NotRequired[int]
-    Overage: NotRequired[bool]
-    Unit: EntitlementUnitType
-    AllowCheckIn: NotRequired[bool]
-
-
 class EntitlementUsageTypeDef(TypedDict):
     Name: str
     ConsumedValue: str
@@ -640,6 +765,20 @@ class GetGrantRequestTypeDef(TypedDict):
     Version: NotRequired[str]
 
 
+class GrantTypeDef(TypedDict):
+    GrantArn: str
+    GrantName: str
+    ParentArn: str
+    LicenseArn: str
+    GranteePrincipalArn: str
+    HomeRegion: str
+    GrantStatus: GrantStatusType
+    StatusReason: NotRequired[str]
+    Version: str
+    GrantedOperations: list[AllowedOperationType]
+    Options: NotRequired[OptionsTypeDef]
+
+
 class GetGrantResponseTypeDef(TypedDict):
     Grant: NotRequired[GrantTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -647,6 +786,21 @@ class GetGrantResponseTypeDef(TypedDict):
 
 class GetLicenseAssetGroupRequestTypeDef(TypedDict):
     LicenseAssetGroupArn: str
+
+
+class LicenseAssetGroupTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    LicenseAssetGroupConfigurations: NotRequired[
+        list[LicenseAssetGroupConfigurationTypeDef]
+    ]
+    AssociatedLicenseAssetRulesetARNs: list[str]
+    Properties: NotRequired[list[LicenseAssetGroupPropertyTypeDef]]
+    LicenseAssetGroupArn: str
+    Status: LicenseAssetGroupStatusType
+    StatusMessage: NotRequired[str]
+    LatestUsageAnalysisTime: NotRequired[datetime]
+    LatestResourceDiscoveryTime: NotRequired[datetime]
 
 
 class GetLicenseAssetGroupResponseTypeDef(TypedDict):
@@ -658,6 +812,49 @@ class GetLicenseAssetRulesetRequestTypeDef(TypedDict):
     LicenseAssetRulesetArn: str
 
 
+class OrRuleStatementOutputTypeDef(TypedDict):
+    MatchingRuleStatements: NotRequired[list[MatchingRuleStatementOutputTypeDef]]
+    ScriptRuleStatements: NotRequired[list[ScriptRuleStatementTypeDef]]
+
+
+class InstanceRuleStatementOutputTypeDef(TypedDict):
+    AndRuleStatement: NotRequired[AndRuleStatementOutputTypeDef]
+    OrRuleStatement: NotRequired[OrRuleStatementOutputTypeDef]
+    MatchingRuleStatement: NotRequired[MatchingRuleStatementOutputTypeDef]
+    ScriptRuleStatement: NotRequired[ScriptRuleStatementTypeDef]
+
+
+class LicenseConfigurationRuleStatementOutputTypeDef(TypedDict):
+    AndRuleStatement: NotRequired[AndRuleStatementOutputTypeDef]
+    OrRuleStatement: NotRequired[OrRuleStatementOutputTypeDef]
+    MatchingRuleStatement: NotRequired[MatchingRuleStatementOutputTypeDef]
+
+
+class LicenseRuleStatementOutputTypeDef(TypedDict):
+    AndRuleStatement: NotRequired[AndRuleStatementOutputTypeDef]
+    OrRuleStatement: NotRequired[OrRuleStatementOutputTypeDef]
+    MatchingRuleStatement: NotRequired[MatchingRuleStatementOutputTypeDef]
+
+
+class RuleStatementOutputTypeDef(TypedDict):
+    LicenseConfigurationRuleStatement: NotRequired[
+        LicenseConfigurationRuleStatementOutputTypeDef
+    ]
+    LicenseRuleStatement: NotRequired[LicenseRuleStatementOutputTypeDef]
+    InstanceRuleStatement: NotRequired[InstanceRuleStatementOutputTypeDef]
+
+
+class LicenseAssetRuleOutputTypeDef(TypedDict):
+    RuleStatement: RuleStatementOutputTypeDef
+
+
+class LicenseAssetRulesetTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    Rules: list[LicenseAssetRuleOutputTypeDef]
+    LicenseAssetRulesetArn: str
+
+
 class GetLicenseAssetRulesetResponseTypeDef(TypedDict):
     LicenseAssetRuleset: LicenseAssetRulesetTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -665,6 +862,22 @@ class GetLicenseAssetRulesetResponseTypeDef(TypedDict):
 
 class GetLicenseConfigurationRequestTypeDef(TypedDict):
     LicenseConfigurationArn: str
+
+
+class ManagedResourceSummaryTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    AssociationCount: NotRequired[int]
+
+
+class ProductInformationFilterOutputTypeDef(TypedDict):
+    ProductInformationFilterName: str
+    ProductInformationFilterValue: NotRequired[list[str]]
+    ProductInformationFilterComparator: str
+
+
+class ProductInformationOutputTypeDef(TypedDict):
+    ResourceType: str
+    ProductInformationFilterList: list[ProductInformationFilterOutputTypeDef]
 
 
 class GetLicenseConfigurationResponseTypeDef(TypedDict):
@@ -693,6 +906,11 @@ class GetLicenseConversionTaskRequestTypeDef(TypedDict):
     LicenseConversionTaskId: str
 
 
+class LicenseConversionContextOutputTypeDef(TypedDict):
+    UsageOperation: NotRequired[str]
+    ProductCodes: NotRequired[list[ProductCodeListItemTypeDef]]
+
+
 class GetLicenseConversionTaskResponseTypeDef(TypedDict):
     LicenseConversionTaskId: NotRequired[str]
     ResourceArn: NotRequired[str]
@@ -710,6 +928,34 @@ class GetLicenseManagerReportGeneratorRequestTypeDef(TypedDict):
     LicenseManagerReportGeneratorArn: str
 
 
+class ReportContextOutputTypeDef(TypedDict):
+    licenseConfigurationArns: NotRequired[list[str]]
+    licenseAssetGroupArns: NotRequired[list[str]]
+    reportStartDate: NotRequired[datetime]
+    reportEndDate: NotRequired[datetime]
+
+
+class S3LocationTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    keyPrefix: NotRequired[str]
+
+
+class ReportGeneratorTypeDef(TypedDict):
+    ReportGeneratorName: NotRequired[str]
+    ReportType: NotRequired[list[ReportTypeType]]
+    ReportContext: NotRequired[ReportContextOutputTypeDef]
+    ReportFrequency: NotRequired[ReportFrequencyTypeDef]
+    LicenseManagerReportGeneratorArn: NotRequired[str]
+    LastRunStatus: NotRequired[str]
+    LastRunFailureReason: NotRequired[str]
+    LastReportGenerationTime: NotRequired[str]
+    ReportCreatorAccount: NotRequired[str]
+    Description: NotRequired[str]
+    S3Location: NotRequired[S3LocationTypeDef]
+    CreateTime: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class GetLicenseManagerReportGeneratorResponseTypeDef(TypedDict):
     ReportGenerator: NotRequired[ReportGeneratorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -717,6 +963,29 @@ class GetLicenseManagerReportGeneratorResponseTypeDef(TypedDict):
 
 class GetLicenseRequestTypeDef(TypedDict):
     LicenseArn: str
+    Version: NotRequired[str]
+
+
+class IssuerDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    SignKey: NotRequired[str]
+    KeyFingerprint: NotRequired[str]
+
+
+class LicenseTypeDef(TypedDict):
+    LicenseArn: NotRequired[str]
+    LicenseName: NotRequired[str]
+    ProductName: NotRequired[str]
+    ProductSKU: NotRequired[str]
+    Issuer: NotRequired[IssuerDetailsTypeDef]
+    HomeRegion: NotRequired[str]
+    Status: NotRequired[LicenseStatusType]
+    Validity: NotRequired[DatetimeRangeTypeDef]
+    Beneficiary: NotRequired[str]
+    Entitlements: NotRequired[list[EntitlementTypeDef]]
+    ConsumptionConfiguration: NotRequired[ConsumptionConfigurationTypeDef]
+    LicenseMetadata: NotRequired[list[MetadataTypeDef]]
+    CreateTime: NotRequired[str]
     Version: NotRequired[str]
 
 
@@ -729,9 +998,22 @@ class GetLicenseUsageRequestTypeDef(TypedDict):
     LicenseArn: str
 
 
+class LicenseUsageTypeDef(TypedDict):
+    EntitlementUsages: NotRequired[list[EntitlementUsageTypeDef]]
+
+
 class GetLicenseUsageResponseTypeDef(TypedDict):
     LicenseUsage: NotRequired[LicenseUsageTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OrganizationConfigurationTypeDef(TypedDict):
+    EnableIntegration: bool
+
+
+class ServiceStatusTypeDef(TypedDict):
+    CrossAccountDiscovery: NotRequired[CrossAccountDiscoveryServiceStatusTypeDef]
+    CrossRegionDiscovery: NotRequired[CrossRegionDiscoveryStatusTypeDef]
 
 
 class GetServiceSettingsResponseTypeDef(TypedDict):
@@ -746,18 +1028,10 @@ class GetServiceSettingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GrantTypeDef(TypedDict):
-    GrantArn: str
-    GrantName: str
-    ParentArn: str
-    LicenseArn: str
-    GranteePrincipalArn: str
-    HomeRegion: str
-    GrantStatus: GrantStatusType
-    StatusReason: NotRequired[str]
-    Version: str
-    GrantedOperations: list[AllowedOperationType]
-    Options: NotRequired[OptionsTypeDef]
+class ReceivedMetadataTypeDef(TypedDict):
+    ReceivedStatus: NotRequired[ReceivedStatusType]
+    ReceivedStatusReason: NotRequired[str]
+    AllowedOperations: NotRequired[list[AllowedOperationType]]
 
 
 class GrantedLicenseTypeDef(TypedDict):
@@ -778,74 +1052,10 @@ class GrantedLicenseTypeDef(TypedDict):
     ReceivedMetadata: NotRequired[ReceivedMetadataTypeDef]
 
 
-class InstanceRuleStatementOutputTypeDef(TypedDict):
-    AndRuleStatement: NotRequired[AndRuleStatementOutputTypeDef]
-    OrRuleStatement: NotRequired[OrRuleStatementOutputTypeDef]
-    MatchingRuleStatement: NotRequired[MatchingRuleStatementOutputTypeDef]
-    ScriptRuleStatement: NotRequired[ScriptRuleStatementTypeDef]
-
-
-class InstanceRuleStatementTypeDef(TypedDict):
-    AndRuleStatement: NotRequired[ReadOnly[AndRuleStatementTypeDef]]
-    OrRuleStatement: NotRequired[ReadOnly[OrRuleStatementTypeDef]]
-    MatchingRuleStatement: NotRequired[ReadOnly[MatchingRuleStatementTypeDef]]
-    ScriptRuleStatement: NotRequired[ScriptRuleStatementTypeDef]
-
-
 class InventoryFilterTypeDef(TypedDict):
     Name: str
     Condition: InventoryFilterConditionType
     Value: NotRequired[str]
-
-
-class IssuerDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    SignKey: NotRequired[str]
-    KeyFingerprint: NotRequired[str]
-
-
-class IssuerTypeDef(TypedDict):
-    Name: str
-    SignKey: NotRequired[str]
-
-
-class LicenseAssetGroupConfigurationTypeDef(TypedDict):
-    UsageDimension: NotRequired[str]
-
-
-class LicenseAssetGroupPropertyTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class LicenseAssetGroupTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    LicenseAssetGroupConfigurations: NotRequired[
-        list[LicenseAssetGroupConfigurationTypeDef]
-    ]
-    AssociatedLicenseAssetRulesetARNs: list[str]
-    Properties: NotRequired[list[LicenseAssetGroupPropertyTypeDef]]
-    LicenseAssetGroupArn: str
-    Status: LicenseAssetGroupStatusType
-    StatusMessage: NotRequired[str]
-    LatestUsageAnalysisTime: NotRequired[datetime]
-    LatestResourceDiscoveryTime: NotRequired[datetime]
-
-
-class LicenseAssetRuleOutputTypeDef(TypedDict):
-    RuleStatement: RuleStatementOutputTypeDef
-
-
-class LicenseAssetRuleTypeDef(TypedDict):
-    RuleStatement: ReadOnly[RuleStatementTypeDef]
-
-
-class LicenseAssetRulesetTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    Rules: list[LicenseAssetRuleOutputTypeDef]
-    LicenseAssetRulesetArn: str
 
 
 class LicenseConfigurationAssociationTypeDef(TypedDict):
@@ -854,18 +1064,6 @@ class LicenseConfigurationAssociationTypeDef(TypedDict):
     ResourceOwnerId: NotRequired[str]
     AssociationTime: NotRequired[datetime]
     AmiAssociationScope: NotRequired[str]
-
-
-class LicenseConfigurationRuleStatementOutputTypeDef(TypedDict):
-    AndRuleStatement: NotRequired[AndRuleStatementOutputTypeDef]
-    OrRuleStatement: NotRequired[OrRuleStatementOutputTypeDef]
-    MatchingRuleStatement: NotRequired[MatchingRuleStatementOutputTypeDef]
-
-
-class LicenseConfigurationRuleStatementTypeDef(TypedDict):
-    AndRuleStatement: NotRequired[ReadOnly[AndRuleStatementTypeDef]]
-    OrRuleStatement: NotRequired[ReadOnly[OrRuleStatementTypeDef]]
-    MatchingRuleStatement: NotRequired[ReadOnly[MatchingRuleStatementTypeDef]]
 
 
 class LicenseConfigurationTypeDef(TypedDict):
@@ -897,16 +1095,6 @@ class LicenseConfigurationUsageTypeDef(TypedDict):
     ConsumedLicenses: NotRequired[int]
 
 
-class LicenseConversionContextOutputTypeDef(TypedDict):
-    UsageOperation: NotRequired[str]
-    ProductCodes: NotRequired[list[ProductCodeListItemTypeDef]]
-
-
-class LicenseConversionContextTypeDef(TypedDict):
-    UsageOperation: NotRequired[str]
-    ProductCodes: NotRequired[ReadOnly[Sequence[ProductCodeListItemTypeDef]]]
-
-
 class LicenseConversionTaskTypeDef(TypedDict):
     LicenseConversionTaskId: NotRequired[str]
     ResourceArn: NotRequired[str]
@@ -930,42 +1118,9 @@ class LicenseOperationFailureTypeDef(TypedDict):
     MetadataList: NotRequired[list[MetadataTypeDef]]
 
 
-class LicenseRuleStatementOutputTypeDef(TypedDict):
-    AndRuleStatement: NotRequired[AndRuleStatementOutputTypeDef]
-    OrRuleStatement: NotRequired[OrRuleStatementOutputTypeDef]
-    MatchingRuleStatement: NotRequired[MatchingRuleStatementOutputTypeDef]
-
-
-class LicenseRuleStatementTypeDef(TypedDict):
-    AndRuleStatement: NotRequired[ReadOnly[AndRuleStatementTypeDef]]
-    OrRuleStatement: NotRequired[ReadOnly[OrRuleStatementTypeDef]]
-    MatchingRuleStatement: NotRequired[ReadOnly[MatchingRuleStatementTypeDef]]
-
-
 class LicenseSpecificationTypeDef(TypedDict):
     LicenseConfigurationArn: str
     AmiAssociationScope: NotRequired[str]
-
-
-class LicenseTypeDef(TypedDict):
-    LicenseArn: NotRequired[str]
-    LicenseName: NotRequired[str]
-    ProductName: NotRequired[str]
-    ProductSKU: NotRequired[str]
-    Issuer: NotRequired[IssuerDetailsTypeDef]
-    HomeRegion: NotRequired[str]
-    Status: NotRequired[LicenseStatusType]
-    Validity: NotRequired[DatetimeRangeTypeDef]
-    Beneficiary: NotRequired[str]
-    Entitlements: NotRequired[list[EntitlementTypeDef]]
-    ConsumptionConfiguration: NotRequired[ConsumptionConfigurationTypeDef]
-    LicenseMetadata: NotRequired[list[MetadataTypeDef]]
-    CreateTime: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class LicenseUsageTypeDef(TypedDict):
-    EntitlementUsages: NotRequired[list[EntitlementUsageTypeDef]]
 
 
 class ListAssetsForLicenseAssetGroupRequestTypeDef(TypedDict):
@@ -1189,6 +1344,21 @@ class ListResourceInventoryRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[InventoryFilterTypeDef]]]
 
 
+class ResourceInventoryTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[ResourceTypeType]
+    ResourceArn: NotRequired[str]
+    Platform: NotRequired[str]
+    PlatformVersion: NotRequired[str]
+    ResourceOwningAccountId: NotRequired[str]
+    MarketplaceProductCodes: NotRequired[list[str]]
+    UsageOperation: NotRequired[str]
+    AmiId: NotRequired[str]
+    HostId: NotRequired[str]
+    Region: NotRequired[str]
+    InstanceType: NotRequired[str]
+
+
 class ListResourceInventoryResponseTypeDef(TypedDict):
     ResourceInventoryList: NotRequired[list[ResourceInventoryTypeDef]]
     NextToken: NotRequired[str]
@@ -1211,6 +1381,16 @@ class ListTokensRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TokenDataTypeDef(TypedDict):
+    TokenId: NotRequired[str]
+    TokenType: NotRequired[str]
+    LicenseArn: NotRequired[str]
+    ExpirationTime: NotRequired[str]
+    TokenProperties: NotRequired[list[str]]
+    RoleArns: NotRequired[list[str]]
+    Status: NotRequired[str]
+
+
 class ListTokensResponseTypeDef(TypedDict):
     Tokens: NotRequired[list[TokenDataTypeDef]]
     NextToken: NotRequired[str]
@@ -1230,89 +1410,6 @@ class ListUsageForLicenseConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ManagedResourceSummaryTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    AssociationCount: NotRequired[int]
-
-
-class MatchingRuleStatementOutputTypeDef(TypedDict):
-    KeyToMatch: str
-    Constraint: str
-    ValueToMatch: list[str]
-
-
-class MatchingRuleStatementTypeDef(TypedDict):
-    KeyToMatch: str
-    Constraint: str
-    ValueToMatch: ReadOnly[Sequence[str]]
-
-
-class MetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class OptionsTypeDef(TypedDict):
-    ActivationOverrideBehavior: NotRequired[ActivationOverrideBehaviorType]
-
-
-class OrRuleStatementOutputTypeDef(TypedDict):
-    MatchingRuleStatements: NotRequired[list[MatchingRuleStatementOutputTypeDef]]
-    ScriptRuleStatements: NotRequired[list[ScriptRuleStatementTypeDef]]
-
-
-class OrRuleStatementTypeDef(TypedDict):
-    MatchingRuleStatements: NotRequired[
-        ReadOnly[Sequence[MatchingRuleStatementTypeDef]]
-    ]
-    ScriptRuleStatements: NotRequired[ReadOnly[Sequence[ScriptRuleStatementTypeDef]]]
-
-
-class OrganizationConfigurationTypeDef(TypedDict):
-    EnableIntegration: bool
-
-
-class ProductCodeListItemTypeDef(TypedDict):
-    ProductCodeId: str
-    ProductCodeType: ProductCodeTypeType
-
-
-class ProductInformationFilterOutputTypeDef(TypedDict):
-    ProductInformationFilterName: str
-    ProductInformationFilterValue: NotRequired[list[str]]
-    ProductInformationFilterComparator: str
-
-
-class ProductInformationFilterTypeDef(TypedDict):
-    ProductInformationFilterName: str
-    ProductInformationFilterValue: NotRequired[ReadOnly[Sequence[str]]]
-    ProductInformationFilterComparator: str
-
-
-class ProductInformationOutputTypeDef(TypedDict):
-    ResourceType: str
-    ProductInformationFilterList: list[ProductInformationFilterOutputTypeDef]
-
-
-class ProductInformationTypeDef(TypedDict):
-    ResourceType: str
-    ProductInformationFilterList: ReadOnly[Sequence[ProductInformationFilterTypeDef]]
-
-
-class ProvisionalConfigurationTypeDef(TypedDict):
-    MaxTimeToLiveInMinutes: int
-
-
-class ReceivedMetadataTypeDef(TypedDict):
-    ReceivedStatus: NotRequired[ReceivedStatusType]
-    ReceivedStatusReason: NotRequired[str]
-    AllowedOperations: NotRequired[list[AllowedOperationType]]
-
-
-class RegionStatusTypeDef(TypedDict):
-    Status: NotRequired[str]
-
-
 class RejectGrantRequestTypeDef(TypedDict):
     GrantArn: str
 
@@ -1324,87 +1421,6 @@ class RejectGrantResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReportContextOutputTypeDef(TypedDict):
-    licenseConfigurationArns: NotRequired[list[str]]
-    licenseAssetGroupArns: NotRequired[list[str]]
-    reportStartDate: NotRequired[datetime]
-    reportEndDate: NotRequired[datetime]
-
-
-class ReportContextTypeDef(TypedDict):
-    licenseConfigurationArns: NotRequired[ReadOnly[Sequence[str]]]
-    licenseAssetGroupArns: NotRequired[ReadOnly[Sequence[str]]]
-    reportStartDate: NotRequired[ReadOnly[datetime | str]]
-    reportEndDate: NotRequired[ReadOnly[datetime | str]]
-
-
-class ReportFrequencyTypeDef(TypedDict):
-    value: NotRequired[int]
-    period: NotRequired[ReportFrequencyTypeType]
-
-
-class ReportGeneratorTypeDef(TypedDict):
-    ReportGeneratorName: NotRequired[str]
-    ReportType: NotRequired[list[ReportTypeType]]
-    ReportContext: NotRequired[ReportContextOutputTypeDef]
-    ReportFrequency: NotRequired[ReportFrequencyTypeDef]
-    LicenseManagerReportGeneratorArn: NotRequired[str]
-    LastRunStatus: NotRequired[str]
-    LastRunFailureReason: NotRequired[str]
-    LastReportGenerationTime: NotRequired[str]
-    ReportCreatorAccount: NotRequired[str]
-    Description: NotRequired[str]
-    S3Location: NotRequired[S3LocationTypeDef]
-    CreateTime: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ResourceInventoryTypeDef(TypedDict):
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[ResourceTypeType]
-    ResourceArn: NotRequired[str]
-    Platform: NotRequired[str]
-    PlatformVersion: NotRequired[str]
-    ResourceOwningAccountId: NotRequired[str]
-    MarketplaceProductCodes: NotRequired[list[str]]
-    UsageOperation: NotRequired[str]
-    AmiId: NotRequired[str]
-    HostId: NotRequired[str]
-    Region: NotRequired[str]
-    InstanceType: NotRequired[str]
-
-
-class RuleStatementOutputTypeDef(TypedDict):
-    LicenseConfigurationRuleStatement: NotRequired[
-        LicenseConfigurationRuleStatementOutputTypeDef
-    ]
-    LicenseRuleStatement: NotRequired[LicenseRuleStatementOutputTypeDef]
-    InstanceRuleStatement: NotRequired[InstanceRuleStatementOutputTypeDef]
-
-
-class RuleStatementTypeDef(TypedDict):
-    LicenseConfigurationRuleStatement: NotRequired[
-        ReadOnly[LicenseConfigurationRuleStatementTypeDef]
-    ]
-    LicenseRuleStatement: NotRequired[ReadOnly[LicenseRuleStatementTypeDef]]
-    InstanceRuleStatement: NotRequired[ReadOnly[InstanceRuleStatementTypeDef]]
-
-
-class S3LocationTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    keyPrefix: NotRequired[str]
-
-
-class ScriptRuleStatementTypeDef(TypedDict):
-    KeyToMatch: str
-    Script: str
-
-
-class ServiceStatusTypeDef(TypedDict):
-    CrossAccountDiscovery: NotRequired[CrossAccountDiscoveryServiceStatusTypeDef]
-    CrossRegionDiscovery: NotRequired[CrossRegionDiscoveryStatusTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1412,21 +1428,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TokenDataTypeDef(TypedDict):
-    TokenId: NotRequired[str]
-    TokenType: NotRequired[str]
-    LicenseArn: NotRequired[str]
-    ExpirationTime: NotRequired[str]
-    TokenProperties: NotRequired[list[str]]
-    RoleArns: NotRequired[list[str]]
-    Status: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS License Manager Linux Subscriptions: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "LinuxSubscriptionsDiscoveryType",
-    "OperatorType",
-    "OrganizationIntegrationType",
-    "StatusType",
-    "SubscriptionProviderSourceType",
-    "SubscriptionProviderStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "LinuxSubscriptionsDiscoveryType",
+        "OperatorType",
+        "OrganizationIntegrationType",
+        "StatusType",
+        "SubscriptionProviderSourceType",
+        "SubscriptionProviderStatusType",
+    ]
 
 LinuxSubscriptionsDiscoveryType = Literal["Enabled", "Disabled"]
 OperatorType = Literal["Equal", "NotEqual", "Contains"]

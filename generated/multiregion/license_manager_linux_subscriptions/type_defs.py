@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,37 +27,38 @@ from .literals import (
     SubscriptionProviderStatusType,
 )
 
-__all__ = [
-    "DeregisterSubscriptionProviderRequestTypeDef",
-    "DeregisterSubscriptionProviderResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FilterTypeDef",
-    "GetRegisteredSubscriptionProviderRequestTypeDef",
-    "GetRegisteredSubscriptionProviderResponseTypeDef",
-    "GetServiceSettingsResponseTypeDef",
-    "InstanceTypeDef",
-    "LinuxSubscriptionsDiscoverySettingsOutputTypeDef",
-    "LinuxSubscriptionsDiscoverySettingsTypeDef",
-    "ListLinuxSubscriptionInstancesRequestTypeDef",
-    "ListLinuxSubscriptionInstancesResponseTypeDef",
-    "ListLinuxSubscriptionsRequestTypeDef",
-    "ListLinuxSubscriptionsResponseTypeDef",
-    "ListRegisteredSubscriptionProvidersRequestTypeDef",
-    "ListRegisteredSubscriptionProvidersResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "RegisterSubscriptionProviderRequestTypeDef",
-    "RegisterSubscriptionProviderResponseTypeDef",
-    "RegisteredSubscriptionProviderTypeDef",
-    "ResponseMetadataTypeDef",
-    "SubscriptionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateServiceSettingsRequestTypeDef",
-    "UpdateServiceSettingsResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DeregisterSubscriptionProviderRequestTypeDef",
+        "DeregisterSubscriptionProviderResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FilterTypeDef",
+        "GetRegisteredSubscriptionProviderRequestTypeDef",
+        "GetRegisteredSubscriptionProviderResponseTypeDef",
+        "GetServiceSettingsResponseTypeDef",
+        "InstanceTypeDef",
+        "LinuxSubscriptionsDiscoverySettingsOutputTypeDef",
+        "LinuxSubscriptionsDiscoverySettingsTypeDef",
+        "ListLinuxSubscriptionInstancesRequestTypeDef",
+        "ListLinuxSubscriptionInstancesResponseTypeDef",
+        "ListLinuxSubscriptionsRequestTypeDef",
+        "ListLinuxSubscriptionsResponseTypeDef",
+        "ListRegisteredSubscriptionProvidersRequestTypeDef",
+        "ListRegisteredSubscriptionProvidersResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "RegisterSubscriptionProviderRequestTypeDef",
+        "RegisterSubscriptionProviderResponseTypeDef",
+        "RegisteredSubscriptionProviderTypeDef",
+        "ResponseMetadataTypeDef",
+        "SubscriptionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateServiceSettingsRequestTypeDef",
+        "UpdateServiceSettingsResponseTypeDef",
+    ]
 
 
 class DeregisterSubscriptionProviderRequestTypeDef(TypedDict):
@@ -86,6 +87,11 @@ class GetRegisteredSubscriptionProviderResponseTypeDef(TypedDict):
     SubscriptionProviderStatus: NotRequired[SubscriptionProviderStatusType]
     SubscriptionProviderStatusMessage: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LinuxSubscriptionsDiscoverySettingsOutputTypeDef(TypedDict):
+    OrganizationIntegration: OrganizationIntegrationType
+    SourceRegions: list[str]
 
 
 class GetServiceSettingsResponseTypeDef(TypedDict):
@@ -117,11 +123,6 @@ class InstanceTypeDef(TypedDict):
     UsageOperation: NotRequired[str]
 
 
-class LinuxSubscriptionsDiscoverySettingsOutputTypeDef(TypedDict):
-    OrganizationIntegration: OrganizationIntegrationType
-    SourceRegions: list[str]
-
-
 class LinuxSubscriptionsDiscoverySettingsTypeDef(TypedDict):
     OrganizationIntegration: OrganizationIntegrationType
     SourceRegions: ReadOnly[Sequence[str]]
@@ -145,6 +146,12 @@ class ListLinuxSubscriptionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SubscriptionTypeDef(TypedDict):
+    InstanceCount: NotRequired[int]
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+
+
 class ListLinuxSubscriptionsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Subscriptions: NotRequired[list[SubscriptionTypeDef]]
@@ -157,6 +164,15 @@ class ListRegisteredSubscriptionProvidersRequestTypeDef(TypedDict):
     SubscriptionProviderSources: NotRequired[
         ReadOnly[Sequence[SubscriptionProviderSourceType]]
     ]
+
+
+class RegisteredSubscriptionProviderTypeDef(TypedDict):
+    LastSuccessfulDataRetrievalTime: NotRequired[str]
+    SecretArn: NotRequired[str]
+    SubscriptionProviderArn: NotRequired[str]
+    SubscriptionProviderSource: NotRequired[SubscriptionProviderSourceType]
+    SubscriptionProviderStatus: NotRequired[SubscriptionProviderStatusType]
+    SubscriptionProviderStatusMessage: NotRequired[str]
 
 
 class ListRegisteredSubscriptionProvidersResponseTypeDef(TypedDict):
@@ -187,21 +203,6 @@ class RegisterSubscriptionProviderResponseTypeDef(TypedDict):
     SubscriptionProviderSource: NotRequired[SubscriptionProviderSourceType]
     SubscriptionProviderStatus: NotRequired[SubscriptionProviderStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RegisteredSubscriptionProviderTypeDef(TypedDict):
-    LastSuccessfulDataRetrievalTime: NotRequired[str]
-    SecretArn: NotRequired[str]
-    SubscriptionProviderArn: NotRequired[str]
-    SubscriptionProviderSource: NotRequired[SubscriptionProviderSourceType]
-    SubscriptionProviderStatus: NotRequired[SubscriptionProviderStatusType]
-    SubscriptionProviderStatusMessage: NotRequired[str]
-
-
-class SubscriptionTypeDef(TypedDict):
-    InstanceCount: NotRequired[int]
-    Name: NotRequired[str]
-    Type: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS License Manager User Subscriptions: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActiveDirectoryTypeType",
-    "LicenseServerEndpointProvisioningStatusType",
-    "LicenseServerHealthStatusType",
-    "ServerTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActiveDirectoryTypeType",
+        "LicenseServerEndpointProvisioningStatusType",
+        "LicenseServerHealthStatusType",
+        "ServerTypeType",
+    ]
 
 ActiveDirectoryTypeType = Literal["SELF_MANAGED", "AWS_MANAGED"]
 LicenseServerEndpointProvisioningStatusType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,82 +25,83 @@ from .literals import (
     ServerTypeType,
 )
 
-__all__ = [
-    "ActiveDirectoryIdentityProviderOutputTypeDef",
-    "ActiveDirectoryIdentityProviderTypeDef",
-    "ActiveDirectorySettingsOutputTypeDef",
-    "ActiveDirectorySettingsTypeDef",
-    "AssociateUserRequestTypeDef",
-    "AssociateUserResponseTypeDef",
-    "CreateLicenseServerEndpointRequestTypeDef",
-    "CreateLicenseServerEndpointResponseTypeDef",
-    "CredentialsProviderTypeDef",
-    "DeleteLicenseServerEndpointRequestTypeDef",
-    "DeleteLicenseServerEndpointResponseTypeDef",
-    "DeregisterIdentityProviderRequestTypeDef",
-    "DeregisterIdentityProviderResponseTypeDef",
-    "DisassociateUserRequestTypeDef",
-    "DisassociateUserResponseTypeDef",
-    "DomainNetworkSettingsOutputTypeDef",
-    "DomainNetworkSettingsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FilterTypeDef",
-    "IdentityProviderOutputTypeDef",
-    "IdentityProviderSummaryTypeDef",
-    "IdentityProviderTypeDef",
-    "InstanceSummaryTypeDef",
-    "InstanceUserSummaryTypeDef",
-    "LicenseServerEndpointTypeDef",
-    "LicenseServerSettingsTypeDef",
-    "LicenseServerTypeDef",
-    "ListIdentityProvidersRequestTypeDef",
-    "ListIdentityProvidersResponseTypeDef",
-    "ListInstancesRequestTypeDef",
-    "ListInstancesResponseTypeDef",
-    "ListLicenseServerEndpointsRequestTypeDef",
-    "ListLicenseServerEndpointsResponseTypeDef",
-    "ListProductSubscriptionsRequestTypeDef",
-    "ListProductSubscriptionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListUserAssociationsRequestTypeDef",
-    "ListUserAssociationsResponseTypeDef",
-    "ProductUserSummaryTypeDef",
-    "RdsSalSettingsTypeDef",
-    "RegisterIdentityProviderRequestTypeDef",
-    "RegisterIdentityProviderResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SecretsManagerCredentialsProviderTypeDef",
-    "ServerEndpointTypeDef",
-    "ServerSettingsTypeDef",
-    "SettingsOutputTypeDef",
-    "SettingsTypeDef",
-    "StartProductSubscriptionRequestTypeDef",
-    "StartProductSubscriptionResponseTypeDef",
-    "StopProductSubscriptionRequestTypeDef",
-    "StopProductSubscriptionResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateIdentityProviderSettingsRequestTypeDef",
-    "UpdateIdentityProviderSettingsResponseTypeDef",
-    "UpdateSettingsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActiveDirectoryIdentityProviderOutputTypeDef",
+        "ActiveDirectoryIdentityProviderTypeDef",
+        "ActiveDirectorySettingsOutputTypeDef",
+        "ActiveDirectorySettingsTypeDef",
+        "AssociateUserRequestTypeDef",
+        "AssociateUserResponseTypeDef",
+        "CreateLicenseServerEndpointRequestTypeDef",
+        "CreateLicenseServerEndpointResponseTypeDef",
+        "CredentialsProviderTypeDef",
+        "DeleteLicenseServerEndpointRequestTypeDef",
+        "DeleteLicenseServerEndpointResponseTypeDef",
+        "DeregisterIdentityProviderRequestTypeDef",
+        "DeregisterIdentityProviderResponseTypeDef",
+        "DisassociateUserRequestTypeDef",
+        "DisassociateUserResponseTypeDef",
+        "DomainNetworkSettingsOutputTypeDef",
+        "DomainNetworkSettingsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FilterTypeDef",
+        "IdentityProviderOutputTypeDef",
+        "IdentityProviderSummaryTypeDef",
+        "IdentityProviderTypeDef",
+        "InstanceSummaryTypeDef",
+        "InstanceUserSummaryTypeDef",
+        "LicenseServerEndpointTypeDef",
+        "LicenseServerSettingsTypeDef",
+        "LicenseServerTypeDef",
+        "ListIdentityProvidersRequestTypeDef",
+        "ListIdentityProvidersResponseTypeDef",
+        "ListInstancesRequestTypeDef",
+        "ListInstancesResponseTypeDef",
+        "ListLicenseServerEndpointsRequestTypeDef",
+        "ListLicenseServerEndpointsResponseTypeDef",
+        "ListProductSubscriptionsRequestTypeDef",
+        "ListProductSubscriptionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListUserAssociationsRequestTypeDef",
+        "ListUserAssociationsResponseTypeDef",
+        "ProductUserSummaryTypeDef",
+        "RdsSalSettingsTypeDef",
+        "RegisterIdentityProviderRequestTypeDef",
+        "RegisterIdentityProviderResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SecretsManagerCredentialsProviderTypeDef",
+        "ServerEndpointTypeDef",
+        "ServerSettingsTypeDef",
+        "SettingsOutputTypeDef",
+        "SettingsTypeDef",
+        "StartProductSubscriptionRequestTypeDef",
+        "StartProductSubscriptionResponseTypeDef",
+        "StopProductSubscriptionRequestTypeDef",
+        "StopProductSubscriptionResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateIdentityProviderSettingsRequestTypeDef",
+        "UpdateIdentityProviderSettingsResponseTypeDef",
+        "UpdateSettingsTypeDef",
+    ]
 
 
-class ActiveDirectoryIdentityProviderOutputTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    ActiveDirectorySettings: NotRequired[ActiveDirectorySettingsOutputTypeDef]
-    ActiveDirectoryType: NotRequired[ActiveDirectoryTypeType]
-    IsSharedActiveDirectory: NotRequired[bool]
+class SecretsManagerCredentialsProviderTypeDef(TypedDict):
+    SecretId: NotRequired[str]
 
 
-class ActiveDirectoryIdentityProviderTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    ActiveDirectorySettings: NotRequired[ReadOnly[ActiveDirectorySettingsTypeDef]]
-    ActiveDirectoryType: NotRequired[ActiveDirectoryTypeType]
-    IsSharedActiveDirectory: NotRequired[bool]
+class CredentialsProviderTypeDef(TypedDict):
+    SecretsManagerCredentialsProvider: NotRequired[
+        SecretsManagerCredentialsProviderTypeDef
+    ]
+
+
+class DomainNetworkSettingsOutputTypeDef(TypedDict):
+    Subnets: list[str]
 
 
 class ActiveDirectorySettingsOutputTypeDef(TypedDict):
@@ -111,12 +112,36 @@ class ActiveDirectorySettingsOutputTypeDef(TypedDict):
     DomainNetworkSettings: NotRequired[DomainNetworkSettingsOutputTypeDef]
 
 
+class ActiveDirectoryIdentityProviderOutputTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    ActiveDirectorySettings: NotRequired[ActiveDirectorySettingsOutputTypeDef]
+    ActiveDirectoryType: NotRequired[ActiveDirectoryTypeType]
+    IsSharedActiveDirectory: NotRequired[bool]
+
+
+class DomainNetworkSettingsTypeDef(TypedDict):
+    Subnets: ReadOnly[Sequence[str]]
+
+
 class ActiveDirectorySettingsTypeDef(TypedDict):
     DomainName: NotRequired[str]
     DomainIpv4List: NotRequired[ReadOnly[Sequence[str]]]
     DomainIpv6List: NotRequired[ReadOnly[Sequence[str]]]
     DomainCredentialsProvider: NotRequired[CredentialsProviderTypeDef]
     DomainNetworkSettings: NotRequired[ReadOnly[DomainNetworkSettingsTypeDef]]
+
+
+class ActiveDirectoryIdentityProviderTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    ActiveDirectorySettings: NotRequired[ReadOnly[ActiveDirectorySettingsTypeDef]]
+    ActiveDirectoryType: NotRequired[ActiveDirectoryTypeType]
+    IsSharedActiveDirectory: NotRequired[bool]
+
+
+class IdentityProviderTypeDef(TypedDict):
+    ActiveDirectoryIdentityProvider: NotRequired[
+        ReadOnly[ActiveDirectoryIdentityProviderTypeDef]
+    ]
 
 
 class AssociateUserRequestTypeDef(TypedDict):
@@ -127,9 +152,40 @@ class AssociateUserRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class IdentityProviderOutputTypeDef(TypedDict):
+    ActiveDirectoryIdentityProvider: NotRequired[
+        ActiveDirectoryIdentityProviderOutputTypeDef
+    ]
+
+
+class InstanceUserSummaryTypeDef(TypedDict):
+    Username: str
+    InstanceId: str
+    IdentityProvider: IdentityProviderOutputTypeDef
+    Status: str
+    InstanceUserArn: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    Domain: NotRequired[str]
+    AssociationDate: NotRequired[str]
+    DisassociationDate: NotRequired[str]
+
+
 class AssociateUserResponseTypeDef(TypedDict):
     InstanceUserSummary: InstanceUserSummaryTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RdsSalSettingsTypeDef(TypedDict):
+    RdsSalCredentialsProvider: CredentialsProviderTypeDef
+
+
+class ServerSettingsTypeDef(TypedDict):
+    RdsSalSettings: NotRequired[RdsSalSettingsTypeDef]
+
+
+class LicenseServerSettingsTypeDef(TypedDict):
+    ServerType: ServerTypeType
+    ServerSettings: ServerSettingsTypeDef
 
 
 class CreateLicenseServerEndpointRequestTypeDef(TypedDict):
@@ -144,15 +200,34 @@ class CreateLicenseServerEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CredentialsProviderTypeDef(TypedDict):
-    SecretsManagerCredentialsProvider: NotRequired[
-        SecretsManagerCredentialsProviderTypeDef
-    ]
-
-
 class DeleteLicenseServerEndpointRequestTypeDef(TypedDict):
     LicenseServerEndpointArn: str
     ServerType: ServerTypeType
+
+
+class LicenseServerTypeDef(TypedDict):
+    ProvisioningStatus: NotRequired[LicenseServerEndpointProvisioningStatusType]
+    HealthStatus: NotRequired[LicenseServerHealthStatusType]
+    Ipv4Address: NotRequired[str]
+    Ipv6Address: NotRequired[str]
+
+
+class ServerEndpointTypeDef(TypedDict):
+    Endpoint: NotRequired[str]
+
+
+class LicenseServerEndpointTypeDef(TypedDict):
+    IdentityProviderArn: NotRequired[str]
+    ServerType: NotRequired[ServerTypeType]
+    ServerEndpoint: NotRequired[ServerEndpointTypeDef]
+    StatusMessage: NotRequired[str]
+    LicenseServerEndpointId: NotRequired[str]
+    LicenseServerEndpointArn: NotRequired[str]
+    LicenseServerEndpointProvisioningStatus: NotRequired[
+        LicenseServerEndpointProvisioningStatusType
+    ]
+    LicenseServers: NotRequired[list[LicenseServerTypeDef]]
+    CreationTime: NotRequired[datetime]
 
 
 class DeleteLicenseServerEndpointResponseTypeDef(TypedDict):
@@ -164,6 +239,21 @@ class DeregisterIdentityProviderRequestTypeDef(TypedDict):
     IdentityProvider: NotRequired[ReadOnly[IdentityProviderTypeDef]]
     Product: NotRequired[str]
     IdentityProviderArn: NotRequired[str]
+
+
+class SettingsOutputTypeDef(TypedDict):
+    Subnets: list[str]
+    SecurityGroupId: str
+
+
+class IdentityProviderSummaryTypeDef(TypedDict):
+    IdentityProvider: IdentityProviderOutputTypeDef
+    Settings: SettingsOutputTypeDef
+    Product: str
+    Status: str
+    IdentityProviderArn: NotRequired[str]
+    FailureMessage: NotRequired[str]
+    OwnerAccountId: NotRequired[str]
 
 
 class DeregisterIdentityProviderResponseTypeDef(TypedDict):
@@ -184,40 +274,10 @@ class DisassociateUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DomainNetworkSettingsOutputTypeDef(TypedDict):
-    Subnets: list[str]
-
-
-class DomainNetworkSettingsTypeDef(TypedDict):
-    Subnets: ReadOnly[Sequence[str]]
-
-
 class FilterTypeDef(TypedDict):
     Attribute: NotRequired[str]
     Operation: NotRequired[str]
     Value: NotRequired[str]
-
-
-class IdentityProviderOutputTypeDef(TypedDict):
-    ActiveDirectoryIdentityProvider: NotRequired[
-        ActiveDirectoryIdentityProviderOutputTypeDef
-    ]
-
-
-class IdentityProviderSummaryTypeDef(TypedDict):
-    IdentityProvider: IdentityProviderOutputTypeDef
-    Settings: SettingsOutputTypeDef
-    Product: str
-    Status: str
-    IdentityProviderArn: NotRequired[str]
-    FailureMessage: NotRequired[str]
-    OwnerAccountId: NotRequired[str]
-
-
-class IdentityProviderTypeDef(TypedDict):
-    ActiveDirectoryIdentityProvider: NotRequired[
-        ReadOnly[ActiveDirectoryIdentityProviderTypeDef]
-    ]
 
 
 class InstanceSummaryTypeDef(TypedDict):
@@ -228,44 +288,6 @@ class InstanceSummaryTypeDef(TypedDict):
     StatusMessage: NotRequired[str]
     OwnerAccountId: NotRequired[str]
     IdentityProvider: NotRequired[IdentityProviderOutputTypeDef]
-
-
-class InstanceUserSummaryTypeDef(TypedDict):
-    Username: str
-    InstanceId: str
-    IdentityProvider: IdentityProviderOutputTypeDef
-    Status: str
-    InstanceUserArn: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    Domain: NotRequired[str]
-    AssociationDate: NotRequired[str]
-    DisassociationDate: NotRequired[str]
-
-
-class LicenseServerEndpointTypeDef(TypedDict):
-    IdentityProviderArn: NotRequired[str]
-    ServerType: NotRequired[ServerTypeType]
-    ServerEndpoint: NotRequired[ServerEndpointTypeDef]
-    StatusMessage: NotRequired[str]
-    LicenseServerEndpointId: NotRequired[str]
-    LicenseServerEndpointArn: NotRequired[str]
-    LicenseServerEndpointProvisioningStatus: NotRequired[
-        LicenseServerEndpointProvisioningStatusType
-    ]
-    LicenseServers: NotRequired[list[LicenseServerTypeDef]]
-    CreationTime: NotRequired[datetime]
-
-
-class LicenseServerSettingsTypeDef(TypedDict):
-    ServerType: ServerTypeType
-    ServerSettings: ServerSettingsTypeDef
-
-
-class LicenseServerTypeDef(TypedDict):
-    ProvisioningStatus: NotRequired[LicenseServerEndpointProvisioningStatusType]
-    HealthStatus: NotRequired[LicenseServerHealthStatusType]
-    Ipv4Address: NotRequired[str]
-    Ipv6Address: NotRequired[str]
 
 
 class ListIdentityProvidersRequestTypeDef(TypedDict):
@@ -312,6 +334,18 @@ class ListProductSubscriptionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ProductUserSummaryTypeDef(TypedDict):
+    Username: str
+    Product: str
+    IdentityProvider: IdentityProviderOutputTypeDef
+    Status: str
+    ProductUserArn: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    Domain: NotRequired[str]
+    SubscriptionStartDate: NotRequired[str]
+    SubscriptionEndDate: NotRequired[str]
+
+
 class ListProductSubscriptionsResponseTypeDef(TypedDict):
     ProductUserSummaries: NotRequired[list[ProductUserSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -341,20 +375,9 @@ class ListUserAssociationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ProductUserSummaryTypeDef(TypedDict):
-    Username: str
-    Product: str
-    IdentityProvider: IdentityProviderOutputTypeDef
-    Status: str
-    ProductUserArn: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    Domain: NotRequired[str]
-    SubscriptionStartDate: NotRequired[str]
-    SubscriptionEndDate: NotRequired[str]
-
-
-class RdsSalSettingsTypeDef(TypedDict):
-    RdsSalCredentialsProvider: CredentialsProviderTypeDef
+class SettingsTypeDef(TypedDict):
+    Subnets: ReadOnly[Sequence[str]]
+    SecurityGroupId: str
 
 
 class RegisterIdentityProviderRequestTypeDef(TypedDict):
@@ -367,28 +390,6 @@ class RegisterIdentityProviderRequestTypeDef(TypedDict):
 class RegisterIdentityProviderResponseTypeDef(TypedDict):
     IdentityProviderSummary: IdentityProviderSummaryTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SecretsManagerCredentialsProviderTypeDef(TypedDict):
-    SecretId: NotRequired[str]
-
-
-class ServerEndpointTypeDef(TypedDict):
-    Endpoint: NotRequired[str]
-
-
-class ServerSettingsTypeDef(TypedDict):
-    RdsSalSettings: NotRequired[RdsSalSettingsTypeDef]
-
-
-class SettingsOutputTypeDef(TypedDict):
-    Subnets: list[str]
-    SecurityGroupId: str
-
-
-class SettingsTypeDef(TypedDict):
-    Subnets: ReadOnly[Sequence[str]]
-    SecurityGroupId: str
 
 
 class StartProductSubscriptionRequestTypeDef(TypedDict):
@@ -435,6 +436,12 @@ class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateSettingsTypeDef(TypedDict):
+    AddSubnets: ReadOnly[Sequence[str]]
+    RemoveSubnets: ReadOnly[Sequence[str]]
+    SecurityGroupId: NotRequired[str]
+
+
 class UpdateIdentityProviderSettingsRequestTypeDef(TypedDict):
     IdentityProvider: NotRequired[ReadOnly[IdentityProviderTypeDef]]
     Product: NotRequired[str]
@@ -445,9 +452,3 @@ class UpdateIdentityProviderSettingsRequestTypeDef(TypedDict):
 class UpdateIdentityProviderSettingsResponseTypeDef(TypedDict):
     IdentityProviderSummary: IdentityProviderSummaryTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateSettingsTypeDef(TypedDict):
-    AddSubnets: ReadOnly[Sequence[str]]
-    RemoveSubnets: ReadOnly[Sequence[str]]
-    SecurityGroupId: NotRequired[str]

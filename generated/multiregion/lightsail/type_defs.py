@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -103,453 +103,454 @@ from .literals import (
     ViewerMinimumTlsProtocolVersionEnumType,
 )
 
-__all__ = [
-    "AccessKeyLastUsedTypeDef",
-    "AccessKeyTypeDef",
-    "AccessRulesTypeDef",
-    "AccountLevelBpaSyncTypeDef",
-    "AddOnRequestTypeDef",
-    "AddOnTypeDef",
-    "AlarmTypeDef",
-    "AllocateStaticIpRequestTypeDef",
-    "AllocateStaticIpResultTypeDef",
-    "AttachCertificateToDistributionRequestTypeDef",
-    "AttachCertificateToDistributionResultTypeDef",
-    "AttachDiskRequestTypeDef",
-    "AttachDiskResultTypeDef",
-    "AttachInstancesToLoadBalancerRequestTypeDef",
-    "AttachInstancesToLoadBalancerResultTypeDef",
-    "AttachLoadBalancerTlsCertificateRequestTypeDef",
-    "AttachLoadBalancerTlsCertificateResultTypeDef",
-    "AttachStaticIpRequestTypeDef",
-    "AttachStaticIpResultTypeDef",
-    "AttachedDiskTypeDef",
-    "AutoSnapshotAddOnRequestTypeDef",
-    "AutoSnapshotDetailsTypeDef",
-    "AvailabilityZoneTypeDef",
-    "BlueprintTypeDef",
-    "BucketAccessLogConfigTypeDef",
-    "BucketBundleTypeDef",
-    "BucketCorsConfigOutputTypeDef",
-    "BucketCorsConfigTypeDef",
-    "BucketCorsRuleOutputTypeDef",
-    "BucketCorsRuleTypeDef",
-    "BucketStateTypeDef",
-    "BucketTypeDef",
-    "BundleTypeDef",
-    "CacheBehaviorPerPathTypeDef",
-    "CacheBehaviorTypeDef",
-    "CacheSettingsOutputTypeDef",
-    "CacheSettingsTypeDef",
-    "CertificateSummaryTypeDef",
-    "CertificateTypeDef",
-    "CloseInstancePublicPortsRequestTypeDef",
-    "CloseInstancePublicPortsResultTypeDef",
-    "CloudFormationStackRecordSourceInfoTypeDef",
-    "CloudFormationStackRecordTypeDef",
-    "ContactMethodTypeDef",
-    "ContainerImageTypeDef",
-    "ContainerOutputTypeDef",
-    "ContainerServiceDeploymentRequestTypeDef",
-    "ContainerServiceDeploymentTypeDef",
-    "ContainerServiceECRImagePullerRoleRequestTypeDef",
-    "ContainerServiceECRImagePullerRoleTypeDef",
-    "ContainerServiceEndpointTypeDef",
-    "ContainerServiceHealthCheckConfigTypeDef",
-    "ContainerServiceLogEventTypeDef",
-    "ContainerServicePowerTypeDef",
-    "ContainerServiceRegistryLoginTypeDef",
-    "ContainerServiceStateDetailTypeDef",
-    "ContainerServiceTypeDef",
-    "ContainerServicesListResultTypeDef",
-    "ContainerTypeDef",
-    "CookieObjectOutputTypeDef",
-    "CookieObjectTypeDef",
-    "CopySnapshotRequestTypeDef",
-    "CopySnapshotResultTypeDef",
-    "CostEstimateTypeDef",
-    "CreateBucketAccessKeyRequestTypeDef",
-    "CreateBucketAccessKeyResultTypeDef",
-    "CreateBucketRequestTypeDef",
-    "CreateBucketResultTypeDef",
-    "CreateCertificateRequestTypeDef",
-    "CreateCertificateResultTypeDef",
-    "CreateCloudFormationStackRequestTypeDef",
-    "CreateCloudFormationStackResultTypeDef",
-    "CreateContactMethodRequestTypeDef",
-    "CreateContactMethodResultTypeDef",
-    "CreateContainerServiceDeploymentRequestTypeDef",
-    "CreateContainerServiceDeploymentResultTypeDef",
-    "CreateContainerServiceRegistryLoginResultTypeDef",
-    "CreateContainerServiceRequestTypeDef",
-    "CreateContainerServiceResultTypeDef",
-    "CreateDiskFromSnapshotRequestTypeDef",
-    "CreateDiskFromSnapshotResultTypeDef",
-    "CreateDiskRequestTypeDef",
-    "CreateDiskResultTypeDef",
-    "CreateDiskSnapshotRequestTypeDef",
-    "CreateDiskSnapshotResultTypeDef",
-    "CreateDistributionRequestTypeDef",
-    "CreateDistributionResultTypeDef",
-    "CreateDomainEntryRequestTypeDef",
-    "CreateDomainEntryResultTypeDef",
-    "CreateDomainRequestTypeDef",
-    "CreateDomainResultTypeDef",
-    "CreateGUISessionAccessDetailsRequestTypeDef",
-    "CreateGUISessionAccessDetailsResultTypeDef",
-    "CreateInstanceSnapshotRequestTypeDef",
-    "CreateInstanceSnapshotResultTypeDef",
-    "CreateInstancesFromSnapshotRequestTypeDef",
-    "CreateInstancesFromSnapshotResultTypeDef",
-    "CreateInstancesRequestTypeDef",
-    "CreateInstancesResultTypeDef",
-    "CreateKeyPairRequestTypeDef",
-    "CreateKeyPairResultTypeDef",
-    "CreateLoadBalancerRequestTypeDef",
-    "CreateLoadBalancerResultTypeDef",
-    "CreateLoadBalancerTlsCertificateRequestTypeDef",
-    "CreateLoadBalancerTlsCertificateResultTypeDef",
-    "CreateRelationalDatabaseFromSnapshotRequestTypeDef",
-    "CreateRelationalDatabaseFromSnapshotResultTypeDef",
-    "CreateRelationalDatabaseRequestTypeDef",
-    "CreateRelationalDatabaseResultTypeDef",
-    "CreateRelationalDatabaseSnapshotRequestTypeDef",
-    "CreateRelationalDatabaseSnapshotResultTypeDef",
-    "DeleteAlarmRequestTypeDef",
-    "DeleteAlarmResultTypeDef",
-    "DeleteAutoSnapshotRequestTypeDef",
-    "DeleteAutoSnapshotResultTypeDef",
-    "DeleteBucketAccessKeyRequestTypeDef",
-    "DeleteBucketAccessKeyResultTypeDef",
-    "DeleteBucketRequestTypeDef",
-    "DeleteBucketResultTypeDef",
-    "DeleteCertificateRequestTypeDef",
-    "DeleteCertificateResultTypeDef",
-    "DeleteContactMethodRequestTypeDef",
-    "DeleteContactMethodResultTypeDef",
-    "DeleteContainerImageRequestTypeDef",
-    "DeleteContainerImageResultTypeDef",
-    "DeleteContainerServiceRequestTypeDef",
-    "DeleteContainerServiceResultTypeDef",
-    "DeleteDiskRequestTypeDef",
-    "DeleteDiskResultTypeDef",
-    "DeleteDiskSnapshotRequestTypeDef",
-    "DeleteDiskSnapshotResultTypeDef",
-    "DeleteDistributionRequestTypeDef",
-    "DeleteDistributionResultTypeDef",
-    "DeleteDomainEntryRequestTypeDef",
-    "DeleteDomainEntryResultTypeDef",
-    "DeleteDomainRequestTypeDef",
-    "DeleteDomainResultTypeDef",
-    "DeleteInstanceRequestTypeDef",
-    "DeleteInstanceResultTypeDef",
-    "DeleteInstanceSnapshotRequestTypeDef",
-    "DeleteInstanceSnapshotResultTypeDef",
-    "DeleteKeyPairRequestTypeDef",
-    "DeleteKeyPairResultTypeDef",
-    "DeleteKnownHostKeysRequestTypeDef",
-    "DeleteKnownHostKeysResultTypeDef",
-    "DeleteLoadBalancerRequestTypeDef",
-    "DeleteLoadBalancerResultTypeDef",
-    "DeleteLoadBalancerTlsCertificateRequestTypeDef",
-    "DeleteLoadBalancerTlsCertificateResultTypeDef",
-    "DeleteRelationalDatabaseRequestTypeDef",
-    "DeleteRelationalDatabaseResultTypeDef",
-    "DeleteRelationalDatabaseSnapshotRequestTypeDef",
-    "DeleteRelationalDatabaseSnapshotResultTypeDef",
-    "DestinationInfoTypeDef",
-    "DetachCertificateFromDistributionRequestTypeDef",
-    "DetachCertificateFromDistributionResultTypeDef",
-    "DetachDiskRequestTypeDef",
-    "DetachDiskResultTypeDef",
-    "DetachInstancesFromLoadBalancerRequestTypeDef",
-    "DetachInstancesFromLoadBalancerResultTypeDef",
-    "DetachStaticIpRequestTypeDef",
-    "DetachStaticIpResultTypeDef",
-    "DisableAddOnRequestTypeDef",
-    "DisableAddOnResultTypeDef",
-    "DiskInfoTypeDef",
-    "DiskMapTypeDef",
-    "DiskSnapshotInfoTypeDef",
-    "DiskSnapshotTypeDef",
-    "DiskTypeDef",
-    "DistributionBundleTypeDef",
-    "DnsRecordCreationStateTypeDef",
-    "DomainEntryOutputTypeDef",
-    "DomainEntryTypeDef",
-    "DomainTypeDef",
-    "DomainValidationRecordTypeDef",
-    "DownloadDefaultKeyPairResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableAddOnRequestTypeDef",
-    "EnableAddOnResultTypeDef",
-    "EndpointRequestTypeDef",
-    "EstimateByTimeTypeDef",
-    "ExportSnapshotRecordSourceInfoTypeDef",
-    "ExportSnapshotRecordTypeDef",
-    "ExportSnapshotRequestTypeDef",
-    "ExportSnapshotResultTypeDef",
-    "GetActiveNamesRequestTypeDef",
-    "GetActiveNamesResultTypeDef",
-    "GetAlarmsRequestTypeDef",
-    "GetAlarmsResultTypeDef",
-    "GetAutoSnapshotsRequestTypeDef",
-    "GetAutoSnapshotsResultTypeDef",
-    "GetBlueprintsRequestTypeDef",
-    "GetBlueprintsResultTypeDef",
-    "GetBucketAccessKeysRequestTypeDef",
-    "GetBucketAccessKeysResultTypeDef",
-    "GetBucketBundlesRequestTypeDef",
-    "GetBucketBundlesResultTypeDef",
-    "GetBucketMetricDataRequestTypeDef",
-    "GetBucketMetricDataResultTypeDef",
-    "GetBucketsRequestTypeDef",
-    "GetBucketsResultTypeDef",
-    "GetBundlesRequestTypeDef",
-    "GetBundlesResultTypeDef",
-    "GetCertificatesRequestTypeDef",
-    "GetCertificatesResultTypeDef",
-    "GetCloudFormationStackRecordsRequestTypeDef",
-    "GetCloudFormationStackRecordsResultTypeDef",
-    "GetContactMethodsRequestTypeDef",
-    "GetContactMethodsResultTypeDef",
-    "GetContainerAPIMetadataResultTypeDef",
-    "GetContainerImagesRequestTypeDef",
-    "GetContainerImagesResultTypeDef",
-    "GetContainerLogRequestTypeDef",
-    "GetContainerLogResultTypeDef",
-    "GetContainerServiceDeploymentsRequestTypeDef",
-    "GetContainerServiceDeploymentsResultTypeDef",
-    "GetContainerServiceMetricDataRequestTypeDef",
-    "GetContainerServiceMetricDataResultTypeDef",
-    "GetContainerServicePowersResultTypeDef",
-    "GetContainerServicesRequestTypeDef",
-    "GetCostEstimateRequestTypeDef",
-    "GetCostEstimateResultTypeDef",
-    "GetDiskRequestTypeDef",
-    "GetDiskResultTypeDef",
-    "GetDiskSnapshotRequestTypeDef",
-    "GetDiskSnapshotResultTypeDef",
-    "GetDiskSnapshotsRequestTypeDef",
-    "GetDiskSnapshotsResultTypeDef",
-    "GetDisksRequestTypeDef",
-    "GetDisksResultTypeDef",
-    "GetDistributionBundlesResultTypeDef",
-    "GetDistributionLatestCacheResetRequestTypeDef",
-    "GetDistributionLatestCacheResetResultTypeDef",
-    "GetDistributionMetricDataRequestTypeDef",
-    "GetDistributionMetricDataResultTypeDef",
-    "GetDistributionsRequestTypeDef",
-    "GetDistributionsResultTypeDef",
-    "GetDomainRequestTypeDef",
-    "GetDomainResultTypeDef",
-    "GetDomainsRequestTypeDef",
-    "GetDomainsResultTypeDef",
-    "GetExportSnapshotRecordsRequestTypeDef",
-    "GetExportSnapshotRecordsResultTypeDef",
-    "GetInstanceAccessDetailsRequestTypeDef",
-    "GetInstanceAccessDetailsResultTypeDef",
-    "GetInstanceMetricDataRequestTypeDef",
-    "GetInstanceMetricDataResultTypeDef",
-    "GetInstancePortStatesRequestTypeDef",
-    "GetInstancePortStatesResultTypeDef",
-    "GetInstanceRequestTypeDef",
-    "GetInstanceResultTypeDef",
-    "GetInstanceSnapshotRequestTypeDef",
-    "GetInstanceSnapshotResultTypeDef",
-    "GetInstanceSnapshotsRequestTypeDef",
-    "GetInstanceSnapshotsResultTypeDef",
-    "GetInstanceStateRequestTypeDef",
-    "GetInstanceStateResultTypeDef",
-    "GetInstancesRequestTypeDef",
-    "GetInstancesResultTypeDef",
-    "GetKeyPairRequestTypeDef",
-    "GetKeyPairResultTypeDef",
-    "GetKeyPairsRequestTypeDef",
-    "GetKeyPairsResultTypeDef",
-    "GetLoadBalancerMetricDataRequestTypeDef",
-    "GetLoadBalancerMetricDataResultTypeDef",
-    "GetLoadBalancerRequestTypeDef",
-    "GetLoadBalancerResultTypeDef",
-    "GetLoadBalancerTlsCertificatesRequestTypeDef",
-    "GetLoadBalancerTlsCertificatesResultTypeDef",
-    "GetLoadBalancerTlsPoliciesRequestTypeDef",
-    "GetLoadBalancerTlsPoliciesResultTypeDef",
-    "GetLoadBalancersRequestTypeDef",
-    "GetLoadBalancersResultTypeDef",
-    "GetOperationRequestTypeDef",
-    "GetOperationResultTypeDef",
-    "GetOperationsForResourceRequestTypeDef",
-    "GetOperationsForResourceResultTypeDef",
-    "GetOperationsRequestTypeDef",
-    "GetOperationsResultTypeDef",
-    "GetRegionsRequestTypeDef",
-    "GetRegionsResultTypeDef",
-    "GetRelationalDatabaseBlueprintsRequestTypeDef",
-    "GetRelationalDatabaseBlueprintsResultTypeDef",
-    "GetRelationalDatabaseBundlesRequestTypeDef",
-    "GetRelationalDatabaseBundlesResultTypeDef",
-    "GetRelationalDatabaseEventsRequestTypeDef",
-    "GetRelationalDatabaseEventsResultTypeDef",
-    "GetRelationalDatabaseLogEventsRequestTypeDef",
-    "GetRelationalDatabaseLogEventsResultTypeDef",
-    "GetRelationalDatabaseLogStreamsRequestTypeDef",
-    "GetRelationalDatabaseLogStreamsResultTypeDef",
-    "GetRelationalDatabaseMasterUserPasswordRequestTypeDef",
-    "GetRelationalDatabaseMasterUserPasswordResultTypeDef",
-    "GetRelationalDatabaseMetricDataRequestTypeDef",
-    "GetRelationalDatabaseMetricDataResultTypeDef",
-    "GetRelationalDatabaseParametersRequestTypeDef",
-    "GetRelationalDatabaseParametersResultTypeDef",
-    "GetRelationalDatabaseRequestTypeDef",
-    "GetRelationalDatabaseResultTypeDef",
-    "GetRelationalDatabaseSnapshotRequestTypeDef",
-    "GetRelationalDatabaseSnapshotResultTypeDef",
-    "GetRelationalDatabaseSnapshotsRequestTypeDef",
-    "GetRelationalDatabaseSnapshotsResultTypeDef",
-    "GetRelationalDatabasesRequestTypeDef",
-    "GetRelationalDatabasesResultTypeDef",
-    "GetSetupHistoryRequestTypeDef",
-    "GetSetupHistoryResultTypeDef",
-    "GetStaticIpRequestTypeDef",
-    "GetStaticIpResultTypeDef",
-    "GetStaticIpsRequestTypeDef",
-    "GetStaticIpsResultTypeDef",
-    "HeaderObjectOutputTypeDef",
-    "HeaderObjectTypeDef",
-    "HostKeyAttributesTypeDef",
-    "ImportKeyPairRequestTypeDef",
-    "ImportKeyPairResultTypeDef",
-    "InputOriginTypeDef",
-    "InstanceAccessDetailsTypeDef",
-    "InstanceEntryTypeDef",
-    "InstanceHardwareTypeDef",
-    "InstanceHealthSummaryTypeDef",
-    "InstanceMetadataOptionsTypeDef",
-    "InstanceNetworkingTypeDef",
-    "InstancePortInfoTypeDef",
-    "InstancePortStateTypeDef",
-    "InstanceSnapshotInfoTypeDef",
-    "InstanceSnapshotTypeDef",
-    "InstanceStateTypeDef",
-    "InstanceTypeDef",
-    "IsVpcPeeredResultTypeDef",
-    "KeyPairTypeDef",
-    "LightsailDistributionTypeDef",
-    "LoadBalancerTlsCertificateDnsRecordCreationStateTypeDef",
-    "LoadBalancerTlsCertificateDomainValidationOptionTypeDef",
-    "LoadBalancerTlsCertificateDomainValidationRecordTypeDef",
-    "LoadBalancerTlsCertificateRenewalSummaryTypeDef",
-    "LoadBalancerTlsCertificateSummaryTypeDef",
-    "LoadBalancerTlsCertificateTypeDef",
-    "LoadBalancerTlsPolicyTypeDef",
-    "LoadBalancerTypeDef",
-    "LogEventTypeDef",
-    "MetricDatapointTypeDef",
-    "MonitoredResourceInfoTypeDef",
-    "MonthlyTransferTypeDef",
-    "NameServersUpdateStateTypeDef",
-    "OpenInstancePublicPortsRequestTypeDef",
-    "OpenInstancePublicPortsResultTypeDef",
-    "OperationTypeDef",
-    "OriginTypeDef",
-    "PasswordDataTypeDef",
-    "PeerVpcResultTypeDef",
-    "PendingMaintenanceActionTypeDef",
-    "PendingModifiedRelationalDatabaseValuesTypeDef",
-    "PortInfoTypeDef",
-    "PrivateRegistryAccessRequestTypeDef",
-    "PrivateRegistryAccessTypeDef",
-    "PutAlarmRequestTypeDef",
-    "PutAlarmResultTypeDef",
-    "PutInstancePublicPortsRequestTypeDef",
-    "PutInstancePublicPortsResultTypeDef",
-    "QueryStringObjectOutputTypeDef",
-    "QueryStringObjectTypeDef",
-    "R53HostedZoneDeletionStateTypeDef",
-    "RebootInstanceRequestTypeDef",
-    "RebootInstanceResultTypeDef",
-    "RebootRelationalDatabaseRequestTypeDef",
-    "RebootRelationalDatabaseResultTypeDef",
-    "RegionTypeDef",
-    "RegisterContainerImageRequestTypeDef",
-    "RegisterContainerImageResultTypeDef",
-    "RegisteredDomainDelegationInfoTypeDef",
-    "RelationalDatabaseBlueprintTypeDef",
-    "RelationalDatabaseBundleTypeDef",
-    "RelationalDatabaseEndpointTypeDef",
-    "RelationalDatabaseEventTypeDef",
-    "RelationalDatabaseHardwareTypeDef",
-    "RelationalDatabaseParameterTypeDef",
-    "RelationalDatabaseSnapshotTypeDef",
-    "RelationalDatabaseTypeDef",
-    "ReleaseStaticIpRequestTypeDef",
-    "ReleaseStaticIpResultTypeDef",
-    "RenewalSummaryTypeDef",
-    "ResetDistributionCacheRequestTypeDef",
-    "ResetDistributionCacheResultTypeDef",
-    "ResourceBudgetEstimateTypeDef",
-    "ResourceLocationTypeDef",
-    "ResourceReceivingAccessTypeDef",
-    "ResourceRecordTypeDef",
-    "ResponseMetadataTypeDef",
-    "SendContactMethodVerificationRequestTypeDef",
-    "SendContactMethodVerificationResultTypeDef",
-    "SessionTypeDef",
-    "SetIpAddressTypeRequestTypeDef",
-    "SetIpAddressTypeResultTypeDef",
-    "SetResourceAccessForBucketRequestTypeDef",
-    "SetResourceAccessForBucketResultTypeDef",
-    "SetupExecutionDetailsTypeDef",
-    "SetupHistoryResourceTypeDef",
-    "SetupHistoryTypeDef",
-    "SetupInstanceHttpsRequestTypeDef",
-    "SetupInstanceHttpsResultTypeDef",
-    "SetupRequestTypeDef",
-    "StartGUISessionRequestTypeDef",
-    "StartGUISessionResultTypeDef",
-    "StartInstanceRequestTypeDef",
-    "StartInstanceResultTypeDef",
-    "StartRelationalDatabaseRequestTypeDef",
-    "StartRelationalDatabaseResultTypeDef",
-    "StaticIpTypeDef",
-    "StopGUISessionRequestTypeDef",
-    "StopGUISessionResultTypeDef",
-    "StopInstanceOnIdleRequestTypeDef",
-    "StopInstanceRequestTypeDef",
-    "StopInstanceResultTypeDef",
-    "StopRelationalDatabaseRequestTypeDef",
-    "StopRelationalDatabaseResultTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResultTypeDef",
-    "TagTypeDef",
-    "TestAlarmRequestTypeDef",
-    "TestAlarmResultTypeDef",
-    "TimePeriodTypeDef",
-    "UnpeerVpcResultTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResultTypeDef",
-    "UpdateBucketBundleRequestTypeDef",
-    "UpdateBucketBundleResultTypeDef",
-    "UpdateBucketRequestTypeDef",
-    "UpdateBucketResultTypeDef",
-    "UpdateContainerServiceRequestTypeDef",
-    "UpdateContainerServiceResultTypeDef",
-    "UpdateDistributionBundleRequestTypeDef",
-    "UpdateDistributionBundleResultTypeDef",
-    "UpdateDistributionRequestTypeDef",
-    "UpdateDistributionResultTypeDef",
-    "UpdateDomainEntryRequestTypeDef",
-    "UpdateDomainEntryResultTypeDef",
-    "UpdateInstanceMetadataOptionsRequestTypeDef",
-    "UpdateInstanceMetadataOptionsResultTypeDef",
-    "UpdateLoadBalancerAttributeRequestTypeDef",
-    "UpdateLoadBalancerAttributeResultTypeDef",
-    "UpdateRelationalDatabaseParametersRequestTypeDef",
-    "UpdateRelationalDatabaseParametersResultTypeDef",
-    "UpdateRelationalDatabaseRequestTypeDef",
-    "UpdateRelationalDatabaseResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessKeyLastUsedTypeDef",
+        "AccessKeyTypeDef",
+        "AccessRulesTypeDef",
+        "AccountLevelBpaSyncTypeDef",
+        "AddOnRequestTypeDef",
+        "AddOnTypeDef",
+        "AlarmTypeDef",
+        "AllocateStaticIpRequestTypeDef",
+        "AllocateStaticIpResultTypeDef",
+        "AttachCertificateToDistributionRequestTypeDef",
+        "AttachCertificateToDistributionResultTypeDef",
+        "AttachDiskRequestTypeDef",
+        "AttachDiskResultTypeDef",
+        "AttachInstancesToLoadBalancerRequestTypeDef",
+        "AttachInstancesToLoadBalancerResultTypeDef",
+        "AttachLoadBalancerTlsCertificateRequestTypeDef",
+        "AttachLoadBalancerTlsCertificateResultTypeDef",
+        "AttachStaticIpRequestTypeDef",
+        "AttachStaticIpResultTypeDef",
+        "AttachedDiskTypeDef",
+        "AutoSnapshotAddOnRequestTypeDef",
+        "AutoSnapshotDetailsTypeDef",
+        "AvailabilityZoneTypeDef",
+        "BlueprintTypeDef",
+        "BucketAccessLogConfigTypeDef",
+        "BucketBundleTypeDef",
+        "BucketCorsConfigOutputTypeDef",
+        "BucketCorsConfigTypeDef",
+        "BucketCorsRuleOutputTypeDef",
+        "BucketCorsRuleTypeDef",
+        "BucketStateTypeDef",
+        "BucketTypeDef",
+        "BundleTypeDef",
+        "CacheBehaviorPerPathTypeDef",
+        "CacheBehaviorTypeDef",
+        "CacheSettingsOutputTypeDef",
+        "CacheSettingsTypeDef",
+        "CertificateSummaryTypeDef",
+        "CertificateTypeDef",
+        "CloseInstancePublicPortsRequestTypeDef",
+        "CloseInstancePublicPortsResultTypeDef",
+        "CloudFormationStackRecordSourceInfoTypeDef",
+        "CloudFormationStackRecordTypeDef",
+        "ContactMethodTypeDef",
+        "ContainerImageTypeDef",
+        "ContainerOutputTypeDef",
+        "ContainerServiceDeploymentRequestTypeDef",
+        "ContainerServiceDeploymentTypeDef",
+        "ContainerServiceECRImagePullerRoleRequestTypeDef",
+        "ContainerServiceECRImagePullerRoleTypeDef",
+        "ContainerServiceEndpointTypeDef",
+        "ContainerServiceHealthCheckConfigTypeDef",
+        "ContainerServiceLogEventTypeDef",
+        "ContainerServicePowerTypeDef",
+        "ContainerServiceRegistryLoginTypeDef",
+        "ContainerServiceStateDetailTypeDef",
+        "ContainerServiceTypeDef",
+        "ContainerServicesListResultTypeDef",
+        "ContainerTypeDef",
+        "CookieObjectOutputTypeDef",
+        "CookieObjectTypeDef",
+        "CopySnapshotRequestTypeDef",
+        "CopySnapshotResultTypeDef",
+        "CostEstimateTypeDef",
+        "CreateBucketAccessKeyRequestTypeDef",
+        "CreateBucketAccessKeyResultTypeDef",
+        "CreateBucketRequestTypeDef",
+        "CreateBucketResultTypeDef",
+        "CreateCertificateRequestTypeDef",
+        "CreateCertificateResultTypeDef",
+        "CreateCloudFormationStackRequestTypeDef",
+        "CreateCloudFormationStackResultTypeDef",
+        "CreateContactMethodRequestTypeDef",
+        "CreateContactMethodResultTypeDef",
+        "CreateContainerServiceDeploymentRequestTypeDef",
+        "CreateContainerServiceDeploymentResultTypeDef",
+        "CreateContainerServiceRegistryLoginResultTypeDef",
+        "CreateContainerServiceRequestTypeDef",
+        "CreateContainerServiceResultTypeDef",
+        "CreateDiskFromSnapshotRequestTypeDef",
+        "CreateDiskFromSnapshotResultTypeDef",
+        "CreateDiskRequestTypeDef",
+        "CreateDiskResultTypeDef",
+        "CreateDiskSnapshotRequestTypeDef",
+        "CreateDiskSnapshotResultTypeDef",
+        "CreateDistributionRequestTypeDef",
+        "CreateDistributionResultTypeDef",
+        "CreateDomainEntryRequestTypeDef",
+        "CreateDomainEntryResultTypeDef",
+        "CreateDomainRequestTypeDef",
+        "CreateDomainResultTypeDef",
+        "CreateGUISessionAccessDetailsRequestTypeDef",
+        "CreateGUISessionAccessDetailsResultTypeDef",
+        "CreateInstanceSnapshotRequestTypeDef",
+        "CreateInstanceSnapshotResultTypeDef",
+        "CreateInstancesFromSnapshotRequestTypeDef",
+        "CreateInstancesFromSnapshotResultTypeDef",
+        "CreateInstancesRequestTypeDef",
+        "CreateInstancesResultTypeDef",
+        "CreateKeyPairRequestTypeDef",
+        "CreateKeyPairResultTypeDef",
+        "CreateLoadBalancerRequestTypeDef",
+        "CreateLoadBalancerResultTypeDef",
+        "CreateLoadBalancerTlsCertificateRequestTypeDef",
+        "CreateLoadBalancerTlsCertificateResultTypeDef",
+        "CreateRelationalDatabaseFromSnapshotRequestTypeDef",
+        "CreateRelationalDatabaseFromSnapshotResultTypeDef",
+        "CreateRelationalDatabaseRequestTypeDef",
+        "CreateRelationalDatabaseResultTypeDef",
+        "CreateRelationalDatabaseSnapshotRequestTypeDef",
+        "CreateRelationalDatabaseSnapshotResultTypeDef",
+        "DeleteAlarmRequestTypeDef",
+        "DeleteAlarmResultTypeDef",
+        "DeleteAutoSnapshotRequestTypeDef",
+        "DeleteAutoSnapshotResultTypeDef",
+        "DeleteBucketAccessKeyRequestTypeDef",
+        "DeleteBucketAccessKeyResultTypeDef",
+        "DeleteBucketRequestTypeDef",
+        "DeleteBucketResultTypeDef",
+        "DeleteCertificateRequestTypeDef",
+        "DeleteCertificateResultTypeDef",
+        "DeleteContactMethodRequestTypeDef",
+        "DeleteContactMethodResultTypeDef",
+        "DeleteContainerImageRequestTypeDef",
+        "DeleteContainerImageResultTypeDef",
+        "DeleteContainerServiceRequestTypeDef",
+        "DeleteContainerServiceResultTypeDef",
+        "DeleteDiskRequestTypeDef",
+        "DeleteDiskResultTypeDef",
+        "DeleteDiskSnapshotRequestTypeDef",
+        "DeleteDiskSnapshotResultTypeDef",
+        "DeleteDistributionRequestTypeDef",
+        "DeleteDistributionResultTypeDef",
+        "DeleteDomainEntryRequestTypeDef",
+        "DeleteDomainEntryResultTypeDef",
+        "DeleteDomainRequestTypeDef",
+        "DeleteDomainResultTypeDef",
+        "DeleteInstanceRequestTypeDef",
+        "DeleteInstanceResultTypeDef",
+        "DeleteInstanceSnapshotRequestTypeDef",
+        "DeleteInstanceSnapshotResultTypeDef",
+        "DeleteKeyPairRequestTypeDef",
+        "DeleteKeyPairResultTypeDef",
+        "DeleteKnownHostKeysRequestTypeDef",
+        "DeleteKnownHostKeysResultTypeDef",
+        "DeleteLoadBalancerRequestTypeDef",
+        "DeleteLoadBalancerResultTypeDef",
+        "DeleteLoadBalancerTlsCertificateRequestTypeDef",
+        "DeleteLoadBalancerTlsCertificateResultTypeDef",
+        "DeleteRelationalDatabaseRequestTypeDef",
+        "DeleteRelationalDatabaseResultTypeDef",
+        "DeleteRelationalDatabaseSnapshotRequestTypeDef",
+        "DeleteRelationalDatabaseSnapshotResultTypeDef",
+        "DestinationInfoTypeDef",
+        "DetachCertificateFromDistributionRequestTypeDef",
+        "DetachCertificateFromDistributionResultTypeDef",
+        "DetachDiskRequestTypeDef",
+        "DetachDiskResultTypeDef",
+        "DetachInstancesFromLoadBalancerRequestTypeDef",
+        "DetachInstancesFromLoadBalancerResultTypeDef",
+        "DetachStaticIpRequestTypeDef",
+        "DetachStaticIpResultTypeDef",
+        "DisableAddOnRequestTypeDef",
+        "DisableAddOnResultTypeDef",
+        "DiskInfoTypeDef",
+        "DiskMapTypeDef",
+        "DiskSnapshotInfoTypeDef",
+        "DiskSnapshotTypeDef",
+        "DiskTypeDef",
+        "DistributionBundleTypeDef",
+        "DnsRecordCreationStateTypeDef",
+        "DomainEntryOutputTypeDef",
+        "DomainEntryTypeDef",
+        "DomainTypeDef",
+        "DomainValidationRecordTypeDef",
+        "DownloadDefaultKeyPairResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableAddOnRequestTypeDef",
+        "EnableAddOnResultTypeDef",
+        "EndpointRequestTypeDef",
+        "EstimateByTimeTypeDef",
+        "ExportSnapshotRecordSourceInfoTypeDef",
+        "ExportSnapshotRecordTypeDef",
+        "ExportSnapshotRequestTypeDef",
+        "ExportSnapshotResultTypeDef",
+        "GetActiveNamesRequestTypeDef",
+        "GetActiveNamesResultTypeDef",
+        "GetAlarmsRequestTypeDef",
+        "GetAlarmsResultTypeDef",
+        "GetAutoSnapshotsRequestTypeDef",
+        "GetAutoSnapshotsResultTypeDef",
+        "GetBlueprintsRequestTypeDef",
+        "GetBlueprintsResultTypeDef",
+        "GetBucketAccessKeysRequestTypeDef",
+        "GetBucketAccessKeysResultTypeDef",
+        "GetBucketBundlesRequestTypeDef",
+        "GetBucketBundlesResultTypeDef",
+        "GetBucketMetricDataRequestTypeDef",
+        "GetBucketMetricDataResultTypeDef",
+        "GetBucketsRequestTypeDef",
+        "GetBucketsResultTypeDef",
+        "GetBundlesRequestTypeDef",
+        "GetBundlesResultTypeDef",
+        "GetCertificatesRequestTypeDef",
+        "GetCertificatesResultTypeDef",
+        "GetCloudFormationStackRecordsRequestTypeDef",
+        "GetCloudFormationStackRecordsResultTypeDef",
+        "GetContactMethodsRequestTypeDef",
+        "GetContactMethodsResultTypeDef",
+        "GetContainerAPIMetadataResultTypeDef",
+        "GetContainerImagesRequestTypeDef",
+        "GetContainerImagesResultTypeDef",
+        "GetContainerLogRequestTypeDef",
+        "GetContainerLogResultTypeDef",
+        "GetContainerServiceDeploymentsRequestTypeDef",
+        "GetContainerServiceDeploymentsResultTypeDef",
+        "GetContainerServiceMetricDataRequestTypeDef",
+        "GetContainerServiceMetricDataResultTypeDef",
+        "GetContainerServicePowersResultTypeDef",
+        "GetContainerServicesRequestTypeDef",
+        "GetCostEstimateRequestTypeDef",
+        "GetCostEstimateResultTypeDef",
+        "GetDiskRequestTypeDef",
+        "GetDiskResultTypeDef",
+        "GetDiskSnapshotRequestTypeDef",
+        "GetDiskSnapshotResultTypeDef",
+        "GetDiskSnapshotsRequestTypeDef",
+        "GetDiskSnapshotsResultTypeDef",
+        "GetDisksRequestTypeDef",
+        "GetDisksResultTypeDef",
+        "GetDistributionBundlesResultTypeDef",
+        "GetDistributionLatestCacheResetRequestTypeDef",
+        "GetDistributionLatestCacheResetResultTypeDef",
+        "GetDistributionMetricDataRequestTypeDef",
+        "GetDistributionMetricDataResultTypeDef",
+        "GetDistributionsRequestTypeDef",
+        "GetDistributionsResultTypeDef",
+        "GetDomainRequestTypeDef",
+        "GetDomainResultTypeDef",
+        "GetDomainsRequestTypeDef",
+        "GetDomainsResultTypeDef",
+        "GetExportSnapshotRecordsRequestTypeDef",
+        "GetExportSnapshotRecordsResultTypeDef",
+        "GetInstanceAccessDetailsRequestTypeDef",
+        "GetInstanceAccessDetailsResultTypeDef",
+        "GetInstanceMetricDataRequestTypeDef",
+        "GetInstanceMetricDataResultTypeDef",
+        "GetInstancePortStatesRequestTypeDef",
+        "GetInstancePortStatesResultTypeDef",
+        "GetInstanceRequestTypeDef",
+        "GetInstanceResultTypeDef",
+        "GetInstanceSnapshotRequestTypeDef",
+        "GetInstanceSnapshotResultTypeDef",
+        "GetInstanceSnapshotsRequestTypeDef",
+        "GetInstanceSnapshotsResultTypeDef",
+        "GetInstanceStateRequestTypeDef",
+        "GetInstanceStateResultTypeDef",
+        "GetInstancesRequestTypeDef",
+        "GetInstancesResultTypeDef",
+        "GetKeyPairRequestTypeDef",
+        "GetKeyPairResultTypeDef",
+        "GetKeyPairsRequestTypeDef",
+        "GetKeyPairsResultTypeDef",
+        "GetLoadBalancerMetricDataRequestTypeDef",
+        "GetLoadBalancerMetricDataResultTypeDef",
+        "GetLoadBalancerRequestTypeDef",
+        "GetLoadBalancerResultTypeDef",
+        "GetLoadBalancerTlsCertificatesRequestTypeDef",
+        "GetLoadBalancerTlsCertificatesResultTypeDef",
+        "GetLoadBalancerTlsPoliciesRequestTypeDef",
+        "GetLoadBalancerTlsPoliciesResultTypeDef",
+        "GetLoadBalancersRequestTypeDef",
+        "GetLoadBalancersResultTypeDef",
+        "GetOperationRequestTypeDef",
+        "GetOperationResultTypeDef",
+        "GetOperationsForResourceRequestTypeDef",
+        "GetOperationsForResourceResultTypeDef",
+        "GetOperationsRequestTypeDef",
+        "GetOperationsResultTypeDef",
+        "GetRegionsRequestTypeDef",
+        "GetRegionsResultTypeDef",
+        "GetRelationalDatabaseBlueprintsRequestTypeDef",
+        "GetRelationalDatabaseBlueprintsResultTypeDef",
+        "GetRelationalDatabaseBundlesRequestTypeDef",
+        "GetRelationalDatabaseBundlesResultTypeDef",
+        "GetRelationalDatabaseEventsRequestTypeDef",
+        "GetRelationalDatabaseEventsResultTypeDef",
+        "GetRelationalDatabaseLogEventsRequestTypeDef",
+        "GetRelationalDatabaseLogEventsResultTypeDef",
+        "GetRelationalDatabaseLogStreamsRequestTypeDef",
+        "GetRelationalDatabaseLogStreamsResultTypeDef",
+        "GetRelationalDatabaseMasterUserPasswordRequestTypeDef",
+        "GetRelationalDatabaseMasterUserPasswordResultTypeDef",
+        "GetRelationalDatabaseMetricDataRequestTypeDef",
+        "GetRelationalDatabaseMetricDataResultTypeDef",
+        "GetRelationalDatabaseParametersRequestTypeDef",
+        "GetRelationalDatabaseParametersResultTypeDef",
+        "GetRelationalDatabaseRequestTypeDef",
+        "GetRelationalDatabaseResultTypeDef",
+        "GetRelationalDatabaseSnapshotRequestTypeDef",
+        "GetRelationalDatabaseSnapshotResultTypeDef",
+        "GetRelationalDatabaseSnapshotsRequestTypeDef",
+        "GetRelationalDatabaseSnapshotsResultTypeDef",
+        "GetRelationalDatabasesRequestTypeDef",
+        "GetRelationalDatabasesResultTypeDef",
+        "GetSetupHistoryRequestTypeDef",
+        "GetSetupHistoryResultTypeDef",
+        "GetStaticIpRequestTypeDef",
+        "GetStaticIpResultTypeDef",
+        "GetStaticIpsRequestTypeDef",
+        "GetStaticIpsResultTypeDef",
+        "HeaderObjectOutputTypeDef",
+        "HeaderObjectTypeDef",
+        "HostKeyAttributesTypeDef",
+        "ImportKeyPairRequestTypeDef",
+        "ImportKeyPairResultTypeDef",
+        "InputOriginTypeDef",
+        "InstanceAccessDetailsTypeDef",
+        "InstanceEntryTypeDef",
+        "InstanceHardwareTypeDef",
+        "InstanceHealthSummaryTypeDef",
+        "InstanceMetadataOptionsTypeDef",
+        "InstanceNetworkingTypeDef",
+        "InstancePortInfoTypeDef",
+        "InstancePortStateTypeDef",
+        "InstanceSnapshotInfoTypeDef",
+        "InstanceSnapshotTypeDef",
+        "InstanceStateTypeDef",
+        "InstanceTypeDef",
+        "IsVpcPeeredResultTypeDef",
+        "KeyPairTypeDef",
+        "LightsailDistributionTypeDef",
+        "LoadBalancerTlsCertificateDnsRecordCreationStateTypeDef",
+        "LoadBalancerTlsCertificateDomainValidationOptionTypeDef",
+        "LoadBalancerTlsCertificateDomainValidationRecordTypeDef",
+        "LoadBalancerTlsCertificateRenewalSummaryTypeDef",
+        "LoadBalancerTlsCertificateSummaryTypeDef",
+        "LoadBalancerTlsCertificateTypeDef",
+        "LoadBalancerTlsPolicyTypeDef",
+        "LoadBalancerTypeDef",
+        "LogEventTypeDef",
+        "MetricDatapointTypeDef",
+        "MonitoredResourceInfoTypeDef",
+        "MonthlyTransferTypeDef",
+        "NameServersUpdateStateTypeDef",
+        "OpenInstancePublicPortsRequestTypeDef",
+        "OpenInstancePublicPortsResultTypeDef",
+        "OperationTypeDef",
+        "OriginTypeDef",
+        "PasswordDataTypeDef",
+        "PeerVpcResultTypeDef",
+        "PendingMaintenanceActionTypeDef",
+        "PendingModifiedRelationalDatabaseValuesTypeDef",
+        "PortInfoTypeDef",
+        "PrivateRegistryAccessRequestTypeDef",
+        "PrivateRegistryAccessTypeDef",
+        "PutAlarmRequestTypeDef",
+        "PutAlarmResultTypeDef",
+        "PutInstancePublicPortsRequestTypeDef",
+        "PutInstancePublicPortsResultTypeDef",
+        "QueryStringObjectOutputTypeDef",
+        "QueryStringObjectTypeDef",
+        "R53HostedZoneDeletionStateTypeDef",
+        "RebootInstanceRequestTypeDef",
+        "RebootInstanceResultTypeDef",
+        "RebootRelationalDatabaseRequestTypeDef",
+        "RebootRelationalDatabaseResultTypeDef",
+        "RegionTypeDef",
+        "RegisterContainerImageRequestTypeDef",
+        "RegisterContainerImageResultTypeDef",
+        "RegisteredDomainDelegationInfoTypeDef",
+        "RelationalDatabaseBlueprintTypeDef",
+        "RelationalDatabaseBundleTypeDef",
+        "RelationalDatabaseEndpointTypeDef",
+        "RelationalDatabaseEventTypeDef",
+        "RelationalDatabaseHardwareTypeDef",
+        "RelationalDatabaseParameterTypeDef",
+        "RelationalDatabaseSnapshotTypeDef",
+        "RelationalDatabaseTypeDef",
+        "ReleaseStaticIpRequestTypeDef",
+        "ReleaseStaticIpResultTypeDef",
+        "RenewalSummaryTypeDef",
+        "ResetDistributionCacheRequestTypeDef",
+        "ResetDistributionCacheResultTypeDef",
+        "ResourceBudgetEstimateTypeDef",
+        "ResourceLocationTypeDef",
+        "ResourceReceivingAccessTypeDef",
+        "ResourceRecordTypeDef",
+        "ResponseMetadataTypeDef",
+        "SendContactMethodVerificationRequestTypeDef",
+        "SendContactMethodVerificationResultTypeDef",
+        "SessionTypeDef",
+        "SetIpAddressTypeRequestTypeDef",
+        "SetIpAddressTypeResultTypeDef",
+        "SetResourceAccessForBucketRequestTypeDef",
+        "SetResourceAccessForBucketResultTypeDef",
+        "SetupExecutionDetailsTypeDef",
+        "SetupHistoryResourceTypeDef",
+        "SetupHistoryTypeDef",
+        "SetupInstanceHttpsRequestTypeDef",
+        "SetupInstanceHttpsResultTypeDef",
+        "SetupRequestTypeDef",
+        "StartGUISessionRequestTypeDef",
+        "StartGUISessionResultTypeDef",
+        "StartInstanceRequestTypeDef",
+        "StartInstanceResultTypeDef",
+        "StartRelationalDatabaseRequestTypeDef",
+        "StartRelationalDatabaseResultTypeDef",
+        "StaticIpTypeDef",
+        "StopGUISessionRequestTypeDef",
+        "StopGUISessionResultTypeDef",
+        "StopInstanceOnIdleRequestTypeDef",
+        "StopInstanceRequestTypeDef",
+        "StopInstanceResultTypeDef",
+        "StopRelationalDatabaseRequestTypeDef",
+        "StopRelationalDatabaseResultTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResultTypeDef",
+        "TagTypeDef",
+        "TestAlarmRequestTypeDef",
+        "TestAlarmResultTypeDef",
+        "TimePeriodTypeDef",
+        "UnpeerVpcResultTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResultTypeDef",
+        "UpdateBucketBundleRequestTypeDef",
+        "UpdateBucketBundleResultTypeDef",
+        "UpdateBucketRequestTypeDef",
+        "UpdateBucketResultTypeDef",
+        "UpdateContainerServiceRequestTypeDef",
+        "UpdateContainerServiceResultTypeDef",
+        "UpdateDistributionBundleRequestTypeDef",
+        "UpdateDistributionBundleResultTypeDef",
+        "UpdateDistributionRequestTypeDef",
+        "UpdateDistributionResultTypeDef",
+        "UpdateDomainEntryRequestTypeDef",
+        "UpdateDomainEntryResultTypeDef",
+        "UpdateInstanceMetadataOptionsRequestTypeDef",
+        "UpdateInstanceMetadataOptionsResultTypeDef",
+        "UpdateLoadBalancerAttributeRequestTypeDef",
+        "UpdateLoadBalancerAttributeResultTypeDef",
+        "UpdateRelationalDatabaseParametersRequestTypeDef",
+        "UpdateRelationalDatabaseParametersResultTypeDef",
+        "UpdateRelationalDatabaseRequestTypeDef",
+        "UpdateRelationalDatabaseResultTypeDef",
+    ]
 
 
 class AccessKeyLastUsedTypeDef(TypedDict):
@@ -578,6 +579,15 @@ class AccountLevelBpaSyncTypeDef(TypedDict):
     bpaImpactsLightsail: NotRequired[bool]
 
 
+class AutoSnapshotAddOnRequestTypeDef(TypedDict):
+    snapshotTimeOfDay: NotRequired[str]
+
+
+class StopInstanceOnIdleRequestTypeDef(TypedDict):
+    threshold: NotRequired[str]
+    duration: NotRequired[str]
+
+
 class AddOnRequestTypeDef(TypedDict):
     addOnType: AddOnTypeType
     autoSnapshotAddOnRequest: NotRequired[AutoSnapshotAddOnRequestTypeDef]
@@ -591,6 +601,22 @@ class AddOnTypeDef(TypedDict):
     nextSnapshotTimeOfDay: NotRequired[str]
     threshold: NotRequired[str]
     duration: NotRequired[str]
+
+
+class MonitoredResourceInfoTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    resourceType: NotRequired[ResourceTypeType]
+
+
+class ResourceLocationTypeDef(TypedDict):
+    availabilityZone: NotRequired[str]
+    regionName: NotRequired[RegionNameType]
+
+
+class TagTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
 
 
 class AlarmTypeDef(TypedDict):
@@ -619,6 +645,21 @@ class AlarmTypeDef(TypedDict):
 
 class AllocateStaticIpRequestTypeDef(TypedDict):
     staticIpName: str
+
+
+class OperationTypeDef(TypedDict):
+    id: NotRequired[str]
+    resourceName: NotRequired[str]
+    resourceType: NotRequired[ResourceTypeType]
+    createdAt: NotRequired[datetime]
+    location: NotRequired[ResourceLocationTypeDef]
+    isTerminal: NotRequired[bool]
+    operationDetails: NotRequired[str]
+    operationType: NotRequired[OperationTypeType]
+    status: NotRequired[OperationStatusType]
+    statusChangedAt: NotRequired[datetime]
+    errorCode: NotRequired[str]
+    errorDetails: NotRequired[str]
 
 
 class AllocateStaticIpResultTypeDef(TypedDict):
@@ -683,10 +724,6 @@ class AttachedDiskTypeDef(TypedDict):
     sizeInGb: NotRequired[int]
 
 
-class AutoSnapshotAddOnRequestTypeDef(TypedDict):
-    snapshotTimeOfDay: NotRequired[str]
-
-
 class AutoSnapshotDetailsTypeDef(TypedDict):
     date: NotRequired[str]
     createdAt: NotRequired[datetime]
@@ -730,14 +767,6 @@ class BucketBundleTypeDef(TypedDict):
     isActive: NotRequired[bool]
 
 
-class BucketCorsConfigOutputTypeDef(TypedDict):
-    rules: NotRequired[list[BucketCorsRuleOutputTypeDef]]
-
-
-class BucketCorsConfigTypeDef(TypedDict):
-    rules: NotRequired[ReadOnly[Sequence[BucketCorsRuleTypeDef]]]
-
-
 class BucketCorsRuleOutputTypeDef(TypedDict):
     id: NotRequired[str]
     allowedMethods: list[str]
@@ -745,6 +774,10 @@ class BucketCorsRuleOutputTypeDef(TypedDict):
     allowedHeaders: NotRequired[list[str]]
     exposeHeaders: NotRequired[list[str]]
     maxAgeSeconds: NotRequired[int]
+
+
+class BucketCorsConfigOutputTypeDef(TypedDict):
+    rules: NotRequired[list[BucketCorsRuleOutputTypeDef]]
 
 
 class BucketCorsRuleTypeDef(TypedDict):
@@ -756,9 +789,18 @@ class BucketCorsRuleTypeDef(TypedDict):
     maxAgeSeconds: NotRequired[int]
 
 
+class BucketCorsConfigTypeDef(TypedDict):
+    rules: NotRequired[ReadOnly[Sequence[BucketCorsRuleTypeDef]]]
+
+
 class BucketStateTypeDef(TypedDict):
     code: NotRequired[str]
     message: NotRequired[str]
+
+
+class ResourceReceivingAccessTypeDef(TypedDict):
+    name: NotRequired[str]
+    resourceType: NotRequired[str]
 
 
 class BucketTypeDef(TypedDict):
@@ -806,6 +848,21 @@ class CacheBehaviorTypeDef(TypedDict):
     behavior: NotRequired[BehaviorEnumType]
 
 
+class CookieObjectOutputTypeDef(TypedDict):
+    option: NotRequired[ForwardValuesType]
+    cookiesAllowList: NotRequired[list[str]]
+
+
+class HeaderObjectOutputTypeDef(TypedDict):
+    option: NotRequired[ForwardValuesType]
+    headersAllowList: NotRequired[list[HeaderEnumType]]
+
+
+class QueryStringObjectOutputTypeDef(TypedDict):
+    option: NotRequired[bool]
+    queryStringsAllowList: NotRequired[list[str]]
+
+
 class CacheSettingsOutputTypeDef(TypedDict):
     defaultTTL: NotRequired[int]
     minimumTTL: NotRequired[int]
@@ -815,6 +872,21 @@ class CacheSettingsOutputTypeDef(TypedDict):
     forwardedCookies: NotRequired[CookieObjectOutputTypeDef]
     forwardedHeaders: NotRequired[HeaderObjectOutputTypeDef]
     forwardedQueryStrings: NotRequired[QueryStringObjectOutputTypeDef]
+
+
+class CookieObjectTypeDef(TypedDict):
+    option: NotRequired[ForwardValuesType]
+    cookiesAllowList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class HeaderObjectTypeDef(TypedDict):
+    option: NotRequired[ForwardValuesType]
+    headersAllowList: NotRequired[ReadOnly[Sequence[HeaderEnumType]]]
+
+
+class QueryStringObjectTypeDef(TypedDict):
+    option: NotRequired[bool]
+    queryStringsAllowList: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CacheSettingsTypeDef(TypedDict):
@@ -828,12 +900,29 @@ class CacheSettingsTypeDef(TypedDict):
     forwardedQueryStrings: NotRequired[ReadOnly[QueryStringObjectTypeDef]]
 
 
-class CertificateSummaryTypeDef(TypedDict):
-    certificateArn: NotRequired[str]
-    certificateName: NotRequired[str]
+class DnsRecordCreationStateTypeDef(TypedDict):
+    code: NotRequired[DnsRecordCreationStateCodeType]
+    message: NotRequired[str]
+
+
+class ResourceRecordTypeDef(TypedDict):
+    name: NotRequired[str]
+    type: NotRequired[str]
+    value: NotRequired[str]
+
+
+class DomainValidationRecordTypeDef(TypedDict):
     domainName: NotRequired[str]
-    certificateDetail: NotRequired[CertificateTypeDef]
-    tags: NotRequired[list[TagTypeDef]]
+    resourceRecord: NotRequired[ResourceRecordTypeDef]
+    dnsRecordCreationState: NotRequired[DnsRecordCreationStateTypeDef]
+    validationStatus: NotRequired[CertificateDomainValidationStatusType]
+
+
+class RenewalSummaryTypeDef(TypedDict):
+    domainValidationRecords: NotRequired[list[DomainValidationRecordTypeDef]]
+    renewalStatus: NotRequired[RenewalStatusType]
+    renewalStatusReason: NotRequired[str]
+    updatedAt: NotRequired[datetime]
 
 
 class CertificateTypeDef(TypedDict):
@@ -860,6 +949,23 @@ class CertificateTypeDef(TypedDict):
     supportCode: NotRequired[str]
 
 
+class CertificateSummaryTypeDef(TypedDict):
+    certificateArn: NotRequired[str]
+    certificateName: NotRequired[str]
+    domainName: NotRequired[str]
+    certificateDetail: NotRequired[CertificateTypeDef]
+    tags: NotRequired[list[TagTypeDef]]
+
+
+class PortInfoTypeDef(TypedDict):
+    fromPort: NotRequired[int]
+    toPort: NotRequired[int]
+    protocol: NotRequired[NetworkProtocolType]
+    cidrs: NotRequired[ReadOnly[Sequence[str]]]
+    ipv6Cidrs: NotRequired[ReadOnly[Sequence[str]]]
+    cidrListAliases: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CloseInstancePublicPortsRequestTypeDef(TypedDict):
     portInfo: ReadOnly[PortInfoTypeDef]
     instanceName: str
@@ -874,6 +980,11 @@ class CloudFormationStackRecordSourceInfoTypeDef(TypedDict):
     resourceType: NotRequired[CloudFormationStackRecordSourceTypeType]
     name: NotRequired[str]
     arn: NotRequired[str]
+
+
+class DestinationInfoTypeDef(TypedDict):
+    id: NotRequired[str]
+    service: NotRequired[str]
 
 
 class CloudFormationStackRecordTypeDef(TypedDict):
@@ -913,9 +1024,37 @@ class ContainerOutputTypeDef(TypedDict):
     ports: NotRequired[dict[str, ContainerServiceProtocolType]]
 
 
+class ContainerTypeDef(TypedDict):
+    image: NotRequired[str]
+    command: NotRequired[ReadOnly[Sequence[str]]]
+    environment: NotRequired[ReadOnly[Mapping[str, str]]]
+    ports: NotRequired[ReadOnly[Mapping[str, ContainerServiceProtocolType]]]
+
+
+class ContainerServiceHealthCheckConfigTypeDef(TypedDict):
+    healthyThreshold: NotRequired[int]
+    unhealthyThreshold: NotRequired[int]
+    timeoutSeconds: NotRequired[int]
+    intervalSeconds: NotRequired[int]
+    path: NotRequired[str]
+    successCodes: NotRequired[str]
+
+
+class EndpointRequestTypeDef(TypedDict):
+    containerName: str
+    containerPort: int
+    healthCheck: NotRequired[ContainerServiceHealthCheckConfigTypeDef]
+
+
 class ContainerServiceDeploymentRequestTypeDef(TypedDict):
     containers: NotRequired[ReadOnly[Mapping[str, ContainerTypeDef]]]
     publicEndpoint: NotRequired[EndpointRequestTypeDef]
+
+
+class ContainerServiceEndpointTypeDef(TypedDict):
+    containerName: NotRequired[str]
+    containerPort: NotRequired[int]
+    healthCheck: NotRequired[ContainerServiceHealthCheckConfigTypeDef]
 
 
 class ContainerServiceDeploymentTypeDef(TypedDict):
@@ -933,21 +1072,6 @@ class ContainerServiceECRImagePullerRoleRequestTypeDef(TypedDict):
 class ContainerServiceECRImagePullerRoleTypeDef(TypedDict):
     isActive: NotRequired[bool]
     principalArn: NotRequired[str]
-
-
-class ContainerServiceEndpointTypeDef(TypedDict):
-    containerName: NotRequired[str]
-    containerPort: NotRequired[int]
-    healthCheck: NotRequired[ContainerServiceHealthCheckConfigTypeDef]
-
-
-class ContainerServiceHealthCheckConfigTypeDef(TypedDict):
-    healthyThreshold: NotRequired[int]
-    unhealthyThreshold: NotRequired[int]
-    timeoutSeconds: NotRequired[int]
-    intervalSeconds: NotRequired[int]
-    path: NotRequired[str]
-    successCodes: NotRequired[str]
 
 
 class ContainerServiceLogEventTypeDef(TypedDict):
@@ -974,6 +1098,10 @@ class ContainerServiceRegistryLoginTypeDef(TypedDict):
 class ContainerServiceStateDetailTypeDef(TypedDict):
     code: NotRequired[ContainerServiceStateDetailCodeType]
     message: NotRequired[str]
+
+
+class PrivateRegistryAccessTypeDef(TypedDict):
+    ecrImagePullerRole: NotRequired[ContainerServiceECRImagePullerRoleTypeDef]
 
 
 class ContainerServiceTypeDef(TypedDict):
@@ -1003,23 +1131,6 @@ class ContainerServicesListResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ContainerTypeDef(TypedDict):
-    image: NotRequired[str]
-    command: NotRequired[ReadOnly[Sequence[str]]]
-    environment: NotRequired[ReadOnly[Mapping[str, str]]]
-    ports: NotRequired[ReadOnly[Mapping[str, ContainerServiceProtocolType]]]
-
-
-class CookieObjectOutputTypeDef(TypedDict):
-    option: NotRequired[ForwardValuesType]
-    cookiesAllowList: NotRequired[list[str]]
-
-
-class CookieObjectTypeDef(TypedDict):
-    option: NotRequired[ForwardValuesType]
-    cookiesAllowList: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class CopySnapshotRequestTypeDef(TypedDict):
     sourceSnapshotName: NotRequired[str]
     sourceResourceName: NotRequired[str]
@@ -1032,6 +1143,19 @@ class CopySnapshotRequestTypeDef(TypedDict):
 class CopySnapshotResultTypeDef(TypedDict):
     operations: NotRequired[list[OperationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TimePeriodTypeDef(TypedDict):
+    start: NotRequired[datetime]
+    end: NotRequired[datetime]
+
+
+class EstimateByTimeTypeDef(TypedDict):
+    usageCost: NotRequired[float]
+    pricingUnit: NotRequired[PricingUnitType]
+    unit: NotRequired[float]
+    currency: NotRequired[CurrencyType]
+    timePeriod: NotRequired[TimePeriodTypeDef]
 
 
 class CostEstimateTypeDef(TypedDict):
@@ -1075,6 +1199,14 @@ class CreateCertificateResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InstanceEntryTypeDef(TypedDict):
+    sourceName: str
+    instanceType: str
+    portInfoSource: PortInfoSourceTypeType
+    userData: NotRequired[str]
+    availabilityZone: str
+
+
 class CreateCloudFormationStackRequestTypeDef(TypedDict):
     instances: ReadOnly[Sequence[InstanceEntryTypeDef]]
 
@@ -1109,6 +1241,10 @@ class CreateContainerServiceDeploymentResultTypeDef(TypedDict):
 class CreateContainerServiceRegistryLoginResultTypeDef(TypedDict):
     registryLogin: NotRequired[ContainerServiceRegistryLoginTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PrivateRegistryAccessRequestTypeDef(TypedDict):
+    ecrImagePullerRole: NotRequired[ContainerServiceECRImagePullerRoleRequestTypeDef]
 
 
 class CreateContainerServiceRequestTypeDef(TypedDict):
@@ -1168,6 +1304,14 @@ class CreateDiskSnapshotResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InputOriginTypeDef(TypedDict):
+    name: NotRequired[str]
+    regionName: NotRequired[RegionNameType]
+    protocolPolicy: NotRequired[OriginProtocolPolicyEnumType]
+    responseTimeout: NotRequired[int]
+    ipAddressType: NotRequired[OriginIpAddressTypeEnumType]
+
+
 class CreateDistributionRequestTypeDef(TypedDict):
     distributionName: str
     origin: InputOriginTypeDef
@@ -1183,10 +1327,52 @@ class CreateDistributionRequestTypeDef(TypedDict):
     ]
 
 
+class OriginTypeDef(TypedDict):
+    name: NotRequired[str]
+    resourceType: NotRequired[ResourceTypeType]
+    regionName: NotRequired[RegionNameType]
+    protocolPolicy: NotRequired[OriginProtocolPolicyEnumType]
+    responseTimeout: NotRequired[int]
+    ipAddressType: NotRequired[OriginIpAddressTypeEnumType]
+
+
+class LightsailDistributionTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    supportCode: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    location: NotRequired[ResourceLocationTypeDef]
+    resourceType: NotRequired[ResourceTypeType]
+    alternativeDomainNames: NotRequired[list[str]]
+    status: NotRequired[str]
+    isEnabled: NotRequired[bool]
+    domainName: NotRequired[str]
+    bundleId: NotRequired[str]
+    certificateName: NotRequired[str]
+    origin: NotRequired[OriginTypeDef]
+    originPublicDNS: NotRequired[str]
+    defaultCacheBehavior: NotRequired[CacheBehaviorTypeDef]
+    cacheBehaviorSettings: NotRequired[CacheSettingsOutputTypeDef]
+    cacheBehaviors: NotRequired[list[CacheBehaviorPerPathTypeDef]]
+    ableToUpdateBundle: NotRequired[bool]
+    ipAddressType: NotRequired[IpAddressTypeType]
+    tags: NotRequired[list[TagTypeDef]]
+    viewerMinimumTlsProtocolVersion: NotRequired[str]
+
+
 class CreateDistributionResultTypeDef(TypedDict):
     distribution: NotRequired[LightsailDistributionTypeDef]
     operation: NotRequired[OperationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DomainEntryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    target: NotRequired[str]
+    isAlias: NotRequired[bool]
+    type: NotRequired[str]
+    options: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateDomainEntryRequestTypeDef(TypedDict):
@@ -1213,6 +1399,12 @@ class CreateGUISessionAccessDetailsRequestTypeDef(TypedDict):
     resourceName: str
 
 
+class SessionTypeDef(TypedDict):
+    name: NotRequired[str]
+    url: NotRequired[str]
+    isPrimary: NotRequired[bool]
+
+
 class CreateGUISessionAccessDetailsResultTypeDef(TypedDict):
     resourceName: NotRequired[str]
     status: NotRequired[StatusType]
@@ -1231,6 +1423,11 @@ class CreateInstanceSnapshotRequestTypeDef(TypedDict):
 class CreateInstanceSnapshotResultTypeDef(TypedDict):
     operations: NotRequired[list[OperationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DiskMapTypeDef(TypedDict):
+    originalDiskPath: NotRequired[str]
+    newDiskName: NotRequired[str]
 
 
 class CreateInstancesFromSnapshotRequestTypeDef(TypedDict):
@@ -1275,6 +1472,17 @@ class CreateInstancesResultTypeDef(TypedDict):
 class CreateKeyPairRequestTypeDef(TypedDict):
     keyPairName: str
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class KeyPairTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    supportCode: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    location: NotRequired[ResourceLocationTypeDef]
+    resourceType: NotRequired[ResourceTypeType]
+    tags: NotRequired[list[TagTypeDef]]
+    fingerprint: NotRequired[str]
 
 
 class CreateKeyPairResultTypeDef(TypedDict):
@@ -1561,11 +1769,6 @@ class DeleteRelationalDatabaseSnapshotResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationInfoTypeDef(TypedDict):
-    id: NotRequired[str]
-    service: NotRequired[str]
-
-
 class DetachCertificateFromDistributionRequestTypeDef(TypedDict):
     distributionName: str
 
@@ -1620,11 +1823,6 @@ class DiskInfoTypeDef(TypedDict):
     isSystemDisk: NotRequired[bool]
 
 
-class DiskMapTypeDef(TypedDict):
-    originalDiskPath: NotRequired[str]
-    newDiskName: NotRequired[str]
-
-
 class DiskSnapshotInfoTypeDef(TypedDict):
     sizeInGb: NotRequired[int]
 
@@ -1676,11 +1874,6 @@ class DistributionBundleTypeDef(TypedDict):
     isActive: NotRequired[bool]
 
 
-class DnsRecordCreationStateTypeDef(TypedDict):
-    code: NotRequired[DnsRecordCreationStateCodeType]
-    message: NotRequired[str]
-
-
 class DomainEntryOutputTypeDef(TypedDict):
     id: NotRequired[str]
     name: NotRequired[str]
@@ -1690,13 +1883,19 @@ class DomainEntryOutputTypeDef(TypedDict):
     options: NotRequired[dict[str, str]]
 
 
-class DomainEntryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    target: NotRequired[str]
-    isAlias: NotRequired[bool]
-    type: NotRequired[str]
-    options: NotRequired[ReadOnly[Mapping[str, str]]]
+class NameServersUpdateStateTypeDef(TypedDict):
+    code: NotRequired[NameServersUpdateStateCodeType]
+    message: NotRequired[str]
+
+
+class R53HostedZoneDeletionStateTypeDef(TypedDict):
+    code: NotRequired[R53HostedZoneDeletionStateCodeType]
+    message: NotRequired[str]
+
+
+class RegisteredDomainDelegationInfoTypeDef(TypedDict):
+    nameServersUpdateState: NotRequired[NameServersUpdateStateTypeDef]
+    r53HostedZoneDeletionState: NotRequired[R53HostedZoneDeletionStateTypeDef]
 
 
 class DomainTypeDef(TypedDict):
@@ -1709,13 +1908,6 @@ class DomainTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
     domainEntries: NotRequired[list[DomainEntryOutputTypeDef]]
     registeredDomainDelegationInfo: NotRequired[RegisteredDomainDelegationInfoTypeDef]
-
-
-class DomainValidationRecordTypeDef(TypedDict):
-    domainName: NotRequired[str]
-    resourceRecord: NotRequired[ResourceRecordTypeDef]
-    dnsRecordCreationState: NotRequired[DnsRecordCreationStateTypeDef]
-    validationStatus: NotRequired[CertificateDomainValidationStatusType]
 
 
 class DownloadDefaultKeyPairResultTypeDef(TypedDict):
@@ -1735,18 +1927,10 @@ class EnableAddOnResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EndpointRequestTypeDef(TypedDict):
-    containerName: str
-    containerPort: int
-    healthCheck: NotRequired[ContainerServiceHealthCheckConfigTypeDef]
-
-
-class EstimateByTimeTypeDef(TypedDict):
-    usageCost: NotRequired[float]
-    pricingUnit: NotRequired[PricingUnitType]
-    unit: NotRequired[float]
-    currency: NotRequired[CurrencyType]
-    timePeriod: NotRequired[TimePeriodTypeDef]
+class InstanceSnapshotInfoTypeDef(TypedDict):
+    fromBundleId: NotRequired[str]
+    fromBlueprintId: NotRequired[str]
+    fromDiskInfo: NotRequired[list[DiskInfoTypeDef]]
 
 
 class ExportSnapshotRecordSourceInfoTypeDef(TypedDict):
@@ -1851,6 +2035,16 @@ class GetBucketMetricDataRequestTypeDef(TypedDict):
     period: int
     statistics: ReadOnly[Sequence[MetricStatisticType]]
     unit: MetricUnitType
+
+
+class MetricDatapointTypeDef(TypedDict):
+    average: NotRequired[float]
+    maximum: NotRequired[float]
+    minimum: NotRequired[float]
+    sampleCount: NotRequired[float]
+    sum: NotRequired[float]
+    timestamp: NotRequired[datetime]
+    unit: NotRequired[MetricUnitType]
 
 
 class GetBucketMetricDataResultTypeDef(TypedDict):
@@ -1985,6 +2179,14 @@ class GetCostEstimateRequestTypeDef(TypedDict):
     endTime: ReadOnly[datetime | str]
 
 
+class ResourceBudgetEstimateTypeDef(TypedDict):
+    resourceName: NotRequired[str]
+    resourceType: NotRequired[ResourceTypeType]
+    costEstimates: NotRequired[list[CostEstimateTypeDef]]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+
+
 class GetCostEstimateResultTypeDef(TypedDict):
     resourcesBudgetEstimate: NotRequired[list[ResourceBudgetEstimateTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2104,6 +2306,35 @@ class GetInstanceAccessDetailsRequestTypeDef(TypedDict):
     protocol: NotRequired[InstanceAccessProtocolType]
 
 
+class HostKeyAttributesTypeDef(TypedDict):
+    algorithm: NotRequired[str]
+    publicKey: NotRequired[str]
+    witnessedAt: NotRequired[datetime]
+    fingerprintSHA1: NotRequired[str]
+    fingerprintSHA256: NotRequired[str]
+    notValidBefore: NotRequired[datetime]
+    notValidAfter: NotRequired[datetime]
+
+
+class PasswordDataTypeDef(TypedDict):
+    ciphertext: NotRequired[str]
+    keyPairName: NotRequired[str]
+
+
+class InstanceAccessDetailsTypeDef(TypedDict):
+    certKey: NotRequired[str]
+    expiresAt: NotRequired[datetime]
+    ipAddress: NotRequired[str]
+    ipv6Addresses: NotRequired[list[str]]
+    password: NotRequired[str]
+    passwordData: NotRequired[PasswordDataTypeDef]
+    privateKey: NotRequired[str]
+    protocol: NotRequired[InstanceAccessProtocolType]
+    instanceName: NotRequired[str]
+    username: NotRequired[str]
+    hostKeys: NotRequired[list[HostKeyAttributesTypeDef]]
+
+
 class GetInstanceAccessDetailsResultTypeDef(TypedDict):
     accessDetails: NotRequired[InstanceAccessDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2129,6 +2360,16 @@ class GetInstancePortStatesRequestTypeDef(TypedDict):
     instanceName: str
 
 
+class InstancePortStateTypeDef(TypedDict):
+    fromPort: NotRequired[int]
+    toPort: NotRequired[int]
+    protocol: NotRequired[NetworkProtocolType]
+    state: NotRequired[PortStateType]
+    cidrs: NotRequired[list[str]]
+    ipv6Cidrs: NotRequired[list[str]]
+    cidrListAliases: NotRequired[list[str]]
+
+
 class GetInstancePortStatesResultTypeDef(TypedDict):
     portStates: NotRequired[list[InstancePortStateTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2138,6 +2379,72 @@ class GetInstanceRequestTypeDef(TypedDict):
     instanceName: str
 
 
+class InstanceHardwareTypeDef(TypedDict):
+    cpuCount: NotRequired[int]
+    disks: NotRequired[list[DiskTypeDef]]
+    ramSizeInGb: NotRequired[float]
+
+
+class InstanceMetadataOptionsTypeDef(TypedDict):
+    state: NotRequired[InstanceMetadataStateType]
+    httpTokens: NotRequired[HttpTokensType]
+    httpEndpoint: NotRequired[HttpEndpointType]
+    httpPutResponseHopLimit: NotRequired[int]
+    httpProtocolIpv6: NotRequired[HttpProtocolIpv6Type]
+
+
+class InstancePortInfoTypeDef(TypedDict):
+    fromPort: NotRequired[int]
+    toPort: NotRequired[int]
+    protocol: NotRequired[NetworkProtocolType]
+    accessFrom: NotRequired[str]
+    accessType: NotRequired[PortAccessTypeType]
+    commonName: NotRequired[str]
+    accessDirection: NotRequired[AccessDirectionType]
+    cidrs: NotRequired[list[str]]
+    ipv6Cidrs: NotRequired[list[str]]
+    cidrListAliases: NotRequired[list[str]]
+
+
+class MonthlyTransferTypeDef(TypedDict):
+    gbPerMonthAllocated: NotRequired[int]
+
+
+class InstanceNetworkingTypeDef(TypedDict):
+    monthlyTransfer: NotRequired[MonthlyTransferTypeDef]
+    ports: NotRequired[list[InstancePortInfoTypeDef]]
+
+
+class InstanceStateTypeDef(TypedDict):
+    code: NotRequired[int]
+    name: NotRequired[str]
+
+
+class InstanceTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    supportCode: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    location: NotRequired[ResourceLocationTypeDef]
+    resourceType: NotRequired[ResourceTypeType]
+    tags: NotRequired[list[TagTypeDef]]
+    blueprintId: NotRequired[str]
+    blueprintName: NotRequired[str]
+    bundleId: NotRequired[str]
+    addOns: NotRequired[list[AddOnTypeDef]]
+    isStaticIp: NotRequired[bool]
+    privateIpAddress: NotRequired[str]
+    publicIpAddress: NotRequired[str]
+    ipv6Addresses: NotRequired[list[str]]
+    ipAddressType: NotRequired[IpAddressTypeType]
+    hardware: NotRequired[InstanceHardwareTypeDef]
+    networking: NotRequired[InstanceNetworkingTypeDef]
+    state: NotRequired[InstanceStateTypeDef]
+    username: NotRequired[str]
+    sshKeyName: NotRequired[str]
+    metadataOptions: NotRequired[InstanceMetadataOptionsTypeDef]
+
+
 class GetInstanceResultTypeDef(TypedDict):
     instance: NotRequired[InstanceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2145,6 +2452,25 @@ class GetInstanceResultTypeDef(TypedDict):
 
 class GetInstanceSnapshotRequestTypeDef(TypedDict):
     instanceSnapshotName: str
+
+
+class InstanceSnapshotTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    supportCode: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    location: NotRequired[ResourceLocationTypeDef]
+    resourceType: NotRequired[ResourceTypeType]
+    tags: NotRequired[list[TagTypeDef]]
+    state: NotRequired[InstanceSnapshotStateType]
+    progress: NotRequired[str]
+    fromAttachedDisks: NotRequired[list[DiskTypeDef]]
+    fromInstanceName: NotRequired[str]
+    fromInstanceArn: NotRequired[str]
+    fromBlueprintId: NotRequired[str]
+    fromBundleId: NotRequired[str]
+    isFromAutoSnapshot: NotRequired[bool]
+    sizeInGb: NotRequired[int]
 
 
 class GetInstanceSnapshotResultTypeDef(TypedDict):
@@ -2221,6 +2547,39 @@ class GetLoadBalancerRequestTypeDef(TypedDict):
     loadBalancerName: str
 
 
+class InstanceHealthSummaryTypeDef(TypedDict):
+    instanceName: NotRequired[str]
+    instanceHealth: NotRequired[InstanceHealthStateType]
+    instanceHealthReason: NotRequired[InstanceHealthReasonType]
+
+
+class LoadBalancerTlsCertificateSummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    isAttached: NotRequired[bool]
+
+
+class LoadBalancerTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    supportCode: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    location: NotRequired[ResourceLocationTypeDef]
+    resourceType: NotRequired[ResourceTypeType]
+    tags: NotRequired[list[TagTypeDef]]
+    dnsName: NotRequired[str]
+    state: NotRequired[LoadBalancerStateType]
+    protocol: NotRequired[LoadBalancerProtocolType]
+    publicPorts: NotRequired[list[int]]
+    healthCheckPath: NotRequired[str]
+    instancePort: NotRequired[int]
+    instanceHealthSummary: NotRequired[list[InstanceHealthSummaryTypeDef]]
+    tlsCertificateSummaries: NotRequired[list[LoadBalancerTlsCertificateSummaryTypeDef]]
+    configurationOptions: NotRequired[dict[LoadBalancerAttributeNameType, str]]
+    ipAddressType: NotRequired[IpAddressTypeType]
+    httpsRedirectionEnabled: NotRequired[bool]
+    tlsPolicyName: NotRequired[str]
+
+
 class GetLoadBalancerResultTypeDef(TypedDict):
     loadBalancer: NotRequired[LoadBalancerTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2230,6 +2589,64 @@ class GetLoadBalancerTlsCertificatesRequestTypeDef(TypedDict):
     loadBalancerName: str
 
 
+class LoadBalancerTlsCertificateDnsRecordCreationStateTypeDef(TypedDict):
+    code: NotRequired[LoadBalancerTlsCertificateDnsRecordCreationStateCodeType]
+    message: NotRequired[str]
+
+
+class LoadBalancerTlsCertificateDomainValidationRecordTypeDef(TypedDict):
+    name: NotRequired[str]
+    type: NotRequired[str]
+    value: NotRequired[str]
+    validationStatus: NotRequired[LoadBalancerTlsCertificateDomainStatusType]
+    domainName: NotRequired[str]
+    dnsRecordCreationState: NotRequired[
+        LoadBalancerTlsCertificateDnsRecordCreationStateTypeDef
+    ]
+
+
+class LoadBalancerTlsCertificateDomainValidationOptionTypeDef(TypedDict):
+    domainName: NotRequired[str]
+    validationStatus: NotRequired[LoadBalancerTlsCertificateDomainStatusType]
+
+
+class LoadBalancerTlsCertificateRenewalSummaryTypeDef(TypedDict):
+    renewalStatus: NotRequired[LoadBalancerTlsCertificateRenewalStatusType]
+    domainValidationOptions: NotRequired[
+        list[LoadBalancerTlsCertificateDomainValidationOptionTypeDef]
+    ]
+
+
+class LoadBalancerTlsCertificateTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    supportCode: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    location: NotRequired[ResourceLocationTypeDef]
+    resourceType: NotRequired[ResourceTypeType]
+    tags: NotRequired[list[TagTypeDef]]
+    loadBalancerName: NotRequired[str]
+    isAttached: NotRequired[bool]
+    status: NotRequired[LoadBalancerTlsCertificateStatusType]
+    domainName: NotRequired[str]
+    domainValidationRecords: NotRequired[
+        list[LoadBalancerTlsCertificateDomainValidationRecordTypeDef]
+    ]
+    failureReason: NotRequired[LoadBalancerTlsCertificateFailureReasonType]
+    issuedAt: NotRequired[datetime]
+    issuer: NotRequired[str]
+    keyAlgorithm: NotRequired[str]
+    notAfter: NotRequired[datetime]
+    notBefore: NotRequired[datetime]
+    renewalSummary: NotRequired[LoadBalancerTlsCertificateRenewalSummaryTypeDef]
+    revocationReason: NotRequired[LoadBalancerTlsCertificateRevocationReasonType]
+    revokedAt: NotRequired[datetime]
+    serial: NotRequired[str]
+    signatureAlgorithm: NotRequired[str]
+    subject: NotRequired[str]
+    subjectAlternativeNames: NotRequired[list[str]]
+
+
 class GetLoadBalancerTlsCertificatesResultTypeDef(TypedDict):
     tlsCertificates: NotRequired[list[LoadBalancerTlsCertificateTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2237,6 +2654,14 @@ class GetLoadBalancerTlsCertificatesResultTypeDef(TypedDict):
 
 class GetLoadBalancerTlsPoliciesRequestTypeDef(TypedDict):
     pageToken: NotRequired[str]
+
+
+class LoadBalancerTlsPolicyTypeDef(TypedDict):
+    name: NotRequired[str]
+    isDefault: NotRequired[bool]
+    description: NotRequired[str]
+    protocols: NotRequired[list[str]]
+    ciphers: NotRequired[list[str]]
 
 
 class GetLoadBalancerTlsPoliciesResultTypeDef(TypedDict):
@@ -2291,6 +2716,15 @@ class GetRegionsRequestTypeDef(TypedDict):
     includeRelationalDatabaseAvailabilityZones: NotRequired[bool]
 
 
+class RegionTypeDef(TypedDict):
+    continentCode: NotRequired[str]
+    description: NotRequired[str]
+    displayName: NotRequired[str]
+    name: NotRequired[RegionNameType]
+    availabilityZones: NotRequired[list[AvailabilityZoneTypeDef]]
+    relationalDatabaseAvailabilityZones: NotRequired[list[AvailabilityZoneTypeDef]]
+
+
 class GetRegionsResultTypeDef(TypedDict):
     regions: NotRequired[list[RegionTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2298,6 +2732,15 @@ class GetRegionsResultTypeDef(TypedDict):
 
 class GetRelationalDatabaseBlueprintsRequestTypeDef(TypedDict):
     pageToken: NotRequired[str]
+
+
+class RelationalDatabaseBlueprintTypeDef(TypedDict):
+    blueprintId: NotRequired[str]
+    engine: NotRequired[RelationalDatabaseEngineType]
+    engineVersion: NotRequired[str]
+    engineDescription: NotRequired[str]
+    engineVersionDescription: NotRequired[str]
+    isEngineDefault: NotRequired[bool]
 
 
 class GetRelationalDatabaseBlueprintsResultTypeDef(TypedDict):
@@ -2311,6 +2754,18 @@ class GetRelationalDatabaseBundlesRequestTypeDef(TypedDict):
     includeInactive: NotRequired[bool]
 
 
+class RelationalDatabaseBundleTypeDef(TypedDict):
+    bundleId: NotRequired[str]
+    name: NotRequired[str]
+    price: NotRequired[float]
+    ramSizeInGb: NotRequired[float]
+    diskSizeInGb: NotRequired[int]
+    transferPerMonthInGb: NotRequired[int]
+    cpuCount: NotRequired[int]
+    isEncrypted: NotRequired[bool]
+    isActive: NotRequired[bool]
+
+
 class GetRelationalDatabaseBundlesResultTypeDef(TypedDict):
     bundles: NotRequired[list[RelationalDatabaseBundleTypeDef]]
     nextPageToken: NotRequired[str]
@@ -2321,6 +2776,13 @@ class GetRelationalDatabaseEventsRequestTypeDef(TypedDict):
     relationalDatabaseName: str
     durationInMinutes: NotRequired[int]
     pageToken: NotRequired[str]
+
+
+class RelationalDatabaseEventTypeDef(TypedDict):
+    resource: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    message: NotRequired[str]
+    eventCategories: NotRequired[list[str]]
 
 
 class GetRelationalDatabaseEventsResultTypeDef(TypedDict):
@@ -2336,6 +2798,11 @@ class GetRelationalDatabaseLogEventsRequestTypeDef(TypedDict):
     endTime: NotRequired[ReadOnly[datetime | str]]
     startFromHead: NotRequired[bool]
     pageToken: NotRequired[str]
+
+
+class LogEventTypeDef(TypedDict):
+    createdAt: NotRequired[datetime]
+    message: NotRequired[str]
 
 
 class GetRelationalDatabaseLogEventsResultTypeDef(TypedDict):
@@ -2386,6 +2853,17 @@ class GetRelationalDatabaseParametersRequestTypeDef(TypedDict):
     pageToken: NotRequired[str]
 
 
+class RelationalDatabaseParameterTypeDef(TypedDict):
+    allowedValues: NotRequired[str]
+    applyMethod: NotRequired[str]
+    applyType: NotRequired[str]
+    dataType: NotRequired[str]
+    description: NotRequired[str]
+    isModifiable: NotRequired[bool]
+    parameterName: NotRequired[str]
+    parameterValue: NotRequired[str]
+
+
 class GetRelationalDatabaseParametersResultTypeDef(TypedDict):
     parameters: NotRequired[list[RelationalDatabaseParameterTypeDef]]
     nextPageToken: NotRequired[str]
@@ -2396,6 +2874,58 @@ class GetRelationalDatabaseRequestTypeDef(TypedDict):
     relationalDatabaseName: str
 
 
+class PendingMaintenanceActionTypeDef(TypedDict):
+    action: NotRequired[str]
+    description: NotRequired[str]
+    currentApplyDate: NotRequired[datetime]
+
+
+class PendingModifiedRelationalDatabaseValuesTypeDef(TypedDict):
+    masterUserPassword: NotRequired[str]
+    engineVersion: NotRequired[str]
+    backupRetentionEnabled: NotRequired[bool]
+
+
+class RelationalDatabaseEndpointTypeDef(TypedDict):
+    port: NotRequired[int]
+    address: NotRequired[str]
+
+
+class RelationalDatabaseHardwareTypeDef(TypedDict):
+    cpuCount: NotRequired[int]
+    diskSizeInGb: NotRequired[int]
+    ramSizeInGb: NotRequired[float]
+
+
+class RelationalDatabaseTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    supportCode: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    location: NotRequired[ResourceLocationTypeDef]
+    resourceType: NotRequired[ResourceTypeType]
+    tags: NotRequired[list[TagTypeDef]]
+    relationalDatabaseBlueprintId: NotRequired[str]
+    relationalDatabaseBundleId: NotRequired[str]
+    masterDatabaseName: NotRequired[str]
+    hardware: NotRequired[RelationalDatabaseHardwareTypeDef]
+    state: NotRequired[str]
+    secondaryAvailabilityZone: NotRequired[str]
+    backupRetentionEnabled: NotRequired[bool]
+    pendingModifiedValues: NotRequired[PendingModifiedRelationalDatabaseValuesTypeDef]
+    engine: NotRequired[str]
+    engineVersion: NotRequired[str]
+    latestRestorableTime: NotRequired[datetime]
+    masterUsername: NotRequired[str]
+    parameterApplyStatus: NotRequired[str]
+    preferredBackupWindow: NotRequired[str]
+    preferredMaintenanceWindow: NotRequired[str]
+    publiclyAccessible: NotRequired[bool]
+    masterEndpoint: NotRequired[RelationalDatabaseEndpointTypeDef]
+    pendingMaintenanceActions: NotRequired[list[PendingMaintenanceActionTypeDef]]
+    caCertificateIdentifier: NotRequired[str]
+
+
 class GetRelationalDatabaseResultTypeDef(TypedDict):
     relationalDatabase: NotRequired[RelationalDatabaseTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2403,6 +2933,24 @@ class GetRelationalDatabaseResultTypeDef(TypedDict):
 
 class GetRelationalDatabaseSnapshotRequestTypeDef(TypedDict):
     relationalDatabaseSnapshotName: str
+
+
+class RelationalDatabaseSnapshotTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    supportCode: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    location: NotRequired[ResourceLocationTypeDef]
+    resourceType: NotRequired[ResourceTypeType]
+    tags: NotRequired[list[TagTypeDef]]
+    engine: NotRequired[str]
+    engineVersion: NotRequired[str]
+    sizeInGb: NotRequired[int]
+    state: NotRequired[str]
+    fromRelationalDatabaseName: NotRequired[str]
+    fromRelationalDatabaseArn: NotRequired[str]
+    fromRelationalDatabaseBundleId: NotRequired[str]
+    fromRelationalDatabaseBlueprintId: NotRequired[str]
 
 
 class GetRelationalDatabaseSnapshotResultTypeDef(TypedDict):
@@ -2435,6 +2983,38 @@ class GetSetupHistoryRequestTypeDef(TypedDict):
     pageToken: NotRequired[str]
 
 
+class SetupExecutionDetailsTypeDef(TypedDict):
+    command: NotRequired[str]
+    dateTime: NotRequired[datetime]
+    name: NotRequired[str]
+    status: NotRequired[SetupStatusType]
+    standardError: NotRequired[str]
+    standardOutput: NotRequired[str]
+    version: NotRequired[str]
+
+
+class SetupHistoryResourceTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    location: NotRequired[ResourceLocationTypeDef]
+    resourceType: NotRequired[ResourceTypeType]
+
+
+class SetupRequestTypeDef(TypedDict):
+    instanceName: NotRequired[str]
+    domainNames: NotRequired[list[str]]
+    certificateProvider: NotRequired[CertificateProviderType]
+
+
+class SetupHistoryTypeDef(TypedDict):
+    operationId: NotRequired[str]
+    request: NotRequired[SetupRequestTypeDef]
+    resource: NotRequired[SetupHistoryResourceTypeDef]
+    executionDetails: NotRequired[list[SetupExecutionDetailsTypeDef]]
+    status: NotRequired[SetupStatusType]
+
+
 class GetSetupHistoryResultTypeDef(TypedDict):
     setupHistory: NotRequired[list[SetupHistoryTypeDef]]
     nextPageToken: NotRequired[str]
@@ -2443,6 +3023,18 @@ class GetSetupHistoryResultTypeDef(TypedDict):
 
 class GetStaticIpRequestTypeDef(TypedDict):
     staticIpName: str
+
+
+class StaticIpTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    supportCode: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    location: NotRequired[ResourceLocationTypeDef]
+    resourceType: NotRequired[ResourceTypeType]
+    ipAddress: NotRequired[str]
+    attachedTo: NotRequired[str]
+    isAttached: NotRequired[bool]
 
 
 class GetStaticIpResultTypeDef(TypedDict):
@@ -2460,26 +3052,6 @@ class GetStaticIpsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HeaderObjectOutputTypeDef(TypedDict):
-    option: NotRequired[ForwardValuesType]
-    headersAllowList: NotRequired[list[HeaderEnumType]]
-
-
-class HeaderObjectTypeDef(TypedDict):
-    option: NotRequired[ForwardValuesType]
-    headersAllowList: NotRequired[ReadOnly[Sequence[HeaderEnumType]]]
-
-
-class HostKeyAttributesTypeDef(TypedDict):
-    algorithm: NotRequired[str]
-    publicKey: NotRequired[str]
-    witnessedAt: NotRequired[datetime]
-    fingerprintSHA1: NotRequired[str]
-    fingerprintSHA256: NotRequired[str]
-    notValidBefore: NotRequired[datetime]
-    notValidAfter: NotRequired[datetime]
-
-
 class ImportKeyPairRequestTypeDef(TypedDict):
     keyPairName: str
     publicKeyBase64: str
@@ -2490,300 +3062,9 @@ class ImportKeyPairResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InputOriginTypeDef(TypedDict):
-    name: NotRequired[str]
-    regionName: NotRequired[RegionNameType]
-    protocolPolicy: NotRequired[OriginProtocolPolicyEnumType]
-    responseTimeout: NotRequired[int]
-    ipAddressType: NotRequired[OriginIpAddressTypeEnumType]
-
-
-class InstanceAccessDetailsTypeDef(TypedDict):
-    certKey: NotRequired[str]
-    expiresAt: NotRequired[datetime]
-    ipAddress: NotRequired[str]
-    ipv6Addresses: NotRequired[list[str]]
-    password: NotRequired[str]
-    passwordData: NotRequired[PasswordDataTypeDef]
-    privateKey: NotRequired[str]
-    protocol: NotRequired[InstanceAccessProtocolType]
-    instanceName: NotRequired[str]
-    username: NotRequired[str]
-    hostKeys: NotRequired[list[HostKeyAttributesTypeDef]]
-
-
-class InstanceEntryTypeDef(TypedDict):
-    sourceName: str
-    instanceType: str
-    portInfoSource: PortInfoSourceTypeType
-    userData: NotRequired[str]
-    availabilityZone: str
-
-
-class InstanceHardwareTypeDef(TypedDict):
-    cpuCount: NotRequired[int]
-    disks: NotRequired[list[DiskTypeDef]]
-    ramSizeInGb: NotRequired[float]
-
-
-class InstanceHealthSummaryTypeDef(TypedDict):
-    instanceName: NotRequired[str]
-    instanceHealth: NotRequired[InstanceHealthStateType]
-    instanceHealthReason: NotRequired[InstanceHealthReasonType]
-
-
-class InstanceMetadataOptionsTypeDef(TypedDict):
-    state: NotRequired[InstanceMetadataStateType]
-    httpTokens: NotRequired[HttpTokensType]
-    httpEndpoint: NotRequired[HttpEndpointType]
-    httpPutResponseHopLimit: NotRequired[int]
-    httpProtocolIpv6: NotRequired[HttpProtocolIpv6Type]
-
-
-class InstanceNetworkingTypeDef(TypedDict):
-    monthlyTransfer: NotRequired[MonthlyTransferTypeDef]
-    ports: NotRequired[list[InstancePortInfoTypeDef]]
-
-
-class InstancePortInfoTypeDef(TypedDict):
-    fromPort: NotRequired[int]
-    toPort: NotRequired[int]
-    protocol: NotRequired[NetworkProtocolType]
-    accessFrom: NotRequired[str]
-    accessType: NotRequired[PortAccessTypeType]
-    commonName: NotRequired[str]
-    accessDirection: NotRequired[AccessDirectionType]
-    cidrs: NotRequired[list[str]]
-    ipv6Cidrs: NotRequired[list[str]]
-    cidrListAliases: NotRequired[list[str]]
-
-
-class InstancePortStateTypeDef(TypedDict):
-    fromPort: NotRequired[int]
-    toPort: NotRequired[int]
-    protocol: NotRequired[NetworkProtocolType]
-    state: NotRequired[PortStateType]
-    cidrs: NotRequired[list[str]]
-    ipv6Cidrs: NotRequired[list[str]]
-    cidrListAliases: NotRequired[list[str]]
-
-
-class InstanceSnapshotInfoTypeDef(TypedDict):
-    fromBundleId: NotRequired[str]
-    fromBlueprintId: NotRequired[str]
-    fromDiskInfo: NotRequired[list[DiskInfoTypeDef]]
-
-
-class InstanceSnapshotTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    supportCode: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    location: NotRequired[ResourceLocationTypeDef]
-    resourceType: NotRequired[ResourceTypeType]
-    tags: NotRequired[list[TagTypeDef]]
-    state: NotRequired[InstanceSnapshotStateType]
-    progress: NotRequired[str]
-    fromAttachedDisks: NotRequired[list[DiskTypeDef]]
-    fromInstanceName: NotRequired[str]
-    fromInstanceArn: NotRequired[str]
-    fromBlueprintId: NotRequired[str]
-    fromBundleId: NotRequired[str]
-    isFromAutoSnapshot: NotRequired[bool]
-    sizeInGb: NotRequired[int]
-
-
-class InstanceStateTypeDef(TypedDict):
-    code: NotRequired[int]
-    name: NotRequired[str]
-
-
-class InstanceTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    supportCode: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    location: NotRequired[ResourceLocationTypeDef]
-    resourceType: NotRequired[ResourceTypeType]
-    tags: NotRequired[list[TagTypeDef]]
-    blueprintId: NotRequired[str]
-    blueprintName: NotRequired[str]
-    bundleId: NotRequired[str]
-    addOns: NotRequired[list[AddOnTypeDef]]
-    isStaticIp: NotRequired[bool]
-    privateIpAddress: NotRequired[str]
-    publicIpAddress: NotRequired[str]
-    ipv6Addresses: NotRequired[list[str]]
-    ipAddressType: NotRequired[IpAddressTypeType]
-    hardware: NotRequired[InstanceHardwareTypeDef]
-    networking: NotRequired[InstanceNetworkingTypeDef]
-    state: NotRequired[InstanceStateTypeDef]
-    username: NotRequired[str]
-    sshKeyName: NotRequired[str]
-    metadataOptions: NotRequired[InstanceMetadataOptionsTypeDef]
-
-
 class IsVpcPeeredResultTypeDef(TypedDict):
     isPeered: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class KeyPairTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    supportCode: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    location: NotRequired[ResourceLocationTypeDef]
-    resourceType: NotRequired[ResourceTypeType]
-    tags: NotRequired[list[TagTypeDef]]
-    fingerprint: NotRequired[str]
-
-
-class LightsailDistributionTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    supportCode: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    location: NotRequired[ResourceLocationTypeDef]
-    resourceType: NotRequired[ResourceTypeType]
-    alternativeDomainNames: NotRequired[list[str]]
-    status: NotRequired[str]
-    isEnabled: NotRequired[bool]
-    domainName: NotRequired[str]
-    bundleId: NotRequired[str]
-    certificateName: NotRequired[str]
-    origin: NotRequired[OriginTypeDef]
-    originPublicDNS: NotRequired[str]
-    defaultCacheBehavior: NotRequired[CacheBehaviorTypeDef]
-    cacheBehaviorSettings: NotRequired[CacheSettingsOutputTypeDef]
-    cacheBehaviors: NotRequired[list[CacheBehaviorPerPathTypeDef]]
-    ableToUpdateBundle: NotRequired[bool]
-    ipAddressType: NotRequired[IpAddressTypeType]
-    tags: NotRequired[list[TagTypeDef]]
-    viewerMinimumTlsProtocolVersion: NotRequired[str]
-
-
-class LoadBalancerTlsCertificateDnsRecordCreationStateTypeDef(TypedDict):
-    code: NotRequired[LoadBalancerTlsCertificateDnsRecordCreationStateCodeType]
-    message: NotRequired[str]
-
-
-class LoadBalancerTlsCertificateDomainValidationOptionTypeDef(TypedDict):
-    domainName: NotRequired[str]
-    validationStatus: NotRequired[LoadBalancerTlsCertificateDomainStatusType]
-
-
-class LoadBalancerTlsCertificateDomainValidationRecordTypeDef(TypedDict):
-    name: NotRequired[str]
-    type: NotRequired[str]
-    value: NotRequired[str]
-    validationStatus: NotRequired[LoadBalancerTlsCertificateDomainStatusType]
-    domainName: NotRequired[str]
-    dnsRecordCreationState: NotRequired[
-        LoadBalancerTlsCertificateDnsRecordCreationStateTypeDef
-    ]
-
-
-class LoadBalancerTlsCertificateRenewalSummaryTypeDef(TypedDict):
-    renewalStatus: NotRequired[LoadBalancerTlsCertificateRenewalStatusType]
-    domainValidationOptions: NotRequired[
-        list[LoadBalancerTlsCertificateDomainValidationOptionTypeDef]
-    ]
-
-
-class LoadBalancerTlsCertificateSummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    isAttached: NotRequired[bool]
-
-
-class LoadBalancerTlsCertificateTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    supportCode: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    location: NotRequired[ResourceLocationTypeDef]
-    resourceType: NotRequired[ResourceTypeType]
-    tags: NotRequired[list[TagTypeDef]]
-    loadBalancerName: NotRequired[str]
-    isAttached: NotRequired[bool]
-    status: NotRequired[LoadBalancerTlsCertificateStatusType]
-    domainName: NotRequired[str]
-    domainValidationRecords: NotRequired[
-        list[LoadBalancerTlsCertificateDomainValidationRecordTypeDef]
-    ]
-    failureReason: NotRequired[LoadBalancerTlsCertificateFailureReasonType]
-    issuedAt: NotRequired[datetime]
-    issuer: NotRequired[str]
-    keyAlgorithm: NotRequired[str]
-    notAfter: NotRequired[datetime]
-    notBefore: NotRequired[datetime]
-    renewalSummary: NotRequired[LoadBalancerTlsCertificateRenewalSummaryTypeDef]
-    revocationReason: NotRequired[LoadBalancerTlsCertificateRevocationReasonType]
-    revokedAt: NotRequired[datetime]
-    serial: NotRequired[str]
-    signatureAlgorithm: NotRequired[str]
-    subject: NotRequired[str]
-    subjectAlternativeNames: NotRequired[list[str]]
-
-
-class LoadBalancerTlsPolicyTypeDef(TypedDict):
-    name: NotRequired[str]
-    isDefault: NotRequired[bool]
-    description: NotRequired[str]
-    protocols: NotRequired[list[str]]
-    ciphers: NotRequired[list[str]]
-
-
-class LoadBalancerTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    supportCode: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    location: NotRequired[ResourceLocationTypeDef]
-    resourceType: NotRequired[ResourceTypeType]
-    tags: NotRequired[list[TagTypeDef]]
-    dnsName: NotRequired[str]
-    state: NotRequired[LoadBalancerStateType]
-    protocol: NotRequired[LoadBalancerProtocolType]
-    publicPorts: NotRequired[list[int]]
-    healthCheckPath: NotRequired[str]
-    instancePort: NotRequired[int]
-    instanceHealthSummary: NotRequired[list[InstanceHealthSummaryTypeDef]]
-    tlsCertificateSummaries: NotRequired[list[LoadBalancerTlsCertificateSummaryTypeDef]]
-    configurationOptions: NotRequired[dict[LoadBalancerAttributeNameType, str]]
-    ipAddressType: NotRequired[IpAddressTypeType]
-    httpsRedirectionEnabled: NotRequired[bool]
-    tlsPolicyName: NotRequired[str]
-
-
-class LogEventTypeDef(TypedDict):
-    createdAt: NotRequired[datetime]
-    message: NotRequired[str]
-
-
-class MetricDatapointTypeDef(TypedDict):
-    average: NotRequired[float]
-    maximum: NotRequired[float]
-    minimum: NotRequired[float]
-    sampleCount: NotRequired[float]
-    sum: NotRequired[float]
-    timestamp: NotRequired[datetime]
-    unit: NotRequired[MetricUnitType]
-
-
-class MonitoredResourceInfoTypeDef(TypedDict):
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    resourceType: NotRequired[ResourceTypeType]
-
-
-class MonthlyTransferTypeDef(TypedDict):
-    gbPerMonthAllocated: NotRequired[int]
-
-
-class NameServersUpdateStateTypeDef(TypedDict):
-    code: NotRequired[NameServersUpdateStateCodeType]
-    message: NotRequired[str]
 
 
 class OpenInstancePublicPortsRequestTypeDef(TypedDict):
@@ -2796,67 +3077,9 @@ class OpenInstancePublicPortsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OperationTypeDef(TypedDict):
-    id: NotRequired[str]
-    resourceName: NotRequired[str]
-    resourceType: NotRequired[ResourceTypeType]
-    createdAt: NotRequired[datetime]
-    location: NotRequired[ResourceLocationTypeDef]
-    isTerminal: NotRequired[bool]
-    operationDetails: NotRequired[str]
-    operationType: NotRequired[OperationTypeType]
-    status: NotRequired[OperationStatusType]
-    statusChangedAt: NotRequired[datetime]
-    errorCode: NotRequired[str]
-    errorDetails: NotRequired[str]
-
-
-class OriginTypeDef(TypedDict):
-    name: NotRequired[str]
-    resourceType: NotRequired[ResourceTypeType]
-    regionName: NotRequired[RegionNameType]
-    protocolPolicy: NotRequired[OriginProtocolPolicyEnumType]
-    responseTimeout: NotRequired[int]
-    ipAddressType: NotRequired[OriginIpAddressTypeEnumType]
-
-
-class PasswordDataTypeDef(TypedDict):
-    ciphertext: NotRequired[str]
-    keyPairName: NotRequired[str]
-
-
 class PeerVpcResultTypeDef(TypedDict):
     operation: NotRequired[OperationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PendingMaintenanceActionTypeDef(TypedDict):
-    action: NotRequired[str]
-    description: NotRequired[str]
-    currentApplyDate: NotRequired[datetime]
-
-
-class PendingModifiedRelationalDatabaseValuesTypeDef(TypedDict):
-    masterUserPassword: NotRequired[str]
-    engineVersion: NotRequired[str]
-    backupRetentionEnabled: NotRequired[bool]
-
-
-class PortInfoTypeDef(TypedDict):
-    fromPort: NotRequired[int]
-    toPort: NotRequired[int]
-    protocol: NotRequired[NetworkProtocolType]
-    cidrs: NotRequired[ReadOnly[Sequence[str]]]
-    ipv6Cidrs: NotRequired[ReadOnly[Sequence[str]]]
-    cidrListAliases: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PrivateRegistryAccessRequestTypeDef(TypedDict):
-    ecrImagePullerRole: NotRequired[ContainerServiceECRImagePullerRoleRequestTypeDef]
-
-
-class PrivateRegistryAccessTypeDef(TypedDict):
-    ecrImagePullerRole: NotRequired[ContainerServiceECRImagePullerRoleTypeDef]
 
 
 class PutAlarmRequestTypeDef(TypedDict):
@@ -2889,21 +3112,6 @@ class PutInstancePublicPortsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueryStringObjectOutputTypeDef(TypedDict):
-    option: NotRequired[bool]
-    queryStringsAllowList: NotRequired[list[str]]
-
-
-class QueryStringObjectTypeDef(TypedDict):
-    option: NotRequired[bool]
-    queryStringsAllowList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class R53HostedZoneDeletionStateTypeDef(TypedDict):
-    code: NotRequired[R53HostedZoneDeletionStateCodeType]
-    message: NotRequired[str]
-
-
 class RebootInstanceRequestTypeDef(TypedDict):
     instanceName: str
 
@@ -2922,15 +3130,6 @@ class RebootRelationalDatabaseResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegionTypeDef(TypedDict):
-    continentCode: NotRequired[str]
-    description: NotRequired[str]
-    displayName: NotRequired[str]
-    name: NotRequired[RegionNameType]
-    availabilityZones: NotRequired[list[AvailabilityZoneTypeDef]]
-    relationalDatabaseAvailabilityZones: NotRequired[list[AvailabilityZoneTypeDef]]
-
-
 class RegisterContainerImageRequestTypeDef(TypedDict):
     serviceName: str
     label: str
@@ -2942,108 +3141,6 @@ class RegisterContainerImageResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegisteredDomainDelegationInfoTypeDef(TypedDict):
-    nameServersUpdateState: NotRequired[NameServersUpdateStateTypeDef]
-    r53HostedZoneDeletionState: NotRequired[R53HostedZoneDeletionStateTypeDef]
-
-
-class RelationalDatabaseBlueprintTypeDef(TypedDict):
-    blueprintId: NotRequired[str]
-    engine: NotRequired[RelationalDatabaseEngineType]
-    engineVersion: NotRequired[str]
-    engineDescription: NotRequired[str]
-    engineVersionDescription: NotRequired[str]
-    isEngineDefault: NotRequired[bool]
-
-
-class RelationalDatabaseBundleTypeDef(TypedDict):
-    bundleId: NotRequired[str]
-    name: NotRequired[str]
-    price: NotRequired[float]
-    ramSizeInGb: NotRequired[float]
-    diskSizeInGb: NotRequired[int]
-    transferPerMonthInGb: NotRequired[int]
-    cpuCount: NotRequired[int]
-    isEncrypted: NotRequired[bool]
-    isActive: NotRequired[bool]
-
-
-class RelationalDatabaseEndpointTypeDef(TypedDict):
-    port: NotRequired[int]
-    address: NotRequired[str]
-
-
-class RelationalDatabaseEventTypeDef(TypedDict):
-    resource: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    message: NotRequired[str]
-    eventCategories: NotRequired[list[str]]
-
-
-class RelationalDatabaseHardwareTypeDef(TypedDict):
-    cpuCount: NotRequired[int]
-    diskSizeInGb: NotRequired[int]
-    ramSizeInGb: NotRequired[float]
-
-
-class RelationalDatabaseParameterTypeDef(TypedDict):
-    allowedValues: NotRequired[str]
-    applyMethod: NotRequired[str]
-    applyType: NotRequired[str]
-    dataType: NotRequired[str]
-    description: NotRequired[str]
-    isModifiable: NotRequired[bool]
-    parameterName: NotRequired[str]
-    parameterValue: NotRequired[str]
-
-
-class RelationalDatabaseSnapshotTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    supportCode: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    location: NotRequired[ResourceLocationTypeDef]
-    resourceType: NotRequired[ResourceTypeType]
-    tags: NotRequired[list[TagTypeDef]]
-    engine: NotRequired[str]
-    engineVersion: NotRequired[str]
-    sizeInGb: NotRequired[int]
-    state: NotRequired[str]
-    fromRelationalDatabaseName: NotRequired[str]
-    fromRelationalDatabaseArn: NotRequired[str]
-    fromRelationalDatabaseBundleId: NotRequired[str]
-    fromRelationalDatabaseBlueprintId: NotRequired[str]
-
-
-class RelationalDatabaseTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    supportCode: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    location: NotRequired[ResourceLocationTypeDef]
-    resourceType: NotRequired[ResourceTypeType]
-    tags: NotRequired[list[TagTypeDef]]
-    relationalDatabaseBlueprintId: NotRequired[str]
-    relationalDatabaseBundleId: NotRequired[str]
-    masterDatabaseName: NotRequired[str]
-    hardware: NotRequired[RelationalDatabaseHardwareTypeDef]
-    state: NotRequired[str]
-    secondaryAvailabilityZone: NotRequired[str]
-    backupRetentionEnabled: NotRequired[bool]
-    pendingModifiedValues: NotRequired[PendingModifiedRelationalDatabaseValuesTypeDef]
-    engine: NotRequired[str]
-    engineVersion: NotRequired[str]
-    latestRestorableTime: NotRequired[datetime]
-    masterUsername: NotRequired[str]
-    parameterApplyStatus: NotRequired[str]
-    preferredBackupWindow: NotRequired[str]
-    preferredMaintenanceWindow: NotRequired[str]
-    publiclyAccessible: NotRequired[bool]
-    masterEndpoint: NotRequired[RelationalDatabaseEndpointTypeDef]
-    pendingMaintenanceActions: NotRequired[list[PendingMaintenanceActionTypeDef]]
-    caCertificateIdentifier: NotRequired[str]
-
-
 class ReleaseStaticIpRequestTypeDef(TypedDict):
     staticIpName: str
 
@@ -3051,13 +3148,6 @@ class ReleaseStaticIpRequestTypeDef(TypedDict):
 class ReleaseStaticIpResultTypeDef(TypedDict):
     operations: NotRequired[list[OperationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RenewalSummaryTypeDef(TypedDict):
-    domainValidationRecords: NotRequired[list[DomainValidationRecordTypeDef]]
-    renewalStatus: NotRequired[RenewalStatusType]
-    renewalStatusReason: NotRequired[str]
-    updatedAt: NotRequired[datetime]
 
 
 class ResetDistributionCacheRequestTypeDef(TypedDict):
@@ -3071,30 +3161,6 @@ class ResetDistributionCacheResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceBudgetEstimateTypeDef(TypedDict):
-    resourceName: NotRequired[str]
-    resourceType: NotRequired[ResourceTypeType]
-    costEstimates: NotRequired[list[CostEstimateTypeDef]]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-
-
-class ResourceLocationTypeDef(TypedDict):
-    availabilityZone: NotRequired[str]
-    regionName: NotRequired[RegionNameType]
-
-
-class ResourceReceivingAccessTypeDef(TypedDict):
-    name: NotRequired[str]
-    resourceType: NotRequired[str]
-
-
-class ResourceRecordTypeDef(TypedDict):
-    name: NotRequired[str]
-    type: NotRequired[str]
-    value: NotRequired[str]
-
-
 class SendContactMethodVerificationRequestTypeDef(TypedDict):
     protocol: ContactMethodVerificationProtocolType
 
@@ -3102,12 +3168,6 @@ class SendContactMethodVerificationRequestTypeDef(TypedDict):
 class SendContactMethodVerificationResultTypeDef(TypedDict):
     operations: NotRequired[list[OperationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SessionTypeDef(TypedDict):
-    name: NotRequired[str]
-    url: NotRequired[str]
-    isPrimary: NotRequired[bool]
 
 
 class SetIpAddressTypeRequestTypeDef(TypedDict):
@@ -3133,32 +3193,6 @@ class SetResourceAccessForBucketResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SetupExecutionDetailsTypeDef(TypedDict):
-    command: NotRequired[str]
-    dateTime: NotRequired[datetime]
-    name: NotRequired[str]
-    status: NotRequired[SetupStatusType]
-    standardError: NotRequired[str]
-    standardOutput: NotRequired[str]
-    version: NotRequired[str]
-
-
-class SetupHistoryResourceTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    location: NotRequired[ResourceLocationTypeDef]
-    resourceType: NotRequired[ResourceTypeType]
-
-
-class SetupHistoryTypeDef(TypedDict):
-    operationId: NotRequired[str]
-    request: NotRequired[SetupRequestTypeDef]
-    resource: NotRequired[SetupHistoryResourceTypeDef]
-    executionDetails: NotRequired[list[SetupExecutionDetailsTypeDef]]
-    status: NotRequired[SetupStatusType]
-
-
 class SetupInstanceHttpsRequestTypeDef(TypedDict):
     instanceName: str
     emailAddress: str
@@ -3169,12 +3203,6 @@ class SetupInstanceHttpsRequestTypeDef(TypedDict):
 class SetupInstanceHttpsResultTypeDef(TypedDict):
     operations: NotRequired[list[OperationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SetupRequestTypeDef(TypedDict):
-    instanceName: NotRequired[str]
-    domainNames: NotRequired[list[str]]
-    certificateProvider: NotRequired[CertificateProviderType]
 
 
 class StartGUISessionRequestTypeDef(TypedDict):
@@ -3204,18 +3232,6 @@ class StartRelationalDatabaseResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StaticIpTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    supportCode: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    location: NotRequired[ResourceLocationTypeDef]
-    resourceType: NotRequired[ResourceTypeType]
-    ipAddress: NotRequired[str]
-    attachedTo: NotRequired[str]
-    isAttached: NotRequired[bool]
-
-
 class StopGUISessionRequestTypeDef(TypedDict):
     resourceName: str
 
@@ -3223,11 +3239,6 @@ class StopGUISessionRequestTypeDef(TypedDict):
 class StopGUISessionResultTypeDef(TypedDict):
     operations: NotRequired[list[OperationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StopInstanceOnIdleRequestTypeDef(TypedDict):
-    threshold: NotRequired[str]
-    duration: NotRequired[str]
 
 
 class StopInstanceRequestTypeDef(TypedDict):
@@ -3261,11 +3272,6 @@ class TagResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
 class TestAlarmRequestTypeDef(TypedDict):
     alarmName: str
     state: AlarmStateType
@@ -3274,11 +3280,6 @@ class TestAlarmRequestTypeDef(TypedDict):
 class TestAlarmResultTypeDef(TypedDict):
     operations: NotRequired[list[OperationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TimePeriodTypeDef(TypedDict):
-    start: NotRequired[datetime]
-    end: NotRequired[datetime]
 
 
 class UnpeerVpcResultTypeDef(TypedDict):

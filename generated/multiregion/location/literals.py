@@ -2,29 +2,30 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Location Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BatchItemErrorCodeType",
-    "DimensionUnitType",
-    "DistanceUnitType",
-    "ForecastedGeofenceEventTypeType",
-    "IntendedUseType",
-    "JobActionType",
-    "JobErrorCodeType",
-    "JobInputFormatType",
-    "JobOutputFormatType",
-    "JobStatusType",
-    "OptimizationModeType",
-    "PositionFilteringType",
-    "PricingPlanType",
-    "RouteMatrixErrorCodeType",
-    "SpeedUnitType",
-    "StatusType",
-    "TravelModeType",
-    "ValidateAddressAdditionalFeatureType",
-    "VehicleWeightUnitType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchItemErrorCodeType",
+        "DimensionUnitType",
+        "DistanceUnitType",
+        "ForecastedGeofenceEventTypeType",
+        "IntendedUseType",
+        "JobActionType",
+        "JobErrorCodeType",
+        "JobInputFormatType",
+        "JobOutputFormatType",
+        "JobStatusType",
+        "OptimizationModeType",
+        "PositionFilteringType",
+        "PricingPlanType",
+        "RouteMatrixErrorCodeType",
+        "SpeedUnitType",
+        "StatusType",
+        "TravelModeType",
+        "ValidateAddressAdditionalFeatureType",
+        "VehicleWeightUnitType",
+    ]
 
 BatchItemErrorCodeType = Literal[
     "AccessDeniedError",

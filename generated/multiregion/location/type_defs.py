@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -40,210 +40,211 @@ from .literals import (
     VehicleWeightUnitType,
 )
 
-__all__ = [
-    "AndroidAppTypeDef",
-    "ApiKeyFilterTypeDef",
-    "ApiKeyRestrictionsOutputTypeDef",
-    "ApiKeyRestrictionsTypeDef",
-    "AppleAppTypeDef",
-    "AssociateTrackerConsumerRequestTypeDef",
-    "AssociateTrackerConsumerResponseTypeDef",
-    "BatchDeleteDevicePositionHistoryErrorTypeDef",
-    "BatchDeleteDevicePositionHistoryRequestTypeDef",
-    "BatchDeleteDevicePositionHistoryResponseTypeDef",
-    "BatchDeleteGeofenceErrorTypeDef",
-    "BatchDeleteGeofenceRequestTypeDef",
-    "BatchDeleteGeofenceResponseTypeDef",
-    "BatchEvaluateGeofencesErrorTypeDef",
-    "BatchEvaluateGeofencesRequestTypeDef",
-    "BatchEvaluateGeofencesResponseTypeDef",
-    "BatchGetDevicePositionErrorTypeDef",
-    "BatchGetDevicePositionRequestTypeDef",
-    "BatchGetDevicePositionResponseTypeDef",
-    "BatchItemErrorTypeDef",
-    "BatchPutGeofenceErrorTypeDef",
-    "BatchPutGeofenceRequestEntryTypeDef",
-    "BatchPutGeofenceRequestTypeDef",
-    "BatchPutGeofenceResponseTypeDef",
-    "BatchPutGeofenceSuccessTypeDef",
-    "BatchUpdateDevicePositionErrorTypeDef",
-    "BatchUpdateDevicePositionRequestTypeDef",
-    "BatchUpdateDevicePositionResponseTypeDef",
-    "CalculateRouteCarModeOptionsTypeDef",
-    "CalculateRouteMatrixRequestTypeDef",
-    "CalculateRouteMatrixResponseTypeDef",
-    "CalculateRouteMatrixSummaryTypeDef",
-    "CalculateRouteRequestTypeDef",
-    "CalculateRouteResponseTypeDef",
-    "CalculateRouteSummaryTypeDef",
-    "CalculateRouteTruckModeOptionsTypeDef",
-    "CancelJobRequestTypeDef",
-    "CancelJobResponseTypeDef",
-    "CellSignalsTypeDef",
-    "CircleOutputTypeDef",
-    "CircleTypeDef",
-    "CreateGeofenceCollectionRequestTypeDef",
-    "CreateGeofenceCollectionResponseTypeDef",
-    "CreateKeyRequestTypeDef",
-    "CreateKeyResponseTypeDef",
-    "CreateMapRequestTypeDef",
-    "CreateMapResponseTypeDef",
-    "CreatePlaceIndexRequestTypeDef",
-    "CreatePlaceIndexResponseTypeDef",
-    "CreateRouteCalculatorRequestTypeDef",
-    "CreateRouteCalculatorResponseTypeDef",
-    "CreateTrackerRequestTypeDef",
-    "CreateTrackerResponseTypeDef",
-    "DataSourceConfigurationTypeDef",
-    "DeleteGeofenceCollectionRequestTypeDef",
-    "DeleteGeofenceCollectionResponseTypeDef",
-    "DeleteKeyRequestTypeDef",
-    "DeleteKeyResponseTypeDef",
-    "DeleteMapRequestTypeDef",
-    "DeleteMapResponseTypeDef",
-    "DeletePlaceIndexRequestTypeDef",
-    "DeletePlaceIndexResponseTypeDef",
-    "DeleteRouteCalculatorRequestTypeDef",
-    "DeleteRouteCalculatorResponseTypeDef",
-    "DeleteTrackerRequestTypeDef",
-    "DeleteTrackerResponseTypeDef",
-    "DescribeGeofenceCollectionRequestTypeDef",
-    "DescribeGeofenceCollectionResponseTypeDef",
-    "DescribeKeyRequestTypeDef",
-    "DescribeKeyResponseTypeDef",
-    "DescribeMapRequestTypeDef",
-    "DescribeMapResponseTypeDef",
-    "DescribePlaceIndexRequestTypeDef",
-    "DescribePlaceIndexResponseTypeDef",
-    "DescribeRouteCalculatorRequestTypeDef",
-    "DescribeRouteCalculatorResponseTypeDef",
-    "DescribeTrackerRequestTypeDef",
-    "DescribeTrackerResponseTypeDef",
-    "DevicePositionTypeDef",
-    "DevicePositionUpdateTypeDef",
-    "DeviceStateTypeDef",
-    "DisassociateTrackerConsumerRequestTypeDef",
-    "DisassociateTrackerConsumerResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ForecastGeofenceEventsDeviceStateTypeDef",
-    "ForecastGeofenceEventsRequestTypeDef",
-    "ForecastGeofenceEventsResponseTypeDef",
-    "ForecastedEventTypeDef",
-    "GeofenceGeometryOutputTypeDef",
-    "GeofenceGeometryTypeDef",
-    "GetDevicePositionHistoryRequestTypeDef",
-    "GetDevicePositionHistoryResponseTypeDef",
-    "GetDevicePositionRequestTypeDef",
-    "GetDevicePositionResponseTypeDef",
-    "GetGeofenceRequestTypeDef",
-    "GetGeofenceResponseTypeDef",
-    "GetJobRequestTypeDef",
-    "GetJobResponseTypeDef",
-    "GetMapGlyphsRequestTypeDef",
-    "GetMapGlyphsResponseTypeDef",
-    "GetMapSpritesRequestTypeDef",
-    "GetMapSpritesResponseTypeDef",
-    "GetMapStyleDescriptorRequestTypeDef",
-    "GetMapStyleDescriptorResponseTypeDef",
-    "GetMapTileRequestTypeDef",
-    "GetMapTileResponseTypeDef",
-    "GetPlaceRequestTypeDef",
-    "GetPlaceResponseTypeDef",
-    "InferredStateTypeDef",
-    "JobActionOptionsOutputTypeDef",
-    "JobActionOptionsTypeDef",
-    "JobErrorTypeDef",
-    "JobInputOptionsTypeDef",
-    "JobOutputOptionsTypeDef",
-    "JobsFilterTypeDef",
-    "LegGeometryTypeDef",
-    "LegTypeDef",
-    "ListDevicePositionsRequestTypeDef",
-    "ListDevicePositionsResponseEntryTypeDef",
-    "ListDevicePositionsResponseTypeDef",
-    "ListGeofenceCollectionsRequestTypeDef",
-    "ListGeofenceCollectionsResponseEntryTypeDef",
-    "ListGeofenceCollectionsResponseTypeDef",
-    "ListGeofenceResponseEntryTypeDef",
-    "ListGeofencesRequestTypeDef",
-    "ListGeofencesResponseTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResponseEntryTypeDef",
-    "ListJobsResponseTypeDef",
-    "ListKeysRequestTypeDef",
-    "ListKeysResponseEntryTypeDef",
-    "ListKeysResponseTypeDef",
-    "ListMapsRequestTypeDef",
-    "ListMapsResponseEntryTypeDef",
-    "ListMapsResponseTypeDef",
-    "ListPlaceIndexesRequestTypeDef",
-    "ListPlaceIndexesResponseEntryTypeDef",
-    "ListPlaceIndexesResponseTypeDef",
-    "ListRouteCalculatorsRequestTypeDef",
-    "ListRouteCalculatorsResponseEntryTypeDef",
-    "ListRouteCalculatorsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTrackerConsumersRequestTypeDef",
-    "ListTrackerConsumersResponseTypeDef",
-    "ListTrackersRequestTypeDef",
-    "ListTrackersResponseEntryTypeDef",
-    "ListTrackersResponseTypeDef",
-    "LteCellDetailsTypeDef",
-    "LteLocalIdTypeDef",
-    "LteNetworkMeasurementsTypeDef",
-    "MapConfigurationOutputTypeDef",
-    "MapConfigurationTypeDef",
-    "MapConfigurationUpdateTypeDef",
-    "PlaceGeometryTypeDef",
-    "PlaceTypeDef",
-    "PositionalAccuracyTypeDef",
-    "PutGeofenceRequestTypeDef",
-    "PutGeofenceResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RouteMatrixEntryErrorTypeDef",
-    "RouteMatrixEntryTypeDef",
-    "SearchForPositionResultTypeDef",
-    "SearchForSuggestionsResultTypeDef",
-    "SearchForTextResultTypeDef",
-    "SearchPlaceIndexForPositionRequestTypeDef",
-    "SearchPlaceIndexForPositionResponseTypeDef",
-    "SearchPlaceIndexForPositionSummaryTypeDef",
-    "SearchPlaceIndexForSuggestionsRequestTypeDef",
-    "SearchPlaceIndexForSuggestionsResponseTypeDef",
-    "SearchPlaceIndexForSuggestionsSummaryTypeDef",
-    "SearchPlaceIndexForTextRequestTypeDef",
-    "SearchPlaceIndexForTextResponseTypeDef",
-    "SearchPlaceIndexForTextSummaryTypeDef",
-    "StartJobRequestTypeDef",
-    "StartJobResponseTypeDef",
-    "StepTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TimeZoneTypeDef",
-    "TrackingFilterGeometryTypeDef",
-    "TruckDimensionsTypeDef",
-    "TruckWeightTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateGeofenceCollectionRequestTypeDef",
-    "UpdateGeofenceCollectionResponseTypeDef",
-    "UpdateKeyRequestTypeDef",
-    "UpdateKeyResponseTypeDef",
-    "UpdateMapRequestTypeDef",
-    "UpdateMapResponseTypeDef",
-    "UpdatePlaceIndexRequestTypeDef",
-    "UpdatePlaceIndexResponseTypeDef",
-    "UpdateRouteCalculatorRequestTypeDef",
-    "UpdateRouteCalculatorResponseTypeDef",
-    "UpdateTrackerRequestTypeDef",
-    "UpdateTrackerResponseTypeDef",
-    "ValidateAddressActionOptionsOutputTypeDef",
-    "ValidateAddressActionOptionsTypeDef",
-    "VerifyDevicePositionRequestTypeDef",
-    "VerifyDevicePositionResponseTypeDef",
-    "WiFiAccessPointTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AndroidAppTypeDef",
+        "ApiKeyFilterTypeDef",
+        "ApiKeyRestrictionsOutputTypeDef",
+        "ApiKeyRestrictionsTypeDef",
+        "AppleAppTypeDef",
+        "AssociateTrackerConsumerRequestTypeDef",
+        "AssociateTrackerConsumerResponseTypeDef",
+        "BatchDeleteDevicePositionHistoryErrorTypeDef",
+        "BatchDeleteDevicePositionHistoryRequestTypeDef",
+        "BatchDeleteDevicePositionHistoryResponseTypeDef",
+        "BatchDeleteGeofenceErrorTypeDef",
+        "BatchDeleteGeofenceRequestTypeDef",
+        "BatchDeleteGeofenceResponseTypeDef",
+        "BatchEvaluateGeofencesErrorTypeDef",
+        "BatchEvaluateGeofencesRequestTypeDef",
+        "BatchEvaluateGeofencesResponseTypeDef",
+        "BatchGetDevicePositionErrorTypeDef",
+        "BatchGetDevicePositionRequestTypeDef",
+        "BatchGetDevicePositionResponseTypeDef",
+        "BatchItemErrorTypeDef",
+        "BatchPutGeofenceErrorTypeDef",
+        "BatchPutGeofenceRequestEntryTypeDef",
+        "BatchPutGeofenceRequestTypeDef",
+        "BatchPutGeofenceResponseTypeDef",
+        "BatchPutGeofenceSuccessTypeDef",
+        "BatchUpdateDevicePositionErrorTypeDef",
+        "BatchUpdateDevicePositionRequestTypeDef",
+        "BatchUpdateDevicePositionResponseTypeDef",
+        "CalculateRouteCarModeOptionsTypeDef",
+        "CalculateRouteMatrixRequestTypeDef",
+        "CalculateRouteMatrixResponseTypeDef",
+        "CalculateRouteMatrixSummaryTypeDef",
+        "CalculateRouteRequestTypeDef",
+        "CalculateRouteResponseTypeDef",
+        "CalculateRouteSummaryTypeDef",
+        "CalculateRouteTruckModeOptionsTypeDef",
+        "CancelJobRequestTypeDef",
+        "CancelJobResponseTypeDef",
+        "CellSignalsTypeDef",
+        "CircleOutputTypeDef",
+        "CircleTypeDef",
+        "CreateGeofenceCollectionRequestTypeDef",
+        "CreateGeofenceCollectionResponseTypeDef",
+        "CreateKeyRequestTypeDef",
+        "CreateKeyResponseTypeDef",
+        "CreateMapRequestTypeDef",
+        "CreateMapResponseTypeDef",
+        "CreatePlaceIndexRequestTypeDef",
+        "CreatePlaceIndexResponseTypeDef",
+        "CreateRouteCalculatorRequestTypeDef",
+        "CreateRouteCalculatorResponseTypeDef",
+        "CreateTrackerRequestTypeDef",
+        "CreateTrackerResponseTypeDef",
+        "DataSourceConfigurationTypeDef",
+        "DeleteGeofenceCollectionRequestTypeDef",
+        "DeleteGeofenceCollectionResponseTypeDef",
+        "DeleteKeyRequestTypeDef",
+        "DeleteKeyResponseTypeDef",
+        "DeleteMapRequestTypeDef",
+        "DeleteMapResponseTypeDef",
+        "DeletePlaceIndexRequestTypeDef",
+        "DeletePlaceIndexResponseTypeDef",
+        "DeleteRouteCalculatorRequestTypeDef",
+        "DeleteRouteCalculatorResponseTypeDef",
+        "DeleteTrackerRequestTypeDef",
+        "DeleteTrackerResponseTypeDef",
+        "DescribeGeofenceCollectionRequestTypeDef",
+        "DescribeGeofenceCollectionResponseTypeDef",
+        "DescribeKeyRequestTypeDef",
+        "DescribeKeyResponseTypeDef",
+        "DescribeMapRequestTypeDef",
+        "DescribeMapResponseTypeDef",
+        "DescribePlaceIndexRequestTypeDef",
+        "DescribePlaceIndexResponseTypeDef",
+        "DescribeRouteCalculatorRequestTypeDef",
+        "DescribeRouteCalculatorResponseTypeDef",
+        "DescribeTrackerRequestTypeDef",
+        "DescribeTrackerResponseTypeDef",
+        "DevicePositionTypeDef",
+        "DevicePositionUpdateTypeDef",
+        "DeviceStateTypeDef",
+        "DisassociateTrackerConsumerRequestTypeDef",
+        "DisassociateTrackerConsumerResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ForecastGeofenceEventsDeviceStateTypeDef",
+        "ForecastGeofenceEventsRequestTypeDef",
+        "ForecastGeofenceEventsResponseTypeDef",
+        "ForecastedEventTypeDef",
+        "GeofenceGeometryOutputTypeDef",
+        "GeofenceGeometryTypeDef",
+        "GetDevicePositionHistoryRequestTypeDef",
+        "GetDevicePositionHistoryResponseTypeDef",
+        "GetDevicePositionRequestTypeDef",
+        "GetDevicePositionResponseTypeDef",
+        "GetGeofenceRequestTypeDef",
+        "GetGeofenceResponseTypeDef",
+        "GetJobRequestTypeDef",
+        "GetJobResponseTypeDef",
+        "GetMapGlyphsRequestTypeDef",
+        "GetMapGlyphsResponseTypeDef",
+        "GetMapSpritesRequestTypeDef",
+        "GetMapSpritesResponseTypeDef",
+        "GetMapStyleDescriptorRequestTypeDef",
+        "GetMapStyleDescriptorResponseTypeDef",
+        "GetMapTileRequestTypeDef",
+        "GetMapTileResponseTypeDef",
+        "GetPlaceRequestTypeDef",
+        "GetPlaceResponseTypeDef",
+        "InferredStateTypeDef",
+        "JobActionOptionsOutputTypeDef",
+        "JobActionOptionsTypeDef",
+        "JobErrorTypeDef",
+        "JobInputOptionsTypeDef",
+        "JobOutputOptionsTypeDef",
+        "JobsFilterTypeDef",
+        "LegGeometryTypeDef",
+        "LegTypeDef",
+        "ListDevicePositionsRequestTypeDef",
+        "ListDevicePositionsResponseEntryTypeDef",
+        "ListDevicePositionsResponseTypeDef",
+        "ListGeofenceCollectionsRequestTypeDef",
+        "ListGeofenceCollectionsResponseEntryTypeDef",
+        "ListGeofenceCollectionsResponseTypeDef",
+        "ListGeofenceResponseEntryTypeDef",
+        "ListGeofencesRequestTypeDef",
+        "ListGeofencesResponseTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResponseEntryTypeDef",
+        "ListJobsResponseTypeDef",
+        "ListKeysRequestTypeDef",
+        "ListKeysResponseEntryTypeDef",
+        "ListKeysResponseTypeDef",
+        "ListMapsRequestTypeDef",
+        "ListMapsResponseEntryTypeDef",
+        "ListMapsResponseTypeDef",
+        "ListPlaceIndexesRequestTypeDef",
+        "ListPlaceIndexesResponseEntryTypeDef",
+        "ListPlaceIndexesResponseTypeDef",
+        "ListRouteCalculatorsRequestTypeDef",
+        "ListRouteCalculatorsResponseEntryTypeDef",
+        "ListRouteCalculatorsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTrackerConsumersRequestTypeDef",
+        "ListTrackerConsumersResponseTypeDef",
+        "ListTrackersRequestTypeDef",
+        "ListTrackersResponseEntryTypeDef",
+        "ListTrackersResponseTypeDef",
+        "LteCellDetailsTypeDef",
+        "LteLocalIdTypeDef",
+        "LteNetworkMeasurementsTypeDef",
+        "MapConfigurationOutputTypeDef",
+        "MapConfigurationTypeDef",
+        "MapConfigurationUpdateTypeDef",
+        "PlaceGeometryTypeDef",
+        "PlaceTypeDef",
+        "PositionalAccuracyTypeDef",
+        "PutGeofenceRequestTypeDef",
+        "PutGeofenceResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RouteMatrixEntryErrorTypeDef",
+        "RouteMatrixEntryTypeDef",
+        "SearchForPositionResultTypeDef",
+        "SearchForSuggestionsResultTypeDef",
+        "SearchForTextResultTypeDef",
+        "SearchPlaceIndexForPositionRequestTypeDef",
+        "SearchPlaceIndexForPositionResponseTypeDef",
+        "SearchPlaceIndexForPositionSummaryTypeDef",
+        "SearchPlaceIndexForSuggestionsRequestTypeDef",
+        "SearchPlaceIndexForSuggestionsResponseTypeDef",
+        "SearchPlaceIndexForSuggestionsSummaryTypeDef",
+        "SearchPlaceIndexForTextRequestTypeDef",
+        "SearchPlaceIndexForTextResponseTypeDef",
+        "SearchPlaceIndexForTextSummaryTypeDef",
+        "StartJobRequestTypeDef",
+        "StartJobResponseTypeDef",
+        "StepTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TimeZoneTypeDef",
+        "TrackingFilterGeometryTypeDef",
+        "TruckDimensionsTypeDef",
+        "TruckWeightTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateGeofenceCollectionRequestTypeDef",
+        "UpdateGeofenceCollectionResponseTypeDef",
+        "UpdateKeyRequestTypeDef",
+        "UpdateKeyResponseTypeDef",
+        "UpdateMapRequestTypeDef",
+        "UpdateMapResponseTypeDef",
+        "UpdatePlaceIndexRequestTypeDef",
+        "UpdatePlaceIndexResponseTypeDef",
+        "UpdateRouteCalculatorRequestTypeDef",
+        "UpdateRouteCalculatorResponseTypeDef",
+        "UpdateTrackerRequestTypeDef",
+        "UpdateTrackerResponseTypeDef",
+        "ValidateAddressActionOptionsOutputTypeDef",
+        "ValidateAddressActionOptionsTypeDef",
+        "VerifyDevicePositionRequestTypeDef",
+        "VerifyDevicePositionResponseTypeDef",
+        "WiFiAccessPointTypeDef",
+    ]
 
 
 class AndroidAppTypeDef(TypedDict):
@@ -253,6 +254,10 @@ class AndroidAppTypeDef(TypedDict):
 
 class ApiKeyFilterTypeDef(TypedDict):
     KeyStatus: NotRequired[StatusType]
+
+
+class AppleAppTypeDef(TypedDict):
+    BundleId: str
 
 
 class ApiKeyRestrictionsOutputTypeDef(TypedDict):
@@ -271,10 +276,6 @@ class ApiKeyRestrictionsTypeDef(TypedDict):
     AllowAppleApps: NotRequired[ReadOnly[Sequence[AppleAppTypeDef]]]
 
 
-class AppleAppTypeDef(TypedDict):
-    BundleId: str
-
-
 class AssociateTrackerConsumerRequestTypeDef(TypedDict):
     TrackerName: str
     ConsumerArn: str
@@ -282,6 +283,11 @@ class AssociateTrackerConsumerRequestTypeDef(TypedDict):
 
 class AssociateTrackerConsumerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchItemErrorTypeDef(TypedDict):
+    Code: NotRequired[BatchItemErrorCodeType]
+    Message: NotRequired[str]
 
 
 class BatchDeleteDevicePositionHistoryErrorTypeDef(TypedDict):
@@ -320,6 +326,18 @@ class BatchEvaluateGeofencesErrorTypeDef(TypedDict):
     Error: BatchItemErrorTypeDef
 
 
+class PositionalAccuracyTypeDef(TypedDict):
+    Horizontal: float
+
+
+class DevicePositionUpdateTypeDef(TypedDict):
+    DeviceId: str
+    SampleTime: ReadOnly[datetime | str]
+    Position: ReadOnly[Sequence[float]]
+    Accuracy: NotRequired[PositionalAccuracyTypeDef]
+    PositionProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class BatchEvaluateGeofencesRequestTypeDef(TypedDict):
     CollectionName: str
     DevicePositionUpdates: ReadOnly[Sequence[DevicePositionUpdateTypeDef]]
@@ -340,20 +358,36 @@ class BatchGetDevicePositionRequestTypeDef(TypedDict):
     DeviceIds: ReadOnly[Sequence[str]]
 
 
+class DevicePositionTypeDef(TypedDict):
+    DeviceId: NotRequired[str]
+    SampleTime: datetime
+    ReceivedTime: datetime
+    Position: list[float]
+    Accuracy: NotRequired[PositionalAccuracyTypeDef]
+    PositionProperties: NotRequired[dict[str, str]]
+
+
 class BatchGetDevicePositionResponseTypeDef(TypedDict):
     Errors: list[BatchGetDevicePositionErrorTypeDef]
     DevicePositions: list[DevicePositionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class BatchItemErrorTypeDef(TypedDict):
-    Code: NotRequired[BatchItemErrorCodeType]
-    Message: NotRequired[str]
-
-
 class BatchPutGeofenceErrorTypeDef(TypedDict):
     GeofenceId: str
     Error: BatchItemErrorTypeDef
+
+
+class CircleTypeDef(TypedDict):
+    Center: ReadOnly[Sequence[float]]
+    Radius: float
+
+
+class GeofenceGeometryTypeDef(TypedDict):
+    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
+    Circle: NotRequired[ReadOnly[CircleTypeDef]]
+    Geobuf: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    MultiPolygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[Sequence[float]]]]]]
 
 
 class BatchPutGeofenceRequestEntryTypeDef(TypedDict):
@@ -367,16 +401,16 @@ class BatchPutGeofenceRequestTypeDef(TypedDict):
     Entries: ReadOnly[Sequence[BatchPutGeofenceRequestEntryTypeDef]]
 
 
-class BatchPutGeofenceResponseTypeDef(TypedDict):
-    Successes: list[BatchPutGeofenceSuccessTypeDef]
-    Errors: list[BatchPutGeofenceErrorTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class BatchPutGeofenceSuccessTypeDef(TypedDict):
     GeofenceId: str
     CreateTime: datetime
     UpdateTime: datetime
+
+
+class BatchPutGeofenceResponseTypeDef(TypedDict):
+    Successes: list[BatchPutGeofenceSuccessTypeDef]
+    Errors: list[BatchPutGeofenceErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchUpdateDevicePositionErrorTypeDef(TypedDict):
@@ -400,6 +434,25 @@ class CalculateRouteCarModeOptionsTypeDef(TypedDict):
     AvoidTolls: NotRequired[bool]
 
 
+class TruckDimensionsTypeDef(TypedDict):
+    Length: NotRequired[float]
+    Height: NotRequired[float]
+    Width: NotRequired[float]
+    Unit: NotRequired[DimensionUnitType]
+
+
+class TruckWeightTypeDef(TypedDict):
+    Total: NotRequired[float]
+    Unit: NotRequired[VehicleWeightUnitType]
+
+
+class CalculateRouteTruckModeOptionsTypeDef(TypedDict):
+    AvoidFerries: NotRequired[bool]
+    AvoidTolls: NotRequired[bool]
+    Dimensions: NotRequired[TruckDimensionsTypeDef]
+    Weight: NotRequired[TruckWeightTypeDef]
+
+
 class CalculateRouteMatrixRequestTypeDef(TypedDict):
     CalculatorName: str
     DeparturePositions: ReadOnly[Sequence[Sequence[float]]]
@@ -413,19 +466,30 @@ class CalculateRouteMatrixRequestTypeDef(TypedDict):
     Key: NotRequired[str]
 
 
+class CalculateRouteMatrixSummaryTypeDef(TypedDict):
+    DataSource: str
+    RouteCount: int
+    ErrorCount: int
+    DistanceUnit: DistanceUnitType
+
+
+class RouteMatrixEntryErrorTypeDef(TypedDict):
+    Code: RouteMatrixErrorCodeType
+    Message: NotRequired[str]
+
+
+class RouteMatrixEntryTypeDef(TypedDict):
+    Distance: NotRequired[float]
+    DurationSeconds: NotRequired[float]
+    Error: NotRequired[RouteMatrixEntryErrorTypeDef]
+
+
 class CalculateRouteMatrixResponseTypeDef(TypedDict):
     RouteMatrix: list[list[RouteMatrixEntryTypeDef]]
     SnappedDeparturePositions: NotRequired[list[list[float]]]
     SnappedDestinationPositions: NotRequired[list[list[float]]]
     Summary: CalculateRouteMatrixSummaryTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CalculateRouteMatrixSummaryTypeDef(TypedDict):
-    DataSource: str
-    RouteCount: int
-    ErrorCount: int
-    DistanceUnit: DistanceUnitType
 
 
 class CalculateRouteRequestTypeDef(TypedDict):
@@ -445,12 +509,6 @@ class CalculateRouteRequestTypeDef(TypedDict):
     Key: NotRequired[str]
 
 
-class CalculateRouteResponseTypeDef(TypedDict):
-    Legs: list[LegTypeDef]
-    Summary: CalculateRouteSummaryTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class CalculateRouteSummaryTypeDef(TypedDict):
     RouteBBox: list[float]
     DataSource: str
@@ -459,11 +517,31 @@ class CalculateRouteSummaryTypeDef(TypedDict):
     DistanceUnit: DistanceUnitType
 
 
-class CalculateRouteTruckModeOptionsTypeDef(TypedDict):
-    AvoidFerries: NotRequired[bool]
-    AvoidTolls: NotRequired[bool]
-    Dimensions: NotRequired[TruckDimensionsTypeDef]
-    Weight: NotRequired[TruckWeightTypeDef]
+class LegGeometryTypeDef(TypedDict):
+    LineString: NotRequired[list[list[float]]]
+
+
+class StepTypeDef(TypedDict):
+    StartPosition: list[float]
+    EndPosition: list[float]
+    Distance: float
+    DurationSeconds: float
+    GeometryOffset: NotRequired[int]
+
+
+class LegTypeDef(TypedDict):
+    StartPosition: list[float]
+    EndPosition: list[float]
+    Distance: float
+    DurationSeconds: float
+    Geometry: NotRequired[LegGeometryTypeDef]
+    Steps: list[StepTypeDef]
+
+
+class CalculateRouteResponseTypeDef(TypedDict):
+    Legs: list[LegTypeDef]
+    Summary: CalculateRouteSummaryTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CancelJobRequestTypeDef(TypedDict):
@@ -477,17 +555,38 @@ class CancelJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LteLocalIdTypeDef(TypedDict):
+    Earfcn: int
+    Pci: int
+
+
+class LteNetworkMeasurementsTypeDef(TypedDict):
+    Earfcn: int
+    CellId: int
+    Pci: int
+    Rsrp: NotRequired[int]
+    Rsrq: NotRequired[float]
+
+
+class LteCellDetailsTypeDef(TypedDict):
+    CellId: int
+    Mcc: int
+    Mnc: int
+    LocalId: NotRequired[LteLocalIdTypeDef]
+    NetworkMeasurements: NotRequired[ReadOnly[Sequence[LteNetworkMeasurementsTypeDef]]]
+    TimingAdvance: NotRequired[int]
+    NrCapable: NotRequired[bool]
+    Rsrp: NotRequired[int]
+    Rsrq: NotRequired[float]
+    Tac: NotRequired[int]
+
+
 class CellSignalsTypeDef(TypedDict):
     LteCellDetails: ReadOnly[Sequence[LteCellDetailsTypeDef]]
 
 
 class CircleOutputTypeDef(TypedDict):
     Center: list[float]
-    Radius: float
-
-
-class CircleTypeDef(TypedDict):
-    Center: ReadOnly[Sequence[float]]
     Radius: float
 
 
@@ -524,6 +623,12 @@ class CreateKeyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MapConfigurationTypeDef(TypedDict):
+    Style: str
+    PoliticalView: NotRequired[str]
+    CustomLayers: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateMapRequestTypeDef(TypedDict):
     MapName: str
     Configuration: ReadOnly[MapConfigurationTypeDef]
@@ -537,6 +642,10 @@ class CreateMapResponseTypeDef(TypedDict):
     MapArn: str
     CreateTime: datetime
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataSourceConfigurationTypeDef(TypedDict):
+    IntendedUse: NotRequired[IntendedUseType]
 
 
 class CreatePlaceIndexRequestTypeDef(TypedDict):
@@ -587,10 +696,6 @@ class CreateTrackerResponseTypeDef(TypedDict):
     TrackerArn: str
     CreateTime: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DataSourceConfigurationTypeDef(TypedDict):
-    IntendedUse: NotRequired[IntendedUseType]
 
 
 class DeleteGeofenceCollectionRequestTypeDef(TypedDict):
@@ -681,6 +786,12 @@ class DescribeMapRequestTypeDef(TypedDict):
     MapName: str
 
 
+class MapConfigurationOutputTypeDef(TypedDict):
+    Style: str
+    PoliticalView: NotRequired[str]
+    CustomLayers: NotRequired[list[str]]
+
+
 class DescribeMapResponseTypeDef(TypedDict):
     MapName: str
     MapArn: str
@@ -747,21 +858,9 @@ class DescribeTrackerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DevicePositionTypeDef(TypedDict):
-    DeviceId: NotRequired[str]
-    SampleTime: datetime
-    ReceivedTime: datetime
-    Position: list[float]
-    Accuracy: NotRequired[PositionalAccuracyTypeDef]
-    PositionProperties: NotRequired[dict[str, str]]
-
-
-class DevicePositionUpdateTypeDef(TypedDict):
-    DeviceId: str
-    SampleTime: ReadOnly[datetime | str]
-    Position: ReadOnly[Sequence[float]]
-    Accuracy: NotRequired[PositionalAccuracyTypeDef]
-    PositionProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+class WiFiAccessPointTypeDef(TypedDict):
+    MacAddress: str
+    Rss: int
 
 
 class DeviceStateTypeDef(TypedDict):
@@ -798,14 +897,6 @@ class ForecastGeofenceEventsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
-class ForecastGeofenceEventsResponseTypeDef(TypedDict):
-    ForecastedEvents: list[ForecastedEventTypeDef]
-    NextToken: NotRequired[str]
-    DistanceUnit: DistanceUnitType
-    SpeedUnit: SpeedUnitType
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ForecastedEventTypeDef(TypedDict):
     EventId: str
     GeofenceId: str
@@ -816,18 +907,19 @@ class ForecastedEventTypeDef(TypedDict):
     GeofenceProperties: NotRequired[dict[str, str]]
 
 
+class ForecastGeofenceEventsResponseTypeDef(TypedDict):
+    ForecastedEvents: list[ForecastedEventTypeDef]
+    NextToken: NotRequired[str]
+    DistanceUnit: DistanceUnitType
+    SpeedUnit: SpeedUnitType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GeofenceGeometryOutputTypeDef(TypedDict):
     Polygon: NotRequired[list[list[list[float]]]]
     Circle: NotRequired[CircleOutputTypeDef]
     Geobuf: NotRequired[bytes]
     MultiPolygon: NotRequired[list[list[list[list[float]]]]]
-
-
-class GeofenceGeometryTypeDef(TypedDict):
-    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
-    Circle: NotRequired[ReadOnly[CircleTypeDef]]
-    Geobuf: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    MultiPolygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[Sequence[float]]]]]]
 
 
 class GetDevicePositionHistoryRequestTypeDef(TypedDict):
@@ -877,6 +969,29 @@ class GetGeofenceResponseTypeDef(TypedDict):
 
 class GetJobRequestTypeDef(TypedDict):
     JobId: str
+
+
+class ValidateAddressActionOptionsOutputTypeDef(TypedDict):
+    AdditionalFeatures: NotRequired[list[ValidateAddressAdditionalFeatureType]]
+
+
+class JobActionOptionsOutputTypeDef(TypedDict):
+    ValidateAddress: NotRequired[ValidateAddressActionOptionsOutputTypeDef]
+
+
+class JobErrorTypeDef(TypedDict):
+    Code: JobErrorCodeType
+    Messages: NotRequired[list[str]]
+
+
+class JobInputOptionsTypeDef(TypedDict):
+    Location: str
+    Format: JobInputFormatType
+
+
+class JobOutputOptionsTypeDef(TypedDict):
+    Format: JobOutputFormatType
+    Location: str
 
 
 class GetJobResponseTypeDef(TypedDict):
@@ -958,6 +1073,35 @@ class GetPlaceRequestTypeDef(TypedDict):
     Key: NotRequired[str]
 
 
+class PlaceGeometryTypeDef(TypedDict):
+    Point: NotRequired[list[float]]
+
+
+class TimeZoneTypeDef(TypedDict):
+    Name: str
+    Offset: NotRequired[int]
+
+
+class PlaceTypeDef(TypedDict):
+    Label: NotRequired[str]
+    Geometry: PlaceGeometryTypeDef
+    AddressNumber: NotRequired[str]
+    Street: NotRequired[str]
+    Neighborhood: NotRequired[str]
+    Municipality: NotRequired[str]
+    SubRegion: NotRequired[str]
+    Region: NotRequired[str]
+    Country: NotRequired[str]
+    PostalCode: NotRequired[str]
+    Interpolated: NotRequired[bool]
+    TimeZone: NotRequired[TimeZoneTypeDef]
+    UnitType: NotRequired[str]
+    UnitNumber: NotRequired[str]
+    Categories: NotRequired[list[str]]
+    SupplementalCategories: NotRequired[list[str]]
+    SubMunicipality: NotRequired[str]
+
+
 class GetPlaceResponseTypeDef(TypedDict):
     Place: PlaceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -970,44 +1114,22 @@ class InferredStateTypeDef(TypedDict):
     ProxyDetected: bool
 
 
-class JobActionOptionsOutputTypeDef(TypedDict):
-    ValidateAddress: NotRequired[ValidateAddressActionOptionsOutputTypeDef]
+class ValidateAddressActionOptionsTypeDef(TypedDict):
+    AdditionalFeatures: NotRequired[
+        ReadOnly[Sequence[ValidateAddressAdditionalFeatureType]]
+    ]
 
 
 class JobActionOptionsTypeDef(TypedDict):
     ValidateAddress: NotRequired[ReadOnly[ValidateAddressActionOptionsTypeDef]]
 
 
-class JobErrorTypeDef(TypedDict):
-    Code: JobErrorCodeType
-    Messages: NotRequired[list[str]]
-
-
-class JobInputOptionsTypeDef(TypedDict):
-    Location: str
-    Format: JobInputFormatType
-
-
-class JobOutputOptionsTypeDef(TypedDict):
-    Format: JobOutputFormatType
-    Location: str
-
-
 class JobsFilterTypeDef(TypedDict):
     JobStatus: NotRequired[JobStatusType]
 
 
-class LegGeometryTypeDef(TypedDict):
-    LineString: NotRequired[list[list[float]]]
-
-
-class LegTypeDef(TypedDict):
-    StartPosition: list[float]
-    EndPosition: list[float]
-    Distance: float
-    DurationSeconds: float
-    Geometry: NotRequired[LegGeometryTypeDef]
-    Steps: list[StepTypeDef]
+class TrackingFilterGeometryTypeDef(TypedDict):
+    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
 
 
 class ListDevicePositionsRequestTypeDef(TypedDict):
@@ -1222,75 +1344,9 @@ class ListTrackersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LteCellDetailsTypeDef(TypedDict):
-    CellId: int
-    Mcc: int
-    Mnc: int
-    LocalId: NotRequired[LteLocalIdTypeDef]
-    NetworkMeasurements: NotRequired[ReadOnly[Sequence[LteNetworkMeasurementsTypeDef]]]
-    TimingAdvance: NotRequired[int]
-    NrCapable: NotRequired[bool]
-    Rsrp: NotRequired[int]
-    Rsrq: NotRequired[float]
-    Tac: NotRequired[int]
-
-
-class LteLocalIdTypeDef(TypedDict):
-    Earfcn: int
-    Pci: int
-
-
-class LteNetworkMeasurementsTypeDef(TypedDict):
-    Earfcn: int
-    CellId: int
-    Pci: int
-    Rsrp: NotRequired[int]
-    Rsrq: NotRequired[float]
-
-
-class MapConfigurationOutputTypeDef(TypedDict):
-    Style: str
-    PoliticalView: NotRequired[str]
-    CustomLayers: NotRequired[list[str]]
-
-
-class MapConfigurationTypeDef(TypedDict):
-    Style: str
-    PoliticalView: NotRequired[str]
-    CustomLayers: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class MapConfigurationUpdateTypeDef(TypedDict):
     PoliticalView: NotRequired[str]
     CustomLayers: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PlaceGeometryTypeDef(TypedDict):
-    Point: NotRequired[list[float]]
-
-
-class PlaceTypeDef(TypedDict):
-    Label: NotRequired[str]
-    Geometry: PlaceGeometryTypeDef
-    AddressNumber: NotRequired[str]
-    Street: NotRequired[str]
-    Neighborhood: NotRequired[str]
-    Municipality: NotRequired[str]
-    SubRegion: NotRequired[str]
-    Region: NotRequired[str]
-    Country: NotRequired[str]
-    PostalCode: NotRequired[str]
-    Interpolated: NotRequired[bool]
-    TimeZone: NotRequired[TimeZoneTypeDef]
-    UnitType: NotRequired[str]
-    UnitNumber: NotRequired[str]
-    Categories: NotRequired[list[str]]
-    SupplementalCategories: NotRequired[list[str]]
-    SubMunicipality: NotRequired[str]
-
-
-class PositionalAccuracyTypeDef(TypedDict):
-    Horizontal: float
 
 
 class PutGeofenceRequestTypeDef(TypedDict):
@@ -1305,17 +1361,6 @@ class PutGeofenceResponseTypeDef(TypedDict):
     CreateTime: datetime
     UpdateTime: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RouteMatrixEntryErrorTypeDef(TypedDict):
-    Code: RouteMatrixErrorCodeType
-    Message: NotRequired[str]
-
-
-class RouteMatrixEntryTypeDef(TypedDict):
-    Distance: NotRequired[float]
-    DurationSeconds: NotRequired[float]
-    Error: NotRequired[RouteMatrixEntryErrorTypeDef]
 
 
 class SearchForPositionResultTypeDef(TypedDict):
@@ -1346,17 +1391,17 @@ class SearchPlaceIndexForPositionRequestTypeDef(TypedDict):
     Key: NotRequired[str]
 
 
-class SearchPlaceIndexForPositionResponseTypeDef(TypedDict):
-    Summary: SearchPlaceIndexForPositionSummaryTypeDef
-    Results: list[SearchForPositionResultTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class SearchPlaceIndexForPositionSummaryTypeDef(TypedDict):
     Position: list[float]
     MaxResults: NotRequired[int]
     DataSource: str
     Language: NotRequired[str]
+
+
+class SearchPlaceIndexForPositionResponseTypeDef(TypedDict):
+    Summary: SearchPlaceIndexForPositionSummaryTypeDef
+    Results: list[SearchForPositionResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SearchPlaceIndexForSuggestionsRequestTypeDef(TypedDict):
@@ -1371,12 +1416,6 @@ class SearchPlaceIndexForSuggestionsRequestTypeDef(TypedDict):
     Key: NotRequired[str]
 
 
-class SearchPlaceIndexForSuggestionsResponseTypeDef(TypedDict):
-    Summary: SearchPlaceIndexForSuggestionsSummaryTypeDef
-    Results: list[SearchForSuggestionsResultTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class SearchPlaceIndexForSuggestionsSummaryTypeDef(TypedDict):
     Text: str
     BiasPosition: NotRequired[list[float]]
@@ -1386,6 +1425,12 @@ class SearchPlaceIndexForSuggestionsSummaryTypeDef(TypedDict):
     DataSource: str
     Language: NotRequired[str]
     FilterCategories: NotRequired[list[str]]
+
+
+class SearchPlaceIndexForSuggestionsResponseTypeDef(TypedDict):
+    Summary: SearchPlaceIndexForSuggestionsSummaryTypeDef
+    Results: list[SearchForSuggestionsResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SearchPlaceIndexForTextRequestTypeDef(TypedDict):
@@ -1400,12 +1445,6 @@ class SearchPlaceIndexForTextRequestTypeDef(TypedDict):
     Key: NotRequired[str]
 
 
-class SearchPlaceIndexForTextResponseTypeDef(TypedDict):
-    Summary: SearchPlaceIndexForTextSummaryTypeDef
-    Results: list[SearchForTextResultTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class SearchPlaceIndexForTextSummaryTypeDef(TypedDict):
     Text: str
     BiasPosition: NotRequired[list[float]]
@@ -1416,6 +1455,12 @@ class SearchPlaceIndexForTextSummaryTypeDef(TypedDict):
     DataSource: str
     Language: NotRequired[str]
     FilterCategories: NotRequired[list[str]]
+
+
+class SearchPlaceIndexForTextResponseTypeDef(TypedDict):
+    Summary: SearchPlaceIndexForTextSummaryTypeDef
+    Results: list[SearchForTextResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartJobRequestTypeDef(TypedDict):
@@ -1437,14 +1482,6 @@ class StartJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StepTypeDef(TypedDict):
-    StartPosition: list[float]
-    EndPosition: list[float]
-    Distance: float
-    DurationSeconds: float
-    GeometryOffset: NotRequired[int]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -1452,27 +1489,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TimeZoneTypeDef(TypedDict):
-    Name: str
-    Offset: NotRequired[int]
-
-
-class TrackingFilterGeometryTypeDef(TypedDict):
-    Polygon: NotRequired[ReadOnly[Sequence[Sequence[Sequence[float]]]]]
-
-
-class TruckDimensionsTypeDef(TypedDict):
-    Length: NotRequired[float]
-    Height: NotRequired[float]
-    Width: NotRequired[float]
-    Unit: NotRequired[DimensionUnitType]
-
-
-class TruckWeightTypeDef(TypedDict):
-    Total: NotRequired[float]
-    Unit: NotRequired[VehicleWeightUnitType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1572,16 +1588,6 @@ class UpdateTrackerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ValidateAddressActionOptionsOutputTypeDef(TypedDict):
-    AdditionalFeatures: NotRequired[list[ValidateAddressAdditionalFeatureType]]
-
-
-class ValidateAddressActionOptionsTypeDef(TypedDict):
-    AdditionalFeatures: NotRequired[
-        ReadOnly[Sequence[ValidateAddressAdditionalFeatureType]]
-    ]
-
-
 class VerifyDevicePositionRequestTypeDef(TypedDict):
     TrackerName: str
     DeviceState: ReadOnly[DeviceStateTypeDef]
@@ -1595,8 +1601,3 @@ class VerifyDevicePositionResponseTypeDef(TypedDict):
     ReceivedTime: datetime
     DistanceUnit: DistanceUnitType
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WiFiAccessPointTypeDef(TypedDict):
-    MacAddress: str
-    Rss: int

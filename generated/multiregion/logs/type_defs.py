@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -62,336 +62,337 @@ from .literals import (
     TypeType,
 )
 
-__all__ = [
-    "AccountPolicyTypeDef",
-    "AddKeyEntryTypeDef",
-    "AddKeysOutputTypeDef",
-    "AddKeysTypeDef",
-    "AggregateLogGroupSummaryTypeDef",
-    "AnomalyDetectorTypeDef",
-    "AnomalyTypeDef",
-    "AssociateKmsKeyRequestTypeDef",
-    "AssociateSourceToS3TableIntegrationRequestTypeDef",
-    "AssociateSourceToS3TableIntegrationResponseTypeDef",
-    "CSVOutputTypeDef",
-    "CSVTypeDef",
-    "CancelExportTaskRequestTypeDef",
-    "CancelImportTaskRequestTypeDef",
-    "CancelImportTaskResponseTypeDef",
-    "ConfigurationTemplateDeliveryConfigValuesTypeDef",
-    "ConfigurationTemplateTypeDef",
-    "CopyValueEntryTypeDef",
-    "CopyValueOutputTypeDef",
-    "CopyValueTypeDef",
-    "CreateDeliveryRequestTypeDef",
-    "CreateDeliveryResponseTypeDef",
-    "CreateExportTaskRequestTypeDef",
-    "CreateExportTaskResponseTypeDef",
-    "CreateImportTaskRequestTypeDef",
-    "CreateImportTaskResponseTypeDef",
-    "CreateLogAnomalyDetectorRequestTypeDef",
-    "CreateLogAnomalyDetectorResponseTypeDef",
-    "CreateLogGroupRequestTypeDef",
-    "CreateLogStreamRequestTypeDef",
-    "CreateLookupTableRequestTypeDef",
-    "CreateLookupTableResponseTypeDef",
-    "CreateScheduledQueryRequestTypeDef",
-    "CreateScheduledQueryResponseTypeDef",
-    "DataSourceFilterTypeDef",
-    "DataSourceTypeDef",
-    "DateTimeConverterOutputTypeDef",
-    "DateTimeConverterTypeDef",
-    "DeleteAccountPolicyRequestTypeDef",
-    "DeleteDataProtectionPolicyRequestTypeDef",
-    "DeleteDeliveryDestinationPolicyRequestTypeDef",
-    "DeleteDeliveryDestinationRequestTypeDef",
-    "DeleteDeliveryRequestTypeDef",
-    "DeleteDeliverySourceRequestTypeDef",
-    "DeleteDestinationRequestTypeDef",
-    "DeleteIndexPolicyRequestTypeDef",
-    "DeleteIndexPolicyResponseTypeDef",
-    "DeleteIntegrationRequestTypeDef",
-    "DeleteIntegrationResponseTypeDef",
-    "DeleteKeysOutputTypeDef",
-    "DeleteKeysTypeDef",
-    "DeleteLogAnomalyDetectorRequestTypeDef",
-    "DeleteLogGroupRequestTypeDef",
-    "DeleteLogStreamRequestTypeDef",
-    "DeleteLookupTableRequestTypeDef",
-    "DeleteMetricFilterRequestTypeDef",
-    "DeleteQueryDefinitionRequestTypeDef",
-    "DeleteQueryDefinitionResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteRetentionPolicyRequestTypeDef",
-    "DeleteScheduledQueryRequestTypeDef",
-    "DeleteScheduledQueryResponseTypeDef",
-    "DeleteSubscriptionFilterRequestTypeDef",
-    "DeleteTransformerRequestTypeDef",
-    "DeliveryDestinationConfigurationTypeDef",
-    "DeliveryDestinationTypeDef",
-    "DeliverySourceConfigurationSchemaTypeDef",
-    "DeliverySourceTypeDef",
-    "DeliveryTypeDef",
-    "DescribeAccountPoliciesRequestTypeDef",
-    "DescribeAccountPoliciesResponseTypeDef",
-    "DescribeConfigurationTemplatesRequestTypeDef",
-    "DescribeConfigurationTemplatesResponseTypeDef",
-    "DescribeDeliveriesRequestTypeDef",
-    "DescribeDeliveriesResponseTypeDef",
-    "DescribeDeliveryDestinationsRequestTypeDef",
-    "DescribeDeliveryDestinationsResponseTypeDef",
-    "DescribeDeliverySourcesRequestTypeDef",
-    "DescribeDeliverySourcesResponseTypeDef",
-    "DescribeDestinationsRequestTypeDef",
-    "DescribeDestinationsResponseTypeDef",
-    "DescribeExportTasksRequestTypeDef",
-    "DescribeExportTasksResponseTypeDef",
-    "DescribeFieldIndexesRequestTypeDef",
-    "DescribeFieldIndexesResponseTypeDef",
-    "DescribeImportTaskBatchesRequestTypeDef",
-    "DescribeImportTaskBatchesResponseTypeDef",
-    "DescribeImportTasksRequestTypeDef",
-    "DescribeImportTasksResponseTypeDef",
-    "DescribeIndexPoliciesRequestTypeDef",
-    "DescribeIndexPoliciesResponseTypeDef",
-    "DescribeLogGroupsRequestTypeDef",
-    "DescribeLogGroupsResponseTypeDef",
-    "DescribeLogStreamsRequestTypeDef",
-    "DescribeLogStreamsResponseTypeDef",
-    "DescribeLookupTablesRequestTypeDef",
-    "DescribeLookupTablesResponseTypeDef",
-    "DescribeMetricFiltersRequestTypeDef",
-    "DescribeMetricFiltersResponseTypeDef",
-    "DescribeQueriesRequestTypeDef",
-    "DescribeQueriesResponseTypeDef",
-    "DescribeQueryDefinitionsRequestTypeDef",
-    "DescribeQueryDefinitionsResponseTypeDef",
-    "DescribeResourcePoliciesRequestTypeDef",
-    "DescribeResourcePoliciesResponseTypeDef",
-    "DescribeSubscriptionFiltersRequestTypeDef",
-    "DescribeSubscriptionFiltersResponseTypeDef",
-    "DestinationConfigurationTypeDef",
-    "DestinationTypeDef",
-    "DisassociateKmsKeyRequestTypeDef",
-    "DisassociateSourceFromS3TableIntegrationRequestTypeDef",
-    "DisassociateSourceFromS3TableIntegrationResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EntityTypeDef",
-    "EventStream",
-    "ExportTaskExecutionInfoTypeDef",
-    "ExportTaskStatusTypeDef",
-    "ExportTaskTypeDef",
-    "FieldIndexTypeDef",
-    "FieldsDataTypeDef",
-    "FilterLogEventsRequestTypeDef",
-    "FilterLogEventsResponseTypeDef",
-    "FilteredLogEventTypeDef",
-    "GetDataProtectionPolicyRequestTypeDef",
-    "GetDataProtectionPolicyResponseTypeDef",
-    "GetDeliveryDestinationPolicyRequestTypeDef",
-    "GetDeliveryDestinationPolicyResponseTypeDef",
-    "GetDeliveryDestinationRequestTypeDef",
-    "GetDeliveryDestinationResponseTypeDef",
-    "GetDeliveryRequestTypeDef",
-    "GetDeliveryResponseTypeDef",
-    "GetDeliverySourceRequestTypeDef",
-    "GetDeliverySourceResponseTypeDef",
-    "GetIntegrationRequestTypeDef",
-    "GetIntegrationResponseTypeDef",
-    "GetLogAnomalyDetectorRequestTypeDef",
-    "GetLogAnomalyDetectorResponseTypeDef",
-    "GetLogEventsRequestTypeDef",
-    "GetLogEventsResponseTypeDef",
-    "GetLogFieldsRequestTypeDef",
-    "GetLogFieldsResponseTypeDef",
-    "GetLogGroupFieldsRequestTypeDef",
-    "GetLogGroupFieldsResponseTypeDef",
-    "GetLogObjectRequestTypeDef",
-    "GetLogObjectResponseStreamTypeDef",
-    "GetLogObjectResponseTypeDef",
-    "GetLogRecordRequestTypeDef",
-    "GetLogRecordResponseTypeDef",
-    "GetLookupTableRequestTypeDef",
-    "GetLookupTableResponseTypeDef",
-    "GetQueryResultsRequestTypeDef",
-    "GetQueryResultsResponseTypeDef",
-    "GetScheduledQueryHistoryRequestTypeDef",
-    "GetScheduledQueryHistoryResponseTypeDef",
-    "GetScheduledQueryRequestTypeDef",
-    "GetScheduledQueryResponseTypeDef",
-    "GetTransformerRequestTypeDef",
-    "GetTransformerResponseTypeDef",
-    "GrokTypeDef",
-    "GroupingIdentifierTypeDef",
-    "ImportBatchTypeDef",
-    "ImportFilterTypeDef",
-    "ImportStatisticsTypeDef",
-    "ImportTypeDef",
-    "IndexPolicyTypeDef",
-    "InputLogEventTypeDef",
-    "IntegrationDetailsTypeDef",
-    "IntegrationSummaryTypeDef",
-    "InternalStreamingExceptionTypeDef",
-    "ListAggregateLogGroupSummariesRequestTypeDef",
-    "ListAggregateLogGroupSummariesResponseTypeDef",
-    "ListAnomaliesRequestTypeDef",
-    "ListAnomaliesResponseTypeDef",
-    "ListIntegrationsRequestTypeDef",
-    "ListIntegrationsResponseTypeDef",
-    "ListLogAnomalyDetectorsRequestTypeDef",
-    "ListLogAnomalyDetectorsResponseTypeDef",
-    "ListLogGroupsForQueryRequestTypeDef",
-    "ListLogGroupsForQueryResponseTypeDef",
-    "ListLogGroupsRequestTypeDef",
-    "ListLogGroupsResponseTypeDef",
-    "ListScheduledQueriesRequestTypeDef",
-    "ListScheduledQueriesResponseTypeDef",
-    "ListSourcesForS3TableIntegrationRequestTypeDef",
-    "ListSourcesForS3TableIntegrationResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTagsLogGroupRequestTypeDef",
-    "ListTagsLogGroupResponseTypeDef",
-    "ListToMapTypeDef",
-    "LiveTailSessionLogEventTypeDef",
-    "LiveTailSessionMetadataTypeDef",
-    "LiveTailSessionStartTypeDef",
-    "LiveTailSessionUpdateTypeDef",
-    "LogEventTypeDef",
-    "LogFieldTypeTypeDef",
-    "LogFieldsListItemTypeDef",
-    "LogGroupFieldTypeDef",
-    "LogGroupSummaryTypeDef",
-    "LogGroupTypeDef",
-    "LogStreamTypeDef",
-    "LookupTableTypeDef",
-    "LowerCaseStringOutputTypeDef",
-    "LowerCaseStringTypeDef",
-    "MetricFilterMatchRecordTypeDef",
-    "MetricFilterTypeDef",
-    "MetricTransformationOutputTypeDef",
-    "MetricTransformationTypeDef",
-    "MoveKeyEntryTypeDef",
-    "MoveKeysOutputTypeDef",
-    "MoveKeysTypeDef",
-    "OpenSearchApplicationTypeDef",
-    "OpenSearchCollectionTypeDef",
-    "OpenSearchDataAccessPolicyTypeDef",
-    "OpenSearchDataSourceTypeDef",
-    "OpenSearchEncryptionPolicyTypeDef",
-    "OpenSearchIntegrationDetailsTypeDef",
-    "OpenSearchLifecyclePolicyTypeDef",
-    "OpenSearchNetworkPolicyTypeDef",
-    "OpenSearchResourceConfigTypeDef",
-    "OpenSearchResourceStatusTypeDef",
-    "OpenSearchWorkspaceTypeDef",
-    "OutputLogEventTypeDef",
-    "ParseCloudfrontTypeDef",
-    "ParseJSONTypeDef",
-    "ParseKeyValueTypeDef",
-    "ParsePostgresTypeDef",
-    "ParseRoute53TypeDef",
-    "ParseToOCSFTypeDef",
-    "ParseVPCTypeDef",
-    "ParseWAFTypeDef",
-    "PatternTokenTypeDef",
-    "PolicyTypeDef",
-    "ProcessorOutputTypeDef",
-    "ProcessorTypeDef",
-    "PutAccountPolicyRequestTypeDef",
-    "PutAccountPolicyResponseTypeDef",
-    "PutBearerTokenAuthenticationRequestTypeDef",
-    "PutDataProtectionPolicyRequestTypeDef",
-    "PutDataProtectionPolicyResponseTypeDef",
-    "PutDeliveryDestinationPolicyRequestTypeDef",
-    "PutDeliveryDestinationPolicyResponseTypeDef",
-    "PutDeliveryDestinationRequestTypeDef",
-    "PutDeliveryDestinationResponseTypeDef",
-    "PutDeliverySourceRequestTypeDef",
-    "PutDeliverySourceResponseTypeDef",
-    "PutDestinationPolicyRequestTypeDef",
-    "PutDestinationRequestTypeDef",
-    "PutDestinationResponseTypeDef",
-    "PutIndexPolicyRequestTypeDef",
-    "PutIndexPolicyResponseTypeDef",
-    "PutIntegrationRequestTypeDef",
-    "PutIntegrationResponseTypeDef",
-    "PutLogEventsRequestTypeDef",
-    "PutLogEventsResponseTypeDef",
-    "PutLogGroupDeletionProtectionRequestTypeDef",
-    "PutMetricFilterRequestTypeDef",
-    "PutQueryDefinitionRequestTypeDef",
-    "PutQueryDefinitionResponseTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "PutRetentionPolicyRequestTypeDef",
-    "PutSubscriptionFilterRequestTypeDef",
-    "PutTransformerRequestTypeDef",
-    "QueryDefinitionTypeDef",
-    "QueryInfoTypeDef",
-    "QueryParameterTypeDef",
-    "QueryStatisticsTypeDef",
-    "RecordFieldTypeDef",
-    "RejectedEntityInfoTypeDef",
-    "RejectedLogEventsInfoTypeDef",
-    "RenameKeyEntryTypeDef",
-    "RenameKeysOutputTypeDef",
-    "RenameKeysTypeDef",
-    "ResourceConfigTypeDef",
-    "ResourcePolicyTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultFieldTypeDef",
-    "S3ConfigurationTypeDef",
-    "S3DeliveryConfigurationTypeDef",
-    "S3TableIntegrationSourceTypeDef",
-    "S3TablesIntegrationTypeDef",
-    "ScheduledQueryDestinationTypeDef",
-    "ScheduledQuerySummaryTypeDef",
-    "SearchedLogStreamTypeDef",
-    "SessionStreamingExceptionTypeDef",
-    "SessionTimeoutExceptionTypeDef",
-    "SplitStringEntryTypeDef",
-    "SplitStringOutputTypeDef",
-    "SplitStringTypeDef",
-    "StartLiveTailRequestTypeDef",
-    "StartLiveTailResponseStreamTypeDef",
-    "StartLiveTailResponseTypeDef",
-    "StartQueryRequestTypeDef",
-    "StartQueryResponseTypeDef",
-    "StopQueryRequestTypeDef",
-    "StopQueryResponseTypeDef",
-    "SubscriptionFilterTypeDef",
-    "SubstituteStringEntryTypeDef",
-    "SubstituteStringOutputTypeDef",
-    "SubstituteStringTypeDef",
-    "SuppressionPeriodTypeDef",
-    "TagFilterTypeDef",
-    "TagLogGroupRequestTypeDef",
-    "TagResourceRequestTypeDef",
-    "TestMetricFilterRequestTypeDef",
-    "TestMetricFilterResponseTypeDef",
-    "TestTransformerRequestTypeDef",
-    "TestTransformerResponseTypeDef",
-    "TransformedLogRecordTypeDef",
-    "TriggerHistoryRecordTypeDef",
-    "TrimStringOutputTypeDef",
-    "TrimStringTypeDef",
-    "TypeConverterEntryTypeDef",
-    "TypeConverterOutputTypeDef",
-    "TypeConverterTypeDef",
-    "UntagLogGroupRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateAnomalyRequestTypeDef",
-    "UpdateDeliveryConfigurationRequestTypeDef",
-    "UpdateDeliveryConfigurationResponseTypeDef",
-    "UpdateLogAnomalyDetectorRequestTypeDef",
-    "UpdateLookupTableRequestTypeDef",
-    "UpdateLookupTableResponseTypeDef",
-    "UpdateScheduledQueryRequestTypeDef",
-    "UpdateScheduledQueryResponseTypeDef",
-    "UpperCaseStringOutputTypeDef",
-    "UpperCaseStringTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountPolicyTypeDef",
+        "AddKeyEntryTypeDef",
+        "AddKeysOutputTypeDef",
+        "AddKeysTypeDef",
+        "AggregateLogGroupSummaryTypeDef",
+        "AnomalyDetectorTypeDef",
+        "AnomalyTypeDef",
+        "AssociateKmsKeyRequestTypeDef",
+        "AssociateSourceToS3TableIntegrationRequestTypeDef",
+        "AssociateSourceToS3TableIntegrationResponseTypeDef",
+        "CSVOutputTypeDef",
+        "CSVTypeDef",
+        "CancelExportTaskRequestTypeDef",
+        "CancelImportTaskRequestTypeDef",
+        "CancelImportTaskResponseTypeDef",
+        "ConfigurationTemplateDeliveryConfigValuesTypeDef",
+        "ConfigurationTemplateTypeDef",
+        "CopyValueEntryTypeDef",
+        "CopyValueOutputTypeDef",
+        "CopyValueTypeDef",
+        "CreateDeliveryRequestTypeDef",
+        "CreateDeliveryResponseTypeDef",
+        "CreateExportTaskRequestTypeDef",
+        "CreateExportTaskResponseTypeDef",
+        "CreateImportTaskRequestTypeDef",
+        "CreateImportTaskResponseTypeDef",
+        "CreateLogAnomalyDetectorRequestTypeDef",
+        "CreateLogAnomalyDetectorResponseTypeDef",
+        "CreateLogGroupRequestTypeDef",
+        "CreateLogStreamRequestTypeDef",
+        "CreateLookupTableRequestTypeDef",
+        "CreateLookupTableResponseTypeDef",
+        "CreateScheduledQueryRequestTypeDef",
+        "CreateScheduledQueryResponseTypeDef",
+        "DataSourceFilterTypeDef",
+        "DataSourceTypeDef",
+        "DateTimeConverterOutputTypeDef",
+        "DateTimeConverterTypeDef",
+        "DeleteAccountPolicyRequestTypeDef",
+        "DeleteDataProtectionPolicyRequestTypeDef",
+        "DeleteDeliveryDestinationPolicyRequestTypeDef",
+        "DeleteDeliveryDestinationRequestTypeDef",
+        "DeleteDeliveryRequestTypeDef",
+        "DeleteDeliverySourceRequestTypeDef",
+        "DeleteDestinationRequestTypeDef",
+        "DeleteIndexPolicyRequestTypeDef",
+        "DeleteIndexPolicyResponseTypeDef",
+        "DeleteIntegrationRequestTypeDef",
+        "DeleteIntegrationResponseTypeDef",
+        "DeleteKeysOutputTypeDef",
+        "DeleteKeysTypeDef",
+        "DeleteLogAnomalyDetectorRequestTypeDef",
+        "DeleteLogGroupRequestTypeDef",
+        "DeleteLogStreamRequestTypeDef",
+        "DeleteLookupTableRequestTypeDef",
+        "DeleteMetricFilterRequestTypeDef",
+        "DeleteQueryDefinitionRequestTypeDef",
+        "DeleteQueryDefinitionResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteRetentionPolicyRequestTypeDef",
+        "DeleteScheduledQueryRequestTypeDef",
+        "DeleteScheduledQueryResponseTypeDef",
+        "DeleteSubscriptionFilterRequestTypeDef",
+        "DeleteTransformerRequestTypeDef",
+        "DeliveryDestinationConfigurationTypeDef",
+        "DeliveryDestinationTypeDef",
+        "DeliverySourceConfigurationSchemaTypeDef",
+        "DeliverySourceTypeDef",
+        "DeliveryTypeDef",
+        "DescribeAccountPoliciesRequestTypeDef",
+        "DescribeAccountPoliciesResponseTypeDef",
+        "DescribeConfigurationTemplatesRequestTypeDef",
+        "DescribeConfigurationTemplatesResponseTypeDef",
+        "DescribeDeliveriesRequestTypeDef",
+        "DescribeDeliveriesResponseTypeDef",
+        "DescribeDeliveryDestinationsRequestTypeDef",
+        "DescribeDeliveryDestinationsResponseTypeDef",
+        "DescribeDeliverySourcesRequestTypeDef",
+        "DescribeDeliverySourcesResponseTypeDef",
+        "DescribeDestinationsRequestTypeDef",
+        "DescribeDestinationsResponseTypeDef",
+        "DescribeExportTasksRequestTypeDef",
+        "DescribeExportTasksResponseTypeDef",
+        "DescribeFieldIndexesRequestTypeDef",
+        "DescribeFieldIndexesResponseTypeDef",
+        "DescribeImportTaskBatchesRequestTypeDef",
+        "DescribeImportTaskBatchesResponseTypeDef",
+        "DescribeImportTasksRequestTypeDef",
+        "DescribeImportTasksResponseTypeDef",
+        "DescribeIndexPoliciesRequestTypeDef",
+        "DescribeIndexPoliciesResponseTypeDef",
+        "DescribeLogGroupsRequestTypeDef",
+        "DescribeLogGroupsResponseTypeDef",
+        "DescribeLogStreamsRequestTypeDef",
+        "DescribeLogStreamsResponseTypeDef",
+        "DescribeLookupTablesRequestTypeDef",
+        "DescribeLookupTablesResponseTypeDef",
+        "DescribeMetricFiltersRequestTypeDef",
+        "DescribeMetricFiltersResponseTypeDef",
+        "DescribeQueriesRequestTypeDef",
+        "DescribeQueriesResponseTypeDef",
+        "DescribeQueryDefinitionsRequestTypeDef",
+        "DescribeQueryDefinitionsResponseTypeDef",
+        "DescribeResourcePoliciesRequestTypeDef",
+        "DescribeResourcePoliciesResponseTypeDef",
+        "DescribeSubscriptionFiltersRequestTypeDef",
+        "DescribeSubscriptionFiltersResponseTypeDef",
+        "DestinationConfigurationTypeDef",
+        "DestinationTypeDef",
+        "DisassociateKmsKeyRequestTypeDef",
+        "DisassociateSourceFromS3TableIntegrationRequestTypeDef",
+        "DisassociateSourceFromS3TableIntegrationResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EntityTypeDef",
+        "EventStream",
+        "ExportTaskExecutionInfoTypeDef",
+        "ExportTaskStatusTypeDef",
+        "ExportTaskTypeDef",
+        "FieldIndexTypeDef",
+        "FieldsDataTypeDef",
+        "FilterLogEventsRequestTypeDef",
+        "FilterLogEventsResponseTypeDef",
+        "FilteredLogEventTypeDef",
+        "GetDataProtectionPolicyRequestTypeDef",
+        "GetDataProtectionPolicyResponseTypeDef",
+        "GetDeliveryDestinationPolicyRequestTypeDef",
+        "GetDeliveryDestinationPolicyResponseTypeDef",
+        "GetDeliveryDestinationRequestTypeDef",
+        "GetDeliveryDestinationResponseTypeDef",
+        "GetDeliveryRequestTypeDef",
+        "GetDeliveryResponseTypeDef",
+        "GetDeliverySourceRequestTypeDef",
+        "GetDeliverySourceResponseTypeDef",
+        "GetIntegrationRequestTypeDef",
+        "GetIntegrationResponseTypeDef",
+        "GetLogAnomalyDetectorRequestTypeDef",
+        "GetLogAnomalyDetectorResponseTypeDef",
+        "GetLogEventsRequestTypeDef",
+        "GetLogEventsResponseTypeDef",
+        "GetLogFieldsRequestTypeDef",
+        "GetLogFieldsResponseTypeDef",
+        "GetLogGroupFieldsRequestTypeDef",
+        "GetLogGroupFieldsResponseTypeDef",
+        "GetLogObjectRequestTypeDef",
+        "GetLogObjectResponseStreamTypeDef",
+        "GetLogObjectResponseTypeDef",
+        "GetLogRecordRequestTypeDef",
+        "GetLogRecordResponseTypeDef",
+        "GetLookupTableRequestTypeDef",
+        "GetLookupTableResponseTypeDef",
+        "GetQueryResultsRequestTypeDef",
+        "GetQueryResultsResponseTypeDef",
+        "GetScheduledQueryHistoryRequestTypeDef",
+        "GetScheduledQueryHistoryResponseTypeDef",
+        "GetScheduledQueryRequestTypeDef",
+        "GetScheduledQueryResponseTypeDef",
+        "GetTransformerRequestTypeDef",
+        "GetTransformerResponseTypeDef",
+        "GrokTypeDef",
+        "GroupingIdentifierTypeDef",
+        "ImportBatchTypeDef",
+        "ImportFilterTypeDef",
+        "ImportStatisticsTypeDef",
+        "ImportTypeDef",
+        "IndexPolicyTypeDef",
+        "InputLogEventTypeDef",
+        "IntegrationDetailsTypeDef",
+        "IntegrationSummaryTypeDef",
+        "InternalStreamingExceptionTypeDef",
+        "ListAggregateLogGroupSummariesRequestTypeDef",
+        "ListAggregateLogGroupSummariesResponseTypeDef",
+        "ListAnomaliesRequestTypeDef",
+        "ListAnomaliesResponseTypeDef",
+        "ListIntegrationsRequestTypeDef",
+        "ListIntegrationsResponseTypeDef",
+        "ListLogAnomalyDetectorsRequestTypeDef",
+        "ListLogAnomalyDetectorsResponseTypeDef",
+        "ListLogGroupsForQueryRequestTypeDef",
+        "ListLogGroupsForQueryResponseTypeDef",
+        "ListLogGroupsRequestTypeDef",
+        "ListLogGroupsResponseTypeDef",
+        "ListScheduledQueriesRequestTypeDef",
+        "ListScheduledQueriesResponseTypeDef",
+        "ListSourcesForS3TableIntegrationRequestTypeDef",
+        "ListSourcesForS3TableIntegrationResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTagsLogGroupRequestTypeDef",
+        "ListTagsLogGroupResponseTypeDef",
+        "ListToMapTypeDef",
+        "LiveTailSessionLogEventTypeDef",
+        "LiveTailSessionMetadataTypeDef",
+        "LiveTailSessionStartTypeDef",
+        "LiveTailSessionUpdateTypeDef",
+        "LogEventTypeDef",
+        "LogFieldTypeTypeDef",
+        "LogFieldsListItemTypeDef",
+        "LogGroupFieldTypeDef",
+        "LogGroupSummaryTypeDef",
+        "LogGroupTypeDef",
+        "LogStreamTypeDef",
+        "LookupTableTypeDef",
+        "LowerCaseStringOutputTypeDef",
+        "LowerCaseStringTypeDef",
+        "MetricFilterMatchRecordTypeDef",
+        "MetricFilterTypeDef",
+        "MetricTransformationOutputTypeDef",
+        "MetricTransformationTypeDef",
+        "MoveKeyEntryTypeDef",
+        "MoveKeysOutputTypeDef",
+        "MoveKeysTypeDef",
+        "OpenSearchApplicationTypeDef",
+        "OpenSearchCollectionTypeDef",
+        "OpenSearchDataAccessPolicyTypeDef",
+        "OpenSearchDataSourceTypeDef",
+        "OpenSearchEncryptionPolicyTypeDef",
+        "OpenSearchIntegrationDetailsTypeDef",
+        "OpenSearchLifecyclePolicyTypeDef",
+        "OpenSearchNetworkPolicyTypeDef",
+        "OpenSearchResourceConfigTypeDef",
+        "OpenSearchResourceStatusTypeDef",
+        "OpenSearchWorkspaceTypeDef",
+        "OutputLogEventTypeDef",
+        "ParseCloudfrontTypeDef",
+        "ParseJSONTypeDef",
+        "ParseKeyValueTypeDef",
+        "ParsePostgresTypeDef",
+        "ParseRoute53TypeDef",
+        "ParseToOCSFTypeDef",
+        "ParseVPCTypeDef",
+        "ParseWAFTypeDef",
+        "PatternTokenTypeDef",
+        "PolicyTypeDef",
+        "ProcessorOutputTypeDef",
+        "ProcessorTypeDef",
+        "PutAccountPolicyRequestTypeDef",
+        "PutAccountPolicyResponseTypeDef",
+        "PutBearerTokenAuthenticationRequestTypeDef",
+        "PutDataProtectionPolicyRequestTypeDef",
+        "PutDataProtectionPolicyResponseTypeDef",
+        "PutDeliveryDestinationPolicyRequestTypeDef",
+        "PutDeliveryDestinationPolicyResponseTypeDef",
+        "PutDeliveryDestinationRequestTypeDef",
+        "PutDeliveryDestinationResponseTypeDef",
+        "PutDeliverySourceRequestTypeDef",
+        "PutDeliverySourceResponseTypeDef",
+        "PutDestinationPolicyRequestTypeDef",
+        "PutDestinationRequestTypeDef",
+        "PutDestinationResponseTypeDef",
+        "PutIndexPolicyRequestTypeDef",
+        "PutIndexPolicyResponseTypeDef",
+        "PutIntegrationRequestTypeDef",
+        "PutIntegrationResponseTypeDef",
+        "PutLogEventsRequestTypeDef",
+        "PutLogEventsResponseTypeDef",
+        "PutLogGroupDeletionProtectionRequestTypeDef",
+        "PutMetricFilterRequestTypeDef",
+        "PutQueryDefinitionRequestTypeDef",
+        "PutQueryDefinitionResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "PutRetentionPolicyRequestTypeDef",
+        "PutSubscriptionFilterRequestTypeDef",
+        "PutTransformerRequestTypeDef",
+        "QueryDefinitionTypeDef",
+        "QueryInfoTypeDef",
+        "QueryParameterTypeDef",
+        "QueryStatisticsTypeDef",
+        "RecordFieldTypeDef",
+        "RejectedEntityInfoTypeDef",
+        "RejectedLogEventsInfoTypeDef",
+        "RenameKeyEntryTypeDef",
+        "RenameKeysOutputTypeDef",
+        "RenameKeysTypeDef",
+        "ResourceConfigTypeDef",
+        "ResourcePolicyTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultFieldTypeDef",
+        "S3ConfigurationTypeDef",
+        "S3DeliveryConfigurationTypeDef",
+        "S3TableIntegrationSourceTypeDef",
+        "S3TablesIntegrationTypeDef",
+        "ScheduledQueryDestinationTypeDef",
+        "ScheduledQuerySummaryTypeDef",
+        "SearchedLogStreamTypeDef",
+        "SessionStreamingExceptionTypeDef",
+        "SessionTimeoutExceptionTypeDef",
+        "SplitStringEntryTypeDef",
+        "SplitStringOutputTypeDef",
+        "SplitStringTypeDef",
+        "StartLiveTailRequestTypeDef",
+        "StartLiveTailResponseStreamTypeDef",
+        "StartLiveTailResponseTypeDef",
+        "StartQueryRequestTypeDef",
+        "StartQueryResponseTypeDef",
+        "StopQueryRequestTypeDef",
+        "StopQueryResponseTypeDef",
+        "SubscriptionFilterTypeDef",
+        "SubstituteStringEntryTypeDef",
+        "SubstituteStringOutputTypeDef",
+        "SubstituteStringTypeDef",
+        "SuppressionPeriodTypeDef",
+        "TagFilterTypeDef",
+        "TagLogGroupRequestTypeDef",
+        "TagResourceRequestTypeDef",
+        "TestMetricFilterRequestTypeDef",
+        "TestMetricFilterResponseTypeDef",
+        "TestTransformerRequestTypeDef",
+        "TestTransformerResponseTypeDef",
+        "TransformedLogRecordTypeDef",
+        "TriggerHistoryRecordTypeDef",
+        "TrimStringOutputTypeDef",
+        "TrimStringTypeDef",
+        "TypeConverterEntryTypeDef",
+        "TypeConverterOutputTypeDef",
+        "TypeConverterTypeDef",
+        "UntagLogGroupRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAnomalyRequestTypeDef",
+        "UpdateDeliveryConfigurationRequestTypeDef",
+        "UpdateDeliveryConfigurationResponseTypeDef",
+        "UpdateLogAnomalyDetectorRequestTypeDef",
+        "UpdateLookupTableRequestTypeDef",
+        "UpdateLookupTableResponseTypeDef",
+        "UpdateScheduledQueryRequestTypeDef",
+        "UpdateScheduledQueryResponseTypeDef",
+        "UpperCaseStringOutputTypeDef",
+        "UpperCaseStringTypeDef",
+    ]
 
 
 class AccountPolicyTypeDef(TypedDict):
@@ -418,6 +419,11 @@ class AddKeysTypeDef(TypedDict):
     entries: ReadOnly[Sequence[AddKeyEntryTypeDef]]
 
 
+class GroupingIdentifierTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
 class AggregateLogGroupSummaryTypeDef(TypedDict):
     logGroupCount: NotRequired[int]
     groupingIdentifiers: NotRequired[list[GroupingIdentifierTypeDef]]
@@ -434,6 +440,19 @@ class AnomalyDetectorTypeDef(TypedDict):
     creationTimeStamp: NotRequired[int]
     lastModifiedTimeStamp: NotRequired[int]
     anomalyVisibilityTime: NotRequired[int]
+
+
+class LogEventTypeDef(TypedDict):
+    timestamp: NotRequired[int]
+    message: NotRequired[str]
+
+
+class PatternTokenTypeDef(TypedDict):
+    dynamicTokenPosition: NotRequired[int]
+    isDynamic: NotRequired[bool]
+    tokenString: NotRequired[str]
+    enumerations: NotRequired[dict[str, int]]
+    inferredTokenName: NotRequired[str]
 
 
 class AnomalyTypeDef(TypedDict):
@@ -462,6 +481,11 @@ class AssociateKmsKeyRequestTypeDef(TypedDict):
     logGroupName: NotRequired[str]
     kmsKeyId: str
     resourceIdentifier: NotRequired[str]
+
+
+class DataSourceTypeDef(TypedDict):
+    name: str
+    type: NotRequired[str]
 
 
 class AssociateSourceToS3TableIntegrationRequestTypeDef(TypedDict):
@@ -498,6 +522,10 @@ class CancelImportTaskRequestTypeDef(TypedDict):
     importId: str
 
 
+class ImportStatisticsTypeDef(TypedDict):
+    bytesImported: NotRequired[int]
+
+
 class CancelImportTaskResponseTypeDef(TypedDict):
     importId: NotRequired[str]
     importStatistics: NotRequired[ImportStatisticsTypeDef]
@@ -507,10 +535,34 @@ class CancelImportTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3DeliveryConfigurationTypeDef(TypedDict):
+    suffixPath: NotRequired[str]
+    enableHiveCompatiblePath: NotRequired[bool]
+
+
 class ConfigurationTemplateDeliveryConfigValuesTypeDef(TypedDict):
     recordFields: NotRequired[list[str]]
     fieldDelimiter: NotRequired[str]
     s3DeliveryConfiguration: NotRequired[S3DeliveryConfigurationTypeDef]
+
+
+class DeliverySourceConfigurationSchemaTypeDef(TypedDict):
+    keyName: str
+    valueType: DeliverySourceConfigurationSchemaValueTypeType
+    defaultValue: str
+    supportedValues: NotRequired[list[str]]
+    minValue: NotRequired[float]
+    maxValue: NotRequired[float]
+
+
+class RecordFieldTypeDef(TypedDict):
+    name: NotRequired[str]
+    mandatory: NotRequired[bool]
+
+
+class S3TablesIntegrationTypeDef(TypedDict):
+    datasourceName: NotRequired[str]
+    datasourceType: NotRequired[str]
 
 
 class ConfigurationTemplateTypeDef(TypedDict):
@@ -555,6 +607,18 @@ class CreateDeliveryRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class DeliveryTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    deliverySourceName: NotRequired[str]
+    deliveryDestinationArn: NotRequired[str]
+    deliveryDestinationType: NotRequired[DeliveryDestinationTypeType]
+    recordFields: NotRequired[list[str]]
+    fieldDelimiter: NotRequired[str]
+    s3DeliveryConfiguration: NotRequired[S3DeliveryConfigurationTypeDef]
+    tags: NotRequired[dict[str, str]]
+
+
 class CreateDeliveryResponseTypeDef(TypedDict):
     delivery: NotRequired[DeliveryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -577,6 +641,11 @@ CreateExportTaskRequestTypeDef = TypedDict(
 class CreateExportTaskResponseTypeDef(TypedDict):
     taskId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ImportFilterTypeDef(TypedDict):
+    startEventTime: NotRequired[int]
+    endEventTime: NotRequired[int]
 
 
 class CreateImportTaskRequestTypeDef(TypedDict):
@@ -634,6 +703,17 @@ class CreateLookupTableResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3ConfigurationTypeDef(TypedDict):
+    destinationIdentifier: str
+    roleArn: str
+    ownerAccountId: NotRequired[str]
+    kmsKeyId: NotRequired[str]
+
+
+class DestinationConfigurationTypeDef(TypedDict):
+    s3Configuration: S3ConfigurationTypeDef
+
+
 class CreateScheduledQueryRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -658,11 +738,6 @@ class CreateScheduledQueryResponseTypeDef(TypedDict):
 
 
 class DataSourceFilterTypeDef(TypedDict):
-    name: str
-    type: NotRequired[str]
-
-
-class DataSourceTypeDef(TypedDict):
     name: str
     type: NotRequired[str]
 
@@ -814,15 +889,6 @@ class DeliveryDestinationTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class DeliverySourceConfigurationSchemaTypeDef(TypedDict):
-    keyName: str
-    valueType: DeliverySourceConfigurationSchemaValueTypeType
-    defaultValue: str
-    supportedValues: NotRequired[list[str]]
-    minValue: NotRequired[float]
-    maxValue: NotRequired[float]
-
-
 class DeliverySourceTypeDef(TypedDict):
     name: NotRequired[str]
     arn: NotRequired[str]
@@ -833,18 +899,6 @@ class DeliverySourceTypeDef(TypedDict):
     deliverySourceConfiguration: NotRequired[dict[str, str]]
     status: NotRequired[DeliverySourceStatusType]
     statusReason: NotRequired[DeliverySourceStatusReasonType]
-
-
-class DeliveryTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    deliverySourceName: NotRequired[str]
-    deliveryDestinationArn: NotRequired[str]
-    deliveryDestinationType: NotRequired[DeliveryDestinationTypeType]
-    recordFields: NotRequired[list[str]]
-    fieldDelimiter: NotRequired[str]
-    s3DeliveryConfiguration: NotRequired[S3DeliveryConfigurationTypeDef]
-    tags: NotRequired[dict[str, str]]
 
 
 class DescribeAccountPoliciesRequestTypeDef(TypedDict):
@@ -916,6 +970,15 @@ class DescribeDestinationsRequestTypeDef(TypedDict):
     limit: NotRequired[int]
 
 
+class DestinationTypeDef(TypedDict):
+    destinationName: NotRequired[str]
+    targetArn: NotRequired[str]
+    roleArn: NotRequired[str]
+    accessPolicy: NotRequired[str]
+    arn: NotRequired[str]
+    creationTime: NotRequired[int]
+
+
 class DescribeDestinationsResponseTypeDef(TypedDict):
     destinations: NotRequired[list[DestinationTypeDef]]
     nextToken: NotRequired[str]
@@ -927,208 +990,6 @@ class DescribeExportTasksRequestTypeDef(TypedDict):
     statusCode: NotRequired[ExportTaskStatusCodeType]
     nextToken: NotRequired[str]
     limit: NotRequired[int]
-
-
-class DescribeExportTasksResponseTypeDef(TypedDict):
-    exportTasks: NotRequired[list[ExportTaskTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeFieldIndexesRequestTypeDef(TypedDict):
-    logGroupIdentifiers: ReadOnly[Sequence[str]]
-    nextToken: NotRequired[str]
-
-
-class DescribeFieldIndexesResponseTypeDef(TypedDict):
-    fieldIndexes: NotRequired[list[FieldIndexTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeImportTaskBatchesRequestTypeDef(TypedDict):
-    importId: str
-    batchImportStatus: NotRequired[ReadOnly[Sequence[ImportStatusType]]]
-    limit: NotRequired[int]
-    nextToken: NotRequired[str]
-
-
-class DescribeImportTaskBatchesResponseTypeDef(TypedDict):
-    importSourceArn: NotRequired[str]
-    importId: NotRequired[str]
-    importBatches: NotRequired[list[ImportBatchTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeImportTasksRequestTypeDef(TypedDict):
-    importId: NotRequired[str]
-    importStatus: NotRequired[ImportStatusType]
-    importSourceArn: NotRequired[str]
-    limit: NotRequired[int]
-    nextToken: NotRequired[str]
-
-
-class DescribeImportTasksResponseTypeDef(TypedDict):
-    imports: NotRequired[list[ImportTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeIndexPoliciesRequestTypeDef(TypedDict):
-    logGroupIdentifiers: ReadOnly[Sequence[str]]
-    nextToken: NotRequired[str]
-
-
-class DescribeIndexPoliciesResponseTypeDef(TypedDict):
-    indexPolicies: NotRequired[list[IndexPolicyTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeLogGroupsRequestTypeDef(TypedDict):
-    accountIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
-    logGroupNamePrefix: NotRequired[str]
-    logGroupNamePattern: NotRequired[str]
-    nextToken: NotRequired[str]
-    limit: NotRequired[int]
-    includeLinkedAccounts: NotRequired[bool]
-    logGroupClass: NotRequired[LogGroupClassType]
-    logGroupIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DescribeLogGroupsResponseTypeDef(TypedDict):
-    logGroups: NotRequired[list[LogGroupTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeLogStreamsRequestTypeDef(TypedDict):
-    logGroupName: NotRequired[str]
-    logGroupIdentifier: NotRequired[str]
-    logStreamNamePrefix: NotRequired[str]
-    orderBy: NotRequired[OrderByType]
-    descending: NotRequired[bool]
-    nextToken: NotRequired[str]
-    limit: NotRequired[int]
-
-
-class DescribeLogStreamsResponseTypeDef(TypedDict):
-    logStreams: NotRequired[list[LogStreamTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeLookupTablesRequestTypeDef(TypedDict):
-    lookupTableNamePrefix: NotRequired[str]
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-
-
-class DescribeLookupTablesResponseTypeDef(TypedDict):
-    lookupTables: NotRequired[list[LookupTableTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeMetricFiltersRequestTypeDef(TypedDict):
-    logGroupName: NotRequired[str]
-    filterNamePrefix: NotRequired[str]
-    nextToken: NotRequired[str]
-    limit: NotRequired[int]
-    metricName: NotRequired[str]
-    metricNamespace: NotRequired[str]
-
-
-class DescribeMetricFiltersResponseTypeDef(TypedDict):
-    metricFilters: NotRequired[list[MetricFilterTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeQueriesRequestTypeDef(TypedDict):
-    logGroupName: NotRequired[str]
-    status: NotRequired[QueryStatusType]
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-    queryLanguage: NotRequired[QueryLanguageType]
-
-
-class DescribeQueriesResponseTypeDef(TypedDict):
-    queries: NotRequired[list[QueryInfoTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeQueryDefinitionsRequestTypeDef(TypedDict):
-    queryLanguage: NotRequired[QueryLanguageType]
-    queryDefinitionNamePrefix: NotRequired[str]
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-
-
-class DescribeQueryDefinitionsResponseTypeDef(TypedDict):
-    queryDefinitions: NotRequired[list[QueryDefinitionTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeResourcePoliciesRequestTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    limit: NotRequired[int]
-    resourceArn: NotRequired[str]
-    policyScope: NotRequired[PolicyScopeType]
-
-
-class DescribeResourcePoliciesResponseTypeDef(TypedDict):
-    resourcePolicies: NotRequired[list[ResourcePolicyTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeSubscriptionFiltersRequestTypeDef(TypedDict):
-    logGroupName: str
-    filterNamePrefix: NotRequired[str]
-    nextToken: NotRequired[str]
-    limit: NotRequired[int]
-
-
-class DescribeSubscriptionFiltersResponseTypeDef(TypedDict):
-    subscriptionFilters: NotRequired[list[SubscriptionFilterTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DestinationConfigurationTypeDef(TypedDict):
-    s3Configuration: S3ConfigurationTypeDef
-
-
-class DestinationTypeDef(TypedDict):
-    destinationName: NotRequired[str]
-    targetArn: NotRequired[str]
-    roleArn: NotRequired[str]
-    accessPolicy: NotRequired[str]
-    arn: NotRequired[str]
-    creationTime: NotRequired[int]
-
-
-class DisassociateKmsKeyRequestTypeDef(TypedDict):
-    logGroupName: NotRequired[str]
-    resourceIdentifier: NotRequired[str]
-
-
-class DisassociateSourceFromS3TableIntegrationRequestTypeDef(TypedDict):
-    identifier: str
-
-
-class DisassociateSourceFromS3TableIntegrationResponseTypeDef(TypedDict):
-    identifier: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EntityTypeDef(TypedDict):
-    keyAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    attributes: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class ExportTaskExecutionInfoTypeDef(TypedDict):
@@ -1157,6 +1018,17 @@ ExportTaskTypeDef = TypedDict(
 )
 
 
+class DescribeExportTasksResponseTypeDef(TypedDict):
+    exportTasks: NotRequired[list[ExportTaskTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeFieldIndexesRequestTypeDef(TypedDict):
+    logGroupIdentifiers: ReadOnly[Sequence[str]]
+    nextToken: NotRequired[str]
+
+
 class FieldIndexTypeDef(TypedDict):
     logGroupIdentifier: NotRequired[str]
     fieldIndexName: NotRequired[str]
@@ -1164,6 +1036,318 @@ class FieldIndexTypeDef(TypedDict):
     firstEventTime: NotRequired[int]
     lastEventTime: NotRequired[int]
     type: NotRequired[IndexTypeType]
+
+
+class DescribeFieldIndexesResponseTypeDef(TypedDict):
+    fieldIndexes: NotRequired[list[FieldIndexTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeImportTaskBatchesRequestTypeDef(TypedDict):
+    importId: str
+    batchImportStatus: NotRequired[ReadOnly[Sequence[ImportStatusType]]]
+    limit: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ImportBatchTypeDef(TypedDict):
+    batchId: str
+    status: ImportStatusType
+    errorMessage: NotRequired[str]
+
+
+class DescribeImportTaskBatchesResponseTypeDef(TypedDict):
+    importSourceArn: NotRequired[str]
+    importId: NotRequired[str]
+    importBatches: NotRequired[list[ImportBatchTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeImportTasksRequestTypeDef(TypedDict):
+    importId: NotRequired[str]
+    importStatus: NotRequired[ImportStatusType]
+    importSourceArn: NotRequired[str]
+    limit: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ImportTypeDef(TypedDict):
+    importId: NotRequired[str]
+    importSourceArn: NotRequired[str]
+    importStatus: NotRequired[ImportStatusType]
+    importDestinationArn: NotRequired[str]
+    importStatistics: NotRequired[ImportStatisticsTypeDef]
+    importFilter: NotRequired[ImportFilterTypeDef]
+    creationTime: NotRequired[int]
+    lastUpdatedTime: NotRequired[int]
+    errorMessage: NotRequired[str]
+
+
+class DescribeImportTasksResponseTypeDef(TypedDict):
+    imports: NotRequired[list[ImportTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeIndexPoliciesRequestTypeDef(TypedDict):
+    logGroupIdentifiers: ReadOnly[Sequence[str]]
+    nextToken: NotRequired[str]
+
+
+class IndexPolicyTypeDef(TypedDict):
+    logGroupIdentifier: NotRequired[str]
+    lastUpdateTime: NotRequired[int]
+    policyDocument: NotRequired[str]
+    policyName: NotRequired[str]
+    source: NotRequired[IndexSourceType]
+
+
+class DescribeIndexPoliciesResponseTypeDef(TypedDict):
+    indexPolicies: NotRequired[list[IndexPolicyTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeLogGroupsRequestTypeDef(TypedDict):
+    accountIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+    logGroupNamePrefix: NotRequired[str]
+    logGroupNamePattern: NotRequired[str]
+    nextToken: NotRequired[str]
+    limit: NotRequired[int]
+    includeLinkedAccounts: NotRequired[bool]
+    logGroupClass: NotRequired[LogGroupClassType]
+    logGroupIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class LogGroupTypeDef(TypedDict):
+    logGroupName: NotRequired[str]
+    creationTime: NotRequired[int]
+    retentionInDays: NotRequired[int]
+    metricFilterCount: NotRequired[int]
+    arn: NotRequired[str]
+    storedBytes: NotRequired[int]
+    kmsKeyId: NotRequired[str]
+    dataProtectionStatus: NotRequired[DataProtectionStatusType]
+    inheritedProperties: NotRequired[list[InheritedPropertyType]]
+    logGroupClass: NotRequired[LogGroupClassType]
+    logGroupArn: NotRequired[str]
+    deletionProtectionEnabled: NotRequired[bool]
+    bearerTokenAuthenticationEnabled: NotRequired[bool]
+
+
+class DescribeLogGroupsResponseTypeDef(TypedDict):
+    logGroups: NotRequired[list[LogGroupTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeLogStreamsRequestTypeDef(TypedDict):
+    logGroupName: NotRequired[str]
+    logGroupIdentifier: NotRequired[str]
+    logStreamNamePrefix: NotRequired[str]
+    orderBy: NotRequired[OrderByType]
+    descending: NotRequired[bool]
+    nextToken: NotRequired[str]
+    limit: NotRequired[int]
+
+
+class LogStreamTypeDef(TypedDict):
+    logStreamName: NotRequired[str]
+    creationTime: NotRequired[int]
+    firstEventTimestamp: NotRequired[int]
+    lastEventTimestamp: NotRequired[int]
+    lastIngestionTime: NotRequired[int]
+    uploadSequenceToken: NotRequired[str]
+    arn: NotRequired[str]
+    storedBytes: NotRequired[int]
+
+
+class DescribeLogStreamsResponseTypeDef(TypedDict):
+    logStreams: NotRequired[list[LogStreamTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeLookupTablesRequestTypeDef(TypedDict):
+    lookupTableNamePrefix: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class LookupTableTypeDef(TypedDict):
+    lookupTableArn: NotRequired[str]
+    lookupTableName: NotRequired[str]
+    description: NotRequired[str]
+    tableFields: NotRequired[list[str]]
+    recordsCount: NotRequired[int]
+    sizeBytes: NotRequired[int]
+    lastUpdatedTime: NotRequired[int]
+    kmsKeyId: NotRequired[str]
+
+
+class DescribeLookupTablesResponseTypeDef(TypedDict):
+    lookupTables: NotRequired[list[LookupTableTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeMetricFiltersRequestTypeDef(TypedDict):
+    logGroupName: NotRequired[str]
+    filterNamePrefix: NotRequired[str]
+    nextToken: NotRequired[str]
+    limit: NotRequired[int]
+    metricName: NotRequired[str]
+    metricNamespace: NotRequired[str]
+
+
+class MetricTransformationOutputTypeDef(TypedDict):
+    metricName: str
+    metricNamespace: str
+    metricValue: str
+    defaultValue: NotRequired[float]
+    dimensions: NotRequired[dict[str, str]]
+    unit: NotRequired[StandardUnitType]
+
+
+class MetricFilterTypeDef(TypedDict):
+    filterName: NotRequired[str]
+    filterPattern: NotRequired[str]
+    metricTransformations: NotRequired[list[MetricTransformationOutputTypeDef]]
+    creationTime: NotRequired[int]
+    logGroupName: NotRequired[str]
+    applyOnTransformedLogs: NotRequired[bool]
+    fieldSelectionCriteria: NotRequired[str]
+    emitSystemFieldDimensions: NotRequired[list[str]]
+
+
+class DescribeMetricFiltersResponseTypeDef(TypedDict):
+    metricFilters: NotRequired[list[MetricFilterTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeQueriesRequestTypeDef(TypedDict):
+    logGroupName: NotRequired[str]
+    status: NotRequired[QueryStatusType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    queryLanguage: NotRequired[QueryLanguageType]
+
+
+class QueryInfoTypeDef(TypedDict):
+    queryLanguage: NotRequired[QueryLanguageType]
+    queryId: NotRequired[str]
+    queryString: NotRequired[str]
+    status: NotRequired[QueryStatusType]
+    createTime: NotRequired[int]
+    logGroupName: NotRequired[str]
+    queryDuration: NotRequired[int]
+    bytesScanned: NotRequired[float]
+    userIdentity: NotRequired[str]
+
+
+class DescribeQueriesResponseTypeDef(TypedDict):
+    queries: NotRequired[list[QueryInfoTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeQueryDefinitionsRequestTypeDef(TypedDict):
+    queryLanguage: NotRequired[QueryLanguageType]
+    queryDefinitionNamePrefix: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class QueryParameterTypeDef(TypedDict):
+    name: str
+    defaultValue: NotRequired[str]
+    description: NotRequired[str]
+
+
+class QueryDefinitionTypeDef(TypedDict):
+    queryLanguage: NotRequired[QueryLanguageType]
+    queryDefinitionId: NotRequired[str]
+    name: NotRequired[str]
+    queryString: NotRequired[str]
+    lastModified: NotRequired[int]
+    logGroupNames: NotRequired[list[str]]
+    parameters: NotRequired[list[QueryParameterTypeDef]]
+
+
+class DescribeQueryDefinitionsResponseTypeDef(TypedDict):
+    queryDefinitions: NotRequired[list[QueryDefinitionTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeResourcePoliciesRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    limit: NotRequired[int]
+    resourceArn: NotRequired[str]
+    policyScope: NotRequired[PolicyScopeType]
+
+
+class ResourcePolicyTypeDef(TypedDict):
+    policyName: NotRequired[str]
+    policyDocument: NotRequired[str]
+    lastUpdatedTime: NotRequired[int]
+    policyScope: NotRequired[PolicyScopeType]
+    resourceArn: NotRequired[str]
+    revisionId: NotRequired[str]
+
+
+class DescribeResourcePoliciesResponseTypeDef(TypedDict):
+    resourcePolicies: NotRequired[list[ResourcePolicyTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeSubscriptionFiltersRequestTypeDef(TypedDict):
+    logGroupName: str
+    filterNamePrefix: NotRequired[str]
+    nextToken: NotRequired[str]
+    limit: NotRequired[int]
+
+
+class SubscriptionFilterTypeDef(TypedDict):
+    filterName: NotRequired[str]
+    logGroupName: NotRequired[str]
+    filterPattern: NotRequired[str]
+    destinationArn: NotRequired[str]
+    roleArn: NotRequired[str]
+    distribution: NotRequired[DistributionType]
+    applyOnTransformedLogs: NotRequired[bool]
+    creationTime: NotRequired[int]
+    fieldSelectionCriteria: NotRequired[str]
+    emitSystemFields: NotRequired[list[str]]
+
+
+class DescribeSubscriptionFiltersResponseTypeDef(TypedDict):
+    subscriptionFilters: NotRequired[list[SubscriptionFilterTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateKmsKeyRequestTypeDef(TypedDict):
+    logGroupName: NotRequired[str]
+    resourceIdentifier: NotRequired[str]
+
+
+class DisassociateSourceFromS3TableIntegrationRequestTypeDef(TypedDict):
+    identifier: str
+
+
+class DisassociateSourceFromS3TableIntegrationResponseTypeDef(TypedDict):
+    identifier: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EntityTypeDef(TypedDict):
+    keyAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    attributes: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class FieldsDataTypeDef(TypedDict):
@@ -1184,19 +1368,24 @@ class FilterLogEventsRequestTypeDef(TypedDict):
     unmask: NotRequired[bool]
 
 
-class FilterLogEventsResponseTypeDef(TypedDict):
-    events: NotRequired[list[FilteredLogEventTypeDef]]
-    searchedLogStreams: NotRequired[list[SearchedLogStreamTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class FilteredLogEventTypeDef(TypedDict):
     logStreamName: NotRequired[str]
     timestamp: NotRequired[int]
     message: NotRequired[str]
     ingestionTime: NotRequired[int]
     eventId: NotRequired[str]
+
+
+class SearchedLogStreamTypeDef(TypedDict):
+    logStreamName: NotRequired[str]
+    searchedCompletely: NotRequired[bool]
+
+
+class FilterLogEventsResponseTypeDef(TypedDict):
+    events: NotRequired[list[FilteredLogEventTypeDef]]
+    searchedLogStreams: NotRequired[list[SearchedLogStreamTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetDataProtectionPolicyRequestTypeDef(TypedDict):
@@ -1212,6 +1401,10 @@ class GetDataProtectionPolicyResponseTypeDef(TypedDict):
 
 class GetDeliveryDestinationPolicyRequestTypeDef(TypedDict):
     deliveryDestinationName: str
+
+
+class PolicyTypeDef(TypedDict):
+    deliveryDestinationPolicy: NotRequired[str]
 
 
 class GetDeliveryDestinationPolicyResponseTypeDef(TypedDict):
@@ -1248,6 +1441,69 @@ class GetDeliverySourceResponseTypeDef(TypedDict):
 
 class GetIntegrationRequestTypeDef(TypedDict):
     integrationName: str
+
+
+class OpenSearchResourceStatusTypeDef(TypedDict):
+    status: NotRequired[OpenSearchResourceStatusTypeType]
+    statusMessage: NotRequired[str]
+
+
+class OpenSearchApplicationTypeDef(TypedDict):
+    applicationEndpoint: NotRequired[str]
+    applicationArn: NotRequired[str]
+    applicationId: NotRequired[str]
+    status: NotRequired[OpenSearchResourceStatusTypeDef]
+
+
+class OpenSearchCollectionTypeDef(TypedDict):
+    collectionEndpoint: NotRequired[str]
+    collectionArn: NotRequired[str]
+    status: NotRequired[OpenSearchResourceStatusTypeDef]
+
+
+class OpenSearchDataAccessPolicyTypeDef(TypedDict):
+    policyName: NotRequired[str]
+    status: NotRequired[OpenSearchResourceStatusTypeDef]
+
+
+class OpenSearchDataSourceTypeDef(TypedDict):
+    dataSourceName: NotRequired[str]
+    status: NotRequired[OpenSearchResourceStatusTypeDef]
+
+
+class OpenSearchEncryptionPolicyTypeDef(TypedDict):
+    policyName: NotRequired[str]
+    status: NotRequired[OpenSearchResourceStatusTypeDef]
+
+
+class OpenSearchLifecyclePolicyTypeDef(TypedDict):
+    policyName: NotRequired[str]
+    status: NotRequired[OpenSearchResourceStatusTypeDef]
+
+
+class OpenSearchNetworkPolicyTypeDef(TypedDict):
+    policyName: NotRequired[str]
+    status: NotRequired[OpenSearchResourceStatusTypeDef]
+
+
+class OpenSearchWorkspaceTypeDef(TypedDict):
+    workspaceId: NotRequired[str]
+    status: NotRequired[OpenSearchResourceStatusTypeDef]
+
+
+class OpenSearchIntegrationDetailsTypeDef(TypedDict):
+    dataSource: NotRequired[OpenSearchDataSourceTypeDef]
+    application: NotRequired[OpenSearchApplicationTypeDef]
+    collection: NotRequired[OpenSearchCollectionTypeDef]
+    workspace: NotRequired[OpenSearchWorkspaceTypeDef]
+    encryptionPolicy: NotRequired[OpenSearchEncryptionPolicyTypeDef]
+    networkPolicy: NotRequired[OpenSearchNetworkPolicyTypeDef]
+    accessPolicy: NotRequired[OpenSearchDataAccessPolicyTypeDef]
+    lifecyclePolicy: NotRequired[OpenSearchLifecyclePolicyTypeDef]
+
+
+class IntegrationDetailsTypeDef(TypedDict):
+    openSearchIntegrationDetails: NotRequired[OpenSearchIntegrationDetailsTypeDef]
 
 
 class GetIntegrationResponseTypeDef(TypedDict):
@@ -1287,6 +1543,12 @@ class GetLogEventsRequestTypeDef(TypedDict):
     unmask: NotRequired[bool]
 
 
+class OutputLogEventTypeDef(TypedDict):
+    timestamp: NotRequired[int]
+    message: NotRequired[str]
+    ingestionTime: NotRequired[int]
+
+
 class GetLogEventsResponseTypeDef(TypedDict):
     events: NotRequired[list[OutputLogEventTypeDef]]
     nextForwardToken: NotRequired[str]
@@ -1297,6 +1559,17 @@ class GetLogEventsResponseTypeDef(TypedDict):
 class GetLogFieldsRequestTypeDef(TypedDict):
     dataSourceName: str
     dataSourceType: str
+
+
+class LogFieldTypeTypeDef(TypedDict):
+    type: NotRequired[str]
+    element: NotRequired[LogFieldTypeTypeDef]
+    fields: NotRequired[list[LogFieldsListItemTypeDef]]
+
+
+class LogFieldsListItemTypeDef(TypedDict):
+    logFieldName: NotRequired[str]
+    logFieldType: NotRequired[LogFieldTypeTypeDef]
 
 
 class GetLogFieldsResponseTypeDef(TypedDict):
@@ -1310,6 +1583,11 @@ class GetLogGroupFieldsRequestTypeDef(TypedDict):
     logGroupIdentifier: NotRequired[str]
 
 
+class LogGroupFieldTypeDef(TypedDict):
+    name: NotRequired[str]
+    percent: NotRequired[int]
+
+
 class GetLogGroupFieldsResponseTypeDef(TypedDict):
     logGroupFields: NotRequired[list[LogGroupFieldTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1318,6 +1596,10 @@ class GetLogGroupFieldsResponseTypeDef(TypedDict):
 class GetLogObjectRequestTypeDef(TypedDict):
     unmask: NotRequired[bool]
     logObjectPointer: str
+
+
+class InternalStreamingExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
 
 
 class GetLogObjectResponseStreamTypeDef(TypedDict):
@@ -1361,6 +1643,20 @@ class GetQueryResultsRequestTypeDef(TypedDict):
     maxItems: NotRequired[int]
 
 
+class QueryStatisticsTypeDef(TypedDict):
+    recordsMatched: NotRequired[float]
+    recordsScanned: NotRequired[float]
+    estimatedRecordsSkipped: NotRequired[float]
+    bytesScanned: NotRequired[float]
+    estimatedBytesSkipped: NotRequired[float]
+    logGroupsScanned: NotRequired[float]
+
+
+class ResultFieldTypeDef(TypedDict):
+    field: NotRequired[str]
+    value: NotRequired[str]
+
+
 class GetQueryResultsResponseTypeDef(TypedDict):
     queryLanguage: NotRequired[QueryLanguageType]
     results: NotRequired[list[list[ResultFieldTypeDef]]]
@@ -1378,6 +1674,22 @@ class GetScheduledQueryHistoryRequestTypeDef(TypedDict):
     executionStatuses: NotRequired[ReadOnly[Sequence[ExecutionStatusType]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ScheduledQueryDestinationTypeDef(TypedDict):
+    destinationType: NotRequired[ScheduledQueryDestinationTypeType]
+    destinationIdentifier: NotRequired[str]
+    status: NotRequired[ActionStatusType]
+    processedIdentifier: NotRequired[str]
+    errorMessage: NotRequired[str]
+
+
+class TriggerHistoryRecordTypeDef(TypedDict):
+    queryId: NotRequired[str]
+    executionStatus: NotRequired[ExecutionStatusType]
+    triggeredTimestamp: NotRequired[int]
+    errorMessage: NotRequired[str]
+    destinations: NotRequired[list[ScheduledQueryDestinationTypeDef]]
 
 
 class GetScheduledQueryHistoryResponseTypeDef(TypedDict):
@@ -1418,6 +1730,152 @@ class GetTransformerRequestTypeDef(TypedDict):
     logGroupIdentifier: str
 
 
+class GrokTypeDef(TypedDict):
+    source: NotRequired[str]
+    match: str
+
+
+class ListToMapTypeDef(TypedDict):
+    source: str
+    key: str
+    valueKey: NotRequired[str]
+    target: NotRequired[str]
+    flatten: NotRequired[bool]
+    flattenedElement: NotRequired[FlattenedElementType]
+
+
+class LowerCaseStringOutputTypeDef(TypedDict):
+    withKeys: list[str]
+
+
+class MoveKeyEntryTypeDef(TypedDict):
+    source: str
+    target: str
+    overwriteIfExists: NotRequired[bool]
+
+
+class MoveKeysOutputTypeDef(TypedDict):
+    entries: list[MoveKeyEntryTypeDef]
+
+
+class ParseCloudfrontTypeDef(TypedDict):
+    source: NotRequired[str]
+
+
+class ParseJSONTypeDef(TypedDict):
+    source: NotRequired[str]
+    destination: NotRequired[str]
+
+
+class ParseKeyValueTypeDef(TypedDict):
+    source: NotRequired[str]
+    destination: NotRequired[str]
+    fieldDelimiter: NotRequired[str]
+    keyValueDelimiter: NotRequired[str]
+    keyPrefix: NotRequired[str]
+    nonMatchValue: NotRequired[str]
+    overwriteIfExists: NotRequired[bool]
+
+
+class ParsePostgresTypeDef(TypedDict):
+    source: NotRequired[str]
+
+
+class ParseRoute53TypeDef(TypedDict):
+    source: NotRequired[str]
+
+
+class ParseToOCSFTypeDef(TypedDict):
+    source: NotRequired[str]
+    eventSource: EventSourceType
+    ocsfVersion: OCSFVersionType
+    mappingVersion: NotRequired[str]
+
+
+class ParseVPCTypeDef(TypedDict):
+    source: NotRequired[str]
+
+
+class ParseWAFTypeDef(TypedDict):
+    source: NotRequired[str]
+
+
+class RenameKeyEntryTypeDef(TypedDict):
+    key: str
+    renameTo: str
+    overwriteIfExists: NotRequired[bool]
+
+
+class RenameKeysOutputTypeDef(TypedDict):
+    entries: list[RenameKeyEntryTypeDef]
+
+
+class SplitStringEntryTypeDef(TypedDict):
+    source: str
+    delimiter: str
+
+
+class SplitStringOutputTypeDef(TypedDict):
+    entries: list[SplitStringEntryTypeDef]
+
+
+SubstituteStringEntryTypeDef = TypedDict(
+    "SubstituteStringEntryTypeDef",
+    {
+        "source": str,
+        "from": str,
+        "to": str,
+    },
+)
+
+
+class SubstituteStringOutputTypeDef(TypedDict):
+    entries: list[SubstituteStringEntryTypeDef]
+
+
+class TrimStringOutputTypeDef(TypedDict):
+    withKeys: list[str]
+
+
+class TypeConverterEntryTypeDef(TypedDict):
+    key: str
+    type: TypeType
+
+
+class TypeConverterOutputTypeDef(TypedDict):
+    entries: list[TypeConverterEntryTypeDef]
+
+
+class UpperCaseStringOutputTypeDef(TypedDict):
+    withKeys: list[str]
+
+
+class ProcessorOutputTypeDef(TypedDict):
+    addKeys: NotRequired[AddKeysOutputTypeDef]
+    copyValue: NotRequired[CopyValueOutputTypeDef]
+    csv: NotRequired[CSVOutputTypeDef]
+    dateTimeConverter: NotRequired[DateTimeConverterOutputTypeDef]
+    deleteKeys: NotRequired[DeleteKeysOutputTypeDef]
+    grok: NotRequired[GrokTypeDef]
+    listToMap: NotRequired[ListToMapTypeDef]
+    lowerCaseString: NotRequired[LowerCaseStringOutputTypeDef]
+    moveKeys: NotRequired[MoveKeysOutputTypeDef]
+    parseCloudfront: NotRequired[ParseCloudfrontTypeDef]
+    parseJSON: NotRequired[ParseJSONTypeDef]
+    parseKeyValue: NotRequired[ParseKeyValueTypeDef]
+    parseRoute53: NotRequired[ParseRoute53TypeDef]
+    parseToOCSF: NotRequired[ParseToOCSFTypeDef]
+    parsePostgres: NotRequired[ParsePostgresTypeDef]
+    parseVPC: NotRequired[ParseVPCTypeDef]
+    parseWAF: NotRequired[ParseWAFTypeDef]
+    renameKeys: NotRequired[RenameKeysOutputTypeDef]
+    splitString: NotRequired[SplitStringOutputTypeDef]
+    substituteString: NotRequired[SubstituteStringOutputTypeDef]
+    trimString: NotRequired[TrimStringOutputTypeDef]
+    typeConverter: NotRequired[TypeConverterOutputTypeDef]
+    upperCaseString: NotRequired[UpperCaseStringOutputTypeDef]
+
+
 class GetTransformerResponseTypeDef(TypedDict):
     logGroupIdentifier: NotRequired[str]
     creationTime: NotRequired[int]
@@ -1426,68 +1884,15 @@ class GetTransformerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GrokTypeDef(TypedDict):
-    source: NotRequired[str]
-    match: str
-
-
-class GroupingIdentifierTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
-class ImportBatchTypeDef(TypedDict):
-    batchId: str
-    status: ImportStatusType
-    errorMessage: NotRequired[str]
-
-
-class ImportFilterTypeDef(TypedDict):
-    startEventTime: NotRequired[int]
-    endEventTime: NotRequired[int]
-
-
-class ImportStatisticsTypeDef(TypedDict):
-    bytesImported: NotRequired[int]
-
-
-class ImportTypeDef(TypedDict):
-    importId: NotRequired[str]
-    importSourceArn: NotRequired[str]
-    importStatus: NotRequired[ImportStatusType]
-    importDestinationArn: NotRequired[str]
-    importStatistics: NotRequired[ImportStatisticsTypeDef]
-    importFilter: NotRequired[ImportFilterTypeDef]
-    creationTime: NotRequired[int]
-    lastUpdatedTime: NotRequired[int]
-    errorMessage: NotRequired[str]
-
-
-class IndexPolicyTypeDef(TypedDict):
-    logGroupIdentifier: NotRequired[str]
-    lastUpdateTime: NotRequired[int]
-    policyDocument: NotRequired[str]
-    policyName: NotRequired[str]
-    source: NotRequired[IndexSourceType]
-
-
 class InputLogEventTypeDef(TypedDict):
     timestamp: int
     message: str
-
-
-class IntegrationDetailsTypeDef(TypedDict):
-    openSearchIntegrationDetails: NotRequired[OpenSearchIntegrationDetailsTypeDef]
 
 
 class IntegrationSummaryTypeDef(TypedDict):
     integrationName: NotRequired[str]
     integrationType: NotRequired[IntegrationTypeType]
     integrationStatus: NotRequired[IntegrationStatusType]
-
-
-class InternalStreamingExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
 
 
 class ListAggregateLogGroupSummariesRequestTypeDef(TypedDict):
@@ -1555,6 +1960,11 @@ class ListLogGroupsForQueryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagFilterTypeDef(TypedDict):
+    key: str
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ListLogGroupsRequestTypeDef(TypedDict):
     logGroupNamePattern: NotRequired[str]
     logGroupClass: NotRequired[LogGroupClassType]
@@ -1565,6 +1975,12 @@ class ListLogGroupsRequestTypeDef(TypedDict):
     dataSources: NotRequired[ReadOnly[Sequence[DataSourceFilterTypeDef]]]
     fieldIndexNames: NotRequired[ReadOnly[Sequence[str]]]
     logGroupTags: NotRequired[ReadOnly[Sequence[TagFilterTypeDef]]]
+
+
+class LogGroupSummaryTypeDef(TypedDict):
+    logGroupName: NotRequired[str]
+    logGroupArn: NotRequired[str]
+    logGroupClass: NotRequired[LogGroupClassType]
 
 
 class ListLogGroupsResponseTypeDef(TypedDict):
@@ -1579,6 +1995,19 @@ class ListScheduledQueriesRequestTypeDef(TypedDict):
     state: NotRequired[ScheduledQueryStateType]
 
 
+class ScheduledQuerySummaryTypeDef(TypedDict):
+    scheduledQueryArn: NotRequired[str]
+    name: NotRequired[str]
+    state: NotRequired[ScheduledQueryStateType]
+    lastTriggeredTime: NotRequired[int]
+    lastExecutionStatus: NotRequired[ExecutionStatusType]
+    scheduleExpression: NotRequired[str]
+    timezone: NotRequired[str]
+    destinationConfiguration: NotRequired[DestinationConfigurationTypeDef]
+    creationTime: NotRequired[int]
+    lastUpdatedTime: NotRequired[int]
+
+
 class ListScheduledQueriesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     scheduledQueries: NotRequired[list[ScheduledQuerySummaryTypeDef]]
@@ -1589,6 +2018,15 @@ class ListSourcesForS3TableIntegrationRequestTypeDef(TypedDict):
     integrationArn: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class S3TableIntegrationSourceTypeDef(TypedDict):
+    identifier: NotRequired[str]
+    dataSource: NotRequired[DataSourceTypeDef]
+    status: NotRequired[S3TableIntegrationSourceStatusType]
+    statusReason: NotRequired[str]
+    createdTimeStamp: NotRequired[int]
+    parentSourceIdentifier: NotRequired[str]
 
 
 class ListSourcesForS3TableIntegrationResponseTypeDef(TypedDict):
@@ -1613,15 +2051,6 @@ class ListTagsLogGroupRequestTypeDef(TypedDict):
 class ListTagsLogGroupResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListToMapTypeDef(TypedDict):
-    source: str
-    key: str
-    valueKey: NotRequired[str]
-    target: NotRequired[str]
-    flatten: NotRequired[bool]
-    flattenedElement: NotRequired[FlattenedElementType]
 
 
 class LiveTailSessionLogEventTypeDef(TypedDict):
@@ -1650,75 +2079,6 @@ class LiveTailSessionUpdateTypeDef(TypedDict):
     sessionResults: NotRequired[list[LiveTailSessionLogEventTypeDef]]
 
 
-class LogEventTypeDef(TypedDict):
-    timestamp: NotRequired[int]
-    message: NotRequired[str]
-
-
-class LogFieldTypeTypeDef(TypedDict):
-    type: NotRequired[str]
-    element: NotRequired[LogFieldTypeTypeDef]
-    fields: NotRequired[list[LogFieldsListItemTypeDef]]
-
-
-class LogFieldsListItemTypeDef(TypedDict):
-    logFieldName: NotRequired[str]
-    logFieldType: NotRequired[LogFieldTypeTypeDef]
-
-
-class LogGroupFieldTypeDef(TypedDict):
-    name: NotRequired[str]
-    percent: NotRequired[int]
-
-
-class LogGroupSummaryTypeDef(TypedDict):
-    logGroupName: NotRequired[str]
-    logGroupArn: NotRequired[str]
-    logGroupClass: NotRequired[LogGroupClassType]
-
-
-class LogGroupTypeDef(TypedDict):
-    logGroupName: NotRequired[str]
-    creationTime: NotRequired[int]
-    retentionInDays: NotRequired[int]
-    metricFilterCount: NotRequired[int]
-    arn: NotRequired[str]
-    storedBytes: NotRequired[int]
-    kmsKeyId: NotRequired[str]
-    dataProtectionStatus: NotRequired[DataProtectionStatusType]
-    inheritedProperties: NotRequired[list[InheritedPropertyType]]
-    logGroupClass: NotRequired[LogGroupClassType]
-    logGroupArn: NotRequired[str]
-    deletionProtectionEnabled: NotRequired[bool]
-    bearerTokenAuthenticationEnabled: NotRequired[bool]
-
-
-class LogStreamTypeDef(TypedDict):
-    logStreamName: NotRequired[str]
-    creationTime: NotRequired[int]
-    firstEventTimestamp: NotRequired[int]
-    lastEventTimestamp: NotRequired[int]
-    lastIngestionTime: NotRequired[int]
-    uploadSequenceToken: NotRequired[str]
-    arn: NotRequired[str]
-    storedBytes: NotRequired[int]
-
-
-class LookupTableTypeDef(TypedDict):
-    lookupTableArn: NotRequired[str]
-    lookupTableName: NotRequired[str]
-    description: NotRequired[str]
-    tableFields: NotRequired[list[str]]
-    recordsCount: NotRequired[int]
-    sizeBytes: NotRequired[int]
-    lastUpdatedTime: NotRequired[int]
-    kmsKeyId: NotRequired[str]
-
-
-class LowerCaseStringOutputTypeDef(TypedDict):
-    withKeys: list[str]
-
-
 class LowerCaseStringTypeDef(TypedDict):
     withKeys: ReadOnly[Sequence[str]]
 
@@ -1727,26 +2087,6 @@ class MetricFilterMatchRecordTypeDef(TypedDict):
     eventNumber: NotRequired[int]
     eventMessage: NotRequired[str]
     extractedValues: NotRequired[dict[str, str]]
-
-
-class MetricFilterTypeDef(TypedDict):
-    filterName: NotRequired[str]
-    filterPattern: NotRequired[str]
-    metricTransformations: NotRequired[list[MetricTransformationOutputTypeDef]]
-    creationTime: NotRequired[int]
-    logGroupName: NotRequired[str]
-    applyOnTransformedLogs: NotRequired[bool]
-    fieldSelectionCriteria: NotRequired[str]
-    emitSystemFieldDimensions: NotRequired[list[str]]
-
-
-class MetricTransformationOutputTypeDef(TypedDict):
-    metricName: str
-    metricNamespace: str
-    metricValue: str
-    defaultValue: NotRequired[float]
-    dimensions: NotRequired[dict[str, str]]
-    unit: NotRequired[StandardUnitType]
 
 
 class MetricTransformationTypeDef(TypedDict):
@@ -1758,67 +2098,8 @@ class MetricTransformationTypeDef(TypedDict):
     unit: NotRequired[StandardUnitType]
 
 
-class MoveKeyEntryTypeDef(TypedDict):
-    source: str
-    target: str
-    overwriteIfExists: NotRequired[bool]
-
-
-class MoveKeysOutputTypeDef(TypedDict):
-    entries: list[MoveKeyEntryTypeDef]
-
-
 class MoveKeysTypeDef(TypedDict):
     entries: ReadOnly[Sequence[MoveKeyEntryTypeDef]]
-
-
-class OpenSearchApplicationTypeDef(TypedDict):
-    applicationEndpoint: NotRequired[str]
-    applicationArn: NotRequired[str]
-    applicationId: NotRequired[str]
-    status: NotRequired[OpenSearchResourceStatusTypeDef]
-
-
-class OpenSearchCollectionTypeDef(TypedDict):
-    collectionEndpoint: NotRequired[str]
-    collectionArn: NotRequired[str]
-    status: NotRequired[OpenSearchResourceStatusTypeDef]
-
-
-class OpenSearchDataAccessPolicyTypeDef(TypedDict):
-    policyName: NotRequired[str]
-    status: NotRequired[OpenSearchResourceStatusTypeDef]
-
-
-class OpenSearchDataSourceTypeDef(TypedDict):
-    dataSourceName: NotRequired[str]
-    status: NotRequired[OpenSearchResourceStatusTypeDef]
-
-
-class OpenSearchEncryptionPolicyTypeDef(TypedDict):
-    policyName: NotRequired[str]
-    status: NotRequired[OpenSearchResourceStatusTypeDef]
-
-
-class OpenSearchIntegrationDetailsTypeDef(TypedDict):
-    dataSource: NotRequired[OpenSearchDataSourceTypeDef]
-    application: NotRequired[OpenSearchApplicationTypeDef]
-    collection: NotRequired[OpenSearchCollectionTypeDef]
-    workspace: NotRequired[OpenSearchWorkspaceTypeDef]
-    encryptionPolicy: NotRequired[OpenSearchEncryptionPolicyTypeDef]
-    networkPolicy: NotRequired[OpenSearchNetworkPolicyTypeDef]
-    accessPolicy: NotRequired[OpenSearchDataAccessPolicyTypeDef]
-    lifecyclePolicy: NotRequired[OpenSearchLifecyclePolicyTypeDef]
-
-
-class OpenSearchLifecyclePolicyTypeDef(TypedDict):
-    policyName: NotRequired[str]
-    status: NotRequired[OpenSearchResourceStatusTypeDef]
-
-
-class OpenSearchNetworkPolicyTypeDef(TypedDict):
-    policyName: NotRequired[str]
-    status: NotRequired[OpenSearchResourceStatusTypeDef]
 
 
 class OpenSearchResourceConfigTypeDef(TypedDict):
@@ -1829,100 +2110,28 @@ class OpenSearchResourceConfigTypeDef(TypedDict):
     retentionDays: int
 
 
-class OpenSearchResourceStatusTypeDef(TypedDict):
-    status: NotRequired[OpenSearchResourceStatusTypeType]
-    statusMessage: NotRequired[str]
+class RenameKeysTypeDef(TypedDict):
+    entries: ReadOnly[Sequence[RenameKeyEntryTypeDef]]
 
 
-class OpenSearchWorkspaceTypeDef(TypedDict):
-    workspaceId: NotRequired[str]
-    status: NotRequired[OpenSearchResourceStatusTypeDef]
+class SplitStringTypeDef(TypedDict):
+    entries: ReadOnly[Sequence[SplitStringEntryTypeDef]]
 
 
-class OutputLogEventTypeDef(TypedDict):
-    timestamp: NotRequired[int]
-    message: NotRequired[str]
-    ingestionTime: NotRequired[int]
+class SubstituteStringTypeDef(TypedDict):
+    entries: ReadOnly[Sequence[SubstituteStringEntryTypeDef]]
 
 
-class ParseCloudfrontTypeDef(TypedDict):
-    source: NotRequired[str]
+class TrimStringTypeDef(TypedDict):
+    withKeys: ReadOnly[Sequence[str]]
 
 
-class ParseJSONTypeDef(TypedDict):
-    source: NotRequired[str]
-    destination: NotRequired[str]
+class TypeConverterTypeDef(TypedDict):
+    entries: ReadOnly[Sequence[TypeConverterEntryTypeDef]]
 
 
-class ParseKeyValueTypeDef(TypedDict):
-    source: NotRequired[str]
-    destination: NotRequired[str]
-    fieldDelimiter: NotRequired[str]
-    keyValueDelimiter: NotRequired[str]
-    keyPrefix: NotRequired[str]
-    nonMatchValue: NotRequired[str]
-    overwriteIfExists: NotRequired[bool]
-
-
-class ParsePostgresTypeDef(TypedDict):
-    source: NotRequired[str]
-
-
-class ParseRoute53TypeDef(TypedDict):
-    source: NotRequired[str]
-
-
-class ParseToOCSFTypeDef(TypedDict):
-    source: NotRequired[str]
-    eventSource: EventSourceType
-    ocsfVersion: OCSFVersionType
-    mappingVersion: NotRequired[str]
-
-
-class ParseVPCTypeDef(TypedDict):
-    source: NotRequired[str]
-
-
-class ParseWAFTypeDef(TypedDict):
-    source: NotRequired[str]
-
-
-class PatternTokenTypeDef(TypedDict):
-    dynamicTokenPosition: NotRequired[int]
-    isDynamic: NotRequired[bool]
-    tokenString: NotRequired[str]
-    enumerations: NotRequired[dict[str, int]]
-    inferredTokenName: NotRequired[str]
-
-
-class PolicyTypeDef(TypedDict):
-    deliveryDestinationPolicy: NotRequired[str]
-
-
-class ProcessorOutputTypeDef(TypedDict):
-    addKeys: NotRequired[AddKeysOutputTypeDef]
-    copyValue: NotRequired[CopyValueOutputTypeDef]
-    csv: NotRequired[CSVOutputTypeDef]
-    dateTimeConverter: NotRequired[DateTimeConverterOutputTypeDef]
-    deleteKeys: NotRequired[DeleteKeysOutputTypeDef]
-    grok: NotRequired[GrokTypeDef]
-    listToMap: NotRequired[ListToMapTypeDef]
-    lowerCaseString: NotRequired[LowerCaseStringOutputTypeDef]
-    moveKeys: NotRequired[MoveKeysOutputTypeDef]
-    parseCloudfront: NotRequired[ParseCloudfrontTypeDef]
-    parseJSON: NotRequired[ParseJSONTypeDef]
-    parseKeyValue: NotRequired[ParseKeyValueTypeDef]
-    parseRoute53: NotRequired[ParseRoute53TypeDef]
-    parseToOCSF: NotRequired[ParseToOCSFTypeDef]
-    parsePostgres: NotRequired[ParsePostgresTypeDef]
-    parseVPC: NotRequired[ParseVPCTypeDef]
-    parseWAF: NotRequired[ParseWAFTypeDef]
-    renameKeys: NotRequired[RenameKeysOutputTypeDef]
-    splitString: NotRequired[SplitStringOutputTypeDef]
-    substituteString: NotRequired[SubstituteStringOutputTypeDef]
-    trimString: NotRequired[TrimStringOutputTypeDef]
-    typeConverter: NotRequired[TypeConverterOutputTypeDef]
-    upperCaseString: NotRequired[UpperCaseStringOutputTypeDef]
+class UpperCaseStringTypeDef(TypedDict):
+    withKeys: ReadOnly[Sequence[str]]
 
 
 class ProcessorTypeDef(TypedDict):
@@ -2047,6 +2256,10 @@ class PutIndexPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ResourceConfigTypeDef(TypedDict):
+    openSearchResourceConfig: NotRequired[ReadOnly[OpenSearchResourceConfigTypeDef]]
+
+
 class PutIntegrationRequestTypeDef(TypedDict):
     integrationName: str
     resourceConfig: ReadOnly[ResourceConfigTypeDef]
@@ -2065,6 +2278,16 @@ class PutLogEventsRequestTypeDef(TypedDict):
     logEvents: ReadOnly[Sequence[InputLogEventTypeDef]]
     sequenceToken: NotRequired[str]
     entity: NotRequired[ReadOnly[EntityTypeDef]]
+
+
+class RejectedEntityInfoTypeDef(TypedDict):
+    errorType: EntityRejectionErrorTypeType
+
+
+class RejectedLogEventsInfoTypeDef(TypedDict):
+    tooNewLogEventStartIndex: NotRequired[int]
+    tooOldLogEventEndIndex: NotRequired[int]
+    expiredLogEventEndIndex: NotRequired[int]
 
 
 class PutLogEventsResponseTypeDef(TypedDict):
@@ -2139,161 +2362,12 @@ class PutTransformerRequestTypeDef(TypedDict):
     transformerConfig: ReadOnly[Sequence[ProcessorTypeDef]]
 
 
-class QueryDefinitionTypeDef(TypedDict):
-    queryLanguage: NotRequired[QueryLanguageType]
-    queryDefinitionId: NotRequired[str]
-    name: NotRequired[str]
-    queryString: NotRequired[str]
-    lastModified: NotRequired[int]
-    logGroupNames: NotRequired[list[str]]
-    parameters: NotRequired[list[QueryParameterTypeDef]]
-
-
-class QueryInfoTypeDef(TypedDict):
-    queryLanguage: NotRequired[QueryLanguageType]
-    queryId: NotRequired[str]
-    queryString: NotRequired[str]
-    status: NotRequired[QueryStatusType]
-    createTime: NotRequired[int]
-    logGroupName: NotRequired[str]
-    queryDuration: NotRequired[int]
-    bytesScanned: NotRequired[float]
-    userIdentity: NotRequired[str]
-
-
-class QueryParameterTypeDef(TypedDict):
-    name: str
-    defaultValue: NotRequired[str]
-    description: NotRequired[str]
-
-
-class QueryStatisticsTypeDef(TypedDict):
-    recordsMatched: NotRequired[float]
-    recordsScanned: NotRequired[float]
-    estimatedRecordsSkipped: NotRequired[float]
-    bytesScanned: NotRequired[float]
-    estimatedBytesSkipped: NotRequired[float]
-    logGroupsScanned: NotRequired[float]
-
-
-class RecordFieldTypeDef(TypedDict):
-    name: NotRequired[str]
-    mandatory: NotRequired[bool]
-
-
-class RejectedEntityInfoTypeDef(TypedDict):
-    errorType: EntityRejectionErrorTypeType
-
-
-class RejectedLogEventsInfoTypeDef(TypedDict):
-    tooNewLogEventStartIndex: NotRequired[int]
-    tooOldLogEventEndIndex: NotRequired[int]
-    expiredLogEventEndIndex: NotRequired[int]
-
-
-class RenameKeyEntryTypeDef(TypedDict):
-    key: str
-    renameTo: str
-    overwriteIfExists: NotRequired[bool]
-
-
-class RenameKeysOutputTypeDef(TypedDict):
-    entries: list[RenameKeyEntryTypeDef]
-
-
-class RenameKeysTypeDef(TypedDict):
-    entries: ReadOnly[Sequence[RenameKeyEntryTypeDef]]
-
-
-class ResourceConfigTypeDef(TypedDict):
-    openSearchResourceConfig: NotRequired[ReadOnly[OpenSearchResourceConfigTypeDef]]
-
-
-class ResourcePolicyTypeDef(TypedDict):
-    policyName: NotRequired[str]
-    policyDocument: NotRequired[str]
-    lastUpdatedTime: NotRequired[int]
-    policyScope: NotRequired[PolicyScopeType]
-    resourceArn: NotRequired[str]
-    revisionId: NotRequired[str]
-
-
-class ResultFieldTypeDef(TypedDict):
-    field: NotRequired[str]
-    value: NotRequired[str]
-
-
-class S3ConfigurationTypeDef(TypedDict):
-    destinationIdentifier: str
-    roleArn: str
-    ownerAccountId: NotRequired[str]
-    kmsKeyId: NotRequired[str]
-
-
-class S3DeliveryConfigurationTypeDef(TypedDict):
-    suffixPath: NotRequired[str]
-    enableHiveCompatiblePath: NotRequired[bool]
-
-
-class S3TableIntegrationSourceTypeDef(TypedDict):
-    identifier: NotRequired[str]
-    dataSource: NotRequired[DataSourceTypeDef]
-    status: NotRequired[S3TableIntegrationSourceStatusType]
-    statusReason: NotRequired[str]
-    createdTimeStamp: NotRequired[int]
-    parentSourceIdentifier: NotRequired[str]
-
-
-class S3TablesIntegrationTypeDef(TypedDict):
-    datasourceName: NotRequired[str]
-    datasourceType: NotRequired[str]
-
-
-class ScheduledQueryDestinationTypeDef(TypedDict):
-    destinationType: NotRequired[ScheduledQueryDestinationTypeType]
-    destinationIdentifier: NotRequired[str]
-    status: NotRequired[ActionStatusType]
-    processedIdentifier: NotRequired[str]
-    errorMessage: NotRequired[str]
-
-
-class ScheduledQuerySummaryTypeDef(TypedDict):
-    scheduledQueryArn: NotRequired[str]
-    name: NotRequired[str]
-    state: NotRequired[ScheduledQueryStateType]
-    lastTriggeredTime: NotRequired[int]
-    lastExecutionStatus: NotRequired[ExecutionStatusType]
-    scheduleExpression: NotRequired[str]
-    timezone: NotRequired[str]
-    destinationConfiguration: NotRequired[DestinationConfigurationTypeDef]
-    creationTime: NotRequired[int]
-    lastUpdatedTime: NotRequired[int]
-
-
-class SearchedLogStreamTypeDef(TypedDict):
-    logStreamName: NotRequired[str]
-    searchedCompletely: NotRequired[bool]
-
-
 class SessionStreamingExceptionTypeDef(TypedDict):
     message: NotRequired[str]
 
 
 class SessionTimeoutExceptionTypeDef(TypedDict):
     message: NotRequired[str]
-
-
-class SplitStringEntryTypeDef(TypedDict):
-    source: str
-    delimiter: str
-
-
-class SplitStringOutputTypeDef(TypedDict):
-    entries: list[SplitStringEntryTypeDef]
-
-
-class SplitStringTypeDef(TypedDict):
-    entries: ReadOnly[Sequence[SplitStringEntryTypeDef]]
 
 
 class StartLiveTailRequestTypeDef(TypedDict):
@@ -2340,45 +2414,9 @@ class StopQueryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubscriptionFilterTypeDef(TypedDict):
-    filterName: NotRequired[str]
-    logGroupName: NotRequired[str]
-    filterPattern: NotRequired[str]
-    destinationArn: NotRequired[str]
-    roleArn: NotRequired[str]
-    distribution: NotRequired[DistributionType]
-    applyOnTransformedLogs: NotRequired[bool]
-    creationTime: NotRequired[int]
-    fieldSelectionCriteria: NotRequired[str]
-    emitSystemFields: NotRequired[list[str]]
-
-
-SubstituteStringEntryTypeDef = TypedDict(
-    "SubstituteStringEntryTypeDef",
-    {
-        "source": str,
-        "from": str,
-        "to": str,
-    },
-)
-
-
-class SubstituteStringOutputTypeDef(TypedDict):
-    entries: list[SubstituteStringEntryTypeDef]
-
-
-class SubstituteStringTypeDef(TypedDict):
-    entries: ReadOnly[Sequence[SubstituteStringEntryTypeDef]]
-
-
 class SuppressionPeriodTypeDef(TypedDict):
     value: NotRequired[int]
     suppressionUnit: NotRequired[SuppressionUnitType]
-
-
-class TagFilterTypeDef(TypedDict):
-    key: str
-    values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class TagLogGroupRequestTypeDef(TypedDict):
@@ -2406,44 +2444,15 @@ class TestTransformerRequestTypeDef(TypedDict):
     logEventMessages: ReadOnly[Sequence[str]]
 
 
-class TestTransformerResponseTypeDef(TypedDict):
-    transformedLogs: NotRequired[list[TransformedLogRecordTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class TransformedLogRecordTypeDef(TypedDict):
     eventNumber: NotRequired[int]
     eventMessage: NotRequired[str]
     transformedEventMessage: NotRequired[str]
 
 
-class TriggerHistoryRecordTypeDef(TypedDict):
-    queryId: NotRequired[str]
-    executionStatus: NotRequired[ExecutionStatusType]
-    triggeredTimestamp: NotRequired[int]
-    errorMessage: NotRequired[str]
-    destinations: NotRequired[list[ScheduledQueryDestinationTypeDef]]
-
-
-class TrimStringOutputTypeDef(TypedDict):
-    withKeys: list[str]
-
-
-class TrimStringTypeDef(TypedDict):
-    withKeys: ReadOnly[Sequence[str]]
-
-
-class TypeConverterEntryTypeDef(TypedDict):
-    key: str
-    type: TypeType
-
-
-class TypeConverterOutputTypeDef(TypedDict):
-    entries: list[TypeConverterEntryTypeDef]
-
-
-class TypeConverterTypeDef(TypedDict):
-    entries: ReadOnly[Sequence[TypeConverterEntryTypeDef]]
+class TestTransformerResponseTypeDef(TypedDict):
+    transformedLogs: NotRequired[list[TransformedLogRecordTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UntagLogGroupRequestTypeDef(TypedDict):
@@ -2533,11 +2542,3 @@ class UpdateScheduledQueryResponseTypeDef(TypedDict):
     creationTime: NotRequired[int]
     lastUpdatedTime: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpperCaseStringOutputTypeDef(TypedDict):
-    withKeys: list[str]
-
-
-class UpperCaseStringTypeDef(TypedDict):
-    withKeys: ReadOnly[Sequence[str]]

@@ -2,28 +2,29 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Lookout for Equipment: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AutoPromotionResultType",
-    "DataUploadFrequencyType",
-    "DatasetStatusType",
-    "InferenceDataImportStrategyType",
-    "InferenceExecutionStatusType",
-    "InferenceSchedulerStatusType",
-    "IngestionJobStatusType",
-    "LabelRatingType",
-    "LatestInferenceResultType",
-    "ModelPromoteModeType",
-    "ModelQualityType",
-    "ModelStatusType",
-    "ModelVersionSourceTypeType",
-    "ModelVersionStatusType",
-    "MonotonicityType",
-    "RetrainingSchedulerStatusType",
-    "StatisticalIssueStatusType",
-    "TargetSamplingRateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AutoPromotionResultType",
+        "DataUploadFrequencyType",
+        "DatasetStatusType",
+        "InferenceDataImportStrategyType",
+        "InferenceExecutionStatusType",
+        "InferenceSchedulerStatusType",
+        "IngestionJobStatusType",
+        "LabelRatingType",
+        "LatestInferenceResultType",
+        "ModelPromoteModeType",
+        "ModelQualityType",
+        "ModelStatusType",
+        "ModelVersionSourceTypeType",
+        "ModelVersionStatusType",
+        "MonotonicityType",
+        "RetrainingSchedulerStatusType",
+        "StatisticalIssueStatusType",
+        "TargetSamplingRateType",
+    ]
 
 AutoPromotionResultType = Literal[
     "MODEL_PROMOTED",

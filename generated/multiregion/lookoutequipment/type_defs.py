@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -41,139 +41,140 @@ from .literals import (
     TargetSamplingRateType,
 )
 
-__all__ = [
-    "CategoricalValuesTypeDef",
-    "CountPercentTypeDef",
-    "CreateDatasetRequestTypeDef",
-    "CreateDatasetResponseTypeDef",
-    "CreateInferenceSchedulerRequestTypeDef",
-    "CreateInferenceSchedulerResponseTypeDef",
-    "CreateLabelGroupRequestTypeDef",
-    "CreateLabelGroupResponseTypeDef",
-    "CreateLabelRequestTypeDef",
-    "CreateLabelResponseTypeDef",
-    "CreateModelRequestTypeDef",
-    "CreateModelResponseTypeDef",
-    "CreateRetrainingSchedulerRequestTypeDef",
-    "CreateRetrainingSchedulerResponseTypeDef",
-    "DataIngestionJobSummaryTypeDef",
-    "DataPreProcessingConfigurationTypeDef",
-    "DataQualitySummaryTypeDef",
-    "DatasetSchemaTypeDef",
-    "DatasetSummaryTypeDef",
-    "DeleteDatasetRequestTypeDef",
-    "DeleteInferenceSchedulerRequestTypeDef",
-    "DeleteLabelGroupRequestTypeDef",
-    "DeleteLabelRequestTypeDef",
-    "DeleteModelRequestTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteRetrainingSchedulerRequestTypeDef",
-    "DescribeDataIngestionJobRequestTypeDef",
-    "DescribeDataIngestionJobResponseTypeDef",
-    "DescribeDatasetRequestTypeDef",
-    "DescribeDatasetResponseTypeDef",
-    "DescribeInferenceSchedulerRequestTypeDef",
-    "DescribeInferenceSchedulerResponseTypeDef",
-    "DescribeLabelGroupRequestTypeDef",
-    "DescribeLabelGroupResponseTypeDef",
-    "DescribeLabelRequestTypeDef",
-    "DescribeLabelResponseTypeDef",
-    "DescribeModelRequestTypeDef",
-    "DescribeModelResponseTypeDef",
-    "DescribeModelVersionRequestTypeDef",
-    "DescribeModelVersionResponseTypeDef",
-    "DescribeResourcePolicyRequestTypeDef",
-    "DescribeResourcePolicyResponseTypeDef",
-    "DescribeRetrainingSchedulerRequestTypeDef",
-    "DescribeRetrainingSchedulerResponseTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "DuplicateTimestampsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ImportDatasetRequestTypeDef",
-    "ImportDatasetResponseTypeDef",
-    "ImportModelVersionRequestTypeDef",
-    "ImportModelVersionResponseTypeDef",
-    "InferenceEventSummaryTypeDef",
-    "InferenceExecutionSummaryTypeDef",
-    "InferenceInputConfigurationTypeDef",
-    "InferenceInputNameConfigurationTypeDef",
-    "InferenceOutputConfigurationTypeDef",
-    "InferenceS3InputConfigurationTypeDef",
-    "InferenceS3OutputConfigurationTypeDef",
-    "InferenceSchedulerSummaryTypeDef",
-    "IngestedFilesSummaryTypeDef",
-    "IngestionInputConfigurationTypeDef",
-    "IngestionS3InputConfigurationTypeDef",
-    "InsufficientSensorDataTypeDef",
-    "InvalidSensorDataTypeDef",
-    "LabelGroupSummaryTypeDef",
-    "LabelSummaryTypeDef",
-    "LabelsInputConfigurationTypeDef",
-    "LabelsS3InputConfigurationTypeDef",
-    "LargeTimestampGapsTypeDef",
-    "ListDataIngestionJobsRequestTypeDef",
-    "ListDataIngestionJobsResponseTypeDef",
-    "ListDatasetsRequestTypeDef",
-    "ListDatasetsResponseTypeDef",
-    "ListInferenceEventsRequestTypeDef",
-    "ListInferenceEventsResponseTypeDef",
-    "ListInferenceExecutionsRequestTypeDef",
-    "ListInferenceExecutionsResponseTypeDef",
-    "ListInferenceSchedulersRequestTypeDef",
-    "ListInferenceSchedulersResponseTypeDef",
-    "ListLabelGroupsRequestTypeDef",
-    "ListLabelGroupsResponseTypeDef",
-    "ListLabelsRequestTypeDef",
-    "ListLabelsResponseTypeDef",
-    "ListModelVersionsRequestTypeDef",
-    "ListModelVersionsResponseTypeDef",
-    "ListModelsRequestTypeDef",
-    "ListModelsResponseTypeDef",
-    "ListRetrainingSchedulersRequestTypeDef",
-    "ListRetrainingSchedulersResponseTypeDef",
-    "ListSensorStatisticsRequestTypeDef",
-    "ListSensorStatisticsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MissingCompleteSensorDataTypeDef",
-    "MissingSensorDataTypeDef",
-    "ModelDiagnosticsOutputConfigurationTypeDef",
-    "ModelDiagnosticsS3OutputConfigurationTypeDef",
-    "ModelSummaryTypeDef",
-    "ModelVersionSummaryTypeDef",
-    "MonotonicValuesTypeDef",
-    "MultipleOperatingModesTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetrainingSchedulerSummaryTypeDef",
-    "S3ObjectTypeDef",
-    "SensorStatisticsSummaryTypeDef",
-    "SensorsWithShortDateRangeTypeDef",
-    "StartDataIngestionJobRequestTypeDef",
-    "StartDataIngestionJobResponseTypeDef",
-    "StartInferenceSchedulerRequestTypeDef",
-    "StartInferenceSchedulerResponseTypeDef",
-    "StartRetrainingSchedulerRequestTypeDef",
-    "StartRetrainingSchedulerResponseTypeDef",
-    "StopInferenceSchedulerRequestTypeDef",
-    "StopInferenceSchedulerResponseTypeDef",
-    "StopRetrainingSchedulerRequestTypeDef",
-    "StopRetrainingSchedulerResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UnsupportedTimestampsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateActiveModelVersionRequestTypeDef",
-    "UpdateActiveModelVersionResponseTypeDef",
-    "UpdateInferenceSchedulerRequestTypeDef",
-    "UpdateLabelGroupRequestTypeDef",
-    "UpdateModelRequestTypeDef",
-    "UpdateRetrainingSchedulerRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CategoricalValuesTypeDef",
+        "CountPercentTypeDef",
+        "CreateDatasetRequestTypeDef",
+        "CreateDatasetResponseTypeDef",
+        "CreateInferenceSchedulerRequestTypeDef",
+        "CreateInferenceSchedulerResponseTypeDef",
+        "CreateLabelGroupRequestTypeDef",
+        "CreateLabelGroupResponseTypeDef",
+        "CreateLabelRequestTypeDef",
+        "CreateLabelResponseTypeDef",
+        "CreateModelRequestTypeDef",
+        "CreateModelResponseTypeDef",
+        "CreateRetrainingSchedulerRequestTypeDef",
+        "CreateRetrainingSchedulerResponseTypeDef",
+        "DataIngestionJobSummaryTypeDef",
+        "DataPreProcessingConfigurationTypeDef",
+        "DataQualitySummaryTypeDef",
+        "DatasetSchemaTypeDef",
+        "DatasetSummaryTypeDef",
+        "DeleteDatasetRequestTypeDef",
+        "DeleteInferenceSchedulerRequestTypeDef",
+        "DeleteLabelGroupRequestTypeDef",
+        "DeleteLabelRequestTypeDef",
+        "DeleteModelRequestTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteRetrainingSchedulerRequestTypeDef",
+        "DescribeDataIngestionJobRequestTypeDef",
+        "DescribeDataIngestionJobResponseTypeDef",
+        "DescribeDatasetRequestTypeDef",
+        "DescribeDatasetResponseTypeDef",
+        "DescribeInferenceSchedulerRequestTypeDef",
+        "DescribeInferenceSchedulerResponseTypeDef",
+        "DescribeLabelGroupRequestTypeDef",
+        "DescribeLabelGroupResponseTypeDef",
+        "DescribeLabelRequestTypeDef",
+        "DescribeLabelResponseTypeDef",
+        "DescribeModelRequestTypeDef",
+        "DescribeModelResponseTypeDef",
+        "DescribeModelVersionRequestTypeDef",
+        "DescribeModelVersionResponseTypeDef",
+        "DescribeResourcePolicyRequestTypeDef",
+        "DescribeResourcePolicyResponseTypeDef",
+        "DescribeRetrainingSchedulerRequestTypeDef",
+        "DescribeRetrainingSchedulerResponseTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "DuplicateTimestampsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ImportDatasetRequestTypeDef",
+        "ImportDatasetResponseTypeDef",
+        "ImportModelVersionRequestTypeDef",
+        "ImportModelVersionResponseTypeDef",
+        "InferenceEventSummaryTypeDef",
+        "InferenceExecutionSummaryTypeDef",
+        "InferenceInputConfigurationTypeDef",
+        "InferenceInputNameConfigurationTypeDef",
+        "InferenceOutputConfigurationTypeDef",
+        "InferenceS3InputConfigurationTypeDef",
+        "InferenceS3OutputConfigurationTypeDef",
+        "InferenceSchedulerSummaryTypeDef",
+        "IngestedFilesSummaryTypeDef",
+        "IngestionInputConfigurationTypeDef",
+        "IngestionS3InputConfigurationTypeDef",
+        "InsufficientSensorDataTypeDef",
+        "InvalidSensorDataTypeDef",
+        "LabelGroupSummaryTypeDef",
+        "LabelSummaryTypeDef",
+        "LabelsInputConfigurationTypeDef",
+        "LabelsS3InputConfigurationTypeDef",
+        "LargeTimestampGapsTypeDef",
+        "ListDataIngestionJobsRequestTypeDef",
+        "ListDataIngestionJobsResponseTypeDef",
+        "ListDatasetsRequestTypeDef",
+        "ListDatasetsResponseTypeDef",
+        "ListInferenceEventsRequestTypeDef",
+        "ListInferenceEventsResponseTypeDef",
+        "ListInferenceExecutionsRequestTypeDef",
+        "ListInferenceExecutionsResponseTypeDef",
+        "ListInferenceSchedulersRequestTypeDef",
+        "ListInferenceSchedulersResponseTypeDef",
+        "ListLabelGroupsRequestTypeDef",
+        "ListLabelGroupsResponseTypeDef",
+        "ListLabelsRequestTypeDef",
+        "ListLabelsResponseTypeDef",
+        "ListModelVersionsRequestTypeDef",
+        "ListModelVersionsResponseTypeDef",
+        "ListModelsRequestTypeDef",
+        "ListModelsResponseTypeDef",
+        "ListRetrainingSchedulersRequestTypeDef",
+        "ListRetrainingSchedulersResponseTypeDef",
+        "ListSensorStatisticsRequestTypeDef",
+        "ListSensorStatisticsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MissingCompleteSensorDataTypeDef",
+        "MissingSensorDataTypeDef",
+        "ModelDiagnosticsOutputConfigurationTypeDef",
+        "ModelDiagnosticsS3OutputConfigurationTypeDef",
+        "ModelSummaryTypeDef",
+        "ModelVersionSummaryTypeDef",
+        "MonotonicValuesTypeDef",
+        "MultipleOperatingModesTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetrainingSchedulerSummaryTypeDef",
+        "S3ObjectTypeDef",
+        "SensorStatisticsSummaryTypeDef",
+        "SensorsWithShortDateRangeTypeDef",
+        "StartDataIngestionJobRequestTypeDef",
+        "StartDataIngestionJobResponseTypeDef",
+        "StartInferenceSchedulerRequestTypeDef",
+        "StartInferenceSchedulerResponseTypeDef",
+        "StartRetrainingSchedulerRequestTypeDef",
+        "StartRetrainingSchedulerResponseTypeDef",
+        "StopInferenceSchedulerRequestTypeDef",
+        "StopInferenceSchedulerResponseTypeDef",
+        "StopRetrainingSchedulerRequestTypeDef",
+        "StopRetrainingSchedulerResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UnsupportedTimestampsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateActiveModelVersionRequestTypeDef",
+        "UpdateActiveModelVersionResponseTypeDef",
+        "UpdateInferenceSchedulerRequestTypeDef",
+        "UpdateLabelGroupRequestTypeDef",
+        "UpdateModelRequestTypeDef",
+        "UpdateRetrainingSchedulerRequestTypeDef",
+    ]
 
 
 class CategoricalValuesTypeDef(TypedDict):
@@ -184,6 +185,15 @@ class CategoricalValuesTypeDef(TypedDict):
 class CountPercentTypeDef(TypedDict):
     Count: int
     Percentage: float
+
+
+class DatasetSchemaTypeDef(TypedDict):
+    InlineDataSchema: NotRequired[ReadOnly[DocumentValue]]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateDatasetRequestTypeDef(TypedDict):
@@ -199,6 +209,32 @@ class CreateDatasetResponseTypeDef(TypedDict):
     DatasetArn: NotRequired[str]
     Status: NotRequired[DatasetStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InferenceInputNameConfigurationTypeDef(TypedDict):
+    TimestampFormat: NotRequired[str]
+    ComponentTimestampDelimiter: NotRequired[str]
+
+
+class InferenceS3InputConfigurationTypeDef(TypedDict):
+    Bucket: str
+    Prefix: NotRequired[str]
+
+
+class InferenceInputConfigurationTypeDef(TypedDict):
+    S3InputConfiguration: NotRequired[InferenceS3InputConfigurationTypeDef]
+    InputTimeZoneOffset: NotRequired[str]
+    InferenceInputNameConfiguration: NotRequired[InferenceInputNameConfigurationTypeDef]
+
+
+class InferenceS3OutputConfigurationTypeDef(TypedDict):
+    Bucket: str
+    Prefix: NotRequired[str]
+
+
+class InferenceOutputConfigurationTypeDef(TypedDict):
+    S3OutputConfiguration: InferenceS3OutputConfigurationTypeDef
+    KmsKeyId: NotRequired[str]
 
 
 class CreateInferenceSchedulerRequestTypeDef(TypedDict):
@@ -251,6 +287,30 @@ class CreateLabelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataPreProcessingConfigurationTypeDef(TypedDict):
+    TargetSamplingRate: NotRequired[TargetSamplingRateType]
+
+
+class LabelsS3InputConfigurationTypeDef(TypedDict):
+    Bucket: str
+    Prefix: NotRequired[str]
+
+
+class LabelsInputConfigurationTypeDef(TypedDict):
+    S3InputConfiguration: NotRequired[LabelsS3InputConfigurationTypeDef]
+    LabelGroupName: NotRequired[str]
+
+
+class ModelDiagnosticsS3OutputConfigurationTypeDef(TypedDict):
+    Bucket: str
+    Prefix: NotRequired[str]
+
+
+class ModelDiagnosticsOutputConfigurationTypeDef(TypedDict):
+    S3OutputConfiguration: ModelDiagnosticsS3OutputConfigurationTypeDef
+    KmsKeyId: NotRequired[str]
+
+
 class CreateModelRequestTypeDef(TypedDict):
     ModelName: str
     DatasetName: str
@@ -293,6 +353,16 @@ class CreateRetrainingSchedulerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IngestionS3InputConfigurationTypeDef(TypedDict):
+    Bucket: str
+    Prefix: NotRequired[str]
+    KeyPattern: NotRequired[str]
+
+
+class IngestionInputConfigurationTypeDef(TypedDict):
+    S3InputConfiguration: IngestionS3InputConfigurationTypeDef
+
+
 class DataIngestionJobSummaryTypeDef(TypedDict):
     JobId: NotRequired[str]
     DatasetName: NotRequired[str]
@@ -301,8 +371,35 @@ class DataIngestionJobSummaryTypeDef(TypedDict):
     Status: NotRequired[IngestionJobStatusType]
 
 
-class DataPreProcessingConfigurationTypeDef(TypedDict):
-    TargetSamplingRate: NotRequired[TargetSamplingRateType]
+class DuplicateTimestampsTypeDef(TypedDict):
+    TotalNumberOfDuplicateTimestamps: int
+
+
+class MissingCompleteSensorDataTypeDef(TypedDict):
+    AffectedSensorCount: int
+
+
+class SensorsWithShortDateRangeTypeDef(TypedDict):
+    AffectedSensorCount: int
+
+
+class InsufficientSensorDataTypeDef(TypedDict):
+    MissingCompleteSensorData: MissingCompleteSensorDataTypeDef
+    SensorsWithShortDateRange: SensorsWithShortDateRangeTypeDef
+
+
+class InvalidSensorDataTypeDef(TypedDict):
+    AffectedSensorCount: int
+    TotalNumberOfInvalidValues: int
+
+
+class MissingSensorDataTypeDef(TypedDict):
+    AffectedSensorCount: int
+    TotalNumberOfMissingValues: int
+
+
+class UnsupportedTimestampsTypeDef(TypedDict):
+    TotalNumberOfUnsupportedTimestamps: int
 
 
 class DataQualitySummaryTypeDef(TypedDict):
@@ -311,10 +408,6 @@ class DataQualitySummaryTypeDef(TypedDict):
     InvalidSensorData: InvalidSensorDataTypeDef
     UnsupportedTimestamps: UnsupportedTimestampsTypeDef
     DuplicateTimestamps: DuplicateTimestampsTypeDef
-
-
-class DatasetSchemaTypeDef(TypedDict):
-    InlineDataSchema: NotRequired[ReadOnly[DocumentValue]]
 
 
 class DatasetSummaryTypeDef(TypedDict):
@@ -355,6 +448,17 @@ class DeleteRetrainingSchedulerRequestTypeDef(TypedDict):
 
 class DescribeDataIngestionJobRequestTypeDef(TypedDict):
     JobId: str
+
+
+class S3ObjectTypeDef(TypedDict):
+    Bucket: str
+    Key: str
+
+
+class IngestedFilesSummaryTypeDef(TypedDict):
+    TotalNumberOfFiles: int
+    IngestedNumberOfFiles: int
+    DiscardedFiles: NotRequired[list[S3ObjectTypeDef]]
 
 
 class DescribeDataIngestionJobResponseTypeDef(TypedDict):
@@ -578,10 +682,6 @@ class DescribeRetrainingSchedulerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DuplicateTimestampsTypeDef(TypedDict):
-    TotalNumberOfDuplicateTimestamps: int
-
-
 class ImportDatasetRequestTypeDef(TypedDict):
     SourceDatasetArn: str
     DatasetName: NotRequired[str]
@@ -645,32 +745,6 @@ class InferenceExecutionSummaryTypeDef(TypedDict):
     ModelVersionArn: NotRequired[str]
 
 
-class InferenceInputConfigurationTypeDef(TypedDict):
-    S3InputConfiguration: NotRequired[InferenceS3InputConfigurationTypeDef]
-    InputTimeZoneOffset: NotRequired[str]
-    InferenceInputNameConfiguration: NotRequired[InferenceInputNameConfigurationTypeDef]
-
-
-class InferenceInputNameConfigurationTypeDef(TypedDict):
-    TimestampFormat: NotRequired[str]
-    ComponentTimestampDelimiter: NotRequired[str]
-
-
-class InferenceOutputConfigurationTypeDef(TypedDict):
-    S3OutputConfiguration: InferenceS3OutputConfigurationTypeDef
-    KmsKeyId: NotRequired[str]
-
-
-class InferenceS3InputConfigurationTypeDef(TypedDict):
-    Bucket: str
-    Prefix: NotRequired[str]
-
-
-class InferenceS3OutputConfigurationTypeDef(TypedDict):
-    Bucket: str
-    Prefix: NotRequired[str]
-
-
 class InferenceSchedulerSummaryTypeDef(TypedDict):
     ModelName: NotRequired[str]
     ModelArn: NotRequired[str]
@@ -680,32 +754,6 @@ class InferenceSchedulerSummaryTypeDef(TypedDict):
     DataDelayOffsetInMinutes: NotRequired[int]
     DataUploadFrequency: NotRequired[DataUploadFrequencyType]
     LatestInferenceResult: NotRequired[LatestInferenceResultType]
-
-
-class IngestedFilesSummaryTypeDef(TypedDict):
-    TotalNumberOfFiles: int
-    IngestedNumberOfFiles: int
-    DiscardedFiles: NotRequired[list[S3ObjectTypeDef]]
-
-
-class IngestionInputConfigurationTypeDef(TypedDict):
-    S3InputConfiguration: IngestionS3InputConfigurationTypeDef
-
-
-class IngestionS3InputConfigurationTypeDef(TypedDict):
-    Bucket: str
-    Prefix: NotRequired[str]
-    KeyPattern: NotRequired[str]
-
-
-class InsufficientSensorDataTypeDef(TypedDict):
-    MissingCompleteSensorData: MissingCompleteSensorDataTypeDef
-    SensorsWithShortDateRange: SensorsWithShortDateRangeTypeDef
-
-
-class InvalidSensorDataTypeDef(TypedDict):
-    AffectedSensorCount: int
-    TotalNumberOfInvalidValues: int
 
 
 class LabelGroupSummaryTypeDef(TypedDict):
@@ -725,16 +773,6 @@ class LabelSummaryTypeDef(TypedDict):
     FaultCode: NotRequired[str]
     Equipment: NotRequired[str]
     CreatedAt: NotRequired[datetime]
-
-
-class LabelsInputConfigurationTypeDef(TypedDict):
-    S3InputConfiguration: NotRequired[LabelsS3InputConfigurationTypeDef]
-    LabelGroupName: NotRequired[str]
-
-
-class LabelsS3InputConfigurationTypeDef(TypedDict):
-    Bucket: str
-    Prefix: NotRequired[str]
 
 
 class LargeTimestampGapsTypeDef(TypedDict):
@@ -851,6 +889,17 @@ class ListModelVersionsRequestTypeDef(TypedDict):
     MinModelVersion: NotRequired[int]
 
 
+class ModelVersionSummaryTypeDef(TypedDict):
+    ModelName: NotRequired[str]
+    ModelArn: NotRequired[str]
+    ModelVersion: NotRequired[int]
+    ModelVersionArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    Status: NotRequired[ModelVersionStatusType]
+    SourceType: NotRequired[ModelVersionSourceTypeType]
+    ModelQuality: NotRequired[ModelQualityType]
+
+
 class ListModelVersionsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ModelVersionSummaries: NotRequired[list[ModelVersionSummaryTypeDef]]
@@ -863,66 +912,6 @@ class ListModelsRequestTypeDef(TypedDict):
     Status: NotRequired[ModelStatusType]
     ModelNameBeginsWith: NotRequired[str]
     DatasetNameBeginsWith: NotRequired[str]
-
-
-class ListModelsResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    ModelSummaries: NotRequired[list[ModelSummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListRetrainingSchedulersRequestTypeDef(TypedDict):
-    ModelNameBeginsWith: NotRequired[str]
-    Status: NotRequired[RetrainingSchedulerStatusType]
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ListRetrainingSchedulersResponseTypeDef(TypedDict):
-    RetrainingSchedulerSummaries: NotRequired[list[RetrainingSchedulerSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListSensorStatisticsRequestTypeDef(TypedDict):
-    DatasetName: str
-    IngestionJobId: NotRequired[str]
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListSensorStatisticsResponseTypeDef(TypedDict):
-    SensorStatisticsSummaries: NotRequired[list[SensorStatisticsSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[list[TagTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MissingCompleteSensorDataTypeDef(TypedDict):
-    AffectedSensorCount: int
-
-
-class MissingSensorDataTypeDef(TypedDict):
-    AffectedSensorCount: int
-    TotalNumberOfMissingValues: int
-
-
-class ModelDiagnosticsOutputConfigurationTypeDef(TypedDict):
-    S3OutputConfiguration: ModelDiagnosticsS3OutputConfigurationTypeDef
-    KmsKeyId: NotRequired[str]
-
-
-class ModelDiagnosticsS3OutputConfigurationTypeDef(TypedDict):
-    Bucket: str
-    Prefix: NotRequired[str]
 
 
 class ModelSummaryTypeDef(TypedDict):
@@ -945,37 +934,17 @@ class ModelSummaryTypeDef(TypedDict):
     ModelQuality: NotRequired[ModelQualityType]
 
 
-class ModelVersionSummaryTypeDef(TypedDict):
-    ModelName: NotRequired[str]
-    ModelArn: NotRequired[str]
-    ModelVersion: NotRequired[int]
-    ModelVersionArn: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    Status: NotRequired[ModelVersionStatusType]
-    SourceType: NotRequired[ModelVersionSourceTypeType]
-    ModelQuality: NotRequired[ModelQualityType]
-
-
-class MonotonicValuesTypeDef(TypedDict):
-    Status: StatisticalIssueStatusType
-    Monotonicity: NotRequired[MonotonicityType]
-
-
-class MultipleOperatingModesTypeDef(TypedDict):
-    Status: StatisticalIssueStatusType
-
-
-class PutResourcePolicyRequestTypeDef(TypedDict):
-    ResourceArn: str
-    ResourcePolicy: str
-    PolicyRevisionId: NotRequired[str]
-    ClientToken: str
-
-
-class PutResourcePolicyResponseTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    PolicyRevisionId: NotRequired[str]
+class ListModelsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    ModelSummaries: NotRequired[list[ModelSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRetrainingSchedulersRequestTypeDef(TypedDict):
+    ModelNameBeginsWith: NotRequired[str]
+    Status: NotRequired[RetrainingSchedulerStatusType]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
 
 
 class RetrainingSchedulerSummaryTypeDef(TypedDict):
@@ -987,9 +956,26 @@ class RetrainingSchedulerSummaryTypeDef(TypedDict):
     LookbackWindow: NotRequired[str]
 
 
-class S3ObjectTypeDef(TypedDict):
-    Bucket: str
-    Key: str
+class ListRetrainingSchedulersResponseTypeDef(TypedDict):
+    RetrainingSchedulerSummaries: NotRequired[list[RetrainingSchedulerSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSensorStatisticsRequestTypeDef(TypedDict):
+    DatasetName: str
+    IngestionJobId: NotRequired[str]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class MonotonicValuesTypeDef(TypedDict):
+    Status: StatisticalIssueStatusType
+    Monotonicity: NotRequired[MonotonicityType]
+
+
+class MultipleOperatingModesTypeDef(TypedDict):
+    Status: StatisticalIssueStatusType
 
 
 class SensorStatisticsSummaryTypeDef(TypedDict):
@@ -1008,8 +994,32 @@ class SensorStatisticsSummaryTypeDef(TypedDict):
     DataEndTime: NotRequired[datetime]
 
 
-class SensorsWithShortDateRangeTypeDef(TypedDict):
-    AffectedSensorCount: int
+class ListSensorStatisticsResponseTypeDef(TypedDict):
+    SensorStatisticsSummaries: NotRequired[list[SensorStatisticsSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutResourcePolicyRequestTypeDef(TypedDict):
+    ResourceArn: str
+    ResourcePolicy: str
+    PolicyRevisionId: NotRequired[str]
+    ClientToken: str
+
+
+class PutResourcePolicyResponseTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    PolicyRevisionId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartDataIngestionJobRequestTypeDef(TypedDict):
@@ -1080,15 +1090,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class UnsupportedTimestampsTypeDef(TypedDict):
-    TotalNumberOfUnsupportedTimestamps: int
 
 
 class UntagResourceRequestTypeDef(TypedDict):

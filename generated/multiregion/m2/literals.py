@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWSMainframeModernization: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplicationDeploymentLifecycleType",
-    "ApplicationLifecycleType",
-    "ApplicationVersionLifecycleType",
-    "BatchJobExecutionStatusType",
-    "BatchJobTypeType",
-    "DataSetTaskLifecycleType",
-    "DeploymentLifecycleType",
-    "EngineTypeType",
-    "EnvironmentLifecycleType",
-    "NetworkTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationDeploymentLifecycleType",
+        "ApplicationLifecycleType",
+        "ApplicationVersionLifecycleType",
+        "BatchJobExecutionStatusType",
+        "BatchJobTypeType",
+        "DataSetTaskLifecycleType",
+        "DeploymentLifecycleType",
+        "EngineTypeType",
+        "EnvironmentLifecycleType",
+        "NetworkTypeType",
+    ]
 
 ApplicationDeploymentLifecycleType = Literal["Deploying", "Deployed"]
 ApplicationLifecycleType = Literal[

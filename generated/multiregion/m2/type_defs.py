@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,133 +31,134 @@ from .literals import (
     NetworkTypeType,
 )
 
-__all__ = [
-    "AlternateKeyTypeDef",
-    "ApplicationSummaryTypeDef",
-    "ApplicationVersionSummaryTypeDef",
-    "BatchJobDefinitionTypeDef",
-    "BatchJobExecutionSummaryTypeDef",
-    "BatchJobIdentifierTypeDef",
-    "CancelBatchJobExecutionRequestTypeDef",
-    "CancelBatchJobExecutionResponseTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateDataSetExportTaskRequestTypeDef",
-    "CreateDataSetExportTaskResponseTypeDef",
-    "CreateDataSetImportTaskRequestTypeDef",
-    "CreateDataSetImportTaskResponseTypeDef",
-    "CreateDeploymentRequestTypeDef",
-    "CreateDeploymentResponseTypeDef",
-    "CreateEnvironmentRequestTypeDef",
-    "CreateEnvironmentResponseTypeDef",
-    "DataSetExportConfigTypeDef",
-    "DataSetExportItemTypeDef",
-    "DataSetExportSummaryTypeDef",
-    "DataSetExportTaskTypeDef",
-    "DataSetImportConfigTypeDef",
-    "DataSetImportItemTypeDef",
-    "DataSetImportSummaryTypeDef",
-    "DataSetImportTaskTypeDef",
-    "DataSetSummaryTypeDef",
-    "DataSetTypeDef",
-    "DatasetDetailOrgAttributesTypeDef",
-    "DatasetOrgAttributesTypeDef",
-    "DefinitionTypeDef",
-    "DeleteApplicationFromEnvironmentRequestTypeDef",
-    "DeleteApplicationFromEnvironmentResponseTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DeleteEnvironmentRequestTypeDef",
-    "DeleteEnvironmentResponseTypeDef",
-    "DeployedVersionSummaryTypeDef",
-    "DeploymentSummaryTypeDef",
-    "EfsStorageConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EngineVersionsSummaryTypeDef",
-    "EnvironmentSummaryTypeDef",
-    "ExternalLocationTypeDef",
-    "FileBatchJobDefinitionTypeDef",
-    "FileBatchJobIdentifierTypeDef",
-    "FsxStorageConfigurationTypeDef",
-    "GdgAttributesTypeDef",
-    "GdgDetailAttributesTypeDef",
-    "GetApplicationRequestTypeDef",
-    "GetApplicationResponseTypeDef",
-    "GetApplicationVersionRequestTypeDef",
-    "GetApplicationVersionResponseTypeDef",
-    "GetBatchJobExecutionRequestTypeDef",
-    "GetBatchJobExecutionResponseTypeDef",
-    "GetDataSetDetailsRequestTypeDef",
-    "GetDataSetDetailsResponseTypeDef",
-    "GetDataSetExportTaskRequestTypeDef",
-    "GetDataSetExportTaskResponseTypeDef",
-    "GetDataSetImportTaskRequestTypeDef",
-    "GetDataSetImportTaskResponseTypeDef",
-    "GetDeploymentRequestTypeDef",
-    "GetDeploymentResponseTypeDef",
-    "GetEnvironmentRequestTypeDef",
-    "GetEnvironmentResponseTypeDef",
-    "GetSignedBluinsightsUrlResponseTypeDef",
-    "HighAvailabilityConfigTypeDef",
-    "JobIdentifierTypeDef",
-    "JobStepRestartMarkerTypeDef",
-    "JobStepTypeDef",
-    "ListApplicationVersionsRequestTypeDef",
-    "ListApplicationVersionsResponseTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListBatchJobDefinitionsRequestTypeDef",
-    "ListBatchJobDefinitionsResponseTypeDef",
-    "ListBatchJobExecutionsRequestTypeDef",
-    "ListBatchJobExecutionsResponseTypeDef",
-    "ListBatchJobRestartPointsRequestTypeDef",
-    "ListBatchJobRestartPointsResponseTypeDef",
-    "ListDataSetExportHistoryRequestTypeDef",
-    "ListDataSetExportHistoryResponseTypeDef",
-    "ListDataSetImportHistoryRequestTypeDef",
-    "ListDataSetImportHistoryResponseTypeDef",
-    "ListDataSetsRequestTypeDef",
-    "ListDataSetsResponseTypeDef",
-    "ListDeploymentsRequestTypeDef",
-    "ListDeploymentsResponseTypeDef",
-    "ListEngineVersionsRequestTypeDef",
-    "ListEngineVersionsResponseTypeDef",
-    "ListEnvironmentsRequestTypeDef",
-    "ListEnvironmentsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LogGroupSummaryTypeDef",
-    "MaintenanceScheduleTypeDef",
-    "PendingMaintenanceTypeDef",
-    "PoAttributesTypeDef",
-    "PoDetailAttributesTypeDef",
-    "PrimaryKeyTypeDef",
-    "PsAttributesTypeDef",
-    "PsDetailAttributesTypeDef",
-    "RecordLengthTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestartBatchJobIdentifierTypeDef",
-    "S3BatchJobIdentifierTypeDef",
-    "ScriptBatchJobDefinitionTypeDef",
-    "ScriptBatchJobIdentifierTypeDef",
-    "StartApplicationRequestTypeDef",
-    "StartApplicationResponseTypeDef",
-    "StartBatchJobRequestTypeDef",
-    "StartBatchJobResponseTypeDef",
-    "StopApplicationRequestTypeDef",
-    "StopApplicationResponseTypeDef",
-    "StorageConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "UpdateEnvironmentRequestTypeDef",
-    "UpdateEnvironmentResponseTypeDef",
-    "VsamAttributesTypeDef",
-    "VsamDetailAttributesTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlternateKeyTypeDef",
+        "ApplicationSummaryTypeDef",
+        "ApplicationVersionSummaryTypeDef",
+        "BatchJobDefinitionTypeDef",
+        "BatchJobExecutionSummaryTypeDef",
+        "BatchJobIdentifierTypeDef",
+        "CancelBatchJobExecutionRequestTypeDef",
+        "CancelBatchJobExecutionResponseTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateDataSetExportTaskRequestTypeDef",
+        "CreateDataSetExportTaskResponseTypeDef",
+        "CreateDataSetImportTaskRequestTypeDef",
+        "CreateDataSetImportTaskResponseTypeDef",
+        "CreateDeploymentRequestTypeDef",
+        "CreateDeploymentResponseTypeDef",
+        "CreateEnvironmentRequestTypeDef",
+        "CreateEnvironmentResponseTypeDef",
+        "DataSetExportConfigTypeDef",
+        "DataSetExportItemTypeDef",
+        "DataSetExportSummaryTypeDef",
+        "DataSetExportTaskTypeDef",
+        "DataSetImportConfigTypeDef",
+        "DataSetImportItemTypeDef",
+        "DataSetImportSummaryTypeDef",
+        "DataSetImportTaskTypeDef",
+        "DataSetSummaryTypeDef",
+        "DataSetTypeDef",
+        "DatasetDetailOrgAttributesTypeDef",
+        "DatasetOrgAttributesTypeDef",
+        "DefinitionTypeDef",
+        "DeleteApplicationFromEnvironmentRequestTypeDef",
+        "DeleteApplicationFromEnvironmentResponseTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DeleteEnvironmentRequestTypeDef",
+        "DeleteEnvironmentResponseTypeDef",
+        "DeployedVersionSummaryTypeDef",
+        "DeploymentSummaryTypeDef",
+        "EfsStorageConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EngineVersionsSummaryTypeDef",
+        "EnvironmentSummaryTypeDef",
+        "ExternalLocationTypeDef",
+        "FileBatchJobDefinitionTypeDef",
+        "FileBatchJobIdentifierTypeDef",
+        "FsxStorageConfigurationTypeDef",
+        "GdgAttributesTypeDef",
+        "GdgDetailAttributesTypeDef",
+        "GetApplicationRequestTypeDef",
+        "GetApplicationResponseTypeDef",
+        "GetApplicationVersionRequestTypeDef",
+        "GetApplicationVersionResponseTypeDef",
+        "GetBatchJobExecutionRequestTypeDef",
+        "GetBatchJobExecutionResponseTypeDef",
+        "GetDataSetDetailsRequestTypeDef",
+        "GetDataSetDetailsResponseTypeDef",
+        "GetDataSetExportTaskRequestTypeDef",
+        "GetDataSetExportTaskResponseTypeDef",
+        "GetDataSetImportTaskRequestTypeDef",
+        "GetDataSetImportTaskResponseTypeDef",
+        "GetDeploymentRequestTypeDef",
+        "GetDeploymentResponseTypeDef",
+        "GetEnvironmentRequestTypeDef",
+        "GetEnvironmentResponseTypeDef",
+        "GetSignedBluinsightsUrlResponseTypeDef",
+        "HighAvailabilityConfigTypeDef",
+        "JobIdentifierTypeDef",
+        "JobStepRestartMarkerTypeDef",
+        "JobStepTypeDef",
+        "ListApplicationVersionsRequestTypeDef",
+        "ListApplicationVersionsResponseTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListBatchJobDefinitionsRequestTypeDef",
+        "ListBatchJobDefinitionsResponseTypeDef",
+        "ListBatchJobExecutionsRequestTypeDef",
+        "ListBatchJobExecutionsResponseTypeDef",
+        "ListBatchJobRestartPointsRequestTypeDef",
+        "ListBatchJobRestartPointsResponseTypeDef",
+        "ListDataSetExportHistoryRequestTypeDef",
+        "ListDataSetExportHistoryResponseTypeDef",
+        "ListDataSetImportHistoryRequestTypeDef",
+        "ListDataSetImportHistoryResponseTypeDef",
+        "ListDataSetsRequestTypeDef",
+        "ListDataSetsResponseTypeDef",
+        "ListDeploymentsRequestTypeDef",
+        "ListDeploymentsResponseTypeDef",
+        "ListEngineVersionsRequestTypeDef",
+        "ListEngineVersionsResponseTypeDef",
+        "ListEnvironmentsRequestTypeDef",
+        "ListEnvironmentsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LogGroupSummaryTypeDef",
+        "MaintenanceScheduleTypeDef",
+        "PendingMaintenanceTypeDef",
+        "PoAttributesTypeDef",
+        "PoDetailAttributesTypeDef",
+        "PrimaryKeyTypeDef",
+        "PsAttributesTypeDef",
+        "PsDetailAttributesTypeDef",
+        "RecordLengthTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestartBatchJobIdentifierTypeDef",
+        "S3BatchJobIdentifierTypeDef",
+        "ScriptBatchJobDefinitionTypeDef",
+        "ScriptBatchJobIdentifierTypeDef",
+        "StartApplicationRequestTypeDef",
+        "StartApplicationResponseTypeDef",
+        "StartBatchJobRequestTypeDef",
+        "StartBatchJobResponseTypeDef",
+        "StopApplicationRequestTypeDef",
+        "StopApplicationResponseTypeDef",
+        "StorageConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "UpdateEnvironmentRequestTypeDef",
+        "UpdateEnvironmentResponseTypeDef",
+        "VsamAttributesTypeDef",
+        "VsamDetailAttributesTypeDef",
+    ]
 
 
 class AlternateKeyTypeDef(TypedDict):
@@ -190,9 +191,59 @@ class ApplicationVersionSummaryTypeDef(TypedDict):
     statusReason: NotRequired[str]
 
 
+class FileBatchJobDefinitionTypeDef(TypedDict):
+    fileName: str
+    folderPath: NotRequired[str]
+
+
+class ScriptBatchJobDefinitionTypeDef(TypedDict):
+    scriptName: str
+
+
 class BatchJobDefinitionTypeDef(TypedDict):
     fileBatchJobDefinition: NotRequired[FileBatchJobDefinitionTypeDef]
     scriptBatchJobDefinition: NotRequired[ScriptBatchJobDefinitionTypeDef]
+
+
+class FileBatchJobIdentifierTypeDef(TypedDict):
+    fileName: str
+    folderPath: NotRequired[str]
+
+
+class JobStepRestartMarkerTypeDef(TypedDict):
+    fromProcStep: NotRequired[str]
+    fromStep: str
+    skip: NotRequired[bool]
+    stepCheckpoint: NotRequired[int]
+    toProcStep: NotRequired[str]
+    toStep: NotRequired[str]
+
+
+class RestartBatchJobIdentifierTypeDef(TypedDict):
+    executionId: str
+    jobStepRestartMarker: JobStepRestartMarkerTypeDef
+
+
+class JobIdentifierTypeDef(TypedDict):
+    fileName: NotRequired[str]
+    scriptName: NotRequired[str]
+
+
+class S3BatchJobIdentifierTypeDef(TypedDict):
+    bucket: str
+    identifier: JobIdentifierTypeDef
+    keyPrefix: NotRequired[str]
+
+
+class ScriptBatchJobIdentifierTypeDef(TypedDict):
+    scriptName: str
+
+
+class BatchJobIdentifierTypeDef(TypedDict):
+    fileBatchJobIdentifier: NotRequired[FileBatchJobIdentifierTypeDef]
+    restartBatchJobIdentifier: NotRequired[RestartBatchJobIdentifierTypeDef]
+    s3BatchJobIdentifier: NotRequired[S3BatchJobIdentifierTypeDef]
+    scriptBatchJobIdentifier: NotRequired[ScriptBatchJobIdentifierTypeDef]
 
 
 class BatchJobExecutionSummaryTypeDef(TypedDict):
@@ -208,13 +259,6 @@ class BatchJobExecutionSummaryTypeDef(TypedDict):
     status: BatchJobExecutionStatusType
 
 
-class BatchJobIdentifierTypeDef(TypedDict):
-    fileBatchJobIdentifier: NotRequired[FileBatchJobIdentifierTypeDef]
-    restartBatchJobIdentifier: NotRequired[RestartBatchJobIdentifierTypeDef]
-    s3BatchJobIdentifier: NotRequired[S3BatchJobIdentifierTypeDef]
-    scriptBatchJobIdentifier: NotRequired[ScriptBatchJobIdentifierTypeDef]
-
-
 class CancelBatchJobExecutionRequestTypeDef(TypedDict):
     applicationId: str
     authSecretsManagerArn: NotRequired[str]
@@ -223,6 +267,11 @@ class CancelBatchJobExecutionRequestTypeDef(TypedDict):
 
 class CancelBatchJobExecutionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DefinitionTypeDef(TypedDict):
+    content: NotRequired[str]
+    s3Location: NotRequired[str]
 
 
 class CreateApplicationRequestTypeDef(TypedDict):
@@ -243,6 +292,20 @@ class CreateApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExternalLocationTypeDef(TypedDict):
+    s3Location: NotRequired[str]
+
+
+class DataSetExportItemTypeDef(TypedDict):
+    datasetName: str
+    externalLocation: ExternalLocationTypeDef
+
+
+class DataSetExportConfigTypeDef(TypedDict):
+    dataSets: NotRequired[ReadOnly[Sequence[DataSetExportItemTypeDef]]]
+    s3Location: NotRequired[str]
+
+
 class CreateDataSetExportTaskRequestTypeDef(TypedDict):
     applicationId: str
     clientToken: NotRequired[str]
@@ -253,6 +316,66 @@ class CreateDataSetExportTaskRequestTypeDef(TypedDict):
 class CreateDataSetExportTaskResponseTypeDef(TypedDict):
     taskId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GdgAttributesTypeDef(TypedDict):
+    limit: NotRequired[int]
+    rollDisposition: NotRequired[str]
+
+
+class PoAttributesTypeDef(TypedDict):
+    encoding: NotRequired[str]
+    format: str
+    memberFileExtensions: ReadOnly[Sequence[str]]
+
+
+class PsAttributesTypeDef(TypedDict):
+    encoding: NotRequired[str]
+    format: str
+
+
+class PrimaryKeyTypeDef(TypedDict):
+    length: int
+    name: NotRequired[str]
+    offset: int
+
+
+class VsamAttributesTypeDef(TypedDict):
+    alternateKeys: NotRequired[ReadOnly[Sequence[AlternateKeyTypeDef]]]
+    compressed: NotRequired[bool]
+    encoding: NotRequired[str]
+    format: str
+    primaryKey: NotRequired[PrimaryKeyTypeDef]
+
+
+class DatasetOrgAttributesTypeDef(TypedDict):
+    gdg: NotRequired[GdgAttributesTypeDef]
+    po: NotRequired[ReadOnly[PoAttributesTypeDef]]
+    ps: NotRequired[PsAttributesTypeDef]
+    vsam: NotRequired[ReadOnly[VsamAttributesTypeDef]]
+
+
+class RecordLengthTypeDef(TypedDict):
+    max: int
+    min: int
+
+
+class DataSetTypeDef(TypedDict):
+    datasetName: str
+    datasetOrg: ReadOnly[DatasetOrgAttributesTypeDef]
+    recordLength: RecordLengthTypeDef
+    relativePath: NotRequired[str]
+    storageType: NotRequired[str]
+
+
+class DataSetImportItemTypeDef(TypedDict):
+    dataSet: ReadOnly[DataSetTypeDef]
+    externalLocation: ExternalLocationTypeDef
+
+
+class DataSetImportConfigTypeDef(TypedDict):
+    dataSets: NotRequired[ReadOnly[Sequence[DataSetImportItemTypeDef]]]
+    s3Location: NotRequired[str]
 
 
 class CreateDataSetImportTaskRequestTypeDef(TypedDict):
@@ -278,6 +401,25 @@ class CreateDeploymentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HighAvailabilityConfigTypeDef(TypedDict):
+    desiredCapacity: int
+
+
+class EfsStorageConfigurationTypeDef(TypedDict):
+    fileSystemId: str
+    mountPoint: str
+
+
+class FsxStorageConfigurationTypeDef(TypedDict):
+    fileSystemId: str
+    mountPoint: str
+
+
+class StorageConfigurationTypeDef(TypedDict):
+    efs: NotRequired[EfsStorageConfigurationTypeDef]
+    fsx: NotRequired[FsxStorageConfigurationTypeDef]
+
+
 class CreateEnvironmentRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     description: NotRequired[str]
@@ -301,16 +443,6 @@ class CreateEnvironmentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DataSetExportConfigTypeDef(TypedDict):
-    dataSets: NotRequired[ReadOnly[Sequence[DataSetExportItemTypeDef]]]
-    s3Location: NotRequired[str]
-
-
-class DataSetExportItemTypeDef(TypedDict):
-    datasetName: str
-    externalLocation: ExternalLocationTypeDef
-
-
 class DataSetExportSummaryTypeDef(TypedDict):
     failed: int
     inProgress: int
@@ -324,16 +456,6 @@ class DataSetExportTaskTypeDef(TypedDict):
     statusReason: NotRequired[str]
     summary: DataSetExportSummaryTypeDef
     taskId: str
-
-
-class DataSetImportConfigTypeDef(TypedDict):
-    dataSets: NotRequired[ReadOnly[Sequence[DataSetImportItemTypeDef]]]
-    s3Location: NotRequired[str]
-
-
-class DataSetImportItemTypeDef(TypedDict):
-    dataSet: ReadOnly[DataSetTypeDef]
-    externalLocation: ExternalLocationTypeDef
 
 
 class DataSetImportSummaryTypeDef(TypedDict):
@@ -360,12 +482,28 @@ class DataSetSummaryTypeDef(TypedDict):
     lastUpdatedTime: NotRequired[datetime]
 
 
-class DataSetTypeDef(TypedDict):
-    datasetName: str
-    datasetOrg: ReadOnly[DatasetOrgAttributesTypeDef]
-    recordLength: RecordLengthTypeDef
-    relativePath: NotRequired[str]
-    storageType: NotRequired[str]
+class GdgDetailAttributesTypeDef(TypedDict):
+    limit: NotRequired[int]
+    rollDisposition: NotRequired[str]
+
+
+class PoDetailAttributesTypeDef(TypedDict):
+    encoding: str
+    format: str
+
+
+class PsDetailAttributesTypeDef(TypedDict):
+    encoding: str
+    format: str
+
+
+class VsamDetailAttributesTypeDef(TypedDict):
+    alternateKeys: NotRequired[list[AlternateKeyTypeDef]]
+    cacheAtStartup: NotRequired[bool]
+    compressed: NotRequired[bool]
+    encoding: NotRequired[str]
+    primaryKey: NotRequired[PrimaryKeyTypeDef]
+    recordFormat: NotRequired[str]
 
 
 class DatasetDetailOrgAttributesTypeDef(TypedDict):
@@ -373,18 +511,6 @@ class DatasetDetailOrgAttributesTypeDef(TypedDict):
     po: NotRequired[PoDetailAttributesTypeDef]
     ps: NotRequired[PsDetailAttributesTypeDef]
     vsam: NotRequired[VsamDetailAttributesTypeDef]
-
-
-class DatasetOrgAttributesTypeDef(TypedDict):
-    gdg: NotRequired[GdgAttributesTypeDef]
-    po: NotRequired[ReadOnly[PoAttributesTypeDef]]
-    ps: NotRequired[PsAttributesTypeDef]
-    vsam: NotRequired[ReadOnly[VsamAttributesTypeDef]]
-
-
-class DefinitionTypeDef(TypedDict):
-    content: NotRequired[str]
-    s3Location: NotRequired[str]
 
 
 class DeleteApplicationFromEnvironmentRequestTypeDef(TypedDict):
@@ -428,11 +554,6 @@ class DeploymentSummaryTypeDef(TypedDict):
     statusReason: NotRequired[str]
 
 
-class EfsStorageConfigurationTypeDef(TypedDict):
-    fileSystemId: str
-    mountPoint: str
-
-
 class EngineVersionsSummaryTypeDef(TypedDict):
     engineType: str
     engineVersion: str
@@ -450,37 +571,13 @@ class EnvironmentSummaryTypeDef(TypedDict):
     status: EnvironmentLifecycleType
 
 
-class ExternalLocationTypeDef(TypedDict):
-    s3Location: NotRequired[str]
-
-
-class FileBatchJobDefinitionTypeDef(TypedDict):
-    fileName: str
-    folderPath: NotRequired[str]
-
-
-class FileBatchJobIdentifierTypeDef(TypedDict):
-    fileName: str
-    folderPath: NotRequired[str]
-
-
-class FsxStorageConfigurationTypeDef(TypedDict):
-    fileSystemId: str
-    mountPoint: str
-
-
-class GdgAttributesTypeDef(TypedDict):
-    limit: NotRequired[int]
-    rollDisposition: NotRequired[str]
-
-
-class GdgDetailAttributesTypeDef(TypedDict):
-    limit: NotRequired[int]
-    rollDisposition: NotRequired[str]
-
-
 class GetApplicationRequestTypeDef(TypedDict):
     applicationId: str
+
+
+class LogGroupSummaryTypeDef(TypedDict):
+    logGroupName: str
+    logType: str
 
 
 class GetApplicationResponseTypeDef(TypedDict):
@@ -609,6 +706,16 @@ class GetEnvironmentRequestTypeDef(TypedDict):
     environmentId: str
 
 
+class MaintenanceScheduleTypeDef(TypedDict):
+    endTime: NotRequired[datetime]
+    startTime: NotRequired[datetime]
+
+
+class PendingMaintenanceTypeDef(TypedDict):
+    engineVersion: NotRequired[str]
+    schedule: NotRequired[MaintenanceScheduleTypeDef]
+
+
 class GetEnvironmentResponseTypeDef(TypedDict):
     actualCapacity: NotRequired[int]
     creationTime: datetime
@@ -639,24 +746,6 @@ class GetEnvironmentResponseTypeDef(TypedDict):
 class GetSignedBluinsightsUrlResponseTypeDef(TypedDict):
     signedBiUrl: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HighAvailabilityConfigTypeDef(TypedDict):
-    desiredCapacity: int
-
-
-class JobIdentifierTypeDef(TypedDict):
-    fileName: NotRequired[str]
-    scriptName: NotRequired[str]
-
-
-class JobStepRestartMarkerTypeDef(TypedDict):
-    fromProcStep: NotRequired[str]
-    fromStep: str
-    skip: NotRequired[bool]
-    stepCheckpoint: NotRequired[int]
-    toProcStep: NotRequired[str]
-    toStep: NotRequired[str]
 
 
 class JobStepTypeDef(TypedDict):
@@ -821,72 +910,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogGroupSummaryTypeDef(TypedDict):
-    logGroupName: str
-    logType: str
-
-
-class MaintenanceScheduleTypeDef(TypedDict):
-    endTime: NotRequired[datetime]
-    startTime: NotRequired[datetime]
-
-
-class PendingMaintenanceTypeDef(TypedDict):
-    engineVersion: NotRequired[str]
-    schedule: NotRequired[MaintenanceScheduleTypeDef]
-
-
-class PoAttributesTypeDef(TypedDict):
-    encoding: NotRequired[str]
-    format: str
-    memberFileExtensions: ReadOnly[Sequence[str]]
-
-
-class PoDetailAttributesTypeDef(TypedDict):
-    encoding: str
-    format: str
-
-
-class PrimaryKeyTypeDef(TypedDict):
-    length: int
-    name: NotRequired[str]
-    offset: int
-
-
-class PsAttributesTypeDef(TypedDict):
-    encoding: NotRequired[str]
-    format: str
-
-
-class PsDetailAttributesTypeDef(TypedDict):
-    encoding: str
-    format: str
-
-
-class RecordLengthTypeDef(TypedDict):
-    max: int
-    min: int
-
-
-class RestartBatchJobIdentifierTypeDef(TypedDict):
-    executionId: str
-    jobStepRestartMarker: JobStepRestartMarkerTypeDef
-
-
-class S3BatchJobIdentifierTypeDef(TypedDict):
-    bucket: str
-    identifier: JobIdentifierTypeDef
-    keyPrefix: NotRequired[str]
-
-
-class ScriptBatchJobDefinitionTypeDef(TypedDict):
-    scriptName: str
-
-
-class ScriptBatchJobIdentifierTypeDef(TypedDict):
-    scriptName: str
-
-
 class StartApplicationRequestTypeDef(TypedDict):
     applicationId: str
 
@@ -914,11 +937,6 @@ class StopApplicationRequestTypeDef(TypedDict):
 
 class StopApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StorageConfigurationTypeDef(TypedDict):
-    efs: NotRequired[EfsStorageConfigurationTypeDef]
-    fsx: NotRequired[FsxStorageConfigurationTypeDef]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -964,20 +982,3 @@ class UpdateEnvironmentRequestTypeDef(TypedDict):
 class UpdateEnvironmentResponseTypeDef(TypedDict):
     environmentId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VsamAttributesTypeDef(TypedDict):
-    alternateKeys: NotRequired[ReadOnly[Sequence[AlternateKeyTypeDef]]]
-    compressed: NotRequired[bool]
-    encoding: NotRequired[str]
-    format: str
-    primaryKey: NotRequired[PrimaryKeyTypeDef]
-
-
-class VsamDetailAttributesTypeDef(TypedDict):
-    alternateKeys: NotRequired[list[AlternateKeyTypeDef]]
-    cacheAtStartup: NotRequired[bool]
-    compressed: NotRequired[bool]
-    encoding: NotRequired[str]
-    primaryKey: NotRequired[PrimaryKeyTypeDef]
-    recordFormat: NotRequired[str]

@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Machine Learning: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AlgorithmType",
-    "BatchPredictionFilterVariableType",
-    "DataSourceFilterVariableType",
-    "DetailsAttributesType",
-    "EntityStatusType",
-    "EvaluationFilterVariableType",
-    "MLModelFilterVariableType",
-    "MLModelTypeType",
-    "RealtimeEndpointStatusType",
-    "SortOrderType",
-    "TaggableResourceTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlgorithmType",
+        "BatchPredictionFilterVariableType",
+        "DataSourceFilterVariableType",
+        "DetailsAttributesType",
+        "EntityStatusType",
+        "EvaluationFilterVariableType",
+        "MLModelFilterVariableType",
+        "MLModelTypeType",
+        "RealtimeEndpointStatusType",
+        "SortOrderType",
+        "TaggableResourceTypeType",
+    ]
 
 AlgorithmType = Literal["sgd"]
 BatchPredictionFilterVariableType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,83 +32,89 @@ from .literals import (
     TaggableResourceTypeType,
 )
 
-__all__ = [
-    "AddTagsInputTypeDef",
-    "AddTagsOutputTypeDef",
-    "BatchPredictionTypeDef",
-    "CreateBatchPredictionInputTypeDef",
-    "CreateBatchPredictionOutputTypeDef",
-    "CreateDataSourceFromRDSInputTypeDef",
-    "CreateDataSourceFromRDSOutputTypeDef",
-    "CreateDataSourceFromRedshiftInputTypeDef",
-    "CreateDataSourceFromRedshiftOutputTypeDef",
-    "CreateDataSourceFromS3InputTypeDef",
-    "CreateDataSourceFromS3OutputTypeDef",
-    "CreateEvaluationInputTypeDef",
-    "CreateEvaluationOutputTypeDef",
-    "CreateMLModelInputTypeDef",
-    "CreateMLModelOutputTypeDef",
-    "CreateRealtimeEndpointInputTypeDef",
-    "CreateRealtimeEndpointOutputTypeDef",
-    "DataSourceTypeDef",
-    "DeleteBatchPredictionInputTypeDef",
-    "DeleteBatchPredictionOutputTypeDef",
-    "DeleteDataSourceInputTypeDef",
-    "DeleteDataSourceOutputTypeDef",
-    "DeleteEvaluationInputTypeDef",
-    "DeleteEvaluationOutputTypeDef",
-    "DeleteMLModelInputTypeDef",
-    "DeleteMLModelOutputTypeDef",
-    "DeleteRealtimeEndpointInputTypeDef",
-    "DeleteRealtimeEndpointOutputTypeDef",
-    "DeleteTagsInputTypeDef",
-    "DeleteTagsOutputTypeDef",
-    "DescribeBatchPredictionsInputTypeDef",
-    "DescribeBatchPredictionsOutputTypeDef",
-    "DescribeDataSourcesInputTypeDef",
-    "DescribeDataSourcesOutputTypeDef",
-    "DescribeEvaluationsInputTypeDef",
-    "DescribeEvaluationsOutputTypeDef",
-    "DescribeMLModelsInputTypeDef",
-    "DescribeMLModelsOutputTypeDef",
-    "DescribeTagsInputTypeDef",
-    "DescribeTagsOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EvaluationTypeDef",
-    "GetBatchPredictionInputTypeDef",
-    "GetBatchPredictionOutputTypeDef",
-    "GetDataSourceInputTypeDef",
-    "GetDataSourceOutputTypeDef",
-    "GetEvaluationInputTypeDef",
-    "GetEvaluationOutputTypeDef",
-    "GetMLModelInputTypeDef",
-    "GetMLModelOutputTypeDef",
-    "MLModelTypeDef",
-    "PerformanceMetricsTypeDef",
-    "PredictInputTypeDef",
-    "PredictOutputTypeDef",
-    "PredictionTypeDef",
-    "RDSDataSpecTypeDef",
-    "RDSDatabaseCredentialsTypeDef",
-    "RDSDatabaseTypeDef",
-    "RDSMetadataTypeDef",
-    "RealtimeEndpointInfoTypeDef",
-    "RedshiftDataSpecTypeDef",
-    "RedshiftDatabaseCredentialsTypeDef",
-    "RedshiftDatabaseTypeDef",
-    "RedshiftMetadataTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DataSpecTypeDef",
-    "TagTypeDef",
-    "UpdateBatchPredictionInputTypeDef",
-    "UpdateBatchPredictionOutputTypeDef",
-    "UpdateDataSourceInputTypeDef",
-    "UpdateDataSourceOutputTypeDef",
-    "UpdateEvaluationInputTypeDef",
-    "UpdateEvaluationOutputTypeDef",
-    "UpdateMLModelInputTypeDef",
-    "UpdateMLModelOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddTagsInputTypeDef",
+        "AddTagsOutputTypeDef",
+        "BatchPredictionTypeDef",
+        "CreateBatchPredictionInputTypeDef",
+        "CreateBatchPredictionOutputTypeDef",
+        "CreateDataSourceFromRDSInputTypeDef",
+        "CreateDataSourceFromRDSOutputTypeDef",
+        "CreateDataSourceFromRedshiftInputTypeDef",
+        "CreateDataSourceFromRedshiftOutputTypeDef",
+        "CreateDataSourceFromS3InputTypeDef",
+        "CreateDataSourceFromS3OutputTypeDef",
+        "CreateEvaluationInputTypeDef",
+        "CreateEvaluationOutputTypeDef",
+        "CreateMLModelInputTypeDef",
+        "CreateMLModelOutputTypeDef",
+        "CreateRealtimeEndpointInputTypeDef",
+        "CreateRealtimeEndpointOutputTypeDef",
+        "DataSourceTypeDef",
+        "DeleteBatchPredictionInputTypeDef",
+        "DeleteBatchPredictionOutputTypeDef",
+        "DeleteDataSourceInputTypeDef",
+        "DeleteDataSourceOutputTypeDef",
+        "DeleteEvaluationInputTypeDef",
+        "DeleteEvaluationOutputTypeDef",
+        "DeleteMLModelInputTypeDef",
+        "DeleteMLModelOutputTypeDef",
+        "DeleteRealtimeEndpointInputTypeDef",
+        "DeleteRealtimeEndpointOutputTypeDef",
+        "DeleteTagsInputTypeDef",
+        "DeleteTagsOutputTypeDef",
+        "DescribeBatchPredictionsInputTypeDef",
+        "DescribeBatchPredictionsOutputTypeDef",
+        "DescribeDataSourcesInputTypeDef",
+        "DescribeDataSourcesOutputTypeDef",
+        "DescribeEvaluationsInputTypeDef",
+        "DescribeEvaluationsOutputTypeDef",
+        "DescribeMLModelsInputTypeDef",
+        "DescribeMLModelsOutputTypeDef",
+        "DescribeTagsInputTypeDef",
+        "DescribeTagsOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EvaluationTypeDef",
+        "GetBatchPredictionInputTypeDef",
+        "GetBatchPredictionOutputTypeDef",
+        "GetDataSourceInputTypeDef",
+        "GetDataSourceOutputTypeDef",
+        "GetEvaluationInputTypeDef",
+        "GetEvaluationOutputTypeDef",
+        "GetMLModelInputTypeDef",
+        "GetMLModelOutputTypeDef",
+        "MLModelTypeDef",
+        "PerformanceMetricsTypeDef",
+        "PredictInputTypeDef",
+        "PredictOutputTypeDef",
+        "PredictionTypeDef",
+        "RDSDataSpecTypeDef",
+        "RDSDatabaseCredentialsTypeDef",
+        "RDSDatabaseTypeDef",
+        "RDSMetadataTypeDef",
+        "RealtimeEndpointInfoTypeDef",
+        "RedshiftDataSpecTypeDef",
+        "RedshiftDatabaseCredentialsTypeDef",
+        "RedshiftDatabaseTypeDef",
+        "RedshiftMetadataTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DataSpecTypeDef",
+        "TagTypeDef",
+        "UpdateBatchPredictionInputTypeDef",
+        "UpdateBatchPredictionOutputTypeDef",
+        "UpdateDataSourceInputTypeDef",
+        "UpdateDataSourceOutputTypeDef",
+        "UpdateEvaluationInputTypeDef",
+        "UpdateEvaluationOutputTypeDef",
+        "UpdateMLModelInputTypeDef",
+        "UpdateMLModelOutputTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class AddTagsInputTypeDef(TypedDict):
@@ -155,6 +161,30 @@ class CreateBatchPredictionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RDSDatabaseCredentialsTypeDef(TypedDict):
+    Username: str
+    Password: str
+
+
+class RDSDatabaseTypeDef(TypedDict):
+    InstanceIdentifier: str
+    DatabaseName: str
+
+
+class RDSDataSpecTypeDef(TypedDict):
+    DatabaseInformation: RDSDatabaseTypeDef
+    SelectSqlQuery: str
+    DatabaseCredentials: RDSDatabaseCredentialsTypeDef
+    S3StagingLocation: str
+    DataRearrangement: NotRequired[str]
+    DataSchema: NotRequired[str]
+    DataSchemaUri: NotRequired[str]
+    ResourceRole: str
+    ServiceRole: str
+    SubnetId: str
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+
+
 class CreateDataSourceFromRDSInputTypeDef(TypedDict):
     DataSourceId: str
     DataSourceName: NotRequired[str]
@@ -168,6 +198,26 @@ class CreateDataSourceFromRDSOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RedshiftDatabaseCredentialsTypeDef(TypedDict):
+    Username: str
+    Password: str
+
+
+class RedshiftDatabaseTypeDef(TypedDict):
+    DatabaseName: str
+    ClusterIdentifier: str
+
+
+class RedshiftDataSpecTypeDef(TypedDict):
+    DatabaseInformation: RedshiftDatabaseTypeDef
+    SelectSqlQuery: str
+    DatabaseCredentials: RedshiftDatabaseCredentialsTypeDef
+    S3StagingLocation: str
+    DataRearrangement: NotRequired[str]
+    DataSchema: NotRequired[str]
+    DataSchemaUri: NotRequired[str]
+
+
 class CreateDataSourceFromRedshiftInputTypeDef(TypedDict):
     DataSourceId: str
     DataSourceName: NotRequired[str]
@@ -179,6 +229,13 @@ class CreateDataSourceFromRedshiftInputTypeDef(TypedDict):
 class CreateDataSourceFromRedshiftOutputTypeDef(TypedDict):
     DataSourceId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3DataSpecTypeDef(TypedDict):
+    DataLocationS3: str
+    DataRearrangement: NotRequired[str]
+    DataSchema: NotRequired[str]
+    DataSchemaLocationS3: NotRequired[str]
 
 
 class CreateDataSourceFromS3InputTypeDef(TypedDict):
@@ -224,10 +281,32 @@ class CreateRealtimeEndpointInputTypeDef(TypedDict):
     MLModelId: str
 
 
+class RealtimeEndpointInfoTypeDef(TypedDict):
+    PeakRequestsPerSecond: NotRequired[int]
+    CreatedAt: NotRequired[datetime]
+    EndpointUrl: NotRequired[str]
+    EndpointStatus: NotRequired[RealtimeEndpointStatusType]
+
+
 class CreateRealtimeEndpointOutputTypeDef(TypedDict):
     MLModelId: NotRequired[str]
     RealtimeEndpointInfo: NotRequired[RealtimeEndpointInfoTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RDSMetadataTypeDef(TypedDict):
+    Database: NotRequired[RDSDatabaseTypeDef]
+    DatabaseUserName: NotRequired[str]
+    SelectSqlQuery: NotRequired[str]
+    ResourceRole: NotRequired[str]
+    ServiceRole: NotRequired[str]
+    DataPipelineId: NotRequired[str]
+
+
+class RedshiftMetadataTypeDef(TypedDict):
+    RedshiftDatabase: NotRequired[RedshiftDatabaseTypeDef]
+    DatabaseUserName: NotRequired[str]
+    SelectSqlQuery: NotRequired[str]
 
 
 class DataSourceTypeDef(TypedDict):
@@ -363,6 +442,27 @@ class DescribeEvaluationsInputTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class PerformanceMetricsTypeDef(TypedDict):
+    Properties: NotRequired[dict[str, str]]
+
+
+class EvaluationTypeDef(TypedDict):
+    EvaluationId: NotRequired[str]
+    MLModelId: NotRequired[str]
+    EvaluationDataSourceId: NotRequired[str]
+    InputDataLocationS3: NotRequired[str]
+    CreatedByIamUser: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    LastUpdatedAt: NotRequired[datetime]
+    Name: NotRequired[str]
+    Status: NotRequired[EntityStatusType]
+    PerformanceMetrics: NotRequired[PerformanceMetricsTypeDef]
+    Message: NotRequired[str]
+    ComputeTime: NotRequired[int]
+    FinishedAt: NotRequired[datetime]
+    StartedAt: NotRequired[datetime]
+
+
 class DescribeEvaluationsOutputTypeDef(TypedDict):
     Results: NotRequired[list[EvaluationTypeDef]]
     NextToken: NotRequired[str]
@@ -383,6 +483,28 @@ class DescribeMLModelsInputTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class MLModelTypeDef(TypedDict):
+    MLModelId: NotRequired[str]
+    TrainingDataSourceId: NotRequired[str]
+    CreatedByIamUser: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    LastUpdatedAt: NotRequired[datetime]
+    Name: NotRequired[str]
+    Status: NotRequired[EntityStatusType]
+    SizeInBytes: NotRequired[int]
+    EndpointInfo: NotRequired[RealtimeEndpointInfoTypeDef]
+    TrainingParameters: NotRequired[dict[str, str]]
+    InputDataLocationS3: NotRequired[str]
+    Algorithm: NotRequired[AlgorithmType]
+    MLModelType: NotRequired[MLModelTypeType]
+    ScoreThreshold: NotRequired[float]
+    ScoreThresholdLastUpdatedAt: NotRequired[datetime]
+    Message: NotRequired[str]
+    ComputeTime: NotRequired[int]
+    FinishedAt: NotRequired[datetime]
+    StartedAt: NotRequired[datetime]
+
+
 class DescribeMLModelsOutputTypeDef(TypedDict):
     Results: NotRequired[list[MLModelTypeDef]]
     NextToken: NotRequired[str]
@@ -399,23 +521,6 @@ class DescribeTagsOutputTypeDef(TypedDict):
     ResourceType: NotRequired[TaggableResourceTypeType]
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EvaluationTypeDef(TypedDict):
-    EvaluationId: NotRequired[str]
-    MLModelId: NotRequired[str]
-    EvaluationDataSourceId: NotRequired[str]
-    InputDataLocationS3: NotRequired[str]
-    CreatedByIamUser: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    LastUpdatedAt: NotRequired[datetime]
-    Name: NotRequired[str]
-    Status: NotRequired[EntityStatusType]
-    PerformanceMetrics: NotRequired[PerformanceMetricsTypeDef]
-    Message: NotRequired[str]
-    ComputeTime: NotRequired[int]
-    FinishedAt: NotRequired[datetime]
-    StartedAt: NotRequired[datetime]
 
 
 class GetBatchPredictionInputTypeDef(TypedDict):
@@ -525,41 +630,10 @@ class GetMLModelOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MLModelTypeDef(TypedDict):
-    MLModelId: NotRequired[str]
-    TrainingDataSourceId: NotRequired[str]
-    CreatedByIamUser: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    LastUpdatedAt: NotRequired[datetime]
-    Name: NotRequired[str]
-    Status: NotRequired[EntityStatusType]
-    SizeInBytes: NotRequired[int]
-    EndpointInfo: NotRequired[RealtimeEndpointInfoTypeDef]
-    TrainingParameters: NotRequired[dict[str, str]]
-    InputDataLocationS3: NotRequired[str]
-    Algorithm: NotRequired[AlgorithmType]
-    MLModelType: NotRequired[MLModelTypeType]
-    ScoreThreshold: NotRequired[float]
-    ScoreThresholdLastUpdatedAt: NotRequired[datetime]
-    Message: NotRequired[str]
-    ComputeTime: NotRequired[int]
-    FinishedAt: NotRequired[datetime]
-    StartedAt: NotRequired[datetime]
-
-
-class PerformanceMetricsTypeDef(TypedDict):
-    Properties: NotRequired[dict[str, str]]
-
-
 class PredictInputTypeDef(TypedDict):
     MLModelId: str
     Record: ReadOnly[Mapping[str, str]]
     PredictEndpoint: str
-
-
-class PredictOutputTypeDef(TypedDict):
-    Prediction: NotRequired[PredictionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PredictionTypeDef(TypedDict):
@@ -569,82 +643,9 @@ class PredictionTypeDef(TypedDict):
     details: NotRequired[dict[DetailsAttributesType, str]]
 
 
-class RDSDataSpecTypeDef(TypedDict):
-    DatabaseInformation: RDSDatabaseTypeDef
-    SelectSqlQuery: str
-    DatabaseCredentials: RDSDatabaseCredentialsTypeDef
-    S3StagingLocation: str
-    DataRearrangement: NotRequired[str]
-    DataSchema: NotRequired[str]
-    DataSchemaUri: NotRequired[str]
-    ResourceRole: str
-    ServiceRole: str
-    SubnetId: str
-    SecurityGroupIds: ReadOnly[Sequence[str]]
-
-
-class RDSDatabaseCredentialsTypeDef(TypedDict):
-    Username: str
-    Password: str
-
-
-class RDSDatabaseTypeDef(TypedDict):
-    InstanceIdentifier: str
-    DatabaseName: str
-
-
-class RDSMetadataTypeDef(TypedDict):
-    Database: NotRequired[RDSDatabaseTypeDef]
-    DatabaseUserName: NotRequired[str]
-    SelectSqlQuery: NotRequired[str]
-    ResourceRole: NotRequired[str]
-    ServiceRole: NotRequired[str]
-    DataPipelineId: NotRequired[str]
-
-
-class RealtimeEndpointInfoTypeDef(TypedDict):
-    PeakRequestsPerSecond: NotRequired[int]
-    CreatedAt: NotRequired[datetime]
-    EndpointUrl: NotRequired[str]
-    EndpointStatus: NotRequired[RealtimeEndpointStatusType]
-
-
-class RedshiftDataSpecTypeDef(TypedDict):
-    DatabaseInformation: RedshiftDatabaseTypeDef
-    SelectSqlQuery: str
-    DatabaseCredentials: RedshiftDatabaseCredentialsTypeDef
-    S3StagingLocation: str
-    DataRearrangement: NotRequired[str]
-    DataSchema: NotRequired[str]
-    DataSchemaUri: NotRequired[str]
-
-
-class RedshiftDatabaseCredentialsTypeDef(TypedDict):
-    Username: str
-    Password: str
-
-
-class RedshiftDatabaseTypeDef(TypedDict):
-    DatabaseName: str
-    ClusterIdentifier: str
-
-
-class RedshiftMetadataTypeDef(TypedDict):
-    RedshiftDatabase: NotRequired[RedshiftDatabaseTypeDef]
-    DatabaseUserName: NotRequired[str]
-    SelectSqlQuery: NotRequired[str]
-
-
-class S3DataSpecTypeDef(TypedDict):
-    DataLocationS3: str
-    DataRearrangement: NotRequired[str]
-    DataSchema: NotRequired[str]
-    DataSchemaLocationS3: NotRequired[str]
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
+class PredictOutputTypeDef(TypedDict):
+    Prediction: NotRequired[PredictionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateBatchPredictionInputTypeDef(TypedDict):

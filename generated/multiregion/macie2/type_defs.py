@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -81,318 +81,319 @@ from .literals import (
     UserIdentityTypeType,
 )
 
-__all__ = [
-    "AcceptInvitationRequestTypeDef",
-    "AcceptInvitationResponseTypeDef",
-    "AccessControlListTypeDef",
-    "AccountDetailTypeDef",
-    "AccountLevelPermissionsTypeDef",
-    "AdminAccountTypeDef",
-    "AllowListCriteriaTypeDef",
-    "AllowListStatusTypeDef",
-    "AllowListSummaryTypeDef",
-    "ApiCallDetailsTypeDef",
-    "AssumedRoleTypeDef",
-    "AutomatedDiscoveryAccountTypeDef",
-    "AutomatedDiscoveryAccountUpdateErrorTypeDef",
-    "AutomatedDiscoveryAccountUpdateTypeDef",
-    "AwsAccountTypeDef",
-    "AwsServiceTypeDef",
-    "BatchGetCustomDataIdentifierSummaryTypeDef",
-    "BatchGetCustomDataIdentifiersRequestTypeDef",
-    "BatchGetCustomDataIdentifiersResponseTypeDef",
-    "BatchUpdateAutomatedDiscoveryAccountsRequestTypeDef",
-    "BatchUpdateAutomatedDiscoveryAccountsResponseTypeDef",
-    "BlockPublicAccessTypeDef",
-    "BucketCountByEffectivePermissionTypeDef",
-    "BucketCountByEncryptionTypeTypeDef",
-    "BucketCountBySharedAccessTypeTypeDef",
-    "BucketCountPolicyAllowsUnencryptedObjectUploadsTypeDef",
-    "BucketCriteriaAdditionalPropertiesTypeDef",
-    "BucketLevelPermissionsTypeDef",
-    "BucketMetadataTypeDef",
-    "BucketPermissionConfigurationTypeDef",
-    "BucketPolicyTypeDef",
-    "BucketPublicAccessTypeDef",
-    "BucketServerSideEncryptionTypeDef",
-    "BucketSortCriteriaTypeDef",
-    "BucketStatisticsBySensitivityTypeDef",
-    "CellTypeDef",
-    "ClassificationDetailsTypeDef",
-    "ClassificationExportConfigurationTypeDef",
-    "ClassificationResultStatusTypeDef",
-    "ClassificationResultTypeDef",
-    "ClassificationScopeSummaryTypeDef",
-    "CreateAllowListRequestTypeDef",
-    "CreateAllowListResponseTypeDef",
-    "CreateClassificationJobRequestTypeDef",
-    "CreateClassificationJobResponseTypeDef",
-    "CreateCustomDataIdentifierRequestTypeDef",
-    "CreateCustomDataIdentifierResponseTypeDef",
-    "CreateFindingsFilterRequestTypeDef",
-    "CreateFindingsFilterResponseTypeDef",
-    "CreateInvitationsRequestTypeDef",
-    "CreateInvitationsResponseTypeDef",
-    "CreateMemberRequestTypeDef",
-    "CreateMemberResponseTypeDef",
-    "CreateSampleFindingsRequestTypeDef",
-    "CreateSampleFindingsResponseTypeDef",
-    "CriteriaBlockForJobOutputTypeDef",
-    "CriteriaBlockForJobTypeDef",
-    "CriteriaForJobOutputTypeDef",
-    "CriteriaForJobTypeDef",
-    "CriterionAdditionalPropertiesOutputTypeDef",
-    "CriterionAdditionalPropertiesTypeDef",
-    "CustomDataIdentifierSummaryTypeDef",
-    "CustomDataIdentifiersTypeDef",
-    "CustomDetectionTypeDef",
-    "DailyScheduleTypeDef",
-    "DeclineInvitationsRequestTypeDef",
-    "DeclineInvitationsResponseTypeDef",
-    "DefaultDetectionTypeDef",
-    "DeleteAllowListRequestTypeDef",
-    "DeleteAllowListResponseTypeDef",
-    "DeleteCustomDataIdentifierRequestTypeDef",
-    "DeleteCustomDataIdentifierResponseTypeDef",
-    "DeleteFindingsFilterRequestTypeDef",
-    "DeleteFindingsFilterResponseTypeDef",
-    "DeleteInvitationsRequestTypeDef",
-    "DeleteInvitationsResponseTypeDef",
-    "DeleteMemberRequestTypeDef",
-    "DeleteMemberResponseTypeDef",
-    "DescribeBucketsRequestTypeDef",
-    "DescribeBucketsResponseTypeDef",
-    "DescribeClassificationJobRequestTypeDef",
-    "DescribeClassificationJobResponseTypeDef",
-    "DescribeOrganizationConfigurationResponseTypeDef",
-    "DetectedDataDetailsTypeDef",
-    "DetectionTypeDef",
-    "DisableMacieResponseTypeDef",
-    "DisableOrganizationAdminAccountRequestTypeDef",
-    "DisableOrganizationAdminAccountResponseTypeDef",
-    "DisassociateFromAdministratorAccountResponseTypeDef",
-    "DisassociateFromMasterAccountResponseTypeDef",
-    "DisassociateMemberRequestTypeDef",
-    "DisassociateMemberResponseTypeDef",
-    "DomainDetailsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableMacieRequestTypeDef",
-    "EnableMacieResponseTypeDef",
-    "EnableOrganizationAdminAccountRequestTypeDef",
-    "EnableOrganizationAdminAccountResponseTypeDef",
-    "FederatedUserTypeDef",
-    "FindingActionTypeDef",
-    "FindingActorTypeDef",
-    "FindingCriteriaOutputTypeDef",
-    "FindingCriteriaTypeDef",
-    "FindingStatisticsSortCriteriaTypeDef",
-    "FindingTypeDef",
-    "FindingsFilterListItemTypeDef",
-    "GetAdministratorAccountResponseTypeDef",
-    "GetAllowListRequestTypeDef",
-    "GetAllowListResponseTypeDef",
-    "GetAutomatedDiscoveryConfigurationResponseTypeDef",
-    "GetBucketStatisticsRequestTypeDef",
-    "GetBucketStatisticsResponseTypeDef",
-    "GetClassificationExportConfigurationResponseTypeDef",
-    "GetClassificationScopeRequestTypeDef",
-    "GetClassificationScopeResponseTypeDef",
-    "GetCustomDataIdentifierRequestTypeDef",
-    "GetCustomDataIdentifierResponseTypeDef",
-    "GetFindingStatisticsRequestTypeDef",
-    "GetFindingStatisticsResponseTypeDef",
-    "GetFindingsFilterRequestTypeDef",
-    "GetFindingsFilterResponseTypeDef",
-    "GetFindingsPublicationConfigurationResponseTypeDef",
-    "GetFindingsRequestTypeDef",
-    "GetFindingsResponseTypeDef",
-    "GetInvitationsCountResponseTypeDef",
-    "GetMacieSessionResponseTypeDef",
-    "GetMasterAccountResponseTypeDef",
-    "GetMemberRequestTypeDef",
-    "GetMemberResponseTypeDef",
-    "GetResourceProfileRequestTypeDef",
-    "GetResourceProfileResponseTypeDef",
-    "GetRevealConfigurationResponseTypeDef",
-    "GetSensitiveDataOccurrencesAvailabilityRequestTypeDef",
-    "GetSensitiveDataOccurrencesAvailabilityResponseTypeDef",
-    "GetSensitiveDataOccurrencesRequestTypeDef",
-    "GetSensitiveDataOccurrencesResponseTypeDef",
-    "GetSensitivityInspectionTemplateRequestTypeDef",
-    "GetSensitivityInspectionTemplateResponseTypeDef",
-    "GetUsageStatisticsRequestTypeDef",
-    "GetUsageStatisticsResponseTypeDef",
-    "GetUsageTotalsRequestTypeDef",
-    "GetUsageTotalsResponseTypeDef",
-    "GroupCountTypeDef",
-    "IamUserTypeDef",
-    "InvitationTypeDef",
-    "IpAddressDetailsTypeDef",
-    "IpCityTypeDef",
-    "IpCountryTypeDef",
-    "IpGeoLocationTypeDef",
-    "IpOwnerTypeDef",
-    "JobDetailsTypeDef",
-    "JobScheduleFrequencyTypeDef",
-    "JobScopeTermOutputTypeDef",
-    "JobScopeTermTypeDef",
-    "JobScopingBlockOutputTypeDef",
-    "JobScopingBlockTypeDef",
-    "JobSummaryTypeDef",
-    "KeyValuePairTypeDef",
-    "LastRunErrorStatusTypeDef",
-    "ListAllowListsRequestTypeDef",
-    "ListAllowListsResponseTypeDef",
-    "ListAutomatedDiscoveryAccountsRequestTypeDef",
-    "ListAutomatedDiscoveryAccountsResponseTypeDef",
-    "ListClassificationJobsRequestTypeDef",
-    "ListClassificationJobsResponseTypeDef",
-    "ListClassificationScopesRequestTypeDef",
-    "ListClassificationScopesResponseTypeDef",
-    "ListCustomDataIdentifiersRequestTypeDef",
-    "ListCustomDataIdentifiersResponseTypeDef",
-    "ListFindingsFiltersRequestTypeDef",
-    "ListFindingsFiltersResponseTypeDef",
-    "ListFindingsRequestTypeDef",
-    "ListFindingsResponseTypeDef",
-    "ListInvitationsRequestTypeDef",
-    "ListInvitationsResponseTypeDef",
-    "ListJobsFilterCriteriaTypeDef",
-    "ListJobsFilterTermTypeDef",
-    "ListJobsSortCriteriaTypeDef",
-    "ListManagedDataIdentifiersRequestTypeDef",
-    "ListManagedDataIdentifiersResponseTypeDef",
-    "ListMembersRequestTypeDef",
-    "ListMembersResponseTypeDef",
-    "ListOrganizationAdminAccountsRequestTypeDef",
-    "ListOrganizationAdminAccountsResponseTypeDef",
-    "ListResourceProfileArtifactsRequestTypeDef",
-    "ListResourceProfileArtifactsResponseTypeDef",
-    "ListResourceProfileDetectionsRequestTypeDef",
-    "ListResourceProfileDetectionsResponseTypeDef",
-    "ListSensitivityInspectionTemplatesRequestTypeDef",
-    "ListSensitivityInspectionTemplatesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ManagedDataIdentifierSummaryTypeDef",
-    "MatchingBucketTypeDef",
-    "MatchingResourceTypeDef",
-    "MemberTypeDef",
-    "MonthlyScheduleTypeDef",
-    "ObjectCountByEncryptionTypeTypeDef",
-    "ObjectLevelStatisticsTypeDef",
-    "OccurrencesTypeDef",
-    "PageTypeDef",
-    "PolicyDetailsTypeDef",
-    "PutClassificationExportConfigurationRequestTypeDef",
-    "PutClassificationExportConfigurationResponseTypeDef",
-    "PutFindingsPublicationConfigurationRequestTypeDef",
-    "PutFindingsPublicationConfigurationResponseTypeDef",
-    "RangeTypeDef",
-    "RecordTypeDef",
-    "ReplicationDetailsTypeDef",
-    "ResourceProfileArtifactTypeDef",
-    "ResourceStatisticsTypeDef",
-    "ResourcesAffectedTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetrievalConfigurationTypeDef",
-    "RevealConfigurationTypeDef",
-    "S3BucketCriteriaForJobOutputTypeDef",
-    "S3BucketCriteriaForJobTypeDef",
-    "S3BucketDefinitionForJobOutputTypeDef",
-    "S3BucketDefinitionForJobTypeDef",
-    "S3BucketOwnerTypeDef",
-    "S3BucketTypeDef",
-    "S3ClassificationScopeExclusionTypeDef",
-    "S3ClassificationScopeExclusionUpdateTypeDef",
-    "S3ClassificationScopeTypeDef",
-    "S3ClassificationScopeUpdateTypeDef",
-    "S3DestinationTypeDef",
-    "S3JobDefinitionOutputTypeDef",
-    "S3JobDefinitionTypeDef",
-    "S3ObjectTypeDef",
-    "S3WordsListTypeDef",
-    "ScopingOutputTypeDef",
-    "ScopingTypeDef",
-    "SearchResourcesBucketCriteriaTypeDef",
-    "SearchResourcesCriteriaBlockTypeDef",
-    "SearchResourcesCriteriaTypeDef",
-    "SearchResourcesRequestTypeDef",
-    "SearchResourcesResponseTypeDef",
-    "SearchResourcesSimpleCriterionTypeDef",
-    "SearchResourcesSortCriteriaTypeDef",
-    "SearchResourcesTagCriterionPairTypeDef",
-    "SearchResourcesTagCriterionTypeDef",
-    "SecurityHubConfigurationTypeDef",
-    "SensitiveDataItemTypeDef",
-    "SensitivityAggregationsTypeDef",
-    "SensitivityInspectionTemplateExcludesOutputTypeDef",
-    "SensitivityInspectionTemplateExcludesTypeDef",
-    "SensitivityInspectionTemplateIncludesOutputTypeDef",
-    "SensitivityInspectionTemplateIncludesTypeDef",
-    "SensitivityInspectionTemplatesEntryTypeDef",
-    "ServerSideEncryptionTypeDef",
-    "ServiceLimitTypeDef",
-    "SessionContextAttributesTypeDef",
-    "SessionContextTypeDef",
-    "SessionIssuerTypeDef",
-    "SeverityLevelTypeDef",
-    "SeverityTypeDef",
-    "SimpleCriterionForJobOutputTypeDef",
-    "SimpleCriterionForJobTypeDef",
-    "SimpleScopeTermOutputTypeDef",
-    "SimpleScopeTermTypeDef",
-    "SortCriteriaTypeDef",
-    "StatisticsTypeDef",
-    "SuppressDataIdentifierTypeDef",
-    "TagCriterionForJobOutputTypeDef",
-    "TagCriterionForJobTypeDef",
-    "TagCriterionPairForJobTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagScopeTermOutputTypeDef",
-    "TagScopeTermTypeDef",
-    "TagValuePairTypeDef",
-    "TestCustomDataIdentifierRequestTypeDef",
-    "TestCustomDataIdentifierResponseTypeDef",
-    "UnprocessedAccountTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAllowListRequestTypeDef",
-    "UpdateAllowListResponseTypeDef",
-    "UpdateAutomatedDiscoveryConfigurationRequestTypeDef",
-    "UpdateAutomatedDiscoveryConfigurationResponseTypeDef",
-    "UpdateClassificationJobRequestTypeDef",
-    "UpdateClassificationJobResponseTypeDef",
-    "UpdateClassificationScopeRequestTypeDef",
-    "UpdateClassificationScopeResponseTypeDef",
-    "UpdateFindingsFilterRequestTypeDef",
-    "UpdateFindingsFilterResponseTypeDef",
-    "UpdateMacieSessionRequestTypeDef",
-    "UpdateMacieSessionResponseTypeDef",
-    "UpdateMemberSessionRequestTypeDef",
-    "UpdateMemberSessionResponseTypeDef",
-    "UpdateOrganizationConfigurationRequestTypeDef",
-    "UpdateOrganizationConfigurationResponseTypeDef",
-    "UpdateResourceProfileDetectionsRequestTypeDef",
-    "UpdateResourceProfileDetectionsResponseTypeDef",
-    "UpdateResourceProfileRequestTypeDef",
-    "UpdateResourceProfileResponseTypeDef",
-    "UpdateRetrievalConfigurationTypeDef",
-    "UpdateRevealConfigurationRequestTypeDef",
-    "UpdateRevealConfigurationResponseTypeDef",
-    "UpdateSensitivityInspectionTemplateRequestTypeDef",
-    "UpdateSensitivityInspectionTemplateResponseTypeDef",
-    "UsageByAccountTypeDef",
-    "UsageRecordTypeDef",
-    "UsageStatisticsFilterTypeDef",
-    "UsageStatisticsSortByTypeDef",
-    "UsageTotalTypeDef",
-    "UserIdentityRootTypeDef",
-    "UserIdentityTypeDef",
-    "UserPausedDetailsTypeDef",
-    "WeeklyScheduleTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptInvitationRequestTypeDef",
+        "AcceptInvitationResponseTypeDef",
+        "AccessControlListTypeDef",
+        "AccountDetailTypeDef",
+        "AccountLevelPermissionsTypeDef",
+        "AdminAccountTypeDef",
+        "AllowListCriteriaTypeDef",
+        "AllowListStatusTypeDef",
+        "AllowListSummaryTypeDef",
+        "ApiCallDetailsTypeDef",
+        "AssumedRoleTypeDef",
+        "AutomatedDiscoveryAccountTypeDef",
+        "AutomatedDiscoveryAccountUpdateErrorTypeDef",
+        "AutomatedDiscoveryAccountUpdateTypeDef",
+        "AwsAccountTypeDef",
+        "AwsServiceTypeDef",
+        "BatchGetCustomDataIdentifierSummaryTypeDef",
+        "BatchGetCustomDataIdentifiersRequestTypeDef",
+        "BatchGetCustomDataIdentifiersResponseTypeDef",
+        "BatchUpdateAutomatedDiscoveryAccountsRequestTypeDef",
+        "BatchUpdateAutomatedDiscoveryAccountsResponseTypeDef",
+        "BlockPublicAccessTypeDef",
+        "BucketCountByEffectivePermissionTypeDef",
+        "BucketCountByEncryptionTypeTypeDef",
+        "BucketCountBySharedAccessTypeTypeDef",
+        "BucketCountPolicyAllowsUnencryptedObjectUploadsTypeDef",
+        "BucketCriteriaAdditionalPropertiesTypeDef",
+        "BucketLevelPermissionsTypeDef",
+        "BucketMetadataTypeDef",
+        "BucketPermissionConfigurationTypeDef",
+        "BucketPolicyTypeDef",
+        "BucketPublicAccessTypeDef",
+        "BucketServerSideEncryptionTypeDef",
+        "BucketSortCriteriaTypeDef",
+        "BucketStatisticsBySensitivityTypeDef",
+        "CellTypeDef",
+        "ClassificationDetailsTypeDef",
+        "ClassificationExportConfigurationTypeDef",
+        "ClassificationResultStatusTypeDef",
+        "ClassificationResultTypeDef",
+        "ClassificationScopeSummaryTypeDef",
+        "CreateAllowListRequestTypeDef",
+        "CreateAllowListResponseTypeDef",
+        "CreateClassificationJobRequestTypeDef",
+        "CreateClassificationJobResponseTypeDef",
+        "CreateCustomDataIdentifierRequestTypeDef",
+        "CreateCustomDataIdentifierResponseTypeDef",
+        "CreateFindingsFilterRequestTypeDef",
+        "CreateFindingsFilterResponseTypeDef",
+        "CreateInvitationsRequestTypeDef",
+        "CreateInvitationsResponseTypeDef",
+        "CreateMemberRequestTypeDef",
+        "CreateMemberResponseTypeDef",
+        "CreateSampleFindingsRequestTypeDef",
+        "CreateSampleFindingsResponseTypeDef",
+        "CriteriaBlockForJobOutputTypeDef",
+        "CriteriaBlockForJobTypeDef",
+        "CriteriaForJobOutputTypeDef",
+        "CriteriaForJobTypeDef",
+        "CriterionAdditionalPropertiesOutputTypeDef",
+        "CriterionAdditionalPropertiesTypeDef",
+        "CustomDataIdentifierSummaryTypeDef",
+        "CustomDataIdentifiersTypeDef",
+        "CustomDetectionTypeDef",
+        "DailyScheduleTypeDef",
+        "DeclineInvitationsRequestTypeDef",
+        "DeclineInvitationsResponseTypeDef",
+        "DefaultDetectionTypeDef",
+        "DeleteAllowListRequestTypeDef",
+        "DeleteAllowListResponseTypeDef",
+        "DeleteCustomDataIdentifierRequestTypeDef",
+        "DeleteCustomDataIdentifierResponseTypeDef",
+        "DeleteFindingsFilterRequestTypeDef",
+        "DeleteFindingsFilterResponseTypeDef",
+        "DeleteInvitationsRequestTypeDef",
+        "DeleteInvitationsResponseTypeDef",
+        "DeleteMemberRequestTypeDef",
+        "DeleteMemberResponseTypeDef",
+        "DescribeBucketsRequestTypeDef",
+        "DescribeBucketsResponseTypeDef",
+        "DescribeClassificationJobRequestTypeDef",
+        "DescribeClassificationJobResponseTypeDef",
+        "DescribeOrganizationConfigurationResponseTypeDef",
+        "DetectedDataDetailsTypeDef",
+        "DetectionTypeDef",
+        "DisableMacieResponseTypeDef",
+        "DisableOrganizationAdminAccountRequestTypeDef",
+        "DisableOrganizationAdminAccountResponseTypeDef",
+        "DisassociateFromAdministratorAccountResponseTypeDef",
+        "DisassociateFromMasterAccountResponseTypeDef",
+        "DisassociateMemberRequestTypeDef",
+        "DisassociateMemberResponseTypeDef",
+        "DomainDetailsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableMacieRequestTypeDef",
+        "EnableMacieResponseTypeDef",
+        "EnableOrganizationAdminAccountRequestTypeDef",
+        "EnableOrganizationAdminAccountResponseTypeDef",
+        "FederatedUserTypeDef",
+        "FindingActionTypeDef",
+        "FindingActorTypeDef",
+        "FindingCriteriaOutputTypeDef",
+        "FindingCriteriaTypeDef",
+        "FindingStatisticsSortCriteriaTypeDef",
+        "FindingTypeDef",
+        "FindingsFilterListItemTypeDef",
+        "GetAdministratorAccountResponseTypeDef",
+        "GetAllowListRequestTypeDef",
+        "GetAllowListResponseTypeDef",
+        "GetAutomatedDiscoveryConfigurationResponseTypeDef",
+        "GetBucketStatisticsRequestTypeDef",
+        "GetBucketStatisticsResponseTypeDef",
+        "GetClassificationExportConfigurationResponseTypeDef",
+        "GetClassificationScopeRequestTypeDef",
+        "GetClassificationScopeResponseTypeDef",
+        "GetCustomDataIdentifierRequestTypeDef",
+        "GetCustomDataIdentifierResponseTypeDef",
+        "GetFindingStatisticsRequestTypeDef",
+        "GetFindingStatisticsResponseTypeDef",
+        "GetFindingsFilterRequestTypeDef",
+        "GetFindingsFilterResponseTypeDef",
+        "GetFindingsPublicationConfigurationResponseTypeDef",
+        "GetFindingsRequestTypeDef",
+        "GetFindingsResponseTypeDef",
+        "GetInvitationsCountResponseTypeDef",
+        "GetMacieSessionResponseTypeDef",
+        "GetMasterAccountResponseTypeDef",
+        "GetMemberRequestTypeDef",
+        "GetMemberResponseTypeDef",
+        "GetResourceProfileRequestTypeDef",
+        "GetResourceProfileResponseTypeDef",
+        "GetRevealConfigurationResponseTypeDef",
+        "GetSensitiveDataOccurrencesAvailabilityRequestTypeDef",
+        "GetSensitiveDataOccurrencesAvailabilityResponseTypeDef",
+        "GetSensitiveDataOccurrencesRequestTypeDef",
+        "GetSensitiveDataOccurrencesResponseTypeDef",
+        "GetSensitivityInspectionTemplateRequestTypeDef",
+        "GetSensitivityInspectionTemplateResponseTypeDef",
+        "GetUsageStatisticsRequestTypeDef",
+        "GetUsageStatisticsResponseTypeDef",
+        "GetUsageTotalsRequestTypeDef",
+        "GetUsageTotalsResponseTypeDef",
+        "GroupCountTypeDef",
+        "IamUserTypeDef",
+        "InvitationTypeDef",
+        "IpAddressDetailsTypeDef",
+        "IpCityTypeDef",
+        "IpCountryTypeDef",
+        "IpGeoLocationTypeDef",
+        "IpOwnerTypeDef",
+        "JobDetailsTypeDef",
+        "JobScheduleFrequencyTypeDef",
+        "JobScopeTermOutputTypeDef",
+        "JobScopeTermTypeDef",
+        "JobScopingBlockOutputTypeDef",
+        "JobScopingBlockTypeDef",
+        "JobSummaryTypeDef",
+        "KeyValuePairTypeDef",
+        "LastRunErrorStatusTypeDef",
+        "ListAllowListsRequestTypeDef",
+        "ListAllowListsResponseTypeDef",
+        "ListAutomatedDiscoveryAccountsRequestTypeDef",
+        "ListAutomatedDiscoveryAccountsResponseTypeDef",
+        "ListClassificationJobsRequestTypeDef",
+        "ListClassificationJobsResponseTypeDef",
+        "ListClassificationScopesRequestTypeDef",
+        "ListClassificationScopesResponseTypeDef",
+        "ListCustomDataIdentifiersRequestTypeDef",
+        "ListCustomDataIdentifiersResponseTypeDef",
+        "ListFindingsFiltersRequestTypeDef",
+        "ListFindingsFiltersResponseTypeDef",
+        "ListFindingsRequestTypeDef",
+        "ListFindingsResponseTypeDef",
+        "ListInvitationsRequestTypeDef",
+        "ListInvitationsResponseTypeDef",
+        "ListJobsFilterCriteriaTypeDef",
+        "ListJobsFilterTermTypeDef",
+        "ListJobsSortCriteriaTypeDef",
+        "ListManagedDataIdentifiersRequestTypeDef",
+        "ListManagedDataIdentifiersResponseTypeDef",
+        "ListMembersRequestTypeDef",
+        "ListMembersResponseTypeDef",
+        "ListOrganizationAdminAccountsRequestTypeDef",
+        "ListOrganizationAdminAccountsResponseTypeDef",
+        "ListResourceProfileArtifactsRequestTypeDef",
+        "ListResourceProfileArtifactsResponseTypeDef",
+        "ListResourceProfileDetectionsRequestTypeDef",
+        "ListResourceProfileDetectionsResponseTypeDef",
+        "ListSensitivityInspectionTemplatesRequestTypeDef",
+        "ListSensitivityInspectionTemplatesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ManagedDataIdentifierSummaryTypeDef",
+        "MatchingBucketTypeDef",
+        "MatchingResourceTypeDef",
+        "MemberTypeDef",
+        "MonthlyScheduleTypeDef",
+        "ObjectCountByEncryptionTypeTypeDef",
+        "ObjectLevelStatisticsTypeDef",
+        "OccurrencesTypeDef",
+        "PageTypeDef",
+        "PolicyDetailsTypeDef",
+        "PutClassificationExportConfigurationRequestTypeDef",
+        "PutClassificationExportConfigurationResponseTypeDef",
+        "PutFindingsPublicationConfigurationRequestTypeDef",
+        "PutFindingsPublicationConfigurationResponseTypeDef",
+        "RangeTypeDef",
+        "RecordTypeDef",
+        "ReplicationDetailsTypeDef",
+        "ResourceProfileArtifactTypeDef",
+        "ResourceStatisticsTypeDef",
+        "ResourcesAffectedTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetrievalConfigurationTypeDef",
+        "RevealConfigurationTypeDef",
+        "S3BucketCriteriaForJobOutputTypeDef",
+        "S3BucketCriteriaForJobTypeDef",
+        "S3BucketDefinitionForJobOutputTypeDef",
+        "S3BucketDefinitionForJobTypeDef",
+        "S3BucketOwnerTypeDef",
+        "S3BucketTypeDef",
+        "S3ClassificationScopeExclusionTypeDef",
+        "S3ClassificationScopeExclusionUpdateTypeDef",
+        "S3ClassificationScopeTypeDef",
+        "S3ClassificationScopeUpdateTypeDef",
+        "S3DestinationTypeDef",
+        "S3JobDefinitionOutputTypeDef",
+        "S3JobDefinitionTypeDef",
+        "S3ObjectTypeDef",
+        "S3WordsListTypeDef",
+        "ScopingOutputTypeDef",
+        "ScopingTypeDef",
+        "SearchResourcesBucketCriteriaTypeDef",
+        "SearchResourcesCriteriaBlockTypeDef",
+        "SearchResourcesCriteriaTypeDef",
+        "SearchResourcesRequestTypeDef",
+        "SearchResourcesResponseTypeDef",
+        "SearchResourcesSimpleCriterionTypeDef",
+        "SearchResourcesSortCriteriaTypeDef",
+        "SearchResourcesTagCriterionPairTypeDef",
+        "SearchResourcesTagCriterionTypeDef",
+        "SecurityHubConfigurationTypeDef",
+        "SensitiveDataItemTypeDef",
+        "SensitivityAggregationsTypeDef",
+        "SensitivityInspectionTemplateExcludesOutputTypeDef",
+        "SensitivityInspectionTemplateExcludesTypeDef",
+        "SensitivityInspectionTemplateIncludesOutputTypeDef",
+        "SensitivityInspectionTemplateIncludesTypeDef",
+        "SensitivityInspectionTemplatesEntryTypeDef",
+        "ServerSideEncryptionTypeDef",
+        "ServiceLimitTypeDef",
+        "SessionContextAttributesTypeDef",
+        "SessionContextTypeDef",
+        "SessionIssuerTypeDef",
+        "SeverityLevelTypeDef",
+        "SeverityTypeDef",
+        "SimpleCriterionForJobOutputTypeDef",
+        "SimpleCriterionForJobTypeDef",
+        "SimpleScopeTermOutputTypeDef",
+        "SimpleScopeTermTypeDef",
+        "SortCriteriaTypeDef",
+        "StatisticsTypeDef",
+        "SuppressDataIdentifierTypeDef",
+        "TagCriterionForJobOutputTypeDef",
+        "TagCriterionForJobTypeDef",
+        "TagCriterionPairForJobTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagScopeTermOutputTypeDef",
+        "TagScopeTermTypeDef",
+        "TagValuePairTypeDef",
+        "TestCustomDataIdentifierRequestTypeDef",
+        "TestCustomDataIdentifierResponseTypeDef",
+        "UnprocessedAccountTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAllowListRequestTypeDef",
+        "UpdateAllowListResponseTypeDef",
+        "UpdateAutomatedDiscoveryConfigurationRequestTypeDef",
+        "UpdateAutomatedDiscoveryConfigurationResponseTypeDef",
+        "UpdateClassificationJobRequestTypeDef",
+        "UpdateClassificationJobResponseTypeDef",
+        "UpdateClassificationScopeRequestTypeDef",
+        "UpdateClassificationScopeResponseTypeDef",
+        "UpdateFindingsFilterRequestTypeDef",
+        "UpdateFindingsFilterResponseTypeDef",
+        "UpdateMacieSessionRequestTypeDef",
+        "UpdateMacieSessionResponseTypeDef",
+        "UpdateMemberSessionRequestTypeDef",
+        "UpdateMemberSessionResponseTypeDef",
+        "UpdateOrganizationConfigurationRequestTypeDef",
+        "UpdateOrganizationConfigurationResponseTypeDef",
+        "UpdateResourceProfileDetectionsRequestTypeDef",
+        "UpdateResourceProfileDetectionsResponseTypeDef",
+        "UpdateResourceProfileRequestTypeDef",
+        "UpdateResourceProfileResponseTypeDef",
+        "UpdateRetrievalConfigurationTypeDef",
+        "UpdateRevealConfigurationRequestTypeDef",
+        "UpdateRevealConfigurationResponseTypeDef",
+        "UpdateSensitivityInspectionTemplateRequestTypeDef",
+        "UpdateSensitivityInspectionTemplateResponseTypeDef",
+        "UsageByAccountTypeDef",
+        "UsageRecordTypeDef",
+        "UsageStatisticsFilterTypeDef",
+        "UsageStatisticsSortByTypeDef",
+        "UsageTotalTypeDef",
+        "UserIdentityRootTypeDef",
+        "UserIdentityTypeDef",
+        "UserPausedDetailsTypeDef",
+        "WeeklyScheduleTypeDef",
+    ]
 
 
 class AcceptInvitationRequestTypeDef(TypedDict):
@@ -415,6 +416,13 @@ class AccountDetailTypeDef(TypedDict):
     email: str
 
 
+class BlockPublicAccessTypeDef(TypedDict):
+    blockPublicAcls: NotRequired[bool]
+    blockPublicPolicy: NotRequired[bool]
+    ignorePublicAcls: NotRequired[bool]
+    restrictPublicBuckets: NotRequired[bool]
+
+
 class AccountLevelPermissionsTypeDef(TypedDict):
     blockPublicAccess: NotRequired[BlockPublicAccessTypeDef]
 
@@ -422,6 +430,11 @@ class AccountLevelPermissionsTypeDef(TypedDict):
 class AdminAccountTypeDef(TypedDict):
     accountId: NotRequired[str]
     status: NotRequired[AdminStatusType]
+
+
+class S3WordsListTypeDef(TypedDict):
+    bucketName: str
+    objectKey: str
 
 
 class AllowListCriteriaTypeDef(TypedDict):
@@ -448,6 +461,24 @@ class ApiCallDetailsTypeDef(TypedDict):
     apiServiceName: NotRequired[str]
     firstSeen: NotRequired[datetime]
     lastSeen: NotRequired[datetime]
+
+
+class SessionContextAttributesTypeDef(TypedDict):
+    creationDate: NotRequired[datetime]
+    mfaAuthenticated: NotRequired[bool]
+
+
+class SessionIssuerTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    arn: NotRequired[str]
+    principalId: NotRequired[str]
+    type: NotRequired[str]
+    userName: NotRequired[str]
+
+
+class SessionContextTypeDef(TypedDict):
+    attributes: NotRequired[SessionContextAttributesTypeDef]
+    sessionIssuer: NotRequired[SessionIssuerTypeDef]
 
 
 class AssumedRoleTypeDef(TypedDict):
@@ -510,13 +541,6 @@ class BatchUpdateAutomatedDiscoveryAccountsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class BlockPublicAccessTypeDef(TypedDict):
-    blockPublicAcls: NotRequired[bool]
-    blockPublicPolicy: NotRequired[bool]
-    ignorePublicAcls: NotRequired[bool]
-    restrictPublicBuckets: NotRequired[bool]
-
-
 class BucketCountByEffectivePermissionTypeDef(TypedDict):
     publiclyAccessible: NotRequired[int]
     publiclyReadable: NotRequired[int]
@@ -554,10 +578,62 @@ class BucketCriteriaAdditionalPropertiesTypeDef(TypedDict):
     prefix: NotRequired[str]
 
 
+class BucketPolicyTypeDef(TypedDict):
+    allowsPublicReadAccess: NotRequired[bool]
+    allowsPublicWriteAccess: NotRequired[bool]
+
+
 class BucketLevelPermissionsTypeDef(TypedDict):
     accessControlList: NotRequired[AccessControlListTypeDef]
     blockPublicAccess: NotRequired[BlockPublicAccessTypeDef]
     bucketPolicy: NotRequired[BucketPolicyTypeDef]
+
+
+class BucketPermissionConfigurationTypeDef(TypedDict):
+    accountLevelPermissions: NotRequired[AccountLevelPermissionsTypeDef]
+    bucketLevelPermissions: NotRequired[BucketLevelPermissionsTypeDef]
+
+
+class BucketPublicAccessTypeDef(TypedDict):
+    effectivePermission: NotRequired[EffectivePermissionType]
+    permissionConfiguration: NotRequired[BucketPermissionConfigurationTypeDef]
+
+
+class BucketServerSideEncryptionTypeDef(TypedDict):
+    kmsMasterKeyId: NotRequired[str]
+    type: NotRequired[TypeType]
+
+
+class JobDetailsTypeDef(TypedDict):
+    isDefinedInJob: NotRequired[IsDefinedInJobType]
+    isMonitoredByJob: NotRequired[IsMonitoredByJobType]
+    lastJobId: NotRequired[str]
+    lastJobRunTime: NotRequired[datetime]
+
+
+class KeyValuePairTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
+class ObjectCountByEncryptionTypeTypeDef(TypedDict):
+    customerManaged: NotRequired[int]
+    kmsManaged: NotRequired[int]
+    s3Managed: NotRequired[int]
+    unencrypted: NotRequired[int]
+    unknown: NotRequired[int]
+
+
+class ObjectLevelStatisticsTypeDef(TypedDict):
+    fileType: NotRequired[int]
+    storageClass: NotRequired[int]
+    total: NotRequired[int]
+
+
+class ReplicationDetailsTypeDef(TypedDict):
+    replicated: NotRequired[bool]
+    replicatedExternally: NotRequired[bool]
+    replicationAccounts: NotRequired[list[str]]
 
 
 class BucketMetadataTypeDef(TypedDict):
@@ -592,29 +668,16 @@ class BucketMetadataTypeDef(TypedDict):
     versioning: NotRequired[bool]
 
 
-class BucketPermissionConfigurationTypeDef(TypedDict):
-    accountLevelPermissions: NotRequired[AccountLevelPermissionsTypeDef]
-    bucketLevelPermissions: NotRequired[BucketLevelPermissionsTypeDef]
-
-
-class BucketPolicyTypeDef(TypedDict):
-    allowsPublicReadAccess: NotRequired[bool]
-    allowsPublicWriteAccess: NotRequired[bool]
-
-
-class BucketPublicAccessTypeDef(TypedDict):
-    effectivePermission: NotRequired[EffectivePermissionType]
-    permissionConfiguration: NotRequired[BucketPermissionConfigurationTypeDef]
-
-
-class BucketServerSideEncryptionTypeDef(TypedDict):
-    kmsMasterKeyId: NotRequired[str]
-    type: NotRequired[TypeType]
-
-
 class BucketSortCriteriaTypeDef(TypedDict):
     attributeName: NotRequired[str]
     orderBy: NotRequired[OrderByType]
+
+
+class SensitivityAggregationsTypeDef(TypedDict):
+    classifiableSizeInBytes: NotRequired[int]
+    publiclyAccessibleCount: NotRequired[int]
+    totalCount: NotRequired[int]
+    totalSizeInBytes: NotRequired[int]
 
 
 class BucketStatisticsBySensitivityTypeDef(TypedDict):
@@ -631,21 +694,58 @@ class CellTypeDef(TypedDict):
     row: NotRequired[int]
 
 
-class ClassificationDetailsTypeDef(TypedDict):
-    detailedResultsLocation: NotRequired[str]
-    jobArn: NotRequired[str]
-    jobId: NotRequired[str]
-    originType: NotRequired[OriginTypeType]
-    result: NotRequired[ClassificationResultTypeDef]
-
-
-class ClassificationExportConfigurationTypeDef(TypedDict):
-    s3Destination: NotRequired[S3DestinationTypeDef]
-
-
 class ClassificationResultStatusTypeDef(TypedDict):
     code: NotRequired[str]
     reason: NotRequired[str]
+
+
+class RangeTypeDef(TypedDict):
+    end: NotRequired[int]
+    start: NotRequired[int]
+    startColumn: NotRequired[int]
+
+
+class PageTypeDef(TypedDict):
+    lineRange: NotRequired[RangeTypeDef]
+    offsetRange: NotRequired[RangeTypeDef]
+    pageNumber: NotRequired[int]
+
+
+class RecordTypeDef(TypedDict):
+    jsonPath: NotRequired[str]
+    recordIndex: NotRequired[int]
+
+
+class OccurrencesTypeDef(TypedDict):
+    cells: NotRequired[list[CellTypeDef]]
+    lineRanges: NotRequired[list[RangeTypeDef]]
+    offsetRanges: NotRequired[list[RangeTypeDef]]
+    pages: NotRequired[list[PageTypeDef]]
+    records: NotRequired[list[RecordTypeDef]]
+
+
+class CustomDetectionTypeDef(TypedDict):
+    arn: NotRequired[str]
+    count: NotRequired[int]
+    name: NotRequired[str]
+    occurrences: NotRequired[OccurrencesTypeDef]
+
+
+class CustomDataIdentifiersTypeDef(TypedDict):
+    detections: NotRequired[list[CustomDetectionTypeDef]]
+    totalCount: NotRequired[int]
+
+
+class DefaultDetectionTypeDef(TypedDict):
+    count: NotRequired[int]
+    occurrences: NotRequired[OccurrencesTypeDef]
+    type: NotRequired[str]
+
+
+class SensitiveDataItemTypeDef(TypedDict):
+    category: NotRequired[SensitiveDataItemCategoryType]
+    detections: NotRequired[list[DefaultDetectionTypeDef]]
+    totalCount: NotRequired[int]
 
 
 class ClassificationResultTypeDef(TypedDict):
@@ -655,6 +755,25 @@ class ClassificationResultTypeDef(TypedDict):
     sensitiveData: NotRequired[list[SensitiveDataItemTypeDef]]
     sizeClassified: NotRequired[int]
     status: NotRequired[ClassificationResultStatusTypeDef]
+
+
+class ClassificationDetailsTypeDef(TypedDict):
+    detailedResultsLocation: NotRequired[str]
+    jobArn: NotRequired[str]
+    jobId: NotRequired[str]
+    originType: NotRequired[OriginTypeType]
+    result: NotRequired[ClassificationResultTypeDef]
+
+
+class S3DestinationTypeDef(TypedDict):
+    bucketName: str
+    expectedBucketOwner: NotRequired[str]
+    keyPrefix: NotRequired[str]
+    kmsKeyArn: str
+
+
+class ClassificationExportConfigurationTypeDef(TypedDict):
+    s3Destination: NotRequired[S3DestinationTypeDef]
 
 
 class ClassificationScopeSummaryTypeDef(TypedDict):
@@ -674,6 +793,105 @@ class CreateAllowListResponseTypeDef(TypedDict):
     arn: NotRequired[str]
     id: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DailyScheduleTypeDef(TypedDict):
+    pass
+
+
+class MonthlyScheduleTypeDef(TypedDict):
+    dayOfMonth: NotRequired[int]
+
+
+class WeeklyScheduleTypeDef(TypedDict):
+    dayOfWeek: NotRequired[DayOfWeekType]
+
+
+class JobScheduleFrequencyTypeDef(TypedDict):
+    dailySchedule: NotRequired[DailyScheduleTypeDef]
+    monthlySchedule: NotRequired[MonthlyScheduleTypeDef]
+    weeklySchedule: NotRequired[WeeklyScheduleTypeDef]
+
+
+class SimpleCriterionForJobTypeDef(TypedDict):
+    comparator: NotRequired[JobComparatorType]
+    key: NotRequired[SimpleCriterionKeyForJobType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TagCriterionPairForJobTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
+class TagCriterionForJobTypeDef(TypedDict):
+    comparator: NotRequired[JobComparatorType]
+    tagValues: NotRequired[ReadOnly[Sequence[TagCriterionPairForJobTypeDef]]]
+
+
+class CriteriaForJobTypeDef(TypedDict):
+    simpleCriterion: NotRequired[ReadOnly[SimpleCriterionForJobTypeDef]]
+    tagCriterion: NotRequired[ReadOnly[TagCriterionForJobTypeDef]]
+
+
+CriteriaBlockForJobTypeDef = TypedDict(
+    "CriteriaBlockForJobTypeDef",
+    {
+        "and": NotRequired[ReadOnly[Sequence["CriteriaForJobTypeDef"]]],
+    },
+)
+
+
+class S3BucketCriteriaForJobTypeDef(TypedDict):
+    excludes: NotRequired[ReadOnly[CriteriaBlockForJobTypeDef]]
+    includes: NotRequired[ReadOnly[CriteriaBlockForJobTypeDef]]
+
+
+class S3BucketDefinitionForJobTypeDef(TypedDict):
+    accountId: str
+    buckets: ReadOnly[Sequence[str]]
+
+
+class SimpleScopeTermTypeDef(TypedDict):
+    comparator: NotRequired[JobComparatorType]
+    key: NotRequired[ScopeFilterKeyType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TagValuePairTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
+class TagScopeTermTypeDef(TypedDict):
+    comparator: NotRequired[JobComparatorType]
+    key: NotRequired[str]
+    tagValues: NotRequired[ReadOnly[Sequence[TagValuePairTypeDef]]]
+    target: NotRequired[TagTargetType]
+
+
+class JobScopeTermTypeDef(TypedDict):
+    simpleScopeTerm: NotRequired[ReadOnly[SimpleScopeTermTypeDef]]
+    tagScopeTerm: NotRequired[ReadOnly[TagScopeTermTypeDef]]
+
+
+JobScopingBlockTypeDef = TypedDict(
+    "JobScopingBlockTypeDef",
+    {
+        "and": NotRequired[ReadOnly[Sequence["JobScopeTermTypeDef"]]],
+    },
+)
+
+
+class ScopingTypeDef(TypedDict):
+    excludes: NotRequired[ReadOnly[JobScopingBlockTypeDef]]
+    includes: NotRequired[ReadOnly[JobScopingBlockTypeDef]]
+
+
+class S3JobDefinitionTypeDef(TypedDict):
+    bucketCriteria: NotRequired[ReadOnly[S3BucketCriteriaForJobTypeDef]]
+    bucketDefinitions: NotRequired[ReadOnly[Sequence[S3BucketDefinitionForJobTypeDef]]]
+    scoping: NotRequired[ReadOnly[ScopingTypeDef]]
 
 
 class CreateClassificationJobRequestTypeDef(TypedDict):
@@ -698,6 +916,11 @@ class CreateClassificationJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SeverityLevelTypeDef(TypedDict):
+    occurrencesThreshold: int
+    severity: DataIdentifierSeverityType
+
+
 class CreateCustomDataIdentifierRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     description: NotRequired[str]
@@ -713,6 +936,20 @@ class CreateCustomDataIdentifierRequestTypeDef(TypedDict):
 class CreateCustomDataIdentifierResponseTypeDef(TypedDict):
     customDataIdentifierId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CriterionAdditionalPropertiesTypeDef(TypedDict):
+    eq: NotRequired[ReadOnly[Sequence[str]]]
+    eqExactMatch: NotRequired[ReadOnly[Sequence[str]]]
+    gt: NotRequired[int]
+    gte: NotRequired[int]
+    lt: NotRequired[int]
+    lte: NotRequired[int]
+    neq: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class FindingCriteriaTypeDef(TypedDict):
+    criterion: NotRequired[ReadOnly[Mapping[str, CriterionAdditionalPropertiesTypeDef]]]
 
 
 class CreateFindingsFilterRequestTypeDef(TypedDict):
@@ -735,6 +972,12 @@ class CreateInvitationsRequestTypeDef(TypedDict):
     accountIds: ReadOnly[Sequence[str]]
     disableEmailNotification: NotRequired[bool]
     message: NotRequired[str]
+
+
+class UnprocessedAccountTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    errorCode: NotRequired[ErrorCodeType]
+    errorMessage: NotRequired[str]
 
 
 class CreateInvitationsResponseTypeDef(TypedDict):
@@ -760,20 +1003,15 @@ class CreateSampleFindingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-CriteriaBlockForJobOutputTypeDef = TypedDict(
-    "CriteriaBlockForJobOutputTypeDef",
-    {
-        "and": NotRequired[list["CriteriaForJobOutputTypeDef"]],
-    },
-)
+class SimpleCriterionForJobOutputTypeDef(TypedDict):
+    comparator: NotRequired[JobComparatorType]
+    key: NotRequired[SimpleCriterionKeyForJobType]
+    values: NotRequired[list[str]]
 
 
-CriteriaBlockForJobTypeDef = TypedDict(
-    "CriteriaBlockForJobTypeDef",
-    {
-        "and": NotRequired[ReadOnly[Sequence["CriteriaForJobTypeDef"]]],
-    },
-)
+class TagCriterionForJobOutputTypeDef(TypedDict):
+    comparator: NotRequired[JobComparatorType]
+    tagValues: NotRequired[list[TagCriterionPairForJobTypeDef]]
 
 
 class CriteriaForJobOutputTypeDef(TypedDict):
@@ -781,9 +1019,12 @@ class CriteriaForJobOutputTypeDef(TypedDict):
     tagCriterion: NotRequired[TagCriterionForJobOutputTypeDef]
 
 
-class CriteriaForJobTypeDef(TypedDict):
-    simpleCriterion: NotRequired[ReadOnly[SimpleCriterionForJobTypeDef]]
-    tagCriterion: NotRequired[ReadOnly[TagCriterionForJobTypeDef]]
+CriteriaBlockForJobOutputTypeDef = TypedDict(
+    "CriteriaBlockForJobOutputTypeDef",
+    {
+        "and": NotRequired[list["CriteriaForJobOutputTypeDef"]],
+    },
+)
 
 
 class CriterionAdditionalPropertiesOutputTypeDef(TypedDict):
@@ -796,38 +1037,12 @@ class CriterionAdditionalPropertiesOutputTypeDef(TypedDict):
     neq: NotRequired[list[str]]
 
 
-class CriterionAdditionalPropertiesTypeDef(TypedDict):
-    eq: NotRequired[ReadOnly[Sequence[str]]]
-    eqExactMatch: NotRequired[ReadOnly[Sequence[str]]]
-    gt: NotRequired[int]
-    gte: NotRequired[int]
-    lt: NotRequired[int]
-    lte: NotRequired[int]
-    neq: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class CustomDataIdentifierSummaryTypeDef(TypedDict):
     arn: NotRequired[str]
     createdAt: NotRequired[datetime]
     description: NotRequired[str]
     id: NotRequired[str]
     name: NotRequired[str]
-
-
-class CustomDataIdentifiersTypeDef(TypedDict):
-    detections: NotRequired[list[CustomDetectionTypeDef]]
-    totalCount: NotRequired[int]
-
-
-class CustomDetectionTypeDef(TypedDict):
-    arn: NotRequired[str]
-    count: NotRequired[int]
-    name: NotRequired[str]
-    occurrences: NotRequired[OccurrencesTypeDef]
-
-
-class DailyScheduleTypeDef(TypedDict):
-    pass
 
 
 class DeclineInvitationsRequestTypeDef(TypedDict):
@@ -837,12 +1052,6 @@ class DeclineInvitationsRequestTypeDef(TypedDict):
 class DeclineInvitationsResponseTypeDef(TypedDict):
     unprocessedAccounts: NotRequired[list[UnprocessedAccountTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DefaultDetectionTypeDef(TypedDict):
-    count: NotRequired[int]
-    occurrences: NotRequired[OccurrencesTypeDef]
-    type: NotRequired[str]
 
 
 class DeleteAllowListRequestTypeDef(TypedDict):
@@ -904,6 +1113,68 @@ class DescribeBucketsResponseTypeDef(TypedDict):
 
 class DescribeClassificationJobRequestTypeDef(TypedDict):
     jobId: str
+
+
+class LastRunErrorStatusTypeDef(TypedDict):
+    code: NotRequired[LastRunErrorStatusCodeType]
+
+
+class S3BucketCriteriaForJobOutputTypeDef(TypedDict):
+    excludes: NotRequired[CriteriaBlockForJobOutputTypeDef]
+    includes: NotRequired[CriteriaBlockForJobOutputTypeDef]
+
+
+class S3BucketDefinitionForJobOutputTypeDef(TypedDict):
+    accountId: str
+    buckets: list[str]
+
+
+class SimpleScopeTermOutputTypeDef(TypedDict):
+    comparator: NotRequired[JobComparatorType]
+    key: NotRequired[ScopeFilterKeyType]
+    values: NotRequired[list[str]]
+
+
+class TagScopeTermOutputTypeDef(TypedDict):
+    comparator: NotRequired[JobComparatorType]
+    key: NotRequired[str]
+    tagValues: NotRequired[list[TagValuePairTypeDef]]
+    target: NotRequired[TagTargetType]
+
+
+class JobScopeTermOutputTypeDef(TypedDict):
+    simpleScopeTerm: NotRequired[SimpleScopeTermOutputTypeDef]
+    tagScopeTerm: NotRequired[TagScopeTermOutputTypeDef]
+
+
+JobScopingBlockOutputTypeDef = TypedDict(
+    "JobScopingBlockOutputTypeDef",
+    {
+        "and": NotRequired[list["JobScopeTermOutputTypeDef"]],
+    },
+)
+
+
+class ScopingOutputTypeDef(TypedDict):
+    excludes: NotRequired[JobScopingBlockOutputTypeDef]
+    includes: NotRequired[JobScopingBlockOutputTypeDef]
+
+
+class S3JobDefinitionOutputTypeDef(TypedDict):
+    bucketCriteria: NotRequired[S3BucketCriteriaForJobOutputTypeDef]
+    bucketDefinitions: NotRequired[list[S3BucketDefinitionForJobOutputTypeDef]]
+    scoping: NotRequired[ScopingOutputTypeDef]
+
+
+class StatisticsTypeDef(TypedDict):
+    approximateNumberOfObjectsToProcess: NotRequired[float]
+    numberOfRuns: NotRequired[float]
+
+
+class UserPausedDetailsTypeDef(TypedDict):
+    jobExpiresAt: NotRequired[datetime]
+    jobImminentExpirationHealthEventArn: NotRequired[str]
+    jobPausedAt: NotRequired[datetime]
 
 
 class DescribeClassificationJobResponseTypeDef(TypedDict):
@@ -1014,6 +1285,58 @@ class FindingActionTypeDef(TypedDict):
     apiCallDetails: NotRequired[ApiCallDetailsTypeDef]
 
 
+class IpCityTypeDef(TypedDict):
+    name: NotRequired[str]
+
+
+class IpCountryTypeDef(TypedDict):
+    code: NotRequired[str]
+    name: NotRequired[str]
+
+
+class IpGeoLocationTypeDef(TypedDict):
+    lat: NotRequired[float]
+    lon: NotRequired[float]
+
+
+class IpOwnerTypeDef(TypedDict):
+    asn: NotRequired[str]
+    asnOrg: NotRequired[str]
+    isp: NotRequired[str]
+    org: NotRequired[str]
+
+
+class IpAddressDetailsTypeDef(TypedDict):
+    ipAddressV4: NotRequired[str]
+    ipCity: NotRequired[IpCityTypeDef]
+    ipCountry: NotRequired[IpCountryTypeDef]
+    ipGeoLocation: NotRequired[IpGeoLocationTypeDef]
+    ipOwner: NotRequired[IpOwnerTypeDef]
+
+
+class IamUserTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    arn: NotRequired[str]
+    principalId: NotRequired[str]
+    userName: NotRequired[str]
+
+
+class UserIdentityRootTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    arn: NotRequired[str]
+    principalId: NotRequired[str]
+
+
+class UserIdentityTypeDef(TypedDict):
+    assumedRole: NotRequired[AssumedRoleTypeDef]
+    awsAccount: NotRequired[AwsAccountTypeDef]
+    awsService: NotRequired[AwsServiceTypeDef]
+    federatedUser: NotRequired[FederatedUserTypeDef]
+    iamUser: NotRequired[IamUserTypeDef]
+    root: NotRequired[UserIdentityRootTypeDef]
+    type: NotRequired[UserIdentityTypeType]
+
+
 class FindingActorTypeDef(TypedDict):
     domainDetails: NotRequired[DomainDetailsTypeDef]
     ipAddressDetails: NotRequired[IpAddressDetailsTypeDef]
@@ -1024,13 +1347,60 @@ class FindingCriteriaOutputTypeDef(TypedDict):
     criterion: NotRequired[dict[str, CriterionAdditionalPropertiesOutputTypeDef]]
 
 
-class FindingCriteriaTypeDef(TypedDict):
-    criterion: NotRequired[ReadOnly[Mapping[str, CriterionAdditionalPropertiesTypeDef]]]
-
-
 class FindingStatisticsSortCriteriaTypeDef(TypedDict):
     attributeName: NotRequired[FindingStatisticsSortAttributeNameType]
     orderBy: NotRequired[OrderByType]
+
+
+class PolicyDetailsTypeDef(TypedDict):
+    action: NotRequired[FindingActionTypeDef]
+    actor: NotRequired[FindingActorTypeDef]
+
+
+class S3BucketOwnerTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    id: NotRequired[str]
+
+
+class ServerSideEncryptionTypeDef(TypedDict):
+    encryptionType: NotRequired[EncryptionTypeType]
+    kmsMasterKeyId: NotRequired[str]
+
+
+class S3BucketTypeDef(TypedDict):
+    allowsUnencryptedObjectUploads: NotRequired[AllowsUnencryptedObjectUploadsType]
+    arn: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    defaultServerSideEncryption: NotRequired[ServerSideEncryptionTypeDef]
+    name: NotRequired[str]
+    owner: NotRequired[S3BucketOwnerTypeDef]
+    publicAccess: NotRequired[BucketPublicAccessTypeDef]
+    tags: NotRequired[list[KeyValuePairTypeDef]]
+
+
+class S3ObjectTypeDef(TypedDict):
+    bucketArn: NotRequired[str]
+    eTag: NotRequired[str]
+    extension: NotRequired[str]
+    key: NotRequired[str]
+    lastModified: NotRequired[datetime]
+    path: NotRequired[str]
+    publicAccess: NotRequired[bool]
+    serverSideEncryption: NotRequired[ServerSideEncryptionTypeDef]
+    size: NotRequired[int]
+    storageClass: NotRequired[StorageClassType]
+    tags: NotRequired[list[KeyValuePairTypeDef]]
+    versionId: NotRequired[str]
+
+
+class ResourcesAffectedTypeDef(TypedDict):
+    s3Bucket: NotRequired[S3BucketTypeDef]
+    s3Object: NotRequired[S3ObjectTypeDef]
+
+
+class SeverityTypeDef(TypedDict):
+    description: NotRequired[SeverityDescriptionType]
+    score: NotRequired[int]
 
 
 class FindingTypeDef(TypedDict):
@@ -1060,6 +1430,13 @@ class FindingsFilterListItemTypeDef(TypedDict):
     id: NotRequired[str]
     name: NotRequired[str]
     tags: NotRequired[dict[str, str]]
+
+
+class InvitationTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    invitationId: NotRequired[str]
+    invitedAt: NotRequired[datetime]
+    relationshipStatus: NotRequired[RelationshipStatusType]
 
 
 class GetAdministratorAccountResponseTypeDef(TypedDict):
@@ -1130,6 +1507,14 @@ class GetClassificationScopeRequestTypeDef(TypedDict):
     id: str
 
 
+class S3ClassificationScopeExclusionTypeDef(TypedDict):
+    bucketNames: list[str]
+
+
+class S3ClassificationScopeTypeDef(TypedDict):
+    excludes: S3ClassificationScopeExclusionTypeDef
+
+
 class GetClassificationScopeResponseTypeDef(TypedDict):
     id: NotRequired[str]
     name: NotRequired[str]
@@ -1164,6 +1549,11 @@ class GetFindingStatisticsRequestTypeDef(TypedDict):
     sortCriteria: NotRequired[FindingStatisticsSortCriteriaTypeDef]
 
 
+class GroupCountTypeDef(TypedDict):
+    count: NotRequired[int]
+    groupKey: NotRequired[str]
+
+
 class GetFindingStatisticsResponseTypeDef(TypedDict):
     countsByGroup: NotRequired[list[GroupCountTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1185,9 +1575,19 @@ class GetFindingsFilterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SecurityHubConfigurationTypeDef(TypedDict):
+    publishClassificationFindings: bool
+    publishPolicyFindings: bool
+
+
 class GetFindingsPublicationConfigurationResponseTypeDef(TypedDict):
     securityHubConfiguration: NotRequired[SecurityHubConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SortCriteriaTypeDef(TypedDict):
+    attributeName: NotRequired[str]
+    orderBy: NotRequired[OrderByType]
 
 
 class GetFindingsRequestTypeDef(TypedDict):
@@ -1240,12 +1640,35 @@ class GetResourceProfileRequestTypeDef(TypedDict):
     resourceArn: str
 
 
+class ResourceStatisticsTypeDef(TypedDict):
+    totalBytesClassified: NotRequired[int]
+    totalDetections: NotRequired[int]
+    totalDetectionsSuppressed: NotRequired[int]
+    totalItemsClassified: NotRequired[int]
+    totalItemsSensitive: NotRequired[int]
+    totalItemsSkipped: NotRequired[int]
+    totalItemsSkippedInvalidEncryption: NotRequired[int]
+    totalItemsSkippedInvalidKms: NotRequired[int]
+    totalItemsSkippedPermissionDenied: NotRequired[int]
+
+
 class GetResourceProfileResponseTypeDef(TypedDict):
     profileUpdatedAt: NotRequired[datetime]
     sensitivityScore: NotRequired[int]
     sensitivityScoreOverridden: NotRequired[bool]
     statistics: NotRequired[ResourceStatisticsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RetrievalConfigurationTypeDef(TypedDict):
+    externalId: NotRequired[str]
+    retrievalMode: RetrievalModeType
+    roleName: NotRequired[str]
+
+
+class RevealConfigurationTypeDef(TypedDict):
+    kmsKeyId: NotRequired[str]
+    status: RevealStatusType
 
 
 class GetRevealConfigurationResponseTypeDef(TypedDict):
@@ -1279,6 +1702,16 @@ class GetSensitivityInspectionTemplateRequestTypeDef(TypedDict):
     id: str
 
 
+class SensitivityInspectionTemplateExcludesOutputTypeDef(TypedDict):
+    managedDataIdentifierIds: NotRequired[list[str]]
+
+
+class SensitivityInspectionTemplateIncludesOutputTypeDef(TypedDict):
+    allowListIds: NotRequired[list[str]]
+    customDataIdentifierIds: NotRequired[list[str]]
+    managedDataIdentifierIds: NotRequired[list[str]]
+
+
 class GetSensitivityInspectionTemplateResponseTypeDef(TypedDict):
     description: NotRequired[str]
     excludes: NotRequired[SensitivityInspectionTemplateExcludesOutputTypeDef]
@@ -1288,12 +1721,43 @@ class GetSensitivityInspectionTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UsageStatisticsFilterTypeDef(TypedDict):
+    comparator: NotRequired[UsageStatisticsFilterComparatorType]
+    key: NotRequired[UsageStatisticsFilterKeyType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class UsageStatisticsSortByTypeDef(TypedDict):
+    key: NotRequired[UsageStatisticsSortKeyType]
+    orderBy: NotRequired[OrderByType]
+
+
 class GetUsageStatisticsRequestTypeDef(TypedDict):
     filterBy: NotRequired[ReadOnly[Sequence[UsageStatisticsFilterTypeDef]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     sortBy: NotRequired[UsageStatisticsSortByTypeDef]
     timeRange: NotRequired[TimeRangeType]
+
+
+class ServiceLimitTypeDef(TypedDict):
+    isServiceLimited: NotRequired[bool]
+    unit: NotRequired[UnitType]
+    value: NotRequired[int]
+
+
+class UsageByAccountTypeDef(TypedDict):
+    currency: NotRequired[CurrencyType]
+    estimatedCost: NotRequired[str]
+    serviceLimit: NotRequired[ServiceLimitTypeDef]
+    type: NotRequired[UsageTypeType]
+
+
+class UsageRecordTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    automatedDiscoveryFreeTrialStartDate: NotRequired[datetime]
+    freeTrialStartDate: NotRequired[datetime]
+    usage: NotRequired[list[UsageByAccountTypeDef]]
 
 
 class GetUsageStatisticsResponseTypeDef(TypedDict):
@@ -1307,97 +1771,16 @@ class GetUsageTotalsRequestTypeDef(TypedDict):
     timeRange: NotRequired[str]
 
 
+class UsageTotalTypeDef(TypedDict):
+    currency: NotRequired[CurrencyType]
+    estimatedCost: NotRequired[str]
+    type: NotRequired[UsageTypeType]
+
+
 class GetUsageTotalsResponseTypeDef(TypedDict):
     timeRange: NotRequired[TimeRangeType]
     usageTotals: NotRequired[list[UsageTotalTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GroupCountTypeDef(TypedDict):
-    count: NotRequired[int]
-    groupKey: NotRequired[str]
-
-
-class IamUserTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    arn: NotRequired[str]
-    principalId: NotRequired[str]
-    userName: NotRequired[str]
-
-
-class InvitationTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    invitationId: NotRequired[str]
-    invitedAt: NotRequired[datetime]
-    relationshipStatus: NotRequired[RelationshipStatusType]
-
-
-class IpAddressDetailsTypeDef(TypedDict):
-    ipAddressV4: NotRequired[str]
-    ipCity: NotRequired[IpCityTypeDef]
-    ipCountry: NotRequired[IpCountryTypeDef]
-    ipGeoLocation: NotRequired[IpGeoLocationTypeDef]
-    ipOwner: NotRequired[IpOwnerTypeDef]
-
-
-class IpCityTypeDef(TypedDict):
-    name: NotRequired[str]
-
-
-class IpCountryTypeDef(TypedDict):
-    code: NotRequired[str]
-    name: NotRequired[str]
-
-
-class IpGeoLocationTypeDef(TypedDict):
-    lat: NotRequired[float]
-    lon: NotRequired[float]
-
-
-class IpOwnerTypeDef(TypedDict):
-    asn: NotRequired[str]
-    asnOrg: NotRequired[str]
-    isp: NotRequired[str]
-    org: NotRequired[str]
-
-
-class JobDetailsTypeDef(TypedDict):
-    isDefinedInJob: NotRequired[IsDefinedInJobType]
-    isMonitoredByJob: NotRequired[IsMonitoredByJobType]
-    lastJobId: NotRequired[str]
-    lastJobRunTime: NotRequired[datetime]
-
-
-class JobScheduleFrequencyTypeDef(TypedDict):
-    dailySchedule: NotRequired[DailyScheduleTypeDef]
-    monthlySchedule: NotRequired[MonthlyScheduleTypeDef]
-    weeklySchedule: NotRequired[WeeklyScheduleTypeDef]
-
-
-class JobScopeTermOutputTypeDef(TypedDict):
-    simpleScopeTerm: NotRequired[SimpleScopeTermOutputTypeDef]
-    tagScopeTerm: NotRequired[TagScopeTermOutputTypeDef]
-
-
-class JobScopeTermTypeDef(TypedDict):
-    simpleScopeTerm: NotRequired[ReadOnly[SimpleScopeTermTypeDef]]
-    tagScopeTerm: NotRequired[ReadOnly[TagScopeTermTypeDef]]
-
-
-JobScopingBlockOutputTypeDef = TypedDict(
-    "JobScopingBlockOutputTypeDef",
-    {
-        "and": NotRequired[list["JobScopeTermOutputTypeDef"]],
-    },
-)
-
-
-JobScopingBlockTypeDef = TypedDict(
-    "JobScopingBlockTypeDef",
-    {
-        "and": NotRequired[ReadOnly[Sequence["JobScopeTermTypeDef"]]],
-    },
-)
 
 
 class JobSummaryTypeDef(TypedDict):
@@ -1410,15 +1793,6 @@ class JobSummaryTypeDef(TypedDict):
     lastRunErrorStatus: NotRequired[LastRunErrorStatusTypeDef]
     name: NotRequired[str]
     userPausedDetails: NotRequired[UserPausedDetailsTypeDef]
-
-
-class KeyValuePairTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
-class LastRunErrorStatusTypeDef(TypedDict):
-    code: NotRequired[LastRunErrorStatusCodeType]
 
 
 class ListAllowListsRequestTypeDef(TypedDict):
@@ -1442,6 +1816,22 @@ class ListAutomatedDiscoveryAccountsResponseTypeDef(TypedDict):
     items: NotRequired[list[AutomatedDiscoveryAccountTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListJobsFilterTermTypeDef(TypedDict):
+    comparator: NotRequired[JobComparatorType]
+    key: NotRequired[ListJobsFilterKeyType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ListJobsFilterCriteriaTypeDef(TypedDict):
+    excludes: NotRequired[ReadOnly[Sequence[ListJobsFilterTermTypeDef]]]
+    includes: NotRequired[ReadOnly[Sequence[ListJobsFilterTermTypeDef]]]
+
+
+class ListJobsSortCriteriaTypeDef(TypedDict):
+    attributeName: NotRequired[ListJobsSortAttributeNameType]
+    orderBy: NotRequired[OrderByType]
 
 
 class ListClassificationJobsRequestTypeDef(TypedDict):
@@ -1514,24 +1904,13 @@ class ListInvitationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListJobsFilterCriteriaTypeDef(TypedDict):
-    excludes: NotRequired[ReadOnly[Sequence[ListJobsFilterTermTypeDef]]]
-    includes: NotRequired[ReadOnly[Sequence[ListJobsFilterTermTypeDef]]]
-
-
-class ListJobsFilterTermTypeDef(TypedDict):
-    comparator: NotRequired[JobComparatorType]
-    key: NotRequired[ListJobsFilterKeyType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ListJobsSortCriteriaTypeDef(TypedDict):
-    attributeName: NotRequired[ListJobsSortAttributeNameType]
-    orderBy: NotRequired[OrderByType]
-
-
 class ListManagedDataIdentifiersRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
+
+
+class ManagedDataIdentifierSummaryTypeDef(TypedDict):
+    category: NotRequired[SensitiveDataItemCategoryType]
+    id: NotRequired[str]
 
 
 class ListManagedDataIdentifiersResponseTypeDef(TypedDict):
@@ -1544,6 +1923,18 @@ class ListMembersRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     onlyAssociated: NotRequired[str]
+
+
+class MemberTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    administratorAccountId: NotRequired[str]
+    arn: NotRequired[str]
+    email: NotRequired[str]
+    invitedAt: NotRequired[datetime]
+    masterAccountId: NotRequired[str]
+    relationshipStatus: NotRequired[RelationshipStatusType]
+    tags: NotRequired[dict[str, str]]
+    updatedAt: NotRequired[datetime]
 
 
 class ListMembersResponseTypeDef(TypedDict):
@@ -1566,6 +1957,12 @@ class ListOrganizationAdminAccountsResponseTypeDef(TypedDict):
 class ListResourceProfileArtifactsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     resourceArn: str
+
+
+class ResourceProfileArtifactTypeDef(TypedDict):
+    arn: str
+    classificationResultStatus: str
+    sensitive: NotRequired[bool]
 
 
 class ListResourceProfileArtifactsResponseTypeDef(TypedDict):
@@ -1591,6 +1988,11 @@ class ListSensitivityInspectionTemplatesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class SensitivityInspectionTemplatesEntryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+
+
 class ListSensitivityInspectionTemplatesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     sensitivityInspectionTemplates: NotRequired[
@@ -1606,11 +2008,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ManagedDataIdentifierSummaryTypeDef(TypedDict):
-    category: NotRequired[SensitiveDataItemCategoryType]
-    id: NotRequired[str]
 
 
 class MatchingBucketTypeDef(TypedDict):
@@ -1638,55 +2035,6 @@ class MatchingResourceTypeDef(TypedDict):
     matchingBucket: NotRequired[MatchingBucketTypeDef]
 
 
-class MemberTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    administratorAccountId: NotRequired[str]
-    arn: NotRequired[str]
-    email: NotRequired[str]
-    invitedAt: NotRequired[datetime]
-    masterAccountId: NotRequired[str]
-    relationshipStatus: NotRequired[RelationshipStatusType]
-    tags: NotRequired[dict[str, str]]
-    updatedAt: NotRequired[datetime]
-
-
-class MonthlyScheduleTypeDef(TypedDict):
-    dayOfMonth: NotRequired[int]
-
-
-class ObjectCountByEncryptionTypeTypeDef(TypedDict):
-    customerManaged: NotRequired[int]
-    kmsManaged: NotRequired[int]
-    s3Managed: NotRequired[int]
-    unencrypted: NotRequired[int]
-    unknown: NotRequired[int]
-
-
-class ObjectLevelStatisticsTypeDef(TypedDict):
-    fileType: NotRequired[int]
-    storageClass: NotRequired[int]
-    total: NotRequired[int]
-
-
-class OccurrencesTypeDef(TypedDict):
-    cells: NotRequired[list[CellTypeDef]]
-    lineRanges: NotRequired[list[RangeTypeDef]]
-    offsetRanges: NotRequired[list[RangeTypeDef]]
-    pages: NotRequired[list[PageTypeDef]]
-    records: NotRequired[list[RecordTypeDef]]
-
-
-class PageTypeDef(TypedDict):
-    lineRange: NotRequired[RangeTypeDef]
-    offsetRange: NotRequired[RangeTypeDef]
-    pageNumber: NotRequired[int]
-
-
-class PolicyDetailsTypeDef(TypedDict):
-    action: NotRequired[FindingActionTypeDef]
-    actor: NotRequired[FindingActorTypeDef]
-
-
 class PutClassificationExportConfigurationRequestTypeDef(TypedDict):
     configuration: ClassificationExportConfigurationTypeDef
 
@@ -1705,162 +2053,34 @@ class PutFindingsPublicationConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RangeTypeDef(TypedDict):
-    end: NotRequired[int]
-    start: NotRequired[int]
-    startColumn: NotRequired[int]
-
-
-class RecordTypeDef(TypedDict):
-    jsonPath: NotRequired[str]
-    recordIndex: NotRequired[int]
-
-
-class ReplicationDetailsTypeDef(TypedDict):
-    replicated: NotRequired[bool]
-    replicatedExternally: NotRequired[bool]
-    replicationAccounts: NotRequired[list[str]]
-
-
-class ResourceProfileArtifactTypeDef(TypedDict):
-    arn: str
-    classificationResultStatus: str
-    sensitive: NotRequired[bool]
-
-
-class ResourceStatisticsTypeDef(TypedDict):
-    totalBytesClassified: NotRequired[int]
-    totalDetections: NotRequired[int]
-    totalDetectionsSuppressed: NotRequired[int]
-    totalItemsClassified: NotRequired[int]
-    totalItemsSensitive: NotRequired[int]
-    totalItemsSkipped: NotRequired[int]
-    totalItemsSkippedInvalidEncryption: NotRequired[int]
-    totalItemsSkippedInvalidKms: NotRequired[int]
-    totalItemsSkippedPermissionDenied: NotRequired[int]
-
-
-class ResourcesAffectedTypeDef(TypedDict):
-    s3Bucket: NotRequired[S3BucketTypeDef]
-    s3Object: NotRequired[S3ObjectTypeDef]
-
-
-class RetrievalConfigurationTypeDef(TypedDict):
-    externalId: NotRequired[str]
-    retrievalMode: RetrievalModeType
-    roleName: NotRequired[str]
-
-
-class RevealConfigurationTypeDef(TypedDict):
-    kmsKeyId: NotRequired[str]
-    status: RevealStatusType
-
-
-class S3BucketCriteriaForJobOutputTypeDef(TypedDict):
-    excludes: NotRequired[CriteriaBlockForJobOutputTypeDef]
-    includes: NotRequired[CriteriaBlockForJobOutputTypeDef]
-
-
-class S3BucketCriteriaForJobTypeDef(TypedDict):
-    excludes: NotRequired[ReadOnly[CriteriaBlockForJobTypeDef]]
-    includes: NotRequired[ReadOnly[CriteriaBlockForJobTypeDef]]
-
-
-class S3BucketDefinitionForJobOutputTypeDef(TypedDict):
-    accountId: str
-    buckets: list[str]
-
-
-class S3BucketDefinitionForJobTypeDef(TypedDict):
-    accountId: str
-    buckets: ReadOnly[Sequence[str]]
-
-
-class S3BucketOwnerTypeDef(TypedDict):
-    displayName: NotRequired[str]
-    id: NotRequired[str]
-
-
-class S3BucketTypeDef(TypedDict):
-    allowsUnencryptedObjectUploads: NotRequired[AllowsUnencryptedObjectUploadsType]
-    arn: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    defaultServerSideEncryption: NotRequired[ServerSideEncryptionTypeDef]
-    name: NotRequired[str]
-    owner: NotRequired[S3BucketOwnerTypeDef]
-    publicAccess: NotRequired[BucketPublicAccessTypeDef]
-    tags: NotRequired[list[KeyValuePairTypeDef]]
-
-
-class S3ClassificationScopeExclusionTypeDef(TypedDict):
-    bucketNames: list[str]
-
-
 class S3ClassificationScopeExclusionUpdateTypeDef(TypedDict):
     bucketNames: ReadOnly[Sequence[str]]
     operation: ClassificationScopeUpdateOperationType
-
-
-class S3ClassificationScopeTypeDef(TypedDict):
-    excludes: S3ClassificationScopeExclusionTypeDef
 
 
 class S3ClassificationScopeUpdateTypeDef(TypedDict):
     excludes: ReadOnly[S3ClassificationScopeExclusionUpdateTypeDef]
 
 
-class S3DestinationTypeDef(TypedDict):
-    bucketName: str
-    expectedBucketOwner: NotRequired[str]
-    keyPrefix: NotRequired[str]
-    kmsKeyArn: str
+class SearchResourcesSimpleCriterionTypeDef(TypedDict):
+    comparator: NotRequired[SearchResourcesComparatorType]
+    key: NotRequired[SearchResourcesSimpleCriterionKeyType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class S3JobDefinitionOutputTypeDef(TypedDict):
-    bucketCriteria: NotRequired[S3BucketCriteriaForJobOutputTypeDef]
-    bucketDefinitions: NotRequired[list[S3BucketDefinitionForJobOutputTypeDef]]
-    scoping: NotRequired[ScopingOutputTypeDef]
-
-
-class S3JobDefinitionTypeDef(TypedDict):
-    bucketCriteria: NotRequired[ReadOnly[S3BucketCriteriaForJobTypeDef]]
-    bucketDefinitions: NotRequired[ReadOnly[Sequence[S3BucketDefinitionForJobTypeDef]]]
-    scoping: NotRequired[ReadOnly[ScopingTypeDef]]
-
-
-class S3ObjectTypeDef(TypedDict):
-    bucketArn: NotRequired[str]
-    eTag: NotRequired[str]
-    extension: NotRequired[str]
+class SearchResourcesTagCriterionPairTypeDef(TypedDict):
     key: NotRequired[str]
-    lastModified: NotRequired[datetime]
-    path: NotRequired[str]
-    publicAccess: NotRequired[bool]
-    serverSideEncryption: NotRequired[ServerSideEncryptionTypeDef]
-    size: NotRequired[int]
-    storageClass: NotRequired[StorageClassType]
-    tags: NotRequired[list[KeyValuePairTypeDef]]
-    versionId: NotRequired[str]
+    value: NotRequired[str]
 
 
-class S3WordsListTypeDef(TypedDict):
-    bucketName: str
-    objectKey: str
+class SearchResourcesTagCriterionTypeDef(TypedDict):
+    comparator: NotRequired[SearchResourcesComparatorType]
+    tagValues: NotRequired[ReadOnly[Sequence[SearchResourcesTagCriterionPairTypeDef]]]
 
 
-class ScopingOutputTypeDef(TypedDict):
-    excludes: NotRequired[JobScopingBlockOutputTypeDef]
-    includes: NotRequired[JobScopingBlockOutputTypeDef]
-
-
-class ScopingTypeDef(TypedDict):
-    excludes: NotRequired[ReadOnly[JobScopingBlockTypeDef]]
-    includes: NotRequired[ReadOnly[JobScopingBlockTypeDef]]
-
-
-class SearchResourcesBucketCriteriaTypeDef(TypedDict):
-    excludes: NotRequired[ReadOnly[SearchResourcesCriteriaBlockTypeDef]]
-    includes: NotRequired[ReadOnly[SearchResourcesCriteriaBlockTypeDef]]
+class SearchResourcesCriteriaTypeDef(TypedDict):
+    simpleCriterion: NotRequired[ReadOnly[SearchResourcesSimpleCriterionTypeDef]]
+    tagCriterion: NotRequired[ReadOnly[SearchResourcesTagCriterionTypeDef]]
 
 
 SearchResourcesCriteriaBlockTypeDef = TypedDict(
@@ -1871,9 +2091,14 @@ SearchResourcesCriteriaBlockTypeDef = TypedDict(
 )
 
 
-class SearchResourcesCriteriaTypeDef(TypedDict):
-    simpleCriterion: NotRequired[ReadOnly[SearchResourcesSimpleCriterionTypeDef]]
-    tagCriterion: NotRequired[ReadOnly[SearchResourcesTagCriterionTypeDef]]
+class SearchResourcesBucketCriteriaTypeDef(TypedDict):
+    excludes: NotRequired[ReadOnly[SearchResourcesCriteriaBlockTypeDef]]
+    includes: NotRequired[ReadOnly[SearchResourcesCriteriaBlockTypeDef]]
+
+
+class SearchResourcesSortCriteriaTypeDef(TypedDict):
+    attributeName: NotRequired[SearchResourcesSortAttributeNameType]
+    orderBy: NotRequired[OrderByType]
 
 
 class SearchResourcesRequestTypeDef(TypedDict):
@@ -1889,57 +2114,8 @@ class SearchResourcesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SearchResourcesSimpleCriterionTypeDef(TypedDict):
-    comparator: NotRequired[SearchResourcesComparatorType]
-    key: NotRequired[SearchResourcesSimpleCriterionKeyType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SearchResourcesSortCriteriaTypeDef(TypedDict):
-    attributeName: NotRequired[SearchResourcesSortAttributeNameType]
-    orderBy: NotRequired[OrderByType]
-
-
-class SearchResourcesTagCriterionPairTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
-class SearchResourcesTagCriterionTypeDef(TypedDict):
-    comparator: NotRequired[SearchResourcesComparatorType]
-    tagValues: NotRequired[ReadOnly[Sequence[SearchResourcesTagCriterionPairTypeDef]]]
-
-
-class SecurityHubConfigurationTypeDef(TypedDict):
-    publishClassificationFindings: bool
-    publishPolicyFindings: bool
-
-
-class SensitiveDataItemTypeDef(TypedDict):
-    category: NotRequired[SensitiveDataItemCategoryType]
-    detections: NotRequired[list[DefaultDetectionTypeDef]]
-    totalCount: NotRequired[int]
-
-
-class SensitivityAggregationsTypeDef(TypedDict):
-    classifiableSizeInBytes: NotRequired[int]
-    publiclyAccessibleCount: NotRequired[int]
-    totalCount: NotRequired[int]
-    totalSizeInBytes: NotRequired[int]
-
-
-class SensitivityInspectionTemplateExcludesOutputTypeDef(TypedDict):
-    managedDataIdentifierIds: NotRequired[list[str]]
-
-
 class SensitivityInspectionTemplateExcludesTypeDef(TypedDict):
     managedDataIdentifierIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SensitivityInspectionTemplateIncludesOutputTypeDef(TypedDict):
-    allowListIds: NotRequired[list[str]]
-    customDataIdentifierIds: NotRequired[list[str]]
-    managedDataIdentifierIds: NotRequired[list[str]]
 
 
 class SensitivityInspectionTemplateIncludesTypeDef(TypedDict):
@@ -1948,102 +2124,9 @@ class SensitivityInspectionTemplateIncludesTypeDef(TypedDict):
     managedDataIdentifierIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class SensitivityInspectionTemplatesEntryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-
-
-class ServerSideEncryptionTypeDef(TypedDict):
-    encryptionType: NotRequired[EncryptionTypeType]
-    kmsMasterKeyId: NotRequired[str]
-
-
-class ServiceLimitTypeDef(TypedDict):
-    isServiceLimited: NotRequired[bool]
-    unit: NotRequired[UnitType]
-    value: NotRequired[int]
-
-
-class SessionContextAttributesTypeDef(TypedDict):
-    creationDate: NotRequired[datetime]
-    mfaAuthenticated: NotRequired[bool]
-
-
-class SessionContextTypeDef(TypedDict):
-    attributes: NotRequired[SessionContextAttributesTypeDef]
-    sessionIssuer: NotRequired[SessionIssuerTypeDef]
-
-
-class SessionIssuerTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    arn: NotRequired[str]
-    principalId: NotRequired[str]
-    type: NotRequired[str]
-    userName: NotRequired[str]
-
-
-class SeverityLevelTypeDef(TypedDict):
-    occurrencesThreshold: int
-    severity: DataIdentifierSeverityType
-
-
-class SeverityTypeDef(TypedDict):
-    description: NotRequired[SeverityDescriptionType]
-    score: NotRequired[int]
-
-
-class SimpleCriterionForJobOutputTypeDef(TypedDict):
-    comparator: NotRequired[JobComparatorType]
-    key: NotRequired[SimpleCriterionKeyForJobType]
-    values: NotRequired[list[str]]
-
-
-class SimpleCriterionForJobTypeDef(TypedDict):
-    comparator: NotRequired[JobComparatorType]
-    key: NotRequired[SimpleCriterionKeyForJobType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SimpleScopeTermOutputTypeDef(TypedDict):
-    comparator: NotRequired[JobComparatorType]
-    key: NotRequired[ScopeFilterKeyType]
-    values: NotRequired[list[str]]
-
-
-class SimpleScopeTermTypeDef(TypedDict):
-    comparator: NotRequired[JobComparatorType]
-    key: NotRequired[ScopeFilterKeyType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SortCriteriaTypeDef(TypedDict):
-    attributeName: NotRequired[str]
-    orderBy: NotRequired[OrderByType]
-
-
-class StatisticsTypeDef(TypedDict):
-    approximateNumberOfObjectsToProcess: NotRequired[float]
-    numberOfRuns: NotRequired[float]
-
-
 class SuppressDataIdentifierTypeDef(TypedDict):
     id: NotRequired[str]
     type: NotRequired[DataIdentifierTypeType]
-
-
-class TagCriterionForJobOutputTypeDef(TypedDict):
-    comparator: NotRequired[JobComparatorType]
-    tagValues: NotRequired[list[TagCriterionPairForJobTypeDef]]
-
-
-class TagCriterionForJobTypeDef(TypedDict):
-    comparator: NotRequired[JobComparatorType]
-    tagValues: NotRequired[ReadOnly[Sequence[TagCriterionPairForJobTypeDef]]]
-
-
-class TagCriterionPairForJobTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -2053,25 +2136,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagScopeTermOutputTypeDef(TypedDict):
-    comparator: NotRequired[JobComparatorType]
-    key: NotRequired[str]
-    tagValues: NotRequired[list[TagValuePairTypeDef]]
-    target: NotRequired[TagTargetType]
-
-
-class TagScopeTermTypeDef(TypedDict):
-    comparator: NotRequired[JobComparatorType]
-    key: NotRequired[str]
-    tagValues: NotRequired[ReadOnly[Sequence[TagValuePairTypeDef]]]
-    target: NotRequired[TagTargetType]
-
-
-class TagValuePairTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
 
 
 class TestCustomDataIdentifierRequestTypeDef(TypedDict):
@@ -2085,12 +2149,6 @@ class TestCustomDataIdentifierRequestTypeDef(TypedDict):
 class TestCustomDataIdentifierResponseTypeDef(TypedDict):
     matchCount: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UnprocessedAccountTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    errorCode: NotRequired[ErrorCodeType]
-    errorMessage: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2229,60 +2287,3 @@ class UpdateSensitivityInspectionTemplateRequestTypeDef(TypedDict):
 
 class UpdateSensitivityInspectionTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UsageByAccountTypeDef(TypedDict):
-    currency: NotRequired[CurrencyType]
-    estimatedCost: NotRequired[str]
-    serviceLimit: NotRequired[ServiceLimitTypeDef]
-    type: NotRequired[UsageTypeType]
-
-
-class UsageRecordTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    automatedDiscoveryFreeTrialStartDate: NotRequired[datetime]
-    freeTrialStartDate: NotRequired[datetime]
-    usage: NotRequired[list[UsageByAccountTypeDef]]
-
-
-class UsageStatisticsFilterTypeDef(TypedDict):
-    comparator: NotRequired[UsageStatisticsFilterComparatorType]
-    key: NotRequired[UsageStatisticsFilterKeyType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class UsageStatisticsSortByTypeDef(TypedDict):
-    key: NotRequired[UsageStatisticsSortKeyType]
-    orderBy: NotRequired[OrderByType]
-
-
-class UsageTotalTypeDef(TypedDict):
-    currency: NotRequired[CurrencyType]
-    estimatedCost: NotRequired[str]
-    type: NotRequired[UsageTypeType]
-
-
-class UserIdentityRootTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    arn: NotRequired[str]
-    principalId: NotRequired[str]
-
-
-class UserIdentityTypeDef(TypedDict):
-    assumedRole: NotRequired[AssumedRoleTypeDef]
-    awsAccount: NotRequired[AwsAccountTypeDef]
-    awsService: NotRequired[AwsServiceTypeDef]
-    federatedUser: NotRequired[FederatedUserTypeDef]
-    iamUser: NotRequired[IamUserTypeDef]
-    root: NotRequired[UserIdentityRootTypeDef]
-    type: NotRequired[UserIdentityTypeType]
-
-
-class UserPausedDetailsTypeDef(TypedDict):
-    jobExpiresAt: NotRequired[datetime]
-    jobImminentExpirationHealthEventArn: NotRequired[str]
-    jobPausedAt: NotRequired[datetime]
-
-
-class WeeklyScheduleTypeDef(TypedDict):
-    dayOfWeek: NotRequired[DayOfWeekType]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -68,234 +68,235 @@ from .literals import (
     TrustStoreResponseOptionType,
 )
 
-__all__ = [
-    "AddHeaderActionTypeDef",
-    "AddonInstanceTypeDef",
-    "AddonSubscriptionTypeDef",
-    "AddressFilterTypeDef",
-    "AddressListTypeDef",
-    "AnalysisTypeDef",
-    "ArchiveActionTypeDef",
-    "ArchiveBooleanExpressionTypeDef",
-    "ArchiveBooleanToEvaluateTypeDef",
-    "ArchiveFilterConditionOutputTypeDef",
-    "ArchiveFilterConditionTypeDef",
-    "ArchiveFiltersOutputTypeDef",
-    "ArchiveFiltersTypeDef",
-    "ArchiveRetentionTypeDef",
-    "ArchiveStringExpressionOutputTypeDef",
-    "ArchiveStringExpressionTypeDef",
-    "ArchiveStringToEvaluateTypeDef",
-    "ArchiveTypeDef",
-    "BounceActionTypeDef",
-    "CreateAddonInstanceRequestTypeDef",
-    "CreateAddonInstanceResponseTypeDef",
-    "CreateAddonSubscriptionRequestTypeDef",
-    "CreateAddonSubscriptionResponseTypeDef",
-    "CreateAddressListImportJobRequestTypeDef",
-    "CreateAddressListImportJobResponseTypeDef",
-    "CreateAddressListRequestTypeDef",
-    "CreateAddressListResponseTypeDef",
-    "CreateArchiveRequestTypeDef",
-    "CreateArchiveResponseTypeDef",
-    "CreateIngressPointRequestTypeDef",
-    "CreateIngressPointResponseTypeDef",
-    "CreateRelayRequestTypeDef",
-    "CreateRelayResponseTypeDef",
-    "CreateRuleSetRequestTypeDef",
-    "CreateRuleSetResponseTypeDef",
-    "CreateTrafficPolicyRequestTypeDef",
-    "CreateTrafficPolicyResponseTypeDef",
-    "DeleteAddonInstanceRequestTypeDef",
-    "DeleteAddonInstanceResponseTypeDef",
-    "DeleteAddonSubscriptionRequestTypeDef",
-    "DeleteAddonSubscriptionResponseTypeDef",
-    "DeleteAddressListRequestTypeDef",
-    "DeleteAddressListResponseTypeDef",
-    "DeleteArchiveRequestTypeDef",
-    "DeleteArchiveResponseTypeDef",
-    "DeleteIngressPointRequestTypeDef",
-    "DeleteIngressPointResponseTypeDef",
-    "DeleteRelayRequestTypeDef",
-    "DeleteRelayResponseTypeDef",
-    "DeleteRuleSetRequestTypeDef",
-    "DeleteRuleSetResponseTypeDef",
-    "DeleteTrafficPolicyRequestTypeDef",
-    "DeleteTrafficPolicyResponseTypeDef",
-    "DeliverToMailboxActionTypeDef",
-    "DeliverToQBusinessActionTypeDef",
-    "DeregisterMemberFromAddressListRequestTypeDef",
-    "DeregisterMemberFromAddressListResponseTypeDef",
-    "DropActionTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvelopeTypeDef",
-    "ExportDestinationConfigurationTypeDef",
-    "ExportStatusTypeDef",
-    "ExportSummaryTypeDef",
-    "GetAddonInstanceRequestTypeDef",
-    "GetAddonInstanceResponseTypeDef",
-    "GetAddonSubscriptionRequestTypeDef",
-    "GetAddonSubscriptionResponseTypeDef",
-    "GetAddressListImportJobRequestTypeDef",
-    "GetAddressListImportJobResponseTypeDef",
-    "GetAddressListRequestTypeDef",
-    "GetAddressListResponseTypeDef",
-    "GetArchiveExportRequestTypeDef",
-    "GetArchiveExportResponseTypeDef",
-    "GetArchiveMessageContentRequestTypeDef",
-    "GetArchiveMessageContentResponseTypeDef",
-    "GetArchiveMessageRequestTypeDef",
-    "GetArchiveMessageResponseTypeDef",
-    "GetArchiveRequestTypeDef",
-    "GetArchiveResponseTypeDef",
-    "GetArchiveSearchRequestTypeDef",
-    "GetArchiveSearchResponseTypeDef",
-    "GetArchiveSearchResultsRequestTypeDef",
-    "GetArchiveSearchResultsResponseTypeDef",
-    "GetIngressPointRequestTypeDef",
-    "GetIngressPointResponseTypeDef",
-    "GetMemberOfAddressListRequestTypeDef",
-    "GetMemberOfAddressListResponseTypeDef",
-    "GetRelayRequestTypeDef",
-    "GetRelayResponseTypeDef",
-    "GetRuleSetRequestTypeDef",
-    "GetRuleSetResponseTypeDef",
-    "GetTrafficPolicyRequestTypeDef",
-    "GetTrafficPolicyResponseTypeDef",
-    "ImportDataFormatTypeDef",
-    "ImportJobTypeDef",
-    "IngressAnalysisTypeDef",
-    "IngressBooleanExpressionOutputTypeDef",
-    "IngressBooleanExpressionTypeDef",
-    "IngressBooleanToEvaluateOutputTypeDef",
-    "IngressBooleanToEvaluateTypeDef",
-    "IngressIpToEvaluateTypeDef",
-    "IngressIpv4ExpressionOutputTypeDef",
-    "IngressIpv4ExpressionTypeDef",
-    "IngressIpv6ExpressionOutputTypeDef",
-    "IngressIpv6ExpressionTypeDef",
-    "IngressIpv6ToEvaluateTypeDef",
-    "IngressIsInAddressListOutputTypeDef",
-    "IngressIsInAddressListTypeDef",
-    "IngressPointAuthConfigurationTypeDef",
-    "IngressPointConfigurationTypeDef",
-    "IngressPointPasswordConfigurationTypeDef",
-    "IngressPointTypeDef",
-    "IngressStringExpressionOutputTypeDef",
-    "IngressStringExpressionTypeDef",
-    "IngressStringToEvaluateTypeDef",
-    "IngressTlsProtocolExpressionTypeDef",
-    "IngressTlsProtocolToEvaluateTypeDef",
-    "InvokeLambdaActionTypeDef",
-    "ListAddonInstancesRequestTypeDef",
-    "ListAddonInstancesResponseTypeDef",
-    "ListAddonSubscriptionsRequestTypeDef",
-    "ListAddonSubscriptionsResponseTypeDef",
-    "ListAddressListImportJobsRequestTypeDef",
-    "ListAddressListImportJobsResponseTypeDef",
-    "ListAddressListsRequestTypeDef",
-    "ListAddressListsResponseTypeDef",
-    "ListArchiveExportsRequestTypeDef",
-    "ListArchiveExportsResponseTypeDef",
-    "ListArchiveSearchesRequestTypeDef",
-    "ListArchiveSearchesResponseTypeDef",
-    "ListArchivesRequestTypeDef",
-    "ListArchivesResponseTypeDef",
-    "ListIngressPointsRequestTypeDef",
-    "ListIngressPointsResponseTypeDef",
-    "ListMembersOfAddressListRequestTypeDef",
-    "ListMembersOfAddressListResponseTypeDef",
-    "ListRelaysRequestTypeDef",
-    "ListRelaysResponseTypeDef",
-    "ListRuleSetsRequestTypeDef",
-    "ListRuleSetsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTrafficPoliciesRequestTypeDef",
-    "ListTrafficPoliciesResponseTypeDef",
-    "MessageBodyTypeDef",
-    "MetadataTypeDef",
-    "NetworkConfigurationTypeDef",
-    "NoAuthenticationTypeDef",
-    "PolicyConditionOutputTypeDef",
-    "PolicyConditionTypeDef",
-    "PolicyStatementOutputTypeDef",
-    "PolicyStatementTypeDef",
-    "PrivateNetworkConfigurationTypeDef",
-    "PublicNetworkConfigurationTypeDef",
-    "RegisterMemberToAddressListRequestTypeDef",
-    "RegisterMemberToAddressListResponseTypeDef",
-    "RelayActionTypeDef",
-    "RelayAuthenticationTypeDef",
-    "RelayTypeDef",
-    "ReplaceRecipientActionOutputTypeDef",
-    "ReplaceRecipientActionTypeDef",
-    "ResponseMetadataTypeDef",
-    "RowTypeDef",
-    "RuleActionOutputTypeDef",
-    "RuleActionTypeDef",
-    "RuleBooleanExpressionOutputTypeDef",
-    "RuleBooleanExpressionTypeDef",
-    "RuleBooleanToEvaluateOutputTypeDef",
-    "RuleBooleanToEvaluateTypeDef",
-    "RuleConditionOutputTypeDef",
-    "RuleConditionTypeDef",
-    "RuleDmarcExpressionOutputTypeDef",
-    "RuleDmarcExpressionTypeDef",
-    "RuleIpExpressionOutputTypeDef",
-    "RuleIpExpressionTypeDef",
-    "RuleIpToEvaluateTypeDef",
-    "RuleIsInAddressListOutputTypeDef",
-    "RuleIsInAddressListTypeDef",
-    "RuleNumberExpressionTypeDef",
-    "RuleNumberToEvaluateTypeDef",
-    "RuleOutputTypeDef",
-    "RuleSetTypeDef",
-    "RuleStringExpressionOutputTypeDef",
-    "RuleStringExpressionTypeDef",
-    "RuleStringToEvaluateTypeDef",
-    "RuleTypeDef",
-    "RuleVerdictExpressionOutputTypeDef",
-    "RuleVerdictExpressionTypeDef",
-    "RuleVerdictToEvaluateTypeDef",
-    "S3ActionTypeDef",
-    "S3ExportDestinationConfigurationTypeDef",
-    "SavedAddressTypeDef",
-    "SearchStatusTypeDef",
-    "SearchSummaryTypeDef",
-    "SendActionTypeDef",
-    "SnsActionTypeDef",
-    "StartAddressListImportJobRequestTypeDef",
-    "StartAddressListImportJobResponseTypeDef",
-    "StartArchiveExportRequestTypeDef",
-    "StartArchiveExportResponseTypeDef",
-    "StartArchiveSearchRequestTypeDef",
-    "StartArchiveSearchResponseTypeDef",
-    "StopAddressListImportJobRequestTypeDef",
-    "StopAddressListImportJobResponseTypeDef",
-    "StopArchiveExportRequestTypeDef",
-    "StopArchiveExportResponseTypeDef",
-    "StopArchiveSearchRequestTypeDef",
-    "StopArchiveSearchResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TlsAuthConfigurationTypeDef",
-    "TrafficPolicyTypeDef",
-    "TrustStoreTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateArchiveRequestTypeDef",
-    "UpdateArchiveResponseTypeDef",
-    "UpdateIngressPointRequestTypeDef",
-    "UpdateIngressPointResponseTypeDef",
-    "UpdateRelayRequestTypeDef",
-    "UpdateRelayResponseTypeDef",
-    "UpdateRuleSetRequestTypeDef",
-    "UpdateRuleSetResponseTypeDef",
-    "UpdateTrafficPolicyRequestTypeDef",
-    "UpdateTrafficPolicyResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddHeaderActionTypeDef",
+        "AddonInstanceTypeDef",
+        "AddonSubscriptionTypeDef",
+        "AddressFilterTypeDef",
+        "AddressListTypeDef",
+        "AnalysisTypeDef",
+        "ArchiveActionTypeDef",
+        "ArchiveBooleanExpressionTypeDef",
+        "ArchiveBooleanToEvaluateTypeDef",
+        "ArchiveFilterConditionOutputTypeDef",
+        "ArchiveFilterConditionTypeDef",
+        "ArchiveFiltersOutputTypeDef",
+        "ArchiveFiltersTypeDef",
+        "ArchiveRetentionTypeDef",
+        "ArchiveStringExpressionOutputTypeDef",
+        "ArchiveStringExpressionTypeDef",
+        "ArchiveStringToEvaluateTypeDef",
+        "ArchiveTypeDef",
+        "BounceActionTypeDef",
+        "CreateAddonInstanceRequestTypeDef",
+        "CreateAddonInstanceResponseTypeDef",
+        "CreateAddonSubscriptionRequestTypeDef",
+        "CreateAddonSubscriptionResponseTypeDef",
+        "CreateAddressListImportJobRequestTypeDef",
+        "CreateAddressListImportJobResponseTypeDef",
+        "CreateAddressListRequestTypeDef",
+        "CreateAddressListResponseTypeDef",
+        "CreateArchiveRequestTypeDef",
+        "CreateArchiveResponseTypeDef",
+        "CreateIngressPointRequestTypeDef",
+        "CreateIngressPointResponseTypeDef",
+        "CreateRelayRequestTypeDef",
+        "CreateRelayResponseTypeDef",
+        "CreateRuleSetRequestTypeDef",
+        "CreateRuleSetResponseTypeDef",
+        "CreateTrafficPolicyRequestTypeDef",
+        "CreateTrafficPolicyResponseTypeDef",
+        "DeleteAddonInstanceRequestTypeDef",
+        "DeleteAddonInstanceResponseTypeDef",
+        "DeleteAddonSubscriptionRequestTypeDef",
+        "DeleteAddonSubscriptionResponseTypeDef",
+        "DeleteAddressListRequestTypeDef",
+        "DeleteAddressListResponseTypeDef",
+        "DeleteArchiveRequestTypeDef",
+        "DeleteArchiveResponseTypeDef",
+        "DeleteIngressPointRequestTypeDef",
+        "DeleteIngressPointResponseTypeDef",
+        "DeleteRelayRequestTypeDef",
+        "DeleteRelayResponseTypeDef",
+        "DeleteRuleSetRequestTypeDef",
+        "DeleteRuleSetResponseTypeDef",
+        "DeleteTrafficPolicyRequestTypeDef",
+        "DeleteTrafficPolicyResponseTypeDef",
+        "DeliverToMailboxActionTypeDef",
+        "DeliverToQBusinessActionTypeDef",
+        "DeregisterMemberFromAddressListRequestTypeDef",
+        "DeregisterMemberFromAddressListResponseTypeDef",
+        "DropActionTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvelopeTypeDef",
+        "ExportDestinationConfigurationTypeDef",
+        "ExportStatusTypeDef",
+        "ExportSummaryTypeDef",
+        "GetAddonInstanceRequestTypeDef",
+        "GetAddonInstanceResponseTypeDef",
+        "GetAddonSubscriptionRequestTypeDef",
+        "GetAddonSubscriptionResponseTypeDef",
+        "GetAddressListImportJobRequestTypeDef",
+        "GetAddressListImportJobResponseTypeDef",
+        "GetAddressListRequestTypeDef",
+        "GetAddressListResponseTypeDef",
+        "GetArchiveExportRequestTypeDef",
+        "GetArchiveExportResponseTypeDef",
+        "GetArchiveMessageContentRequestTypeDef",
+        "GetArchiveMessageContentResponseTypeDef",
+        "GetArchiveMessageRequestTypeDef",
+        "GetArchiveMessageResponseTypeDef",
+        "GetArchiveRequestTypeDef",
+        "GetArchiveResponseTypeDef",
+        "GetArchiveSearchRequestTypeDef",
+        "GetArchiveSearchResponseTypeDef",
+        "GetArchiveSearchResultsRequestTypeDef",
+        "GetArchiveSearchResultsResponseTypeDef",
+        "GetIngressPointRequestTypeDef",
+        "GetIngressPointResponseTypeDef",
+        "GetMemberOfAddressListRequestTypeDef",
+        "GetMemberOfAddressListResponseTypeDef",
+        "GetRelayRequestTypeDef",
+        "GetRelayResponseTypeDef",
+        "GetRuleSetRequestTypeDef",
+        "GetRuleSetResponseTypeDef",
+        "GetTrafficPolicyRequestTypeDef",
+        "GetTrafficPolicyResponseTypeDef",
+        "ImportDataFormatTypeDef",
+        "ImportJobTypeDef",
+        "IngressAnalysisTypeDef",
+        "IngressBooleanExpressionOutputTypeDef",
+        "IngressBooleanExpressionTypeDef",
+        "IngressBooleanToEvaluateOutputTypeDef",
+        "IngressBooleanToEvaluateTypeDef",
+        "IngressIpToEvaluateTypeDef",
+        "IngressIpv4ExpressionOutputTypeDef",
+        "IngressIpv4ExpressionTypeDef",
+        "IngressIpv6ExpressionOutputTypeDef",
+        "IngressIpv6ExpressionTypeDef",
+        "IngressIpv6ToEvaluateTypeDef",
+        "IngressIsInAddressListOutputTypeDef",
+        "IngressIsInAddressListTypeDef",
+        "IngressPointAuthConfigurationTypeDef",
+        "IngressPointConfigurationTypeDef",
+        "IngressPointPasswordConfigurationTypeDef",
+        "IngressPointTypeDef",
+        "IngressStringExpressionOutputTypeDef",
+        "IngressStringExpressionTypeDef",
+        "IngressStringToEvaluateTypeDef",
+        "IngressTlsProtocolExpressionTypeDef",
+        "IngressTlsProtocolToEvaluateTypeDef",
+        "InvokeLambdaActionTypeDef",
+        "ListAddonInstancesRequestTypeDef",
+        "ListAddonInstancesResponseTypeDef",
+        "ListAddonSubscriptionsRequestTypeDef",
+        "ListAddonSubscriptionsResponseTypeDef",
+        "ListAddressListImportJobsRequestTypeDef",
+        "ListAddressListImportJobsResponseTypeDef",
+        "ListAddressListsRequestTypeDef",
+        "ListAddressListsResponseTypeDef",
+        "ListArchiveExportsRequestTypeDef",
+        "ListArchiveExportsResponseTypeDef",
+        "ListArchiveSearchesRequestTypeDef",
+        "ListArchiveSearchesResponseTypeDef",
+        "ListArchivesRequestTypeDef",
+        "ListArchivesResponseTypeDef",
+        "ListIngressPointsRequestTypeDef",
+        "ListIngressPointsResponseTypeDef",
+        "ListMembersOfAddressListRequestTypeDef",
+        "ListMembersOfAddressListResponseTypeDef",
+        "ListRelaysRequestTypeDef",
+        "ListRelaysResponseTypeDef",
+        "ListRuleSetsRequestTypeDef",
+        "ListRuleSetsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTrafficPoliciesRequestTypeDef",
+        "ListTrafficPoliciesResponseTypeDef",
+        "MessageBodyTypeDef",
+        "MetadataTypeDef",
+        "NetworkConfigurationTypeDef",
+        "NoAuthenticationTypeDef",
+        "PolicyConditionOutputTypeDef",
+        "PolicyConditionTypeDef",
+        "PolicyStatementOutputTypeDef",
+        "PolicyStatementTypeDef",
+        "PrivateNetworkConfigurationTypeDef",
+        "PublicNetworkConfigurationTypeDef",
+        "RegisterMemberToAddressListRequestTypeDef",
+        "RegisterMemberToAddressListResponseTypeDef",
+        "RelayActionTypeDef",
+        "RelayAuthenticationTypeDef",
+        "RelayTypeDef",
+        "ReplaceRecipientActionOutputTypeDef",
+        "ReplaceRecipientActionTypeDef",
+        "ResponseMetadataTypeDef",
+        "RowTypeDef",
+        "RuleActionOutputTypeDef",
+        "RuleActionTypeDef",
+        "RuleBooleanExpressionOutputTypeDef",
+        "RuleBooleanExpressionTypeDef",
+        "RuleBooleanToEvaluateOutputTypeDef",
+        "RuleBooleanToEvaluateTypeDef",
+        "RuleConditionOutputTypeDef",
+        "RuleConditionTypeDef",
+        "RuleDmarcExpressionOutputTypeDef",
+        "RuleDmarcExpressionTypeDef",
+        "RuleIpExpressionOutputTypeDef",
+        "RuleIpExpressionTypeDef",
+        "RuleIpToEvaluateTypeDef",
+        "RuleIsInAddressListOutputTypeDef",
+        "RuleIsInAddressListTypeDef",
+        "RuleNumberExpressionTypeDef",
+        "RuleNumberToEvaluateTypeDef",
+        "RuleOutputTypeDef",
+        "RuleSetTypeDef",
+        "RuleStringExpressionOutputTypeDef",
+        "RuleStringExpressionTypeDef",
+        "RuleStringToEvaluateTypeDef",
+        "RuleTypeDef",
+        "RuleVerdictExpressionOutputTypeDef",
+        "RuleVerdictExpressionTypeDef",
+        "RuleVerdictToEvaluateTypeDef",
+        "S3ActionTypeDef",
+        "S3ExportDestinationConfigurationTypeDef",
+        "SavedAddressTypeDef",
+        "SearchStatusTypeDef",
+        "SearchSummaryTypeDef",
+        "SendActionTypeDef",
+        "SnsActionTypeDef",
+        "StartAddressListImportJobRequestTypeDef",
+        "StartAddressListImportJobResponseTypeDef",
+        "StartArchiveExportRequestTypeDef",
+        "StartArchiveExportResponseTypeDef",
+        "StartArchiveSearchRequestTypeDef",
+        "StartArchiveSearchResponseTypeDef",
+        "StopAddressListImportJobRequestTypeDef",
+        "StopAddressListImportJobResponseTypeDef",
+        "StopArchiveExportRequestTypeDef",
+        "StopArchiveExportResponseTypeDef",
+        "StopArchiveSearchRequestTypeDef",
+        "StopArchiveSearchResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TlsAuthConfigurationTypeDef",
+        "TrafficPolicyTypeDef",
+        "TrustStoreTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateArchiveRequestTypeDef",
+        "UpdateArchiveResponseTypeDef",
+        "UpdateIngressPointRequestTypeDef",
+        "UpdateIngressPointResponseTypeDef",
+        "UpdateRelayRequestTypeDef",
+        "UpdateRelayResponseTypeDef",
+        "UpdateRuleSetRequestTypeDef",
+        "UpdateRuleSetResponseTypeDef",
+        "UpdateTrafficPolicyRequestTypeDef",
+        "UpdateTrafficPolicyResponseTypeDef",
+    ]
 
 
 class AddHeaderActionTypeDef(TypedDict):
@@ -340,18 +341,34 @@ class ArchiveActionTypeDef(TypedDict):
     TargetArchive: str
 
 
+class ArchiveBooleanToEvaluateTypeDef(TypedDict):
+    Attribute: NotRequired[ArchiveBooleanEmailAttributeType]
+
+
 class ArchiveBooleanExpressionTypeDef(TypedDict):
     Evaluate: ArchiveBooleanToEvaluateTypeDef
     Operator: ArchiveBooleanOperatorType
 
 
-class ArchiveBooleanToEvaluateTypeDef(TypedDict):
-    Attribute: NotRequired[ArchiveBooleanEmailAttributeType]
+class ArchiveStringToEvaluateTypeDef(TypedDict):
+    Attribute: NotRequired[ArchiveStringEmailAttributeType]
+
+
+class ArchiveStringExpressionOutputTypeDef(TypedDict):
+    Evaluate: ArchiveStringToEvaluateTypeDef
+    Operator: ArchiveStringOperatorType
+    Values: list[str]
 
 
 class ArchiveFilterConditionOutputTypeDef(TypedDict):
     StringExpression: NotRequired[ArchiveStringExpressionOutputTypeDef]
     BooleanExpression: NotRequired[ArchiveBooleanExpressionTypeDef]
+
+
+class ArchiveStringExpressionTypeDef(TypedDict):
+    Evaluate: ArchiveStringToEvaluateTypeDef
+    Operator: ArchiveStringOperatorType
+    Values: ReadOnly[Sequence[str]]
 
 
 class ArchiveFilterConditionTypeDef(TypedDict):
@@ -373,22 +390,6 @@ class ArchiveRetentionTypeDef(TypedDict):
     RetentionPeriod: NotRequired[RetentionPeriodType]
 
 
-class ArchiveStringExpressionOutputTypeDef(TypedDict):
-    Evaluate: ArchiveStringToEvaluateTypeDef
-    Operator: ArchiveStringOperatorType
-    Values: list[str]
-
-
-class ArchiveStringExpressionTypeDef(TypedDict):
-    Evaluate: ArchiveStringToEvaluateTypeDef
-    Operator: ArchiveStringOperatorType
-    Values: ReadOnly[Sequence[str]]
-
-
-class ArchiveStringToEvaluateTypeDef(TypedDict):
-    Attribute: NotRequired[ArchiveStringEmailAttributeType]
-
-
 class ArchiveTypeDef(TypedDict):
     ArchiveId: str
     ArchiveName: NotRequired[str]
@@ -404,6 +405,11 @@ class BounceActionTypeDef(TypedDict):
     SmtpReplyCode: str
     DiagnosticMessage: str
     Message: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateAddonInstanceRequestTypeDef(TypedDict):
@@ -426,6 +432,10 @@ class CreateAddonSubscriptionRequestTypeDef(TypedDict):
 class CreateAddonSubscriptionResponseTypeDef(TypedDict):
     AddonSubscriptionId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ImportDataFormatTypeDef(TypedDict):
+    ImportDataType: ImportDataTypeType
 
 
 class CreateAddressListImportJobRequestTypeDef(TypedDict):
@@ -465,6 +475,35 @@ class CreateArchiveResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TrustStoreTypeDef(TypedDict):
+    CAContent: str
+    CrlContent: NotRequired[str]
+    KmsKeyArn: NotRequired[str]
+
+
+class TlsAuthConfigurationTypeDef(TypedDict):
+    TrustStore: NotRequired[TrustStoreTypeDef]
+
+
+class IngressPointConfigurationTypeDef(TypedDict):
+    SmtpPassword: NotRequired[str]
+    SecretArn: NotRequired[str]
+    TlsAuthConfiguration: NotRequired[TlsAuthConfigurationTypeDef]
+
+
+class PrivateNetworkConfigurationTypeDef(TypedDict):
+    VpcEndpointId: str
+
+
+class PublicNetworkConfigurationTypeDef(TypedDict):
+    IpType: IpTypeType
+
+
+class NetworkConfigurationTypeDef(TypedDict):
+    PublicNetworkConfiguration: NotRequired[PublicNetworkConfigurationTypeDef]
+    PrivateNetworkConfiguration: NotRequired[PrivateNetworkConfigurationTypeDef]
+
+
 class CreateIngressPointRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     IngressPointName: str
@@ -482,6 +521,15 @@ class CreateIngressPointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class NoAuthenticationTypeDef(TypedDict):
+    pass
+
+
+class RelayAuthenticationTypeDef(TypedDict):
+    SecretArn: NotRequired[str]
+    NoAuthentication: NotRequired[NoAuthenticationTypeDef]
+
+
 class CreateRelayRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     RelayName: str
@@ -496,6 +544,158 @@ class CreateRelayResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeliverToMailboxActionTypeDef(TypedDict):
+    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
+    MailboxArn: str
+    RoleArn: str
+
+
+class DeliverToQBusinessActionTypeDef(TypedDict):
+    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
+    ApplicationId: str
+    IndexId: str
+    RoleArn: str
+
+
+class DropActionTypeDef(TypedDict):
+    pass
+
+
+class InvokeLambdaActionTypeDef(TypedDict):
+    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
+    FunctionArn: str
+    InvocationType: LambdaInvocationTypeType
+    RoleArn: str
+    RetryTimeMinutes: NotRequired[int]
+
+
+class RelayActionTypeDef(TypedDict):
+    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
+    Relay: str
+    MailFrom: NotRequired[MailFromType]
+
+
+class ReplaceRecipientActionTypeDef(TypedDict):
+    ReplaceWith: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class S3ActionTypeDef(TypedDict):
+    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
+    RoleArn: str
+    S3Bucket: str
+    S3Prefix: NotRequired[str]
+    S3SseKmsKeyId: NotRequired[str]
+
+
+class SendActionTypeDef(TypedDict):
+    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
+    RoleArn: str
+
+
+class SnsActionTypeDef(TypedDict):
+    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
+    TopicArn: str
+    RoleArn: str
+    Encoding: NotRequired[SnsNotificationEncodingType]
+    PayloadType: NotRequired[SnsNotificationPayloadTypeType]
+
+
+class RuleActionTypeDef(TypedDict):
+    Drop: NotRequired[DropActionTypeDef]
+    Relay: NotRequired[RelayActionTypeDef]
+    Archive: NotRequired[ArchiveActionTypeDef]
+    WriteToS3: NotRequired[S3ActionTypeDef]
+    Send: NotRequired[SendActionTypeDef]
+    AddHeader: NotRequired[AddHeaderActionTypeDef]
+    ReplaceRecipient: NotRequired[ReadOnly[ReplaceRecipientActionTypeDef]]
+    DeliverToMailbox: NotRequired[DeliverToMailboxActionTypeDef]
+    DeliverToQBusiness: NotRequired[DeliverToQBusinessActionTypeDef]
+    PublishToSns: NotRequired[SnsActionTypeDef]
+    Bounce: NotRequired[BounceActionTypeDef]
+    InvokeLambda: NotRequired[InvokeLambdaActionTypeDef]
+
+
+class RuleIsInAddressListTypeDef(TypedDict):
+    Attribute: RuleAddressListEmailAttributeType
+    AddressLists: ReadOnly[Sequence[str]]
+
+
+class RuleBooleanToEvaluateTypeDef(TypedDict):
+    Attribute: NotRequired[RuleBooleanEmailAttributeType]
+    Analysis: NotRequired[AnalysisTypeDef]
+    IsInAddressList: NotRequired[ReadOnly[RuleIsInAddressListTypeDef]]
+
+
+class RuleBooleanExpressionTypeDef(TypedDict):
+    Evaluate: ReadOnly[RuleBooleanToEvaluateTypeDef]
+    Operator: RuleBooleanOperatorType
+
+
+class RuleDmarcExpressionTypeDef(TypedDict):
+    Operator: RuleDmarcOperatorType
+    Values: ReadOnly[Sequence[RuleDmarcPolicyType]]
+
+
+class RuleIpToEvaluateTypeDef(TypedDict):
+    Attribute: NotRequired[RuleIpEmailAttributeType]
+
+
+class RuleIpExpressionTypeDef(TypedDict):
+    Evaluate: RuleIpToEvaluateTypeDef
+    Operator: RuleIpOperatorType
+    Values: ReadOnly[Sequence[str]]
+
+
+class RuleNumberToEvaluateTypeDef(TypedDict):
+    Attribute: NotRequired[RuleNumberEmailAttributeType]
+
+
+class RuleNumberExpressionTypeDef(TypedDict):
+    Evaluate: RuleNumberToEvaluateTypeDef
+    Operator: RuleNumberOperatorType
+    Value: float
+
+
+class RuleStringToEvaluateTypeDef(TypedDict):
+    Attribute: NotRequired[RuleStringEmailAttributeType]
+    MimeHeaderAttribute: NotRequired[str]
+    Analysis: NotRequired[AnalysisTypeDef]
+    ClientCertificateAttribute: NotRequired[RuleClientCertificateAttributeType]
+
+
+class RuleStringExpressionTypeDef(TypedDict):
+    Evaluate: RuleStringToEvaluateTypeDef
+    Operator: RuleStringOperatorType
+    Values: ReadOnly[Sequence[str]]
+
+
+class RuleVerdictToEvaluateTypeDef(TypedDict):
+    Attribute: NotRequired[RuleVerdictAttributeType]
+    Analysis: NotRequired[AnalysisTypeDef]
+
+
+class RuleVerdictExpressionTypeDef(TypedDict):
+    Evaluate: RuleVerdictToEvaluateTypeDef
+    Operator: RuleVerdictOperatorType
+    Values: ReadOnly[Sequence[RuleVerdictType]]
+
+
+class RuleConditionTypeDef(TypedDict):
+    BooleanExpression: NotRequired[ReadOnly[RuleBooleanExpressionTypeDef]]
+    StringExpression: NotRequired[ReadOnly[RuleStringExpressionTypeDef]]
+    NumberExpression: NotRequired[RuleNumberExpressionTypeDef]
+    IpExpression: NotRequired[ReadOnly[RuleIpExpressionTypeDef]]
+    VerdictExpression: NotRequired[ReadOnly[RuleVerdictExpressionTypeDef]]
+    DmarcExpression: NotRequired[ReadOnly[RuleDmarcExpressionTypeDef]]
+
+
+class RuleTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Conditions: NotRequired[ReadOnly[Sequence[RuleConditionTypeDef]]]
+    Unless: NotRequired[ReadOnly[Sequence[RuleConditionTypeDef]]]
+    Actions: ReadOnly[Sequence[RuleActionTypeDef]]
+
+
 class CreateRuleSetRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     RuleSetName: str
@@ -506,6 +706,80 @@ class CreateRuleSetRequestTypeDef(TypedDict):
 class CreateRuleSetResponseTypeDef(TypedDict):
     RuleSetId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IngressAnalysisTypeDef(TypedDict):
+    Analyzer: str
+    ResultField: str
+
+
+class IngressIsInAddressListTypeDef(TypedDict):
+    Attribute: IngressAddressListEmailAttributeType
+    AddressLists: ReadOnly[Sequence[str]]
+
+
+class IngressBooleanToEvaluateTypeDef(TypedDict):
+    Analysis: NotRequired[IngressAnalysisTypeDef]
+    IsInAddressList: NotRequired[ReadOnly[IngressIsInAddressListTypeDef]]
+
+
+class IngressBooleanExpressionTypeDef(TypedDict):
+    Evaluate: ReadOnly[IngressBooleanToEvaluateTypeDef]
+    Operator: IngressBooleanOperatorType
+
+
+class IngressIpToEvaluateTypeDef(TypedDict):
+    Attribute: NotRequired[IngressIpv4AttributeType]
+
+
+class IngressIpv4ExpressionTypeDef(TypedDict):
+    Evaluate: IngressIpToEvaluateTypeDef
+    Operator: IngressIpOperatorType
+    Values: ReadOnly[Sequence[str]]
+
+
+class IngressIpv6ToEvaluateTypeDef(TypedDict):
+    Attribute: NotRequired[IngressIpv6AttributeType]
+
+
+class IngressIpv6ExpressionTypeDef(TypedDict):
+    Evaluate: IngressIpv6ToEvaluateTypeDef
+    Operator: IngressIpOperatorType
+    Values: ReadOnly[Sequence[str]]
+
+
+class IngressStringToEvaluateTypeDef(TypedDict):
+    Attribute: NotRequired[IngressStringEmailAttributeType]
+    Analysis: NotRequired[IngressAnalysisTypeDef]
+
+
+class IngressStringExpressionTypeDef(TypedDict):
+    Evaluate: IngressStringToEvaluateTypeDef
+    Operator: IngressStringOperatorType
+    Values: ReadOnly[Sequence[str]]
+
+
+class IngressTlsProtocolToEvaluateTypeDef(TypedDict):
+    Attribute: NotRequired[IngressTlsAttributeType]
+
+
+class IngressTlsProtocolExpressionTypeDef(TypedDict):
+    Evaluate: IngressTlsProtocolToEvaluateTypeDef
+    Operator: IngressTlsProtocolOperatorType
+    Value: IngressTlsProtocolAttributeType
+
+
+class PolicyConditionTypeDef(TypedDict):
+    StringExpression: NotRequired[ReadOnly[IngressStringExpressionTypeDef]]
+    IpExpression: NotRequired[ReadOnly[IngressIpv4ExpressionTypeDef]]
+    Ipv6Expression: NotRequired[ReadOnly[IngressIpv6ExpressionTypeDef]]
+    TlsExpression: NotRequired[IngressTlsProtocolExpressionTypeDef]
+    BooleanExpression: NotRequired[ReadOnly[IngressBooleanExpressionTypeDef]]
+
+
+class PolicyStatementTypeDef(TypedDict):
+    Conditions: ReadOnly[Sequence[PolicyConditionTypeDef]]
+    Action: AcceptActionType
 
 
 class CreateTrafficPolicyRequestTypeDef(TypedDict):
@@ -586,19 +860,6 @@ class DeleteTrafficPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeliverToMailboxActionTypeDef(TypedDict):
-    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
-    MailboxArn: str
-    RoleArn: str
-
-
-class DeliverToQBusinessActionTypeDef(TypedDict):
-    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
-    ApplicationId: str
-    IndexId: str
-    RoleArn: str
-
-
 class DeregisterMemberFromAddressListRequestTypeDef(TypedDict):
     AddressListId: str
     Address: str
@@ -608,14 +869,14 @@ class DeregisterMemberFromAddressListResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DropActionTypeDef(TypedDict):
-    pass
-
-
 class EnvelopeTypeDef(TypedDict):
     Helo: NotRequired[str]
     From: NotRequired[str]
     To: NotRequired[list[str]]
+
+
+class S3ExportDestinationConfigurationTypeDef(TypedDict):
+    S3Location: NotRequired[str]
 
 
 class ExportDestinationConfigurationTypeDef(TypedDict):
@@ -709,6 +970,12 @@ class GetArchiveMessageContentRequestTypeDef(TypedDict):
     ArchivedMessageId: str
 
 
+class MessageBodyTypeDef(TypedDict):
+    Text: NotRequired[str]
+    Html: NotRequired[str]
+    MessageMalformed: NotRequired[bool]
+
+
 class GetArchiveMessageContentResponseTypeDef(TypedDict):
     Body: NotRequired[MessageBodyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -716,6 +983,22 @@ class GetArchiveMessageContentResponseTypeDef(TypedDict):
 
 class GetArchiveMessageRequestTypeDef(TypedDict):
     ArchivedMessageId: str
+
+
+class MetadataTypeDef(TypedDict):
+    Timestamp: NotRequired[datetime]
+    IngressPointId: NotRequired[str]
+    TrafficPolicyId: NotRequired[str]
+    RuleSetId: NotRequired[str]
+    SenderHostname: NotRequired[str]
+    SenderIpAddress: NotRequired[str]
+    TlsCipherSuite: NotRequired[str]
+    TlsProtocol: NotRequired[str]
+    SendingMethod: NotRequired[str]
+    SourceIdentity: NotRequired[str]
+    SendingPool: NotRequired[str]
+    ConfigurationSet: NotRequired[str]
+    SourceArn: NotRequired[str]
 
 
 class GetArchiveMessageResponseTypeDef(TypedDict):
@@ -745,6 +1028,13 @@ class GetArchiveSearchRequestTypeDef(TypedDict):
     SearchId: str
 
 
+class SearchStatusTypeDef(TypedDict):
+    SubmissionTimestamp: NotRequired[datetime]
+    CompletionTimestamp: NotRequired[datetime]
+    State: NotRequired[SearchStateType]
+    ErrorMessage: NotRequired[str]
+
+
 class GetArchiveSearchResponseTypeDef(TypedDict):
     ArchiveId: NotRequired[str]
     Filters: NotRequired[ArchiveFiltersOutputTypeDef]
@@ -759,6 +1049,28 @@ class GetArchiveSearchResultsRequestTypeDef(TypedDict):
     SearchId: str
 
 
+class RowTypeDef(TypedDict):
+    ArchivedMessageId: NotRequired[str]
+    ReceivedTimestamp: NotRequired[datetime]
+    Date: NotRequired[str]
+    To: NotRequired[str]
+    From: NotRequired[str]
+    Cc: NotRequired[str]
+    Subject: NotRequired[str]
+    MessageId: NotRequired[str]
+    HasAttachments: NotRequired[bool]
+    ReceivedHeaders: NotRequired[list[str]]
+    InReplyTo: NotRequired[str]
+    XMailer: NotRequired[str]
+    XOriginalMailer: NotRequired[str]
+    XPriority: NotRequired[str]
+    IngressPointId: NotRequired[str]
+    SenderHostname: NotRequired[str]
+    SenderIpAddress: NotRequired[str]
+    Envelope: NotRequired[EnvelopeTypeDef]
+    SourceArn: NotRequired[str]
+
+
 class GetArchiveSearchResultsResponseTypeDef(TypedDict):
     Rows: NotRequired[list[RowTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -767,6 +1079,20 @@ class GetArchiveSearchResultsResponseTypeDef(TypedDict):
 class GetIngressPointRequestTypeDef(TypedDict):
     IngressPointId: str
     IncludeTrustStoreContents: NotRequired[TrustStoreResponseOptionType]
+
+
+class IngressPointPasswordConfigurationTypeDef(TypedDict):
+    SmtpPasswordVersion: NotRequired[str]
+    PreviousSmtpPasswordVersion: NotRequired[str]
+    PreviousSmtpPasswordExpiryTimestamp: NotRequired[datetime]
+
+
+class IngressPointAuthConfigurationTypeDef(TypedDict):
+    IngressPointPasswordConfiguration: NotRequired[
+        IngressPointPasswordConfigurationTypeDef
+    ]
+    SecretArn: NotRequired[str]
+    TlsAuthConfiguration: NotRequired[TlsAuthConfigurationTypeDef]
 
 
 class GetIngressPointResponseTypeDef(TypedDict):
@@ -817,6 +1143,80 @@ class GetRuleSetRequestTypeDef(TypedDict):
     RuleSetId: str
 
 
+class ReplaceRecipientActionOutputTypeDef(TypedDict):
+    ReplaceWith: NotRequired[list[str]]
+
+
+class RuleActionOutputTypeDef(TypedDict):
+    Drop: NotRequired[DropActionTypeDef]
+    Relay: NotRequired[RelayActionTypeDef]
+    Archive: NotRequired[ArchiveActionTypeDef]
+    WriteToS3: NotRequired[S3ActionTypeDef]
+    Send: NotRequired[SendActionTypeDef]
+    AddHeader: NotRequired[AddHeaderActionTypeDef]
+    ReplaceRecipient: NotRequired[ReplaceRecipientActionOutputTypeDef]
+    DeliverToMailbox: NotRequired[DeliverToMailboxActionTypeDef]
+    DeliverToQBusiness: NotRequired[DeliverToQBusinessActionTypeDef]
+    PublishToSns: NotRequired[SnsActionTypeDef]
+    Bounce: NotRequired[BounceActionTypeDef]
+    InvokeLambda: NotRequired[InvokeLambdaActionTypeDef]
+
+
+class RuleIsInAddressListOutputTypeDef(TypedDict):
+    Attribute: RuleAddressListEmailAttributeType
+    AddressLists: list[str]
+
+
+class RuleBooleanToEvaluateOutputTypeDef(TypedDict):
+    Attribute: NotRequired[RuleBooleanEmailAttributeType]
+    Analysis: NotRequired[AnalysisTypeDef]
+    IsInAddressList: NotRequired[RuleIsInAddressListOutputTypeDef]
+
+
+class RuleBooleanExpressionOutputTypeDef(TypedDict):
+    Evaluate: RuleBooleanToEvaluateOutputTypeDef
+    Operator: RuleBooleanOperatorType
+
+
+class RuleDmarcExpressionOutputTypeDef(TypedDict):
+    Operator: RuleDmarcOperatorType
+    Values: list[RuleDmarcPolicyType]
+
+
+class RuleIpExpressionOutputTypeDef(TypedDict):
+    Evaluate: RuleIpToEvaluateTypeDef
+    Operator: RuleIpOperatorType
+    Values: list[str]
+
+
+class RuleStringExpressionOutputTypeDef(TypedDict):
+    Evaluate: RuleStringToEvaluateTypeDef
+    Operator: RuleStringOperatorType
+    Values: list[str]
+
+
+class RuleVerdictExpressionOutputTypeDef(TypedDict):
+    Evaluate: RuleVerdictToEvaluateTypeDef
+    Operator: RuleVerdictOperatorType
+    Values: list[RuleVerdictType]
+
+
+class RuleConditionOutputTypeDef(TypedDict):
+    BooleanExpression: NotRequired[RuleBooleanExpressionOutputTypeDef]
+    StringExpression: NotRequired[RuleStringExpressionOutputTypeDef]
+    NumberExpression: NotRequired[RuleNumberExpressionTypeDef]
+    IpExpression: NotRequired[RuleIpExpressionOutputTypeDef]
+    VerdictExpression: NotRequired[RuleVerdictExpressionOutputTypeDef]
+    DmarcExpression: NotRequired[RuleDmarcExpressionOutputTypeDef]
+
+
+class RuleOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Conditions: NotRequired[list[RuleConditionOutputTypeDef]]
+    Unless: NotRequired[list[RuleConditionOutputTypeDef]]
+    Actions: list[RuleActionOutputTypeDef]
+
+
 class GetRuleSetResponseTypeDef(TypedDict):
     RuleSetId: str
     RuleSetArn: str
@@ -831,6 +1231,52 @@ class GetTrafficPolicyRequestTypeDef(TypedDict):
     TrafficPolicyId: str
 
 
+class IngressIsInAddressListOutputTypeDef(TypedDict):
+    Attribute: IngressAddressListEmailAttributeType
+    AddressLists: list[str]
+
+
+class IngressBooleanToEvaluateOutputTypeDef(TypedDict):
+    Analysis: NotRequired[IngressAnalysisTypeDef]
+    IsInAddressList: NotRequired[IngressIsInAddressListOutputTypeDef]
+
+
+class IngressBooleanExpressionOutputTypeDef(TypedDict):
+    Evaluate: IngressBooleanToEvaluateOutputTypeDef
+    Operator: IngressBooleanOperatorType
+
+
+class IngressIpv4ExpressionOutputTypeDef(TypedDict):
+    Evaluate: IngressIpToEvaluateTypeDef
+    Operator: IngressIpOperatorType
+    Values: list[str]
+
+
+class IngressIpv6ExpressionOutputTypeDef(TypedDict):
+    Evaluate: IngressIpv6ToEvaluateTypeDef
+    Operator: IngressIpOperatorType
+    Values: list[str]
+
+
+class IngressStringExpressionOutputTypeDef(TypedDict):
+    Evaluate: IngressStringToEvaluateTypeDef
+    Operator: IngressStringOperatorType
+    Values: list[str]
+
+
+class PolicyConditionOutputTypeDef(TypedDict):
+    StringExpression: NotRequired[IngressStringExpressionOutputTypeDef]
+    IpExpression: NotRequired[IngressIpv4ExpressionOutputTypeDef]
+    Ipv6Expression: NotRequired[IngressIpv6ExpressionOutputTypeDef]
+    TlsExpression: NotRequired[IngressTlsProtocolExpressionTypeDef]
+    BooleanExpression: NotRequired[IngressBooleanExpressionOutputTypeDef]
+
+
+class PolicyStatementOutputTypeDef(TypedDict):
+    Conditions: list[PolicyConditionOutputTypeDef]
+    Action: AcceptActionType
+
+
 class GetTrafficPolicyResponseTypeDef(TypedDict):
     TrafficPolicyName: str
     TrafficPolicyId: str
@@ -841,10 +1287,6 @@ class GetTrafficPolicyResponseTypeDef(TypedDict):
     CreatedTimestamp: NotRequired[datetime]
     LastUpdatedTimestamp: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ImportDataFormatTypeDef(TypedDict):
-    ImportDataType: ImportDataTypeType
 
 
 class ImportJobTypeDef(TypedDict):
@@ -862,134 +1304,12 @@ class ImportJobTypeDef(TypedDict):
     Error: NotRequired[str]
 
 
-class IngressAnalysisTypeDef(TypedDict):
-    Analyzer: str
-    ResultField: str
-
-
-class IngressBooleanExpressionOutputTypeDef(TypedDict):
-    Evaluate: IngressBooleanToEvaluateOutputTypeDef
-    Operator: IngressBooleanOperatorType
-
-
-class IngressBooleanExpressionTypeDef(TypedDict):
-    Evaluate: ReadOnly[IngressBooleanToEvaluateTypeDef]
-    Operator: IngressBooleanOperatorType
-
-
-class IngressBooleanToEvaluateOutputTypeDef(TypedDict):
-    Analysis: NotRequired[IngressAnalysisTypeDef]
-    IsInAddressList: NotRequired[IngressIsInAddressListOutputTypeDef]
-
-
-class IngressBooleanToEvaluateTypeDef(TypedDict):
-    Analysis: NotRequired[IngressAnalysisTypeDef]
-    IsInAddressList: NotRequired[ReadOnly[IngressIsInAddressListTypeDef]]
-
-
-class IngressIpToEvaluateTypeDef(TypedDict):
-    Attribute: NotRequired[IngressIpv4AttributeType]
-
-
-class IngressIpv4ExpressionOutputTypeDef(TypedDict):
-    Evaluate: IngressIpToEvaluateTypeDef
-    Operator: IngressIpOperatorType
-    Values: list[str]
-
-
-class IngressIpv4ExpressionTypeDef(TypedDict):
-    Evaluate: IngressIpToEvaluateTypeDef
-    Operator: IngressIpOperatorType
-    Values: ReadOnly[Sequence[str]]
-
-
-class IngressIpv6ExpressionOutputTypeDef(TypedDict):
-    Evaluate: IngressIpv6ToEvaluateTypeDef
-    Operator: IngressIpOperatorType
-    Values: list[str]
-
-
-class IngressIpv6ExpressionTypeDef(TypedDict):
-    Evaluate: IngressIpv6ToEvaluateTypeDef
-    Operator: IngressIpOperatorType
-    Values: ReadOnly[Sequence[str]]
-
-
-class IngressIpv6ToEvaluateTypeDef(TypedDict):
-    Attribute: NotRequired[IngressIpv6AttributeType]
-
-
-class IngressIsInAddressListOutputTypeDef(TypedDict):
-    Attribute: IngressAddressListEmailAttributeType
-    AddressLists: list[str]
-
-
-class IngressIsInAddressListTypeDef(TypedDict):
-    Attribute: IngressAddressListEmailAttributeType
-    AddressLists: ReadOnly[Sequence[str]]
-
-
-class IngressPointAuthConfigurationTypeDef(TypedDict):
-    IngressPointPasswordConfiguration: NotRequired[
-        IngressPointPasswordConfigurationTypeDef
-    ]
-    SecretArn: NotRequired[str]
-    TlsAuthConfiguration: NotRequired[TlsAuthConfigurationTypeDef]
-
-
-class IngressPointConfigurationTypeDef(TypedDict):
-    SmtpPassword: NotRequired[str]
-    SecretArn: NotRequired[str]
-    TlsAuthConfiguration: NotRequired[TlsAuthConfigurationTypeDef]
-
-
-class IngressPointPasswordConfigurationTypeDef(TypedDict):
-    SmtpPasswordVersion: NotRequired[str]
-    PreviousSmtpPasswordVersion: NotRequired[str]
-    PreviousSmtpPasswordExpiryTimestamp: NotRequired[datetime]
-
-
 class IngressPointTypeDef(TypedDict):
     IngressPointName: str
     IngressPointId: str
     Status: IngressPointStatusType
     Type: IngressPointTypeType
     ARecord: NotRequired[str]
-
-
-class IngressStringExpressionOutputTypeDef(TypedDict):
-    Evaluate: IngressStringToEvaluateTypeDef
-    Operator: IngressStringOperatorType
-    Values: list[str]
-
-
-class IngressStringExpressionTypeDef(TypedDict):
-    Evaluate: IngressStringToEvaluateTypeDef
-    Operator: IngressStringOperatorType
-    Values: ReadOnly[Sequence[str]]
-
-
-class IngressStringToEvaluateTypeDef(TypedDict):
-    Attribute: NotRequired[IngressStringEmailAttributeType]
-    Analysis: NotRequired[IngressAnalysisTypeDef]
-
-
-class IngressTlsProtocolExpressionTypeDef(TypedDict):
-    Evaluate: IngressTlsProtocolToEvaluateTypeDef
-    Operator: IngressTlsProtocolOperatorType
-    Value: IngressTlsProtocolAttributeType
-
-
-class IngressTlsProtocolToEvaluateTypeDef(TypedDict):
-    Attribute: NotRequired[IngressTlsAttributeType]
-
-
-class InvokeLambdaActionTypeDef(TypedDict):
-    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
-    FunctionArn: str
-    InvocationType: LambdaInvocationTypeType
-    RoleArn: str
-    RetryTimeMinutes: NotRequired[int]
 
 
 class ListAddonInstancesRequestTypeDef(TypedDict):
@@ -1055,6 +1375,11 @@ class ListArchiveSearchesRequestTypeDef(TypedDict):
     PageSize: NotRequired[int]
 
 
+class SearchSummaryTypeDef(TypedDict):
+    SearchId: NotRequired[str]
+    Status: NotRequired[SearchStatusTypeDef]
+
+
 class ListArchiveSearchesResponseTypeDef(TypedDict):
     Searches: NotRequired[list[SearchSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -1090,6 +1415,11 @@ class ListMembersOfAddressListRequestTypeDef(TypedDict):
     PageSize: NotRequired[int]
 
 
+class SavedAddressTypeDef(TypedDict):
+    Address: str
+    CreatedTimestamp: datetime
+
+
 class ListMembersOfAddressListResponseTypeDef(TypedDict):
     Addresses: list[SavedAddressTypeDef]
     NextToken: NotRequired[str]
@@ -1101,6 +1431,12 @@ class ListRelaysRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RelayTypeDef(TypedDict):
+    RelayId: NotRequired[str]
+    RelayName: NotRequired[str]
+    LastModifiedTimestamp: NotRequired[datetime]
+
+
 class ListRelaysResponseTypeDef(TypedDict):
     Relays: list[RelayTypeDef]
     NextToken: NotRequired[str]
@@ -1110,6 +1446,12 @@ class ListRelaysResponseTypeDef(TypedDict):
 class ListRuleSetsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     PageSize: NotRequired[int]
+
+
+class RuleSetTypeDef(TypedDict):
+    RuleSetId: NotRequired[str]
+    RuleSetName: NotRequired[str]
+    LastModificationDate: NotRequired[datetime]
 
 
 class ListRuleSetsResponseTypeDef(TypedDict):
@@ -1132,75 +1474,16 @@ class ListTrafficPoliciesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TrafficPolicyTypeDef(TypedDict):
+    TrafficPolicyName: str
+    TrafficPolicyId: str
+    DefaultAction: AcceptActionType
+
+
 class ListTrafficPoliciesResponseTypeDef(TypedDict):
     TrafficPolicies: NotRequired[list[TrafficPolicyTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MessageBodyTypeDef(TypedDict):
-    Text: NotRequired[str]
-    Html: NotRequired[str]
-    MessageMalformed: NotRequired[bool]
-
-
-class MetadataTypeDef(TypedDict):
-    Timestamp: NotRequired[datetime]
-    IngressPointId: NotRequired[str]
-    TrafficPolicyId: NotRequired[str]
-    RuleSetId: NotRequired[str]
-    SenderHostname: NotRequired[str]
-    SenderIpAddress: NotRequired[str]
-    TlsCipherSuite: NotRequired[str]
-    TlsProtocol: NotRequired[str]
-    SendingMethod: NotRequired[str]
-    SourceIdentity: NotRequired[str]
-    SendingPool: NotRequired[str]
-    ConfigurationSet: NotRequired[str]
-    SourceArn: NotRequired[str]
-
-
-class NetworkConfigurationTypeDef(TypedDict):
-    PublicNetworkConfiguration: NotRequired[PublicNetworkConfigurationTypeDef]
-    PrivateNetworkConfiguration: NotRequired[PrivateNetworkConfigurationTypeDef]
-
-
-class NoAuthenticationTypeDef(TypedDict):
-    pass
-
-
-class PolicyConditionOutputTypeDef(TypedDict):
-    StringExpression: NotRequired[IngressStringExpressionOutputTypeDef]
-    IpExpression: NotRequired[IngressIpv4ExpressionOutputTypeDef]
-    Ipv6Expression: NotRequired[IngressIpv6ExpressionOutputTypeDef]
-    TlsExpression: NotRequired[IngressTlsProtocolExpressionTypeDef]
-    BooleanExpression: NotRequired[IngressBooleanExpressionOutputTypeDef]
-
-
-class PolicyConditionTypeDef(TypedDict):
-    StringExpression: NotRequired[ReadOnly[IngressStringExpressionTypeDef]]
-    IpExpression: NotRequired[ReadOnly[IngressIpv4ExpressionTypeDef]]
-    Ipv6Expression: NotRequired[ReadOnly[IngressIpv6ExpressionTypeDef]]
-    TlsExpression: NotRequired[IngressTlsProtocolExpressionTypeDef]
-    BooleanExpression: NotRequired[ReadOnly[IngressBooleanExpressionTypeDef]]
-
-
-class PolicyStatementOutputTypeDef(TypedDict):
-    Conditions: list[PolicyConditionOutputTypeDef]
-    Action: AcceptActionType
-
-
-class PolicyStatementTypeDef(TypedDict):
-    Conditions: ReadOnly[Sequence[PolicyConditionTypeDef]]
-    Action: AcceptActionType
-
-
-class PrivateNetworkConfigurationTypeDef(TypedDict):
-    VpcEndpointId: str
-
-
-class PublicNetworkConfigurationTypeDef(TypedDict):
-    IpType: IpTypeType
 
 
 class RegisterMemberToAddressListRequestTypeDef(TypedDict):
@@ -1210,267 +1493,6 @@ class RegisterMemberToAddressListRequestTypeDef(TypedDict):
 
 class RegisterMemberToAddressListResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RelayActionTypeDef(TypedDict):
-    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
-    Relay: str
-    MailFrom: NotRequired[MailFromType]
-
-
-class RelayAuthenticationTypeDef(TypedDict):
-    SecretArn: NotRequired[str]
-    NoAuthentication: NotRequired[NoAuthenticationTypeDef]
-
-
-class RelayTypeDef(TypedDict):
-    RelayId: NotRequired[str]
-    RelayName: NotRequired[str]
-    LastModifiedTimestamp: NotRequired[datetime]
-
-
-class ReplaceRecipientActionOutputTypeDef(TypedDict):
-    ReplaceWith: NotRequired[list[str]]
-
-
-class ReplaceRecipientActionTypeDef(TypedDict):
-    ReplaceWith: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RowTypeDef(TypedDict):
-    ArchivedMessageId: NotRequired[str]
-    ReceivedTimestamp: NotRequired[datetime]
-    Date: NotRequired[str]
-    To: NotRequired[str]
-    From: NotRequired[str]
-    Cc: NotRequired[str]
-    Subject: NotRequired[str]
-    MessageId: NotRequired[str]
-    HasAttachments: NotRequired[bool]
-    ReceivedHeaders: NotRequired[list[str]]
-    InReplyTo: NotRequired[str]
-    XMailer: NotRequired[str]
-    XOriginalMailer: NotRequired[str]
-    XPriority: NotRequired[str]
-    IngressPointId: NotRequired[str]
-    SenderHostname: NotRequired[str]
-    SenderIpAddress: NotRequired[str]
-    Envelope: NotRequired[EnvelopeTypeDef]
-    SourceArn: NotRequired[str]
-
-
-class RuleActionOutputTypeDef(TypedDict):
-    Drop: NotRequired[DropActionTypeDef]
-    Relay: NotRequired[RelayActionTypeDef]
-    Archive: NotRequired[ArchiveActionTypeDef]
-    WriteToS3: NotRequired[S3ActionTypeDef]
-    Send: NotRequired[SendActionTypeDef]
-    AddHeader: NotRequired[AddHeaderActionTypeDef]
-    ReplaceRecipient: NotRequired[ReplaceRecipientActionOutputTypeDef]
-    DeliverToMailbox: NotRequired[DeliverToMailboxActionTypeDef]
-    DeliverToQBusiness: NotRequired[DeliverToQBusinessActionTypeDef]
-    PublishToSns: NotRequired[SnsActionTypeDef]
-    Bounce: NotRequired[BounceActionTypeDef]
-    InvokeLambda: NotRequired[InvokeLambdaActionTypeDef]
-
-
-class RuleActionTypeDef(TypedDict):
-    Drop: NotRequired[DropActionTypeDef]
-    Relay: NotRequired[RelayActionTypeDef]
-    Archive: NotRequired[ArchiveActionTypeDef]
-    WriteToS3: NotRequired[S3ActionTypeDef]
-    Send: NotRequired[SendActionTypeDef]
-    AddHeader: NotRequired[AddHeaderActionTypeDef]
-    ReplaceRecipient: NotRequired[ReadOnly[ReplaceRecipientActionTypeDef]]
-    DeliverToMailbox: NotRequired[DeliverToMailboxActionTypeDef]
-    DeliverToQBusiness: NotRequired[DeliverToQBusinessActionTypeDef]
-    PublishToSns: NotRequired[SnsActionTypeDef]
-    Bounce: NotRequired[BounceActionTypeDef]
-    InvokeLambda: NotRequired[InvokeLambdaActionTypeDef]
-
-
-class RuleBooleanExpressionOutputTypeDef(TypedDict):
-    Evaluate: RuleBooleanToEvaluateOutputTypeDef
-    Operator: RuleBooleanOperatorType
-
-
-class RuleBooleanExpressionTypeDef(TypedDict):
-    Evaluate: ReadOnly[RuleBooleanToEvaluateTypeDef]
-    Operator: RuleBooleanOperatorType
-
-
-class RuleBooleanToEvaluateOutputTypeDef(TypedDict):
-    Attribute: NotRequired[RuleBooleanEmailAttributeType]
-    Analysis: NotRequired[AnalysisTypeDef]
-    IsInAddressList: NotRequired[RuleIsInAddressListOutputTypeDef]
-
-
-class RuleBooleanToEvaluateTypeDef(TypedDict):
-    Attribute: NotRequired[RuleBooleanEmailAttributeType]
-    Analysis: NotRequired[AnalysisTypeDef]
-    IsInAddressList: NotRequired[ReadOnly[RuleIsInAddressListTypeDef]]
-
-
-class RuleConditionOutputTypeDef(TypedDict):
-    BooleanExpression: NotRequired[RuleBooleanExpressionOutputTypeDef]
-    StringExpression: NotRequired[RuleStringExpressionOutputTypeDef]
-    NumberExpression: NotRequired[RuleNumberExpressionTypeDef]
-    IpExpression: NotRequired[RuleIpExpressionOutputTypeDef]
-    VerdictExpression: NotRequired[RuleVerdictExpressionOutputTypeDef]
-    DmarcExpression: NotRequired[RuleDmarcExpressionOutputTypeDef]
-
-
-class RuleConditionTypeDef(TypedDict):
-    BooleanExpression: NotRequired[ReadOnly[RuleBooleanExpressionTypeDef]]
-    StringExpression: NotRequired[ReadOnly[RuleStringExpressionTypeDef]]
-    NumberExpression: NotRequired[RuleNumberExpressionTypeDef]
-    IpExpression: NotRequired[ReadOnly[RuleIpExpressionTypeDef]]
-    VerdictExpression: NotRequired[ReadOnly[RuleVerdictExpressionTypeDef]]
-    DmarcExpression: NotRequired[ReadOnly[RuleDmarcExpressionTypeDef]]
-
-
-class RuleDmarcExpressionOutputTypeDef(TypedDict):
-    Operator: RuleDmarcOperatorType
-    Values: list[RuleDmarcPolicyType]
-
-
-class RuleDmarcExpressionTypeDef(TypedDict):
-    Operator: RuleDmarcOperatorType
-    Values: ReadOnly[Sequence[RuleDmarcPolicyType]]
-
-
-class RuleIpExpressionOutputTypeDef(TypedDict):
-    Evaluate: RuleIpToEvaluateTypeDef
-    Operator: RuleIpOperatorType
-    Values: list[str]
-
-
-class RuleIpExpressionTypeDef(TypedDict):
-    Evaluate: RuleIpToEvaluateTypeDef
-    Operator: RuleIpOperatorType
-    Values: ReadOnly[Sequence[str]]
-
-
-class RuleIpToEvaluateTypeDef(TypedDict):
-    Attribute: NotRequired[RuleIpEmailAttributeType]
-
-
-class RuleIsInAddressListOutputTypeDef(TypedDict):
-    Attribute: RuleAddressListEmailAttributeType
-    AddressLists: list[str]
-
-
-class RuleIsInAddressListTypeDef(TypedDict):
-    Attribute: RuleAddressListEmailAttributeType
-    AddressLists: ReadOnly[Sequence[str]]
-
-
-class RuleNumberExpressionTypeDef(TypedDict):
-    Evaluate: RuleNumberToEvaluateTypeDef
-    Operator: RuleNumberOperatorType
-    Value: float
-
-
-class RuleNumberToEvaluateTypeDef(TypedDict):
-    Attribute: NotRequired[RuleNumberEmailAttributeType]
-
-
-class RuleOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Conditions: NotRequired[list[RuleConditionOutputTypeDef]]
-    Unless: NotRequired[list[RuleConditionOutputTypeDef]]
-    Actions: list[RuleActionOutputTypeDef]
-
-
-class RuleSetTypeDef(TypedDict):
-    RuleSetId: NotRequired[str]
-    RuleSetName: NotRequired[str]
-    LastModificationDate: NotRequired[datetime]
-
-
-class RuleStringExpressionOutputTypeDef(TypedDict):
-    Evaluate: RuleStringToEvaluateTypeDef
-    Operator: RuleStringOperatorType
-    Values: list[str]
-
-
-class RuleStringExpressionTypeDef(TypedDict):
-    Evaluate: RuleStringToEvaluateTypeDef
-    Operator: RuleStringOperatorType
-    Values: ReadOnly[Sequence[str]]
-
-
-class RuleStringToEvaluateTypeDef(TypedDict):
-    Attribute: NotRequired[RuleStringEmailAttributeType]
-    MimeHeaderAttribute: NotRequired[str]
-    Analysis: NotRequired[AnalysisTypeDef]
-    ClientCertificateAttribute: NotRequired[RuleClientCertificateAttributeType]
-
-
-class RuleTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Conditions: NotRequired[ReadOnly[Sequence[RuleConditionTypeDef]]]
-    Unless: NotRequired[ReadOnly[Sequence[RuleConditionTypeDef]]]
-    Actions: ReadOnly[Sequence[RuleActionTypeDef]]
-
-
-class RuleVerdictExpressionOutputTypeDef(TypedDict):
-    Evaluate: RuleVerdictToEvaluateTypeDef
-    Operator: RuleVerdictOperatorType
-    Values: list[RuleVerdictType]
-
-
-class RuleVerdictExpressionTypeDef(TypedDict):
-    Evaluate: RuleVerdictToEvaluateTypeDef
-    Operator: RuleVerdictOperatorType
-    Values: ReadOnly[Sequence[RuleVerdictType]]
-
-
-class RuleVerdictToEvaluateTypeDef(TypedDict):
-    Attribute: NotRequired[RuleVerdictAttributeType]
-    Analysis: NotRequired[AnalysisTypeDef]
-
-
-class S3ActionTypeDef(TypedDict):
-    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
-    RoleArn: str
-    S3Bucket: str
-    S3Prefix: NotRequired[str]
-    S3SseKmsKeyId: NotRequired[str]
-
-
-class S3ExportDestinationConfigurationTypeDef(TypedDict):
-    S3Location: NotRequired[str]
-
-
-class SavedAddressTypeDef(TypedDict):
-    Address: str
-    CreatedTimestamp: datetime
-
-
-class SearchStatusTypeDef(TypedDict):
-    SubmissionTimestamp: NotRequired[datetime]
-    CompletionTimestamp: NotRequired[datetime]
-    State: NotRequired[SearchStateType]
-    ErrorMessage: NotRequired[str]
-
-
-class SearchSummaryTypeDef(TypedDict):
-    SearchId: NotRequired[str]
-    Status: NotRequired[SearchStatusTypeDef]
-
-
-class SendActionTypeDef(TypedDict):
-    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
-    RoleArn: str
-
-
-class SnsActionTypeDef(TypedDict):
-    ActionFailurePolicy: NotRequired[ActionFailurePolicyType]
-    TopicArn: str
-    RoleArn: str
-    Encoding: NotRequired[SnsNotificationEncodingType]
-    PayloadType: NotRequired[SnsNotificationPayloadTypeType]
 
 
 class StartAddressListImportJobRequestTypeDef(TypedDict):
@@ -1540,27 +1562,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TlsAuthConfigurationTypeDef(TypedDict):
-    TrustStore: NotRequired[TrustStoreTypeDef]
-
-
-class TrafficPolicyTypeDef(TypedDict):
-    TrafficPolicyName: str
-    TrafficPolicyId: str
-    DefaultAction: AcceptActionType
-
-
-class TrustStoreTypeDef(TypedDict):
-    CAContent: str
-    CrlContent: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,23 +2,24 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Managed Blockchain: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessorNetworkTypeType",
-    "AccessorStatusType",
-    "AccessorTypeType",
-    "EditionType",
-    "FrameworkType",
-    "InvitationStatusType",
-    "MemberStatusType",
-    "NetworkStatusType",
-    "NodeStatusType",
-    "ProposalStatusType",
-    "StateDBTypeType",
-    "ThresholdComparatorType",
-    "VoteValueType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessorNetworkTypeType",
+        "AccessorStatusType",
+        "AccessorTypeType",
+        "EditionType",
+        "FrameworkType",
+        "InvitationStatusType",
+        "MemberStatusType",
+        "NetworkStatusType",
+        "NodeStatusType",
+        "ProposalStatusType",
+        "StateDBTypeType",
+        "ThresholdComparatorType",
+        "VoteValueType",
+    ]
 
 AccessorNetworkTypeType = Literal[
     "ETHEREUM_GOERLI",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,102 +34,103 @@ from .literals import (
     VoteValueType,
 )
 
-__all__ = [
-    "AccessorSummaryTypeDef",
-    "AccessorTypeDef",
-    "ApprovalThresholdPolicyTypeDef",
-    "CreateAccessorInputTypeDef",
-    "CreateAccessorOutputTypeDef",
-    "CreateMemberInputTypeDef",
-    "CreateMemberOutputTypeDef",
-    "CreateNetworkInputTypeDef",
-    "CreateNetworkOutputTypeDef",
-    "CreateNodeInputTypeDef",
-    "CreateNodeOutputTypeDef",
-    "CreateProposalInputTypeDef",
-    "CreateProposalOutputTypeDef",
-    "DeleteAccessorInputTypeDef",
-    "DeleteAccessorOutputTypeDef",
-    "DeleteMemberInputTypeDef",
-    "DeleteMemberOutputTypeDef",
-    "DeleteNodeInputTypeDef",
-    "DeleteNodeOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAccessorInputTypeDef",
-    "GetAccessorOutputTypeDef",
-    "GetMemberInputTypeDef",
-    "GetMemberOutputTypeDef",
-    "GetNetworkInputTypeDef",
-    "GetNetworkOutputTypeDef",
-    "GetNodeInputTypeDef",
-    "GetNodeOutputTypeDef",
-    "GetProposalInputTypeDef",
-    "GetProposalOutputTypeDef",
-    "InvitationTypeDef",
-    "InviteActionTypeDef",
-    "ListAccessorsInputTypeDef",
-    "ListAccessorsOutputTypeDef",
-    "ListInvitationsInputTypeDef",
-    "ListInvitationsOutputTypeDef",
-    "ListMembersInputTypeDef",
-    "ListMembersOutputTypeDef",
-    "ListNetworksInputTypeDef",
-    "ListNetworksOutputTypeDef",
-    "ListNodesInputTypeDef",
-    "ListNodesOutputTypeDef",
-    "ListProposalVotesInputTypeDef",
-    "ListProposalVotesOutputTypeDef",
-    "ListProposalsInputTypeDef",
-    "ListProposalsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LogConfigurationTypeDef",
-    "LogConfigurationsTypeDef",
-    "MemberConfigurationTypeDef",
-    "MemberFabricAttributesTypeDef",
-    "MemberFabricConfigurationTypeDef",
-    "MemberFabricLogPublishingConfigurationTypeDef",
-    "MemberFrameworkAttributesTypeDef",
-    "MemberFrameworkConfigurationTypeDef",
-    "MemberLogPublishingConfigurationTypeDef",
-    "MemberSummaryTypeDef",
-    "MemberTypeDef",
-    "NetworkEthereumAttributesTypeDef",
-    "NetworkFabricAttributesTypeDef",
-    "NetworkFabricConfigurationTypeDef",
-    "NetworkFrameworkAttributesTypeDef",
-    "NetworkFrameworkConfigurationTypeDef",
-    "NetworkSummaryTypeDef",
-    "NetworkTypeDef",
-    "NodeConfigurationTypeDef",
-    "NodeEthereumAttributesTypeDef",
-    "NodeFabricAttributesTypeDef",
-    "NodeFabricLogPublishingConfigurationTypeDef",
-    "NodeFrameworkAttributesTypeDef",
-    "NodeLogPublishingConfigurationTypeDef",
-    "NodeSummaryTypeDef",
-    "NodeTypeDef",
-    "ProposalActionsOutputTypeDef",
-    "ProposalActionsTypeDef",
-    "ProposalSummaryTypeDef",
-    "ProposalTypeDef",
-    "RejectInvitationInputTypeDef",
-    "RejectInvitationOutputTypeDef",
-    "RemoveActionTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateMemberInputTypeDef",
-    "UpdateMemberOutputTypeDef",
-    "UpdateNodeInputTypeDef",
-    "UpdateNodeOutputTypeDef",
-    "VoteOnProposalInputTypeDef",
-    "VoteOnProposalOutputTypeDef",
-    "VoteSummaryTypeDef",
-    "VotingPolicyTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessorSummaryTypeDef",
+        "AccessorTypeDef",
+        "ApprovalThresholdPolicyTypeDef",
+        "CreateAccessorInputTypeDef",
+        "CreateAccessorOutputTypeDef",
+        "CreateMemberInputTypeDef",
+        "CreateMemberOutputTypeDef",
+        "CreateNetworkInputTypeDef",
+        "CreateNetworkOutputTypeDef",
+        "CreateNodeInputTypeDef",
+        "CreateNodeOutputTypeDef",
+        "CreateProposalInputTypeDef",
+        "CreateProposalOutputTypeDef",
+        "DeleteAccessorInputTypeDef",
+        "DeleteAccessorOutputTypeDef",
+        "DeleteMemberInputTypeDef",
+        "DeleteMemberOutputTypeDef",
+        "DeleteNodeInputTypeDef",
+        "DeleteNodeOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAccessorInputTypeDef",
+        "GetAccessorOutputTypeDef",
+        "GetMemberInputTypeDef",
+        "GetMemberOutputTypeDef",
+        "GetNetworkInputTypeDef",
+        "GetNetworkOutputTypeDef",
+        "GetNodeInputTypeDef",
+        "GetNodeOutputTypeDef",
+        "GetProposalInputTypeDef",
+        "GetProposalOutputTypeDef",
+        "InvitationTypeDef",
+        "InviteActionTypeDef",
+        "ListAccessorsInputTypeDef",
+        "ListAccessorsOutputTypeDef",
+        "ListInvitationsInputTypeDef",
+        "ListInvitationsOutputTypeDef",
+        "ListMembersInputTypeDef",
+        "ListMembersOutputTypeDef",
+        "ListNetworksInputTypeDef",
+        "ListNetworksOutputTypeDef",
+        "ListNodesInputTypeDef",
+        "ListNodesOutputTypeDef",
+        "ListProposalVotesInputTypeDef",
+        "ListProposalVotesOutputTypeDef",
+        "ListProposalsInputTypeDef",
+        "ListProposalsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LogConfigurationTypeDef",
+        "LogConfigurationsTypeDef",
+        "MemberConfigurationTypeDef",
+        "MemberFabricAttributesTypeDef",
+        "MemberFabricConfigurationTypeDef",
+        "MemberFabricLogPublishingConfigurationTypeDef",
+        "MemberFrameworkAttributesTypeDef",
+        "MemberFrameworkConfigurationTypeDef",
+        "MemberLogPublishingConfigurationTypeDef",
+        "MemberSummaryTypeDef",
+        "MemberTypeDef",
+        "NetworkEthereumAttributesTypeDef",
+        "NetworkFabricAttributesTypeDef",
+        "NetworkFabricConfigurationTypeDef",
+        "NetworkFrameworkAttributesTypeDef",
+        "NetworkFrameworkConfigurationTypeDef",
+        "NetworkSummaryTypeDef",
+        "NetworkTypeDef",
+        "NodeConfigurationTypeDef",
+        "NodeEthereumAttributesTypeDef",
+        "NodeFabricAttributesTypeDef",
+        "NodeFabricLogPublishingConfigurationTypeDef",
+        "NodeFrameworkAttributesTypeDef",
+        "NodeLogPublishingConfigurationTypeDef",
+        "NodeSummaryTypeDef",
+        "NodeTypeDef",
+        "ProposalActionsOutputTypeDef",
+        "ProposalActionsTypeDef",
+        "ProposalSummaryTypeDef",
+        "ProposalTypeDef",
+        "RejectInvitationInputTypeDef",
+        "RejectInvitationOutputTypeDef",
+        "RemoveActionTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateMemberInputTypeDef",
+        "UpdateMemberOutputTypeDef",
+        "UpdateNodeInputTypeDef",
+        "UpdateNodeOutputTypeDef",
+        "VoteOnProposalInputTypeDef",
+        "VoteOnProposalOutputTypeDef",
+        "VoteSummaryTypeDef",
+        "VotingPolicyTypeDef",
+    ]
 
 
 class AccessorSummaryTypeDef(TypedDict):
@@ -172,6 +173,40 @@ class CreateAccessorOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MemberFabricConfigurationTypeDef(TypedDict):
+    AdminUsername: str
+    AdminPassword: str
+
+
+class MemberFrameworkConfigurationTypeDef(TypedDict):
+    Fabric: NotRequired[MemberFabricConfigurationTypeDef]
+
+
+class LogConfigurationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class LogConfigurationsTypeDef(TypedDict):
+    Cloudwatch: NotRequired[LogConfigurationTypeDef]
+
+
+class MemberFabricLogPublishingConfigurationTypeDef(TypedDict):
+    CaLogs: NotRequired[LogConfigurationsTypeDef]
+
+
+class MemberLogPublishingConfigurationTypeDef(TypedDict):
+    Fabric: NotRequired[MemberFabricLogPublishingConfigurationTypeDef]
+
+
+class MemberConfigurationTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    FrameworkConfiguration: MemberFrameworkConfigurationTypeDef
+    LogPublishingConfiguration: NotRequired[MemberLogPublishingConfigurationTypeDef]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    KmsKeyArn: NotRequired[str]
+
+
 class CreateMemberInputTypeDef(TypedDict):
     ClientRequestToken: str
     InvitationId: str
@@ -182,6 +217,18 @@ class CreateMemberInputTypeDef(TypedDict):
 class CreateMemberOutputTypeDef(TypedDict):
     MemberId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NetworkFabricConfigurationTypeDef(TypedDict):
+    Edition: EditionType
+
+
+class NetworkFrameworkConfigurationTypeDef(TypedDict):
+    Fabric: NotRequired[NetworkFabricConfigurationTypeDef]
+
+
+class VotingPolicyTypeDef(TypedDict):
+    ApprovalThresholdPolicy: NotRequired[ApprovalThresholdPolicyTypeDef]
 
 
 class CreateNetworkInputTypeDef(TypedDict):
@@ -202,6 +249,22 @@ class CreateNetworkOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class NodeFabricLogPublishingConfigurationTypeDef(TypedDict):
+    ChaincodeLogs: NotRequired[LogConfigurationsTypeDef]
+    PeerLogs: NotRequired[LogConfigurationsTypeDef]
+
+
+class NodeLogPublishingConfigurationTypeDef(TypedDict):
+    Fabric: NotRequired[NodeFabricLogPublishingConfigurationTypeDef]
+
+
+class NodeConfigurationTypeDef(TypedDict):
+    InstanceType: str
+    AvailabilityZone: NotRequired[str]
+    LogPublishingConfiguration: NotRequired[NodeLogPublishingConfigurationTypeDef]
+    StateDB: NotRequired[StateDBTypeType]
+
+
 class CreateNodeInputTypeDef(TypedDict):
     ClientRequestToken: str
     NetworkId: str
@@ -213,6 +276,19 @@ class CreateNodeInputTypeDef(TypedDict):
 class CreateNodeOutputTypeDef(TypedDict):
     NodeId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InviteActionTypeDef(TypedDict):
+    Principal: str
+
+
+class RemoveActionTypeDef(TypedDict):
+    MemberId: str
+
+
+class ProposalActionsTypeDef(TypedDict):
+    Invitations: NotRequired[ReadOnly[Sequence[InviteActionTypeDef]]]
+    Removals: NotRequired[ReadOnly[Sequence[RemoveActionTypeDef]]]
 
 
 class CreateProposalInputTypeDef(TypedDict):
@@ -270,6 +346,29 @@ class GetMemberInputTypeDef(TypedDict):
     MemberId: str
 
 
+class MemberFabricAttributesTypeDef(TypedDict):
+    AdminUsername: NotRequired[str]
+    CaEndpoint: NotRequired[str]
+
+
+class MemberFrameworkAttributesTypeDef(TypedDict):
+    Fabric: NotRequired[MemberFabricAttributesTypeDef]
+
+
+class MemberTypeDef(TypedDict):
+    NetworkId: NotRequired[str]
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    FrameworkAttributes: NotRequired[MemberFrameworkAttributesTypeDef]
+    LogPublishingConfiguration: NotRequired[MemberLogPublishingConfigurationTypeDef]
+    Status: NotRequired[MemberStatusType]
+    CreationDate: NotRequired[datetime]
+    Tags: NotRequired[dict[str, str]]
+    Arn: NotRequired[str]
+    KmsKeyArn: NotRequired[str]
+
+
 class GetMemberOutputTypeDef(TypedDict):
     Member: NotRequired[MemberTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -277,6 +376,35 @@ class GetMemberOutputTypeDef(TypedDict):
 
 class GetNetworkInputTypeDef(TypedDict):
     NetworkId: str
+
+
+class NetworkEthereumAttributesTypeDef(TypedDict):
+    ChainId: NotRequired[str]
+
+
+class NetworkFabricAttributesTypeDef(TypedDict):
+    OrderingServiceEndpoint: NotRequired[str]
+    Edition: NotRequired[EditionType]
+
+
+class NetworkFrameworkAttributesTypeDef(TypedDict):
+    Fabric: NotRequired[NetworkFabricAttributesTypeDef]
+    Ethereum: NotRequired[NetworkEthereumAttributesTypeDef]
+
+
+class NetworkTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Framework: NotRequired[FrameworkType]
+    FrameworkVersion: NotRequired[str]
+    FrameworkAttributes: NotRequired[NetworkFrameworkAttributesTypeDef]
+    VpcEndpointServiceName: NotRequired[str]
+    VotingPolicy: NotRequired[VotingPolicyTypeDef]
+    Status: NotRequired[NetworkStatusType]
+    CreationDate: NotRequired[datetime]
+    Tags: NotRequired[dict[str, str]]
+    Arn: NotRequired[str]
 
 
 class GetNetworkOutputTypeDef(TypedDict):
@@ -290,6 +418,37 @@ class GetNodeInputTypeDef(TypedDict):
     NodeId: str
 
 
+class NodeEthereumAttributesTypeDef(TypedDict):
+    HttpEndpoint: NotRequired[str]
+    WebSocketEndpoint: NotRequired[str]
+
+
+class NodeFabricAttributesTypeDef(TypedDict):
+    PeerEndpoint: NotRequired[str]
+    PeerEventEndpoint: NotRequired[str]
+
+
+class NodeFrameworkAttributesTypeDef(TypedDict):
+    Fabric: NotRequired[NodeFabricAttributesTypeDef]
+    Ethereum: NotRequired[NodeEthereumAttributesTypeDef]
+
+
+class NodeTypeDef(TypedDict):
+    NetworkId: NotRequired[str]
+    MemberId: NotRequired[str]
+    Id: NotRequired[str]
+    InstanceType: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    FrameworkAttributes: NotRequired[NodeFrameworkAttributesTypeDef]
+    LogPublishingConfiguration: NotRequired[NodeLogPublishingConfigurationTypeDef]
+    StateDB: NotRequired[StateDBTypeType]
+    Status: NotRequired[NodeStatusType]
+    CreationDate: NotRequired[datetime]
+    Tags: NotRequired[dict[str, str]]
+    Arn: NotRequired[str]
+    KmsKeyArn: NotRequired[str]
+
+
 class GetNodeOutputTypeDef(TypedDict):
     Node: NotRequired[NodeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -300,9 +459,42 @@ class GetProposalInputTypeDef(TypedDict):
     ProposalId: str
 
 
+class ProposalActionsOutputTypeDef(TypedDict):
+    Invitations: NotRequired[list[InviteActionTypeDef]]
+    Removals: NotRequired[list[RemoveActionTypeDef]]
+
+
+class ProposalTypeDef(TypedDict):
+    ProposalId: NotRequired[str]
+    NetworkId: NotRequired[str]
+    Description: NotRequired[str]
+    Actions: NotRequired[ProposalActionsOutputTypeDef]
+    ProposedByMemberId: NotRequired[str]
+    ProposedByMemberName: NotRequired[str]
+    Status: NotRequired[ProposalStatusType]
+    CreationDate: NotRequired[datetime]
+    ExpirationDate: NotRequired[datetime]
+    YesVoteCount: NotRequired[int]
+    NoVoteCount: NotRequired[int]
+    OutstandingVoteCount: NotRequired[int]
+    Tags: NotRequired[dict[str, str]]
+    Arn: NotRequired[str]
+
+
 class GetProposalOutputTypeDef(TypedDict):
     Proposal: NotRequired[ProposalTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NetworkSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Framework: NotRequired[FrameworkType]
+    FrameworkVersion: NotRequired[str]
+    Status: NotRequired[NetworkStatusType]
+    CreationDate: NotRequired[datetime]
+    Arn: NotRequired[str]
 
 
 class InvitationTypeDef(TypedDict):
@@ -312,10 +504,6 @@ class InvitationTypeDef(TypedDict):
     Status: NotRequired[InvitationStatusType]
     NetworkSummary: NotRequired[NetworkSummaryTypeDef]
     Arn: NotRequired[str]
-
-
-class InviteActionTypeDef(TypedDict):
-    Principal: str
 
 
 class ListAccessorsInputTypeDef(TypedDict):
@@ -350,6 +538,16 @@ class ListMembersInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class MemberSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[MemberStatusType]
+    CreationDate: NotRequired[datetime]
+    IsOwned: NotRequired[bool]
+    Arn: NotRequired[str]
+
+
 class ListMembersOutputTypeDef(TypedDict):
     Members: NotRequired[list[MemberSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -378,6 +576,15 @@ class ListNodesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class NodeSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Status: NotRequired[NodeStatusType]
+    CreationDate: NotRequired[datetime]
+    AvailabilityZone: NotRequired[str]
+    InstanceType: NotRequired[str]
+    Arn: NotRequired[str]
+
+
 class ListNodesOutputTypeDef(TypedDict):
     Nodes: NotRequired[list[NodeSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -391,6 +598,12 @@ class ListProposalVotesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class VoteSummaryTypeDef(TypedDict):
+    Vote: NotRequired[VoteValueType]
+    MemberName: NotRequired[str]
+    MemberId: NotRequired[str]
+
+
 class ListProposalVotesOutputTypeDef(TypedDict):
     ProposalVotes: NotRequired[list[VoteSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -401,6 +614,17 @@ class ListProposalsInputTypeDef(TypedDict):
     NetworkId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ProposalSummaryTypeDef(TypedDict):
+    ProposalId: NotRequired[str]
+    Description: NotRequired[str]
+    ProposedByMemberId: NotRequired[str]
+    ProposedByMemberName: NotRequired[str]
+    Status: NotRequired[ProposalStatusType]
+    CreationDate: NotRequired[datetime]
+    ExpirationDate: NotRequired[datetime]
+    Arn: NotRequired[str]
 
 
 class ListProposalsOutputTypeDef(TypedDict):
@@ -418,225 +642,12 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogConfigurationTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class LogConfigurationsTypeDef(TypedDict):
-    Cloudwatch: NotRequired[LogConfigurationTypeDef]
-
-
-class MemberConfigurationTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    FrameworkConfiguration: MemberFrameworkConfigurationTypeDef
-    LogPublishingConfiguration: NotRequired[MemberLogPublishingConfigurationTypeDef]
-    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
-    KmsKeyArn: NotRequired[str]
-
-
-class MemberFabricAttributesTypeDef(TypedDict):
-    AdminUsername: NotRequired[str]
-    CaEndpoint: NotRequired[str]
-
-
-class MemberFabricConfigurationTypeDef(TypedDict):
-    AdminUsername: str
-    AdminPassword: str
-
-
-class MemberFabricLogPublishingConfigurationTypeDef(TypedDict):
-    CaLogs: NotRequired[LogConfigurationsTypeDef]
-
-
-class MemberFrameworkAttributesTypeDef(TypedDict):
-    Fabric: NotRequired[MemberFabricAttributesTypeDef]
-
-
-class MemberFrameworkConfigurationTypeDef(TypedDict):
-    Fabric: NotRequired[MemberFabricConfigurationTypeDef]
-
-
-class MemberLogPublishingConfigurationTypeDef(TypedDict):
-    Fabric: NotRequired[MemberFabricLogPublishingConfigurationTypeDef]
-
-
-class MemberSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[MemberStatusType]
-    CreationDate: NotRequired[datetime]
-    IsOwned: NotRequired[bool]
-    Arn: NotRequired[str]
-
-
-class MemberTypeDef(TypedDict):
-    NetworkId: NotRequired[str]
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    FrameworkAttributes: NotRequired[MemberFrameworkAttributesTypeDef]
-    LogPublishingConfiguration: NotRequired[MemberLogPublishingConfigurationTypeDef]
-    Status: NotRequired[MemberStatusType]
-    CreationDate: NotRequired[datetime]
-    Tags: NotRequired[dict[str, str]]
-    Arn: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
-
-
-class NetworkEthereumAttributesTypeDef(TypedDict):
-    ChainId: NotRequired[str]
-
-
-class NetworkFabricAttributesTypeDef(TypedDict):
-    OrderingServiceEndpoint: NotRequired[str]
-    Edition: NotRequired[EditionType]
-
-
-class NetworkFabricConfigurationTypeDef(TypedDict):
-    Edition: EditionType
-
-
-class NetworkFrameworkAttributesTypeDef(TypedDict):
-    Fabric: NotRequired[NetworkFabricAttributesTypeDef]
-    Ethereum: NotRequired[NetworkEthereumAttributesTypeDef]
-
-
-class NetworkFrameworkConfigurationTypeDef(TypedDict):
-    Fabric: NotRequired[NetworkFabricConfigurationTypeDef]
-
-
-class NetworkSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Framework: NotRequired[FrameworkType]
-    FrameworkVersion: NotRequired[str]
-    Status: NotRequired[NetworkStatusType]
-    CreationDate: NotRequired[datetime]
-    Arn: NotRequired[str]
-
-
-class NetworkTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Framework: NotRequired[FrameworkType]
-    FrameworkVersion: NotRequired[str]
-    FrameworkAttributes: NotRequired[NetworkFrameworkAttributesTypeDef]
-    VpcEndpointServiceName: NotRequired[str]
-    VotingPolicy: NotRequired[VotingPolicyTypeDef]
-    Status: NotRequired[NetworkStatusType]
-    CreationDate: NotRequired[datetime]
-    Tags: NotRequired[dict[str, str]]
-    Arn: NotRequired[str]
-
-
-class NodeConfigurationTypeDef(TypedDict):
-    InstanceType: str
-    AvailabilityZone: NotRequired[str]
-    LogPublishingConfiguration: NotRequired[NodeLogPublishingConfigurationTypeDef]
-    StateDB: NotRequired[StateDBTypeType]
-
-
-class NodeEthereumAttributesTypeDef(TypedDict):
-    HttpEndpoint: NotRequired[str]
-    WebSocketEndpoint: NotRequired[str]
-
-
-class NodeFabricAttributesTypeDef(TypedDict):
-    PeerEndpoint: NotRequired[str]
-    PeerEventEndpoint: NotRequired[str]
-
-
-class NodeFabricLogPublishingConfigurationTypeDef(TypedDict):
-    ChaincodeLogs: NotRequired[LogConfigurationsTypeDef]
-    PeerLogs: NotRequired[LogConfigurationsTypeDef]
-
-
-class NodeFrameworkAttributesTypeDef(TypedDict):
-    Fabric: NotRequired[NodeFabricAttributesTypeDef]
-    Ethereum: NotRequired[NodeEthereumAttributesTypeDef]
-
-
-class NodeLogPublishingConfigurationTypeDef(TypedDict):
-    Fabric: NotRequired[NodeFabricLogPublishingConfigurationTypeDef]
-
-
-class NodeSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Status: NotRequired[NodeStatusType]
-    CreationDate: NotRequired[datetime]
-    AvailabilityZone: NotRequired[str]
-    InstanceType: NotRequired[str]
-    Arn: NotRequired[str]
-
-
-class NodeTypeDef(TypedDict):
-    NetworkId: NotRequired[str]
-    MemberId: NotRequired[str]
-    Id: NotRequired[str]
-    InstanceType: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    FrameworkAttributes: NotRequired[NodeFrameworkAttributesTypeDef]
-    LogPublishingConfiguration: NotRequired[NodeLogPublishingConfigurationTypeDef]
-    StateDB: NotRequired[StateDBTypeType]
-    Status: NotRequired[NodeStatusType]
-    CreationDate: NotRequired[datetime]
-    Tags: NotRequired[dict[str, str]]
-    Arn: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
-
-
-class ProposalActionsOutputTypeDef(TypedDict):
-    Invitations: NotRequired[list[InviteActionTypeDef]]
-    Removals: NotRequired[list[RemoveActionTypeDef]]
-
-
-class ProposalActionsTypeDef(TypedDict):
-    Invitations: NotRequired[ReadOnly[Sequence[InviteActionTypeDef]]]
-    Removals: NotRequired[ReadOnly[Sequence[RemoveActionTypeDef]]]
-
-
-class ProposalSummaryTypeDef(TypedDict):
-    ProposalId: NotRequired[str]
-    Description: NotRequired[str]
-    ProposedByMemberId: NotRequired[str]
-    ProposedByMemberName: NotRequired[str]
-    Status: NotRequired[ProposalStatusType]
-    CreationDate: NotRequired[datetime]
-    ExpirationDate: NotRequired[datetime]
-    Arn: NotRequired[str]
-
-
-class ProposalTypeDef(TypedDict):
-    ProposalId: NotRequired[str]
-    NetworkId: NotRequired[str]
-    Description: NotRequired[str]
-    Actions: NotRequired[ProposalActionsOutputTypeDef]
-    ProposedByMemberId: NotRequired[str]
-    ProposedByMemberName: NotRequired[str]
-    Status: NotRequired[ProposalStatusType]
-    CreationDate: NotRequired[datetime]
-    ExpirationDate: NotRequired[datetime]
-    YesVoteCount: NotRequired[int]
-    NoVoteCount: NotRequired[int]
-    OutstandingVoteCount: NotRequired[int]
-    Tags: NotRequired[dict[str, str]]
-    Arn: NotRequired[str]
-
-
 class RejectInvitationInputTypeDef(TypedDict):
     InvitationId: str
 
 
 class RejectInvitationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RemoveActionTypeDef(TypedDict):
-    MemberId: str
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -687,13 +698,3 @@ class VoteOnProposalInputTypeDef(TypedDict):
 
 class VoteOnProposalOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VoteSummaryTypeDef(TypedDict):
-    Vote: NotRequired[VoteValueType]
-    MemberName: NotRequired[str]
-    MemberId: NotRequired[str]
-
-
-class VotingPolicyTypeDef(TypedDict):
-    ApprovalThresholdPolicy: NotRequired[ApprovalThresholdPolicyTypeDef]

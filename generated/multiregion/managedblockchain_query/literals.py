@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Managed Blockchain Query: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ConfirmationStatusType",
-    "ErrorTypeType",
-    "ExecutionStatusType",
-    "ListFilteredTransactionEventsSortByType",
-    "ListTransactionsSortByType",
-    "QueryNetworkType",
-    "QueryTokenStandardType",
-    "QueryTransactionEventTypeType",
-    "SortOrderType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ConfirmationStatusType",
+        "ErrorTypeType",
+        "ExecutionStatusType",
+        "ListFilteredTransactionEventsSortByType",
+        "ListTransactionsSortByType",
+        "QueryNetworkType",
+        "QueryTokenStandardType",
+        "QueryTransactionEventTypeType",
+        "SortOrderType",
+    ]
 
 ConfirmationStatusType = Literal["FINAL", "NONFINAL"]
 ErrorTypeType = Literal["VALIDATION_EXCEPTION", "RESOURCE_NOT_FOUND_EXCEPTION"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,61 +30,81 @@ from .literals import (
     SortOrderType,
 )
 
-__all__ = [
-    "AddressIdentifierFilterTypeDef",
-    "AssetContractTypeDef",
-    "BatchGetTokenBalanceErrorItemTypeDef",
-    "BatchGetTokenBalanceInputItemTypeDef",
-    "BatchGetTokenBalanceInputTypeDef",
-    "BatchGetTokenBalanceOutputItemTypeDef",
-    "BatchGetTokenBalanceOutputTypeDef",
-    "BlockchainInstantOutputTypeDef",
-    "BlockchainInstantTypeDef",
-    "ConfirmationStatusFilterTypeDef",
-    "ContractFilterTypeDef",
-    "ContractIdentifierTypeDef",
-    "ContractMetadataTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAssetContractInputTypeDef",
-    "GetAssetContractOutputTypeDef",
-    "GetTokenBalanceInputTypeDef",
-    "GetTokenBalanceOutputTypeDef",
-    "GetTransactionInputTypeDef",
-    "GetTransactionOutputTypeDef",
-    "ListAssetContractsInputTypeDef",
-    "ListAssetContractsOutputTypeDef",
-    "ListFilteredTransactionEventsInputTypeDef",
-    "ListFilteredTransactionEventsOutputTypeDef",
-    "ListFilteredTransactionEventsSortTypeDef",
-    "ListTokenBalancesInputTypeDef",
-    "ListTokenBalancesOutputTypeDef",
-    "ListTransactionEventsInputTypeDef",
-    "ListTransactionEventsOutputTypeDef",
-    "ListTransactionsInputTypeDef",
-    "ListTransactionsOutputTypeDef",
-    "ListTransactionsSortTypeDef",
-    "OwnerFilterTypeDef",
-    "OwnerIdentifierTypeDef",
-    "ResponseMetadataTypeDef",
-    "TimeFilterTypeDef",
-    "TokenBalanceTypeDef",
-    "TokenFilterTypeDef",
-    "TokenIdentifierTypeDef",
-    "TransactionEventTypeDef",
-    "TransactionOutputItemTypeDef",
-    "TransactionTypeDef",
-    "VoutFilterTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddressIdentifierFilterTypeDef",
+        "AssetContractTypeDef",
+        "BatchGetTokenBalanceErrorItemTypeDef",
+        "BatchGetTokenBalanceInputItemTypeDef",
+        "BatchGetTokenBalanceInputTypeDef",
+        "BatchGetTokenBalanceOutputItemTypeDef",
+        "BatchGetTokenBalanceOutputTypeDef",
+        "BlockchainInstantOutputTypeDef",
+        "BlockchainInstantTypeDef",
+        "ConfirmationStatusFilterTypeDef",
+        "ContractFilterTypeDef",
+        "ContractIdentifierTypeDef",
+        "ContractMetadataTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAssetContractInputTypeDef",
+        "GetAssetContractOutputTypeDef",
+        "GetTokenBalanceInputTypeDef",
+        "GetTokenBalanceOutputTypeDef",
+        "GetTransactionInputTypeDef",
+        "GetTransactionOutputTypeDef",
+        "ListAssetContractsInputTypeDef",
+        "ListAssetContractsOutputTypeDef",
+        "ListFilteredTransactionEventsInputTypeDef",
+        "ListFilteredTransactionEventsOutputTypeDef",
+        "ListFilteredTransactionEventsSortTypeDef",
+        "ListTokenBalancesInputTypeDef",
+        "ListTokenBalancesOutputTypeDef",
+        "ListTransactionEventsInputTypeDef",
+        "ListTransactionEventsOutputTypeDef",
+        "ListTransactionsInputTypeDef",
+        "ListTransactionsOutputTypeDef",
+        "ListTransactionsSortTypeDef",
+        "OwnerFilterTypeDef",
+        "OwnerIdentifierTypeDef",
+        "ResponseMetadataTypeDef",
+        "TimeFilterTypeDef",
+        "TokenBalanceTypeDef",
+        "TokenFilterTypeDef",
+        "TokenIdentifierTypeDef",
+        "TransactionEventTypeDef",
+        "TransactionOutputItemTypeDef",
+        "TransactionTypeDef",
+        "VoutFilterTypeDef",
+    ]
 
 
 class AddressIdentifierFilterTypeDef(TypedDict):
     transactionEventToAddress: ReadOnly[Sequence[str]]
 
 
+class ContractIdentifierTypeDef(TypedDict):
+    network: QueryNetworkType
+    contractAddress: str
+
+
 class AssetContractTypeDef(TypedDict):
     contractIdentifier: ContractIdentifierTypeDef
     tokenStandard: QueryTokenStandardType
     deployerAddress: str
+
+
+class BlockchainInstantOutputTypeDef(TypedDict):
+    time: NotRequired[datetime]
+
+
+class OwnerIdentifierTypeDef(TypedDict):
+    address: str
+
+
+class TokenIdentifierTypeDef(TypedDict):
+    network: QueryNetworkType
+    contractAddress: NotRequired[str]
+    tokenId: NotRequired[str]
 
 
 class BatchGetTokenBalanceErrorItemTypeDef(TypedDict):
@@ -94,6 +114,10 @@ class BatchGetTokenBalanceErrorItemTypeDef(TypedDict):
     errorCode: str
     errorMessage: str
     errorType: ErrorTypeType
+
+
+class BlockchainInstantTypeDef(TypedDict):
+    time: NotRequired[ReadOnly[datetime | str]]
 
 
 class BatchGetTokenBalanceInputItemTypeDef(TypedDict):
@@ -122,14 +146,6 @@ class BatchGetTokenBalanceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class BlockchainInstantOutputTypeDef(TypedDict):
-    time: NotRequired[datetime]
-
-
-class BlockchainInstantTypeDef(TypedDict):
-    time: NotRequired[ReadOnly[datetime | str]]
-
-
 class ConfirmationStatusFilterTypeDef(TypedDict):
     include: ReadOnly[Sequence[ConfirmationStatusType]]
 
@@ -138,11 +154,6 @@ class ContractFilterTypeDef(TypedDict):
     network: QueryNetworkType
     tokenStandard: QueryTokenStandardType
     deployerAddress: str
-
-
-class ContractIdentifierTypeDef(TypedDict):
-    network: QueryNetworkType
-    contractAddress: str
 
 
 class ContractMetadataTypeDef(TypedDict):
@@ -184,162 +195,6 @@ class GetTransactionInputTypeDef(TypedDict):
     network: QueryNetworkType
 
 
-class GetTransactionOutputTypeDef(TypedDict):
-    transaction: TransactionTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListAssetContractsInputTypeDef(TypedDict):
-    contractFilter: ContractFilterTypeDef
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListAssetContractsOutputTypeDef(TypedDict):
-    contracts: list[AssetContractTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListFilteredTransactionEventsInputTypeDef(TypedDict):
-    network: str
-    addressIdentifierFilter: ReadOnly[AddressIdentifierFilterTypeDef]
-    timeFilter: NotRequired[ReadOnly[TimeFilterTypeDef]]
-    voutFilter: NotRequired[VoutFilterTypeDef]
-    confirmationStatusFilter: NotRequired[ReadOnly[ConfirmationStatusFilterTypeDef]]
-    sort: NotRequired[ListFilteredTransactionEventsSortTypeDef]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListFilteredTransactionEventsOutputTypeDef(TypedDict):
-    events: list[TransactionEventTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListFilteredTransactionEventsSortTypeDef(TypedDict):
-    sortBy: NotRequired[ListFilteredTransactionEventsSortByType]
-    sortOrder: NotRequired[SortOrderType]
-
-
-class ListTokenBalancesInputTypeDef(TypedDict):
-    ownerFilter: NotRequired[OwnerFilterTypeDef]
-    tokenFilter: TokenFilterTypeDef
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListTokenBalancesOutputTypeDef(TypedDict):
-    tokenBalances: list[TokenBalanceTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTransactionEventsInputTypeDef(TypedDict):
-    transactionHash: NotRequired[str]
-    transactionId: NotRequired[str]
-    network: QueryNetworkType
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class ListTransactionEventsOutputTypeDef(TypedDict):
-    events: list[TransactionEventTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTransactionsInputTypeDef(TypedDict):
-    address: str
-    network: QueryNetworkType
-    fromBlockchainInstant: NotRequired[ReadOnly[BlockchainInstantTypeDef]]
-    toBlockchainInstant: NotRequired[ReadOnly[BlockchainInstantTypeDef]]
-    sort: NotRequired[ListTransactionsSortTypeDef]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-    confirmationStatusFilter: NotRequired[ReadOnly[ConfirmationStatusFilterTypeDef]]
-
-
-class ListTransactionsOutputTypeDef(TypedDict):
-    transactions: list[TransactionOutputItemTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTransactionsSortTypeDef(TypedDict):
-    sortBy: NotRequired[ListTransactionsSortByType]
-    sortOrder: NotRequired[SortOrderType]
-
-
-class OwnerFilterTypeDef(TypedDict):
-    address: str
-
-
-class OwnerIdentifierTypeDef(TypedDict):
-    address: str
-
-
-TimeFilterTypeDef = TypedDict(
-    "TimeFilterTypeDef",
-    {
-        "from": NotRequired[ReadOnly["BlockchainInstantTypeDef"]],
-        "to": NotRequired[ReadOnly["BlockchainInstantTypeDef"]],
-    },
-)
-
-
-class TokenBalanceTypeDef(TypedDict):
-    ownerIdentifier: NotRequired[OwnerIdentifierTypeDef]
-    tokenIdentifier: NotRequired[TokenIdentifierTypeDef]
-    balance: str
-    atBlockchainInstant: BlockchainInstantOutputTypeDef
-    lastUpdatedTime: NotRequired[BlockchainInstantOutputTypeDef]
-
-
-class TokenFilterTypeDef(TypedDict):
-    network: QueryNetworkType
-    contractAddress: NotRequired[str]
-    tokenId: NotRequired[str]
-
-
-class TokenIdentifierTypeDef(TypedDict):
-    network: QueryNetworkType
-    contractAddress: NotRequired[str]
-    tokenId: NotRequired[str]
-
-
-TransactionEventTypeDef = TypedDict(
-    "TransactionEventTypeDef",
-    {
-        "network": QueryNetworkType,
-        "transactionHash": str,
-        "eventType": QueryTransactionEventTypeType,
-        "from": NotRequired[str],
-        "to": NotRequired[str],
-        "value": NotRequired[str],
-        "contractAddress": NotRequired[str],
-        "tokenId": NotRequired[str],
-        "transactionId": NotRequired[str],
-        "voutIndex": NotRequired[int],
-        "voutSpent": NotRequired[bool],
-        "spentVoutTransactionId": NotRequired[str],
-        "spentVoutTransactionHash": NotRequired[str],
-        "spentVoutIndex": NotRequired[int],
-        "blockchainInstant": NotRequired["BlockchainInstantOutputTypeDef"],
-        "confirmationStatus": NotRequired[ConfirmationStatusType],
-    },
-)
-
-
-class TransactionOutputItemTypeDef(TypedDict):
-    transactionHash: str
-    transactionId: NotRequired[str]
-    network: QueryNetworkType
-    transactionTimestamp: datetime
-    confirmationStatus: NotRequired[ConfirmationStatusType]
-
-
 TransactionTypeDef = TypedDict(
     "TransactionTypeDef",
     {
@@ -367,5 +222,151 @@ TransactionTypeDef = TypedDict(
 )
 
 
+class GetTransactionOutputTypeDef(TypedDict):
+    transaction: TransactionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAssetContractsInputTypeDef(TypedDict):
+    contractFilter: ContractFilterTypeDef
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListAssetContractsOutputTypeDef(TypedDict):
+    contracts: list[AssetContractTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListFilteredTransactionEventsSortTypeDef(TypedDict):
+    sortBy: NotRequired[ListFilteredTransactionEventsSortByType]
+    sortOrder: NotRequired[SortOrderType]
+
+
+TimeFilterTypeDef = TypedDict(
+    "TimeFilterTypeDef",
+    {
+        "from": NotRequired[ReadOnly["BlockchainInstantTypeDef"]],
+        "to": NotRequired[ReadOnly["BlockchainInstantTypeDef"]],
+    },
+)
+
+
 class VoutFilterTypeDef(TypedDict):
     voutSpent: bool
+
+
+class ListFilteredTransactionEventsInputTypeDef(TypedDict):
+    network: str
+    addressIdentifierFilter: ReadOnly[AddressIdentifierFilterTypeDef]
+    timeFilter: NotRequired[ReadOnly[TimeFilterTypeDef]]
+    voutFilter: NotRequired[VoutFilterTypeDef]
+    confirmationStatusFilter: NotRequired[ReadOnly[ConfirmationStatusFilterTypeDef]]
+    sort: NotRequired[ListFilteredTransactionEventsSortTypeDef]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+TransactionEventTypeDef = TypedDict(
+    "TransactionEventTypeDef",
+    {
+        "network": QueryNetworkType,
+        "transactionHash": str,
+        "eventType": QueryTransactionEventTypeType,
+        "from": NotRequired[str],
+        "to": NotRequired[str],
+        "value": NotRequired[str],
+        "contractAddress": NotRequired[str],
+        "tokenId": NotRequired[str],
+        "transactionId": NotRequired[str],
+        "voutIndex": NotRequired[int],
+        "voutSpent": NotRequired[bool],
+        "spentVoutTransactionId": NotRequired[str],
+        "spentVoutTransactionHash": NotRequired[str],
+        "spentVoutIndex": NotRequired[int],
+        "blockchainInstant": NotRequired["BlockchainInstantOutputTypeDef"],
+        "confirmationStatus": NotRequired[ConfirmationStatusType],
+    },
+)
+
+
+class ListFilteredTransactionEventsOutputTypeDef(TypedDict):
+    events: list[TransactionEventTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OwnerFilterTypeDef(TypedDict):
+    address: str
+
+
+class TokenFilterTypeDef(TypedDict):
+    network: QueryNetworkType
+    contractAddress: NotRequired[str]
+    tokenId: NotRequired[str]
+
+
+class ListTokenBalancesInputTypeDef(TypedDict):
+    ownerFilter: NotRequired[OwnerFilterTypeDef]
+    tokenFilter: TokenFilterTypeDef
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class TokenBalanceTypeDef(TypedDict):
+    ownerIdentifier: NotRequired[OwnerIdentifierTypeDef]
+    tokenIdentifier: NotRequired[TokenIdentifierTypeDef]
+    balance: str
+    atBlockchainInstant: BlockchainInstantOutputTypeDef
+    lastUpdatedTime: NotRequired[BlockchainInstantOutputTypeDef]
+
+
+class ListTokenBalancesOutputTypeDef(TypedDict):
+    tokenBalances: list[TokenBalanceTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTransactionEventsInputTypeDef(TypedDict):
+    transactionHash: NotRequired[str]
+    transactionId: NotRequired[str]
+    network: QueryNetworkType
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListTransactionEventsOutputTypeDef(TypedDict):
+    events: list[TransactionEventTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTransactionsSortTypeDef(TypedDict):
+    sortBy: NotRequired[ListTransactionsSortByType]
+    sortOrder: NotRequired[SortOrderType]
+
+
+class ListTransactionsInputTypeDef(TypedDict):
+    address: str
+    network: QueryNetworkType
+    fromBlockchainInstant: NotRequired[ReadOnly[BlockchainInstantTypeDef]]
+    toBlockchainInstant: NotRequired[ReadOnly[BlockchainInstantTypeDef]]
+    sort: NotRequired[ListTransactionsSortTypeDef]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    confirmationStatusFilter: NotRequired[ReadOnly[ConfirmationStatusFilterTypeDef]]
+
+
+class TransactionOutputItemTypeDef(TypedDict):
+    transactionHash: str
+    transactionId: NotRequired[str]
+    network: QueryNetworkType
+    transactionTimestamp: datetime
+    confirmationStatus: NotRequired[ConfirmationStatusType]
+
+
+class ListTransactionsOutputTypeDef(TypedDict):
+    transactions: list[TransactionOutputItemTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef

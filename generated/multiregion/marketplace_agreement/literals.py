@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Marketplace Agreement Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AgreementCancellationRequestReasonCodeType",
-    "AgreementCancellationRequestStatusType",
-    "AgreementEntitlementStatusReasonCodeType",
-    "AgreementEntitlementStatusType",
-    "AgreementStatusType",
-    "BillingAdjustmentErrorCodeType",
-    "BillingAdjustmentReasonCodeType",
-    "BillingAdjustmentStatusType",
-    "IntentType",
-    "InvoiceTypeType",
-    "LineItemGroupByType",
-    "PaymentRequestApprovalStrategyType",
-    "PaymentRequestStatusType",
-    "SortOrderType",
-    "TaxEstimationType",
-    "TimingType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AgreementCancellationRequestReasonCodeType",
+        "AgreementCancellationRequestStatusType",
+        "AgreementEntitlementStatusReasonCodeType",
+        "AgreementEntitlementStatusType",
+        "AgreementStatusType",
+        "BillingAdjustmentErrorCodeType",
+        "BillingAdjustmentReasonCodeType",
+        "BillingAdjustmentStatusType",
+        "IntentType",
+        "InvoiceTypeType",
+        "LineItemGroupByType",
+        "PaymentRequestApprovalStrategyType",
+        "PaymentRequestStatusType",
+        "SortOrderType",
+        "TaxEstimationType",
+        "TimingType",
+    ]
 
 AgreementCancellationRequestReasonCodeType = Literal[
     "INCORRECT_TERMS_ACCEPTED",

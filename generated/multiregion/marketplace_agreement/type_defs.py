@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,115 +37,116 @@ from .literals import (
     TimingType,
 )
 
-__all__ = [
-    "AcceptAgreementCancellationRequestInputTypeDef",
-    "AcceptAgreementCancellationRequestOutputTypeDef",
-    "AcceptAgreementPaymentRequestInputTypeDef",
-    "AcceptAgreementPaymentRequestOutputTypeDef",
-    "AcceptAgreementRequestInputTypeDef",
-    "AcceptAgreementRequestOutputTypeDef",
-    "AcceptedTermTypeDef",
-    "AcceptorTypeDef",
-    "AgreementCancellationRequestSummaryTypeDef",
-    "AgreementEntitlementTypeDef",
-    "AgreementInvoiceLineItemGroupSummaryTypeDef",
-    "AgreementViewSummaryTypeDef",
-    "BatchCreateBillingAdjustmentErrorTypeDef",
-    "BatchCreateBillingAdjustmentItemTypeDef",
-    "BatchCreateBillingAdjustmentRequestEntryTypeDef",
-    "BatchCreateBillingAdjustmentRequestInputTypeDef",
-    "BatchCreateBillingAdjustmentRequestOutputTypeDef",
-    "BillingAdjustmentSummaryTypeDef",
-    "ByolPricingTermTypeDef",
-    "CancelAgreementCancellationRequestInputTypeDef",
-    "CancelAgreementCancellationRequestOutputTypeDef",
-    "CancelAgreementInputTypeDef",
-    "CancelAgreementOutputTypeDef",
-    "CancelAgreementPaymentRequestInputTypeDef",
-    "CancelAgreementPaymentRequestOutputTypeDef",
-    "ChargeSummaryTypeDef",
-    "ChargeTypeDef",
-    "ConfigurableUpfrontPricingTermConfigurationOutputTypeDef",
-    "ConfigurableUpfrontPricingTermConfigurationTypeDef",
-    "ConfigurableUpfrontPricingTermTypeDef",
-    "ConfigurableUpfrontRateCardItemTypeDef",
-    "ConstraintsTypeDef",
-    "CreateAgreementRequestInputTypeDef",
-    "CreateAgreementRequestOutputTypeDef",
-    "DescribeAgreementInputTypeDef",
-    "DescribeAgreementOutputTypeDef",
-    "DimensionTypeDef",
-    "DocumentItemTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EstimatedChargesTypeDef",
-    "EstimatedTaxesTypeDef",
-    "ExpectedChargeTypeDef",
-    "FilterTypeDef",
-    "FixedUpfrontPricingTermTypeDef",
-    "FreeTrialPricingTermTypeDef",
-    "GetAgreementCancellationRequestInputTypeDef",
-    "GetAgreementCancellationRequestOutputTypeDef",
-    "GetAgreementEntitlementsInputTypeDef",
-    "GetAgreementEntitlementsOutputTypeDef",
-    "GetAgreementPaymentRequestInputTypeDef",
-    "GetAgreementPaymentRequestOutputTypeDef",
-    "GetAgreementTermsInputTypeDef",
-    "GetAgreementTermsOutputTypeDef",
-    "GetBillingAdjustmentRequestInputTypeDef",
-    "GetBillingAdjustmentRequestOutputTypeDef",
-    "GrantItemTypeDef",
-    "InvoiceBillingPeriodTypeDef",
-    "InvoicingEntityTypeDef",
-    "ItemizedChargeTypeDef",
-    "LegalTermTypeDef",
-    "ListAgreementCancellationRequestsInputTypeDef",
-    "ListAgreementCancellationRequestsOutputTypeDef",
-    "ListAgreementChargesInputTypeDef",
-    "ListAgreementChargesOutputTypeDef",
-    "ListAgreementInvoiceLineItemsInputTypeDef",
-    "ListAgreementInvoiceLineItemsOutputTypeDef",
-    "ListAgreementPaymentRequestsInputTypeDef",
-    "ListAgreementPaymentRequestsOutputTypeDef",
-    "ListBillingAdjustmentRequestsInputTypeDef",
-    "ListBillingAdjustmentRequestsOutputTypeDef",
-    "PaymentRequestSummaryTypeDef",
-    "PaymentScheduleTermTypeDef",
-    "PricingCurrencyAmountTypeDef",
-    "ProposalSummaryTypeDef",
-    "ProposerTypeDef",
-    "PurchaseOrderTypeDef",
-    "RateCardItemTypeDef",
-    "RecurringPaymentTermTypeDef",
-    "RejectAgreementCancellationRequestInputTypeDef",
-    "RejectAgreementCancellationRequestOutputTypeDef",
-    "RejectAgreementPaymentRequestInputTypeDef",
-    "RejectAgreementPaymentRequestOutputTypeDef",
-    "RenewalTermConfigurationTypeDef",
-    "RenewalTermTypeDef",
-    "RequestedTermConfigurationTypeDef",
-    "RequestedTermTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScheduleItemTypeDef",
-    "SearchAgreementsInputTypeDef",
-    "SearchAgreementsOutputTypeDef",
-    "SelectorTypeDef",
-    "SendAgreementCancellationRequestInputTypeDef",
-    "SendAgreementCancellationRequestOutputTypeDef",
-    "SendAgreementPaymentRequestInputTypeDef",
-    "SendAgreementPaymentRequestOutputTypeDef",
-    "SortTypeDef",
-    "SupportTermTypeDef",
-    "TaxBreakdownItemTypeDef",
-    "TaxConfigurationTypeDef",
-    "UpdatePurchaseOrdersInputTypeDef",
-    "UpdatePurchaseOrdersOutputTypeDef",
-    "UsageBasedPricingTermTypeDef",
-    "UsageBasedRateCardItemTypeDef",
-    "ValidityTermTypeDef",
-    "VariablePaymentTermConfigurationTypeDef",
-    "VariablePaymentTermTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptAgreementCancellationRequestInputTypeDef",
+        "AcceptAgreementCancellationRequestOutputTypeDef",
+        "AcceptAgreementPaymentRequestInputTypeDef",
+        "AcceptAgreementPaymentRequestOutputTypeDef",
+        "AcceptAgreementRequestInputTypeDef",
+        "AcceptAgreementRequestOutputTypeDef",
+        "AcceptedTermTypeDef",
+        "AcceptorTypeDef",
+        "AgreementCancellationRequestSummaryTypeDef",
+        "AgreementEntitlementTypeDef",
+        "AgreementInvoiceLineItemGroupSummaryTypeDef",
+        "AgreementViewSummaryTypeDef",
+        "BatchCreateBillingAdjustmentErrorTypeDef",
+        "BatchCreateBillingAdjustmentItemTypeDef",
+        "BatchCreateBillingAdjustmentRequestEntryTypeDef",
+        "BatchCreateBillingAdjustmentRequestInputTypeDef",
+        "BatchCreateBillingAdjustmentRequestOutputTypeDef",
+        "BillingAdjustmentSummaryTypeDef",
+        "ByolPricingTermTypeDef",
+        "CancelAgreementCancellationRequestInputTypeDef",
+        "CancelAgreementCancellationRequestOutputTypeDef",
+        "CancelAgreementInputTypeDef",
+        "CancelAgreementOutputTypeDef",
+        "CancelAgreementPaymentRequestInputTypeDef",
+        "CancelAgreementPaymentRequestOutputTypeDef",
+        "ChargeSummaryTypeDef",
+        "ChargeTypeDef",
+        "ConfigurableUpfrontPricingTermConfigurationOutputTypeDef",
+        "ConfigurableUpfrontPricingTermConfigurationTypeDef",
+        "ConfigurableUpfrontPricingTermTypeDef",
+        "ConfigurableUpfrontRateCardItemTypeDef",
+        "ConstraintsTypeDef",
+        "CreateAgreementRequestInputTypeDef",
+        "CreateAgreementRequestOutputTypeDef",
+        "DescribeAgreementInputTypeDef",
+        "DescribeAgreementOutputTypeDef",
+        "DimensionTypeDef",
+        "DocumentItemTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EstimatedChargesTypeDef",
+        "EstimatedTaxesTypeDef",
+        "ExpectedChargeTypeDef",
+        "FilterTypeDef",
+        "FixedUpfrontPricingTermTypeDef",
+        "FreeTrialPricingTermTypeDef",
+        "GetAgreementCancellationRequestInputTypeDef",
+        "GetAgreementCancellationRequestOutputTypeDef",
+        "GetAgreementEntitlementsInputTypeDef",
+        "GetAgreementEntitlementsOutputTypeDef",
+        "GetAgreementPaymentRequestInputTypeDef",
+        "GetAgreementPaymentRequestOutputTypeDef",
+        "GetAgreementTermsInputTypeDef",
+        "GetAgreementTermsOutputTypeDef",
+        "GetBillingAdjustmentRequestInputTypeDef",
+        "GetBillingAdjustmentRequestOutputTypeDef",
+        "GrantItemTypeDef",
+        "InvoiceBillingPeriodTypeDef",
+        "InvoicingEntityTypeDef",
+        "ItemizedChargeTypeDef",
+        "LegalTermTypeDef",
+        "ListAgreementCancellationRequestsInputTypeDef",
+        "ListAgreementCancellationRequestsOutputTypeDef",
+        "ListAgreementChargesInputTypeDef",
+        "ListAgreementChargesOutputTypeDef",
+        "ListAgreementInvoiceLineItemsInputTypeDef",
+        "ListAgreementInvoiceLineItemsOutputTypeDef",
+        "ListAgreementPaymentRequestsInputTypeDef",
+        "ListAgreementPaymentRequestsOutputTypeDef",
+        "ListBillingAdjustmentRequestsInputTypeDef",
+        "ListBillingAdjustmentRequestsOutputTypeDef",
+        "PaymentRequestSummaryTypeDef",
+        "PaymentScheduleTermTypeDef",
+        "PricingCurrencyAmountTypeDef",
+        "ProposalSummaryTypeDef",
+        "ProposerTypeDef",
+        "PurchaseOrderTypeDef",
+        "RateCardItemTypeDef",
+        "RecurringPaymentTermTypeDef",
+        "RejectAgreementCancellationRequestInputTypeDef",
+        "RejectAgreementCancellationRequestOutputTypeDef",
+        "RejectAgreementPaymentRequestInputTypeDef",
+        "RejectAgreementPaymentRequestOutputTypeDef",
+        "RenewalTermConfigurationTypeDef",
+        "RenewalTermTypeDef",
+        "RequestedTermConfigurationTypeDef",
+        "RequestedTermTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScheduleItemTypeDef",
+        "SearchAgreementsInputTypeDef",
+        "SearchAgreementsOutputTypeDef",
+        "SelectorTypeDef",
+        "SendAgreementCancellationRequestInputTypeDef",
+        "SendAgreementCancellationRequestOutputTypeDef",
+        "SendAgreementPaymentRequestInputTypeDef",
+        "SendAgreementPaymentRequestOutputTypeDef",
+        "SortTypeDef",
+        "SupportTermTypeDef",
+        "TaxBreakdownItemTypeDef",
+        "TaxConfigurationTypeDef",
+        "UpdatePurchaseOrdersInputTypeDef",
+        "UpdatePurchaseOrdersOutputTypeDef",
+        "UsageBasedPricingTermTypeDef",
+        "UsageBasedRateCardItemTypeDef",
+        "ValidityTermTypeDef",
+        "VariablePaymentTermConfigurationTypeDef",
+        "VariablePaymentTermTypeDef",
+    ]
 
 
 class AcceptAgreementCancellationRequestInputTypeDef(TypedDict):
@@ -183,6 +184,13 @@ class AcceptAgreementPaymentRequestOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PurchaseOrderTypeDef(TypedDict):
+    chargeId: str
+    chargeRevision: NotRequired[int]
+    agreementId: NotRequired[str]
+    purchaseOrderReference: NotRequired[str]
+
+
 class AcceptAgreementRequestInputTypeDef(TypedDict):
     agreementRequestId: str
     purchaseOrders: NotRequired[ReadOnly[Sequence[PurchaseOrderTypeDef]]]
@@ -191,6 +199,151 @@ class AcceptAgreementRequestInputTypeDef(TypedDict):
 class AcceptAgreementRequestOutputTypeDef(TypedDict):
     agreementId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ByolPricingTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+
+
+class DimensionTypeDef(TypedDict):
+    dimensionKey: str
+    dimensionValue: int
+
+
+class ConfigurableUpfrontPricingTermConfigurationOutputTypeDef(TypedDict):
+    selectorValue: str
+    dimensions: list[DimensionTypeDef]
+
+
+class ConstraintsTypeDef(TypedDict):
+    multipleDimensionSelection: NotRequired[str]
+    quantityConfiguration: NotRequired[str]
+
+
+class RateCardItemTypeDef(TypedDict):
+    dimensionKey: NotRequired[str]
+    price: NotRequired[str]
+
+
+class SelectorTypeDef(TypedDict):
+    type: NotRequired[str]
+    value: NotRequired[str]
+
+
+class ConfigurableUpfrontRateCardItemTypeDef(TypedDict):
+    selector: NotRequired[SelectorTypeDef]
+    constraints: NotRequired[ConstraintsTypeDef]
+    rateCard: NotRequired[list[RateCardItemTypeDef]]
+
+
+class ConfigurableUpfrontPricingTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    currencyCode: NotRequired[str]
+    rateCards: NotRequired[list[ConfigurableUpfrontRateCardItemTypeDef]]
+    configuration: NotRequired[ConfigurableUpfrontPricingTermConfigurationOutputTypeDef]
+
+
+class GrantItemTypeDef(TypedDict):
+    dimensionKey: NotRequired[str]
+    maxQuantity: NotRequired[int]
+
+
+class FixedUpfrontPricingTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    currencyCode: NotRequired[str]
+    duration: NotRequired[str]
+    price: NotRequired[str]
+    grants: NotRequired[list[GrantItemTypeDef]]
+
+
+class FreeTrialPricingTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    duration: NotRequired[str]
+    grants: NotRequired[list[GrantItemTypeDef]]
+
+
+class DocumentItemTypeDef(TypedDict):
+    type: NotRequired[str]
+    url: NotRequired[str]
+    version: NotRequired[str]
+
+
+class LegalTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    documents: NotRequired[list[DocumentItemTypeDef]]
+
+
+class ScheduleItemTypeDef(TypedDict):
+    chargeDate: NotRequired[datetime]
+    chargeAmount: NotRequired[str]
+
+
+class PaymentScheduleTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    currencyCode: NotRequired[str]
+    schedule: NotRequired[list[ScheduleItemTypeDef]]
+
+
+class RecurringPaymentTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    currencyCode: NotRequired[str]
+    billingPeriod: NotRequired[str]
+    price: NotRequired[str]
+
+
+class RenewalTermConfigurationTypeDef(TypedDict):
+    enableAutoRenew: bool
+
+
+class RenewalTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    configuration: NotRequired[RenewalTermConfigurationTypeDef]
+
+
+class SupportTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    refundPolicy: NotRequired[str]
+
+
+class UsageBasedRateCardItemTypeDef(TypedDict):
+    rateCard: NotRequired[list[RateCardItemTypeDef]]
+
+
+class UsageBasedPricingTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    currencyCode: NotRequired[str]
+    rateCards: NotRequired[list[UsageBasedRateCardItemTypeDef]]
+
+
+class ValidityTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    agreementDuration: NotRequired[str]
+    agreementStartDate: NotRequired[datetime]
+    agreementEndDate: NotRequired[datetime]
+
+
+class VariablePaymentTermConfigurationTypeDef(TypedDict):
+    paymentRequestApprovalStrategy: PaymentRequestApprovalStrategyType
+    expirationDuration: NotRequired[str]
+
+
+class VariablePaymentTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    currencyCode: NotRequired[str]
+    maxTotalChargeAmount: NotRequired[str]
+    configuration: NotRequired[VariablePaymentTermConfigurationTypeDef]
 
 
 class AcceptedTermTypeDef(TypedDict):
@@ -223,6 +376,11 @@ class AgreementCancellationRequestSummaryTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
 
 
+class ResourceTypeDef(TypedDict):
+    id: NotRequired[str]
+    type: NotRequired[str]
+
+
 class AgreementEntitlementTypeDef(TypedDict):
     resource: NotRequired[ResourceTypeDef]
     type: NotRequired[str]
@@ -230,6 +388,22 @@ class AgreementEntitlementTypeDef(TypedDict):
     status: NotRequired[AgreementEntitlementStatusType]
     statusReasonCode: NotRequired[AgreementEntitlementStatusReasonCodeType]
     licenseArn: NotRequired[str]
+
+
+class InvoiceBillingPeriodTypeDef(TypedDict):
+    month: int
+    year: int
+
+
+class InvoicingEntityTypeDef(TypedDict):
+    legalName: NotRequired[str]
+    branchName: NotRequired[str]
+
+
+class PricingCurrencyAmountTypeDef(TypedDict):
+    amount: NotRequired[str]
+    maxAdjustmentAmount: NotRequired[str]
+    currencyCode: NotRequired[str]
 
 
 class AgreementInvoiceLineItemGroupSummaryTypeDef(TypedDict):
@@ -240,6 +414,16 @@ class AgreementInvoiceLineItemGroupSummaryTypeDef(TypedDict):
     issuedTime: NotRequired[datetime]
     invoiceType: NotRequired[InvoiceTypeType]
     invoicingEntity: NotRequired[InvoicingEntityTypeDef]
+
+
+class ProposalSummaryTypeDef(TypedDict):
+    resources: NotRequired[list[ResourceTypeDef]]
+    offerId: NotRequired[str]
+    offerSetId: NotRequired[str]
+
+
+class ProposerTypeDef(TypedDict):
+    accountId: NotRequired[str]
 
 
 class AgreementViewSummaryTypeDef(TypedDict):
@@ -300,11 +484,6 @@ class BillingAdjustmentSummaryTypeDef(TypedDict):
     catalog: str
 
 
-class ByolPricingTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-
-
 class CancelAgreementCancellationRequestInputTypeDef(TypedDict):
     agreementId: str
     agreementCancellationRequestId: str
@@ -349,6 +528,34 @@ class CancelAgreementPaymentRequestOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TaxBreakdownItemTypeDef(TypedDict):
+    amount: NotRequired[str]
+    rate: NotRequired[str]
+    type: NotRequired[str]
+
+
+class EstimatedTaxesTypeDef(TypedDict):
+    breakdown: NotRequired[list[TaxBreakdownItemTypeDef]]
+    totalAmount: NotRequired[str]
+
+
+class ExpectedChargeTypeDef(TypedDict):
+    id: NotRequired[str]
+    time: NotRequired[datetime]
+    amount: NotRequired[str]
+    amountAfterTax: NotRequired[str]
+    timing: NotRequired[TimingType]
+    estimatedTaxes: NotRequired[EstimatedTaxesTypeDef]
+
+
+class ItemizedChargeTypeDef(TypedDict):
+    dimensionKey: NotRequired[str]
+    newQuantity: NotRequired[int]
+    oldQuantity: NotRequired[int]
+    chargeReference: NotRequired[str]
+    incrementalChargeAmount: NotRequired[str]
+
+
 class ChargeSummaryTypeDef(TypedDict):
     currencyCode: NotRequired[str]
     newAgreementValue: NotRequired[str]
@@ -370,33 +577,28 @@ class ChargeTypeDef(TypedDict):
     time: NotRequired[datetime]
 
 
-class ConfigurableUpfrontPricingTermConfigurationOutputTypeDef(TypedDict):
-    selectorValue: str
-    dimensions: list[DimensionTypeDef]
-
-
 class ConfigurableUpfrontPricingTermConfigurationTypeDef(TypedDict):
     selectorValue: str
     dimensions: ReadOnly[Sequence[DimensionTypeDef]]
 
 
-class ConfigurableUpfrontPricingTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-    currencyCode: NotRequired[str]
-    rateCards: NotRequired[list[ConfigurableUpfrontRateCardItemTypeDef]]
-    configuration: NotRequired[ConfigurableUpfrontPricingTermConfigurationOutputTypeDef]
+class RequestedTermConfigurationTypeDef(TypedDict):
+    configurableUpfrontPricingTermConfiguration: NotRequired[
+        ReadOnly[ConfigurableUpfrontPricingTermConfigurationTypeDef]
+    ]
+    renewalTermConfiguration: NotRequired[RenewalTermConfigurationTypeDef]
+    variablePaymentTermConfiguration: NotRequired[
+        VariablePaymentTermConfigurationTypeDef
+    ]
 
 
-class ConfigurableUpfrontRateCardItemTypeDef(TypedDict):
-    selector: NotRequired[SelectorTypeDef]
-    constraints: NotRequired[ConstraintsTypeDef]
-    rateCard: NotRequired[list[RateCardItemTypeDef]]
+class RequestedTermTypeDef(TypedDict):
+    id: str
+    configuration: NotRequired[ReadOnly[RequestedTermConfigurationTypeDef]]
 
 
-class ConstraintsTypeDef(TypedDict):
-    multipleDimensionSelection: NotRequired[str]
-    quantityConfiguration: NotRequired[str]
+class TaxConfigurationTypeDef(TypedDict):
+    taxEstimation: NotRequired[TaxEstimationType]
 
 
 class CreateAgreementRequestInputTypeDef(TypedDict):
@@ -418,6 +620,11 @@ class DescribeAgreementInputTypeDef(TypedDict):
     agreementId: str
 
 
+class EstimatedChargesTypeDef(TypedDict):
+    currencyCode: NotRequired[str]
+    agreementValue: NotRequired[str]
+
+
 class DescribeAgreementOutputTypeDef(TypedDict):
     agreementId: NotRequired[str]
     acceptor: NotRequired[AcceptorTypeDef]
@@ -432,55 +639,9 @@ class DescribeAgreementOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DimensionTypeDef(TypedDict):
-    dimensionKey: str
-    dimensionValue: int
-
-
-class DocumentItemTypeDef(TypedDict):
-    type: NotRequired[str]
-    url: NotRequired[str]
-    version: NotRequired[str]
-
-
-class EstimatedChargesTypeDef(TypedDict):
-    currencyCode: NotRequired[str]
-    agreementValue: NotRequired[str]
-
-
-class EstimatedTaxesTypeDef(TypedDict):
-    breakdown: NotRequired[list[TaxBreakdownItemTypeDef]]
-    totalAmount: NotRequired[str]
-
-
-class ExpectedChargeTypeDef(TypedDict):
-    id: NotRequired[str]
-    time: NotRequired[datetime]
-    amount: NotRequired[str]
-    amountAfterTax: NotRequired[str]
-    timing: NotRequired[TimingType]
-    estimatedTaxes: NotRequired[EstimatedTaxesTypeDef]
-
-
 class FilterTypeDef(TypedDict):
     name: NotRequired[str]
     values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class FixedUpfrontPricingTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-    currencyCode: NotRequired[str]
-    duration: NotRequired[str]
-    price: NotRequired[str]
-    grants: NotRequired[list[GrantItemTypeDef]]
-
-
-class FreeTrialPricingTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-    duration: NotRequired[str]
-    grants: NotRequired[list[GrantItemTypeDef]]
 
 
 class GetAgreementCancellationRequestInputTypeDef(TypedDict):
@@ -564,35 +725,6 @@ class GetBillingAdjustmentRequestOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GrantItemTypeDef(TypedDict):
-    dimensionKey: NotRequired[str]
-    maxQuantity: NotRequired[int]
-
-
-class InvoiceBillingPeriodTypeDef(TypedDict):
-    month: int
-    year: int
-
-
-class InvoicingEntityTypeDef(TypedDict):
-    legalName: NotRequired[str]
-    branchName: NotRequired[str]
-
-
-class ItemizedChargeTypeDef(TypedDict):
-    dimensionKey: NotRequired[str]
-    newQuantity: NotRequired[int]
-    oldQuantity: NotRequired[int]
-    chargeReference: NotRequired[str]
-    incrementalChargeAmount: NotRequired[str]
-
-
-class LegalTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-    documents: NotRequired[list[DocumentItemTypeDef]]
-
-
 class ListAgreementCancellationRequestsInputTypeDef(TypedDict):
     partyType: str
     agreementId: NotRequired[str]
@@ -653,6 +785,18 @@ class ListAgreementPaymentRequestsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class PaymentRequestSummaryTypeDef(TypedDict):
+    paymentRequestId: NotRequired[str]
+    agreementId: NotRequired[str]
+    status: NotRequired[PaymentRequestStatusType]
+    name: NotRequired[str]
+    chargeId: NotRequired[str]
+    chargeAmount: NotRequired[str]
+    currencyCode: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
 class ListAgreementPaymentRequestsOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     items: list[PaymentRequestSummaryTypeDef]
@@ -674,61 +818,6 @@ class ListBillingAdjustmentRequestsOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     items: list[BillingAdjustmentSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PaymentRequestSummaryTypeDef(TypedDict):
-    paymentRequestId: NotRequired[str]
-    agreementId: NotRequired[str]
-    status: NotRequired[PaymentRequestStatusType]
-    name: NotRequired[str]
-    chargeId: NotRequired[str]
-    chargeAmount: NotRequired[str]
-    currencyCode: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
-class PaymentScheduleTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-    currencyCode: NotRequired[str]
-    schedule: NotRequired[list[ScheduleItemTypeDef]]
-
-
-class PricingCurrencyAmountTypeDef(TypedDict):
-    amount: NotRequired[str]
-    maxAdjustmentAmount: NotRequired[str]
-    currencyCode: NotRequired[str]
-
-
-class ProposalSummaryTypeDef(TypedDict):
-    resources: NotRequired[list[ResourceTypeDef]]
-    offerId: NotRequired[str]
-    offerSetId: NotRequired[str]
-
-
-class ProposerTypeDef(TypedDict):
-    accountId: NotRequired[str]
-
-
-class PurchaseOrderTypeDef(TypedDict):
-    chargeId: str
-    chargeRevision: NotRequired[int]
-    agreementId: NotRequired[str]
-    purchaseOrderReference: NotRequired[str]
-
-
-class RateCardItemTypeDef(TypedDict):
-    dimensionKey: NotRequired[str]
-    price: NotRequired[str]
-
-
-class RecurringPaymentTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-    currencyCode: NotRequired[str]
-    billingPeriod: NotRequired[str]
-    price: NotRequired[str]
 
 
 class RejectAgreementCancellationRequestInputTypeDef(TypedDict):
@@ -769,39 +858,9 @@ class RejectAgreementPaymentRequestOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RenewalTermConfigurationTypeDef(TypedDict):
-    enableAutoRenew: bool
-
-
-class RenewalTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-    configuration: NotRequired[RenewalTermConfigurationTypeDef]
-
-
-class RequestedTermConfigurationTypeDef(TypedDict):
-    configurableUpfrontPricingTermConfiguration: NotRequired[
-        ReadOnly[ConfigurableUpfrontPricingTermConfigurationTypeDef]
-    ]
-    renewalTermConfiguration: NotRequired[RenewalTermConfigurationTypeDef]
-    variablePaymentTermConfiguration: NotRequired[
-        VariablePaymentTermConfigurationTypeDef
-    ]
-
-
-class RequestedTermTypeDef(TypedDict):
-    id: str
-    configuration: NotRequired[ReadOnly[RequestedTermConfigurationTypeDef]]
-
-
-class ResourceTypeDef(TypedDict):
-    id: NotRequired[str]
-    type: NotRequired[str]
-
-
-class ScheduleItemTypeDef(TypedDict):
-    chargeDate: NotRequired[datetime]
-    chargeAmount: NotRequired[str]
+class SortTypeDef(TypedDict):
+    sortBy: NotRequired[str]
+    sortOrder: NotRequired[SortOrderType]
 
 
 class SearchAgreementsInputTypeDef(TypedDict):
@@ -816,11 +875,6 @@ class SearchAgreementsOutputTypeDef(TypedDict):
     agreementViewSummaries: NotRequired[list[AgreementViewSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SelectorTypeDef(TypedDict):
-    type: NotRequired[str]
-    value: NotRequired[str]
 
 
 class SendAgreementCancellationRequestInputTypeDef(TypedDict):
@@ -862,62 +916,9 @@ class SendAgreementPaymentRequestOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SortTypeDef(TypedDict):
-    sortBy: NotRequired[str]
-    sortOrder: NotRequired[SortOrderType]
-
-
-class SupportTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-    refundPolicy: NotRequired[str]
-
-
-class TaxBreakdownItemTypeDef(TypedDict):
-    amount: NotRequired[str]
-    rate: NotRequired[str]
-    type: NotRequired[str]
-
-
-class TaxConfigurationTypeDef(TypedDict):
-    taxEstimation: NotRequired[TaxEstimationType]
-
-
 class UpdatePurchaseOrdersInputTypeDef(TypedDict):
     purchaseOrders: ReadOnly[Sequence[PurchaseOrderTypeDef]]
 
 
 class UpdatePurchaseOrdersOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UsageBasedPricingTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-    currencyCode: NotRequired[str]
-    rateCards: NotRequired[list[UsageBasedRateCardItemTypeDef]]
-
-
-class UsageBasedRateCardItemTypeDef(TypedDict):
-    rateCard: NotRequired[list[RateCardItemTypeDef]]
-
-
-class ValidityTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-    agreementDuration: NotRequired[str]
-    agreementStartDate: NotRequired[datetime]
-    agreementEndDate: NotRequired[datetime]
-
-
-class VariablePaymentTermConfigurationTypeDef(TypedDict):
-    paymentRequestApprovalStrategy: PaymentRequestApprovalStrategyType
-    expirationDuration: NotRequired[str]
-
-
-class VariablePaymentTermTypeDef(TypedDict):
-    type: NotRequired[str]
-    id: NotRequired[str]
-    currencyCode: NotRequired[str]
-    maxTotalChargeAmount: NotRequired[str]
-    configuration: NotRequired[VariablePaymentTermConfigurationTypeDef]

@@ -2,32 +2,33 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Marketplace Catalog Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AmiProductSortByType",
-    "AmiProductVisibilityStringType",
-    "ChangeStatusType",
-    "ContainerProductSortByType",
-    "ContainerProductVisibilityStringType",
-    "DataProductSortByType",
-    "DataProductVisibilityStringType",
-    "FailureCodeType",
-    "IntentType",
-    "MachineLearningProductSortByType",
-    "MachineLearningProductVisibilityStringType",
-    "OfferSetSortByType",
-    "OfferSetStateStringType",
-    "OfferSortByType",
-    "OfferStateStringType",
-    "OfferTargetingStringType",
-    "OwnershipTypeType",
-    "ResaleAuthorizationSortByType",
-    "ResaleAuthorizationStatusStringType",
-    "SaaSProductSortByType",
-    "SaaSProductVisibilityStringType",
-    "SortOrderType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AmiProductSortByType",
+        "AmiProductVisibilityStringType",
+        "ChangeStatusType",
+        "ContainerProductSortByType",
+        "ContainerProductVisibilityStringType",
+        "DataProductSortByType",
+        "DataProductVisibilityStringType",
+        "FailureCodeType",
+        "IntentType",
+        "MachineLearningProductSortByType",
+        "MachineLearningProductVisibilityStringType",
+        "OfferSetSortByType",
+        "OfferSetStateStringType",
+        "OfferSortByType",
+        "OfferStateStringType",
+        "OfferTargetingStringType",
+        "OwnershipTypeType",
+        "ResaleAuthorizationSortByType",
+        "ResaleAuthorizationStatusStringType",
+        "SaaSProductSortByType",
+        "SaaSProductVisibilityStringType",
+        "SortOrderType",
+    ]
 
 AmiProductSortByType = Literal[
     "EntityId",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -45,151 +45,145 @@ from .literals import (
     SortOrderType,
 )
 
-__all__ = [
-    "AmiProductEntityIdFilterTypeDef",
-    "AmiProductFiltersTypeDef",
-    "AmiProductLastModifiedDateFilterDateRangeTypeDef",
-    "AmiProductLastModifiedDateFilterTypeDef",
-    "AmiProductSortTypeDef",
-    "AmiProductSummaryTypeDef",
-    "AmiProductTitleFilterTypeDef",
-    "AmiProductVisibilityFilterTypeDef",
-    "BatchDescribeEntitiesRequestTypeDef",
-    "BatchDescribeEntitiesResponseTypeDef",
-    "BatchDescribeErrorDetailTypeDef",
-    "CancelChangeSetRequestTypeDef",
-    "CancelChangeSetResponseTypeDef",
-    "ChangeSetSummaryListItemTypeDef",
-    "ChangeSummaryTypeDef",
-    "ChangeTypeDef",
-    "ContainerProductEntityIdFilterTypeDef",
-    "ContainerProductFiltersTypeDef",
-    "ContainerProductLastModifiedDateFilterDateRangeTypeDef",
-    "ContainerProductLastModifiedDateFilterTypeDef",
-    "ContainerProductSortTypeDef",
-    "ContainerProductSummaryTypeDef",
-    "ContainerProductTitleFilterTypeDef",
-    "ContainerProductVisibilityFilterTypeDef",
-    "DataProductEntityIdFilterTypeDef",
-    "DataProductFiltersTypeDef",
-    "DataProductLastModifiedDateFilterDateRangeTypeDef",
-    "DataProductLastModifiedDateFilterTypeDef",
-    "DataProductSortTypeDef",
-    "DataProductSummaryTypeDef",
-    "DataProductTitleFilterTypeDef",
-    "DataProductVisibilityFilterTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DescribeChangeSetRequestTypeDef",
-    "DescribeChangeSetResponseTypeDef",
-    "DescribeEntityRequestTypeDef",
-    "DescribeEntityResponseTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "EntityDetailTypeDef",
-    "EntityRequestTypeDef",
-    "EntitySummaryTypeDef",
-    "EntityTypeDef",
-    "EntityTypeFiltersTypeDef",
-    "EntityTypeSortTypeDef",
-    "ErrorDetailTypeDef",
-    "FilterTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "ListChangeSetsRequestTypeDef",
-    "ListChangeSetsResponseTypeDef",
-    "ListEntitiesRequestTypeDef",
-    "ListEntitiesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MachineLearningProductEntityIdFilterTypeDef",
-    "MachineLearningProductFiltersTypeDef",
-    "MachineLearningProductLastModifiedDateFilterDateRangeTypeDef",
-    "MachineLearningProductLastModifiedDateFilterTypeDef",
-    "MachineLearningProductSortTypeDef",
-    "MachineLearningProductSummaryTypeDef",
-    "MachineLearningProductTitleFilterTypeDef",
-    "MachineLearningProductVisibilityFilterTypeDef",
-    "OfferAvailabilityEndDateFilterDateRangeTypeDef",
-    "OfferAvailabilityEndDateFilterTypeDef",
-    "OfferBuyerAccountsFilterTypeDef",
-    "OfferEntityIdFilterTypeDef",
-    "OfferFiltersTypeDef",
-    "OfferLastModifiedDateFilterDateRangeTypeDef",
-    "OfferLastModifiedDateFilterTypeDef",
-    "OfferNameFilterTypeDef",
-    "OfferProductIdFilterTypeDef",
-    "OfferReleaseDateFilterDateRangeTypeDef",
-    "OfferReleaseDateFilterTypeDef",
-    "OfferResaleAuthorizationIdFilterTypeDef",
-    "OfferSetAssociatedOfferIdsFilterTypeDef",
-    "OfferSetEntityIdFilterTypeDef",
-    "OfferSetFiltersTypeDef",
-    "OfferSetIdFilterTypeDef",
-    "OfferSetLastModifiedDateFilterDateRangeTypeDef",
-    "OfferSetLastModifiedDateFilterTypeDef",
-    "OfferSetNameFilterTypeDef",
-    "OfferSetReleaseDateFilterDateRangeTypeDef",
-    "OfferSetReleaseDateFilterTypeDef",
-    "OfferSetSolutionIdFilterTypeDef",
-    "OfferSetSortTypeDef",
-    "OfferSetStateFilterTypeDef",
-    "OfferSetSummaryTypeDef",
-    "OfferSortTypeDef",
-    "OfferStateFilterTypeDef",
-    "OfferSummaryTypeDef",
-    "OfferTargetingFilterTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "ResaleAuthorizationAvailabilityEndDateFilterDateRangeTypeDef",
-    "ResaleAuthorizationAvailabilityEndDateFilterTypeDef",
-    "ResaleAuthorizationCreatedDateFilterDateRangeTypeDef",
-    "ResaleAuthorizationCreatedDateFilterTypeDef",
-    "ResaleAuthorizationEntityIdFilterTypeDef",
-    "ResaleAuthorizationFiltersTypeDef",
-    "ResaleAuthorizationLastModifiedDateFilterDateRangeTypeDef",
-    "ResaleAuthorizationLastModifiedDateFilterTypeDef",
-    "ResaleAuthorizationManufacturerAccountIdFilterTypeDef",
-    "ResaleAuthorizationManufacturerLegalNameFilterTypeDef",
-    "ResaleAuthorizationNameFilterTypeDef",
-    "ResaleAuthorizationOfferExtendedStatusFilterTypeDef",
-    "ResaleAuthorizationProductIdFilterTypeDef",
-    "ResaleAuthorizationProductNameFilterTypeDef",
-    "ResaleAuthorizationResellerAccountIDFilterTypeDef",
-    "ResaleAuthorizationResellerLegalNameFilterTypeDef",
-    "ResaleAuthorizationSortTypeDef",
-    "ResaleAuthorizationStatusFilterTypeDef",
-    "ResaleAuthorizationSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "SaaSProductEntityIdFilterTypeDef",
-    "SaaSProductFiltersTypeDef",
-    "SaaSProductLastModifiedDateFilterDateRangeTypeDef",
-    "SaaSProductLastModifiedDateFilterTypeDef",
-    "SaaSProductSortTypeDef",
-    "SaaSProductSummaryTypeDef",
-    "SaaSProductTitleFilterTypeDef",
-    "SaaSProductVisibilityFilterTypeDef",
-    "SortTypeDef",
-    "StartChangeSetRequestTypeDef",
-    "StartChangeSetResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AmiProductEntityIdFilterTypeDef",
+        "AmiProductFiltersTypeDef",
+        "AmiProductLastModifiedDateFilterDateRangeTypeDef",
+        "AmiProductLastModifiedDateFilterTypeDef",
+        "AmiProductSortTypeDef",
+        "AmiProductSummaryTypeDef",
+        "AmiProductTitleFilterTypeDef",
+        "AmiProductVisibilityFilterTypeDef",
+        "BatchDescribeEntitiesRequestTypeDef",
+        "BatchDescribeEntitiesResponseTypeDef",
+        "BatchDescribeErrorDetailTypeDef",
+        "CancelChangeSetRequestTypeDef",
+        "CancelChangeSetResponseTypeDef",
+        "ChangeSetSummaryListItemTypeDef",
+        "ChangeSummaryTypeDef",
+        "ChangeTypeDef",
+        "ContainerProductEntityIdFilterTypeDef",
+        "ContainerProductFiltersTypeDef",
+        "ContainerProductLastModifiedDateFilterDateRangeTypeDef",
+        "ContainerProductLastModifiedDateFilterTypeDef",
+        "ContainerProductSortTypeDef",
+        "ContainerProductSummaryTypeDef",
+        "ContainerProductTitleFilterTypeDef",
+        "ContainerProductVisibilityFilterTypeDef",
+        "DataProductEntityIdFilterTypeDef",
+        "DataProductFiltersTypeDef",
+        "DataProductLastModifiedDateFilterDateRangeTypeDef",
+        "DataProductLastModifiedDateFilterTypeDef",
+        "DataProductSortTypeDef",
+        "DataProductSummaryTypeDef",
+        "DataProductTitleFilterTypeDef",
+        "DataProductVisibilityFilterTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DescribeChangeSetRequestTypeDef",
+        "DescribeChangeSetResponseTypeDef",
+        "DescribeEntityRequestTypeDef",
+        "DescribeEntityResponseTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "EntityDetailTypeDef",
+        "EntityRequestTypeDef",
+        "EntitySummaryTypeDef",
+        "EntityTypeDef",
+        "EntityTypeFiltersTypeDef",
+        "EntityTypeSortTypeDef",
+        "ErrorDetailTypeDef",
+        "FilterTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "ListChangeSetsRequestTypeDef",
+        "ListChangeSetsResponseTypeDef",
+        "ListEntitiesRequestTypeDef",
+        "ListEntitiesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MachineLearningProductEntityIdFilterTypeDef",
+        "MachineLearningProductFiltersTypeDef",
+        "MachineLearningProductLastModifiedDateFilterDateRangeTypeDef",
+        "MachineLearningProductLastModifiedDateFilterTypeDef",
+        "MachineLearningProductSortTypeDef",
+        "MachineLearningProductSummaryTypeDef",
+        "MachineLearningProductTitleFilterTypeDef",
+        "MachineLearningProductVisibilityFilterTypeDef",
+        "OfferAvailabilityEndDateFilterDateRangeTypeDef",
+        "OfferAvailabilityEndDateFilterTypeDef",
+        "OfferBuyerAccountsFilterTypeDef",
+        "OfferEntityIdFilterTypeDef",
+        "OfferFiltersTypeDef",
+        "OfferLastModifiedDateFilterDateRangeTypeDef",
+        "OfferLastModifiedDateFilterTypeDef",
+        "OfferNameFilterTypeDef",
+        "OfferProductIdFilterTypeDef",
+        "OfferReleaseDateFilterDateRangeTypeDef",
+        "OfferReleaseDateFilterTypeDef",
+        "OfferResaleAuthorizationIdFilterTypeDef",
+        "OfferSetAssociatedOfferIdsFilterTypeDef",
+        "OfferSetEntityIdFilterTypeDef",
+        "OfferSetFiltersTypeDef",
+        "OfferSetIdFilterTypeDef",
+        "OfferSetLastModifiedDateFilterDateRangeTypeDef",
+        "OfferSetLastModifiedDateFilterTypeDef",
+        "OfferSetNameFilterTypeDef",
+        "OfferSetReleaseDateFilterDateRangeTypeDef",
+        "OfferSetReleaseDateFilterTypeDef",
+        "OfferSetSolutionIdFilterTypeDef",
+        "OfferSetSortTypeDef",
+        "OfferSetStateFilterTypeDef",
+        "OfferSetSummaryTypeDef",
+        "OfferSortTypeDef",
+        "OfferStateFilterTypeDef",
+        "OfferSummaryTypeDef",
+        "OfferTargetingFilterTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "ResaleAuthorizationAvailabilityEndDateFilterDateRangeTypeDef",
+        "ResaleAuthorizationAvailabilityEndDateFilterTypeDef",
+        "ResaleAuthorizationCreatedDateFilterDateRangeTypeDef",
+        "ResaleAuthorizationCreatedDateFilterTypeDef",
+        "ResaleAuthorizationEntityIdFilterTypeDef",
+        "ResaleAuthorizationFiltersTypeDef",
+        "ResaleAuthorizationLastModifiedDateFilterDateRangeTypeDef",
+        "ResaleAuthorizationLastModifiedDateFilterTypeDef",
+        "ResaleAuthorizationManufacturerAccountIdFilterTypeDef",
+        "ResaleAuthorizationManufacturerLegalNameFilterTypeDef",
+        "ResaleAuthorizationNameFilterTypeDef",
+        "ResaleAuthorizationOfferExtendedStatusFilterTypeDef",
+        "ResaleAuthorizationProductIdFilterTypeDef",
+        "ResaleAuthorizationProductNameFilterTypeDef",
+        "ResaleAuthorizationResellerAccountIDFilterTypeDef",
+        "ResaleAuthorizationResellerLegalNameFilterTypeDef",
+        "ResaleAuthorizationSortTypeDef",
+        "ResaleAuthorizationStatusFilterTypeDef",
+        "ResaleAuthorizationSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "SaaSProductEntityIdFilterTypeDef",
+        "SaaSProductFiltersTypeDef",
+        "SaaSProductLastModifiedDateFilterDateRangeTypeDef",
+        "SaaSProductLastModifiedDateFilterTypeDef",
+        "SaaSProductSortTypeDef",
+        "SaaSProductSummaryTypeDef",
+        "SaaSProductTitleFilterTypeDef",
+        "SaaSProductVisibilityFilterTypeDef",
+        "SortTypeDef",
+        "StartChangeSetRequestTypeDef",
+        "StartChangeSetResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
 
 
 class AmiProductEntityIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class AmiProductFiltersTypeDef(TypedDict):
-    EntityId: NotRequired[ReadOnly[AmiProductEntityIdFilterTypeDef]]
-    LastModifiedDate: NotRequired[AmiProductLastModifiedDateFilterTypeDef]
-    ProductTitle: NotRequired[ReadOnly[AmiProductTitleFilterTypeDef]]
-    Visibility: NotRequired[ReadOnly[AmiProductVisibilityFilterTypeDef]]
 
 
 class AmiProductLastModifiedDateFilterDateRangeTypeDef(TypedDict):
@@ -199,6 +193,22 @@ class AmiProductLastModifiedDateFilterDateRangeTypeDef(TypedDict):
 
 class AmiProductLastModifiedDateFilterTypeDef(TypedDict):
     DateRange: NotRequired[AmiProductLastModifiedDateFilterDateRangeTypeDef]
+
+
+class AmiProductTitleFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+    WildCardValue: NotRequired[str]
+
+
+class AmiProductVisibilityFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[AmiProductVisibilityStringType]]]
+
+
+class AmiProductFiltersTypeDef(TypedDict):
+    EntityId: NotRequired[ReadOnly[AmiProductEntityIdFilterTypeDef]]
+    LastModifiedDate: NotRequired[AmiProductLastModifiedDateFilterTypeDef]
+    ProductTitle: NotRequired[ReadOnly[AmiProductTitleFilterTypeDef]]
+    Visibility: NotRequired[ReadOnly[AmiProductVisibilityFilterTypeDef]]
 
 
 class AmiProductSortTypeDef(TypedDict):
@@ -211,28 +221,32 @@ class AmiProductSummaryTypeDef(TypedDict):
     Visibility: NotRequired[AmiProductVisibilityStringType]
 
 
-class AmiProductTitleFilterTypeDef(TypedDict):
-    ValueList: NotRequired[ReadOnly[Sequence[str]]]
-    WildCardValue: NotRequired[str]
-
-
-class AmiProductVisibilityFilterTypeDef(TypedDict):
-    ValueList: NotRequired[ReadOnly[Sequence[AmiProductVisibilityStringType]]]
+class EntityRequestTypeDef(TypedDict):
+    Catalog: str
+    EntityId: str
 
 
 class BatchDescribeEntitiesRequestTypeDef(TypedDict):
     EntityRequestList: ReadOnly[Sequence[EntityRequestTypeDef]]
 
 
+class BatchDescribeErrorDetailTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class EntityDetailTypeDef(TypedDict):
+    EntityType: NotRequired[str]
+    EntityArn: NotRequired[str]
+    EntityIdentifier: NotRequired[str]
+    LastModifiedDate: NotRequired[str]
+    DetailsDocument: NotRequired[DocumentOutputValue]
+
+
 class BatchDescribeEntitiesResponseTypeDef(TypedDict):
     EntityDetails: NotRequired[dict[str, EntityDetailTypeDef]]
     Errors: NotRequired[dict[str, BatchDescribeErrorDetailTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchDescribeErrorDetailTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
 
 
 class CancelChangeSetRequestTypeDef(TypedDict):
@@ -257,6 +271,16 @@ class ChangeSetSummaryListItemTypeDef(TypedDict):
     FailureCode: NotRequired[FailureCodeType]
 
 
+class EntityTypeDef(TypedDict):
+    Type: str
+    Identifier: NotRequired[str]
+
+
+class ErrorDetailTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
 class ChangeSummaryTypeDef(TypedDict):
     ChangeType: NotRequired[str]
     Entity: NotRequired[EntityTypeDef]
@@ -264,6 +288,11 @@ class ChangeSummaryTypeDef(TypedDict):
     DetailsDocument: NotRequired[DocumentOutputValue]
     ErrorDetailList: NotRequired[list[ErrorDetailTypeDef]]
     ChangeName: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class ChangeTypeDef(TypedDict):
@@ -279,13 +308,6 @@ class ContainerProductEntityIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class ContainerProductFiltersTypeDef(TypedDict):
-    EntityId: NotRequired[ReadOnly[ContainerProductEntityIdFilterTypeDef]]
-    LastModifiedDate: NotRequired[ContainerProductLastModifiedDateFilterTypeDef]
-    ProductTitle: NotRequired[ReadOnly[ContainerProductTitleFilterTypeDef]]
-    Visibility: NotRequired[ReadOnly[ContainerProductVisibilityFilterTypeDef]]
-
-
 class ContainerProductLastModifiedDateFilterDateRangeTypeDef(TypedDict):
     AfterValue: NotRequired[str]
     BeforeValue: NotRequired[str]
@@ -293,6 +315,22 @@ class ContainerProductLastModifiedDateFilterDateRangeTypeDef(TypedDict):
 
 class ContainerProductLastModifiedDateFilterTypeDef(TypedDict):
     DateRange: NotRequired[ContainerProductLastModifiedDateFilterDateRangeTypeDef]
+
+
+class ContainerProductTitleFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+    WildCardValue: NotRequired[str]
+
+
+class ContainerProductVisibilityFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[ContainerProductVisibilityStringType]]]
+
+
+class ContainerProductFiltersTypeDef(TypedDict):
+    EntityId: NotRequired[ReadOnly[ContainerProductEntityIdFilterTypeDef]]
+    LastModifiedDate: NotRequired[ContainerProductLastModifiedDateFilterTypeDef]
+    ProductTitle: NotRequired[ReadOnly[ContainerProductTitleFilterTypeDef]]
+    Visibility: NotRequired[ReadOnly[ContainerProductVisibilityFilterTypeDef]]
 
 
 class ContainerProductSortTypeDef(TypedDict):
@@ -305,24 +343,8 @@ class ContainerProductSummaryTypeDef(TypedDict):
     Visibility: NotRequired[ContainerProductVisibilityStringType]
 
 
-class ContainerProductTitleFilterTypeDef(TypedDict):
-    ValueList: NotRequired[ReadOnly[Sequence[str]]]
-    WildCardValue: NotRequired[str]
-
-
-class ContainerProductVisibilityFilterTypeDef(TypedDict):
-    ValueList: NotRequired[ReadOnly[Sequence[ContainerProductVisibilityStringType]]]
-
-
 class DataProductEntityIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DataProductFiltersTypeDef(TypedDict):
-    EntityId: NotRequired[ReadOnly[DataProductEntityIdFilterTypeDef]]
-    ProductTitle: NotRequired[ReadOnly[DataProductTitleFilterTypeDef]]
-    Visibility: NotRequired[ReadOnly[DataProductVisibilityFilterTypeDef]]
-    LastModifiedDate: NotRequired[DataProductLastModifiedDateFilterTypeDef]
 
 
 class DataProductLastModifiedDateFilterDateRangeTypeDef(TypedDict):
@@ -334,6 +356,22 @@ class DataProductLastModifiedDateFilterTypeDef(TypedDict):
     DateRange: NotRequired[DataProductLastModifiedDateFilterDateRangeTypeDef]
 
 
+class DataProductTitleFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+    WildCardValue: NotRequired[str]
+
+
+class DataProductVisibilityFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[DataProductVisibilityStringType]]]
+
+
+class DataProductFiltersTypeDef(TypedDict):
+    EntityId: NotRequired[ReadOnly[DataProductEntityIdFilterTypeDef]]
+    ProductTitle: NotRequired[ReadOnly[DataProductTitleFilterTypeDef]]
+    Visibility: NotRequired[ReadOnly[DataProductVisibilityFilterTypeDef]]
+    LastModifiedDate: NotRequired[DataProductLastModifiedDateFilterTypeDef]
+
+
 class DataProductSortTypeDef(TypedDict):
     SortBy: NotRequired[DataProductSortByType]
     SortOrder: NotRequired[SortOrderType]
@@ -342,15 +380,6 @@ class DataProductSortTypeDef(TypedDict):
 class DataProductSummaryTypeDef(TypedDict):
     ProductTitle: NotRequired[str]
     Visibility: NotRequired[DataProductVisibilityStringType]
-
-
-class DataProductTitleFilterTypeDef(TypedDict):
-    ValueList: NotRequired[ReadOnly[Sequence[str]]]
-    WildCardValue: NotRequired[str]
-
-
-class DataProductVisibilityFilterTypeDef(TypedDict):
-    ValueList: NotRequired[ReadOnly[Sequence[DataProductVisibilityStringType]]]
 
 
 class DeleteResourcePolicyRequestTypeDef(TypedDict):
@@ -395,17 +424,48 @@ class DescribeEntityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EntityDetailTypeDef(TypedDict):
-    EntityType: NotRequired[str]
-    EntityArn: NotRequired[str]
-    EntityIdentifier: NotRequired[str]
-    LastModifiedDate: NotRequired[str]
-    DetailsDocument: NotRequired[DocumentOutputValue]
+class MachineLearningProductSummaryTypeDef(TypedDict):
+    ProductTitle: NotRequired[str]
+    Visibility: NotRequired[MachineLearningProductVisibilityStringType]
 
 
-class EntityRequestTypeDef(TypedDict):
-    Catalog: str
-    EntityId: str
+class OfferSetSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    State: NotRequired[OfferSetStateStringType]
+    ReleaseDate: NotRequired[str]
+    AssociatedOfferIds: NotRequired[list[str]]
+    SolutionId: NotRequired[str]
+
+
+class OfferSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ProductId: NotRequired[str]
+    ResaleAuthorizationId: NotRequired[str]
+    ReleaseDate: NotRequired[str]
+    AvailabilityEndDate: NotRequired[str]
+    BuyerAccounts: NotRequired[list[str]]
+    State: NotRequired[OfferStateStringType]
+    Targeting: NotRequired[list[OfferTargetingStringType]]
+    OfferSetId: NotRequired[str]
+
+
+class ResaleAuthorizationSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ProductId: NotRequired[str]
+    ProductName: NotRequired[str]
+    ManufacturerAccountId: NotRequired[str]
+    ManufacturerLegalName: NotRequired[str]
+    ResellerAccountID: NotRequired[str]
+    ResellerLegalName: NotRequired[str]
+    Status: NotRequired[ResaleAuthorizationStatusStringType]
+    OfferExtendedStatus: NotRequired[str]
+    CreatedDate: NotRequired[str]
+    AvailabilityEndDate: NotRequired[str]
+
+
+class SaaSProductSummaryTypeDef(TypedDict):
+    ProductTitle: NotRequired[str]
+    Visibility: NotRequired[SaaSProductVisibilityStringType]
 
 
 class EntitySummaryTypeDef(TypedDict):
@@ -425,105 +485,8 @@ class EntitySummaryTypeDef(TypedDict):
     OfferSetSummary: NotRequired[OfferSetSummaryTypeDef]
 
 
-class EntityTypeDef(TypedDict):
-    Type: str
-    Identifier: NotRequired[str]
-
-
-class EntityTypeFiltersTypeDef(TypedDict):
-    DataProductFilters: NotRequired[ReadOnly[DataProductFiltersTypeDef]]
-    SaaSProductFilters: NotRequired[ReadOnly[SaaSProductFiltersTypeDef]]
-    AmiProductFilters: NotRequired[ReadOnly[AmiProductFiltersTypeDef]]
-    OfferFilters: NotRequired[ReadOnly[OfferFiltersTypeDef]]
-    ContainerProductFilters: NotRequired[ReadOnly[ContainerProductFiltersTypeDef]]
-    ResaleAuthorizationFilters: NotRequired[ReadOnly[ResaleAuthorizationFiltersTypeDef]]
-    MachineLearningProductFilters: NotRequired[
-        ReadOnly[MachineLearningProductFiltersTypeDef]
-    ]
-    OfferSetFilters: NotRequired[ReadOnly[OfferSetFiltersTypeDef]]
-
-
-class EntityTypeSortTypeDef(TypedDict):
-    DataProductSort: NotRequired[DataProductSortTypeDef]
-    SaaSProductSort: NotRequired[SaaSProductSortTypeDef]
-    AmiProductSort: NotRequired[AmiProductSortTypeDef]
-    OfferSort: NotRequired[OfferSortTypeDef]
-    ContainerProductSort: NotRequired[ContainerProductSortTypeDef]
-    ResaleAuthorizationSort: NotRequired[ResaleAuthorizationSortTypeDef]
-    MachineLearningProductSort: NotRequired[MachineLearningProductSortTypeDef]
-    OfferSetSort: NotRequired[OfferSetSortTypeDef]
-
-
-class ErrorDetailTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class FilterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ValueList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class GetResourcePolicyRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class GetResourcePolicyResponseTypeDef(TypedDict):
-    Policy: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListChangeSetsRequestTypeDef(TypedDict):
-    Catalog: str
-    FilterList: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
-    Sort: NotRequired[SortTypeDef]
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListChangeSetsResponseTypeDef(TypedDict):
-    ChangeSetSummaryList: NotRequired[list[ChangeSetSummaryListItemTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListEntitiesRequestTypeDef(TypedDict):
-    Catalog: str
-    EntityType: str
-    FilterList: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
-    Sort: NotRequired[SortTypeDef]
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-    OwnershipType: NotRequired[OwnershipTypeType]
-    EntityTypeFilters: NotRequired[ReadOnly[EntityTypeFiltersTypeDef]]
-    EntityTypeSort: NotRequired[EntityTypeSortTypeDef]
-
-
-class ListEntitiesResponseTypeDef(TypedDict):
-    EntitySummaryList: NotRequired[list[EntitySummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class MachineLearningProductEntityIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MachineLearningProductFiltersTypeDef(TypedDict):
-    EntityId: NotRequired[ReadOnly[MachineLearningProductEntityIdFilterTypeDef]]
-    LastModifiedDate: NotRequired[MachineLearningProductLastModifiedDateFilterTypeDef]
-    ProductTitle: NotRequired[ReadOnly[MachineLearningProductTitleFilterTypeDef]]
-    Visibility: NotRequired[ReadOnly[MachineLearningProductVisibilityFilterTypeDef]]
 
 
 class MachineLearningProductLastModifiedDateFilterDateRangeTypeDef(TypedDict):
@@ -535,16 +498,6 @@ class MachineLearningProductLastModifiedDateFilterTypeDef(TypedDict):
     DateRange: NotRequired[MachineLearningProductLastModifiedDateFilterDateRangeTypeDef]
 
 
-class MachineLearningProductSortTypeDef(TypedDict):
-    SortBy: NotRequired[MachineLearningProductSortByType]
-    SortOrder: NotRequired[SortOrderType]
-
-
-class MachineLearningProductSummaryTypeDef(TypedDict):
-    ProductTitle: NotRequired[str]
-    Visibility: NotRequired[MachineLearningProductVisibilityStringType]
-
-
 class MachineLearningProductTitleFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
     WildCardValue: NotRequired[str]
@@ -554,6 +507,13 @@ class MachineLearningProductVisibilityFilterTypeDef(TypedDict):
     ValueList: NotRequired[
         ReadOnly[Sequence[MachineLearningProductVisibilityStringType]]
     ]
+
+
+class MachineLearningProductFiltersTypeDef(TypedDict):
+    EntityId: NotRequired[ReadOnly[MachineLearningProductEntityIdFilterTypeDef]]
+    LastModifiedDate: NotRequired[MachineLearningProductLastModifiedDateFilterTypeDef]
+    ProductTitle: NotRequired[ReadOnly[MachineLearningProductTitleFilterTypeDef]]
+    Visibility: NotRequired[ReadOnly[MachineLearningProductVisibilityFilterTypeDef]]
 
 
 class OfferAvailabilityEndDateFilterDateRangeTypeDef(TypedDict):
@@ -571,22 +531,6 @@ class OfferBuyerAccountsFilterTypeDef(TypedDict):
 
 class OfferEntityIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class OfferFiltersTypeDef(TypedDict):
-    EntityId: NotRequired[ReadOnly[OfferEntityIdFilterTypeDef]]
-    Name: NotRequired[ReadOnly[OfferNameFilterTypeDef]]
-    ProductId: NotRequired[ReadOnly[OfferProductIdFilterTypeDef]]
-    ResaleAuthorizationId: NotRequired[
-        ReadOnly[OfferResaleAuthorizationIdFilterTypeDef]
-    ]
-    ReleaseDate: NotRequired[OfferReleaseDateFilterTypeDef]
-    AvailabilityEndDate: NotRequired[OfferAvailabilityEndDateFilterTypeDef]
-    BuyerAccounts: NotRequired[OfferBuyerAccountsFilterTypeDef]
-    State: NotRequired[ReadOnly[OfferStateFilterTypeDef]]
-    Targeting: NotRequired[ReadOnly[OfferTargetingFilterTypeDef]]
-    LastModifiedDate: NotRequired[OfferLastModifiedDateFilterTypeDef]
-    OfferSetId: NotRequired[ReadOnly[OfferSetIdFilterTypeDef]]
 
 
 class OfferLastModifiedDateFilterDateRangeTypeDef(TypedDict):
@@ -620,25 +564,39 @@ class OfferResaleAuthorizationIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class OfferSetIdFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class OfferStateFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[OfferStateStringType]]]
+
+
+class OfferTargetingFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[OfferTargetingStringType]]]
+
+
+class OfferFiltersTypeDef(TypedDict):
+    EntityId: NotRequired[ReadOnly[OfferEntityIdFilterTypeDef]]
+    Name: NotRequired[ReadOnly[OfferNameFilterTypeDef]]
+    ProductId: NotRequired[ReadOnly[OfferProductIdFilterTypeDef]]
+    ResaleAuthorizationId: NotRequired[
+        ReadOnly[OfferResaleAuthorizationIdFilterTypeDef]
+    ]
+    ReleaseDate: NotRequired[OfferReleaseDateFilterTypeDef]
+    AvailabilityEndDate: NotRequired[OfferAvailabilityEndDateFilterTypeDef]
+    BuyerAccounts: NotRequired[OfferBuyerAccountsFilterTypeDef]
+    State: NotRequired[ReadOnly[OfferStateFilterTypeDef]]
+    Targeting: NotRequired[ReadOnly[OfferTargetingFilterTypeDef]]
+    LastModifiedDate: NotRequired[OfferLastModifiedDateFilterTypeDef]
+    OfferSetId: NotRequired[ReadOnly[OfferSetIdFilterTypeDef]]
+
+
 class OfferSetAssociatedOfferIdsFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class OfferSetEntityIdFilterTypeDef(TypedDict):
-    ValueList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class OfferSetFiltersTypeDef(TypedDict):
-    EntityId: NotRequired[ReadOnly[OfferSetEntityIdFilterTypeDef]]
-    Name: NotRequired[ReadOnly[OfferSetNameFilterTypeDef]]
-    State: NotRequired[ReadOnly[OfferSetStateFilterTypeDef]]
-    ReleaseDate: NotRequired[OfferSetReleaseDateFilterTypeDef]
-    AssociatedOfferIds: NotRequired[ReadOnly[OfferSetAssociatedOfferIdsFilterTypeDef]]
-    SolutionId: NotRequired[ReadOnly[OfferSetSolutionIdFilterTypeDef]]
-    LastModifiedDate: NotRequired[OfferSetLastModifiedDateFilterTypeDef]
-
-
-class OfferSetIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
 
 
@@ -668,55 +626,18 @@ class OfferSetSolutionIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class OfferSetSortTypeDef(TypedDict):
-    SortBy: NotRequired[OfferSetSortByType]
-    SortOrder: NotRequired[SortOrderType]
-
-
 class OfferSetStateFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[OfferSetStateStringType]]]
 
 
-class OfferSetSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    State: NotRequired[OfferSetStateStringType]
-    ReleaseDate: NotRequired[str]
-    AssociatedOfferIds: NotRequired[list[str]]
-    SolutionId: NotRequired[str]
-
-
-class OfferSortTypeDef(TypedDict):
-    SortBy: NotRequired[OfferSortByType]
-    SortOrder: NotRequired[SortOrderType]
-
-
-class OfferStateFilterTypeDef(TypedDict):
-    ValueList: NotRequired[ReadOnly[Sequence[OfferStateStringType]]]
-
-
-class OfferSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ProductId: NotRequired[str]
-    ResaleAuthorizationId: NotRequired[str]
-    ReleaseDate: NotRequired[str]
-    AvailabilityEndDate: NotRequired[str]
-    BuyerAccounts: NotRequired[list[str]]
-    State: NotRequired[OfferStateStringType]
-    Targeting: NotRequired[list[OfferTargetingStringType]]
-    OfferSetId: NotRequired[str]
-
-
-class OfferTargetingFilterTypeDef(TypedDict):
-    ValueList: NotRequired[ReadOnly[Sequence[OfferTargetingStringType]]]
-
-
-class PutResourcePolicyRequestTypeDef(TypedDict):
-    ResourceArn: str
-    Policy: str
-
-
-class PutResourcePolicyResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
+class OfferSetFiltersTypeDef(TypedDict):
+    EntityId: NotRequired[ReadOnly[OfferSetEntityIdFilterTypeDef]]
+    Name: NotRequired[ReadOnly[OfferSetNameFilterTypeDef]]
+    State: NotRequired[ReadOnly[OfferSetStateFilterTypeDef]]
+    ReleaseDate: NotRequired[OfferSetReleaseDateFilterTypeDef]
+    AssociatedOfferIds: NotRequired[ReadOnly[OfferSetAssociatedOfferIdsFilterTypeDef]]
+    SolutionId: NotRequired[ReadOnly[OfferSetSolutionIdFilterTypeDef]]
+    LastModifiedDate: NotRequired[OfferSetLastModifiedDateFilterTypeDef]
 
 
 class ResaleAuthorizationAvailabilityEndDateFilterDateRangeTypeDef(TypedDict):
@@ -741,34 +662,6 @@ class ResaleAuthorizationCreatedDateFilterTypeDef(TypedDict):
 
 class ResaleAuthorizationEntityIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ResaleAuthorizationFiltersTypeDef(TypedDict):
-    EntityId: NotRequired[ReadOnly[ResaleAuthorizationEntityIdFilterTypeDef]]
-    Name: NotRequired[ReadOnly[ResaleAuthorizationNameFilterTypeDef]]
-    ProductId: NotRequired[ReadOnly[ResaleAuthorizationProductIdFilterTypeDef]]
-    CreatedDate: NotRequired[ReadOnly[ResaleAuthorizationCreatedDateFilterTypeDef]]
-    AvailabilityEndDate: NotRequired[
-        ReadOnly[ResaleAuthorizationAvailabilityEndDateFilterTypeDef]
-    ]
-    ManufacturerAccountId: NotRequired[
-        ReadOnly[ResaleAuthorizationManufacturerAccountIdFilterTypeDef]
-    ]
-    ProductName: NotRequired[ReadOnly[ResaleAuthorizationProductNameFilterTypeDef]]
-    ManufacturerLegalName: NotRequired[
-        ReadOnly[ResaleAuthorizationManufacturerLegalNameFilterTypeDef]
-    ]
-    ResellerAccountID: NotRequired[
-        ReadOnly[ResaleAuthorizationResellerAccountIDFilterTypeDef]
-    ]
-    ResellerLegalName: NotRequired[
-        ReadOnly[ResaleAuthorizationResellerLegalNameFilterTypeDef]
-    ]
-    Status: NotRequired[ReadOnly[ResaleAuthorizationStatusFilterTypeDef]]
-    OfferExtendedStatus: NotRequired[
-        ReadOnly[ResaleAuthorizationOfferExtendedStatusFilterTypeDef]
-    ]
-    LastModifiedDate: NotRequired[ResaleAuthorizationLastModifiedDateFilterTypeDef]
 
 
 class ResaleAuthorizationLastModifiedDateFilterDateRangeTypeDef(TypedDict):
@@ -819,38 +712,40 @@ class ResaleAuthorizationResellerLegalNameFilterTypeDef(TypedDict):
     WildCardValue: NotRequired[str]
 
 
-class ResaleAuthorizationSortTypeDef(TypedDict):
-    SortBy: NotRequired[ResaleAuthorizationSortByType]
-    SortOrder: NotRequired[SortOrderType]
-
-
 class ResaleAuthorizationStatusFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[ResaleAuthorizationStatusStringType]]]
 
 
-class ResaleAuthorizationSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ProductId: NotRequired[str]
-    ProductName: NotRequired[str]
-    ManufacturerAccountId: NotRequired[str]
-    ManufacturerLegalName: NotRequired[str]
-    ResellerAccountID: NotRequired[str]
-    ResellerLegalName: NotRequired[str]
-    Status: NotRequired[ResaleAuthorizationStatusStringType]
-    OfferExtendedStatus: NotRequired[str]
-    CreatedDate: NotRequired[str]
-    AvailabilityEndDate: NotRequired[str]
+class ResaleAuthorizationFiltersTypeDef(TypedDict):
+    EntityId: NotRequired[ReadOnly[ResaleAuthorizationEntityIdFilterTypeDef]]
+    Name: NotRequired[ReadOnly[ResaleAuthorizationNameFilterTypeDef]]
+    ProductId: NotRequired[ReadOnly[ResaleAuthorizationProductIdFilterTypeDef]]
+    CreatedDate: NotRequired[ReadOnly[ResaleAuthorizationCreatedDateFilterTypeDef]]
+    AvailabilityEndDate: NotRequired[
+        ReadOnly[ResaleAuthorizationAvailabilityEndDateFilterTypeDef]
+    ]
+    ManufacturerAccountId: NotRequired[
+        ReadOnly[ResaleAuthorizationManufacturerAccountIdFilterTypeDef]
+    ]
+    ProductName: NotRequired[ReadOnly[ResaleAuthorizationProductNameFilterTypeDef]]
+    ManufacturerLegalName: NotRequired[
+        ReadOnly[ResaleAuthorizationManufacturerLegalNameFilterTypeDef]
+    ]
+    ResellerAccountID: NotRequired[
+        ReadOnly[ResaleAuthorizationResellerAccountIDFilterTypeDef]
+    ]
+    ResellerLegalName: NotRequired[
+        ReadOnly[ResaleAuthorizationResellerLegalNameFilterTypeDef]
+    ]
+    Status: NotRequired[ReadOnly[ResaleAuthorizationStatusFilterTypeDef]]
+    OfferExtendedStatus: NotRequired[
+        ReadOnly[ResaleAuthorizationOfferExtendedStatusFilterTypeDef]
+    ]
+    LastModifiedDate: NotRequired[ResaleAuthorizationLastModifiedDateFilterTypeDef]
 
 
 class SaaSProductEntityIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SaaSProductFiltersTypeDef(TypedDict):
-    EntityId: NotRequired[ReadOnly[SaaSProductEntityIdFilterTypeDef]]
-    ProductTitle: NotRequired[ReadOnly[SaaSProductTitleFilterTypeDef]]
-    Visibility: NotRequired[ReadOnly[SaaSProductVisibilityFilterTypeDef]]
-    LastModifiedDate: NotRequired[SaaSProductLastModifiedDateFilterTypeDef]
 
 
 class SaaSProductLastModifiedDateFilterDateRangeTypeDef(TypedDict):
@@ -862,16 +757,6 @@ class SaaSProductLastModifiedDateFilterTypeDef(TypedDict):
     DateRange: NotRequired[SaaSProductLastModifiedDateFilterDateRangeTypeDef]
 
 
-class SaaSProductSortTypeDef(TypedDict):
-    SortBy: NotRequired[SaaSProductSortByType]
-    SortOrder: NotRequired[SortOrderType]
-
-
-class SaaSProductSummaryTypeDef(TypedDict):
-    ProductTitle: NotRequired[str]
-    Visibility: NotRequired[SaaSProductVisibilityStringType]
-
-
 class SaaSProductTitleFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
     WildCardValue: NotRequired[str]
@@ -881,9 +766,130 @@ class SaaSProductVisibilityFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[SaaSProductVisibilityStringType]]]
 
 
+class SaaSProductFiltersTypeDef(TypedDict):
+    EntityId: NotRequired[ReadOnly[SaaSProductEntityIdFilterTypeDef]]
+    ProductTitle: NotRequired[ReadOnly[SaaSProductTitleFilterTypeDef]]
+    Visibility: NotRequired[ReadOnly[SaaSProductVisibilityFilterTypeDef]]
+    LastModifiedDate: NotRequired[SaaSProductLastModifiedDateFilterTypeDef]
+
+
+class EntityTypeFiltersTypeDef(TypedDict):
+    DataProductFilters: NotRequired[ReadOnly[DataProductFiltersTypeDef]]
+    SaaSProductFilters: NotRequired[ReadOnly[SaaSProductFiltersTypeDef]]
+    AmiProductFilters: NotRequired[ReadOnly[AmiProductFiltersTypeDef]]
+    OfferFilters: NotRequired[ReadOnly[OfferFiltersTypeDef]]
+    ContainerProductFilters: NotRequired[ReadOnly[ContainerProductFiltersTypeDef]]
+    ResaleAuthorizationFilters: NotRequired[ReadOnly[ResaleAuthorizationFiltersTypeDef]]
+    MachineLearningProductFilters: NotRequired[
+        ReadOnly[MachineLearningProductFiltersTypeDef]
+    ]
+    OfferSetFilters: NotRequired[ReadOnly[OfferSetFiltersTypeDef]]
+
+
+class MachineLearningProductSortTypeDef(TypedDict):
+    SortBy: NotRequired[MachineLearningProductSortByType]
+    SortOrder: NotRequired[SortOrderType]
+
+
+class OfferSetSortTypeDef(TypedDict):
+    SortBy: NotRequired[OfferSetSortByType]
+    SortOrder: NotRequired[SortOrderType]
+
+
+class OfferSortTypeDef(TypedDict):
+    SortBy: NotRequired[OfferSortByType]
+    SortOrder: NotRequired[SortOrderType]
+
+
+class ResaleAuthorizationSortTypeDef(TypedDict):
+    SortBy: NotRequired[ResaleAuthorizationSortByType]
+    SortOrder: NotRequired[SortOrderType]
+
+
+class SaaSProductSortTypeDef(TypedDict):
+    SortBy: NotRequired[SaaSProductSortByType]
+    SortOrder: NotRequired[SortOrderType]
+
+
+class EntityTypeSortTypeDef(TypedDict):
+    DataProductSort: NotRequired[DataProductSortTypeDef]
+    SaaSProductSort: NotRequired[SaaSProductSortTypeDef]
+    AmiProductSort: NotRequired[AmiProductSortTypeDef]
+    OfferSort: NotRequired[OfferSortTypeDef]
+    ContainerProductSort: NotRequired[ContainerProductSortTypeDef]
+    ResaleAuthorizationSort: NotRequired[ResaleAuthorizationSortTypeDef]
+    MachineLearningProductSort: NotRequired[MachineLearningProductSortTypeDef]
+    OfferSetSort: NotRequired[OfferSetSortTypeDef]
+
+
+class FilterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GetResourcePolicyRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class GetResourcePolicyResponseTypeDef(TypedDict):
+    Policy: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class SortTypeDef(TypedDict):
     SortBy: NotRequired[str]
     SortOrder: NotRequired[SortOrderType]
+
+
+class ListChangeSetsRequestTypeDef(TypedDict):
+    Catalog: str
+    FilterList: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    Sort: NotRequired[SortTypeDef]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListChangeSetsResponseTypeDef(TypedDict):
+    ChangeSetSummaryList: NotRequired[list[ChangeSetSummaryListItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListEntitiesRequestTypeDef(TypedDict):
+    Catalog: str
+    EntityType: str
+    FilterList: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    Sort: NotRequired[SortTypeDef]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    OwnershipType: NotRequired[OwnershipTypeType]
+    EntityTypeFilters: NotRequired[ReadOnly[EntityTypeFiltersTypeDef]]
+    EntityTypeSort: NotRequired[EntityTypeSortTypeDef]
+
+
+class ListEntitiesResponseTypeDef(TypedDict):
+    EntitySummaryList: NotRequired[list[EntitySummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutResourcePolicyRequestTypeDef(TypedDict):
+    ResourceArn: str
+    Policy: str
+
+
+class PutResourcePolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartChangeSetRequestTypeDef(TypedDict):
@@ -908,11 +914,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

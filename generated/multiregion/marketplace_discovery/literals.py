@@ -2,33 +2,34 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Marketplace Discovery: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BillingPeriodTypeType",
-    "DeployedOnAwsStatusType",
-    "DimensionLabelTypeType",
-    "FulfillmentOptionTypeType",
-    "LegalDocumentTypeType",
-    "ListingBadgeTypeType",
-    "PricingModelTypeType",
-    "PricingUnitTypeType",
-    "PurchaseOptionBadgeTypeType",
-    "PurchaseOptionFilterTypeType",
-    "PurchaseOptionTypeType",
-    "RateCardConstraintTypeType",
-    "ResourceContentTypeType",
-    "ResourceTypeType",
-    "ReviewSourceIdType",
-    "SearchFacetTypeType",
-    "SearchFilterTypeType",
-    "SearchListingsSortByType",
-    "SearchListingsSortOrderType",
-    "SelectorTypeType",
-    "SellerEngagementContentTypeType",
-    "SellerEngagementTypeType",
-    "TermTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BillingPeriodTypeType",
+        "DeployedOnAwsStatusType",
+        "DimensionLabelTypeType",
+        "FulfillmentOptionTypeType",
+        "LegalDocumentTypeType",
+        "ListingBadgeTypeType",
+        "PricingModelTypeType",
+        "PricingUnitTypeType",
+        "PurchaseOptionBadgeTypeType",
+        "PurchaseOptionFilterTypeType",
+        "PurchaseOptionTypeType",
+        "RateCardConstraintTypeType",
+        "ResourceContentTypeType",
+        "ResourceTypeType",
+        "ReviewSourceIdType",
+        "SearchFacetTypeType",
+        "SearchFilterTypeType",
+        "SearchListingsSortByType",
+        "SearchListingsSortOrderType",
+        "SelectorTypeType",
+        "SellerEngagementContentTypeType",
+        "SellerEngagementTypeType",
+        "TermTypeType",
+    ]
 
 BillingPeriodTypeType = Literal["Monthly"]
 DeployedOnAwsStatusType = Literal["DEPLOYED", "NOT_DEPLOYED", "NOT_APPLICABLE"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -44,101 +44,112 @@ from .literals import (
     TermTypeType,
 )
 
-__all__ = [
-    "AmazonMachineImageFulfillmentOptionTypeDef",
-    "AmazonMachineImageOperatingSystemTypeDef",
-    "AmazonMachineImageRecommendationTypeDef",
-    "ApiFulfillmentOptionTypeDef",
-    "AwsSupportedServiceTypeDef",
-    "ByolPricingTermTypeDef",
-    "CategoryTypeDef",
-    "CloudFormationFulfillmentOptionTypeDef",
-    "ConfigurableUpfrontPricingTermTypeDef",
-    "ConfigurableUpfrontRateCardItemTypeDef",
-    "ConstraintsTypeDef",
-    "ContainerFulfillmentOptionTypeDef",
-    "ContainerOperatingSystemTypeDef",
-    "DataArtifactTypeDef",
-    "DataExchangeFulfillmentOptionTypeDef",
-    "DimensionLabelTypeDef",
-    "DocumentItemTypeDef",
-    "Ec2ImageBuilderComponentFulfillmentOptionTypeDef",
-    "EksAddOnFulfillmentOptionTypeDef",
-    "EksAddOnOperatingSystemTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FixedUpfrontPricingTermTypeDef",
-    "FreeTrialPricingTermTypeDef",
-    "FulfillmentOptionSummaryTypeDef",
-    "FulfillmentOptionTypeDef",
-    "GetListingInputTypeDef",
-    "GetListingOutputTypeDef",
-    "GetOfferInputTypeDef",
-    "GetOfferOutputTypeDef",
-    "GetOfferSetInputTypeDef",
-    "GetOfferSetOutputTypeDef",
-    "GetOfferTermsInputTypeDef",
-    "GetOfferTermsOutputTypeDef",
-    "GetProductInputTypeDef",
-    "GetProductOutputTypeDef",
-    "GrantItemTypeDef",
-    "HelmFulfillmentOptionTypeDef",
-    "HelmOperatingSystemTypeDef",
-    "LegalTermTypeDef",
-    "ListFulfillmentOptionsInputTypeDef",
-    "ListFulfillmentOptionsOutputTypeDef",
-    "ListPurchaseOptionsInputTypeDef",
-    "ListPurchaseOptionsOutputTypeDef",
-    "ListingAssociatedEntityTypeDef",
-    "ListingBadgeTypeDef",
-    "ListingFacetTypeDef",
-    "ListingSummaryAssociatedEntityTypeDef",
-    "ListingSummaryTypeDef",
-    "OfferAssociatedEntityTypeDef",
-    "OfferInformationTypeDef",
-    "OfferSetAssociatedEntityTypeDef",
-    "OfferSetInformationTypeDef",
-    "OfferTermTypeDef",
-    "PaymentScheduleTermTypeDef",
-    "PricingModelTypeDef",
-    "PricingUnitTypeDef",
-    "ProductInformationTypeDef",
-    "ProfessionalServicesFulfillmentOptionTypeDef",
-    "PromotionalEmbeddedImageTypeDef",
-    "PromotionalEmbeddedVideoTypeDef",
-    "PromotionalMediaTypeDef",
-    "PurchaseOptionAssociatedEntityTypeDef",
-    "PurchaseOptionBadgeTypeDef",
-    "PurchaseOptionFilterTypeDef",
-    "PurchaseOptionSummaryTypeDef",
-    "RateCardItemTypeDef",
-    "RecurringPaymentTermTypeDef",
-    "RenewalTermTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "ReviewSourceSummaryTypeDef",
-    "ReviewSummaryTypeDef",
-    "SaasFulfillmentOptionTypeDef",
-    "SageMakerAlgorithmFulfillmentOptionTypeDef",
-    "SageMakerAlgorithmRecommendationTypeDef",
-    "SageMakerModelFulfillmentOptionTypeDef",
-    "SageMakerModelRecommendationTypeDef",
-    "ScheduleItemTypeDef",
-    "SearchFacetsInputTypeDef",
-    "SearchFacetsOutputTypeDef",
-    "SearchFilterTypeDef",
-    "SearchListingsInputTypeDef",
-    "SearchListingsOutputTypeDef",
-    "SelectorTypeDef",
-    "SellerEngagementTypeDef",
-    "SellerInformationTypeDef",
-    "SupportTermTypeDef",
-    "UsageBasedPricingTermTypeDef",
-    "UsageBasedRateCardItemTypeDef",
-    "UseCaseEntryTypeDef",
-    "UseCaseTypeDef",
-    "ValidityTermTypeDef",
-    "VariablePaymentTermTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AmazonMachineImageFulfillmentOptionTypeDef",
+        "AmazonMachineImageOperatingSystemTypeDef",
+        "AmazonMachineImageRecommendationTypeDef",
+        "ApiFulfillmentOptionTypeDef",
+        "AwsSupportedServiceTypeDef",
+        "ByolPricingTermTypeDef",
+        "CategoryTypeDef",
+        "CloudFormationFulfillmentOptionTypeDef",
+        "ConfigurableUpfrontPricingTermTypeDef",
+        "ConfigurableUpfrontRateCardItemTypeDef",
+        "ConstraintsTypeDef",
+        "ContainerFulfillmentOptionTypeDef",
+        "ContainerOperatingSystemTypeDef",
+        "DataArtifactTypeDef",
+        "DataExchangeFulfillmentOptionTypeDef",
+        "DimensionLabelTypeDef",
+        "DocumentItemTypeDef",
+        "Ec2ImageBuilderComponentFulfillmentOptionTypeDef",
+        "EksAddOnFulfillmentOptionTypeDef",
+        "EksAddOnOperatingSystemTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FixedUpfrontPricingTermTypeDef",
+        "FreeTrialPricingTermTypeDef",
+        "FulfillmentOptionSummaryTypeDef",
+        "FulfillmentOptionTypeDef",
+        "GetListingInputTypeDef",
+        "GetListingOutputTypeDef",
+        "GetOfferInputTypeDef",
+        "GetOfferOutputTypeDef",
+        "GetOfferSetInputTypeDef",
+        "GetOfferSetOutputTypeDef",
+        "GetOfferTermsInputTypeDef",
+        "GetOfferTermsOutputTypeDef",
+        "GetProductInputTypeDef",
+        "GetProductOutputTypeDef",
+        "GrantItemTypeDef",
+        "HelmFulfillmentOptionTypeDef",
+        "HelmOperatingSystemTypeDef",
+        "LegalTermTypeDef",
+        "ListFulfillmentOptionsInputTypeDef",
+        "ListFulfillmentOptionsOutputTypeDef",
+        "ListPurchaseOptionsInputTypeDef",
+        "ListPurchaseOptionsOutputTypeDef",
+        "ListingAssociatedEntityTypeDef",
+        "ListingBadgeTypeDef",
+        "ListingFacetTypeDef",
+        "ListingSummaryAssociatedEntityTypeDef",
+        "ListingSummaryTypeDef",
+        "OfferAssociatedEntityTypeDef",
+        "OfferInformationTypeDef",
+        "OfferSetAssociatedEntityTypeDef",
+        "OfferSetInformationTypeDef",
+        "OfferTermTypeDef",
+        "PaymentScheduleTermTypeDef",
+        "PricingModelTypeDef",
+        "PricingUnitTypeDef",
+        "ProductInformationTypeDef",
+        "ProfessionalServicesFulfillmentOptionTypeDef",
+        "PromotionalEmbeddedImageTypeDef",
+        "PromotionalEmbeddedVideoTypeDef",
+        "PromotionalMediaTypeDef",
+        "PurchaseOptionAssociatedEntityTypeDef",
+        "PurchaseOptionBadgeTypeDef",
+        "PurchaseOptionFilterTypeDef",
+        "PurchaseOptionSummaryTypeDef",
+        "RateCardItemTypeDef",
+        "RecurringPaymentTermTypeDef",
+        "RenewalTermTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "ReviewSourceSummaryTypeDef",
+        "ReviewSummaryTypeDef",
+        "SaasFulfillmentOptionTypeDef",
+        "SageMakerAlgorithmFulfillmentOptionTypeDef",
+        "SageMakerAlgorithmRecommendationTypeDef",
+        "SageMakerModelFulfillmentOptionTypeDef",
+        "SageMakerModelRecommendationTypeDef",
+        "ScheduleItemTypeDef",
+        "SearchFacetsInputTypeDef",
+        "SearchFacetsOutputTypeDef",
+        "SearchFilterTypeDef",
+        "SearchListingsInputTypeDef",
+        "SearchListingsOutputTypeDef",
+        "SelectorTypeDef",
+        "SellerEngagementTypeDef",
+        "SellerInformationTypeDef",
+        "SupportTermTypeDef",
+        "UsageBasedPricingTermTypeDef",
+        "UsageBasedRateCardItemTypeDef",
+        "UseCaseEntryTypeDef",
+        "UseCaseTypeDef",
+        "ValidityTermTypeDef",
+        "VariablePaymentTermTypeDef",
+    ]
+
+
+class AmazonMachineImageOperatingSystemTypeDef(TypedDict):
+    operatingSystemFamilyName: str
+    operatingSystemName: str
+    operatingSystemVersion: NotRequired[str]
+
+
+class AmazonMachineImageRecommendationTypeDef(TypedDict):
+    instanceType: str
 
 
 class AmazonMachineImageFulfillmentOptionTypeDef(TypedDict):
@@ -153,14 +164,10 @@ class AmazonMachineImageFulfillmentOptionTypeDef(TypedDict):
     usageInstructions: NotRequired[str]
 
 
-class AmazonMachineImageOperatingSystemTypeDef(TypedDict):
-    operatingSystemFamilyName: str
-    operatingSystemName: str
-    operatingSystemVersion: NotRequired[str]
-
-
-class AmazonMachineImageRecommendationTypeDef(TypedDict):
-    instanceType: str
+class AwsSupportedServiceTypeDef(TypedDict):
+    supportedServiceType: str
+    displayName: str
+    description: str
 
 
 class ApiFulfillmentOptionTypeDef(TypedDict):
@@ -169,12 +176,6 @@ class ApiFulfillmentOptionTypeDef(TypedDict):
     fulfillmentOptionDisplayName: str
     usageInstructions: NotRequired[str]
     awsSupportedServices: list[AwsSupportedServiceTypeDef]
-
-
-class AwsSupportedServiceTypeDef(TypedDict):
-    supportedServiceType: str
-    displayName: str
-    description: str
 
 
 class ByolPricingTermTypeDef(TypedDict):
@@ -197,11 +198,29 @@ class CloudFormationFulfillmentOptionTypeDef(TypedDict):
     usageInstructions: NotRequired[str]
 
 
-class ConfigurableUpfrontPricingTermTypeDef(TypedDict):
-    id: str
-    type: TermTypeType
-    currencyCode: str
-    rateCards: NotRequired[list[ConfigurableUpfrontRateCardItemTypeDef]]
+class ConstraintsTypeDef(TypedDict):
+    multipleDimensionSelection: RateCardConstraintTypeType
+    quantityConfiguration: RateCardConstraintTypeType
+
+
+class DimensionLabelTypeDef(TypedDict):
+    labelType: DimensionLabelTypeType
+    labelValue: str
+    displayName: NotRequired[str]
+
+
+class RateCardItemTypeDef(TypedDict):
+    dimensionKey: str
+    displayName: str
+    description: NotRequired[str]
+    dimensionLabels: NotRequired[list[DimensionLabelTypeDef]]
+    unit: str
+    price: str
+
+
+class SelectorTypeDef(TypedDict):
+    type: SelectorTypeType
+    value: str
 
 
 class ConfigurableUpfrontRateCardItemTypeDef(TypedDict):
@@ -210,9 +229,16 @@ class ConfigurableUpfrontRateCardItemTypeDef(TypedDict):
     rateCard: list[RateCardItemTypeDef]
 
 
-class ConstraintsTypeDef(TypedDict):
-    multipleDimensionSelection: RateCardConstraintTypeType
-    quantityConfiguration: RateCardConstraintTypeType
+class ConfigurableUpfrontPricingTermTypeDef(TypedDict):
+    id: str
+    type: TermTypeType
+    currencyCode: str
+    rateCards: NotRequired[list[ConfigurableUpfrontRateCardItemTypeDef]]
+
+
+class ContainerOperatingSystemTypeDef(TypedDict):
+    operatingSystemFamilyName: str
+    operatingSystemName: str
 
 
 class ContainerFulfillmentOptionTypeDef(TypedDict):
@@ -227,11 +253,6 @@ class ContainerFulfillmentOptionTypeDef(TypedDict):
     usageInstructions: NotRequired[str]
 
 
-class ContainerOperatingSystemTypeDef(TypedDict):
-    operatingSystemFamilyName: str
-    operatingSystemName: str
-
-
 class DataArtifactTypeDef(TypedDict):
     description: NotRequired[str]
     resourceArn: NotRequired[str]
@@ -244,12 +265,6 @@ class DataExchangeFulfillmentOptionTypeDef(TypedDict):
     fulfillmentOptionType: FulfillmentOptionTypeType
     fulfillmentOptionDisplayName: str
     dataArtifacts: NotRequired[list[DataArtifactTypeDef]]
-
-
-class DimensionLabelTypeDef(TypedDict):
-    labelType: DimensionLabelTypeType
-    labelValue: str
-    displayName: NotRequired[str]
 
 
 class DocumentItemTypeDef(TypedDict):
@@ -270,6 +285,11 @@ class Ec2ImageBuilderComponentFulfillmentOptionTypeDef(TypedDict):
     usageInstructions: NotRequired[str]
 
 
+class EksAddOnOperatingSystemTypeDef(TypedDict):
+    operatingSystemFamilyName: str
+    operatingSystemName: str
+
+
 class EksAddOnFulfillmentOptionTypeDef(TypedDict):
     fulfillmentOptionId: str
     fulfillmentOptionName: str
@@ -282,9 +302,13 @@ class EksAddOnFulfillmentOptionTypeDef(TypedDict):
     awsSupportedServices: NotRequired[list[AwsSupportedServiceTypeDef]]
 
 
-class EksAddOnOperatingSystemTypeDef(TypedDict):
-    operatingSystemFamilyName: str
-    operatingSystemName: str
+class GrantItemTypeDef(TypedDict):
+    dimensionKey: str
+    displayName: str
+    description: NotRequired[str]
+    dimensionLabels: NotRequired[list[DimensionLabelTypeDef]]
+    unit: str
+    maxQuantity: NotRequired[int]
 
 
 class FixedUpfrontPricingTermTypeDef(TypedDict):
@@ -306,6 +330,68 @@ class FreeTrialPricingTermTypeDef(TypedDict):
 class FulfillmentOptionSummaryTypeDef(TypedDict):
     fulfillmentOptionType: FulfillmentOptionTypeType
     displayName: str
+
+
+class HelmOperatingSystemTypeDef(TypedDict):
+    operatingSystemFamilyName: str
+    operatingSystemName: str
+
+
+class HelmFulfillmentOptionTypeDef(TypedDict):
+    fulfillmentOptionId: str
+    fulfillmentOptionName: str
+    fulfillmentOptionType: FulfillmentOptionTypeType
+    fulfillmentOptionDisplayName: str
+    fulfillmentOptionVersion: NotRequired[str]
+    operatingSystems: NotRequired[list[HelmOperatingSystemTypeDef]]
+    releaseNotes: NotRequired[str]
+    awsSupportedServices: NotRequired[list[AwsSupportedServiceTypeDef]]
+    usageInstructions: NotRequired[str]
+
+
+class ProfessionalServicesFulfillmentOptionTypeDef(TypedDict):
+    fulfillmentOptionId: str
+    fulfillmentOptionType: FulfillmentOptionTypeType
+    fulfillmentOptionDisplayName: str
+
+
+class SaasFulfillmentOptionTypeDef(TypedDict):
+    fulfillmentOptionId: str
+    fulfillmentOptionType: FulfillmentOptionTypeType
+    fulfillmentOptionDisplayName: str
+    fulfillmentUrl: NotRequired[str]
+    usageInstructions: NotRequired[str]
+
+
+class SageMakerAlgorithmRecommendationTypeDef(TypedDict):
+    recommendedBatchTransformInstanceType: str
+    recommendedRealtimeInferenceInstanceType: NotRequired[str]
+    recommendedTrainingInstanceType: str
+
+
+class SageMakerAlgorithmFulfillmentOptionTypeDef(TypedDict):
+    fulfillmentOptionId: str
+    fulfillmentOptionType: FulfillmentOptionTypeType
+    fulfillmentOptionDisplayName: str
+    fulfillmentOptionVersion: NotRequired[str]
+    releaseNotes: NotRequired[str]
+    usageInstructions: NotRequired[str]
+    recommendation: NotRequired[SageMakerAlgorithmRecommendationTypeDef]
+
+
+class SageMakerModelRecommendationTypeDef(TypedDict):
+    recommendedBatchTransformInstanceType: str
+    recommendedRealtimeInferenceInstanceType: NotRequired[str]
+
+
+class SageMakerModelFulfillmentOptionTypeDef(TypedDict):
+    fulfillmentOptionId: str
+    fulfillmentOptionType: FulfillmentOptionTypeType
+    fulfillmentOptionDisplayName: str
+    fulfillmentOptionVersion: NotRequired[str]
+    releaseNotes: NotRequired[str]
+    usageInstructions: NotRequired[str]
+    recommendation: NotRequired[SageMakerModelRecommendationTypeDef]
 
 
 class FulfillmentOptionTypeDef(TypedDict):
@@ -333,6 +419,97 @@ class FulfillmentOptionTypeDef(TypedDict):
 
 class GetListingInputTypeDef(TypedDict):
     listingId: str
+
+
+class SellerInformationTypeDef(TypedDict):
+    sellerProfileId: str
+    displayName: str
+
+
+class OfferInformationTypeDef(TypedDict):
+    offerId: str
+    offerName: NotRequired[str]
+    sellerOfRecord: SellerInformationTypeDef
+
+
+class ProductInformationTypeDef(TypedDict):
+    productId: str
+    productName: str
+    manufacturer: SellerInformationTypeDef
+
+
+class ListingAssociatedEntityTypeDef(TypedDict):
+    product: NotRequired[ProductInformationTypeDef]
+    offer: NotRequired[OfferInformationTypeDef]
+
+
+class ListingBadgeTypeDef(TypedDict):
+    displayName: str
+    badgeType: ListingBadgeTypeType
+
+
+class PricingModelTypeDef(TypedDict):
+    pricingModelType: PricingModelTypeType
+    displayName: str
+
+
+class PricingUnitTypeDef(TypedDict):
+    pricingUnitType: PricingUnitTypeType
+    displayName: str
+
+
+class PromotionalEmbeddedImageTypeDef(TypedDict):
+    title: str
+    url: str
+    description: NotRequired[str]
+
+
+class PromotionalEmbeddedVideoTypeDef(TypedDict):
+    title: str
+    url: str
+    preview: str
+    thumbnail: str
+    description: NotRequired[str]
+
+
+class PromotionalMediaTypeDef(TypedDict):
+    embeddedImage: NotRequired[PromotionalEmbeddedImageTypeDef]
+    embeddedVideo: NotRequired[PromotionalEmbeddedVideoTypeDef]
+
+
+class ResourceTypeDef(TypedDict):
+    resourceType: ResourceTypeType
+    contentType: ResourceContentTypeType
+    value: str
+    displayName: NotRequired[str]
+
+
+class ReviewSourceSummaryTypeDef(TypedDict):
+    sourceName: str
+    sourceId: ReviewSourceIdType
+    sourceUrl: NotRequired[str]
+    averageRating: str
+    totalReviews: int
+
+
+class ReviewSummaryTypeDef(TypedDict):
+    reviewSourceSummaries: list[ReviewSourceSummaryTypeDef]
+
+
+class SellerEngagementTypeDef(TypedDict):
+    engagementType: SellerEngagementTypeType
+    contentType: SellerEngagementContentTypeType
+    value: str
+
+
+class UseCaseTypeDef(TypedDict):
+    description: str
+    displayName: str
+    value: str
+
+
+class UseCaseEntryTypeDef(TypedDict):
+    useCase: UseCaseTypeDef
 
 
 class GetListingOutputTypeDef(TypedDict):
@@ -363,6 +540,21 @@ class GetOfferInputTypeDef(TypedDict):
     offerId: str
 
 
+class OfferSetInformationTypeDef(TypedDict):
+    offerSetId: str
+    sellerOfRecord: SellerInformationTypeDef
+
+
+class OfferAssociatedEntityTypeDef(TypedDict):
+    product: ProductInformationTypeDef
+    offerSet: NotRequired[OfferSetInformationTypeDef]
+
+
+class PurchaseOptionBadgeTypeDef(TypedDict):
+    displayName: str
+    badgeType: PurchaseOptionBadgeTypeType
+
+
 class GetOfferOutputTypeDef(TypedDict):
     offerId: str
     catalog: str
@@ -382,6 +574,11 @@ class GetOfferSetInputTypeDef(TypedDict):
     offerSetId: str
 
 
+class OfferSetAssociatedEntityTypeDef(TypedDict):
+    product: ProductInformationTypeDef
+    offer: OfferInformationTypeDef
+
+
 class GetOfferSetOutputTypeDef(TypedDict):
     offerSetId: str
     catalog: str
@@ -399,6 +596,84 @@ class GetOfferTermsInputTypeDef(TypedDict):
     offerId: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class LegalTermTypeDef(TypedDict):
+    id: str
+    type: TermTypeType
+    documents: list[DocumentItemTypeDef]
+
+
+class ScheduleItemTypeDef(TypedDict):
+    chargeDate: datetime
+    chargeAmount: str
+
+
+class PaymentScheduleTermTypeDef(TypedDict):
+    id: str
+    type: TermTypeType
+    currencyCode: str
+    schedule: list[ScheduleItemTypeDef]
+
+
+class RecurringPaymentTermTypeDef(TypedDict):
+    id: str
+    type: TermTypeType
+    currencyCode: str
+    billingPeriod: BillingPeriodTypeType
+    price: str
+
+
+class RenewalTermTypeDef(TypedDict):
+    id: str
+    type: TermTypeType
+
+
+class SupportTermTypeDef(TypedDict):
+    id: str
+    type: TermTypeType
+    refundPolicy: str
+
+
+class UsageBasedRateCardItemTypeDef(TypedDict):
+    rateCard: list[RateCardItemTypeDef]
+
+
+class UsageBasedPricingTermTypeDef(TypedDict):
+    id: str
+    type: TermTypeType
+    currencyCode: str
+    rateCards: list[UsageBasedRateCardItemTypeDef]
+
+
+class ValidityTermTypeDef(TypedDict):
+    id: str
+    type: TermTypeType
+    agreementDuration: NotRequired[str]
+    agreementEndDate: NotRequired[datetime]
+    agreementStartDate: NotRequired[datetime]
+
+
+class VariablePaymentTermTypeDef(TypedDict):
+    id: str
+    type: TermTypeType
+    currencyCode: str
+    maxTotalChargeAmount: str
+
+
+class OfferTermTypeDef(TypedDict):
+    byolPricingTerm: NotRequired[ByolPricingTermTypeDef]
+    configurableUpfrontPricingTerm: NotRequired[ConfigurableUpfrontPricingTermTypeDef]
+    fixedUpfrontPricingTerm: NotRequired[FixedUpfrontPricingTermTypeDef]
+    freeTrialPricingTerm: NotRequired[FreeTrialPricingTermTypeDef]
+    legalTerm: NotRequired[LegalTermTypeDef]
+    paymentScheduleTerm: NotRequired[PaymentScheduleTermTypeDef]
+    recurringPaymentTerm: NotRequired[RecurringPaymentTermTypeDef]
+    renewalTerm: NotRequired[RenewalTermTypeDef]
+    supportTerm: NotRequired[SupportTermTypeDef]
+    usageBasedPricingTerm: NotRequired[UsageBasedPricingTermTypeDef]
+    validityTerm: NotRequired[ValidityTermTypeDef]
+    variablePaymentTerm: NotRequired[VariablePaymentTermTypeDef]
 
 
 class GetOfferTermsOutputTypeDef(TypedDict):
@@ -429,38 +704,6 @@ class GetProductOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GrantItemTypeDef(TypedDict):
-    dimensionKey: str
-    displayName: str
-    description: NotRequired[str]
-    dimensionLabels: NotRequired[list[DimensionLabelTypeDef]]
-    unit: str
-    maxQuantity: NotRequired[int]
-
-
-class HelmFulfillmentOptionTypeDef(TypedDict):
-    fulfillmentOptionId: str
-    fulfillmentOptionName: str
-    fulfillmentOptionType: FulfillmentOptionTypeType
-    fulfillmentOptionDisplayName: str
-    fulfillmentOptionVersion: NotRequired[str]
-    operatingSystems: NotRequired[list[HelmOperatingSystemTypeDef]]
-    releaseNotes: NotRequired[str]
-    awsSupportedServices: NotRequired[list[AwsSupportedServiceTypeDef]]
-    usageInstructions: NotRequired[str]
-
-
-class HelmOperatingSystemTypeDef(TypedDict):
-    operatingSystemFamilyName: str
-    operatingSystemName: str
-
-
-class LegalTermTypeDef(TypedDict):
-    id: str
-    type: TermTypeType
-    documents: list[DocumentItemTypeDef]
-
-
 class ListFulfillmentOptionsInputTypeDef(TypedDict):
     productId: str
     maxResults: NotRequired[int]
@@ -473,26 +716,39 @@ class ListFulfillmentOptionsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PurchaseOptionFilterTypeDef(TypedDict):
+    filterType: PurchaseOptionFilterTypeType
+    filterValues: ReadOnly[Sequence[str]]
+
+
 class ListPurchaseOptionsInputTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[PurchaseOptionFilterTypeDef]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
 
 
+class PurchaseOptionAssociatedEntityTypeDef(TypedDict):
+    product: ProductInformationTypeDef
+    offer: OfferInformationTypeDef
+    offerSet: NotRequired[OfferSetInformationTypeDef]
+
+
+class PurchaseOptionSummaryTypeDef(TypedDict):
+    purchaseOptionId: str
+    catalog: str
+    purchaseOptionType: PurchaseOptionTypeType
+    purchaseOptionName: NotRequired[str]
+    availableFromTime: NotRequired[datetime]
+    expirationTime: NotRequired[datetime]
+    sellerOfRecord: SellerInformationTypeDef
+    badges: NotRequired[list[PurchaseOptionBadgeTypeDef]]
+    associatedEntities: list[PurchaseOptionAssociatedEntityTypeDef]
+
+
 class ListPurchaseOptionsOutputTypeDef(TypedDict):
     purchaseOptions: NotRequired[list[PurchaseOptionSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListingAssociatedEntityTypeDef(TypedDict):
-    product: NotRequired[ProductInformationTypeDef]
-    offer: NotRequired[OfferInformationTypeDef]
-
-
-class ListingBadgeTypeDef(TypedDict):
-    displayName: str
-    badgeType: ListingBadgeTypeType
 
 
 class ListingFacetTypeDef(TypedDict):
@@ -522,201 +778,9 @@ class ListingSummaryTypeDef(TypedDict):
     associatedEntities: list[ListingSummaryAssociatedEntityTypeDef]
 
 
-class OfferAssociatedEntityTypeDef(TypedDict):
-    product: ProductInformationTypeDef
-    offerSet: NotRequired[OfferSetInformationTypeDef]
-
-
-class OfferInformationTypeDef(TypedDict):
-    offerId: str
-    offerName: NotRequired[str]
-    sellerOfRecord: SellerInformationTypeDef
-
-
-class OfferSetAssociatedEntityTypeDef(TypedDict):
-    product: ProductInformationTypeDef
-    offer: OfferInformationTypeDef
-
-
-class OfferSetInformationTypeDef(TypedDict):
-    offerSetId: str
-    sellerOfRecord: SellerInformationTypeDef
-
-
-class OfferTermTypeDef(TypedDict):
-    byolPricingTerm: NotRequired[ByolPricingTermTypeDef]
-    configurableUpfrontPricingTerm: NotRequired[ConfigurableUpfrontPricingTermTypeDef]
-    fixedUpfrontPricingTerm: NotRequired[FixedUpfrontPricingTermTypeDef]
-    freeTrialPricingTerm: NotRequired[FreeTrialPricingTermTypeDef]
-    legalTerm: NotRequired[LegalTermTypeDef]
-    paymentScheduleTerm: NotRequired[PaymentScheduleTermTypeDef]
-    recurringPaymentTerm: NotRequired[RecurringPaymentTermTypeDef]
-    renewalTerm: NotRequired[RenewalTermTypeDef]
-    supportTerm: NotRequired[SupportTermTypeDef]
-    usageBasedPricingTerm: NotRequired[UsageBasedPricingTermTypeDef]
-    validityTerm: NotRequired[ValidityTermTypeDef]
-    variablePaymentTerm: NotRequired[VariablePaymentTermTypeDef]
-
-
-class PaymentScheduleTermTypeDef(TypedDict):
-    id: str
-    type: TermTypeType
-    currencyCode: str
-    schedule: list[ScheduleItemTypeDef]
-
-
-class PricingModelTypeDef(TypedDict):
-    pricingModelType: PricingModelTypeType
-    displayName: str
-
-
-class PricingUnitTypeDef(TypedDict):
-    pricingUnitType: PricingUnitTypeType
-    displayName: str
-
-
-class ProductInformationTypeDef(TypedDict):
-    productId: str
-    productName: str
-    manufacturer: SellerInformationTypeDef
-
-
-class ProfessionalServicesFulfillmentOptionTypeDef(TypedDict):
-    fulfillmentOptionId: str
-    fulfillmentOptionType: FulfillmentOptionTypeType
-    fulfillmentOptionDisplayName: str
-
-
-class PromotionalEmbeddedImageTypeDef(TypedDict):
-    title: str
-    url: str
-    description: NotRequired[str]
-
-
-class PromotionalEmbeddedVideoTypeDef(TypedDict):
-    title: str
-    url: str
-    preview: str
-    thumbnail: str
-    description: NotRequired[str]
-
-
-class PromotionalMediaTypeDef(TypedDict):
-    embeddedImage: NotRequired[PromotionalEmbeddedImageTypeDef]
-    embeddedVideo: NotRequired[PromotionalEmbeddedVideoTypeDef]
-
-
-class PurchaseOptionAssociatedEntityTypeDef(TypedDict):
-    product: ProductInformationTypeDef
-    offer: OfferInformationTypeDef
-    offerSet: NotRequired[OfferSetInformationTypeDef]
-
-
-class PurchaseOptionBadgeTypeDef(TypedDict):
-    displayName: str
-    badgeType: PurchaseOptionBadgeTypeType
-
-
-class PurchaseOptionFilterTypeDef(TypedDict):
-    filterType: PurchaseOptionFilterTypeType
+class SearchFilterTypeDef(TypedDict):
+    filterType: SearchFilterTypeType
     filterValues: ReadOnly[Sequence[str]]
-
-
-class PurchaseOptionSummaryTypeDef(TypedDict):
-    purchaseOptionId: str
-    catalog: str
-    purchaseOptionType: PurchaseOptionTypeType
-    purchaseOptionName: NotRequired[str]
-    availableFromTime: NotRequired[datetime]
-    expirationTime: NotRequired[datetime]
-    sellerOfRecord: SellerInformationTypeDef
-    badges: NotRequired[list[PurchaseOptionBadgeTypeDef]]
-    associatedEntities: list[PurchaseOptionAssociatedEntityTypeDef]
-
-
-class RateCardItemTypeDef(TypedDict):
-    dimensionKey: str
-    displayName: str
-    description: NotRequired[str]
-    dimensionLabels: NotRequired[list[DimensionLabelTypeDef]]
-    unit: str
-    price: str
-
-
-class RecurringPaymentTermTypeDef(TypedDict):
-    id: str
-    type: TermTypeType
-    currencyCode: str
-    billingPeriod: BillingPeriodTypeType
-    price: str
-
-
-class RenewalTermTypeDef(TypedDict):
-    id: str
-    type: TermTypeType
-
-
-class ResourceTypeDef(TypedDict):
-    resourceType: ResourceTypeType
-    contentType: ResourceContentTypeType
-    value: str
-    displayName: NotRequired[str]
-
-
-class ReviewSourceSummaryTypeDef(TypedDict):
-    sourceName: str
-    sourceId: ReviewSourceIdType
-    sourceUrl: NotRequired[str]
-    averageRating: str
-    totalReviews: int
-
-
-class ReviewSummaryTypeDef(TypedDict):
-    reviewSourceSummaries: list[ReviewSourceSummaryTypeDef]
-
-
-class SaasFulfillmentOptionTypeDef(TypedDict):
-    fulfillmentOptionId: str
-    fulfillmentOptionType: FulfillmentOptionTypeType
-    fulfillmentOptionDisplayName: str
-    fulfillmentUrl: NotRequired[str]
-    usageInstructions: NotRequired[str]
-
-
-class SageMakerAlgorithmFulfillmentOptionTypeDef(TypedDict):
-    fulfillmentOptionId: str
-    fulfillmentOptionType: FulfillmentOptionTypeType
-    fulfillmentOptionDisplayName: str
-    fulfillmentOptionVersion: NotRequired[str]
-    releaseNotes: NotRequired[str]
-    usageInstructions: NotRequired[str]
-    recommendation: NotRequired[SageMakerAlgorithmRecommendationTypeDef]
-
-
-class SageMakerAlgorithmRecommendationTypeDef(TypedDict):
-    recommendedBatchTransformInstanceType: str
-    recommendedRealtimeInferenceInstanceType: NotRequired[str]
-    recommendedTrainingInstanceType: str
-
-
-class SageMakerModelFulfillmentOptionTypeDef(TypedDict):
-    fulfillmentOptionId: str
-    fulfillmentOptionType: FulfillmentOptionTypeType
-    fulfillmentOptionDisplayName: str
-    fulfillmentOptionVersion: NotRequired[str]
-    releaseNotes: NotRequired[str]
-    usageInstructions: NotRequired[str]
-    recommendation: NotRequired[SageMakerModelRecommendationTypeDef]
-
-
-class SageMakerModelRecommendationTypeDef(TypedDict):
-    recommendedBatchTransformInstanceType: str
-    recommendedRealtimeInferenceInstanceType: NotRequired[str]
-
-
-class ScheduleItemTypeDef(TypedDict):
-    chargeDate: datetime
-    chargeAmount: str
 
 
 class SearchFacetsInputTypeDef(TypedDict):
@@ -733,11 +797,6 @@ class SearchFacetsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SearchFilterTypeDef(TypedDict):
-    filterType: SearchFilterTypeType
-    filterValues: ReadOnly[Sequence[str]]
-
-
 class SearchListingsInputTypeDef(TypedDict):
     searchText: NotRequired[str]
     filters: NotRequired[ReadOnly[Sequence[SearchFilterTypeDef]]]
@@ -752,61 +811,3 @@ class SearchListingsOutputTypeDef(TypedDict):
     listingSummaries: list[ListingSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SelectorTypeDef(TypedDict):
-    type: SelectorTypeType
-    value: str
-
-
-class SellerEngagementTypeDef(TypedDict):
-    engagementType: SellerEngagementTypeType
-    contentType: SellerEngagementContentTypeType
-    value: str
-
-
-class SellerInformationTypeDef(TypedDict):
-    sellerProfileId: str
-    displayName: str
-
-
-class SupportTermTypeDef(TypedDict):
-    id: str
-    type: TermTypeType
-    refundPolicy: str
-
-
-class UsageBasedPricingTermTypeDef(TypedDict):
-    id: str
-    type: TermTypeType
-    currencyCode: str
-    rateCards: list[UsageBasedRateCardItemTypeDef]
-
-
-class UsageBasedRateCardItemTypeDef(TypedDict):
-    rateCard: list[RateCardItemTypeDef]
-
-
-class UseCaseEntryTypeDef(TypedDict):
-    useCase: UseCaseTypeDef
-
-
-class UseCaseTypeDef(TypedDict):
-    description: str
-    displayName: str
-    value: str
-
-
-class ValidityTermTypeDef(TypedDict):
-    id: str
-    type: TermTypeType
-    agreementDuration: NotRequired[str]
-    agreementEndDate: NotRequired[datetime]
-    agreementStartDate: NotRequired[datetime]
-
-
-class VariablePaymentTermTypeDef(TypedDict):
-    id: str
-    type: TermTypeType
-    currencyCode: str
-    maxTotalChargeAmount: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,14 +22,22 @@ from .literals import (
     GetEntitlementFilterNameType,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "EntitlementTypeDef",
-    "EntitlementValueTypeDef",
-    "GetEntitlementsRequestTypeDef",
-    "GetEntitlementsResultTypeDef",
-    "ResponseMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "EntitlementTypeDef",
+        "EntitlementValueTypeDef",
+        "GetEntitlementsRequestTypeDef",
+        "GetEntitlementsResultTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
+
+
+class EntitlementValueTypeDef(TypedDict):
+    IntegerValue: NotRequired[int]
+    DoubleValue: NotRequired[float]
+    BooleanValue: NotRequired[bool]
+    StringValue: NotRequired[str]
 
 
 class EntitlementTypeDef(TypedDict):
@@ -40,13 +48,6 @@ class EntitlementTypeDef(TypedDict):
     Value: NotRequired[EntitlementValueTypeDef]
     ExpirationDate: NotRequired[datetime]
     LicenseArn: NotRequired[str]
-
-
-class EntitlementValueTypeDef(TypedDict):
-    IntegerValue: NotRequired[int]
-    DoubleValue: NotRequired[float]
-    BooleanValue: NotRequired[bool]
-    StringValue: NotRequired[str]
 
 
 class GetEntitlementsRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,12 +18,13 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "GetBuyerDashboardInputTypeDef",
-    "GetBuyerDashboardOutputTypeDef",
-    "ResponseMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "GetBuyerDashboardInputTypeDef",
+        "GetBuyerDashboardOutputTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
 
 
 class GetBuyerDashboardInputTypeDef(TypedDict):

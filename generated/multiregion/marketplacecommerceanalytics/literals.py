@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Marketplace Commerce Analytics: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["DataSetTypeType", "SupportDataSetTypeType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["DataSetTypeType", "SupportDataSetTypeType"]
 
 DataSetTypeType = Literal[
     "customer_subscriber_hourly_monthly_subscriptions",

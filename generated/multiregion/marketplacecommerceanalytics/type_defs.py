@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,14 +23,15 @@ from .literals import (
     SupportDataSetTypeType,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "GenerateDataSetRequestTypeDef",
-    "GenerateDataSetResultTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartSupportDataExportRequestTypeDef",
-    "StartSupportDataExportResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "GenerateDataSetRequestTypeDef",
+        "GenerateDataSetResultTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartSupportDataExportRequestTypeDef",
+        "StartSupportDataExportResultTypeDef",
+    ]
 
 
 class GenerateDataSetRequestTypeDef(TypedDict):

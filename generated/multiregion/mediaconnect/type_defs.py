@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -76,342 +76,347 @@ from .literals import (
     ThumbnailStateType,
 )
 
-__all__ = [
-    "AddBridgeFlowSourceRequestTypeDef",
-    "AddBridgeNetworkOutputRequestTypeDef",
-    "AddBridgeNetworkSourceRequestTypeDef",
-    "AddBridgeOutputRequestTypeDef",
-    "AddBridgeOutputsRequestTypeDef",
-    "AddBridgeOutputsResponseTypeDef",
-    "AddBridgeSourceRequestTypeDef",
-    "AddBridgeSourcesRequestTypeDef",
-    "AddBridgeSourcesResponseTypeDef",
-    "AddEgressGatewayBridgeRequestTypeDef",
-    "AddFlowMediaStreamsRequestTypeDef",
-    "AddFlowMediaStreamsResponseTypeDef",
-    "AddFlowOutputsRequestTypeDef",
-    "AddFlowOutputsResponseTypeDef",
-    "AddFlowSourcesRequestTypeDef",
-    "AddFlowSourcesResponseTypeDef",
-    "AddFlowVpcInterfacesRequestTypeDef",
-    "AddFlowVpcInterfacesResponseTypeDef",
-    "AddIngressGatewayBridgeRequestTypeDef",
-    "AddMaintenanceTypeDef",
-    "AddMediaStreamRequestTypeDef",
-    "AddOutputRequestTypeDef",
-    "AudioMonitoringSettingTypeDef",
-    "AutomaticEncryptionKeyConfigurationTypeDef",
-    "BatchGetRouterInputErrorTypeDef",
-    "BatchGetRouterInputRequestTypeDef",
-    "BatchGetRouterInputResponseTypeDef",
-    "BatchGetRouterNetworkInterfaceErrorTypeDef",
-    "BatchGetRouterNetworkInterfaceRequestTypeDef",
-    "BatchGetRouterNetworkInterfaceResponseTypeDef",
-    "BatchGetRouterOutputErrorTypeDef",
-    "BatchGetRouterOutputRequestTypeDef",
-    "BatchGetRouterOutputResponseTypeDef",
-    "BlackFramesTypeDef",
-    "BridgeFlowOutputTypeDef",
-    "BridgeFlowSourceTypeDef",
-    "BridgeNetworkOutputTypeDef",
-    "BridgeNetworkSourceTypeDef",
-    "BridgeOutputTypeDef",
-    "BridgeSourceTypeDef",
-    "BridgeTypeDef",
-    "CreateBridgeRequestTypeDef",
-    "CreateBridgeResponseTypeDef",
-    "CreateFlowRequestTypeDef",
-    "CreateFlowResponseTypeDef",
-    "CreateGatewayRequestTypeDef",
-    "CreateGatewayResponseTypeDef",
-    "CreateRouterInputRequestTypeDef",
-    "CreateRouterInputResponseTypeDef",
-    "CreateRouterNetworkInterfaceRequestTypeDef",
-    "CreateRouterNetworkInterfaceResponseTypeDef",
-    "CreateRouterOutputRequestTypeDef",
-    "CreateRouterOutputResponseTypeDef",
-    "DefaultMaintenanceConfigurationTypeDef",
-    "DeleteBridgeRequestTypeDef",
-    "DeleteBridgeResponseTypeDef",
-    "DeleteFlowRequestTypeDef",
-    "DeleteFlowResponseTypeDef",
-    "DeleteGatewayRequestTypeDef",
-    "DeleteGatewayResponseTypeDef",
-    "DeleteRouterInputRequestTypeDef",
-    "DeleteRouterInputResponseTypeDef",
-    "DeleteRouterNetworkInterfaceRequestTypeDef",
-    "DeleteRouterNetworkInterfaceResponseTypeDef",
-    "DeleteRouterOutputRequestTypeDef",
-    "DeleteRouterOutputResponseTypeDef",
-    "DeregisterGatewayInstanceRequestTypeDef",
-    "DeregisterGatewayInstanceResponseTypeDef",
-    "DescribeBridgeRequestTypeDef",
-    "DescribeBridgeResponseTypeDef",
-    "DescribeFlowRequestTypeDef",
-    "DescribeFlowResponseTypeDef",
-    "DescribeFlowSourceMetadataRequestTypeDef",
-    "DescribeFlowSourceMetadataResponseTypeDef",
-    "DescribeFlowSourceThumbnailRequestTypeDef",
-    "DescribeFlowSourceThumbnailResponseTypeDef",
-    "DescribeGatewayInstanceRequestTypeDef",
-    "DescribeGatewayInstanceResponseTypeDef",
-    "DescribeGatewayRequestTypeDef",
-    "DescribeGatewayResponseTypeDef",
-    "DescribeOfferingRequestTypeDef",
-    "DescribeOfferingResponseTypeDef",
-    "DescribeReservationRequestTypeDef",
-    "DescribeReservationResponseTypeDef",
-    "DestinationConfigurationRequestTypeDef",
-    "DestinationConfigurationTypeDef",
-    "EgressGatewayBridgeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncodingConfigTypeDef",
-    "EncodingParametersRequestTypeDef",
-    "EncodingParametersTypeDef",
-    "EncryptionTypeDef",
-    "EntitlementTypeDef",
-    "FailoverConfigTypeDef",
-    "FailoverRouterInputConfigurationOutputTypeDef",
-    "FailoverRouterInputConfigurationTypeDef",
-    "FailoverRouterInputIndexedStreamDetailsTypeDef",
-    "FailoverRouterInputProtocolConfigurationTypeDef",
-    "FailoverRouterInputStreamDetailsTypeDef",
-    "FlowTransitEncryptionKeyConfigurationTypeDef",
-    "FlowTransitEncryptionTypeDef",
-    "FlowTypeDef",
-    "FmtpRequestTypeDef",
-    "FmtpTypeDef",
-    "FrameResolutionTypeDef",
-    "FrozenFramesTypeDef",
-    "GatewayBridgeSourceTypeDef",
-    "GatewayInstanceTypeDef",
-    "GatewayNetworkTypeDef",
-    "GatewayTypeDef",
-    "GetRouterInputRequestTypeDef",
-    "GetRouterInputResponseTypeDef",
-    "GetRouterInputSourceMetadataRequestTypeDef",
-    "GetRouterInputSourceMetadataResponseTypeDef",
-    "GetRouterInputThumbnailRequestTypeDef",
-    "GetRouterInputThumbnailResponseTypeDef",
-    "GetRouterNetworkInterfaceRequestTypeDef",
-    "GetRouterNetworkInterfaceResponseTypeDef",
-    "GetRouterOutputRequestTypeDef",
-    "GetRouterOutputResponseTypeDef",
-    "GrantEntitlementRequestTypeDef",
-    "GrantFlowEntitlementsRequestTypeDef",
-    "GrantFlowEntitlementsResponseTypeDef",
-    "IngressGatewayBridgeTypeDef",
-    "InputConfigurationRequestTypeDef",
-    "InputConfigurationTypeDef",
-    "InterfaceRequestTypeDef",
-    "InterfaceTypeDef",
-    "ListBridgesRequestTypeDef",
-    "ListBridgesResponseTypeDef",
-    "ListEntitlementsRequestTypeDef",
-    "ListEntitlementsResponseTypeDef",
-    "ListFlowsRequestTypeDef",
-    "ListFlowsResponseTypeDef",
-    "ListGatewayInstancesRequestTypeDef",
-    "ListGatewayInstancesResponseTypeDef",
-    "ListGatewaysRequestTypeDef",
-    "ListGatewaysResponseTypeDef",
-    "ListOfferingsRequestTypeDef",
-    "ListOfferingsResponseTypeDef",
-    "ListReservationsRequestTypeDef",
-    "ListReservationsResponseTypeDef",
-    "ListRouterInputsRequestTypeDef",
-    "ListRouterInputsResponseTypeDef",
-    "ListRouterNetworkInterfacesRequestTypeDef",
-    "ListRouterNetworkInterfacesResponseTypeDef",
-    "ListRouterOutputsRequestTypeDef",
-    "ListRouterOutputsResponseTypeDef",
-    "ListTagsForGlobalResourceRequestTypeDef",
-    "ListTagsForGlobalResourceResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListedBridgeTypeDef",
-    "ListedEntitlementTypeDef",
-    "ListedFlowTypeDef",
-    "ListedGatewayInstanceTypeDef",
-    "ListedGatewayTypeDef",
-    "ListedRouterInputTypeDef",
-    "ListedRouterNetworkInterfaceTypeDef",
-    "ListedRouterOutputTypeDef",
-    "MaintenanceConfigurationTypeDef",
-    "MaintenanceScheduleTypeDef",
-    "MaintenanceTypeDef",
-    "MediaConnectFlowRouterInputConfigurationTypeDef",
-    "MediaConnectFlowRouterInputStreamDetailsTypeDef",
-    "MediaConnectFlowRouterOutputConfigurationTypeDef",
-    "MediaConnectFlowRouterOutputStreamDetailsTypeDef",
-    "MediaLiveChannelRouterInputConfigurationTypeDef",
-    "MediaLiveChannelRouterInputStreamDetailsTypeDef",
-    "MediaLiveInputRouterOutputConfigurationTypeDef",
-    "MediaLiveInputRouterOutputStreamDetailsTypeDef",
-    "MediaLiveTransitEncryptionKeyConfigurationTypeDef",
-    "MediaLiveTransitEncryptionTypeDef",
-    "MediaStreamAttributesRequestTypeDef",
-    "MediaStreamAttributesTypeDef",
-    "MediaStreamOutputConfigurationRequestTypeDef",
-    "MediaStreamOutputConfigurationTypeDef",
-    "MediaStreamSourceConfigurationRequestTypeDef",
-    "MediaStreamSourceConfigurationTypeDef",
-    "MediaStreamTypeDef",
-    "MergeRouterInputConfigurationOutputTypeDef",
-    "MergeRouterInputConfigurationTypeDef",
-    "MergeRouterInputIndexedStreamDetailsTypeDef",
-    "MergeRouterInputProtocolConfigurationTypeDef",
-    "MergeRouterInputStreamDetailsTypeDef",
-    "MessageDetailTypeDef",
-    "MessagesTypeDef",
-    "MonitoringConfigOutputTypeDef",
-    "MonitoringConfigTypeDef",
-    "MulticastSourceSettingsTypeDef",
-    "NdiConfigOutputTypeDef",
-    "NdiConfigTypeDef",
-    "NdiDiscoveryServerConfigTypeDef",
-    "NdiMediaInfoTypeDef",
-    "NdiMediaStreamInfoTypeDef",
-    "NdiSourceInfoTypeDef",
-    "NdiSourceMetadataInfoTypeDef",
-    "NdiSourceSettingsTypeDef",
-    "OfferingTypeDef",
-    "OutputTypeDef",
-    "PreferredDayTimeMaintenanceConfigurationTypeDef",
-    "PublicRouterNetworkInterfaceConfigurationOutputTypeDef",
-    "PublicRouterNetworkInterfaceConfigurationTypeDef",
-    "PublicRouterNetworkInterfaceRuleTypeDef",
-    "PurchaseOfferingRequestTypeDef",
-    "PurchaseOfferingResponseTypeDef",
-    "RemoveBridgeOutputRequestTypeDef",
-    "RemoveBridgeOutputResponseTypeDef",
-    "RemoveBridgeSourceRequestTypeDef",
-    "RemoveBridgeSourceResponseTypeDef",
-    "RemoveFlowMediaStreamRequestTypeDef",
-    "RemoveFlowMediaStreamResponseTypeDef",
-    "RemoveFlowOutputRequestTypeDef",
-    "RemoveFlowOutputResponseTypeDef",
-    "RemoveFlowSourceRequestTypeDef",
-    "RemoveFlowSourceResponseTypeDef",
-    "RemoveFlowVpcInterfaceRequestTypeDef",
-    "RemoveFlowVpcInterfaceResponseTypeDef",
-    "ReservationTypeDef",
-    "ResourceSpecificationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestartRouterInputRequestTypeDef",
-    "RestartRouterInputResponseTypeDef",
-    "RestartRouterOutputRequestTypeDef",
-    "RestartRouterOutputResponseTypeDef",
-    "RevokeFlowEntitlementRequestTypeDef",
-    "RevokeFlowEntitlementResponseTypeDef",
-    "RistRouterInputConfigurationTypeDef",
-    "RistRouterOutputConfigurationTypeDef",
-    "RouterInputConfigurationOutputTypeDef",
-    "RouterInputConfigurationTypeDef",
-    "RouterInputFilterTypeDef",
-    "RouterInputMessageTypeDef",
-    "RouterInputMetadataTypeDef",
-    "RouterInputProtocolConfigurationTypeDef",
-    "RouterInputSourceMetadataDetailsTypeDef",
-    "RouterInputStreamDetailsTypeDef",
-    "RouterInputThumbnailDetailsTypeDef",
-    "RouterInputTransitEncryptionKeyConfigurationTypeDef",
-    "RouterInputTransitEncryptionTypeDef",
-    "RouterInputTypeDef",
-    "RouterNetworkInterfaceConfigurationOutputTypeDef",
-    "RouterNetworkInterfaceConfigurationTypeDef",
-    "RouterNetworkInterfaceFilterTypeDef",
-    "RouterNetworkInterfaceTypeDef",
-    "RouterOutputConfigurationTypeDef",
-    "RouterOutputFilterTypeDef",
-    "RouterOutputMessageTypeDef",
-    "RouterOutputProtocolConfigurationTypeDef",
-    "RouterOutputStreamDetailsTypeDef",
-    "RouterOutputTypeDef",
-    "RtpRouterInputConfigurationTypeDef",
-    "RtpRouterOutputConfigurationTypeDef",
-    "SecretsManagerEncryptionKeyConfigurationTypeDef",
-    "SetGatewayBridgeSourceRequestTypeDef",
-    "SetSourceRequestTypeDef",
-    "SilentAudioTypeDef",
-    "SourcePriorityTypeDef",
-    "SourceTypeDef",
-    "SrtCallerRouterInputConfigurationTypeDef",
-    "SrtCallerRouterOutputConfigurationTypeDef",
-    "SrtDecryptionConfigurationTypeDef",
-    "SrtEncryptionConfigurationTypeDef",
-    "SrtListenerRouterInputConfigurationTypeDef",
-    "SrtListenerRouterOutputConfigurationTypeDef",
-    "StandardRouterInputConfigurationTypeDef",
-    "StandardRouterInputStreamDetailsTypeDef",
-    "StandardRouterOutputConfigurationTypeDef",
-    "StandardRouterOutputStreamDetailsTypeDef",
-    "StartFlowRequestTypeDef",
-    "StartFlowResponseTypeDef",
-    "StartRouterInputRequestTypeDef",
-    "StartRouterInputResponseTypeDef",
-    "StartRouterOutputRequestTypeDef",
-    "StartRouterOutputResponseTypeDef",
-    "StopFlowRequestTypeDef",
-    "StopFlowResponseTypeDef",
-    "StopRouterInputRequestTypeDef",
-    "StopRouterInputResponseTypeDef",
-    "StopRouterOutputRequestTypeDef",
-    "StopRouterOutputResponseTypeDef",
-    "TagGlobalResourceRequestTypeDef",
-    "TagResourceRequestTypeDef",
-    "TakeRouterInputRequestTypeDef",
-    "TakeRouterInputResponseTypeDef",
-    "ThumbnailDetailsTypeDef",
-    "TransportMediaInfoTypeDef",
-    "TransportStreamProgramTypeDef",
-    "TransportStreamTypeDef",
-    "TransportTypeDef",
-    "UntagGlobalResourceRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateBridgeFlowSourceRequestTypeDef",
-    "UpdateBridgeNetworkOutputRequestTypeDef",
-    "UpdateBridgeNetworkSourceRequestTypeDef",
-    "UpdateBridgeOutputRequestTypeDef",
-    "UpdateBridgeOutputResponseTypeDef",
-    "UpdateBridgeRequestTypeDef",
-    "UpdateBridgeResponseTypeDef",
-    "UpdateBridgeSourceRequestTypeDef",
-    "UpdateBridgeSourceResponseTypeDef",
-    "UpdateBridgeStateRequestTypeDef",
-    "UpdateBridgeStateResponseTypeDef",
-    "UpdateEgressGatewayBridgeRequestTypeDef",
-    "UpdateEncryptionTypeDef",
-    "UpdateFailoverConfigTypeDef",
-    "UpdateFlowEntitlementRequestTypeDef",
-    "UpdateFlowEntitlementResponseTypeDef",
-    "UpdateFlowMediaStreamRequestTypeDef",
-    "UpdateFlowMediaStreamResponseTypeDef",
-    "UpdateFlowOutputRequestTypeDef",
-    "UpdateFlowOutputResponseTypeDef",
-    "UpdateFlowRequestTypeDef",
-    "UpdateFlowResponseTypeDef",
-    "UpdateFlowSourceRequestTypeDef",
-    "UpdateFlowSourceResponseTypeDef",
-    "UpdateGatewayBridgeSourceRequestTypeDef",
-    "UpdateGatewayInstanceRequestTypeDef",
-    "UpdateGatewayInstanceResponseTypeDef",
-    "UpdateIngressGatewayBridgeRequestTypeDef",
-    "UpdateMaintenanceTypeDef",
-    "UpdateRouterInputRequestTypeDef",
-    "UpdateRouterInputResponseTypeDef",
-    "UpdateRouterNetworkInterfaceRequestTypeDef",
-    "UpdateRouterNetworkInterfaceResponseTypeDef",
-    "UpdateRouterOutputRequestTypeDef",
-    "UpdateRouterOutputResponseTypeDef",
-    "VideoMonitoringSettingTypeDef",
-    "VpcInterfaceAttachmentTypeDef",
-    "VpcInterfaceRequestTypeDef",
-    "VpcInterfaceTypeDef",
-    "VpcRouterNetworkInterfaceConfigurationOutputTypeDef",
-    "VpcRouterNetworkInterfaceConfigurationTypeDef",
-    "WindowMaintenanceScheduleTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddBridgeFlowSourceRequestTypeDef",
+        "AddBridgeNetworkOutputRequestTypeDef",
+        "AddBridgeNetworkSourceRequestTypeDef",
+        "AddBridgeOutputRequestTypeDef",
+        "AddBridgeOutputsRequestTypeDef",
+        "AddBridgeOutputsResponseTypeDef",
+        "AddBridgeSourceRequestTypeDef",
+        "AddBridgeSourcesRequestTypeDef",
+        "AddBridgeSourcesResponseTypeDef",
+        "AddEgressGatewayBridgeRequestTypeDef",
+        "AddFlowMediaStreamsRequestTypeDef",
+        "AddFlowMediaStreamsResponseTypeDef",
+        "AddFlowOutputsRequestTypeDef",
+        "AddFlowOutputsResponseTypeDef",
+        "AddFlowSourcesRequestTypeDef",
+        "AddFlowSourcesResponseTypeDef",
+        "AddFlowVpcInterfacesRequestTypeDef",
+        "AddFlowVpcInterfacesResponseTypeDef",
+        "AddIngressGatewayBridgeRequestTypeDef",
+        "AddMaintenanceTypeDef",
+        "AddMediaStreamRequestTypeDef",
+        "AddOutputRequestTypeDef",
+        "AudioMonitoringSettingTypeDef",
+        "AutomaticEncryptionKeyConfigurationTypeDef",
+        "BatchGetRouterInputErrorTypeDef",
+        "BatchGetRouterInputRequestTypeDef",
+        "BatchGetRouterInputResponseTypeDef",
+        "BatchGetRouterNetworkInterfaceErrorTypeDef",
+        "BatchGetRouterNetworkInterfaceRequestTypeDef",
+        "BatchGetRouterNetworkInterfaceResponseTypeDef",
+        "BatchGetRouterOutputErrorTypeDef",
+        "BatchGetRouterOutputRequestTypeDef",
+        "BatchGetRouterOutputResponseTypeDef",
+        "BlackFramesTypeDef",
+        "BridgeFlowOutputTypeDef",
+        "BridgeFlowSourceTypeDef",
+        "BridgeNetworkOutputTypeDef",
+        "BridgeNetworkSourceTypeDef",
+        "BridgeOutputTypeDef",
+        "BridgeSourceTypeDef",
+        "BridgeTypeDef",
+        "CreateBridgeRequestTypeDef",
+        "CreateBridgeResponseTypeDef",
+        "CreateFlowRequestTypeDef",
+        "CreateFlowResponseTypeDef",
+        "CreateGatewayRequestTypeDef",
+        "CreateGatewayResponseTypeDef",
+        "CreateRouterInputRequestTypeDef",
+        "CreateRouterInputResponseTypeDef",
+        "CreateRouterNetworkInterfaceRequestTypeDef",
+        "CreateRouterNetworkInterfaceResponseTypeDef",
+        "CreateRouterOutputRequestTypeDef",
+        "CreateRouterOutputResponseTypeDef",
+        "DefaultMaintenanceConfigurationTypeDef",
+        "DeleteBridgeRequestTypeDef",
+        "DeleteBridgeResponseTypeDef",
+        "DeleteFlowRequestTypeDef",
+        "DeleteFlowResponseTypeDef",
+        "DeleteGatewayRequestTypeDef",
+        "DeleteGatewayResponseTypeDef",
+        "DeleteRouterInputRequestTypeDef",
+        "DeleteRouterInputResponseTypeDef",
+        "DeleteRouterNetworkInterfaceRequestTypeDef",
+        "DeleteRouterNetworkInterfaceResponseTypeDef",
+        "DeleteRouterOutputRequestTypeDef",
+        "DeleteRouterOutputResponseTypeDef",
+        "DeregisterGatewayInstanceRequestTypeDef",
+        "DeregisterGatewayInstanceResponseTypeDef",
+        "DescribeBridgeRequestTypeDef",
+        "DescribeBridgeResponseTypeDef",
+        "DescribeFlowRequestTypeDef",
+        "DescribeFlowResponseTypeDef",
+        "DescribeFlowSourceMetadataRequestTypeDef",
+        "DescribeFlowSourceMetadataResponseTypeDef",
+        "DescribeFlowSourceThumbnailRequestTypeDef",
+        "DescribeFlowSourceThumbnailResponseTypeDef",
+        "DescribeGatewayInstanceRequestTypeDef",
+        "DescribeGatewayInstanceResponseTypeDef",
+        "DescribeGatewayRequestTypeDef",
+        "DescribeGatewayResponseTypeDef",
+        "DescribeOfferingRequestTypeDef",
+        "DescribeOfferingResponseTypeDef",
+        "DescribeReservationRequestTypeDef",
+        "DescribeReservationResponseTypeDef",
+        "DestinationConfigurationRequestTypeDef",
+        "DestinationConfigurationTypeDef",
+        "EgressGatewayBridgeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncodingConfigTypeDef",
+        "EncodingParametersRequestTypeDef",
+        "EncodingParametersTypeDef",
+        "EncryptionTypeDef",
+        "EntitlementTypeDef",
+        "FailoverConfigTypeDef",
+        "FailoverRouterInputConfigurationOutputTypeDef",
+        "FailoverRouterInputConfigurationTypeDef",
+        "FailoverRouterInputIndexedStreamDetailsTypeDef",
+        "FailoverRouterInputProtocolConfigurationTypeDef",
+        "FailoverRouterInputStreamDetailsTypeDef",
+        "FlowTransitEncryptionKeyConfigurationTypeDef",
+        "FlowTransitEncryptionTypeDef",
+        "FlowTypeDef",
+        "FmtpRequestTypeDef",
+        "FmtpTypeDef",
+        "FrameResolutionTypeDef",
+        "FrozenFramesTypeDef",
+        "GatewayBridgeSourceTypeDef",
+        "GatewayInstanceTypeDef",
+        "GatewayNetworkTypeDef",
+        "GatewayTypeDef",
+        "GetRouterInputRequestTypeDef",
+        "GetRouterInputResponseTypeDef",
+        "GetRouterInputSourceMetadataRequestTypeDef",
+        "GetRouterInputSourceMetadataResponseTypeDef",
+        "GetRouterInputThumbnailRequestTypeDef",
+        "GetRouterInputThumbnailResponseTypeDef",
+        "GetRouterNetworkInterfaceRequestTypeDef",
+        "GetRouterNetworkInterfaceResponseTypeDef",
+        "GetRouterOutputRequestTypeDef",
+        "GetRouterOutputResponseTypeDef",
+        "GrantEntitlementRequestTypeDef",
+        "GrantFlowEntitlementsRequestTypeDef",
+        "GrantFlowEntitlementsResponseTypeDef",
+        "IngressGatewayBridgeTypeDef",
+        "InputConfigurationRequestTypeDef",
+        "InputConfigurationTypeDef",
+        "InterfaceRequestTypeDef",
+        "InterfaceTypeDef",
+        "ListBridgesRequestTypeDef",
+        "ListBridgesResponseTypeDef",
+        "ListEntitlementsRequestTypeDef",
+        "ListEntitlementsResponseTypeDef",
+        "ListFlowsRequestTypeDef",
+        "ListFlowsResponseTypeDef",
+        "ListGatewayInstancesRequestTypeDef",
+        "ListGatewayInstancesResponseTypeDef",
+        "ListGatewaysRequestTypeDef",
+        "ListGatewaysResponseTypeDef",
+        "ListOfferingsRequestTypeDef",
+        "ListOfferingsResponseTypeDef",
+        "ListReservationsRequestTypeDef",
+        "ListReservationsResponseTypeDef",
+        "ListRouterInputsRequestTypeDef",
+        "ListRouterInputsResponseTypeDef",
+        "ListRouterNetworkInterfacesRequestTypeDef",
+        "ListRouterNetworkInterfacesResponseTypeDef",
+        "ListRouterOutputsRequestTypeDef",
+        "ListRouterOutputsResponseTypeDef",
+        "ListTagsForGlobalResourceRequestTypeDef",
+        "ListTagsForGlobalResourceResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListedBridgeTypeDef",
+        "ListedEntitlementTypeDef",
+        "ListedFlowTypeDef",
+        "ListedGatewayInstanceTypeDef",
+        "ListedGatewayTypeDef",
+        "ListedRouterInputTypeDef",
+        "ListedRouterNetworkInterfaceTypeDef",
+        "ListedRouterOutputTypeDef",
+        "MaintenanceConfigurationTypeDef",
+        "MaintenanceScheduleTypeDef",
+        "MaintenanceTypeDef",
+        "MediaConnectFlowRouterInputConfigurationTypeDef",
+        "MediaConnectFlowRouterInputStreamDetailsTypeDef",
+        "MediaConnectFlowRouterOutputConfigurationTypeDef",
+        "MediaConnectFlowRouterOutputStreamDetailsTypeDef",
+        "MediaLiveChannelRouterInputConfigurationTypeDef",
+        "MediaLiveChannelRouterInputStreamDetailsTypeDef",
+        "MediaLiveInputRouterOutputConfigurationTypeDef",
+        "MediaLiveInputRouterOutputStreamDetailsTypeDef",
+        "MediaLiveTransitEncryptionKeyConfigurationTypeDef",
+        "MediaLiveTransitEncryptionTypeDef",
+        "MediaStreamAttributesRequestTypeDef",
+        "MediaStreamAttributesTypeDef",
+        "MediaStreamOutputConfigurationRequestTypeDef",
+        "MediaStreamOutputConfigurationTypeDef",
+        "MediaStreamSourceConfigurationRequestTypeDef",
+        "MediaStreamSourceConfigurationTypeDef",
+        "MediaStreamTypeDef",
+        "MergeRouterInputConfigurationOutputTypeDef",
+        "MergeRouterInputConfigurationTypeDef",
+        "MergeRouterInputIndexedStreamDetailsTypeDef",
+        "MergeRouterInputProtocolConfigurationTypeDef",
+        "MergeRouterInputStreamDetailsTypeDef",
+        "MessageDetailTypeDef",
+        "MessagesTypeDef",
+        "MonitoringConfigOutputTypeDef",
+        "MonitoringConfigTypeDef",
+        "MulticastSourceSettingsTypeDef",
+        "NdiConfigOutputTypeDef",
+        "NdiConfigTypeDef",
+        "NdiDiscoveryServerConfigTypeDef",
+        "NdiMediaInfoTypeDef",
+        "NdiMediaStreamInfoTypeDef",
+        "NdiSourceInfoTypeDef",
+        "NdiSourceMetadataInfoTypeDef",
+        "NdiSourceSettingsTypeDef",
+        "OfferingTypeDef",
+        "OutputTypeDef",
+        "PreferredDayTimeMaintenanceConfigurationTypeDef",
+        "PublicRouterNetworkInterfaceConfigurationOutputTypeDef",
+        "PublicRouterNetworkInterfaceConfigurationTypeDef",
+        "PublicRouterNetworkInterfaceRuleTypeDef",
+        "PurchaseOfferingRequestTypeDef",
+        "PurchaseOfferingResponseTypeDef",
+        "RemoveBridgeOutputRequestTypeDef",
+        "RemoveBridgeOutputResponseTypeDef",
+        "RemoveBridgeSourceRequestTypeDef",
+        "RemoveBridgeSourceResponseTypeDef",
+        "RemoveFlowMediaStreamRequestTypeDef",
+        "RemoveFlowMediaStreamResponseTypeDef",
+        "RemoveFlowOutputRequestTypeDef",
+        "RemoveFlowOutputResponseTypeDef",
+        "RemoveFlowSourceRequestTypeDef",
+        "RemoveFlowSourceResponseTypeDef",
+        "RemoveFlowVpcInterfaceRequestTypeDef",
+        "RemoveFlowVpcInterfaceResponseTypeDef",
+        "ReservationTypeDef",
+        "ResourceSpecificationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestartRouterInputRequestTypeDef",
+        "RestartRouterInputResponseTypeDef",
+        "RestartRouterOutputRequestTypeDef",
+        "RestartRouterOutputResponseTypeDef",
+        "RevokeFlowEntitlementRequestTypeDef",
+        "RevokeFlowEntitlementResponseTypeDef",
+        "RistRouterInputConfigurationTypeDef",
+        "RistRouterOutputConfigurationTypeDef",
+        "RouterInputConfigurationOutputTypeDef",
+        "RouterInputConfigurationTypeDef",
+        "RouterInputFilterTypeDef",
+        "RouterInputMessageTypeDef",
+        "RouterInputMetadataTypeDef",
+        "RouterInputProtocolConfigurationTypeDef",
+        "RouterInputSourceMetadataDetailsTypeDef",
+        "RouterInputStreamDetailsTypeDef",
+        "RouterInputThumbnailDetailsTypeDef",
+        "RouterInputTransitEncryptionKeyConfigurationTypeDef",
+        "RouterInputTransitEncryptionTypeDef",
+        "RouterInputTypeDef",
+        "RouterNetworkInterfaceConfigurationOutputTypeDef",
+        "RouterNetworkInterfaceConfigurationTypeDef",
+        "RouterNetworkInterfaceFilterTypeDef",
+        "RouterNetworkInterfaceTypeDef",
+        "RouterOutputConfigurationTypeDef",
+        "RouterOutputFilterTypeDef",
+        "RouterOutputMessageTypeDef",
+        "RouterOutputProtocolConfigurationTypeDef",
+        "RouterOutputStreamDetailsTypeDef",
+        "RouterOutputTypeDef",
+        "RtpRouterInputConfigurationTypeDef",
+        "RtpRouterOutputConfigurationTypeDef",
+        "SecretsManagerEncryptionKeyConfigurationTypeDef",
+        "SetGatewayBridgeSourceRequestTypeDef",
+        "SetSourceRequestTypeDef",
+        "SilentAudioTypeDef",
+        "SourcePriorityTypeDef",
+        "SourceTypeDef",
+        "SrtCallerRouterInputConfigurationTypeDef",
+        "SrtCallerRouterOutputConfigurationTypeDef",
+        "SrtDecryptionConfigurationTypeDef",
+        "SrtEncryptionConfigurationTypeDef",
+        "SrtListenerRouterInputConfigurationTypeDef",
+        "SrtListenerRouterOutputConfigurationTypeDef",
+        "StandardRouterInputConfigurationTypeDef",
+        "StandardRouterInputStreamDetailsTypeDef",
+        "StandardRouterOutputConfigurationTypeDef",
+        "StandardRouterOutputStreamDetailsTypeDef",
+        "StartFlowRequestTypeDef",
+        "StartFlowResponseTypeDef",
+        "StartRouterInputRequestTypeDef",
+        "StartRouterInputResponseTypeDef",
+        "StartRouterOutputRequestTypeDef",
+        "StartRouterOutputResponseTypeDef",
+        "StopFlowRequestTypeDef",
+        "StopFlowResponseTypeDef",
+        "StopRouterInputRequestTypeDef",
+        "StopRouterInputResponseTypeDef",
+        "StopRouterOutputRequestTypeDef",
+        "StopRouterOutputResponseTypeDef",
+        "TagGlobalResourceRequestTypeDef",
+        "TagResourceRequestTypeDef",
+        "TakeRouterInputRequestTypeDef",
+        "TakeRouterInputResponseTypeDef",
+        "ThumbnailDetailsTypeDef",
+        "TransportMediaInfoTypeDef",
+        "TransportStreamProgramTypeDef",
+        "TransportStreamTypeDef",
+        "TransportTypeDef",
+        "UntagGlobalResourceRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateBridgeFlowSourceRequestTypeDef",
+        "UpdateBridgeNetworkOutputRequestTypeDef",
+        "UpdateBridgeNetworkSourceRequestTypeDef",
+        "UpdateBridgeOutputRequestTypeDef",
+        "UpdateBridgeOutputResponseTypeDef",
+        "UpdateBridgeRequestTypeDef",
+        "UpdateBridgeResponseTypeDef",
+        "UpdateBridgeSourceRequestTypeDef",
+        "UpdateBridgeSourceResponseTypeDef",
+        "UpdateBridgeStateRequestTypeDef",
+        "UpdateBridgeStateResponseTypeDef",
+        "UpdateEgressGatewayBridgeRequestTypeDef",
+        "UpdateEncryptionTypeDef",
+        "UpdateFailoverConfigTypeDef",
+        "UpdateFlowEntitlementRequestTypeDef",
+        "UpdateFlowEntitlementResponseTypeDef",
+        "UpdateFlowMediaStreamRequestTypeDef",
+        "UpdateFlowMediaStreamResponseTypeDef",
+        "UpdateFlowOutputRequestTypeDef",
+        "UpdateFlowOutputResponseTypeDef",
+        "UpdateFlowRequestTypeDef",
+        "UpdateFlowResponseTypeDef",
+        "UpdateFlowSourceRequestTypeDef",
+        "UpdateFlowSourceResponseTypeDef",
+        "UpdateGatewayBridgeSourceRequestTypeDef",
+        "UpdateGatewayInstanceRequestTypeDef",
+        "UpdateGatewayInstanceResponseTypeDef",
+        "UpdateIngressGatewayBridgeRequestTypeDef",
+        "UpdateMaintenanceTypeDef",
+        "UpdateRouterInputRequestTypeDef",
+        "UpdateRouterInputResponseTypeDef",
+        "UpdateRouterNetworkInterfaceRequestTypeDef",
+        "UpdateRouterNetworkInterfaceResponseTypeDef",
+        "UpdateRouterOutputRequestTypeDef",
+        "UpdateRouterOutputResponseTypeDef",
+        "VideoMonitoringSettingTypeDef",
+        "VpcInterfaceAttachmentTypeDef",
+        "VpcInterfaceRequestTypeDef",
+        "VpcInterfaceTypeDef",
+        "VpcRouterNetworkInterfaceConfigurationOutputTypeDef",
+        "VpcRouterNetworkInterfaceConfigurationTypeDef",
+        "WindowMaintenanceScheduleTypeDef",
+    ]
+
+
+class VpcInterfaceAttachmentTypeDef(TypedDict):
+    VpcInterfaceName: NotRequired[str]
 
 
 class AddBridgeFlowSourceRequestTypeDef(TypedDict):
@@ -427,6 +432,10 @@ class AddBridgeNetworkOutputRequestTypeDef(TypedDict):
     Port: int
     Protocol: ProtocolType
     Ttl: int
+
+
+class MulticastSourceSettingsTypeDef(TypedDict):
+    MulticastSourceIp: NotRequired[str]
 
 
 class AddBridgeNetworkSourceRequestTypeDef(TypedDict):
@@ -447,6 +456,26 @@ class AddBridgeOutputsRequestTypeDef(TypedDict):
     Outputs: ReadOnly[Sequence[AddBridgeOutputRequestTypeDef]]
 
 
+class BridgeFlowOutputTypeDef(TypedDict):
+    FlowArn: str
+    FlowSourceArn: str
+    Name: str
+
+
+class BridgeNetworkOutputTypeDef(TypedDict):
+    IpAddress: str
+    Name: str
+    NetworkName: str
+    Port: int
+    Protocol: ProtocolType
+    Ttl: int
+
+
+class BridgeOutputTypeDef(TypedDict):
+    FlowOutput: NotRequired[BridgeFlowOutputTypeDef]
+    NetworkOutput: NotRequired[BridgeNetworkOutputTypeDef]
+
+
 class AddBridgeOutputsResponseTypeDef(TypedDict):
     BridgeArn: NotRequired[str]
     Outputs: NotRequired[list[BridgeOutputTypeDef]]
@@ -463,6 +492,27 @@ class AddBridgeSourcesRequestTypeDef(TypedDict):
     Sources: ReadOnly[Sequence[AddBridgeSourceRequestTypeDef]]
 
 
+class BridgeFlowSourceTypeDef(TypedDict):
+    FlowArn: str
+    FlowVpcInterfaceAttachment: NotRequired[VpcInterfaceAttachmentTypeDef]
+    Name: str
+    OutputArn: NotRequired[str]
+
+
+class BridgeNetworkSourceTypeDef(TypedDict):
+    MulticastIp: str
+    MulticastSourceSettings: NotRequired[MulticastSourceSettingsTypeDef]
+    Name: str
+    NetworkName: str
+    Port: int
+    Protocol: ProtocolType
+
+
+class BridgeSourceTypeDef(TypedDict):
+    FlowSource: NotRequired[BridgeFlowSourceTypeDef]
+    NetworkSource: NotRequired[BridgeNetworkSourceTypeDef]
+
+
 class AddBridgeSourcesResponseTypeDef(TypedDict):
     BridgeArn: NotRequired[str]
     Sources: NotRequired[list[BridgeSourceTypeDef]]
@@ -473,58 +523,19 @@ class AddEgressGatewayBridgeRequestTypeDef(TypedDict):
     MaxBitrate: int
 
 
-class AddFlowMediaStreamsRequestTypeDef(TypedDict):
-    FlowArn: str
-    MediaStreams: ReadOnly[Sequence[AddMediaStreamRequestTypeDef]]
+class FmtpRequestTypeDef(TypedDict):
+    ChannelOrder: NotRequired[str]
+    Colorimetry: NotRequired[ColorimetryType]
+    ExactFramerate: NotRequired[str]
+    Par: NotRequired[str]
+    Range: NotRequired[RangeType]
+    ScanMode: NotRequired[ScanModeType]
+    Tcs: NotRequired[TcsType]
 
 
-class AddFlowMediaStreamsResponseTypeDef(TypedDict):
-    FlowArn: NotRequired[str]
-    MediaStreams: NotRequired[list[MediaStreamTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AddFlowOutputsRequestTypeDef(TypedDict):
-    FlowArn: str
-    Outputs: ReadOnly[Sequence[AddOutputRequestTypeDef]]
-
-
-class AddFlowOutputsResponseTypeDef(TypedDict):
-    FlowArn: NotRequired[str]
-    Outputs: NotRequired[list[OutputTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AddFlowSourcesRequestTypeDef(TypedDict):
-    FlowArn: str
-    Sources: ReadOnly[Sequence[SetSourceRequestTypeDef]]
-
-
-class AddFlowSourcesResponseTypeDef(TypedDict):
-    FlowArn: NotRequired[str]
-    Sources: NotRequired[list[SourceTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AddFlowVpcInterfacesRequestTypeDef(TypedDict):
-    FlowArn: str
-    VpcInterfaces: ReadOnly[Sequence[VpcInterfaceRequestTypeDef]]
-
-
-class AddFlowVpcInterfacesResponseTypeDef(TypedDict):
-    FlowArn: NotRequired[str]
-    VpcInterfaces: NotRequired[list[VpcInterfaceTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AddIngressGatewayBridgeRequestTypeDef(TypedDict):
-    MaxBitrate: int
-    MaxOutputs: int
-
-
-class AddMaintenanceTypeDef(TypedDict):
-    MaintenanceDay: MaintenanceDayType
-    MaintenanceStartHour: str
+class MediaStreamAttributesRequestTypeDef(TypedDict):
+    Fmtp: NotRequired[FmtpRequestTypeDef]
+    Lang: NotRequired[str]
 
 
 class AddMediaStreamRequestTypeDef(TypedDict):
@@ -536,6 +547,98 @@ class AddMediaStreamRequestTypeDef(TypedDict):
     MediaStreamType: MediaStreamTypeType
     VideoFormat: NotRequired[str]
     MediaStreamTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class AddFlowMediaStreamsRequestTypeDef(TypedDict):
+    FlowArn: str
+    MediaStreams: ReadOnly[Sequence[AddMediaStreamRequestTypeDef]]
+
+
+class FmtpTypeDef(TypedDict):
+    ChannelOrder: NotRequired[str]
+    Colorimetry: NotRequired[ColorimetryType]
+    ExactFramerate: NotRequired[str]
+    Par: NotRequired[str]
+    Range: NotRequired[RangeType]
+    ScanMode: NotRequired[ScanModeType]
+    Tcs: NotRequired[TcsType]
+
+
+class MediaStreamAttributesTypeDef(TypedDict):
+    Fmtp: FmtpTypeDef
+    Lang: NotRequired[str]
+
+
+class MediaStreamTypeDef(TypedDict):
+    Attributes: NotRequired[MediaStreamAttributesTypeDef]
+    ClockRate: NotRequired[int]
+    Description: NotRequired[str]
+    Fmt: int
+    MediaStreamId: int
+    MediaStreamName: str
+    MediaStreamType: MediaStreamTypeType
+    VideoFormat: NotRequired[str]
+
+
+class AddFlowMediaStreamsResponseTypeDef(TypedDict):
+    FlowArn: NotRequired[str]
+    MediaStreams: NotRequired[list[MediaStreamTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EncryptionTypeDef(TypedDict):
+    Algorithm: NotRequired[AlgorithmType]
+    ConstantInitializationVector: NotRequired[str]
+    DeviceId: NotRequired[str]
+    KeyType: NotRequired[KeyTypeType]
+    Region: NotRequired[str]
+    ResourceId: NotRequired[str]
+    RoleArn: str
+    SecretArn: NotRequired[str]
+    Url: NotRequired[str]
+
+
+class AutomaticEncryptionKeyConfigurationTypeDef(TypedDict):
+    pass
+
+
+class SecretsManagerEncryptionKeyConfigurationTypeDef(TypedDict):
+    SecretArn: str
+    RoleArn: str
+
+
+class FlowTransitEncryptionKeyConfigurationTypeDef(TypedDict):
+    SecretsManager: NotRequired[SecretsManagerEncryptionKeyConfigurationTypeDef]
+    Automatic: NotRequired[AutomaticEncryptionKeyConfigurationTypeDef]
+
+
+class FlowTransitEncryptionTypeDef(TypedDict):
+    EncryptionKeyType: NotRequired[FlowTransitEncryptionKeyTypeType]
+    EncryptionKeyConfiguration: FlowTransitEncryptionKeyConfigurationTypeDef
+
+
+class InterfaceRequestTypeDef(TypedDict):
+    Name: str
+
+
+class DestinationConfigurationRequestTypeDef(TypedDict):
+    DestinationIp: str
+    DestinationPort: int
+    Interface: InterfaceRequestTypeDef
+
+
+class EncodingParametersRequestTypeDef(TypedDict):
+    CompressionFactor: float
+    EncoderProfile: EncoderProfileType
+
+
+class MediaStreamOutputConfigurationRequestTypeDef(TypedDict):
+    DestinationConfigurations: NotRequired[
+        ReadOnly[Sequence[DestinationConfigurationRequestTypeDef]]
+    ]
+    EncodingName: EncodingNameType
+    EncodingParameters: NotRequired[EncodingParametersRequestTypeDef]
+    MediaStreamName: str
 
 
 class AddOutputRequestTypeDef(TypedDict):
@@ -564,12 +667,232 @@ class AddOutputRequestTypeDef(TypedDict):
     RouterIntegrationTransitEncryption: NotRequired[FlowTransitEncryptionTypeDef]
 
 
+class AddFlowOutputsRequestTypeDef(TypedDict):
+    FlowArn: str
+    Outputs: ReadOnly[Sequence[AddOutputRequestTypeDef]]
+
+
+class InterfaceTypeDef(TypedDict):
+    Name: str
+
+
+class DestinationConfigurationTypeDef(TypedDict):
+    DestinationIp: str
+    DestinationPort: int
+    Interface: InterfaceTypeDef
+    OutboundIp: str
+
+
+class EncodingParametersTypeDef(TypedDict):
+    CompressionFactor: float
+    EncoderProfile: EncoderProfileType
+
+
+class MediaStreamOutputConfigurationTypeDef(TypedDict):
+    DestinationConfigurations: NotRequired[list[DestinationConfigurationTypeDef]]
+    EncodingName: EncodingNameType
+    EncodingParameters: NotRequired[EncodingParametersTypeDef]
+    MediaStreamName: str
+
+
+class NdiSourceSettingsTypeDef(TypedDict):
+    SourceName: NotRequired[str]
+
+
+class TransportTypeDef(TypedDict):
+    CidrAllowList: NotRequired[list[str]]
+    MaxBitrate: NotRequired[int]
+    MaxLatency: NotRequired[int]
+    MaxSyncBuffer: NotRequired[int]
+    MinLatency: NotRequired[int]
+    Protocol: ProtocolType
+    RemoteId: NotRequired[str]
+    SenderControlPort: NotRequired[int]
+    SenderIpAddress: NotRequired[str]
+    SmoothingLatency: NotRequired[int]
+    SourceListenerAddress: NotRequired[str]
+    SourceListenerPort: NotRequired[int]
+    StreamId: NotRequired[str]
+    NdiSpeedHqQuality: NotRequired[int]
+    NdiProgramName: NotRequired[str]
+    NdiSourceSettings: NotRequired[NdiSourceSettingsTypeDef]
+
+
+class OutputTypeDef(TypedDict):
+    DataTransferSubscriberFeePercent: NotRequired[int]
+    Description: NotRequired[str]
+    Destination: NotRequired[str]
+    Encryption: NotRequired[EncryptionTypeDef]
+    EntitlementArn: NotRequired[str]
+    ListenerAddress: NotRequired[str]
+    MediaLiveInputArn: NotRequired[str]
+    MediaStreamOutputConfigurations: NotRequired[
+        list[MediaStreamOutputConfigurationTypeDef]
+    ]
+    Name: str
+    OutputArn: str
+    Port: NotRequired[int]
+    Transport: NotRequired[TransportTypeDef]
+    VpcInterfaceAttachment: NotRequired[VpcInterfaceAttachmentTypeDef]
+    BridgeArn: NotRequired[str]
+    BridgePorts: NotRequired[list[int]]
+    OutputStatus: NotRequired[OutputStatusType]
+    PeerIpAddress: NotRequired[str]
+    RouterIntegrationState: NotRequired[StateType]
+    RouterIntegrationTransitEncryption: NotRequired[FlowTransitEncryptionTypeDef]
+    ConnectedRouterInputArn: NotRequired[str]
+
+
+class AddFlowOutputsResponseTypeDef(TypedDict):
+    FlowArn: NotRequired[str]
+    Outputs: NotRequired[list[OutputTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InputConfigurationRequestTypeDef(TypedDict):
+    InputPort: int
+    Interface: InterfaceRequestTypeDef
+
+
+class MediaStreamSourceConfigurationRequestTypeDef(TypedDict):
+    EncodingName: EncodingNameType
+    InputConfigurations: NotRequired[
+        ReadOnly[Sequence[InputConfigurationRequestTypeDef]]
+    ]
+    MediaStreamName: str
+
+
+class SetGatewayBridgeSourceRequestTypeDef(TypedDict):
+    BridgeArn: str
+    VpcInterfaceAttachment: NotRequired[VpcInterfaceAttachmentTypeDef]
+
+
+class SetSourceRequestTypeDef(TypedDict):
+    Decryption: NotRequired[EncryptionTypeDef]
+    Description: NotRequired[str]
+    EntitlementArn: NotRequired[str]
+    IngestPort: NotRequired[int]
+    MaxBitrate: NotRequired[int]
+    MaxLatency: NotRequired[int]
+    MaxSyncBuffer: NotRequired[int]
+    MediaStreamSourceConfigurations: NotRequired[
+        ReadOnly[Sequence[MediaStreamSourceConfigurationRequestTypeDef]]
+    ]
+    MinLatency: NotRequired[int]
+    Name: NotRequired[str]
+    Protocol: NotRequired[ProtocolType]
+    SenderControlPort: NotRequired[int]
+    SenderIpAddress: NotRequired[str]
+    SourceListenerAddress: NotRequired[str]
+    SourceListenerPort: NotRequired[int]
+    StreamId: NotRequired[str]
+    VpcInterfaceName: NotRequired[str]
+    WhitelistCidr: NotRequired[str]
+    GatewayBridgeSource: NotRequired[SetGatewayBridgeSourceRequestTypeDef]
+    NdiSourceSettings: NotRequired[NdiSourceSettingsTypeDef]
+    SourceTags: NotRequired[ReadOnly[Mapping[str, str]]]
+    RouterIntegrationState: NotRequired[StateType]
+    RouterIntegrationTransitDecryption: NotRequired[FlowTransitEncryptionTypeDef]
+
+
+class AddFlowSourcesRequestTypeDef(TypedDict):
+    FlowArn: str
+    Sources: ReadOnly[Sequence[SetSourceRequestTypeDef]]
+
+
+class GatewayBridgeSourceTypeDef(TypedDict):
+    BridgeArn: str
+    VpcInterfaceAttachment: NotRequired[VpcInterfaceAttachmentTypeDef]
+
+
+class InputConfigurationTypeDef(TypedDict):
+    InputIp: str
+    InputPort: int
+    Interface: InterfaceTypeDef
+
+
+class MediaStreamSourceConfigurationTypeDef(TypedDict):
+    EncodingName: EncodingNameType
+    InputConfigurations: NotRequired[list[InputConfigurationTypeDef]]
+    MediaStreamName: str
+
+
+class SourceTypeDef(TypedDict):
+    DataTransferSubscriberFeePercent: NotRequired[int]
+    Decryption: NotRequired[EncryptionTypeDef]
+    Description: NotRequired[str]
+    EntitlementArn: NotRequired[str]
+    IngestIp: NotRequired[str]
+    IngestPort: NotRequired[int]
+    MediaStreamSourceConfigurations: NotRequired[
+        list[MediaStreamSourceConfigurationTypeDef]
+    ]
+    Name: str
+    SenderControlPort: NotRequired[int]
+    SenderIpAddress: NotRequired[str]
+    SourceArn: str
+    Transport: NotRequired[TransportTypeDef]
+    VpcInterfaceName: NotRequired[str]
+    WhitelistCidr: NotRequired[str]
+    GatewayBridgeSource: NotRequired[GatewayBridgeSourceTypeDef]
+    PeerIpAddress: NotRequired[str]
+    RouterIntegrationState: NotRequired[StateType]
+    RouterIntegrationTransitDecryption: NotRequired[FlowTransitEncryptionTypeDef]
+    ConnectedRouterOutputArn: NotRequired[str]
+
+
+class AddFlowSourcesResponseTypeDef(TypedDict):
+    FlowArn: NotRequired[str]
+    Sources: NotRequired[list[SourceTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VpcInterfaceRequestTypeDef(TypedDict):
+    Name: str
+    NetworkInterfaceType: NotRequired[NetworkInterfaceTypeType]
+    RoleArn: str
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+    SubnetId: str
+    VpcInterfaceTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class AddFlowVpcInterfacesRequestTypeDef(TypedDict):
+    FlowArn: str
+    VpcInterfaces: ReadOnly[Sequence[VpcInterfaceRequestTypeDef]]
+
+
+class VpcInterfaceTypeDef(TypedDict):
+    Name: str
+    NetworkInterfaceIds: list[str]
+    NetworkInterfaceType: NetworkInterfaceTypeType
+    RoleArn: str
+    SecurityGroupIds: list[str]
+    SubnetId: str
+
+
+class AddFlowVpcInterfacesResponseTypeDef(TypedDict):
+    FlowArn: NotRequired[str]
+    VpcInterfaces: NotRequired[list[VpcInterfaceTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AddIngressGatewayBridgeRequestTypeDef(TypedDict):
+    MaxBitrate: int
+    MaxOutputs: int
+
+
+class AddMaintenanceTypeDef(TypedDict):
+    MaintenanceDay: MaintenanceDayType
+    MaintenanceStartHour: str
+
+
+class SilentAudioTypeDef(TypedDict):
+    State: NotRequired[StateType]
+    ThresholdSeconds: NotRequired[int]
+
+
 class AudioMonitoringSettingTypeDef(TypedDict):
     SilentAudio: NotRequired[SilentAudioTypeDef]
-
-
-class AutomaticEncryptionKeyConfigurationTypeDef(TypedDict):
-    pass
 
 
 class BatchGetRouterInputErrorTypeDef(TypedDict):
@@ -580,6 +903,209 @@ class BatchGetRouterInputErrorTypeDef(TypedDict):
 
 class BatchGetRouterInputRequestTypeDef(TypedDict):
     Arns: ReadOnly[Sequence[str]]
+
+
+class DefaultMaintenanceConfigurationTypeDef(TypedDict):
+    pass
+
+
+class PreferredDayTimeMaintenanceConfigurationTypeDef(TypedDict):
+    Day: DayType
+    Time: str
+
+
+class MaintenanceConfigurationTypeDef(TypedDict):
+    PreferredDayTime: NotRequired[PreferredDayTimeMaintenanceConfigurationTypeDef]
+    Default: NotRequired[DefaultMaintenanceConfigurationTypeDef]
+
+
+class WindowMaintenanceScheduleTypeDef(TypedDict):
+    Start: datetime
+    End: datetime
+    ScheduledTime: datetime
+
+
+class MaintenanceScheduleTypeDef(TypedDict):
+    Window: NotRequired[WindowMaintenanceScheduleTypeDef]
+
+
+class RistRouterInputConfigurationTypeDef(TypedDict):
+    Port: int
+    RecoveryLatencyMilliseconds: int
+
+
+class RtpRouterInputConfigurationTypeDef(TypedDict):
+    Port: int
+    ForwardErrorCorrection: NotRequired[ForwardErrorCorrectionStateType]
+
+
+class SrtDecryptionConfigurationTypeDef(TypedDict):
+    EncryptionKey: SecretsManagerEncryptionKeyConfigurationTypeDef
+
+
+class SrtCallerRouterInputConfigurationTypeDef(TypedDict):
+    SourceAddress: str
+    SourcePort: int
+    MinimumLatencyMilliseconds: int
+    StreamId: NotRequired[str]
+    DecryptionConfiguration: NotRequired[SrtDecryptionConfigurationTypeDef]
+
+
+class SrtListenerRouterInputConfigurationTypeDef(TypedDict):
+    Port: int
+    MinimumLatencyMilliseconds: int
+    DecryptionConfiguration: NotRequired[SrtDecryptionConfigurationTypeDef]
+
+
+class FailoverRouterInputProtocolConfigurationTypeDef(TypedDict):
+    Rist: NotRequired[RistRouterInputConfigurationTypeDef]
+    SrtListener: NotRequired[SrtListenerRouterInputConfigurationTypeDef]
+    SrtCaller: NotRequired[SrtCallerRouterInputConfigurationTypeDef]
+    Rtp: NotRequired[RtpRouterInputConfigurationTypeDef]
+
+
+class FailoverRouterInputConfigurationOutputTypeDef(TypedDict):
+    NetworkInterfaceArn: str
+    ProtocolConfigurations: list[FailoverRouterInputProtocolConfigurationTypeDef]
+    SourcePriorityMode: FailoverInputSourcePriorityModeType
+    PrimarySourceIndex: NotRequired[int]
+
+
+class MediaConnectFlowRouterInputConfigurationTypeDef(TypedDict):
+    FlowArn: NotRequired[str]
+    FlowOutputArn: NotRequired[str]
+    SourceTransitDecryption: FlowTransitEncryptionTypeDef
+
+
+class MediaLiveTransitEncryptionKeyConfigurationTypeDef(TypedDict):
+    SecretsManager: NotRequired[SecretsManagerEncryptionKeyConfigurationTypeDef]
+    Automatic: NotRequired[AutomaticEncryptionKeyConfigurationTypeDef]
+
+
+class MediaLiveTransitEncryptionTypeDef(TypedDict):
+    EncryptionKeyType: NotRequired[MediaLiveTransitEncryptionKeyTypeType]
+    EncryptionKeyConfiguration: MediaLiveTransitEncryptionKeyConfigurationTypeDef
+
+
+class MediaLiveChannelRouterInputConfigurationTypeDef(TypedDict):
+    MediaLiveChannelArn: NotRequired[str]
+    MediaLivePipelineId: NotRequired[MediaLiveChannelPipelineIdType]
+    MediaLiveChannelOutputName: NotRequired[str]
+    SourceTransitDecryption: MediaLiveTransitEncryptionTypeDef
+
+
+class MergeRouterInputProtocolConfigurationTypeDef(TypedDict):
+    Rtp: NotRequired[RtpRouterInputConfigurationTypeDef]
+    Rist: NotRequired[RistRouterInputConfigurationTypeDef]
+
+
+class MergeRouterInputConfigurationOutputTypeDef(TypedDict):
+    NetworkInterfaceArn: str
+    ProtocolConfigurations: list[MergeRouterInputProtocolConfigurationTypeDef]
+    MergeRecoveryWindowMilliseconds: int
+
+
+class RouterInputProtocolConfigurationTypeDef(TypedDict):
+    Rist: NotRequired[RistRouterInputConfigurationTypeDef]
+    SrtListener: NotRequired[SrtListenerRouterInputConfigurationTypeDef]
+    SrtCaller: NotRequired[SrtCallerRouterInputConfigurationTypeDef]
+    Rtp: NotRequired[RtpRouterInputConfigurationTypeDef]
+
+
+class StandardRouterInputConfigurationTypeDef(TypedDict):
+    NetworkInterfaceArn: str
+    ProtocolConfiguration: RouterInputProtocolConfigurationTypeDef
+    Protocol: NotRequired[RouterInputProtocolType]
+
+
+class RouterInputConfigurationOutputTypeDef(TypedDict):
+    Standard: NotRequired[StandardRouterInputConfigurationTypeDef]
+    MediaLiveChannel: NotRequired[MediaLiveChannelRouterInputConfigurationTypeDef]
+    Failover: NotRequired[FailoverRouterInputConfigurationOutputTypeDef]
+    MediaConnectFlow: NotRequired[MediaConnectFlowRouterInputConfigurationTypeDef]
+    Merge: NotRequired[MergeRouterInputConfigurationOutputTypeDef]
+
+
+class RouterInputMessageTypeDef(TypedDict):
+    Code: str
+    Message: str
+
+
+class FailoverRouterInputIndexedStreamDetailsTypeDef(TypedDict):
+    SourceIndex: int
+    SourceIpAddress: NotRequired[str]
+
+
+class FailoverRouterInputStreamDetailsTypeDef(TypedDict):
+    SourceIndexZeroStreamDetails: FailoverRouterInputIndexedStreamDetailsTypeDef
+    SourceIndexOneStreamDetails: FailoverRouterInputIndexedStreamDetailsTypeDef
+
+
+class MediaConnectFlowRouterInputStreamDetailsTypeDef(TypedDict):
+    pass
+
+
+class MediaLiveChannelRouterInputStreamDetailsTypeDef(TypedDict):
+    pass
+
+
+class MergeRouterInputIndexedStreamDetailsTypeDef(TypedDict):
+    SourceIndex: int
+    SourceIpAddress: NotRequired[str]
+
+
+class MergeRouterInputStreamDetailsTypeDef(TypedDict):
+    SourceIndexZeroStreamDetails: MergeRouterInputIndexedStreamDetailsTypeDef
+    SourceIndexOneStreamDetails: MergeRouterInputIndexedStreamDetailsTypeDef
+
+
+class StandardRouterInputStreamDetailsTypeDef(TypedDict):
+    SourceIpAddress: NotRequired[str]
+
+
+class RouterInputStreamDetailsTypeDef(TypedDict):
+    Standard: NotRequired[StandardRouterInputStreamDetailsTypeDef]
+    MediaLiveChannel: NotRequired[MediaLiveChannelRouterInputStreamDetailsTypeDef]
+    Failover: NotRequired[FailoverRouterInputStreamDetailsTypeDef]
+    MediaConnectFlow: NotRequired[MediaConnectFlowRouterInputStreamDetailsTypeDef]
+    Merge: NotRequired[MergeRouterInputStreamDetailsTypeDef]
+
+
+class RouterInputTransitEncryptionKeyConfigurationTypeDef(TypedDict):
+    SecretsManager: NotRequired[SecretsManagerEncryptionKeyConfigurationTypeDef]
+    Automatic: NotRequired[AutomaticEncryptionKeyConfigurationTypeDef]
+
+
+class RouterInputTransitEncryptionTypeDef(TypedDict):
+    EncryptionKeyType: NotRequired[RouterInputTransitEncryptionKeyTypeType]
+    EncryptionKeyConfiguration: RouterInputTransitEncryptionKeyConfigurationTypeDef
+
+
+class RouterInputTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    Id: str
+    State: RouterInputStateType
+    InputType: RouterInputTypeType
+    Configuration: RouterInputConfigurationOutputTypeDef
+    RoutedOutputs: int
+    MaximumRoutedOutputs: NotRequired[int]
+    RegionName: str
+    AvailabilityZone: str
+    MaximumBitrate: int
+    Tier: RouterInputTierType
+    RoutingScope: RoutingScopeType
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    Messages: list[RouterInputMessageTypeDef]
+    TransitEncryption: RouterInputTransitEncryptionTypeDef
+    Tags: dict[str, str]
+    StreamDetails: RouterInputStreamDetailsTypeDef
+    IpAddress: NotRequired[str]
+    MaintenanceType: MaintenanceTypeType
+    MaintenanceConfiguration: MaintenanceConfigurationTypeDef
+    MaintenanceScheduleType: NotRequired[MaintenanceScheduleTypeType]
+    MaintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
 
 
 class BatchGetRouterInputResponseTypeDef(TypedDict):
@@ -598,6 +1124,39 @@ class BatchGetRouterNetworkInterfaceRequestTypeDef(TypedDict):
     Arns: ReadOnly[Sequence[str]]
 
 
+class PublicRouterNetworkInterfaceRuleTypeDef(TypedDict):
+    Cidr: str
+
+
+class PublicRouterNetworkInterfaceConfigurationOutputTypeDef(TypedDict):
+    AllowRules: list[PublicRouterNetworkInterfaceRuleTypeDef]
+
+
+class VpcRouterNetworkInterfaceConfigurationOutputTypeDef(TypedDict):
+    SecurityGroupIds: list[str]
+    SubnetId: str
+
+
+class RouterNetworkInterfaceConfigurationOutputTypeDef(TypedDict):
+    Public: NotRequired[PublicRouterNetworkInterfaceConfigurationOutputTypeDef]
+    Vpc: NotRequired[VpcRouterNetworkInterfaceConfigurationOutputTypeDef]
+
+
+class RouterNetworkInterfaceTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    Id: str
+    State: RouterNetworkInterfaceStateType
+    NetworkInterfaceType: RouterNetworkInterfaceTypeType
+    Configuration: RouterNetworkInterfaceConfigurationOutputTypeDef
+    AssociatedOutputCount: int
+    AssociatedInputCount: int
+    RegionName: str
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    Tags: dict[str, str]
+
+
 class BatchGetRouterNetworkInterfaceResponseTypeDef(TypedDict):
     RouterNetworkInterfaces: list[RouterNetworkInterfaceTypeDef]
     Errors: list[BatchGetRouterNetworkInterfaceErrorTypeDef]
@@ -614,6 +1173,115 @@ class BatchGetRouterOutputRequestTypeDef(TypedDict):
     Arns: ReadOnly[Sequence[str]]
 
 
+class MediaConnectFlowRouterOutputConfigurationTypeDef(TypedDict):
+    FlowArn: NotRequired[str]
+    FlowSourceArn: NotRequired[str]
+    DestinationTransitEncryption: FlowTransitEncryptionTypeDef
+
+
+class MediaLiveInputRouterOutputConfigurationTypeDef(TypedDict):
+    MediaLiveInputArn: NotRequired[str]
+    MediaLivePipelineId: NotRequired[MediaLiveInputPipelineIdType]
+    DestinationTransitEncryption: MediaLiveTransitEncryptionTypeDef
+
+
+class RistRouterOutputConfigurationTypeDef(TypedDict):
+    DestinationAddress: str
+    DestinationPort: int
+
+
+class RtpRouterOutputConfigurationTypeDef(TypedDict):
+    DestinationAddress: str
+    DestinationPort: int
+    ForwardErrorCorrection: NotRequired[ForwardErrorCorrectionStateType]
+
+
+class SrtEncryptionConfigurationTypeDef(TypedDict):
+    EncryptionKey: SecretsManagerEncryptionKeyConfigurationTypeDef
+
+
+class SrtCallerRouterOutputConfigurationTypeDef(TypedDict):
+    DestinationAddress: str
+    DestinationPort: int
+    MinimumLatencyMilliseconds: int
+    StreamId: NotRequired[str]
+    EncryptionConfiguration: NotRequired[SrtEncryptionConfigurationTypeDef]
+
+
+class SrtListenerRouterOutputConfigurationTypeDef(TypedDict):
+    Port: int
+    MinimumLatencyMilliseconds: int
+    EncryptionConfiguration: NotRequired[SrtEncryptionConfigurationTypeDef]
+
+
+class RouterOutputProtocolConfigurationTypeDef(TypedDict):
+    Rist: NotRequired[RistRouterOutputConfigurationTypeDef]
+    SrtListener: NotRequired[SrtListenerRouterOutputConfigurationTypeDef]
+    SrtCaller: NotRequired[SrtCallerRouterOutputConfigurationTypeDef]
+    Rtp: NotRequired[RtpRouterOutputConfigurationTypeDef]
+
+
+class StandardRouterOutputConfigurationTypeDef(TypedDict):
+    NetworkInterfaceArn: str
+    ProtocolConfiguration: RouterOutputProtocolConfigurationTypeDef
+    Protocol: NotRequired[RouterOutputProtocolType]
+
+
+class RouterOutputConfigurationTypeDef(TypedDict):
+    Standard: NotRequired[StandardRouterOutputConfigurationTypeDef]
+    MediaConnectFlow: NotRequired[MediaConnectFlowRouterOutputConfigurationTypeDef]
+    MediaLiveInput: NotRequired[MediaLiveInputRouterOutputConfigurationTypeDef]
+
+
+class RouterOutputMessageTypeDef(TypedDict):
+    Code: str
+    Message: str
+
+
+class MediaConnectFlowRouterOutputStreamDetailsTypeDef(TypedDict):
+    pass
+
+
+class MediaLiveInputRouterOutputStreamDetailsTypeDef(TypedDict):
+    pass
+
+
+class StandardRouterOutputStreamDetailsTypeDef(TypedDict):
+    DestinationIpAddress: NotRequired[str]
+
+
+class RouterOutputStreamDetailsTypeDef(TypedDict):
+    Standard: NotRequired[StandardRouterOutputStreamDetailsTypeDef]
+    MediaConnectFlow: NotRequired[MediaConnectFlowRouterOutputStreamDetailsTypeDef]
+    MediaLiveInput: NotRequired[MediaLiveInputRouterOutputStreamDetailsTypeDef]
+
+
+class RouterOutputTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    Id: str
+    State: RouterOutputStateType
+    OutputType: RouterOutputTypeType
+    Configuration: RouterOutputConfigurationTypeDef
+    RoutedState: RouterOutputRoutedStateType
+    RegionName: str
+    AvailabilityZone: str
+    MaximumBitrate: int
+    RoutingScope: RoutingScopeType
+    Tier: RouterOutputTierType
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    Messages: list[RouterOutputMessageTypeDef]
+    Tags: dict[str, str]
+    StreamDetails: RouterOutputStreamDetailsTypeDef
+    IpAddress: NotRequired[str]
+    RoutedInputArn: NotRequired[str]
+    MaintenanceType: MaintenanceTypeType
+    MaintenanceConfiguration: MaintenanceConfigurationTypeDef
+    MaintenanceScheduleType: NotRequired[MaintenanceScheduleTypeType]
+    MaintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
+
+
 class BatchGetRouterOutputResponseTypeDef(TypedDict):
     RouterOutputs: list[RouterOutputTypeDef]
     Errors: list[BatchGetRouterOutputErrorTypeDef]
@@ -625,45 +1293,32 @@ class BlackFramesTypeDef(TypedDict):
     ThresholdSeconds: NotRequired[int]
 
 
-class BridgeFlowOutputTypeDef(TypedDict):
-    FlowArn: str
-    FlowSourceArn: str
-    Name: str
+class EgressGatewayBridgeTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    MaxBitrate: int
 
 
-class BridgeFlowSourceTypeDef(TypedDict):
-    FlowArn: str
-    FlowVpcInterfaceAttachment: NotRequired[VpcInterfaceAttachmentTypeDef]
-    Name: str
-    OutputArn: NotRequired[str]
+class SourcePriorityTypeDef(TypedDict):
+    PrimarySource: NotRequired[str]
 
 
-class BridgeNetworkOutputTypeDef(TypedDict):
-    IpAddress: str
-    Name: str
-    NetworkName: str
-    Port: int
-    Protocol: ProtocolType
-    Ttl: int
+class FailoverConfigTypeDef(TypedDict):
+    FailoverMode: NotRequired[FailoverModeType]
+    RecoveryWindow: NotRequired[int]
+    SourcePriority: NotRequired[SourcePriorityTypeDef]
+    State: NotRequired[StateType]
 
 
-class BridgeNetworkSourceTypeDef(TypedDict):
-    MulticastIp: str
-    MulticastSourceSettings: NotRequired[MulticastSourceSettingsTypeDef]
-    Name: str
-    NetworkName: str
-    Port: int
-    Protocol: ProtocolType
+class IngressGatewayBridgeTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    MaxBitrate: int
+    MaxOutputs: int
 
 
-class BridgeOutputTypeDef(TypedDict):
-    FlowOutput: NotRequired[BridgeFlowOutputTypeDef]
-    NetworkOutput: NotRequired[BridgeNetworkOutputTypeDef]
-
-
-class BridgeSourceTypeDef(TypedDict):
-    FlowSource: NotRequired[BridgeFlowSourceTypeDef]
-    NetworkSource: NotRequired[BridgeNetworkSourceTypeDef]
+class MessageDetailTypeDef(TypedDict):
+    Code: str
+    Message: str
+    ResourceName: NotRequired[str]
 
 
 class BridgeTypeDef(TypedDict):
@@ -694,6 +1349,56 @@ class CreateBridgeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EncodingConfigTypeDef(TypedDict):
+    EncodingProfile: NotRequired[EncodingProfileType]
+    VideoMaxBitrate: NotRequired[int]
+
+
+class GrantEntitlementRequestTypeDef(TypedDict):
+    DataTransferSubscriberFeePercent: NotRequired[int]
+    Description: NotRequired[str]
+    Encryption: NotRequired[EncryptionTypeDef]
+    EntitlementStatus: NotRequired[EntitlementStatusType]
+    Name: NotRequired[str]
+    Subscribers: ReadOnly[Sequence[str]]
+    EntitlementTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class FrozenFramesTypeDef(TypedDict):
+    State: NotRequired[StateType]
+    ThresholdSeconds: NotRequired[int]
+
+
+class VideoMonitoringSettingTypeDef(TypedDict):
+    BlackFrames: NotRequired[BlackFramesTypeDef]
+    FrozenFrames: NotRequired[FrozenFramesTypeDef]
+
+
+class MonitoringConfigTypeDef(TypedDict):
+    ThumbnailState: NotRequired[ThumbnailStateType]
+    AudioMonitoringSettings: NotRequired[
+        ReadOnly[Sequence[AudioMonitoringSettingTypeDef]]
+    ]
+    ContentQualityAnalysisState: NotRequired[ContentQualityAnalysisStateType]
+    VideoMonitoringSettings: NotRequired[
+        ReadOnly[Sequence[VideoMonitoringSettingTypeDef]]
+    ]
+
+
+class NdiDiscoveryServerConfigTypeDef(TypedDict):
+    DiscoveryServerAddress: str
+    DiscoveryServerPort: NotRequired[int]
+    VpcInterfaceAdapter: str
+
+
+class NdiConfigTypeDef(TypedDict):
+    NdiState: NotRequired[NdiStateType]
+    MachineName: NotRequired[str]
+    NdiDiscoveryServers: NotRequired[
+        ReadOnly[Sequence[NdiDiscoveryServerConfigTypeDef]]
+    ]
+
+
 class CreateFlowRequestTypeDef(TypedDict):
     AvailabilityZone: NotRequired[str]
     Entitlements: NotRequired[ReadOnly[Sequence[GrantEntitlementRequestTypeDef]]]
@@ -712,9 +1417,65 @@ class CreateFlowRequestTypeDef(TypedDict):
     FlowTags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class EntitlementTypeDef(TypedDict):
+    DataTransferSubscriberFeePercent: NotRequired[int]
+    Description: NotRequired[str]
+    Encryption: NotRequired[EncryptionTypeDef]
+    EntitlementArn: str
+    EntitlementStatus: NotRequired[EntitlementStatusType]
+    Name: str
+    Subscribers: list[str]
+
+
+class MaintenanceTypeDef(TypedDict):
+    MaintenanceDay: NotRequired[MaintenanceDayType]
+    MaintenanceDeadline: NotRequired[str]
+    MaintenanceScheduledDate: NotRequired[str]
+    MaintenanceStartHour: NotRequired[str]
+
+
+class MonitoringConfigOutputTypeDef(TypedDict):
+    ThumbnailState: NotRequired[ThumbnailStateType]
+    AudioMonitoringSettings: NotRequired[list[AudioMonitoringSettingTypeDef]]
+    ContentQualityAnalysisState: NotRequired[ContentQualityAnalysisStateType]
+    VideoMonitoringSettings: NotRequired[list[VideoMonitoringSettingTypeDef]]
+
+
+class NdiConfigOutputTypeDef(TypedDict):
+    NdiState: NotRequired[NdiStateType]
+    MachineName: NotRequired[str]
+    NdiDiscoveryServers: NotRequired[list[NdiDiscoveryServerConfigTypeDef]]
+
+
+class FlowTypeDef(TypedDict):
+    AvailabilityZone: str
+    Description: NotRequired[str]
+    EgressIp: NotRequired[str]
+    Entitlements: list[EntitlementTypeDef]
+    FlowArn: str
+    MediaStreams: NotRequired[list[MediaStreamTypeDef]]
+    Name: str
+    Outputs: list[OutputTypeDef]
+    Source: SourceTypeDef
+    SourceFailoverConfig: NotRequired[FailoverConfigTypeDef]
+    Sources: NotRequired[list[SourceTypeDef]]
+    Status: StatusType
+    VpcInterfaces: NotRequired[list[VpcInterfaceTypeDef]]
+    Maintenance: NotRequired[MaintenanceTypeDef]
+    SourceMonitoringConfig: NotRequired[MonitoringConfigOutputTypeDef]
+    FlowSize: NotRequired[FlowSizeType]
+    NdiConfig: NotRequired[NdiConfigOutputTypeDef]
+    EncodingConfig: NotRequired[EncodingConfigTypeDef]
+
+
 class CreateFlowResponseTypeDef(TypedDict):
     Flow: NotRequired[FlowTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GatewayNetworkTypeDef(TypedDict):
+    CidrBlock: str
+    Name: str
 
 
 class CreateGatewayRequestTypeDef(TypedDict):
@@ -723,9 +1484,43 @@ class CreateGatewayRequestTypeDef(TypedDict):
     Networks: ReadOnly[Sequence[GatewayNetworkTypeDef]]
 
 
+class GatewayTypeDef(TypedDict):
+    EgressCidrBlocks: list[str]
+    GatewayArn: str
+    GatewayMessages: NotRequired[list[MessageDetailTypeDef]]
+    GatewayState: NotRequired[GatewayStateType]
+    Name: str
+    Networks: list[GatewayNetworkTypeDef]
+
+
 class CreateGatewayResponseTypeDef(TypedDict):
     Gateway: NotRequired[GatewayTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FailoverRouterInputConfigurationTypeDef(TypedDict):
+    NetworkInterfaceArn: str
+    ProtocolConfigurations: ReadOnly[
+        Sequence[FailoverRouterInputProtocolConfigurationTypeDef]
+    ]
+    SourcePriorityMode: FailoverInputSourcePriorityModeType
+    PrimarySourceIndex: NotRequired[int]
+
+
+class MergeRouterInputConfigurationTypeDef(TypedDict):
+    NetworkInterfaceArn: str
+    ProtocolConfigurations: ReadOnly[
+        Sequence[MergeRouterInputProtocolConfigurationTypeDef]
+    ]
+    MergeRecoveryWindowMilliseconds: int
+
+
+class RouterInputConfigurationTypeDef(TypedDict):
+    Standard: NotRequired[StandardRouterInputConfigurationTypeDef]
+    MediaLiveChannel: NotRequired[MediaLiveChannelRouterInputConfigurationTypeDef]
+    Failover: NotRequired[ReadOnly[FailoverRouterInputConfigurationTypeDef]]
+    MediaConnectFlow: NotRequired[MediaConnectFlowRouterInputConfigurationTypeDef]
+    Merge: NotRequired[ReadOnly[MergeRouterInputConfigurationTypeDef]]
 
 
 class CreateRouterInputRequestTypeDef(TypedDict):
@@ -745,6 +1540,20 @@ class CreateRouterInputRequestTypeDef(TypedDict):
 class CreateRouterInputResponseTypeDef(TypedDict):
     RouterInput: RouterInputTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PublicRouterNetworkInterfaceConfigurationTypeDef(TypedDict):
+    AllowRules: ReadOnly[Sequence[PublicRouterNetworkInterfaceRuleTypeDef]]
+
+
+class VpcRouterNetworkInterfaceConfigurationTypeDef(TypedDict):
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+    SubnetId: str
+
+
+class RouterNetworkInterfaceConfigurationTypeDef(TypedDict):
+    Public: NotRequired[ReadOnly[PublicRouterNetworkInterfaceConfigurationTypeDef]]
+    Vpc: NotRequired[ReadOnly[VpcRouterNetworkInterfaceConfigurationTypeDef]]
 
 
 class CreateRouterNetworkInterfaceRequestTypeDef(TypedDict):
@@ -776,10 +1585,6 @@ class CreateRouterOutputRequestTypeDef(TypedDict):
 class CreateRouterOutputResponseTypeDef(TypedDict):
     RouterOutput: RouterOutputTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DefaultMaintenanceConfigurationTypeDef(TypedDict):
-    pass
 
 
 class DeleteBridgeRequestTypeDef(TypedDict):
@@ -867,6 +1672,10 @@ class DescribeFlowRequestTypeDef(TypedDict):
     FlowArn: str
 
 
+class MessagesTypeDef(TypedDict):
+    Errors: list[str]
+
+
 class DescribeFlowResponseTypeDef(TypedDict):
     Flow: NotRequired[FlowTypeDef]
     Messages: NotRequired[MessagesTypeDef]
@@ -875,6 +1684,60 @@ class DescribeFlowResponseTypeDef(TypedDict):
 
 class DescribeFlowSourceMetadataRequestTypeDef(TypedDict):
     FlowArn: str
+
+
+class FrameResolutionTypeDef(TypedDict):
+    FrameHeight: int
+    FrameWidth: int
+
+
+class NdiMediaStreamInfoTypeDef(TypedDict):
+    StreamType: str
+    Codec: str
+    StreamId: int
+    ScanMode: NotRequired[ScanModeType]
+    FrameResolution: NotRequired[FrameResolutionTypeDef]
+    FrameRate: NotRequired[str]
+    Channels: NotRequired[int]
+    SampleRate: NotRequired[int]
+
+
+class NdiMediaInfoTypeDef(TypedDict):
+    Streams: list[NdiMediaStreamInfoTypeDef]
+
+
+class NdiSourceInfoTypeDef(TypedDict):
+    SourceName: str
+
+
+class NdiSourceMetadataInfoTypeDef(TypedDict):
+    ActiveSource: NotRequired[NdiSourceInfoTypeDef]
+    DiscoveredSources: list[NdiSourceInfoTypeDef]
+    MediaInfo: NdiMediaInfoTypeDef
+    Messages: list[MessageDetailTypeDef]
+
+
+class TransportStreamTypeDef(TypedDict):
+    Channels: NotRequired[int]
+    Codec: NotRequired[str]
+    FrameRate: NotRequired[str]
+    FrameResolution: NotRequired[FrameResolutionTypeDef]
+    Pid: int
+    SampleRate: NotRequired[int]
+    SampleSize: NotRequired[int]
+    StreamType: str
+
+
+class TransportStreamProgramTypeDef(TypedDict):
+    PcrPid: int
+    ProgramName: NotRequired[str]
+    ProgramNumber: int
+    ProgramPid: int
+    Streams: list[TransportStreamTypeDef]
+
+
+class TransportMediaInfoTypeDef(TypedDict):
+    Programs: list[TransportStreamProgramTypeDef]
 
 
 class DescribeFlowSourceMetadataResponseTypeDef(TypedDict):
@@ -890,6 +1753,14 @@ class DescribeFlowSourceThumbnailRequestTypeDef(TypedDict):
     FlowArn: str
 
 
+class ThumbnailDetailsTypeDef(TypedDict):
+    FlowArn: str
+    Thumbnail: NotRequired[str]
+    ThumbnailMessages: list[MessageDetailTypeDef]
+    Timecode: NotRequired[str]
+    Timestamp: NotRequired[datetime]
+
+
 class DescribeFlowSourceThumbnailResponseTypeDef(TypedDict):
     ThumbnailDetails: NotRequired[ThumbnailDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -897,6 +1768,17 @@ class DescribeFlowSourceThumbnailResponseTypeDef(TypedDict):
 
 class DescribeGatewayInstanceRequestTypeDef(TypedDict):
     GatewayInstanceArn: str
+
+
+class GatewayInstanceTypeDef(TypedDict):
+    BridgePlacement: BridgePlacementType
+    ConnectionStatus: ConnectionStatusType
+    GatewayArn: str
+    GatewayInstanceArn: str
+    InstanceId: str
+    InstanceMessages: NotRequired[list[MessageDetailTypeDef]]
+    InstanceState: InstanceStateType
+    RunningBridgeCount: int
 
 
 class DescribeGatewayInstanceResponseTypeDef(TypedDict):
@@ -917,6 +1799,22 @@ class DescribeOfferingRequestTypeDef(TypedDict):
     OfferingArn: str
 
 
+class ResourceSpecificationTypeDef(TypedDict):
+    ReservedBitrate: NotRequired[int]
+    ResourceType: ResourceTypeType
+
+
+class OfferingTypeDef(TypedDict):
+    CurrencyCode: str
+    Duration: int
+    DurationUnits: DurationUnitsType
+    OfferingArn: str
+    OfferingDescription: str
+    PricePerUnit: str
+    PriceUnits: PriceUnitsType
+    ResourceSpecification: ResourceSpecificationTypeDef
+
+
 class DescribeOfferingResponseTypeDef(TypedDict):
     Offering: NotRequired[OfferingTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -926,195 +1824,25 @@ class DescribeReservationRequestTypeDef(TypedDict):
     ReservationArn: str
 
 
+class ReservationTypeDef(TypedDict):
+    CurrencyCode: str
+    Duration: int
+    DurationUnits: DurationUnitsType
+    End: str
+    OfferingArn: str
+    OfferingDescription: str
+    PricePerUnit: str
+    PriceUnits: PriceUnitsType
+    ReservationArn: str
+    ReservationName: str
+    ReservationState: ReservationStateType
+    ResourceSpecification: ResourceSpecificationTypeDef
+    Start: str
+
+
 class DescribeReservationResponseTypeDef(TypedDict):
     Reservation: NotRequired[ReservationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DestinationConfigurationRequestTypeDef(TypedDict):
-    DestinationIp: str
-    DestinationPort: int
-    Interface: InterfaceRequestTypeDef
-
-
-class DestinationConfigurationTypeDef(TypedDict):
-    DestinationIp: str
-    DestinationPort: int
-    Interface: InterfaceTypeDef
-    OutboundIp: str
-
-
-class EgressGatewayBridgeTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    MaxBitrate: int
-
-
-class EncodingConfigTypeDef(TypedDict):
-    EncodingProfile: NotRequired[EncodingProfileType]
-    VideoMaxBitrate: NotRequired[int]
-
-
-class EncodingParametersRequestTypeDef(TypedDict):
-    CompressionFactor: float
-    EncoderProfile: EncoderProfileType
-
-
-class EncodingParametersTypeDef(TypedDict):
-    CompressionFactor: float
-    EncoderProfile: EncoderProfileType
-
-
-class EncryptionTypeDef(TypedDict):
-    Algorithm: NotRequired[AlgorithmType]
-    ConstantInitializationVector: NotRequired[str]
-    DeviceId: NotRequired[str]
-    KeyType: NotRequired[KeyTypeType]
-    Region: NotRequired[str]
-    ResourceId: NotRequired[str]
-    RoleArn: str
-    SecretArn: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class EntitlementTypeDef(TypedDict):
-    DataTransferSubscriberFeePercent: NotRequired[int]
-    Description: NotRequired[str]
-    Encryption: NotRequired[EncryptionTypeDef]
-    EntitlementArn: str
-    EntitlementStatus: NotRequired[EntitlementStatusType]
-    Name: str
-    Subscribers: list[str]
-
-
-class FailoverConfigTypeDef(TypedDict):
-    FailoverMode: NotRequired[FailoverModeType]
-    RecoveryWindow: NotRequired[int]
-    SourcePriority: NotRequired[SourcePriorityTypeDef]
-    State: NotRequired[StateType]
-
-
-class FailoverRouterInputConfigurationOutputTypeDef(TypedDict):
-    NetworkInterfaceArn: str
-    ProtocolConfigurations: list[FailoverRouterInputProtocolConfigurationTypeDef]
-    SourcePriorityMode: FailoverInputSourcePriorityModeType
-    PrimarySourceIndex: NotRequired[int]
-
-
-class FailoverRouterInputConfigurationTypeDef(TypedDict):
-    NetworkInterfaceArn: str
-    ProtocolConfigurations: ReadOnly[
-        Sequence[FailoverRouterInputProtocolConfigurationTypeDef]
-    ]
-    SourcePriorityMode: FailoverInputSourcePriorityModeType
-    PrimarySourceIndex: NotRequired[int]
-
-
-class FailoverRouterInputIndexedStreamDetailsTypeDef(TypedDict):
-    SourceIndex: int
-    SourceIpAddress: NotRequired[str]
-
-
-class FailoverRouterInputProtocolConfigurationTypeDef(TypedDict):
-    Rist: NotRequired[RistRouterInputConfigurationTypeDef]
-    SrtListener: NotRequired[SrtListenerRouterInputConfigurationTypeDef]
-    SrtCaller: NotRequired[SrtCallerRouterInputConfigurationTypeDef]
-    Rtp: NotRequired[RtpRouterInputConfigurationTypeDef]
-
-
-class FailoverRouterInputStreamDetailsTypeDef(TypedDict):
-    SourceIndexZeroStreamDetails: FailoverRouterInputIndexedStreamDetailsTypeDef
-    SourceIndexOneStreamDetails: FailoverRouterInputIndexedStreamDetailsTypeDef
-
-
-class FlowTransitEncryptionKeyConfigurationTypeDef(TypedDict):
-    SecretsManager: NotRequired[SecretsManagerEncryptionKeyConfigurationTypeDef]
-    Automatic: NotRequired[AutomaticEncryptionKeyConfigurationTypeDef]
-
-
-class FlowTransitEncryptionTypeDef(TypedDict):
-    EncryptionKeyType: NotRequired[FlowTransitEncryptionKeyTypeType]
-    EncryptionKeyConfiguration: FlowTransitEncryptionKeyConfigurationTypeDef
-
-
-class FlowTypeDef(TypedDict):
-    AvailabilityZone: str
-    Description: NotRequired[str]
-    EgressIp: NotRequired[str]
-    Entitlements: list[EntitlementTypeDef]
-    FlowArn: str
-    MediaStreams: NotRequired[list[MediaStreamTypeDef]]
-    Name: str
-    Outputs: list[OutputTypeDef]
-    Source: SourceTypeDef
-    SourceFailoverConfig: NotRequired[FailoverConfigTypeDef]
-    Sources: NotRequired[list[SourceTypeDef]]
-    Status: StatusType
-    VpcInterfaces: NotRequired[list[VpcInterfaceTypeDef]]
-    Maintenance: NotRequired[MaintenanceTypeDef]
-    SourceMonitoringConfig: NotRequired[MonitoringConfigOutputTypeDef]
-    FlowSize: NotRequired[FlowSizeType]
-    NdiConfig: NotRequired[NdiConfigOutputTypeDef]
-    EncodingConfig: NotRequired[EncodingConfigTypeDef]
-
-
-class FmtpRequestTypeDef(TypedDict):
-    ChannelOrder: NotRequired[str]
-    Colorimetry: NotRequired[ColorimetryType]
-    ExactFramerate: NotRequired[str]
-    Par: NotRequired[str]
-    Range: NotRequired[RangeType]
-    ScanMode: NotRequired[ScanModeType]
-    Tcs: NotRequired[TcsType]
-
-
-class FmtpTypeDef(TypedDict):
-    ChannelOrder: NotRequired[str]
-    Colorimetry: NotRequired[ColorimetryType]
-    ExactFramerate: NotRequired[str]
-    Par: NotRequired[str]
-    Range: NotRequired[RangeType]
-    ScanMode: NotRequired[ScanModeType]
-    Tcs: NotRequired[TcsType]
-
-
-class FrameResolutionTypeDef(TypedDict):
-    FrameHeight: int
-    FrameWidth: int
-
-
-class FrozenFramesTypeDef(TypedDict):
-    State: NotRequired[StateType]
-    ThresholdSeconds: NotRequired[int]
-
-
-class GatewayBridgeSourceTypeDef(TypedDict):
-    BridgeArn: str
-    VpcInterfaceAttachment: NotRequired[VpcInterfaceAttachmentTypeDef]
-
-
-class GatewayInstanceTypeDef(TypedDict):
-    BridgePlacement: BridgePlacementType
-    ConnectionStatus: ConnectionStatusType
-    GatewayArn: str
-    GatewayInstanceArn: str
-    InstanceId: str
-    InstanceMessages: NotRequired[list[MessageDetailTypeDef]]
-    InstanceState: InstanceStateType
-    RunningBridgeCount: int
-
-
-class GatewayNetworkTypeDef(TypedDict):
-    CidrBlock: str
-    Name: str
-
-
-class GatewayTypeDef(TypedDict):
-    EgressCidrBlocks: list[str]
-    GatewayArn: str
-    GatewayMessages: NotRequired[list[MessageDetailTypeDef]]
-    GatewayState: NotRequired[GatewayStateType]
-    Name: str
-    Networks: list[GatewayNetworkTypeDef]
 
 
 class GetRouterInputRequestTypeDef(TypedDict):
@@ -1130,6 +1858,16 @@ class GetRouterInputSourceMetadataRequestTypeDef(TypedDict):
     Arn: str
 
 
+class RouterInputMetadataTypeDef(TypedDict):
+    TransportStreamMediaInfo: NotRequired[TransportMediaInfoTypeDef]
+
+
+class RouterInputSourceMetadataDetailsTypeDef(TypedDict):
+    SourceMetadataMessages: list[RouterInputMessageTypeDef]
+    Timestamp: datetime
+    RouterInputMetadata: NotRequired[RouterInputMetadataTypeDef]
+
+
 class GetRouterInputSourceMetadataResponseTypeDef(TypedDict):
     Arn: str
     Name: str
@@ -1139,6 +1877,13 @@ class GetRouterInputSourceMetadataResponseTypeDef(TypedDict):
 
 class GetRouterInputThumbnailRequestTypeDef(TypedDict):
     Arn: str
+
+
+class RouterInputThumbnailDetailsTypeDef(TypedDict):
+    ThumbnailMessages: list[RouterInputMessageTypeDef]
+    Thumbnail: NotRequired[bytes]
+    Timecode: NotRequired[str]
+    Timestamp: NotRequired[datetime]
 
 
 class GetRouterInputThumbnailResponseTypeDef(TypedDict):
@@ -1166,16 +1911,6 @@ class GetRouterOutputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GrantEntitlementRequestTypeDef(TypedDict):
-    DataTransferSubscriberFeePercent: NotRequired[int]
-    Description: NotRequired[str]
-    Encryption: NotRequired[EncryptionTypeDef]
-    EntitlementStatus: NotRequired[EntitlementStatusType]
-    Name: NotRequired[str]
-    Subscribers: ReadOnly[Sequence[str]]
-    EntitlementTags: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
 class GrantFlowEntitlementsRequestTypeDef(TypedDict):
     Entitlements: ReadOnly[Sequence[GrantEntitlementRequestTypeDef]]
     FlowArn: str
@@ -1187,35 +1922,18 @@ class GrantFlowEntitlementsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IngressGatewayBridgeTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    MaxBitrate: int
-    MaxOutputs: int
-
-
-class InputConfigurationRequestTypeDef(TypedDict):
-    InputPort: int
-    Interface: InterfaceRequestTypeDef
-
-
-class InputConfigurationTypeDef(TypedDict):
-    InputIp: str
-    InputPort: int
-    Interface: InterfaceTypeDef
-
-
-class InterfaceRequestTypeDef(TypedDict):
-    Name: str
-
-
-class InterfaceTypeDef(TypedDict):
-    Name: str
-
-
 class ListBridgesRequestTypeDef(TypedDict):
     FilterArn: NotRequired[str]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ListedBridgeTypeDef(TypedDict):
+    BridgeArn: str
+    BridgeState: BridgeStateType
+    BridgeType: str
+    Name: str
+    PlacementArn: str
 
 
 class ListBridgesResponseTypeDef(TypedDict):
@@ -1229,6 +1947,12 @@ class ListEntitlementsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ListedEntitlementTypeDef(TypedDict):
+    DataTransferSubscriberFeePercent: NotRequired[int]
+    EntitlementArn: str
+    EntitlementName: str
+
+
 class ListEntitlementsResponseTypeDef(TypedDict):
     Entitlements: NotRequired[list[ListedEntitlementTypeDef]]
     NextToken: NotRequired[str]
@@ -1238,6 +1962,16 @@ class ListEntitlementsResponseTypeDef(TypedDict):
 class ListFlowsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ListedFlowTypeDef(TypedDict):
+    AvailabilityZone: str
+    Description: str
+    FlowArn: str
+    Name: str
+    SourceType: SourceTypeType
+    Status: StatusType
+    Maintenance: NotRequired[MaintenanceTypeDef]
 
 
 class ListFlowsResponseTypeDef(TypedDict):
@@ -1252,6 +1986,13 @@ class ListGatewayInstancesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ListedGatewayInstanceTypeDef(TypedDict):
+    GatewayArn: str
+    GatewayInstanceArn: str
+    InstanceId: str
+    InstanceState: NotRequired[InstanceStateType]
+
+
 class ListGatewayInstancesResponseTypeDef(TypedDict):
     Instances: NotRequired[list[ListedGatewayInstanceTypeDef]]
     NextToken: NotRequired[str]
@@ -1261,6 +2002,12 @@ class ListGatewayInstancesResponseTypeDef(TypedDict):
 class ListGatewaysRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ListedGatewayTypeDef(TypedDict):
+    GatewayArn: str
+    GatewayState: GatewayStateType
+    Name: str
 
 
 class ListGatewaysResponseTypeDef(TypedDict):
@@ -1291,10 +2038,37 @@ class ListReservationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RouterInputFilterTypeDef(TypedDict):
+    NameContains: NotRequired[ReadOnly[Sequence[str]]]
+    RegionNames: NotRequired[ReadOnly[Sequence[str]]]
+    NetworkInterfaceArns: NotRequired[ReadOnly[Sequence[str]]]
+    RoutingScopes: NotRequired[ReadOnly[Sequence[RoutingScopeType]]]
+    InputTypes: NotRequired[ReadOnly[Sequence[RouterInputTypeType]]]
+
+
 class ListRouterInputsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[RouterInputFilterTypeDef]]]
+
+
+class ListedRouterInputTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    Id: str
+    InputType: RouterInputTypeType
+    State: RouterInputStateType
+    RoutedOutputs: int
+    RegionName: str
+    AvailabilityZone: str
+    MaximumBitrate: int
+    RoutingScope: RoutingScopeType
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    MessageCount: int
+    NetworkInterfaceArn: NotRequired[str]
+    MaintenanceScheduleType: NotRequired[MaintenanceScheduleTypeType]
+    MaintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
 
 
 class ListRouterInputsResponseTypeDef(TypedDict):
@@ -1303,10 +2077,31 @@ class ListRouterInputsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RouterNetworkInterfaceFilterTypeDef(TypedDict):
+    RegionNames: NotRequired[ReadOnly[Sequence[str]]]
+    NetworkInterfaceTypes: NotRequired[
+        ReadOnly[Sequence[RouterNetworkInterfaceTypeType]]
+    ]
+    NameContains: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ListRouterNetworkInterfacesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[RouterNetworkInterfaceFilterTypeDef]]]
+
+
+class ListedRouterNetworkInterfaceTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    Id: str
+    NetworkInterfaceType: RouterNetworkInterfaceTypeType
+    AssociatedOutputCount: int
+    AssociatedInputCount: int
+    State: RouterNetworkInterfaceStateType
+    RegionName: str
+    CreatedAt: datetime
+    UpdatedAt: datetime
 
 
 class ListRouterNetworkInterfacesResponseTypeDef(TypedDict):
@@ -1315,10 +2110,39 @@ class ListRouterNetworkInterfacesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RouterOutputFilterTypeDef(TypedDict):
+    RegionNames: NotRequired[ReadOnly[Sequence[str]]]
+    NetworkInterfaceArns: NotRequired[ReadOnly[Sequence[str]]]
+    RoutingScopes: NotRequired[ReadOnly[Sequence[RoutingScopeType]]]
+    OutputTypes: NotRequired[ReadOnly[Sequence[RouterOutputTypeType]]]
+    RoutedInputArns: NotRequired[ReadOnly[Sequence[str]]]
+    NameContains: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ListRouterOutputsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[RouterOutputFilterTypeDef]]]
+
+
+class ListedRouterOutputTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    Id: str
+    OutputType: RouterOutputTypeType
+    State: RouterOutputStateType
+    RoutedState: RouterOutputRoutedStateType
+    RegionName: str
+    AvailabilityZone: str
+    MaximumBitrate: int
+    RoutingScope: RoutingScopeType
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    MessageCount: int
+    RoutedInputArn: NotRequired[str]
+    NetworkInterfaceArn: NotRequired[str]
+    MaintenanceScheduleType: NotRequired[MaintenanceScheduleTypeType]
+    MaintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
 
 
 class ListRouterOutputsResponseTypeDef(TypedDict):
@@ -1343,377 +2167,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListedBridgeTypeDef(TypedDict):
-    BridgeArn: str
-    BridgeState: BridgeStateType
-    BridgeType: str
-    Name: str
-    PlacementArn: str
-
-
-class ListedEntitlementTypeDef(TypedDict):
-    DataTransferSubscriberFeePercent: NotRequired[int]
-    EntitlementArn: str
-    EntitlementName: str
-
-
-class ListedFlowTypeDef(TypedDict):
-    AvailabilityZone: str
-    Description: str
-    FlowArn: str
-    Name: str
-    SourceType: SourceTypeType
-    Status: StatusType
-    Maintenance: NotRequired[MaintenanceTypeDef]
-
-
-class ListedGatewayInstanceTypeDef(TypedDict):
-    GatewayArn: str
-    GatewayInstanceArn: str
-    InstanceId: str
-    InstanceState: NotRequired[InstanceStateType]
-
-
-class ListedGatewayTypeDef(TypedDict):
-    GatewayArn: str
-    GatewayState: GatewayStateType
-    Name: str
-
-
-class ListedRouterInputTypeDef(TypedDict):
-    Name: str
-    Arn: str
-    Id: str
-    InputType: RouterInputTypeType
-    State: RouterInputStateType
-    RoutedOutputs: int
-    RegionName: str
-    AvailabilityZone: str
-    MaximumBitrate: int
-    RoutingScope: RoutingScopeType
-    CreatedAt: datetime
-    UpdatedAt: datetime
-    MessageCount: int
-    NetworkInterfaceArn: NotRequired[str]
-    MaintenanceScheduleType: NotRequired[MaintenanceScheduleTypeType]
-    MaintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
-
-
-class ListedRouterNetworkInterfaceTypeDef(TypedDict):
-    Name: str
-    Arn: str
-    Id: str
-    NetworkInterfaceType: RouterNetworkInterfaceTypeType
-    AssociatedOutputCount: int
-    AssociatedInputCount: int
-    State: RouterNetworkInterfaceStateType
-    RegionName: str
-    CreatedAt: datetime
-    UpdatedAt: datetime
-
-
-class ListedRouterOutputTypeDef(TypedDict):
-    Name: str
-    Arn: str
-    Id: str
-    OutputType: RouterOutputTypeType
-    State: RouterOutputStateType
-    RoutedState: RouterOutputRoutedStateType
-    RegionName: str
-    AvailabilityZone: str
-    MaximumBitrate: int
-    RoutingScope: RoutingScopeType
-    CreatedAt: datetime
-    UpdatedAt: datetime
-    MessageCount: int
-    RoutedInputArn: NotRequired[str]
-    NetworkInterfaceArn: NotRequired[str]
-    MaintenanceScheduleType: NotRequired[MaintenanceScheduleTypeType]
-    MaintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
-
-
-class MaintenanceConfigurationTypeDef(TypedDict):
-    PreferredDayTime: NotRequired[PreferredDayTimeMaintenanceConfigurationTypeDef]
-    Default: NotRequired[DefaultMaintenanceConfigurationTypeDef]
-
-
-class MaintenanceScheduleTypeDef(TypedDict):
-    Window: NotRequired[WindowMaintenanceScheduleTypeDef]
-
-
-class MaintenanceTypeDef(TypedDict):
-    MaintenanceDay: NotRequired[MaintenanceDayType]
-    MaintenanceDeadline: NotRequired[str]
-    MaintenanceScheduledDate: NotRequired[str]
-    MaintenanceStartHour: NotRequired[str]
-
-
-class MediaConnectFlowRouterInputConfigurationTypeDef(TypedDict):
-    FlowArn: NotRequired[str]
-    FlowOutputArn: NotRequired[str]
-    SourceTransitDecryption: FlowTransitEncryptionTypeDef
-
-
-class MediaConnectFlowRouterInputStreamDetailsTypeDef(TypedDict):
-    pass
-
-
-class MediaConnectFlowRouterOutputConfigurationTypeDef(TypedDict):
-    FlowArn: NotRequired[str]
-    FlowSourceArn: NotRequired[str]
-    DestinationTransitEncryption: FlowTransitEncryptionTypeDef
-
-
-class MediaConnectFlowRouterOutputStreamDetailsTypeDef(TypedDict):
-    pass
-
-
-class MediaLiveChannelRouterInputConfigurationTypeDef(TypedDict):
-    MediaLiveChannelArn: NotRequired[str]
-    MediaLivePipelineId: NotRequired[MediaLiveChannelPipelineIdType]
-    MediaLiveChannelOutputName: NotRequired[str]
-    SourceTransitDecryption: MediaLiveTransitEncryptionTypeDef
-
-
-class MediaLiveChannelRouterInputStreamDetailsTypeDef(TypedDict):
-    pass
-
-
-class MediaLiveInputRouterOutputConfigurationTypeDef(TypedDict):
-    MediaLiveInputArn: NotRequired[str]
-    MediaLivePipelineId: NotRequired[MediaLiveInputPipelineIdType]
-    DestinationTransitEncryption: MediaLiveTransitEncryptionTypeDef
-
-
-class MediaLiveInputRouterOutputStreamDetailsTypeDef(TypedDict):
-    pass
-
-
-class MediaLiveTransitEncryptionKeyConfigurationTypeDef(TypedDict):
-    SecretsManager: NotRequired[SecretsManagerEncryptionKeyConfigurationTypeDef]
-    Automatic: NotRequired[AutomaticEncryptionKeyConfigurationTypeDef]
-
-
-class MediaLiveTransitEncryptionTypeDef(TypedDict):
-    EncryptionKeyType: NotRequired[MediaLiveTransitEncryptionKeyTypeType]
-    EncryptionKeyConfiguration: MediaLiveTransitEncryptionKeyConfigurationTypeDef
-
-
-class MediaStreamAttributesRequestTypeDef(TypedDict):
-    Fmtp: NotRequired[FmtpRequestTypeDef]
-    Lang: NotRequired[str]
-
-
-class MediaStreamAttributesTypeDef(TypedDict):
-    Fmtp: FmtpTypeDef
-    Lang: NotRequired[str]
-
-
-class MediaStreamOutputConfigurationRequestTypeDef(TypedDict):
-    DestinationConfigurations: NotRequired[
-        ReadOnly[Sequence[DestinationConfigurationRequestTypeDef]]
-    ]
-    EncodingName: EncodingNameType
-    EncodingParameters: NotRequired[EncodingParametersRequestTypeDef]
-    MediaStreamName: str
-
-
-class MediaStreamOutputConfigurationTypeDef(TypedDict):
-    DestinationConfigurations: NotRequired[list[DestinationConfigurationTypeDef]]
-    EncodingName: EncodingNameType
-    EncodingParameters: NotRequired[EncodingParametersTypeDef]
-    MediaStreamName: str
-
-
-class MediaStreamSourceConfigurationRequestTypeDef(TypedDict):
-    EncodingName: EncodingNameType
-    InputConfigurations: NotRequired[
-        ReadOnly[Sequence[InputConfigurationRequestTypeDef]]
-    ]
-    MediaStreamName: str
-
-
-class MediaStreamSourceConfigurationTypeDef(TypedDict):
-    EncodingName: EncodingNameType
-    InputConfigurations: NotRequired[list[InputConfigurationTypeDef]]
-    MediaStreamName: str
-
-
-class MediaStreamTypeDef(TypedDict):
-    Attributes: NotRequired[MediaStreamAttributesTypeDef]
-    ClockRate: NotRequired[int]
-    Description: NotRequired[str]
-    Fmt: int
-    MediaStreamId: int
-    MediaStreamName: str
-    MediaStreamType: MediaStreamTypeType
-    VideoFormat: NotRequired[str]
-
-
-class MergeRouterInputConfigurationOutputTypeDef(TypedDict):
-    NetworkInterfaceArn: str
-    ProtocolConfigurations: list[MergeRouterInputProtocolConfigurationTypeDef]
-    MergeRecoveryWindowMilliseconds: int
-
-
-class MergeRouterInputConfigurationTypeDef(TypedDict):
-    NetworkInterfaceArn: str
-    ProtocolConfigurations: ReadOnly[
-        Sequence[MergeRouterInputProtocolConfigurationTypeDef]
-    ]
-    MergeRecoveryWindowMilliseconds: int
-
-
-class MergeRouterInputIndexedStreamDetailsTypeDef(TypedDict):
-    SourceIndex: int
-    SourceIpAddress: NotRequired[str]
-
-
-class MergeRouterInputProtocolConfigurationTypeDef(TypedDict):
-    Rtp: NotRequired[RtpRouterInputConfigurationTypeDef]
-    Rist: NotRequired[RistRouterInputConfigurationTypeDef]
-
-
-class MergeRouterInputStreamDetailsTypeDef(TypedDict):
-    SourceIndexZeroStreamDetails: MergeRouterInputIndexedStreamDetailsTypeDef
-    SourceIndexOneStreamDetails: MergeRouterInputIndexedStreamDetailsTypeDef
-
-
-class MessageDetailTypeDef(TypedDict):
-    Code: str
-    Message: str
-    ResourceName: NotRequired[str]
-
-
-class MessagesTypeDef(TypedDict):
-    Errors: list[str]
-
-
-class MonitoringConfigOutputTypeDef(TypedDict):
-    ThumbnailState: NotRequired[ThumbnailStateType]
-    AudioMonitoringSettings: NotRequired[list[AudioMonitoringSettingTypeDef]]
-    ContentQualityAnalysisState: NotRequired[ContentQualityAnalysisStateType]
-    VideoMonitoringSettings: NotRequired[list[VideoMonitoringSettingTypeDef]]
-
-
-class MonitoringConfigTypeDef(TypedDict):
-    ThumbnailState: NotRequired[ThumbnailStateType]
-    AudioMonitoringSettings: NotRequired[
-        ReadOnly[Sequence[AudioMonitoringSettingTypeDef]]
-    ]
-    ContentQualityAnalysisState: NotRequired[ContentQualityAnalysisStateType]
-    VideoMonitoringSettings: NotRequired[
-        ReadOnly[Sequence[VideoMonitoringSettingTypeDef]]
-    ]
-
-
-class MulticastSourceSettingsTypeDef(TypedDict):
-    MulticastSourceIp: NotRequired[str]
-
-
-class NdiConfigOutputTypeDef(TypedDict):
-    NdiState: NotRequired[NdiStateType]
-    MachineName: NotRequired[str]
-    NdiDiscoveryServers: NotRequired[list[NdiDiscoveryServerConfigTypeDef]]
-
-
-class NdiConfigTypeDef(TypedDict):
-    NdiState: NotRequired[NdiStateType]
-    MachineName: NotRequired[str]
-    NdiDiscoveryServers: NotRequired[
-        ReadOnly[Sequence[NdiDiscoveryServerConfigTypeDef]]
-    ]
-
-
-class NdiDiscoveryServerConfigTypeDef(TypedDict):
-    DiscoveryServerAddress: str
-    DiscoveryServerPort: NotRequired[int]
-    VpcInterfaceAdapter: str
-
-
-class NdiMediaInfoTypeDef(TypedDict):
-    Streams: list[NdiMediaStreamInfoTypeDef]
-
-
-class NdiMediaStreamInfoTypeDef(TypedDict):
-    StreamType: str
-    Codec: str
-    StreamId: int
-    ScanMode: NotRequired[ScanModeType]
-    FrameResolution: NotRequired[FrameResolutionTypeDef]
-    FrameRate: NotRequired[str]
-    Channels: NotRequired[int]
-    SampleRate: NotRequired[int]
-
-
-class NdiSourceInfoTypeDef(TypedDict):
-    SourceName: str
-
-
-class NdiSourceMetadataInfoTypeDef(TypedDict):
-    ActiveSource: NotRequired[NdiSourceInfoTypeDef]
-    DiscoveredSources: list[NdiSourceInfoTypeDef]
-    MediaInfo: NdiMediaInfoTypeDef
-    Messages: list[MessageDetailTypeDef]
-
-
-class NdiSourceSettingsTypeDef(TypedDict):
-    SourceName: NotRequired[str]
-
-
-class OfferingTypeDef(TypedDict):
-    CurrencyCode: str
-    Duration: int
-    DurationUnits: DurationUnitsType
-    OfferingArn: str
-    OfferingDescription: str
-    PricePerUnit: str
-    PriceUnits: PriceUnitsType
-    ResourceSpecification: ResourceSpecificationTypeDef
-
-
-class OutputTypeDef(TypedDict):
-    DataTransferSubscriberFeePercent: NotRequired[int]
-    Description: NotRequired[str]
-    Destination: NotRequired[str]
-    Encryption: NotRequired[EncryptionTypeDef]
-    EntitlementArn: NotRequired[str]
-    ListenerAddress: NotRequired[str]
-    MediaLiveInputArn: NotRequired[str]
-    MediaStreamOutputConfigurations: NotRequired[
-        list[MediaStreamOutputConfigurationTypeDef]
-    ]
-    Name: str
-    OutputArn: str
-    Port: NotRequired[int]
-    Transport: NotRequired[TransportTypeDef]
-    VpcInterfaceAttachment: NotRequired[VpcInterfaceAttachmentTypeDef]
-    BridgeArn: NotRequired[str]
-    BridgePorts: NotRequired[list[int]]
-    OutputStatus: NotRequired[OutputStatusType]
-    PeerIpAddress: NotRequired[str]
-    RouterIntegrationState: NotRequired[StateType]
-    RouterIntegrationTransitEncryption: NotRequired[FlowTransitEncryptionTypeDef]
-    ConnectedRouterInputArn: NotRequired[str]
-
-
-class PreferredDayTimeMaintenanceConfigurationTypeDef(TypedDict):
-    Day: DayType
-    Time: str
-
-
-class PublicRouterNetworkInterfaceConfigurationOutputTypeDef(TypedDict):
-    AllowRules: list[PublicRouterNetworkInterfaceRuleTypeDef]
-
-
-class PublicRouterNetworkInterfaceConfigurationTypeDef(TypedDict):
-    AllowRules: ReadOnly[Sequence[PublicRouterNetworkInterfaceRuleTypeDef]]
-
-
-class PublicRouterNetworkInterfaceRuleTypeDef(TypedDict):
-    Cidr: str
 
 
 class PurchaseOfferingRequestTypeDef(TypedDict):
@@ -1794,27 +2247,6 @@ class RemoveFlowVpcInterfaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReservationTypeDef(TypedDict):
-    CurrencyCode: str
-    Duration: int
-    DurationUnits: DurationUnitsType
-    End: str
-    OfferingArn: str
-    OfferingDescription: str
-    PricePerUnit: str
-    PriceUnits: PriceUnitsType
-    ReservationArn: str
-    ReservationName: str
-    ReservationState: ReservationStateType
-    ResourceSpecification: ResourceSpecificationTypeDef
-    Start: str
-
-
-class ResourceSpecificationTypeDef(TypedDict):
-    ReservedBitrate: NotRequired[int]
-    ResourceType: ResourceTypeType
-
-
 class RestartRouterInputRequestTypeDef(TypedDict):
     Arn: str
 
@@ -1846,344 +2278,6 @@ class RevokeFlowEntitlementResponseTypeDef(TypedDict):
     EntitlementArn: NotRequired[str]
     FlowArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RistRouterInputConfigurationTypeDef(TypedDict):
-    Port: int
-    RecoveryLatencyMilliseconds: int
-
-
-class RistRouterOutputConfigurationTypeDef(TypedDict):
-    DestinationAddress: str
-    DestinationPort: int
-
-
-class RouterInputConfigurationOutputTypeDef(TypedDict):
-    Standard: NotRequired[StandardRouterInputConfigurationTypeDef]
-    MediaLiveChannel: NotRequired[MediaLiveChannelRouterInputConfigurationTypeDef]
-    Failover: NotRequired[FailoverRouterInputConfigurationOutputTypeDef]
-    MediaConnectFlow: NotRequired[MediaConnectFlowRouterInputConfigurationTypeDef]
-    Merge: NotRequired[MergeRouterInputConfigurationOutputTypeDef]
-
-
-class RouterInputConfigurationTypeDef(TypedDict):
-    Standard: NotRequired[StandardRouterInputConfigurationTypeDef]
-    MediaLiveChannel: NotRequired[MediaLiveChannelRouterInputConfigurationTypeDef]
-    Failover: NotRequired[ReadOnly[FailoverRouterInputConfigurationTypeDef]]
-    MediaConnectFlow: NotRequired[MediaConnectFlowRouterInputConfigurationTypeDef]
-    Merge: NotRequired[ReadOnly[MergeRouterInputConfigurationTypeDef]]
-
-
-class RouterInputFilterTypeDef(TypedDict):
-    NameContains: NotRequired[ReadOnly[Sequence[str]]]
-    RegionNames: NotRequired[ReadOnly[Sequence[str]]]
-    NetworkInterfaceArns: NotRequired[ReadOnly[Sequence[str]]]
-    RoutingScopes: NotRequired[ReadOnly[Sequence[RoutingScopeType]]]
-    InputTypes: NotRequired[ReadOnly[Sequence[RouterInputTypeType]]]
-
-
-class RouterInputMessageTypeDef(TypedDict):
-    Code: str
-    Message: str
-
-
-class RouterInputMetadataTypeDef(TypedDict):
-    TransportStreamMediaInfo: NotRequired[TransportMediaInfoTypeDef]
-
-
-class RouterInputProtocolConfigurationTypeDef(TypedDict):
-    Rist: NotRequired[RistRouterInputConfigurationTypeDef]
-    SrtListener: NotRequired[SrtListenerRouterInputConfigurationTypeDef]
-    SrtCaller: NotRequired[SrtCallerRouterInputConfigurationTypeDef]
-    Rtp: NotRequired[RtpRouterInputConfigurationTypeDef]
-
-
-class RouterInputSourceMetadataDetailsTypeDef(TypedDict):
-    SourceMetadataMessages: list[RouterInputMessageTypeDef]
-    Timestamp: datetime
-    RouterInputMetadata: NotRequired[RouterInputMetadataTypeDef]
-
-
-class RouterInputStreamDetailsTypeDef(TypedDict):
-    Standard: NotRequired[StandardRouterInputStreamDetailsTypeDef]
-    MediaLiveChannel: NotRequired[MediaLiveChannelRouterInputStreamDetailsTypeDef]
-    Failover: NotRequired[FailoverRouterInputStreamDetailsTypeDef]
-    MediaConnectFlow: NotRequired[MediaConnectFlowRouterInputStreamDetailsTypeDef]
-    Merge: NotRequired[MergeRouterInputStreamDetailsTypeDef]
-
-
-class RouterInputThumbnailDetailsTypeDef(TypedDict):
-    ThumbnailMessages: list[RouterInputMessageTypeDef]
-    Thumbnail: NotRequired[bytes]
-    Timecode: NotRequired[str]
-    Timestamp: NotRequired[datetime]
-
-
-class RouterInputTransitEncryptionKeyConfigurationTypeDef(TypedDict):
-    SecretsManager: NotRequired[SecretsManagerEncryptionKeyConfigurationTypeDef]
-    Automatic: NotRequired[AutomaticEncryptionKeyConfigurationTypeDef]
-
-
-class RouterInputTransitEncryptionTypeDef(TypedDict):
-    EncryptionKeyType: NotRequired[RouterInputTransitEncryptionKeyTypeType]
-    EncryptionKeyConfiguration: RouterInputTransitEncryptionKeyConfigurationTypeDef
-
-
-class RouterInputTypeDef(TypedDict):
-    Name: str
-    Arn: str
-    Id: str
-    State: RouterInputStateType
-    InputType: RouterInputTypeType
-    Configuration: RouterInputConfigurationOutputTypeDef
-    RoutedOutputs: int
-    MaximumRoutedOutputs: NotRequired[int]
-    RegionName: str
-    AvailabilityZone: str
-    MaximumBitrate: int
-    Tier: RouterInputTierType
-    RoutingScope: RoutingScopeType
-    CreatedAt: datetime
-    UpdatedAt: datetime
-    Messages: list[RouterInputMessageTypeDef]
-    TransitEncryption: RouterInputTransitEncryptionTypeDef
-    Tags: dict[str, str]
-    StreamDetails: RouterInputStreamDetailsTypeDef
-    IpAddress: NotRequired[str]
-    MaintenanceType: MaintenanceTypeType
-    MaintenanceConfiguration: MaintenanceConfigurationTypeDef
-    MaintenanceScheduleType: NotRequired[MaintenanceScheduleTypeType]
-    MaintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
-
-
-class RouterNetworkInterfaceConfigurationOutputTypeDef(TypedDict):
-    Public: NotRequired[PublicRouterNetworkInterfaceConfigurationOutputTypeDef]
-    Vpc: NotRequired[VpcRouterNetworkInterfaceConfigurationOutputTypeDef]
-
-
-class RouterNetworkInterfaceConfigurationTypeDef(TypedDict):
-    Public: NotRequired[ReadOnly[PublicRouterNetworkInterfaceConfigurationTypeDef]]
-    Vpc: NotRequired[ReadOnly[VpcRouterNetworkInterfaceConfigurationTypeDef]]
-
-
-class RouterNetworkInterfaceFilterTypeDef(TypedDict):
-    RegionNames: NotRequired[ReadOnly[Sequence[str]]]
-    NetworkInterfaceTypes: NotRequired[
-        ReadOnly[Sequence[RouterNetworkInterfaceTypeType]]
-    ]
-    NameContains: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RouterNetworkInterfaceTypeDef(TypedDict):
-    Name: str
-    Arn: str
-    Id: str
-    State: RouterNetworkInterfaceStateType
-    NetworkInterfaceType: RouterNetworkInterfaceTypeType
-    Configuration: RouterNetworkInterfaceConfigurationOutputTypeDef
-    AssociatedOutputCount: int
-    AssociatedInputCount: int
-    RegionName: str
-    CreatedAt: datetime
-    UpdatedAt: datetime
-    Tags: dict[str, str]
-
-
-class RouterOutputConfigurationTypeDef(TypedDict):
-    Standard: NotRequired[StandardRouterOutputConfigurationTypeDef]
-    MediaConnectFlow: NotRequired[MediaConnectFlowRouterOutputConfigurationTypeDef]
-    MediaLiveInput: NotRequired[MediaLiveInputRouterOutputConfigurationTypeDef]
-
-
-class RouterOutputFilterTypeDef(TypedDict):
-    RegionNames: NotRequired[ReadOnly[Sequence[str]]]
-    NetworkInterfaceArns: NotRequired[ReadOnly[Sequence[str]]]
-    RoutingScopes: NotRequired[ReadOnly[Sequence[RoutingScopeType]]]
-    OutputTypes: NotRequired[ReadOnly[Sequence[RouterOutputTypeType]]]
-    RoutedInputArns: NotRequired[ReadOnly[Sequence[str]]]
-    NameContains: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RouterOutputMessageTypeDef(TypedDict):
-    Code: str
-    Message: str
-
-
-class RouterOutputProtocolConfigurationTypeDef(TypedDict):
-    Rist: NotRequired[RistRouterOutputConfigurationTypeDef]
-    SrtListener: NotRequired[SrtListenerRouterOutputConfigurationTypeDef]
-    SrtCaller: NotRequired[SrtCallerRouterOutputConfigurationTypeDef]
-    Rtp: NotRequired[RtpRouterOutputConfigurationTypeDef]
-
-
-class RouterOutputStreamDetailsTypeDef(TypedDict):
-    Standard: NotRequired[StandardRouterOutputStreamDetailsTypeDef]
-    MediaConnectFlow: NotRequired[MediaConnectFlowRouterOutputStreamDetailsTypeDef]
-    MediaLiveInput: NotRequired[MediaLiveInputRouterOutputStreamDetailsTypeDef]
-
-
-class RouterOutputTypeDef(TypedDict):
-    Name: str
-    Arn: str
-    Id: str
-    State: RouterOutputStateType
-    OutputType: RouterOutputTypeType
-    Configuration: RouterOutputConfigurationTypeDef
-    RoutedState: RouterOutputRoutedStateType
-    RegionName: str
-    AvailabilityZone: str
-    MaximumBitrate: int
-    RoutingScope: RoutingScopeType
-    Tier: RouterOutputTierType
-    CreatedAt: datetime
-    UpdatedAt: datetime
-    Messages: list[RouterOutputMessageTypeDef]
-    Tags: dict[str, str]
-    StreamDetails: RouterOutputStreamDetailsTypeDef
-    IpAddress: NotRequired[str]
-    RoutedInputArn: NotRequired[str]
-    MaintenanceType: MaintenanceTypeType
-    MaintenanceConfiguration: MaintenanceConfigurationTypeDef
-    MaintenanceScheduleType: NotRequired[MaintenanceScheduleTypeType]
-    MaintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
-
-
-class RtpRouterInputConfigurationTypeDef(TypedDict):
-    Port: int
-    ForwardErrorCorrection: NotRequired[ForwardErrorCorrectionStateType]
-
-
-class RtpRouterOutputConfigurationTypeDef(TypedDict):
-    DestinationAddress: str
-    DestinationPort: int
-    ForwardErrorCorrection: NotRequired[ForwardErrorCorrectionStateType]
-
-
-class SecretsManagerEncryptionKeyConfigurationTypeDef(TypedDict):
-    SecretArn: str
-    RoleArn: str
-
-
-class SetGatewayBridgeSourceRequestTypeDef(TypedDict):
-    BridgeArn: str
-    VpcInterfaceAttachment: NotRequired[VpcInterfaceAttachmentTypeDef]
-
-
-class SetSourceRequestTypeDef(TypedDict):
-    Decryption: NotRequired[EncryptionTypeDef]
-    Description: NotRequired[str]
-    EntitlementArn: NotRequired[str]
-    IngestPort: NotRequired[int]
-    MaxBitrate: NotRequired[int]
-    MaxLatency: NotRequired[int]
-    MaxSyncBuffer: NotRequired[int]
-    MediaStreamSourceConfigurations: NotRequired[
-        ReadOnly[Sequence[MediaStreamSourceConfigurationRequestTypeDef]]
-    ]
-    MinLatency: NotRequired[int]
-    Name: NotRequired[str]
-    Protocol: NotRequired[ProtocolType]
-    SenderControlPort: NotRequired[int]
-    SenderIpAddress: NotRequired[str]
-    SourceListenerAddress: NotRequired[str]
-    SourceListenerPort: NotRequired[int]
-    StreamId: NotRequired[str]
-    VpcInterfaceName: NotRequired[str]
-    WhitelistCidr: NotRequired[str]
-    GatewayBridgeSource: NotRequired[SetGatewayBridgeSourceRequestTypeDef]
-    NdiSourceSettings: NotRequired[NdiSourceSettingsTypeDef]
-    SourceTags: NotRequired[ReadOnly[Mapping[str, str]]]
-    RouterIntegrationState: NotRequired[StateType]
-    RouterIntegrationTransitDecryption: NotRequired[FlowTransitEncryptionTypeDef]
-
-
-class SilentAudioTypeDef(TypedDict):
-    State: NotRequired[StateType]
-    ThresholdSeconds: NotRequired[int]
-
-
-class SourcePriorityTypeDef(TypedDict):
-    PrimarySource: NotRequired[str]
-
-
-class SourceTypeDef(TypedDict):
-    DataTransferSubscriberFeePercent: NotRequired[int]
-    Decryption: NotRequired[EncryptionTypeDef]
-    Description: NotRequired[str]
-    EntitlementArn: NotRequired[str]
-    IngestIp: NotRequired[str]
-    IngestPort: NotRequired[int]
-    MediaStreamSourceConfigurations: NotRequired[
-        list[MediaStreamSourceConfigurationTypeDef]
-    ]
-    Name: str
-    SenderControlPort: NotRequired[int]
-    SenderIpAddress: NotRequired[str]
-    SourceArn: str
-    Transport: NotRequired[TransportTypeDef]
-    VpcInterfaceName: NotRequired[str]
-    WhitelistCidr: NotRequired[str]
-    GatewayBridgeSource: NotRequired[GatewayBridgeSourceTypeDef]
-    PeerIpAddress: NotRequired[str]
-    RouterIntegrationState: NotRequired[StateType]
-    RouterIntegrationTransitDecryption: NotRequired[FlowTransitEncryptionTypeDef]
-    ConnectedRouterOutputArn: NotRequired[str]
-
-
-class SrtCallerRouterInputConfigurationTypeDef(TypedDict):
-    SourceAddress: str
-    SourcePort: int
-    MinimumLatencyMilliseconds: int
-    StreamId: NotRequired[str]
-    DecryptionConfiguration: NotRequired[SrtDecryptionConfigurationTypeDef]
-
-
-class SrtCallerRouterOutputConfigurationTypeDef(TypedDict):
-    DestinationAddress: str
-    DestinationPort: int
-    MinimumLatencyMilliseconds: int
-    StreamId: NotRequired[str]
-    EncryptionConfiguration: NotRequired[SrtEncryptionConfigurationTypeDef]
-
-
-class SrtDecryptionConfigurationTypeDef(TypedDict):
-    EncryptionKey: SecretsManagerEncryptionKeyConfigurationTypeDef
-
-
-class SrtEncryptionConfigurationTypeDef(TypedDict):
-    EncryptionKey: SecretsManagerEncryptionKeyConfigurationTypeDef
-
-
-class SrtListenerRouterInputConfigurationTypeDef(TypedDict):
-    Port: int
-    MinimumLatencyMilliseconds: int
-    DecryptionConfiguration: NotRequired[SrtDecryptionConfigurationTypeDef]
-
-
-class SrtListenerRouterOutputConfigurationTypeDef(TypedDict):
-    Port: int
-    MinimumLatencyMilliseconds: int
-    EncryptionConfiguration: NotRequired[SrtEncryptionConfigurationTypeDef]
-
-
-class StandardRouterInputConfigurationTypeDef(TypedDict):
-    NetworkInterfaceArn: str
-    ProtocolConfiguration: RouterInputProtocolConfigurationTypeDef
-    Protocol: NotRequired[RouterInputProtocolType]
-
-
-class StandardRouterInputStreamDetailsTypeDef(TypedDict):
-    SourceIpAddress: NotRequired[str]
-
-
-class StandardRouterOutputConfigurationTypeDef(TypedDict):
-    NetworkInterfaceArn: str
-    ProtocolConfiguration: RouterOutputProtocolConfigurationTypeDef
-    Protocol: NotRequired[RouterOutputProtocolType]
-
-
-class StandardRouterOutputStreamDetailsTypeDef(TypedDict):
-    DestinationIpAddress: NotRequired[str]
 
 
 class StartFlowRequestTypeDef(TypedDict):
@@ -2278,56 +2372,6 @@ class TakeRouterInputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ThumbnailDetailsTypeDef(TypedDict):
-    FlowArn: str
-    Thumbnail: NotRequired[str]
-    ThumbnailMessages: list[MessageDetailTypeDef]
-    Timecode: NotRequired[str]
-    Timestamp: NotRequired[datetime]
-
-
-class TransportMediaInfoTypeDef(TypedDict):
-    Programs: list[TransportStreamProgramTypeDef]
-
-
-class TransportStreamProgramTypeDef(TypedDict):
-    PcrPid: int
-    ProgramName: NotRequired[str]
-    ProgramNumber: int
-    ProgramPid: int
-    Streams: list[TransportStreamTypeDef]
-
-
-class TransportStreamTypeDef(TypedDict):
-    Channels: NotRequired[int]
-    Codec: NotRequired[str]
-    FrameRate: NotRequired[str]
-    FrameResolution: NotRequired[FrameResolutionTypeDef]
-    Pid: int
-    SampleRate: NotRequired[int]
-    SampleSize: NotRequired[int]
-    StreamType: str
-
-
-class TransportTypeDef(TypedDict):
-    CidrAllowList: NotRequired[list[str]]
-    MaxBitrate: NotRequired[int]
-    MaxLatency: NotRequired[int]
-    MaxSyncBuffer: NotRequired[int]
-    MinLatency: NotRequired[int]
-    Protocol: ProtocolType
-    RemoteId: NotRequired[str]
-    SenderControlPort: NotRequired[int]
-    SenderIpAddress: NotRequired[str]
-    SmoothingLatency: NotRequired[int]
-    SourceListenerAddress: NotRequired[str]
-    SourceListenerPort: NotRequired[int]
-    StreamId: NotRequired[str]
-    NdiSpeedHqQuality: NotRequired[int]
-    NdiProgramName: NotRequired[str]
-    NdiSourceSettings: NotRequired[NdiSourceSettingsTypeDef]
-
-
 class UntagGlobalResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -2371,6 +2415,22 @@ class UpdateBridgeOutputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateEgressGatewayBridgeRequestTypeDef(TypedDict):
+    MaxBitrate: NotRequired[int]
+
+
+class UpdateFailoverConfigTypeDef(TypedDict):
+    FailoverMode: NotRequired[FailoverModeType]
+    RecoveryWindow: NotRequired[int]
+    SourcePriority: NotRequired[SourcePriorityTypeDef]
+    State: NotRequired[StateType]
+
+
+class UpdateIngressGatewayBridgeRequestTypeDef(TypedDict):
+    MaxBitrate: NotRequired[int]
+    MaxOutputs: NotRequired[int]
+
+
 class UpdateBridgeRequestTypeDef(TypedDict):
     BridgeArn: str
     EgressGatewayBridge: NotRequired[UpdateEgressGatewayBridgeRequestTypeDef]
@@ -2407,10 +2467,6 @@ class UpdateBridgeStateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateEgressGatewayBridgeRequestTypeDef(TypedDict):
-    MaxBitrate: NotRequired[int]
-
-
 class UpdateEncryptionTypeDef(TypedDict):
     Algorithm: NotRequired[AlgorithmType]
     ConstantInitializationVector: NotRequired[str]
@@ -2421,13 +2477,6 @@ class UpdateEncryptionTypeDef(TypedDict):
     RoleArn: NotRequired[str]
     SecretArn: NotRequired[str]
     Url: NotRequired[str]
-
-
-class UpdateFailoverConfigTypeDef(TypedDict):
-    FailoverMode: NotRequired[FailoverModeType]
-    RecoveryWindow: NotRequired[int]
-    SourcePriority: NotRequired[SourcePriorityTypeDef]
-    State: NotRequired[StateType]
 
 
 class UpdateFlowEntitlementRequestTypeDef(TypedDict):
@@ -2494,6 +2543,12 @@ class UpdateFlowOutputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateMaintenanceTypeDef(TypedDict):
+    MaintenanceDay: NotRequired[MaintenanceDayType]
+    MaintenanceScheduledDate: NotRequired[str]
+    MaintenanceStartHour: NotRequired[str]
+
+
 class UpdateFlowRequestTypeDef(TypedDict):
     FlowArn: str
     SourceFailoverConfig: NotRequired[UpdateFailoverConfigTypeDef]
@@ -2507,6 +2562,11 @@ class UpdateFlowRequestTypeDef(TypedDict):
 class UpdateFlowResponseTypeDef(TypedDict):
     Flow: NotRequired[FlowTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateGatewayBridgeSourceRequestTypeDef(TypedDict):
+    BridgeArn: NotRequired[str]
+    VpcInterfaceAttachment: NotRequired[VpcInterfaceAttachmentTypeDef]
 
 
 class UpdateFlowSourceRequestTypeDef(TypedDict):
@@ -2543,11 +2603,6 @@ class UpdateFlowSourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateGatewayBridgeSourceRequestTypeDef(TypedDict):
-    BridgeArn: NotRequired[str]
-    VpcInterfaceAttachment: NotRequired[VpcInterfaceAttachmentTypeDef]
-
-
 class UpdateGatewayInstanceRequestTypeDef(TypedDict):
     BridgePlacement: NotRequired[BridgePlacementType]
     GatewayInstanceArn: str
@@ -2557,17 +2612,6 @@ class UpdateGatewayInstanceResponseTypeDef(TypedDict):
     BridgePlacement: NotRequired[BridgePlacementType]
     GatewayInstanceArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateIngressGatewayBridgeRequestTypeDef(TypedDict):
-    MaxBitrate: NotRequired[int]
-    MaxOutputs: NotRequired[int]
-
-
-class UpdateMaintenanceTypeDef(TypedDict):
-    MaintenanceDay: NotRequired[MaintenanceDayType]
-    MaintenanceScheduledDate: NotRequired[str]
-    MaintenanceStartHour: NotRequired[str]
 
 
 class UpdateRouterInputRequestTypeDef(TypedDict):
@@ -2610,46 +2654,3 @@ class UpdateRouterOutputRequestTypeDef(TypedDict):
 class UpdateRouterOutputResponseTypeDef(TypedDict):
     RouterOutput: RouterOutputTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VideoMonitoringSettingTypeDef(TypedDict):
-    BlackFrames: NotRequired[BlackFramesTypeDef]
-    FrozenFrames: NotRequired[FrozenFramesTypeDef]
-
-
-class VpcInterfaceAttachmentTypeDef(TypedDict):
-    VpcInterfaceName: NotRequired[str]
-
-
-class VpcInterfaceRequestTypeDef(TypedDict):
-    Name: str
-    NetworkInterfaceType: NotRequired[NetworkInterfaceTypeType]
-    RoleArn: str
-    SecurityGroupIds: ReadOnly[Sequence[str]]
-    SubnetId: str
-    VpcInterfaceTags: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class VpcInterfaceTypeDef(TypedDict):
-    Name: str
-    NetworkInterfaceIds: list[str]
-    NetworkInterfaceType: NetworkInterfaceTypeType
-    RoleArn: str
-    SecurityGroupIds: list[str]
-    SubnetId: str
-
-
-class VpcRouterNetworkInterfaceConfigurationOutputTypeDef(TypedDict):
-    SecurityGroupIds: list[str]
-    SubnetId: str
-
-
-class VpcRouterNetworkInterfaceConfigurationTypeDef(TypedDict):
-    SecurityGroupIds: ReadOnly[Sequence[str]]
-    SubnetId: str
-
-
-class WindowMaintenanceScheduleTypeDef(TypedDict):
-    Start: datetime
-    End: datetime
-    ScheduledTime: datetime

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -490,339 +490,340 @@ from .literals import (
     XavcTemporalAdaptiveQuantizationType,
 )
 
-__all__ = [
-    "AacSettingsTypeDef",
-    "Ac3SettingsTypeDef",
-    "Ac4SettingsTypeDef",
-    "AccelerationSettingsTypeDef",
-    "AdvancedInputFilterSettingsTypeDef",
-    "AiffSettingsTypeDef",
-    "AllowedRenditionSizeTypeDef",
-    "AncillarySourceSettingsTypeDef",
-    "AssociateCertificateRequestTypeDef",
-    "AssociateCertificateResponseTypeDef",
-    "AudioChannelTaggingSettingsOutputTypeDef",
-    "AudioChannelTaggingSettingsTypeDef",
-    "AudioCodecSettingsTypeDef",
-    "AudioDescriptionOutputTypeDef",
-    "AudioDescriptionTypeDef",
-    "AudioNormalizationSettingsTypeDef",
-    "AudioPitchCorrectionSettingsTypeDef",
-    "AudioPropertiesTypeDef",
-    "AudioSelectorGroupOutputTypeDef",
-    "AudioSelectorGroupTypeDef",
-    "AudioSelectorOutputTypeDef",
-    "AudioSelectorTypeDef",
-    "AutomatedAbrRuleOutputTypeDef",
-    "AutomatedAbrRuleTypeDef",
-    "AutomatedAbrSettingsOutputTypeDef",
-    "AutomatedAbrSettingsTypeDef",
-    "AutomatedEncodingSettingsOutputTypeDef",
-    "AutomatedEncodingSettingsTypeDef",
-    "Av1QvbrSettingsTypeDef",
-    "Av1SettingsOutputTypeDef",
-    "Av1SettingsTypeDef",
-    "AvailBlankingTypeDef",
-    "AvcIntraSettingsOutputTypeDef",
-    "AvcIntraSettingsTypeDef",
-    "AvcIntraUhdSettingsTypeDef",
-    "BandwidthReductionFilterTypeDef",
-    "BurninDestinationSettingsTypeDef",
-    "CancelJobRequestTypeDef",
-    "CancelJobResponseTypeDef",
-    "CaptionDescriptionOutputTypeDef",
-    "CaptionDescriptionPresetOutputTypeDef",
-    "CaptionDescriptionPresetTypeDef",
-    "CaptionDescriptionTypeDef",
-    "CaptionDestinationSettingsOutputTypeDef",
-    "CaptionDestinationSettingsTypeDef",
-    "CaptionSelectorTypeDef",
-    "CaptionSourceFramerateTypeDef",
-    "CaptionSourceSettingsTypeDef",
-    "ChannelMappingOutputTypeDef",
-    "ChannelMappingTypeDef",
-    "ClipLimitsTypeDef",
-    "CmafAdditionalManifestOutputTypeDef",
-    "CmafAdditionalManifestTypeDef",
-    "CmafEncryptionSettingsOutputTypeDef",
-    "CmafEncryptionSettingsTypeDef",
-    "CmafGroupSettingsOutputTypeDef",
-    "CmafGroupSettingsTypeDef",
-    "CmafImageBasedTrickPlaySettingsTypeDef",
-    "CmfcSettingsTypeDef",
-    "CodecMetadataTypeDef",
-    "ColorConversion3DLUTSettingTypeDef",
-    "ColorCorrectorTypeDef",
-    "ContainerSettingsOutputTypeDef",
-    "ContainerSettingsTypeDef",
-    "ContainerTypeDef",
-    "CreateJobRequestTypeDef",
-    "CreateJobResponseTypeDef",
-    "CreateJobTemplateRequestTypeDef",
-    "CreateJobTemplateResponseTypeDef",
-    "CreatePresetRequestTypeDef",
-    "CreatePresetResponseTypeDef",
-    "CreateQueueRequestTypeDef",
-    "CreateQueueResponseTypeDef",
-    "CreateResourceShareRequestTypeDef",
-    "CreateResourceShareResponseTypeDef",
-    "DashAdditionalManifestOutputTypeDef",
-    "DashAdditionalManifestTypeDef",
-    "DashIsoEncryptionSettingsOutputTypeDef",
-    "DashIsoEncryptionSettingsTypeDef",
-    "DashIsoGroupSettingsOutputTypeDef",
-    "DashIsoGroupSettingsTypeDef",
-    "DashIsoImageBasedTrickPlaySettingsTypeDef",
-    "DataPropertiesTypeDef",
-    "DeinterlacerTypeDef",
-    "DeleteJobTemplateRequestTypeDef",
-    "DeleteJobTemplateResponseTypeDef",
-    "DeletePolicyResponseTypeDef",
-    "DeletePresetRequestTypeDef",
-    "DeletePresetResponseTypeDef",
-    "DeleteQueueRequestTypeDef",
-    "DeleteQueueResponseTypeDef",
-    "DescribeEndpointsRequestTypeDef",
-    "DescribeEndpointsResponseTypeDef",
-    "DestinationSettingsTypeDef",
-    "DisassociateCertificateRequestTypeDef",
-    "DisassociateCertificateResponseTypeDef",
-    "DolbyVisionLevel6MetadataTypeDef",
-    "DolbyVisionTypeDef",
-    "DvbNitSettingsTypeDef",
-    "DvbSdtSettingsTypeDef",
-    "DvbSubDestinationSettingsTypeDef",
-    "DvbSubSourceSettingsTypeDef",
-    "DvbTdtSettingsTypeDef",
-    "DynamicAudioSelectorTypeDef",
-    "Eac3AtmosSettingsTypeDef",
-    "Eac3SettingsTypeDef",
-    "ElementalInferenceConfigurationTypeDef",
-    "ElementalInferenceFeedTypeDef",
-    "EmbeddedDestinationSettingsTypeDef",
-    "EmbeddedSourceSettingsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionContractConfigurationTypeDef",
-    "EndpointTypeDef",
-    "EsamManifestConfirmConditionNotificationTypeDef",
-    "EsamSettingsTypeDef",
-    "EsamSignalProcessingNotificationTypeDef",
-    "ExtendedDataServicesTypeDef",
-    "F4vSettingsTypeDef",
-    "FileGroupSettingsTypeDef",
-    "FileSourceSettingsTypeDef",
-    "FlacSettingsTypeDef",
-    "ForceIncludeRenditionSizeTypeDef",
-    "FrameCaptureSettingsTypeDef",
-    "FrameRateTypeDef",
-    "GetJobRequestTypeDef",
-    "GetJobResponseTypeDef",
-    "GetJobTemplateRequestTypeDef",
-    "GetJobTemplateResponseTypeDef",
-    "GetJobsQueryResultsRequestTypeDef",
-    "GetJobsQueryResultsResponseTypeDef",
-    "GetPolicyResponseTypeDef",
-    "GetPresetRequestTypeDef",
-    "GetPresetResponseTypeDef",
-    "GetQueueRequestTypeDef",
-    "GetQueueResponseTypeDef",
-    "GifSettingsTypeDef",
-    "H264QvbrSettingsTypeDef",
-    "H264SettingsOutputTypeDef",
-    "H264SettingsTypeDef",
-    "H265QvbrSettingsTypeDef",
-    "H265SettingsOutputTypeDef",
-    "H265SettingsTypeDef",
-    "Hdr10MetadataTypeDef",
-    "Hdr10PlusTypeDef",
-    "HlsAdditionalManifestOutputTypeDef",
-    "HlsAdditionalManifestTypeDef",
-    "HlsCaptionLanguageMappingTypeDef",
-    "HlsEncryptionSettingsOutputTypeDef",
-    "HlsEncryptionSettingsTypeDef",
-    "HlsGroupSettingsOutputTypeDef",
-    "HlsGroupSettingsTypeDef",
-    "HlsImageBasedTrickPlaySettingsTypeDef",
-    "HlsRenditionGroupSettingsTypeDef",
-    "HlsSettingsTypeDef",
-    "HopDestinationTypeDef",
-    "Id3InsertionTypeDef",
-    "ImageInserterOutputTypeDef",
-    "ImageInserterTypeDef",
-    "ImscDestinationSettingsTypeDef",
-    "InputClippingTypeDef",
-    "InputDecryptionSettingsTypeDef",
-    "InputOutputTypeDef",
-    "InputTamsSettingsTypeDef",
-    "InputTemplateOutputTypeDef",
-    "InputTemplateTypeDef",
-    "InputTypeDef",
-    "InputVideoGeneratorTypeDef",
-    "InsertableImageTypeDef",
-    "JobEngineVersionTypeDef",
-    "JobMessagesTypeDef",
-    "JobSettingsOutputTypeDef",
-    "JobSettingsTypeDef",
-    "JobTemplateSettingsOutputTypeDef",
-    "JobTemplateSettingsTypeDef",
-    "JobTemplateTypeDef",
-    "JobTypeDef",
-    "JobsQueryFilterTypeDef",
-    "KantarWatermarkSettingsTypeDef",
-    "ListJobTemplatesRequestTypeDef",
-    "ListJobTemplatesResponseTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResponseTypeDef",
-    "ListPresetsRequestTypeDef",
-    "ListPresetsResponseTypeDef",
-    "ListQueuesRequestTypeDef",
-    "ListQueuesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVersionsRequestTypeDef",
-    "ListVersionsResponseTypeDef",
-    "M2tsScte35EsamTypeDef",
-    "M2tsSettingsOutputTypeDef",
-    "M2tsSettingsTypeDef",
-    "M3u8SettingsOutputTypeDef",
-    "M3u8SettingsTypeDef",
-    "MetadataTypeDef",
-    "MinBottomRenditionSizeTypeDef",
-    "MinTopRenditionSizeTypeDef",
-    "MotionImageInserterTypeDef",
-    "MotionImageInsertionFramerateTypeDef",
-    "MotionImageInsertionOffsetTypeDef",
-    "MovSettingsTypeDef",
-    "Mp2SettingsTypeDef",
-    "Mp3SettingsTypeDef",
-    "Mp4SettingsTypeDef",
-    "MpdSettingsTypeDef",
-    "Mpeg2SettingsOutputTypeDef",
-    "Mpeg2SettingsTypeDef",
-    "MsSmoothAdditionalManifestOutputTypeDef",
-    "MsSmoothAdditionalManifestTypeDef",
-    "MsSmoothEncryptionSettingsOutputTypeDef",
-    "MsSmoothEncryptionSettingsTypeDef",
-    "MsSmoothGroupSettingsOutputTypeDef",
-    "MsSmoothGroupSettingsTypeDef",
-    "MultiViewInputTypeDef",
-    "MultiViewSettingsTypeDef",
-    "MxfSettingsTypeDef",
-    "MxfXavcProfileSettingsTypeDef",
-    "NexGuardFileMarkerSettingsTypeDef",
-    "NielsenConfigurationTypeDef",
-    "NielsenNonLinearWatermarkSettingsTypeDef",
-    "NoiseReducerFilterSettingsTypeDef",
-    "NoiseReducerSpatialFilterSettingsTypeDef",
-    "NoiseReducerTemporalFilterSettingsTypeDef",
-    "NoiseReducerTypeDef",
-    "OpusSettingsTypeDef",
-    "OutputChannelMappingOutputTypeDef",
-    "OutputChannelMappingTypeDef",
-    "OutputDetailTypeDef",
-    "OutputGroupDetailTypeDef",
-    "OutputGroupOutputTypeDef",
-    "OutputGroupSettingsOutputTypeDef",
-    "OutputGroupSettingsTypeDef",
-    "OutputGroupTypeDef",
-    "OutputOutputTypeDef",
-    "OutputSettingsTypeDef",
-    "OutputTypeDef",
-    "PartnerWatermarkingTypeDef",
-    "PassthroughSettingsTypeDef",
-    "PolicyTypeDef",
-    "PresetSettingsOutputTypeDef",
-    "PresetSettingsTypeDef",
-    "PresetTypeDef",
-    "ProbeInputFileTypeDef",
-    "ProbeRequestTypeDef",
-    "ProbeResponseTypeDef",
-    "ProbeResultTypeDef",
-    "ProresSettingsOutputTypeDef",
-    "ProresSettingsTypeDef",
-    "PutPolicyRequestTypeDef",
-    "PutPolicyResponseTypeDef",
-    "QueueTransitionTypeDef",
-    "QueueTypeDef",
-    "RectangleTypeDef",
-    "RemixSettingsOutputTypeDef",
-    "RemixSettingsTypeDef",
-    "ReservationPlanSettingsTypeDef",
-    "ReservationPlanTypeDef",
-    "ResourceTagsTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DestinationAccessControlTypeDef",
-    "S3DestinationSettingsTypeDef",
-    "S3EncryptionSettingsTypeDef",
-    "SccDestinationSettingsTypeDef",
-    "SearchJobsRequestTypeDef",
-    "SearchJobsResponseTypeDef",
-    "ServiceOverrideTypeDef",
-    "SpekeKeyProviderCmafOutputTypeDef",
-    "SpekeKeyProviderCmafTypeDef",
-    "SpekeKeyProviderOutputTypeDef",
-    "SpekeKeyProviderTypeDef",
-    "SrtDestinationSettingsTypeDef",
-    "StartJobsQueryRequestTypeDef",
-    "StartJobsQueryResponseTypeDef",
-    "StaticKeyProviderTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TeletextDestinationSettingsOutputTypeDef",
-    "TeletextDestinationSettingsTypeDef",
-    "TeletextSourceSettingsTypeDef",
-    "TimecodeBurninTypeDef",
-    "TimecodeConfigTypeDef",
-    "TimedMetadataInsertionOutputTypeDef",
-    "TimedMetadataInsertionTypeDef",
-    "TimingTypeDef",
-    "TrackMappingTypeDef",
-    "TrackSourceSettingsTypeDef",
-    "TrackTypeDef",
-    "TtmlDestinationSettingsTypeDef",
-    "UncompressedSettingsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateJobTemplateRequestTypeDef",
-    "UpdateJobTemplateResponseTypeDef",
-    "UpdatePresetRequestTypeDef",
-    "UpdatePresetResponseTypeDef",
-    "UpdateQueueRequestTypeDef",
-    "UpdateQueueResponseTypeDef",
-    "Vc3SettingsTypeDef",
-    "VideoCodecSettingsOutputTypeDef",
-    "VideoCodecSettingsTypeDef",
-    "VideoDescriptionOutputTypeDef",
-    "VideoDescriptionTypeDef",
-    "VideoDetailTypeDef",
-    "VideoOverlayCropTypeDef",
-    "VideoOverlayInputClippingTypeDef",
-    "VideoOverlayInputOutputTypeDef",
-    "VideoOverlayInputTypeDef",
-    "VideoOverlayOutputTypeDef",
-    "VideoOverlayPositionTypeDef",
-    "VideoOverlayTransitionTypeDef",
-    "VideoOverlayTypeDef",
-    "VideoPreprocessorOutputTypeDef",
-    "VideoPreprocessorTypeDef",
-    "VideoPropertiesTypeDef",
-    "VideoSelectorOutputTypeDef",
-    "VideoSelectorTypeDef",
-    "VorbisSettingsTypeDef",
-    "Vp8SettingsTypeDef",
-    "Vp9SettingsTypeDef",
-    "WarningGroupTypeDef",
-    "WavSettingsTypeDef",
-    "WebvttDestinationSettingsTypeDef",
-    "WebvttHlsSourceSettingsTypeDef",
-    "Xavc4kIntraCbgProfileSettingsTypeDef",
-    "Xavc4kIntraVbrProfileSettingsTypeDef",
-    "Xavc4kProfileSettingsTypeDef",
-    "XavcHdIntraCbgProfileSettingsTypeDef",
-    "XavcHdProfileSettingsTypeDef",
-    "XavcSettingsOutputTypeDef",
-    "XavcSettingsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AacSettingsTypeDef",
+        "Ac3SettingsTypeDef",
+        "Ac4SettingsTypeDef",
+        "AccelerationSettingsTypeDef",
+        "AdvancedInputFilterSettingsTypeDef",
+        "AiffSettingsTypeDef",
+        "AllowedRenditionSizeTypeDef",
+        "AncillarySourceSettingsTypeDef",
+        "AssociateCertificateRequestTypeDef",
+        "AssociateCertificateResponseTypeDef",
+        "AudioChannelTaggingSettingsOutputTypeDef",
+        "AudioChannelTaggingSettingsTypeDef",
+        "AudioCodecSettingsTypeDef",
+        "AudioDescriptionOutputTypeDef",
+        "AudioDescriptionTypeDef",
+        "AudioNormalizationSettingsTypeDef",
+        "AudioPitchCorrectionSettingsTypeDef",
+        "AudioPropertiesTypeDef",
+        "AudioSelectorGroupOutputTypeDef",
+        "AudioSelectorGroupTypeDef",
+        "AudioSelectorOutputTypeDef",
+        "AudioSelectorTypeDef",
+        "AutomatedAbrRuleOutputTypeDef",
+        "AutomatedAbrRuleTypeDef",
+        "AutomatedAbrSettingsOutputTypeDef",
+        "AutomatedAbrSettingsTypeDef",
+        "AutomatedEncodingSettingsOutputTypeDef",
+        "AutomatedEncodingSettingsTypeDef",
+        "Av1QvbrSettingsTypeDef",
+        "Av1SettingsOutputTypeDef",
+        "Av1SettingsTypeDef",
+        "AvailBlankingTypeDef",
+        "AvcIntraSettingsOutputTypeDef",
+        "AvcIntraSettingsTypeDef",
+        "AvcIntraUhdSettingsTypeDef",
+        "BandwidthReductionFilterTypeDef",
+        "BurninDestinationSettingsTypeDef",
+        "CancelJobRequestTypeDef",
+        "CancelJobResponseTypeDef",
+        "CaptionDescriptionOutputTypeDef",
+        "CaptionDescriptionPresetOutputTypeDef",
+        "CaptionDescriptionPresetTypeDef",
+        "CaptionDescriptionTypeDef",
+        "CaptionDestinationSettingsOutputTypeDef",
+        "CaptionDestinationSettingsTypeDef",
+        "CaptionSelectorTypeDef",
+        "CaptionSourceFramerateTypeDef",
+        "CaptionSourceSettingsTypeDef",
+        "ChannelMappingOutputTypeDef",
+        "ChannelMappingTypeDef",
+        "ClipLimitsTypeDef",
+        "CmafAdditionalManifestOutputTypeDef",
+        "CmafAdditionalManifestTypeDef",
+        "CmafEncryptionSettingsOutputTypeDef",
+        "CmafEncryptionSettingsTypeDef",
+        "CmafGroupSettingsOutputTypeDef",
+        "CmafGroupSettingsTypeDef",
+        "CmafImageBasedTrickPlaySettingsTypeDef",
+        "CmfcSettingsTypeDef",
+        "CodecMetadataTypeDef",
+        "ColorConversion3DLUTSettingTypeDef",
+        "ColorCorrectorTypeDef",
+        "ContainerSettingsOutputTypeDef",
+        "ContainerSettingsTypeDef",
+        "ContainerTypeDef",
+        "CreateJobRequestTypeDef",
+        "CreateJobResponseTypeDef",
+        "CreateJobTemplateRequestTypeDef",
+        "CreateJobTemplateResponseTypeDef",
+        "CreatePresetRequestTypeDef",
+        "CreatePresetResponseTypeDef",
+        "CreateQueueRequestTypeDef",
+        "CreateQueueResponseTypeDef",
+        "CreateResourceShareRequestTypeDef",
+        "CreateResourceShareResponseTypeDef",
+        "DashAdditionalManifestOutputTypeDef",
+        "DashAdditionalManifestTypeDef",
+        "DashIsoEncryptionSettingsOutputTypeDef",
+        "DashIsoEncryptionSettingsTypeDef",
+        "DashIsoGroupSettingsOutputTypeDef",
+        "DashIsoGroupSettingsTypeDef",
+        "DashIsoImageBasedTrickPlaySettingsTypeDef",
+        "DataPropertiesTypeDef",
+        "DeinterlacerTypeDef",
+        "DeleteJobTemplateRequestTypeDef",
+        "DeleteJobTemplateResponseTypeDef",
+        "DeletePolicyResponseTypeDef",
+        "DeletePresetRequestTypeDef",
+        "DeletePresetResponseTypeDef",
+        "DeleteQueueRequestTypeDef",
+        "DeleteQueueResponseTypeDef",
+        "DescribeEndpointsRequestTypeDef",
+        "DescribeEndpointsResponseTypeDef",
+        "DestinationSettingsTypeDef",
+        "DisassociateCertificateRequestTypeDef",
+        "DisassociateCertificateResponseTypeDef",
+        "DolbyVisionLevel6MetadataTypeDef",
+        "DolbyVisionTypeDef",
+        "DvbNitSettingsTypeDef",
+        "DvbSdtSettingsTypeDef",
+        "DvbSubDestinationSettingsTypeDef",
+        "DvbSubSourceSettingsTypeDef",
+        "DvbTdtSettingsTypeDef",
+        "DynamicAudioSelectorTypeDef",
+        "Eac3AtmosSettingsTypeDef",
+        "Eac3SettingsTypeDef",
+        "ElementalInferenceConfigurationTypeDef",
+        "ElementalInferenceFeedTypeDef",
+        "EmbeddedDestinationSettingsTypeDef",
+        "EmbeddedSourceSettingsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionContractConfigurationTypeDef",
+        "EndpointTypeDef",
+        "EsamManifestConfirmConditionNotificationTypeDef",
+        "EsamSettingsTypeDef",
+        "EsamSignalProcessingNotificationTypeDef",
+        "ExtendedDataServicesTypeDef",
+        "F4vSettingsTypeDef",
+        "FileGroupSettingsTypeDef",
+        "FileSourceSettingsTypeDef",
+        "FlacSettingsTypeDef",
+        "ForceIncludeRenditionSizeTypeDef",
+        "FrameCaptureSettingsTypeDef",
+        "FrameRateTypeDef",
+        "GetJobRequestTypeDef",
+        "GetJobResponseTypeDef",
+        "GetJobTemplateRequestTypeDef",
+        "GetJobTemplateResponseTypeDef",
+        "GetJobsQueryResultsRequestTypeDef",
+        "GetJobsQueryResultsResponseTypeDef",
+        "GetPolicyResponseTypeDef",
+        "GetPresetRequestTypeDef",
+        "GetPresetResponseTypeDef",
+        "GetQueueRequestTypeDef",
+        "GetQueueResponseTypeDef",
+        "GifSettingsTypeDef",
+        "H264QvbrSettingsTypeDef",
+        "H264SettingsOutputTypeDef",
+        "H264SettingsTypeDef",
+        "H265QvbrSettingsTypeDef",
+        "H265SettingsOutputTypeDef",
+        "H265SettingsTypeDef",
+        "Hdr10MetadataTypeDef",
+        "Hdr10PlusTypeDef",
+        "HlsAdditionalManifestOutputTypeDef",
+        "HlsAdditionalManifestTypeDef",
+        "HlsCaptionLanguageMappingTypeDef",
+        "HlsEncryptionSettingsOutputTypeDef",
+        "HlsEncryptionSettingsTypeDef",
+        "HlsGroupSettingsOutputTypeDef",
+        "HlsGroupSettingsTypeDef",
+        "HlsImageBasedTrickPlaySettingsTypeDef",
+        "HlsRenditionGroupSettingsTypeDef",
+        "HlsSettingsTypeDef",
+        "HopDestinationTypeDef",
+        "Id3InsertionTypeDef",
+        "ImageInserterOutputTypeDef",
+        "ImageInserterTypeDef",
+        "ImscDestinationSettingsTypeDef",
+        "InputClippingTypeDef",
+        "InputDecryptionSettingsTypeDef",
+        "InputOutputTypeDef",
+        "InputTamsSettingsTypeDef",
+        "InputTemplateOutputTypeDef",
+        "InputTemplateTypeDef",
+        "InputTypeDef",
+        "InputVideoGeneratorTypeDef",
+        "InsertableImageTypeDef",
+        "JobEngineVersionTypeDef",
+        "JobMessagesTypeDef",
+        "JobSettingsOutputTypeDef",
+        "JobSettingsTypeDef",
+        "JobTemplateSettingsOutputTypeDef",
+        "JobTemplateSettingsTypeDef",
+        "JobTemplateTypeDef",
+        "JobTypeDef",
+        "JobsQueryFilterTypeDef",
+        "KantarWatermarkSettingsTypeDef",
+        "ListJobTemplatesRequestTypeDef",
+        "ListJobTemplatesResponseTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResponseTypeDef",
+        "ListPresetsRequestTypeDef",
+        "ListPresetsResponseTypeDef",
+        "ListQueuesRequestTypeDef",
+        "ListQueuesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVersionsRequestTypeDef",
+        "ListVersionsResponseTypeDef",
+        "M2tsScte35EsamTypeDef",
+        "M2tsSettingsOutputTypeDef",
+        "M2tsSettingsTypeDef",
+        "M3u8SettingsOutputTypeDef",
+        "M3u8SettingsTypeDef",
+        "MetadataTypeDef",
+        "MinBottomRenditionSizeTypeDef",
+        "MinTopRenditionSizeTypeDef",
+        "MotionImageInserterTypeDef",
+        "MotionImageInsertionFramerateTypeDef",
+        "MotionImageInsertionOffsetTypeDef",
+        "MovSettingsTypeDef",
+        "Mp2SettingsTypeDef",
+        "Mp3SettingsTypeDef",
+        "Mp4SettingsTypeDef",
+        "MpdSettingsTypeDef",
+        "Mpeg2SettingsOutputTypeDef",
+        "Mpeg2SettingsTypeDef",
+        "MsSmoothAdditionalManifestOutputTypeDef",
+        "MsSmoothAdditionalManifestTypeDef",
+        "MsSmoothEncryptionSettingsOutputTypeDef",
+        "MsSmoothEncryptionSettingsTypeDef",
+        "MsSmoothGroupSettingsOutputTypeDef",
+        "MsSmoothGroupSettingsTypeDef",
+        "MultiViewInputTypeDef",
+        "MultiViewSettingsTypeDef",
+        "MxfSettingsTypeDef",
+        "MxfXavcProfileSettingsTypeDef",
+        "NexGuardFileMarkerSettingsTypeDef",
+        "NielsenConfigurationTypeDef",
+        "NielsenNonLinearWatermarkSettingsTypeDef",
+        "NoiseReducerFilterSettingsTypeDef",
+        "NoiseReducerSpatialFilterSettingsTypeDef",
+        "NoiseReducerTemporalFilterSettingsTypeDef",
+        "NoiseReducerTypeDef",
+        "OpusSettingsTypeDef",
+        "OutputChannelMappingOutputTypeDef",
+        "OutputChannelMappingTypeDef",
+        "OutputDetailTypeDef",
+        "OutputGroupDetailTypeDef",
+        "OutputGroupOutputTypeDef",
+        "OutputGroupSettingsOutputTypeDef",
+        "OutputGroupSettingsTypeDef",
+        "OutputGroupTypeDef",
+        "OutputOutputTypeDef",
+        "OutputSettingsTypeDef",
+        "OutputTypeDef",
+        "PartnerWatermarkingTypeDef",
+        "PassthroughSettingsTypeDef",
+        "PolicyTypeDef",
+        "PresetSettingsOutputTypeDef",
+        "PresetSettingsTypeDef",
+        "PresetTypeDef",
+        "ProbeInputFileTypeDef",
+        "ProbeRequestTypeDef",
+        "ProbeResponseTypeDef",
+        "ProbeResultTypeDef",
+        "ProresSettingsOutputTypeDef",
+        "ProresSettingsTypeDef",
+        "PutPolicyRequestTypeDef",
+        "PutPolicyResponseTypeDef",
+        "QueueTransitionTypeDef",
+        "QueueTypeDef",
+        "RectangleTypeDef",
+        "RemixSettingsOutputTypeDef",
+        "RemixSettingsTypeDef",
+        "ReservationPlanSettingsTypeDef",
+        "ReservationPlanTypeDef",
+        "ResourceTagsTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DestinationAccessControlTypeDef",
+        "S3DestinationSettingsTypeDef",
+        "S3EncryptionSettingsTypeDef",
+        "SccDestinationSettingsTypeDef",
+        "SearchJobsRequestTypeDef",
+        "SearchJobsResponseTypeDef",
+        "ServiceOverrideTypeDef",
+        "SpekeKeyProviderCmafOutputTypeDef",
+        "SpekeKeyProviderCmafTypeDef",
+        "SpekeKeyProviderOutputTypeDef",
+        "SpekeKeyProviderTypeDef",
+        "SrtDestinationSettingsTypeDef",
+        "StartJobsQueryRequestTypeDef",
+        "StartJobsQueryResponseTypeDef",
+        "StaticKeyProviderTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TeletextDestinationSettingsOutputTypeDef",
+        "TeletextDestinationSettingsTypeDef",
+        "TeletextSourceSettingsTypeDef",
+        "TimecodeBurninTypeDef",
+        "TimecodeConfigTypeDef",
+        "TimedMetadataInsertionOutputTypeDef",
+        "TimedMetadataInsertionTypeDef",
+        "TimingTypeDef",
+        "TrackMappingTypeDef",
+        "TrackSourceSettingsTypeDef",
+        "TrackTypeDef",
+        "TtmlDestinationSettingsTypeDef",
+        "UncompressedSettingsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateJobTemplateRequestTypeDef",
+        "UpdateJobTemplateResponseTypeDef",
+        "UpdatePresetRequestTypeDef",
+        "UpdatePresetResponseTypeDef",
+        "UpdateQueueRequestTypeDef",
+        "UpdateQueueResponseTypeDef",
+        "Vc3SettingsTypeDef",
+        "VideoCodecSettingsOutputTypeDef",
+        "VideoCodecSettingsTypeDef",
+        "VideoDescriptionOutputTypeDef",
+        "VideoDescriptionTypeDef",
+        "VideoDetailTypeDef",
+        "VideoOverlayCropTypeDef",
+        "VideoOverlayInputClippingTypeDef",
+        "VideoOverlayInputOutputTypeDef",
+        "VideoOverlayInputTypeDef",
+        "VideoOverlayOutputTypeDef",
+        "VideoOverlayPositionTypeDef",
+        "VideoOverlayTransitionTypeDef",
+        "VideoOverlayTypeDef",
+        "VideoPreprocessorOutputTypeDef",
+        "VideoPreprocessorTypeDef",
+        "VideoPropertiesTypeDef",
+        "VideoSelectorOutputTypeDef",
+        "VideoSelectorTypeDef",
+        "VorbisSettingsTypeDef",
+        "Vp8SettingsTypeDef",
+        "Vp9SettingsTypeDef",
+        "WarningGroupTypeDef",
+        "WavSettingsTypeDef",
+        "WebvttDestinationSettingsTypeDef",
+        "WebvttHlsSourceSettingsTypeDef",
+        "Xavc4kIntraCbgProfileSettingsTypeDef",
+        "Xavc4kIntraVbrProfileSettingsTypeDef",
+        "Xavc4kProfileSettingsTypeDef",
+        "XavcHdIntraCbgProfileSettingsTypeDef",
+        "XavcHdProfileSettingsTypeDef",
+        "XavcSettingsOutputTypeDef",
+        "XavcSettingsTypeDef",
+    ]
 
 
 class AacSettingsTypeDef(TypedDict):
@@ -922,6 +923,90 @@ class AudioChannelTaggingSettingsTypeDef(TypedDict):
     ChannelTags: NotRequired[ReadOnly[Sequence[AudioChannelTagType]]]
 
 
+class Eac3AtmosSettingsTypeDef(TypedDict):
+    Bitrate: NotRequired[int]
+    BitstreamMode: NotRequired[Eac3AtmosBitstreamModeType]
+    CodingMode: NotRequired[Eac3AtmosCodingModeType]
+    DialogueIntelligence: NotRequired[Eac3AtmosDialogueIntelligenceType]
+    DownmixControl: NotRequired[Eac3AtmosDownmixControlType]
+    DynamicRangeCompressionLine: NotRequired[Eac3AtmosDynamicRangeCompressionLineType]
+    DynamicRangeCompressionRf: NotRequired[Eac3AtmosDynamicRangeCompressionRfType]
+    DynamicRangeControl: NotRequired[Eac3AtmosDynamicRangeControlType]
+    LoRoCenterMixLevel: NotRequired[float]
+    LoRoSurroundMixLevel: NotRequired[float]
+    LtRtCenterMixLevel: NotRequired[float]
+    LtRtSurroundMixLevel: NotRequired[float]
+    MeteringMode: NotRequired[Eac3AtmosMeteringModeType]
+    SampleRate: NotRequired[int]
+    SpeechThreshold: NotRequired[int]
+    StereoDownmix: NotRequired[Eac3AtmosStereoDownmixType]
+    SurroundExMode: NotRequired[Eac3AtmosSurroundExModeType]
+
+
+class Eac3SettingsTypeDef(TypedDict):
+    AttenuationControl: NotRequired[Eac3AttenuationControlType]
+    Bitrate: NotRequired[int]
+    BitstreamMode: NotRequired[Eac3BitstreamModeType]
+    CodingMode: NotRequired[Eac3CodingModeType]
+    DcFilter: NotRequired[Eac3DcFilterType]
+    Dialnorm: NotRequired[int]
+    DynamicRangeCompressionLine: NotRequired[Eac3DynamicRangeCompressionLineType]
+    DynamicRangeCompressionRf: NotRequired[Eac3DynamicRangeCompressionRfType]
+    LfeControl: NotRequired[Eac3LfeControlType]
+    LfeFilter: NotRequired[Eac3LfeFilterType]
+    LoRoCenterMixLevel: NotRequired[float]
+    LoRoSurroundMixLevel: NotRequired[float]
+    LtRtCenterMixLevel: NotRequired[float]
+    LtRtSurroundMixLevel: NotRequired[float]
+    MetadataControl: NotRequired[Eac3MetadataControlType]
+    PassthroughControl: NotRequired[Eac3PassthroughControlType]
+    PhaseControl: NotRequired[Eac3PhaseControlType]
+    SampleRate: NotRequired[int]
+    StereoDownmix: NotRequired[Eac3StereoDownmixType]
+    SurroundExMode: NotRequired[Eac3SurroundExModeType]
+    SurroundMode: NotRequired[Eac3SurroundModeType]
+
+
+class FlacSettingsTypeDef(TypedDict):
+    BitDepth: NotRequired[int]
+    Channels: NotRequired[int]
+    SampleRate: NotRequired[int]
+
+
+class Mp2SettingsTypeDef(TypedDict):
+    AudioDescriptionMix: NotRequired[Mp2AudioDescriptionMixType]
+    Bitrate: NotRequired[int]
+    Channels: NotRequired[int]
+    SampleRate: NotRequired[int]
+
+
+class Mp3SettingsTypeDef(TypedDict):
+    Bitrate: NotRequired[int]
+    Channels: NotRequired[int]
+    RateControlMode: NotRequired[Mp3RateControlModeType]
+    SampleRate: NotRequired[int]
+    VbrQuality: NotRequired[int]
+
+
+class OpusSettingsTypeDef(TypedDict):
+    Bitrate: NotRequired[int]
+    Channels: NotRequired[int]
+    SampleRate: NotRequired[int]
+
+
+class VorbisSettingsTypeDef(TypedDict):
+    Channels: NotRequired[int]
+    SampleRate: NotRequired[int]
+    VbrQuality: NotRequired[int]
+
+
+class WavSettingsTypeDef(TypedDict):
+    BitDepth: NotRequired[int]
+    Channels: NotRequired[int]
+    Format: NotRequired[WavFormatType]
+    SampleRate: NotRequired[int]
+
+
 class AudioCodecSettingsTypeDef(TypedDict):
     AacSettings: NotRequired[AacSettingsTypeDef]
     Ac3Settings: NotRequired[Ac3SettingsTypeDef]
@@ -938,6 +1023,37 @@ class AudioCodecSettingsTypeDef(TypedDict):
     WavSettings: NotRequired[WavSettingsTypeDef]
 
 
+class AudioNormalizationSettingsTypeDef(TypedDict):
+    Algorithm: NotRequired[AudioNormalizationAlgorithmType]
+    AlgorithmControl: NotRequired[AudioNormalizationAlgorithmControlType]
+    CorrectionGateLevel: NotRequired[int]
+    LoudnessLogging: NotRequired[AudioNormalizationLoudnessLoggingType]
+    PeakCalculation: NotRequired[AudioNormalizationPeakCalculationType]
+    TargetLkfs: NotRequired[float]
+    TruePeakLimiterThreshold: NotRequired[float]
+
+
+class AudioPitchCorrectionSettingsTypeDef(TypedDict):
+    SlowPalPitchCorrection: NotRequired[SlowPalPitchCorrectionType]
+
+
+class OutputChannelMappingOutputTypeDef(TypedDict):
+    InputChannels: NotRequired[list[int]]
+    InputChannelsFineTune: NotRequired[list[float]]
+
+
+class ChannelMappingOutputTypeDef(TypedDict):
+    OutputChannels: NotRequired[list[OutputChannelMappingOutputTypeDef]]
+
+
+class RemixSettingsOutputTypeDef(TypedDict):
+    AudioDescriptionAudioChannel: NotRequired[int]
+    AudioDescriptionDataChannel: NotRequired[int]
+    ChannelMapping: NotRequired[ChannelMappingOutputTypeDef]
+    ChannelsIn: NotRequired[int]
+    ChannelsOut: NotRequired[int]
+
+
 class AudioDescriptionOutputTypeDef(TypedDict):
     AudioChannelTaggingSettings: NotRequired[AudioChannelTaggingSettingsOutputTypeDef]
     AudioNormalizationSettings: NotRequired[AudioNormalizationSettingsTypeDef]
@@ -951,6 +1067,23 @@ class AudioDescriptionOutputTypeDef(TypedDict):
     LanguageCodeControl: NotRequired[AudioLanguageCodeControlType]
     RemixSettings: NotRequired[RemixSettingsOutputTypeDef]
     StreamName: NotRequired[str]
+
+
+class OutputChannelMappingTypeDef(TypedDict):
+    InputChannels: NotRequired[ReadOnly[Sequence[int]]]
+    InputChannelsFineTune: NotRequired[ReadOnly[Sequence[float]]]
+
+
+class ChannelMappingTypeDef(TypedDict):
+    OutputChannels: NotRequired[ReadOnly[Sequence[OutputChannelMappingTypeDef]]]
+
+
+class RemixSettingsTypeDef(TypedDict):
+    AudioDescriptionAudioChannel: NotRequired[int]
+    AudioDescriptionDataChannel: NotRequired[int]
+    ChannelMapping: NotRequired[ReadOnly[ChannelMappingTypeDef]]
+    ChannelsIn: NotRequired[int]
+    ChannelsOut: NotRequired[int]
 
 
 class AudioDescriptionTypeDef(TypedDict):
@@ -970,18 +1103,9 @@ class AudioDescriptionTypeDef(TypedDict):
     StreamName: NotRequired[str]
 
 
-class AudioNormalizationSettingsTypeDef(TypedDict):
-    Algorithm: NotRequired[AudioNormalizationAlgorithmType]
-    AlgorithmControl: NotRequired[AudioNormalizationAlgorithmControlType]
-    CorrectionGateLevel: NotRequired[int]
-    LoudnessLogging: NotRequired[AudioNormalizationLoudnessLoggingType]
-    PeakCalculation: NotRequired[AudioNormalizationPeakCalculationType]
-    TargetLkfs: NotRequired[float]
-    TruePeakLimiterThreshold: NotRequired[float]
-
-
-class AudioPitchCorrectionSettingsTypeDef(TypedDict):
-    SlowPalPitchCorrection: NotRequired[SlowPalPitchCorrectionType]
+class FrameRateTypeDef(TypedDict):
+    Denominator: NotRequired[int]
+    Numerator: NotRequired[int]
 
 
 class AudioPropertiesTypeDef(TypedDict):
@@ -999,6 +1123,12 @@ class AudioSelectorGroupOutputTypeDef(TypedDict):
 
 class AudioSelectorGroupTypeDef(TypedDict):
     AudioSelectorNames: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class HlsRenditionGroupSettingsTypeDef(TypedDict):
+    RenditionGroupId: NotRequired[str]
+    RenditionLanguageCode: NotRequired[LanguageCodeType]
+    RenditionName: NotRequired[str]
 
 
 class AudioSelectorOutputTypeDef(TypedDict):
@@ -1031,6 +1161,21 @@ class AudioSelectorTypeDef(TypedDict):
     SelectorType: NotRequired[AudioSelectorTypeType]
     Streams: NotRequired[ReadOnly[Sequence[int]]]
     Tracks: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class ForceIncludeRenditionSizeTypeDef(TypedDict):
+    Height: NotRequired[int]
+    Width: NotRequired[int]
+
+
+class MinBottomRenditionSizeTypeDef(TypedDict):
+    Height: NotRequired[int]
+    Width: NotRequired[int]
+
+
+class MinTopRenditionSizeTypeDef(TypedDict):
+    Height: NotRequired[int]
+    Width: NotRequired[int]
 
 
 class AutomatedAbrRuleOutputTypeDef(TypedDict):
@@ -1120,6 +1265,10 @@ class AvailBlankingTypeDef(TypedDict):
     AvailBlankingImage: NotRequired[str]
 
 
+class AvcIntraUhdSettingsTypeDef(TypedDict):
+    QualityTuningLevel: NotRequired[AvcIntraUhdQualityTuningLevelType]
+
+
 class AvcIntraSettingsOutputTypeDef(TypedDict):
     AvcIntraClass: NotRequired[AvcIntraClassType]
     AvcIntraUhdSettings: NotRequired[AvcIntraUhdSettingsTypeDef]
@@ -1146,10 +1295,6 @@ class AvcIntraSettingsTypeDef(TypedDict):
     ScanTypeConversionMode: NotRequired[AvcIntraScanTypeConversionModeType]
     SlowPal: NotRequired[AvcIntraSlowPalType]
     Telecine: NotRequired[AvcIntraTelecineType]
-
-
-class AvcIntraUhdSettingsTypeDef(TypedDict):
-    QualityTuningLevel: NotRequired[AvcIntraUhdQualityTuningLevelType]
 
 
 class BandwidthReductionFilterTypeDef(TypedDict):
@@ -1194,6 +1339,85 @@ class CancelJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DvbSubDestinationSettingsTypeDef(TypedDict):
+    Alignment: NotRequired[DvbSubtitleAlignmentType]
+    ApplyFontColor: NotRequired[DvbSubtitleApplyFontColorType]
+    BackgroundColor: NotRequired[DvbSubtitleBackgroundColorType]
+    BackgroundOpacity: NotRequired[int]
+    DdsHandling: NotRequired[DvbddsHandlingType]
+    DdsXCoordinate: NotRequired[int]
+    DdsYCoordinate: NotRequired[int]
+    FallbackFont: NotRequired[DvbSubSubtitleFallbackFontType]
+    FontColor: NotRequired[DvbSubtitleFontColorType]
+    FontFileBold: NotRequired[str]
+    FontFileBoldItalic: NotRequired[str]
+    FontFileItalic: NotRequired[str]
+    FontFileRegular: NotRequired[str]
+    FontOpacity: NotRequired[int]
+    FontResolution: NotRequired[int]
+    FontScript: NotRequired[FontScriptType]
+    FontSize: NotRequired[int]
+    Height: NotRequired[int]
+    HexFontColor: NotRequired[str]
+    OutlineColor: NotRequired[DvbSubtitleOutlineColorType]
+    OutlineSize: NotRequired[int]
+    ShadowColor: NotRequired[DvbSubtitleShadowColorType]
+    ShadowOpacity: NotRequired[int]
+    ShadowXOffset: NotRequired[int]
+    ShadowYOffset: NotRequired[int]
+    StylePassthrough: NotRequired[DvbSubtitleStylePassthroughType]
+    SubtitlingType: NotRequired[DvbSubtitlingTypeType]
+    TeletextSpacing: NotRequired[DvbSubtitleTeletextSpacingType]
+    Width: NotRequired[int]
+    XPosition: NotRequired[int]
+    YPosition: NotRequired[int]
+
+
+class EmbeddedDestinationSettingsTypeDef(TypedDict):
+    Destination608ChannelNumber: NotRequired[int]
+    Destination708ServiceNumber: NotRequired[int]
+
+
+class ImscDestinationSettingsTypeDef(TypedDict):
+    Accessibility: NotRequired[ImscAccessibilitySubsType]
+    StylePassthrough: NotRequired[ImscStylePassthroughType]
+
+
+class SccDestinationSettingsTypeDef(TypedDict):
+    Framerate: NotRequired[SccDestinationFramerateType]
+
+
+class SrtDestinationSettingsTypeDef(TypedDict):
+    StylePassthrough: NotRequired[SrtStylePassthroughType]
+
+
+class TeletextDestinationSettingsOutputTypeDef(TypedDict):
+    PageNumber: NotRequired[str]
+    PageTypes: NotRequired[list[TeletextPageTypeType]]
+
+
+class TtmlDestinationSettingsTypeDef(TypedDict):
+    StylePassthrough: NotRequired[TtmlStylePassthroughType]
+
+
+class WebvttDestinationSettingsTypeDef(TypedDict):
+    Accessibility: NotRequired[WebvttAccessibilitySubsType]
+    StylePassthrough: NotRequired[WebvttStylePassthroughType]
+
+
+class CaptionDestinationSettingsOutputTypeDef(TypedDict):
+    BurninDestinationSettings: NotRequired[BurninDestinationSettingsTypeDef]
+    DestinationType: NotRequired[CaptionDestinationTypeType]
+    DvbSubDestinationSettings: NotRequired[DvbSubDestinationSettingsTypeDef]
+    EmbeddedDestinationSettings: NotRequired[EmbeddedDestinationSettingsTypeDef]
+    ImscDestinationSettings: NotRequired[ImscDestinationSettingsTypeDef]
+    SccDestinationSettings: NotRequired[SccDestinationSettingsTypeDef]
+    SrtDestinationSettings: NotRequired[SrtDestinationSettingsTypeDef]
+    TeletextDestinationSettings: NotRequired[TeletextDestinationSettingsOutputTypeDef]
+    TtmlDestinationSettings: NotRequired[TtmlDestinationSettingsTypeDef]
+    WebvttDestinationSettings: NotRequired[WebvttDestinationSettingsTypeDef]
+
+
 class CaptionDescriptionOutputTypeDef(TypedDict):
     CaptionSelectorName: NotRequired[str]
     CustomLanguageCode: NotRequired[str]
@@ -1209,32 +1433,9 @@ class CaptionDescriptionPresetOutputTypeDef(TypedDict):
     LanguageDescription: NotRequired[str]
 
 
-class CaptionDescriptionPresetTypeDef(TypedDict):
-    CustomLanguageCode: NotRequired[str]
-    DestinationSettings: NotRequired[ReadOnly[CaptionDestinationSettingsTypeDef]]
-    LanguageCode: NotRequired[LanguageCodeType]
-    LanguageDescription: NotRequired[str]
-
-
-class CaptionDescriptionTypeDef(TypedDict):
-    CaptionSelectorName: NotRequired[str]
-    CustomLanguageCode: NotRequired[str]
-    DestinationSettings: NotRequired[ReadOnly[CaptionDestinationSettingsTypeDef]]
-    LanguageCode: NotRequired[LanguageCodeType]
-    LanguageDescription: NotRequired[str]
-
-
-class CaptionDestinationSettingsOutputTypeDef(TypedDict):
-    BurninDestinationSettings: NotRequired[BurninDestinationSettingsTypeDef]
-    DestinationType: NotRequired[CaptionDestinationTypeType]
-    DvbSubDestinationSettings: NotRequired[DvbSubDestinationSettingsTypeDef]
-    EmbeddedDestinationSettings: NotRequired[EmbeddedDestinationSettingsTypeDef]
-    ImscDestinationSettings: NotRequired[ImscDestinationSettingsTypeDef]
-    SccDestinationSettings: NotRequired[SccDestinationSettingsTypeDef]
-    SrtDestinationSettings: NotRequired[SrtDestinationSettingsTypeDef]
-    TeletextDestinationSettings: NotRequired[TeletextDestinationSettingsOutputTypeDef]
-    TtmlDestinationSettings: NotRequired[TtmlDestinationSettingsTypeDef]
-    WebvttDestinationSettings: NotRequired[WebvttDestinationSettingsTypeDef]
+class TeletextDestinationSettingsTypeDef(TypedDict):
+    PageNumber: NotRequired[str]
+    PageTypes: NotRequired[ReadOnly[Sequence[TeletextPageTypeType]]]
 
 
 class CaptionDestinationSettingsTypeDef(TypedDict):
@@ -1252,15 +1453,61 @@ class CaptionDestinationSettingsTypeDef(TypedDict):
     WebvttDestinationSettings: NotRequired[WebvttDestinationSettingsTypeDef]
 
 
-class CaptionSelectorTypeDef(TypedDict):
+class CaptionDescriptionPresetTypeDef(TypedDict):
     CustomLanguageCode: NotRequired[str]
+    DestinationSettings: NotRequired[ReadOnly[CaptionDestinationSettingsTypeDef]]
     LanguageCode: NotRequired[LanguageCodeType]
-    SourceSettings: NotRequired[CaptionSourceSettingsTypeDef]
+    LanguageDescription: NotRequired[str]
+
+
+class CaptionDescriptionTypeDef(TypedDict):
+    CaptionSelectorName: NotRequired[str]
+    CustomLanguageCode: NotRequired[str]
+    DestinationSettings: NotRequired[ReadOnly[CaptionDestinationSettingsTypeDef]]
+    LanguageCode: NotRequired[LanguageCodeType]
+    LanguageDescription: NotRequired[str]
+
+
+class DvbSubSourceSettingsTypeDef(TypedDict):
+    Pid: NotRequired[int]
+
+
+class EmbeddedSourceSettingsTypeDef(TypedDict):
+    Convert608To708: NotRequired[EmbeddedConvert608To708Type]
+    Source608ChannelNumber: NotRequired[int]
+    Source608TrackNumber: NotRequired[int]
+    TerminateCaptions: NotRequired[EmbeddedTerminateCaptionsType]
 
 
 class CaptionSourceFramerateTypeDef(TypedDict):
     FramerateDenominator: NotRequired[int]
     FramerateNumerator: NotRequired[int]
+
+
+class FileSourceSettingsTypeDef(TypedDict):
+    ByteRateLimit: NotRequired[CaptionSourceByteRateLimitType]
+    Convert608To708: NotRequired[FileSourceConvert608To708Type]
+    ConvertPaintToPop: NotRequired[CaptionSourceConvertPaintOnToPopOnType]
+    Framerate: NotRequired[CaptionSourceFramerateTypeDef]
+    SourceFile: NotRequired[str]
+    TimeDelta: NotRequired[int]
+    TimeDeltaUnits: NotRequired[FileSourceTimeDeltaUnitsType]
+    UpconvertSTLToTeletext: NotRequired[CaptionSourceUpconvertSTLToTeletextType]
+
+
+class TeletextSourceSettingsTypeDef(TypedDict):
+    PageNumber: NotRequired[str]
+
+
+class TrackSourceSettingsTypeDef(TypedDict):
+    StreamNumber: NotRequired[int]
+    TrackNumber: NotRequired[int]
+
+
+class WebvttHlsSourceSettingsTypeDef(TypedDict):
+    RenditionGroupId: NotRequired[str]
+    RenditionLanguageCode: NotRequired[LanguageCodeType]
+    RenditionName: NotRequired[str]
 
 
 class CaptionSourceSettingsTypeDef(TypedDict):
@@ -1274,12 +1521,10 @@ class CaptionSourceSettingsTypeDef(TypedDict):
     WebvttHlsSourceSettings: NotRequired[WebvttHlsSourceSettingsTypeDef]
 
 
-class ChannelMappingOutputTypeDef(TypedDict):
-    OutputChannels: NotRequired[list[OutputChannelMappingOutputTypeDef]]
-
-
-class ChannelMappingTypeDef(TypedDict):
-    OutputChannels: NotRequired[ReadOnly[Sequence[OutputChannelMappingTypeDef]]]
+class CaptionSelectorTypeDef(TypedDict):
+    CustomLanguageCode: NotRequired[str]
+    LanguageCode: NotRequired[LanguageCodeType]
+    SourceSettings: NotRequired[CaptionSourceSettingsTypeDef]
 
 
 class ClipLimitsTypeDef(TypedDict):
@@ -1299,6 +1544,27 @@ class CmafAdditionalManifestTypeDef(TypedDict):
     SelectedOutputs: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class EncryptionContractConfigurationTypeDef(TypedDict):
+    SpekeAudioPreset: NotRequired[PresetSpeke20AudioType]
+    SpekeVideoPreset: NotRequired[PresetSpeke20VideoType]
+
+
+class SpekeKeyProviderCmafOutputTypeDef(TypedDict):
+    CertificateArn: NotRequired[str]
+    DashSignaledSystemIds: NotRequired[list[str]]
+    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
+    HlsSignaledSystemIds: NotRequired[list[str]]
+    ResourceId: NotRequired[str]
+    Url: NotRequired[str]
+
+
+class StaticKeyProviderTypeDef(TypedDict):
+    KeyFormat: NotRequired[str]
+    KeyFormatVersions: NotRequired[str]
+    StaticKeyValue: NotRequired[str]
+    Url: NotRequired[str]
+
+
 class CmafEncryptionSettingsOutputTypeDef(TypedDict):
     ClearLead: NotRequired[HlsClearLeadType]
     ConstantInitializationVector: NotRequired[str]
@@ -1309,6 +1575,15 @@ class CmafEncryptionSettingsOutputTypeDef(TypedDict):
     Type: NotRequired[CmafKeyProviderTypeType]
 
 
+class SpekeKeyProviderCmafTypeDef(TypedDict):
+    CertificateArn: NotRequired[str]
+    DashSignaledSystemIds: NotRequired[ReadOnly[Sequence[str]]]
+    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
+    HlsSignaledSystemIds: NotRequired[ReadOnly[Sequence[str]]]
+    ResourceId: NotRequired[str]
+    Url: NotRequired[str]
+
+
 class CmafEncryptionSettingsTypeDef(TypedDict):
     ClearLead: NotRequired[HlsClearLeadType]
     ConstantInitializationVector: NotRequired[str]
@@ -1317,6 +1592,35 @@ class CmafEncryptionSettingsTypeDef(TypedDict):
     SpekeKeyProvider: NotRequired[ReadOnly[SpekeKeyProviderCmafTypeDef]]
     StaticKeyProvider: NotRequired[StaticKeyProviderTypeDef]
     Type: NotRequired[CmafKeyProviderTypeType]
+
+
+class CmafImageBasedTrickPlaySettingsTypeDef(TypedDict):
+    IntervalCadence: NotRequired[CmafIntervalCadenceType]
+    ThumbnailHeight: NotRequired[int]
+    ThumbnailInterval: NotRequired[float]
+    ThumbnailWidth: NotRequired[int]
+    TileHeight: NotRequired[int]
+    TileWidth: NotRequired[int]
+
+
+class S3DestinationAccessControlTypeDef(TypedDict):
+    CannedAcl: NotRequired[S3ObjectCannedAclType]
+
+
+class S3EncryptionSettingsTypeDef(TypedDict):
+    EncryptionType: NotRequired[S3ServerSideEncryptionTypeType]
+    KmsEncryptionContext: NotRequired[str]
+    KmsKeyArn: NotRequired[str]
+
+
+class S3DestinationSettingsTypeDef(TypedDict):
+    AccessControl: NotRequired[S3DestinationAccessControlTypeDef]
+    Encryption: NotRequired[S3EncryptionSettingsTypeDef]
+    StorageClass: NotRequired[S3StorageClassType]
+
+
+class DestinationSettingsTypeDef(TypedDict):
+    S3Settings: NotRequired[S3DestinationSettingsTypeDef]
 
 
 class CmafGroupSettingsOutputTypeDef(TypedDict):
@@ -1389,15 +1693,6 @@ class CmafGroupSettingsTypeDef(TypedDict):
     ]
 
 
-class CmafImageBasedTrickPlaySettingsTypeDef(TypedDict):
-    IntervalCadence: NotRequired[CmafIntervalCadenceType]
-    ThumbnailHeight: NotRequired[int]
-    ThumbnailInterval: NotRequired[float]
-    ThumbnailWidth: NotRequired[int]
-    TileHeight: NotRequired[int]
-    TileWidth: NotRequired[int]
-
-
 class CmfcSettingsTypeDef(TypedDict):
     AudioDuration: NotRequired[CmfcAudioDurationType]
     AudioGroupId: NotRequired[str]
@@ -1440,6 +1735,21 @@ class ColorConversion3DLUTSettingTypeDef(TypedDict):
     OutputMasteringLuminance: NotRequired[int]
 
 
+class Hdr10MetadataTypeDef(TypedDict):
+    BluePrimaryX: NotRequired[int]
+    BluePrimaryY: NotRequired[int]
+    GreenPrimaryX: NotRequired[int]
+    GreenPrimaryY: NotRequired[int]
+    MaxContentLightLevel: NotRequired[int]
+    MaxFrameAverageLightLevel: NotRequired[int]
+    MaxLuminance: NotRequired[int]
+    MinLuminance: NotRequired[int]
+    RedPrimaryX: NotRequired[int]
+    RedPrimaryY: NotRequired[int]
+    WhitePointX: NotRequired[int]
+    WhitePointY: NotRequired[int]
+
+
 class ColorCorrectorTypeDef(TypedDict):
     Brightness: NotRequired[int]
     ClipLimits: NotRequired[ClipLimitsTypeDef]
@@ -1454,6 +1764,151 @@ class ColorCorrectorTypeDef(TypedDict):
     SdrReferenceWhiteLevel: NotRequired[int]
 
 
+class F4vSettingsTypeDef(TypedDict):
+    MoovPlacement: NotRequired[F4vMoovPlacementType]
+
+
+class DvbNitSettingsTypeDef(TypedDict):
+    NetworkId: NotRequired[int]
+    NetworkName: NotRequired[str]
+    NitInterval: NotRequired[int]
+
+
+class DvbSdtSettingsTypeDef(TypedDict):
+    OutputSdt: NotRequired[OutputSdtType]
+    SdtInterval: NotRequired[int]
+    ServiceName: NotRequired[str]
+    ServiceProviderName: NotRequired[str]
+
+
+class DvbTdtSettingsTypeDef(TypedDict):
+    TdtInterval: NotRequired[int]
+
+
+class M2tsScte35EsamTypeDef(TypedDict):
+    Scte35EsamPid: NotRequired[int]
+
+
+class M2tsSettingsOutputTypeDef(TypedDict):
+    AudioBufferModel: NotRequired[M2tsAudioBufferModelType]
+    AudioDuration: NotRequired[M2tsAudioDurationType]
+    AudioFramesPerPes: NotRequired[int]
+    AudioPids: NotRequired[list[int]]
+    AudioPtsOffsetDelta: NotRequired[int]
+    Bitrate: NotRequired[int]
+    BufferModel: NotRequired[M2tsBufferModelType]
+    DataPTSControl: NotRequired[M2tsDataPtsControlType]
+    DvbNitSettings: NotRequired[DvbNitSettingsTypeDef]
+    DvbSdtSettings: NotRequired[DvbSdtSettingsTypeDef]
+    DvbSubPids: NotRequired[list[int]]
+    DvbTdtSettings: NotRequired[DvbTdtSettingsTypeDef]
+    DvbTeletextPid: NotRequired[int]
+    EbpAudioInterval: NotRequired[M2tsEbpAudioIntervalType]
+    EbpPlacement: NotRequired[M2tsEbpPlacementType]
+    EsRateInPes: NotRequired[M2tsEsRateInPesType]
+    ForceTsVideoEbpOrder: NotRequired[M2tsForceTsVideoEbpOrderType]
+    FragmentTime: NotRequired[float]
+    KlvMetadata: NotRequired[M2tsKlvMetadataType]
+    MaxPcrInterval: NotRequired[int]
+    MinEbpInterval: NotRequired[int]
+    NielsenId3: NotRequired[M2tsNielsenId3Type]
+    NullPacketBitrate: NotRequired[float]
+    PatInterval: NotRequired[int]
+    PcrControl: NotRequired[M2tsPcrControlType]
+    PcrPid: NotRequired[int]
+    PmtInterval: NotRequired[int]
+    PmtPid: NotRequired[int]
+    PreventBufferUnderflow: NotRequired[M2tsPreventBufferUnderflowType]
+    PrivateMetadataPid: NotRequired[int]
+    ProgramNumber: NotRequired[int]
+    PtsOffset: NotRequired[int]
+    PtsOffsetMode: NotRequired[TsPtsOffsetType]
+    RateMode: NotRequired[M2tsRateModeType]
+    Scte35Esam: NotRequired[M2tsScte35EsamTypeDef]
+    Scte35Pid: NotRequired[int]
+    Scte35Source: NotRequired[M2tsScte35SourceType]
+    SegmentationMarkers: NotRequired[M2tsSegmentationMarkersType]
+    SegmentationStyle: NotRequired[M2tsSegmentationStyleType]
+    SegmentationTime: NotRequired[float]
+    TimedMetadataPid: NotRequired[int]
+    TransportStreamId: NotRequired[int]
+    VideoPid: NotRequired[int]
+
+
+class M3u8SettingsOutputTypeDef(TypedDict):
+    AudioDuration: NotRequired[M3u8AudioDurationType]
+    AudioFramesPerPes: NotRequired[int]
+    AudioPids: NotRequired[list[int]]
+    AudioPtsOffsetDelta: NotRequired[int]
+    DataPTSControl: NotRequired[M3u8DataPtsControlType]
+    MaxPcrInterval: NotRequired[int]
+    NielsenId3: NotRequired[M3u8NielsenId3Type]
+    PatInterval: NotRequired[int]
+    PcrControl: NotRequired[M3u8PcrControlType]
+    PcrPid: NotRequired[int]
+    PmtInterval: NotRequired[int]
+    PmtPid: NotRequired[int]
+    PrivateMetadataPid: NotRequired[int]
+    ProgramNumber: NotRequired[int]
+    PtsOffset: NotRequired[int]
+    PtsOffsetMode: NotRequired[TsPtsOffsetType]
+    Scte35Pid: NotRequired[int]
+    Scte35Source: NotRequired[M3u8Scte35SourceType]
+    TimedMetadata: NotRequired[TimedMetadataType]
+    TimedMetadataPid: NotRequired[int]
+    TransportStreamId: NotRequired[int]
+    VideoPid: NotRequired[int]
+
+
+class MovSettingsTypeDef(TypedDict):
+    ClapAtom: NotRequired[MovClapAtomType]
+    CslgAtom: NotRequired[MovCslgAtomType]
+    Mpeg2FourCCControl: NotRequired[MovMpeg2FourCCControlType]
+    PaddingControl: NotRequired[MovPaddingControlType]
+    Reference: NotRequired[MovReferenceType]
+
+
+class Mp4SettingsTypeDef(TypedDict):
+    AudioDuration: NotRequired[CmfcAudioDurationType]
+    C2paManifest: NotRequired[Mp4C2paManifestType]
+    CertificateSecret: NotRequired[str]
+    CslgAtom: NotRequired[Mp4CslgAtomType]
+    CttsVersion: NotRequired[int]
+    FreeSpaceBox: NotRequired[Mp4FreeSpaceBoxType]
+    MoovPlacement: NotRequired[Mp4MoovPlacementType]
+    Mp4MajorBrand: NotRequired[str]
+    SigningKmsKey: NotRequired[str]
+
+
+class MpdSettingsTypeDef(TypedDict):
+    AccessibilityCaptionHints: NotRequired[MpdAccessibilityCaptionHintsType]
+    AudioDuration: NotRequired[MpdAudioDurationType]
+    C2paManifest: NotRequired[MpdC2paManifestType]
+    CaptionContainerType: NotRequired[MpdCaptionContainerTypeType]
+    CertificateSecret: NotRequired[str]
+    KlvMetadata: NotRequired[MpdKlvMetadataType]
+    ManifestMetadataSignaling: NotRequired[MpdManifestMetadataSignalingType]
+    Scte35Esam: NotRequired[MpdScte35EsamType]
+    Scte35Source: NotRequired[MpdScte35SourceType]
+    SigningKmsKey: NotRequired[str]
+    TimedMetadata: NotRequired[MpdTimedMetadataType]
+    TimedMetadataBoxVersion: NotRequired[MpdTimedMetadataBoxVersionType]
+    TimedMetadataSchemeIdUri: NotRequired[str]
+    TimedMetadataValue: NotRequired[str]
+
+
+class MxfXavcProfileSettingsTypeDef(TypedDict):
+    DurationMode: NotRequired[MxfXavcDurationModeType]
+    MaxAncDataSize: NotRequired[int]
+
+
+class MxfSettingsTypeDef(TypedDict):
+    AfdSignaling: NotRequired[MxfAfdSignalingType]
+    Profile: NotRequired[MxfProfileType]
+    UncompressedAudioWrapping: NotRequired[MxfUncompressedAudioWrappingType]
+    XavcProfileSettings: NotRequired[MxfXavcProfileSettingsTypeDef]
+
+
 class ContainerSettingsOutputTypeDef(TypedDict):
     CmfcSettings: NotRequired[CmfcSettingsTypeDef]
     Container: NotRequired[ContainerTypeType]
@@ -1464,6 +1919,77 @@ class ContainerSettingsOutputTypeDef(TypedDict):
     Mp4Settings: NotRequired[Mp4SettingsTypeDef]
     MpdSettings: NotRequired[MpdSettingsTypeDef]
     MxfSettings: NotRequired[MxfSettingsTypeDef]
+
+
+class M2tsSettingsTypeDef(TypedDict):
+    AudioBufferModel: NotRequired[M2tsAudioBufferModelType]
+    AudioDuration: NotRequired[M2tsAudioDurationType]
+    AudioFramesPerPes: NotRequired[int]
+    AudioPids: NotRequired[ReadOnly[Sequence[int]]]
+    AudioPtsOffsetDelta: NotRequired[int]
+    Bitrate: NotRequired[int]
+    BufferModel: NotRequired[M2tsBufferModelType]
+    DataPTSControl: NotRequired[M2tsDataPtsControlType]
+    DvbNitSettings: NotRequired[DvbNitSettingsTypeDef]
+    DvbSdtSettings: NotRequired[DvbSdtSettingsTypeDef]
+    DvbSubPids: NotRequired[ReadOnly[Sequence[int]]]
+    DvbTdtSettings: NotRequired[DvbTdtSettingsTypeDef]
+    DvbTeletextPid: NotRequired[int]
+    EbpAudioInterval: NotRequired[M2tsEbpAudioIntervalType]
+    EbpPlacement: NotRequired[M2tsEbpPlacementType]
+    EsRateInPes: NotRequired[M2tsEsRateInPesType]
+    ForceTsVideoEbpOrder: NotRequired[M2tsForceTsVideoEbpOrderType]
+    FragmentTime: NotRequired[float]
+    KlvMetadata: NotRequired[M2tsKlvMetadataType]
+    MaxPcrInterval: NotRequired[int]
+    MinEbpInterval: NotRequired[int]
+    NielsenId3: NotRequired[M2tsNielsenId3Type]
+    NullPacketBitrate: NotRequired[float]
+    PatInterval: NotRequired[int]
+    PcrControl: NotRequired[M2tsPcrControlType]
+    PcrPid: NotRequired[int]
+    PmtInterval: NotRequired[int]
+    PmtPid: NotRequired[int]
+    PreventBufferUnderflow: NotRequired[M2tsPreventBufferUnderflowType]
+    PrivateMetadataPid: NotRequired[int]
+    ProgramNumber: NotRequired[int]
+    PtsOffset: NotRequired[int]
+    PtsOffsetMode: NotRequired[TsPtsOffsetType]
+    RateMode: NotRequired[M2tsRateModeType]
+    Scte35Esam: NotRequired[M2tsScte35EsamTypeDef]
+    Scte35Pid: NotRequired[int]
+    Scte35Source: NotRequired[M2tsScte35SourceType]
+    SegmentationMarkers: NotRequired[M2tsSegmentationMarkersType]
+    SegmentationStyle: NotRequired[M2tsSegmentationStyleType]
+    SegmentationTime: NotRequired[float]
+    TimedMetadataPid: NotRequired[int]
+    TransportStreamId: NotRequired[int]
+    VideoPid: NotRequired[int]
+
+
+class M3u8SettingsTypeDef(TypedDict):
+    AudioDuration: NotRequired[M3u8AudioDurationType]
+    AudioFramesPerPes: NotRequired[int]
+    AudioPids: NotRequired[ReadOnly[Sequence[int]]]
+    AudioPtsOffsetDelta: NotRequired[int]
+    DataPTSControl: NotRequired[M3u8DataPtsControlType]
+    MaxPcrInterval: NotRequired[int]
+    NielsenId3: NotRequired[M3u8NielsenId3Type]
+    PatInterval: NotRequired[int]
+    PcrControl: NotRequired[M3u8PcrControlType]
+    PcrPid: NotRequired[int]
+    PmtInterval: NotRequired[int]
+    PmtPid: NotRequired[int]
+    PrivateMetadataPid: NotRequired[int]
+    ProgramNumber: NotRequired[int]
+    PtsOffset: NotRequired[int]
+    PtsOffsetMode: NotRequired[TsPtsOffsetType]
+    Scte35Pid: NotRequired[int]
+    Scte35Source: NotRequired[M3u8Scte35SourceType]
+    TimedMetadata: NotRequired[TimedMetadataType]
+    TimedMetadataPid: NotRequired[int]
+    TransportStreamId: NotRequired[int]
+    VideoPid: NotRequired[int]
 
 
 class ContainerSettingsTypeDef(TypedDict):
@@ -1478,6 +2004,32 @@ class ContainerSettingsTypeDef(TypedDict):
     MxfSettings: NotRequired[MxfSettingsTypeDef]
 
 
+class DataPropertiesTypeDef(TypedDict):
+    LanguageCode: NotRequired[str]
+
+
+class VideoPropertiesTypeDef(TypedDict):
+    BitDepth: NotRequired[int]
+    BitRate: NotRequired[int]
+    CodecMetadata: NotRequired[CodecMetadataTypeDef]
+    ColorPrimaries: NotRequired[ColorPrimariesType]
+    FrameRate: NotRequired[FrameRateTypeDef]
+    Height: NotRequired[int]
+    MatrixCoefficients: NotRequired[MatrixCoefficientsType]
+    TransferCharacteristics: NotRequired[TransferCharacteristicsType]
+    Width: NotRequired[int]
+
+
+class TrackTypeDef(TypedDict):
+    AudioProperties: NotRequired[AudioPropertiesTypeDef]
+    Codec: NotRequired[CodecType]
+    DataProperties: NotRequired[DataPropertiesTypeDef]
+    Duration: NotRequired[float]
+    Index: NotRequired[int]
+    TrackType: NotRequired[TrackTypeType]
+    VideoProperties: NotRequired[VideoPropertiesTypeDef]
+
+
 class ContainerTypeDef(TypedDict):
     Duration: NotRequired[float]
     Format: NotRequired[FormatType]
@@ -1485,87 +2037,252 @@ class ContainerTypeDef(TypedDict):
     Tracks: NotRequired[list[TrackTypeDef]]
 
 
-class CreateJobRequestTypeDef(TypedDict):
-    AccelerationSettings: NotRequired[AccelerationSettingsTypeDef]
-    BillingTagsSource: NotRequired[BillingTagsSourceType]
-    ClientRequestToken: NotRequired[str]
-    HopDestinations: NotRequired[ReadOnly[Sequence[HopDestinationTypeDef]]]
-    JobEngineVersion: NotRequired[str]
-    JobTemplate: NotRequired[str]
+class HopDestinationTypeDef(TypedDict):
     Priority: NotRequired[int]
     Queue: NotRequired[str]
-    Role: str
-    Settings: ReadOnly[JobSettingsTypeDef]
-    SimulateReservedQueue: NotRequired[SimulateReservedQueueType]
-    StatusUpdateInterval: NotRequired[StatusUpdateIntervalType]
-    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
-    UserMetadata: NotRequired[ReadOnly[Mapping[str, str]]]
+    WaitMinutes: NotRequired[int]
 
 
-class CreateJobResponseTypeDef(TypedDict):
-    Job: NotRequired[JobTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class EsamManifestConfirmConditionNotificationTypeDef(TypedDict):
+    MccXml: NotRequired[str]
 
 
-class CreateJobTemplateRequestTypeDef(TypedDict):
-    AccelerationSettings: NotRequired[AccelerationSettingsTypeDef]
-    Category: NotRequired[str]
-    Description: NotRequired[str]
-    HopDestinations: NotRequired[ReadOnly[Sequence[HopDestinationTypeDef]]]
-    Name: str
-    Priority: NotRequired[int]
-    Queue: NotRequired[str]
-    Settings: ReadOnly[JobTemplateSettingsTypeDef]
-    StatusUpdateInterval: NotRequired[StatusUpdateIntervalType]
-    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+class EsamSignalProcessingNotificationTypeDef(TypedDict):
+    SccXml: NotRequired[str]
 
 
-class CreateJobTemplateResponseTypeDef(TypedDict):
-    JobTemplate: NotRequired[JobTemplateTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class EsamSettingsTypeDef(TypedDict):
+    ManifestConfirmConditionNotification: NotRequired[
+        EsamManifestConfirmConditionNotificationTypeDef
+    ]
+    ResponseSignalPreroll: NotRequired[int]
+    SignalProcessingNotification: NotRequired[EsamSignalProcessingNotificationTypeDef]
 
 
-class CreatePresetRequestTypeDef(TypedDict):
-    Category: NotRequired[str]
-    Description: NotRequired[str]
-    Name: str
-    Settings: ReadOnly[PresetSettingsTypeDef]
-    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+class ExtendedDataServicesTypeDef(TypedDict):
+    CopyProtectionAction: NotRequired[CopyProtectionActionType]
+    VchipAction: NotRequired[VchipActionType]
 
 
-class CreatePresetResponseTypeDef(TypedDict):
-    Preset: NotRequired[PresetTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class DynamicAudioSelectorTypeDef(TypedDict):
+    AudioDurationCorrection: NotRequired[AudioDurationCorrectionType]
+    ExternalAudioFileInput: NotRequired[str]
+    LanguageCode: NotRequired[LanguageCodeType]
+    Offset: NotRequired[int]
+    SelectorType: NotRequired[DynamicAudioSelectorTypeType]
 
 
-class CreateQueueRequestTypeDef(TypedDict):
-    ConcurrentJobs: NotRequired[int]
-    Description: NotRequired[str]
-    MaximumConcurrentFeeds: NotRequired[int]
-    Name: str
-    PricingPlan: NotRequired[PricingPlanType]
-    ReservationPlanSettings: NotRequired[ReservationPlanSettingsTypeDef]
-    Status: NotRequired[QueueStatusType]
-    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+class InsertableImageTypeDef(TypedDict):
+    Duration: NotRequired[int]
+    FadeIn: NotRequired[int]
+    FadeOut: NotRequired[int]
+    Height: NotRequired[int]
+    ImageInserterInput: NotRequired[str]
+    ImageX: NotRequired[int]
+    ImageY: NotRequired[int]
+    Layer: NotRequired[int]
+    Opacity: NotRequired[int]
+    StartTime: NotRequired[str]
+    Width: NotRequired[int]
 
 
-class CreateQueueResponseTypeDef(TypedDict):
-    Queue: NotRequired[QueueTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class ImageInserterTypeDef(TypedDict):
+    InsertableImages: NotRequired[ReadOnly[Sequence[InsertableImageTypeDef]]]
+    SdrReferenceWhiteLevel: NotRequired[int]
 
 
-class CreateResourceShareRequestTypeDef(TypedDict):
-    JobId: str
-    SupportCaseId: str
+class InputClippingTypeDef(TypedDict):
+    EndTimecode: NotRequired[str]
+    StartTimecode: NotRequired[str]
 
 
-class CreateResourceShareResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
+class InputDecryptionSettingsTypeDef(TypedDict):
+    DecryptionMode: NotRequired[DecryptionModeType]
+    EncryptedDecryptionKey: NotRequired[str]
+    InitializationVector: NotRequired[str]
+    KmsKeyRegion: NotRequired[str]
 
 
-class DashAdditionalManifestOutputTypeDef(TypedDict):
-    ManifestNameModifier: NotRequired[str]
-    SelectedOutputs: NotRequired[list[str]]
+class InputTamsSettingsTypeDef(TypedDict):
+    AuthConnectionArn: NotRequired[str]
+    GapHandling: NotRequired[TamsGapHandlingType]
+    SourceId: NotRequired[str]
+    Timerange: NotRequired[str]
+
+
+class InputVideoGeneratorTypeDef(TypedDict):
+    Channels: NotRequired[int]
+    Duration: NotRequired[int]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    Height: NotRequired[int]
+    ImageInput: NotRequired[str]
+    SampleRate: NotRequired[int]
+    Width: NotRequired[int]
+
+
+class MultiViewInputTypeDef(TypedDict):
+    FileInput: NotRequired[str]
+
+
+class MultiViewSettingsTypeDef(TypedDict):
+    Input: NotRequired[MultiViewInputTypeDef]
+
+
+class RectangleTypeDef(TypedDict):
+    Height: NotRequired[int]
+    Width: NotRequired[int]
+    X: NotRequired[int]
+    Y: NotRequired[int]
+
+
+class VideoOverlayCropTypeDef(TypedDict):
+    Height: NotRequired[int]
+    Unit: NotRequired[VideoOverlayUnitType]
+    Width: NotRequired[int]
+    X: NotRequired[int]
+    Y: NotRequired[int]
+
+
+class VideoOverlayInputClippingTypeDef(TypedDict):
+    EndTimecode: NotRequired[str]
+    StartTimecode: NotRequired[str]
+
+
+class VideoOverlayInputTypeDef(TypedDict):
+    AudioSelectors: NotRequired[ReadOnly[Mapping[str, AudioSelectorTypeDef]]]
+    FileInput: NotRequired[str]
+    InputClippings: NotRequired[ReadOnly[Sequence[VideoOverlayInputClippingTypeDef]]]
+    TimecodeSource: NotRequired[InputTimecodeSourceType]
+    TimecodeStart: NotRequired[str]
+
+
+class VideoOverlayPositionTypeDef(TypedDict):
+    Height: NotRequired[int]
+    Opacity: NotRequired[int]
+    Unit: NotRequired[VideoOverlayUnitType]
+    Width: NotRequired[int]
+    XPosition: NotRequired[int]
+    YPosition: NotRequired[int]
+
+
+class VideoOverlayTransitionTypeDef(TypedDict):
+    EndPosition: NotRequired[VideoOverlayPositionTypeDef]
+    EndTimecode: NotRequired[str]
+    StartTimecode: NotRequired[str]
+
+
+class VideoOverlayTypeDef(TypedDict):
+    Crop: NotRequired[VideoOverlayCropTypeDef]
+    EndTimecode: NotRequired[str]
+    InitialPosition: NotRequired[VideoOverlayPositionTypeDef]
+    Input: NotRequired[ReadOnly[VideoOverlayInputTypeDef]]
+    Playback: NotRequired[VideoOverlayPlayBackModeType]
+    StartTimecode: NotRequired[str]
+    Transitions: NotRequired[ReadOnly[Sequence[VideoOverlayTransitionTypeDef]]]
+
+
+class VideoSelectorTypeDef(TypedDict):
+    AlphaBehavior: NotRequired[AlphaBehaviorType]
+    ColorSpace: NotRequired[ColorSpaceType]
+    ColorSpaceUsage: NotRequired[ColorSpaceUsageType]
+    EmbeddedTimecodeOverride: NotRequired[EmbeddedTimecodeOverrideType]
+    Hdr10Metadata: NotRequired[Hdr10MetadataTypeDef]
+    MaxLuminance: NotRequired[int]
+    PadVideo: NotRequired[PadVideoType]
+    Pid: NotRequired[int]
+    ProgramNumber: NotRequired[int]
+    Rotate: NotRequired[InputRotateType]
+    SampleRange: NotRequired[InputSampleRangeType]
+    SelectorType: NotRequired[VideoSelectorTypeType]
+    Streams: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class InputTypeDef(TypedDict):
+    AdvancedInputFilter: NotRequired[AdvancedInputFilterType]
+    AdvancedInputFilterSettings: NotRequired[AdvancedInputFilterSettingsTypeDef]
+    AudioSelectorGroups: NotRequired[ReadOnly[Mapping[str, AudioSelectorGroupTypeDef]]]
+    AudioSelectors: NotRequired[ReadOnly[Mapping[str, AudioSelectorTypeDef]]]
+    CaptionSelectors: NotRequired[ReadOnly[Mapping[str, CaptionSelectorTypeDef]]]
+    Crop: NotRequired[RectangleTypeDef]
+    DeblockFilter: NotRequired[InputDeblockFilterType]
+    DecryptionSettings: NotRequired[InputDecryptionSettingsTypeDef]
+    DenoiseFilter: NotRequired[InputDenoiseFilterType]
+    DolbyVisionMetadataXml: NotRequired[str]
+    DynamicAudioSelectors: NotRequired[
+        ReadOnly[Mapping[str, DynamicAudioSelectorTypeDef]]
+    ]
+    FileInput: NotRequired[str]
+    FilterEnable: NotRequired[InputFilterEnableType]
+    FilterStrength: NotRequired[int]
+    ImageInserter: NotRequired[ReadOnly[ImageInserterTypeDef]]
+    InputClippings: NotRequired[ReadOnly[Sequence[InputClippingTypeDef]]]
+    InputScanType: NotRequired[InputScanTypeType]
+    MultiViewSettings: NotRequired[ReadOnly[Sequence[MultiViewSettingsTypeDef]]]
+    Position: NotRequired[RectangleTypeDef]
+    ProgramNumber: NotRequired[int]
+    PsiControl: NotRequired[InputPsiControlType]
+    SupplementalImps: NotRequired[ReadOnly[Sequence[str]]]
+    TamsSettings: NotRequired[InputTamsSettingsTypeDef]
+    TimecodeSource: NotRequired[InputTimecodeSourceType]
+    TimecodeStart: NotRequired[str]
+    VideoGenerator: NotRequired[InputVideoGeneratorTypeDef]
+    VideoOverlays: NotRequired[ReadOnly[Sequence[VideoOverlayTypeDef]]]
+    VideoSelector: NotRequired[ReadOnly[VideoSelectorTypeDef]]
+
+
+class KantarWatermarkSettingsTypeDef(TypedDict):
+    ChannelName: NotRequired[str]
+    ContentReference: NotRequired[str]
+    CredentialsSecretName: NotRequired[str]
+    FileOffset: NotRequired[float]
+    KantarLicenseId: NotRequired[int]
+    KantarServerUrl: NotRequired[str]
+    LogDestination: NotRequired[str]
+    Metadata3: NotRequired[str]
+    Metadata4: NotRequired[str]
+    Metadata5: NotRequired[str]
+    Metadata6: NotRequired[str]
+    Metadata7: NotRequired[str]
+    Metadata8: NotRequired[str]
+
+
+class MotionImageInsertionFramerateTypeDef(TypedDict):
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+
+
+class MotionImageInsertionOffsetTypeDef(TypedDict):
+    ImageX: NotRequired[int]
+    ImageY: NotRequired[int]
+
+
+class MotionImageInserterTypeDef(TypedDict):
+    Framerate: NotRequired[MotionImageInsertionFramerateTypeDef]
+    Input: NotRequired[str]
+    InsertionMode: NotRequired[MotionImageInsertionModeType]
+    Offset: NotRequired[MotionImageInsertionOffsetTypeDef]
+    Playback: NotRequired[MotionImagePlaybackType]
+    StartTime: NotRequired[str]
+
+
+class NielsenConfigurationTypeDef(TypedDict):
+    BreakoutCode: NotRequired[int]
+    DistributorId: NotRequired[str]
+
+
+class NielsenNonLinearWatermarkSettingsTypeDef(TypedDict):
+    ActiveWatermarkProcess: NotRequired[NielsenActiveWatermarkProcessTypeType]
+    AdiFilename: NotRequired[str]
+    AssetId: NotRequired[str]
+    AssetName: NotRequired[str]
+    CbetSourceId: NotRequired[str]
+    EpisodeId: NotRequired[str]
+    MetadataDestination: NotRequired[str]
+    SourceId: NotRequired[int]
+    SourceWatermarkStatus: NotRequired[NielsenSourceWatermarkStatusTypeType]
+    TicServerUrl: NotRequired[str]
+    UniqueTicPerAudioTrack: NotRequired[NielsenUniqueTicPerAudioTrackTypeType]
 
 
 class DashAdditionalManifestTypeDef(TypedDict):
@@ -1573,9 +2290,12 @@ class DashAdditionalManifestTypeDef(TypedDict):
     SelectedOutputs: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class DashIsoEncryptionSettingsOutputTypeDef(TypedDict):
-    PlaybackDeviceCompatibility: NotRequired[DashIsoPlaybackDeviceCompatibilityType]
-    SpekeKeyProvider: NotRequired[SpekeKeyProviderOutputTypeDef]
+class SpekeKeyProviderTypeDef(TypedDict):
+    CertificateArn: NotRequired[str]
+    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
+    ResourceId: NotRequired[str]
+    SystemIds: NotRequired[ReadOnly[Sequence[str]]]
+    Url: NotRequired[str]
 
 
 class DashIsoEncryptionSettingsTypeDef(TypedDict):
@@ -1583,33 +2303,13 @@ class DashIsoEncryptionSettingsTypeDef(TypedDict):
     SpekeKeyProvider: NotRequired[ReadOnly[SpekeKeyProviderTypeDef]]
 
 
-class DashIsoGroupSettingsOutputTypeDef(TypedDict):
-    AdditionalManifests: NotRequired[list[DashAdditionalManifestOutputTypeDef]]
-    AudioChannelConfigSchemeIdUri: NotRequired[
-        DashIsoGroupAudioChannelConfigSchemeIdUriType
-    ]
-    BaseUrl: NotRequired[str]
-    DashIFrameTrickPlayNameModifier: NotRequired[str]
-    DashManifestStyle: NotRequired[DashManifestStyleType]
-    Destination: NotRequired[str]
-    DestinationSettings: NotRequired[DestinationSettingsTypeDef]
-    Encryption: NotRequired[DashIsoEncryptionSettingsOutputTypeDef]
-    FragmentLength: NotRequired[int]
-    HbbtvCompliance: NotRequired[DashIsoHbbtvComplianceType]
-    ImageBasedTrickPlay: NotRequired[DashIsoImageBasedTrickPlayType]
-    ImageBasedTrickPlaySettings: NotRequired[DashIsoImageBasedTrickPlaySettingsTypeDef]
-    MinBufferTime: NotRequired[int]
-    MinFinalSegmentLength: NotRequired[float]
-    MpdManifestBandwidthType: NotRequired[DashIsoMpdManifestBandwidthTypeType]
-    MpdProfile: NotRequired[DashIsoMpdProfileType]
-    PtsOffsetHandlingForBFrames: NotRequired[DashIsoPtsOffsetHandlingForBFramesType]
-    SegmentControl: NotRequired[DashIsoSegmentControlType]
-    SegmentLength: NotRequired[int]
-    SegmentLengthControl: NotRequired[DashIsoSegmentLengthControlType]
-    VideoCompositionOffsets: NotRequired[DashIsoVideoCompositionOffsetsType]
-    WriteSegmentTimelineInRepresentation: NotRequired[
-        DashIsoWriteSegmentTimelineInRepresentationType
-    ]
+class DashIsoImageBasedTrickPlaySettingsTypeDef(TypedDict):
+    IntervalCadence: NotRequired[DashIsoIntervalCadenceType]
+    ThumbnailHeight: NotRequired[int]
+    ThumbnailInterval: NotRequired[float]
+    ThumbnailWidth: NotRequired[int]
+    TileHeight: NotRequired[int]
+    TileWidth: NotRequired[int]
 
 
 class DashIsoGroupSettingsTypeDef(TypedDict):
@@ -1641,8 +2341,35 @@ class DashIsoGroupSettingsTypeDef(TypedDict):
     ]
 
 
-class DashIsoImageBasedTrickPlaySettingsTypeDef(TypedDict):
-    IntervalCadence: NotRequired[DashIsoIntervalCadenceType]
+class FileGroupSettingsTypeDef(TypedDict):
+    Destination: NotRequired[str]
+    DestinationSettings: NotRequired[DestinationSettingsTypeDef]
+
+
+class HlsAdditionalManifestTypeDef(TypedDict):
+    ManifestNameModifier: NotRequired[str]
+    SelectedOutputs: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class HlsCaptionLanguageMappingTypeDef(TypedDict):
+    CaptionChannel: NotRequired[int]
+    CustomLanguageCode: NotRequired[str]
+    LanguageCode: NotRequired[LanguageCodeType]
+    LanguageDescription: NotRequired[str]
+
+
+class HlsEncryptionSettingsTypeDef(TypedDict):
+    ConstantInitializationVector: NotRequired[str]
+    EncryptionMethod: NotRequired[HlsEncryptionTypeType]
+    InitializationVectorInManifest: NotRequired[HlsInitializationVectorInManifestType]
+    OfflineEncrypted: NotRequired[HlsOfflineEncryptedType]
+    SpekeKeyProvider: NotRequired[ReadOnly[SpekeKeyProviderTypeDef]]
+    StaticKeyProvider: NotRequired[StaticKeyProviderTypeDef]
+    Type: NotRequired[HlsKeyProviderTypeType]
+
+
+class HlsImageBasedTrickPlaySettingsTypeDef(TypedDict):
+    IntervalCadence: NotRequired[HlsIntervalCadenceType]
     ThumbnailHeight: NotRequired[int]
     ThumbnailInterval: NotRequired[float]
     ThumbnailWidth: NotRequired[int]
@@ -1650,269 +2377,87 @@ class DashIsoImageBasedTrickPlaySettingsTypeDef(TypedDict):
     TileWidth: NotRequired[int]
 
 
-class DataPropertiesTypeDef(TypedDict):
-    LanguageCode: NotRequired[str]
-
-
-class DeinterlacerTypeDef(TypedDict):
-    Algorithm: NotRequired[DeinterlaceAlgorithmType]
-    Control: NotRequired[DeinterlacerControlType]
-    Mode: NotRequired[DeinterlacerModeType]
-
-
-class DeleteJobTemplateRequestTypeDef(TypedDict):
-    Name: str
-
-
-class DeleteJobTemplateResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeletePolicyResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeletePresetRequestTypeDef(TypedDict):
-    Name: str
-
-
-class DeletePresetResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeleteQueueRequestTypeDef(TypedDict):
-    Name: str
-
-
-class DeleteQueueResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeEndpointsRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    Mode: NotRequired[DescribeEndpointsModeType]
-    NextToken: NotRequired[str]
-
-
-class DescribeEndpointsResponseTypeDef(TypedDict):
-    Endpoints: NotRequired[list[EndpointTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DestinationSettingsTypeDef(TypedDict):
-    S3Settings: NotRequired[S3DestinationSettingsTypeDef]
-
-
-class DisassociateCertificateRequestTypeDef(TypedDict):
-    Arn: str
-
-
-class DisassociateCertificateResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DolbyVisionLevel6MetadataTypeDef(TypedDict):
-    MaxCll: NotRequired[int]
-    MaxFall: NotRequired[int]
-
-
-class DolbyVisionTypeDef(TypedDict):
-    Compatibility: NotRequired[DolbyVisionCompatibilityType]
-    L6Metadata: NotRequired[DolbyVisionLevel6MetadataTypeDef]
-    L6Mode: NotRequired[DolbyVisionLevel6ModeType]
-    Mapping: NotRequired[DolbyVisionMappingType]
-    Profile: NotRequired[DolbyVisionProfileType]
-
-
-class DvbNitSettingsTypeDef(TypedDict):
-    NetworkId: NotRequired[int]
-    NetworkName: NotRequired[str]
-    NitInterval: NotRequired[int]
-
-
-class DvbSdtSettingsTypeDef(TypedDict):
-    OutputSdt: NotRequired[OutputSdtType]
-    SdtInterval: NotRequired[int]
-    ServiceName: NotRequired[str]
-    ServiceProviderName: NotRequired[str]
-
-
-class DvbSubDestinationSettingsTypeDef(TypedDict):
-    Alignment: NotRequired[DvbSubtitleAlignmentType]
-    ApplyFontColor: NotRequired[DvbSubtitleApplyFontColorType]
-    BackgroundColor: NotRequired[DvbSubtitleBackgroundColorType]
-    BackgroundOpacity: NotRequired[int]
-    DdsHandling: NotRequired[DvbddsHandlingType]
-    DdsXCoordinate: NotRequired[int]
-    DdsYCoordinate: NotRequired[int]
-    FallbackFont: NotRequired[DvbSubSubtitleFallbackFontType]
-    FontColor: NotRequired[DvbSubtitleFontColorType]
-    FontFileBold: NotRequired[str]
-    FontFileBoldItalic: NotRequired[str]
-    FontFileItalic: NotRequired[str]
-    FontFileRegular: NotRequired[str]
-    FontOpacity: NotRequired[int]
-    FontResolution: NotRequired[int]
-    FontScript: NotRequired[FontScriptType]
-    FontSize: NotRequired[int]
-    Height: NotRequired[int]
-    HexFontColor: NotRequired[str]
-    OutlineColor: NotRequired[DvbSubtitleOutlineColorType]
-    OutlineSize: NotRequired[int]
-    ShadowColor: NotRequired[DvbSubtitleShadowColorType]
-    ShadowOpacity: NotRequired[int]
-    ShadowXOffset: NotRequired[int]
-    ShadowYOffset: NotRequired[int]
-    StylePassthrough: NotRequired[DvbSubtitleStylePassthroughType]
-    SubtitlingType: NotRequired[DvbSubtitlingTypeType]
-    TeletextSpacing: NotRequired[DvbSubtitleTeletextSpacingType]
-    Width: NotRequired[int]
-    XPosition: NotRequired[int]
-    YPosition: NotRequired[int]
-
-
-class DvbSubSourceSettingsTypeDef(TypedDict):
-    Pid: NotRequired[int]
-
-
-class DvbTdtSettingsTypeDef(TypedDict):
-    TdtInterval: NotRequired[int]
-
-
-class DynamicAudioSelectorTypeDef(TypedDict):
-    AudioDurationCorrection: NotRequired[AudioDurationCorrectionType]
-    ExternalAudioFileInput: NotRequired[str]
-    LanguageCode: NotRequired[LanguageCodeType]
-    Offset: NotRequired[int]
-    SelectorType: NotRequired[DynamicAudioSelectorTypeType]
-
-
-class Eac3AtmosSettingsTypeDef(TypedDict):
-    Bitrate: NotRequired[int]
-    BitstreamMode: NotRequired[Eac3AtmosBitstreamModeType]
-    CodingMode: NotRequired[Eac3AtmosCodingModeType]
-    DialogueIntelligence: NotRequired[Eac3AtmosDialogueIntelligenceType]
-    DownmixControl: NotRequired[Eac3AtmosDownmixControlType]
-    DynamicRangeCompressionLine: NotRequired[Eac3AtmosDynamicRangeCompressionLineType]
-    DynamicRangeCompressionRf: NotRequired[Eac3AtmosDynamicRangeCompressionRfType]
-    DynamicRangeControl: NotRequired[Eac3AtmosDynamicRangeControlType]
-    LoRoCenterMixLevel: NotRequired[float]
-    LoRoSurroundMixLevel: NotRequired[float]
-    LtRtCenterMixLevel: NotRequired[float]
-    LtRtSurroundMixLevel: NotRequired[float]
-    MeteringMode: NotRequired[Eac3AtmosMeteringModeType]
-    SampleRate: NotRequired[int]
-    SpeechThreshold: NotRequired[int]
-    StereoDownmix: NotRequired[Eac3AtmosStereoDownmixType]
-    SurroundExMode: NotRequired[Eac3AtmosSurroundExModeType]
-
-
-class Eac3SettingsTypeDef(TypedDict):
-    AttenuationControl: NotRequired[Eac3AttenuationControlType]
-    Bitrate: NotRequired[int]
-    BitstreamMode: NotRequired[Eac3BitstreamModeType]
-    CodingMode: NotRequired[Eac3CodingModeType]
-    DcFilter: NotRequired[Eac3DcFilterType]
-    Dialnorm: NotRequired[int]
-    DynamicRangeCompressionLine: NotRequired[Eac3DynamicRangeCompressionLineType]
-    DynamicRangeCompressionRf: NotRequired[Eac3DynamicRangeCompressionRfType]
-    LfeControl: NotRequired[Eac3LfeControlType]
-    LfeFilter: NotRequired[Eac3LfeFilterType]
-    LoRoCenterMixLevel: NotRequired[float]
-    LoRoSurroundMixLevel: NotRequired[float]
-    LtRtCenterMixLevel: NotRequired[float]
-    LtRtSurroundMixLevel: NotRequired[float]
-    MetadataControl: NotRequired[Eac3MetadataControlType]
-    PassthroughControl: NotRequired[Eac3PassthroughControlType]
-    PhaseControl: NotRequired[Eac3PhaseControlType]
-    SampleRate: NotRequired[int]
-    StereoDownmix: NotRequired[Eac3StereoDownmixType]
-    SurroundExMode: NotRequired[Eac3SurroundExModeType]
-    SurroundMode: NotRequired[Eac3SurroundModeType]
-
-
-class ElementalInferenceConfigurationTypeDef(TypedDict):
-    Features: NotRequired[list[ElementalInferenceFeatureType]]
-    Feeds: NotRequired[list[ElementalInferenceFeedTypeDef]]
-
-
-class ElementalInferenceFeedTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    FeedManagementState: NotRequired[ElementalInferenceFeedManagementStateType]
-
-
-class EmbeddedDestinationSettingsTypeDef(TypedDict):
-    Destination608ChannelNumber: NotRequired[int]
-    Destination708ServiceNumber: NotRequired[int]
-
-
-class EmbeddedSourceSettingsTypeDef(TypedDict):
-    Convert608To708: NotRequired[EmbeddedConvert608To708Type]
-    Source608ChannelNumber: NotRequired[int]
-    Source608TrackNumber: NotRequired[int]
-    TerminateCaptions: NotRequired[EmbeddedTerminateCaptionsType]
-
-
-class EncryptionContractConfigurationTypeDef(TypedDict):
-    SpekeAudioPreset: NotRequired[PresetSpeke20AudioType]
-    SpekeVideoPreset: NotRequired[PresetSpeke20VideoType]
-
-
-class EndpointTypeDef(TypedDict):
-    Url: NotRequired[str]
-
-
-class EsamManifestConfirmConditionNotificationTypeDef(TypedDict):
-    MccXml: NotRequired[str]
-
-
-class EsamSettingsTypeDef(TypedDict):
-    ManifestConfirmConditionNotification: NotRequired[
-        EsamManifestConfirmConditionNotificationTypeDef
+class HlsGroupSettingsTypeDef(TypedDict):
+    AdMarkers: NotRequired[ReadOnly[Sequence[HlsAdMarkersType]]]
+    AdditionalManifests: NotRequired[ReadOnly[Sequence[HlsAdditionalManifestTypeDef]]]
+    AudioOnlyHeader: NotRequired[HlsAudioOnlyHeaderType]
+    BaseUrl: NotRequired[str]
+    CaptionLanguageMappings: NotRequired[
+        ReadOnly[Sequence[HlsCaptionLanguageMappingTypeDef]]
     ]
-    ResponseSignalPreroll: NotRequired[int]
-    SignalProcessingNotification: NotRequired[EsamSignalProcessingNotificationTypeDef]
-
-
-class EsamSignalProcessingNotificationTypeDef(TypedDict):
-    SccXml: NotRequired[str]
-
-
-class ExtendedDataServicesTypeDef(TypedDict):
-    CopyProtectionAction: NotRequired[CopyProtectionActionType]
-    VchipAction: NotRequired[VchipActionType]
-
-
-class F4vSettingsTypeDef(TypedDict):
-    MoovPlacement: NotRequired[F4vMoovPlacementType]
-
-
-class FileGroupSettingsTypeDef(TypedDict):
+    CaptionLanguageSetting: NotRequired[HlsCaptionLanguageSettingType]
+    CaptionSegmentLengthControl: NotRequired[HlsCaptionSegmentLengthControlType]
+    ClientCache: NotRequired[HlsClientCacheType]
+    CodecSpecification: NotRequired[HlsCodecSpecificationType]
     Destination: NotRequired[str]
     DestinationSettings: NotRequired[DestinationSettingsTypeDef]
+    DirectoryStructure: NotRequired[HlsDirectoryStructureType]
+    Encryption: NotRequired[ReadOnly[HlsEncryptionSettingsTypeDef]]
+    ImageBasedTrickPlay: NotRequired[HlsImageBasedTrickPlayType]
+    ImageBasedTrickPlaySettings: NotRequired[HlsImageBasedTrickPlaySettingsTypeDef]
+    ManifestCompression: NotRequired[HlsManifestCompressionType]
+    ManifestDurationFormat: NotRequired[HlsManifestDurationFormatType]
+    MinFinalSegmentLength: NotRequired[float]
+    MinSegmentLength: NotRequired[int]
+    OutputSelection: NotRequired[HlsOutputSelectionType]
+    ProgramDateTime: NotRequired[HlsProgramDateTimeType]
+    ProgramDateTimePeriod: NotRequired[int]
+    ProgressiveWriteHlsManifest: NotRequired[HlsProgressiveWriteHlsManifestType]
+    SegmentControl: NotRequired[HlsSegmentControlType]
+    SegmentLength: NotRequired[int]
+    SegmentLengthControl: NotRequired[HlsSegmentLengthControlType]
+    SegmentsPerSubdirectory: NotRequired[int]
+    StreamInfResolution: NotRequired[HlsStreamInfResolutionType]
+    TargetDurationCompatibilityMode: NotRequired[HlsTargetDurationCompatibilityModeType]
+    TimedMetadataId3Frame: NotRequired[HlsTimedMetadataId3FrameType]
+    TimedMetadataId3Period: NotRequired[int]
+    TimestampDeltaMilliseconds: NotRequired[int]
 
 
-class FileSourceSettingsTypeDef(TypedDict):
-    ByteRateLimit: NotRequired[CaptionSourceByteRateLimitType]
-    Convert608To708: NotRequired[FileSourceConvert608To708Type]
-    ConvertPaintToPop: NotRequired[CaptionSourceConvertPaintOnToPopOnType]
-    Framerate: NotRequired[CaptionSourceFramerateTypeDef]
-    SourceFile: NotRequired[str]
-    TimeDelta: NotRequired[int]
-    TimeDeltaUnits: NotRequired[FileSourceTimeDeltaUnitsType]
-    UpconvertSTLToTeletext: NotRequired[CaptionSourceUpconvertSTLToTeletextType]
+class MsSmoothAdditionalManifestTypeDef(TypedDict):
+    ManifestNameModifier: NotRequired[str]
+    SelectedOutputs: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class FlacSettingsTypeDef(TypedDict):
-    BitDepth: NotRequired[int]
-    Channels: NotRequired[int]
-    SampleRate: NotRequired[int]
+class MsSmoothEncryptionSettingsTypeDef(TypedDict):
+    SpekeKeyProvider: NotRequired[ReadOnly[SpekeKeyProviderTypeDef]]
 
 
-class ForceIncludeRenditionSizeTypeDef(TypedDict):
-    Height: NotRequired[int]
-    Width: NotRequired[int]
+class MsSmoothGroupSettingsTypeDef(TypedDict):
+    AdditionalManifests: NotRequired[
+        ReadOnly[Sequence[MsSmoothAdditionalManifestTypeDef]]
+    ]
+    AudioDeduplication: NotRequired[MsSmoothAudioDeduplicationType]
+    Destination: NotRequired[str]
+    DestinationSettings: NotRequired[DestinationSettingsTypeDef]
+    Encryption: NotRequired[ReadOnly[MsSmoothEncryptionSettingsTypeDef]]
+    FragmentLength: NotRequired[int]
+    FragmentLengthControl: NotRequired[MsSmoothFragmentLengthControlType]
+    ManifestEncoding: NotRequired[MsSmoothManifestEncodingType]
+
+
+class OutputGroupSettingsTypeDef(TypedDict):
+    CmafGroupSettings: NotRequired[ReadOnly[CmafGroupSettingsTypeDef]]
+    DashIsoGroupSettings: NotRequired[ReadOnly[DashIsoGroupSettingsTypeDef]]
+    FileGroupSettings: NotRequired[FileGroupSettingsTypeDef]
+    HlsGroupSettings: NotRequired[ReadOnly[HlsGroupSettingsTypeDef]]
+    MsSmoothGroupSettings: NotRequired[ReadOnly[MsSmoothGroupSettingsTypeDef]]
+    PerFrameMetrics: NotRequired[ReadOnly[Sequence[FrameMetricTypeType]]]
+    Type: NotRequired[OutputGroupTypeType]
+
+
+class HlsSettingsTypeDef(TypedDict):
+    AudioGroupId: NotRequired[str]
+    AudioOnlyContainer: NotRequired[HlsAudioOnlyContainerType]
+    AudioRenditionSets: NotRequired[str]
+    AudioTrackType: NotRequired[HlsAudioTrackTypeType]
+    DescriptiveVideoServiceFlag: NotRequired[HlsDescriptiveVideoServiceFlagType]
+    IFrameOnlyManifest: NotRequired[HlsIFrameOnlyManifestType]
+    SegmentModifier: NotRequired[str]
+
+
+class OutputSettingsTypeDef(TypedDict):
+    HlsSettings: NotRequired[HlsSettingsTypeDef]
 
 
 class FrameCaptureSettingsTypeDef(TypedDict):
@@ -1920,63 +2465,6 @@ class FrameCaptureSettingsTypeDef(TypedDict):
     FramerateNumerator: NotRequired[int]
     MaxCaptures: NotRequired[int]
     Quality: NotRequired[int]
-
-
-class FrameRateTypeDef(TypedDict):
-    Denominator: NotRequired[int]
-    Numerator: NotRequired[int]
-
-
-class GetJobRequestTypeDef(TypedDict):
-    Id: str
-
-
-class GetJobResponseTypeDef(TypedDict):
-    Job: NotRequired[JobTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetJobTemplateRequestTypeDef(TypedDict):
-    Name: str
-
-
-class GetJobTemplateResponseTypeDef(TypedDict):
-    JobTemplate: NotRequired[JobTemplateTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetJobsQueryResultsRequestTypeDef(TypedDict):
-    Id: str
-
-
-class GetJobsQueryResultsResponseTypeDef(TypedDict):
-    Jobs: NotRequired[list[JobTypeDef]]
-    NextToken: NotRequired[str]
-    Status: NotRequired[JobsQueryStatusType]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetPolicyResponseTypeDef(TypedDict):
-    Policy: NotRequired[PolicyTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetPresetRequestTypeDef(TypedDict):
-    Name: str
-
-
-class GetPresetResponseTypeDef(TypedDict):
-    Preset: NotRequired[PresetTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetQueueRequestTypeDef(TypedDict):
-    Name: str
-
-
-class GetQueueResponseTypeDef(TypedDict):
-    Queue: NotRequired[QueueTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GifSettingsTypeDef(TypedDict):
@@ -1990,55 +2478,6 @@ class H264QvbrSettingsTypeDef(TypedDict):
     MaxAverageBitrate: NotRequired[int]
     QvbrQualityLevel: NotRequired[int]
     QvbrQualityLevelFineTune: NotRequired[float]
-
-
-class H264SettingsOutputTypeDef(TypedDict):
-    AdaptiveQuantization: NotRequired[H264AdaptiveQuantizationType]
-    BandwidthReductionFilter: NotRequired[BandwidthReductionFilterTypeDef]
-    Bitrate: NotRequired[int]
-    CodecLevel: NotRequired[H264CodecLevelType]
-    CodecProfile: NotRequired[H264CodecProfileType]
-    DynamicSubGop: NotRequired[H264DynamicSubGopType]
-    EndOfStreamMarkers: NotRequired[H264EndOfStreamMarkersType]
-    EntropyEncoding: NotRequired[H264EntropyEncodingType]
-    FieldEncoding: NotRequired[H264FieldEncodingType]
-    FlickerAdaptiveQuantization: NotRequired[H264FlickerAdaptiveQuantizationType]
-    FramerateControl: NotRequired[H264FramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[H264FramerateConversionAlgorithmType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    GopBReference: NotRequired[H264GopBReferenceType]
-    GopClosedCadence: NotRequired[int]
-    GopSize: NotRequired[float]
-    GopSizeUnits: NotRequired[H264GopSizeUnitsType]
-    HrdBufferFinalFillPercentage: NotRequired[int]
-    HrdBufferInitialFillPercentage: NotRequired[int]
-    HrdBufferSize: NotRequired[int]
-    InterlaceMode: NotRequired[H264InterlaceModeType]
-    MaxBitrate: NotRequired[int]
-    MinIInterval: NotRequired[int]
-    NumberBFramesBetweenReferenceFrames: NotRequired[int]
-    NumberReferenceFrames: NotRequired[int]
-    ParControl: NotRequired[H264ParControlType]
-    ParDenominator: NotRequired[int]
-    ParNumerator: NotRequired[int]
-    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
-    QualityTuningLevel: NotRequired[H264QualityTuningLevelType]
-    QvbrSettings: NotRequired[H264QvbrSettingsTypeDef]
-    RateControlMode: NotRequired[H264RateControlModeType]
-    RepeatPps: NotRequired[H264RepeatPpsType]
-    SaliencyAwareEncoding: NotRequired[H264SaliencyAwareEncodingType]
-    ScanTypeConversionMode: NotRequired[H264ScanTypeConversionModeType]
-    SceneChangeDetect: NotRequired[H264SceneChangeDetectType]
-    Slices: NotRequired[int]
-    SlowPal: NotRequired[H264SlowPalType]
-    Softness: NotRequired[int]
-    SpatialAdaptiveQuantization: NotRequired[H264SpatialAdaptiveQuantizationType]
-    Syntax: NotRequired[H264SyntaxType]
-    Telecine: NotRequired[H264TelecineType]
-    TemporalAdaptiveQuantization: NotRequired[H264TemporalAdaptiveQuantizationType]
-    UnregisteredSeiTimecode: NotRequired[H264UnregisteredSeiTimecodeType]
-    WriteMp4PackagingType: NotRequired[H264WriteMp4PackagingTypeType]
 
 
 class H264SettingsTypeDef(TypedDict):
@@ -2096,60 +2535,6 @@ class H265QvbrSettingsTypeDef(TypedDict):
     QvbrQualityLevelFineTune: NotRequired[float]
 
 
-class H265SettingsOutputTypeDef(TypedDict):
-    AdaptiveQuantization: NotRequired[H265AdaptiveQuantizationType]
-    AlternateTransferFunctionSei: NotRequired[H265AlternateTransferFunctionSeiType]
-    BandwidthReductionFilter: NotRequired[BandwidthReductionFilterTypeDef]
-    Bitrate: NotRequired[int]
-    CodecLevel: NotRequired[H265CodecLevelType]
-    CodecProfile: NotRequired[H265CodecProfileType]
-    Deblocking: NotRequired[H265DeblockingType]
-    DynamicSubGop: NotRequired[H265DynamicSubGopType]
-    EndOfStreamMarkers: NotRequired[H265EndOfStreamMarkersType]
-    FlickerAdaptiveQuantization: NotRequired[H265FlickerAdaptiveQuantizationType]
-    FramerateControl: NotRequired[H265FramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[H265FramerateConversionAlgorithmType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    GopBReference: NotRequired[H265GopBReferenceType]
-    GopClosedCadence: NotRequired[int]
-    GopSize: NotRequired[float]
-    GopSizeUnits: NotRequired[H265GopSizeUnitsType]
-    HrdBufferFinalFillPercentage: NotRequired[int]
-    HrdBufferInitialFillPercentage: NotRequired[int]
-    HrdBufferSize: NotRequired[int]
-    InterlaceMode: NotRequired[H265InterlaceModeType]
-    MaxBitrate: NotRequired[int]
-    MinIInterval: NotRequired[int]
-    MvOverPictureBoundaries: NotRequired[H265MvOverPictureBoundariesType]
-    MvTemporalPredictor: NotRequired[H265MvTemporalPredictorType]
-    NumberBFramesBetweenReferenceFrames: NotRequired[int]
-    NumberReferenceFrames: NotRequired[int]
-    ParControl: NotRequired[H265ParControlType]
-    ParDenominator: NotRequired[int]
-    ParNumerator: NotRequired[int]
-    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
-    QualityTuningLevel: NotRequired[H265QualityTuningLevelType]
-    QvbrSettings: NotRequired[H265QvbrSettingsTypeDef]
-    RateControlMode: NotRequired[H265RateControlModeType]
-    SampleAdaptiveOffsetFilterMode: NotRequired[H265SampleAdaptiveOffsetFilterModeType]
-    ScanTypeConversionMode: NotRequired[H265ScanTypeConversionModeType]
-    SceneChangeDetect: NotRequired[H265SceneChangeDetectType]
-    Slices: NotRequired[int]
-    SlowPal: NotRequired[H265SlowPalType]
-    SpatialAdaptiveQuantization: NotRequired[H265SpatialAdaptiveQuantizationType]
-    Telecine: NotRequired[H265TelecineType]
-    TemporalAdaptiveQuantization: NotRequired[H265TemporalAdaptiveQuantizationType]
-    TemporalIds: NotRequired[H265TemporalIdsType]
-    TileHeight: NotRequired[int]
-    TilePadding: NotRequired[H265TilePaddingType]
-    TileWidth: NotRequired[int]
-    Tiles: NotRequired[H265TilesType]
-    TreeBlockSize: NotRequired[H265TreeBlockSizeType]
-    UnregisteredSeiTimecode: NotRequired[H265UnregisteredSeiTimecodeType]
-    WriteMp4PackagingType: NotRequired[H265WriteMp4PackagingTypeType]
-
-
 class H265SettingsTypeDef(TypedDict):
     AdaptiveQuantization: NotRequired[H265AdaptiveQuantizationType]
     AlternateTransferFunctionSei: NotRequired[H265AlternateTransferFunctionSeiType]
@@ -2204,19 +2589,213 @@ class H265SettingsTypeDef(TypedDict):
     WriteMp4PackagingType: NotRequired[H265WriteMp4PackagingTypeType]
 
 
-class Hdr10MetadataTypeDef(TypedDict):
-    BluePrimaryX: NotRequired[int]
-    BluePrimaryY: NotRequired[int]
-    GreenPrimaryX: NotRequired[int]
-    GreenPrimaryY: NotRequired[int]
-    MaxContentLightLevel: NotRequired[int]
-    MaxFrameAverageLightLevel: NotRequired[int]
-    MaxLuminance: NotRequired[int]
-    MinLuminance: NotRequired[int]
-    RedPrimaryX: NotRequired[int]
-    RedPrimaryY: NotRequired[int]
-    WhitePointX: NotRequired[int]
-    WhitePointY: NotRequired[int]
+class Mpeg2SettingsTypeDef(TypedDict):
+    AdaptiveQuantization: NotRequired[Mpeg2AdaptiveQuantizationType]
+    Bitrate: NotRequired[int]
+    CodecLevel: NotRequired[Mpeg2CodecLevelType]
+    CodecProfile: NotRequired[Mpeg2CodecProfileType]
+    DynamicSubGop: NotRequired[Mpeg2DynamicSubGopType]
+    FramerateControl: NotRequired[Mpeg2FramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[Mpeg2FramerateConversionAlgorithmType]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    GopClosedCadence: NotRequired[int]
+    GopSize: NotRequired[float]
+    GopSizeUnits: NotRequired[Mpeg2GopSizeUnitsType]
+    HrdBufferFinalFillPercentage: NotRequired[int]
+    HrdBufferInitialFillPercentage: NotRequired[int]
+    HrdBufferSize: NotRequired[int]
+    InterlaceMode: NotRequired[Mpeg2InterlaceModeType]
+    IntraDcPrecision: NotRequired[Mpeg2IntraDcPrecisionType]
+    MaxBitrate: NotRequired[int]
+    MinIInterval: NotRequired[int]
+    NumberBFramesBetweenReferenceFrames: NotRequired[int]
+    ParControl: NotRequired[Mpeg2ParControlType]
+    ParDenominator: NotRequired[int]
+    ParNumerator: NotRequired[int]
+    PerFrameMetrics: NotRequired[ReadOnly[Sequence[FrameMetricTypeType]]]
+    QualityTuningLevel: NotRequired[Mpeg2QualityTuningLevelType]
+    RateControlMode: NotRequired[Mpeg2RateControlModeType]
+    ScanTypeConversionMode: NotRequired[Mpeg2ScanTypeConversionModeType]
+    SceneChangeDetect: NotRequired[Mpeg2SceneChangeDetectType]
+    SlowPal: NotRequired[Mpeg2SlowPalType]
+    Softness: NotRequired[int]
+    SpatialAdaptiveQuantization: NotRequired[Mpeg2SpatialAdaptiveQuantizationType]
+    Syntax: NotRequired[Mpeg2SyntaxType]
+    Telecine: NotRequired[Mpeg2TelecineType]
+    TemporalAdaptiveQuantization: NotRequired[Mpeg2TemporalAdaptiveQuantizationType]
+
+
+class PassthroughSettingsTypeDef(TypedDict):
+    FrameControl: NotRequired[FrameControlType]
+    VideoSelectorMode: NotRequired[VideoSelectorModeType]
+
+
+class ProresSettingsTypeDef(TypedDict):
+    ChromaSampling: NotRequired[ProresChromaSamplingType]
+    CodecProfile: NotRequired[ProresCodecProfileType]
+    FramerateControl: NotRequired[ProresFramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[ProresFramerateConversionAlgorithmType]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    InterlaceMode: NotRequired[ProresInterlaceModeType]
+    ParControl: NotRequired[ProresParControlType]
+    ParDenominator: NotRequired[int]
+    ParNumerator: NotRequired[int]
+    PerFrameMetrics: NotRequired[ReadOnly[Sequence[FrameMetricTypeType]]]
+    ScanTypeConversionMode: NotRequired[ProresScanTypeConversionModeType]
+    SlowPal: NotRequired[ProresSlowPalType]
+    Telecine: NotRequired[ProresTelecineType]
+
+
+class UncompressedSettingsTypeDef(TypedDict):
+    Fourcc: NotRequired[UncompressedFourccType]
+    FramerateControl: NotRequired[UncompressedFramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[
+        UncompressedFramerateConversionAlgorithmType
+    ]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    InterlaceMode: NotRequired[UncompressedInterlaceModeType]
+    ScanTypeConversionMode: NotRequired[UncompressedScanTypeConversionModeType]
+    SlowPal: NotRequired[UncompressedSlowPalType]
+    Telecine: NotRequired[UncompressedTelecineType]
+
+
+class Vc3SettingsTypeDef(TypedDict):
+    FramerateControl: NotRequired[Vc3FramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[Vc3FramerateConversionAlgorithmType]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    InterlaceMode: NotRequired[Vc3InterlaceModeType]
+    ScanTypeConversionMode: NotRequired[Vc3ScanTypeConversionModeType]
+    SlowPal: NotRequired[Vc3SlowPalType]
+    Telecine: NotRequired[Vc3TelecineType]
+    Vc3Class: NotRequired[Vc3ClassType]
+
+
+class Vp8SettingsTypeDef(TypedDict):
+    Bitrate: NotRequired[int]
+    FramerateControl: NotRequired[Vp8FramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[Vp8FramerateConversionAlgorithmType]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    GopSize: NotRequired[float]
+    HrdBufferSize: NotRequired[int]
+    MaxBitrate: NotRequired[int]
+    ParControl: NotRequired[Vp8ParControlType]
+    ParDenominator: NotRequired[int]
+    ParNumerator: NotRequired[int]
+    QualityTuningLevel: NotRequired[Vp8QualityTuningLevelType]
+    RateControlMode: NotRequired[Vp8RateControlModeType]
+
+
+class Vp9SettingsTypeDef(TypedDict):
+    Bitrate: NotRequired[int]
+    FramerateControl: NotRequired[Vp9FramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[Vp9FramerateConversionAlgorithmType]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    GopSize: NotRequired[float]
+    HrdBufferSize: NotRequired[int]
+    MaxBitrate: NotRequired[int]
+    ParControl: NotRequired[Vp9ParControlType]
+    ParDenominator: NotRequired[int]
+    ParNumerator: NotRequired[int]
+    QualityTuningLevel: NotRequired[Vp9QualityTuningLevelType]
+    RateControlMode: NotRequired[Vp9RateControlModeType]
+
+
+class Xavc4kIntraCbgProfileSettingsTypeDef(TypedDict):
+    XavcClass: NotRequired[Xavc4kIntraCbgProfileClassType]
+
+
+class Xavc4kIntraVbrProfileSettingsTypeDef(TypedDict):
+    XavcClass: NotRequired[Xavc4kIntraVbrProfileClassType]
+
+
+class Xavc4kProfileSettingsTypeDef(TypedDict):
+    BitrateClass: NotRequired[Xavc4kProfileBitrateClassType]
+    CodecProfile: NotRequired[Xavc4kProfileCodecProfileType]
+    FlickerAdaptiveQuantization: NotRequired[XavcFlickerAdaptiveQuantizationType]
+    GopBReference: NotRequired[XavcGopBReferenceType]
+    GopClosedCadence: NotRequired[int]
+    HrdBufferSize: NotRequired[int]
+    QualityTuningLevel: NotRequired[Xavc4kProfileQualityTuningLevelType]
+    Slices: NotRequired[int]
+
+
+class XavcHdIntraCbgProfileSettingsTypeDef(TypedDict):
+    XavcClass: NotRequired[XavcHdIntraCbgProfileClassType]
+
+
+class XavcHdProfileSettingsTypeDef(TypedDict):
+    BitrateClass: NotRequired[XavcHdProfileBitrateClassType]
+    FlickerAdaptiveQuantization: NotRequired[XavcFlickerAdaptiveQuantizationType]
+    GopBReference: NotRequired[XavcGopBReferenceType]
+    GopClosedCadence: NotRequired[int]
+    HrdBufferSize: NotRequired[int]
+    InterlaceMode: NotRequired[XavcInterlaceModeType]
+    QualityTuningLevel: NotRequired[XavcHdProfileQualityTuningLevelType]
+    Slices: NotRequired[int]
+    Telecine: NotRequired[XavcHdProfileTelecineType]
+
+
+class XavcSettingsTypeDef(TypedDict):
+    AdaptiveQuantization: NotRequired[XavcAdaptiveQuantizationType]
+    EntropyEncoding: NotRequired[XavcEntropyEncodingType]
+    FramerateControl: NotRequired[XavcFramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[XavcFramerateConversionAlgorithmType]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    PerFrameMetrics: NotRequired[ReadOnly[Sequence[FrameMetricTypeType]]]
+    Profile: NotRequired[XavcProfileType]
+    SlowPal: NotRequired[XavcSlowPalType]
+    Softness: NotRequired[int]
+    SpatialAdaptiveQuantization: NotRequired[XavcSpatialAdaptiveQuantizationType]
+    TemporalAdaptiveQuantization: NotRequired[XavcTemporalAdaptiveQuantizationType]
+    Xavc4kIntraCbgProfileSettings: NotRequired[Xavc4kIntraCbgProfileSettingsTypeDef]
+    Xavc4kIntraVbrProfileSettings: NotRequired[Xavc4kIntraVbrProfileSettingsTypeDef]
+    Xavc4kProfileSettings: NotRequired[Xavc4kProfileSettingsTypeDef]
+    XavcHdIntraCbgProfileSettings: NotRequired[XavcHdIntraCbgProfileSettingsTypeDef]
+    XavcHdProfileSettings: NotRequired[XavcHdProfileSettingsTypeDef]
+
+
+class VideoCodecSettingsTypeDef(TypedDict):
+    Av1Settings: NotRequired[ReadOnly[Av1SettingsTypeDef]]
+    AvcIntraSettings: NotRequired[ReadOnly[AvcIntraSettingsTypeDef]]
+    Codec: NotRequired[VideoCodecType]
+    FrameCaptureSettings: NotRequired[FrameCaptureSettingsTypeDef]
+    GifSettings: NotRequired[GifSettingsTypeDef]
+    H264Settings: NotRequired[ReadOnly[H264SettingsTypeDef]]
+    H265Settings: NotRequired[ReadOnly[H265SettingsTypeDef]]
+    Mpeg2Settings: NotRequired[ReadOnly[Mpeg2SettingsTypeDef]]
+    PassthroughSettings: NotRequired[PassthroughSettingsTypeDef]
+    ProresSettings: NotRequired[ReadOnly[ProresSettingsTypeDef]]
+    UncompressedSettings: NotRequired[UncompressedSettingsTypeDef]
+    Vc3Settings: NotRequired[Vc3SettingsTypeDef]
+    Vp8Settings: NotRequired[Vp8SettingsTypeDef]
+    Vp9Settings: NotRequired[Vp9SettingsTypeDef]
+    XavcSettings: NotRequired[ReadOnly[XavcSettingsTypeDef]]
+
+
+class DeinterlacerTypeDef(TypedDict):
+    Algorithm: NotRequired[DeinterlaceAlgorithmType]
+    Control: NotRequired[DeinterlacerControlType]
+    Mode: NotRequired[DeinterlacerModeType]
+
+
+class DolbyVisionLevel6MetadataTypeDef(TypedDict):
+    MaxCll: NotRequired[int]
+    MaxFall: NotRequired[int]
+
+
+class DolbyVisionTypeDef(TypedDict):
+    Compatibility: NotRequired[DolbyVisionCompatibilityType]
+    L6Metadata: NotRequired[DolbyVisionLevel6MetadataTypeDef]
+    L6Mode: NotRequired[DolbyVisionLevel6ModeType]
+    Mapping: NotRequired[DolbyVisionMappingType]
+    Profile: NotRequired[DolbyVisionProfileType]
 
 
 class Hdr10PlusTypeDef(TypedDict):
@@ -2224,21 +2803,287 @@ class Hdr10PlusTypeDef(TypedDict):
     TargetMonitorNits: NotRequired[int]
 
 
-class HlsAdditionalManifestOutputTypeDef(TypedDict):
+class NoiseReducerFilterSettingsTypeDef(TypedDict):
+    Strength: NotRequired[int]
+
+
+class NoiseReducerSpatialFilterSettingsTypeDef(TypedDict):
+    PostFilterSharpenStrength: NotRequired[int]
+    Speed: NotRequired[int]
+    Strength: NotRequired[int]
+
+
+class NoiseReducerTemporalFilterSettingsTypeDef(TypedDict):
+    AggressiveMode: NotRequired[int]
+    PostTemporalSharpening: NotRequired[NoiseFilterPostTemporalSharpeningType]
+    PostTemporalSharpeningStrength: NotRequired[
+        NoiseFilterPostTemporalSharpeningStrengthType
+    ]
+    Speed: NotRequired[int]
+    Strength: NotRequired[int]
+
+
+class NoiseReducerTypeDef(TypedDict):
+    Filter: NotRequired[NoiseReducerFilterType]
+    FilterSettings: NotRequired[NoiseReducerFilterSettingsTypeDef]
+    SpatialFilterSettings: NotRequired[NoiseReducerSpatialFilterSettingsTypeDef]
+    TemporalFilterSettings: NotRequired[NoiseReducerTemporalFilterSettingsTypeDef]
+
+
+class NexGuardFileMarkerSettingsTypeDef(TypedDict):
+    License: NotRequired[str]
+    Payload: NotRequired[int]
+    Preset: NotRequired[str]
+    Strength: NotRequired[WatermarkingStrengthType]
+
+
+class PartnerWatermarkingTypeDef(TypedDict):
+    NexguardFileMarkerSettings: NotRequired[NexGuardFileMarkerSettingsTypeDef]
+
+
+class TimecodeBurninTypeDef(TypedDict):
+    FontSize: NotRequired[int]
+    Position: NotRequired[TimecodeBurninPositionType]
+    Prefix: NotRequired[str]
+
+
+class VideoPreprocessorTypeDef(TypedDict):
+    ColorCorrector: NotRequired[ColorCorrectorTypeDef]
+    Deinterlacer: NotRequired[DeinterlacerTypeDef]
+    DolbyVision: NotRequired[DolbyVisionTypeDef]
+    Hdr10Plus: NotRequired[Hdr10PlusTypeDef]
+    ImageInserter: NotRequired[ReadOnly[ImageInserterTypeDef]]
+    NoiseReducer: NotRequired[NoiseReducerTypeDef]
+    PartnerWatermarking: NotRequired[PartnerWatermarkingTypeDef]
+    TimecodeBurnin: NotRequired[TimecodeBurninTypeDef]
+
+
+class VideoDescriptionTypeDef(TypedDict):
+    AfdSignaling: NotRequired[AfdSignalingType]
+    AntiAlias: NotRequired[AntiAliasType]
+    ChromaPositionMode: NotRequired[ChromaPositionModeType]
+    CodecSettings: NotRequired[ReadOnly[VideoCodecSettingsTypeDef]]
+    ColorMetadata: NotRequired[ColorMetadataType]
+    Crop: NotRequired[RectangleTypeDef]
+    DropFrameTimecode: NotRequired[DropFrameTimecodeType]
+    FixedAfd: NotRequired[int]
+    Height: NotRequired[int]
+    Position: NotRequired[RectangleTypeDef]
+    RespondToAfd: NotRequired[RespondToAfdType]
+    ScalingBehavior: NotRequired[ScalingBehaviorType]
+    Sharpness: NotRequired[int]
+    TimecodeInsertion: NotRequired[VideoTimecodeInsertionType]
+    TimecodeTrack: NotRequired[TimecodeTrackType]
+    VideoPreprocessors: NotRequired[ReadOnly[VideoPreprocessorTypeDef]]
+    Width: NotRequired[int]
+
+
+class OutputTypeDef(TypedDict):
+    AudioDescriptions: NotRequired[ReadOnly[Sequence[AudioDescriptionTypeDef]]]
+    CaptionDescriptions: NotRequired[ReadOnly[Sequence[CaptionDescriptionTypeDef]]]
+    ContainerSettings: NotRequired[ReadOnly[ContainerSettingsTypeDef]]
+    Extension: NotRequired[str]
+    NameModifier: NotRequired[str]
+    OutputSettings: NotRequired[OutputSettingsTypeDef]
+    Preset: NotRequired[str]
+    VideoDescription: NotRequired[ReadOnly[VideoDescriptionTypeDef]]
+
+
+class OutputGroupTypeDef(TypedDict):
+    AutomatedEncodingSettings: NotRequired[ReadOnly[AutomatedEncodingSettingsTypeDef]]
+    CustomName: NotRequired[str]
+    Name: NotRequired[str]
+    OutputGroupSettings: NotRequired[ReadOnly[OutputGroupSettingsTypeDef]]
+    Outputs: NotRequired[ReadOnly[Sequence[OutputTypeDef]]]
+
+
+class TimecodeConfigTypeDef(TypedDict):
+    Anchor: NotRequired[str]
+    Source: NotRequired[TimecodeSourceType]
+    Start: NotRequired[str]
+    TimestampOffset: NotRequired[str]
+
+
+class Id3InsertionTypeDef(TypedDict):
+    Id3: NotRequired[str]
+    Timecode: NotRequired[str]
+
+
+class TimedMetadataInsertionTypeDef(TypedDict):
+    Id3Insertions: NotRequired[ReadOnly[Sequence[Id3InsertionTypeDef]]]
+
+
+class JobSettingsTypeDef(TypedDict):
+    AdAvailOffset: NotRequired[int]
+    AvailBlanking: NotRequired[AvailBlankingTypeDef]
+    ColorConversion3DLUTSettings: NotRequired[
+        ReadOnly[Sequence[ColorConversion3DLUTSettingTypeDef]]
+    ]
+    Esam: NotRequired[EsamSettingsTypeDef]
+    ExtendedDataServices: NotRequired[ExtendedDataServicesTypeDef]
+    FollowSource: NotRequired[int]
+    Inputs: NotRequired[ReadOnly[Sequence[InputTypeDef]]]
+    KantarWatermark: NotRequired[KantarWatermarkSettingsTypeDef]
+    MotionImageInserter: NotRequired[MotionImageInserterTypeDef]
+    NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
+    NielsenNonLinearWatermark: NotRequired[NielsenNonLinearWatermarkSettingsTypeDef]
+    OutputGroups: NotRequired[ReadOnly[Sequence[OutputGroupTypeDef]]]
+    TimecodeConfig: NotRequired[TimecodeConfigTypeDef]
+    TimedMetadataInsertion: NotRequired[ReadOnly[TimedMetadataInsertionTypeDef]]
+
+
+class CreateJobRequestTypeDef(TypedDict):
+    AccelerationSettings: NotRequired[AccelerationSettingsTypeDef]
+    BillingTagsSource: NotRequired[BillingTagsSourceType]
+    ClientRequestToken: NotRequired[str]
+    HopDestinations: NotRequired[ReadOnly[Sequence[HopDestinationTypeDef]]]
+    JobEngineVersion: NotRequired[str]
+    JobTemplate: NotRequired[str]
+    Priority: NotRequired[int]
+    Queue: NotRequired[str]
+    Role: str
+    Settings: ReadOnly[JobSettingsTypeDef]
+    SimulateReservedQueue: NotRequired[SimulateReservedQueueType]
+    StatusUpdateInterval: NotRequired[StatusUpdateIntervalType]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    UserMetadata: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ElementalInferenceFeedTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    FeedManagementState: NotRequired[ElementalInferenceFeedManagementStateType]
+
+
+class ElementalInferenceConfigurationTypeDef(TypedDict):
+    Features: NotRequired[list[ElementalInferenceFeatureType]]
+    Feeds: NotRequired[list[ElementalInferenceFeedTypeDef]]
+
+
+class JobMessagesTypeDef(TypedDict):
+    Info: NotRequired[list[str]]
+    Warning: NotRequired[list[str]]
+
+
+class ImageInserterOutputTypeDef(TypedDict):
+    InsertableImages: NotRequired[list[InsertableImageTypeDef]]
+    SdrReferenceWhiteLevel: NotRequired[int]
+
+
+class VideoOverlayInputOutputTypeDef(TypedDict):
+    AudioSelectors: NotRequired[dict[str, AudioSelectorOutputTypeDef]]
+    FileInput: NotRequired[str]
+    InputClippings: NotRequired[list[VideoOverlayInputClippingTypeDef]]
+    TimecodeSource: NotRequired[InputTimecodeSourceType]
+    TimecodeStart: NotRequired[str]
+
+
+class VideoOverlayOutputTypeDef(TypedDict):
+    Crop: NotRequired[VideoOverlayCropTypeDef]
+    EndTimecode: NotRequired[str]
+    InitialPosition: NotRequired[VideoOverlayPositionTypeDef]
+    Input: NotRequired[VideoOverlayInputOutputTypeDef]
+    Playback: NotRequired[VideoOverlayPlayBackModeType]
+    StartTimecode: NotRequired[str]
+    Transitions: NotRequired[list[VideoOverlayTransitionTypeDef]]
+
+
+class VideoSelectorOutputTypeDef(TypedDict):
+    AlphaBehavior: NotRequired[AlphaBehaviorType]
+    ColorSpace: NotRequired[ColorSpaceType]
+    ColorSpaceUsage: NotRequired[ColorSpaceUsageType]
+    EmbeddedTimecodeOverride: NotRequired[EmbeddedTimecodeOverrideType]
+    Hdr10Metadata: NotRequired[Hdr10MetadataTypeDef]
+    MaxLuminance: NotRequired[int]
+    PadVideo: NotRequired[PadVideoType]
+    Pid: NotRequired[int]
+    ProgramNumber: NotRequired[int]
+    Rotate: NotRequired[InputRotateType]
+    SampleRange: NotRequired[InputSampleRangeType]
+    SelectorType: NotRequired[VideoSelectorTypeType]
+    Streams: NotRequired[list[int]]
+
+
+class InputOutputTypeDef(TypedDict):
+    AdvancedInputFilter: NotRequired[AdvancedInputFilterType]
+    AdvancedInputFilterSettings: NotRequired[AdvancedInputFilterSettingsTypeDef]
+    AudioSelectorGroups: NotRequired[dict[str, AudioSelectorGroupOutputTypeDef]]
+    AudioSelectors: NotRequired[dict[str, AudioSelectorOutputTypeDef]]
+    CaptionSelectors: NotRequired[dict[str, CaptionSelectorTypeDef]]
+    Crop: NotRequired[RectangleTypeDef]
+    DeblockFilter: NotRequired[InputDeblockFilterType]
+    DecryptionSettings: NotRequired[InputDecryptionSettingsTypeDef]
+    DenoiseFilter: NotRequired[InputDenoiseFilterType]
+    DolbyVisionMetadataXml: NotRequired[str]
+    DynamicAudioSelectors: NotRequired[dict[str, DynamicAudioSelectorTypeDef]]
+    FileInput: NotRequired[str]
+    FilterEnable: NotRequired[InputFilterEnableType]
+    FilterStrength: NotRequired[int]
+    ImageInserter: NotRequired[ImageInserterOutputTypeDef]
+    InputClippings: NotRequired[list[InputClippingTypeDef]]
+    InputScanType: NotRequired[InputScanTypeType]
+    MultiViewSettings: NotRequired[list[MultiViewSettingsTypeDef]]
+    Position: NotRequired[RectangleTypeDef]
+    ProgramNumber: NotRequired[int]
+    PsiControl: NotRequired[InputPsiControlType]
+    SupplementalImps: NotRequired[list[str]]
+    TamsSettings: NotRequired[InputTamsSettingsTypeDef]
+    TimecodeSource: NotRequired[InputTimecodeSourceType]
+    TimecodeStart: NotRequired[str]
+    VideoGenerator: NotRequired[InputVideoGeneratorTypeDef]
+    VideoOverlays: NotRequired[list[VideoOverlayOutputTypeDef]]
+    VideoSelector: NotRequired[VideoSelectorOutputTypeDef]
+
+
+class DashAdditionalManifestOutputTypeDef(TypedDict):
     ManifestNameModifier: NotRequired[str]
     SelectedOutputs: NotRequired[list[str]]
 
 
-class HlsAdditionalManifestTypeDef(TypedDict):
+class SpekeKeyProviderOutputTypeDef(TypedDict):
+    CertificateArn: NotRequired[str]
+    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
+    ResourceId: NotRequired[str]
+    SystemIds: NotRequired[list[str]]
+    Url: NotRequired[str]
+
+
+class DashIsoEncryptionSettingsOutputTypeDef(TypedDict):
+    PlaybackDeviceCompatibility: NotRequired[DashIsoPlaybackDeviceCompatibilityType]
+    SpekeKeyProvider: NotRequired[SpekeKeyProviderOutputTypeDef]
+
+
+class DashIsoGroupSettingsOutputTypeDef(TypedDict):
+    AdditionalManifests: NotRequired[list[DashAdditionalManifestOutputTypeDef]]
+    AudioChannelConfigSchemeIdUri: NotRequired[
+        DashIsoGroupAudioChannelConfigSchemeIdUriType
+    ]
+    BaseUrl: NotRequired[str]
+    DashIFrameTrickPlayNameModifier: NotRequired[str]
+    DashManifestStyle: NotRequired[DashManifestStyleType]
+    Destination: NotRequired[str]
+    DestinationSettings: NotRequired[DestinationSettingsTypeDef]
+    Encryption: NotRequired[DashIsoEncryptionSettingsOutputTypeDef]
+    FragmentLength: NotRequired[int]
+    HbbtvCompliance: NotRequired[DashIsoHbbtvComplianceType]
+    ImageBasedTrickPlay: NotRequired[DashIsoImageBasedTrickPlayType]
+    ImageBasedTrickPlaySettings: NotRequired[DashIsoImageBasedTrickPlaySettingsTypeDef]
+    MinBufferTime: NotRequired[int]
+    MinFinalSegmentLength: NotRequired[float]
+    MpdManifestBandwidthType: NotRequired[DashIsoMpdManifestBandwidthTypeType]
+    MpdProfile: NotRequired[DashIsoMpdProfileType]
+    PtsOffsetHandlingForBFrames: NotRequired[DashIsoPtsOffsetHandlingForBFramesType]
+    SegmentControl: NotRequired[DashIsoSegmentControlType]
+    SegmentLength: NotRequired[int]
+    SegmentLengthControl: NotRequired[DashIsoSegmentLengthControlType]
+    VideoCompositionOffsets: NotRequired[DashIsoVideoCompositionOffsetsType]
+    WriteSegmentTimelineInRepresentation: NotRequired[
+        DashIsoWriteSegmentTimelineInRepresentationType
+    ]
+
+
+class HlsAdditionalManifestOutputTypeDef(TypedDict):
     ManifestNameModifier: NotRequired[str]
-    SelectedOutputs: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class HlsCaptionLanguageMappingTypeDef(TypedDict):
-    CaptionChannel: NotRequired[int]
-    CustomLanguageCode: NotRequired[str]
-    LanguageCode: NotRequired[LanguageCodeType]
-    LanguageDescription: NotRequired[str]
+    SelectedOutputs: NotRequired[list[str]]
 
 
 class HlsEncryptionSettingsOutputTypeDef(TypedDict):
@@ -2247,16 +3092,6 @@ class HlsEncryptionSettingsOutputTypeDef(TypedDict):
     InitializationVectorInManifest: NotRequired[HlsInitializationVectorInManifestType]
     OfflineEncrypted: NotRequired[HlsOfflineEncryptedType]
     SpekeKeyProvider: NotRequired[SpekeKeyProviderOutputTypeDef]
-    StaticKeyProvider: NotRequired[StaticKeyProviderTypeDef]
-    Type: NotRequired[HlsKeyProviderTypeType]
-
-
-class HlsEncryptionSettingsTypeDef(TypedDict):
-    ConstantInitializationVector: NotRequired[str]
-    EncryptionMethod: NotRequired[HlsEncryptionTypeType]
-    InitializationVectorInManifest: NotRequired[HlsInitializationVectorInManifestType]
-    OfflineEncrypted: NotRequired[HlsOfflineEncryptedType]
-    SpekeKeyProvider: NotRequired[ReadOnly[SpekeKeyProviderTypeDef]]
     StaticKeyProvider: NotRequired[StaticKeyProviderTypeDef]
     Type: NotRequired[HlsKeyProviderTypeType]
 
@@ -2296,264 +3131,283 @@ class HlsGroupSettingsOutputTypeDef(TypedDict):
     TimestampDeltaMilliseconds: NotRequired[int]
 
 
-class HlsGroupSettingsTypeDef(TypedDict):
-    AdMarkers: NotRequired[ReadOnly[Sequence[HlsAdMarkersType]]]
-    AdditionalManifests: NotRequired[ReadOnly[Sequence[HlsAdditionalManifestTypeDef]]]
-    AudioOnlyHeader: NotRequired[HlsAudioOnlyHeaderType]
-    BaseUrl: NotRequired[str]
-    CaptionLanguageMappings: NotRequired[
-        ReadOnly[Sequence[HlsCaptionLanguageMappingTypeDef]]
-    ]
-    CaptionLanguageSetting: NotRequired[HlsCaptionLanguageSettingType]
-    CaptionSegmentLengthControl: NotRequired[HlsCaptionSegmentLengthControlType]
-    ClientCache: NotRequired[HlsClientCacheType]
-    CodecSpecification: NotRequired[HlsCodecSpecificationType]
+class MsSmoothAdditionalManifestOutputTypeDef(TypedDict):
+    ManifestNameModifier: NotRequired[str]
+    SelectedOutputs: NotRequired[list[str]]
+
+
+class MsSmoothEncryptionSettingsOutputTypeDef(TypedDict):
+    SpekeKeyProvider: NotRequired[SpekeKeyProviderOutputTypeDef]
+
+
+class MsSmoothGroupSettingsOutputTypeDef(TypedDict):
+    AdditionalManifests: NotRequired[list[MsSmoothAdditionalManifestOutputTypeDef]]
+    AudioDeduplication: NotRequired[MsSmoothAudioDeduplicationType]
     Destination: NotRequired[str]
     DestinationSettings: NotRequired[DestinationSettingsTypeDef]
-    DirectoryStructure: NotRequired[HlsDirectoryStructureType]
-    Encryption: NotRequired[ReadOnly[HlsEncryptionSettingsTypeDef]]
-    ImageBasedTrickPlay: NotRequired[HlsImageBasedTrickPlayType]
-    ImageBasedTrickPlaySettings: NotRequired[HlsImageBasedTrickPlaySettingsTypeDef]
-    ManifestCompression: NotRequired[HlsManifestCompressionType]
-    ManifestDurationFormat: NotRequired[HlsManifestDurationFormatType]
-    MinFinalSegmentLength: NotRequired[float]
-    MinSegmentLength: NotRequired[int]
-    OutputSelection: NotRequired[HlsOutputSelectionType]
-    ProgramDateTime: NotRequired[HlsProgramDateTimeType]
-    ProgramDateTimePeriod: NotRequired[int]
-    ProgressiveWriteHlsManifest: NotRequired[HlsProgressiveWriteHlsManifestType]
-    SegmentControl: NotRequired[HlsSegmentControlType]
-    SegmentLength: NotRequired[int]
-    SegmentLengthControl: NotRequired[HlsSegmentLengthControlType]
-    SegmentsPerSubdirectory: NotRequired[int]
-    StreamInfResolution: NotRequired[HlsStreamInfResolutionType]
-    TargetDurationCompatibilityMode: NotRequired[HlsTargetDurationCompatibilityModeType]
-    TimedMetadataId3Frame: NotRequired[HlsTimedMetadataId3FrameType]
-    TimedMetadataId3Period: NotRequired[int]
-    TimestampDeltaMilliseconds: NotRequired[int]
+    Encryption: NotRequired[MsSmoothEncryptionSettingsOutputTypeDef]
+    FragmentLength: NotRequired[int]
+    FragmentLengthControl: NotRequired[MsSmoothFragmentLengthControlType]
+    ManifestEncoding: NotRequired[MsSmoothManifestEncodingType]
 
 
-class HlsImageBasedTrickPlaySettingsTypeDef(TypedDict):
-    IntervalCadence: NotRequired[HlsIntervalCadenceType]
-    ThumbnailHeight: NotRequired[int]
-    ThumbnailInterval: NotRequired[float]
-    ThumbnailWidth: NotRequired[int]
-    TileHeight: NotRequired[int]
-    TileWidth: NotRequired[int]
+class OutputGroupSettingsOutputTypeDef(TypedDict):
+    CmafGroupSettings: NotRequired[CmafGroupSettingsOutputTypeDef]
+    DashIsoGroupSettings: NotRequired[DashIsoGroupSettingsOutputTypeDef]
+    FileGroupSettings: NotRequired[FileGroupSettingsTypeDef]
+    HlsGroupSettings: NotRequired[HlsGroupSettingsOutputTypeDef]
+    MsSmoothGroupSettings: NotRequired[MsSmoothGroupSettingsOutputTypeDef]
+    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
+    Type: NotRequired[OutputGroupTypeType]
 
 
-class HlsRenditionGroupSettingsTypeDef(TypedDict):
-    RenditionGroupId: NotRequired[str]
-    RenditionLanguageCode: NotRequired[LanguageCodeType]
-    RenditionName: NotRequired[str]
-
-
-class HlsSettingsTypeDef(TypedDict):
-    AudioGroupId: NotRequired[str]
-    AudioOnlyContainer: NotRequired[HlsAudioOnlyContainerType]
-    AudioRenditionSets: NotRequired[str]
-    AudioTrackType: NotRequired[HlsAudioTrackTypeType]
-    DescriptiveVideoServiceFlag: NotRequired[HlsDescriptiveVideoServiceFlagType]
-    IFrameOnlyManifest: NotRequired[HlsIFrameOnlyManifestType]
-    SegmentModifier: NotRequired[str]
-
-
-class HopDestinationTypeDef(TypedDict):
-    Priority: NotRequired[int]
-    Queue: NotRequired[str]
-    WaitMinutes: NotRequired[int]
-
-
-class Id3InsertionTypeDef(TypedDict):
-    Id3: NotRequired[str]
-    Timecode: NotRequired[str]
-
-
-class ImageInserterOutputTypeDef(TypedDict):
-    InsertableImages: NotRequired[list[InsertableImageTypeDef]]
-    SdrReferenceWhiteLevel: NotRequired[int]
-
-
-class ImageInserterTypeDef(TypedDict):
-    InsertableImages: NotRequired[ReadOnly[Sequence[InsertableImageTypeDef]]]
-    SdrReferenceWhiteLevel: NotRequired[int]
-
-
-class ImscDestinationSettingsTypeDef(TypedDict):
-    Accessibility: NotRequired[ImscAccessibilitySubsType]
-    StylePassthrough: NotRequired[ImscStylePassthroughType]
-
-
-class InputClippingTypeDef(TypedDict):
-    EndTimecode: NotRequired[str]
-    StartTimecode: NotRequired[str]
-
-
-class InputDecryptionSettingsTypeDef(TypedDict):
-    DecryptionMode: NotRequired[DecryptionModeType]
-    EncryptedDecryptionKey: NotRequired[str]
-    InitializationVector: NotRequired[str]
-    KmsKeyRegion: NotRequired[str]
-
-
-class InputOutputTypeDef(TypedDict):
-    AdvancedInputFilter: NotRequired[AdvancedInputFilterType]
-    AdvancedInputFilterSettings: NotRequired[AdvancedInputFilterSettingsTypeDef]
-    AudioSelectorGroups: NotRequired[dict[str, AudioSelectorGroupOutputTypeDef]]
-    AudioSelectors: NotRequired[dict[str, AudioSelectorOutputTypeDef]]
-    CaptionSelectors: NotRequired[dict[str, CaptionSelectorTypeDef]]
-    Crop: NotRequired[RectangleTypeDef]
-    DeblockFilter: NotRequired[InputDeblockFilterType]
-    DecryptionSettings: NotRequired[InputDecryptionSettingsTypeDef]
-    DenoiseFilter: NotRequired[InputDenoiseFilterType]
-    DolbyVisionMetadataXml: NotRequired[str]
-    DynamicAudioSelectors: NotRequired[dict[str, DynamicAudioSelectorTypeDef]]
-    FileInput: NotRequired[str]
-    FilterEnable: NotRequired[InputFilterEnableType]
-    FilterStrength: NotRequired[int]
-    ImageInserter: NotRequired[ImageInserterOutputTypeDef]
-    InputClippings: NotRequired[list[InputClippingTypeDef]]
-    InputScanType: NotRequired[InputScanTypeType]
-    MultiViewSettings: NotRequired[list[MultiViewSettingsTypeDef]]
-    Position: NotRequired[RectangleTypeDef]
-    ProgramNumber: NotRequired[int]
-    PsiControl: NotRequired[InputPsiControlType]
-    SupplementalImps: NotRequired[list[str]]
-    TamsSettings: NotRequired[InputTamsSettingsTypeDef]
-    TimecodeSource: NotRequired[InputTimecodeSourceType]
-    TimecodeStart: NotRequired[str]
-    VideoGenerator: NotRequired[InputVideoGeneratorTypeDef]
-    VideoOverlays: NotRequired[list[VideoOverlayOutputTypeDef]]
-    VideoSelector: NotRequired[VideoSelectorOutputTypeDef]
-
-
-class InputTamsSettingsTypeDef(TypedDict):
-    AuthConnectionArn: NotRequired[str]
-    GapHandling: NotRequired[TamsGapHandlingType]
-    SourceId: NotRequired[str]
-    Timerange: NotRequired[str]
-
-
-class InputTemplateOutputTypeDef(TypedDict):
-    AdvancedInputFilter: NotRequired[AdvancedInputFilterType]
-    AdvancedInputFilterSettings: NotRequired[AdvancedInputFilterSettingsTypeDef]
-    AudioSelectorGroups: NotRequired[dict[str, AudioSelectorGroupOutputTypeDef]]
-    AudioSelectors: NotRequired[dict[str, AudioSelectorOutputTypeDef]]
-    CaptionSelectors: NotRequired[dict[str, CaptionSelectorTypeDef]]
-    Crop: NotRequired[RectangleTypeDef]
-    DeblockFilter: NotRequired[InputDeblockFilterType]
-    DenoiseFilter: NotRequired[InputDenoiseFilterType]
-    DolbyVisionMetadataXml: NotRequired[str]
-    DynamicAudioSelectors: NotRequired[dict[str, DynamicAudioSelectorTypeDef]]
-    FilterEnable: NotRequired[InputFilterEnableType]
-    FilterStrength: NotRequired[int]
-    ImageInserter: NotRequired[ImageInserterOutputTypeDef]
-    InputClippings: NotRequired[list[InputClippingTypeDef]]
-    InputScanType: NotRequired[InputScanTypeType]
-    MultiViewSettings: NotRequired[list[MultiViewSettingsTypeDef]]
-    Position: NotRequired[RectangleTypeDef]
-    ProgramNumber: NotRequired[int]
-    PsiControl: NotRequired[InputPsiControlType]
-    TimecodeSource: NotRequired[InputTimecodeSourceType]
-    TimecodeStart: NotRequired[str]
-    VideoOverlays: NotRequired[list[VideoOverlayOutputTypeDef]]
-    VideoSelector: NotRequired[VideoSelectorOutputTypeDef]
-
-
-class InputTemplateTypeDef(TypedDict):
-    AdvancedInputFilter: NotRequired[AdvancedInputFilterType]
-    AdvancedInputFilterSettings: NotRequired[AdvancedInputFilterSettingsTypeDef]
-    AudioSelectorGroups: NotRequired[ReadOnly[Mapping[str, AudioSelectorGroupTypeDef]]]
-    AudioSelectors: NotRequired[ReadOnly[Mapping[str, AudioSelectorTypeDef]]]
-    CaptionSelectors: NotRequired[ReadOnly[Mapping[str, CaptionSelectorTypeDef]]]
-    Crop: NotRequired[RectangleTypeDef]
-    DeblockFilter: NotRequired[InputDeblockFilterType]
-    DenoiseFilter: NotRequired[InputDenoiseFilterType]
-    DolbyVisionMetadataXml: NotRequired[str]
-    DynamicAudioSelectors: NotRequired[
-        ReadOnly[Mapping[str, DynamicAudioSelectorTypeDef]]
-    ]
-    FilterEnable: NotRequired[InputFilterEnableType]
-    FilterStrength: NotRequired[int]
-    ImageInserter: NotRequired[ReadOnly[ImageInserterTypeDef]]
-    InputClippings: NotRequired[ReadOnly[Sequence[InputClippingTypeDef]]]
-    InputScanType: NotRequired[InputScanTypeType]
-    MultiViewSettings: NotRequired[ReadOnly[Sequence[MultiViewSettingsTypeDef]]]
-    Position: NotRequired[RectangleTypeDef]
-    ProgramNumber: NotRequired[int]
-    PsiControl: NotRequired[InputPsiControlType]
-    TimecodeSource: NotRequired[InputTimecodeSourceType]
-    TimecodeStart: NotRequired[str]
-    VideoOverlays: NotRequired[ReadOnly[Sequence[VideoOverlayTypeDef]]]
-    VideoSelector: NotRequired[ReadOnly[VideoSelectorTypeDef]]
-
-
-class InputTypeDef(TypedDict):
-    AdvancedInputFilter: NotRequired[AdvancedInputFilterType]
-    AdvancedInputFilterSettings: NotRequired[AdvancedInputFilterSettingsTypeDef]
-    AudioSelectorGroups: NotRequired[ReadOnly[Mapping[str, AudioSelectorGroupTypeDef]]]
-    AudioSelectors: NotRequired[ReadOnly[Mapping[str, AudioSelectorTypeDef]]]
-    CaptionSelectors: NotRequired[ReadOnly[Mapping[str, CaptionSelectorTypeDef]]]
-    Crop: NotRequired[RectangleTypeDef]
-    DeblockFilter: NotRequired[InputDeblockFilterType]
-    DecryptionSettings: NotRequired[InputDecryptionSettingsTypeDef]
-    DenoiseFilter: NotRequired[InputDenoiseFilterType]
-    DolbyVisionMetadataXml: NotRequired[str]
-    DynamicAudioSelectors: NotRequired[
-        ReadOnly[Mapping[str, DynamicAudioSelectorTypeDef]]
-    ]
-    FileInput: NotRequired[str]
-    FilterEnable: NotRequired[InputFilterEnableType]
-    FilterStrength: NotRequired[int]
-    ImageInserter: NotRequired[ReadOnly[ImageInserterTypeDef]]
-    InputClippings: NotRequired[ReadOnly[Sequence[InputClippingTypeDef]]]
-    InputScanType: NotRequired[InputScanTypeType]
-    MultiViewSettings: NotRequired[ReadOnly[Sequence[MultiViewSettingsTypeDef]]]
-    Position: NotRequired[RectangleTypeDef]
-    ProgramNumber: NotRequired[int]
-    PsiControl: NotRequired[InputPsiControlType]
-    SupplementalImps: NotRequired[ReadOnly[Sequence[str]]]
-    TamsSettings: NotRequired[InputTamsSettingsTypeDef]
-    TimecodeSource: NotRequired[InputTimecodeSourceType]
-    TimecodeStart: NotRequired[str]
-    VideoGenerator: NotRequired[InputVideoGeneratorTypeDef]
-    VideoOverlays: NotRequired[ReadOnly[Sequence[VideoOverlayTypeDef]]]
-    VideoSelector: NotRequired[ReadOnly[VideoSelectorTypeDef]]
-
-
-class InputVideoGeneratorTypeDef(TypedDict):
-    Channels: NotRequired[int]
-    Duration: NotRequired[int]
+class H264SettingsOutputTypeDef(TypedDict):
+    AdaptiveQuantization: NotRequired[H264AdaptiveQuantizationType]
+    BandwidthReductionFilter: NotRequired[BandwidthReductionFilterTypeDef]
+    Bitrate: NotRequired[int]
+    CodecLevel: NotRequired[H264CodecLevelType]
+    CodecProfile: NotRequired[H264CodecProfileType]
+    DynamicSubGop: NotRequired[H264DynamicSubGopType]
+    EndOfStreamMarkers: NotRequired[H264EndOfStreamMarkersType]
+    EntropyEncoding: NotRequired[H264EntropyEncodingType]
+    FieldEncoding: NotRequired[H264FieldEncodingType]
+    FlickerAdaptiveQuantization: NotRequired[H264FlickerAdaptiveQuantizationType]
+    FramerateControl: NotRequired[H264FramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[H264FramerateConversionAlgorithmType]
     FramerateDenominator: NotRequired[int]
     FramerateNumerator: NotRequired[int]
+    GopBReference: NotRequired[H264GopBReferenceType]
+    GopClosedCadence: NotRequired[int]
+    GopSize: NotRequired[float]
+    GopSizeUnits: NotRequired[H264GopSizeUnitsType]
+    HrdBufferFinalFillPercentage: NotRequired[int]
+    HrdBufferInitialFillPercentage: NotRequired[int]
+    HrdBufferSize: NotRequired[int]
+    InterlaceMode: NotRequired[H264InterlaceModeType]
+    MaxBitrate: NotRequired[int]
+    MinIInterval: NotRequired[int]
+    NumberBFramesBetweenReferenceFrames: NotRequired[int]
+    NumberReferenceFrames: NotRequired[int]
+    ParControl: NotRequired[H264ParControlType]
+    ParDenominator: NotRequired[int]
+    ParNumerator: NotRequired[int]
+    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
+    QualityTuningLevel: NotRequired[H264QualityTuningLevelType]
+    QvbrSettings: NotRequired[H264QvbrSettingsTypeDef]
+    RateControlMode: NotRequired[H264RateControlModeType]
+    RepeatPps: NotRequired[H264RepeatPpsType]
+    SaliencyAwareEncoding: NotRequired[H264SaliencyAwareEncodingType]
+    ScanTypeConversionMode: NotRequired[H264ScanTypeConversionModeType]
+    SceneChangeDetect: NotRequired[H264SceneChangeDetectType]
+    Slices: NotRequired[int]
+    SlowPal: NotRequired[H264SlowPalType]
+    Softness: NotRequired[int]
+    SpatialAdaptiveQuantization: NotRequired[H264SpatialAdaptiveQuantizationType]
+    Syntax: NotRequired[H264SyntaxType]
+    Telecine: NotRequired[H264TelecineType]
+    TemporalAdaptiveQuantization: NotRequired[H264TemporalAdaptiveQuantizationType]
+    UnregisteredSeiTimecode: NotRequired[H264UnregisteredSeiTimecodeType]
+    WriteMp4PackagingType: NotRequired[H264WriteMp4PackagingTypeType]
+
+
+class H265SettingsOutputTypeDef(TypedDict):
+    AdaptiveQuantization: NotRequired[H265AdaptiveQuantizationType]
+    AlternateTransferFunctionSei: NotRequired[H265AlternateTransferFunctionSeiType]
+    BandwidthReductionFilter: NotRequired[BandwidthReductionFilterTypeDef]
+    Bitrate: NotRequired[int]
+    CodecLevel: NotRequired[H265CodecLevelType]
+    CodecProfile: NotRequired[H265CodecProfileType]
+    Deblocking: NotRequired[H265DeblockingType]
+    DynamicSubGop: NotRequired[H265DynamicSubGopType]
+    EndOfStreamMarkers: NotRequired[H265EndOfStreamMarkersType]
+    FlickerAdaptiveQuantization: NotRequired[H265FlickerAdaptiveQuantizationType]
+    FramerateControl: NotRequired[H265FramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[H265FramerateConversionAlgorithmType]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    GopBReference: NotRequired[H265GopBReferenceType]
+    GopClosedCadence: NotRequired[int]
+    GopSize: NotRequired[float]
+    GopSizeUnits: NotRequired[H265GopSizeUnitsType]
+    HrdBufferFinalFillPercentage: NotRequired[int]
+    HrdBufferInitialFillPercentage: NotRequired[int]
+    HrdBufferSize: NotRequired[int]
+    InterlaceMode: NotRequired[H265InterlaceModeType]
+    MaxBitrate: NotRequired[int]
+    MinIInterval: NotRequired[int]
+    MvOverPictureBoundaries: NotRequired[H265MvOverPictureBoundariesType]
+    MvTemporalPredictor: NotRequired[H265MvTemporalPredictorType]
+    NumberBFramesBetweenReferenceFrames: NotRequired[int]
+    NumberReferenceFrames: NotRequired[int]
+    ParControl: NotRequired[H265ParControlType]
+    ParDenominator: NotRequired[int]
+    ParNumerator: NotRequired[int]
+    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
+    QualityTuningLevel: NotRequired[H265QualityTuningLevelType]
+    QvbrSettings: NotRequired[H265QvbrSettingsTypeDef]
+    RateControlMode: NotRequired[H265RateControlModeType]
+    SampleAdaptiveOffsetFilterMode: NotRequired[H265SampleAdaptiveOffsetFilterModeType]
+    ScanTypeConversionMode: NotRequired[H265ScanTypeConversionModeType]
+    SceneChangeDetect: NotRequired[H265SceneChangeDetectType]
+    Slices: NotRequired[int]
+    SlowPal: NotRequired[H265SlowPalType]
+    SpatialAdaptiveQuantization: NotRequired[H265SpatialAdaptiveQuantizationType]
+    Telecine: NotRequired[H265TelecineType]
+    TemporalAdaptiveQuantization: NotRequired[H265TemporalAdaptiveQuantizationType]
+    TemporalIds: NotRequired[H265TemporalIdsType]
+    TileHeight: NotRequired[int]
+    TilePadding: NotRequired[H265TilePaddingType]
+    TileWidth: NotRequired[int]
+    Tiles: NotRequired[H265TilesType]
+    TreeBlockSize: NotRequired[H265TreeBlockSizeType]
+    UnregisteredSeiTimecode: NotRequired[H265UnregisteredSeiTimecodeType]
+    WriteMp4PackagingType: NotRequired[H265WriteMp4PackagingTypeType]
+
+
+class Mpeg2SettingsOutputTypeDef(TypedDict):
+    AdaptiveQuantization: NotRequired[Mpeg2AdaptiveQuantizationType]
+    Bitrate: NotRequired[int]
+    CodecLevel: NotRequired[Mpeg2CodecLevelType]
+    CodecProfile: NotRequired[Mpeg2CodecProfileType]
+    DynamicSubGop: NotRequired[Mpeg2DynamicSubGopType]
+    FramerateControl: NotRequired[Mpeg2FramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[Mpeg2FramerateConversionAlgorithmType]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    GopClosedCadence: NotRequired[int]
+    GopSize: NotRequired[float]
+    GopSizeUnits: NotRequired[Mpeg2GopSizeUnitsType]
+    HrdBufferFinalFillPercentage: NotRequired[int]
+    HrdBufferInitialFillPercentage: NotRequired[int]
+    HrdBufferSize: NotRequired[int]
+    InterlaceMode: NotRequired[Mpeg2InterlaceModeType]
+    IntraDcPrecision: NotRequired[Mpeg2IntraDcPrecisionType]
+    MaxBitrate: NotRequired[int]
+    MinIInterval: NotRequired[int]
+    NumberBFramesBetweenReferenceFrames: NotRequired[int]
+    ParControl: NotRequired[Mpeg2ParControlType]
+    ParDenominator: NotRequired[int]
+    ParNumerator: NotRequired[int]
+    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
+    QualityTuningLevel: NotRequired[Mpeg2QualityTuningLevelType]
+    RateControlMode: NotRequired[Mpeg2RateControlModeType]
+    ScanTypeConversionMode: NotRequired[Mpeg2ScanTypeConversionModeType]
+    SceneChangeDetect: NotRequired[Mpeg2SceneChangeDetectType]
+    SlowPal: NotRequired[Mpeg2SlowPalType]
+    Softness: NotRequired[int]
+    SpatialAdaptiveQuantization: NotRequired[Mpeg2SpatialAdaptiveQuantizationType]
+    Syntax: NotRequired[Mpeg2SyntaxType]
+    Telecine: NotRequired[Mpeg2TelecineType]
+    TemporalAdaptiveQuantization: NotRequired[Mpeg2TemporalAdaptiveQuantizationType]
+
+
+class ProresSettingsOutputTypeDef(TypedDict):
+    ChromaSampling: NotRequired[ProresChromaSamplingType]
+    CodecProfile: NotRequired[ProresCodecProfileType]
+    FramerateControl: NotRequired[ProresFramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[ProresFramerateConversionAlgorithmType]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    InterlaceMode: NotRequired[ProresInterlaceModeType]
+    ParControl: NotRequired[ProresParControlType]
+    ParDenominator: NotRequired[int]
+    ParNumerator: NotRequired[int]
+    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
+    ScanTypeConversionMode: NotRequired[ProresScanTypeConversionModeType]
+    SlowPal: NotRequired[ProresSlowPalType]
+    Telecine: NotRequired[ProresTelecineType]
+
+
+class XavcSettingsOutputTypeDef(TypedDict):
+    AdaptiveQuantization: NotRequired[XavcAdaptiveQuantizationType]
+    EntropyEncoding: NotRequired[XavcEntropyEncodingType]
+    FramerateControl: NotRequired[XavcFramerateControlType]
+    FramerateConversionAlgorithm: NotRequired[XavcFramerateConversionAlgorithmType]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
+    Profile: NotRequired[XavcProfileType]
+    SlowPal: NotRequired[XavcSlowPalType]
+    Softness: NotRequired[int]
+    SpatialAdaptiveQuantization: NotRequired[XavcSpatialAdaptiveQuantizationType]
+    TemporalAdaptiveQuantization: NotRequired[XavcTemporalAdaptiveQuantizationType]
+    Xavc4kIntraCbgProfileSettings: NotRequired[Xavc4kIntraCbgProfileSettingsTypeDef]
+    Xavc4kIntraVbrProfileSettings: NotRequired[Xavc4kIntraVbrProfileSettingsTypeDef]
+    Xavc4kProfileSettings: NotRequired[Xavc4kProfileSettingsTypeDef]
+    XavcHdIntraCbgProfileSettings: NotRequired[XavcHdIntraCbgProfileSettingsTypeDef]
+    XavcHdProfileSettings: NotRequired[XavcHdProfileSettingsTypeDef]
+
+
+class VideoCodecSettingsOutputTypeDef(TypedDict):
+    Av1Settings: NotRequired[Av1SettingsOutputTypeDef]
+    AvcIntraSettings: NotRequired[AvcIntraSettingsOutputTypeDef]
+    Codec: NotRequired[VideoCodecType]
+    FrameCaptureSettings: NotRequired[FrameCaptureSettingsTypeDef]
+    GifSettings: NotRequired[GifSettingsTypeDef]
+    H264Settings: NotRequired[H264SettingsOutputTypeDef]
+    H265Settings: NotRequired[H265SettingsOutputTypeDef]
+    Mpeg2Settings: NotRequired[Mpeg2SettingsOutputTypeDef]
+    PassthroughSettings: NotRequired[PassthroughSettingsTypeDef]
+    ProresSettings: NotRequired[ProresSettingsOutputTypeDef]
+    UncompressedSettings: NotRequired[UncompressedSettingsTypeDef]
+    Vc3Settings: NotRequired[Vc3SettingsTypeDef]
+    Vp8Settings: NotRequired[Vp8SettingsTypeDef]
+    Vp9Settings: NotRequired[Vp9SettingsTypeDef]
+    XavcSettings: NotRequired[XavcSettingsOutputTypeDef]
+
+
+class VideoPreprocessorOutputTypeDef(TypedDict):
+    ColorCorrector: NotRequired[ColorCorrectorTypeDef]
+    Deinterlacer: NotRequired[DeinterlacerTypeDef]
+    DolbyVision: NotRequired[DolbyVisionTypeDef]
+    Hdr10Plus: NotRequired[Hdr10PlusTypeDef]
+    ImageInserter: NotRequired[ImageInserterOutputTypeDef]
+    NoiseReducer: NotRequired[NoiseReducerTypeDef]
+    PartnerWatermarking: NotRequired[PartnerWatermarkingTypeDef]
+    TimecodeBurnin: NotRequired[TimecodeBurninTypeDef]
+
+
+class VideoDescriptionOutputTypeDef(TypedDict):
+    AfdSignaling: NotRequired[AfdSignalingType]
+    AntiAlias: NotRequired[AntiAliasType]
+    ChromaPositionMode: NotRequired[ChromaPositionModeType]
+    CodecSettings: NotRequired[VideoCodecSettingsOutputTypeDef]
+    ColorMetadata: NotRequired[ColorMetadataType]
+    Crop: NotRequired[RectangleTypeDef]
+    DropFrameTimecode: NotRequired[DropFrameTimecodeType]
+    FixedAfd: NotRequired[int]
     Height: NotRequired[int]
-    ImageInput: NotRequired[str]
-    SampleRate: NotRequired[int]
+    Position: NotRequired[RectangleTypeDef]
+    RespondToAfd: NotRequired[RespondToAfdType]
+    ScalingBehavior: NotRequired[ScalingBehaviorType]
+    Sharpness: NotRequired[int]
+    TimecodeInsertion: NotRequired[VideoTimecodeInsertionType]
+    TimecodeTrack: NotRequired[TimecodeTrackType]
+    VideoPreprocessors: NotRequired[VideoPreprocessorOutputTypeDef]
     Width: NotRequired[int]
 
 
-class InsertableImageTypeDef(TypedDict):
-    Duration: NotRequired[int]
-    FadeIn: NotRequired[int]
-    FadeOut: NotRequired[int]
-    Height: NotRequired[int]
-    ImageInserterInput: NotRequired[str]
-    ImageX: NotRequired[int]
-    ImageY: NotRequired[int]
-    Layer: NotRequired[int]
-    Opacity: NotRequired[int]
-    StartTime: NotRequired[str]
-    Width: NotRequired[int]
+class OutputOutputTypeDef(TypedDict):
+    AudioDescriptions: NotRequired[list[AudioDescriptionOutputTypeDef]]
+    CaptionDescriptions: NotRequired[list[CaptionDescriptionOutputTypeDef]]
+    ContainerSettings: NotRequired[ContainerSettingsOutputTypeDef]
+    Extension: NotRequired[str]
+    NameModifier: NotRequired[str]
+    OutputSettings: NotRequired[OutputSettingsTypeDef]
+    Preset: NotRequired[str]
+    VideoDescription: NotRequired[VideoDescriptionOutputTypeDef]
 
 
-class JobEngineVersionTypeDef(TypedDict):
-    ExpirationDate: NotRequired[datetime]
-    Version: NotRequired[str]
+class OutputGroupOutputTypeDef(TypedDict):
+    AutomatedEncodingSettings: NotRequired[AutomatedEncodingSettingsOutputTypeDef]
+    CustomName: NotRequired[str]
+    Name: NotRequired[str]
+    OutputGroupSettings: NotRequired[OutputGroupSettingsOutputTypeDef]
+    Outputs: NotRequired[list[OutputOutputTypeDef]]
 
 
-class JobMessagesTypeDef(TypedDict):
-    Info: NotRequired[list[str]]
-    Warning: NotRequired[list[str]]
+class TimedMetadataInsertionOutputTypeDef(TypedDict):
+    Id3Insertions: NotRequired[list[Id3InsertionTypeDef]]
 
 
 class JobSettingsOutputTypeDef(TypedDict):
@@ -2573,75 +3427,35 @@ class JobSettingsOutputTypeDef(TypedDict):
     TimedMetadataInsertion: NotRequired[TimedMetadataInsertionOutputTypeDef]
 
 
-class JobSettingsTypeDef(TypedDict):
-    AdAvailOffset: NotRequired[int]
-    AvailBlanking: NotRequired[AvailBlankingTypeDef]
-    ColorConversion3DLUTSettings: NotRequired[
-        ReadOnly[Sequence[ColorConversion3DLUTSettingTypeDef]]
-    ]
-    Esam: NotRequired[EsamSettingsTypeDef]
-    ExtendedDataServices: NotRequired[ExtendedDataServicesTypeDef]
-    FollowSource: NotRequired[int]
-    Inputs: NotRequired[ReadOnly[Sequence[InputTypeDef]]]
-    KantarWatermark: NotRequired[KantarWatermarkSettingsTypeDef]
-    MotionImageInserter: NotRequired[MotionImageInserterTypeDef]
-    NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
-    NielsenNonLinearWatermark: NotRequired[NielsenNonLinearWatermarkSettingsTypeDef]
-    OutputGroups: NotRequired[ReadOnly[Sequence[OutputGroupTypeDef]]]
-    TimecodeConfig: NotRequired[TimecodeConfigTypeDef]
-    TimedMetadataInsertion: NotRequired[ReadOnly[TimedMetadataInsertionTypeDef]]
+class VideoDetailTypeDef(TypedDict):
+    HeightInPx: NotRequired[int]
+    WidthInPx: NotRequired[int]
 
 
-class JobTemplateSettingsOutputTypeDef(TypedDict):
-    AdAvailOffset: NotRequired[int]
-    AvailBlanking: NotRequired[AvailBlankingTypeDef]
-    ColorConversion3DLUTSettings: NotRequired[list[ColorConversion3DLUTSettingTypeDef]]
-    Esam: NotRequired[EsamSettingsTypeDef]
-    ExtendedDataServices: NotRequired[ExtendedDataServicesTypeDef]
-    FollowSource: NotRequired[int]
-    Inputs: NotRequired[list[InputTemplateOutputTypeDef]]
-    KantarWatermark: NotRequired[KantarWatermarkSettingsTypeDef]
-    MotionImageInserter: NotRequired[MotionImageInserterTypeDef]
-    NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
-    NielsenNonLinearWatermark: NotRequired[NielsenNonLinearWatermarkSettingsTypeDef]
-    OutputGroups: NotRequired[list[OutputGroupOutputTypeDef]]
-    TimecodeConfig: NotRequired[TimecodeConfigTypeDef]
-    TimedMetadataInsertion: NotRequired[TimedMetadataInsertionOutputTypeDef]
+class OutputDetailTypeDef(TypedDict):
+    DurationInMs: NotRequired[int]
+    VideoDetails: NotRequired[VideoDetailTypeDef]
 
 
-class JobTemplateSettingsTypeDef(TypedDict):
-    AdAvailOffset: NotRequired[int]
-    AvailBlanking: NotRequired[AvailBlankingTypeDef]
-    ColorConversion3DLUTSettings: NotRequired[
-        ReadOnly[Sequence[ColorConversion3DLUTSettingTypeDef]]
-    ]
-    Esam: NotRequired[EsamSettingsTypeDef]
-    ExtendedDataServices: NotRequired[ExtendedDataServicesTypeDef]
-    FollowSource: NotRequired[int]
-    Inputs: NotRequired[ReadOnly[Sequence[InputTemplateTypeDef]]]
-    KantarWatermark: NotRequired[KantarWatermarkSettingsTypeDef]
-    MotionImageInserter: NotRequired[MotionImageInserterTypeDef]
-    NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
-    NielsenNonLinearWatermark: NotRequired[NielsenNonLinearWatermarkSettingsTypeDef]
-    OutputGroups: NotRequired[ReadOnly[Sequence[OutputGroupTypeDef]]]
-    TimecodeConfig: NotRequired[TimecodeConfigTypeDef]
-    TimedMetadataInsertion: NotRequired[ReadOnly[TimedMetadataInsertionTypeDef]]
+class OutputGroupDetailTypeDef(TypedDict):
+    OutputDetails: NotRequired[list[OutputDetailTypeDef]]
 
 
-class JobTemplateTypeDef(TypedDict):
-    AccelerationSettings: NotRequired[AccelerationSettingsTypeDef]
-    Arn: NotRequired[str]
-    Category: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    Description: NotRequired[str]
-    HopDestinations: NotRequired[list[HopDestinationTypeDef]]
-    LastUpdated: NotRequired[datetime]
-    Name: str
-    Priority: NotRequired[int]
-    Queue: NotRequired[str]
-    Settings: JobTemplateSettingsOutputTypeDef
-    StatusUpdateInterval: NotRequired[StatusUpdateIntervalType]
-    Type: NotRequired[TypeType]
+class QueueTransitionTypeDef(TypedDict):
+    DestinationQueue: NotRequired[str]
+    SourceQueue: NotRequired[str]
+    Timestamp: NotRequired[datetime]
+
+
+class TimingTypeDef(TypedDict):
+    FinishTime: NotRequired[datetime]
+    StartTime: NotRequired[datetime]
+    SubmitTime: NotRequired[datetime]
+
+
+class WarningGroupTypeDef(TypedDict):
+    Code: int
+    Count: int
 
 
 class JobTypeDef(TypedDict):
@@ -2679,25 +3493,357 @@ class JobTypeDef(TypedDict):
     Warnings: NotRequired[list[WarningGroupTypeDef]]
 
 
+class CreateJobResponseTypeDef(TypedDict):
+    Job: NotRequired[JobTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InputTemplateTypeDef(TypedDict):
+    AdvancedInputFilter: NotRequired[AdvancedInputFilterType]
+    AdvancedInputFilterSettings: NotRequired[AdvancedInputFilterSettingsTypeDef]
+    AudioSelectorGroups: NotRequired[ReadOnly[Mapping[str, AudioSelectorGroupTypeDef]]]
+    AudioSelectors: NotRequired[ReadOnly[Mapping[str, AudioSelectorTypeDef]]]
+    CaptionSelectors: NotRequired[ReadOnly[Mapping[str, CaptionSelectorTypeDef]]]
+    Crop: NotRequired[RectangleTypeDef]
+    DeblockFilter: NotRequired[InputDeblockFilterType]
+    DenoiseFilter: NotRequired[InputDenoiseFilterType]
+    DolbyVisionMetadataXml: NotRequired[str]
+    DynamicAudioSelectors: NotRequired[
+        ReadOnly[Mapping[str, DynamicAudioSelectorTypeDef]]
+    ]
+    FilterEnable: NotRequired[InputFilterEnableType]
+    FilterStrength: NotRequired[int]
+    ImageInserter: NotRequired[ReadOnly[ImageInserterTypeDef]]
+    InputClippings: NotRequired[ReadOnly[Sequence[InputClippingTypeDef]]]
+    InputScanType: NotRequired[InputScanTypeType]
+    MultiViewSettings: NotRequired[ReadOnly[Sequence[MultiViewSettingsTypeDef]]]
+    Position: NotRequired[RectangleTypeDef]
+    ProgramNumber: NotRequired[int]
+    PsiControl: NotRequired[InputPsiControlType]
+    TimecodeSource: NotRequired[InputTimecodeSourceType]
+    TimecodeStart: NotRequired[str]
+    VideoOverlays: NotRequired[ReadOnly[Sequence[VideoOverlayTypeDef]]]
+    VideoSelector: NotRequired[ReadOnly[VideoSelectorTypeDef]]
+
+
+class JobTemplateSettingsTypeDef(TypedDict):
+    AdAvailOffset: NotRequired[int]
+    AvailBlanking: NotRequired[AvailBlankingTypeDef]
+    ColorConversion3DLUTSettings: NotRequired[
+        ReadOnly[Sequence[ColorConversion3DLUTSettingTypeDef]]
+    ]
+    Esam: NotRequired[EsamSettingsTypeDef]
+    ExtendedDataServices: NotRequired[ExtendedDataServicesTypeDef]
+    FollowSource: NotRequired[int]
+    Inputs: NotRequired[ReadOnly[Sequence[InputTemplateTypeDef]]]
+    KantarWatermark: NotRequired[KantarWatermarkSettingsTypeDef]
+    MotionImageInserter: NotRequired[MotionImageInserterTypeDef]
+    NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
+    NielsenNonLinearWatermark: NotRequired[NielsenNonLinearWatermarkSettingsTypeDef]
+    OutputGroups: NotRequired[ReadOnly[Sequence[OutputGroupTypeDef]]]
+    TimecodeConfig: NotRequired[TimecodeConfigTypeDef]
+    TimedMetadataInsertion: NotRequired[ReadOnly[TimedMetadataInsertionTypeDef]]
+
+
+class CreateJobTemplateRequestTypeDef(TypedDict):
+    AccelerationSettings: NotRequired[AccelerationSettingsTypeDef]
+    Category: NotRequired[str]
+    Description: NotRequired[str]
+    HopDestinations: NotRequired[ReadOnly[Sequence[HopDestinationTypeDef]]]
+    Name: str
+    Priority: NotRequired[int]
+    Queue: NotRequired[str]
+    Settings: ReadOnly[JobTemplateSettingsTypeDef]
+    StatusUpdateInterval: NotRequired[StatusUpdateIntervalType]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class InputTemplateOutputTypeDef(TypedDict):
+    AdvancedInputFilter: NotRequired[AdvancedInputFilterType]
+    AdvancedInputFilterSettings: NotRequired[AdvancedInputFilterSettingsTypeDef]
+    AudioSelectorGroups: NotRequired[dict[str, AudioSelectorGroupOutputTypeDef]]
+    AudioSelectors: NotRequired[dict[str, AudioSelectorOutputTypeDef]]
+    CaptionSelectors: NotRequired[dict[str, CaptionSelectorTypeDef]]
+    Crop: NotRequired[RectangleTypeDef]
+    DeblockFilter: NotRequired[InputDeblockFilterType]
+    DenoiseFilter: NotRequired[InputDenoiseFilterType]
+    DolbyVisionMetadataXml: NotRequired[str]
+    DynamicAudioSelectors: NotRequired[dict[str, DynamicAudioSelectorTypeDef]]
+    FilterEnable: NotRequired[InputFilterEnableType]
+    FilterStrength: NotRequired[int]
+    ImageInserter: NotRequired[ImageInserterOutputTypeDef]
+    InputClippings: NotRequired[list[InputClippingTypeDef]]
+    InputScanType: NotRequired[InputScanTypeType]
+    MultiViewSettings: NotRequired[list[MultiViewSettingsTypeDef]]
+    Position: NotRequired[RectangleTypeDef]
+    ProgramNumber: NotRequired[int]
+    PsiControl: NotRequired[InputPsiControlType]
+    TimecodeSource: NotRequired[InputTimecodeSourceType]
+    TimecodeStart: NotRequired[str]
+    VideoOverlays: NotRequired[list[VideoOverlayOutputTypeDef]]
+    VideoSelector: NotRequired[VideoSelectorOutputTypeDef]
+
+
+class JobTemplateSettingsOutputTypeDef(TypedDict):
+    AdAvailOffset: NotRequired[int]
+    AvailBlanking: NotRequired[AvailBlankingTypeDef]
+    ColorConversion3DLUTSettings: NotRequired[list[ColorConversion3DLUTSettingTypeDef]]
+    Esam: NotRequired[EsamSettingsTypeDef]
+    ExtendedDataServices: NotRequired[ExtendedDataServicesTypeDef]
+    FollowSource: NotRequired[int]
+    Inputs: NotRequired[list[InputTemplateOutputTypeDef]]
+    KantarWatermark: NotRequired[KantarWatermarkSettingsTypeDef]
+    MotionImageInserter: NotRequired[MotionImageInserterTypeDef]
+    NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
+    NielsenNonLinearWatermark: NotRequired[NielsenNonLinearWatermarkSettingsTypeDef]
+    OutputGroups: NotRequired[list[OutputGroupOutputTypeDef]]
+    TimecodeConfig: NotRequired[TimecodeConfigTypeDef]
+    TimedMetadataInsertion: NotRequired[TimedMetadataInsertionOutputTypeDef]
+
+
+class JobTemplateTypeDef(TypedDict):
+    AccelerationSettings: NotRequired[AccelerationSettingsTypeDef]
+    Arn: NotRequired[str]
+    Category: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    Description: NotRequired[str]
+    HopDestinations: NotRequired[list[HopDestinationTypeDef]]
+    LastUpdated: NotRequired[datetime]
+    Name: str
+    Priority: NotRequired[int]
+    Queue: NotRequired[str]
+    Settings: JobTemplateSettingsOutputTypeDef
+    StatusUpdateInterval: NotRequired[StatusUpdateIntervalType]
+    Type: NotRequired[TypeType]
+
+
+class CreateJobTemplateResponseTypeDef(TypedDict):
+    JobTemplate: NotRequired[JobTemplateTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PresetSettingsTypeDef(TypedDict):
+    AudioDescriptions: NotRequired[ReadOnly[Sequence[AudioDescriptionTypeDef]]]
+    CaptionDescriptions: NotRequired[
+        ReadOnly[Sequence[CaptionDescriptionPresetTypeDef]]
+    ]
+    ContainerSettings: NotRequired[ReadOnly[ContainerSettingsTypeDef]]
+    VideoDescription: NotRequired[ReadOnly[VideoDescriptionTypeDef]]
+
+
+class CreatePresetRequestTypeDef(TypedDict):
+    Category: NotRequired[str]
+    Description: NotRequired[str]
+    Name: str
+    Settings: ReadOnly[PresetSettingsTypeDef]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class PresetSettingsOutputTypeDef(TypedDict):
+    AudioDescriptions: NotRequired[list[AudioDescriptionOutputTypeDef]]
+    CaptionDescriptions: NotRequired[list[CaptionDescriptionPresetOutputTypeDef]]
+    ContainerSettings: NotRequired[ContainerSettingsOutputTypeDef]
+    VideoDescription: NotRequired[VideoDescriptionOutputTypeDef]
+
+
+class PresetTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Category: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    Description: NotRequired[str]
+    LastUpdated: NotRequired[datetime]
+    Name: str
+    Settings: PresetSettingsOutputTypeDef
+    Type: NotRequired[TypeType]
+
+
+class CreatePresetResponseTypeDef(TypedDict):
+    Preset: NotRequired[PresetTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReservationPlanSettingsTypeDef(TypedDict):
+    Commitment: CommitmentType
+    RenewalType: RenewalTypeType
+    ReservedSlots: int
+
+
+class CreateQueueRequestTypeDef(TypedDict):
+    ConcurrentJobs: NotRequired[int]
+    Description: NotRequired[str]
+    MaximumConcurrentFeeds: NotRequired[int]
+    Name: str
+    PricingPlan: NotRequired[PricingPlanType]
+    ReservationPlanSettings: NotRequired[ReservationPlanSettingsTypeDef]
+    Status: NotRequired[QueueStatusType]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ReservationPlanTypeDef(TypedDict):
+    Commitment: NotRequired[CommitmentType]
+    ExpiresAt: NotRequired[datetime]
+    PurchasedAt: NotRequired[datetime]
+    RenewalType: NotRequired[RenewalTypeType]
+    ReservedSlots: NotRequired[int]
+    Status: NotRequired[ReservationPlanStatusType]
+
+
+class ServiceOverrideTypeDef(TypedDict):
+    Message: NotRequired[str]
+    Name: NotRequired[str]
+    OverrideValue: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class QueueTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    ConcurrentJobs: NotRequired[int]
+    CreatedAt: NotRequired[datetime]
+    Description: NotRequired[str]
+    LastUpdated: NotRequired[datetime]
+    MaximumConcurrentFeeds: NotRequired[int]
+    Name: str
+    PricingPlan: NotRequired[PricingPlanType]
+    ProgressingJobsCount: NotRequired[int]
+    ReservationPlan: NotRequired[ReservationPlanTypeDef]
+    ServiceOverrides: NotRequired[list[ServiceOverrideTypeDef]]
+    Status: NotRequired[QueueStatusType]
+    SubmittedJobsCount: NotRequired[int]
+    Type: NotRequired[TypeType]
+
+
+class CreateQueueResponseTypeDef(TypedDict):
+    Queue: NotRequired[QueueTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateResourceShareRequestTypeDef(TypedDict):
+    JobId: str
+    SupportCaseId: str
+
+
+class CreateResourceShareResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteJobTemplateRequestTypeDef(TypedDict):
+    Name: str
+
+
+class DeleteJobTemplateResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeletePolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeletePresetRequestTypeDef(TypedDict):
+    Name: str
+
+
+class DeletePresetResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteQueueRequestTypeDef(TypedDict):
+    Name: str
+
+
+class DeleteQueueResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeEndpointsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    Mode: NotRequired[DescribeEndpointsModeType]
+    NextToken: NotRequired[str]
+
+
+class EndpointTypeDef(TypedDict):
+    Url: NotRequired[str]
+
+
+class DescribeEndpointsResponseTypeDef(TypedDict):
+    Endpoints: NotRequired[list[EndpointTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateCertificateRequestTypeDef(TypedDict):
+    Arn: str
+
+
+class DisassociateCertificateResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetJobRequestTypeDef(TypedDict):
+    Id: str
+
+
+class GetJobResponseTypeDef(TypedDict):
+    Job: NotRequired[JobTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetJobTemplateRequestTypeDef(TypedDict):
+    Name: str
+
+
+class GetJobTemplateResponseTypeDef(TypedDict):
+    JobTemplate: NotRequired[JobTemplateTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetJobsQueryResultsRequestTypeDef(TypedDict):
+    Id: str
+
+
+class GetJobsQueryResultsResponseTypeDef(TypedDict):
+    Jobs: NotRequired[list[JobTypeDef]]
+    NextToken: NotRequired[str]
+    Status: NotRequired[JobsQueryStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PolicyTypeDef(TypedDict):
+    HttpInputs: NotRequired[InputPolicyType]
+    HttpsInputs: NotRequired[InputPolicyType]
+    S3Inputs: NotRequired[InputPolicyType]
+
+
+class GetPolicyResponseTypeDef(TypedDict):
+    Policy: NotRequired[PolicyTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetPresetRequestTypeDef(TypedDict):
+    Name: str
+
+
+class GetPresetResponseTypeDef(TypedDict):
+    Preset: NotRequired[PresetTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetQueueRequestTypeDef(TypedDict):
+    Name: str
+
+
+class GetQueueResponseTypeDef(TypedDict):
+    Queue: NotRequired[QueueTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class JobEngineVersionTypeDef(TypedDict):
+    ExpirationDate: NotRequired[datetime]
+    Version: NotRequired[str]
+
+
 class JobsQueryFilterTypeDef(TypedDict):
     Key: NotRequired[JobsQueryFilterKeyType]
     Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class KantarWatermarkSettingsTypeDef(TypedDict):
-    ChannelName: NotRequired[str]
-    ContentReference: NotRequired[str]
-    CredentialsSecretName: NotRequired[str]
-    FileOffset: NotRequired[float]
-    KantarLicenseId: NotRequired[int]
-    KantarServerUrl: NotRequired[str]
-    LogDestination: NotRequired[str]
-    Metadata3: NotRequired[str]
-    Metadata4: NotRequired[str]
-    Metadata5: NotRequired[str]
-    Metadata6: NotRequired[str]
-    Metadata7: NotRequired[str]
-    Metadata8: NotRequired[str]
 
 
 class ListJobTemplatesRequestTypeDef(TypedDict):
@@ -2761,6 +3907,11 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
     Arn: str
 
 
+class ResourceTagsTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
 class ListTagsForResourceResponseTypeDef(TypedDict):
     ResourceTags: NotRequired[ResourceTagsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2777,556 +3928,11 @@ class ListVersionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class M2tsScte35EsamTypeDef(TypedDict):
-    Scte35EsamPid: NotRequired[int]
-
-
-class M2tsSettingsOutputTypeDef(TypedDict):
-    AudioBufferModel: NotRequired[M2tsAudioBufferModelType]
-    AudioDuration: NotRequired[M2tsAudioDurationType]
-    AudioFramesPerPes: NotRequired[int]
-    AudioPids: NotRequired[list[int]]
-    AudioPtsOffsetDelta: NotRequired[int]
-    Bitrate: NotRequired[int]
-    BufferModel: NotRequired[M2tsBufferModelType]
-    DataPTSControl: NotRequired[M2tsDataPtsControlType]
-    DvbNitSettings: NotRequired[DvbNitSettingsTypeDef]
-    DvbSdtSettings: NotRequired[DvbSdtSettingsTypeDef]
-    DvbSubPids: NotRequired[list[int]]
-    DvbTdtSettings: NotRequired[DvbTdtSettingsTypeDef]
-    DvbTeletextPid: NotRequired[int]
-    EbpAudioInterval: NotRequired[M2tsEbpAudioIntervalType]
-    EbpPlacement: NotRequired[M2tsEbpPlacementType]
-    EsRateInPes: NotRequired[M2tsEsRateInPesType]
-    ForceTsVideoEbpOrder: NotRequired[M2tsForceTsVideoEbpOrderType]
-    FragmentTime: NotRequired[float]
-    KlvMetadata: NotRequired[M2tsKlvMetadataType]
-    MaxPcrInterval: NotRequired[int]
-    MinEbpInterval: NotRequired[int]
-    NielsenId3: NotRequired[M2tsNielsenId3Type]
-    NullPacketBitrate: NotRequired[float]
-    PatInterval: NotRequired[int]
-    PcrControl: NotRequired[M2tsPcrControlType]
-    PcrPid: NotRequired[int]
-    PmtInterval: NotRequired[int]
-    PmtPid: NotRequired[int]
-    PreventBufferUnderflow: NotRequired[M2tsPreventBufferUnderflowType]
-    PrivateMetadataPid: NotRequired[int]
-    ProgramNumber: NotRequired[int]
-    PtsOffset: NotRequired[int]
-    PtsOffsetMode: NotRequired[TsPtsOffsetType]
-    RateMode: NotRequired[M2tsRateModeType]
-    Scte35Esam: NotRequired[M2tsScte35EsamTypeDef]
-    Scte35Pid: NotRequired[int]
-    Scte35Source: NotRequired[M2tsScte35SourceType]
-    SegmentationMarkers: NotRequired[M2tsSegmentationMarkersType]
-    SegmentationStyle: NotRequired[M2tsSegmentationStyleType]
-    SegmentationTime: NotRequired[float]
-    TimedMetadataPid: NotRequired[int]
-    TransportStreamId: NotRequired[int]
-    VideoPid: NotRequired[int]
-
-
-class M2tsSettingsTypeDef(TypedDict):
-    AudioBufferModel: NotRequired[M2tsAudioBufferModelType]
-    AudioDuration: NotRequired[M2tsAudioDurationType]
-    AudioFramesPerPes: NotRequired[int]
-    AudioPids: NotRequired[ReadOnly[Sequence[int]]]
-    AudioPtsOffsetDelta: NotRequired[int]
-    Bitrate: NotRequired[int]
-    BufferModel: NotRequired[M2tsBufferModelType]
-    DataPTSControl: NotRequired[M2tsDataPtsControlType]
-    DvbNitSettings: NotRequired[DvbNitSettingsTypeDef]
-    DvbSdtSettings: NotRequired[DvbSdtSettingsTypeDef]
-    DvbSubPids: NotRequired[ReadOnly[Sequence[int]]]
-    DvbTdtSettings: NotRequired[DvbTdtSettingsTypeDef]
-    DvbTeletextPid: NotRequired[int]
-    EbpAudioInterval: NotRequired[M2tsEbpAudioIntervalType]
-    EbpPlacement: NotRequired[M2tsEbpPlacementType]
-    EsRateInPes: NotRequired[M2tsEsRateInPesType]
-    ForceTsVideoEbpOrder: NotRequired[M2tsForceTsVideoEbpOrderType]
-    FragmentTime: NotRequired[float]
-    KlvMetadata: NotRequired[M2tsKlvMetadataType]
-    MaxPcrInterval: NotRequired[int]
-    MinEbpInterval: NotRequired[int]
-    NielsenId3: NotRequired[M2tsNielsenId3Type]
-    NullPacketBitrate: NotRequired[float]
-    PatInterval: NotRequired[int]
-    PcrControl: NotRequired[M2tsPcrControlType]
-    PcrPid: NotRequired[int]
-    PmtInterval: NotRequired[int]
-    PmtPid: NotRequired[int]
-    PreventBufferUnderflow: NotRequired[M2tsPreventBufferUnderflowType]
-    PrivateMetadataPid: NotRequired[int]
-    ProgramNumber: NotRequired[int]
-    PtsOffset: NotRequired[int]
-    PtsOffsetMode: NotRequired[TsPtsOffsetType]
-    RateMode: NotRequired[M2tsRateModeType]
-    Scte35Esam: NotRequired[M2tsScte35EsamTypeDef]
-    Scte35Pid: NotRequired[int]
-    Scte35Source: NotRequired[M2tsScte35SourceType]
-    SegmentationMarkers: NotRequired[M2tsSegmentationMarkersType]
-    SegmentationStyle: NotRequired[M2tsSegmentationStyleType]
-    SegmentationTime: NotRequired[float]
-    TimedMetadataPid: NotRequired[int]
-    TransportStreamId: NotRequired[int]
-    VideoPid: NotRequired[int]
-
-
-class M3u8SettingsOutputTypeDef(TypedDict):
-    AudioDuration: NotRequired[M3u8AudioDurationType]
-    AudioFramesPerPes: NotRequired[int]
-    AudioPids: NotRequired[list[int]]
-    AudioPtsOffsetDelta: NotRequired[int]
-    DataPTSControl: NotRequired[M3u8DataPtsControlType]
-    MaxPcrInterval: NotRequired[int]
-    NielsenId3: NotRequired[M3u8NielsenId3Type]
-    PatInterval: NotRequired[int]
-    PcrControl: NotRequired[M3u8PcrControlType]
-    PcrPid: NotRequired[int]
-    PmtInterval: NotRequired[int]
-    PmtPid: NotRequired[int]
-    PrivateMetadataPid: NotRequired[int]
-    ProgramNumber: NotRequired[int]
-    PtsOffset: NotRequired[int]
-    PtsOffsetMode: NotRequired[TsPtsOffsetType]
-    Scte35Pid: NotRequired[int]
-    Scte35Source: NotRequired[M3u8Scte35SourceType]
-    TimedMetadata: NotRequired[TimedMetadataType]
-    TimedMetadataPid: NotRequired[int]
-    TransportStreamId: NotRequired[int]
-    VideoPid: NotRequired[int]
-
-
-class M3u8SettingsTypeDef(TypedDict):
-    AudioDuration: NotRequired[M3u8AudioDurationType]
-    AudioFramesPerPes: NotRequired[int]
-    AudioPids: NotRequired[ReadOnly[Sequence[int]]]
-    AudioPtsOffsetDelta: NotRequired[int]
-    DataPTSControl: NotRequired[M3u8DataPtsControlType]
-    MaxPcrInterval: NotRequired[int]
-    NielsenId3: NotRequired[M3u8NielsenId3Type]
-    PatInterval: NotRequired[int]
-    PcrControl: NotRequired[M3u8PcrControlType]
-    PcrPid: NotRequired[int]
-    PmtInterval: NotRequired[int]
-    PmtPid: NotRequired[int]
-    PrivateMetadataPid: NotRequired[int]
-    ProgramNumber: NotRequired[int]
-    PtsOffset: NotRequired[int]
-    PtsOffsetMode: NotRequired[TsPtsOffsetType]
-    Scte35Pid: NotRequired[int]
-    Scte35Source: NotRequired[M3u8Scte35SourceType]
-    TimedMetadata: NotRequired[TimedMetadataType]
-    TimedMetadataPid: NotRequired[int]
-    TransportStreamId: NotRequired[int]
-    VideoPid: NotRequired[int]
-
-
 class MetadataTypeDef(TypedDict):
     ETag: NotRequired[str]
     FileSize: NotRequired[int]
     LastModified: NotRequired[datetime]
     MimeType: NotRequired[str]
-
-
-class MinBottomRenditionSizeTypeDef(TypedDict):
-    Height: NotRequired[int]
-    Width: NotRequired[int]
-
-
-class MinTopRenditionSizeTypeDef(TypedDict):
-    Height: NotRequired[int]
-    Width: NotRequired[int]
-
-
-class MotionImageInserterTypeDef(TypedDict):
-    Framerate: NotRequired[MotionImageInsertionFramerateTypeDef]
-    Input: NotRequired[str]
-    InsertionMode: NotRequired[MotionImageInsertionModeType]
-    Offset: NotRequired[MotionImageInsertionOffsetTypeDef]
-    Playback: NotRequired[MotionImagePlaybackType]
-    StartTime: NotRequired[str]
-
-
-class MotionImageInsertionFramerateTypeDef(TypedDict):
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-
-
-class MotionImageInsertionOffsetTypeDef(TypedDict):
-    ImageX: NotRequired[int]
-    ImageY: NotRequired[int]
-
-
-class MovSettingsTypeDef(TypedDict):
-    ClapAtom: NotRequired[MovClapAtomType]
-    CslgAtom: NotRequired[MovCslgAtomType]
-    Mpeg2FourCCControl: NotRequired[MovMpeg2FourCCControlType]
-    PaddingControl: NotRequired[MovPaddingControlType]
-    Reference: NotRequired[MovReferenceType]
-
-
-class Mp2SettingsTypeDef(TypedDict):
-    AudioDescriptionMix: NotRequired[Mp2AudioDescriptionMixType]
-    Bitrate: NotRequired[int]
-    Channels: NotRequired[int]
-    SampleRate: NotRequired[int]
-
-
-class Mp3SettingsTypeDef(TypedDict):
-    Bitrate: NotRequired[int]
-    Channels: NotRequired[int]
-    RateControlMode: NotRequired[Mp3RateControlModeType]
-    SampleRate: NotRequired[int]
-    VbrQuality: NotRequired[int]
-
-
-class Mp4SettingsTypeDef(TypedDict):
-    AudioDuration: NotRequired[CmfcAudioDurationType]
-    C2paManifest: NotRequired[Mp4C2paManifestType]
-    CertificateSecret: NotRequired[str]
-    CslgAtom: NotRequired[Mp4CslgAtomType]
-    CttsVersion: NotRequired[int]
-    FreeSpaceBox: NotRequired[Mp4FreeSpaceBoxType]
-    MoovPlacement: NotRequired[Mp4MoovPlacementType]
-    Mp4MajorBrand: NotRequired[str]
-    SigningKmsKey: NotRequired[str]
-
-
-class MpdSettingsTypeDef(TypedDict):
-    AccessibilityCaptionHints: NotRequired[MpdAccessibilityCaptionHintsType]
-    AudioDuration: NotRequired[MpdAudioDurationType]
-    C2paManifest: NotRequired[MpdC2paManifestType]
-    CaptionContainerType: NotRequired[MpdCaptionContainerTypeType]
-    CertificateSecret: NotRequired[str]
-    KlvMetadata: NotRequired[MpdKlvMetadataType]
-    ManifestMetadataSignaling: NotRequired[MpdManifestMetadataSignalingType]
-    Scte35Esam: NotRequired[MpdScte35EsamType]
-    Scte35Source: NotRequired[MpdScte35SourceType]
-    SigningKmsKey: NotRequired[str]
-    TimedMetadata: NotRequired[MpdTimedMetadataType]
-    TimedMetadataBoxVersion: NotRequired[MpdTimedMetadataBoxVersionType]
-    TimedMetadataSchemeIdUri: NotRequired[str]
-    TimedMetadataValue: NotRequired[str]
-
-
-class Mpeg2SettingsOutputTypeDef(TypedDict):
-    AdaptiveQuantization: NotRequired[Mpeg2AdaptiveQuantizationType]
-    Bitrate: NotRequired[int]
-    CodecLevel: NotRequired[Mpeg2CodecLevelType]
-    CodecProfile: NotRequired[Mpeg2CodecProfileType]
-    DynamicSubGop: NotRequired[Mpeg2DynamicSubGopType]
-    FramerateControl: NotRequired[Mpeg2FramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[Mpeg2FramerateConversionAlgorithmType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    GopClosedCadence: NotRequired[int]
-    GopSize: NotRequired[float]
-    GopSizeUnits: NotRequired[Mpeg2GopSizeUnitsType]
-    HrdBufferFinalFillPercentage: NotRequired[int]
-    HrdBufferInitialFillPercentage: NotRequired[int]
-    HrdBufferSize: NotRequired[int]
-    InterlaceMode: NotRequired[Mpeg2InterlaceModeType]
-    IntraDcPrecision: NotRequired[Mpeg2IntraDcPrecisionType]
-    MaxBitrate: NotRequired[int]
-    MinIInterval: NotRequired[int]
-    NumberBFramesBetweenReferenceFrames: NotRequired[int]
-    ParControl: NotRequired[Mpeg2ParControlType]
-    ParDenominator: NotRequired[int]
-    ParNumerator: NotRequired[int]
-    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
-    QualityTuningLevel: NotRequired[Mpeg2QualityTuningLevelType]
-    RateControlMode: NotRequired[Mpeg2RateControlModeType]
-    ScanTypeConversionMode: NotRequired[Mpeg2ScanTypeConversionModeType]
-    SceneChangeDetect: NotRequired[Mpeg2SceneChangeDetectType]
-    SlowPal: NotRequired[Mpeg2SlowPalType]
-    Softness: NotRequired[int]
-    SpatialAdaptiveQuantization: NotRequired[Mpeg2SpatialAdaptiveQuantizationType]
-    Syntax: NotRequired[Mpeg2SyntaxType]
-    Telecine: NotRequired[Mpeg2TelecineType]
-    TemporalAdaptiveQuantization: NotRequired[Mpeg2TemporalAdaptiveQuantizationType]
-
-
-class Mpeg2SettingsTypeDef(TypedDict):
-    AdaptiveQuantization: NotRequired[Mpeg2AdaptiveQuantizationType]
-    Bitrate: NotRequired[int]
-    CodecLevel: NotRequired[Mpeg2CodecLevelType]
-    CodecProfile: NotRequired[Mpeg2CodecProfileType]
-    DynamicSubGop: NotRequired[Mpeg2DynamicSubGopType]
-    FramerateControl: NotRequired[Mpeg2FramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[Mpeg2FramerateConversionAlgorithmType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    GopClosedCadence: NotRequired[int]
-    GopSize: NotRequired[float]
-    GopSizeUnits: NotRequired[Mpeg2GopSizeUnitsType]
-    HrdBufferFinalFillPercentage: NotRequired[int]
-    HrdBufferInitialFillPercentage: NotRequired[int]
-    HrdBufferSize: NotRequired[int]
-    InterlaceMode: NotRequired[Mpeg2InterlaceModeType]
-    IntraDcPrecision: NotRequired[Mpeg2IntraDcPrecisionType]
-    MaxBitrate: NotRequired[int]
-    MinIInterval: NotRequired[int]
-    NumberBFramesBetweenReferenceFrames: NotRequired[int]
-    ParControl: NotRequired[Mpeg2ParControlType]
-    ParDenominator: NotRequired[int]
-    ParNumerator: NotRequired[int]
-    PerFrameMetrics: NotRequired[ReadOnly[Sequence[FrameMetricTypeType]]]
-    QualityTuningLevel: NotRequired[Mpeg2QualityTuningLevelType]
-    RateControlMode: NotRequired[Mpeg2RateControlModeType]
-    ScanTypeConversionMode: NotRequired[Mpeg2ScanTypeConversionModeType]
-    SceneChangeDetect: NotRequired[Mpeg2SceneChangeDetectType]
-    SlowPal: NotRequired[Mpeg2SlowPalType]
-    Softness: NotRequired[int]
-    SpatialAdaptiveQuantization: NotRequired[Mpeg2SpatialAdaptiveQuantizationType]
-    Syntax: NotRequired[Mpeg2SyntaxType]
-    Telecine: NotRequired[Mpeg2TelecineType]
-    TemporalAdaptiveQuantization: NotRequired[Mpeg2TemporalAdaptiveQuantizationType]
-
-
-class MsSmoothAdditionalManifestOutputTypeDef(TypedDict):
-    ManifestNameModifier: NotRequired[str]
-    SelectedOutputs: NotRequired[list[str]]
-
-
-class MsSmoothAdditionalManifestTypeDef(TypedDict):
-    ManifestNameModifier: NotRequired[str]
-    SelectedOutputs: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MsSmoothEncryptionSettingsOutputTypeDef(TypedDict):
-    SpekeKeyProvider: NotRequired[SpekeKeyProviderOutputTypeDef]
-
-
-class MsSmoothEncryptionSettingsTypeDef(TypedDict):
-    SpekeKeyProvider: NotRequired[ReadOnly[SpekeKeyProviderTypeDef]]
-
-
-class MsSmoothGroupSettingsOutputTypeDef(TypedDict):
-    AdditionalManifests: NotRequired[list[MsSmoothAdditionalManifestOutputTypeDef]]
-    AudioDeduplication: NotRequired[MsSmoothAudioDeduplicationType]
-    Destination: NotRequired[str]
-    DestinationSettings: NotRequired[DestinationSettingsTypeDef]
-    Encryption: NotRequired[MsSmoothEncryptionSettingsOutputTypeDef]
-    FragmentLength: NotRequired[int]
-    FragmentLengthControl: NotRequired[MsSmoothFragmentLengthControlType]
-    ManifestEncoding: NotRequired[MsSmoothManifestEncodingType]
-
-
-class MsSmoothGroupSettingsTypeDef(TypedDict):
-    AdditionalManifests: NotRequired[
-        ReadOnly[Sequence[MsSmoothAdditionalManifestTypeDef]]
-    ]
-    AudioDeduplication: NotRequired[MsSmoothAudioDeduplicationType]
-    Destination: NotRequired[str]
-    DestinationSettings: NotRequired[DestinationSettingsTypeDef]
-    Encryption: NotRequired[ReadOnly[MsSmoothEncryptionSettingsTypeDef]]
-    FragmentLength: NotRequired[int]
-    FragmentLengthControl: NotRequired[MsSmoothFragmentLengthControlType]
-    ManifestEncoding: NotRequired[MsSmoothManifestEncodingType]
-
-
-class MultiViewInputTypeDef(TypedDict):
-    FileInput: NotRequired[str]
-
-
-class MultiViewSettingsTypeDef(TypedDict):
-    Input: NotRequired[MultiViewInputTypeDef]
-
-
-class MxfSettingsTypeDef(TypedDict):
-    AfdSignaling: NotRequired[MxfAfdSignalingType]
-    Profile: NotRequired[MxfProfileType]
-    UncompressedAudioWrapping: NotRequired[MxfUncompressedAudioWrappingType]
-    XavcProfileSettings: NotRequired[MxfXavcProfileSettingsTypeDef]
-
-
-class MxfXavcProfileSettingsTypeDef(TypedDict):
-    DurationMode: NotRequired[MxfXavcDurationModeType]
-    MaxAncDataSize: NotRequired[int]
-
-
-class NexGuardFileMarkerSettingsTypeDef(TypedDict):
-    License: NotRequired[str]
-    Payload: NotRequired[int]
-    Preset: NotRequired[str]
-    Strength: NotRequired[WatermarkingStrengthType]
-
-
-class NielsenConfigurationTypeDef(TypedDict):
-    BreakoutCode: NotRequired[int]
-    DistributorId: NotRequired[str]
-
-
-class NielsenNonLinearWatermarkSettingsTypeDef(TypedDict):
-    ActiveWatermarkProcess: NotRequired[NielsenActiveWatermarkProcessTypeType]
-    AdiFilename: NotRequired[str]
-    AssetId: NotRequired[str]
-    AssetName: NotRequired[str]
-    CbetSourceId: NotRequired[str]
-    EpisodeId: NotRequired[str]
-    MetadataDestination: NotRequired[str]
-    SourceId: NotRequired[int]
-    SourceWatermarkStatus: NotRequired[NielsenSourceWatermarkStatusTypeType]
-    TicServerUrl: NotRequired[str]
-    UniqueTicPerAudioTrack: NotRequired[NielsenUniqueTicPerAudioTrackTypeType]
-
-
-class NoiseReducerFilterSettingsTypeDef(TypedDict):
-    Strength: NotRequired[int]
-
-
-class NoiseReducerSpatialFilterSettingsTypeDef(TypedDict):
-    PostFilterSharpenStrength: NotRequired[int]
-    Speed: NotRequired[int]
-    Strength: NotRequired[int]
-
-
-class NoiseReducerTemporalFilterSettingsTypeDef(TypedDict):
-    AggressiveMode: NotRequired[int]
-    PostTemporalSharpening: NotRequired[NoiseFilterPostTemporalSharpeningType]
-    PostTemporalSharpeningStrength: NotRequired[
-        NoiseFilterPostTemporalSharpeningStrengthType
-    ]
-    Speed: NotRequired[int]
-    Strength: NotRequired[int]
-
-
-class NoiseReducerTypeDef(TypedDict):
-    Filter: NotRequired[NoiseReducerFilterType]
-    FilterSettings: NotRequired[NoiseReducerFilterSettingsTypeDef]
-    SpatialFilterSettings: NotRequired[NoiseReducerSpatialFilterSettingsTypeDef]
-    TemporalFilterSettings: NotRequired[NoiseReducerTemporalFilterSettingsTypeDef]
-
-
-class OpusSettingsTypeDef(TypedDict):
-    Bitrate: NotRequired[int]
-    Channels: NotRequired[int]
-    SampleRate: NotRequired[int]
-
-
-class OutputChannelMappingOutputTypeDef(TypedDict):
-    InputChannels: NotRequired[list[int]]
-    InputChannelsFineTune: NotRequired[list[float]]
-
-
-class OutputChannelMappingTypeDef(TypedDict):
-    InputChannels: NotRequired[ReadOnly[Sequence[int]]]
-    InputChannelsFineTune: NotRequired[ReadOnly[Sequence[float]]]
-
-
-class OutputDetailTypeDef(TypedDict):
-    DurationInMs: NotRequired[int]
-    VideoDetails: NotRequired[VideoDetailTypeDef]
-
-
-class OutputGroupDetailTypeDef(TypedDict):
-    OutputDetails: NotRequired[list[OutputDetailTypeDef]]
-
-
-class OutputGroupOutputTypeDef(TypedDict):
-    AutomatedEncodingSettings: NotRequired[AutomatedEncodingSettingsOutputTypeDef]
-    CustomName: NotRequired[str]
-    Name: NotRequired[str]
-    OutputGroupSettings: NotRequired[OutputGroupSettingsOutputTypeDef]
-    Outputs: NotRequired[list[OutputOutputTypeDef]]
-
-
-class OutputGroupSettingsOutputTypeDef(TypedDict):
-    CmafGroupSettings: NotRequired[CmafGroupSettingsOutputTypeDef]
-    DashIsoGroupSettings: NotRequired[DashIsoGroupSettingsOutputTypeDef]
-    FileGroupSettings: NotRequired[FileGroupSettingsTypeDef]
-    HlsGroupSettings: NotRequired[HlsGroupSettingsOutputTypeDef]
-    MsSmoothGroupSettings: NotRequired[MsSmoothGroupSettingsOutputTypeDef]
-    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
-    Type: NotRequired[OutputGroupTypeType]
-
-
-class OutputGroupSettingsTypeDef(TypedDict):
-    CmafGroupSettings: NotRequired[ReadOnly[CmafGroupSettingsTypeDef]]
-    DashIsoGroupSettings: NotRequired[ReadOnly[DashIsoGroupSettingsTypeDef]]
-    FileGroupSettings: NotRequired[FileGroupSettingsTypeDef]
-    HlsGroupSettings: NotRequired[ReadOnly[HlsGroupSettingsTypeDef]]
-    MsSmoothGroupSettings: NotRequired[ReadOnly[MsSmoothGroupSettingsTypeDef]]
-    PerFrameMetrics: NotRequired[ReadOnly[Sequence[FrameMetricTypeType]]]
-    Type: NotRequired[OutputGroupTypeType]
-
-
-class OutputGroupTypeDef(TypedDict):
-    AutomatedEncodingSettings: NotRequired[ReadOnly[AutomatedEncodingSettingsTypeDef]]
-    CustomName: NotRequired[str]
-    Name: NotRequired[str]
-    OutputGroupSettings: NotRequired[ReadOnly[OutputGroupSettingsTypeDef]]
-    Outputs: NotRequired[ReadOnly[Sequence[OutputTypeDef]]]
-
-
-class OutputOutputTypeDef(TypedDict):
-    AudioDescriptions: NotRequired[list[AudioDescriptionOutputTypeDef]]
-    CaptionDescriptions: NotRequired[list[CaptionDescriptionOutputTypeDef]]
-    ContainerSettings: NotRequired[ContainerSettingsOutputTypeDef]
-    Extension: NotRequired[str]
-    NameModifier: NotRequired[str]
-    OutputSettings: NotRequired[OutputSettingsTypeDef]
-    Preset: NotRequired[str]
-    VideoDescription: NotRequired[VideoDescriptionOutputTypeDef]
-
-
-class OutputSettingsTypeDef(TypedDict):
-    HlsSettings: NotRequired[HlsSettingsTypeDef]
-
-
-class OutputTypeDef(TypedDict):
-    AudioDescriptions: NotRequired[ReadOnly[Sequence[AudioDescriptionTypeDef]]]
-    CaptionDescriptions: NotRequired[ReadOnly[Sequence[CaptionDescriptionTypeDef]]]
-    ContainerSettings: NotRequired[ReadOnly[ContainerSettingsTypeDef]]
-    Extension: NotRequired[str]
-    NameModifier: NotRequired[str]
-    OutputSettings: NotRequired[OutputSettingsTypeDef]
-    Preset: NotRequired[str]
-    VideoDescription: NotRequired[ReadOnly[VideoDescriptionTypeDef]]
-
-
-class PartnerWatermarkingTypeDef(TypedDict):
-    NexguardFileMarkerSettings: NotRequired[NexGuardFileMarkerSettingsTypeDef]
-
-
-class PassthroughSettingsTypeDef(TypedDict):
-    FrameControl: NotRequired[FrameControlType]
-    VideoSelectorMode: NotRequired[VideoSelectorModeType]
-
-
-class PolicyTypeDef(TypedDict):
-    HttpInputs: NotRequired[InputPolicyType]
-    HttpsInputs: NotRequired[InputPolicyType]
-    S3Inputs: NotRequired[InputPolicyType]
-
-
-class PresetSettingsOutputTypeDef(TypedDict):
-    AudioDescriptions: NotRequired[list[AudioDescriptionOutputTypeDef]]
-    CaptionDescriptions: NotRequired[list[CaptionDescriptionPresetOutputTypeDef]]
-    ContainerSettings: NotRequired[ContainerSettingsOutputTypeDef]
-    VideoDescription: NotRequired[VideoDescriptionOutputTypeDef]
-
-
-class PresetSettingsTypeDef(TypedDict):
-    AudioDescriptions: NotRequired[ReadOnly[Sequence[AudioDescriptionTypeDef]]]
-    CaptionDescriptions: NotRequired[
-        ReadOnly[Sequence[CaptionDescriptionPresetTypeDef]]
-    ]
-    ContainerSettings: NotRequired[ReadOnly[ContainerSettingsTypeDef]]
-    VideoDescription: NotRequired[ReadOnly[VideoDescriptionTypeDef]]
-
-
-class PresetTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Category: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    Description: NotRequired[str]
-    LastUpdated: NotRequired[datetime]
-    Name: str
-    Settings: PresetSettingsOutputTypeDef
-    Type: NotRequired[TypeType]
 
 
 class ProbeInputFileTypeDef(TypedDict):
@@ -3337,9 +3943,10 @@ class ProbeRequestTypeDef(TypedDict):
     InputFiles: NotRequired[ReadOnly[Sequence[ProbeInputFileTypeDef]]]
 
 
-class ProbeResponseTypeDef(TypedDict):
-    ProbeResults: NotRequired[list[ProbeResultTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class TrackMappingTypeDef(TypedDict):
+    AudioTrackIndexes: NotRequired[list[int]]
+    DataTrackIndexes: NotRequired[list[int]]
+    VideoTrackIndexes: NotRequired[list[int]]
 
 
 class ProbeResultTypeDef(TypedDict):
@@ -3348,38 +3955,9 @@ class ProbeResultTypeDef(TypedDict):
     TrackMappings: NotRequired[list[TrackMappingTypeDef]]
 
 
-class ProresSettingsOutputTypeDef(TypedDict):
-    ChromaSampling: NotRequired[ProresChromaSamplingType]
-    CodecProfile: NotRequired[ProresCodecProfileType]
-    FramerateControl: NotRequired[ProresFramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[ProresFramerateConversionAlgorithmType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    InterlaceMode: NotRequired[ProresInterlaceModeType]
-    ParControl: NotRequired[ProresParControlType]
-    ParDenominator: NotRequired[int]
-    ParNumerator: NotRequired[int]
-    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
-    ScanTypeConversionMode: NotRequired[ProresScanTypeConversionModeType]
-    SlowPal: NotRequired[ProresSlowPalType]
-    Telecine: NotRequired[ProresTelecineType]
-
-
-class ProresSettingsTypeDef(TypedDict):
-    ChromaSampling: NotRequired[ProresChromaSamplingType]
-    CodecProfile: NotRequired[ProresCodecProfileType]
-    FramerateControl: NotRequired[ProresFramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[ProresFramerateConversionAlgorithmType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    InterlaceMode: NotRequired[ProresInterlaceModeType]
-    ParControl: NotRequired[ProresParControlType]
-    ParDenominator: NotRequired[int]
-    ParNumerator: NotRequired[int]
-    PerFrameMetrics: NotRequired[ReadOnly[Sequence[FrameMetricTypeType]]]
-    ScanTypeConversionMode: NotRequired[ProresScanTypeConversionModeType]
-    SlowPal: NotRequired[ProresSlowPalType]
-    Telecine: NotRequired[ProresTelecineType]
+class ProbeResponseTypeDef(TypedDict):
+    ProbeResults: NotRequired[list[ProbeResultTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutPolicyRequestTypeDef(TypedDict):
@@ -3389,92 +3967,6 @@ class PutPolicyRequestTypeDef(TypedDict):
 class PutPolicyResponseTypeDef(TypedDict):
     Policy: NotRequired[PolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class QueueTransitionTypeDef(TypedDict):
-    DestinationQueue: NotRequired[str]
-    SourceQueue: NotRequired[str]
-    Timestamp: NotRequired[datetime]
-
-
-class QueueTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    ConcurrentJobs: NotRequired[int]
-    CreatedAt: NotRequired[datetime]
-    Description: NotRequired[str]
-    LastUpdated: NotRequired[datetime]
-    MaximumConcurrentFeeds: NotRequired[int]
-    Name: str
-    PricingPlan: NotRequired[PricingPlanType]
-    ProgressingJobsCount: NotRequired[int]
-    ReservationPlan: NotRequired[ReservationPlanTypeDef]
-    ServiceOverrides: NotRequired[list[ServiceOverrideTypeDef]]
-    Status: NotRequired[QueueStatusType]
-    SubmittedJobsCount: NotRequired[int]
-    Type: NotRequired[TypeType]
-
-
-class RectangleTypeDef(TypedDict):
-    Height: NotRequired[int]
-    Width: NotRequired[int]
-    X: NotRequired[int]
-    Y: NotRequired[int]
-
-
-class RemixSettingsOutputTypeDef(TypedDict):
-    AudioDescriptionAudioChannel: NotRequired[int]
-    AudioDescriptionDataChannel: NotRequired[int]
-    ChannelMapping: NotRequired[ChannelMappingOutputTypeDef]
-    ChannelsIn: NotRequired[int]
-    ChannelsOut: NotRequired[int]
-
-
-class RemixSettingsTypeDef(TypedDict):
-    AudioDescriptionAudioChannel: NotRequired[int]
-    AudioDescriptionDataChannel: NotRequired[int]
-    ChannelMapping: NotRequired[ReadOnly[ChannelMappingTypeDef]]
-    ChannelsIn: NotRequired[int]
-    ChannelsOut: NotRequired[int]
-
-
-class ReservationPlanSettingsTypeDef(TypedDict):
-    Commitment: CommitmentType
-    RenewalType: RenewalTypeType
-    ReservedSlots: int
-
-
-class ReservationPlanTypeDef(TypedDict):
-    Commitment: NotRequired[CommitmentType]
-    ExpiresAt: NotRequired[datetime]
-    PurchasedAt: NotRequired[datetime]
-    RenewalType: NotRequired[RenewalTypeType]
-    ReservedSlots: NotRequired[int]
-    Status: NotRequired[ReservationPlanStatusType]
-
-
-class ResourceTagsTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-
-
-class S3DestinationAccessControlTypeDef(TypedDict):
-    CannedAcl: NotRequired[S3ObjectCannedAclType]
-
-
-class S3DestinationSettingsTypeDef(TypedDict):
-    AccessControl: NotRequired[S3DestinationAccessControlTypeDef]
-    Encryption: NotRequired[S3EncryptionSettingsTypeDef]
-    StorageClass: NotRequired[S3StorageClassType]
-
-
-class S3EncryptionSettingsTypeDef(TypedDict):
-    EncryptionType: NotRequired[S3ServerSideEncryptionTypeType]
-    KmsEncryptionContext: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
-
-
-class SccDestinationSettingsTypeDef(TypedDict):
-    Framerate: NotRequired[SccDestinationFramerateType]
 
 
 class SearchJobsRequestTypeDef(TypedDict):
@@ -3492,51 +3984,6 @@ class SearchJobsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ServiceOverrideTypeDef(TypedDict):
-    Message: NotRequired[str]
-    Name: NotRequired[str]
-    OverrideValue: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class SpekeKeyProviderCmafOutputTypeDef(TypedDict):
-    CertificateArn: NotRequired[str]
-    DashSignaledSystemIds: NotRequired[list[str]]
-    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
-    HlsSignaledSystemIds: NotRequired[list[str]]
-    ResourceId: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class SpekeKeyProviderCmafTypeDef(TypedDict):
-    CertificateArn: NotRequired[str]
-    DashSignaledSystemIds: NotRequired[ReadOnly[Sequence[str]]]
-    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
-    HlsSignaledSystemIds: NotRequired[ReadOnly[Sequence[str]]]
-    ResourceId: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class SpekeKeyProviderOutputTypeDef(TypedDict):
-    CertificateArn: NotRequired[str]
-    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
-    ResourceId: NotRequired[str]
-    SystemIds: NotRequired[list[str]]
-    Url: NotRequired[str]
-
-
-class SpekeKeyProviderTypeDef(TypedDict):
-    CertificateArn: NotRequired[str]
-    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
-    ResourceId: NotRequired[str]
-    SystemIds: NotRequired[ReadOnly[Sequence[str]]]
-    Url: NotRequired[str]
-
-
-class SrtDestinationSettingsTypeDef(TypedDict):
-    StylePassthrough: NotRequired[SrtStylePassthroughType]
-
-
 class StartJobsQueryRequestTypeDef(TypedDict):
     FilterList: NotRequired[ReadOnly[Sequence[JobsQueryFilterTypeDef]]]
     MaxResults: NotRequired[int]
@@ -3549,13 +3996,6 @@ class StartJobsQueryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StaticKeyProviderTypeDef(TypedDict):
-    KeyFormat: NotRequired[str]
-    KeyFormatVersions: NotRequired[str]
-    StaticKeyValue: NotRequired[str]
-    Url: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     Arn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -3563,86 +4003,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TeletextDestinationSettingsOutputTypeDef(TypedDict):
-    PageNumber: NotRequired[str]
-    PageTypes: NotRequired[list[TeletextPageTypeType]]
-
-
-class TeletextDestinationSettingsTypeDef(TypedDict):
-    PageNumber: NotRequired[str]
-    PageTypes: NotRequired[ReadOnly[Sequence[TeletextPageTypeType]]]
-
-
-class TeletextSourceSettingsTypeDef(TypedDict):
-    PageNumber: NotRequired[str]
-
-
-class TimecodeBurninTypeDef(TypedDict):
-    FontSize: NotRequired[int]
-    Position: NotRequired[TimecodeBurninPositionType]
-    Prefix: NotRequired[str]
-
-
-class TimecodeConfigTypeDef(TypedDict):
-    Anchor: NotRequired[str]
-    Source: NotRequired[TimecodeSourceType]
-    Start: NotRequired[str]
-    TimestampOffset: NotRequired[str]
-
-
-class TimedMetadataInsertionOutputTypeDef(TypedDict):
-    Id3Insertions: NotRequired[list[Id3InsertionTypeDef]]
-
-
-class TimedMetadataInsertionTypeDef(TypedDict):
-    Id3Insertions: NotRequired[ReadOnly[Sequence[Id3InsertionTypeDef]]]
-
-
-class TimingTypeDef(TypedDict):
-    FinishTime: NotRequired[datetime]
-    StartTime: NotRequired[datetime]
-    SubmitTime: NotRequired[datetime]
-
-
-class TrackMappingTypeDef(TypedDict):
-    AudioTrackIndexes: NotRequired[list[int]]
-    DataTrackIndexes: NotRequired[list[int]]
-    VideoTrackIndexes: NotRequired[list[int]]
-
-
-class TrackSourceSettingsTypeDef(TypedDict):
-    StreamNumber: NotRequired[int]
-    TrackNumber: NotRequired[int]
-
-
-class TrackTypeDef(TypedDict):
-    AudioProperties: NotRequired[AudioPropertiesTypeDef]
-    Codec: NotRequired[CodecType]
-    DataProperties: NotRequired[DataPropertiesTypeDef]
-    Duration: NotRequired[float]
-    Index: NotRequired[int]
-    TrackType: NotRequired[TrackTypeType]
-    VideoProperties: NotRequired[VideoPropertiesTypeDef]
-
-
-class TtmlDestinationSettingsTypeDef(TypedDict):
-    StylePassthrough: NotRequired[TtmlStylePassthroughType]
-
-
-class UncompressedSettingsTypeDef(TypedDict):
-    Fourcc: NotRequired[UncompressedFourccType]
-    FramerateControl: NotRequired[UncompressedFramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[
-        UncompressedFramerateConversionAlgorithmType
-    ]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    InterlaceMode: NotRequired[UncompressedInterlaceModeType]
-    ScanTypeConversionMode: NotRequired[UncompressedScanTypeConversionModeType]
-    SlowPal: NotRequired[UncompressedSlowPalType]
-    Telecine: NotRequired[UncompressedTelecineType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -3695,362 +4055,3 @@ class UpdateQueueRequestTypeDef(TypedDict):
 class UpdateQueueResponseTypeDef(TypedDict):
     Queue: NotRequired[QueueTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class Vc3SettingsTypeDef(TypedDict):
-    FramerateControl: NotRequired[Vc3FramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[Vc3FramerateConversionAlgorithmType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    InterlaceMode: NotRequired[Vc3InterlaceModeType]
-    ScanTypeConversionMode: NotRequired[Vc3ScanTypeConversionModeType]
-    SlowPal: NotRequired[Vc3SlowPalType]
-    Telecine: NotRequired[Vc3TelecineType]
-    Vc3Class: NotRequired[Vc3ClassType]
-
-
-class VideoCodecSettingsOutputTypeDef(TypedDict):
-    Av1Settings: NotRequired[Av1SettingsOutputTypeDef]
-    AvcIntraSettings: NotRequired[AvcIntraSettingsOutputTypeDef]
-    Codec: NotRequired[VideoCodecType]
-    FrameCaptureSettings: NotRequired[FrameCaptureSettingsTypeDef]
-    GifSettings: NotRequired[GifSettingsTypeDef]
-    H264Settings: NotRequired[H264SettingsOutputTypeDef]
-    H265Settings: NotRequired[H265SettingsOutputTypeDef]
-    Mpeg2Settings: NotRequired[Mpeg2SettingsOutputTypeDef]
-    PassthroughSettings: NotRequired[PassthroughSettingsTypeDef]
-    ProresSettings: NotRequired[ProresSettingsOutputTypeDef]
-    UncompressedSettings: NotRequired[UncompressedSettingsTypeDef]
-    Vc3Settings: NotRequired[Vc3SettingsTypeDef]
-    Vp8Settings: NotRequired[Vp8SettingsTypeDef]
-    Vp9Settings: NotRequired[Vp9SettingsTypeDef]
-    XavcSettings: NotRequired[XavcSettingsOutputTypeDef]
-
-
-class VideoCodecSettingsTypeDef(TypedDict):
-    Av1Settings: NotRequired[ReadOnly[Av1SettingsTypeDef]]
-    AvcIntraSettings: NotRequired[ReadOnly[AvcIntraSettingsTypeDef]]
-    Codec: NotRequired[VideoCodecType]
-    FrameCaptureSettings: NotRequired[FrameCaptureSettingsTypeDef]
-    GifSettings: NotRequired[GifSettingsTypeDef]
-    H264Settings: NotRequired[ReadOnly[H264SettingsTypeDef]]
-    H265Settings: NotRequired[ReadOnly[H265SettingsTypeDef]]
-    Mpeg2Settings: NotRequired[ReadOnly[Mpeg2SettingsTypeDef]]
-    PassthroughSettings: NotRequired[PassthroughSettingsTypeDef]
-    ProresSettings: NotRequired[ReadOnly[ProresSettingsTypeDef]]
-    UncompressedSettings: NotRequired[UncompressedSettingsTypeDef]
-    Vc3Settings: NotRequired[Vc3SettingsTypeDef]
-    Vp8Settings: NotRequired[Vp8SettingsTypeDef]
-    Vp9Settings: NotRequired[Vp9SettingsTypeDef]
-    XavcSettings: NotRequired[ReadOnly[XavcSettingsTypeDef]]
-
-
-class VideoDescriptionOutputTypeDef(TypedDict):
-    AfdSignaling: NotRequired[AfdSignalingType]
-    AntiAlias: NotRequired[AntiAliasType]
-    ChromaPositionMode: NotRequired[ChromaPositionModeType]
-    CodecSettings: NotRequired[VideoCodecSettingsOutputTypeDef]
-    ColorMetadata: NotRequired[ColorMetadataType]
-    Crop: NotRequired[RectangleTypeDef]
-    DropFrameTimecode: NotRequired[DropFrameTimecodeType]
-    FixedAfd: NotRequired[int]
-    Height: NotRequired[int]
-    Position: NotRequired[RectangleTypeDef]
-    RespondToAfd: NotRequired[RespondToAfdType]
-    ScalingBehavior: NotRequired[ScalingBehaviorType]
-    Sharpness: NotRequired[int]
-    TimecodeInsertion: NotRequired[VideoTimecodeInsertionType]
-    TimecodeTrack: NotRequired[TimecodeTrackType]
-    VideoPreprocessors: NotRequired[VideoPreprocessorOutputTypeDef]
-    Width: NotRequired[int]
-
-
-class VideoDescriptionTypeDef(TypedDict):
-    AfdSignaling: NotRequired[AfdSignalingType]
-    AntiAlias: NotRequired[AntiAliasType]
-    ChromaPositionMode: NotRequired[ChromaPositionModeType]
-    CodecSettings: NotRequired[ReadOnly[VideoCodecSettingsTypeDef]]
-    ColorMetadata: NotRequired[ColorMetadataType]
-    Crop: NotRequired[RectangleTypeDef]
-    DropFrameTimecode: NotRequired[DropFrameTimecodeType]
-    FixedAfd: NotRequired[int]
-    Height: NotRequired[int]
-    Position: NotRequired[RectangleTypeDef]
-    RespondToAfd: NotRequired[RespondToAfdType]
-    ScalingBehavior: NotRequired[ScalingBehaviorType]
-    Sharpness: NotRequired[int]
-    TimecodeInsertion: NotRequired[VideoTimecodeInsertionType]
-    TimecodeTrack: NotRequired[TimecodeTrackType]
-    VideoPreprocessors: NotRequired[ReadOnly[VideoPreprocessorTypeDef]]
-    Width: NotRequired[int]
-
-
-class VideoDetailTypeDef(TypedDict):
-    HeightInPx: NotRequired[int]
-    WidthInPx: NotRequired[int]
-
-
-class VideoOverlayCropTypeDef(TypedDict):
-    Height: NotRequired[int]
-    Unit: NotRequired[VideoOverlayUnitType]
-    Width: NotRequired[int]
-    X: NotRequired[int]
-    Y: NotRequired[int]
-
-
-class VideoOverlayInputClippingTypeDef(TypedDict):
-    EndTimecode: NotRequired[str]
-    StartTimecode: NotRequired[str]
-
-
-class VideoOverlayInputOutputTypeDef(TypedDict):
-    AudioSelectors: NotRequired[dict[str, AudioSelectorOutputTypeDef]]
-    FileInput: NotRequired[str]
-    InputClippings: NotRequired[list[VideoOverlayInputClippingTypeDef]]
-    TimecodeSource: NotRequired[InputTimecodeSourceType]
-    TimecodeStart: NotRequired[str]
-
-
-class VideoOverlayInputTypeDef(TypedDict):
-    AudioSelectors: NotRequired[ReadOnly[Mapping[str, AudioSelectorTypeDef]]]
-    FileInput: NotRequired[str]
-    InputClippings: NotRequired[ReadOnly[Sequence[VideoOverlayInputClippingTypeDef]]]
-    TimecodeSource: NotRequired[InputTimecodeSourceType]
-    TimecodeStart: NotRequired[str]
-
-
-class VideoOverlayOutputTypeDef(TypedDict):
-    Crop: NotRequired[VideoOverlayCropTypeDef]
-    EndTimecode: NotRequired[str]
-    InitialPosition: NotRequired[VideoOverlayPositionTypeDef]
-    Input: NotRequired[VideoOverlayInputOutputTypeDef]
-    Playback: NotRequired[VideoOverlayPlayBackModeType]
-    StartTimecode: NotRequired[str]
-    Transitions: NotRequired[list[VideoOverlayTransitionTypeDef]]
-
-
-class VideoOverlayPositionTypeDef(TypedDict):
-    Height: NotRequired[int]
-    Opacity: NotRequired[int]
-    Unit: NotRequired[VideoOverlayUnitType]
-    Width: NotRequired[int]
-    XPosition: NotRequired[int]
-    YPosition: NotRequired[int]
-
-
-class VideoOverlayTransitionTypeDef(TypedDict):
-    EndPosition: NotRequired[VideoOverlayPositionTypeDef]
-    EndTimecode: NotRequired[str]
-    StartTimecode: NotRequired[str]
-
-
-class VideoOverlayTypeDef(TypedDict):
-    Crop: NotRequired[VideoOverlayCropTypeDef]
-    EndTimecode: NotRequired[str]
-    InitialPosition: NotRequired[VideoOverlayPositionTypeDef]
-    Input: NotRequired[ReadOnly[VideoOverlayInputTypeDef]]
-    Playback: NotRequired[VideoOverlayPlayBackModeType]
-    StartTimecode: NotRequired[str]
-    Transitions: NotRequired[ReadOnly[Sequence[VideoOverlayTransitionTypeDef]]]
-
-
-class VideoPreprocessorOutputTypeDef(TypedDict):
-    ColorCorrector: NotRequired[ColorCorrectorTypeDef]
-    Deinterlacer: NotRequired[DeinterlacerTypeDef]
-    DolbyVision: NotRequired[DolbyVisionTypeDef]
-    Hdr10Plus: NotRequired[Hdr10PlusTypeDef]
-    ImageInserter: NotRequired[ImageInserterOutputTypeDef]
-    NoiseReducer: NotRequired[NoiseReducerTypeDef]
-    PartnerWatermarking: NotRequired[PartnerWatermarkingTypeDef]
-    TimecodeBurnin: NotRequired[TimecodeBurninTypeDef]
-
-
-class VideoPreprocessorTypeDef(TypedDict):
-    ColorCorrector: NotRequired[ColorCorrectorTypeDef]
-    Deinterlacer: NotRequired[DeinterlacerTypeDef]
-    DolbyVision: NotRequired[DolbyVisionTypeDef]
-    Hdr10Plus: NotRequired[Hdr10PlusTypeDef]
-    ImageInserter: NotRequired[ReadOnly[ImageInserterTypeDef]]
-    NoiseReducer: NotRequired[NoiseReducerTypeDef]
-    PartnerWatermarking: NotRequired[PartnerWatermarkingTypeDef]
-    TimecodeBurnin: NotRequired[TimecodeBurninTypeDef]
-
-
-class VideoPropertiesTypeDef(TypedDict):
-    BitDepth: NotRequired[int]
-    BitRate: NotRequired[int]
-    CodecMetadata: NotRequired[CodecMetadataTypeDef]
-    ColorPrimaries: NotRequired[ColorPrimariesType]
-    FrameRate: NotRequired[FrameRateTypeDef]
-    Height: NotRequired[int]
-    MatrixCoefficients: NotRequired[MatrixCoefficientsType]
-    TransferCharacteristics: NotRequired[TransferCharacteristicsType]
-    Width: NotRequired[int]
-
-
-class VideoSelectorOutputTypeDef(TypedDict):
-    AlphaBehavior: NotRequired[AlphaBehaviorType]
-    ColorSpace: NotRequired[ColorSpaceType]
-    ColorSpaceUsage: NotRequired[ColorSpaceUsageType]
-    EmbeddedTimecodeOverride: NotRequired[EmbeddedTimecodeOverrideType]
-    Hdr10Metadata: NotRequired[Hdr10MetadataTypeDef]
-    MaxLuminance: NotRequired[int]
-    PadVideo: NotRequired[PadVideoType]
-    Pid: NotRequired[int]
-    ProgramNumber: NotRequired[int]
-    Rotate: NotRequired[InputRotateType]
-    SampleRange: NotRequired[InputSampleRangeType]
-    SelectorType: NotRequired[VideoSelectorTypeType]
-    Streams: NotRequired[list[int]]
-
-
-class VideoSelectorTypeDef(TypedDict):
-    AlphaBehavior: NotRequired[AlphaBehaviorType]
-    ColorSpace: NotRequired[ColorSpaceType]
-    ColorSpaceUsage: NotRequired[ColorSpaceUsageType]
-    EmbeddedTimecodeOverride: NotRequired[EmbeddedTimecodeOverrideType]
-    Hdr10Metadata: NotRequired[Hdr10MetadataTypeDef]
-    MaxLuminance: NotRequired[int]
-    PadVideo: NotRequired[PadVideoType]
-    Pid: NotRequired[int]
-    ProgramNumber: NotRequired[int]
-    Rotate: NotRequired[InputRotateType]
-    SampleRange: NotRequired[InputSampleRangeType]
-    SelectorType: NotRequired[VideoSelectorTypeType]
-    Streams: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class VorbisSettingsTypeDef(TypedDict):
-    Channels: NotRequired[int]
-    SampleRate: NotRequired[int]
-    VbrQuality: NotRequired[int]
-
-
-class Vp8SettingsTypeDef(TypedDict):
-    Bitrate: NotRequired[int]
-    FramerateControl: NotRequired[Vp8FramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[Vp8FramerateConversionAlgorithmType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    GopSize: NotRequired[float]
-    HrdBufferSize: NotRequired[int]
-    MaxBitrate: NotRequired[int]
-    ParControl: NotRequired[Vp8ParControlType]
-    ParDenominator: NotRequired[int]
-    ParNumerator: NotRequired[int]
-    QualityTuningLevel: NotRequired[Vp8QualityTuningLevelType]
-    RateControlMode: NotRequired[Vp8RateControlModeType]
-
-
-class Vp9SettingsTypeDef(TypedDict):
-    Bitrate: NotRequired[int]
-    FramerateControl: NotRequired[Vp9FramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[Vp9FramerateConversionAlgorithmType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    GopSize: NotRequired[float]
-    HrdBufferSize: NotRequired[int]
-    MaxBitrate: NotRequired[int]
-    ParControl: NotRequired[Vp9ParControlType]
-    ParDenominator: NotRequired[int]
-    ParNumerator: NotRequired[int]
-    QualityTuningLevel: NotRequired[Vp9QualityTuningLevelType]
-    RateControlMode: NotRequired[Vp9RateControlModeType]
-
-
-class WarningGroupTypeDef(TypedDict):
-    Code: int
-    Count: int
-
-
-class WavSettingsTypeDef(TypedDict):
-    BitDepth: NotRequired[int]
-    Channels: NotRequired[int]
-    Format: NotRequired[WavFormatType]
-    SampleRate: NotRequired[int]
-
-
-class WebvttDestinationSettingsTypeDef(TypedDict):
-    Accessibility: NotRequired[WebvttAccessibilitySubsType]
-    StylePassthrough: NotRequired[WebvttStylePassthroughType]
-
-
-class WebvttHlsSourceSettingsTypeDef(TypedDict):
-    RenditionGroupId: NotRequired[str]
-    RenditionLanguageCode: NotRequired[LanguageCodeType]
-    RenditionName: NotRequired[str]
-
-
-class Xavc4kIntraCbgProfileSettingsTypeDef(TypedDict):
-    XavcClass: NotRequired[Xavc4kIntraCbgProfileClassType]
-
-
-class Xavc4kIntraVbrProfileSettingsTypeDef(TypedDict):
-    XavcClass: NotRequired[Xavc4kIntraVbrProfileClassType]
-
-
-class Xavc4kProfileSettingsTypeDef(TypedDict):
-    BitrateClass: NotRequired[Xavc4kProfileBitrateClassType]
-    CodecProfile: NotRequired[Xavc4kProfileCodecProfileType]
-    FlickerAdaptiveQuantization: NotRequired[XavcFlickerAdaptiveQuantizationType]
-    GopBReference: NotRequired[XavcGopBReferenceType]
-    GopClosedCadence: NotRequired[int]
-    HrdBufferSize: NotRequired[int]
-    QualityTuningLevel: NotRequired[Xavc4kProfileQualityTuningLevelType]
-    Slices: NotRequired[int]
-
-
-class XavcHdIntraCbgProfileSettingsTypeDef(TypedDict):
-    XavcClass: NotRequired[XavcHdIntraCbgProfileClassType]
-
-
-class XavcHdProfileSettingsTypeDef(TypedDict):
-    BitrateClass: NotRequired[XavcHdProfileBitrateClassType]
-    FlickerAdaptiveQuantization: NotRequired[XavcFlickerAdaptiveQuantizationType]
-    GopBReference: NotRequired[XavcGopBReferenceType]
-    GopClosedCadence: NotRequired[int]
-    HrdBufferSize: NotRequired[int]
-    InterlaceMode: NotRequired[XavcInterlaceModeType]
-    QualityTuningLevel: NotRequired[XavcHdProfileQualityTuningLevelType]
-    Slices: NotRequired[int]
-    Telecine: NotRequired[XavcHdProfileTelecineType]
-
-
-class XavcSettingsOutputTypeDef(TypedDict):
-    AdaptiveQuantization: NotRequired[XavcAdaptiveQuantizationType]
-    EntropyEncoding: NotRequired[XavcEntropyEncodingType]
-    FramerateControl: NotRequired[XavcFramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[XavcFramerateConversionAlgorithmType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
-    Profile: NotRequired[XavcProfileType]
-    SlowPal: NotRequired[XavcSlowPalType]
-    Softness: NotRequired[int]
-    SpatialAdaptiveQuantization: NotRequired[XavcSpatialAdaptiveQuantizationType]
-    TemporalAdaptiveQuantization: NotRequired[XavcTemporalAdaptiveQuantizationType]
-    Xavc4kIntraCbgProfileSettings: NotRequired[Xavc4kIntraCbgProfileSettingsTypeDef]
-    Xavc4kIntraVbrProfileSettings: NotRequired[Xavc4kIntraVbrProfileSettingsTypeDef]
-    Xavc4kProfileSettings: NotRequired[Xavc4kProfileSettingsTypeDef]
-    XavcHdIntraCbgProfileSettings: NotRequired[XavcHdIntraCbgProfileSettingsTypeDef]
-    XavcHdProfileSettings: NotRequired[XavcHdProfileSettingsTypeDef]
-
-
-class XavcSettingsTypeDef(TypedDict):
-    AdaptiveQuantization: NotRequired[XavcAdaptiveQuantizationType]
-    EntropyEncoding: NotRequired[XavcEntropyEncodingType]
-    FramerateControl: NotRequired[XavcFramerateControlType]
-    FramerateConversionAlgorithm: NotRequired[XavcFramerateConversionAlgorithmType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    PerFrameMetrics: NotRequired[ReadOnly[Sequence[FrameMetricTypeType]]]
-    Profile: NotRequired[XavcProfileType]
-    SlowPal: NotRequired[XavcSlowPalType]
-    Softness: NotRequired[int]
-    SpatialAdaptiveQuantization: NotRequired[XavcSpatialAdaptiveQuantizationType]
-    TemporalAdaptiveQuantization: NotRequired[XavcTemporalAdaptiveQuantizationType]
-    Xavc4kIntraCbgProfileSettings: NotRequired[Xavc4kIntraCbgProfileSettingsTypeDef]
-    Xavc4kIntraVbrProfileSettings: NotRequired[Xavc4kIntraVbrProfileSettingsTypeDef]
-    Xavc4kProfileSettings: NotRequired[Xavc4kProfileSettingsTypeDef]
-    XavcHdIntraCbgProfileSettings: NotRequired[XavcHdIntraCbgProfileSettingsTypeDef]
-    XavcHdProfileSettings: NotRequired[XavcHdProfileSettingsTypeDef]

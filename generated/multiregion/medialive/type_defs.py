@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -362,632 +362,633 @@ from .literals import (
     WebvttDestinationStyleControlType,
 )
 
-__all__ = [
-    "AacSettingsTypeDef",
-    "Ac3SettingsTypeDef",
-    "AcceptInputDeviceTransferRequestTypeDef",
-    "AcceptInputDeviceTransferResponseTypeDef",
-    "AccountConfigurationTypeDef",
-    "AdditionalDestinationsTypeDef",
-    "AncillarySourceSettingsTypeDef",
-    "AnywhereSettingsTypeDef",
-    "ArchiveCdnSettingsTypeDef",
-    "ArchiveContainerSettingsTypeDef",
-    "ArchiveGroupSettingsTypeDef",
-    "ArchiveOutputSettingsTypeDef",
-    "ArchiveS3SettingsTypeDef",
-    "AribDestinationSettingsTypeDef",
-    "AribSourceSettingsTypeDef",
-    "AudioChannelMappingOutputTypeDef",
-    "AudioChannelMappingTypeDef",
-    "AudioCodecSettingsTypeDef",
-    "AudioDescriptionOutputTypeDef",
-    "AudioDescriptionTypeDef",
-    "AudioDolbyEDecodeTypeDef",
-    "AudioHlsRenditionSelectionTypeDef",
-    "AudioLanguageSelectionTypeDef",
-    "AudioNormalizationSettingsTypeDef",
-    "AudioOnlyHlsSettingsTypeDef",
-    "AudioPidSelectionTypeDef",
-    "AudioSelectorOutputTypeDef",
-    "AudioSelectorSettingsOutputTypeDef",
-    "AudioSelectorSettingsTypeDef",
-    "AudioSelectorTypeDef",
-    "AudioSilenceFailoverSettingsTypeDef",
-    "AudioTrackSelectionOutputTypeDef",
-    "AudioTrackSelectionTypeDef",
-    "AudioTrackTypeDef",
-    "AudioWatermarkSettingsTypeDef",
-    "AutomaticInputFailoverSettingsOutputTypeDef",
-    "AutomaticInputFailoverSettingsTypeDef",
-    "Av1ColorSpaceSettingsTypeDef",
-    "Av1SettingsTypeDef",
-    "AvailBlankingTypeDef",
-    "AvailConfigurationTypeDef",
-    "AvailSettingsTypeDef",
-    "BandwidthReductionFilterSettingsTypeDef",
-    "BatchDeleteRequestTypeDef",
-    "BatchDeleteResponseTypeDef",
-    "BatchFailedResultModelTypeDef",
-    "BatchScheduleActionCreateRequestTypeDef",
-    "BatchScheduleActionCreateResultTypeDef",
-    "BatchScheduleActionDeleteRequestTypeDef",
-    "BatchScheduleActionDeleteResultTypeDef",
-    "BatchStartRequestTypeDef",
-    "BatchStartResponseTypeDef",
-    "BatchStopRequestTypeDef",
-    "BatchStopResponseTypeDef",
-    "BatchSuccessfulResultModelTypeDef",
-    "BatchUpdateScheduleRequestTypeDef",
-    "BatchUpdateScheduleResponseTypeDef",
-    "BlackoutSlateTypeDef",
-    "BurnInDestinationSettingsTypeDef",
-    "CancelInputDeviceTransferRequestTypeDef",
-    "CancelInputDeviceTransferResponseTypeDef",
-    "CaptionDescriptionOutputTypeDef",
-    "CaptionDescriptionTypeDef",
-    "CaptionDestinationSettingsTypeDef",
-    "CaptionLanguageMappingTypeDef",
-    "CaptionRectangleTypeDef",
-    "CaptionSelectorSettingsTypeDef",
-    "CaptionSelectorTypeDef",
-    "CdiInputSpecificationTypeDef",
-    "ChannelAlertTypeDef",
-    "ChannelEgressEndpointTypeDef",
-    "ChannelEngineVersionRequestTypeDef",
-    "ChannelEngineVersionResponseTypeDef",
-    "ChannelSummaryTypeDef",
-    "ChannelTypeDef",
-    "ClaimDeviceRequestTypeDef",
-    "ClaimDeviceResponseTypeDef",
-    "CloudWatchAlarmTemplateGroupSummaryTypeDef",
-    "CloudWatchAlarmTemplateSummaryTypeDef",
-    "ClusterAlertTypeDef",
-    "ClusterNetworkSettingsCreateRequestTypeDef",
-    "ClusterNetworkSettingsTypeDef",
-    "ClusterNetworkSettingsUpdateRequestTypeDef",
-    "CmafIngestCaptionLanguageMappingTypeDef",
-    "CmafIngestGroupSettingsOutputTypeDef",
-    "CmafIngestGroupSettingsTypeDef",
-    "CmafIngestOutputSettingsTypeDef",
-    "ColorCorrectionSettingsOutputTypeDef",
-    "ColorCorrectionSettingsTypeDef",
-    "ColorCorrectionTypeDef",
-    "ColorSpacePassthroughSettingsTypeDef",
-    "CreateChannelPlacementGroupRequestTypeDef",
-    "CreateChannelPlacementGroupResponseTypeDef",
-    "CreateChannelRequestTypeDef",
-    "CreateChannelResponseTypeDef",
-    "CreateCloudWatchAlarmTemplateGroupRequestTypeDef",
-    "CreateCloudWatchAlarmTemplateGroupResponseTypeDef",
-    "CreateCloudWatchAlarmTemplateRequestTypeDef",
-    "CreateCloudWatchAlarmTemplateResponseTypeDef",
-    "CreateClusterRequestTypeDef",
-    "CreateClusterResponseTypeDef",
-    "CreateEventBridgeRuleTemplateGroupRequestTypeDef",
-    "CreateEventBridgeRuleTemplateGroupResponseTypeDef",
-    "CreateEventBridgeRuleTemplateRequestTypeDef",
-    "CreateEventBridgeRuleTemplateResponseTypeDef",
-    "CreateInputRequestTypeDef",
-    "CreateInputResponseTypeDef",
-    "CreateInputSecurityGroupRequestTypeDef",
-    "CreateInputSecurityGroupResponseTypeDef",
-    "CreateMultiplexProgramRequestTypeDef",
-    "CreateMultiplexProgramResponseTypeDef",
-    "CreateMultiplexRequestTypeDef",
-    "CreateMultiplexResponseTypeDef",
-    "CreateNetworkRequestTypeDef",
-    "CreateNetworkResponseTypeDef",
-    "CreateNodeRegistrationScriptRequestTypeDef",
-    "CreateNodeRegistrationScriptResponseTypeDef",
-    "CreateNodeRequestTypeDef",
-    "CreateNodeResponseTypeDef",
-    "CreatePartnerInputRequestTypeDef",
-    "CreatePartnerInputResponseTypeDef",
-    "CreateSdiSourceRequestTypeDef",
-    "CreateSdiSourceResponseTypeDef",
-    "CreateSignalMapRequestTypeDef",
-    "CreateSignalMapResponseTypeDef",
-    "CreateTagsRequestTypeDef",
-    "DeleteChannelPlacementGroupRequestTypeDef",
-    "DeleteChannelPlacementGroupResponseTypeDef",
-    "DeleteChannelRequestTypeDef",
-    "DeleteChannelResponseTypeDef",
-    "DeleteCloudWatchAlarmTemplateGroupRequestTypeDef",
-    "DeleteCloudWatchAlarmTemplateRequestTypeDef",
-    "DeleteClusterRequestTypeDef",
-    "DeleteClusterResponseTypeDef",
-    "DeleteEventBridgeRuleTemplateGroupRequestTypeDef",
-    "DeleteEventBridgeRuleTemplateRequestTypeDef",
-    "DeleteInputRequestTypeDef",
-    "DeleteInputResponseTypeDef",
-    "DeleteInputSecurityGroupRequestTypeDef",
-    "DeleteInputSecurityGroupResponseTypeDef",
-    "DeleteMultiplexProgramRequestTypeDef",
-    "DeleteMultiplexProgramResponseTypeDef",
-    "DeleteMultiplexRequestTypeDef",
-    "DeleteMultiplexResponseTypeDef",
-    "DeleteNetworkRequestTypeDef",
-    "DeleteNetworkResponseTypeDef",
-    "DeleteNodeRequestTypeDef",
-    "DeleteNodeResponseTypeDef",
-    "DeleteReservationRequestTypeDef",
-    "DeleteReservationResponseTypeDef",
-    "DeleteScheduleRequestTypeDef",
-    "DeleteScheduleResponseTypeDef",
-    "DeleteSdiSourceRequestTypeDef",
-    "DeleteSdiSourceResponseTypeDef",
-    "DeleteSignalMapRequestTypeDef",
-    "DeleteTagsRequestTypeDef",
-    "DescribeAccountConfigurationResponseTypeDef",
-    "DescribeAnywhereSettingsTypeDef",
-    "DescribeChannelPlacementGroupRequestTypeDef",
-    "DescribeChannelPlacementGroupResponseTypeDef",
-    "DescribeChannelPlacementGroupSummaryTypeDef",
-    "DescribeChannelRequestTypeDef",
-    "DescribeChannelResponseTypeDef",
-    "DescribeClusterRequestTypeDef",
-    "DescribeClusterResponseTypeDef",
-    "DescribeClusterSummaryTypeDef",
-    "DescribeFollowerChannelSettingsTypeDef",
-    "DescribeInferenceSettingsTypeDef",
-    "DescribeInputDeviceRequestTypeDef",
-    "DescribeInputDeviceResponseTypeDef",
-    "DescribeInputDeviceThumbnailRequestTypeDef",
-    "DescribeInputDeviceThumbnailResponseTypeDef",
-    "DescribeInputRequestTypeDef",
-    "DescribeInputResponseTypeDef",
-    "DescribeInputSecurityGroupRequestTypeDef",
-    "DescribeInputSecurityGroupResponseTypeDef",
-    "DescribeLinkedChannelSettingsTypeDef",
-    "DescribeMultiplexProgramRequestTypeDef",
-    "DescribeMultiplexProgramResponseTypeDef",
-    "DescribeMultiplexRequestTypeDef",
-    "DescribeMultiplexResponseTypeDef",
-    "DescribeNetworkRequestTypeDef",
-    "DescribeNetworkResponseTypeDef",
-    "DescribeNetworkSummaryTypeDef",
-    "DescribeNodeRequestTypeDef",
-    "DescribeNodeResponseTypeDef",
-    "DescribeNodeSummaryTypeDef",
-    "DescribeOfferingRequestTypeDef",
-    "DescribeOfferingResponseTypeDef",
-    "DescribePrimaryChannelSettingsTypeDef",
-    "DescribeReservationRequestTypeDef",
-    "DescribeReservationResponseTypeDef",
-    "DescribeScheduleRequestTypeDef",
-    "DescribeScheduleResponseTypeDef",
-    "DescribeSdiSourceRequestTypeDef",
-    "DescribeSdiSourceResponseTypeDef",
-    "DescribeThumbnailsRequestTypeDef",
-    "DescribeThumbnailsResponseTypeDef",
-    "DisabledLockingSettingsTypeDef",
-    "DolbyVision81SettingsTypeDef",
-    "DvbNitSettingsTypeDef",
-    "DvbSdtSettingsTypeDef",
-    "DvbSubDestinationSettingsTypeDef",
-    "DvbSubSourceSettingsTypeDef",
-    "DvbTdtSettingsTypeDef",
-    "Eac3AtmosSettingsTypeDef",
-    "Eac3SettingsTypeDef",
-    "EbuTtDDestinationSettingsTypeDef",
-    "EmbeddedDestinationSettingsTypeDef",
-    "EmbeddedPlusScte20DestinationSettingsTypeDef",
-    "EmbeddedSourceSettingsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncoderSettingsOutputTypeDef",
-    "EncoderSettingsTypeDef",
-    "EpochLockingSettingsTypeDef",
-    "EsamTypeDef",
-    "EventBridgeRuleTemplateGroupSummaryTypeDef",
-    "EventBridgeRuleTemplateSummaryTypeDef",
-    "EventBridgeRuleTemplateTargetTypeDef",
-    "FailoverConditionSettingsTypeDef",
-    "FailoverConditionTypeDef",
-    "FeatureActivationsTypeDef",
-    "FecOutputSettingsTypeDef",
-    "FixedModeScheduleActionStartSettingsTypeDef",
-    "Fmp4HlsSettingsTypeDef",
-    "FollowModeScheduleActionStartSettingsTypeDef",
-    "FollowerChannelSettingsTypeDef",
-    "FrameCaptureCdnSettingsTypeDef",
-    "FrameCaptureGroupSettingsTypeDef",
-    "FrameCaptureHlsSettingsTypeDef",
-    "FrameCaptureOutputSettingsTypeDef",
-    "FrameCaptureS3SettingsTypeDef",
-    "FrameCaptureSettingsTypeDef",
-    "GetCloudWatchAlarmTemplateGroupRequestTypeDef",
-    "GetCloudWatchAlarmTemplateGroupResponseTypeDef",
-    "GetCloudWatchAlarmTemplateRequestTypeDef",
-    "GetCloudWatchAlarmTemplateResponseTypeDef",
-    "GetEventBridgeRuleTemplateGroupRequestTypeDef",
-    "GetEventBridgeRuleTemplateGroupResponseTypeDef",
-    "GetEventBridgeRuleTemplateRequestTypeDef",
-    "GetEventBridgeRuleTemplateResponseTypeDef",
-    "GetSignalMapRequestTypeDef",
-    "GetSignalMapResponseTypeDef",
-    "GlobalConfigurationTypeDef",
-    "H264ColorSpaceSettingsTypeDef",
-    "H264FilterSettingsTypeDef",
-    "H264SettingsTypeDef",
-    "H265ColorSpaceSettingsTypeDef",
-    "H265FilterSettingsTypeDef",
-    "H265SettingsTypeDef",
-    "Hdr10SettingsTypeDef",
-    "Hlg2020SettingsTypeDef",
-    "HlsAkamaiSettingsTypeDef",
-    "HlsBasicPutSettingsTypeDef",
-    "HlsCdnSettingsTypeDef",
-    "HlsGroupSettingsOutputTypeDef",
-    "HlsGroupSettingsTypeDef",
-    "HlsId3SegmentTaggingScheduleActionSettingsTypeDef",
-    "HlsInputSettingsTypeDef",
-    "HlsMediaStoreSettingsTypeDef",
-    "HlsOutputSettingsTypeDef",
-    "HlsS3SettingsTypeDef",
-    "HlsSettingsTypeDef",
-    "HlsTimedMetadataScheduleActionSettingsTypeDef",
-    "HlsWebdavSettingsTypeDef",
-    "HtmlMotionGraphicsSettingsTypeDef",
-    "Id3SegmentTaggingScheduleActionSettingsTypeDef",
-    "ImmediateModeScheduleActionStartSettingsTypeDef",
-    "InferenceSettingsTypeDef",
-    "InputAttachmentOutputTypeDef",
-    "InputAttachmentTypeDef",
-    "InputChannelLevelTypeDef",
-    "InputClippingSettingsTypeDef",
-    "InputDestinationRequestTypeDef",
-    "InputDestinationRouteTypeDef",
-    "InputDestinationTypeDef",
-    "InputDestinationVpcTypeDef",
-    "InputDeviceConfigurableAudioChannelPairConfigTypeDef",
-    "InputDeviceConfigurableSettingsTypeDef",
-    "InputDeviceHdSettingsTypeDef",
-    "InputDeviceMediaConnectConfigurableSettingsTypeDef",
-    "InputDeviceMediaConnectSettingsTypeDef",
-    "InputDeviceNetworkSettingsTypeDef",
-    "InputDeviceRequestTypeDef",
-    "InputDeviceSettingsTypeDef",
-    "InputDeviceSummaryTypeDef",
-    "InputDeviceUhdAudioChannelPairConfigTypeDef",
-    "InputDeviceUhdSettingsTypeDef",
-    "InputLocationTypeDef",
-    "InputLossBehaviorTypeDef",
-    "InputLossFailoverSettingsTypeDef",
-    "InputPrepareScheduleActionSettingsOutputTypeDef",
-    "InputPrepareScheduleActionSettingsTypeDef",
-    "InputRequestDestinationRouteTypeDef",
-    "InputSdpLocationTypeDef",
-    "InputSecurityGroupTypeDef",
-    "InputSettingsOutputTypeDef",
-    "InputSettingsTypeDef",
-    "InputSourceRequestTypeDef",
-    "InputSourceTypeDef",
-    "InputSpecificationTypeDef",
-    "InputSwitchScheduleActionSettingsOutputTypeDef",
-    "InputSwitchScheduleActionSettingsTypeDef",
-    "InputTypeDef",
-    "InputVpcRequestTypeDef",
-    "InputWhitelistRuleCidrTypeDef",
-    "InputWhitelistRuleTypeDef",
-    "InterfaceMappingCreateRequestTypeDef",
-    "InterfaceMappingTypeDef",
-    "InterfaceMappingUpdateRequestTypeDef",
-    "IpPoolCreateRequestTypeDef",
-    "IpPoolTypeDef",
-    "IpPoolUpdateRequestTypeDef",
-    "KeyProviderSettingsTypeDef",
-    "LinkedChannelSettingsTypeDef",
-    "ListAlertsRequestTypeDef",
-    "ListAlertsResponseTypeDef",
-    "ListChannelPlacementGroupsRequestTypeDef",
-    "ListChannelPlacementGroupsResponseTypeDef",
-    "ListChannelsRequestTypeDef",
-    "ListChannelsResponseTypeDef",
-    "ListCloudWatchAlarmTemplateGroupsRequestTypeDef",
-    "ListCloudWatchAlarmTemplateGroupsResponseTypeDef",
-    "ListCloudWatchAlarmTemplatesRequestTypeDef",
-    "ListCloudWatchAlarmTemplatesResponseTypeDef",
-    "ListClusterAlertsRequestTypeDef",
-    "ListClusterAlertsResponseTypeDef",
-    "ListClustersRequestTypeDef",
-    "ListClustersResponseTypeDef",
-    "ListEventBridgeRuleTemplateGroupsRequestTypeDef",
-    "ListEventBridgeRuleTemplateGroupsResponseTypeDef",
-    "ListEventBridgeRuleTemplatesRequestTypeDef",
-    "ListEventBridgeRuleTemplatesResponseTypeDef",
-    "ListInputDeviceTransfersRequestTypeDef",
-    "ListInputDeviceTransfersResponseTypeDef",
-    "ListInputDevicesRequestTypeDef",
-    "ListInputDevicesResponseTypeDef",
-    "ListInputSecurityGroupsRequestTypeDef",
-    "ListInputSecurityGroupsResponseTypeDef",
-    "ListInputsRequestTypeDef",
-    "ListInputsResponseTypeDef",
-    "ListMultiplexAlertsRequestTypeDef",
-    "ListMultiplexAlertsResponseTypeDef",
-    "ListMultiplexProgramsRequestTypeDef",
-    "ListMultiplexProgramsResponseTypeDef",
-    "ListMultiplexesRequestTypeDef",
-    "ListMultiplexesResponseTypeDef",
-    "ListNetworksRequestTypeDef",
-    "ListNetworksResponseTypeDef",
-    "ListNodesRequestTypeDef",
-    "ListNodesResponseTypeDef",
-    "ListOfferingsRequestTypeDef",
-    "ListOfferingsResponseTypeDef",
-    "ListReservationsRequestTypeDef",
-    "ListReservationsResponseTypeDef",
-    "ListSdiSourcesRequestTypeDef",
-    "ListSdiSourcesResponseTypeDef",
-    "ListSignalMapsRequestTypeDef",
-    "ListSignalMapsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVersionsResponseTypeDef",
-    "M2tsSettingsTypeDef",
-    "M3u8SettingsTypeDef",
-    "MaintenanceCreateSettingsTypeDef",
-    "MaintenanceStatusTypeDef",
-    "MaintenanceUpdateSettingsTypeDef",
-    "MediaConnectFlowRequestTypeDef",
-    "MediaConnectFlowTypeDef",
-    "MediaConnectRouterContainerSettingsTypeDef",
-    "MediaConnectRouterGroupSettingsOutputTypeDef",
-    "MediaConnectRouterGroupSettingsTypeDef",
-    "MediaConnectRouterOutputConnectionMapTypeDef",
-    "MediaConnectRouterOutputConnectionTypeDef",
-    "MediaConnectRouterOutputDestinationSettingsTypeDef",
-    "MediaConnectRouterOutputSettingsTypeDef",
-    "MediaPackageAdditionalDestinationsTypeDef",
-    "MediaPackageGroupSettingsOutputTypeDef",
-    "MediaPackageGroupSettingsTypeDef",
-    "MediaPackageOutputDestinationSettingsTypeDef",
-    "MediaPackageOutputSettingsTypeDef",
-    "MediaPackageV2DestinationSettingsTypeDef",
-    "MediaPackageV2GroupSettingsOutputTypeDef",
-    "MediaPackageV2GroupSettingsTypeDef",
-    "MediaResourceNeighborTypeDef",
-    "MediaResourceTypeDef",
-    "MonitorDeploymentTypeDef",
-    "MotionGraphicsActivateScheduleActionSettingsTypeDef",
-    "MotionGraphicsConfigurationTypeDef",
-    "MotionGraphicsDeactivateScheduleActionSettingsTypeDef",
-    "MotionGraphicsSettingsTypeDef",
-    "Mp2SettingsTypeDef",
-    "Mpeg2FilterSettingsTypeDef",
-    "Mpeg2SettingsTypeDef",
-    "MsSmoothGroupSettingsTypeDef",
-    "MsSmoothOutputSettingsTypeDef",
-    "MulticastInputSettingsTypeDef",
-    "MulticastSettingsCreateRequestTypeDef",
-    "MulticastSettingsTypeDef",
-    "MulticastSettingsUpdateRequestTypeDef",
-    "MulticastSourceCreateRequestTypeDef",
-    "MulticastSourceTypeDef",
-    "MulticastSourceUpdateRequestTypeDef",
-    "MultiplexAlertTypeDef",
-    "MultiplexContainerSettingsTypeDef",
-    "MultiplexGroupSettingsTypeDef",
-    "MultiplexM2tsSettingsTypeDef",
-    "MultiplexMediaConnectOutputDestinationSettingsTypeDef",
-    "MultiplexOutputDestinationTypeDef",
-    "MultiplexOutputSettingsTypeDef",
-    "MultiplexProgramChannelDestinationSettingsTypeDef",
-    "MultiplexProgramPacketIdentifiersMapOutputTypeDef",
-    "MultiplexProgramPacketIdentifiersMapTypeDef",
-    "MultiplexProgramPipelineDetailTypeDef",
-    "MultiplexProgramServiceDescriptorTypeDef",
-    "MultiplexProgramSettingsTypeDef",
-    "MultiplexProgramSummaryTypeDef",
-    "MultiplexProgramTypeDef",
-    "MultiplexSettingsSummaryTypeDef",
-    "MultiplexSettingsTypeDef",
-    "MultiplexStatmuxVideoSettingsTypeDef",
-    "MultiplexSummaryTypeDef",
-    "MultiplexTypeDef",
-    "MultiplexVideoSettingsTypeDef",
-    "NetworkInputSettingsTypeDef",
-    "NielsenCBETTypeDef",
-    "NielsenConfigurationTypeDef",
-    "NielsenNaesIiNwTypeDef",
-    "NielsenWatermarksSettingsTypeDef",
-    "NodeInterfaceMappingCreateRequestTypeDef",
-    "NodeInterfaceMappingOutputTypeDef",
-    "NodeInterfaceMappingTypeDef",
-    "OfferingTypeDef",
-    "OutputDestinationOutputTypeDef",
-    "OutputDestinationSettingsTypeDef",
-    "OutputDestinationTypeDef",
-    "OutputGroupOutputTypeDef",
-    "OutputGroupSettingsOutputTypeDef",
-    "OutputGroupSettingsTypeDef",
-    "OutputGroupTypeDef",
-    "OutputLocationRefTypeDef",
-    "OutputLockingSettingsTypeDef",
-    "OutputOutputTypeDef",
-    "OutputSettingsTypeDef",
-    "OutputTypeDef",
-    "PassThroughSettingsTypeDef",
-    "PauseStateScheduleActionSettingsOutputTypeDef",
-    "PauseStateScheduleActionSettingsTypeDef",
-    "PipelineDetailTypeDef",
-    "PipelineLockingSettingsTypeDef",
-    "PipelinePauseStateSettingsTypeDef",
-    "PrimaryChannelSettingsTypeDef",
-    "PurchaseOfferingRequestTypeDef",
-    "PurchaseOfferingResponseTypeDef",
-    "RawSettingsTypeDef",
-    "RebootInputDeviceRequestTypeDef",
-    "RebootInputDeviceResponseTypeDef",
-    "Rec601SettingsTypeDef",
-    "Rec709SettingsTypeDef",
-    "RejectInputDeviceTransferRequestTypeDef",
-    "RejectInputDeviceTransferResponseTypeDef",
-    "RemixSettingsOutputTypeDef",
-    "RemixSettingsTypeDef",
-    "RenewalSettingsTypeDef",
-    "ReservationResourceSpecificationTypeDef",
-    "ReservationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestartChannelPipelinesRequestTypeDef",
-    "RestartChannelPipelinesResponseTypeDef",
-    "RouteCreateRequestTypeDef",
-    "RouteTypeDef",
-    "RouteUpdateRequestTypeDef",
-    "RouterDestinationSettingsTypeDef",
-    "RouterDestinationTypeDef",
-    "RouterInputSettingsTypeDef",
-    "RouterSettingsTypeDef",
-    "RtmpCaptionInfoDestinationSettingsTypeDef",
-    "RtmpGroupSettingsOutputTypeDef",
-    "RtmpGroupSettingsTypeDef",
-    "RtmpOutputSettingsTypeDef",
-    "ScheduleActionOutputTypeDef",
-    "ScheduleActionSettingsOutputTypeDef",
-    "ScheduleActionSettingsTypeDef",
-    "ScheduleActionStartSettingsTypeDef",
-    "ScheduleActionTypeDef",
-    "Scte20PlusEmbeddedDestinationSettingsTypeDef",
-    "Scte20SourceSettingsTypeDef",
-    "Scte27DestinationSettingsTypeDef",
-    "Scte27SourceSettingsTypeDef",
-    "Scte35DeliveryRestrictionsTypeDef",
-    "Scte35DescriptorSettingsTypeDef",
-    "Scte35DescriptorTypeDef",
-    "Scte35InputScheduleActionSettingsTypeDef",
-    "Scte35ReturnToNetworkScheduleActionSettingsTypeDef",
-    "Scte35SegmentationDescriptorTypeDef",
-    "Scte35SpliceInsertScheduleActionSettingsTypeDef",
-    "Scte35SpliceInsertTypeDef",
-    "Scte35TimeSignalAposTypeDef",
-    "Scte35TimeSignalScheduleActionSettingsOutputTypeDef",
-    "Scte35TimeSignalScheduleActionSettingsTypeDef",
-    "SdiSourceMappingTypeDef",
-    "SdiSourceMappingUpdateRequestTypeDef",
-    "SdiSourceSummaryTypeDef",
-    "SdiSourceTypeDef",
-    "SignalMapSummaryTypeDef",
-    "Smpte2110ReceiverGroupOutputTypeDef",
-    "Smpte2110ReceiverGroupSdpSettingsOutputTypeDef",
-    "Smpte2110ReceiverGroupSdpSettingsTypeDef",
-    "Smpte2110ReceiverGroupSettingsOutputTypeDef",
-    "Smpte2110ReceiverGroupSettingsTypeDef",
-    "Smpte2110ReceiverGroupTypeDef",
-    "SmpteTtDestinationSettingsTypeDef",
-    "SpecialRouterSettingsTypeDef",
-    "SrtCallerDecryptionRequestTypeDef",
-    "SrtCallerDecryptionTypeDef",
-    "SrtCallerSourceRequestTypeDef",
-    "SrtCallerSourceTypeDef",
-    "SrtGroupSettingsTypeDef",
-    "SrtListenerDecryptionRequestTypeDef",
-    "SrtListenerDecryptionTypeDef",
-    "SrtListenerSettingsRequestTypeDef",
-    "SrtListenerSettingsTypeDef",
-    "SrtOutputDestinationSettingsTypeDef",
-    "SrtOutputSettingsTypeDef",
-    "SrtSettingsRequestTypeDef",
-    "SrtSettingsTypeDef",
-    "StandardHlsSettingsTypeDef",
-    "StartChannelRequestTypeDef",
-    "StartChannelResponseTypeDef",
-    "StartDeleteMonitorDeploymentRequestTypeDef",
-    "StartDeleteMonitorDeploymentResponseTypeDef",
-    "StartInputDeviceMaintenanceWindowRequestTypeDef",
-    "StartInputDeviceMaintenanceWindowResponseTypeDef",
-    "StartInputDeviceRequestTypeDef",
-    "StartInputDeviceResponseTypeDef",
-    "StartMonitorDeploymentRequestTypeDef",
-    "StartMonitorDeploymentResponseTypeDef",
-    "StartMultiplexRequestTypeDef",
-    "StartMultiplexResponseTypeDef",
-    "StartTimecodeTypeDef",
-    "StartUpdateSignalMapRequestTypeDef",
-    "StartUpdateSignalMapResponseTypeDef",
-    "StaticImageActivateScheduleActionSettingsTypeDef",
-    "StaticImageDeactivateScheduleActionSettingsTypeDef",
-    "StaticImageOutputActivateScheduleActionSettingsOutputTypeDef",
-    "StaticImageOutputActivateScheduleActionSettingsTypeDef",
-    "StaticImageOutputDeactivateScheduleActionSettingsOutputTypeDef",
-    "StaticImageOutputDeactivateScheduleActionSettingsTypeDef",
-    "StaticKeySettingsTypeDef",
-    "StopChannelRequestTypeDef",
-    "StopChannelResponseTypeDef",
-    "StopInputDeviceRequestTypeDef",
-    "StopInputDeviceResponseTypeDef",
-    "StopMultiplexRequestTypeDef",
-    "StopMultiplexResponseTypeDef",
-    "StopTimecodeTypeDef",
-    "StreamingBody",
-    "SuccessfulMonitorDeploymentTypeDef",
-    "TeletextDestinationSettingsTypeDef",
-    "TeletextSourceSettingsTypeDef",
-    "TemporalFilterSettingsTypeDef",
-    "ThumbnailConfigurationTypeDef",
-    "ThumbnailDetailTypeDef",
-    "ThumbnailTypeDef",
-    "TimecodeBurninSettingsTypeDef",
-    "TimecodeConfigTypeDef",
-    "TimedMetadataScheduleActionSettingsTypeDef",
-    "TransferInputDeviceRequestTypeDef",
-    "TransferInputDeviceResponseTypeDef",
-    "TransferringInputDeviceSummaryTypeDef",
-    "TtmlDestinationSettingsTypeDef",
-    "UdpContainerSettingsTypeDef",
-    "UdpGroupSettingsTypeDef",
-    "UdpOutputSettingsTypeDef",
-    "UpdateAccountConfigurationRequestTypeDef",
-    "UpdateAccountConfigurationResponseTypeDef",
-    "UpdateChannelClassRequestTypeDef",
-    "UpdateChannelClassResponseTypeDef",
-    "UpdateChannelPlacementGroupRequestTypeDef",
-    "UpdateChannelPlacementGroupResponseTypeDef",
-    "UpdateChannelRequestTypeDef",
-    "UpdateChannelResponseTypeDef",
-    "UpdateCloudWatchAlarmTemplateGroupRequestTypeDef",
-    "UpdateCloudWatchAlarmTemplateGroupResponseTypeDef",
-    "UpdateCloudWatchAlarmTemplateRequestTypeDef",
-    "UpdateCloudWatchAlarmTemplateResponseTypeDef",
-    "UpdateClusterRequestTypeDef",
-    "UpdateClusterResponseTypeDef",
-    "UpdateEventBridgeRuleTemplateGroupRequestTypeDef",
-    "UpdateEventBridgeRuleTemplateGroupResponseTypeDef",
-    "UpdateEventBridgeRuleTemplateRequestTypeDef",
-    "UpdateEventBridgeRuleTemplateResponseTypeDef",
-    "UpdateInputDeviceRequestTypeDef",
-    "UpdateInputDeviceResponseTypeDef",
-    "UpdateInputRequestTypeDef",
-    "UpdateInputResponseTypeDef",
-    "UpdateInputSecurityGroupRequestTypeDef",
-    "UpdateInputSecurityGroupResponseTypeDef",
-    "UpdateMultiplexProgramRequestTypeDef",
-    "UpdateMultiplexProgramResponseTypeDef",
-    "UpdateMultiplexRequestTypeDef",
-    "UpdateMultiplexResponseTypeDef",
-    "UpdateNetworkRequestTypeDef",
-    "UpdateNetworkResponseTypeDef",
-    "UpdateNodeRequestTypeDef",
-    "UpdateNodeResponseTypeDef",
-    "UpdateNodeStateRequestTypeDef",
-    "UpdateNodeStateResponseTypeDef",
-    "UpdateReservationRequestTypeDef",
-    "UpdateReservationResponseTypeDef",
-    "UpdateSdiSourceRequestTypeDef",
-    "UpdateSdiSourceResponseTypeDef",
-    "VideoBlackFailoverSettingsTypeDef",
-    "VideoCodecSettingsTypeDef",
-    "VideoDescriptionTypeDef",
-    "VideoSelectorColorSpaceSettingsTypeDef",
-    "VideoSelectorPidTypeDef",
-    "VideoSelectorProgramIdTypeDef",
-    "VideoSelectorSettingsTypeDef",
-    "VideoSelectorTypeDef",
-    "VpcOutputSettingsDescriptionTypeDef",
-    "VpcOutputSettingsTypeDef",
-    "WavSettingsTypeDef",
-    "WebvttDestinationSettingsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AacSettingsTypeDef",
+        "Ac3SettingsTypeDef",
+        "AcceptInputDeviceTransferRequestTypeDef",
+        "AcceptInputDeviceTransferResponseTypeDef",
+        "AccountConfigurationTypeDef",
+        "AdditionalDestinationsTypeDef",
+        "AncillarySourceSettingsTypeDef",
+        "AnywhereSettingsTypeDef",
+        "ArchiveCdnSettingsTypeDef",
+        "ArchiveContainerSettingsTypeDef",
+        "ArchiveGroupSettingsTypeDef",
+        "ArchiveOutputSettingsTypeDef",
+        "ArchiveS3SettingsTypeDef",
+        "AribDestinationSettingsTypeDef",
+        "AribSourceSettingsTypeDef",
+        "AudioChannelMappingOutputTypeDef",
+        "AudioChannelMappingTypeDef",
+        "AudioCodecSettingsTypeDef",
+        "AudioDescriptionOutputTypeDef",
+        "AudioDescriptionTypeDef",
+        "AudioDolbyEDecodeTypeDef",
+        "AudioHlsRenditionSelectionTypeDef",
+        "AudioLanguageSelectionTypeDef",
+        "AudioNormalizationSettingsTypeDef",
+        "AudioOnlyHlsSettingsTypeDef",
+        "AudioPidSelectionTypeDef",
+        "AudioSelectorOutputTypeDef",
+        "AudioSelectorSettingsOutputTypeDef",
+        "AudioSelectorSettingsTypeDef",
+        "AudioSelectorTypeDef",
+        "AudioSilenceFailoverSettingsTypeDef",
+        "AudioTrackSelectionOutputTypeDef",
+        "AudioTrackSelectionTypeDef",
+        "AudioTrackTypeDef",
+        "AudioWatermarkSettingsTypeDef",
+        "AutomaticInputFailoverSettingsOutputTypeDef",
+        "AutomaticInputFailoverSettingsTypeDef",
+        "Av1ColorSpaceSettingsTypeDef",
+        "Av1SettingsTypeDef",
+        "AvailBlankingTypeDef",
+        "AvailConfigurationTypeDef",
+        "AvailSettingsTypeDef",
+        "BandwidthReductionFilterSettingsTypeDef",
+        "BatchDeleteRequestTypeDef",
+        "BatchDeleteResponseTypeDef",
+        "BatchFailedResultModelTypeDef",
+        "BatchScheduleActionCreateRequestTypeDef",
+        "BatchScheduleActionCreateResultTypeDef",
+        "BatchScheduleActionDeleteRequestTypeDef",
+        "BatchScheduleActionDeleteResultTypeDef",
+        "BatchStartRequestTypeDef",
+        "BatchStartResponseTypeDef",
+        "BatchStopRequestTypeDef",
+        "BatchStopResponseTypeDef",
+        "BatchSuccessfulResultModelTypeDef",
+        "BatchUpdateScheduleRequestTypeDef",
+        "BatchUpdateScheduleResponseTypeDef",
+        "BlackoutSlateTypeDef",
+        "BurnInDestinationSettingsTypeDef",
+        "CancelInputDeviceTransferRequestTypeDef",
+        "CancelInputDeviceTransferResponseTypeDef",
+        "CaptionDescriptionOutputTypeDef",
+        "CaptionDescriptionTypeDef",
+        "CaptionDestinationSettingsTypeDef",
+        "CaptionLanguageMappingTypeDef",
+        "CaptionRectangleTypeDef",
+        "CaptionSelectorSettingsTypeDef",
+        "CaptionSelectorTypeDef",
+        "CdiInputSpecificationTypeDef",
+        "ChannelAlertTypeDef",
+        "ChannelEgressEndpointTypeDef",
+        "ChannelEngineVersionRequestTypeDef",
+        "ChannelEngineVersionResponseTypeDef",
+        "ChannelSummaryTypeDef",
+        "ChannelTypeDef",
+        "ClaimDeviceRequestTypeDef",
+        "ClaimDeviceResponseTypeDef",
+        "CloudWatchAlarmTemplateGroupSummaryTypeDef",
+        "CloudWatchAlarmTemplateSummaryTypeDef",
+        "ClusterAlertTypeDef",
+        "ClusterNetworkSettingsCreateRequestTypeDef",
+        "ClusterNetworkSettingsTypeDef",
+        "ClusterNetworkSettingsUpdateRequestTypeDef",
+        "CmafIngestCaptionLanguageMappingTypeDef",
+        "CmafIngestGroupSettingsOutputTypeDef",
+        "CmafIngestGroupSettingsTypeDef",
+        "CmafIngestOutputSettingsTypeDef",
+        "ColorCorrectionSettingsOutputTypeDef",
+        "ColorCorrectionSettingsTypeDef",
+        "ColorCorrectionTypeDef",
+        "ColorSpacePassthroughSettingsTypeDef",
+        "CreateChannelPlacementGroupRequestTypeDef",
+        "CreateChannelPlacementGroupResponseTypeDef",
+        "CreateChannelRequestTypeDef",
+        "CreateChannelResponseTypeDef",
+        "CreateCloudWatchAlarmTemplateGroupRequestTypeDef",
+        "CreateCloudWatchAlarmTemplateGroupResponseTypeDef",
+        "CreateCloudWatchAlarmTemplateRequestTypeDef",
+        "CreateCloudWatchAlarmTemplateResponseTypeDef",
+        "CreateClusterRequestTypeDef",
+        "CreateClusterResponseTypeDef",
+        "CreateEventBridgeRuleTemplateGroupRequestTypeDef",
+        "CreateEventBridgeRuleTemplateGroupResponseTypeDef",
+        "CreateEventBridgeRuleTemplateRequestTypeDef",
+        "CreateEventBridgeRuleTemplateResponseTypeDef",
+        "CreateInputRequestTypeDef",
+        "CreateInputResponseTypeDef",
+        "CreateInputSecurityGroupRequestTypeDef",
+        "CreateInputSecurityGroupResponseTypeDef",
+        "CreateMultiplexProgramRequestTypeDef",
+        "CreateMultiplexProgramResponseTypeDef",
+        "CreateMultiplexRequestTypeDef",
+        "CreateMultiplexResponseTypeDef",
+        "CreateNetworkRequestTypeDef",
+        "CreateNetworkResponseTypeDef",
+        "CreateNodeRegistrationScriptRequestTypeDef",
+        "CreateNodeRegistrationScriptResponseTypeDef",
+        "CreateNodeRequestTypeDef",
+        "CreateNodeResponseTypeDef",
+        "CreatePartnerInputRequestTypeDef",
+        "CreatePartnerInputResponseTypeDef",
+        "CreateSdiSourceRequestTypeDef",
+        "CreateSdiSourceResponseTypeDef",
+        "CreateSignalMapRequestTypeDef",
+        "CreateSignalMapResponseTypeDef",
+        "CreateTagsRequestTypeDef",
+        "DeleteChannelPlacementGroupRequestTypeDef",
+        "DeleteChannelPlacementGroupResponseTypeDef",
+        "DeleteChannelRequestTypeDef",
+        "DeleteChannelResponseTypeDef",
+        "DeleteCloudWatchAlarmTemplateGroupRequestTypeDef",
+        "DeleteCloudWatchAlarmTemplateRequestTypeDef",
+        "DeleteClusterRequestTypeDef",
+        "DeleteClusterResponseTypeDef",
+        "DeleteEventBridgeRuleTemplateGroupRequestTypeDef",
+        "DeleteEventBridgeRuleTemplateRequestTypeDef",
+        "DeleteInputRequestTypeDef",
+        "DeleteInputResponseTypeDef",
+        "DeleteInputSecurityGroupRequestTypeDef",
+        "DeleteInputSecurityGroupResponseTypeDef",
+        "DeleteMultiplexProgramRequestTypeDef",
+        "DeleteMultiplexProgramResponseTypeDef",
+        "DeleteMultiplexRequestTypeDef",
+        "DeleteMultiplexResponseTypeDef",
+        "DeleteNetworkRequestTypeDef",
+        "DeleteNetworkResponseTypeDef",
+        "DeleteNodeRequestTypeDef",
+        "DeleteNodeResponseTypeDef",
+        "DeleteReservationRequestTypeDef",
+        "DeleteReservationResponseTypeDef",
+        "DeleteScheduleRequestTypeDef",
+        "DeleteScheduleResponseTypeDef",
+        "DeleteSdiSourceRequestTypeDef",
+        "DeleteSdiSourceResponseTypeDef",
+        "DeleteSignalMapRequestTypeDef",
+        "DeleteTagsRequestTypeDef",
+        "DescribeAccountConfigurationResponseTypeDef",
+        "DescribeAnywhereSettingsTypeDef",
+        "DescribeChannelPlacementGroupRequestTypeDef",
+        "DescribeChannelPlacementGroupResponseTypeDef",
+        "DescribeChannelPlacementGroupSummaryTypeDef",
+        "DescribeChannelRequestTypeDef",
+        "DescribeChannelResponseTypeDef",
+        "DescribeClusterRequestTypeDef",
+        "DescribeClusterResponseTypeDef",
+        "DescribeClusterSummaryTypeDef",
+        "DescribeFollowerChannelSettingsTypeDef",
+        "DescribeInferenceSettingsTypeDef",
+        "DescribeInputDeviceRequestTypeDef",
+        "DescribeInputDeviceResponseTypeDef",
+        "DescribeInputDeviceThumbnailRequestTypeDef",
+        "DescribeInputDeviceThumbnailResponseTypeDef",
+        "DescribeInputRequestTypeDef",
+        "DescribeInputResponseTypeDef",
+        "DescribeInputSecurityGroupRequestTypeDef",
+        "DescribeInputSecurityGroupResponseTypeDef",
+        "DescribeLinkedChannelSettingsTypeDef",
+        "DescribeMultiplexProgramRequestTypeDef",
+        "DescribeMultiplexProgramResponseTypeDef",
+        "DescribeMultiplexRequestTypeDef",
+        "DescribeMultiplexResponseTypeDef",
+        "DescribeNetworkRequestTypeDef",
+        "DescribeNetworkResponseTypeDef",
+        "DescribeNetworkSummaryTypeDef",
+        "DescribeNodeRequestTypeDef",
+        "DescribeNodeResponseTypeDef",
+        "DescribeNodeSummaryTypeDef",
+        "DescribeOfferingRequestTypeDef",
+        "DescribeOfferingResponseTypeDef",
+        "DescribePrimaryChannelSettingsTypeDef",
+        "DescribeReservationRequestTypeDef",
+        "DescribeReservationResponseTypeDef",
+        "DescribeScheduleRequestTypeDef",
+        "DescribeScheduleResponseTypeDef",
+        "DescribeSdiSourceRequestTypeDef",
+        "DescribeSdiSourceResponseTypeDef",
+        "DescribeThumbnailsRequestTypeDef",
+        "DescribeThumbnailsResponseTypeDef",
+        "DisabledLockingSettingsTypeDef",
+        "DolbyVision81SettingsTypeDef",
+        "DvbNitSettingsTypeDef",
+        "DvbSdtSettingsTypeDef",
+        "DvbSubDestinationSettingsTypeDef",
+        "DvbSubSourceSettingsTypeDef",
+        "DvbTdtSettingsTypeDef",
+        "Eac3AtmosSettingsTypeDef",
+        "Eac3SettingsTypeDef",
+        "EbuTtDDestinationSettingsTypeDef",
+        "EmbeddedDestinationSettingsTypeDef",
+        "EmbeddedPlusScte20DestinationSettingsTypeDef",
+        "EmbeddedSourceSettingsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncoderSettingsOutputTypeDef",
+        "EncoderSettingsTypeDef",
+        "EpochLockingSettingsTypeDef",
+        "EsamTypeDef",
+        "EventBridgeRuleTemplateGroupSummaryTypeDef",
+        "EventBridgeRuleTemplateSummaryTypeDef",
+        "EventBridgeRuleTemplateTargetTypeDef",
+        "FailoverConditionSettingsTypeDef",
+        "FailoverConditionTypeDef",
+        "FeatureActivationsTypeDef",
+        "FecOutputSettingsTypeDef",
+        "FixedModeScheduleActionStartSettingsTypeDef",
+        "Fmp4HlsSettingsTypeDef",
+        "FollowModeScheduleActionStartSettingsTypeDef",
+        "FollowerChannelSettingsTypeDef",
+        "FrameCaptureCdnSettingsTypeDef",
+        "FrameCaptureGroupSettingsTypeDef",
+        "FrameCaptureHlsSettingsTypeDef",
+        "FrameCaptureOutputSettingsTypeDef",
+        "FrameCaptureS3SettingsTypeDef",
+        "FrameCaptureSettingsTypeDef",
+        "GetCloudWatchAlarmTemplateGroupRequestTypeDef",
+        "GetCloudWatchAlarmTemplateGroupResponseTypeDef",
+        "GetCloudWatchAlarmTemplateRequestTypeDef",
+        "GetCloudWatchAlarmTemplateResponseTypeDef",
+        "GetEventBridgeRuleTemplateGroupRequestTypeDef",
+        "GetEventBridgeRuleTemplateGroupResponseTypeDef",
+        "GetEventBridgeRuleTemplateRequestTypeDef",
+        "GetEventBridgeRuleTemplateResponseTypeDef",
+        "GetSignalMapRequestTypeDef",
+        "GetSignalMapResponseTypeDef",
+        "GlobalConfigurationTypeDef",
+        "H264ColorSpaceSettingsTypeDef",
+        "H264FilterSettingsTypeDef",
+        "H264SettingsTypeDef",
+        "H265ColorSpaceSettingsTypeDef",
+        "H265FilterSettingsTypeDef",
+        "H265SettingsTypeDef",
+        "Hdr10SettingsTypeDef",
+        "Hlg2020SettingsTypeDef",
+        "HlsAkamaiSettingsTypeDef",
+        "HlsBasicPutSettingsTypeDef",
+        "HlsCdnSettingsTypeDef",
+        "HlsGroupSettingsOutputTypeDef",
+        "HlsGroupSettingsTypeDef",
+        "HlsId3SegmentTaggingScheduleActionSettingsTypeDef",
+        "HlsInputSettingsTypeDef",
+        "HlsMediaStoreSettingsTypeDef",
+        "HlsOutputSettingsTypeDef",
+        "HlsS3SettingsTypeDef",
+        "HlsSettingsTypeDef",
+        "HlsTimedMetadataScheduleActionSettingsTypeDef",
+        "HlsWebdavSettingsTypeDef",
+        "HtmlMotionGraphicsSettingsTypeDef",
+        "Id3SegmentTaggingScheduleActionSettingsTypeDef",
+        "ImmediateModeScheduleActionStartSettingsTypeDef",
+        "InferenceSettingsTypeDef",
+        "InputAttachmentOutputTypeDef",
+        "InputAttachmentTypeDef",
+        "InputChannelLevelTypeDef",
+        "InputClippingSettingsTypeDef",
+        "InputDestinationRequestTypeDef",
+        "InputDestinationRouteTypeDef",
+        "InputDestinationTypeDef",
+        "InputDestinationVpcTypeDef",
+        "InputDeviceConfigurableAudioChannelPairConfigTypeDef",
+        "InputDeviceConfigurableSettingsTypeDef",
+        "InputDeviceHdSettingsTypeDef",
+        "InputDeviceMediaConnectConfigurableSettingsTypeDef",
+        "InputDeviceMediaConnectSettingsTypeDef",
+        "InputDeviceNetworkSettingsTypeDef",
+        "InputDeviceRequestTypeDef",
+        "InputDeviceSettingsTypeDef",
+        "InputDeviceSummaryTypeDef",
+        "InputDeviceUhdAudioChannelPairConfigTypeDef",
+        "InputDeviceUhdSettingsTypeDef",
+        "InputLocationTypeDef",
+        "InputLossBehaviorTypeDef",
+        "InputLossFailoverSettingsTypeDef",
+        "InputPrepareScheduleActionSettingsOutputTypeDef",
+        "InputPrepareScheduleActionSettingsTypeDef",
+        "InputRequestDestinationRouteTypeDef",
+        "InputSdpLocationTypeDef",
+        "InputSecurityGroupTypeDef",
+        "InputSettingsOutputTypeDef",
+        "InputSettingsTypeDef",
+        "InputSourceRequestTypeDef",
+        "InputSourceTypeDef",
+        "InputSpecificationTypeDef",
+        "InputSwitchScheduleActionSettingsOutputTypeDef",
+        "InputSwitchScheduleActionSettingsTypeDef",
+        "InputTypeDef",
+        "InputVpcRequestTypeDef",
+        "InputWhitelistRuleCidrTypeDef",
+        "InputWhitelistRuleTypeDef",
+        "InterfaceMappingCreateRequestTypeDef",
+        "InterfaceMappingTypeDef",
+        "InterfaceMappingUpdateRequestTypeDef",
+        "IpPoolCreateRequestTypeDef",
+        "IpPoolTypeDef",
+        "IpPoolUpdateRequestTypeDef",
+        "KeyProviderSettingsTypeDef",
+        "LinkedChannelSettingsTypeDef",
+        "ListAlertsRequestTypeDef",
+        "ListAlertsResponseTypeDef",
+        "ListChannelPlacementGroupsRequestTypeDef",
+        "ListChannelPlacementGroupsResponseTypeDef",
+        "ListChannelsRequestTypeDef",
+        "ListChannelsResponseTypeDef",
+        "ListCloudWatchAlarmTemplateGroupsRequestTypeDef",
+        "ListCloudWatchAlarmTemplateGroupsResponseTypeDef",
+        "ListCloudWatchAlarmTemplatesRequestTypeDef",
+        "ListCloudWatchAlarmTemplatesResponseTypeDef",
+        "ListClusterAlertsRequestTypeDef",
+        "ListClusterAlertsResponseTypeDef",
+        "ListClustersRequestTypeDef",
+        "ListClustersResponseTypeDef",
+        "ListEventBridgeRuleTemplateGroupsRequestTypeDef",
+        "ListEventBridgeRuleTemplateGroupsResponseTypeDef",
+        "ListEventBridgeRuleTemplatesRequestTypeDef",
+        "ListEventBridgeRuleTemplatesResponseTypeDef",
+        "ListInputDeviceTransfersRequestTypeDef",
+        "ListInputDeviceTransfersResponseTypeDef",
+        "ListInputDevicesRequestTypeDef",
+        "ListInputDevicesResponseTypeDef",
+        "ListInputSecurityGroupsRequestTypeDef",
+        "ListInputSecurityGroupsResponseTypeDef",
+        "ListInputsRequestTypeDef",
+        "ListInputsResponseTypeDef",
+        "ListMultiplexAlertsRequestTypeDef",
+        "ListMultiplexAlertsResponseTypeDef",
+        "ListMultiplexProgramsRequestTypeDef",
+        "ListMultiplexProgramsResponseTypeDef",
+        "ListMultiplexesRequestTypeDef",
+        "ListMultiplexesResponseTypeDef",
+        "ListNetworksRequestTypeDef",
+        "ListNetworksResponseTypeDef",
+        "ListNodesRequestTypeDef",
+        "ListNodesResponseTypeDef",
+        "ListOfferingsRequestTypeDef",
+        "ListOfferingsResponseTypeDef",
+        "ListReservationsRequestTypeDef",
+        "ListReservationsResponseTypeDef",
+        "ListSdiSourcesRequestTypeDef",
+        "ListSdiSourcesResponseTypeDef",
+        "ListSignalMapsRequestTypeDef",
+        "ListSignalMapsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVersionsResponseTypeDef",
+        "M2tsSettingsTypeDef",
+        "M3u8SettingsTypeDef",
+        "MaintenanceCreateSettingsTypeDef",
+        "MaintenanceStatusTypeDef",
+        "MaintenanceUpdateSettingsTypeDef",
+        "MediaConnectFlowRequestTypeDef",
+        "MediaConnectFlowTypeDef",
+        "MediaConnectRouterContainerSettingsTypeDef",
+        "MediaConnectRouterGroupSettingsOutputTypeDef",
+        "MediaConnectRouterGroupSettingsTypeDef",
+        "MediaConnectRouterOutputConnectionMapTypeDef",
+        "MediaConnectRouterOutputConnectionTypeDef",
+        "MediaConnectRouterOutputDestinationSettingsTypeDef",
+        "MediaConnectRouterOutputSettingsTypeDef",
+        "MediaPackageAdditionalDestinationsTypeDef",
+        "MediaPackageGroupSettingsOutputTypeDef",
+        "MediaPackageGroupSettingsTypeDef",
+        "MediaPackageOutputDestinationSettingsTypeDef",
+        "MediaPackageOutputSettingsTypeDef",
+        "MediaPackageV2DestinationSettingsTypeDef",
+        "MediaPackageV2GroupSettingsOutputTypeDef",
+        "MediaPackageV2GroupSettingsTypeDef",
+        "MediaResourceNeighborTypeDef",
+        "MediaResourceTypeDef",
+        "MonitorDeploymentTypeDef",
+        "MotionGraphicsActivateScheduleActionSettingsTypeDef",
+        "MotionGraphicsConfigurationTypeDef",
+        "MotionGraphicsDeactivateScheduleActionSettingsTypeDef",
+        "MotionGraphicsSettingsTypeDef",
+        "Mp2SettingsTypeDef",
+        "Mpeg2FilterSettingsTypeDef",
+        "Mpeg2SettingsTypeDef",
+        "MsSmoothGroupSettingsTypeDef",
+        "MsSmoothOutputSettingsTypeDef",
+        "MulticastInputSettingsTypeDef",
+        "MulticastSettingsCreateRequestTypeDef",
+        "MulticastSettingsTypeDef",
+        "MulticastSettingsUpdateRequestTypeDef",
+        "MulticastSourceCreateRequestTypeDef",
+        "MulticastSourceTypeDef",
+        "MulticastSourceUpdateRequestTypeDef",
+        "MultiplexAlertTypeDef",
+        "MultiplexContainerSettingsTypeDef",
+        "MultiplexGroupSettingsTypeDef",
+        "MultiplexM2tsSettingsTypeDef",
+        "MultiplexMediaConnectOutputDestinationSettingsTypeDef",
+        "MultiplexOutputDestinationTypeDef",
+        "MultiplexOutputSettingsTypeDef",
+        "MultiplexProgramChannelDestinationSettingsTypeDef",
+        "MultiplexProgramPacketIdentifiersMapOutputTypeDef",
+        "MultiplexProgramPacketIdentifiersMapTypeDef",
+        "MultiplexProgramPipelineDetailTypeDef",
+        "MultiplexProgramServiceDescriptorTypeDef",
+        "MultiplexProgramSettingsTypeDef",
+        "MultiplexProgramSummaryTypeDef",
+        "MultiplexProgramTypeDef",
+        "MultiplexSettingsSummaryTypeDef",
+        "MultiplexSettingsTypeDef",
+        "MultiplexStatmuxVideoSettingsTypeDef",
+        "MultiplexSummaryTypeDef",
+        "MultiplexTypeDef",
+        "MultiplexVideoSettingsTypeDef",
+        "NetworkInputSettingsTypeDef",
+        "NielsenCBETTypeDef",
+        "NielsenConfigurationTypeDef",
+        "NielsenNaesIiNwTypeDef",
+        "NielsenWatermarksSettingsTypeDef",
+        "NodeInterfaceMappingCreateRequestTypeDef",
+        "NodeInterfaceMappingOutputTypeDef",
+        "NodeInterfaceMappingTypeDef",
+        "OfferingTypeDef",
+        "OutputDestinationOutputTypeDef",
+        "OutputDestinationSettingsTypeDef",
+        "OutputDestinationTypeDef",
+        "OutputGroupOutputTypeDef",
+        "OutputGroupSettingsOutputTypeDef",
+        "OutputGroupSettingsTypeDef",
+        "OutputGroupTypeDef",
+        "OutputLocationRefTypeDef",
+        "OutputLockingSettingsTypeDef",
+        "OutputOutputTypeDef",
+        "OutputSettingsTypeDef",
+        "OutputTypeDef",
+        "PassThroughSettingsTypeDef",
+        "PauseStateScheduleActionSettingsOutputTypeDef",
+        "PauseStateScheduleActionSettingsTypeDef",
+        "PipelineDetailTypeDef",
+        "PipelineLockingSettingsTypeDef",
+        "PipelinePauseStateSettingsTypeDef",
+        "PrimaryChannelSettingsTypeDef",
+        "PurchaseOfferingRequestTypeDef",
+        "PurchaseOfferingResponseTypeDef",
+        "RawSettingsTypeDef",
+        "RebootInputDeviceRequestTypeDef",
+        "RebootInputDeviceResponseTypeDef",
+        "Rec601SettingsTypeDef",
+        "Rec709SettingsTypeDef",
+        "RejectInputDeviceTransferRequestTypeDef",
+        "RejectInputDeviceTransferResponseTypeDef",
+        "RemixSettingsOutputTypeDef",
+        "RemixSettingsTypeDef",
+        "RenewalSettingsTypeDef",
+        "ReservationResourceSpecificationTypeDef",
+        "ReservationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestartChannelPipelinesRequestTypeDef",
+        "RestartChannelPipelinesResponseTypeDef",
+        "RouteCreateRequestTypeDef",
+        "RouteTypeDef",
+        "RouteUpdateRequestTypeDef",
+        "RouterDestinationSettingsTypeDef",
+        "RouterDestinationTypeDef",
+        "RouterInputSettingsTypeDef",
+        "RouterSettingsTypeDef",
+        "RtmpCaptionInfoDestinationSettingsTypeDef",
+        "RtmpGroupSettingsOutputTypeDef",
+        "RtmpGroupSettingsTypeDef",
+        "RtmpOutputSettingsTypeDef",
+        "ScheduleActionOutputTypeDef",
+        "ScheduleActionSettingsOutputTypeDef",
+        "ScheduleActionSettingsTypeDef",
+        "ScheduleActionStartSettingsTypeDef",
+        "ScheduleActionTypeDef",
+        "Scte20PlusEmbeddedDestinationSettingsTypeDef",
+        "Scte20SourceSettingsTypeDef",
+        "Scte27DestinationSettingsTypeDef",
+        "Scte27SourceSettingsTypeDef",
+        "Scte35DeliveryRestrictionsTypeDef",
+        "Scte35DescriptorSettingsTypeDef",
+        "Scte35DescriptorTypeDef",
+        "Scte35InputScheduleActionSettingsTypeDef",
+        "Scte35ReturnToNetworkScheduleActionSettingsTypeDef",
+        "Scte35SegmentationDescriptorTypeDef",
+        "Scte35SpliceInsertScheduleActionSettingsTypeDef",
+        "Scte35SpliceInsertTypeDef",
+        "Scte35TimeSignalAposTypeDef",
+        "Scte35TimeSignalScheduleActionSettingsOutputTypeDef",
+        "Scte35TimeSignalScheduleActionSettingsTypeDef",
+        "SdiSourceMappingTypeDef",
+        "SdiSourceMappingUpdateRequestTypeDef",
+        "SdiSourceSummaryTypeDef",
+        "SdiSourceTypeDef",
+        "SignalMapSummaryTypeDef",
+        "Smpte2110ReceiverGroupOutputTypeDef",
+        "Smpte2110ReceiverGroupSdpSettingsOutputTypeDef",
+        "Smpte2110ReceiverGroupSdpSettingsTypeDef",
+        "Smpte2110ReceiverGroupSettingsOutputTypeDef",
+        "Smpte2110ReceiverGroupSettingsTypeDef",
+        "Smpte2110ReceiverGroupTypeDef",
+        "SmpteTtDestinationSettingsTypeDef",
+        "SpecialRouterSettingsTypeDef",
+        "SrtCallerDecryptionRequestTypeDef",
+        "SrtCallerDecryptionTypeDef",
+        "SrtCallerSourceRequestTypeDef",
+        "SrtCallerSourceTypeDef",
+        "SrtGroupSettingsTypeDef",
+        "SrtListenerDecryptionRequestTypeDef",
+        "SrtListenerDecryptionTypeDef",
+        "SrtListenerSettingsRequestTypeDef",
+        "SrtListenerSettingsTypeDef",
+        "SrtOutputDestinationSettingsTypeDef",
+        "SrtOutputSettingsTypeDef",
+        "SrtSettingsRequestTypeDef",
+        "SrtSettingsTypeDef",
+        "StandardHlsSettingsTypeDef",
+        "StartChannelRequestTypeDef",
+        "StartChannelResponseTypeDef",
+        "StartDeleteMonitorDeploymentRequestTypeDef",
+        "StartDeleteMonitorDeploymentResponseTypeDef",
+        "StartInputDeviceMaintenanceWindowRequestTypeDef",
+        "StartInputDeviceMaintenanceWindowResponseTypeDef",
+        "StartInputDeviceRequestTypeDef",
+        "StartInputDeviceResponseTypeDef",
+        "StartMonitorDeploymentRequestTypeDef",
+        "StartMonitorDeploymentResponseTypeDef",
+        "StartMultiplexRequestTypeDef",
+        "StartMultiplexResponseTypeDef",
+        "StartTimecodeTypeDef",
+        "StartUpdateSignalMapRequestTypeDef",
+        "StartUpdateSignalMapResponseTypeDef",
+        "StaticImageActivateScheduleActionSettingsTypeDef",
+        "StaticImageDeactivateScheduleActionSettingsTypeDef",
+        "StaticImageOutputActivateScheduleActionSettingsOutputTypeDef",
+        "StaticImageOutputActivateScheduleActionSettingsTypeDef",
+        "StaticImageOutputDeactivateScheduleActionSettingsOutputTypeDef",
+        "StaticImageOutputDeactivateScheduleActionSettingsTypeDef",
+        "StaticKeySettingsTypeDef",
+        "StopChannelRequestTypeDef",
+        "StopChannelResponseTypeDef",
+        "StopInputDeviceRequestTypeDef",
+        "StopInputDeviceResponseTypeDef",
+        "StopMultiplexRequestTypeDef",
+        "StopMultiplexResponseTypeDef",
+        "StopTimecodeTypeDef",
+        "StreamingBody",
+        "SuccessfulMonitorDeploymentTypeDef",
+        "TeletextDestinationSettingsTypeDef",
+        "TeletextSourceSettingsTypeDef",
+        "TemporalFilterSettingsTypeDef",
+        "ThumbnailConfigurationTypeDef",
+        "ThumbnailDetailTypeDef",
+        "ThumbnailTypeDef",
+        "TimecodeBurninSettingsTypeDef",
+        "TimecodeConfigTypeDef",
+        "TimedMetadataScheduleActionSettingsTypeDef",
+        "TransferInputDeviceRequestTypeDef",
+        "TransferInputDeviceResponseTypeDef",
+        "TransferringInputDeviceSummaryTypeDef",
+        "TtmlDestinationSettingsTypeDef",
+        "UdpContainerSettingsTypeDef",
+        "UdpGroupSettingsTypeDef",
+        "UdpOutputSettingsTypeDef",
+        "UpdateAccountConfigurationRequestTypeDef",
+        "UpdateAccountConfigurationResponseTypeDef",
+        "UpdateChannelClassRequestTypeDef",
+        "UpdateChannelClassResponseTypeDef",
+        "UpdateChannelPlacementGroupRequestTypeDef",
+        "UpdateChannelPlacementGroupResponseTypeDef",
+        "UpdateChannelRequestTypeDef",
+        "UpdateChannelResponseTypeDef",
+        "UpdateCloudWatchAlarmTemplateGroupRequestTypeDef",
+        "UpdateCloudWatchAlarmTemplateGroupResponseTypeDef",
+        "UpdateCloudWatchAlarmTemplateRequestTypeDef",
+        "UpdateCloudWatchAlarmTemplateResponseTypeDef",
+        "UpdateClusterRequestTypeDef",
+        "UpdateClusterResponseTypeDef",
+        "UpdateEventBridgeRuleTemplateGroupRequestTypeDef",
+        "UpdateEventBridgeRuleTemplateGroupResponseTypeDef",
+        "UpdateEventBridgeRuleTemplateRequestTypeDef",
+        "UpdateEventBridgeRuleTemplateResponseTypeDef",
+        "UpdateInputDeviceRequestTypeDef",
+        "UpdateInputDeviceResponseTypeDef",
+        "UpdateInputRequestTypeDef",
+        "UpdateInputResponseTypeDef",
+        "UpdateInputSecurityGroupRequestTypeDef",
+        "UpdateInputSecurityGroupResponseTypeDef",
+        "UpdateMultiplexProgramRequestTypeDef",
+        "UpdateMultiplexProgramResponseTypeDef",
+        "UpdateMultiplexRequestTypeDef",
+        "UpdateMultiplexResponseTypeDef",
+        "UpdateNetworkRequestTypeDef",
+        "UpdateNetworkResponseTypeDef",
+        "UpdateNodeRequestTypeDef",
+        "UpdateNodeResponseTypeDef",
+        "UpdateNodeStateRequestTypeDef",
+        "UpdateNodeStateResponseTypeDef",
+        "UpdateReservationRequestTypeDef",
+        "UpdateReservationResponseTypeDef",
+        "UpdateSdiSourceRequestTypeDef",
+        "UpdateSdiSourceResponseTypeDef",
+        "VideoBlackFailoverSettingsTypeDef",
+        "VideoCodecSettingsTypeDef",
+        "VideoDescriptionTypeDef",
+        "VideoSelectorColorSpaceSettingsTypeDef",
+        "VideoSelectorPidTypeDef",
+        "VideoSelectorProgramIdTypeDef",
+        "VideoSelectorSettingsTypeDef",
+        "VideoSelectorTypeDef",
+        "VpcOutputSettingsDescriptionTypeDef",
+        "VpcOutputSettingsTypeDef",
+        "WavSettingsTypeDef",
+        "WebvttDestinationSettingsTypeDef",
+    ]
 
 
 class AacSettingsTypeDef(TypedDict):
@@ -1025,6 +1026,10 @@ class AccountConfigurationTypeDef(TypedDict):
     KmsKeyId: NotRequired[str]
 
 
+class OutputLocationRefTypeDef(TypedDict):
+    DestinationRefId: NotRequired[str]
+
+
 class AdditionalDestinationsTypeDef(TypedDict):
     Destination: OutputLocationRefTypeDef
 
@@ -1038,8 +1043,84 @@ class AnywhereSettingsTypeDef(TypedDict):
     ClusterId: NotRequired[str]
 
 
+class ArchiveS3SettingsTypeDef(TypedDict):
+    CannedAcl: NotRequired[S3CannedAclType]
+
+
 class ArchiveCdnSettingsTypeDef(TypedDict):
     ArchiveS3Settings: NotRequired[ArchiveS3SettingsTypeDef]
+
+
+class DvbNitSettingsTypeDef(TypedDict):
+    NetworkId: int
+    NetworkName: str
+    RepInterval: NotRequired[int]
+
+
+class DvbSdtSettingsTypeDef(TypedDict):
+    OutputSdt: NotRequired[DvbSdtOutputSdtType]
+    RepInterval: NotRequired[int]
+    ServiceName: NotRequired[str]
+    ServiceProviderName: NotRequired[str]
+
+
+class DvbTdtSettingsTypeDef(TypedDict):
+    RepInterval: NotRequired[int]
+
+
+class M2tsSettingsTypeDef(TypedDict):
+    AbsentInputAudioBehavior: NotRequired[M2tsAbsentInputAudioBehaviorType]
+    Arib: NotRequired[M2tsAribType]
+    AribCaptionsPid: NotRequired[str]
+    AribCaptionsPidControl: NotRequired[M2tsAribCaptionsPidControlType]
+    AudioBufferModel: NotRequired[M2tsAudioBufferModelType]
+    AudioFramesPerPes: NotRequired[int]
+    AudioPids: NotRequired[str]
+    AudioStreamType: NotRequired[M2tsAudioStreamTypeType]
+    Bitrate: NotRequired[int]
+    BufferModel: NotRequired[M2tsBufferModelType]
+    CcDescriptor: NotRequired[M2tsCcDescriptorType]
+    DvbNitSettings: NotRequired[DvbNitSettingsTypeDef]
+    DvbSdtSettings: NotRequired[DvbSdtSettingsTypeDef]
+    DvbSubPids: NotRequired[str]
+    DvbTdtSettings: NotRequired[DvbTdtSettingsTypeDef]
+    DvbTeletextPid: NotRequired[str]
+    Ebif: NotRequired[M2tsEbifControlType]
+    EbpAudioInterval: NotRequired[M2tsAudioIntervalType]
+    EbpLookaheadMs: NotRequired[int]
+    EbpPlacement: NotRequired[M2tsEbpPlacementType]
+    EcmPid: NotRequired[str]
+    EsRateInPes: NotRequired[M2tsEsRateInPesType]
+    EtvPlatformPid: NotRequired[str]
+    EtvSignalPid: NotRequired[str]
+    FragmentTime: NotRequired[float]
+    Klv: NotRequired[M2tsKlvType]
+    KlvDataPids: NotRequired[str]
+    NielsenId3Behavior: NotRequired[M2tsNielsenId3BehaviorType]
+    NullPacketBitrate: NotRequired[float]
+    PatInterval: NotRequired[int]
+    PcrControl: NotRequired[M2tsPcrControlType]
+    PcrPeriod: NotRequired[int]
+    PcrPid: NotRequired[str]
+    PmtInterval: NotRequired[int]
+    PmtPid: NotRequired[str]
+    ProgramNum: NotRequired[int]
+    RateMode: NotRequired[M2tsRateModeType]
+    Scte27Pids: NotRequired[str]
+    Scte35Control: NotRequired[M2tsScte35ControlType]
+    Scte35Pid: NotRequired[str]
+    SegmentationMarkers: NotRequired[M2tsSegmentationMarkersType]
+    SegmentationStyle: NotRequired[M2tsSegmentationStyleType]
+    SegmentationTime: NotRequired[float]
+    TimedMetadataBehavior: NotRequired[M2tsTimedMetadataBehaviorType]
+    TimedMetadataPid: NotRequired[str]
+    TransportStreamId: NotRequired[int]
+    VideoPid: NotRequired[str]
+    Scte35PrerollPullupMilliseconds: NotRequired[float]
+
+
+class RawSettingsTypeDef(TypedDict):
+    pass
 
 
 class ArchiveContainerSettingsTypeDef(TypedDict):
@@ -1059,16 +1140,17 @@ class ArchiveOutputSettingsTypeDef(TypedDict):
     NameModifier: NotRequired[str]
 
 
-class ArchiveS3SettingsTypeDef(TypedDict):
-    CannedAcl: NotRequired[S3CannedAclType]
-
-
 class AribDestinationSettingsTypeDef(TypedDict):
     pass
 
 
 class AribSourceSettingsTypeDef(TypedDict):
     pass
+
+
+class InputChannelLevelTypeDef(TypedDict):
+    Gain: int
+    InputChannel: int
 
 
 class AudioChannelMappingOutputTypeDef(TypedDict):
@@ -1081,6 +1163,55 @@ class AudioChannelMappingTypeDef(TypedDict):
     OutputChannel: int
 
 
+class Eac3AtmosSettingsTypeDef(TypedDict):
+    Bitrate: NotRequired[float]
+    CodingMode: NotRequired[Eac3AtmosCodingModeType]
+    Dialnorm: NotRequired[int]
+    DrcLine: NotRequired[Eac3AtmosDrcLineType]
+    DrcRf: NotRequired[Eac3AtmosDrcRfType]
+    HeightTrim: NotRequired[float]
+    SurroundTrim: NotRequired[float]
+
+
+class Eac3SettingsTypeDef(TypedDict):
+    AttenuationControl: NotRequired[Eac3AttenuationControlType]
+    Bitrate: NotRequired[float]
+    BitstreamMode: NotRequired[Eac3BitstreamModeType]
+    CodingMode: NotRequired[Eac3CodingModeType]
+    DcFilter: NotRequired[Eac3DcFilterType]
+    Dialnorm: NotRequired[int]
+    DrcLine: NotRequired[Eac3DrcLineType]
+    DrcRf: NotRequired[Eac3DrcRfType]
+    LfeControl: NotRequired[Eac3LfeControlType]
+    LfeFilter: NotRequired[Eac3LfeFilterType]
+    LoRoCenterMixLevel: NotRequired[float]
+    LoRoSurroundMixLevel: NotRequired[float]
+    LtRtCenterMixLevel: NotRequired[float]
+    LtRtSurroundMixLevel: NotRequired[float]
+    MetadataControl: NotRequired[Eac3MetadataControlType]
+    PassthroughControl: NotRequired[Eac3PassthroughControlType]
+    PhaseControl: NotRequired[Eac3PhaseControlType]
+    StereoDownmix: NotRequired[Eac3StereoDownmixType]
+    SurroundExMode: NotRequired[Eac3SurroundExModeType]
+    SurroundMode: NotRequired[Eac3SurroundModeType]
+
+
+class Mp2SettingsTypeDef(TypedDict):
+    Bitrate: NotRequired[float]
+    CodingMode: NotRequired[Mp2CodingModeType]
+    SampleRate: NotRequired[float]
+
+
+class PassThroughSettingsTypeDef(TypedDict):
+    pass
+
+
+class WavSettingsTypeDef(TypedDict):
+    BitDepth: NotRequired[float]
+    CodingMode: NotRequired[WavCodingModeType]
+    SampleRate: NotRequired[float]
+
+
 class AudioCodecSettingsTypeDef(TypedDict):
     AacSettings: NotRequired[AacSettingsTypeDef]
     Ac3Settings: NotRequired[Ac3SettingsTypeDef]
@@ -1089,6 +1220,40 @@ class AudioCodecSettingsTypeDef(TypedDict):
     Mp2Settings: NotRequired[Mp2SettingsTypeDef]
     PassThroughSettings: NotRequired[PassThroughSettingsTypeDef]
     WavSettings: NotRequired[WavSettingsTypeDef]
+
+
+class AudioNormalizationSettingsTypeDef(TypedDict):
+    Algorithm: NotRequired[AudioNormalizationAlgorithmType]
+    AlgorithmControl: NotRequired[AudioNormalizationAlgorithmControlType]
+    TargetLkfs: NotRequired[float]
+
+
+class NielsenCBETTypeDef(TypedDict):
+    CbetCheckDigitString: str
+    CbetStepaside: NielsenWatermarksCbetStepasideType
+    Csid: str
+
+
+class NielsenNaesIiNwTypeDef(TypedDict):
+    CheckDigitString: str
+    Sid: float
+    Timezone: NotRequired[NielsenWatermarkTimezonesType]
+
+
+class NielsenWatermarksSettingsTypeDef(TypedDict):
+    NielsenCbetSettings: NotRequired[NielsenCBETTypeDef]
+    NielsenDistributionType: NotRequired[NielsenWatermarksDistributionTypesType]
+    NielsenNaesIiNwSettings: NotRequired[NielsenNaesIiNwTypeDef]
+
+
+class AudioWatermarkSettingsTypeDef(TypedDict):
+    NielsenWatermarksSettings: NotRequired[NielsenWatermarksSettingsTypeDef]
+
+
+class RemixSettingsOutputTypeDef(TypedDict):
+    ChannelMappings: list[AudioChannelMappingOutputTypeDef]
+    ChannelsIn: NotRequired[int]
+    ChannelsOut: NotRequired[int]
 
 
 class AudioDescriptionOutputTypeDef(TypedDict):
@@ -1105,6 +1270,12 @@ class AudioDescriptionOutputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     AudioDashRoles: NotRequired[list[DashRoleAudioType]]
     DvbDashAccessibility: NotRequired[DvbDashAccessibilityType]
+
+
+class RemixSettingsTypeDef(TypedDict):
+    ChannelMappings: ReadOnly[Sequence[AudioChannelMappingTypeDef]]
+    ChannelsIn: NotRequired[int]
+    ChannelsOut: NotRequired[int]
 
 
 class AudioDescriptionTypeDef(TypedDict):
@@ -1137,10 +1308,10 @@ class AudioLanguageSelectionTypeDef(TypedDict):
     LanguageSelectionPolicy: NotRequired[AudioLanguageSelectionPolicyType]
 
 
-class AudioNormalizationSettingsTypeDef(TypedDict):
-    Algorithm: NotRequired[AudioNormalizationAlgorithmType]
-    AlgorithmControl: NotRequired[AudioNormalizationAlgorithmControlType]
-    TargetLkfs: NotRequired[float]
+class InputLocationTypeDef(TypedDict):
+    PasswordParam: NotRequired[str]
+    Uri: str
+    Username: NotRequired[str]
 
 
 class AudioOnlyHlsSettingsTypeDef(TypedDict):
@@ -1154,9 +1325,13 @@ class AudioPidSelectionTypeDef(TypedDict):
     Pid: int
 
 
-class AudioSelectorOutputTypeDef(TypedDict):
-    Name: str
-    SelectorSettings: NotRequired[AudioSelectorSettingsOutputTypeDef]
+class AudioTrackTypeDef(TypedDict):
+    Track: int
+
+
+class AudioTrackSelectionOutputTypeDef(TypedDict):
+    Tracks: list[AudioTrackTypeDef]
+    DolbyEDecode: NotRequired[AudioDolbyEDecodeTypeDef]
 
 
 class AudioSelectorSettingsOutputTypeDef(TypedDict):
@@ -1164,6 +1339,16 @@ class AudioSelectorSettingsOutputTypeDef(TypedDict):
     AudioLanguageSelection: NotRequired[AudioLanguageSelectionTypeDef]
     AudioPidSelection: NotRequired[AudioPidSelectionTypeDef]
     AudioTrackSelection: NotRequired[AudioTrackSelectionOutputTypeDef]
+
+
+class AudioSelectorOutputTypeDef(TypedDict):
+    Name: str
+    SelectorSettings: NotRequired[AudioSelectorSettingsOutputTypeDef]
+
+
+class AudioTrackSelectionTypeDef(TypedDict):
+    Tracks: ReadOnly[Sequence[AudioTrackTypeDef]]
+    DolbyEDecode: NotRequired[AudioDolbyEDecodeTypeDef]
 
 
 class AudioSelectorSettingsTypeDef(TypedDict):
@@ -1183,22 +1368,23 @@ class AudioSilenceFailoverSettingsTypeDef(TypedDict):
     AudioSilenceThresholdMsec: NotRequired[int]
 
 
-class AudioTrackSelectionOutputTypeDef(TypedDict):
-    Tracks: list[AudioTrackTypeDef]
-    DolbyEDecode: NotRequired[AudioDolbyEDecodeTypeDef]
+class InputLossFailoverSettingsTypeDef(TypedDict):
+    InputLossThresholdMsec: NotRequired[int]
 
 
-class AudioTrackSelectionTypeDef(TypedDict):
-    Tracks: ReadOnly[Sequence[AudioTrackTypeDef]]
-    DolbyEDecode: NotRequired[AudioDolbyEDecodeTypeDef]
+class VideoBlackFailoverSettingsTypeDef(TypedDict):
+    BlackDetectThreshold: NotRequired[float]
+    VideoBlackThresholdMsec: NotRequired[int]
 
 
-class AudioTrackTypeDef(TypedDict):
-    Track: int
+class FailoverConditionSettingsTypeDef(TypedDict):
+    AudioSilenceSettings: NotRequired[AudioSilenceFailoverSettingsTypeDef]
+    InputLossSettings: NotRequired[InputLossFailoverSettingsTypeDef]
+    VideoBlackSettings: NotRequired[VideoBlackFailoverSettingsTypeDef]
 
 
-class AudioWatermarkSettingsTypeDef(TypedDict):
-    NielsenWatermarksSettings: NotRequired[NielsenWatermarksSettingsTypeDef]
+class FailoverConditionTypeDef(TypedDict):
+    FailoverConditionSettings: NotRequired[FailoverConditionSettingsTypeDef]
 
 
 class AutomaticInputFailoverSettingsOutputTypeDef(TypedDict):
@@ -1215,12 +1401,39 @@ class AutomaticInputFailoverSettingsTypeDef(TypedDict):
     SecondaryInputId: str
 
 
+class ColorSpacePassthroughSettingsTypeDef(TypedDict):
+    pass
+
+
+class Hdr10SettingsTypeDef(TypedDict):
+    MaxCll: NotRequired[int]
+    MaxFall: NotRequired[int]
+
+
+class Hlg2020SettingsTypeDef(TypedDict):
+    pass
+
+
+class Rec601SettingsTypeDef(TypedDict):
+    pass
+
+
+class Rec709SettingsTypeDef(TypedDict):
+    pass
+
+
 class Av1ColorSpaceSettingsTypeDef(TypedDict):
     ColorSpacePassthroughSettings: NotRequired[ColorSpacePassthroughSettingsTypeDef]
     Hdr10Settings: NotRequired[Hdr10SettingsTypeDef]
     Rec601Settings: NotRequired[Rec601SettingsTypeDef]
     Rec709Settings: NotRequired[Rec709SettingsTypeDef]
     Hlg2020Settings: NotRequired[Hlg2020SettingsTypeDef]
+
+
+class TimecodeBurninSettingsTypeDef(TypedDict):
+    FontSize: TimecodeBurninFontSizeType
+    Position: TimecodeBurninPositionType
+    Prefix: NotRequired[str]
 
 
 class Av1SettingsTypeDef(TypedDict):
@@ -1255,15 +1468,40 @@ class AvailBlankingTypeDef(TypedDict):
     State: NotRequired[AvailBlankingStateType]
 
 
-class AvailConfigurationTypeDef(TypedDict):
-    AvailSettings: NotRequired[AvailSettingsTypeDef]
-    Scte35SegmentationScope: NotRequired[Scte35SegmentationScopeType]
+class EsamTypeDef(TypedDict):
+    AcquisitionPointId: str
+    AdAvailOffset: NotRequired[int]
+    PasswordParam: NotRequired[str]
+    PoisEndpoint: str
+    Username: NotRequired[str]
+    ZoneIdentity: NotRequired[str]
+
+
+class Scte35SpliceInsertTypeDef(TypedDict):
+    AdAvailOffset: NotRequired[int]
+    NoRegionalBlackoutFlag: NotRequired[
+        Scte35SpliceInsertNoRegionalBlackoutBehaviorType
+    ]
+    WebDeliveryAllowedFlag: NotRequired[
+        Scte35SpliceInsertWebDeliveryAllowedBehaviorType
+    ]
+
+
+class Scte35TimeSignalAposTypeDef(TypedDict):
+    AdAvailOffset: NotRequired[int]
+    NoRegionalBlackoutFlag: NotRequired[Scte35AposNoRegionalBlackoutBehaviorType]
+    WebDeliveryAllowedFlag: NotRequired[Scte35AposWebDeliveryAllowedBehaviorType]
 
 
 class AvailSettingsTypeDef(TypedDict):
     Esam: NotRequired[EsamTypeDef]
     Scte35SpliceInsert: NotRequired[Scte35SpliceInsertTypeDef]
     Scte35TimeSignalApos: NotRequired[Scte35TimeSignalAposTypeDef]
+
+
+class AvailConfigurationTypeDef(TypedDict):
+    AvailSettings: NotRequired[AvailSettingsTypeDef]
+    Scte35SegmentationScope: NotRequired[Scte35SegmentationScopeType]
 
 
 class BandwidthReductionFilterSettingsTypeDef(TypedDict):
@@ -1278,12 +1516,6 @@ class BatchDeleteRequestTypeDef(TypedDict):
     MultiplexIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class BatchDeleteResponseTypeDef(TypedDict):
-    Failed: NotRequired[list[BatchFailedResultModelTypeDef]]
-    Successful: NotRequired[list[BatchSuccessfulResultModelTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class BatchFailedResultModelTypeDef(TypedDict):
     Arn: NotRequired[str]
     Code: NotRequired[str]
@@ -1291,8 +1523,332 @@ class BatchFailedResultModelTypeDef(TypedDict):
     Message: NotRequired[str]
 
 
+class BatchSuccessfulResultModelTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Id: NotRequired[str]
+    State: NotRequired[str]
+
+
+class BatchDeleteResponseTypeDef(TypedDict):
+    Failed: NotRequired[list[BatchFailedResultModelTypeDef]]
+    Successful: NotRequired[list[BatchSuccessfulResultModelTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HlsId3SegmentTaggingScheduleActionSettingsTypeDef(TypedDict):
+    Tag: NotRequired[str]
+    Id3: NotRequired[str]
+
+
+class HlsTimedMetadataScheduleActionSettingsTypeDef(TypedDict):
+    Id3: str
+
+
+class Id3SegmentTaggingScheduleActionSettingsTypeDef(TypedDict):
+    Id3: NotRequired[str]
+    Tag: NotRequired[str]
+
+
+class StartTimecodeTypeDef(TypedDict):
+    Timecode: NotRequired[str]
+
+
+class StopTimecodeTypeDef(TypedDict):
+    LastFrameClippingBehavior: NotRequired[LastFrameClippingBehaviorType]
+    Timecode: NotRequired[str]
+
+
+class InputClippingSettingsTypeDef(TypedDict):
+    InputTimecodeSource: InputTimecodeSourceType
+    StartTimecode: NotRequired[StartTimecodeTypeDef]
+    StopTimecode: NotRequired[StopTimecodeTypeDef]
+
+
+class InputPrepareScheduleActionSettingsTypeDef(TypedDict):
+    InputAttachmentNameReference: NotRequired[str]
+    InputClippingSettings: NotRequired[InputClippingSettingsTypeDef]
+    UrlPath: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class InputSwitchScheduleActionSettingsTypeDef(TypedDict):
+    InputAttachmentNameReference: str
+    InputClippingSettings: NotRequired[InputClippingSettingsTypeDef]
+    UrlPath: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MotionGraphicsActivateScheduleActionSettingsTypeDef(TypedDict):
+    Duration: NotRequired[int]
+    PasswordParam: NotRequired[str]
+    Url: NotRequired[str]
+    Username: NotRequired[str]
+
+
+class MotionGraphicsDeactivateScheduleActionSettingsTypeDef(TypedDict):
+    pass
+
+
+class PipelinePauseStateSettingsTypeDef(TypedDict):
+    PipelineId: PipelineIdType
+
+
+class PauseStateScheduleActionSettingsTypeDef(TypedDict):
+    Pipelines: NotRequired[ReadOnly[Sequence[PipelinePauseStateSettingsTypeDef]]]
+
+
+class Scte35InputScheduleActionSettingsTypeDef(TypedDict):
+    InputAttachmentNameReference: NotRequired[str]
+    Mode: Scte35InputModeType
+
+
+class Scte35ReturnToNetworkScheduleActionSettingsTypeDef(TypedDict):
+    SpliceEventId: int
+
+
+class Scte35SpliceInsertScheduleActionSettingsTypeDef(TypedDict):
+    Duration: NotRequired[int]
+    SpliceEventId: int
+
+
+class Scte35DeliveryRestrictionsTypeDef(TypedDict):
+    ArchiveAllowedFlag: Scte35ArchiveAllowedFlagType
+    DeviceRestrictions: Scte35DeviceRestrictionsType
+    NoRegionalBlackoutFlag: Scte35NoRegionalBlackoutFlagType
+    WebDeliveryAllowedFlag: Scte35WebDeliveryAllowedFlagType
+
+
+class Scte35SegmentationDescriptorTypeDef(TypedDict):
+    DeliveryRestrictions: NotRequired[Scte35DeliveryRestrictionsTypeDef]
+    SegmentNum: NotRequired[int]
+    SegmentationCancelIndicator: Scte35SegmentationCancelIndicatorType
+    SegmentationDuration: NotRequired[int]
+    SegmentationEventId: int
+    SegmentationTypeId: NotRequired[int]
+    SegmentationUpid: NotRequired[str]
+    SegmentationUpidType: NotRequired[int]
+    SegmentsExpected: NotRequired[int]
+    SubSegmentNum: NotRequired[int]
+    SubSegmentsExpected: NotRequired[int]
+
+
+class Scte35DescriptorSettingsTypeDef(TypedDict):
+    SegmentationDescriptorScte35DescriptorSettings: Scte35SegmentationDescriptorTypeDef
+
+
+class Scte35DescriptorTypeDef(TypedDict):
+    Scte35DescriptorSettings: Scte35DescriptorSettingsTypeDef
+
+
+class Scte35TimeSignalScheduleActionSettingsTypeDef(TypedDict):
+    Scte35Descriptors: ReadOnly[Sequence[Scte35DescriptorTypeDef]]
+
+
+class StaticImageActivateScheduleActionSettingsTypeDef(TypedDict):
+    Duration: NotRequired[int]
+    FadeIn: NotRequired[int]
+    FadeOut: NotRequired[int]
+    Height: NotRequired[int]
+    Image: InputLocationTypeDef
+    ImageX: NotRequired[int]
+    ImageY: NotRequired[int]
+    Layer: NotRequired[int]
+    Opacity: NotRequired[int]
+    Width: NotRequired[int]
+
+
+class StaticImageDeactivateScheduleActionSettingsTypeDef(TypedDict):
+    FadeOut: NotRequired[int]
+    Layer: NotRequired[int]
+
+
+class StaticImageOutputActivateScheduleActionSettingsTypeDef(TypedDict):
+    Duration: NotRequired[int]
+    FadeIn: NotRequired[int]
+    FadeOut: NotRequired[int]
+    Height: NotRequired[int]
+    Image: InputLocationTypeDef
+    ImageX: NotRequired[int]
+    ImageY: NotRequired[int]
+    Layer: NotRequired[int]
+    Opacity: NotRequired[int]
+    OutputNames: ReadOnly[Sequence[str]]
+    Width: NotRequired[int]
+
+
+class StaticImageOutputDeactivateScheduleActionSettingsTypeDef(TypedDict):
+    FadeOut: NotRequired[int]
+    Layer: NotRequired[int]
+    OutputNames: ReadOnly[Sequence[str]]
+
+
+class TimedMetadataScheduleActionSettingsTypeDef(TypedDict):
+    Id3: str
+
+
+class ScheduleActionSettingsTypeDef(TypedDict):
+    HlsId3SegmentTaggingSettings: NotRequired[
+        HlsId3SegmentTaggingScheduleActionSettingsTypeDef
+    ]
+    HlsTimedMetadataSettings: NotRequired[HlsTimedMetadataScheduleActionSettingsTypeDef]
+    InputPrepareSettings: NotRequired[
+        ReadOnly[InputPrepareScheduleActionSettingsTypeDef]
+    ]
+    InputSwitchSettings: NotRequired[ReadOnly[InputSwitchScheduleActionSettingsTypeDef]]
+    MotionGraphicsImageActivateSettings: NotRequired[
+        MotionGraphicsActivateScheduleActionSettingsTypeDef
+    ]
+    MotionGraphicsImageDeactivateSettings: NotRequired[
+        MotionGraphicsDeactivateScheduleActionSettingsTypeDef
+    ]
+    PauseStateSettings: NotRequired[ReadOnly[PauseStateScheduleActionSettingsTypeDef]]
+    Scte35InputSettings: NotRequired[Scte35InputScheduleActionSettingsTypeDef]
+    Scte35ReturnToNetworkSettings: NotRequired[
+        Scte35ReturnToNetworkScheduleActionSettingsTypeDef
+    ]
+    Scte35SpliceInsertSettings: NotRequired[
+        Scte35SpliceInsertScheduleActionSettingsTypeDef
+    ]
+    Scte35TimeSignalSettings: NotRequired[
+        ReadOnly[Scte35TimeSignalScheduleActionSettingsTypeDef]
+    ]
+    StaticImageActivateSettings: NotRequired[
+        StaticImageActivateScheduleActionSettingsTypeDef
+    ]
+    StaticImageDeactivateSettings: NotRequired[
+        StaticImageDeactivateScheduleActionSettingsTypeDef
+    ]
+    StaticImageOutputActivateSettings: NotRequired[
+        ReadOnly[StaticImageOutputActivateScheduleActionSettingsTypeDef]
+    ]
+    StaticImageOutputDeactivateSettings: NotRequired[
+        ReadOnly[StaticImageOutputDeactivateScheduleActionSettingsTypeDef]
+    ]
+    Id3SegmentTaggingSettings: NotRequired[
+        Id3SegmentTaggingScheduleActionSettingsTypeDef
+    ]
+    TimedMetadataSettings: NotRequired[TimedMetadataScheduleActionSettingsTypeDef]
+
+
+class FixedModeScheduleActionStartSettingsTypeDef(TypedDict):
+    Time: str
+
+
+class FollowModeScheduleActionStartSettingsTypeDef(TypedDict):
+    FollowPoint: FollowPointType
+    ReferenceActionName: str
+
+
+class ImmediateModeScheduleActionStartSettingsTypeDef(TypedDict):
+    pass
+
+
+class ScheduleActionStartSettingsTypeDef(TypedDict):
+    FixedModeScheduleActionStartSettings: NotRequired[
+        FixedModeScheduleActionStartSettingsTypeDef
+    ]
+    FollowModeScheduleActionStartSettings: NotRequired[
+        FollowModeScheduleActionStartSettingsTypeDef
+    ]
+    ImmediateModeScheduleActionStartSettings: NotRequired[
+        ImmediateModeScheduleActionStartSettingsTypeDef
+    ]
+
+
+class ScheduleActionTypeDef(TypedDict):
+    ActionName: str
+    ScheduleActionSettings: ReadOnly[ScheduleActionSettingsTypeDef]
+    ScheduleActionStartSettings: ScheduleActionStartSettingsTypeDef
+
+
 class BatchScheduleActionCreateRequestTypeDef(TypedDict):
     ScheduleActions: ReadOnly[Sequence[ScheduleActionTypeDef]]
+
+
+class InputPrepareScheduleActionSettingsOutputTypeDef(TypedDict):
+    InputAttachmentNameReference: NotRequired[str]
+    InputClippingSettings: NotRequired[InputClippingSettingsTypeDef]
+    UrlPath: NotRequired[list[str]]
+
+
+class InputSwitchScheduleActionSettingsOutputTypeDef(TypedDict):
+    InputAttachmentNameReference: str
+    InputClippingSettings: NotRequired[InputClippingSettingsTypeDef]
+    UrlPath: NotRequired[list[str]]
+
+
+class PauseStateScheduleActionSettingsOutputTypeDef(TypedDict):
+    Pipelines: NotRequired[list[PipelinePauseStateSettingsTypeDef]]
+
+
+class Scte35TimeSignalScheduleActionSettingsOutputTypeDef(TypedDict):
+    Scte35Descriptors: list[Scte35DescriptorTypeDef]
+
+
+class StaticImageOutputActivateScheduleActionSettingsOutputTypeDef(TypedDict):
+    Duration: NotRequired[int]
+    FadeIn: NotRequired[int]
+    FadeOut: NotRequired[int]
+    Height: NotRequired[int]
+    Image: InputLocationTypeDef
+    ImageX: NotRequired[int]
+    ImageY: NotRequired[int]
+    Layer: NotRequired[int]
+    Opacity: NotRequired[int]
+    OutputNames: list[str]
+    Width: NotRequired[int]
+
+
+class StaticImageOutputDeactivateScheduleActionSettingsOutputTypeDef(TypedDict):
+    FadeOut: NotRequired[int]
+    Layer: NotRequired[int]
+    OutputNames: list[str]
+
+
+class ScheduleActionSettingsOutputTypeDef(TypedDict):
+    HlsId3SegmentTaggingSettings: NotRequired[
+        HlsId3SegmentTaggingScheduleActionSettingsTypeDef
+    ]
+    HlsTimedMetadataSettings: NotRequired[HlsTimedMetadataScheduleActionSettingsTypeDef]
+    InputPrepareSettings: NotRequired[InputPrepareScheduleActionSettingsOutputTypeDef]
+    InputSwitchSettings: NotRequired[InputSwitchScheduleActionSettingsOutputTypeDef]
+    MotionGraphicsImageActivateSettings: NotRequired[
+        MotionGraphicsActivateScheduleActionSettingsTypeDef
+    ]
+    MotionGraphicsImageDeactivateSettings: NotRequired[
+        MotionGraphicsDeactivateScheduleActionSettingsTypeDef
+    ]
+    PauseStateSettings: NotRequired[PauseStateScheduleActionSettingsOutputTypeDef]
+    Scte35InputSettings: NotRequired[Scte35InputScheduleActionSettingsTypeDef]
+    Scte35ReturnToNetworkSettings: NotRequired[
+        Scte35ReturnToNetworkScheduleActionSettingsTypeDef
+    ]
+    Scte35SpliceInsertSettings: NotRequired[
+        Scte35SpliceInsertScheduleActionSettingsTypeDef
+    ]
+    Scte35TimeSignalSettings: NotRequired[
+        Scte35TimeSignalScheduleActionSettingsOutputTypeDef
+    ]
+    StaticImageActivateSettings: NotRequired[
+        StaticImageActivateScheduleActionSettingsTypeDef
+    ]
+    StaticImageDeactivateSettings: NotRequired[
+        StaticImageDeactivateScheduleActionSettingsTypeDef
+    ]
+    StaticImageOutputActivateSettings: NotRequired[
+        StaticImageOutputActivateScheduleActionSettingsOutputTypeDef
+    ]
+    StaticImageOutputDeactivateSettings: NotRequired[
+        StaticImageOutputDeactivateScheduleActionSettingsOutputTypeDef
+    ]
+    Id3SegmentTaggingSettings: NotRequired[
+        Id3SegmentTaggingScheduleActionSettingsTypeDef
+    ]
+    TimedMetadataSettings: NotRequired[TimedMetadataScheduleActionSettingsTypeDef]
+
+
+class ScheduleActionOutputTypeDef(TypedDict):
+    ActionName: str
+    ScheduleActionSettings: ScheduleActionSettingsOutputTypeDef
+    ScheduleActionStartSettings: ScheduleActionStartSettingsTypeDef
 
 
 class BatchScheduleActionCreateResultTypeDef(TypedDict):
@@ -1327,12 +1883,6 @@ class BatchStopResponseTypeDef(TypedDict):
     Failed: NotRequired[list[BatchFailedResultModelTypeDef]]
     Successful: NotRequired[list[BatchSuccessfulResultModelTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchSuccessfulResultModelTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Id: NotRequired[str]
-    State: NotRequired[str]
 
 
 class BatchUpdateScheduleRequestTypeDef(TypedDict):
@@ -1384,26 +1934,70 @@ class CancelInputDeviceTransferResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CaptionDescriptionOutputTypeDef(TypedDict):
-    Accessibility: NotRequired[AccessibilityTypeType]
-    CaptionSelectorName: str
-    DestinationSettings: NotRequired[CaptionDestinationSettingsTypeDef]
-    LanguageCode: NotRequired[str]
-    LanguageDescription: NotRequired[str]
-    Name: str
-    CaptionDashRoles: NotRequired[list[DashRoleCaptionType]]
-    DvbDashAccessibility: NotRequired[DvbDashAccessibilityType]
+class DvbSubDestinationSettingsTypeDef(TypedDict):
+    Alignment: NotRequired[DvbSubDestinationAlignmentType]
+    BackgroundColor: NotRequired[DvbSubDestinationBackgroundColorType]
+    BackgroundOpacity: NotRequired[int]
+    Font: NotRequired[InputLocationTypeDef]
+    FontColor: NotRequired[DvbSubDestinationFontColorType]
+    FontOpacity: NotRequired[int]
+    FontResolution: NotRequired[int]
+    FontSize: NotRequired[str]
+    OutlineColor: NotRequired[DvbSubDestinationOutlineColorType]
+    OutlineSize: NotRequired[int]
+    ShadowColor: NotRequired[DvbSubDestinationShadowColorType]
+    ShadowOpacity: NotRequired[int]
+    ShadowXOffset: NotRequired[int]
+    ShadowYOffset: NotRequired[int]
+    TeletextGridControl: NotRequired[DvbSubDestinationTeletextGridControlType]
+    XPosition: NotRequired[int]
+    YPosition: NotRequired[int]
+    SubtitleRows: NotRequired[DvbSubDestinationSubtitleRowsType]
 
 
-class CaptionDescriptionTypeDef(TypedDict):
-    Accessibility: NotRequired[AccessibilityTypeType]
-    CaptionSelectorName: str
-    DestinationSettings: NotRequired[CaptionDestinationSettingsTypeDef]
-    LanguageCode: NotRequired[str]
-    LanguageDescription: NotRequired[str]
-    Name: str
-    CaptionDashRoles: NotRequired[ReadOnly[Sequence[DashRoleCaptionType]]]
-    DvbDashAccessibility: NotRequired[DvbDashAccessibilityType]
+class EbuTtDDestinationSettingsTypeDef(TypedDict):
+    CopyrightHolder: NotRequired[str]
+    FillLineGap: NotRequired[EbuTtDFillLineGapControlType]
+    FontFamily: NotRequired[str]
+    StyleControl: NotRequired[EbuTtDDestinationStyleControlType]
+    DefaultFontSize: NotRequired[int]
+    DefaultLineHeight: NotRequired[int]
+
+
+class EmbeddedDestinationSettingsTypeDef(TypedDict):
+    pass
+
+
+class EmbeddedPlusScte20DestinationSettingsTypeDef(TypedDict):
+    pass
+
+
+class RtmpCaptionInfoDestinationSettingsTypeDef(TypedDict):
+    pass
+
+
+class Scte20PlusEmbeddedDestinationSettingsTypeDef(TypedDict):
+    pass
+
+
+class Scte27DestinationSettingsTypeDef(TypedDict):
+    pass
+
+
+class SmpteTtDestinationSettingsTypeDef(TypedDict):
+    pass
+
+
+class TeletextDestinationSettingsTypeDef(TypedDict):
+    pass
+
+
+class TtmlDestinationSettingsTypeDef(TypedDict):
+    StyleControl: NotRequired[TtmlDestinationStyleControlType]
+
+
+class WebvttDestinationSettingsTypeDef(TypedDict):
+    StyleControl: NotRequired[WebvttDestinationStyleControlType]
 
 
 class CaptionDestinationSettingsTypeDef(TypedDict):
@@ -1428,6 +2022,28 @@ class CaptionDestinationSettingsTypeDef(TypedDict):
     WebvttDestinationSettings: NotRequired[WebvttDestinationSettingsTypeDef]
 
 
+class CaptionDescriptionOutputTypeDef(TypedDict):
+    Accessibility: NotRequired[AccessibilityTypeType]
+    CaptionSelectorName: str
+    DestinationSettings: NotRequired[CaptionDestinationSettingsTypeDef]
+    LanguageCode: NotRequired[str]
+    LanguageDescription: NotRequired[str]
+    Name: str
+    CaptionDashRoles: NotRequired[list[DashRoleCaptionType]]
+    DvbDashAccessibility: NotRequired[DvbDashAccessibilityType]
+
+
+class CaptionDescriptionTypeDef(TypedDict):
+    Accessibility: NotRequired[AccessibilityTypeType]
+    CaptionSelectorName: str
+    DestinationSettings: NotRequired[CaptionDestinationSettingsTypeDef]
+    LanguageCode: NotRequired[str]
+    LanguageDescription: NotRequired[str]
+    Name: str
+    CaptionDashRoles: NotRequired[ReadOnly[Sequence[DashRoleCaptionType]]]
+    DvbDashAccessibility: NotRequired[DvbDashAccessibilityType]
+
+
 class CaptionLanguageMappingTypeDef(TypedDict):
     CaptionChannel: int
     LanguageCode: str
@@ -1439,6 +2055,33 @@ class CaptionRectangleTypeDef(TypedDict):
     LeftOffset: float
     TopOffset: float
     Width: float
+
+
+class DvbSubSourceSettingsTypeDef(TypedDict):
+    OcrLanguage: NotRequired[DvbSubOcrLanguageType]
+    Pid: NotRequired[int]
+
+
+class EmbeddedSourceSettingsTypeDef(TypedDict):
+    Convert608To708: NotRequired[EmbeddedConvert608To708Type]
+    Scte20Detection: NotRequired[EmbeddedScte20DetectionType]
+    Source608ChannelNumber: NotRequired[int]
+    Source608TrackNumber: NotRequired[int]
+
+
+class Scte20SourceSettingsTypeDef(TypedDict):
+    Convert608To708: NotRequired[Scte20Convert608To708Type]
+    Source608ChannelNumber: NotRequired[int]
+
+
+class Scte27SourceSettingsTypeDef(TypedDict):
+    OcrLanguage: NotRequired[Scte27OcrLanguageType]
+    Pid: NotRequired[int]
+
+
+class TeletextSourceSettingsTypeDef(TypedDict):
+    OutputRectangle: NotRequired[CaptionRectangleTypeDef]
+    PageNumber: NotRequired[str]
 
 
 class CaptionSelectorSettingsTypeDef(TypedDict):
@@ -1484,6 +2127,163 @@ class ChannelEngineVersionResponseTypeDef(TypedDict):
     Version: NotRequired[str]
 
 
+class DescribeAnywhereSettingsTypeDef(TypedDict):
+    ChannelPlacementGroupId: NotRequired[str]
+    ClusterId: NotRequired[str]
+
+
+class DescribeInferenceSettingsTypeDef(TypedDict):
+    FeedArn: NotRequired[str]
+
+
+class DescribeFollowerChannelSettingsTypeDef(TypedDict):
+    LinkedChannelType: NotRequired[LinkedChannelTypeType]
+    PrimaryChannelArn: NotRequired[str]
+
+
+class DescribePrimaryChannelSettingsTypeDef(TypedDict):
+    FollowingChannelArns: NotRequired[list[str]]
+    LinkedChannelType: NotRequired[LinkedChannelTypeType]
+
+
+class DescribeLinkedChannelSettingsTypeDef(TypedDict):
+    FollowerChannelSettings: NotRequired[DescribeFollowerChannelSettingsTypeDef]
+    PrimaryChannelSettings: NotRequired[DescribePrimaryChannelSettingsTypeDef]
+
+
+class HlsInputSettingsTypeDef(TypedDict):
+    Bandwidth: NotRequired[int]
+    BufferSegments: NotRequired[int]
+    Retries: NotRequired[int]
+    RetryInterval: NotRequired[int]
+    Scte35Source: NotRequired[HlsScte35SourceTypeType]
+
+
+class MulticastInputSettingsTypeDef(TypedDict):
+    SourceIpAddress: NotRequired[str]
+
+
+class NetworkInputSettingsTypeDef(TypedDict):
+    HlsInputSettings: NotRequired[HlsInputSettingsTypeDef]
+    ServerValidation: NotRequired[NetworkInputServerValidationType]
+    MulticastInputSettings: NotRequired[MulticastInputSettingsTypeDef]
+
+
+class VideoSelectorColorSpaceSettingsTypeDef(TypedDict):
+    Hdr10Settings: NotRequired[Hdr10SettingsTypeDef]
+
+
+class VideoSelectorPidTypeDef(TypedDict):
+    Pid: NotRequired[int]
+
+
+class VideoSelectorProgramIdTypeDef(TypedDict):
+    ProgramId: NotRequired[int]
+
+
+class VideoSelectorSettingsTypeDef(TypedDict):
+    VideoSelectorPid: NotRequired[VideoSelectorPidTypeDef]
+    VideoSelectorProgramId: NotRequired[VideoSelectorProgramIdTypeDef]
+
+
+class VideoSelectorTypeDef(TypedDict):
+    ColorSpace: NotRequired[VideoSelectorColorSpaceType]
+    ColorSpaceSettings: NotRequired[VideoSelectorColorSpaceSettingsTypeDef]
+    ColorSpaceUsage: NotRequired[VideoSelectorColorSpaceUsageType]
+    SelectorSettings: NotRequired[VideoSelectorSettingsTypeDef]
+
+
+class InputSettingsOutputTypeDef(TypedDict):
+    AudioSelectors: NotRequired[list[AudioSelectorOutputTypeDef]]
+    CaptionSelectors: NotRequired[list[CaptionSelectorTypeDef]]
+    DeblockFilter: NotRequired[InputDeblockFilterType]
+    DenoiseFilter: NotRequired[InputDenoiseFilterType]
+    FilterStrength: NotRequired[int]
+    InputFilter: NotRequired[InputFilterType]
+    NetworkInputSettings: NotRequired[NetworkInputSettingsTypeDef]
+    Scte35Pid: NotRequired[int]
+    Smpte2038DataPreference: NotRequired[Smpte2038DataPreferenceType]
+    SourceEndBehavior: NotRequired[InputSourceEndBehaviorType]
+    VideoSelector: NotRequired[VideoSelectorTypeDef]
+
+
+class InputAttachmentOutputTypeDef(TypedDict):
+    AutomaticInputFailoverSettings: NotRequired[
+        AutomaticInputFailoverSettingsOutputTypeDef
+    ]
+    InputAttachmentName: NotRequired[str]
+    InputId: NotRequired[str]
+    InputSettings: NotRequired[InputSettingsOutputTypeDef]
+    LogicalInterfaceNames: NotRequired[list[str]]
+
+
+class InputSpecificationTypeDef(TypedDict):
+    Codec: NotRequired[InputCodecType]
+    MaximumBitrate: NotRequired[InputMaximumBitrateType]
+    Resolution: NotRequired[InputResolutionType]
+
+
+class MaintenanceStatusTypeDef(TypedDict):
+    MaintenanceDay: NotRequired[MaintenanceDayType]
+    MaintenanceDeadline: NotRequired[str]
+    MaintenanceScheduledDate: NotRequired[str]
+    MaintenanceStartTime: NotRequired[str]
+
+
+class MediaConnectRouterOutputDestinationSettingsTypeDef(TypedDict):
+    EncryptionType: NotRequired[MediaConnectRouterOutputEncryptionTypeType]
+    SecretArn: NotRequired[str]
+
+
+class MediaPackageOutputDestinationSettingsTypeDef(TypedDict):
+    ChannelId: NotRequired[str]
+    ChannelGroup: NotRequired[str]
+    ChannelName: NotRequired[str]
+    ChannelEndpointId: NotRequired[str]
+    MediaPackageRegionName: NotRequired[str]
+
+
+class MultiplexProgramChannelDestinationSettingsTypeDef(TypedDict):
+    MultiplexId: NotRequired[str]
+    ProgramName: NotRequired[str]
+
+
+class OutputDestinationSettingsTypeDef(TypedDict):
+    PasswordParam: NotRequired[str]
+    StreamName: NotRequired[str]
+    Url: NotRequired[str]
+    Username: NotRequired[str]
+
+
+class SrtOutputDestinationSettingsTypeDef(TypedDict):
+    EncryptionPassphraseSecretArn: NotRequired[str]
+    StreamId: NotRequired[str]
+    Url: NotRequired[str]
+    ConnectionMode: NotRequired[ConnectionModeType]
+    ListenerPort: NotRequired[int]
+
+
+class OutputDestinationOutputTypeDef(TypedDict):
+    Id: NotRequired[str]
+    MediaPackageSettings: NotRequired[
+        list[MediaPackageOutputDestinationSettingsTypeDef]
+    ]
+    MultiplexSettings: NotRequired[MultiplexProgramChannelDestinationSettingsTypeDef]
+    Settings: NotRequired[list[OutputDestinationSettingsTypeDef]]
+    SrtSettings: NotRequired[list[SrtOutputDestinationSettingsTypeDef]]
+    LogicalInterfaceNames: NotRequired[list[str]]
+    MediaConnectRouterSettings: NotRequired[
+        list[MediaConnectRouterOutputDestinationSettingsTypeDef]
+    ]
+
+
+class VpcOutputSettingsDescriptionTypeDef(TypedDict):
+    AvailabilityZones: NotRequired[list[str]]
+    NetworkInterfaceIds: NotRequired[list[str]]
+    SecurityGroupIds: NotRequired[list[str]]
+    SubnetIds: NotRequired[list[str]]
+
+
 class ChannelSummaryTypeDef(TypedDict):
     Arn: NotRequired[str]
     CdiInputSpecification: NotRequired[CdiInputSpecificationTypeDef]
@@ -1507,6 +2307,709 @@ class ChannelSummaryTypeDef(TypedDict):
     LinkedChannelSettings: NotRequired[DescribeLinkedChannelSettingsTypeDef]
     ChannelSecurityGroups: NotRequired[list[str]]
     InferenceSettings: NotRequired[DescribeInferenceSettingsTypeDef]
+
+
+class ColorCorrectionTypeDef(TypedDict):
+    InputColorSpace: ColorSpaceType
+    OutputColorSpace: ColorSpaceType
+    Uri: str
+
+
+class ColorCorrectionSettingsOutputTypeDef(TypedDict):
+    GlobalColorCorrections: list[ColorCorrectionTypeDef]
+
+
+class FeatureActivationsTypeDef(TypedDict):
+    InputPrepareScheduleActions: NotRequired[
+        FeatureActivationsInputPrepareScheduleActionsType
+    ]
+    OutputStaticImageOverlayScheduleActions: NotRequired[
+        FeatureActivationsOutputStaticImageOverlayScheduleActionsType
+    ]
+
+
+class InputLossBehaviorTypeDef(TypedDict):
+    BlackFrameMsec: NotRequired[int]
+    InputLossImageColor: NotRequired[str]
+    InputLossImageSlate: NotRequired[InputLocationTypeDef]
+    InputLossImageType: NotRequired[InputLossImageTypeType]
+    RepeatFrameMsec: NotRequired[int]
+
+
+class DisabledLockingSettingsTypeDef(TypedDict):
+    CustomEpoch: NotRequired[str]
+
+
+class EpochLockingSettingsTypeDef(TypedDict):
+    CustomEpoch: NotRequired[str]
+    JamSyncTime: NotRequired[str]
+
+
+class PipelineLockingSettingsTypeDef(TypedDict):
+    PipelineLockingMethod: NotRequired[PipelineLockingMethodType]
+    CustomEpoch: NotRequired[str]
+
+
+class OutputLockingSettingsTypeDef(TypedDict):
+    EpochLockingSettings: NotRequired[EpochLockingSettingsTypeDef]
+    PipelineLockingSettings: NotRequired[PipelineLockingSettingsTypeDef]
+    DisabledLockingSettings: NotRequired[DisabledLockingSettingsTypeDef]
+
+
+class GlobalConfigurationTypeDef(TypedDict):
+    InitialAudioGain: NotRequired[int]
+    InputEndAction: NotRequired[GlobalConfigurationInputEndActionType]
+    InputLossBehavior: NotRequired[InputLossBehaviorTypeDef]
+    OutputLockingMode: NotRequired[GlobalConfigurationOutputLockingModeType]
+    OutputTimingSource: NotRequired[GlobalConfigurationOutputTimingSourceType]
+    SupportLowFramerateInputs: NotRequired[GlobalConfigurationLowFramerateInputsType]
+    OutputLockingSettings: NotRequired[OutputLockingSettingsTypeDef]
+
+
+class HtmlMotionGraphicsSettingsTypeDef(TypedDict):
+    pass
+
+
+class MotionGraphicsSettingsTypeDef(TypedDict):
+    HtmlMotionGraphicsSettings: NotRequired[HtmlMotionGraphicsSettingsTypeDef]
+
+
+class MotionGraphicsConfigurationTypeDef(TypedDict):
+    MotionGraphicsInsertion: NotRequired[MotionGraphicsInsertionType]
+    MotionGraphicsSettings: MotionGraphicsSettingsTypeDef
+
+
+class NielsenConfigurationTypeDef(TypedDict):
+    DistributorId: NotRequired[str]
+    NielsenPcmToId3Tagging: NotRequired[NielsenPcmToId3TaggingStateType]
+
+
+class CmafIngestCaptionLanguageMappingTypeDef(TypedDict):
+    CaptionChannel: int
+    LanguageCode: str
+
+
+class CmafIngestGroupSettingsOutputTypeDef(TypedDict):
+    Destination: OutputLocationRefTypeDef
+    NielsenId3Behavior: NotRequired[CmafNielsenId3BehaviorType]
+    Scte35Type: NotRequired[Scte35TypeType]
+    SegmentLength: NotRequired[int]
+    SegmentLengthUnits: NotRequired[CmafIngestSegmentLengthUnitsType]
+    SendDelayMs: NotRequired[int]
+    KlvBehavior: NotRequired[CmafKLVBehaviorType]
+    KlvNameModifier: NotRequired[str]
+    NielsenId3NameModifier: NotRequired[str]
+    Scte35NameModifier: NotRequired[str]
+    Id3Behavior: NotRequired[CmafId3BehaviorType]
+    Id3NameModifier: NotRequired[str]
+    CaptionLanguageMappings: NotRequired[list[CmafIngestCaptionLanguageMappingTypeDef]]
+    TimedMetadataId3Frame: NotRequired[CmafTimedMetadataId3FrameType]
+    TimedMetadataId3Period: NotRequired[int]
+    TimedMetadataPassthrough: NotRequired[CmafTimedMetadataPassthroughType]
+    AdditionalDestinations: NotRequired[list[AdditionalDestinationsTypeDef]]
+
+
+class FrameCaptureS3SettingsTypeDef(TypedDict):
+    CannedAcl: NotRequired[S3CannedAclType]
+
+
+class FrameCaptureCdnSettingsTypeDef(TypedDict):
+    FrameCaptureS3Settings: NotRequired[FrameCaptureS3SettingsTypeDef]
+
+
+class FrameCaptureGroupSettingsTypeDef(TypedDict):
+    Destination: OutputLocationRefTypeDef
+    FrameCaptureCdnSettings: NotRequired[FrameCaptureCdnSettingsTypeDef]
+
+
+class HlsAkamaiSettingsTypeDef(TypedDict):
+    ConnectionRetryInterval: NotRequired[int]
+    FilecacheDuration: NotRequired[int]
+    HttpTransferMode: NotRequired[HlsAkamaiHttpTransferModeType]
+    NumRetries: NotRequired[int]
+    RestartDelay: NotRequired[int]
+    Salt: NotRequired[str]
+    Token: NotRequired[str]
+
+
+class HlsBasicPutSettingsTypeDef(TypedDict):
+    ConnectionRetryInterval: NotRequired[int]
+    FilecacheDuration: NotRequired[int]
+    NumRetries: NotRequired[int]
+    RestartDelay: NotRequired[int]
+
+
+class HlsMediaStoreSettingsTypeDef(TypedDict):
+    ConnectionRetryInterval: NotRequired[int]
+    FilecacheDuration: NotRequired[int]
+    MediaStoreStorageClass: NotRequired[HlsMediaStoreStorageClassType]
+    NumRetries: NotRequired[int]
+    RestartDelay: NotRequired[int]
+
+
+class HlsS3SettingsTypeDef(TypedDict):
+    CannedAcl: NotRequired[S3CannedAclType]
+
+
+class HlsWebdavSettingsTypeDef(TypedDict):
+    ConnectionRetryInterval: NotRequired[int]
+    FilecacheDuration: NotRequired[int]
+    HttpTransferMode: NotRequired[HlsWebdavHttpTransferModeType]
+    NumRetries: NotRequired[int]
+    RestartDelay: NotRequired[int]
+
+
+class HlsCdnSettingsTypeDef(TypedDict):
+    HlsAkamaiSettings: NotRequired[HlsAkamaiSettingsTypeDef]
+    HlsBasicPutSettings: NotRequired[HlsBasicPutSettingsTypeDef]
+    HlsMediaStoreSettings: NotRequired[HlsMediaStoreSettingsTypeDef]
+    HlsS3Settings: NotRequired[HlsS3SettingsTypeDef]
+    HlsWebdavSettings: NotRequired[HlsWebdavSettingsTypeDef]
+
+
+class StaticKeySettingsTypeDef(TypedDict):
+    KeyProviderServer: NotRequired[InputLocationTypeDef]
+    StaticKeyValue: str
+
+
+class KeyProviderSettingsTypeDef(TypedDict):
+    StaticKeySettings: NotRequired[StaticKeySettingsTypeDef]
+
+
+class HlsGroupSettingsOutputTypeDef(TypedDict):
+    AdMarkers: NotRequired[list[HlsAdMarkersType]]
+    BaseUrlContent: NotRequired[str]
+    BaseUrlContent1: NotRequired[str]
+    BaseUrlManifest: NotRequired[str]
+    BaseUrlManifest1: NotRequired[str]
+    CaptionLanguageMappings: NotRequired[list[CaptionLanguageMappingTypeDef]]
+    CaptionLanguageSetting: NotRequired[HlsCaptionLanguageSettingType]
+    ClientCache: NotRequired[HlsClientCacheType]
+    CodecSpecification: NotRequired[HlsCodecSpecificationType]
+    ConstantIv: NotRequired[str]
+    Destination: OutputLocationRefTypeDef
+    DirectoryStructure: NotRequired[HlsDirectoryStructureType]
+    DiscontinuityTags: NotRequired[HlsDiscontinuityTagsType]
+    EncryptionType: NotRequired[HlsEncryptionTypeType]
+    HlsCdnSettings: NotRequired[HlsCdnSettingsTypeDef]
+    HlsId3SegmentTagging: NotRequired[HlsId3SegmentTaggingStateType]
+    IFrameOnlyPlaylists: NotRequired[IFrameOnlyPlaylistTypeType]
+    IncompleteSegmentBehavior: NotRequired[HlsIncompleteSegmentBehaviorType]
+    IndexNSegments: NotRequired[int]
+    InputLossAction: NotRequired[InputLossActionForHlsOutType]
+    IvInManifest: NotRequired[HlsIvInManifestType]
+    IvSource: NotRequired[HlsIvSourceType]
+    KeepSegments: NotRequired[int]
+    KeyFormat: NotRequired[str]
+    KeyFormatVersions: NotRequired[str]
+    KeyProviderSettings: NotRequired[KeyProviderSettingsTypeDef]
+    ManifestCompression: NotRequired[HlsManifestCompressionType]
+    ManifestDurationFormat: NotRequired[HlsManifestDurationFormatType]
+    MinSegmentLength: NotRequired[int]
+    Mode: NotRequired[HlsModeType]
+    OutputSelection: NotRequired[HlsOutputSelectionType]
+    ProgramDateTime: NotRequired[HlsProgramDateTimeType]
+    ProgramDateTimeClock: NotRequired[HlsProgramDateTimeClockType]
+    ProgramDateTimePeriod: NotRequired[int]
+    RedundantManifest: NotRequired[HlsRedundantManifestType]
+    SegmentLength: NotRequired[int]
+    SegmentationMode: NotRequired[HlsSegmentationModeType]
+    SegmentsPerSubdirectory: NotRequired[int]
+    StreamInfResolution: NotRequired[HlsStreamInfResolutionType]
+    TimedMetadataId3Frame: NotRequired[HlsTimedMetadataId3FrameType]
+    TimedMetadataId3Period: NotRequired[int]
+    TimestampDeltaMilliseconds: NotRequired[int]
+    TsFileMode: NotRequired[HlsTsFileModeType]
+
+
+class MediaConnectRouterGroupSettingsOutputTypeDef(TypedDict):
+    AvailabilityZones: NotRequired[list[str]]
+
+
+class MediaPackageAdditionalDestinationsTypeDef(TypedDict):
+    Destination: OutputLocationRefTypeDef
+
+
+class MediaPackageV2GroupSettingsOutputTypeDef(TypedDict):
+    CaptionLanguageMappings: NotRequired[list[CaptionLanguageMappingTypeDef]]
+    Id3Behavior: NotRequired[CmafId3BehaviorType]
+    KlvBehavior: NotRequired[CmafKLVBehaviorType]
+    NielsenId3Behavior: NotRequired[CmafNielsenId3BehaviorType]
+    Scte35Type: NotRequired[Scte35TypeType]
+    SegmentLength: NotRequired[int]
+    SegmentLengthUnits: NotRequired[CmafIngestSegmentLengthUnitsType]
+    TimedMetadataId3Frame: NotRequired[CmafTimedMetadataId3FrameType]
+    TimedMetadataId3Period: NotRequired[int]
+    TimedMetadataPassthrough: NotRequired[CmafTimedMetadataPassthroughType]
+    AdditionalDestinations: NotRequired[list[MediaPackageAdditionalDestinationsTypeDef]]
+
+
+class MediaPackageGroupSettingsOutputTypeDef(TypedDict):
+    Destination: OutputLocationRefTypeDef
+    MediapackageV2GroupSettings: NotRequired[MediaPackageV2GroupSettingsOutputTypeDef]
+
+
+class MsSmoothGroupSettingsTypeDef(TypedDict):
+    AcquisitionPointId: NotRequired[str]
+    AudioOnlyTimecodeControl: NotRequired[SmoothGroupAudioOnlyTimecodeControlType]
+    CertificateMode: NotRequired[SmoothGroupCertificateModeType]
+    ConnectionRetryInterval: NotRequired[int]
+    Destination: OutputLocationRefTypeDef
+    EventId: NotRequired[str]
+    EventIdMode: NotRequired[SmoothGroupEventIdModeType]
+    EventStopBehavior: NotRequired[SmoothGroupEventStopBehaviorType]
+    FilecacheDuration: NotRequired[int]
+    FragmentLength: NotRequired[int]
+    InputLossAction: NotRequired[InputLossActionForMsSmoothOutType]
+    NumRetries: NotRequired[int]
+    RestartDelay: NotRequired[int]
+    SegmentationMode: NotRequired[SmoothGroupSegmentationModeType]
+    SendDelayMs: NotRequired[int]
+    SparseTrackType: NotRequired[SmoothGroupSparseTrackTypeType]
+    StreamManifestBehavior: NotRequired[SmoothGroupStreamManifestBehaviorType]
+    TimestampOffset: NotRequired[str]
+    TimestampOffsetMode: NotRequired[SmoothGroupTimestampOffsetModeType]
+
+
+class MultiplexGroupSettingsTypeDef(TypedDict):
+    pass
+
+
+class RtmpGroupSettingsOutputTypeDef(TypedDict):
+    AdMarkers: NotRequired[list[RtmpAdMarkersType]]
+    AuthenticationScheme: NotRequired[AuthenticationSchemeType]
+    CacheFullBehavior: NotRequired[RtmpCacheFullBehaviorType]
+    CacheLength: NotRequired[int]
+    CaptionData: NotRequired[RtmpCaptionDataType]
+    InputLossAction: NotRequired[InputLossActionForRtmpOutType]
+    RestartDelay: NotRequired[int]
+    IncludeFillerNalUnits: NotRequired[IncludeFillerNalUnitsType]
+
+
+class SrtGroupSettingsTypeDef(TypedDict):
+    InputLossAction: NotRequired[InputLossActionForUdpOutType]
+
+
+class UdpGroupSettingsTypeDef(TypedDict):
+    InputLossAction: NotRequired[InputLossActionForUdpOutType]
+    TimedMetadataId3Frame: NotRequired[UdpTimedMetadataId3FrameType]
+    TimedMetadataId3Period: NotRequired[int]
+
+
+class OutputGroupSettingsOutputTypeDef(TypedDict):
+    ArchiveGroupSettings: NotRequired[ArchiveGroupSettingsTypeDef]
+    FrameCaptureGroupSettings: NotRequired[FrameCaptureGroupSettingsTypeDef]
+    HlsGroupSettings: NotRequired[HlsGroupSettingsOutputTypeDef]
+    MediaPackageGroupSettings: NotRequired[MediaPackageGroupSettingsOutputTypeDef]
+    MsSmoothGroupSettings: NotRequired[MsSmoothGroupSettingsTypeDef]
+    MultiplexGroupSettings: NotRequired[MultiplexGroupSettingsTypeDef]
+    RtmpGroupSettings: NotRequired[RtmpGroupSettingsOutputTypeDef]
+    UdpGroupSettings: NotRequired[UdpGroupSettingsTypeDef]
+    CmafIngestGroupSettings: NotRequired[CmafIngestGroupSettingsOutputTypeDef]
+    SrtGroupSettings: NotRequired[SrtGroupSettingsTypeDef]
+    MediaConnectRouterGroupSettings: NotRequired[
+        MediaConnectRouterGroupSettingsOutputTypeDef
+    ]
+
+
+class CmafIngestOutputSettingsTypeDef(TypedDict):
+    NameModifier: NotRequired[str]
+
+
+class FrameCaptureOutputSettingsTypeDef(TypedDict):
+    NameModifier: NotRequired[str]
+
+
+class Fmp4HlsSettingsTypeDef(TypedDict):
+    AudioRenditionSets: NotRequired[str]
+    NielsenId3Behavior: NotRequired[Fmp4NielsenId3BehaviorType]
+    TimedMetadataBehavior: NotRequired[Fmp4TimedMetadataBehaviorType]
+
+
+class FrameCaptureHlsSettingsTypeDef(TypedDict):
+    pass
+
+
+class M3u8SettingsTypeDef(TypedDict):
+    AudioFramesPerPes: NotRequired[int]
+    AudioPids: NotRequired[str]
+    EcmPid: NotRequired[str]
+    NielsenId3Behavior: NotRequired[M3u8NielsenId3BehaviorType]
+    PatInterval: NotRequired[int]
+    PcrControl: NotRequired[M3u8PcrControlType]
+    PcrPeriod: NotRequired[int]
+    PcrPid: NotRequired[str]
+    PmtInterval: NotRequired[int]
+    PmtPid: NotRequired[str]
+    ProgramNum: NotRequired[int]
+    Scte35Behavior: NotRequired[M3u8Scte35BehaviorType]
+    Scte35Pid: NotRequired[str]
+    TimedMetadataBehavior: NotRequired[M3u8TimedMetadataBehaviorType]
+    TimedMetadataPid: NotRequired[str]
+    TransportStreamId: NotRequired[int]
+    VideoPid: NotRequired[str]
+    KlvBehavior: NotRequired[M3u8KlvBehaviorType]
+    KlvDataPids: NotRequired[str]
+
+
+class StandardHlsSettingsTypeDef(TypedDict):
+    AudioRenditionSets: NotRequired[str]
+    M3u8Settings: M3u8SettingsTypeDef
+
+
+class HlsSettingsTypeDef(TypedDict):
+    AudioOnlyHlsSettings: NotRequired[AudioOnlyHlsSettingsTypeDef]
+    Fmp4HlsSettings: NotRequired[Fmp4HlsSettingsTypeDef]
+    FrameCaptureHlsSettings: NotRequired[FrameCaptureHlsSettingsTypeDef]
+    StandardHlsSettings: NotRequired[StandardHlsSettingsTypeDef]
+
+
+class HlsOutputSettingsTypeDef(TypedDict):
+    H265PackagingType: NotRequired[HlsH265PackagingTypeType]
+    HlsSettings: HlsSettingsTypeDef
+    NameModifier: NotRequired[str]
+    SegmentModifier: NotRequired[str]
+
+
+class MediaConnectRouterContainerSettingsTypeDef(TypedDict):
+    M2tsSettings: NotRequired[M2tsSettingsTypeDef]
+
+
+class MediaConnectRouterOutputConnectionMapTypeDef(TypedDict):
+    Pipeline0: NotRequired[str]
+    Pipeline1: NotRequired[str]
+
+
+class MediaConnectRouterOutputSettingsTypeDef(TypedDict):
+    ConnectedRouterInputs: NotRequired[MediaConnectRouterOutputConnectionMapTypeDef]
+    ContainerSettings: MediaConnectRouterContainerSettingsTypeDef
+    Destination: OutputLocationRefTypeDef
+
+
+class MediaPackageV2DestinationSettingsTypeDef(TypedDict):
+    AudioGroupId: NotRequired[str]
+    AudioRenditionSets: NotRequired[str]
+    HlsAutoSelect: NotRequired[HlsAutoSelectType]
+    HlsDefault: NotRequired[HlsDefaultType]
+
+
+class MediaPackageOutputSettingsTypeDef(TypedDict):
+    MediaPackageV2DestinationSettings: NotRequired[
+        MediaPackageV2DestinationSettingsTypeDef
+    ]
+
+
+class MsSmoothOutputSettingsTypeDef(TypedDict):
+    H265PackagingType: NotRequired[MsSmoothH265PackagingTypeType]
+    NameModifier: NotRequired[str]
+
+
+class MultiplexM2tsSettingsTypeDef(TypedDict):
+    AbsentInputAudioBehavior: NotRequired[M2tsAbsentInputAudioBehaviorType]
+    Arib: NotRequired[M2tsAribType]
+    AudioBufferModel: NotRequired[M2tsAudioBufferModelType]
+    AudioFramesPerPes: NotRequired[int]
+    AudioStreamType: NotRequired[M2tsAudioStreamTypeType]
+    CcDescriptor: NotRequired[M2tsCcDescriptorType]
+    Ebif: NotRequired[M2tsEbifControlType]
+    EsRateInPes: NotRequired[M2tsEsRateInPesType]
+    Klv: NotRequired[M2tsKlvType]
+    NielsenId3Behavior: NotRequired[M2tsNielsenId3BehaviorType]
+    PcrControl: NotRequired[M2tsPcrControlType]
+    PcrPeriod: NotRequired[int]
+    Scte35Control: NotRequired[M2tsScte35ControlType]
+    Scte35PrerollPullupMilliseconds: NotRequired[float]
+
+
+class MultiplexContainerSettingsTypeDef(TypedDict):
+    MultiplexM2tsSettings: NotRequired[MultiplexM2tsSettingsTypeDef]
+
+
+class MultiplexOutputSettingsTypeDef(TypedDict):
+    Destination: OutputLocationRefTypeDef
+    ContainerSettings: NotRequired[MultiplexContainerSettingsTypeDef]
+
+
+class RtmpOutputSettingsTypeDef(TypedDict):
+    CertificateMode: NotRequired[RtmpOutputCertificateModeType]
+    ConnectionRetryInterval: NotRequired[int]
+    Destination: OutputLocationRefTypeDef
+    NumRetries: NotRequired[int]
+
+
+class UdpContainerSettingsTypeDef(TypedDict):
+    M2tsSettings: NotRequired[M2tsSettingsTypeDef]
+
+
+class SrtOutputSettingsTypeDef(TypedDict):
+    BufferMsec: NotRequired[int]
+    ContainerSettings: UdpContainerSettingsTypeDef
+    Destination: OutputLocationRefTypeDef
+    EncryptionType: NotRequired[SrtEncryptionTypeType]
+    Latency: NotRequired[int]
+
+
+class FecOutputSettingsTypeDef(TypedDict):
+    ColumnDepth: NotRequired[int]
+    IncludeFec: NotRequired[FecOutputIncludeFecType]
+    RowLength: NotRequired[int]
+
+
+class UdpOutputSettingsTypeDef(TypedDict):
+    BufferMsec: NotRequired[int]
+    ContainerSettings: UdpContainerSettingsTypeDef
+    Destination: OutputLocationRefTypeDef
+    FecOutputSettings: NotRequired[FecOutputSettingsTypeDef]
+
+
+class OutputSettingsTypeDef(TypedDict):
+    ArchiveOutputSettings: NotRequired[ArchiveOutputSettingsTypeDef]
+    FrameCaptureOutputSettings: NotRequired[FrameCaptureOutputSettingsTypeDef]
+    HlsOutputSettings: NotRequired[HlsOutputSettingsTypeDef]
+    MediaPackageOutputSettings: NotRequired[MediaPackageOutputSettingsTypeDef]
+    MsSmoothOutputSettings: NotRequired[MsSmoothOutputSettingsTypeDef]
+    MultiplexOutputSettings: NotRequired[MultiplexOutputSettingsTypeDef]
+    RtmpOutputSettings: NotRequired[RtmpOutputSettingsTypeDef]
+    UdpOutputSettings: NotRequired[UdpOutputSettingsTypeDef]
+    CmafIngestOutputSettings: NotRequired[CmafIngestOutputSettingsTypeDef]
+    SrtOutputSettings: NotRequired[SrtOutputSettingsTypeDef]
+    MediaConnectRouterOutputSettings: NotRequired[
+        MediaConnectRouterOutputSettingsTypeDef
+    ]
+
+
+class OutputOutputTypeDef(TypedDict):
+    AudioDescriptionNames: NotRequired[list[str]]
+    CaptionDescriptionNames: NotRequired[list[str]]
+    OutputName: NotRequired[str]
+    OutputSettings: OutputSettingsTypeDef
+    VideoDescriptionName: NotRequired[str]
+
+
+class OutputGroupOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    OutputGroupSettings: OutputGroupSettingsOutputTypeDef
+    Outputs: list[OutputOutputTypeDef]
+
+
+class ThumbnailConfigurationTypeDef(TypedDict):
+    State: ThumbnailStateType
+
+
+class TimecodeConfigTypeDef(TypedDict):
+    Source: TimecodeConfigSourceType
+    SyncThreshold: NotRequired[int]
+
+
+class FrameCaptureSettingsTypeDef(TypedDict):
+    CaptureInterval: NotRequired[int]
+    CaptureIntervalUnits: NotRequired[FrameCaptureIntervalUnitType]
+    TimecodeBurninSettings: NotRequired[TimecodeBurninSettingsTypeDef]
+
+
+class H264ColorSpaceSettingsTypeDef(TypedDict):
+    ColorSpacePassthroughSettings: NotRequired[ColorSpacePassthroughSettingsTypeDef]
+    Rec601Settings: NotRequired[Rec601SettingsTypeDef]
+    Rec709Settings: NotRequired[Rec709SettingsTypeDef]
+
+
+class TemporalFilterSettingsTypeDef(TypedDict):
+    PostFilterSharpening: NotRequired[TemporalFilterPostFilterSharpeningType]
+    Strength: NotRequired[TemporalFilterStrengthType]
+
+
+class H264FilterSettingsTypeDef(TypedDict):
+    TemporalFilterSettings: NotRequired[TemporalFilterSettingsTypeDef]
+    BandwidthReductionFilterSettings: NotRequired[
+        BandwidthReductionFilterSettingsTypeDef
+    ]
+
+
+class H264SettingsTypeDef(TypedDict):
+    AdaptiveQuantization: NotRequired[H264AdaptiveQuantizationType]
+    AfdSignaling: NotRequired[AfdSignalingType]
+    Bitrate: NotRequired[int]
+    BufFillPct: NotRequired[int]
+    BufSize: NotRequired[int]
+    ColorMetadata: NotRequired[H264ColorMetadataType]
+    ColorSpaceSettings: NotRequired[H264ColorSpaceSettingsTypeDef]
+    EntropyEncoding: NotRequired[H264EntropyEncodingType]
+    FilterSettings: NotRequired[H264FilterSettingsTypeDef]
+    FixedAfd: NotRequired[FixedAfdType]
+    FlickerAq: NotRequired[H264FlickerAqType]
+    ForceFieldPictures: NotRequired[H264ForceFieldPicturesType]
+    FramerateControl: NotRequired[H264FramerateControlType]
+    FramerateDenominator: NotRequired[int]
+    FramerateNumerator: NotRequired[int]
+    GopBReference: NotRequired[H264GopBReferenceType]
+    GopClosedCadence: NotRequired[int]
+    GopNumBFrames: NotRequired[int]
+    GopSize: NotRequired[float]
+    GopSizeUnits: NotRequired[H264GopSizeUnitsType]
+    Level: NotRequired[H264LevelType]
+    LookAheadRateControl: NotRequired[H264LookAheadRateControlType]
+    MaxBitrate: NotRequired[int]
+    MinIInterval: NotRequired[int]
+    NumRefFrames: NotRequired[int]
+    ParControl: NotRequired[H264ParControlType]
+    ParDenominator: NotRequired[int]
+    ParNumerator: NotRequired[int]
+    Profile: NotRequired[H264ProfileType]
+    QualityLevel: NotRequired[H264QualityLevelType]
+    QvbrQualityLevel: NotRequired[int]
+    RateControlMode: NotRequired[H264RateControlModeType]
+    ScanType: NotRequired[H264ScanTypeType]
+    SceneChangeDetect: NotRequired[H264SceneChangeDetectType]
+    Slices: NotRequired[int]
+    Softness: NotRequired[int]
+    SpatialAq: NotRequired[H264SpatialAqType]
+    SubgopLength: NotRequired[H264SubGopLengthType]
+    Syntax: NotRequired[H264SyntaxType]
+    TemporalAq: NotRequired[H264TemporalAqType]
+    TimecodeInsertion: NotRequired[H264TimecodeInsertionBehaviorType]
+    TimecodeBurninSettings: NotRequired[TimecodeBurninSettingsTypeDef]
+    MinQp: NotRequired[int]
+    MinBitrate: NotRequired[int]
+
+
+class DolbyVision81SettingsTypeDef(TypedDict):
+    pass
+
+
+class H265ColorSpaceSettingsTypeDef(TypedDict):
+    ColorSpacePassthroughSettings: NotRequired[ColorSpacePassthroughSettingsTypeDef]
+    DolbyVision81Settings: NotRequired[DolbyVision81SettingsTypeDef]
+    Hdr10Settings: NotRequired[Hdr10SettingsTypeDef]
+    Rec601Settings: NotRequired[Rec601SettingsTypeDef]
+    Rec709Settings: NotRequired[Rec709SettingsTypeDef]
+    Hlg2020Settings: NotRequired[Hlg2020SettingsTypeDef]
+
+
+class H265FilterSettingsTypeDef(TypedDict):
+    TemporalFilterSettings: NotRequired[TemporalFilterSettingsTypeDef]
+    BandwidthReductionFilterSettings: NotRequired[
+        BandwidthReductionFilterSettingsTypeDef
+    ]
+
+
+class H265SettingsTypeDef(TypedDict):
+    AdaptiveQuantization: NotRequired[H265AdaptiveQuantizationType]
+    AfdSignaling: NotRequired[AfdSignalingType]
+    AlternativeTransferFunction: NotRequired[H265AlternativeTransferFunctionType]
+    Bitrate: NotRequired[int]
+    BufSize: NotRequired[int]
+    ColorMetadata: NotRequired[H265ColorMetadataType]
+    ColorSpaceSettings: NotRequired[H265ColorSpaceSettingsTypeDef]
+    FilterSettings: NotRequired[H265FilterSettingsTypeDef]
+    FixedAfd: NotRequired[FixedAfdType]
+    FlickerAq: NotRequired[H265FlickerAqType]
+    FramerateDenominator: int
+    FramerateNumerator: int
+    GopClosedCadence: NotRequired[int]
+    GopSize: NotRequired[float]
+    GopSizeUnits: NotRequired[H265GopSizeUnitsType]
+    Level: NotRequired[H265LevelType]
+    LookAheadRateControl: NotRequired[H265LookAheadRateControlType]
+    MaxBitrate: NotRequired[int]
+    MinIInterval: NotRequired[int]
+    ParDenominator: NotRequired[int]
+    ParNumerator: NotRequired[int]
+    Profile: NotRequired[H265ProfileType]
+    QvbrQualityLevel: NotRequired[int]
+    RateControlMode: NotRequired[H265RateControlModeType]
+    ScanType: NotRequired[H265ScanTypeType]
+    SceneChangeDetect: NotRequired[H265SceneChangeDetectType]
+    Slices: NotRequired[int]
+    Tier: NotRequired[H265TierType]
+    TimecodeInsertion: NotRequired[H265TimecodeInsertionBehaviorType]
+    TimecodeBurninSettings: NotRequired[TimecodeBurninSettingsTypeDef]
+    MvOverPictureBoundaries: NotRequired[H265MvOverPictureBoundariesType]
+    MvTemporalPredictor: NotRequired[H265MvTemporalPredictorType]
+    TileHeight: NotRequired[int]
+    TilePadding: NotRequired[H265TilePaddingType]
+    TileWidth: NotRequired[int]
+    TreeblockSize: NotRequired[H265TreeblockSizeType]
+    MinQp: NotRequired[int]
+    Deblocking: NotRequired[H265DeblockingType]
+    GopBReference: NotRequired[H265GopBReferenceType]
+    GopNumBFrames: NotRequired[int]
+    MinBitrate: NotRequired[int]
+    SubgopLength: NotRequired[H265SubGopLengthType]
+
+
+class Mpeg2FilterSettingsTypeDef(TypedDict):
+    TemporalFilterSettings: NotRequired[TemporalFilterSettingsTypeDef]
+
+
+class Mpeg2SettingsTypeDef(TypedDict):
+    AdaptiveQuantization: NotRequired[Mpeg2AdaptiveQuantizationType]
+    AfdSignaling: NotRequired[AfdSignalingType]
+    ColorMetadata: NotRequired[Mpeg2ColorMetadataType]
+    ColorSpace: NotRequired[Mpeg2ColorSpaceType]
+    DisplayAspectRatio: NotRequired[Mpeg2DisplayRatioType]
+    FilterSettings: NotRequired[Mpeg2FilterSettingsTypeDef]
+    FixedAfd: NotRequired[FixedAfdType]
+    FramerateDenominator: int
+    FramerateNumerator: int
+    GopClosedCadence: NotRequired[int]
+    GopNumBFrames: NotRequired[int]
+    GopSize: NotRequired[float]
+    GopSizeUnits: NotRequired[Mpeg2GopSizeUnitsType]
+    ScanType: NotRequired[Mpeg2ScanTypeType]
+    SubgopLength: NotRequired[Mpeg2SubGopLengthType]
+    TimecodeInsertion: NotRequired[Mpeg2TimecodeInsertionBehaviorType]
+    TimecodeBurninSettings: NotRequired[TimecodeBurninSettingsTypeDef]
+
+
+class VideoCodecSettingsTypeDef(TypedDict):
+    FrameCaptureSettings: NotRequired[FrameCaptureSettingsTypeDef]
+    H264Settings: NotRequired[H264SettingsTypeDef]
+    H265Settings: NotRequired[H265SettingsTypeDef]
+    Mpeg2Settings: NotRequired[Mpeg2SettingsTypeDef]
+    Av1Settings: NotRequired[Av1SettingsTypeDef]
+
+
+class VideoDescriptionTypeDef(TypedDict):
+    CodecSettings: NotRequired[VideoCodecSettingsTypeDef]
+    Height: NotRequired[int]
+    Name: str
+    RespondToAfd: NotRequired[VideoDescriptionRespondToAfdType]
+    ScalingBehavior: NotRequired[VideoDescriptionScalingBehaviorType]
+    Sharpness: NotRequired[int]
+    Width: NotRequired[int]
+
+
+class EncoderSettingsOutputTypeDef(TypedDict):
+    AudioDescriptions: list[AudioDescriptionOutputTypeDef]
+    AvailBlanking: NotRequired[AvailBlankingTypeDef]
+    AvailConfiguration: NotRequired[AvailConfigurationTypeDef]
+    BlackoutSlate: NotRequired[BlackoutSlateTypeDef]
+    CaptionDescriptions: NotRequired[list[CaptionDescriptionOutputTypeDef]]
+    FeatureActivations: NotRequired[FeatureActivationsTypeDef]
+    GlobalConfiguration: NotRequired[GlobalConfigurationTypeDef]
+    MotionGraphicsConfiguration: NotRequired[MotionGraphicsConfigurationTypeDef]
+    NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
+    OutputGroups: list[OutputGroupOutputTypeDef]
+    TimecodeConfig: TimecodeConfigTypeDef
+    VideoDescriptions: list[VideoDescriptionTypeDef]
+    ThumbnailConfiguration: NotRequired[ThumbnailConfigurationTypeDef]
+    ColorCorrectionSettings: NotRequired[ColorCorrectionSettingsOutputTypeDef]
+
+
+class MediaConnectRouterOutputConnectionTypeDef(TypedDict):
+    RouterInputArn: NotRequired[str]
+
+
+class PipelineDetailTypeDef(TypedDict):
+    ActiveInputAttachmentName: NotRequired[str]
+    ActiveInputSwitchActionName: NotRequired[str]
+    ActiveMotionGraphicsActionName: NotRequired[str]
+    ActiveMotionGraphicsUri: NotRequired[str]
+    PipelineId: NotRequired[str]
+    ChannelEngineVersion: NotRequired[ChannelEngineVersionResponseTypeDef]
+    MediaConnectRouterOutputConnectionMap: NotRequired[
+        dict[str, MediaConnectRouterOutputConnectionTypeDef]
+    ]
 
 
 class ChannelTypeDef(TypedDict):
@@ -1585,6 +3088,11 @@ class ClusterAlertTypeDef(TypedDict):
     State: NotRequired[ClusterAlertStateType]
 
 
+class InterfaceMappingCreateRequestTypeDef(TypedDict):
+    LogicalInterfaceName: NotRequired[str]
+    NetworkId: NotRequired[str]
+
+
 class ClusterNetworkSettingsCreateRequestTypeDef(TypedDict):
     DefaultRoute: NotRequired[str]
     InterfaceMappings: NotRequired[
@@ -1592,9 +3100,19 @@ class ClusterNetworkSettingsCreateRequestTypeDef(TypedDict):
     ]
 
 
+class InterfaceMappingTypeDef(TypedDict):
+    LogicalInterfaceName: NotRequired[str]
+    NetworkId: NotRequired[str]
+
+
 class ClusterNetworkSettingsTypeDef(TypedDict):
     DefaultRoute: NotRequired[str]
     InterfaceMappings: NotRequired[list[InterfaceMappingTypeDef]]
+
+
+class InterfaceMappingUpdateRequestTypeDef(TypedDict):
+    LogicalInterfaceName: NotRequired[str]
+    NetworkId: NotRequired[str]
 
 
 class ClusterNetworkSettingsUpdateRequestTypeDef(TypedDict):
@@ -1602,31 +3120,6 @@ class ClusterNetworkSettingsUpdateRequestTypeDef(TypedDict):
     InterfaceMappings: NotRequired[
         ReadOnly[Sequence[InterfaceMappingUpdateRequestTypeDef]]
     ]
-
-
-class CmafIngestCaptionLanguageMappingTypeDef(TypedDict):
-    CaptionChannel: int
-    LanguageCode: str
-
-
-class CmafIngestGroupSettingsOutputTypeDef(TypedDict):
-    Destination: OutputLocationRefTypeDef
-    NielsenId3Behavior: NotRequired[CmafNielsenId3BehaviorType]
-    Scte35Type: NotRequired[Scte35TypeType]
-    SegmentLength: NotRequired[int]
-    SegmentLengthUnits: NotRequired[CmafIngestSegmentLengthUnitsType]
-    SendDelayMs: NotRequired[int]
-    KlvBehavior: NotRequired[CmafKLVBehaviorType]
-    KlvNameModifier: NotRequired[str]
-    NielsenId3NameModifier: NotRequired[str]
-    Scte35NameModifier: NotRequired[str]
-    Id3Behavior: NotRequired[CmafId3BehaviorType]
-    Id3NameModifier: NotRequired[str]
-    CaptionLanguageMappings: NotRequired[list[CmafIngestCaptionLanguageMappingTypeDef]]
-    TimedMetadataId3Frame: NotRequired[CmafTimedMetadataId3FrameType]
-    TimedMetadataId3Period: NotRequired[int]
-    TimedMetadataPassthrough: NotRequired[CmafTimedMetadataPassthroughType]
-    AdditionalDestinations: NotRequired[list[AdditionalDestinationsTypeDef]]
 
 
 class CmafIngestGroupSettingsTypeDef(TypedDict):
@@ -1653,26 +3146,8 @@ class CmafIngestGroupSettingsTypeDef(TypedDict):
     ]
 
 
-class CmafIngestOutputSettingsTypeDef(TypedDict):
-    NameModifier: NotRequired[str]
-
-
-class ColorCorrectionSettingsOutputTypeDef(TypedDict):
-    GlobalColorCorrections: list[ColorCorrectionTypeDef]
-
-
 class ColorCorrectionSettingsTypeDef(TypedDict):
     GlobalColorCorrections: ReadOnly[Sequence[ColorCorrectionTypeDef]]
-
-
-class ColorCorrectionTypeDef(TypedDict):
-    InputColorSpace: ColorSpaceType
-    OutputColorSpace: ColorSpaceType
-    Uri: str
-
-
-class ColorSpacePassthroughSettingsTypeDef(TypedDict):
-    pass
 
 
 class CreateChannelPlacementGroupRequestTypeDef(TypedDict):
@@ -1692,6 +3167,208 @@ class CreateChannelPlacementGroupResponseTypeDef(TypedDict):
     Nodes: NotRequired[list[str]]
     State: NotRequired[ChannelPlacementGroupStateType]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HlsGroupSettingsTypeDef(TypedDict):
+    AdMarkers: NotRequired[ReadOnly[Sequence[HlsAdMarkersType]]]
+    BaseUrlContent: NotRequired[str]
+    BaseUrlContent1: NotRequired[str]
+    BaseUrlManifest: NotRequired[str]
+    BaseUrlManifest1: NotRequired[str]
+    CaptionLanguageMappings: NotRequired[
+        ReadOnly[Sequence[CaptionLanguageMappingTypeDef]]
+    ]
+    CaptionLanguageSetting: NotRequired[HlsCaptionLanguageSettingType]
+    ClientCache: NotRequired[HlsClientCacheType]
+    CodecSpecification: NotRequired[HlsCodecSpecificationType]
+    ConstantIv: NotRequired[str]
+    Destination: OutputLocationRefTypeDef
+    DirectoryStructure: NotRequired[HlsDirectoryStructureType]
+    DiscontinuityTags: NotRequired[HlsDiscontinuityTagsType]
+    EncryptionType: NotRequired[HlsEncryptionTypeType]
+    HlsCdnSettings: NotRequired[HlsCdnSettingsTypeDef]
+    HlsId3SegmentTagging: NotRequired[HlsId3SegmentTaggingStateType]
+    IFrameOnlyPlaylists: NotRequired[IFrameOnlyPlaylistTypeType]
+    IncompleteSegmentBehavior: NotRequired[HlsIncompleteSegmentBehaviorType]
+    IndexNSegments: NotRequired[int]
+    InputLossAction: NotRequired[InputLossActionForHlsOutType]
+    IvInManifest: NotRequired[HlsIvInManifestType]
+    IvSource: NotRequired[HlsIvSourceType]
+    KeepSegments: NotRequired[int]
+    KeyFormat: NotRequired[str]
+    KeyFormatVersions: NotRequired[str]
+    KeyProviderSettings: NotRequired[KeyProviderSettingsTypeDef]
+    ManifestCompression: NotRequired[HlsManifestCompressionType]
+    ManifestDurationFormat: NotRequired[HlsManifestDurationFormatType]
+    MinSegmentLength: NotRequired[int]
+    Mode: NotRequired[HlsModeType]
+    OutputSelection: NotRequired[HlsOutputSelectionType]
+    ProgramDateTime: NotRequired[HlsProgramDateTimeType]
+    ProgramDateTimeClock: NotRequired[HlsProgramDateTimeClockType]
+    ProgramDateTimePeriod: NotRequired[int]
+    RedundantManifest: NotRequired[HlsRedundantManifestType]
+    SegmentLength: NotRequired[int]
+    SegmentationMode: NotRequired[HlsSegmentationModeType]
+    SegmentsPerSubdirectory: NotRequired[int]
+    StreamInfResolution: NotRequired[HlsStreamInfResolutionType]
+    TimedMetadataId3Frame: NotRequired[HlsTimedMetadataId3FrameType]
+    TimedMetadataId3Period: NotRequired[int]
+    TimestampDeltaMilliseconds: NotRequired[int]
+    TsFileMode: NotRequired[HlsTsFileModeType]
+
+
+class MediaConnectRouterGroupSettingsTypeDef(TypedDict):
+    AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MediaPackageV2GroupSettingsTypeDef(TypedDict):
+    CaptionLanguageMappings: NotRequired[
+        ReadOnly[Sequence[CaptionLanguageMappingTypeDef]]
+    ]
+    Id3Behavior: NotRequired[CmafId3BehaviorType]
+    KlvBehavior: NotRequired[CmafKLVBehaviorType]
+    NielsenId3Behavior: NotRequired[CmafNielsenId3BehaviorType]
+    Scte35Type: NotRequired[Scte35TypeType]
+    SegmentLength: NotRequired[int]
+    SegmentLengthUnits: NotRequired[CmafIngestSegmentLengthUnitsType]
+    TimedMetadataId3Frame: NotRequired[CmafTimedMetadataId3FrameType]
+    TimedMetadataId3Period: NotRequired[int]
+    TimedMetadataPassthrough: NotRequired[CmafTimedMetadataPassthroughType]
+    AdditionalDestinations: NotRequired[
+        ReadOnly[Sequence[MediaPackageAdditionalDestinationsTypeDef]]
+    ]
+
+
+class MediaPackageGroupSettingsTypeDef(TypedDict):
+    Destination: OutputLocationRefTypeDef
+    MediapackageV2GroupSettings: NotRequired[
+        ReadOnly[MediaPackageV2GroupSettingsTypeDef]
+    ]
+
+
+class RtmpGroupSettingsTypeDef(TypedDict):
+    AdMarkers: NotRequired[ReadOnly[Sequence[RtmpAdMarkersType]]]
+    AuthenticationScheme: NotRequired[AuthenticationSchemeType]
+    CacheFullBehavior: NotRequired[RtmpCacheFullBehaviorType]
+    CacheLength: NotRequired[int]
+    CaptionData: NotRequired[RtmpCaptionDataType]
+    InputLossAction: NotRequired[InputLossActionForRtmpOutType]
+    RestartDelay: NotRequired[int]
+    IncludeFillerNalUnits: NotRequired[IncludeFillerNalUnitsType]
+
+
+class OutputGroupSettingsTypeDef(TypedDict):
+    ArchiveGroupSettings: NotRequired[ArchiveGroupSettingsTypeDef]
+    FrameCaptureGroupSettings: NotRequired[FrameCaptureGroupSettingsTypeDef]
+    HlsGroupSettings: NotRequired[ReadOnly[HlsGroupSettingsTypeDef]]
+    MediaPackageGroupSettings: NotRequired[ReadOnly[MediaPackageGroupSettingsTypeDef]]
+    MsSmoothGroupSettings: NotRequired[MsSmoothGroupSettingsTypeDef]
+    MultiplexGroupSettings: NotRequired[MultiplexGroupSettingsTypeDef]
+    RtmpGroupSettings: NotRequired[ReadOnly[RtmpGroupSettingsTypeDef]]
+    UdpGroupSettings: NotRequired[UdpGroupSettingsTypeDef]
+    CmafIngestGroupSettings: NotRequired[ReadOnly[CmafIngestGroupSettingsTypeDef]]
+    SrtGroupSettings: NotRequired[SrtGroupSettingsTypeDef]
+    MediaConnectRouterGroupSettings: NotRequired[
+        ReadOnly[MediaConnectRouterGroupSettingsTypeDef]
+    ]
+
+
+class OutputTypeDef(TypedDict):
+    AudioDescriptionNames: NotRequired[ReadOnly[Sequence[str]]]
+    CaptionDescriptionNames: NotRequired[ReadOnly[Sequence[str]]]
+    OutputName: NotRequired[str]
+    OutputSettings: OutputSettingsTypeDef
+    VideoDescriptionName: NotRequired[str]
+
+
+class OutputGroupTypeDef(TypedDict):
+    Name: NotRequired[str]
+    OutputGroupSettings: ReadOnly[OutputGroupSettingsTypeDef]
+    Outputs: ReadOnly[Sequence[OutputTypeDef]]
+
+
+class EncoderSettingsTypeDef(TypedDict):
+    AudioDescriptions: ReadOnly[Sequence[AudioDescriptionTypeDef]]
+    AvailBlanking: NotRequired[AvailBlankingTypeDef]
+    AvailConfiguration: NotRequired[AvailConfigurationTypeDef]
+    BlackoutSlate: NotRequired[BlackoutSlateTypeDef]
+    CaptionDescriptions: NotRequired[ReadOnly[Sequence[CaptionDescriptionTypeDef]]]
+    FeatureActivations: NotRequired[FeatureActivationsTypeDef]
+    GlobalConfiguration: NotRequired[GlobalConfigurationTypeDef]
+    MotionGraphicsConfiguration: NotRequired[MotionGraphicsConfigurationTypeDef]
+    NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
+    OutputGroups: ReadOnly[Sequence[OutputGroupTypeDef]]
+    TimecodeConfig: TimecodeConfigTypeDef
+    VideoDescriptions: ReadOnly[Sequence[VideoDescriptionTypeDef]]
+    ThumbnailConfiguration: NotRequired[ThumbnailConfigurationTypeDef]
+    ColorCorrectionSettings: NotRequired[ReadOnly[ColorCorrectionSettingsTypeDef]]
+
+
+class InferenceSettingsTypeDef(TypedDict):
+    FeedArn: NotRequired[str]
+
+
+class InputSettingsTypeDef(TypedDict):
+    AudioSelectors: NotRequired[ReadOnly[Sequence[AudioSelectorTypeDef]]]
+    CaptionSelectors: NotRequired[ReadOnly[Sequence[CaptionSelectorTypeDef]]]
+    DeblockFilter: NotRequired[InputDeblockFilterType]
+    DenoiseFilter: NotRequired[InputDenoiseFilterType]
+    FilterStrength: NotRequired[int]
+    InputFilter: NotRequired[InputFilterType]
+    NetworkInputSettings: NotRequired[NetworkInputSettingsTypeDef]
+    Scte35Pid: NotRequired[int]
+    Smpte2038DataPreference: NotRequired[Smpte2038DataPreferenceType]
+    SourceEndBehavior: NotRequired[InputSourceEndBehaviorType]
+    VideoSelector: NotRequired[VideoSelectorTypeDef]
+
+
+class InputAttachmentTypeDef(TypedDict):
+    AutomaticInputFailoverSettings: NotRequired[
+        ReadOnly[AutomaticInputFailoverSettingsTypeDef]
+    ]
+    InputAttachmentName: NotRequired[str]
+    InputId: NotRequired[str]
+    InputSettings: NotRequired[ReadOnly[InputSettingsTypeDef]]
+    LogicalInterfaceNames: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class FollowerChannelSettingsTypeDef(TypedDict):
+    LinkedChannelType: NotRequired[LinkedChannelTypeType]
+    PrimaryChannelArn: NotRequired[str]
+
+
+class PrimaryChannelSettingsTypeDef(TypedDict):
+    LinkedChannelType: NotRequired[LinkedChannelTypeType]
+
+
+class LinkedChannelSettingsTypeDef(TypedDict):
+    FollowerChannelSettings: NotRequired[FollowerChannelSettingsTypeDef]
+    PrimaryChannelSettings: NotRequired[PrimaryChannelSettingsTypeDef]
+
+
+class MaintenanceCreateSettingsTypeDef(TypedDict):
+    MaintenanceDay: NotRequired[MaintenanceDayType]
+    MaintenanceStartTime: NotRequired[str]
+
+
+class OutputDestinationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    MediaPackageSettings: NotRequired[
+        ReadOnly[Sequence[MediaPackageOutputDestinationSettingsTypeDef]]
+    ]
+    MultiplexSettings: NotRequired[MultiplexProgramChannelDestinationSettingsTypeDef]
+    Settings: NotRequired[ReadOnly[Sequence[OutputDestinationSettingsTypeDef]]]
+    SrtSettings: NotRequired[ReadOnly[Sequence[SrtOutputDestinationSettingsTypeDef]]]
+    LogicalInterfaceNames: NotRequired[ReadOnly[Sequence[str]]]
+    MediaConnectRouterSettings: NotRequired[
+        ReadOnly[Sequence[MediaConnectRouterOutputDestinationSettingsTypeDef]]
+    ]
+
+
+class VpcOutputSettingsTypeDef(TypedDict):
+    PublicAddressAllocationIds: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    SubnetIds: ReadOnly[Sequence[str]]
 
 
 class CreateChannelRequestTypeDef(TypedDict):
@@ -1817,6 +3494,10 @@ class CreateEventBridgeRuleTemplateGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EventBridgeRuleTemplateTargetTypeDef(TypedDict):
+    Arn: str
+
+
 class CreateEventBridgeRuleTemplateRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     EventTargets: NotRequired[ReadOnly[Sequence[EventBridgeRuleTemplateTargetTypeDef]]]
@@ -1841,6 +3522,106 @@ class CreateEventBridgeRuleTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InputRequestDestinationRouteTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    Gateway: NotRequired[str]
+
+
+class InputDestinationRequestTypeDef(TypedDict):
+    StreamName: NotRequired[str]
+    Network: NotRequired[str]
+    NetworkRoutes: NotRequired[ReadOnly[Sequence[InputRequestDestinationRouteTypeDef]]]
+    StaticIpAddress: NotRequired[str]
+
+
+class InputDeviceSettingsTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
+class InputSourceRequestTypeDef(TypedDict):
+    PasswordParam: NotRequired[str]
+    Url: NotRequired[str]
+    Username: NotRequired[str]
+
+
+class InputVpcRequestTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    SubnetIds: ReadOnly[Sequence[str]]
+
+
+class MediaConnectFlowRequestTypeDef(TypedDict):
+    FlowArn: NotRequired[str]
+
+
+class MulticastSourceCreateRequestTypeDef(TypedDict):
+    SourceIp: NotRequired[str]
+    Url: str
+
+
+class MulticastSettingsCreateRequestTypeDef(TypedDict):
+    Sources: NotRequired[ReadOnly[Sequence[MulticastSourceCreateRequestTypeDef]]]
+
+
+class RouterDestinationSettingsTypeDef(TypedDict):
+    AvailabilityZoneName: str
+
+
+class RouterSettingsTypeDef(TypedDict):
+    Destinations: NotRequired[ReadOnly[Sequence[RouterDestinationSettingsTypeDef]]]
+    EncryptionType: NotRequired[RouterEncryptionTypeType]
+    SecretArn: NotRequired[str]
+
+
+class InputSdpLocationTypeDef(TypedDict):
+    MediaIndex: NotRequired[int]
+    SdpUrl: NotRequired[str]
+
+
+class Smpte2110ReceiverGroupSdpSettingsTypeDef(TypedDict):
+    AncillarySdps: NotRequired[ReadOnly[Sequence[InputSdpLocationTypeDef]]]
+    AudioSdps: NotRequired[ReadOnly[Sequence[InputSdpLocationTypeDef]]]
+    VideoSdp: NotRequired[InputSdpLocationTypeDef]
+
+
+class Smpte2110ReceiverGroupTypeDef(TypedDict):
+    SdpSettings: NotRequired[ReadOnly[Smpte2110ReceiverGroupSdpSettingsTypeDef]]
+
+
+class Smpte2110ReceiverGroupSettingsTypeDef(TypedDict):
+    Smpte2110ReceiverGroups: NotRequired[
+        ReadOnly[Sequence[Smpte2110ReceiverGroupTypeDef]]
+    ]
+
+
+class SrtCallerDecryptionRequestTypeDef(TypedDict):
+    Algorithm: NotRequired[AlgorithmType]
+    PassphraseSecretArn: NotRequired[str]
+
+
+class SrtCallerSourceRequestTypeDef(TypedDict):
+    Decryption: NotRequired[SrtCallerDecryptionRequestTypeDef]
+    MinimumLatency: NotRequired[int]
+    SrtListenerAddress: NotRequired[str]
+    SrtListenerPort: NotRequired[str]
+    StreamId: NotRequired[str]
+
+
+class SrtListenerDecryptionRequestTypeDef(TypedDict):
+    Algorithm: AlgorithmType
+    PassphraseSecretArn: str
+
+
+class SrtListenerSettingsRequestTypeDef(TypedDict):
+    Decryption: SrtListenerDecryptionRequestTypeDef
+    MinimumLatency: int
+    StreamId: NotRequired[str]
+
+
+class SrtSettingsRequestTypeDef(TypedDict):
+    SrtCallerSources: NotRequired[ReadOnly[Sequence[SrtCallerSourceRequestTypeDef]]]
+    SrtListenerSettings: NotRequired[SrtListenerSettingsRequestTypeDef]
+
+
 class CreateInputRequestTypeDef(TypedDict):
     Destinations: NotRequired[ReadOnly[Sequence[InputDestinationRequestTypeDef]]]
     InputDevices: NotRequired[ReadOnly[Sequence[InputDeviceSettingsTypeDef]]]
@@ -1863,9 +3644,132 @@ class CreateInputRequestTypeDef(TypedDict):
     RouterSettings: NotRequired[ReadOnly[RouterSettingsTypeDef]]
 
 
+class InputDestinationRouteTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    Gateway: NotRequired[str]
+
+
+class InputDestinationVpcTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+
+
+class InputDestinationTypeDef(TypedDict):
+    Ip: NotRequired[str]
+    Port: NotRequired[str]
+    Url: NotRequired[str]
+    Vpc: NotRequired[InputDestinationVpcTypeDef]
+    Network: NotRequired[str]
+    NetworkRoutes: NotRequired[list[InputDestinationRouteTypeDef]]
+
+
+class InputSourceTypeDef(TypedDict):
+    PasswordParam: NotRequired[str]
+    Url: NotRequired[str]
+    Username: NotRequired[str]
+
+
+class MediaConnectFlowTypeDef(TypedDict):
+    FlowArn: NotRequired[str]
+
+
+class MulticastSourceTypeDef(TypedDict):
+    SourceIp: NotRequired[str]
+    Url: str
+
+
+class MulticastSettingsTypeDef(TypedDict):
+    Sources: NotRequired[list[MulticastSourceTypeDef]]
+
+
+class RouterDestinationTypeDef(TypedDict):
+    AvailabilityZoneName: NotRequired[str]
+    RouterOutputArn: NotRequired[str]
+
+
+class RouterInputSettingsTypeDef(TypedDict):
+    Destinations: NotRequired[list[RouterDestinationTypeDef]]
+    EncryptionType: NotRequired[RouterEncryptionTypeType]
+    SecretArn: NotRequired[str]
+
+
+class Smpte2110ReceiverGroupSdpSettingsOutputTypeDef(TypedDict):
+    AncillarySdps: NotRequired[list[InputSdpLocationTypeDef]]
+    AudioSdps: NotRequired[list[InputSdpLocationTypeDef]]
+    VideoSdp: NotRequired[InputSdpLocationTypeDef]
+
+
+class Smpte2110ReceiverGroupOutputTypeDef(TypedDict):
+    SdpSettings: NotRequired[Smpte2110ReceiverGroupSdpSettingsOutputTypeDef]
+
+
+class Smpte2110ReceiverGroupSettingsOutputTypeDef(TypedDict):
+    Smpte2110ReceiverGroups: NotRequired[list[Smpte2110ReceiverGroupOutputTypeDef]]
+
+
+class SrtCallerDecryptionTypeDef(TypedDict):
+    Algorithm: NotRequired[AlgorithmType]
+    PassphraseSecretArn: NotRequired[str]
+
+
+class SrtCallerSourceTypeDef(TypedDict):
+    Decryption: NotRequired[SrtCallerDecryptionTypeDef]
+    MinimumLatency: NotRequired[int]
+    SrtListenerAddress: NotRequired[str]
+    SrtListenerPort: NotRequired[str]
+    StreamId: NotRequired[str]
+
+
+class SrtListenerDecryptionTypeDef(TypedDict):
+    Algorithm: AlgorithmType
+    PassphraseSecretArn: str
+
+
+class SrtListenerSettingsTypeDef(TypedDict):
+    Decryption: NotRequired[SrtListenerDecryptionTypeDef]
+    MinimumLatency: NotRequired[int]
+    StreamId: NotRequired[str]
+
+
+class SrtSettingsTypeDef(TypedDict):
+    SrtCallerSources: NotRequired[list[SrtCallerSourceTypeDef]]
+    SrtListenerSettings: NotRequired[SrtListenerSettingsTypeDef]
+
+
+class InputTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    AttachedChannels: NotRequired[list[str]]
+    Destinations: NotRequired[list[InputDestinationTypeDef]]
+    Id: NotRequired[str]
+    InputClass: NotRequired[InputClassType]
+    InputDevices: NotRequired[list[InputDeviceSettingsTypeDef]]
+    InputPartnerIds: NotRequired[list[str]]
+    InputSourceType: NotRequired[InputSourceTypeType]
+    MediaConnectFlows: NotRequired[list[MediaConnectFlowTypeDef]]
+    Name: NotRequired[str]
+    RoleArn: NotRequired[str]
+    SecurityGroups: NotRequired[list[str]]
+    Sources: NotRequired[list[InputSourceTypeDef]]
+    State: NotRequired[InputStateType]
+    Tags: NotRequired[dict[str, str]]
+    Type: NotRequired[InputTypeType]
+    SrtSettings: NotRequired[SrtSettingsTypeDef]
+    InputNetworkLocation: NotRequired[InputNetworkLocationType]
+    MulticastSettings: NotRequired[MulticastSettingsTypeDef]
+    Smpte2110ReceiverGroupSettings: NotRequired[
+        Smpte2110ReceiverGroupSettingsOutputTypeDef
+    ]
+    SdiSources: NotRequired[list[str]]
+    RouterSettings: NotRequired[RouterInputSettingsTypeDef]
+
+
 class CreateInputResponseTypeDef(TypedDict):
     Input: NotRequired[InputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InputWhitelistRuleCidrTypeDef(TypedDict):
+    Cidr: NotRequired[str]
 
 
 class CreateInputSecurityGroupRequestTypeDef(TypedDict):
@@ -1873,9 +3777,46 @@ class CreateInputSecurityGroupRequestTypeDef(TypedDict):
     WhitelistRules: NotRequired[ReadOnly[Sequence[InputWhitelistRuleCidrTypeDef]]]
 
 
+class InputWhitelistRuleTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+
+
+class InputSecurityGroupTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Id: NotRequired[str]
+    Inputs: NotRequired[list[str]]
+    State: NotRequired[InputSecurityGroupStateType]
+    Tags: NotRequired[dict[str, str]]
+    WhitelistRules: NotRequired[list[InputWhitelistRuleTypeDef]]
+    Channels: NotRequired[list[str]]
+
+
 class CreateInputSecurityGroupResponseTypeDef(TypedDict):
     SecurityGroup: NotRequired[InputSecurityGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MultiplexProgramServiceDescriptorTypeDef(TypedDict):
+    ProviderName: str
+    ServiceName: str
+
+
+class MultiplexStatmuxVideoSettingsTypeDef(TypedDict):
+    MaximumBitrate: NotRequired[int]
+    MinimumBitrate: NotRequired[int]
+    Priority: NotRequired[int]
+
+
+class MultiplexVideoSettingsTypeDef(TypedDict):
+    ConstantBitrate: NotRequired[int]
+    StatmuxSettings: NotRequired[MultiplexStatmuxVideoSettingsTypeDef]
+
+
+class MultiplexProgramSettingsTypeDef(TypedDict):
+    PreferredChannelPipeline: NotRequired[PreferredChannelPipelineType]
+    ProgramNumber: int
+    ServiceDescriptor: NotRequired[MultiplexProgramServiceDescriptorTypeDef]
+    VideoSettings: NotRequired[MultiplexVideoSettingsTypeDef]
 
 
 class CreateMultiplexProgramRequestTypeDef(TypedDict):
@@ -1885,9 +3826,49 @@ class CreateMultiplexProgramRequestTypeDef(TypedDict):
     RequestId: str
 
 
+class MultiplexProgramPacketIdentifiersMapOutputTypeDef(TypedDict):
+    AudioPids: NotRequired[list[int]]
+    DvbSubPids: NotRequired[list[int]]
+    DvbTeletextPid: NotRequired[int]
+    EtvPlatformPid: NotRequired[int]
+    EtvSignalPid: NotRequired[int]
+    KlvDataPids: NotRequired[list[int]]
+    PcrPid: NotRequired[int]
+    PmtPid: NotRequired[int]
+    PrivateMetadataPid: NotRequired[int]
+    Scte27Pids: NotRequired[list[int]]
+    Scte35Pid: NotRequired[int]
+    TimedMetadataPid: NotRequired[int]
+    VideoPid: NotRequired[int]
+    AribCaptionsPid: NotRequired[int]
+    DvbTeletextPids: NotRequired[list[int]]
+    EcmPid: NotRequired[int]
+    Smpte2038Pid: NotRequired[int]
+
+
+class MultiplexProgramPipelineDetailTypeDef(TypedDict):
+    ActiveChannelPipeline: NotRequired[str]
+    PipelineId: NotRequired[str]
+
+
+class MultiplexProgramTypeDef(TypedDict):
+    ChannelId: NotRequired[str]
+    MultiplexProgramSettings: NotRequired[MultiplexProgramSettingsTypeDef]
+    PacketIdentifiersMap: NotRequired[MultiplexProgramPacketIdentifiersMapOutputTypeDef]
+    PipelineDetails: NotRequired[list[MultiplexProgramPipelineDetailTypeDef]]
+    ProgramName: NotRequired[str]
+
+
 class CreateMultiplexProgramResponseTypeDef(TypedDict):
     MultiplexProgram: NotRequired[MultiplexProgramTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MultiplexSettingsTypeDef(TypedDict):
+    MaximumVideoBufferDelayMilliseconds: NotRequired[int]
+    TransportStreamBitrate: int
+    TransportStreamId: int
+    TransportStreamReservedBitrate: NotRequired[int]
 
 
 class CreateMultiplexRequestTypeDef(TypedDict):
@@ -1898,9 +3879,41 @@ class CreateMultiplexRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class MultiplexMediaConnectOutputDestinationSettingsTypeDef(TypedDict):
+    EntitlementArn: NotRequired[str]
+
+
+class MultiplexOutputDestinationTypeDef(TypedDict):
+    MediaConnectSettings: NotRequired[
+        MultiplexMediaConnectOutputDestinationSettingsTypeDef
+    ]
+
+
+class MultiplexTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    AvailabilityZones: NotRequired[list[str]]
+    Destinations: NotRequired[list[MultiplexOutputDestinationTypeDef]]
+    Id: NotRequired[str]
+    MultiplexSettings: NotRequired[MultiplexSettingsTypeDef]
+    Name: NotRequired[str]
+    PipelinesRunningCount: NotRequired[int]
+    ProgramCount: NotRequired[int]
+    State: NotRequired[MultiplexStateType]
+    Tags: NotRequired[dict[str, str]]
+
+
 class CreateMultiplexResponseTypeDef(TypedDict):
     Multiplex: NotRequired[MultiplexTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IpPoolCreateRequestTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+
+
+class RouteCreateRequestTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    Gateway: NotRequired[str]
 
 
 class CreateNetworkRequestTypeDef(TypedDict):
@@ -1909,6 +3922,15 @@ class CreateNetworkRequestTypeDef(TypedDict):
     RequestId: NotRequired[str]
     Routes: NotRequired[ReadOnly[Sequence[RouteCreateRequestTypeDef]]]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class IpPoolTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+
+
+class RouteTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    Gateway: NotRequired[str]
 
 
 class CreateNetworkResponseTypeDef(TypedDict):
@@ -1920,6 +3942,13 @@ class CreateNetworkResponseTypeDef(TypedDict):
     Routes: NotRequired[list[RouteTypeDef]]
     State: NotRequired[NetworkStateType]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NodeInterfaceMappingTypeDef(TypedDict):
+    LogicalInterfaceName: NotRequired[str]
+    NetworkInterfaceMode: NotRequired[NetworkInterfaceModeType]
+    PhysicalInterfaceName: NotRequired[str]
+    PhysicalInterfaceIpAddresses: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateNodeRegistrationScriptRequestTypeDef(TypedDict):
@@ -1936,6 +3965,12 @@ class CreateNodeRegistrationScriptResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class NodeInterfaceMappingCreateRequestTypeDef(TypedDict):
+    LogicalInterfaceName: NotRequired[str]
+    NetworkInterfaceMode: NotRequired[NetworkInterfaceModeType]
+    PhysicalInterfaceName: NotRequired[str]
+
+
 class CreateNodeRequestTypeDef(TypedDict):
     ClusterId: str
     Name: NotRequired[str]
@@ -1945,6 +3980,19 @@ class CreateNodeRequestTypeDef(TypedDict):
     RequestId: NotRequired[str]
     Role: NotRequired[NodeRoleType]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class NodeInterfaceMappingOutputTypeDef(TypedDict):
+    LogicalInterfaceName: NotRequired[str]
+    NetworkInterfaceMode: NotRequired[NetworkInterfaceModeType]
+    PhysicalInterfaceName: NotRequired[str]
+    PhysicalInterfaceIpAddresses: NotRequired[list[str]]
+
+
+class SdiSourceMappingTypeDef(TypedDict):
+    CardNumber: NotRequired[int]
+    ChannelNumber: NotRequired[int]
+    SdiSource: NotRequired[str]
 
 
 class CreateNodeResponseTypeDef(TypedDict):
@@ -1981,6 +4029,16 @@ class CreateSdiSourceRequestTypeDef(TypedDict):
     Type: NotRequired[SdiSourceTypeType]
 
 
+class SdiSourceTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Id: NotRequired[str]
+    Inputs: NotRequired[list[str]]
+    Mode: NotRequired[SdiSourceModeType]
+    Name: NotRequired[str]
+    State: NotRequired[SdiSourceStateType]
+    Type: NotRequired[SdiSourceTypeType]
+
+
 class CreateSdiSourceResponseTypeDef(TypedDict):
     SdiSource: NotRequired[SdiSourceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1994,6 +4052,28 @@ class CreateSignalMapRequestTypeDef(TypedDict):
     Name: str
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     RequestId: NotRequired[str]
+
+
+class MediaResourceNeighborTypeDef(TypedDict):
+    Arn: str
+    Name: NotRequired[str]
+
+
+class MediaResourceTypeDef(TypedDict):
+    Destinations: NotRequired[list[MediaResourceNeighborTypeDef]]
+    Name: NotRequired[str]
+    Sources: NotRequired[list[MediaResourceNeighborTypeDef]]
+
+
+class MonitorDeploymentTypeDef(TypedDict):
+    DetailsUri: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    Status: SignalMapMonitorDeploymentStatusType
+
+
+class SuccessfulMonitorDeploymentTypeDef(TypedDict):
+    DetailsUri: str
+    Status: SignalMapMonitorDeploymentStatusType
 
 
 class CreateSignalMapResponseTypeDef(TypedDict):
@@ -2189,6 +4269,22 @@ class DeleteReservationRequestTypeDef(TypedDict):
     ReservationId: str
 
 
+class RenewalSettingsTypeDef(TypedDict):
+    AutomaticRenewal: NotRequired[ReservationAutomaticRenewalType]
+    RenewalCount: NotRequired[int]
+
+
+class ReservationResourceSpecificationTypeDef(TypedDict):
+    ChannelClass: NotRequired[ChannelClassType]
+    Codec: NotRequired[ReservationCodecType]
+    MaximumBitrate: NotRequired[ReservationMaximumBitrateType]
+    MaximumFramerate: NotRequired[ReservationMaximumFramerateType]
+    Resolution: NotRequired[ReservationResolutionType]
+    ResourceType: NotRequired[ReservationResourceTypeType]
+    SpecialFeature: NotRequired[ReservationSpecialFeatureType]
+    VideoQuality: NotRequired[ReservationVideoQualityType]
+
+
 class DeleteReservationResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     Count: NotRequired[int]
@@ -2241,11 +4337,6 @@ class DeleteTagsRequestTypeDef(TypedDict):
 class DescribeAccountConfigurationResponseTypeDef(TypedDict):
     AccountConfiguration: NotRequired[AccountConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeAnywhereSettingsTypeDef(TypedDict):
-    ChannelPlacementGroupId: NotRequired[str]
-    ClusterId: NotRequired[str]
 
 
 class DescribeChannelPlacementGroupRequestTypeDef(TypedDict):
@@ -2332,17 +4423,56 @@ class DescribeClusterSummaryTypeDef(TypedDict):
     State: NotRequired[ClusterStateType]
 
 
-class DescribeFollowerChannelSettingsTypeDef(TypedDict):
-    LinkedChannelType: NotRequired[LinkedChannelTypeType]
-    PrimaryChannelArn: NotRequired[str]
-
-
-class DescribeInferenceSettingsTypeDef(TypedDict):
-    FeedArn: NotRequired[str]
-
-
 class DescribeInputDeviceRequestTypeDef(TypedDict):
     InputDeviceId: str
+
+
+class InputDeviceHdSettingsTypeDef(TypedDict):
+    ActiveInput: NotRequired[InputDeviceActiveInputType]
+    ConfiguredInput: NotRequired[InputDeviceConfiguredInputType]
+    DeviceState: NotRequired[InputDeviceStateType]
+    Framerate: NotRequired[float]
+    Height: NotRequired[int]
+    MaxBitrate: NotRequired[int]
+    ScanType: NotRequired[InputDeviceScanTypeType]
+    Width: NotRequired[int]
+    LatencyMs: NotRequired[int]
+
+
+class InputDeviceNetworkSettingsTypeDef(TypedDict):
+    DnsAddresses: NotRequired[list[str]]
+    Gateway: NotRequired[str]
+    IpAddress: NotRequired[str]
+    IpScheme: NotRequired[InputDeviceIpSchemeType]
+    SubnetMask: NotRequired[str]
+
+
+class InputDeviceMediaConnectSettingsTypeDef(TypedDict):
+    FlowArn: NotRequired[str]
+    RoleArn: NotRequired[str]
+    SecretArn: NotRequired[str]
+    SourceName: NotRequired[str]
+
+
+class InputDeviceUhdAudioChannelPairConfigTypeDef(TypedDict):
+    Id: NotRequired[int]
+    Profile: NotRequired[InputDeviceUhdAudioChannelPairProfileType]
+
+
+class InputDeviceUhdSettingsTypeDef(TypedDict):
+    ActiveInput: NotRequired[InputDeviceActiveInputType]
+    ConfiguredInput: NotRequired[InputDeviceConfiguredInputType]
+    DeviceState: NotRequired[InputDeviceStateType]
+    Framerate: NotRequired[float]
+    Height: NotRequired[int]
+    MaxBitrate: NotRequired[int]
+    ScanType: NotRequired[InputDeviceScanTypeType]
+    Width: NotRequired[int]
+    LatencyMs: NotRequired[int]
+    Codec: NotRequired[InputDeviceCodecType]
+    MediaconnectSettings: NotRequired[InputDeviceMediaConnectSettingsTypeDef]
+    AudioChannelPairs: NotRequired[list[InputDeviceUhdAudioChannelPairConfigTypeDef]]
+    InputResolution: NotRequired[str]
 
 
 class DescribeInputDeviceResponseTypeDef(TypedDict):
@@ -2424,11 +4554,6 @@ class DescribeInputSecurityGroupResponseTypeDef(TypedDict):
     WhitelistRules: NotRequired[list[InputWhitelistRuleTypeDef]]
     Channels: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeLinkedChannelSettingsTypeDef(TypedDict):
-    FollowerChannelSettings: NotRequired[DescribeFollowerChannelSettingsTypeDef]
-    PrimaryChannelSettings: NotRequired[DescribePrimaryChannelSettingsTypeDef]
 
 
 class DescribeMultiplexProgramRequestTypeDef(TypedDict):
@@ -2542,11 +4667,6 @@ class DescribeOfferingResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DescribePrimaryChannelSettingsTypeDef(TypedDict):
-    FollowingChannelArns: NotRequired[list[str]]
-    LinkedChannelType: NotRequired[LinkedChannelTypeType]
-
-
 class DescribeReservationRequestTypeDef(TypedDict):
     ReservationId: str
 
@@ -2601,165 +4721,21 @@ class DescribeThumbnailsRequestTypeDef(TypedDict):
     ThumbnailType: str
 
 
+class ThumbnailTypeDef(TypedDict):
+    Body: NotRequired[str]
+    ContentType: NotRequired[str]
+    ThumbnailType: NotRequired[ThumbnailTypeType]
+    TimeStamp: NotRequired[datetime]
+
+
+class ThumbnailDetailTypeDef(TypedDict):
+    PipelineId: NotRequired[str]
+    Thumbnails: NotRequired[list[ThumbnailTypeDef]]
+
+
 class DescribeThumbnailsResponseTypeDef(TypedDict):
     ThumbnailDetails: NotRequired[list[ThumbnailDetailTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DisabledLockingSettingsTypeDef(TypedDict):
-    CustomEpoch: NotRequired[str]
-
-
-class DolbyVision81SettingsTypeDef(TypedDict):
-    pass
-
-
-class DvbNitSettingsTypeDef(TypedDict):
-    NetworkId: int
-    NetworkName: str
-    RepInterval: NotRequired[int]
-
-
-class DvbSdtSettingsTypeDef(TypedDict):
-    OutputSdt: NotRequired[DvbSdtOutputSdtType]
-    RepInterval: NotRequired[int]
-    ServiceName: NotRequired[str]
-    ServiceProviderName: NotRequired[str]
-
-
-class DvbSubDestinationSettingsTypeDef(TypedDict):
-    Alignment: NotRequired[DvbSubDestinationAlignmentType]
-    BackgroundColor: NotRequired[DvbSubDestinationBackgroundColorType]
-    BackgroundOpacity: NotRequired[int]
-    Font: NotRequired[InputLocationTypeDef]
-    FontColor: NotRequired[DvbSubDestinationFontColorType]
-    FontOpacity: NotRequired[int]
-    FontResolution: NotRequired[int]
-    FontSize: NotRequired[str]
-    OutlineColor: NotRequired[DvbSubDestinationOutlineColorType]
-    OutlineSize: NotRequired[int]
-    ShadowColor: NotRequired[DvbSubDestinationShadowColorType]
-    ShadowOpacity: NotRequired[int]
-    ShadowXOffset: NotRequired[int]
-    ShadowYOffset: NotRequired[int]
-    TeletextGridControl: NotRequired[DvbSubDestinationTeletextGridControlType]
-    XPosition: NotRequired[int]
-    YPosition: NotRequired[int]
-    SubtitleRows: NotRequired[DvbSubDestinationSubtitleRowsType]
-
-
-class DvbSubSourceSettingsTypeDef(TypedDict):
-    OcrLanguage: NotRequired[DvbSubOcrLanguageType]
-    Pid: NotRequired[int]
-
-
-class DvbTdtSettingsTypeDef(TypedDict):
-    RepInterval: NotRequired[int]
-
-
-class Eac3AtmosSettingsTypeDef(TypedDict):
-    Bitrate: NotRequired[float]
-    CodingMode: NotRequired[Eac3AtmosCodingModeType]
-    Dialnorm: NotRequired[int]
-    DrcLine: NotRequired[Eac3AtmosDrcLineType]
-    DrcRf: NotRequired[Eac3AtmosDrcRfType]
-    HeightTrim: NotRequired[float]
-    SurroundTrim: NotRequired[float]
-
-
-class Eac3SettingsTypeDef(TypedDict):
-    AttenuationControl: NotRequired[Eac3AttenuationControlType]
-    Bitrate: NotRequired[float]
-    BitstreamMode: NotRequired[Eac3BitstreamModeType]
-    CodingMode: NotRequired[Eac3CodingModeType]
-    DcFilter: NotRequired[Eac3DcFilterType]
-    Dialnorm: NotRequired[int]
-    DrcLine: NotRequired[Eac3DrcLineType]
-    DrcRf: NotRequired[Eac3DrcRfType]
-    LfeControl: NotRequired[Eac3LfeControlType]
-    LfeFilter: NotRequired[Eac3LfeFilterType]
-    LoRoCenterMixLevel: NotRequired[float]
-    LoRoSurroundMixLevel: NotRequired[float]
-    LtRtCenterMixLevel: NotRequired[float]
-    LtRtSurroundMixLevel: NotRequired[float]
-    MetadataControl: NotRequired[Eac3MetadataControlType]
-    PassthroughControl: NotRequired[Eac3PassthroughControlType]
-    PhaseControl: NotRequired[Eac3PhaseControlType]
-    StereoDownmix: NotRequired[Eac3StereoDownmixType]
-    SurroundExMode: NotRequired[Eac3SurroundExModeType]
-    SurroundMode: NotRequired[Eac3SurroundModeType]
-
-
-class EbuTtDDestinationSettingsTypeDef(TypedDict):
-    CopyrightHolder: NotRequired[str]
-    FillLineGap: NotRequired[EbuTtDFillLineGapControlType]
-    FontFamily: NotRequired[str]
-    StyleControl: NotRequired[EbuTtDDestinationStyleControlType]
-    DefaultFontSize: NotRequired[int]
-    DefaultLineHeight: NotRequired[int]
-
-
-class EmbeddedDestinationSettingsTypeDef(TypedDict):
-    pass
-
-
-class EmbeddedPlusScte20DestinationSettingsTypeDef(TypedDict):
-    pass
-
-
-class EmbeddedSourceSettingsTypeDef(TypedDict):
-    Convert608To708: NotRequired[EmbeddedConvert608To708Type]
-    Scte20Detection: NotRequired[EmbeddedScte20DetectionType]
-    Source608ChannelNumber: NotRequired[int]
-    Source608TrackNumber: NotRequired[int]
-
-
-class EncoderSettingsOutputTypeDef(TypedDict):
-    AudioDescriptions: list[AudioDescriptionOutputTypeDef]
-    AvailBlanking: NotRequired[AvailBlankingTypeDef]
-    AvailConfiguration: NotRequired[AvailConfigurationTypeDef]
-    BlackoutSlate: NotRequired[BlackoutSlateTypeDef]
-    CaptionDescriptions: NotRequired[list[CaptionDescriptionOutputTypeDef]]
-    FeatureActivations: NotRequired[FeatureActivationsTypeDef]
-    GlobalConfiguration: NotRequired[GlobalConfigurationTypeDef]
-    MotionGraphicsConfiguration: NotRequired[MotionGraphicsConfigurationTypeDef]
-    NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
-    OutputGroups: list[OutputGroupOutputTypeDef]
-    TimecodeConfig: TimecodeConfigTypeDef
-    VideoDescriptions: list[VideoDescriptionTypeDef]
-    ThumbnailConfiguration: NotRequired[ThumbnailConfigurationTypeDef]
-    ColorCorrectionSettings: NotRequired[ColorCorrectionSettingsOutputTypeDef]
-
-
-class EncoderSettingsTypeDef(TypedDict):
-    AudioDescriptions: ReadOnly[Sequence[AudioDescriptionTypeDef]]
-    AvailBlanking: NotRequired[AvailBlankingTypeDef]
-    AvailConfiguration: NotRequired[AvailConfigurationTypeDef]
-    BlackoutSlate: NotRequired[BlackoutSlateTypeDef]
-    CaptionDescriptions: NotRequired[ReadOnly[Sequence[CaptionDescriptionTypeDef]]]
-    FeatureActivations: NotRequired[FeatureActivationsTypeDef]
-    GlobalConfiguration: NotRequired[GlobalConfigurationTypeDef]
-    MotionGraphicsConfiguration: NotRequired[MotionGraphicsConfigurationTypeDef]
-    NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
-    OutputGroups: ReadOnly[Sequence[OutputGroupTypeDef]]
-    TimecodeConfig: TimecodeConfigTypeDef
-    VideoDescriptions: ReadOnly[Sequence[VideoDescriptionTypeDef]]
-    ThumbnailConfiguration: NotRequired[ThumbnailConfigurationTypeDef]
-    ColorCorrectionSettings: NotRequired[ReadOnly[ColorCorrectionSettingsTypeDef]]
-
-
-class EpochLockingSettingsTypeDef(TypedDict):
-    CustomEpoch: NotRequired[str]
-    JamSyncTime: NotRequired[str]
-
-
-class EsamTypeDef(TypedDict):
-    AcquisitionPointId: str
-    AdAvailOffset: NotRequired[int]
-    PasswordParam: NotRequired[str]
-    PoisEndpoint: str
-    Username: NotRequired[str]
-    ZoneIdentity: NotRequired[str]
 
 
 class EventBridgeRuleTemplateGroupSummaryTypeDef(TypedDict):
@@ -2784,82 +4760,6 @@ class EventBridgeRuleTemplateSummaryTypeDef(TypedDict):
     ModifiedAt: NotRequired[datetime]
     Name: str
     Tags: NotRequired[dict[str, str]]
-
-
-class EventBridgeRuleTemplateTargetTypeDef(TypedDict):
-    Arn: str
-
-
-class FailoverConditionSettingsTypeDef(TypedDict):
-    AudioSilenceSettings: NotRequired[AudioSilenceFailoverSettingsTypeDef]
-    InputLossSettings: NotRequired[InputLossFailoverSettingsTypeDef]
-    VideoBlackSettings: NotRequired[VideoBlackFailoverSettingsTypeDef]
-
-
-class FailoverConditionTypeDef(TypedDict):
-    FailoverConditionSettings: NotRequired[FailoverConditionSettingsTypeDef]
-
-
-class FeatureActivationsTypeDef(TypedDict):
-    InputPrepareScheduleActions: NotRequired[
-        FeatureActivationsInputPrepareScheduleActionsType
-    ]
-    OutputStaticImageOverlayScheduleActions: NotRequired[
-        FeatureActivationsOutputStaticImageOverlayScheduleActionsType
-    ]
-
-
-class FecOutputSettingsTypeDef(TypedDict):
-    ColumnDepth: NotRequired[int]
-    IncludeFec: NotRequired[FecOutputIncludeFecType]
-    RowLength: NotRequired[int]
-
-
-class FixedModeScheduleActionStartSettingsTypeDef(TypedDict):
-    Time: str
-
-
-class Fmp4HlsSettingsTypeDef(TypedDict):
-    AudioRenditionSets: NotRequired[str]
-    NielsenId3Behavior: NotRequired[Fmp4NielsenId3BehaviorType]
-    TimedMetadataBehavior: NotRequired[Fmp4TimedMetadataBehaviorType]
-
-
-class FollowModeScheduleActionStartSettingsTypeDef(TypedDict):
-    FollowPoint: FollowPointType
-    ReferenceActionName: str
-
-
-class FollowerChannelSettingsTypeDef(TypedDict):
-    LinkedChannelType: NotRequired[LinkedChannelTypeType]
-    PrimaryChannelArn: NotRequired[str]
-
-
-class FrameCaptureCdnSettingsTypeDef(TypedDict):
-    FrameCaptureS3Settings: NotRequired[FrameCaptureS3SettingsTypeDef]
-
-
-class FrameCaptureGroupSettingsTypeDef(TypedDict):
-    Destination: OutputLocationRefTypeDef
-    FrameCaptureCdnSettings: NotRequired[FrameCaptureCdnSettingsTypeDef]
-
-
-class FrameCaptureHlsSettingsTypeDef(TypedDict):
-    pass
-
-
-class FrameCaptureOutputSettingsTypeDef(TypedDict):
-    NameModifier: NotRequired[str]
-
-
-class FrameCaptureS3SettingsTypeDef(TypedDict):
-    CannedAcl: NotRequired[S3CannedAclType]
-
-
-class FrameCaptureSettingsTypeDef(TypedDict):
-    CaptureInterval: NotRequired[int]
-    CaptureIntervalUnits: NotRequired[FrameCaptureIntervalUnitType]
-    TimecodeBurninSettings: NotRequired[TimecodeBurninSettingsTypeDef]
 
 
 class GetCloudWatchAlarmTemplateGroupRequestTypeDef(TypedDict):
@@ -2961,393 +4861,16 @@ class GetSignalMapResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GlobalConfigurationTypeDef(TypedDict):
-    InitialAudioGain: NotRequired[int]
-    InputEndAction: NotRequired[GlobalConfigurationInputEndActionType]
-    InputLossBehavior: NotRequired[InputLossBehaviorTypeDef]
-    OutputLockingMode: NotRequired[GlobalConfigurationOutputLockingModeType]
-    OutputTimingSource: NotRequired[GlobalConfigurationOutputTimingSourceType]
-    SupportLowFramerateInputs: NotRequired[GlobalConfigurationLowFramerateInputsType]
-    OutputLockingSettings: NotRequired[OutputLockingSettingsTypeDef]
-
-
-class H264ColorSpaceSettingsTypeDef(TypedDict):
-    ColorSpacePassthroughSettings: NotRequired[ColorSpacePassthroughSettingsTypeDef]
-    Rec601Settings: NotRequired[Rec601SettingsTypeDef]
-    Rec709Settings: NotRequired[Rec709SettingsTypeDef]
-
-
-class H264FilterSettingsTypeDef(TypedDict):
-    TemporalFilterSettings: NotRequired[TemporalFilterSettingsTypeDef]
-    BandwidthReductionFilterSettings: NotRequired[
-        BandwidthReductionFilterSettingsTypeDef
-    ]
-
-
-class H264SettingsTypeDef(TypedDict):
-    AdaptiveQuantization: NotRequired[H264AdaptiveQuantizationType]
-    AfdSignaling: NotRequired[AfdSignalingType]
-    Bitrate: NotRequired[int]
-    BufFillPct: NotRequired[int]
-    BufSize: NotRequired[int]
-    ColorMetadata: NotRequired[H264ColorMetadataType]
-    ColorSpaceSettings: NotRequired[H264ColorSpaceSettingsTypeDef]
-    EntropyEncoding: NotRequired[H264EntropyEncodingType]
-    FilterSettings: NotRequired[H264FilterSettingsTypeDef]
-    FixedAfd: NotRequired[FixedAfdType]
-    FlickerAq: NotRequired[H264FlickerAqType]
-    ForceFieldPictures: NotRequired[H264ForceFieldPicturesType]
-    FramerateControl: NotRequired[H264FramerateControlType]
-    FramerateDenominator: NotRequired[int]
-    FramerateNumerator: NotRequired[int]
-    GopBReference: NotRequired[H264GopBReferenceType]
-    GopClosedCadence: NotRequired[int]
-    GopNumBFrames: NotRequired[int]
-    GopSize: NotRequired[float]
-    GopSizeUnits: NotRequired[H264GopSizeUnitsType]
-    Level: NotRequired[H264LevelType]
-    LookAheadRateControl: NotRequired[H264LookAheadRateControlType]
-    MaxBitrate: NotRequired[int]
-    MinIInterval: NotRequired[int]
-    NumRefFrames: NotRequired[int]
-    ParControl: NotRequired[H264ParControlType]
-    ParDenominator: NotRequired[int]
-    ParNumerator: NotRequired[int]
-    Profile: NotRequired[H264ProfileType]
-    QualityLevel: NotRequired[H264QualityLevelType]
-    QvbrQualityLevel: NotRequired[int]
-    RateControlMode: NotRequired[H264RateControlModeType]
-    ScanType: NotRequired[H264ScanTypeType]
-    SceneChangeDetect: NotRequired[H264SceneChangeDetectType]
-    Slices: NotRequired[int]
-    Softness: NotRequired[int]
-    SpatialAq: NotRequired[H264SpatialAqType]
-    SubgopLength: NotRequired[H264SubGopLengthType]
-    Syntax: NotRequired[H264SyntaxType]
-    TemporalAq: NotRequired[H264TemporalAqType]
-    TimecodeInsertion: NotRequired[H264TimecodeInsertionBehaviorType]
-    TimecodeBurninSettings: NotRequired[TimecodeBurninSettingsTypeDef]
-    MinQp: NotRequired[int]
-    MinBitrate: NotRequired[int]
-
-
-class H265ColorSpaceSettingsTypeDef(TypedDict):
-    ColorSpacePassthroughSettings: NotRequired[ColorSpacePassthroughSettingsTypeDef]
-    DolbyVision81Settings: NotRequired[DolbyVision81SettingsTypeDef]
-    Hdr10Settings: NotRequired[Hdr10SettingsTypeDef]
-    Rec601Settings: NotRequired[Rec601SettingsTypeDef]
-    Rec709Settings: NotRequired[Rec709SettingsTypeDef]
-    Hlg2020Settings: NotRequired[Hlg2020SettingsTypeDef]
-
-
-class H265FilterSettingsTypeDef(TypedDict):
-    TemporalFilterSettings: NotRequired[TemporalFilterSettingsTypeDef]
-    BandwidthReductionFilterSettings: NotRequired[
-        BandwidthReductionFilterSettingsTypeDef
-    ]
-
-
-class H265SettingsTypeDef(TypedDict):
-    AdaptiveQuantization: NotRequired[H265AdaptiveQuantizationType]
-    AfdSignaling: NotRequired[AfdSignalingType]
-    AlternativeTransferFunction: NotRequired[H265AlternativeTransferFunctionType]
-    Bitrate: NotRequired[int]
-    BufSize: NotRequired[int]
-    ColorMetadata: NotRequired[H265ColorMetadataType]
-    ColorSpaceSettings: NotRequired[H265ColorSpaceSettingsTypeDef]
-    FilterSettings: NotRequired[H265FilterSettingsTypeDef]
-    FixedAfd: NotRequired[FixedAfdType]
-    FlickerAq: NotRequired[H265FlickerAqType]
-    FramerateDenominator: int
-    FramerateNumerator: int
-    GopClosedCadence: NotRequired[int]
-    GopSize: NotRequired[float]
-    GopSizeUnits: NotRequired[H265GopSizeUnitsType]
-    Level: NotRequired[H265LevelType]
-    LookAheadRateControl: NotRequired[H265LookAheadRateControlType]
-    MaxBitrate: NotRequired[int]
-    MinIInterval: NotRequired[int]
-    ParDenominator: NotRequired[int]
-    ParNumerator: NotRequired[int]
-    Profile: NotRequired[H265ProfileType]
-    QvbrQualityLevel: NotRequired[int]
-    RateControlMode: NotRequired[H265RateControlModeType]
-    ScanType: NotRequired[H265ScanTypeType]
-    SceneChangeDetect: NotRequired[H265SceneChangeDetectType]
-    Slices: NotRequired[int]
-    Tier: NotRequired[H265TierType]
-    TimecodeInsertion: NotRequired[H265TimecodeInsertionBehaviorType]
-    TimecodeBurninSettings: NotRequired[TimecodeBurninSettingsTypeDef]
-    MvOverPictureBoundaries: NotRequired[H265MvOverPictureBoundariesType]
-    MvTemporalPredictor: NotRequired[H265MvTemporalPredictorType]
-    TileHeight: NotRequired[int]
-    TilePadding: NotRequired[H265TilePaddingType]
-    TileWidth: NotRequired[int]
-    TreeblockSize: NotRequired[H265TreeblockSizeType]
-    MinQp: NotRequired[int]
-    Deblocking: NotRequired[H265DeblockingType]
-    GopBReference: NotRequired[H265GopBReferenceType]
-    GopNumBFrames: NotRequired[int]
-    MinBitrate: NotRequired[int]
-    SubgopLength: NotRequired[H265SubGopLengthType]
-
-
-class Hdr10SettingsTypeDef(TypedDict):
-    MaxCll: NotRequired[int]
-    MaxFall: NotRequired[int]
-
-
-class Hlg2020SettingsTypeDef(TypedDict):
-    pass
-
-
-class HlsAkamaiSettingsTypeDef(TypedDict):
-    ConnectionRetryInterval: NotRequired[int]
-    FilecacheDuration: NotRequired[int]
-    HttpTransferMode: NotRequired[HlsAkamaiHttpTransferModeType]
-    NumRetries: NotRequired[int]
-    RestartDelay: NotRequired[int]
-    Salt: NotRequired[str]
-    Token: NotRequired[str]
-
-
-class HlsBasicPutSettingsTypeDef(TypedDict):
-    ConnectionRetryInterval: NotRequired[int]
-    FilecacheDuration: NotRequired[int]
-    NumRetries: NotRequired[int]
-    RestartDelay: NotRequired[int]
-
-
-class HlsCdnSettingsTypeDef(TypedDict):
-    HlsAkamaiSettings: NotRequired[HlsAkamaiSettingsTypeDef]
-    HlsBasicPutSettings: NotRequired[HlsBasicPutSettingsTypeDef]
-    HlsMediaStoreSettings: NotRequired[HlsMediaStoreSettingsTypeDef]
-    HlsS3Settings: NotRequired[HlsS3SettingsTypeDef]
-    HlsWebdavSettings: NotRequired[HlsWebdavSettingsTypeDef]
-
-
-class HlsGroupSettingsOutputTypeDef(TypedDict):
-    AdMarkers: NotRequired[list[HlsAdMarkersType]]
-    BaseUrlContent: NotRequired[str]
-    BaseUrlContent1: NotRequired[str]
-    BaseUrlManifest: NotRequired[str]
-    BaseUrlManifest1: NotRequired[str]
-    CaptionLanguageMappings: NotRequired[list[CaptionLanguageMappingTypeDef]]
-    CaptionLanguageSetting: NotRequired[HlsCaptionLanguageSettingType]
-    ClientCache: NotRequired[HlsClientCacheType]
-    CodecSpecification: NotRequired[HlsCodecSpecificationType]
-    ConstantIv: NotRequired[str]
-    Destination: OutputLocationRefTypeDef
-    DirectoryStructure: NotRequired[HlsDirectoryStructureType]
-    DiscontinuityTags: NotRequired[HlsDiscontinuityTagsType]
-    EncryptionType: NotRequired[HlsEncryptionTypeType]
-    HlsCdnSettings: NotRequired[HlsCdnSettingsTypeDef]
-    HlsId3SegmentTagging: NotRequired[HlsId3SegmentTaggingStateType]
-    IFrameOnlyPlaylists: NotRequired[IFrameOnlyPlaylistTypeType]
-    IncompleteSegmentBehavior: NotRequired[HlsIncompleteSegmentBehaviorType]
-    IndexNSegments: NotRequired[int]
-    InputLossAction: NotRequired[InputLossActionForHlsOutType]
-    IvInManifest: NotRequired[HlsIvInManifestType]
-    IvSource: NotRequired[HlsIvSourceType]
-    KeepSegments: NotRequired[int]
-    KeyFormat: NotRequired[str]
-    KeyFormatVersions: NotRequired[str]
-    KeyProviderSettings: NotRequired[KeyProviderSettingsTypeDef]
-    ManifestCompression: NotRequired[HlsManifestCompressionType]
-    ManifestDurationFormat: NotRequired[HlsManifestDurationFormatType]
-    MinSegmentLength: NotRequired[int]
-    Mode: NotRequired[HlsModeType]
-    OutputSelection: NotRequired[HlsOutputSelectionType]
-    ProgramDateTime: NotRequired[HlsProgramDateTimeType]
-    ProgramDateTimeClock: NotRequired[HlsProgramDateTimeClockType]
-    ProgramDateTimePeriod: NotRequired[int]
-    RedundantManifest: NotRequired[HlsRedundantManifestType]
-    SegmentLength: NotRequired[int]
-    SegmentationMode: NotRequired[HlsSegmentationModeType]
-    SegmentsPerSubdirectory: NotRequired[int]
-    StreamInfResolution: NotRequired[HlsStreamInfResolutionType]
-    TimedMetadataId3Frame: NotRequired[HlsTimedMetadataId3FrameType]
-    TimedMetadataId3Period: NotRequired[int]
-    TimestampDeltaMilliseconds: NotRequired[int]
-    TsFileMode: NotRequired[HlsTsFileModeType]
-
-
-class HlsGroupSettingsTypeDef(TypedDict):
-    AdMarkers: NotRequired[ReadOnly[Sequence[HlsAdMarkersType]]]
-    BaseUrlContent: NotRequired[str]
-    BaseUrlContent1: NotRequired[str]
-    BaseUrlManifest: NotRequired[str]
-    BaseUrlManifest1: NotRequired[str]
-    CaptionLanguageMappings: NotRequired[
-        ReadOnly[Sequence[CaptionLanguageMappingTypeDef]]
-    ]
-    CaptionLanguageSetting: NotRequired[HlsCaptionLanguageSettingType]
-    ClientCache: NotRequired[HlsClientCacheType]
-    CodecSpecification: NotRequired[HlsCodecSpecificationType]
-    ConstantIv: NotRequired[str]
-    Destination: OutputLocationRefTypeDef
-    DirectoryStructure: NotRequired[HlsDirectoryStructureType]
-    DiscontinuityTags: NotRequired[HlsDiscontinuityTagsType]
-    EncryptionType: NotRequired[HlsEncryptionTypeType]
-    HlsCdnSettings: NotRequired[HlsCdnSettingsTypeDef]
-    HlsId3SegmentTagging: NotRequired[HlsId3SegmentTaggingStateType]
-    IFrameOnlyPlaylists: NotRequired[IFrameOnlyPlaylistTypeType]
-    IncompleteSegmentBehavior: NotRequired[HlsIncompleteSegmentBehaviorType]
-    IndexNSegments: NotRequired[int]
-    InputLossAction: NotRequired[InputLossActionForHlsOutType]
-    IvInManifest: NotRequired[HlsIvInManifestType]
-    IvSource: NotRequired[HlsIvSourceType]
-    KeepSegments: NotRequired[int]
-    KeyFormat: NotRequired[str]
-    KeyFormatVersions: NotRequired[str]
-    KeyProviderSettings: NotRequired[KeyProviderSettingsTypeDef]
-    ManifestCompression: NotRequired[HlsManifestCompressionType]
-    ManifestDurationFormat: NotRequired[HlsManifestDurationFormatType]
-    MinSegmentLength: NotRequired[int]
-    Mode: NotRequired[HlsModeType]
-    OutputSelection: NotRequired[HlsOutputSelectionType]
-    ProgramDateTime: NotRequired[HlsProgramDateTimeType]
-    ProgramDateTimeClock: NotRequired[HlsProgramDateTimeClockType]
-    ProgramDateTimePeriod: NotRequired[int]
-    RedundantManifest: NotRequired[HlsRedundantManifestType]
-    SegmentLength: NotRequired[int]
-    SegmentationMode: NotRequired[HlsSegmentationModeType]
-    SegmentsPerSubdirectory: NotRequired[int]
-    StreamInfResolution: NotRequired[HlsStreamInfResolutionType]
-    TimedMetadataId3Frame: NotRequired[HlsTimedMetadataId3FrameType]
-    TimedMetadataId3Period: NotRequired[int]
-    TimestampDeltaMilliseconds: NotRequired[int]
-    TsFileMode: NotRequired[HlsTsFileModeType]
-
-
-class HlsId3SegmentTaggingScheduleActionSettingsTypeDef(TypedDict):
-    Tag: NotRequired[str]
-    Id3: NotRequired[str]
-
-
-class HlsInputSettingsTypeDef(TypedDict):
-    Bandwidth: NotRequired[int]
-    BufferSegments: NotRequired[int]
-    Retries: NotRequired[int]
-    RetryInterval: NotRequired[int]
-    Scte35Source: NotRequired[HlsScte35SourceTypeType]
-
-
-class HlsMediaStoreSettingsTypeDef(TypedDict):
-    ConnectionRetryInterval: NotRequired[int]
-    FilecacheDuration: NotRequired[int]
-    MediaStoreStorageClass: NotRequired[HlsMediaStoreStorageClassType]
-    NumRetries: NotRequired[int]
-    RestartDelay: NotRequired[int]
-
-
-class HlsOutputSettingsTypeDef(TypedDict):
-    H265PackagingType: NotRequired[HlsH265PackagingTypeType]
-    HlsSettings: HlsSettingsTypeDef
-    NameModifier: NotRequired[str]
-    SegmentModifier: NotRequired[str]
-
-
-class HlsS3SettingsTypeDef(TypedDict):
-    CannedAcl: NotRequired[S3CannedAclType]
-
-
-class HlsSettingsTypeDef(TypedDict):
-    AudioOnlyHlsSettings: NotRequired[AudioOnlyHlsSettingsTypeDef]
-    Fmp4HlsSettings: NotRequired[Fmp4HlsSettingsTypeDef]
-    FrameCaptureHlsSettings: NotRequired[FrameCaptureHlsSettingsTypeDef]
-    StandardHlsSettings: NotRequired[StandardHlsSettingsTypeDef]
-
-
-class HlsTimedMetadataScheduleActionSettingsTypeDef(TypedDict):
-    Id3: str
-
-
-class HlsWebdavSettingsTypeDef(TypedDict):
-    ConnectionRetryInterval: NotRequired[int]
-    FilecacheDuration: NotRequired[int]
-    HttpTransferMode: NotRequired[HlsWebdavHttpTransferModeType]
-    NumRetries: NotRequired[int]
-    RestartDelay: NotRequired[int]
-
-
-class HtmlMotionGraphicsSettingsTypeDef(TypedDict):
-    pass
-
-
-class Id3SegmentTaggingScheduleActionSettingsTypeDef(TypedDict):
-    Id3: NotRequired[str]
-    Tag: NotRequired[str]
-
-
-class ImmediateModeScheduleActionStartSettingsTypeDef(TypedDict):
-    pass
-
-
-class InferenceSettingsTypeDef(TypedDict):
-    FeedArn: NotRequired[str]
-
-
-class InputAttachmentOutputTypeDef(TypedDict):
-    AutomaticInputFailoverSettings: NotRequired[
-        AutomaticInputFailoverSettingsOutputTypeDef
-    ]
-    InputAttachmentName: NotRequired[str]
-    InputId: NotRequired[str]
-    InputSettings: NotRequired[InputSettingsOutputTypeDef]
-    LogicalInterfaceNames: NotRequired[list[str]]
-
-
-class InputAttachmentTypeDef(TypedDict):
-    AutomaticInputFailoverSettings: NotRequired[
-        ReadOnly[AutomaticInputFailoverSettingsTypeDef]
-    ]
-    InputAttachmentName: NotRequired[str]
-    InputId: NotRequired[str]
-    InputSettings: NotRequired[ReadOnly[InputSettingsTypeDef]]
-    LogicalInterfaceNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InputChannelLevelTypeDef(TypedDict):
-    Gain: int
-    InputChannel: int
-
-
-class InputClippingSettingsTypeDef(TypedDict):
-    InputTimecodeSource: InputTimecodeSourceType
-    StartTimecode: NotRequired[StartTimecodeTypeDef]
-    StopTimecode: NotRequired[StopTimecodeTypeDef]
-
-
-class InputDestinationRequestTypeDef(TypedDict):
-    StreamName: NotRequired[str]
-    Network: NotRequired[str]
-    NetworkRoutes: NotRequired[ReadOnly[Sequence[InputRequestDestinationRouteTypeDef]]]
-    StaticIpAddress: NotRequired[str]
-
-
-class InputDestinationRouteTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    Gateway: NotRequired[str]
-
-
-class InputDestinationTypeDef(TypedDict):
-    Ip: NotRequired[str]
-    Port: NotRequired[str]
-    Url: NotRequired[str]
-    Vpc: NotRequired[InputDestinationVpcTypeDef]
-    Network: NotRequired[str]
-    NetworkRoutes: NotRequired[list[InputDestinationRouteTypeDef]]
-
-
-class InputDestinationVpcTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-
-
 class InputDeviceConfigurableAudioChannelPairConfigTypeDef(TypedDict):
     Id: NotRequired[int]
     Profile: NotRequired[InputDeviceConfigurableAudioChannelPairProfileType]
+
+
+class InputDeviceMediaConnectConfigurableSettingsTypeDef(TypedDict):
+    FlowArn: NotRequired[str]
+    RoleArn: NotRequired[str]
+    SecretArn: NotRequired[str]
+    SourceName: NotRequired[str]
 
 
 class InputDeviceConfigurableSettingsTypeDef(TypedDict):
@@ -3364,45 +4887,7 @@ class InputDeviceConfigurableSettingsTypeDef(TypedDict):
     InputResolution: NotRequired[str]
 
 
-class InputDeviceHdSettingsTypeDef(TypedDict):
-    ActiveInput: NotRequired[InputDeviceActiveInputType]
-    ConfiguredInput: NotRequired[InputDeviceConfiguredInputType]
-    DeviceState: NotRequired[InputDeviceStateType]
-    Framerate: NotRequired[float]
-    Height: NotRequired[int]
-    MaxBitrate: NotRequired[int]
-    ScanType: NotRequired[InputDeviceScanTypeType]
-    Width: NotRequired[int]
-    LatencyMs: NotRequired[int]
-
-
-class InputDeviceMediaConnectConfigurableSettingsTypeDef(TypedDict):
-    FlowArn: NotRequired[str]
-    RoleArn: NotRequired[str]
-    SecretArn: NotRequired[str]
-    SourceName: NotRequired[str]
-
-
-class InputDeviceMediaConnectSettingsTypeDef(TypedDict):
-    FlowArn: NotRequired[str]
-    RoleArn: NotRequired[str]
-    SecretArn: NotRequired[str]
-    SourceName: NotRequired[str]
-
-
-class InputDeviceNetworkSettingsTypeDef(TypedDict):
-    DnsAddresses: NotRequired[list[str]]
-    Gateway: NotRequired[str]
-    IpAddress: NotRequired[str]
-    IpScheme: NotRequired[InputDeviceIpSchemeType]
-    SubnetMask: NotRequired[str]
-
-
 class InputDeviceRequestTypeDef(TypedDict):
-    Id: NotRequired[str]
-
-
-class InputDeviceSettingsTypeDef(TypedDict):
     Id: NotRequired[str]
 
 
@@ -3425,209 +4910,8 @@ class InputDeviceSummaryTypeDef(TypedDict):
     OutputType: NotRequired[InputDeviceOutputTypeType]
 
 
-class InputDeviceUhdAudioChannelPairConfigTypeDef(TypedDict):
-    Id: NotRequired[int]
-    Profile: NotRequired[InputDeviceUhdAudioChannelPairProfileType]
-
-
-class InputDeviceUhdSettingsTypeDef(TypedDict):
-    ActiveInput: NotRequired[InputDeviceActiveInputType]
-    ConfiguredInput: NotRequired[InputDeviceConfiguredInputType]
-    DeviceState: NotRequired[InputDeviceStateType]
-    Framerate: NotRequired[float]
-    Height: NotRequired[int]
-    MaxBitrate: NotRequired[int]
-    ScanType: NotRequired[InputDeviceScanTypeType]
-    Width: NotRequired[int]
-    LatencyMs: NotRequired[int]
-    Codec: NotRequired[InputDeviceCodecType]
-    MediaconnectSettings: NotRequired[InputDeviceMediaConnectSettingsTypeDef]
-    AudioChannelPairs: NotRequired[list[InputDeviceUhdAudioChannelPairConfigTypeDef]]
-    InputResolution: NotRequired[str]
-
-
-class InputLocationTypeDef(TypedDict):
-    PasswordParam: NotRequired[str]
-    Uri: str
-    Username: NotRequired[str]
-
-
-class InputLossBehaviorTypeDef(TypedDict):
-    BlackFrameMsec: NotRequired[int]
-    InputLossImageColor: NotRequired[str]
-    InputLossImageSlate: NotRequired[InputLocationTypeDef]
-    InputLossImageType: NotRequired[InputLossImageTypeType]
-    RepeatFrameMsec: NotRequired[int]
-
-
-class InputLossFailoverSettingsTypeDef(TypedDict):
-    InputLossThresholdMsec: NotRequired[int]
-
-
-class InputPrepareScheduleActionSettingsOutputTypeDef(TypedDict):
-    InputAttachmentNameReference: NotRequired[str]
-    InputClippingSettings: NotRequired[InputClippingSettingsTypeDef]
-    UrlPath: NotRequired[list[str]]
-
-
-class InputPrepareScheduleActionSettingsTypeDef(TypedDict):
-    InputAttachmentNameReference: NotRequired[str]
-    InputClippingSettings: NotRequired[InputClippingSettingsTypeDef]
-    UrlPath: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InputRequestDestinationRouteTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    Gateway: NotRequired[str]
-
-
-class InputSdpLocationTypeDef(TypedDict):
-    MediaIndex: NotRequired[int]
-    SdpUrl: NotRequired[str]
-
-
-class InputSecurityGroupTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Id: NotRequired[str]
-    Inputs: NotRequired[list[str]]
-    State: NotRequired[InputSecurityGroupStateType]
-    Tags: NotRequired[dict[str, str]]
-    WhitelistRules: NotRequired[list[InputWhitelistRuleTypeDef]]
-    Channels: NotRequired[list[str]]
-
-
-class InputSettingsOutputTypeDef(TypedDict):
-    AudioSelectors: NotRequired[list[AudioSelectorOutputTypeDef]]
-    CaptionSelectors: NotRequired[list[CaptionSelectorTypeDef]]
-    DeblockFilter: NotRequired[InputDeblockFilterType]
-    DenoiseFilter: NotRequired[InputDenoiseFilterType]
-    FilterStrength: NotRequired[int]
-    InputFilter: NotRequired[InputFilterType]
-    NetworkInputSettings: NotRequired[NetworkInputSettingsTypeDef]
-    Scte35Pid: NotRequired[int]
-    Smpte2038DataPreference: NotRequired[Smpte2038DataPreferenceType]
-    SourceEndBehavior: NotRequired[InputSourceEndBehaviorType]
-    VideoSelector: NotRequired[VideoSelectorTypeDef]
-
-
-class InputSettingsTypeDef(TypedDict):
-    AudioSelectors: NotRequired[ReadOnly[Sequence[AudioSelectorTypeDef]]]
-    CaptionSelectors: NotRequired[ReadOnly[Sequence[CaptionSelectorTypeDef]]]
-    DeblockFilter: NotRequired[InputDeblockFilterType]
-    DenoiseFilter: NotRequired[InputDenoiseFilterType]
-    FilterStrength: NotRequired[int]
-    InputFilter: NotRequired[InputFilterType]
-    NetworkInputSettings: NotRequired[NetworkInputSettingsTypeDef]
-    Scte35Pid: NotRequired[int]
-    Smpte2038DataPreference: NotRequired[Smpte2038DataPreferenceType]
-    SourceEndBehavior: NotRequired[InputSourceEndBehaviorType]
-    VideoSelector: NotRequired[VideoSelectorTypeDef]
-
-
-class InputSourceRequestTypeDef(TypedDict):
-    PasswordParam: NotRequired[str]
-    Url: NotRequired[str]
-    Username: NotRequired[str]
-
-
-class InputSourceTypeDef(TypedDict):
-    PasswordParam: NotRequired[str]
-    Url: NotRequired[str]
-    Username: NotRequired[str]
-
-
-class InputSpecificationTypeDef(TypedDict):
-    Codec: NotRequired[InputCodecType]
-    MaximumBitrate: NotRequired[InputMaximumBitrateType]
-    Resolution: NotRequired[InputResolutionType]
-
-
-class InputSwitchScheduleActionSettingsOutputTypeDef(TypedDict):
-    InputAttachmentNameReference: str
-    InputClippingSettings: NotRequired[InputClippingSettingsTypeDef]
-    UrlPath: NotRequired[list[str]]
-
-
-class InputSwitchScheduleActionSettingsTypeDef(TypedDict):
-    InputAttachmentNameReference: str
-    InputClippingSettings: NotRequired[InputClippingSettingsTypeDef]
-    UrlPath: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InputTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    AttachedChannels: NotRequired[list[str]]
-    Destinations: NotRequired[list[InputDestinationTypeDef]]
-    Id: NotRequired[str]
-    InputClass: NotRequired[InputClassType]
-    InputDevices: NotRequired[list[InputDeviceSettingsTypeDef]]
-    InputPartnerIds: NotRequired[list[str]]
-    InputSourceType: NotRequired[InputSourceTypeType]
-    MediaConnectFlows: NotRequired[list[MediaConnectFlowTypeDef]]
-    Name: NotRequired[str]
-    RoleArn: NotRequired[str]
-    SecurityGroups: NotRequired[list[str]]
-    Sources: NotRequired[list[InputSourceTypeDef]]
-    State: NotRequired[InputStateType]
-    Tags: NotRequired[dict[str, str]]
-    Type: NotRequired[InputTypeType]
-    SrtSettings: NotRequired[SrtSettingsTypeDef]
-    InputNetworkLocation: NotRequired[InputNetworkLocationType]
-    MulticastSettings: NotRequired[MulticastSettingsTypeDef]
-    Smpte2110ReceiverGroupSettings: NotRequired[
-        Smpte2110ReceiverGroupSettingsOutputTypeDef
-    ]
-    SdiSources: NotRequired[list[str]]
-    RouterSettings: NotRequired[RouterInputSettingsTypeDef]
-
-
-class InputVpcRequestTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    SubnetIds: ReadOnly[Sequence[str]]
-
-
-class InputWhitelistRuleCidrTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-
-
-class InputWhitelistRuleTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-
-
-class InterfaceMappingCreateRequestTypeDef(TypedDict):
-    LogicalInterfaceName: NotRequired[str]
-    NetworkId: NotRequired[str]
-
-
-class InterfaceMappingTypeDef(TypedDict):
-    LogicalInterfaceName: NotRequired[str]
-    NetworkId: NotRequired[str]
-
-
-class InterfaceMappingUpdateRequestTypeDef(TypedDict):
-    LogicalInterfaceName: NotRequired[str]
-    NetworkId: NotRequired[str]
-
-
-class IpPoolCreateRequestTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-
-
-class IpPoolTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-
-
 class IpPoolUpdateRequestTypeDef(TypedDict):
     Cidr: NotRequired[str]
-
-
-class KeyProviderSettingsTypeDef(TypedDict):
-    StaticKeySettings: NotRequired[StaticKeySettingsTypeDef]
-
-
-class LinkedChannelSettingsTypeDef(TypedDict):
-    FollowerChannelSettings: NotRequired[FollowerChannelSettingsTypeDef]
-    PrimaryChannelSettings: NotRequired[PrimaryChannelSettingsTypeDef]
 
 
 class ListAlertsRequestTypeDef(TypedDict):
@@ -3754,6 +5038,13 @@ class ListInputDeviceTransfersRequestTypeDef(TypedDict):
     TransferType: str
 
 
+class TransferringInputDeviceSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Message: NotRequired[str]
+    TargetCustomerId: NotRequired[str]
+    TransferType: NotRequired[InputDeviceTransferTypeType]
+
+
 class ListInputDeviceTransfersResponseTypeDef(TypedDict):
     InputDeviceTransfers: NotRequired[list[TransferringInputDeviceSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -3800,6 +5091,16 @@ class ListMultiplexAlertsRequestTypeDef(TypedDict):
     StateFilter: NotRequired[str]
 
 
+class MultiplexAlertTypeDef(TypedDict):
+    AlertType: NotRequired[str]
+    ClearedTimestamp: NotRequired[datetime]
+    Id: NotRequired[str]
+    Message: NotRequired[str]
+    PipelineId: NotRequired[str]
+    SetTimestamp: NotRequired[datetime]
+    State: NotRequired[MultiplexAlertStateType]
+
+
 class ListMultiplexAlertsResponseTypeDef(TypedDict):
     Alerts: NotRequired[list[MultiplexAlertTypeDef]]
     NextToken: NotRequired[str]
@@ -3812,6 +5113,11 @@ class ListMultiplexProgramsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class MultiplexProgramSummaryTypeDef(TypedDict):
+    ChannelId: NotRequired[str]
+    ProgramName: NotRequired[str]
+
+
 class ListMultiplexProgramsResponseTypeDef(TypedDict):
     MultiplexPrograms: NotRequired[list[MultiplexProgramSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -3821,6 +5127,22 @@ class ListMultiplexProgramsResponseTypeDef(TypedDict):
 class ListMultiplexesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class MultiplexSettingsSummaryTypeDef(TypedDict):
+    TransportStreamBitrate: NotRequired[int]
+
+
+class MultiplexSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    AvailabilityZones: NotRequired[list[str]]
+    Id: NotRequired[str]
+    MultiplexSettings: NotRequired[MultiplexSettingsSummaryTypeDef]
+    Name: NotRequired[str]
+    PipelinesRunningCount: NotRequired[int]
+    ProgramCount: NotRequired[int]
+    State: NotRequired[MultiplexStateType]
+    Tags: NotRequired[dict[str, str]]
 
 
 class ListMultiplexesResponseTypeDef(TypedDict):
@@ -3867,6 +5189,20 @@ class ListOfferingsRequestTypeDef(TypedDict):
     VideoQuality: NotRequired[str]
 
 
+class OfferingTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+    Duration: NotRequired[int]
+    DurationUnits: NotRequired[OfferingDurationUnitsType]
+    FixedPrice: NotRequired[float]
+    OfferingDescription: NotRequired[str]
+    OfferingId: NotRequired[str]
+    OfferingType: NotRequired[OfferingTypeType]
+    Region: NotRequired[str]
+    ResourceSpecification: NotRequired[ReservationResourceSpecificationTypeDef]
+    UsagePrice: NotRequired[float]
+
+
 class ListOfferingsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Offerings: NotRequired[list[OfferingTypeDef]]
@@ -3884,840 +5220,6 @@ class ListReservationsRequestTypeDef(TypedDict):
     ResourceType: NotRequired[str]
     SpecialFeature: NotRequired[str]
     VideoQuality: NotRequired[str]
-
-
-class ListReservationsResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    Reservations: NotRequired[list[ReservationTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListSdiSourcesRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListSdiSourcesResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    SdiSources: NotRequired[list[SdiSourceSummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListSignalMapsRequestTypeDef(TypedDict):
-    CloudWatchAlarmTemplateGroupIdentifier: NotRequired[str]
-    EventBridgeRuleTemplateGroupIdentifier: NotRequired[str]
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListSignalMapsResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    SignalMaps: NotRequired[list[SignalMapSummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[dict[str, str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListVersionsResponseTypeDef(TypedDict):
-    Versions: NotRequired[list[ChannelEngineVersionResponseTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class M2tsSettingsTypeDef(TypedDict):
-    AbsentInputAudioBehavior: NotRequired[M2tsAbsentInputAudioBehaviorType]
-    Arib: NotRequired[M2tsAribType]
-    AribCaptionsPid: NotRequired[str]
-    AribCaptionsPidControl: NotRequired[M2tsAribCaptionsPidControlType]
-    AudioBufferModel: NotRequired[M2tsAudioBufferModelType]
-    AudioFramesPerPes: NotRequired[int]
-    AudioPids: NotRequired[str]
-    AudioStreamType: NotRequired[M2tsAudioStreamTypeType]
-    Bitrate: NotRequired[int]
-    BufferModel: NotRequired[M2tsBufferModelType]
-    CcDescriptor: NotRequired[M2tsCcDescriptorType]
-    DvbNitSettings: NotRequired[DvbNitSettingsTypeDef]
-    DvbSdtSettings: NotRequired[DvbSdtSettingsTypeDef]
-    DvbSubPids: NotRequired[str]
-    DvbTdtSettings: NotRequired[DvbTdtSettingsTypeDef]
-    DvbTeletextPid: NotRequired[str]
-    Ebif: NotRequired[M2tsEbifControlType]
-    EbpAudioInterval: NotRequired[M2tsAudioIntervalType]
-    EbpLookaheadMs: NotRequired[int]
-    EbpPlacement: NotRequired[M2tsEbpPlacementType]
-    EcmPid: NotRequired[str]
-    EsRateInPes: NotRequired[M2tsEsRateInPesType]
-    EtvPlatformPid: NotRequired[str]
-    EtvSignalPid: NotRequired[str]
-    FragmentTime: NotRequired[float]
-    Klv: NotRequired[M2tsKlvType]
-    KlvDataPids: NotRequired[str]
-    NielsenId3Behavior: NotRequired[M2tsNielsenId3BehaviorType]
-    NullPacketBitrate: NotRequired[float]
-    PatInterval: NotRequired[int]
-    PcrControl: NotRequired[M2tsPcrControlType]
-    PcrPeriod: NotRequired[int]
-    PcrPid: NotRequired[str]
-    PmtInterval: NotRequired[int]
-    PmtPid: NotRequired[str]
-    ProgramNum: NotRequired[int]
-    RateMode: NotRequired[M2tsRateModeType]
-    Scte27Pids: NotRequired[str]
-    Scte35Control: NotRequired[M2tsScte35ControlType]
-    Scte35Pid: NotRequired[str]
-    SegmentationMarkers: NotRequired[M2tsSegmentationMarkersType]
-    SegmentationStyle: NotRequired[M2tsSegmentationStyleType]
-    SegmentationTime: NotRequired[float]
-    TimedMetadataBehavior: NotRequired[M2tsTimedMetadataBehaviorType]
-    TimedMetadataPid: NotRequired[str]
-    TransportStreamId: NotRequired[int]
-    VideoPid: NotRequired[str]
-    Scte35PrerollPullupMilliseconds: NotRequired[float]
-
-
-class M3u8SettingsTypeDef(TypedDict):
-    AudioFramesPerPes: NotRequired[int]
-    AudioPids: NotRequired[str]
-    EcmPid: NotRequired[str]
-    NielsenId3Behavior: NotRequired[M3u8NielsenId3BehaviorType]
-    PatInterval: NotRequired[int]
-    PcrControl: NotRequired[M3u8PcrControlType]
-    PcrPeriod: NotRequired[int]
-    PcrPid: NotRequired[str]
-    PmtInterval: NotRequired[int]
-    PmtPid: NotRequired[str]
-    ProgramNum: NotRequired[int]
-    Scte35Behavior: NotRequired[M3u8Scte35BehaviorType]
-    Scte35Pid: NotRequired[str]
-    TimedMetadataBehavior: NotRequired[M3u8TimedMetadataBehaviorType]
-    TimedMetadataPid: NotRequired[str]
-    TransportStreamId: NotRequired[int]
-    VideoPid: NotRequired[str]
-    KlvBehavior: NotRequired[M3u8KlvBehaviorType]
-    KlvDataPids: NotRequired[str]
-
-
-class MaintenanceCreateSettingsTypeDef(TypedDict):
-    MaintenanceDay: NotRequired[MaintenanceDayType]
-    MaintenanceStartTime: NotRequired[str]
-
-
-class MaintenanceStatusTypeDef(TypedDict):
-    MaintenanceDay: NotRequired[MaintenanceDayType]
-    MaintenanceDeadline: NotRequired[str]
-    MaintenanceScheduledDate: NotRequired[str]
-    MaintenanceStartTime: NotRequired[str]
-
-
-class MaintenanceUpdateSettingsTypeDef(TypedDict):
-    MaintenanceDay: NotRequired[MaintenanceDayType]
-    MaintenanceScheduledDate: NotRequired[str]
-    MaintenanceStartTime: NotRequired[str]
-
-
-class MediaConnectFlowRequestTypeDef(TypedDict):
-    FlowArn: NotRequired[str]
-
-
-class MediaConnectFlowTypeDef(TypedDict):
-    FlowArn: NotRequired[str]
-
-
-class MediaConnectRouterContainerSettingsTypeDef(TypedDict):
-    M2tsSettings: NotRequired[M2tsSettingsTypeDef]
-
-
-class MediaConnectRouterGroupSettingsOutputTypeDef(TypedDict):
-    AvailabilityZones: NotRequired[list[str]]
-
-
-class MediaConnectRouterGroupSettingsTypeDef(TypedDict):
-    AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MediaConnectRouterOutputConnectionMapTypeDef(TypedDict):
-    Pipeline0: NotRequired[str]
-    Pipeline1: NotRequired[str]
-
-
-class MediaConnectRouterOutputConnectionTypeDef(TypedDict):
-    RouterInputArn: NotRequired[str]
-
-
-class MediaConnectRouterOutputDestinationSettingsTypeDef(TypedDict):
-    EncryptionType: NotRequired[MediaConnectRouterOutputEncryptionTypeType]
-    SecretArn: NotRequired[str]
-
-
-class MediaConnectRouterOutputSettingsTypeDef(TypedDict):
-    ConnectedRouterInputs: NotRequired[MediaConnectRouterOutputConnectionMapTypeDef]
-    ContainerSettings: MediaConnectRouterContainerSettingsTypeDef
-    Destination: OutputLocationRefTypeDef
-
-
-class MediaPackageAdditionalDestinationsTypeDef(TypedDict):
-    Destination: OutputLocationRefTypeDef
-
-
-class MediaPackageGroupSettingsOutputTypeDef(TypedDict):
-    Destination: OutputLocationRefTypeDef
-    MediapackageV2GroupSettings: NotRequired[MediaPackageV2GroupSettingsOutputTypeDef]
-
-
-class MediaPackageGroupSettingsTypeDef(TypedDict):
-    Destination: OutputLocationRefTypeDef
-    MediapackageV2GroupSettings: NotRequired[
-        ReadOnly[MediaPackageV2GroupSettingsTypeDef]
-    ]
-
-
-class MediaPackageOutputDestinationSettingsTypeDef(TypedDict):
-    ChannelId: NotRequired[str]
-    ChannelGroup: NotRequired[str]
-    ChannelName: NotRequired[str]
-    ChannelEndpointId: NotRequired[str]
-    MediaPackageRegionName: NotRequired[str]
-
-
-class MediaPackageOutputSettingsTypeDef(TypedDict):
-    MediaPackageV2DestinationSettings: NotRequired[
-        MediaPackageV2DestinationSettingsTypeDef
-    ]
-
-
-class MediaPackageV2DestinationSettingsTypeDef(TypedDict):
-    AudioGroupId: NotRequired[str]
-    AudioRenditionSets: NotRequired[str]
-    HlsAutoSelect: NotRequired[HlsAutoSelectType]
-    HlsDefault: NotRequired[HlsDefaultType]
-
-
-class MediaPackageV2GroupSettingsOutputTypeDef(TypedDict):
-    CaptionLanguageMappings: NotRequired[list[CaptionLanguageMappingTypeDef]]
-    Id3Behavior: NotRequired[CmafId3BehaviorType]
-    KlvBehavior: NotRequired[CmafKLVBehaviorType]
-    NielsenId3Behavior: NotRequired[CmafNielsenId3BehaviorType]
-    Scte35Type: NotRequired[Scte35TypeType]
-    SegmentLength: NotRequired[int]
-    SegmentLengthUnits: NotRequired[CmafIngestSegmentLengthUnitsType]
-    TimedMetadataId3Frame: NotRequired[CmafTimedMetadataId3FrameType]
-    TimedMetadataId3Period: NotRequired[int]
-    TimedMetadataPassthrough: NotRequired[CmafTimedMetadataPassthroughType]
-    AdditionalDestinations: NotRequired[list[MediaPackageAdditionalDestinationsTypeDef]]
-
-
-class MediaPackageV2GroupSettingsTypeDef(TypedDict):
-    CaptionLanguageMappings: NotRequired[
-        ReadOnly[Sequence[CaptionLanguageMappingTypeDef]]
-    ]
-    Id3Behavior: NotRequired[CmafId3BehaviorType]
-    KlvBehavior: NotRequired[CmafKLVBehaviorType]
-    NielsenId3Behavior: NotRequired[CmafNielsenId3BehaviorType]
-    Scte35Type: NotRequired[Scte35TypeType]
-    SegmentLength: NotRequired[int]
-    SegmentLengthUnits: NotRequired[CmafIngestSegmentLengthUnitsType]
-    TimedMetadataId3Frame: NotRequired[CmafTimedMetadataId3FrameType]
-    TimedMetadataId3Period: NotRequired[int]
-    TimedMetadataPassthrough: NotRequired[CmafTimedMetadataPassthroughType]
-    AdditionalDestinations: NotRequired[
-        ReadOnly[Sequence[MediaPackageAdditionalDestinationsTypeDef]]
-    ]
-
-
-class MediaResourceNeighborTypeDef(TypedDict):
-    Arn: str
-    Name: NotRequired[str]
-
-
-class MediaResourceTypeDef(TypedDict):
-    Destinations: NotRequired[list[MediaResourceNeighborTypeDef]]
-    Name: NotRequired[str]
-    Sources: NotRequired[list[MediaResourceNeighborTypeDef]]
-
-
-class MonitorDeploymentTypeDef(TypedDict):
-    DetailsUri: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-    Status: SignalMapMonitorDeploymentStatusType
-
-
-class MotionGraphicsActivateScheduleActionSettingsTypeDef(TypedDict):
-    Duration: NotRequired[int]
-    PasswordParam: NotRequired[str]
-    Url: NotRequired[str]
-    Username: NotRequired[str]
-
-
-class MotionGraphicsConfigurationTypeDef(TypedDict):
-    MotionGraphicsInsertion: NotRequired[MotionGraphicsInsertionType]
-    MotionGraphicsSettings: MotionGraphicsSettingsTypeDef
-
-
-class MotionGraphicsDeactivateScheduleActionSettingsTypeDef(TypedDict):
-    pass
-
-
-class MotionGraphicsSettingsTypeDef(TypedDict):
-    HtmlMotionGraphicsSettings: NotRequired[HtmlMotionGraphicsSettingsTypeDef]
-
-
-class Mp2SettingsTypeDef(TypedDict):
-    Bitrate: NotRequired[float]
-    CodingMode: NotRequired[Mp2CodingModeType]
-    SampleRate: NotRequired[float]
-
-
-class Mpeg2FilterSettingsTypeDef(TypedDict):
-    TemporalFilterSettings: NotRequired[TemporalFilterSettingsTypeDef]
-
-
-class Mpeg2SettingsTypeDef(TypedDict):
-    AdaptiveQuantization: NotRequired[Mpeg2AdaptiveQuantizationType]
-    AfdSignaling: NotRequired[AfdSignalingType]
-    ColorMetadata: NotRequired[Mpeg2ColorMetadataType]
-    ColorSpace: NotRequired[Mpeg2ColorSpaceType]
-    DisplayAspectRatio: NotRequired[Mpeg2DisplayRatioType]
-    FilterSettings: NotRequired[Mpeg2FilterSettingsTypeDef]
-    FixedAfd: NotRequired[FixedAfdType]
-    FramerateDenominator: int
-    FramerateNumerator: int
-    GopClosedCadence: NotRequired[int]
-    GopNumBFrames: NotRequired[int]
-    GopSize: NotRequired[float]
-    GopSizeUnits: NotRequired[Mpeg2GopSizeUnitsType]
-    ScanType: NotRequired[Mpeg2ScanTypeType]
-    SubgopLength: NotRequired[Mpeg2SubGopLengthType]
-    TimecodeInsertion: NotRequired[Mpeg2TimecodeInsertionBehaviorType]
-    TimecodeBurninSettings: NotRequired[TimecodeBurninSettingsTypeDef]
-
-
-class MsSmoothGroupSettingsTypeDef(TypedDict):
-    AcquisitionPointId: NotRequired[str]
-    AudioOnlyTimecodeControl: NotRequired[SmoothGroupAudioOnlyTimecodeControlType]
-    CertificateMode: NotRequired[SmoothGroupCertificateModeType]
-    ConnectionRetryInterval: NotRequired[int]
-    Destination: OutputLocationRefTypeDef
-    EventId: NotRequired[str]
-    EventIdMode: NotRequired[SmoothGroupEventIdModeType]
-    EventStopBehavior: NotRequired[SmoothGroupEventStopBehaviorType]
-    FilecacheDuration: NotRequired[int]
-    FragmentLength: NotRequired[int]
-    InputLossAction: NotRequired[InputLossActionForMsSmoothOutType]
-    NumRetries: NotRequired[int]
-    RestartDelay: NotRequired[int]
-    SegmentationMode: NotRequired[SmoothGroupSegmentationModeType]
-    SendDelayMs: NotRequired[int]
-    SparseTrackType: NotRequired[SmoothGroupSparseTrackTypeType]
-    StreamManifestBehavior: NotRequired[SmoothGroupStreamManifestBehaviorType]
-    TimestampOffset: NotRequired[str]
-    TimestampOffsetMode: NotRequired[SmoothGroupTimestampOffsetModeType]
-
-
-class MsSmoothOutputSettingsTypeDef(TypedDict):
-    H265PackagingType: NotRequired[MsSmoothH265PackagingTypeType]
-    NameModifier: NotRequired[str]
-
-
-class MulticastInputSettingsTypeDef(TypedDict):
-    SourceIpAddress: NotRequired[str]
-
-
-class MulticastSettingsCreateRequestTypeDef(TypedDict):
-    Sources: NotRequired[ReadOnly[Sequence[MulticastSourceCreateRequestTypeDef]]]
-
-
-class MulticastSettingsTypeDef(TypedDict):
-    Sources: NotRequired[list[MulticastSourceTypeDef]]
-
-
-class MulticastSettingsUpdateRequestTypeDef(TypedDict):
-    Sources: NotRequired[ReadOnly[Sequence[MulticastSourceUpdateRequestTypeDef]]]
-
-
-class MulticastSourceCreateRequestTypeDef(TypedDict):
-    SourceIp: NotRequired[str]
-    Url: str
-
-
-class MulticastSourceTypeDef(TypedDict):
-    SourceIp: NotRequired[str]
-    Url: str
-
-
-class MulticastSourceUpdateRequestTypeDef(TypedDict):
-    SourceIp: NotRequired[str]
-    Url: str
-
-
-class MultiplexAlertTypeDef(TypedDict):
-    AlertType: NotRequired[str]
-    ClearedTimestamp: NotRequired[datetime]
-    Id: NotRequired[str]
-    Message: NotRequired[str]
-    PipelineId: NotRequired[str]
-    SetTimestamp: NotRequired[datetime]
-    State: NotRequired[MultiplexAlertStateType]
-
-
-class MultiplexContainerSettingsTypeDef(TypedDict):
-    MultiplexM2tsSettings: NotRequired[MultiplexM2tsSettingsTypeDef]
-
-
-class MultiplexGroupSettingsTypeDef(TypedDict):
-    pass
-
-
-class MultiplexM2tsSettingsTypeDef(TypedDict):
-    AbsentInputAudioBehavior: NotRequired[M2tsAbsentInputAudioBehaviorType]
-    Arib: NotRequired[M2tsAribType]
-    AudioBufferModel: NotRequired[M2tsAudioBufferModelType]
-    AudioFramesPerPes: NotRequired[int]
-    AudioStreamType: NotRequired[M2tsAudioStreamTypeType]
-    CcDescriptor: NotRequired[M2tsCcDescriptorType]
-    Ebif: NotRequired[M2tsEbifControlType]
-    EsRateInPes: NotRequired[M2tsEsRateInPesType]
-    Klv: NotRequired[M2tsKlvType]
-    NielsenId3Behavior: NotRequired[M2tsNielsenId3BehaviorType]
-    PcrControl: NotRequired[M2tsPcrControlType]
-    PcrPeriod: NotRequired[int]
-    Scte35Control: NotRequired[M2tsScte35ControlType]
-    Scte35PrerollPullupMilliseconds: NotRequired[float]
-
-
-class MultiplexMediaConnectOutputDestinationSettingsTypeDef(TypedDict):
-    EntitlementArn: NotRequired[str]
-
-
-class MultiplexOutputDestinationTypeDef(TypedDict):
-    MediaConnectSettings: NotRequired[
-        MultiplexMediaConnectOutputDestinationSettingsTypeDef
-    ]
-
-
-class MultiplexOutputSettingsTypeDef(TypedDict):
-    Destination: OutputLocationRefTypeDef
-    ContainerSettings: NotRequired[MultiplexContainerSettingsTypeDef]
-
-
-class MultiplexProgramChannelDestinationSettingsTypeDef(TypedDict):
-    MultiplexId: NotRequired[str]
-    ProgramName: NotRequired[str]
-
-
-class MultiplexProgramPacketIdentifiersMapOutputTypeDef(TypedDict):
-    AudioPids: NotRequired[list[int]]
-    DvbSubPids: NotRequired[list[int]]
-    DvbTeletextPid: NotRequired[int]
-    EtvPlatformPid: NotRequired[int]
-    EtvSignalPid: NotRequired[int]
-    KlvDataPids: NotRequired[list[int]]
-    PcrPid: NotRequired[int]
-    PmtPid: NotRequired[int]
-    PrivateMetadataPid: NotRequired[int]
-    Scte27Pids: NotRequired[list[int]]
-    Scte35Pid: NotRequired[int]
-    TimedMetadataPid: NotRequired[int]
-    VideoPid: NotRequired[int]
-    AribCaptionsPid: NotRequired[int]
-    DvbTeletextPids: NotRequired[list[int]]
-    EcmPid: NotRequired[int]
-    Smpte2038Pid: NotRequired[int]
-
-
-class MultiplexProgramPacketIdentifiersMapTypeDef(TypedDict):
-    AudioPids: NotRequired[ReadOnly[Sequence[int]]]
-    DvbSubPids: NotRequired[ReadOnly[Sequence[int]]]
-    DvbTeletextPid: NotRequired[int]
-    EtvPlatformPid: NotRequired[int]
-    EtvSignalPid: NotRequired[int]
-    KlvDataPids: NotRequired[ReadOnly[Sequence[int]]]
-    PcrPid: NotRequired[int]
-    PmtPid: NotRequired[int]
-    PrivateMetadataPid: NotRequired[int]
-    Scte27Pids: NotRequired[ReadOnly[Sequence[int]]]
-    Scte35Pid: NotRequired[int]
-    TimedMetadataPid: NotRequired[int]
-    VideoPid: NotRequired[int]
-    AribCaptionsPid: NotRequired[int]
-    DvbTeletextPids: NotRequired[ReadOnly[Sequence[int]]]
-    EcmPid: NotRequired[int]
-    Smpte2038Pid: NotRequired[int]
-
-
-class MultiplexProgramPipelineDetailTypeDef(TypedDict):
-    ActiveChannelPipeline: NotRequired[str]
-    PipelineId: NotRequired[str]
-
-
-class MultiplexProgramServiceDescriptorTypeDef(TypedDict):
-    ProviderName: str
-    ServiceName: str
-
-
-class MultiplexProgramSettingsTypeDef(TypedDict):
-    PreferredChannelPipeline: NotRequired[PreferredChannelPipelineType]
-    ProgramNumber: int
-    ServiceDescriptor: NotRequired[MultiplexProgramServiceDescriptorTypeDef]
-    VideoSettings: NotRequired[MultiplexVideoSettingsTypeDef]
-
-
-class MultiplexProgramSummaryTypeDef(TypedDict):
-    ChannelId: NotRequired[str]
-    ProgramName: NotRequired[str]
-
-
-class MultiplexProgramTypeDef(TypedDict):
-    ChannelId: NotRequired[str]
-    MultiplexProgramSettings: NotRequired[MultiplexProgramSettingsTypeDef]
-    PacketIdentifiersMap: NotRequired[MultiplexProgramPacketIdentifiersMapOutputTypeDef]
-    PipelineDetails: NotRequired[list[MultiplexProgramPipelineDetailTypeDef]]
-    ProgramName: NotRequired[str]
-
-
-class MultiplexSettingsSummaryTypeDef(TypedDict):
-    TransportStreamBitrate: NotRequired[int]
-
-
-class MultiplexSettingsTypeDef(TypedDict):
-    MaximumVideoBufferDelayMilliseconds: NotRequired[int]
-    TransportStreamBitrate: int
-    TransportStreamId: int
-    TransportStreamReservedBitrate: NotRequired[int]
-
-
-class MultiplexStatmuxVideoSettingsTypeDef(TypedDict):
-    MaximumBitrate: NotRequired[int]
-    MinimumBitrate: NotRequired[int]
-    Priority: NotRequired[int]
-
-
-class MultiplexSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    AvailabilityZones: NotRequired[list[str]]
-    Id: NotRequired[str]
-    MultiplexSettings: NotRequired[MultiplexSettingsSummaryTypeDef]
-    Name: NotRequired[str]
-    PipelinesRunningCount: NotRequired[int]
-    ProgramCount: NotRequired[int]
-    State: NotRequired[MultiplexStateType]
-    Tags: NotRequired[dict[str, str]]
-
-
-class MultiplexTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    AvailabilityZones: NotRequired[list[str]]
-    Destinations: NotRequired[list[MultiplexOutputDestinationTypeDef]]
-    Id: NotRequired[str]
-    MultiplexSettings: NotRequired[MultiplexSettingsTypeDef]
-    Name: NotRequired[str]
-    PipelinesRunningCount: NotRequired[int]
-    ProgramCount: NotRequired[int]
-    State: NotRequired[MultiplexStateType]
-    Tags: NotRequired[dict[str, str]]
-
-
-class MultiplexVideoSettingsTypeDef(TypedDict):
-    ConstantBitrate: NotRequired[int]
-    StatmuxSettings: NotRequired[MultiplexStatmuxVideoSettingsTypeDef]
-
-
-class NetworkInputSettingsTypeDef(TypedDict):
-    HlsInputSettings: NotRequired[HlsInputSettingsTypeDef]
-    ServerValidation: NotRequired[NetworkInputServerValidationType]
-    MulticastInputSettings: NotRequired[MulticastInputSettingsTypeDef]
-
-
-class NielsenCBETTypeDef(TypedDict):
-    CbetCheckDigitString: str
-    CbetStepaside: NielsenWatermarksCbetStepasideType
-    Csid: str
-
-
-class NielsenConfigurationTypeDef(TypedDict):
-    DistributorId: NotRequired[str]
-    NielsenPcmToId3Tagging: NotRequired[NielsenPcmToId3TaggingStateType]
-
-
-class NielsenNaesIiNwTypeDef(TypedDict):
-    CheckDigitString: str
-    Sid: float
-    Timezone: NotRequired[NielsenWatermarkTimezonesType]
-
-
-class NielsenWatermarksSettingsTypeDef(TypedDict):
-    NielsenCbetSettings: NotRequired[NielsenCBETTypeDef]
-    NielsenDistributionType: NotRequired[NielsenWatermarksDistributionTypesType]
-    NielsenNaesIiNwSettings: NotRequired[NielsenNaesIiNwTypeDef]
-
-
-class NodeInterfaceMappingCreateRequestTypeDef(TypedDict):
-    LogicalInterfaceName: NotRequired[str]
-    NetworkInterfaceMode: NotRequired[NetworkInterfaceModeType]
-    PhysicalInterfaceName: NotRequired[str]
-
-
-class NodeInterfaceMappingOutputTypeDef(TypedDict):
-    LogicalInterfaceName: NotRequired[str]
-    NetworkInterfaceMode: NotRequired[NetworkInterfaceModeType]
-    PhysicalInterfaceName: NotRequired[str]
-    PhysicalInterfaceIpAddresses: NotRequired[list[str]]
-
-
-class NodeInterfaceMappingTypeDef(TypedDict):
-    LogicalInterfaceName: NotRequired[str]
-    NetworkInterfaceMode: NotRequired[NetworkInterfaceModeType]
-    PhysicalInterfaceName: NotRequired[str]
-    PhysicalInterfaceIpAddresses: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class OfferingTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-    Duration: NotRequired[int]
-    DurationUnits: NotRequired[OfferingDurationUnitsType]
-    FixedPrice: NotRequired[float]
-    OfferingDescription: NotRequired[str]
-    OfferingId: NotRequired[str]
-    OfferingType: NotRequired[OfferingTypeType]
-    Region: NotRequired[str]
-    ResourceSpecification: NotRequired[ReservationResourceSpecificationTypeDef]
-    UsagePrice: NotRequired[float]
-
-
-class OutputDestinationOutputTypeDef(TypedDict):
-    Id: NotRequired[str]
-    MediaPackageSettings: NotRequired[
-        list[MediaPackageOutputDestinationSettingsTypeDef]
-    ]
-    MultiplexSettings: NotRequired[MultiplexProgramChannelDestinationSettingsTypeDef]
-    Settings: NotRequired[list[OutputDestinationSettingsTypeDef]]
-    SrtSettings: NotRequired[list[SrtOutputDestinationSettingsTypeDef]]
-    LogicalInterfaceNames: NotRequired[list[str]]
-    MediaConnectRouterSettings: NotRequired[
-        list[MediaConnectRouterOutputDestinationSettingsTypeDef]
-    ]
-
-
-class OutputDestinationSettingsTypeDef(TypedDict):
-    PasswordParam: NotRequired[str]
-    StreamName: NotRequired[str]
-    Url: NotRequired[str]
-    Username: NotRequired[str]
-
-
-class OutputDestinationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    MediaPackageSettings: NotRequired[
-        ReadOnly[Sequence[MediaPackageOutputDestinationSettingsTypeDef]]
-    ]
-    MultiplexSettings: NotRequired[MultiplexProgramChannelDestinationSettingsTypeDef]
-    Settings: NotRequired[ReadOnly[Sequence[OutputDestinationSettingsTypeDef]]]
-    SrtSettings: NotRequired[ReadOnly[Sequence[SrtOutputDestinationSettingsTypeDef]]]
-    LogicalInterfaceNames: NotRequired[ReadOnly[Sequence[str]]]
-    MediaConnectRouterSettings: NotRequired[
-        ReadOnly[Sequence[MediaConnectRouterOutputDestinationSettingsTypeDef]]
-    ]
-
-
-class OutputGroupOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    OutputGroupSettings: OutputGroupSettingsOutputTypeDef
-    Outputs: list[OutputOutputTypeDef]
-
-
-class OutputGroupSettingsOutputTypeDef(TypedDict):
-    ArchiveGroupSettings: NotRequired[ArchiveGroupSettingsTypeDef]
-    FrameCaptureGroupSettings: NotRequired[FrameCaptureGroupSettingsTypeDef]
-    HlsGroupSettings: NotRequired[HlsGroupSettingsOutputTypeDef]
-    MediaPackageGroupSettings: NotRequired[MediaPackageGroupSettingsOutputTypeDef]
-    MsSmoothGroupSettings: NotRequired[MsSmoothGroupSettingsTypeDef]
-    MultiplexGroupSettings: NotRequired[MultiplexGroupSettingsTypeDef]
-    RtmpGroupSettings: NotRequired[RtmpGroupSettingsOutputTypeDef]
-    UdpGroupSettings: NotRequired[UdpGroupSettingsTypeDef]
-    CmafIngestGroupSettings: NotRequired[CmafIngestGroupSettingsOutputTypeDef]
-    SrtGroupSettings: NotRequired[SrtGroupSettingsTypeDef]
-    MediaConnectRouterGroupSettings: NotRequired[
-        MediaConnectRouterGroupSettingsOutputTypeDef
-    ]
-
-
-class OutputGroupSettingsTypeDef(TypedDict):
-    ArchiveGroupSettings: NotRequired[ArchiveGroupSettingsTypeDef]
-    FrameCaptureGroupSettings: NotRequired[FrameCaptureGroupSettingsTypeDef]
-    HlsGroupSettings: NotRequired[ReadOnly[HlsGroupSettingsTypeDef]]
-    MediaPackageGroupSettings: NotRequired[ReadOnly[MediaPackageGroupSettingsTypeDef]]
-    MsSmoothGroupSettings: NotRequired[MsSmoothGroupSettingsTypeDef]
-    MultiplexGroupSettings: NotRequired[MultiplexGroupSettingsTypeDef]
-    RtmpGroupSettings: NotRequired[ReadOnly[RtmpGroupSettingsTypeDef]]
-    UdpGroupSettings: NotRequired[UdpGroupSettingsTypeDef]
-    CmafIngestGroupSettings: NotRequired[ReadOnly[CmafIngestGroupSettingsTypeDef]]
-    SrtGroupSettings: NotRequired[SrtGroupSettingsTypeDef]
-    MediaConnectRouterGroupSettings: NotRequired[
-        ReadOnly[MediaConnectRouterGroupSettingsTypeDef]
-    ]
-
-
-class OutputGroupTypeDef(TypedDict):
-    Name: NotRequired[str]
-    OutputGroupSettings: ReadOnly[OutputGroupSettingsTypeDef]
-    Outputs: ReadOnly[Sequence[OutputTypeDef]]
-
-
-class OutputLocationRefTypeDef(TypedDict):
-    DestinationRefId: NotRequired[str]
-
-
-class OutputLockingSettingsTypeDef(TypedDict):
-    EpochLockingSettings: NotRequired[EpochLockingSettingsTypeDef]
-    PipelineLockingSettings: NotRequired[PipelineLockingSettingsTypeDef]
-    DisabledLockingSettings: NotRequired[DisabledLockingSettingsTypeDef]
-
-
-class OutputOutputTypeDef(TypedDict):
-    AudioDescriptionNames: NotRequired[list[str]]
-    CaptionDescriptionNames: NotRequired[list[str]]
-    OutputName: NotRequired[str]
-    OutputSettings: OutputSettingsTypeDef
-    VideoDescriptionName: NotRequired[str]
-
-
-class OutputSettingsTypeDef(TypedDict):
-    ArchiveOutputSettings: NotRequired[ArchiveOutputSettingsTypeDef]
-    FrameCaptureOutputSettings: NotRequired[FrameCaptureOutputSettingsTypeDef]
-    HlsOutputSettings: NotRequired[HlsOutputSettingsTypeDef]
-    MediaPackageOutputSettings: NotRequired[MediaPackageOutputSettingsTypeDef]
-    MsSmoothOutputSettings: NotRequired[MsSmoothOutputSettingsTypeDef]
-    MultiplexOutputSettings: NotRequired[MultiplexOutputSettingsTypeDef]
-    RtmpOutputSettings: NotRequired[RtmpOutputSettingsTypeDef]
-    UdpOutputSettings: NotRequired[UdpOutputSettingsTypeDef]
-    CmafIngestOutputSettings: NotRequired[CmafIngestOutputSettingsTypeDef]
-    SrtOutputSettings: NotRequired[SrtOutputSettingsTypeDef]
-    MediaConnectRouterOutputSettings: NotRequired[
-        MediaConnectRouterOutputSettingsTypeDef
-    ]
-
-
-class OutputTypeDef(TypedDict):
-    AudioDescriptionNames: NotRequired[ReadOnly[Sequence[str]]]
-    CaptionDescriptionNames: NotRequired[ReadOnly[Sequence[str]]]
-    OutputName: NotRequired[str]
-    OutputSettings: OutputSettingsTypeDef
-    VideoDescriptionName: NotRequired[str]
-
-
-class PassThroughSettingsTypeDef(TypedDict):
-    pass
-
-
-class PauseStateScheduleActionSettingsOutputTypeDef(TypedDict):
-    Pipelines: NotRequired[list[PipelinePauseStateSettingsTypeDef]]
-
-
-class PauseStateScheduleActionSettingsTypeDef(TypedDict):
-    Pipelines: NotRequired[ReadOnly[Sequence[PipelinePauseStateSettingsTypeDef]]]
-
-
-class PipelineDetailTypeDef(TypedDict):
-    ActiveInputAttachmentName: NotRequired[str]
-    ActiveInputSwitchActionName: NotRequired[str]
-    ActiveMotionGraphicsActionName: NotRequired[str]
-    ActiveMotionGraphicsUri: NotRequired[str]
-    PipelineId: NotRequired[str]
-    ChannelEngineVersion: NotRequired[ChannelEngineVersionResponseTypeDef]
-    MediaConnectRouterOutputConnectionMap: NotRequired[
-        dict[str, MediaConnectRouterOutputConnectionTypeDef]
-    ]
-
-
-class PipelineLockingSettingsTypeDef(TypedDict):
-    PipelineLockingMethod: NotRequired[PipelineLockingMethodType]
-    CustomEpoch: NotRequired[str]
-
-
-class PipelinePauseStateSettingsTypeDef(TypedDict):
-    PipelineId: PipelineIdType
-
-
-class PrimaryChannelSettingsTypeDef(TypedDict):
-    LinkedChannelType: NotRequired[LinkedChannelTypeType]
-
-
-class PurchaseOfferingRequestTypeDef(TypedDict):
-    Count: int
-    Name: NotRequired[str]
-    OfferingId: str
-    RenewalSettings: NotRequired[RenewalSettingsTypeDef]
-    RequestId: NotRequired[str]
-    Start: NotRequired[str]
-    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class PurchaseOfferingResponseTypeDef(TypedDict):
-    Reservation: NotRequired[ReservationTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RawSettingsTypeDef(TypedDict):
-    pass
-
-
-class RebootInputDeviceRequestTypeDef(TypedDict):
-    Force: NotRequired[RebootInputDeviceForceType]
-    InputDeviceId: str
-
-
-class RebootInputDeviceResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class Rec601SettingsTypeDef(TypedDict):
-    pass
-
-
-class Rec709SettingsTypeDef(TypedDict):
-    pass
-
-
-class RejectInputDeviceTransferRequestTypeDef(TypedDict):
-    InputDeviceId: str
-
-
-class RejectInputDeviceTransferResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RemixSettingsOutputTypeDef(TypedDict):
-    ChannelMappings: list[AudioChannelMappingOutputTypeDef]
-    ChannelsIn: NotRequired[int]
-    ChannelsOut: NotRequired[int]
-
-
-class RemixSettingsTypeDef(TypedDict):
-    ChannelMappings: ReadOnly[Sequence[AudioChannelMappingTypeDef]]
-    ChannelsIn: NotRequired[int]
-    ChannelsOut: NotRequired[int]
-
-
-class RenewalSettingsTypeDef(TypedDict):
-    AutomaticRenewal: NotRequired[ReservationAutomaticRenewalType]
-    RenewalCount: NotRequired[int]
-
-
-class ReservationResourceSpecificationTypeDef(TypedDict):
-    ChannelClass: NotRequired[ChannelClassType]
-    Codec: NotRequired[ReservationCodecType]
-    MaximumBitrate: NotRequired[ReservationMaximumBitrateType]
-    MaximumFramerate: NotRequired[ReservationMaximumFramerateType]
-    Resolution: NotRequired[ReservationResolutionType]
-    ResourceType: NotRequired[ReservationResourceTypeType]
-    SpecialFeature: NotRequired[ReservationSpecialFeatureType]
-    VideoQuality: NotRequired[ReservationVideoQualityType]
 
 
 class ReservationTypeDef(TypedDict):
@@ -4740,6 +5242,139 @@ class ReservationTypeDef(TypedDict):
     State: NotRequired[ReservationStateType]
     Tags: NotRequired[dict[str, str]]
     UsagePrice: NotRequired[float]
+
+
+class ListReservationsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    Reservations: NotRequired[list[ReservationTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSdiSourcesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class SdiSourceSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Id: NotRequired[str]
+    Inputs: NotRequired[list[str]]
+    Mode: NotRequired[SdiSourceModeType]
+    Name: NotRequired[str]
+    State: NotRequired[SdiSourceStateType]
+    Type: NotRequired[SdiSourceTypeType]
+
+
+class ListSdiSourcesResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    SdiSources: NotRequired[list[SdiSourceSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSignalMapsRequestTypeDef(TypedDict):
+    CloudWatchAlarmTemplateGroupIdentifier: NotRequired[str]
+    EventBridgeRuleTemplateGroupIdentifier: NotRequired[str]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class SignalMapSummaryTypeDef(TypedDict):
+    Arn: str
+    CreatedAt: datetime
+    Description: NotRequired[str]
+    Id: str
+    ModifiedAt: NotRequired[datetime]
+    MonitorDeploymentStatus: SignalMapMonitorDeploymentStatusType
+    Name: str
+    Status: SignalMapStatusType
+    Tags: NotRequired[dict[str, str]]
+
+
+class ListSignalMapsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    SignalMaps: NotRequired[list[SignalMapSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListVersionsResponseTypeDef(TypedDict):
+    Versions: NotRequired[list[ChannelEngineVersionResponseTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MaintenanceUpdateSettingsTypeDef(TypedDict):
+    MaintenanceDay: NotRequired[MaintenanceDayType]
+    MaintenanceScheduledDate: NotRequired[str]
+    MaintenanceStartTime: NotRequired[str]
+
+
+class MulticastSourceUpdateRequestTypeDef(TypedDict):
+    SourceIp: NotRequired[str]
+    Url: str
+
+
+class MulticastSettingsUpdateRequestTypeDef(TypedDict):
+    Sources: NotRequired[ReadOnly[Sequence[MulticastSourceUpdateRequestTypeDef]]]
+
+
+class MultiplexProgramPacketIdentifiersMapTypeDef(TypedDict):
+    AudioPids: NotRequired[ReadOnly[Sequence[int]]]
+    DvbSubPids: NotRequired[ReadOnly[Sequence[int]]]
+    DvbTeletextPid: NotRequired[int]
+    EtvPlatformPid: NotRequired[int]
+    EtvSignalPid: NotRequired[int]
+    KlvDataPids: NotRequired[ReadOnly[Sequence[int]]]
+    PcrPid: NotRequired[int]
+    PmtPid: NotRequired[int]
+    PrivateMetadataPid: NotRequired[int]
+    Scte27Pids: NotRequired[ReadOnly[Sequence[int]]]
+    Scte35Pid: NotRequired[int]
+    TimedMetadataPid: NotRequired[int]
+    VideoPid: NotRequired[int]
+    AribCaptionsPid: NotRequired[int]
+    DvbTeletextPids: NotRequired[ReadOnly[Sequence[int]]]
+    EcmPid: NotRequired[int]
+    Smpte2038Pid: NotRequired[int]
+
+
+class PurchaseOfferingRequestTypeDef(TypedDict):
+    Count: int
+    Name: NotRequired[str]
+    OfferingId: str
+    RenewalSettings: NotRequired[RenewalSettingsTypeDef]
+    RequestId: NotRequired[str]
+    Start: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class PurchaseOfferingResponseTypeDef(TypedDict):
+    Reservation: NotRequired[ReservationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RebootInputDeviceRequestTypeDef(TypedDict):
+    Force: NotRequired[RebootInputDeviceForceType]
+    InputDeviceId: str
+
+
+class RebootInputDeviceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RejectInputDeviceTransferRequestTypeDef(TypedDict):
+    InputDeviceId: str
+
+
+class RejectInputDeviceTransferResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RestartChannelPipelinesRequestTypeDef(TypedDict):
@@ -4775,274 +5410,9 @@ class RestartChannelPipelinesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RouteCreateRequestTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    Gateway: NotRequired[str]
-
-
-class RouteTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-    Gateway: NotRequired[str]
-
-
 class RouteUpdateRequestTypeDef(TypedDict):
     Cidr: NotRequired[str]
     Gateway: NotRequired[str]
-
-
-class RouterDestinationSettingsTypeDef(TypedDict):
-    AvailabilityZoneName: str
-
-
-class RouterDestinationTypeDef(TypedDict):
-    AvailabilityZoneName: NotRequired[str]
-    RouterOutputArn: NotRequired[str]
-
-
-class RouterInputSettingsTypeDef(TypedDict):
-    Destinations: NotRequired[list[RouterDestinationTypeDef]]
-    EncryptionType: NotRequired[RouterEncryptionTypeType]
-    SecretArn: NotRequired[str]
-
-
-class RouterSettingsTypeDef(TypedDict):
-    Destinations: NotRequired[ReadOnly[Sequence[RouterDestinationSettingsTypeDef]]]
-    EncryptionType: NotRequired[RouterEncryptionTypeType]
-    SecretArn: NotRequired[str]
-
-
-class RtmpCaptionInfoDestinationSettingsTypeDef(TypedDict):
-    pass
-
-
-class RtmpGroupSettingsOutputTypeDef(TypedDict):
-    AdMarkers: NotRequired[list[RtmpAdMarkersType]]
-    AuthenticationScheme: NotRequired[AuthenticationSchemeType]
-    CacheFullBehavior: NotRequired[RtmpCacheFullBehaviorType]
-    CacheLength: NotRequired[int]
-    CaptionData: NotRequired[RtmpCaptionDataType]
-    InputLossAction: NotRequired[InputLossActionForRtmpOutType]
-    RestartDelay: NotRequired[int]
-    IncludeFillerNalUnits: NotRequired[IncludeFillerNalUnitsType]
-
-
-class RtmpGroupSettingsTypeDef(TypedDict):
-    AdMarkers: NotRequired[ReadOnly[Sequence[RtmpAdMarkersType]]]
-    AuthenticationScheme: NotRequired[AuthenticationSchemeType]
-    CacheFullBehavior: NotRequired[RtmpCacheFullBehaviorType]
-    CacheLength: NotRequired[int]
-    CaptionData: NotRequired[RtmpCaptionDataType]
-    InputLossAction: NotRequired[InputLossActionForRtmpOutType]
-    RestartDelay: NotRequired[int]
-    IncludeFillerNalUnits: NotRequired[IncludeFillerNalUnitsType]
-
-
-class RtmpOutputSettingsTypeDef(TypedDict):
-    CertificateMode: NotRequired[RtmpOutputCertificateModeType]
-    ConnectionRetryInterval: NotRequired[int]
-    Destination: OutputLocationRefTypeDef
-    NumRetries: NotRequired[int]
-
-
-class ScheduleActionOutputTypeDef(TypedDict):
-    ActionName: str
-    ScheduleActionSettings: ScheduleActionSettingsOutputTypeDef
-    ScheduleActionStartSettings: ScheduleActionStartSettingsTypeDef
-
-
-class ScheduleActionSettingsOutputTypeDef(TypedDict):
-    HlsId3SegmentTaggingSettings: NotRequired[
-        HlsId3SegmentTaggingScheduleActionSettingsTypeDef
-    ]
-    HlsTimedMetadataSettings: NotRequired[HlsTimedMetadataScheduleActionSettingsTypeDef]
-    InputPrepareSettings: NotRequired[InputPrepareScheduleActionSettingsOutputTypeDef]
-    InputSwitchSettings: NotRequired[InputSwitchScheduleActionSettingsOutputTypeDef]
-    MotionGraphicsImageActivateSettings: NotRequired[
-        MotionGraphicsActivateScheduleActionSettingsTypeDef
-    ]
-    MotionGraphicsImageDeactivateSettings: NotRequired[
-        MotionGraphicsDeactivateScheduleActionSettingsTypeDef
-    ]
-    PauseStateSettings: NotRequired[PauseStateScheduleActionSettingsOutputTypeDef]
-    Scte35InputSettings: NotRequired[Scte35InputScheduleActionSettingsTypeDef]
-    Scte35ReturnToNetworkSettings: NotRequired[
-        Scte35ReturnToNetworkScheduleActionSettingsTypeDef
-    ]
-    Scte35SpliceInsertSettings: NotRequired[
-        Scte35SpliceInsertScheduleActionSettingsTypeDef
-    ]
-    Scte35TimeSignalSettings: NotRequired[
-        Scte35TimeSignalScheduleActionSettingsOutputTypeDef
-    ]
-    StaticImageActivateSettings: NotRequired[
-        StaticImageActivateScheduleActionSettingsTypeDef
-    ]
-    StaticImageDeactivateSettings: NotRequired[
-        StaticImageDeactivateScheduleActionSettingsTypeDef
-    ]
-    StaticImageOutputActivateSettings: NotRequired[
-        StaticImageOutputActivateScheduleActionSettingsOutputTypeDef
-    ]
-    StaticImageOutputDeactivateSettings: NotRequired[
-        StaticImageOutputDeactivateScheduleActionSettingsOutputTypeDef
-    ]
-    Id3SegmentTaggingSettings: NotRequired[
-        Id3SegmentTaggingScheduleActionSettingsTypeDef
-    ]
-    TimedMetadataSettings: NotRequired[TimedMetadataScheduleActionSettingsTypeDef]
-
-
-class ScheduleActionSettingsTypeDef(TypedDict):
-    HlsId3SegmentTaggingSettings: NotRequired[
-        HlsId3SegmentTaggingScheduleActionSettingsTypeDef
-    ]
-    HlsTimedMetadataSettings: NotRequired[HlsTimedMetadataScheduleActionSettingsTypeDef]
-    InputPrepareSettings: NotRequired[
-        ReadOnly[InputPrepareScheduleActionSettingsTypeDef]
-    ]
-    InputSwitchSettings: NotRequired[ReadOnly[InputSwitchScheduleActionSettingsTypeDef]]
-    MotionGraphicsImageActivateSettings: NotRequired[
-        MotionGraphicsActivateScheduleActionSettingsTypeDef
-    ]
-    MotionGraphicsImageDeactivateSettings: NotRequired[
-        MotionGraphicsDeactivateScheduleActionSettingsTypeDef
-    ]
-    PauseStateSettings: NotRequired[ReadOnly[PauseStateScheduleActionSettingsTypeDef]]
-    Scte35InputSettings: NotRequired[Scte35InputScheduleActionSettingsTypeDef]
-    Scte35ReturnToNetworkSettings: NotRequired[
-        Scte35ReturnToNetworkScheduleActionSettingsTypeDef
-    ]
-    Scte35SpliceInsertSettings: NotRequired[
-        Scte35SpliceInsertScheduleActionSettingsTypeDef
-    ]
-    Scte35TimeSignalSettings: NotRequired[
-        ReadOnly[Scte35TimeSignalScheduleActionSettingsTypeDef]
-    ]
-    StaticImageActivateSettings: NotRequired[
-        StaticImageActivateScheduleActionSettingsTypeDef
-    ]
-    StaticImageDeactivateSettings: NotRequired[
-        StaticImageDeactivateScheduleActionSettingsTypeDef
-    ]
-    StaticImageOutputActivateSettings: NotRequired[
-        ReadOnly[StaticImageOutputActivateScheduleActionSettingsTypeDef]
-    ]
-    StaticImageOutputDeactivateSettings: NotRequired[
-        ReadOnly[StaticImageOutputDeactivateScheduleActionSettingsTypeDef]
-    ]
-    Id3SegmentTaggingSettings: NotRequired[
-        Id3SegmentTaggingScheduleActionSettingsTypeDef
-    ]
-    TimedMetadataSettings: NotRequired[TimedMetadataScheduleActionSettingsTypeDef]
-
-
-class ScheduleActionStartSettingsTypeDef(TypedDict):
-    FixedModeScheduleActionStartSettings: NotRequired[
-        FixedModeScheduleActionStartSettingsTypeDef
-    ]
-    FollowModeScheduleActionStartSettings: NotRequired[
-        FollowModeScheduleActionStartSettingsTypeDef
-    ]
-    ImmediateModeScheduleActionStartSettings: NotRequired[
-        ImmediateModeScheduleActionStartSettingsTypeDef
-    ]
-
-
-class ScheduleActionTypeDef(TypedDict):
-    ActionName: str
-    ScheduleActionSettings: ReadOnly[ScheduleActionSettingsTypeDef]
-    ScheduleActionStartSettings: ScheduleActionStartSettingsTypeDef
-
-
-class Scte20PlusEmbeddedDestinationSettingsTypeDef(TypedDict):
-    pass
-
-
-class Scte20SourceSettingsTypeDef(TypedDict):
-    Convert608To708: NotRequired[Scte20Convert608To708Type]
-    Source608ChannelNumber: NotRequired[int]
-
-
-class Scte27DestinationSettingsTypeDef(TypedDict):
-    pass
-
-
-class Scte27SourceSettingsTypeDef(TypedDict):
-    OcrLanguage: NotRequired[Scte27OcrLanguageType]
-    Pid: NotRequired[int]
-
-
-class Scte35DeliveryRestrictionsTypeDef(TypedDict):
-    ArchiveAllowedFlag: Scte35ArchiveAllowedFlagType
-    DeviceRestrictions: Scte35DeviceRestrictionsType
-    NoRegionalBlackoutFlag: Scte35NoRegionalBlackoutFlagType
-    WebDeliveryAllowedFlag: Scte35WebDeliveryAllowedFlagType
-
-
-class Scte35DescriptorSettingsTypeDef(TypedDict):
-    SegmentationDescriptorScte35DescriptorSettings: Scte35SegmentationDescriptorTypeDef
-
-
-class Scte35DescriptorTypeDef(TypedDict):
-    Scte35DescriptorSettings: Scte35DescriptorSettingsTypeDef
-
-
-class Scte35InputScheduleActionSettingsTypeDef(TypedDict):
-    InputAttachmentNameReference: NotRequired[str]
-    Mode: Scte35InputModeType
-
-
-class Scte35ReturnToNetworkScheduleActionSettingsTypeDef(TypedDict):
-    SpliceEventId: int
-
-
-class Scte35SegmentationDescriptorTypeDef(TypedDict):
-    DeliveryRestrictions: NotRequired[Scte35DeliveryRestrictionsTypeDef]
-    SegmentNum: NotRequired[int]
-    SegmentationCancelIndicator: Scte35SegmentationCancelIndicatorType
-    SegmentationDuration: NotRequired[int]
-    SegmentationEventId: int
-    SegmentationTypeId: NotRequired[int]
-    SegmentationUpid: NotRequired[str]
-    SegmentationUpidType: NotRequired[int]
-    SegmentsExpected: NotRequired[int]
-    SubSegmentNum: NotRequired[int]
-    SubSegmentsExpected: NotRequired[int]
-
-
-class Scte35SpliceInsertScheduleActionSettingsTypeDef(TypedDict):
-    Duration: NotRequired[int]
-    SpliceEventId: int
-
-
-class Scte35SpliceInsertTypeDef(TypedDict):
-    AdAvailOffset: NotRequired[int]
-    NoRegionalBlackoutFlag: NotRequired[
-        Scte35SpliceInsertNoRegionalBlackoutBehaviorType
-    ]
-    WebDeliveryAllowedFlag: NotRequired[
-        Scte35SpliceInsertWebDeliveryAllowedBehaviorType
-    ]
-
-
-class Scte35TimeSignalAposTypeDef(TypedDict):
-    AdAvailOffset: NotRequired[int]
-    NoRegionalBlackoutFlag: NotRequired[Scte35AposNoRegionalBlackoutBehaviorType]
-    WebDeliveryAllowedFlag: NotRequired[Scte35AposWebDeliveryAllowedBehaviorType]
-
-
-class Scte35TimeSignalScheduleActionSettingsOutputTypeDef(TypedDict):
-    Scte35Descriptors: list[Scte35DescriptorTypeDef]
-
-
-class Scte35TimeSignalScheduleActionSettingsTypeDef(TypedDict):
-    Scte35Descriptors: ReadOnly[Sequence[Scte35DescriptorTypeDef]]
-
-
-class SdiSourceMappingTypeDef(TypedDict):
-    CardNumber: NotRequired[int]
-    ChannelNumber: NotRequired[int]
-    SdiSource: NotRequired[str]
 
 
 class SdiSourceMappingUpdateRequestTypeDef(TypedDict):
@@ -5051,157 +5421,8 @@ class SdiSourceMappingUpdateRequestTypeDef(TypedDict):
     SdiSource: NotRequired[str]
 
 
-class SdiSourceSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Id: NotRequired[str]
-    Inputs: NotRequired[list[str]]
-    Mode: NotRequired[SdiSourceModeType]
-    Name: NotRequired[str]
-    State: NotRequired[SdiSourceStateType]
-    Type: NotRequired[SdiSourceTypeType]
-
-
-class SdiSourceTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Id: NotRequired[str]
-    Inputs: NotRequired[list[str]]
-    Mode: NotRequired[SdiSourceModeType]
-    Name: NotRequired[str]
-    State: NotRequired[SdiSourceStateType]
-    Type: NotRequired[SdiSourceTypeType]
-
-
-class SignalMapSummaryTypeDef(TypedDict):
-    Arn: str
-    CreatedAt: datetime
-    Description: NotRequired[str]
-    Id: str
-    ModifiedAt: NotRequired[datetime]
-    MonitorDeploymentStatus: SignalMapMonitorDeploymentStatusType
-    Name: str
-    Status: SignalMapStatusType
-    Tags: NotRequired[dict[str, str]]
-
-
-class Smpte2110ReceiverGroupOutputTypeDef(TypedDict):
-    SdpSettings: NotRequired[Smpte2110ReceiverGroupSdpSettingsOutputTypeDef]
-
-
-class Smpte2110ReceiverGroupSdpSettingsOutputTypeDef(TypedDict):
-    AncillarySdps: NotRequired[list[InputSdpLocationTypeDef]]
-    AudioSdps: NotRequired[list[InputSdpLocationTypeDef]]
-    VideoSdp: NotRequired[InputSdpLocationTypeDef]
-
-
-class Smpte2110ReceiverGroupSdpSettingsTypeDef(TypedDict):
-    AncillarySdps: NotRequired[ReadOnly[Sequence[InputSdpLocationTypeDef]]]
-    AudioSdps: NotRequired[ReadOnly[Sequence[InputSdpLocationTypeDef]]]
-    VideoSdp: NotRequired[InputSdpLocationTypeDef]
-
-
-class Smpte2110ReceiverGroupSettingsOutputTypeDef(TypedDict):
-    Smpte2110ReceiverGroups: NotRequired[list[Smpte2110ReceiverGroupOutputTypeDef]]
-
-
-class Smpte2110ReceiverGroupSettingsTypeDef(TypedDict):
-    Smpte2110ReceiverGroups: NotRequired[
-        ReadOnly[Sequence[Smpte2110ReceiverGroupTypeDef]]
-    ]
-
-
-class Smpte2110ReceiverGroupTypeDef(TypedDict):
-    SdpSettings: NotRequired[ReadOnly[Smpte2110ReceiverGroupSdpSettingsTypeDef]]
-
-
-class SmpteTtDestinationSettingsTypeDef(TypedDict):
-    pass
-
-
 class SpecialRouterSettingsTypeDef(TypedDict):
     RouterArn: NotRequired[str]
-
-
-class SrtCallerDecryptionRequestTypeDef(TypedDict):
-    Algorithm: NotRequired[AlgorithmType]
-    PassphraseSecretArn: NotRequired[str]
-
-
-class SrtCallerDecryptionTypeDef(TypedDict):
-    Algorithm: NotRequired[AlgorithmType]
-    PassphraseSecretArn: NotRequired[str]
-
-
-class SrtCallerSourceRequestTypeDef(TypedDict):
-    Decryption: NotRequired[SrtCallerDecryptionRequestTypeDef]
-    MinimumLatency: NotRequired[int]
-    SrtListenerAddress: NotRequired[str]
-    SrtListenerPort: NotRequired[str]
-    StreamId: NotRequired[str]
-
-
-class SrtCallerSourceTypeDef(TypedDict):
-    Decryption: NotRequired[SrtCallerDecryptionTypeDef]
-    MinimumLatency: NotRequired[int]
-    SrtListenerAddress: NotRequired[str]
-    SrtListenerPort: NotRequired[str]
-    StreamId: NotRequired[str]
-
-
-class SrtGroupSettingsTypeDef(TypedDict):
-    InputLossAction: NotRequired[InputLossActionForUdpOutType]
-
-
-class SrtListenerDecryptionRequestTypeDef(TypedDict):
-    Algorithm: AlgorithmType
-    PassphraseSecretArn: str
-
-
-class SrtListenerDecryptionTypeDef(TypedDict):
-    Algorithm: AlgorithmType
-    PassphraseSecretArn: str
-
-
-class SrtListenerSettingsRequestTypeDef(TypedDict):
-    Decryption: SrtListenerDecryptionRequestTypeDef
-    MinimumLatency: int
-    StreamId: NotRequired[str]
-
-
-class SrtListenerSettingsTypeDef(TypedDict):
-    Decryption: NotRequired[SrtListenerDecryptionTypeDef]
-    MinimumLatency: NotRequired[int]
-    StreamId: NotRequired[str]
-
-
-class SrtOutputDestinationSettingsTypeDef(TypedDict):
-    EncryptionPassphraseSecretArn: NotRequired[str]
-    StreamId: NotRequired[str]
-    Url: NotRequired[str]
-    ConnectionMode: NotRequired[ConnectionModeType]
-    ListenerPort: NotRequired[int]
-
-
-class SrtOutputSettingsTypeDef(TypedDict):
-    BufferMsec: NotRequired[int]
-    ContainerSettings: UdpContainerSettingsTypeDef
-    Destination: OutputLocationRefTypeDef
-    EncryptionType: NotRequired[SrtEncryptionTypeType]
-    Latency: NotRequired[int]
-
-
-class SrtSettingsRequestTypeDef(TypedDict):
-    SrtCallerSources: NotRequired[ReadOnly[Sequence[SrtCallerSourceRequestTypeDef]]]
-    SrtListenerSettings: NotRequired[SrtListenerSettingsRequestTypeDef]
-
-
-class SrtSettingsTypeDef(TypedDict):
-    SrtCallerSources: NotRequired[list[SrtCallerSourceTypeDef]]
-    SrtListenerSettings: NotRequired[SrtListenerSettingsTypeDef]
-
-
-class StandardHlsSettingsTypeDef(TypedDict):
-    AudioRenditionSets: NotRequired[str]
-    M3u8Settings: M3u8SettingsTypeDef
 
 
 class StartChannelRequestTypeDef(TypedDict):
@@ -5322,10 +5543,6 @@ class StartMultiplexResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StartTimecodeTypeDef(TypedDict):
-    Timecode: NotRequired[str]
-
-
 class StartUpdateSignalMapRequestTypeDef(TypedDict):
     CloudWatchAlarmTemplateGroupIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
     Description: NotRequired[str]
@@ -5356,69 +5573,6 @@ class StartUpdateSignalMapResponseTypeDef(TypedDict):
     Status: NotRequired[SignalMapStatusType]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StaticImageActivateScheduleActionSettingsTypeDef(TypedDict):
-    Duration: NotRequired[int]
-    FadeIn: NotRequired[int]
-    FadeOut: NotRequired[int]
-    Height: NotRequired[int]
-    Image: InputLocationTypeDef
-    ImageX: NotRequired[int]
-    ImageY: NotRequired[int]
-    Layer: NotRequired[int]
-    Opacity: NotRequired[int]
-    Width: NotRequired[int]
-
-
-class StaticImageDeactivateScheduleActionSettingsTypeDef(TypedDict):
-    FadeOut: NotRequired[int]
-    Layer: NotRequired[int]
-
-
-class StaticImageOutputActivateScheduleActionSettingsOutputTypeDef(TypedDict):
-    Duration: NotRequired[int]
-    FadeIn: NotRequired[int]
-    FadeOut: NotRequired[int]
-    Height: NotRequired[int]
-    Image: InputLocationTypeDef
-    ImageX: NotRequired[int]
-    ImageY: NotRequired[int]
-    Layer: NotRequired[int]
-    Opacity: NotRequired[int]
-    OutputNames: list[str]
-    Width: NotRequired[int]
-
-
-class StaticImageOutputActivateScheduleActionSettingsTypeDef(TypedDict):
-    Duration: NotRequired[int]
-    FadeIn: NotRequired[int]
-    FadeOut: NotRequired[int]
-    Height: NotRequired[int]
-    Image: InputLocationTypeDef
-    ImageX: NotRequired[int]
-    ImageY: NotRequired[int]
-    Layer: NotRequired[int]
-    Opacity: NotRequired[int]
-    OutputNames: ReadOnly[Sequence[str]]
-    Width: NotRequired[int]
-
-
-class StaticImageOutputDeactivateScheduleActionSettingsOutputTypeDef(TypedDict):
-    FadeOut: NotRequired[int]
-    Layer: NotRequired[int]
-    OutputNames: list[str]
-
-
-class StaticImageOutputDeactivateScheduleActionSettingsTypeDef(TypedDict):
-    FadeOut: NotRequired[int]
-    Layer: NotRequired[int]
-    OutputNames: ReadOnly[Sequence[str]]
-
-
-class StaticKeySettingsTypeDef(TypedDict):
-    KeyProviderServer: NotRequired[InputLocationTypeDef]
-    StaticKeyValue: str
 
 
 class StopChannelRequestTypeDef(TypedDict):
@@ -5478,61 +5632,6 @@ class StopMultiplexResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StopTimecodeTypeDef(TypedDict):
-    LastFrameClippingBehavior: NotRequired[LastFrameClippingBehaviorType]
-    Timecode: NotRequired[str]
-
-
-class SuccessfulMonitorDeploymentTypeDef(TypedDict):
-    DetailsUri: str
-    Status: SignalMapMonitorDeploymentStatusType
-
-
-class TeletextDestinationSettingsTypeDef(TypedDict):
-    pass
-
-
-class TeletextSourceSettingsTypeDef(TypedDict):
-    OutputRectangle: NotRequired[CaptionRectangleTypeDef]
-    PageNumber: NotRequired[str]
-
-
-class TemporalFilterSettingsTypeDef(TypedDict):
-    PostFilterSharpening: NotRequired[TemporalFilterPostFilterSharpeningType]
-    Strength: NotRequired[TemporalFilterStrengthType]
-
-
-class ThumbnailConfigurationTypeDef(TypedDict):
-    State: ThumbnailStateType
-
-
-class ThumbnailDetailTypeDef(TypedDict):
-    PipelineId: NotRequired[str]
-    Thumbnails: NotRequired[list[ThumbnailTypeDef]]
-
-
-class ThumbnailTypeDef(TypedDict):
-    Body: NotRequired[str]
-    ContentType: NotRequired[str]
-    ThumbnailType: NotRequired[ThumbnailTypeType]
-    TimeStamp: NotRequired[datetime]
-
-
-class TimecodeBurninSettingsTypeDef(TypedDict):
-    FontSize: TimecodeBurninFontSizeType
-    Position: TimecodeBurninPositionType
-    Prefix: NotRequired[str]
-
-
-class TimecodeConfigTypeDef(TypedDict):
-    Source: TimecodeConfigSourceType
-    SyncThreshold: NotRequired[int]
-
-
-class TimedMetadataScheduleActionSettingsTypeDef(TypedDict):
-    Id3: str
-
-
 class TransferInputDeviceRequestTypeDef(TypedDict):
     InputDeviceId: str
     TargetCustomerId: NotRequired[str]
@@ -5542,34 +5641,6 @@ class TransferInputDeviceRequestTypeDef(TypedDict):
 
 class TransferInputDeviceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TransferringInputDeviceSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Message: NotRequired[str]
-    TargetCustomerId: NotRequired[str]
-    TransferType: NotRequired[InputDeviceTransferTypeType]
-
-
-class TtmlDestinationSettingsTypeDef(TypedDict):
-    StyleControl: NotRequired[TtmlDestinationStyleControlType]
-
-
-class UdpContainerSettingsTypeDef(TypedDict):
-    M2tsSettings: NotRequired[M2tsSettingsTypeDef]
-
-
-class UdpGroupSettingsTypeDef(TypedDict):
-    InputLossAction: NotRequired[InputLossActionForUdpOutType]
-    TimedMetadataId3Frame: NotRequired[UdpTimedMetadataId3FrameType]
-    TimedMetadataId3Period: NotRequired[int]
-
-
-class UdpOutputSettingsTypeDef(TypedDict):
-    BufferMsec: NotRequired[int]
-    ContainerSettings: UdpContainerSettingsTypeDef
-    Destination: OutputLocationRefTypeDef
-    FecOutputSettings: NotRequired[FecOutputSettingsTypeDef]
 
 
 class UpdateAccountConfigurationRequestTypeDef(TypedDict):
@@ -5916,73 +5987,3 @@ class UpdateSdiSourceRequestTypeDef(TypedDict):
 class UpdateSdiSourceResponseTypeDef(TypedDict):
     SdiSource: NotRequired[SdiSourceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VideoBlackFailoverSettingsTypeDef(TypedDict):
-    BlackDetectThreshold: NotRequired[float]
-    VideoBlackThresholdMsec: NotRequired[int]
-
-
-class VideoCodecSettingsTypeDef(TypedDict):
-    FrameCaptureSettings: NotRequired[FrameCaptureSettingsTypeDef]
-    H264Settings: NotRequired[H264SettingsTypeDef]
-    H265Settings: NotRequired[H265SettingsTypeDef]
-    Mpeg2Settings: NotRequired[Mpeg2SettingsTypeDef]
-    Av1Settings: NotRequired[Av1SettingsTypeDef]
-
-
-class VideoDescriptionTypeDef(TypedDict):
-    CodecSettings: NotRequired[VideoCodecSettingsTypeDef]
-    Height: NotRequired[int]
-    Name: str
-    RespondToAfd: NotRequired[VideoDescriptionRespondToAfdType]
-    ScalingBehavior: NotRequired[VideoDescriptionScalingBehaviorType]
-    Sharpness: NotRequired[int]
-    Width: NotRequired[int]
-
-
-class VideoSelectorColorSpaceSettingsTypeDef(TypedDict):
-    Hdr10Settings: NotRequired[Hdr10SettingsTypeDef]
-
-
-class VideoSelectorPidTypeDef(TypedDict):
-    Pid: NotRequired[int]
-
-
-class VideoSelectorProgramIdTypeDef(TypedDict):
-    ProgramId: NotRequired[int]
-
-
-class VideoSelectorSettingsTypeDef(TypedDict):
-    VideoSelectorPid: NotRequired[VideoSelectorPidTypeDef]
-    VideoSelectorProgramId: NotRequired[VideoSelectorProgramIdTypeDef]
-
-
-class VideoSelectorTypeDef(TypedDict):
-    ColorSpace: NotRequired[VideoSelectorColorSpaceType]
-    ColorSpaceSettings: NotRequired[VideoSelectorColorSpaceSettingsTypeDef]
-    ColorSpaceUsage: NotRequired[VideoSelectorColorSpaceUsageType]
-    SelectorSettings: NotRequired[VideoSelectorSettingsTypeDef]
-
-
-class VpcOutputSettingsDescriptionTypeDef(TypedDict):
-    AvailabilityZones: NotRequired[list[str]]
-    NetworkInterfaceIds: NotRequired[list[str]]
-    SecurityGroupIds: NotRequired[list[str]]
-    SubnetIds: NotRequired[list[str]]
-
-
-class VpcOutputSettingsTypeDef(TypedDict):
-    PublicAddressAllocationIds: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    SubnetIds: ReadOnly[Sequence[str]]
-
-
-class WavSettingsTypeDef(TypedDict):
-    BitDepth: NotRequired[float]
-    CodingMode: NotRequired[WavCodingModeType]
-    SampleRate: NotRequired[float]
-
-
-class WebvttDestinationSettingsTypeDef(TypedDict):
-    StyleControl: NotRequired[WebvttDestinationStyleControlType]

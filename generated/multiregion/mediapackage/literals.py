@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Elemental MediaPackage: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AdMarkersType",
-    "AdsOnDeliveryRestrictionsType",
-    "CmafEncryptionMethodType",
-    "EncryptionMethodType",
-    "ManifestLayoutType",
-    "OriginationType",
-    "PlaylistTypeType",
-    "PresetSpeke20AudioType",
-    "PresetSpeke20VideoType",
-    "ProfileType",
-    "SegmentTemplateFormatType",
-    "StatusType",
-    "StreamOrderType",
-    "UtcTimingType",
-    "__AdTriggersElementType",
-    "__PeriodTriggersElementType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AdMarkersType",
+        "AdsOnDeliveryRestrictionsType",
+        "CmafEncryptionMethodType",
+        "EncryptionMethodType",
+        "ManifestLayoutType",
+        "OriginationType",
+        "PlaylistTypeType",
+        "PresetSpeke20AudioType",
+        "PresetSpeke20VideoType",
+        "ProfileType",
+        "SegmentTemplateFormatType",
+        "StatusType",
+        "StreamOrderType",
+        "UtcTimingType",
+        "__AdTriggersElementType",
+        "__PeriodTriggersElementType",
+    ]
 
 AdMarkersType = Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"]
 AdsOnDeliveryRestrictionsType = Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"]

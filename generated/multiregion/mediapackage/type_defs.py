@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,82 +37,102 @@ from .literals import (
     __PeriodTriggersElementType,
 )
 
-__all__ = [
-    "AuthorizationTypeDef",
-    "ChannelTypeDef",
-    "CmafEncryptionOutputTypeDef",
-    "CmafEncryptionTypeDef",
-    "CmafPackageCreateOrUpdateParametersTypeDef",
-    "CmafPackageTypeDef",
-    "ConfigureLogsRequestTypeDef",
-    "ConfigureLogsResponseTypeDef",
-    "CreateChannelRequestTypeDef",
-    "CreateChannelResponseTypeDef",
-    "CreateHarvestJobRequestTypeDef",
-    "CreateHarvestJobResponseTypeDef",
-    "CreateOriginEndpointRequestTypeDef",
-    "CreateOriginEndpointResponseTypeDef",
-    "DashEncryptionOutputTypeDef",
-    "DashEncryptionTypeDef",
-    "DashPackageOutputTypeDef",
-    "DashPackageTypeDef",
-    "DeleteChannelRequestTypeDef",
-    "DeleteChannelResponseTypeDef",
-    "DeleteOriginEndpointRequestTypeDef",
-    "DeleteOriginEndpointResponseTypeDef",
-    "DescribeChannelRequestTypeDef",
-    "DescribeChannelResponseTypeDef",
-    "DescribeHarvestJobRequestTypeDef",
-    "DescribeHarvestJobResponseTypeDef",
-    "DescribeOriginEndpointRequestTypeDef",
-    "DescribeOriginEndpointResponseTypeDef",
-    "EgressAccessLogsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionContractConfigurationTypeDef",
-    "HarvestJobTypeDef",
-    "HlsEncryptionOutputTypeDef",
-    "HlsEncryptionTypeDef",
-    "HlsIngestTypeDef",
-    "HlsManifestCreateOrUpdateParametersTypeDef",
-    "HlsManifestTypeDef",
-    "HlsPackageOutputTypeDef",
-    "HlsPackageTypeDef",
-    "IngestEndpointTypeDef",
-    "IngressAccessLogsTypeDef",
-    "ListChannelsRequestTypeDef",
-    "ListChannelsResponseTypeDef",
-    "ListHarvestJobsRequestTypeDef",
-    "ListHarvestJobsResponseTypeDef",
-    "ListOriginEndpointsRequestTypeDef",
-    "ListOriginEndpointsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MssEncryptionOutputTypeDef",
-    "MssEncryptionTypeDef",
-    "MssPackageOutputTypeDef",
-    "MssPackageTypeDef",
-    "OriginEndpointTypeDef",
-    "ResponseMetadataTypeDef",
-    "RotateChannelCredentialsRequestTypeDef",
-    "RotateChannelCredentialsResponseTypeDef",
-    "RotateIngestEndpointCredentialsRequestTypeDef",
-    "RotateIngestEndpointCredentialsResponseTypeDef",
-    "S3DestinationTypeDef",
-    "SpekeKeyProviderOutputTypeDef",
-    "SpekeKeyProviderTypeDef",
-    "StreamSelectionTypeDef",
-    "TagResourceRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateChannelRequestTypeDef",
-    "UpdateChannelResponseTypeDef",
-    "UpdateOriginEndpointRequestTypeDef",
-    "UpdateOriginEndpointResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthorizationTypeDef",
+        "ChannelTypeDef",
+        "CmafEncryptionOutputTypeDef",
+        "CmafEncryptionTypeDef",
+        "CmafPackageCreateOrUpdateParametersTypeDef",
+        "CmafPackageTypeDef",
+        "ConfigureLogsRequestTypeDef",
+        "ConfigureLogsResponseTypeDef",
+        "CreateChannelRequestTypeDef",
+        "CreateChannelResponseTypeDef",
+        "CreateHarvestJobRequestTypeDef",
+        "CreateHarvestJobResponseTypeDef",
+        "CreateOriginEndpointRequestTypeDef",
+        "CreateOriginEndpointResponseTypeDef",
+        "DashEncryptionOutputTypeDef",
+        "DashEncryptionTypeDef",
+        "DashPackageOutputTypeDef",
+        "DashPackageTypeDef",
+        "DeleteChannelRequestTypeDef",
+        "DeleteChannelResponseTypeDef",
+        "DeleteOriginEndpointRequestTypeDef",
+        "DeleteOriginEndpointResponseTypeDef",
+        "DescribeChannelRequestTypeDef",
+        "DescribeChannelResponseTypeDef",
+        "DescribeHarvestJobRequestTypeDef",
+        "DescribeHarvestJobResponseTypeDef",
+        "DescribeOriginEndpointRequestTypeDef",
+        "DescribeOriginEndpointResponseTypeDef",
+        "EgressAccessLogsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionContractConfigurationTypeDef",
+        "HarvestJobTypeDef",
+        "HlsEncryptionOutputTypeDef",
+        "HlsEncryptionTypeDef",
+        "HlsIngestTypeDef",
+        "HlsManifestCreateOrUpdateParametersTypeDef",
+        "HlsManifestTypeDef",
+        "HlsPackageOutputTypeDef",
+        "HlsPackageTypeDef",
+        "IngestEndpointTypeDef",
+        "IngressAccessLogsTypeDef",
+        "ListChannelsRequestTypeDef",
+        "ListChannelsResponseTypeDef",
+        "ListHarvestJobsRequestTypeDef",
+        "ListHarvestJobsResponseTypeDef",
+        "ListOriginEndpointsRequestTypeDef",
+        "ListOriginEndpointsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MssEncryptionOutputTypeDef",
+        "MssEncryptionTypeDef",
+        "MssPackageOutputTypeDef",
+        "MssPackageTypeDef",
+        "OriginEndpointTypeDef",
+        "ResponseMetadataTypeDef",
+        "RotateChannelCredentialsRequestTypeDef",
+        "RotateChannelCredentialsResponseTypeDef",
+        "RotateIngestEndpointCredentialsRequestTypeDef",
+        "RotateIngestEndpointCredentialsResponseTypeDef",
+        "S3DestinationTypeDef",
+        "SpekeKeyProviderOutputTypeDef",
+        "SpekeKeyProviderTypeDef",
+        "StreamSelectionTypeDef",
+        "TagResourceRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateChannelRequestTypeDef",
+        "UpdateChannelResponseTypeDef",
+        "UpdateOriginEndpointRequestTypeDef",
+        "UpdateOriginEndpointResponseTypeDef",
+    ]
 
 
 class AuthorizationTypeDef(TypedDict):
     CdnIdentifierSecret: str
     SecretsRoleArn: str
+
+
+class EgressAccessLogsTypeDef(TypedDict):
+    LogGroupName: NotRequired[str]
+
+
+class IngestEndpointTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Password: NotRequired[str]
+    Url: NotRequired[str]
+    Username: NotRequired[str]
+
+
+class HlsIngestTypeDef(TypedDict):
+    IngestEndpoints: NotRequired[list[IngestEndpointTypeDef]]
+
+
+class IngressAccessLogsTypeDef(TypedDict):
+    LogGroupName: NotRequired[str]
 
 
 class ChannelTypeDef(TypedDict):
@@ -126,6 +146,20 @@ class ChannelTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
 
 
+class EncryptionContractConfigurationTypeDef(TypedDict):
+    PresetSpeke20Audio: PresetSpeke20AudioType
+    PresetSpeke20Video: PresetSpeke20VideoType
+
+
+class SpekeKeyProviderOutputTypeDef(TypedDict):
+    CertificateArn: NotRequired[str]
+    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
+    ResourceId: str
+    RoleArn: str
+    SystemIds: list[str]
+    Url: str
+
+
 class CmafEncryptionOutputTypeDef(TypedDict):
     ConstantInitializationVector: NotRequired[str]
     EncryptionMethod: NotRequired[CmafEncryptionMethodType]
@@ -133,11 +167,38 @@ class CmafEncryptionOutputTypeDef(TypedDict):
     SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
 
 
+class SpekeKeyProviderTypeDef(TypedDict):
+    CertificateArn: NotRequired[str]
+    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
+    ResourceId: str
+    RoleArn: str
+    SystemIds: ReadOnly[Sequence[str]]
+    Url: str
+
+
 class CmafEncryptionTypeDef(TypedDict):
     ConstantInitializationVector: NotRequired[str]
     EncryptionMethod: NotRequired[CmafEncryptionMethodType]
     KeyRotationIntervalSeconds: NotRequired[int]
     SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
+
+
+class HlsManifestCreateOrUpdateParametersTypeDef(TypedDict):
+    AdMarkers: NotRequired[AdMarkersType]
+    AdTriggers: NotRequired[ReadOnly[Sequence[__AdTriggersElementType]]]
+    AdsOnDeliveryRestrictions: NotRequired[AdsOnDeliveryRestrictionsType]
+    Id: str
+    IncludeIframeOnlyStream: NotRequired[bool]
+    ManifestName: NotRequired[str]
+    PlaylistType: NotRequired[PlaylistTypeType]
+    PlaylistWindowSeconds: NotRequired[int]
+    ProgramDateTimeIntervalSeconds: NotRequired[int]
+
+
+class StreamSelectionTypeDef(TypedDict):
+    MaxVideoBitsPerSecond: NotRequired[int]
+    MinVideoBitsPerSecond: NotRequired[int]
+    StreamOrder: NotRequired[StreamOrderType]
 
 
 class CmafPackageCreateOrUpdateParametersTypeDef(TypedDict):
@@ -148,6 +209,19 @@ class CmafPackageCreateOrUpdateParametersTypeDef(TypedDict):
     SegmentDurationSeconds: NotRequired[int]
     SegmentPrefix: NotRequired[str]
     StreamSelection: NotRequired[StreamSelectionTypeDef]
+
+
+class HlsManifestTypeDef(TypedDict):
+    AdMarkers: NotRequired[AdMarkersType]
+    Id: str
+    IncludeIframeOnlyStream: NotRequired[bool]
+    ManifestName: NotRequired[str]
+    PlaylistType: NotRequired[PlaylistTypeType]
+    PlaylistWindowSeconds: NotRequired[int]
+    ProgramDateTimeIntervalSeconds: NotRequired[int]
+    Url: NotRequired[str]
+    AdTriggers: NotRequired[list[__AdTriggersElementType]]
+    AdsOnDeliveryRestrictions: NotRequired[AdsOnDeliveryRestrictionsType]
 
 
 class CmafPackageTypeDef(TypedDict):
@@ -194,6 +268,12 @@ class CreateChannelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3DestinationTypeDef(TypedDict):
+    BucketName: str
+    ManifestKey: str
+    RoleArn: str
+
+
 class CreateHarvestJobRequestTypeDef(TypedDict):
     EndTime: str
     Id: str
@@ -215,6 +295,64 @@ class CreateHarvestJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DashEncryptionTypeDef(TypedDict):
+    KeyRotationIntervalSeconds: NotRequired[int]
+    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
+
+
+class DashPackageTypeDef(TypedDict):
+    AdTriggers: NotRequired[ReadOnly[Sequence[__AdTriggersElementType]]]
+    AdsOnDeliveryRestrictions: NotRequired[AdsOnDeliveryRestrictionsType]
+    Encryption: NotRequired[ReadOnly[DashEncryptionTypeDef]]
+    IncludeIframeOnlyStream: NotRequired[bool]
+    ManifestLayout: NotRequired[ManifestLayoutType]
+    ManifestWindowSeconds: NotRequired[int]
+    MinBufferTimeSeconds: NotRequired[int]
+    MinUpdatePeriodSeconds: NotRequired[int]
+    PeriodTriggers: NotRequired[ReadOnly[Sequence[__PeriodTriggersElementType]]]
+    Profile: NotRequired[ProfileType]
+    SegmentDurationSeconds: NotRequired[int]
+    SegmentTemplateFormat: NotRequired[SegmentTemplateFormatType]
+    StreamSelection: NotRequired[StreamSelectionTypeDef]
+    SuggestedPresentationDelaySeconds: NotRequired[int]
+    UtcTiming: NotRequired[UtcTimingType]
+    UtcTimingUri: NotRequired[str]
+
+
+class HlsEncryptionTypeDef(TypedDict):
+    ConstantInitializationVector: NotRequired[str]
+    EncryptionMethod: NotRequired[EncryptionMethodType]
+    KeyRotationIntervalSeconds: NotRequired[int]
+    RepeatExtXKey: NotRequired[bool]
+    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
+
+
+class HlsPackageTypeDef(TypedDict):
+    AdMarkers: NotRequired[AdMarkersType]
+    AdTriggers: NotRequired[ReadOnly[Sequence[__AdTriggersElementType]]]
+    AdsOnDeliveryRestrictions: NotRequired[AdsOnDeliveryRestrictionsType]
+    Encryption: NotRequired[ReadOnly[HlsEncryptionTypeDef]]
+    IncludeDvbSubtitles: NotRequired[bool]
+    IncludeIframeOnlyStream: NotRequired[bool]
+    PlaylistType: NotRequired[PlaylistTypeType]
+    PlaylistWindowSeconds: NotRequired[int]
+    ProgramDateTimeIntervalSeconds: NotRequired[int]
+    SegmentDurationSeconds: NotRequired[int]
+    StreamSelection: NotRequired[StreamSelectionTypeDef]
+    UseAudioRenditionGroup: NotRequired[bool]
+
+
+class MssEncryptionTypeDef(TypedDict):
+    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
+
+
+class MssPackageTypeDef(TypedDict):
+    Encryption: NotRequired[ReadOnly[MssEncryptionTypeDef]]
+    ManifestWindowSeconds: NotRequired[int]
+    SegmentDurationSeconds: NotRequired[int]
+    StreamSelection: NotRequired[StreamSelectionTypeDef]
+
+
 class CreateOriginEndpointRequestTypeDef(TypedDict):
     Authorization: NotRequired[AuthorizationTypeDef]
     ChannelId: str
@@ -232,35 +370,9 @@ class CreateOriginEndpointRequestTypeDef(TypedDict):
     Whitelist: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class CreateOriginEndpointResponseTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Authorization: NotRequired[AuthorizationTypeDef]
-    ChannelId: NotRequired[str]
-    CmafPackage: NotRequired[CmafPackageTypeDef]
-    CreatedAt: NotRequired[str]
-    DashPackage: NotRequired[DashPackageOutputTypeDef]
-    Description: NotRequired[str]
-    HlsPackage: NotRequired[HlsPackageOutputTypeDef]
-    Id: NotRequired[str]
-    ManifestName: NotRequired[str]
-    MssPackage: NotRequired[MssPackageOutputTypeDef]
-    Origination: NotRequired[OriginationType]
-    StartoverWindowSeconds: NotRequired[int]
-    Tags: NotRequired[dict[str, str]]
-    TimeDelaySeconds: NotRequired[int]
-    Url: NotRequired[str]
-    Whitelist: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class DashEncryptionOutputTypeDef(TypedDict):
     KeyRotationIntervalSeconds: NotRequired[int]
     SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
-
-
-class DashEncryptionTypeDef(TypedDict):
-    KeyRotationIntervalSeconds: NotRequired[int]
-    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
 
 
 class DashPackageOutputTypeDef(TypedDict):
@@ -282,23 +394,59 @@ class DashPackageOutputTypeDef(TypedDict):
     UtcTimingUri: NotRequired[str]
 
 
-class DashPackageTypeDef(TypedDict):
-    AdTriggers: NotRequired[ReadOnly[Sequence[__AdTriggersElementType]]]
+class HlsEncryptionOutputTypeDef(TypedDict):
+    ConstantInitializationVector: NotRequired[str]
+    EncryptionMethod: NotRequired[EncryptionMethodType]
+    KeyRotationIntervalSeconds: NotRequired[int]
+    RepeatExtXKey: NotRequired[bool]
+    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
+
+
+class HlsPackageOutputTypeDef(TypedDict):
+    AdMarkers: NotRequired[AdMarkersType]
+    AdTriggers: NotRequired[list[__AdTriggersElementType]]
     AdsOnDeliveryRestrictions: NotRequired[AdsOnDeliveryRestrictionsType]
-    Encryption: NotRequired[ReadOnly[DashEncryptionTypeDef]]
+    Encryption: NotRequired[HlsEncryptionOutputTypeDef]
+    IncludeDvbSubtitles: NotRequired[bool]
     IncludeIframeOnlyStream: NotRequired[bool]
-    ManifestLayout: NotRequired[ManifestLayoutType]
-    ManifestWindowSeconds: NotRequired[int]
-    MinBufferTimeSeconds: NotRequired[int]
-    MinUpdatePeriodSeconds: NotRequired[int]
-    PeriodTriggers: NotRequired[ReadOnly[Sequence[__PeriodTriggersElementType]]]
-    Profile: NotRequired[ProfileType]
+    PlaylistType: NotRequired[PlaylistTypeType]
+    PlaylistWindowSeconds: NotRequired[int]
+    ProgramDateTimeIntervalSeconds: NotRequired[int]
     SegmentDurationSeconds: NotRequired[int]
-    SegmentTemplateFormat: NotRequired[SegmentTemplateFormatType]
     StreamSelection: NotRequired[StreamSelectionTypeDef]
-    SuggestedPresentationDelaySeconds: NotRequired[int]
-    UtcTiming: NotRequired[UtcTimingType]
-    UtcTimingUri: NotRequired[str]
+    UseAudioRenditionGroup: NotRequired[bool]
+
+
+class MssEncryptionOutputTypeDef(TypedDict):
+    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
+
+
+class MssPackageOutputTypeDef(TypedDict):
+    Encryption: NotRequired[MssEncryptionOutputTypeDef]
+    ManifestWindowSeconds: NotRequired[int]
+    SegmentDurationSeconds: NotRequired[int]
+    StreamSelection: NotRequired[StreamSelectionTypeDef]
+
+
+class CreateOriginEndpointResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Authorization: NotRequired[AuthorizationTypeDef]
+    ChannelId: NotRequired[str]
+    CmafPackage: NotRequired[CmafPackageTypeDef]
+    CreatedAt: NotRequired[str]
+    DashPackage: NotRequired[DashPackageOutputTypeDef]
+    Description: NotRequired[str]
+    HlsPackage: NotRequired[HlsPackageOutputTypeDef]
+    Id: NotRequired[str]
+    ManifestName: NotRequired[str]
+    MssPackage: NotRequired[MssPackageOutputTypeDef]
+    Origination: NotRequired[OriginationType]
+    StartoverWindowSeconds: NotRequired[int]
+    Tags: NotRequired[dict[str, str]]
+    TimeDelaySeconds: NotRequired[int]
+    Url: NotRequired[str]
+    Whitelist: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteChannelRequestTypeDef(TypedDict):
@@ -375,15 +523,6 @@ class DescribeOriginEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EgressAccessLogsTypeDef(TypedDict):
-    LogGroupName: NotRequired[str]
-
-
-class EncryptionContractConfigurationTypeDef(TypedDict):
-    PresetSpeke20Audio: PresetSpeke20AudioType
-    PresetSpeke20Video: PresetSpeke20VideoType
-
-
 class HarvestJobTypeDef(TypedDict):
     Arn: NotRequired[str]
     ChannelId: NotRequired[str]
@@ -394,92 +533,6 @@ class HarvestJobTypeDef(TypedDict):
     S3Destination: NotRequired[S3DestinationTypeDef]
     StartTime: NotRequired[str]
     Status: NotRequired[StatusType]
-
-
-class HlsEncryptionOutputTypeDef(TypedDict):
-    ConstantInitializationVector: NotRequired[str]
-    EncryptionMethod: NotRequired[EncryptionMethodType]
-    KeyRotationIntervalSeconds: NotRequired[int]
-    RepeatExtXKey: NotRequired[bool]
-    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
-
-
-class HlsEncryptionTypeDef(TypedDict):
-    ConstantInitializationVector: NotRequired[str]
-    EncryptionMethod: NotRequired[EncryptionMethodType]
-    KeyRotationIntervalSeconds: NotRequired[int]
-    RepeatExtXKey: NotRequired[bool]
-    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
-
-
-class HlsIngestTypeDef(TypedDict):
-    IngestEndpoints: NotRequired[list[IngestEndpointTypeDef]]
-
-
-class HlsManifestCreateOrUpdateParametersTypeDef(TypedDict):
-    AdMarkers: NotRequired[AdMarkersType]
-    AdTriggers: NotRequired[ReadOnly[Sequence[__AdTriggersElementType]]]
-    AdsOnDeliveryRestrictions: NotRequired[AdsOnDeliveryRestrictionsType]
-    Id: str
-    IncludeIframeOnlyStream: NotRequired[bool]
-    ManifestName: NotRequired[str]
-    PlaylistType: NotRequired[PlaylistTypeType]
-    PlaylistWindowSeconds: NotRequired[int]
-    ProgramDateTimeIntervalSeconds: NotRequired[int]
-
-
-class HlsManifestTypeDef(TypedDict):
-    AdMarkers: NotRequired[AdMarkersType]
-    Id: str
-    IncludeIframeOnlyStream: NotRequired[bool]
-    ManifestName: NotRequired[str]
-    PlaylistType: NotRequired[PlaylistTypeType]
-    PlaylistWindowSeconds: NotRequired[int]
-    ProgramDateTimeIntervalSeconds: NotRequired[int]
-    Url: NotRequired[str]
-    AdTriggers: NotRequired[list[__AdTriggersElementType]]
-    AdsOnDeliveryRestrictions: NotRequired[AdsOnDeliveryRestrictionsType]
-
-
-class HlsPackageOutputTypeDef(TypedDict):
-    AdMarkers: NotRequired[AdMarkersType]
-    AdTriggers: NotRequired[list[__AdTriggersElementType]]
-    AdsOnDeliveryRestrictions: NotRequired[AdsOnDeliveryRestrictionsType]
-    Encryption: NotRequired[HlsEncryptionOutputTypeDef]
-    IncludeDvbSubtitles: NotRequired[bool]
-    IncludeIframeOnlyStream: NotRequired[bool]
-    PlaylistType: NotRequired[PlaylistTypeType]
-    PlaylistWindowSeconds: NotRequired[int]
-    ProgramDateTimeIntervalSeconds: NotRequired[int]
-    SegmentDurationSeconds: NotRequired[int]
-    StreamSelection: NotRequired[StreamSelectionTypeDef]
-    UseAudioRenditionGroup: NotRequired[bool]
-
-
-class HlsPackageTypeDef(TypedDict):
-    AdMarkers: NotRequired[AdMarkersType]
-    AdTriggers: NotRequired[ReadOnly[Sequence[__AdTriggersElementType]]]
-    AdsOnDeliveryRestrictions: NotRequired[AdsOnDeliveryRestrictionsType]
-    Encryption: NotRequired[ReadOnly[HlsEncryptionTypeDef]]
-    IncludeDvbSubtitles: NotRequired[bool]
-    IncludeIframeOnlyStream: NotRequired[bool]
-    PlaylistType: NotRequired[PlaylistTypeType]
-    PlaylistWindowSeconds: NotRequired[int]
-    ProgramDateTimeIntervalSeconds: NotRequired[int]
-    SegmentDurationSeconds: NotRequired[int]
-    StreamSelection: NotRequired[StreamSelectionTypeDef]
-    UseAudioRenditionGroup: NotRequired[bool]
-
-
-class IngestEndpointTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Password: NotRequired[str]
-    Url: NotRequired[str]
-    Username: NotRequired[str]
-
-
-class IngressAccessLogsTypeDef(TypedDict):
-    LogGroupName: NotRequired[str]
 
 
 class ListChannelsRequestTypeDef(TypedDict):
@@ -512,43 +565,6 @@ class ListOriginEndpointsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class ListOriginEndpointsResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    OriginEndpoints: NotRequired[list[OriginEndpointTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[dict[str, str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MssEncryptionOutputTypeDef(TypedDict):
-    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
-
-
-class MssEncryptionTypeDef(TypedDict):
-    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
-
-
-class MssPackageOutputTypeDef(TypedDict):
-    Encryption: NotRequired[MssEncryptionOutputTypeDef]
-    ManifestWindowSeconds: NotRequired[int]
-    SegmentDurationSeconds: NotRequired[int]
-    StreamSelection: NotRequired[StreamSelectionTypeDef]
-
-
-class MssPackageTypeDef(TypedDict):
-    Encryption: NotRequired[ReadOnly[MssEncryptionTypeDef]]
-    ManifestWindowSeconds: NotRequired[int]
-    SegmentDurationSeconds: NotRequired[int]
-    StreamSelection: NotRequired[StreamSelectionTypeDef]
-
-
 class OriginEndpointTypeDef(TypedDict):
     Arn: NotRequired[str]
     Authorization: NotRequired[AuthorizationTypeDef]
@@ -567,6 +583,21 @@ class OriginEndpointTypeDef(TypedDict):
     TimeDelaySeconds: NotRequired[int]
     Url: NotRequired[str]
     Whitelist: NotRequired[list[str]]
+
+
+class ListOriginEndpointsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    OriginEndpoints: NotRequired[list[OriginEndpointTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RotateChannelCredentialsRequestTypeDef(TypedDict):
@@ -600,36 +631,6 @@ class RotateIngestEndpointCredentialsResponseTypeDef(TypedDict):
     IngressAccessLogs: NotRequired[IngressAccessLogsTypeDef]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class S3DestinationTypeDef(TypedDict):
-    BucketName: str
-    ManifestKey: str
-    RoleArn: str
-
-
-class SpekeKeyProviderOutputTypeDef(TypedDict):
-    CertificateArn: NotRequired[str]
-    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
-    ResourceId: str
-    RoleArn: str
-    SystemIds: list[str]
-    Url: str
-
-
-class SpekeKeyProviderTypeDef(TypedDict):
-    CertificateArn: NotRequired[str]
-    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
-    ResourceId: str
-    RoleArn: str
-    SystemIds: ReadOnly[Sequence[str]]
-    Url: str
-
-
-class StreamSelectionTypeDef(TypedDict):
-    MaxVideoBitsPerSecond: NotRequired[int]
-    MinVideoBitsPerSecond: NotRequired[int]
-    StreamOrder: NotRequired[StreamOrderType]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Elemental MediaPackage VOD: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AdMarkersType",
-    "EncryptionMethodType",
-    "ManifestLayoutType",
-    "PresetSpeke20AudioType",
-    "PresetSpeke20VideoType",
-    "ProfileType",
-    "ScteMarkersSourceType",
-    "SegmentTemplateFormatType",
-    "StreamOrderType",
-    "__PeriodTriggersElementType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AdMarkersType",
+        "EncryptionMethodType",
+        "ManifestLayoutType",
+        "PresetSpeke20AudioType",
+        "PresetSpeke20VideoType",
+        "ProfileType",
+        "ScteMarkersSourceType",
+        "SegmentTemplateFormatType",
+        "StreamOrderType",
+        "__PeriodTriggersElementType",
+    ]
 
 AdMarkersType = Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH"]
 EncryptionMethodType = Literal["AES_128", "SAMPLE_AES"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,71 +31,72 @@ from .literals import (
     __PeriodTriggersElementType,
 )
 
-__all__ = [
-    "AssetShallowTypeDef",
-    "AuthorizationTypeDef",
-    "CmafEncryptionOutputTypeDef",
-    "CmafEncryptionTypeDef",
-    "CmafPackageOutputTypeDef",
-    "CmafPackageTypeDef",
-    "ConfigureLogsRequestTypeDef",
-    "ConfigureLogsResponseTypeDef",
-    "CreateAssetRequestTypeDef",
-    "CreateAssetResponseTypeDef",
-    "CreatePackagingConfigurationRequestTypeDef",
-    "CreatePackagingConfigurationResponseTypeDef",
-    "CreatePackagingGroupRequestTypeDef",
-    "CreatePackagingGroupResponseTypeDef",
-    "DashEncryptionOutputTypeDef",
-    "DashEncryptionTypeDef",
-    "DashManifestTypeDef",
-    "DashPackageOutputTypeDef",
-    "DashPackageTypeDef",
-    "DeleteAssetRequestTypeDef",
-    "DeleteAssetResponseTypeDef",
-    "DeletePackagingConfigurationRequestTypeDef",
-    "DeletePackagingConfigurationResponseTypeDef",
-    "DeletePackagingGroupRequestTypeDef",
-    "DeletePackagingGroupResponseTypeDef",
-    "DescribeAssetRequestTypeDef",
-    "DescribeAssetResponseTypeDef",
-    "DescribePackagingConfigurationRequestTypeDef",
-    "DescribePackagingConfigurationResponseTypeDef",
-    "DescribePackagingGroupRequestTypeDef",
-    "DescribePackagingGroupResponseTypeDef",
-    "EgressAccessLogsTypeDef",
-    "EgressEndpointTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionContractConfigurationTypeDef",
-    "HlsEncryptionOutputTypeDef",
-    "HlsEncryptionTypeDef",
-    "HlsManifestTypeDef",
-    "HlsPackageOutputTypeDef",
-    "HlsPackageTypeDef",
-    "ListAssetsRequestTypeDef",
-    "ListAssetsResponseTypeDef",
-    "ListPackagingConfigurationsRequestTypeDef",
-    "ListPackagingConfigurationsResponseTypeDef",
-    "ListPackagingGroupsRequestTypeDef",
-    "ListPackagingGroupsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MssEncryptionOutputTypeDef",
-    "MssEncryptionTypeDef",
-    "MssManifestTypeDef",
-    "MssPackageOutputTypeDef",
-    "MssPackageTypeDef",
-    "PackagingConfigurationTypeDef",
-    "PackagingGroupTypeDef",
-    "ResponseMetadataTypeDef",
-    "SpekeKeyProviderOutputTypeDef",
-    "SpekeKeyProviderTypeDef",
-    "StreamSelectionTypeDef",
-    "TagResourceRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdatePackagingGroupRequestTypeDef",
-    "UpdatePackagingGroupResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssetShallowTypeDef",
+        "AuthorizationTypeDef",
+        "CmafEncryptionOutputTypeDef",
+        "CmafEncryptionTypeDef",
+        "CmafPackageOutputTypeDef",
+        "CmafPackageTypeDef",
+        "ConfigureLogsRequestTypeDef",
+        "ConfigureLogsResponseTypeDef",
+        "CreateAssetRequestTypeDef",
+        "CreateAssetResponseTypeDef",
+        "CreatePackagingConfigurationRequestTypeDef",
+        "CreatePackagingConfigurationResponseTypeDef",
+        "CreatePackagingGroupRequestTypeDef",
+        "CreatePackagingGroupResponseTypeDef",
+        "DashEncryptionOutputTypeDef",
+        "DashEncryptionTypeDef",
+        "DashManifestTypeDef",
+        "DashPackageOutputTypeDef",
+        "DashPackageTypeDef",
+        "DeleteAssetRequestTypeDef",
+        "DeleteAssetResponseTypeDef",
+        "DeletePackagingConfigurationRequestTypeDef",
+        "DeletePackagingConfigurationResponseTypeDef",
+        "DeletePackagingGroupRequestTypeDef",
+        "DeletePackagingGroupResponseTypeDef",
+        "DescribeAssetRequestTypeDef",
+        "DescribeAssetResponseTypeDef",
+        "DescribePackagingConfigurationRequestTypeDef",
+        "DescribePackagingConfigurationResponseTypeDef",
+        "DescribePackagingGroupRequestTypeDef",
+        "DescribePackagingGroupResponseTypeDef",
+        "EgressAccessLogsTypeDef",
+        "EgressEndpointTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionContractConfigurationTypeDef",
+        "HlsEncryptionOutputTypeDef",
+        "HlsEncryptionTypeDef",
+        "HlsManifestTypeDef",
+        "HlsPackageOutputTypeDef",
+        "HlsPackageTypeDef",
+        "ListAssetsRequestTypeDef",
+        "ListAssetsResponseTypeDef",
+        "ListPackagingConfigurationsRequestTypeDef",
+        "ListPackagingConfigurationsResponseTypeDef",
+        "ListPackagingGroupsRequestTypeDef",
+        "ListPackagingGroupsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MssEncryptionOutputTypeDef",
+        "MssEncryptionTypeDef",
+        "MssManifestTypeDef",
+        "MssPackageOutputTypeDef",
+        "MssPackageTypeDef",
+        "PackagingConfigurationTypeDef",
+        "PackagingGroupTypeDef",
+        "ResponseMetadataTypeDef",
+        "SpekeKeyProviderOutputTypeDef",
+        "SpekeKeyProviderTypeDef",
+        "StreamSelectionTypeDef",
+        "TagResourceRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdatePackagingGroupRequestTypeDef",
+        "UpdatePackagingGroupResponseTypeDef",
+    ]
 
 
 class AssetShallowTypeDef(TypedDict):
@@ -114,14 +115,48 @@ class AuthorizationTypeDef(TypedDict):
     SecretsRoleArn: str
 
 
+class EncryptionContractConfigurationTypeDef(TypedDict):
+    PresetSpeke20Audio: PresetSpeke20AudioType
+    PresetSpeke20Video: PresetSpeke20VideoType
+
+
+class SpekeKeyProviderOutputTypeDef(TypedDict):
+    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
+    RoleArn: str
+    SystemIds: list[str]
+    Url: str
+
+
 class CmafEncryptionOutputTypeDef(TypedDict):
     ConstantInitializationVector: NotRequired[str]
     SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
 
 
+class SpekeKeyProviderTypeDef(TypedDict):
+    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
+    RoleArn: str
+    SystemIds: ReadOnly[Sequence[str]]
+    Url: str
+
+
 class CmafEncryptionTypeDef(TypedDict):
     ConstantInitializationVector: NotRequired[str]
     SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
+
+
+class StreamSelectionTypeDef(TypedDict):
+    MaxVideoBitsPerSecond: NotRequired[int]
+    MinVideoBitsPerSecond: NotRequired[int]
+    StreamOrder: NotRequired[StreamOrderType]
+
+
+class HlsManifestTypeDef(TypedDict):
+    AdMarkers: NotRequired[AdMarkersType]
+    IncludeIframeOnlyStream: NotRequired[bool]
+    ManifestName: NotRequired[str]
+    ProgramDateTimeIntervalSeconds: NotRequired[int]
+    RepeatExtXKey: NotRequired[bool]
+    StreamSelection: NotRequired[StreamSelectionTypeDef]
 
 
 class CmafPackageOutputTypeDef(TypedDict):
@@ -136,6 +171,10 @@ class CmafPackageTypeDef(TypedDict):
     HlsManifests: ReadOnly[Sequence[HlsManifestTypeDef]]
     IncludeEncoderConfigurationInSegments: NotRequired[bool]
     SegmentDurationSeconds: NotRequired[int]
+
+
+class EgressAccessLogsTypeDef(TypedDict):
+    LogGroupName: NotRequired[str]
 
 
 class ConfigureLogsRequestTypeDef(TypedDict):
@@ -163,6 +202,12 @@ class CreateAssetRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class EgressEndpointTypeDef(TypedDict):
+    PackagingConfigurationId: NotRequired[str]
+    Status: NotRequired[str]
+    Url: NotRequired[str]
+
+
 class CreateAssetResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     CreatedAt: NotRequired[str]
@@ -176,6 +221,58 @@ class CreateAssetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DashEncryptionTypeDef(TypedDict):
+    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
+
+
+class DashManifestTypeDef(TypedDict):
+    ManifestLayout: NotRequired[ManifestLayoutType]
+    ManifestName: NotRequired[str]
+    MinBufferTimeSeconds: NotRequired[int]
+    Profile: NotRequired[ProfileType]
+    ScteMarkersSource: NotRequired[ScteMarkersSourceType]
+    StreamSelection: NotRequired[StreamSelectionTypeDef]
+
+
+class DashPackageTypeDef(TypedDict):
+    DashManifests: ReadOnly[Sequence[DashManifestTypeDef]]
+    Encryption: NotRequired[ReadOnly[DashEncryptionTypeDef]]
+    IncludeEncoderConfigurationInSegments: NotRequired[bool]
+    IncludeIframeOnlyStream: NotRequired[bool]
+    PeriodTriggers: NotRequired[ReadOnly[Sequence[__PeriodTriggersElementType]]]
+    SegmentDurationSeconds: NotRequired[int]
+    SegmentTemplateFormat: NotRequired[SegmentTemplateFormatType]
+
+
+class HlsEncryptionTypeDef(TypedDict):
+    ConstantInitializationVector: NotRequired[str]
+    EncryptionMethod: NotRequired[EncryptionMethodType]
+    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
+
+
+class HlsPackageTypeDef(TypedDict):
+    Encryption: NotRequired[ReadOnly[HlsEncryptionTypeDef]]
+    HlsManifests: ReadOnly[Sequence[HlsManifestTypeDef]]
+    IncludeDvbSubtitles: NotRequired[bool]
+    SegmentDurationSeconds: NotRequired[int]
+    UseAudioRenditionGroup: NotRequired[bool]
+
+
+class MssEncryptionTypeDef(TypedDict):
+    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
+
+
+class MssManifestTypeDef(TypedDict):
+    ManifestName: NotRequired[str]
+    StreamSelection: NotRequired[StreamSelectionTypeDef]
+
+
+class MssPackageTypeDef(TypedDict):
+    Encryption: NotRequired[ReadOnly[MssEncryptionTypeDef]]
+    MssManifests: ReadOnly[Sequence[MssManifestTypeDef]]
+    SegmentDurationSeconds: NotRequired[int]
+
+
 class CreatePackagingConfigurationRequestTypeDef(TypedDict):
     CmafPackage: NotRequired[ReadOnly[CmafPackageTypeDef]]
     DashPackage: NotRequired[ReadOnly[DashPackageTypeDef]]
@@ -184,6 +281,44 @@ class CreatePackagingConfigurationRequestTypeDef(TypedDict):
     MssPackage: NotRequired[ReadOnly[MssPackageTypeDef]]
     PackagingGroupId: str
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class DashEncryptionOutputTypeDef(TypedDict):
+    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
+
+
+class DashPackageOutputTypeDef(TypedDict):
+    DashManifests: list[DashManifestTypeDef]
+    Encryption: NotRequired[DashEncryptionOutputTypeDef]
+    IncludeEncoderConfigurationInSegments: NotRequired[bool]
+    IncludeIframeOnlyStream: NotRequired[bool]
+    PeriodTriggers: NotRequired[list[__PeriodTriggersElementType]]
+    SegmentDurationSeconds: NotRequired[int]
+    SegmentTemplateFormat: NotRequired[SegmentTemplateFormatType]
+
+
+class HlsEncryptionOutputTypeDef(TypedDict):
+    ConstantInitializationVector: NotRequired[str]
+    EncryptionMethod: NotRequired[EncryptionMethodType]
+    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
+
+
+class HlsPackageOutputTypeDef(TypedDict):
+    Encryption: NotRequired[HlsEncryptionOutputTypeDef]
+    HlsManifests: list[HlsManifestTypeDef]
+    IncludeDvbSubtitles: NotRequired[bool]
+    SegmentDurationSeconds: NotRequired[int]
+    UseAudioRenditionGroup: NotRequired[bool]
+
+
+class MssEncryptionOutputTypeDef(TypedDict):
+    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
+
+
+class MssPackageOutputTypeDef(TypedDict):
+    Encryption: NotRequired[MssEncryptionOutputTypeDef]
+    MssManifests: list[MssManifestTypeDef]
+    SegmentDurationSeconds: NotRequired[int]
 
 
 class CreatePackagingConfigurationResponseTypeDef(TypedDict):
@@ -215,43 +350,6 @@ class CreatePackagingGroupResponseTypeDef(TypedDict):
     Id: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DashEncryptionOutputTypeDef(TypedDict):
-    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
-
-
-class DashEncryptionTypeDef(TypedDict):
-    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
-
-
-class DashManifestTypeDef(TypedDict):
-    ManifestLayout: NotRequired[ManifestLayoutType]
-    ManifestName: NotRequired[str]
-    MinBufferTimeSeconds: NotRequired[int]
-    Profile: NotRequired[ProfileType]
-    ScteMarkersSource: NotRequired[ScteMarkersSourceType]
-    StreamSelection: NotRequired[StreamSelectionTypeDef]
-
-
-class DashPackageOutputTypeDef(TypedDict):
-    DashManifests: list[DashManifestTypeDef]
-    Encryption: NotRequired[DashEncryptionOutputTypeDef]
-    IncludeEncoderConfigurationInSegments: NotRequired[bool]
-    IncludeIframeOnlyStream: NotRequired[bool]
-    PeriodTriggers: NotRequired[list[__PeriodTriggersElementType]]
-    SegmentDurationSeconds: NotRequired[int]
-    SegmentTemplateFormat: NotRequired[SegmentTemplateFormatType]
-
-
-class DashPackageTypeDef(TypedDict):
-    DashManifests: ReadOnly[Sequence[DashManifestTypeDef]]
-    Encryption: NotRequired[ReadOnly[DashEncryptionTypeDef]]
-    IncludeEncoderConfigurationInSegments: NotRequired[bool]
-    IncludeIframeOnlyStream: NotRequired[bool]
-    PeriodTriggers: NotRequired[ReadOnly[Sequence[__PeriodTriggersElementType]]]
-    SegmentDurationSeconds: NotRequired[int]
-    SegmentTemplateFormat: NotRequired[SegmentTemplateFormatType]
 
 
 class DeleteAssetRequestTypeDef(TypedDict):
@@ -328,58 +426,6 @@ class DescribePackagingGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EgressAccessLogsTypeDef(TypedDict):
-    LogGroupName: NotRequired[str]
-
-
-class EgressEndpointTypeDef(TypedDict):
-    PackagingConfigurationId: NotRequired[str]
-    Status: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class EncryptionContractConfigurationTypeDef(TypedDict):
-    PresetSpeke20Audio: PresetSpeke20AudioType
-    PresetSpeke20Video: PresetSpeke20VideoType
-
-
-class HlsEncryptionOutputTypeDef(TypedDict):
-    ConstantInitializationVector: NotRequired[str]
-    EncryptionMethod: NotRequired[EncryptionMethodType]
-    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
-
-
-class HlsEncryptionTypeDef(TypedDict):
-    ConstantInitializationVector: NotRequired[str]
-    EncryptionMethod: NotRequired[EncryptionMethodType]
-    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
-
-
-class HlsManifestTypeDef(TypedDict):
-    AdMarkers: NotRequired[AdMarkersType]
-    IncludeIframeOnlyStream: NotRequired[bool]
-    ManifestName: NotRequired[str]
-    ProgramDateTimeIntervalSeconds: NotRequired[int]
-    RepeatExtXKey: NotRequired[bool]
-    StreamSelection: NotRequired[StreamSelectionTypeDef]
-
-
-class HlsPackageOutputTypeDef(TypedDict):
-    Encryption: NotRequired[HlsEncryptionOutputTypeDef]
-    HlsManifests: list[HlsManifestTypeDef]
-    IncludeDvbSubtitles: NotRequired[bool]
-    SegmentDurationSeconds: NotRequired[int]
-    UseAudioRenditionGroup: NotRequired[bool]
-
-
-class HlsPackageTypeDef(TypedDict):
-    Encryption: NotRequired[ReadOnly[HlsEncryptionTypeDef]]
-    HlsManifests: ReadOnly[Sequence[HlsManifestTypeDef]]
-    IncludeDvbSubtitles: NotRequired[bool]
-    SegmentDurationSeconds: NotRequired[int]
-    UseAudioRenditionGroup: NotRequired[bool]
-
-
 class ListAssetsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
@@ -398,6 +444,18 @@ class ListPackagingConfigurationsRequestTypeDef(TypedDict):
     PackagingGroupId: NotRequired[str]
 
 
+class PackagingConfigurationTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CmafPackage: NotRequired[CmafPackageOutputTypeDef]
+    CreatedAt: NotRequired[str]
+    DashPackage: NotRequired[DashPackageOutputTypeDef]
+    HlsPackage: NotRequired[HlsPackageOutputTypeDef]
+    Id: NotRequired[str]
+    MssPackage: NotRequired[MssPackageOutputTypeDef]
+    PackagingGroupId: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
 class ListPackagingConfigurationsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     PackagingConfigurations: NotRequired[list[PackagingConfigurationTypeDef]]
@@ -407,6 +465,17 @@ class ListPackagingConfigurationsResponseTypeDef(TypedDict):
 class ListPackagingGroupsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class PackagingGroupTypeDef(TypedDict):
+    ApproximateAssetCount: NotRequired[int]
+    Arn: NotRequired[str]
+    Authorization: NotRequired[AuthorizationTypeDef]
+    CreatedAt: NotRequired[str]
+    DomainName: NotRequired[str]
+    EgressAccessLogs: NotRequired[EgressAccessLogsTypeDef]
+    Id: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
 
 
 class ListPackagingGroupsResponseTypeDef(TypedDict):
@@ -422,74 +491,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MssEncryptionOutputTypeDef(TypedDict):
-    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
-
-
-class MssEncryptionTypeDef(TypedDict):
-    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
-
-
-class MssManifestTypeDef(TypedDict):
-    ManifestName: NotRequired[str]
-    StreamSelection: NotRequired[StreamSelectionTypeDef]
-
-
-class MssPackageOutputTypeDef(TypedDict):
-    Encryption: NotRequired[MssEncryptionOutputTypeDef]
-    MssManifests: list[MssManifestTypeDef]
-    SegmentDurationSeconds: NotRequired[int]
-
-
-class MssPackageTypeDef(TypedDict):
-    Encryption: NotRequired[ReadOnly[MssEncryptionTypeDef]]
-    MssManifests: ReadOnly[Sequence[MssManifestTypeDef]]
-    SegmentDurationSeconds: NotRequired[int]
-
-
-class PackagingConfigurationTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CmafPackage: NotRequired[CmafPackageOutputTypeDef]
-    CreatedAt: NotRequired[str]
-    DashPackage: NotRequired[DashPackageOutputTypeDef]
-    HlsPackage: NotRequired[HlsPackageOutputTypeDef]
-    Id: NotRequired[str]
-    MssPackage: NotRequired[MssPackageOutputTypeDef]
-    PackagingGroupId: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-
-
-class PackagingGroupTypeDef(TypedDict):
-    ApproximateAssetCount: NotRequired[int]
-    Arn: NotRequired[str]
-    Authorization: NotRequired[AuthorizationTypeDef]
-    CreatedAt: NotRequired[str]
-    DomainName: NotRequired[str]
-    EgressAccessLogs: NotRequired[EgressAccessLogsTypeDef]
-    Id: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-
-
-class SpekeKeyProviderOutputTypeDef(TypedDict):
-    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
-    RoleArn: str
-    SystemIds: list[str]
-    Url: str
-
-
-class SpekeKeyProviderTypeDef(TypedDict):
-    EncryptionContractConfiguration: NotRequired[EncryptionContractConfigurationTypeDef]
-    RoleArn: str
-    SystemIds: ReadOnly[Sequence[str]]
-    Url: str
-
-
-class StreamSelectionTypeDef(TypedDict):
-    MaxVideoBitsPerSecond: NotRequired[int]
-    MinVideoBitsPerSecond: NotRequired[int]
-    StreamOrder: NotRequired[StreamOrderType]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,36 +2,37 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Elemental MediaPackage v2: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AdMarkerDashType",
-    "AdMarkerHlsType",
-    "CmafEncryptionMethodType",
-    "ContainerTypeType",
-    "CustomAdTypeType",
-    "DashCompactnessType",
-    "DashDrmSignalingType",
-    "DashPeriodTriggerType",
-    "DashProfileType",
-    "DashSegmentTemplateFormatType",
-    "DashTtmlProfileType",
-    "DashUtcTimingModeType",
-    "DrmSystemType",
-    "EndpointErrorConditionType",
-    "HarvestJobStatusType",
-    "InputTypeType",
-    "IsmEncryptionMethodType",
-    "MssManifestLayoutType",
-    "PresetSpeke20AudioType",
-    "PresetSpeke20VideoType",
-    "ScteFilterType",
-    "ScteInManifestsType",
-    "ScteInSegmentsType",
-    "TsEncryptionMethodType",
-    "UriPathTypeType",
-    "UriSeparatorType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AdMarkerDashType",
+        "AdMarkerHlsType",
+        "CmafEncryptionMethodType",
+        "ContainerTypeType",
+        "CustomAdTypeType",
+        "DashCompactnessType",
+        "DashDrmSignalingType",
+        "DashPeriodTriggerType",
+        "DashProfileType",
+        "DashSegmentTemplateFormatType",
+        "DashTtmlProfileType",
+        "DashUtcTimingModeType",
+        "DrmSystemType",
+        "EndpointErrorConditionType",
+        "HarvestJobStatusType",
+        "InputTypeType",
+        "IsmEncryptionMethodType",
+        "MssManifestLayoutType",
+        "PresetSpeke20AudioType",
+        "PresetSpeke20VideoType",
+        "ScteFilterType",
+        "ScteInManifestsType",
+        "ScteInSegmentsType",
+        "TsEncryptionMethodType",
+        "UriPathTypeType",
+        "UriSeparatorType",
+    ]
 
 AdMarkerDashType = Literal["BINARY", "XML"]
 AdMarkerHlsType = Literal["DATERANGE", "SCTE35_ENHANCED"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -47,126 +47,127 @@ from .literals import (
     UriSeparatorType,
 )
 
-__all__ = [
-    "CancelHarvestJobRequestTypeDef",
-    "CancelHarvestJobResponseTypeDef",
-    "CdnAuthConfigurationOutputTypeDef",
-    "CdnAuthConfigurationTypeDef",
-    "ChannelGroupListConfigurationTypeDef",
-    "ChannelListConfigurationTypeDef",
-    "CreateChannelGroupRequestTypeDef",
-    "CreateChannelGroupResponseTypeDef",
-    "CreateChannelRequestTypeDef",
-    "CreateChannelResponseTypeDef",
-    "CreateDashManifestConfigurationTypeDef",
-    "CreateHarvestJobRequestTypeDef",
-    "CreateHarvestJobResponseTypeDef",
-    "CreateHlsManifestConfigurationTypeDef",
-    "CreateLowLatencyHlsManifestConfigurationTypeDef",
-    "CreateMssManifestConfigurationTypeDef",
-    "CreateOriginEndpointRequestTypeDef",
-    "CreateOriginEndpointResponseTypeDef",
-    "DashAvailabilityStartTimeConfigurationOutputTypeDef",
-    "DashAvailabilityStartTimeConfigurationTypeDef",
-    "DashBaseUrlTypeDef",
-    "DashDvbFontDownloadTypeDef",
-    "DashDvbMetricsReportingTypeDef",
-    "DashDvbSettingsOutputTypeDef",
-    "DashDvbSettingsTypeDef",
-    "DashProgramInformationTypeDef",
-    "DashSubtitleConfigurationTypeDef",
-    "DashTtmlConfigurationTypeDef",
-    "DashUtcTimingTypeDef",
-    "DeleteChannelGroupRequestTypeDef",
-    "DeleteChannelGroupResponseTypeDef",
-    "DeleteChannelPolicyRequestTypeDef",
-    "DeleteChannelPolicyResponseTypeDef",
-    "DeleteChannelRequestTypeDef",
-    "DeleteChannelResponseTypeDef",
-    "DeleteOriginEndpointPolicyRequestTypeDef",
-    "DeleteOriginEndpointPolicyResponseTypeDef",
-    "DeleteOriginEndpointRequestTypeDef",
-    "DeleteOriginEndpointResponseTypeDef",
-    "DestinationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionContractConfigurationTypeDef",
-    "EncryptionMethodTypeDef",
-    "EncryptionOutputTypeDef",
-    "EncryptionTypeDef",
-    "FilterConfigurationOutputTypeDef",
-    "FilterConfigurationTypeDef",
-    "ForceEndpointErrorConfigurationOutputTypeDef",
-    "ForceEndpointErrorConfigurationTypeDef",
-    "GetChannelGroupRequestTypeDef",
-    "GetChannelGroupResponseTypeDef",
-    "GetChannelPolicyRequestTypeDef",
-    "GetChannelPolicyResponseTypeDef",
-    "GetChannelRequestTypeDef",
-    "GetChannelResponseTypeDef",
-    "GetDashManifestConfigurationTypeDef",
-    "GetHarvestJobRequestTypeDef",
-    "GetHarvestJobResponseTypeDef",
-    "GetHlsManifestConfigurationTypeDef",
-    "GetLowLatencyHlsManifestConfigurationTypeDef",
-    "GetMssManifestConfigurationTypeDef",
-    "GetOriginEndpointPolicyRequestTypeDef",
-    "GetOriginEndpointPolicyResponseTypeDef",
-    "GetOriginEndpointRequestTypeDef",
-    "GetOriginEndpointResponseTypeDef",
-    "HarvestJobTypeDef",
-    "HarvestedDashManifestTypeDef",
-    "HarvestedHlsManifestTypeDef",
-    "HarvestedLowLatencyHlsManifestTypeDef",
-    "HarvestedManifestsOutputTypeDef",
-    "HarvestedManifestsTypeDef",
-    "HarvesterScheduleConfigurationOutputTypeDef",
-    "HarvesterScheduleConfigurationTypeDef",
-    "IngestEndpointTypeDef",
-    "InputSwitchConfigurationTypeDef",
-    "ListChannelGroupsRequestTypeDef",
-    "ListChannelGroupsResponseTypeDef",
-    "ListChannelsRequestTypeDef",
-    "ListChannelsResponseTypeDef",
-    "ListDashManifestConfigurationTypeDef",
-    "ListHarvestJobsRequestTypeDef",
-    "ListHarvestJobsResponseTypeDef",
-    "ListHlsManifestConfigurationTypeDef",
-    "ListLowLatencyHlsManifestConfigurationTypeDef",
-    "ListMssManifestConfigurationTypeDef",
-    "ListOriginEndpointsRequestTypeDef",
-    "ListOriginEndpointsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "OriginEndpointListConfigurationTypeDef",
-    "OutputHeaderConfigurationTypeDef",
-    "PutChannelPolicyRequestTypeDef",
-    "PutChannelPolicyResponseTypeDef",
-    "PutOriginEndpointPolicyRequestTypeDef",
-    "PutOriginEndpointPolicyResponseTypeDef",
-    "ResetChannelStateRequestTypeDef",
-    "ResetChannelStateResponseTypeDef",
-    "ResetOriginEndpointStateRequestTypeDef",
-    "ResetOriginEndpointStateResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DestinationConfigTypeDef",
-    "ScteDashTypeDef",
-    "ScteHlsTypeDef",
-    "ScteOutputTypeDef",
-    "ScteTypeDef",
-    "SegmentOutputTypeDef",
-    "SegmentTypeDef",
-    "SpekeKeyProviderOutputTypeDef",
-    "SpekeKeyProviderTypeDef",
-    "StartTagTypeDef",
-    "TagResourceRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateChannelGroupRequestTypeDef",
-    "UpdateChannelGroupResponseTypeDef",
-    "UpdateChannelRequestTypeDef",
-    "UpdateChannelResponseTypeDef",
-    "UpdateOriginEndpointRequestTypeDef",
-    "UpdateOriginEndpointResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CancelHarvestJobRequestTypeDef",
+        "CancelHarvestJobResponseTypeDef",
+        "CdnAuthConfigurationOutputTypeDef",
+        "CdnAuthConfigurationTypeDef",
+        "ChannelGroupListConfigurationTypeDef",
+        "ChannelListConfigurationTypeDef",
+        "CreateChannelGroupRequestTypeDef",
+        "CreateChannelGroupResponseTypeDef",
+        "CreateChannelRequestTypeDef",
+        "CreateChannelResponseTypeDef",
+        "CreateDashManifestConfigurationTypeDef",
+        "CreateHarvestJobRequestTypeDef",
+        "CreateHarvestJobResponseTypeDef",
+        "CreateHlsManifestConfigurationTypeDef",
+        "CreateLowLatencyHlsManifestConfigurationTypeDef",
+        "CreateMssManifestConfigurationTypeDef",
+        "CreateOriginEndpointRequestTypeDef",
+        "CreateOriginEndpointResponseTypeDef",
+        "DashAvailabilityStartTimeConfigurationOutputTypeDef",
+        "DashAvailabilityStartTimeConfigurationTypeDef",
+        "DashBaseUrlTypeDef",
+        "DashDvbFontDownloadTypeDef",
+        "DashDvbMetricsReportingTypeDef",
+        "DashDvbSettingsOutputTypeDef",
+        "DashDvbSettingsTypeDef",
+        "DashProgramInformationTypeDef",
+        "DashSubtitleConfigurationTypeDef",
+        "DashTtmlConfigurationTypeDef",
+        "DashUtcTimingTypeDef",
+        "DeleteChannelGroupRequestTypeDef",
+        "DeleteChannelGroupResponseTypeDef",
+        "DeleteChannelPolicyRequestTypeDef",
+        "DeleteChannelPolicyResponseTypeDef",
+        "DeleteChannelRequestTypeDef",
+        "DeleteChannelResponseTypeDef",
+        "DeleteOriginEndpointPolicyRequestTypeDef",
+        "DeleteOriginEndpointPolicyResponseTypeDef",
+        "DeleteOriginEndpointRequestTypeDef",
+        "DeleteOriginEndpointResponseTypeDef",
+        "DestinationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionContractConfigurationTypeDef",
+        "EncryptionMethodTypeDef",
+        "EncryptionOutputTypeDef",
+        "EncryptionTypeDef",
+        "FilterConfigurationOutputTypeDef",
+        "FilterConfigurationTypeDef",
+        "ForceEndpointErrorConfigurationOutputTypeDef",
+        "ForceEndpointErrorConfigurationTypeDef",
+        "GetChannelGroupRequestTypeDef",
+        "GetChannelGroupResponseTypeDef",
+        "GetChannelPolicyRequestTypeDef",
+        "GetChannelPolicyResponseTypeDef",
+        "GetChannelRequestTypeDef",
+        "GetChannelResponseTypeDef",
+        "GetDashManifestConfigurationTypeDef",
+        "GetHarvestJobRequestTypeDef",
+        "GetHarvestJobResponseTypeDef",
+        "GetHlsManifestConfigurationTypeDef",
+        "GetLowLatencyHlsManifestConfigurationTypeDef",
+        "GetMssManifestConfigurationTypeDef",
+        "GetOriginEndpointPolicyRequestTypeDef",
+        "GetOriginEndpointPolicyResponseTypeDef",
+        "GetOriginEndpointRequestTypeDef",
+        "GetOriginEndpointResponseTypeDef",
+        "HarvestJobTypeDef",
+        "HarvestedDashManifestTypeDef",
+        "HarvestedHlsManifestTypeDef",
+        "HarvestedLowLatencyHlsManifestTypeDef",
+        "HarvestedManifestsOutputTypeDef",
+        "HarvestedManifestsTypeDef",
+        "HarvesterScheduleConfigurationOutputTypeDef",
+        "HarvesterScheduleConfigurationTypeDef",
+        "IngestEndpointTypeDef",
+        "InputSwitchConfigurationTypeDef",
+        "ListChannelGroupsRequestTypeDef",
+        "ListChannelGroupsResponseTypeDef",
+        "ListChannelsRequestTypeDef",
+        "ListChannelsResponseTypeDef",
+        "ListDashManifestConfigurationTypeDef",
+        "ListHarvestJobsRequestTypeDef",
+        "ListHarvestJobsResponseTypeDef",
+        "ListHlsManifestConfigurationTypeDef",
+        "ListLowLatencyHlsManifestConfigurationTypeDef",
+        "ListMssManifestConfigurationTypeDef",
+        "ListOriginEndpointsRequestTypeDef",
+        "ListOriginEndpointsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "OriginEndpointListConfigurationTypeDef",
+        "OutputHeaderConfigurationTypeDef",
+        "PutChannelPolicyRequestTypeDef",
+        "PutChannelPolicyResponseTypeDef",
+        "PutOriginEndpointPolicyRequestTypeDef",
+        "PutOriginEndpointPolicyResponseTypeDef",
+        "ResetChannelStateRequestTypeDef",
+        "ResetChannelStateResponseTypeDef",
+        "ResetOriginEndpointStateRequestTypeDef",
+        "ResetOriginEndpointStateResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DestinationConfigTypeDef",
+        "ScteDashTypeDef",
+        "ScteHlsTypeDef",
+        "ScteOutputTypeDef",
+        "ScteTypeDef",
+        "SegmentOutputTypeDef",
+        "SegmentTypeDef",
+        "SpekeKeyProviderOutputTypeDef",
+        "SpekeKeyProviderTypeDef",
+        "StartTagTypeDef",
+        "TagResourceRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateChannelGroupRequestTypeDef",
+        "UpdateChannelGroupResponseTypeDef",
+        "UpdateChannelRequestTypeDef",
+        "UpdateChannelResponseTypeDef",
+        "UpdateOriginEndpointRequestTypeDef",
+        "UpdateOriginEndpointResponseTypeDef",
+    ]
 
 
 class CancelHarvestJobRequestTypeDef(TypedDict):
@@ -228,6 +229,15 @@ class CreateChannelGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InputSwitchConfigurationTypeDef(TypedDict):
+    MQCSInputSwitching: NotRequired[bool]
+    PreferredInput: NotRequired[int]
+
+
+class OutputHeaderConfigurationTypeDef(TypedDict):
+    PublishMQCS: NotRequired[bool]
+
+
 class CreateChannelRequestTypeDef(TypedDict):
     ChannelGroupName: str
     ChannelName: str
@@ -237,6 +247,11 @@ class CreateChannelRequestTypeDef(TypedDict):
     InputSwitchConfiguration: NotRequired[InputSwitchConfigurationTypeDef]
     OutputHeaderConfiguration: NotRequired[OutputHeaderConfigurationTypeDef]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class IngestEndpointTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Url: NotRequired[str]
 
 
 class CreateChannelResponseTypeDef(TypedDict):
@@ -253,6 +268,68 @@ class CreateChannelResponseTypeDef(TypedDict):
     InputSwitchConfiguration: NotRequired[InputSwitchConfigurationTypeDef]
     OutputHeaderConfiguration: NotRequired[OutputHeaderConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DashAvailabilityStartTimeConfigurationTypeDef(TypedDict):
+    FixedAvailabilityStartTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class DashBaseUrlTypeDef(TypedDict):
+    Url: str
+    ServiceLocation: NotRequired[str]
+    DvbPriority: NotRequired[int]
+    DvbWeight: NotRequired[int]
+
+
+class DashDvbFontDownloadTypeDef(TypedDict):
+    Url: NotRequired[str]
+    MimeType: NotRequired[str]
+    FontFamily: NotRequired[str]
+
+
+class DashDvbMetricsReportingTypeDef(TypedDict):
+    ReportingUrl: str
+    Probability: NotRequired[int]
+
+
+class DashDvbSettingsTypeDef(TypedDict):
+    FontDownload: NotRequired[DashDvbFontDownloadTypeDef]
+    ErrorMetrics: NotRequired[ReadOnly[Sequence[DashDvbMetricsReportingTypeDef]]]
+
+
+class DashProgramInformationTypeDef(TypedDict):
+    Title: NotRequired[str]
+    Source: NotRequired[str]
+    Copyright: NotRequired[str]
+    LanguageCode: NotRequired[str]
+    MoreInformationUrl: NotRequired[str]
+
+
+class DashTtmlConfigurationTypeDef(TypedDict):
+    TtmlProfile: DashTtmlProfileType
+
+
+class DashSubtitleConfigurationTypeDef(TypedDict):
+    TtmlConfiguration: NotRequired[DashTtmlConfigurationTypeDef]
+
+
+class DashUtcTimingTypeDef(TypedDict):
+    TimingMode: NotRequired[DashUtcTimingModeType]
+    TimingSource: NotRequired[str]
+
+
+class FilterConfigurationTypeDef(TypedDict):
+    ManifestFilter: NotRequired[str]
+    DrmSettings: NotRequired[str]
+    Start: NotRequired[ReadOnly[datetime | str]]
+    End: NotRequired[ReadOnly[datetime | str]]
+    TimeDelaySeconds: NotRequired[int]
+    ClipStartTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class ScteDashTypeDef(TypedDict):
+    AdMarkerDash: NotRequired[AdMarkerDashType]
+    ScteInManifests: NotRequired[ScteInManifestsType]
 
 
 class CreateDashManifestConfigurationTypeDef(TypedDict):
@@ -279,6 +356,40 @@ class CreateDashManifestConfigurationTypeDef(TypedDict):
     ]
 
 
+class S3DestinationConfigTypeDef(TypedDict):
+    BucketName: str
+    DestinationPath: str
+
+
+class DestinationTypeDef(TypedDict):
+    S3Destination: S3DestinationConfigTypeDef
+
+
+class HarvestedDashManifestTypeDef(TypedDict):
+    ManifestName: str
+
+
+class HarvestedHlsManifestTypeDef(TypedDict):
+    ManifestName: str
+
+
+class HarvestedLowLatencyHlsManifestTypeDef(TypedDict):
+    ManifestName: str
+
+
+class HarvestedManifestsTypeDef(TypedDict):
+    HlsManifests: NotRequired[ReadOnly[Sequence[HarvestedHlsManifestTypeDef]]]
+    DashManifests: NotRequired[ReadOnly[Sequence[HarvestedDashManifestTypeDef]]]
+    LowLatencyHlsManifests: NotRequired[
+        ReadOnly[Sequence[HarvestedLowLatencyHlsManifestTypeDef]]
+    ]
+
+
+class HarvesterScheduleConfigurationTypeDef(TypedDict):
+    StartTime: ReadOnly[datetime | str]
+    EndTime: ReadOnly[datetime | str]
+
+
 class CreateHarvestJobRequestTypeDef(TypedDict):
     ChannelGroupName: str
     ChannelName: str
@@ -290,6 +401,17 @@ class CreateHarvestJobRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     HarvestJobName: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class HarvestedManifestsOutputTypeDef(TypedDict):
+    HlsManifests: NotRequired[list[HarvestedHlsManifestTypeDef]]
+    DashManifests: NotRequired[list[HarvestedDashManifestTypeDef]]
+    LowLatencyHlsManifests: NotRequired[list[HarvestedLowLatencyHlsManifestTypeDef]]
+
+
+class HarvesterScheduleConfigurationOutputTypeDef(TypedDict):
+    StartTime: datetime
+    EndTime: datetime
 
 
 class CreateHarvestJobResponseTypeDef(TypedDict):
@@ -309,6 +431,16 @@ class CreateHarvestJobResponseTypeDef(TypedDict):
     ETag: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ScteHlsTypeDef(TypedDict):
+    AdMarkerHls: NotRequired[AdMarkerHlsType]
+    ScteInManifests: NotRequired[ScteInManifestsType]
+
+
+class StartTagTypeDef(TypedDict):
+    TimeOffset: float
+    Precise: NotRequired[bool]
 
 
 class CreateHlsManifestConfigurationTypeDef(TypedDict):
@@ -342,6 +474,54 @@ class CreateMssManifestConfigurationTypeDef(TypedDict):
     ManifestLayout: NotRequired[MssManifestLayoutType]
 
 
+class ForceEndpointErrorConfigurationTypeDef(TypedDict):
+    EndpointErrorConditions: NotRequired[ReadOnly[Sequence[EndpointErrorConditionType]]]
+
+
+class EncryptionMethodTypeDef(TypedDict):
+    TsEncryptionMethod: NotRequired[TsEncryptionMethodType]
+    CmafEncryptionMethod: NotRequired[CmafEncryptionMethodType]
+    IsmEncryptionMethod: NotRequired[IsmEncryptionMethodType]
+
+
+class EncryptionContractConfigurationTypeDef(TypedDict):
+    PresetSpeke20Audio: PresetSpeke20AudioType
+    PresetSpeke20Video: PresetSpeke20VideoType
+
+
+class SpekeKeyProviderTypeDef(TypedDict):
+    EncryptionContractConfiguration: EncryptionContractConfigurationTypeDef
+    ResourceId: str
+    DrmSystems: ReadOnly[Sequence[DrmSystemType]]
+    RoleArn: str
+    Url: str
+    CertificateArn: NotRequired[str]
+
+
+class EncryptionTypeDef(TypedDict):
+    ConstantInitializationVector: NotRequired[str]
+    EncryptionMethod: EncryptionMethodTypeDef
+    KeyRotationIntervalSeconds: NotRequired[int]
+    CmafExcludeSegmentDrmMetadata: NotRequired[bool]
+    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
+
+
+class ScteTypeDef(TypedDict):
+    ScteFilter: NotRequired[ReadOnly[Sequence[ScteFilterType]]]
+    ScteInSegments: NotRequired[ScteInSegmentsType]
+    CustomAdTypes: NotRequired[ReadOnly[Sequence[CustomAdTypeType]]]
+
+
+class SegmentTypeDef(TypedDict):
+    SegmentDurationSeconds: NotRequired[int]
+    SegmentName: NotRequired[str]
+    TsUseAudioRenditionGroup: NotRequired[bool]
+    IncludeIframeOnlyStreams: NotRequired[bool]
+    TsIncludeDvbSubtitles: NotRequired[bool]
+    Scte: NotRequired[ReadOnly[ScteTypeDef]]
+    Encryption: NotRequired[ReadOnly[EncryptionTypeDef]]
+
+
 class CreateOriginEndpointRequestTypeDef(TypedDict):
     ChannelGroupName: str
     ChannelName: str
@@ -364,6 +544,120 @@ class CreateOriginEndpointRequestTypeDef(TypedDict):
     ]
     UriSeparator: NotRequired[UriSeparatorType]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ForceEndpointErrorConfigurationOutputTypeDef(TypedDict):
+    EndpointErrorConditions: NotRequired[list[EndpointErrorConditionType]]
+
+
+class DashAvailabilityStartTimeConfigurationOutputTypeDef(TypedDict):
+    FixedAvailabilityStartTime: NotRequired[datetime]
+
+
+class DashDvbSettingsOutputTypeDef(TypedDict):
+    FontDownload: NotRequired[DashDvbFontDownloadTypeDef]
+    ErrorMetrics: NotRequired[list[DashDvbMetricsReportingTypeDef]]
+
+
+class FilterConfigurationOutputTypeDef(TypedDict):
+    ManifestFilter: NotRequired[str]
+    DrmSettings: NotRequired[str]
+    Start: NotRequired[datetime]
+    End: NotRequired[datetime]
+    TimeDelaySeconds: NotRequired[int]
+    ClipStartTime: NotRequired[datetime]
+
+
+class GetDashManifestConfigurationTypeDef(TypedDict):
+    ManifestName: str
+    Url: str
+    ManifestWindowSeconds: NotRequired[int]
+    FilterConfiguration: NotRequired[FilterConfigurationOutputTypeDef]
+    MinUpdatePeriodSeconds: NotRequired[int]
+    MinBufferTimeSeconds: NotRequired[int]
+    SuggestedPresentationDelaySeconds: NotRequired[int]
+    SegmentTemplateFormat: NotRequired[DashSegmentTemplateFormatType]
+    PeriodTriggers: NotRequired[list[DashPeriodTriggerType]]
+    ScteDash: NotRequired[ScteDashTypeDef]
+    DrmSignaling: NotRequired[DashDrmSignalingType]
+    UtcTiming: NotRequired[DashUtcTimingTypeDef]
+    Profiles: NotRequired[list[DashProfileType]]
+    BaseUrls: NotRequired[list[DashBaseUrlTypeDef]]
+    ProgramInformation: NotRequired[DashProgramInformationTypeDef]
+    DvbSettings: NotRequired[DashDvbSettingsOutputTypeDef]
+    Compactness: NotRequired[DashCompactnessType]
+    SubtitleConfiguration: NotRequired[DashSubtitleConfigurationTypeDef]
+    UriPathType: NotRequired[UriPathTypeType]
+    AvailabilityStartTimeConfiguration: NotRequired[
+        DashAvailabilityStartTimeConfigurationOutputTypeDef
+    ]
+
+
+class GetHlsManifestConfigurationTypeDef(TypedDict):
+    ManifestName: str
+    Url: str
+    ChildManifestName: NotRequired[str]
+    ManifestWindowSeconds: NotRequired[int]
+    ProgramDateTimeIntervalSeconds: NotRequired[int]
+    ScteHls: NotRequired[ScteHlsTypeDef]
+    FilterConfiguration: NotRequired[FilterConfigurationOutputTypeDef]
+    StartTag: NotRequired[StartTagTypeDef]
+    UrlEncodeChildManifest: NotRequired[bool]
+    UriPathType: NotRequired[UriPathTypeType]
+
+
+class GetLowLatencyHlsManifestConfigurationTypeDef(TypedDict):
+    ManifestName: str
+    Url: str
+    ChildManifestName: NotRequired[str]
+    ManifestWindowSeconds: NotRequired[int]
+    ProgramDateTimeIntervalSeconds: NotRequired[int]
+    ScteHls: NotRequired[ScteHlsTypeDef]
+    FilterConfiguration: NotRequired[FilterConfigurationOutputTypeDef]
+    StartTag: NotRequired[StartTagTypeDef]
+    UrlEncodeChildManifest: NotRequired[bool]
+    UriPathType: NotRequired[UriPathTypeType]
+
+
+class GetMssManifestConfigurationTypeDef(TypedDict):
+    ManifestName: str
+    Url: str
+    FilterConfiguration: NotRequired[FilterConfigurationOutputTypeDef]
+    ManifestWindowSeconds: NotRequired[int]
+    ManifestLayout: NotRequired[MssManifestLayoutType]
+
+
+class SpekeKeyProviderOutputTypeDef(TypedDict):
+    EncryptionContractConfiguration: EncryptionContractConfigurationTypeDef
+    ResourceId: str
+    DrmSystems: list[DrmSystemType]
+    RoleArn: str
+    Url: str
+    CertificateArn: NotRequired[str]
+
+
+class EncryptionOutputTypeDef(TypedDict):
+    ConstantInitializationVector: NotRequired[str]
+    EncryptionMethod: EncryptionMethodTypeDef
+    KeyRotationIntervalSeconds: NotRequired[int]
+    CmafExcludeSegmentDrmMetadata: NotRequired[bool]
+    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
+
+
+class ScteOutputTypeDef(TypedDict):
+    ScteFilter: NotRequired[list[ScteFilterType]]
+    ScteInSegments: NotRequired[ScteInSegmentsType]
+    CustomAdTypes: NotRequired[list[CustomAdTypeType]]
+
+
+class SegmentOutputTypeDef(TypedDict):
+    SegmentDurationSeconds: NotRequired[int]
+    SegmentName: NotRequired[str]
+    TsUseAudioRenditionGroup: NotRequired[bool]
+    IncludeIframeOnlyStreams: NotRequired[bool]
+    TsIncludeDvbSubtitles: NotRequired[bool]
+    Scte: NotRequired[ScteOutputTypeDef]
+    Encryption: NotRequired[EncryptionOutputTypeDef]
 
 
 class CreateOriginEndpointResponseTypeDef(TypedDict):
@@ -390,63 +684,6 @@ class CreateOriginEndpointResponseTypeDef(TypedDict):
     ETag: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DashAvailabilityStartTimeConfigurationOutputTypeDef(TypedDict):
-    FixedAvailabilityStartTime: NotRequired[datetime]
-
-
-class DashAvailabilityStartTimeConfigurationTypeDef(TypedDict):
-    FixedAvailabilityStartTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class DashBaseUrlTypeDef(TypedDict):
-    Url: str
-    ServiceLocation: NotRequired[str]
-    DvbPriority: NotRequired[int]
-    DvbWeight: NotRequired[int]
-
-
-class DashDvbFontDownloadTypeDef(TypedDict):
-    Url: NotRequired[str]
-    MimeType: NotRequired[str]
-    FontFamily: NotRequired[str]
-
-
-class DashDvbMetricsReportingTypeDef(TypedDict):
-    ReportingUrl: str
-    Probability: NotRequired[int]
-
-
-class DashDvbSettingsOutputTypeDef(TypedDict):
-    FontDownload: NotRequired[DashDvbFontDownloadTypeDef]
-    ErrorMetrics: NotRequired[list[DashDvbMetricsReportingTypeDef]]
-
-
-class DashDvbSettingsTypeDef(TypedDict):
-    FontDownload: NotRequired[DashDvbFontDownloadTypeDef]
-    ErrorMetrics: NotRequired[ReadOnly[Sequence[DashDvbMetricsReportingTypeDef]]]
-
-
-class DashProgramInformationTypeDef(TypedDict):
-    Title: NotRequired[str]
-    Source: NotRequired[str]
-    Copyright: NotRequired[str]
-    LanguageCode: NotRequired[str]
-    MoreInformationUrl: NotRequired[str]
-
-
-class DashSubtitleConfigurationTypeDef(TypedDict):
-    TtmlConfiguration: NotRequired[DashTtmlConfigurationTypeDef]
-
-
-class DashTtmlConfigurationTypeDef(TypedDict):
-    TtmlProfile: DashTtmlProfileType
-
-
-class DashUtcTimingTypeDef(TypedDict):
-    TimingMode: NotRequired[DashUtcTimingModeType]
-    TimingSource: NotRequired[str]
 
 
 class DeleteChannelGroupRequestTypeDef(TypedDict):
@@ -493,63 +730,6 @@ class DeleteOriginEndpointRequestTypeDef(TypedDict):
 
 class DeleteOriginEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DestinationTypeDef(TypedDict):
-    S3Destination: S3DestinationConfigTypeDef
-
-
-class EncryptionContractConfigurationTypeDef(TypedDict):
-    PresetSpeke20Audio: PresetSpeke20AudioType
-    PresetSpeke20Video: PresetSpeke20VideoType
-
-
-class EncryptionMethodTypeDef(TypedDict):
-    TsEncryptionMethod: NotRequired[TsEncryptionMethodType]
-    CmafEncryptionMethod: NotRequired[CmafEncryptionMethodType]
-    IsmEncryptionMethod: NotRequired[IsmEncryptionMethodType]
-
-
-class EncryptionOutputTypeDef(TypedDict):
-    ConstantInitializationVector: NotRequired[str]
-    EncryptionMethod: EncryptionMethodTypeDef
-    KeyRotationIntervalSeconds: NotRequired[int]
-    CmafExcludeSegmentDrmMetadata: NotRequired[bool]
-    SpekeKeyProvider: SpekeKeyProviderOutputTypeDef
-
-
-class EncryptionTypeDef(TypedDict):
-    ConstantInitializationVector: NotRequired[str]
-    EncryptionMethod: EncryptionMethodTypeDef
-    KeyRotationIntervalSeconds: NotRequired[int]
-    CmafExcludeSegmentDrmMetadata: NotRequired[bool]
-    SpekeKeyProvider: ReadOnly[SpekeKeyProviderTypeDef]
-
-
-class FilterConfigurationOutputTypeDef(TypedDict):
-    ManifestFilter: NotRequired[str]
-    DrmSettings: NotRequired[str]
-    Start: NotRequired[datetime]
-    End: NotRequired[datetime]
-    TimeDelaySeconds: NotRequired[int]
-    ClipStartTime: NotRequired[datetime]
-
-
-class FilterConfigurationTypeDef(TypedDict):
-    ManifestFilter: NotRequired[str]
-    DrmSettings: NotRequired[str]
-    Start: NotRequired[ReadOnly[datetime | str]]
-    End: NotRequired[ReadOnly[datetime | str]]
-    TimeDelaySeconds: NotRequired[int]
-    ClipStartTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class ForceEndpointErrorConfigurationOutputTypeDef(TypedDict):
-    EndpointErrorConditions: NotRequired[list[EndpointErrorConditionType]]
-
-
-class ForceEndpointErrorConfigurationTypeDef(TypedDict):
-    EndpointErrorConditions: NotRequired[ReadOnly[Sequence[EndpointErrorConditionType]]]
 
 
 class GetChannelGroupRequestTypeDef(TypedDict):
@@ -602,31 +782,6 @@ class GetChannelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GetDashManifestConfigurationTypeDef(TypedDict):
-    ManifestName: str
-    Url: str
-    ManifestWindowSeconds: NotRequired[int]
-    FilterConfiguration: NotRequired[FilterConfigurationOutputTypeDef]
-    MinUpdatePeriodSeconds: NotRequired[int]
-    MinBufferTimeSeconds: NotRequired[int]
-    SuggestedPresentationDelaySeconds: NotRequired[int]
-    SegmentTemplateFormat: NotRequired[DashSegmentTemplateFormatType]
-    PeriodTriggers: NotRequired[list[DashPeriodTriggerType]]
-    ScteDash: NotRequired[ScteDashTypeDef]
-    DrmSignaling: NotRequired[DashDrmSignalingType]
-    UtcTiming: NotRequired[DashUtcTimingTypeDef]
-    Profiles: NotRequired[list[DashProfileType]]
-    BaseUrls: NotRequired[list[DashBaseUrlTypeDef]]
-    ProgramInformation: NotRequired[DashProgramInformationTypeDef]
-    DvbSettings: NotRequired[DashDvbSettingsOutputTypeDef]
-    Compactness: NotRequired[DashCompactnessType]
-    SubtitleConfiguration: NotRequired[DashSubtitleConfigurationTypeDef]
-    UriPathType: NotRequired[UriPathTypeType]
-    AvailabilityStartTimeConfiguration: NotRequired[
-        DashAvailabilityStartTimeConfigurationOutputTypeDef
-    ]
-
-
 class GetHarvestJobRequestTypeDef(TypedDict):
     ChannelGroupName: str
     ChannelName: str
@@ -651,40 +806,6 @@ class GetHarvestJobResponseTypeDef(TypedDict):
     ETag: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetHlsManifestConfigurationTypeDef(TypedDict):
-    ManifestName: str
-    Url: str
-    ChildManifestName: NotRequired[str]
-    ManifestWindowSeconds: NotRequired[int]
-    ProgramDateTimeIntervalSeconds: NotRequired[int]
-    ScteHls: NotRequired[ScteHlsTypeDef]
-    FilterConfiguration: NotRequired[FilterConfigurationOutputTypeDef]
-    StartTag: NotRequired[StartTagTypeDef]
-    UrlEncodeChildManifest: NotRequired[bool]
-    UriPathType: NotRequired[UriPathTypeType]
-
-
-class GetLowLatencyHlsManifestConfigurationTypeDef(TypedDict):
-    ManifestName: str
-    Url: str
-    ChildManifestName: NotRequired[str]
-    ManifestWindowSeconds: NotRequired[int]
-    ProgramDateTimeIntervalSeconds: NotRequired[int]
-    ScteHls: NotRequired[ScteHlsTypeDef]
-    FilterConfiguration: NotRequired[FilterConfigurationOutputTypeDef]
-    StartTag: NotRequired[StartTagTypeDef]
-    UrlEncodeChildManifest: NotRequired[bool]
-    UriPathType: NotRequired[UriPathTypeType]
-
-
-class GetMssManifestConfigurationTypeDef(TypedDict):
-    ManifestName: str
-    Url: str
-    FilterConfiguration: NotRequired[FilterConfigurationOutputTypeDef]
-    ManifestWindowSeconds: NotRequired[int]
-    ManifestLayout: NotRequired[MssManifestLayoutType]
 
 
 class GetOriginEndpointPolicyRequestTypeDef(TypedDict):
@@ -750,52 +871,6 @@ class HarvestJobTypeDef(TypedDict):
     Status: HarvestJobStatusType
     ErrorMessage: NotRequired[str]
     ETag: NotRequired[str]
-
-
-class HarvestedDashManifestTypeDef(TypedDict):
-    ManifestName: str
-
-
-class HarvestedHlsManifestTypeDef(TypedDict):
-    ManifestName: str
-
-
-class HarvestedLowLatencyHlsManifestTypeDef(TypedDict):
-    ManifestName: str
-
-
-class HarvestedManifestsOutputTypeDef(TypedDict):
-    HlsManifests: NotRequired[list[HarvestedHlsManifestTypeDef]]
-    DashManifests: NotRequired[list[HarvestedDashManifestTypeDef]]
-    LowLatencyHlsManifests: NotRequired[list[HarvestedLowLatencyHlsManifestTypeDef]]
-
-
-class HarvestedManifestsTypeDef(TypedDict):
-    HlsManifests: NotRequired[ReadOnly[Sequence[HarvestedHlsManifestTypeDef]]]
-    DashManifests: NotRequired[ReadOnly[Sequence[HarvestedDashManifestTypeDef]]]
-    LowLatencyHlsManifests: NotRequired[
-        ReadOnly[Sequence[HarvestedLowLatencyHlsManifestTypeDef]]
-    ]
-
-
-class HarvesterScheduleConfigurationOutputTypeDef(TypedDict):
-    StartTime: datetime
-    EndTime: datetime
-
-
-class HarvesterScheduleConfigurationTypeDef(TypedDict):
-    StartTime: ReadOnly[datetime | str]
-    EndTime: ReadOnly[datetime | str]
-
-
-class IngestEndpointTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class InputSwitchConfigurationTypeDef(TypedDict):
-    MQCSInputSwitching: NotRequired[bool]
-    PreferredInput: NotRequired[int]
 
 
 class ListChannelGroupsRequestTypeDef(TypedDict):
@@ -865,21 +940,6 @@ class ListOriginEndpointsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class ListOriginEndpointsResponseTypeDef(TypedDict):
-    Items: NotRequired[list[OriginEndpointListConfigurationTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[dict[str, str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class OriginEndpointListConfigurationTypeDef(TypedDict):
     Arn: str
     ChannelGroupName: str
@@ -901,8 +961,19 @@ class OriginEndpointListConfigurationTypeDef(TypedDict):
     UriSeparator: NotRequired[UriSeparatorType]
 
 
-class OutputHeaderConfigurationTypeDef(TypedDict):
-    PublishMQCS: NotRequired[bool]
+class ListOriginEndpointsResponseTypeDef(TypedDict):
+    Items: NotRequired[list[OriginEndpointListConfigurationTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutChannelPolicyRequestTypeDef(TypedDict):
@@ -953,76 +1024,6 @@ class ResetOriginEndpointStateResponseTypeDef(TypedDict):
     Arn: str
     ResetAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class S3DestinationConfigTypeDef(TypedDict):
-    BucketName: str
-    DestinationPath: str
-
-
-class ScteDashTypeDef(TypedDict):
-    AdMarkerDash: NotRequired[AdMarkerDashType]
-    ScteInManifests: NotRequired[ScteInManifestsType]
-
-
-class ScteHlsTypeDef(TypedDict):
-    AdMarkerHls: NotRequired[AdMarkerHlsType]
-    ScteInManifests: NotRequired[ScteInManifestsType]
-
-
-class ScteOutputTypeDef(TypedDict):
-    ScteFilter: NotRequired[list[ScteFilterType]]
-    ScteInSegments: NotRequired[ScteInSegmentsType]
-    CustomAdTypes: NotRequired[list[CustomAdTypeType]]
-
-
-class ScteTypeDef(TypedDict):
-    ScteFilter: NotRequired[ReadOnly[Sequence[ScteFilterType]]]
-    ScteInSegments: NotRequired[ScteInSegmentsType]
-    CustomAdTypes: NotRequired[ReadOnly[Sequence[CustomAdTypeType]]]
-
-
-class SegmentOutputTypeDef(TypedDict):
-    SegmentDurationSeconds: NotRequired[int]
-    SegmentName: NotRequired[str]
-    TsUseAudioRenditionGroup: NotRequired[bool]
-    IncludeIframeOnlyStreams: NotRequired[bool]
-    TsIncludeDvbSubtitles: NotRequired[bool]
-    Scte: NotRequired[ScteOutputTypeDef]
-    Encryption: NotRequired[EncryptionOutputTypeDef]
-
-
-class SegmentTypeDef(TypedDict):
-    SegmentDurationSeconds: NotRequired[int]
-    SegmentName: NotRequired[str]
-    TsUseAudioRenditionGroup: NotRequired[bool]
-    IncludeIframeOnlyStreams: NotRequired[bool]
-    TsIncludeDvbSubtitles: NotRequired[bool]
-    Scte: NotRequired[ReadOnly[ScteTypeDef]]
-    Encryption: NotRequired[ReadOnly[EncryptionTypeDef]]
-
-
-class SpekeKeyProviderOutputTypeDef(TypedDict):
-    EncryptionContractConfiguration: EncryptionContractConfigurationTypeDef
-    ResourceId: str
-    DrmSystems: list[DrmSystemType]
-    RoleArn: str
-    Url: str
-    CertificateArn: NotRequired[str]
-
-
-class SpekeKeyProviderTypeDef(TypedDict):
-    EncryptionContractConfiguration: EncryptionContractConfigurationTypeDef
-    ResourceId: str
-    DrmSystems: ReadOnly[Sequence[DrmSystemType]]
-    RoleArn: str
-    Url: str
-    CertificateArn: NotRequired[str]
-
-
-class StartTagTypeDef(TypedDict):
-    TimeOffset: float
-    Precise: NotRequired[bool]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Elemental MediaStore: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["ContainerLevelMetricsType", "ContainerStatusType", "MethodNameType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["ContainerLevelMetricsType", "ContainerStatusType", "MethodNameType"]
 
 ContainerLevelMetricsType = Literal["ENABLED", "DISABLED"]
 ContainerStatusType = Literal["ACTIVE", "CREATING", "DELETING"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,59 +24,60 @@ from .literals import (
     MethodNameType,
 )
 
-__all__ = [
-    "ContainerTypeDef",
-    "CorsRuleOutputTypeDef",
-    "CorsRuleTypeDef",
-    "CreateContainerInputTypeDef",
-    "CreateContainerOutputTypeDef",
-    "DeleteContainerInputTypeDef",
-    "DeleteContainerOutputTypeDef",
-    "DeleteContainerPolicyInputTypeDef",
-    "DeleteContainerPolicyOutputTypeDef",
-    "DeleteCorsPolicyInputTypeDef",
-    "DeleteCorsPolicyOutputTypeDef",
-    "DeleteLifecyclePolicyInputTypeDef",
-    "DeleteLifecyclePolicyOutputTypeDef",
-    "DeleteMetricPolicyInputTypeDef",
-    "DeleteMetricPolicyOutputTypeDef",
-    "DescribeContainerInputTypeDef",
-    "DescribeContainerOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetContainerPolicyInputTypeDef",
-    "GetContainerPolicyOutputTypeDef",
-    "GetCorsPolicyInputTypeDef",
-    "GetCorsPolicyOutputTypeDef",
-    "GetLifecyclePolicyInputTypeDef",
-    "GetLifecyclePolicyOutputTypeDef",
-    "GetMetricPolicyInputTypeDef",
-    "GetMetricPolicyOutputTypeDef",
-    "ListContainersInputTypeDef",
-    "ListContainersOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "MetricPolicyOutputTypeDef",
-    "MetricPolicyRuleTypeDef",
-    "MetricPolicyTypeDef",
-    "PutContainerPolicyInputTypeDef",
-    "PutContainerPolicyOutputTypeDef",
-    "PutCorsPolicyInputTypeDef",
-    "PutCorsPolicyOutputTypeDef",
-    "PutLifecyclePolicyInputTypeDef",
-    "PutLifecyclePolicyOutputTypeDef",
-    "PutMetricPolicyInputTypeDef",
-    "PutMetricPolicyOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartAccessLoggingInputTypeDef",
-    "StartAccessLoggingOutputTypeDef",
-    "StopAccessLoggingInputTypeDef",
-    "StopAccessLoggingOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ContainerTypeDef",
+        "CorsRuleOutputTypeDef",
+        "CorsRuleTypeDef",
+        "CreateContainerInputTypeDef",
+        "CreateContainerOutputTypeDef",
+        "DeleteContainerInputTypeDef",
+        "DeleteContainerOutputTypeDef",
+        "DeleteContainerPolicyInputTypeDef",
+        "DeleteContainerPolicyOutputTypeDef",
+        "DeleteCorsPolicyInputTypeDef",
+        "DeleteCorsPolicyOutputTypeDef",
+        "DeleteLifecyclePolicyInputTypeDef",
+        "DeleteLifecyclePolicyOutputTypeDef",
+        "DeleteMetricPolicyInputTypeDef",
+        "DeleteMetricPolicyOutputTypeDef",
+        "DescribeContainerInputTypeDef",
+        "DescribeContainerOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetContainerPolicyInputTypeDef",
+        "GetContainerPolicyOutputTypeDef",
+        "GetCorsPolicyInputTypeDef",
+        "GetCorsPolicyOutputTypeDef",
+        "GetLifecyclePolicyInputTypeDef",
+        "GetLifecyclePolicyOutputTypeDef",
+        "GetMetricPolicyInputTypeDef",
+        "GetMetricPolicyOutputTypeDef",
+        "ListContainersInputTypeDef",
+        "ListContainersOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "MetricPolicyOutputTypeDef",
+        "MetricPolicyRuleTypeDef",
+        "MetricPolicyTypeDef",
+        "PutContainerPolicyInputTypeDef",
+        "PutContainerPolicyOutputTypeDef",
+        "PutCorsPolicyInputTypeDef",
+        "PutCorsPolicyOutputTypeDef",
+        "PutLifecyclePolicyInputTypeDef",
+        "PutLifecyclePolicyOutputTypeDef",
+        "PutMetricPolicyInputTypeDef",
+        "PutMetricPolicyOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartAccessLoggingInputTypeDef",
+        "StartAccessLoggingOutputTypeDef",
+        "StopAccessLoggingInputTypeDef",
+        "StopAccessLoggingOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+    ]
 
 
 class ContainerTypeDef(TypedDict):
@@ -102,6 +103,11 @@ class CorsRuleTypeDef(TypedDict):
     AllowedHeaders: ReadOnly[Sequence[str]]
     MaxAgeSeconds: NotRequired[int]
     ExposeHeaders: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
 
 
 class CreateContainerInputTypeDef(TypedDict):
@@ -194,6 +200,16 @@ class GetMetricPolicyInputTypeDef(TypedDict):
     ContainerName: str
 
 
+class MetricPolicyRuleTypeDef(TypedDict):
+    ObjectGroup: str
+    ObjectGroupName: str
+
+
+class MetricPolicyOutputTypeDef(TypedDict):
+    ContainerLevelMetrics: ContainerLevelMetricsType
+    MetricPolicyRules: NotRequired[list[MetricPolicyRuleTypeDef]]
+
+
 class GetMetricPolicyOutputTypeDef(TypedDict):
     MetricPolicy: MetricPolicyOutputTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -217,16 +233,6 @@ class ListTagsForResourceInputTypeDef(TypedDict):
 class ListTagsForResourceOutputTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MetricPolicyOutputTypeDef(TypedDict):
-    ContainerLevelMetrics: ContainerLevelMetricsType
-    MetricPolicyRules: NotRequired[list[MetricPolicyRuleTypeDef]]
-
-
-class MetricPolicyRuleTypeDef(TypedDict):
-    ObjectGroup: str
-    ObjectGroupName: str
 
 
 class MetricPolicyTypeDef(TypedDict):
@@ -293,11 +299,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
 
 
 class UntagResourceInputTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,22 +25,23 @@ from .literals import (
     UploadAvailabilityType,
 )
 
-__all__ = [
-    "DeleteObjectRequestTypeDef",
-    "DeleteObjectResponseTypeDef",
-    "DescribeObjectRequestTypeDef",
-    "DescribeObjectResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetObjectRequestTypeDef",
-    "GetObjectResponseTypeDef",
-    "ItemTypeDef",
-    "ListItemsRequestTypeDef",
-    "ListItemsResponseTypeDef",
-    "PutObjectRequestTypeDef",
-    "PutObjectResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "StreamingBody",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DeleteObjectRequestTypeDef",
+        "DeleteObjectResponseTypeDef",
+        "DescribeObjectRequestTypeDef",
+        "DescribeObjectResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetObjectRequestTypeDef",
+        "GetObjectResponseTypeDef",
+        "ItemTypeDef",
+        "ListItemsRequestTypeDef",
+        "ListItemsResponseTypeDef",
+        "PutObjectRequestTypeDef",
+        "PutObjectResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "StreamingBody",
+    ]
 
 
 class DeleteObjectRequestTypeDef(TypedDict):

@@ -2,41 +2,42 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS MediaTailor: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessTypeType",
-    "AdMarkupTypeType",
-    "AdsInteractionExcludeEventTypeType",
-    "AdsInteractionPublishOptInEventTypeType",
-    "AlertCategoryType",
-    "ChannelStateType",
-    "CompressionMethodType",
-    "EventNameType",
-    "FillPolicyType",
-    "FunctionTypeType",
-    "InsertionModeType",
-    "ListPrefetchScheduleTypeType",
-    "LogTypeType",
-    "LoggingStrategyType",
-    "ManifestServiceExcludeEventTypeType",
-    "ManifestServicePublishOptInEventTypeType",
-    "MessageTypeType",
-    "MethodType",
-    "MethodTypeType",
-    "ModeType",
-    "OperatorType",
-    "OriginManifestTypeType",
-    "PlaybackModeType",
-    "PrefetchScheduleTypeType",
-    "RelativePositionType",
-    "RuntimeTypeType",
-    "ScheduleEntryTypeType",
-    "StreamingMediaFileConditioningType",
-    "TierType",
-    "TrafficShapingTypeType",
-    "TypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessTypeType",
+        "AdMarkupTypeType",
+        "AdsInteractionExcludeEventTypeType",
+        "AdsInteractionPublishOptInEventTypeType",
+        "AlertCategoryType",
+        "ChannelStateType",
+        "CompressionMethodType",
+        "EventNameType",
+        "FillPolicyType",
+        "FunctionTypeType",
+        "InsertionModeType",
+        "ListPrefetchScheduleTypeType",
+        "LogTypeType",
+        "LoggingStrategyType",
+        "ManifestServiceExcludeEventTypeType",
+        "ManifestServicePublishOptInEventTypeType",
+        "MessageTypeType",
+        "MethodType",
+        "MethodTypeType",
+        "ModeType",
+        "OperatorType",
+        "OriginManifestTypeType",
+        "PlaybackModeType",
+        "PrefetchScheduleTypeType",
+        "RelativePositionType",
+        "RuntimeTypeType",
+        "ScheduleEntryTypeType",
+        "StreamingMediaFileConditioningType",
+        "TierType",
+        "TrafficShapingTypeType",
+        "TypeType",
+    ]
 
 AccessTypeType = Literal["S3_SIGV4", "SECRETS_MANAGER_ACCESS_TOKEN", "AUTODETECT_SIGV4"]
 AdMarkupTypeType = Literal["DATERANGE", "SCTE35_ENHANCED"]

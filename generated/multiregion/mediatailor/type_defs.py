@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -52,184 +52,191 @@ from .literals import (
     TypeType,
 )
 
-__all__ = [
-    "AccessConfigurationTypeDef",
-    "AdBreakOpportunityTypeDef",
-    "AdBreakOutputTypeDef",
-    "AdBreakTypeDef",
-    "AdConditioningConfigurationTypeDef",
-    "AdDecisionServerConfigurationOutputTypeDef",
-    "AdDecisionServerConfigurationTypeDef",
-    "AdMarkerPassthroughTypeDef",
-    "AdsInteractionLogOutputTypeDef",
-    "AdsInteractionLogTypeDef",
-    "AlertTypeDef",
-    "AlternateMediaOutputTypeDef",
-    "AlternateMediaTypeDef",
-    "AudienceMediaOutputTypeDef",
-    "AudienceMediaTypeDef",
-    "AvailMatchingCriteriaTypeDef",
-    "AvailSuppressionTypeDef",
-    "BumperTypeDef",
-    "CdnConfigurationTypeDef",
-    "ChannelTypeDef",
-    "ClipRangeTypeDef",
-    "ConfigureLogsForChannelRequestTypeDef",
-    "ConfigureLogsForChannelResponseTypeDef",
-    "ConfigureLogsForPlaybackConfigurationRequestTypeDef",
-    "ConfigureLogsForPlaybackConfigurationResponseTypeDef",
-    "CreateChannelRequestTypeDef",
-    "CreateChannelResponseTypeDef",
-    "CreateLiveSourceRequestTypeDef",
-    "CreateLiveSourceResponseTypeDef",
-    "CreatePrefetchScheduleRequestTypeDef",
-    "CreatePrefetchScheduleResponseTypeDef",
-    "CreateProgramRequestTypeDef",
-    "CreateProgramResponseTypeDef",
-    "CreateSourceLocationRequestTypeDef",
-    "CreateSourceLocationResponseTypeDef",
-    "CreateVodSourceRequestTypeDef",
-    "CreateVodSourceResponseTypeDef",
-    "CustomOutputConfigurationOutputTypeDef",
-    "CustomOutputConfigurationTypeDef",
-    "DashConfigurationForPutTypeDef",
-    "DashConfigurationTypeDef",
-    "DashPlaylistSettingsTypeDef",
-    "DefaultSegmentDeliveryConfigurationTypeDef",
-    "DeleteChannelPolicyRequestTypeDef",
-    "DeleteChannelPolicyResponseTypeDef",
-    "DeleteChannelRequestTypeDef",
-    "DeleteChannelResponseTypeDef",
-    "DeleteFunctionRequestTypeDef",
-    "DeleteFunctionResponseTypeDef",
-    "DeleteLiveSourceRequestTypeDef",
-    "DeleteLiveSourceResponseTypeDef",
-    "DeletePlaybackConfigurationRequestTypeDef",
-    "DeletePlaybackConfigurationResponseTypeDef",
-    "DeletePrefetchScheduleRequestTypeDef",
-    "DeletePrefetchScheduleResponseTypeDef",
-    "DeleteProgramRequestTypeDef",
-    "DeleteProgramResponseTypeDef",
-    "DeleteSourceLocationRequestTypeDef",
-    "DeleteSourceLocationResponseTypeDef",
-    "DeleteVodSourceRequestTypeDef",
-    "DeleteVodSourceResponseTypeDef",
-    "DescribeChannelRequestTypeDef",
-    "DescribeChannelResponseTypeDef",
-    "DescribeLiveSourceRequestTypeDef",
-    "DescribeLiveSourceResponseTypeDef",
-    "DescribeProgramRequestTypeDef",
-    "DescribeProgramResponseTypeDef",
-    "DescribeSourceLocationRequestTypeDef",
-    "DescribeSourceLocationResponseTypeDef",
-    "DescribeVodSourceRequestTypeDef",
-    "DescribeVodSourceResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FunctionRefTypeDef",
-    "FunctionTypeDef",
-    "GetChannelPolicyRequestTypeDef",
-    "GetChannelPolicyResponseTypeDef",
-    "GetChannelScheduleRequestTypeDef",
-    "GetChannelScheduleResponseTypeDef",
-    "GetFunctionRequestTypeDef",
-    "GetFunctionResponseTypeDef",
-    "GetPlaybackConfigurationRequestTypeDef",
-    "GetPlaybackConfigurationResponseTypeDef",
-    "GetPrefetchScheduleRequestTypeDef",
-    "GetPrefetchScheduleResponseTypeDef",
-    "HlsConfigurationTypeDef",
-    "HlsPlaylistSettingsOutputTypeDef",
-    "HlsPlaylistSettingsTypeDef",
-    "HttpConfigurationTypeDef",
-    "HttpPackageConfigurationTypeDef",
-    "HttpRequestConfigurationOutputTypeDef",
-    "HttpRequestConfigurationTypeDef",
-    "HttpRequestOutputTypeDef",
-    "HttpRequestTypeDef",
-    "KeyValuePairTypeDef",
-    "ListAlertsRequestTypeDef",
-    "ListAlertsResponseTypeDef",
-    "ListChannelsRequestTypeDef",
-    "ListChannelsResponseTypeDef",
-    "ListFunctionsRequestTypeDef",
-    "ListFunctionsResponseTypeDef",
-    "ListLiveSourcesRequestTypeDef",
-    "ListLiveSourcesResponseTypeDef",
-    "ListPlaybackConfigurationsRequestTypeDef",
-    "ListPlaybackConfigurationsResponseTypeDef",
-    "ListPrefetchSchedulesRequestTypeDef",
-    "ListPrefetchSchedulesResponseTypeDef",
-    "ListSourceLocationsRequestTypeDef",
-    "ListSourceLocationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVodSourcesRequestTypeDef",
-    "ListVodSourcesResponseTypeDef",
-    "LivePreRollConfigurationTypeDef",
-    "LiveSourceTypeDef",
-    "LogConfigurationForChannelTypeDef",
-    "LogConfigurationTypeDef",
-    "ManifestProcessingRulesTypeDef",
-    "ManifestServiceInteractionLogOutputTypeDef",
-    "ManifestServiceInteractionLogTypeDef",
-    "PlaybackConfigurationTypeDef",
-    "PrefetchConsumptionOutputTypeDef",
-    "PrefetchConsumptionTypeDef",
-    "PrefetchRetrievalOutputTypeDef",
-    "PrefetchRetrievalTypeDef",
-    "PrefetchScheduleTypeDef",
-    "PutChannelPolicyRequestTypeDef",
-    "PutChannelPolicyResponseTypeDef",
-    "PutFunctionRequestTypeDef",
-    "PutFunctionResponseTypeDef",
-    "PutPlaybackConfigurationRequestTypeDef",
-    "PutPlaybackConfigurationResponseTypeDef",
-    "RecurringConsumptionOutputTypeDef",
-    "RecurringConsumptionTypeDef",
-    "RecurringPrefetchConfigurationOutputTypeDef",
-    "RecurringPrefetchConfigurationTypeDef",
-    "RecurringRetrievalOutputTypeDef",
-    "RecurringRetrievalTypeDef",
-    "RequestOutputItemTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResponseOutputItemTypeDef",
-    "ScheduleAdBreakTypeDef",
-    "ScheduleConfigurationTypeDef",
-    "ScheduleEntryTypeDef",
-    "SecretsManagerAccessTokenConfigurationTypeDef",
-    "SegmentDeliveryConfigurationTypeDef",
-    "SegmentationDescriptorTypeDef",
-    "SequentialExecutorConfigurationOutputTypeDef",
-    "SequentialExecutorConfigurationTypeDef",
-    "SlateSourceTypeDef",
-    "SourceLocationTypeDef",
-    "SpliceInsertMessageTypeDef",
-    "StartChannelRequestTypeDef",
-    "StartChannelResponseTypeDef",
-    "StopChannelRequestTypeDef",
-    "StopChannelResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TimeShiftConfigurationTypeDef",
-    "TimeSignalMessageOutputTypeDef",
-    "TimeSignalMessageTypeDef",
-    "TrafficShapingRetrievalWindowTypeDef",
-    "TrafficShapingTpsConfigurationTypeDef",
-    "TransitionTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateChannelRequestTypeDef",
-    "UpdateChannelResponseTypeDef",
-    "UpdateLiveSourceRequestTypeDef",
-    "UpdateLiveSourceResponseTypeDef",
-    "UpdateProgramRequestTypeDef",
-    "UpdateProgramResponseTypeDef",
-    "UpdateProgramScheduleConfigurationTypeDef",
-    "UpdateProgramTransitionTypeDef",
-    "UpdateSourceLocationRequestTypeDef",
-    "UpdateSourceLocationResponseTypeDef",
-    "UpdateVodSourceRequestTypeDef",
-    "UpdateVodSourceResponseTypeDef",
-    "VodSourceTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessConfigurationTypeDef",
+        "AdBreakOpportunityTypeDef",
+        "AdBreakOutputTypeDef",
+        "AdBreakTypeDef",
+        "AdConditioningConfigurationTypeDef",
+        "AdDecisionServerConfigurationOutputTypeDef",
+        "AdDecisionServerConfigurationTypeDef",
+        "AdMarkerPassthroughTypeDef",
+        "AdsInteractionLogOutputTypeDef",
+        "AdsInteractionLogTypeDef",
+        "AlertTypeDef",
+        "AlternateMediaOutputTypeDef",
+        "AlternateMediaTypeDef",
+        "AudienceMediaOutputTypeDef",
+        "AudienceMediaTypeDef",
+        "AvailMatchingCriteriaTypeDef",
+        "AvailSuppressionTypeDef",
+        "BumperTypeDef",
+        "CdnConfigurationTypeDef",
+        "ChannelTypeDef",
+        "ClipRangeTypeDef",
+        "ConfigureLogsForChannelRequestTypeDef",
+        "ConfigureLogsForChannelResponseTypeDef",
+        "ConfigureLogsForPlaybackConfigurationRequestTypeDef",
+        "ConfigureLogsForPlaybackConfigurationResponseTypeDef",
+        "CreateChannelRequestTypeDef",
+        "CreateChannelResponseTypeDef",
+        "CreateLiveSourceRequestTypeDef",
+        "CreateLiveSourceResponseTypeDef",
+        "CreatePrefetchScheduleRequestTypeDef",
+        "CreatePrefetchScheduleResponseTypeDef",
+        "CreateProgramRequestTypeDef",
+        "CreateProgramResponseTypeDef",
+        "CreateSourceLocationRequestTypeDef",
+        "CreateSourceLocationResponseTypeDef",
+        "CreateVodSourceRequestTypeDef",
+        "CreateVodSourceResponseTypeDef",
+        "CustomOutputConfigurationOutputTypeDef",
+        "CustomOutputConfigurationTypeDef",
+        "DashConfigurationForPutTypeDef",
+        "DashConfigurationTypeDef",
+        "DashPlaylistSettingsTypeDef",
+        "DefaultSegmentDeliveryConfigurationTypeDef",
+        "DeleteChannelPolicyRequestTypeDef",
+        "DeleteChannelPolicyResponseTypeDef",
+        "DeleteChannelRequestTypeDef",
+        "DeleteChannelResponseTypeDef",
+        "DeleteFunctionRequestTypeDef",
+        "DeleteFunctionResponseTypeDef",
+        "DeleteLiveSourceRequestTypeDef",
+        "DeleteLiveSourceResponseTypeDef",
+        "DeletePlaybackConfigurationRequestTypeDef",
+        "DeletePlaybackConfigurationResponseTypeDef",
+        "DeletePrefetchScheduleRequestTypeDef",
+        "DeletePrefetchScheduleResponseTypeDef",
+        "DeleteProgramRequestTypeDef",
+        "DeleteProgramResponseTypeDef",
+        "DeleteSourceLocationRequestTypeDef",
+        "DeleteSourceLocationResponseTypeDef",
+        "DeleteVodSourceRequestTypeDef",
+        "DeleteVodSourceResponseTypeDef",
+        "DescribeChannelRequestTypeDef",
+        "DescribeChannelResponseTypeDef",
+        "DescribeLiveSourceRequestTypeDef",
+        "DescribeLiveSourceResponseTypeDef",
+        "DescribeProgramRequestTypeDef",
+        "DescribeProgramResponseTypeDef",
+        "DescribeSourceLocationRequestTypeDef",
+        "DescribeSourceLocationResponseTypeDef",
+        "DescribeVodSourceRequestTypeDef",
+        "DescribeVodSourceResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FunctionRefTypeDef",
+        "FunctionTypeDef",
+        "GetChannelPolicyRequestTypeDef",
+        "GetChannelPolicyResponseTypeDef",
+        "GetChannelScheduleRequestTypeDef",
+        "GetChannelScheduleResponseTypeDef",
+        "GetFunctionRequestTypeDef",
+        "GetFunctionResponseTypeDef",
+        "GetPlaybackConfigurationRequestTypeDef",
+        "GetPlaybackConfigurationResponseTypeDef",
+        "GetPrefetchScheduleRequestTypeDef",
+        "GetPrefetchScheduleResponseTypeDef",
+        "HlsConfigurationTypeDef",
+        "HlsPlaylistSettingsOutputTypeDef",
+        "HlsPlaylistSettingsTypeDef",
+        "HttpConfigurationTypeDef",
+        "HttpPackageConfigurationTypeDef",
+        "HttpRequestConfigurationOutputTypeDef",
+        "HttpRequestConfigurationTypeDef",
+        "HttpRequestOutputTypeDef",
+        "HttpRequestTypeDef",
+        "KeyValuePairTypeDef",
+        "ListAlertsRequestTypeDef",
+        "ListAlertsResponseTypeDef",
+        "ListChannelsRequestTypeDef",
+        "ListChannelsResponseTypeDef",
+        "ListFunctionsRequestTypeDef",
+        "ListFunctionsResponseTypeDef",
+        "ListLiveSourcesRequestTypeDef",
+        "ListLiveSourcesResponseTypeDef",
+        "ListPlaybackConfigurationsRequestTypeDef",
+        "ListPlaybackConfigurationsResponseTypeDef",
+        "ListPrefetchSchedulesRequestTypeDef",
+        "ListPrefetchSchedulesResponseTypeDef",
+        "ListSourceLocationsRequestTypeDef",
+        "ListSourceLocationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVodSourcesRequestTypeDef",
+        "ListVodSourcesResponseTypeDef",
+        "LivePreRollConfigurationTypeDef",
+        "LiveSourceTypeDef",
+        "LogConfigurationForChannelTypeDef",
+        "LogConfigurationTypeDef",
+        "ManifestProcessingRulesTypeDef",
+        "ManifestServiceInteractionLogOutputTypeDef",
+        "ManifestServiceInteractionLogTypeDef",
+        "PlaybackConfigurationTypeDef",
+        "PrefetchConsumptionOutputTypeDef",
+        "PrefetchConsumptionTypeDef",
+        "PrefetchRetrievalOutputTypeDef",
+        "PrefetchRetrievalTypeDef",
+        "PrefetchScheduleTypeDef",
+        "PutChannelPolicyRequestTypeDef",
+        "PutChannelPolicyResponseTypeDef",
+        "PutFunctionRequestTypeDef",
+        "PutFunctionResponseTypeDef",
+        "PutPlaybackConfigurationRequestTypeDef",
+        "PutPlaybackConfigurationResponseTypeDef",
+        "RecurringConsumptionOutputTypeDef",
+        "RecurringConsumptionTypeDef",
+        "RecurringPrefetchConfigurationOutputTypeDef",
+        "RecurringPrefetchConfigurationTypeDef",
+        "RecurringRetrievalOutputTypeDef",
+        "RecurringRetrievalTypeDef",
+        "RequestOutputItemTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResponseOutputItemTypeDef",
+        "ScheduleAdBreakTypeDef",
+        "ScheduleConfigurationTypeDef",
+        "ScheduleEntryTypeDef",
+        "SecretsManagerAccessTokenConfigurationTypeDef",
+        "SegmentDeliveryConfigurationTypeDef",
+        "SegmentationDescriptorTypeDef",
+        "SequentialExecutorConfigurationOutputTypeDef",
+        "SequentialExecutorConfigurationTypeDef",
+        "SlateSourceTypeDef",
+        "SourceLocationTypeDef",
+        "SpliceInsertMessageTypeDef",
+        "StartChannelRequestTypeDef",
+        "StartChannelResponseTypeDef",
+        "StopChannelRequestTypeDef",
+        "StopChannelResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TimeShiftConfigurationTypeDef",
+        "TimeSignalMessageOutputTypeDef",
+        "TimeSignalMessageTypeDef",
+        "TrafficShapingRetrievalWindowTypeDef",
+        "TrafficShapingTpsConfigurationTypeDef",
+        "TransitionTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateChannelRequestTypeDef",
+        "UpdateChannelResponseTypeDef",
+        "UpdateLiveSourceRequestTypeDef",
+        "UpdateLiveSourceResponseTypeDef",
+        "UpdateProgramRequestTypeDef",
+        "UpdateProgramResponseTypeDef",
+        "UpdateProgramScheduleConfigurationTypeDef",
+        "UpdateProgramTransitionTypeDef",
+        "UpdateSourceLocationRequestTypeDef",
+        "UpdateSourceLocationResponseTypeDef",
+        "UpdateVodSourceRequestTypeDef",
+        "UpdateVodSourceResponseTypeDef",
+        "VodSourceTypeDef",
+    ]
+
+
+class SecretsManagerAccessTokenConfigurationTypeDef(TypedDict):
+    HeaderName: NotRequired[str]
+    SecretArn: NotRequired[str]
+    SecretStringKey: NotRequired[str]
 
 
 class AccessConfigurationTypeDef(TypedDict):
@@ -243,6 +250,38 @@ class AdBreakOpportunityTypeDef(TypedDict):
     OffsetMillis: int
 
 
+class KeyValuePairTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class SlateSourceTypeDef(TypedDict):
+    SourceLocationName: NotRequired[str]
+    VodSourceName: NotRequired[str]
+
+
+class SpliceInsertMessageTypeDef(TypedDict):
+    AvailNum: NotRequired[int]
+    AvailsExpected: NotRequired[int]
+    SpliceEventId: NotRequired[int]
+    UniqueProgramId: NotRequired[int]
+
+
+class SegmentationDescriptorTypeDef(TypedDict):
+    SegmentationEventId: NotRequired[int]
+    SegmentationUpidType: NotRequired[int]
+    SegmentationUpid: NotRequired[str]
+    SegmentationTypeId: NotRequired[int]
+    SegmentNum: NotRequired[int]
+    SegmentsExpected: NotRequired[int]
+    SubSegmentNum: NotRequired[int]
+    SubSegmentsExpected: NotRequired[int]
+
+
+class TimeSignalMessageOutputTypeDef(TypedDict):
+    SegmentationDescriptors: NotRequired[list[SegmentationDescriptorTypeDef]]
+
+
 class AdBreakOutputTypeDef(TypedDict):
     MessageType: NotRequired[MessageTypeType]
     OffsetMillis: int
@@ -250,6 +289,12 @@ class AdBreakOutputTypeDef(TypedDict):
     SpliceInsertMessage: NotRequired[SpliceInsertMessageTypeDef]
     TimeSignalMessage: NotRequired[TimeSignalMessageOutputTypeDef]
     AdBreakMetadata: NotRequired[list[KeyValuePairTypeDef]]
+
+
+class TimeSignalMessageTypeDef(TypedDict):
+    SegmentationDescriptors: NotRequired[
+        ReadOnly[Sequence[SegmentationDescriptorTypeDef]]
+    ]
 
 
 class AdBreakTypeDef(TypedDict):
@@ -265,8 +310,22 @@ class AdConditioningConfigurationTypeDef(TypedDict):
     StreamingMediaFileConditioning: StreamingMediaFileConditioningType
 
 
+class HttpRequestOutputTypeDef(TypedDict):
+    Method: NotRequired[MethodType]
+    Body: NotRequired[str]
+    Headers: NotRequired[dict[str, str]]
+    CompressRequest: NotRequired[CompressionMethodType]
+
+
 class AdDecisionServerConfigurationOutputTypeDef(TypedDict):
     HttpRequest: NotRequired[HttpRequestOutputTypeDef]
+
+
+class HttpRequestTypeDef(TypedDict):
+    Method: NotRequired[MethodType]
+    Body: NotRequired[str]
+    Headers: NotRequired[ReadOnly[Mapping[str, str]]]
+    CompressRequest: NotRequired[CompressionMethodType]
 
 
 class AdDecisionServerConfigurationTypeDef(TypedDict):
@@ -298,6 +357,11 @@ class AlertTypeDef(TypedDict):
     RelatedResourceArns: list[str]
     ResourceArn: str
     Category: NotRequired[AlertCategoryType]
+
+
+class ClipRangeTypeDef(TypedDict):
+    EndOffsetMillis: NotRequired[int]
+    StartOffsetMillis: NotRequired[int]
 
 
 class AlternateMediaOutputTypeDef(TypedDict):
@@ -351,6 +415,30 @@ class CdnConfigurationTypeDef(TypedDict):
     ContentSegmentUrlPrefix: NotRequired[str]
 
 
+class LogConfigurationForChannelTypeDef(TypedDict):
+    LogTypes: NotRequired[list[LogTypeType]]
+
+
+class DashPlaylistSettingsTypeDef(TypedDict):
+    ManifestWindowSeconds: NotRequired[int]
+    MinBufferTimeSeconds: NotRequired[int]
+    MinUpdatePeriodSeconds: NotRequired[int]
+    SuggestedPresentationDelaySeconds: NotRequired[int]
+
+
+class HlsPlaylistSettingsOutputTypeDef(TypedDict):
+    ManifestWindowSeconds: NotRequired[int]
+    AdMarkupType: NotRequired[list[AdMarkupTypeType]]
+
+
+class ResponseOutputItemTypeDef(TypedDict):
+    DashPlaylistSettings: NotRequired[DashPlaylistSettingsTypeDef]
+    HlsPlaylistSettings: NotRequired[HlsPlaylistSettingsOutputTypeDef]
+    ManifestName: str
+    PlaybackUrl: str
+    SourceGroup: str
+
+
 class ChannelTypeDef(TypedDict):
     Arn: str
     ChannelName: str
@@ -366,11 +454,6 @@ class ChannelTypeDef(TypedDict):
     Audiences: NotRequired[list[str]]
 
 
-class ClipRangeTypeDef(TypedDict):
-    EndOffsetMillis: NotRequired[int]
-    StartOffsetMillis: NotRequired[int]
-
-
 class ConfigureLogsForChannelRequestTypeDef(TypedDict):
     ChannelName: str
     LogTypes: ReadOnly[Sequence[LogTypeType]]
@@ -380,6 +463,15 @@ class ConfigureLogsForChannelResponseTypeDef(TypedDict):
     ChannelName: NotRequired[str]
     LogTypes: NotRequired[list[LogTypeType]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ManifestServiceInteractionLogTypeDef(TypedDict):
+    PublishOptInEventTypes: NotRequired[
+        ReadOnly[Sequence[ManifestServicePublishOptInEventTypeType]]
+    ]
+    ExcludeEventTypes: NotRequired[
+        ReadOnly[Sequence[ManifestServiceExcludeEventTypeType]]
+    ]
 
 
 class ConfigureLogsForPlaybackConfigurationRequestTypeDef(TypedDict):
@@ -392,6 +484,11 @@ class ConfigureLogsForPlaybackConfigurationRequestTypeDef(TypedDict):
     ]
 
 
+class ManifestServiceInteractionLogOutputTypeDef(TypedDict):
+    PublishOptInEventTypes: NotRequired[list[ManifestServicePublishOptInEventTypeType]]
+    ExcludeEventTypes: NotRequired[list[ManifestServiceExcludeEventTypeType]]
+
+
 class ConfigureLogsForPlaybackConfigurationResponseTypeDef(TypedDict):
     PercentEnabled: int
     PlaybackConfigurationName: NotRequired[str]
@@ -401,6 +498,22 @@ class ConfigureLogsForPlaybackConfigurationResponseTypeDef(TypedDict):
         ManifestServiceInteractionLogOutputTypeDef
     ]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HlsPlaylistSettingsTypeDef(TypedDict):
+    ManifestWindowSeconds: NotRequired[int]
+    AdMarkupType: NotRequired[ReadOnly[Sequence[AdMarkupTypeType]]]
+
+
+class RequestOutputItemTypeDef(TypedDict):
+    DashPlaylistSettings: NotRequired[DashPlaylistSettingsTypeDef]
+    HlsPlaylistSettings: NotRequired[ReadOnly[HlsPlaylistSettingsTypeDef]]
+    ManifestName: str
+    SourceGroup: str
+
+
+class TimeShiftConfigurationTypeDef(TypedDict):
+    MaxTimeDelaySeconds: int
 
 
 class CreateChannelRequestTypeDef(TypedDict):
@@ -430,6 +543,12 @@ class CreateChannelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HttpPackageConfigurationTypeDef(TypedDict):
+    Path: str
+    SourceGroup: str
+    Type: TypeType
+
+
 class CreateLiveSourceRequestTypeDef(TypedDict):
     HttpPackageConfigurations: ReadOnly[Sequence[HttpPackageConfigurationTypeDef]]
     LiveSourceName: str
@@ -448,6 +567,50 @@ class CreateLiveSourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PrefetchConsumptionTypeDef(TypedDict):
+    AvailMatchingCriteria: NotRequired[ReadOnly[Sequence[AvailMatchingCriteriaTypeDef]]]
+    EndTime: ReadOnly[datetime | str]
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class TrafficShapingRetrievalWindowTypeDef(TypedDict):
+    RetrievalWindowDurationSeconds: NotRequired[int]
+
+
+class TrafficShapingTpsConfigurationTypeDef(TypedDict):
+    PeakTps: NotRequired[int]
+    PeakConcurrentUsers: NotRequired[int]
+
+
+class PrefetchRetrievalTypeDef(TypedDict):
+    DynamicVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+    EndTime: ReadOnly[datetime | str]
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    TrafficShapingType: NotRequired[TrafficShapingTypeType]
+    TrafficShapingRetrievalWindow: NotRequired[TrafficShapingRetrievalWindowTypeDef]
+    TrafficShapingTpsConfiguration: NotRequired[TrafficShapingTpsConfigurationTypeDef]
+
+
+class RecurringConsumptionTypeDef(TypedDict):
+    RetrievedAdExpirationSeconds: NotRequired[int]
+    AvailMatchingCriteria: NotRequired[ReadOnly[Sequence[AvailMatchingCriteriaTypeDef]]]
+
+
+class RecurringRetrievalTypeDef(TypedDict):
+    DynamicVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+    DelayAfterAvailEndSeconds: NotRequired[int]
+    TrafficShapingType: NotRequired[TrafficShapingTypeType]
+    TrafficShapingRetrievalWindow: NotRequired[TrafficShapingRetrievalWindowTypeDef]
+    TrafficShapingTpsConfiguration: NotRequired[TrafficShapingTpsConfigurationTypeDef]
+
+
+class RecurringPrefetchConfigurationTypeDef(TypedDict):
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: ReadOnly[datetime | str]
+    RecurringConsumption: ReadOnly[RecurringConsumptionTypeDef]
+    RecurringRetrieval: ReadOnly[RecurringRetrievalTypeDef]
+
+
 class CreatePrefetchScheduleRequestTypeDef(TypedDict):
     Consumption: NotRequired[ReadOnly[PrefetchConsumptionTypeDef]]
     Name: str
@@ -459,6 +622,41 @@ class CreatePrefetchScheduleRequestTypeDef(TypedDict):
     ScheduleType: NotRequired[PrefetchScheduleTypeType]
     StreamId: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class PrefetchConsumptionOutputTypeDef(TypedDict):
+    AvailMatchingCriteria: NotRequired[list[AvailMatchingCriteriaTypeDef]]
+    EndTime: datetime
+    StartTime: NotRequired[datetime]
+
+
+class PrefetchRetrievalOutputTypeDef(TypedDict):
+    DynamicVariables: NotRequired[dict[str, str]]
+    EndTime: datetime
+    StartTime: NotRequired[datetime]
+    TrafficShapingType: NotRequired[TrafficShapingTypeType]
+    TrafficShapingRetrievalWindow: NotRequired[TrafficShapingRetrievalWindowTypeDef]
+    TrafficShapingTpsConfiguration: NotRequired[TrafficShapingTpsConfigurationTypeDef]
+
+
+class RecurringConsumptionOutputTypeDef(TypedDict):
+    RetrievedAdExpirationSeconds: NotRequired[int]
+    AvailMatchingCriteria: NotRequired[list[AvailMatchingCriteriaTypeDef]]
+
+
+class RecurringRetrievalOutputTypeDef(TypedDict):
+    DynamicVariables: NotRequired[dict[str, str]]
+    DelayAfterAvailEndSeconds: NotRequired[int]
+    TrafficShapingType: NotRequired[TrafficShapingTypeType]
+    TrafficShapingRetrievalWindow: NotRequired[TrafficShapingRetrievalWindowTypeDef]
+    TrafficShapingTpsConfiguration: NotRequired[TrafficShapingTpsConfigurationTypeDef]
+
+
+class RecurringPrefetchConfigurationOutputTypeDef(TypedDict):
+    StartTime: NotRequired[datetime]
+    EndTime: datetime
+    RecurringConsumption: RecurringConsumptionOutputTypeDef
+    RecurringRetrieval: RecurringRetrievalOutputTypeDef
 
 
 class CreatePrefetchScheduleResponseTypeDef(TypedDict):
@@ -474,6 +672,19 @@ class CreatePrefetchScheduleResponseTypeDef(TypedDict):
     StreamId: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TransitionTypeDef(TypedDict):
+    DurationMillis: NotRequired[int]
+    RelativePosition: RelativePositionType
+    RelativeProgram: NotRequired[str]
+    ScheduledStartTimeMillis: NotRequired[int]
+    Type: str
+
+
+class ScheduleConfigurationTypeDef(TypedDict):
+    Transition: TransitionTypeDef
+    ClipRange: NotRequired[ClipRangeTypeDef]
 
 
 class CreateProgramRequestTypeDef(TypedDict):
@@ -503,6 +714,19 @@ class CreateProgramResponseTypeDef(TypedDict):
     AudienceMedia: NotRequired[list[AudienceMediaOutputTypeDef]]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DefaultSegmentDeliveryConfigurationTypeDef(TypedDict):
+    BaseUrl: NotRequired[str]
+
+
+class HttpConfigurationTypeDef(TypedDict):
+    BaseUrl: str
+
+
+class SegmentDeliveryConfigurationTypeDef(TypedDict):
+    BaseUrl: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class CreateSourceLocationRequestTypeDef(TypedDict):
@@ -572,17 +796,6 @@ class DashConfigurationTypeDef(TypedDict):
     ManifestEndpointPrefix: NotRequired[str]
     MpdLocation: NotRequired[str]
     OriginManifestType: NotRequired[OriginManifestTypeType]
-
-
-class DashPlaylistSettingsTypeDef(TypedDict):
-    ManifestWindowSeconds: NotRequired[int]
-    MinBufferTimeSeconds: NotRequired[int]
-    MinUpdatePeriodSeconds: NotRequired[int]
-    SuggestedPresentationDelaySeconds: NotRequired[int]
-
-
-class DefaultSegmentDeliveryConfigurationTypeDef(TypedDict):
-    BaseUrl: NotRequired[str]
 
 
 class DeleteChannelPolicyRequestTypeDef(TypedDict):
@@ -763,6 +976,23 @@ class FunctionRefTypeDef(TypedDict):
     FunctionId: NotRequired[str]
 
 
+class HttpRequestConfigurationOutputTypeDef(TypedDict):
+    Runtime: RuntimeTypeType
+    Output: NotRequired[dict[str, str]]
+    MethodType: MethodTypeType
+    RequestTimeoutMilliseconds: int
+    Url: str
+    Body: NotRequired[str]
+    Headers: NotRequired[dict[str, str]]
+
+
+class SequentialExecutorConfigurationOutputTypeDef(TypedDict):
+    Runtime: RuntimeTypeType
+    Output: NotRequired[dict[str, str]]
+    FunctionList: list[FunctionRefTypeDef]
+    TimeoutMilliseconds: int
+
+
 class FunctionTypeDef(TypedDict):
     FunctionId: str
     FunctionType: FunctionTypeType
@@ -793,6 +1023,27 @@ class GetChannelScheduleRequestTypeDef(TypedDict):
     Audience: NotRequired[str]
 
 
+class ScheduleAdBreakTypeDef(TypedDict):
+    ApproximateDurationSeconds: NotRequired[int]
+    ApproximateStartTime: NotRequired[datetime]
+    SourceLocationName: NotRequired[str]
+    VodSourceName: NotRequired[str]
+
+
+class ScheduleEntryTypeDef(TypedDict):
+    ApproximateDurationSeconds: NotRequired[int]
+    ApproximateStartTime: NotRequired[datetime]
+    Arn: str
+    ChannelName: str
+    LiveSourceName: NotRequired[str]
+    ProgramName: str
+    ScheduleAdBreaks: NotRequired[list[ScheduleAdBreakTypeDef]]
+    ScheduleEntryType: NotRequired[ScheduleEntryTypeType]
+    SourceLocationName: str
+    VodSourceName: NotRequired[str]
+    Audiences: NotRequired[list[str]]
+
+
 class GetChannelScheduleResponseTypeDef(TypedDict):
     Items: NotRequired[list[ScheduleEntryTypeDef]]
     NextToken: NotRequired[str]
@@ -819,6 +1070,28 @@ class GetFunctionResponseTypeDef(TypedDict):
 
 class GetPlaybackConfigurationRequestTypeDef(TypedDict):
     Name: str
+
+
+class HlsConfigurationTypeDef(TypedDict):
+    ManifestEndpointPrefix: NotRequired[str]
+
+
+class LivePreRollConfigurationTypeDef(TypedDict):
+    AdDecisionServerUrl: NotRequired[str]
+    MaxDurationSeconds: NotRequired[int]
+
+
+class LogConfigurationTypeDef(TypedDict):
+    PercentEnabled: int
+    EnabledLoggingStrategies: list[LoggingStrategyType]
+    AdsInteractionLog: NotRequired[AdsInteractionLogOutputTypeDef]
+    ManifestServiceInteractionLog: NotRequired[
+        ManifestServiceInteractionLogOutputTypeDef
+    ]
+
+
+class ManifestProcessingRulesTypeDef(TypedDict):
+    AdMarkerPassthrough: NotRequired[AdMarkerPassthroughTypeDef]
 
 
 class GetPlaybackConfigurationResponseTypeDef(TypedDict):
@@ -870,40 +1143,6 @@ class GetPrefetchScheduleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HlsConfigurationTypeDef(TypedDict):
-    ManifestEndpointPrefix: NotRequired[str]
-
-
-class HlsPlaylistSettingsOutputTypeDef(TypedDict):
-    ManifestWindowSeconds: NotRequired[int]
-    AdMarkupType: NotRequired[list[AdMarkupTypeType]]
-
-
-class HlsPlaylistSettingsTypeDef(TypedDict):
-    ManifestWindowSeconds: NotRequired[int]
-    AdMarkupType: NotRequired[ReadOnly[Sequence[AdMarkupTypeType]]]
-
-
-class HttpConfigurationTypeDef(TypedDict):
-    BaseUrl: str
-
-
-class HttpPackageConfigurationTypeDef(TypedDict):
-    Path: str
-    SourceGroup: str
-    Type: TypeType
-
-
-class HttpRequestConfigurationOutputTypeDef(TypedDict):
-    Runtime: RuntimeTypeType
-    Output: NotRequired[dict[str, str]]
-    MethodType: MethodTypeType
-    RequestTimeoutMilliseconds: int
-    Url: str
-    Body: NotRequired[str]
-    Headers: NotRequired[dict[str, str]]
-
-
 class HttpRequestConfigurationTypeDef(TypedDict):
     Runtime: RuntimeTypeType
     Output: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -912,25 +1151,6 @@ class HttpRequestConfigurationTypeDef(TypedDict):
     Url: str
     Body: NotRequired[str]
     Headers: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class HttpRequestOutputTypeDef(TypedDict):
-    Method: NotRequired[MethodType]
-    Body: NotRequired[str]
-    Headers: NotRequired[dict[str, str]]
-    CompressRequest: NotRequired[CompressionMethodType]
-
-
-class HttpRequestTypeDef(TypedDict):
-    Method: NotRequired[MethodType]
-    Body: NotRequired[str]
-    Headers: NotRequired[ReadOnly[Mapping[str, str]]]
-    CompressRequest: NotRequired[CompressionMethodType]
-
-
-class KeyValuePairTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class ListAlertsRequestTypeDef(TypedDict):
@@ -973,74 +1193,6 @@ class ListLiveSourcesRequestTypeDef(TypedDict):
     SourceLocationName: str
 
 
-class ListLiveSourcesResponseTypeDef(TypedDict):
-    Items: NotRequired[list[LiveSourceTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListPlaybackConfigurationsRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListPlaybackConfigurationsResponseTypeDef(TypedDict):
-    Items: NotRequired[list[PlaybackConfigurationTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListPrefetchSchedulesRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-    PlaybackConfigurationName: str
-    ScheduleType: NotRequired[ListPrefetchScheduleTypeType]
-    StreamId: NotRequired[str]
-
-
-class ListPrefetchSchedulesResponseTypeDef(TypedDict):
-    Items: NotRequired[list[PrefetchScheduleTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListSourceLocationsRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListSourceLocationsResponseTypeDef(TypedDict):
-    Items: NotRequired[list[SourceLocationTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[dict[str, str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListVodSourcesRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-    SourceLocationName: str
-
-
-class ListVodSourcesResponseTypeDef(TypedDict):
-    Items: NotRequired[list[VodSourceTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LivePreRollConfigurationTypeDef(TypedDict):
-    AdDecisionServerUrl: NotRequired[str]
-    MaxDurationSeconds: NotRequired[int]
-
-
 class LiveSourceTypeDef(TypedDict):
     Arn: str
     CreationTime: NotRequired[datetime]
@@ -1051,35 +1203,15 @@ class LiveSourceTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
 
 
-class LogConfigurationForChannelTypeDef(TypedDict):
-    LogTypes: NotRequired[list[LogTypeType]]
+class ListLiveSourcesResponseTypeDef(TypedDict):
+    Items: NotRequired[list[LiveSourceTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogConfigurationTypeDef(TypedDict):
-    PercentEnabled: int
-    EnabledLoggingStrategies: list[LoggingStrategyType]
-    AdsInteractionLog: NotRequired[AdsInteractionLogOutputTypeDef]
-    ManifestServiceInteractionLog: NotRequired[
-        ManifestServiceInteractionLogOutputTypeDef
-    ]
-
-
-class ManifestProcessingRulesTypeDef(TypedDict):
-    AdMarkerPassthrough: NotRequired[AdMarkerPassthroughTypeDef]
-
-
-class ManifestServiceInteractionLogOutputTypeDef(TypedDict):
-    PublishOptInEventTypes: NotRequired[list[ManifestServicePublishOptInEventTypeType]]
-    ExcludeEventTypes: NotRequired[list[ManifestServiceExcludeEventTypeType]]
-
-
-class ManifestServiceInteractionLogTypeDef(TypedDict):
-    PublishOptInEventTypes: NotRequired[
-        ReadOnly[Sequence[ManifestServicePublishOptInEventTypeType]]
-    ]
-    ExcludeEventTypes: NotRequired[
-        ReadOnly[Sequence[ManifestServiceExcludeEventTypeType]]
-    ]
+class ListPlaybackConfigurationsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
 
 
 class PlaybackConfigurationTypeDef(TypedDict):
@@ -1110,34 +1242,18 @@ class PlaybackConfigurationTypeDef(TypedDict):
     FunctionMapping: NotRequired[dict[EventNameType, str]]
 
 
-class PrefetchConsumptionOutputTypeDef(TypedDict):
-    AvailMatchingCriteria: NotRequired[list[AvailMatchingCriteriaTypeDef]]
-    EndTime: datetime
-    StartTime: NotRequired[datetime]
+class ListPlaybackConfigurationsResponseTypeDef(TypedDict):
+    Items: NotRequired[list[PlaybackConfigurationTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PrefetchConsumptionTypeDef(TypedDict):
-    AvailMatchingCriteria: NotRequired[ReadOnly[Sequence[AvailMatchingCriteriaTypeDef]]]
-    EndTime: ReadOnly[datetime | str]
-    StartTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class PrefetchRetrievalOutputTypeDef(TypedDict):
-    DynamicVariables: NotRequired[dict[str, str]]
-    EndTime: datetime
-    StartTime: NotRequired[datetime]
-    TrafficShapingType: NotRequired[TrafficShapingTypeType]
-    TrafficShapingRetrievalWindow: NotRequired[TrafficShapingRetrievalWindowTypeDef]
-    TrafficShapingTpsConfiguration: NotRequired[TrafficShapingTpsConfigurationTypeDef]
-
-
-class PrefetchRetrievalTypeDef(TypedDict):
-    DynamicVariables: NotRequired[ReadOnly[Mapping[str, str]]]
-    EndTime: ReadOnly[datetime | str]
-    StartTime: NotRequired[ReadOnly[datetime | str]]
-    TrafficShapingType: NotRequired[TrafficShapingTypeType]
-    TrafficShapingRetrievalWindow: NotRequired[TrafficShapingRetrievalWindowTypeDef]
-    TrafficShapingTpsConfiguration: NotRequired[TrafficShapingTpsConfigurationTypeDef]
+class ListPrefetchSchedulesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    PlaybackConfigurationName: str
+    ScheduleType: NotRequired[ListPrefetchScheduleTypeType]
+    StreamId: NotRequired[str]
 
 
 class PrefetchScheduleTypeDef(TypedDict):
@@ -1154,6 +1270,70 @@ class PrefetchScheduleTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
 
 
+class ListPrefetchSchedulesResponseTypeDef(TypedDict):
+    Items: NotRequired[list[PrefetchScheduleTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSourceLocationsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class SourceLocationTypeDef(TypedDict):
+    AccessConfiguration: NotRequired[AccessConfigurationTypeDef]
+    Arn: str
+    CreationTime: NotRequired[datetime]
+    DefaultSegmentDeliveryConfiguration: NotRequired[
+        DefaultSegmentDeliveryConfigurationTypeDef
+    ]
+    HttpConfiguration: HttpConfigurationTypeDef
+    LastModifiedTime: NotRequired[datetime]
+    SegmentDeliveryConfigurations: NotRequired[
+        list[SegmentDeliveryConfigurationTypeDef]
+    ]
+    SourceLocationName: str
+    Tags: NotRequired[dict[str, str]]
+
+
+class ListSourceLocationsResponseTypeDef(TypedDict):
+    Items: NotRequired[list[SourceLocationTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListVodSourcesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    SourceLocationName: str
+
+
+class VodSourceTypeDef(TypedDict):
+    Arn: str
+    CreationTime: NotRequired[datetime]
+    HttpPackageConfigurations: list[HttpPackageConfigurationTypeDef]
+    LastModifiedTime: NotRequired[datetime]
+    SourceLocationName: str
+    Tags: NotRequired[dict[str, str]]
+    VodSourceName: str
+
+
+class ListVodSourcesResponseTypeDef(TypedDict):
+    Items: NotRequired[list[VodSourceTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutChannelPolicyRequestTypeDef(TypedDict):
     ChannelName: str
     Policy: str
@@ -1161,6 +1341,13 @@ class PutChannelPolicyRequestTypeDef(TypedDict):
 
 class PutChannelPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SequentialExecutorConfigurationTypeDef(TypedDict):
+    Runtime: RuntimeTypeType
+    Output: NotRequired[ReadOnly[Mapping[str, str]]]
+    FunctionList: ReadOnly[Sequence[FunctionRefTypeDef]]
+    TimeoutMilliseconds: int
 
 
 class PutFunctionRequestTypeDef(TypedDict):
@@ -1241,151 +1428,6 @@ class PutPlaybackConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RecurringConsumptionOutputTypeDef(TypedDict):
-    RetrievedAdExpirationSeconds: NotRequired[int]
-    AvailMatchingCriteria: NotRequired[list[AvailMatchingCriteriaTypeDef]]
-
-
-class RecurringConsumptionTypeDef(TypedDict):
-    RetrievedAdExpirationSeconds: NotRequired[int]
-    AvailMatchingCriteria: NotRequired[ReadOnly[Sequence[AvailMatchingCriteriaTypeDef]]]
-
-
-class RecurringPrefetchConfigurationOutputTypeDef(TypedDict):
-    StartTime: NotRequired[datetime]
-    EndTime: datetime
-    RecurringConsumption: RecurringConsumptionOutputTypeDef
-    RecurringRetrieval: RecurringRetrievalOutputTypeDef
-
-
-class RecurringPrefetchConfigurationTypeDef(TypedDict):
-    StartTime: NotRequired[ReadOnly[datetime | str]]
-    EndTime: ReadOnly[datetime | str]
-    RecurringConsumption: ReadOnly[RecurringConsumptionTypeDef]
-    RecurringRetrieval: ReadOnly[RecurringRetrievalTypeDef]
-
-
-class RecurringRetrievalOutputTypeDef(TypedDict):
-    DynamicVariables: NotRequired[dict[str, str]]
-    DelayAfterAvailEndSeconds: NotRequired[int]
-    TrafficShapingType: NotRequired[TrafficShapingTypeType]
-    TrafficShapingRetrievalWindow: NotRequired[TrafficShapingRetrievalWindowTypeDef]
-    TrafficShapingTpsConfiguration: NotRequired[TrafficShapingTpsConfigurationTypeDef]
-
-
-class RecurringRetrievalTypeDef(TypedDict):
-    DynamicVariables: NotRequired[ReadOnly[Mapping[str, str]]]
-    DelayAfterAvailEndSeconds: NotRequired[int]
-    TrafficShapingType: NotRequired[TrafficShapingTypeType]
-    TrafficShapingRetrievalWindow: NotRequired[TrafficShapingRetrievalWindowTypeDef]
-    TrafficShapingTpsConfiguration: NotRequired[TrafficShapingTpsConfigurationTypeDef]
-
-
-class RequestOutputItemTypeDef(TypedDict):
-    DashPlaylistSettings: NotRequired[DashPlaylistSettingsTypeDef]
-    HlsPlaylistSettings: NotRequired[ReadOnly[HlsPlaylistSettingsTypeDef]]
-    ManifestName: str
-    SourceGroup: str
-
-
-class ResponseOutputItemTypeDef(TypedDict):
-    DashPlaylistSettings: NotRequired[DashPlaylistSettingsTypeDef]
-    HlsPlaylistSettings: NotRequired[HlsPlaylistSettingsOutputTypeDef]
-    ManifestName: str
-    PlaybackUrl: str
-    SourceGroup: str
-
-
-class ScheduleAdBreakTypeDef(TypedDict):
-    ApproximateDurationSeconds: NotRequired[int]
-    ApproximateStartTime: NotRequired[datetime]
-    SourceLocationName: NotRequired[str]
-    VodSourceName: NotRequired[str]
-
-
-class ScheduleConfigurationTypeDef(TypedDict):
-    Transition: TransitionTypeDef
-    ClipRange: NotRequired[ClipRangeTypeDef]
-
-
-class ScheduleEntryTypeDef(TypedDict):
-    ApproximateDurationSeconds: NotRequired[int]
-    ApproximateStartTime: NotRequired[datetime]
-    Arn: str
-    ChannelName: str
-    LiveSourceName: NotRequired[str]
-    ProgramName: str
-    ScheduleAdBreaks: NotRequired[list[ScheduleAdBreakTypeDef]]
-    ScheduleEntryType: NotRequired[ScheduleEntryTypeType]
-    SourceLocationName: str
-    VodSourceName: NotRequired[str]
-    Audiences: NotRequired[list[str]]
-
-
-class SecretsManagerAccessTokenConfigurationTypeDef(TypedDict):
-    HeaderName: NotRequired[str]
-    SecretArn: NotRequired[str]
-    SecretStringKey: NotRequired[str]
-
-
-class SegmentDeliveryConfigurationTypeDef(TypedDict):
-    BaseUrl: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class SegmentationDescriptorTypeDef(TypedDict):
-    SegmentationEventId: NotRequired[int]
-    SegmentationUpidType: NotRequired[int]
-    SegmentationUpid: NotRequired[str]
-    SegmentationTypeId: NotRequired[int]
-    SegmentNum: NotRequired[int]
-    SegmentsExpected: NotRequired[int]
-    SubSegmentNum: NotRequired[int]
-    SubSegmentsExpected: NotRequired[int]
-
-
-class SequentialExecutorConfigurationOutputTypeDef(TypedDict):
-    Runtime: RuntimeTypeType
-    Output: NotRequired[dict[str, str]]
-    FunctionList: list[FunctionRefTypeDef]
-    TimeoutMilliseconds: int
-
-
-class SequentialExecutorConfigurationTypeDef(TypedDict):
-    Runtime: RuntimeTypeType
-    Output: NotRequired[ReadOnly[Mapping[str, str]]]
-    FunctionList: ReadOnly[Sequence[FunctionRefTypeDef]]
-    TimeoutMilliseconds: int
-
-
-class SlateSourceTypeDef(TypedDict):
-    SourceLocationName: NotRequired[str]
-    VodSourceName: NotRequired[str]
-
-
-class SourceLocationTypeDef(TypedDict):
-    AccessConfiguration: NotRequired[AccessConfigurationTypeDef]
-    Arn: str
-    CreationTime: NotRequired[datetime]
-    DefaultSegmentDeliveryConfiguration: NotRequired[
-        DefaultSegmentDeliveryConfigurationTypeDef
-    ]
-    HttpConfiguration: HttpConfigurationTypeDef
-    LastModifiedTime: NotRequired[datetime]
-    SegmentDeliveryConfigurations: NotRequired[
-        list[SegmentDeliveryConfigurationTypeDef]
-    ]
-    SourceLocationName: str
-    Tags: NotRequired[dict[str, str]]
-
-
-class SpliceInsertMessageTypeDef(TypedDict):
-    AvailNum: NotRequired[int]
-    AvailsExpected: NotRequired[int]
-    SpliceEventId: NotRequired[int]
-    UniqueProgramId: NotRequired[int]
-
-
 class StartChannelRequestTypeDef(TypedDict):
     ChannelName: str
 
@@ -1405,37 +1447,6 @@ class StopChannelResponseTypeDef(TypedDict):
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
-
-
-class TimeShiftConfigurationTypeDef(TypedDict):
-    MaxTimeDelaySeconds: int
-
-
-class TimeSignalMessageOutputTypeDef(TypedDict):
-    SegmentationDescriptors: NotRequired[list[SegmentationDescriptorTypeDef]]
-
-
-class TimeSignalMessageTypeDef(TypedDict):
-    SegmentationDescriptors: NotRequired[
-        ReadOnly[Sequence[SegmentationDescriptorTypeDef]]
-    ]
-
-
-class TrafficShapingRetrievalWindowTypeDef(TypedDict):
-    RetrievalWindowDurationSeconds: NotRequired[int]
-
-
-class TrafficShapingTpsConfigurationTypeDef(TypedDict):
-    PeakTps: NotRequired[int]
-    PeakConcurrentUsers: NotRequired[int]
-
-
-class TransitionTypeDef(TypedDict):
-    DurationMillis: NotRequired[int]
-    RelativePosition: RelativePositionType
-    RelativeProgram: NotRequired[str]
-    ScheduledStartTimeMillis: NotRequired[int]
-    Type: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1484,6 +1495,16 @@ class UpdateLiveSourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateProgramTransitionTypeDef(TypedDict):
+    ScheduledStartTimeMillis: NotRequired[int]
+    DurationMillis: NotRequired[int]
+
+
+class UpdateProgramScheduleConfigurationTypeDef(TypedDict):
+    Transition: NotRequired[UpdateProgramTransitionTypeDef]
+    ClipRange: NotRequired[ClipRangeTypeDef]
+
+
 class UpdateProgramRequestTypeDef(TypedDict):
     AdBreaks: NotRequired[ReadOnly[Sequence[AdBreakTypeDef]]]
     ChannelName: str
@@ -1507,16 +1528,6 @@ class UpdateProgramResponseTypeDef(TypedDict):
     AudienceMedia: NotRequired[list[AudienceMediaOutputTypeDef]]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateProgramScheduleConfigurationTypeDef(TypedDict):
-    Transition: NotRequired[UpdateProgramTransitionTypeDef]
-    ClipRange: NotRequired[ClipRangeTypeDef]
-
-
-class UpdateProgramTransitionTypeDef(TypedDict):
-    ScheduledStartTimeMillis: NotRequired[int]
-    DurationMillis: NotRequired[int]
 
 
 class UpdateSourceLocationRequestTypeDef(TypedDict):
@@ -1563,13 +1574,3 @@ class UpdateVodSourceResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     VodSourceName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VodSourceTypeDef(TypedDict):
-    Arn: str
-    CreationTime: NotRequired[datetime]
-    HttpPackageConfigurations: list[HttpPackageConfigurationTypeDef]
-    LastModifiedTime: NotRequired[datetime]
-    SourceLocationName: str
-    Tags: NotRequired[dict[str, str]]
-    VodSourceName: str

@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Health Imaging: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DatastoreStatusType",
-    "ImageSetStateType",
-    "ImageSetWorkflowStatusType",
-    "JobStatusType",
-    "LosslessStorageFormatType",
-    "OperatorType",
-    "SortFieldType",
-    "SortOrderType",
-    "StorageTierType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DatastoreStatusType",
+        "ImageSetStateType",
+        "ImageSetWorkflowStatusType",
+        "JobStatusType",
+        "LosslessStorageFormatType",
+        "OperatorType",
+        "SortFieldType",
+        "SortOrderType",
+        "StorageTierType",
+    ]
 
 DatastoreStatusType = Literal[
     "CREATING",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,74 +31,75 @@ from .literals import (
     StorageTierType,
 )
 
-__all__ = [
-    "CopyDestinationImageSetPropertiesTypeDef",
-    "CopyDestinationImageSetTypeDef",
-    "CopyImageSetInformationTypeDef",
-    "CopyImageSetRequestTypeDef",
-    "CopyImageSetResponseTypeDef",
-    "CopySourceImageSetInformationTypeDef",
-    "CopySourceImageSetPropertiesTypeDef",
-    "CreateDatastoreRequestTypeDef",
-    "CreateDatastoreResponseTypeDef",
-    "DICOMImportJobPropertiesTypeDef",
-    "DICOMImportJobSummaryTypeDef",
-    "DICOMStudyDateAndTimeTypeDef",
-    "DICOMTagsTypeDef",
-    "DICOMUpdatesTypeDef",
-    "DatastorePropertiesTypeDef",
-    "DatastoreSummaryTypeDef",
-    "DeleteDatastoreRequestTypeDef",
-    "DeleteDatastoreResponseTypeDef",
-    "DeleteImageSetRequestTypeDef",
-    "DeleteImageSetResponseTypeDef",
-    "DicomJsonMetadataImportConfigurationOutputTypeDef",
-    "DicomJsonMetadataImportConfigurationTypeDef",
-    "DicomMetadataMappingTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetDICOMImportJobRequestTypeDef",
-    "GetDICOMImportJobResponseTypeDef",
-    "GetDatastoreRequestTypeDef",
-    "GetDatastoreResponseTypeDef",
-    "GetImageFrameRequestTypeDef",
-    "GetImageFrameResponseTypeDef",
-    "GetImageSetMetadataRequestTypeDef",
-    "GetImageSetMetadataResponseTypeDef",
-    "GetImageSetRequestTypeDef",
-    "GetImageSetResponseTypeDef",
-    "ImageFrameInformationTypeDef",
-    "ImageSetPropertiesTypeDef",
-    "ImageSetsMetadataSummaryTypeDef",
-    "ImportConfigurationOutputTypeDef",
-    "ImportConfigurationTypeDef",
-    "ListDICOMImportJobsRequestTypeDef",
-    "ListDICOMImportJobsResponseTypeDef",
-    "ListDatastoresRequestTypeDef",
-    "ListDatastoresResponseTypeDef",
-    "ListImageSetVersionsRequestTypeDef",
-    "ListImageSetVersionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MetadataCopiesTypeDef",
-    "MetadataUpdatesTypeDef",
-    "OverridesTypeDef",
-    "ResponseMetadataTypeDef",
-    "SearchByAttributeValueTypeDef",
-    "SearchCriteriaTypeDef",
-    "SearchFilterTypeDef",
-    "SearchImageSetsRequestTypeDef",
-    "SearchImageSetsResponseTypeDef",
-    "SortTypeDef",
-    "StartDICOMImportJobRequestTypeDef",
-    "StartDICOMImportJobResponseTypeDef",
-    "StreamingBody",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateImageSetMetadataRequestTypeDef",
-    "UpdateImageSetMetadataResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CopyDestinationImageSetPropertiesTypeDef",
+        "CopyDestinationImageSetTypeDef",
+        "CopyImageSetInformationTypeDef",
+        "CopyImageSetRequestTypeDef",
+        "CopyImageSetResponseTypeDef",
+        "CopySourceImageSetInformationTypeDef",
+        "CopySourceImageSetPropertiesTypeDef",
+        "CreateDatastoreRequestTypeDef",
+        "CreateDatastoreResponseTypeDef",
+        "DICOMImportJobPropertiesTypeDef",
+        "DICOMImportJobSummaryTypeDef",
+        "DICOMStudyDateAndTimeTypeDef",
+        "DICOMTagsTypeDef",
+        "DICOMUpdatesTypeDef",
+        "DatastorePropertiesTypeDef",
+        "DatastoreSummaryTypeDef",
+        "DeleteDatastoreRequestTypeDef",
+        "DeleteDatastoreResponseTypeDef",
+        "DeleteImageSetRequestTypeDef",
+        "DeleteImageSetResponseTypeDef",
+        "DicomJsonMetadataImportConfigurationOutputTypeDef",
+        "DicomJsonMetadataImportConfigurationTypeDef",
+        "DicomMetadataMappingTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetDICOMImportJobRequestTypeDef",
+        "GetDICOMImportJobResponseTypeDef",
+        "GetDatastoreRequestTypeDef",
+        "GetDatastoreResponseTypeDef",
+        "GetImageFrameRequestTypeDef",
+        "GetImageFrameResponseTypeDef",
+        "GetImageSetMetadataRequestTypeDef",
+        "GetImageSetMetadataResponseTypeDef",
+        "GetImageSetRequestTypeDef",
+        "GetImageSetResponseTypeDef",
+        "ImageFrameInformationTypeDef",
+        "ImageSetPropertiesTypeDef",
+        "ImageSetsMetadataSummaryTypeDef",
+        "ImportConfigurationOutputTypeDef",
+        "ImportConfigurationTypeDef",
+        "ListDICOMImportJobsRequestTypeDef",
+        "ListDICOMImportJobsResponseTypeDef",
+        "ListDatastoresRequestTypeDef",
+        "ListDatastoresResponseTypeDef",
+        "ListImageSetVersionsRequestTypeDef",
+        "ListImageSetVersionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MetadataCopiesTypeDef",
+        "MetadataUpdatesTypeDef",
+        "OverridesTypeDef",
+        "ResponseMetadataTypeDef",
+        "SearchByAttributeValueTypeDef",
+        "SearchCriteriaTypeDef",
+        "SearchFilterTypeDef",
+        "SearchImageSetsRequestTypeDef",
+        "SearchImageSetsResponseTypeDef",
+        "SortTypeDef",
+        "StartDICOMImportJobRequestTypeDef",
+        "StartDICOMImportJobResponseTypeDef",
+        "StreamingBody",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateImageSetMetadataRequestTypeDef",
+        "UpdateImageSetMetadataResponseTypeDef",
+    ]
 
 
 class CopyDestinationImageSetPropertiesTypeDef(TypedDict):
@@ -116,6 +117,15 @@ class CopyDestinationImageSetTypeDef(TypedDict):
     latestVersionId: str
 
 
+class MetadataCopiesTypeDef(TypedDict):
+    copiableAttributes: str
+
+
+class CopySourceImageSetInformationTypeDef(TypedDict):
+    latestVersionId: str
+    DICOMCopies: NotRequired[MetadataCopiesTypeDef]
+
+
 class CopyImageSetInformationTypeDef(TypedDict):
     sourceImageSet: CopySourceImageSetInformationTypeDef
     destinationImageSet: NotRequired[CopyDestinationImageSetTypeDef]
@@ -129,18 +139,6 @@ class CopyImageSetRequestTypeDef(TypedDict):
     promoteToPrimary: NotRequired[bool]
 
 
-class CopyImageSetResponseTypeDef(TypedDict):
-    datastoreId: str
-    sourceImageSetProperties: CopySourceImageSetPropertiesTypeDef
-    destinationImageSetProperties: CopyDestinationImageSetPropertiesTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CopySourceImageSetInformationTypeDef(TypedDict):
-    latestVersionId: str
-    DICOMCopies: NotRequired[MetadataCopiesTypeDef]
-
-
 class CopySourceImageSetPropertiesTypeDef(TypedDict):
     imageSetId: str
     latestVersionId: str
@@ -149,6 +147,13 @@ class CopySourceImageSetPropertiesTypeDef(TypedDict):
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
     imageSetArn: NotRequired[str]
+
+
+class CopyImageSetResponseTypeDef(TypedDict):
+    datastoreId: str
+    sourceImageSetProperties: CopySourceImageSetPropertiesTypeDef
+    destinationImageSetProperties: CopyDestinationImageSetPropertiesTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateDatastoreRequestTypeDef(TypedDict):
@@ -164,6 +169,22 @@ class CreateDatastoreResponseTypeDef(TypedDict):
     datastoreId: str
     datastoreStatus: DatastoreStatusType
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DicomMetadataMappingTypeDef(TypedDict):
+    studyInstanceUID: str
+    seriesInstanceUID: NotRequired[str]
+    metadataFilePath: str
+
+
+class DicomJsonMetadataImportConfigurationOutputTypeDef(TypedDict):
+    dicomMetadataMappings: list[DicomMetadataMappingTypeDef]
+
+
+class ImportConfigurationOutputTypeDef(TypedDict):
+    dicomJsonMetadataImportConfiguration: NotRequired[
+        DicomJsonMetadataImportConfigurationOutputTypeDef
+    ]
 
 
 class DICOMImportJobPropertiesTypeDef(TypedDict):
@@ -264,18 +285,8 @@ class DeleteImageSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DicomJsonMetadataImportConfigurationOutputTypeDef(TypedDict):
-    dicomMetadataMappings: list[DicomMetadataMappingTypeDef]
-
-
 class DicomJsonMetadataImportConfigurationTypeDef(TypedDict):
     dicomMetadataMappings: ReadOnly[Sequence[DicomMetadataMappingTypeDef]]
-
-
-class DicomMetadataMappingTypeDef(TypedDict):
-    studyInstanceUID: str
-    seriesInstanceUID: NotRequired[str]
-    metadataFilePath: str
 
 
 class GetDICOMImportJobRequestTypeDef(TypedDict):
@@ -295,6 +306,10 @@ class GetDatastoreRequestTypeDef(TypedDict):
 class GetDatastoreResponseTypeDef(TypedDict):
     datastoreProperties: DatastorePropertiesTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ImageFrameInformationTypeDef(TypedDict):
+    imageFrameId: str
 
 
 class GetImageFrameRequestTypeDef(TypedDict):
@@ -328,6 +343,10 @@ class GetImageSetRequestTypeDef(TypedDict):
     versionId: NotRequired[str]
 
 
+class OverridesTypeDef(TypedDict):
+    forced: NotRequired[bool]
+
+
 class GetImageSetResponseTypeDef(TypedDict):
     datastoreId: str
     imageSetId: str
@@ -344,10 +363,6 @@ class GetImageSetResponseTypeDef(TypedDict):
     lastAccessedAt: NotRequired[datetime]
     storageTier: NotRequired[StorageTierType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ImageFrameInformationTypeDef(TypedDict):
-    imageFrameId: str
 
 
 class ImageSetPropertiesTypeDef(TypedDict):
@@ -372,12 +387,6 @@ class ImageSetsMetadataSummaryTypeDef(TypedDict):
     storageTier: NotRequired[StorageTierType]
     DICOMTags: NotRequired[DICOMTagsTypeDef]
     isPrimary: NotRequired[bool]
-
-
-class ImportConfigurationOutputTypeDef(TypedDict):
-    dicomJsonMetadataImportConfiguration: NotRequired[
-        DicomJsonMetadataImportConfigurationOutputTypeDef
-    ]
 
 
 class ImportConfigurationTypeDef(TypedDict):
@@ -433,17 +442,9 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetadataCopiesTypeDef(TypedDict):
-    copiableAttributes: str
-
-
 class MetadataUpdatesTypeDef(TypedDict):
     DICOMUpdates: NotRequired[ReadOnly[DICOMUpdatesTypeDef]]
     revertToVersionId: NotRequired[str]
-
-
-class OverridesTypeDef(TypedDict):
-    forced: NotRequired[bool]
 
 
 class SearchByAttributeValueTypeDef(TypedDict):
@@ -458,14 +459,19 @@ class SearchByAttributeValueTypeDef(TypedDict):
     isPrimary: NotRequired[bool]
 
 
-class SearchCriteriaTypeDef(TypedDict):
-    filters: NotRequired[ReadOnly[Sequence[SearchFilterTypeDef]]]
-    sort: NotRequired[SortTypeDef]
-
-
 class SearchFilterTypeDef(TypedDict):
     values: ReadOnly[Sequence[SearchByAttributeValueTypeDef]]
     operator: OperatorType
+
+
+class SortTypeDef(TypedDict):
+    sortOrder: SortOrderType
+    sortField: SortFieldType
+
+
+class SearchCriteriaTypeDef(TypedDict):
+    filters: NotRequired[ReadOnly[Sequence[SearchFilterTypeDef]]]
+    sort: NotRequired[SortTypeDef]
 
 
 class SearchImageSetsRequestTypeDef(TypedDict):
@@ -480,11 +486,6 @@ class SearchImageSetsResponseTypeDef(TypedDict):
     sort: NotRequired[SortTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SortTypeDef(TypedDict):
-    sortOrder: SortOrderType
-    sortField: SortFieldType
 
 
 class StartDICOMImportJobRequestTypeDef(TypedDict):

@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon MemoryDB: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AZStatusType",
-    "AuthenticationTypeType",
-    "DataTieringStatusType",
-    "InputAuthenticationTypeType",
-    "IpDiscoveryType",
-    "NetworkTypeType",
-    "ServiceUpdateStatusType",
-    "ServiceUpdateTypeType",
-    "SourceTypeType",
-    "UpdateStrategyType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AZStatusType",
+        "AuthenticationTypeType",
+        "DataTieringStatusType",
+        "InputAuthenticationTypeType",
+        "IpDiscoveryType",
+        "NetworkTypeType",
+        "ServiceUpdateStatusType",
+        "ServiceUpdateTypeType",
+        "SourceTypeType",
+        "UpdateStrategyType",
+    ]
 
 AZStatusType = Literal["singleaz", "multiaz"]
 AuthenticationTypeType = Literal["password", "no-password", "iam"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,141 +31,142 @@ from .literals import (
     UpdateStrategyType,
 )
 
-__all__ = [
-    "ACLPendingChangesTypeDef",
-    "ACLTypeDef",
-    "ACLsUpdateStatusTypeDef",
-    "AuthenticationModeTypeDef",
-    "AuthenticationTypeDef",
-    "AvailabilityZoneTypeDef",
-    "BatchUpdateClusterRequestTypeDef",
-    "BatchUpdateClusterResponseTypeDef",
-    "ClusterConfigurationTypeDef",
-    "ClusterPendingUpdatesTypeDef",
-    "ClusterTypeDef",
-    "CopySnapshotRequestTypeDef",
-    "CopySnapshotResponseTypeDef",
-    "CreateACLRequestTypeDef",
-    "CreateACLResponseTypeDef",
-    "CreateClusterRequestTypeDef",
-    "CreateClusterResponseTypeDef",
-    "CreateMultiRegionClusterRequestTypeDef",
-    "CreateMultiRegionClusterResponseTypeDef",
-    "CreateParameterGroupRequestTypeDef",
-    "CreateParameterGroupResponseTypeDef",
-    "CreateSnapshotRequestTypeDef",
-    "CreateSnapshotResponseTypeDef",
-    "CreateSubnetGroupRequestTypeDef",
-    "CreateSubnetGroupResponseTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "DeleteACLRequestTypeDef",
-    "DeleteACLResponseTypeDef",
-    "DeleteClusterRequestTypeDef",
-    "DeleteClusterResponseTypeDef",
-    "DeleteMultiRegionClusterRequestTypeDef",
-    "DeleteMultiRegionClusterResponseTypeDef",
-    "DeleteParameterGroupRequestTypeDef",
-    "DeleteParameterGroupResponseTypeDef",
-    "DeleteSnapshotRequestTypeDef",
-    "DeleteSnapshotResponseTypeDef",
-    "DeleteSubnetGroupRequestTypeDef",
-    "DeleteSubnetGroupResponseTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteUserResponseTypeDef",
-    "DescribeACLsRequestTypeDef",
-    "DescribeACLsResponseTypeDef",
-    "DescribeClustersRequestTypeDef",
-    "DescribeClustersResponseTypeDef",
-    "DescribeEngineVersionsRequestTypeDef",
-    "DescribeEngineVersionsResponseTypeDef",
-    "DescribeEventsRequestTypeDef",
-    "DescribeEventsResponseTypeDef",
-    "DescribeMultiRegionClustersRequestTypeDef",
-    "DescribeMultiRegionClustersResponseTypeDef",
-    "DescribeMultiRegionParameterGroupsRequestTypeDef",
-    "DescribeMultiRegionParameterGroupsResponseTypeDef",
-    "DescribeMultiRegionParametersRequestTypeDef",
-    "DescribeMultiRegionParametersResponseTypeDef",
-    "DescribeParameterGroupsRequestTypeDef",
-    "DescribeParameterGroupsResponseTypeDef",
-    "DescribeParametersRequestTypeDef",
-    "DescribeParametersResponseTypeDef",
-    "DescribeReservedNodesOfferingsRequestTypeDef",
-    "DescribeReservedNodesOfferingsResponseTypeDef",
-    "DescribeReservedNodesRequestTypeDef",
-    "DescribeReservedNodesResponseTypeDef",
-    "DescribeServiceUpdatesRequestTypeDef",
-    "DescribeServiceUpdatesResponseTypeDef",
-    "DescribeSnapshotsRequestTypeDef",
-    "DescribeSnapshotsResponseTypeDef",
-    "DescribeSubnetGroupsRequestTypeDef",
-    "DescribeSubnetGroupsResponseTypeDef",
-    "DescribeUsersRequestTypeDef",
-    "DescribeUsersResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointTypeDef",
-    "EngineVersionInfoTypeDef",
-    "EventTypeDef",
-    "FailoverShardRequestTypeDef",
-    "FailoverShardResponseTypeDef",
-    "FilterTypeDef",
-    "ListAllowedMultiRegionClusterUpdatesRequestTypeDef",
-    "ListAllowedMultiRegionClusterUpdatesResponseTypeDef",
-    "ListAllowedNodeTypeUpdatesRequestTypeDef",
-    "ListAllowedNodeTypeUpdatesResponseTypeDef",
-    "ListTagsRequestTypeDef",
-    "ListTagsResponseTypeDef",
-    "MultiRegionClusterTypeDef",
-    "MultiRegionParameterGroupTypeDef",
-    "MultiRegionParameterTypeDef",
-    "NodeTypeDef",
-    "ParameterGroupTypeDef",
-    "ParameterNameValueTypeDef",
-    "ParameterTypeDef",
-    "PendingModifiedServiceUpdateTypeDef",
-    "PurchaseReservedNodesOfferingRequestTypeDef",
-    "PurchaseReservedNodesOfferingResponseTypeDef",
-    "RecurringChargeTypeDef",
-    "RegionalClusterTypeDef",
-    "ReplicaConfigurationRequestTypeDef",
-    "ReservedNodeTypeDef",
-    "ReservedNodesOfferingTypeDef",
-    "ResetParameterGroupRequestTypeDef",
-    "ResetParameterGroupResponseTypeDef",
-    "ReshardingStatusTypeDef",
-    "ResponseMetadataTypeDef",
-    "SecurityGroupMembershipTypeDef",
-    "ServiceUpdateRequestTypeDef",
-    "ServiceUpdateTypeDef",
-    "ShardConfigurationRequestTypeDef",
-    "ShardConfigurationTypeDef",
-    "ShardDetailTypeDef",
-    "ShardTypeDef",
-    "SlotMigrationTypeDef",
-    "SnapshotTypeDef",
-    "SubnetGroupTypeDef",
-    "SubnetTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UnprocessedClusterTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateACLRequestTypeDef",
-    "UpdateACLResponseTypeDef",
-    "UpdateClusterRequestTypeDef",
-    "UpdateClusterResponseTypeDef",
-    "UpdateMultiRegionClusterRequestTypeDef",
-    "UpdateMultiRegionClusterResponseTypeDef",
-    "UpdateParameterGroupRequestTypeDef",
-    "UpdateParameterGroupResponseTypeDef",
-    "UpdateSubnetGroupRequestTypeDef",
-    "UpdateSubnetGroupResponseTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResponseTypeDef",
-    "UserTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ACLPendingChangesTypeDef",
+        "ACLTypeDef",
+        "ACLsUpdateStatusTypeDef",
+        "AuthenticationModeTypeDef",
+        "AuthenticationTypeDef",
+        "AvailabilityZoneTypeDef",
+        "BatchUpdateClusterRequestTypeDef",
+        "BatchUpdateClusterResponseTypeDef",
+        "ClusterConfigurationTypeDef",
+        "ClusterPendingUpdatesTypeDef",
+        "ClusterTypeDef",
+        "CopySnapshotRequestTypeDef",
+        "CopySnapshotResponseTypeDef",
+        "CreateACLRequestTypeDef",
+        "CreateACLResponseTypeDef",
+        "CreateClusterRequestTypeDef",
+        "CreateClusterResponseTypeDef",
+        "CreateMultiRegionClusterRequestTypeDef",
+        "CreateMultiRegionClusterResponseTypeDef",
+        "CreateParameterGroupRequestTypeDef",
+        "CreateParameterGroupResponseTypeDef",
+        "CreateSnapshotRequestTypeDef",
+        "CreateSnapshotResponseTypeDef",
+        "CreateSubnetGroupRequestTypeDef",
+        "CreateSubnetGroupResponseTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "DeleteACLRequestTypeDef",
+        "DeleteACLResponseTypeDef",
+        "DeleteClusterRequestTypeDef",
+        "DeleteClusterResponseTypeDef",
+        "DeleteMultiRegionClusterRequestTypeDef",
+        "DeleteMultiRegionClusterResponseTypeDef",
+        "DeleteParameterGroupRequestTypeDef",
+        "DeleteParameterGroupResponseTypeDef",
+        "DeleteSnapshotRequestTypeDef",
+        "DeleteSnapshotResponseTypeDef",
+        "DeleteSubnetGroupRequestTypeDef",
+        "DeleteSubnetGroupResponseTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteUserResponseTypeDef",
+        "DescribeACLsRequestTypeDef",
+        "DescribeACLsResponseTypeDef",
+        "DescribeClustersRequestTypeDef",
+        "DescribeClustersResponseTypeDef",
+        "DescribeEngineVersionsRequestTypeDef",
+        "DescribeEngineVersionsResponseTypeDef",
+        "DescribeEventsRequestTypeDef",
+        "DescribeEventsResponseTypeDef",
+        "DescribeMultiRegionClustersRequestTypeDef",
+        "DescribeMultiRegionClustersResponseTypeDef",
+        "DescribeMultiRegionParameterGroupsRequestTypeDef",
+        "DescribeMultiRegionParameterGroupsResponseTypeDef",
+        "DescribeMultiRegionParametersRequestTypeDef",
+        "DescribeMultiRegionParametersResponseTypeDef",
+        "DescribeParameterGroupsRequestTypeDef",
+        "DescribeParameterGroupsResponseTypeDef",
+        "DescribeParametersRequestTypeDef",
+        "DescribeParametersResponseTypeDef",
+        "DescribeReservedNodesOfferingsRequestTypeDef",
+        "DescribeReservedNodesOfferingsResponseTypeDef",
+        "DescribeReservedNodesRequestTypeDef",
+        "DescribeReservedNodesResponseTypeDef",
+        "DescribeServiceUpdatesRequestTypeDef",
+        "DescribeServiceUpdatesResponseTypeDef",
+        "DescribeSnapshotsRequestTypeDef",
+        "DescribeSnapshotsResponseTypeDef",
+        "DescribeSubnetGroupsRequestTypeDef",
+        "DescribeSubnetGroupsResponseTypeDef",
+        "DescribeUsersRequestTypeDef",
+        "DescribeUsersResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointTypeDef",
+        "EngineVersionInfoTypeDef",
+        "EventTypeDef",
+        "FailoverShardRequestTypeDef",
+        "FailoverShardResponseTypeDef",
+        "FilterTypeDef",
+        "ListAllowedMultiRegionClusterUpdatesRequestTypeDef",
+        "ListAllowedMultiRegionClusterUpdatesResponseTypeDef",
+        "ListAllowedNodeTypeUpdatesRequestTypeDef",
+        "ListAllowedNodeTypeUpdatesResponseTypeDef",
+        "ListTagsRequestTypeDef",
+        "ListTagsResponseTypeDef",
+        "MultiRegionClusterTypeDef",
+        "MultiRegionParameterGroupTypeDef",
+        "MultiRegionParameterTypeDef",
+        "NodeTypeDef",
+        "ParameterGroupTypeDef",
+        "ParameterNameValueTypeDef",
+        "ParameterTypeDef",
+        "PendingModifiedServiceUpdateTypeDef",
+        "PurchaseReservedNodesOfferingRequestTypeDef",
+        "PurchaseReservedNodesOfferingResponseTypeDef",
+        "RecurringChargeTypeDef",
+        "RegionalClusterTypeDef",
+        "ReplicaConfigurationRequestTypeDef",
+        "ReservedNodeTypeDef",
+        "ReservedNodesOfferingTypeDef",
+        "ResetParameterGroupRequestTypeDef",
+        "ResetParameterGroupResponseTypeDef",
+        "ReshardingStatusTypeDef",
+        "ResponseMetadataTypeDef",
+        "SecurityGroupMembershipTypeDef",
+        "ServiceUpdateRequestTypeDef",
+        "ServiceUpdateTypeDef",
+        "ShardConfigurationRequestTypeDef",
+        "ShardConfigurationTypeDef",
+        "ShardDetailTypeDef",
+        "ShardTypeDef",
+        "SlotMigrationTypeDef",
+        "SnapshotTypeDef",
+        "SubnetGroupTypeDef",
+        "SubnetTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UnprocessedClusterTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateACLRequestTypeDef",
+        "UpdateACLResponseTypeDef",
+        "UpdateClusterRequestTypeDef",
+        "UpdateClusterResponseTypeDef",
+        "UpdateMultiRegionClusterRequestTypeDef",
+        "UpdateMultiRegionClusterResponseTypeDef",
+        "UpdateParameterGroupRequestTypeDef",
+        "UpdateParameterGroupResponseTypeDef",
+        "UpdateSubnetGroupRequestTypeDef",
+        "UpdateSubnetGroupResponseTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResponseTypeDef",
+        "UserTypeDef",
+    ]
 
 
 class ACLPendingChangesTypeDef(TypedDict):
@@ -201,41 +202,58 @@ class AvailabilityZoneTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
+class ServiceUpdateRequestTypeDef(TypedDict):
+    ServiceUpdateNameToApply: NotRequired[str]
+
+
 class BatchUpdateClusterRequestTypeDef(TypedDict):
     ClusterNames: ReadOnly[Sequence[str]]
     ServiceUpdate: NotRequired[ServiceUpdateRequestTypeDef]
 
 
-class BatchUpdateClusterResponseTypeDef(TypedDict):
-    ProcessedClusters: NotRequired[list[ClusterTypeDef]]
-    UnprocessedClusters: NotRequired[list[UnprocessedClusterTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class PendingModifiedServiceUpdateTypeDef(TypedDict):
+    ServiceUpdateName: NotRequired[str]
+    Status: NotRequired[ServiceUpdateStatusType]
 
 
-class ClusterConfigurationTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    NodeType: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    MaintenanceWindow: NotRequired[str]
-    TopicArn: NotRequired[str]
-    Port: NotRequired[int]
-    ParameterGroupName: NotRequired[str]
-    SubnetGroupName: NotRequired[str]
-    VpcId: NotRequired[str]
-    SnapshotRetentionLimit: NotRequired[int]
-    SnapshotWindow: NotRequired[str]
-    NumShards: NotRequired[int]
-    Shards: NotRequired[list[ShardDetailTypeDef]]
-    MultiRegionParameterGroupName: NotRequired[str]
-    MultiRegionClusterName: NotRequired[str]
+class SlotMigrationTypeDef(TypedDict):
+    ProgressPercentage: NotRequired[float]
+
+
+class ReshardingStatusTypeDef(TypedDict):
+    SlotMigration: NotRequired[SlotMigrationTypeDef]
 
 
 class ClusterPendingUpdatesTypeDef(TypedDict):
     Resharding: NotRequired[ReshardingStatusTypeDef]
     ACLs: NotRequired[ACLsUpdateStatusTypeDef]
     ServiceUpdates: NotRequired[list[PendingModifiedServiceUpdateTypeDef]]
+
+
+class EndpointTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Port: NotRequired[int]
+
+
+class SecurityGroupMembershipTypeDef(TypedDict):
+    SecurityGroupId: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class NodeTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Status: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    Endpoint: NotRequired[EndpointTypeDef]
+
+
+class ShardTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Status: NotRequired[str]
+    Slots: NotRequired[str]
+    Nodes: NotRequired[list[NodeTypeDef]]
+    NumberOfNodes: NotRequired[int]
 
 
 class ClusterTypeDef(TypedDict):
@@ -271,12 +289,71 @@ class ClusterTypeDef(TypedDict):
     IpDiscovery: NotRequired[IpDiscoveryType]
 
 
+class UnprocessedClusterTypeDef(TypedDict):
+    ClusterName: NotRequired[str]
+    ErrorType: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class BatchUpdateClusterResponseTypeDef(TypedDict):
+    ProcessedClusters: NotRequired[list[ClusterTypeDef]]
+    UnprocessedClusters: NotRequired[list[UnprocessedClusterTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ShardConfigurationTypeDef(TypedDict):
+    Slots: NotRequired[str]
+    ReplicaCount: NotRequired[int]
+
+
+class ShardDetailTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Configuration: NotRequired[ShardConfigurationTypeDef]
+    Size: NotRequired[str]
+    SnapshotCreationTime: NotRequired[datetime]
+
+
+class ClusterConfigurationTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    NodeType: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    MaintenanceWindow: NotRequired[str]
+    TopicArn: NotRequired[str]
+    Port: NotRequired[int]
+    ParameterGroupName: NotRequired[str]
+    SubnetGroupName: NotRequired[str]
+    VpcId: NotRequired[str]
+    SnapshotRetentionLimit: NotRequired[int]
+    SnapshotWindow: NotRequired[str]
+    NumShards: NotRequired[int]
+    Shards: NotRequired[list[ShardDetailTypeDef]]
+    MultiRegionParameterGroupName: NotRequired[str]
+    MultiRegionClusterName: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class CopySnapshotRequestTypeDef(TypedDict):
     SourceSnapshotName: str
     TargetSnapshotName: str
     TargetBucket: NotRequired[str]
     KmsKeyId: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class SnapshotTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Status: NotRequired[str]
+    Source: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    ARN: NotRequired[str]
+    ClusterConfiguration: NotRequired[ClusterConfigurationTypeDef]
+    DataTiering: NotRequired[DataTieringStatusType]
 
 
 class CopySnapshotResponseTypeDef(TypedDict):
@@ -341,6 +418,27 @@ class CreateMultiRegionClusterRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class RegionalClusterTypeDef(TypedDict):
+    ClusterName: NotRequired[str]
+    Region: NotRequired[str]
+    Status: NotRequired[str]
+    ARN: NotRequired[str]
+
+
+class MultiRegionClusterTypeDef(TypedDict):
+    MultiRegionClusterName: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[str]
+    NodeType: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    NumberOfShards: NotRequired[int]
+    Clusters: NotRequired[list[RegionalClusterTypeDef]]
+    MultiRegionParameterGroupName: NotRequired[str]
+    TLSEnabled: NotRequired[bool]
+    ARN: NotRequired[str]
+
+
 class CreateMultiRegionClusterResponseTypeDef(TypedDict):
     MultiRegionCluster: NotRequired[MultiRegionClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -351,6 +449,13 @@ class CreateParameterGroupRequestTypeDef(TypedDict):
     Family: str
     Description: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ParameterGroupTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Family: NotRequired[str]
+    Description: NotRequired[str]
+    ARN: NotRequired[str]
 
 
 class CreateParameterGroupResponseTypeDef(TypedDict):
@@ -377,6 +482,21 @@ class CreateSubnetGroupRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class SubnetTypeDef(TypedDict):
+    Identifier: NotRequired[str]
+    AvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
+    SupportedNetworkTypes: NotRequired[list[NetworkTypeType]]
+
+
+class SubnetGroupTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    VpcId: NotRequired[str]
+    Subnets: NotRequired[list[SubnetTypeDef]]
+    ARN: NotRequired[str]
+    SupportedNetworkTypes: NotRequired[list[NetworkTypeType]]
+
+
 class CreateSubnetGroupResponseTypeDef(TypedDict):
     SubnetGroup: NotRequired[SubnetGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -387,6 +507,16 @@ class CreateUserRequestTypeDef(TypedDict):
     AuthenticationMode: ReadOnly[AuthenticationModeTypeDef]
     AccessString: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class UserTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Status: NotRequired[str]
+    AccessString: NotRequired[str]
+    ACLNames: NotRequired[list[str]]
+    MinimumEngineVersion: NotRequired[str]
+    Authentication: NotRequired[AuthenticationTypeDef]
+    ARN: NotRequired[str]
 
 
 class CreateUserResponseTypeDef(TypedDict):
@@ -493,6 +623,13 @@ class DescribeEngineVersionsRequestTypeDef(TypedDict):
     DefaultOnly: NotRequired[bool]
 
 
+class EngineVersionInfoTypeDef(TypedDict):
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    EnginePatchVersion: NotRequired[str]
+    ParameterGroupFamily: NotRequired[str]
+
+
 class DescribeEngineVersionsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     EngineVersions: NotRequired[list[EngineVersionInfoTypeDef]]
@@ -507,6 +644,13 @@ class DescribeEventsRequestTypeDef(TypedDict):
     Duration: NotRequired[int]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class EventTypeDef(TypedDict):
+    SourceName: NotRequired[str]
+    SourceType: NotRequired[SourceTypeType]
+    Message: NotRequired[str]
+    Date: NotRequired[datetime]
 
 
 class DescribeEventsResponseTypeDef(TypedDict):
@@ -534,6 +678,13 @@ class DescribeMultiRegionParameterGroupsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class MultiRegionParameterGroupTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Family: NotRequired[str]
+    Description: NotRequired[str]
+    ARN: NotRequired[str]
+
+
 class DescribeMultiRegionParameterGroupsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MultiRegionParameterGroups: NotRequired[list[MultiRegionParameterGroupTypeDef]]
@@ -545,6 +696,16 @@ class DescribeMultiRegionParametersRequestTypeDef(TypedDict):
     Source: NotRequired[str]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class MultiRegionParameterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+    Description: NotRequired[str]
+    Source: NotRequired[str]
+    DataType: NotRequired[str]
+    AllowedValues: NotRequired[str]
+    MinimumEngineVersion: NotRequired[str]
 
 
 class DescribeMultiRegionParametersResponseTypeDef(TypedDict):
@@ -571,6 +732,15 @@ class DescribeParametersRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ParameterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+    Description: NotRequired[str]
+    DataType: NotRequired[str]
+    AllowedValues: NotRequired[str]
+    MinimumEngineVersion: NotRequired[str]
+
+
 class DescribeParametersResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Parameters: NotRequired[list[ParameterTypeDef]]
@@ -584,6 +754,20 @@ class DescribeReservedNodesOfferingsRequestTypeDef(TypedDict):
     OfferingType: NotRequired[str]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class RecurringChargeTypeDef(TypedDict):
+    RecurringChargeAmount: NotRequired[float]
+    RecurringChargeFrequency: NotRequired[str]
+
+
+class ReservedNodesOfferingTypeDef(TypedDict):
+    ReservedNodesOfferingId: NotRequired[str]
+    NodeType: NotRequired[str]
+    Duration: NotRequired[int]
+    FixedPrice: NotRequired[float]
+    OfferingType: NotRequired[str]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
 
 
 class DescribeReservedNodesOfferingsResponseTypeDef(TypedDict):
@@ -602,6 +786,20 @@ class DescribeReservedNodesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ReservedNodeTypeDef(TypedDict):
+    ReservationId: NotRequired[str]
+    ReservedNodesOfferingId: NotRequired[str]
+    NodeType: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    Duration: NotRequired[int]
+    FixedPrice: NotRequired[float]
+    NodeCount: NotRequired[int]
+    OfferingType: NotRequired[str]
+    State: NotRequired[str]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+    ARN: NotRequired[str]
+
+
 class DescribeReservedNodesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ReservedNodes: NotRequired[list[ReservedNodeTypeDef]]
@@ -614,6 +812,18 @@ class DescribeServiceUpdatesRequestTypeDef(TypedDict):
     Status: NotRequired[ReadOnly[Sequence[ServiceUpdateStatusType]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ServiceUpdateTypeDef(TypedDict):
+    ClusterName: NotRequired[str]
+    ServiceUpdateName: NotRequired[str]
+    ReleaseDate: NotRequired[datetime]
+    Description: NotRequired[str]
+    Status: NotRequired[ServiceUpdateStatusType]
+    Type: NotRequired[ServiceUpdateTypeType]
+    Engine: NotRequired[str]
+    NodesUpdated: NotRequired[str]
+    AutoUpdateStartDate: NotRequired[datetime]
 
 
 class DescribeServiceUpdatesResponseTypeDef(TypedDict):
@@ -649,6 +859,11 @@ class DescribeSubnetGroupsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FilterTypeDef(TypedDict):
+    Name: str
+    Values: ReadOnly[Sequence[str]]
+
+
 class DescribeUsersRequestTypeDef(TypedDict):
     UserName: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
@@ -662,25 +877,6 @@ class DescribeUsersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EndpointTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Port: NotRequired[int]
-
-
-class EngineVersionInfoTypeDef(TypedDict):
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    EnginePatchVersion: NotRequired[str]
-    ParameterGroupFamily: NotRequired[str]
-
-
-class EventTypeDef(TypedDict):
-    SourceName: NotRequired[str]
-    SourceType: NotRequired[SourceTypeType]
-    Message: NotRequired[str]
-    Date: NotRequired[datetime]
-
-
 class FailoverShardRequestTypeDef(TypedDict):
     ClusterName: str
     ShardName: str
@@ -689,11 +885,6 @@ class FailoverShardRequestTypeDef(TypedDict):
 class FailoverShardResponseTypeDef(TypedDict):
     Cluster: NotRequired[ClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class FilterTypeDef(TypedDict):
-    Name: str
-    Values: ReadOnly[Sequence[str]]
 
 
 class ListAllowedMultiRegionClusterUpdatesRequestTypeDef(TypedDict):
@@ -725,69 +916,9 @@ class ListTagsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MultiRegionClusterTypeDef(TypedDict):
-    MultiRegionClusterName: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[str]
-    NodeType: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    NumberOfShards: NotRequired[int]
-    Clusters: NotRequired[list[RegionalClusterTypeDef]]
-    MultiRegionParameterGroupName: NotRequired[str]
-    TLSEnabled: NotRequired[bool]
-    ARN: NotRequired[str]
-
-
-class MultiRegionParameterGroupTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Family: NotRequired[str]
-    Description: NotRequired[str]
-    ARN: NotRequired[str]
-
-
-class MultiRegionParameterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-    Description: NotRequired[str]
-    Source: NotRequired[str]
-    DataType: NotRequired[str]
-    AllowedValues: NotRequired[str]
-    MinimumEngineVersion: NotRequired[str]
-
-
-class NodeTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Status: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    Endpoint: NotRequired[EndpointTypeDef]
-
-
-class ParameterGroupTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Family: NotRequired[str]
-    Description: NotRequired[str]
-    ARN: NotRequired[str]
-
-
 class ParameterNameValueTypeDef(TypedDict):
     ParameterName: NotRequired[str]
     ParameterValue: NotRequired[str]
-
-
-class ParameterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-    Description: NotRequired[str]
-    DataType: NotRequired[str]
-    AllowedValues: NotRequired[str]
-    MinimumEngineVersion: NotRequired[str]
-
-
-class PendingModifiedServiceUpdateTypeDef(TypedDict):
-    ServiceUpdateName: NotRequired[str]
-    Status: NotRequired[ServiceUpdateStatusType]
 
 
 class PurchaseReservedNodesOfferingRequestTypeDef(TypedDict):
@@ -802,43 +933,8 @@ class PurchaseReservedNodesOfferingResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RecurringChargeTypeDef(TypedDict):
-    RecurringChargeAmount: NotRequired[float]
-    RecurringChargeFrequency: NotRequired[str]
-
-
-class RegionalClusterTypeDef(TypedDict):
-    ClusterName: NotRequired[str]
-    Region: NotRequired[str]
-    Status: NotRequired[str]
-    ARN: NotRequired[str]
-
-
 class ReplicaConfigurationRequestTypeDef(TypedDict):
     ReplicaCount: NotRequired[int]
-
-
-class ReservedNodeTypeDef(TypedDict):
-    ReservationId: NotRequired[str]
-    ReservedNodesOfferingId: NotRequired[str]
-    NodeType: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    Duration: NotRequired[int]
-    FixedPrice: NotRequired[float]
-    NodeCount: NotRequired[int]
-    OfferingType: NotRequired[str]
-    State: NotRequired[str]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-    ARN: NotRequired[str]
-
-
-class ReservedNodesOfferingTypeDef(TypedDict):
-    ReservedNodesOfferingId: NotRequired[str]
-    NodeType: NotRequired[str]
-    Duration: NotRequired[int]
-    FixedPrice: NotRequired[float]
-    OfferingType: NotRequired[str]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
 
 
 class ResetParameterGroupRequestTypeDef(TypedDict):
@@ -852,82 +948,8 @@ class ResetParameterGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReshardingStatusTypeDef(TypedDict):
-    SlotMigration: NotRequired[SlotMigrationTypeDef]
-
-
-class SecurityGroupMembershipTypeDef(TypedDict):
-    SecurityGroupId: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class ServiceUpdateRequestTypeDef(TypedDict):
-    ServiceUpdateNameToApply: NotRequired[str]
-
-
-class ServiceUpdateTypeDef(TypedDict):
-    ClusterName: NotRequired[str]
-    ServiceUpdateName: NotRequired[str]
-    ReleaseDate: NotRequired[datetime]
-    Description: NotRequired[str]
-    Status: NotRequired[ServiceUpdateStatusType]
-    Type: NotRequired[ServiceUpdateTypeType]
-    Engine: NotRequired[str]
-    NodesUpdated: NotRequired[str]
-    AutoUpdateStartDate: NotRequired[datetime]
-
-
 class ShardConfigurationRequestTypeDef(TypedDict):
     ShardCount: NotRequired[int]
-
-
-class ShardConfigurationTypeDef(TypedDict):
-    Slots: NotRequired[str]
-    ReplicaCount: NotRequired[int]
-
-
-class ShardDetailTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Configuration: NotRequired[ShardConfigurationTypeDef]
-    Size: NotRequired[str]
-    SnapshotCreationTime: NotRequired[datetime]
-
-
-class ShardTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Status: NotRequired[str]
-    Slots: NotRequired[str]
-    Nodes: NotRequired[list[NodeTypeDef]]
-    NumberOfNodes: NotRequired[int]
-
-
-class SlotMigrationTypeDef(TypedDict):
-    ProgressPercentage: NotRequired[float]
-
-
-class SnapshotTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Status: NotRequired[str]
-    Source: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    ARN: NotRequired[str]
-    ClusterConfiguration: NotRequired[ClusterConfigurationTypeDef]
-    DataTiering: NotRequired[DataTieringStatusType]
-
-
-class SubnetGroupTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    VpcId: NotRequired[str]
-    Subnets: NotRequired[list[SubnetTypeDef]]
-    ARN: NotRequired[str]
-    SupportedNetworkTypes: NotRequired[list[NetworkTypeType]]
-
-
-class SubnetTypeDef(TypedDict):
-    Identifier: NotRequired[str]
-    AvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
-    SupportedNetworkTypes: NotRequired[list[NetworkTypeType]]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -938,17 +960,6 @@ class TagResourceRequestTypeDef(TypedDict):
 class TagResourceResponseTypeDef(TypedDict):
     TagList: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class UnprocessedClusterTypeDef(TypedDict):
-    ClusterName: NotRequired[str]
-    ErrorType: NotRequired[str]
-    ErrorMessage: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1041,13 +1052,3 @@ class UpdateUserRequestTypeDef(TypedDict):
 class UpdateUserResponseTypeDef(TypedDict):
     User: NotRequired[UserTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Status: NotRequired[str]
-    AccessString: NotRequired[str]
-    ACLNames: NotRequired[list[str]]
-    MinimumEngineVersion: NotRequired[str]
-    Authentication: NotRequired[AuthenticationTypeDef]
-    ARN: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,29 +22,71 @@ from .literals import (
     UsageRecordResultStatusType,
 )
 
-__all__ = [
-    "BatchMeterUsageRequestTypeDef",
-    "BatchMeterUsageResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "MeterUsageRequestTypeDef",
-    "MeterUsageResultTypeDef",
-    "RegisterUsageRequestTypeDef",
-    "RegisterUsageResultTypeDef",
-    "ResolveCustomerRequestTypeDef",
-    "ResolveCustomerResultTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagTypeDef",
-    "UsageAllocationOutputTypeDef",
-    "UsageAllocationTypeDef",
-    "UsageRecordOutputTypeDef",
-    "UsageRecordResultTypeDef",
-    "UsageRecordTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchMeterUsageRequestTypeDef",
+        "BatchMeterUsageResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "MeterUsageRequestTypeDef",
+        "MeterUsageResultTypeDef",
+        "RegisterUsageRequestTypeDef",
+        "RegisterUsageResultTypeDef",
+        "ResolveCustomerRequestTypeDef",
+        "ResolveCustomerResultTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagTypeDef",
+        "UsageAllocationOutputTypeDef",
+        "UsageAllocationTypeDef",
+        "UsageRecordOutputTypeDef",
+        "UsageRecordResultTypeDef",
+        "UsageRecordTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class UsageAllocationTypeDef(TypedDict):
+    AllocatedUsageQuantity: int
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class UsageRecordTypeDef(TypedDict):
+    Timestamp: ReadOnly[datetime | str]
+    CustomerIdentifier: NotRequired[str]
+    Dimension: str
+    Quantity: NotRequired[int]
+    UsageAllocations: NotRequired[ReadOnly[Sequence[UsageAllocationTypeDef]]]
+    CustomerAWSAccountId: NotRequired[str]
+    LicenseArn: NotRequired[str]
 
 
 class BatchMeterUsageRequestTypeDef(TypedDict):
     UsageRecords: ReadOnly[Sequence[UsageRecordTypeDef]]
     ProductCode: NotRequired[str]
+
+
+class UsageAllocationOutputTypeDef(TypedDict):
+    AllocatedUsageQuantity: int
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class UsageRecordOutputTypeDef(TypedDict):
+    Timestamp: datetime
+    CustomerIdentifier: NotRequired[str]
+    Dimension: str
+    Quantity: NotRequired[int]
+    UsageAllocations: NotRequired[list[UsageAllocationOutputTypeDef]]
+    CustomerAWSAccountId: NotRequired[str]
+    LicenseArn: NotRequired[str]
+
+
+class UsageRecordResultTypeDef(TypedDict):
+    UsageRecord: NotRequired[UsageRecordOutputTypeDef]
+    MeteringRecordId: NotRequired[str]
+    Status: NotRequired[UsageRecordResultStatusType]
 
 
 class BatchMeterUsageResultTypeDef(TypedDict):
@@ -90,44 +132,3 @@ class ResolveCustomerResultTypeDef(TypedDict):
     CustomerAWSAccountId: NotRequired[str]
     LicenseArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class UsageAllocationOutputTypeDef(TypedDict):
-    AllocatedUsageQuantity: int
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class UsageAllocationTypeDef(TypedDict):
-    AllocatedUsageQuantity: int
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class UsageRecordOutputTypeDef(TypedDict):
-    Timestamp: datetime
-    CustomerIdentifier: NotRequired[str]
-    Dimension: str
-    Quantity: NotRequired[int]
-    UsageAllocations: NotRequired[list[UsageAllocationOutputTypeDef]]
-    CustomerAWSAccountId: NotRequired[str]
-    LicenseArn: NotRequired[str]
-
-
-class UsageRecordResultTypeDef(TypedDict):
-    UsageRecord: NotRequired[UsageRecordOutputTypeDef]
-    MeteringRecordId: NotRequired[str]
-    Status: NotRequired[UsageRecordResultStatusType]
-
-
-class UsageRecordTypeDef(TypedDict):
-    Timestamp: ReadOnly[datetime | str]
-    CustomerIdentifier: NotRequired[str]
-    Dimension: str
-    Quantity: NotRequired[int]
-    UsageAllocations: NotRequired[ReadOnly[Sequence[UsageAllocationTypeDef]]]
-    CustomerAWSAccountId: NotRequired[str]
-    LicenseArn: NotRequired[str]

@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Migration Hub: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplicationStatusType",
-    "ResourceAttributeTypeType",
-    "StatusType",
-    "UpdateTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationStatusType",
+        "ResourceAttributeTypeType",
+        "StatusType",
+        "UpdateTypeType",
+    ]
 
 ApplicationStatusType = Literal["NOT_STARTED", "IN_PROGRESS", "COMPLETED"]
 ResourceAttributeTypeType = Literal[

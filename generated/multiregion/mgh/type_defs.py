@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,68 +25,74 @@ from .literals import (
     UpdateTypeType,
 )
 
-__all__ = [
-    "ApplicationStateTypeDef",
-    "AssociateCreatedArtifactRequestTypeDef",
-    "AssociateCreatedArtifactResultTypeDef",
-    "AssociateDiscoveredResourceRequestTypeDef",
-    "AssociateDiscoveredResourceResultTypeDef",
-    "AssociateSourceResourceRequestTypeDef",
-    "AssociateSourceResourceResultTypeDef",
-    "CreateProgressUpdateStreamRequestTypeDef",
-    "CreateProgressUpdateStreamResultTypeDef",
-    "CreatedArtifactTypeDef",
-    "DeleteProgressUpdateStreamRequestTypeDef",
-    "DeleteProgressUpdateStreamResultTypeDef",
-    "DescribeApplicationStateRequestTypeDef",
-    "DescribeApplicationStateResultTypeDef",
-    "DescribeMigrationTaskRequestTypeDef",
-    "DescribeMigrationTaskResultTypeDef",
-    "DisassociateCreatedArtifactRequestTypeDef",
-    "DisassociateCreatedArtifactResultTypeDef",
-    "DisassociateDiscoveredResourceRequestTypeDef",
-    "DisassociateDiscoveredResourceResultTypeDef",
-    "DisassociateSourceResourceRequestTypeDef",
-    "DisassociateSourceResourceResultTypeDef",
-    "DiscoveredResourceTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ImportMigrationTaskRequestTypeDef",
-    "ImportMigrationTaskResultTypeDef",
-    "ListApplicationStatesRequestTypeDef",
-    "ListApplicationStatesResultTypeDef",
-    "ListCreatedArtifactsRequestTypeDef",
-    "ListCreatedArtifactsResultTypeDef",
-    "ListDiscoveredResourcesRequestTypeDef",
-    "ListDiscoveredResourcesResultTypeDef",
-    "ListMigrationTaskUpdatesRequestTypeDef",
-    "ListMigrationTaskUpdatesResultTypeDef",
-    "ListMigrationTasksRequestTypeDef",
-    "ListMigrationTasksResultTypeDef",
-    "ListProgressUpdateStreamsRequestTypeDef",
-    "ListProgressUpdateStreamsResultTypeDef",
-    "ListSourceResourcesRequestTypeDef",
-    "ListSourceResourcesResultTypeDef",
-    "MigrationTaskSummaryTypeDef",
-    "MigrationTaskTypeDef",
-    "MigrationTaskUpdateTypeDef",
-    "NotifyApplicationStateRequestTypeDef",
-    "NotifyApplicationStateResultTypeDef",
-    "NotifyMigrationTaskStateRequestTypeDef",
-    "NotifyMigrationTaskStateResultTypeDef",
-    "ProgressUpdateStreamSummaryTypeDef",
-    "PutResourceAttributesRequestTypeDef",
-    "PutResourceAttributesResultTypeDef",
-    "ResourceAttributeTypeDef",
-    "ResponseMetadataTypeDef",
-    "SourceResourceTypeDef",
-    "TaskTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationStateTypeDef",
+        "AssociateCreatedArtifactRequestTypeDef",
+        "AssociateCreatedArtifactResultTypeDef",
+        "AssociateDiscoveredResourceRequestTypeDef",
+        "AssociateDiscoveredResourceResultTypeDef",
+        "AssociateSourceResourceRequestTypeDef",
+        "AssociateSourceResourceResultTypeDef",
+        "CreateProgressUpdateStreamRequestTypeDef",
+        "CreateProgressUpdateStreamResultTypeDef",
+        "CreatedArtifactTypeDef",
+        "DeleteProgressUpdateStreamRequestTypeDef",
+        "DeleteProgressUpdateStreamResultTypeDef",
+        "DescribeApplicationStateRequestTypeDef",
+        "DescribeApplicationStateResultTypeDef",
+        "DescribeMigrationTaskRequestTypeDef",
+        "DescribeMigrationTaskResultTypeDef",
+        "DisassociateCreatedArtifactRequestTypeDef",
+        "DisassociateCreatedArtifactResultTypeDef",
+        "DisassociateDiscoveredResourceRequestTypeDef",
+        "DisassociateDiscoveredResourceResultTypeDef",
+        "DisassociateSourceResourceRequestTypeDef",
+        "DisassociateSourceResourceResultTypeDef",
+        "DiscoveredResourceTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ImportMigrationTaskRequestTypeDef",
+        "ImportMigrationTaskResultTypeDef",
+        "ListApplicationStatesRequestTypeDef",
+        "ListApplicationStatesResultTypeDef",
+        "ListCreatedArtifactsRequestTypeDef",
+        "ListCreatedArtifactsResultTypeDef",
+        "ListDiscoveredResourcesRequestTypeDef",
+        "ListDiscoveredResourcesResultTypeDef",
+        "ListMigrationTaskUpdatesRequestTypeDef",
+        "ListMigrationTaskUpdatesResultTypeDef",
+        "ListMigrationTasksRequestTypeDef",
+        "ListMigrationTasksResultTypeDef",
+        "ListProgressUpdateStreamsRequestTypeDef",
+        "ListProgressUpdateStreamsResultTypeDef",
+        "ListSourceResourcesRequestTypeDef",
+        "ListSourceResourcesResultTypeDef",
+        "MigrationTaskSummaryTypeDef",
+        "MigrationTaskTypeDef",
+        "MigrationTaskUpdateTypeDef",
+        "NotifyApplicationStateRequestTypeDef",
+        "NotifyApplicationStateResultTypeDef",
+        "NotifyMigrationTaskStateRequestTypeDef",
+        "NotifyMigrationTaskStateResultTypeDef",
+        "ProgressUpdateStreamSummaryTypeDef",
+        "PutResourceAttributesRequestTypeDef",
+        "PutResourceAttributesResultTypeDef",
+        "ResourceAttributeTypeDef",
+        "ResponseMetadataTypeDef",
+        "SourceResourceTypeDef",
+        "TaskTypeDef",
+    ]
 
 
 class ApplicationStateTypeDef(TypedDict):
     ApplicationId: NotRequired[str]
     ApplicationStatus: NotRequired[ApplicationStatusType]
     LastUpdatedTime: NotRequired[datetime]
+
+
+class CreatedArtifactTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
 
 
 class AssociateCreatedArtifactRequestTypeDef(TypedDict):
@@ -100,6 +106,11 @@ class AssociateCreatedArtifactResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DiscoveredResourceTypeDef(TypedDict):
+    ConfigurationId: str
+    Description: NotRequired[str]
+
+
 class AssociateDiscoveredResourceRequestTypeDef(TypedDict):
     ProgressUpdateStream: str
     MigrationTaskName: str
@@ -109,6 +120,12 @@ class AssociateDiscoveredResourceRequestTypeDef(TypedDict):
 
 class AssociateDiscoveredResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SourceResourceTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    StatusDetail: NotRequired[str]
 
 
 class AssociateSourceResourceRequestTypeDef(TypedDict):
@@ -129,11 +146,6 @@ class CreateProgressUpdateStreamRequestTypeDef(TypedDict):
 
 class CreateProgressUpdateStreamResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreatedArtifactTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
 
 
 class DeleteProgressUpdateStreamRequestTypeDef(TypedDict):
@@ -158,6 +170,25 @@ class DescribeApplicationStateResultTypeDef(TypedDict):
 class DescribeMigrationTaskRequestTypeDef(TypedDict):
     ProgressUpdateStream: str
     MigrationTaskName: str
+
+
+class ResourceAttributeTypeDef(TypedDict):
+    Type: ResourceAttributeTypeType
+    Value: str
+
+
+class TaskTypeDef(TypedDict):
+    Status: StatusType
+    StatusDetail: NotRequired[str]
+    ProgressPercent: NotRequired[int]
+
+
+class MigrationTaskTypeDef(TypedDict):
+    ProgressUpdateStream: NotRequired[str]
+    MigrationTaskName: NotRequired[str]
+    Task: NotRequired[TaskTypeDef]
+    UpdateDateTime: NotRequired[datetime]
+    ResourceAttributeList: NotRequired[list[ResourceAttributeTypeDef]]
 
 
 class DescribeMigrationTaskResultTypeDef(TypedDict):
@@ -196,11 +227,6 @@ class DisassociateSourceResourceRequestTypeDef(TypedDict):
 
 class DisassociateSourceResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DiscoveredResourceTypeDef(TypedDict):
-    ConfigurationId: str
-    Description: NotRequired[str]
 
 
 class ImportMigrationTaskRequestTypeDef(TypedDict):
@@ -258,6 +284,12 @@ class ListMigrationTaskUpdatesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class MigrationTaskUpdateTypeDef(TypedDict):
+    UpdateDateTime: NotRequired[datetime]
+    UpdateType: NotRequired[UpdateTypeType]
+    MigrationTaskState: NotRequired[TaskTypeDef]
+
+
 class ListMigrationTaskUpdatesResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MigrationTaskUpdateList: NotRequired[list[MigrationTaskUpdateTypeDef]]
@@ -270,6 +302,15 @@ class ListMigrationTasksRequestTypeDef(TypedDict):
     ResourceName: NotRequired[str]
 
 
+class MigrationTaskSummaryTypeDef(TypedDict):
+    ProgressUpdateStream: NotRequired[str]
+    MigrationTaskName: NotRequired[str]
+    Status: NotRequired[StatusType]
+    ProgressPercent: NotRequired[int]
+    StatusDetail: NotRequired[str]
+    UpdateDateTime: NotRequired[datetime]
+
+
 class ListMigrationTasksResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MigrationTaskSummaryList: NotRequired[list[MigrationTaskSummaryTypeDef]]
@@ -279,6 +320,10 @@ class ListMigrationTasksResultTypeDef(TypedDict):
 class ListProgressUpdateStreamsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ProgressUpdateStreamSummaryTypeDef(TypedDict):
+    ProgressUpdateStreamName: NotRequired[str]
 
 
 class ListProgressUpdateStreamsResultTypeDef(TypedDict):
@@ -300,29 +345,6 @@ class ListSourceResourcesResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     SourceResourceList: NotRequired[list[SourceResourceTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MigrationTaskSummaryTypeDef(TypedDict):
-    ProgressUpdateStream: NotRequired[str]
-    MigrationTaskName: NotRequired[str]
-    Status: NotRequired[StatusType]
-    ProgressPercent: NotRequired[int]
-    StatusDetail: NotRequired[str]
-    UpdateDateTime: NotRequired[datetime]
-
-
-class MigrationTaskTypeDef(TypedDict):
-    ProgressUpdateStream: NotRequired[str]
-    MigrationTaskName: NotRequired[str]
-    Task: NotRequired[TaskTypeDef]
-    UpdateDateTime: NotRequired[datetime]
-    ResourceAttributeList: NotRequired[list[ResourceAttributeTypeDef]]
-
-
-class MigrationTaskUpdateTypeDef(TypedDict):
-    UpdateDateTime: NotRequired[datetime]
-    UpdateType: NotRequired[UpdateTypeType]
-    MigrationTaskState: NotRequired[TaskTypeDef]
 
 
 class NotifyApplicationStateRequestTypeDef(TypedDict):
@@ -349,10 +371,6 @@ class NotifyMigrationTaskStateResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ProgressUpdateStreamSummaryTypeDef(TypedDict):
-    ProgressUpdateStreamName: NotRequired[str]
-
-
 class PutResourceAttributesRequestTypeDef(TypedDict):
     ProgressUpdateStream: str
     MigrationTaskName: str
@@ -362,20 +380,3 @@ class PutResourceAttributesRequestTypeDef(TypedDict):
 
 class PutResourceAttributesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResourceAttributeTypeDef(TypedDict):
-    Type: ResourceAttributeTypeType
-    Value: str
-
-
-class SourceResourceTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    StatusDetail: NotRequired[str]
-
-
-class TaskTypeDef(TypedDict):
-    Status: StatusType
-    StatusDetail: NotRequired[str]
-    ProgressPercent: NotRequired[int]

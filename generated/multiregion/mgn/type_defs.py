@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -76,293 +76,294 @@ from .literals import (
     WaveProgressStatusType,
 )
 
-__all__ = [
-    "ApplicationAggregatedStatusTypeDef",
-    "ApplicationResponseTypeDef",
-    "ApplicationTypeDef",
-    "ArchiveApplicationRequestTypeDef",
-    "ArchiveWaveRequestTypeDef",
-    "AssociateApplicationsRequestTypeDef",
-    "AssociateApplicationsResponseTypeDef",
-    "AssociateSourceServersRequestTypeDef",
-    "AssociateSourceServersResponseTypeDef",
-    "CPUTypeDef",
-    "ChangeServerLifeCycleStateRequestTypeDef",
-    "ChangeServerLifeCycleStateSourceServerLifecycleTypeDef",
-    "ChecksumTypeDef",
-    "CodeGenerationOutputFormatStatusDetailsTypeDef",
-    "ConnectorResponseTypeDef",
-    "ConnectorSsmCommandConfigTypeDef",
-    "ConnectorTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateConnectorRequestTypeDef",
-    "CreateLaunchConfigurationTemplateRequestTypeDef",
-    "CreateNetworkMigrationDefinitionRequestTypeDef",
-    "CreateReplicationConfigurationTemplateRequestTypeDef",
-    "CreateWaveRequestTypeDef",
-    "DataReplicationErrorTypeDef",
-    "DataReplicationInfoReplicatedDiskTypeDef",
-    "DataReplicationInfoTypeDef",
-    "DataReplicationInitiationStepTypeDef",
-    "DataReplicationInitiationTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DeleteConnectorRequestTypeDef",
-    "DeleteJobRequestTypeDef",
-    "DeleteJobResponseTypeDef",
-    "DeleteLaunchConfigurationTemplateRequestTypeDef",
-    "DeleteLaunchConfigurationTemplateResponseTypeDef",
-    "DeleteNetworkMigrationDefinitionRequestTypeDef",
-    "DeleteNetworkMigrationDefinitionResponseTypeDef",
-    "DeleteOperationTypeDef",
-    "DeleteReplicationConfigurationTemplateRequestTypeDef",
-    "DeleteReplicationConfigurationTemplateResponseTypeDef",
-    "DeleteSourceServerRequestTypeDef",
-    "DeleteSourceServerResponseTypeDef",
-    "DeleteVcenterClientRequestTypeDef",
-    "DeleteWaveRequestTypeDef",
-    "DeleteWaveResponseTypeDef",
-    "DescribeJobLogItemsRequestTypeDef",
-    "DescribeJobLogItemsResponseTypeDef",
-    "DescribeJobsRequestFiltersTypeDef",
-    "DescribeJobsRequestTypeDef",
-    "DescribeJobsResponseTypeDef",
-    "DescribeLaunchConfigurationTemplatesRequestTypeDef",
-    "DescribeLaunchConfigurationTemplatesResponseTypeDef",
-    "DescribeReplicationConfigurationTemplatesRequestTypeDef",
-    "DescribeReplicationConfigurationTemplatesResponseTypeDef",
-    "DescribeSourceServersRequestFiltersTypeDef",
-    "DescribeSourceServersRequestTypeDef",
-    "DescribeSourceServersResponseTypeDef",
-    "DescribeVcenterClientsRequestTypeDef",
-    "DescribeVcenterClientsResponseTypeDef",
-    "DisassociateApplicationsRequestTypeDef",
-    "DisassociateApplicationsResponseTypeDef",
-    "DisassociateSourceServersRequestTypeDef",
-    "DisassociateSourceServersResponseTypeDef",
-    "DisconnectFromServiceRequestTypeDef",
-    "DiskTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnrichmentSourceS3ConfigurationTypeDef",
-    "EnrichmentTargetS3ConfigurationTypeDef",
-    "ExportErrorDataTypeDef",
-    "ExportTaskErrorTypeDef",
-    "ExportTaskSummaryTypeDef",
-    "ExportTaskTypeDef",
-    "FinalizeCutoverRequestTypeDef",
-    "GetLaunchConfigurationRequestTypeDef",
-    "GetNetworkMigrationDefinitionRequestTypeDef",
-    "GetNetworkMigrationMapperSegmentConstructRequestTypeDef",
-    "GetNetworkMigrationMapperSegmentConstructResponseTypeDef",
-    "GetReplicationConfigurationRequestTypeDef",
-    "IdentificationHintsTypeDef",
-    "ImportErrorDataTypeDef",
-    "ImportFileEnrichmentTypeDef",
-    "ImportTaskErrorTypeDef",
-    "ImportTaskSummaryApplicationsTypeDef",
-    "ImportTaskSummaryServersTypeDef",
-    "ImportTaskSummaryTypeDef",
-    "ImportTaskSummaryWavesTypeDef",
-    "ImportTaskTypeDef",
-    "InitializeServiceResponseTypeDef",
-    "JobLogEventDataTypeDef",
-    "JobLogTypeDef",
-    "JobPostLaunchActionsLaunchStatusTypeDef",
-    "JobTypeDef",
-    "LaunchConfigurationTemplateResponseTypeDef",
-    "LaunchConfigurationTemplateTypeDef",
-    "LaunchConfigurationTypeDef",
-    "LaunchTemplateDiskConfTypeDef",
-    "LaunchedInstanceTypeDef",
-    "LicensingTypeDef",
-    "LifeCycleLastCutoverFinalizedTypeDef",
-    "LifeCycleLastCutoverInitiatedTypeDef",
-    "LifeCycleLastCutoverRevertedTypeDef",
-    "LifeCycleLastCutoverTypeDef",
-    "LifeCycleLastTestFinalizedTypeDef",
-    "LifeCycleLastTestInitiatedTypeDef",
-    "LifeCycleLastTestRevertedTypeDef",
-    "LifeCycleLastTestTypeDef",
-    "LifeCycleTypeDef",
-    "ListApplicationsRequestFiltersTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListConnectorsRequestFiltersTypeDef",
-    "ListConnectorsRequestTypeDef",
-    "ListConnectorsResponseTypeDef",
-    "ListExportErrorsRequestTypeDef",
-    "ListExportErrorsResponseTypeDef",
-    "ListExportsRequestFiltersTypeDef",
-    "ListExportsRequestTypeDef",
-    "ListExportsResponseTypeDef",
-    "ListImportErrorsRequestTypeDef",
-    "ListImportErrorsResponseTypeDef",
-    "ListImportFileEnrichmentsFiltersTypeDef",
-    "ListImportFileEnrichmentsRequestTypeDef",
-    "ListImportFileEnrichmentsResponseTypeDef",
-    "ListImportsRequestFiltersTypeDef",
-    "ListImportsRequestTypeDef",
-    "ListImportsResponseTypeDef",
-    "ListManagedAccountsRequestTypeDef",
-    "ListManagedAccountsResponseTypeDef",
-    "ListNetworkMigrationAnalysesFiltersTypeDef",
-    "ListNetworkMigrationAnalysesRequestTypeDef",
-    "ListNetworkMigrationAnalysesResponseTypeDef",
-    "ListNetworkMigrationAnalysisResultsFiltersTypeDef",
-    "ListNetworkMigrationAnalysisResultsRequestTypeDef",
-    "ListNetworkMigrationAnalysisResultsResponseTypeDef",
-    "ListNetworkMigrationCodeGenerationSegmentsFiltersTypeDef",
-    "ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef",
-    "ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef",
-    "ListNetworkMigrationCodeGenerationsFiltersTypeDef",
-    "ListNetworkMigrationCodeGenerationsRequestTypeDef",
-    "ListNetworkMigrationCodeGenerationsResponseTypeDef",
-    "ListNetworkMigrationDefinitionsRequestFiltersTypeDef",
-    "ListNetworkMigrationDefinitionsRequestTypeDef",
-    "ListNetworkMigrationDefinitionsResponseTypeDef",
-    "ListNetworkMigrationDeployedStacksRequestTypeDef",
-    "ListNetworkMigrationDeployedStacksResponseTypeDef",
-    "ListNetworkMigrationDeployerJobFiltersTypeDef",
-    "ListNetworkMigrationDeployerJobResponseTypeDef",
-    "ListNetworkMigrationDeploymentsRequestTypeDef",
-    "ListNetworkMigrationExecutionRequestFiltersTypeDef",
-    "ListNetworkMigrationExecutionsRequestTypeDef",
-    "ListNetworkMigrationExecutionsResponseTypeDef",
-    "ListNetworkMigrationMapperSegmentConstructsFiltersTypeDef",
-    "ListNetworkMigrationMapperSegmentConstructsRequestTypeDef",
-    "ListNetworkMigrationMapperSegmentConstructsResponseTypeDef",
-    "ListNetworkMigrationMapperSegmentsFiltersTypeDef",
-    "ListNetworkMigrationMapperSegmentsRequestTypeDef",
-    "ListNetworkMigrationMapperSegmentsResponseTypeDef",
-    "ListNetworkMigrationMappingUpdatesFiltersTypeDef",
-    "ListNetworkMigrationMappingUpdatesRequestTypeDef",
-    "ListNetworkMigrationMappingUpdatesResponseTypeDef",
-    "ListNetworkMigrationMappingsFiltersTypeDef",
-    "ListNetworkMigrationMappingsRequestTypeDef",
-    "ListNetworkMigrationMappingsResponseTypeDef",
-    "ListSourceServerActionsRequestTypeDef",
-    "ListSourceServerActionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTemplateActionsRequestTypeDef",
-    "ListTemplateActionsResponseTypeDef",
-    "ListWavesRequestFiltersTypeDef",
-    "ListWavesRequestTypeDef",
-    "ListWavesResponseTypeDef",
-    "ManagedAccountTypeDef",
-    "MarkAsArchivedRequestTypeDef",
-    "MergeConstructTypeDef",
-    "MergeOperationTypeDef",
-    "NetworkInterfaceTypeDef",
-    "NetworkMigrationAnalysisJobDetailsTypeDef",
-    "NetworkMigrationAnalysisResultSourceTypeDef",
-    "NetworkMigrationAnalysisResultTargetTypeDef",
-    "NetworkMigrationAnalysisResultTypeDef",
-    "NetworkMigrationCodeGenerationArtifactTypeDef",
-    "NetworkMigrationCodeGenerationJobDetailsTypeDef",
-    "NetworkMigrationCodeGenerationSegmentTypeDef",
-    "NetworkMigrationDefinitionSummaryTypeDef",
-    "NetworkMigrationDefinitionTypeDef",
-    "NetworkMigrationDeployedStackDetailsTypeDef",
-    "NetworkMigrationDeployerJobDetailsTypeDef",
-    "NetworkMigrationExecutionTypeDef",
-    "NetworkMigrationFailedResourceDetailsTypeDef",
-    "NetworkMigrationMapperSegmentConstructTypeDef",
-    "NetworkMigrationMapperSegmentResponseTypeDef",
-    "NetworkMigrationMapperSegmentTypeDef",
-    "NetworkMigrationMappingJobDetailsTypeDef",
-    "NetworkMigrationMappingUpdateJobDetailsTypeDef",
-    "OSTypeDef",
-    "OperationUnionTypeDef",
-    "ParticipatingServerTypeDef",
-    "PauseReplicationRequestTypeDef",
-    "PostLaunchActionsOutputTypeDef",
-    "PostLaunchActionsStatusTypeDef",
-    "PostLaunchActionsTypeDef",
-    "PutSourceServerActionRequestTypeDef",
-    "PutTemplateActionRequestTypeDef",
-    "RemoveSourceServerActionRequestTypeDef",
-    "RemoveSourceServerActionResponseTypeDef",
-    "RemoveTemplateActionRequestTypeDef",
-    "RemoveTemplateActionResponseTypeDef",
-    "ReplicationConfigurationReplicatedDiskTypeDef",
-    "ReplicationConfigurationTemplateResponseTypeDef",
-    "ReplicationConfigurationTemplateTypeDef",
-    "ReplicationConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResumeReplicationRequestTypeDef",
-    "RetryDataReplicationRequestTypeDef",
-    "S3BucketSourceTypeDef",
-    "S3ConfigurationTypeDef",
-    "SourceConfigurationTypeDef",
-    "SourcePropertiesTypeDef",
-    "SourceS3ConfigurationTypeDef",
-    "SourceServerActionDocumentResponseTypeDef",
-    "SourceServerActionDocumentTypeDef",
-    "SourceServerActionsRequestFiltersTypeDef",
-    "SourceServerConnectorActionTypeDef",
-    "SourceServerResponseTypeDef",
-    "SourceServerTypeDef",
-    "SplitConstructTypeDef",
-    "SplitOperationTypeDef",
-    "SsmDocumentOutputTypeDef",
-    "SsmDocumentTypeDef",
-    "SsmExternalParameterTypeDef",
-    "SsmParameterStoreParameterTypeDef",
-    "StartCutoverRequestTypeDef",
-    "StartCutoverResponseTypeDef",
-    "StartExportRequestTypeDef",
-    "StartExportResponseTypeDef",
-    "StartImportFileEnrichmentRequestTypeDef",
-    "StartImportFileEnrichmentResponseTypeDef",
-    "StartImportRequestTypeDef",
-    "StartImportResponseTypeDef",
-    "StartNetworkMigrationAnalysisRequestTypeDef",
-    "StartNetworkMigrationAnalysisResponseTypeDef",
-    "StartNetworkMigrationCodeGenerationRequestTypeDef",
-    "StartNetworkMigrationCodeGenerationResponseTypeDef",
-    "StartNetworkMigrationDeployerJobResponseTypeDef",
-    "StartNetworkMigrationDeploymentRequestTypeDef",
-    "StartNetworkMigrationMappingRequestTypeDef",
-    "StartNetworkMigrationMappingResponseTypeDef",
-    "StartNetworkMigrationMappingUpdateConstructTypeDef",
-    "StartNetworkMigrationMappingUpdateRequestTypeDef",
-    "StartNetworkMigrationMappingUpdateResponseTypeDef",
-    "StartNetworkMigrationMappingUpdateSegmentTypeDef",
-    "StartReplicationRequestTypeDef",
-    "StartTestRequestTypeDef",
-    "StartTestResponseTypeDef",
-    "StopReplicationRequestTypeDef",
-    "TagResourceRequestTypeDef",
-    "TargetNetworkTypeDef",
-    "TargetNetworkUpdateTypeDef",
-    "TargetS3ConfigurationTypeDef",
-    "TargetS3ConfigurationUpdateTypeDef",
-    "TemplateActionDocumentResponseTypeDef",
-    "TemplateActionDocumentTypeDef",
-    "TemplateActionsRequestFiltersTypeDef",
-    "TerminateTargetInstancesRequestTypeDef",
-    "TerminateTargetInstancesResponseTypeDef",
-    "UnarchiveApplicationRequestTypeDef",
-    "UnarchiveWaveRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateConnectorRequestTypeDef",
-    "UpdateLaunchConfigurationRequestTypeDef",
-    "UpdateLaunchConfigurationTemplateRequestTypeDef",
-    "UpdateNetworkMigrationDefinitionRequestTypeDef",
-    "UpdateNetworkMigrationMapperSegmentRequestTypeDef",
-    "UpdateOperationTypeDef",
-    "UpdateReplicationConfigurationRequestTypeDef",
-    "UpdateReplicationConfigurationTemplateRequestTypeDef",
-    "UpdateSourceServerReplicationTypeRequestTypeDef",
-    "UpdateSourceServerRequestTypeDef",
-    "UpdateWaveRequestTypeDef",
-    "VcenterClientTypeDef",
-    "WaveAggregatedStatusTypeDef",
-    "WaveResponseTypeDef",
-    "WaveTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationAggregatedStatusTypeDef",
+        "ApplicationResponseTypeDef",
+        "ApplicationTypeDef",
+        "ArchiveApplicationRequestTypeDef",
+        "ArchiveWaveRequestTypeDef",
+        "AssociateApplicationsRequestTypeDef",
+        "AssociateApplicationsResponseTypeDef",
+        "AssociateSourceServersRequestTypeDef",
+        "AssociateSourceServersResponseTypeDef",
+        "CPUTypeDef",
+        "ChangeServerLifeCycleStateRequestTypeDef",
+        "ChangeServerLifeCycleStateSourceServerLifecycleTypeDef",
+        "ChecksumTypeDef",
+        "CodeGenerationOutputFormatStatusDetailsTypeDef",
+        "ConnectorResponseTypeDef",
+        "ConnectorSsmCommandConfigTypeDef",
+        "ConnectorTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateConnectorRequestTypeDef",
+        "CreateLaunchConfigurationTemplateRequestTypeDef",
+        "CreateNetworkMigrationDefinitionRequestTypeDef",
+        "CreateReplicationConfigurationTemplateRequestTypeDef",
+        "CreateWaveRequestTypeDef",
+        "DataReplicationErrorTypeDef",
+        "DataReplicationInfoReplicatedDiskTypeDef",
+        "DataReplicationInfoTypeDef",
+        "DataReplicationInitiationStepTypeDef",
+        "DataReplicationInitiationTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DeleteConnectorRequestTypeDef",
+        "DeleteJobRequestTypeDef",
+        "DeleteJobResponseTypeDef",
+        "DeleteLaunchConfigurationTemplateRequestTypeDef",
+        "DeleteLaunchConfigurationTemplateResponseTypeDef",
+        "DeleteNetworkMigrationDefinitionRequestTypeDef",
+        "DeleteNetworkMigrationDefinitionResponseTypeDef",
+        "DeleteOperationTypeDef",
+        "DeleteReplicationConfigurationTemplateRequestTypeDef",
+        "DeleteReplicationConfigurationTemplateResponseTypeDef",
+        "DeleteSourceServerRequestTypeDef",
+        "DeleteSourceServerResponseTypeDef",
+        "DeleteVcenterClientRequestTypeDef",
+        "DeleteWaveRequestTypeDef",
+        "DeleteWaveResponseTypeDef",
+        "DescribeJobLogItemsRequestTypeDef",
+        "DescribeJobLogItemsResponseTypeDef",
+        "DescribeJobsRequestFiltersTypeDef",
+        "DescribeJobsRequestTypeDef",
+        "DescribeJobsResponseTypeDef",
+        "DescribeLaunchConfigurationTemplatesRequestTypeDef",
+        "DescribeLaunchConfigurationTemplatesResponseTypeDef",
+        "DescribeReplicationConfigurationTemplatesRequestTypeDef",
+        "DescribeReplicationConfigurationTemplatesResponseTypeDef",
+        "DescribeSourceServersRequestFiltersTypeDef",
+        "DescribeSourceServersRequestTypeDef",
+        "DescribeSourceServersResponseTypeDef",
+        "DescribeVcenterClientsRequestTypeDef",
+        "DescribeVcenterClientsResponseTypeDef",
+        "DisassociateApplicationsRequestTypeDef",
+        "DisassociateApplicationsResponseTypeDef",
+        "DisassociateSourceServersRequestTypeDef",
+        "DisassociateSourceServersResponseTypeDef",
+        "DisconnectFromServiceRequestTypeDef",
+        "DiskTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnrichmentSourceS3ConfigurationTypeDef",
+        "EnrichmentTargetS3ConfigurationTypeDef",
+        "ExportErrorDataTypeDef",
+        "ExportTaskErrorTypeDef",
+        "ExportTaskSummaryTypeDef",
+        "ExportTaskTypeDef",
+        "FinalizeCutoverRequestTypeDef",
+        "GetLaunchConfigurationRequestTypeDef",
+        "GetNetworkMigrationDefinitionRequestTypeDef",
+        "GetNetworkMigrationMapperSegmentConstructRequestTypeDef",
+        "GetNetworkMigrationMapperSegmentConstructResponseTypeDef",
+        "GetReplicationConfigurationRequestTypeDef",
+        "IdentificationHintsTypeDef",
+        "ImportErrorDataTypeDef",
+        "ImportFileEnrichmentTypeDef",
+        "ImportTaskErrorTypeDef",
+        "ImportTaskSummaryApplicationsTypeDef",
+        "ImportTaskSummaryServersTypeDef",
+        "ImportTaskSummaryTypeDef",
+        "ImportTaskSummaryWavesTypeDef",
+        "ImportTaskTypeDef",
+        "InitializeServiceResponseTypeDef",
+        "JobLogEventDataTypeDef",
+        "JobLogTypeDef",
+        "JobPostLaunchActionsLaunchStatusTypeDef",
+        "JobTypeDef",
+        "LaunchConfigurationTemplateResponseTypeDef",
+        "LaunchConfigurationTemplateTypeDef",
+        "LaunchConfigurationTypeDef",
+        "LaunchTemplateDiskConfTypeDef",
+        "LaunchedInstanceTypeDef",
+        "LicensingTypeDef",
+        "LifeCycleLastCutoverFinalizedTypeDef",
+        "LifeCycleLastCutoverInitiatedTypeDef",
+        "LifeCycleLastCutoverRevertedTypeDef",
+        "LifeCycleLastCutoverTypeDef",
+        "LifeCycleLastTestFinalizedTypeDef",
+        "LifeCycleLastTestInitiatedTypeDef",
+        "LifeCycleLastTestRevertedTypeDef",
+        "LifeCycleLastTestTypeDef",
+        "LifeCycleTypeDef",
+        "ListApplicationsRequestFiltersTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListConnectorsRequestFiltersTypeDef",
+        "ListConnectorsRequestTypeDef",
+        "ListConnectorsResponseTypeDef",
+        "ListExportErrorsRequestTypeDef",
+        "ListExportErrorsResponseTypeDef",
+        "ListExportsRequestFiltersTypeDef",
+        "ListExportsRequestTypeDef",
+        "ListExportsResponseTypeDef",
+        "ListImportErrorsRequestTypeDef",
+        "ListImportErrorsResponseTypeDef",
+        "ListImportFileEnrichmentsFiltersTypeDef",
+        "ListImportFileEnrichmentsRequestTypeDef",
+        "ListImportFileEnrichmentsResponseTypeDef",
+        "ListImportsRequestFiltersTypeDef",
+        "ListImportsRequestTypeDef",
+        "ListImportsResponseTypeDef",
+        "ListManagedAccountsRequestTypeDef",
+        "ListManagedAccountsResponseTypeDef",
+        "ListNetworkMigrationAnalysesFiltersTypeDef",
+        "ListNetworkMigrationAnalysesRequestTypeDef",
+        "ListNetworkMigrationAnalysesResponseTypeDef",
+        "ListNetworkMigrationAnalysisResultsFiltersTypeDef",
+        "ListNetworkMigrationAnalysisResultsRequestTypeDef",
+        "ListNetworkMigrationAnalysisResultsResponseTypeDef",
+        "ListNetworkMigrationCodeGenerationSegmentsFiltersTypeDef",
+        "ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef",
+        "ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef",
+        "ListNetworkMigrationCodeGenerationsFiltersTypeDef",
+        "ListNetworkMigrationCodeGenerationsRequestTypeDef",
+        "ListNetworkMigrationCodeGenerationsResponseTypeDef",
+        "ListNetworkMigrationDefinitionsRequestFiltersTypeDef",
+        "ListNetworkMigrationDefinitionsRequestTypeDef",
+        "ListNetworkMigrationDefinitionsResponseTypeDef",
+        "ListNetworkMigrationDeployedStacksRequestTypeDef",
+        "ListNetworkMigrationDeployedStacksResponseTypeDef",
+        "ListNetworkMigrationDeployerJobFiltersTypeDef",
+        "ListNetworkMigrationDeployerJobResponseTypeDef",
+        "ListNetworkMigrationDeploymentsRequestTypeDef",
+        "ListNetworkMigrationExecutionRequestFiltersTypeDef",
+        "ListNetworkMigrationExecutionsRequestTypeDef",
+        "ListNetworkMigrationExecutionsResponseTypeDef",
+        "ListNetworkMigrationMapperSegmentConstructsFiltersTypeDef",
+        "ListNetworkMigrationMapperSegmentConstructsRequestTypeDef",
+        "ListNetworkMigrationMapperSegmentConstructsResponseTypeDef",
+        "ListNetworkMigrationMapperSegmentsFiltersTypeDef",
+        "ListNetworkMigrationMapperSegmentsRequestTypeDef",
+        "ListNetworkMigrationMapperSegmentsResponseTypeDef",
+        "ListNetworkMigrationMappingUpdatesFiltersTypeDef",
+        "ListNetworkMigrationMappingUpdatesRequestTypeDef",
+        "ListNetworkMigrationMappingUpdatesResponseTypeDef",
+        "ListNetworkMigrationMappingsFiltersTypeDef",
+        "ListNetworkMigrationMappingsRequestTypeDef",
+        "ListNetworkMigrationMappingsResponseTypeDef",
+        "ListSourceServerActionsRequestTypeDef",
+        "ListSourceServerActionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTemplateActionsRequestTypeDef",
+        "ListTemplateActionsResponseTypeDef",
+        "ListWavesRequestFiltersTypeDef",
+        "ListWavesRequestTypeDef",
+        "ListWavesResponseTypeDef",
+        "ManagedAccountTypeDef",
+        "MarkAsArchivedRequestTypeDef",
+        "MergeConstructTypeDef",
+        "MergeOperationTypeDef",
+        "NetworkInterfaceTypeDef",
+        "NetworkMigrationAnalysisJobDetailsTypeDef",
+        "NetworkMigrationAnalysisResultSourceTypeDef",
+        "NetworkMigrationAnalysisResultTargetTypeDef",
+        "NetworkMigrationAnalysisResultTypeDef",
+        "NetworkMigrationCodeGenerationArtifactTypeDef",
+        "NetworkMigrationCodeGenerationJobDetailsTypeDef",
+        "NetworkMigrationCodeGenerationSegmentTypeDef",
+        "NetworkMigrationDefinitionSummaryTypeDef",
+        "NetworkMigrationDefinitionTypeDef",
+        "NetworkMigrationDeployedStackDetailsTypeDef",
+        "NetworkMigrationDeployerJobDetailsTypeDef",
+        "NetworkMigrationExecutionTypeDef",
+        "NetworkMigrationFailedResourceDetailsTypeDef",
+        "NetworkMigrationMapperSegmentConstructTypeDef",
+        "NetworkMigrationMapperSegmentResponseTypeDef",
+        "NetworkMigrationMapperSegmentTypeDef",
+        "NetworkMigrationMappingJobDetailsTypeDef",
+        "NetworkMigrationMappingUpdateJobDetailsTypeDef",
+        "OSTypeDef",
+        "OperationUnionTypeDef",
+        "ParticipatingServerTypeDef",
+        "PauseReplicationRequestTypeDef",
+        "PostLaunchActionsOutputTypeDef",
+        "PostLaunchActionsStatusTypeDef",
+        "PostLaunchActionsTypeDef",
+        "PutSourceServerActionRequestTypeDef",
+        "PutTemplateActionRequestTypeDef",
+        "RemoveSourceServerActionRequestTypeDef",
+        "RemoveSourceServerActionResponseTypeDef",
+        "RemoveTemplateActionRequestTypeDef",
+        "RemoveTemplateActionResponseTypeDef",
+        "ReplicationConfigurationReplicatedDiskTypeDef",
+        "ReplicationConfigurationTemplateResponseTypeDef",
+        "ReplicationConfigurationTemplateTypeDef",
+        "ReplicationConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResumeReplicationRequestTypeDef",
+        "RetryDataReplicationRequestTypeDef",
+        "S3BucketSourceTypeDef",
+        "S3ConfigurationTypeDef",
+        "SourceConfigurationTypeDef",
+        "SourcePropertiesTypeDef",
+        "SourceS3ConfigurationTypeDef",
+        "SourceServerActionDocumentResponseTypeDef",
+        "SourceServerActionDocumentTypeDef",
+        "SourceServerActionsRequestFiltersTypeDef",
+        "SourceServerConnectorActionTypeDef",
+        "SourceServerResponseTypeDef",
+        "SourceServerTypeDef",
+        "SplitConstructTypeDef",
+        "SplitOperationTypeDef",
+        "SsmDocumentOutputTypeDef",
+        "SsmDocumentTypeDef",
+        "SsmExternalParameterTypeDef",
+        "SsmParameterStoreParameterTypeDef",
+        "StartCutoverRequestTypeDef",
+        "StartCutoverResponseTypeDef",
+        "StartExportRequestTypeDef",
+        "StartExportResponseTypeDef",
+        "StartImportFileEnrichmentRequestTypeDef",
+        "StartImportFileEnrichmentResponseTypeDef",
+        "StartImportRequestTypeDef",
+        "StartImportResponseTypeDef",
+        "StartNetworkMigrationAnalysisRequestTypeDef",
+        "StartNetworkMigrationAnalysisResponseTypeDef",
+        "StartNetworkMigrationCodeGenerationRequestTypeDef",
+        "StartNetworkMigrationCodeGenerationResponseTypeDef",
+        "StartNetworkMigrationDeployerJobResponseTypeDef",
+        "StartNetworkMigrationDeploymentRequestTypeDef",
+        "StartNetworkMigrationMappingRequestTypeDef",
+        "StartNetworkMigrationMappingResponseTypeDef",
+        "StartNetworkMigrationMappingUpdateConstructTypeDef",
+        "StartNetworkMigrationMappingUpdateRequestTypeDef",
+        "StartNetworkMigrationMappingUpdateResponseTypeDef",
+        "StartNetworkMigrationMappingUpdateSegmentTypeDef",
+        "StartReplicationRequestTypeDef",
+        "StartTestRequestTypeDef",
+        "StartTestResponseTypeDef",
+        "StopReplicationRequestTypeDef",
+        "TagResourceRequestTypeDef",
+        "TargetNetworkTypeDef",
+        "TargetNetworkUpdateTypeDef",
+        "TargetS3ConfigurationTypeDef",
+        "TargetS3ConfigurationUpdateTypeDef",
+        "TemplateActionDocumentResponseTypeDef",
+        "TemplateActionDocumentTypeDef",
+        "TemplateActionsRequestFiltersTypeDef",
+        "TerminateTargetInstancesRequestTypeDef",
+        "TerminateTargetInstancesResponseTypeDef",
+        "UnarchiveApplicationRequestTypeDef",
+        "UnarchiveWaveRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateConnectorRequestTypeDef",
+        "UpdateLaunchConfigurationRequestTypeDef",
+        "UpdateLaunchConfigurationTemplateRequestTypeDef",
+        "UpdateNetworkMigrationDefinitionRequestTypeDef",
+        "UpdateNetworkMigrationMapperSegmentRequestTypeDef",
+        "UpdateOperationTypeDef",
+        "UpdateReplicationConfigurationRequestTypeDef",
+        "UpdateReplicationConfigurationTemplateRequestTypeDef",
+        "UpdateSourceServerReplicationTypeRequestTypeDef",
+        "UpdateSourceServerRequestTypeDef",
+        "UpdateWaveRequestTypeDef",
+        "VcenterClientTypeDef",
+        "WaveAggregatedStatusTypeDef",
+        "WaveResponseTypeDef",
+        "WaveTypeDef",
+    ]
 
 
 class ApplicationAggregatedStatusTypeDef(TypedDict):
@@ -434,14 +435,14 @@ class CPUTypeDef(TypedDict):
     modelName: NotRequired[str]
 
 
+class ChangeServerLifeCycleStateSourceServerLifecycleTypeDef(TypedDict):
+    state: ChangeServerLifeCycleStateSourceServerLifecycleStateType
+
+
 class ChangeServerLifeCycleStateRequestTypeDef(TypedDict):
     sourceServerID: str
     lifeCycle: ChangeServerLifeCycleStateSourceServerLifecycleTypeDef
     accountID: NotRequired[str]
-
-
-class ChangeServerLifeCycleStateSourceServerLifecycleTypeDef(TypedDict):
-    state: ChangeServerLifeCycleStateSourceServerLifecycleStateType
 
 
 class ChecksumTypeDef(TypedDict):
@@ -454,6 +455,13 @@ class CodeGenerationOutputFormatStatusDetailsTypeDef(TypedDict):
     statusDetailList: NotRequired[str]
 
 
+class ConnectorSsmCommandConfigTypeDef(TypedDict):
+    s3OutputEnabled: bool
+    outputS3BucketName: NotRequired[str]
+    cloudWatchOutputEnabled: bool
+    cloudWatchLogGroupName: NotRequired[str]
+
+
 class ConnectorResponseTypeDef(TypedDict):
     connectorID: NotRequired[str]
     name: NotRequired[str]
@@ -462,13 +470,6 @@ class ConnectorResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ssmCommandConfig: NotRequired[ConnectorSsmCommandConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ConnectorSsmCommandConfigTypeDef(TypedDict):
-    s3OutputEnabled: bool
-    outputS3BucketName: NotRequired[str]
-    cloudWatchOutputEnabled: bool
-    cloudWatchLogGroupName: NotRequired[str]
 
 
 class ConnectorTypeDef(TypedDict):
@@ -494,6 +495,44 @@ class CreateConnectorRequestTypeDef(TypedDict):
     ssmCommandConfig: NotRequired[ConnectorSsmCommandConfigTypeDef]
 
 
+class LaunchTemplateDiskConfTypeDef(TypedDict):
+    volumeType: NotRequired[VolumeTypeType]
+    iops: NotRequired[int]
+    throughput: NotRequired[int]
+
+
+class LicensingTypeDef(TypedDict):
+    osByol: NotRequired[bool]
+
+
+class SsmExternalParameterTypeDef(TypedDict):
+    dynamicPath: NotRequired[str]
+
+
+class SsmParameterStoreParameterTypeDef(TypedDict):
+    parameterType: SsmParameterStoreParameterTypeType
+    parameterName: str
+
+
+class SsmDocumentTypeDef(TypedDict):
+    actionName: str
+    ssmDocumentName: str
+    timeoutSeconds: NotRequired[int]
+    mustSucceedForCutover: NotRequired[bool]
+    parameters: NotRequired[
+        ReadOnly[Mapping[str, Sequence[SsmParameterStoreParameterTypeDef]]]
+    ]
+    externalParameters: NotRequired[ReadOnly[Mapping[str, SsmExternalParameterTypeDef]]]
+
+
+class PostLaunchActionsTypeDef(TypedDict):
+    deployment: NotRequired[PostLaunchActionsDeploymentTypeType]
+    s3LogBucket: NotRequired[str]
+    s3OutputKeyPrefix: NotRequired[str]
+    cloudWatchLogGroupName: NotRequired[str]
+    ssmDocuments: NotRequired[ReadOnly[Sequence[SsmDocumentTypeDef]]]
+
+
 class CreateLaunchConfigurationTemplateRequestTypeDef(TypedDict):
     postLaunchActions: NotRequired[ReadOnly[PostLaunchActionsTypeDef]]
     enableMapAutoTagging: NotRequired[bool]
@@ -513,6 +552,29 @@ class CreateLaunchConfigurationTemplateRequestTypeDef(TypedDict):
     largeVolumeConf: NotRequired[LaunchTemplateDiskConfTypeDef]
     enableParametersEncryption: NotRequired[bool]
     parametersEncryptionKey: NotRequired[str]
+
+
+class SourceS3ConfigurationTypeDef(TypedDict):
+    s3Bucket: str
+    s3BucketOwner: str
+    s3Key: str
+
+
+class SourceConfigurationTypeDef(TypedDict):
+    sourceEnvironment: SourceEnvironmentType
+    sourceS3Configuration: SourceS3ConfigurationTypeDef
+
+
+class TargetNetworkTypeDef(TypedDict):
+    topology: TargetNetworkTopologyType
+    inboundCidr: NotRequired[str]
+    outboundCidr: NotRequired[str]
+    inspectionCidr: NotRequired[str]
+
+
+class TargetS3ConfigurationTypeDef(TypedDict):
+    s3Bucket: str
+    s3BucketOwner: str
 
 
 class CreateNetworkMigrationDefinitionRequestTypeDef(TypedDict):
@@ -565,17 +627,6 @@ class DataReplicationInfoReplicatedDiskTypeDef(TypedDict):
     backloggedStorageBytes: NotRequired[int]
 
 
-class DataReplicationInfoTypeDef(TypedDict):
-    lagDuration: NotRequired[str]
-    etaDateTime: NotRequired[str]
-    replicatedDisks: NotRequired[list[DataReplicationInfoReplicatedDiskTypeDef]]
-    dataReplicationState: NotRequired[DataReplicationStateType]
-    dataReplicationInitiation: NotRequired[DataReplicationInitiationTypeDef]
-    dataReplicationError: NotRequired[DataReplicationErrorTypeDef]
-    lastSnapshotDateTime: NotRequired[str]
-    replicatorId: NotRequired[str]
-
-
 class DataReplicationInitiationStepTypeDef(TypedDict):
     name: NotRequired[DataReplicationInitiationStepNameType]
     status: NotRequired[DataReplicationInitiationStepStatusType]
@@ -585,6 +636,17 @@ class DataReplicationInitiationTypeDef(TypedDict):
     startDateTime: NotRequired[str]
     nextAttemptDateTime: NotRequired[str]
     steps: NotRequired[list[DataReplicationInitiationStepTypeDef]]
+
+
+class DataReplicationInfoTypeDef(TypedDict):
+    lagDuration: NotRequired[str]
+    etaDateTime: NotRequired[str]
+    replicatedDisks: NotRequired[list[DataReplicationInfoReplicatedDiskTypeDef]]
+    dataReplicationState: NotRequired[DataReplicationStateType]
+    dataReplicationInitiation: NotRequired[DataReplicationInitiationTypeDef]
+    dataReplicationError: NotRequired[DataReplicationErrorTypeDef]
+    lastSnapshotDateTime: NotRequired[str]
+    replicatorId: NotRequired[str]
 
 
 class DeleteApplicationRequestTypeDef(TypedDict):
@@ -666,6 +728,21 @@ class DescribeJobLogItemsRequestTypeDef(TypedDict):
     accountID: NotRequired[str]
 
 
+class JobLogEventDataTypeDef(TypedDict):
+    sourceServerID: NotRequired[str]
+    conversionServerID: NotRequired[str]
+    targetInstanceID: NotRequired[str]
+    rawError: NotRequired[str]
+    attemptCount: NotRequired[int]
+    maxAttemptsCount: NotRequired[int]
+
+
+class JobLogTypeDef(TypedDict):
+    logDateTime: NotRequired[str]
+    event: NotRequired[JobLogEventType]
+    eventData: NotRequired[JobLogEventDataTypeDef]
+
+
 class DescribeJobLogItemsResponseTypeDef(TypedDict):
     items: NotRequired[list[JobLogTypeDef]]
     nextToken: NotRequired[str]
@@ -685,6 +762,49 @@ class DescribeJobsRequestTypeDef(TypedDict):
     accountID: NotRequired[str]
 
 
+class SsmDocumentOutputTypeDef(TypedDict):
+    actionName: str
+    ssmDocumentName: str
+    timeoutSeconds: NotRequired[int]
+    mustSucceedForCutover: NotRequired[bool]
+    parameters: NotRequired[dict[str, list[SsmParameterStoreParameterTypeDef]]]
+    externalParameters: NotRequired[dict[str, SsmExternalParameterTypeDef]]
+
+
+class JobPostLaunchActionsLaunchStatusTypeDef(TypedDict):
+    ssmDocument: NotRequired[SsmDocumentOutputTypeDef]
+    ssmDocumentType: NotRequired[SsmDocumentTypeType]
+    executionID: NotRequired[str]
+    executionStatus: NotRequired[PostLaunchActionExecutionStatusType]
+    failureReason: NotRequired[str]
+
+
+class PostLaunchActionsStatusTypeDef(TypedDict):
+    ssmAgentDiscoveryDatetime: NotRequired[str]
+    postLaunchActionsLaunchStatusList: NotRequired[
+        list[JobPostLaunchActionsLaunchStatusTypeDef]
+    ]
+
+
+class ParticipatingServerTypeDef(TypedDict):
+    sourceServerID: str
+    launchStatus: NotRequired[LaunchStatusType]
+    launchedEc2InstanceID: NotRequired[str]
+    postLaunchActionsStatus: NotRequired[PostLaunchActionsStatusTypeDef]
+
+
+class JobTypeDef(TypedDict):
+    jobID: str
+    arn: NotRequired[str]
+    type: NotRequired[JobTypeType]
+    initiatedBy: NotRequired[InitiatedByType]
+    creationDateTime: NotRequired[str]
+    endDateTime: NotRequired[str]
+    status: NotRequired[JobStatusType]
+    participatingServers: NotRequired[list[ParticipatingServerTypeDef]]
+    tags: NotRequired[dict[str, str]]
+
+
 class DescribeJobsResponseTypeDef(TypedDict):
     items: NotRequired[list[JobTypeDef]]
     nextToken: NotRequired[str]
@@ -697,6 +817,38 @@ class DescribeLaunchConfigurationTemplatesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class PostLaunchActionsOutputTypeDef(TypedDict):
+    deployment: NotRequired[PostLaunchActionsDeploymentTypeType]
+    s3LogBucket: NotRequired[str]
+    s3OutputKeyPrefix: NotRequired[str]
+    cloudWatchLogGroupName: NotRequired[str]
+    ssmDocuments: NotRequired[list[SsmDocumentOutputTypeDef]]
+
+
+class LaunchConfigurationTemplateTypeDef(TypedDict):
+    launchConfigurationTemplateID: str
+    arn: NotRequired[str]
+    postLaunchActions: NotRequired[PostLaunchActionsOutputTypeDef]
+    enableMapAutoTagging: NotRequired[bool]
+    mapAutoTaggingMpeID: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    ec2LaunchTemplateID: NotRequired[str]
+    launchDisposition: NotRequired[LaunchDispositionType]
+    targetInstanceTypeRightSizingMethod: NotRequired[
+        TargetInstanceTypeRightSizingMethodType
+    ]
+    copyPrivateIp: NotRequired[bool]
+    associatePublicIpAddress: NotRequired[bool]
+    copyTags: NotRequired[bool]
+    licensing: NotRequired[LicensingTypeDef]
+    bootMode: NotRequired[BootModeType]
+    smallVolumeMaxSize: NotRequired[int]
+    smallVolumeConf: NotRequired[LaunchTemplateDiskConfTypeDef]
+    largeVolumeConf: NotRequired[LaunchTemplateDiskConfTypeDef]
+    enableParametersEncryption: NotRequired[bool]
+    parametersEncryptionKey: NotRequired[str]
+
+
 class DescribeLaunchConfigurationTemplatesResponseTypeDef(TypedDict):
     items: NotRequired[list[LaunchConfigurationTemplateTypeDef]]
     nextToken: NotRequired[str]
@@ -707,6 +859,29 @@ class DescribeReplicationConfigurationTemplatesRequestTypeDef(TypedDict):
     replicationConfigurationTemplateIDs: NotRequired[ReadOnly[Sequence[str]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ReplicationConfigurationTemplateTypeDef(TypedDict):
+    replicationConfigurationTemplateID: str
+    arn: NotRequired[str]
+    stagingAreaSubnetId: NotRequired[str]
+    associateDefaultSecurityGroup: NotRequired[bool]
+    replicationServersSecurityGroupsIDs: NotRequired[list[str]]
+    replicationServerInstanceType: NotRequired[str]
+    useDedicatedReplicationServer: NotRequired[bool]
+    defaultLargeStagingDiskType: NotRequired[
+        ReplicationConfigurationDefaultLargeStagingDiskTypeType
+    ]
+    ebsEncryption: NotRequired[ReplicationConfigurationEbsEncryptionType]
+    ebsEncryptionKeyArn: NotRequired[str]
+    bandwidthThrottling: NotRequired[int]
+    dataPlaneRouting: NotRequired[ReplicationConfigurationDataPlaneRoutingType]
+    createPublicIP: NotRequired[bool]
+    stagingAreaTags: NotRequired[dict[str, str]]
+    useFipsEndpoint: NotRequired[bool]
+    tags: NotRequired[dict[str, str]]
+    internetProtocol: NotRequired[InternetProtocolType]
+    storeSnapshotOnLocalZone: NotRequired[bool]
 
 
 class DescribeReplicationConfigurationTemplatesResponseTypeDef(TypedDict):
@@ -730,6 +905,116 @@ class DescribeSourceServersRequestTypeDef(TypedDict):
     accountID: NotRequired[str]
 
 
+class LaunchedInstanceTypeDef(TypedDict):
+    ec2InstanceID: NotRequired[str]
+    jobID: NotRequired[str]
+    firstBoot: NotRequired[FirstBootType]
+
+
+class LifeCycleLastCutoverFinalizedTypeDef(TypedDict):
+    apiCallDateTime: NotRequired[str]
+
+
+class LifeCycleLastCutoverInitiatedTypeDef(TypedDict):
+    apiCallDateTime: NotRequired[str]
+    jobID: NotRequired[str]
+
+
+class LifeCycleLastCutoverRevertedTypeDef(TypedDict):
+    apiCallDateTime: NotRequired[str]
+
+
+class LifeCycleLastCutoverTypeDef(TypedDict):
+    initiated: NotRequired[LifeCycleLastCutoverInitiatedTypeDef]
+    reverted: NotRequired[LifeCycleLastCutoverRevertedTypeDef]
+    finalized: NotRequired[LifeCycleLastCutoverFinalizedTypeDef]
+
+
+class LifeCycleLastTestFinalizedTypeDef(TypedDict):
+    apiCallDateTime: NotRequired[str]
+
+
+class LifeCycleLastTestInitiatedTypeDef(TypedDict):
+    apiCallDateTime: NotRequired[str]
+    jobID: NotRequired[str]
+
+
+class LifeCycleLastTestRevertedTypeDef(TypedDict):
+    apiCallDateTime: NotRequired[str]
+
+
+class LifeCycleLastTestTypeDef(TypedDict):
+    initiated: NotRequired[LifeCycleLastTestInitiatedTypeDef]
+    reverted: NotRequired[LifeCycleLastTestRevertedTypeDef]
+    finalized: NotRequired[LifeCycleLastTestFinalizedTypeDef]
+
+
+class LifeCycleTypeDef(TypedDict):
+    addedToServiceDateTime: NotRequired[str]
+    firstByteDateTime: NotRequired[str]
+    elapsedReplicationDuration: NotRequired[str]
+    lastSeenByServiceDateTime: NotRequired[str]
+    lastTest: NotRequired[LifeCycleLastTestTypeDef]
+    lastCutover: NotRequired[LifeCycleLastCutoverTypeDef]
+    state: NotRequired[LifeCycleStateType]
+
+
+class DiskTypeDef(TypedDict):
+    deviceName: NotRequired[str]
+    bytes: NotRequired[int]
+
+
+class IdentificationHintsTypeDef(TypedDict):
+    fqdn: NotRequired[str]
+    hostname: NotRequired[str]
+    vmWareUuid: NotRequired[str]
+    awsInstanceID: NotRequired[str]
+    vmPath: NotRequired[str]
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    macAddress: NotRequired[str]
+    ips: NotRequired[list[str]]
+    isPrimary: NotRequired[bool]
+
+
+class OSTypeDef(TypedDict):
+    fullString: NotRequired[str]
+
+
+class SourcePropertiesTypeDef(TypedDict):
+    lastUpdatedDateTime: NotRequired[str]
+    recommendedInstanceType: NotRequired[str]
+    identificationHints: NotRequired[IdentificationHintsTypeDef]
+    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+    disks: NotRequired[list[DiskTypeDef]]
+    cpus: NotRequired[list[CPUTypeDef]]
+    ramBytes: NotRequired[int]
+    os: NotRequired[OSTypeDef]
+
+
+class SourceServerConnectorActionTypeDef(TypedDict):
+    credentialsSecretArn: NotRequired[str]
+    connectorArn: NotRequired[str]
+
+
+class SourceServerTypeDef(TypedDict):
+    sourceServerID: NotRequired[str]
+    arn: NotRequired[str]
+    isArchived: NotRequired[bool]
+    tags: NotRequired[dict[str, str]]
+    launchedInstance: NotRequired[LaunchedInstanceTypeDef]
+    dataReplicationInfo: NotRequired[DataReplicationInfoTypeDef]
+    lifeCycle: NotRequired[LifeCycleTypeDef]
+    sourceProperties: NotRequired[SourcePropertiesTypeDef]
+    replicationType: NotRequired[ReplicationTypeType]
+    vcenterClientID: NotRequired[str]
+    applicationID: NotRequired[str]
+    userProvidedID: NotRequired[str]
+    fqdnForActionFramework: NotRequired[str]
+    connectorAction: NotRequired[SourceServerConnectorActionTypeDef]
+
+
 class DescribeSourceServersResponseTypeDef(TypedDict):
     items: NotRequired[list[SourceServerTypeDef]]
     nextToken: NotRequired[str]
@@ -739,6 +1024,17 @@ class DescribeSourceServersResponseTypeDef(TypedDict):
 class DescribeVcenterClientsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class VcenterClientTypeDef(TypedDict):
+    vcenterClientID: NotRequired[str]
+    arn: NotRequired[str]
+    hostname: NotRequired[str]
+    vcenterUUID: NotRequired[str]
+    datacenterName: NotRequired[str]
+    lastSeenDatetime: NotRequired[str]
+    sourceServerTags: NotRequired[dict[str, str]]
+    tags: NotRequired[dict[str, str]]
 
 
 class DescribeVcenterClientsResponseTypeDef(TypedDict):
@@ -770,11 +1066,6 @@ class DisassociateSourceServersResponseTypeDef(TypedDict):
 class DisconnectFromServiceRequestTypeDef(TypedDict):
     sourceServerID: str
     accountID: NotRequired[str]
-
-
-class DiskTypeDef(TypedDict):
-    deviceName: NotRequired[str]
-    bytes: NotRequired[int]
 
 
 class EnrichmentSourceS3ConfigurationTypeDef(TypedDict):
@@ -839,6 +1130,18 @@ class GetNetworkMigrationMapperSegmentConstructRequestTypeDef(TypedDict):
     constructID: str
 
 
+class NetworkMigrationMapperSegmentConstructTypeDef(TypedDict):
+    constructID: NotRequired[str]
+    constructType: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    logicalID: NotRequired[str]
+    excluded: NotRequired[bool]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    properties: NotRequired[dict[str, str]]
+
+
 class GetNetworkMigrationMapperSegmentConstructResponseTypeDef(TypedDict):
     construct: NotRequired[NetworkMigrationMapperSegmentConstructTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -847,14 +1150,6 @@ class GetNetworkMigrationMapperSegmentConstructResponseTypeDef(TypedDict):
 class GetReplicationConfigurationRequestTypeDef(TypedDict):
     sourceServerID: str
     accountID: NotRequired[str]
-
-
-class IdentificationHintsTypeDef(TypedDict):
-    fqdn: NotRequired[str]
-    hostname: NotRequired[str]
-    vmWareUuid: NotRequired[str]
-    awsInstanceID: NotRequired[str]
-    vmPath: NotRequired[str]
 
 
 class ImportErrorDataTypeDef(TypedDict):
@@ -893,15 +1188,21 @@ class ImportTaskSummaryServersTypeDef(TypedDict):
     modifiedCount: NotRequired[int]
 
 
+class ImportTaskSummaryWavesTypeDef(TypedDict):
+    createdCount: NotRequired[int]
+    modifiedCount: NotRequired[int]
+
+
 class ImportTaskSummaryTypeDef(TypedDict):
     waves: NotRequired[ImportTaskSummaryWavesTypeDef]
     applications: NotRequired[ImportTaskSummaryApplicationsTypeDef]
     servers: NotRequired[ImportTaskSummaryServersTypeDef]
 
 
-class ImportTaskSummaryWavesTypeDef(TypedDict):
-    createdCount: NotRequired[int]
-    modifiedCount: NotRequired[int]
+class S3BucketSourceTypeDef(TypedDict):
+    s3Bucket: str
+    s3Key: str
+    s3BucketOwner: NotRequired[str]
 
 
 class ImportTaskTypeDef(TypedDict):
@@ -918,41 +1219,6 @@ class ImportTaskTypeDef(TypedDict):
 
 class InitializeServiceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class JobLogEventDataTypeDef(TypedDict):
-    sourceServerID: NotRequired[str]
-    conversionServerID: NotRequired[str]
-    targetInstanceID: NotRequired[str]
-    rawError: NotRequired[str]
-    attemptCount: NotRequired[int]
-    maxAttemptsCount: NotRequired[int]
-
-
-class JobLogTypeDef(TypedDict):
-    logDateTime: NotRequired[str]
-    event: NotRequired[JobLogEventType]
-    eventData: NotRequired[JobLogEventDataTypeDef]
-
-
-class JobPostLaunchActionsLaunchStatusTypeDef(TypedDict):
-    ssmDocument: NotRequired[SsmDocumentOutputTypeDef]
-    ssmDocumentType: NotRequired[SsmDocumentTypeType]
-    executionID: NotRequired[str]
-    executionStatus: NotRequired[PostLaunchActionExecutionStatusType]
-    failureReason: NotRequired[str]
-
-
-class JobTypeDef(TypedDict):
-    jobID: str
-    arn: NotRequired[str]
-    type: NotRequired[JobTypeType]
-    initiatedBy: NotRequired[InitiatedByType]
-    creationDateTime: NotRequired[str]
-    endDateTime: NotRequired[str]
-    status: NotRequired[JobStatusType]
-    participatingServers: NotRequired[list[ParticipatingServerTypeDef]]
-    tags: NotRequired[dict[str, str]]
 
 
 class LaunchConfigurationTemplateResponseTypeDef(TypedDict):
@@ -980,30 +1246,6 @@ class LaunchConfigurationTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LaunchConfigurationTemplateTypeDef(TypedDict):
-    launchConfigurationTemplateID: str
-    arn: NotRequired[str]
-    postLaunchActions: NotRequired[PostLaunchActionsOutputTypeDef]
-    enableMapAutoTagging: NotRequired[bool]
-    mapAutoTaggingMpeID: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    ec2LaunchTemplateID: NotRequired[str]
-    launchDisposition: NotRequired[LaunchDispositionType]
-    targetInstanceTypeRightSizingMethod: NotRequired[
-        TargetInstanceTypeRightSizingMethodType
-    ]
-    copyPrivateIp: NotRequired[bool]
-    associatePublicIpAddress: NotRequired[bool]
-    copyTags: NotRequired[bool]
-    licensing: NotRequired[LicensingTypeDef]
-    bootMode: NotRequired[BootModeType]
-    smallVolumeMaxSize: NotRequired[int]
-    smallVolumeConf: NotRequired[LaunchTemplateDiskConfTypeDef]
-    largeVolumeConf: NotRequired[LaunchTemplateDiskConfTypeDef]
-    enableParametersEncryption: NotRequired[bool]
-    parametersEncryptionKey: NotRequired[str]
-
-
 class LaunchConfigurationTypeDef(TypedDict):
     sourceServerID: NotRequired[str]
     name: NotRequired[str]
@@ -1020,70 +1262,6 @@ class LaunchConfigurationTypeDef(TypedDict):
     enableMapAutoTagging: NotRequired[bool]
     mapAutoTaggingMpeID: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LaunchTemplateDiskConfTypeDef(TypedDict):
-    volumeType: NotRequired[VolumeTypeType]
-    iops: NotRequired[int]
-    throughput: NotRequired[int]
-
-
-class LaunchedInstanceTypeDef(TypedDict):
-    ec2InstanceID: NotRequired[str]
-    jobID: NotRequired[str]
-    firstBoot: NotRequired[FirstBootType]
-
-
-class LicensingTypeDef(TypedDict):
-    osByol: NotRequired[bool]
-
-
-class LifeCycleLastCutoverFinalizedTypeDef(TypedDict):
-    apiCallDateTime: NotRequired[str]
-
-
-class LifeCycleLastCutoverInitiatedTypeDef(TypedDict):
-    apiCallDateTime: NotRequired[str]
-    jobID: NotRequired[str]
-
-
-class LifeCycleLastCutoverRevertedTypeDef(TypedDict):
-    apiCallDateTime: NotRequired[str]
-
-
-class LifeCycleLastCutoverTypeDef(TypedDict):
-    initiated: NotRequired[LifeCycleLastCutoverInitiatedTypeDef]
-    reverted: NotRequired[LifeCycleLastCutoverRevertedTypeDef]
-    finalized: NotRequired[LifeCycleLastCutoverFinalizedTypeDef]
-
-
-class LifeCycleLastTestFinalizedTypeDef(TypedDict):
-    apiCallDateTime: NotRequired[str]
-
-
-class LifeCycleLastTestInitiatedTypeDef(TypedDict):
-    apiCallDateTime: NotRequired[str]
-    jobID: NotRequired[str]
-
-
-class LifeCycleLastTestRevertedTypeDef(TypedDict):
-    apiCallDateTime: NotRequired[str]
-
-
-class LifeCycleLastTestTypeDef(TypedDict):
-    initiated: NotRequired[LifeCycleLastTestInitiatedTypeDef]
-    reverted: NotRequired[LifeCycleLastTestRevertedTypeDef]
-    finalized: NotRequired[LifeCycleLastTestFinalizedTypeDef]
-
-
-class LifeCycleTypeDef(TypedDict):
-    addedToServiceDateTime: NotRequired[str]
-    firstByteDateTime: NotRequired[str]
-    elapsedReplicationDuration: NotRequired[str]
-    lastSeenByServiceDateTime: NotRequired[str]
-    lastTest: NotRequired[LifeCycleLastTestTypeDef]
-    lastCutover: NotRequired[LifeCycleLastCutoverTypeDef]
-    state: NotRequired[LifeCycleStateType]
 
 
 class ListApplicationsRequestFiltersTypeDef(TypedDict):
@@ -1198,6 +1376,10 @@ class ListManagedAccountsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ManagedAccountTypeDef(TypedDict):
+    accountId: NotRequired[str]
+
+
 class ListManagedAccountsResponseTypeDef(TypedDict):
     items: list[ManagedAccountTypeDef]
     nextToken: NotRequired[str]
@@ -1216,6 +1398,16 @@ class ListNetworkMigrationAnalysesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class NetworkMigrationAnalysisJobDetailsTypeDef(TypedDict):
+    jobID: NotRequired[str]
+    networkMigrationExecutionID: NotRequired[str]
+    networkMigrationDefinitionID: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    status: NotRequired[NetworkMigrationJobStatusType]
+    statusDetails: NotRequired[str]
+
+
 class ListNetworkMigrationAnalysesResponseTypeDef(TypedDict):
     items: NotRequired[list[NetworkMigrationAnalysisJobDetailsTypeDef]]
     nextToken: NotRequired[str]
@@ -1232,6 +1424,27 @@ class ListNetworkMigrationAnalysisResultsRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[ListNetworkMigrationAnalysisResultsFiltersTypeDef]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class NetworkMigrationAnalysisResultSourceTypeDef(TypedDict):
+    vpcID: NotRequired[str]
+    subnetID: NotRequired[str]
+
+
+class NetworkMigrationAnalysisResultTargetTypeDef(TypedDict):
+    vpcID: NotRequired[str]
+    subnetID: NotRequired[str]
+
+
+class NetworkMigrationAnalysisResultTypeDef(TypedDict):
+    jobID: NotRequired[str]
+    networkMigrationExecutionID: NotRequired[str]
+    networkMigrationDefinitionID: NotRequired[str]
+    analyzerType: NotRequired[AnalyzerTypeType]
+    source: NotRequired[NetworkMigrationAnalysisResultSourceTypeDef]
+    target: NotRequired[NetworkMigrationAnalysisResultTargetTypeDef]
+    status: NotRequired[NetworkMigrationAnalysisResultStatusType]
+    analysisResult: NotRequired[str]
 
 
 class ListNetworkMigrationAnalysisResultsResponseTypeDef(TypedDict):
@@ -1254,6 +1467,35 @@ class ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class S3ConfigurationTypeDef(TypedDict):
+    s3Bucket: NotRequired[str]
+    s3BucketOwner: NotRequired[str]
+    s3Key: NotRequired[str]
+
+
+class NetworkMigrationCodeGenerationArtifactTypeDef(TypedDict):
+    artifactID: NotRequired[str]
+    artifactType: NotRequired[NetworkMigrationCodeGenerationArtifactTypeType]
+    artifactSubType: NotRequired[NetworkMigrationCodeGenerationArtifactSubTypeType]
+    logicalID: NotRequired[str]
+    outputS3Configuration: NotRequired[S3ConfigurationTypeDef]
+    checksum: NotRequired[ChecksumTypeDef]
+    createdAt: NotRequired[datetime]
+
+
+class NetworkMigrationCodeGenerationSegmentTypeDef(TypedDict):
+    jobID: NotRequired[str]
+    networkMigrationExecutionID: NotRequired[str]
+    networkMigrationDefinitionID: NotRequired[str]
+    segmentID: NotRequired[str]
+    segmentType: NotRequired[NetworkMigrationCodeGenerationSegmentTypeType]
+    logicalID: NotRequired[str]
+    mapperSegmentID: NotRequired[str]
+    artifacts: NotRequired[list[NetworkMigrationCodeGenerationArtifactTypeDef]]
+    referencedSegments: NotRequired[list[str]]
+    createdAt: NotRequired[datetime]
+
+
 class ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef(TypedDict):
     items: NotRequired[list[NetworkMigrationCodeGenerationSegmentTypeDef]]
     nextToken: NotRequired[str]
@@ -1272,6 +1514,22 @@ class ListNetworkMigrationCodeGenerationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class NetworkMigrationCodeGenerationJobDetailsTypeDef(TypedDict):
+    jobID: NotRequired[str]
+    networkMigrationExecutionID: NotRequired[str]
+    networkMigrationDefinitionID: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    status: NotRequired[NetworkMigrationJobStatusType]
+    statusDetails: NotRequired[str]
+    codeGenerationOutputFormatStatusDetailsMap: NotRequired[
+        dict[
+            CodeGenerationOutputFormatTypeType,
+            CodeGenerationOutputFormatStatusDetailsTypeDef,
+        ]
+    ]
+
+
 class ListNetworkMigrationCodeGenerationsResponseTypeDef(TypedDict):
     items: NotRequired[list[NetworkMigrationCodeGenerationJobDetailsTypeDef]]
     nextToken: NotRequired[str]
@@ -1288,6 +1546,15 @@ class ListNetworkMigrationDefinitionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class NetworkMigrationDefinitionSummaryTypeDef(TypedDict):
+    networkMigrationDefinitionID: NotRequired[str]
+    name: NotRequired[str]
+    sourceEnvironment: NotRequired[SourceEnvironmentType]
+    arn: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    scopeTags: NotRequired[dict[str, str]]
+
+
 class ListNetworkMigrationDefinitionsResponseTypeDef(TypedDict):
     items: NotRequired[list[NetworkMigrationDefinitionSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1301,6 +1568,21 @@ class ListNetworkMigrationDeployedStacksRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class NetworkMigrationFailedResourceDetailsTypeDef(TypedDict):
+    logicalID: NotRequired[str]
+    status: NotRequired[NetworkMigrationFailedResourceStatusType]
+    statusReason: NotRequired[str]
+
+
+class NetworkMigrationDeployedStackDetailsTypeDef(TypedDict):
+    status: NotRequired[NetworkMigrationDeployedStackStatusType]
+    stackPhysicalID: NotRequired[str]
+    stackLogicalID: NotRequired[str]
+    segmentID: NotRequired[str]
+    targetAccount: NotRequired[str]
+    failedResources: NotRequired[list[NetworkMigrationFailedResourceDetailsTypeDef]]
+
+
 class ListNetworkMigrationDeployedStacksResponseTypeDef(TypedDict):
     items: NotRequired[list[NetworkMigrationDeployedStackDetailsTypeDef]]
     nextToken: NotRequired[str]
@@ -1309,6 +1591,16 @@ class ListNetworkMigrationDeployedStacksResponseTypeDef(TypedDict):
 
 class ListNetworkMigrationDeployerJobFiltersTypeDef(TypedDict):
     jobIDs: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class NetworkMigrationDeployerJobDetailsTypeDef(TypedDict):
+    jobID: NotRequired[str]
+    networkMigrationExecutionID: NotRequired[str]
+    networkMigrationDefinitionID: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    status: NotRequired[NetworkMigrationJobStatusType]
+    statusDetails: NotRequired[str]
 
 
 class ListNetworkMigrationDeployerJobResponseTypeDef(TypedDict):
@@ -1337,6 +1629,17 @@ class ListNetworkMigrationExecutionsRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[ListNetworkMigrationExecutionRequestFiltersTypeDef]]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class NetworkMigrationExecutionTypeDef(TypedDict):
+    networkMigrationDefinitionID: NotRequired[str]
+    networkMigrationExecutionID: NotRequired[str]
+    status: NotRequired[ExecutionStatusType]
+    stage: NotRequired[ExecutionStageType]
+    activity: NotRequired[ExecutionStageActivityType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    tags: NotRequired[dict[str, str]]
 
 
 class ListNetworkMigrationExecutionsResponseTypeDef(TypedDict):
@@ -1379,6 +1682,24 @@ class ListNetworkMigrationMapperSegmentsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class NetworkMigrationMapperSegmentTypeDef(TypedDict):
+    jobID: NotRequired[str]
+    networkMigrationExecutionID: NotRequired[str]
+    networkMigrationDefinitionID: NotRequired[str]
+    segmentID: NotRequired[str]
+    segmentType: NotRequired[NetworkMigrationMapperSegmentTypeType]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    logicalID: NotRequired[str]
+    checksum: NotRequired[ChecksumTypeDef]
+    outputS3Configuration: NotRequired[S3ConfigurationTypeDef]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    scopeTags: NotRequired[dict[str, str]]
+    targetAccount: NotRequired[str]
+    referencedSegments: NotRequired[list[str]]
+
+
 class ListNetworkMigrationMapperSegmentsResponseTypeDef(TypedDict):
     items: NotRequired[list[NetworkMigrationMapperSegmentTypeDef]]
     nextToken: NotRequired[str]
@@ -1395,6 +1716,16 @@ class ListNetworkMigrationMappingUpdatesRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[ListNetworkMigrationMappingUpdatesFiltersTypeDef]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class NetworkMigrationMappingUpdateJobDetailsTypeDef(TypedDict):
+    jobID: NotRequired[str]
+    networkMigrationExecutionID: NotRequired[str]
+    networkMigrationDefinitionID: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    status: NotRequired[NetworkMigrationJobStatusType]
+    statusDetails: NotRequired[str]
 
 
 class ListNetworkMigrationMappingUpdatesResponseTypeDef(TypedDict):
@@ -1415,10 +1746,24 @@ class ListNetworkMigrationMappingsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class NetworkMigrationMappingJobDetailsTypeDef(TypedDict):
+    jobID: NotRequired[str]
+    networkMigrationExecutionID: NotRequired[str]
+    networkMigrationDefinitionID: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    status: NotRequired[NetworkMigrationJobStatusType]
+    statusDetails: NotRequired[str]
+
+
 class ListNetworkMigrationMappingsResponseTypeDef(TypedDict):
     items: NotRequired[list[NetworkMigrationMappingJobDetailsTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SourceServerActionsRequestFiltersTypeDef(TypedDict):
+    actionIDs: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ListSourceServerActionsRequestTypeDef(TypedDict):
@@ -1427,6 +1772,21 @@ class ListSourceServerActionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     accountID: NotRequired[str]
+
+
+class SourceServerActionDocumentTypeDef(TypedDict):
+    actionID: NotRequired[str]
+    actionName: NotRequired[str]
+    documentIdentifier: NotRequired[str]
+    order: NotRequired[int]
+    documentVersion: NotRequired[str]
+    active: NotRequired[bool]
+    timeoutSeconds: NotRequired[int]
+    mustSucceedForCutover: NotRequired[bool]
+    parameters: NotRequired[dict[str, list[SsmParameterStoreParameterTypeDef]]]
+    externalParameters: NotRequired[dict[str, SsmExternalParameterTypeDef]]
+    description: NotRequired[str]
+    category: NotRequired[ActionCategoryType]
 
 
 class ListSourceServerActionsResponseTypeDef(TypedDict):
@@ -1444,11 +1804,31 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TemplateActionsRequestFiltersTypeDef(TypedDict):
+    actionIDs: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ListTemplateActionsRequestTypeDef(TypedDict):
     launchConfigurationTemplateID: str
     filters: NotRequired[ReadOnly[TemplateActionsRequestFiltersTypeDef]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class TemplateActionDocumentTypeDef(TypedDict):
+    actionID: NotRequired[str]
+    actionName: NotRequired[str]
+    documentIdentifier: NotRequired[str]
+    order: NotRequired[int]
+    documentVersion: NotRequired[str]
+    active: NotRequired[bool]
+    timeoutSeconds: NotRequired[int]
+    mustSucceedForCutover: NotRequired[bool]
+    parameters: NotRequired[dict[str, list[SsmParameterStoreParameterTypeDef]]]
+    operatingSystem: NotRequired[str]
+    externalParameters: NotRequired[dict[str, SsmExternalParameterTypeDef]]
+    description: NotRequired[str]
+    category: NotRequired[ActionCategoryType]
 
 
 class ListTemplateActionsResponseTypeDef(TypedDict):
@@ -1469,14 +1849,30 @@ class ListWavesRequestTypeDef(TypedDict):
     accountID: NotRequired[str]
 
 
+class WaveAggregatedStatusTypeDef(TypedDict):
+    lastUpdateDateTime: NotRequired[str]
+    replicationStartedDateTime: NotRequired[str]
+    healthStatus: NotRequired[WaveHealthStatusType]
+    progressStatus: NotRequired[WaveProgressStatusType]
+    totalApplications: NotRequired[int]
+
+
+class WaveTypeDef(TypedDict):
+    waveID: NotRequired[str]
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    isArchived: NotRequired[bool]
+    waveAggregatedStatus: NotRequired[WaveAggregatedStatusTypeDef]
+    creationDateTime: NotRequired[str]
+    lastModifiedDateTime: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
 class ListWavesResponseTypeDef(TypedDict):
     items: NotRequired[list[WaveTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ManagedAccountTypeDef(TypedDict):
-    accountId: NotRequired[str]
 
 
 class MarkAsArchivedRequestTypeDef(TypedDict):
@@ -1493,91 +1889,6 @@ class MergeOperationTypeDef(TypedDict):
     mergeConstructs: NotRequired[ReadOnly[Sequence[MergeConstructTypeDef]]]
 
 
-class NetworkInterfaceTypeDef(TypedDict):
-    macAddress: NotRequired[str]
-    ips: NotRequired[list[str]]
-    isPrimary: NotRequired[bool]
-
-
-class NetworkMigrationAnalysisJobDetailsTypeDef(TypedDict):
-    jobID: NotRequired[str]
-    networkMigrationExecutionID: NotRequired[str]
-    networkMigrationDefinitionID: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    status: NotRequired[NetworkMigrationJobStatusType]
-    statusDetails: NotRequired[str]
-
-
-class NetworkMigrationAnalysisResultSourceTypeDef(TypedDict):
-    vpcID: NotRequired[str]
-    subnetID: NotRequired[str]
-
-
-class NetworkMigrationAnalysisResultTargetTypeDef(TypedDict):
-    vpcID: NotRequired[str]
-    subnetID: NotRequired[str]
-
-
-class NetworkMigrationAnalysisResultTypeDef(TypedDict):
-    jobID: NotRequired[str]
-    networkMigrationExecutionID: NotRequired[str]
-    networkMigrationDefinitionID: NotRequired[str]
-    analyzerType: NotRequired[AnalyzerTypeType]
-    source: NotRequired[NetworkMigrationAnalysisResultSourceTypeDef]
-    target: NotRequired[NetworkMigrationAnalysisResultTargetTypeDef]
-    status: NotRequired[NetworkMigrationAnalysisResultStatusType]
-    analysisResult: NotRequired[str]
-
-
-class NetworkMigrationCodeGenerationArtifactTypeDef(TypedDict):
-    artifactID: NotRequired[str]
-    artifactType: NotRequired[NetworkMigrationCodeGenerationArtifactTypeType]
-    artifactSubType: NotRequired[NetworkMigrationCodeGenerationArtifactSubTypeType]
-    logicalID: NotRequired[str]
-    outputS3Configuration: NotRequired[S3ConfigurationTypeDef]
-    checksum: NotRequired[ChecksumTypeDef]
-    createdAt: NotRequired[datetime]
-
-
-class NetworkMigrationCodeGenerationJobDetailsTypeDef(TypedDict):
-    jobID: NotRequired[str]
-    networkMigrationExecutionID: NotRequired[str]
-    networkMigrationDefinitionID: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    status: NotRequired[NetworkMigrationJobStatusType]
-    statusDetails: NotRequired[str]
-    codeGenerationOutputFormatStatusDetailsMap: NotRequired[
-        dict[
-            CodeGenerationOutputFormatTypeType,
-            CodeGenerationOutputFormatStatusDetailsTypeDef,
-        ]
-    ]
-
-
-class NetworkMigrationCodeGenerationSegmentTypeDef(TypedDict):
-    jobID: NotRequired[str]
-    networkMigrationExecutionID: NotRequired[str]
-    networkMigrationDefinitionID: NotRequired[str]
-    segmentID: NotRequired[str]
-    segmentType: NotRequired[NetworkMigrationCodeGenerationSegmentTypeType]
-    logicalID: NotRequired[str]
-    mapperSegmentID: NotRequired[str]
-    artifacts: NotRequired[list[NetworkMigrationCodeGenerationArtifactTypeDef]]
-    referencedSegments: NotRequired[list[str]]
-    createdAt: NotRequired[datetime]
-
-
-class NetworkMigrationDefinitionSummaryTypeDef(TypedDict):
-    networkMigrationDefinitionID: NotRequired[str]
-    name: NotRequired[str]
-    sourceEnvironment: NotRequired[SourceEnvironmentType]
-    arn: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    scopeTags: NotRequired[dict[str, str]]
-
-
 class NetworkMigrationDefinitionTypeDef(TypedDict):
     arn: NotRequired[str]
     networkMigrationDefinitionID: NotRequired[str]
@@ -1592,54 +1903,6 @@ class NetworkMigrationDefinitionTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     scopeTags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NetworkMigrationDeployedStackDetailsTypeDef(TypedDict):
-    status: NotRequired[NetworkMigrationDeployedStackStatusType]
-    stackPhysicalID: NotRequired[str]
-    stackLogicalID: NotRequired[str]
-    segmentID: NotRequired[str]
-    targetAccount: NotRequired[str]
-    failedResources: NotRequired[list[NetworkMigrationFailedResourceDetailsTypeDef]]
-
-
-class NetworkMigrationDeployerJobDetailsTypeDef(TypedDict):
-    jobID: NotRequired[str]
-    networkMigrationExecutionID: NotRequired[str]
-    networkMigrationDefinitionID: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    status: NotRequired[NetworkMigrationJobStatusType]
-    statusDetails: NotRequired[str]
-
-
-class NetworkMigrationExecutionTypeDef(TypedDict):
-    networkMigrationDefinitionID: NotRequired[str]
-    networkMigrationExecutionID: NotRequired[str]
-    status: NotRequired[ExecutionStatusType]
-    stage: NotRequired[ExecutionStageType]
-    activity: NotRequired[ExecutionStageActivityType]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    tags: NotRequired[dict[str, str]]
-
-
-class NetworkMigrationFailedResourceDetailsTypeDef(TypedDict):
-    logicalID: NotRequired[str]
-    status: NotRequired[NetworkMigrationFailedResourceStatusType]
-    statusReason: NotRequired[str]
-
-
-class NetworkMigrationMapperSegmentConstructTypeDef(TypedDict):
-    constructID: NotRequired[str]
-    constructType: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    logicalID: NotRequired[str]
-    excluded: NotRequired[bool]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    properties: NotRequired[dict[str, str]]
 
 
 class NetworkMigrationMapperSegmentResponseTypeDef(TypedDict):
@@ -1661,46 +1924,18 @@ class NetworkMigrationMapperSegmentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NetworkMigrationMapperSegmentTypeDef(TypedDict):
-    jobID: NotRequired[str]
-    networkMigrationExecutionID: NotRequired[str]
-    networkMigrationDefinitionID: NotRequired[str]
-    segmentID: NotRequired[str]
-    segmentType: NotRequired[NetworkMigrationMapperSegmentTypeType]
+class SplitConstructTypeDef(TypedDict):
+    cidrBlock: NotRequired[str]
+
+
+class SplitOperationTypeDef(TypedDict):
+    splitConstructs: NotRequired[ReadOnly[Sequence[SplitConstructTypeDef]]]
+
+
+class UpdateOperationTypeDef(TypedDict):
     name: NotRequired[str]
-    description: NotRequired[str]
-    logicalID: NotRequired[str]
-    checksum: NotRequired[ChecksumTypeDef]
-    outputS3Configuration: NotRequired[S3ConfigurationTypeDef]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    scopeTags: NotRequired[dict[str, str]]
-    targetAccount: NotRequired[str]
-    referencedSegments: NotRequired[list[str]]
-
-
-class NetworkMigrationMappingJobDetailsTypeDef(TypedDict):
-    jobID: NotRequired[str]
-    networkMigrationExecutionID: NotRequired[str]
-    networkMigrationDefinitionID: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    status: NotRequired[NetworkMigrationJobStatusType]
-    statusDetails: NotRequired[str]
-
-
-class NetworkMigrationMappingUpdateJobDetailsTypeDef(TypedDict):
-    jobID: NotRequired[str]
-    networkMigrationExecutionID: NotRequired[str]
-    networkMigrationDefinitionID: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    endedAt: NotRequired[datetime]
-    status: NotRequired[NetworkMigrationJobStatusType]
-    statusDetails: NotRequired[str]
-
-
-class OSTypeDef(TypedDict):
-    fullString: NotRequired[str]
+    excluded: NotRequired[bool]
+    properties: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class OperationUnionTypeDef(TypedDict):
@@ -1710,39 +1945,9 @@ class OperationUnionTypeDef(TypedDict):
     update: NotRequired[ReadOnly[UpdateOperationTypeDef]]
 
 
-class ParticipatingServerTypeDef(TypedDict):
-    sourceServerID: str
-    launchStatus: NotRequired[LaunchStatusType]
-    launchedEc2InstanceID: NotRequired[str]
-    postLaunchActionsStatus: NotRequired[PostLaunchActionsStatusTypeDef]
-
-
 class PauseReplicationRequestTypeDef(TypedDict):
     sourceServerID: str
     accountID: NotRequired[str]
-
-
-class PostLaunchActionsOutputTypeDef(TypedDict):
-    deployment: NotRequired[PostLaunchActionsDeploymentTypeType]
-    s3LogBucket: NotRequired[str]
-    s3OutputKeyPrefix: NotRequired[str]
-    cloudWatchLogGroupName: NotRequired[str]
-    ssmDocuments: NotRequired[list[SsmDocumentOutputTypeDef]]
-
-
-class PostLaunchActionsStatusTypeDef(TypedDict):
-    ssmAgentDiscoveryDatetime: NotRequired[str]
-    postLaunchActionsLaunchStatusList: NotRequired[
-        list[JobPostLaunchActionsLaunchStatusTypeDef]
-    ]
-
-
-class PostLaunchActionsTypeDef(TypedDict):
-    deployment: NotRequired[PostLaunchActionsDeploymentTypeType]
-    s3LogBucket: NotRequired[str]
-    s3OutputKeyPrefix: NotRequired[str]
-    cloudWatchLogGroupName: NotRequired[str]
-    ssmDocuments: NotRequired[ReadOnly[Sequence[SsmDocumentTypeDef]]]
 
 
 class PutSourceServerActionRequestTypeDef(TypedDict):
@@ -1836,29 +2041,6 @@ class ReplicationConfigurationTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplicationConfigurationTemplateTypeDef(TypedDict):
-    replicationConfigurationTemplateID: str
-    arn: NotRequired[str]
-    stagingAreaSubnetId: NotRequired[str]
-    associateDefaultSecurityGroup: NotRequired[bool]
-    replicationServersSecurityGroupsIDs: NotRequired[list[str]]
-    replicationServerInstanceType: NotRequired[str]
-    useDedicatedReplicationServer: NotRequired[bool]
-    defaultLargeStagingDiskType: NotRequired[
-        ReplicationConfigurationDefaultLargeStagingDiskTypeType
-    ]
-    ebsEncryption: NotRequired[ReplicationConfigurationEbsEncryptionType]
-    ebsEncryptionKeyArn: NotRequired[str]
-    bandwidthThrottling: NotRequired[int]
-    dataPlaneRouting: NotRequired[ReplicationConfigurationDataPlaneRoutingType]
-    createPublicIP: NotRequired[bool]
-    stagingAreaTags: NotRequired[dict[str, str]]
-    useFipsEndpoint: NotRequired[bool]
-    tags: NotRequired[dict[str, str]]
-    internetProtocol: NotRequired[InternetProtocolType]
-    storeSnapshotOnLocalZone: NotRequired[bool]
-
-
 class ReplicationConfigurationTypeDef(TypedDict):
     sourceServerID: NotRequired[str]
     name: NotRequired[str]
@@ -1893,40 +2075,6 @@ class RetryDataReplicationRequestTypeDef(TypedDict):
     accountID: NotRequired[str]
 
 
-class S3BucketSourceTypeDef(TypedDict):
-    s3Bucket: str
-    s3Key: str
-    s3BucketOwner: NotRequired[str]
-
-
-class S3ConfigurationTypeDef(TypedDict):
-    s3Bucket: NotRequired[str]
-    s3BucketOwner: NotRequired[str]
-    s3Key: NotRequired[str]
-
-
-class SourceConfigurationTypeDef(TypedDict):
-    sourceEnvironment: SourceEnvironmentType
-    sourceS3Configuration: SourceS3ConfigurationTypeDef
-
-
-class SourcePropertiesTypeDef(TypedDict):
-    lastUpdatedDateTime: NotRequired[str]
-    recommendedInstanceType: NotRequired[str]
-    identificationHints: NotRequired[IdentificationHintsTypeDef]
-    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
-    disks: NotRequired[list[DiskTypeDef]]
-    cpus: NotRequired[list[CPUTypeDef]]
-    ramBytes: NotRequired[int]
-    os: NotRequired[OSTypeDef]
-
-
-class SourceS3ConfigurationTypeDef(TypedDict):
-    s3Bucket: str
-    s3BucketOwner: str
-    s3Key: str
-
-
 class SourceServerActionDocumentResponseTypeDef(TypedDict):
     actionID: NotRequired[str]
     actionName: NotRequired[str]
@@ -1941,30 +2089,6 @@ class SourceServerActionDocumentResponseTypeDef(TypedDict):
     description: NotRequired[str]
     category: NotRequired[ActionCategoryType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SourceServerActionDocumentTypeDef(TypedDict):
-    actionID: NotRequired[str]
-    actionName: NotRequired[str]
-    documentIdentifier: NotRequired[str]
-    order: NotRequired[int]
-    documentVersion: NotRequired[str]
-    active: NotRequired[bool]
-    timeoutSeconds: NotRequired[int]
-    mustSucceedForCutover: NotRequired[bool]
-    parameters: NotRequired[dict[str, list[SsmParameterStoreParameterTypeDef]]]
-    externalParameters: NotRequired[dict[str, SsmExternalParameterTypeDef]]
-    description: NotRequired[str]
-    category: NotRequired[ActionCategoryType]
-
-
-class SourceServerActionsRequestFiltersTypeDef(TypedDict):
-    actionIDs: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SourceServerConnectorActionTypeDef(TypedDict):
-    credentialsSecretArn: NotRequired[str]
-    connectorArn: NotRequired[str]
 
 
 class SourceServerResponseTypeDef(TypedDict):
@@ -1983,60 +2107,6 @@ class SourceServerResponseTypeDef(TypedDict):
     fqdnForActionFramework: NotRequired[str]
     connectorAction: NotRequired[SourceServerConnectorActionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SourceServerTypeDef(TypedDict):
-    sourceServerID: NotRequired[str]
-    arn: NotRequired[str]
-    isArchived: NotRequired[bool]
-    tags: NotRequired[dict[str, str]]
-    launchedInstance: NotRequired[LaunchedInstanceTypeDef]
-    dataReplicationInfo: NotRequired[DataReplicationInfoTypeDef]
-    lifeCycle: NotRequired[LifeCycleTypeDef]
-    sourceProperties: NotRequired[SourcePropertiesTypeDef]
-    replicationType: NotRequired[ReplicationTypeType]
-    vcenterClientID: NotRequired[str]
-    applicationID: NotRequired[str]
-    userProvidedID: NotRequired[str]
-    fqdnForActionFramework: NotRequired[str]
-    connectorAction: NotRequired[SourceServerConnectorActionTypeDef]
-
-
-class SplitConstructTypeDef(TypedDict):
-    cidrBlock: NotRequired[str]
-
-
-class SplitOperationTypeDef(TypedDict):
-    splitConstructs: NotRequired[ReadOnly[Sequence[SplitConstructTypeDef]]]
-
-
-class SsmDocumentOutputTypeDef(TypedDict):
-    actionName: str
-    ssmDocumentName: str
-    timeoutSeconds: NotRequired[int]
-    mustSucceedForCutover: NotRequired[bool]
-    parameters: NotRequired[dict[str, list[SsmParameterStoreParameterTypeDef]]]
-    externalParameters: NotRequired[dict[str, SsmExternalParameterTypeDef]]
-
-
-class SsmDocumentTypeDef(TypedDict):
-    actionName: str
-    ssmDocumentName: str
-    timeoutSeconds: NotRequired[int]
-    mustSucceedForCutover: NotRequired[bool]
-    parameters: NotRequired[
-        ReadOnly[Mapping[str, Sequence[SsmParameterStoreParameterTypeDef]]]
-    ]
-    externalParameters: NotRequired[ReadOnly[Mapping[str, SsmExternalParameterTypeDef]]]
-
-
-class SsmExternalParameterTypeDef(TypedDict):
-    dynamicPath: NotRequired[str]
-
-
-class SsmParameterStoreParameterTypeDef(TypedDict):
-    parameterType: SsmParameterStoreParameterTypeType
-    parameterName: str
 
 
 class StartCutoverRequestTypeDef(TypedDict):
@@ -2136,6 +2206,12 @@ class StartNetworkMigrationMappingUpdateConstructTypeDef(TypedDict):
     operation: NotRequired[ReadOnly[OperationUnionTypeDef]]
 
 
+class StartNetworkMigrationMappingUpdateSegmentTypeDef(TypedDict):
+    segmentID: str
+    targetAccount: NotRequired[str]
+    scopeTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class StartNetworkMigrationMappingUpdateRequestTypeDef(TypedDict):
     networkMigrationExecutionID: str
     networkMigrationDefinitionID: str
@@ -2150,12 +2226,6 @@ class StartNetworkMigrationMappingUpdateRequestTypeDef(TypedDict):
 class StartNetworkMigrationMappingUpdateResponseTypeDef(TypedDict):
     jobID: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StartNetworkMigrationMappingUpdateSegmentTypeDef(TypedDict):
-    segmentID: str
-    targetAccount: NotRequired[str]
-    scopeTags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class StartReplicationRequestTypeDef(TypedDict):
@@ -2184,23 +2254,11 @@ class TagResourceRequestTypeDef(TypedDict):
     tags: ReadOnly[Mapping[str, str]]
 
 
-class TargetNetworkTypeDef(TypedDict):
-    topology: TargetNetworkTopologyType
-    inboundCidr: NotRequired[str]
-    outboundCidr: NotRequired[str]
-    inspectionCidr: NotRequired[str]
-
-
 class TargetNetworkUpdateTypeDef(TypedDict):
     topology: NotRequired[TargetNetworkTopologyType]
     inboundCidr: NotRequired[str]
     outboundCidr: NotRequired[str]
     inspectionCidr: NotRequired[str]
-
-
-class TargetS3ConfigurationTypeDef(TypedDict):
-    s3Bucket: str
-    s3BucketOwner: str
 
 
 class TargetS3ConfigurationUpdateTypeDef(TypedDict):
@@ -2223,26 +2281,6 @@ class TemplateActionDocumentResponseTypeDef(TypedDict):
     description: NotRequired[str]
     category: NotRequired[ActionCategoryType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TemplateActionDocumentTypeDef(TypedDict):
-    actionID: NotRequired[str]
-    actionName: NotRequired[str]
-    documentIdentifier: NotRequired[str]
-    order: NotRequired[int]
-    documentVersion: NotRequired[str]
-    active: NotRequired[bool]
-    timeoutSeconds: NotRequired[int]
-    mustSucceedForCutover: NotRequired[bool]
-    parameters: NotRequired[dict[str, list[SsmParameterStoreParameterTypeDef]]]
-    operatingSystem: NotRequired[str]
-    externalParameters: NotRequired[dict[str, SsmExternalParameterTypeDef]]
-    description: NotRequired[str]
-    category: NotRequired[ActionCategoryType]
-
-
-class TemplateActionsRequestFiltersTypeDef(TypedDict):
-    actionIDs: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class TerminateTargetInstancesRequestTypeDef(TypedDict):
@@ -2340,12 +2378,6 @@ class UpdateNetworkMigrationMapperSegmentRequestTypeDef(TypedDict):
     scopeTags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
-class UpdateOperationTypeDef(TypedDict):
-    name: NotRequired[str]
-    excluded: NotRequired[bool]
-    properties: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
 class UpdateReplicationConfigurationRequestTypeDef(TypedDict):
     sourceServerID: str
     name: NotRequired[str]
@@ -2413,25 +2445,6 @@ class UpdateWaveRequestTypeDef(TypedDict):
     accountID: NotRequired[str]
 
 
-class VcenterClientTypeDef(TypedDict):
-    vcenterClientID: NotRequired[str]
-    arn: NotRequired[str]
-    hostname: NotRequired[str]
-    vcenterUUID: NotRequired[str]
-    datacenterName: NotRequired[str]
-    lastSeenDatetime: NotRequired[str]
-    sourceServerTags: NotRequired[dict[str, str]]
-    tags: NotRequired[dict[str, str]]
-
-
-class WaveAggregatedStatusTypeDef(TypedDict):
-    lastUpdateDateTime: NotRequired[str]
-    replicationStartedDateTime: NotRequired[str]
-    healthStatus: NotRequired[WaveHealthStatusType]
-    progressStatus: NotRequired[WaveProgressStatusType]
-    totalApplications: NotRequired[int]
-
-
 class WaveResponseTypeDef(TypedDict):
     waveID: NotRequired[str]
     arn: NotRequired[str]
@@ -2443,15 +2456,3 @@ class WaveResponseTypeDef(TypedDict):
     lastModifiedDateTime: NotRequired[str]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WaveTypeDef(TypedDict):
-    waveID: NotRequired[str]
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    isArchived: NotRequired[bool]
-    waveAggregatedStatus: NotRequired[WaveAggregatedStatusTypeDef]
-    creationDateTime: NotRequired[str]
-    lastModifiedDateTime: NotRequired[str]
-    tags: NotRequired[dict[str, str]]

@@ -2,23 +2,24 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Migration Hub Refactor Spaces: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApiGatewayEndpointTypeType",
-    "ApplicationStateType",
-    "EnvironmentStateType",
-    "ErrorCodeType",
-    "ErrorResourceTypeType",
-    "HttpMethodType",
-    "NetworkFabricTypeType",
-    "ProxyTypeType",
-    "RouteActivationStateType",
-    "RouteStateType",
-    "RouteTypeType",
-    "ServiceEndpointTypeType",
-    "ServiceStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApiGatewayEndpointTypeType",
+        "ApplicationStateType",
+        "EnvironmentStateType",
+        "ErrorCodeType",
+        "ErrorResourceTypeType",
+        "HttpMethodType",
+        "NetworkFabricTypeType",
+        "ProxyTypeType",
+        "RouteActivationStateType",
+        "RouteStateType",
+        "RouteTypeType",
+        "ServiceEndpointTypeType",
+        "ServiceStateType",
+    ]
 
 ApiGatewayEndpointTypeType = Literal["REGIONAL", "PRIVATE"]
 ApplicationStateType = Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,76 +34,77 @@ from .literals import (
     ServiceStateType,
 )
 
-__all__ = [
-    "ApiGatewayProxyConfigTypeDef",
-    "ApiGatewayProxyInputTypeDef",
-    "ApiGatewayProxySummaryTypeDef",
-    "ApplicationSummaryTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateEnvironmentRequestTypeDef",
-    "CreateEnvironmentResponseTypeDef",
-    "CreateRouteRequestTypeDef",
-    "CreateRouteResponseTypeDef",
-    "CreateServiceRequestTypeDef",
-    "CreateServiceResponseTypeDef",
-    "DefaultRouteInputTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DeleteEnvironmentRequestTypeDef",
-    "DeleteEnvironmentResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeleteRouteRequestTypeDef",
-    "DeleteRouteResponseTypeDef",
-    "DeleteServiceRequestTypeDef",
-    "DeleteServiceResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentSummaryTypeDef",
-    "EnvironmentVpcTypeDef",
-    "ErrorResponseTypeDef",
-    "GetApplicationRequestTypeDef",
-    "GetApplicationResponseTypeDef",
-    "GetEnvironmentRequestTypeDef",
-    "GetEnvironmentResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "GetRouteRequestTypeDef",
-    "GetRouteResponseTypeDef",
-    "GetServiceRequestTypeDef",
-    "GetServiceResponseTypeDef",
-    "LambdaEndpointConfigTypeDef",
-    "LambdaEndpointInputTypeDef",
-    "LambdaEndpointSummaryTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListEnvironmentVpcsRequestTypeDef",
-    "ListEnvironmentVpcsResponseTypeDef",
-    "ListEnvironmentsRequestTypeDef",
-    "ListEnvironmentsResponseTypeDef",
-    "ListRoutesRequestTypeDef",
-    "ListRoutesResponseTypeDef",
-    "ListServicesRequestTypeDef",
-    "ListServicesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RouteSummaryTypeDef",
-    "ServiceSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateRouteRequestTypeDef",
-    "UpdateRouteResponseTypeDef",
-    "UriPathRouteInputOutputTypeDef",
-    "UriPathRouteInputTypeDef",
-    "UrlEndpointConfigTypeDef",
-    "UrlEndpointInputTypeDef",
-    "UrlEndpointSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApiGatewayProxyConfigTypeDef",
+        "ApiGatewayProxyInputTypeDef",
+        "ApiGatewayProxySummaryTypeDef",
+        "ApplicationSummaryTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateEnvironmentRequestTypeDef",
+        "CreateEnvironmentResponseTypeDef",
+        "CreateRouteRequestTypeDef",
+        "CreateRouteResponseTypeDef",
+        "CreateServiceRequestTypeDef",
+        "CreateServiceResponseTypeDef",
+        "DefaultRouteInputTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DeleteEnvironmentRequestTypeDef",
+        "DeleteEnvironmentResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteRouteRequestTypeDef",
+        "DeleteRouteResponseTypeDef",
+        "DeleteServiceRequestTypeDef",
+        "DeleteServiceResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentSummaryTypeDef",
+        "EnvironmentVpcTypeDef",
+        "ErrorResponseTypeDef",
+        "GetApplicationRequestTypeDef",
+        "GetApplicationResponseTypeDef",
+        "GetEnvironmentRequestTypeDef",
+        "GetEnvironmentResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetRouteRequestTypeDef",
+        "GetRouteResponseTypeDef",
+        "GetServiceRequestTypeDef",
+        "GetServiceResponseTypeDef",
+        "LambdaEndpointConfigTypeDef",
+        "LambdaEndpointInputTypeDef",
+        "LambdaEndpointSummaryTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListEnvironmentVpcsRequestTypeDef",
+        "ListEnvironmentVpcsResponseTypeDef",
+        "ListEnvironmentsRequestTypeDef",
+        "ListEnvironmentsResponseTypeDef",
+        "ListRoutesRequestTypeDef",
+        "ListRoutesResponseTypeDef",
+        "ListServicesRequestTypeDef",
+        "ListServicesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RouteSummaryTypeDef",
+        "ServiceSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateRouteRequestTypeDef",
+        "UpdateRouteResponseTypeDef",
+        "UriPathRouteInputOutputTypeDef",
+        "UriPathRouteInputTypeDef",
+        "UrlEndpointConfigTypeDef",
+        "UrlEndpointInputTypeDef",
+        "UrlEndpointSummaryTypeDef",
+    ]
 
 
 class ApiGatewayProxyConfigTypeDef(TypedDict):
@@ -129,6 +130,15 @@ class ApiGatewayProxySummaryTypeDef(TypedDict):
     ProxyUrl: NotRequired[str]
     StageName: NotRequired[str]
     VpcLinkId: NotRequired[str]
+
+
+class ErrorResponseTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    AdditionalDetails: NotRequired[dict[str, str]]
+    Code: NotRequired[ErrorCodeType]
+    Message: NotRequired[str]
+    ResourceIdentifier: NotRequired[str]
+    ResourceType: NotRequired[ErrorResourceTypeType]
 
 
 class ApplicationSummaryTypeDef(TypedDict):
@@ -197,6 +207,18 @@ class CreateEnvironmentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DefaultRouteInputTypeDef(TypedDict):
+    ActivationState: NotRequired[RouteActivationStateType]
+
+
+class UriPathRouteInputTypeDef(TypedDict):
+    ActivationState: RouteActivationStateType
+    AppendSourcePath: NotRequired[bool]
+    IncludeChildPaths: NotRequired[bool]
+    Methods: NotRequired[ReadOnly[Sequence[HttpMethodType]]]
+    SourcePath: str
+
+
 class CreateRouteRequestTypeDef(TypedDict):
     ApplicationIdentifier: str
     ClientToken: NotRequired[str]
@@ -206,6 +228,14 @@ class CreateRouteRequestTypeDef(TypedDict):
     ServiceIdentifier: str
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     UriPathRoute: NotRequired[ReadOnly[UriPathRouteInputTypeDef]]
+
+
+class UriPathRouteInputOutputTypeDef(TypedDict):
+    ActivationState: RouteActivationStateType
+    AppendSourcePath: NotRequired[bool]
+    IncludeChildPaths: NotRequired[bool]
+    Methods: NotRequired[list[HttpMethodType]]
+    SourcePath: str
 
 
 class CreateRouteResponseTypeDef(TypedDict):
@@ -222,6 +252,15 @@ class CreateRouteResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     UriPathRoute: NotRequired[UriPathRouteInputOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LambdaEndpointInputTypeDef(TypedDict):
+    Arn: str
+
+
+class UrlEndpointInputTypeDef(TypedDict):
+    HealthUrl: NotRequired[str]
+    Url: str
 
 
 class CreateServiceRequestTypeDef(TypedDict):
@@ -255,10 +294,6 @@ class CreateServiceResponseTypeDef(TypedDict):
     UrlEndpoint: NotRequired[UrlEndpointInputTypeDef]
     VpcId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DefaultRouteInputTypeDef(TypedDict):
-    ActivationState: NotRequired[RouteActivationStateType]
 
 
 class DeleteApplicationRequestTypeDef(TypedDict):
@@ -355,15 +390,6 @@ class EnvironmentVpcTypeDef(TypedDict):
     VpcName: NotRequired[str]
 
 
-class ErrorResponseTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    AdditionalDetails: NotRequired[dict[str, str]]
-    Code: NotRequired[ErrorCodeType]
-    Message: NotRequired[str]
-    ResourceIdentifier: NotRequired[str]
-    ResourceType: NotRequired[ErrorResourceTypeType]
-
-
 class GetApplicationRequestTypeDef(TypedDict):
     ApplicationIdentifier: str
     EnvironmentIdentifier: str
@@ -450,6 +476,15 @@ class GetServiceRequestTypeDef(TypedDict):
     ServiceIdentifier: str
 
 
+class LambdaEndpointConfigTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class UrlEndpointConfigTypeDef(TypedDict):
+    HealthUrl: NotRequired[str]
+    Url: NotRequired[str]
+
+
 class GetServiceResponseTypeDef(TypedDict):
     ApplicationId: NotRequired[str]
     Arn: NotRequired[str]
@@ -469,14 +504,6 @@ class GetServiceResponseTypeDef(TypedDict):
     UrlEndpoint: NotRequired[UrlEndpointConfigTypeDef]
     VpcId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LambdaEndpointConfigTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class LambdaEndpointInputTypeDef(TypedDict):
-    Arn: str
 
 
 class LambdaEndpointSummaryTypeDef(TypedDict):
@@ -525,6 +552,27 @@ class ListRoutesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RouteSummaryTypeDef(TypedDict):
+    AppendSourcePath: NotRequired[bool]
+    ApplicationId: NotRequired[str]
+    Arn: NotRequired[str]
+    CreatedByAccountId: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    EnvironmentId: NotRequired[str]
+    Error: NotRequired[ErrorResponseTypeDef]
+    IncludeChildPaths: NotRequired[bool]
+    LastUpdatedTime: NotRequired[datetime]
+    Methods: NotRequired[list[HttpMethodType]]
+    OwnerAccountId: NotRequired[str]
+    PathResourceToId: NotRequired[dict[str, str]]
+    RouteId: NotRequired[str]
+    RouteType: NotRequired[RouteTypeType]
+    ServiceId: NotRequired[str]
+    SourcePath: NotRequired[str]
+    State: NotRequired[RouteStateType]
+    Tags: NotRequired[dict[str, str]]
+
+
 class ListRoutesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RouteSummaryList: NotRequired[list[RouteSummaryTypeDef]]
@@ -536,6 +584,31 @@ class ListServicesRequestTypeDef(TypedDict):
     EnvironmentIdentifier: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class UrlEndpointSummaryTypeDef(TypedDict):
+    HealthUrl: NotRequired[str]
+    Url: NotRequired[str]
+
+
+class ServiceSummaryTypeDef(TypedDict):
+    ApplicationId: NotRequired[str]
+    Arn: NotRequired[str]
+    CreatedByAccountId: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    Description: NotRequired[str]
+    EndpointType: NotRequired[ServiceEndpointTypeType]
+    EnvironmentId: NotRequired[str]
+    Error: NotRequired[ErrorResponseTypeDef]
+    LambdaEndpoint: NotRequired[LambdaEndpointSummaryTypeDef]
+    LastUpdatedTime: NotRequired[datetime]
+    Name: NotRequired[str]
+    OwnerAccountId: NotRequired[str]
+    ServiceId: NotRequired[str]
+    State: NotRequired[ServiceStateType]
+    Tags: NotRequired[dict[str, str]]
+    UrlEndpoint: NotRequired[UrlEndpointSummaryTypeDef]
+    VpcId: NotRequired[str]
 
 
 class ListServicesResponseTypeDef(TypedDict):
@@ -560,47 +633,6 @@ class PutResourcePolicyRequestTypeDef(TypedDict):
 
 class PutResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RouteSummaryTypeDef(TypedDict):
-    AppendSourcePath: NotRequired[bool]
-    ApplicationId: NotRequired[str]
-    Arn: NotRequired[str]
-    CreatedByAccountId: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    EnvironmentId: NotRequired[str]
-    Error: NotRequired[ErrorResponseTypeDef]
-    IncludeChildPaths: NotRequired[bool]
-    LastUpdatedTime: NotRequired[datetime]
-    Methods: NotRequired[list[HttpMethodType]]
-    OwnerAccountId: NotRequired[str]
-    PathResourceToId: NotRequired[dict[str, str]]
-    RouteId: NotRequired[str]
-    RouteType: NotRequired[RouteTypeType]
-    ServiceId: NotRequired[str]
-    SourcePath: NotRequired[str]
-    State: NotRequired[RouteStateType]
-    Tags: NotRequired[dict[str, str]]
-
-
-class ServiceSummaryTypeDef(TypedDict):
-    ApplicationId: NotRequired[str]
-    Arn: NotRequired[str]
-    CreatedByAccountId: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    Description: NotRequired[str]
-    EndpointType: NotRequired[ServiceEndpointTypeType]
-    EnvironmentId: NotRequired[str]
-    Error: NotRequired[ErrorResponseTypeDef]
-    LambdaEndpoint: NotRequired[LambdaEndpointSummaryTypeDef]
-    LastUpdatedTime: NotRequired[datetime]
-    Name: NotRequired[str]
-    OwnerAccountId: NotRequired[str]
-    ServiceId: NotRequired[str]
-    State: NotRequired[ServiceStateType]
-    Tags: NotRequired[dict[str, str]]
-    UrlEndpoint: NotRequired[UrlEndpointSummaryTypeDef]
-    VpcId: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -636,34 +668,3 @@ class UpdateRouteResponseTypeDef(TypedDict):
     ServiceId: NotRequired[str]
     State: NotRequired[RouteStateType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UriPathRouteInputOutputTypeDef(TypedDict):
-    ActivationState: RouteActivationStateType
-    AppendSourcePath: NotRequired[bool]
-    IncludeChildPaths: NotRequired[bool]
-    Methods: NotRequired[list[HttpMethodType]]
-    SourcePath: str
-
-
-class UriPathRouteInputTypeDef(TypedDict):
-    ActivationState: RouteActivationStateType
-    AppendSourcePath: NotRequired[bool]
-    IncludeChildPaths: NotRequired[bool]
-    Methods: NotRequired[ReadOnly[Sequence[HttpMethodType]]]
-    SourcePath: str
-
-
-class UrlEndpointConfigTypeDef(TypedDict):
-    HealthUrl: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class UrlEndpointInputTypeDef(TypedDict):
-    HealthUrl: NotRequired[str]
-    Url: str
-
-
-class UrlEndpointSummaryTypeDef(TypedDict):
-    HealthUrl: NotRequired[str]
-    Url: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,25 +22,38 @@ from .literals import (
     TargetTypeType,
 )
 
-__all__ = [
-    "CreateHomeRegionControlRequestTypeDef",
-    "CreateHomeRegionControlResultTypeDef",
-    "DeleteHomeRegionControlRequestTypeDef",
-    "DeleteHomeRegionControlResultTypeDef",
-    "DescribeHomeRegionControlsRequestTypeDef",
-    "DescribeHomeRegionControlsResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetHomeRegionResultTypeDef",
-    "HomeRegionControlTypeDef",
-    "ResponseMetadataTypeDef",
-    "TargetTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateHomeRegionControlRequestTypeDef",
+        "CreateHomeRegionControlResultTypeDef",
+        "DeleteHomeRegionControlRequestTypeDef",
+        "DeleteHomeRegionControlResultTypeDef",
+        "DescribeHomeRegionControlsRequestTypeDef",
+        "DescribeHomeRegionControlsResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetHomeRegionResultTypeDef",
+        "HomeRegionControlTypeDef",
+        "ResponseMetadataTypeDef",
+        "TargetTypeDef",
+    ]
+
+
+class TargetTypeDef(TypedDict):
+    Type: TargetTypeType
+    Id: NotRequired[str]
 
 
 class CreateHomeRegionControlRequestTypeDef(TypedDict):
     HomeRegion: str
     Target: TargetTypeDef
     DryRun: NotRequired[bool]
+
+
+class HomeRegionControlTypeDef(TypedDict):
+    ControlId: NotRequired[str]
+    HomeRegion: NotRequired[str]
+    Target: NotRequired[TargetTypeDef]
+    RequestedTime: NotRequired[datetime]
 
 
 class CreateHomeRegionControlResultTypeDef(TypedDict):
@@ -73,15 +86,3 @@ class DescribeHomeRegionControlsResultTypeDef(TypedDict):
 class GetHomeRegionResultTypeDef(TypedDict):
     HomeRegion: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HomeRegionControlTypeDef(TypedDict):
-    ControlId: NotRequired[str]
-    HomeRegion: NotRequired[str]
-    Target: NotRequired[TargetTypeDef]
-    RequestedTime: NotRequired[datetime]
-
-
-class TargetTypeDef(TypedDict):
-    Type: TargetTypeType
-    Id: NotRequired[str]

@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Migration Hub Orchestrator: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DataTypeType",
-    "MigrationWorkflowStatusEnumType",
-    "OwnerType",
-    "PluginHealthType",
-    "RunEnvironmentType",
-    "StepActionTypeType",
-    "StepGroupStatusType",
-    "StepStatusType",
-    "TargetTypeType",
-    "TemplateStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DataTypeType",
+        "MigrationWorkflowStatusEnumType",
+        "OwnerType",
+        "PluginHealthType",
+        "RunEnvironmentType",
+        "StepActionTypeType",
+        "StepGroupStatusType",
+        "StepStatusType",
+        "TargetTypeType",
+        "TemplateStatusType",
+    ]
 
 DataTypeType = Literal["STRING", "INTEGER", "STRINGLIST", "STRINGMAP"]
 MigrationWorkflowStatusEnumType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,93 +31,101 @@ from .literals import (
     TemplateStatusType,
 )
 
-__all__ = [
-    "CreateMigrationWorkflowRequestTypeDef",
-    "CreateMigrationWorkflowResponseTypeDef",
-    "CreateTemplateRequestTypeDef",
-    "CreateTemplateResponseTypeDef",
-    "CreateWorkflowStepGroupRequestTypeDef",
-    "CreateWorkflowStepGroupResponseTypeDef",
-    "CreateWorkflowStepRequestTypeDef",
-    "CreateWorkflowStepResponseTypeDef",
-    "DeleteMigrationWorkflowRequestTypeDef",
-    "DeleteMigrationWorkflowResponseTypeDef",
-    "DeleteTemplateRequestTypeDef",
-    "DeleteTemplateResponseTypeDef",
-    "DeleteWorkflowStepGroupRequestTypeDef",
-    "DeleteWorkflowStepGroupResponseTypeDef",
-    "DeleteWorkflowStepRequestTypeDef",
-    "DeleteWorkflowStepResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetMigrationWorkflowRequestTypeDef",
-    "GetMigrationWorkflowResponseTypeDef",
-    "GetMigrationWorkflowTemplateRequestTypeDef",
-    "GetMigrationWorkflowTemplateResponseTypeDef",
-    "GetTemplateStepGroupRequestTypeDef",
-    "GetTemplateStepGroupResponseTypeDef",
-    "GetTemplateStepRequestTypeDef",
-    "GetTemplateStepResponseTypeDef",
-    "GetWorkflowStepGroupRequestTypeDef",
-    "GetWorkflowStepGroupResponseTypeDef",
-    "GetWorkflowStepRequestTypeDef",
-    "GetWorkflowStepResponseTypeDef",
-    "ListMigrationWorkflowTemplatesRequestTypeDef",
-    "ListMigrationWorkflowTemplatesResponseTypeDef",
-    "ListMigrationWorkflowsRequestTypeDef",
-    "ListMigrationWorkflowsResponseTypeDef",
-    "ListPluginsRequestTypeDef",
-    "ListPluginsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTemplateStepGroupsRequestTypeDef",
-    "ListTemplateStepGroupsResponseTypeDef",
-    "ListTemplateStepsRequestTypeDef",
-    "ListTemplateStepsResponseTypeDef",
-    "ListWorkflowStepGroupsRequestTypeDef",
-    "ListWorkflowStepGroupsResponseTypeDef",
-    "ListWorkflowStepsRequestTypeDef",
-    "ListWorkflowStepsResponseTypeDef",
-    "MigrationWorkflowSummaryTypeDef",
-    "PlatformCommandTypeDef",
-    "PlatformScriptKeyTypeDef",
-    "PluginSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryWorkflowStepRequestTypeDef",
-    "RetryWorkflowStepResponseTypeDef",
-    "StartMigrationWorkflowRequestTypeDef",
-    "StartMigrationWorkflowResponseTypeDef",
-    "StepAutomationConfigurationTypeDef",
-    "StepInputOutputTypeDef",
-    "StepInputTypeDef",
-    "StepOutputTypeDef",
-    "StopMigrationWorkflowRequestTypeDef",
-    "StopMigrationWorkflowResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TemplateInputTypeDef",
-    "TemplateSourceTypeDef",
-    "TemplateStepGroupSummaryTypeDef",
-    "TemplateStepSummaryTypeDef",
-    "TemplateSummaryTypeDef",
-    "ToolTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateMigrationWorkflowRequestTypeDef",
-    "UpdateMigrationWorkflowResponseTypeDef",
-    "UpdateTemplateRequestTypeDef",
-    "UpdateTemplateResponseTypeDef",
-    "UpdateWorkflowStepGroupRequestTypeDef",
-    "UpdateWorkflowStepGroupResponseTypeDef",
-    "UpdateWorkflowStepRequestTypeDef",
-    "UpdateWorkflowStepResponseTypeDef",
-    "WorkflowStepAutomationConfigurationTypeDef",
-    "WorkflowStepGroupSummaryTypeDef",
-    "WorkflowStepOutputOutputTypeDef",
-    "WorkflowStepOutputTypeDef",
-    "WorkflowStepOutputUnionOutputTypeDef",
-    "WorkflowStepOutputUnionTypeDef",
-    "WorkflowStepSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateMigrationWorkflowRequestTypeDef",
+        "CreateMigrationWorkflowResponseTypeDef",
+        "CreateTemplateRequestTypeDef",
+        "CreateTemplateResponseTypeDef",
+        "CreateWorkflowStepGroupRequestTypeDef",
+        "CreateWorkflowStepGroupResponseTypeDef",
+        "CreateWorkflowStepRequestTypeDef",
+        "CreateWorkflowStepResponseTypeDef",
+        "DeleteMigrationWorkflowRequestTypeDef",
+        "DeleteMigrationWorkflowResponseTypeDef",
+        "DeleteTemplateRequestTypeDef",
+        "DeleteTemplateResponseTypeDef",
+        "DeleteWorkflowStepGroupRequestTypeDef",
+        "DeleteWorkflowStepGroupResponseTypeDef",
+        "DeleteWorkflowStepRequestTypeDef",
+        "DeleteWorkflowStepResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetMigrationWorkflowRequestTypeDef",
+        "GetMigrationWorkflowResponseTypeDef",
+        "GetMigrationWorkflowTemplateRequestTypeDef",
+        "GetMigrationWorkflowTemplateResponseTypeDef",
+        "GetTemplateStepGroupRequestTypeDef",
+        "GetTemplateStepGroupResponseTypeDef",
+        "GetTemplateStepRequestTypeDef",
+        "GetTemplateStepResponseTypeDef",
+        "GetWorkflowStepGroupRequestTypeDef",
+        "GetWorkflowStepGroupResponseTypeDef",
+        "GetWorkflowStepRequestTypeDef",
+        "GetWorkflowStepResponseTypeDef",
+        "ListMigrationWorkflowTemplatesRequestTypeDef",
+        "ListMigrationWorkflowTemplatesResponseTypeDef",
+        "ListMigrationWorkflowsRequestTypeDef",
+        "ListMigrationWorkflowsResponseTypeDef",
+        "ListPluginsRequestTypeDef",
+        "ListPluginsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTemplateStepGroupsRequestTypeDef",
+        "ListTemplateStepGroupsResponseTypeDef",
+        "ListTemplateStepsRequestTypeDef",
+        "ListTemplateStepsResponseTypeDef",
+        "ListWorkflowStepGroupsRequestTypeDef",
+        "ListWorkflowStepGroupsResponseTypeDef",
+        "ListWorkflowStepsRequestTypeDef",
+        "ListWorkflowStepsResponseTypeDef",
+        "MigrationWorkflowSummaryTypeDef",
+        "PlatformCommandTypeDef",
+        "PlatformScriptKeyTypeDef",
+        "PluginSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryWorkflowStepRequestTypeDef",
+        "RetryWorkflowStepResponseTypeDef",
+        "StartMigrationWorkflowRequestTypeDef",
+        "StartMigrationWorkflowResponseTypeDef",
+        "StepAutomationConfigurationTypeDef",
+        "StepInputOutputTypeDef",
+        "StepInputTypeDef",
+        "StepOutputTypeDef",
+        "StopMigrationWorkflowRequestTypeDef",
+        "StopMigrationWorkflowResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TemplateInputTypeDef",
+        "TemplateSourceTypeDef",
+        "TemplateStepGroupSummaryTypeDef",
+        "TemplateStepSummaryTypeDef",
+        "TemplateSummaryTypeDef",
+        "ToolTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateMigrationWorkflowRequestTypeDef",
+        "UpdateMigrationWorkflowResponseTypeDef",
+        "UpdateTemplateRequestTypeDef",
+        "UpdateTemplateResponseTypeDef",
+        "UpdateWorkflowStepGroupRequestTypeDef",
+        "UpdateWorkflowStepGroupResponseTypeDef",
+        "UpdateWorkflowStepRequestTypeDef",
+        "UpdateWorkflowStepResponseTypeDef",
+        "WorkflowStepAutomationConfigurationTypeDef",
+        "WorkflowStepGroupSummaryTypeDef",
+        "WorkflowStepOutputOutputTypeDef",
+        "WorkflowStepOutputTypeDef",
+        "WorkflowStepOutputUnionOutputTypeDef",
+        "WorkflowStepOutputUnionTypeDef",
+        "WorkflowStepSummaryTypeDef",
+    ]
+
+
+class StepInputTypeDef(TypedDict):
+    integerValue: NotRequired[int]
+    stringValue: NotRequired[str]
+    listOfStringsValue: NotRequired[ReadOnly[Sequence[str]]]
+    mapOfStringValue: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateMigrationWorkflowRequestTypeDef(TypedDict):
@@ -128,6 +136,13 @@ class CreateMigrationWorkflowRequestTypeDef(TypedDict):
     inputParameters: ReadOnly[Mapping[str, StepInputTypeDef]]
     stepTargets: NotRequired[ReadOnly[Sequence[str]]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class StepInputOutputTypeDef(TypedDict):
+    integerValue: NotRequired[int]
+    stringValue: NotRequired[str]
+    listOfStringsValue: NotRequired[list[str]]
+    mapOfStringValue: NotRequired[dict[str, str]]
 
 
 class CreateMigrationWorkflowResponseTypeDef(TypedDict):
@@ -143,6 +158,10 @@ class CreateMigrationWorkflowResponseTypeDef(TypedDict):
     creationTime: NotRequired[datetime]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TemplateSourceTypeDef(TypedDict):
+    workflowId: NotRequired[str]
 
 
 class CreateTemplateRequestTypeDef(TypedDict):
@@ -168,6 +187,11 @@ class CreateWorkflowStepGroupRequestTypeDef(TypedDict):
     previous: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class ToolTypeDef(TypedDict):
+    name: NotRequired[str]
+    url: NotRequired[str]
+
+
 class CreateWorkflowStepGroupResponseTypeDef(TypedDict):
     workflowId: NotRequired[str]
     name: NotRequired[str]
@@ -178,6 +202,37 @@ class CreateWorkflowStepGroupResponseTypeDef(TypedDict):
     previous: NotRequired[list[str]]
     creationTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PlatformCommandTypeDef(TypedDict):
+    linux: NotRequired[str]
+    windows: NotRequired[str]
+
+
+class PlatformScriptKeyTypeDef(TypedDict):
+    linux: NotRequired[str]
+    windows: NotRequired[str]
+
+
+class WorkflowStepAutomationConfigurationTypeDef(TypedDict):
+    scriptLocationS3Bucket: NotRequired[str]
+    scriptLocationS3Key: NotRequired[PlatformScriptKeyTypeDef]
+    command: NotRequired[PlatformCommandTypeDef]
+    runEnvironment: NotRequired[RunEnvironmentType]
+    targetType: NotRequired[TargetTypeType]
+
+
+class WorkflowStepOutputUnionTypeDef(TypedDict):
+    integerValue: NotRequired[int]
+    stringValue: NotRequired[str]
+    listOfStringValue: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class WorkflowStepOutputTypeDef(TypedDict):
+    name: NotRequired[str]
+    dataType: NotRequired[DataTypeType]
+    required: NotRequired[bool]
+    value: NotRequired[ReadOnly[WorkflowStepOutputUnionTypeDef]]
 
 
 class CreateWorkflowStepRequestTypeDef(TypedDict):
@@ -273,6 +328,12 @@ class GetMigrationWorkflowTemplateRequestTypeDef(TypedDict):
     id: str
 
 
+class TemplateInputTypeDef(TypedDict):
+    inputName: NotRequired[str]
+    dataType: NotRequired[DataTypeType]
+    required: NotRequired[bool]
+
+
 class GetMigrationWorkflowTemplateResponseTypeDef(TypedDict):
     id: NotRequired[str]
     templateArn: NotRequired[str]
@@ -312,6 +373,20 @@ class GetTemplateStepRequestTypeDef(TypedDict):
     id: str
     templateId: str
     stepGroupId: str
+
+
+class StepAutomationConfigurationTypeDef(TypedDict):
+    scriptLocationS3Bucket: NotRequired[str]
+    scriptLocationS3Key: NotRequired[PlatformScriptKeyTypeDef]
+    command: NotRequired[PlatformCommandTypeDef]
+    runEnvironment: NotRequired[RunEnvironmentType]
+    targetType: NotRequired[TargetTypeType]
+
+
+class StepOutputTypeDef(TypedDict):
+    name: NotRequired[str]
+    dataType: NotRequired[DataTypeType]
+    required: NotRequired[bool]
 
 
 class GetTemplateStepResponseTypeDef(TypedDict):
@@ -356,6 +431,19 @@ class GetWorkflowStepRequestTypeDef(TypedDict):
     id: str
 
 
+class WorkflowStepOutputUnionOutputTypeDef(TypedDict):
+    integerValue: NotRequired[int]
+    stringValue: NotRequired[str]
+    listOfStringValue: NotRequired[list[str]]
+
+
+class WorkflowStepOutputOutputTypeDef(TypedDict):
+    name: NotRequired[str]
+    dataType: NotRequired[DataTypeType]
+    required: NotRequired[bool]
+    value: NotRequired[WorkflowStepOutputUnionOutputTypeDef]
+
+
 class GetWorkflowStepResponseTypeDef(TypedDict):
     name: NotRequired[str]
     stepGroupId: NotRequired[str]
@@ -389,6 +477,13 @@ class ListMigrationWorkflowTemplatesRequestTypeDef(TypedDict):
     name: NotRequired[str]
 
 
+class TemplateSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    description: NotRequired[str]
+
+
 class ListMigrationWorkflowTemplatesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     templateSummary: list[TemplateSummaryTypeDef]
@@ -404,6 +499,19 @@ class ListMigrationWorkflowsRequestTypeDef(TypedDict):
     name: NotRequired[str]
 
 
+class MigrationWorkflowSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    templateId: NotRequired[str]
+    adsApplicationConfigurationName: NotRequired[str]
+    status: NotRequired[MigrationWorkflowStatusEnumType]
+    creationTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    statusMessage: NotRequired[str]
+    completedSteps: NotRequired[int]
+    totalSteps: NotRequired[int]
+
+
 class ListMigrationWorkflowsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     migrationWorkflowSummary: list[MigrationWorkflowSummaryTypeDef]
@@ -413,6 +521,15 @@ class ListMigrationWorkflowsResponseTypeDef(TypedDict):
 class ListPluginsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class PluginSummaryTypeDef(TypedDict):
+    pluginId: NotRequired[str]
+    hostname: NotRequired[str]
+    status: NotRequired[PluginHealthType]
+    ipAddress: NotRequired[str]
+    version: NotRequired[str]
+    registeredTime: NotRequired[str]
 
 
 class ListPluginsResponseTypeDef(TypedDict):
@@ -436,6 +553,13 @@ class ListTemplateStepGroupsRequestTypeDef(TypedDict):
     templateId: str
 
 
+class TemplateStepGroupSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    previous: NotRequired[list[str]]
+    next: NotRequired[list[str]]
+
+
 class ListTemplateStepGroupsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     templateStepGroupSummary: list[TemplateStepGroupSummaryTypeDef]
@@ -449,6 +573,18 @@ class ListTemplateStepsRequestTypeDef(TypedDict):
     stepGroupId: str
 
 
+class TemplateStepSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    stepGroupId: NotRequired[str]
+    templateId: NotRequired[str]
+    name: NotRequired[str]
+    stepActionType: NotRequired[StepActionTypeType]
+    targetType: NotRequired[TargetTypeType]
+    owner: NotRequired[OwnerType]
+    previous: NotRequired[list[str]]
+    next: NotRequired[list[str]]
+
+
 class ListTemplateStepsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     templateStepSummaryList: NotRequired[list[TemplateStepSummaryTypeDef]]
@@ -459,6 +595,15 @@ class ListWorkflowStepGroupsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     workflowId: str
+
+
+class WorkflowStepGroupSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    owner: NotRequired[OwnerType]
+    status: NotRequired[StepGroupStatusType]
+    previous: NotRequired[list[str]]
+    next: NotRequired[list[str]]
 
 
 class ListWorkflowStepGroupsResponseTypeDef(TypedDict):
@@ -474,42 +619,26 @@ class ListWorkflowStepsRequestTypeDef(TypedDict):
     stepGroupId: str
 
 
+class WorkflowStepSummaryTypeDef(TypedDict):
+    stepId: NotRequired[str]
+    name: NotRequired[str]
+    stepActionType: NotRequired[StepActionTypeType]
+    owner: NotRequired[OwnerType]
+    previous: NotRequired[list[str]]
+    next: NotRequired[list[str]]
+    status: NotRequired[StepStatusType]
+    statusMessage: NotRequired[str]
+    noOfSrvCompleted: NotRequired[int]
+    noOfSrvFailed: NotRequired[int]
+    totalNoOfSrv: NotRequired[int]
+    description: NotRequired[str]
+    scriptLocation: NotRequired[str]
+
+
 class ListWorkflowStepsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     workflowStepsSummary: list[WorkflowStepSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MigrationWorkflowSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    templateId: NotRequired[str]
-    adsApplicationConfigurationName: NotRequired[str]
-    status: NotRequired[MigrationWorkflowStatusEnumType]
-    creationTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    statusMessage: NotRequired[str]
-    completedSteps: NotRequired[int]
-    totalSteps: NotRequired[int]
-
-
-class PlatformCommandTypeDef(TypedDict):
-    linux: NotRequired[str]
-    windows: NotRequired[str]
-
-
-class PlatformScriptKeyTypeDef(TypedDict):
-    linux: NotRequired[str]
-    windows: NotRequired[str]
-
-
-class PluginSummaryTypeDef(TypedDict):
-    pluginId: NotRequired[str]
-    hostname: NotRequired[str]
-    status: NotRequired[PluginHealthType]
-    ipAddress: NotRequired[str]
-    version: NotRequired[str]
-    registeredTime: NotRequired[str]
 
 
 class RetryWorkflowStepRequestTypeDef(TypedDict):
@@ -539,34 +668,6 @@ class StartMigrationWorkflowResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StepAutomationConfigurationTypeDef(TypedDict):
-    scriptLocationS3Bucket: NotRequired[str]
-    scriptLocationS3Key: NotRequired[PlatformScriptKeyTypeDef]
-    command: NotRequired[PlatformCommandTypeDef]
-    runEnvironment: NotRequired[RunEnvironmentType]
-    targetType: NotRequired[TargetTypeType]
-
-
-class StepInputOutputTypeDef(TypedDict):
-    integerValue: NotRequired[int]
-    stringValue: NotRequired[str]
-    listOfStringsValue: NotRequired[list[str]]
-    mapOfStringValue: NotRequired[dict[str, str]]
-
-
-class StepInputTypeDef(TypedDict):
-    integerValue: NotRequired[int]
-    stringValue: NotRequired[str]
-    listOfStringsValue: NotRequired[ReadOnly[Sequence[str]]]
-    mapOfStringValue: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class StepOutputTypeDef(TypedDict):
-    name: NotRequired[str]
-    dataType: NotRequired[DataTypeType]
-    required: NotRequired[bool]
-
-
 class StopMigrationWorkflowRequestTypeDef(TypedDict):
     id: str
 
@@ -587,47 +688,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TemplateInputTypeDef(TypedDict):
-    inputName: NotRequired[str]
-    dataType: NotRequired[DataTypeType]
-    required: NotRequired[bool]
-
-
-class TemplateSourceTypeDef(TypedDict):
-    workflowId: NotRequired[str]
-
-
-class TemplateStepGroupSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    previous: NotRequired[list[str]]
-    next: NotRequired[list[str]]
-
-
-class TemplateStepSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    stepGroupId: NotRequired[str]
-    templateId: NotRequired[str]
-    name: NotRequired[str]
-    stepActionType: NotRequired[StepActionTypeType]
-    targetType: NotRequired[TargetTypeType]
-    owner: NotRequired[OwnerType]
-    previous: NotRequired[list[str]]
-    next: NotRequired[list[str]]
-
-
-class TemplateSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    description: NotRequired[str]
-
-
-class ToolTypeDef(TypedDict):
-    name: NotRequired[str]
-    url: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -721,62 +781,3 @@ class UpdateWorkflowStepResponseTypeDef(TypedDict):
     workflowId: NotRequired[str]
     name: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkflowStepAutomationConfigurationTypeDef(TypedDict):
-    scriptLocationS3Bucket: NotRequired[str]
-    scriptLocationS3Key: NotRequired[PlatformScriptKeyTypeDef]
-    command: NotRequired[PlatformCommandTypeDef]
-    runEnvironment: NotRequired[RunEnvironmentType]
-    targetType: NotRequired[TargetTypeType]
-
-
-class WorkflowStepGroupSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    owner: NotRequired[OwnerType]
-    status: NotRequired[StepGroupStatusType]
-    previous: NotRequired[list[str]]
-    next: NotRequired[list[str]]
-
-
-class WorkflowStepOutputOutputTypeDef(TypedDict):
-    name: NotRequired[str]
-    dataType: NotRequired[DataTypeType]
-    required: NotRequired[bool]
-    value: NotRequired[WorkflowStepOutputUnionOutputTypeDef]
-
-
-class WorkflowStepOutputTypeDef(TypedDict):
-    name: NotRequired[str]
-    dataType: NotRequired[DataTypeType]
-    required: NotRequired[bool]
-    value: NotRequired[ReadOnly[WorkflowStepOutputUnionTypeDef]]
-
-
-class WorkflowStepOutputUnionOutputTypeDef(TypedDict):
-    integerValue: NotRequired[int]
-    stringValue: NotRequired[str]
-    listOfStringValue: NotRequired[list[str]]
-
-
-class WorkflowStepOutputUnionTypeDef(TypedDict):
-    integerValue: NotRequired[int]
-    stringValue: NotRequired[str]
-    listOfStringValue: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class WorkflowStepSummaryTypeDef(TypedDict):
-    stepId: NotRequired[str]
-    name: NotRequired[str]
-    stepActionType: NotRequired[StepActionTypeType]
-    owner: NotRequired[OwnerType]
-    previous: NotRequired[list[str]]
-    next: NotRequired[list[str]]
-    status: NotRequired[StepStatusType]
-    statusMessage: NotRequired[str]
-    noOfSrvCompleted: NotRequired[int]
-    noOfSrvFailed: NotRequired[int]
-    totalNoOfSrv: NotRequired[int]
-    description: NotRequired[str]
-    scriptLocation: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -65,115 +65,116 @@ from .literals import (
     VersionControlTypeType,
 )
 
-__all__ = [
-    "AnalysisStatusUnionTypeDef",
-    "AnalyzableServerSummaryTypeDef",
-    "AnalyzerNameUnionTypeDef",
-    "AntipatternReportResultTypeDef",
-    "AntipatternSeveritySummaryTypeDef",
-    "AppUnitErrorTypeDef",
-    "ApplicationComponentDetailTypeDef",
-    "ApplicationComponentStatusSummaryTypeDef",
-    "ApplicationComponentStrategyTypeDef",
-    "ApplicationComponentSummaryTypeDef",
-    "ApplicationPreferencesOutputTypeDef",
-    "ApplicationPreferencesTypeDef",
-    "AssessmentSummaryTypeDef",
-    "AssessmentTargetOutputTypeDef",
-    "AssessmentTargetTypeDef",
-    "AssociatedApplicationTypeDef",
-    "AwsManagedResourcesOutputTypeDef",
-    "AwsManagedResourcesTypeDef",
-    "BusinessGoalsTypeDef",
-    "CollectorTypeDef",
-    "ConfigurationSummaryTypeDef",
-    "DataCollectionDetailsTypeDef",
-    "DatabaseConfigDetailTypeDef",
-    "DatabaseMigrationPreferenceOutputTypeDef",
-    "DatabaseMigrationPreferenceTypeDef",
-    "DatabasePreferencesOutputTypeDef",
-    "DatabasePreferencesTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetApplicationComponentDetailsRequestTypeDef",
-    "GetApplicationComponentDetailsResponseTypeDef",
-    "GetApplicationComponentStrategiesRequestTypeDef",
-    "GetApplicationComponentStrategiesResponseTypeDef",
-    "GetAssessmentRequestTypeDef",
-    "GetAssessmentResponseTypeDef",
-    "GetImportFileTaskRequestTypeDef",
-    "GetImportFileTaskResponseTypeDef",
-    "GetLatestAssessmentIdResponseTypeDef",
-    "GetPortfolioPreferencesResponseTypeDef",
-    "GetPortfolioSummaryResponseTypeDef",
-    "GetRecommendationReportDetailsRequestTypeDef",
-    "GetRecommendationReportDetailsResponseTypeDef",
-    "GetServerDetailsRequestTypeDef",
-    "GetServerDetailsResponseTypeDef",
-    "GetServerStrategiesRequestTypeDef",
-    "GetServerStrategiesResponseTypeDef",
-    "GroupTypeDef",
-    "HeterogeneousOutputTypeDef",
-    "HeterogeneousTypeDef",
-    "HomogeneousOutputTypeDef",
-    "HomogeneousTypeDef",
-    "IPAddressBasedRemoteInfoTypeDef",
-    "ImportFileTaskInformationTypeDef",
-    "ListAnalyzableServersRequestTypeDef",
-    "ListAnalyzableServersResponseTypeDef",
-    "ListApplicationComponentsRequestTypeDef",
-    "ListApplicationComponentsResponseTypeDef",
-    "ListCollectorsRequestTypeDef",
-    "ListCollectorsResponseTypeDef",
-    "ListImportFileTaskRequestTypeDef",
-    "ListImportFileTaskResponseTypeDef",
-    "ListServersRequestTypeDef",
-    "ListServersResponseTypeDef",
-    "ManagementPreferenceOutputTypeDef",
-    "ManagementPreferenceTypeDef",
-    "NetworkInfoTypeDef",
-    "NoDatabaseMigrationPreferenceOutputTypeDef",
-    "NoDatabaseMigrationPreferenceTypeDef",
-    "NoManagementPreferenceOutputTypeDef",
-    "NoManagementPreferenceTypeDef",
-    "OSInfoTypeDef",
-    "PipelineInfoTypeDef",
-    "PrioritizeBusinessGoalsTypeDef",
-    "PutPortfolioPreferencesRequestTypeDef",
-    "PutPortfolioPreferencesResponseTypeDef",
-    "RecommendationReportDetailsTypeDef",
-    "RecommendationSetTypeDef",
-    "RemoteSourceCodeAnalysisServerInfoTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultTypeDef",
-    "S3ObjectTypeDef",
-    "SelfManageResourcesOutputTypeDef",
-    "SelfManageResourcesTypeDef",
-    "ServerDetailTypeDef",
-    "ServerErrorTypeDef",
-    "ServerStatusSummaryTypeDef",
-    "ServerStrategyTypeDef",
-    "ServerSummaryTypeDef",
-    "SourceCodeRepositoryTypeDef",
-    "SourceCodeTypeDef",
-    "StartAssessmentRequestTypeDef",
-    "StartAssessmentResponseTypeDef",
-    "StartImportFileTaskRequestTypeDef",
-    "StartImportFileTaskResponseTypeDef",
-    "StartRecommendationReportGenerationRequestTypeDef",
-    "StartRecommendationReportGenerationResponseTypeDef",
-    "StopAssessmentRequestTypeDef",
-    "StopAssessmentResponseTypeDef",
-    "StrategyOptionTypeDef",
-    "StrategySummaryTypeDef",
-    "SystemInfoTypeDef",
-    "TransformationToolTypeDef",
-    "UpdateApplicationComponentConfigRequestTypeDef",
-    "UpdateApplicationComponentConfigResponseTypeDef",
-    "UpdateServerConfigRequestTypeDef",
-    "UpdateServerConfigResponseTypeDef",
-    "VcenterBasedRemoteInfoTypeDef",
-    "VersionControlInfoTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AnalysisStatusUnionTypeDef",
+        "AnalyzableServerSummaryTypeDef",
+        "AnalyzerNameUnionTypeDef",
+        "AntipatternReportResultTypeDef",
+        "AntipatternSeveritySummaryTypeDef",
+        "AppUnitErrorTypeDef",
+        "ApplicationComponentDetailTypeDef",
+        "ApplicationComponentStatusSummaryTypeDef",
+        "ApplicationComponentStrategyTypeDef",
+        "ApplicationComponentSummaryTypeDef",
+        "ApplicationPreferencesOutputTypeDef",
+        "ApplicationPreferencesTypeDef",
+        "AssessmentSummaryTypeDef",
+        "AssessmentTargetOutputTypeDef",
+        "AssessmentTargetTypeDef",
+        "AssociatedApplicationTypeDef",
+        "AwsManagedResourcesOutputTypeDef",
+        "AwsManagedResourcesTypeDef",
+        "BusinessGoalsTypeDef",
+        "CollectorTypeDef",
+        "ConfigurationSummaryTypeDef",
+        "DataCollectionDetailsTypeDef",
+        "DatabaseConfigDetailTypeDef",
+        "DatabaseMigrationPreferenceOutputTypeDef",
+        "DatabaseMigrationPreferenceTypeDef",
+        "DatabasePreferencesOutputTypeDef",
+        "DatabasePreferencesTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetApplicationComponentDetailsRequestTypeDef",
+        "GetApplicationComponentDetailsResponseTypeDef",
+        "GetApplicationComponentStrategiesRequestTypeDef",
+        "GetApplicationComponentStrategiesResponseTypeDef",
+        "GetAssessmentRequestTypeDef",
+        "GetAssessmentResponseTypeDef",
+        "GetImportFileTaskRequestTypeDef",
+        "GetImportFileTaskResponseTypeDef",
+        "GetLatestAssessmentIdResponseTypeDef",
+        "GetPortfolioPreferencesResponseTypeDef",
+        "GetPortfolioSummaryResponseTypeDef",
+        "GetRecommendationReportDetailsRequestTypeDef",
+        "GetRecommendationReportDetailsResponseTypeDef",
+        "GetServerDetailsRequestTypeDef",
+        "GetServerDetailsResponseTypeDef",
+        "GetServerStrategiesRequestTypeDef",
+        "GetServerStrategiesResponseTypeDef",
+        "GroupTypeDef",
+        "HeterogeneousOutputTypeDef",
+        "HeterogeneousTypeDef",
+        "HomogeneousOutputTypeDef",
+        "HomogeneousTypeDef",
+        "IPAddressBasedRemoteInfoTypeDef",
+        "ImportFileTaskInformationTypeDef",
+        "ListAnalyzableServersRequestTypeDef",
+        "ListAnalyzableServersResponseTypeDef",
+        "ListApplicationComponentsRequestTypeDef",
+        "ListApplicationComponentsResponseTypeDef",
+        "ListCollectorsRequestTypeDef",
+        "ListCollectorsResponseTypeDef",
+        "ListImportFileTaskRequestTypeDef",
+        "ListImportFileTaskResponseTypeDef",
+        "ListServersRequestTypeDef",
+        "ListServersResponseTypeDef",
+        "ManagementPreferenceOutputTypeDef",
+        "ManagementPreferenceTypeDef",
+        "NetworkInfoTypeDef",
+        "NoDatabaseMigrationPreferenceOutputTypeDef",
+        "NoDatabaseMigrationPreferenceTypeDef",
+        "NoManagementPreferenceOutputTypeDef",
+        "NoManagementPreferenceTypeDef",
+        "OSInfoTypeDef",
+        "PipelineInfoTypeDef",
+        "PrioritizeBusinessGoalsTypeDef",
+        "PutPortfolioPreferencesRequestTypeDef",
+        "PutPortfolioPreferencesResponseTypeDef",
+        "RecommendationReportDetailsTypeDef",
+        "RecommendationSetTypeDef",
+        "RemoteSourceCodeAnalysisServerInfoTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultTypeDef",
+        "S3ObjectTypeDef",
+        "SelfManageResourcesOutputTypeDef",
+        "SelfManageResourcesTypeDef",
+        "ServerDetailTypeDef",
+        "ServerErrorTypeDef",
+        "ServerStatusSummaryTypeDef",
+        "ServerStrategyTypeDef",
+        "ServerSummaryTypeDef",
+        "SourceCodeRepositoryTypeDef",
+        "SourceCodeTypeDef",
+        "StartAssessmentRequestTypeDef",
+        "StartAssessmentResponseTypeDef",
+        "StartImportFileTaskRequestTypeDef",
+        "StartImportFileTaskResponseTypeDef",
+        "StartRecommendationReportGenerationRequestTypeDef",
+        "StartRecommendationReportGenerationResponseTypeDef",
+        "StopAssessmentRequestTypeDef",
+        "StopAssessmentResponseTypeDef",
+        "StrategyOptionTypeDef",
+        "StrategySummaryTypeDef",
+        "SystemInfoTypeDef",
+        "TransformationToolTypeDef",
+        "UpdateApplicationComponentConfigRequestTypeDef",
+        "UpdateApplicationComponentConfigResponseTypeDef",
+        "UpdateServerConfigRequestTypeDef",
+        "UpdateServerConfigResponseTypeDef",
+        "VcenterBasedRemoteInfoTypeDef",
+        "VersionControlInfoTypeDef",
+    ]
 
 
 class AnalysisStatusUnionTypeDef(TypedDict):
@@ -194,6 +195,11 @@ class AnalyzerNameUnionTypeDef(TypedDict):
     sourceCodeAnalyzerName: NotRequired[SourceCodeAnalyzerNameType]
 
 
+class S3ObjectTypeDef(TypedDict):
+    s3Bucket: NotRequired[str]
+    s3key: NotRequired[str]
+
+
 class AntipatternReportResultTypeDef(TypedDict):
     analyzerName: NotRequired[AnalyzerNameUnionTypeDef]
     antiPatternReportS3Object: NotRequired[S3ObjectTypeDef]
@@ -208,6 +214,36 @@ class AntipatternSeveritySummaryTypeDef(TypedDict):
 
 class AppUnitErrorTypeDef(TypedDict):
     appUnitErrorCategory: NotRequired[AppUnitErrorCategoryType]
+
+
+class DatabaseConfigDetailTypeDef(TypedDict):
+    secretName: NotRequired[str]
+
+
+class TransformationToolTypeDef(TypedDict):
+    description: NotRequired[str]
+    name: NotRequired[TransformationToolNameType]
+    tranformationToolInstallationLink: NotRequired[str]
+
+
+class RecommendationSetTypeDef(TypedDict):
+    strategy: NotRequired[StrategyType]
+    targetDestination: NotRequired[TargetDestinationType]
+    transformationTool: NotRequired[TransformationToolTypeDef]
+
+
+class ResultTypeDef(TypedDict):
+    analysisStatus: NotRequired[AnalysisStatusUnionTypeDef]
+    analysisType: NotRequired[AnalysisTypeType]
+    antipatternReportResultList: NotRequired[list[AntipatternReportResultTypeDef]]
+    statusMessage: NotRequired[str]
+
+
+class SourceCodeRepositoryTypeDef(TypedDict):
+    branch: NotRequired[str]
+    projectName: NotRequired[str]
+    repository: NotRequired[str]
+    versionControlType: NotRequired[str]
 
 
 class ApplicationComponentDetailTypeDef(TypedDict):
@@ -252,12 +288,63 @@ class ApplicationComponentSummaryTypeDef(TypedDict):
     count: NotRequired[int]
 
 
+class AwsManagedResourcesOutputTypeDef(TypedDict):
+    targetDestination: list[AwsManagedTargetDestinationType]
+
+
+class NoManagementPreferenceOutputTypeDef(TypedDict):
+    targetDestination: list[NoPreferenceTargetDestinationType]
+
+
+class SelfManageResourcesOutputTypeDef(TypedDict):
+    targetDestination: list[SelfManageTargetDestinationType]
+
+
+class ManagementPreferenceOutputTypeDef(TypedDict):
+    awsManagedResources: NotRequired[AwsManagedResourcesOutputTypeDef]
+    noPreference: NotRequired[NoManagementPreferenceOutputTypeDef]
+    selfManageResources: NotRequired[SelfManageResourcesOutputTypeDef]
+
+
 class ApplicationPreferencesOutputTypeDef(TypedDict):
     managementPreference: NotRequired[ManagementPreferenceOutputTypeDef]
 
 
+class AwsManagedResourcesTypeDef(TypedDict):
+    targetDestination: ReadOnly[Sequence[AwsManagedTargetDestinationType]]
+
+
+class NoManagementPreferenceTypeDef(TypedDict):
+    targetDestination: ReadOnly[Sequence[NoPreferenceTargetDestinationType]]
+
+
+class SelfManageResourcesTypeDef(TypedDict):
+    targetDestination: ReadOnly[Sequence[SelfManageTargetDestinationType]]
+
+
+class ManagementPreferenceTypeDef(TypedDict):
+    awsManagedResources: NotRequired[ReadOnly[AwsManagedResourcesTypeDef]]
+    noPreference: NotRequired[ReadOnly[NoManagementPreferenceTypeDef]]
+    selfManageResources: NotRequired[ReadOnly[SelfManageResourcesTypeDef]]
+
+
 class ApplicationPreferencesTypeDef(TypedDict):
     managementPreference: NotRequired[ReadOnly[ManagementPreferenceTypeDef]]
+
+
+class ServerStatusSummaryTypeDef(TypedDict):
+    count: NotRequired[int]
+    runTimeAssessmentStatus: NotRequired[RunTimeAssessmentStatusType]
+
+
+class ServerSummaryTypeDef(TypedDict):
+    ServerOsType: NotRequired[ServerOsTypeType]
+    count: NotRequired[int]
+
+
+class StrategySummaryTypeDef(TypedDict):
+    count: NotRequired[int]
+    strategy: NotRequired[StrategyType]
 
 
 class AssessmentSummaryTypeDef(TypedDict):
@@ -295,19 +382,46 @@ class AssociatedApplicationTypeDef(TypedDict):
     name: NotRequired[str]
 
 
-class AwsManagedResourcesOutputTypeDef(TypedDict):
-    targetDestination: list[AwsManagedTargetDestinationType]
-
-
-class AwsManagedResourcesTypeDef(TypedDict):
-    targetDestination: ReadOnly[Sequence[AwsManagedTargetDestinationType]]
-
-
 class BusinessGoalsTypeDef(TypedDict):
     licenseCostReduction: NotRequired[int]
     modernizeInfrastructureWithCloudNativeTechnologies: NotRequired[int]
     reduceOperationalOverheadWithManagedServices: NotRequired[int]
     speedOfMigration: NotRequired[int]
+
+
+class IPAddressBasedRemoteInfoTypeDef(TypedDict):
+    authType: NotRequired[AuthTypeType]
+    ipAddressConfigurationTimeStamp: NotRequired[str]
+    osType: NotRequired[OSTypeType]
+
+
+class PipelineInfoTypeDef(TypedDict):
+    pipelineConfigurationTimeStamp: NotRequired[str]
+    pipelineType: NotRequired[PipelineTypeType]
+
+
+class RemoteSourceCodeAnalysisServerInfoTypeDef(TypedDict):
+    remoteSourceCodeAnalysisServerConfigurationTimestamp: NotRequired[str]
+
+
+class VcenterBasedRemoteInfoTypeDef(TypedDict):
+    osType: NotRequired[OSTypeType]
+    vcenterConfigurationTimeStamp: NotRequired[str]
+
+
+class VersionControlInfoTypeDef(TypedDict):
+    versionControlConfigurationTimeStamp: NotRequired[str]
+    versionControlType: NotRequired[VersionControlTypeType]
+
+
+class ConfigurationSummaryTypeDef(TypedDict):
+    ipAddressBasedRemoteInfoList: NotRequired[list[IPAddressBasedRemoteInfoTypeDef]]
+    pipelineInfoList: NotRequired[list[PipelineInfoTypeDef]]
+    remoteSourceCodeAnalysisServerInfo: NotRequired[
+        RemoteSourceCodeAnalysisServerInfoTypeDef
+    ]
+    vcenterBasedRemoteInfoList: NotRequired[list[VcenterBasedRemoteInfoTypeDef]]
+    versionControlInfoList: NotRequired[list[VersionControlInfoTypeDef]]
 
 
 class CollectorTypeDef(TypedDict):
@@ -321,16 +435,6 @@ class CollectorTypeDef(TypedDict):
     registeredTimeStamp: NotRequired[str]
 
 
-class ConfigurationSummaryTypeDef(TypedDict):
-    ipAddressBasedRemoteInfoList: NotRequired[list[IPAddressBasedRemoteInfoTypeDef]]
-    pipelineInfoList: NotRequired[list[PipelineInfoTypeDef]]
-    remoteSourceCodeAnalysisServerInfo: NotRequired[
-        RemoteSourceCodeAnalysisServerInfoTypeDef
-    ]
-    vcenterBasedRemoteInfoList: NotRequired[list[VcenterBasedRemoteInfoTypeDef]]
-    versionControlInfoList: NotRequired[list[VersionControlInfoTypeDef]]
-
-
 class DataCollectionDetailsTypeDef(TypedDict):
     completionTime: NotRequired[datetime]
     failed: NotRequired[int]
@@ -342,14 +446,36 @@ class DataCollectionDetailsTypeDef(TypedDict):
     success: NotRequired[int]
 
 
-class DatabaseConfigDetailTypeDef(TypedDict):
-    secretName: NotRequired[str]
+class HeterogeneousOutputTypeDef(TypedDict):
+    targetDatabaseEngine: list[HeterogeneousTargetDatabaseEngineType]
+
+
+class HomogeneousOutputTypeDef(TypedDict):
+    targetDatabaseEngine: NotRequired[list[HomogeneousTargetDatabaseEngineType]]
+
+
+class NoDatabaseMigrationPreferenceOutputTypeDef(TypedDict):
+    targetDatabaseEngine: list[TargetDatabaseEngineType]
 
 
 class DatabaseMigrationPreferenceOutputTypeDef(TypedDict):
     heterogeneous: NotRequired[HeterogeneousOutputTypeDef]
     homogeneous: NotRequired[HomogeneousOutputTypeDef]
     noPreference: NotRequired[NoDatabaseMigrationPreferenceOutputTypeDef]
+
+
+class HeterogeneousTypeDef(TypedDict):
+    targetDatabaseEngine: ReadOnly[Sequence[HeterogeneousTargetDatabaseEngineType]]
+
+
+class HomogeneousTypeDef(TypedDict):
+    targetDatabaseEngine: NotRequired[
+        ReadOnly[Sequence[HomogeneousTargetDatabaseEngineType]]
+    ]
+
+
+class NoDatabaseMigrationPreferenceTypeDef(TypedDict):
+    targetDatabaseEngine: ReadOnly[Sequence[TargetDatabaseEngineType]]
 
 
 class DatabaseMigrationPreferenceTypeDef(TypedDict):
@@ -428,6 +554,10 @@ class GetLatestAssessmentIdResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PrioritizeBusinessGoalsTypeDef(TypedDict):
+    businessGoals: NotRequired[BusinessGoalsTypeDef]
+
+
 class GetPortfolioPreferencesResponseTypeDef(TypedDict):
     applicationMode: NotRequired[ApplicationModeType]
     applicationPreferences: NotRequired[ApplicationPreferencesOutputTypeDef]
@@ -445,6 +575,15 @@ class GetRecommendationReportDetailsRequestTypeDef(TypedDict):
     id: str
 
 
+class RecommendationReportDetailsTypeDef(TypedDict):
+    completionTime: NotRequired[datetime]
+    s3Bucket: NotRequired[str]
+    s3Keys: NotRequired[list[str]]
+    startTime: NotRequired[datetime]
+    status: NotRequired[RecommendationReportStatusType]
+    statusMessage: NotRequired[str]
+
+
 class GetRecommendationReportDetailsResponseTypeDef(TypedDict):
     id: NotRequired[str]
     recommendationReportDetails: NotRequired[RecommendationReportDetailsTypeDef]
@@ -455,6 +594,46 @@ class GetServerDetailsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     serverId: str
+
+
+class ServerErrorTypeDef(TypedDict):
+    serverErrorCategory: NotRequired[ServerErrorCategoryType]
+
+
+class NetworkInfoTypeDef(TypedDict):
+    interfaceName: str
+    ipAddress: str
+    macAddress: str
+    netMask: str
+
+
+class OSInfoTypeDef(TypedDict):
+    type: NotRequired[OSTypeType]
+    version: NotRequired[str]
+
+
+class SystemInfoTypeDef(TypedDict):
+    cpuArchitecture: NotRequired[str]
+    fileSystemType: NotRequired[str]
+    networkInfoList: NotRequired[list[NetworkInfoTypeDef]]
+    osInfo: NotRequired[OSInfoTypeDef]
+
+
+class ServerDetailTypeDef(TypedDict):
+    antipatternReportS3Object: NotRequired[S3ObjectTypeDef]
+    antipatternReportStatus: NotRequired[AntipatternReportStatusType]
+    antipatternReportStatusMessage: NotRequired[str]
+    applicationComponentStrategySummary: NotRequired[list[StrategySummaryTypeDef]]
+    dataCollectionStatus: NotRequired[RunTimeAssessmentStatusType]
+    id: NotRequired[str]
+    lastAnalyzedTimestamp: NotRequired[datetime]
+    listAntipatternSeveritySummary: NotRequired[list[AntipatternSeveritySummaryTypeDef]]
+    name: NotRequired[str]
+    recommendationSet: NotRequired[RecommendationSetTypeDef]
+    serverError: NotRequired[ServerErrorTypeDef]
+    serverType: NotRequired[str]
+    statusMessage: NotRequired[str]
+    systemInfo: NotRequired[SystemInfoTypeDef]
 
 
 class GetServerDetailsResponseTypeDef(TypedDict):
@@ -468,6 +647,13 @@ class GetServerStrategiesRequestTypeDef(TypedDict):
     serverId: str
 
 
+class ServerStrategyTypeDef(TypedDict):
+    isPreferred: NotRequired[bool]
+    numberOfApplicationComponents: NotRequired[int]
+    recommendation: NotRequired[RecommendationSetTypeDef]
+    status: NotRequired[StrategyRecommendationType]
+
+
 class GetServerStrategiesResponseTypeDef(TypedDict):
     serverStrategies: NotRequired[list[ServerStrategyTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -476,30 +662,6 @@ class GetServerStrategiesResponseTypeDef(TypedDict):
 class GroupTypeDef(TypedDict):
     name: NotRequired[GroupNameType]
     value: NotRequired[str]
-
-
-class HeterogeneousOutputTypeDef(TypedDict):
-    targetDatabaseEngine: list[HeterogeneousTargetDatabaseEngineType]
-
-
-class HeterogeneousTypeDef(TypedDict):
-    targetDatabaseEngine: ReadOnly[Sequence[HeterogeneousTargetDatabaseEngineType]]
-
-
-class HomogeneousOutputTypeDef(TypedDict):
-    targetDatabaseEngine: NotRequired[list[HomogeneousTargetDatabaseEngineType]]
-
-
-class HomogeneousTypeDef(TypedDict):
-    targetDatabaseEngine: NotRequired[
-        ReadOnly[Sequence[HomogeneousTargetDatabaseEngineType]]
-    ]
-
-
-class IPAddressBasedRemoteInfoTypeDef(TypedDict):
-    authType: NotRequired[AuthTypeType]
-    ipAddressConfigurationTimeStamp: NotRequired[str]
-    osType: NotRequired[OSTypeType]
 
 
 class ImportFileTaskInformationTypeDef(TypedDict):
@@ -580,55 +742,6 @@ class ListServersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ManagementPreferenceOutputTypeDef(TypedDict):
-    awsManagedResources: NotRequired[AwsManagedResourcesOutputTypeDef]
-    noPreference: NotRequired[NoManagementPreferenceOutputTypeDef]
-    selfManageResources: NotRequired[SelfManageResourcesOutputTypeDef]
-
-
-class ManagementPreferenceTypeDef(TypedDict):
-    awsManagedResources: NotRequired[ReadOnly[AwsManagedResourcesTypeDef]]
-    noPreference: NotRequired[ReadOnly[NoManagementPreferenceTypeDef]]
-    selfManageResources: NotRequired[ReadOnly[SelfManageResourcesTypeDef]]
-
-
-class NetworkInfoTypeDef(TypedDict):
-    interfaceName: str
-    ipAddress: str
-    macAddress: str
-    netMask: str
-
-
-class NoDatabaseMigrationPreferenceOutputTypeDef(TypedDict):
-    targetDatabaseEngine: list[TargetDatabaseEngineType]
-
-
-class NoDatabaseMigrationPreferenceTypeDef(TypedDict):
-    targetDatabaseEngine: ReadOnly[Sequence[TargetDatabaseEngineType]]
-
-
-class NoManagementPreferenceOutputTypeDef(TypedDict):
-    targetDestination: list[NoPreferenceTargetDestinationType]
-
-
-class NoManagementPreferenceTypeDef(TypedDict):
-    targetDestination: ReadOnly[Sequence[NoPreferenceTargetDestinationType]]
-
-
-class OSInfoTypeDef(TypedDict):
-    type: NotRequired[OSTypeType]
-    version: NotRequired[str]
-
-
-class PipelineInfoTypeDef(TypedDict):
-    pipelineConfigurationTimeStamp: NotRequired[str]
-    pipelineType: NotRequired[PipelineTypeType]
-
-
-class PrioritizeBusinessGoalsTypeDef(TypedDict):
-    businessGoals: NotRequired[BusinessGoalsTypeDef]
-
-
 class PutPortfolioPreferencesRequestTypeDef(TypedDict):
     applicationMode: NotRequired[ApplicationModeType]
     applicationPreferences: NotRequired[ReadOnly[ApplicationPreferencesTypeDef]]
@@ -638,90 +751,6 @@ class PutPortfolioPreferencesRequestTypeDef(TypedDict):
 
 class PutPortfolioPreferencesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecommendationReportDetailsTypeDef(TypedDict):
-    completionTime: NotRequired[datetime]
-    s3Bucket: NotRequired[str]
-    s3Keys: NotRequired[list[str]]
-    startTime: NotRequired[datetime]
-    status: NotRequired[RecommendationReportStatusType]
-    statusMessage: NotRequired[str]
-
-
-class RecommendationSetTypeDef(TypedDict):
-    strategy: NotRequired[StrategyType]
-    targetDestination: NotRequired[TargetDestinationType]
-    transformationTool: NotRequired[TransformationToolTypeDef]
-
-
-class RemoteSourceCodeAnalysisServerInfoTypeDef(TypedDict):
-    remoteSourceCodeAnalysisServerConfigurationTimestamp: NotRequired[str]
-
-
-class ResultTypeDef(TypedDict):
-    analysisStatus: NotRequired[AnalysisStatusUnionTypeDef]
-    analysisType: NotRequired[AnalysisTypeType]
-    antipatternReportResultList: NotRequired[list[AntipatternReportResultTypeDef]]
-    statusMessage: NotRequired[str]
-
-
-class S3ObjectTypeDef(TypedDict):
-    s3Bucket: NotRequired[str]
-    s3key: NotRequired[str]
-
-
-class SelfManageResourcesOutputTypeDef(TypedDict):
-    targetDestination: list[SelfManageTargetDestinationType]
-
-
-class SelfManageResourcesTypeDef(TypedDict):
-    targetDestination: ReadOnly[Sequence[SelfManageTargetDestinationType]]
-
-
-class ServerDetailTypeDef(TypedDict):
-    antipatternReportS3Object: NotRequired[S3ObjectTypeDef]
-    antipatternReportStatus: NotRequired[AntipatternReportStatusType]
-    antipatternReportStatusMessage: NotRequired[str]
-    applicationComponentStrategySummary: NotRequired[list[StrategySummaryTypeDef]]
-    dataCollectionStatus: NotRequired[RunTimeAssessmentStatusType]
-    id: NotRequired[str]
-    lastAnalyzedTimestamp: NotRequired[datetime]
-    listAntipatternSeveritySummary: NotRequired[list[AntipatternSeveritySummaryTypeDef]]
-    name: NotRequired[str]
-    recommendationSet: NotRequired[RecommendationSetTypeDef]
-    serverError: NotRequired[ServerErrorTypeDef]
-    serverType: NotRequired[str]
-    statusMessage: NotRequired[str]
-    systemInfo: NotRequired[SystemInfoTypeDef]
-
-
-class ServerErrorTypeDef(TypedDict):
-    serverErrorCategory: NotRequired[ServerErrorCategoryType]
-
-
-class ServerStatusSummaryTypeDef(TypedDict):
-    count: NotRequired[int]
-    runTimeAssessmentStatus: NotRequired[RunTimeAssessmentStatusType]
-
-
-class ServerStrategyTypeDef(TypedDict):
-    isPreferred: NotRequired[bool]
-    numberOfApplicationComponents: NotRequired[int]
-    recommendation: NotRequired[RecommendationSetTypeDef]
-    status: NotRequired[StrategyRecommendationType]
-
-
-class ServerSummaryTypeDef(TypedDict):
-    ServerOsType: NotRequired[ServerOsTypeType]
-    count: NotRequired[int]
-
-
-class SourceCodeRepositoryTypeDef(TypedDict):
-    branch: NotRequired[str]
-    projectName: NotRequired[str]
-    repository: NotRequired[str]
-    versionControlType: NotRequired[str]
 
 
 class SourceCodeTypeDef(TypedDict):
@@ -782,24 +811,6 @@ class StrategyOptionTypeDef(TypedDict):
     toolName: NotRequired[TransformationToolNameType]
 
 
-class StrategySummaryTypeDef(TypedDict):
-    count: NotRequired[int]
-    strategy: NotRequired[StrategyType]
-
-
-class SystemInfoTypeDef(TypedDict):
-    cpuArchitecture: NotRequired[str]
-    fileSystemType: NotRequired[str]
-    networkInfoList: NotRequired[list[NetworkInfoTypeDef]]
-    osInfo: NotRequired[OSInfoTypeDef]
-
-
-class TransformationToolTypeDef(TypedDict):
-    description: NotRequired[str]
-    name: NotRequired[TransformationToolNameType]
-    tranformationToolInstallationLink: NotRequired[str]
-
-
 class UpdateApplicationComponentConfigRequestTypeDef(TypedDict):
     appType: NotRequired[AppTypeType]
     applicationComponentId: str
@@ -821,13 +832,3 @@ class UpdateServerConfigRequestTypeDef(TypedDict):
 
 class UpdateServerConfigResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VcenterBasedRemoteInfoTypeDef(TypedDict):
-    osType: NotRequired[OSTypeType]
-    vcenterConfigurationTimeStamp: NotRequired[str]
-
-
-class VersionControlInfoTypeDef(TypedDict):
-    versionControlConfigurationTimeStamp: NotRequired[str]
-    versionControlType: NotRequired[VersionControlTypeType]

@@ -2,30 +2,31 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Multi-party Approval: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionCompletionStrategyType",
-    "AdditionalSecurityRequirementType",
-    "ApprovalTeamStatusCodeType",
-    "ApprovalTeamStatusType",
-    "ApproverLastActivityType",
-    "FilterFieldType",
-    "IdentitySourceStatusCodeType",
-    "IdentitySourceStatusType",
-    "IdentitySourceTypeType",
-    "IdentityStatusType",
-    "MfaSyncStatusType",
-    "MfaTypeType",
-    "OperatorType",
-    "PolicyStatusType",
-    "PolicyTypeType",
-    "SessionExecutionStatusType",
-    "SessionResponseType",
-    "SessionStatusCodeType",
-    "SessionStatusType",
-    "UpdateActionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionCompletionStrategyType",
+        "AdditionalSecurityRequirementType",
+        "ApprovalTeamStatusCodeType",
+        "ApprovalTeamStatusType",
+        "ApproverLastActivityType",
+        "FilterFieldType",
+        "IdentitySourceStatusCodeType",
+        "IdentitySourceStatusType",
+        "IdentitySourceTypeType",
+        "IdentityStatusType",
+        "MfaSyncStatusType",
+        "MfaTypeType",
+        "OperatorType",
+        "PolicyStatusType",
+        "PolicyTypeType",
+        "SessionExecutionStatusType",
+        "SessionResponseType",
+        "SessionStatusCodeType",
+        "SessionStatusType",
+        "UpdateActionType",
+    ]
 
 ActionCompletionStrategyType = Literal["AUTO_COMPLETION_UPON_APPROVAL"]
 AdditionalSecurityRequirementType = Literal["APPROVER_VERIFICATION_REQUIRED"]

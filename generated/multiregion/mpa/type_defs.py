@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -41,76 +41,81 @@ from .literals import (
     UpdateActionType,
 )
 
-__all__ = [
-    "ApprovalStrategyResponseTypeDef",
-    "ApprovalStrategyTypeDef",
-    "ApprovalTeamRequestApproverTypeDef",
-    "CancelSessionRequestTypeDef",
-    "CancelSessionResponseTypeDef",
-    "CreateApprovalTeamRequestTypeDef",
-    "CreateApprovalTeamResponseTypeDef",
-    "CreateIdentitySourceRequestTypeDef",
-    "CreateIdentitySourceResponseTypeDef",
-    "DeleteIdentitySourceRequestTypeDef",
-    "DeleteInactiveApprovalTeamVersionRequestTypeDef",
-    "DeleteInactiveApprovalTeamVersionResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FilterTypeDef",
-    "GetApprovalTeamRequestTypeDef",
-    "GetApprovalTeamResponseApproverTypeDef",
-    "GetApprovalTeamResponseTypeDef",
-    "GetIdentitySourceRequestTypeDef",
-    "GetIdentitySourceResponseTypeDef",
-    "GetPolicyVersionRequestTypeDef",
-    "GetPolicyVersionResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "GetSessionRequestTypeDef",
-    "GetSessionResponseApproverResponseTypeDef",
-    "GetSessionResponseTypeDef",
-    "IamIdentityCenterForGetTypeDef",
-    "IamIdentityCenterForListTypeDef",
-    "IamIdentityCenterTypeDef",
-    "IdentitySourceForListTypeDef",
-    "IdentitySourceParametersForGetTypeDef",
-    "IdentitySourceParametersForListTypeDef",
-    "IdentitySourceParametersTypeDef",
-    "ListApprovalTeamsRequestTypeDef",
-    "ListApprovalTeamsResponseApprovalTeamTypeDef",
-    "ListApprovalTeamsResponseTypeDef",
-    "ListIdentitySourcesRequestTypeDef",
-    "ListIdentitySourcesResponseTypeDef",
-    "ListPoliciesRequestTypeDef",
-    "ListPoliciesResponseTypeDef",
-    "ListPolicyVersionsRequestTypeDef",
-    "ListPolicyVersionsResponseTypeDef",
-    "ListResourcePoliciesRequestTypeDef",
-    "ListResourcePoliciesResponseResourcePolicyTypeDef",
-    "ListResourcePoliciesResponseTypeDef",
-    "ListSessionsRequestTypeDef",
-    "ListSessionsResponseSessionTypeDef",
-    "ListSessionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MfaMethodTypeDef",
-    "MofNApprovalStrategyTypeDef",
-    "PendingUpdateTypeDef",
-    "PolicyReferenceTypeDef",
-    "PolicyTypeDef",
-    "PolicyVersionSummaryTypeDef",
-    "PolicyVersionTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartActiveApprovalTeamDeletionRequestTypeDef",
-    "StartActiveApprovalTeamDeletionResponseTypeDef",
-    "StartApprovalTeamBaselineRequestTypeDef",
-    "StartApprovalTeamBaselineResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApprovalTeamRequestTypeDef",
-    "UpdateApprovalTeamResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApprovalStrategyResponseTypeDef",
+        "ApprovalStrategyTypeDef",
+        "ApprovalTeamRequestApproverTypeDef",
+        "CancelSessionRequestTypeDef",
+        "CancelSessionResponseTypeDef",
+        "CreateApprovalTeamRequestTypeDef",
+        "CreateApprovalTeamResponseTypeDef",
+        "CreateIdentitySourceRequestTypeDef",
+        "CreateIdentitySourceResponseTypeDef",
+        "DeleteIdentitySourceRequestTypeDef",
+        "DeleteInactiveApprovalTeamVersionRequestTypeDef",
+        "DeleteInactiveApprovalTeamVersionResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FilterTypeDef",
+        "GetApprovalTeamRequestTypeDef",
+        "GetApprovalTeamResponseApproverTypeDef",
+        "GetApprovalTeamResponseTypeDef",
+        "GetIdentitySourceRequestTypeDef",
+        "GetIdentitySourceResponseTypeDef",
+        "GetPolicyVersionRequestTypeDef",
+        "GetPolicyVersionResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetSessionRequestTypeDef",
+        "GetSessionResponseApproverResponseTypeDef",
+        "GetSessionResponseTypeDef",
+        "IamIdentityCenterForGetTypeDef",
+        "IamIdentityCenterForListTypeDef",
+        "IamIdentityCenterTypeDef",
+        "IdentitySourceForListTypeDef",
+        "IdentitySourceParametersForGetTypeDef",
+        "IdentitySourceParametersForListTypeDef",
+        "IdentitySourceParametersTypeDef",
+        "ListApprovalTeamsRequestTypeDef",
+        "ListApprovalTeamsResponseApprovalTeamTypeDef",
+        "ListApprovalTeamsResponseTypeDef",
+        "ListIdentitySourcesRequestTypeDef",
+        "ListIdentitySourcesResponseTypeDef",
+        "ListPoliciesRequestTypeDef",
+        "ListPoliciesResponseTypeDef",
+        "ListPolicyVersionsRequestTypeDef",
+        "ListPolicyVersionsResponseTypeDef",
+        "ListResourcePoliciesRequestTypeDef",
+        "ListResourcePoliciesResponseResourcePolicyTypeDef",
+        "ListResourcePoliciesResponseTypeDef",
+        "ListSessionsRequestTypeDef",
+        "ListSessionsResponseSessionTypeDef",
+        "ListSessionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MfaMethodTypeDef",
+        "MofNApprovalStrategyTypeDef",
+        "PendingUpdateTypeDef",
+        "PolicyReferenceTypeDef",
+        "PolicyTypeDef",
+        "PolicyVersionSummaryTypeDef",
+        "PolicyVersionTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartActiveApprovalTeamDeletionRequestTypeDef",
+        "StartActiveApprovalTeamDeletionResponseTypeDef",
+        "StartApprovalTeamBaselineRequestTypeDef",
+        "StartApprovalTeamBaselineResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApprovalTeamRequestTypeDef",
+        "UpdateApprovalTeamResponseTypeDef",
+    ]
+
+
+class MofNApprovalStrategyTypeDef(TypedDict):
+    MinApprovalsRequired: int
 
 
 class ApprovalStrategyResponseTypeDef(TypedDict):
@@ -134,6 +139,10 @@ class CancelSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PolicyReferenceTypeDef(TypedDict):
+    PolicyArn: str
+
+
 class CreateApprovalTeamRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     ApprovalStrategy: ApprovalStrategyTypeDef
@@ -150,6 +159,15 @@ class CreateApprovalTeamResponseTypeDef(TypedDict):
     Name: NotRequired[str]
     VersionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IamIdentityCenterTypeDef(TypedDict):
+    InstanceArn: str
+    Region: str
+
+
+class IdentitySourceParametersTypeDef(TypedDict):
+    IamIdentityCenter: NotRequired[IamIdentityCenterTypeDef]
 
 
 class CreateIdentitySourceRequestTypeDef(TypedDict):
@@ -188,6 +206,11 @@ class GetApprovalTeamRequestTypeDef(TypedDict):
     Arn: str
 
 
+class MfaMethodTypeDef(TypedDict):
+    Type: MfaTypeType
+    SyncStatus: MfaSyncStatusType
+
+
 class GetApprovalTeamResponseApproverTypeDef(TypedDict):
     ApproverId: NotRequired[str]
     ResponseTime: NotRequired[datetime]
@@ -198,6 +221,18 @@ class GetApprovalTeamResponseApproverTypeDef(TypedDict):
     LastActivityTime: NotRequired[datetime]
     PendingBaselineSessionArn: NotRequired[str]
     MfaMethods: NotRequired[list[MfaMethodTypeDef]]
+
+
+class PendingUpdateTypeDef(TypedDict):
+    VersionId: NotRequired[str]
+    Description: NotRequired[str]
+    ApprovalStrategy: NotRequired[ApprovalStrategyResponseTypeDef]
+    NumberOfApprovers: NotRequired[int]
+    Status: NotRequired[ApprovalTeamStatusType]
+    StatusCode: NotRequired[ApprovalTeamStatusCodeType]
+    StatusMessage: NotRequired[str]
+    Approvers: NotRequired[list[GetApprovalTeamResponseApproverTypeDef]]
+    UpdateInitiationTime: NotRequired[datetime]
 
 
 class GetApprovalTeamResponseTypeDef(TypedDict):
@@ -223,6 +258,16 @@ class GetIdentitySourceRequestTypeDef(TypedDict):
     IdentitySourceArn: str
 
 
+class IamIdentityCenterForGetTypeDef(TypedDict):
+    InstanceArn: NotRequired[str]
+    ApprovalPortalUrl: NotRequired[str]
+    Region: NotRequired[str]
+
+
+class IdentitySourceParametersForGetTypeDef(TypedDict):
+    IamIdentityCenter: NotRequired[IamIdentityCenterForGetTypeDef]
+
+
 class GetIdentitySourceResponseTypeDef(TypedDict):
     IdentitySourceType: NotRequired[IdentitySourceTypeType]
     IdentitySourceParameters: NotRequired[IdentitySourceParametersForGetTypeDef]
@@ -236,6 +281,19 @@ class GetIdentitySourceResponseTypeDef(TypedDict):
 
 class GetPolicyVersionRequestTypeDef(TypedDict):
     PolicyVersionArn: str
+
+
+class PolicyVersionTypeDef(TypedDict):
+    Arn: str
+    PolicyArn: str
+    VersionId: int
+    PolicyType: PolicyTypeType
+    IsDefault: bool
+    Name: str
+    Status: PolicyStatusType
+    CreationTime: datetime
+    LastUpdatedTime: datetime
+    Document: str
 
 
 class GetPolicyVersionResponseTypeDef(TypedDict):
@@ -298,21 +356,14 @@ class GetSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IamIdentityCenterForGetTypeDef(TypedDict):
-    InstanceArn: NotRequired[str]
-    ApprovalPortalUrl: NotRequired[str]
-    Region: NotRequired[str]
-
-
 class IamIdentityCenterForListTypeDef(TypedDict):
     InstanceArn: NotRequired[str]
     ApprovalPortalUrl: NotRequired[str]
     Region: NotRequired[str]
 
 
-class IamIdentityCenterTypeDef(TypedDict):
-    InstanceArn: str
-    Region: str
+class IdentitySourceParametersForListTypeDef(TypedDict):
+    IamIdentityCenter: NotRequired[IamIdentityCenterForListTypeDef]
 
 
 class IdentitySourceForListTypeDef(TypedDict):
@@ -323,18 +374,6 @@ class IdentitySourceForListTypeDef(TypedDict):
     Status: NotRequired[IdentitySourceStatusType]
     StatusCode: NotRequired[IdentitySourceStatusCodeType]
     StatusMessage: NotRequired[str]
-
-
-class IdentitySourceParametersForGetTypeDef(TypedDict):
-    IamIdentityCenter: NotRequired[IamIdentityCenterForGetTypeDef]
-
-
-class IdentitySourceParametersForListTypeDef(TypedDict):
-    IamIdentityCenter: NotRequired[IamIdentityCenterForListTypeDef]
-
-
-class IdentitySourceParametersTypeDef(TypedDict):
-    IamIdentityCenter: NotRequired[IamIdentityCenterTypeDef]
 
 
 class ListApprovalTeamsRequestTypeDef(TypedDict):
@@ -376,6 +415,13 @@ class ListPoliciesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PolicyTypeDef(TypedDict):
+    Arn: str
+    DefaultVersion: int
+    PolicyType: PolicyTypeType
+    Name: str
+
+
 class ListPoliciesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Policies: NotRequired[list[PolicyTypeDef]]
@@ -386,6 +432,18 @@ class ListPolicyVersionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     PolicyArn: str
+
+
+class PolicyVersionSummaryTypeDef(TypedDict):
+    Arn: str
+    PolicyArn: str
+    VersionId: int
+    PolicyType: PolicyTypeType
+    IsDefault: bool
+    Name: str
+    Status: PolicyStatusType
+    CreationTime: datetime
+    LastUpdatedTime: datetime
 
 
 class ListPolicyVersionsResponseTypeDef(TypedDict):
@@ -455,63 +513,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MfaMethodTypeDef(TypedDict):
-    Type: MfaTypeType
-    SyncStatus: MfaSyncStatusType
-
-
-class MofNApprovalStrategyTypeDef(TypedDict):
-    MinApprovalsRequired: int
-
-
-class PendingUpdateTypeDef(TypedDict):
-    VersionId: NotRequired[str]
-    Description: NotRequired[str]
-    ApprovalStrategy: NotRequired[ApprovalStrategyResponseTypeDef]
-    NumberOfApprovers: NotRequired[int]
-    Status: NotRequired[ApprovalTeamStatusType]
-    StatusCode: NotRequired[ApprovalTeamStatusCodeType]
-    StatusMessage: NotRequired[str]
-    Approvers: NotRequired[list[GetApprovalTeamResponseApproverTypeDef]]
-    UpdateInitiationTime: NotRequired[datetime]
-
-
-class PolicyReferenceTypeDef(TypedDict):
-    PolicyArn: str
-
-
-class PolicyTypeDef(TypedDict):
-    Arn: str
-    DefaultVersion: int
-    PolicyType: PolicyTypeType
-    Name: str
-
-
-class PolicyVersionSummaryTypeDef(TypedDict):
-    Arn: str
-    PolicyArn: str
-    VersionId: int
-    PolicyType: PolicyTypeType
-    IsDefault: bool
-    Name: str
-    Status: PolicyStatusType
-    CreationTime: datetime
-    LastUpdatedTime: datetime
-
-
-class PolicyVersionTypeDef(TypedDict):
-    Arn: str
-    PolicyArn: str
-    VersionId: int
-    PolicyType: PolicyTypeType
-    IsDefault: bool
-    Name: str
-    Status: PolicyStatusType
-    CreationTime: datetime
-    LastUpdatedTime: datetime
-    Document: str
 
 
 class StartActiveApprovalTeamDeletionRequestTypeDef(TypedDict):

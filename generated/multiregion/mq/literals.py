@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AmazonMQ: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AuthenticationStrategyType",
-    "BrokerStateType",
-    "BrokerStorageTypeType",
-    "ChangeTypeType",
-    "DataReplicationModeType",
-    "DayOfWeekType",
-    "DeploymentModeType",
-    "EngineTypeType",
-    "PromoteModeType",
-    "SanitizationWarningReasonType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthenticationStrategyType",
+        "BrokerStateType",
+        "BrokerStorageTypeType",
+        "ChangeTypeType",
+        "DataReplicationModeType",
+        "DayOfWeekType",
+        "DeploymentModeType",
+        "EngineTypeType",
+        "PromoteModeType",
+        "SanitizationWarningReasonType",
+    ]
 
 AuthenticationStrategyType = Literal["SIMPLE", "LDAP", "CONFIG_MANAGED"]
 BrokerStateType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,80 +31,81 @@ from .literals import (
     SanitizationWarningReasonType,
 )
 
-__all__ = [
-    "ActionRequiredTypeDef",
-    "AvailabilityZoneTypeDef",
-    "BrokerEngineTypeTypeDef",
-    "BrokerInstanceOptionTypeDef",
-    "BrokerInstanceTypeDef",
-    "BrokerSummaryTypeDef",
-    "ConfigurationIdTypeDef",
-    "ConfigurationRevisionTypeDef",
-    "ConfigurationTypeDef",
-    "ConfigurationsTypeDef",
-    "CreateBrokerRequestTypeDef",
-    "CreateBrokerResponseTypeDef",
-    "CreateConfigurationRequestTypeDef",
-    "CreateConfigurationResponseTypeDef",
-    "CreateTagsRequestTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "DataReplicationCounterpartTypeDef",
-    "DataReplicationMetadataOutputTypeDef",
-    "DeleteBrokerRequestTypeDef",
-    "DeleteBrokerResponseTypeDef",
-    "DeleteConfigurationRequestTypeDef",
-    "DeleteConfigurationResponseTypeDef",
-    "DeleteTagsRequestTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteUserResponseTypeDef",
-    "DescribeBrokerEngineTypesRequestTypeDef",
-    "DescribeBrokerEngineTypesResponseTypeDef",
-    "DescribeBrokerInstanceOptionsRequestTypeDef",
-    "DescribeBrokerInstanceOptionsResponseTypeDef",
-    "DescribeBrokerRequestTypeDef",
-    "DescribeBrokerResponseTypeDef",
-    "DescribeConfigurationRequestTypeDef",
-    "DescribeConfigurationResponseTypeDef",
-    "DescribeConfigurationRevisionRequestTypeDef",
-    "DescribeConfigurationRevisionResponseTypeDef",
-    "DescribeUserRequestTypeDef",
-    "DescribeUserResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionOptionsTypeDef",
-    "EngineVersionTypeDef",
-    "LdapServerMetadataInputTypeDef",
-    "LdapServerMetadataOutputTypeDef",
-    "ListBrokersRequestTypeDef",
-    "ListBrokersResponseTypeDef",
-    "ListConfigurationRevisionsRequestTypeDef",
-    "ListConfigurationRevisionsResponseTypeDef",
-    "ListConfigurationsRequestTypeDef",
-    "ListConfigurationsResponseTypeDef",
-    "ListTagsRequestTypeDef",
-    "ListTagsResponseTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "LogsSummaryTypeDef",
-    "LogsTypeDef",
-    "PendingLogsTypeDef",
-    "PromoteRequestTypeDef",
-    "PromoteResponseTypeDef",
-    "RebootBrokerRequestTypeDef",
-    "RebootBrokerResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SanitizationWarningTypeDef",
-    "UpdateBrokerRequestTypeDef",
-    "UpdateBrokerResponseTypeDef",
-    "UpdateConfigurationRequestTypeDef",
-    "UpdateConfigurationResponseTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResponseTypeDef",
-    "UserPendingChangesTypeDef",
-    "UserSummaryTypeDef",
-    "UserTypeDef",
-    "WeeklyStartTimeTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionRequiredTypeDef",
+        "AvailabilityZoneTypeDef",
+        "BrokerEngineTypeTypeDef",
+        "BrokerInstanceOptionTypeDef",
+        "BrokerInstanceTypeDef",
+        "BrokerSummaryTypeDef",
+        "ConfigurationIdTypeDef",
+        "ConfigurationRevisionTypeDef",
+        "ConfigurationTypeDef",
+        "ConfigurationsTypeDef",
+        "CreateBrokerRequestTypeDef",
+        "CreateBrokerResponseTypeDef",
+        "CreateConfigurationRequestTypeDef",
+        "CreateConfigurationResponseTypeDef",
+        "CreateTagsRequestTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "DataReplicationCounterpartTypeDef",
+        "DataReplicationMetadataOutputTypeDef",
+        "DeleteBrokerRequestTypeDef",
+        "DeleteBrokerResponseTypeDef",
+        "DeleteConfigurationRequestTypeDef",
+        "DeleteConfigurationResponseTypeDef",
+        "DeleteTagsRequestTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteUserResponseTypeDef",
+        "DescribeBrokerEngineTypesRequestTypeDef",
+        "DescribeBrokerEngineTypesResponseTypeDef",
+        "DescribeBrokerInstanceOptionsRequestTypeDef",
+        "DescribeBrokerInstanceOptionsResponseTypeDef",
+        "DescribeBrokerRequestTypeDef",
+        "DescribeBrokerResponseTypeDef",
+        "DescribeConfigurationRequestTypeDef",
+        "DescribeConfigurationResponseTypeDef",
+        "DescribeConfigurationRevisionRequestTypeDef",
+        "DescribeConfigurationRevisionResponseTypeDef",
+        "DescribeUserRequestTypeDef",
+        "DescribeUserResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionOptionsTypeDef",
+        "EngineVersionTypeDef",
+        "LdapServerMetadataInputTypeDef",
+        "LdapServerMetadataOutputTypeDef",
+        "ListBrokersRequestTypeDef",
+        "ListBrokersResponseTypeDef",
+        "ListConfigurationRevisionsRequestTypeDef",
+        "ListConfigurationRevisionsResponseTypeDef",
+        "ListConfigurationsRequestTypeDef",
+        "ListConfigurationsResponseTypeDef",
+        "ListTagsRequestTypeDef",
+        "ListTagsResponseTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "LogsSummaryTypeDef",
+        "LogsTypeDef",
+        "PendingLogsTypeDef",
+        "PromoteRequestTypeDef",
+        "PromoteResponseTypeDef",
+        "RebootBrokerRequestTypeDef",
+        "RebootBrokerResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SanitizationWarningTypeDef",
+        "UpdateBrokerRequestTypeDef",
+        "UpdateBrokerResponseTypeDef",
+        "UpdateConfigurationRequestTypeDef",
+        "UpdateConfigurationResponseTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResponseTypeDef",
+        "UserPendingChangesTypeDef",
+        "UserSummaryTypeDef",
+        "UserTypeDef",
+        "WeeklyStartTimeTypeDef",
+    ]
 
 
 class ActionRequiredTypeDef(TypedDict):
@@ -113,6 +114,10 @@ class ActionRequiredTypeDef(TypedDict):
 
 
 class AvailabilityZoneTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class EngineVersionTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
@@ -175,6 +180,44 @@ class ConfigurationsTypeDef(TypedDict):
     Current: NotRequired[ConfigurationIdTypeDef]
     History: NotRequired[list[ConfigurationIdTypeDef]]
     Pending: NotRequired[ConfigurationIdTypeDef]
+
+
+class EncryptionOptionsTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+    UseAwsOwnedKey: bool
+
+
+class LdapServerMetadataInputTypeDef(TypedDict):
+    Hosts: ReadOnly[Sequence[str]]
+    RoleBase: str
+    RoleName: NotRequired[str]
+    RoleSearchMatching: str
+    RoleSearchSubtree: NotRequired[bool]
+    ServiceAccountPassword: str
+    ServiceAccountUsername: str
+    UserBase: str
+    UserRoleName: NotRequired[str]
+    UserSearchMatching: str
+    UserSearchSubtree: NotRequired[bool]
+
+
+class LogsTypeDef(TypedDict):
+    Audit: NotRequired[bool]
+    General: NotRequired[bool]
+
+
+class UserTypeDef(TypedDict):
+    ConsoleAccess: NotRequired[bool]
+    Groups: NotRequired[ReadOnly[Sequence[str]]]
+    Password: str
+    Username: str
+    ReplicationUser: NotRequired[bool]
+
+
+class WeeklyStartTimeTypeDef(TypedDict):
+    DayOfWeek: DayOfWeekType
+    TimeOfDay: str
+    TimeZone: NotRequired[str]
 
 
 class CreateBrokerRequestTypeDef(TypedDict):
@@ -317,6 +360,37 @@ class DescribeBrokerRequestTypeDef(TypedDict):
     BrokerId: str
 
 
+class LdapServerMetadataOutputTypeDef(TypedDict):
+    Hosts: list[str]
+    RoleBase: str
+    RoleName: NotRequired[str]
+    RoleSearchMatching: str
+    RoleSearchSubtree: NotRequired[bool]
+    ServiceAccountUsername: str
+    UserBase: str
+    UserRoleName: NotRequired[str]
+    UserSearchMatching: str
+    UserSearchSubtree: NotRequired[bool]
+
+
+class PendingLogsTypeDef(TypedDict):
+    Audit: NotRequired[bool]
+    General: NotRequired[bool]
+
+
+class LogsSummaryTypeDef(TypedDict):
+    Audit: NotRequired[bool]
+    AuditLogGroup: NotRequired[str]
+    General: bool
+    GeneralLogGroup: str
+    Pending: NotRequired[PendingLogsTypeDef]
+
+
+class UserSummaryTypeDef(TypedDict):
+    PendingChange: NotRequired[ChangeTypeType]
+    Username: str
+
+
 class DescribeBrokerResponseTypeDef(TypedDict):
     ActionsRequired: NotRequired[list[ActionRequiredTypeDef]]
     AuthenticationStrategy: NotRequired[AuthenticationStrategyType]
@@ -390,6 +464,12 @@ class DescribeUserRequestTypeDef(TypedDict):
     Username: str
 
 
+class UserPendingChangesTypeDef(TypedDict):
+    ConsoleAccess: NotRequired[bool]
+    Groups: NotRequired[list[str]]
+    PendingChange: ChangeTypeType
+
+
 class DescribeUserResponseTypeDef(TypedDict):
     BrokerId: NotRequired[str]
     ConsoleAccess: NotRequired[bool]
@@ -398,42 +478,6 @@ class DescribeUserResponseTypeDef(TypedDict):
     Username: NotRequired[str]
     ReplicationUser: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EncryptionOptionsTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-    UseAwsOwnedKey: bool
-
-
-class EngineVersionTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class LdapServerMetadataInputTypeDef(TypedDict):
-    Hosts: ReadOnly[Sequence[str]]
-    RoleBase: str
-    RoleName: NotRequired[str]
-    RoleSearchMatching: str
-    RoleSearchSubtree: NotRequired[bool]
-    ServiceAccountPassword: str
-    ServiceAccountUsername: str
-    UserBase: str
-    UserRoleName: NotRequired[str]
-    UserSearchMatching: str
-    UserSearchSubtree: NotRequired[bool]
-
-
-class LdapServerMetadataOutputTypeDef(TypedDict):
-    Hosts: list[str]
-    RoleBase: str
-    RoleName: NotRequired[str]
-    RoleSearchMatching: str
-    RoleSearchSubtree: NotRequired[bool]
-    ServiceAccountUsername: str
-    UserBase: str
-    UserRoleName: NotRequired[str]
-    UserSearchMatching: str
-    UserSearchSubtree: NotRequired[bool]
 
 
 class ListBrokersRequestTypeDef(TypedDict):
@@ -494,24 +538,6 @@ class ListUsersResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Users: NotRequired[list[UserSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogsSummaryTypeDef(TypedDict):
-    Audit: NotRequired[bool]
-    AuditLogGroup: NotRequired[str]
-    General: bool
-    GeneralLogGroup: str
-    Pending: NotRequired[PendingLogsTypeDef]
-
-
-class LogsTypeDef(TypedDict):
-    Audit: NotRequired[bool]
-    General: NotRequired[bool]
-
-
-class PendingLogsTypeDef(TypedDict):
-    Audit: NotRequired[bool]
-    General: NotRequired[bool]
 
 
 class PromoteRequestTypeDef(TypedDict):
@@ -597,28 +623,3 @@ class UpdateUserRequestTypeDef(TypedDict):
 
 class UpdateUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserPendingChangesTypeDef(TypedDict):
-    ConsoleAccess: NotRequired[bool]
-    Groups: NotRequired[list[str]]
-    PendingChange: ChangeTypeType
-
-
-class UserSummaryTypeDef(TypedDict):
-    PendingChange: NotRequired[ChangeTypeType]
-    Username: str
-
-
-class UserTypeDef(TypedDict):
-    ConsoleAccess: NotRequired[bool]
-    Groups: NotRequired[ReadOnly[Sequence[str]]]
-    Password: str
-    Username: str
-    ReplicationUser: NotRequired[bool]
-
-
-class WeeklyStartTimeTypeDef(TypedDict):
-    DayOfWeek: DayOfWeekType
-    TimeOfDay: str
-    TimeZone: NotRequired[str]

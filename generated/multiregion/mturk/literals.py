@@ -2,23 +2,24 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Mechanical Turk: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AssignmentStatusType",
-    "ComparatorType",
-    "EventTypeType",
-    "HITAccessActionsType",
-    "HITReviewStatusType",
-    "HITStatusType",
-    "NotificationTransportType",
-    "NotifyWorkersFailureCodeType",
-    "QualificationStatusType",
-    "QualificationTypeStatusType",
-    "ReviewActionStatusType",
-    "ReviewPolicyLevelType",
-    "ReviewableHITStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssignmentStatusType",
+        "ComparatorType",
+        "EventTypeType",
+        "HITAccessActionsType",
+        "HITReviewStatusType",
+        "HITStatusType",
+        "NotificationTransportType",
+        "NotifyWorkersFailureCodeType",
+        "QualificationStatusType",
+        "QualificationTypeStatusType",
+        "ReviewActionStatusType",
+        "ReviewPolicyLevelType",
+        "ReviewableHITStatusType",
+    ]
 
 AssignmentStatusType = Literal["Submitted", "Approved", "Rejected"]
 ComparatorType = Literal[

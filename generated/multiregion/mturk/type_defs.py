@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,109 +34,110 @@ from .literals import (
     ReviewableHITStatusType,
 )
 
-__all__ = [
-    "AcceptQualificationRequestRequestTypeDef",
-    "AcceptQualificationRequestResponseTypeDef",
-    "ApproveAssignmentRequestTypeDef",
-    "ApproveAssignmentResponseTypeDef",
-    "AssignmentTypeDef",
-    "AssociateQualificationWithWorkerRequestTypeDef",
-    "AssociateQualificationWithWorkerResponseTypeDef",
-    "BonusPaymentTypeDef",
-    "CreateAdditionalAssignmentsForHITRequestTypeDef",
-    "CreateAdditionalAssignmentsForHITResponseTypeDef",
-    "CreateHITRequestTypeDef",
-    "CreateHITResponseTypeDef",
-    "CreateHITTypeRequestTypeDef",
-    "CreateHITTypeResponseTypeDef",
-    "CreateHITWithHITTypeRequestTypeDef",
-    "CreateHITWithHITTypeResponseTypeDef",
-    "CreateQualificationTypeRequestTypeDef",
-    "CreateQualificationTypeResponseTypeDef",
-    "CreateWorkerBlockRequestTypeDef",
-    "CreateWorkerBlockResponseTypeDef",
-    "DeleteHITRequestTypeDef",
-    "DeleteHITResponseTypeDef",
-    "DeleteQualificationTypeRequestTypeDef",
-    "DeleteQualificationTypeResponseTypeDef",
-    "DeleteWorkerBlockRequestTypeDef",
-    "DeleteWorkerBlockResponseTypeDef",
-    "DisassociateQualificationFromWorkerRequestTypeDef",
-    "DisassociateQualificationFromWorkerResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAccountBalanceResponseTypeDef",
-    "GetAssignmentRequestTypeDef",
-    "GetAssignmentResponseTypeDef",
-    "GetFileUploadURLRequestTypeDef",
-    "GetFileUploadURLResponseTypeDef",
-    "GetHITRequestTypeDef",
-    "GetHITResponseTypeDef",
-    "GetQualificationScoreRequestTypeDef",
-    "GetQualificationScoreResponseTypeDef",
-    "GetQualificationTypeRequestTypeDef",
-    "GetQualificationTypeResponseTypeDef",
-    "HITLayoutParameterTypeDef",
-    "HITTypeDef",
-    "ListAssignmentsForHITRequestTypeDef",
-    "ListAssignmentsForHITResponseTypeDef",
-    "ListBonusPaymentsRequestTypeDef",
-    "ListBonusPaymentsResponseTypeDef",
-    "ListHITsForQualificationTypeRequestTypeDef",
-    "ListHITsForQualificationTypeResponseTypeDef",
-    "ListHITsRequestTypeDef",
-    "ListHITsResponseTypeDef",
-    "ListQualificationRequestsRequestTypeDef",
-    "ListQualificationRequestsResponseTypeDef",
-    "ListQualificationTypesRequestTypeDef",
-    "ListQualificationTypesResponseTypeDef",
-    "ListReviewPolicyResultsForHITRequestTypeDef",
-    "ListReviewPolicyResultsForHITResponseTypeDef",
-    "ListReviewableHITsRequestTypeDef",
-    "ListReviewableHITsResponseTypeDef",
-    "ListWorkerBlocksRequestTypeDef",
-    "ListWorkerBlocksResponseTypeDef",
-    "ListWorkersWithQualificationTypeRequestTypeDef",
-    "ListWorkersWithQualificationTypeResponseTypeDef",
-    "LocaleTypeDef",
-    "NotificationSpecificationTypeDef",
-    "NotifyWorkersFailureStatusTypeDef",
-    "NotifyWorkersRequestTypeDef",
-    "NotifyWorkersResponseTypeDef",
-    "ParameterMapEntryOutputTypeDef",
-    "ParameterMapEntryTypeDef",
-    "PolicyParameterOutputTypeDef",
-    "PolicyParameterTypeDef",
-    "QualificationRequestTypeDef",
-    "QualificationRequirementOutputTypeDef",
-    "QualificationRequirementTypeDef",
-    "QualificationTypeDef",
-    "QualificationTypeTypeDef",
-    "RejectAssignmentRequestTypeDef",
-    "RejectAssignmentResponseTypeDef",
-    "RejectQualificationRequestRequestTypeDef",
-    "RejectQualificationRequestResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "ReviewActionDetailTypeDef",
-    "ReviewPolicyOutputTypeDef",
-    "ReviewPolicyTypeDef",
-    "ReviewReportTypeDef",
-    "ReviewResultDetailTypeDef",
-    "SendBonusRequestTypeDef",
-    "SendBonusResponseTypeDef",
-    "SendTestEventNotificationRequestTypeDef",
-    "SendTestEventNotificationResponseTypeDef",
-    "UpdateExpirationForHITRequestTypeDef",
-    "UpdateExpirationForHITResponseTypeDef",
-    "UpdateHITReviewStatusRequestTypeDef",
-    "UpdateHITReviewStatusResponseTypeDef",
-    "UpdateHITTypeOfHITRequestTypeDef",
-    "UpdateHITTypeOfHITResponseTypeDef",
-    "UpdateNotificationSettingsRequestTypeDef",
-    "UpdateNotificationSettingsResponseTypeDef",
-    "UpdateQualificationTypeRequestTypeDef",
-    "UpdateQualificationTypeResponseTypeDef",
-    "WorkerBlockTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptQualificationRequestRequestTypeDef",
+        "AcceptQualificationRequestResponseTypeDef",
+        "ApproveAssignmentRequestTypeDef",
+        "ApproveAssignmentResponseTypeDef",
+        "AssignmentTypeDef",
+        "AssociateQualificationWithWorkerRequestTypeDef",
+        "AssociateQualificationWithWorkerResponseTypeDef",
+        "BonusPaymentTypeDef",
+        "CreateAdditionalAssignmentsForHITRequestTypeDef",
+        "CreateAdditionalAssignmentsForHITResponseTypeDef",
+        "CreateHITRequestTypeDef",
+        "CreateHITResponseTypeDef",
+        "CreateHITTypeRequestTypeDef",
+        "CreateHITTypeResponseTypeDef",
+        "CreateHITWithHITTypeRequestTypeDef",
+        "CreateHITWithHITTypeResponseTypeDef",
+        "CreateQualificationTypeRequestTypeDef",
+        "CreateQualificationTypeResponseTypeDef",
+        "CreateWorkerBlockRequestTypeDef",
+        "CreateWorkerBlockResponseTypeDef",
+        "DeleteHITRequestTypeDef",
+        "DeleteHITResponseTypeDef",
+        "DeleteQualificationTypeRequestTypeDef",
+        "DeleteQualificationTypeResponseTypeDef",
+        "DeleteWorkerBlockRequestTypeDef",
+        "DeleteWorkerBlockResponseTypeDef",
+        "DisassociateQualificationFromWorkerRequestTypeDef",
+        "DisassociateQualificationFromWorkerResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAccountBalanceResponseTypeDef",
+        "GetAssignmentRequestTypeDef",
+        "GetAssignmentResponseTypeDef",
+        "GetFileUploadURLRequestTypeDef",
+        "GetFileUploadURLResponseTypeDef",
+        "GetHITRequestTypeDef",
+        "GetHITResponseTypeDef",
+        "GetQualificationScoreRequestTypeDef",
+        "GetQualificationScoreResponseTypeDef",
+        "GetQualificationTypeRequestTypeDef",
+        "GetQualificationTypeResponseTypeDef",
+        "HITLayoutParameterTypeDef",
+        "HITTypeDef",
+        "ListAssignmentsForHITRequestTypeDef",
+        "ListAssignmentsForHITResponseTypeDef",
+        "ListBonusPaymentsRequestTypeDef",
+        "ListBonusPaymentsResponseTypeDef",
+        "ListHITsForQualificationTypeRequestTypeDef",
+        "ListHITsForQualificationTypeResponseTypeDef",
+        "ListHITsRequestTypeDef",
+        "ListHITsResponseTypeDef",
+        "ListQualificationRequestsRequestTypeDef",
+        "ListQualificationRequestsResponseTypeDef",
+        "ListQualificationTypesRequestTypeDef",
+        "ListQualificationTypesResponseTypeDef",
+        "ListReviewPolicyResultsForHITRequestTypeDef",
+        "ListReviewPolicyResultsForHITResponseTypeDef",
+        "ListReviewableHITsRequestTypeDef",
+        "ListReviewableHITsResponseTypeDef",
+        "ListWorkerBlocksRequestTypeDef",
+        "ListWorkerBlocksResponseTypeDef",
+        "ListWorkersWithQualificationTypeRequestTypeDef",
+        "ListWorkersWithQualificationTypeResponseTypeDef",
+        "LocaleTypeDef",
+        "NotificationSpecificationTypeDef",
+        "NotifyWorkersFailureStatusTypeDef",
+        "NotifyWorkersRequestTypeDef",
+        "NotifyWorkersResponseTypeDef",
+        "ParameterMapEntryOutputTypeDef",
+        "ParameterMapEntryTypeDef",
+        "PolicyParameterOutputTypeDef",
+        "PolicyParameterTypeDef",
+        "QualificationRequestTypeDef",
+        "QualificationRequirementOutputTypeDef",
+        "QualificationRequirementTypeDef",
+        "QualificationTypeDef",
+        "QualificationTypeTypeDef",
+        "RejectAssignmentRequestTypeDef",
+        "RejectAssignmentResponseTypeDef",
+        "RejectQualificationRequestRequestTypeDef",
+        "RejectQualificationRequestResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "ReviewActionDetailTypeDef",
+        "ReviewPolicyOutputTypeDef",
+        "ReviewPolicyTypeDef",
+        "ReviewReportTypeDef",
+        "ReviewResultDetailTypeDef",
+        "SendBonusRequestTypeDef",
+        "SendBonusResponseTypeDef",
+        "SendTestEventNotificationRequestTypeDef",
+        "SendTestEventNotificationResponseTypeDef",
+        "UpdateExpirationForHITRequestTypeDef",
+        "UpdateExpirationForHITResponseTypeDef",
+        "UpdateHITReviewStatusRequestTypeDef",
+        "UpdateHITReviewStatusResponseTypeDef",
+        "UpdateHITTypeOfHITRequestTypeDef",
+        "UpdateHITTypeOfHITResponseTypeDef",
+        "UpdateNotificationSettingsRequestTypeDef",
+        "UpdateNotificationSettingsResponseTypeDef",
+        "UpdateQualificationTypeRequestTypeDef",
+        "UpdateQualificationTypeResponseTypeDef",
+        "WorkerBlockTypeDef",
+    ]
 
 
 class AcceptQualificationRequestRequestTypeDef(TypedDict):
@@ -202,6 +203,41 @@ class CreateAdditionalAssignmentsForHITResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HITLayoutParameterTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class LocaleTypeDef(TypedDict):
+    Country: str
+    Subdivision: NotRequired[str]
+
+
+class QualificationRequirementTypeDef(TypedDict):
+    QualificationTypeId: str
+    Comparator: ComparatorType
+    IntegerValues: NotRequired[ReadOnly[Sequence[int]]]
+    LocaleValues: NotRequired[ReadOnly[Sequence[LocaleTypeDef]]]
+    RequiredToPreview: NotRequired[bool]
+    ActionsGuarded: NotRequired[HITAccessActionsType]
+
+
+class ParameterMapEntryTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PolicyParameterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    MapEntries: NotRequired[ReadOnly[Sequence[ParameterMapEntryTypeDef]]]
+
+
+class ReviewPolicyTypeDef(TypedDict):
+    PolicyName: str
+    Parameters: NotRequired[ReadOnly[Sequence[PolicyParameterTypeDef]]]
+
+
 class CreateHITRequestTypeDef(TypedDict):
     MaxAssignments: NotRequired[int]
     AutoApprovalDelayInSeconds: NotRequired[int]
@@ -221,6 +257,39 @@ class CreateHITRequestTypeDef(TypedDict):
     HITReviewPolicy: NotRequired[ReadOnly[ReviewPolicyTypeDef]]
     HITLayoutId: NotRequired[str]
     HITLayoutParameters: NotRequired[ReadOnly[Sequence[HITLayoutParameterTypeDef]]]
+
+
+class QualificationRequirementOutputTypeDef(TypedDict):
+    QualificationTypeId: str
+    Comparator: ComparatorType
+    IntegerValues: NotRequired[list[int]]
+    LocaleValues: NotRequired[list[LocaleTypeDef]]
+    RequiredToPreview: NotRequired[bool]
+    ActionsGuarded: NotRequired[HITAccessActionsType]
+
+
+class HITTypeDef(TypedDict):
+    HITId: NotRequired[str]
+    HITTypeId: NotRequired[str]
+    HITGroupId: NotRequired[str]
+    HITLayoutId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    Question: NotRequired[str]
+    Keywords: NotRequired[str]
+    HITStatus: NotRequired[HITStatusType]
+    MaxAssignments: NotRequired[int]
+    Reward: NotRequired[str]
+    AutoApprovalDelayInSeconds: NotRequired[int]
+    Expiration: NotRequired[datetime]
+    AssignmentDurationInSeconds: NotRequired[int]
+    RequesterAnnotation: NotRequired[str]
+    QualificationRequirements: NotRequired[list[QualificationRequirementOutputTypeDef]]
+    HITReviewStatus: NotRequired[HITReviewStatusType]
+    NumberOfAssignmentsPending: NotRequired[int]
+    NumberOfAssignmentsAvailable: NotRequired[int]
+    NumberOfAssignmentsCompleted: NotRequired[int]
 
 
 class CreateHITResponseTypeDef(TypedDict):
@@ -272,6 +341,22 @@ class CreateQualificationTypeRequestTypeDef(TypedDict):
     Test: NotRequired[str]
     AnswerKey: NotRequired[str]
     TestDurationInSeconds: NotRequired[int]
+    AutoGranted: NotRequired[bool]
+    AutoGrantedValue: NotRequired[int]
+
+
+class QualificationTypeTypeDef(TypedDict):
+    QualificationTypeId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Keywords: NotRequired[str]
+    QualificationTypeStatus: NotRequired[QualificationTypeStatusType]
+    Test: NotRequired[str]
+    TestDurationInSeconds: NotRequired[int]
+    AnswerKey: NotRequired[str]
+    RetryDelayInSeconds: NotRequired[int]
+    IsRequestable: NotRequired[bool]
     AutoGranted: NotRequired[bool]
     AutoGrantedValue: NotRequired[int]
 
@@ -365,6 +450,15 @@ class GetQualificationScoreRequestTypeDef(TypedDict):
     WorkerId: str
 
 
+class QualificationTypeDef(TypedDict):
+    QualificationTypeId: NotRequired[str]
+    WorkerId: NotRequired[str]
+    GrantTime: NotRequired[datetime]
+    IntegerValue: NotRequired[int]
+    LocaleValue: NotRequired[LocaleTypeDef]
+    Status: NotRequired[QualificationStatusType]
+
+
 class GetQualificationScoreResponseTypeDef(TypedDict):
     Qualification: NotRequired[QualificationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -377,35 +471,6 @@ class GetQualificationTypeRequestTypeDef(TypedDict):
 class GetQualificationTypeResponseTypeDef(TypedDict):
     QualificationType: NotRequired[QualificationTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HITLayoutParameterTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class HITTypeDef(TypedDict):
-    HITId: NotRequired[str]
-    HITTypeId: NotRequired[str]
-    HITGroupId: NotRequired[str]
-    HITLayoutId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    Title: NotRequired[str]
-    Description: NotRequired[str]
-    Question: NotRequired[str]
-    Keywords: NotRequired[str]
-    HITStatus: NotRequired[HITStatusType]
-    MaxAssignments: NotRequired[int]
-    Reward: NotRequired[str]
-    AutoApprovalDelayInSeconds: NotRequired[int]
-    Expiration: NotRequired[datetime]
-    AssignmentDurationInSeconds: NotRequired[int]
-    RequesterAnnotation: NotRequired[str]
-    QualificationRequirements: NotRequired[list[QualificationRequirementOutputTypeDef]]
-    HITReviewStatus: NotRequired[HITReviewStatusType]
-    NumberOfAssignmentsPending: NotRequired[int]
-    NumberOfAssignmentsAvailable: NotRequired[int]
-    NumberOfAssignmentsCompleted: NotRequired[int]
 
 
 class ListAssignmentsForHITRequestTypeDef(TypedDict):
@@ -467,6 +532,15 @@ class ListQualificationRequestsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class QualificationRequestTypeDef(TypedDict):
+    QualificationRequestId: NotRequired[str]
+    QualificationTypeId: NotRequired[str]
+    WorkerId: NotRequired[str]
+    Test: NotRequired[str]
+    Answer: NotRequired[str]
+    SubmitTime: NotRequired[datetime]
+
+
 class ListQualificationRequestsResponseTypeDef(TypedDict):
     NumResults: NotRequired[int]
     NextToken: NotRequired[str]
@@ -498,6 +572,47 @@ class ListReviewPolicyResultsForHITRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ParameterMapEntryOutputTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[list[str]]
+
+
+class PolicyParameterOutputTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[list[str]]
+    MapEntries: NotRequired[list[ParameterMapEntryOutputTypeDef]]
+
+
+class ReviewPolicyOutputTypeDef(TypedDict):
+    PolicyName: str
+    Parameters: NotRequired[list[PolicyParameterOutputTypeDef]]
+
+
+class ReviewActionDetailTypeDef(TypedDict):
+    ActionId: NotRequired[str]
+    ActionName: NotRequired[str]
+    TargetId: NotRequired[str]
+    TargetType: NotRequired[str]
+    Status: NotRequired[ReviewActionStatusType]
+    CompleteTime: NotRequired[datetime]
+    Result: NotRequired[str]
+    ErrorCode: NotRequired[str]
+
+
+class ReviewResultDetailTypeDef(TypedDict):
+    ActionId: NotRequired[str]
+    SubjectId: NotRequired[str]
+    SubjectType: NotRequired[str]
+    QuestionId: NotRequired[str]
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class ReviewReportTypeDef(TypedDict):
+    ReviewResults: NotRequired[list[ReviewResultDetailTypeDef]]
+    ReviewActions: NotRequired[list[ReviewActionDetailTypeDef]]
+
+
 class ListReviewPolicyResultsForHITResponseTypeDef(TypedDict):
     HITId: NotRequired[str]
     AssignmentReviewPolicy: NotRequired[ReviewPolicyOutputTypeDef]
@@ -527,6 +642,11 @@ class ListWorkerBlocksRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class WorkerBlockTypeDef(TypedDict):
+    WorkerId: NotRequired[str]
+    Reason: NotRequired[str]
+
+
 class ListWorkerBlocksResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     NumResults: NotRequired[int]
@@ -546,11 +666,6 @@ class ListWorkersWithQualificationTypeResponseTypeDef(TypedDict):
     NumResults: NotRequired[int]
     Qualifications: NotRequired[list[QualificationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LocaleTypeDef(TypedDict):
-    Country: str
-    Subdivision: NotRequired[str]
 
 
 class NotificationSpecificationTypeDef(TypedDict):
@@ -577,80 +692,6 @@ class NotifyWorkersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ParameterMapEntryOutputTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[list[str]]
-
-
-class ParameterMapEntryTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PolicyParameterOutputTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[list[str]]
-    MapEntries: NotRequired[list[ParameterMapEntryOutputTypeDef]]
-
-
-class PolicyParameterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    MapEntries: NotRequired[ReadOnly[Sequence[ParameterMapEntryTypeDef]]]
-
-
-class QualificationRequestTypeDef(TypedDict):
-    QualificationRequestId: NotRequired[str]
-    QualificationTypeId: NotRequired[str]
-    WorkerId: NotRequired[str]
-    Test: NotRequired[str]
-    Answer: NotRequired[str]
-    SubmitTime: NotRequired[datetime]
-
-
-class QualificationRequirementOutputTypeDef(TypedDict):
-    QualificationTypeId: str
-    Comparator: ComparatorType
-    IntegerValues: NotRequired[list[int]]
-    LocaleValues: NotRequired[list[LocaleTypeDef]]
-    RequiredToPreview: NotRequired[bool]
-    ActionsGuarded: NotRequired[HITAccessActionsType]
-
-
-class QualificationRequirementTypeDef(TypedDict):
-    QualificationTypeId: str
-    Comparator: ComparatorType
-    IntegerValues: NotRequired[ReadOnly[Sequence[int]]]
-    LocaleValues: NotRequired[ReadOnly[Sequence[LocaleTypeDef]]]
-    RequiredToPreview: NotRequired[bool]
-    ActionsGuarded: NotRequired[HITAccessActionsType]
-
-
-class QualificationTypeDef(TypedDict):
-    QualificationTypeId: NotRequired[str]
-    WorkerId: NotRequired[str]
-    GrantTime: NotRequired[datetime]
-    IntegerValue: NotRequired[int]
-    LocaleValue: NotRequired[LocaleTypeDef]
-    Status: NotRequired[QualificationStatusType]
-
-
-class QualificationTypeTypeDef(TypedDict):
-    QualificationTypeId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Keywords: NotRequired[str]
-    QualificationTypeStatus: NotRequired[QualificationTypeStatusType]
-    Test: NotRequired[str]
-    TestDurationInSeconds: NotRequired[int]
-    AnswerKey: NotRequired[str]
-    RetryDelayInSeconds: NotRequired[int]
-    IsRequestable: NotRequired[bool]
-    AutoGranted: NotRequired[bool]
-    AutoGrantedValue: NotRequired[int]
-
-
 class RejectAssignmentRequestTypeDef(TypedDict):
     AssignmentId: str
     RequesterFeedback: str
@@ -667,41 +708,6 @@ class RejectQualificationRequestRequestTypeDef(TypedDict):
 
 class RejectQualificationRequestResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReviewActionDetailTypeDef(TypedDict):
-    ActionId: NotRequired[str]
-    ActionName: NotRequired[str]
-    TargetId: NotRequired[str]
-    TargetType: NotRequired[str]
-    Status: NotRequired[ReviewActionStatusType]
-    CompleteTime: NotRequired[datetime]
-    Result: NotRequired[str]
-    ErrorCode: NotRequired[str]
-
-
-class ReviewPolicyOutputTypeDef(TypedDict):
-    PolicyName: str
-    Parameters: NotRequired[list[PolicyParameterOutputTypeDef]]
-
-
-class ReviewPolicyTypeDef(TypedDict):
-    PolicyName: str
-    Parameters: NotRequired[ReadOnly[Sequence[PolicyParameterTypeDef]]]
-
-
-class ReviewReportTypeDef(TypedDict):
-    ReviewResults: NotRequired[list[ReviewResultDetailTypeDef]]
-    ReviewActions: NotRequired[list[ReviewActionDetailTypeDef]]
-
-
-class ReviewResultDetailTypeDef(TypedDict):
-    ActionId: NotRequired[str]
-    SubjectId: NotRequired[str]
-    SubjectType: NotRequired[str]
-    QuestionId: NotRequired[str]
-    Key: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class SendBonusRequestTypeDef(TypedDict):
@@ -777,8 +783,3 @@ class UpdateQualificationTypeRequestTypeDef(TypedDict):
 class UpdateQualificationTypeResponseTypeDef(TypedDict):
     QualificationType: NotRequired[QualificationTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkerBlockTypeDef(TypedDict):
-    WorkerId: NotRequired[str]
-    Reason: NotRequired[str]

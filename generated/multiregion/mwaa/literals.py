@@ -2,18 +2,19 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AmazonMWAA: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "EndpointManagementType",
-    "EnvironmentStatusType",
-    "LoggingLevelType",
-    "RestApiMethodType",
-    "UnitType",
-    "UpdateStatusType",
-    "WebserverAccessModeType",
-    "WorkerReplacementStrategyType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EndpointManagementType",
+        "EnvironmentStatusType",
+        "LoggingLevelType",
+        "RestApiMethodType",
+        "UnitType",
+        "UpdateStatusType",
+        "WebserverAccessModeType",
+        "WorkerReplacementStrategyType",
+    ]
 
 EndpointManagementType = Literal["CUSTOMER", "SERVICE"]
 EnvironmentStatusType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,49 +31,50 @@ from .literals import (
     WorkerReplacementStrategyType,
 )
 
-__all__ = [
-    "CreateCliTokenRequestTypeDef",
-    "CreateCliTokenResponseTypeDef",
-    "CreateEnvironmentInputTypeDef",
-    "CreateEnvironmentOutputTypeDef",
-    "CreateWebLoginTokenRequestTypeDef",
-    "CreateWebLoginTokenResponseTypeDef",
-    "DeleteEnvironmentInputTypeDef",
-    "DeleteEnvironmentOutputTypeDef",
-    "DimensionTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentTypeDef",
-    "GetEnvironmentInputTypeDef",
-    "GetEnvironmentOutputTypeDef",
-    "InvokeRestApiRequestTypeDef",
-    "InvokeRestApiResponseTypeDef",
-    "LastUpdateTypeDef",
-    "ListEnvironmentsInputTypeDef",
-    "ListEnvironmentsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "LoggingConfigurationInputTypeDef",
-    "LoggingConfigurationTypeDef",
-    "MetricDatumTypeDef",
-    "ModuleLoggingConfigurationInputTypeDef",
-    "ModuleLoggingConfigurationTypeDef",
-    "NetworkConfigurationOutputTypeDef",
-    "NetworkConfigurationTypeDef",
-    "PublishMetricsInputTypeDef",
-    "PublishMetricsOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "StatisticSetTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateEnvironmentInputTypeDef",
-    "UpdateEnvironmentOutputTypeDef",
-    "UpdateErrorTypeDef",
-    "UpdateNetworkConfigurationInputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateCliTokenRequestTypeDef",
+        "CreateCliTokenResponseTypeDef",
+        "CreateEnvironmentInputTypeDef",
+        "CreateEnvironmentOutputTypeDef",
+        "CreateWebLoginTokenRequestTypeDef",
+        "CreateWebLoginTokenResponseTypeDef",
+        "DeleteEnvironmentInputTypeDef",
+        "DeleteEnvironmentOutputTypeDef",
+        "DimensionTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentTypeDef",
+        "GetEnvironmentInputTypeDef",
+        "GetEnvironmentOutputTypeDef",
+        "InvokeRestApiRequestTypeDef",
+        "InvokeRestApiResponseTypeDef",
+        "LastUpdateTypeDef",
+        "ListEnvironmentsInputTypeDef",
+        "ListEnvironmentsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "LoggingConfigurationInputTypeDef",
+        "LoggingConfigurationTypeDef",
+        "MetricDatumTypeDef",
+        "ModuleLoggingConfigurationInputTypeDef",
+        "ModuleLoggingConfigurationTypeDef",
+        "NetworkConfigurationOutputTypeDef",
+        "NetworkConfigurationTypeDef",
+        "PublishMetricsInputTypeDef",
+        "PublishMetricsOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "StatisticSetTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateEnvironmentInputTypeDef",
+        "UpdateEnvironmentOutputTypeDef",
+        "UpdateErrorTypeDef",
+        "UpdateNetworkConfigurationInputTypeDef",
+    ]
 
 
 class CreateCliTokenRequestTypeDef(TypedDict):
@@ -84,6 +85,24 @@ class CreateCliTokenResponseTypeDef(TypedDict):
     CliToken: NotRequired[str]
     WebServerHostname: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModuleLoggingConfigurationInputTypeDef(TypedDict):
+    Enabled: bool
+    LogLevel: LoggingLevelType
+
+
+class LoggingConfigurationInputTypeDef(TypedDict):
+    DagProcessingLogs: NotRequired[ModuleLoggingConfigurationInputTypeDef]
+    SchedulerLogs: NotRequired[ModuleLoggingConfigurationInputTypeDef]
+    WebserverLogs: NotRequired[ModuleLoggingConfigurationInputTypeDef]
+    WorkerLogs: NotRequired[ModuleLoggingConfigurationInputTypeDef]
+    TaskLogs: NotRequired[ModuleLoggingConfigurationInputTypeDef]
+
+
+class NetworkConfigurationTypeDef(TypedDict):
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateEnvironmentInputTypeDef(TypedDict):
@@ -142,6 +161,38 @@ class DeleteEnvironmentOutputTypeDef(TypedDict):
 class DimensionTypeDef(TypedDict):
     Name: str
     Value: str
+
+
+class UpdateErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class LastUpdateTypeDef(TypedDict):
+    Status: NotRequired[UpdateStatusType]
+    CreatedAt: NotRequired[datetime]
+    Error: NotRequired[UpdateErrorTypeDef]
+    Source: NotRequired[str]
+    WorkerReplacementStrategy: NotRequired[WorkerReplacementStrategyType]
+
+
+class ModuleLoggingConfigurationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    LogLevel: NotRequired[LoggingLevelType]
+    CloudWatchLogGroupArn: NotRequired[str]
+
+
+class LoggingConfigurationTypeDef(TypedDict):
+    DagProcessingLogs: NotRequired[ModuleLoggingConfigurationTypeDef]
+    SchedulerLogs: NotRequired[ModuleLoggingConfigurationTypeDef]
+    WebserverLogs: NotRequired[ModuleLoggingConfigurationTypeDef]
+    WorkerLogs: NotRequired[ModuleLoggingConfigurationTypeDef]
+    TaskLogs: NotRequired[ModuleLoggingConfigurationTypeDef]
+
+
+class NetworkConfigurationOutputTypeDef(TypedDict):
+    SubnetIds: NotRequired[list[str]]
+    SecurityGroupIds: NotRequired[list[str]]
 
 
 class EnvironmentTypeDef(TypedDict):
@@ -204,14 +255,6 @@ class InvokeRestApiResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LastUpdateTypeDef(TypedDict):
-    Status: NotRequired[UpdateStatusType]
-    CreatedAt: NotRequired[datetime]
-    Error: NotRequired[UpdateErrorTypeDef]
-    Source: NotRequired[str]
-    WorkerReplacementStrategy: NotRequired[WorkerReplacementStrategyType]
-
-
 class ListEnvironmentsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
@@ -232,20 +275,11 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoggingConfigurationInputTypeDef(TypedDict):
-    DagProcessingLogs: NotRequired[ModuleLoggingConfigurationInputTypeDef]
-    SchedulerLogs: NotRequired[ModuleLoggingConfigurationInputTypeDef]
-    WebserverLogs: NotRequired[ModuleLoggingConfigurationInputTypeDef]
-    WorkerLogs: NotRequired[ModuleLoggingConfigurationInputTypeDef]
-    TaskLogs: NotRequired[ModuleLoggingConfigurationInputTypeDef]
-
-
-class LoggingConfigurationTypeDef(TypedDict):
-    DagProcessingLogs: NotRequired[ModuleLoggingConfigurationTypeDef]
-    SchedulerLogs: NotRequired[ModuleLoggingConfigurationTypeDef]
-    WebserverLogs: NotRequired[ModuleLoggingConfigurationTypeDef]
-    WorkerLogs: NotRequired[ModuleLoggingConfigurationTypeDef]
-    TaskLogs: NotRequired[ModuleLoggingConfigurationTypeDef]
+class StatisticSetTypeDef(TypedDict):
+    SampleCount: NotRequired[int]
+    Sum: NotRequired[float]
+    Minimum: NotRequired[float]
+    Maximum: NotRequired[float]
 
 
 class MetricDatumTypeDef(TypedDict):
@@ -257,27 +291,6 @@ class MetricDatumTypeDef(TypedDict):
     StatisticValues: NotRequired[StatisticSetTypeDef]
 
 
-class ModuleLoggingConfigurationInputTypeDef(TypedDict):
-    Enabled: bool
-    LogLevel: LoggingLevelType
-
-
-class ModuleLoggingConfigurationTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    LogLevel: NotRequired[LoggingLevelType]
-    CloudWatchLogGroupArn: NotRequired[str]
-
-
-class NetworkConfigurationOutputTypeDef(TypedDict):
-    SubnetIds: NotRequired[list[str]]
-    SecurityGroupIds: NotRequired[list[str]]
-
-
-class NetworkConfigurationTypeDef(TypedDict):
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class PublishMetricsInputTypeDef(TypedDict):
     EnvironmentName: str
     MetricData: ReadOnly[Sequence[MetricDatumTypeDef]]
@@ -285,13 +298,6 @@ class PublishMetricsInputTypeDef(TypedDict):
 
 class PublishMetricsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StatisticSetTypeDef(TypedDict):
-    SampleCount: NotRequired[int]
-    Sum: NotRequired[float]
-    Minimum: NotRequired[float]
-    Maximum: NotRequired[float]
 
 
 class TagResourceInputTypeDef(TypedDict):
@@ -310,6 +316,10 @@ class UntagResourceInputTypeDef(TypedDict):
 
 class UntagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateNetworkConfigurationInputTypeDef(TypedDict):
+    SecurityGroupIds: ReadOnly[Sequence[str]]
 
 
 class UpdateEnvironmentInputTypeDef(TypedDict):
@@ -341,12 +351,3 @@ class UpdateEnvironmentInputTypeDef(TypedDict):
 class UpdateEnvironmentOutputTypeDef(TypedDict):
     Arn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class UpdateNetworkConfigurationInputTypeDef(TypedDict):
-    SecurityGroupIds: ReadOnly[Sequence[str]]

@@ -2,15 +2,16 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AmazonMWAAServerless: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "EncryptionTypeType",
-    "RunTypeType",
-    "TaskInstanceStatusType",
-    "WorkflowRunStatusType",
-    "WorkflowStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EncryptionTypeType",
+        "RunTypeType",
+        "TaskInstanceStatusType",
+        "WorkflowRunStatusType",
+        "WorkflowStatusType",
+    ]
 
 EncryptionTypeType = Literal["AWS_MANAGED_KEY", "CUSTOMER_MANAGED_KEY"]
 RunTypeType = Literal["ON_DEMAND", "SCHEDULED"]

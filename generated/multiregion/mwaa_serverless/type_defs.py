@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -28,54 +28,75 @@ from .literals import (
     WorkflowStatusType,
 )
 
-__all__ = [
-    "CreateWorkflowRequestTypeDef",
-    "CreateWorkflowResponseTypeDef",
-    "DefinitionS3LocationTypeDef",
-    "DeleteWorkflowRequestTypeDef",
-    "DeleteWorkflowResponseTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "GetTaskInstanceRequestTypeDef",
-    "GetTaskInstanceResponseTypeDef",
-    "GetWorkflowRequestTypeDef",
-    "GetWorkflowResponseTypeDef",
-    "GetWorkflowRunRequestTypeDef",
-    "GetWorkflowRunResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTaskInstancesRequestTypeDef",
-    "ListTaskInstancesResponseTypeDef",
-    "ListWorkflowRunsRequestTypeDef",
-    "ListWorkflowRunsResponseTypeDef",
-    "ListWorkflowVersionsRequestTypeDef",
-    "ListWorkflowVersionsResponseTypeDef",
-    "ListWorkflowsRequestTypeDef",
-    "ListWorkflowsResponseTypeDef",
-    "LoggingConfigurationTypeDef",
-    "NetworkConfigurationOutputTypeDef",
-    "NetworkConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RunDetailSummaryTypeDef",
-    "ScheduleConfigurationTypeDef",
-    "StartWorkflowRunRequestTypeDef",
-    "StartWorkflowRunResponseTypeDef",
-    "StopWorkflowRunRequestTypeDef",
-    "StopWorkflowRunResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TaskInstanceSummaryTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateWorkflowRequestTypeDef",
-    "UpdateWorkflowResponseTypeDef",
-    "WorkflowRunDetailTypeDef",
-    "WorkflowRunSummaryTypeDef",
-    "WorkflowSummaryTypeDef",
-    "WorkflowVersionSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateWorkflowRequestTypeDef",
+        "CreateWorkflowResponseTypeDef",
+        "DefinitionS3LocationTypeDef",
+        "DeleteWorkflowRequestTypeDef",
+        "DeleteWorkflowResponseTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "GetTaskInstanceRequestTypeDef",
+        "GetTaskInstanceResponseTypeDef",
+        "GetWorkflowRequestTypeDef",
+        "GetWorkflowResponseTypeDef",
+        "GetWorkflowRunRequestTypeDef",
+        "GetWorkflowRunResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTaskInstancesRequestTypeDef",
+        "ListTaskInstancesResponseTypeDef",
+        "ListWorkflowRunsRequestTypeDef",
+        "ListWorkflowRunsResponseTypeDef",
+        "ListWorkflowVersionsRequestTypeDef",
+        "ListWorkflowVersionsResponseTypeDef",
+        "ListWorkflowsRequestTypeDef",
+        "ListWorkflowsResponseTypeDef",
+        "LoggingConfigurationTypeDef",
+        "NetworkConfigurationOutputTypeDef",
+        "NetworkConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RunDetailSummaryTypeDef",
+        "ScheduleConfigurationTypeDef",
+        "StartWorkflowRunRequestTypeDef",
+        "StartWorkflowRunResponseTypeDef",
+        "StopWorkflowRunRequestTypeDef",
+        "StopWorkflowRunResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TaskInstanceSummaryTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateWorkflowRequestTypeDef",
+        "UpdateWorkflowResponseTypeDef",
+        "WorkflowRunDetailTypeDef",
+        "WorkflowRunSummaryTypeDef",
+        "WorkflowSummaryTypeDef",
+        "WorkflowVersionSummaryTypeDef",
+    ]
+
+
+class DefinitionS3LocationTypeDef(TypedDict):
+    Bucket: str
+    ObjectKey: str
+    VersionId: NotRequired[str]
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    Type: EncryptionTypeType
+    KmsKeyId: NotRequired[str]
+
+
+class LoggingConfigurationTypeDef(TypedDict):
+    LogGroupName: str
+
+
+class NetworkConfigurationTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateWorkflowRequestTypeDef(TypedDict):
@@ -103,12 +124,6 @@ class CreateWorkflowResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DefinitionS3LocationTypeDef(TypedDict):
-    Bucket: str
-    ObjectKey: str
-    VersionId: NotRequired[str]
-
-
 class DeleteWorkflowRequestTypeDef(TypedDict):
     WorkflowArn: str
     WorkflowVersion: NotRequired[str]
@@ -118,11 +133,6 @@ class DeleteWorkflowResponseTypeDef(TypedDict):
     WorkflowArn: str
     WorkflowVersion: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    Type: EncryptionTypeType
-    KmsKeyId: NotRequired[str]
 
 
 class GetTaskInstanceRequestTypeDef(TypedDict):
@@ -155,6 +165,15 @@ class GetWorkflowRequestTypeDef(TypedDict):
     WorkflowVersion: NotRequired[str]
 
 
+class NetworkConfigurationOutputTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[list[str]]
+    SubnetIds: NotRequired[list[str]]
+
+
+class ScheduleConfigurationTypeDef(TypedDict):
+    CronExpression: NotRequired[str]
+
+
 class GetWorkflowResponseTypeDef(TypedDict):
     WorkflowArn: str
     WorkflowVersion: NotRequired[str]
@@ -178,6 +197,21 @@ class GetWorkflowResponseTypeDef(TypedDict):
 class GetWorkflowRunRequestTypeDef(TypedDict):
     WorkflowArn: str
     RunId: str
+
+
+class WorkflowRunDetailTypeDef(TypedDict):
+    WorkflowArn: NotRequired[str]
+    WorkflowVersion: NotRequired[str]
+    RunId: NotRequired[str]
+    RunType: NotRequired[RunTypeType]
+    StartedOn: NotRequired[datetime]
+    CreatedAt: NotRequired[datetime]
+    CompletedOn: NotRequired[datetime]
+    ModifiedAt: NotRequired[datetime]
+    Duration: NotRequired[int]
+    ErrorMessage: NotRequired[str]
+    TaskInstances: NotRequired[list[str]]
+    RunState: NotRequired[WorkflowRunStatusType]
 
 
 class GetWorkflowRunResponseTypeDef(TypedDict):
@@ -206,6 +240,16 @@ class ListTaskInstancesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TaskInstanceSummaryTypeDef(TypedDict):
+    WorkflowArn: NotRequired[str]
+    WorkflowVersion: NotRequired[str]
+    RunId: NotRequired[str]
+    TaskInstanceId: NotRequired[str]
+    Status: NotRequired[TaskInstanceStatusType]
+    DurationInSeconds: NotRequired[int]
+    OperatorName: NotRequired[str]
+
+
 class ListTaskInstancesResponseTypeDef(TypedDict):
     TaskInstances: NotRequired[list[TaskInstanceSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -217,6 +261,21 @@ class ListWorkflowRunsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     WorkflowArn: str
     WorkflowVersion: NotRequired[str]
+
+
+class RunDetailSummaryTypeDef(TypedDict):
+    Status: NotRequired[WorkflowRunStatusType]
+    CreatedOn: NotRequired[datetime]
+    StartedAt: NotRequired[datetime]
+    EndedAt: NotRequired[datetime]
+
+
+class WorkflowRunSummaryTypeDef(TypedDict):
+    RunId: NotRequired[str]
+    WorkflowArn: NotRequired[str]
+    WorkflowVersion: NotRequired[str]
+    RunType: NotRequired[RunTypeType]
+    RunDetailSummary: NotRequired[RunDetailSummaryTypeDef]
 
 
 class ListWorkflowRunsResponseTypeDef(TypedDict):
@@ -231,6 +290,17 @@ class ListWorkflowVersionsRequestTypeDef(TypedDict):
     WorkflowArn: str
 
 
+class WorkflowVersionSummaryTypeDef(TypedDict):
+    WorkflowVersion: str
+    WorkflowArn: str
+    IsLatestVersion: NotRequired[bool]
+    CreatedAt: NotRequired[datetime]
+    ModifiedAt: NotRequired[datetime]
+    DefinitionS3Location: NotRequired[DefinitionS3LocationTypeDef]
+    ScheduleConfiguration: NotRequired[ScheduleConfigurationTypeDef]
+    TriggerMode: NotRequired[str]
+
+
 class ListWorkflowVersionsResponseTypeDef(TypedDict):
     WorkflowVersions: NotRequired[list[WorkflowVersionSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -242,35 +312,21 @@ class ListWorkflowsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class WorkflowSummaryTypeDef(TypedDict):
+    WorkflowArn: str
+    WorkflowVersion: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    ModifiedAt: NotRequired[datetime]
+    WorkflowStatus: NotRequired[WorkflowStatusType]
+    TriggerMode: NotRequired[str]
+
+
 class ListWorkflowsResponseTypeDef(TypedDict):
     Workflows: list[WorkflowSummaryTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LoggingConfigurationTypeDef(TypedDict):
-    LogGroupName: str
-
-
-class NetworkConfigurationOutputTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[list[str]]
-    SubnetIds: NotRequired[list[str]]
-
-
-class NetworkConfigurationTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RunDetailSummaryTypeDef(TypedDict):
-    Status: NotRequired[WorkflowRunStatusType]
-    CreatedOn: NotRequired[datetime]
-    StartedAt: NotRequired[datetime]
-    EndedAt: NotRequired[datetime]
-
-
-class ScheduleConfigurationTypeDef(TypedDict):
-    CronExpression: NotRequired[str]
 
 
 class StartWorkflowRunRequestTypeDef(TypedDict):
@@ -309,16 +365,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TaskInstanceSummaryTypeDef(TypedDict):
-    WorkflowArn: NotRequired[str]
-    WorkflowVersion: NotRequired[str]
-    RunId: NotRequired[str]
-    TaskInstanceId: NotRequired[str]
-    Status: NotRequired[TaskInstanceStatusType]
-    DurationInSeconds: NotRequired[int]
-    OperatorName: NotRequired[str]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -345,48 +391,3 @@ class UpdateWorkflowResponseTypeDef(TypedDict):
     WorkflowVersion: NotRequired[str]
     Warnings: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkflowRunDetailTypeDef(TypedDict):
-    WorkflowArn: NotRequired[str]
-    WorkflowVersion: NotRequired[str]
-    RunId: NotRequired[str]
-    RunType: NotRequired[RunTypeType]
-    StartedOn: NotRequired[datetime]
-    CreatedAt: NotRequired[datetime]
-    CompletedOn: NotRequired[datetime]
-    ModifiedAt: NotRequired[datetime]
-    Duration: NotRequired[int]
-    ErrorMessage: NotRequired[str]
-    TaskInstances: NotRequired[list[str]]
-    RunState: NotRequired[WorkflowRunStatusType]
-
-
-class WorkflowRunSummaryTypeDef(TypedDict):
-    RunId: NotRequired[str]
-    WorkflowArn: NotRequired[str]
-    WorkflowVersion: NotRequired[str]
-    RunType: NotRequired[RunTypeType]
-    RunDetailSummary: NotRequired[RunDetailSummaryTypeDef]
-
-
-class WorkflowSummaryTypeDef(TypedDict):
-    WorkflowArn: str
-    WorkflowVersion: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    ModifiedAt: NotRequired[datetime]
-    WorkflowStatus: NotRequired[WorkflowStatusType]
-    TriggerMode: NotRequired[str]
-
-
-class WorkflowVersionSummaryTypeDef(TypedDict):
-    WorkflowVersion: str
-    WorkflowArn: str
-    IsLatestVersion: NotRequired[bool]
-    CreatedAt: NotRequired[datetime]
-    ModifiedAt: NotRequired[datetime]
-    DefinitionS3Location: NotRequired[DefinitionS3LocationTypeDef]
-    ScheduleConfiguration: NotRequired[ScheduleConfigurationTypeDef]
-    TriggerMode: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,189 +24,190 @@ from .literals import (
     SourceTypeType,
 )
 
-__all__ = [
-    "AddRoleToDBClusterMessageTypeDef",
-    "AddSourceIdentifierToSubscriptionMessageTypeDef",
-    "AddSourceIdentifierToSubscriptionResultTypeDef",
-    "AddTagsToResourceMessageTypeDef",
-    "ApplyPendingMaintenanceActionMessageTypeDef",
-    "ApplyPendingMaintenanceActionResultTypeDef",
-    "AvailabilityZoneTypeDef",
-    "CharacterSetTypeDef",
-    "CloudwatchLogsExportConfigurationTypeDef",
-    "ClusterPendingModifiedValuesTypeDef",
-    "CopyDBClusterParameterGroupMessageTypeDef",
-    "CopyDBClusterParameterGroupResultTypeDef",
-    "CopyDBClusterSnapshotMessageTypeDef",
-    "CopyDBClusterSnapshotResultTypeDef",
-    "CopyDBParameterGroupMessageTypeDef",
-    "CopyDBParameterGroupResultTypeDef",
-    "CreateDBClusterEndpointMessageTypeDef",
-    "CreateDBClusterEndpointOutputTypeDef",
-    "CreateDBClusterMessageTypeDef",
-    "CreateDBClusterParameterGroupMessageTypeDef",
-    "CreateDBClusterParameterGroupResultTypeDef",
-    "CreateDBClusterResultTypeDef",
-    "CreateDBClusterSnapshotMessageTypeDef",
-    "CreateDBClusterSnapshotResultTypeDef",
-    "CreateDBInstanceMessageTypeDef",
-    "CreateDBInstanceResultTypeDef",
-    "CreateDBParameterGroupMessageTypeDef",
-    "CreateDBParameterGroupResultTypeDef",
-    "CreateDBSubnetGroupMessageTypeDef",
-    "CreateDBSubnetGroupResultTypeDef",
-    "CreateEventSubscriptionMessageTypeDef",
-    "CreateEventSubscriptionResultTypeDef",
-    "CreateGlobalClusterMessageTypeDef",
-    "CreateGlobalClusterResultTypeDef",
-    "DBClusterEndpointMessageTypeDef",
-    "DBClusterEndpointTypeDef",
-    "DBClusterMemberTypeDef",
-    "DBClusterMessageTypeDef",
-    "DBClusterOptionGroupStatusTypeDef",
-    "DBClusterParameterGroupDetailsTypeDef",
-    "DBClusterParameterGroupNameMessageTypeDef",
-    "DBClusterParameterGroupTypeDef",
-    "DBClusterParameterGroupsMessageTypeDef",
-    "DBClusterRoleTypeDef",
-    "DBClusterSnapshotAttributeTypeDef",
-    "DBClusterSnapshotAttributesResultTypeDef",
-    "DBClusterSnapshotMessageTypeDef",
-    "DBClusterSnapshotTypeDef",
-    "DBClusterTypeDef",
-    "DBEngineVersionMessageTypeDef",
-    "DBEngineVersionTypeDef",
-    "DBInstanceMessageTypeDef",
-    "DBInstanceStatusInfoTypeDef",
-    "DBInstanceTypeDef",
-    "DBParameterGroupDetailsTypeDef",
-    "DBParameterGroupNameMessageTypeDef",
-    "DBParameterGroupStatusTypeDef",
-    "DBParameterGroupTypeDef",
-    "DBParameterGroupsMessageTypeDef",
-    "DBSecurityGroupMembershipTypeDef",
-    "DBSubnetGroupMessageTypeDef",
-    "DBSubnetGroupTypeDef",
-    "DeleteDBClusterEndpointMessageTypeDef",
-    "DeleteDBClusterEndpointOutputTypeDef",
-    "DeleteDBClusterMessageTypeDef",
-    "DeleteDBClusterParameterGroupMessageTypeDef",
-    "DeleteDBClusterResultTypeDef",
-    "DeleteDBClusterSnapshotMessageTypeDef",
-    "DeleteDBClusterSnapshotResultTypeDef",
-    "DeleteDBInstanceMessageTypeDef",
-    "DeleteDBInstanceResultTypeDef",
-    "DeleteDBParameterGroupMessageTypeDef",
-    "DeleteDBSubnetGroupMessageTypeDef",
-    "DeleteEventSubscriptionMessageTypeDef",
-    "DeleteEventSubscriptionResultTypeDef",
-    "DeleteGlobalClusterMessageTypeDef",
-    "DeleteGlobalClusterResultTypeDef",
-    "DescribeDBClusterEndpointsMessageTypeDef",
-    "DescribeDBClusterParameterGroupsMessageTypeDef",
-    "DescribeDBClusterParametersMessageTypeDef",
-    "DescribeDBClusterSnapshotAttributesMessageTypeDef",
-    "DescribeDBClusterSnapshotAttributesResultTypeDef",
-    "DescribeDBClusterSnapshotsMessageTypeDef",
-    "DescribeDBClustersMessageTypeDef",
-    "DescribeDBEngineVersionsMessageTypeDef",
-    "DescribeDBInstancesMessageTypeDef",
-    "DescribeDBParameterGroupsMessageTypeDef",
-    "DescribeDBParametersMessageTypeDef",
-    "DescribeDBSubnetGroupsMessageTypeDef",
-    "DescribeEngineDefaultClusterParametersMessageTypeDef",
-    "DescribeEngineDefaultClusterParametersResultTypeDef",
-    "DescribeEngineDefaultParametersMessageTypeDef",
-    "DescribeEngineDefaultParametersResultTypeDef",
-    "DescribeEventCategoriesMessageTypeDef",
-    "DescribeEventSubscriptionsMessageTypeDef",
-    "DescribeEventsMessageTypeDef",
-    "DescribeGlobalClustersMessageTypeDef",
-    "DescribeOrderableDBInstanceOptionsMessageTypeDef",
-    "DescribePendingMaintenanceActionsMessageTypeDef",
-    "DescribeValidDBInstanceModificationsMessageTypeDef",
-    "DescribeValidDBInstanceModificationsResultTypeDef",
-    "DomainMembershipTypeDef",
-    "DoubleRangeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointTypeDef",
-    "EngineDefaultsTypeDef",
-    "EventCategoriesMapTypeDef",
-    "EventCategoriesMessageTypeDef",
-    "EventSubscriptionTypeDef",
-    "EventSubscriptionsMessageTypeDef",
-    "EventTypeDef",
-    "EventsMessageTypeDef",
-    "FailoverDBClusterMessageTypeDef",
-    "FailoverDBClusterResultTypeDef",
-    "FailoverGlobalClusterMessageTypeDef",
-    "FailoverGlobalClusterResultTypeDef",
-    "FailoverStateTypeDef",
-    "FilterTypeDef",
-    "GlobalClusterMemberTypeDef",
-    "GlobalClusterTypeDef",
-    "GlobalClustersMessageTypeDef",
-    "ListTagsForResourceMessageTypeDef",
-    "ModifyDBClusterEndpointMessageTypeDef",
-    "ModifyDBClusterEndpointOutputTypeDef",
-    "ModifyDBClusterMessageTypeDef",
-    "ModifyDBClusterParameterGroupMessageTypeDef",
-    "ModifyDBClusterResultTypeDef",
-    "ModifyDBClusterSnapshotAttributeMessageTypeDef",
-    "ModifyDBClusterSnapshotAttributeResultTypeDef",
-    "ModifyDBInstanceMessageTypeDef",
-    "ModifyDBInstanceResultTypeDef",
-    "ModifyDBParameterGroupMessageTypeDef",
-    "ModifyDBSubnetGroupMessageTypeDef",
-    "ModifyDBSubnetGroupResultTypeDef",
-    "ModifyEventSubscriptionMessageTypeDef",
-    "ModifyEventSubscriptionResultTypeDef",
-    "ModifyGlobalClusterMessageTypeDef",
-    "ModifyGlobalClusterResultTypeDef",
-    "OptionGroupMembershipTypeDef",
-    "OrderableDBInstanceOptionTypeDef",
-    "OrderableDBInstanceOptionsMessageTypeDef",
-    "ParameterTypeDef",
-    "PendingCloudwatchLogsExportsTypeDef",
-    "PendingMaintenanceActionTypeDef",
-    "PendingMaintenanceActionsMessageTypeDef",
-    "PendingModifiedValuesTypeDef",
-    "PromoteReadReplicaDBClusterMessageTypeDef",
-    "PromoteReadReplicaDBClusterResultTypeDef",
-    "RangeTypeDef",
-    "RebootDBInstanceMessageTypeDef",
-    "RebootDBInstanceResultTypeDef",
-    "RemoveFromGlobalClusterMessageTypeDef",
-    "RemoveFromGlobalClusterResultTypeDef",
-    "RemoveRoleFromDBClusterMessageTypeDef",
-    "RemoveSourceIdentifierFromSubscriptionMessageTypeDef",
-    "RemoveSourceIdentifierFromSubscriptionResultTypeDef",
-    "RemoveTagsFromResourceMessageTypeDef",
-    "ResetDBClusterParameterGroupMessageTypeDef",
-    "ResetDBParameterGroupMessageTypeDef",
-    "ResourcePendingMaintenanceActionsTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreDBClusterFromSnapshotMessageTypeDef",
-    "RestoreDBClusterFromSnapshotResultTypeDef",
-    "RestoreDBClusterToPointInTimeMessageTypeDef",
-    "RestoreDBClusterToPointInTimeResultTypeDef",
-    "ServerlessV2ScalingConfigurationInfoTypeDef",
-    "ServerlessV2ScalingConfigurationTypeDef",
-    "StartDBClusterMessageTypeDef",
-    "StartDBClusterResultTypeDef",
-    "StopDBClusterMessageTypeDef",
-    "StopDBClusterResultTypeDef",
-    "SubnetTypeDef",
-    "SwitchoverGlobalClusterMessageTypeDef",
-    "SwitchoverGlobalClusterResultTypeDef",
-    "TagListMessageTypeDef",
-    "TagTypeDef",
-    "TimezoneTypeDef",
-    "UpgradeTargetTypeDef",
-    "ValidDBInstanceModificationsMessageTypeDef",
-    "ValidStorageOptionsTypeDef",
-    "VpcSecurityGroupMembershipTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddRoleToDBClusterMessageTypeDef",
+        "AddSourceIdentifierToSubscriptionMessageTypeDef",
+        "AddSourceIdentifierToSubscriptionResultTypeDef",
+        "AddTagsToResourceMessageTypeDef",
+        "ApplyPendingMaintenanceActionMessageTypeDef",
+        "ApplyPendingMaintenanceActionResultTypeDef",
+        "AvailabilityZoneTypeDef",
+        "CharacterSetTypeDef",
+        "CloudwatchLogsExportConfigurationTypeDef",
+        "ClusterPendingModifiedValuesTypeDef",
+        "CopyDBClusterParameterGroupMessageTypeDef",
+        "CopyDBClusterParameterGroupResultTypeDef",
+        "CopyDBClusterSnapshotMessageTypeDef",
+        "CopyDBClusterSnapshotResultTypeDef",
+        "CopyDBParameterGroupMessageTypeDef",
+        "CopyDBParameterGroupResultTypeDef",
+        "CreateDBClusterEndpointMessageTypeDef",
+        "CreateDBClusterEndpointOutputTypeDef",
+        "CreateDBClusterMessageTypeDef",
+        "CreateDBClusterParameterGroupMessageTypeDef",
+        "CreateDBClusterParameterGroupResultTypeDef",
+        "CreateDBClusterResultTypeDef",
+        "CreateDBClusterSnapshotMessageTypeDef",
+        "CreateDBClusterSnapshotResultTypeDef",
+        "CreateDBInstanceMessageTypeDef",
+        "CreateDBInstanceResultTypeDef",
+        "CreateDBParameterGroupMessageTypeDef",
+        "CreateDBParameterGroupResultTypeDef",
+        "CreateDBSubnetGroupMessageTypeDef",
+        "CreateDBSubnetGroupResultTypeDef",
+        "CreateEventSubscriptionMessageTypeDef",
+        "CreateEventSubscriptionResultTypeDef",
+        "CreateGlobalClusterMessageTypeDef",
+        "CreateGlobalClusterResultTypeDef",
+        "DBClusterEndpointMessageTypeDef",
+        "DBClusterEndpointTypeDef",
+        "DBClusterMemberTypeDef",
+        "DBClusterMessageTypeDef",
+        "DBClusterOptionGroupStatusTypeDef",
+        "DBClusterParameterGroupDetailsTypeDef",
+        "DBClusterParameterGroupNameMessageTypeDef",
+        "DBClusterParameterGroupTypeDef",
+        "DBClusterParameterGroupsMessageTypeDef",
+        "DBClusterRoleTypeDef",
+        "DBClusterSnapshotAttributeTypeDef",
+        "DBClusterSnapshotAttributesResultTypeDef",
+        "DBClusterSnapshotMessageTypeDef",
+        "DBClusterSnapshotTypeDef",
+        "DBClusterTypeDef",
+        "DBEngineVersionMessageTypeDef",
+        "DBEngineVersionTypeDef",
+        "DBInstanceMessageTypeDef",
+        "DBInstanceStatusInfoTypeDef",
+        "DBInstanceTypeDef",
+        "DBParameterGroupDetailsTypeDef",
+        "DBParameterGroupNameMessageTypeDef",
+        "DBParameterGroupStatusTypeDef",
+        "DBParameterGroupTypeDef",
+        "DBParameterGroupsMessageTypeDef",
+        "DBSecurityGroupMembershipTypeDef",
+        "DBSubnetGroupMessageTypeDef",
+        "DBSubnetGroupTypeDef",
+        "DeleteDBClusterEndpointMessageTypeDef",
+        "DeleteDBClusterEndpointOutputTypeDef",
+        "DeleteDBClusterMessageTypeDef",
+        "DeleteDBClusterParameterGroupMessageTypeDef",
+        "DeleteDBClusterResultTypeDef",
+        "DeleteDBClusterSnapshotMessageTypeDef",
+        "DeleteDBClusterSnapshotResultTypeDef",
+        "DeleteDBInstanceMessageTypeDef",
+        "DeleteDBInstanceResultTypeDef",
+        "DeleteDBParameterGroupMessageTypeDef",
+        "DeleteDBSubnetGroupMessageTypeDef",
+        "DeleteEventSubscriptionMessageTypeDef",
+        "DeleteEventSubscriptionResultTypeDef",
+        "DeleteGlobalClusterMessageTypeDef",
+        "DeleteGlobalClusterResultTypeDef",
+        "DescribeDBClusterEndpointsMessageTypeDef",
+        "DescribeDBClusterParameterGroupsMessageTypeDef",
+        "DescribeDBClusterParametersMessageTypeDef",
+        "DescribeDBClusterSnapshotAttributesMessageTypeDef",
+        "DescribeDBClusterSnapshotAttributesResultTypeDef",
+        "DescribeDBClusterSnapshotsMessageTypeDef",
+        "DescribeDBClustersMessageTypeDef",
+        "DescribeDBEngineVersionsMessageTypeDef",
+        "DescribeDBInstancesMessageTypeDef",
+        "DescribeDBParameterGroupsMessageTypeDef",
+        "DescribeDBParametersMessageTypeDef",
+        "DescribeDBSubnetGroupsMessageTypeDef",
+        "DescribeEngineDefaultClusterParametersMessageTypeDef",
+        "DescribeEngineDefaultClusterParametersResultTypeDef",
+        "DescribeEngineDefaultParametersMessageTypeDef",
+        "DescribeEngineDefaultParametersResultTypeDef",
+        "DescribeEventCategoriesMessageTypeDef",
+        "DescribeEventSubscriptionsMessageTypeDef",
+        "DescribeEventsMessageTypeDef",
+        "DescribeGlobalClustersMessageTypeDef",
+        "DescribeOrderableDBInstanceOptionsMessageTypeDef",
+        "DescribePendingMaintenanceActionsMessageTypeDef",
+        "DescribeValidDBInstanceModificationsMessageTypeDef",
+        "DescribeValidDBInstanceModificationsResultTypeDef",
+        "DomainMembershipTypeDef",
+        "DoubleRangeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointTypeDef",
+        "EngineDefaultsTypeDef",
+        "EventCategoriesMapTypeDef",
+        "EventCategoriesMessageTypeDef",
+        "EventSubscriptionTypeDef",
+        "EventSubscriptionsMessageTypeDef",
+        "EventTypeDef",
+        "EventsMessageTypeDef",
+        "FailoverDBClusterMessageTypeDef",
+        "FailoverDBClusterResultTypeDef",
+        "FailoverGlobalClusterMessageTypeDef",
+        "FailoverGlobalClusterResultTypeDef",
+        "FailoverStateTypeDef",
+        "FilterTypeDef",
+        "GlobalClusterMemberTypeDef",
+        "GlobalClusterTypeDef",
+        "GlobalClustersMessageTypeDef",
+        "ListTagsForResourceMessageTypeDef",
+        "ModifyDBClusterEndpointMessageTypeDef",
+        "ModifyDBClusterEndpointOutputTypeDef",
+        "ModifyDBClusterMessageTypeDef",
+        "ModifyDBClusterParameterGroupMessageTypeDef",
+        "ModifyDBClusterResultTypeDef",
+        "ModifyDBClusterSnapshotAttributeMessageTypeDef",
+        "ModifyDBClusterSnapshotAttributeResultTypeDef",
+        "ModifyDBInstanceMessageTypeDef",
+        "ModifyDBInstanceResultTypeDef",
+        "ModifyDBParameterGroupMessageTypeDef",
+        "ModifyDBSubnetGroupMessageTypeDef",
+        "ModifyDBSubnetGroupResultTypeDef",
+        "ModifyEventSubscriptionMessageTypeDef",
+        "ModifyEventSubscriptionResultTypeDef",
+        "ModifyGlobalClusterMessageTypeDef",
+        "ModifyGlobalClusterResultTypeDef",
+        "OptionGroupMembershipTypeDef",
+        "OrderableDBInstanceOptionTypeDef",
+        "OrderableDBInstanceOptionsMessageTypeDef",
+        "ParameterTypeDef",
+        "PendingCloudwatchLogsExportsTypeDef",
+        "PendingMaintenanceActionTypeDef",
+        "PendingMaintenanceActionsMessageTypeDef",
+        "PendingModifiedValuesTypeDef",
+        "PromoteReadReplicaDBClusterMessageTypeDef",
+        "PromoteReadReplicaDBClusterResultTypeDef",
+        "RangeTypeDef",
+        "RebootDBInstanceMessageTypeDef",
+        "RebootDBInstanceResultTypeDef",
+        "RemoveFromGlobalClusterMessageTypeDef",
+        "RemoveFromGlobalClusterResultTypeDef",
+        "RemoveRoleFromDBClusterMessageTypeDef",
+        "RemoveSourceIdentifierFromSubscriptionMessageTypeDef",
+        "RemoveSourceIdentifierFromSubscriptionResultTypeDef",
+        "RemoveTagsFromResourceMessageTypeDef",
+        "ResetDBClusterParameterGroupMessageTypeDef",
+        "ResetDBParameterGroupMessageTypeDef",
+        "ResourcePendingMaintenanceActionsTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreDBClusterFromSnapshotMessageTypeDef",
+        "RestoreDBClusterFromSnapshotResultTypeDef",
+        "RestoreDBClusterToPointInTimeMessageTypeDef",
+        "RestoreDBClusterToPointInTimeResultTypeDef",
+        "ServerlessV2ScalingConfigurationInfoTypeDef",
+        "ServerlessV2ScalingConfigurationTypeDef",
+        "StartDBClusterMessageTypeDef",
+        "StartDBClusterResultTypeDef",
+        "StopDBClusterMessageTypeDef",
+        "StopDBClusterResultTypeDef",
+        "SubnetTypeDef",
+        "SwitchoverGlobalClusterMessageTypeDef",
+        "SwitchoverGlobalClusterResultTypeDef",
+        "TagListMessageTypeDef",
+        "TagTypeDef",
+        "TimezoneTypeDef",
+        "UpgradeTargetTypeDef",
+        "ValidDBInstanceModificationsMessageTypeDef",
+        "ValidStorageOptionsTypeDef",
+        "VpcSecurityGroupMembershipTypeDef",
+    ]
 
 
 class AddRoleToDBClusterMessageTypeDef(TypedDict):
@@ -220,9 +221,27 @@ class AddSourceIdentifierToSubscriptionMessageTypeDef(TypedDict):
     SourceIdentifier: str
 
 
+class EventSubscriptionTypeDef(TypedDict):
+    CustomerAwsId: NotRequired[str]
+    CustSubscriptionId: NotRequired[str]
+    SnsTopicArn: NotRequired[str]
+    Status: NotRequired[str]
+    SubscriptionCreationTime: NotRequired[str]
+    SourceType: NotRequired[str]
+    SourceIdsList: NotRequired[list[str]]
+    EventCategoriesList: NotRequired[list[str]]
+    Enabled: NotRequired[bool]
+    EventSubscriptionArn: NotRequired[str]
+
+
 class AddSourceIdentifierToSubscriptionResultTypeDef(TypedDict):
     EventSubscription: NotRequired[EventSubscriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class AddTagsToResourceMessageTypeDef(TypedDict):
@@ -234,6 +253,20 @@ class ApplyPendingMaintenanceActionMessageTypeDef(TypedDict):
     ResourceIdentifier: str
     ApplyAction: str
     OptInType: str
+
+
+class PendingMaintenanceActionTypeDef(TypedDict):
+    Action: NotRequired[str]
+    AutoAppliedAfterDate: NotRequired[datetime]
+    ForcedApplyDate: NotRequired[datetime]
+    OptInStatus: NotRequired[str]
+    CurrentApplyDate: NotRequired[datetime]
+    Description: NotRequired[str]
+
+
+class ResourcePendingMaintenanceActionsTypeDef(TypedDict):
+    ResourceIdentifier: NotRequired[str]
+    PendingMaintenanceActionDetails: NotRequired[list[PendingMaintenanceActionTypeDef]]
 
 
 class ApplyPendingMaintenanceActionResultTypeDef(TypedDict):
@@ -257,6 +290,11 @@ class CloudwatchLogsExportConfigurationTypeDef(TypedDict):
     DisableLogTypes: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class PendingCloudwatchLogsExportsTypeDef(TypedDict):
+    LogTypesToEnable: NotRequired[list[str]]
+    LogTypesToDisable: NotRequired[list[str]]
+
+
 class ClusterPendingModifiedValuesTypeDef(TypedDict):
     PendingCloudwatchLogsExports: NotRequired[PendingCloudwatchLogsExportsTypeDef]
     DBClusterIdentifier: NotRequired[str]
@@ -275,6 +313,13 @@ class CopyDBClusterParameterGroupMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class DBClusterParameterGroupTypeDef(TypedDict):
+    DBClusterParameterGroupName: NotRequired[str]
+    DBParameterGroupFamily: NotRequired[str]
+    Description: NotRequired[str]
+    DBClusterParameterGroupArn: NotRequired[str]
+
+
 class CopyDBClusterParameterGroupResultTypeDef(TypedDict):
     DBClusterParameterGroup: NotRequired[DBClusterParameterGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -290,6 +335,30 @@ class CopyDBClusterSnapshotMessageTypeDef(TypedDict):
     SourceRegion: NotRequired[str]
 
 
+class DBClusterSnapshotTypeDef(TypedDict):
+    AvailabilityZones: NotRequired[list[str]]
+    DBClusterSnapshotIdentifier: NotRequired[str]
+    DBClusterIdentifier: NotRequired[str]
+    SnapshotCreateTime: NotRequired[datetime]
+    Engine: NotRequired[str]
+    AllocatedStorage: NotRequired[int]
+    Status: NotRequired[str]
+    Port: NotRequired[int]
+    VpcId: NotRequired[str]
+    ClusterCreateTime: NotRequired[datetime]
+    MasterUsername: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    SnapshotType: NotRequired[str]
+    PercentProgress: NotRequired[int]
+    StorageEncrypted: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+    DBClusterSnapshotArn: NotRequired[str]
+    SourceDBClusterSnapshotArn: NotRequired[str]
+    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
+    StorageType: NotRequired[str]
+
+
 class CopyDBClusterSnapshotResultTypeDef(TypedDict):
     DBClusterSnapshot: NotRequired[DBClusterSnapshotTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -300,6 +369,13 @@ class CopyDBParameterGroupMessageTypeDef(TypedDict):
     TargetDBParameterGroupIdentifier: str
     TargetDBParameterGroupDescription: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class DBParameterGroupTypeDef(TypedDict):
+    DBParameterGroupName: NotRequired[str]
+    DBParameterGroupFamily: NotRequired[str]
+    Description: NotRequired[str]
+    DBParameterGroupArn: NotRequired[str]
 
 
 class CopyDBParameterGroupResultTypeDef(TypedDict):
@@ -328,6 +404,11 @@ class CreateDBClusterEndpointOutputTypeDef(TypedDict):
     ExcludedMembers: NotRequired[list[str]]
     DBClusterEndpointArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ServerlessV2ScalingConfigurationTypeDef(TypedDict):
+    MinCapacity: NotRequired[float]
+    MaxCapacity: NotRequired[float]
 
 
 class CreateDBClusterMessageTypeDef(TypedDict):
@@ -374,6 +455,86 @@ class CreateDBClusterParameterGroupMessageTypeDef(TypedDict):
 class CreateDBClusterParameterGroupResultTypeDef(TypedDict):
     DBClusterParameterGroup: NotRequired[DBClusterParameterGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterMemberTypeDef(TypedDict):
+    DBInstanceIdentifier: NotRequired[str]
+    IsClusterWriter: NotRequired[bool]
+    DBClusterParameterGroupStatus: NotRequired[str]
+    PromotionTier: NotRequired[int]
+
+
+class DBClusterOptionGroupStatusTypeDef(TypedDict):
+    DBClusterOptionGroupName: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class DBClusterRoleTypeDef(TypedDict):
+    RoleArn: NotRequired[str]
+    Status: NotRequired[str]
+    FeatureName: NotRequired[str]
+
+
+class ServerlessV2ScalingConfigurationInfoTypeDef(TypedDict):
+    MinCapacity: NotRequired[float]
+    MaxCapacity: NotRequired[float]
+
+
+class VpcSecurityGroupMembershipTypeDef(TypedDict):
+    VpcSecurityGroupId: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class DBClusterTypeDef(TypedDict):
+    AllocatedStorage: NotRequired[int]
+    AvailabilityZones: NotRequired[list[str]]
+    BackupRetentionPeriod: NotRequired[int]
+    CharacterSetName: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    DBClusterIdentifier: NotRequired[str]
+    DBClusterParameterGroup: NotRequired[str]
+    DBSubnetGroup: NotRequired[str]
+    Status: NotRequired[str]
+    PercentProgress: NotRequired[str]
+    EarliestRestorableTime: NotRequired[datetime]
+    Endpoint: NotRequired[str]
+    ReaderEndpoint: NotRequired[str]
+    MultiAZ: NotRequired[bool]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    LatestRestorableTime: NotRequired[datetime]
+    Port: NotRequired[int]
+    MasterUsername: NotRequired[str]
+    DBClusterOptionGroupMemberships: NotRequired[
+        list[DBClusterOptionGroupStatusTypeDef]
+    ]
+    PreferredBackupWindow: NotRequired[str]
+    PreferredMaintenanceWindow: NotRequired[str]
+    ReplicationSourceIdentifier: NotRequired[str]
+    ReadReplicaIdentifiers: NotRequired[list[str]]
+    DBClusterMembers: NotRequired[list[DBClusterMemberTypeDef]]
+    VpcSecurityGroups: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
+    HostedZoneId: NotRequired[str]
+    StorageEncrypted: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+    DbClusterResourceId: NotRequired[str]
+    DBClusterArn: NotRequired[str]
+    AssociatedRoles: NotRequired[list[DBClusterRoleTypeDef]]
+    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
+    CloneGroupId: NotRequired[str]
+    ClusterCreateTime: NotRequired[datetime]
+    CopyTagsToSnapshot: NotRequired[bool]
+    EnabledCloudwatchLogsExports: NotRequired[list[str]]
+    PendingModifiedValues: NotRequired[ClusterPendingModifiedValuesTypeDef]
+    DeletionProtection: NotRequired[bool]
+    CrossAccountClone: NotRequired[bool]
+    AutomaticRestartTime: NotRequired[datetime]
+    ServerlessV2ScalingConfiguration: NotRequired[
+        ServerlessV2ScalingConfigurationInfoTypeDef
+    ]
+    GlobalClusterIdentifier: NotRequired[str]
+    IOOptimizedNextAllowedModificationTime: NotRequired[datetime]
+    StorageType: NotRequired[str]
 
 
 class CreateDBClusterResultTypeDef(TypedDict):
@@ -438,258 +599,71 @@ class CreateDBInstanceMessageTypeDef(TypedDict):
     DeletionProtection: NotRequired[bool]
 
 
-class CreateDBInstanceResultTypeDef(TypedDict):
-    DBInstance: NotRequired[DBInstanceTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBParameterGroupMessageTypeDef(TypedDict):
-    DBParameterGroupName: str
-    DBParameterGroupFamily: str
-    Description: str
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateDBParameterGroupResultTypeDef(TypedDict):
-    DBParameterGroup: NotRequired[DBParameterGroupTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBSubnetGroupMessageTypeDef(TypedDict):
-    DBSubnetGroupName: str
-    DBSubnetGroupDescription: str
-    SubnetIds: ReadOnly[Sequence[str]]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateDBSubnetGroupResultTypeDef(TypedDict):
-    DBSubnetGroup: NotRequired[DBSubnetGroupTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateEventSubscriptionMessageTypeDef(TypedDict):
-    SubscriptionName: str
-    SnsTopicArn: str
-    SourceType: NotRequired[str]
-    EventCategories: NotRequired[ReadOnly[Sequence[str]]]
-    SourceIds: NotRequired[ReadOnly[Sequence[str]]]
-    Enabled: NotRequired[bool]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateEventSubscriptionResultTypeDef(TypedDict):
-    EventSubscription: NotRequired[EventSubscriptionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateGlobalClusterMessageTypeDef(TypedDict):
-    GlobalClusterIdentifier: str
-    SourceDBClusterIdentifier: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    DeletionProtection: NotRequired[bool]
-    DatabaseName: NotRequired[str]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    StorageEncrypted: NotRequired[bool]
-
-
-class CreateGlobalClusterResultTypeDef(TypedDict):
-    GlobalCluster: NotRequired[GlobalClusterTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterEndpointMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusterEndpoints: NotRequired[list[DBClusterEndpointTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterEndpointTypeDef(TypedDict):
-    DBClusterEndpointIdentifier: NotRequired[str]
-    DBClusterIdentifier: NotRequired[str]
-    DBClusterEndpointResourceIdentifier: NotRequired[str]
-    Endpoint: NotRequired[str]
-    Status: NotRequired[str]
-    EndpointType: NotRequired[str]
-    CustomEndpointType: NotRequired[str]
-    StaticMembers: NotRequired[list[str]]
-    ExcludedMembers: NotRequired[list[str]]
-    DBClusterEndpointArn: NotRequired[str]
-
-
-class DBClusterMemberTypeDef(TypedDict):
-    DBInstanceIdentifier: NotRequired[str]
-    IsClusterWriter: NotRequired[bool]
-    DBClusterParameterGroupStatus: NotRequired[str]
-    PromotionTier: NotRequired[int]
-
-
-class DBClusterMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusters: NotRequired[list[DBClusterTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterOptionGroupStatusTypeDef(TypedDict):
-    DBClusterOptionGroupName: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class DBClusterParameterGroupDetailsTypeDef(TypedDict):
-    Parameters: NotRequired[list[ParameterTypeDef]]
-    Marker: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterParameterGroupNameMessageTypeDef(TypedDict):
-    DBClusterParameterGroupName: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterParameterGroupTypeDef(TypedDict):
-    DBClusterParameterGroupName: NotRequired[str]
-    DBParameterGroupFamily: NotRequired[str]
-    Description: NotRequired[str]
-    DBClusterParameterGroupArn: NotRequired[str]
-
-
-class DBClusterParameterGroupsMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusterParameterGroups: NotRequired[list[DBClusterParameterGroupTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterRoleTypeDef(TypedDict):
-    RoleArn: NotRequired[str]
-    Status: NotRequired[str]
-    FeatureName: NotRequired[str]
-
-
-class DBClusterSnapshotAttributeTypeDef(TypedDict):
-    AttributeName: NotRequired[str]
-    AttributeValues: NotRequired[list[str]]
-
-
-class DBClusterSnapshotAttributesResultTypeDef(TypedDict):
-    DBClusterSnapshotIdentifier: NotRequired[str]
-    DBClusterSnapshotAttributes: NotRequired[list[DBClusterSnapshotAttributeTypeDef]]
-
-
-class DBClusterSnapshotMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusterSnapshots: NotRequired[list[DBClusterSnapshotTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterSnapshotTypeDef(TypedDict):
-    AvailabilityZones: NotRequired[list[str]]
-    DBClusterSnapshotIdentifier: NotRequired[str]
-    DBClusterIdentifier: NotRequired[str]
-    SnapshotCreateTime: NotRequired[datetime]
-    Engine: NotRequired[str]
-    AllocatedStorage: NotRequired[int]
-    Status: NotRequired[str]
-    Port: NotRequired[int]
-    VpcId: NotRequired[str]
-    ClusterCreateTime: NotRequired[datetime]
-    MasterUsername: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    LicenseModel: NotRequired[str]
-    SnapshotType: NotRequired[str]
-    PercentProgress: NotRequired[int]
-    StorageEncrypted: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-    DBClusterSnapshotArn: NotRequired[str]
-    SourceDBClusterSnapshotArn: NotRequired[str]
-    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
-    StorageType: NotRequired[str]
-
-
-class DBClusterTypeDef(TypedDict):
-    AllocatedStorage: NotRequired[int]
-    AvailabilityZones: NotRequired[list[str]]
-    BackupRetentionPeriod: NotRequired[int]
-    CharacterSetName: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    DBClusterIdentifier: NotRequired[str]
-    DBClusterParameterGroup: NotRequired[str]
-    DBSubnetGroup: NotRequired[str]
-    Status: NotRequired[str]
-    PercentProgress: NotRequired[str]
-    EarliestRestorableTime: NotRequired[datetime]
-    Endpoint: NotRequired[str]
-    ReaderEndpoint: NotRequired[str]
-    MultiAZ: NotRequired[bool]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    LatestRestorableTime: NotRequired[datetime]
-    Port: NotRequired[int]
-    MasterUsername: NotRequired[str]
-    DBClusterOptionGroupMemberships: NotRequired[
-        list[DBClusterOptionGroupStatusTypeDef]
-    ]
-    PreferredBackupWindow: NotRequired[str]
-    PreferredMaintenanceWindow: NotRequired[str]
-    ReplicationSourceIdentifier: NotRequired[str]
-    ReadReplicaIdentifiers: NotRequired[list[str]]
-    DBClusterMembers: NotRequired[list[DBClusterMemberTypeDef]]
-    VpcSecurityGroups: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
-    HostedZoneId: NotRequired[str]
-    StorageEncrypted: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-    DbClusterResourceId: NotRequired[str]
-    DBClusterArn: NotRequired[str]
-    AssociatedRoles: NotRequired[list[DBClusterRoleTypeDef]]
-    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
-    CloneGroupId: NotRequired[str]
-    ClusterCreateTime: NotRequired[datetime]
-    CopyTagsToSnapshot: NotRequired[bool]
-    EnabledCloudwatchLogsExports: NotRequired[list[str]]
-    PendingModifiedValues: NotRequired[ClusterPendingModifiedValuesTypeDef]
-    DeletionProtection: NotRequired[bool]
-    CrossAccountClone: NotRequired[bool]
-    AutomaticRestartTime: NotRequired[datetime]
-    ServerlessV2ScalingConfiguration: NotRequired[
-        ServerlessV2ScalingConfigurationInfoTypeDef
-    ]
-    GlobalClusterIdentifier: NotRequired[str]
-    IOOptimizedNextAllowedModificationTime: NotRequired[datetime]
-    StorageType: NotRequired[str]
-
-
-class DBEngineVersionMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBEngineVersions: NotRequired[list[DBEngineVersionTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBEngineVersionTypeDef(TypedDict):
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    DBParameterGroupFamily: NotRequired[str]
-    DBEngineDescription: NotRequired[str]
-    DBEngineVersionDescription: NotRequired[str]
-    DefaultCharacterSet: NotRequired[CharacterSetTypeDef]
-    SupportedCharacterSets: NotRequired[list[CharacterSetTypeDef]]
-    ValidUpgradeTarget: NotRequired[list[UpgradeTargetTypeDef]]
-    SupportedTimezones: NotRequired[list[TimezoneTypeDef]]
-    ExportableLogTypes: NotRequired[list[str]]
-    SupportsLogExportsToCloudwatchLogs: NotRequired[bool]
-    SupportsReadReplica: NotRequired[bool]
-    SupportsGlobalDatabases: NotRequired[bool]
-
-
-class DBInstanceMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBInstances: NotRequired[list[DBInstanceTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class DBInstanceStatusInfoTypeDef(TypedDict):
     StatusType: NotRequired[str]
     Normal: NotRequired[bool]
     Status: NotRequired[str]
     Message: NotRequired[str]
+
+
+class DBParameterGroupStatusTypeDef(TypedDict):
+    DBParameterGroupName: NotRequired[str]
+    ParameterApplyStatus: NotRequired[str]
+
+
+class DBSecurityGroupMembershipTypeDef(TypedDict):
+    DBSecurityGroupName: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class SubnetTypeDef(TypedDict):
+    SubnetIdentifier: NotRequired[str]
+    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
+    SubnetStatus: NotRequired[str]
+
+
+class DBSubnetGroupTypeDef(TypedDict):
+    DBSubnetGroupName: NotRequired[str]
+    DBSubnetGroupDescription: NotRequired[str]
+    VpcId: NotRequired[str]
+    SubnetGroupStatus: NotRequired[str]
+    Subnets: NotRequired[list[SubnetTypeDef]]
+    DBSubnetGroupArn: NotRequired[str]
+
+
+class DomainMembershipTypeDef(TypedDict):
+    Domain: NotRequired[str]
+    Status: NotRequired[str]
+    FQDN: NotRequired[str]
+    IAMRoleName: NotRequired[str]
+
+
+class EndpointTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Port: NotRequired[int]
+    HostedZoneId: NotRequired[str]
+
+
+class OptionGroupMembershipTypeDef(TypedDict):
+    OptionGroupName: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class PendingModifiedValuesTypeDef(TypedDict):
+    DBInstanceClass: NotRequired[str]
+    AllocatedStorage: NotRequired[int]
+    MasterUserPassword: NotRequired[str]
+    Port: NotRequired[int]
+    BackupRetentionPeriod: NotRequired[int]
+    MultiAZ: NotRequired[bool]
+    EngineVersion: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    Iops: NotRequired[int]
+    DBInstanceIdentifier: NotRequired[str]
+    StorageType: NotRequired[str]
+    CACertificateIdentifier: NotRequired[str]
+    DBSubnetGroupName: NotRequired[str]
+    PendingCloudwatchLogsExports: NotRequired[PendingCloudwatchLogsExportsTypeDef]
 
 
 class DBInstanceTypeDef(TypedDict):
@@ -748,6 +722,206 @@ class DBInstanceTypeDef(TypedDict):
     DeletionProtection: NotRequired[bool]
 
 
+class CreateDBInstanceResultTypeDef(TypedDict):
+    DBInstance: NotRequired[DBInstanceTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDBParameterGroupMessageTypeDef(TypedDict):
+    DBParameterGroupName: str
+    DBParameterGroupFamily: str
+    Description: str
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateDBParameterGroupResultTypeDef(TypedDict):
+    DBParameterGroup: NotRequired[DBParameterGroupTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDBSubnetGroupMessageTypeDef(TypedDict):
+    DBSubnetGroupName: str
+    DBSubnetGroupDescription: str
+    SubnetIds: ReadOnly[Sequence[str]]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateDBSubnetGroupResultTypeDef(TypedDict):
+    DBSubnetGroup: NotRequired[DBSubnetGroupTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateEventSubscriptionMessageTypeDef(TypedDict):
+    SubscriptionName: str
+    SnsTopicArn: str
+    SourceType: NotRequired[str]
+    EventCategories: NotRequired[ReadOnly[Sequence[str]]]
+    SourceIds: NotRequired[ReadOnly[Sequence[str]]]
+    Enabled: NotRequired[bool]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateEventSubscriptionResultTypeDef(TypedDict):
+    EventSubscription: NotRequired[EventSubscriptionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateGlobalClusterMessageTypeDef(TypedDict):
+    GlobalClusterIdentifier: str
+    SourceDBClusterIdentifier: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    DeletionProtection: NotRequired[bool]
+    DatabaseName: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    StorageEncrypted: NotRequired[bool]
+
+
+class FailoverStateTypeDef(TypedDict):
+    Status: NotRequired[FailoverStatusType]
+    FromDbClusterArn: NotRequired[str]
+    ToDbClusterArn: NotRequired[str]
+    IsDataLossAllowed: NotRequired[bool]
+
+
+class GlobalClusterMemberTypeDef(TypedDict):
+    DBClusterArn: NotRequired[str]
+    Readers: NotRequired[list[str]]
+    IsWriter: NotRequired[bool]
+
+
+class GlobalClusterTypeDef(TypedDict):
+    GlobalClusterIdentifier: NotRequired[str]
+    GlobalClusterResourceId: NotRequired[str]
+    GlobalClusterArn: NotRequired[str]
+    Status: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    StorageEncrypted: NotRequired[bool]
+    DeletionProtection: NotRequired[bool]
+    GlobalClusterMembers: NotRequired[list[GlobalClusterMemberTypeDef]]
+    FailoverState: NotRequired[FailoverStateTypeDef]
+    TagList: NotRequired[list[TagTypeDef]]
+
+
+class CreateGlobalClusterResultTypeDef(TypedDict):
+    GlobalCluster: NotRequired[GlobalClusterTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterEndpointTypeDef(TypedDict):
+    DBClusterEndpointIdentifier: NotRequired[str]
+    DBClusterIdentifier: NotRequired[str]
+    DBClusterEndpointResourceIdentifier: NotRequired[str]
+    Endpoint: NotRequired[str]
+    Status: NotRequired[str]
+    EndpointType: NotRequired[str]
+    CustomEndpointType: NotRequired[str]
+    StaticMembers: NotRequired[list[str]]
+    ExcludedMembers: NotRequired[list[str]]
+    DBClusterEndpointArn: NotRequired[str]
+
+
+class DBClusterEndpointMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusterEndpoints: NotRequired[list[DBClusterEndpointTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusters: NotRequired[list[DBClusterTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ParameterTypeDef(TypedDict):
+    ParameterName: NotRequired[str]
+    ParameterValue: NotRequired[str]
+    Description: NotRequired[str]
+    Source: NotRequired[str]
+    ApplyType: NotRequired[str]
+    DataType: NotRequired[str]
+    AllowedValues: NotRequired[str]
+    IsModifiable: NotRequired[bool]
+    MinimumEngineVersion: NotRequired[str]
+    ApplyMethod: NotRequired[ApplyMethodType]
+
+
+class DBClusterParameterGroupDetailsTypeDef(TypedDict):
+    Parameters: NotRequired[list[ParameterTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterParameterGroupNameMessageTypeDef(TypedDict):
+    DBClusterParameterGroupName: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterParameterGroupsMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusterParameterGroups: NotRequired[list[DBClusterParameterGroupTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterSnapshotAttributeTypeDef(TypedDict):
+    AttributeName: NotRequired[str]
+    AttributeValues: NotRequired[list[str]]
+
+
+class DBClusterSnapshotAttributesResultTypeDef(TypedDict):
+    DBClusterSnapshotIdentifier: NotRequired[str]
+    DBClusterSnapshotAttributes: NotRequired[list[DBClusterSnapshotAttributeTypeDef]]
+
+
+class DBClusterSnapshotMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusterSnapshots: NotRequired[list[DBClusterSnapshotTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TimezoneTypeDef(TypedDict):
+    TimezoneName: NotRequired[str]
+
+
+class UpgradeTargetTypeDef(TypedDict):
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    Description: NotRequired[str]
+    AutoUpgrade: NotRequired[bool]
+    IsMajorVersionUpgrade: NotRequired[bool]
+    SupportsGlobalDatabases: NotRequired[bool]
+
+
+class DBEngineVersionTypeDef(TypedDict):
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    DBParameterGroupFamily: NotRequired[str]
+    DBEngineDescription: NotRequired[str]
+    DBEngineVersionDescription: NotRequired[str]
+    DefaultCharacterSet: NotRequired[CharacterSetTypeDef]
+    SupportedCharacterSets: NotRequired[list[CharacterSetTypeDef]]
+    ValidUpgradeTarget: NotRequired[list[UpgradeTargetTypeDef]]
+    SupportedTimezones: NotRequired[list[TimezoneTypeDef]]
+    ExportableLogTypes: NotRequired[list[str]]
+    SupportsLogExportsToCloudwatchLogs: NotRequired[bool]
+    SupportsReadReplica: NotRequired[bool]
+    SupportsGlobalDatabases: NotRequired[bool]
+
+
+class DBEngineVersionMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBEngineVersions: NotRequired[list[DBEngineVersionTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBInstanceMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBInstances: NotRequired[list[DBInstanceTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DBParameterGroupDetailsTypeDef(TypedDict):
     Parameters: NotRequired[list[ParameterTypeDef]]
     Marker: NotRequired[str]
@@ -759,42 +933,16 @@ class DBParameterGroupNameMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DBParameterGroupStatusTypeDef(TypedDict):
-    DBParameterGroupName: NotRequired[str]
-    ParameterApplyStatus: NotRequired[str]
-
-
-class DBParameterGroupTypeDef(TypedDict):
-    DBParameterGroupName: NotRequired[str]
-    DBParameterGroupFamily: NotRequired[str]
-    Description: NotRequired[str]
-    DBParameterGroupArn: NotRequired[str]
-
-
 class DBParameterGroupsMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     DBParameterGroups: NotRequired[list[DBParameterGroupTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DBSecurityGroupMembershipTypeDef(TypedDict):
-    DBSecurityGroupName: NotRequired[str]
-    Status: NotRequired[str]
-
-
 class DBSubnetGroupMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     DBSubnetGroups: NotRequired[list[DBSubnetGroupTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBSubnetGroupTypeDef(TypedDict):
-    DBSubnetGroupName: NotRequired[str]
-    DBSubnetGroupDescription: NotRequired[str]
-    VpcId: NotRequired[str]
-    SubnetGroupStatus: NotRequired[str]
-    Subnets: NotRequired[list[SubnetTypeDef]]
-    DBSubnetGroupArn: NotRequired[str]
 
 
 class DeleteDBClusterEndpointMessageTypeDef(TypedDict):
@@ -874,6 +1022,11 @@ class DeleteGlobalClusterMessageTypeDef(TypedDict):
 class DeleteGlobalClusterResultTypeDef(TypedDict):
     GlobalCluster: NotRequired[GlobalClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FilterTypeDef(TypedDict):
+    Name: str
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeDBClusterEndpointsMessageTypeDef(TypedDict):
@@ -976,6 +1129,12 @@ class DescribeEngineDefaultClusterParametersMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class EngineDefaultsTypeDef(TypedDict):
+    DBParameterGroupFamily: NotRequired[str]
+    Marker: NotRequired[str]
+    Parameters: NotRequired[list[ParameterTypeDef]]
+
+
 class DescribeEngineDefaultClusterParametersResultTypeDef(TypedDict):
     EngineDefaults: NotRequired[EngineDefaultsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1045,35 +1204,33 @@ class DescribeValidDBInstanceModificationsMessageTypeDef(TypedDict):
     DBInstanceIdentifier: str
 
 
-class DescribeValidDBInstanceModificationsResultTypeDef(TypedDict):
-    ValidDBInstanceModificationsMessage: NotRequired[
-        ValidDBInstanceModificationsMessageTypeDef
-    ]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DomainMembershipTypeDef(TypedDict):
-    Domain: NotRequired[str]
-    Status: NotRequired[str]
-    FQDN: NotRequired[str]
-    IAMRoleName: NotRequired[str]
-
-
 class DoubleRangeTypeDef(TypedDict):
     From: NotRequired[float]
     To: NotRequired[float]
 
 
-class EndpointTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Port: NotRequired[int]
-    HostedZoneId: NotRequired[str]
+class RangeTypeDef(TypedDict):
+    From: NotRequired[int]
+    To: NotRequired[int]
+    Step: NotRequired[int]
 
 
-class EngineDefaultsTypeDef(TypedDict):
-    DBParameterGroupFamily: NotRequired[str]
-    Marker: NotRequired[str]
-    Parameters: NotRequired[list[ParameterTypeDef]]
+class ValidStorageOptionsTypeDef(TypedDict):
+    StorageType: NotRequired[str]
+    StorageSize: NotRequired[list[RangeTypeDef]]
+    ProvisionedIops: NotRequired[list[RangeTypeDef]]
+    IopsToStorageRatio: NotRequired[list[DoubleRangeTypeDef]]
+
+
+class ValidDBInstanceModificationsMessageTypeDef(TypedDict):
+    Storage: NotRequired[list[ValidStorageOptionsTypeDef]]
+
+
+class DescribeValidDBInstanceModificationsResultTypeDef(TypedDict):
+    ValidDBInstanceModificationsMessage: NotRequired[
+        ValidDBInstanceModificationsMessageTypeDef
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class EventCategoriesMapTypeDef(TypedDict):
@@ -1084,19 +1241,6 @@ class EventCategoriesMapTypeDef(TypedDict):
 class EventCategoriesMessageTypeDef(TypedDict):
     EventCategoriesMapList: NotRequired[list[EventCategoriesMapTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EventSubscriptionTypeDef(TypedDict):
-    CustomerAwsId: NotRequired[str]
-    CustSubscriptionId: NotRequired[str]
-    SnsTopicArn: NotRequired[str]
-    Status: NotRequired[str]
-    SubscriptionCreationTime: NotRequired[str]
-    SourceType: NotRequired[str]
-    SourceIdsList: NotRequired[list[str]]
-    EventCategoriesList: NotRequired[list[str]]
-    Enabled: NotRequired[bool]
-    EventSubscriptionArn: NotRequired[str]
 
 
 class EventSubscriptionsMessageTypeDef(TypedDict):
@@ -1140,39 +1284,6 @@ class FailoverGlobalClusterMessageTypeDef(TypedDict):
 class FailoverGlobalClusterResultTypeDef(TypedDict):
     GlobalCluster: NotRequired[GlobalClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class FailoverStateTypeDef(TypedDict):
-    Status: NotRequired[FailoverStatusType]
-    FromDbClusterArn: NotRequired[str]
-    ToDbClusterArn: NotRequired[str]
-    IsDataLossAllowed: NotRequired[bool]
-
-
-class FilterTypeDef(TypedDict):
-    Name: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class GlobalClusterMemberTypeDef(TypedDict):
-    DBClusterArn: NotRequired[str]
-    Readers: NotRequired[list[str]]
-    IsWriter: NotRequired[bool]
-
-
-class GlobalClusterTypeDef(TypedDict):
-    GlobalClusterIdentifier: NotRequired[str]
-    GlobalClusterResourceId: NotRequired[str]
-    GlobalClusterArn: NotRequired[str]
-    Status: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    StorageEncrypted: NotRequired[bool]
-    DeletionProtection: NotRequired[bool]
-    GlobalClusterMembers: NotRequired[list[GlobalClusterMemberTypeDef]]
-    FailoverState: NotRequired[FailoverStateTypeDef]
-    TagList: NotRequired[list[TagTypeDef]]
 
 
 class GlobalClustersMessageTypeDef(TypedDict):
@@ -1347,11 +1458,6 @@ class ModifyGlobalClusterResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OptionGroupMembershipTypeDef(TypedDict):
-    OptionGroupName: NotRequired[str]
-    Status: NotRequired[str]
-
-
 class OrderableDBInstanceOptionTypeDef(TypedDict):
     Engine: NotRequired[str]
     EngineVersion: NotRequired[str]
@@ -1382,56 +1488,12 @@ class OrderableDBInstanceOptionsMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ParameterTypeDef(TypedDict):
-    ParameterName: NotRequired[str]
-    ParameterValue: NotRequired[str]
-    Description: NotRequired[str]
-    Source: NotRequired[str]
-    ApplyType: NotRequired[str]
-    DataType: NotRequired[str]
-    AllowedValues: NotRequired[str]
-    IsModifiable: NotRequired[bool]
-    MinimumEngineVersion: NotRequired[str]
-    ApplyMethod: NotRequired[ApplyMethodType]
-
-
-class PendingCloudwatchLogsExportsTypeDef(TypedDict):
-    LogTypesToEnable: NotRequired[list[str]]
-    LogTypesToDisable: NotRequired[list[str]]
-
-
-class PendingMaintenanceActionTypeDef(TypedDict):
-    Action: NotRequired[str]
-    AutoAppliedAfterDate: NotRequired[datetime]
-    ForcedApplyDate: NotRequired[datetime]
-    OptInStatus: NotRequired[str]
-    CurrentApplyDate: NotRequired[datetime]
-    Description: NotRequired[str]
-
-
 class PendingMaintenanceActionsMessageTypeDef(TypedDict):
     PendingMaintenanceActions: NotRequired[
         list[ResourcePendingMaintenanceActionsTypeDef]
     ]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PendingModifiedValuesTypeDef(TypedDict):
-    DBInstanceClass: NotRequired[str]
-    AllocatedStorage: NotRequired[int]
-    MasterUserPassword: NotRequired[str]
-    Port: NotRequired[int]
-    BackupRetentionPeriod: NotRequired[int]
-    MultiAZ: NotRequired[bool]
-    EngineVersion: NotRequired[str]
-    LicenseModel: NotRequired[str]
-    Iops: NotRequired[int]
-    DBInstanceIdentifier: NotRequired[str]
-    StorageType: NotRequired[str]
-    CACertificateIdentifier: NotRequired[str]
-    DBSubnetGroupName: NotRequired[str]
-    PendingCloudwatchLogsExports: NotRequired[PendingCloudwatchLogsExportsTypeDef]
 
 
 class PromoteReadReplicaDBClusterMessageTypeDef(TypedDict):
@@ -1441,12 +1503,6 @@ class PromoteReadReplicaDBClusterMessageTypeDef(TypedDict):
 class PromoteReadReplicaDBClusterResultTypeDef(TypedDict):
     DBCluster: NotRequired[DBClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RangeTypeDef(TypedDict):
-    From: NotRequired[int]
-    To: NotRequired[int]
-    Step: NotRequired[int]
 
 
 class RebootDBInstanceMessageTypeDef(TypedDict):
@@ -1500,11 +1556,6 @@ class ResetDBParameterGroupMessageTypeDef(TypedDict):
     DBParameterGroupName: str
     ResetAllParameters: NotRequired[bool]
     Parameters: NotRequired[ReadOnly[Sequence[ParameterTypeDef]]]
-
-
-class ResourcePendingMaintenanceActionsTypeDef(TypedDict):
-    ResourceIdentifier: NotRequired[str]
-    PendingMaintenanceActionDetails: NotRequired[list[PendingMaintenanceActionTypeDef]]
 
 
 class RestoreDBClusterFromSnapshotMessageTypeDef(TypedDict):
@@ -1563,16 +1614,6 @@ class RestoreDBClusterToPointInTimeResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ServerlessV2ScalingConfigurationInfoTypeDef(TypedDict):
-    MinCapacity: NotRequired[float]
-    MaxCapacity: NotRequired[float]
-
-
-class ServerlessV2ScalingConfigurationTypeDef(TypedDict):
-    MinCapacity: NotRequired[float]
-    MaxCapacity: NotRequired[float]
-
-
 class StartDBClusterMessageTypeDef(TypedDict):
     DBClusterIdentifier: str
 
@@ -1591,12 +1632,6 @@ class StopDBClusterResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubnetTypeDef(TypedDict):
-    SubnetIdentifier: NotRequired[str]
-    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
-    SubnetStatus: NotRequired[str]
-
-
 class SwitchoverGlobalClusterMessageTypeDef(TypedDict):
     GlobalClusterIdentifier: str
     TargetDbClusterIdentifier: str
@@ -1610,37 +1645,3 @@ class SwitchoverGlobalClusterResultTypeDef(TypedDict):
 class TagListMessageTypeDef(TypedDict):
     TagList: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TimezoneTypeDef(TypedDict):
-    TimezoneName: NotRequired[str]
-
-
-class UpgradeTargetTypeDef(TypedDict):
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    Description: NotRequired[str]
-    AutoUpgrade: NotRequired[bool]
-    IsMajorVersionUpgrade: NotRequired[bool]
-    SupportsGlobalDatabases: NotRequired[bool]
-
-
-class ValidDBInstanceModificationsMessageTypeDef(TypedDict):
-    Storage: NotRequired[list[ValidStorageOptionsTypeDef]]
-
-
-class ValidStorageOptionsTypeDef(TypedDict):
-    StorageType: NotRequired[str]
-    StorageSize: NotRequired[list[RangeTypeDef]]
-    ProvisionedIops: NotRequired[list[RangeTypeDef]]
-    IopsToStorageRatio: NotRequired[list[DoubleRangeTypeDef]]
-
-
-class VpcSecurityGroupMembershipTypeDef(TypedDict):
-    VpcSecurityGroupId: NotRequired[str]
-    Status: NotRequired[str]

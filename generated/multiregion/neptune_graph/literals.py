@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Neptune Graph: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BlankNodeHandlingType",
-    "ExplainModeType",
-    "ExportFormatType",
-    "ExportTaskStatusType",
-    "FormatType",
-    "GraphStatusType",
-    "GraphSummaryModeType",
-    "ImportTaskStatusType",
-    "MultiValueHandlingTypeType",
-    "ParquetTypeType",
-    "PlanCacheTypeType",
-    "PrivateGraphEndpointStatusType",
-    "QueryLanguageType",
-    "QueryStateInputType",
-    "QueryStateType",
-    "SnapshotStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BlankNodeHandlingType",
+        "ExplainModeType",
+        "ExportFormatType",
+        "ExportTaskStatusType",
+        "FormatType",
+        "GraphStatusType",
+        "GraphSummaryModeType",
+        "ImportTaskStatusType",
+        "MultiValueHandlingTypeType",
+        "ParquetTypeType",
+        "PlanCacheTypeType",
+        "PrivateGraphEndpointStatusType",
+        "QueryLanguageType",
+        "QueryStateInputType",
+        "QueryStateType",
+        "SnapshotStatusType",
+    ]
 
 BlankNodeHandlingType = Literal["convertToIri"]
 ExplainModeType = Literal["STATIC", "DETAILS"]

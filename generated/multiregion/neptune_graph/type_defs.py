@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,98 +39,99 @@ from .literals import (
     SnapshotStatusType,
 )
 
-__all__ = [
-    "CancelExportTaskInputTypeDef",
-    "CancelExportTaskOutputTypeDef",
-    "CancelImportTaskInputTypeDef",
-    "CancelImportTaskOutputTypeDef",
-    "CancelQueryInputTypeDef",
-    "CreateGraphInputTypeDef",
-    "CreateGraphOutputTypeDef",
-    "CreateGraphSnapshotInputTypeDef",
-    "CreateGraphSnapshotOutputTypeDef",
-    "CreateGraphUsingImportTaskInputTypeDef",
-    "CreateGraphUsingImportTaskOutputTypeDef",
-    "CreatePrivateGraphEndpointInputTypeDef",
-    "CreatePrivateGraphEndpointOutputTypeDef",
-    "DeleteGraphInputTypeDef",
-    "DeleteGraphOutputTypeDef",
-    "DeleteGraphSnapshotInputTypeDef",
-    "DeleteGraphSnapshotOutputTypeDef",
-    "DeletePrivateGraphEndpointInputTypeDef",
-    "DeletePrivateGraphEndpointOutputTypeDef",
-    "DocumentValue",
-    "EdgeStructureTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExecuteQueryInputTypeDef",
-    "ExecuteQueryOutputTypeDef",
-    "ExportFilterElementOutputTypeDef",
-    "ExportFilterElementTypeDef",
-    "ExportFilterOutputTypeDef",
-    "ExportFilterPropertyAttributesTypeDef",
-    "ExportFilterTypeDef",
-    "ExportTaskDetailsTypeDef",
-    "ExportTaskSummaryTypeDef",
-    "GetExportTaskInputTypeDef",
-    "GetExportTaskOutputTypeDef",
-    "GetGraphInputTypeDef",
-    "GetGraphOutputTypeDef",
-    "GetGraphSnapshotInputTypeDef",
-    "GetGraphSnapshotOutputTypeDef",
-    "GetGraphSummaryInputTypeDef",
-    "GetGraphSummaryOutputTypeDef",
-    "GetImportTaskInputTypeDef",
-    "GetImportTaskOutputTypeDef",
-    "GetPrivateGraphEndpointInputTypeDef",
-    "GetPrivateGraphEndpointOutputTypeDef",
-    "GetQueryInputTypeDef",
-    "GetQueryOutputTypeDef",
-    "GraphDataSummaryTypeDef",
-    "GraphSnapshotSummaryTypeDef",
-    "GraphSummaryTypeDef",
-    "ImportOptionsTypeDef",
-    "ImportTaskDetailsTypeDef",
-    "ImportTaskSummaryTypeDef",
-    "ListExportTasksInputTypeDef",
-    "ListExportTasksOutputTypeDef",
-    "ListGraphSnapshotsInputTypeDef",
-    "ListGraphSnapshotsOutputTypeDef",
-    "ListGraphsInputTypeDef",
-    "ListGraphsOutputTypeDef",
-    "ListImportTasksInputTypeDef",
-    "ListImportTasksOutputTypeDef",
-    "ListPrivateGraphEndpointsInputTypeDef",
-    "ListPrivateGraphEndpointsOutputTypeDef",
-    "ListQueriesInputTypeDef",
-    "ListQueriesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "NeptuneImportOptionsTypeDef",
-    "NodeStructureTypeDef",
-    "PrivateGraphEndpointSummaryTypeDef",
-    "QuerySummaryTypeDef",
-    "ResetGraphInputTypeDef",
-    "ResetGraphOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreGraphFromSnapshotInputTypeDef",
-    "RestoreGraphFromSnapshotOutputTypeDef",
-    "StartExportTaskInputTypeDef",
-    "StartExportTaskOutputTypeDef",
-    "StartGraphInputTypeDef",
-    "StartGraphOutputTypeDef",
-    "StartImportTaskInputTypeDef",
-    "StartImportTaskOutputTypeDef",
-    "StopGraphInputTypeDef",
-    "StopGraphOutputTypeDef",
-    "StreamingBody",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateGraphInputTypeDef",
-    "UpdateGraphOutputTypeDef",
-    "VectorSearchConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CancelExportTaskInputTypeDef",
+        "CancelExportTaskOutputTypeDef",
+        "CancelImportTaskInputTypeDef",
+        "CancelImportTaskOutputTypeDef",
+        "CancelQueryInputTypeDef",
+        "CreateGraphInputTypeDef",
+        "CreateGraphOutputTypeDef",
+        "CreateGraphSnapshotInputTypeDef",
+        "CreateGraphSnapshotOutputTypeDef",
+        "CreateGraphUsingImportTaskInputTypeDef",
+        "CreateGraphUsingImportTaskOutputTypeDef",
+        "CreatePrivateGraphEndpointInputTypeDef",
+        "CreatePrivateGraphEndpointOutputTypeDef",
+        "DeleteGraphInputTypeDef",
+        "DeleteGraphOutputTypeDef",
+        "DeleteGraphSnapshotInputTypeDef",
+        "DeleteGraphSnapshotOutputTypeDef",
+        "DeletePrivateGraphEndpointInputTypeDef",
+        "DeletePrivateGraphEndpointOutputTypeDef",
+        "DocumentValue",
+        "EdgeStructureTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExecuteQueryInputTypeDef",
+        "ExecuteQueryOutputTypeDef",
+        "ExportFilterElementOutputTypeDef",
+        "ExportFilterElementTypeDef",
+        "ExportFilterOutputTypeDef",
+        "ExportFilterPropertyAttributesTypeDef",
+        "ExportFilterTypeDef",
+        "ExportTaskDetailsTypeDef",
+        "ExportTaskSummaryTypeDef",
+        "GetExportTaskInputTypeDef",
+        "GetExportTaskOutputTypeDef",
+        "GetGraphInputTypeDef",
+        "GetGraphOutputTypeDef",
+        "GetGraphSnapshotInputTypeDef",
+        "GetGraphSnapshotOutputTypeDef",
+        "GetGraphSummaryInputTypeDef",
+        "GetGraphSummaryOutputTypeDef",
+        "GetImportTaskInputTypeDef",
+        "GetImportTaskOutputTypeDef",
+        "GetPrivateGraphEndpointInputTypeDef",
+        "GetPrivateGraphEndpointOutputTypeDef",
+        "GetQueryInputTypeDef",
+        "GetQueryOutputTypeDef",
+        "GraphDataSummaryTypeDef",
+        "GraphSnapshotSummaryTypeDef",
+        "GraphSummaryTypeDef",
+        "ImportOptionsTypeDef",
+        "ImportTaskDetailsTypeDef",
+        "ImportTaskSummaryTypeDef",
+        "ListExportTasksInputTypeDef",
+        "ListExportTasksOutputTypeDef",
+        "ListGraphSnapshotsInputTypeDef",
+        "ListGraphSnapshotsOutputTypeDef",
+        "ListGraphsInputTypeDef",
+        "ListGraphsOutputTypeDef",
+        "ListImportTasksInputTypeDef",
+        "ListImportTasksOutputTypeDef",
+        "ListPrivateGraphEndpointsInputTypeDef",
+        "ListPrivateGraphEndpointsOutputTypeDef",
+        "ListQueriesInputTypeDef",
+        "ListQueriesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "NeptuneImportOptionsTypeDef",
+        "NodeStructureTypeDef",
+        "PrivateGraphEndpointSummaryTypeDef",
+        "QuerySummaryTypeDef",
+        "ResetGraphInputTypeDef",
+        "ResetGraphOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreGraphFromSnapshotInputTypeDef",
+        "RestoreGraphFromSnapshotOutputTypeDef",
+        "StartExportTaskInputTypeDef",
+        "StartExportTaskOutputTypeDef",
+        "StartGraphInputTypeDef",
+        "StartGraphOutputTypeDef",
+        "StartImportTaskInputTypeDef",
+        "StartImportTaskOutputTypeDef",
+        "StopGraphInputTypeDef",
+        "StopGraphOutputTypeDef",
+        "StreamingBody",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateGraphInputTypeDef",
+        "UpdateGraphOutputTypeDef",
+        "VectorSearchConfigurationTypeDef",
+    ]
 
 
 class CancelExportTaskInputTypeDef(TypedDict):
@@ -168,6 +169,10 @@ class CancelImportTaskOutputTypeDef(TypedDict):
 class CancelQueryInputTypeDef(TypedDict):
     graphIdentifier: str
     queryId: str
+
+
+class VectorSearchConfigurationTypeDef(TypedDict):
+    dimension: int
 
 
 class CreateGraphInputTypeDef(TypedDict):
@@ -215,6 +220,17 @@ class CreateGraphSnapshotOutputTypeDef(TypedDict):
     status: NotRequired[SnapshotStatusType]
     kmsKeyIdentifier: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NeptuneImportOptionsTypeDef(TypedDict):
+    s3ExportPath: str
+    s3ExportKmsKeyId: str
+    preserveDefaultVertexLabels: NotRequired[bool]
+    preserveEdgeIds: NotRequired[bool]
+
+
+class ImportOptionsTypeDef(TypedDict):
+    neptune: NotRequired[NeptuneImportOptionsTypeDef]
 
 
 class CreateGraphUsingImportTaskInputTypeDef(TypedDict):
@@ -335,6 +351,12 @@ class ExecuteQueryOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExportFilterPropertyAttributesTypeDef(TypedDict):
+    outputType: NotRequired[str]
+    sourcePropertyName: NotRequired[str]
+    multiValueHandling: NotRequired[MultiValueHandlingTypeType]
+
+
 class ExportFilterElementOutputTypeDef(TypedDict):
     properties: NotRequired[dict[str, ExportFilterPropertyAttributesTypeDef]]
 
@@ -348,12 +370,6 @@ class ExportFilterElementTypeDef(TypedDict):
 class ExportFilterOutputTypeDef(TypedDict):
     vertexFilter: NotRequired[dict[str, ExportFilterElementOutputTypeDef]]
     edgeFilter: NotRequired[dict[str, ExportFilterElementOutputTypeDef]]
-
-
-class ExportFilterPropertyAttributesTypeDef(TypedDict):
-    outputType: NotRequired[str]
-    sourcePropertyName: NotRequired[str]
-    multiValueHandling: NotRequired[MultiValueHandlingTypeType]
 
 
 class ExportFilterTypeDef(TypedDict):
@@ -443,6 +459,29 @@ class GetGraphSummaryInputTypeDef(TypedDict):
     mode: NotRequired[GraphSummaryModeType]
 
 
+class NodeStructureTypeDef(TypedDict):
+    count: NotRequired[int]
+    nodeProperties: NotRequired[list[str]]
+    distinctOutgoingEdgeLabels: NotRequired[list[str]]
+
+
+class GraphDataSummaryTypeDef(TypedDict):
+    numNodes: NotRequired[int]
+    numEdges: NotRequired[int]
+    numNodeLabels: NotRequired[int]
+    numEdgeLabels: NotRequired[int]
+    nodeLabels: NotRequired[list[str]]
+    edgeLabels: NotRequired[list[str]]
+    numNodeProperties: NotRequired[int]
+    numEdgeProperties: NotRequired[int]
+    nodeProperties: NotRequired[list[dict[str, int]]]
+    edgeProperties: NotRequired[list[dict[str, int]]]
+    totalNodePropertyValues: NotRequired[int]
+    totalEdgePropertyValues: NotRequired[int]
+    nodeStructures: NotRequired[list[NodeStructureTypeDef]]
+    edgeStructures: NotRequired[list[EdgeStructureTypeDef]]
+
+
 class GetGraphSummaryOutputTypeDef(TypedDict):
     version: NotRequired[str]
     lastStatisticsComputationTime: NotRequired[datetime]
@@ -452,6 +491,17 @@ class GetGraphSummaryOutputTypeDef(TypedDict):
 
 class GetImportTaskInputTypeDef(TypedDict):
     taskIdentifier: str
+
+
+class ImportTaskDetailsTypeDef(TypedDict):
+    status: str
+    startTime: datetime
+    timeElapsedSeconds: int
+    progressPercentage: int
+    errorCount: int
+    errorDetails: NotRequired[str]
+    statementCount: int
+    dictionaryEntryCount: int
 
 
 class GetImportTaskOutputTypeDef(TypedDict):
@@ -496,23 +546,6 @@ class GetQueryOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GraphDataSummaryTypeDef(TypedDict):
-    numNodes: NotRequired[int]
-    numEdges: NotRequired[int]
-    numNodeLabels: NotRequired[int]
-    numEdgeLabels: NotRequired[int]
-    nodeLabels: NotRequired[list[str]]
-    edgeLabels: NotRequired[list[str]]
-    numNodeProperties: NotRequired[int]
-    numEdgeProperties: NotRequired[int]
-    nodeProperties: NotRequired[list[dict[str, int]]]
-    edgeProperties: NotRequired[list[dict[str, int]]]
-    totalNodePropertyValues: NotRequired[int]
-    totalEdgePropertyValues: NotRequired[int]
-    nodeStructures: NotRequired[list[NodeStructureTypeDef]]
-    edgeStructures: NotRequired[list[EdgeStructureTypeDef]]
-
-
 class GraphSnapshotSummaryTypeDef(TypedDict):
     id: str
     name: str
@@ -534,21 +567,6 @@ class GraphSummaryTypeDef(TypedDict):
     replicaCount: NotRequired[int]
     kmsKeyIdentifier: NotRequired[str]
     deletionProtection: NotRequired[bool]
-
-
-class ImportOptionsTypeDef(TypedDict):
-    neptune: NotRequired[NeptuneImportOptionsTypeDef]
-
-
-class ImportTaskDetailsTypeDef(TypedDict):
-    status: str
-    startTime: datetime
-    timeElapsedSeconds: int
-    progressPercentage: int
-    errorCount: int
-    errorDetails: NotRequired[str]
-    statementCount: int
-    dictionaryEntryCount: int
 
 
 class ImportTaskSummaryTypeDef(TypedDict):
@@ -613,6 +631,13 @@ class ListPrivateGraphEndpointsInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PrivateGraphEndpointSummaryTypeDef(TypedDict):
+    vpcId: str
+    subnetIds: list[str]
+    status: PrivateGraphEndpointStatusType
+    vpcEndpointId: NotRequired[str]
+
+
 class ListPrivateGraphEndpointsOutputTypeDef(TypedDict):
     privateGraphEndpoints: list[PrivateGraphEndpointSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -623,6 +648,14 @@ class ListQueriesInputTypeDef(TypedDict):
     graphIdentifier: str
     maxResults: int
     state: NotRequired[QueryStateInputType]
+
+
+class QuerySummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    queryString: NotRequired[str]
+    waited: NotRequired[int]
+    elapsed: NotRequired[int]
+    state: NotRequired[QueryStateType]
 
 
 class ListQueriesOutputTypeDef(TypedDict):
@@ -637,34 +670,6 @@ class ListTagsForResourceInputTypeDef(TypedDict):
 class ListTagsForResourceOutputTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NeptuneImportOptionsTypeDef(TypedDict):
-    s3ExportPath: str
-    s3ExportKmsKeyId: str
-    preserveDefaultVertexLabels: NotRequired[bool]
-    preserveEdgeIds: NotRequired[bool]
-
-
-class NodeStructureTypeDef(TypedDict):
-    count: NotRequired[int]
-    nodeProperties: NotRequired[list[str]]
-    distinctOutgoingEdgeLabels: NotRequired[list[str]]
-
-
-class PrivateGraphEndpointSummaryTypeDef(TypedDict):
-    vpcId: str
-    subnetIds: list[str]
-    status: PrivateGraphEndpointStatusType
-    vpcEndpointId: NotRequired[str]
-
-
-class QuerySummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    queryString: NotRequired[str]
-    waited: NotRequired[int]
-    elapsed: NotRequired[int]
-    state: NotRequired[QueryStateType]
 
 
 class ResetGraphInputTypeDef(TypedDict):
@@ -856,7 +861,3 @@ class UpdateGraphOutputTypeDef(TypedDict):
     deletionProtection: NotRequired[bool]
     buildNumber: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VectorSearchConfigurationTypeDef(TypedDict):
-    dimension: int

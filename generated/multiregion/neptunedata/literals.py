@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon NeptuneData: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionType",
-    "EncodingType",
-    "FormatType",
-    "GraphSummaryTypeType",
-    "IteratorTypeType",
-    "ModeType",
-    "OpenCypherExplainModeType",
-    "ParallelismType",
-    "S3BucketRegionType",
-    "StatisticsAutoGenerationModeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionType",
+        "EncodingType",
+        "FormatType",
+        "GraphSummaryTypeType",
+        "IteratorTypeType",
+        "ModeType",
+        "OpenCypherExplainModeType",
+        "ParallelismType",
+        "S3BucketRegionType",
+        "StatisticsAutoGenerationModeType",
+    ]
 
 ActionType = Literal["initiateDatabaseReset", "performDatabaseReset"]
 EncodingType = Literal["gzip"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,117 +32,118 @@ from .literals import (
     StatisticsAutoGenerationModeType,
 )
 
-__all__ = [
-    "CancelGremlinQueryInputTypeDef",
-    "CancelGremlinQueryOutputTypeDef",
-    "CancelLoaderJobInputTypeDef",
-    "CancelLoaderJobOutputTypeDef",
-    "CancelMLDataProcessingJobInputTypeDef",
-    "CancelMLDataProcessingJobOutputTypeDef",
-    "CancelMLModelTrainingJobInputTypeDef",
-    "CancelMLModelTrainingJobOutputTypeDef",
-    "CancelMLModelTransformJobInputTypeDef",
-    "CancelMLModelTransformJobOutputTypeDef",
-    "CancelOpenCypherQueryInputTypeDef",
-    "CancelOpenCypherQueryOutputTypeDef",
-    "CreateMLEndpointInputTypeDef",
-    "CreateMLEndpointOutputTypeDef",
-    "CustomModelTrainingParametersTypeDef",
-    "CustomModelTransformParametersTypeDef",
-    "DeleteMLEndpointInputTypeDef",
-    "DeleteMLEndpointOutputTypeDef",
-    "DeletePropertygraphStatisticsOutputTypeDef",
-    "DeleteSparqlStatisticsOutputTypeDef",
-    "DeleteStatisticsValueMapTypeDef",
-    "DocumentOutputValue",
-    "EdgeStructureTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExecuteFastResetInputTypeDef",
-    "ExecuteFastResetOutputTypeDef",
-    "ExecuteGremlinExplainQueryInputTypeDef",
-    "ExecuteGremlinExplainQueryOutputTypeDef",
-    "ExecuteGremlinProfileQueryInputTypeDef",
-    "ExecuteGremlinProfileQueryOutputTypeDef",
-    "ExecuteGremlinQueryInputTypeDef",
-    "ExecuteGremlinQueryOutputTypeDef",
-    "ExecuteOpenCypherExplainQueryInputTypeDef",
-    "ExecuteOpenCypherExplainQueryOutputTypeDef",
-    "ExecuteOpenCypherQueryInputTypeDef",
-    "ExecuteOpenCypherQueryOutputTypeDef",
-    "FastResetTokenTypeDef",
-    "GetEngineStatusOutputTypeDef",
-    "GetGremlinQueryStatusInputTypeDef",
-    "GetGremlinQueryStatusOutputTypeDef",
-    "GetLoaderJobStatusInputTypeDef",
-    "GetLoaderJobStatusOutputTypeDef",
-    "GetMLDataProcessingJobInputTypeDef",
-    "GetMLDataProcessingJobOutputTypeDef",
-    "GetMLEndpointInputTypeDef",
-    "GetMLEndpointOutputTypeDef",
-    "GetMLModelTrainingJobInputTypeDef",
-    "GetMLModelTrainingJobOutputTypeDef",
-    "GetMLModelTransformJobInputTypeDef",
-    "GetMLModelTransformJobOutputTypeDef",
-    "GetOpenCypherQueryStatusInputTypeDef",
-    "GetOpenCypherQueryStatusOutputTypeDef",
-    "GetPropertygraphStatisticsOutputTypeDef",
-    "GetPropertygraphStreamInputTypeDef",
-    "GetPropertygraphStreamOutputTypeDef",
-    "GetPropertygraphSummaryInputTypeDef",
-    "GetPropertygraphSummaryOutputTypeDef",
-    "GetRDFGraphSummaryInputTypeDef",
-    "GetRDFGraphSummaryOutputTypeDef",
-    "GetSparqlStatisticsOutputTypeDef",
-    "GetSparqlStreamInputTypeDef",
-    "GetSparqlStreamOutputTypeDef",
-    "GremlinQueryStatusAttributesTypeDef",
-    "GremlinQueryStatusTypeDef",
-    "ListGremlinQueriesInputTypeDef",
-    "ListGremlinQueriesOutputTypeDef",
-    "ListLoaderJobsInputTypeDef",
-    "ListLoaderJobsOutputTypeDef",
-    "ListMLDataProcessingJobsInputTypeDef",
-    "ListMLDataProcessingJobsOutputTypeDef",
-    "ListMLEndpointsInputTypeDef",
-    "ListMLEndpointsOutputTypeDef",
-    "ListMLModelTrainingJobsInputTypeDef",
-    "ListMLModelTrainingJobsOutputTypeDef",
-    "ListMLModelTransformJobsInputTypeDef",
-    "ListMLModelTransformJobsOutputTypeDef",
-    "ListOpenCypherQueriesInputTypeDef",
-    "ListOpenCypherQueriesOutputTypeDef",
-    "LoaderIdResultTypeDef",
-    "ManagePropertygraphStatisticsInputTypeDef",
-    "ManagePropertygraphStatisticsOutputTypeDef",
-    "ManageSparqlStatisticsInputTypeDef",
-    "ManageSparqlStatisticsOutputTypeDef",
-    "MlConfigDefinitionTypeDef",
-    "MlResourceDefinitionTypeDef",
-    "NodeStructureTypeDef",
-    "PropertygraphDataTypeDef",
-    "PropertygraphRecordTypeDef",
-    "PropertygraphSummaryTypeDef",
-    "PropertygraphSummaryValueMapTypeDef",
-    "QueryEvalStatsTypeDef",
-    "QueryLanguageVersionTypeDef",
-    "RDFGraphSummaryTypeDef",
-    "RDFGraphSummaryValueMapTypeDef",
-    "RefreshStatisticsIdMapTypeDef",
-    "ResponseMetadataTypeDef",
-    "SparqlDataTypeDef",
-    "SparqlRecordTypeDef",
-    "StartLoaderJobInputTypeDef",
-    "StartLoaderJobOutputTypeDef",
-    "StartMLDataProcessingJobInputTypeDef",
-    "StartMLDataProcessingJobOutputTypeDef",
-    "StartMLModelTrainingJobInputTypeDef",
-    "StartMLModelTrainingJobOutputTypeDef",
-    "StartMLModelTransformJobInputTypeDef",
-    "StartMLModelTransformJobOutputTypeDef",
-    "StatisticsSummaryTypeDef",
-    "StatisticsTypeDef",
-    "SubjectStructureTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CancelGremlinQueryInputTypeDef",
+        "CancelGremlinQueryOutputTypeDef",
+        "CancelLoaderJobInputTypeDef",
+        "CancelLoaderJobOutputTypeDef",
+        "CancelMLDataProcessingJobInputTypeDef",
+        "CancelMLDataProcessingJobOutputTypeDef",
+        "CancelMLModelTrainingJobInputTypeDef",
+        "CancelMLModelTrainingJobOutputTypeDef",
+        "CancelMLModelTransformJobInputTypeDef",
+        "CancelMLModelTransformJobOutputTypeDef",
+        "CancelOpenCypherQueryInputTypeDef",
+        "CancelOpenCypherQueryOutputTypeDef",
+        "CreateMLEndpointInputTypeDef",
+        "CreateMLEndpointOutputTypeDef",
+        "CustomModelTrainingParametersTypeDef",
+        "CustomModelTransformParametersTypeDef",
+        "DeleteMLEndpointInputTypeDef",
+        "DeleteMLEndpointOutputTypeDef",
+        "DeletePropertygraphStatisticsOutputTypeDef",
+        "DeleteSparqlStatisticsOutputTypeDef",
+        "DeleteStatisticsValueMapTypeDef",
+        "DocumentOutputValue",
+        "EdgeStructureTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExecuteFastResetInputTypeDef",
+        "ExecuteFastResetOutputTypeDef",
+        "ExecuteGremlinExplainQueryInputTypeDef",
+        "ExecuteGremlinExplainQueryOutputTypeDef",
+        "ExecuteGremlinProfileQueryInputTypeDef",
+        "ExecuteGremlinProfileQueryOutputTypeDef",
+        "ExecuteGremlinQueryInputTypeDef",
+        "ExecuteGremlinQueryOutputTypeDef",
+        "ExecuteOpenCypherExplainQueryInputTypeDef",
+        "ExecuteOpenCypherExplainQueryOutputTypeDef",
+        "ExecuteOpenCypherQueryInputTypeDef",
+        "ExecuteOpenCypherQueryOutputTypeDef",
+        "FastResetTokenTypeDef",
+        "GetEngineStatusOutputTypeDef",
+        "GetGremlinQueryStatusInputTypeDef",
+        "GetGremlinQueryStatusOutputTypeDef",
+        "GetLoaderJobStatusInputTypeDef",
+        "GetLoaderJobStatusOutputTypeDef",
+        "GetMLDataProcessingJobInputTypeDef",
+        "GetMLDataProcessingJobOutputTypeDef",
+        "GetMLEndpointInputTypeDef",
+        "GetMLEndpointOutputTypeDef",
+        "GetMLModelTrainingJobInputTypeDef",
+        "GetMLModelTrainingJobOutputTypeDef",
+        "GetMLModelTransformJobInputTypeDef",
+        "GetMLModelTransformJobOutputTypeDef",
+        "GetOpenCypherQueryStatusInputTypeDef",
+        "GetOpenCypherQueryStatusOutputTypeDef",
+        "GetPropertygraphStatisticsOutputTypeDef",
+        "GetPropertygraphStreamInputTypeDef",
+        "GetPropertygraphStreamOutputTypeDef",
+        "GetPropertygraphSummaryInputTypeDef",
+        "GetPropertygraphSummaryOutputTypeDef",
+        "GetRDFGraphSummaryInputTypeDef",
+        "GetRDFGraphSummaryOutputTypeDef",
+        "GetSparqlStatisticsOutputTypeDef",
+        "GetSparqlStreamInputTypeDef",
+        "GetSparqlStreamOutputTypeDef",
+        "GremlinQueryStatusAttributesTypeDef",
+        "GremlinQueryStatusTypeDef",
+        "ListGremlinQueriesInputTypeDef",
+        "ListGremlinQueriesOutputTypeDef",
+        "ListLoaderJobsInputTypeDef",
+        "ListLoaderJobsOutputTypeDef",
+        "ListMLDataProcessingJobsInputTypeDef",
+        "ListMLDataProcessingJobsOutputTypeDef",
+        "ListMLEndpointsInputTypeDef",
+        "ListMLEndpointsOutputTypeDef",
+        "ListMLModelTrainingJobsInputTypeDef",
+        "ListMLModelTrainingJobsOutputTypeDef",
+        "ListMLModelTransformJobsInputTypeDef",
+        "ListMLModelTransformJobsOutputTypeDef",
+        "ListOpenCypherQueriesInputTypeDef",
+        "ListOpenCypherQueriesOutputTypeDef",
+        "LoaderIdResultTypeDef",
+        "ManagePropertygraphStatisticsInputTypeDef",
+        "ManagePropertygraphStatisticsOutputTypeDef",
+        "ManageSparqlStatisticsInputTypeDef",
+        "ManageSparqlStatisticsOutputTypeDef",
+        "MlConfigDefinitionTypeDef",
+        "MlResourceDefinitionTypeDef",
+        "NodeStructureTypeDef",
+        "PropertygraphDataTypeDef",
+        "PropertygraphRecordTypeDef",
+        "PropertygraphSummaryTypeDef",
+        "PropertygraphSummaryValueMapTypeDef",
+        "QueryEvalStatsTypeDef",
+        "QueryLanguageVersionTypeDef",
+        "RDFGraphSummaryTypeDef",
+        "RDFGraphSummaryValueMapTypeDef",
+        "RefreshStatisticsIdMapTypeDef",
+        "ResponseMetadataTypeDef",
+        "SparqlDataTypeDef",
+        "SparqlRecordTypeDef",
+        "StartLoaderJobInputTypeDef",
+        "StartLoaderJobOutputTypeDef",
+        "StartMLDataProcessingJobInputTypeDef",
+        "StartMLDataProcessingJobOutputTypeDef",
+        "StartMLModelTrainingJobInputTypeDef",
+        "StartMLModelTrainingJobOutputTypeDef",
+        "StartMLModelTransformJobInputTypeDef",
+        "StartMLModelTransformJobOutputTypeDef",
+        "StatisticsSummaryTypeDef",
+        "StatisticsTypeDef",
+        "SubjectStructureTypeDef",
+    ]
 
 
 class CancelGremlinQueryInputTypeDef(TypedDict):
@@ -248,6 +249,11 @@ class DeleteMLEndpointOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteStatisticsValueMapTypeDef(TypedDict):
+    active: NotRequired[bool]
+    statisticsId: NotRequired[str]
+
+
 class DeletePropertygraphStatisticsOutputTypeDef(TypedDict):
     statusCode: NotRequired[int]
     status: NotRequired[str]
@@ -262,11 +268,6 @@ class DeleteSparqlStatisticsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeleteStatisticsValueMapTypeDef(TypedDict):
-    active: NotRequired[bool]
-    statisticsId: NotRequired[str]
-
-
 class EdgeStructureTypeDef(TypedDict):
     count: NotRequired[int]
     edgeProperties: NotRequired[list[str]]
@@ -274,6 +275,10 @@ class EdgeStructureTypeDef(TypedDict):
 
 class ExecuteFastResetInputTypeDef(TypedDict):
     action: ActionType
+    token: NotRequired[str]
+
+
+class FastResetTokenTypeDef(TypedDict):
     token: NotRequired[str]
 
 
@@ -310,6 +315,12 @@ class ExecuteGremlinQueryInputTypeDef(TypedDict):
     serializer: NotRequired[str]
 
 
+class GremlinQueryStatusAttributesTypeDef(TypedDict):
+    message: NotRequired[str]
+    code: NotRequired[int]
+    attributes: NotRequired[DocumentOutputValue]
+
+
 class ExecuteGremlinQueryOutputTypeDef(TypedDict):
     requestId: NotRequired[str]
     status: NotRequired[GremlinQueryStatusAttributesTypeDef]
@@ -339,8 +350,8 @@ class ExecuteOpenCypherQueryOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FastResetTokenTypeDef(TypedDict):
-    token: NotRequired[str]
+class QueryLanguageVersionTypeDef(TypedDict):
+    version: str
 
 
 class GetEngineStatusOutputTypeDef(TypedDict):
@@ -362,6 +373,13 @@ class GetEngineStatusOutputTypeDef(TypedDict):
 
 class GetGremlinQueryStatusInputTypeDef(TypedDict):
     queryId: str
+
+
+class QueryEvalStatsTypeDef(TypedDict):
+    waited: NotRequired[int]
+    elapsed: NotRequired[int]
+    cancelled: NotRequired[bool]
+    subqueries: NotRequired[DocumentOutputValue]
 
 
 class GetGremlinQueryStatusOutputTypeDef(TypedDict):
@@ -390,6 +408,15 @@ class GetMLDataProcessingJobInputTypeDef(TypedDict):
     neptuneIamRoleArn: NotRequired[str]
 
 
+class MlResourceDefinitionTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    status: NotRequired[str]
+    outputLocation: NotRequired[str]
+    failureReason: NotRequired[str]
+    cloudwatchLogUrl: NotRequired[str]
+
+
 class GetMLDataProcessingJobOutputTypeDef(TypedDict):
     status: NotRequired[str]
     id: NotRequired[str]
@@ -400,6 +427,11 @@ class GetMLDataProcessingJobOutputTypeDef(TypedDict):
 class GetMLEndpointInputTypeDef(TypedDict):
     id: str
     neptuneIamRoleArn: NotRequired[str]
+
+
+class MlConfigDefinitionTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
 
 
 class GetMLEndpointOutputTypeDef(TypedDict):
@@ -450,6 +482,21 @@ class GetOpenCypherQueryStatusOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StatisticsSummaryTypeDef(TypedDict):
+    signatureCount: NotRequired[int]
+    instanceCount: NotRequired[int]
+    predicateCount: NotRequired[int]
+
+
+class StatisticsTypeDef(TypedDict):
+    autoCompute: NotRequired[bool]
+    active: NotRequired[bool]
+    statisticsId: NotRequired[str]
+    date: NotRequired[datetime]
+    note: NotRequired[str]
+    signatureInfo: NotRequired[StatisticsSummaryTypeDef]
+
+
 class GetPropertygraphStatisticsOutputTypeDef(TypedDict):
     status: str
     payload: StatisticsTypeDef
@@ -462,6 +509,27 @@ class GetPropertygraphStreamInputTypeDef(TypedDict):
     commitNum: NotRequired[int]
     opNum: NotRequired[int]
     encoding: NotRequired[EncodingType]
+
+
+PropertygraphDataTypeDef = TypedDict(
+    "PropertygraphDataTypeDef",
+    {
+        "id": str,
+        "type": str,
+        "key": str,
+        "value": DocumentOutputValue,
+        "from": NotRequired[str],
+        "to": NotRequired[str],
+    },
+)
+
+
+class PropertygraphRecordTypeDef(TypedDict):
+    commitTimestampInMillis: int
+    eventId: dict[str, str]
+    data: PropertygraphDataTypeDef
+    op: str
+    isLastOp: NotRequired[bool]
 
 
 class GetPropertygraphStreamOutputTypeDef(TypedDict):
@@ -477,6 +545,35 @@ class GetPropertygraphSummaryInputTypeDef(TypedDict):
     mode: NotRequired[GraphSummaryTypeType]
 
 
+class NodeStructureTypeDef(TypedDict):
+    count: NotRequired[int]
+    nodeProperties: NotRequired[list[str]]
+    distinctOutgoingEdgeLabels: NotRequired[list[str]]
+
+
+class PropertygraphSummaryTypeDef(TypedDict):
+    numNodes: NotRequired[int]
+    numEdges: NotRequired[int]
+    numNodeLabels: NotRequired[int]
+    numEdgeLabels: NotRequired[int]
+    nodeLabels: NotRequired[list[str]]
+    edgeLabels: NotRequired[list[str]]
+    numNodeProperties: NotRequired[int]
+    numEdgeProperties: NotRequired[int]
+    nodeProperties: NotRequired[list[dict[str, int]]]
+    edgeProperties: NotRequired[list[dict[str, int]]]
+    totalNodePropertyValues: NotRequired[int]
+    totalEdgePropertyValues: NotRequired[int]
+    nodeStructures: NotRequired[list[NodeStructureTypeDef]]
+    edgeStructures: NotRequired[list[EdgeStructureTypeDef]]
+
+
+class PropertygraphSummaryValueMapTypeDef(TypedDict):
+    version: NotRequired[str]
+    lastStatisticsComputationTime: NotRequired[datetime]
+    graphSummary: NotRequired[PropertygraphSummaryTypeDef]
+
+
 class GetPropertygraphSummaryOutputTypeDef(TypedDict):
     statusCode: NotRequired[int]
     payload: NotRequired[PropertygraphSummaryValueMapTypeDef]
@@ -485,6 +582,27 @@ class GetPropertygraphSummaryOutputTypeDef(TypedDict):
 
 class GetRDFGraphSummaryInputTypeDef(TypedDict):
     mode: NotRequired[GraphSummaryTypeType]
+
+
+class SubjectStructureTypeDef(TypedDict):
+    count: NotRequired[int]
+    predicates: NotRequired[list[str]]
+
+
+class RDFGraphSummaryTypeDef(TypedDict):
+    numDistinctSubjects: NotRequired[int]
+    numDistinctPredicates: NotRequired[int]
+    numQuads: NotRequired[int]
+    numClasses: NotRequired[int]
+    classes: NotRequired[list[str]]
+    predicates: NotRequired[list[dict[str, int]]]
+    subjectStructures: NotRequired[list[SubjectStructureTypeDef]]
+
+
+class RDFGraphSummaryValueMapTypeDef(TypedDict):
+    version: NotRequired[str]
+    lastStatisticsComputationTime: NotRequired[datetime]
+    graphSummary: NotRequired[RDFGraphSummaryTypeDef]
 
 
 class GetRDFGraphSummaryOutputTypeDef(TypedDict):
@@ -507,6 +625,18 @@ class GetSparqlStreamInputTypeDef(TypedDict):
     encoding: NotRequired[EncodingType]
 
 
+class SparqlDataTypeDef(TypedDict):
+    stmt: str
+
+
+class SparqlRecordTypeDef(TypedDict):
+    commitTimestampInMillis: int
+    eventId: dict[str, str]
+    data: SparqlDataTypeDef
+    op: str
+    isLastOp: NotRequired[bool]
+
+
 class GetSparqlStreamOutputTypeDef(TypedDict):
     lastEventId: dict[str, str]
     lastTrxTimestampInMillis: int
@@ -514,12 +644,6 @@ class GetSparqlStreamOutputTypeDef(TypedDict):
     records: list[SparqlRecordTypeDef]
     totalRecords: int
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GremlinQueryStatusAttributesTypeDef(TypedDict):
-    message: NotRequired[str]
-    code: NotRequired[int]
-    attributes: NotRequired[DocumentOutputValue]
 
 
 class GremlinQueryStatusTypeDef(TypedDict):
@@ -542,6 +666,10 @@ class ListGremlinQueriesOutputTypeDef(TypedDict):
 class ListLoaderJobsInputTypeDef(TypedDict):
     limit: NotRequired[int]
     includeQueuedLoads: NotRequired[bool]
+
+
+class LoaderIdResultTypeDef(TypedDict):
+    loadIds: NotRequired[list[str]]
 
 
 class ListLoaderJobsOutputTypeDef(TypedDict):
@@ -601,12 +729,12 @@ class ListOpenCypherQueriesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoaderIdResultTypeDef(TypedDict):
-    loadIds: NotRequired[list[str]]
-
-
 class ManagePropertygraphStatisticsInputTypeDef(TypedDict):
     mode: NotRequired[StatisticsAutoGenerationModeType]
+
+
+class RefreshStatisticsIdMapTypeDef(TypedDict):
+    statisticsId: NotRequired[str]
 
 
 class ManagePropertygraphStatisticsOutputTypeDef(TypedDict):
@@ -623,113 +751,6 @@ class ManageSparqlStatisticsOutputTypeDef(TypedDict):
     status: str
     payload: NotRequired[RefreshStatisticsIdMapTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MlConfigDefinitionTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-
-
-class MlResourceDefinitionTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    status: NotRequired[str]
-    outputLocation: NotRequired[str]
-    failureReason: NotRequired[str]
-    cloudwatchLogUrl: NotRequired[str]
-
-
-class NodeStructureTypeDef(TypedDict):
-    count: NotRequired[int]
-    nodeProperties: NotRequired[list[str]]
-    distinctOutgoingEdgeLabels: NotRequired[list[str]]
-
-
-PropertygraphDataTypeDef = TypedDict(
-    "PropertygraphDataTypeDef",
-    {
-        "id": str,
-        "type": str,
-        "key": str,
-        "value": DocumentOutputValue,
-        "from": NotRequired[str],
-        "to": NotRequired[str],
-    },
-)
-
-
-class PropertygraphRecordTypeDef(TypedDict):
-    commitTimestampInMillis: int
-    eventId: dict[str, str]
-    data: PropertygraphDataTypeDef
-    op: str
-    isLastOp: NotRequired[bool]
-
-
-class PropertygraphSummaryTypeDef(TypedDict):
-    numNodes: NotRequired[int]
-    numEdges: NotRequired[int]
-    numNodeLabels: NotRequired[int]
-    numEdgeLabels: NotRequired[int]
-    nodeLabels: NotRequired[list[str]]
-    edgeLabels: NotRequired[list[str]]
-    numNodeProperties: NotRequired[int]
-    numEdgeProperties: NotRequired[int]
-    nodeProperties: NotRequired[list[dict[str, int]]]
-    edgeProperties: NotRequired[list[dict[str, int]]]
-    totalNodePropertyValues: NotRequired[int]
-    totalEdgePropertyValues: NotRequired[int]
-    nodeStructures: NotRequired[list[NodeStructureTypeDef]]
-    edgeStructures: NotRequired[list[EdgeStructureTypeDef]]
-
-
-class PropertygraphSummaryValueMapTypeDef(TypedDict):
-    version: NotRequired[str]
-    lastStatisticsComputationTime: NotRequired[datetime]
-    graphSummary: NotRequired[PropertygraphSummaryTypeDef]
-
-
-class QueryEvalStatsTypeDef(TypedDict):
-    waited: NotRequired[int]
-    elapsed: NotRequired[int]
-    cancelled: NotRequired[bool]
-    subqueries: NotRequired[DocumentOutputValue]
-
-
-class QueryLanguageVersionTypeDef(TypedDict):
-    version: str
-
-
-class RDFGraphSummaryTypeDef(TypedDict):
-    numDistinctSubjects: NotRequired[int]
-    numDistinctPredicates: NotRequired[int]
-    numQuads: NotRequired[int]
-    numClasses: NotRequired[int]
-    classes: NotRequired[list[str]]
-    predicates: NotRequired[list[dict[str, int]]]
-    subjectStructures: NotRequired[list[SubjectStructureTypeDef]]
-
-
-class RDFGraphSummaryValueMapTypeDef(TypedDict):
-    version: NotRequired[str]
-    lastStatisticsComputationTime: NotRequired[datetime]
-    graphSummary: NotRequired[RDFGraphSummaryTypeDef]
-
-
-class RefreshStatisticsIdMapTypeDef(TypedDict):
-    statisticsId: NotRequired[str]
-
-
-class SparqlDataTypeDef(TypedDict):
-    stmt: str
-
-
-class SparqlRecordTypeDef(TypedDict):
-    commitTimestampInMillis: int
-    eventId: dict[str, str]
-    data: SparqlDataTypeDef
-    op: str
-    isLastOp: NotRequired[bool]
 
 
 class StartLoaderJobInputTypeDef(TypedDict):
@@ -829,23 +850,3 @@ class StartMLModelTransformJobOutputTypeDef(TypedDict):
     arn: NotRequired[str]
     creationTimeInMillis: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StatisticsSummaryTypeDef(TypedDict):
-    signatureCount: NotRequired[int]
-    instanceCount: NotRequired[int]
-    predicateCount: NotRequired[int]
-
-
-class StatisticsTypeDef(TypedDict):
-    autoCompute: NotRequired[bool]
-    active: NotRequired[bool]
-    statisticsId: NotRequired[str]
-    date: NotRequired[datetime]
-    note: NotRequired[str]
-    signatureInfo: NotRequired[StatisticsSummaryTypeDef]
-
-
-class SubjectStructureTypeDef(TypedDict):
-    count: NotRequired[int]
-    predicates: NotRequired[list[str]]

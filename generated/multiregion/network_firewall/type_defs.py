@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -56,295 +56,303 @@ from .literals import (
     TransitGatewayAttachmentStatusType,
 )
 
-__all__ = [
-    "AZSyncStateTypeDef",
-    "AcceptNetworkFirewallTransitGatewayAttachmentRequestTypeDef",
-    "AcceptNetworkFirewallTransitGatewayAttachmentResponseTypeDef",
-    "ActionDefinitionOutputTypeDef",
-    "ActionDefinitionTypeDef",
-    "AddressTypeDef",
-    "AnalysisReportTypeDef",
-    "AnalysisResultTypeDef",
-    "AnalysisTypeReportResultTypeDef",
-    "AssociateAvailabilityZonesRequestTypeDef",
-    "AssociateAvailabilityZonesResponseTypeDef",
-    "AssociateFirewallPolicyRequestTypeDef",
-    "AssociateFirewallPolicyResponseTypeDef",
-    "AssociateSubnetsRequestTypeDef",
-    "AssociateSubnetsResponseTypeDef",
-    "AttachRuleGroupsToProxyConfigurationRequestTypeDef",
-    "AttachRuleGroupsToProxyConfigurationResponseTypeDef",
-    "AttachmentTypeDef",
-    "AvailabilityZoneMappingTypeDef",
-    "AvailabilityZoneMetadataTypeDef",
-    "CIDRSummaryTypeDef",
-    "CapacityUsageSummaryTypeDef",
-    "CheckCertificateRevocationStatusActionsTypeDef",
-    "CreateFirewallPolicyRequestTypeDef",
-    "CreateFirewallPolicyResponseTypeDef",
-    "CreateFirewallRequestTypeDef",
-    "CreateFirewallResponseTypeDef",
-    "CreateProxyConfigurationRequestTypeDef",
-    "CreateProxyConfigurationResponseTypeDef",
-    "CreateProxyRequestTypeDef",
-    "CreateProxyResponseTypeDef",
-    "CreateProxyRuleGroupRequestTypeDef",
-    "CreateProxyRuleGroupResponseTypeDef",
-    "CreateProxyRuleTypeDef",
-    "CreateProxyRulesByRequestPhaseTypeDef",
-    "CreateProxyRulesRequestTypeDef",
-    "CreateProxyRulesResponseTypeDef",
-    "CreateRuleGroupRequestTypeDef",
-    "CreateRuleGroupResponseTypeDef",
-    "CreateTLSInspectionConfigurationRequestTypeDef",
-    "CreateTLSInspectionConfigurationResponseTypeDef",
-    "CreateVpcEndpointAssociationRequestTypeDef",
-    "CreateVpcEndpointAssociationResponseTypeDef",
-    "CustomActionOutputTypeDef",
-    "CustomActionTypeDef",
-    "DeleteFirewallPolicyRequestTypeDef",
-    "DeleteFirewallPolicyResponseTypeDef",
-    "DeleteFirewallRequestTypeDef",
-    "DeleteFirewallResponseTypeDef",
-    "DeleteNetworkFirewallTransitGatewayAttachmentRequestTypeDef",
-    "DeleteNetworkFirewallTransitGatewayAttachmentResponseTypeDef",
-    "DeleteProxyConfigurationRequestTypeDef",
-    "DeleteProxyConfigurationResponseTypeDef",
-    "DeleteProxyRequestTypeDef",
-    "DeleteProxyResponseTypeDef",
-    "DeleteProxyRuleGroupRequestTypeDef",
-    "DeleteProxyRuleGroupResponseTypeDef",
-    "DeleteProxyRulesRequestTypeDef",
-    "DeleteProxyRulesResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeleteRuleGroupRequestTypeDef",
-    "DeleteRuleGroupResponseTypeDef",
-    "DeleteTLSInspectionConfigurationRequestTypeDef",
-    "DeleteTLSInspectionConfigurationResponseTypeDef",
-    "DeleteVpcEndpointAssociationRequestTypeDef",
-    "DeleteVpcEndpointAssociationResponseTypeDef",
-    "DescribeFirewallMetadataRequestTypeDef",
-    "DescribeFirewallMetadataResponseTypeDef",
-    "DescribeFirewallPolicyRequestTypeDef",
-    "DescribeFirewallPolicyResponseTypeDef",
-    "DescribeFirewallRequestTypeDef",
-    "DescribeFirewallResponseTypeDef",
-    "DescribeFlowOperationRequestTypeDef",
-    "DescribeFlowOperationResponseTypeDef",
-    "DescribeLoggingConfigurationRequestTypeDef",
-    "DescribeLoggingConfigurationResponseTypeDef",
-    "DescribeProxyConfigurationRequestTypeDef",
-    "DescribeProxyConfigurationResponseTypeDef",
-    "DescribeProxyRequestTypeDef",
-    "DescribeProxyResourceTypeDef",
-    "DescribeProxyResponseTypeDef",
-    "DescribeProxyRuleGroupRequestTypeDef",
-    "DescribeProxyRuleGroupResponseTypeDef",
-    "DescribeProxyRuleRequestTypeDef",
-    "DescribeProxyRuleResponseTypeDef",
-    "DescribeResourcePolicyRequestTypeDef",
-    "DescribeResourcePolicyResponseTypeDef",
-    "DescribeRuleGroupMetadataRequestTypeDef",
-    "DescribeRuleGroupMetadataResponseTypeDef",
-    "DescribeRuleGroupRequestTypeDef",
-    "DescribeRuleGroupResponseTypeDef",
-    "DescribeRuleGroupSummaryRequestTypeDef",
-    "DescribeRuleGroupSummaryResponseTypeDef",
-    "DescribeTLSInspectionConfigurationRequestTypeDef",
-    "DescribeTLSInspectionConfigurationResponseTypeDef",
-    "DescribeVpcEndpointAssociationRequestTypeDef",
-    "DescribeVpcEndpointAssociationResponseTypeDef",
-    "DetachRuleGroupsFromProxyConfigurationRequestTypeDef",
-    "DetachRuleGroupsFromProxyConfigurationResponseTypeDef",
-    "DimensionTypeDef",
-    "DisassociateAvailabilityZonesRequestTypeDef",
-    "DisassociateAvailabilityZonesResponseTypeDef",
-    "DisassociateSubnetsRequestTypeDef",
-    "DisassociateSubnetsResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "FirewallMetadataTypeDef",
-    "FirewallPolicyMetadataTypeDef",
-    "FirewallPolicyOutputTypeDef",
-    "FirewallPolicyResponseTypeDef",
-    "FirewallPolicyTypeDef",
-    "FirewallStatusTypeDef",
-    "FirewallTypeDef",
-    "FlowFilterOutputTypeDef",
-    "FlowFilterTypeDef",
-    "FlowOperationMetadataTypeDef",
-    "FlowOperationTypeDef",
-    "FlowTimeoutsTypeDef",
-    "FlowTypeDef",
-    "GetAnalysisReportResultsRequestTypeDef",
-    "GetAnalysisReportResultsResponseTypeDef",
-    "HeaderTypeDef",
-    "HitsTypeDef",
-    "IPSetMetadataTypeDef",
-    "IPSetOutputTypeDef",
-    "IPSetReferenceTypeDef",
-    "IPSetTypeDef",
-    "ListAnalysisReportsRequestTypeDef",
-    "ListAnalysisReportsResponseTypeDef",
-    "ListFirewallPoliciesRequestTypeDef",
-    "ListFirewallPoliciesResponseTypeDef",
-    "ListFirewallsRequestTypeDef",
-    "ListFirewallsResponseTypeDef",
-    "ListFlowOperationResultsRequestTypeDef",
-    "ListFlowOperationResultsResponseTypeDef",
-    "ListFlowOperationsRequestTypeDef",
-    "ListFlowOperationsResponseTypeDef",
-    "ListProxiesRequestTypeDef",
-    "ListProxiesResponseTypeDef",
-    "ListProxyConfigurationsRequestTypeDef",
-    "ListProxyConfigurationsResponseTypeDef",
-    "ListProxyRuleGroupsRequestTypeDef",
-    "ListProxyRuleGroupsResponseTypeDef",
-    "ListRuleGroupsRequestTypeDef",
-    "ListRuleGroupsResponseTypeDef",
-    "ListTLSInspectionConfigurationsRequestTypeDef",
-    "ListTLSInspectionConfigurationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVpcEndpointAssociationsRequestTypeDef",
-    "ListVpcEndpointAssociationsResponseTypeDef",
-    "ListenerPropertyRequestTypeDef",
-    "ListenerPropertyTypeDef",
-    "LogDestinationConfigOutputTypeDef",
-    "LogDestinationConfigTypeDef",
-    "LoggingConfigurationOutputTypeDef",
-    "LoggingConfigurationTypeDef",
-    "MatchAttributesOutputTypeDef",
-    "MatchAttributesTypeDef",
-    "PerObjectStatusTypeDef",
-    "PolicyVariablesOutputTypeDef",
-    "PolicyVariablesTypeDef",
-    "PortRangeTypeDef",
-    "PortSetOutputTypeDef",
-    "PortSetTypeDef",
-    "ProxyConfigDefaultRulePhaseActionsRequestTypeDef",
-    "ProxyConfigRuleGroupTypeDef",
-    "ProxyConfigurationMetadataTypeDef",
-    "ProxyConfigurationTypeDef",
-    "ProxyMetadataTypeDef",
-    "ProxyRuleConditionOutputTypeDef",
-    "ProxyRuleConditionTypeDef",
-    "ProxyRuleGroupAttachmentTypeDef",
-    "ProxyRuleGroupMetadataTypeDef",
-    "ProxyRuleGroupPriorityResultTypeDef",
-    "ProxyRuleGroupPriorityTypeDef",
-    "ProxyRuleGroupTypeDef",
-    "ProxyRuleOutputTypeDef",
-    "ProxyRulePriorityTypeDef",
-    "ProxyRuleTypeDef",
-    "ProxyRulesByRequestPhaseOutputTypeDef",
-    "ProxyRulesByRequestPhaseTypeDef",
-    "ProxyTypeDef",
-    "PublishMetricActionOutputTypeDef",
-    "PublishMetricActionTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "ReferenceSetsOutputTypeDef",
-    "ReferenceSetsTypeDef",
-    "RejectNetworkFirewallTransitGatewayAttachmentRequestTypeDef",
-    "RejectNetworkFirewallTransitGatewayAttachmentResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleDefinitionOutputTypeDef",
-    "RuleDefinitionTypeDef",
-    "RuleGroupMetadataTypeDef",
-    "RuleGroupOutputTypeDef",
-    "RuleGroupResponseTypeDef",
-    "RuleGroupTypeDef",
-    "RuleOptionOutputTypeDef",
-    "RuleOptionTypeDef",
-    "RuleSummaryTypeDef",
-    "RuleVariablesOutputTypeDef",
-    "RuleVariablesTypeDef",
-    "RulesSourceListOutputTypeDef",
-    "RulesSourceListTypeDef",
-    "RulesSourceOutputTypeDef",
-    "RulesSourceTypeDef",
-    "ServerCertificateConfigurationOutputTypeDef",
-    "ServerCertificateConfigurationTypeDef",
-    "ServerCertificateScopeOutputTypeDef",
-    "ServerCertificateScopeTypeDef",
-    "ServerCertificateTypeDef",
-    "SourceMetadataTypeDef",
-    "StartAnalysisReportRequestTypeDef",
-    "StartAnalysisReportResponseTypeDef",
-    "StartFlowCaptureRequestTypeDef",
-    "StartFlowCaptureResponseTypeDef",
-    "StartFlowFlushRequestTypeDef",
-    "StartFlowFlushResponseTypeDef",
-    "StatefulEngineOptionsTypeDef",
-    "StatefulRuleGroupOverrideTypeDef",
-    "StatefulRuleGroupReferenceTypeDef",
-    "StatefulRuleOptionsTypeDef",
-    "StatefulRuleOutputTypeDef",
-    "StatefulRuleTypeDef",
-    "StatelessRuleGroupReferenceTypeDef",
-    "StatelessRuleOutputTypeDef",
-    "StatelessRuleTypeDef",
-    "StatelessRulesAndCustomActionsOutputTypeDef",
-    "StatelessRulesAndCustomActionsTypeDef",
-    "SubnetMappingTypeDef",
-    "SummaryConfigurationOutputTypeDef",
-    "SummaryConfigurationTypeDef",
-    "SummaryTypeDef",
-    "SyncStateTypeDef",
-    "TCPFlagFieldOutputTypeDef",
-    "TCPFlagFieldTypeDef",
-    "TLSInspectionConfigurationMetadataTypeDef",
-    "TLSInspectionConfigurationOutputTypeDef",
-    "TLSInspectionConfigurationResponseTypeDef",
-    "TLSInspectionConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TlsCertificateDataTypeDef",
-    "TlsInterceptPropertiesRequestTypeDef",
-    "TlsInterceptPropertiesTypeDef",
-    "TransitGatewayAttachmentSyncStateTypeDef",
-    "UniqueSourcesTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAvailabilityZoneChangeProtectionRequestTypeDef",
-    "UpdateAvailabilityZoneChangeProtectionResponseTypeDef",
-    "UpdateFirewallAnalysisSettingsRequestTypeDef",
-    "UpdateFirewallAnalysisSettingsResponseTypeDef",
-    "UpdateFirewallDeleteProtectionRequestTypeDef",
-    "UpdateFirewallDeleteProtectionResponseTypeDef",
-    "UpdateFirewallDescriptionRequestTypeDef",
-    "UpdateFirewallDescriptionResponseTypeDef",
-    "UpdateFirewallEncryptionConfigurationRequestTypeDef",
-    "UpdateFirewallEncryptionConfigurationResponseTypeDef",
-    "UpdateFirewallPolicyChangeProtectionRequestTypeDef",
-    "UpdateFirewallPolicyChangeProtectionResponseTypeDef",
-    "UpdateFirewallPolicyRequestTypeDef",
-    "UpdateFirewallPolicyResponseTypeDef",
-    "UpdateLoggingConfigurationRequestTypeDef",
-    "UpdateLoggingConfigurationResponseTypeDef",
-    "UpdateProxyConfigurationRequestTypeDef",
-    "UpdateProxyConfigurationResponseTypeDef",
-    "UpdateProxyRequestTypeDef",
-    "UpdateProxyResponseTypeDef",
-    "UpdateProxyRuleGroupPrioritiesRequestTypeDef",
-    "UpdateProxyRuleGroupPrioritiesResponseTypeDef",
-    "UpdateProxyRulePrioritiesRequestTypeDef",
-    "UpdateProxyRulePrioritiesResponseTypeDef",
-    "UpdateProxyRuleRequestTypeDef",
-    "UpdateProxyRuleResponseTypeDef",
-    "UpdateRuleGroupRequestTypeDef",
-    "UpdateRuleGroupResponseTypeDef",
-    "UpdateSubnetChangeProtectionRequestTypeDef",
-    "UpdateSubnetChangeProtectionResponseTypeDef",
-    "UpdateTLSInspectionConfigurationRequestTypeDef",
-    "UpdateTLSInspectionConfigurationResponseTypeDef",
-    "VpcEndpointAssociationMetadataTypeDef",
-    "VpcEndpointAssociationStatusTypeDef",
-    "VpcEndpointAssociationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AZSyncStateTypeDef",
+        "AcceptNetworkFirewallTransitGatewayAttachmentRequestTypeDef",
+        "AcceptNetworkFirewallTransitGatewayAttachmentResponseTypeDef",
+        "ActionDefinitionOutputTypeDef",
+        "ActionDefinitionTypeDef",
+        "AddressTypeDef",
+        "AnalysisReportTypeDef",
+        "AnalysisResultTypeDef",
+        "AnalysisTypeReportResultTypeDef",
+        "AssociateAvailabilityZonesRequestTypeDef",
+        "AssociateAvailabilityZonesResponseTypeDef",
+        "AssociateFirewallPolicyRequestTypeDef",
+        "AssociateFirewallPolicyResponseTypeDef",
+        "AssociateSubnetsRequestTypeDef",
+        "AssociateSubnetsResponseTypeDef",
+        "AttachRuleGroupsToProxyConfigurationRequestTypeDef",
+        "AttachRuleGroupsToProxyConfigurationResponseTypeDef",
+        "AttachmentTypeDef",
+        "AvailabilityZoneMappingTypeDef",
+        "AvailabilityZoneMetadataTypeDef",
+        "CIDRSummaryTypeDef",
+        "CapacityUsageSummaryTypeDef",
+        "CheckCertificateRevocationStatusActionsTypeDef",
+        "CreateFirewallPolicyRequestTypeDef",
+        "CreateFirewallPolicyResponseTypeDef",
+        "CreateFirewallRequestTypeDef",
+        "CreateFirewallResponseTypeDef",
+        "CreateProxyConfigurationRequestTypeDef",
+        "CreateProxyConfigurationResponseTypeDef",
+        "CreateProxyRequestTypeDef",
+        "CreateProxyResponseTypeDef",
+        "CreateProxyRuleGroupRequestTypeDef",
+        "CreateProxyRuleGroupResponseTypeDef",
+        "CreateProxyRuleTypeDef",
+        "CreateProxyRulesByRequestPhaseTypeDef",
+        "CreateProxyRulesRequestTypeDef",
+        "CreateProxyRulesResponseTypeDef",
+        "CreateRuleGroupRequestTypeDef",
+        "CreateRuleGroupResponseTypeDef",
+        "CreateTLSInspectionConfigurationRequestTypeDef",
+        "CreateTLSInspectionConfigurationResponseTypeDef",
+        "CreateVpcEndpointAssociationRequestTypeDef",
+        "CreateVpcEndpointAssociationResponseTypeDef",
+        "CustomActionOutputTypeDef",
+        "CustomActionTypeDef",
+        "DeleteFirewallPolicyRequestTypeDef",
+        "DeleteFirewallPolicyResponseTypeDef",
+        "DeleteFirewallRequestTypeDef",
+        "DeleteFirewallResponseTypeDef",
+        "DeleteNetworkFirewallTransitGatewayAttachmentRequestTypeDef",
+        "DeleteNetworkFirewallTransitGatewayAttachmentResponseTypeDef",
+        "DeleteProxyConfigurationRequestTypeDef",
+        "DeleteProxyConfigurationResponseTypeDef",
+        "DeleteProxyRequestTypeDef",
+        "DeleteProxyResponseTypeDef",
+        "DeleteProxyRuleGroupRequestTypeDef",
+        "DeleteProxyRuleGroupResponseTypeDef",
+        "DeleteProxyRulesRequestTypeDef",
+        "DeleteProxyRulesResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteRuleGroupRequestTypeDef",
+        "DeleteRuleGroupResponseTypeDef",
+        "DeleteTLSInspectionConfigurationRequestTypeDef",
+        "DeleteTLSInspectionConfigurationResponseTypeDef",
+        "DeleteVpcEndpointAssociationRequestTypeDef",
+        "DeleteVpcEndpointAssociationResponseTypeDef",
+        "DescribeFirewallMetadataRequestTypeDef",
+        "DescribeFirewallMetadataResponseTypeDef",
+        "DescribeFirewallPolicyRequestTypeDef",
+        "DescribeFirewallPolicyResponseTypeDef",
+        "DescribeFirewallRequestTypeDef",
+        "DescribeFirewallResponseTypeDef",
+        "DescribeFlowOperationRequestTypeDef",
+        "DescribeFlowOperationResponseTypeDef",
+        "DescribeLoggingConfigurationRequestTypeDef",
+        "DescribeLoggingConfigurationResponseTypeDef",
+        "DescribeProxyConfigurationRequestTypeDef",
+        "DescribeProxyConfigurationResponseTypeDef",
+        "DescribeProxyRequestTypeDef",
+        "DescribeProxyResourceTypeDef",
+        "DescribeProxyResponseTypeDef",
+        "DescribeProxyRuleGroupRequestTypeDef",
+        "DescribeProxyRuleGroupResponseTypeDef",
+        "DescribeProxyRuleRequestTypeDef",
+        "DescribeProxyRuleResponseTypeDef",
+        "DescribeResourcePolicyRequestTypeDef",
+        "DescribeResourcePolicyResponseTypeDef",
+        "DescribeRuleGroupMetadataRequestTypeDef",
+        "DescribeRuleGroupMetadataResponseTypeDef",
+        "DescribeRuleGroupRequestTypeDef",
+        "DescribeRuleGroupResponseTypeDef",
+        "DescribeRuleGroupSummaryRequestTypeDef",
+        "DescribeRuleGroupSummaryResponseTypeDef",
+        "DescribeTLSInspectionConfigurationRequestTypeDef",
+        "DescribeTLSInspectionConfigurationResponseTypeDef",
+        "DescribeVpcEndpointAssociationRequestTypeDef",
+        "DescribeVpcEndpointAssociationResponseTypeDef",
+        "DetachRuleGroupsFromProxyConfigurationRequestTypeDef",
+        "DetachRuleGroupsFromProxyConfigurationResponseTypeDef",
+        "DimensionTypeDef",
+        "DisassociateAvailabilityZonesRequestTypeDef",
+        "DisassociateAvailabilityZonesResponseTypeDef",
+        "DisassociateSubnetsRequestTypeDef",
+        "DisassociateSubnetsResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "FirewallMetadataTypeDef",
+        "FirewallPolicyMetadataTypeDef",
+        "FirewallPolicyOutputTypeDef",
+        "FirewallPolicyResponseTypeDef",
+        "FirewallPolicyTypeDef",
+        "FirewallStatusTypeDef",
+        "FirewallTypeDef",
+        "FlowFilterOutputTypeDef",
+        "FlowFilterTypeDef",
+        "FlowOperationMetadataTypeDef",
+        "FlowOperationTypeDef",
+        "FlowTimeoutsTypeDef",
+        "FlowTypeDef",
+        "GetAnalysisReportResultsRequestTypeDef",
+        "GetAnalysisReportResultsResponseTypeDef",
+        "HeaderTypeDef",
+        "HitsTypeDef",
+        "IPSetMetadataTypeDef",
+        "IPSetOutputTypeDef",
+        "IPSetReferenceTypeDef",
+        "IPSetTypeDef",
+        "ListAnalysisReportsRequestTypeDef",
+        "ListAnalysisReportsResponseTypeDef",
+        "ListFirewallPoliciesRequestTypeDef",
+        "ListFirewallPoliciesResponseTypeDef",
+        "ListFirewallsRequestTypeDef",
+        "ListFirewallsResponseTypeDef",
+        "ListFlowOperationResultsRequestTypeDef",
+        "ListFlowOperationResultsResponseTypeDef",
+        "ListFlowOperationsRequestTypeDef",
+        "ListFlowOperationsResponseTypeDef",
+        "ListProxiesRequestTypeDef",
+        "ListProxiesResponseTypeDef",
+        "ListProxyConfigurationsRequestTypeDef",
+        "ListProxyConfigurationsResponseTypeDef",
+        "ListProxyRuleGroupsRequestTypeDef",
+        "ListProxyRuleGroupsResponseTypeDef",
+        "ListRuleGroupsRequestTypeDef",
+        "ListRuleGroupsResponseTypeDef",
+        "ListTLSInspectionConfigurationsRequestTypeDef",
+        "ListTLSInspectionConfigurationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVpcEndpointAssociationsRequestTypeDef",
+        "ListVpcEndpointAssociationsResponseTypeDef",
+        "ListenerPropertyRequestTypeDef",
+        "ListenerPropertyTypeDef",
+        "LogDestinationConfigOutputTypeDef",
+        "LogDestinationConfigTypeDef",
+        "LoggingConfigurationOutputTypeDef",
+        "LoggingConfigurationTypeDef",
+        "MatchAttributesOutputTypeDef",
+        "MatchAttributesTypeDef",
+        "PerObjectStatusTypeDef",
+        "PolicyVariablesOutputTypeDef",
+        "PolicyVariablesTypeDef",
+        "PortRangeTypeDef",
+        "PortSetOutputTypeDef",
+        "PortSetTypeDef",
+        "ProxyConfigDefaultRulePhaseActionsRequestTypeDef",
+        "ProxyConfigRuleGroupTypeDef",
+        "ProxyConfigurationMetadataTypeDef",
+        "ProxyConfigurationTypeDef",
+        "ProxyMetadataTypeDef",
+        "ProxyRuleConditionOutputTypeDef",
+        "ProxyRuleConditionTypeDef",
+        "ProxyRuleGroupAttachmentTypeDef",
+        "ProxyRuleGroupMetadataTypeDef",
+        "ProxyRuleGroupPriorityResultTypeDef",
+        "ProxyRuleGroupPriorityTypeDef",
+        "ProxyRuleGroupTypeDef",
+        "ProxyRuleOutputTypeDef",
+        "ProxyRulePriorityTypeDef",
+        "ProxyRuleTypeDef",
+        "ProxyRulesByRequestPhaseOutputTypeDef",
+        "ProxyRulesByRequestPhaseTypeDef",
+        "ProxyTypeDef",
+        "PublishMetricActionOutputTypeDef",
+        "PublishMetricActionTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "ReferenceSetsOutputTypeDef",
+        "ReferenceSetsTypeDef",
+        "RejectNetworkFirewallTransitGatewayAttachmentRequestTypeDef",
+        "RejectNetworkFirewallTransitGatewayAttachmentResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleDefinitionOutputTypeDef",
+        "RuleDefinitionTypeDef",
+        "RuleGroupMetadataTypeDef",
+        "RuleGroupOutputTypeDef",
+        "RuleGroupResponseTypeDef",
+        "RuleGroupTypeDef",
+        "RuleOptionOutputTypeDef",
+        "RuleOptionTypeDef",
+        "RuleSummaryTypeDef",
+        "RuleVariablesOutputTypeDef",
+        "RuleVariablesTypeDef",
+        "RulesSourceListOutputTypeDef",
+        "RulesSourceListTypeDef",
+        "RulesSourceOutputTypeDef",
+        "RulesSourceTypeDef",
+        "ServerCertificateConfigurationOutputTypeDef",
+        "ServerCertificateConfigurationTypeDef",
+        "ServerCertificateScopeOutputTypeDef",
+        "ServerCertificateScopeTypeDef",
+        "ServerCertificateTypeDef",
+        "SourceMetadataTypeDef",
+        "StartAnalysisReportRequestTypeDef",
+        "StartAnalysisReportResponseTypeDef",
+        "StartFlowCaptureRequestTypeDef",
+        "StartFlowCaptureResponseTypeDef",
+        "StartFlowFlushRequestTypeDef",
+        "StartFlowFlushResponseTypeDef",
+        "StatefulEngineOptionsTypeDef",
+        "StatefulRuleGroupOverrideTypeDef",
+        "StatefulRuleGroupReferenceTypeDef",
+        "StatefulRuleOptionsTypeDef",
+        "StatefulRuleOutputTypeDef",
+        "StatefulRuleTypeDef",
+        "StatelessRuleGroupReferenceTypeDef",
+        "StatelessRuleOutputTypeDef",
+        "StatelessRuleTypeDef",
+        "StatelessRulesAndCustomActionsOutputTypeDef",
+        "StatelessRulesAndCustomActionsTypeDef",
+        "SubnetMappingTypeDef",
+        "SummaryConfigurationOutputTypeDef",
+        "SummaryConfigurationTypeDef",
+        "SummaryTypeDef",
+        "SyncStateTypeDef",
+        "TCPFlagFieldOutputTypeDef",
+        "TCPFlagFieldTypeDef",
+        "TLSInspectionConfigurationMetadataTypeDef",
+        "TLSInspectionConfigurationOutputTypeDef",
+        "TLSInspectionConfigurationResponseTypeDef",
+        "TLSInspectionConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TlsCertificateDataTypeDef",
+        "TlsInterceptPropertiesRequestTypeDef",
+        "TlsInterceptPropertiesTypeDef",
+        "TransitGatewayAttachmentSyncStateTypeDef",
+        "UniqueSourcesTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAvailabilityZoneChangeProtectionRequestTypeDef",
+        "UpdateAvailabilityZoneChangeProtectionResponseTypeDef",
+        "UpdateFirewallAnalysisSettingsRequestTypeDef",
+        "UpdateFirewallAnalysisSettingsResponseTypeDef",
+        "UpdateFirewallDeleteProtectionRequestTypeDef",
+        "UpdateFirewallDeleteProtectionResponseTypeDef",
+        "UpdateFirewallDescriptionRequestTypeDef",
+        "UpdateFirewallDescriptionResponseTypeDef",
+        "UpdateFirewallEncryptionConfigurationRequestTypeDef",
+        "UpdateFirewallEncryptionConfigurationResponseTypeDef",
+        "UpdateFirewallPolicyChangeProtectionRequestTypeDef",
+        "UpdateFirewallPolicyChangeProtectionResponseTypeDef",
+        "UpdateFirewallPolicyRequestTypeDef",
+        "UpdateFirewallPolicyResponseTypeDef",
+        "UpdateLoggingConfigurationRequestTypeDef",
+        "UpdateLoggingConfigurationResponseTypeDef",
+        "UpdateProxyConfigurationRequestTypeDef",
+        "UpdateProxyConfigurationResponseTypeDef",
+        "UpdateProxyRequestTypeDef",
+        "UpdateProxyResponseTypeDef",
+        "UpdateProxyRuleGroupPrioritiesRequestTypeDef",
+        "UpdateProxyRuleGroupPrioritiesResponseTypeDef",
+        "UpdateProxyRulePrioritiesRequestTypeDef",
+        "UpdateProxyRulePrioritiesResponseTypeDef",
+        "UpdateProxyRuleRequestTypeDef",
+        "UpdateProxyRuleResponseTypeDef",
+        "UpdateRuleGroupRequestTypeDef",
+        "UpdateRuleGroupResponseTypeDef",
+        "UpdateSubnetChangeProtectionRequestTypeDef",
+        "UpdateSubnetChangeProtectionResponseTypeDef",
+        "UpdateTLSInspectionConfigurationRequestTypeDef",
+        "UpdateTLSInspectionConfigurationResponseTypeDef",
+        "VpcEndpointAssociationMetadataTypeDef",
+        "VpcEndpointAssociationStatusTypeDef",
+        "VpcEndpointAssociationTypeDef",
+    ]
+
+
+class AttachmentTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    EndpointId: NotRequired[str]
+    Status: NotRequired[AttachmentStatusType]
+    StatusMessage: NotRequired[str]
 
 
 class AZSyncStateTypeDef(TypedDict):
@@ -361,8 +369,20 @@ class AcceptNetworkFirewallTransitGatewayAttachmentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DimensionTypeDef(TypedDict):
+    Value: str
+
+
+class PublishMetricActionOutputTypeDef(TypedDict):
+    Dimensions: list[DimensionTypeDef]
+
+
 class ActionDefinitionOutputTypeDef(TypedDict):
     PublishMetricAction: NotRequired[PublishMetricActionOutputTypeDef]
+
+
+class PublishMetricActionTypeDef(TypedDict):
+    Dimensions: ReadOnly[Sequence[DimensionTypeDef]]
 
 
 class ActionDefinitionTypeDef(TypedDict):
@@ -386,6 +406,14 @@ class AnalysisResultTypeDef(TypedDict):
     AnalysisDetail: NotRequired[str]
 
 
+class HitsTypeDef(TypedDict):
+    Count: NotRequired[int]
+
+
+class UniqueSourcesTypeDef(TypedDict):
+    Count: NotRequired[int]
+
+
 class AnalysisTypeReportResultTypeDef(TypedDict):
     Protocol: NotRequired[str]
     FirstAccessed: NotRequired[datetime]
@@ -393,6 +421,10 @@ class AnalysisTypeReportResultTypeDef(TypedDict):
     Domain: NotRequired[str]
     Hits: NotRequired[HitsTypeDef]
     UniqueSources: NotRequired[UniqueSourcesTypeDef]
+
+
+class AvailabilityZoneMappingTypeDef(TypedDict):
+    AvailabilityZone: str
 
 
 class AssociateAvailabilityZonesRequestTypeDef(TypedDict):
@@ -425,6 +457,11 @@ class AssociateFirewallPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SubnetMappingTypeDef(TypedDict):
+    SubnetId: str
+    IPAddressType: NotRequired[IPAddressTypeType]
+
+
 class AssociateSubnetsRequestTypeDef(TypedDict):
     UpdateToken: NotRequired[str]
     FirewallArn: NotRequired[str]
@@ -440,11 +477,47 @@ class AssociateSubnetsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ProxyRuleGroupAttachmentTypeDef(TypedDict):
+    ProxyRuleGroupName: NotRequired[str]
+    InsertPosition: NotRequired[int]
+
+
 class AttachRuleGroupsToProxyConfigurationRequestTypeDef(TypedDict):
     ProxyConfigurationName: NotRequired[str]
     ProxyConfigurationArn: NotRequired[str]
     RuleGroups: ReadOnly[Sequence[ProxyRuleGroupAttachmentTypeDef]]
     UpdateToken: str
+
+
+class ProxyConfigDefaultRulePhaseActionsRequestTypeDef(TypedDict):
+    PreDNS: NotRequired[ProxyRulePhaseActionType]
+    PreREQUEST: NotRequired[ProxyRulePhaseActionType]
+    PostRESPONSE: NotRequired[ProxyRulePhaseActionType]
+
+
+class ProxyConfigRuleGroupTypeDef(TypedDict):
+    ProxyRuleGroupName: NotRequired[str]
+    ProxyRuleGroupArn: NotRequired[str]
+    Type: NotRequired[str]
+    Priority: NotRequired[int]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class ProxyConfigurationTypeDef(TypedDict):
+    ProxyConfigurationName: NotRequired[str]
+    ProxyConfigurationArn: NotRequired[str]
+    Description: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    DeleteTime: NotRequired[datetime]
+    RuleGroups: NotRequired[list[ProxyConfigRuleGroupTypeDef]]
+    DefaultRulePhaseActions: NotRequired[
+        ProxyConfigDefaultRulePhaseActionsRequestTypeDef
+    ]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class AttachRuleGroupsToProxyConfigurationResponseTypeDef(TypedDict):
@@ -453,19 +526,12 @@ class AttachRuleGroupsToProxyConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AttachmentTypeDef(TypedDict):
-    SubnetId: NotRequired[str]
-    EndpointId: NotRequired[str]
-    Status: NotRequired[AttachmentStatusType]
-    StatusMessage: NotRequired[str]
-
-
-class AvailabilityZoneMappingTypeDef(TypedDict):
-    AvailabilityZone: str
-
-
 class AvailabilityZoneMetadataTypeDef(TypedDict):
     IPAddressType: NotRequired[IPAddressTypeType]
+
+
+class IPSetMetadataTypeDef(TypedDict):
+    ResolvedCIDRCount: NotRequired[int]
 
 
 class CIDRSummaryTypeDef(TypedDict):
@@ -483,6 +549,67 @@ class CheckCertificateRevocationStatusActionsTypeDef(TypedDict):
     UnknownStatusAction: NotRequired[RevocationCheckActionType]
 
 
+class EncryptionConfigurationTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    Type: EncryptionTypeType
+
+
+class CustomActionTypeDef(TypedDict):
+    ActionName: str
+    ActionDefinition: ReadOnly[ActionDefinitionTypeDef]
+
+
+class IPSetTypeDef(TypedDict):
+    Definition: ReadOnly[Sequence[str]]
+
+
+class PolicyVariablesTypeDef(TypedDict):
+    RuleVariables: NotRequired[ReadOnly[Mapping[str, IPSetTypeDef]]]
+
+
+class FlowTimeoutsTypeDef(TypedDict):
+    TcpIdleTimeoutSeconds: NotRequired[int]
+
+
+class StatefulEngineOptionsTypeDef(TypedDict):
+    RuleOrder: NotRequired[RuleOrderType]
+    StreamExceptionPolicy: NotRequired[StreamExceptionPolicyType]
+    FlowTimeouts: NotRequired[FlowTimeoutsTypeDef]
+
+
+class StatefulRuleGroupOverrideTypeDef(TypedDict):
+    Action: NotRequired[OverrideActionType]
+
+
+class StatefulRuleGroupReferenceTypeDef(TypedDict):
+    ResourceArn: str
+    Priority: NotRequired[int]
+    Override: NotRequired[StatefulRuleGroupOverrideTypeDef]
+    DeepThreatInspection: NotRequired[bool]
+
+
+class StatelessRuleGroupReferenceTypeDef(TypedDict):
+    ResourceArn: str
+    Priority: int
+
+
+class FirewallPolicyTypeDef(TypedDict):
+    StatelessRuleGroupReferences: NotRequired[
+        ReadOnly[Sequence[StatelessRuleGroupReferenceTypeDef]]
+    ]
+    StatelessDefaultActions: ReadOnly[Sequence[str]]
+    StatelessFragmentDefaultActions: ReadOnly[Sequence[str]]
+    StatelessCustomActions: NotRequired[ReadOnly[Sequence[CustomActionTypeDef]]]
+    StatefulRuleGroupReferences: NotRequired[
+        ReadOnly[Sequence[StatefulRuleGroupReferenceTypeDef]]
+    ]
+    StatefulDefaultActions: NotRequired[ReadOnly[Sequence[str]]]
+    StatefulEngineOptions: NotRequired[StatefulEngineOptionsTypeDef]
+    TLSInspectionConfigurationArn: NotRequired[str]
+    PolicyVariables: NotRequired[ReadOnly[PolicyVariablesTypeDef]]
+    EnableTLSSessionHolding: NotRequired[bool]
+
+
 class CreateFirewallPolicyRequestTypeDef(TypedDict):
     FirewallPolicyName: str
     FirewallPolicy: ReadOnly[FirewallPolicyTypeDef]
@@ -490,6 +617,21 @@ class CreateFirewallPolicyRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     DryRun: NotRequired[bool]
     EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+
+
+class FirewallPolicyResponseTypeDef(TypedDict):
+    FirewallPolicyName: str
+    FirewallPolicyArn: str
+    FirewallPolicyId: str
+    Description: NotRequired[str]
+    FirewallPolicyStatus: NotRequired[ResourceStatusType]
+    Tags: NotRequired[list[TagTypeDef]]
+    ConsumedStatelessRuleCapacity: NotRequired[int]
+    ConsumedStatefulRuleCapacity: NotRequired[int]
+    ConsumedStatefulDomainCapacity: NotRequired[int]
+    NumberOfAssociations: NotRequired[int]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    LastModifiedTime: NotRequired[datetime]
 
 
 class CreateFirewallPolicyResponseTypeDef(TypedDict):
@@ -517,6 +659,53 @@ class CreateFirewallRequestTypeDef(TypedDict):
     AvailabilityZoneChangeProtection: NotRequired[bool]
 
 
+class PerObjectStatusTypeDef(TypedDict):
+    SyncStatus: NotRequired[PerObjectSyncStatusType]
+    UpdateToken: NotRequired[str]
+
+
+class SyncStateTypeDef(TypedDict):
+    Attachment: NotRequired[AttachmentTypeDef]
+    Config: NotRequired[dict[str, PerObjectStatusTypeDef]]
+
+
+class TransitGatewayAttachmentSyncStateTypeDef(TypedDict):
+    AttachmentId: NotRequired[str]
+    TransitGatewayAttachmentStatus: NotRequired[TransitGatewayAttachmentStatusType]
+    StatusMessage: NotRequired[str]
+
+
+class FirewallStatusTypeDef(TypedDict):
+    Status: FirewallStatusValueType
+    ConfigurationSyncStateSummary: ConfigurationSyncStateType
+    SyncStates: NotRequired[dict[str, SyncStateTypeDef]]
+    CapacityUsageSummary: NotRequired[CapacityUsageSummaryTypeDef]
+    TransitGatewayAttachmentSyncState: NotRequired[
+        TransitGatewayAttachmentSyncStateTypeDef
+    ]
+
+
+class FirewallTypeDef(TypedDict):
+    FirewallName: NotRequired[str]
+    FirewallArn: NotRequired[str]
+    FirewallPolicyArn: str
+    VpcId: str
+    SubnetMappings: list[SubnetMappingTypeDef]
+    DeleteProtection: NotRequired[bool]
+    SubnetChangeProtection: NotRequired[bool]
+    FirewallPolicyChangeProtection: NotRequired[bool]
+    Description: NotRequired[str]
+    FirewallId: str
+    Tags: NotRequired[list[TagTypeDef]]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    NumberOfAssociations: NotRequired[int]
+    EnabledAnalysisTypes: NotRequired[list[EnabledAnalysisTypeType]]
+    TransitGatewayId: NotRequired[str]
+    TransitGatewayOwnerAccountId: NotRequired[str]
+    AvailabilityZoneMappings: NotRequired[list[AvailabilityZoneMappingTypeDef]]
+    AvailabilityZoneChangeProtection: NotRequired[bool]
+
+
 class CreateFirewallResponseTypeDef(TypedDict):
     Firewall: NotRequired[FirewallTypeDef]
     FirewallStatus: NotRequired[FirewallStatusTypeDef]
@@ -538,6 +727,16 @@ class CreateProxyConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListenerPropertyRequestTypeDef(TypedDict):
+    Port: int
+    Type: ListenerPropertyTypeType
+
+
+class TlsInterceptPropertiesRequestTypeDef(TypedDict):
+    PcaArn: NotRequired[str]
+    TlsInterceptMode: NotRequired[TlsInterceptModeType]
+
+
 class CreateProxyRequestTypeDef(TypedDict):
     ProxyName: str
     NatGatewayId: str
@@ -548,10 +747,57 @@ class CreateProxyRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class ListenerPropertyTypeDef(TypedDict):
+    Port: NotRequired[int]
+    Type: NotRequired[ListenerPropertyTypeType]
+
+
+class TlsInterceptPropertiesTypeDef(TypedDict):
+    PcaArn: NotRequired[str]
+    TlsInterceptMode: NotRequired[TlsInterceptModeType]
+
+
+class ProxyTypeDef(TypedDict):
+    CreateTime: NotRequired[datetime]
+    DeleteTime: NotRequired[datetime]
+    UpdateTime: NotRequired[datetime]
+    FailureCode: NotRequired[str]
+    FailureMessage: NotRequired[str]
+    ProxyState: NotRequired[ProxyStateType]
+    ProxyModifyState: NotRequired[ProxyModifyStateType]
+    NatGatewayId: NotRequired[str]
+    ProxyConfigurationName: NotRequired[str]
+    ProxyConfigurationArn: NotRequired[str]
+    ProxyName: NotRequired[str]
+    ProxyArn: NotRequired[str]
+    ListenerProperties: NotRequired[list[ListenerPropertyTypeDef]]
+    TlsInterceptProperties: NotRequired[TlsInterceptPropertiesTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateProxyResponseTypeDef(TypedDict):
     Proxy: NotRequired[ProxyTypeDef]
     UpdateToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProxyRuleConditionTypeDef(TypedDict):
+    ConditionOperator: NotRequired[str]
+    ConditionKey: NotRequired[str]
+    ConditionValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ProxyRuleTypeDef(TypedDict):
+    ProxyRuleName: NotRequired[str]
+    Description: NotRequired[str]
+    Action: NotRequired[ProxyRulePhaseActionType]
+    Conditions: NotRequired[ReadOnly[Sequence[ProxyRuleConditionTypeDef]]]
+
+
+class ProxyRulesByRequestPhaseTypeDef(TypedDict):
+    PreDNS: NotRequired[ReadOnly[Sequence[ProxyRuleTypeDef]]]
+    PreREQUEST: NotRequired[ReadOnly[Sequence[ProxyRuleTypeDef]]]
+    PostRESPONSE: NotRequired[ReadOnly[Sequence[ProxyRuleTypeDef]]]
 
 
 class CreateProxyRuleGroupRequestTypeDef(TypedDict):
@@ -559,6 +805,35 @@ class CreateProxyRuleGroupRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     Rules: NotRequired[ReadOnly[ProxyRulesByRequestPhaseTypeDef]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ProxyRuleConditionOutputTypeDef(TypedDict):
+    ConditionOperator: NotRequired[str]
+    ConditionKey: NotRequired[str]
+    ConditionValues: NotRequired[list[str]]
+
+
+class ProxyRuleOutputTypeDef(TypedDict):
+    ProxyRuleName: NotRequired[str]
+    Description: NotRequired[str]
+    Action: NotRequired[ProxyRulePhaseActionType]
+    Conditions: NotRequired[list[ProxyRuleConditionOutputTypeDef]]
+
+
+class ProxyRulesByRequestPhaseOutputTypeDef(TypedDict):
+    PreDNS: NotRequired[list[ProxyRuleOutputTypeDef]]
+    PreREQUEST: NotRequired[list[ProxyRuleOutputTypeDef]]
+    PostRESPONSE: NotRequired[list[ProxyRuleOutputTypeDef]]
+
+
+class ProxyRuleGroupTypeDef(TypedDict):
+    ProxyRuleGroupName: NotRequired[str]
+    ProxyRuleGroupArn: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    DeleteTime: NotRequired[datetime]
+    Rules: NotRequired[ProxyRulesByRequestPhaseOutputTypeDef]
+    Description: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateProxyRuleGroupResponseTypeDef(TypedDict):
@@ -593,6 +868,112 @@ class CreateProxyRulesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IPSetReferenceTypeDef(TypedDict):
+    ReferenceArn: NotRequired[str]
+
+
+class ReferenceSetsTypeDef(TypedDict):
+    IPSetReferences: NotRequired[ReadOnly[Mapping[str, IPSetReferenceTypeDef]]]
+
+
+class PortSetTypeDef(TypedDict):
+    Definition: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RuleVariablesTypeDef(TypedDict):
+    IPSets: NotRequired[ReadOnly[Mapping[str, IPSetTypeDef]]]
+    PortSets: NotRequired[ReadOnly[Mapping[str, PortSetTypeDef]]]
+
+
+class RulesSourceListTypeDef(TypedDict):
+    Targets: ReadOnly[Sequence[str]]
+    TargetTypes: ReadOnly[Sequence[TargetTypeType]]
+    GeneratedRulesType: GeneratedRulesTypeType
+
+
+class HeaderTypeDef(TypedDict):
+    Protocol: StatefulRuleProtocolType
+    Source: str
+    SourcePort: str
+    Direction: StatefulRuleDirectionType
+    Destination: str
+    DestinationPort: str
+
+
+class RuleOptionTypeDef(TypedDict):
+    Keyword: str
+    Settings: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class StatefulRuleTypeDef(TypedDict):
+    Action: StatefulActionType
+    Header: HeaderTypeDef
+    RuleOptions: ReadOnly[Sequence[RuleOptionTypeDef]]
+
+
+class PortRangeTypeDef(TypedDict):
+    FromPort: int
+    ToPort: int
+
+
+class TCPFlagFieldTypeDef(TypedDict):
+    Flags: ReadOnly[Sequence[TCPFlagType]]
+    Masks: NotRequired[ReadOnly[Sequence[TCPFlagType]]]
+
+
+class MatchAttributesTypeDef(TypedDict):
+    Sources: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
+    Destinations: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
+    SourcePorts: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
+    DestinationPorts: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
+    Protocols: NotRequired[ReadOnly[Sequence[int]]]
+    TCPFlags: NotRequired[ReadOnly[Sequence[TCPFlagFieldTypeDef]]]
+
+
+class RuleDefinitionTypeDef(TypedDict):
+    MatchAttributes: ReadOnly[MatchAttributesTypeDef]
+    Actions: ReadOnly[Sequence[str]]
+
+
+class StatelessRuleTypeDef(TypedDict):
+    RuleDefinition: ReadOnly[RuleDefinitionTypeDef]
+    Priority: int
+
+
+class StatelessRulesAndCustomActionsTypeDef(TypedDict):
+    StatelessRules: ReadOnly[Sequence[StatelessRuleTypeDef]]
+    CustomActions: NotRequired[ReadOnly[Sequence[CustomActionTypeDef]]]
+
+
+class RulesSourceTypeDef(TypedDict):
+    RulesString: NotRequired[str]
+    RulesSourceList: NotRequired[ReadOnly[RulesSourceListTypeDef]]
+    StatefulRules: NotRequired[ReadOnly[Sequence[StatefulRuleTypeDef]]]
+    StatelessRulesAndCustomActions: NotRequired[
+        ReadOnly[StatelessRulesAndCustomActionsTypeDef]
+    ]
+
+
+class StatefulRuleOptionsTypeDef(TypedDict):
+    RuleOrder: NotRequired[RuleOrderType]
+
+
+class RuleGroupTypeDef(TypedDict):
+    RuleVariables: NotRequired[ReadOnly[RuleVariablesTypeDef]]
+    ReferenceSets: NotRequired[ReadOnly[ReferenceSetsTypeDef]]
+    RulesSource: ReadOnly[RulesSourceTypeDef]
+    StatefulRuleOptions: NotRequired[StatefulRuleOptionsTypeDef]
+
+
+class SourceMetadataTypeDef(TypedDict):
+    SourceArn: NotRequired[str]
+    SourceUpdateToken: NotRequired[str]
+
+
+class SummaryConfigurationTypeDef(TypedDict):
+    RuleOptions: NotRequired[ReadOnly[Sequence[SummaryRuleOptionType]]]
+
+
 class CreateRuleGroupRequestTypeDef(TypedDict):
     RuleGroupName: str
     RuleGroup: NotRequired[ReadOnly[RuleGroupTypeDef]]
@@ -608,10 +989,60 @@ class CreateRuleGroupRequestTypeDef(TypedDict):
     SummaryConfiguration: NotRequired[ReadOnly[SummaryConfigurationTypeDef]]
 
 
+class SummaryConfigurationOutputTypeDef(TypedDict):
+    RuleOptions: NotRequired[list[SummaryRuleOptionType]]
+
+
+class RuleGroupResponseTypeDef(TypedDict):
+    RuleGroupArn: str
+    RuleGroupName: str
+    RuleGroupId: str
+    Description: NotRequired[str]
+    Type: NotRequired[RuleGroupTypeType]
+    Capacity: NotRequired[int]
+    RuleGroupStatus: NotRequired[ResourceStatusType]
+    Tags: NotRequired[list[TagTypeDef]]
+    ConsumedCapacity: NotRequired[int]
+    NumberOfAssociations: NotRequired[int]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    SourceMetadata: NotRequired[SourceMetadataTypeDef]
+    SnsTopic: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    AnalysisResults: NotRequired[list[AnalysisResultTypeDef]]
+    SummaryConfiguration: NotRequired[SummaryConfigurationOutputTypeDef]
+
+
 class CreateRuleGroupResponseTypeDef(TypedDict):
     UpdateToken: str
     RuleGroupResponse: RuleGroupResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ServerCertificateScopeTypeDef(TypedDict):
+    Sources: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
+    Destinations: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
+    SourcePorts: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
+    DestinationPorts: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
+    Protocols: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class ServerCertificateTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+
+
+class ServerCertificateConfigurationTypeDef(TypedDict):
+    ServerCertificates: NotRequired[ReadOnly[Sequence[ServerCertificateTypeDef]]]
+    Scopes: NotRequired[ReadOnly[Sequence[ServerCertificateScopeTypeDef]]]
+    CertificateAuthorityArn: NotRequired[str]
+    CheckCertificateRevocationStatus: NotRequired[
+        CheckCertificateRevocationStatusActionsTypeDef
+    ]
+
+
+class TLSInspectionConfigurationTypeDef(TypedDict):
+    ServerCertificateConfigurations: NotRequired[
+        ReadOnly[Sequence[ServerCertificateConfigurationTypeDef]]
+    ]
 
 
 class CreateTLSInspectionConfigurationRequestTypeDef(TypedDict):
@@ -620,6 +1051,27 @@ class CreateTLSInspectionConfigurationRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+
+
+class TlsCertificateDataTypeDef(TypedDict):
+    CertificateArn: NotRequired[str]
+    CertificateSerial: NotRequired[str]
+    Status: NotRequired[str]
+    StatusMessage: NotRequired[str]
+
+
+class TLSInspectionConfigurationResponseTypeDef(TypedDict):
+    TLSInspectionConfigurationArn: str
+    TLSInspectionConfigurationName: str
+    TLSInspectionConfigurationId: str
+    TLSInspectionConfigurationStatus: NotRequired[ResourceStatusType]
+    Description: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    LastModifiedTime: NotRequired[datetime]
+    NumberOfAssociations: NotRequired[int]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    Certificates: NotRequired[list[TlsCertificateDataTypeDef]]
+    CertificateAuthority: NotRequired[TlsCertificateDataTypeDef]
 
 
 class CreateTLSInspectionConfigurationResponseTypeDef(TypedDict):
@@ -636,6 +1088,21 @@ class CreateVpcEndpointAssociationRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class VpcEndpointAssociationStatusTypeDef(TypedDict):
+    Status: FirewallStatusValueType
+    AssociationSyncState: NotRequired[dict[str, AZSyncStateTypeDef]]
+
+
+class VpcEndpointAssociationTypeDef(TypedDict):
+    VpcEndpointAssociationId: NotRequired[str]
+    VpcEndpointAssociationArn: str
+    FirewallArn: str
+    VpcId: str
+    SubnetMapping: SubnetMappingTypeDef
+    Description: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateVpcEndpointAssociationResponseTypeDef(TypedDict):
     VpcEndpointAssociation: NotRequired[VpcEndpointAssociationTypeDef]
     VpcEndpointAssociationStatus: NotRequired[VpcEndpointAssociationStatusTypeDef]
@@ -645,11 +1112,6 @@ class CreateVpcEndpointAssociationResponseTypeDef(TypedDict):
 class CustomActionOutputTypeDef(TypedDict):
     ActionName: str
     ActionDefinition: ActionDefinitionOutputTypeDef
-
-
-class CustomActionTypeDef(TypedDict):
-    ActionName: str
-    ActionDefinition: ReadOnly[ActionDefinitionTypeDef]
 
 
 class DeleteFirewallPolicyRequestTypeDef(TypedDict):
@@ -787,6 +1249,27 @@ class DescribeFirewallPolicyRequestTypeDef(TypedDict):
     FirewallPolicyArn: NotRequired[str]
 
 
+class IPSetOutputTypeDef(TypedDict):
+    Definition: list[str]
+
+
+class PolicyVariablesOutputTypeDef(TypedDict):
+    RuleVariables: NotRequired[dict[str, IPSetOutputTypeDef]]
+
+
+class FirewallPolicyOutputTypeDef(TypedDict):
+    StatelessRuleGroupReferences: NotRequired[list[StatelessRuleGroupReferenceTypeDef]]
+    StatelessDefaultActions: list[str]
+    StatelessFragmentDefaultActions: list[str]
+    StatelessCustomActions: NotRequired[list[CustomActionOutputTypeDef]]
+    StatefulRuleGroupReferences: NotRequired[list[StatefulRuleGroupReferenceTypeDef]]
+    StatefulDefaultActions: NotRequired[list[str]]
+    StatefulEngineOptions: NotRequired[StatefulEngineOptionsTypeDef]
+    TLSInspectionConfigurationArn: NotRequired[str]
+    PolicyVariables: NotRequired[PolicyVariablesOutputTypeDef]
+    EnableTLSSessionHolding: NotRequired[bool]
+
+
 class DescribeFirewallPolicyResponseTypeDef(TypedDict):
     UpdateToken: str
     FirewallPolicyResponse: FirewallPolicyResponseTypeDef
@@ -814,6 +1297,19 @@ class DescribeFlowOperationRequestTypeDef(TypedDict):
     FlowOperationId: str
 
 
+class FlowFilterOutputTypeDef(TypedDict):
+    SourceAddress: NotRequired[AddressTypeDef]
+    DestinationAddress: NotRequired[AddressTypeDef]
+    SourcePort: NotRequired[str]
+    DestinationPort: NotRequired[str]
+    Protocols: NotRequired[list[str]]
+
+
+class FlowOperationTypeDef(TypedDict):
+    MinimumFlowAgeInSeconds: NotRequired[int]
+    FlowFilters: NotRequired[list[FlowFilterOutputTypeDef]]
+
+
 class DescribeFlowOperationResponseTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     AvailabilityZone: NotRequired[str]
@@ -831,6 +1327,16 @@ class DescribeFlowOperationResponseTypeDef(TypedDict):
 class DescribeLoggingConfigurationRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
+
+
+class LogDestinationConfigOutputTypeDef(TypedDict):
+    LogType: LogTypeType
+    LogDestinationType: LogDestinationTypeType
+    LogDestination: dict[str, str]
+
+
+class LoggingConfigurationOutputTypeDef(TypedDict):
+    LogDestinationConfigs: list[LogDestinationConfigOutputTypeDef]
 
 
 class DescribeLoggingConfigurationResponseTypeDef(TypedDict):
@@ -941,6 +1447,81 @@ class DescribeRuleGroupRequestTypeDef(TypedDict):
     AnalyzeRuleGroup: NotRequired[bool]
 
 
+class ReferenceSetsOutputTypeDef(TypedDict):
+    IPSetReferences: NotRequired[dict[str, IPSetReferenceTypeDef]]
+
+
+class PortSetOutputTypeDef(TypedDict):
+    Definition: NotRequired[list[str]]
+
+
+class RuleVariablesOutputTypeDef(TypedDict):
+    IPSets: NotRequired[dict[str, IPSetOutputTypeDef]]
+    PortSets: NotRequired[dict[str, PortSetOutputTypeDef]]
+
+
+class RulesSourceListOutputTypeDef(TypedDict):
+    Targets: list[str]
+    TargetTypes: list[TargetTypeType]
+    GeneratedRulesType: GeneratedRulesTypeType
+
+
+class RuleOptionOutputTypeDef(TypedDict):
+    Keyword: str
+    Settings: NotRequired[list[str]]
+
+
+class StatefulRuleOutputTypeDef(TypedDict):
+    Action: StatefulActionType
+    Header: HeaderTypeDef
+    RuleOptions: list[RuleOptionOutputTypeDef]
+
+
+class TCPFlagFieldOutputTypeDef(TypedDict):
+    Flags: list[TCPFlagType]
+    Masks: NotRequired[list[TCPFlagType]]
+
+
+class MatchAttributesOutputTypeDef(TypedDict):
+    Sources: NotRequired[list[AddressTypeDef]]
+    Destinations: NotRequired[list[AddressTypeDef]]
+    SourcePorts: NotRequired[list[PortRangeTypeDef]]
+    DestinationPorts: NotRequired[list[PortRangeTypeDef]]
+    Protocols: NotRequired[list[int]]
+    TCPFlags: NotRequired[list[TCPFlagFieldOutputTypeDef]]
+
+
+class RuleDefinitionOutputTypeDef(TypedDict):
+    MatchAttributes: MatchAttributesOutputTypeDef
+    Actions: list[str]
+
+
+class StatelessRuleOutputTypeDef(TypedDict):
+    RuleDefinition: RuleDefinitionOutputTypeDef
+    Priority: int
+
+
+class StatelessRulesAndCustomActionsOutputTypeDef(TypedDict):
+    StatelessRules: list[StatelessRuleOutputTypeDef]
+    CustomActions: NotRequired[list[CustomActionOutputTypeDef]]
+
+
+class RulesSourceOutputTypeDef(TypedDict):
+    RulesString: NotRequired[str]
+    RulesSourceList: NotRequired[RulesSourceListOutputTypeDef]
+    StatefulRules: NotRequired[list[StatefulRuleOutputTypeDef]]
+    StatelessRulesAndCustomActions: NotRequired[
+        StatelessRulesAndCustomActionsOutputTypeDef
+    ]
+
+
+class RuleGroupOutputTypeDef(TypedDict):
+    RuleVariables: NotRequired[RuleVariablesOutputTypeDef]
+    ReferenceSets: NotRequired[ReferenceSetsOutputTypeDef]
+    RulesSource: RulesSourceOutputTypeDef
+    StatefulRuleOptions: NotRequired[StatefulRuleOptionsTypeDef]
+
+
 class DescribeRuleGroupResponseTypeDef(TypedDict):
     UpdateToken: str
     RuleGroup: NotRequired[RuleGroupOutputTypeDef]
@@ -954,6 +1535,16 @@ class DescribeRuleGroupSummaryRequestTypeDef(TypedDict):
     Type: NotRequired[RuleGroupTypeType]
 
 
+class RuleSummaryTypeDef(TypedDict):
+    SID: NotRequired[str]
+    Msg: NotRequired[str]
+    Metadata: NotRequired[str]
+
+
+class SummaryTypeDef(TypedDict):
+    RuleSummaries: NotRequired[list[RuleSummaryTypeDef]]
+
+
 class DescribeRuleGroupSummaryResponseTypeDef(TypedDict):
     RuleGroupName: str
     Description: NotRequired[str]
@@ -964,6 +1555,29 @@ class DescribeRuleGroupSummaryResponseTypeDef(TypedDict):
 class DescribeTLSInspectionConfigurationRequestTypeDef(TypedDict):
     TLSInspectionConfigurationArn: NotRequired[str]
     TLSInspectionConfigurationName: NotRequired[str]
+
+
+class ServerCertificateScopeOutputTypeDef(TypedDict):
+    Sources: NotRequired[list[AddressTypeDef]]
+    Destinations: NotRequired[list[AddressTypeDef]]
+    SourcePorts: NotRequired[list[PortRangeTypeDef]]
+    DestinationPorts: NotRequired[list[PortRangeTypeDef]]
+    Protocols: NotRequired[list[int]]
+
+
+class ServerCertificateConfigurationOutputTypeDef(TypedDict):
+    ServerCertificates: NotRequired[list[ServerCertificateTypeDef]]
+    Scopes: NotRequired[list[ServerCertificateScopeOutputTypeDef]]
+    CertificateAuthorityArn: NotRequired[str]
+    CheckCertificateRevocationStatus: NotRequired[
+        CheckCertificateRevocationStatusActionsTypeDef
+    ]
+
+
+class TLSInspectionConfigurationOutputTypeDef(TypedDict):
+    ServerCertificateConfigurations: NotRequired[
+        list[ServerCertificateConfigurationOutputTypeDef]
+    ]
 
 
 class DescribeTLSInspectionConfigurationResponseTypeDef(TypedDict):
@@ -997,10 +1611,6 @@ class DetachRuleGroupsFromProxyConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DimensionTypeDef(TypedDict):
-    Value: str
-
-
 class DisassociateAvailabilityZonesRequestTypeDef(TypedDict):
     UpdateToken: NotRequired[str]
     FirewallArn: NotRequired[str]
@@ -1031,11 +1641,6 @@ class DisassociateSubnetsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EncryptionConfigurationTypeDef(TypedDict):
-    KeyId: NotRequired[str]
-    Type: EncryptionTypeType
-
-
 class FirewallMetadataTypeDef(TypedDict):
     FirewallName: NotRequired[str]
     FirewallArn: NotRequired[str]
@@ -1045,90 +1650,6 @@ class FirewallMetadataTypeDef(TypedDict):
 class FirewallPolicyMetadataTypeDef(TypedDict):
     Name: NotRequired[str]
     Arn: NotRequired[str]
-
-
-class FirewallPolicyOutputTypeDef(TypedDict):
-    StatelessRuleGroupReferences: NotRequired[list[StatelessRuleGroupReferenceTypeDef]]
-    StatelessDefaultActions: list[str]
-    StatelessFragmentDefaultActions: list[str]
-    StatelessCustomActions: NotRequired[list[CustomActionOutputTypeDef]]
-    StatefulRuleGroupReferences: NotRequired[list[StatefulRuleGroupReferenceTypeDef]]
-    StatefulDefaultActions: NotRequired[list[str]]
-    StatefulEngineOptions: NotRequired[StatefulEngineOptionsTypeDef]
-    TLSInspectionConfigurationArn: NotRequired[str]
-    PolicyVariables: NotRequired[PolicyVariablesOutputTypeDef]
-    EnableTLSSessionHolding: NotRequired[bool]
-
-
-class FirewallPolicyResponseTypeDef(TypedDict):
-    FirewallPolicyName: str
-    FirewallPolicyArn: str
-    FirewallPolicyId: str
-    Description: NotRequired[str]
-    FirewallPolicyStatus: NotRequired[ResourceStatusType]
-    Tags: NotRequired[list[TagTypeDef]]
-    ConsumedStatelessRuleCapacity: NotRequired[int]
-    ConsumedStatefulRuleCapacity: NotRequired[int]
-    ConsumedStatefulDomainCapacity: NotRequired[int]
-    NumberOfAssociations: NotRequired[int]
-    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class FirewallPolicyTypeDef(TypedDict):
-    StatelessRuleGroupReferences: NotRequired[
-        ReadOnly[Sequence[StatelessRuleGroupReferenceTypeDef]]
-    ]
-    StatelessDefaultActions: ReadOnly[Sequence[str]]
-    StatelessFragmentDefaultActions: ReadOnly[Sequence[str]]
-    StatelessCustomActions: NotRequired[ReadOnly[Sequence[CustomActionTypeDef]]]
-    StatefulRuleGroupReferences: NotRequired[
-        ReadOnly[Sequence[StatefulRuleGroupReferenceTypeDef]]
-    ]
-    StatefulDefaultActions: NotRequired[ReadOnly[Sequence[str]]]
-    StatefulEngineOptions: NotRequired[StatefulEngineOptionsTypeDef]
-    TLSInspectionConfigurationArn: NotRequired[str]
-    PolicyVariables: NotRequired[ReadOnly[PolicyVariablesTypeDef]]
-    EnableTLSSessionHolding: NotRequired[bool]
-
-
-class FirewallStatusTypeDef(TypedDict):
-    Status: FirewallStatusValueType
-    ConfigurationSyncStateSummary: ConfigurationSyncStateType
-    SyncStates: NotRequired[dict[str, SyncStateTypeDef]]
-    CapacityUsageSummary: NotRequired[CapacityUsageSummaryTypeDef]
-    TransitGatewayAttachmentSyncState: NotRequired[
-        TransitGatewayAttachmentSyncStateTypeDef
-    ]
-
-
-class FirewallTypeDef(TypedDict):
-    FirewallName: NotRequired[str]
-    FirewallArn: NotRequired[str]
-    FirewallPolicyArn: str
-    VpcId: str
-    SubnetMappings: list[SubnetMappingTypeDef]
-    DeleteProtection: NotRequired[bool]
-    SubnetChangeProtection: NotRequired[bool]
-    FirewallPolicyChangeProtection: NotRequired[bool]
-    Description: NotRequired[str]
-    FirewallId: str
-    Tags: NotRequired[list[TagTypeDef]]
-    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-    NumberOfAssociations: NotRequired[int]
-    EnabledAnalysisTypes: NotRequired[list[EnabledAnalysisTypeType]]
-    TransitGatewayId: NotRequired[str]
-    TransitGatewayOwnerAccountId: NotRequired[str]
-    AvailabilityZoneMappings: NotRequired[list[AvailabilityZoneMappingTypeDef]]
-    AvailabilityZoneChangeProtection: NotRequired[bool]
-
-
-class FlowFilterOutputTypeDef(TypedDict):
-    SourceAddress: NotRequired[AddressTypeDef]
-    DestinationAddress: NotRequired[AddressTypeDef]
-    SourcePort: NotRequired[str]
-    DestinationPort: NotRequired[str]
-    Protocols: NotRequired[list[str]]
 
 
 class FlowFilterTypeDef(TypedDict):
@@ -1144,15 +1665,6 @@ class FlowOperationMetadataTypeDef(TypedDict):
     FlowOperationType: NotRequired[FlowOperationTypeType]
     FlowRequestTimestamp: NotRequired[datetime]
     FlowOperationStatus: NotRequired[FlowOperationStatusType]
-
-
-class FlowOperationTypeDef(TypedDict):
-    MinimumFlowAgeInSeconds: NotRequired[int]
-    FlowFilters: NotRequired[list[FlowFilterOutputTypeDef]]
-
-
-class FlowTimeoutsTypeDef(TypedDict):
-    TcpIdleTimeoutSeconds: NotRequired[int]
 
 
 class FlowTypeDef(TypedDict):
@@ -1183,35 +1695,6 @@ class GetAnalysisReportResultsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     AnalysisReportResults: NotRequired[list[AnalysisTypeReportResultTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HeaderTypeDef(TypedDict):
-    Protocol: StatefulRuleProtocolType
-    Source: str
-    SourcePort: str
-    Direction: StatefulRuleDirectionType
-    Destination: str
-    DestinationPort: str
-
-
-class HitsTypeDef(TypedDict):
-    Count: NotRequired[int]
-
-
-class IPSetMetadataTypeDef(TypedDict):
-    ResolvedCIDRCount: NotRequired[int]
-
-
-class IPSetOutputTypeDef(TypedDict):
-    Definition: list[str]
-
-
-class IPSetReferenceTypeDef(TypedDict):
-    ReferenceArn: NotRequired[str]
-
-
-class IPSetTypeDef(TypedDict):
-    Definition: ReadOnly[Sequence[str]]
 
 
 class ListAnalysisReportsRequestTypeDef(TypedDict):
@@ -1295,6 +1778,11 @@ class ListProxiesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ProxyMetadataTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+
+
 class ListProxiesResponseTypeDef(TypedDict):
     Proxies: NotRequired[list[ProxyMetadataTypeDef]]
     NextToken: NotRequired[str]
@@ -1306,6 +1794,11 @@ class ListProxyConfigurationsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ProxyConfigurationMetadataTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+
+
 class ListProxyConfigurationsResponseTypeDef(TypedDict):
     ProxyConfigurations: NotRequired[list[ProxyConfigurationMetadataTypeDef]]
     NextToken: NotRequired[str]
@@ -1315,6 +1808,11 @@ class ListProxyConfigurationsResponseTypeDef(TypedDict):
 class ListProxyRuleGroupsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ProxyRuleGroupMetadataTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
 
 
 class ListProxyRuleGroupsResponseTypeDef(TypedDict):
@@ -1332,6 +1830,12 @@ class ListRuleGroupsRequestTypeDef(TypedDict):
     Type: NotRequired[RuleGroupTypeType]
 
 
+class RuleGroupMetadataTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    VendorName: NotRequired[str]
+
+
 class ListRuleGroupsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RuleGroups: NotRequired[list[RuleGroupMetadataTypeDef]]
@@ -1341,6 +1845,11 @@ class ListRuleGroupsResponseTypeDef(TypedDict):
 class ListTLSInspectionConfigurationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class TLSInspectionConfigurationMetadataTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
 
 
 class ListTLSInspectionConfigurationsResponseTypeDef(TypedDict):
@@ -1369,26 +1878,14 @@ class ListVpcEndpointAssociationsRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
 
 
+class VpcEndpointAssociationMetadataTypeDef(TypedDict):
+    VpcEndpointAssociationArn: NotRequired[str]
+
+
 class ListVpcEndpointAssociationsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     VpcEndpointAssociations: NotRequired[list[VpcEndpointAssociationMetadataTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListenerPropertyRequestTypeDef(TypedDict):
-    Port: int
-    Type: ListenerPropertyTypeType
-
-
-class ListenerPropertyTypeDef(TypedDict):
-    Port: NotRequired[int]
-    Type: NotRequired[ListenerPropertyTypeType]
-
-
-class LogDestinationConfigOutputTypeDef(TypedDict):
-    LogType: LogTypeType
-    LogDestinationType: LogDestinationTypeType
-    LogDestination: dict[str, str]
 
 
 class LogDestinationConfigTypeDef(TypedDict):
@@ -1397,114 +1894,8 @@ class LogDestinationConfigTypeDef(TypedDict):
     LogDestination: ReadOnly[Mapping[str, str]]
 
 
-class LoggingConfigurationOutputTypeDef(TypedDict):
-    LogDestinationConfigs: list[LogDestinationConfigOutputTypeDef]
-
-
 class LoggingConfigurationTypeDef(TypedDict):
     LogDestinationConfigs: ReadOnly[Sequence[LogDestinationConfigTypeDef]]
-
-
-class MatchAttributesOutputTypeDef(TypedDict):
-    Sources: NotRequired[list[AddressTypeDef]]
-    Destinations: NotRequired[list[AddressTypeDef]]
-    SourcePorts: NotRequired[list[PortRangeTypeDef]]
-    DestinationPorts: NotRequired[list[PortRangeTypeDef]]
-    Protocols: NotRequired[list[int]]
-    TCPFlags: NotRequired[list[TCPFlagFieldOutputTypeDef]]
-
-
-class MatchAttributesTypeDef(TypedDict):
-    Sources: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
-    Destinations: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
-    SourcePorts: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
-    DestinationPorts: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
-    Protocols: NotRequired[ReadOnly[Sequence[int]]]
-    TCPFlags: NotRequired[ReadOnly[Sequence[TCPFlagFieldTypeDef]]]
-
-
-class PerObjectStatusTypeDef(TypedDict):
-    SyncStatus: NotRequired[PerObjectSyncStatusType]
-    UpdateToken: NotRequired[str]
-
-
-class PolicyVariablesOutputTypeDef(TypedDict):
-    RuleVariables: NotRequired[dict[str, IPSetOutputTypeDef]]
-
-
-class PolicyVariablesTypeDef(TypedDict):
-    RuleVariables: NotRequired[ReadOnly[Mapping[str, IPSetTypeDef]]]
-
-
-class PortRangeTypeDef(TypedDict):
-    FromPort: int
-    ToPort: int
-
-
-class PortSetOutputTypeDef(TypedDict):
-    Definition: NotRequired[list[str]]
-
-
-class PortSetTypeDef(TypedDict):
-    Definition: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ProxyConfigDefaultRulePhaseActionsRequestTypeDef(TypedDict):
-    PreDNS: NotRequired[ProxyRulePhaseActionType]
-    PreREQUEST: NotRequired[ProxyRulePhaseActionType]
-    PostRESPONSE: NotRequired[ProxyRulePhaseActionType]
-
-
-class ProxyConfigRuleGroupTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    ProxyRuleGroupArn: NotRequired[str]
-    Type: NotRequired[str]
-    Priority: NotRequired[int]
-
-
-class ProxyConfigurationMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-
-
-class ProxyConfigurationTypeDef(TypedDict):
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-    Description: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    DeleteTime: NotRequired[datetime]
-    RuleGroups: NotRequired[list[ProxyConfigRuleGroupTypeDef]]
-    DefaultRulePhaseActions: NotRequired[
-        ProxyConfigDefaultRulePhaseActionsRequestTypeDef
-    ]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ProxyMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-
-
-class ProxyRuleConditionOutputTypeDef(TypedDict):
-    ConditionOperator: NotRequired[str]
-    ConditionKey: NotRequired[str]
-    ConditionValues: NotRequired[list[str]]
-
-
-class ProxyRuleConditionTypeDef(TypedDict):
-    ConditionOperator: NotRequired[str]
-    ConditionKey: NotRequired[str]
-    ConditionValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ProxyRuleGroupAttachmentTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    InsertPosition: NotRequired[int]
-
-
-class ProxyRuleGroupMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
 
 
 class ProxyRuleGroupPriorityResultTypeDef(TypedDict):
@@ -1517,71 +1908,9 @@ class ProxyRuleGroupPriorityTypeDef(TypedDict):
     NewPosition: NotRequired[int]
 
 
-class ProxyRuleGroupTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    ProxyRuleGroupArn: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    DeleteTime: NotRequired[datetime]
-    Rules: NotRequired[ProxyRulesByRequestPhaseOutputTypeDef]
-    Description: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ProxyRuleOutputTypeDef(TypedDict):
-    ProxyRuleName: NotRequired[str]
-    Description: NotRequired[str]
-    Action: NotRequired[ProxyRulePhaseActionType]
-    Conditions: NotRequired[list[ProxyRuleConditionOutputTypeDef]]
-
-
 class ProxyRulePriorityTypeDef(TypedDict):
     ProxyRuleName: NotRequired[str]
     NewPosition: NotRequired[int]
-
-
-class ProxyRuleTypeDef(TypedDict):
-    ProxyRuleName: NotRequired[str]
-    Description: NotRequired[str]
-    Action: NotRequired[ProxyRulePhaseActionType]
-    Conditions: NotRequired[ReadOnly[Sequence[ProxyRuleConditionTypeDef]]]
-
-
-class ProxyRulesByRequestPhaseOutputTypeDef(TypedDict):
-    PreDNS: NotRequired[list[ProxyRuleOutputTypeDef]]
-    PreREQUEST: NotRequired[list[ProxyRuleOutputTypeDef]]
-    PostRESPONSE: NotRequired[list[ProxyRuleOutputTypeDef]]
-
-
-class ProxyRulesByRequestPhaseTypeDef(TypedDict):
-    PreDNS: NotRequired[ReadOnly[Sequence[ProxyRuleTypeDef]]]
-    PreREQUEST: NotRequired[ReadOnly[Sequence[ProxyRuleTypeDef]]]
-    PostRESPONSE: NotRequired[ReadOnly[Sequence[ProxyRuleTypeDef]]]
-
-
-class ProxyTypeDef(TypedDict):
-    CreateTime: NotRequired[datetime]
-    DeleteTime: NotRequired[datetime]
-    UpdateTime: NotRequired[datetime]
-    FailureCode: NotRequired[str]
-    FailureMessage: NotRequired[str]
-    ProxyState: NotRequired[ProxyStateType]
-    ProxyModifyState: NotRequired[ProxyModifyStateType]
-    NatGatewayId: NotRequired[str]
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-    ProxyName: NotRequired[str]
-    ProxyArn: NotRequired[str]
-    ListenerProperties: NotRequired[list[ListenerPropertyTypeDef]]
-    TlsInterceptProperties: NotRequired[TlsInterceptPropertiesTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class PublishMetricActionOutputTypeDef(TypedDict):
-    Dimensions: list[DimensionTypeDef]
-
-
-class PublishMetricActionTypeDef(TypedDict):
-    Dimensions: ReadOnly[Sequence[DimensionTypeDef]]
 
 
 class PutResourcePolicyRequestTypeDef(TypedDict):
@@ -1593,14 +1922,6 @@ class PutResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReferenceSetsOutputTypeDef(TypedDict):
-    IPSetReferences: NotRequired[dict[str, IPSetReferenceTypeDef]]
-
-
-class ReferenceSetsTypeDef(TypedDict):
-    IPSetReferences: NotRequired[ReadOnly[Mapping[str, IPSetReferenceTypeDef]]]
-
-
 class RejectNetworkFirewallTransitGatewayAttachmentRequestTypeDef(TypedDict):
     TransitGatewayAttachmentId: str
 
@@ -1609,154 +1930,6 @@ class RejectNetworkFirewallTransitGatewayAttachmentResponseTypeDef(TypedDict):
     TransitGatewayAttachmentId: str
     TransitGatewayAttachmentStatus: TransitGatewayAttachmentStatusType
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RuleDefinitionOutputTypeDef(TypedDict):
-    MatchAttributes: MatchAttributesOutputTypeDef
-    Actions: list[str]
-
-
-class RuleDefinitionTypeDef(TypedDict):
-    MatchAttributes: ReadOnly[MatchAttributesTypeDef]
-    Actions: ReadOnly[Sequence[str]]
-
-
-class RuleGroupMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    VendorName: NotRequired[str]
-
-
-class RuleGroupOutputTypeDef(TypedDict):
-    RuleVariables: NotRequired[RuleVariablesOutputTypeDef]
-    ReferenceSets: NotRequired[ReferenceSetsOutputTypeDef]
-    RulesSource: RulesSourceOutputTypeDef
-    StatefulRuleOptions: NotRequired[StatefulRuleOptionsTypeDef]
-
-
-class RuleGroupResponseTypeDef(TypedDict):
-    RuleGroupArn: str
-    RuleGroupName: str
-    RuleGroupId: str
-    Description: NotRequired[str]
-    Type: NotRequired[RuleGroupTypeType]
-    Capacity: NotRequired[int]
-    RuleGroupStatus: NotRequired[ResourceStatusType]
-    Tags: NotRequired[list[TagTypeDef]]
-    ConsumedCapacity: NotRequired[int]
-    NumberOfAssociations: NotRequired[int]
-    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-    SourceMetadata: NotRequired[SourceMetadataTypeDef]
-    SnsTopic: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-    AnalysisResults: NotRequired[list[AnalysisResultTypeDef]]
-    SummaryConfiguration: NotRequired[SummaryConfigurationOutputTypeDef]
-
-
-class RuleGroupTypeDef(TypedDict):
-    RuleVariables: NotRequired[ReadOnly[RuleVariablesTypeDef]]
-    ReferenceSets: NotRequired[ReadOnly[ReferenceSetsTypeDef]]
-    RulesSource: ReadOnly[RulesSourceTypeDef]
-    StatefulRuleOptions: NotRequired[StatefulRuleOptionsTypeDef]
-
-
-class RuleOptionOutputTypeDef(TypedDict):
-    Keyword: str
-    Settings: NotRequired[list[str]]
-
-
-class RuleOptionTypeDef(TypedDict):
-    Keyword: str
-    Settings: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RuleSummaryTypeDef(TypedDict):
-    SID: NotRequired[str]
-    Msg: NotRequired[str]
-    Metadata: NotRequired[str]
-
-
-class RuleVariablesOutputTypeDef(TypedDict):
-    IPSets: NotRequired[dict[str, IPSetOutputTypeDef]]
-    PortSets: NotRequired[dict[str, PortSetOutputTypeDef]]
-
-
-class RuleVariablesTypeDef(TypedDict):
-    IPSets: NotRequired[ReadOnly[Mapping[str, IPSetTypeDef]]]
-    PortSets: NotRequired[ReadOnly[Mapping[str, PortSetTypeDef]]]
-
-
-class RulesSourceListOutputTypeDef(TypedDict):
-    Targets: list[str]
-    TargetTypes: list[TargetTypeType]
-    GeneratedRulesType: GeneratedRulesTypeType
-
-
-class RulesSourceListTypeDef(TypedDict):
-    Targets: ReadOnly[Sequence[str]]
-    TargetTypes: ReadOnly[Sequence[TargetTypeType]]
-    GeneratedRulesType: GeneratedRulesTypeType
-
-
-class RulesSourceOutputTypeDef(TypedDict):
-    RulesString: NotRequired[str]
-    RulesSourceList: NotRequired[RulesSourceListOutputTypeDef]
-    StatefulRules: NotRequired[list[StatefulRuleOutputTypeDef]]
-    StatelessRulesAndCustomActions: NotRequired[
-        StatelessRulesAndCustomActionsOutputTypeDef
-    ]
-
-
-class RulesSourceTypeDef(TypedDict):
-    RulesString: NotRequired[str]
-    RulesSourceList: NotRequired[ReadOnly[RulesSourceListTypeDef]]
-    StatefulRules: NotRequired[ReadOnly[Sequence[StatefulRuleTypeDef]]]
-    StatelessRulesAndCustomActions: NotRequired[
-        ReadOnly[StatelessRulesAndCustomActionsTypeDef]
-    ]
-
-
-class ServerCertificateConfigurationOutputTypeDef(TypedDict):
-    ServerCertificates: NotRequired[list[ServerCertificateTypeDef]]
-    Scopes: NotRequired[list[ServerCertificateScopeOutputTypeDef]]
-    CertificateAuthorityArn: NotRequired[str]
-    CheckCertificateRevocationStatus: NotRequired[
-        CheckCertificateRevocationStatusActionsTypeDef
-    ]
-
-
-class ServerCertificateConfigurationTypeDef(TypedDict):
-    ServerCertificates: NotRequired[ReadOnly[Sequence[ServerCertificateTypeDef]]]
-    Scopes: NotRequired[ReadOnly[Sequence[ServerCertificateScopeTypeDef]]]
-    CertificateAuthorityArn: NotRequired[str]
-    CheckCertificateRevocationStatus: NotRequired[
-        CheckCertificateRevocationStatusActionsTypeDef
-    ]
-
-
-class ServerCertificateScopeOutputTypeDef(TypedDict):
-    Sources: NotRequired[list[AddressTypeDef]]
-    Destinations: NotRequired[list[AddressTypeDef]]
-    SourcePorts: NotRequired[list[PortRangeTypeDef]]
-    DestinationPorts: NotRequired[list[PortRangeTypeDef]]
-    Protocols: NotRequired[list[int]]
-
-
-class ServerCertificateScopeTypeDef(TypedDict):
-    Sources: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
-    Destinations: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
-    SourcePorts: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
-    DestinationPorts: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
-    Protocols: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class ServerCertificateTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-
-
-class SourceMetadataTypeDef(TypedDict):
-    SourceArn: NotRequired[str]
-    SourceUpdateToken: NotRequired[str]
 
 
 class StartAnalysisReportRequestTypeDef(TypedDict):
@@ -1802,127 +1975,6 @@ class StartFlowFlushResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StatefulEngineOptionsTypeDef(TypedDict):
-    RuleOrder: NotRequired[RuleOrderType]
-    StreamExceptionPolicy: NotRequired[StreamExceptionPolicyType]
-    FlowTimeouts: NotRequired[FlowTimeoutsTypeDef]
-
-
-class StatefulRuleGroupOverrideTypeDef(TypedDict):
-    Action: NotRequired[OverrideActionType]
-
-
-class StatefulRuleGroupReferenceTypeDef(TypedDict):
-    ResourceArn: str
-    Priority: NotRequired[int]
-    Override: NotRequired[StatefulRuleGroupOverrideTypeDef]
-    DeepThreatInspection: NotRequired[bool]
-
-
-class StatefulRuleOptionsTypeDef(TypedDict):
-    RuleOrder: NotRequired[RuleOrderType]
-
-
-class StatefulRuleOutputTypeDef(TypedDict):
-    Action: StatefulActionType
-    Header: HeaderTypeDef
-    RuleOptions: list[RuleOptionOutputTypeDef]
-
-
-class StatefulRuleTypeDef(TypedDict):
-    Action: StatefulActionType
-    Header: HeaderTypeDef
-    RuleOptions: ReadOnly[Sequence[RuleOptionTypeDef]]
-
-
-class StatelessRuleGroupReferenceTypeDef(TypedDict):
-    ResourceArn: str
-    Priority: int
-
-
-class StatelessRuleOutputTypeDef(TypedDict):
-    RuleDefinition: RuleDefinitionOutputTypeDef
-    Priority: int
-
-
-class StatelessRuleTypeDef(TypedDict):
-    RuleDefinition: ReadOnly[RuleDefinitionTypeDef]
-    Priority: int
-
-
-class StatelessRulesAndCustomActionsOutputTypeDef(TypedDict):
-    StatelessRules: list[StatelessRuleOutputTypeDef]
-    CustomActions: NotRequired[list[CustomActionOutputTypeDef]]
-
-
-class StatelessRulesAndCustomActionsTypeDef(TypedDict):
-    StatelessRules: ReadOnly[Sequence[StatelessRuleTypeDef]]
-    CustomActions: NotRequired[ReadOnly[Sequence[CustomActionTypeDef]]]
-
-
-class SubnetMappingTypeDef(TypedDict):
-    SubnetId: str
-    IPAddressType: NotRequired[IPAddressTypeType]
-
-
-class SummaryConfigurationOutputTypeDef(TypedDict):
-    RuleOptions: NotRequired[list[SummaryRuleOptionType]]
-
-
-class SummaryConfigurationTypeDef(TypedDict):
-    RuleOptions: NotRequired[ReadOnly[Sequence[SummaryRuleOptionType]]]
-
-
-class SummaryTypeDef(TypedDict):
-    RuleSummaries: NotRequired[list[RuleSummaryTypeDef]]
-
-
-class SyncStateTypeDef(TypedDict):
-    Attachment: NotRequired[AttachmentTypeDef]
-    Config: NotRequired[dict[str, PerObjectStatusTypeDef]]
-
-
-class TCPFlagFieldOutputTypeDef(TypedDict):
-    Flags: list[TCPFlagType]
-    Masks: NotRequired[list[TCPFlagType]]
-
-
-class TCPFlagFieldTypeDef(TypedDict):
-    Flags: ReadOnly[Sequence[TCPFlagType]]
-    Masks: NotRequired[ReadOnly[Sequence[TCPFlagType]]]
-
-
-class TLSInspectionConfigurationMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-
-
-class TLSInspectionConfigurationOutputTypeDef(TypedDict):
-    ServerCertificateConfigurations: NotRequired[
-        list[ServerCertificateConfigurationOutputTypeDef]
-    ]
-
-
-class TLSInspectionConfigurationResponseTypeDef(TypedDict):
-    TLSInspectionConfigurationArn: str
-    TLSInspectionConfigurationName: str
-    TLSInspectionConfigurationId: str
-    TLSInspectionConfigurationStatus: NotRequired[ResourceStatusType]
-    Description: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    LastModifiedTime: NotRequired[datetime]
-    NumberOfAssociations: NotRequired[int]
-    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-    Certificates: NotRequired[list[TlsCertificateDataTypeDef]]
-    CertificateAuthority: NotRequired[TlsCertificateDataTypeDef]
-
-
-class TLSInspectionConfigurationTypeDef(TypedDict):
-    ServerCertificateConfigurations: NotRequired[
-        ReadOnly[Sequence[ServerCertificateConfigurationTypeDef]]
-    ]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1930,38 +1982,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TlsCertificateDataTypeDef(TypedDict):
-    CertificateArn: NotRequired[str]
-    CertificateSerial: NotRequired[str]
-    Status: NotRequired[str]
-    StatusMessage: NotRequired[str]
-
-
-class TlsInterceptPropertiesRequestTypeDef(TypedDict):
-    PcaArn: NotRequired[str]
-    TlsInterceptMode: NotRequired[TlsInterceptModeType]
-
-
-class TlsInterceptPropertiesTypeDef(TypedDict):
-    PcaArn: NotRequired[str]
-    TlsInterceptMode: NotRequired[TlsInterceptModeType]
-
-
-class TransitGatewayAttachmentSyncStateTypeDef(TypedDict):
-    AttachmentId: NotRequired[str]
-    TransitGatewayAttachmentStatus: NotRequired[TransitGatewayAttachmentStatusType]
-    StatusMessage: NotRequired[str]
-
-
-class UniqueSourcesTypeDef(TypedDict):
-    Count: NotRequired[int]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2224,22 +2244,3 @@ class UpdateTLSInspectionConfigurationResponseTypeDef(TypedDict):
     UpdateToken: str
     TLSInspectionConfigurationResponse: TLSInspectionConfigurationResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcEndpointAssociationMetadataTypeDef(TypedDict):
-    VpcEndpointAssociationArn: NotRequired[str]
-
-
-class VpcEndpointAssociationStatusTypeDef(TypedDict):
-    Status: FirewallStatusValueType
-    AssociationSyncState: NotRequired[dict[str, AZSyncStateTypeDef]]
-
-
-class VpcEndpointAssociationTypeDef(TypedDict):
-    VpcEndpointAssociationId: NotRequired[str]
-    VpcEndpointAssociationArn: str
-    FirewallArn: str
-    VpcId: str
-    SubnetMapping: SubnetMappingTypeDef
-    Description: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]

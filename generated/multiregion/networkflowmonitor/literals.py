@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Network Flow Monitor: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DestinationCategoryType",
-    "MetricUnitType",
-    "MonitorLocalResourceTypeType",
-    "MonitorMetricType",
-    "MonitorRemoteResourceTypeType",
-    "MonitorStatusType",
-    "QueryStatusType",
-    "ScopeStatusType",
-    "TargetTypeType",
-    "WorkloadInsightsMetricType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DestinationCategoryType",
+        "MetricUnitType",
+        "MonitorLocalResourceTypeType",
+        "MonitorMetricType",
+        "MonitorRemoteResourceTypeType",
+        "MonitorStatusType",
+        "QueryStatusType",
+        "ScopeStatusType",
+        "TargetTypeType",
+        "WorkloadInsightsMetricType",
+    ]
 
 DestinationCategoryType = Literal[
     "INTRA_AZ",

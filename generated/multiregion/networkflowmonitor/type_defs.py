@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,72 +31,83 @@ from .literals import (
     WorkloadInsightsMetricType,
 )
 
-__all__ = [
-    "CreateMonitorInputTypeDef",
-    "CreateMonitorOutputTypeDef",
-    "CreateScopeInputTypeDef",
-    "CreateScopeOutputTypeDef",
-    "DeleteMonitorInputTypeDef",
-    "DeleteMonitorOutputTypeDef",
-    "DeleteScopeInputTypeDef",
-    "DeleteScopeOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetMonitorInputTypeDef",
-    "GetMonitorOutputTypeDef",
-    "GetQueryResultsMonitorTopContributorsInputTypeDef",
-    "GetQueryResultsMonitorTopContributorsOutputTypeDef",
-    "GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef",
-    "GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef",
-    "GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef",
-    "GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef",
-    "GetQueryStatusMonitorTopContributorsInputTypeDef",
-    "GetQueryStatusMonitorTopContributorsOutputTypeDef",
-    "GetQueryStatusWorkloadInsightsTopContributorsDataInputTypeDef",
-    "GetQueryStatusWorkloadInsightsTopContributorsDataOutputTypeDef",
-    "GetQueryStatusWorkloadInsightsTopContributorsInputTypeDef",
-    "GetQueryStatusWorkloadInsightsTopContributorsOutputTypeDef",
-    "GetScopeInputTypeDef",
-    "GetScopeOutputTypeDef",
-    "KubernetesMetadataTypeDef",
-    "ListMonitorsInputTypeDef",
-    "ListMonitorsOutputTypeDef",
-    "ListScopesInputTypeDef",
-    "ListScopesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "MonitorLocalResourceTypeDef",
-    "MonitorRemoteResourceTypeDef",
-    "MonitorSummaryTypeDef",
-    "MonitorTopContributorsRowTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScopeSummaryTypeDef",
-    "StartQueryMonitorTopContributorsInputTypeDef",
-    "StartQueryMonitorTopContributorsOutputTypeDef",
-    "StartQueryWorkloadInsightsTopContributorsDataInputTypeDef",
-    "StartQueryWorkloadInsightsTopContributorsDataOutputTypeDef",
-    "StartQueryWorkloadInsightsTopContributorsInputTypeDef",
-    "StartQueryWorkloadInsightsTopContributorsOutputTypeDef",
-    "StopQueryMonitorTopContributorsInputTypeDef",
-    "StopQueryMonitorTopContributorsOutputTypeDef",
-    "StopQueryWorkloadInsightsTopContributorsDataInputTypeDef",
-    "StopQueryWorkloadInsightsTopContributorsDataOutputTypeDef",
-    "StopQueryWorkloadInsightsTopContributorsInputTypeDef",
-    "StopQueryWorkloadInsightsTopContributorsOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TargetIdTypeDef",
-    "TargetIdentifierTypeDef",
-    "TargetResourceTypeDef",
-    "TraversedComponentTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateMonitorInputTypeDef",
-    "UpdateMonitorOutputTypeDef",
-    "UpdateScopeInputTypeDef",
-    "UpdateScopeOutputTypeDef",
-    "WorkloadInsightsTopContributorsDataPointTypeDef",
-    "WorkloadInsightsTopContributorsRowTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateMonitorInputTypeDef",
+        "CreateMonitorOutputTypeDef",
+        "CreateScopeInputTypeDef",
+        "CreateScopeOutputTypeDef",
+        "DeleteMonitorInputTypeDef",
+        "DeleteMonitorOutputTypeDef",
+        "DeleteScopeInputTypeDef",
+        "DeleteScopeOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetMonitorInputTypeDef",
+        "GetMonitorOutputTypeDef",
+        "GetQueryResultsMonitorTopContributorsInputTypeDef",
+        "GetQueryResultsMonitorTopContributorsOutputTypeDef",
+        "GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef",
+        "GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef",
+        "GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef",
+        "GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef",
+        "GetQueryStatusMonitorTopContributorsInputTypeDef",
+        "GetQueryStatusMonitorTopContributorsOutputTypeDef",
+        "GetQueryStatusWorkloadInsightsTopContributorsDataInputTypeDef",
+        "GetQueryStatusWorkloadInsightsTopContributorsDataOutputTypeDef",
+        "GetQueryStatusWorkloadInsightsTopContributorsInputTypeDef",
+        "GetQueryStatusWorkloadInsightsTopContributorsOutputTypeDef",
+        "GetScopeInputTypeDef",
+        "GetScopeOutputTypeDef",
+        "KubernetesMetadataTypeDef",
+        "ListMonitorsInputTypeDef",
+        "ListMonitorsOutputTypeDef",
+        "ListScopesInputTypeDef",
+        "ListScopesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "MonitorLocalResourceTypeDef",
+        "MonitorRemoteResourceTypeDef",
+        "MonitorSummaryTypeDef",
+        "MonitorTopContributorsRowTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScopeSummaryTypeDef",
+        "StartQueryMonitorTopContributorsInputTypeDef",
+        "StartQueryMonitorTopContributorsOutputTypeDef",
+        "StartQueryWorkloadInsightsTopContributorsDataInputTypeDef",
+        "StartQueryWorkloadInsightsTopContributorsDataOutputTypeDef",
+        "StartQueryWorkloadInsightsTopContributorsInputTypeDef",
+        "StartQueryWorkloadInsightsTopContributorsOutputTypeDef",
+        "StopQueryMonitorTopContributorsInputTypeDef",
+        "StopQueryMonitorTopContributorsOutputTypeDef",
+        "StopQueryWorkloadInsightsTopContributorsDataInputTypeDef",
+        "StopQueryWorkloadInsightsTopContributorsDataOutputTypeDef",
+        "StopQueryWorkloadInsightsTopContributorsInputTypeDef",
+        "StopQueryWorkloadInsightsTopContributorsOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TargetIdTypeDef",
+        "TargetIdentifierTypeDef",
+        "TargetResourceTypeDef",
+        "TraversedComponentTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateMonitorInputTypeDef",
+        "UpdateMonitorOutputTypeDef",
+        "UpdateScopeInputTypeDef",
+        "UpdateScopeOutputTypeDef",
+        "WorkloadInsightsTopContributorsDataPointTypeDef",
+        "WorkloadInsightsTopContributorsRowTypeDef",
+    ]
+
+
+class MonitorLocalResourceTypeDef(TypedDict):
+    type: MonitorLocalResourceTypeType
+    identifier: str
+
+
+class MonitorRemoteResourceTypeDef(TypedDict):
+    type: MonitorRemoteResourceTypeType
+    identifier: str
 
 
 class CreateMonitorInputTypeDef(TypedDict):
@@ -118,6 +129,20 @@ class CreateMonitorOutputTypeDef(TypedDict):
     modifiedAt: datetime
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TargetIdTypeDef(TypedDict):
+    accountId: NotRequired[str]
+
+
+class TargetIdentifierTypeDef(TypedDict):
+    targetId: TargetIdTypeDef
+    targetType: TargetTypeType
+
+
+class TargetResourceTypeDef(TypedDict):
+    targetIdentifier: TargetIdentifierTypeDef
+    region: str
 
 
 class CreateScopeInputTypeDef(TypedDict):
@@ -173,6 +198,50 @@ class GetQueryResultsMonitorTopContributorsInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class KubernetesMetadataTypeDef(TypedDict):
+    localServiceName: NotRequired[str]
+    localPodName: NotRequired[str]
+    localPodNamespace: NotRequired[str]
+    remoteServiceName: NotRequired[str]
+    remotePodName: NotRequired[str]
+    remotePodNamespace: NotRequired[str]
+
+
+class TraversedComponentTypeDef(TypedDict):
+    componentId: NotRequired[str]
+    componentType: NotRequired[str]
+    componentArn: NotRequired[str]
+    serviceName: NotRequired[str]
+
+
+class MonitorTopContributorsRowTypeDef(TypedDict):
+    localIp: NotRequired[str]
+    snatIp: NotRequired[str]
+    localInstanceId: NotRequired[str]
+    localVpcId: NotRequired[str]
+    localRegion: NotRequired[str]
+    localAz: NotRequired[str]
+    localSubnetId: NotRequired[str]
+    targetPort: NotRequired[int]
+    destinationCategory: NotRequired[DestinationCategoryType]
+    remoteVpcId: NotRequired[str]
+    remoteRegion: NotRequired[str]
+    remoteAz: NotRequired[str]
+    remoteSubnetId: NotRequired[str]
+    remoteInstanceId: NotRequired[str]
+    remoteIp: NotRequired[str]
+    dnatIp: NotRequired[str]
+    value: NotRequired[int]
+    traversedConstructs: NotRequired[list[TraversedComponentTypeDef]]
+    kubernetesMetadata: NotRequired[KubernetesMetadataTypeDef]
+    localInstanceArn: NotRequired[str]
+    localSubnetArn: NotRequired[str]
+    localVpcArn: NotRequired[str]
+    remoteInstanceArn: NotRequired[str]
+    remoteSubnetArn: NotRequired[str]
+    remoteVpcArn: NotRequired[str]
+
+
 class GetQueryResultsMonitorTopContributorsOutputTypeDef(TypedDict):
     unit: NotRequired[MetricUnitType]
     topContributors: NotRequired[list[MonitorTopContributorsRowTypeDef]]
@@ -187,6 +256,12 @@ class GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class WorkloadInsightsTopContributorsDataPointTypeDef(TypedDict):
+    timestamps: list[datetime]
+    values: list[float]
+    label: str
+
+
 class GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef(TypedDict):
     unit: MetricUnitType
     datapoints: list[WorkloadInsightsTopContributorsDataPointTypeDef]
@@ -199,6 +274,18 @@ class GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef(TypedDict):
     queryId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class WorkloadInsightsTopContributorsRowTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    localSubnetId: NotRequired[str]
+    localAz: NotRequired[str]
+    localVpcId: NotRequired[str]
+    localRegion: NotRequired[str]
+    remoteIdentifier: NotRequired[str]
+    value: NotRequired[int]
+    localSubnetArn: NotRequired[str]
+    localVpcArn: NotRequired[str]
 
 
 class GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef(TypedDict):
@@ -250,19 +337,16 @@ class GetScopeOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class KubernetesMetadataTypeDef(TypedDict):
-    localServiceName: NotRequired[str]
-    localPodName: NotRequired[str]
-    localPodNamespace: NotRequired[str]
-    remoteServiceName: NotRequired[str]
-    remotePodName: NotRequired[str]
-    remotePodNamespace: NotRequired[str]
-
-
 class ListMonitorsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     monitorStatus: NotRequired[MonitorStatusType]
+
+
+class MonitorSummaryTypeDef(TypedDict):
+    monitorArn: str
+    monitorName: str
+    monitorStatus: MonitorStatusType
 
 
 class ListMonitorsOutputTypeDef(TypedDict):
@@ -274,6 +358,12 @@ class ListMonitorsOutputTypeDef(TypedDict):
 class ListScopesInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class ScopeSummaryTypeDef(TypedDict):
+    scopeId: str
+    status: ScopeStatusType
+    scopeArn: str
 
 
 class ListScopesOutputTypeDef(TypedDict):
@@ -289,56 +379,6 @@ class ListTagsForResourceInputTypeDef(TypedDict):
 class ListTagsForResourceOutputTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MonitorLocalResourceTypeDef(TypedDict):
-    type: MonitorLocalResourceTypeType
-    identifier: str
-
-
-class MonitorRemoteResourceTypeDef(TypedDict):
-    type: MonitorRemoteResourceTypeType
-    identifier: str
-
-
-class MonitorSummaryTypeDef(TypedDict):
-    monitorArn: str
-    monitorName: str
-    monitorStatus: MonitorStatusType
-
-
-class MonitorTopContributorsRowTypeDef(TypedDict):
-    localIp: NotRequired[str]
-    snatIp: NotRequired[str]
-    localInstanceId: NotRequired[str]
-    localVpcId: NotRequired[str]
-    localRegion: NotRequired[str]
-    localAz: NotRequired[str]
-    localSubnetId: NotRequired[str]
-    targetPort: NotRequired[int]
-    destinationCategory: NotRequired[DestinationCategoryType]
-    remoteVpcId: NotRequired[str]
-    remoteRegion: NotRequired[str]
-    remoteAz: NotRequired[str]
-    remoteSubnetId: NotRequired[str]
-    remoteInstanceId: NotRequired[str]
-    remoteIp: NotRequired[str]
-    dnatIp: NotRequired[str]
-    value: NotRequired[int]
-    traversedConstructs: NotRequired[list[TraversedComponentTypeDef]]
-    kubernetesMetadata: NotRequired[KubernetesMetadataTypeDef]
-    localInstanceArn: NotRequired[str]
-    localSubnetArn: NotRequired[str]
-    localVpcArn: NotRequired[str]
-    remoteInstanceArn: NotRequired[str]
-    remoteSubnetArn: NotRequired[str]
-    remoteVpcArn: NotRequired[str]
-
-
-class ScopeSummaryTypeDef(TypedDict):
-    scopeId: str
-    status: ScopeStatusType
-    scopeArn: str
 
 
 class StartQueryMonitorTopContributorsInputTypeDef(TypedDict):
@@ -418,27 +458,6 @@ class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TargetIdTypeDef(TypedDict):
-    accountId: NotRequired[str]
-
-
-class TargetIdentifierTypeDef(TypedDict):
-    targetId: TargetIdTypeDef
-    targetType: TargetTypeType
-
-
-class TargetResourceTypeDef(TypedDict):
-    targetIdentifier: TargetIdentifierTypeDef
-    region: str
-
-
-class TraversedComponentTypeDef(TypedDict):
-    componentId: NotRequired[str]
-    componentType: NotRequired[str]
-    componentArn: NotRequired[str]
-    serviceName: NotRequired[str]
-
-
 class UntagResourceInputTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
@@ -483,21 +502,3 @@ class UpdateScopeOutputTypeDef(TypedDict):
     scopeArn: str
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkloadInsightsTopContributorsDataPointTypeDef(TypedDict):
-    timestamps: list[datetime]
-    values: list[float]
-    label: str
-
-
-class WorkloadInsightsTopContributorsRowTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    localSubnetId: NotRequired[str]
-    localAz: NotRequired[str]
-    localVpcId: NotRequired[str]
-    localRegion: NotRequired[str]
-    remoteIdentifier: NotRequired[str]
-    value: NotRequired[int]
-    localSubnetArn: NotRequired[str]
-    localVpcArn: NotRequired[str]

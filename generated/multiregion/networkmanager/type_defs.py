@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -59,280 +59,281 @@ from .literals import (
     TunnelProtocolType,
 )
 
-__all__ = [
-    "AWSLocationTypeDef",
-    "AcceptAttachmentRequestTypeDef",
-    "AcceptAttachmentResponseTypeDef",
-    "AccountStatusTypeDef",
-    "AssociateConnectPeerRequestTypeDef",
-    "AssociateConnectPeerResponseTypeDef",
-    "AssociateCustomerGatewayRequestTypeDef",
-    "AssociateCustomerGatewayResponseTypeDef",
-    "AssociateLinkRequestTypeDef",
-    "AssociateLinkResponseTypeDef",
-    "AssociateTransitGatewayConnectPeerRequestTypeDef",
-    "AssociateTransitGatewayConnectPeerResponseTypeDef",
-    "AttachmentErrorTypeDef",
-    "AttachmentRoutingPolicyAssociationSummaryTypeDef",
-    "AttachmentTypeDef",
-    "BandwidthTypeDef",
-    "BgpOptionsTypeDef",
-    "ConnectAttachmentOptionsTypeDef",
-    "ConnectAttachmentTypeDef",
-    "ConnectPeerAssociationTypeDef",
-    "ConnectPeerBgpConfigurationTypeDef",
-    "ConnectPeerConfigurationTypeDef",
-    "ConnectPeerErrorTypeDef",
-    "ConnectPeerSummaryTypeDef",
-    "ConnectPeerTypeDef",
-    "ConnectionHealthTypeDef",
-    "ConnectionTypeDef",
-    "CoreNetworkChangeEventTypeDef",
-    "CoreNetworkChangeEventValuesTypeDef",
-    "CoreNetworkChangeTypeDef",
-    "CoreNetworkChangeValuesTypeDef",
-    "CoreNetworkEdgeTypeDef",
-    "CoreNetworkNetworkFunctionGroupIdentifierTypeDef",
-    "CoreNetworkNetworkFunctionGroupTypeDef",
-    "CoreNetworkPolicyErrorTypeDef",
-    "CoreNetworkPolicyTypeDef",
-    "CoreNetworkPolicyVersionTypeDef",
-    "CoreNetworkRoutingInformationTypeDef",
-    "CoreNetworkSegmentEdgeIdentifierTypeDef",
-    "CoreNetworkSegmentTypeDef",
-    "CoreNetworkSummaryTypeDef",
-    "CoreNetworkTypeDef",
-    "CreateConnectAttachmentRequestTypeDef",
-    "CreateConnectAttachmentResponseTypeDef",
-    "CreateConnectPeerRequestTypeDef",
-    "CreateConnectPeerResponseTypeDef",
-    "CreateConnectionRequestTypeDef",
-    "CreateConnectionResponseTypeDef",
-    "CreateCoreNetworkPrefixListAssociationRequestTypeDef",
-    "CreateCoreNetworkPrefixListAssociationResponseTypeDef",
-    "CreateCoreNetworkRequestTypeDef",
-    "CreateCoreNetworkResponseTypeDef",
-    "CreateDeviceRequestTypeDef",
-    "CreateDeviceResponseTypeDef",
-    "CreateDirectConnectGatewayAttachmentRequestTypeDef",
-    "CreateDirectConnectGatewayAttachmentResponseTypeDef",
-    "CreateGlobalNetworkRequestTypeDef",
-    "CreateGlobalNetworkResponseTypeDef",
-    "CreateLinkRequestTypeDef",
-    "CreateLinkResponseTypeDef",
-    "CreateSiteRequestTypeDef",
-    "CreateSiteResponseTypeDef",
-    "CreateSiteToSiteVpnAttachmentRequestTypeDef",
-    "CreateSiteToSiteVpnAttachmentResponseTypeDef",
-    "CreateTransitGatewayPeeringRequestTypeDef",
-    "CreateTransitGatewayPeeringResponseTypeDef",
-    "CreateTransitGatewayRouteTableAttachmentRequestTypeDef",
-    "CreateTransitGatewayRouteTableAttachmentResponseTypeDef",
-    "CreateVpcAttachmentRequestTypeDef",
-    "CreateVpcAttachmentResponseTypeDef",
-    "CustomerGatewayAssociationTypeDef",
-    "DeleteAttachmentRequestTypeDef",
-    "DeleteAttachmentResponseTypeDef",
-    "DeleteConnectPeerRequestTypeDef",
-    "DeleteConnectPeerResponseTypeDef",
-    "DeleteConnectionRequestTypeDef",
-    "DeleteConnectionResponseTypeDef",
-    "DeleteCoreNetworkPolicyVersionRequestTypeDef",
-    "DeleteCoreNetworkPolicyVersionResponseTypeDef",
-    "DeleteCoreNetworkPrefixListAssociationRequestTypeDef",
-    "DeleteCoreNetworkPrefixListAssociationResponseTypeDef",
-    "DeleteCoreNetworkRequestTypeDef",
-    "DeleteCoreNetworkResponseTypeDef",
-    "DeleteDeviceRequestTypeDef",
-    "DeleteDeviceResponseTypeDef",
-    "DeleteGlobalNetworkRequestTypeDef",
-    "DeleteGlobalNetworkResponseTypeDef",
-    "DeleteLinkRequestTypeDef",
-    "DeleteLinkResponseTypeDef",
-    "DeletePeeringRequestTypeDef",
-    "DeletePeeringResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeleteSiteRequestTypeDef",
-    "DeleteSiteResponseTypeDef",
-    "DeregisterTransitGatewayRequestTypeDef",
-    "DeregisterTransitGatewayResponseTypeDef",
-    "DescribeGlobalNetworksRequestTypeDef",
-    "DescribeGlobalNetworksResponseTypeDef",
-    "DeviceTypeDef",
-    "DirectConnectGatewayAttachmentTypeDef",
-    "DisassociateConnectPeerRequestTypeDef",
-    "DisassociateConnectPeerResponseTypeDef",
-    "DisassociateCustomerGatewayRequestTypeDef",
-    "DisassociateCustomerGatewayResponseTypeDef",
-    "DisassociateLinkRequestTypeDef",
-    "DisassociateLinkResponseTypeDef",
-    "DisassociateTransitGatewayConnectPeerRequestTypeDef",
-    "DisassociateTransitGatewayConnectPeerResponseTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EdgeOverrideTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExecuteCoreNetworkChangeSetRequestTypeDef",
-    "ExecuteCoreNetworkChangeSetResponseTypeDef",
-    "GetConnectAttachmentRequestTypeDef",
-    "GetConnectAttachmentResponseTypeDef",
-    "GetConnectPeerAssociationsRequestTypeDef",
-    "GetConnectPeerAssociationsResponseTypeDef",
-    "GetConnectPeerRequestTypeDef",
-    "GetConnectPeerResponseTypeDef",
-    "GetConnectionsRequestTypeDef",
-    "GetConnectionsResponseTypeDef",
-    "GetCoreNetworkChangeEventsRequestTypeDef",
-    "GetCoreNetworkChangeEventsResponseTypeDef",
-    "GetCoreNetworkChangeSetRequestTypeDef",
-    "GetCoreNetworkChangeSetResponseTypeDef",
-    "GetCoreNetworkPolicyRequestTypeDef",
-    "GetCoreNetworkPolicyResponseTypeDef",
-    "GetCoreNetworkRequestTypeDef",
-    "GetCoreNetworkResponseTypeDef",
-    "GetCustomerGatewayAssociationsRequestTypeDef",
-    "GetCustomerGatewayAssociationsResponseTypeDef",
-    "GetDevicesRequestTypeDef",
-    "GetDevicesResponseTypeDef",
-    "GetDirectConnectGatewayAttachmentRequestTypeDef",
-    "GetDirectConnectGatewayAttachmentResponseTypeDef",
-    "GetLinkAssociationsRequestTypeDef",
-    "GetLinkAssociationsResponseTypeDef",
-    "GetLinksRequestTypeDef",
-    "GetLinksResponseTypeDef",
-    "GetNetworkResourceCountsRequestTypeDef",
-    "GetNetworkResourceCountsResponseTypeDef",
-    "GetNetworkResourceRelationshipsRequestTypeDef",
-    "GetNetworkResourceRelationshipsResponseTypeDef",
-    "GetNetworkResourcesRequestTypeDef",
-    "GetNetworkResourcesResponseTypeDef",
-    "GetNetworkRoutesRequestTypeDef",
-    "GetNetworkRoutesResponseTypeDef",
-    "GetNetworkTelemetryRequestTypeDef",
-    "GetNetworkTelemetryResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "GetRouteAnalysisRequestTypeDef",
-    "GetRouteAnalysisResponseTypeDef",
-    "GetSiteToSiteVpnAttachmentRequestTypeDef",
-    "GetSiteToSiteVpnAttachmentResponseTypeDef",
-    "GetSitesRequestTypeDef",
-    "GetSitesResponseTypeDef",
-    "GetTransitGatewayConnectPeerAssociationsRequestTypeDef",
-    "GetTransitGatewayConnectPeerAssociationsResponseTypeDef",
-    "GetTransitGatewayPeeringRequestTypeDef",
-    "GetTransitGatewayPeeringResponseTypeDef",
-    "GetTransitGatewayRegistrationsRequestTypeDef",
-    "GetTransitGatewayRegistrationsResponseTypeDef",
-    "GetTransitGatewayRouteTableAttachmentRequestTypeDef",
-    "GetTransitGatewayRouteTableAttachmentResponseTypeDef",
-    "GetVpcAttachmentRequestTypeDef",
-    "GetVpcAttachmentResponseTypeDef",
-    "GlobalNetworkTypeDef",
-    "LinkAssociationTypeDef",
-    "LinkTypeDef",
-    "ListAttachmentRoutingPolicyAssociationsRequestTypeDef",
-    "ListAttachmentRoutingPolicyAssociationsResponseTypeDef",
-    "ListAttachmentsRequestTypeDef",
-    "ListAttachmentsResponseTypeDef",
-    "ListConnectPeersRequestTypeDef",
-    "ListConnectPeersResponseTypeDef",
-    "ListCoreNetworkPolicyVersionsRequestTypeDef",
-    "ListCoreNetworkPolicyVersionsResponseTypeDef",
-    "ListCoreNetworkPrefixListAssociationsRequestTypeDef",
-    "ListCoreNetworkPrefixListAssociationsResponseTypeDef",
-    "ListCoreNetworkRoutingInformationRequestTypeDef",
-    "ListCoreNetworkRoutingInformationResponseTypeDef",
-    "ListCoreNetworksRequestTypeDef",
-    "ListCoreNetworksResponseTypeDef",
-    "ListOrganizationServiceAccessStatusRequestTypeDef",
-    "ListOrganizationServiceAccessStatusResponseTypeDef",
-    "ListPeeringsRequestTypeDef",
-    "ListPeeringsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LocationTypeDef",
-    "NetworkFunctionGroupTypeDef",
-    "NetworkResourceCountTypeDef",
-    "NetworkResourceSummaryTypeDef",
-    "NetworkResourceTypeDef",
-    "NetworkRouteDestinationTypeDef",
-    "NetworkRouteTypeDef",
-    "NetworkTelemetryTypeDef",
-    "OrganizationStatusTypeDef",
-    "PathComponentTypeDef",
-    "PeeringErrorTypeDef",
-    "PeeringTypeDef",
-    "PermissionsErrorContextTypeDef",
-    "PrefixListAssociationTypeDef",
-    "ProposedNetworkFunctionGroupChangeTypeDef",
-    "ProposedSegmentChangeTypeDef",
-    "PutAttachmentRoutingPolicyLabelRequestTypeDef",
-    "PutAttachmentRoutingPolicyLabelResponseTypeDef",
-    "PutCoreNetworkPolicyRequestTypeDef",
-    "PutCoreNetworkPolicyResponseTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "RegisterTransitGatewayRequestTypeDef",
-    "RegisterTransitGatewayResponseTypeDef",
-    "RejectAttachmentRequestTypeDef",
-    "RejectAttachmentResponseTypeDef",
-    "RelationshipTypeDef",
-    "RemoveAttachmentRoutingPolicyLabelRequestTypeDef",
-    "RemoveAttachmentRoutingPolicyLabelResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreCoreNetworkPolicyVersionRequestTypeDef",
-    "RestoreCoreNetworkPolicyVersionResponseTypeDef",
-    "RouteAnalysisCompletionTypeDef",
-    "RouteAnalysisEndpointOptionsSpecificationTypeDef",
-    "RouteAnalysisEndpointOptionsTypeDef",
-    "RouteAnalysisPathTypeDef",
-    "RouteAnalysisTypeDef",
-    "RouteTableIdentifierTypeDef",
-    "RoutingInformationNextHopTypeDef",
-    "RoutingPolicyAssociationDetailTypeDef",
-    "ServiceInsertionActionTypeDef",
-    "ServiceInsertionSegmentsTypeDef",
-    "SiteToSiteVpnAttachmentTypeDef",
-    "SiteTypeDef",
-    "StartOrganizationServiceAccessUpdateRequestTypeDef",
-    "StartOrganizationServiceAccessUpdateResponseTypeDef",
-    "StartRouteAnalysisRequestTypeDef",
-    "StartRouteAnalysisResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TransitGatewayConnectPeerAssociationTypeDef",
-    "TransitGatewayPeeringTypeDef",
-    "TransitGatewayRegistrationStateReasonTypeDef",
-    "TransitGatewayRegistrationTypeDef",
-    "TransitGatewayRouteTableAttachmentTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateConnectionRequestTypeDef",
-    "UpdateConnectionResponseTypeDef",
-    "UpdateCoreNetworkRequestTypeDef",
-    "UpdateCoreNetworkResponseTypeDef",
-    "UpdateDeviceRequestTypeDef",
-    "UpdateDeviceResponseTypeDef",
-    "UpdateDirectConnectGatewayAttachmentRequestTypeDef",
-    "UpdateDirectConnectGatewayAttachmentResponseTypeDef",
-    "UpdateGlobalNetworkRequestTypeDef",
-    "UpdateGlobalNetworkResponseTypeDef",
-    "UpdateLinkRequestTypeDef",
-    "UpdateLinkResponseTypeDef",
-    "UpdateNetworkResourceMetadataRequestTypeDef",
-    "UpdateNetworkResourceMetadataResponseTypeDef",
-    "UpdateSiteRequestTypeDef",
-    "UpdateSiteResponseTypeDef",
-    "UpdateVpcAttachmentRequestTypeDef",
-    "UpdateVpcAttachmentResponseTypeDef",
-    "ViaTypeDef",
-    "VpcAttachmentTypeDef",
-    "VpcOptionsTypeDef",
-    "WhenSentToTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AWSLocationTypeDef",
+        "AcceptAttachmentRequestTypeDef",
+        "AcceptAttachmentResponseTypeDef",
+        "AccountStatusTypeDef",
+        "AssociateConnectPeerRequestTypeDef",
+        "AssociateConnectPeerResponseTypeDef",
+        "AssociateCustomerGatewayRequestTypeDef",
+        "AssociateCustomerGatewayResponseTypeDef",
+        "AssociateLinkRequestTypeDef",
+        "AssociateLinkResponseTypeDef",
+        "AssociateTransitGatewayConnectPeerRequestTypeDef",
+        "AssociateTransitGatewayConnectPeerResponseTypeDef",
+        "AttachmentErrorTypeDef",
+        "AttachmentRoutingPolicyAssociationSummaryTypeDef",
+        "AttachmentTypeDef",
+        "BandwidthTypeDef",
+        "BgpOptionsTypeDef",
+        "ConnectAttachmentOptionsTypeDef",
+        "ConnectAttachmentTypeDef",
+        "ConnectPeerAssociationTypeDef",
+        "ConnectPeerBgpConfigurationTypeDef",
+        "ConnectPeerConfigurationTypeDef",
+        "ConnectPeerErrorTypeDef",
+        "ConnectPeerSummaryTypeDef",
+        "ConnectPeerTypeDef",
+        "ConnectionHealthTypeDef",
+        "ConnectionTypeDef",
+        "CoreNetworkChangeEventTypeDef",
+        "CoreNetworkChangeEventValuesTypeDef",
+        "CoreNetworkChangeTypeDef",
+        "CoreNetworkChangeValuesTypeDef",
+        "CoreNetworkEdgeTypeDef",
+        "CoreNetworkNetworkFunctionGroupIdentifierTypeDef",
+        "CoreNetworkNetworkFunctionGroupTypeDef",
+        "CoreNetworkPolicyErrorTypeDef",
+        "CoreNetworkPolicyTypeDef",
+        "CoreNetworkPolicyVersionTypeDef",
+        "CoreNetworkRoutingInformationTypeDef",
+        "CoreNetworkSegmentEdgeIdentifierTypeDef",
+        "CoreNetworkSegmentTypeDef",
+        "CoreNetworkSummaryTypeDef",
+        "CoreNetworkTypeDef",
+        "CreateConnectAttachmentRequestTypeDef",
+        "CreateConnectAttachmentResponseTypeDef",
+        "CreateConnectPeerRequestTypeDef",
+        "CreateConnectPeerResponseTypeDef",
+        "CreateConnectionRequestTypeDef",
+        "CreateConnectionResponseTypeDef",
+        "CreateCoreNetworkPrefixListAssociationRequestTypeDef",
+        "CreateCoreNetworkPrefixListAssociationResponseTypeDef",
+        "CreateCoreNetworkRequestTypeDef",
+        "CreateCoreNetworkResponseTypeDef",
+        "CreateDeviceRequestTypeDef",
+        "CreateDeviceResponseTypeDef",
+        "CreateDirectConnectGatewayAttachmentRequestTypeDef",
+        "CreateDirectConnectGatewayAttachmentResponseTypeDef",
+        "CreateGlobalNetworkRequestTypeDef",
+        "CreateGlobalNetworkResponseTypeDef",
+        "CreateLinkRequestTypeDef",
+        "CreateLinkResponseTypeDef",
+        "CreateSiteRequestTypeDef",
+        "CreateSiteResponseTypeDef",
+        "CreateSiteToSiteVpnAttachmentRequestTypeDef",
+        "CreateSiteToSiteVpnAttachmentResponseTypeDef",
+        "CreateTransitGatewayPeeringRequestTypeDef",
+        "CreateTransitGatewayPeeringResponseTypeDef",
+        "CreateTransitGatewayRouteTableAttachmentRequestTypeDef",
+        "CreateTransitGatewayRouteTableAttachmentResponseTypeDef",
+        "CreateVpcAttachmentRequestTypeDef",
+        "CreateVpcAttachmentResponseTypeDef",
+        "CustomerGatewayAssociationTypeDef",
+        "DeleteAttachmentRequestTypeDef",
+        "DeleteAttachmentResponseTypeDef",
+        "DeleteConnectPeerRequestTypeDef",
+        "DeleteConnectPeerResponseTypeDef",
+        "DeleteConnectionRequestTypeDef",
+        "DeleteConnectionResponseTypeDef",
+        "DeleteCoreNetworkPolicyVersionRequestTypeDef",
+        "DeleteCoreNetworkPolicyVersionResponseTypeDef",
+        "DeleteCoreNetworkPrefixListAssociationRequestTypeDef",
+        "DeleteCoreNetworkPrefixListAssociationResponseTypeDef",
+        "DeleteCoreNetworkRequestTypeDef",
+        "DeleteCoreNetworkResponseTypeDef",
+        "DeleteDeviceRequestTypeDef",
+        "DeleteDeviceResponseTypeDef",
+        "DeleteGlobalNetworkRequestTypeDef",
+        "DeleteGlobalNetworkResponseTypeDef",
+        "DeleteLinkRequestTypeDef",
+        "DeleteLinkResponseTypeDef",
+        "DeletePeeringRequestTypeDef",
+        "DeletePeeringResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteSiteRequestTypeDef",
+        "DeleteSiteResponseTypeDef",
+        "DeregisterTransitGatewayRequestTypeDef",
+        "DeregisterTransitGatewayResponseTypeDef",
+        "DescribeGlobalNetworksRequestTypeDef",
+        "DescribeGlobalNetworksResponseTypeDef",
+        "DeviceTypeDef",
+        "DirectConnectGatewayAttachmentTypeDef",
+        "DisassociateConnectPeerRequestTypeDef",
+        "DisassociateConnectPeerResponseTypeDef",
+        "DisassociateCustomerGatewayRequestTypeDef",
+        "DisassociateCustomerGatewayResponseTypeDef",
+        "DisassociateLinkRequestTypeDef",
+        "DisassociateLinkResponseTypeDef",
+        "DisassociateTransitGatewayConnectPeerRequestTypeDef",
+        "DisassociateTransitGatewayConnectPeerResponseTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EdgeOverrideTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExecuteCoreNetworkChangeSetRequestTypeDef",
+        "ExecuteCoreNetworkChangeSetResponseTypeDef",
+        "GetConnectAttachmentRequestTypeDef",
+        "GetConnectAttachmentResponseTypeDef",
+        "GetConnectPeerAssociationsRequestTypeDef",
+        "GetConnectPeerAssociationsResponseTypeDef",
+        "GetConnectPeerRequestTypeDef",
+        "GetConnectPeerResponseTypeDef",
+        "GetConnectionsRequestTypeDef",
+        "GetConnectionsResponseTypeDef",
+        "GetCoreNetworkChangeEventsRequestTypeDef",
+        "GetCoreNetworkChangeEventsResponseTypeDef",
+        "GetCoreNetworkChangeSetRequestTypeDef",
+        "GetCoreNetworkChangeSetResponseTypeDef",
+        "GetCoreNetworkPolicyRequestTypeDef",
+        "GetCoreNetworkPolicyResponseTypeDef",
+        "GetCoreNetworkRequestTypeDef",
+        "GetCoreNetworkResponseTypeDef",
+        "GetCustomerGatewayAssociationsRequestTypeDef",
+        "GetCustomerGatewayAssociationsResponseTypeDef",
+        "GetDevicesRequestTypeDef",
+        "GetDevicesResponseTypeDef",
+        "GetDirectConnectGatewayAttachmentRequestTypeDef",
+        "GetDirectConnectGatewayAttachmentResponseTypeDef",
+        "GetLinkAssociationsRequestTypeDef",
+        "GetLinkAssociationsResponseTypeDef",
+        "GetLinksRequestTypeDef",
+        "GetLinksResponseTypeDef",
+        "GetNetworkResourceCountsRequestTypeDef",
+        "GetNetworkResourceCountsResponseTypeDef",
+        "GetNetworkResourceRelationshipsRequestTypeDef",
+        "GetNetworkResourceRelationshipsResponseTypeDef",
+        "GetNetworkResourcesRequestTypeDef",
+        "GetNetworkResourcesResponseTypeDef",
+        "GetNetworkRoutesRequestTypeDef",
+        "GetNetworkRoutesResponseTypeDef",
+        "GetNetworkTelemetryRequestTypeDef",
+        "GetNetworkTelemetryResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetRouteAnalysisRequestTypeDef",
+        "GetRouteAnalysisResponseTypeDef",
+        "GetSiteToSiteVpnAttachmentRequestTypeDef",
+        "GetSiteToSiteVpnAttachmentResponseTypeDef",
+        "GetSitesRequestTypeDef",
+        "GetSitesResponseTypeDef",
+        "GetTransitGatewayConnectPeerAssociationsRequestTypeDef",
+        "GetTransitGatewayConnectPeerAssociationsResponseTypeDef",
+        "GetTransitGatewayPeeringRequestTypeDef",
+        "GetTransitGatewayPeeringResponseTypeDef",
+        "GetTransitGatewayRegistrationsRequestTypeDef",
+        "GetTransitGatewayRegistrationsResponseTypeDef",
+        "GetTransitGatewayRouteTableAttachmentRequestTypeDef",
+        "GetTransitGatewayRouteTableAttachmentResponseTypeDef",
+        "GetVpcAttachmentRequestTypeDef",
+        "GetVpcAttachmentResponseTypeDef",
+        "GlobalNetworkTypeDef",
+        "LinkAssociationTypeDef",
+        "LinkTypeDef",
+        "ListAttachmentRoutingPolicyAssociationsRequestTypeDef",
+        "ListAttachmentRoutingPolicyAssociationsResponseTypeDef",
+        "ListAttachmentsRequestTypeDef",
+        "ListAttachmentsResponseTypeDef",
+        "ListConnectPeersRequestTypeDef",
+        "ListConnectPeersResponseTypeDef",
+        "ListCoreNetworkPolicyVersionsRequestTypeDef",
+        "ListCoreNetworkPolicyVersionsResponseTypeDef",
+        "ListCoreNetworkPrefixListAssociationsRequestTypeDef",
+        "ListCoreNetworkPrefixListAssociationsResponseTypeDef",
+        "ListCoreNetworkRoutingInformationRequestTypeDef",
+        "ListCoreNetworkRoutingInformationResponseTypeDef",
+        "ListCoreNetworksRequestTypeDef",
+        "ListCoreNetworksResponseTypeDef",
+        "ListOrganizationServiceAccessStatusRequestTypeDef",
+        "ListOrganizationServiceAccessStatusResponseTypeDef",
+        "ListPeeringsRequestTypeDef",
+        "ListPeeringsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LocationTypeDef",
+        "NetworkFunctionGroupTypeDef",
+        "NetworkResourceCountTypeDef",
+        "NetworkResourceSummaryTypeDef",
+        "NetworkResourceTypeDef",
+        "NetworkRouteDestinationTypeDef",
+        "NetworkRouteTypeDef",
+        "NetworkTelemetryTypeDef",
+        "OrganizationStatusTypeDef",
+        "PathComponentTypeDef",
+        "PeeringErrorTypeDef",
+        "PeeringTypeDef",
+        "PermissionsErrorContextTypeDef",
+        "PrefixListAssociationTypeDef",
+        "ProposedNetworkFunctionGroupChangeTypeDef",
+        "ProposedSegmentChangeTypeDef",
+        "PutAttachmentRoutingPolicyLabelRequestTypeDef",
+        "PutAttachmentRoutingPolicyLabelResponseTypeDef",
+        "PutCoreNetworkPolicyRequestTypeDef",
+        "PutCoreNetworkPolicyResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "RegisterTransitGatewayRequestTypeDef",
+        "RegisterTransitGatewayResponseTypeDef",
+        "RejectAttachmentRequestTypeDef",
+        "RejectAttachmentResponseTypeDef",
+        "RelationshipTypeDef",
+        "RemoveAttachmentRoutingPolicyLabelRequestTypeDef",
+        "RemoveAttachmentRoutingPolicyLabelResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreCoreNetworkPolicyVersionRequestTypeDef",
+        "RestoreCoreNetworkPolicyVersionResponseTypeDef",
+        "RouteAnalysisCompletionTypeDef",
+        "RouteAnalysisEndpointOptionsSpecificationTypeDef",
+        "RouteAnalysisEndpointOptionsTypeDef",
+        "RouteAnalysisPathTypeDef",
+        "RouteAnalysisTypeDef",
+        "RouteTableIdentifierTypeDef",
+        "RoutingInformationNextHopTypeDef",
+        "RoutingPolicyAssociationDetailTypeDef",
+        "ServiceInsertionActionTypeDef",
+        "ServiceInsertionSegmentsTypeDef",
+        "SiteToSiteVpnAttachmentTypeDef",
+        "SiteTypeDef",
+        "StartOrganizationServiceAccessUpdateRequestTypeDef",
+        "StartOrganizationServiceAccessUpdateResponseTypeDef",
+        "StartRouteAnalysisRequestTypeDef",
+        "StartRouteAnalysisResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TransitGatewayConnectPeerAssociationTypeDef",
+        "TransitGatewayPeeringTypeDef",
+        "TransitGatewayRegistrationStateReasonTypeDef",
+        "TransitGatewayRegistrationTypeDef",
+        "TransitGatewayRouteTableAttachmentTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateConnectionRequestTypeDef",
+        "UpdateConnectionResponseTypeDef",
+        "UpdateCoreNetworkRequestTypeDef",
+        "UpdateCoreNetworkResponseTypeDef",
+        "UpdateDeviceRequestTypeDef",
+        "UpdateDeviceResponseTypeDef",
+        "UpdateDirectConnectGatewayAttachmentRequestTypeDef",
+        "UpdateDirectConnectGatewayAttachmentResponseTypeDef",
+        "UpdateGlobalNetworkRequestTypeDef",
+        "UpdateGlobalNetworkResponseTypeDef",
+        "UpdateLinkRequestTypeDef",
+        "UpdateLinkResponseTypeDef",
+        "UpdateNetworkResourceMetadataRequestTypeDef",
+        "UpdateNetworkResourceMetadataResponseTypeDef",
+        "UpdateSiteRequestTypeDef",
+        "UpdateSiteResponseTypeDef",
+        "UpdateVpcAttachmentRequestTypeDef",
+        "UpdateVpcAttachmentResponseTypeDef",
+        "ViaTypeDef",
+        "VpcAttachmentTypeDef",
+        "VpcOptionsTypeDef",
+        "WhenSentToTypeDef",
+    ]
 
 
 class AWSLocationTypeDef(TypedDict):
@@ -344,65 +345,6 @@ class AcceptAttachmentRequestTypeDef(TypedDict):
     AttachmentId: str
 
 
-class AcceptAttachmentResponseTypeDef(TypedDict):
-    Attachment: NotRequired[AttachmentTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AccountStatusTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    SLRDeploymentStatus: NotRequired[str]
-
-
-class AssociateConnectPeerRequestTypeDef(TypedDict):
-    GlobalNetworkId: str
-    ConnectPeerId: str
-    DeviceId: str
-    LinkId: NotRequired[str]
-
-
-class AssociateConnectPeerResponseTypeDef(TypedDict):
-    ConnectPeerAssociation: NotRequired[ConnectPeerAssociationTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AssociateCustomerGatewayRequestTypeDef(TypedDict):
-    CustomerGatewayArn: str
-    GlobalNetworkId: str
-    DeviceId: str
-    LinkId: NotRequired[str]
-
-
-class AssociateCustomerGatewayResponseTypeDef(TypedDict):
-    CustomerGatewayAssociation: NotRequired[CustomerGatewayAssociationTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AssociateLinkRequestTypeDef(TypedDict):
-    GlobalNetworkId: str
-    DeviceId: str
-    LinkId: str
-
-
-class AssociateLinkResponseTypeDef(TypedDict):
-    LinkAssociation: NotRequired[LinkAssociationTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AssociateTransitGatewayConnectPeerRequestTypeDef(TypedDict):
-    GlobalNetworkId: str
-    TransitGatewayConnectPeerArn: str
-    DeviceId: str
-    LinkId: NotRequired[str]
-
-
-class AssociateTransitGatewayConnectPeerResponseTypeDef(TypedDict):
-    TransitGatewayConnectPeerAssociation: NotRequired[
-        TransitGatewayConnectPeerAssociationTypeDef
-    ]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class AttachmentErrorTypeDef(TypedDict):
     Code: NotRequired[AttachmentErrorCodeType]
     Message: NotRequired[str]
@@ -410,11 +352,21 @@ class AttachmentErrorTypeDef(TypedDict):
     RequestId: NotRequired[str]
 
 
-class AttachmentRoutingPolicyAssociationSummaryTypeDef(TypedDict):
-    AttachmentId: NotRequired[str]
-    PendingRoutingPolicies: NotRequired[list[str]]
-    AssociatedRoutingPolicies: NotRequired[list[str]]
-    RoutingPolicyLabel: NotRequired[str]
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class ProposedNetworkFunctionGroupChangeTypeDef(TypedDict):
+    Tags: NotRequired[list[TagTypeDef]]
+    AttachmentPolicyRuleNumber: NotRequired[int]
+    NetworkFunctionGroupName: NotRequired[str]
+
+
+class ProposedSegmentChangeTypeDef(TypedDict):
+    Tags: NotRequired[list[TagTypeDef]]
+    AttachmentPolicyRuleNumber: NotRequired[int]
+    SegmentName: NotRequired[str]
 
 
 class AttachmentTypeDef(TypedDict):
@@ -440,6 +392,103 @@ class AttachmentTypeDef(TypedDict):
     LastModificationErrors: NotRequired[list[AttachmentErrorTypeDef]]
 
 
+class AcceptAttachmentResponseTypeDef(TypedDict):
+    Attachment: NotRequired[AttachmentTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AccountStatusTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    SLRDeploymentStatus: NotRequired[str]
+
+
+class AssociateConnectPeerRequestTypeDef(TypedDict):
+    GlobalNetworkId: str
+    ConnectPeerId: str
+    DeviceId: str
+    LinkId: NotRequired[str]
+
+
+class ConnectPeerAssociationTypeDef(TypedDict):
+    ConnectPeerId: NotRequired[str]
+    GlobalNetworkId: NotRequired[str]
+    DeviceId: NotRequired[str]
+    LinkId: NotRequired[str]
+    State: NotRequired[ConnectPeerAssociationStateType]
+
+
+class AssociateConnectPeerResponseTypeDef(TypedDict):
+    ConnectPeerAssociation: NotRequired[ConnectPeerAssociationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AssociateCustomerGatewayRequestTypeDef(TypedDict):
+    CustomerGatewayArn: str
+    GlobalNetworkId: str
+    DeviceId: str
+    LinkId: NotRequired[str]
+
+
+class CustomerGatewayAssociationTypeDef(TypedDict):
+    CustomerGatewayArn: NotRequired[str]
+    GlobalNetworkId: NotRequired[str]
+    DeviceId: NotRequired[str]
+    LinkId: NotRequired[str]
+    State: NotRequired[CustomerGatewayAssociationStateType]
+
+
+class AssociateCustomerGatewayResponseTypeDef(TypedDict):
+    CustomerGatewayAssociation: NotRequired[CustomerGatewayAssociationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AssociateLinkRequestTypeDef(TypedDict):
+    GlobalNetworkId: str
+    DeviceId: str
+    LinkId: str
+
+
+class LinkAssociationTypeDef(TypedDict):
+    GlobalNetworkId: NotRequired[str]
+    DeviceId: NotRequired[str]
+    LinkId: NotRequired[str]
+    LinkAssociationState: NotRequired[LinkAssociationStateType]
+
+
+class AssociateLinkResponseTypeDef(TypedDict):
+    LinkAssociation: NotRequired[LinkAssociationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AssociateTransitGatewayConnectPeerRequestTypeDef(TypedDict):
+    GlobalNetworkId: str
+    TransitGatewayConnectPeerArn: str
+    DeviceId: str
+    LinkId: NotRequired[str]
+
+
+class TransitGatewayConnectPeerAssociationTypeDef(TypedDict):
+    TransitGatewayConnectPeerArn: NotRequired[str]
+    GlobalNetworkId: NotRequired[str]
+    DeviceId: NotRequired[str]
+    LinkId: NotRequired[str]
+    State: NotRequired[TransitGatewayConnectPeerAssociationStateType]
+
+
+class AssociateTransitGatewayConnectPeerResponseTypeDef(TypedDict):
+    TransitGatewayConnectPeerAssociation: NotRequired[
+        TransitGatewayConnectPeerAssociationTypeDef
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AttachmentRoutingPolicyAssociationSummaryTypeDef(TypedDict):
+    AttachmentId: NotRequired[str]
+    PendingRoutingPolicies: NotRequired[list[str]]
+    AssociatedRoutingPolicies: NotRequired[list[str]]
+    RoutingPolicyLabel: NotRequired[str]
+
+
 class BandwidthTypeDef(TypedDict):
     UploadSpeed: NotRequired[int]
     DownloadSpeed: NotRequired[int]
@@ -457,14 +506,6 @@ class ConnectAttachmentTypeDef(TypedDict):
     Attachment: NotRequired[AttachmentTypeDef]
     TransportAttachmentId: NotRequired[str]
     Options: NotRequired[ConnectAttachmentOptionsTypeDef]
-
-
-class ConnectPeerAssociationTypeDef(TypedDict):
-    ConnectPeerId: NotRequired[str]
-    GlobalNetworkId: NotRequired[str]
-    DeviceId: NotRequired[str]
-    LinkId: NotRequired[str]
-    State: NotRequired[ConnectPeerAssociationStateType]
 
 
 class ConnectPeerBgpConfigurationTypeDef(TypedDict):
@@ -533,13 +574,9 @@ class ConnectionTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
-class CoreNetworkChangeEventTypeDef(TypedDict):
-    Type: NotRequired[ChangeTypeType]
-    Action: NotRequired[ChangeActionType]
-    IdentifierPath: NotRequired[str]
-    EventTime: NotRequired[datetime]
-    Status: NotRequired[ChangeStatusType]
-    Values: NotRequired[CoreNetworkChangeEventValuesTypeDef]
+class RoutingPolicyAssociationDetailTypeDef(TypedDict):
+    RoutingPolicyNames: NotRequired[list[str]]
+    SharedSegments: NotRequired[list[str]]
 
 
 class CoreNetworkChangeEventValuesTypeDef(TypedDict):
@@ -555,13 +592,38 @@ class CoreNetworkChangeEventValuesTypeDef(TypedDict):
     ]
 
 
-class CoreNetworkChangeTypeDef(TypedDict):
+class CoreNetworkChangeEventTypeDef(TypedDict):
     Type: NotRequired[ChangeTypeType]
     Action: NotRequired[ChangeActionType]
-    Identifier: NotRequired[str]
-    PreviousValues: NotRequired[CoreNetworkChangeValuesTypeDef]
-    NewValues: NotRequired[CoreNetworkChangeValuesTypeDef]
     IdentifierPath: NotRequired[str]
+    EventTime: NotRequired[datetime]
+    Status: NotRequired[ChangeStatusType]
+    Values: NotRequired[CoreNetworkChangeEventValuesTypeDef]
+
+
+class EdgeOverrideTypeDef(TypedDict):
+    EdgeSets: NotRequired[list[list[str]]]
+    UseEdge: NotRequired[str]
+
+
+class NetworkFunctionGroupTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class ViaTypeDef(TypedDict):
+    NetworkFunctionGroups: NotRequired[list[NetworkFunctionGroupTypeDef]]
+    WithEdgeOverrides: NotRequired[list[EdgeOverrideTypeDef]]
+
+
+class WhenSentToTypeDef(TypedDict):
+    WhenSentToSegmentsList: NotRequired[list[str]]
+
+
+class ServiceInsertionActionTypeDef(TypedDict):
+    Action: NotRequired[SegmentActionServiceInsertionType]
+    Mode: NotRequired[SendViaModeType]
+    WhenSentTo: NotRequired[WhenSentToTypeDef]
+    Via: NotRequired[ViaTypeDef]
 
 
 class CoreNetworkChangeValuesTypeDef(TypedDict):
@@ -586,6 +648,15 @@ class CoreNetworkChangeValuesTypeDef(TypedDict):
     ]
 
 
+class CoreNetworkChangeTypeDef(TypedDict):
+    Type: NotRequired[ChangeTypeType]
+    Action: NotRequired[ChangeActionType]
+    Identifier: NotRequired[str]
+    PreviousValues: NotRequired[CoreNetworkChangeValuesTypeDef]
+    NewValues: NotRequired[CoreNetworkChangeValuesTypeDef]
+    IdentifierPath: NotRequired[str]
+
+
 class CoreNetworkEdgeTypeDef(TypedDict):
     EdgeLocation: NotRequired[str]
     Asn: NotRequired[int]
@@ -596,6 +667,11 @@ class CoreNetworkNetworkFunctionGroupIdentifierTypeDef(TypedDict):
     CoreNetworkId: NotRequired[str]
     NetworkFunctionGroupName: NotRequired[str]
     EdgeLocation: NotRequired[str]
+
+
+class ServiceInsertionSegmentsTypeDef(TypedDict):
+    SendVia: NotRequired[list[str]]
+    SendTo: NotRequired[list[str]]
 
 
 class CoreNetworkNetworkFunctionGroupTypeDef(TypedDict):
@@ -628,6 +704,15 @@ class CoreNetworkPolicyVersionTypeDef(TypedDict):
     Description: NotRequired[str]
     CreatedAt: NotRequired[datetime]
     ChangeSetState: NotRequired[ChangeSetStateType]
+
+
+class RoutingInformationNextHopTypeDef(TypedDict):
+    IpAddress: NotRequired[str]
+    CoreNetworkAttachmentId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceType: NotRequired[str]
+    SegmentName: NotRequired[str]
+    EdgeLocation: NotRequired[str]
 
 
 class CoreNetworkRoutingInformationTypeDef(TypedDict):
@@ -747,6 +832,12 @@ class CreateCoreNetworkResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LocationTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Latitude: NotRequired[str]
+    Longitude: NotRequired[str]
+
+
 class CreateDeviceRequestTypeDef(TypedDict):
     GlobalNetworkId: str
     AWSLocation: NotRequired[AWSLocationTypeDef]
@@ -758,6 +849,23 @@ class CreateDeviceRequestTypeDef(TypedDict):
     Location: NotRequired[LocationTypeDef]
     SiteId: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class DeviceTypeDef(TypedDict):
+    DeviceId: NotRequired[str]
+    DeviceArn: NotRequired[str]
+    GlobalNetworkId: NotRequired[str]
+    AWSLocation: NotRequired[AWSLocationTypeDef]
+    Description: NotRequired[str]
+    Type: NotRequired[str]
+    Vendor: NotRequired[str]
+    Model: NotRequired[str]
+    SerialNumber: NotRequired[str]
+    Location: NotRequired[LocationTypeDef]
+    SiteId: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    State: NotRequired[DeviceStateType]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateDeviceResponseTypeDef(TypedDict):
@@ -774,6 +882,11 @@ class CreateDirectConnectGatewayAttachmentRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class DirectConnectGatewayAttachmentTypeDef(TypedDict):
+    Attachment: NotRequired[AttachmentTypeDef]
+    DirectConnectGatewayArn: NotRequired[str]
+
+
 class CreateDirectConnectGatewayAttachmentResponseTypeDef(TypedDict):
     DirectConnectGatewayAttachment: NotRequired[DirectConnectGatewayAttachmentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -782,6 +895,15 @@ class CreateDirectConnectGatewayAttachmentResponseTypeDef(TypedDict):
 class CreateGlobalNetworkRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class GlobalNetworkTypeDef(TypedDict):
+    GlobalNetworkId: NotRequired[str]
+    GlobalNetworkArn: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    State: NotRequired[GlobalNetworkStateType]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateGlobalNetworkResponseTypeDef(TypedDict):
@@ -799,6 +921,20 @@ class CreateLinkRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class LinkTypeDef(TypedDict):
+    LinkId: NotRequired[str]
+    LinkArn: NotRequired[str]
+    GlobalNetworkId: NotRequired[str]
+    SiteId: NotRequired[str]
+    Description: NotRequired[str]
+    Type: NotRequired[str]
+    Bandwidth: NotRequired[BandwidthTypeDef]
+    Provider: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    State: NotRequired[LinkStateType]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateLinkResponseTypeDef(TypedDict):
     Link: NotRequired[LinkTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -809,6 +945,17 @@ class CreateSiteRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     Location: NotRequired[LocationTypeDef]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class SiteTypeDef(TypedDict):
+    SiteId: NotRequired[str]
+    SiteArn: NotRequired[str]
+    GlobalNetworkId: NotRequired[str]
+    Description: NotRequired[str]
+    Location: NotRequired[LocationTypeDef]
+    CreatedAt: NotRequired[datetime]
+    State: NotRequired[SiteStateType]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateSiteResponseTypeDef(TypedDict):
@@ -824,6 +971,11 @@ class CreateSiteToSiteVpnAttachmentRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class SiteToSiteVpnAttachmentTypeDef(TypedDict):
+    Attachment: NotRequired[AttachmentTypeDef]
+    VpnConnectionArn: NotRequired[str]
+
+
 class CreateSiteToSiteVpnAttachmentResponseTypeDef(TypedDict):
     SiteToSiteVpnAttachment: NotRequired[SiteToSiteVpnAttachmentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -834,6 +986,38 @@ class CreateTransitGatewayPeeringRequestTypeDef(TypedDict):
     TransitGatewayArn: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     ClientToken: NotRequired[str]
+
+
+class PermissionsErrorContextTypeDef(TypedDict):
+    MissingPermission: NotRequired[str]
+
+
+class PeeringErrorTypeDef(TypedDict):
+    Code: NotRequired[PeeringErrorCodeType]
+    Message: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    RequestId: NotRequired[str]
+    MissingPermissionsContext: NotRequired[PermissionsErrorContextTypeDef]
+
+
+class PeeringTypeDef(TypedDict):
+    CoreNetworkId: NotRequired[str]
+    CoreNetworkArn: NotRequired[str]
+    PeeringId: NotRequired[str]
+    OwnerAccountId: NotRequired[str]
+    PeeringType: NotRequired[PeeringTypeType]
+    State: NotRequired[PeeringStateType]
+    EdgeLocation: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    CreatedAt: NotRequired[datetime]
+    LastModificationErrors: NotRequired[list[PeeringErrorTypeDef]]
+
+
+class TransitGatewayPeeringTypeDef(TypedDict):
+    Peering: NotRequired[PeeringTypeDef]
+    TransitGatewayArn: NotRequired[str]
+    TransitGatewayPeeringAttachmentId: NotRequired[str]
 
 
 class CreateTransitGatewayPeeringResponseTypeDef(TypedDict):
@@ -849,11 +1033,24 @@ class CreateTransitGatewayRouteTableAttachmentRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class TransitGatewayRouteTableAttachmentTypeDef(TypedDict):
+    Attachment: NotRequired[AttachmentTypeDef]
+    PeeringId: NotRequired[str]
+    TransitGatewayRouteTableArn: NotRequired[str]
+
+
 class CreateTransitGatewayRouteTableAttachmentResponseTypeDef(TypedDict):
     TransitGatewayRouteTableAttachment: NotRequired[
         TransitGatewayRouteTableAttachmentTypeDef
     ]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VpcOptionsTypeDef(TypedDict):
+    Ipv6Support: NotRequired[bool]
+    ApplianceModeSupport: NotRequired[bool]
+    DnsSupport: NotRequired[bool]
+    SecurityGroupReferencingSupport: NotRequired[bool]
 
 
 class CreateVpcAttachmentRequestTypeDef(TypedDict):
@@ -866,17 +1063,15 @@ class CreateVpcAttachmentRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class VpcAttachmentTypeDef(TypedDict):
+    Attachment: NotRequired[AttachmentTypeDef]
+    SubnetArns: NotRequired[list[str]]
+    Options: NotRequired[VpcOptionsTypeDef]
+
+
 class CreateVpcAttachmentResponseTypeDef(TypedDict):
     VpcAttachment: NotRequired[VpcAttachmentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomerGatewayAssociationTypeDef(TypedDict):
-    CustomerGatewayArn: NotRequired[str]
-    GlobalNetworkId: NotRequired[str]
-    DeviceId: NotRequired[str]
-    LinkId: NotRequired[str]
-    State: NotRequired[CustomerGatewayAssociationStateType]
 
 
 class DeleteAttachmentRequestTypeDef(TypedDict):
@@ -998,6 +1193,17 @@ class DeregisterTransitGatewayRequestTypeDef(TypedDict):
     TransitGatewayArn: str
 
 
+class TransitGatewayRegistrationStateReasonTypeDef(TypedDict):
+    Code: NotRequired[TransitGatewayRegistrationStateType]
+    Message: NotRequired[str]
+
+
+class TransitGatewayRegistrationTypeDef(TypedDict):
+    GlobalNetworkId: NotRequired[str]
+    TransitGatewayArn: NotRequired[str]
+    State: NotRequired[TransitGatewayRegistrationStateReasonTypeDef]
+
+
 class DeregisterTransitGatewayResponseTypeDef(TypedDict):
     TransitGatewayRegistration: NotRequired[TransitGatewayRegistrationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1013,28 +1219,6 @@ class DescribeGlobalNetworksResponseTypeDef(TypedDict):
     GlobalNetworks: NotRequired[list[GlobalNetworkTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeviceTypeDef(TypedDict):
-    DeviceId: NotRequired[str]
-    DeviceArn: NotRequired[str]
-    GlobalNetworkId: NotRequired[str]
-    AWSLocation: NotRequired[AWSLocationTypeDef]
-    Description: NotRequired[str]
-    Type: NotRequired[str]
-    Vendor: NotRequired[str]
-    Model: NotRequired[str]
-    SerialNumber: NotRequired[str]
-    Location: NotRequired[LocationTypeDef]
-    SiteId: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    State: NotRequired[DeviceStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class DirectConnectGatewayAttachmentTypeDef(TypedDict):
-    Attachment: NotRequired[AttachmentTypeDef]
-    DirectConnectGatewayArn: NotRequired[str]
 
 
 class DisassociateConnectPeerRequestTypeDef(TypedDict):
@@ -1078,11 +1262,6 @@ class DisassociateTransitGatewayConnectPeerResponseTypeDef(TypedDict):
         TransitGatewayConnectPeerAssociationTypeDef
     ]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EdgeOverrideTypeDef(TypedDict):
-    EdgeSets: NotRequired[list[list[str]]]
-    UseEdge: NotRequired[str]
 
 
 class ExecuteCoreNetworkChangeSetRequestTypeDef(TypedDict):
@@ -1258,6 +1437,11 @@ class GetNetworkResourceCountsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class NetworkResourceCountTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    Count: NotRequired[int]
+
+
 class GetNetworkResourceCountsResponseTypeDef(TypedDict):
     NetworkResourceCounts: NotRequired[list[NetworkResourceCountTypeDef]]
     NextToken: NotRequired[str]
@@ -1274,6 +1458,11 @@ class GetNetworkResourceRelationshipsRequestTypeDef(TypedDict):
     ResourceArn: NotRequired[str]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class RelationshipTypeDef(TypedDict):
+    From: NotRequired[str]
+    To: NotRequired[str]
 
 
 class GetNetworkResourceRelationshipsResponseTypeDef(TypedDict):
@@ -1294,10 +1483,32 @@ class GetNetworkResourcesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class NetworkResourceTypeDef(TypedDict):
+    RegisteredGatewayArn: NotRequired[str]
+    CoreNetworkId: NotRequired[str]
+    AwsRegion: NotRequired[str]
+    AccountId: NotRequired[str]
+    ResourceType: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    Definition: NotRequired[str]
+    DefinitionTimestamp: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+    Metadata: NotRequired[dict[str, str]]
+
+
 class GetNetworkResourcesResponseTypeDef(TypedDict):
     NetworkResources: NotRequired[list[NetworkResourceTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RouteTableIdentifierTypeDef(TypedDict):
+    TransitGatewayRouteTableArn: NotRequired[str]
+    CoreNetworkSegmentEdge: NotRequired[CoreNetworkSegmentEdgeIdentifierTypeDef]
+    CoreNetworkNetworkFunctionGroup: NotRequired[
+        CoreNetworkNetworkFunctionGroupIdentifierTypeDef
+    ]
 
 
 class GetNetworkRoutesRequestTypeDef(TypedDict):
@@ -1311,6 +1522,24 @@ class GetNetworkRoutesRequestTypeDef(TypedDict):
     States: NotRequired[ReadOnly[Sequence[RouteStateType]]]
     Types: NotRequired[ReadOnly[Sequence[RouteTypeType]]]
     DestinationFilters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+
+
+class NetworkRouteDestinationTypeDef(TypedDict):
+    CoreNetworkAttachmentId: NotRequired[str]
+    TransitGatewayAttachmentId: NotRequired[str]
+    SegmentName: NotRequired[str]
+    NetworkFunctionGroupName: NotRequired[str]
+    EdgeLocation: NotRequired[str]
+    ResourceType: NotRequired[str]
+    ResourceId: NotRequired[str]
+
+
+class NetworkRouteTypeDef(TypedDict):
+    DestinationCidrBlock: NotRequired[str]
+    Destinations: NotRequired[list[NetworkRouteDestinationTypeDef]]
+    PrefixListId: NotRequired[str]
+    State: NotRequired[RouteStateType]
+    Type: NotRequired[RouteTypeType]
 
 
 class GetNetworkRoutesResponseTypeDef(TypedDict):
@@ -1334,6 +1563,18 @@ class GetNetworkTelemetryRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class NetworkTelemetryTypeDef(TypedDict):
+    RegisteredGatewayArn: NotRequired[str]
+    CoreNetworkId: NotRequired[str]
+    AwsRegion: NotRequired[str]
+    AccountId: NotRequired[str]
+    ResourceType: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    Address: NotRequired[str]
+    Health: NotRequired[ConnectionHealthTypeDef]
+
+
 class GetNetworkTelemetryResponseTypeDef(TypedDict):
     NetworkTelemetry: NotRequired[list[NetworkTelemetryTypeDef]]
     NextToken: NotRequired[str]
@@ -1352,6 +1593,52 @@ class GetResourcePolicyResponseTypeDef(TypedDict):
 class GetRouteAnalysisRequestTypeDef(TypedDict):
     GlobalNetworkId: str
     RouteAnalysisId: str
+
+
+class RouteAnalysisEndpointOptionsTypeDef(TypedDict):
+    TransitGatewayAttachmentArn: NotRequired[str]
+    TransitGatewayArn: NotRequired[str]
+    IpAddress: NotRequired[str]
+
+
+class NetworkResourceSummaryTypeDef(TypedDict):
+    RegisteredGatewayArn: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    ResourceType: NotRequired[str]
+    Definition: NotRequired[str]
+    NameTag: NotRequired[str]
+    IsMiddlebox: NotRequired[bool]
+
+
+class PathComponentTypeDef(TypedDict):
+    Sequence: NotRequired[int]
+    Resource: NotRequired[NetworkResourceSummaryTypeDef]
+    DestinationCidrBlock: NotRequired[str]
+
+
+class RouteAnalysisCompletionTypeDef(TypedDict):
+    ResultCode: NotRequired[RouteAnalysisCompletionResultCodeType]
+    ReasonCode: NotRequired[RouteAnalysisCompletionReasonCodeType]
+    ReasonContext: NotRequired[dict[str, str]]
+
+
+class RouteAnalysisPathTypeDef(TypedDict):
+    CompletionStatus: NotRequired[RouteAnalysisCompletionTypeDef]
+    Path: NotRequired[list[PathComponentTypeDef]]
+
+
+class RouteAnalysisTypeDef(TypedDict):
+    GlobalNetworkId: NotRequired[str]
+    OwnerAccountId: NotRequired[str]
+    RouteAnalysisId: NotRequired[str]
+    StartTimestamp: NotRequired[datetime]
+    Status: NotRequired[RouteAnalysisStatusType]
+    Source: NotRequired[RouteAnalysisEndpointOptionsTypeDef]
+    Destination: NotRequired[RouteAnalysisEndpointOptionsTypeDef]
+    IncludeReturnPath: NotRequired[bool]
+    UseMiddleboxes: NotRequired[bool]
+    ForwardPath: NotRequired[RouteAnalysisPathTypeDef]
+    ReturnPath: NotRequired[RouteAnalysisPathTypeDef]
 
 
 class GetRouteAnalysisResponseTypeDef(TypedDict):
@@ -1438,36 +1725,6 @@ class GetVpcAttachmentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GlobalNetworkTypeDef(TypedDict):
-    GlobalNetworkId: NotRequired[str]
-    GlobalNetworkArn: NotRequired[str]
-    Description: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    State: NotRequired[GlobalNetworkStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class LinkAssociationTypeDef(TypedDict):
-    GlobalNetworkId: NotRequired[str]
-    DeviceId: NotRequired[str]
-    LinkId: NotRequired[str]
-    LinkAssociationState: NotRequired[LinkAssociationStateType]
-
-
-class LinkTypeDef(TypedDict):
-    LinkId: NotRequired[str]
-    LinkArn: NotRequired[str]
-    GlobalNetworkId: NotRequired[str]
-    SiteId: NotRequired[str]
-    Description: NotRequired[str]
-    Type: NotRequired[str]
-    Bandwidth: NotRequired[BandwidthTypeDef]
-    Provider: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    State: NotRequired[LinkStateType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
 class ListAttachmentRoutingPolicyAssociationsRequestTypeDef(TypedDict):
     CoreNetworkId: str
     AttachmentId: NotRequired[str]
@@ -1530,6 +1787,12 @@ class ListCoreNetworkPrefixListAssociationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PrefixListAssociationTypeDef(TypedDict):
+    CoreNetworkId: NotRequired[str]
+    PrefixListArn: NotRequired[str]
+    PrefixListAlias: NotRequired[str]
+
+
 class ListCoreNetworkPrefixListAssociationsResponseTypeDef(TypedDict):
     PrefixListAssociations: NotRequired[list[PrefixListAssociationTypeDef]]
     NextToken: NotRequired[str]
@@ -1573,6 +1836,13 @@ class ListOrganizationServiceAccessStatusRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class OrganizationStatusTypeDef(TypedDict):
+    OrganizationId: NotRequired[str]
+    OrganizationAwsServiceAccessStatus: NotRequired[str]
+    SLRDeploymentStatus: NotRequired[str]
+    AccountStatusList: NotRequired[list[AccountStatusTypeDef]]
+
+
 class ListOrganizationServiceAccessStatusResponseTypeDef(TypedDict):
     OrganizationStatus: NotRequired[OrganizationStatusTypeDef]
     NextToken: NotRequired[str]
@@ -1601,131 +1871,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     TagList: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LocationTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Latitude: NotRequired[str]
-    Longitude: NotRequired[str]
-
-
-class NetworkFunctionGroupTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class NetworkResourceCountTypeDef(TypedDict):
-    ResourceType: NotRequired[str]
-    Count: NotRequired[int]
-
-
-class NetworkResourceSummaryTypeDef(TypedDict):
-    RegisteredGatewayArn: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    ResourceType: NotRequired[str]
-    Definition: NotRequired[str]
-    NameTag: NotRequired[str]
-    IsMiddlebox: NotRequired[bool]
-
-
-class NetworkResourceTypeDef(TypedDict):
-    RegisteredGatewayArn: NotRequired[str]
-    CoreNetworkId: NotRequired[str]
-    AwsRegion: NotRequired[str]
-    AccountId: NotRequired[str]
-    ResourceType: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    Definition: NotRequired[str]
-    DefinitionTimestamp: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-    Metadata: NotRequired[dict[str, str]]
-
-
-class NetworkRouteDestinationTypeDef(TypedDict):
-    CoreNetworkAttachmentId: NotRequired[str]
-    TransitGatewayAttachmentId: NotRequired[str]
-    SegmentName: NotRequired[str]
-    NetworkFunctionGroupName: NotRequired[str]
-    EdgeLocation: NotRequired[str]
-    ResourceType: NotRequired[str]
-    ResourceId: NotRequired[str]
-
-
-class NetworkRouteTypeDef(TypedDict):
-    DestinationCidrBlock: NotRequired[str]
-    Destinations: NotRequired[list[NetworkRouteDestinationTypeDef]]
-    PrefixListId: NotRequired[str]
-    State: NotRequired[RouteStateType]
-    Type: NotRequired[RouteTypeType]
-
-
-class NetworkTelemetryTypeDef(TypedDict):
-    RegisteredGatewayArn: NotRequired[str]
-    CoreNetworkId: NotRequired[str]
-    AwsRegion: NotRequired[str]
-    AccountId: NotRequired[str]
-    ResourceType: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    Address: NotRequired[str]
-    Health: NotRequired[ConnectionHealthTypeDef]
-
-
-class OrganizationStatusTypeDef(TypedDict):
-    OrganizationId: NotRequired[str]
-    OrganizationAwsServiceAccessStatus: NotRequired[str]
-    SLRDeploymentStatus: NotRequired[str]
-    AccountStatusList: NotRequired[list[AccountStatusTypeDef]]
-
-
-class PathComponentTypeDef(TypedDict):
-    Sequence: NotRequired[int]
-    Resource: NotRequired[NetworkResourceSummaryTypeDef]
-    DestinationCidrBlock: NotRequired[str]
-
-
-class PeeringErrorTypeDef(TypedDict):
-    Code: NotRequired[PeeringErrorCodeType]
-    Message: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    RequestId: NotRequired[str]
-    MissingPermissionsContext: NotRequired[PermissionsErrorContextTypeDef]
-
-
-class PeeringTypeDef(TypedDict):
-    CoreNetworkId: NotRequired[str]
-    CoreNetworkArn: NotRequired[str]
-    PeeringId: NotRequired[str]
-    OwnerAccountId: NotRequired[str]
-    PeeringType: NotRequired[PeeringTypeType]
-    State: NotRequired[PeeringStateType]
-    EdgeLocation: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    CreatedAt: NotRequired[datetime]
-    LastModificationErrors: NotRequired[list[PeeringErrorTypeDef]]
-
-
-class PermissionsErrorContextTypeDef(TypedDict):
-    MissingPermission: NotRequired[str]
-
-
-class PrefixListAssociationTypeDef(TypedDict):
-    CoreNetworkId: NotRequired[str]
-    PrefixListArn: NotRequired[str]
-    PrefixListAlias: NotRequired[str]
-
-
-class ProposedNetworkFunctionGroupChangeTypeDef(TypedDict):
-    Tags: NotRequired[list[TagTypeDef]]
-    AttachmentPolicyRuleNumber: NotRequired[int]
-    NetworkFunctionGroupName: NotRequired[str]
-
-
-class ProposedSegmentChangeTypeDef(TypedDict):
-    Tags: NotRequired[list[TagTypeDef]]
-    AttachmentPolicyRuleNumber: NotRequired[int]
-    SegmentName: NotRequired[str]
 
 
 class PutAttachmentRoutingPolicyLabelRequestTypeDef(TypedDict):
@@ -1783,11 +1928,6 @@ class RejectAttachmentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RelationshipTypeDef(TypedDict):
-    From: NotRequired[str]
-    To: NotRequired[str]
-
-
 class RemoveAttachmentRoutingPolicyLabelRequestTypeDef(TypedDict):
     CoreNetworkId: str
     AttachmentId: str
@@ -1810,90 +1950,9 @@ class RestoreCoreNetworkPolicyVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RouteAnalysisCompletionTypeDef(TypedDict):
-    ResultCode: NotRequired[RouteAnalysisCompletionResultCodeType]
-    ReasonCode: NotRequired[RouteAnalysisCompletionReasonCodeType]
-    ReasonContext: NotRequired[dict[str, str]]
-
-
 class RouteAnalysisEndpointOptionsSpecificationTypeDef(TypedDict):
     TransitGatewayAttachmentArn: NotRequired[str]
     IpAddress: NotRequired[str]
-
-
-class RouteAnalysisEndpointOptionsTypeDef(TypedDict):
-    TransitGatewayAttachmentArn: NotRequired[str]
-    TransitGatewayArn: NotRequired[str]
-    IpAddress: NotRequired[str]
-
-
-class RouteAnalysisPathTypeDef(TypedDict):
-    CompletionStatus: NotRequired[RouteAnalysisCompletionTypeDef]
-    Path: NotRequired[list[PathComponentTypeDef]]
-
-
-class RouteAnalysisTypeDef(TypedDict):
-    GlobalNetworkId: NotRequired[str]
-    OwnerAccountId: NotRequired[str]
-    RouteAnalysisId: NotRequired[str]
-    StartTimestamp: NotRequired[datetime]
-    Status: NotRequired[RouteAnalysisStatusType]
-    Source: NotRequired[RouteAnalysisEndpointOptionsTypeDef]
-    Destination: NotRequired[RouteAnalysisEndpointOptionsTypeDef]
-    IncludeReturnPath: NotRequired[bool]
-    UseMiddleboxes: NotRequired[bool]
-    ForwardPath: NotRequired[RouteAnalysisPathTypeDef]
-    ReturnPath: NotRequired[RouteAnalysisPathTypeDef]
-
-
-class RouteTableIdentifierTypeDef(TypedDict):
-    TransitGatewayRouteTableArn: NotRequired[str]
-    CoreNetworkSegmentEdge: NotRequired[CoreNetworkSegmentEdgeIdentifierTypeDef]
-    CoreNetworkNetworkFunctionGroup: NotRequired[
-        CoreNetworkNetworkFunctionGroupIdentifierTypeDef
-    ]
-
-
-class RoutingInformationNextHopTypeDef(TypedDict):
-    IpAddress: NotRequired[str]
-    CoreNetworkAttachmentId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceType: NotRequired[str]
-    SegmentName: NotRequired[str]
-    EdgeLocation: NotRequired[str]
-
-
-class RoutingPolicyAssociationDetailTypeDef(TypedDict):
-    RoutingPolicyNames: NotRequired[list[str]]
-    SharedSegments: NotRequired[list[str]]
-
-
-class ServiceInsertionActionTypeDef(TypedDict):
-    Action: NotRequired[SegmentActionServiceInsertionType]
-    Mode: NotRequired[SendViaModeType]
-    WhenSentTo: NotRequired[WhenSentToTypeDef]
-    Via: NotRequired[ViaTypeDef]
-
-
-class ServiceInsertionSegmentsTypeDef(TypedDict):
-    SendVia: NotRequired[list[str]]
-    SendTo: NotRequired[list[str]]
-
-
-class SiteToSiteVpnAttachmentTypeDef(TypedDict):
-    Attachment: NotRequired[AttachmentTypeDef]
-    VpnConnectionArn: NotRequired[str]
-
-
-class SiteTypeDef(TypedDict):
-    SiteId: NotRequired[str]
-    SiteArn: NotRequired[str]
-    GlobalNetworkId: NotRequired[str]
-    Description: NotRequired[str]
-    Location: NotRequired[LocationTypeDef]
-    CreatedAt: NotRequired[datetime]
-    State: NotRequired[SiteStateType]
-    Tags: NotRequired[list[TagTypeDef]]
 
 
 class StartOrganizationServiceAccessUpdateRequestTypeDef(TypedDict):
@@ -1925,42 +1984,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TransitGatewayConnectPeerAssociationTypeDef(TypedDict):
-    TransitGatewayConnectPeerArn: NotRequired[str]
-    GlobalNetworkId: NotRequired[str]
-    DeviceId: NotRequired[str]
-    LinkId: NotRequired[str]
-    State: NotRequired[TransitGatewayConnectPeerAssociationStateType]
-
-
-class TransitGatewayPeeringTypeDef(TypedDict):
-    Peering: NotRequired[PeeringTypeDef]
-    TransitGatewayArn: NotRequired[str]
-    TransitGatewayPeeringAttachmentId: NotRequired[str]
-
-
-class TransitGatewayRegistrationStateReasonTypeDef(TypedDict):
-    Code: NotRequired[TransitGatewayRegistrationStateType]
-    Message: NotRequired[str]
-
-
-class TransitGatewayRegistrationTypeDef(TypedDict):
-    GlobalNetworkId: NotRequired[str]
-    TransitGatewayArn: NotRequired[str]
-    State: NotRequired[TransitGatewayRegistrationStateReasonTypeDef]
-
-
-class TransitGatewayRouteTableAttachmentTypeDef(TypedDict):
-    Attachment: NotRequired[AttachmentTypeDef]
-    PeeringId: NotRequired[str]
-    TransitGatewayRouteTableArn: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2081,25 +2104,3 @@ class UpdateVpcAttachmentRequestTypeDef(TypedDict):
 class UpdateVpcAttachmentResponseTypeDef(TypedDict):
     VpcAttachment: NotRequired[VpcAttachmentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ViaTypeDef(TypedDict):
-    NetworkFunctionGroups: NotRequired[list[NetworkFunctionGroupTypeDef]]
-    WithEdgeOverrides: NotRequired[list[EdgeOverrideTypeDef]]
-
-
-class VpcAttachmentTypeDef(TypedDict):
-    Attachment: NotRequired[AttachmentTypeDef]
-    SubnetArns: NotRequired[list[str]]
-    Options: NotRequired[VpcOptionsTypeDef]
-
-
-class VpcOptionsTypeDef(TypedDict):
-    Ipv6Support: NotRequired[bool]
-    ApplianceModeSupport: NotRequired[bool]
-    DnsSupport: NotRequired[bool]
-    SecurityGroupReferencingSupport: NotRequired[bool]
-
-
-class WhenSentToTypeDef(TypedDict):
-    WhenSentToSegmentsList: NotRequired[list[str]]

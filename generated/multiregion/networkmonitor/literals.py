@@ -2,9 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon CloudWatch Network Monitor: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["AddressFamilyType", "MonitorStateType", "ProbeStateType", "ProtocolType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddressFamilyType",
+        "MonitorStateType",
+        "ProbeStateType",
+        "ProtocolType",
+    ]
 
 AddressFamilyType = Literal["IPV4", "IPV6"]
 MonitorStateType = Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR", "DELETING"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,38 +25,48 @@ from .literals import (
     ProtocolType,
 )
 
-__all__ = [
-    "CreateMonitorInputTypeDef",
-    "CreateMonitorOutputTypeDef",
-    "CreateMonitorProbeInputTypeDef",
-    "CreateProbeInputTypeDef",
-    "CreateProbeOutputTypeDef",
-    "DeleteMonitorInputTypeDef",
-    "DeleteMonitorOutputTypeDef",
-    "DeleteProbeInputTypeDef",
-    "DeleteProbeOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetMonitorInputTypeDef",
-    "GetMonitorOutputTypeDef",
-    "GetProbeInputTypeDef",
-    "GetProbeOutputTypeDef",
-    "ListMonitorsInputTypeDef",
-    "ListMonitorsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "MonitorSummaryTypeDef",
-    "ProbeInputTypeDef",
-    "ProbeTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateMonitorInputTypeDef",
-    "UpdateMonitorOutputTypeDef",
-    "UpdateProbeInputTypeDef",
-    "UpdateProbeOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateMonitorInputTypeDef",
+        "CreateMonitorOutputTypeDef",
+        "CreateMonitorProbeInputTypeDef",
+        "CreateProbeInputTypeDef",
+        "CreateProbeOutputTypeDef",
+        "DeleteMonitorInputTypeDef",
+        "DeleteMonitorOutputTypeDef",
+        "DeleteProbeInputTypeDef",
+        "DeleteProbeOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetMonitorInputTypeDef",
+        "GetMonitorOutputTypeDef",
+        "GetProbeInputTypeDef",
+        "GetProbeOutputTypeDef",
+        "ListMonitorsInputTypeDef",
+        "ListMonitorsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "MonitorSummaryTypeDef",
+        "ProbeInputTypeDef",
+        "ProbeTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateMonitorInputTypeDef",
+        "UpdateMonitorOutputTypeDef",
+        "UpdateProbeInputTypeDef",
+        "UpdateProbeOutputTypeDef",
+    ]
+
+
+class CreateMonitorProbeInputTypeDef(TypedDict):
+    sourceArn: str
+    destination: str
+    destinationPort: NotRequired[int]
+    protocol: ProtocolType
+    packetSize: NotRequired[int]
+    probeTags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateMonitorInputTypeDef(TypedDict):
@@ -76,13 +86,13 @@ class CreateMonitorOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateMonitorProbeInputTypeDef(TypedDict):
+class ProbeInputTypeDef(TypedDict):
     sourceArn: str
     destination: str
     destinationPort: NotRequired[int]
     protocol: ProtocolType
     packetSize: NotRequired[int]
-    probeTags: NotRequired[ReadOnly[Mapping[str, str]]]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateProbeInputTypeDef(TypedDict):
@@ -130,6 +140,22 @@ class GetMonitorInputTypeDef(TypedDict):
     monitorName: str
 
 
+class ProbeTypeDef(TypedDict):
+    probeId: NotRequired[str]
+    probeArn: NotRequired[str]
+    sourceArn: str
+    destination: str
+    destinationPort: NotRequired[int]
+    protocol: ProtocolType
+    packetSize: NotRequired[int]
+    addressFamily: NotRequired[AddressFamilyType]
+    vpcId: NotRequired[str]
+    state: NotRequired[ProbeStateType]
+    createdAt: NotRequired[datetime]
+    modifiedAt: NotRequired[datetime]
+    tags: NotRequired[dict[str, str]]
+
+
 class GetMonitorOutputTypeDef(TypedDict):
     monitorArn: str
     monitorName: str
@@ -170,6 +196,14 @@ class ListMonitorsInputTypeDef(TypedDict):
     state: NotRequired[str]
 
 
+class MonitorSummaryTypeDef(TypedDict):
+    monitorArn: str
+    monitorName: str
+    state: MonitorStateType
+    aggregationPeriod: NotRequired[int]
+    tags: NotRequired[dict[str, str]]
+
+
 class ListMonitorsOutputTypeDef(TypedDict):
     monitors: list[MonitorSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -183,39 +217,6 @@ class ListTagsForResourceInputTypeDef(TypedDict):
 class ListTagsForResourceOutputTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MonitorSummaryTypeDef(TypedDict):
-    monitorArn: str
-    monitorName: str
-    state: MonitorStateType
-    aggregationPeriod: NotRequired[int]
-    tags: NotRequired[dict[str, str]]
-
-
-class ProbeInputTypeDef(TypedDict):
-    sourceArn: str
-    destination: str
-    destinationPort: NotRequired[int]
-    protocol: ProtocolType
-    packetSize: NotRequired[int]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ProbeTypeDef(TypedDict):
-    probeId: NotRequired[str]
-    probeArn: NotRequired[str]
-    sourceArn: str
-    destination: str
-    destinationPort: NotRequired[int]
-    protocol: ProtocolType
-    packetSize: NotRequired[int]
-    addressFamily: NotRequired[AddressFamilyType]
-    vpcId: NotRequired[str]
-    state: NotRequired[ProbeStateType]
-    createdAt: NotRequired[datetime]
-    modifiedAt: NotRequired[datetime]
-    tags: NotRequired[dict[str, str]]
 
 
 class TagResourceInputTypeDef(TypedDict):

@@ -2,27 +2,28 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS User Notifications: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessStatusType",
-    "AccountContactTypeType",
-    "AggregationDurationType",
-    "AggregationEventTypeType",
-    "ChannelAssociationOverrideOptionType",
-    "ChannelTypeType",
-    "EventRuleStatusType",
-    "EventStatusType",
-    "LocaleCodeType",
-    "MediaElementTypeType",
-    "MemberAccountNotificationConfigurationStatusType",
-    "NotificationConfigurationStatusType",
-    "NotificationConfigurationSubtypeType",
-    "NotificationHubStatusType",
-    "NotificationTypeType",
-    "SchemaVersionType",
-    "TextPartTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessStatusType",
+        "AccountContactTypeType",
+        "AggregationDurationType",
+        "AggregationEventTypeType",
+        "ChannelAssociationOverrideOptionType",
+        "ChannelTypeType",
+        "EventRuleStatusType",
+        "EventStatusType",
+        "LocaleCodeType",
+        "MediaElementTypeType",
+        "MemberAccountNotificationConfigurationStatusType",
+        "NotificationConfigurationStatusType",
+        "NotificationConfigurationSubtypeType",
+        "NotificationHubStatusType",
+        "NotificationTypeType",
+        "SchemaVersionType",
+        "TextPartTypeType",
+    ]
 
 AccessStatusType = Literal["ENABLED", "DISABLED", "PENDING", "FAILED"]
 AccountContactTypeType = Literal[

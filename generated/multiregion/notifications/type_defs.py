@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -38,117 +38,123 @@ from .literals import (
     TextPartTypeType,
 )
 
-__all__ = [
-    "AggregationDetailTypeDef",
-    "AggregationKeyTypeDef",
-    "AggregationSummaryTypeDef",
-    "AssociateChannelRequestTypeDef",
-    "AssociateChannelResponseTypeDef",
-    "AssociateManagedNotificationAccountContactRequestTypeDef",
-    "AssociateManagedNotificationAccountContactResponseTypeDef",
-    "AssociateManagedNotificationAdditionalChannelRequestTypeDef",
-    "AssociateManagedNotificationAdditionalChannelResponseTypeDef",
-    "AssociateOrganizationalUnitRequestTypeDef",
-    "AssociateOrganizationalUnitResponseTypeDef",
-    "CreateEventRuleRequestTypeDef",
-    "CreateEventRuleResponseTypeDef",
-    "CreateNotificationConfigurationRequestTypeDef",
-    "CreateNotificationConfigurationResponseTypeDef",
-    "DeleteEventRuleRequestTypeDef",
-    "DeleteEventRuleResponseTypeDef",
-    "DeleteNotificationConfigurationRequestTypeDef",
-    "DeleteNotificationConfigurationResponseTypeDef",
-    "DeregisterNotificationHubRequestTypeDef",
-    "DeregisterNotificationHubResponseTypeDef",
-    "DimensionTypeDef",
-    "DisableNotificationsAccessForOrganizationResponseTypeDef",
-    "DisassociateChannelRequestTypeDef",
-    "DisassociateChannelResponseTypeDef",
-    "DisassociateManagedNotificationAccountContactRequestTypeDef",
-    "DisassociateManagedNotificationAccountContactResponseTypeDef",
-    "DisassociateManagedNotificationAdditionalChannelRequestTypeDef",
-    "DisassociateManagedNotificationAdditionalChannelResponseTypeDef",
-    "DisassociateOrganizationalUnitRequestTypeDef",
-    "DisassociateOrganizationalUnitResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableNotificationsAccessForOrganizationResponseTypeDef",
-    "EventRuleStatusSummaryTypeDef",
-    "EventRuleStructureTypeDef",
-    "GetEventRuleRequestTypeDef",
-    "GetEventRuleResponseTypeDef",
-    "GetManagedNotificationChildEventRequestTypeDef",
-    "GetManagedNotificationChildEventResponseTypeDef",
-    "GetManagedNotificationConfigurationRequestTypeDef",
-    "GetManagedNotificationConfigurationResponseTypeDef",
-    "GetManagedNotificationEventRequestTypeDef",
-    "GetManagedNotificationEventResponseTypeDef",
-    "GetNotificationConfigurationRequestTypeDef",
-    "GetNotificationConfigurationResponseTypeDef",
-    "GetNotificationEventRequestTypeDef",
-    "GetNotificationEventResponseTypeDef",
-    "GetNotificationsAccessForOrganizationResponseTypeDef",
-    "ListChannelsRequestTypeDef",
-    "ListChannelsResponseTypeDef",
-    "ListEventRulesRequestTypeDef",
-    "ListEventRulesResponseTypeDef",
-    "ListManagedNotificationChannelAssociationsRequestTypeDef",
-    "ListManagedNotificationChannelAssociationsResponseTypeDef",
-    "ListManagedNotificationChildEventsRequestTypeDef",
-    "ListManagedNotificationChildEventsResponseTypeDef",
-    "ListManagedNotificationConfigurationsRequestTypeDef",
-    "ListManagedNotificationConfigurationsResponseTypeDef",
-    "ListManagedNotificationEventsRequestTypeDef",
-    "ListManagedNotificationEventsResponseTypeDef",
-    "ListMemberAccountsRequestTypeDef",
-    "ListMemberAccountsResponseTypeDef",
-    "ListNotificationConfigurationsRequestTypeDef",
-    "ListNotificationConfigurationsResponseTypeDef",
-    "ListNotificationEventsRequestTypeDef",
-    "ListNotificationEventsResponseTypeDef",
-    "ListNotificationHubsRequestTypeDef",
-    "ListNotificationHubsResponseTypeDef",
-    "ListOrganizationalUnitsRequestTypeDef",
-    "ListOrganizationalUnitsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ManagedNotificationChannelAssociationSummaryTypeDef",
-    "ManagedNotificationChildEventOverviewTypeDef",
-    "ManagedNotificationChildEventSummaryTypeDef",
-    "ManagedNotificationChildEventTypeDef",
-    "ManagedNotificationConfigurationStructureTypeDef",
-    "ManagedNotificationEventOverviewTypeDef",
-    "ManagedNotificationEventSummaryTypeDef",
-    "ManagedNotificationEventTypeDef",
-    "ManagedSourceEventMetadataSummaryTypeDef",
-    "MediaElementTypeDef",
-    "MemberAccountTypeDef",
-    "MessageComponentsSummaryTypeDef",
-    "MessageComponentsTypeDef",
-    "NotificationConfigurationStructureTypeDef",
-    "NotificationEventOverviewTypeDef",
-    "NotificationEventSummaryTypeDef",
-    "NotificationEventTypeDef",
-    "NotificationHubOverviewTypeDef",
-    "NotificationHubStatusSummaryTypeDef",
-    "NotificationsAccessForOrganizationTypeDef",
-    "RegisterNotificationHubRequestTypeDef",
-    "RegisterNotificationHubResponseTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "SourceEventMetadataSummaryTypeDef",
-    "SourceEventMetadataTypeDef",
-    "SummarizationDimensionDetailTypeDef",
-    "SummarizationDimensionOverviewTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TextPartValueTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateEventRuleRequestTypeDef",
-    "UpdateEventRuleResponseTypeDef",
-    "UpdateNotificationConfigurationRequestTypeDef",
-    "UpdateNotificationConfigurationResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AggregationDetailTypeDef",
+        "AggregationKeyTypeDef",
+        "AggregationSummaryTypeDef",
+        "AssociateChannelRequestTypeDef",
+        "AssociateChannelResponseTypeDef",
+        "AssociateManagedNotificationAccountContactRequestTypeDef",
+        "AssociateManagedNotificationAccountContactResponseTypeDef",
+        "AssociateManagedNotificationAdditionalChannelRequestTypeDef",
+        "AssociateManagedNotificationAdditionalChannelResponseTypeDef",
+        "AssociateOrganizationalUnitRequestTypeDef",
+        "AssociateOrganizationalUnitResponseTypeDef",
+        "CreateEventRuleRequestTypeDef",
+        "CreateEventRuleResponseTypeDef",
+        "CreateNotificationConfigurationRequestTypeDef",
+        "CreateNotificationConfigurationResponseTypeDef",
+        "DeleteEventRuleRequestTypeDef",
+        "DeleteEventRuleResponseTypeDef",
+        "DeleteNotificationConfigurationRequestTypeDef",
+        "DeleteNotificationConfigurationResponseTypeDef",
+        "DeregisterNotificationHubRequestTypeDef",
+        "DeregisterNotificationHubResponseTypeDef",
+        "DimensionTypeDef",
+        "DisableNotificationsAccessForOrganizationResponseTypeDef",
+        "DisassociateChannelRequestTypeDef",
+        "DisassociateChannelResponseTypeDef",
+        "DisassociateManagedNotificationAccountContactRequestTypeDef",
+        "DisassociateManagedNotificationAccountContactResponseTypeDef",
+        "DisassociateManagedNotificationAdditionalChannelRequestTypeDef",
+        "DisassociateManagedNotificationAdditionalChannelResponseTypeDef",
+        "DisassociateOrganizationalUnitRequestTypeDef",
+        "DisassociateOrganizationalUnitResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableNotificationsAccessForOrganizationResponseTypeDef",
+        "EventRuleStatusSummaryTypeDef",
+        "EventRuleStructureTypeDef",
+        "GetEventRuleRequestTypeDef",
+        "GetEventRuleResponseTypeDef",
+        "GetManagedNotificationChildEventRequestTypeDef",
+        "GetManagedNotificationChildEventResponseTypeDef",
+        "GetManagedNotificationConfigurationRequestTypeDef",
+        "GetManagedNotificationConfigurationResponseTypeDef",
+        "GetManagedNotificationEventRequestTypeDef",
+        "GetManagedNotificationEventResponseTypeDef",
+        "GetNotificationConfigurationRequestTypeDef",
+        "GetNotificationConfigurationResponseTypeDef",
+        "GetNotificationEventRequestTypeDef",
+        "GetNotificationEventResponseTypeDef",
+        "GetNotificationsAccessForOrganizationResponseTypeDef",
+        "ListChannelsRequestTypeDef",
+        "ListChannelsResponseTypeDef",
+        "ListEventRulesRequestTypeDef",
+        "ListEventRulesResponseTypeDef",
+        "ListManagedNotificationChannelAssociationsRequestTypeDef",
+        "ListManagedNotificationChannelAssociationsResponseTypeDef",
+        "ListManagedNotificationChildEventsRequestTypeDef",
+        "ListManagedNotificationChildEventsResponseTypeDef",
+        "ListManagedNotificationConfigurationsRequestTypeDef",
+        "ListManagedNotificationConfigurationsResponseTypeDef",
+        "ListManagedNotificationEventsRequestTypeDef",
+        "ListManagedNotificationEventsResponseTypeDef",
+        "ListMemberAccountsRequestTypeDef",
+        "ListMemberAccountsResponseTypeDef",
+        "ListNotificationConfigurationsRequestTypeDef",
+        "ListNotificationConfigurationsResponseTypeDef",
+        "ListNotificationEventsRequestTypeDef",
+        "ListNotificationEventsResponseTypeDef",
+        "ListNotificationHubsRequestTypeDef",
+        "ListNotificationHubsResponseTypeDef",
+        "ListOrganizationalUnitsRequestTypeDef",
+        "ListOrganizationalUnitsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ManagedNotificationChannelAssociationSummaryTypeDef",
+        "ManagedNotificationChildEventOverviewTypeDef",
+        "ManagedNotificationChildEventSummaryTypeDef",
+        "ManagedNotificationChildEventTypeDef",
+        "ManagedNotificationConfigurationStructureTypeDef",
+        "ManagedNotificationEventOverviewTypeDef",
+        "ManagedNotificationEventSummaryTypeDef",
+        "ManagedNotificationEventTypeDef",
+        "ManagedSourceEventMetadataSummaryTypeDef",
+        "MediaElementTypeDef",
+        "MemberAccountTypeDef",
+        "MessageComponentsSummaryTypeDef",
+        "MessageComponentsTypeDef",
+        "NotificationConfigurationStructureTypeDef",
+        "NotificationEventOverviewTypeDef",
+        "NotificationEventSummaryTypeDef",
+        "NotificationEventTypeDef",
+        "NotificationHubOverviewTypeDef",
+        "NotificationHubStatusSummaryTypeDef",
+        "NotificationsAccessForOrganizationTypeDef",
+        "RegisterNotificationHubRequestTypeDef",
+        "RegisterNotificationHubResponseTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "SourceEventMetadataSummaryTypeDef",
+        "SourceEventMetadataTypeDef",
+        "SummarizationDimensionDetailTypeDef",
+        "SummarizationDimensionOverviewTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TextPartValueTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateEventRuleRequestTypeDef",
+        "UpdateEventRuleResponseTypeDef",
+        "UpdateNotificationConfigurationRequestTypeDef",
+        "UpdateNotificationConfigurationResponseTypeDef",
+    ]
+
+
+class SummarizationDimensionDetailTypeDef(TypedDict):
+    name: str
+    value: str
 
 
 class AggregationDetailTypeDef(TypedDict):
@@ -158,6 +164,12 @@ class AggregationDetailTypeDef(TypedDict):
 class AggregationKeyTypeDef(TypedDict):
     name: str
     value: str
+
+
+class SummarizationDimensionOverviewTypeDef(TypedDict):
+    name: str
+    count: int
+    sampleValues: NotRequired[list[str]]
 
 
 class AggregationSummaryTypeDef(TypedDict):
@@ -215,6 +227,11 @@ class CreateEventRuleRequestTypeDef(TypedDict):
     regions: ReadOnly[Sequence[str]]
 
 
+class EventRuleStatusSummaryTypeDef(TypedDict):
+    status: EventRuleStatusType
+    reason: str
+
+
 class CreateEventRuleResponseTypeDef(TypedDict):
     arn: str
     notificationConfigurationArn: str
@@ -253,6 +270,11 @@ class DeleteNotificationConfigurationResponseTypeDef(TypedDict):
 
 class DeregisterNotificationHubRequestTypeDef(TypedDict):
     notificationHubRegion: str
+
+
+class NotificationHubStatusSummaryTypeDef(TypedDict):
+    status: NotificationHubStatusType
+    reason: str
 
 
 class DeregisterNotificationHubResponseTypeDef(TypedDict):
@@ -310,11 +332,6 @@ class EnableNotificationsAccessForOrganizationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EventRuleStatusSummaryTypeDef(TypedDict):
-    status: EventRuleStatusType
-    reason: str
-
-
 class EventRuleStructureTypeDef(TypedDict):
     arn: str
     notificationConfigurationArn: str
@@ -349,6 +366,36 @@ class GetManagedNotificationChildEventRequestTypeDef(TypedDict):
     locale: NotRequired[LocaleCodeType]
 
 
+class MessageComponentsTypeDef(TypedDict):
+    headline: NotRequired[str]
+    paragraphSummary: NotRequired[str]
+    completeDescription: NotRequired[str]
+    dimensions: NotRequired[list[DimensionTypeDef]]
+
+
+class TextPartValueTypeDef(TypedDict):
+    type: TextPartTypeType
+    displayText: NotRequired[str]
+    textByLocale: NotRequired[dict[LocaleCodeType, str]]
+    url: NotRequired[str]
+
+
+class ManagedNotificationChildEventTypeDef(TypedDict):
+    schemaVersion: SchemaVersionType
+    id: str
+    messageComponents: MessageComponentsTypeDef
+    sourceEventDetailUrl: NotRequired[str]
+    sourceEventDetailUrlDisplayText: NotRequired[str]
+    notificationType: NotificationTypeType
+    eventStatus: NotRequired[EventStatusType]
+    aggregateManagedNotificationEventArn: str
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    textParts: dict[str, TextPartValueTypeDef]
+    organizationalUnitId: NotRequired[str]
+    aggregationDetail: NotRequired[AggregationDetailTypeDef]
+
+
 class GetManagedNotificationChildEventResponseTypeDef(TypedDict):
     arn: str
     managedNotificationConfigurationArn: str
@@ -373,6 +420,22 @@ class GetManagedNotificationConfigurationResponseTypeDef(TypedDict):
 class GetManagedNotificationEventRequestTypeDef(TypedDict):
     arn: str
     locale: NotRequired[LocaleCodeType]
+
+
+class ManagedNotificationEventTypeDef(TypedDict):
+    schemaVersion: SchemaVersionType
+    id: str
+    messageComponents: MessageComponentsTypeDef
+    sourceEventDetailUrl: NotRequired[str]
+    sourceEventDetailUrlDisplayText: NotRequired[str]
+    notificationType: NotificationTypeType
+    eventStatus: NotRequired[EventStatusType]
+    aggregationEventType: NotRequired[AggregationEventTypeType]
+    aggregationSummary: NotRequired[AggregationSummaryTypeDef]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    textParts: dict[str, TextPartValueTypeDef]
+    organizationalUnitId: NotRequired[str]
 
 
 class GetManagedNotificationEventResponseTypeDef(TypedDict):
@@ -403,12 +466,60 @@ class GetNotificationEventRequestTypeDef(TypedDict):
     locale: NotRequired[LocaleCodeType]
 
 
+class MediaElementTypeDef(TypedDict):
+    mediaId: str
+    type: MediaElementTypeType
+    url: str
+    caption: str
+
+
+class ResourceTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    detailUrl: NotRequired[str]
+    tags: NotRequired[list[str]]
+
+
+class SourceEventMetadataTypeDef(TypedDict):
+    eventTypeVersion: str
+    sourceEventId: str
+    eventOriginRegion: NotRequired[str]
+    relatedAccount: str
+    source: str
+    eventOccurrenceTime: datetime
+    eventType: str
+    relatedResources: list[ResourceTypeDef]
+
+
+class NotificationEventTypeDef(TypedDict):
+    schemaVersion: SchemaVersionType
+    id: str
+    sourceEventMetadata: SourceEventMetadataTypeDef
+    messageComponents: MessageComponentsTypeDef
+    sourceEventDetailUrl: NotRequired[str]
+    sourceEventDetailUrlDisplayText: NotRequired[str]
+    notificationType: NotificationTypeType
+    eventStatus: NotRequired[EventStatusType]
+    aggregationEventType: NotRequired[AggregationEventTypeType]
+    aggregateNotificationEventArn: NotRequired[str]
+    aggregationSummary: NotRequired[AggregationSummaryTypeDef]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    textParts: dict[str, TextPartValueTypeDef]
+    media: list[MediaElementTypeDef]
+    organizationalUnitId: NotRequired[str]
+
+
 class GetNotificationEventResponseTypeDef(TypedDict):
     arn: str
     notificationConfigurationArn: str
     creationTime: datetime
     content: NotificationEventTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NotificationsAccessForOrganizationTypeDef(TypedDict):
+    accessStatus: AccessStatusType
 
 
 class GetNotificationsAccessForOrganizationResponseTypeDef(TypedDict):
@@ -446,6 +557,12 @@ class ListManagedNotificationChannelAssociationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ManagedNotificationChannelAssociationSummaryTypeDef(TypedDict):
+    channelIdentifier: str
+    channelType: ChannelTypeType
+    overrideOption: NotRequired[ChannelAssociationOverrideOptionType]
+
+
 class ListManagedNotificationChannelAssociationsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     channelAssociations: list[ManagedNotificationChannelAssociationSummaryTypeDef]
@@ -463,6 +580,35 @@ class ListManagedNotificationChildEventsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ManagedSourceEventMetadataSummaryTypeDef(TypedDict):
+    eventOriginRegion: NotRequired[str]
+    source: str
+    eventType: str
+
+
+class MessageComponentsSummaryTypeDef(TypedDict):
+    headline: str
+
+
+class ManagedNotificationChildEventSummaryTypeDef(TypedDict):
+    schemaVersion: SchemaVersionType
+    sourceEventMetadata: ManagedSourceEventMetadataSummaryTypeDef
+    messageComponents: MessageComponentsSummaryTypeDef
+    aggregationDetail: AggregationDetailTypeDef
+    eventStatus: EventStatusType
+    notificationType: NotificationTypeType
+
+
+class ManagedNotificationChildEventOverviewTypeDef(TypedDict):
+    arn: str
+    managedNotificationConfigurationArn: str
+    relatedAccount: str
+    creationTime: datetime
+    childEvent: ManagedNotificationChildEventSummaryTypeDef
+    aggregateManagedNotificationEventArn: str
+    organizationalUnitId: NotRequired[str]
+
+
 class ListManagedNotificationChildEventsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     managedNotificationChildEvents: list[ManagedNotificationChildEventOverviewTypeDef]
@@ -473,6 +619,12 @@ class ListManagedNotificationConfigurationsRequestTypeDef(TypedDict):
     channelIdentifier: NotRequired[str]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ManagedNotificationConfigurationStructureTypeDef(TypedDict):
+    arn: str
+    name: str
+    description: str
 
 
 class ListManagedNotificationConfigurationsResponseTypeDef(TypedDict):
@@ -494,6 +646,26 @@ class ListManagedNotificationEventsRequestTypeDef(TypedDict):
     relatedAccount: NotRequired[str]
 
 
+class ManagedNotificationEventSummaryTypeDef(TypedDict):
+    schemaVersion: SchemaVersionType
+    sourceEventMetadata: ManagedSourceEventMetadataSummaryTypeDef
+    messageComponents: MessageComponentsSummaryTypeDef
+    eventStatus: EventStatusType
+    notificationType: NotificationTypeType
+
+
+class ManagedNotificationEventOverviewTypeDef(TypedDict):
+    arn: str
+    managedNotificationConfigurationArn: str
+    relatedAccount: str
+    creationTime: datetime
+    notificationEvent: ManagedNotificationEventSummaryTypeDef
+    aggregationEventType: NotRequired[AggregationEventTypeType]
+    organizationalUnitId: NotRequired[str]
+    aggregationSummary: NotRequired[AggregationSummaryTypeDef]
+    aggregatedNotificationRegions: NotRequired[list[str]]
+
+
 class ListManagedNotificationEventsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     managedNotificationEvents: list[ManagedNotificationEventOverviewTypeDef]
@@ -509,6 +681,14 @@ class ListMemberAccountsRequestTypeDef(TypedDict):
     organizationalUnitId: NotRequired[str]
 
 
+class MemberAccountTypeDef(TypedDict):
+    notificationConfigurationArn: NotRequired[str]
+    accountId: str
+    status: MemberAccountNotificationConfigurationStatusType
+    statusReason: str
+    organizationalUnitId: str
+
+
 class ListMemberAccountsResponseTypeDef(TypedDict):
     memberAccounts: list[MemberAccountTypeDef]
     nextToken: NotRequired[str]
@@ -522,6 +702,16 @@ class ListNotificationConfigurationsRequestTypeDef(TypedDict):
     subtype: NotRequired[NotificationConfigurationSubtypeType]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class NotificationConfigurationStructureTypeDef(TypedDict):
+    arn: str
+    name: str
+    description: str
+    status: NotificationConfigurationStatusType
+    creationTime: datetime
+    aggregationDuration: NotRequired[AggregationDurationType]
+    subtype: NotRequired[NotificationConfigurationSubtypeType]
 
 
 class ListNotificationConfigurationsResponseTypeDef(TypedDict):
@@ -542,6 +732,32 @@ class ListNotificationEventsRequestTypeDef(TypedDict):
     organizationalUnitId: NotRequired[str]
 
 
+class SourceEventMetadataSummaryTypeDef(TypedDict):
+    eventOriginRegion: NotRequired[str]
+    source: str
+    eventType: str
+
+
+class NotificationEventSummaryTypeDef(TypedDict):
+    schemaVersion: SchemaVersionType
+    sourceEventMetadata: SourceEventMetadataSummaryTypeDef
+    messageComponents: MessageComponentsSummaryTypeDef
+    eventStatus: EventStatusType
+    notificationType: NotificationTypeType
+
+
+class NotificationEventOverviewTypeDef(TypedDict):
+    arn: str
+    notificationConfigurationArn: str
+    relatedAccount: str
+    creationTime: datetime
+    notificationEvent: NotificationEventSummaryTypeDef
+    aggregationEventType: NotRequired[AggregationEventTypeType]
+    aggregateNotificationEventArn: NotRequired[str]
+    aggregationSummary: NotRequired[AggregationSummaryTypeDef]
+    organizationalUnitId: NotRequired[str]
+
+
 class ListNotificationEventsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     notificationEvents: list[NotificationEventOverviewTypeDef]
@@ -551,6 +767,13 @@ class ListNotificationEventsResponseTypeDef(TypedDict):
 class ListNotificationHubsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class NotificationHubOverviewTypeDef(TypedDict):
+    notificationHubRegion: str
+    statusSummary: NotificationHubStatusSummaryTypeDef
+    creationTime: datetime
+    lastActivationTime: NotRequired[datetime]
 
 
 class ListNotificationHubsResponseTypeDef(TypedDict):
@@ -580,186 +803,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ManagedNotificationChannelAssociationSummaryTypeDef(TypedDict):
-    channelIdentifier: str
-    channelType: ChannelTypeType
-    overrideOption: NotRequired[ChannelAssociationOverrideOptionType]
-
-
-class ManagedNotificationChildEventOverviewTypeDef(TypedDict):
-    arn: str
-    managedNotificationConfigurationArn: str
-    relatedAccount: str
-    creationTime: datetime
-    childEvent: ManagedNotificationChildEventSummaryTypeDef
-    aggregateManagedNotificationEventArn: str
-    organizationalUnitId: NotRequired[str]
-
-
-class ManagedNotificationChildEventSummaryTypeDef(TypedDict):
-    schemaVersion: SchemaVersionType
-    sourceEventMetadata: ManagedSourceEventMetadataSummaryTypeDef
-    messageComponents: MessageComponentsSummaryTypeDef
-    aggregationDetail: AggregationDetailTypeDef
-    eventStatus: EventStatusType
-    notificationType: NotificationTypeType
-
-
-class ManagedNotificationChildEventTypeDef(TypedDict):
-    schemaVersion: SchemaVersionType
-    id: str
-    messageComponents: MessageComponentsTypeDef
-    sourceEventDetailUrl: NotRequired[str]
-    sourceEventDetailUrlDisplayText: NotRequired[str]
-    notificationType: NotificationTypeType
-    eventStatus: NotRequired[EventStatusType]
-    aggregateManagedNotificationEventArn: str
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    textParts: dict[str, TextPartValueTypeDef]
-    organizationalUnitId: NotRequired[str]
-    aggregationDetail: NotRequired[AggregationDetailTypeDef]
-
-
-class ManagedNotificationConfigurationStructureTypeDef(TypedDict):
-    arn: str
-    name: str
-    description: str
-
-
-class ManagedNotificationEventOverviewTypeDef(TypedDict):
-    arn: str
-    managedNotificationConfigurationArn: str
-    relatedAccount: str
-    creationTime: datetime
-    notificationEvent: ManagedNotificationEventSummaryTypeDef
-    aggregationEventType: NotRequired[AggregationEventTypeType]
-    organizationalUnitId: NotRequired[str]
-    aggregationSummary: NotRequired[AggregationSummaryTypeDef]
-    aggregatedNotificationRegions: NotRequired[list[str]]
-
-
-class ManagedNotificationEventSummaryTypeDef(TypedDict):
-    schemaVersion: SchemaVersionType
-    sourceEventMetadata: ManagedSourceEventMetadataSummaryTypeDef
-    messageComponents: MessageComponentsSummaryTypeDef
-    eventStatus: EventStatusType
-    notificationType: NotificationTypeType
-
-
-class ManagedNotificationEventTypeDef(TypedDict):
-    schemaVersion: SchemaVersionType
-    id: str
-    messageComponents: MessageComponentsTypeDef
-    sourceEventDetailUrl: NotRequired[str]
-    sourceEventDetailUrlDisplayText: NotRequired[str]
-    notificationType: NotificationTypeType
-    eventStatus: NotRequired[EventStatusType]
-    aggregationEventType: NotRequired[AggregationEventTypeType]
-    aggregationSummary: NotRequired[AggregationSummaryTypeDef]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    textParts: dict[str, TextPartValueTypeDef]
-    organizationalUnitId: NotRequired[str]
-
-
-class ManagedSourceEventMetadataSummaryTypeDef(TypedDict):
-    eventOriginRegion: NotRequired[str]
-    source: str
-    eventType: str
-
-
-class MediaElementTypeDef(TypedDict):
-    mediaId: str
-    type: MediaElementTypeType
-    url: str
-    caption: str
-
-
-class MemberAccountTypeDef(TypedDict):
-    notificationConfigurationArn: NotRequired[str]
-    accountId: str
-    status: MemberAccountNotificationConfigurationStatusType
-    statusReason: str
-    organizationalUnitId: str
-
-
-class MessageComponentsSummaryTypeDef(TypedDict):
-    headline: str
-
-
-class MessageComponentsTypeDef(TypedDict):
-    headline: NotRequired[str]
-    paragraphSummary: NotRequired[str]
-    completeDescription: NotRequired[str]
-    dimensions: NotRequired[list[DimensionTypeDef]]
-
-
-class NotificationConfigurationStructureTypeDef(TypedDict):
-    arn: str
-    name: str
-    description: str
-    status: NotificationConfigurationStatusType
-    creationTime: datetime
-    aggregationDuration: NotRequired[AggregationDurationType]
-    subtype: NotRequired[NotificationConfigurationSubtypeType]
-
-
-class NotificationEventOverviewTypeDef(TypedDict):
-    arn: str
-    notificationConfigurationArn: str
-    relatedAccount: str
-    creationTime: datetime
-    notificationEvent: NotificationEventSummaryTypeDef
-    aggregationEventType: NotRequired[AggregationEventTypeType]
-    aggregateNotificationEventArn: NotRequired[str]
-    aggregationSummary: NotRequired[AggregationSummaryTypeDef]
-    organizationalUnitId: NotRequired[str]
-
-
-class NotificationEventSummaryTypeDef(TypedDict):
-    schemaVersion: SchemaVersionType
-    sourceEventMetadata: SourceEventMetadataSummaryTypeDef
-    messageComponents: MessageComponentsSummaryTypeDef
-    eventStatus: EventStatusType
-    notificationType: NotificationTypeType
-
-
-class NotificationEventTypeDef(TypedDict):
-    schemaVersion: SchemaVersionType
-    id: str
-    sourceEventMetadata: SourceEventMetadataTypeDef
-    messageComponents: MessageComponentsTypeDef
-    sourceEventDetailUrl: NotRequired[str]
-    sourceEventDetailUrlDisplayText: NotRequired[str]
-    notificationType: NotificationTypeType
-    eventStatus: NotRequired[EventStatusType]
-    aggregationEventType: NotRequired[AggregationEventTypeType]
-    aggregateNotificationEventArn: NotRequired[str]
-    aggregationSummary: NotRequired[AggregationSummaryTypeDef]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-    textParts: dict[str, TextPartValueTypeDef]
-    media: list[MediaElementTypeDef]
-    organizationalUnitId: NotRequired[str]
-
-
-class NotificationHubOverviewTypeDef(TypedDict):
-    notificationHubRegion: str
-    statusSummary: NotificationHubStatusSummaryTypeDef
-    creationTime: datetime
-    lastActivationTime: NotRequired[datetime]
-
-
-class NotificationHubStatusSummaryTypeDef(TypedDict):
-    status: NotificationHubStatusType
-    reason: str
-
-
-class NotificationsAccessForOrganizationTypeDef(TypedDict):
-    accessStatus: AccessStatusType
-
-
 class RegisterNotificationHubRequestTypeDef(TypedDict):
     notificationHubRegion: str
 
@@ -772,41 +815,6 @@ class RegisterNotificationHubResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    detailUrl: NotRequired[str]
-    tags: NotRequired[list[str]]
-
-
-class SourceEventMetadataSummaryTypeDef(TypedDict):
-    eventOriginRegion: NotRequired[str]
-    source: str
-    eventType: str
-
-
-class SourceEventMetadataTypeDef(TypedDict):
-    eventTypeVersion: str
-    sourceEventId: str
-    eventOriginRegion: NotRequired[str]
-    relatedAccount: str
-    source: str
-    eventOccurrenceTime: datetime
-    eventType: str
-    relatedResources: list[ResourceTypeDef]
-
-
-class SummarizationDimensionDetailTypeDef(TypedDict):
-    name: str
-    value: str
-
-
-class SummarizationDimensionOverviewTypeDef(TypedDict):
-    name: str
-    count: int
-    sampleValues: NotRequired[list[str]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     arn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -814,13 +822,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TextPartValueTypeDef(TypedDict):
-    type: TextPartTypeType
-    displayText: NotRequired[str]
-    textByLocale: NotRequired[dict[LocaleCodeType, str]]
-    url: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,8 +2,9 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS User Notifications Contacts: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["EmailContactStatusType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["EmailContactStatusType"]
 
 EmailContactStatusType = Literal["inactive", "active"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,29 +22,30 @@ from .literals import (
     EmailContactStatusType,
 )
 
-__all__ = [
-    "ActivateEmailContactRequestTypeDef",
-    "ActivateEmailContactResponseTypeDef",
-    "CreateEmailContactRequestTypeDef",
-    "CreateEmailContactResponseTypeDef",
-    "DeleteEmailContactRequestTypeDef",
-    "DeleteEmailContactResponseTypeDef",
-    "EmailContactTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetEmailContactRequestTypeDef",
-    "GetEmailContactResponseTypeDef",
-    "ListEmailContactsRequestTypeDef",
-    "ListEmailContactsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SendActivationCodeRequestTypeDef",
-    "SendActivationCodeResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActivateEmailContactRequestTypeDef",
+        "ActivateEmailContactResponseTypeDef",
+        "CreateEmailContactRequestTypeDef",
+        "CreateEmailContactResponseTypeDef",
+        "DeleteEmailContactRequestTypeDef",
+        "DeleteEmailContactResponseTypeDef",
+        "EmailContactTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetEmailContactRequestTypeDef",
+        "GetEmailContactResponseTypeDef",
+        "ListEmailContactsRequestTypeDef",
+        "ListEmailContactsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SendActivationCodeRequestTypeDef",
+        "SendActivationCodeResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
 
 
 class ActivateEmailContactRequestTypeDef(TypedDict):

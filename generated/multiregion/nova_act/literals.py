@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Nova Act Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActStatusType",
-    "ModelStatusType",
-    "SortOrderType",
-    "TraceLocationTypeType",
-    "WorkflowDefinitionStatusType",
-    "WorkflowRunStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActStatusType",
+        "ModelStatusType",
+        "SortOrderType",
+        "TraceLocationTypeType",
+        "WorkflowDefinitionStatusType",
+        "WorkflowRunStatusType",
+    ]
 
 ActStatusType = Literal[
     "RUNNING",

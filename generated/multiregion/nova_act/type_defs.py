@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -29,66 +29,72 @@ from .literals import (
     WorkflowRunStatusType,
 )
 
-__all__ = [
-    "ActErrorTypeDef",
-    "ActSummaryTypeDef",
-    "CallResultContentTypeDef",
-    "CallResultTypeDef",
-    "CallTypeDef",
-    "ClientInfoTypeDef",
-    "CompatibilityInformationTypeDef",
-    "CreateActRequestTypeDef",
-    "CreateActResponseTypeDef",
-    "CreateSessionRequestTypeDef",
-    "CreateSessionResponseTypeDef",
-    "CreateWorkflowDefinitionRequestTypeDef",
-    "CreateWorkflowDefinitionResponseTypeDef",
-    "CreateWorkflowRunRequestTypeDef",
-    "CreateWorkflowRunResponseTypeDef",
-    "DeleteWorkflowDefinitionRequestTypeDef",
-    "DeleteWorkflowDefinitionResponseTypeDef",
-    "DeleteWorkflowRunRequestTypeDef",
-    "DeleteWorkflowRunResponseTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "GetWorkflowDefinitionRequestTypeDef",
-    "GetWorkflowDefinitionResponseTypeDef",
-    "GetWorkflowRunRequestTypeDef",
-    "GetWorkflowRunResponseTypeDef",
-    "InvokeActStepRequestTypeDef",
-    "InvokeActStepResponseTypeDef",
-    "ListActsRequestTypeDef",
-    "ListActsResponseTypeDef",
-    "ListModelsRequestTypeDef",
-    "ListModelsResponseTypeDef",
-    "ListSessionsRequestTypeDef",
-    "ListSessionsResponseTypeDef",
-    "ListWorkflowDefinitionsRequestTypeDef",
-    "ListWorkflowDefinitionsResponseTypeDef",
-    "ListWorkflowRunsRequestTypeDef",
-    "ListWorkflowRunsResponseTypeDef",
-    "ModelAliasTypeDef",
-    "ModelLifecycleTypeDef",
-    "ModelSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "SessionSummaryTypeDef",
-    "ToolInputSchemaTypeDef",
-    "ToolSpecTypeDef",
-    "TraceLocationTypeDef",
-    "UpdateActRequestTypeDef",
-    "UpdateActResponseTypeDef",
-    "UpdateWorkflowRunRequestTypeDef",
-    "UpdateWorkflowRunResponseTypeDef",
-    "WorkflowDefinitionSummaryTypeDef",
-    "WorkflowExportConfigTypeDef",
-    "WorkflowRunSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActErrorTypeDef",
+        "ActSummaryTypeDef",
+        "CallResultContentTypeDef",
+        "CallResultTypeDef",
+        "CallTypeDef",
+        "ClientInfoTypeDef",
+        "CompatibilityInformationTypeDef",
+        "CreateActRequestTypeDef",
+        "CreateActResponseTypeDef",
+        "CreateSessionRequestTypeDef",
+        "CreateSessionResponseTypeDef",
+        "CreateWorkflowDefinitionRequestTypeDef",
+        "CreateWorkflowDefinitionResponseTypeDef",
+        "CreateWorkflowRunRequestTypeDef",
+        "CreateWorkflowRunResponseTypeDef",
+        "DeleteWorkflowDefinitionRequestTypeDef",
+        "DeleteWorkflowDefinitionResponseTypeDef",
+        "DeleteWorkflowRunRequestTypeDef",
+        "DeleteWorkflowRunResponseTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "GetWorkflowDefinitionRequestTypeDef",
+        "GetWorkflowDefinitionResponseTypeDef",
+        "GetWorkflowRunRequestTypeDef",
+        "GetWorkflowRunResponseTypeDef",
+        "InvokeActStepRequestTypeDef",
+        "InvokeActStepResponseTypeDef",
+        "ListActsRequestTypeDef",
+        "ListActsResponseTypeDef",
+        "ListModelsRequestTypeDef",
+        "ListModelsResponseTypeDef",
+        "ListSessionsRequestTypeDef",
+        "ListSessionsResponseTypeDef",
+        "ListWorkflowDefinitionsRequestTypeDef",
+        "ListWorkflowDefinitionsResponseTypeDef",
+        "ListWorkflowRunsRequestTypeDef",
+        "ListWorkflowRunsResponseTypeDef",
+        "ModelAliasTypeDef",
+        "ModelLifecycleTypeDef",
+        "ModelSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "SessionSummaryTypeDef",
+        "ToolInputSchemaTypeDef",
+        "ToolSpecTypeDef",
+        "TraceLocationTypeDef",
+        "UpdateActRequestTypeDef",
+        "UpdateActResponseTypeDef",
+        "UpdateWorkflowRunRequestTypeDef",
+        "UpdateWorkflowRunResponseTypeDef",
+        "WorkflowDefinitionSummaryTypeDef",
+        "WorkflowExportConfigTypeDef",
+        "WorkflowRunSummaryTypeDef",
+    ]
 
 
 class ActErrorTypeDef(TypedDict):
     message: str
     type: NotRequired[str]
+
+
+class TraceLocationTypeDef(TypedDict):
+    locationType: TraceLocationTypeType
+    location: str
 
 
 class ActSummaryTypeDef(TypedDict):
@@ -127,6 +133,16 @@ class CompatibilityInformationTypeDef(TypedDict):
     message: NotRequired[str]
 
 
+class ToolInputSchemaTypeDef(TypedDict):
+    json: NotRequired[ReadOnly[DocumentValue]]
+
+
+class ToolSpecTypeDef(TypedDict):
+    name: str
+    description: str
+    inputSchema: ReadOnly[ToolInputSchemaTypeDef]
+
+
 class CreateActRequestTypeDef(TypedDict):
     workflowDefinitionName: str
     workflowRunId: str
@@ -151,6 +167,11 @@ class CreateSessionRequestTypeDef(TypedDict):
 class CreateSessionResponseTypeDef(TypedDict):
     sessionId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WorkflowExportConfigTypeDef(TypedDict):
+    s3BucketName: str
+    s3KeyPrefix: NotRequired[str]
 
 
 class CreateWorkflowDefinitionRequestTypeDef(TypedDict):
@@ -262,52 +283,6 @@ class ListModelsRequestTypeDef(TypedDict):
     clientCompatibilityVersion: int
 
 
-class ListModelsResponseTypeDef(TypedDict):
-    modelSummaries: list[ModelSummaryTypeDef]
-    modelAliases: list[ModelAliasTypeDef]
-    compatibilityInformation: CompatibilityInformationTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListSessionsRequestTypeDef(TypedDict):
-    workflowDefinitionName: str
-    workflowRunId: str
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-    sortOrder: NotRequired[SortOrderType]
-
-
-class ListSessionsResponseTypeDef(TypedDict):
-    sessionSummaries: list[SessionSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListWorkflowDefinitionsRequestTypeDef(TypedDict):
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-    sortOrder: NotRequired[SortOrderType]
-
-
-class ListWorkflowDefinitionsResponseTypeDef(TypedDict):
-    workflowDefinitionSummaries: list[WorkflowDefinitionSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListWorkflowRunsRequestTypeDef(TypedDict):
-    workflowDefinitionName: str
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-    sortOrder: NotRequired[SortOrderType]
-
-
-class ListWorkflowRunsResponseTypeDef(TypedDict):
-    workflowRunSummaries: list[WorkflowRunSummaryTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ModelAliasTypeDef(TypedDict):
     aliasName: str
     latestModelId: str
@@ -324,23 +299,70 @@ class ModelSummaryTypeDef(TypedDict):
     minimumCompatibilityVersion: int
 
 
+class ListModelsResponseTypeDef(TypedDict):
+    modelSummaries: list[ModelSummaryTypeDef]
+    modelAliases: list[ModelAliasTypeDef]
+    compatibilityInformation: CompatibilityInformationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSessionsRequestTypeDef(TypedDict):
+    workflowDefinitionName: str
+    workflowRunId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    sortOrder: NotRequired[SortOrderType]
+
+
 class SessionSummaryTypeDef(TypedDict):
     sessionId: str
 
 
-class ToolInputSchemaTypeDef(TypedDict):
-    json: NotRequired[ReadOnly[DocumentValue]]
+class ListSessionsResponseTypeDef(TypedDict):
+    sessionSummaries: list[SessionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ToolSpecTypeDef(TypedDict):
-    name: str
-    description: str
-    inputSchema: ReadOnly[ToolInputSchemaTypeDef]
+class ListWorkflowDefinitionsRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    sortOrder: NotRequired[SortOrderType]
 
 
-class TraceLocationTypeDef(TypedDict):
-    locationType: TraceLocationTypeType
-    location: str
+class WorkflowDefinitionSummaryTypeDef(TypedDict):
+    workflowDefinitionArn: str
+    workflowDefinitionName: str
+    createdAt: datetime
+    status: WorkflowDefinitionStatusType
+
+
+class ListWorkflowDefinitionsResponseTypeDef(TypedDict):
+    workflowDefinitionSummaries: list[WorkflowDefinitionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListWorkflowRunsRequestTypeDef(TypedDict):
+    workflowDefinitionName: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    sortOrder: NotRequired[SortOrderType]
+
+
+class WorkflowRunSummaryTypeDef(TypedDict):
+    workflowRunArn: str
+    workflowRunId: str
+    status: WorkflowRunStatusType
+    startedAt: datetime
+    endedAt: NotRequired[datetime]
+    traceLocation: NotRequired[TraceLocationTypeDef]
+
+
+class ListWorkflowRunsResponseTypeDef(TypedDict):
+    workflowRunSummaries: list[WorkflowRunSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateActRequestTypeDef(TypedDict):
@@ -364,24 +386,3 @@ class UpdateWorkflowRunRequestTypeDef(TypedDict):
 
 class UpdateWorkflowRunResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkflowDefinitionSummaryTypeDef(TypedDict):
-    workflowDefinitionArn: str
-    workflowDefinitionName: str
-    createdAt: datetime
-    status: WorkflowDefinitionStatusType
-
-
-class WorkflowExportConfigTypeDef(TypedDict):
-    s3BucketName: str
-    s3KeyPrefix: NotRequired[str]
-
-
-class WorkflowRunSummaryTypeDef(TypedDict):
-    workflowRunArn: str
-    workflowRunId: str
-    status: WorkflowRunStatusType
-    startedAt: datetime
-    endedAt: NotRequired[datetime]
-    traceLocation: NotRequired[TraceLocationTypeDef]

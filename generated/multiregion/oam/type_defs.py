@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,46 +22,60 @@ from .literals import (
     ResourceTypeType,
 )
 
-__all__ = [
-    "CreateLinkInputTypeDef",
-    "CreateLinkOutputTypeDef",
-    "CreateSinkInputTypeDef",
-    "CreateSinkOutputTypeDef",
-    "DeleteLinkInputTypeDef",
-    "DeleteLinkOutputTypeDef",
-    "DeleteSinkInputTypeDef",
-    "DeleteSinkOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetLinkInputTypeDef",
-    "GetLinkOutputTypeDef",
-    "GetSinkInputTypeDef",
-    "GetSinkOutputTypeDef",
-    "GetSinkPolicyInputTypeDef",
-    "GetSinkPolicyOutputTypeDef",
-    "LinkConfigurationTypeDef",
-    "ListAttachedLinksInputTypeDef",
-    "ListAttachedLinksItemTypeDef",
-    "ListAttachedLinksOutputTypeDef",
-    "ListLinksInputTypeDef",
-    "ListLinksItemTypeDef",
-    "ListLinksOutputTypeDef",
-    "ListSinksInputTypeDef",
-    "ListSinksItemTypeDef",
-    "ListSinksOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "LogGroupConfigurationTypeDef",
-    "MetricConfigurationTypeDef",
-    "PutSinkPolicyInputTypeDef",
-    "PutSinkPolicyOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateLinkInputTypeDef",
-    "UpdateLinkOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateLinkInputTypeDef",
+        "CreateLinkOutputTypeDef",
+        "CreateSinkInputTypeDef",
+        "CreateSinkOutputTypeDef",
+        "DeleteLinkInputTypeDef",
+        "DeleteLinkOutputTypeDef",
+        "DeleteSinkInputTypeDef",
+        "DeleteSinkOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetLinkInputTypeDef",
+        "GetLinkOutputTypeDef",
+        "GetSinkInputTypeDef",
+        "GetSinkOutputTypeDef",
+        "GetSinkPolicyInputTypeDef",
+        "GetSinkPolicyOutputTypeDef",
+        "LinkConfigurationTypeDef",
+        "ListAttachedLinksInputTypeDef",
+        "ListAttachedLinksItemTypeDef",
+        "ListAttachedLinksOutputTypeDef",
+        "ListLinksInputTypeDef",
+        "ListLinksItemTypeDef",
+        "ListLinksOutputTypeDef",
+        "ListSinksInputTypeDef",
+        "ListSinksItemTypeDef",
+        "ListSinksOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "LogGroupConfigurationTypeDef",
+        "MetricConfigurationTypeDef",
+        "PutSinkPolicyInputTypeDef",
+        "PutSinkPolicyOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateLinkInputTypeDef",
+        "UpdateLinkOutputTypeDef",
+    ]
+
+
+class LogGroupConfigurationTypeDef(TypedDict):
+    Filter: str
+
+
+class MetricConfigurationTypeDef(TypedDict):
+    Filter: str
+
+
+class LinkConfigurationTypeDef(TypedDict):
+    LogGroupConfiguration: NotRequired[LogGroupConfigurationTypeDef]
+    MetricConfiguration: NotRequired[MetricConfigurationTypeDef]
 
 
 class CreateLinkInputTypeDef(TypedDict):
@@ -154,11 +168,6 @@ class GetSinkPolicyOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LinkConfigurationTypeDef(TypedDict):
-    LogGroupConfiguration: NotRequired[LogGroupConfigurationTypeDef]
-    MetricConfiguration: NotRequired[MetricConfigurationTypeDef]
-
-
 class ListAttachedLinksInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
@@ -220,14 +229,6 @@ class ListTagsForResourceInputTypeDef(TypedDict):
 class ListTagsForResourceOutputTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogGroupConfigurationTypeDef(TypedDict):
-    Filter: str
-
-
-class MetricConfigurationTypeDef(TypedDict):
-    Filter: str
 
 
 class PutSinkPolicyInputTypeDef(TypedDict):

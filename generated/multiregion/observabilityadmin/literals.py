@@ -2,33 +2,34 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of CloudWatch Observability Admin Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionType",
-    "CentralizationFailureReasonType",
-    "DestinationTypeType",
-    "EncryptedLogGroupStrategyType",
-    "EncryptionConflictResolutionStrategyType",
-    "EncryptionStrategyType",
-    "FilterBehaviorType",
-    "FilterRequirementType",
-    "IntegrationStatusType",
-    "LogTypeType",
-    "MskEnhancedMonitoringLevelType",
-    "OutputFormatType",
-    "RecordFormatType",
-    "ResourceTypeType",
-    "RuleHealthType",
-    "SSEAlgorithmType",
-    "StatusType",
-    "TelemetryEnrichmentStatusType",
-    "TelemetryPipelineStatusType",
-    "TelemetrySourceTypeType",
-    "TelemetryStateType",
-    "TelemetryTypeType",
-    "WAFLogTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionType",
+        "CentralizationFailureReasonType",
+        "DestinationTypeType",
+        "EncryptedLogGroupStrategyType",
+        "EncryptionConflictResolutionStrategyType",
+        "EncryptionStrategyType",
+        "FilterBehaviorType",
+        "FilterRequirementType",
+        "IntegrationStatusType",
+        "LogTypeType",
+        "MskEnhancedMonitoringLevelType",
+        "OutputFormatType",
+        "RecordFormatType",
+        "ResourceTypeType",
+        "RuleHealthType",
+        "SSEAlgorithmType",
+        "StatusType",
+        "TelemetryEnrichmentStatusType",
+        "TelemetryPipelineStatusType",
+        "TelemetrySourceTypeType",
+        "TelemetryStateType",
+        "TelemetryTypeType",
+        "WAFLogTypeType",
+    ]
 
 ActionType = Literal[
     "ALLOW",

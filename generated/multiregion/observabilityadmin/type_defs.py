@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -44,140 +44,131 @@ from .literals import (
     WAFLogTypeType,
 )
 
-__all__ = [
-    "ActionConditionTypeDef",
-    "AdvancedEventSelectorOutputTypeDef",
-    "AdvancedEventSelectorTypeDef",
-    "AdvancedFieldSelectorOutputTypeDef",
-    "AdvancedFieldSelectorTypeDef",
-    "CentralizationRuleDestinationTypeDef",
-    "CentralizationRuleOutputTypeDef",
-    "CentralizationRuleSourceOutputTypeDef",
-    "CentralizationRuleSourceTypeDef",
-    "CentralizationRuleSummaryTypeDef",
-    "CentralizationRuleTypeDef",
-    "CloudtrailParametersOutputTypeDef",
-    "CloudtrailParametersTypeDef",
-    "ConditionTypeDef",
-    "ConfigurationSummaryTypeDef",
-    "CreateCentralizationRuleForOrganizationInputTypeDef",
-    "CreateCentralizationRuleForOrganizationOutputTypeDef",
-    "CreateS3TableIntegrationInputTypeDef",
-    "CreateS3TableIntegrationOutputTypeDef",
-    "CreateTelemetryPipelineInputTypeDef",
-    "CreateTelemetryPipelineOutputTypeDef",
-    "CreateTelemetryRuleForOrganizationInputTypeDef",
-    "CreateTelemetryRuleForOrganizationOutputTypeDef",
-    "CreateTelemetryRuleInputTypeDef",
-    "CreateTelemetryRuleOutputTypeDef",
-    "DataSourceTypeDef",
-    "DeleteCentralizationRuleForOrganizationInputTypeDef",
-    "DeleteS3TableIntegrationInputTypeDef",
-    "DeleteTelemetryPipelineInputTypeDef",
-    "DeleteTelemetryPipelineOutputTypeDef",
-    "DeleteTelemetryRuleForOrganizationInputTypeDef",
-    "DeleteTelemetryRuleInputTypeDef",
-    "DestinationLogsConfigurationTypeDef",
-    "ELBLoadBalancerLoggingParametersTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionTypeDef",
-    "FieldToMatchTypeDef",
-    "FilterOutputTypeDef",
-    "FilterTypeDef",
-    "GetCentralizationRuleForOrganizationInputTypeDef",
-    "GetCentralizationRuleForOrganizationOutputTypeDef",
-    "GetS3TableIntegrationInputTypeDef",
-    "GetS3TableIntegrationOutputTypeDef",
-    "GetTelemetryEnrichmentStatusOutputTypeDef",
-    "GetTelemetryEvaluationStatusForOrganizationOutputTypeDef",
-    "GetTelemetryEvaluationStatusOutputTypeDef",
-    "GetTelemetryPipelineInputTypeDef",
-    "GetTelemetryPipelineOutputTypeDef",
-    "GetTelemetryRuleForOrganizationInputTypeDef",
-    "GetTelemetryRuleForOrganizationOutputTypeDef",
-    "GetTelemetryRuleInputTypeDef",
-    "GetTelemetryRuleOutputTypeDef",
-    "IntegrationSummaryTypeDef",
-    "LabelNameConditionTypeDef",
-    "ListCentralizationRulesForOrganizationInputTypeDef",
-    "ListCentralizationRulesForOrganizationOutputTypeDef",
-    "ListResourceTelemetryForOrganizationInputTypeDef",
-    "ListResourceTelemetryForOrganizationOutputTypeDef",
-    "ListResourceTelemetryInputTypeDef",
-    "ListResourceTelemetryOutputTypeDef",
-    "ListS3TableIntegrationsInputTypeDef",
-    "ListS3TableIntegrationsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListTelemetryPipelinesInputTypeDef",
-    "ListTelemetryPipelinesOutputTypeDef",
-    "ListTelemetryRulesForOrganizationInputTypeDef",
-    "ListTelemetryRulesForOrganizationOutputTypeDef",
-    "ListTelemetryRulesInputTypeDef",
-    "ListTelemetryRulesOutputTypeDef",
-    "LogDeliveryParametersOutputTypeDef",
-    "LogDeliveryParametersTypeDef",
-    "LogGroupNameConfigurationTypeDef",
-    "LoggingFilterOutputTypeDef",
-    "LoggingFilterTypeDef",
-    "LogsBackupConfigurationTypeDef",
-    "LogsEncryptionConfigurationTypeDef",
-    "MskMonitoringParametersTypeDef",
-    "PipelineOutputErrorTypeDef",
-    "PipelineOutputTypeDef",
-    "RecordTypeDef",
-    "RegionStatusTypeDef",
-    "ResponseMetadataTypeDef",
-    "SingleHeaderTypeDef",
-    "SourceLogsConfigurationTypeDef",
-    "SourceTypeDef",
-    "StartTelemetryEnrichmentOutputTypeDef",
-    "StartTelemetryEvaluationForOrganizationInputTypeDef",
-    "StartTelemetryEvaluationInputTypeDef",
-    "StopTelemetryEnrichmentOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TelemetryConfigurationTypeDef",
-    "TelemetryDestinationConfigurationOutputTypeDef",
-    "TelemetryDestinationConfigurationTypeDef",
-    "TelemetryPipelineConfigurationTypeDef",
-    "TelemetryPipelineStatusReasonTypeDef",
-    "TelemetryPipelineSummaryTypeDef",
-    "TelemetryPipelineTypeDef",
-    "TelemetryRuleOutputTypeDef",
-    "TelemetryRuleSummaryTypeDef",
-    "TelemetryRuleTypeDef",
-    "TestTelemetryPipelineInputTypeDef",
-    "TestTelemetryPipelineOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UpdateCentralizationRuleForOrganizationInputTypeDef",
-    "UpdateCentralizationRuleForOrganizationOutputTypeDef",
-    "UpdateTelemetryPipelineInputTypeDef",
-    "UpdateTelemetryPipelineOutputTypeDef",
-    "UpdateTelemetryRuleForOrganizationInputTypeDef",
-    "UpdateTelemetryRuleForOrganizationOutputTypeDef",
-    "UpdateTelemetryRuleInputTypeDef",
-    "UpdateTelemetryRuleOutputTypeDef",
-    "VPCFlowLogParametersTypeDef",
-    "ValidateTelemetryPipelineConfigurationInputTypeDef",
-    "ValidateTelemetryPipelineConfigurationOutputTypeDef",
-    "ValidationErrorTypeDef",
-    "WAFLoggingParametersOutputTypeDef",
-    "WAFLoggingParametersTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionConditionTypeDef",
+        "AdvancedEventSelectorOutputTypeDef",
+        "AdvancedEventSelectorTypeDef",
+        "AdvancedFieldSelectorOutputTypeDef",
+        "AdvancedFieldSelectorTypeDef",
+        "CentralizationRuleDestinationTypeDef",
+        "CentralizationRuleOutputTypeDef",
+        "CentralizationRuleSourceOutputTypeDef",
+        "CentralizationRuleSourceTypeDef",
+        "CentralizationRuleSummaryTypeDef",
+        "CentralizationRuleTypeDef",
+        "CloudtrailParametersOutputTypeDef",
+        "CloudtrailParametersTypeDef",
+        "ConditionTypeDef",
+        "ConfigurationSummaryTypeDef",
+        "CreateCentralizationRuleForOrganizationInputTypeDef",
+        "CreateCentralizationRuleForOrganizationOutputTypeDef",
+        "CreateS3TableIntegrationInputTypeDef",
+        "CreateS3TableIntegrationOutputTypeDef",
+        "CreateTelemetryPipelineInputTypeDef",
+        "CreateTelemetryPipelineOutputTypeDef",
+        "CreateTelemetryRuleForOrganizationInputTypeDef",
+        "CreateTelemetryRuleForOrganizationOutputTypeDef",
+        "CreateTelemetryRuleInputTypeDef",
+        "CreateTelemetryRuleOutputTypeDef",
+        "DataSourceTypeDef",
+        "DeleteCentralizationRuleForOrganizationInputTypeDef",
+        "DeleteS3TableIntegrationInputTypeDef",
+        "DeleteTelemetryPipelineInputTypeDef",
+        "DeleteTelemetryPipelineOutputTypeDef",
+        "DeleteTelemetryRuleForOrganizationInputTypeDef",
+        "DeleteTelemetryRuleInputTypeDef",
+        "DestinationLogsConfigurationTypeDef",
+        "ELBLoadBalancerLoggingParametersTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionTypeDef",
+        "FieldToMatchTypeDef",
+        "FilterOutputTypeDef",
+        "FilterTypeDef",
+        "GetCentralizationRuleForOrganizationInputTypeDef",
+        "GetCentralizationRuleForOrganizationOutputTypeDef",
+        "GetS3TableIntegrationInputTypeDef",
+        "GetS3TableIntegrationOutputTypeDef",
+        "GetTelemetryEnrichmentStatusOutputTypeDef",
+        "GetTelemetryEvaluationStatusForOrganizationOutputTypeDef",
+        "GetTelemetryEvaluationStatusOutputTypeDef",
+        "GetTelemetryPipelineInputTypeDef",
+        "GetTelemetryPipelineOutputTypeDef",
+        "GetTelemetryRuleForOrganizationInputTypeDef",
+        "GetTelemetryRuleForOrganizationOutputTypeDef",
+        "GetTelemetryRuleInputTypeDef",
+        "GetTelemetryRuleOutputTypeDef",
+        "IntegrationSummaryTypeDef",
+        "LabelNameConditionTypeDef",
+        "ListCentralizationRulesForOrganizationInputTypeDef",
+        "ListCentralizationRulesForOrganizationOutputTypeDef",
+        "ListResourceTelemetryForOrganizationInputTypeDef",
+        "ListResourceTelemetryForOrganizationOutputTypeDef",
+        "ListResourceTelemetryInputTypeDef",
+        "ListResourceTelemetryOutputTypeDef",
+        "ListS3TableIntegrationsInputTypeDef",
+        "ListS3TableIntegrationsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListTelemetryPipelinesInputTypeDef",
+        "ListTelemetryPipelinesOutputTypeDef",
+        "ListTelemetryRulesForOrganizationInputTypeDef",
+        "ListTelemetryRulesForOrganizationOutputTypeDef",
+        "ListTelemetryRulesInputTypeDef",
+        "ListTelemetryRulesOutputTypeDef",
+        "LogDeliveryParametersOutputTypeDef",
+        "LogDeliveryParametersTypeDef",
+        "LogGroupNameConfigurationTypeDef",
+        "LoggingFilterOutputTypeDef",
+        "LoggingFilterTypeDef",
+        "LogsBackupConfigurationTypeDef",
+        "LogsEncryptionConfigurationTypeDef",
+        "MskMonitoringParametersTypeDef",
+        "PipelineOutputErrorTypeDef",
+        "PipelineOutputTypeDef",
+        "RecordTypeDef",
+        "RegionStatusTypeDef",
+        "ResponseMetadataTypeDef",
+        "SingleHeaderTypeDef",
+        "SourceLogsConfigurationTypeDef",
+        "SourceTypeDef",
+        "StartTelemetryEnrichmentOutputTypeDef",
+        "StartTelemetryEvaluationForOrganizationInputTypeDef",
+        "StartTelemetryEvaluationInputTypeDef",
+        "StopTelemetryEnrichmentOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TelemetryConfigurationTypeDef",
+        "TelemetryDestinationConfigurationOutputTypeDef",
+        "TelemetryDestinationConfigurationTypeDef",
+        "TelemetryPipelineConfigurationTypeDef",
+        "TelemetryPipelineStatusReasonTypeDef",
+        "TelemetryPipelineSummaryTypeDef",
+        "TelemetryPipelineTypeDef",
+        "TelemetryRuleOutputTypeDef",
+        "TelemetryRuleSummaryTypeDef",
+        "TelemetryRuleTypeDef",
+        "TestTelemetryPipelineInputTypeDef",
+        "TestTelemetryPipelineOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UpdateCentralizationRuleForOrganizationInputTypeDef",
+        "UpdateCentralizationRuleForOrganizationOutputTypeDef",
+        "UpdateTelemetryPipelineInputTypeDef",
+        "UpdateTelemetryPipelineOutputTypeDef",
+        "UpdateTelemetryRuleForOrganizationInputTypeDef",
+        "UpdateTelemetryRuleForOrganizationOutputTypeDef",
+        "UpdateTelemetryRuleInputTypeDef",
+        "UpdateTelemetryRuleOutputTypeDef",
+        "VPCFlowLogParametersTypeDef",
+        "ValidateTelemetryPipelineConfigurationInputTypeDef",
+        "ValidateTelemetryPipelineConfigurationOutputTypeDef",
+        "ValidationErrorTypeDef",
+        "WAFLoggingParametersOutputTypeDef",
+        "WAFLoggingParametersTypeDef",
+    ]
 
 
 class ActionConditionTypeDef(TypedDict):
     Action: NotRequired[ActionType]
-
-
-class AdvancedEventSelectorOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    FieldSelectors: list[AdvancedFieldSelectorOutputTypeDef]
-
-
-class AdvancedEventSelectorTypeDef(TypedDict):
-    Name: NotRequired[str]
-    FieldSelectors: ReadOnly[Sequence[AdvancedFieldSelectorTypeDef]]
 
 
 class AdvancedFieldSelectorOutputTypeDef(TypedDict):
@@ -190,6 +181,11 @@ class AdvancedFieldSelectorOutputTypeDef(TypedDict):
     NotEndsWith: NotRequired[list[str]]
 
 
+class AdvancedEventSelectorOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    FieldSelectors: list[AdvancedFieldSelectorOutputTypeDef]
+
+
 class AdvancedFieldSelectorTypeDef(TypedDict):
     Field: str
     Equals: NotRequired[ReadOnly[Sequence[str]]]
@@ -200,21 +196,55 @@ class AdvancedFieldSelectorTypeDef(TypedDict):
     NotEndsWith: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class AdvancedEventSelectorTypeDef(TypedDict):
+    Name: NotRequired[str]
+    FieldSelectors: ReadOnly[Sequence[AdvancedFieldSelectorTypeDef]]
+
+
+class LogGroupNameConfigurationTypeDef(TypedDict):
+    LogGroupNamePattern: str
+
+
+class LogsBackupConfigurationTypeDef(TypedDict):
+    Region: str
+    KmsKeyArn: NotRequired[str]
+
+
+class LogsEncryptionConfigurationTypeDef(TypedDict):
+    EncryptionStrategy: EncryptionStrategyType
+    KmsKeyArn: NotRequired[str]
+    EncryptionConflictResolutionStrategy: NotRequired[
+        EncryptionConflictResolutionStrategyType
+    ]
+
+
+class DestinationLogsConfigurationTypeDef(TypedDict):
+    LogsEncryptionConfiguration: NotRequired[LogsEncryptionConfigurationTypeDef]
+    BackupConfiguration: NotRequired[LogsBackupConfigurationTypeDef]
+    LogGroupNameConfiguration: NotRequired[LogGroupNameConfigurationTypeDef]
+
+
 class CentralizationRuleDestinationTypeDef(TypedDict):
     Region: str
     Account: NotRequired[str]
     DestinationLogsConfiguration: NotRequired[DestinationLogsConfigurationTypeDef]
 
 
-class CentralizationRuleOutputTypeDef(TypedDict):
-    Source: CentralizationRuleSourceOutputTypeDef
-    Destination: CentralizationRuleDestinationTypeDef
+class SourceLogsConfigurationTypeDef(TypedDict):
+    LogGroupSelectionCriteria: NotRequired[str]
+    DataSourceSelectionCriteria: NotRequired[str]
+    EncryptedLogGroupStrategy: EncryptedLogGroupStrategyType
 
 
 class CentralizationRuleSourceOutputTypeDef(TypedDict):
     Regions: list[str]
     Scope: NotRequired[str]
     SourceLogsConfiguration: NotRequired[SourceLogsConfigurationTypeDef]
+
+
+class CentralizationRuleOutputTypeDef(TypedDict):
+    Source: CentralizationRuleSourceOutputTypeDef
+    Destination: CentralizationRuleDestinationTypeDef
 
 
 class CentralizationRuleSourceTypeDef(TypedDict):
@@ -249,9 +279,22 @@ class CloudtrailParametersTypeDef(TypedDict):
     AdvancedEventSelectors: ReadOnly[Sequence[AdvancedEventSelectorTypeDef]]
 
 
+class LabelNameConditionTypeDef(TypedDict):
+    LabelName: NotRequired[str]
+
+
 class ConditionTypeDef(TypedDict):
     ActionCondition: NotRequired[ActionConditionTypeDef]
     LabelNameCondition: NotRequired[LabelNameConditionTypeDef]
+
+
+class DataSourceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class SourceTypeDef(TypedDict):
+    Type: NotRequired[str]
 
 
 class ConfigurationSummaryTypeDef(TypedDict):
@@ -273,6 +316,11 @@ class CreateCentralizationRuleForOrganizationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EncryptionTypeDef(TypedDict):
+    SseAlgorithm: SSEAlgorithmType
+    KmsKeyArn: NotRequired[str]
+
+
 class CreateS3TableIntegrationInputTypeDef(TypedDict):
     Encryption: EncryptionTypeDef
     RoleArn: str
@@ -284,6 +332,10 @@ class CreateS3TableIntegrationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TelemetryPipelineConfigurationTypeDef(TypedDict):
+    Body: str
+
+
 class CreateTelemetryPipelineInputTypeDef(TypedDict):
     Name: str
     Configuration: TelemetryPipelineConfigurationTypeDef
@@ -293,6 +345,81 @@ class CreateTelemetryPipelineInputTypeDef(TypedDict):
 class CreateTelemetryPipelineOutputTypeDef(TypedDict):
     Arn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ELBLoadBalancerLoggingParametersTypeDef(TypedDict):
+    OutputFormat: NotRequired[OutputFormatType]
+    FieldDelimiter: NotRequired[str]
+
+
+class LogDeliveryParametersTypeDef(TypedDict):
+    LogTypes: NotRequired[ReadOnly[Sequence[LogTypeType]]]
+
+
+class MskMonitoringParametersTypeDef(TypedDict):
+    EnhancedMonitoring: NotRequired[MskEnhancedMonitoringLevelType]
+
+
+class VPCFlowLogParametersTypeDef(TypedDict):
+    LogFormat: NotRequired[str]
+    TrafficType: NotRequired[str]
+    MaxAggregationInterval: NotRequired[int]
+
+
+class SingleHeaderTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class FieldToMatchTypeDef(TypedDict):
+    SingleHeader: NotRequired[SingleHeaderTypeDef]
+    UriPath: NotRequired[str]
+    QueryString: NotRequired[str]
+    Method: NotRequired[str]
+
+
+class FilterTypeDef(TypedDict):
+    Behavior: NotRequired[FilterBehaviorType]
+    Requirement: NotRequired[FilterRequirementType]
+    Conditions: NotRequired[ReadOnly[Sequence[ConditionTypeDef]]]
+
+
+class LoggingFilterTypeDef(TypedDict):
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    DefaultBehavior: NotRequired[FilterBehaviorType]
+
+
+class WAFLoggingParametersTypeDef(TypedDict):
+    RedactedFields: NotRequired[ReadOnly[Sequence[FieldToMatchTypeDef]]]
+    LoggingFilter: NotRequired[ReadOnly[LoggingFilterTypeDef]]
+    LogType: NotRequired[WAFLogTypeType]
+
+
+class TelemetryDestinationConfigurationTypeDef(TypedDict):
+    DestinationType: NotRequired[DestinationTypeType]
+    DestinationPattern: NotRequired[str]
+    RetentionInDays: NotRequired[int]
+    VPCFlowLogParameters: NotRequired[VPCFlowLogParametersTypeDef]
+    CloudtrailParameters: NotRequired[ReadOnly[CloudtrailParametersTypeDef]]
+    ELBLoadBalancerLoggingParameters: NotRequired[
+        ELBLoadBalancerLoggingParametersTypeDef
+    ]
+    WAFLoggingParameters: NotRequired[ReadOnly[WAFLoggingParametersTypeDef]]
+    LogDeliveryParameters: NotRequired[ReadOnly[LogDeliveryParametersTypeDef]]
+    MskMonitoringParameters: NotRequired[MskMonitoringParametersTypeDef]
+
+
+class TelemetryRuleTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    TelemetryType: TelemetryTypeType
+    TelemetrySourceTypes: NotRequired[ReadOnly[Sequence[TelemetrySourceTypeType]]]
+    DestinationConfiguration: NotRequired[
+        ReadOnly[TelemetryDestinationConfigurationTypeDef]
+    ]
+    Scope: NotRequired[str]
+    SelectionCriteria: NotRequired[str]
+    AllowFieldUpdates: NotRequired[bool]
+    Regions: NotRequired[ReadOnly[Sequence[str]]]
+    AllRegions: NotRequired[bool]
 
 
 class CreateTelemetryRuleForOrganizationInputTypeDef(TypedDict):
@@ -315,11 +442,6 @@ class CreateTelemetryRuleInputTypeDef(TypedDict):
 class CreateTelemetryRuleOutputTypeDef(TypedDict):
     RuleArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DataSourceTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[str]
 
 
 class DeleteCentralizationRuleForOrganizationInputTypeDef(TypedDict):
@@ -346,39 +468,10 @@ class DeleteTelemetryRuleInputTypeDef(TypedDict):
     RuleIdentifier: str
 
 
-class DestinationLogsConfigurationTypeDef(TypedDict):
-    LogsEncryptionConfiguration: NotRequired[LogsEncryptionConfigurationTypeDef]
-    BackupConfiguration: NotRequired[LogsBackupConfigurationTypeDef]
-    LogGroupNameConfiguration: NotRequired[LogGroupNameConfigurationTypeDef]
-
-
-class ELBLoadBalancerLoggingParametersTypeDef(TypedDict):
-    OutputFormat: NotRequired[OutputFormatType]
-    FieldDelimiter: NotRequired[str]
-
-
-class EncryptionTypeDef(TypedDict):
-    SseAlgorithm: SSEAlgorithmType
-    KmsKeyArn: NotRequired[str]
-
-
-class FieldToMatchTypeDef(TypedDict):
-    SingleHeader: NotRequired[SingleHeaderTypeDef]
-    UriPath: NotRequired[str]
-    QueryString: NotRequired[str]
-    Method: NotRequired[str]
-
-
 class FilterOutputTypeDef(TypedDict):
     Behavior: NotRequired[FilterBehaviorType]
     Requirement: NotRequired[FilterRequirementType]
     Conditions: NotRequired[list[ConditionTypeDef]]
-
-
-class FilterTypeDef(TypedDict):
-    Behavior: NotRequired[FilterBehaviorType]
-    Requirement: NotRequired[FilterRequirementType]
-    Conditions: NotRequired[ReadOnly[Sequence[ConditionTypeDef]]]
 
 
 class GetCentralizationRuleForOrganizationInputTypeDef(TypedDict):
@@ -418,6 +511,13 @@ class GetTelemetryEnrichmentStatusOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RegionStatusTypeDef(TypedDict):
+    Region: NotRequired[str]
+    Status: NotRequired[str]
+    FailureReason: NotRequired[str]
+    RuleArn: NotRequired[str]
+
+
 class GetTelemetryEvaluationStatusForOrganizationOutputTypeDef(TypedDict):
     Status: NotRequired[StatusType]
     FailureReason: NotRequired[str]
@@ -438,6 +538,21 @@ class GetTelemetryPipelineInputTypeDef(TypedDict):
     PipelineIdentifier: str
 
 
+class TelemetryPipelineStatusReasonTypeDef(TypedDict):
+    Description: NotRequired[str]
+
+
+class TelemetryPipelineTypeDef(TypedDict):
+    CreatedTimeStamp: NotRequired[int]
+    LastUpdateTimeStamp: NotRequired[int]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Configuration: NotRequired[TelemetryPipelineConfigurationTypeDef]
+    Status: NotRequired[TelemetryPipelineStatusType]
+    StatusReason: NotRequired[TelemetryPipelineStatusReasonTypeDef]
+    Tags: NotRequired[dict[str, str]]
+
+
 class GetTelemetryPipelineOutputTypeDef(TypedDict):
     Pipeline: NotRequired[TelemetryPipelineTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -445,6 +560,49 @@ class GetTelemetryPipelineOutputTypeDef(TypedDict):
 
 class GetTelemetryRuleForOrganizationInputTypeDef(TypedDict):
     RuleIdentifier: str
+
+
+class LogDeliveryParametersOutputTypeDef(TypedDict):
+    LogTypes: NotRequired[list[LogTypeType]]
+
+
+class LoggingFilterOutputTypeDef(TypedDict):
+    Filters: NotRequired[list[FilterOutputTypeDef]]
+    DefaultBehavior: NotRequired[FilterBehaviorType]
+
+
+class WAFLoggingParametersOutputTypeDef(TypedDict):
+    RedactedFields: NotRequired[list[FieldToMatchTypeDef]]
+    LoggingFilter: NotRequired[LoggingFilterOutputTypeDef]
+    LogType: NotRequired[WAFLogTypeType]
+
+
+class TelemetryDestinationConfigurationOutputTypeDef(TypedDict):
+    DestinationType: NotRequired[DestinationTypeType]
+    DestinationPattern: NotRequired[str]
+    RetentionInDays: NotRequired[int]
+    VPCFlowLogParameters: NotRequired[VPCFlowLogParametersTypeDef]
+    CloudtrailParameters: NotRequired[CloudtrailParametersOutputTypeDef]
+    ELBLoadBalancerLoggingParameters: NotRequired[
+        ELBLoadBalancerLoggingParametersTypeDef
+    ]
+    WAFLoggingParameters: NotRequired[WAFLoggingParametersOutputTypeDef]
+    LogDeliveryParameters: NotRequired[LogDeliveryParametersOutputTypeDef]
+    MskMonitoringParameters: NotRequired[MskMonitoringParametersTypeDef]
+
+
+class TelemetryRuleOutputTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    TelemetryType: TelemetryTypeType
+    TelemetrySourceTypes: NotRequired[list[TelemetrySourceTypeType]]
+    DestinationConfiguration: NotRequired[
+        TelemetryDestinationConfigurationOutputTypeDef
+    ]
+    Scope: NotRequired[str]
+    SelectionCriteria: NotRequired[str]
+    AllowFieldUpdates: NotRequired[bool]
+    Regions: NotRequired[list[str]]
+    AllRegions: NotRequired[bool]
 
 
 class GetTelemetryRuleForOrganizationOutputTypeDef(TypedDict):
@@ -480,10 +638,6 @@ class IntegrationSummaryTypeDef(TypedDict):
     Status: NotRequired[IntegrationStatusType]
 
 
-class LabelNameConditionTypeDef(TypedDict):
-    LabelName: NotRequired[str]
-
-
 class ListCentralizationRulesForOrganizationInputTypeDef(TypedDict):
     RuleNamePrefix: NotRequired[str]
     AllRegions: NotRequired[bool]
@@ -507,6 +661,18 @@ class ListResourceTelemetryForOrganizationInputTypeDef(TypedDict):
     ResourceTags: NotRequired[ReadOnly[Mapping[str, str]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class TelemetryConfigurationTypeDef(TypedDict):
+    AccountIdentifier: NotRequired[str]
+    TelemetryConfigurationState: NotRequired[
+        dict[TelemetryTypeType, TelemetryStateType]
+    ]
+    ResourceType: NotRequired[ResourceTypeType]
+    ResourceIdentifier: NotRequired[str]
+    ResourceTags: NotRequired[dict[str, str]]
+    LastUpdateTimeStamp: NotRequired[int]
+    TelemetrySourceType: NotRequired[TelemetrySourceTypeType]
 
 
 class ListResourceTelemetryForOrganizationOutputTypeDef(TypedDict):
@@ -557,6 +723,16 @@ class ListTelemetryPipelinesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TelemetryPipelineSummaryTypeDef(TypedDict):
+    CreatedTimeStamp: NotRequired[int]
+    LastUpdateTimeStamp: NotRequired[int]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[TelemetryPipelineStatusType]
+    Tags: NotRequired[dict[str, str]]
+    ConfigurationSummary: NotRequired[ConfigurationSummaryTypeDef]
+
+
 class ListTelemetryPipelinesOutputTypeDef(TypedDict):
     PipelineSummaries: NotRequired[list[TelemetryPipelineSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -569,6 +745,16 @@ class ListTelemetryRulesForOrganizationInputTypeDef(TypedDict):
     SourceOrganizationUnitIds: NotRequired[ReadOnly[Sequence[str]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class TelemetryRuleSummaryTypeDef(TypedDict):
+    RuleName: NotRequired[str]
+    RuleArn: NotRequired[str]
+    CreatedTimeStamp: NotRequired[int]
+    LastUpdateTimeStamp: NotRequired[int]
+    ResourceType: NotRequired[ResourceTypeType]
+    TelemetryType: NotRequired[TelemetryTypeType]
+    TelemetrySourceTypes: NotRequired[list[TelemetrySourceTypeType]]
 
 
 class ListTelemetryRulesForOrganizationOutputTypeDef(TypedDict):
@@ -589,52 +775,8 @@ class ListTelemetryRulesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogDeliveryParametersOutputTypeDef(TypedDict):
-    LogTypes: NotRequired[list[LogTypeType]]
-
-
-class LogDeliveryParametersTypeDef(TypedDict):
-    LogTypes: NotRequired[ReadOnly[Sequence[LogTypeType]]]
-
-
-class LogGroupNameConfigurationTypeDef(TypedDict):
-    LogGroupNamePattern: str
-
-
-class LoggingFilterOutputTypeDef(TypedDict):
-    Filters: NotRequired[list[FilterOutputTypeDef]]
-    DefaultBehavior: NotRequired[FilterBehaviorType]
-
-
-class LoggingFilterTypeDef(TypedDict):
-    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
-    DefaultBehavior: NotRequired[FilterBehaviorType]
-
-
-class LogsBackupConfigurationTypeDef(TypedDict):
-    Region: str
-    KmsKeyArn: NotRequired[str]
-
-
-class LogsEncryptionConfigurationTypeDef(TypedDict):
-    EncryptionStrategy: EncryptionStrategyType
-    KmsKeyArn: NotRequired[str]
-    EncryptionConflictResolutionStrategy: NotRequired[
-        EncryptionConflictResolutionStrategyType
-    ]
-
-
-class MskMonitoringParametersTypeDef(TypedDict):
-    EnhancedMonitoring: NotRequired[MskEnhancedMonitoringLevelType]
-
-
 class PipelineOutputErrorTypeDef(TypedDict):
     Message: NotRequired[str]
-
-
-class PipelineOutputTypeDef(TypedDict):
-    Record: NotRequired[RecordTypeDef]
-    Error: NotRequired[PipelineOutputErrorTypeDef]
 
 
 class RecordTypeDef(TypedDict):
@@ -642,25 +784,9 @@ class RecordTypeDef(TypedDict):
     Type: NotRequired[RecordFormatType]
 
 
-class RegionStatusTypeDef(TypedDict):
-    Region: NotRequired[str]
-    Status: NotRequired[str]
-    FailureReason: NotRequired[str]
-    RuleArn: NotRequired[str]
-
-
-class SingleHeaderTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class SourceLogsConfigurationTypeDef(TypedDict):
-    LogGroupSelectionCriteria: NotRequired[str]
-    DataSourceSelectionCriteria: NotRequired[str]
-    EncryptedLogGroupStrategy: EncryptedLogGroupStrategyType
-
-
-class SourceTypeDef(TypedDict):
-    Type: NotRequired[str]
+class PipelineOutputTypeDef(TypedDict):
+    Record: NotRequired[RecordTypeDef]
+    Error: NotRequired[PipelineOutputErrorTypeDef]
 
 
 class StartTelemetryEnrichmentOutputTypeDef(TypedDict):
@@ -687,113 +813,6 @@ class StopTelemetryEnrichmentOutputTypeDef(TypedDict):
 class TagResourceInputTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Mapping[str, str]]
-
-
-class TelemetryConfigurationTypeDef(TypedDict):
-    AccountIdentifier: NotRequired[str]
-    TelemetryConfigurationState: NotRequired[
-        dict[TelemetryTypeType, TelemetryStateType]
-    ]
-    ResourceType: NotRequired[ResourceTypeType]
-    ResourceIdentifier: NotRequired[str]
-    ResourceTags: NotRequired[dict[str, str]]
-    LastUpdateTimeStamp: NotRequired[int]
-    TelemetrySourceType: NotRequired[TelemetrySourceTypeType]
-
-
-class TelemetryDestinationConfigurationOutputTypeDef(TypedDict):
-    DestinationType: NotRequired[DestinationTypeType]
-    DestinationPattern: NotRequired[str]
-    RetentionInDays: NotRequired[int]
-    VPCFlowLogParameters: NotRequired[VPCFlowLogParametersTypeDef]
-    CloudtrailParameters: NotRequired[CloudtrailParametersOutputTypeDef]
-    ELBLoadBalancerLoggingParameters: NotRequired[
-        ELBLoadBalancerLoggingParametersTypeDef
-    ]
-    WAFLoggingParameters: NotRequired[WAFLoggingParametersOutputTypeDef]
-    LogDeliveryParameters: NotRequired[LogDeliveryParametersOutputTypeDef]
-    MskMonitoringParameters: NotRequired[MskMonitoringParametersTypeDef]
-
-
-class TelemetryDestinationConfigurationTypeDef(TypedDict):
-    DestinationType: NotRequired[DestinationTypeType]
-    DestinationPattern: NotRequired[str]
-    RetentionInDays: NotRequired[int]
-    VPCFlowLogParameters: NotRequired[VPCFlowLogParametersTypeDef]
-    CloudtrailParameters: NotRequired[ReadOnly[CloudtrailParametersTypeDef]]
-    ELBLoadBalancerLoggingParameters: NotRequired[
-        ELBLoadBalancerLoggingParametersTypeDef
-    ]
-    WAFLoggingParameters: NotRequired[ReadOnly[WAFLoggingParametersTypeDef]]
-    LogDeliveryParameters: NotRequired[ReadOnly[LogDeliveryParametersTypeDef]]
-    MskMonitoringParameters: NotRequired[MskMonitoringParametersTypeDef]
-
-
-class TelemetryPipelineConfigurationTypeDef(TypedDict):
-    Body: str
-
-
-class TelemetryPipelineStatusReasonTypeDef(TypedDict):
-    Description: NotRequired[str]
-
-
-class TelemetryPipelineSummaryTypeDef(TypedDict):
-    CreatedTimeStamp: NotRequired[int]
-    LastUpdateTimeStamp: NotRequired[int]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[TelemetryPipelineStatusType]
-    Tags: NotRequired[dict[str, str]]
-    ConfigurationSummary: NotRequired[ConfigurationSummaryTypeDef]
-
-
-class TelemetryPipelineTypeDef(TypedDict):
-    CreatedTimeStamp: NotRequired[int]
-    LastUpdateTimeStamp: NotRequired[int]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Configuration: NotRequired[TelemetryPipelineConfigurationTypeDef]
-    Status: NotRequired[TelemetryPipelineStatusType]
-    StatusReason: NotRequired[TelemetryPipelineStatusReasonTypeDef]
-    Tags: NotRequired[dict[str, str]]
-
-
-class TelemetryRuleOutputTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    TelemetryType: TelemetryTypeType
-    TelemetrySourceTypes: NotRequired[list[TelemetrySourceTypeType]]
-    DestinationConfiguration: NotRequired[
-        TelemetryDestinationConfigurationOutputTypeDef
-    ]
-    Scope: NotRequired[str]
-    SelectionCriteria: NotRequired[str]
-    AllowFieldUpdates: NotRequired[bool]
-    Regions: NotRequired[list[str]]
-    AllRegions: NotRequired[bool]
-
-
-class TelemetryRuleSummaryTypeDef(TypedDict):
-    RuleName: NotRequired[str]
-    RuleArn: NotRequired[str]
-    CreatedTimeStamp: NotRequired[int]
-    LastUpdateTimeStamp: NotRequired[int]
-    ResourceType: NotRequired[ResourceTypeType]
-    TelemetryType: NotRequired[TelemetryTypeType]
-    TelemetrySourceTypes: NotRequired[list[TelemetrySourceTypeType]]
-
-
-class TelemetryRuleTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    TelemetryType: TelemetryTypeType
-    TelemetrySourceTypes: NotRequired[ReadOnly[Sequence[TelemetrySourceTypeType]]]
-    DestinationConfiguration: NotRequired[
-        ReadOnly[TelemetryDestinationConfigurationTypeDef]
-    ]
-    Scope: NotRequired[str]
-    SelectionCriteria: NotRequired[str]
-    AllowFieldUpdates: NotRequired[bool]
-    Regions: NotRequired[ReadOnly[Sequence[str]]]
-    AllRegions: NotRequired[bool]
 
 
 class TestTelemetryPipelineInputTypeDef(TypedDict):
@@ -850,19 +869,8 @@ class UpdateTelemetryRuleOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class VPCFlowLogParametersTypeDef(TypedDict):
-    LogFormat: NotRequired[str]
-    TrafficType: NotRequired[str]
-    MaxAggregationInterval: NotRequired[int]
-
-
 class ValidateTelemetryPipelineConfigurationInputTypeDef(TypedDict):
     Configuration: TelemetryPipelineConfigurationTypeDef
-
-
-class ValidateTelemetryPipelineConfigurationOutputTypeDef(TypedDict):
-    Errors: NotRequired[list[ValidationErrorTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ValidationErrorTypeDef(TypedDict):
@@ -871,13 +879,6 @@ class ValidationErrorTypeDef(TypedDict):
     FieldMap: NotRequired[dict[str, str]]
 
 
-class WAFLoggingParametersOutputTypeDef(TypedDict):
-    RedactedFields: NotRequired[list[FieldToMatchTypeDef]]
-    LoggingFilter: NotRequired[LoggingFilterOutputTypeDef]
-    LogType: NotRequired[WAFLogTypeType]
-
-
-class WAFLoggingParametersTypeDef(TypedDict):
-    RedactedFields: NotRequired[ReadOnly[Sequence[FieldToMatchTypeDef]]]
-    LoggingFilter: NotRequired[ReadOnly[LoggingFilterTypeDef]]
-    LogType: NotRequired[WAFLogTypeType]
+class ValidateTelemetryPipelineConfigurationOutputTypeDef(TypedDict):
+    Errors: NotRequired[list[ValidationErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef

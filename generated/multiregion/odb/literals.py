@@ -2,30 +2,31 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of odb: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessType",
-    "ComputeModelType",
-    "DayOfWeekNameType",
-    "DbNodeMaintenanceTypeType",
-    "DbNodeResourceStatusType",
-    "DbServerPatchingStatusType",
-    "DiskRedundancyType",
-    "IamRoleStatusType",
-    "IormLifecycleStateType",
-    "LicenseModelType",
-    "ManagedResourceStatusType",
-    "MonthNameType",
-    "ObjectiveType",
-    "OciOnboardingStatusType",
-    "PatchingModeTypeType",
-    "PreferenceTypeType",
-    "ResourceStatusType",
-    "ShapeTypeType",
-    "SupportedAwsIntegrationType",
-    "VpcEndpointTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessType",
+        "ComputeModelType",
+        "DayOfWeekNameType",
+        "DbNodeMaintenanceTypeType",
+        "DbNodeResourceStatusType",
+        "DbServerPatchingStatusType",
+        "DiskRedundancyType",
+        "IamRoleStatusType",
+        "IormLifecycleStateType",
+        "LicenseModelType",
+        "ManagedResourceStatusType",
+        "MonthNameType",
+        "ObjectiveType",
+        "OciOnboardingStatusType",
+        "PatchingModeTypeType",
+        "PreferenceTypeType",
+        "ResourceStatusType",
+        "ShapeTypeType",
+        "SupportedAwsIntegrationType",
+        "VpcEndpointTypeType",
+    ]
 
 AccessType = Literal["ENABLED", "DISABLED"]
 ComputeModelType = Literal["ECPU", "OCPU"]

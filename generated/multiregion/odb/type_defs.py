@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -41,135 +41,136 @@ from .literals import (
     VpcEndpointTypeType,
 )
 
-__all__ = [
-    "AcceptMarketplaceRegistrationInputTypeDef",
-    "AcceptMarketplaceRegistrationOutputTypeDef",
-    "AssociateIamRoleToResourceInputTypeDef",
-    "AssociateIamRoleToResourceOutputTypeDef",
-    "AutonomousVirtualMachineSummaryTypeDef",
-    "CloudAutonomousVmClusterResourceDetailsTypeDef",
-    "CloudAutonomousVmClusterSummaryTypeDef",
-    "CloudAutonomousVmClusterTypeDef",
-    "CloudExadataInfrastructureSummaryTypeDef",
-    "CloudExadataInfrastructureTypeDef",
-    "CloudExadataInfrastructureUnallocatedResourcesTypeDef",
-    "CloudVmClusterSummaryTypeDef",
-    "CloudVmClusterTypeDef",
-    "CreateCloudAutonomousVmClusterInputTypeDef",
-    "CreateCloudAutonomousVmClusterOutputTypeDef",
-    "CreateCloudExadataInfrastructureInputTypeDef",
-    "CreateCloudExadataInfrastructureOutputTypeDef",
-    "CreateCloudVmClusterInputTypeDef",
-    "CreateCloudVmClusterOutputTypeDef",
-    "CreateOdbNetworkInputTypeDef",
-    "CreateOdbNetworkOutputTypeDef",
-    "CreateOdbPeeringConnectionInputTypeDef",
-    "CreateOdbPeeringConnectionOutputTypeDef",
-    "CrossRegionS3RestoreSourcesAccessTypeDef",
-    "CustomerContactTypeDef",
-    "DataCollectionOptionsTypeDef",
-    "DayOfWeekTypeDef",
-    "DbIormConfigTypeDef",
-    "DbNodeSummaryTypeDef",
-    "DbNodeTypeDef",
-    "DbServerPatchingDetailsTypeDef",
-    "DbServerSummaryTypeDef",
-    "DbServerTypeDef",
-    "DbSystemShapeSummaryTypeDef",
-    "DeleteCloudAutonomousVmClusterInputTypeDef",
-    "DeleteCloudAutonomousVmClusterOutputTypeDef",
-    "DeleteCloudExadataInfrastructureInputTypeDef",
-    "DeleteCloudExadataInfrastructureOutputTypeDef",
-    "DeleteCloudVmClusterInputTypeDef",
-    "DeleteCloudVmClusterOutputTypeDef",
-    "DeleteOdbNetworkInputTypeDef",
-    "DeleteOdbNetworkOutputTypeDef",
-    "DeleteOdbPeeringConnectionInputTypeDef",
-    "DeleteOdbPeeringConnectionOutputTypeDef",
-    "DisassociateIamRoleFromResourceInputTypeDef",
-    "DisassociateIamRoleFromResourceOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExadataIormConfigTypeDef",
-    "GetCloudAutonomousVmClusterInputTypeDef",
-    "GetCloudAutonomousVmClusterOutputTypeDef",
-    "GetCloudExadataInfrastructureInputTypeDef",
-    "GetCloudExadataInfrastructureOutputTypeDef",
-    "GetCloudExadataInfrastructureUnallocatedResourcesInputTypeDef",
-    "GetCloudExadataInfrastructureUnallocatedResourcesOutputTypeDef",
-    "GetCloudVmClusterInputTypeDef",
-    "GetCloudVmClusterOutputTypeDef",
-    "GetDbNodeInputTypeDef",
-    "GetDbNodeOutputTypeDef",
-    "GetDbServerInputTypeDef",
-    "GetDbServerOutputTypeDef",
-    "GetOciOnboardingStatusOutputTypeDef",
-    "GetOdbNetworkInputTypeDef",
-    "GetOdbNetworkOutputTypeDef",
-    "GetOdbPeeringConnectionInputTypeDef",
-    "GetOdbPeeringConnectionOutputTypeDef",
-    "GiVersionSummaryTypeDef",
-    "IamRoleTypeDef",
-    "InitializeServiceInputTypeDef",
-    "InitializeServiceOutputTypeDef",
-    "KmsAccessTypeDef",
-    "ListAutonomousVirtualMachinesInputTypeDef",
-    "ListAutonomousVirtualMachinesOutputTypeDef",
-    "ListCloudAutonomousVmClustersInputTypeDef",
-    "ListCloudAutonomousVmClustersOutputTypeDef",
-    "ListCloudExadataInfrastructuresInputTypeDef",
-    "ListCloudExadataInfrastructuresOutputTypeDef",
-    "ListCloudVmClustersInputTypeDef",
-    "ListCloudVmClustersOutputTypeDef",
-    "ListDbNodesInputTypeDef",
-    "ListDbNodesOutputTypeDef",
-    "ListDbServersInputTypeDef",
-    "ListDbServersOutputTypeDef",
-    "ListDbSystemShapesInputTypeDef",
-    "ListDbSystemShapesOutputTypeDef",
-    "ListGiVersionsInputTypeDef",
-    "ListGiVersionsOutputTypeDef",
-    "ListOdbNetworksInputTypeDef",
-    "ListOdbNetworksOutputTypeDef",
-    "ListOdbPeeringConnectionsInputTypeDef",
-    "ListOdbPeeringConnectionsOutputTypeDef",
-    "ListSystemVersionsInputTypeDef",
-    "ListSystemVersionsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MaintenanceWindowOutputTypeDef",
-    "MaintenanceWindowTypeDef",
-    "ManagedS3BackupAccessTypeDef",
-    "ManagedServicesTypeDef",
-    "MonthTypeDef",
-    "OciDnsForwardingConfigTypeDef",
-    "OciIdentityDomainTypeDef",
-    "OdbNetworkSummaryTypeDef",
-    "OdbNetworkTypeDef",
-    "OdbPeeringConnectionSummaryTypeDef",
-    "OdbPeeringConnectionTypeDef",
-    "RebootDbNodeInputTypeDef",
-    "RebootDbNodeOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3AccessTypeDef",
-    "ServiceNetworkEndpointTypeDef",
-    "StartDbNodeInputTypeDef",
-    "StartDbNodeOutputTypeDef",
-    "StopDbNodeInputTypeDef",
-    "StopDbNodeOutputTypeDef",
-    "StsAccessTypeDef",
-    "SystemVersionSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateCloudExadataInfrastructureInputTypeDef",
-    "UpdateCloudExadataInfrastructureOutputTypeDef",
-    "UpdateOdbNetworkInputTypeDef",
-    "UpdateOdbNetworkOutputTypeDef",
-    "UpdateOdbPeeringConnectionInputTypeDef",
-    "UpdateOdbPeeringConnectionOutputTypeDef",
-    "ZeroEtlAccessTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptMarketplaceRegistrationInputTypeDef",
+        "AcceptMarketplaceRegistrationOutputTypeDef",
+        "AssociateIamRoleToResourceInputTypeDef",
+        "AssociateIamRoleToResourceOutputTypeDef",
+        "AutonomousVirtualMachineSummaryTypeDef",
+        "CloudAutonomousVmClusterResourceDetailsTypeDef",
+        "CloudAutonomousVmClusterSummaryTypeDef",
+        "CloudAutonomousVmClusterTypeDef",
+        "CloudExadataInfrastructureSummaryTypeDef",
+        "CloudExadataInfrastructureTypeDef",
+        "CloudExadataInfrastructureUnallocatedResourcesTypeDef",
+        "CloudVmClusterSummaryTypeDef",
+        "CloudVmClusterTypeDef",
+        "CreateCloudAutonomousVmClusterInputTypeDef",
+        "CreateCloudAutonomousVmClusterOutputTypeDef",
+        "CreateCloudExadataInfrastructureInputTypeDef",
+        "CreateCloudExadataInfrastructureOutputTypeDef",
+        "CreateCloudVmClusterInputTypeDef",
+        "CreateCloudVmClusterOutputTypeDef",
+        "CreateOdbNetworkInputTypeDef",
+        "CreateOdbNetworkOutputTypeDef",
+        "CreateOdbPeeringConnectionInputTypeDef",
+        "CreateOdbPeeringConnectionOutputTypeDef",
+        "CrossRegionS3RestoreSourcesAccessTypeDef",
+        "CustomerContactTypeDef",
+        "DataCollectionOptionsTypeDef",
+        "DayOfWeekTypeDef",
+        "DbIormConfigTypeDef",
+        "DbNodeSummaryTypeDef",
+        "DbNodeTypeDef",
+        "DbServerPatchingDetailsTypeDef",
+        "DbServerSummaryTypeDef",
+        "DbServerTypeDef",
+        "DbSystemShapeSummaryTypeDef",
+        "DeleteCloudAutonomousVmClusterInputTypeDef",
+        "DeleteCloudAutonomousVmClusterOutputTypeDef",
+        "DeleteCloudExadataInfrastructureInputTypeDef",
+        "DeleteCloudExadataInfrastructureOutputTypeDef",
+        "DeleteCloudVmClusterInputTypeDef",
+        "DeleteCloudVmClusterOutputTypeDef",
+        "DeleteOdbNetworkInputTypeDef",
+        "DeleteOdbNetworkOutputTypeDef",
+        "DeleteOdbPeeringConnectionInputTypeDef",
+        "DeleteOdbPeeringConnectionOutputTypeDef",
+        "DisassociateIamRoleFromResourceInputTypeDef",
+        "DisassociateIamRoleFromResourceOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExadataIormConfigTypeDef",
+        "GetCloudAutonomousVmClusterInputTypeDef",
+        "GetCloudAutonomousVmClusterOutputTypeDef",
+        "GetCloudExadataInfrastructureInputTypeDef",
+        "GetCloudExadataInfrastructureOutputTypeDef",
+        "GetCloudExadataInfrastructureUnallocatedResourcesInputTypeDef",
+        "GetCloudExadataInfrastructureUnallocatedResourcesOutputTypeDef",
+        "GetCloudVmClusterInputTypeDef",
+        "GetCloudVmClusterOutputTypeDef",
+        "GetDbNodeInputTypeDef",
+        "GetDbNodeOutputTypeDef",
+        "GetDbServerInputTypeDef",
+        "GetDbServerOutputTypeDef",
+        "GetOciOnboardingStatusOutputTypeDef",
+        "GetOdbNetworkInputTypeDef",
+        "GetOdbNetworkOutputTypeDef",
+        "GetOdbPeeringConnectionInputTypeDef",
+        "GetOdbPeeringConnectionOutputTypeDef",
+        "GiVersionSummaryTypeDef",
+        "IamRoleTypeDef",
+        "InitializeServiceInputTypeDef",
+        "InitializeServiceOutputTypeDef",
+        "KmsAccessTypeDef",
+        "ListAutonomousVirtualMachinesInputTypeDef",
+        "ListAutonomousVirtualMachinesOutputTypeDef",
+        "ListCloudAutonomousVmClustersInputTypeDef",
+        "ListCloudAutonomousVmClustersOutputTypeDef",
+        "ListCloudExadataInfrastructuresInputTypeDef",
+        "ListCloudExadataInfrastructuresOutputTypeDef",
+        "ListCloudVmClustersInputTypeDef",
+        "ListCloudVmClustersOutputTypeDef",
+        "ListDbNodesInputTypeDef",
+        "ListDbNodesOutputTypeDef",
+        "ListDbServersInputTypeDef",
+        "ListDbServersOutputTypeDef",
+        "ListDbSystemShapesInputTypeDef",
+        "ListDbSystemShapesOutputTypeDef",
+        "ListGiVersionsInputTypeDef",
+        "ListGiVersionsOutputTypeDef",
+        "ListOdbNetworksInputTypeDef",
+        "ListOdbNetworksOutputTypeDef",
+        "ListOdbPeeringConnectionsInputTypeDef",
+        "ListOdbPeeringConnectionsOutputTypeDef",
+        "ListSystemVersionsInputTypeDef",
+        "ListSystemVersionsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MaintenanceWindowOutputTypeDef",
+        "MaintenanceWindowTypeDef",
+        "ManagedS3BackupAccessTypeDef",
+        "ManagedServicesTypeDef",
+        "MonthTypeDef",
+        "OciDnsForwardingConfigTypeDef",
+        "OciIdentityDomainTypeDef",
+        "OdbNetworkSummaryTypeDef",
+        "OdbNetworkTypeDef",
+        "OdbPeeringConnectionSummaryTypeDef",
+        "OdbPeeringConnectionTypeDef",
+        "RebootDbNodeInputTypeDef",
+        "RebootDbNodeOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3AccessTypeDef",
+        "ServiceNetworkEndpointTypeDef",
+        "StartDbNodeInputTypeDef",
+        "StartDbNodeOutputTypeDef",
+        "StopDbNodeInputTypeDef",
+        "StopDbNodeOutputTypeDef",
+        "StsAccessTypeDef",
+        "SystemVersionSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateCloudExadataInfrastructureInputTypeDef",
+        "UpdateCloudExadataInfrastructureOutputTypeDef",
+        "UpdateOdbNetworkInputTypeDef",
+        "UpdateOdbNetworkOutputTypeDef",
+        "UpdateOdbPeeringConnectionInputTypeDef",
+        "UpdateOdbPeeringConnectionOutputTypeDef",
+        "ZeroEtlAccessTypeDef",
+    ]
 
 
 class AcceptMarketplaceRegistrationInputTypeDef(TypedDict):
@@ -209,6 +210,34 @@ class AutonomousVirtualMachineSummaryTypeDef(TypedDict):
 class CloudAutonomousVmClusterResourceDetailsTypeDef(TypedDict):
     cloudAutonomousVmClusterId: NotRequired[str]
     unallocatedAdbStorageInTBs: NotRequired[float]
+
+
+class IamRoleTypeDef(TypedDict):
+    iamRoleArn: NotRequired[str]
+    status: NotRequired[IamRoleStatusType]
+    statusReason: NotRequired[str]
+    awsIntegration: NotRequired[SupportedAwsIntegrationType]
+
+
+class DayOfWeekTypeDef(TypedDict):
+    name: NotRequired[DayOfWeekNameType]
+
+
+class MonthTypeDef(TypedDict):
+    name: NotRequired[MonthNameType]
+
+
+class MaintenanceWindowOutputTypeDef(TypedDict):
+    customActionTimeoutInMins: NotRequired[int]
+    daysOfWeek: NotRequired[list[DayOfWeekTypeDef]]
+    hoursOfDay: NotRequired[list[int]]
+    isCustomActionTimeoutEnabled: NotRequired[bool]
+    leadTimeInWeeks: NotRequired[int]
+    months: NotRequired[list[MonthTypeDef]]
+    patchingMode: NotRequired[PatchingModeTypeType]
+    preference: NotRequired[PreferenceTypeType]
+    skipRu: NotRequired[bool]
+    weeksOfMonth: NotRequired[list[int]]
 
 
 class CloudAutonomousVmClusterSummaryTypeDef(TypedDict):
@@ -321,6 +350,10 @@ class CloudAutonomousVmClusterTypeDef(TypedDict):
     iamRoles: NotRequired[list[IamRoleTypeDef]]
 
 
+class CustomerContactTypeDef(TypedDict):
+    email: NotRequired[str]
+
+
 class CloudExadataInfrastructureSummaryTypeDef(TypedDict):
     cloudExadataInfrastructureId: str
     displayName: NotRequired[str]
@@ -415,6 +448,25 @@ class CloudExadataInfrastructureUnallocatedResourcesTypeDef(TypedDict):
     ocpus: NotRequired[int]
 
 
+class DataCollectionOptionsTypeDef(TypedDict):
+    isDiagnosticsEventsEnabled: NotRequired[bool]
+    isHealthMonitoringEnabled: NotRequired[bool]
+    isIncidentLogsEnabled: NotRequired[bool]
+
+
+class DbIormConfigTypeDef(TypedDict):
+    dbName: NotRequired[str]
+    flashCacheLimit: NotRequired[str]
+    share: NotRequired[int]
+
+
+class ExadataIormConfigTypeDef(TypedDict):
+    dbPlans: NotRequired[list[DbIormConfigTypeDef]]
+    lifecycleDetails: NotRequired[str]
+    lifecycleState: NotRequired[IormLifecycleStateType]
+    objective: NotRequired[ObjectiveType]
+
+
 class CloudVmClusterSummaryTypeDef(TypedDict):
     cloudVmClusterId: str
     displayName: NotRequired[str]
@@ -505,6 +557,19 @@ class CloudVmClusterTypeDef(TypedDict):
     percentProgress: NotRequired[float]
     computeModel: NotRequired[ComputeModelType]
     iamRoles: NotRequired[list[IamRoleTypeDef]]
+
+
+class MaintenanceWindowTypeDef(TypedDict):
+    customActionTimeoutInMins: NotRequired[int]
+    daysOfWeek: NotRequired[ReadOnly[Sequence[DayOfWeekTypeDef]]]
+    hoursOfDay: NotRequired[ReadOnly[Sequence[int]]]
+    isCustomActionTimeoutEnabled: NotRequired[bool]
+    leadTimeInWeeks: NotRequired[int]
+    months: NotRequired[ReadOnly[Sequence[MonthTypeDef]]]
+    patchingMode: NotRequired[PatchingModeTypeType]
+    preference: NotRequired[PreferenceTypeType]
+    skipRu: NotRequired[bool]
+    weeksOfMonth: NotRequired[ReadOnly[Sequence[int]]]
 
 
 class CreateCloudAutonomousVmClusterInputTypeDef(TypedDict):
@@ -640,26 +705,6 @@ class CrossRegionS3RestoreSourcesAccessTypeDef(TypedDict):
     region: NotRequired[str]
     ipv4Addresses: NotRequired[list[str]]
     status: NotRequired[ManagedResourceStatusType]
-
-
-class CustomerContactTypeDef(TypedDict):
-    email: NotRequired[str]
-
-
-class DataCollectionOptionsTypeDef(TypedDict):
-    isDiagnosticsEventsEnabled: NotRequired[bool]
-    isHealthMonitoringEnabled: NotRequired[bool]
-    isIncidentLogsEnabled: NotRequired[bool]
-
-
-class DayOfWeekTypeDef(TypedDict):
-    name: NotRequired[DayOfWeekNameType]
-
-
-class DbIormConfigTypeDef(TypedDict):
-    dbName: NotRequired[str]
-    flashCacheLimit: NotRequired[str]
-    share: NotRequired[int]
 
 
 class DbNodeSummaryTypeDef(TypedDict):
@@ -853,13 +898,6 @@ class DisassociateIamRoleFromResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExadataIormConfigTypeDef(TypedDict):
-    dbPlans: NotRequired[list[DbIormConfigTypeDef]]
-    lifecycleDetails: NotRequired[str]
-    lifecycleState: NotRequired[IormLifecycleStateType]
-    objective: NotRequired[ObjectiveType]
-
-
 class GetCloudAutonomousVmClusterInputTypeDef(TypedDict):
     cloudAutonomousVmClusterId: str
 
@@ -919,6 +957,15 @@ class GetDbServerOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OciIdentityDomainTypeDef(TypedDict):
+    ociIdentityDomainId: NotRequired[str]
+    ociIdentityDomainResourceUrl: NotRequired[str]
+    ociIdentityDomainUrl: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    accountSetupCloudFormationUrl: NotRequired[str]
+
+
 class GetOciOnboardingStatusOutputTypeDef(TypedDict):
     status: NotRequired[OciOnboardingStatusType]
     existingTenancyActivationLink: NotRequired[str]
@@ -931,6 +978,87 @@ class GetOdbNetworkInputTypeDef(TypedDict):
     odbNetworkId: str
 
 
+class KmsAccessTypeDef(TypedDict):
+    status: NotRequired[ManagedResourceStatusType]
+    ipv4Addresses: NotRequired[list[str]]
+    domainName: NotRequired[str]
+    kmsPolicyDocument: NotRequired[str]
+
+
+class ManagedS3BackupAccessTypeDef(TypedDict):
+    status: NotRequired[ManagedResourceStatusType]
+    ipv4Addresses: NotRequired[list[str]]
+
+
+class S3AccessTypeDef(TypedDict):
+    status: NotRequired[ManagedResourceStatusType]
+    ipv4Addresses: NotRequired[list[str]]
+    domainName: NotRequired[str]
+    s3PolicyDocument: NotRequired[str]
+
+
+class ServiceNetworkEndpointTypeDef(TypedDict):
+    vpcEndpointId: NotRequired[str]
+    vpcEndpointType: NotRequired[VpcEndpointTypeType]
+
+
+class StsAccessTypeDef(TypedDict):
+    status: NotRequired[ManagedResourceStatusType]
+    ipv4Addresses: NotRequired[list[str]]
+    domainName: NotRequired[str]
+    stsPolicyDocument: NotRequired[str]
+
+
+class ZeroEtlAccessTypeDef(TypedDict):
+    status: NotRequired[ManagedResourceStatusType]
+    cidr: NotRequired[str]
+
+
+class ManagedServicesTypeDef(TypedDict):
+    serviceNetworkArn: NotRequired[str]
+    resourceGatewayArn: NotRequired[str]
+    managedServicesIpv4Cidrs: NotRequired[list[str]]
+    serviceNetworkEndpoint: NotRequired[ServiceNetworkEndpointTypeDef]
+    managedS3BackupAccess: NotRequired[ManagedS3BackupAccessTypeDef]
+    zeroEtlAccess: NotRequired[ZeroEtlAccessTypeDef]
+    s3Access: NotRequired[S3AccessTypeDef]
+    stsAccess: NotRequired[StsAccessTypeDef]
+    kmsAccess: NotRequired[KmsAccessTypeDef]
+    crossRegionS3RestoreSourcesAccess: NotRequired[
+        list[CrossRegionS3RestoreSourcesAccessTypeDef]
+    ]
+
+
+class OciDnsForwardingConfigTypeDef(TypedDict):
+    domainName: NotRequired[str]
+    ociDnsListenerIp: NotRequired[str]
+
+
+class OdbNetworkTypeDef(TypedDict):
+    odbNetworkId: str
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    odbNetworkArn: NotRequired[str]
+    availabilityZone: NotRequired[str]
+    availabilityZoneId: NotRequired[str]
+    clientSubnetCidr: NotRequired[str]
+    backupSubnetCidr: NotRequired[str]
+    customDomainName: NotRequired[str]
+    defaultDnsPrefix: NotRequired[str]
+    peeredCidrs: NotRequired[list[str]]
+    ociNetworkAnchorId: NotRequired[str]
+    ociNetworkAnchorUrl: NotRequired[str]
+    ociResourceAnchorName: NotRequired[str]
+    ociVcnId: NotRequired[str]
+    ociVcnUrl: NotRequired[str]
+    ociDnsForwardingConfigs: NotRequired[list[OciDnsForwardingConfigTypeDef]]
+    createdAt: NotRequired[datetime]
+    percentProgress: NotRequired[float]
+    managedServices: NotRequired[ManagedServicesTypeDef]
+    ec2PlacementGroupIds: NotRequired[list[str]]
+
+
 class GetOdbNetworkOutputTypeDef(TypedDict):
     odbNetwork: NotRequired[OdbNetworkTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -938,6 +1066,20 @@ class GetOdbNetworkOutputTypeDef(TypedDict):
 
 class GetOdbPeeringConnectionInputTypeDef(TypedDict):
     odbPeeringConnectionId: str
+
+
+class OdbPeeringConnectionTypeDef(TypedDict):
+    odbPeeringConnectionId: str
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    odbPeeringConnectionArn: NotRequired[str]
+    odbNetworkArn: NotRequired[str]
+    peerNetworkArn: NotRequired[str]
+    odbPeeringConnectionType: NotRequired[str]
+    peerNetworkCidrs: NotRequired[list[str]]
+    createdAt: NotRequired[datetime]
+    percentProgress: NotRequired[float]
 
 
 class GetOdbPeeringConnectionOutputTypeDef(TypedDict):
@@ -949,26 +1091,12 @@ class GiVersionSummaryTypeDef(TypedDict):
     version: NotRequired[str]
 
 
-class IamRoleTypeDef(TypedDict):
-    iamRoleArn: NotRequired[str]
-    status: NotRequired[IamRoleStatusType]
-    statusReason: NotRequired[str]
-    awsIntegration: NotRequired[SupportedAwsIntegrationType]
-
-
 class InitializeServiceInputTypeDef(TypedDict):
     ociIdentityDomain: NotRequired[bool]
 
 
 class InitializeServiceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class KmsAccessTypeDef(TypedDict):
-    status: NotRequired[ManagedResourceStatusType]
-    ipv4Addresses: NotRequired[list[str]]
-    domainName: NotRequired[str]
-    kmsPolicyDocument: NotRequired[str]
 
 
 class ListAutonomousVirtualMachinesInputTypeDef(TypedDict):
@@ -1072,110 +1200,6 @@ class ListOdbNetworksInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
-class ListOdbNetworksOutputTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    odbNetworks: list[OdbNetworkSummaryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListOdbPeeringConnectionsInputTypeDef(TypedDict):
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-    odbNetworkId: NotRequired[str]
-
-
-class ListOdbPeeringConnectionsOutputTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    odbPeeringConnections: list[OdbPeeringConnectionSummaryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListSystemVersionsInputTypeDef(TypedDict):
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-    giVersion: str
-    shape: str
-
-
-class ListSystemVersionsOutputTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    systemVersions: list[SystemVersionSummaryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    resourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    tags: NotRequired[dict[str, str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MaintenanceWindowOutputTypeDef(TypedDict):
-    customActionTimeoutInMins: NotRequired[int]
-    daysOfWeek: NotRequired[list[DayOfWeekTypeDef]]
-    hoursOfDay: NotRequired[list[int]]
-    isCustomActionTimeoutEnabled: NotRequired[bool]
-    leadTimeInWeeks: NotRequired[int]
-    months: NotRequired[list[MonthTypeDef]]
-    patchingMode: NotRequired[PatchingModeTypeType]
-    preference: NotRequired[PreferenceTypeType]
-    skipRu: NotRequired[bool]
-    weeksOfMonth: NotRequired[list[int]]
-
-
-class MaintenanceWindowTypeDef(TypedDict):
-    customActionTimeoutInMins: NotRequired[int]
-    daysOfWeek: NotRequired[ReadOnly[Sequence[DayOfWeekTypeDef]]]
-    hoursOfDay: NotRequired[ReadOnly[Sequence[int]]]
-    isCustomActionTimeoutEnabled: NotRequired[bool]
-    leadTimeInWeeks: NotRequired[int]
-    months: NotRequired[ReadOnly[Sequence[MonthTypeDef]]]
-    patchingMode: NotRequired[PatchingModeTypeType]
-    preference: NotRequired[PreferenceTypeType]
-    skipRu: NotRequired[bool]
-    weeksOfMonth: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class ManagedS3BackupAccessTypeDef(TypedDict):
-    status: NotRequired[ManagedResourceStatusType]
-    ipv4Addresses: NotRequired[list[str]]
-
-
-class ManagedServicesTypeDef(TypedDict):
-    serviceNetworkArn: NotRequired[str]
-    resourceGatewayArn: NotRequired[str]
-    managedServicesIpv4Cidrs: NotRequired[list[str]]
-    serviceNetworkEndpoint: NotRequired[ServiceNetworkEndpointTypeDef]
-    managedS3BackupAccess: NotRequired[ManagedS3BackupAccessTypeDef]
-    zeroEtlAccess: NotRequired[ZeroEtlAccessTypeDef]
-    s3Access: NotRequired[S3AccessTypeDef]
-    stsAccess: NotRequired[StsAccessTypeDef]
-    kmsAccess: NotRequired[KmsAccessTypeDef]
-    crossRegionS3RestoreSourcesAccess: NotRequired[
-        list[CrossRegionS3RestoreSourcesAccessTypeDef]
-    ]
-
-
-class MonthTypeDef(TypedDict):
-    name: NotRequired[MonthNameType]
-
-
-class OciDnsForwardingConfigTypeDef(TypedDict):
-    domainName: NotRequired[str]
-    ociDnsListenerIp: NotRequired[str]
-
-
-class OciIdentityDomainTypeDef(TypedDict):
-    ociIdentityDomainId: NotRequired[str]
-    ociIdentityDomainResourceUrl: NotRequired[str]
-    ociIdentityDomainUrl: NotRequired[str]
-    status: NotRequired[ResourceStatusType]
-    statusReason: NotRequired[str]
-    accountSetupCloudFormationUrl: NotRequired[str]
-
-
 class OdbNetworkSummaryTypeDef(TypedDict):
     odbNetworkId: str
     displayName: NotRequired[str]
@@ -1201,29 +1225,16 @@ class OdbNetworkSummaryTypeDef(TypedDict):
     ec2PlacementGroupIds: NotRequired[list[str]]
 
 
-class OdbNetworkTypeDef(TypedDict):
-    odbNetworkId: str
-    displayName: NotRequired[str]
-    status: NotRequired[ResourceStatusType]
-    statusReason: NotRequired[str]
-    odbNetworkArn: NotRequired[str]
-    availabilityZone: NotRequired[str]
-    availabilityZoneId: NotRequired[str]
-    clientSubnetCidr: NotRequired[str]
-    backupSubnetCidr: NotRequired[str]
-    customDomainName: NotRequired[str]
-    defaultDnsPrefix: NotRequired[str]
-    peeredCidrs: NotRequired[list[str]]
-    ociNetworkAnchorId: NotRequired[str]
-    ociNetworkAnchorUrl: NotRequired[str]
-    ociResourceAnchorName: NotRequired[str]
-    ociVcnId: NotRequired[str]
-    ociVcnUrl: NotRequired[str]
-    ociDnsForwardingConfigs: NotRequired[list[OciDnsForwardingConfigTypeDef]]
-    createdAt: NotRequired[datetime]
-    percentProgress: NotRequired[float]
-    managedServices: NotRequired[ManagedServicesTypeDef]
-    ec2PlacementGroupIds: NotRequired[list[str]]
+class ListOdbNetworksOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    odbNetworks: list[OdbNetworkSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListOdbPeeringConnectionsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    odbNetworkId: NotRequired[str]
 
 
 class OdbPeeringConnectionSummaryTypeDef(TypedDict):
@@ -1240,18 +1251,38 @@ class OdbPeeringConnectionSummaryTypeDef(TypedDict):
     percentProgress: NotRequired[float]
 
 
-class OdbPeeringConnectionTypeDef(TypedDict):
-    odbPeeringConnectionId: str
-    displayName: NotRequired[str]
-    status: NotRequired[ResourceStatusType]
-    statusReason: NotRequired[str]
-    odbPeeringConnectionArn: NotRequired[str]
-    odbNetworkArn: NotRequired[str]
-    peerNetworkArn: NotRequired[str]
-    odbPeeringConnectionType: NotRequired[str]
-    peerNetworkCidrs: NotRequired[list[str]]
-    createdAt: NotRequired[datetime]
-    percentProgress: NotRequired[float]
+class ListOdbPeeringConnectionsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    odbPeeringConnections: list[OdbPeeringConnectionSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSystemVersionsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    giVersion: str
+    shape: str
+
+
+class SystemVersionSummaryTypeDef(TypedDict):
+    giVersion: NotRequired[str]
+    shape: NotRequired[str]
+    systemVersions: NotRequired[list[str]]
+
+
+class ListSystemVersionsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    systemVersions: list[SystemVersionSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    resourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RebootDbNodeInputTypeDef(TypedDict):
@@ -1264,18 +1295,6 @@ class RebootDbNodeOutputTypeDef(TypedDict):
     status: NotRequired[DbNodeResourceStatusType]
     statusReason: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class S3AccessTypeDef(TypedDict):
-    status: NotRequired[ManagedResourceStatusType]
-    ipv4Addresses: NotRequired[list[str]]
-    domainName: NotRequired[str]
-    s3PolicyDocument: NotRequired[str]
-
-
-class ServiceNetworkEndpointTypeDef(TypedDict):
-    vpcEndpointId: NotRequired[str]
-    vpcEndpointType: NotRequired[VpcEndpointTypeType]
 
 
 class StartDbNodeInputTypeDef(TypedDict):
@@ -1300,19 +1319,6 @@ class StopDbNodeOutputTypeDef(TypedDict):
     status: NotRequired[DbNodeResourceStatusType]
     statusReason: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StsAccessTypeDef(TypedDict):
-    status: NotRequired[ManagedResourceStatusType]
-    ipv4Addresses: NotRequired[list[str]]
-    domainName: NotRequired[str]
-    stsPolicyDocument: NotRequired[str]
-
-
-class SystemVersionSummaryTypeDef(TypedDict):
-    giVersion: NotRequired[str]
-    shape: NotRequired[str]
-    systemVersions: NotRequired[list[str]]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -1383,8 +1389,3 @@ class UpdateOdbPeeringConnectionOutputTypeDef(TypedDict):
     statusReason: NotRequired[str]
     odbPeeringConnectionId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ZeroEtlAccessTypeDef(TypedDict):
-    status: NotRequired[ManagedResourceStatusType]
-    cidr: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -73,314 +73,315 @@ from .literals import (
     WorkflowTypeType,
 )
 
-__all__ = [
-    "AbortMultipartReadSetUploadRequestTypeDef",
-    "AbortMultipartReadSetUploadResponseTypeDef",
-    "AcceptShareRequestTypeDef",
-    "AcceptShareResponseTypeDef",
-    "ActivateReadSetFilterTypeDef",
-    "ActivateReadSetJobItemTypeDef",
-    "ActivateReadSetSourceItemTypeDef",
-    "AnnotationImportItemDetailTypeDef",
-    "AnnotationImportItemSourceTypeDef",
-    "AnnotationImportJobItemTypeDef",
-    "AnnotationStoreItemTypeDef",
-    "AnnotationStoreVersionItemTypeDef",
-    "BatchDeleteReadSetRequestTypeDef",
-    "BatchDeleteReadSetResponseTypeDef",
-    "BatchListItemTypeDef",
-    "BatchRunSettingsTypeDef",
-    "CancelAnnotationImportRequestTypeDef",
-    "CancelAnnotationImportResponseTypeDef",
-    "CancelRunBatchRequestTypeDef",
-    "CancelRunBatchResponseTypeDef",
-    "CancelRunRequestTypeDef",
-    "CancelVariantImportRequestTypeDef",
-    "CancelVariantImportResponseTypeDef",
-    "CompleteMultipartReadSetUploadRequestTypeDef",
-    "CompleteMultipartReadSetUploadResponseTypeDef",
-    "CompleteReadSetUploadPartListItemTypeDef",
-    "ConfigurationDetailsTypeDef",
-    "ConfigurationListItemTypeDef",
-    "ContainerRegistryMapOutputTypeDef",
-    "ContainerRegistryMapTypeDef",
-    "CreateAnnotationStoreRequestTypeDef",
-    "CreateAnnotationStoreResponseTypeDef",
-    "CreateAnnotationStoreVersionRequestTypeDef",
-    "CreateAnnotationStoreVersionResponseTypeDef",
-    "CreateConfigurationRequestTypeDef",
-    "CreateConfigurationResponseTypeDef",
-    "CreateMultipartReadSetUploadRequestTypeDef",
-    "CreateMultipartReadSetUploadResponseTypeDef",
-    "CreateReferenceStoreRequestTypeDef",
-    "CreateReferenceStoreResponseTypeDef",
-    "CreateRunCacheRequestTypeDef",
-    "CreateRunCacheResponseTypeDef",
-    "CreateRunGroupRequestTypeDef",
-    "CreateRunGroupResponseTypeDef",
-    "CreateSequenceStoreRequestTypeDef",
-    "CreateSequenceStoreResponseTypeDef",
-    "CreateShareRequestTypeDef",
-    "CreateShareResponseTypeDef",
-    "CreateVariantStoreRequestTypeDef",
-    "CreateVariantStoreResponseTypeDef",
-    "CreateWorkflowRequestTypeDef",
-    "CreateWorkflowResponseTypeDef",
-    "CreateWorkflowVersionRequestTypeDef",
-    "CreateWorkflowVersionResponseTypeDef",
-    "DefaultRunSettingOutputTypeDef",
-    "DefaultRunSettingTypeDef",
-    "DefinitionRepositoryDetailsTypeDef",
-    "DefinitionRepositoryTypeDef",
-    "DeleteAnnotationStoreRequestTypeDef",
-    "DeleteAnnotationStoreResponseTypeDef",
-    "DeleteAnnotationStoreVersionsRequestTypeDef",
-    "DeleteAnnotationStoreVersionsResponseTypeDef",
-    "DeleteBatchRequestTypeDef",
-    "DeleteConfigurationRequestTypeDef",
-    "DeleteReferenceRequestTypeDef",
-    "DeleteReferenceResponseTypeDef",
-    "DeleteReferenceStoreRequestTypeDef",
-    "DeleteReferenceStoreResponseTypeDef",
-    "DeleteRunBatchRequestTypeDef",
-    "DeleteRunBatchResponseTypeDef",
-    "DeleteRunCacheRequestTypeDef",
-    "DeleteRunGroupRequestTypeDef",
-    "DeleteRunRequestTypeDef",
-    "DeleteS3AccessPolicyRequestTypeDef",
-    "DeleteS3AccessPolicyResponseTypeDef",
-    "DeleteSequenceStoreRequestTypeDef",
-    "DeleteSequenceStoreResponseTypeDef",
-    "DeleteShareRequestTypeDef",
-    "DeleteShareResponseTypeDef",
-    "DeleteVariantStoreRequestTypeDef",
-    "DeleteVariantStoreResponseTypeDef",
-    "DeleteWorkflowRequestTypeDef",
-    "DeleteWorkflowVersionRequestTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "ETagTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExportReadSetDetailTypeDef",
-    "ExportReadSetFilterTypeDef",
-    "ExportReadSetJobDetailTypeDef",
-    "ExportReadSetTypeDef",
-    "FileInformationTypeDef",
-    "FilterTypeDef",
-    "FormatOptionsTypeDef",
-    "GetAnnotationImportRequestTypeDef",
-    "GetAnnotationImportResponseTypeDef",
-    "GetAnnotationStoreRequestTypeDef",
-    "GetAnnotationStoreResponseTypeDef",
-    "GetAnnotationStoreVersionRequestTypeDef",
-    "GetAnnotationStoreVersionResponseTypeDef",
-    "GetBatchRequestTypeDef",
-    "GetBatchResponseTypeDef",
-    "GetConfigurationRequestTypeDef",
-    "GetConfigurationResponseTypeDef",
-    "GetReadSetActivationJobRequestTypeDef",
-    "GetReadSetActivationJobResponseTypeDef",
-    "GetReadSetExportJobRequestTypeDef",
-    "GetReadSetExportJobResponseTypeDef",
-    "GetReadSetImportJobRequestTypeDef",
-    "GetReadSetImportJobResponseTypeDef",
-    "GetReadSetMetadataRequestTypeDef",
-    "GetReadSetMetadataResponseTypeDef",
-    "GetReadSetRequestTypeDef",
-    "GetReadSetResponseTypeDef",
-    "GetReferenceImportJobRequestTypeDef",
-    "GetReferenceImportJobResponseTypeDef",
-    "GetReferenceMetadataRequestTypeDef",
-    "GetReferenceMetadataResponseTypeDef",
-    "GetReferenceRequestTypeDef",
-    "GetReferenceResponseTypeDef",
-    "GetReferenceStoreRequestTypeDef",
-    "GetReferenceStoreResponseTypeDef",
-    "GetRunCacheRequestTypeDef",
-    "GetRunCacheResponseTypeDef",
-    "GetRunGroupRequestTypeDef",
-    "GetRunGroupResponseTypeDef",
-    "GetRunRequestTypeDef",
-    "GetRunResponseTypeDef",
-    "GetRunTaskRequestTypeDef",
-    "GetRunTaskResponseTypeDef",
-    "GetS3AccessPolicyRequestTypeDef",
-    "GetS3AccessPolicyResponseTypeDef",
-    "GetSequenceStoreRequestTypeDef",
-    "GetSequenceStoreResponseTypeDef",
-    "GetShareRequestTypeDef",
-    "GetShareResponseTypeDef",
-    "GetVariantImportRequestTypeDef",
-    "GetVariantImportResponseTypeDef",
-    "GetVariantStoreRequestTypeDef",
-    "GetVariantStoreResponseTypeDef",
-    "GetWorkflowRequestTypeDef",
-    "GetWorkflowResponseTypeDef",
-    "GetWorkflowVersionRequestTypeDef",
-    "GetWorkflowVersionResponseTypeDef",
-    "ImageDetailsTypeDef",
-    "ImageMappingTypeDef",
-    "ImportReadSetFilterTypeDef",
-    "ImportReadSetJobItemTypeDef",
-    "ImportReadSetSourceItemTypeDef",
-    "ImportReferenceFilterTypeDef",
-    "ImportReferenceJobItemTypeDef",
-    "ImportReferenceSourceItemTypeDef",
-    "InlineSettingTypeDef",
-    "ListAnnotationImportJobsFilterTypeDef",
-    "ListAnnotationImportJobsRequestTypeDef",
-    "ListAnnotationImportJobsResponseTypeDef",
-    "ListAnnotationStoreVersionsFilterTypeDef",
-    "ListAnnotationStoreVersionsRequestTypeDef",
-    "ListAnnotationStoreVersionsResponseTypeDef",
-    "ListAnnotationStoresFilterTypeDef",
-    "ListAnnotationStoresRequestTypeDef",
-    "ListAnnotationStoresResponseTypeDef",
-    "ListBatchRequestTypeDef",
-    "ListBatchResponseTypeDef",
-    "ListConfigurationsRequestTypeDef",
-    "ListConfigurationsResponseTypeDef",
-    "ListMultipartReadSetUploadsRequestTypeDef",
-    "ListMultipartReadSetUploadsResponseTypeDef",
-    "ListReadSetActivationJobsRequestTypeDef",
-    "ListReadSetActivationJobsResponseTypeDef",
-    "ListReadSetExportJobsRequestTypeDef",
-    "ListReadSetExportJobsResponseTypeDef",
-    "ListReadSetImportJobsRequestTypeDef",
-    "ListReadSetImportJobsResponseTypeDef",
-    "ListReadSetUploadPartsRequestTypeDef",
-    "ListReadSetUploadPartsResponseTypeDef",
-    "ListReadSetsRequestTypeDef",
-    "ListReadSetsResponseTypeDef",
-    "ListReferenceImportJobsRequestTypeDef",
-    "ListReferenceImportJobsResponseTypeDef",
-    "ListReferenceStoresRequestTypeDef",
-    "ListReferenceStoresResponseTypeDef",
-    "ListReferencesRequestTypeDef",
-    "ListReferencesResponseTypeDef",
-    "ListRunCachesRequestTypeDef",
-    "ListRunCachesResponseTypeDef",
-    "ListRunGroupsRequestTypeDef",
-    "ListRunGroupsResponseTypeDef",
-    "ListRunTasksRequestTypeDef",
-    "ListRunTasksResponseTypeDef",
-    "ListRunsInBatchRequestTypeDef",
-    "ListRunsInBatchResponseTypeDef",
-    "ListRunsRequestTypeDef",
-    "ListRunsResponseTypeDef",
-    "ListSequenceStoresRequestTypeDef",
-    "ListSequenceStoresResponseTypeDef",
-    "ListSharesRequestTypeDef",
-    "ListSharesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVariantImportJobsFilterTypeDef",
-    "ListVariantImportJobsRequestTypeDef",
-    "ListVariantImportJobsResponseTypeDef",
-    "ListVariantStoresFilterTypeDef",
-    "ListVariantStoresRequestTypeDef",
-    "ListVariantStoresResponseTypeDef",
-    "ListWorkflowVersionsRequestTypeDef",
-    "ListWorkflowVersionsResponseTypeDef",
-    "ListWorkflowsRequestTypeDef",
-    "ListWorkflowsResponseTypeDef",
-    "MultipartReadSetUploadListItemTypeDef",
-    "PutS3AccessPolicyRequestTypeDef",
-    "PutS3AccessPolicyResponseTypeDef",
-    "ReadOptionsTypeDef",
-    "ReadSetBatchErrorTypeDef",
-    "ReadSetFilesTypeDef",
-    "ReadSetFilterTypeDef",
-    "ReadSetListItemTypeDef",
-    "ReadSetS3AccessTypeDef",
-    "ReadSetUploadPartListFilterTypeDef",
-    "ReadSetUploadPartListItemTypeDef",
-    "ReferenceFilesTypeDef",
-    "ReferenceFilterTypeDef",
-    "ReferenceItemTypeDef",
-    "ReferenceListItemTypeDef",
-    "ReferenceStoreDetailTypeDef",
-    "ReferenceStoreFilterTypeDef",
-    "RegistryMappingTypeDef",
-    "ResponseMetadataTypeDef",
-    "RunBatchListItemTypeDef",
-    "RunCacheListItemTypeDef",
-    "RunConfigurationsResponseTypeDef",
-    "RunConfigurationsTypeDef",
-    "RunGroupListItemTypeDef",
-    "RunListItemTypeDef",
-    "RunLogLocationTypeDef",
-    "RunSummaryTypeDef",
-    "S3AccessConfigTypeDef",
-    "SequenceInformationTypeDef",
-    "SequenceStoreDetailTypeDef",
-    "SequenceStoreFilterTypeDef",
-    "SequenceStoreS3AccessTypeDef",
-    "ShareDetailsTypeDef",
-    "SourceFilesTypeDef",
-    "SourceReferenceTypeDef",
-    "SseConfigTypeDef",
-    "StartAnnotationImportRequestTypeDef",
-    "StartAnnotationImportResponseTypeDef",
-    "StartReadSetActivationJobRequestTypeDef",
-    "StartReadSetActivationJobResponseTypeDef",
-    "StartReadSetActivationJobSourceItemTypeDef",
-    "StartReadSetExportJobRequestTypeDef",
-    "StartReadSetExportJobResponseTypeDef",
-    "StartReadSetImportJobRequestTypeDef",
-    "StartReadSetImportJobResponseTypeDef",
-    "StartReadSetImportJobSourceItemTypeDef",
-    "StartReferenceImportJobRequestTypeDef",
-    "StartReferenceImportJobResponseTypeDef",
-    "StartReferenceImportJobSourceItemTypeDef",
-    "StartRunBatchRequestTypeDef",
-    "StartRunBatchResponseTypeDef",
-    "StartRunRequestTypeDef",
-    "StartRunResponseTypeDef",
-    "StartVariantImportRequestTypeDef",
-    "StartVariantImportResponseTypeDef",
-    "StoreOptionsOutputTypeDef",
-    "StoreOptionsTypeDef",
-    "StreamingBody",
-    "SubmissionSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TaskListItemTypeDef",
-    "TsvOptionsTypeDef",
-    "TsvStoreOptionsOutputTypeDef",
-    "TsvStoreOptionsTypeDef",
-    "TsvVersionOptionsOutputTypeDef",
-    "TsvVersionOptionsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAnnotationStoreRequestTypeDef",
-    "UpdateAnnotationStoreResponseTypeDef",
-    "UpdateAnnotationStoreVersionRequestTypeDef",
-    "UpdateAnnotationStoreVersionResponseTypeDef",
-    "UpdateRunCacheRequestTypeDef",
-    "UpdateRunGroupRequestTypeDef",
-    "UpdateSequenceStoreRequestTypeDef",
-    "UpdateSequenceStoreResponseTypeDef",
-    "UpdateVariantStoreRequestTypeDef",
-    "UpdateVariantStoreResponseTypeDef",
-    "UpdateWorkflowRequestTypeDef",
-    "UpdateWorkflowVersionRequestTypeDef",
-    "UploadReadSetPartRequestTypeDef",
-    "UploadReadSetPartResponseTypeDef",
-    "VariantImportItemDetailTypeDef",
-    "VariantImportItemSourceTypeDef",
-    "VariantImportJobItemTypeDef",
-    "VariantStoreItemTypeDef",
-    "VcfOptionsTypeDef",
-    "VersionDeleteErrorTypeDef",
-    "VersionOptionsOutputTypeDef",
-    "VersionOptionsTypeDef",
-    "VpcConfigResponseTypeDef",
-    "VpcConfigTypeDef",
-    "WorkflowListItemTypeDef",
-    "WorkflowParameterTypeDef",
-    "WorkflowVersionListItemTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AbortMultipartReadSetUploadRequestTypeDef",
+        "AbortMultipartReadSetUploadResponseTypeDef",
+        "AcceptShareRequestTypeDef",
+        "AcceptShareResponseTypeDef",
+        "ActivateReadSetFilterTypeDef",
+        "ActivateReadSetJobItemTypeDef",
+        "ActivateReadSetSourceItemTypeDef",
+        "AnnotationImportItemDetailTypeDef",
+        "AnnotationImportItemSourceTypeDef",
+        "AnnotationImportJobItemTypeDef",
+        "AnnotationStoreItemTypeDef",
+        "AnnotationStoreVersionItemTypeDef",
+        "BatchDeleteReadSetRequestTypeDef",
+        "BatchDeleteReadSetResponseTypeDef",
+        "BatchListItemTypeDef",
+        "BatchRunSettingsTypeDef",
+        "CancelAnnotationImportRequestTypeDef",
+        "CancelAnnotationImportResponseTypeDef",
+        "CancelRunBatchRequestTypeDef",
+        "CancelRunBatchResponseTypeDef",
+        "CancelRunRequestTypeDef",
+        "CancelVariantImportRequestTypeDef",
+        "CancelVariantImportResponseTypeDef",
+        "CompleteMultipartReadSetUploadRequestTypeDef",
+        "CompleteMultipartReadSetUploadResponseTypeDef",
+        "CompleteReadSetUploadPartListItemTypeDef",
+        "ConfigurationDetailsTypeDef",
+        "ConfigurationListItemTypeDef",
+        "ContainerRegistryMapOutputTypeDef",
+        "ContainerRegistryMapTypeDef",
+        "CreateAnnotationStoreRequestTypeDef",
+        "CreateAnnotationStoreResponseTypeDef",
+        "CreateAnnotationStoreVersionRequestTypeDef",
+        "CreateAnnotationStoreVersionResponseTypeDef",
+        "CreateConfigurationRequestTypeDef",
+        "CreateConfigurationResponseTypeDef",
+        "CreateMultipartReadSetUploadRequestTypeDef",
+        "CreateMultipartReadSetUploadResponseTypeDef",
+        "CreateReferenceStoreRequestTypeDef",
+        "CreateReferenceStoreResponseTypeDef",
+        "CreateRunCacheRequestTypeDef",
+        "CreateRunCacheResponseTypeDef",
+        "CreateRunGroupRequestTypeDef",
+        "CreateRunGroupResponseTypeDef",
+        "CreateSequenceStoreRequestTypeDef",
+        "CreateSequenceStoreResponseTypeDef",
+        "CreateShareRequestTypeDef",
+        "CreateShareResponseTypeDef",
+        "CreateVariantStoreRequestTypeDef",
+        "CreateVariantStoreResponseTypeDef",
+        "CreateWorkflowRequestTypeDef",
+        "CreateWorkflowResponseTypeDef",
+        "CreateWorkflowVersionRequestTypeDef",
+        "CreateWorkflowVersionResponseTypeDef",
+        "DefaultRunSettingOutputTypeDef",
+        "DefaultRunSettingTypeDef",
+        "DefinitionRepositoryDetailsTypeDef",
+        "DefinitionRepositoryTypeDef",
+        "DeleteAnnotationStoreRequestTypeDef",
+        "DeleteAnnotationStoreResponseTypeDef",
+        "DeleteAnnotationStoreVersionsRequestTypeDef",
+        "DeleteAnnotationStoreVersionsResponseTypeDef",
+        "DeleteBatchRequestTypeDef",
+        "DeleteConfigurationRequestTypeDef",
+        "DeleteReferenceRequestTypeDef",
+        "DeleteReferenceResponseTypeDef",
+        "DeleteReferenceStoreRequestTypeDef",
+        "DeleteReferenceStoreResponseTypeDef",
+        "DeleteRunBatchRequestTypeDef",
+        "DeleteRunBatchResponseTypeDef",
+        "DeleteRunCacheRequestTypeDef",
+        "DeleteRunGroupRequestTypeDef",
+        "DeleteRunRequestTypeDef",
+        "DeleteS3AccessPolicyRequestTypeDef",
+        "DeleteS3AccessPolicyResponseTypeDef",
+        "DeleteSequenceStoreRequestTypeDef",
+        "DeleteSequenceStoreResponseTypeDef",
+        "DeleteShareRequestTypeDef",
+        "DeleteShareResponseTypeDef",
+        "DeleteVariantStoreRequestTypeDef",
+        "DeleteVariantStoreResponseTypeDef",
+        "DeleteWorkflowRequestTypeDef",
+        "DeleteWorkflowVersionRequestTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "ETagTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExportReadSetDetailTypeDef",
+        "ExportReadSetFilterTypeDef",
+        "ExportReadSetJobDetailTypeDef",
+        "ExportReadSetTypeDef",
+        "FileInformationTypeDef",
+        "FilterTypeDef",
+        "FormatOptionsTypeDef",
+        "GetAnnotationImportRequestTypeDef",
+        "GetAnnotationImportResponseTypeDef",
+        "GetAnnotationStoreRequestTypeDef",
+        "GetAnnotationStoreResponseTypeDef",
+        "GetAnnotationStoreVersionRequestTypeDef",
+        "GetAnnotationStoreVersionResponseTypeDef",
+        "GetBatchRequestTypeDef",
+        "GetBatchResponseTypeDef",
+        "GetConfigurationRequestTypeDef",
+        "GetConfigurationResponseTypeDef",
+        "GetReadSetActivationJobRequestTypeDef",
+        "GetReadSetActivationJobResponseTypeDef",
+        "GetReadSetExportJobRequestTypeDef",
+        "GetReadSetExportJobResponseTypeDef",
+        "GetReadSetImportJobRequestTypeDef",
+        "GetReadSetImportJobResponseTypeDef",
+        "GetReadSetMetadataRequestTypeDef",
+        "GetReadSetMetadataResponseTypeDef",
+        "GetReadSetRequestTypeDef",
+        "GetReadSetResponseTypeDef",
+        "GetReferenceImportJobRequestTypeDef",
+        "GetReferenceImportJobResponseTypeDef",
+        "GetReferenceMetadataRequestTypeDef",
+        "GetReferenceMetadataResponseTypeDef",
+        "GetReferenceRequestTypeDef",
+        "GetReferenceResponseTypeDef",
+        "GetReferenceStoreRequestTypeDef",
+        "GetReferenceStoreResponseTypeDef",
+        "GetRunCacheRequestTypeDef",
+        "GetRunCacheResponseTypeDef",
+        "GetRunGroupRequestTypeDef",
+        "GetRunGroupResponseTypeDef",
+        "GetRunRequestTypeDef",
+        "GetRunResponseTypeDef",
+        "GetRunTaskRequestTypeDef",
+        "GetRunTaskResponseTypeDef",
+        "GetS3AccessPolicyRequestTypeDef",
+        "GetS3AccessPolicyResponseTypeDef",
+        "GetSequenceStoreRequestTypeDef",
+        "GetSequenceStoreResponseTypeDef",
+        "GetShareRequestTypeDef",
+        "GetShareResponseTypeDef",
+        "GetVariantImportRequestTypeDef",
+        "GetVariantImportResponseTypeDef",
+        "GetVariantStoreRequestTypeDef",
+        "GetVariantStoreResponseTypeDef",
+        "GetWorkflowRequestTypeDef",
+        "GetWorkflowResponseTypeDef",
+        "GetWorkflowVersionRequestTypeDef",
+        "GetWorkflowVersionResponseTypeDef",
+        "ImageDetailsTypeDef",
+        "ImageMappingTypeDef",
+        "ImportReadSetFilterTypeDef",
+        "ImportReadSetJobItemTypeDef",
+        "ImportReadSetSourceItemTypeDef",
+        "ImportReferenceFilterTypeDef",
+        "ImportReferenceJobItemTypeDef",
+        "ImportReferenceSourceItemTypeDef",
+        "InlineSettingTypeDef",
+        "ListAnnotationImportJobsFilterTypeDef",
+        "ListAnnotationImportJobsRequestTypeDef",
+        "ListAnnotationImportJobsResponseTypeDef",
+        "ListAnnotationStoreVersionsFilterTypeDef",
+        "ListAnnotationStoreVersionsRequestTypeDef",
+        "ListAnnotationStoreVersionsResponseTypeDef",
+        "ListAnnotationStoresFilterTypeDef",
+        "ListAnnotationStoresRequestTypeDef",
+        "ListAnnotationStoresResponseTypeDef",
+        "ListBatchRequestTypeDef",
+        "ListBatchResponseTypeDef",
+        "ListConfigurationsRequestTypeDef",
+        "ListConfigurationsResponseTypeDef",
+        "ListMultipartReadSetUploadsRequestTypeDef",
+        "ListMultipartReadSetUploadsResponseTypeDef",
+        "ListReadSetActivationJobsRequestTypeDef",
+        "ListReadSetActivationJobsResponseTypeDef",
+        "ListReadSetExportJobsRequestTypeDef",
+        "ListReadSetExportJobsResponseTypeDef",
+        "ListReadSetImportJobsRequestTypeDef",
+        "ListReadSetImportJobsResponseTypeDef",
+        "ListReadSetUploadPartsRequestTypeDef",
+        "ListReadSetUploadPartsResponseTypeDef",
+        "ListReadSetsRequestTypeDef",
+        "ListReadSetsResponseTypeDef",
+        "ListReferenceImportJobsRequestTypeDef",
+        "ListReferenceImportJobsResponseTypeDef",
+        "ListReferenceStoresRequestTypeDef",
+        "ListReferenceStoresResponseTypeDef",
+        "ListReferencesRequestTypeDef",
+        "ListReferencesResponseTypeDef",
+        "ListRunCachesRequestTypeDef",
+        "ListRunCachesResponseTypeDef",
+        "ListRunGroupsRequestTypeDef",
+        "ListRunGroupsResponseTypeDef",
+        "ListRunTasksRequestTypeDef",
+        "ListRunTasksResponseTypeDef",
+        "ListRunsInBatchRequestTypeDef",
+        "ListRunsInBatchResponseTypeDef",
+        "ListRunsRequestTypeDef",
+        "ListRunsResponseTypeDef",
+        "ListSequenceStoresRequestTypeDef",
+        "ListSequenceStoresResponseTypeDef",
+        "ListSharesRequestTypeDef",
+        "ListSharesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVariantImportJobsFilterTypeDef",
+        "ListVariantImportJobsRequestTypeDef",
+        "ListVariantImportJobsResponseTypeDef",
+        "ListVariantStoresFilterTypeDef",
+        "ListVariantStoresRequestTypeDef",
+        "ListVariantStoresResponseTypeDef",
+        "ListWorkflowVersionsRequestTypeDef",
+        "ListWorkflowVersionsResponseTypeDef",
+        "ListWorkflowsRequestTypeDef",
+        "ListWorkflowsResponseTypeDef",
+        "MultipartReadSetUploadListItemTypeDef",
+        "PutS3AccessPolicyRequestTypeDef",
+        "PutS3AccessPolicyResponseTypeDef",
+        "ReadOptionsTypeDef",
+        "ReadSetBatchErrorTypeDef",
+        "ReadSetFilesTypeDef",
+        "ReadSetFilterTypeDef",
+        "ReadSetListItemTypeDef",
+        "ReadSetS3AccessTypeDef",
+        "ReadSetUploadPartListFilterTypeDef",
+        "ReadSetUploadPartListItemTypeDef",
+        "ReferenceFilesTypeDef",
+        "ReferenceFilterTypeDef",
+        "ReferenceItemTypeDef",
+        "ReferenceListItemTypeDef",
+        "ReferenceStoreDetailTypeDef",
+        "ReferenceStoreFilterTypeDef",
+        "RegistryMappingTypeDef",
+        "ResponseMetadataTypeDef",
+        "RunBatchListItemTypeDef",
+        "RunCacheListItemTypeDef",
+        "RunConfigurationsResponseTypeDef",
+        "RunConfigurationsTypeDef",
+        "RunGroupListItemTypeDef",
+        "RunListItemTypeDef",
+        "RunLogLocationTypeDef",
+        "RunSummaryTypeDef",
+        "S3AccessConfigTypeDef",
+        "SequenceInformationTypeDef",
+        "SequenceStoreDetailTypeDef",
+        "SequenceStoreFilterTypeDef",
+        "SequenceStoreS3AccessTypeDef",
+        "ShareDetailsTypeDef",
+        "SourceFilesTypeDef",
+        "SourceReferenceTypeDef",
+        "SseConfigTypeDef",
+        "StartAnnotationImportRequestTypeDef",
+        "StartAnnotationImportResponseTypeDef",
+        "StartReadSetActivationJobRequestTypeDef",
+        "StartReadSetActivationJobResponseTypeDef",
+        "StartReadSetActivationJobSourceItemTypeDef",
+        "StartReadSetExportJobRequestTypeDef",
+        "StartReadSetExportJobResponseTypeDef",
+        "StartReadSetImportJobRequestTypeDef",
+        "StartReadSetImportJobResponseTypeDef",
+        "StartReadSetImportJobSourceItemTypeDef",
+        "StartReferenceImportJobRequestTypeDef",
+        "StartReferenceImportJobResponseTypeDef",
+        "StartReferenceImportJobSourceItemTypeDef",
+        "StartRunBatchRequestTypeDef",
+        "StartRunBatchResponseTypeDef",
+        "StartRunRequestTypeDef",
+        "StartRunResponseTypeDef",
+        "StartVariantImportRequestTypeDef",
+        "StartVariantImportResponseTypeDef",
+        "StoreOptionsOutputTypeDef",
+        "StoreOptionsTypeDef",
+        "StreamingBody",
+        "SubmissionSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TaskListItemTypeDef",
+        "TsvOptionsTypeDef",
+        "TsvStoreOptionsOutputTypeDef",
+        "TsvStoreOptionsTypeDef",
+        "TsvVersionOptionsOutputTypeDef",
+        "TsvVersionOptionsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAnnotationStoreRequestTypeDef",
+        "UpdateAnnotationStoreResponseTypeDef",
+        "UpdateAnnotationStoreVersionRequestTypeDef",
+        "UpdateAnnotationStoreVersionResponseTypeDef",
+        "UpdateRunCacheRequestTypeDef",
+        "UpdateRunGroupRequestTypeDef",
+        "UpdateSequenceStoreRequestTypeDef",
+        "UpdateSequenceStoreResponseTypeDef",
+        "UpdateVariantStoreRequestTypeDef",
+        "UpdateVariantStoreResponseTypeDef",
+        "UpdateWorkflowRequestTypeDef",
+        "UpdateWorkflowVersionRequestTypeDef",
+        "UploadReadSetPartRequestTypeDef",
+        "UploadReadSetPartResponseTypeDef",
+        "VariantImportItemDetailTypeDef",
+        "VariantImportItemSourceTypeDef",
+        "VariantImportJobItemTypeDef",
+        "VariantStoreItemTypeDef",
+        "VcfOptionsTypeDef",
+        "VersionDeleteErrorTypeDef",
+        "VersionOptionsOutputTypeDef",
+        "VersionOptionsTypeDef",
+        "VpcConfigResponseTypeDef",
+        "VpcConfigTypeDef",
+        "WorkflowListItemTypeDef",
+        "WorkflowParameterTypeDef",
+        "WorkflowVersionListItemTypeDef",
+    ]
 
 
 class AbortMultipartReadSetUploadRequestTypeDef(TypedDict):
@@ -443,6 +444,15 @@ class AnnotationImportJobItemTypeDef(TypedDict):
     annotationFields: NotRequired[dict[str, str]]
 
 
+class ReferenceItemTypeDef(TypedDict):
+    referenceArn: NotRequired[str]
+
+
+class SseConfigTypeDef(TypedDict):
+    type: EncryptionTypeType
+    keyArn: NotRequired[str]
+
+
 class AnnotationStoreItemTypeDef(TypedDict):
     id: str
     reference: ReferenceItemTypeDef
@@ -477,6 +487,12 @@ class BatchDeleteReadSetRequestTypeDef(TypedDict):
     sequenceStoreId: str
 
 
+class ReadSetBatchErrorTypeDef(TypedDict):
+    id: str
+    code: str
+    message: str
+
+
 class BatchDeleteReadSetResponseTypeDef(TypedDict):
     errors: NotRequired[list[ReadSetBatchErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -489,6 +505,16 @@ class BatchListItemTypeDef(TypedDict):
     createdAt: NotRequired[datetime]
     totalRuns: NotRequired[int]
     workflowId: NotRequired[str]
+
+
+class InlineSettingTypeDef(TypedDict):
+    runSettingId: str
+    name: NotRequired[str]
+    outputUri: NotRequired[str]
+    priority: NotRequired[int]
+    parameters: NotRequired[ReadOnly[DocumentValue]]
+    outputBucketOwnerId: NotRequired[str]
+    runTags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class BatchRunSettingsTypeDef(TypedDict):
@@ -524,6 +550,12 @@ class CancelVariantImportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CompleteReadSetUploadPartListItemTypeDef(TypedDict):
+    partNumber: int
+    partSource: ReadSetPartSourceType
+    checksum: str
+
+
 class CompleteMultipartReadSetUploadRequestTypeDef(TypedDict):
     sequenceStoreId: str
     uploadId: str
@@ -533,12 +565,6 @@ class CompleteMultipartReadSetUploadRequestTypeDef(TypedDict):
 class CompleteMultipartReadSetUploadResponseTypeDef(TypedDict):
     readSetId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CompleteReadSetUploadPartListItemTypeDef(TypedDict):
-    partNumber: int
-    partSource: ReadSetPartSourceType
-    checksum: str
 
 
 class ConfigurationDetailsTypeDef(TypedDict):
@@ -555,6 +581,18 @@ class ConfigurationListItemTypeDef(TypedDict):
     creationTime: NotRequired[datetime]
 
 
+class ImageMappingTypeDef(TypedDict):
+    sourceImage: NotRequired[str]
+    destinationImage: NotRequired[str]
+
+
+class RegistryMappingTypeDef(TypedDict):
+    upstreamRegistryUrl: NotRequired[str]
+    ecrRepositoryPrefix: NotRequired[str]
+    upstreamRepositoryPrefix: NotRequired[str]
+    ecrAccountId: NotRequired[str]
+
+
 class ContainerRegistryMapOutputTypeDef(TypedDict):
     registryMappings: NotRequired[list[RegistryMappingTypeDef]]
     imageMappings: NotRequired[list[ImageMappingTypeDef]]
@@ -563,6 +601,16 @@ class ContainerRegistryMapOutputTypeDef(TypedDict):
 class ContainerRegistryMapTypeDef(TypedDict):
     registryMappings: NotRequired[ReadOnly[Sequence[RegistryMappingTypeDef]]]
     imageMappings: NotRequired[ReadOnly[Sequence[ImageMappingTypeDef]]]
+
+
+class TsvStoreOptionsTypeDef(TypedDict):
+    annotationType: NotRequired[AnnotationTypeType]
+    formatToHeader: NotRequired[ReadOnly[Mapping[FormatToHeaderKeyType, str]]]
+    schema: NotRequired[ReadOnly[Sequence[Mapping[str, SchemaValueTypeType]]]]
+
+
+class StoreOptionsTypeDef(TypedDict):
+    tsvStoreOptions: NotRequired[ReadOnly[TsvStoreOptionsTypeDef]]
 
 
 class CreateAnnotationStoreRequestTypeDef(TypedDict):
@@ -574,6 +622,16 @@ class CreateAnnotationStoreRequestTypeDef(TypedDict):
     sseConfig: NotRequired[SseConfigTypeDef]
     storeFormat: StoreFormatType
     storeOptions: NotRequired[ReadOnly[StoreOptionsTypeDef]]
+
+
+class TsvStoreOptionsOutputTypeDef(TypedDict):
+    annotationType: NotRequired[AnnotationTypeType]
+    formatToHeader: NotRequired[dict[FormatToHeaderKeyType, str]]
+    schema: NotRequired[list[dict[str, SchemaValueTypeType]]]
+
+
+class StoreOptionsOutputTypeDef(TypedDict):
+    tsvStoreOptions: NotRequired[TsvStoreOptionsOutputTypeDef]
 
 
 class CreateAnnotationStoreResponseTypeDef(TypedDict):
@@ -588,12 +646,32 @@ class CreateAnnotationStoreResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TsvVersionOptionsTypeDef(TypedDict):
+    annotationType: NotRequired[AnnotationTypeType]
+    formatToHeader: NotRequired[ReadOnly[Mapping[FormatToHeaderKeyType, str]]]
+    schema: NotRequired[ReadOnly[Sequence[Mapping[str, SchemaValueTypeType]]]]
+
+
+class VersionOptionsTypeDef(TypedDict):
+    tsvVersionOptions: NotRequired[ReadOnly[TsvVersionOptionsTypeDef]]
+
+
 class CreateAnnotationStoreVersionRequestTypeDef(TypedDict):
     name: str
     versionName: str
     description: NotRequired[str]
     versionOptions: NotRequired[ReadOnly[VersionOptionsTypeDef]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class TsvVersionOptionsOutputTypeDef(TypedDict):
+    annotationType: NotRequired[AnnotationTypeType]
+    formatToHeader: NotRequired[dict[FormatToHeaderKeyType, str]]
+    schema: NotRequired[list[dict[str, SchemaValueTypeType]]]
+
+
+class VersionOptionsOutputTypeDef(TypedDict):
+    tsvVersionOptions: NotRequired[TsvVersionOptionsOutputTypeDef]
 
 
 class CreateAnnotationStoreVersionResponseTypeDef(TypedDict):
@@ -607,12 +685,31 @@ class CreateAnnotationStoreVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VpcConfigTypeDef(TypedDict):
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RunConfigurationsTypeDef(TypedDict):
+    vpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
+
+
 class CreateConfigurationRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
     runConfigurations: ReadOnly[RunConfigurationsTypeDef]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     requestId: str
+
+
+class VpcConfigResponseTypeDef(TypedDict):
+    securityGroupIds: NotRequired[list[str]]
+    subnetIds: NotRequired[list[str]]
+    vpcId: NotRequired[str]
+
+
+class RunConfigurationsResponseTypeDef(TypedDict):
+    vpcConfig: NotRequired[VpcConfigResponseTypeDef]
 
 
 class CreateConfigurationResponseTypeDef(TypedDict):
@@ -708,6 +805,10 @@ class CreateRunGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3AccessConfigTypeDef(TypedDict):
+    accessLogLocation: NotRequired[str]
+
+
 class CreateSequenceStoreRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -718,6 +819,12 @@ class CreateSequenceStoreRequestTypeDef(TypedDict):
     eTagAlgorithmFamily: NotRequired[ETagAlgorithmFamilyType]
     propagatedSetLevelTags: NotRequired[ReadOnly[Sequence[str]]]
     s3AccessConfig: NotRequired[S3AccessConfigTypeDef]
+
+
+class SequenceStoreS3AccessTypeDef(TypedDict):
+    s3Uri: NotRequired[str]
+    s3AccessPointArn: NotRequired[str]
+    accessLogLocation: NotRequired[str]
 
 
 class CreateSequenceStoreResponseTypeDef(TypedDict):
@@ -764,6 +871,23 @@ class CreateVariantStoreResponseTypeDef(TypedDict):
     name: str
     creationTime: datetime
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SourceReferenceTypeDef(TypedDict):
+    type: SourceReferenceTypeType
+    value: str
+
+
+class DefinitionRepositoryTypeDef(TypedDict):
+    connectionArn: str
+    fullRepositoryId: str
+    sourceReference: NotRequired[SourceReferenceTypeDef]
+    excludeFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class WorkflowParameterTypeDef(TypedDict):
+    description: NotRequired[str]
+    optional: NotRequired[bool]
 
 
 class CreateWorkflowRequestTypeDef(TypedDict):
@@ -886,13 +1010,6 @@ class DefinitionRepositoryDetailsTypeDef(TypedDict):
     providerEndpoint: NotRequired[str]
 
 
-class DefinitionRepositoryTypeDef(TypedDict):
-    connectionArn: str
-    fullRepositoryId: str
-    sourceReference: NotRequired[SourceReferenceTypeDef]
-    excludeFilePatterns: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class DeleteAnnotationStoreRequestTypeDef(TypedDict):
     name: str
     force: NotRequired[bool]
@@ -907,6 +1024,11 @@ class DeleteAnnotationStoreVersionsRequestTypeDef(TypedDict):
     name: str
     versions: ReadOnly[Sequence[str]]
     force: NotRequired[bool]
+
+
+class VersionDeleteErrorTypeDef(TypedDict):
+    versionName: str
+    message: str
 
 
 class DeleteAnnotationStoreVersionsResponseTypeDef(TypedDict):
@@ -1034,6 +1156,10 @@ class ExportReadSetTypeDef(TypedDict):
     readSetId: str
 
 
+class ReadSetS3AccessTypeDef(TypedDict):
+    s3Uri: NotRequired[str]
+
+
 class FileInformationTypeDef(TypedDict):
     totalParts: NotRequired[int]
     partSize: NotRequired[int]
@@ -1045,6 +1171,27 @@ class FilterTypeDef(TypedDict):
     resourceArns: NotRequired[ReadOnly[Sequence[str]]]
     status: NotRequired[ReadOnly[Sequence[ShareStatusType]]]
     type: NotRequired[ReadOnly[Sequence[ShareResourceTypeType]]]
+
+
+class ReadOptionsTypeDef(TypedDict):
+    sep: NotRequired[str]
+    encoding: NotRequired[str]
+    quote: NotRequired[str]
+    quoteAll: NotRequired[bool]
+    escape: NotRequired[str]
+    escapeQuotes: NotRequired[bool]
+    comment: NotRequired[str]
+    header: NotRequired[bool]
+    lineSep: NotRequired[str]
+
+
+class TsvOptionsTypeDef(TypedDict):
+    readOptions: NotRequired[ReadOptionsTypeDef]
+
+
+class VcfOptionsTypeDef(TypedDict):
+    ignoreQualField: NotRequired[bool]
+    ignoreFilterField: NotRequired[bool]
 
 
 class FormatOptionsTypeDef(TypedDict):
@@ -1122,6 +1269,27 @@ class GetBatchRequestTypeDef(TypedDict):
     batchId: str
 
 
+class RunSummaryTypeDef(TypedDict):
+    pendingRunCount: NotRequired[int]
+    startingRunCount: NotRequired[int]
+    runningRunCount: NotRequired[int]
+    stoppingRunCount: NotRequired[int]
+    completedRunCount: NotRequired[int]
+    deletedRunCount: NotRequired[int]
+    failedRunCount: NotRequired[int]
+    cancelledRunCount: NotRequired[int]
+
+
+class SubmissionSummaryTypeDef(TypedDict):
+    successfulStartSubmissionCount: NotRequired[int]
+    failedStartSubmissionCount: NotRequired[int]
+    pendingStartSubmissionCount: NotRequired[int]
+    successfulCancelSubmissionCount: NotRequired[int]
+    failedCancelSubmissionCount: NotRequired[int]
+    successfulDeleteSubmissionCount: NotRequired[int]
+    failedDeleteSubmissionCount: NotRequired[int]
+
+
 class GetBatchResponseTypeDef(TypedDict):
     id: NotRequired[str]
     arn: NotRequired[str]
@@ -1195,6 +1363,26 @@ class GetReadSetImportJobRequestTypeDef(TypedDict):
     sequenceStoreId: str
 
 
+class SourceFilesTypeDef(TypedDict):
+    source1: str
+    source2: NotRequired[str]
+
+
+class ImportReadSetSourceItemTypeDef(TypedDict):
+    sourceFiles: SourceFilesTypeDef
+    sourceFileType: FileTypeType
+    status: ReadSetImportJobItemStatusType
+    statusMessage: NotRequired[str]
+    subjectId: str
+    sampleId: str
+    generatedFrom: NotRequired[str]
+    referenceArn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    readSetId: NotRequired[str]
+
+
 class GetReadSetImportJobResponseTypeDef(TypedDict):
     id: str
     sequenceStoreId: str
@@ -1210,6 +1398,19 @@ class GetReadSetImportJobResponseTypeDef(TypedDict):
 class GetReadSetMetadataRequestTypeDef(TypedDict):
     id: str
     sequenceStoreId: str
+
+
+class ReadSetFilesTypeDef(TypedDict):
+    source1: NotRequired[FileInformationTypeDef]
+    source2: NotRequired[FileInformationTypeDef]
+    index: NotRequired[FileInformationTypeDef]
+
+
+class SequenceInformationTypeDef(TypedDict):
+    totalReadCount: NotRequired[int]
+    totalBaseCount: NotRequired[int]
+    generatedFrom: NotRequired[str]
+    alignment: NotRequired[str]
 
 
 class GetReadSetMetadataResponseTypeDef(TypedDict):
@@ -1250,6 +1451,16 @@ class GetReferenceImportJobRequestTypeDef(TypedDict):
     referenceStoreId: str
 
 
+class ImportReferenceSourceItemTypeDef(TypedDict):
+    sourceFile: NotRequired[str]
+    status: ReferenceImportJobItemStatusType
+    statusMessage: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    referenceId: NotRequired[str]
+
+
 class GetReferenceImportJobResponseTypeDef(TypedDict):
     id: str
     referenceStoreId: str
@@ -1265,6 +1476,11 @@ class GetReferenceImportJobResponseTypeDef(TypedDict):
 class GetReferenceMetadataRequestTypeDef(TypedDict):
     id: str
     referenceStoreId: str
+
+
+class ReferenceFilesTypeDef(TypedDict):
+    source: NotRequired[FileInformationTypeDef]
+    index: NotRequired[FileInformationTypeDef]
 
 
 class GetReferenceMetadataResponseTypeDef(TypedDict):
@@ -1350,6 +1566,11 @@ class GetRunRequestTypeDef(TypedDict):
     export: NotRequired[ReadOnly[Sequence[RunExportType]]]
 
 
+class RunLogLocationTypeDef(TypedDict):
+    engineLogStream: NotRequired[str]
+    runLogStream: NotRequired[str]
+
+
 class GetRunResponseTypeDef(TypedDict):
     arn: NotRequired[str]
     id: NotRequired[str]
@@ -1397,6 +1618,12 @@ class GetRunResponseTypeDef(TypedDict):
 class GetRunTaskRequestTypeDef(TypedDict):
     id: str
     taskId: str
+
+
+class ImageDetailsTypeDef(TypedDict):
+    image: NotRequired[str]
+    imageDigest: NotRequired[str]
+    sourceImage: NotRequired[str]
 
 
 class GetRunTaskResponseTypeDef(TypedDict):
@@ -1457,6 +1684,19 @@ class GetShareRequestTypeDef(TypedDict):
     shareId: str
 
 
+class ShareDetailsTypeDef(TypedDict):
+    shareId: NotRequired[str]
+    resourceArn: NotRequired[str]
+    resourceId: NotRequired[str]
+    principalSubscriber: NotRequired[str]
+    ownerId: NotRequired[str]
+    status: NotRequired[ShareStatusType]
+    statusMessage: NotRequired[str]
+    shareName: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    updateTime: NotRequired[datetime]
+
+
 class GetShareResponseTypeDef(TypedDict):
     share: NotRequired[ShareDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1464,6 +1704,12 @@ class GetShareResponseTypeDef(TypedDict):
 
 class GetVariantImportRequestTypeDef(TypedDict):
     jobId: str
+
+
+class VariantImportItemDetailTypeDef(TypedDict):
+    source: str
+    jobStatus: JobStatusType
+    statusMessage: NotRequired[str]
 
 
 class GetVariantImportResponseTypeDef(TypedDict):
@@ -1571,17 +1817,6 @@ class GetWorkflowVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImageDetailsTypeDef(TypedDict):
-    image: NotRequired[str]
-    imageDigest: NotRequired[str]
-    sourceImage: NotRequired[str]
-
-
-class ImageMappingTypeDef(TypedDict):
-    sourceImage: NotRequired[str]
-    destinationImage: NotRequired[str]
-
-
 class ImportReadSetFilterTypeDef(TypedDict):
     status: NotRequired[ReadSetImportJobStatusType]
     createdAfter: NotRequired[ReadOnly[datetime | str]]
@@ -1597,21 +1832,6 @@ class ImportReadSetJobItemTypeDef(TypedDict):
     completionTime: NotRequired[datetime]
 
 
-class ImportReadSetSourceItemTypeDef(TypedDict):
-    sourceFiles: SourceFilesTypeDef
-    sourceFileType: FileTypeType
-    status: ReadSetImportJobItemStatusType
-    statusMessage: NotRequired[str]
-    subjectId: str
-    sampleId: str
-    generatedFrom: NotRequired[str]
-    referenceArn: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    readSetId: NotRequired[str]
-
-
 class ImportReferenceFilterTypeDef(TypedDict):
     status: NotRequired[ReferenceImportJobStatusType]
     createdAfter: NotRequired[ReadOnly[datetime | str]]
@@ -1625,26 +1845,6 @@ class ImportReferenceJobItemTypeDef(TypedDict):
     status: ReferenceImportJobStatusType
     creationTime: datetime
     completionTime: NotRequired[datetime]
-
-
-class ImportReferenceSourceItemTypeDef(TypedDict):
-    sourceFile: NotRequired[str]
-    status: ReferenceImportJobItemStatusType
-    statusMessage: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    referenceId: NotRequired[str]
-
-
-class InlineSettingTypeDef(TypedDict):
-    runSettingId: str
-    name: NotRequired[str]
-    outputUri: NotRequired[str]
-    priority: NotRequired[int]
-    parameters: NotRequired[ReadOnly[DocumentValue]]
-    outputBucketOwnerId: NotRequired[str]
-    runTags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class ListAnnotationImportJobsFilterTypeDef(TypedDict):
@@ -1730,6 +1930,20 @@ class ListMultipartReadSetUploadsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class MultipartReadSetUploadListItemTypeDef(TypedDict):
+    sequenceStoreId: str
+    uploadId: str
+    sourceFileType: FileTypeType
+    subjectId: str
+    sampleId: str
+    generatedFrom: str
+    referenceArn: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    creationTime: datetime
+
+
 class ListMultipartReadSetUploadsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     uploads: NotRequired[list[MultipartReadSetUploadListItemTypeDef]]
@@ -1775,6 +1989,11 @@ class ListReadSetImportJobsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ReadSetUploadPartListFilterTypeDef(TypedDict):
+    createdAfter: NotRequired[ReadOnly[datetime | str]]
+    createdBefore: NotRequired[ReadOnly[datetime | str]]
+
+
 class ListReadSetUploadPartsRequestTypeDef(TypedDict):
     sequenceStoreId: str
     uploadId: str
@@ -1784,10 +2003,31 @@ class ListReadSetUploadPartsRequestTypeDef(TypedDict):
     filter: NotRequired[ReadOnly[ReadSetUploadPartListFilterTypeDef]]
 
 
+class ReadSetUploadPartListItemTypeDef(TypedDict):
+    partNumber: int
+    partSize: int
+    partSource: ReadSetPartSourceType
+    checksum: str
+    creationTime: NotRequired[datetime]
+    lastUpdatedTime: NotRequired[datetime]
+
+
 class ListReadSetUploadPartsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     parts: NotRequired[list[ReadSetUploadPartListItemTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReadSetFilterTypeDef(TypedDict):
+    name: NotRequired[str]
+    status: NotRequired[ReadSetStatusType]
+    referenceArn: NotRequired[str]
+    createdAfter: NotRequired[ReadOnly[datetime | str]]
+    createdBefore: NotRequired[ReadOnly[datetime | str]]
+    sampleId: NotRequired[str]
+    subjectId: NotRequired[str]
+    generatedFrom: NotRequired[str]
+    creationType: NotRequired[CreationTypeType]
 
 
 class ListReadSetsRequestTypeDef(TypedDict):
@@ -1795,6 +2035,24 @@ class ListReadSetsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     filter: NotRequired[ReadOnly[ReadSetFilterTypeDef]]
+
+
+class ReadSetListItemTypeDef(TypedDict):
+    id: str
+    arn: str
+    sequenceStoreId: str
+    subjectId: NotRequired[str]
+    sampleId: NotRequired[str]
+    status: ReadSetStatusType
+    name: NotRequired[str]
+    description: NotRequired[str]
+    referenceArn: NotRequired[str]
+    fileType: FileTypeType
+    sequenceInformation: NotRequired[SequenceInformationTypeDef]
+    creationTime: datetime
+    statusMessage: NotRequired[str]
+    creationType: NotRequired[CreationTypeType]
+    etag: NotRequired[ETagTypeDef]
 
 
 class ListReadSetsResponseTypeDef(TypedDict):
@@ -1816,10 +2074,25 @@ class ListReferenceImportJobsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ReferenceStoreFilterTypeDef(TypedDict):
+    name: NotRequired[str]
+    createdAfter: NotRequired[ReadOnly[datetime | str]]
+    createdBefore: NotRequired[ReadOnly[datetime | str]]
+
+
 class ListReferenceStoresRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     filter: NotRequired[ReadOnly[ReferenceStoreFilterTypeDef]]
+
+
+class ReferenceStoreDetailTypeDef(TypedDict):
+    arn: str
+    id: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+    sseConfig: NotRequired[SseConfigTypeDef]
+    creationTime: datetime
 
 
 class ListReferenceStoresResponseTypeDef(TypedDict):
@@ -1828,11 +2101,30 @@ class ListReferenceStoresResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ReferenceFilterTypeDef(TypedDict):
+    name: NotRequired[str]
+    md5: NotRequired[str]
+    createdAfter: NotRequired[ReadOnly[datetime | str]]
+    createdBefore: NotRequired[ReadOnly[datetime | str]]
+
+
 class ListReferencesRequestTypeDef(TypedDict):
     referenceStoreId: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     filter: NotRequired[ReadOnly[ReferenceFilterTypeDef]]
+
+
+class ReferenceListItemTypeDef(TypedDict):
+    id: str
+    arn: str
+    referenceStoreId: str
+    md5: str
+    status: NotRequired[ReferenceStatusType]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    creationTime: datetime
+    updateTime: datetime
 
 
 class ListReferencesResponseTypeDef(TypedDict):
@@ -1844,6 +2136,16 @@ class ListReferencesResponseTypeDef(TypedDict):
 class ListRunCachesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     startingToken: NotRequired[str]
+
+
+class RunCacheListItemTypeDef(TypedDict):
+    arn: NotRequired[str]
+    cacheBehavior: NotRequired[CacheBehaviorType]
+    cacheS3Uri: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    id: NotRequired[str]
+    name: NotRequired[str]
+    status: NotRequired[RunCacheStatusType]
 
 
 class ListRunCachesResponseTypeDef(TypedDict):
@@ -1858,6 +2160,17 @@ class ListRunGroupsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class RunGroupListItemTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    name: NotRequired[str]
+    maxCpus: NotRequired[int]
+    maxRuns: NotRequired[int]
+    maxDuration: NotRequired[int]
+    creationTime: NotRequired[datetime]
+    maxGpus: NotRequired[int]
+
+
 class ListRunGroupsResponseTypeDef(TypedDict):
     items: NotRequired[list[RunGroupListItemTypeDef]]
     nextToken: NotRequired[str]
@@ -1869,6 +2182,21 @@ class ListRunTasksRequestTypeDef(TypedDict):
     status: NotRequired[TaskStatusType]
     startingToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class TaskListItemTypeDef(TypedDict):
+    taskId: NotRequired[str]
+    status: NotRequired[TaskStatusType]
+    name: NotRequired[str]
+    cpus: NotRequired[int]
+    cacheHit: NotRequired[bool]
+    cacheS3Uri: NotRequired[str]
+    memory: NotRequired[int]
+    creationTime: NotRequired[datetime]
+    startTime: NotRequired[datetime]
+    stopTime: NotRequired[datetime]
+    gpus: NotRequired[int]
+    instanceType: NotRequired[str]
 
 
 class ListRunTasksResponseTypeDef(TypedDict):
@@ -1886,6 +2214,16 @@ class ListRunsInBatchRequestTypeDef(TypedDict):
     runId: NotRequired[str]
 
 
+class RunBatchListItemTypeDef(TypedDict):
+    runSettingId: NotRequired[str]
+    runId: NotRequired[str]
+    runInternalUuid: NotRequired[str]
+    runArn: NotRequired[str]
+    submissionStatus: NotRequired[SubmissionStatusType]
+    submissionFailureReason: NotRequired[str]
+    submissionFailureMessage: NotRequired[str]
+
+
 class ListRunsInBatchResponseTypeDef(TypedDict):
     runs: NotRequired[list[RunBatchListItemTypeDef]]
     nextToken: NotRequired[str]
@@ -1901,16 +2239,55 @@ class ListRunsRequestTypeDef(TypedDict):
     status: NotRequired[RunStatusType]
 
 
+class RunListItemTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    status: NotRequired[RunStatusType]
+    workflowId: NotRequired[str]
+    batchId: NotRequired[str]
+    name: NotRequired[str]
+    priority: NotRequired[int]
+    storageCapacity: NotRequired[int]
+    creationTime: NotRequired[datetime]
+    startTime: NotRequired[datetime]
+    stopTime: NotRequired[datetime]
+    storageType: NotRequired[StorageTypeType]
+    workflowVersionName: NotRequired[str]
+
+
 class ListRunsResponseTypeDef(TypedDict):
     items: NotRequired[list[RunListItemTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SequenceStoreFilterTypeDef(TypedDict):
+    name: NotRequired[str]
+    createdAfter: NotRequired[ReadOnly[datetime | str]]
+    createdBefore: NotRequired[ReadOnly[datetime | str]]
+    status: NotRequired[SequenceStoreStatusType]
+    updatedAfter: NotRequired[ReadOnly[datetime | str]]
+    updatedBefore: NotRequired[ReadOnly[datetime | str]]
+
+
 class ListSequenceStoresRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     filter: NotRequired[ReadOnly[SequenceStoreFilterTypeDef]]
+
+
+class SequenceStoreDetailTypeDef(TypedDict):
+    arn: str
+    id: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+    sseConfig: NotRequired[SseConfigTypeDef]
+    creationTime: datetime
+    fallbackLocation: NotRequired[str]
+    eTagAlgorithmFamily: NotRequired[ETagAlgorithmFamilyType]
+    status: NotRequired[SequenceStoreStatusType]
+    statusMessage: NotRequired[str]
+    updateTime: NotRequired[datetime]
 
 
 class ListSequenceStoresResponseTypeDef(TypedDict):
@@ -1953,6 +2330,18 @@ class ListVariantImportJobsRequestTypeDef(TypedDict):
     filter: NotRequired[ListVariantImportJobsFilterTypeDef]
 
 
+class VariantImportJobItemTypeDef(TypedDict):
+    id: str
+    destinationName: str
+    roleArn: str
+    status: JobStatusType
+    creationTime: datetime
+    updateTime: datetime
+    completionTime: NotRequired[datetime]
+    runLeftNormalization: NotRequired[bool]
+    annotationFields: NotRequired[dict[str, str]]
+
+
 class ListVariantImportJobsResponseTypeDef(TypedDict):
     variantImportJobs: NotRequired[list[VariantImportJobItemTypeDef]]
     nextToken: NotRequired[str]
@@ -1970,6 +2359,20 @@ class ListVariantStoresRequestTypeDef(TypedDict):
     filter: NotRequired[ListVariantStoresFilterTypeDef]
 
 
+class VariantStoreItemTypeDef(TypedDict):
+    id: str
+    reference: ReferenceItemTypeDef
+    status: StoreStatusType
+    storeArn: str
+    name: str
+    description: str
+    sseConfig: SseConfigTypeDef
+    creationTime: datetime
+    updateTime: datetime
+    statusMessage: str
+    storeSizeBytes: int
+
+
 class ListVariantStoresResponseTypeDef(TypedDict):
     variantStores: NotRequired[list[VariantStoreItemTypeDef]]
     nextToken: NotRequired[str]
@@ -1982,6 +2385,18 @@ class ListWorkflowVersionsRequestTypeDef(TypedDict):
     workflowOwnerId: NotRequired[str]
     startingToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class WorkflowVersionListItemTypeDef(TypedDict):
+    arn: NotRequired[str]
+    workflowId: NotRequired[str]
+    versionName: NotRequired[str]
+    description: NotRequired[str]
+    status: NotRequired[WorkflowStatusType]
+    type: NotRequired[WorkflowTypeType]
+    digest: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    metadata: NotRequired[dict[str, str]]
 
 
 class ListWorkflowVersionsResponseTypeDef(TypedDict):
@@ -1997,24 +2412,21 @@ class ListWorkflowsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class WorkflowListItemTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    name: NotRequired[str]
+    status: NotRequired[WorkflowStatusType]
+    type: NotRequired[WorkflowTypeType]
+    digest: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    metadata: NotRequired[dict[str, str]]
+
+
 class ListWorkflowsResponseTypeDef(TypedDict):
     items: NotRequired[list[WorkflowListItemTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MultipartReadSetUploadListItemTypeDef(TypedDict):
-    sequenceStoreId: str
-    uploadId: str
-    sourceFileType: FileTypeType
-    subjectId: str
-    sampleId: str
-    generatedFrom: str
-    referenceArn: str
-    name: NotRequired[str]
-    description: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    creationTime: datetime
 
 
 class PutS3AccessPolicyRequestTypeDef(TypedDict):
@@ -2027,267 +2439,6 @@ class PutS3AccessPolicyResponseTypeDef(TypedDict):
     storeId: NotRequired[str]
     storeType: NotRequired[StoreTypeType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReadOptionsTypeDef(TypedDict):
-    sep: NotRequired[str]
-    encoding: NotRequired[str]
-    quote: NotRequired[str]
-    quoteAll: NotRequired[bool]
-    escape: NotRequired[str]
-    escapeQuotes: NotRequired[bool]
-    comment: NotRequired[str]
-    header: NotRequired[bool]
-    lineSep: NotRequired[str]
-
-
-class ReadSetBatchErrorTypeDef(TypedDict):
-    id: str
-    code: str
-    message: str
-
-
-class ReadSetFilesTypeDef(TypedDict):
-    source1: NotRequired[FileInformationTypeDef]
-    source2: NotRequired[FileInformationTypeDef]
-    index: NotRequired[FileInformationTypeDef]
-
-
-class ReadSetFilterTypeDef(TypedDict):
-    name: NotRequired[str]
-    status: NotRequired[ReadSetStatusType]
-    referenceArn: NotRequired[str]
-    createdAfter: NotRequired[ReadOnly[datetime | str]]
-    createdBefore: NotRequired[ReadOnly[datetime | str]]
-    sampleId: NotRequired[str]
-    subjectId: NotRequired[str]
-    generatedFrom: NotRequired[str]
-    creationType: NotRequired[CreationTypeType]
-
-
-class ReadSetListItemTypeDef(TypedDict):
-    id: str
-    arn: str
-    sequenceStoreId: str
-    subjectId: NotRequired[str]
-    sampleId: NotRequired[str]
-    status: ReadSetStatusType
-    name: NotRequired[str]
-    description: NotRequired[str]
-    referenceArn: NotRequired[str]
-    fileType: FileTypeType
-    sequenceInformation: NotRequired[SequenceInformationTypeDef]
-    creationTime: datetime
-    statusMessage: NotRequired[str]
-    creationType: NotRequired[CreationTypeType]
-    etag: NotRequired[ETagTypeDef]
-
-
-class ReadSetS3AccessTypeDef(TypedDict):
-    s3Uri: NotRequired[str]
-
-
-class ReadSetUploadPartListFilterTypeDef(TypedDict):
-    createdAfter: NotRequired[ReadOnly[datetime | str]]
-    createdBefore: NotRequired[ReadOnly[datetime | str]]
-
-
-class ReadSetUploadPartListItemTypeDef(TypedDict):
-    partNumber: int
-    partSize: int
-    partSource: ReadSetPartSourceType
-    checksum: str
-    creationTime: NotRequired[datetime]
-    lastUpdatedTime: NotRequired[datetime]
-
-
-class ReferenceFilesTypeDef(TypedDict):
-    source: NotRequired[FileInformationTypeDef]
-    index: NotRequired[FileInformationTypeDef]
-
-
-class ReferenceFilterTypeDef(TypedDict):
-    name: NotRequired[str]
-    md5: NotRequired[str]
-    createdAfter: NotRequired[ReadOnly[datetime | str]]
-    createdBefore: NotRequired[ReadOnly[datetime | str]]
-
-
-class ReferenceItemTypeDef(TypedDict):
-    referenceArn: NotRequired[str]
-
-
-class ReferenceListItemTypeDef(TypedDict):
-    id: str
-    arn: str
-    referenceStoreId: str
-    md5: str
-    status: NotRequired[ReferenceStatusType]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    creationTime: datetime
-    updateTime: datetime
-
-
-class ReferenceStoreDetailTypeDef(TypedDict):
-    arn: str
-    id: str
-    name: NotRequired[str]
-    description: NotRequired[str]
-    sseConfig: NotRequired[SseConfigTypeDef]
-    creationTime: datetime
-
-
-class ReferenceStoreFilterTypeDef(TypedDict):
-    name: NotRequired[str]
-    createdAfter: NotRequired[ReadOnly[datetime | str]]
-    createdBefore: NotRequired[ReadOnly[datetime | str]]
-
-
-class RegistryMappingTypeDef(TypedDict):
-    upstreamRegistryUrl: NotRequired[str]
-    ecrRepositoryPrefix: NotRequired[str]
-    upstreamRepositoryPrefix: NotRequired[str]
-    ecrAccountId: NotRequired[str]
-
-
-class RunBatchListItemTypeDef(TypedDict):
-    runSettingId: NotRequired[str]
-    runId: NotRequired[str]
-    runInternalUuid: NotRequired[str]
-    runArn: NotRequired[str]
-    submissionStatus: NotRequired[SubmissionStatusType]
-    submissionFailureReason: NotRequired[str]
-    submissionFailureMessage: NotRequired[str]
-
-
-class RunCacheListItemTypeDef(TypedDict):
-    arn: NotRequired[str]
-    cacheBehavior: NotRequired[CacheBehaviorType]
-    cacheS3Uri: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    id: NotRequired[str]
-    name: NotRequired[str]
-    status: NotRequired[RunCacheStatusType]
-
-
-class RunConfigurationsResponseTypeDef(TypedDict):
-    vpcConfig: NotRequired[VpcConfigResponseTypeDef]
-
-
-class RunConfigurationsTypeDef(TypedDict):
-    vpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
-
-
-class RunGroupListItemTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    name: NotRequired[str]
-    maxCpus: NotRequired[int]
-    maxRuns: NotRequired[int]
-    maxDuration: NotRequired[int]
-    creationTime: NotRequired[datetime]
-    maxGpus: NotRequired[int]
-
-
-class RunListItemTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    status: NotRequired[RunStatusType]
-    workflowId: NotRequired[str]
-    batchId: NotRequired[str]
-    name: NotRequired[str]
-    priority: NotRequired[int]
-    storageCapacity: NotRequired[int]
-    creationTime: NotRequired[datetime]
-    startTime: NotRequired[datetime]
-    stopTime: NotRequired[datetime]
-    storageType: NotRequired[StorageTypeType]
-    workflowVersionName: NotRequired[str]
-
-
-class RunLogLocationTypeDef(TypedDict):
-    engineLogStream: NotRequired[str]
-    runLogStream: NotRequired[str]
-
-
-class RunSummaryTypeDef(TypedDict):
-    pendingRunCount: NotRequired[int]
-    startingRunCount: NotRequired[int]
-    runningRunCount: NotRequired[int]
-    stoppingRunCount: NotRequired[int]
-    completedRunCount: NotRequired[int]
-    deletedRunCount: NotRequired[int]
-    failedRunCount: NotRequired[int]
-    cancelledRunCount: NotRequired[int]
-
-
-class S3AccessConfigTypeDef(TypedDict):
-    accessLogLocation: NotRequired[str]
-
-
-class SequenceInformationTypeDef(TypedDict):
-    totalReadCount: NotRequired[int]
-    totalBaseCount: NotRequired[int]
-    generatedFrom: NotRequired[str]
-    alignment: NotRequired[str]
-
-
-class SequenceStoreDetailTypeDef(TypedDict):
-    arn: str
-    id: str
-    name: NotRequired[str]
-    description: NotRequired[str]
-    sseConfig: NotRequired[SseConfigTypeDef]
-    creationTime: datetime
-    fallbackLocation: NotRequired[str]
-    eTagAlgorithmFamily: NotRequired[ETagAlgorithmFamilyType]
-    status: NotRequired[SequenceStoreStatusType]
-    statusMessage: NotRequired[str]
-    updateTime: NotRequired[datetime]
-
-
-class SequenceStoreFilterTypeDef(TypedDict):
-    name: NotRequired[str]
-    createdAfter: NotRequired[ReadOnly[datetime | str]]
-    createdBefore: NotRequired[ReadOnly[datetime | str]]
-    status: NotRequired[SequenceStoreStatusType]
-    updatedAfter: NotRequired[ReadOnly[datetime | str]]
-    updatedBefore: NotRequired[ReadOnly[datetime | str]]
-
-
-class SequenceStoreS3AccessTypeDef(TypedDict):
-    s3Uri: NotRequired[str]
-    s3AccessPointArn: NotRequired[str]
-    accessLogLocation: NotRequired[str]
-
-
-class ShareDetailsTypeDef(TypedDict):
-    shareId: NotRequired[str]
-    resourceArn: NotRequired[str]
-    resourceId: NotRequired[str]
-    principalSubscriber: NotRequired[str]
-    ownerId: NotRequired[str]
-    status: NotRequired[ShareStatusType]
-    statusMessage: NotRequired[str]
-    shareName: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    updateTime: NotRequired[datetime]
-
-
-class SourceFilesTypeDef(TypedDict):
-    source1: str
-    source2: NotRequired[str]
-
-
-class SourceReferenceTypeDef(TypedDict):
-    type: SourceReferenceTypeType
-    value: str
-
-
-class SseConfigTypeDef(TypedDict):
-    type: EncryptionTypeType
-    keyArn: NotRequired[str]
 
 
 class StartAnnotationImportRequestTypeDef(TypedDict):
@@ -2305,6 +2456,10 @@ class StartAnnotationImportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StartReadSetActivationJobSourceItemTypeDef(TypedDict):
+    readSetId: str
+
+
 class StartReadSetActivationJobRequestTypeDef(TypedDict):
     sequenceStoreId: str
     clientToken: NotRequired[str]
@@ -2317,10 +2472,6 @@ class StartReadSetActivationJobResponseTypeDef(TypedDict):
     status: ReadSetActivationJobStatusType
     creationTime: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StartReadSetActivationJobSourceItemTypeDef(TypedDict):
-    readSetId: str
 
 
 class StartReadSetExportJobRequestTypeDef(TypedDict):
@@ -2340,6 +2491,18 @@ class StartReadSetExportJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StartReadSetImportJobSourceItemTypeDef(TypedDict):
+    sourceFiles: SourceFilesTypeDef
+    sourceFileType: FileTypeType
+    subjectId: str
+    sampleId: str
+    generatedFrom: NotRequired[str]
+    referenceArn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class StartReadSetImportJobRequestTypeDef(TypedDict):
     sequenceStoreId: str
     roleArn: str
@@ -2356,14 +2519,9 @@ class StartReadSetImportJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StartReadSetImportJobSourceItemTypeDef(TypedDict):
-    sourceFiles: SourceFilesTypeDef
-    sourceFileType: FileTypeType
-    subjectId: str
-    sampleId: str
-    generatedFrom: NotRequired[str]
-    referenceArn: NotRequired[str]
-    name: NotRequired[str]
+class StartReferenceImportJobSourceItemTypeDef(TypedDict):
+    sourceFile: str
+    name: str
     description: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
@@ -2382,13 +2540,6 @@ class StartReferenceImportJobResponseTypeDef(TypedDict):
     status: ReferenceImportJobStatusType
     creationTime: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StartReferenceImportJobSourceItemTypeDef(TypedDict):
-    sourceFile: str
-    name: str
-    description: NotRequired[str]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class StartRunBatchRequestTypeDef(TypedDict):
@@ -2444,6 +2595,10 @@ class StartRunResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VariantImportItemSourceTypeDef(TypedDict):
+    source: str
+
+
 class StartVariantImportRequestTypeDef(TypedDict):
     destinationName: str
     roleArn: str
@@ -2457,24 +2612,6 @@ class StartVariantImportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StoreOptionsOutputTypeDef(TypedDict):
-    tsvStoreOptions: NotRequired[TsvStoreOptionsOutputTypeDef]
-
-
-class StoreOptionsTypeDef(TypedDict):
-    tsvStoreOptions: NotRequired[ReadOnly[TsvStoreOptionsTypeDef]]
-
-
-class SubmissionSummaryTypeDef(TypedDict):
-    successfulStartSubmissionCount: NotRequired[int]
-    failedStartSubmissionCount: NotRequired[int]
-    pendingStartSubmissionCount: NotRequired[int]
-    successfulCancelSubmissionCount: NotRequired[int]
-    failedCancelSubmissionCount: NotRequired[int]
-    successfulDeleteSubmissionCount: NotRequired[int]
-    failedDeleteSubmissionCount: NotRequired[int]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -2482,49 +2619,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TaskListItemTypeDef(TypedDict):
-    taskId: NotRequired[str]
-    status: NotRequired[TaskStatusType]
-    name: NotRequired[str]
-    cpus: NotRequired[int]
-    cacheHit: NotRequired[bool]
-    cacheS3Uri: NotRequired[str]
-    memory: NotRequired[int]
-    creationTime: NotRequired[datetime]
-    startTime: NotRequired[datetime]
-    stopTime: NotRequired[datetime]
-    gpus: NotRequired[int]
-    instanceType: NotRequired[str]
-
-
-class TsvOptionsTypeDef(TypedDict):
-    readOptions: NotRequired[ReadOptionsTypeDef]
-
-
-class TsvStoreOptionsOutputTypeDef(TypedDict):
-    annotationType: NotRequired[AnnotationTypeType]
-    formatToHeader: NotRequired[dict[FormatToHeaderKeyType, str]]
-    schema: NotRequired[list[dict[str, SchemaValueTypeType]]]
-
-
-class TsvStoreOptionsTypeDef(TypedDict):
-    annotationType: NotRequired[AnnotationTypeType]
-    formatToHeader: NotRequired[ReadOnly[Mapping[FormatToHeaderKeyType, str]]]
-    schema: NotRequired[ReadOnly[Sequence[Mapping[str, SchemaValueTypeType]]]]
-
-
-class TsvVersionOptionsOutputTypeDef(TypedDict):
-    annotationType: NotRequired[AnnotationTypeType]
-    formatToHeader: NotRequired[dict[FormatToHeaderKeyType, str]]
-    schema: NotRequired[list[dict[str, SchemaValueTypeType]]]
-
-
-class TsvVersionOptionsTypeDef(TypedDict):
-    annotationType: NotRequired[AnnotationTypeType]
-    formatToHeader: NotRequired[ReadOnly[Mapping[FormatToHeaderKeyType, str]]]
-    schema: NotRequired[ReadOnly[Sequence[Mapping[str, SchemaValueTypeType]]]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2660,96 +2754,3 @@ class UploadReadSetPartRequestTypeDef(TypedDict):
 class UploadReadSetPartResponseTypeDef(TypedDict):
     checksum: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VariantImportItemDetailTypeDef(TypedDict):
-    source: str
-    jobStatus: JobStatusType
-    statusMessage: NotRequired[str]
-
-
-class VariantImportItemSourceTypeDef(TypedDict):
-    source: str
-
-
-class VariantImportJobItemTypeDef(TypedDict):
-    id: str
-    destinationName: str
-    roleArn: str
-    status: JobStatusType
-    creationTime: datetime
-    updateTime: datetime
-    completionTime: NotRequired[datetime]
-    runLeftNormalization: NotRequired[bool]
-    annotationFields: NotRequired[dict[str, str]]
-
-
-class VariantStoreItemTypeDef(TypedDict):
-    id: str
-    reference: ReferenceItemTypeDef
-    status: StoreStatusType
-    storeArn: str
-    name: str
-    description: str
-    sseConfig: SseConfigTypeDef
-    creationTime: datetime
-    updateTime: datetime
-    statusMessage: str
-    storeSizeBytes: int
-
-
-class VcfOptionsTypeDef(TypedDict):
-    ignoreQualField: NotRequired[bool]
-    ignoreFilterField: NotRequired[bool]
-
-
-class VersionDeleteErrorTypeDef(TypedDict):
-    versionName: str
-    message: str
-
-
-class VersionOptionsOutputTypeDef(TypedDict):
-    tsvVersionOptions: NotRequired[TsvVersionOptionsOutputTypeDef]
-
-
-class VersionOptionsTypeDef(TypedDict):
-    tsvVersionOptions: NotRequired[ReadOnly[TsvVersionOptionsTypeDef]]
-
-
-class VpcConfigResponseTypeDef(TypedDict):
-    securityGroupIds: NotRequired[list[str]]
-    subnetIds: NotRequired[list[str]]
-    vpcId: NotRequired[str]
-
-
-class VpcConfigTypeDef(TypedDict):
-    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class WorkflowListItemTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    name: NotRequired[str]
-    status: NotRequired[WorkflowStatusType]
-    type: NotRequired[WorkflowTypeType]
-    digest: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    metadata: NotRequired[dict[str, str]]
-
-
-class WorkflowParameterTypeDef(TypedDict):
-    description: NotRequired[str]
-    optional: NotRequired[bool]
-
-
-class WorkflowVersionListItemTypeDef(TypedDict):
-    arn: NotRequired[str]
-    workflowId: NotRequired[str]
-    versionName: NotRequired[str]
-    description: NotRequired[str]
-    status: NotRequired[WorkflowStatusType]
-    type: NotRequired[WorkflowTypeType]
-    digest: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    metadata: NotRequired[dict[str, str]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -94,343 +94,356 @@ from .literals import (
     ZoneStatusType,
 )
 
-__all__ = [
-    "AIConfigTypeDef",
-    "AIMLOptionsInputTypeDef",
-    "AIMLOptionsOutputTypeDef",
-    "AIMLOptionsStatusTypeDef",
-    "AWSDomainInformationTypeDef",
-    "AcceptInboundConnectionRequestTypeDef",
-    "AcceptInboundConnectionResponseTypeDef",
-    "AccessPoliciesStatusTypeDef",
-    "AddDataSourceRequestTypeDef",
-    "AddDataSourceResponseTypeDef",
-    "AddDirectQueryDataSourceRequestTypeDef",
-    "AddDirectQueryDataSourceResponseTypeDef",
-    "AddTagsRequestTypeDef",
-    "AdditionalLimitTypeDef",
-    "AdvancedOptionsStatusTypeDef",
-    "AdvancedSecurityOptionsInputTypeDef",
-    "AdvancedSecurityOptionsStatusTypeDef",
-    "AdvancedSecurityOptionsTypeDef",
-    "AppConfigTypeDef",
-    "ApplicationSummaryTypeDef",
-    "AssociatePackageRequestTypeDef",
-    "AssociatePackageResponseTypeDef",
-    "AssociatePackagesRequestTypeDef",
-    "AssociatePackagesResponseTypeDef",
-    "AuthorizeVpcEndpointAccessRequestTypeDef",
-    "AuthorizeVpcEndpointAccessResponseTypeDef",
-    "AuthorizedPrincipalTypeDef",
-    "AutoTuneDetailsTypeDef",
-    "AutoTuneMaintenanceScheduleOutputTypeDef",
-    "AutoTuneMaintenanceScheduleTypeDef",
-    "AutoTuneOptionsInputTypeDef",
-    "AutoTuneOptionsOutput2TypeDef",
-    "AutoTuneOptionsOutputTypeDef",
-    "AutoTuneOptionsStatusTypeDef",
-    "AutoTuneOptionsTypeDef",
-    "AutoTuneStatusTypeDef",
-    "AutoTuneTypeDef",
-    "AutomatedSnapshotPauseOptionsStatusTypeDef",
-    "AutomatedSnapshotPauseOptionsTypeDef",
-    "AutomatedSnapshotPauseRequestOptionsTypeDef",
-    "AvailabilityZoneInfoTypeDef",
-    "CancelDomainConfigChangeRequestTypeDef",
-    "CancelDomainConfigChangeResponseTypeDef",
-    "CancelServiceSoftwareUpdateRequestTypeDef",
-    "CancelServiceSoftwareUpdateResponseTypeDef",
-    "CancelledChangePropertyTypeDef",
-    "CapabilityBaseRequestConfigTypeDef",
-    "CapabilityBaseResponseConfigTypeDef",
-    "CapabilityExtendedResponseConfigTypeDef",
-    "CapabilityFailureTypeDef",
-    "ChangeProgressDetailsTypeDef",
-    "ChangeProgressStageTypeDef",
-    "ChangeProgressStatusDetailsTypeDef",
-    "CloudWatchDirectQueryDataSourceTypeDef",
-    "ClusterConfigOutputTypeDef",
-    "ClusterConfigStatusTypeDef",
-    "ClusterConfigTypeDef",
-    "CognitoOptionsStatusTypeDef",
-    "CognitoOptionsTypeDef",
-    "ColdStorageOptionsTypeDef",
-    "CompatibleVersionsMapTypeDef",
-    "ConnectionPropertiesTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateDomainRequestTypeDef",
-    "CreateDomainResponseTypeDef",
-    "CreateIndexRequestTypeDef",
-    "CreateIndexResponseTypeDef",
-    "CreateOutboundConnectionRequestTypeDef",
-    "CreateOutboundConnectionResponseTypeDef",
-    "CreatePackageRequestTypeDef",
-    "CreatePackageResponseTypeDef",
-    "CreateVpcEndpointRequestTypeDef",
-    "CreateVpcEndpointResponseTypeDef",
-    "CrossClusterSearchConnectionPropertiesTypeDef",
-    "DataSourceDetailsTypeDef",
-    "DataSourceTypeDef",
-    "DataSourceTypeTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DeleteDataSourceRequestTypeDef",
-    "DeleteDataSourceResponseTypeDef",
-    "DeleteDirectQueryDataSourceRequestTypeDef",
-    "DeleteDomainRequestTypeDef",
-    "DeleteDomainResponseTypeDef",
-    "DeleteInboundConnectionRequestTypeDef",
-    "DeleteInboundConnectionResponseTypeDef",
-    "DeleteIndexRequestTypeDef",
-    "DeleteIndexResponseTypeDef",
-    "DeleteOutboundConnectionRequestTypeDef",
-    "DeleteOutboundConnectionResponseTypeDef",
-    "DeletePackageRequestTypeDef",
-    "DeletePackageResponseTypeDef",
-    "DeleteVpcEndpointRequestTypeDef",
-    "DeleteVpcEndpointResponseTypeDef",
-    "DeploymentStrategyOptionsStatusTypeDef",
-    "DeploymentStrategyOptionsTypeDef",
-    "DeregisterCapabilityRequestTypeDef",
-    "DeregisterCapabilityResponseTypeDef",
-    "DescribeDomainAutoTunesRequestTypeDef",
-    "DescribeDomainAutoTunesResponseTypeDef",
-    "DescribeDomainChangeProgressRequestTypeDef",
-    "DescribeDomainChangeProgressResponseTypeDef",
-    "DescribeDomainConfigRequestTypeDef",
-    "DescribeDomainConfigResponseTypeDef",
-    "DescribeDomainHealthRequestTypeDef",
-    "DescribeDomainHealthResponseTypeDef",
-    "DescribeDomainNodesRequestTypeDef",
-    "DescribeDomainNodesResponseTypeDef",
-    "DescribeDomainRequestTypeDef",
-    "DescribeDomainResponseTypeDef",
-    "DescribeDomainsRequestTypeDef",
-    "DescribeDomainsResponseTypeDef",
-    "DescribeDryRunProgressRequestTypeDef",
-    "DescribeDryRunProgressResponseTypeDef",
-    "DescribeInboundConnectionsRequestTypeDef",
-    "DescribeInboundConnectionsResponseTypeDef",
-    "DescribeInsightDetailsRequestTypeDef",
-    "DescribeInsightDetailsResponseTypeDef",
-    "DescribeInstanceTypeLimitsRequestTypeDef",
-    "DescribeInstanceTypeLimitsResponseTypeDef",
-    "DescribeOutboundConnectionsRequestTypeDef",
-    "DescribeOutboundConnectionsResponseTypeDef",
-    "DescribePackagesFilterTypeDef",
-    "DescribePackagesRequestTypeDef",
-    "DescribePackagesResponseTypeDef",
-    "DescribeReservedInstanceOfferingsRequestTypeDef",
-    "DescribeReservedInstanceOfferingsResponseTypeDef",
-    "DescribeReservedInstancesRequestTypeDef",
-    "DescribeReservedInstancesResponseTypeDef",
-    "DescribeVpcEndpointsRequestTypeDef",
-    "DescribeVpcEndpointsResponseTypeDef",
-    "DirectQueryDataSourceTypeDef",
-    "DirectQueryDataSourceTypeTypeDef",
-    "DissociatePackageRequestTypeDef",
-    "DissociatePackageResponseTypeDef",
-    "DissociatePackagesRequestTypeDef",
-    "DissociatePackagesResponseTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "DomainConfigTypeDef",
-    "DomainEndpointOptionsStatusTypeDef",
-    "DomainEndpointOptionsTypeDef",
-    "DomainInfoTypeDef",
-    "DomainInformationContainerTypeDef",
-    "DomainMaintenanceDetailsTypeDef",
-    "DomainNodesStatusTypeDef",
-    "DomainPackageDetailsTypeDef",
-    "DomainStatusTypeDef",
-    "DryRunProgressStatusTypeDef",
-    "DryRunResultsTypeDef",
-    "DurationTypeDef",
-    "EBSOptionsStatusTypeDef",
-    "EBSOptionsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionAtRestOptionsStatusTypeDef",
-    "EncryptionAtRestOptionsTypeDef",
-    "EnvironmentInfoTypeDef",
-    "ErrorDetailsTypeDef",
-    "FilterTypeDef",
-    "GetApplicationRequestTypeDef",
-    "GetApplicationResponseTypeDef",
-    "GetCapabilityRequestTypeDef",
-    "GetCapabilityResponseTypeDef",
-    "GetCompatibleVersionsRequestTypeDef",
-    "GetCompatibleVersionsResponseTypeDef",
-    "GetDataSourceRequestTypeDef",
-    "GetDataSourceResponseTypeDef",
-    "GetDefaultApplicationSettingResponseTypeDef",
-    "GetDirectQueryDataSourceRequestTypeDef",
-    "GetDirectQueryDataSourceResponseTypeDef",
-    "GetDomainMaintenanceStatusRequestTypeDef",
-    "GetDomainMaintenanceStatusResponseTypeDef",
-    "GetIndexRequestTypeDef",
-    "GetIndexResponseTypeDef",
-    "GetPackageVersionHistoryRequestTypeDef",
-    "GetPackageVersionHistoryResponseTypeDef",
-    "GetUpgradeHistoryRequestTypeDef",
-    "GetUpgradeHistoryResponseTypeDef",
-    "GetUpgradeStatusRequestTypeDef",
-    "GetUpgradeStatusResponseTypeDef",
-    "IAMFederationOptionsInputTypeDef",
-    "IAMFederationOptionsOutputTypeDef",
-    "IPAddressTypeStatusTypeDef",
-    "IamIdentityCenterOptionsInputTypeDef",
-    "IamIdentityCenterOptionsTypeDef",
-    "IdentityCenterOptionsInputTypeDef",
-    "IdentityCenterOptionsStatusTypeDef",
-    "IdentityCenterOptionsTypeDef",
-    "InboundConnectionStatusTypeDef",
-    "InboundConnectionTypeDef",
-    "InsightEntityTypeDef",
-    "InsightFieldTypeDef",
-    "InsightTimeRangeTypeDef",
-    "InsightTypeDef",
-    "InstanceCountLimitsTypeDef",
-    "InstanceLimitsTypeDef",
-    "InstanceTypeDetailsTypeDef",
-    "JWTOptionsInputTypeDef",
-    "JWTOptionsOutputTypeDef",
-    "KeyStoreAccessOptionTypeDef",
-    "LimitsTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListDataSourcesRequestTypeDef",
-    "ListDataSourcesResponseTypeDef",
-    "ListDirectQueryDataSourcesRequestTypeDef",
-    "ListDirectQueryDataSourcesResponseTypeDef",
-    "ListDomainMaintenancesRequestTypeDef",
-    "ListDomainMaintenancesResponseTypeDef",
-    "ListDomainNamesRequestTypeDef",
-    "ListDomainNamesResponseTypeDef",
-    "ListDomainsForPackageRequestTypeDef",
-    "ListDomainsForPackageResponseTypeDef",
-    "ListInsightsRequestTypeDef",
-    "ListInsightsResponseTypeDef",
-    "ListInstanceTypeDetailsRequestTypeDef",
-    "ListInstanceTypeDetailsResponseTypeDef",
-    "ListPackagesForDomainRequestTypeDef",
-    "ListPackagesForDomainResponseTypeDef",
-    "ListScheduledActionsRequestTypeDef",
-    "ListScheduledActionsResponseTypeDef",
-    "ListTagsRequestTypeDef",
-    "ListTagsResponseTypeDef",
-    "ListVersionsRequestTypeDef",
-    "ListVersionsResponseTypeDef",
-    "ListVpcEndpointAccessRequestTypeDef",
-    "ListVpcEndpointAccessResponseTypeDef",
-    "ListVpcEndpointsForDomainRequestTypeDef",
-    "ListVpcEndpointsForDomainResponseTypeDef",
-    "ListVpcEndpointsRequestTypeDef",
-    "ListVpcEndpointsResponseTypeDef",
-    "LogPublishingOptionTypeDef",
-    "LogPublishingOptionsStatusTypeDef",
-    "MasterUserOptionsTypeDef",
-    "ModifyingPropertiesTypeDef",
-    "NaturalLanguageQueryGenerationOptionsInputTypeDef",
-    "NaturalLanguageQueryGenerationOptionsOutputTypeDef",
-    "NodeConfigTypeDef",
-    "NodeOptionTypeDef",
-    "NodeToNodeEncryptionOptionsStatusTypeDef",
-    "NodeToNodeEncryptionOptionsTypeDef",
-    "OffPeakWindowOptionsStatusTypeDef",
-    "OffPeakWindowOptionsTypeDef",
-    "OffPeakWindowTypeDef",
-    "OptionStatusTypeDef",
-    "OutboundConnectionStatusTypeDef",
-    "OutboundConnectionTypeDef",
-    "PackageAssociationConfigurationTypeDef",
-    "PackageConfigurationTypeDef",
-    "PackageDetailsForAssociationTypeDef",
-    "PackageDetailsTypeDef",
-    "PackageEncryptionOptionsTypeDef",
-    "PackageSourceTypeDef",
-    "PackageVendingOptionsTypeDef",
-    "PackageVersionHistoryTypeDef",
-    "PluginPropertiesTypeDef",
-    "PrometheusDirectQueryDataSourceTypeDef",
-    "PurchaseReservedInstanceOfferingRequestTypeDef",
-    "PurchaseReservedInstanceOfferingResponseTypeDef",
-    "PutDefaultApplicationSettingRequestTypeDef",
-    "PutDefaultApplicationSettingResponseTypeDef",
-    "RecurringChargeTypeDef",
-    "RegisterCapabilityRequestTypeDef",
-    "RegisterCapabilityResponseTypeDef",
-    "RejectInboundConnectionRequestTypeDef",
-    "RejectInboundConnectionResponseTypeDef",
-    "RemoveTagsRequestTypeDef",
-    "ReservedInstanceOfferingTypeDef",
-    "ReservedInstanceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevokeVpcEndpointAccessRequestTypeDef",
-    "RevokeVpcEndpointAccessResponseTypeDef",
-    "RollbackServiceSoftwareOptionsTypeDef",
-    "RollbackServiceSoftwareUpdateRequestTypeDef",
-    "RollbackServiceSoftwareUpdateResponseTypeDef",
-    "S3GlueDataCatalogTypeDef",
-    "S3VectorsEngineTypeDef",
-    "SAMLIdpTypeDef",
-    "SAMLOptionsInputTypeDef",
-    "SAMLOptionsOutputTypeDef",
-    "ScheduledActionTypeDef",
-    "ScheduledAutoTuneDetailsTypeDef",
-    "SecurityLakeDirectQueryDataSourceTypeDef",
-    "ServerlessVectorAccelerationTypeDef",
-    "ServiceOptionsOutputTypeDef",
-    "ServiceOptionsTypeDef",
-    "ServiceSoftwareOptionsTypeDef",
-    "SnapshotOptionsStatusTypeDef",
-    "SnapshotOptionsTypeDef",
-    "SoftwareUpdateOptionsStatusTypeDef",
-    "SoftwareUpdateOptionsTypeDef",
-    "StartDomainMaintenanceRequestTypeDef",
-    "StartDomainMaintenanceResponseTypeDef",
-    "StartServiceSoftwareUpdateRequestTypeDef",
-    "StartServiceSoftwareUpdateResponseTypeDef",
-    "StorageTypeLimitTypeDef",
-    "StorageTypeTypeDef",
-    "TagTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "UpdateDataSourceRequestTypeDef",
-    "UpdateDataSourceResponseTypeDef",
-    "UpdateDirectQueryDataSourceRequestTypeDef",
-    "UpdateDirectQueryDataSourceResponseTypeDef",
-    "UpdateDomainConfigRequestTypeDef",
-    "UpdateDomainConfigResponseTypeDef",
-    "UpdateIndexRequestTypeDef",
-    "UpdateIndexResponseTypeDef",
-    "UpdatePackageRequestTypeDef",
-    "UpdatePackageResponseTypeDef",
-    "UpdatePackageScopeRequestTypeDef",
-    "UpdatePackageScopeResponseTypeDef",
-    "UpdateScheduledActionRequestTypeDef",
-    "UpdateScheduledActionResponseTypeDef",
-    "UpdateVpcEndpointRequestTypeDef",
-    "UpdateVpcEndpointResponseTypeDef",
-    "UpgradeDomainRequestTypeDef",
-    "UpgradeDomainResponseTypeDef",
-    "UpgradeHistoryTypeDef",
-    "UpgradeStepItemTypeDef",
-    "VPCDerivedInfoStatusTypeDef",
-    "VPCDerivedInfoTypeDef",
-    "VPCOptionsTypeDef",
-    "ValidationFailureTypeDef",
-    "VersionStatusTypeDef",
-    "VpcEndpointErrorTypeDef",
-    "VpcEndpointSummaryTypeDef",
-    "VpcEndpointTypeDef",
-    "WindowStartTimeTypeDef",
-    "ZoneAwarenessConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AIConfigTypeDef",
+        "AIMLOptionsInputTypeDef",
+        "AIMLOptionsOutputTypeDef",
+        "AIMLOptionsStatusTypeDef",
+        "AWSDomainInformationTypeDef",
+        "AcceptInboundConnectionRequestTypeDef",
+        "AcceptInboundConnectionResponseTypeDef",
+        "AccessPoliciesStatusTypeDef",
+        "AddDataSourceRequestTypeDef",
+        "AddDataSourceResponseTypeDef",
+        "AddDirectQueryDataSourceRequestTypeDef",
+        "AddDirectQueryDataSourceResponseTypeDef",
+        "AddTagsRequestTypeDef",
+        "AdditionalLimitTypeDef",
+        "AdvancedOptionsStatusTypeDef",
+        "AdvancedSecurityOptionsInputTypeDef",
+        "AdvancedSecurityOptionsStatusTypeDef",
+        "AdvancedSecurityOptionsTypeDef",
+        "AppConfigTypeDef",
+        "ApplicationSummaryTypeDef",
+        "AssociatePackageRequestTypeDef",
+        "AssociatePackageResponseTypeDef",
+        "AssociatePackagesRequestTypeDef",
+        "AssociatePackagesResponseTypeDef",
+        "AuthorizeVpcEndpointAccessRequestTypeDef",
+        "AuthorizeVpcEndpointAccessResponseTypeDef",
+        "AuthorizedPrincipalTypeDef",
+        "AutoTuneDetailsTypeDef",
+        "AutoTuneMaintenanceScheduleOutputTypeDef",
+        "AutoTuneMaintenanceScheduleTypeDef",
+        "AutoTuneOptionsInputTypeDef",
+        "AutoTuneOptionsOutput2TypeDef",
+        "AutoTuneOptionsOutputTypeDef",
+        "AutoTuneOptionsStatusTypeDef",
+        "AutoTuneOptionsTypeDef",
+        "AutoTuneStatusTypeDef",
+        "AutoTuneTypeDef",
+        "AutomatedSnapshotPauseOptionsStatusTypeDef",
+        "AutomatedSnapshotPauseOptionsTypeDef",
+        "AutomatedSnapshotPauseRequestOptionsTypeDef",
+        "AvailabilityZoneInfoTypeDef",
+        "CancelDomainConfigChangeRequestTypeDef",
+        "CancelDomainConfigChangeResponseTypeDef",
+        "CancelServiceSoftwareUpdateRequestTypeDef",
+        "CancelServiceSoftwareUpdateResponseTypeDef",
+        "CancelledChangePropertyTypeDef",
+        "CapabilityBaseRequestConfigTypeDef",
+        "CapabilityBaseResponseConfigTypeDef",
+        "CapabilityExtendedResponseConfigTypeDef",
+        "CapabilityFailureTypeDef",
+        "ChangeProgressDetailsTypeDef",
+        "ChangeProgressStageTypeDef",
+        "ChangeProgressStatusDetailsTypeDef",
+        "CloudWatchDirectQueryDataSourceTypeDef",
+        "ClusterConfigOutputTypeDef",
+        "ClusterConfigStatusTypeDef",
+        "ClusterConfigTypeDef",
+        "CognitoOptionsStatusTypeDef",
+        "CognitoOptionsTypeDef",
+        "ColdStorageOptionsTypeDef",
+        "CompatibleVersionsMapTypeDef",
+        "ConnectionPropertiesTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateDomainRequestTypeDef",
+        "CreateDomainResponseTypeDef",
+        "CreateIndexRequestTypeDef",
+        "CreateIndexResponseTypeDef",
+        "CreateOutboundConnectionRequestTypeDef",
+        "CreateOutboundConnectionResponseTypeDef",
+        "CreatePackageRequestTypeDef",
+        "CreatePackageResponseTypeDef",
+        "CreateVpcEndpointRequestTypeDef",
+        "CreateVpcEndpointResponseTypeDef",
+        "CrossClusterSearchConnectionPropertiesTypeDef",
+        "DataSourceDetailsTypeDef",
+        "DataSourceTypeDef",
+        "DataSourceTypeTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DeleteDataSourceRequestTypeDef",
+        "DeleteDataSourceResponseTypeDef",
+        "DeleteDirectQueryDataSourceRequestTypeDef",
+        "DeleteDomainRequestTypeDef",
+        "DeleteDomainResponseTypeDef",
+        "DeleteInboundConnectionRequestTypeDef",
+        "DeleteInboundConnectionResponseTypeDef",
+        "DeleteIndexRequestTypeDef",
+        "DeleteIndexResponseTypeDef",
+        "DeleteOutboundConnectionRequestTypeDef",
+        "DeleteOutboundConnectionResponseTypeDef",
+        "DeletePackageRequestTypeDef",
+        "DeletePackageResponseTypeDef",
+        "DeleteVpcEndpointRequestTypeDef",
+        "DeleteVpcEndpointResponseTypeDef",
+        "DeploymentStrategyOptionsStatusTypeDef",
+        "DeploymentStrategyOptionsTypeDef",
+        "DeregisterCapabilityRequestTypeDef",
+        "DeregisterCapabilityResponseTypeDef",
+        "DescribeDomainAutoTunesRequestTypeDef",
+        "DescribeDomainAutoTunesResponseTypeDef",
+        "DescribeDomainChangeProgressRequestTypeDef",
+        "DescribeDomainChangeProgressResponseTypeDef",
+        "DescribeDomainConfigRequestTypeDef",
+        "DescribeDomainConfigResponseTypeDef",
+        "DescribeDomainHealthRequestTypeDef",
+        "DescribeDomainHealthResponseTypeDef",
+        "DescribeDomainNodesRequestTypeDef",
+        "DescribeDomainNodesResponseTypeDef",
+        "DescribeDomainRequestTypeDef",
+        "DescribeDomainResponseTypeDef",
+        "DescribeDomainsRequestTypeDef",
+        "DescribeDomainsResponseTypeDef",
+        "DescribeDryRunProgressRequestTypeDef",
+        "DescribeDryRunProgressResponseTypeDef",
+        "DescribeInboundConnectionsRequestTypeDef",
+        "DescribeInboundConnectionsResponseTypeDef",
+        "DescribeInsightDetailsRequestTypeDef",
+        "DescribeInsightDetailsResponseTypeDef",
+        "DescribeInstanceTypeLimitsRequestTypeDef",
+        "DescribeInstanceTypeLimitsResponseTypeDef",
+        "DescribeOutboundConnectionsRequestTypeDef",
+        "DescribeOutboundConnectionsResponseTypeDef",
+        "DescribePackagesFilterTypeDef",
+        "DescribePackagesRequestTypeDef",
+        "DescribePackagesResponseTypeDef",
+        "DescribeReservedInstanceOfferingsRequestTypeDef",
+        "DescribeReservedInstanceOfferingsResponseTypeDef",
+        "DescribeReservedInstancesRequestTypeDef",
+        "DescribeReservedInstancesResponseTypeDef",
+        "DescribeVpcEndpointsRequestTypeDef",
+        "DescribeVpcEndpointsResponseTypeDef",
+        "DirectQueryDataSourceTypeDef",
+        "DirectQueryDataSourceTypeTypeDef",
+        "DissociatePackageRequestTypeDef",
+        "DissociatePackageResponseTypeDef",
+        "DissociatePackagesRequestTypeDef",
+        "DissociatePackagesResponseTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "DomainConfigTypeDef",
+        "DomainEndpointOptionsStatusTypeDef",
+        "DomainEndpointOptionsTypeDef",
+        "DomainInfoTypeDef",
+        "DomainInformationContainerTypeDef",
+        "DomainMaintenanceDetailsTypeDef",
+        "DomainNodesStatusTypeDef",
+        "DomainPackageDetailsTypeDef",
+        "DomainStatusTypeDef",
+        "DryRunProgressStatusTypeDef",
+        "DryRunResultsTypeDef",
+        "DurationTypeDef",
+        "EBSOptionsStatusTypeDef",
+        "EBSOptionsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionAtRestOptionsStatusTypeDef",
+        "EncryptionAtRestOptionsTypeDef",
+        "EnvironmentInfoTypeDef",
+        "ErrorDetailsTypeDef",
+        "FilterTypeDef",
+        "GetApplicationRequestTypeDef",
+        "GetApplicationResponseTypeDef",
+        "GetCapabilityRequestTypeDef",
+        "GetCapabilityResponseTypeDef",
+        "GetCompatibleVersionsRequestTypeDef",
+        "GetCompatibleVersionsResponseTypeDef",
+        "GetDataSourceRequestTypeDef",
+        "GetDataSourceResponseTypeDef",
+        "GetDefaultApplicationSettingResponseTypeDef",
+        "GetDirectQueryDataSourceRequestTypeDef",
+        "GetDirectQueryDataSourceResponseTypeDef",
+        "GetDomainMaintenanceStatusRequestTypeDef",
+        "GetDomainMaintenanceStatusResponseTypeDef",
+        "GetIndexRequestTypeDef",
+        "GetIndexResponseTypeDef",
+        "GetPackageVersionHistoryRequestTypeDef",
+        "GetPackageVersionHistoryResponseTypeDef",
+        "GetUpgradeHistoryRequestTypeDef",
+        "GetUpgradeHistoryResponseTypeDef",
+        "GetUpgradeStatusRequestTypeDef",
+        "GetUpgradeStatusResponseTypeDef",
+        "IAMFederationOptionsInputTypeDef",
+        "IAMFederationOptionsOutputTypeDef",
+        "IPAddressTypeStatusTypeDef",
+        "IamIdentityCenterOptionsInputTypeDef",
+        "IamIdentityCenterOptionsTypeDef",
+        "IdentityCenterOptionsInputTypeDef",
+        "IdentityCenterOptionsStatusTypeDef",
+        "IdentityCenterOptionsTypeDef",
+        "InboundConnectionStatusTypeDef",
+        "InboundConnectionTypeDef",
+        "InsightEntityTypeDef",
+        "InsightFieldTypeDef",
+        "InsightTimeRangeTypeDef",
+        "InsightTypeDef",
+        "InstanceCountLimitsTypeDef",
+        "InstanceLimitsTypeDef",
+        "InstanceTypeDetailsTypeDef",
+        "JWTOptionsInputTypeDef",
+        "JWTOptionsOutputTypeDef",
+        "KeyStoreAccessOptionTypeDef",
+        "LimitsTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListDataSourcesRequestTypeDef",
+        "ListDataSourcesResponseTypeDef",
+        "ListDirectQueryDataSourcesRequestTypeDef",
+        "ListDirectQueryDataSourcesResponseTypeDef",
+        "ListDomainMaintenancesRequestTypeDef",
+        "ListDomainMaintenancesResponseTypeDef",
+        "ListDomainNamesRequestTypeDef",
+        "ListDomainNamesResponseTypeDef",
+        "ListDomainsForPackageRequestTypeDef",
+        "ListDomainsForPackageResponseTypeDef",
+        "ListInsightsRequestTypeDef",
+        "ListInsightsResponseTypeDef",
+        "ListInstanceTypeDetailsRequestTypeDef",
+        "ListInstanceTypeDetailsResponseTypeDef",
+        "ListPackagesForDomainRequestTypeDef",
+        "ListPackagesForDomainResponseTypeDef",
+        "ListScheduledActionsRequestTypeDef",
+        "ListScheduledActionsResponseTypeDef",
+        "ListTagsRequestTypeDef",
+        "ListTagsResponseTypeDef",
+        "ListVersionsRequestTypeDef",
+        "ListVersionsResponseTypeDef",
+        "ListVpcEndpointAccessRequestTypeDef",
+        "ListVpcEndpointAccessResponseTypeDef",
+        "ListVpcEndpointsForDomainRequestTypeDef",
+        "ListVpcEndpointsForDomainResponseTypeDef",
+        "ListVpcEndpointsRequestTypeDef",
+        "ListVpcEndpointsResponseTypeDef",
+        "LogPublishingOptionTypeDef",
+        "LogPublishingOptionsStatusTypeDef",
+        "MasterUserOptionsTypeDef",
+        "ModifyingPropertiesTypeDef",
+        "NaturalLanguageQueryGenerationOptionsInputTypeDef",
+        "NaturalLanguageQueryGenerationOptionsOutputTypeDef",
+        "NodeConfigTypeDef",
+        "NodeOptionTypeDef",
+        "NodeToNodeEncryptionOptionsStatusTypeDef",
+        "NodeToNodeEncryptionOptionsTypeDef",
+        "OffPeakWindowOptionsStatusTypeDef",
+        "OffPeakWindowOptionsTypeDef",
+        "OffPeakWindowTypeDef",
+        "OptionStatusTypeDef",
+        "OutboundConnectionStatusTypeDef",
+        "OutboundConnectionTypeDef",
+        "PackageAssociationConfigurationTypeDef",
+        "PackageConfigurationTypeDef",
+        "PackageDetailsForAssociationTypeDef",
+        "PackageDetailsTypeDef",
+        "PackageEncryptionOptionsTypeDef",
+        "PackageSourceTypeDef",
+        "PackageVendingOptionsTypeDef",
+        "PackageVersionHistoryTypeDef",
+        "PluginPropertiesTypeDef",
+        "PrometheusDirectQueryDataSourceTypeDef",
+        "PurchaseReservedInstanceOfferingRequestTypeDef",
+        "PurchaseReservedInstanceOfferingResponseTypeDef",
+        "PutDefaultApplicationSettingRequestTypeDef",
+        "PutDefaultApplicationSettingResponseTypeDef",
+        "RecurringChargeTypeDef",
+        "RegisterCapabilityRequestTypeDef",
+        "RegisterCapabilityResponseTypeDef",
+        "RejectInboundConnectionRequestTypeDef",
+        "RejectInboundConnectionResponseTypeDef",
+        "RemoveTagsRequestTypeDef",
+        "ReservedInstanceOfferingTypeDef",
+        "ReservedInstanceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevokeVpcEndpointAccessRequestTypeDef",
+        "RevokeVpcEndpointAccessResponseTypeDef",
+        "RollbackServiceSoftwareOptionsTypeDef",
+        "RollbackServiceSoftwareUpdateRequestTypeDef",
+        "RollbackServiceSoftwareUpdateResponseTypeDef",
+        "S3GlueDataCatalogTypeDef",
+        "S3VectorsEngineTypeDef",
+        "SAMLIdpTypeDef",
+        "SAMLOptionsInputTypeDef",
+        "SAMLOptionsOutputTypeDef",
+        "ScheduledActionTypeDef",
+        "ScheduledAutoTuneDetailsTypeDef",
+        "SecurityLakeDirectQueryDataSourceTypeDef",
+        "ServerlessVectorAccelerationTypeDef",
+        "ServiceOptionsOutputTypeDef",
+        "ServiceOptionsTypeDef",
+        "ServiceSoftwareOptionsTypeDef",
+        "SnapshotOptionsStatusTypeDef",
+        "SnapshotOptionsTypeDef",
+        "SoftwareUpdateOptionsStatusTypeDef",
+        "SoftwareUpdateOptionsTypeDef",
+        "StartDomainMaintenanceRequestTypeDef",
+        "StartDomainMaintenanceResponseTypeDef",
+        "StartServiceSoftwareUpdateRequestTypeDef",
+        "StartServiceSoftwareUpdateResponseTypeDef",
+        "StorageTypeLimitTypeDef",
+        "StorageTypeTypeDef",
+        "TagTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "UpdateDataSourceRequestTypeDef",
+        "UpdateDataSourceResponseTypeDef",
+        "UpdateDirectQueryDataSourceRequestTypeDef",
+        "UpdateDirectQueryDataSourceResponseTypeDef",
+        "UpdateDomainConfigRequestTypeDef",
+        "UpdateDomainConfigResponseTypeDef",
+        "UpdateIndexRequestTypeDef",
+        "UpdateIndexResponseTypeDef",
+        "UpdatePackageRequestTypeDef",
+        "UpdatePackageResponseTypeDef",
+        "UpdatePackageScopeRequestTypeDef",
+        "UpdatePackageScopeResponseTypeDef",
+        "UpdateScheduledActionRequestTypeDef",
+        "UpdateScheduledActionResponseTypeDef",
+        "UpdateVpcEndpointRequestTypeDef",
+        "UpdateVpcEndpointResponseTypeDef",
+        "UpgradeDomainRequestTypeDef",
+        "UpgradeDomainResponseTypeDef",
+        "UpgradeHistoryTypeDef",
+        "UpgradeStepItemTypeDef",
+        "VPCDerivedInfoStatusTypeDef",
+        "VPCDerivedInfoTypeDef",
+        "VPCOptionsTypeDef",
+        "ValidationFailureTypeDef",
+        "VersionStatusTypeDef",
+        "VpcEndpointErrorTypeDef",
+        "VpcEndpointSummaryTypeDef",
+        "VpcEndpointTypeDef",
+        "WindowStartTimeTypeDef",
+        "ZoneAwarenessConfigTypeDef",
+    ]
 
 
 class AIConfigTypeDef(TypedDict):
     pass
+
+
+class NaturalLanguageQueryGenerationOptionsInputTypeDef(TypedDict):
+    DesiredState: NotRequired[NaturalLanguageQueryGenerationDesiredStateType]
+
+
+class S3VectorsEngineTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class ServerlessVectorAccelerationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
 
 
 class AIMLOptionsInputTypeDef(TypedDict):
@@ -441,12 +454,25 @@ class AIMLOptionsInputTypeDef(TypedDict):
     ServerlessVectorAcceleration: NotRequired[ServerlessVectorAccelerationTypeDef]
 
 
+class NaturalLanguageQueryGenerationOptionsOutputTypeDef(TypedDict):
+    DesiredState: NotRequired[NaturalLanguageQueryGenerationDesiredStateType]
+    CurrentState: NotRequired[NaturalLanguageQueryGenerationCurrentStateType]
+
+
 class AIMLOptionsOutputTypeDef(TypedDict):
     NaturalLanguageQueryGenerationOptions: NotRequired[
         NaturalLanguageQueryGenerationOptionsOutputTypeDef
     ]
     S3VectorsEngine: NotRequired[S3VectorsEngineTypeDef]
     ServerlessVectorAcceleration: NotRequired[ServerlessVectorAccelerationTypeDef]
+
+
+class OptionStatusTypeDef(TypedDict):
+    CreationDate: datetime
+    UpdateDate: datetime
+    UpdateVersion: NotRequired[int]
+    State: OptionStateType
+    PendingDeletion: NotRequired[bool]
 
 
 class AIMLOptionsStatusTypeDef(TypedDict):
@@ -464,6 +490,23 @@ class AcceptInboundConnectionRequestTypeDef(TypedDict):
     ConnectionId: str
 
 
+class DomainInformationContainerTypeDef(TypedDict):
+    AWSDomainInformation: NotRequired[AWSDomainInformationTypeDef]
+
+
+class InboundConnectionStatusTypeDef(TypedDict):
+    StatusCode: NotRequired[InboundConnectionStatusCodeType]
+    Message: NotRequired[str]
+
+
+class InboundConnectionTypeDef(TypedDict):
+    LocalDomainInfo: NotRequired[DomainInformationContainerTypeDef]
+    RemoteDomainInfo: NotRequired[DomainInformationContainerTypeDef]
+    ConnectionId: NotRequired[str]
+    ConnectionStatus: NotRequired[InboundConnectionStatusTypeDef]
+    ConnectionMode: NotRequired[ConnectionModeType]
+
+
 class AcceptInboundConnectionResponseTypeDef(TypedDict):
     Connection: NotRequired[InboundConnectionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -472,6 +515,14 @@ class AcceptInboundConnectionResponseTypeDef(TypedDict):
 class AccessPoliciesStatusTypeDef(TypedDict):
     Options: str
     Status: OptionStatusTypeDef
+
+
+class S3GlueDataCatalogTypeDef(TypedDict):
+    RoleArn: NotRequired[str]
+
+
+class DataSourceTypeTypeDef(TypedDict):
+    S3GlueDataCatalog: NotRequired[S3GlueDataCatalogTypeDef]
 
 
 class AddDataSourceRequestTypeDef(TypedDict):
@@ -484,6 +535,30 @@ class AddDataSourceRequestTypeDef(TypedDict):
 class AddDataSourceResponseTypeDef(TypedDict):
     Message: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CloudWatchDirectQueryDataSourceTypeDef(TypedDict):
+    RoleArn: str
+
+
+class PrometheusDirectQueryDataSourceTypeDef(TypedDict):
+    RoleArn: str
+    WorkspaceArn: str
+
+
+class SecurityLakeDirectQueryDataSourceTypeDef(TypedDict):
+    RoleArn: str
+
+
+class DirectQueryDataSourceTypeTypeDef(TypedDict):
+    CloudWatchLog: NotRequired[CloudWatchDirectQueryDataSourceTypeDef]
+    SecurityLake: NotRequired[SecurityLakeDirectQueryDataSourceTypeDef]
+    Prometheus: NotRequired[PrometheusDirectQueryDataSourceTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AddDirectQueryDataSourceRequestTypeDef(TypedDict):
@@ -515,6 +590,41 @@ class AdvancedOptionsStatusTypeDef(TypedDict):
     Status: OptionStatusTypeDef
 
 
+class IAMFederationOptionsInputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    SubjectKey: NotRequired[str]
+    RolesKey: NotRequired[str]
+
+
+class JWTOptionsInputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    SubjectKey: NotRequired[str]
+    RolesKey: NotRequired[str]
+    JwksUrl: NotRequired[str]
+    PublicKey: NotRequired[str]
+
+
+class MasterUserOptionsTypeDef(TypedDict):
+    MasterUserARN: NotRequired[str]
+    MasterUserName: NotRequired[str]
+    MasterUserPassword: NotRequired[str]
+
+
+class SAMLIdpTypeDef(TypedDict):
+    MetadataContent: str
+    EntityId: str
+
+
+class SAMLOptionsInputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Idp: NotRequired[SAMLIdpTypeDef]
+    MasterUserName: NotRequired[str]
+    MasterBackendRole: NotRequired[str]
+    SubjectKey: NotRequired[str]
+    RolesKey: NotRequired[str]
+    SessionTimeoutMinutes: NotRequired[int]
+
+
 class AdvancedSecurityOptionsInputTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     InternalUserDatabaseEnabled: NotRequired[bool]
@@ -525,9 +635,26 @@ class AdvancedSecurityOptionsInputTypeDef(TypedDict):
     AnonymousAuthEnabled: NotRequired[bool]
 
 
-class AdvancedSecurityOptionsStatusTypeDef(TypedDict):
-    Options: AdvancedSecurityOptionsTypeDef
-    Status: OptionStatusTypeDef
+class IAMFederationOptionsOutputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    SubjectKey: NotRequired[str]
+    RolesKey: NotRequired[str]
+
+
+class JWTOptionsOutputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    SubjectKey: NotRequired[str]
+    RolesKey: NotRequired[str]
+    JwksUrl: NotRequired[str]
+    PublicKey: NotRequired[str]
+
+
+class SAMLOptionsOutputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Idp: NotRequired[SAMLIdpTypeDef]
+    SubjectKey: NotRequired[str]
+    RolesKey: NotRequired[str]
+    SessionTimeoutMinutes: NotRequired[int]
 
 
 class AdvancedSecurityOptionsTypeDef(TypedDict):
@@ -538,6 +665,11 @@ class AdvancedSecurityOptionsTypeDef(TypedDict):
     IAMFederationOptions: NotRequired[IAMFederationOptionsOutputTypeDef]
     AnonymousAuthDisableDate: NotRequired[datetime]
     AnonymousAuthEnabled: NotRequired[bool]
+
+
+class AdvancedSecurityOptionsStatusTypeDef(TypedDict):
+    Options: AdvancedSecurityOptionsTypeDef
+    Status: OptionStatusTypeDef
 
 
 class AppConfigTypeDef(TypedDict):
@@ -555,6 +687,15 @@ class ApplicationSummaryTypeDef(TypedDict):
     lastUpdatedAt: NotRequired[datetime]
 
 
+class KeyStoreAccessOptionTypeDef(TypedDict):
+    KeyAccessRoleArn: NotRequired[str]
+    KeyStoreAccessEnabled: bool
+
+
+class PackageAssociationConfigurationTypeDef(TypedDict):
+    KeyStoreAccessOption: NotRequired[KeyStoreAccessOptionTypeDef]
+
+
 class AssociatePackageRequestTypeDef(TypedDict):
     PackageID: str
     DomainName: str
@@ -562,9 +703,34 @@ class AssociatePackageRequestTypeDef(TypedDict):
     AssociationConfiguration: NotRequired[PackageAssociationConfigurationTypeDef]
 
 
+class ErrorDetailsTypeDef(TypedDict):
+    ErrorType: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class DomainPackageDetailsTypeDef(TypedDict):
+    PackageID: NotRequired[str]
+    PackageName: NotRequired[str]
+    PackageType: NotRequired[PackageTypeType]
+    LastUpdated: NotRequired[datetime]
+    DomainName: NotRequired[str]
+    DomainPackageStatus: NotRequired[DomainPackageStatusType]
+    PackageVersion: NotRequired[str]
+    PrerequisitePackageIDList: NotRequired[list[str]]
+    ReferencePath: NotRequired[str]
+    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
+    AssociationConfiguration: NotRequired[PackageAssociationConfigurationTypeDef]
+
+
 class AssociatePackageResponseTypeDef(TypedDict):
     DomainPackageDetails: NotRequired[DomainPackageDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PackageDetailsForAssociationTypeDef(TypedDict):
+    PackageID: str
+    PrerequisitePackageIDList: NotRequired[ReadOnly[Sequence[str]]]
+    AssociationConfiguration: NotRequired[PackageAssociationConfigurationTypeDef]
 
 
 class AssociatePackagesRequestTypeDef(TypedDict):
@@ -577,6 +743,10 @@ class AssociatePackagesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ServiceOptionsTypeDef(TypedDict):
+    SupportedRegions: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class AuthorizeVpcEndpointAccessRequestTypeDef(TypedDict):
     DomainName: str
     Account: NotRequired[str]
@@ -584,9 +754,8 @@ class AuthorizeVpcEndpointAccessRequestTypeDef(TypedDict):
     ServiceOptions: NotRequired[ReadOnly[ServiceOptionsTypeDef]]
 
 
-class AuthorizeVpcEndpointAccessResponseTypeDef(TypedDict):
-    AuthorizedPrincipal: AuthorizedPrincipalTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
+class ServiceOptionsOutputTypeDef(TypedDict):
+    SupportedRegions: NotRequired[list[str]]
 
 
 class AuthorizedPrincipalTypeDef(TypedDict):
@@ -595,8 +764,25 @@ class AuthorizedPrincipalTypeDef(TypedDict):
     ServiceOptions: NotRequired[ServiceOptionsOutputTypeDef]
 
 
+class AuthorizeVpcEndpointAccessResponseTypeDef(TypedDict):
+    AuthorizedPrincipal: AuthorizedPrincipalTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ScheduledAutoTuneDetailsTypeDef(TypedDict):
+    Date: NotRequired[datetime]
+    ActionType: NotRequired[ScheduledAutoTuneActionTypeType]
+    Action: NotRequired[str]
+    Severity: NotRequired[ScheduledAutoTuneSeverityTypeType]
+
+
 class AutoTuneDetailsTypeDef(TypedDict):
     ScheduledAutoTuneDetails: NotRequired[ScheduledAutoTuneDetailsTypeDef]
+
+
+class DurationTypeDef(TypedDict):
+    Value: NotRequired[int]
+    Unit: NotRequired[TimeUnitType]
 
 
 class AutoTuneMaintenanceScheduleOutputTypeDef(TypedDict):
@@ -632,6 +818,15 @@ class AutoTuneOptionsOutputTypeDef(TypedDict):
     UseOffPeakWindow: NotRequired[bool]
 
 
+class AutoTuneStatusTypeDef(TypedDict):
+    CreationDate: datetime
+    UpdateDate: datetime
+    UpdateVersion: NotRequired[int]
+    State: AutoTuneStateType
+    ErrorMessage: NotRequired[str]
+    PendingDeletion: NotRequired[bool]
+
+
 class AutoTuneOptionsStatusTypeDef(TypedDict):
     Options: NotRequired[AutoTuneOptionsOutput2TypeDef]
     Status: NotRequired[AutoTuneStatusTypeDef]
@@ -646,23 +841,9 @@ class AutoTuneOptionsTypeDef(TypedDict):
     UseOffPeakWindow: NotRequired[bool]
 
 
-class AutoTuneStatusTypeDef(TypedDict):
-    CreationDate: datetime
-    UpdateDate: datetime
-    UpdateVersion: NotRequired[int]
-    State: AutoTuneStateType
-    ErrorMessage: NotRequired[str]
-    PendingDeletion: NotRequired[bool]
-
-
 class AutoTuneTypeDef(TypedDict):
     AutoTuneType: NotRequired[AutoTuneTypeType]
     AutoTuneDetails: NotRequired[AutoTuneDetailsTypeDef]
-
-
-class AutomatedSnapshotPauseOptionsStatusTypeDef(TypedDict):
-    Options: AutomatedSnapshotPauseOptionsTypeDef
-    Status: OptionStatusTypeDef
 
 
 class AutomatedSnapshotPauseOptionsTypeDef(TypedDict):
@@ -670,6 +851,11 @@ class AutomatedSnapshotPauseOptionsTypeDef(TypedDict):
     StartTime: NotRequired[datetime]
     EndTime: NotRequired[datetime]
     State: NotRequired[PauseStateType]
+
+
+class AutomatedSnapshotPauseOptionsStatusTypeDef(TypedDict):
+    Options: AutomatedSnapshotPauseOptionsTypeDef
+    Status: OptionStatusTypeDef
 
 
 class AutomatedSnapshotPauseRequestOptionsTypeDef(TypedDict):
@@ -692,6 +878,12 @@ class CancelDomainConfigChangeRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class CancelledChangePropertyTypeDef(TypedDict):
+    PropertyName: NotRequired[str]
+    CancelledValue: NotRequired[str]
+    ActiveValue: NotRequired[str]
+
+
 class CancelDomainConfigChangeResponseTypeDef(TypedDict):
     CancelledChangeIds: NotRequired[list[str]]
     CancelledChangeProperties: NotRequired[list[CancelledChangePropertyTypeDef]]
@@ -703,15 +895,20 @@ class CancelServiceSoftwareUpdateRequestTypeDef(TypedDict):
     DomainName: str
 
 
+class ServiceSoftwareOptionsTypeDef(TypedDict):
+    CurrentVersion: NotRequired[str]
+    NewVersion: NotRequired[str]
+    UpdateAvailable: NotRequired[bool]
+    Cancellable: NotRequired[bool]
+    UpdateStatus: NotRequired[DeploymentStatusType]
+    Description: NotRequired[str]
+    AutomatedUpdateDate: NotRequired[datetime]
+    OptionalDeployment: NotRequired[bool]
+
+
 class CancelServiceSoftwareUpdateResponseTypeDef(TypedDict):
     ServiceSoftwareOptions: NotRequired[ServiceSoftwareOptionsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CancelledChangePropertyTypeDef(TypedDict):
-    PropertyName: NotRequired[str]
-    CancelledValue: NotRequired[str]
-    ActiveValue: NotRequired[str]
 
 
 class CapabilityBaseRequestConfigTypeDef(TypedDict):
@@ -760,8 +957,23 @@ class ChangeProgressStatusDetailsTypeDef(TypedDict):
     InitiatedBy: NotRequired[InitiatedByType]
 
 
-class CloudWatchDirectQueryDataSourceTypeDef(TypedDict):
-    RoleArn: str
+class ColdStorageOptionsTypeDef(TypedDict):
+    Enabled: bool
+
+
+class NodeConfigTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Type: NotRequired[OpenSearchPartitionInstanceTypeType]
+    Count: NotRequired[int]
+
+
+class NodeOptionTypeDef(TypedDict):
+    NodeType: NotRequired[NodeOptionsNodeTypeType]
+    NodeConfig: NotRequired[NodeConfigTypeDef]
+
+
+class ZoneAwarenessConfigTypeDef(TypedDict):
+    AvailabilityZoneCount: NotRequired[int]
 
 
 class ClusterConfigOutputTypeDef(TypedDict):
@@ -801,11 +1013,6 @@ class ClusterConfigTypeDef(TypedDict):
     NodeOptions: NotRequired[ReadOnly[Sequence[NodeOptionTypeDef]]]
 
 
-class CognitoOptionsStatusTypeDef(TypedDict):
-    Options: CognitoOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
 class CognitoOptionsTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     UserPoolId: NotRequired[str]
@@ -813,8 +1020,9 @@ class CognitoOptionsTypeDef(TypedDict):
     RoleArn: NotRequired[str]
 
 
-class ColdStorageOptionsTypeDef(TypedDict):
-    Enabled: bool
+class CognitoOptionsStatusTypeDef(TypedDict):
+    Options: CognitoOptionsTypeDef
+    Status: OptionStatusTypeDef
 
 
 class CompatibleVersionsMapTypeDef(TypedDict):
@@ -822,9 +1030,25 @@ class CompatibleVersionsMapTypeDef(TypedDict):
     TargetVersions: NotRequired[list[str]]
 
 
+class CrossClusterSearchConnectionPropertiesTypeDef(TypedDict):
+    SkipUnavailable: NotRequired[SkipUnavailableStatusType]
+
+
 class ConnectionPropertiesTypeDef(TypedDict):
     Endpoint: NotRequired[str]
     CrossClusterSearch: NotRequired[CrossClusterSearchConnectionPropertiesTypeDef]
+
+
+class DataSourceTypeDef(TypedDict):
+    dataSourceArn: NotRequired[str]
+    dataSourceDescription: NotRequired[str]
+    iamRoleForDataSourceArn: NotRequired[str]
+
+
+class IamIdentityCenterOptionsInputTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    iamIdentityCenterInstanceArn: NotRequired[str]
+    iamRoleForIdentityCenterApplicationArn: NotRequired[str]
 
 
 class CreateApplicationRequestTypeDef(TypedDict):
@@ -835,6 +1059,13 @@ class CreateApplicationRequestTypeDef(TypedDict):
     appConfigs: NotRequired[ReadOnly[Sequence[AppConfigTypeDef]]]
     tagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     kmsKeyArn: NotRequired[str]
+
+
+class IamIdentityCenterOptionsTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    iamIdentityCenterInstanceArn: NotRequired[str]
+    iamRoleForIdentityCenterApplicationArn: NotRequired[str]
+    iamIdentityCenterApplicationArn: NotRequired[str]
 
 
 class CreateApplicationResponseTypeDef(TypedDict):
@@ -848,6 +1079,77 @@ class CreateApplicationResponseTypeDef(TypedDict):
     createdAt: NotRequired[datetime]
     kmsKeyArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeploymentStrategyOptionsTypeDef(TypedDict):
+    DeploymentStrategy: DeploymentStrategyType
+
+
+class DomainEndpointOptionsTypeDef(TypedDict):
+    EnforceHTTPS: NotRequired[bool]
+    TLSSecurityPolicy: NotRequired[TLSSecurityPolicyType]
+    CustomEndpointEnabled: NotRequired[bool]
+    CustomEndpoint: NotRequired[str]
+    CustomEndpointCertificateArn: NotRequired[str]
+
+
+class EBSOptionsTypeDef(TypedDict):
+    EBSEnabled: NotRequired[bool]
+    VolumeType: NotRequired[VolumeTypeType]
+    VolumeSize: NotRequired[int]
+    Iops: NotRequired[int]
+    Throughput: NotRequired[int]
+
+
+class EncryptionAtRestOptionsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+
+
+class IdentityCenterOptionsInputTypeDef(TypedDict):
+    EnabledAPIAccess: NotRequired[bool]
+    IdentityCenterInstanceARN: NotRequired[str]
+    IdentityCenterInstanceRegion: NotRequired[str]
+    SubjectKey: NotRequired[SubjectKeyIdCOptionType]
+    RolesKey: NotRequired[RolesKeyIdCOptionType]
+
+
+class LogPublishingOptionTypeDef(TypedDict):
+    CloudWatchLogsLogGroupArn: NotRequired[str]
+    Enabled: NotRequired[bool]
+
+
+class NodeToNodeEncryptionOptionsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class WindowStartTimeTypeDef(TypedDict):
+    Hours: int
+    Minutes: int
+
+
+class OffPeakWindowTypeDef(TypedDict):
+    WindowStartTime: NotRequired[WindowStartTimeTypeDef]
+
+
+class OffPeakWindowOptionsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    OffPeakWindow: NotRequired[OffPeakWindowTypeDef]
+
+
+class SnapshotOptionsTypeDef(TypedDict):
+    AutomatedSnapshotStartHour: NotRequired[int]
+
+
+class SoftwareUpdateOptionsTypeDef(TypedDict):
+    AutoSoftwareUpdateEnabled: NotRequired[bool]
+    UseLatestServiceSoftwareForBlueGreen: NotRequired[bool]
+
+
+class VPCOptionsTypeDef(TypedDict):
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    EgressEnabled: NotRequired[bool]
 
 
 class CreateDomainRequestTypeDef(TypedDict):
@@ -880,6 +1182,70 @@ class CreateDomainRequestTypeDef(TypedDict):
     ]
 
 
+class IdentityCenterOptionsTypeDef(TypedDict):
+    EnabledAPIAccess: NotRequired[bool]
+    IdentityCenterInstanceARN: NotRequired[str]
+    IdentityCenterInstanceRegion: NotRequired[str]
+    SubjectKey: NotRequired[SubjectKeyIdCOptionType]
+    RolesKey: NotRequired[RolesKeyIdCOptionType]
+    IdentityCenterApplicationARN: NotRequired[str]
+    IdentityStoreId: NotRequired[str]
+
+
+class ModifyingPropertiesTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ActiveValue: NotRequired[str]
+    PendingValue: NotRequired[str]
+    ValueType: NotRequired[PropertyValueTypeType]
+
+
+class VPCDerivedInfoTypeDef(TypedDict):
+    VPCId: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    AvailabilityZones: NotRequired[list[str]]
+    SecurityGroupIds: NotRequired[list[str]]
+    EgressEnabled: NotRequired[bool]
+
+
+class DomainStatusTypeDef(TypedDict):
+    DomainId: str
+    DomainName: str
+    ARN: str
+    Created: NotRequired[bool]
+    Deleted: NotRequired[bool]
+    Endpoint: NotRequired[str]
+    EndpointV2: NotRequired[str]
+    Endpoints: NotRequired[dict[str, str]]
+    DomainEndpointV2HostedZoneId: NotRequired[str]
+    Processing: NotRequired[bool]
+    UpgradeProcessing: NotRequired[bool]
+    EngineVersion: NotRequired[str]
+    ClusterConfig: ClusterConfigOutputTypeDef
+    EBSOptions: NotRequired[EBSOptionsTypeDef]
+    AccessPolicies: NotRequired[str]
+    IPAddressType: NotRequired[IPAddressTypeType]
+    SnapshotOptions: NotRequired[SnapshotOptionsTypeDef]
+    VPCOptions: NotRequired[VPCDerivedInfoTypeDef]
+    CognitoOptions: NotRequired[CognitoOptionsTypeDef]
+    EncryptionAtRestOptions: NotRequired[EncryptionAtRestOptionsTypeDef]
+    NodeToNodeEncryptionOptions: NotRequired[NodeToNodeEncryptionOptionsTypeDef]
+    AdvancedOptions: NotRequired[dict[str, str]]
+    LogPublishingOptions: NotRequired[dict[LogTypeType, LogPublishingOptionTypeDef]]
+    ServiceSoftwareOptions: NotRequired[ServiceSoftwareOptionsTypeDef]
+    DomainEndpointOptions: NotRequired[DomainEndpointOptionsTypeDef]
+    AdvancedSecurityOptions: NotRequired[AdvancedSecurityOptionsTypeDef]
+    IdentityCenterOptions: NotRequired[IdentityCenterOptionsTypeDef]
+    AutoTuneOptions: NotRequired[AutoTuneOptionsOutputTypeDef]
+    ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
+    OffPeakWindowOptions: NotRequired[OffPeakWindowOptionsTypeDef]
+    SoftwareUpdateOptions: NotRequired[SoftwareUpdateOptionsTypeDef]
+    DomainProcessingStatus: NotRequired[DomainProcessingStatusTypeType]
+    ModifyingProperties: NotRequired[list[ModifyingPropertiesTypeDef]]
+    AIMLOptions: NotRequired[AIMLOptionsOutputTypeDef]
+    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOptionsTypeDef]
+    AutomatedSnapshotPauseOptions: NotRequired[AutomatedSnapshotPauseOptionsTypeDef]
+
+
 class CreateDomainResponseTypeDef(TypedDict):
     DomainStatus: NotRequired[DomainStatusTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -904,6 +1270,11 @@ class CreateOutboundConnectionRequestTypeDef(TypedDict):
     ConnectionProperties: NotRequired[ConnectionPropertiesTypeDef]
 
 
+class OutboundConnectionStatusTypeDef(TypedDict):
+    StatusCode: NotRequired[OutboundConnectionStatusCodeType]
+    Message: NotRequired[str]
+
+
 class CreateOutboundConnectionResponseTypeDef(TypedDict):
     LocalDomainInfo: NotRequired[DomainInformationContainerTypeDef]
     RemoteDomainInfo: NotRequired[DomainInformationContainerTypeDef]
@@ -915,6 +1286,27 @@ class CreateOutboundConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PackageConfigurationTypeDef(TypedDict):
+    LicenseRequirement: RequirementLevelType
+    LicenseFilepath: NotRequired[str]
+    ConfigurationRequirement: RequirementLevelType
+    RequiresRestartForConfigurationUpdate: NotRequired[bool]
+
+
+class PackageEncryptionOptionsTypeDef(TypedDict):
+    KmsKeyIdentifier: NotRequired[str]
+    EncryptionEnabled: bool
+
+
+class PackageSourceTypeDef(TypedDict):
+    S3BucketName: NotRequired[str]
+    S3Key: NotRequired[str]
+
+
+class PackageVendingOptionsTypeDef(TypedDict):
+    VendingEnabled: bool
+
+
 class CreatePackageRequestTypeDef(TypedDict):
     PackageName: str
     PackageType: PackageTypeType
@@ -922,6 +1314,33 @@ class CreatePackageRequestTypeDef(TypedDict):
     PackageSource: PackageSourceTypeDef
     PackageConfiguration: NotRequired[PackageConfigurationTypeDef]
     EngineVersion: NotRequired[str]
+    PackageVendingOptions: NotRequired[PackageVendingOptionsTypeDef]
+    PackageEncryptionOptions: NotRequired[PackageEncryptionOptionsTypeDef]
+
+
+class PluginPropertiesTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Version: NotRequired[str]
+    ClassName: NotRequired[str]
+    UncompressedSizeInBytes: NotRequired[int]
+
+
+class PackageDetailsTypeDef(TypedDict):
+    PackageID: NotRequired[str]
+    PackageName: NotRequired[str]
+    PackageType: NotRequired[PackageTypeType]
+    PackageDescription: NotRequired[str]
+    PackageStatus: NotRequired[PackageStatusType]
+    CreatedAt: NotRequired[datetime]
+    LastUpdatedAt: NotRequired[datetime]
+    AvailablePackageVersion: NotRequired[str]
+    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
+    EngineVersion: NotRequired[str]
+    AvailablePluginProperties: NotRequired[PluginPropertiesTypeDef]
+    AvailablePackageConfiguration: NotRequired[PackageConfigurationTypeDef]
+    AllowListedUserList: NotRequired[list[str]]
+    PackageOwner: NotRequired[str]
     PackageVendingOptions: NotRequired[PackageVendingOptionsTypeDef]
     PackageEncryptionOptions: NotRequired[PackageEncryptionOptionsTypeDef]
 
@@ -937,13 +1356,18 @@ class CreateVpcEndpointRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class VpcEndpointTypeDef(TypedDict):
+    VpcEndpointId: NotRequired[str]
+    VpcEndpointOwner: NotRequired[str]
+    DomainArn: NotRequired[str]
+    VpcOptions: NotRequired[VPCDerivedInfoTypeDef]
+    Status: NotRequired[VpcEndpointStatusType]
+    Endpoint: NotRequired[str]
+
+
 class CreateVpcEndpointResponseTypeDef(TypedDict):
     VpcEndpoint: VpcEndpointTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CrossClusterSearchConnectionPropertiesTypeDef(TypedDict):
-    SkipUnavailable: NotRequired[SkipUnavailableStatusType]
 
 
 class DataSourceDetailsTypeDef(TypedDict):
@@ -951,16 +1375,6 @@ class DataSourceDetailsTypeDef(TypedDict):
     Name: NotRequired[str]
     Description: NotRequired[str]
     Status: NotRequired[DataSourceStatusType]
-
-
-class DataSourceTypeDef(TypedDict):
-    dataSourceArn: NotRequired[str]
-    dataSourceDescription: NotRequired[str]
-    iamRoleForDataSourceArn: NotRequired[str]
-
-
-class DataSourceTypeTypeDef(TypedDict):
-    S3GlueDataCatalog: NotRequired[S3GlueDataCatalogTypeDef]
 
 
 class DeleteApplicationRequestTypeDef(TypedDict):
@@ -1017,6 +1431,16 @@ class DeleteOutboundConnectionRequestTypeDef(TypedDict):
     ConnectionId: str
 
 
+class OutboundConnectionTypeDef(TypedDict):
+    LocalDomainInfo: NotRequired[DomainInformationContainerTypeDef]
+    RemoteDomainInfo: NotRequired[DomainInformationContainerTypeDef]
+    ConnectionId: NotRequired[str]
+    ConnectionAlias: NotRequired[str]
+    ConnectionStatus: NotRequired[OutboundConnectionStatusTypeDef]
+    ConnectionMode: NotRequired[ConnectionModeType]
+    ConnectionProperties: NotRequired[ConnectionPropertiesTypeDef]
+
+
 class DeleteOutboundConnectionResponseTypeDef(TypedDict):
     Connection: NotRequired[OutboundConnectionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1035,6 +1459,13 @@ class DeleteVpcEndpointRequestTypeDef(TypedDict):
     VpcEndpointId: str
 
 
+class VpcEndpointSummaryTypeDef(TypedDict):
+    VpcEndpointId: NotRequired[str]
+    VpcEndpointOwner: NotRequired[str]
+    DomainArn: NotRequired[str]
+    Status: NotRequired[VpcEndpointStatusType]
+
+
 class DeleteVpcEndpointResponseTypeDef(TypedDict):
     VpcEndpointSummary: VpcEndpointSummaryTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1043,10 +1474,6 @@ class DeleteVpcEndpointResponseTypeDef(TypedDict):
 class DeploymentStrategyOptionsStatusTypeDef(TypedDict):
     Options: DeploymentStrategyOptionsTypeDef
     Status: OptionStatusTypeDef
-
-
-class DeploymentStrategyOptionsTypeDef(TypedDict):
-    DeploymentStrategy: DeploymentStrategyType
 
 
 class DeregisterCapabilityRequestTypeDef(TypedDict):
@@ -1085,6 +1512,94 @@ class DescribeDomainConfigRequestTypeDef(TypedDict):
     DomainName: str
 
 
+class DomainEndpointOptionsStatusTypeDef(TypedDict):
+    Options: DomainEndpointOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class EBSOptionsStatusTypeDef(TypedDict):
+    Options: EBSOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class EncryptionAtRestOptionsStatusTypeDef(TypedDict):
+    Options: EncryptionAtRestOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class IPAddressTypeStatusTypeDef(TypedDict):
+    Options: IPAddressTypeType
+    Status: OptionStatusTypeDef
+
+
+class IdentityCenterOptionsStatusTypeDef(TypedDict):
+    Options: IdentityCenterOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class LogPublishingOptionsStatusTypeDef(TypedDict):
+    Options: NotRequired[dict[LogTypeType, LogPublishingOptionTypeDef]]
+    Status: NotRequired[OptionStatusTypeDef]
+
+
+class NodeToNodeEncryptionOptionsStatusTypeDef(TypedDict):
+    Options: NodeToNodeEncryptionOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class OffPeakWindowOptionsStatusTypeDef(TypedDict):
+    Options: NotRequired[OffPeakWindowOptionsTypeDef]
+    Status: NotRequired[OptionStatusTypeDef]
+
+
+class SnapshotOptionsStatusTypeDef(TypedDict):
+    Options: SnapshotOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class SoftwareUpdateOptionsStatusTypeDef(TypedDict):
+    Options: NotRequired[SoftwareUpdateOptionsTypeDef]
+    Status: NotRequired[OptionStatusTypeDef]
+
+
+class VPCDerivedInfoStatusTypeDef(TypedDict):
+    Options: VPCDerivedInfoTypeDef
+    Status: OptionStatusTypeDef
+
+
+class VersionStatusTypeDef(TypedDict):
+    Options: str
+    Status: OptionStatusTypeDef
+
+
+class DomainConfigTypeDef(TypedDict):
+    EngineVersion: NotRequired[VersionStatusTypeDef]
+    ClusterConfig: NotRequired[ClusterConfigStatusTypeDef]
+    EBSOptions: NotRequired[EBSOptionsStatusTypeDef]
+    AccessPolicies: NotRequired[AccessPoliciesStatusTypeDef]
+    IPAddressType: NotRequired[IPAddressTypeStatusTypeDef]
+    SnapshotOptions: NotRequired[SnapshotOptionsStatusTypeDef]
+    VPCOptions: NotRequired[VPCDerivedInfoStatusTypeDef]
+    CognitoOptions: NotRequired[CognitoOptionsStatusTypeDef]
+    EncryptionAtRestOptions: NotRequired[EncryptionAtRestOptionsStatusTypeDef]
+    NodeToNodeEncryptionOptions: NotRequired[NodeToNodeEncryptionOptionsStatusTypeDef]
+    AdvancedOptions: NotRequired[AdvancedOptionsStatusTypeDef]
+    LogPublishingOptions: NotRequired[LogPublishingOptionsStatusTypeDef]
+    DomainEndpointOptions: NotRequired[DomainEndpointOptionsStatusTypeDef]
+    AdvancedSecurityOptions: NotRequired[AdvancedSecurityOptionsStatusTypeDef]
+    IdentityCenterOptions: NotRequired[IdentityCenterOptionsStatusTypeDef]
+    AutoTuneOptions: NotRequired[AutoTuneOptionsStatusTypeDef]
+    ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
+    OffPeakWindowOptions: NotRequired[OffPeakWindowOptionsStatusTypeDef]
+    SoftwareUpdateOptions: NotRequired[SoftwareUpdateOptionsStatusTypeDef]
+    ModifyingProperties: NotRequired[list[ModifyingPropertiesTypeDef]]
+    AIMLOptions: NotRequired[AIMLOptionsStatusTypeDef]
+    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOptionsStatusTypeDef]
+    AutomatedSnapshotPauseOptions: NotRequired[
+        AutomatedSnapshotPauseOptionsStatusTypeDef
+    ]
+
+
 class DescribeDomainConfigResponseTypeDef(TypedDict):
     DomainConfig: DomainConfigTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1092,6 +1607,10 @@ class DescribeDomainConfigResponseTypeDef(TypedDict):
 
 class DescribeDomainHealthRequestTypeDef(TypedDict):
     DomainName: str
+
+
+class EnvironmentInfoTypeDef(TypedDict):
+    AvailabilityZoneInformation: NotRequired[list[AvailabilityZoneInfoTypeDef]]
 
 
 class DescribeDomainHealthResponseTypeDef(TypedDict):
@@ -1113,6 +1632,17 @@ class DescribeDomainHealthResponseTypeDef(TypedDict):
 
 class DescribeDomainNodesRequestTypeDef(TypedDict):
     DomainName: str
+
+
+class DomainNodesStatusTypeDef(TypedDict):
+    NodeId: NotRequired[str]
+    NodeType: NotRequired[NodeTypeType]
+    AvailabilityZone: NotRequired[str]
+    InstanceType: NotRequired[OpenSearchPartitionInstanceTypeType]
+    NodeStatus: NotRequired[NodeStatusType]
+    StorageType: NotRequired[str]
+    StorageVolumeType: NotRequired[VolumeTypeType]
+    StorageSize: NotRequired[str]
 
 
 class DescribeDomainNodesResponseTypeDef(TypedDict):
@@ -1144,11 +1674,34 @@ class DescribeDryRunProgressRequestTypeDef(TypedDict):
     LoadDryRunConfig: NotRequired[bool]
 
 
+class ValidationFailureTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class DryRunProgressStatusTypeDef(TypedDict):
+    DryRunId: str
+    DryRunStatus: str
+    CreationDate: str
+    UpdateDate: str
+    ValidationFailures: NotRequired[list[ValidationFailureTypeDef]]
+
+
+class DryRunResultsTypeDef(TypedDict):
+    DeploymentType: NotRequired[str]
+    Message: NotRequired[str]
+
+
 class DescribeDryRunProgressResponseTypeDef(TypedDict):
     DryRunProgressStatus: NotRequired[DryRunProgressStatusTypeDef]
     DryRunConfig: NotRequired[DomainStatusTypeDef]
     DryRunResults: NotRequired[DryRunResultsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FilterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DescribeInboundConnectionsRequestTypeDef(TypedDict):
@@ -1163,10 +1716,21 @@ class DescribeInboundConnectionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InsightEntityTypeDef(TypedDict):
+    Type: InsightEntityTypeType
+    Value: NotRequired[str]
+
+
 class DescribeInsightDetailsRequestTypeDef(TypedDict):
     Entity: InsightEntityTypeDef
     InsightId: str
     ShowHtmlContent: NotRequired[bool]
+
+
+class InsightFieldTypeDef(TypedDict):
+    Name: str
+    Type: InsightFieldTypeType
+    Value: str
 
 
 class DescribeInsightDetailsResponseTypeDef(TypedDict):
@@ -1178,6 +1742,32 @@ class DescribeInstanceTypeLimitsRequestTypeDef(TypedDict):
     DomainName: NotRequired[str]
     InstanceType: OpenSearchPartitionInstanceTypeType
     EngineVersion: str
+
+
+class InstanceCountLimitsTypeDef(TypedDict):
+    MinimumInstanceCount: NotRequired[int]
+    MaximumInstanceCount: NotRequired[int]
+
+
+class InstanceLimitsTypeDef(TypedDict):
+    InstanceCountLimits: NotRequired[InstanceCountLimitsTypeDef]
+
+
+class StorageTypeLimitTypeDef(TypedDict):
+    LimitName: NotRequired[str]
+    LimitValues: NotRequired[list[str]]
+
+
+class StorageTypeTypeDef(TypedDict):
+    StorageTypeName: NotRequired[str]
+    StorageSubTypeName: NotRequired[str]
+    StorageTypeLimits: NotRequired[list[StorageTypeLimitTypeDef]]
+
+
+class LimitsTypeDef(TypedDict):
+    StorageTypes: NotRequired[list[StorageTypeTypeDef]]
+    InstanceLimits: NotRequired[InstanceLimitsTypeDef]
+    AdditionalLimits: NotRequired[list[AdditionalLimitTypeDef]]
 
 
 class DescribeInstanceTypeLimitsResponseTypeDef(TypedDict):
@@ -1220,6 +1810,22 @@ class DescribeReservedInstanceOfferingsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RecurringChargeTypeDef(TypedDict):
+    RecurringChargeAmount: NotRequired[float]
+    RecurringChargeFrequency: NotRequired[str]
+
+
+class ReservedInstanceOfferingTypeDef(TypedDict):
+    ReservedInstanceOfferingId: NotRequired[str]
+    InstanceType: NotRequired[OpenSearchPartitionInstanceTypeType]
+    Duration: NotRequired[int]
+    FixedPrice: NotRequired[float]
+    UsagePrice: NotRequired[float]
+    CurrencyCode: NotRequired[str]
+    PaymentOption: NotRequired[ReservedInstancePaymentOptionType]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+
+
 class DescribeReservedInstanceOfferingsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ReservedInstanceOfferings: NotRequired[list[ReservedInstanceOfferingTypeDef]]
@@ -1232,6 +1838,23 @@ class DescribeReservedInstancesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ReservedInstanceTypeDef(TypedDict):
+    ReservationName: NotRequired[str]
+    ReservedInstanceId: NotRequired[str]
+    BillingSubscriptionId: NotRequired[int]
+    ReservedInstanceOfferingId: NotRequired[str]
+    InstanceType: NotRequired[OpenSearchPartitionInstanceTypeType]
+    StartTime: NotRequired[datetime]
+    Duration: NotRequired[int]
+    FixedPrice: NotRequired[float]
+    UsagePrice: NotRequired[float]
+    CurrencyCode: NotRequired[str]
+    InstanceCount: NotRequired[int]
+    State: NotRequired[str]
+    PaymentOption: NotRequired[ReservedInstancePaymentOptionType]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+
+
 class DescribeReservedInstancesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ReservedInstances: NotRequired[list[ReservedInstanceTypeDef]]
@@ -1240,6 +1863,12 @@ class DescribeReservedInstancesResponseTypeDef(TypedDict):
 
 class DescribeVpcEndpointsRequestTypeDef(TypedDict):
     VpcEndpointIds: ReadOnly[Sequence[str]]
+
+
+class VpcEndpointErrorTypeDef(TypedDict):
+    VpcEndpointId: NotRequired[str]
+    ErrorCode: NotRequired[VpcEndpointErrorCodeType]
+    ErrorMessage: NotRequired[str]
 
 
 class DescribeVpcEndpointsResponseTypeDef(TypedDict):
@@ -1255,12 +1884,6 @@ class DirectQueryDataSourceTypeDef(TypedDict):
     OpenSearchArns: NotRequired[list[str]]
     DataSourceArn: NotRequired[str]
     TagList: NotRequired[list[TagTypeDef]]
-
-
-class DirectQueryDataSourceTypeTypeDef(TypedDict):
-    CloudWatchLog: NotRequired[CloudWatchDirectQueryDataSourceTypeDef]
-    SecurityLake: NotRequired[SecurityLakeDirectQueryDataSourceTypeDef]
-    Prometheus: NotRequired[PrometheusDirectQueryDataSourceTypeDef]
 
 
 class DissociatePackageRequestTypeDef(TypedDict):
@@ -1283,54 +1906,9 @@ class DissociatePackagesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DomainConfigTypeDef(TypedDict):
-    EngineVersion: NotRequired[VersionStatusTypeDef]
-    ClusterConfig: NotRequired[ClusterConfigStatusTypeDef]
-    EBSOptions: NotRequired[EBSOptionsStatusTypeDef]
-    AccessPolicies: NotRequired[AccessPoliciesStatusTypeDef]
-    IPAddressType: NotRequired[IPAddressTypeStatusTypeDef]
-    SnapshotOptions: NotRequired[SnapshotOptionsStatusTypeDef]
-    VPCOptions: NotRequired[VPCDerivedInfoStatusTypeDef]
-    CognitoOptions: NotRequired[CognitoOptionsStatusTypeDef]
-    EncryptionAtRestOptions: NotRequired[EncryptionAtRestOptionsStatusTypeDef]
-    NodeToNodeEncryptionOptions: NotRequired[NodeToNodeEncryptionOptionsStatusTypeDef]
-    AdvancedOptions: NotRequired[AdvancedOptionsStatusTypeDef]
-    LogPublishingOptions: NotRequired[LogPublishingOptionsStatusTypeDef]
-    DomainEndpointOptions: NotRequired[DomainEndpointOptionsStatusTypeDef]
-    AdvancedSecurityOptions: NotRequired[AdvancedSecurityOptionsStatusTypeDef]
-    IdentityCenterOptions: NotRequired[IdentityCenterOptionsStatusTypeDef]
-    AutoTuneOptions: NotRequired[AutoTuneOptionsStatusTypeDef]
-    ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
-    OffPeakWindowOptions: NotRequired[OffPeakWindowOptionsStatusTypeDef]
-    SoftwareUpdateOptions: NotRequired[SoftwareUpdateOptionsStatusTypeDef]
-    ModifyingProperties: NotRequired[list[ModifyingPropertiesTypeDef]]
-    AIMLOptions: NotRequired[AIMLOptionsStatusTypeDef]
-    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOptionsStatusTypeDef]
-    AutomatedSnapshotPauseOptions: NotRequired[
-        AutomatedSnapshotPauseOptionsStatusTypeDef
-    ]
-
-
-class DomainEndpointOptionsStatusTypeDef(TypedDict):
-    Options: DomainEndpointOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class DomainEndpointOptionsTypeDef(TypedDict):
-    EnforceHTTPS: NotRequired[bool]
-    TLSSecurityPolicy: NotRequired[TLSSecurityPolicyType]
-    CustomEndpointEnabled: NotRequired[bool]
-    CustomEndpoint: NotRequired[str]
-    CustomEndpointCertificateArn: NotRequired[str]
-
-
 class DomainInfoTypeDef(TypedDict):
     DomainName: NotRequired[str]
     EngineType: NotRequired[EngineTypeType]
-
-
-class DomainInformationContainerTypeDef(TypedDict):
-    AWSDomainInformation: NotRequired[AWSDomainInformationTypeDef]
 
 
 class DomainMaintenanceDetailsTypeDef(TypedDict):
@@ -1342,125 +1920,6 @@ class DomainMaintenanceDetailsTypeDef(TypedDict):
     StatusMessage: NotRequired[str]
     CreatedAt: NotRequired[datetime]
     UpdatedAt: NotRequired[datetime]
-
-
-class DomainNodesStatusTypeDef(TypedDict):
-    NodeId: NotRequired[str]
-    NodeType: NotRequired[NodeTypeType]
-    AvailabilityZone: NotRequired[str]
-    InstanceType: NotRequired[OpenSearchPartitionInstanceTypeType]
-    NodeStatus: NotRequired[NodeStatusType]
-    StorageType: NotRequired[str]
-    StorageVolumeType: NotRequired[VolumeTypeType]
-    StorageSize: NotRequired[str]
-
-
-class DomainPackageDetailsTypeDef(TypedDict):
-    PackageID: NotRequired[str]
-    PackageName: NotRequired[str]
-    PackageType: NotRequired[PackageTypeType]
-    LastUpdated: NotRequired[datetime]
-    DomainName: NotRequired[str]
-    DomainPackageStatus: NotRequired[DomainPackageStatusType]
-    PackageVersion: NotRequired[str]
-    PrerequisitePackageIDList: NotRequired[list[str]]
-    ReferencePath: NotRequired[str]
-    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
-    AssociationConfiguration: NotRequired[PackageAssociationConfigurationTypeDef]
-
-
-class DomainStatusTypeDef(TypedDict):
-    DomainId: str
-    DomainName: str
-    ARN: str
-    Created: NotRequired[bool]
-    Deleted: NotRequired[bool]
-    Endpoint: NotRequired[str]
-    EndpointV2: NotRequired[str]
-    Endpoints: NotRequired[dict[str, str]]
-    DomainEndpointV2HostedZoneId: NotRequired[str]
-    Processing: NotRequired[bool]
-    UpgradeProcessing: NotRequired[bool]
-    EngineVersion: NotRequired[str]
-    ClusterConfig: ClusterConfigOutputTypeDef
-    EBSOptions: NotRequired[EBSOptionsTypeDef]
-    AccessPolicies: NotRequired[str]
-    IPAddressType: NotRequired[IPAddressTypeType]
-    SnapshotOptions: NotRequired[SnapshotOptionsTypeDef]
-    VPCOptions: NotRequired[VPCDerivedInfoTypeDef]
-    CognitoOptions: NotRequired[CognitoOptionsTypeDef]
-    EncryptionAtRestOptions: NotRequired[EncryptionAtRestOptionsTypeDef]
-    NodeToNodeEncryptionOptions: NotRequired[NodeToNodeEncryptionOptionsTypeDef]
-    AdvancedOptions: NotRequired[dict[str, str]]
-    LogPublishingOptions: NotRequired[dict[LogTypeType, LogPublishingOptionTypeDef]]
-    ServiceSoftwareOptions: NotRequired[ServiceSoftwareOptionsTypeDef]
-    DomainEndpointOptions: NotRequired[DomainEndpointOptionsTypeDef]
-    AdvancedSecurityOptions: NotRequired[AdvancedSecurityOptionsTypeDef]
-    IdentityCenterOptions: NotRequired[IdentityCenterOptionsTypeDef]
-    AutoTuneOptions: NotRequired[AutoTuneOptionsOutputTypeDef]
-    ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
-    OffPeakWindowOptions: NotRequired[OffPeakWindowOptionsTypeDef]
-    SoftwareUpdateOptions: NotRequired[SoftwareUpdateOptionsTypeDef]
-    DomainProcessingStatus: NotRequired[DomainProcessingStatusTypeType]
-    ModifyingProperties: NotRequired[list[ModifyingPropertiesTypeDef]]
-    AIMLOptions: NotRequired[AIMLOptionsOutputTypeDef]
-    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOptionsTypeDef]
-    AutomatedSnapshotPauseOptions: NotRequired[AutomatedSnapshotPauseOptionsTypeDef]
-
-
-class DryRunProgressStatusTypeDef(TypedDict):
-    DryRunId: str
-    DryRunStatus: str
-    CreationDate: str
-    UpdateDate: str
-    ValidationFailures: NotRequired[list[ValidationFailureTypeDef]]
-
-
-class DryRunResultsTypeDef(TypedDict):
-    DeploymentType: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class DurationTypeDef(TypedDict):
-    Value: NotRequired[int]
-    Unit: NotRequired[TimeUnitType]
-
-
-class EBSOptionsStatusTypeDef(TypedDict):
-    Options: EBSOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class EBSOptionsTypeDef(TypedDict):
-    EBSEnabled: NotRequired[bool]
-    VolumeType: NotRequired[VolumeTypeType]
-    VolumeSize: NotRequired[int]
-    Iops: NotRequired[int]
-    Throughput: NotRequired[int]
-
-
-class EncryptionAtRestOptionsStatusTypeDef(TypedDict):
-    Options: EncryptionAtRestOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class EncryptionAtRestOptionsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-
-
-class EnvironmentInfoTypeDef(TypedDict):
-    AvailabilityZoneInformation: NotRequired[list[AvailabilityZoneInfoTypeDef]]
-
-
-class ErrorDetailsTypeDef(TypedDict):
-    ErrorType: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class FilterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class GetApplicationRequestTypeDef(TypedDict):
@@ -1568,6 +2027,14 @@ class GetPackageVersionHistoryRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PackageVersionHistoryTypeDef(TypedDict):
+    PackageVersion: NotRequired[str]
+    CommitMessage: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    PluginProperties: NotRequired[PluginPropertiesTypeDef]
+    PackageConfiguration: NotRequired[PackageConfigurationTypeDef]
+
+
 class GetPackageVersionHistoryResponseTypeDef(TypedDict):
     PackageID: NotRequired[str]
     PackageVersionHistoryList: NotRequired[list[PackageVersionHistoryTypeDef]]
@@ -1579,6 +2046,20 @@ class GetUpgradeHistoryRequestTypeDef(TypedDict):
     DomainName: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class UpgradeStepItemTypeDef(TypedDict):
+    UpgradeStep: NotRequired[UpgradeStepType]
+    UpgradeStepStatus: NotRequired[UpgradeStatusType]
+    Issues: NotRequired[list[str]]
+    ProgressPercent: NotRequired[float]
+
+
+class UpgradeHistoryTypeDef(TypedDict):
+    UpgradeName: NotRequired[str]
+    StartTimestamp: NotRequired[datetime]
+    UpgradeStatus: NotRequired[UpgradeStatusType]
+    StepsList: NotRequired[list[UpgradeStepItemTypeDef]]
 
 
 class GetUpgradeHistoryResponseTypeDef(TypedDict):
@@ -1598,83 +2079,6 @@ class GetUpgradeStatusResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IAMFederationOptionsInputTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    SubjectKey: NotRequired[str]
-    RolesKey: NotRequired[str]
-
-
-class IAMFederationOptionsOutputTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    SubjectKey: NotRequired[str]
-    RolesKey: NotRequired[str]
-
-
-class IPAddressTypeStatusTypeDef(TypedDict):
-    Options: IPAddressTypeType
-    Status: OptionStatusTypeDef
-
-
-class IamIdentityCenterOptionsInputTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    iamIdentityCenterInstanceArn: NotRequired[str]
-    iamRoleForIdentityCenterApplicationArn: NotRequired[str]
-
-
-class IamIdentityCenterOptionsTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    iamIdentityCenterInstanceArn: NotRequired[str]
-    iamRoleForIdentityCenterApplicationArn: NotRequired[str]
-    iamIdentityCenterApplicationArn: NotRequired[str]
-
-
-class IdentityCenterOptionsInputTypeDef(TypedDict):
-    EnabledAPIAccess: NotRequired[bool]
-    IdentityCenterInstanceARN: NotRequired[str]
-    IdentityCenterInstanceRegion: NotRequired[str]
-    SubjectKey: NotRequired[SubjectKeyIdCOptionType]
-    RolesKey: NotRequired[RolesKeyIdCOptionType]
-
-
-class IdentityCenterOptionsStatusTypeDef(TypedDict):
-    Options: IdentityCenterOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class IdentityCenterOptionsTypeDef(TypedDict):
-    EnabledAPIAccess: NotRequired[bool]
-    IdentityCenterInstanceARN: NotRequired[str]
-    IdentityCenterInstanceRegion: NotRequired[str]
-    SubjectKey: NotRequired[SubjectKeyIdCOptionType]
-    RolesKey: NotRequired[RolesKeyIdCOptionType]
-    IdentityCenterApplicationARN: NotRequired[str]
-    IdentityStoreId: NotRequired[str]
-
-
-class InboundConnectionStatusTypeDef(TypedDict):
-    StatusCode: NotRequired[InboundConnectionStatusCodeType]
-    Message: NotRequired[str]
-
-
-class InboundConnectionTypeDef(TypedDict):
-    LocalDomainInfo: NotRequired[DomainInformationContainerTypeDef]
-    RemoteDomainInfo: NotRequired[DomainInformationContainerTypeDef]
-    ConnectionId: NotRequired[str]
-    ConnectionStatus: NotRequired[InboundConnectionStatusTypeDef]
-    ConnectionMode: NotRequired[ConnectionModeType]
-
-
-class InsightEntityTypeDef(TypedDict):
-    Type: InsightEntityTypeType
-    Value: NotRequired[str]
-
-
-class InsightFieldTypeDef(TypedDict):
-    Name: str
-    Type: InsightFieldTypeType
-    Value: str
-
-
 class InsightTimeRangeTypeDef(TypedDict):
     From: int
     To: int
@@ -1691,15 +2095,6 @@ class InsightTypeDef(TypedDict):
     IsExperimental: NotRequired[bool]
 
 
-class InstanceCountLimitsTypeDef(TypedDict):
-    MinimumInstanceCount: NotRequired[int]
-    MaximumInstanceCount: NotRequired[int]
-
-
-class InstanceLimitsTypeDef(TypedDict):
-    InstanceCountLimits: NotRequired[InstanceCountLimitsTypeDef]
-
-
 class InstanceTypeDetailsTypeDef(TypedDict):
     InstanceType: NotRequired[OpenSearchPartitionInstanceTypeType]
     EncryptionEnabled: NotRequired[bool]
@@ -1709,33 +2104,6 @@ class InstanceTypeDetailsTypeDef(TypedDict):
     WarmEnabled: NotRequired[bool]
     InstanceRole: NotRequired[list[str]]
     AvailabilityZones: NotRequired[list[str]]
-
-
-class JWTOptionsInputTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    SubjectKey: NotRequired[str]
-    RolesKey: NotRequired[str]
-    JwksUrl: NotRequired[str]
-    PublicKey: NotRequired[str]
-
-
-class JWTOptionsOutputTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    SubjectKey: NotRequired[str]
-    RolesKey: NotRequired[str]
-    JwksUrl: NotRequired[str]
-    PublicKey: NotRequired[str]
-
-
-class KeyStoreAccessOptionTypeDef(TypedDict):
-    KeyAccessRoleArn: NotRequired[str]
-    KeyStoreAccessEnabled: bool
-
-
-class LimitsTypeDef(TypedDict):
-    StorageTypes: NotRequired[list[StorageTypeTypeDef]]
-    InstanceLimits: NotRequired[InstanceLimitsTypeDef]
-    AdditionalLimits: NotRequired[list[AdditionalLimitTypeDef]]
 
 
 class ListApplicationsRequestTypeDef(TypedDict):
@@ -1851,6 +2219,18 @@ class ListScheduledActionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ScheduledActionTypeDef(TypedDict):
+    Id: str
+    Type: ActionTypeType
+    Severity: ActionSeverityType
+    ScheduledTime: int
+    Description: NotRequired[str]
+    ScheduledBy: NotRequired[ScheduledByType]
+    Status: NotRequired[ActionStatusType]
+    Mandatory: NotRequired[bool]
+    Cancellable: NotRequired[bool]
+
+
 class ListScheduledActionsResponseTypeDef(TypedDict):
     ScheduledActions: NotRequired[list[ScheduledActionTypeDef]]
     NextToken: NotRequired[str]
@@ -1909,166 +2289,6 @@ class ListVpcEndpointsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogPublishingOptionTypeDef(TypedDict):
-    CloudWatchLogsLogGroupArn: NotRequired[str]
-    Enabled: NotRequired[bool]
-
-
-class LogPublishingOptionsStatusTypeDef(TypedDict):
-    Options: NotRequired[dict[LogTypeType, LogPublishingOptionTypeDef]]
-    Status: NotRequired[OptionStatusTypeDef]
-
-
-class MasterUserOptionsTypeDef(TypedDict):
-    MasterUserARN: NotRequired[str]
-    MasterUserName: NotRequired[str]
-    MasterUserPassword: NotRequired[str]
-
-
-class ModifyingPropertiesTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ActiveValue: NotRequired[str]
-    PendingValue: NotRequired[str]
-    ValueType: NotRequired[PropertyValueTypeType]
-
-
-class NaturalLanguageQueryGenerationOptionsInputTypeDef(TypedDict):
-    DesiredState: NotRequired[NaturalLanguageQueryGenerationDesiredStateType]
-
-
-class NaturalLanguageQueryGenerationOptionsOutputTypeDef(TypedDict):
-    DesiredState: NotRequired[NaturalLanguageQueryGenerationDesiredStateType]
-    CurrentState: NotRequired[NaturalLanguageQueryGenerationCurrentStateType]
-
-
-class NodeConfigTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    Type: NotRequired[OpenSearchPartitionInstanceTypeType]
-    Count: NotRequired[int]
-
-
-class NodeOptionTypeDef(TypedDict):
-    NodeType: NotRequired[NodeOptionsNodeTypeType]
-    NodeConfig: NotRequired[NodeConfigTypeDef]
-
-
-class NodeToNodeEncryptionOptionsStatusTypeDef(TypedDict):
-    Options: NodeToNodeEncryptionOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class NodeToNodeEncryptionOptionsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class OffPeakWindowOptionsStatusTypeDef(TypedDict):
-    Options: NotRequired[OffPeakWindowOptionsTypeDef]
-    Status: NotRequired[OptionStatusTypeDef]
-
-
-class OffPeakWindowOptionsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    OffPeakWindow: NotRequired[OffPeakWindowTypeDef]
-
-
-class OffPeakWindowTypeDef(TypedDict):
-    WindowStartTime: NotRequired[WindowStartTimeTypeDef]
-
-
-class OptionStatusTypeDef(TypedDict):
-    CreationDate: datetime
-    UpdateDate: datetime
-    UpdateVersion: NotRequired[int]
-    State: OptionStateType
-    PendingDeletion: NotRequired[bool]
-
-
-class OutboundConnectionStatusTypeDef(TypedDict):
-    StatusCode: NotRequired[OutboundConnectionStatusCodeType]
-    Message: NotRequired[str]
-
-
-class OutboundConnectionTypeDef(TypedDict):
-    LocalDomainInfo: NotRequired[DomainInformationContainerTypeDef]
-    RemoteDomainInfo: NotRequired[DomainInformationContainerTypeDef]
-    ConnectionId: NotRequired[str]
-    ConnectionAlias: NotRequired[str]
-    ConnectionStatus: NotRequired[OutboundConnectionStatusTypeDef]
-    ConnectionMode: NotRequired[ConnectionModeType]
-    ConnectionProperties: NotRequired[ConnectionPropertiesTypeDef]
-
-
-class PackageAssociationConfigurationTypeDef(TypedDict):
-    KeyStoreAccessOption: NotRequired[KeyStoreAccessOptionTypeDef]
-
-
-class PackageConfigurationTypeDef(TypedDict):
-    LicenseRequirement: RequirementLevelType
-    LicenseFilepath: NotRequired[str]
-    ConfigurationRequirement: RequirementLevelType
-    RequiresRestartForConfigurationUpdate: NotRequired[bool]
-
-
-class PackageDetailsForAssociationTypeDef(TypedDict):
-    PackageID: str
-    PrerequisitePackageIDList: NotRequired[ReadOnly[Sequence[str]]]
-    AssociationConfiguration: NotRequired[PackageAssociationConfigurationTypeDef]
-
-
-class PackageDetailsTypeDef(TypedDict):
-    PackageID: NotRequired[str]
-    PackageName: NotRequired[str]
-    PackageType: NotRequired[PackageTypeType]
-    PackageDescription: NotRequired[str]
-    PackageStatus: NotRequired[PackageStatusType]
-    CreatedAt: NotRequired[datetime]
-    LastUpdatedAt: NotRequired[datetime]
-    AvailablePackageVersion: NotRequired[str]
-    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
-    EngineVersion: NotRequired[str]
-    AvailablePluginProperties: NotRequired[PluginPropertiesTypeDef]
-    AvailablePackageConfiguration: NotRequired[PackageConfigurationTypeDef]
-    AllowListedUserList: NotRequired[list[str]]
-    PackageOwner: NotRequired[str]
-    PackageVendingOptions: NotRequired[PackageVendingOptionsTypeDef]
-    PackageEncryptionOptions: NotRequired[PackageEncryptionOptionsTypeDef]
-
-
-class PackageEncryptionOptionsTypeDef(TypedDict):
-    KmsKeyIdentifier: NotRequired[str]
-    EncryptionEnabled: bool
-
-
-class PackageSourceTypeDef(TypedDict):
-    S3BucketName: NotRequired[str]
-    S3Key: NotRequired[str]
-
-
-class PackageVendingOptionsTypeDef(TypedDict):
-    VendingEnabled: bool
-
-
-class PackageVersionHistoryTypeDef(TypedDict):
-    PackageVersion: NotRequired[str]
-    CommitMessage: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    PluginProperties: NotRequired[PluginPropertiesTypeDef]
-    PackageConfiguration: NotRequired[PackageConfigurationTypeDef]
-
-
-class PluginPropertiesTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Version: NotRequired[str]
-    ClassName: NotRequired[str]
-    UncompressedSizeInBytes: NotRequired[int]
-
-
-class PrometheusDirectQueryDataSourceTypeDef(TypedDict):
-    RoleArn: str
-    WorkspaceArn: str
-
-
 class PurchaseReservedInstanceOfferingRequestTypeDef(TypedDict):
     ReservedInstanceOfferingId: str
     ReservationName: str
@@ -2089,11 +2309,6 @@ class PutDefaultApplicationSettingRequestTypeDef(TypedDict):
 class PutDefaultApplicationSettingResponseTypeDef(TypedDict):
     applicationArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecurringChargeTypeDef(TypedDict):
-    RecurringChargeAmount: NotRequired[float]
-    RecurringChargeFrequency: NotRequired[str]
 
 
 class RegisterCapabilityRequestTypeDef(TypedDict):
@@ -2124,34 +2339,6 @@ class RemoveTagsRequestTypeDef(TypedDict):
     TagKeys: ReadOnly[Sequence[str]]
 
 
-class ReservedInstanceOfferingTypeDef(TypedDict):
-    ReservedInstanceOfferingId: NotRequired[str]
-    InstanceType: NotRequired[OpenSearchPartitionInstanceTypeType]
-    Duration: NotRequired[int]
-    FixedPrice: NotRequired[float]
-    UsagePrice: NotRequired[float]
-    CurrencyCode: NotRequired[str]
-    PaymentOption: NotRequired[ReservedInstancePaymentOptionType]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-
-
-class ReservedInstanceTypeDef(TypedDict):
-    ReservationName: NotRequired[str]
-    ReservedInstanceId: NotRequired[str]
-    BillingSubscriptionId: NotRequired[int]
-    ReservedInstanceOfferingId: NotRequired[str]
-    InstanceType: NotRequired[OpenSearchPartitionInstanceTypeType]
-    StartTime: NotRequired[datetime]
-    Duration: NotRequired[int]
-    FixedPrice: NotRequired[float]
-    UsagePrice: NotRequired[float]
-    CurrencyCode: NotRequired[str]
-    InstanceCount: NotRequired[int]
-    State: NotRequired[str]
-    PaymentOption: NotRequired[ReservedInstancePaymentOptionType]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-
-
 class RevokeVpcEndpointAccessRequestTypeDef(TypedDict):
     DomainName: str
     Account: NotRequired[str]
@@ -2179,102 +2366,6 @@ class RollbackServiceSoftwareUpdateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3GlueDataCatalogTypeDef(TypedDict):
-    RoleArn: NotRequired[str]
-
-
-class S3VectorsEngineTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class SAMLIdpTypeDef(TypedDict):
-    MetadataContent: str
-    EntityId: str
-
-
-class SAMLOptionsInputTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    Idp: NotRequired[SAMLIdpTypeDef]
-    MasterUserName: NotRequired[str]
-    MasterBackendRole: NotRequired[str]
-    SubjectKey: NotRequired[str]
-    RolesKey: NotRequired[str]
-    SessionTimeoutMinutes: NotRequired[int]
-
-
-class SAMLOptionsOutputTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    Idp: NotRequired[SAMLIdpTypeDef]
-    SubjectKey: NotRequired[str]
-    RolesKey: NotRequired[str]
-    SessionTimeoutMinutes: NotRequired[int]
-
-
-class ScheduledActionTypeDef(TypedDict):
-    Id: str
-    Type: ActionTypeType
-    Severity: ActionSeverityType
-    ScheduledTime: int
-    Description: NotRequired[str]
-    ScheduledBy: NotRequired[ScheduledByType]
-    Status: NotRequired[ActionStatusType]
-    Mandatory: NotRequired[bool]
-    Cancellable: NotRequired[bool]
-
-
-class ScheduledAutoTuneDetailsTypeDef(TypedDict):
-    Date: NotRequired[datetime]
-    ActionType: NotRequired[ScheduledAutoTuneActionTypeType]
-    Action: NotRequired[str]
-    Severity: NotRequired[ScheduledAutoTuneSeverityTypeType]
-
-
-class SecurityLakeDirectQueryDataSourceTypeDef(TypedDict):
-    RoleArn: str
-
-
-class ServerlessVectorAccelerationTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class ServiceOptionsOutputTypeDef(TypedDict):
-    SupportedRegions: NotRequired[list[str]]
-
-
-class ServiceOptionsTypeDef(TypedDict):
-    SupportedRegions: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ServiceSoftwareOptionsTypeDef(TypedDict):
-    CurrentVersion: NotRequired[str]
-    NewVersion: NotRequired[str]
-    UpdateAvailable: NotRequired[bool]
-    Cancellable: NotRequired[bool]
-    UpdateStatus: NotRequired[DeploymentStatusType]
-    Description: NotRequired[str]
-    AutomatedUpdateDate: NotRequired[datetime]
-    OptionalDeployment: NotRequired[bool]
-
-
-class SnapshotOptionsStatusTypeDef(TypedDict):
-    Options: SnapshotOptionsTypeDef
-    Status: OptionStatusTypeDef
-
-
-class SnapshotOptionsTypeDef(TypedDict):
-    AutomatedSnapshotStartHour: NotRequired[int]
-
-
-class SoftwareUpdateOptionsStatusTypeDef(TypedDict):
-    Options: NotRequired[SoftwareUpdateOptionsTypeDef]
-    Status: NotRequired[OptionStatusTypeDef]
-
-
-class SoftwareUpdateOptionsTypeDef(TypedDict):
-    AutoSoftwareUpdateEnabled: NotRequired[bool]
-    UseLatestServiceSoftwareForBlueGreen: NotRequired[bool]
-
-
 class StartDomainMaintenanceRequestTypeDef(TypedDict):
     DomainName: str
     Action: MaintenanceTypeType
@@ -2295,22 +2386,6 @@ class StartServiceSoftwareUpdateRequestTypeDef(TypedDict):
 class StartServiceSoftwareUpdateResponseTypeDef(TypedDict):
     ServiceSoftwareOptions: NotRequired[ServiceSoftwareOptionsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StorageTypeLimitTypeDef(TypedDict):
-    LimitName: NotRequired[str]
-    LimitValues: NotRequired[list[str]]
-
-
-class StorageTypeTypeDef(TypedDict):
-    StorageTypeName: NotRequired[str]
-    StorageSubTypeName: NotRequired[str]
-    StorageTypeLimits: NotRequired[list[StorageTypeLimitTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UpdateApplicationRequestTypeDef(TypedDict):
@@ -2470,77 +2545,3 @@ class UpgradeDomainResponseTypeDef(TypedDict):
     AdvancedOptions: NotRequired[dict[str, str]]
     ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpgradeHistoryTypeDef(TypedDict):
-    UpgradeName: NotRequired[str]
-    StartTimestamp: NotRequired[datetime]
-    UpgradeStatus: NotRequired[UpgradeStatusType]
-    StepsList: NotRequired[list[UpgradeStepItemTypeDef]]
-
-
-class UpgradeStepItemTypeDef(TypedDict):
-    UpgradeStep: NotRequired[UpgradeStepType]
-    UpgradeStepStatus: NotRequired[UpgradeStatusType]
-    Issues: NotRequired[list[str]]
-    ProgressPercent: NotRequired[float]
-
-
-class VPCDerivedInfoStatusTypeDef(TypedDict):
-    Options: VPCDerivedInfoTypeDef
-    Status: OptionStatusTypeDef
-
-
-class VPCDerivedInfoTypeDef(TypedDict):
-    VPCId: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    AvailabilityZones: NotRequired[list[str]]
-    SecurityGroupIds: NotRequired[list[str]]
-    EgressEnabled: NotRequired[bool]
-
-
-class VPCOptionsTypeDef(TypedDict):
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    EgressEnabled: NotRequired[bool]
-
-
-class ValidationFailureTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class VersionStatusTypeDef(TypedDict):
-    Options: str
-    Status: OptionStatusTypeDef
-
-
-class VpcEndpointErrorTypeDef(TypedDict):
-    VpcEndpointId: NotRequired[str]
-    ErrorCode: NotRequired[VpcEndpointErrorCodeType]
-    ErrorMessage: NotRequired[str]
-
-
-class VpcEndpointSummaryTypeDef(TypedDict):
-    VpcEndpointId: NotRequired[str]
-    VpcEndpointOwner: NotRequired[str]
-    DomainArn: NotRequired[str]
-    Status: NotRequired[VpcEndpointStatusType]
-
-
-class VpcEndpointTypeDef(TypedDict):
-    VpcEndpointId: NotRequired[str]
-    VpcEndpointOwner: NotRequired[str]
-    DomainArn: NotRequired[str]
-    VpcOptions: NotRequired[VPCDerivedInfoTypeDef]
-    Status: NotRequired[VpcEndpointStatusType]
-    Endpoint: NotRequired[str]
-
-
-class WindowStartTimeTypeDef(TypedDict):
-    Hours: int
-    Minutes: int
-
-
-class ZoneAwarenessConfigTypeDef(TypedDict):
-    AvailabilityZoneCount: NotRequired[int]

@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of OpenSearch Service Serverless: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessPolicyTypeType",
-    "CollectionStatusType",
-    "CollectionTypeType",
-    "IamIdentityCenterGroupAttributeType",
-    "IamIdentityCenterUserAttributeType",
-    "LifecyclePolicyTypeType",
-    "ResourceTypeType",
-    "SecurityConfigTypeType",
-    "SecurityPolicyTypeType",
-    "ServerlessVectorAccelerationStatusType",
-    "StandbyReplicasType",
-    "VpcEndpointStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessPolicyTypeType",
+        "CollectionStatusType",
+        "CollectionTypeType",
+        "IamIdentityCenterGroupAttributeType",
+        "IamIdentityCenterUserAttributeType",
+        "LifecyclePolicyTypeType",
+        "ResourceTypeType",
+        "SecurityConfigTypeType",
+        "SecurityPolicyTypeType",
+        "ServerlessVectorAccelerationStatusType",
+        "StandbyReplicasType",
+        "VpcEndpointStatusType",
+    ]
 
 AccessPolicyTypeType = Literal["data"]
 CollectionStatusType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -35,150 +35,151 @@ from .literals import (
     VpcEndpointStatusType,
 )
 
-__all__ = [
-    "AccessPolicyDetailTypeDef",
-    "AccessPolicyStatsTypeDef",
-    "AccessPolicySummaryTypeDef",
-    "AccountSettingsDetailTypeDef",
-    "BatchGetCollectionGroupRequestTypeDef",
-    "BatchGetCollectionGroupResponseTypeDef",
-    "BatchGetCollectionRequestTypeDef",
-    "BatchGetCollectionResponseTypeDef",
-    "BatchGetEffectiveLifecyclePolicyRequestTypeDef",
-    "BatchGetEffectiveLifecyclePolicyResponseTypeDef",
-    "BatchGetLifecyclePolicyRequestTypeDef",
-    "BatchGetLifecyclePolicyResponseTypeDef",
-    "BatchGetVpcEndpointRequestTypeDef",
-    "BatchGetVpcEndpointResponseTypeDef",
-    "CapacityLimitsTypeDef",
-    "CollectionDetailTypeDef",
-    "CollectionErrorDetailTypeDef",
-    "CollectionFiltersTypeDef",
-    "CollectionGroupCapacityLimitsTypeDef",
-    "CollectionGroupDetailTypeDef",
-    "CollectionGroupErrorDetailTypeDef",
-    "CollectionGroupSummaryTypeDef",
-    "CollectionSummaryTypeDef",
-    "CreateAccessPolicyRequestTypeDef",
-    "CreateAccessPolicyResponseTypeDef",
-    "CreateCollectionDetailTypeDef",
-    "CreateCollectionGroupDetailTypeDef",
-    "CreateCollectionGroupRequestTypeDef",
-    "CreateCollectionGroupResponseTypeDef",
-    "CreateCollectionRequestTypeDef",
-    "CreateCollectionResponseTypeDef",
-    "CreateIamIdentityCenterConfigOptionsTypeDef",
-    "CreateIndexRequestTypeDef",
-    "CreateIndexResponseTypeDef",
-    "CreateLifecyclePolicyRequestTypeDef",
-    "CreateLifecyclePolicyResponseTypeDef",
-    "CreateSecurityConfigRequestTypeDef",
-    "CreateSecurityConfigResponseTypeDef",
-    "CreateSecurityPolicyRequestTypeDef",
-    "CreateSecurityPolicyResponseTypeDef",
-    "CreateVpcEndpointDetailTypeDef",
-    "CreateVpcEndpointRequestTypeDef",
-    "CreateVpcEndpointResponseTypeDef",
-    "DeleteAccessPolicyRequestTypeDef",
-    "DeleteAccessPolicyResponseTypeDef",
-    "DeleteCollectionDetailTypeDef",
-    "DeleteCollectionGroupRequestTypeDef",
-    "DeleteCollectionGroupResponseTypeDef",
-    "DeleteCollectionRequestTypeDef",
-    "DeleteCollectionResponseTypeDef",
-    "DeleteIndexRequestTypeDef",
-    "DeleteIndexResponseTypeDef",
-    "DeleteLifecyclePolicyRequestTypeDef",
-    "DeleteLifecyclePolicyResponseTypeDef",
-    "DeleteSecurityConfigRequestTypeDef",
-    "DeleteSecurityConfigResponseTypeDef",
-    "DeleteSecurityPolicyRequestTypeDef",
-    "DeleteSecurityPolicyResponseTypeDef",
-    "DeleteVpcEndpointDetailTypeDef",
-    "DeleteVpcEndpointRequestTypeDef",
-    "DeleteVpcEndpointResponseTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EffectiveLifecyclePolicyDetailTypeDef",
-    "EffectiveLifecyclePolicyErrorDetailTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigTypeDef",
-    "FipsEndpointsTypeDef",
-    "GetAccessPolicyRequestTypeDef",
-    "GetAccessPolicyResponseTypeDef",
-    "GetAccountSettingsResponseTypeDef",
-    "GetIndexRequestTypeDef",
-    "GetIndexResponseTypeDef",
-    "GetPoliciesStatsResponseTypeDef",
-    "GetSecurityConfigRequestTypeDef",
-    "GetSecurityConfigResponseTypeDef",
-    "GetSecurityPolicyRequestTypeDef",
-    "GetSecurityPolicyResponseTypeDef",
-    "IamFederationConfigOptionsTypeDef",
-    "IamIdentityCenterConfigOptionsTypeDef",
-    "LifecyclePolicyDetailTypeDef",
-    "LifecyclePolicyErrorDetailTypeDef",
-    "LifecyclePolicyIdentifierTypeDef",
-    "LifecyclePolicyResourceIdentifierTypeDef",
-    "LifecyclePolicyStatsTypeDef",
-    "LifecyclePolicySummaryTypeDef",
-    "ListAccessPoliciesRequestTypeDef",
-    "ListAccessPoliciesResponseTypeDef",
-    "ListCollectionGroupsRequestTypeDef",
-    "ListCollectionGroupsResponseTypeDef",
-    "ListCollectionsRequestTypeDef",
-    "ListCollectionsResponseTypeDef",
-    "ListLifecyclePoliciesRequestTypeDef",
-    "ListLifecyclePoliciesResponseTypeDef",
-    "ListSecurityConfigsRequestTypeDef",
-    "ListSecurityConfigsResponseTypeDef",
-    "ListSecurityPoliciesRequestTypeDef",
-    "ListSecurityPoliciesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVpcEndpointsRequestTypeDef",
-    "ListVpcEndpointsResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SamlConfigOptionsTypeDef",
-    "SecurityConfigDetailTypeDef",
-    "SecurityConfigStatsTypeDef",
-    "SecurityConfigSummaryTypeDef",
-    "SecurityPolicyDetailTypeDef",
-    "SecurityPolicyStatsTypeDef",
-    "SecurityPolicySummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccessPolicyRequestTypeDef",
-    "UpdateAccessPolicyResponseTypeDef",
-    "UpdateAccountSettingsRequestTypeDef",
-    "UpdateAccountSettingsResponseTypeDef",
-    "UpdateCollectionDetailTypeDef",
-    "UpdateCollectionGroupDetailTypeDef",
-    "UpdateCollectionGroupRequestTypeDef",
-    "UpdateCollectionGroupResponseTypeDef",
-    "UpdateCollectionRequestTypeDef",
-    "UpdateCollectionResponseTypeDef",
-    "UpdateIamIdentityCenterConfigOptionsTypeDef",
-    "UpdateIndexRequestTypeDef",
-    "UpdateIndexResponseTypeDef",
-    "UpdateLifecyclePolicyRequestTypeDef",
-    "UpdateLifecyclePolicyResponseTypeDef",
-    "UpdateSecurityConfigRequestTypeDef",
-    "UpdateSecurityConfigResponseTypeDef",
-    "UpdateSecurityPolicyRequestTypeDef",
-    "UpdateSecurityPolicyResponseTypeDef",
-    "UpdateVpcEndpointDetailTypeDef",
-    "UpdateVpcEndpointRequestTypeDef",
-    "UpdateVpcEndpointResponseTypeDef",
-    "VectorOptionsTypeDef",
-    "VpcEndpointDetailTypeDef",
-    "VpcEndpointErrorDetailTypeDef",
-    "VpcEndpointFiltersTypeDef",
-    "VpcEndpointSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessPolicyDetailTypeDef",
+        "AccessPolicyStatsTypeDef",
+        "AccessPolicySummaryTypeDef",
+        "AccountSettingsDetailTypeDef",
+        "BatchGetCollectionGroupRequestTypeDef",
+        "BatchGetCollectionGroupResponseTypeDef",
+        "BatchGetCollectionRequestTypeDef",
+        "BatchGetCollectionResponseTypeDef",
+        "BatchGetEffectiveLifecyclePolicyRequestTypeDef",
+        "BatchGetEffectiveLifecyclePolicyResponseTypeDef",
+        "BatchGetLifecyclePolicyRequestTypeDef",
+        "BatchGetLifecyclePolicyResponseTypeDef",
+        "BatchGetVpcEndpointRequestTypeDef",
+        "BatchGetVpcEndpointResponseTypeDef",
+        "CapacityLimitsTypeDef",
+        "CollectionDetailTypeDef",
+        "CollectionErrorDetailTypeDef",
+        "CollectionFiltersTypeDef",
+        "CollectionGroupCapacityLimitsTypeDef",
+        "CollectionGroupDetailTypeDef",
+        "CollectionGroupErrorDetailTypeDef",
+        "CollectionGroupSummaryTypeDef",
+        "CollectionSummaryTypeDef",
+        "CreateAccessPolicyRequestTypeDef",
+        "CreateAccessPolicyResponseTypeDef",
+        "CreateCollectionDetailTypeDef",
+        "CreateCollectionGroupDetailTypeDef",
+        "CreateCollectionGroupRequestTypeDef",
+        "CreateCollectionGroupResponseTypeDef",
+        "CreateCollectionRequestTypeDef",
+        "CreateCollectionResponseTypeDef",
+        "CreateIamIdentityCenterConfigOptionsTypeDef",
+        "CreateIndexRequestTypeDef",
+        "CreateIndexResponseTypeDef",
+        "CreateLifecyclePolicyRequestTypeDef",
+        "CreateLifecyclePolicyResponseTypeDef",
+        "CreateSecurityConfigRequestTypeDef",
+        "CreateSecurityConfigResponseTypeDef",
+        "CreateSecurityPolicyRequestTypeDef",
+        "CreateSecurityPolicyResponseTypeDef",
+        "CreateVpcEndpointDetailTypeDef",
+        "CreateVpcEndpointRequestTypeDef",
+        "CreateVpcEndpointResponseTypeDef",
+        "DeleteAccessPolicyRequestTypeDef",
+        "DeleteAccessPolicyResponseTypeDef",
+        "DeleteCollectionDetailTypeDef",
+        "DeleteCollectionGroupRequestTypeDef",
+        "DeleteCollectionGroupResponseTypeDef",
+        "DeleteCollectionRequestTypeDef",
+        "DeleteCollectionResponseTypeDef",
+        "DeleteIndexRequestTypeDef",
+        "DeleteIndexResponseTypeDef",
+        "DeleteLifecyclePolicyRequestTypeDef",
+        "DeleteLifecyclePolicyResponseTypeDef",
+        "DeleteSecurityConfigRequestTypeDef",
+        "DeleteSecurityConfigResponseTypeDef",
+        "DeleteSecurityPolicyRequestTypeDef",
+        "DeleteSecurityPolicyResponseTypeDef",
+        "DeleteVpcEndpointDetailTypeDef",
+        "DeleteVpcEndpointRequestTypeDef",
+        "DeleteVpcEndpointResponseTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EffectiveLifecyclePolicyDetailTypeDef",
+        "EffectiveLifecyclePolicyErrorDetailTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigTypeDef",
+        "FipsEndpointsTypeDef",
+        "GetAccessPolicyRequestTypeDef",
+        "GetAccessPolicyResponseTypeDef",
+        "GetAccountSettingsResponseTypeDef",
+        "GetIndexRequestTypeDef",
+        "GetIndexResponseTypeDef",
+        "GetPoliciesStatsResponseTypeDef",
+        "GetSecurityConfigRequestTypeDef",
+        "GetSecurityConfigResponseTypeDef",
+        "GetSecurityPolicyRequestTypeDef",
+        "GetSecurityPolicyResponseTypeDef",
+        "IamFederationConfigOptionsTypeDef",
+        "IamIdentityCenterConfigOptionsTypeDef",
+        "LifecyclePolicyDetailTypeDef",
+        "LifecyclePolicyErrorDetailTypeDef",
+        "LifecyclePolicyIdentifierTypeDef",
+        "LifecyclePolicyResourceIdentifierTypeDef",
+        "LifecyclePolicyStatsTypeDef",
+        "LifecyclePolicySummaryTypeDef",
+        "ListAccessPoliciesRequestTypeDef",
+        "ListAccessPoliciesResponseTypeDef",
+        "ListCollectionGroupsRequestTypeDef",
+        "ListCollectionGroupsResponseTypeDef",
+        "ListCollectionsRequestTypeDef",
+        "ListCollectionsResponseTypeDef",
+        "ListLifecyclePoliciesRequestTypeDef",
+        "ListLifecyclePoliciesResponseTypeDef",
+        "ListSecurityConfigsRequestTypeDef",
+        "ListSecurityConfigsResponseTypeDef",
+        "ListSecurityPoliciesRequestTypeDef",
+        "ListSecurityPoliciesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVpcEndpointsRequestTypeDef",
+        "ListVpcEndpointsResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SamlConfigOptionsTypeDef",
+        "SecurityConfigDetailTypeDef",
+        "SecurityConfigStatsTypeDef",
+        "SecurityConfigSummaryTypeDef",
+        "SecurityPolicyDetailTypeDef",
+        "SecurityPolicyStatsTypeDef",
+        "SecurityPolicySummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccessPolicyRequestTypeDef",
+        "UpdateAccessPolicyResponseTypeDef",
+        "UpdateAccountSettingsRequestTypeDef",
+        "UpdateAccountSettingsResponseTypeDef",
+        "UpdateCollectionDetailTypeDef",
+        "UpdateCollectionGroupDetailTypeDef",
+        "UpdateCollectionGroupRequestTypeDef",
+        "UpdateCollectionGroupResponseTypeDef",
+        "UpdateCollectionRequestTypeDef",
+        "UpdateCollectionResponseTypeDef",
+        "UpdateIamIdentityCenterConfigOptionsTypeDef",
+        "UpdateIndexRequestTypeDef",
+        "UpdateIndexResponseTypeDef",
+        "UpdateLifecyclePolicyRequestTypeDef",
+        "UpdateLifecyclePolicyResponseTypeDef",
+        "UpdateSecurityConfigRequestTypeDef",
+        "UpdateSecurityConfigResponseTypeDef",
+        "UpdateSecurityPolicyRequestTypeDef",
+        "UpdateSecurityPolicyResponseTypeDef",
+        "UpdateVpcEndpointDetailTypeDef",
+        "UpdateVpcEndpointRequestTypeDef",
+        "UpdateVpcEndpointResponseTypeDef",
+        "VectorOptionsTypeDef",
+        "VpcEndpointDetailTypeDef",
+        "VpcEndpointErrorDetailTypeDef",
+        "VpcEndpointFiltersTypeDef",
+        "VpcEndpointSummaryTypeDef",
+    ]
 
 
 class AccessPolicyDetailTypeDef(TypedDict):
@@ -204,6 +205,11 @@ class AccessPolicySummaryTypeDef(TypedDict):
     lastModifiedDate: NotRequired[int]
 
 
+class CapacityLimitsTypeDef(TypedDict):
+    maxIndexingCapacityInOCU: NotRequired[int]
+    maxSearchCapacityInOCU: NotRequired[int]
+
+
 class AccountSettingsDetailTypeDef(TypedDict):
     capacityLimits: NotRequired[CapacityLimitsTypeDef]
 
@@ -211,6 +217,37 @@ class AccountSettingsDetailTypeDef(TypedDict):
 class BatchGetCollectionGroupRequestTypeDef(TypedDict):
     ids: NotRequired[ReadOnly[Sequence[str]]]
     names: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CollectionGroupCapacityLimitsTypeDef(TypedDict):
+    maxIndexingCapacityInOCU: NotRequired[float]
+    maxSearchCapacityInOCU: NotRequired[float]
+    minIndexingCapacityInOCU: NotRequired[float]
+    minSearchCapacityInOCU: NotRequired[float]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class CollectionGroupDetailTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    standbyReplicas: NotRequired[StandbyReplicasType]
+    description: NotRequired[str]
+    tags: NotRequired[list[TagTypeDef]]
+    createdDate: NotRequired[int]
+    capacityLimits: NotRequired[CollectionGroupCapacityLimitsTypeDef]
+    numberOfCollections: NotRequired[int]
+
+
+class CollectionGroupErrorDetailTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    errorMessage: NotRequired[str]
+    errorCode: NotRequired[str]
 
 
 class BatchGetCollectionGroupResponseTypeDef(TypedDict):
@@ -224,49 +261,13 @@ class BatchGetCollectionRequestTypeDef(TypedDict):
     names: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class BatchGetCollectionResponseTypeDef(TypedDict):
-    collectionDetails: NotRequired[list[CollectionDetailTypeDef]]
-    collectionErrorDetails: NotRequired[list[CollectionErrorDetailTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class FipsEndpointsTypeDef(TypedDict):
+    collectionEndpoint: NotRequired[str]
+    dashboardEndpoint: NotRequired[str]
 
 
-class BatchGetEffectiveLifecyclePolicyRequestTypeDef(TypedDict):
-    resourceIdentifiers: ReadOnly[Sequence[LifecyclePolicyResourceIdentifierTypeDef]]
-
-
-class BatchGetEffectiveLifecyclePolicyResponseTypeDef(TypedDict):
-    effectiveLifecyclePolicyDetails: NotRequired[
-        list[EffectiveLifecyclePolicyDetailTypeDef]
-    ]
-    effectiveLifecyclePolicyErrorDetails: NotRequired[
-        list[EffectiveLifecyclePolicyErrorDetailTypeDef]
-    ]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetLifecyclePolicyRequestTypeDef(TypedDict):
-    identifiers: ReadOnly[Sequence[LifecyclePolicyIdentifierTypeDef]]
-
-
-class BatchGetLifecyclePolicyResponseTypeDef(TypedDict):
-    lifecyclePolicyDetails: NotRequired[list[LifecyclePolicyDetailTypeDef]]
-    lifecyclePolicyErrorDetails: NotRequired[list[LifecyclePolicyErrorDetailTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetVpcEndpointRequestTypeDef(TypedDict):
-    ids: ReadOnly[Sequence[str]]
-
-
-class BatchGetVpcEndpointResponseTypeDef(TypedDict):
-    vpcEndpointDetails: NotRequired[list[VpcEndpointDetailTypeDef]]
-    vpcEndpointErrorDetails: NotRequired[list[VpcEndpointErrorDetailTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CapacityLimitsTypeDef(TypedDict):
-    maxIndexingCapacityInOCU: NotRequired[int]
-    maxSearchCapacityInOCU: NotRequired[int]
+class VectorOptionsTypeDef(TypedDict):
+    ServerlessVectorAcceleration: ServerlessVectorAccelerationStatusType
 
 
 class CollectionDetailTypeDef(TypedDict):
@@ -296,36 +297,111 @@ class CollectionErrorDetailTypeDef(TypedDict):
     errorCode: NotRequired[str]
 
 
+class BatchGetCollectionResponseTypeDef(TypedDict):
+    collectionDetails: NotRequired[list[CollectionDetailTypeDef]]
+    collectionErrorDetails: NotRequired[list[CollectionErrorDetailTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LifecyclePolicyResourceIdentifierTypeDef(TypedDict):
+    type: LifecyclePolicyTypeType
+    resource: str
+
+
+class BatchGetEffectiveLifecyclePolicyRequestTypeDef(TypedDict):
+    resourceIdentifiers: ReadOnly[Sequence[LifecyclePolicyResourceIdentifierTypeDef]]
+
+
+class EffectiveLifecyclePolicyDetailTypeDef(TypedDict):
+    type: NotRequired[LifecyclePolicyTypeType]
+    resource: NotRequired[str]
+    policyName: NotRequired[str]
+    resourceType: NotRequired[ResourceTypeType]
+    retentionPeriod: NotRequired[str]
+    noMinRetentionPeriod: NotRequired[bool]
+
+
+class EffectiveLifecyclePolicyErrorDetailTypeDef(TypedDict):
+    type: NotRequired[LifecyclePolicyTypeType]
+    resource: NotRequired[str]
+    errorMessage: NotRequired[str]
+    errorCode: NotRequired[str]
+
+
+class BatchGetEffectiveLifecyclePolicyResponseTypeDef(TypedDict):
+    effectiveLifecyclePolicyDetails: NotRequired[
+        list[EffectiveLifecyclePolicyDetailTypeDef]
+    ]
+    effectiveLifecyclePolicyErrorDetails: NotRequired[
+        list[EffectiveLifecyclePolicyErrorDetailTypeDef]
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LifecyclePolicyIdentifierTypeDef(TypedDict):
+    type: LifecyclePolicyTypeType
+    name: str
+
+
+class BatchGetLifecyclePolicyRequestTypeDef(TypedDict):
+    identifiers: ReadOnly[Sequence[LifecyclePolicyIdentifierTypeDef]]
+
+
+class LifecyclePolicyDetailTypeDef(TypedDict):
+    type: NotRequired[LifecyclePolicyTypeType]
+    name: NotRequired[str]
+    policyVersion: NotRequired[str]
+    description: NotRequired[str]
+    policy: NotRequired[DocumentOutputValue]
+    createdDate: NotRequired[int]
+    lastModifiedDate: NotRequired[int]
+
+
+class LifecyclePolicyErrorDetailTypeDef(TypedDict):
+    type: NotRequired[LifecyclePolicyTypeType]
+    name: NotRequired[str]
+    errorMessage: NotRequired[str]
+    errorCode: NotRequired[str]
+
+
+class BatchGetLifecyclePolicyResponseTypeDef(TypedDict):
+    lifecyclePolicyDetails: NotRequired[list[LifecyclePolicyDetailTypeDef]]
+    lifecyclePolicyErrorDetails: NotRequired[list[LifecyclePolicyErrorDetailTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetVpcEndpointRequestTypeDef(TypedDict):
+    ids: ReadOnly[Sequence[str]]
+
+
+class VpcEndpointDetailTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    vpcId: NotRequired[str]
+    subnetIds: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
+    status: NotRequired[VpcEndpointStatusType]
+    createdDate: NotRequired[int]
+    failureCode: NotRequired[str]
+    failureMessage: NotRequired[str]
+
+
+class VpcEndpointErrorDetailTypeDef(TypedDict):
+    id: NotRequired[str]
+    errorMessage: NotRequired[str]
+    errorCode: NotRequired[str]
+
+
+class BatchGetVpcEndpointResponseTypeDef(TypedDict):
+    vpcEndpointDetails: NotRequired[list[VpcEndpointDetailTypeDef]]
+    vpcEndpointErrorDetails: NotRequired[list[VpcEndpointErrorDetailTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CollectionFiltersTypeDef(TypedDict):
     name: NotRequired[str]
     status: NotRequired[CollectionStatusType]
     collectionGroupName: NotRequired[str]
-
-
-class CollectionGroupCapacityLimitsTypeDef(TypedDict):
-    maxIndexingCapacityInOCU: NotRequired[float]
-    maxSearchCapacityInOCU: NotRequired[float]
-    minIndexingCapacityInOCU: NotRequired[float]
-    minSearchCapacityInOCU: NotRequired[float]
-
-
-class CollectionGroupDetailTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    standbyReplicas: NotRequired[StandbyReplicasType]
-    description: NotRequired[str]
-    tags: NotRequired[list[TagTypeDef]]
-    createdDate: NotRequired[int]
-    capacityLimits: NotRequired[CollectionGroupCapacityLimitsTypeDef]
-    numberOfCollections: NotRequired[int]
-
-
-class CollectionGroupErrorDetailTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    errorMessage: NotRequired[str]
-    errorCode: NotRequired[str]
 
 
 class CollectionGroupSummaryTypeDef(TypedDict):
@@ -399,6 +475,11 @@ class CreateCollectionGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EncryptionConfigTypeDef(TypedDict):
+    aWSOwnedKey: NotRequired[bool]
+    kmsKeyArn: NotRequired[str]
+
+
 class CreateCollectionRequestTypeDef(TypedDict):
     name: str
     type: NotRequired[CollectionTypeType]
@@ -445,6 +526,19 @@ class CreateLifecyclePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IamFederationConfigOptionsTypeDef(TypedDict):
+    groupAttribute: NotRequired[str]
+    userAttribute: NotRequired[str]
+
+
+class SamlConfigOptionsTypeDef(TypedDict):
+    metadata: str
+    userAttribute: NotRequired[str]
+    groupAttribute: NotRequired[str]
+    openSearchServerlessEntityId: NotRequired[str]
+    sessionTimeout: NotRequired[int]
+
+
 class CreateSecurityConfigRequestTypeDef(TypedDict):
     type: SecurityConfigTypeType
     name: str
@@ -453,6 +547,27 @@ class CreateSecurityConfigRequestTypeDef(TypedDict):
     iamIdentityCenterOptions: NotRequired[CreateIamIdentityCenterConfigOptionsTypeDef]
     iamFederationOptions: NotRequired[IamFederationConfigOptionsTypeDef]
     clientToken: NotRequired[str]
+
+
+class IamIdentityCenterConfigOptionsTypeDef(TypedDict):
+    instanceArn: NotRequired[str]
+    applicationArn: NotRequired[str]
+    applicationName: NotRequired[str]
+    applicationDescription: NotRequired[str]
+    userAttribute: NotRequired[IamIdentityCenterUserAttributeType]
+    groupAttribute: NotRequired[IamIdentityCenterGroupAttributeType]
+
+
+class SecurityConfigDetailTypeDef(TypedDict):
+    id: NotRequired[str]
+    type: NotRequired[SecurityConfigTypeType]
+    configVersion: NotRequired[str]
+    description: NotRequired[str]
+    samlOptions: NotRequired[SamlConfigOptionsTypeDef]
+    iamIdentityCenterOptions: NotRequired[IamIdentityCenterConfigOptionsTypeDef]
+    iamFederationOptions: NotRequired[IamFederationConfigOptionsTypeDef]
+    createdDate: NotRequired[int]
+    lastModifiedDate: NotRequired[int]
 
 
 class CreateSecurityConfigResponseTypeDef(TypedDict):
@@ -466,6 +581,16 @@ class CreateSecurityPolicyRequestTypeDef(TypedDict):
     description: NotRequired[str]
     policy: str
     clientToken: NotRequired[str]
+
+
+class SecurityPolicyDetailTypeDef(TypedDict):
+    type: NotRequired[SecurityPolicyTypeType]
+    name: NotRequired[str]
+    policyVersion: NotRequired[str]
+    description: NotRequired[str]
+    policy: NotRequired[DocumentOutputValue]
+    createdDate: NotRequired[int]
+    lastModifiedDate: NotRequired[int]
 
 
 class CreateSecurityPolicyResponseTypeDef(TypedDict):
@@ -581,32 +706,6 @@ class DeleteVpcEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EffectiveLifecyclePolicyDetailTypeDef(TypedDict):
-    type: NotRequired[LifecyclePolicyTypeType]
-    resource: NotRequired[str]
-    policyName: NotRequired[str]
-    resourceType: NotRequired[ResourceTypeType]
-    retentionPeriod: NotRequired[str]
-    noMinRetentionPeriod: NotRequired[bool]
-
-
-class EffectiveLifecyclePolicyErrorDetailTypeDef(TypedDict):
-    type: NotRequired[LifecyclePolicyTypeType]
-    resource: NotRequired[str]
-    errorMessage: NotRequired[str]
-    errorCode: NotRequired[str]
-
-
-class EncryptionConfigTypeDef(TypedDict):
-    aWSOwnedKey: NotRequired[bool]
-    kmsKeyArn: NotRequired[str]
-
-
-class FipsEndpointsTypeDef(TypedDict):
-    collectionEndpoint: NotRequired[str]
-    dashboardEndpoint: NotRequired[str]
-
-
 class GetAccessPolicyRequestTypeDef(TypedDict):
     type: AccessPolicyTypeType
     name: str
@@ -630,6 +729,19 @@ class GetIndexRequestTypeDef(TypedDict):
 class GetIndexResponseTypeDef(TypedDict):
     indexSchema: NotRequired[DocumentOutputValue]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LifecyclePolicyStatsTypeDef(TypedDict):
+    RetentionPolicyCount: NotRequired[int]
+
+
+class SecurityConfigStatsTypeDef(TypedDict):
+    SamlConfigCount: NotRequired[int]
+
+
+class SecurityPolicyStatsTypeDef(TypedDict):
+    EncryptionPolicyCount: NotRequired[int]
+    NetworkPolicyCount: NotRequired[int]
 
 
 class GetPoliciesStatsResponseTypeDef(TypedDict):
@@ -658,51 +770,6 @@ class GetSecurityPolicyRequestTypeDef(TypedDict):
 class GetSecurityPolicyResponseTypeDef(TypedDict):
     securityPolicyDetail: NotRequired[SecurityPolicyDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IamFederationConfigOptionsTypeDef(TypedDict):
-    groupAttribute: NotRequired[str]
-    userAttribute: NotRequired[str]
-
-
-class IamIdentityCenterConfigOptionsTypeDef(TypedDict):
-    instanceArn: NotRequired[str]
-    applicationArn: NotRequired[str]
-    applicationName: NotRequired[str]
-    applicationDescription: NotRequired[str]
-    userAttribute: NotRequired[IamIdentityCenterUserAttributeType]
-    groupAttribute: NotRequired[IamIdentityCenterGroupAttributeType]
-
-
-class LifecyclePolicyDetailTypeDef(TypedDict):
-    type: NotRequired[LifecyclePolicyTypeType]
-    name: NotRequired[str]
-    policyVersion: NotRequired[str]
-    description: NotRequired[str]
-    policy: NotRequired[DocumentOutputValue]
-    createdDate: NotRequired[int]
-    lastModifiedDate: NotRequired[int]
-
-
-class LifecyclePolicyErrorDetailTypeDef(TypedDict):
-    type: NotRequired[LifecyclePolicyTypeType]
-    name: NotRequired[str]
-    errorMessage: NotRequired[str]
-    errorCode: NotRequired[str]
-
-
-class LifecyclePolicyIdentifierTypeDef(TypedDict):
-    type: LifecyclePolicyTypeType
-    name: str
-
-
-class LifecyclePolicyResourceIdentifierTypeDef(TypedDict):
-    type: LifecyclePolicyTypeType
-    resource: str
-
-
-class LifecyclePolicyStatsTypeDef(TypedDict):
-    RetentionPolicyCount: NotRequired[int]
 
 
 class LifecyclePolicySummaryTypeDef(TypedDict):
@@ -769,6 +836,15 @@ class ListSecurityConfigsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class SecurityConfigSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    type: NotRequired[SecurityConfigTypeType]
+    configVersion: NotRequired[str]
+    description: NotRequired[str]
+    createdDate: NotRequired[int]
+    lastModifiedDate: NotRequired[int]
+
+
 class ListSecurityConfigsResponseTypeDef(TypedDict):
     securityConfigSummaries: NotRequired[list[SecurityConfigSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -780,6 +856,15 @@ class ListSecurityPoliciesRequestTypeDef(TypedDict):
     resource: NotRequired[ReadOnly[Sequence[str]]]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class SecurityPolicySummaryTypeDef(TypedDict):
+    type: NotRequired[SecurityPolicyTypeType]
+    name: NotRequired[str]
+    policyVersion: NotRequired[str]
+    description: NotRequired[str]
+    createdDate: NotRequired[int]
+    lastModifiedDate: NotRequired[int]
 
 
 class ListSecurityPoliciesResponseTypeDef(TypedDict):
@@ -797,73 +882,26 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VpcEndpointFiltersTypeDef(TypedDict):
+    status: NotRequired[VpcEndpointStatusType]
+
+
 class ListVpcEndpointsRequestTypeDef(TypedDict):
     vpcEndpointFilters: NotRequired[VpcEndpointFiltersTypeDef]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
 
 
+class VpcEndpointSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    status: NotRequired[VpcEndpointStatusType]
+
+
 class ListVpcEndpointsResponseTypeDef(TypedDict):
     vpcEndpointSummaries: NotRequired[list[VpcEndpointSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SamlConfigOptionsTypeDef(TypedDict):
-    metadata: str
-    userAttribute: NotRequired[str]
-    groupAttribute: NotRequired[str]
-    openSearchServerlessEntityId: NotRequired[str]
-    sessionTimeout: NotRequired[int]
-
-
-class SecurityConfigDetailTypeDef(TypedDict):
-    id: NotRequired[str]
-    type: NotRequired[SecurityConfigTypeType]
-    configVersion: NotRequired[str]
-    description: NotRequired[str]
-    samlOptions: NotRequired[SamlConfigOptionsTypeDef]
-    iamIdentityCenterOptions: NotRequired[IamIdentityCenterConfigOptionsTypeDef]
-    iamFederationOptions: NotRequired[IamFederationConfigOptionsTypeDef]
-    createdDate: NotRequired[int]
-    lastModifiedDate: NotRequired[int]
-
-
-class SecurityConfigStatsTypeDef(TypedDict):
-    SamlConfigCount: NotRequired[int]
-
-
-class SecurityConfigSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    type: NotRequired[SecurityConfigTypeType]
-    configVersion: NotRequired[str]
-    description: NotRequired[str]
-    createdDate: NotRequired[int]
-    lastModifiedDate: NotRequired[int]
-
-
-class SecurityPolicyDetailTypeDef(TypedDict):
-    type: NotRequired[SecurityPolicyTypeType]
-    name: NotRequired[str]
-    policyVersion: NotRequired[str]
-    description: NotRequired[str]
-    policy: NotRequired[DocumentOutputValue]
-    createdDate: NotRequired[int]
-    lastModifiedDate: NotRequired[int]
-
-
-class SecurityPolicyStatsTypeDef(TypedDict):
-    EncryptionPolicyCount: NotRequired[int]
-    NetworkPolicyCount: NotRequired[int]
-
-
-class SecurityPolicySummaryTypeDef(TypedDict):
-    type: NotRequired[SecurityPolicyTypeType]
-    name: NotRequired[str]
-    policyVersion: NotRequired[str]
-    description: NotRequired[str]
-    createdDate: NotRequired[int]
-    lastModifiedDate: NotRequired[int]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -873,11 +911,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1039,35 +1072,3 @@ class UpdateVpcEndpointRequestTypeDef(TypedDict):
 class UpdateVpcEndpointResponseTypeDef(TypedDict):
     UpdateVpcEndpointDetail: NotRequired[UpdateVpcEndpointDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VectorOptionsTypeDef(TypedDict):
-    ServerlessVectorAcceleration: ServerlessVectorAccelerationStatusType
-
-
-class VpcEndpointDetailTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    vpcId: NotRequired[str]
-    subnetIds: NotRequired[list[str]]
-    securityGroupIds: NotRequired[list[str]]
-    status: NotRequired[VpcEndpointStatusType]
-    createdDate: NotRequired[int]
-    failureCode: NotRequired[str]
-    failureMessage: NotRequired[str]
-
-
-class VpcEndpointErrorDetailTypeDef(TypedDict):
-    id: NotRequired[str]
-    errorMessage: NotRequired[str]
-    errorCode: NotRequired[str]
-
-
-class VpcEndpointFiltersTypeDef(TypedDict):
-    status: NotRequired[VpcEndpointStatusType]
-
-
-class VpcEndpointSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    status: NotRequired[VpcEndpointStatusType]

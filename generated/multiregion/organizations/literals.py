@@ -2,29 +2,30 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Organizations: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccountJoinedMethodType",
-    "AccountStateType",
-    "AccountStatusType",
-    "ActionTypeType",
-    "ChildTypeType",
-    "CreateAccountFailureReasonType",
-    "CreateAccountStateType",
-    "EffectivePolicyTypeType",
-    "HandshakePartyTypeType",
-    "HandshakeResourceTypeType",
-    "HandshakeStateType",
-    "IAMUserAccessToBillingType",
-    "OrganizationFeatureSetType",
-    "ParentTypeType",
-    "PolicyTypeStatusType",
-    "PolicyTypeType",
-    "ResponsibilityTransferStatusType",
-    "ResponsibilityTransferTypeType",
-    "TargetTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountJoinedMethodType",
+        "AccountStateType",
+        "AccountStatusType",
+        "ActionTypeType",
+        "ChildTypeType",
+        "CreateAccountFailureReasonType",
+        "CreateAccountStateType",
+        "EffectivePolicyTypeType",
+        "HandshakePartyTypeType",
+        "HandshakeResourceTypeType",
+        "HandshakeStateType",
+        "IAMUserAccessToBillingType",
+        "OrganizationFeatureSetType",
+        "ParentTypeType",
+        "PolicyTypeStatusType",
+        "PolicyTypeType",
+        "ResponsibilityTransferStatusType",
+        "ResponsibilityTransferTypeType",
+        "TargetTypeType",
+    ]
 
 AccountJoinedMethodType = Literal["INVITED", "CREATED"]
 AccountStateType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -40,143 +40,166 @@ from .literals import (
     TargetTypeType,
 )
 
-__all__ = [
-    "AcceptHandshakeRequestTypeDef",
-    "AcceptHandshakeResponseTypeDef",
-    "AccountTypeDef",
-    "AttachPolicyRequestTypeDef",
-    "CancelHandshakeRequestTypeDef",
-    "CancelHandshakeResponseTypeDef",
-    "ChildTypeDef",
-    "CloseAccountRequestTypeDef",
-    "CreateAccountRequestTypeDef",
-    "CreateAccountResponseTypeDef",
-    "CreateAccountStatusTypeDef",
-    "CreateGovCloudAccountRequestTypeDef",
-    "CreateGovCloudAccountResponseTypeDef",
-    "CreateOrganizationRequestTypeDef",
-    "CreateOrganizationResponseTypeDef",
-    "CreateOrganizationalUnitRequestTypeDef",
-    "CreateOrganizationalUnitResponseTypeDef",
-    "CreatePolicyRequestTypeDef",
-    "CreatePolicyResponseTypeDef",
-    "DeclineHandshakeRequestTypeDef",
-    "DeclineHandshakeResponseTypeDef",
-    "DelegatedAdministratorTypeDef",
-    "DelegatedServiceTypeDef",
-    "DeleteOrganizationalUnitRequestTypeDef",
-    "DeletePolicyRequestTypeDef",
-    "DeregisterDelegatedAdministratorRequestTypeDef",
-    "DescribeAccountRequestTypeDef",
-    "DescribeAccountResponseTypeDef",
-    "DescribeCreateAccountStatusRequestTypeDef",
-    "DescribeCreateAccountStatusResponseTypeDef",
-    "DescribeEffectivePolicyRequestTypeDef",
-    "DescribeEffectivePolicyResponseTypeDef",
-    "DescribeHandshakeRequestTypeDef",
-    "DescribeHandshakeResponseTypeDef",
-    "DescribeOrganizationResponseTypeDef",
-    "DescribeOrganizationalUnitRequestTypeDef",
-    "DescribeOrganizationalUnitResponseTypeDef",
-    "DescribePolicyRequestTypeDef",
-    "DescribePolicyResponseTypeDef",
-    "DescribeResourcePolicyResponseTypeDef",
-    "DescribeResponsibilityTransferRequestTypeDef",
-    "DescribeResponsibilityTransferResponseTypeDef",
-    "DetachPolicyRequestTypeDef",
-    "DisableAWSServiceAccessRequestTypeDef",
-    "DisablePolicyTypeRequestTypeDef",
-    "DisablePolicyTypeResponseTypeDef",
-    "EffectivePolicyTypeDef",
-    "EffectivePolicyValidationErrorTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableAWSServiceAccessRequestTypeDef",
-    "EnableAllFeaturesResponseTypeDef",
-    "EnablePolicyTypeRequestTypeDef",
-    "EnablePolicyTypeResponseTypeDef",
-    "EnabledServicePrincipalTypeDef",
-    "HandshakeFilterTypeDef",
-    "HandshakePartyTypeDef",
-    "HandshakeResourceTypeDef",
-    "HandshakeTypeDef",
-    "InviteAccountToOrganizationRequestTypeDef",
-    "InviteAccountToOrganizationResponseTypeDef",
-    "InviteOrganizationToTransferResponsibilityRequestTypeDef",
-    "InviteOrganizationToTransferResponsibilityResponseTypeDef",
-    "ListAWSServiceAccessForOrganizationRequestTypeDef",
-    "ListAWSServiceAccessForOrganizationResponseTypeDef",
-    "ListAccountsForParentRequestTypeDef",
-    "ListAccountsForParentResponseTypeDef",
-    "ListAccountsRequestTypeDef",
-    "ListAccountsResponseTypeDef",
-    "ListAccountsWithInvalidEffectivePolicyRequestTypeDef",
-    "ListAccountsWithInvalidEffectivePolicyResponseTypeDef",
-    "ListChildrenRequestTypeDef",
-    "ListChildrenResponseTypeDef",
-    "ListCreateAccountStatusRequestTypeDef",
-    "ListCreateAccountStatusResponseTypeDef",
-    "ListDelegatedAdministratorsRequestTypeDef",
-    "ListDelegatedAdministratorsResponseTypeDef",
-    "ListDelegatedServicesForAccountRequestTypeDef",
-    "ListDelegatedServicesForAccountResponseTypeDef",
-    "ListEffectivePolicyValidationErrorsRequestTypeDef",
-    "ListEffectivePolicyValidationErrorsResponseTypeDef",
-    "ListHandshakesForAccountRequestTypeDef",
-    "ListHandshakesForAccountResponseTypeDef",
-    "ListHandshakesForOrganizationRequestTypeDef",
-    "ListHandshakesForOrganizationResponseTypeDef",
-    "ListInboundResponsibilityTransfersRequestTypeDef",
-    "ListInboundResponsibilityTransfersResponseTypeDef",
-    "ListOrganizationalUnitsForParentRequestTypeDef",
-    "ListOrganizationalUnitsForParentResponseTypeDef",
-    "ListOutboundResponsibilityTransfersRequestTypeDef",
-    "ListOutboundResponsibilityTransfersResponseTypeDef",
-    "ListParentsRequestTypeDef",
-    "ListParentsResponseTypeDef",
-    "ListPoliciesForTargetRequestTypeDef",
-    "ListPoliciesForTargetResponseTypeDef",
-    "ListPoliciesRequestTypeDef",
-    "ListPoliciesResponseTypeDef",
-    "ListRootsRequestTypeDef",
-    "ListRootsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTargetsForPolicyRequestTypeDef",
-    "ListTargetsForPolicyResponseTypeDef",
-    "MoveAccountRequestTypeDef",
-    "OrganizationTypeDef",
-    "OrganizationalUnitTypeDef",
-    "ParentTypeDef",
-    "PolicySummaryTypeDef",
-    "PolicyTargetSummaryTypeDef",
-    "PolicyTypeDef",
-    "PolicyTypeSummaryTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "RegisterDelegatedAdministratorRequestTypeDef",
-    "RemoveAccountFromOrganizationRequestTypeDef",
-    "ResourcePolicySummaryTypeDef",
-    "ResourcePolicyTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResponsibilityTransferTypeDef",
-    "RootTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "TerminateResponsibilityTransferRequestTypeDef",
-    "TerminateResponsibilityTransferResponseTypeDef",
-    "TransferParticipantTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateOrganizationalUnitRequestTypeDef",
-    "UpdateOrganizationalUnitResponseTypeDef",
-    "UpdatePolicyRequestTypeDef",
-    "UpdatePolicyResponseTypeDef",
-    "UpdateResponsibilityTransferRequestTypeDef",
-    "UpdateResponsibilityTransferResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptHandshakeRequestTypeDef",
+        "AcceptHandshakeResponseTypeDef",
+        "AccountTypeDef",
+        "AttachPolicyRequestTypeDef",
+        "CancelHandshakeRequestTypeDef",
+        "CancelHandshakeResponseTypeDef",
+        "ChildTypeDef",
+        "CloseAccountRequestTypeDef",
+        "CreateAccountRequestTypeDef",
+        "CreateAccountResponseTypeDef",
+        "CreateAccountStatusTypeDef",
+        "CreateGovCloudAccountRequestTypeDef",
+        "CreateGovCloudAccountResponseTypeDef",
+        "CreateOrganizationRequestTypeDef",
+        "CreateOrganizationResponseTypeDef",
+        "CreateOrganizationalUnitRequestTypeDef",
+        "CreateOrganizationalUnitResponseTypeDef",
+        "CreatePolicyRequestTypeDef",
+        "CreatePolicyResponseTypeDef",
+        "DeclineHandshakeRequestTypeDef",
+        "DeclineHandshakeResponseTypeDef",
+        "DelegatedAdministratorTypeDef",
+        "DelegatedServiceTypeDef",
+        "DeleteOrganizationalUnitRequestTypeDef",
+        "DeletePolicyRequestTypeDef",
+        "DeregisterDelegatedAdministratorRequestTypeDef",
+        "DescribeAccountRequestTypeDef",
+        "DescribeAccountResponseTypeDef",
+        "DescribeCreateAccountStatusRequestTypeDef",
+        "DescribeCreateAccountStatusResponseTypeDef",
+        "DescribeEffectivePolicyRequestTypeDef",
+        "DescribeEffectivePolicyResponseTypeDef",
+        "DescribeHandshakeRequestTypeDef",
+        "DescribeHandshakeResponseTypeDef",
+        "DescribeOrganizationResponseTypeDef",
+        "DescribeOrganizationalUnitRequestTypeDef",
+        "DescribeOrganizationalUnitResponseTypeDef",
+        "DescribePolicyRequestTypeDef",
+        "DescribePolicyResponseTypeDef",
+        "DescribeResourcePolicyResponseTypeDef",
+        "DescribeResponsibilityTransferRequestTypeDef",
+        "DescribeResponsibilityTransferResponseTypeDef",
+        "DetachPolicyRequestTypeDef",
+        "DisableAWSServiceAccessRequestTypeDef",
+        "DisablePolicyTypeRequestTypeDef",
+        "DisablePolicyTypeResponseTypeDef",
+        "EffectivePolicyTypeDef",
+        "EffectivePolicyValidationErrorTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableAWSServiceAccessRequestTypeDef",
+        "EnableAllFeaturesResponseTypeDef",
+        "EnablePolicyTypeRequestTypeDef",
+        "EnablePolicyTypeResponseTypeDef",
+        "EnabledServicePrincipalTypeDef",
+        "HandshakeFilterTypeDef",
+        "HandshakePartyTypeDef",
+        "HandshakeResourceTypeDef",
+        "HandshakeTypeDef",
+        "InviteAccountToOrganizationRequestTypeDef",
+        "InviteAccountToOrganizationResponseTypeDef",
+        "InviteOrganizationToTransferResponsibilityRequestTypeDef",
+        "InviteOrganizationToTransferResponsibilityResponseTypeDef",
+        "ListAWSServiceAccessForOrganizationRequestTypeDef",
+        "ListAWSServiceAccessForOrganizationResponseTypeDef",
+        "ListAccountsForParentRequestTypeDef",
+        "ListAccountsForParentResponseTypeDef",
+        "ListAccountsRequestTypeDef",
+        "ListAccountsResponseTypeDef",
+        "ListAccountsWithInvalidEffectivePolicyRequestTypeDef",
+        "ListAccountsWithInvalidEffectivePolicyResponseTypeDef",
+        "ListChildrenRequestTypeDef",
+        "ListChildrenResponseTypeDef",
+        "ListCreateAccountStatusRequestTypeDef",
+        "ListCreateAccountStatusResponseTypeDef",
+        "ListDelegatedAdministratorsRequestTypeDef",
+        "ListDelegatedAdministratorsResponseTypeDef",
+        "ListDelegatedServicesForAccountRequestTypeDef",
+        "ListDelegatedServicesForAccountResponseTypeDef",
+        "ListEffectivePolicyValidationErrorsRequestTypeDef",
+        "ListEffectivePolicyValidationErrorsResponseTypeDef",
+        "ListHandshakesForAccountRequestTypeDef",
+        "ListHandshakesForAccountResponseTypeDef",
+        "ListHandshakesForOrganizationRequestTypeDef",
+        "ListHandshakesForOrganizationResponseTypeDef",
+        "ListInboundResponsibilityTransfersRequestTypeDef",
+        "ListInboundResponsibilityTransfersResponseTypeDef",
+        "ListOrganizationalUnitsForParentRequestTypeDef",
+        "ListOrganizationalUnitsForParentResponseTypeDef",
+        "ListOutboundResponsibilityTransfersRequestTypeDef",
+        "ListOutboundResponsibilityTransfersResponseTypeDef",
+        "ListParentsRequestTypeDef",
+        "ListParentsResponseTypeDef",
+        "ListPoliciesForTargetRequestTypeDef",
+        "ListPoliciesForTargetResponseTypeDef",
+        "ListPoliciesRequestTypeDef",
+        "ListPoliciesResponseTypeDef",
+        "ListRootsRequestTypeDef",
+        "ListRootsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTargetsForPolicyRequestTypeDef",
+        "ListTargetsForPolicyResponseTypeDef",
+        "MoveAccountRequestTypeDef",
+        "OrganizationTypeDef",
+        "OrganizationalUnitTypeDef",
+        "ParentTypeDef",
+        "PolicySummaryTypeDef",
+        "PolicyTargetSummaryTypeDef",
+        "PolicyTypeDef",
+        "PolicyTypeSummaryTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "RegisterDelegatedAdministratorRequestTypeDef",
+        "RemoveAccountFromOrganizationRequestTypeDef",
+        "ResourcePolicySummaryTypeDef",
+        "ResourcePolicyTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResponsibilityTransferTypeDef",
+        "RootTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "TerminateResponsibilityTransferRequestTypeDef",
+        "TerminateResponsibilityTransferResponseTypeDef",
+        "TransferParticipantTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateOrganizationalUnitRequestTypeDef",
+        "UpdateOrganizationalUnitResponseTypeDef",
+        "UpdatePolicyRequestTypeDef",
+        "UpdatePolicyResponseTypeDef",
+        "UpdateResponsibilityTransferRequestTypeDef",
+        "UpdateResponsibilityTransferResponseTypeDef",
+    ]
 
 
 class AcceptHandshakeRequestTypeDef(TypedDict):
     HandshakeId: str
+
+
+class HandshakePartyTypeDef(TypedDict):
+    Id: str
+    Type: HandshakePartyTypeType
+
+
+class HandshakeResourceTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Type: NotRequired[HandshakeResourceTypeType]
+    Resources: NotRequired[list[HandshakeResourceTypeDef]]
+
+
+class HandshakeTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Parties: NotRequired[list[HandshakePartyTypeDef]]
+    State: NotRequired[HandshakeStateType]
+    RequestedTimestamp: NotRequired[datetime]
+    ExpirationTimestamp: NotRequired[datetime]
+    Action: NotRequired[ActionTypeType]
+    Resources: NotRequired[list[HandshakeResourceTypeDef]]
 
 
 class AcceptHandshakeResponseTypeDef(TypedDict):
@@ -219,17 +242,17 @@ class CloseAccountRequestTypeDef(TypedDict):
     AccountId: str
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateAccountRequestTypeDef(TypedDict):
     Email: str
     AccountName: str
     RoleName: NotRequired[str]
     IamUserAccessToBilling: NotRequired[IAMUserAccessToBillingType]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateAccountResponseTypeDef(TypedDict):
-    CreateAccountStatus: NotRequired[CreateAccountStatusTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateAccountStatusTypeDef(TypedDict):
@@ -241,6 +264,11 @@ class CreateAccountStatusTypeDef(TypedDict):
     AccountId: NotRequired[str]
     GovCloudAccountId: NotRequired[str]
     FailureReason: NotRequired[CreateAccountFailureReasonType]
+
+
+class CreateAccountResponseTypeDef(TypedDict):
+    CreateAccountStatus: NotRequired[CreateAccountStatusTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateGovCloudAccountRequestTypeDef(TypedDict):
@@ -260,6 +288,21 @@ class CreateOrganizationRequestTypeDef(TypedDict):
     FeatureSet: NotRequired[OrganizationFeatureSetType]
 
 
+class PolicyTypeSummaryTypeDef(TypedDict):
+    Type: NotRequired[PolicyTypeType]
+    Status: NotRequired[PolicyTypeStatusType]
+
+
+class OrganizationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    FeatureSet: NotRequired[OrganizationFeatureSetType]
+    MasterAccountArn: NotRequired[str]
+    MasterAccountId: NotRequired[str]
+    MasterAccountEmail: NotRequired[str]
+    AvailablePolicyTypes: NotRequired[list[PolicyTypeSummaryTypeDef]]
+
+
 class CreateOrganizationResponseTypeDef(TypedDict):
     Organization: NotRequired[OrganizationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -269,6 +312,13 @@ class CreateOrganizationalUnitRequestTypeDef(TypedDict):
     ParentId: str
     Name: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class OrganizationalUnitTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Path: NotRequired[str]
 
 
 class CreateOrganizationalUnitResponseTypeDef(TypedDict):
@@ -282,6 +332,20 @@ class CreatePolicyRequestTypeDef(TypedDict):
     Name: str
     Type: PolicyTypeType
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PolicySummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Type: NotRequired[PolicyTypeType]
+    AwsManaged: NotRequired[bool]
+
+
+class PolicyTypeDef(TypedDict):
+    PolicySummary: NotRequired[PolicySummaryTypeDef]
+    Content: NotRequired[str]
 
 
 class CreatePolicyResponseTypeDef(TypedDict):
@@ -351,6 +415,13 @@ class DescribeEffectivePolicyRequestTypeDef(TypedDict):
     TargetId: NotRequired[str]
 
 
+class EffectivePolicyTypeDef(TypedDict):
+    PolicyContent: NotRequired[str]
+    LastUpdatedTimestamp: NotRequired[datetime]
+    TargetId: NotRequired[str]
+    PolicyType: NotRequired[EffectivePolicyTypeType]
+
+
 class DescribeEffectivePolicyResponseTypeDef(TypedDict):
     EffectivePolicy: NotRequired[EffectivePolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -388,6 +459,16 @@ class DescribePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ResourcePolicySummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+
+
+class ResourcePolicyTypeDef(TypedDict):
+    ResourcePolicySummary: NotRequired[ResourcePolicySummaryTypeDef]
+    Content: NotRequired[str]
+
+
 class DescribeResourcePolicyResponseTypeDef(TypedDict):
     ResourcePolicy: NotRequired[ResourcePolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -395,6 +476,24 @@ class DescribeResourcePolicyResponseTypeDef(TypedDict):
 
 class DescribeResponsibilityTransferRequestTypeDef(TypedDict):
     Id: str
+
+
+class TransferParticipantTypeDef(TypedDict):
+    ManagementAccountId: NotRequired[str]
+    ManagementAccountEmail: NotRequired[str]
+
+
+class ResponsibilityTransferTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+    Type: NotRequired[ResponsibilityTransferTypeType]
+    Status: NotRequired[ResponsibilityTransferStatusType]
+    Source: NotRequired[TransferParticipantTypeDef]
+    Target: NotRequired[TransferParticipantTypeDef]
+    StartTimestamp: NotRequired[datetime]
+    EndTimestamp: NotRequired[datetime]
+    ActiveHandshakeId: NotRequired[str]
 
 
 class DescribeResponsibilityTransferResponseTypeDef(TypedDict):
@@ -416,16 +515,16 @@ class DisablePolicyTypeRequestTypeDef(TypedDict):
     PolicyType: PolicyTypeType
 
 
+class RootTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    PolicyTypes: NotRequired[list[PolicyTypeSummaryTypeDef]]
+
+
 class DisablePolicyTypeResponseTypeDef(TypedDict):
     Root: NotRequired[RootTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EffectivePolicyTypeDef(TypedDict):
-    PolicyContent: NotRequired[str]
-    LastUpdatedTimestamp: NotRequired[datetime]
-    TargetId: NotRequired[str]
-    PolicyType: NotRequired[EffectivePolicyTypeType]
 
 
 class EffectivePolicyValidationErrorTypeDef(TypedDict):
@@ -462,28 +561,6 @@ class EnabledServicePrincipalTypeDef(TypedDict):
 class HandshakeFilterTypeDef(TypedDict):
     ActionType: NotRequired[ActionTypeType]
     ParentHandshakeId: NotRequired[str]
-
-
-class HandshakePartyTypeDef(TypedDict):
-    Id: str
-    Type: HandshakePartyTypeType
-
-
-class HandshakeResourceTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Type: NotRequired[HandshakeResourceTypeType]
-    Resources: NotRequired[list[HandshakeResourceTypeDef]]
-
-
-class HandshakeTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Parties: NotRequired[list[HandshakePartyTypeDef]]
-    State: NotRequired[HandshakeStateType]
-    RequestedTimestamp: NotRequired[datetime]
-    ExpirationTimestamp: NotRequired[datetime]
-    Action: NotRequired[ActionTypeType]
-    Resources: NotRequired[list[HandshakeResourceTypeDef]]
 
 
 class InviteAccountToOrganizationRequestTypeDef(TypedDict):
@@ -693,6 +770,11 @@ class ListParentsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ParentTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Type: NotRequired[ParentTypeType]
+
+
 class ListParentsResponseTypeDef(TypedDict):
     Parents: NotRequired[list[ParentTypeDef]]
     NextToken: NotRequired[str]
@@ -752,6 +834,13 @@ class ListTargetsForPolicyRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class PolicyTargetSummaryTypeDef(TypedDict):
+    TargetId: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Type: NotRequired[TargetTypeType]
+
+
 class ListTargetsForPolicyResponseTypeDef(TypedDict):
     Targets: NotRequired[list[PolicyTargetSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -762,54 +851,6 @@ class MoveAccountRequestTypeDef(TypedDict):
     AccountId: str
     SourceParentId: str
     DestinationParentId: str
-
-
-class OrganizationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    FeatureSet: NotRequired[OrganizationFeatureSetType]
-    MasterAccountArn: NotRequired[str]
-    MasterAccountId: NotRequired[str]
-    MasterAccountEmail: NotRequired[str]
-    AvailablePolicyTypes: NotRequired[list[PolicyTypeSummaryTypeDef]]
-
-
-class OrganizationalUnitTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Path: NotRequired[str]
-
-
-class ParentTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Type: NotRequired[ParentTypeType]
-
-
-class PolicySummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Type: NotRequired[PolicyTypeType]
-    AwsManaged: NotRequired[bool]
-
-
-class PolicyTargetSummaryTypeDef(TypedDict):
-    TargetId: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Type: NotRequired[TargetTypeType]
-
-
-class PolicyTypeDef(TypedDict):
-    PolicySummary: NotRequired[PolicySummaryTypeDef]
-    Content: NotRequired[str]
-
-
-class PolicyTypeSummaryTypeDef(TypedDict):
-    Type: NotRequired[PolicyTypeType]
-    Status: NotRequired[PolicyTypeStatusType]
 
 
 class PutResourcePolicyRequestTypeDef(TypedDict):
@@ -831,44 +872,9 @@ class RemoveAccountFromOrganizationRequestTypeDef(TypedDict):
     AccountId: str
 
 
-class ResourcePolicySummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-
-
-class ResourcePolicyTypeDef(TypedDict):
-    ResourcePolicySummary: NotRequired[ResourcePolicySummaryTypeDef]
-    Content: NotRequired[str]
-
-
-class ResponsibilityTransferTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-    Type: NotRequired[ResponsibilityTransferTypeType]
-    Status: NotRequired[ResponsibilityTransferStatusType]
-    Source: NotRequired[TransferParticipantTypeDef]
-    Target: NotRequired[TransferParticipantTypeDef]
-    StartTimestamp: NotRequired[datetime]
-    EndTimestamp: NotRequired[datetime]
-    ActiveHandshakeId: NotRequired[str]
-
-
-class RootTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    PolicyTypes: NotRequired[list[PolicyTypeSummaryTypeDef]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceId: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class TerminateResponsibilityTransferRequestTypeDef(TypedDict):
@@ -879,11 +885,6 @@ class TerminateResponsibilityTransferRequestTypeDef(TypedDict):
 class TerminateResponsibilityTransferResponseTypeDef(TypedDict):
     ResponsibilityTransfer: NotRequired[ResponsibilityTransferTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TransferParticipantTypeDef(TypedDict):
-    ManagementAccountId: NotRequired[str]
-    ManagementAccountEmail: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

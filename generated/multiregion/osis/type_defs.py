@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,76 +27,77 @@ from .literals import (
     VpcEndpointServiceNameType,
 )
 
-__all__ = [
-    "BufferOptionsTypeDef",
-    "ChangeProgressStageTypeDef",
-    "ChangeProgressStatusTypeDef",
-    "CloudWatchLogDestinationTypeDef",
-    "CreatePipelineEndpointRequestTypeDef",
-    "CreatePipelineEndpointResponseTypeDef",
-    "CreatePipelineRequestTypeDef",
-    "CreatePipelineResponseTypeDef",
-    "DeletePipelineEndpointRequestTypeDef",
-    "DeletePipelineEndpointResponseTypeDef",
-    "DeletePipelineRequestTypeDef",
-    "DeletePipelineResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionAtRestOptionsTypeDef",
-    "GetPipelineBlueprintRequestTypeDef",
-    "GetPipelineBlueprintResponseTypeDef",
-    "GetPipelineChangeProgressRequestTypeDef",
-    "GetPipelineChangeProgressResponseTypeDef",
-    "GetPipelineRequestTypeDef",
-    "GetPipelineResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "ListPipelineBlueprintsResponseTypeDef",
-    "ListPipelineEndpointConnectionsRequestTypeDef",
-    "ListPipelineEndpointConnectionsResponseTypeDef",
-    "ListPipelineEndpointsRequestTypeDef",
-    "ListPipelineEndpointsResponseTypeDef",
-    "ListPipelinesRequestTypeDef",
-    "ListPipelinesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LogPublishingOptionsTypeDef",
-    "PipelineBlueprintSummaryTypeDef",
-    "PipelineBlueprintTypeDef",
-    "PipelineDestinationTypeDef",
-    "PipelineEndpointConnectionTypeDef",
-    "PipelineEndpointTypeDef",
-    "PipelineEndpointVpcOptionsOutputTypeDef",
-    "PipelineEndpointVpcOptionsTypeDef",
-    "PipelineStatusReasonTypeDef",
-    "PipelineSummaryTypeDef",
-    "PipelineTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevokePipelineEndpointConnectionsRequestTypeDef",
-    "RevokePipelineEndpointConnectionsResponseTypeDef",
-    "ServiceVpcEndpointTypeDef",
-    "StartPipelineRequestTypeDef",
-    "StartPipelineResponseTypeDef",
-    "StopPipelineRequestTypeDef",
-    "StopPipelineResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdatePipelineRequestTypeDef",
-    "UpdatePipelineResponseTypeDef",
-    "ValidatePipelineRequestTypeDef",
-    "ValidatePipelineResponseTypeDef",
-    "ValidationMessageTypeDef",
-    "VpcAttachmentOptionsTypeDef",
-    "VpcEndpointTypeDef",
-    "VpcOptionsOutputTypeDef",
-    "VpcOptionsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BufferOptionsTypeDef",
+        "ChangeProgressStageTypeDef",
+        "ChangeProgressStatusTypeDef",
+        "CloudWatchLogDestinationTypeDef",
+        "CreatePipelineEndpointRequestTypeDef",
+        "CreatePipelineEndpointResponseTypeDef",
+        "CreatePipelineRequestTypeDef",
+        "CreatePipelineResponseTypeDef",
+        "DeletePipelineEndpointRequestTypeDef",
+        "DeletePipelineEndpointResponseTypeDef",
+        "DeletePipelineRequestTypeDef",
+        "DeletePipelineResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionAtRestOptionsTypeDef",
+        "GetPipelineBlueprintRequestTypeDef",
+        "GetPipelineBlueprintResponseTypeDef",
+        "GetPipelineChangeProgressRequestTypeDef",
+        "GetPipelineChangeProgressResponseTypeDef",
+        "GetPipelineRequestTypeDef",
+        "GetPipelineResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "ListPipelineBlueprintsResponseTypeDef",
+        "ListPipelineEndpointConnectionsRequestTypeDef",
+        "ListPipelineEndpointConnectionsResponseTypeDef",
+        "ListPipelineEndpointsRequestTypeDef",
+        "ListPipelineEndpointsResponseTypeDef",
+        "ListPipelinesRequestTypeDef",
+        "ListPipelinesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LogPublishingOptionsTypeDef",
+        "PipelineBlueprintSummaryTypeDef",
+        "PipelineBlueprintTypeDef",
+        "PipelineDestinationTypeDef",
+        "PipelineEndpointConnectionTypeDef",
+        "PipelineEndpointTypeDef",
+        "PipelineEndpointVpcOptionsOutputTypeDef",
+        "PipelineEndpointVpcOptionsTypeDef",
+        "PipelineStatusReasonTypeDef",
+        "PipelineSummaryTypeDef",
+        "PipelineTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevokePipelineEndpointConnectionsRequestTypeDef",
+        "RevokePipelineEndpointConnectionsResponseTypeDef",
+        "ServiceVpcEndpointTypeDef",
+        "StartPipelineRequestTypeDef",
+        "StartPipelineResponseTypeDef",
+        "StopPipelineRequestTypeDef",
+        "StopPipelineResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdatePipelineRequestTypeDef",
+        "UpdatePipelineResponseTypeDef",
+        "ValidatePipelineRequestTypeDef",
+        "ValidatePipelineResponseTypeDef",
+        "ValidationMessageTypeDef",
+        "VpcAttachmentOptionsTypeDef",
+        "VpcEndpointTypeDef",
+        "VpcOptionsOutputTypeDef",
+        "VpcOptionsTypeDef",
+    ]
 
 
 class BufferOptionsTypeDef(TypedDict):
@@ -121,6 +122,11 @@ class CloudWatchLogDestinationTypeDef(TypedDict):
     LogGroup: str
 
 
+class PipelineEndpointVpcOptionsTypeDef(TypedDict):
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreatePipelineEndpointRequestTypeDef(TypedDict):
     PipelineArn: str
     VpcOptions: ReadOnly[PipelineEndpointVpcOptionsTypeDef]
@@ -134,6 +140,32 @@ class CreatePipelineEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EncryptionAtRestOptionsTypeDef(TypedDict):
+    KmsKeyArn: str
+
+
+class LogPublishingOptionsTypeDef(TypedDict):
+    IsLoggingEnabled: NotRequired[bool]
+    CloudWatchLogDestination: NotRequired[CloudWatchLogDestinationTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class VpcAttachmentOptionsTypeDef(TypedDict):
+    AttachToVpc: bool
+    CidrBlock: NotRequired[str]
+
+
+class VpcOptionsTypeDef(TypedDict):
+    SubnetIds: ReadOnly[Sequence[str]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    VpcAttachmentOptions: NotRequired[VpcAttachmentOptionsTypeDef]
+    VpcEndpointManagement: NotRequired[VpcEndpointManagementType]
+
+
 class CreatePipelineRequestTypeDef(TypedDict):
     PipelineName: str
     MinUnits: int
@@ -144,6 +176,55 @@ class CreatePipelineRequestTypeDef(TypedDict):
     BufferOptions: NotRequired[BufferOptionsTypeDef]
     EncryptionAtRestOptions: NotRequired[EncryptionAtRestOptionsTypeDef]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    PipelineRoleArn: NotRequired[str]
+
+
+class PipelineDestinationTypeDef(TypedDict):
+    ServiceName: NotRequired[str]
+    Endpoint: NotRequired[str]
+
+
+class PipelineStatusReasonTypeDef(TypedDict):
+    Description: NotRequired[str]
+
+
+class ServiceVpcEndpointTypeDef(TypedDict):
+    ServiceName: NotRequired[VpcEndpointServiceNameType]
+    VpcEndpointId: NotRequired[str]
+
+
+class VpcOptionsOutputTypeDef(TypedDict):
+    SubnetIds: list[str]
+    SecurityGroupIds: NotRequired[list[str]]
+    VpcAttachmentOptions: NotRequired[VpcAttachmentOptionsTypeDef]
+    VpcEndpointManagement: NotRequired[VpcEndpointManagementType]
+
+
+class VpcEndpointTypeDef(TypedDict):
+    VpcEndpointId: NotRequired[str]
+    VpcId: NotRequired[str]
+    VpcOptions: NotRequired[VpcOptionsOutputTypeDef]
+
+
+class PipelineTypeDef(TypedDict):
+    PipelineName: NotRequired[str]
+    PipelineArn: NotRequired[str]
+    MinUnits: NotRequired[int]
+    MaxUnits: NotRequired[int]
+    Status: NotRequired[PipelineStatusType]
+    StatusReason: NotRequired[PipelineStatusReasonTypeDef]
+    PipelineConfigurationBody: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    LastUpdatedAt: NotRequired[datetime]
+    IngestEndpointUrls: NotRequired[list[str]]
+    LogPublishingOptions: NotRequired[LogPublishingOptionsTypeDef]
+    VpcEndpoints: NotRequired[list[VpcEndpointTypeDef]]
+    BufferOptions: NotRequired[BufferOptionsTypeDef]
+    EncryptionAtRestOptions: NotRequired[EncryptionAtRestOptionsTypeDef]
+    VpcEndpointService: NotRequired[str]
+    ServiceVpcEndpoints: NotRequired[list[ServiceVpcEndpointTypeDef]]
+    Destinations: NotRequired[list[PipelineDestinationTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
     PipelineRoleArn: NotRequired[str]
 
 
@@ -176,13 +257,18 @@ class DeleteResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EncryptionAtRestOptionsTypeDef(TypedDict):
-    KmsKeyArn: str
-
-
 class GetPipelineBlueprintRequestTypeDef(TypedDict):
     BlueprintName: str
     Format: NotRequired[str]
+
+
+class PipelineBlueprintTypeDef(TypedDict):
+    BlueprintName: NotRequired[str]
+    PipelineConfigurationBody: NotRequired[str]
+    DisplayName: NotRequired[str]
+    DisplayDescription: NotRequired[str]
+    Service: NotRequired[str]
+    UseCase: NotRequired[str]
 
 
 class GetPipelineBlueprintResponseTypeDef(TypedDict):
@@ -219,6 +305,14 @@ class GetResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PipelineBlueprintSummaryTypeDef(TypedDict):
+    BlueprintName: NotRequired[str]
+    DisplayName: NotRequired[str]
+    DisplayDescription: NotRequired[str]
+    Service: NotRequired[str]
+    UseCase: NotRequired[str]
+
+
 class ListPipelineBlueprintsResponseTypeDef(TypedDict):
     Blueprints: NotRequired[list[PipelineBlueprintSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -227,6 +321,13 @@ class ListPipelineBlueprintsResponseTypeDef(TypedDict):
 class ListPipelineEndpointConnectionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class PipelineEndpointConnectionTypeDef(TypedDict):
+    PipelineArn: NotRequired[str]
+    EndpointId: NotRequired[str]
+    Status: NotRequired[PipelineEndpointStatusType]
+    VpcEndpointOwner: NotRequired[str]
 
 
 class ListPipelineEndpointConnectionsResponseTypeDef(TypedDict):
@@ -240,64 +341,9 @@ class ListPipelineEndpointsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class ListPipelineEndpointsResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    PipelineEndpoints: NotRequired[list[PipelineEndpointTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListPipelinesRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListPipelinesResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    Pipelines: NotRequired[list[PipelineSummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    Arn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[list[TagTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogPublishingOptionsTypeDef(TypedDict):
-    IsLoggingEnabled: NotRequired[bool]
-    CloudWatchLogDestination: NotRequired[CloudWatchLogDestinationTypeDef]
-
-
-class PipelineBlueprintSummaryTypeDef(TypedDict):
-    BlueprintName: NotRequired[str]
-    DisplayName: NotRequired[str]
-    DisplayDescription: NotRequired[str]
-    Service: NotRequired[str]
-    UseCase: NotRequired[str]
-
-
-class PipelineBlueprintTypeDef(TypedDict):
-    BlueprintName: NotRequired[str]
-    PipelineConfigurationBody: NotRequired[str]
-    DisplayName: NotRequired[str]
-    DisplayDescription: NotRequired[str]
-    Service: NotRequired[str]
-    UseCase: NotRequired[str]
-
-
-class PipelineDestinationTypeDef(TypedDict):
-    ServiceName: NotRequired[str]
-    Endpoint: NotRequired[str]
-
-
-class PipelineEndpointConnectionTypeDef(TypedDict):
-    PipelineArn: NotRequired[str]
-    EndpointId: NotRequired[str]
-    Status: NotRequired[PipelineEndpointStatusType]
-    VpcEndpointOwner: NotRequired[str]
+class PipelineEndpointVpcOptionsOutputTypeDef(TypedDict):
+    SubnetIds: NotRequired[list[str]]
+    SecurityGroupIds: NotRequired[list[str]]
 
 
 class PipelineEndpointTypeDef(TypedDict):
@@ -309,18 +355,15 @@ class PipelineEndpointTypeDef(TypedDict):
     IngestEndpointUrl: NotRequired[str]
 
 
-class PipelineEndpointVpcOptionsOutputTypeDef(TypedDict):
-    SubnetIds: NotRequired[list[str]]
-    SecurityGroupIds: NotRequired[list[str]]
+class ListPipelineEndpointsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    PipelineEndpoints: NotRequired[list[PipelineEndpointTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PipelineEndpointVpcOptionsTypeDef(TypedDict):
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PipelineStatusReasonTypeDef(TypedDict):
-    Description: NotRequired[str]
+class ListPipelinesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
 
 
 class PipelineSummaryTypeDef(TypedDict):
@@ -336,26 +379,19 @@ class PipelineSummaryTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
-class PipelineTypeDef(TypedDict):
-    PipelineName: NotRequired[str]
-    PipelineArn: NotRequired[str]
-    MinUnits: NotRequired[int]
-    MaxUnits: NotRequired[int]
-    Status: NotRequired[PipelineStatusType]
-    StatusReason: NotRequired[PipelineStatusReasonTypeDef]
-    PipelineConfigurationBody: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    LastUpdatedAt: NotRequired[datetime]
-    IngestEndpointUrls: NotRequired[list[str]]
-    LogPublishingOptions: NotRequired[LogPublishingOptionsTypeDef]
-    VpcEndpoints: NotRequired[list[VpcEndpointTypeDef]]
-    BufferOptions: NotRequired[BufferOptionsTypeDef]
-    EncryptionAtRestOptions: NotRequired[EncryptionAtRestOptionsTypeDef]
-    VpcEndpointService: NotRequired[str]
-    ServiceVpcEndpoints: NotRequired[list[ServiceVpcEndpointTypeDef]]
-    Destinations: NotRequired[list[PipelineDestinationTypeDef]]
+class ListPipelinesResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    Pipelines: NotRequired[list[PipelineSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    Arn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
-    PipelineRoleArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutResourcePolicyRequestTypeDef(TypedDict):
@@ -377,11 +413,6 @@ class RevokePipelineEndpointConnectionsRequestTypeDef(TypedDict):
 class RevokePipelineEndpointConnectionsResponseTypeDef(TypedDict):
     PipelineArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ServiceVpcEndpointTypeDef(TypedDict):
-    ServiceName: NotRequired[VpcEndpointServiceNameType]
-    VpcEndpointId: NotRequired[str]
 
 
 class StartPipelineRequestTypeDef(TypedDict):
@@ -409,11 +440,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -445,36 +471,11 @@ class ValidatePipelineRequestTypeDef(TypedDict):
     PipelineConfigurationBody: str
 
 
-class ValidatePipelineResponseTypeDef(TypedDict):
-    isValid: NotRequired[bool]
-    Errors: NotRequired[list[ValidationMessageTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ValidationMessageTypeDef(TypedDict):
     Message: NotRequired[str]
 
 
-class VpcAttachmentOptionsTypeDef(TypedDict):
-    AttachToVpc: bool
-    CidrBlock: NotRequired[str]
-
-
-class VpcEndpointTypeDef(TypedDict):
-    VpcEndpointId: NotRequired[str]
-    VpcId: NotRequired[str]
-    VpcOptions: NotRequired[VpcOptionsOutputTypeDef]
-
-
-class VpcOptionsOutputTypeDef(TypedDict):
-    SubnetIds: list[str]
-    SecurityGroupIds: NotRequired[list[str]]
-    VpcAttachmentOptions: NotRequired[VpcAttachmentOptionsTypeDef]
-    VpcEndpointManagement: NotRequired[VpcEndpointManagementType]
-
-
-class VpcOptionsTypeDef(TypedDict):
-    SubnetIds: ReadOnly[Sequence[str]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    VpcAttachmentOptions: NotRequired[VpcAttachmentOptionsTypeDef]
-    VpcEndpointManagement: NotRequired[VpcEndpointManagementType]
+class ValidatePipelineResponseTypeDef(TypedDict):
+    isValid: NotRequired[bool]
+    Errors: NotRequired[list[ValidationMessageTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -54,112 +54,113 @@ from .literals import (
     UplinkGbpsType,
 )
 
-__all__ = [
-    "AddressTypeDef",
-    "AssetInfoTypeDef",
-    "AssetInstanceTypeCapacityTypeDef",
-    "AssetInstanceTypeDef",
-    "AssetLocationTypeDef",
-    "BlockingInstanceTypeDef",
-    "CancelCapacityTaskInputTypeDef",
-    "CancelCapacityTaskOutputTypeDef",
-    "CancelOrderInputTypeDef",
-    "CancelOrderOutputTypeDef",
-    "CapacityTaskFailureTypeDef",
-    "CapacityTaskSummaryTypeDef",
-    "CatalogItemTypeDef",
-    "ComputeAttributesTypeDef",
-    "ConnectionDetailsTypeDef",
-    "CreateOrderInputTypeDef",
-    "CreateOrderOutputTypeDef",
-    "CreateOutpostInputTypeDef",
-    "CreateOutpostOutputTypeDef",
-    "CreateRenewalInputTypeDef",
-    "CreateRenewalOutputTypeDef",
-    "CreateSiteInputTypeDef",
-    "CreateSiteOutputTypeDef",
-    "DeleteOutpostInputTypeDef",
-    "DeleteOutpostOutputTypeDef",
-    "DeleteSiteInputTypeDef",
-    "DeleteSiteOutputTypeDef",
-    "EC2CapacityTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetCapacityTaskInputTypeDef",
-    "GetCapacityTaskOutputTypeDef",
-    "GetCatalogItemInputTypeDef",
-    "GetCatalogItemOutputTypeDef",
-    "GetConnectionRequestTypeDef",
-    "GetConnectionResponseTypeDef",
-    "GetOrderInputTypeDef",
-    "GetOrderOutputTypeDef",
-    "GetOutpostBillingInformationInputTypeDef",
-    "GetOutpostBillingInformationOutputTypeDef",
-    "GetOutpostInputTypeDef",
-    "GetOutpostInstanceTypesInputTypeDef",
-    "GetOutpostInstanceTypesOutputTypeDef",
-    "GetOutpostOutputTypeDef",
-    "GetOutpostSupportedInstanceTypesInputTypeDef",
-    "GetOutpostSupportedInstanceTypesOutputTypeDef",
-    "GetRenewalPricingInputTypeDef",
-    "GetRenewalPricingOutputTypeDef",
-    "GetSiteAddressInputTypeDef",
-    "GetSiteAddressOutputTypeDef",
-    "GetSiteInputTypeDef",
-    "GetSiteOutputTypeDef",
-    "InstanceTypeCapacityTypeDef",
-    "InstanceTypeItemTypeDef",
-    "InstancesToExcludeOutputTypeDef",
-    "InstancesToExcludeTypeDef",
-    "LineItemAssetInformationTypeDef",
-    "LineItemRequestTypeDef",
-    "LineItemTypeDef",
-    "ListAssetInstancesInputTypeDef",
-    "ListAssetInstancesOutputTypeDef",
-    "ListAssetsInputTypeDef",
-    "ListAssetsOutputTypeDef",
-    "ListBlockingInstancesForCapacityTaskInputTypeDef",
-    "ListBlockingInstancesForCapacityTaskOutputTypeDef",
-    "ListCapacityTasksInputTypeDef",
-    "ListCapacityTasksOutputTypeDef",
-    "ListCatalogItemsInputTypeDef",
-    "ListCatalogItemsOutputTypeDef",
-    "ListOrdersInputTypeDef",
-    "ListOrdersOutputTypeDef",
-    "ListOutpostsInputTypeDef",
-    "ListOutpostsOutputTypeDef",
-    "ListSitesInputTypeDef",
-    "ListSitesOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "OrderSummaryTypeDef",
-    "OrderTypeDef",
-    "OutpostTypeDef",
-    "PricingOptionTypeDef",
-    "RackPhysicalPropertiesTypeDef",
-    "ResponseMetadataTypeDef",
-    "ShipmentInformationTypeDef",
-    "SiteTypeDef",
-    "StartCapacityTaskInputTypeDef",
-    "StartCapacityTaskOutputTypeDef",
-    "StartConnectionRequestTypeDef",
-    "StartConnectionResponseTypeDef",
-    "StartOutpostDecommissionInputTypeDef",
-    "StartOutpostDecommissionOutputTypeDef",
-    "SubscriptionPricingDetailsTypeDef",
-    "SubscriptionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateOutpostInputTypeDef",
-    "UpdateOutpostOutputTypeDef",
-    "UpdateSiteAddressInputTypeDef",
-    "UpdateSiteAddressOutputTypeDef",
-    "UpdateSiteInputTypeDef",
-    "UpdateSiteOutputTypeDef",
-    "UpdateSiteRackPhysicalPropertiesInputTypeDef",
-    "UpdateSiteRackPhysicalPropertiesOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddressTypeDef",
+        "AssetInfoTypeDef",
+        "AssetInstanceTypeCapacityTypeDef",
+        "AssetInstanceTypeDef",
+        "AssetLocationTypeDef",
+        "BlockingInstanceTypeDef",
+        "CancelCapacityTaskInputTypeDef",
+        "CancelCapacityTaskOutputTypeDef",
+        "CancelOrderInputTypeDef",
+        "CancelOrderOutputTypeDef",
+        "CapacityTaskFailureTypeDef",
+        "CapacityTaskSummaryTypeDef",
+        "CatalogItemTypeDef",
+        "ComputeAttributesTypeDef",
+        "ConnectionDetailsTypeDef",
+        "CreateOrderInputTypeDef",
+        "CreateOrderOutputTypeDef",
+        "CreateOutpostInputTypeDef",
+        "CreateOutpostOutputTypeDef",
+        "CreateRenewalInputTypeDef",
+        "CreateRenewalOutputTypeDef",
+        "CreateSiteInputTypeDef",
+        "CreateSiteOutputTypeDef",
+        "DeleteOutpostInputTypeDef",
+        "DeleteOutpostOutputTypeDef",
+        "DeleteSiteInputTypeDef",
+        "DeleteSiteOutputTypeDef",
+        "EC2CapacityTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetCapacityTaskInputTypeDef",
+        "GetCapacityTaskOutputTypeDef",
+        "GetCatalogItemInputTypeDef",
+        "GetCatalogItemOutputTypeDef",
+        "GetConnectionRequestTypeDef",
+        "GetConnectionResponseTypeDef",
+        "GetOrderInputTypeDef",
+        "GetOrderOutputTypeDef",
+        "GetOutpostBillingInformationInputTypeDef",
+        "GetOutpostBillingInformationOutputTypeDef",
+        "GetOutpostInputTypeDef",
+        "GetOutpostInstanceTypesInputTypeDef",
+        "GetOutpostInstanceTypesOutputTypeDef",
+        "GetOutpostOutputTypeDef",
+        "GetOutpostSupportedInstanceTypesInputTypeDef",
+        "GetOutpostSupportedInstanceTypesOutputTypeDef",
+        "GetRenewalPricingInputTypeDef",
+        "GetRenewalPricingOutputTypeDef",
+        "GetSiteAddressInputTypeDef",
+        "GetSiteAddressOutputTypeDef",
+        "GetSiteInputTypeDef",
+        "GetSiteOutputTypeDef",
+        "InstanceTypeCapacityTypeDef",
+        "InstanceTypeItemTypeDef",
+        "InstancesToExcludeOutputTypeDef",
+        "InstancesToExcludeTypeDef",
+        "LineItemAssetInformationTypeDef",
+        "LineItemRequestTypeDef",
+        "LineItemTypeDef",
+        "ListAssetInstancesInputTypeDef",
+        "ListAssetInstancesOutputTypeDef",
+        "ListAssetsInputTypeDef",
+        "ListAssetsOutputTypeDef",
+        "ListBlockingInstancesForCapacityTaskInputTypeDef",
+        "ListBlockingInstancesForCapacityTaskOutputTypeDef",
+        "ListCapacityTasksInputTypeDef",
+        "ListCapacityTasksOutputTypeDef",
+        "ListCatalogItemsInputTypeDef",
+        "ListCatalogItemsOutputTypeDef",
+        "ListOrdersInputTypeDef",
+        "ListOrdersOutputTypeDef",
+        "ListOutpostsInputTypeDef",
+        "ListOutpostsOutputTypeDef",
+        "ListSitesInputTypeDef",
+        "ListSitesOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "OrderSummaryTypeDef",
+        "OrderTypeDef",
+        "OutpostTypeDef",
+        "PricingOptionTypeDef",
+        "RackPhysicalPropertiesTypeDef",
+        "ResponseMetadataTypeDef",
+        "ShipmentInformationTypeDef",
+        "SiteTypeDef",
+        "StartCapacityTaskInputTypeDef",
+        "StartCapacityTaskOutputTypeDef",
+        "StartConnectionRequestTypeDef",
+        "StartConnectionResponseTypeDef",
+        "StartOutpostDecommissionInputTypeDef",
+        "StartOutpostDecommissionOutputTypeDef",
+        "SubscriptionPricingDetailsTypeDef",
+        "SubscriptionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateOutpostInputTypeDef",
+        "UpdateOutpostOutputTypeDef",
+        "UpdateSiteAddressInputTypeDef",
+        "UpdateSiteAddressOutputTypeDef",
+        "UpdateSiteInputTypeDef",
+        "UpdateSiteOutputTypeDef",
+        "UpdateSiteRackPhysicalPropertiesInputTypeDef",
+        "UpdateSiteRackPhysicalPropertiesOutputTypeDef",
+    ]
 
 
 class AddressTypeDef(TypedDict):
@@ -176,6 +177,23 @@ class AddressTypeDef(TypedDict):
     Municipality: NotRequired[str]
 
 
+class AssetLocationTypeDef(TypedDict):
+    RackElevation: NotRequired[float]
+
+
+class AssetInstanceTypeCapacityTypeDef(TypedDict):
+    InstanceType: str
+    Count: int
+
+
+class ComputeAttributesTypeDef(TypedDict):
+    HostId: NotRequired[str]
+    State: NotRequired[ComputeAssetStateType]
+    InstanceFamilies: NotRequired[list[str]]
+    InstanceTypeCapacities: NotRequired[list[AssetInstanceTypeCapacityTypeDef]]
+    MaxVcpus: NotRequired[int]
+
+
 class AssetInfoTypeDef(TypedDict):
     AssetId: NotRequired[str]
     RackId: NotRequired[str]
@@ -184,21 +202,12 @@ class AssetInfoTypeDef(TypedDict):
     AssetLocation: NotRequired[AssetLocationTypeDef]
 
 
-class AssetInstanceTypeCapacityTypeDef(TypedDict):
-    InstanceType: str
-    Count: int
-
-
 class AssetInstanceTypeDef(TypedDict):
     InstanceId: NotRequired[str]
     InstanceType: NotRequired[str]
     AssetId: NotRequired[str]
     AccountId: NotRequired[str]
     AwsServiceName: NotRequired[AWSServiceNameType]
-
-
-class AssetLocationTypeDef(TypedDict):
-    RackElevation: NotRequired[float]
 
 
 class BlockingInstanceTypeDef(TypedDict):
@@ -240,6 +249,12 @@ class CapacityTaskSummaryTypeDef(TypedDict):
     LastModifiedDate: NotRequired[datetime]
 
 
+class EC2CapacityTypeDef(TypedDict):
+    Family: NotRequired[str]
+    MaxSize: NotRequired[str]
+    Quantity: NotRequired[str]
+
+
 class CatalogItemTypeDef(TypedDict):
     CatalogItemId: NotRequired[str]
     ItemStatus: NotRequired[CatalogItemStatusType]
@@ -248,14 +263,6 @@ class CatalogItemTypeDef(TypedDict):
     WeightLbs: NotRequired[int]
     SupportedUplinkGbps: NotRequired[list[int]]
     SupportedStorage: NotRequired[list[SupportedStorageEnumType]]
-
-
-class ComputeAttributesTypeDef(TypedDict):
-    HostId: NotRequired[str]
-    State: NotRequired[ComputeAssetStateType]
-    InstanceFamilies: NotRequired[list[str]]
-    InstanceTypeCapacities: NotRequired[list[AssetInstanceTypeCapacityTypeDef]]
-    MaxVcpus: NotRequired[int]
 
 
 class ConnectionDetailsTypeDef(TypedDict):
@@ -267,11 +274,49 @@ class ConnectionDetailsTypeDef(TypedDict):
     AllowedIps: NotRequired[list[str]]
 
 
+class LineItemRequestTypeDef(TypedDict):
+    CatalogItemId: NotRequired[str]
+    Quantity: NotRequired[int]
+
+
 class CreateOrderInputTypeDef(TypedDict):
     OutpostIdentifier: str
     LineItems: NotRequired[ReadOnly[Sequence[LineItemRequestTypeDef]]]
     PaymentOption: PaymentOptionType
     PaymentTerm: NotRequired[PaymentTermType]
+
+
+class LineItemAssetInformationTypeDef(TypedDict):
+    AssetId: NotRequired[str]
+    MacAddressList: NotRequired[list[str]]
+
+
+class ShipmentInformationTypeDef(TypedDict):
+    ShipmentTrackingNumber: NotRequired[str]
+    ShipmentCarrier: NotRequired[ShipmentCarrierType]
+
+
+class LineItemTypeDef(TypedDict):
+    CatalogItemId: NotRequired[str]
+    LineItemId: NotRequired[str]
+    Quantity: NotRequired[int]
+    Status: NotRequired[LineItemStatusType]
+    ShipmentInformation: NotRequired[ShipmentInformationTypeDef]
+    AssetInformationList: NotRequired[list[LineItemAssetInformationTypeDef]]
+    PreviousLineItemId: NotRequired[str]
+    PreviousOrderId: NotRequired[str]
+
+
+class OrderTypeDef(TypedDict):
+    OutpostId: NotRequired[str]
+    OrderId: NotRequired[str]
+    Status: NotRequired[OrderStatusType]
+    LineItems: NotRequired[list[LineItemTypeDef]]
+    PaymentOption: NotRequired[PaymentOptionType]
+    OrderSubmissionDate: NotRequired[datetime]
+    OrderFulfilledDate: NotRequired[datetime]
+    PaymentTerm: NotRequired[PaymentTermType]
+    OrderType: NotRequired[OrderTypeType]
 
 
 class CreateOrderOutputTypeDef(TypedDict):
@@ -286,6 +331,21 @@ class CreateOutpostInputTypeDef(TypedDict):
     AvailabilityZone: NotRequired[str]
     AvailabilityZoneId: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    SupportedHardwareType: NotRequired[SupportedHardwareTypeType]
+
+
+class OutpostTypeDef(TypedDict):
+    OutpostId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    SiteId: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    LifeCycleStatus: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    SiteArn: NotRequired[str]
     SupportedHardwareType: NotRequired[SupportedHardwareTypeType]
 
 
@@ -310,6 +370,18 @@ class CreateRenewalOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RackPhysicalPropertiesTypeDef(TypedDict):
+    PowerDrawKva: NotRequired[PowerDrawKvaType]
+    PowerPhase: NotRequired[PowerPhaseType]
+    PowerConnector: NotRequired[PowerConnectorType]
+    PowerFeedDrop: NotRequired[PowerFeedDropType]
+    UplinkGbps: NotRequired[UplinkGbpsType]
+    UplinkCount: NotRequired[UplinkCountType]
+    FiberOpticCableType: NotRequired[FiberOpticCableTypeType]
+    OpticalStandard: NotRequired[OpticalStandardType]
+    MaximumSupportedWeightLbs: NotRequired[MaximumSupportedWeightLbsType]
+
+
 class CreateSiteInputTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -317,6 +389,20 @@ class CreateSiteInputTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     OperatingAddress: NotRequired[AddressTypeDef]
     ShippingAddress: NotRequired[AddressTypeDef]
+    RackPhysicalProperties: NotRequired[RackPhysicalPropertiesTypeDef]
+
+
+class SiteTypeDef(TypedDict):
+    SiteId: NotRequired[str]
+    AccountId: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    SiteArn: NotRequired[str]
+    Notes: NotRequired[str]
+    OperatingAddressCountryCode: NotRequired[str]
+    OperatingAddressStateOrRegion: NotRequired[str]
+    OperatingAddressCity: NotRequired[str]
     RackPhysicalProperties: NotRequired[RackPhysicalPropertiesTypeDef]
 
 
@@ -341,15 +427,20 @@ class DeleteSiteOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EC2CapacityTypeDef(TypedDict):
-    Family: NotRequired[str]
-    MaxSize: NotRequired[str]
-    Quantity: NotRequired[str]
-
-
 class GetCapacityTaskInputTypeDef(TypedDict):
     CapacityTaskId: str
     OutpostIdentifier: str
+
+
+class InstanceTypeCapacityTypeDef(TypedDict):
+    InstanceType: str
+    Count: int
+
+
+class InstancesToExcludeOutputTypeDef(TypedDict):
+    Instances: NotRequired[list[str]]
+    AccountIds: NotRequired[list[str]]
+    Services: NotRequired[list[AWSServiceNameType]]
 
 
 class GetCapacityTaskOutputTypeDef(TypedDict):
@@ -403,6 +494,17 @@ class GetOutpostBillingInformationInputTypeDef(TypedDict):
     OutpostIdentifier: str
 
 
+class SubscriptionTypeDef(TypedDict):
+    SubscriptionId: NotRequired[str]
+    SubscriptionType: NotRequired[SubscriptionTypeType]
+    SubscriptionStatus: NotRequired[SubscriptionStatusType]
+    OrderIds: NotRequired[list[str]]
+    BeginDate: NotRequired[datetime]
+    EndDate: NotRequired[datetime]
+    MonthlyRecurringPrice: NotRequired[float]
+    UpfrontPrice: NotRequired[float]
+
+
 class GetOutpostBillingInformationOutputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Subscriptions: NotRequired[list[SubscriptionTypeDef]]
@@ -420,6 +522,11 @@ class GetOutpostInstanceTypesInputTypeDef(TypedDict):
     OutpostId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class InstanceTypeItemTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+    VCPUs: NotRequired[int]
 
 
 class GetOutpostInstanceTypesOutputTypeDef(TypedDict):
@@ -453,6 +560,18 @@ class GetRenewalPricingInputTypeDef(TypedDict):
     OutpostIdentifier: str
 
 
+class SubscriptionPricingDetailsTypeDef(TypedDict):
+    PaymentOption: NotRequired[PaymentOptionType]
+    PaymentTerm: NotRequired[PaymentTermType]
+    UpfrontPrice: NotRequired[float]
+    MonthlyRecurringPrice: NotRequired[float]
+
+
+class PricingOptionTypeDef(TypedDict):
+    PricingType: NotRequired[QuotePricingTypeType]
+    SubscriptionPricingDetails: NotRequired[SubscriptionPricingDetailsTypeDef]
+
+
 class GetRenewalPricingOutputTypeDef(TypedDict):
     PricingResult: NotRequired[PricingResultType]
     PricingOptions: NotRequired[list[PricingOptionTypeDef]]
@@ -480,47 +599,10 @@ class GetSiteOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InstanceTypeCapacityTypeDef(TypedDict):
-    InstanceType: str
-    Count: int
-
-
-class InstanceTypeItemTypeDef(TypedDict):
-    InstanceType: NotRequired[str]
-    VCPUs: NotRequired[int]
-
-
-class InstancesToExcludeOutputTypeDef(TypedDict):
-    Instances: NotRequired[list[str]]
-    AccountIds: NotRequired[list[str]]
-    Services: NotRequired[list[AWSServiceNameType]]
-
-
 class InstancesToExcludeTypeDef(TypedDict):
     Instances: NotRequired[ReadOnly[Sequence[str]]]
     AccountIds: NotRequired[ReadOnly[Sequence[str]]]
     Services: NotRequired[ReadOnly[Sequence[AWSServiceNameType]]]
-
-
-class LineItemAssetInformationTypeDef(TypedDict):
-    AssetId: NotRequired[str]
-    MacAddressList: NotRequired[list[str]]
-
-
-class LineItemRequestTypeDef(TypedDict):
-    CatalogItemId: NotRequired[str]
-    Quantity: NotRequired[int]
-
-
-class LineItemTypeDef(TypedDict):
-    CatalogItemId: NotRequired[str]
-    LineItemId: NotRequired[str]
-    Quantity: NotRequired[int]
-    Status: NotRequired[LineItemStatusType]
-    ShipmentInformation: NotRequired[ShipmentInformationTypeDef]
-    AssetInformationList: NotRequired[list[LineItemAssetInformationTypeDef]]
-    PreviousLineItemId: NotRequired[str]
-    PreviousOrderId: NotRequired[str]
 
 
 class ListAssetInstancesInputTypeDef(TypedDict):
@@ -600,6 +682,16 @@ class ListOrdersInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class OrderSummaryTypeDef(TypedDict):
+    OutpostId: NotRequired[str]
+    OrderId: NotRequired[str]
+    OrderType: NotRequired[OrderTypeType]
+    Status: NotRequired[OrderStatusType]
+    LineItemCountsByStatus: NotRequired[dict[LineItemStatusType, int]]
+    OrderSubmissionDate: NotRequired[datetime]
+    OrderFulfilledDate: NotRequired[datetime]
+
+
 class ListOrdersOutputTypeDef(TypedDict):
     Orders: NotRequired[list[OrderSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -641,79 +733,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class OrderSummaryTypeDef(TypedDict):
-    OutpostId: NotRequired[str]
-    OrderId: NotRequired[str]
-    OrderType: NotRequired[OrderTypeType]
-    Status: NotRequired[OrderStatusType]
-    LineItemCountsByStatus: NotRequired[dict[LineItemStatusType, int]]
-    OrderSubmissionDate: NotRequired[datetime]
-    OrderFulfilledDate: NotRequired[datetime]
-
-
-class OrderTypeDef(TypedDict):
-    OutpostId: NotRequired[str]
-    OrderId: NotRequired[str]
-    Status: NotRequired[OrderStatusType]
-    LineItems: NotRequired[list[LineItemTypeDef]]
-    PaymentOption: NotRequired[PaymentOptionType]
-    OrderSubmissionDate: NotRequired[datetime]
-    OrderFulfilledDate: NotRequired[datetime]
-    PaymentTerm: NotRequired[PaymentTermType]
-    OrderType: NotRequired[OrderTypeType]
-
-
-class OutpostTypeDef(TypedDict):
-    OutpostId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    SiteId: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    LifeCycleStatus: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    SiteArn: NotRequired[str]
-    SupportedHardwareType: NotRequired[SupportedHardwareTypeType]
-
-
-class PricingOptionTypeDef(TypedDict):
-    PricingType: NotRequired[QuotePricingTypeType]
-    SubscriptionPricingDetails: NotRequired[SubscriptionPricingDetailsTypeDef]
-
-
-class RackPhysicalPropertiesTypeDef(TypedDict):
-    PowerDrawKva: NotRequired[PowerDrawKvaType]
-    PowerPhase: NotRequired[PowerPhaseType]
-    PowerConnector: NotRequired[PowerConnectorType]
-    PowerFeedDrop: NotRequired[PowerFeedDropType]
-    UplinkGbps: NotRequired[UplinkGbpsType]
-    UplinkCount: NotRequired[UplinkCountType]
-    FiberOpticCableType: NotRequired[FiberOpticCableTypeType]
-    OpticalStandard: NotRequired[OpticalStandardType]
-    MaximumSupportedWeightLbs: NotRequired[MaximumSupportedWeightLbsType]
-
-
-class ShipmentInformationTypeDef(TypedDict):
-    ShipmentTrackingNumber: NotRequired[str]
-    ShipmentCarrier: NotRequired[ShipmentCarrierType]
-
-
-class SiteTypeDef(TypedDict):
-    SiteId: NotRequired[str]
-    AccountId: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    SiteArn: NotRequired[str]
-    Notes: NotRequired[str]
-    OperatingAddressCountryCode: NotRequired[str]
-    OperatingAddressStateOrRegion: NotRequired[str]
-    OperatingAddressCity: NotRequired[str]
-    RackPhysicalProperties: NotRequired[RackPhysicalPropertiesTypeDef]
 
 
 class StartCapacityTaskInputTypeDef(TypedDict):
@@ -765,24 +784,6 @@ class StartOutpostDecommissionOutputTypeDef(TypedDict):
     Status: NotRequired[DecommissionRequestStatusType]
     BlockingResourceTypes: NotRequired[list[BlockingResourceTypeType]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SubscriptionPricingDetailsTypeDef(TypedDict):
-    PaymentOption: NotRequired[PaymentOptionType]
-    PaymentTerm: NotRequired[PaymentTermType]
-    UpfrontPrice: NotRequired[float]
-    MonthlyRecurringPrice: NotRequired[float]
-
-
-class SubscriptionTypeDef(TypedDict):
-    SubscriptionId: NotRequired[str]
-    SubscriptionType: NotRequired[SubscriptionTypeType]
-    SubscriptionStatus: NotRequired[SubscriptionStatusType]
-    OrderIds: NotRequired[list[str]]
-    BeginDate: NotRequired[datetime]
-    EndDate: NotRequired[datetime]
-    MonthlyRecurringPrice: NotRequired[float]
-    UpfrontPrice: NotRequired[float]
 
 
 class TagResourceRequestTypeDef(TypedDict):

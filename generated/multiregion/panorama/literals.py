@@ -2,36 +2,37 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Panorama: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplicationInstanceHealthStatusType",
-    "ApplicationInstanceStatusType",
-    "ConnectionTypeType",
-    "DesiredStateType",
-    "DeviceAggregatedStatusType",
-    "DeviceBrandType",
-    "DeviceConnectionStatusType",
-    "DeviceReportedStatusType",
-    "DeviceStatusType",
-    "DeviceTypeType",
-    "JobResourceTypeType",
-    "JobTypeType",
-    "ListDevicesSortByType",
-    "NetworkConnectionStatusType",
-    "NodeCategoryType",
-    "NodeFromTemplateJobStatusType",
-    "NodeInstanceStatusType",
-    "NodeSignalValueType",
-    "PackageImportJobStatusType",
-    "PackageImportJobTypeType",
-    "PackageVersionStatusType",
-    "PortTypeType",
-    "SortOrderType",
-    "StatusFilterType",
-    "TemplateTypeType",
-    "UpdateProgressType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationInstanceHealthStatusType",
+        "ApplicationInstanceStatusType",
+        "ConnectionTypeType",
+        "DesiredStateType",
+        "DeviceAggregatedStatusType",
+        "DeviceBrandType",
+        "DeviceConnectionStatusType",
+        "DeviceReportedStatusType",
+        "DeviceStatusType",
+        "DeviceTypeType",
+        "JobResourceTypeType",
+        "JobTypeType",
+        "ListDevicesSortByType",
+        "NetworkConnectionStatusType",
+        "NodeCategoryType",
+        "NodeFromTemplateJobStatusType",
+        "NodeInstanceStatusType",
+        "NodeSignalValueType",
+        "PackageImportJobStatusType",
+        "PackageImportJobTypeType",
+        "PackageVersionStatusType",
+        "PortTypeType",
+        "SortOrderType",
+        "StatusFilterType",
+        "TemplateTypeType",
+        "UpdateProgressType",
+    ]
 
 ApplicationInstanceHealthStatusType = Literal["RUNNING", "ERROR", "NOT_AVAILABLE"]
 ApplicationInstanceStatusType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -47,124 +47,132 @@ from .literals import (
     UpdateProgressType,
 )
 
-__all__ = [
-    "AlternateSoftwareMetadataTypeDef",
-    "ApplicationInstanceTypeDef",
-    "CreateApplicationInstanceRequestTypeDef",
-    "CreateApplicationInstanceResponseTypeDef",
-    "CreateJobForDevicesRequestTypeDef",
-    "CreateJobForDevicesResponseTypeDef",
-    "CreateNodeFromTemplateJobRequestTypeDef",
-    "CreateNodeFromTemplateJobResponseTypeDef",
-    "CreatePackageImportJobRequestTypeDef",
-    "CreatePackageImportJobResponseTypeDef",
-    "CreatePackageRequestTypeDef",
-    "CreatePackageResponseTypeDef",
-    "DeleteDeviceRequestTypeDef",
-    "DeleteDeviceResponseTypeDef",
-    "DeletePackageRequestTypeDef",
-    "DeletePackageResponseTypeDef",
-    "DeregisterPackageVersionRequestTypeDef",
-    "DeregisterPackageVersionResponseTypeDef",
-    "DescribeApplicationInstanceDetailsRequestTypeDef",
-    "DescribeApplicationInstanceDetailsResponseTypeDef",
-    "DescribeApplicationInstanceRequestTypeDef",
-    "DescribeApplicationInstanceResponseTypeDef",
-    "DescribeDeviceJobRequestTypeDef",
-    "DescribeDeviceJobResponseTypeDef",
-    "DescribeDeviceRequestTypeDef",
-    "DescribeDeviceResponseTypeDef",
-    "DescribeNodeFromTemplateJobRequestTypeDef",
-    "DescribeNodeFromTemplateJobResponseTypeDef",
-    "DescribeNodeRequestTypeDef",
-    "DescribeNodeResponseTypeDef",
-    "DescribePackageImportJobRequestTypeDef",
-    "DescribePackageImportJobResponseTypeDef",
-    "DescribePackageRequestTypeDef",
-    "DescribePackageResponseTypeDef",
-    "DescribePackageVersionRequestTypeDef",
-    "DescribePackageVersionResponseTypeDef",
-    "DeviceJobConfigTypeDef",
-    "DeviceJobTypeDef",
-    "DeviceTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EthernetPayloadOutputTypeDef",
-    "EthernetPayloadTypeDef",
-    "EthernetStatusTypeDef",
-    "JobResourceTagsOutputTypeDef",
-    "JobResourceTagsTypeDef",
-    "JobTypeDef",
-    "LatestDeviceJobTypeDef",
-    "ListApplicationInstanceDependenciesRequestTypeDef",
-    "ListApplicationInstanceDependenciesResponseTypeDef",
-    "ListApplicationInstanceNodeInstancesRequestTypeDef",
-    "ListApplicationInstanceNodeInstancesResponseTypeDef",
-    "ListApplicationInstancesRequestTypeDef",
-    "ListApplicationInstancesResponseTypeDef",
-    "ListDevicesJobsRequestTypeDef",
-    "ListDevicesJobsResponseTypeDef",
-    "ListDevicesRequestTypeDef",
-    "ListDevicesResponseTypeDef",
-    "ListNodeFromTemplateJobsRequestTypeDef",
-    "ListNodeFromTemplateJobsResponseTypeDef",
-    "ListNodesRequestTypeDef",
-    "ListNodesResponseTypeDef",
-    "ListPackageImportJobsRequestTypeDef",
-    "ListPackageImportJobsResponseTypeDef",
-    "ListPackagesRequestTypeDef",
-    "ListPackagesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ManifestOverridesPayloadTypeDef",
-    "ManifestPayloadTypeDef",
-    "NetworkPayloadOutputTypeDef",
-    "NetworkPayloadTypeDef",
-    "NetworkStatusTypeDef",
-    "NodeFromTemplateJobTypeDef",
-    "NodeInputPortTypeDef",
-    "NodeInstanceTypeDef",
-    "NodeInterfaceTypeDef",
-    "NodeOutputPortTypeDef",
-    "NodeSignalTypeDef",
-    "NodeTypeDef",
-    "NtpPayloadOutputTypeDef",
-    "NtpPayloadTypeDef",
-    "NtpStatusTypeDef",
-    "OTAJobConfigTypeDef",
-    "OutPutS3LocationTypeDef",
-    "PackageImportJobInputConfigTypeDef",
-    "PackageImportJobOutputConfigTypeDef",
-    "PackageImportJobOutputTypeDef",
-    "PackageImportJobTypeDef",
-    "PackageListItemTypeDef",
-    "PackageObjectTypeDef",
-    "PackageVersionInputConfigTypeDef",
-    "PackageVersionOutputConfigTypeDef",
-    "ProvisionDeviceRequestTypeDef",
-    "ProvisionDeviceResponseTypeDef",
-    "RegisterPackageVersionRequestTypeDef",
-    "RegisterPackageVersionResponseTypeDef",
-    "RemoveApplicationInstanceRequestTypeDef",
-    "RemoveApplicationInstanceResponseTypeDef",
-    "ReportedRuntimeContextStateTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3LocationTypeDef",
-    "SignalApplicationInstanceNodeInstancesRequestTypeDef",
-    "SignalApplicationInstanceNodeInstancesResponseTypeDef",
-    "StaticIpConnectionInfoOutputTypeDef",
-    "StaticIpConnectionInfoTypeDef",
-    "StorageLocationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDeviceMetadataRequestTypeDef",
-    "UpdateDeviceMetadataResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlternateSoftwareMetadataTypeDef",
+        "ApplicationInstanceTypeDef",
+        "CreateApplicationInstanceRequestTypeDef",
+        "CreateApplicationInstanceResponseTypeDef",
+        "CreateJobForDevicesRequestTypeDef",
+        "CreateJobForDevicesResponseTypeDef",
+        "CreateNodeFromTemplateJobRequestTypeDef",
+        "CreateNodeFromTemplateJobResponseTypeDef",
+        "CreatePackageImportJobRequestTypeDef",
+        "CreatePackageImportJobResponseTypeDef",
+        "CreatePackageRequestTypeDef",
+        "CreatePackageResponseTypeDef",
+        "DeleteDeviceRequestTypeDef",
+        "DeleteDeviceResponseTypeDef",
+        "DeletePackageRequestTypeDef",
+        "DeletePackageResponseTypeDef",
+        "DeregisterPackageVersionRequestTypeDef",
+        "DeregisterPackageVersionResponseTypeDef",
+        "DescribeApplicationInstanceDetailsRequestTypeDef",
+        "DescribeApplicationInstanceDetailsResponseTypeDef",
+        "DescribeApplicationInstanceRequestTypeDef",
+        "DescribeApplicationInstanceResponseTypeDef",
+        "DescribeDeviceJobRequestTypeDef",
+        "DescribeDeviceJobResponseTypeDef",
+        "DescribeDeviceRequestTypeDef",
+        "DescribeDeviceResponseTypeDef",
+        "DescribeNodeFromTemplateJobRequestTypeDef",
+        "DescribeNodeFromTemplateJobResponseTypeDef",
+        "DescribeNodeRequestTypeDef",
+        "DescribeNodeResponseTypeDef",
+        "DescribePackageImportJobRequestTypeDef",
+        "DescribePackageImportJobResponseTypeDef",
+        "DescribePackageRequestTypeDef",
+        "DescribePackageResponseTypeDef",
+        "DescribePackageVersionRequestTypeDef",
+        "DescribePackageVersionResponseTypeDef",
+        "DeviceJobConfigTypeDef",
+        "DeviceJobTypeDef",
+        "DeviceTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EthernetPayloadOutputTypeDef",
+        "EthernetPayloadTypeDef",
+        "EthernetStatusTypeDef",
+        "JobResourceTagsOutputTypeDef",
+        "JobResourceTagsTypeDef",
+        "JobTypeDef",
+        "LatestDeviceJobTypeDef",
+        "ListApplicationInstanceDependenciesRequestTypeDef",
+        "ListApplicationInstanceDependenciesResponseTypeDef",
+        "ListApplicationInstanceNodeInstancesRequestTypeDef",
+        "ListApplicationInstanceNodeInstancesResponseTypeDef",
+        "ListApplicationInstancesRequestTypeDef",
+        "ListApplicationInstancesResponseTypeDef",
+        "ListDevicesJobsRequestTypeDef",
+        "ListDevicesJobsResponseTypeDef",
+        "ListDevicesRequestTypeDef",
+        "ListDevicesResponseTypeDef",
+        "ListNodeFromTemplateJobsRequestTypeDef",
+        "ListNodeFromTemplateJobsResponseTypeDef",
+        "ListNodesRequestTypeDef",
+        "ListNodesResponseTypeDef",
+        "ListPackageImportJobsRequestTypeDef",
+        "ListPackageImportJobsResponseTypeDef",
+        "ListPackagesRequestTypeDef",
+        "ListPackagesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ManifestOverridesPayloadTypeDef",
+        "ManifestPayloadTypeDef",
+        "NetworkPayloadOutputTypeDef",
+        "NetworkPayloadTypeDef",
+        "NetworkStatusTypeDef",
+        "NodeFromTemplateJobTypeDef",
+        "NodeInputPortTypeDef",
+        "NodeInstanceTypeDef",
+        "NodeInterfaceTypeDef",
+        "NodeOutputPortTypeDef",
+        "NodeSignalTypeDef",
+        "NodeTypeDef",
+        "NtpPayloadOutputTypeDef",
+        "NtpPayloadTypeDef",
+        "NtpStatusTypeDef",
+        "OTAJobConfigTypeDef",
+        "OutPutS3LocationTypeDef",
+        "PackageImportJobInputConfigTypeDef",
+        "PackageImportJobOutputConfigTypeDef",
+        "PackageImportJobOutputTypeDef",
+        "PackageImportJobTypeDef",
+        "PackageListItemTypeDef",
+        "PackageObjectTypeDef",
+        "PackageVersionInputConfigTypeDef",
+        "PackageVersionOutputConfigTypeDef",
+        "ProvisionDeviceRequestTypeDef",
+        "ProvisionDeviceResponseTypeDef",
+        "RegisterPackageVersionRequestTypeDef",
+        "RegisterPackageVersionResponseTypeDef",
+        "RemoveApplicationInstanceRequestTypeDef",
+        "RemoveApplicationInstanceResponseTypeDef",
+        "ReportedRuntimeContextStateTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3LocationTypeDef",
+        "SignalApplicationInstanceNodeInstancesRequestTypeDef",
+        "SignalApplicationInstanceNodeInstancesResponseTypeDef",
+        "StaticIpConnectionInfoOutputTypeDef",
+        "StaticIpConnectionInfoTypeDef",
+        "StorageLocationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDeviceMetadataRequestTypeDef",
+        "UpdateDeviceMetadataResponseTypeDef",
+    ]
 
 
 class AlternateSoftwareMetadataTypeDef(TypedDict):
     Version: NotRequired[str]
+
+
+class ReportedRuntimeContextStateTypeDef(TypedDict):
+    DesiredState: DesiredStateType
+    DeviceReportedStatus: DeviceReportedStatusType
+    DeviceReportedTime: datetime
+    RuntimeContextName: str
 
 
 class ApplicationInstanceTypeDef(TypedDict):
@@ -180,6 +188,14 @@ class ApplicationInstanceTypeDef(TypedDict):
     Status: NotRequired[ApplicationInstanceStatusType]
     StatusDescription: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
+
+
+class ManifestOverridesPayloadTypeDef(TypedDict):
+    PayloadData: NotRequired[str]
+
+
+class ManifestPayloadTypeDef(TypedDict):
+    PayloadData: NotRequired[str]
 
 
 class CreateApplicationInstanceRequestTypeDef(TypedDict):
@@ -198,15 +214,34 @@ class CreateApplicationInstanceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OTAJobConfigTypeDef(TypedDict):
+    AllowMajorVersionUpdate: NotRequired[bool]
+    ImageVersion: str
+
+
+class DeviceJobConfigTypeDef(TypedDict):
+    OTAJobConfig: NotRequired[OTAJobConfigTypeDef]
+
+
 class CreateJobForDevicesRequestTypeDef(TypedDict):
     DeviceIds: ReadOnly[Sequence[str]]
     DeviceJobConfig: NotRequired[DeviceJobConfigTypeDef]
     JobType: JobTypeType
 
 
+class JobTypeDef(TypedDict):
+    DeviceId: NotRequired[str]
+    JobId: NotRequired[str]
+
+
 class CreateJobForDevicesResponseTypeDef(TypedDict):
     Jobs: list[JobTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class JobResourceTagsTypeDef(TypedDict):
+    ResourceType: JobResourceTypeType
+    Tags: ReadOnly[Mapping[str, str]]
 
 
 class CreateNodeFromTemplateJobRequestTypeDef(TypedDict):
@@ -222,6 +257,30 @@ class CreateNodeFromTemplateJobRequestTypeDef(TypedDict):
 class CreateNodeFromTemplateJobResponseTypeDef(TypedDict):
     JobId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3LocationTypeDef(TypedDict):
+    BucketName: str
+    ObjectKey: str
+    Region: NotRequired[str]
+
+
+class PackageVersionInputConfigTypeDef(TypedDict):
+    S3Location: S3LocationTypeDef
+
+
+class PackageImportJobInputConfigTypeDef(TypedDict):
+    PackageVersionInputConfig: NotRequired[PackageVersionInputConfigTypeDef]
+
+
+class PackageVersionOutputConfigTypeDef(TypedDict):
+    MarkLatest: NotRequired[bool]
+    PackageName: str
+    PackageVersion: str
+
+
+class PackageImportJobOutputConfigTypeDef(TypedDict):
+    PackageVersionOutputConfig: NotRequired[PackageVersionOutputConfigTypeDef]
 
 
 class CreatePackageImportJobRequestTypeDef(TypedDict):
@@ -240,6 +299,14 @@ class CreatePackageImportJobResponseTypeDef(TypedDict):
 class CreatePackageRequestTypeDef(TypedDict):
     PackageName: str
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class StorageLocationTypeDef(TypedDict):
+    BinaryPrefixLocation: str
+    Bucket: str
+    GeneratedPrefixLocation: str
+    ManifestPrefixLocation: str
+    RepoPrefixLocation: str
 
 
 class CreatePackageResponseTypeDef(TypedDict):
@@ -339,6 +406,53 @@ class DescribeDeviceRequestTypeDef(TypedDict):
     DeviceId: str
 
 
+class LatestDeviceJobTypeDef(TypedDict):
+    ImageVersion: NotRequired[str]
+    JobType: NotRequired[JobTypeType]
+    Status: NotRequired[UpdateProgressType]
+
+
+class StaticIpConnectionInfoOutputTypeDef(TypedDict):
+    DefaultGateway: str
+    Dns: list[str]
+    IpAddress: str
+    Mask: str
+
+
+class EthernetPayloadOutputTypeDef(TypedDict):
+    ConnectionType: ConnectionTypeType
+    StaticIpConnectionInfo: NotRequired[StaticIpConnectionInfoOutputTypeDef]
+
+
+class NtpPayloadOutputTypeDef(TypedDict):
+    NtpServers: list[str]
+
+
+class NetworkPayloadOutputTypeDef(TypedDict):
+    Ethernet0: NotRequired[EthernetPayloadOutputTypeDef]
+    Ethernet1: NotRequired[EthernetPayloadOutputTypeDef]
+    Ntp: NotRequired[NtpPayloadOutputTypeDef]
+
+
+class EthernetStatusTypeDef(TypedDict):
+    ConnectionStatus: NotRequired[NetworkConnectionStatusType]
+    HwAddress: NotRequired[str]
+    IpAddress: NotRequired[str]
+
+
+class NtpStatusTypeDef(TypedDict):
+    ConnectionStatus: NotRequired[NetworkConnectionStatusType]
+    IpAddress: NotRequired[str]
+    NtpServerName: NotRequired[str]
+
+
+class NetworkStatusTypeDef(TypedDict):
+    Ethernet0Status: NotRequired[EthernetStatusTypeDef]
+    Ethernet1Status: NotRequired[EthernetStatusTypeDef]
+    LastUpdatedTime: NotRequired[datetime]
+    NtpStatus: NotRequired[NtpStatusTypeDef]
+
+
 class DescribeDeviceResponseTypeDef(TypedDict):
     AlternateSoftwares: NotRequired[list[AlternateSoftwareMetadataTypeDef]]
     Arn: NotRequired[str]
@@ -367,6 +481,11 @@ class DescribeNodeFromTemplateJobRequestTypeDef(TypedDict):
     JobId: str
 
 
+class JobResourceTagsOutputTypeDef(TypedDict):
+    ResourceType: JobResourceTypeType
+    Tags: dict[str, str]
+
+
 class DescribeNodeFromTemplateJobResponseTypeDef(TypedDict):
     CreatedTime: datetime
     JobId: str
@@ -386,6 +505,25 @@ class DescribeNodeFromTemplateJobResponseTypeDef(TypedDict):
 class DescribeNodeRequestTypeDef(TypedDict):
     NodeId: str
     OwnerAccount: NotRequired[str]
+
+
+class NodeInputPortTypeDef(TypedDict):
+    DefaultValue: NotRequired[str]
+    Description: NotRequired[str]
+    MaxConnections: NotRequired[int]
+    Name: NotRequired[str]
+    Type: NotRequired[PortTypeType]
+
+
+class NodeOutputPortTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Name: NotRequired[str]
+    Type: NotRequired[PortTypeType]
+
+
+class NodeInterfaceTypeDef(TypedDict):
+    Inputs: list[NodeInputPortTypeDef]
+    Outputs: list[NodeOutputPortTypeDef]
 
 
 class DescribeNodeResponseTypeDef(TypedDict):
@@ -408,6 +546,18 @@ class DescribeNodeResponseTypeDef(TypedDict):
 
 class DescribePackageImportJobRequestTypeDef(TypedDict):
     JobId: str
+
+
+class OutPutS3LocationTypeDef(TypedDict):
+    BucketName: str
+    ObjectKey: str
+
+
+class PackageImportJobOutputTypeDef(TypedDict):
+    OutputS3Location: OutPutS3LocationTypeDef
+    PackageId: str
+    PackageVersion: str
+    PatchVersion: str
 
 
 class DescribePackageImportJobResponseTypeDef(TypedDict):
@@ -462,10 +612,6 @@ class DescribePackageVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeviceJobConfigTypeDef(TypedDict):
-    OTAJobConfig: NotRequired[OTAJobConfigTypeDef]
-
-
 class DeviceJobTypeDef(TypedDict):
     CreatedTime: NotRequired[datetime]
     DeviceId: NotRequired[str]
@@ -490,9 +636,11 @@ class DeviceTypeDef(TypedDict):
     Type: NotRequired[DeviceTypeType]
 
 
-class EthernetPayloadOutputTypeDef(TypedDict):
-    ConnectionType: ConnectionTypeType
-    StaticIpConnectionInfo: NotRequired[StaticIpConnectionInfoOutputTypeDef]
+class StaticIpConnectionInfoTypeDef(TypedDict):
+    DefaultGateway: str
+    Dns: ReadOnly[Sequence[str]]
+    IpAddress: str
+    Mask: str
 
 
 class EthernetPayloadTypeDef(TypedDict):
@@ -500,37 +648,16 @@ class EthernetPayloadTypeDef(TypedDict):
     StaticIpConnectionInfo: NotRequired[ReadOnly[StaticIpConnectionInfoTypeDef]]
 
 
-class EthernetStatusTypeDef(TypedDict):
-    ConnectionStatus: NotRequired[NetworkConnectionStatusType]
-    HwAddress: NotRequired[str]
-    IpAddress: NotRequired[str]
-
-
-class JobResourceTagsOutputTypeDef(TypedDict):
-    ResourceType: JobResourceTypeType
-    Tags: dict[str, str]
-
-
-class JobResourceTagsTypeDef(TypedDict):
-    ResourceType: JobResourceTypeType
-    Tags: ReadOnly[Mapping[str, str]]
-
-
-class JobTypeDef(TypedDict):
-    DeviceId: NotRequired[str]
-    JobId: NotRequired[str]
-
-
-class LatestDeviceJobTypeDef(TypedDict):
-    ImageVersion: NotRequired[str]
-    JobType: NotRequired[JobTypeType]
-    Status: NotRequired[UpdateProgressType]
-
-
 class ListApplicationInstanceDependenciesRequestTypeDef(TypedDict):
     ApplicationInstanceId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class PackageObjectTypeDef(TypedDict):
+    Name: str
+    PackageVersion: str
+    PatchVersion: str
 
 
 class ListApplicationInstanceDependenciesResponseTypeDef(TypedDict):
@@ -543,6 +670,16 @@ class ListApplicationInstanceNodeInstancesRequestTypeDef(TypedDict):
     ApplicationInstanceId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class NodeInstanceTypeDef(TypedDict):
+    CurrentStatus: NodeInstanceStatusType
+    NodeId: NotRequired[str]
+    NodeInstanceId: str
+    NodeName: NotRequired[str]
+    PackageName: NotRequired[str]
+    PackagePatchVersion: NotRequired[str]
+    PackageVersion: NotRequired[str]
 
 
 class ListApplicationInstanceNodeInstancesResponseTypeDef(TypedDict):
@@ -596,6 +733,15 @@ class ListNodeFromTemplateJobsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class NodeFromTemplateJobTypeDef(TypedDict):
+    CreatedTime: NotRequired[datetime]
+    JobId: NotRequired[str]
+    NodeName: NotRequired[str]
+    Status: NotRequired[NodeFromTemplateJobStatusType]
+    StatusMessage: NotRequired[str]
+    TemplateType: NotRequired[TemplateTypeType]
+
+
 class ListNodeFromTemplateJobsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     NodeFromTemplateJobs: list[NodeFromTemplateJobTypeDef]
@@ -612,6 +758,20 @@ class ListNodesRequestTypeDef(TypedDict):
     PatchVersion: NotRequired[str]
 
 
+class NodeTypeDef(TypedDict):
+    Category: NodeCategoryType
+    CreatedTime: datetime
+    Description: NotRequired[str]
+    Name: str
+    NodeId: str
+    OwnerAccount: NotRequired[str]
+    PackageArn: NotRequired[str]
+    PackageId: str
+    PackageName: str
+    PackageVersion: str
+    PatchVersion: str
+
+
 class ListNodesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Nodes: NotRequired[list[NodeTypeDef]]
@@ -623,6 +783,15 @@ class ListPackageImportJobsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PackageImportJobTypeDef(TypedDict):
+    CreatedTime: NotRequired[datetime]
+    JobId: NotRequired[str]
+    JobType: NotRequired[PackageImportJobTypeType]
+    LastUpdatedTime: NotRequired[datetime]
+    Status: NotRequired[PackageImportJobStatusType]
+    StatusMessage: NotRequired[str]
+
+
 class ListPackageImportJobsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     PackageImportJobs: list[PackageImportJobTypeDef]
@@ -632,6 +801,14 @@ class ListPackageImportJobsResponseTypeDef(TypedDict):
 class ListPackagesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class PackageListItemTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    PackageId: NotRequired[str]
+    PackageName: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
 
 
 class ListPackagesResponseTypeDef(TypedDict):
@@ -649,18 +826,8 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ManifestOverridesPayloadTypeDef(TypedDict):
-    PayloadData: NotRequired[str]
-
-
-class ManifestPayloadTypeDef(TypedDict):
-    PayloadData: NotRequired[str]
-
-
-class NetworkPayloadOutputTypeDef(TypedDict):
-    Ethernet0: NotRequired[EthernetPayloadOutputTypeDef]
-    Ethernet1: NotRequired[EthernetPayloadOutputTypeDef]
-    Ntp: NotRequired[NtpPayloadOutputTypeDef]
+class NtpPayloadTypeDef(TypedDict):
+    NtpServers: ReadOnly[Sequence[str]]
 
 
 class NetworkPayloadTypeDef(TypedDict):
@@ -669,140 +836,9 @@ class NetworkPayloadTypeDef(TypedDict):
     Ntp: NotRequired[ReadOnly[NtpPayloadTypeDef]]
 
 
-class NetworkStatusTypeDef(TypedDict):
-    Ethernet0Status: NotRequired[EthernetStatusTypeDef]
-    Ethernet1Status: NotRequired[EthernetStatusTypeDef]
-    LastUpdatedTime: NotRequired[datetime]
-    NtpStatus: NotRequired[NtpStatusTypeDef]
-
-
-class NodeFromTemplateJobTypeDef(TypedDict):
-    CreatedTime: NotRequired[datetime]
-    JobId: NotRequired[str]
-    NodeName: NotRequired[str]
-    Status: NotRequired[NodeFromTemplateJobStatusType]
-    StatusMessage: NotRequired[str]
-    TemplateType: NotRequired[TemplateTypeType]
-
-
-class NodeInputPortTypeDef(TypedDict):
-    DefaultValue: NotRequired[str]
-    Description: NotRequired[str]
-    MaxConnections: NotRequired[int]
-    Name: NotRequired[str]
-    Type: NotRequired[PortTypeType]
-
-
-class NodeInstanceTypeDef(TypedDict):
-    CurrentStatus: NodeInstanceStatusType
-    NodeId: NotRequired[str]
-    NodeInstanceId: str
-    NodeName: NotRequired[str]
-    PackageName: NotRequired[str]
-    PackagePatchVersion: NotRequired[str]
-    PackageVersion: NotRequired[str]
-
-
-class NodeInterfaceTypeDef(TypedDict):
-    Inputs: list[NodeInputPortTypeDef]
-    Outputs: list[NodeOutputPortTypeDef]
-
-
-class NodeOutputPortTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Name: NotRequired[str]
-    Type: NotRequired[PortTypeType]
-
-
 class NodeSignalTypeDef(TypedDict):
     NodeInstanceId: str
     Signal: NodeSignalValueType
-
-
-class NodeTypeDef(TypedDict):
-    Category: NodeCategoryType
-    CreatedTime: datetime
-    Description: NotRequired[str]
-    Name: str
-    NodeId: str
-    OwnerAccount: NotRequired[str]
-    PackageArn: NotRequired[str]
-    PackageId: str
-    PackageName: str
-    PackageVersion: str
-    PatchVersion: str
-
-
-class NtpPayloadOutputTypeDef(TypedDict):
-    NtpServers: list[str]
-
-
-class NtpPayloadTypeDef(TypedDict):
-    NtpServers: ReadOnly[Sequence[str]]
-
-
-class NtpStatusTypeDef(TypedDict):
-    ConnectionStatus: NotRequired[NetworkConnectionStatusType]
-    IpAddress: NotRequired[str]
-    NtpServerName: NotRequired[str]
-
-
-class OTAJobConfigTypeDef(TypedDict):
-    AllowMajorVersionUpdate: NotRequired[bool]
-    ImageVersion: str
-
-
-class OutPutS3LocationTypeDef(TypedDict):
-    BucketName: str
-    ObjectKey: str
-
-
-class PackageImportJobInputConfigTypeDef(TypedDict):
-    PackageVersionInputConfig: NotRequired[PackageVersionInputConfigTypeDef]
-
-
-class PackageImportJobOutputConfigTypeDef(TypedDict):
-    PackageVersionOutputConfig: NotRequired[PackageVersionOutputConfigTypeDef]
-
-
-class PackageImportJobOutputTypeDef(TypedDict):
-    OutputS3Location: OutPutS3LocationTypeDef
-    PackageId: str
-    PackageVersion: str
-    PatchVersion: str
-
-
-class PackageImportJobTypeDef(TypedDict):
-    CreatedTime: NotRequired[datetime]
-    JobId: NotRequired[str]
-    JobType: NotRequired[PackageImportJobTypeType]
-    LastUpdatedTime: NotRequired[datetime]
-    Status: NotRequired[PackageImportJobStatusType]
-    StatusMessage: NotRequired[str]
-
-
-class PackageListItemTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    PackageId: NotRequired[str]
-    PackageName: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-
-
-class PackageObjectTypeDef(TypedDict):
-    Name: str
-    PackageVersion: str
-    PatchVersion: str
-
-
-class PackageVersionInputConfigTypeDef(TypedDict):
-    S3Location: S3LocationTypeDef
-
-
-class PackageVersionOutputConfigTypeDef(TypedDict):
-    MarkLatest: NotRequired[bool]
-    PackageName: str
-    PackageVersion: str
 
 
 class ProvisionDeviceRequestTypeDef(TypedDict):
@@ -841,19 +877,6 @@ class RemoveApplicationInstanceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReportedRuntimeContextStateTypeDef(TypedDict):
-    DesiredState: DesiredStateType
-    DeviceReportedStatus: DeviceReportedStatusType
-    DeviceReportedTime: datetime
-    RuntimeContextName: str
-
-
-class S3LocationTypeDef(TypedDict):
-    BucketName: str
-    ObjectKey: str
-    Region: NotRequired[str]
-
-
 class SignalApplicationInstanceNodeInstancesRequestTypeDef(TypedDict):
     ApplicationInstanceId: str
     NodeSignals: ReadOnly[Sequence[NodeSignalTypeDef]]
@@ -862,28 +885,6 @@ class SignalApplicationInstanceNodeInstancesRequestTypeDef(TypedDict):
 class SignalApplicationInstanceNodeInstancesResponseTypeDef(TypedDict):
     ApplicationInstanceId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StaticIpConnectionInfoOutputTypeDef(TypedDict):
-    DefaultGateway: str
-    Dns: list[str]
-    IpAddress: str
-    Mask: str
-
-
-class StaticIpConnectionInfoTypeDef(TypedDict):
-    DefaultGateway: str
-    Dns: ReadOnly[Sequence[str]]
-    IpAddress: str
-    Mask: str
-
-
-class StorageLocationTypeDef(TypedDict):
-    BinaryPrefixLocation: str
-    Bucket: str
-    GeneratedPrefixLocation: str
-    ManifestPrefixLocation: str
-    RepoPrefixLocation: str
 
 
 class TagResourceRequestTypeDef(TypedDict):

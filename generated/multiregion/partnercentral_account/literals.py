@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Partner Central Account API: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessTypeType",
-    "ConnectionTypeStatusType",
-    "ConnectionTypeType",
-    "IndustrySegmentType",
-    "InvitationStatusType",
-    "ParticipantTypeType",
-    "PrimarySolutionTypeType",
-    "ProfileTaskStatusType",
-    "ProfileValidationErrorReasonType",
-    "ProfileVisibilityType",
-    "VerificationStatusType",
-    "VerificationTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessTypeType",
+        "ConnectionTypeStatusType",
+        "ConnectionTypeType",
+        "IndustrySegmentType",
+        "InvitationStatusType",
+        "ParticipantTypeType",
+        "PrimarySolutionTypeType",
+        "ProfileTaskStatusType",
+        "ProfileValidationErrorReasonType",
+        "ProfileVisibilityType",
+        "VerificationStatusType",
+        "VerificationTypeType",
+    ]
 
 AccessTypeType = Literal["ALLOW_ALL", "DENY_ALL", "ALLOW_BY_DEFAULT_DENY_SOME"]
 ConnectionTypeType = Literal["OPPORTUNITY_COLLABORATION", "SUBSIDIARY"]

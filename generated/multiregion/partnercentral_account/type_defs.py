@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,92 +33,93 @@ from .literals import (
     VerificationTypeType,
 )
 
-__all__ = [
-    "AcceptConnectionInvitationRequestTypeDef",
-    "AcceptConnectionInvitationResponseTypeDef",
-    "AccountSummaryTypeDef",
-    "AllianceLeadContactTypeDef",
-    "AssociateAwsTrainingCertificationEmailDomainRequestTypeDef",
-    "AssociateAwsTrainingCertificationEmailDomainResponseTypeDef",
-    "BusinessVerificationDetailsTypeDef",
-    "BusinessVerificationResponseTypeDef",
-    "CancelConnectionInvitationRequestTypeDef",
-    "CancelConnectionInvitationResponseTypeDef",
-    "CancelConnectionRequestTypeDef",
-    "CancelConnectionResponseTypeDef",
-    "CancelProfileUpdateTaskRequestTypeDef",
-    "CancelProfileUpdateTaskResponseTypeDef",
-    "ConnectionInvitationSummaryTypeDef",
-    "ConnectionSummaryTypeDef",
-    "ConnectionTypeDef",
-    "ConnectionTypeDetailTypeDef",
-    "ConnectionTypeSummaryTypeDef",
-    "CreateConnectionInvitationRequestTypeDef",
-    "CreateConnectionInvitationResponseTypeDef",
-    "CreatePartnerRequestTypeDef",
-    "CreatePartnerResponseTypeDef",
-    "DisassociateAwsTrainingCertificationEmailDomainRequestTypeDef",
-    "DisassociateAwsTrainingCertificationEmailDomainResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorDetailTypeDef",
-    "GetAllianceLeadContactRequestTypeDef",
-    "GetAllianceLeadContactResponseTypeDef",
-    "GetConnectionInvitationRequestTypeDef",
-    "GetConnectionInvitationResponseTypeDef",
-    "GetConnectionPreferencesRequestTypeDef",
-    "GetConnectionPreferencesResponseTypeDef",
-    "GetConnectionRequestTypeDef",
-    "GetConnectionResponseTypeDef",
-    "GetPartnerRequestTypeDef",
-    "GetPartnerResponseTypeDef",
-    "GetProfileUpdateTaskRequestTypeDef",
-    "GetProfileUpdateTaskResponseTypeDef",
-    "GetProfileVisibilityRequestTypeDef",
-    "GetProfileVisibilityResponseTypeDef",
-    "GetVerificationRequestTypeDef",
-    "GetVerificationResponseTypeDef",
-    "ListConnectionInvitationsRequestTypeDef",
-    "ListConnectionInvitationsResponseTypeDef",
-    "ListConnectionsRequestTypeDef",
-    "ListConnectionsResponseTypeDef",
-    "ListPartnersRequestTypeDef",
-    "ListPartnersResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LocalizedContentTypeDef",
-    "ParticipantTypeDef",
-    "PartnerDomainTypeDef",
-    "PartnerProfileSummaryTypeDef",
-    "PartnerProfileTypeDef",
-    "PartnerSummaryTypeDef",
-    "PutAllianceLeadContactRequestTypeDef",
-    "PutAllianceLeadContactResponseTypeDef",
-    "PutProfileVisibilityRequestTypeDef",
-    "PutProfileVisibilityResponseTypeDef",
-    "RegistrantVerificationDetailsTypeDef",
-    "RegistrantVerificationResponseTypeDef",
-    "RejectConnectionInvitationRequestTypeDef",
-    "RejectConnectionInvitationResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SellerProfileSummaryTypeDef",
-    "SendEmailVerificationCodeRequestTypeDef",
-    "SendEmailVerificationCodeResponseTypeDef",
-    "StartProfileUpdateTaskRequestTypeDef",
-    "StartProfileUpdateTaskResponseTypeDef",
-    "StartVerificationRequestTypeDef",
-    "StartVerificationResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TaskDetailsOutputTypeDef",
-    "TaskDetailsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateConnectionPreferencesRequestTypeDef",
-    "UpdateConnectionPreferencesResponseTypeDef",
-    "VerificationDetailsTypeDef",
-    "VerificationResponseDetailsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptConnectionInvitationRequestTypeDef",
+        "AcceptConnectionInvitationResponseTypeDef",
+        "AccountSummaryTypeDef",
+        "AllianceLeadContactTypeDef",
+        "AssociateAwsTrainingCertificationEmailDomainRequestTypeDef",
+        "AssociateAwsTrainingCertificationEmailDomainResponseTypeDef",
+        "BusinessVerificationDetailsTypeDef",
+        "BusinessVerificationResponseTypeDef",
+        "CancelConnectionInvitationRequestTypeDef",
+        "CancelConnectionInvitationResponseTypeDef",
+        "CancelConnectionRequestTypeDef",
+        "CancelConnectionResponseTypeDef",
+        "CancelProfileUpdateTaskRequestTypeDef",
+        "CancelProfileUpdateTaskResponseTypeDef",
+        "ConnectionInvitationSummaryTypeDef",
+        "ConnectionSummaryTypeDef",
+        "ConnectionTypeDef",
+        "ConnectionTypeDetailTypeDef",
+        "ConnectionTypeSummaryTypeDef",
+        "CreateConnectionInvitationRequestTypeDef",
+        "CreateConnectionInvitationResponseTypeDef",
+        "CreatePartnerRequestTypeDef",
+        "CreatePartnerResponseTypeDef",
+        "DisassociateAwsTrainingCertificationEmailDomainRequestTypeDef",
+        "DisassociateAwsTrainingCertificationEmailDomainResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorDetailTypeDef",
+        "GetAllianceLeadContactRequestTypeDef",
+        "GetAllianceLeadContactResponseTypeDef",
+        "GetConnectionInvitationRequestTypeDef",
+        "GetConnectionInvitationResponseTypeDef",
+        "GetConnectionPreferencesRequestTypeDef",
+        "GetConnectionPreferencesResponseTypeDef",
+        "GetConnectionRequestTypeDef",
+        "GetConnectionResponseTypeDef",
+        "GetPartnerRequestTypeDef",
+        "GetPartnerResponseTypeDef",
+        "GetProfileUpdateTaskRequestTypeDef",
+        "GetProfileUpdateTaskResponseTypeDef",
+        "GetProfileVisibilityRequestTypeDef",
+        "GetProfileVisibilityResponseTypeDef",
+        "GetVerificationRequestTypeDef",
+        "GetVerificationResponseTypeDef",
+        "ListConnectionInvitationsRequestTypeDef",
+        "ListConnectionInvitationsResponseTypeDef",
+        "ListConnectionsRequestTypeDef",
+        "ListConnectionsResponseTypeDef",
+        "ListPartnersRequestTypeDef",
+        "ListPartnersResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LocalizedContentTypeDef",
+        "ParticipantTypeDef",
+        "PartnerDomainTypeDef",
+        "PartnerProfileSummaryTypeDef",
+        "PartnerProfileTypeDef",
+        "PartnerSummaryTypeDef",
+        "PutAllianceLeadContactRequestTypeDef",
+        "PutAllianceLeadContactResponseTypeDef",
+        "PutProfileVisibilityRequestTypeDef",
+        "PutProfileVisibilityResponseTypeDef",
+        "RegistrantVerificationDetailsTypeDef",
+        "RegistrantVerificationResponseTypeDef",
+        "RejectConnectionInvitationRequestTypeDef",
+        "RejectConnectionInvitationResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SellerProfileSummaryTypeDef",
+        "SendEmailVerificationCodeRequestTypeDef",
+        "SendEmailVerificationCodeResponseTypeDef",
+        "StartProfileUpdateTaskRequestTypeDef",
+        "StartProfileUpdateTaskResponseTypeDef",
+        "StartVerificationRequestTypeDef",
+        "StartVerificationResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TaskDetailsOutputTypeDef",
+        "TaskDetailsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateConnectionPreferencesRequestTypeDef",
+        "UpdateConnectionPreferencesResponseTypeDef",
+        "VerificationDetailsTypeDef",
+        "VerificationResponseDetailsTypeDef",
+    ]
 
 
 class AcceptConnectionInvitationRequestTypeDef(TypedDict):
@@ -127,13 +128,48 @@ class AcceptConnectionInvitationRequestTypeDef(TypedDict):
     ClientToken: str
 
 
+class AccountSummaryTypeDef(TypedDict):
+    Name: str
+
+
+class PartnerProfileSummaryTypeDef(TypedDict):
+    Id: str
+    Name: str
+
+
+class SellerProfileSummaryTypeDef(TypedDict):
+    Id: str
+    Name: str
+
+
+class ParticipantTypeDef(TypedDict):
+    PartnerProfile: NotRequired[PartnerProfileSummaryTypeDef]
+    SellerProfile: NotRequired[SellerProfileSummaryTypeDef]
+    Account: NotRequired[AccountSummaryTypeDef]
+
+
+class ConnectionTypeDetailTypeDef(TypedDict):
+    CreatedAt: datetime
+    InviterEmail: str
+    InviterName: str
+    Status: ConnectionTypeStatusType
+    CanceledAt: NotRequired[datetime]
+    CanceledBy: NotRequired[str]
+    OtherParticipant: ParticipantTypeDef
+
+
+class ConnectionTypeDef(TypedDict):
+    Catalog: str
+    Id: str
+    Arn: str
+    OtherParticipantAccountId: str
+    UpdatedAt: datetime
+    ConnectionTypes: dict[ConnectionTypeType, ConnectionTypeDetailTypeDef]
+
+
 class AcceptConnectionInvitationResponseTypeDef(TypedDict):
     Connection: ConnectionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AccountSummaryTypeDef(TypedDict):
-    Name: str
 
 
 class AllianceLeadContactTypeDef(TypedDict):
@@ -217,6 +253,31 @@ class CancelProfileUpdateTaskRequestTypeDef(TypedDict):
     TaskId: str
 
 
+class ErrorDetailTypeDef(TypedDict):
+    Locale: str
+    Message: str
+    Reason: ProfileValidationErrorReasonType
+
+
+class LocalizedContentTypeDef(TypedDict):
+    DisplayName: str
+    Description: str
+    WebsiteUrl: str
+    LogoUrl: str
+    Locale: str
+
+
+class TaskDetailsOutputTypeDef(TypedDict):
+    DisplayName: str
+    Description: str
+    WebsiteUrl: str
+    LogoUrl: str
+    PrimarySolutionType: PrimarySolutionTypeType
+    IndustrySegments: list[IndustrySegmentType]
+    TranslationSourceLocale: str
+    LocalizedContents: NotRequired[list[LocalizedContentTypeDef]]
+
+
 class CancelProfileUpdateTaskResponseTypeDef(TypedDict):
     Catalog: str
     Arn: str
@@ -244,6 +305,11 @@ class ConnectionInvitationSummaryTypeDef(TypedDict):
     Status: InvitationStatusType
 
 
+class ConnectionTypeSummaryTypeDef(TypedDict):
+    Status: ConnectionTypeStatusType
+    OtherParticipant: ParticipantTypeDef
+
+
 class ConnectionSummaryTypeDef(TypedDict):
     Catalog: str
     Id: str
@@ -251,30 +317,6 @@ class ConnectionSummaryTypeDef(TypedDict):
     OtherParticipantAccountId: str
     UpdatedAt: datetime
     ConnectionTypes: dict[ConnectionTypeType, ConnectionTypeSummaryTypeDef]
-
-
-class ConnectionTypeDef(TypedDict):
-    Catalog: str
-    Id: str
-    Arn: str
-    OtherParticipantAccountId: str
-    UpdatedAt: datetime
-    ConnectionTypes: dict[ConnectionTypeType, ConnectionTypeDetailTypeDef]
-
-
-class ConnectionTypeDetailTypeDef(TypedDict):
-    CreatedAt: datetime
-    InviterEmail: str
-    InviterName: str
-    Status: ConnectionTypeStatusType
-    CanceledAt: NotRequired[datetime]
-    CanceledBy: NotRequired[str]
-    OtherParticipant: ParticipantTypeDef
-
-
-class ConnectionTypeSummaryTypeDef(TypedDict):
-    Status: ConnectionTypeStatusType
-    OtherParticipant: ParticipantTypeDef
 
 
 class CreateConnectionInvitationRequestTypeDef(TypedDict):
@@ -305,6 +347,11 @@ class CreateConnectionInvitationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreatePartnerRequestTypeDef(TypedDict):
     Catalog: str
     ClientToken: NotRequired[str]
@@ -313,6 +360,23 @@ class CreatePartnerRequestTypeDef(TypedDict):
     AllianceLeadContact: AllianceLeadContactTypeDef
     EmailVerificationCode: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PartnerDomainTypeDef(TypedDict):
+    DomainName: str
+    RegisteredAt: datetime
+
+
+class PartnerProfileTypeDef(TypedDict):
+    DisplayName: str
+    Description: str
+    WebsiteUrl: str
+    LogoUrl: str
+    PrimarySolutionType: PrimarySolutionTypeType
+    IndustrySegments: list[IndustrySegmentType]
+    TranslationSourceLocale: str
+    LocalizedContents: NotRequired[list[LocalizedContentTypeDef]]
+    ProfileId: NotRequired[str]
 
 
 class CreatePartnerResponseTypeDef(TypedDict):
@@ -336,12 +400,6 @@ class DisassociateAwsTrainingCertificationEmailDomainRequestTypeDef(TypedDict):
 
 class DisassociateAwsTrainingCertificationEmailDomainResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ErrorDetailTypeDef(TypedDict):
-    Locale: str
-    Message: str
-    Reason: ProfileValidationErrorReasonType
 
 
 class GetAllianceLeadContactRequestTypeDef(TypedDict):
@@ -461,6 +519,16 @@ class GetVerificationRequestTypeDef(TypedDict):
     VerificationType: VerificationTypeType
 
 
+class RegistrantVerificationResponseTypeDef(TypedDict):
+    CompletionUrl: str
+    CompletionUrlExpiresAt: datetime
+
+
+class VerificationResponseDetailsTypeDef(TypedDict):
+    BusinessVerificationResponse: NotRequired[BusinessVerificationResponseTypeDef]
+    RegistrantVerificationResponse: NotRequired[RegistrantVerificationResponseTypeDef]
+
+
 class GetVerificationResponseTypeDef(TypedDict):
     VerificationType: VerificationTypeType
     VerificationStatus: VerificationStatusType
@@ -506,6 +574,14 @@ class ListPartnersRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PartnerSummaryTypeDef(TypedDict):
+    Catalog: str
+    Arn: str
+    Id: str
+    LegalName: str
+    CreatedAt: datetime
+
+
 class ListPartnersResponseTypeDef(TypedDict):
     PartnerSummaryList: list[PartnerSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -520,50 +596,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResourceArn: str
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LocalizedContentTypeDef(TypedDict):
-    DisplayName: str
-    Description: str
-    WebsiteUrl: str
-    LogoUrl: str
-    Locale: str
-
-
-class ParticipantTypeDef(TypedDict):
-    PartnerProfile: NotRequired[PartnerProfileSummaryTypeDef]
-    SellerProfile: NotRequired[SellerProfileSummaryTypeDef]
-    Account: NotRequired[AccountSummaryTypeDef]
-
-
-class PartnerDomainTypeDef(TypedDict):
-    DomainName: str
-    RegisteredAt: datetime
-
-
-class PartnerProfileSummaryTypeDef(TypedDict):
-    Id: str
-    Name: str
-
-
-class PartnerProfileTypeDef(TypedDict):
-    DisplayName: str
-    Description: str
-    WebsiteUrl: str
-    LogoUrl: str
-    PrimarySolutionType: PrimarySolutionTypeType
-    IndustrySegments: list[IndustrySegmentType]
-    TranslationSourceLocale: str
-    LocalizedContents: NotRequired[list[LocalizedContentTypeDef]]
-    ProfileId: NotRequired[str]
-
-
-class PartnerSummaryTypeDef(TypedDict):
-    Catalog: str
-    Arn: str
-    Id: str
-    LegalName: str
-    CreatedAt: datetime
 
 
 class PutAllianceLeadContactRequestTypeDef(TypedDict):
@@ -600,11 +632,6 @@ class RegistrantVerificationDetailsTypeDef(TypedDict):
     pass
 
 
-class RegistrantVerificationResponseTypeDef(TypedDict):
-    CompletionUrl: str
-    CompletionUrlExpiresAt: datetime
-
-
 class RejectConnectionInvitationRequestTypeDef(TypedDict):
     Catalog: str
     Identifier: str
@@ -630,11 +657,6 @@ class RejectConnectionInvitationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SellerProfileSummaryTypeDef(TypedDict):
-    Id: str
-    Name: str
-
-
 class SendEmailVerificationCodeRequestTypeDef(TypedDict):
     Catalog: str
     Email: str
@@ -642,6 +664,17 @@ class SendEmailVerificationCodeRequestTypeDef(TypedDict):
 
 class SendEmailVerificationCodeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TaskDetailsTypeDef(TypedDict):
+    DisplayName: str
+    Description: str
+    WebsiteUrl: str
+    LogoUrl: str
+    PrimarySolutionType: PrimarySolutionTypeType
+    IndustrySegments: ReadOnly[Sequence[IndustrySegmentType]]
+    TranslationSourceLocale: str
+    LocalizedContents: NotRequired[ReadOnly[Sequence[LocalizedContentTypeDef]]]
 
 
 class StartProfileUpdateTaskRequestTypeDef(TypedDict):
@@ -662,6 +695,11 @@ class StartProfileUpdateTaskResponseTypeDef(TypedDict):
     EndedAt: NotRequired[datetime]
     ErrorDetailList: NotRequired[list[ErrorDetailTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VerificationDetailsTypeDef(TypedDict):
+    BusinessVerificationDetails: NotRequired[BusinessVerificationDetailsTypeDef]
+    RegistrantVerificationDetails: NotRequired[RegistrantVerificationDetailsTypeDef]
 
 
 class StartVerificationRequestTypeDef(TypedDict):
@@ -688,33 +726,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TaskDetailsOutputTypeDef(TypedDict):
-    DisplayName: str
-    Description: str
-    WebsiteUrl: str
-    LogoUrl: str
-    PrimarySolutionType: PrimarySolutionTypeType
-    IndustrySegments: list[IndustrySegmentType]
-    TranslationSourceLocale: str
-    LocalizedContents: NotRequired[list[LocalizedContentTypeDef]]
-
-
-class TaskDetailsTypeDef(TypedDict):
-    DisplayName: str
-    Description: str
-    WebsiteUrl: str
-    LogoUrl: str
-    PrimarySolutionType: PrimarySolutionTypeType
-    IndustrySegments: ReadOnly[Sequence[IndustrySegmentType]]
-    TranslationSourceLocale: str
-    LocalizedContents: NotRequired[ReadOnly[Sequence[LocalizedContentTypeDef]]]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -739,13 +750,3 @@ class UpdateConnectionPreferencesResponseTypeDef(TypedDict):
     UpdatedAt: datetime
     Revision: int
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VerificationDetailsTypeDef(TypedDict):
-    BusinessVerificationDetails: NotRequired[BusinessVerificationDetailsTypeDef]
-    RegistrantVerificationDetails: NotRequired[RegistrantVerificationDetailsTypeDef]
-
-
-class VerificationResponseDetailsTypeDef(TypedDict):
-    BusinessVerificationResponse: NotRequired[BusinessVerificationResponseTypeDef]
-    RegistrantVerificationResponse: NotRequired[RegistrantVerificationResponseTypeDef]

@@ -2,17 +2,18 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Partner Central Benefits API: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BenefitAllocationStatusType",
-    "BenefitApplicationStatusType",
-    "BenefitStatusType",
-    "CurrencyCodeType",
-    "FileTypeType",
-    "FulfillmentTypeType",
-    "ResourceTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BenefitAllocationStatusType",
+        "BenefitApplicationStatusType",
+        "BenefitStatusType",
+        "CurrencyCodeType",
+        "FileTypeType",
+        "FulfillmentTypeType",
+        "ResourceTypeType",
+    ]
 
 BenefitAllocationStatusType = Literal["ACTIVE", "INACTIVE", "FULFILLED"]
 BenefitApplicationStatusType = Literal[

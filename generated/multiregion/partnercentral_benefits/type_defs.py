@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,67 +30,73 @@ from .literals import (
     ResourceTypeType,
 )
 
-__all__ = [
-    "AccessDetailsTypeDef",
-    "AmendBenefitApplicationInputTypeDef",
-    "AmendBenefitApplicationOutputTypeDef",
-    "AmendmentTypeDef",
-    "AssociateBenefitApplicationResourceInputTypeDef",
-    "AssociateBenefitApplicationResourceOutputTypeDef",
-    "AssociatedResourceTypeDef",
-    "BenefitAllocationSummaryTypeDef",
-    "BenefitApplicationSummaryTypeDef",
-    "BenefitSummaryTypeDef",
-    "CancelBenefitApplicationInputTypeDef",
-    "CancelBenefitApplicationOutputTypeDef",
-    "ConsumableDetailsTypeDef",
-    "ContactTypeDef",
-    "CreateBenefitApplicationInputTypeDef",
-    "CreateBenefitApplicationOutputTypeDef",
-    "CreditCodeTypeDef",
-    "CreditDetailsTypeDef",
-    "DisassociateBenefitApplicationResourceInputTypeDef",
-    "DisassociateBenefitApplicationResourceOutputTypeDef",
-    "DisbursementDetailsTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "FileDetailTypeDef",
-    "FileInputTypeDef",
-    "FulfillmentDetailsTypeDef",
-    "GetBenefitAllocationInputTypeDef",
-    "GetBenefitAllocationOutputTypeDef",
-    "GetBenefitApplicationInputTypeDef",
-    "GetBenefitApplicationOutputTypeDef",
-    "GetBenefitInputTypeDef",
-    "GetBenefitOutputTypeDef",
-    "IssuanceDetailTypeDef",
-    "ListBenefitAllocationsInputTypeDef",
-    "ListBenefitAllocationsOutputTypeDef",
-    "ListBenefitApplicationsInputTypeDef",
-    "ListBenefitApplicationsOutputTypeDef",
-    "ListBenefitsInputTypeDef",
-    "ListBenefitsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MonetaryValueTypeDef",
-    "RecallBenefitApplicationInputTypeDef",
-    "RecallBenefitApplicationOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "SubmitBenefitApplicationInputTypeDef",
-    "SubmitBenefitApplicationOutputTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateBenefitApplicationInputTypeDef",
-    "UpdateBenefitApplicationOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessDetailsTypeDef",
+        "AmendBenefitApplicationInputTypeDef",
+        "AmendBenefitApplicationOutputTypeDef",
+        "AmendmentTypeDef",
+        "AssociateBenefitApplicationResourceInputTypeDef",
+        "AssociateBenefitApplicationResourceOutputTypeDef",
+        "AssociatedResourceTypeDef",
+        "BenefitAllocationSummaryTypeDef",
+        "BenefitApplicationSummaryTypeDef",
+        "BenefitSummaryTypeDef",
+        "CancelBenefitApplicationInputTypeDef",
+        "CancelBenefitApplicationOutputTypeDef",
+        "ConsumableDetailsTypeDef",
+        "ContactTypeDef",
+        "CreateBenefitApplicationInputTypeDef",
+        "CreateBenefitApplicationOutputTypeDef",
+        "CreditCodeTypeDef",
+        "CreditDetailsTypeDef",
+        "DisassociateBenefitApplicationResourceInputTypeDef",
+        "DisassociateBenefitApplicationResourceOutputTypeDef",
+        "DisbursementDetailsTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "FileDetailTypeDef",
+        "FileInputTypeDef",
+        "FulfillmentDetailsTypeDef",
+        "GetBenefitAllocationInputTypeDef",
+        "GetBenefitAllocationOutputTypeDef",
+        "GetBenefitApplicationInputTypeDef",
+        "GetBenefitApplicationOutputTypeDef",
+        "GetBenefitInputTypeDef",
+        "GetBenefitOutputTypeDef",
+        "IssuanceDetailTypeDef",
+        "ListBenefitAllocationsInputTypeDef",
+        "ListBenefitAllocationsOutputTypeDef",
+        "ListBenefitApplicationsInputTypeDef",
+        "ListBenefitApplicationsOutputTypeDef",
+        "ListBenefitsInputTypeDef",
+        "ListBenefitsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MonetaryValueTypeDef",
+        "RecallBenefitApplicationInputTypeDef",
+        "RecallBenefitApplicationOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "SubmitBenefitApplicationInputTypeDef",
+        "SubmitBenefitApplicationOutputTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateBenefitApplicationInputTypeDef",
+        "UpdateBenefitApplicationOutputTypeDef",
+    ]
 
 
 class AccessDetailsTypeDef(TypedDict):
     Description: NotRequired[str]
+
+
+class AmendmentTypeDef(TypedDict):
+    FieldPath: str
+    NewValue: str
 
 
 class AmendBenefitApplicationInputTypeDef(TypedDict):
@@ -104,11 +110,6 @@ class AmendBenefitApplicationInputTypeDef(TypedDict):
 
 class AmendBenefitApplicationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AmendmentTypeDef(TypedDict):
-    FieldPath: str
-    NewValue: str
 
 
 class AssociateBenefitApplicationResourceInputTypeDef(TypedDict):
@@ -183,6 +184,17 @@ class CancelBenefitApplicationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MonetaryValueTypeDef(TypedDict):
+    Amount: str
+    CurrencyCode: CurrencyCodeType
+
+
+class IssuanceDetailTypeDef(TypedDict):
+    IssuanceId: NotRequired[str]
+    IssuanceAmount: NotRequired[MonetaryValueTypeDef]
+    IssuedAt: NotRequired[datetime]
+
+
 class ConsumableDetailsTypeDef(TypedDict):
     AllocatedAmount: NotRequired[MonetaryValueTypeDef]
     RemainingAmount: NotRequired[MonetaryValueTypeDef]
@@ -196,6 +208,16 @@ class ContactTypeDef(TypedDict):
     LastName: NotRequired[str]
     BusinessTitle: NotRequired[str]
     Phone: NotRequired[str]
+
+
+class FileInputTypeDef(TypedDict):
+    FileURI: str
+    BusinessUseCase: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateBenefitApplicationInputTypeDef(TypedDict):
@@ -261,11 +283,6 @@ class FileDetailTypeDef(TypedDict):
     FileType: NotRequired[FileTypeType]
     CreatedBy: NotRequired[str]
     CreatedAt: NotRequired[datetime]
-
-
-class FileInputTypeDef(TypedDict):
-    FileURI: str
-    BusinessUseCase: NotRequired[str]
 
 
 class FulfillmentDetailsTypeDef(TypedDict):
@@ -347,12 +364,6 @@ class GetBenefitOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IssuanceDetailTypeDef(TypedDict):
-    IssuanceId: NotRequired[str]
-    IssuanceAmount: NotRequired[MonetaryValueTypeDef]
-    IssuedAt: NotRequired[datetime]
-
-
 class ListBenefitAllocationsInputTypeDef(TypedDict):
     Catalog: str
     FulfillmentTypes: NotRequired[ReadOnly[Sequence[FulfillmentTypeType]]]
@@ -412,11 +423,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MonetaryValueTypeDef(TypedDict):
-    Amount: str
-    CurrencyCode: CurrencyCodeType
-
-
 class RecallBenefitApplicationInputTypeDef(TypedDict):
     Catalog: str
     ClientToken: NotRequired[str]
@@ -444,11 +450,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

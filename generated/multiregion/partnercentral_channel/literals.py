@@ -2,27 +2,28 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Partner Central Channel API: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AssociationTypeType",
-    "CoverageType",
-    "HandshakeStatusType",
-    "HandshakeTypeType",
-    "ListProgramManagementAccountsSortNameType",
-    "ListRelationshipsSortNameType",
-    "ParticipantTypeType",
-    "ProgramManagementAccountStatusType",
-    "ProgramManagementAccountTypeSortNameType",
-    "ProgramType",
-    "ProviderType",
-    "ResaleAccountModelType",
-    "RevokeServicePeriodTypeSortNameType",
-    "SectorType",
-    "ServicePeriodTypeType",
-    "SortOrderType",
-    "StartServicePeriodTypeSortNameType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociationTypeType",
+        "CoverageType",
+        "HandshakeStatusType",
+        "HandshakeTypeType",
+        "ListProgramManagementAccountsSortNameType",
+        "ListRelationshipsSortNameType",
+        "ParticipantTypeType",
+        "ProgramManagementAccountStatusType",
+        "ProgramManagementAccountTypeSortNameType",
+        "ProgramType",
+        "ProviderType",
+        "ResaleAccountModelType",
+        "RevokeServicePeriodTypeSortNameType",
+        "SectorType",
+        "ServicePeriodTypeType",
+        "SortOrderType",
+        "StartServicePeriodTypeSortNameType",
+    ]
 
 AssociationTypeType = Literal["DOWNSTREAM_SELLER", "END_CUSTOMER", "INTERNAL"]
 CoverageType = Literal["ENTIRE_ORGANIZATION", "MANAGEMENT_ACCOUNT_ONLY"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -38,78 +38,79 @@ from .literals import (
     StartServicePeriodTypeSortNameType,
 )
 
-__all__ = [
-    "AcceptChannelHandshakeDetailTypeDef",
-    "AcceptChannelHandshakeRequestTypeDef",
-    "AcceptChannelHandshakeResponseTypeDef",
-    "CancelChannelHandshakeDetailTypeDef",
-    "CancelChannelHandshakeRequestTypeDef",
-    "CancelChannelHandshakeResponseTypeDef",
-    "ChannelHandshakePayloadTypeDef",
-    "ChannelHandshakeSummaryTypeDef",
-    "CreateChannelHandshakeDetailTypeDef",
-    "CreateChannelHandshakeRequestTypeDef",
-    "CreateChannelHandshakeResponseTypeDef",
-    "CreateProgramManagementAccountDetailTypeDef",
-    "CreateProgramManagementAccountRequestTypeDef",
-    "CreateProgramManagementAccountResponseTypeDef",
-    "CreateRelationshipDetailTypeDef",
-    "CreateRelationshipRequestTypeDef",
-    "CreateRelationshipResponseTypeDef",
-    "DeleteProgramManagementAccountRequestTypeDef",
-    "DeleteProgramManagementAccountResponseTypeDef",
-    "DeleteRelationshipRequestTypeDef",
-    "DeleteRelationshipResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetRelationshipRequestTypeDef",
-    "GetRelationshipResponseTypeDef",
-    "HandshakeDetailTypeDef",
-    "ListChannelHandshakesRequestTypeDef",
-    "ListChannelHandshakesResponseTypeDef",
-    "ListChannelHandshakesTypeFiltersTypeDef",
-    "ListChannelHandshakesTypeSortTypeDef",
-    "ListProgramManagementAccountsRequestTypeDef",
-    "ListProgramManagementAccountsResponseTypeDef",
-    "ListProgramManagementAccountsSortBaseTypeDef",
-    "ListRelationshipsRequestTypeDef",
-    "ListRelationshipsResponseTypeDef",
-    "ListRelationshipsSortBaseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PartnerLedSupportTypeDef",
-    "ProgramManagementAccountHandshakeDetailTypeDef",
-    "ProgramManagementAccountSummaryTypeDef",
-    "ProgramManagementAccountTypeFiltersTypeDef",
-    "ProgramManagementAccountTypeSortTypeDef",
-    "RejectChannelHandshakeDetailTypeDef",
-    "RejectChannelHandshakeRequestTypeDef",
-    "RejectChannelHandshakeResponseTypeDef",
-    "RelationshipDetailTypeDef",
-    "RelationshipSummaryTypeDef",
-    "ResoldEnterpriseTypeDef",
-    "ResoldUnifiedOperationsTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevokeServicePeriodHandshakeDetailTypeDef",
-    "RevokeServicePeriodPayloadTypeDef",
-    "RevokeServicePeriodTypeFiltersTypeDef",
-    "RevokeServicePeriodTypeSortTypeDef",
-    "StartServicePeriodHandshakeDetailTypeDef",
-    "StartServicePeriodPayloadTypeDef",
-    "StartServicePeriodTypeFiltersTypeDef",
-    "StartServicePeriodTypeSortTypeDef",
-    "SupportPlanTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateProgramManagementAccountDetailTypeDef",
-    "UpdateProgramManagementAccountRequestTypeDef",
-    "UpdateProgramManagementAccountResponseTypeDef",
-    "UpdateRelationshipDetailTypeDef",
-    "UpdateRelationshipRequestTypeDef",
-    "UpdateRelationshipResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptChannelHandshakeDetailTypeDef",
+        "AcceptChannelHandshakeRequestTypeDef",
+        "AcceptChannelHandshakeResponseTypeDef",
+        "CancelChannelHandshakeDetailTypeDef",
+        "CancelChannelHandshakeRequestTypeDef",
+        "CancelChannelHandshakeResponseTypeDef",
+        "ChannelHandshakePayloadTypeDef",
+        "ChannelHandshakeSummaryTypeDef",
+        "CreateChannelHandshakeDetailTypeDef",
+        "CreateChannelHandshakeRequestTypeDef",
+        "CreateChannelHandshakeResponseTypeDef",
+        "CreateProgramManagementAccountDetailTypeDef",
+        "CreateProgramManagementAccountRequestTypeDef",
+        "CreateProgramManagementAccountResponseTypeDef",
+        "CreateRelationshipDetailTypeDef",
+        "CreateRelationshipRequestTypeDef",
+        "CreateRelationshipResponseTypeDef",
+        "DeleteProgramManagementAccountRequestTypeDef",
+        "DeleteProgramManagementAccountResponseTypeDef",
+        "DeleteRelationshipRequestTypeDef",
+        "DeleteRelationshipResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetRelationshipRequestTypeDef",
+        "GetRelationshipResponseTypeDef",
+        "HandshakeDetailTypeDef",
+        "ListChannelHandshakesRequestTypeDef",
+        "ListChannelHandshakesResponseTypeDef",
+        "ListChannelHandshakesTypeFiltersTypeDef",
+        "ListChannelHandshakesTypeSortTypeDef",
+        "ListProgramManagementAccountsRequestTypeDef",
+        "ListProgramManagementAccountsResponseTypeDef",
+        "ListProgramManagementAccountsSortBaseTypeDef",
+        "ListRelationshipsRequestTypeDef",
+        "ListRelationshipsResponseTypeDef",
+        "ListRelationshipsSortBaseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PartnerLedSupportTypeDef",
+        "ProgramManagementAccountHandshakeDetailTypeDef",
+        "ProgramManagementAccountSummaryTypeDef",
+        "ProgramManagementAccountTypeFiltersTypeDef",
+        "ProgramManagementAccountTypeSortTypeDef",
+        "RejectChannelHandshakeDetailTypeDef",
+        "RejectChannelHandshakeRequestTypeDef",
+        "RejectChannelHandshakeResponseTypeDef",
+        "RelationshipDetailTypeDef",
+        "RelationshipSummaryTypeDef",
+        "ResoldEnterpriseTypeDef",
+        "ResoldUnifiedOperationsTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevokeServicePeriodHandshakeDetailTypeDef",
+        "RevokeServicePeriodPayloadTypeDef",
+        "RevokeServicePeriodTypeFiltersTypeDef",
+        "RevokeServicePeriodTypeSortTypeDef",
+        "StartServicePeriodHandshakeDetailTypeDef",
+        "StartServicePeriodPayloadTypeDef",
+        "StartServicePeriodTypeFiltersTypeDef",
+        "StartServicePeriodTypeSortTypeDef",
+        "SupportPlanTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateProgramManagementAccountDetailTypeDef",
+        "UpdateProgramManagementAccountRequestTypeDef",
+        "UpdateProgramManagementAccountResponseTypeDef",
+        "UpdateRelationshipDetailTypeDef",
+        "UpdateRelationshipRequestTypeDef",
+        "UpdateRelationshipResponseTypeDef",
+    ]
 
 
 class AcceptChannelHandshakeDetailTypeDef(TypedDict):
@@ -144,9 +145,54 @@ class CancelChannelHandshakeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RevokeServicePeriodPayloadTypeDef(TypedDict):
+    programManagementAccountIdentifier: str
+    note: NotRequired[str]
+
+
+class StartServicePeriodPayloadTypeDef(TypedDict):
+    programManagementAccountIdentifier: str
+    note: NotRequired[str]
+    servicePeriodType: ServicePeriodTypeType
+    minimumNoticeDays: NotRequired[str]
+    endDate: NotRequired[ReadOnly[datetime | str]]
+
+
 class ChannelHandshakePayloadTypeDef(TypedDict):
     startServicePeriodPayload: NotRequired[ReadOnly[StartServicePeriodPayloadTypeDef]]
     revokeServicePeriodPayload: NotRequired[RevokeServicePeriodPayloadTypeDef]
+
+
+class ProgramManagementAccountHandshakeDetailTypeDef(TypedDict):
+    program: NotRequired[ProgramType]
+
+
+class RevokeServicePeriodHandshakeDetailTypeDef(TypedDict):
+    note: NotRequired[str]
+    servicePeriodType: NotRequired[ServicePeriodTypeType]
+    minimumNoticeDays: NotRequired[str]
+    startDate: NotRequired[datetime]
+    endDate: NotRequired[datetime]
+
+
+class StartServicePeriodHandshakeDetailTypeDef(TypedDict):
+    note: NotRequired[str]
+    servicePeriodType: NotRequired[ServicePeriodTypeType]
+    minimumNoticeDays: NotRequired[str]
+    startDate: NotRequired[datetime]
+    endDate: NotRequired[datetime]
+
+
+class HandshakeDetailTypeDef(TypedDict):
+    startServicePeriodHandshakeDetail: NotRequired[
+        StartServicePeriodHandshakeDetailTypeDef
+    ]
+    revokeServicePeriodHandshakeDetail: NotRequired[
+        RevokeServicePeriodHandshakeDetailTypeDef
+    ]
+    programManagementAccountHandshakeDetail: NotRequired[
+        ProgramManagementAccountHandshakeDetailTypeDef
+    ]
 
 
 class ChannelHandshakeSummaryTypeDef(TypedDict):
@@ -168,6 +214,11 @@ class ChannelHandshakeSummaryTypeDef(TypedDict):
 class CreateChannelHandshakeDetailTypeDef(TypedDict):
     id: NotRequired[str]
     arn: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateChannelHandshakeRequestTypeDef(TypedDict):
@@ -208,6 +259,30 @@ class CreateProgramManagementAccountResponseTypeDef(TypedDict):
 class CreateRelationshipDetailTypeDef(TypedDict):
     arn: NotRequired[str]
     id: NotRequired[str]
+
+
+class PartnerLedSupportTypeDef(TypedDict):
+    coverage: CoverageType
+    provider: NotRequired[ProviderType]
+    tamLocation: str
+
+
+class ResoldEnterpriseTypeDef(TypedDict):
+    coverage: CoverageType
+    tamLocation: str
+    chargeAccountId: NotRequired[str]
+
+
+class ResoldUnifiedOperationsTypeDef(TypedDict):
+    coverage: CoverageType
+    tamLocation: str
+    chargeAccountId: NotRequired[str]
+
+
+class SupportPlanTypeDef(TypedDict):
+    resoldEnterprise: NotRequired[ResoldEnterpriseTypeDef]
+    partnerLedSupport: NotRequired[PartnerLedSupportTypeDef]
+    resoldUnifiedOperations: NotRequired[ResoldUnifiedOperationsTypeDef]
 
 
 class CreateRelationshipRequestTypeDef(TypedDict):
@@ -255,20 +330,71 @@ class GetRelationshipRequestTypeDef(TypedDict):
     identifier: str
 
 
+class RelationshipDetailTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    revision: NotRequired[str]
+    catalog: NotRequired[str]
+    associationType: NotRequired[AssociationTypeType]
+    programManagementAccountId: NotRequired[str]
+    associatedAccountId: NotRequired[str]
+    displayName: NotRequired[str]
+    resaleAccountModel: NotRequired[ResaleAccountModelType]
+    sector: NotRequired[SectorType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    startDate: NotRequired[datetime]
+
+
 class GetRelationshipResponseTypeDef(TypedDict):
     relationshipDetail: NotRequired[RelationshipDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HandshakeDetailTypeDef(TypedDict):
-    startServicePeriodHandshakeDetail: NotRequired[
-        StartServicePeriodHandshakeDetailTypeDef
+class ProgramManagementAccountTypeFiltersTypeDef(TypedDict):
+    programs: NotRequired[ReadOnly[Sequence[ProgramType]]]
+
+
+class RevokeServicePeriodTypeFiltersTypeDef(TypedDict):
+    servicePeriodTypes: NotRequired[ReadOnly[Sequence[ServicePeriodTypeType]]]
+
+
+class StartServicePeriodTypeFiltersTypeDef(TypedDict):
+    servicePeriodTypes: NotRequired[ReadOnly[Sequence[ServicePeriodTypeType]]]
+
+
+class ListChannelHandshakesTypeFiltersTypeDef(TypedDict):
+    startServicePeriodTypeFilters: NotRequired[
+        ReadOnly[StartServicePeriodTypeFiltersTypeDef]
     ]
-    revokeServicePeriodHandshakeDetail: NotRequired[
-        RevokeServicePeriodHandshakeDetailTypeDef
+    revokeServicePeriodTypeFilters: NotRequired[
+        ReadOnly[RevokeServicePeriodTypeFiltersTypeDef]
     ]
-    programManagementAccountHandshakeDetail: NotRequired[
-        ProgramManagementAccountHandshakeDetailTypeDef
+    programManagementAccountTypeFilters: NotRequired[
+        ReadOnly[ProgramManagementAccountTypeFiltersTypeDef]
+    ]
+
+
+class ProgramManagementAccountTypeSortTypeDef(TypedDict):
+    sortOrder: SortOrderType
+    sortBy: ProgramManagementAccountTypeSortNameType
+
+
+class RevokeServicePeriodTypeSortTypeDef(TypedDict):
+    sortOrder: SortOrderType
+    sortBy: RevokeServicePeriodTypeSortNameType
+
+
+class StartServicePeriodTypeSortTypeDef(TypedDict):
+    sortOrder: SortOrderType
+    sortBy: StartServicePeriodTypeSortNameType
+
+
+class ListChannelHandshakesTypeSortTypeDef(TypedDict):
+    startServicePeriodTypeSort: NotRequired[StartServicePeriodTypeSortTypeDef]
+    revokeServicePeriodTypeSort: NotRequired[RevokeServicePeriodTypeSortTypeDef]
+    programManagementAccountTypeSort: NotRequired[
+        ProgramManagementAccountTypeSortTypeDef
     ]
 
 
@@ -290,24 +416,9 @@ class ListChannelHandshakesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListChannelHandshakesTypeFiltersTypeDef(TypedDict):
-    startServicePeriodTypeFilters: NotRequired[
-        ReadOnly[StartServicePeriodTypeFiltersTypeDef]
-    ]
-    revokeServicePeriodTypeFilters: NotRequired[
-        ReadOnly[RevokeServicePeriodTypeFiltersTypeDef]
-    ]
-    programManagementAccountTypeFilters: NotRequired[
-        ReadOnly[ProgramManagementAccountTypeFiltersTypeDef]
-    ]
-
-
-class ListChannelHandshakesTypeSortTypeDef(TypedDict):
-    startServicePeriodTypeSort: NotRequired[StartServicePeriodTypeSortTypeDef]
-    revokeServicePeriodTypeSort: NotRequired[RevokeServicePeriodTypeSortTypeDef]
-    programManagementAccountTypeSort: NotRequired[
-        ProgramManagementAccountTypeSortTypeDef
-    ]
+class ListProgramManagementAccountsSortBaseTypeDef(TypedDict):
+    sortOrder: SortOrderType
+    sortBy: ListProgramManagementAccountsSortNameType
 
 
 class ListProgramManagementAccountsRequestTypeDef(TypedDict):
@@ -319,58 +430,6 @@ class ListProgramManagementAccountsRequestTypeDef(TypedDict):
     statuses: NotRequired[ReadOnly[Sequence[ProgramManagementAccountStatusType]]]
     sort: NotRequired[ListProgramManagementAccountsSortBaseTypeDef]
     nextToken: NotRequired[str]
-
-
-class ListProgramManagementAccountsResponseTypeDef(TypedDict):
-    items: NotRequired[list[ProgramManagementAccountSummaryTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListProgramManagementAccountsSortBaseTypeDef(TypedDict):
-    sortOrder: SortOrderType
-    sortBy: ListProgramManagementAccountsSortNameType
-
-
-class ListRelationshipsRequestTypeDef(TypedDict):
-    catalog: str
-    maxResults: NotRequired[int]
-    associatedAccountIds: NotRequired[ReadOnly[Sequence[str]]]
-    associationTypes: NotRequired[ReadOnly[Sequence[AssociationTypeType]]]
-    displayNames: NotRequired[ReadOnly[Sequence[str]]]
-    programManagementAccountIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
-    sort: NotRequired[ListRelationshipsSortBaseTypeDef]
-    nextToken: NotRequired[str]
-
-
-class ListRelationshipsResponseTypeDef(TypedDict):
-    items: NotRequired[list[RelationshipSummaryTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListRelationshipsSortBaseTypeDef(TypedDict):
-    sortOrder: SortOrderType
-    sortBy: ListRelationshipsSortNameType
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    resourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    tags: NotRequired[list[TagTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PartnerLedSupportTypeDef(TypedDict):
-    coverage: CoverageType
-    provider: NotRequired[ProviderType]
-    tamLocation: str
-
-
-class ProgramManagementAccountHandshakeDetailTypeDef(TypedDict):
-    program: NotRequired[ProgramType]
 
 
 class ProgramManagementAccountSummaryTypeDef(TypedDict):
@@ -387,13 +446,56 @@ class ProgramManagementAccountSummaryTypeDef(TypedDict):
     status: NotRequired[ProgramManagementAccountStatusType]
 
 
-class ProgramManagementAccountTypeFiltersTypeDef(TypedDict):
-    programs: NotRequired[ReadOnly[Sequence[ProgramType]]]
+class ListProgramManagementAccountsResponseTypeDef(TypedDict):
+    items: NotRequired[list[ProgramManagementAccountSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ProgramManagementAccountTypeSortTypeDef(TypedDict):
+class ListRelationshipsSortBaseTypeDef(TypedDict):
     sortOrder: SortOrderType
-    sortBy: ProgramManagementAccountTypeSortNameType
+    sortBy: ListRelationshipsSortNameType
+
+
+class ListRelationshipsRequestTypeDef(TypedDict):
+    catalog: str
+    maxResults: NotRequired[int]
+    associatedAccountIds: NotRequired[ReadOnly[Sequence[str]]]
+    associationTypes: NotRequired[ReadOnly[Sequence[AssociationTypeType]]]
+    displayNames: NotRequired[ReadOnly[Sequence[str]]]
+    programManagementAccountIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+    sort: NotRequired[ListRelationshipsSortBaseTypeDef]
+    nextToken: NotRequired[str]
+
+
+class RelationshipSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    revision: NotRequired[str]
+    catalog: NotRequired[str]
+    associationType: NotRequired[AssociationTypeType]
+    programManagementAccountId: NotRequired[str]
+    associatedAccountId: NotRequired[str]
+    displayName: NotRequired[str]
+    sector: NotRequired[SectorType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    startDate: NotRequired[datetime]
+
+
+class ListRelationshipsResponseTypeDef(TypedDict):
+    items: NotRequired[list[RelationshipSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    resourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RejectChannelHandshakeDetailTypeDef(TypedDict):
@@ -412,102 +514,6 @@ class RejectChannelHandshakeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RelationshipDetailTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    revision: NotRequired[str]
-    catalog: NotRequired[str]
-    associationType: NotRequired[AssociationTypeType]
-    programManagementAccountId: NotRequired[str]
-    associatedAccountId: NotRequired[str]
-    displayName: NotRequired[str]
-    resaleAccountModel: NotRequired[ResaleAccountModelType]
-    sector: NotRequired[SectorType]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    startDate: NotRequired[datetime]
-
-
-class RelationshipSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    revision: NotRequired[str]
-    catalog: NotRequired[str]
-    associationType: NotRequired[AssociationTypeType]
-    programManagementAccountId: NotRequired[str]
-    associatedAccountId: NotRequired[str]
-    displayName: NotRequired[str]
-    sector: NotRequired[SectorType]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    startDate: NotRequired[datetime]
-
-
-class ResoldEnterpriseTypeDef(TypedDict):
-    coverage: CoverageType
-    tamLocation: str
-    chargeAccountId: NotRequired[str]
-
-
-class ResoldUnifiedOperationsTypeDef(TypedDict):
-    coverage: CoverageType
-    tamLocation: str
-    chargeAccountId: NotRequired[str]
-
-
-class RevokeServicePeriodHandshakeDetailTypeDef(TypedDict):
-    note: NotRequired[str]
-    servicePeriodType: NotRequired[ServicePeriodTypeType]
-    minimumNoticeDays: NotRequired[str]
-    startDate: NotRequired[datetime]
-    endDate: NotRequired[datetime]
-
-
-class RevokeServicePeriodPayloadTypeDef(TypedDict):
-    programManagementAccountIdentifier: str
-    note: NotRequired[str]
-
-
-class RevokeServicePeriodTypeFiltersTypeDef(TypedDict):
-    servicePeriodTypes: NotRequired[ReadOnly[Sequence[ServicePeriodTypeType]]]
-
-
-class RevokeServicePeriodTypeSortTypeDef(TypedDict):
-    sortOrder: SortOrderType
-    sortBy: RevokeServicePeriodTypeSortNameType
-
-
-class StartServicePeriodHandshakeDetailTypeDef(TypedDict):
-    note: NotRequired[str]
-    servicePeriodType: NotRequired[ServicePeriodTypeType]
-    minimumNoticeDays: NotRequired[str]
-    startDate: NotRequired[datetime]
-    endDate: NotRequired[datetime]
-
-
-class StartServicePeriodPayloadTypeDef(TypedDict):
-    programManagementAccountIdentifier: str
-    note: NotRequired[str]
-    servicePeriodType: ServicePeriodTypeType
-    minimumNoticeDays: NotRequired[str]
-    endDate: NotRequired[ReadOnly[datetime | str]]
-
-
-class StartServicePeriodTypeFiltersTypeDef(TypedDict):
-    servicePeriodTypes: NotRequired[ReadOnly[Sequence[ServicePeriodTypeType]]]
-
-
-class StartServicePeriodTypeSortTypeDef(TypedDict):
-    sortOrder: SortOrderType
-    sortBy: StartServicePeriodTypeSortNameType
-
-
-class SupportPlanTypeDef(TypedDict):
-    resoldEnterprise: NotRequired[ResoldEnterpriseTypeDef]
-    partnerLedSupport: NotRequired[PartnerLedSupportTypeDef]
-    resoldUnifiedOperations: NotRequired[ResoldUnifiedOperationsTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -515,11 +521,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -67,176 +67,177 @@ from .literals import (
     VisibilityType,
 )
 
-__all__ = [
-    "AcceptEngagementInvitationRequestTypeDef",
-    "AccountReceiverTypeDef",
-    "AccountSummaryTypeDef",
-    "AccountTypeDef",
-    "AddressSummaryTypeDef",
-    "AddressTypeDef",
-    "AssignOpportunityRequestTypeDef",
-    "AssigneeContactTypeDef",
-    "AssociateOpportunityRequestTypeDef",
-    "AwsOpportunityCustomerTypeDef",
-    "AwsOpportunityInsightsTypeDef",
-    "AwsOpportunityLifeCycleTypeDef",
-    "AwsOpportunityProjectTypeDef",
-    "AwsOpportunityRelatedEntitiesTypeDef",
-    "AwsOpportunitySummaryFullViewTypeDef",
-    "AwsProductDetailsTypeDef",
-    "AwsProductInsightsTypeDef",
-    "AwsProductOptimizationTypeDef",
-    "AwsProductsSpendInsightsBySourceTypeDef",
-    "AwsSubmissionTypeDef",
-    "AwsTeamMemberTypeDef",
-    "ContactTypeDef",
-    "CreateEngagementContextRequestTypeDef",
-    "CreateEngagementContextResponseTypeDef",
-    "CreateEngagementInvitationRequestTypeDef",
-    "CreateEngagementInvitationResponseTypeDef",
-    "CreateEngagementRequestTypeDef",
-    "CreateEngagementResponseTypeDef",
-    "CreateOpportunityRequestTypeDef",
-    "CreateOpportunityResponseTypeDef",
-    "CreateResourceSnapshotJobRequestTypeDef",
-    "CreateResourceSnapshotJobResponseTypeDef",
-    "CreateResourceSnapshotRequestTypeDef",
-    "CreateResourceSnapshotResponseTypeDef",
-    "CreatedDateFilterTypeDef",
-    "CustomerOutputTypeDef",
-    "CustomerProjectsContextTypeDef",
-    "CustomerSummaryTypeDef",
-    "CustomerTypeDef",
-    "DeleteResourceSnapshotJobRequestTypeDef",
-    "DisassociateOpportunityRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EngagementContextDetailsOutputTypeDef",
-    "EngagementContextDetailsTypeDef",
-    "EngagementContextPayloadOutputTypeDef",
-    "EngagementContextPayloadTypeDef",
-    "EngagementCustomerProjectDetailsTypeDef",
-    "EngagementCustomerTypeDef",
-    "EngagementInvitationSummaryTypeDef",
-    "EngagementMemberSummaryTypeDef",
-    "EngagementMemberTypeDef",
-    "EngagementResourceAssociationSummaryTypeDef",
-    "EngagementSortTypeDef",
-    "EngagementSummaryTypeDef",
-    "ExpectedContractDurationTypeDef",
-    "ExpectedCustomerSpendTypeDef",
-    "GetAwsOpportunitySummaryRequestTypeDef",
-    "GetAwsOpportunitySummaryResponseTypeDef",
-    "GetEngagementInvitationRequestTypeDef",
-    "GetEngagementInvitationResponseTypeDef",
-    "GetEngagementRequestTypeDef",
-    "GetEngagementResponseTypeDef",
-    "GetOpportunityRequestTypeDef",
-    "GetOpportunityResponseTypeDef",
-    "GetResourceSnapshotJobRequestTypeDef",
-    "GetResourceSnapshotJobResponseTypeDef",
-    "GetResourceSnapshotRequestTypeDef",
-    "GetResourceSnapshotResponseTypeDef",
-    "GetSellingSystemSettingsRequestTypeDef",
-    "GetSellingSystemSettingsResponseTypeDef",
-    "InvitationTypeDef",
-    "LastModifiedDateTypeDef",
-    "LeadContactTypeDef",
-    "LeadContextOutputTypeDef",
-    "LeadContextTypeDef",
-    "LeadCustomerTypeDef",
-    "LeadInteractionOutputTypeDef",
-    "LeadInteractionTypeDef",
-    "LeadInvitationCustomerTypeDef",
-    "LeadInvitationInteractionTypeDef",
-    "LeadInvitationPayloadTypeDef",
-    "LifeCycleForViewTypeDef",
-    "LifeCycleOutputTypeDef",
-    "LifeCycleSummaryTypeDef",
-    "LifeCycleTypeDef",
-    "ListEngagementByAcceptingInvitationTaskSummaryTypeDef",
-    "ListEngagementByAcceptingInvitationTasksRequestTypeDef",
-    "ListEngagementByAcceptingInvitationTasksResponseTypeDef",
-    "ListEngagementFromOpportunityTaskSummaryTypeDef",
-    "ListEngagementFromOpportunityTasksRequestTypeDef",
-    "ListEngagementFromOpportunityTasksResponseTypeDef",
-    "ListEngagementInvitationsRequestTypeDef",
-    "ListEngagementInvitationsResponseTypeDef",
-    "ListEngagementMembersRequestTypeDef",
-    "ListEngagementMembersResponseTypeDef",
-    "ListEngagementResourceAssociationsRequestTypeDef",
-    "ListEngagementResourceAssociationsResponseTypeDef",
-    "ListEngagementsRequestTypeDef",
-    "ListEngagementsResponseTypeDef",
-    "ListOpportunitiesRequestTypeDef",
-    "ListOpportunitiesResponseTypeDef",
-    "ListOpportunityFromEngagementTaskSummaryTypeDef",
-    "ListOpportunityFromEngagementTasksRequestTypeDef",
-    "ListOpportunityFromEngagementTasksResponseTypeDef",
-    "ListResourceSnapshotJobsRequestTypeDef",
-    "ListResourceSnapshotJobsResponseTypeDef",
-    "ListResourceSnapshotsRequestTypeDef",
-    "ListResourceSnapshotsResponseTypeDef",
-    "ListSolutionsRequestTypeDef",
-    "ListSolutionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTasksSortBaseTypeDef",
-    "MarketingOutputTypeDef",
-    "MarketingTypeDef",
-    "MonetaryValueTypeDef",
-    "NextStepsHistoryOutputTypeDef",
-    "NextStepsHistoryTypeDef",
-    "OpportunityEngagementInvitationSortTypeDef",
-    "OpportunityInvitationPayloadOutputTypeDef",
-    "OpportunityInvitationPayloadTypeDef",
-    "OpportunitySortTypeDef",
-    "OpportunitySummaryTypeDef",
-    "OpportunitySummaryViewTypeDef",
-    "PayloadOutputTypeDef",
-    "PayloadTypeDef",
-    "ProfileNextStepsHistoryTypeDef",
-    "ProjectDetailsOutputTypeDef",
-    "ProjectDetailsTypeDef",
-    "ProjectOutputTypeDef",
-    "ProjectSummaryTypeDef",
-    "ProjectTypeDef",
-    "ProjectViewTypeDef",
-    "PutSellingSystemSettingsRequestTypeDef",
-    "PutSellingSystemSettingsResponseTypeDef",
-    "ReceiverTypeDef",
-    "RejectEngagementInvitationRequestTypeDef",
-    "RelatedEntityIdentifiersTypeDef",
-    "ResourceSnapshotJobSummaryTypeDef",
-    "ResourceSnapshotPayloadTypeDef",
-    "ResourceSnapshotSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "SenderContactTypeDef",
-    "SoftwareRevenueTypeDef",
-    "SolutionBaseTypeDef",
-    "SolutionSortTypeDef",
-    "SortObjectTypeDef",
-    "StartEngagementByAcceptingInvitationTaskRequestTypeDef",
-    "StartEngagementByAcceptingInvitationTaskResponseTypeDef",
-    "StartEngagementFromOpportunityTaskRequestTypeDef",
-    "StartEngagementFromOpportunityTaskResponseTypeDef",
-    "StartOpportunityFromEngagementTaskRequestTypeDef",
-    "StartOpportunityFromEngagementTaskResponseTypeDef",
-    "StartResourceSnapshotJobRequestTypeDef",
-    "StopResourceSnapshotJobRequestTypeDef",
-    "SubmitOpportunityRequestTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TargetCloseDateFilterTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateEngagementContextPayloadTypeDef",
-    "UpdateEngagementContextRequestTypeDef",
-    "UpdateEngagementContextResponseTypeDef",
-    "UpdateLeadContextTypeDef",
-    "UpdateOpportunityRequestTypeDef",
-    "UpdateOpportunityResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptEngagementInvitationRequestTypeDef",
+        "AccountReceiverTypeDef",
+        "AccountSummaryTypeDef",
+        "AccountTypeDef",
+        "AddressSummaryTypeDef",
+        "AddressTypeDef",
+        "AssignOpportunityRequestTypeDef",
+        "AssigneeContactTypeDef",
+        "AssociateOpportunityRequestTypeDef",
+        "AwsOpportunityCustomerTypeDef",
+        "AwsOpportunityInsightsTypeDef",
+        "AwsOpportunityLifeCycleTypeDef",
+        "AwsOpportunityProjectTypeDef",
+        "AwsOpportunityRelatedEntitiesTypeDef",
+        "AwsOpportunitySummaryFullViewTypeDef",
+        "AwsProductDetailsTypeDef",
+        "AwsProductInsightsTypeDef",
+        "AwsProductOptimizationTypeDef",
+        "AwsProductsSpendInsightsBySourceTypeDef",
+        "AwsSubmissionTypeDef",
+        "AwsTeamMemberTypeDef",
+        "ContactTypeDef",
+        "CreateEngagementContextRequestTypeDef",
+        "CreateEngagementContextResponseTypeDef",
+        "CreateEngagementInvitationRequestTypeDef",
+        "CreateEngagementInvitationResponseTypeDef",
+        "CreateEngagementRequestTypeDef",
+        "CreateEngagementResponseTypeDef",
+        "CreateOpportunityRequestTypeDef",
+        "CreateOpportunityResponseTypeDef",
+        "CreateResourceSnapshotJobRequestTypeDef",
+        "CreateResourceSnapshotJobResponseTypeDef",
+        "CreateResourceSnapshotRequestTypeDef",
+        "CreateResourceSnapshotResponseTypeDef",
+        "CreatedDateFilterTypeDef",
+        "CustomerOutputTypeDef",
+        "CustomerProjectsContextTypeDef",
+        "CustomerSummaryTypeDef",
+        "CustomerTypeDef",
+        "DeleteResourceSnapshotJobRequestTypeDef",
+        "DisassociateOpportunityRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EngagementContextDetailsOutputTypeDef",
+        "EngagementContextDetailsTypeDef",
+        "EngagementContextPayloadOutputTypeDef",
+        "EngagementContextPayloadTypeDef",
+        "EngagementCustomerProjectDetailsTypeDef",
+        "EngagementCustomerTypeDef",
+        "EngagementInvitationSummaryTypeDef",
+        "EngagementMemberSummaryTypeDef",
+        "EngagementMemberTypeDef",
+        "EngagementResourceAssociationSummaryTypeDef",
+        "EngagementSortTypeDef",
+        "EngagementSummaryTypeDef",
+        "ExpectedContractDurationTypeDef",
+        "ExpectedCustomerSpendTypeDef",
+        "GetAwsOpportunitySummaryRequestTypeDef",
+        "GetAwsOpportunitySummaryResponseTypeDef",
+        "GetEngagementInvitationRequestTypeDef",
+        "GetEngagementInvitationResponseTypeDef",
+        "GetEngagementRequestTypeDef",
+        "GetEngagementResponseTypeDef",
+        "GetOpportunityRequestTypeDef",
+        "GetOpportunityResponseTypeDef",
+        "GetResourceSnapshotJobRequestTypeDef",
+        "GetResourceSnapshotJobResponseTypeDef",
+        "GetResourceSnapshotRequestTypeDef",
+        "GetResourceSnapshotResponseTypeDef",
+        "GetSellingSystemSettingsRequestTypeDef",
+        "GetSellingSystemSettingsResponseTypeDef",
+        "InvitationTypeDef",
+        "LastModifiedDateTypeDef",
+        "LeadContactTypeDef",
+        "LeadContextOutputTypeDef",
+        "LeadContextTypeDef",
+        "LeadCustomerTypeDef",
+        "LeadInteractionOutputTypeDef",
+        "LeadInteractionTypeDef",
+        "LeadInvitationCustomerTypeDef",
+        "LeadInvitationInteractionTypeDef",
+        "LeadInvitationPayloadTypeDef",
+        "LifeCycleForViewTypeDef",
+        "LifeCycleOutputTypeDef",
+        "LifeCycleSummaryTypeDef",
+        "LifeCycleTypeDef",
+        "ListEngagementByAcceptingInvitationTaskSummaryTypeDef",
+        "ListEngagementByAcceptingInvitationTasksRequestTypeDef",
+        "ListEngagementByAcceptingInvitationTasksResponseTypeDef",
+        "ListEngagementFromOpportunityTaskSummaryTypeDef",
+        "ListEngagementFromOpportunityTasksRequestTypeDef",
+        "ListEngagementFromOpportunityTasksResponseTypeDef",
+        "ListEngagementInvitationsRequestTypeDef",
+        "ListEngagementInvitationsResponseTypeDef",
+        "ListEngagementMembersRequestTypeDef",
+        "ListEngagementMembersResponseTypeDef",
+        "ListEngagementResourceAssociationsRequestTypeDef",
+        "ListEngagementResourceAssociationsResponseTypeDef",
+        "ListEngagementsRequestTypeDef",
+        "ListEngagementsResponseTypeDef",
+        "ListOpportunitiesRequestTypeDef",
+        "ListOpportunitiesResponseTypeDef",
+        "ListOpportunityFromEngagementTaskSummaryTypeDef",
+        "ListOpportunityFromEngagementTasksRequestTypeDef",
+        "ListOpportunityFromEngagementTasksResponseTypeDef",
+        "ListResourceSnapshotJobsRequestTypeDef",
+        "ListResourceSnapshotJobsResponseTypeDef",
+        "ListResourceSnapshotsRequestTypeDef",
+        "ListResourceSnapshotsResponseTypeDef",
+        "ListSolutionsRequestTypeDef",
+        "ListSolutionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTasksSortBaseTypeDef",
+        "MarketingOutputTypeDef",
+        "MarketingTypeDef",
+        "MonetaryValueTypeDef",
+        "NextStepsHistoryOutputTypeDef",
+        "NextStepsHistoryTypeDef",
+        "OpportunityEngagementInvitationSortTypeDef",
+        "OpportunityInvitationPayloadOutputTypeDef",
+        "OpportunityInvitationPayloadTypeDef",
+        "OpportunitySortTypeDef",
+        "OpportunitySummaryTypeDef",
+        "OpportunitySummaryViewTypeDef",
+        "PayloadOutputTypeDef",
+        "PayloadTypeDef",
+        "ProfileNextStepsHistoryTypeDef",
+        "ProjectDetailsOutputTypeDef",
+        "ProjectDetailsTypeDef",
+        "ProjectOutputTypeDef",
+        "ProjectSummaryTypeDef",
+        "ProjectTypeDef",
+        "ProjectViewTypeDef",
+        "PutSellingSystemSettingsRequestTypeDef",
+        "PutSellingSystemSettingsResponseTypeDef",
+        "ReceiverTypeDef",
+        "RejectEngagementInvitationRequestTypeDef",
+        "RelatedEntityIdentifiersTypeDef",
+        "ResourceSnapshotJobSummaryTypeDef",
+        "ResourceSnapshotPayloadTypeDef",
+        "ResourceSnapshotSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "SenderContactTypeDef",
+        "SoftwareRevenueTypeDef",
+        "SolutionBaseTypeDef",
+        "SolutionSortTypeDef",
+        "SortObjectTypeDef",
+        "StartEngagementByAcceptingInvitationTaskRequestTypeDef",
+        "StartEngagementByAcceptingInvitationTaskResponseTypeDef",
+        "StartEngagementFromOpportunityTaskRequestTypeDef",
+        "StartEngagementFromOpportunityTaskResponseTypeDef",
+        "StartOpportunityFromEngagementTaskRequestTypeDef",
+        "StartOpportunityFromEngagementTaskResponseTypeDef",
+        "StartResourceSnapshotJobRequestTypeDef",
+        "StopResourceSnapshotJobRequestTypeDef",
+        "SubmitOpportunityRequestTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TargetCloseDateFilterTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateEngagementContextPayloadTypeDef",
+        "UpdateEngagementContextRequestTypeDef",
+        "UpdateEngagementContextResponseTypeDef",
+        "UpdateLeadContextTypeDef",
+        "UpdateOpportunityRequestTypeDef",
+        "UpdateOpportunityResponseTypeDef",
+    ]
 
 
 class AcceptEngagementInvitationRequestTypeDef(TypedDict):
@@ -249,12 +250,27 @@ class AccountReceiverTypeDef(TypedDict):
     AwsAccountId: str
 
 
+class AddressSummaryTypeDef(TypedDict):
+    City: NotRequired[str]
+    PostalCode: NotRequired[str]
+    StateOrRegion: NotRequired[str]
+    CountryCode: NotRequired[CountryCodeType]
+
+
 class AccountSummaryTypeDef(TypedDict):
     Industry: NotRequired[IndustryType]
     OtherIndustry: NotRequired[str]
     CompanyName: str
     WebsiteUrl: NotRequired[str]
     Address: NotRequired[AddressSummaryTypeDef]
+
+
+class AddressTypeDef(TypedDict):
+    City: NotRequired[str]
+    PostalCode: NotRequired[str]
+    StateOrRegion: NotRequired[str]
+    CountryCode: NotRequired[CountryCodeType]
+    StreetAddress: NotRequired[str]
 
 
 class AccountTypeDef(TypedDict):
@@ -267,33 +283,18 @@ class AccountTypeDef(TypedDict):
     Duns: NotRequired[str]
 
 
-class AddressSummaryTypeDef(TypedDict):
-    City: NotRequired[str]
-    PostalCode: NotRequired[str]
-    StateOrRegion: NotRequired[str]
-    CountryCode: NotRequired[CountryCodeType]
-
-
-class AddressTypeDef(TypedDict):
-    City: NotRequired[str]
-    PostalCode: NotRequired[str]
-    StateOrRegion: NotRequired[str]
-    CountryCode: NotRequired[CountryCodeType]
-    StreetAddress: NotRequired[str]
-
-
-class AssignOpportunityRequestTypeDef(TypedDict):
-    Catalog: str
-    Identifier: str
-    Assignee: AssigneeContactTypeDef
-
-
 class AssigneeContactTypeDef(TypedDict):
     Email: str
     FirstName: str
     LastName: str
     Phone: NotRequired[str]
     BusinessTitle: str
+
+
+class AssignOpportunityRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+    Assignee: AssigneeContactTypeDef
 
 
 class AssociateOpportunityRequestTypeDef(TypedDict):
@@ -303,48 +304,21 @@ class AssociateOpportunityRequestTypeDef(TypedDict):
     RelatedEntityIdentifier: str
 
 
+class ContactTypeDef(TypedDict):
+    Email: NotRequired[str]
+    FirstName: NotRequired[str]
+    LastName: NotRequired[str]
+    BusinessTitle: NotRequired[str]
+    Phone: NotRequired[str]
+
+
 class AwsOpportunityCustomerTypeDef(TypedDict):
     Contacts: NotRequired[list[ContactTypeDef]]
 
 
-class AwsOpportunityInsightsTypeDef(TypedDict):
-    NextBestActions: NotRequired[str]
-    EngagementScore: NotRequired[EngagementScoreType]
-    AwsProductsSpendInsightsBySource: NotRequired[
-        AwsProductsSpendInsightsBySourceTypeDef
-    ]
-
-
-class AwsOpportunityLifeCycleTypeDef(TypedDict):
-    TargetCloseDate: NotRequired[str]
-    ClosedLostReason: NotRequired[AwsClosedLostReasonType]
-    Stage: NotRequired[AwsOpportunityStageType]
-    NextSteps: NotRequired[str]
-    NextStepsHistory: NotRequired[list[ProfileNextStepsHistoryTypeDef]]
-
-
-class AwsOpportunityProjectTypeDef(TypedDict):
-    ExpectedCustomerSpend: NotRequired[list[ExpectedCustomerSpendTypeDef]]
-    AwsPartition: NotRequired[AwsPartitionType]
-
-
-class AwsOpportunityRelatedEntitiesTypeDef(TypedDict):
-    AwsProducts: NotRequired[list[str]]
-    Solutions: NotRequired[list[str]]
-
-
-class AwsOpportunitySummaryFullViewTypeDef(TypedDict):
-    RelatedOpportunityId: NotRequired[str]
-    Origin: NotRequired[OpportunityOriginType]
-    InvolvementType: NotRequired[SalesInvolvementTypeType]
-    Visibility: NotRequired[VisibilityType]
-    LifeCycle: NotRequired[AwsOpportunityLifeCycleTypeDef]
-    OpportunityTeam: NotRequired[list[AwsTeamMemberTypeDef]]
-    Insights: NotRequired[AwsOpportunityInsightsTypeDef]
-    InvolvementTypeChangeReason: NotRequired[InvolvementTypeChangeReasonType]
-    RelatedEntityIds: NotRequired[AwsOpportunityRelatedEntitiesTypeDef]
-    Customer: NotRequired[AwsOpportunityCustomerTypeDef]
-    Project: NotRequired[AwsOpportunityProjectTypeDef]
+class AwsProductOptimizationTypeDef(TypedDict):
+    Description: str
+    SavingsAmount: str
 
 
 class AwsProductDetailsTypeDef(TypedDict):
@@ -367,19 +341,48 @@ class AwsProductInsightsTypeDef(TypedDict):
     AwsProducts: list[AwsProductDetailsTypeDef]
 
 
-class AwsProductOptimizationTypeDef(TypedDict):
-    Description: str
-    SavingsAmount: str
-
-
 class AwsProductsSpendInsightsBySourceTypeDef(TypedDict):
     Partner: NotRequired[AwsProductInsightsTypeDef]
     AWS: NotRequired[AwsProductInsightsTypeDef]
 
 
-class AwsSubmissionTypeDef(TypedDict):
-    InvolvementType: SalesInvolvementTypeType
-    Visibility: NotRequired[VisibilityType]
+class AwsOpportunityInsightsTypeDef(TypedDict):
+    NextBestActions: NotRequired[str]
+    EngagementScore: NotRequired[EngagementScoreType]
+    AwsProductsSpendInsightsBySource: NotRequired[
+        AwsProductsSpendInsightsBySourceTypeDef
+    ]
+
+
+class ProfileNextStepsHistoryTypeDef(TypedDict):
+    Value: str
+    Time: datetime
+
+
+class AwsOpportunityLifeCycleTypeDef(TypedDict):
+    TargetCloseDate: NotRequired[str]
+    ClosedLostReason: NotRequired[AwsClosedLostReasonType]
+    Stage: NotRequired[AwsOpportunityStageType]
+    NextSteps: NotRequired[str]
+    NextStepsHistory: NotRequired[list[ProfileNextStepsHistoryTypeDef]]
+
+
+class ExpectedCustomerSpendTypeDef(TypedDict):
+    Amount: NotRequired[str]
+    CurrencyCode: CurrencyCodeType
+    Frequency: PaymentFrequencyType
+    TargetCompany: str
+    EstimationUrl: NotRequired[str]
+
+
+class AwsOpportunityProjectTypeDef(TypedDict):
+    ExpectedCustomerSpend: NotRequired[list[ExpectedCustomerSpendTypeDef]]
+    AwsPartition: NotRequired[AwsPartitionType]
+
+
+class AwsOpportunityRelatedEntitiesTypeDef(TypedDict):
+    AwsProducts: NotRequired[list[str]]
+    Solutions: NotRequired[list[str]]
 
 
 class AwsTeamMemberTypeDef(TypedDict):
@@ -389,12 +392,80 @@ class AwsTeamMemberTypeDef(TypedDict):
     BusinessTitle: NotRequired[AwsMemberBusinessTitleType]
 
 
-class ContactTypeDef(TypedDict):
-    Email: NotRequired[str]
-    FirstName: NotRequired[str]
-    LastName: NotRequired[str]
-    BusinessTitle: NotRequired[str]
+class AwsOpportunitySummaryFullViewTypeDef(TypedDict):
+    RelatedOpportunityId: NotRequired[str]
+    Origin: NotRequired[OpportunityOriginType]
+    InvolvementType: NotRequired[SalesInvolvementTypeType]
+    Visibility: NotRequired[VisibilityType]
+    LifeCycle: NotRequired[AwsOpportunityLifeCycleTypeDef]
+    OpportunityTeam: NotRequired[list[AwsTeamMemberTypeDef]]
+    Insights: NotRequired[AwsOpportunityInsightsTypeDef]
+    InvolvementTypeChangeReason: NotRequired[InvolvementTypeChangeReasonType]
+    RelatedEntityIds: NotRequired[AwsOpportunityRelatedEntitiesTypeDef]
+    Customer: NotRequired[AwsOpportunityCustomerTypeDef]
+    Project: NotRequired[AwsOpportunityProjectTypeDef]
+
+
+class AwsSubmissionTypeDef(TypedDict):
+    InvolvementType: SalesInvolvementTypeType
+    Visibility: NotRequired[VisibilityType]
+
+
+class EngagementCustomerProjectDetailsTypeDef(TypedDict):
+    Title: str
+    BusinessProblem: str
+    TargetCompletionDate: str
+
+
+class EngagementCustomerTypeDef(TypedDict):
+    Industry: IndustryType
+    CompanyName: str
+    WebsiteUrl: str
+    CountryCode: CountryCodeType
+
+
+class CustomerProjectsContextTypeDef(TypedDict):
+    Customer: NotRequired[EngagementCustomerTypeDef]
+    Project: NotRequired[EngagementCustomerProjectDetailsTypeDef]
+
+
+class LeadCustomerTypeDef(TypedDict):
+    Industry: NotRequired[IndustryType]
+    CompanyName: str
+    WebsiteUrl: NotRequired[str]
+    Address: AddressSummaryTypeDef
+    AwsMaturity: NotRequired[str]
+    MarketSegment: NotRequired[MarketSegmentType]
+
+
+class LeadContactTypeDef(TypedDict):
+    BusinessTitle: str
+    Email: str
+    FirstName: str
+    LastName: str
     Phone: NotRequired[str]
+
+
+class LeadInteractionTypeDef(TypedDict):
+    SourceType: str
+    SourceId: str
+    SourceName: str
+    Usecase: NotRequired[str]
+    InteractionDate: NotRequired[ReadOnly[datetime | str]]
+    CustomerAction: str
+    BusinessProblem: NotRequired[str]
+    Contact: LeadContactTypeDef
+
+
+class LeadContextTypeDef(TypedDict):
+    QualificationStatus: NotRequired[str]
+    Customer: LeadCustomerTypeDef
+    Interactions: ReadOnly[Sequence[LeadInteractionTypeDef]]
+
+
+class EngagementContextPayloadTypeDef(TypedDict):
+    CustomerProject: NotRequired[CustomerProjectsContextTypeDef]
+    Lead: NotRequired[ReadOnly[LeadContextTypeDef]]
 
 
 class CreateEngagementContextRequestTypeDef(TypedDict):
@@ -413,6 +484,65 @@ class CreateEngagementContextResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LeadInvitationCustomerTypeDef(TypedDict):
+    Industry: NotRequired[IndustryType]
+    CompanyName: str
+    WebsiteUrl: NotRequired[str]
+    CountryCode: CountryCodeType
+    AwsMaturity: NotRequired[str]
+    MarketSegment: NotRequired[MarketSegmentType]
+
+
+class LeadInvitationInteractionTypeDef(TypedDict):
+    SourceType: str
+    SourceId: str
+    SourceName: str
+    Usecase: NotRequired[str]
+    ContactBusinessTitle: str
+
+
+class LeadInvitationPayloadTypeDef(TypedDict):
+    Customer: LeadInvitationCustomerTypeDef
+    Interaction: LeadInvitationInteractionTypeDef
+
+
+class ProjectDetailsTypeDef(TypedDict):
+    BusinessProblem: str
+    Title: str
+    TargetCompletionDate: str
+    ExpectedCustomerSpend: ReadOnly[Sequence[ExpectedCustomerSpendTypeDef]]
+
+
+class SenderContactTypeDef(TypedDict):
+    Email: str
+    FirstName: NotRequired[str]
+    LastName: NotRequired[str]
+    BusinessTitle: NotRequired[str]
+    Phone: NotRequired[str]
+
+
+class OpportunityInvitationPayloadTypeDef(TypedDict):
+    SenderContacts: NotRequired[ReadOnly[Sequence[SenderContactTypeDef]]]
+    ReceiverResponsibilities: ReadOnly[Sequence[ReceiverResponsibilityType]]
+    Customer: EngagementCustomerTypeDef
+    Project: ReadOnly[ProjectDetailsTypeDef]
+
+
+class PayloadTypeDef(TypedDict):
+    OpportunityInvitation: NotRequired[ReadOnly[OpportunityInvitationPayloadTypeDef]]
+    LeadInvitation: NotRequired[LeadInvitationPayloadTypeDef]
+
+
+class ReceiverTypeDef(TypedDict):
+    Account: NotRequired[AccountReceiverTypeDef]
+
+
+class InvitationTypeDef(TypedDict):
+    Message: str
+    Receiver: ReceiverTypeDef
+    Payload: ReadOnly[PayloadTypeDef]
+
+
 class CreateEngagementInvitationRequestTypeDef(TypedDict):
     Catalog: str
     ClientToken: str
@@ -424,6 +554,12 @@ class CreateEngagementInvitationResponseTypeDef(TypedDict):
     Id: str
     Arn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EngagementContextDetailsTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Type: EngagementContextTypeType
+    Payload: NotRequired[ReadOnly[EngagementContextPayloadTypeDef]]
 
 
 class CreateEngagementRequestTypeDef(TypedDict):
@@ -439,6 +575,74 @@ class CreateEngagementResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     ModifiedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomerTypeDef(TypedDict):
+    Account: NotRequired[AccountTypeDef]
+    Contacts: NotRequired[ReadOnly[Sequence[ContactTypeDef]]]
+
+
+class NextStepsHistoryTypeDef(TypedDict):
+    Value: str
+    Time: ReadOnly[datetime | str]
+
+
+class LifeCycleTypeDef(TypedDict):
+    Stage: NotRequired[StageType]
+    ClosedLostReason: NotRequired[ClosedLostReasonType]
+    NextSteps: NotRequired[str]
+    TargetCloseDate: NotRequired[str]
+    ReviewStatus: NotRequired[ReviewStatusType]
+    ReviewComments: NotRequired[str]
+    ReviewStatusReason: NotRequired[str]
+    NextStepsHistory: NotRequired[ReadOnly[Sequence[NextStepsHistoryTypeDef]]]
+
+
+class MarketingTypeDef(TypedDict):
+    CampaignName: NotRequired[str]
+    Source: NotRequired[MarketingSourceType]
+    UseCases: NotRequired[ReadOnly[Sequence[str]]]
+    Channels: NotRequired[ReadOnly[Sequence[ChannelType]]]
+    AwsFundingUsed: NotRequired[AwsFundingUsedType]
+
+
+class ExpectedContractDurationTypeDef(TypedDict):
+    Term: ExpectedContractDurationTermType
+    Value: str
+
+
+class ProjectTypeDef(TypedDict):
+    DeliveryModels: NotRequired[ReadOnly[Sequence[DeliveryModelType]]]
+    ExpectedCustomerSpend: NotRequired[ReadOnly[Sequence[ExpectedCustomerSpendTypeDef]]]
+    ExpectedContractDuration: NotRequired[ExpectedContractDurationTypeDef]
+    Title: NotRequired[str]
+    ApnPrograms: NotRequired[ReadOnly[Sequence[str]]]
+    CustomerBusinessProblem: NotRequired[str]
+    CustomerUseCase: NotRequired[str]
+    RelatedOpportunityIdentifier: NotRequired[str]
+    SalesActivities: NotRequired[ReadOnly[Sequence[SalesActivityType]]]
+    CompetitorName: NotRequired[CompetitorNameType]
+    OtherCompetitorNames: NotRequired[str]
+    OtherSolutionDescription: NotRequired[str]
+    AdditionalComments: NotRequired[str]
+    AwsPartition: NotRequired[AwsPartitionType]
+
+
+class MonetaryValueTypeDef(TypedDict):
+    Amount: str
+    CurrencyCode: CurrencyCodeType
+
+
+class SoftwareRevenueTypeDef(TypedDict):
+    DeliveryModel: NotRequired[RevenueModelType]
+    Value: NotRequired[MonetaryValueTypeDef]
+    EffectiveDate: NotRequired[str]
+    ExpirationDate: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateOpportunityRequestTypeDef(TypedDict):
@@ -506,18 +710,8 @@ class CustomerOutputTypeDef(TypedDict):
     Contacts: NotRequired[list[ContactTypeDef]]
 
 
-class CustomerProjectsContextTypeDef(TypedDict):
-    Customer: NotRequired[EngagementCustomerTypeDef]
-    Project: NotRequired[EngagementCustomerProjectDetailsTypeDef]
-
-
 class CustomerSummaryTypeDef(TypedDict):
     Account: NotRequired[AccountSummaryTypeDef]
-
-
-class CustomerTypeDef(TypedDict):
-    Account: NotRequired[AccountTypeDef]
-    Contacts: NotRequired[ReadOnly[Sequence[ContactTypeDef]]]
 
 
 class DeleteResourceSnapshotJobRequestTypeDef(TypedDict):
@@ -532,16 +726,21 @@ class DisassociateOpportunityRequestTypeDef(TypedDict):
     RelatedEntityIdentifier: str
 
 
-class EngagementContextDetailsOutputTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Type: EngagementContextTypeType
-    Payload: NotRequired[EngagementContextPayloadOutputTypeDef]
+class LeadInteractionOutputTypeDef(TypedDict):
+    SourceType: str
+    SourceId: str
+    SourceName: str
+    Usecase: NotRequired[str]
+    InteractionDate: NotRequired[datetime]
+    CustomerAction: str
+    BusinessProblem: NotRequired[str]
+    Contact: LeadContactTypeDef
 
 
-class EngagementContextDetailsTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Type: EngagementContextTypeType
-    Payload: NotRequired[ReadOnly[EngagementContextPayloadTypeDef]]
+class LeadContextOutputTypeDef(TypedDict):
+    QualificationStatus: NotRequired[str]
+    Customer: LeadCustomerTypeDef
+    Interactions: list[LeadInteractionOutputTypeDef]
 
 
 class EngagementContextPayloadOutputTypeDef(TypedDict):
@@ -549,22 +748,10 @@ class EngagementContextPayloadOutputTypeDef(TypedDict):
     Lead: NotRequired[LeadContextOutputTypeDef]
 
 
-class EngagementContextPayloadTypeDef(TypedDict):
-    CustomerProject: NotRequired[CustomerProjectsContextTypeDef]
-    Lead: NotRequired[ReadOnly[LeadContextTypeDef]]
-
-
-class EngagementCustomerProjectDetailsTypeDef(TypedDict):
-    Title: str
-    BusinessProblem: str
-    TargetCompletionDate: str
-
-
-class EngagementCustomerTypeDef(TypedDict):
-    Industry: IndustryType
-    CompanyName: str
-    WebsiteUrl: str
-    CountryCode: CountryCodeType
+class EngagementContextDetailsOutputTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Type: EngagementContextTypeType
+    Payload: NotRequired[EngagementContextPayloadOutputTypeDef]
 
 
 class EngagementInvitationSummaryTypeDef(TypedDict):
@@ -619,19 +806,6 @@ class EngagementSummaryTypeDef(TypedDict):
     ContextTypes: NotRequired[list[EngagementContextTypeType]]
 
 
-class ExpectedContractDurationTypeDef(TypedDict):
-    Term: ExpectedContractDurationTermType
-    Value: str
-
-
-class ExpectedCustomerSpendTypeDef(TypedDict):
-    Amount: NotRequired[str]
-    CurrencyCode: CurrencyCodeType
-    Frequency: PaymentFrequencyType
-    TargetCompany: str
-    EstimationUrl: NotRequired[str]
-
-
 class GetAwsOpportunitySummaryRequestTypeDef(TypedDict):
     Catalog: str
     RelatedOpportunityIdentifier: str
@@ -656,6 +830,25 @@ class GetAwsOpportunitySummaryResponseTypeDef(TypedDict):
 class GetEngagementInvitationRequestTypeDef(TypedDict):
     Catalog: str
     Identifier: str
+
+
+class ProjectDetailsOutputTypeDef(TypedDict):
+    BusinessProblem: str
+    Title: str
+    TargetCompletionDate: str
+    ExpectedCustomerSpend: list[ExpectedCustomerSpendTypeDef]
+
+
+class OpportunityInvitationPayloadOutputTypeDef(TypedDict):
+    SenderContacts: NotRequired[list[SenderContactTypeDef]]
+    ReceiverResponsibilities: list[ReceiverResponsibilityType]
+    Customer: EngagementCustomerTypeDef
+    Project: ProjectDetailsOutputTypeDef
+
+
+class PayloadOutputTypeDef(TypedDict):
+    OpportunityInvitation: NotRequired[OpportunityInvitationPayloadOutputTypeDef]
+    LeadInvitation: NotRequired[LeadInvitationPayloadTypeDef]
 
 
 class GetEngagementInvitationResponseTypeDef(TypedDict):
@@ -701,6 +894,54 @@ class GetEngagementResponseTypeDef(TypedDict):
 class GetOpportunityRequestTypeDef(TypedDict):
     Catalog: str
     Identifier: str
+
+
+class NextStepsHistoryOutputTypeDef(TypedDict):
+    Value: str
+    Time: datetime
+
+
+class LifeCycleOutputTypeDef(TypedDict):
+    Stage: NotRequired[StageType]
+    ClosedLostReason: NotRequired[ClosedLostReasonType]
+    NextSteps: NotRequired[str]
+    TargetCloseDate: NotRequired[str]
+    ReviewStatus: NotRequired[ReviewStatusType]
+    ReviewComments: NotRequired[str]
+    ReviewStatusReason: NotRequired[str]
+    NextStepsHistory: NotRequired[list[NextStepsHistoryOutputTypeDef]]
+
+
+class MarketingOutputTypeDef(TypedDict):
+    CampaignName: NotRequired[str]
+    Source: NotRequired[MarketingSourceType]
+    UseCases: NotRequired[list[str]]
+    Channels: NotRequired[list[ChannelType]]
+    AwsFundingUsed: NotRequired[AwsFundingUsedType]
+
+
+class ProjectOutputTypeDef(TypedDict):
+    DeliveryModels: NotRequired[list[DeliveryModelType]]
+    ExpectedCustomerSpend: NotRequired[list[ExpectedCustomerSpendTypeDef]]
+    ExpectedContractDuration: NotRequired[ExpectedContractDurationTypeDef]
+    Title: NotRequired[str]
+    ApnPrograms: NotRequired[list[str]]
+    CustomerBusinessProblem: NotRequired[str]
+    CustomerUseCase: NotRequired[str]
+    RelatedOpportunityIdentifier: NotRequired[str]
+    SalesActivities: NotRequired[list[SalesActivityType]]
+    CompetitorName: NotRequired[CompetitorNameType]
+    OtherCompetitorNames: NotRequired[str]
+    OtherSolutionDescription: NotRequired[str]
+    AdditionalComments: NotRequired[str]
+    AwsPartition: NotRequired[AwsPartitionType]
+
+
+class RelatedEntityIdentifiersTypeDef(TypedDict):
+    AwsMarketplaceOffers: NotRequired[list[str]]
+    AwsMarketplaceOfferSets: NotRequired[list[str]]
+    Solutions: NotRequired[list[str]]
+    AwsProducts: NotRequired[list[str]]
 
 
 class GetOpportunityResponseTypeDef(TypedDict):
@@ -753,6 +994,37 @@ class GetResourceSnapshotRequestTypeDef(TypedDict):
     Revision: NotRequired[int]
 
 
+class LifeCycleForViewTypeDef(TypedDict):
+    TargetCloseDate: NotRequired[str]
+    ReviewStatus: NotRequired[ReviewStatusType]
+    Stage: NotRequired[StageType]
+    NextSteps: NotRequired[str]
+
+
+class ProjectViewTypeDef(TypedDict):
+    DeliveryModels: NotRequired[list[DeliveryModelType]]
+    ExpectedCustomerSpend: NotRequired[list[ExpectedCustomerSpendTypeDef]]
+    ExpectedContractDuration: NotRequired[ExpectedContractDurationTypeDef]
+    CustomerUseCase: NotRequired[str]
+    SalesActivities: NotRequired[list[SalesActivityType]]
+    OtherSolutionDescription: NotRequired[str]
+
+
+class OpportunitySummaryViewTypeDef(TypedDict):
+    OpportunityType: NotRequired[OpportunityTypeType]
+    Lifecycle: NotRequired[LifeCycleForViewTypeDef]
+    OpportunityTeam: NotRequired[list[ContactTypeDef]]
+    PrimaryNeedsFromAws: NotRequired[list[PrimaryNeedFromAwsType]]
+    Customer: NotRequired[CustomerOutputTypeDef]
+    Project: NotRequired[ProjectViewTypeDef]
+    RelatedEntityIdentifiers: NotRequired[RelatedEntityIdentifiersTypeDef]
+
+
+class ResourceSnapshotPayloadTypeDef(TypedDict):
+    OpportunitySummary: NotRequired[OpportunitySummaryViewTypeDef]
+    AwsOpportunitySummaryFullView: NotRequired[AwsOpportunitySummaryFullViewTypeDef]
+
+
 class GetResourceSnapshotResponseTypeDef(TypedDict):
     Catalog: str
     Arn: NotRequired[str]
@@ -778,106 +1050,9 @@ class GetSellingSystemSettingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InvitationTypeDef(TypedDict):
-    Message: str
-    Receiver: ReceiverTypeDef
-    Payload: ReadOnly[PayloadTypeDef]
-
-
 class LastModifiedDateTypeDef(TypedDict):
     AfterLastModifiedDate: NotRequired[ReadOnly[datetime | str]]
     BeforeLastModifiedDate: NotRequired[ReadOnly[datetime | str]]
-
-
-class LeadContactTypeDef(TypedDict):
-    BusinessTitle: str
-    Email: str
-    FirstName: str
-    LastName: str
-    Phone: NotRequired[str]
-
-
-class LeadContextOutputTypeDef(TypedDict):
-    QualificationStatus: NotRequired[str]
-    Customer: LeadCustomerTypeDef
-    Interactions: list[LeadInteractionOutputTypeDef]
-
-
-class LeadContextTypeDef(TypedDict):
-    QualificationStatus: NotRequired[str]
-    Customer: LeadCustomerTypeDef
-    Interactions: ReadOnly[Sequence[LeadInteractionTypeDef]]
-
-
-class LeadCustomerTypeDef(TypedDict):
-    Industry: NotRequired[IndustryType]
-    CompanyName: str
-    WebsiteUrl: NotRequired[str]
-    Address: AddressSummaryTypeDef
-    AwsMaturity: NotRequired[str]
-    MarketSegment: NotRequired[MarketSegmentType]
-
-
-class LeadInteractionOutputTypeDef(TypedDict):
-    SourceType: str
-    SourceId: str
-    SourceName: str
-    Usecase: NotRequired[str]
-    InteractionDate: NotRequired[datetime]
-    CustomerAction: str
-    BusinessProblem: NotRequired[str]
-    Contact: LeadContactTypeDef
-
-
-class LeadInteractionTypeDef(TypedDict):
-    SourceType: str
-    SourceId: str
-    SourceName: str
-    Usecase: NotRequired[str]
-    InteractionDate: NotRequired[ReadOnly[datetime | str]]
-    CustomerAction: str
-    BusinessProblem: NotRequired[str]
-    Contact: LeadContactTypeDef
-
-
-class LeadInvitationCustomerTypeDef(TypedDict):
-    Industry: NotRequired[IndustryType]
-    CompanyName: str
-    WebsiteUrl: NotRequired[str]
-    CountryCode: CountryCodeType
-    AwsMaturity: NotRequired[str]
-    MarketSegment: NotRequired[MarketSegmentType]
-
-
-class LeadInvitationInteractionTypeDef(TypedDict):
-    SourceType: str
-    SourceId: str
-    SourceName: str
-    Usecase: NotRequired[str]
-    ContactBusinessTitle: str
-
-
-class LeadInvitationPayloadTypeDef(TypedDict):
-    Customer: LeadInvitationCustomerTypeDef
-    Interaction: LeadInvitationInteractionTypeDef
-
-
-class LifeCycleForViewTypeDef(TypedDict):
-    TargetCloseDate: NotRequired[str]
-    ReviewStatus: NotRequired[ReviewStatusType]
-    Stage: NotRequired[StageType]
-    NextSteps: NotRequired[str]
-
-
-class LifeCycleOutputTypeDef(TypedDict):
-    Stage: NotRequired[StageType]
-    ClosedLostReason: NotRequired[ClosedLostReasonType]
-    NextSteps: NotRequired[str]
-    TargetCloseDate: NotRequired[str]
-    ReviewStatus: NotRequired[ReviewStatusType]
-    ReviewComments: NotRequired[str]
-    ReviewStatusReason: NotRequired[str]
-    NextStepsHistory: NotRequired[list[NextStepsHistoryOutputTypeDef]]
 
 
 class LifeCycleSummaryTypeDef(TypedDict):
@@ -890,17 +1065,6 @@ class LifeCycleSummaryTypeDef(TypedDict):
     ReviewStatusReason: NotRequired[str]
 
 
-class LifeCycleTypeDef(TypedDict):
-    Stage: NotRequired[StageType]
-    ClosedLostReason: NotRequired[ClosedLostReasonType]
-    NextSteps: NotRequired[str]
-    TargetCloseDate: NotRequired[str]
-    ReviewStatus: NotRequired[ReviewStatusType]
-    ReviewComments: NotRequired[str]
-    ReviewStatusReason: NotRequired[str]
-    NextStepsHistory: NotRequired[ReadOnly[Sequence[NextStepsHistoryTypeDef]]]
-
-
 class ListEngagementByAcceptingInvitationTaskSummaryTypeDef(TypedDict):
     TaskId: NotRequired[str]
     TaskArn: NotRequired[str]
@@ -911,6 +1075,11 @@ class ListEngagementByAcceptingInvitationTaskSummaryTypeDef(TypedDict):
     OpportunityId: NotRequired[str]
     ResourceSnapshotJobId: NotRequired[str]
     EngagementInvitationId: NotRequired[str]
+
+
+class ListTasksSortBaseTypeDef(TypedDict):
+    SortOrder: SortOrderType
+    SortBy: ListTasksSortNameType
 
 
 class ListEngagementByAcceptingInvitationTasksRequestTypeDef(TypedDict):
@@ -960,6 +1129,11 @@ class ListEngagementFromOpportunityTasksResponseTypeDef(TypedDict):
     TaskSummaries: NotRequired[list[ListEngagementFromOpportunityTaskSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OpportunityEngagementInvitationSortTypeDef(TypedDict):
+    SortOrder: SortOrderType
+    SortBy: OpportunityEngagementInvitationSortNameType
 
 
 class ListEngagementInvitationsRequestTypeDef(TypedDict):
@@ -1029,6 +1203,16 @@ class ListEngagementsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OpportunitySortTypeDef(TypedDict):
+    SortOrder: SortOrderType
+    SortBy: OpportunitySortNameType
+
+
+class TargetCloseDateFilterTypeDef(TypedDict):
+    AfterTargetCloseDate: NotRequired[str]
+    BeforeTargetCloseDate: NotRequired[str]
+
+
 class ListOpportunitiesRequestTypeDef(TypedDict):
     Catalog: str
     MaxResults: NotRequired[int]
@@ -1041,6 +1225,25 @@ class ListOpportunitiesRequestTypeDef(TypedDict):
     CustomerCompanyName: NotRequired[ReadOnly[Sequence[str]]]
     CreatedDate: NotRequired[ReadOnly[CreatedDateFilterTypeDef]]
     TargetCloseDate: NotRequired[TargetCloseDateFilterTypeDef]
+
+
+class ProjectSummaryTypeDef(TypedDict):
+    DeliveryModels: NotRequired[list[DeliveryModelType]]
+    ExpectedCustomerSpend: NotRequired[list[ExpectedCustomerSpendTypeDef]]
+    ExpectedContractDuration: NotRequired[ExpectedContractDurationTypeDef]
+
+
+class OpportunitySummaryTypeDef(TypedDict):
+    Catalog: str
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    PartnerOpportunityIdentifier: NotRequired[str]
+    OpportunityType: NotRequired[OpportunityTypeType]
+    LastModifiedDate: NotRequired[datetime]
+    CreatedDate: NotRequired[datetime]
+    LifeCycle: NotRequired[LifeCycleSummaryTypeDef]
+    Customer: NotRequired[CustomerSummaryTypeDef]
+    Project: NotRequired[ProjectSummaryTypeDef]
 
 
 class ListOpportunitiesResponseTypeDef(TypedDict):
@@ -1080,6 +1283,11 @@ class ListOpportunityFromEngagementTasksResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SortObjectTypeDef(TypedDict):
+    SortBy: NotRequired[SortByType]
+    SortOrder: NotRequired[SortOrderType]
+
+
 class ListResourceSnapshotJobsRequestTypeDef(TypedDict):
     Catalog: str
     MaxResults: NotRequired[int]
@@ -1087,6 +1295,13 @@ class ListResourceSnapshotJobsRequestTypeDef(TypedDict):
     EngagementIdentifier: NotRequired[str]
     Status: NotRequired[ResourceSnapshotJobStatusType]
     Sort: NotRequired[SortObjectTypeDef]
+
+
+class ResourceSnapshotJobSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    EngagementId: NotRequired[str]
+    Status: NotRequired[ResourceSnapshotJobStatusType]
 
 
 class ListResourceSnapshotJobsResponseTypeDef(TypedDict):
@@ -1106,10 +1321,24 @@ class ListResourceSnapshotsRequestTypeDef(TypedDict):
     CreatedBy: NotRequired[str]
 
 
+class ResourceSnapshotSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Revision: NotRequired[int]
+    ResourceType: NotRequired[ResourceTypeType]
+    ResourceId: NotRequired[str]
+    ResourceSnapshotTemplateName: NotRequired[str]
+    CreatedBy: NotRequired[str]
+
+
 class ListResourceSnapshotsResponseTypeDef(TypedDict):
     ResourceSnapshotSummaries: list[ResourceSnapshotSummaryTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SolutionSortTypeDef(TypedDict):
+    SortOrder: SortOrderType
+    SortBy: SolutionSortNameType
 
 
 class ListSolutionsRequestTypeDef(TypedDict):
@@ -1120,6 +1349,16 @@ class ListSolutionsRequestTypeDef(TypedDict):
     Status: NotRequired[ReadOnly[Sequence[SolutionStatusType]]]
     Identifier: NotRequired[ReadOnly[Sequence[str]]]
     Category: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SolutionBaseTypeDef(TypedDict):
+    Catalog: str
+    Id: str
+    Arn: NotRequired[str]
+    Name: str
+    Status: SolutionStatusType
+    Category: str
+    CreatedDate: datetime
 
 
 class ListSolutionsResponseTypeDef(TypedDict):
@@ -1137,167 +1376,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListTasksSortBaseTypeDef(TypedDict):
-    SortOrder: SortOrderType
-    SortBy: ListTasksSortNameType
-
-
-class MarketingOutputTypeDef(TypedDict):
-    CampaignName: NotRequired[str]
-    Source: NotRequired[MarketingSourceType]
-    UseCases: NotRequired[list[str]]
-    Channels: NotRequired[list[ChannelType]]
-    AwsFundingUsed: NotRequired[AwsFundingUsedType]
-
-
-class MarketingTypeDef(TypedDict):
-    CampaignName: NotRequired[str]
-    Source: NotRequired[MarketingSourceType]
-    UseCases: NotRequired[ReadOnly[Sequence[str]]]
-    Channels: NotRequired[ReadOnly[Sequence[ChannelType]]]
-    AwsFundingUsed: NotRequired[AwsFundingUsedType]
-
-
-class MonetaryValueTypeDef(TypedDict):
-    Amount: str
-    CurrencyCode: CurrencyCodeType
-
-
-class NextStepsHistoryOutputTypeDef(TypedDict):
-    Value: str
-    Time: datetime
-
-
-class NextStepsHistoryTypeDef(TypedDict):
-    Value: str
-    Time: ReadOnly[datetime | str]
-
-
-class OpportunityEngagementInvitationSortTypeDef(TypedDict):
-    SortOrder: SortOrderType
-    SortBy: OpportunityEngagementInvitationSortNameType
-
-
-class OpportunityInvitationPayloadOutputTypeDef(TypedDict):
-    SenderContacts: NotRequired[list[SenderContactTypeDef]]
-    ReceiverResponsibilities: list[ReceiverResponsibilityType]
-    Customer: EngagementCustomerTypeDef
-    Project: ProjectDetailsOutputTypeDef
-
-
-class OpportunityInvitationPayloadTypeDef(TypedDict):
-    SenderContacts: NotRequired[ReadOnly[Sequence[SenderContactTypeDef]]]
-    ReceiverResponsibilities: ReadOnly[Sequence[ReceiverResponsibilityType]]
-    Customer: EngagementCustomerTypeDef
-    Project: ReadOnly[ProjectDetailsTypeDef]
-
-
-class OpportunitySortTypeDef(TypedDict):
-    SortOrder: SortOrderType
-    SortBy: OpportunitySortNameType
-
-
-class OpportunitySummaryTypeDef(TypedDict):
-    Catalog: str
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    PartnerOpportunityIdentifier: NotRequired[str]
-    OpportunityType: NotRequired[OpportunityTypeType]
-    LastModifiedDate: NotRequired[datetime]
-    CreatedDate: NotRequired[datetime]
-    LifeCycle: NotRequired[LifeCycleSummaryTypeDef]
-    Customer: NotRequired[CustomerSummaryTypeDef]
-    Project: NotRequired[ProjectSummaryTypeDef]
-
-
-class OpportunitySummaryViewTypeDef(TypedDict):
-    OpportunityType: NotRequired[OpportunityTypeType]
-    Lifecycle: NotRequired[LifeCycleForViewTypeDef]
-    OpportunityTeam: NotRequired[list[ContactTypeDef]]
-    PrimaryNeedsFromAws: NotRequired[list[PrimaryNeedFromAwsType]]
-    Customer: NotRequired[CustomerOutputTypeDef]
-    Project: NotRequired[ProjectViewTypeDef]
-    RelatedEntityIdentifiers: NotRequired[RelatedEntityIdentifiersTypeDef]
-
-
-class PayloadOutputTypeDef(TypedDict):
-    OpportunityInvitation: NotRequired[OpportunityInvitationPayloadOutputTypeDef]
-    LeadInvitation: NotRequired[LeadInvitationPayloadTypeDef]
-
-
-class PayloadTypeDef(TypedDict):
-    OpportunityInvitation: NotRequired[ReadOnly[OpportunityInvitationPayloadTypeDef]]
-    LeadInvitation: NotRequired[LeadInvitationPayloadTypeDef]
-
-
-class ProfileNextStepsHistoryTypeDef(TypedDict):
-    Value: str
-    Time: datetime
-
-
-class ProjectDetailsOutputTypeDef(TypedDict):
-    BusinessProblem: str
-    Title: str
-    TargetCompletionDate: str
-    ExpectedCustomerSpend: list[ExpectedCustomerSpendTypeDef]
-
-
-class ProjectDetailsTypeDef(TypedDict):
-    BusinessProblem: str
-    Title: str
-    TargetCompletionDate: str
-    ExpectedCustomerSpend: ReadOnly[Sequence[ExpectedCustomerSpendTypeDef]]
-
-
-class ProjectOutputTypeDef(TypedDict):
-    DeliveryModels: NotRequired[list[DeliveryModelType]]
-    ExpectedCustomerSpend: NotRequired[list[ExpectedCustomerSpendTypeDef]]
-    ExpectedContractDuration: NotRequired[ExpectedContractDurationTypeDef]
-    Title: NotRequired[str]
-    ApnPrograms: NotRequired[list[str]]
-    CustomerBusinessProblem: NotRequired[str]
-    CustomerUseCase: NotRequired[str]
-    RelatedOpportunityIdentifier: NotRequired[str]
-    SalesActivities: NotRequired[list[SalesActivityType]]
-    CompetitorName: NotRequired[CompetitorNameType]
-    OtherCompetitorNames: NotRequired[str]
-    OtherSolutionDescription: NotRequired[str]
-    AdditionalComments: NotRequired[str]
-    AwsPartition: NotRequired[AwsPartitionType]
-
-
-class ProjectSummaryTypeDef(TypedDict):
-    DeliveryModels: NotRequired[list[DeliveryModelType]]
-    ExpectedCustomerSpend: NotRequired[list[ExpectedCustomerSpendTypeDef]]
-    ExpectedContractDuration: NotRequired[ExpectedContractDurationTypeDef]
-
-
-class ProjectTypeDef(TypedDict):
-    DeliveryModels: NotRequired[ReadOnly[Sequence[DeliveryModelType]]]
-    ExpectedCustomerSpend: NotRequired[ReadOnly[Sequence[ExpectedCustomerSpendTypeDef]]]
-    ExpectedContractDuration: NotRequired[ExpectedContractDurationTypeDef]
-    Title: NotRequired[str]
-    ApnPrograms: NotRequired[ReadOnly[Sequence[str]]]
-    CustomerBusinessProblem: NotRequired[str]
-    CustomerUseCase: NotRequired[str]
-    RelatedOpportunityIdentifier: NotRequired[str]
-    SalesActivities: NotRequired[ReadOnly[Sequence[SalesActivityType]]]
-    CompetitorName: NotRequired[CompetitorNameType]
-    OtherCompetitorNames: NotRequired[str]
-    OtherSolutionDescription: NotRequired[str]
-    AdditionalComments: NotRequired[str]
-    AwsPartition: NotRequired[AwsPartitionType]
-
-
-class ProjectViewTypeDef(TypedDict):
-    DeliveryModels: NotRequired[list[DeliveryModelType]]
-    ExpectedCustomerSpend: NotRequired[list[ExpectedCustomerSpendTypeDef]]
-    ExpectedContractDuration: NotRequired[ExpectedContractDurationTypeDef]
-    CustomerUseCase: NotRequired[str]
-    SalesActivities: NotRequired[list[SalesActivityType]]
-    OtherSolutionDescription: NotRequired[str]
-
-
 class PutSellingSystemSettingsRequestTypeDef(TypedDict):
     Catalog: str
     ResourceSnapshotJobRoleIdentifier: NotRequired[str]
@@ -1309,77 +1387,10 @@ class PutSellingSystemSettingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReceiverTypeDef(TypedDict):
-    Account: NotRequired[AccountReceiverTypeDef]
-
-
 class RejectEngagementInvitationRequestTypeDef(TypedDict):
     Catalog: str
     Identifier: str
     RejectionReason: NotRequired[str]
-
-
-class RelatedEntityIdentifiersTypeDef(TypedDict):
-    AwsMarketplaceOffers: NotRequired[list[str]]
-    AwsMarketplaceOfferSets: NotRequired[list[str]]
-    Solutions: NotRequired[list[str]]
-    AwsProducts: NotRequired[list[str]]
-
-
-class ResourceSnapshotJobSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    EngagementId: NotRequired[str]
-    Status: NotRequired[ResourceSnapshotJobStatusType]
-
-
-class ResourceSnapshotPayloadTypeDef(TypedDict):
-    OpportunitySummary: NotRequired[OpportunitySummaryViewTypeDef]
-    AwsOpportunitySummaryFullView: NotRequired[AwsOpportunitySummaryFullViewTypeDef]
-
-
-class ResourceSnapshotSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Revision: NotRequired[int]
-    ResourceType: NotRequired[ResourceTypeType]
-    ResourceId: NotRequired[str]
-    ResourceSnapshotTemplateName: NotRequired[str]
-    CreatedBy: NotRequired[str]
-
-
-class SenderContactTypeDef(TypedDict):
-    Email: str
-    FirstName: NotRequired[str]
-    LastName: NotRequired[str]
-    BusinessTitle: NotRequired[str]
-    Phone: NotRequired[str]
-
-
-class SoftwareRevenueTypeDef(TypedDict):
-    DeliveryModel: NotRequired[RevenueModelType]
-    Value: NotRequired[MonetaryValueTypeDef]
-    EffectiveDate: NotRequired[str]
-    ExpirationDate: NotRequired[str]
-
-
-class SolutionBaseTypeDef(TypedDict):
-    Catalog: str
-    Id: str
-    Arn: NotRequired[str]
-    Name: str
-    Status: SolutionStatusType
-    Category: str
-    CreatedDate: datetime
-
-
-class SolutionSortTypeDef(TypedDict):
-    SortOrder: SortOrderType
-    SortBy: SolutionSortNameType
-
-
-class SortObjectTypeDef(TypedDict):
-    SortBy: NotRequired[SortByType]
-    SortOrder: NotRequired[SortOrderType]
 
 
 class StartEngagementByAcceptingInvitationTaskRequestTypeDef(TypedDict):
@@ -1472,16 +1483,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TargetCloseDateFilterTypeDef(TypedDict):
-    AfterTargetCloseDate: NotRequired[str]
-    BeforeTargetCloseDate: NotRequired[str]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -1489,6 +1490,12 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateLeadContextTypeDef(TypedDict):
+    QualificationStatus: NotRequired[str]
+    Customer: LeadCustomerTypeDef
+    Interaction: NotRequired[ReadOnly[LeadInteractionTypeDef]]
 
 
 class UpdateEngagementContextPayloadTypeDef(TypedDict):
@@ -1511,12 +1518,6 @@ class UpdateEngagementContextResponseTypeDef(TypedDict):
     EngagementLastModifiedAt: datetime
     ContextId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateLeadContextTypeDef(TypedDict):
-    QualificationStatus: NotRequired[str]
-    Customer: LeadCustomerTypeDef
-    Interaction: NotRequired[ReadOnly[LeadInteractionTypeDef]]
 
 
 class UpdateOpportunityRequestTypeDef(TypedDict):

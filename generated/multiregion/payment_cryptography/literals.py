@@ -2,32 +2,33 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Payment Cryptography Control Plane: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "As2805KeyVariantType",
-    "AssociationStateType",
-    "DeriveKeyUsageType",
-    "KeyAlgorithmType",
-    "KeyCheckValueAlgorithmType",
-    "KeyClassType",
-    "KeyDerivationFunctionType",
-    "KeyDerivationHashAlgorithmType",
-    "KeyExportabilityType",
-    "KeyMaterialTypeType",
-    "KeyOriginType",
-    "KeyReplicationStateType",
-    "KeyStateType",
-    "KeyUsageType",
-    "MpaOperationType",
-    "MultiRegionKeyTypeType",
-    "SessionStatusType",
-    "SigningAlgorithmTypeType",
-    "SymmetricKeyAlgorithmType",
-    "Tr34KeyBlockFormatType",
-    "WrappedKeyMaterialFormatType",
-    "WrappingKeySpecType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "As2805KeyVariantType",
+        "AssociationStateType",
+        "DeriveKeyUsageType",
+        "KeyAlgorithmType",
+        "KeyCheckValueAlgorithmType",
+        "KeyClassType",
+        "KeyDerivationFunctionType",
+        "KeyDerivationHashAlgorithmType",
+        "KeyExportabilityType",
+        "KeyMaterialTypeType",
+        "KeyOriginType",
+        "KeyReplicationStateType",
+        "KeyStateType",
+        "KeyUsageType",
+        "MpaOperationType",
+        "MultiRegionKeyTypeType",
+        "SessionStatusType",
+        "SigningAlgorithmTypeType",
+        "SymmetricKeyAlgorithmType",
+        "Tr34KeyBlockFormatType",
+        "WrappedKeyMaterialFormatType",
+        "WrappingKeySpecType",
+    ]
 
 As2805KeyVariantType = Literal[
     "TERMINAL_MAJOR_KEY_VARIANT_00",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -43,107 +43,161 @@ from .literals import (
     WrappingKeySpecType,
 )
 
-__all__ = [
-    "AddKeyReplicationRegionsInputTypeDef",
-    "AddKeyReplicationRegionsOutputTypeDef",
-    "AliasTypeDef",
-    "AssociateMpaTeamInputTypeDef",
-    "AssociateMpaTeamOutputTypeDef",
-    "CertificateSubjectTypeTypeDef",
-    "CreateAliasInputTypeDef",
-    "CreateAliasOutputTypeDef",
-    "CreateKeyInputTypeDef",
-    "CreateKeyOutputTypeDef",
-    "DeleteAliasInputTypeDef",
-    "DeleteAliasOutputTypeDef",
-    "DeleteKeyInputTypeDef",
-    "DeleteKeyOutputTypeDef",
-    "DeleteResourcePolicyInputTypeDef",
-    "DeleteResourcePolicyOutputTypeDef",
-    "DiffieHellmanDerivationDataTypeDef",
-    "DisableDefaultKeyReplicationRegionsInputTypeDef",
-    "DisableDefaultKeyReplicationRegionsOutputTypeDef",
-    "DisassociateMpaTeamInputTypeDef",
-    "DisassociateMpaTeamOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableDefaultKeyReplicationRegionsInputTypeDef",
-    "EnableDefaultKeyReplicationRegionsOutputTypeDef",
-    "ExportAs2805KeyCryptogramTypeDef",
-    "ExportAttributesTypeDef",
-    "ExportDiffieHellmanTr31KeyBlockTypeDef",
-    "ExportDukptInitialKeyTypeDef",
-    "ExportKeyCryptogramTypeDef",
-    "ExportKeyInputTypeDef",
-    "ExportKeyMaterialTypeDef",
-    "ExportKeyOutputTypeDef",
-    "ExportTr31KeyBlockTypeDef",
-    "ExportTr34KeyBlockTypeDef",
-    "GetAliasInputTypeDef",
-    "GetAliasOutputTypeDef",
-    "GetCertificateSigningRequestInputTypeDef",
-    "GetCertificateSigningRequestOutputTypeDef",
-    "GetDefaultKeyReplicationRegionsOutputTypeDef",
-    "GetKeyInputTypeDef",
-    "GetKeyOutputTypeDef",
-    "GetMpaTeamAssociationInputTypeDef",
-    "GetMpaTeamAssociationOutputTypeDef",
-    "GetParametersForExportInputTypeDef",
-    "GetParametersForExportOutputTypeDef",
-    "GetParametersForImportInputTypeDef",
-    "GetParametersForImportOutputTypeDef",
-    "GetPublicKeyCertificateInputTypeDef",
-    "GetPublicKeyCertificateOutputTypeDef",
-    "GetResourcePolicyInputTypeDef",
-    "GetResourcePolicyOutputTypeDef",
-    "ImportAs2805KeyCryptogramTypeDef",
-    "ImportDiffieHellmanTr31KeyBlockTypeDef",
-    "ImportKeyCryptogramTypeDef",
-    "ImportKeyInputTypeDef",
-    "ImportKeyMaterialTypeDef",
-    "ImportKeyOutputTypeDef",
-    "ImportTr31KeyBlockTypeDef",
-    "ImportTr34KeyBlockTypeDef",
-    "KeyAttributesTypeDef",
-    "KeyBlockHeadersTypeDef",
-    "KeyModesOfUseTypeDef",
-    "KeySummaryTypeDef",
-    "KeyTypeDef",
-    "ListAliasesInputTypeDef",
-    "ListAliasesOutputTypeDef",
-    "ListKeysInputTypeDef",
-    "ListKeysOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "MpaStatusTypeDef",
-    "MpaTeamAssociationTypeDef",
-    "PutResourcePolicyInputTypeDef",
-    "PutResourcePolicyOutputTypeDef",
-    "RemoveKeyReplicationRegionsInputTypeDef",
-    "RemoveKeyReplicationRegionsOutputTypeDef",
-    "ReplicationStatusTypeTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreKeyInputTypeDef",
-    "RestoreKeyOutputTypeDef",
-    "RootCertificatePublicKeyTypeDef",
-    "StartKeyUsageInputTypeDef",
-    "StartKeyUsageOutputTypeDef",
-    "StopKeyUsageInputTypeDef",
-    "StopKeyUsageOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "TrustedCertificatePublicKeyTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateAliasInputTypeDef",
-    "UpdateAliasOutputTypeDef",
-    "WrappedKeyTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddKeyReplicationRegionsInputTypeDef",
+        "AddKeyReplicationRegionsOutputTypeDef",
+        "AliasTypeDef",
+        "AssociateMpaTeamInputTypeDef",
+        "AssociateMpaTeamOutputTypeDef",
+        "CertificateSubjectTypeTypeDef",
+        "CreateAliasInputTypeDef",
+        "CreateAliasOutputTypeDef",
+        "CreateKeyInputTypeDef",
+        "CreateKeyOutputTypeDef",
+        "DeleteAliasInputTypeDef",
+        "DeleteAliasOutputTypeDef",
+        "DeleteKeyInputTypeDef",
+        "DeleteKeyOutputTypeDef",
+        "DeleteResourcePolicyInputTypeDef",
+        "DeleteResourcePolicyOutputTypeDef",
+        "DiffieHellmanDerivationDataTypeDef",
+        "DisableDefaultKeyReplicationRegionsInputTypeDef",
+        "DisableDefaultKeyReplicationRegionsOutputTypeDef",
+        "DisassociateMpaTeamInputTypeDef",
+        "DisassociateMpaTeamOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableDefaultKeyReplicationRegionsInputTypeDef",
+        "EnableDefaultKeyReplicationRegionsOutputTypeDef",
+        "ExportAs2805KeyCryptogramTypeDef",
+        "ExportAttributesTypeDef",
+        "ExportDiffieHellmanTr31KeyBlockTypeDef",
+        "ExportDukptInitialKeyTypeDef",
+        "ExportKeyCryptogramTypeDef",
+        "ExportKeyInputTypeDef",
+        "ExportKeyMaterialTypeDef",
+        "ExportKeyOutputTypeDef",
+        "ExportTr31KeyBlockTypeDef",
+        "ExportTr34KeyBlockTypeDef",
+        "GetAliasInputTypeDef",
+        "GetAliasOutputTypeDef",
+        "GetCertificateSigningRequestInputTypeDef",
+        "GetCertificateSigningRequestOutputTypeDef",
+        "GetDefaultKeyReplicationRegionsOutputTypeDef",
+        "GetKeyInputTypeDef",
+        "GetKeyOutputTypeDef",
+        "GetMpaTeamAssociationInputTypeDef",
+        "GetMpaTeamAssociationOutputTypeDef",
+        "GetParametersForExportInputTypeDef",
+        "GetParametersForExportOutputTypeDef",
+        "GetParametersForImportInputTypeDef",
+        "GetParametersForImportOutputTypeDef",
+        "GetPublicKeyCertificateInputTypeDef",
+        "GetPublicKeyCertificateOutputTypeDef",
+        "GetResourcePolicyInputTypeDef",
+        "GetResourcePolicyOutputTypeDef",
+        "ImportAs2805KeyCryptogramTypeDef",
+        "ImportDiffieHellmanTr31KeyBlockTypeDef",
+        "ImportKeyCryptogramTypeDef",
+        "ImportKeyInputTypeDef",
+        "ImportKeyMaterialTypeDef",
+        "ImportKeyOutputTypeDef",
+        "ImportTr31KeyBlockTypeDef",
+        "ImportTr34KeyBlockTypeDef",
+        "KeyAttributesTypeDef",
+        "KeyBlockHeadersTypeDef",
+        "KeyModesOfUseTypeDef",
+        "KeySummaryTypeDef",
+        "KeyTypeDef",
+        "ListAliasesInputTypeDef",
+        "ListAliasesOutputTypeDef",
+        "ListKeysInputTypeDef",
+        "ListKeysOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "MpaStatusTypeDef",
+        "MpaTeamAssociationTypeDef",
+        "PutResourcePolicyInputTypeDef",
+        "PutResourcePolicyOutputTypeDef",
+        "RemoveKeyReplicationRegionsInputTypeDef",
+        "RemoveKeyReplicationRegionsOutputTypeDef",
+        "ReplicationStatusTypeTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreKeyInputTypeDef",
+        "RestoreKeyOutputTypeDef",
+        "RootCertificatePublicKeyTypeDef",
+        "StartKeyUsageInputTypeDef",
+        "StartKeyUsageOutputTypeDef",
+        "StopKeyUsageInputTypeDef",
+        "StopKeyUsageOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "TrustedCertificatePublicKeyTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateAliasInputTypeDef",
+        "UpdateAliasOutputTypeDef",
+        "WrappedKeyTypeDef",
+    ]
 
 
 class AddKeyReplicationRegionsInputTypeDef(TypedDict):
     KeyIdentifier: str
     ReplicationRegions: ReadOnly[Sequence[str]]
+
+
+class KeyModesOfUseTypeDef(TypedDict):
+    Encrypt: NotRequired[bool]
+    Decrypt: NotRequired[bool]
+    Wrap: NotRequired[bool]
+    Unwrap: NotRequired[bool]
+    Generate: NotRequired[bool]
+    Sign: NotRequired[bool]
+    Verify: NotRequired[bool]
+    DeriveKey: NotRequired[bool]
+    NoRestrictions: NotRequired[bool]
+
+
+class KeyAttributesTypeDef(TypedDict):
+    KeyUsage: KeyUsageType
+    KeyClass: KeyClassType
+    KeyAlgorithm: KeyAlgorithmType
+    KeyModesOfUse: KeyModesOfUseTypeDef
+
+
+class MpaStatusTypeDef(TypedDict):
+    MpaSessionArn: str
+    Status: SessionStatusType
+    InitiationDate: datetime
+    StatusMessage: NotRequired[str]
+
+
+class ReplicationStatusTypeTypeDef(TypedDict):
+    Status: KeyReplicationStateType
+    StatusMessage: NotRequired[str]
+
+
+class KeyTypeDef(TypedDict):
+    KeyArn: str
+    KeyAttributes: KeyAttributesTypeDef
+    KeyCheckValue: str
+    KeyCheckValueAlgorithm: KeyCheckValueAlgorithmType
+    Enabled: bool
+    Exportable: bool
+    KeyState: KeyStateType
+    KeyOrigin: KeyOriginType
+    CreateTimestamp: datetime
+    UsageStartTimestamp: NotRequired[datetime]
+    UsageStopTimestamp: NotRequired[datetime]
+    DeletePendingTimestamp: NotRequired[datetime]
+    DeleteTimestamp: NotRequired[datetime]
+    DeriveKeyUsage: NotRequired[DeriveKeyUsageType]
+    MultiRegionKeyType: NotRequired[MultiRegionKeyTypeType]
+    PrimaryRegion: NotRequired[str]
+    ReplicationStatus: NotRequired[dict[str, ReplicationStatusTypeTypeDef]]
+    UsingDefaultReplicationRegions: NotRequired[bool]
+    MpaStatus: NotRequired[MpaStatusTypeDef]
 
 
 class AddKeyReplicationRegionsOutputTypeDef(TypedDict):
@@ -160,6 +214,13 @@ class AssociateMpaTeamInputTypeDef(TypedDict):
     Action: MpaOperationType
     MpaTeamArn: str
     RequesterComment: NotRequired[str]
+
+
+class MpaTeamAssociationTypeDef(TypedDict):
+    Action: MpaOperationType
+    MpaTeamArn: str
+    AssociationState: AssociationStateType
+    MpaStatus: NotRequired[MpaStatusTypeDef]
 
 
 class AssociateMpaTeamOutputTypeDef(TypedDict):
@@ -185,6 +246,11 @@ class CreateAliasInputTypeDef(TypedDict):
 class CreateAliasOutputTypeDef(TypedDict):
     Alias: AliasTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateKeyInputTypeDef(TypedDict):
@@ -265,9 +331,20 @@ class ExportAs2805KeyCryptogramTypeDef(TypedDict):
     As2805KeyVariant: As2805KeyVariantType
 
 
+class ExportDukptInitialKeyTypeDef(TypedDict):
+    KeySerialNumber: str
+
+
 class ExportAttributesTypeDef(TypedDict):
     ExportDukptInitialKey: NotRequired[ExportDukptInitialKeyTypeDef]
     KeyCheckValueAlgorithm: NotRequired[KeyCheckValueAlgorithmType]
+
+
+class KeyBlockHeadersTypeDef(TypedDict):
+    KeyModesOfUse: NotRequired[KeyModesOfUseTypeDef]
+    KeyExportability: NotRequired[KeyExportabilityType]
+    KeyVersion: NotRequired[str]
+    OptionalBlocks: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class ExportDiffieHellmanTr31KeyBlockTypeDef(TypedDict):
@@ -281,35 +358,10 @@ class ExportDiffieHellmanTr31KeyBlockTypeDef(TypedDict):
     KeyBlockHeaders: NotRequired[ReadOnly[KeyBlockHeadersTypeDef]]
 
 
-class ExportDukptInitialKeyTypeDef(TypedDict):
-    KeySerialNumber: str
-
-
 class ExportKeyCryptogramTypeDef(TypedDict):
     CertificateAuthorityPublicKeyIdentifier: str
     WrappingKeyCertificate: str
     WrappingSpec: NotRequired[WrappingKeySpecType]
-
-
-class ExportKeyInputTypeDef(TypedDict):
-    KeyMaterial: ReadOnly[ExportKeyMaterialTypeDef]
-    ExportKeyIdentifier: str
-    ExportAttributes: NotRequired[ExportAttributesTypeDef]
-
-
-class ExportKeyMaterialTypeDef(TypedDict):
-    Tr31KeyBlock: NotRequired[ReadOnly[ExportTr31KeyBlockTypeDef]]
-    Tr34KeyBlock: NotRequired[ReadOnly[ExportTr34KeyBlockTypeDef]]
-    KeyCryptogram: NotRequired[ExportKeyCryptogramTypeDef]
-    DiffieHellmanTr31KeyBlock: NotRequired[
-        ReadOnly[ExportDiffieHellmanTr31KeyBlockTypeDef]
-    ]
-    As2805KeyCryptogram: NotRequired[ExportAs2805KeyCryptogramTypeDef]
-
-
-class ExportKeyOutputTypeDef(TypedDict):
-    WrappedKey: NotRequired[WrappedKeyTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ExportTr31KeyBlockTypeDef(TypedDict):
@@ -326,6 +378,35 @@ class ExportTr34KeyBlockTypeDef(TypedDict):
     KeyBlockFormat: Tr34KeyBlockFormatType
     RandomNonce: NotRequired[str]
     KeyBlockHeaders: NotRequired[ReadOnly[KeyBlockHeadersTypeDef]]
+
+
+class ExportKeyMaterialTypeDef(TypedDict):
+    Tr31KeyBlock: NotRequired[ReadOnly[ExportTr31KeyBlockTypeDef]]
+    Tr34KeyBlock: NotRequired[ReadOnly[ExportTr34KeyBlockTypeDef]]
+    KeyCryptogram: NotRequired[ExportKeyCryptogramTypeDef]
+    DiffieHellmanTr31KeyBlock: NotRequired[
+        ReadOnly[ExportDiffieHellmanTr31KeyBlockTypeDef]
+    ]
+    As2805KeyCryptogram: NotRequired[ExportAs2805KeyCryptogramTypeDef]
+
+
+class ExportKeyInputTypeDef(TypedDict):
+    KeyMaterial: ReadOnly[ExportKeyMaterialTypeDef]
+    ExportKeyIdentifier: str
+    ExportAttributes: NotRequired[ExportAttributesTypeDef]
+
+
+class WrappedKeyTypeDef(TypedDict):
+    WrappingKeyArn: str
+    WrappedKeyMaterialFormat: WrappedKeyMaterialFormatType
+    KeyMaterial: str
+    KeyCheckValue: NotRequired[str]
+    KeyCheckValueAlgorithm: NotRequired[KeyCheckValueAlgorithmType]
+
+
+class ExportKeyOutputTypeDef(TypedDict):
+    WrappedKey: NotRequired[WrappedKeyTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetAliasInputTypeDef(TypedDict):
@@ -449,30 +530,6 @@ class ImportKeyCryptogramTypeDef(TypedDict):
     WrappingSpec: NotRequired[WrappingKeySpecType]
 
 
-class ImportKeyInputTypeDef(TypedDict):
-    KeyMaterial: ImportKeyMaterialTypeDef
-    KeyCheckValueAlgorithm: NotRequired[KeyCheckValueAlgorithmType]
-    Enabled: NotRequired[bool]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    ReplicationRegions: NotRequired[ReadOnly[Sequence[str]]]
-    RequesterComment: NotRequired[str]
-
-
-class ImportKeyMaterialTypeDef(TypedDict):
-    RootCertificatePublicKey: NotRequired[RootCertificatePublicKeyTypeDef]
-    TrustedCertificatePublicKey: NotRequired[TrustedCertificatePublicKeyTypeDef]
-    Tr31KeyBlock: NotRequired[ImportTr31KeyBlockTypeDef]
-    Tr34KeyBlock: NotRequired[ImportTr34KeyBlockTypeDef]
-    KeyCryptogram: NotRequired[ImportKeyCryptogramTypeDef]
-    DiffieHellmanTr31KeyBlock: NotRequired[ImportDiffieHellmanTr31KeyBlockTypeDef]
-    As2805KeyCryptogram: NotRequired[ImportAs2805KeyCryptogramTypeDef]
-
-
-class ImportKeyOutputTypeDef(TypedDict):
-    Key: KeyTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ImportTr31KeyBlockTypeDef(TypedDict):
     WrappingKeyIdentifier: str
     WrappedKeyBlock: str
@@ -489,30 +546,39 @@ class ImportTr34KeyBlockTypeDef(TypedDict):
     RandomNonce: NotRequired[str]
 
 
-class KeyAttributesTypeDef(TypedDict):
-    KeyUsage: KeyUsageType
-    KeyClass: KeyClassType
-    KeyAlgorithm: KeyAlgorithmType
-    KeyModesOfUse: KeyModesOfUseTypeDef
+class RootCertificatePublicKeyTypeDef(TypedDict):
+    KeyAttributes: KeyAttributesTypeDef
+    PublicKeyCertificate: str
 
 
-class KeyBlockHeadersTypeDef(TypedDict):
-    KeyModesOfUse: NotRequired[KeyModesOfUseTypeDef]
-    KeyExportability: NotRequired[KeyExportabilityType]
-    KeyVersion: NotRequired[str]
-    OptionalBlocks: NotRequired[ReadOnly[Mapping[str, str]]]
+class TrustedCertificatePublicKeyTypeDef(TypedDict):
+    KeyAttributes: KeyAttributesTypeDef
+    PublicKeyCertificate: str
+    CertificateAuthorityPublicKeyIdentifier: str
 
 
-class KeyModesOfUseTypeDef(TypedDict):
-    Encrypt: NotRequired[bool]
-    Decrypt: NotRequired[bool]
-    Wrap: NotRequired[bool]
-    Unwrap: NotRequired[bool]
-    Generate: NotRequired[bool]
-    Sign: NotRequired[bool]
-    Verify: NotRequired[bool]
-    DeriveKey: NotRequired[bool]
-    NoRestrictions: NotRequired[bool]
+class ImportKeyMaterialTypeDef(TypedDict):
+    RootCertificatePublicKey: NotRequired[RootCertificatePublicKeyTypeDef]
+    TrustedCertificatePublicKey: NotRequired[TrustedCertificatePublicKeyTypeDef]
+    Tr31KeyBlock: NotRequired[ImportTr31KeyBlockTypeDef]
+    Tr34KeyBlock: NotRequired[ImportTr34KeyBlockTypeDef]
+    KeyCryptogram: NotRequired[ImportKeyCryptogramTypeDef]
+    DiffieHellmanTr31KeyBlock: NotRequired[ImportDiffieHellmanTr31KeyBlockTypeDef]
+    As2805KeyCryptogram: NotRequired[ImportAs2805KeyCryptogramTypeDef]
+
+
+class ImportKeyInputTypeDef(TypedDict):
+    KeyMaterial: ImportKeyMaterialTypeDef
+    KeyCheckValueAlgorithm: NotRequired[KeyCheckValueAlgorithmType]
+    Enabled: NotRequired[bool]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    ReplicationRegions: NotRequired[ReadOnly[Sequence[str]]]
+    RequesterComment: NotRequired[str]
+
+
+class ImportKeyOutputTypeDef(TypedDict):
+    Key: KeyTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class KeySummaryTypeDef(TypedDict):
@@ -524,28 +590,6 @@ class KeySummaryTypeDef(TypedDict):
     Enabled: bool
     MultiRegionKeyType: NotRequired[MultiRegionKeyTypeType]
     PrimaryRegion: NotRequired[str]
-
-
-class KeyTypeDef(TypedDict):
-    KeyArn: str
-    KeyAttributes: KeyAttributesTypeDef
-    KeyCheckValue: str
-    KeyCheckValueAlgorithm: KeyCheckValueAlgorithmType
-    Enabled: bool
-    Exportable: bool
-    KeyState: KeyStateType
-    KeyOrigin: KeyOriginType
-    CreateTimestamp: datetime
-    UsageStartTimestamp: NotRequired[datetime]
-    UsageStopTimestamp: NotRequired[datetime]
-    DeletePendingTimestamp: NotRequired[datetime]
-    DeleteTimestamp: NotRequired[datetime]
-    DeriveKeyUsage: NotRequired[DeriveKeyUsageType]
-    MultiRegionKeyType: NotRequired[MultiRegionKeyTypeType]
-    PrimaryRegion: NotRequired[str]
-    ReplicationStatus: NotRequired[dict[str, ReplicationStatusTypeTypeDef]]
-    UsingDefaultReplicationRegions: NotRequired[bool]
-    MpaStatus: NotRequired[MpaStatusTypeDef]
 
 
 class ListAliasesInputTypeDef(TypedDict):
@@ -584,20 +628,6 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MpaStatusTypeDef(TypedDict):
-    MpaSessionArn: str
-    Status: SessionStatusType
-    InitiationDate: datetime
-    StatusMessage: NotRequired[str]
-
-
-class MpaTeamAssociationTypeDef(TypedDict):
-    Action: MpaOperationType
-    MpaTeamArn: str
-    AssociationState: AssociationStateType
-    MpaStatus: NotRequired[MpaStatusTypeDef]
-
-
 class PutResourcePolicyInputTypeDef(TypedDict):
     ResourceArn: str
     Policy: str
@@ -619,11 +649,6 @@ class RemoveKeyReplicationRegionsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplicationStatusTypeTypeDef(TypedDict):
-    Status: KeyReplicationStateType
-    StatusMessage: NotRequired[str]
-
-
 class RestoreKeyInputTypeDef(TypedDict):
     KeyIdentifier: str
 
@@ -631,11 +656,6 @@ class RestoreKeyInputTypeDef(TypedDict):
 class RestoreKeyOutputTypeDef(TypedDict):
     Key: KeyTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RootCertificatePublicKeyTypeDef(TypedDict):
-    KeyAttributes: KeyAttributesTypeDef
-    PublicKeyCertificate: str
 
 
 class StartKeyUsageInputTypeDef(TypedDict):
@@ -665,17 +685,6 @@ class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TrustedCertificatePublicKeyTypeDef(TypedDict):
-    KeyAttributes: KeyAttributesTypeDef
-    PublicKeyCertificate: str
-    CertificateAuthorityPublicKeyIdentifier: str
-
-
 class UntagResourceInputTypeDef(TypedDict):
     ResourceArn: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -693,11 +702,3 @@ class UpdateAliasInputTypeDef(TypedDict):
 class UpdateAliasOutputTypeDef(TypedDict):
     Alias: AliasTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WrappedKeyTypeDef(TypedDict):
-    WrappingKeyArn: str
-    WrappedKeyMaterialFormat: WrappedKeyMaterialFormatType
-    KeyMaterial: str
-    KeyCheckValue: NotRequired[str]
-    KeyCheckValueAlgorithm: NotRequired[KeyCheckValueAlgorithmType]

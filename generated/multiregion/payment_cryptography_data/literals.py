@@ -2,30 +2,31 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Payment Cryptography Data Plane: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DukptDerivationTypeType",
-    "DukptEncryptionModeType",
-    "DukptKeyVariantType",
-    "EmvEncryptionModeType",
-    "EmvMajorKeyDerivationModeType",
-    "EncryptionModeType",
-    "KeyCheckValueAlgorithmType",
-    "KeyDerivationFunctionType",
-    "KeyDerivationHashAlgorithmType",
-    "MacAlgorithmType",
-    "MajorKeyDerivationModeType",
-    "PaddingTypeType",
-    "PinBlockFormatForEmvPinChangeType",
-    "PinBlockFormatForPinDataType",
-    "PinBlockLengthPositionType",
-    "PinBlockPaddingTypeType",
-    "RandomKeySendVariantMaskType",
-    "SessionKeyDerivationModeType",
-    "SymmetricKeyAlgorithmType",
-    "WrappedKeyMaterialFormatType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DukptDerivationTypeType",
+        "DukptEncryptionModeType",
+        "DukptKeyVariantType",
+        "EmvEncryptionModeType",
+        "EmvMajorKeyDerivationModeType",
+        "EncryptionModeType",
+        "KeyCheckValueAlgorithmType",
+        "KeyDerivationFunctionType",
+        "KeyDerivationHashAlgorithmType",
+        "MacAlgorithmType",
+        "MajorKeyDerivationModeType",
+        "PaddingTypeType",
+        "PinBlockFormatForEmvPinChangeType",
+        "PinBlockFormatForPinDataType",
+        "PinBlockLengthPositionType",
+        "PinBlockPaddingTypeType",
+        "RandomKeySendVariantMaskType",
+        "SessionKeyDerivationModeType",
+        "SymmetricKeyAlgorithmType",
+        "WrappedKeyMaterialFormatType",
+    ]
 
 DukptDerivationTypeType = Literal[
     "TDES_2KEY",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -41,105 +41,111 @@ from .literals import (
     WrappedKeyMaterialFormatType,
 )
 
-__all__ = [
-    "AmexAttributesTypeDef",
-    "AmexCardSecurityCodeVersion1TypeDef",
-    "AmexCardSecurityCodeVersion2TypeDef",
-    "As2805KekValidationTypeTypeDef",
-    "As2805PekDerivationAttributesTypeDef",
-    "AsymmetricEncryptionAttributesTypeDef",
-    "CardGenerationAttributesTypeDef",
-    "CardHolderVerificationValueTypeDef",
-    "CardVerificationAttributesTypeDef",
-    "CardVerificationValue1TypeDef",
-    "CardVerificationValue2TypeDef",
-    "CryptogramAuthResponseTypeDef",
-    "CryptogramVerificationArpcMethod1TypeDef",
-    "CryptogramVerificationArpcMethod2TypeDef",
-    "CurrentPinAttributesTypeDef",
-    "DecryptDataInputTypeDef",
-    "DecryptDataOutputTypeDef",
-    "DerivationMethodAttributesTypeDef",
-    "DiffieHellmanDerivationDataTypeDef",
-    "DiscoverDynamicCardVerificationCodeTypeDef",
-    "DukptAttributesTypeDef",
-    "DukptDerivationAttributesTypeDef",
-    "DukptEncryptionAttributesTypeDef",
-    "DynamicCardVerificationCodeTypeDef",
-    "DynamicCardVerificationValueTypeDef",
-    "EcdhDerivationAttributesTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "Emv2000AttributesTypeDef",
-    "EmvCommonAttributesTypeDef",
-    "EmvEncryptionAttributesTypeDef",
-    "EncryptDataInputTypeDef",
-    "EncryptDataOutputTypeDef",
-    "EncryptionDecryptionAttributesTypeDef",
-    "GenerateAs2805KekValidationInputTypeDef",
-    "GenerateAs2805KekValidationOutputTypeDef",
-    "GenerateCardValidationDataInputTypeDef",
-    "GenerateCardValidationDataOutputTypeDef",
-    "GenerateMacEmvPinChangeInputTypeDef",
-    "GenerateMacEmvPinChangeOutputTypeDef",
-    "GenerateMacInputTypeDef",
-    "GenerateMacOutputTypeDef",
-    "GeneratePinDataInputTypeDef",
-    "GeneratePinDataOutputTypeDef",
-    "Ibm3624NaturalPinTypeDef",
-    "Ibm3624PinFromOffsetTypeDef",
-    "Ibm3624PinOffsetTypeDef",
-    "Ibm3624PinVerificationTypeDef",
-    "Ibm3624RandomPinTypeDef",
-    "IncomingDiffieHellmanTr31KeyBlockTypeDef",
-    "IncomingKeyMaterialTypeDef",
-    "KekValidationRequestTypeDef",
-    "KekValidationResponseTypeDef",
-    "MacAlgorithmDukptTypeDef",
-    "MacAlgorithmEmvTypeDef",
-    "MacAttributesTypeDef",
-    "MasterCardAttributesTypeDef",
-    "OutgoingKeyMaterialTypeDef",
-    "OutgoingTr31KeyBlockTypeDef",
-    "PinDataTypeDef",
-    "PinGenerationAttributesTypeDef",
-    "PinVerificationAttributesTypeDef",
-    "ReEncryptDataInputTypeDef",
-    "ReEncryptDataOutputTypeDef",
-    "ReEncryptionAttributesTypeDef",
-    "ResponseMetadataTypeDef",
-    "SessionKeyAmexTypeDef",
-    "SessionKeyDerivationTypeDef",
-    "SessionKeyDerivationValueTypeDef",
-    "SessionKeyEmv2000TypeDef",
-    "SessionKeyEmvCommonTypeDef",
-    "SessionKeyMastercardTypeDef",
-    "SessionKeyVisaTypeDef",
-    "SymmetricEncryptionAttributesTypeDef",
-    "TranslateKeyMaterialInputTypeDef",
-    "TranslateKeyMaterialOutputTypeDef",
-    "TranslatePinDataInputTypeDef",
-    "TranslatePinDataOutputTypeDef",
-    "TranslationIsoFormatsTypeDef",
-    "TranslationPinDataAs2805Format0TypeDef",
-    "TranslationPinDataIsoFormat034TypeDef",
-    "TranslationPinDataIsoFormat1TypeDef",
-    "VerifyAuthRequestCryptogramInputTypeDef",
-    "VerifyAuthRequestCryptogramOutputTypeDef",
-    "VerifyCardValidationDataInputTypeDef",
-    "VerifyCardValidationDataOutputTypeDef",
-    "VerifyMacInputTypeDef",
-    "VerifyMacOutputTypeDef",
-    "VerifyPinDataInputTypeDef",
-    "VerifyPinDataOutputTypeDef",
-    "VisaAmexDerivationOutputsTypeDef",
-    "VisaAttributesTypeDef",
-    "VisaPinTypeDef",
-    "VisaPinVerificationTypeDef",
-    "VisaPinVerificationValueTypeDef",
-    "WrappedKeyMaterialTypeDef",
-    "WrappedKeyTypeDef",
-    "WrappedWorkingKeyTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AmexAttributesTypeDef",
+        "AmexCardSecurityCodeVersion1TypeDef",
+        "AmexCardSecurityCodeVersion2TypeDef",
+        "As2805KekValidationTypeTypeDef",
+        "As2805PekDerivationAttributesTypeDef",
+        "AsymmetricEncryptionAttributesTypeDef",
+        "CardGenerationAttributesTypeDef",
+        "CardHolderVerificationValueTypeDef",
+        "CardVerificationAttributesTypeDef",
+        "CardVerificationValue1TypeDef",
+        "CardVerificationValue2TypeDef",
+        "CryptogramAuthResponseTypeDef",
+        "CryptogramVerificationArpcMethod1TypeDef",
+        "CryptogramVerificationArpcMethod2TypeDef",
+        "CurrentPinAttributesTypeDef",
+        "DecryptDataInputTypeDef",
+        "DecryptDataOutputTypeDef",
+        "DerivationMethodAttributesTypeDef",
+        "DiffieHellmanDerivationDataTypeDef",
+        "DiscoverDynamicCardVerificationCodeTypeDef",
+        "DukptAttributesTypeDef",
+        "DukptDerivationAttributesTypeDef",
+        "DukptEncryptionAttributesTypeDef",
+        "DynamicCardVerificationCodeTypeDef",
+        "DynamicCardVerificationValueTypeDef",
+        "EcdhDerivationAttributesTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "Emv2000AttributesTypeDef",
+        "EmvCommonAttributesTypeDef",
+        "EmvEncryptionAttributesTypeDef",
+        "EncryptDataInputTypeDef",
+        "EncryptDataOutputTypeDef",
+        "EncryptionDecryptionAttributesTypeDef",
+        "GenerateAs2805KekValidationInputTypeDef",
+        "GenerateAs2805KekValidationOutputTypeDef",
+        "GenerateCardValidationDataInputTypeDef",
+        "GenerateCardValidationDataOutputTypeDef",
+        "GenerateMacEmvPinChangeInputTypeDef",
+        "GenerateMacEmvPinChangeOutputTypeDef",
+        "GenerateMacInputTypeDef",
+        "GenerateMacOutputTypeDef",
+        "GeneratePinDataInputTypeDef",
+        "GeneratePinDataOutputTypeDef",
+        "Ibm3624NaturalPinTypeDef",
+        "Ibm3624PinFromOffsetTypeDef",
+        "Ibm3624PinOffsetTypeDef",
+        "Ibm3624PinVerificationTypeDef",
+        "Ibm3624RandomPinTypeDef",
+        "IncomingDiffieHellmanTr31KeyBlockTypeDef",
+        "IncomingKeyMaterialTypeDef",
+        "KekValidationRequestTypeDef",
+        "KekValidationResponseTypeDef",
+        "MacAlgorithmDukptTypeDef",
+        "MacAlgorithmEmvTypeDef",
+        "MacAttributesTypeDef",
+        "MasterCardAttributesTypeDef",
+        "OutgoingKeyMaterialTypeDef",
+        "OutgoingTr31KeyBlockTypeDef",
+        "PinDataTypeDef",
+        "PinGenerationAttributesTypeDef",
+        "PinVerificationAttributesTypeDef",
+        "ReEncryptDataInputTypeDef",
+        "ReEncryptDataOutputTypeDef",
+        "ReEncryptionAttributesTypeDef",
+        "ResponseMetadataTypeDef",
+        "SessionKeyAmexTypeDef",
+        "SessionKeyDerivationTypeDef",
+        "SessionKeyDerivationValueTypeDef",
+        "SessionKeyEmv2000TypeDef",
+        "SessionKeyEmvCommonTypeDef",
+        "SessionKeyMastercardTypeDef",
+        "SessionKeyVisaTypeDef",
+        "SymmetricEncryptionAttributesTypeDef",
+        "TranslateKeyMaterialInputTypeDef",
+        "TranslateKeyMaterialOutputTypeDef",
+        "TranslatePinDataInputTypeDef",
+        "TranslatePinDataOutputTypeDef",
+        "TranslationIsoFormatsTypeDef",
+        "TranslationPinDataAs2805Format0TypeDef",
+        "TranslationPinDataIsoFormat034TypeDef",
+        "TranslationPinDataIsoFormat1TypeDef",
+        "VerifyAuthRequestCryptogramInputTypeDef",
+        "VerifyAuthRequestCryptogramOutputTypeDef",
+        "VerifyCardValidationDataInputTypeDef",
+        "VerifyCardValidationDataOutputTypeDef",
+        "VerifyMacInputTypeDef",
+        "VerifyMacOutputTypeDef",
+        "VerifyPinDataInputTypeDef",
+        "VerifyPinDataOutputTypeDef",
+        "VisaAmexDerivationOutputsTypeDef",
+        "VisaAttributesTypeDef",
+        "VisaPinTypeDef",
+        "VisaPinVerificationTypeDef",
+        "VisaPinVerificationValueTypeDef",
+        "WrappedKeyMaterialTypeDef",
+        "WrappedKeyTypeDef",
+        "WrappedWorkingKeyTypeDef",
+    ]
+
+
+class CurrentPinAttributesTypeDef(TypedDict):
+    CurrentPinPekIdentifier: str
+    CurrentEncryptedPinBlock: str
 
 
 class AmexAttributesTypeDef(TypedDict):
@@ -160,6 +166,14 @@ class AmexCardSecurityCodeVersion2TypeDef(TypedDict):
     ServiceCode: str
 
 
+class KekValidationRequestTypeDef(TypedDict):
+    DeriveKeyAlgorithm: SymmetricKeyAlgorithmType
+
+
+class KekValidationResponseTypeDef(TypedDict):
+    RandomKeySend: str
+
+
 class As2805KekValidationTypeTypeDef(TypedDict):
     KekValidationRequest: NotRequired[KekValidationRequestTypeDef]
     KekValidationResponse: NotRequired[KekValidationResponseTypeDef]
@@ -174,33 +188,10 @@ class AsymmetricEncryptionAttributesTypeDef(TypedDict):
     PaddingType: NotRequired[PaddingTypeType]
 
 
-class CardGenerationAttributesTypeDef(TypedDict):
-    AmexCardSecurityCodeVersion1: NotRequired[AmexCardSecurityCodeVersion1TypeDef]
-    AmexCardSecurityCodeVersion2: NotRequired[AmexCardSecurityCodeVersion2TypeDef]
-    CardVerificationValue1: NotRequired[CardVerificationValue1TypeDef]
-    CardVerificationValue2: NotRequired[CardVerificationValue2TypeDef]
-    CardHolderVerificationValue: NotRequired[CardHolderVerificationValueTypeDef]
-    DynamicCardVerificationCode: NotRequired[DynamicCardVerificationCodeTypeDef]
-    DynamicCardVerificationValue: NotRequired[DynamicCardVerificationValueTypeDef]
-
-
 class CardHolderVerificationValueTypeDef(TypedDict):
     UnpredictableNumber: str
     PanSequenceNumber: str
     ApplicationTransactionCounter: str
-
-
-class CardVerificationAttributesTypeDef(TypedDict):
-    AmexCardSecurityCodeVersion1: NotRequired[AmexCardSecurityCodeVersion1TypeDef]
-    AmexCardSecurityCodeVersion2: NotRequired[AmexCardSecurityCodeVersion2TypeDef]
-    CardVerificationValue1: NotRequired[CardVerificationValue1TypeDef]
-    CardVerificationValue2: NotRequired[CardVerificationValue2TypeDef]
-    CardHolderVerificationValue: NotRequired[CardHolderVerificationValueTypeDef]
-    DynamicCardVerificationCode: NotRequired[DynamicCardVerificationCodeTypeDef]
-    DynamicCardVerificationValue: NotRequired[DynamicCardVerificationValueTypeDef]
-    DiscoverDynamicCardVerificationCode: NotRequired[
-        DiscoverDynamicCardVerificationCodeTypeDef
-    ]
 
 
 class CardVerificationValue1TypeDef(TypedDict):
@@ -210,76 +201,6 @@ class CardVerificationValue1TypeDef(TypedDict):
 
 class CardVerificationValue2TypeDef(TypedDict):
     CardExpiryDate: str
-
-
-class CryptogramAuthResponseTypeDef(TypedDict):
-    ArpcMethod1: NotRequired[CryptogramVerificationArpcMethod1TypeDef]
-    ArpcMethod2: NotRequired[CryptogramVerificationArpcMethod2TypeDef]
-
-
-class CryptogramVerificationArpcMethod1TypeDef(TypedDict):
-    AuthResponseCode: str
-
-
-class CryptogramVerificationArpcMethod2TypeDef(TypedDict):
-    CardStatusUpdate: str
-    ProprietaryAuthenticationData: NotRequired[str]
-
-
-class CurrentPinAttributesTypeDef(TypedDict):
-    CurrentPinPekIdentifier: str
-    CurrentEncryptedPinBlock: str
-
-
-class DecryptDataInputTypeDef(TypedDict):
-    KeyIdentifier: str
-    CipherText: str
-    DecryptionAttributes: EncryptionDecryptionAttributesTypeDef
-    WrappedKey: NotRequired[WrappedKeyTypeDef]
-
-
-class DecryptDataOutputTypeDef(TypedDict):
-    KeyArn: str
-    KeyCheckValue: str
-    PlainText: str
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DerivationMethodAttributesTypeDef(TypedDict):
-    EmvCommon: NotRequired[EmvCommonAttributesTypeDef]
-    Amex: NotRequired[AmexAttributesTypeDef]
-    Visa: NotRequired[VisaAttributesTypeDef]
-    Emv2000: NotRequired[Emv2000AttributesTypeDef]
-    Mastercard: NotRequired[MasterCardAttributesTypeDef]
-
-
-class DiffieHellmanDerivationDataTypeDef(TypedDict):
-    SharedInformation: NotRequired[str]
-
-
-class DiscoverDynamicCardVerificationCodeTypeDef(TypedDict):
-    CardExpiryDate: str
-    UnpredictableNumber: str
-    ApplicationTransactionCounter: str
-
-
-class DukptAttributesTypeDef(TypedDict):
-    KeySerialNumber: str
-    DukptDerivationType: DukptDerivationTypeType
-
-
-class DukptDerivationAttributesTypeDef(TypedDict):
-    KeySerialNumber: str
-    DukptKeyDerivationType: NotRequired[DukptDerivationTypeType]
-    DukptKeyVariant: NotRequired[DukptKeyVariantType]
-
-
-class DukptEncryptionAttributesTypeDef(TypedDict):
-    KeySerialNumber: str
-    Mode: NotRequired[DukptEncryptionModeType]
-    DukptKeyDerivationType: NotRequired[DukptDerivationTypeType]
-    DukptKeyVariant: NotRequired[DukptKeyVariantType]
-    InitializationVector: NotRequired[str]
 
 
 class DynamicCardVerificationCodeTypeDef(TypedDict):
@@ -296,6 +217,79 @@ class DynamicCardVerificationValueTypeDef(TypedDict):
     ApplicationTransactionCounter: str
 
 
+class CardGenerationAttributesTypeDef(TypedDict):
+    AmexCardSecurityCodeVersion1: NotRequired[AmexCardSecurityCodeVersion1TypeDef]
+    AmexCardSecurityCodeVersion2: NotRequired[AmexCardSecurityCodeVersion2TypeDef]
+    CardVerificationValue1: NotRequired[CardVerificationValue1TypeDef]
+    CardVerificationValue2: NotRequired[CardVerificationValue2TypeDef]
+    CardHolderVerificationValue: NotRequired[CardHolderVerificationValueTypeDef]
+    DynamicCardVerificationCode: NotRequired[DynamicCardVerificationCodeTypeDef]
+    DynamicCardVerificationValue: NotRequired[DynamicCardVerificationValueTypeDef]
+
+
+class DiscoverDynamicCardVerificationCodeTypeDef(TypedDict):
+    CardExpiryDate: str
+    UnpredictableNumber: str
+    ApplicationTransactionCounter: str
+
+
+class CardVerificationAttributesTypeDef(TypedDict):
+    AmexCardSecurityCodeVersion1: NotRequired[AmexCardSecurityCodeVersion1TypeDef]
+    AmexCardSecurityCodeVersion2: NotRequired[AmexCardSecurityCodeVersion2TypeDef]
+    CardVerificationValue1: NotRequired[CardVerificationValue1TypeDef]
+    CardVerificationValue2: NotRequired[CardVerificationValue2TypeDef]
+    CardHolderVerificationValue: NotRequired[CardHolderVerificationValueTypeDef]
+    DynamicCardVerificationCode: NotRequired[DynamicCardVerificationCodeTypeDef]
+    DynamicCardVerificationValue: NotRequired[DynamicCardVerificationValueTypeDef]
+    DiscoverDynamicCardVerificationCode: NotRequired[
+        DiscoverDynamicCardVerificationCodeTypeDef
+    ]
+
+
+class CryptogramVerificationArpcMethod1TypeDef(TypedDict):
+    AuthResponseCode: str
+
+
+class CryptogramVerificationArpcMethod2TypeDef(TypedDict):
+    CardStatusUpdate: str
+    ProprietaryAuthenticationData: NotRequired[str]
+
+
+class CryptogramAuthResponseTypeDef(TypedDict):
+    ArpcMethod1: NotRequired[CryptogramVerificationArpcMethod1TypeDef]
+    ArpcMethod2: NotRequired[CryptogramVerificationArpcMethod2TypeDef]
+
+
+class DukptEncryptionAttributesTypeDef(TypedDict):
+    KeySerialNumber: str
+    Mode: NotRequired[DukptEncryptionModeType]
+    DukptKeyDerivationType: NotRequired[DukptDerivationTypeType]
+    DukptKeyVariant: NotRequired[DukptKeyVariantType]
+    InitializationVector: NotRequired[str]
+
+
+class EmvEncryptionAttributesTypeDef(TypedDict):
+    MajorKeyDerivationMode: EmvMajorKeyDerivationModeType
+    PrimaryAccountNumber: str
+    PanSequenceNumber: str
+    SessionDerivationData: str
+    Mode: NotRequired[EmvEncryptionModeType]
+    InitializationVector: NotRequired[str]
+
+
+class SymmetricEncryptionAttributesTypeDef(TypedDict):
+    Mode: EncryptionModeType
+    InitializationVector: NotRequired[str]
+    PaddingType: NotRequired[PaddingTypeType]
+
+
+class EncryptionDecryptionAttributesTypeDef(TypedDict):
+    Symmetric: NotRequired[SymmetricEncryptionAttributesTypeDef]
+    Asymmetric: NotRequired[AsymmetricEncryptionAttributesTypeDef]
+    Dukpt: NotRequired[DukptEncryptionAttributesTypeDef]
+    Emv: NotRequired[EmvEncryptionAttributesTypeDef]
+
+
 class EcdhDerivationAttributesTypeDef(TypedDict):
     CertificateAuthorityPublicKeyIdentifier: str
     PublicKeyCertificate: str
@@ -303,6 +297,30 @@ class EcdhDerivationAttributesTypeDef(TypedDict):
     KeyDerivationFunction: KeyDerivationFunctionType
     KeyDerivationHashAlgorithm: KeyDerivationHashAlgorithmType
     SharedInformation: str
+
+
+class WrappedKeyMaterialTypeDef(TypedDict):
+    Tr31KeyBlock: NotRequired[str]
+    DiffieHellmanSymmetricKey: NotRequired[EcdhDerivationAttributesTypeDef]
+
+
+class WrappedKeyTypeDef(TypedDict):
+    WrappedKeyMaterial: WrappedKeyMaterialTypeDef
+    KeyCheckValueAlgorithm: NotRequired[KeyCheckValueAlgorithmType]
+
+
+class DecryptDataInputTypeDef(TypedDict):
+    KeyIdentifier: str
+    CipherText: str
+    DecryptionAttributes: EncryptionDecryptionAttributesTypeDef
+    WrappedKey: NotRequired[WrappedKeyTypeDef]
+
+
+class DecryptDataOutputTypeDef(TypedDict):
+    KeyArn: str
+    KeyCheckValue: str
+    PlainText: str
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class Emv2000AttributesTypeDef(TypedDict):
@@ -322,13 +340,43 @@ class EmvCommonAttributesTypeDef(TypedDict):
     PinBlockLengthPosition: PinBlockLengthPositionType
 
 
-class EmvEncryptionAttributesTypeDef(TypedDict):
-    MajorKeyDerivationMode: EmvMajorKeyDerivationModeType
+class MasterCardAttributesTypeDef(TypedDict):
+    MajorKeyDerivationMode: MajorKeyDerivationModeType
     PrimaryAccountNumber: str
     PanSequenceNumber: str
-    SessionDerivationData: str
-    Mode: NotRequired[EmvEncryptionModeType]
-    InitializationVector: NotRequired[str]
+    ApplicationCryptogram: str
+
+
+class VisaAttributesTypeDef(TypedDict):
+    MajorKeyDerivationMode: MajorKeyDerivationModeType
+    PrimaryAccountNumber: str
+    PanSequenceNumber: str
+    ApplicationTransactionCounter: str
+    AuthorizationRequestKeyIdentifier: str
+    CurrentPinAttributes: NotRequired[CurrentPinAttributesTypeDef]
+
+
+class DerivationMethodAttributesTypeDef(TypedDict):
+    EmvCommon: NotRequired[EmvCommonAttributesTypeDef]
+    Amex: NotRequired[AmexAttributesTypeDef]
+    Visa: NotRequired[VisaAttributesTypeDef]
+    Emv2000: NotRequired[Emv2000AttributesTypeDef]
+    Mastercard: NotRequired[MasterCardAttributesTypeDef]
+
+
+class DiffieHellmanDerivationDataTypeDef(TypedDict):
+    SharedInformation: NotRequired[str]
+
+
+class DukptAttributesTypeDef(TypedDict):
+    KeySerialNumber: str
+    DukptDerivationType: DukptDerivationTypeType
+
+
+class DukptDerivationAttributesTypeDef(TypedDict):
+    KeySerialNumber: str
+    DukptKeyDerivationType: NotRequired[DukptDerivationTypeType]
+    DukptKeyVariant: NotRequired[DukptKeyVariantType]
 
 
 class EncryptDataInputTypeDef(TypedDict):
@@ -343,13 +391,6 @@ class EncryptDataOutputTypeDef(TypedDict):
     KeyCheckValue: NotRequired[str]
     CipherText: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EncryptionDecryptionAttributesTypeDef(TypedDict):
-    Symmetric: NotRequired[SymmetricEncryptionAttributesTypeDef]
-    Asymmetric: NotRequired[AsymmetricEncryptionAttributesTypeDef]
-    Dukpt: NotRequired[DukptEncryptionAttributesTypeDef]
-    Emv: NotRequired[EmvEncryptionAttributesTypeDef]
 
 
 class GenerateAs2805KekValidationInputTypeDef(TypedDict):
@@ -390,6 +431,13 @@ class GenerateMacEmvPinChangeInputTypeDef(TypedDict):
     DerivationMethodAttributes: DerivationMethodAttributesTypeDef
 
 
+class VisaAmexDerivationOutputsTypeDef(TypedDict):
+    AuthorizationRequestKeyArn: str
+    AuthorizationRequestKeyCheckValue: str
+    CurrentPinPekArn: NotRequired[str]
+    CurrentPinPekKeyCheckValue: NotRequired[str]
+
+
 class GenerateMacEmvPinChangeOutputTypeDef(TypedDict):
     NewPinPekArn: str
     SecureMessagingIntegrityKeyArn: str
@@ -403,6 +451,33 @@ class GenerateMacEmvPinChangeOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MacAlgorithmDukptTypeDef(TypedDict):
+    KeySerialNumber: str
+    DukptKeyVariant: DukptKeyVariantType
+    DukptDerivationType: NotRequired[DukptDerivationTypeType]
+
+
+class SessionKeyDerivationValueTypeDef(TypedDict):
+    ApplicationCryptogram: NotRequired[str]
+    ApplicationTransactionCounter: NotRequired[str]
+
+
+class MacAlgorithmEmvTypeDef(TypedDict):
+    MajorKeyDerivationMode: MajorKeyDerivationModeType
+    PrimaryAccountNumber: str
+    PanSequenceNumber: str
+    SessionKeyDerivationMode: SessionKeyDerivationModeType
+    SessionKeyDerivationValue: SessionKeyDerivationValueTypeDef
+
+
+class MacAttributesTypeDef(TypedDict):
+    Algorithm: NotRequired[MacAlgorithmType]
+    EmvMac: NotRequired[MacAlgorithmEmvTypeDef]
+    DukptIso9797Algorithm1: NotRequired[MacAlgorithmDukptTypeDef]
+    DukptIso9797Algorithm3: NotRequired[MacAlgorithmDukptTypeDef]
+    DukptCmac: NotRequired[MacAlgorithmDukptTypeDef]
+
+
 class GenerateMacInputTypeDef(TypedDict):
     KeyIdentifier: str
     MessageData: str
@@ -414,26 +489,6 @@ class GenerateMacOutputTypeDef(TypedDict):
     KeyArn: str
     KeyCheckValue: str
     Mac: str
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GeneratePinDataInputTypeDef(TypedDict):
-    GenerationKeyIdentifier: str
-    EncryptionKeyIdentifier: str
-    GenerationAttributes: PinGenerationAttributesTypeDef
-    PinDataLength: NotRequired[int]
-    PrimaryAccountNumber: NotRequired[str]
-    PinBlockFormat: PinBlockFormatForPinDataType
-    EncryptionWrappedKey: NotRequired[WrappedKeyTypeDef]
-
-
-class GeneratePinDataOutputTypeDef(TypedDict):
-    GenerationKeyArn: str
-    GenerationKeyCheckValue: str
-    EncryptionKeyArn: str
-    EncryptionKeyCheckValue: str
-    EncryptedPinBlock: str
-    PinData: PinDataTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -457,17 +512,60 @@ class Ibm3624PinOffsetTypeDef(TypedDict):
     PinValidationData: str
 
 
+class Ibm3624RandomPinTypeDef(TypedDict):
+    DecimalizationTable: str
+    PinValidationDataPadCharacter: str
+    PinValidationData: str
+
+
+class VisaPinTypeDef(TypedDict):
+    PinVerificationKeyIndex: int
+
+
+class VisaPinVerificationValueTypeDef(TypedDict):
+    EncryptedPinBlock: str
+    PinVerificationKeyIndex: int
+
+
+class PinGenerationAttributesTypeDef(TypedDict):
+    VisaPin: NotRequired[VisaPinTypeDef]
+    VisaPinVerificationValue: NotRequired[VisaPinVerificationValueTypeDef]
+    Ibm3624PinOffset: NotRequired[Ibm3624PinOffsetTypeDef]
+    Ibm3624NaturalPin: NotRequired[Ibm3624NaturalPinTypeDef]
+    Ibm3624RandomPin: NotRequired[Ibm3624RandomPinTypeDef]
+    Ibm3624PinFromOffset: NotRequired[Ibm3624PinFromOffsetTypeDef]
+
+
+class GeneratePinDataInputTypeDef(TypedDict):
+    GenerationKeyIdentifier: str
+    EncryptionKeyIdentifier: str
+    GenerationAttributes: PinGenerationAttributesTypeDef
+    PinDataLength: NotRequired[int]
+    PrimaryAccountNumber: NotRequired[str]
+    PinBlockFormat: PinBlockFormatForPinDataType
+    EncryptionWrappedKey: NotRequired[WrappedKeyTypeDef]
+
+
+class PinDataTypeDef(TypedDict):
+    PinOffset: NotRequired[str]
+    VerificationValue: NotRequired[str]
+
+
+class GeneratePinDataOutputTypeDef(TypedDict):
+    GenerationKeyArn: str
+    GenerationKeyCheckValue: str
+    EncryptionKeyArn: str
+    EncryptionKeyCheckValue: str
+    EncryptedPinBlock: str
+    PinData: PinDataTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class Ibm3624PinVerificationTypeDef(TypedDict):
     DecimalizationTable: str
     PinValidationDataPadCharacter: str
     PinValidationData: str
     PinOffset: str
-
-
-class Ibm3624RandomPinTypeDef(TypedDict):
-    DecimalizationTable: str
-    PinValidationDataPadCharacter: str
-    PinValidationData: str
 
 
 class IncomingDiffieHellmanTr31KeyBlockTypeDef(TypedDict):
@@ -485,68 +583,27 @@ class IncomingKeyMaterialTypeDef(TypedDict):
     DiffieHellmanTr31KeyBlock: NotRequired[IncomingDiffieHellmanTr31KeyBlockTypeDef]
 
 
-class KekValidationRequestTypeDef(TypedDict):
-    DeriveKeyAlgorithm: SymmetricKeyAlgorithmType
-
-
-class KekValidationResponseTypeDef(TypedDict):
-    RandomKeySend: str
-
-
-class MacAlgorithmDukptTypeDef(TypedDict):
-    KeySerialNumber: str
-    DukptKeyVariant: DukptKeyVariantType
-    DukptDerivationType: NotRequired[DukptDerivationTypeType]
-
-
-class MacAlgorithmEmvTypeDef(TypedDict):
-    MajorKeyDerivationMode: MajorKeyDerivationModeType
-    PrimaryAccountNumber: str
-    PanSequenceNumber: str
-    SessionKeyDerivationMode: SessionKeyDerivationModeType
-    SessionKeyDerivationValue: SessionKeyDerivationValueTypeDef
-
-
-class MacAttributesTypeDef(TypedDict):
-    Algorithm: NotRequired[MacAlgorithmType]
-    EmvMac: NotRequired[MacAlgorithmEmvTypeDef]
-    DukptIso9797Algorithm1: NotRequired[MacAlgorithmDukptTypeDef]
-    DukptIso9797Algorithm3: NotRequired[MacAlgorithmDukptTypeDef]
-    DukptCmac: NotRequired[MacAlgorithmDukptTypeDef]
-
-
-class MasterCardAttributesTypeDef(TypedDict):
-    MajorKeyDerivationMode: MajorKeyDerivationModeType
-    PrimaryAccountNumber: str
-    PanSequenceNumber: str
-    ApplicationCryptogram: str
+class OutgoingTr31KeyBlockTypeDef(TypedDict):
+    WrappingKeyIdentifier: str
 
 
 class OutgoingKeyMaterialTypeDef(TypedDict):
     Tr31KeyBlock: NotRequired[OutgoingTr31KeyBlockTypeDef]
 
 
-class OutgoingTr31KeyBlockTypeDef(TypedDict):
-    WrappingKeyIdentifier: str
-
-
-class PinDataTypeDef(TypedDict):
-    PinOffset: NotRequired[str]
-    VerificationValue: NotRequired[str]
-
-
-class PinGenerationAttributesTypeDef(TypedDict):
-    VisaPin: NotRequired[VisaPinTypeDef]
-    VisaPinVerificationValue: NotRequired[VisaPinVerificationValueTypeDef]
-    Ibm3624PinOffset: NotRequired[Ibm3624PinOffsetTypeDef]
-    Ibm3624NaturalPin: NotRequired[Ibm3624NaturalPinTypeDef]
-    Ibm3624RandomPin: NotRequired[Ibm3624RandomPinTypeDef]
-    Ibm3624PinFromOffset: NotRequired[Ibm3624PinFromOffsetTypeDef]
+class VisaPinVerificationTypeDef(TypedDict):
+    PinVerificationKeyIndex: int
+    VerificationValue: str
 
 
 class PinVerificationAttributesTypeDef(TypedDict):
     VisaPin: NotRequired[VisaPinVerificationTypeDef]
     Ibm3624Pin: NotRequired[Ibm3624PinVerificationTypeDef]
+
+
+class ReEncryptionAttributesTypeDef(TypedDict):
+    Symmetric: NotRequired[SymmetricEncryptionAttributesTypeDef]
+    Dukpt: NotRequired[DukptEncryptionAttributesTypeDef]
 
 
 class ReEncryptDataInputTypeDef(TypedDict):
@@ -566,27 +623,9 @@ class ReEncryptDataOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReEncryptionAttributesTypeDef(TypedDict):
-    Symmetric: NotRequired[SymmetricEncryptionAttributesTypeDef]
-    Dukpt: NotRequired[DukptEncryptionAttributesTypeDef]
-
-
 class SessionKeyAmexTypeDef(TypedDict):
     PrimaryAccountNumber: str
     PanSequenceNumber: str
-
-
-class SessionKeyDerivationTypeDef(TypedDict):
-    EmvCommon: NotRequired[SessionKeyEmvCommonTypeDef]
-    Mastercard: NotRequired[SessionKeyMastercardTypeDef]
-    Emv2000: NotRequired[SessionKeyEmv2000TypeDef]
-    Amex: NotRequired[SessionKeyAmexTypeDef]
-    Visa: NotRequired[SessionKeyVisaTypeDef]
-
-
-class SessionKeyDerivationValueTypeDef(TypedDict):
-    ApplicationCryptogram: NotRequired[str]
-    ApplicationTransactionCounter: NotRequired[str]
 
 
 class SessionKeyEmv2000TypeDef(TypedDict):
@@ -613,10 +652,12 @@ class SessionKeyVisaTypeDef(TypedDict):
     PanSequenceNumber: str
 
 
-class SymmetricEncryptionAttributesTypeDef(TypedDict):
-    Mode: EncryptionModeType
-    InitializationVector: NotRequired[str]
-    PaddingType: NotRequired[PaddingTypeType]
+class SessionKeyDerivationTypeDef(TypedDict):
+    EmvCommon: NotRequired[SessionKeyEmvCommonTypeDef]
+    Mastercard: NotRequired[SessionKeyMastercardTypeDef]
+    Emv2000: NotRequired[SessionKeyEmv2000TypeDef]
+    Amex: NotRequired[SessionKeyAmexTypeDef]
+    Visa: NotRequired[SessionKeyVisaTypeDef]
 
 
 class TranslateKeyMaterialInputTypeDef(TypedDict):
@@ -625,9 +666,35 @@ class TranslateKeyMaterialInputTypeDef(TypedDict):
     KeyCheckValueAlgorithm: NotRequired[KeyCheckValueAlgorithmType]
 
 
+class WrappedWorkingKeyTypeDef(TypedDict):
+    WrappedKeyMaterial: str
+    KeyCheckValue: str
+    WrappedKeyMaterialFormat: WrappedKeyMaterialFormatType
+
+
 class TranslateKeyMaterialOutputTypeDef(TypedDict):
     WrappedKey: WrappedWorkingKeyTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TranslationPinDataAs2805Format0TypeDef(TypedDict):
+    PrimaryAccountNumber: str
+
+
+class TranslationPinDataIsoFormat034TypeDef(TypedDict):
+    PrimaryAccountNumber: str
+
+
+class TranslationPinDataIsoFormat1TypeDef(TypedDict):
+    pass
+
+
+class TranslationIsoFormatsTypeDef(TypedDict):
+    IsoFormat0: NotRequired[TranslationPinDataIsoFormat034TypeDef]
+    IsoFormat1: NotRequired[TranslationPinDataIsoFormat1TypeDef]
+    IsoFormat3: NotRequired[TranslationPinDataIsoFormat034TypeDef]
+    IsoFormat4: NotRequired[TranslationPinDataIsoFormat034TypeDef]
+    As2805Format0: NotRequired[TranslationPinDataAs2805Format0TypeDef]
 
 
 class TranslatePinDataInputTypeDef(TypedDict):
@@ -648,26 +715,6 @@ class TranslatePinDataOutputTypeDef(TypedDict):
     KeyArn: str
     KeyCheckValue: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TranslationIsoFormatsTypeDef(TypedDict):
-    IsoFormat0: NotRequired[TranslationPinDataIsoFormat034TypeDef]
-    IsoFormat1: NotRequired[TranslationPinDataIsoFormat1TypeDef]
-    IsoFormat3: NotRequired[TranslationPinDataIsoFormat034TypeDef]
-    IsoFormat4: NotRequired[TranslationPinDataIsoFormat034TypeDef]
-    As2805Format0: NotRequired[TranslationPinDataAs2805Format0TypeDef]
-
-
-class TranslationPinDataAs2805Format0TypeDef(TypedDict):
-    PrimaryAccountNumber: str
-
-
-class TranslationPinDataIsoFormat034TypeDef(TypedDict):
-    PrimaryAccountNumber: str
-
-
-class TranslationPinDataIsoFormat1TypeDef(TypedDict):
-    pass
 
 
 class VerifyAuthRequestCryptogramInputTypeDef(TypedDict):
@@ -731,49 +778,3 @@ class VerifyPinDataOutputTypeDef(TypedDict):
     EncryptionKeyArn: str
     EncryptionKeyCheckValue: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VisaAmexDerivationOutputsTypeDef(TypedDict):
-    AuthorizationRequestKeyArn: str
-    AuthorizationRequestKeyCheckValue: str
-    CurrentPinPekArn: NotRequired[str]
-    CurrentPinPekKeyCheckValue: NotRequired[str]
-
-
-class VisaAttributesTypeDef(TypedDict):
-    MajorKeyDerivationMode: MajorKeyDerivationModeType
-    PrimaryAccountNumber: str
-    PanSequenceNumber: str
-    ApplicationTransactionCounter: str
-    AuthorizationRequestKeyIdentifier: str
-    CurrentPinAttributes: NotRequired[CurrentPinAttributesTypeDef]
-
-
-class VisaPinTypeDef(TypedDict):
-    PinVerificationKeyIndex: int
-
-
-class VisaPinVerificationTypeDef(TypedDict):
-    PinVerificationKeyIndex: int
-    VerificationValue: str
-
-
-class VisaPinVerificationValueTypeDef(TypedDict):
-    EncryptedPinBlock: str
-    PinVerificationKeyIndex: int
-
-
-class WrappedKeyMaterialTypeDef(TypedDict):
-    Tr31KeyBlock: NotRequired[str]
-    DiffieHellmanSymmetricKey: NotRequired[EcdhDerivationAttributesTypeDef]
-
-
-class WrappedKeyTypeDef(TypedDict):
-    WrappedKeyMaterial: WrappedKeyMaterialTypeDef
-    KeyCheckValueAlgorithm: NotRequired[KeyCheckValueAlgorithmType]
-
-
-class WrappedWorkingKeyTypeDef(TypedDict):
-    WrappedKeyMaterial: str
-    KeyCheckValue: str
-    WrappedKeyMaterialFormat: WrappedKeyMaterialFormatType

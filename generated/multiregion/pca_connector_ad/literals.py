@@ -2,28 +2,29 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of PcaConnectorAd: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessRightType",
-    "ApplicationPolicyTypeType",
-    "ClientCompatibilityV2Type",
-    "ClientCompatibilityV3Type",
-    "ClientCompatibilityV4Type",
-    "ConnectorStatusReasonType",
-    "ConnectorStatusType",
-    "DirectoryRegistrationStatusReasonType",
-    "DirectoryRegistrationStatusType",
-    "HashAlgorithmType",
-    "IpAddressTypeType",
-    "KeySpecType",
-    "KeyUsagePropertyTypeType",
-    "PrivateKeyAlgorithmType",
-    "ServicePrincipalNameStatusReasonType",
-    "ServicePrincipalNameStatusType",
-    "TemplateStatusType",
-    "ValidityPeriodTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessRightType",
+        "ApplicationPolicyTypeType",
+        "ClientCompatibilityV2Type",
+        "ClientCompatibilityV3Type",
+        "ClientCompatibilityV4Type",
+        "ConnectorStatusReasonType",
+        "ConnectorStatusType",
+        "DirectoryRegistrationStatusReasonType",
+        "DirectoryRegistrationStatusType",
+        "HashAlgorithmType",
+        "IpAddressTypeType",
+        "KeySpecType",
+        "KeyUsagePropertyTypeType",
+        "PrivateKeyAlgorithmType",
+        "ServicePrincipalNameStatusReasonType",
+        "ServicePrincipalNameStatusType",
+        "TemplateStatusType",
+        "ValidityPeriodTypeType",
+    ]
 
 AccessRightType = Literal["ALLOW", "DENY"]
 ApplicationPolicyTypeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,104 +39,110 @@ from .literals import (
     ValidityPeriodTypeType,
 )
 
-__all__ = [
-    "AccessControlEntrySummaryTypeDef",
-    "AccessControlEntryTypeDef",
-    "AccessRightsTypeDef",
-    "ApplicationPoliciesOutputTypeDef",
-    "ApplicationPoliciesTypeDef",
-    "ApplicationPolicyTypeDef",
-    "CertificateValidityTypeDef",
-    "ConnectorSummaryTypeDef",
-    "ConnectorTypeDef",
-    "CreateConnectorRequestTypeDef",
-    "CreateConnectorResponseTypeDef",
-    "CreateDirectoryRegistrationRequestTypeDef",
-    "CreateDirectoryRegistrationResponseTypeDef",
-    "CreateServicePrincipalNameRequestTypeDef",
-    "CreateTemplateGroupAccessControlEntryRequestTypeDef",
-    "CreateTemplateRequestTypeDef",
-    "CreateTemplateResponseTypeDef",
-    "DeleteConnectorRequestTypeDef",
-    "DeleteDirectoryRegistrationRequestTypeDef",
-    "DeleteServicePrincipalNameRequestTypeDef",
-    "DeleteTemplateGroupAccessControlEntryRequestTypeDef",
-    "DeleteTemplateRequestTypeDef",
-    "DirectoryRegistrationSummaryTypeDef",
-    "DirectoryRegistrationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnrollmentFlagsV2TypeDef",
-    "EnrollmentFlagsV3TypeDef",
-    "EnrollmentFlagsV4TypeDef",
-    "ExtensionsV2OutputTypeDef",
-    "ExtensionsV2TypeDef",
-    "ExtensionsV3OutputTypeDef",
-    "ExtensionsV3TypeDef",
-    "ExtensionsV4OutputTypeDef",
-    "ExtensionsV4TypeDef",
-    "GeneralFlagsV2TypeDef",
-    "GeneralFlagsV3TypeDef",
-    "GeneralFlagsV4TypeDef",
-    "GetConnectorRequestTypeDef",
-    "GetConnectorResponseTypeDef",
-    "GetDirectoryRegistrationRequestTypeDef",
-    "GetDirectoryRegistrationResponseTypeDef",
-    "GetServicePrincipalNameRequestTypeDef",
-    "GetServicePrincipalNameResponseTypeDef",
-    "GetTemplateGroupAccessControlEntryRequestTypeDef",
-    "GetTemplateGroupAccessControlEntryResponseTypeDef",
-    "GetTemplateRequestTypeDef",
-    "GetTemplateResponseTypeDef",
-    "KeyUsageFlagsTypeDef",
-    "KeyUsagePropertyFlagsTypeDef",
-    "KeyUsagePropertyTypeDef",
-    "KeyUsageTypeDef",
-    "ListConnectorsRequestTypeDef",
-    "ListConnectorsResponseTypeDef",
-    "ListDirectoryRegistrationsRequestTypeDef",
-    "ListDirectoryRegistrationsResponseTypeDef",
-    "ListServicePrincipalNamesRequestTypeDef",
-    "ListServicePrincipalNamesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTemplateGroupAccessControlEntriesRequestTypeDef",
-    "ListTemplateGroupAccessControlEntriesResponseTypeDef",
-    "ListTemplatesRequestTypeDef",
-    "ListTemplatesResponseTypeDef",
-    "PrivateKeyAttributesV2OutputTypeDef",
-    "PrivateKeyAttributesV2TypeDef",
-    "PrivateKeyAttributesV3OutputTypeDef",
-    "PrivateKeyAttributesV3TypeDef",
-    "PrivateKeyAttributesV4OutputTypeDef",
-    "PrivateKeyAttributesV4TypeDef",
-    "PrivateKeyFlagsV2TypeDef",
-    "PrivateKeyFlagsV3TypeDef",
-    "PrivateKeyFlagsV4TypeDef",
-    "ResponseMetadataTypeDef",
-    "ServicePrincipalNameSummaryTypeDef",
-    "ServicePrincipalNameTypeDef",
-    "SubjectNameFlagsV2TypeDef",
-    "SubjectNameFlagsV3TypeDef",
-    "SubjectNameFlagsV4TypeDef",
-    "TagResourceRequestTypeDef",
-    "TemplateDefinitionOutputTypeDef",
-    "TemplateDefinitionTypeDef",
-    "TemplateRevisionTypeDef",
-    "TemplateSummaryTypeDef",
-    "TemplateTypeDef",
-    "TemplateV2OutputTypeDef",
-    "TemplateV2TypeDef",
-    "TemplateV3OutputTypeDef",
-    "TemplateV3TypeDef",
-    "TemplateV4OutputTypeDef",
-    "TemplateV4TypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateTemplateGroupAccessControlEntryRequestTypeDef",
-    "UpdateTemplateRequestTypeDef",
-    "ValidityPeriodTypeDef",
-    "VpcInformationOutputTypeDef",
-    "VpcInformationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessControlEntrySummaryTypeDef",
+        "AccessControlEntryTypeDef",
+        "AccessRightsTypeDef",
+        "ApplicationPoliciesOutputTypeDef",
+        "ApplicationPoliciesTypeDef",
+        "ApplicationPolicyTypeDef",
+        "CertificateValidityTypeDef",
+        "ConnectorSummaryTypeDef",
+        "ConnectorTypeDef",
+        "CreateConnectorRequestTypeDef",
+        "CreateConnectorResponseTypeDef",
+        "CreateDirectoryRegistrationRequestTypeDef",
+        "CreateDirectoryRegistrationResponseTypeDef",
+        "CreateServicePrincipalNameRequestTypeDef",
+        "CreateTemplateGroupAccessControlEntryRequestTypeDef",
+        "CreateTemplateRequestTypeDef",
+        "CreateTemplateResponseTypeDef",
+        "DeleteConnectorRequestTypeDef",
+        "DeleteDirectoryRegistrationRequestTypeDef",
+        "DeleteServicePrincipalNameRequestTypeDef",
+        "DeleteTemplateGroupAccessControlEntryRequestTypeDef",
+        "DeleteTemplateRequestTypeDef",
+        "DirectoryRegistrationSummaryTypeDef",
+        "DirectoryRegistrationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnrollmentFlagsV2TypeDef",
+        "EnrollmentFlagsV3TypeDef",
+        "EnrollmentFlagsV4TypeDef",
+        "ExtensionsV2OutputTypeDef",
+        "ExtensionsV2TypeDef",
+        "ExtensionsV3OutputTypeDef",
+        "ExtensionsV3TypeDef",
+        "ExtensionsV4OutputTypeDef",
+        "ExtensionsV4TypeDef",
+        "GeneralFlagsV2TypeDef",
+        "GeneralFlagsV3TypeDef",
+        "GeneralFlagsV4TypeDef",
+        "GetConnectorRequestTypeDef",
+        "GetConnectorResponseTypeDef",
+        "GetDirectoryRegistrationRequestTypeDef",
+        "GetDirectoryRegistrationResponseTypeDef",
+        "GetServicePrincipalNameRequestTypeDef",
+        "GetServicePrincipalNameResponseTypeDef",
+        "GetTemplateGroupAccessControlEntryRequestTypeDef",
+        "GetTemplateGroupAccessControlEntryResponseTypeDef",
+        "GetTemplateRequestTypeDef",
+        "GetTemplateResponseTypeDef",
+        "KeyUsageFlagsTypeDef",
+        "KeyUsagePropertyFlagsTypeDef",
+        "KeyUsagePropertyTypeDef",
+        "KeyUsageTypeDef",
+        "ListConnectorsRequestTypeDef",
+        "ListConnectorsResponseTypeDef",
+        "ListDirectoryRegistrationsRequestTypeDef",
+        "ListDirectoryRegistrationsResponseTypeDef",
+        "ListServicePrincipalNamesRequestTypeDef",
+        "ListServicePrincipalNamesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTemplateGroupAccessControlEntriesRequestTypeDef",
+        "ListTemplateGroupAccessControlEntriesResponseTypeDef",
+        "ListTemplatesRequestTypeDef",
+        "ListTemplatesResponseTypeDef",
+        "PrivateKeyAttributesV2OutputTypeDef",
+        "PrivateKeyAttributesV2TypeDef",
+        "PrivateKeyAttributesV3OutputTypeDef",
+        "PrivateKeyAttributesV3TypeDef",
+        "PrivateKeyAttributesV4OutputTypeDef",
+        "PrivateKeyAttributesV4TypeDef",
+        "PrivateKeyFlagsV2TypeDef",
+        "PrivateKeyFlagsV3TypeDef",
+        "PrivateKeyFlagsV4TypeDef",
+        "ResponseMetadataTypeDef",
+        "ServicePrincipalNameSummaryTypeDef",
+        "ServicePrincipalNameTypeDef",
+        "SubjectNameFlagsV2TypeDef",
+        "SubjectNameFlagsV3TypeDef",
+        "SubjectNameFlagsV4TypeDef",
+        "TagResourceRequestTypeDef",
+        "TemplateDefinitionOutputTypeDef",
+        "TemplateDefinitionTypeDef",
+        "TemplateRevisionTypeDef",
+        "TemplateSummaryTypeDef",
+        "TemplateTypeDef",
+        "TemplateV2OutputTypeDef",
+        "TemplateV2TypeDef",
+        "TemplateV3OutputTypeDef",
+        "TemplateV3TypeDef",
+        "TemplateV4OutputTypeDef",
+        "TemplateV4TypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateTemplateGroupAccessControlEntryRequestTypeDef",
+        "UpdateTemplateRequestTypeDef",
+        "ValidityPeriodTypeDef",
+        "VpcInformationOutputTypeDef",
+        "VpcInformationTypeDef",
+    ]
+
+
+class AccessRightsTypeDef(TypedDict):
+    AutoEnroll: NotRequired[AccessRightType]
+    Enroll: NotRequired[AccessRightType]
 
 
 class AccessControlEntrySummaryTypeDef(TypedDict):
@@ -157,9 +163,9 @@ class AccessControlEntryTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
 
 
-class AccessRightsTypeDef(TypedDict):
-    AutoEnroll: NotRequired[AccessRightType]
-    Enroll: NotRequired[AccessRightType]
+class ApplicationPolicyTypeDef(TypedDict):
+    PolicyObjectIdentifier: NotRequired[str]
+    PolicyType: NotRequired[ApplicationPolicyTypeType]
 
 
 class ApplicationPoliciesOutputTypeDef(TypedDict):
@@ -172,14 +178,19 @@ class ApplicationPoliciesTypeDef(TypedDict):
     Policies: ReadOnly[Sequence[ApplicationPolicyTypeDef]]
 
 
-class ApplicationPolicyTypeDef(TypedDict):
-    PolicyObjectIdentifier: NotRequired[str]
-    PolicyType: NotRequired[ApplicationPolicyTypeType]
+class ValidityPeriodTypeDef(TypedDict):
+    Period: int
+    PeriodType: ValidityPeriodTypeType
 
 
 class CertificateValidityTypeDef(TypedDict):
     RenewalPeriod: ValidityPeriodTypeDef
     ValidityPeriod: ValidityPeriodTypeDef
+
+
+class VpcInformationOutputTypeDef(TypedDict):
+    IpAddressType: NotRequired[IpAddressTypeType]
+    SecurityGroupIds: list[str]
 
 
 class ConnectorSummaryTypeDef(TypedDict):
@@ -204,6 +215,11 @@ class ConnectorTypeDef(TypedDict):
     StatusReason: NotRequired[ConnectorStatusReasonType]
     UpdatedAt: NotRequired[datetime]
     VpcInformation: NotRequired[VpcInformationOutputTypeDef]
+
+
+class VpcInformationTypeDef(TypedDict):
+    IpAddressType: NotRequired[IpAddressTypeType]
+    SecurityGroupIds: ReadOnly[Sequence[str]]
 
 
 class CreateConnectorRequestTypeDef(TypedDict):
@@ -242,6 +258,208 @@ class CreateTemplateGroupAccessControlEntryRequestTypeDef(TypedDict):
     GroupDisplayName: str
     GroupSecurityIdentifier: str
     TemplateArn: str
+
+
+class EnrollmentFlagsV2TypeDef(TypedDict):
+    EnableKeyReuseOnNtTokenKeysetStorageFull: NotRequired[bool]
+    IncludeSymmetricAlgorithms: NotRequired[bool]
+    NoSecurityExtension: NotRequired[bool]
+    RemoveInvalidCertificateFromPersonalStore: NotRequired[bool]
+    UserInteractionRequired: NotRequired[bool]
+
+
+class KeyUsageFlagsTypeDef(TypedDict):
+    DataEncipherment: NotRequired[bool]
+    DigitalSignature: NotRequired[bool]
+    KeyAgreement: NotRequired[bool]
+    KeyEncipherment: NotRequired[bool]
+    NonRepudiation: NotRequired[bool]
+
+
+class KeyUsageTypeDef(TypedDict):
+    Critical: NotRequired[bool]
+    UsageFlags: KeyUsageFlagsTypeDef
+
+
+class ExtensionsV2TypeDef(TypedDict):
+    ApplicationPolicies: NotRequired[ReadOnly[ApplicationPoliciesTypeDef]]
+    KeyUsage: KeyUsageTypeDef
+
+
+class GeneralFlagsV2TypeDef(TypedDict):
+    AutoEnrollment: NotRequired[bool]
+    MachineType: NotRequired[bool]
+
+
+class PrivateKeyAttributesV2TypeDef(TypedDict):
+    CryptoProviders: NotRequired[ReadOnly[Sequence[str]]]
+    KeySpec: KeySpecType
+    MinimalKeyLength: int
+
+
+class PrivateKeyFlagsV2TypeDef(TypedDict):
+    ClientVersion: ClientCompatibilityV2Type
+    ExportableKey: NotRequired[bool]
+    StrongKeyProtectionRequired: NotRequired[bool]
+
+
+class SubjectNameFlagsV2TypeDef(TypedDict):
+    RequireCommonName: NotRequired[bool]
+    RequireDirectoryPath: NotRequired[bool]
+    RequireDnsAsCn: NotRequired[bool]
+    RequireEmail: NotRequired[bool]
+    SanRequireDirectoryGuid: NotRequired[bool]
+    SanRequireDns: NotRequired[bool]
+    SanRequireDomainDns: NotRequired[bool]
+    SanRequireEmail: NotRequired[bool]
+    SanRequireSpn: NotRequired[bool]
+    SanRequireUpn: NotRequired[bool]
+
+
+class TemplateV2TypeDef(TypedDict):
+    CertificateValidity: CertificateValidityTypeDef
+    EnrollmentFlags: EnrollmentFlagsV2TypeDef
+    Extensions: ReadOnly[ExtensionsV2TypeDef]
+    GeneralFlags: GeneralFlagsV2TypeDef
+    PrivateKeyAttributes: ReadOnly[PrivateKeyAttributesV2TypeDef]
+    PrivateKeyFlags: PrivateKeyFlagsV2TypeDef
+    SubjectNameFlags: SubjectNameFlagsV2TypeDef
+    SupersededTemplates: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class EnrollmentFlagsV3TypeDef(TypedDict):
+    EnableKeyReuseOnNtTokenKeysetStorageFull: NotRequired[bool]
+    IncludeSymmetricAlgorithms: NotRequired[bool]
+    NoSecurityExtension: NotRequired[bool]
+    RemoveInvalidCertificateFromPersonalStore: NotRequired[bool]
+    UserInteractionRequired: NotRequired[bool]
+
+
+class ExtensionsV3TypeDef(TypedDict):
+    ApplicationPolicies: NotRequired[ReadOnly[ApplicationPoliciesTypeDef]]
+    KeyUsage: KeyUsageTypeDef
+
+
+class GeneralFlagsV3TypeDef(TypedDict):
+    AutoEnrollment: NotRequired[bool]
+    MachineType: NotRequired[bool]
+
+
+class KeyUsagePropertyFlagsTypeDef(TypedDict):
+    Decrypt: NotRequired[bool]
+    KeyAgreement: NotRequired[bool]
+    Sign: NotRequired[bool]
+
+
+class KeyUsagePropertyTypeDef(TypedDict):
+    PropertyFlags: NotRequired[KeyUsagePropertyFlagsTypeDef]
+    PropertyType: NotRequired[KeyUsagePropertyTypeType]
+
+
+class PrivateKeyAttributesV3TypeDef(TypedDict):
+    Algorithm: PrivateKeyAlgorithmType
+    CryptoProviders: NotRequired[ReadOnly[Sequence[str]]]
+    KeySpec: KeySpecType
+    KeyUsageProperty: KeyUsagePropertyTypeDef
+    MinimalKeyLength: int
+
+
+class PrivateKeyFlagsV3TypeDef(TypedDict):
+    ClientVersion: ClientCompatibilityV3Type
+    ExportableKey: NotRequired[bool]
+    RequireAlternateSignatureAlgorithm: NotRequired[bool]
+    StrongKeyProtectionRequired: NotRequired[bool]
+
+
+class SubjectNameFlagsV3TypeDef(TypedDict):
+    RequireCommonName: NotRequired[bool]
+    RequireDirectoryPath: NotRequired[bool]
+    RequireDnsAsCn: NotRequired[bool]
+    RequireEmail: NotRequired[bool]
+    SanRequireDirectoryGuid: NotRequired[bool]
+    SanRequireDns: NotRequired[bool]
+    SanRequireDomainDns: NotRequired[bool]
+    SanRequireEmail: NotRequired[bool]
+    SanRequireSpn: NotRequired[bool]
+    SanRequireUpn: NotRequired[bool]
+
+
+class TemplateV3TypeDef(TypedDict):
+    CertificateValidity: CertificateValidityTypeDef
+    EnrollmentFlags: EnrollmentFlagsV3TypeDef
+    Extensions: ReadOnly[ExtensionsV3TypeDef]
+    GeneralFlags: GeneralFlagsV3TypeDef
+    HashAlgorithm: HashAlgorithmType
+    PrivateKeyAttributes: ReadOnly[PrivateKeyAttributesV3TypeDef]
+    PrivateKeyFlags: PrivateKeyFlagsV3TypeDef
+    SubjectNameFlags: SubjectNameFlagsV3TypeDef
+    SupersededTemplates: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class EnrollmentFlagsV4TypeDef(TypedDict):
+    EnableKeyReuseOnNtTokenKeysetStorageFull: NotRequired[bool]
+    IncludeSymmetricAlgorithms: NotRequired[bool]
+    NoSecurityExtension: NotRequired[bool]
+    RemoveInvalidCertificateFromPersonalStore: NotRequired[bool]
+    UserInteractionRequired: NotRequired[bool]
+
+
+class ExtensionsV4TypeDef(TypedDict):
+    ApplicationPolicies: NotRequired[ReadOnly[ApplicationPoliciesTypeDef]]
+    KeyUsage: KeyUsageTypeDef
+
+
+class GeneralFlagsV4TypeDef(TypedDict):
+    AutoEnrollment: NotRequired[bool]
+    MachineType: NotRequired[bool]
+
+
+class PrivateKeyAttributesV4TypeDef(TypedDict):
+    Algorithm: NotRequired[PrivateKeyAlgorithmType]
+    CryptoProviders: NotRequired[ReadOnly[Sequence[str]]]
+    KeySpec: KeySpecType
+    KeyUsageProperty: NotRequired[KeyUsagePropertyTypeDef]
+    MinimalKeyLength: int
+
+
+class PrivateKeyFlagsV4TypeDef(TypedDict):
+    ClientVersion: ClientCompatibilityV4Type
+    ExportableKey: NotRequired[bool]
+    RequireAlternateSignatureAlgorithm: NotRequired[bool]
+    RequireSameKeyRenewal: NotRequired[bool]
+    StrongKeyProtectionRequired: NotRequired[bool]
+    UseLegacyProvider: NotRequired[bool]
+
+
+class SubjectNameFlagsV4TypeDef(TypedDict):
+    RequireCommonName: NotRequired[bool]
+    RequireDirectoryPath: NotRequired[bool]
+    RequireDnsAsCn: NotRequired[bool]
+    RequireEmail: NotRequired[bool]
+    SanRequireDirectoryGuid: NotRequired[bool]
+    SanRequireDns: NotRequired[bool]
+    SanRequireDomainDns: NotRequired[bool]
+    SanRequireEmail: NotRequired[bool]
+    SanRequireSpn: NotRequired[bool]
+    SanRequireUpn: NotRequired[bool]
+
+
+class TemplateV4TypeDef(TypedDict):
+    CertificateValidity: CertificateValidityTypeDef
+    EnrollmentFlags: EnrollmentFlagsV4TypeDef
+    Extensions: ReadOnly[ExtensionsV4TypeDef]
+    GeneralFlags: GeneralFlagsV4TypeDef
+    HashAlgorithm: NotRequired[HashAlgorithmType]
+    PrivateKeyAttributes: ReadOnly[PrivateKeyAttributesV4TypeDef]
+    PrivateKeyFlags: PrivateKeyFlagsV4TypeDef
+    SubjectNameFlags: SubjectNameFlagsV4TypeDef
+    SupersededTemplates: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TemplateDefinitionTypeDef(TypedDict):
+    TemplateV2: NotRequired[ReadOnly[TemplateV2TypeDef]]
+    TemplateV3: NotRequired[ReadOnly[TemplateV3TypeDef]]
+    TemplateV4: NotRequired[ReadOnly[TemplateV4TypeDef]]
 
 
 class CreateTemplateRequestTypeDef(TypedDict):
@@ -297,37 +515,8 @@ class DirectoryRegistrationTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
 
 
-class EnrollmentFlagsV2TypeDef(TypedDict):
-    EnableKeyReuseOnNtTokenKeysetStorageFull: NotRequired[bool]
-    IncludeSymmetricAlgorithms: NotRequired[bool]
-    NoSecurityExtension: NotRequired[bool]
-    RemoveInvalidCertificateFromPersonalStore: NotRequired[bool]
-    UserInteractionRequired: NotRequired[bool]
-
-
-class EnrollmentFlagsV3TypeDef(TypedDict):
-    EnableKeyReuseOnNtTokenKeysetStorageFull: NotRequired[bool]
-    IncludeSymmetricAlgorithms: NotRequired[bool]
-    NoSecurityExtension: NotRequired[bool]
-    RemoveInvalidCertificateFromPersonalStore: NotRequired[bool]
-    UserInteractionRequired: NotRequired[bool]
-
-
-class EnrollmentFlagsV4TypeDef(TypedDict):
-    EnableKeyReuseOnNtTokenKeysetStorageFull: NotRequired[bool]
-    IncludeSymmetricAlgorithms: NotRequired[bool]
-    NoSecurityExtension: NotRequired[bool]
-    RemoveInvalidCertificateFromPersonalStore: NotRequired[bool]
-    UserInteractionRequired: NotRequired[bool]
-
-
 class ExtensionsV2OutputTypeDef(TypedDict):
     ApplicationPolicies: NotRequired[ApplicationPoliciesOutputTypeDef]
-    KeyUsage: KeyUsageTypeDef
-
-
-class ExtensionsV2TypeDef(TypedDict):
-    ApplicationPolicies: NotRequired[ReadOnly[ApplicationPoliciesTypeDef]]
     KeyUsage: KeyUsageTypeDef
 
 
@@ -336,34 +525,9 @@ class ExtensionsV3OutputTypeDef(TypedDict):
     KeyUsage: KeyUsageTypeDef
 
 
-class ExtensionsV3TypeDef(TypedDict):
-    ApplicationPolicies: NotRequired[ReadOnly[ApplicationPoliciesTypeDef]]
-    KeyUsage: KeyUsageTypeDef
-
-
 class ExtensionsV4OutputTypeDef(TypedDict):
     ApplicationPolicies: NotRequired[ApplicationPoliciesOutputTypeDef]
     KeyUsage: KeyUsageTypeDef
-
-
-class ExtensionsV4TypeDef(TypedDict):
-    ApplicationPolicies: NotRequired[ReadOnly[ApplicationPoliciesTypeDef]]
-    KeyUsage: KeyUsageTypeDef
-
-
-class GeneralFlagsV2TypeDef(TypedDict):
-    AutoEnrollment: NotRequired[bool]
-    MachineType: NotRequired[bool]
-
-
-class GeneralFlagsV3TypeDef(TypedDict):
-    AutoEnrollment: NotRequired[bool]
-    MachineType: NotRequired[bool]
-
-
-class GeneralFlagsV4TypeDef(TypedDict):
-    AutoEnrollment: NotRequired[bool]
-    MachineType: NotRequired[bool]
 
 
 class GetConnectorRequestTypeDef(TypedDict):
@@ -389,6 +553,15 @@ class GetServicePrincipalNameRequestTypeDef(TypedDict):
     DirectoryRegistrationArn: str
 
 
+class ServicePrincipalNameTypeDef(TypedDict):
+    ConnectorArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    DirectoryRegistrationArn: NotRequired[str]
+    Status: NotRequired[ServicePrincipalNameStatusType]
+    StatusReason: NotRequired[ServicePrincipalNameStatusReasonType]
+    UpdatedAt: NotRequired[datetime]
+
+
 class GetServicePrincipalNameResponseTypeDef(TypedDict):
     ServicePrincipalName: NotRequired[ServicePrincipalNameTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -408,33 +581,90 @@ class GetTemplateRequestTypeDef(TypedDict):
     TemplateArn: str
 
 
+class PrivateKeyAttributesV2OutputTypeDef(TypedDict):
+    CryptoProviders: NotRequired[list[str]]
+    KeySpec: KeySpecType
+    MinimalKeyLength: int
+
+
+class TemplateV2OutputTypeDef(TypedDict):
+    CertificateValidity: CertificateValidityTypeDef
+    EnrollmentFlags: EnrollmentFlagsV2TypeDef
+    Extensions: ExtensionsV2OutputTypeDef
+    GeneralFlags: GeneralFlagsV2TypeDef
+    PrivateKeyAttributes: PrivateKeyAttributesV2OutputTypeDef
+    PrivateKeyFlags: PrivateKeyFlagsV2TypeDef
+    SubjectNameFlags: SubjectNameFlagsV2TypeDef
+    SupersededTemplates: NotRequired[list[str]]
+
+
+class PrivateKeyAttributesV3OutputTypeDef(TypedDict):
+    Algorithm: PrivateKeyAlgorithmType
+    CryptoProviders: NotRequired[list[str]]
+    KeySpec: KeySpecType
+    KeyUsageProperty: KeyUsagePropertyTypeDef
+    MinimalKeyLength: int
+
+
+class TemplateV3OutputTypeDef(TypedDict):
+    CertificateValidity: CertificateValidityTypeDef
+    EnrollmentFlags: EnrollmentFlagsV3TypeDef
+    Extensions: ExtensionsV3OutputTypeDef
+    GeneralFlags: GeneralFlagsV3TypeDef
+    HashAlgorithm: HashAlgorithmType
+    PrivateKeyAttributes: PrivateKeyAttributesV3OutputTypeDef
+    PrivateKeyFlags: PrivateKeyFlagsV3TypeDef
+    SubjectNameFlags: SubjectNameFlagsV3TypeDef
+    SupersededTemplates: NotRequired[list[str]]
+
+
+class PrivateKeyAttributesV4OutputTypeDef(TypedDict):
+    Algorithm: NotRequired[PrivateKeyAlgorithmType]
+    CryptoProviders: NotRequired[list[str]]
+    KeySpec: KeySpecType
+    KeyUsageProperty: NotRequired[KeyUsagePropertyTypeDef]
+    MinimalKeyLength: int
+
+
+class TemplateV4OutputTypeDef(TypedDict):
+    CertificateValidity: CertificateValidityTypeDef
+    EnrollmentFlags: EnrollmentFlagsV4TypeDef
+    Extensions: ExtensionsV4OutputTypeDef
+    GeneralFlags: GeneralFlagsV4TypeDef
+    HashAlgorithm: NotRequired[HashAlgorithmType]
+    PrivateKeyAttributes: PrivateKeyAttributesV4OutputTypeDef
+    PrivateKeyFlags: PrivateKeyFlagsV4TypeDef
+    SubjectNameFlags: SubjectNameFlagsV4TypeDef
+    SupersededTemplates: NotRequired[list[str]]
+
+
+class TemplateDefinitionOutputTypeDef(TypedDict):
+    TemplateV2: NotRequired[TemplateV2OutputTypeDef]
+    TemplateV3: NotRequired[TemplateV3OutputTypeDef]
+    TemplateV4: NotRequired[TemplateV4OutputTypeDef]
+
+
+class TemplateRevisionTypeDef(TypedDict):
+    MajorRevision: int
+    MinorRevision: int
+
+
+class TemplateTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    ConnectorArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    Definition: NotRequired[TemplateDefinitionOutputTypeDef]
+    Name: NotRequired[str]
+    ObjectIdentifier: NotRequired[str]
+    PolicySchema: NotRequired[int]
+    Revision: NotRequired[TemplateRevisionTypeDef]
+    Status: NotRequired[TemplateStatusType]
+    UpdatedAt: NotRequired[datetime]
+
+
 class GetTemplateResponseTypeDef(TypedDict):
     Template: NotRequired[TemplateTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class KeyUsageFlagsTypeDef(TypedDict):
-    DataEncipherment: NotRequired[bool]
-    DigitalSignature: NotRequired[bool]
-    KeyAgreement: NotRequired[bool]
-    KeyEncipherment: NotRequired[bool]
-    NonRepudiation: NotRequired[bool]
-
-
-class KeyUsagePropertyFlagsTypeDef(TypedDict):
-    Decrypt: NotRequired[bool]
-    KeyAgreement: NotRequired[bool]
-    Sign: NotRequired[bool]
-
-
-class KeyUsagePropertyTypeDef(TypedDict):
-    PropertyFlags: NotRequired[KeyUsagePropertyFlagsTypeDef]
-    PropertyType: NotRequired[KeyUsagePropertyTypeType]
-
-
-class KeyUsageTypeDef(TypedDict):
-    Critical: NotRequired[bool]
-    UsageFlags: KeyUsageFlagsTypeDef
 
 
 class ListConnectorsRequestTypeDef(TypedDict):
@@ -463,6 +693,15 @@ class ListServicePrincipalNamesRequestTypeDef(TypedDict):
     DirectoryRegistrationArn: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ServicePrincipalNameSummaryTypeDef(TypedDict):
+    ConnectorArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    DirectoryRegistrationArn: NotRequired[str]
+    Status: NotRequired[ServicePrincipalNameStatusType]
+    StatusReason: NotRequired[ServicePrincipalNameStatusReasonType]
+    UpdatedAt: NotRequired[datetime]
 
 
 class ListServicePrincipalNamesResponseTypeDef(TypedDict):
@@ -498,157 +737,6 @@ class ListTemplatesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class ListTemplatesResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    Templates: NotRequired[list[TemplateSummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PrivateKeyAttributesV2OutputTypeDef(TypedDict):
-    CryptoProviders: NotRequired[list[str]]
-    KeySpec: KeySpecType
-    MinimalKeyLength: int
-
-
-class PrivateKeyAttributesV2TypeDef(TypedDict):
-    CryptoProviders: NotRequired[ReadOnly[Sequence[str]]]
-    KeySpec: KeySpecType
-    MinimalKeyLength: int
-
-
-class PrivateKeyAttributesV3OutputTypeDef(TypedDict):
-    Algorithm: PrivateKeyAlgorithmType
-    CryptoProviders: NotRequired[list[str]]
-    KeySpec: KeySpecType
-    KeyUsageProperty: KeyUsagePropertyTypeDef
-    MinimalKeyLength: int
-
-
-class PrivateKeyAttributesV3TypeDef(TypedDict):
-    Algorithm: PrivateKeyAlgorithmType
-    CryptoProviders: NotRequired[ReadOnly[Sequence[str]]]
-    KeySpec: KeySpecType
-    KeyUsageProperty: KeyUsagePropertyTypeDef
-    MinimalKeyLength: int
-
-
-class PrivateKeyAttributesV4OutputTypeDef(TypedDict):
-    Algorithm: NotRequired[PrivateKeyAlgorithmType]
-    CryptoProviders: NotRequired[list[str]]
-    KeySpec: KeySpecType
-    KeyUsageProperty: NotRequired[KeyUsagePropertyTypeDef]
-    MinimalKeyLength: int
-
-
-class PrivateKeyAttributesV4TypeDef(TypedDict):
-    Algorithm: NotRequired[PrivateKeyAlgorithmType]
-    CryptoProviders: NotRequired[ReadOnly[Sequence[str]]]
-    KeySpec: KeySpecType
-    KeyUsageProperty: NotRequired[KeyUsagePropertyTypeDef]
-    MinimalKeyLength: int
-
-
-class PrivateKeyFlagsV2TypeDef(TypedDict):
-    ClientVersion: ClientCompatibilityV2Type
-    ExportableKey: NotRequired[bool]
-    StrongKeyProtectionRequired: NotRequired[bool]
-
-
-class PrivateKeyFlagsV3TypeDef(TypedDict):
-    ClientVersion: ClientCompatibilityV3Type
-    ExportableKey: NotRequired[bool]
-    RequireAlternateSignatureAlgorithm: NotRequired[bool]
-    StrongKeyProtectionRequired: NotRequired[bool]
-
-
-class PrivateKeyFlagsV4TypeDef(TypedDict):
-    ClientVersion: ClientCompatibilityV4Type
-    ExportableKey: NotRequired[bool]
-    RequireAlternateSignatureAlgorithm: NotRequired[bool]
-    RequireSameKeyRenewal: NotRequired[bool]
-    StrongKeyProtectionRequired: NotRequired[bool]
-    UseLegacyProvider: NotRequired[bool]
-
-
-class ServicePrincipalNameSummaryTypeDef(TypedDict):
-    ConnectorArn: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    DirectoryRegistrationArn: NotRequired[str]
-    Status: NotRequired[ServicePrincipalNameStatusType]
-    StatusReason: NotRequired[ServicePrincipalNameStatusReasonType]
-    UpdatedAt: NotRequired[datetime]
-
-
-class ServicePrincipalNameTypeDef(TypedDict):
-    ConnectorArn: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    DirectoryRegistrationArn: NotRequired[str]
-    Status: NotRequired[ServicePrincipalNameStatusType]
-    StatusReason: NotRequired[ServicePrincipalNameStatusReasonType]
-    UpdatedAt: NotRequired[datetime]
-
-
-class SubjectNameFlagsV2TypeDef(TypedDict):
-    RequireCommonName: NotRequired[bool]
-    RequireDirectoryPath: NotRequired[bool]
-    RequireDnsAsCn: NotRequired[bool]
-    RequireEmail: NotRequired[bool]
-    SanRequireDirectoryGuid: NotRequired[bool]
-    SanRequireDns: NotRequired[bool]
-    SanRequireDomainDns: NotRequired[bool]
-    SanRequireEmail: NotRequired[bool]
-    SanRequireSpn: NotRequired[bool]
-    SanRequireUpn: NotRequired[bool]
-
-
-class SubjectNameFlagsV3TypeDef(TypedDict):
-    RequireCommonName: NotRequired[bool]
-    RequireDirectoryPath: NotRequired[bool]
-    RequireDnsAsCn: NotRequired[bool]
-    RequireEmail: NotRequired[bool]
-    SanRequireDirectoryGuid: NotRequired[bool]
-    SanRequireDns: NotRequired[bool]
-    SanRequireDomainDns: NotRequired[bool]
-    SanRequireEmail: NotRequired[bool]
-    SanRequireSpn: NotRequired[bool]
-    SanRequireUpn: NotRequired[bool]
-
-
-class SubjectNameFlagsV4TypeDef(TypedDict):
-    RequireCommonName: NotRequired[bool]
-    RequireDirectoryPath: NotRequired[bool]
-    RequireDnsAsCn: NotRequired[bool]
-    RequireEmail: NotRequired[bool]
-    SanRequireDirectoryGuid: NotRequired[bool]
-    SanRequireDns: NotRequired[bool]
-    SanRequireDomainDns: NotRequired[bool]
-    SanRequireEmail: NotRequired[bool]
-    SanRequireSpn: NotRequired[bool]
-    SanRequireUpn: NotRequired[bool]
-
-
-class TagResourceRequestTypeDef(TypedDict):
-    ResourceArn: str
-    Tags: ReadOnly[Mapping[str, str]]
-
-
-class TemplateDefinitionOutputTypeDef(TypedDict):
-    TemplateV2: NotRequired[TemplateV2OutputTypeDef]
-    TemplateV3: NotRequired[TemplateV3OutputTypeDef]
-    TemplateV4: NotRequired[TemplateV4OutputTypeDef]
-
-
-class TemplateDefinitionTypeDef(TypedDict):
-    TemplateV2: NotRequired[ReadOnly[TemplateV2TypeDef]]
-    TemplateV3: NotRequired[ReadOnly[TemplateV3TypeDef]]
-    TemplateV4: NotRequired[ReadOnly[TemplateV4TypeDef]]
-
-
-class TemplateRevisionTypeDef(TypedDict):
-    MajorRevision: int
-    MinorRevision: int
-
-
 class TemplateSummaryTypeDef(TypedDict):
     Arn: NotRequired[str]
     ConnectorArn: NotRequired[str]
@@ -662,87 +750,15 @@ class TemplateSummaryTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
 
 
-class TemplateTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    ConnectorArn: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    Definition: NotRequired[TemplateDefinitionOutputTypeDef]
-    Name: NotRequired[str]
-    ObjectIdentifier: NotRequired[str]
-    PolicySchema: NotRequired[int]
-    Revision: NotRequired[TemplateRevisionTypeDef]
-    Status: NotRequired[TemplateStatusType]
-    UpdatedAt: NotRequired[datetime]
+class ListTemplatesResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    Templates: NotRequired[list[TemplateSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TemplateV2OutputTypeDef(TypedDict):
-    CertificateValidity: CertificateValidityTypeDef
-    EnrollmentFlags: EnrollmentFlagsV2TypeDef
-    Extensions: ExtensionsV2OutputTypeDef
-    GeneralFlags: GeneralFlagsV2TypeDef
-    PrivateKeyAttributes: PrivateKeyAttributesV2OutputTypeDef
-    PrivateKeyFlags: PrivateKeyFlagsV2TypeDef
-    SubjectNameFlags: SubjectNameFlagsV2TypeDef
-    SupersededTemplates: NotRequired[list[str]]
-
-
-class TemplateV2TypeDef(TypedDict):
-    CertificateValidity: CertificateValidityTypeDef
-    EnrollmentFlags: EnrollmentFlagsV2TypeDef
-    Extensions: ReadOnly[ExtensionsV2TypeDef]
-    GeneralFlags: GeneralFlagsV2TypeDef
-    PrivateKeyAttributes: ReadOnly[PrivateKeyAttributesV2TypeDef]
-    PrivateKeyFlags: PrivateKeyFlagsV2TypeDef
-    SubjectNameFlags: SubjectNameFlagsV2TypeDef
-    SupersededTemplates: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TemplateV3OutputTypeDef(TypedDict):
-    CertificateValidity: CertificateValidityTypeDef
-    EnrollmentFlags: EnrollmentFlagsV3TypeDef
-    Extensions: ExtensionsV3OutputTypeDef
-    GeneralFlags: GeneralFlagsV3TypeDef
-    HashAlgorithm: HashAlgorithmType
-    PrivateKeyAttributes: PrivateKeyAttributesV3OutputTypeDef
-    PrivateKeyFlags: PrivateKeyFlagsV3TypeDef
-    SubjectNameFlags: SubjectNameFlagsV3TypeDef
-    SupersededTemplates: NotRequired[list[str]]
-
-
-class TemplateV3TypeDef(TypedDict):
-    CertificateValidity: CertificateValidityTypeDef
-    EnrollmentFlags: EnrollmentFlagsV3TypeDef
-    Extensions: ReadOnly[ExtensionsV3TypeDef]
-    GeneralFlags: GeneralFlagsV3TypeDef
-    HashAlgorithm: HashAlgorithmType
-    PrivateKeyAttributes: ReadOnly[PrivateKeyAttributesV3TypeDef]
-    PrivateKeyFlags: PrivateKeyFlagsV3TypeDef
-    SubjectNameFlags: SubjectNameFlagsV3TypeDef
-    SupersededTemplates: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TemplateV4OutputTypeDef(TypedDict):
-    CertificateValidity: CertificateValidityTypeDef
-    EnrollmentFlags: EnrollmentFlagsV4TypeDef
-    Extensions: ExtensionsV4OutputTypeDef
-    GeneralFlags: GeneralFlagsV4TypeDef
-    HashAlgorithm: NotRequired[HashAlgorithmType]
-    PrivateKeyAttributes: PrivateKeyAttributesV4OutputTypeDef
-    PrivateKeyFlags: PrivateKeyFlagsV4TypeDef
-    SubjectNameFlags: SubjectNameFlagsV4TypeDef
-    SupersededTemplates: NotRequired[list[str]]
-
-
-class TemplateV4TypeDef(TypedDict):
-    CertificateValidity: CertificateValidityTypeDef
-    EnrollmentFlags: EnrollmentFlagsV4TypeDef
-    Extensions: ReadOnly[ExtensionsV4TypeDef]
-    GeneralFlags: GeneralFlagsV4TypeDef
-    HashAlgorithm: NotRequired[HashAlgorithmType]
-    PrivateKeyAttributes: ReadOnly[PrivateKeyAttributesV4TypeDef]
-    PrivateKeyFlags: PrivateKeyFlagsV4TypeDef
-    SubjectNameFlags: SubjectNameFlagsV4TypeDef
-    SupersededTemplates: NotRequired[ReadOnly[Sequence[str]]]
+class TagResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+    Tags: ReadOnly[Mapping[str, str]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -761,18 +777,3 @@ class UpdateTemplateRequestTypeDef(TypedDict):
     Definition: NotRequired[ReadOnly[TemplateDefinitionTypeDef]]
     ReenrollAllCertificateHolders: NotRequired[bool]
     TemplateArn: str
-
-
-class ValidityPeriodTypeDef(TypedDict):
-    Period: int
-    PeriodType: ValidityPeriodTypeType
-
-
-class VpcInformationOutputTypeDef(TypedDict):
-    IpAddressType: NotRequired[IpAddressTypeType]
-    SecurityGroupIds: list[str]
-
-
-class VpcInformationTypeDef(TypedDict):
-    IpAddressType: NotRequired[IpAddressTypeType]
-    SecurityGroupIds: ReadOnly[Sequence[str]]

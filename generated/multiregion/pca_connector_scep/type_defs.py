@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,38 +24,39 @@ from .literals import (
     ConnectorTypeType,
 )
 
-__all__ = [
-    "ChallengeMetadataSummaryTypeDef",
-    "ChallengeMetadataTypeDef",
-    "ChallengeTypeDef",
-    "ConnectorSummaryTypeDef",
-    "ConnectorTypeDef",
-    "CreateChallengeRequestTypeDef",
-    "CreateChallengeResponseTypeDef",
-    "CreateConnectorRequestTypeDef",
-    "CreateConnectorResponseTypeDef",
-    "DeleteChallengeRequestTypeDef",
-    "DeleteConnectorRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetChallengeMetadataRequestTypeDef",
-    "GetChallengeMetadataResponseTypeDef",
-    "GetChallengePasswordRequestTypeDef",
-    "GetChallengePasswordResponseTypeDef",
-    "GetConnectorRequestTypeDef",
-    "GetConnectorResponseTypeDef",
-    "IntuneConfigurationTypeDef",
-    "ListChallengeMetadataRequestTypeDef",
-    "ListChallengeMetadataResponseTypeDef",
-    "ListConnectorsRequestTypeDef",
-    "ListConnectorsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MobileDeviceManagementTypeDef",
-    "OpenIdConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChallengeMetadataSummaryTypeDef",
+        "ChallengeMetadataTypeDef",
+        "ChallengeTypeDef",
+        "ConnectorSummaryTypeDef",
+        "ConnectorTypeDef",
+        "CreateChallengeRequestTypeDef",
+        "CreateChallengeResponseTypeDef",
+        "CreateConnectorRequestTypeDef",
+        "CreateConnectorResponseTypeDef",
+        "DeleteChallengeRequestTypeDef",
+        "DeleteConnectorRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetChallengeMetadataRequestTypeDef",
+        "GetChallengeMetadataResponseTypeDef",
+        "GetChallengePasswordRequestTypeDef",
+        "GetChallengePasswordResponseTypeDef",
+        "GetConnectorRequestTypeDef",
+        "GetConnectorResponseTypeDef",
+        "IntuneConfigurationTypeDef",
+        "ListChallengeMetadataRequestTypeDef",
+        "ListChallengeMetadataResponseTypeDef",
+        "ListConnectorsRequestTypeDef",
+        "ListConnectorsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MobileDeviceManagementTypeDef",
+        "OpenIdConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+    ]
 
 
 class ChallengeMetadataSummaryTypeDef(TypedDict):
@@ -78,6 +79,21 @@ class ChallengeTypeDef(TypedDict):
     CreatedAt: NotRequired[datetime]
     UpdatedAt: NotRequired[datetime]
     Password: NotRequired[str]
+
+
+class IntuneConfigurationTypeDef(TypedDict):
+    AzureApplicationId: str
+    Domain: str
+
+
+class MobileDeviceManagementTypeDef(TypedDict):
+    Intune: NotRequired[IntuneConfigurationTypeDef]
+
+
+class OpenIdConfigurationTypeDef(TypedDict):
+    Issuer: NotRequired[str]
+    Subject: NotRequired[str]
+    Audience: NotRequired[str]
 
 
 class ConnectorSummaryTypeDef(TypedDict):
@@ -165,11 +181,6 @@ class GetConnectorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IntuneConfigurationTypeDef(TypedDict):
-    AzureApplicationId: str
-    Domain: str
-
-
 class ListChallengeMetadataRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
@@ -200,16 +211,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MobileDeviceManagementTypeDef(TypedDict):
-    Intune: NotRequired[IntuneConfigurationTypeDef]
-
-
-class OpenIdConfigurationTypeDef(TypedDict):
-    Issuer: NotRequired[str]
-    Subject: NotRequired[str]
-    Audience: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Parallel Computing Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccountingModeType",
-    "ClusterStatusType",
-    "ComputeNodeGroupStatusType",
-    "EndpointTypeType",
-    "NetworkTypeType",
-    "PurchaseOptionType",
-    "QueueStatusType",
-    "SchedulerTypeType",
-    "SizeType",
-    "SlurmRestModeType",
-    "SpotAllocationStrategyType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountingModeType",
+        "ClusterStatusType",
+        "ComputeNodeGroupStatusType",
+        "EndpointTypeType",
+        "NetworkTypeType",
+        "PurchaseOptionType",
+        "QueueStatusType",
+        "SchedulerTypeType",
+        "SizeType",
+        "SlurmRestModeType",
+        "SpotAllocationStrategyType",
+    ]
 
 AccountingModeType = Literal["STANDARD", "NONE"]
 ClusterStatusType = Literal[

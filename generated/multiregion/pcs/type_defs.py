@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,87 +32,88 @@ from .literals import (
     SpotAllocationStrategyType,
 )
 
-__all__ = [
-    "AccountingRequestTypeDef",
-    "AccountingTypeDef",
-    "CgroupCustomSettingTypeDef",
-    "ClusterSlurmConfigurationRequestTypeDef",
-    "ClusterSlurmConfigurationTypeDef",
-    "ClusterSummaryTypeDef",
-    "ClusterTypeDef",
-    "ComputeNodeGroupConfigurationTypeDef",
-    "ComputeNodeGroupSlurmConfigurationRequestTypeDef",
-    "ComputeNodeGroupSlurmConfigurationTypeDef",
-    "ComputeNodeGroupSummaryTypeDef",
-    "ComputeNodeGroupTypeDef",
-    "CreateClusterRequestTypeDef",
-    "CreateClusterResponseTypeDef",
-    "CreateComputeNodeGroupRequestTypeDef",
-    "CreateComputeNodeGroupResponseTypeDef",
-    "CreateQueueRequestTypeDef",
-    "CreateQueueResponseTypeDef",
-    "CustomLaunchTemplateTypeDef",
-    "DeleteClusterRequestTypeDef",
-    "DeleteClusterResponseTypeDef",
-    "DeleteComputeNodeGroupRequestTypeDef",
-    "DeleteComputeNodeGroupResponseTypeDef",
-    "DeleteQueueRequestTypeDef",
-    "DeleteQueueResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointTypeDef",
-    "ErrorInfoTypeDef",
-    "GetClusterRequestTypeDef",
-    "GetClusterResponseTypeDef",
-    "GetComputeNodeGroupRequestTypeDef",
-    "GetComputeNodeGroupResponseTypeDef",
-    "GetQueueRequestTypeDef",
-    "GetQueueResponseTypeDef",
-    "InstanceConfigTypeDef",
-    "JwtAuthTypeDef",
-    "JwtKeyTypeDef",
-    "ListClustersRequestTypeDef",
-    "ListClustersResponseTypeDef",
-    "ListComputeNodeGroupsRequestTypeDef",
-    "ListComputeNodeGroupsResponseTypeDef",
-    "ListQueuesRequestTypeDef",
-    "ListQueuesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NetworkingRequestTypeDef",
-    "NetworkingTypeDef",
-    "QueueSlurmConfigurationRequestTypeDef",
-    "QueueSlurmConfigurationTypeDef",
-    "QueueSummaryTypeDef",
-    "QueueTypeDef",
-    "RegisterComputeNodeGroupInstanceRequestTypeDef",
-    "RegisterComputeNodeGroupInstanceResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScalingConfigurationRequestTypeDef",
-    "ScalingConfigurationTypeDef",
-    "SchedulerRequestTypeDef",
-    "SchedulerTypeDef",
-    "SlurmAuthKeyTypeDef",
-    "SlurmCustomSettingTypeDef",
-    "SlurmRestRequestTypeDef",
-    "SlurmRestTypeDef",
-    "SlurmdbdCustomSettingTypeDef",
-    "SpotOptionsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccountingRequestTypeDef",
-    "UpdateClusterRequestTypeDef",
-    "UpdateClusterResponseTypeDef",
-    "UpdateClusterSlurmConfigurationRequestTypeDef",
-    "UpdateComputeNodeGroupRequestTypeDef",
-    "UpdateComputeNodeGroupResponseTypeDef",
-    "UpdateComputeNodeGroupSlurmConfigurationRequestTypeDef",
-    "UpdateQueueRequestTypeDef",
-    "UpdateQueueResponseTypeDef",
-    "UpdateQueueSlurmConfigurationRequestTypeDef",
-    "UpdateSlurmRestRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountingRequestTypeDef",
+        "AccountingTypeDef",
+        "CgroupCustomSettingTypeDef",
+        "ClusterSlurmConfigurationRequestTypeDef",
+        "ClusterSlurmConfigurationTypeDef",
+        "ClusterSummaryTypeDef",
+        "ClusterTypeDef",
+        "ComputeNodeGroupConfigurationTypeDef",
+        "ComputeNodeGroupSlurmConfigurationRequestTypeDef",
+        "ComputeNodeGroupSlurmConfigurationTypeDef",
+        "ComputeNodeGroupSummaryTypeDef",
+        "ComputeNodeGroupTypeDef",
+        "CreateClusterRequestTypeDef",
+        "CreateClusterResponseTypeDef",
+        "CreateComputeNodeGroupRequestTypeDef",
+        "CreateComputeNodeGroupResponseTypeDef",
+        "CreateQueueRequestTypeDef",
+        "CreateQueueResponseTypeDef",
+        "CustomLaunchTemplateTypeDef",
+        "DeleteClusterRequestTypeDef",
+        "DeleteClusterResponseTypeDef",
+        "DeleteComputeNodeGroupRequestTypeDef",
+        "DeleteComputeNodeGroupResponseTypeDef",
+        "DeleteQueueRequestTypeDef",
+        "DeleteQueueResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointTypeDef",
+        "ErrorInfoTypeDef",
+        "GetClusterRequestTypeDef",
+        "GetClusterResponseTypeDef",
+        "GetComputeNodeGroupRequestTypeDef",
+        "GetComputeNodeGroupResponseTypeDef",
+        "GetQueueRequestTypeDef",
+        "GetQueueResponseTypeDef",
+        "InstanceConfigTypeDef",
+        "JwtAuthTypeDef",
+        "JwtKeyTypeDef",
+        "ListClustersRequestTypeDef",
+        "ListClustersResponseTypeDef",
+        "ListComputeNodeGroupsRequestTypeDef",
+        "ListComputeNodeGroupsResponseTypeDef",
+        "ListQueuesRequestTypeDef",
+        "ListQueuesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NetworkingRequestTypeDef",
+        "NetworkingTypeDef",
+        "QueueSlurmConfigurationRequestTypeDef",
+        "QueueSlurmConfigurationTypeDef",
+        "QueueSummaryTypeDef",
+        "QueueTypeDef",
+        "RegisterComputeNodeGroupInstanceRequestTypeDef",
+        "RegisterComputeNodeGroupInstanceResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScalingConfigurationRequestTypeDef",
+        "ScalingConfigurationTypeDef",
+        "SchedulerRequestTypeDef",
+        "SchedulerTypeDef",
+        "SlurmAuthKeyTypeDef",
+        "SlurmCustomSettingTypeDef",
+        "SlurmRestRequestTypeDef",
+        "SlurmRestTypeDef",
+        "SlurmdbdCustomSettingTypeDef",
+        "SpotOptionsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccountingRequestTypeDef",
+        "UpdateClusterRequestTypeDef",
+        "UpdateClusterResponseTypeDef",
+        "UpdateClusterSlurmConfigurationRequestTypeDef",
+        "UpdateComputeNodeGroupRequestTypeDef",
+        "UpdateComputeNodeGroupResponseTypeDef",
+        "UpdateComputeNodeGroupSlurmConfigurationRequestTypeDef",
+        "UpdateQueueRequestTypeDef",
+        "UpdateQueueResponseTypeDef",
+        "UpdateQueueSlurmConfigurationRequestTypeDef",
+        "UpdateSlurmRestRequestTypeDef",
+    ]
 
 
 class AccountingRequestTypeDef(TypedDict):
@@ -130,6 +131,20 @@ class CgroupCustomSettingTypeDef(TypedDict):
     parameterValue: str
 
 
+class SlurmCustomSettingTypeDef(TypedDict):
+    parameterName: str
+    parameterValue: str
+
+
+class SlurmRestRequestTypeDef(TypedDict):
+    mode: SlurmRestModeType
+
+
+class SlurmdbdCustomSettingTypeDef(TypedDict):
+    parameterName: str
+    parameterValue: str
+
+
 class ClusterSlurmConfigurationRequestTypeDef(TypedDict):
     scaleDownIdleTimeInSeconds: NotRequired[int]
     slurmCustomSettings: NotRequired[ReadOnly[Sequence[SlurmCustomSettingTypeDef]]]
@@ -139,6 +154,24 @@ class ClusterSlurmConfigurationRequestTypeDef(TypedDict):
     cgroupCustomSettings: NotRequired[ReadOnly[Sequence[CgroupCustomSettingTypeDef]]]
     accounting: NotRequired[AccountingRequestTypeDef]
     slurmRest: NotRequired[SlurmRestRequestTypeDef]
+
+
+class JwtKeyTypeDef(TypedDict):
+    secretArn: str
+    secretVersion: str
+
+
+class JwtAuthTypeDef(TypedDict):
+    jwtKey: NotRequired[JwtKeyTypeDef]
+
+
+class SlurmAuthKeyTypeDef(TypedDict):
+    secretArn: str
+    secretVersion: str
+
+
+class SlurmRestTypeDef(TypedDict):
+    mode: SlurmRestModeType
 
 
 class ClusterSlurmConfigurationTypeDef(TypedDict):
@@ -159,6 +192,30 @@ class ClusterSummaryTypeDef(TypedDict):
     createdAt: datetime
     modifiedAt: datetime
     status: ClusterStatusType
+
+
+class EndpointTypeDef(TypedDict):
+    type: EndpointTypeType
+    privateIpAddress: str
+    publicIpAddress: NotRequired[str]
+    ipv6Address: NotRequired[str]
+    port: str
+
+
+class ErrorInfoTypeDef(TypedDict):
+    code: NotRequired[str]
+    message: NotRequired[str]
+
+
+class NetworkingTypeDef(TypedDict):
+    subnetIds: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
+    networkType: NotRequired[NetworkTypeType]
+
+
+class SchedulerTypeDef(TypedDict):
+    type: SchedulerTypeType
+    version: str
 
 
 class ClusterTypeDef(TypedDict):
@@ -198,6 +255,24 @@ class ComputeNodeGroupSummaryTypeDef(TypedDict):
     status: ComputeNodeGroupStatusType
 
 
+class CustomLaunchTemplateTypeDef(TypedDict):
+    id: str
+    version: str
+
+
+class InstanceConfigTypeDef(TypedDict):
+    instanceType: NotRequired[str]
+
+
+class ScalingConfigurationTypeDef(TypedDict):
+    minInstanceCount: int
+    maxInstanceCount: int
+
+
+class SpotOptionsTypeDef(TypedDict):
+    allocationStrategy: NotRequired[SpotAllocationStrategyType]
+
+
 class ComputeNodeGroupTypeDef(TypedDict):
     name: str
     id: str
@@ -218,6 +293,17 @@ class ComputeNodeGroupTypeDef(TypedDict):
     errorInfo: NotRequired[list[ErrorInfoTypeDef]]
 
 
+class NetworkingRequestTypeDef(TypedDict):
+    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    networkType: NotRequired[NetworkTypeType]
+
+
+class SchedulerRequestTypeDef(TypedDict):
+    type: SchedulerTypeType
+    version: str
+
+
 class CreateClusterRequestTypeDef(TypedDict):
     clusterName: str
     scheduler: SchedulerRequestTypeDef
@@ -231,6 +317,11 @@ class CreateClusterRequestTypeDef(TypedDict):
 class CreateClusterResponseTypeDef(TypedDict):
     cluster: NotRequired[ClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ScalingConfigurationRequestTypeDef(TypedDict):
+    minInstanceCount: int
+    maxInstanceCount: int
 
 
 class CreateComputeNodeGroupRequestTypeDef(TypedDict):
@@ -256,6 +347,10 @@ class CreateComputeNodeGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class QueueSlurmConfigurationRequestTypeDef(TypedDict):
+    slurmCustomSettings: NotRequired[ReadOnly[Sequence[SlurmCustomSettingTypeDef]]]
+
+
 class CreateQueueRequestTypeDef(TypedDict):
     clusterIdentifier: str
     queueName: str
@@ -267,14 +362,26 @@ class CreateQueueRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class QueueSlurmConfigurationTypeDef(TypedDict):
+    slurmCustomSettings: NotRequired[list[SlurmCustomSettingTypeDef]]
+
+
+class QueueTypeDef(TypedDict):
+    name: str
+    id: str
+    arn: str
+    clusterId: str
+    createdAt: datetime
+    modifiedAt: datetime
+    status: QueueStatusType
+    computeNodeGroupConfigurations: list[ComputeNodeGroupConfigurationTypeDef]
+    slurmConfiguration: NotRequired[QueueSlurmConfigurationTypeDef]
+    errorInfo: NotRequired[list[ErrorInfoTypeDef]]
+
+
 class CreateQueueResponseTypeDef(TypedDict):
     queue: NotRequired[QueueTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomLaunchTemplateTypeDef(TypedDict):
-    id: str
-    version: str
 
 
 class DeleteClusterRequestTypeDef(TypedDict):
@@ -306,19 +413,6 @@ class DeleteQueueResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EndpointTypeDef(TypedDict):
-    type: EndpointTypeType
-    privateIpAddress: str
-    publicIpAddress: NotRequired[str]
-    ipv6Address: NotRequired[str]
-    port: str
-
-
-class ErrorInfoTypeDef(TypedDict):
-    code: NotRequired[str]
-    message: NotRequired[str]
-
-
 class GetClusterRequestTypeDef(TypedDict):
     clusterIdentifier: str
 
@@ -346,19 +440,6 @@ class GetQueueRequestTypeDef(TypedDict):
 class GetQueueResponseTypeDef(TypedDict):
     queue: NotRequired[QueueTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InstanceConfigTypeDef(TypedDict):
-    instanceType: NotRequired[str]
-
-
-class JwtAuthTypeDef(TypedDict):
-    jwtKey: NotRequired[JwtKeyTypeDef]
-
-
-class JwtKeyTypeDef(TypedDict):
-    secretArn: str
-    secretVersion: str
 
 
 class ListClustersRequestTypeDef(TypedDict):
@@ -390,6 +471,16 @@ class ListQueuesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class QueueSummaryTypeDef(TypedDict):
+    name: str
+    id: str
+    arn: str
+    clusterId: str
+    createdAt: datetime
+    modifiedAt: datetime
+    status: QueueStatusType
+
+
 class ListQueuesResponseTypeDef(TypedDict):
     queues: list[QueueSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -405,49 +496,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NetworkingRequestTypeDef(TypedDict):
-    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    networkType: NotRequired[NetworkTypeType]
-
-
-class NetworkingTypeDef(TypedDict):
-    subnetIds: NotRequired[list[str]]
-    securityGroupIds: NotRequired[list[str]]
-    networkType: NotRequired[NetworkTypeType]
-
-
-class QueueSlurmConfigurationRequestTypeDef(TypedDict):
-    slurmCustomSettings: NotRequired[ReadOnly[Sequence[SlurmCustomSettingTypeDef]]]
-
-
-class QueueSlurmConfigurationTypeDef(TypedDict):
-    slurmCustomSettings: NotRequired[list[SlurmCustomSettingTypeDef]]
-
-
-class QueueSummaryTypeDef(TypedDict):
-    name: str
-    id: str
-    arn: str
-    clusterId: str
-    createdAt: datetime
-    modifiedAt: datetime
-    status: QueueStatusType
-
-
-class QueueTypeDef(TypedDict):
-    name: str
-    id: str
-    arn: str
-    clusterId: str
-    createdAt: datetime
-    modifiedAt: datetime
-    status: QueueStatusType
-    computeNodeGroupConfigurations: list[ComputeNodeGroupConfigurationTypeDef]
-    slurmConfiguration: NotRequired[QueueSlurmConfigurationTypeDef]
-    errorInfo: NotRequired[list[ErrorInfoTypeDef]]
-
-
 class RegisterComputeNodeGroupInstanceRequestTypeDef(TypedDict):
     clusterIdentifier: str
     bootstrapId: str
@@ -458,53 +506,6 @@ class RegisterComputeNodeGroupInstanceResponseTypeDef(TypedDict):
     sharedSecret: str
     endpoints: list[EndpointTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ScalingConfigurationRequestTypeDef(TypedDict):
-    minInstanceCount: int
-    maxInstanceCount: int
-
-
-class ScalingConfigurationTypeDef(TypedDict):
-    minInstanceCount: int
-    maxInstanceCount: int
-
-
-class SchedulerRequestTypeDef(TypedDict):
-    type: SchedulerTypeType
-    version: str
-
-
-class SchedulerTypeDef(TypedDict):
-    type: SchedulerTypeType
-    version: str
-
-
-class SlurmAuthKeyTypeDef(TypedDict):
-    secretArn: str
-    secretVersion: str
-
-
-class SlurmCustomSettingTypeDef(TypedDict):
-    parameterName: str
-    parameterValue: str
-
-
-class SlurmRestRequestTypeDef(TypedDict):
-    mode: SlurmRestModeType
-
-
-class SlurmRestTypeDef(TypedDict):
-    mode: SlurmRestModeType
-
-
-class SlurmdbdCustomSettingTypeDef(TypedDict):
-    parameterName: str
-    parameterValue: str
-
-
-class SpotOptionsTypeDef(TypedDict):
-    allocationStrategy: NotRequired[SpotAllocationStrategyType]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -530,6 +531,21 @@ class UpdateAccountingRequestTypeDef(TypedDict):
     mode: NotRequired[AccountingModeType]
 
 
+class UpdateSlurmRestRequestTypeDef(TypedDict):
+    mode: NotRequired[SlurmRestModeType]
+
+
+class UpdateClusterSlurmConfigurationRequestTypeDef(TypedDict):
+    scaleDownIdleTimeInSeconds: NotRequired[int]
+    slurmCustomSettings: NotRequired[ReadOnly[Sequence[SlurmCustomSettingTypeDef]]]
+    slurmdbdCustomSettings: NotRequired[
+        ReadOnly[Sequence[SlurmdbdCustomSettingTypeDef]]
+    ]
+    cgroupCustomSettings: NotRequired[ReadOnly[Sequence[CgroupCustomSettingTypeDef]]]
+    accounting: NotRequired[UpdateAccountingRequestTypeDef]
+    slurmRest: NotRequired[UpdateSlurmRestRequestTypeDef]
+
+
 class UpdateClusterRequestTypeDef(TypedDict):
     clusterIdentifier: str
     clientToken: NotRequired[str]
@@ -543,15 +559,8 @@ class UpdateClusterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateClusterSlurmConfigurationRequestTypeDef(TypedDict):
-    scaleDownIdleTimeInSeconds: NotRequired[int]
+class UpdateComputeNodeGroupSlurmConfigurationRequestTypeDef(TypedDict):
     slurmCustomSettings: NotRequired[ReadOnly[Sequence[SlurmCustomSettingTypeDef]]]
-    slurmdbdCustomSettings: NotRequired[
-        ReadOnly[Sequence[SlurmdbdCustomSettingTypeDef]]
-    ]
-    cgroupCustomSettings: NotRequired[ReadOnly[Sequence[CgroupCustomSettingTypeDef]]]
-    accounting: NotRequired[UpdateAccountingRequestTypeDef]
-    slurmRest: NotRequired[UpdateSlurmRestRequestTypeDef]
 
 
 class UpdateComputeNodeGroupRequestTypeDef(TypedDict):
@@ -575,7 +584,7 @@ class UpdateComputeNodeGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateComputeNodeGroupSlurmConfigurationRequestTypeDef(TypedDict):
+class UpdateQueueSlurmConfigurationRequestTypeDef(TypedDict):
     slurmCustomSettings: NotRequired[ReadOnly[Sequence[SlurmCustomSettingTypeDef]]]
 
 
@@ -594,11 +603,3 @@ class UpdateQueueRequestTypeDef(TypedDict):
 class UpdateQueueResponseTypeDef(TypedDict):
     queue: NotRequired[QueueTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateQueueSlurmConfigurationRequestTypeDef(TypedDict):
-    slurmCustomSettings: NotRequired[ReadOnly[Sequence[SlurmCustomSettingTypeDef]]]
-
-
-class UpdateSlurmRestRequestTypeDef(TypedDict):
-    mode: NotRequired[SlurmRestModeType]

@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Personalize: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BatchInferenceJobModeType",
-    "DomainType",
-    "ImportModeType",
-    "IngestionModeType",
-    "ObjectiveSensitivityType",
-    "RankingInfluenceTypeType",
-    "RecipeProviderType",
-    "TrainingModeType",
-    "TrainingTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchInferenceJobModeType",
+        "DomainType",
+        "ImportModeType",
+        "IngestionModeType",
+        "ObjectiveSensitivityType",
+        "RankingInfluenceTypeType",
+        "RecipeProviderType",
+        "TrainingModeType",
+        "TrainingTypeType",
+    ]
 
 BatchInferenceJobModeType = Literal["BATCH_INFERENCE", "THEME_GENERATION"]
 DomainType = Literal["ECOMMERCE", "VIDEO_ON_DEMAND"]

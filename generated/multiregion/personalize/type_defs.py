@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,233 +30,266 @@ from .literals import (
     TrainingTypeType,
 )
 
-__all__ = [
-    "AlgorithmImageTypeDef",
-    "AlgorithmTypeDef",
-    "AutoMLConfigOutputTypeDef",
-    "AutoMLConfigTypeDef",
-    "AutoMLResultTypeDef",
-    "AutoTrainingConfigTypeDef",
-    "BatchInferenceJobConfigOutputTypeDef",
-    "BatchInferenceJobConfigTypeDef",
-    "BatchInferenceJobInputTypeDef",
-    "BatchInferenceJobOutputTypeDef",
-    "BatchInferenceJobSummaryTypeDef",
-    "BatchInferenceJobTypeDef",
-    "BatchSegmentJobInputTypeDef",
-    "BatchSegmentJobOutputTypeDef",
-    "BatchSegmentJobSummaryTypeDef",
-    "BatchSegmentJobTypeDef",
-    "CampaignConfigOutputTypeDef",
-    "CampaignConfigTypeDef",
-    "CampaignSummaryTypeDef",
-    "CampaignTypeDef",
-    "CampaignUpdateSummaryTypeDef",
-    "CategoricalHyperParameterRangeOutputTypeDef",
-    "CategoricalHyperParameterRangeTypeDef",
-    "ContinuousHyperParameterRangeTypeDef",
-    "CreateBatchInferenceJobRequestTypeDef",
-    "CreateBatchInferenceJobResponseTypeDef",
-    "CreateBatchSegmentJobRequestTypeDef",
-    "CreateBatchSegmentJobResponseTypeDef",
-    "CreateCampaignRequestTypeDef",
-    "CreateCampaignResponseTypeDef",
-    "CreateDataDeletionJobRequestTypeDef",
-    "CreateDataDeletionJobResponseTypeDef",
-    "CreateDatasetExportJobRequestTypeDef",
-    "CreateDatasetExportJobResponseTypeDef",
-    "CreateDatasetGroupRequestTypeDef",
-    "CreateDatasetGroupResponseTypeDef",
-    "CreateDatasetImportJobRequestTypeDef",
-    "CreateDatasetImportJobResponseTypeDef",
-    "CreateDatasetRequestTypeDef",
-    "CreateDatasetResponseTypeDef",
-    "CreateEventTrackerRequestTypeDef",
-    "CreateEventTrackerResponseTypeDef",
-    "CreateFilterRequestTypeDef",
-    "CreateFilterResponseTypeDef",
-    "CreateMetricAttributionRequestTypeDef",
-    "CreateMetricAttributionResponseTypeDef",
-    "CreateRecommenderRequestTypeDef",
-    "CreateRecommenderResponseTypeDef",
-    "CreateSchemaRequestTypeDef",
-    "CreateSchemaResponseTypeDef",
-    "CreateSolutionRequestTypeDef",
-    "CreateSolutionResponseTypeDef",
-    "CreateSolutionVersionRequestTypeDef",
-    "CreateSolutionVersionResponseTypeDef",
-    "DataDeletionJobSummaryTypeDef",
-    "DataDeletionJobTypeDef",
-    "DataSourceTypeDef",
-    "DatasetExportJobOutputTypeDef",
-    "DatasetExportJobSummaryTypeDef",
-    "DatasetExportJobTypeDef",
-    "DatasetGroupSummaryTypeDef",
-    "DatasetGroupTypeDef",
-    "DatasetImportJobSummaryTypeDef",
-    "DatasetImportJobTypeDef",
-    "DatasetSchemaSummaryTypeDef",
-    "DatasetSchemaTypeDef",
-    "DatasetSummaryTypeDef",
-    "DatasetTypeDef",
-    "DatasetUpdateSummaryTypeDef",
-    "DefaultCategoricalHyperParameterRangeTypeDef",
-    "DefaultContinuousHyperParameterRangeTypeDef",
-    "DefaultHyperParameterRangesTypeDef",
-    "DefaultIntegerHyperParameterRangeTypeDef",
-    "DeleteCampaignRequestTypeDef",
-    "DeleteDatasetGroupRequestTypeDef",
-    "DeleteDatasetRequestTypeDef",
-    "DeleteEventTrackerRequestTypeDef",
-    "DeleteFilterRequestTypeDef",
-    "DeleteMetricAttributionRequestTypeDef",
-    "DeleteRecommenderRequestTypeDef",
-    "DeleteSchemaRequestTypeDef",
-    "DeleteSolutionRequestTypeDef",
-    "DescribeAlgorithmRequestTypeDef",
-    "DescribeAlgorithmResponseTypeDef",
-    "DescribeBatchInferenceJobRequestTypeDef",
-    "DescribeBatchInferenceJobResponseTypeDef",
-    "DescribeBatchSegmentJobRequestTypeDef",
-    "DescribeBatchSegmentJobResponseTypeDef",
-    "DescribeCampaignRequestTypeDef",
-    "DescribeCampaignResponseTypeDef",
-    "DescribeDataDeletionJobRequestTypeDef",
-    "DescribeDataDeletionJobResponseTypeDef",
-    "DescribeDatasetExportJobRequestTypeDef",
-    "DescribeDatasetExportJobResponseTypeDef",
-    "DescribeDatasetGroupRequestTypeDef",
-    "DescribeDatasetGroupResponseTypeDef",
-    "DescribeDatasetImportJobRequestTypeDef",
-    "DescribeDatasetImportJobResponseTypeDef",
-    "DescribeDatasetRequestTypeDef",
-    "DescribeDatasetResponseTypeDef",
-    "DescribeEventTrackerRequestTypeDef",
-    "DescribeEventTrackerResponseTypeDef",
-    "DescribeFeatureTransformationRequestTypeDef",
-    "DescribeFeatureTransformationResponseTypeDef",
-    "DescribeFilterRequestTypeDef",
-    "DescribeFilterResponseTypeDef",
-    "DescribeMetricAttributionRequestTypeDef",
-    "DescribeMetricAttributionResponseTypeDef",
-    "DescribeRecipeRequestTypeDef",
-    "DescribeRecipeResponseTypeDef",
-    "DescribeRecommenderRequestTypeDef",
-    "DescribeRecommenderResponseTypeDef",
-    "DescribeSchemaRequestTypeDef",
-    "DescribeSchemaResponseTypeDef",
-    "DescribeSolutionRequestTypeDef",
-    "DescribeSolutionResponseTypeDef",
-    "DescribeSolutionVersionRequestTypeDef",
-    "DescribeSolutionVersionResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventParametersTypeDef",
-    "EventTrackerSummaryTypeDef",
-    "EventTrackerTypeDef",
-    "EventsConfigOutputTypeDef",
-    "EventsConfigTypeDef",
-    "FeatureTransformationTypeDef",
-    "FieldsForThemeGenerationTypeDef",
-    "FilterSummaryTypeDef",
-    "FilterTypeDef",
-    "GetSolutionMetricsRequestTypeDef",
-    "GetSolutionMetricsResponseTypeDef",
-    "HPOConfigOutputTypeDef",
-    "HPOConfigTypeDef",
-    "HPOObjectiveTypeDef",
-    "HPOResourceConfigTypeDef",
-    "HyperParameterRangesOutputTypeDef",
-    "HyperParameterRangesTypeDef",
-    "IntegerHyperParameterRangeTypeDef",
-    "ListBatchInferenceJobsRequestTypeDef",
-    "ListBatchInferenceJobsResponseTypeDef",
-    "ListBatchSegmentJobsRequestTypeDef",
-    "ListBatchSegmentJobsResponseTypeDef",
-    "ListCampaignsRequestTypeDef",
-    "ListCampaignsResponseTypeDef",
-    "ListDataDeletionJobsRequestTypeDef",
-    "ListDataDeletionJobsResponseTypeDef",
-    "ListDatasetExportJobsRequestTypeDef",
-    "ListDatasetExportJobsResponseTypeDef",
-    "ListDatasetGroupsRequestTypeDef",
-    "ListDatasetGroupsResponseTypeDef",
-    "ListDatasetImportJobsRequestTypeDef",
-    "ListDatasetImportJobsResponseTypeDef",
-    "ListDatasetsRequestTypeDef",
-    "ListDatasetsResponseTypeDef",
-    "ListEventTrackersRequestTypeDef",
-    "ListEventTrackersResponseTypeDef",
-    "ListFiltersRequestTypeDef",
-    "ListFiltersResponseTypeDef",
-    "ListMetricAttributionMetricsRequestTypeDef",
-    "ListMetricAttributionMetricsResponseTypeDef",
-    "ListMetricAttributionsRequestTypeDef",
-    "ListMetricAttributionsResponseTypeDef",
-    "ListRecipesRequestTypeDef",
-    "ListRecipesResponseTypeDef",
-    "ListRecommendersRequestTypeDef",
-    "ListRecommendersResponseTypeDef",
-    "ListSchemasRequestTypeDef",
-    "ListSchemasResponseTypeDef",
-    "ListSolutionVersionsRequestTypeDef",
-    "ListSolutionVersionsResponseTypeDef",
-    "ListSolutionsRequestTypeDef",
-    "ListSolutionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MetricAttributeTypeDef",
-    "MetricAttributionOutputTypeDef",
-    "MetricAttributionSummaryTypeDef",
-    "MetricAttributionTypeDef",
-    "OptimizationObjectiveTypeDef",
-    "RecipeSummaryTypeDef",
-    "RecipeTypeDef",
-    "RecommenderConfigOutputTypeDef",
-    "RecommenderConfigTypeDef",
-    "RecommenderSummaryTypeDef",
-    "RecommenderTypeDef",
-    "RecommenderUpdateSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DataConfigTypeDef",
-    "SolutionConfigOutputTypeDef",
-    "SolutionConfigTypeDef",
-    "SolutionSummaryTypeDef",
-    "SolutionTypeDef",
-    "SolutionUpdateConfigOutputTypeDef",
-    "SolutionUpdateConfigTypeDef",
-    "SolutionUpdateSummaryTypeDef",
-    "SolutionVersionSummaryTypeDef",
-    "SolutionVersionTypeDef",
-    "StartRecommenderRequestTypeDef",
-    "StartRecommenderResponseTypeDef",
-    "StopRecommenderRequestTypeDef",
-    "StopRecommenderResponseTypeDef",
-    "StopSolutionVersionCreationRequestTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "ThemeGenerationConfigTypeDef",
-    "TrainingDataConfigOutputTypeDef",
-    "TrainingDataConfigTypeDef",
-    "TunedHPOParamsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateCampaignRequestTypeDef",
-    "UpdateCampaignResponseTypeDef",
-    "UpdateDatasetRequestTypeDef",
-    "UpdateDatasetResponseTypeDef",
-    "UpdateMetricAttributionRequestTypeDef",
-    "UpdateMetricAttributionResponseTypeDef",
-    "UpdateRecommenderRequestTypeDef",
-    "UpdateRecommenderResponseTypeDef",
-    "UpdateSolutionRequestTypeDef",
-    "UpdateSolutionResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlgorithmImageTypeDef",
+        "AlgorithmTypeDef",
+        "AutoMLConfigOutputTypeDef",
+        "AutoMLConfigTypeDef",
+        "AutoMLResultTypeDef",
+        "AutoTrainingConfigTypeDef",
+        "BatchInferenceJobConfigOutputTypeDef",
+        "BatchInferenceJobConfigTypeDef",
+        "BatchInferenceJobInputTypeDef",
+        "BatchInferenceJobOutputTypeDef",
+        "BatchInferenceJobSummaryTypeDef",
+        "BatchInferenceJobTypeDef",
+        "BatchSegmentJobInputTypeDef",
+        "BatchSegmentJobOutputTypeDef",
+        "BatchSegmentJobSummaryTypeDef",
+        "BatchSegmentJobTypeDef",
+        "CampaignConfigOutputTypeDef",
+        "CampaignConfigTypeDef",
+        "CampaignSummaryTypeDef",
+        "CampaignTypeDef",
+        "CampaignUpdateSummaryTypeDef",
+        "CategoricalHyperParameterRangeOutputTypeDef",
+        "CategoricalHyperParameterRangeTypeDef",
+        "ContinuousHyperParameterRangeTypeDef",
+        "CreateBatchInferenceJobRequestTypeDef",
+        "CreateBatchInferenceJobResponseTypeDef",
+        "CreateBatchSegmentJobRequestTypeDef",
+        "CreateBatchSegmentJobResponseTypeDef",
+        "CreateCampaignRequestTypeDef",
+        "CreateCampaignResponseTypeDef",
+        "CreateDataDeletionJobRequestTypeDef",
+        "CreateDataDeletionJobResponseTypeDef",
+        "CreateDatasetExportJobRequestTypeDef",
+        "CreateDatasetExportJobResponseTypeDef",
+        "CreateDatasetGroupRequestTypeDef",
+        "CreateDatasetGroupResponseTypeDef",
+        "CreateDatasetImportJobRequestTypeDef",
+        "CreateDatasetImportJobResponseTypeDef",
+        "CreateDatasetRequestTypeDef",
+        "CreateDatasetResponseTypeDef",
+        "CreateEventTrackerRequestTypeDef",
+        "CreateEventTrackerResponseTypeDef",
+        "CreateFilterRequestTypeDef",
+        "CreateFilterResponseTypeDef",
+        "CreateMetricAttributionRequestTypeDef",
+        "CreateMetricAttributionResponseTypeDef",
+        "CreateRecommenderRequestTypeDef",
+        "CreateRecommenderResponseTypeDef",
+        "CreateSchemaRequestTypeDef",
+        "CreateSchemaResponseTypeDef",
+        "CreateSolutionRequestTypeDef",
+        "CreateSolutionResponseTypeDef",
+        "CreateSolutionVersionRequestTypeDef",
+        "CreateSolutionVersionResponseTypeDef",
+        "DataDeletionJobSummaryTypeDef",
+        "DataDeletionJobTypeDef",
+        "DataSourceTypeDef",
+        "DatasetExportJobOutputTypeDef",
+        "DatasetExportJobSummaryTypeDef",
+        "DatasetExportJobTypeDef",
+        "DatasetGroupSummaryTypeDef",
+        "DatasetGroupTypeDef",
+        "DatasetImportJobSummaryTypeDef",
+        "DatasetImportJobTypeDef",
+        "DatasetSchemaSummaryTypeDef",
+        "DatasetSchemaTypeDef",
+        "DatasetSummaryTypeDef",
+        "DatasetTypeDef",
+        "DatasetUpdateSummaryTypeDef",
+        "DefaultCategoricalHyperParameterRangeTypeDef",
+        "DefaultContinuousHyperParameterRangeTypeDef",
+        "DefaultHyperParameterRangesTypeDef",
+        "DefaultIntegerHyperParameterRangeTypeDef",
+        "DeleteCampaignRequestTypeDef",
+        "DeleteDatasetGroupRequestTypeDef",
+        "DeleteDatasetRequestTypeDef",
+        "DeleteEventTrackerRequestTypeDef",
+        "DeleteFilterRequestTypeDef",
+        "DeleteMetricAttributionRequestTypeDef",
+        "DeleteRecommenderRequestTypeDef",
+        "DeleteSchemaRequestTypeDef",
+        "DeleteSolutionRequestTypeDef",
+        "DescribeAlgorithmRequestTypeDef",
+        "DescribeAlgorithmResponseTypeDef",
+        "DescribeBatchInferenceJobRequestTypeDef",
+        "DescribeBatchInferenceJobResponseTypeDef",
+        "DescribeBatchSegmentJobRequestTypeDef",
+        "DescribeBatchSegmentJobResponseTypeDef",
+        "DescribeCampaignRequestTypeDef",
+        "DescribeCampaignResponseTypeDef",
+        "DescribeDataDeletionJobRequestTypeDef",
+        "DescribeDataDeletionJobResponseTypeDef",
+        "DescribeDatasetExportJobRequestTypeDef",
+        "DescribeDatasetExportJobResponseTypeDef",
+        "DescribeDatasetGroupRequestTypeDef",
+        "DescribeDatasetGroupResponseTypeDef",
+        "DescribeDatasetImportJobRequestTypeDef",
+        "DescribeDatasetImportJobResponseTypeDef",
+        "DescribeDatasetRequestTypeDef",
+        "DescribeDatasetResponseTypeDef",
+        "DescribeEventTrackerRequestTypeDef",
+        "DescribeEventTrackerResponseTypeDef",
+        "DescribeFeatureTransformationRequestTypeDef",
+        "DescribeFeatureTransformationResponseTypeDef",
+        "DescribeFilterRequestTypeDef",
+        "DescribeFilterResponseTypeDef",
+        "DescribeMetricAttributionRequestTypeDef",
+        "DescribeMetricAttributionResponseTypeDef",
+        "DescribeRecipeRequestTypeDef",
+        "DescribeRecipeResponseTypeDef",
+        "DescribeRecommenderRequestTypeDef",
+        "DescribeRecommenderResponseTypeDef",
+        "DescribeSchemaRequestTypeDef",
+        "DescribeSchemaResponseTypeDef",
+        "DescribeSolutionRequestTypeDef",
+        "DescribeSolutionResponseTypeDef",
+        "DescribeSolutionVersionRequestTypeDef",
+        "DescribeSolutionVersionResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventParametersTypeDef",
+        "EventTrackerSummaryTypeDef",
+        "EventTrackerTypeDef",
+        "EventsConfigOutputTypeDef",
+        "EventsConfigTypeDef",
+        "FeatureTransformationTypeDef",
+        "FieldsForThemeGenerationTypeDef",
+        "FilterSummaryTypeDef",
+        "FilterTypeDef",
+        "GetSolutionMetricsRequestTypeDef",
+        "GetSolutionMetricsResponseTypeDef",
+        "HPOConfigOutputTypeDef",
+        "HPOConfigTypeDef",
+        "HPOObjectiveTypeDef",
+        "HPOResourceConfigTypeDef",
+        "HyperParameterRangesOutputTypeDef",
+        "HyperParameterRangesTypeDef",
+        "IntegerHyperParameterRangeTypeDef",
+        "ListBatchInferenceJobsRequestTypeDef",
+        "ListBatchInferenceJobsResponseTypeDef",
+        "ListBatchSegmentJobsRequestTypeDef",
+        "ListBatchSegmentJobsResponseTypeDef",
+        "ListCampaignsRequestTypeDef",
+        "ListCampaignsResponseTypeDef",
+        "ListDataDeletionJobsRequestTypeDef",
+        "ListDataDeletionJobsResponseTypeDef",
+        "ListDatasetExportJobsRequestTypeDef",
+        "ListDatasetExportJobsResponseTypeDef",
+        "ListDatasetGroupsRequestTypeDef",
+        "ListDatasetGroupsResponseTypeDef",
+        "ListDatasetImportJobsRequestTypeDef",
+        "ListDatasetImportJobsResponseTypeDef",
+        "ListDatasetsRequestTypeDef",
+        "ListDatasetsResponseTypeDef",
+        "ListEventTrackersRequestTypeDef",
+        "ListEventTrackersResponseTypeDef",
+        "ListFiltersRequestTypeDef",
+        "ListFiltersResponseTypeDef",
+        "ListMetricAttributionMetricsRequestTypeDef",
+        "ListMetricAttributionMetricsResponseTypeDef",
+        "ListMetricAttributionsRequestTypeDef",
+        "ListMetricAttributionsResponseTypeDef",
+        "ListRecipesRequestTypeDef",
+        "ListRecipesResponseTypeDef",
+        "ListRecommendersRequestTypeDef",
+        "ListRecommendersResponseTypeDef",
+        "ListSchemasRequestTypeDef",
+        "ListSchemasResponseTypeDef",
+        "ListSolutionVersionsRequestTypeDef",
+        "ListSolutionVersionsResponseTypeDef",
+        "ListSolutionsRequestTypeDef",
+        "ListSolutionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MetricAttributeTypeDef",
+        "MetricAttributionOutputTypeDef",
+        "MetricAttributionSummaryTypeDef",
+        "MetricAttributionTypeDef",
+        "OptimizationObjectiveTypeDef",
+        "RecipeSummaryTypeDef",
+        "RecipeTypeDef",
+        "RecommenderConfigOutputTypeDef",
+        "RecommenderConfigTypeDef",
+        "RecommenderSummaryTypeDef",
+        "RecommenderTypeDef",
+        "RecommenderUpdateSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DataConfigTypeDef",
+        "SolutionConfigOutputTypeDef",
+        "SolutionConfigTypeDef",
+        "SolutionSummaryTypeDef",
+        "SolutionTypeDef",
+        "SolutionUpdateConfigOutputTypeDef",
+        "SolutionUpdateConfigTypeDef",
+        "SolutionUpdateSummaryTypeDef",
+        "SolutionVersionSummaryTypeDef",
+        "SolutionVersionTypeDef",
+        "StartRecommenderRequestTypeDef",
+        "StartRecommenderResponseTypeDef",
+        "StopRecommenderRequestTypeDef",
+        "StopRecommenderResponseTypeDef",
+        "StopSolutionVersionCreationRequestTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "ThemeGenerationConfigTypeDef",
+        "TrainingDataConfigOutputTypeDef",
+        "TrainingDataConfigTypeDef",
+        "TunedHPOParamsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateCampaignRequestTypeDef",
+        "UpdateCampaignResponseTypeDef",
+        "UpdateDatasetRequestTypeDef",
+        "UpdateDatasetResponseTypeDef",
+        "UpdateMetricAttributionRequestTypeDef",
+        "UpdateMetricAttributionResponseTypeDef",
+        "UpdateRecommenderRequestTypeDef",
+        "UpdateRecommenderResponseTypeDef",
+        "UpdateSolutionRequestTypeDef",
+        "UpdateSolutionResponseTypeDef",
+    ]
 
 
 class AlgorithmImageTypeDef(TypedDict):
     name: NotRequired[str]
     dockerURI: str
+
+
+class DefaultCategoricalHyperParameterRangeTypeDef(TypedDict):
+    name: NotRequired[str]
+    values: NotRequired[list[str]]
+    isTunable: NotRequired[bool]
+
+
+class DefaultContinuousHyperParameterRangeTypeDef(TypedDict):
+    name: NotRequired[str]
+    minValue: NotRequired[float]
+    maxValue: NotRequired[float]
+    isTunable: NotRequired[bool]
+
+
+class DefaultIntegerHyperParameterRangeTypeDef(TypedDict):
+    name: NotRequired[str]
+    minValue: NotRequired[int]
+    maxValue: NotRequired[int]
+    isTunable: NotRequired[bool]
+
+
+class DefaultHyperParameterRangesTypeDef(TypedDict):
+    integerHyperParameterRanges: NotRequired[
+        list[DefaultIntegerHyperParameterRangeTypeDef]
+    ]
+    continuousHyperParameterRanges: NotRequired[
+        list[DefaultContinuousHyperParameterRangeTypeDef]
+    ]
+    categoricalHyperParameterRanges: NotRequired[
+        list[DefaultCategoricalHyperParameterRangeTypeDef]
+    ]
 
 
 class AlgorithmTypeDef(TypedDict):
@@ -300,6 +333,11 @@ class BatchInferenceJobConfigTypeDef(TypedDict):
     rankingInfluence: NotRequired[ReadOnly[Mapping[RankingInfluenceTypeType, float]]]
 
 
+class S3DataConfigTypeDef(TypedDict):
+    path: str
+    kmsKeyArn: NotRequired[str]
+
+
 class BatchInferenceJobInputTypeDef(TypedDict):
     s3DataSource: S3DataConfigTypeDef
 
@@ -317,6 +355,14 @@ class BatchInferenceJobSummaryTypeDef(TypedDict):
     failureReason: NotRequired[str]
     solutionVersionArn: NotRequired[str]
     batchInferenceJobMode: NotRequired[BatchInferenceJobModeType]
+
+
+class FieldsForThemeGenerationTypeDef(TypedDict):
+    itemName: str
+
+
+class ThemeGenerationConfigTypeDef(TypedDict):
+    fieldsForThemeGeneration: FieldsForThemeGenerationTypeDef
 
 
 class BatchInferenceJobTypeDef(TypedDict):
@@ -393,6 +439,16 @@ class CampaignSummaryTypeDef(TypedDict):
     failureReason: NotRequired[str]
 
 
+class CampaignUpdateSummaryTypeDef(TypedDict):
+    solutionVersionArn: NotRequired[str]
+    minProvisionedTPS: NotRequired[int]
+    campaignConfig: NotRequired[CampaignConfigOutputTypeDef]
+    status: NotRequired[str]
+    failureReason: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+
+
 class CampaignTypeDef(TypedDict):
     name: NotRequired[str]
     campaignArn: NotRequired[str]
@@ -404,16 +460,6 @@ class CampaignTypeDef(TypedDict):
     creationDateTime: NotRequired[datetime]
     lastUpdatedDateTime: NotRequired[datetime]
     latestCampaignUpdate: NotRequired[CampaignUpdateSummaryTypeDef]
-
-
-class CampaignUpdateSummaryTypeDef(TypedDict):
-    solutionVersionArn: NotRequired[str]
-    minProvisionedTPS: NotRequired[int]
-    campaignConfig: NotRequired[CampaignConfigOutputTypeDef]
-    status: NotRequired[str]
-    failureReason: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
 
 
 class CategoricalHyperParameterRangeOutputTypeDef(TypedDict):
@@ -430,6 +476,11 @@ class ContinuousHyperParameterRangeTypeDef(TypedDict):
     name: NotRequired[str]
     minValue: NotRequired[float]
     maxValue: NotRequired[float]
+
+
+class TagTypeDef(TypedDict):
+    tagKey: str
+    tagValue: str
 
 
 class CreateBatchInferenceJobRequestTypeDef(TypedDict):
@@ -480,6 +531,10 @@ class CreateCampaignResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataSourceTypeDef(TypedDict):
+    dataLocation: NotRequired[str]
+
+
 class CreateDataDeletionJobRequestTypeDef(TypedDict):
     jobName: str
     datasetGroupArn: str
@@ -491,6 +546,10 @@ class CreateDataDeletionJobRequestTypeDef(TypedDict):
 class CreateDataDeletionJobResponseTypeDef(TypedDict):
     dataDeletionJobArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DatasetExportJobOutputTypeDef(TypedDict):
+    s3DataDestination: S3DataConfigTypeDef
 
 
 class CreateDatasetExportJobRequestTypeDef(TypedDict):
@@ -573,6 +632,17 @@ class CreateFilterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MetricAttributeTypeDef(TypedDict):
+    eventType: str
+    metricName: str
+    expression: str
+
+
+class MetricAttributionOutputTypeDef(TypedDict):
+    s3DataDestination: NotRequired[S3DataConfigTypeDef]
+    roleArn: str
+
+
 class CreateMetricAttributionRequestTypeDef(TypedDict):
     name: str
     datasetGroupArn: str
@@ -583,6 +653,18 @@ class CreateMetricAttributionRequestTypeDef(TypedDict):
 class CreateMetricAttributionResponseTypeDef(TypedDict):
     metricAttributionArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TrainingDataConfigTypeDef(TypedDict):
+    excludedDatasetColumns: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    includedDatasetColumns: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+
+
+class RecommenderConfigTypeDef(TypedDict):
+    itemExplorationConfig: NotRequired[ReadOnly[Mapping[str, str]]]
+    minRecommendationRequestsPerSecond: NotRequired[int]
+    trainingDataConfig: NotRequired[ReadOnly[TrainingDataConfigTypeDef]]
+    enableMetadataWithRecommendations: NotRequired[bool]
 
 
 class CreateRecommenderRequestTypeDef(TypedDict):
@@ -607,6 +689,68 @@ class CreateSchemaRequestTypeDef(TypedDict):
 class CreateSchemaResponseTypeDef(TypedDict):
     schemaArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EventParametersTypeDef(TypedDict):
+    eventType: NotRequired[str]
+    eventValueThreshold: NotRequired[float]
+    weight: NotRequired[float]
+
+
+class EventsConfigTypeDef(TypedDict):
+    eventParametersList: NotRequired[ReadOnly[Sequence[EventParametersTypeDef]]]
+
+
+class HPOObjectiveTypeDef(TypedDict):
+    type: NotRequired[str]
+    metricName: NotRequired[str]
+    metricRegex: NotRequired[str]
+
+
+class HPOResourceConfigTypeDef(TypedDict):
+    maxNumberOfTrainingJobs: NotRequired[str]
+    maxParallelTrainingJobs: NotRequired[str]
+
+
+class IntegerHyperParameterRangeTypeDef(TypedDict):
+    name: NotRequired[str]
+    minValue: NotRequired[int]
+    maxValue: NotRequired[int]
+
+
+class HyperParameterRangesTypeDef(TypedDict):
+    integerHyperParameterRanges: NotRequired[
+        ReadOnly[Sequence[IntegerHyperParameterRangeTypeDef]]
+    ]
+    continuousHyperParameterRanges: NotRequired[
+        ReadOnly[Sequence[ContinuousHyperParameterRangeTypeDef]]
+    ]
+    categoricalHyperParameterRanges: NotRequired[
+        ReadOnly[Sequence[CategoricalHyperParameterRangeTypeDef]]
+    ]
+
+
+class HPOConfigTypeDef(TypedDict):
+    hpoObjective: NotRequired[HPOObjectiveTypeDef]
+    hpoResourceConfig: NotRequired[HPOResourceConfigTypeDef]
+    algorithmHyperParameterRanges: NotRequired[ReadOnly[HyperParameterRangesTypeDef]]
+
+
+class OptimizationObjectiveTypeDef(TypedDict):
+    itemAttribute: NotRequired[str]
+    objectiveSensitivity: NotRequired[ObjectiveSensitivityType]
+
+
+class SolutionConfigTypeDef(TypedDict):
+    eventValueThreshold: NotRequired[str]
+    hpoConfig: NotRequired[ReadOnly[HPOConfigTypeDef]]
+    algorithmHyperParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    featureTransformationParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    autoMLConfig: NotRequired[ReadOnly[AutoMLConfigTypeDef]]
+    eventsConfig: NotRequired[ReadOnly[EventsConfigTypeDef]]
+    optimizationObjective: NotRequired[OptimizationObjectiveTypeDef]
+    trainingDataConfig: NotRequired[ReadOnly[TrainingDataConfigTypeDef]]
+    autoTrainingConfig: NotRequired[AutoTrainingConfigTypeDef]
 
 
 class CreateSolutionRequestTypeDef(TypedDict):
@@ -660,14 +804,6 @@ class DataDeletionJobTypeDef(TypedDict):
     creationDateTime: NotRequired[datetime]
     lastUpdatedDateTime: NotRequired[datetime]
     failureReason: NotRequired[str]
-
-
-class DataSourceTypeDef(TypedDict):
-    dataLocation: NotRequired[str]
-
-
-class DatasetExportJobOutputTypeDef(TypedDict):
-    s3DataDestination: S3DataConfigTypeDef
 
 
 class DatasetExportJobSummaryTypeDef(TypedDict):
@@ -764,6 +900,14 @@ class DatasetSummaryTypeDef(TypedDict):
     lastUpdatedDateTime: NotRequired[datetime]
 
 
+class DatasetUpdateSummaryTypeDef(TypedDict):
+    schemaArn: NotRequired[str]
+    status: NotRequired[str]
+    failureReason: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+
+
 class DatasetTypeDef(TypedDict):
     name: NotRequired[str]
     datasetArn: NotRequired[str]
@@ -775,46 +919,6 @@ class DatasetTypeDef(TypedDict):
     lastUpdatedDateTime: NotRequired[datetime]
     latestDatasetUpdate: NotRequired[DatasetUpdateSummaryTypeDef]
     trackingId: NotRequired[str]
-
-
-class DatasetUpdateSummaryTypeDef(TypedDict):
-    schemaArn: NotRequired[str]
-    status: NotRequired[str]
-    failureReason: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-
-
-class DefaultCategoricalHyperParameterRangeTypeDef(TypedDict):
-    name: NotRequired[str]
-    values: NotRequired[list[str]]
-    isTunable: NotRequired[bool]
-
-
-class DefaultContinuousHyperParameterRangeTypeDef(TypedDict):
-    name: NotRequired[str]
-    minValue: NotRequired[float]
-    maxValue: NotRequired[float]
-    isTunable: NotRequired[bool]
-
-
-class DefaultHyperParameterRangesTypeDef(TypedDict):
-    integerHyperParameterRanges: NotRequired[
-        list[DefaultIntegerHyperParameterRangeTypeDef]
-    ]
-    continuousHyperParameterRanges: NotRequired[
-        list[DefaultContinuousHyperParameterRangeTypeDef]
-    ]
-    categoricalHyperParameterRanges: NotRequired[
-        list[DefaultCategoricalHyperParameterRangeTypeDef]
-    ]
-
-
-class DefaultIntegerHyperParameterRangeTypeDef(TypedDict):
-    name: NotRequired[str]
-    minValue: NotRequired[int]
-    maxValue: NotRequired[int]
-    isTunable: NotRequired[bool]
 
 
 class DeleteCampaignRequestTypeDef(TypedDict):
@@ -938,6 +1042,17 @@ class DescribeEventTrackerRequestTypeDef(TypedDict):
     eventTrackerArn: str
 
 
+class EventTrackerTypeDef(TypedDict):
+    name: NotRequired[str]
+    eventTrackerArn: NotRequired[str]
+    accountId: NotRequired[str]
+    trackingId: NotRequired[str]
+    datasetGroupArn: NotRequired[str]
+    status: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+
+
 class DescribeEventTrackerResponseTypeDef(TypedDict):
     eventTracker: NotRequired[EventTrackerTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -945,6 +1060,15 @@ class DescribeEventTrackerResponseTypeDef(TypedDict):
 
 class DescribeFeatureTransformationRequestTypeDef(TypedDict):
     featureTransformationArn: str
+
+
+class FeatureTransformationTypeDef(TypedDict):
+    name: NotRequired[str]
+    featureTransformationArn: NotRequired[str]
+    defaultParameters: NotRequired[dict[str, str]]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    status: NotRequired[str]
 
 
 class DescribeFeatureTransformationResponseTypeDef(TypedDict):
@@ -956,6 +1080,17 @@ class DescribeFilterRequestTypeDef(TypedDict):
     filterArn: str
 
 
+class FilterTypeDef(TypedDict):
+    name: NotRequired[str]
+    filterArn: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    datasetGroupArn: NotRequired[str]
+    failureReason: NotRequired[str]
+    filterExpression: NotRequired[str]
+    status: NotRequired[str]
+
+
 class DescribeFilterResponseTypeDef(TypedDict):
     filter: NotRequired[FilterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -963,6 +1098,17 @@ class DescribeFilterResponseTypeDef(TypedDict):
 
 class DescribeMetricAttributionRequestTypeDef(TypedDict):
     metricAttributionArn: str
+
+
+class MetricAttributionTypeDef(TypedDict):
+    name: NotRequired[str]
+    metricAttributionArn: NotRequired[str]
+    datasetGroupArn: NotRequired[str]
+    metricsOutputConfig: NotRequired[MetricAttributionOutputTypeDef]
+    status: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    failureReason: NotRequired[str]
 
 
 class DescribeMetricAttributionResponseTypeDef(TypedDict):
@@ -974,6 +1120,18 @@ class DescribeRecipeRequestTypeDef(TypedDict):
     recipeArn: str
 
 
+class RecipeTypeDef(TypedDict):
+    name: NotRequired[str]
+    recipeArn: NotRequired[str]
+    algorithmArn: NotRequired[str]
+    featureTransformationArn: NotRequired[str]
+    status: NotRequired[str]
+    description: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    recipeType: NotRequired[str]
+    lastUpdatedDateTime: NotRequired[datetime]
+
+
 class DescribeRecipeResponseTypeDef(TypedDict):
     recipe: NotRequired[RecipeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -981,6 +1139,40 @@ class DescribeRecipeResponseTypeDef(TypedDict):
 
 class DescribeRecommenderRequestTypeDef(TypedDict):
     recommenderArn: str
+
+
+class TrainingDataConfigOutputTypeDef(TypedDict):
+    excludedDatasetColumns: NotRequired[dict[str, list[str]]]
+    includedDatasetColumns: NotRequired[dict[str, list[str]]]
+
+
+class RecommenderConfigOutputTypeDef(TypedDict):
+    itemExplorationConfig: NotRequired[dict[str, str]]
+    minRecommendationRequestsPerSecond: NotRequired[int]
+    trainingDataConfig: NotRequired[TrainingDataConfigOutputTypeDef]
+    enableMetadataWithRecommendations: NotRequired[bool]
+
+
+class RecommenderUpdateSummaryTypeDef(TypedDict):
+    recommenderConfig: NotRequired[RecommenderConfigOutputTypeDef]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    status: NotRequired[str]
+    failureReason: NotRequired[str]
+
+
+class RecommenderTypeDef(TypedDict):
+    recommenderArn: NotRequired[str]
+    datasetGroupArn: NotRequired[str]
+    name: NotRequired[str]
+    recipeArn: NotRequired[str]
+    recommenderConfig: NotRequired[RecommenderConfigOutputTypeDef]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    status: NotRequired[str]
+    failureReason: NotRequired[str]
+    latestRecommenderUpdate: NotRequired[RecommenderUpdateSummaryTypeDef]
+    modelMetrics: NotRequired[dict[str, float]]
 
 
 class DescribeRecommenderResponseTypeDef(TypedDict):
@@ -1001,118 +1193,8 @@ class DescribeSolutionRequestTypeDef(TypedDict):
     solutionArn: str
 
 
-class DescribeSolutionResponseTypeDef(TypedDict):
-    solution: NotRequired[SolutionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeSolutionVersionRequestTypeDef(TypedDict):
-    solutionVersionArn: str
-
-
-class DescribeSolutionVersionResponseTypeDef(TypedDict):
-    solutionVersion: NotRequired[SolutionVersionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EventParametersTypeDef(TypedDict):
-    eventType: NotRequired[str]
-    eventValueThreshold: NotRequired[float]
-    weight: NotRequired[float]
-
-
-class EventTrackerSummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    eventTrackerArn: NotRequired[str]
-    status: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-
-
-class EventTrackerTypeDef(TypedDict):
-    name: NotRequired[str]
-    eventTrackerArn: NotRequired[str]
-    accountId: NotRequired[str]
-    trackingId: NotRequired[str]
-    datasetGroupArn: NotRequired[str]
-    status: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-
-
 class EventsConfigOutputTypeDef(TypedDict):
     eventParametersList: NotRequired[list[EventParametersTypeDef]]
-
-
-class EventsConfigTypeDef(TypedDict):
-    eventParametersList: NotRequired[ReadOnly[Sequence[EventParametersTypeDef]]]
-
-
-class FeatureTransformationTypeDef(TypedDict):
-    name: NotRequired[str]
-    featureTransformationArn: NotRequired[str]
-    defaultParameters: NotRequired[dict[str, str]]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    status: NotRequired[str]
-
-
-class FieldsForThemeGenerationTypeDef(TypedDict):
-    itemName: str
-
-
-class FilterSummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    filterArn: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    datasetGroupArn: NotRequired[str]
-    failureReason: NotRequired[str]
-    status: NotRequired[str]
-
-
-class FilterTypeDef(TypedDict):
-    name: NotRequired[str]
-    filterArn: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    datasetGroupArn: NotRequired[str]
-    failureReason: NotRequired[str]
-    filterExpression: NotRequired[str]
-    status: NotRequired[str]
-
-
-class GetSolutionMetricsRequestTypeDef(TypedDict):
-    solutionVersionArn: str
-
-
-class GetSolutionMetricsResponseTypeDef(TypedDict):
-    solutionVersionArn: NotRequired[str]
-    metrics: NotRequired[dict[str, float]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HPOConfigOutputTypeDef(TypedDict):
-    hpoObjective: NotRequired[HPOObjectiveTypeDef]
-    hpoResourceConfig: NotRequired[HPOResourceConfigTypeDef]
-    algorithmHyperParameterRanges: NotRequired[HyperParameterRangesOutputTypeDef]
-
-
-class HPOConfigTypeDef(TypedDict):
-    hpoObjective: NotRequired[HPOObjectiveTypeDef]
-    hpoResourceConfig: NotRequired[HPOResourceConfigTypeDef]
-    algorithmHyperParameterRanges: NotRequired[ReadOnly[HyperParameterRangesTypeDef]]
-
-
-class HPOObjectiveTypeDef(TypedDict):
-    type: NotRequired[str]
-    metricName: NotRequired[str]
-    metricRegex: NotRequired[str]
-
-
-class HPOResourceConfigTypeDef(TypedDict):
-    maxNumberOfTrainingJobs: NotRequired[str]
-    maxParallelTrainingJobs: NotRequired[str]
 
 
 class HyperParameterRangesOutputTypeDef(TypedDict):
@@ -1125,22 +1207,133 @@ class HyperParameterRangesOutputTypeDef(TypedDict):
     ]
 
 
-class HyperParameterRangesTypeDef(TypedDict):
-    integerHyperParameterRanges: NotRequired[
-        ReadOnly[Sequence[IntegerHyperParameterRangeTypeDef]]
-    ]
-    continuousHyperParameterRanges: NotRequired[
-        ReadOnly[Sequence[ContinuousHyperParameterRangeTypeDef]]
-    ]
-    categoricalHyperParameterRanges: NotRequired[
-        ReadOnly[Sequence[CategoricalHyperParameterRangeTypeDef]]
-    ]
+class HPOConfigOutputTypeDef(TypedDict):
+    hpoObjective: NotRequired[HPOObjectiveTypeDef]
+    hpoResourceConfig: NotRequired[HPOResourceConfigTypeDef]
+    algorithmHyperParameterRanges: NotRequired[HyperParameterRangesOutputTypeDef]
 
 
-class IntegerHyperParameterRangeTypeDef(TypedDict):
+class SolutionConfigOutputTypeDef(TypedDict):
+    eventValueThreshold: NotRequired[str]
+    hpoConfig: NotRequired[HPOConfigOutputTypeDef]
+    algorithmHyperParameters: NotRequired[dict[str, str]]
+    featureTransformationParameters: NotRequired[dict[str, str]]
+    autoMLConfig: NotRequired[AutoMLConfigOutputTypeDef]
+    eventsConfig: NotRequired[EventsConfigOutputTypeDef]
+    optimizationObjective: NotRequired[OptimizationObjectiveTypeDef]
+    trainingDataConfig: NotRequired[TrainingDataConfigOutputTypeDef]
+    autoTrainingConfig: NotRequired[AutoTrainingConfigTypeDef]
+
+
+class SolutionUpdateConfigOutputTypeDef(TypedDict):
+    autoTrainingConfig: NotRequired[AutoTrainingConfigTypeDef]
+    eventsConfig: NotRequired[EventsConfigOutputTypeDef]
+
+
+class SolutionUpdateSummaryTypeDef(TypedDict):
+    solutionUpdateConfig: NotRequired[SolutionUpdateConfigOutputTypeDef]
+    status: NotRequired[str]
+    performAutoTraining: NotRequired[bool]
+    performIncrementalUpdate: NotRequired[bool]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    failureReason: NotRequired[str]
+
+
+class SolutionVersionSummaryTypeDef(TypedDict):
+    solutionVersionArn: NotRequired[str]
+    status: NotRequired[str]
+    trainingMode: NotRequired[TrainingModeType]
+    trainingType: NotRequired[TrainingTypeType]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    failureReason: NotRequired[str]
+
+
+class SolutionTypeDef(TypedDict):
     name: NotRequired[str]
-    minValue: NotRequired[int]
-    maxValue: NotRequired[int]
+    solutionArn: NotRequired[str]
+    performHPO: NotRequired[bool]
+    performAutoML: NotRequired[bool]
+    performAutoTraining: NotRequired[bool]
+    performIncrementalUpdate: NotRequired[bool]
+    recipeArn: NotRequired[str]
+    datasetGroupArn: NotRequired[str]
+    eventType: NotRequired[str]
+    solutionConfig: NotRequired[SolutionConfigOutputTypeDef]
+    autoMLResult: NotRequired[AutoMLResultTypeDef]
+    status: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    latestSolutionVersion: NotRequired[SolutionVersionSummaryTypeDef]
+    latestSolutionUpdate: NotRequired[SolutionUpdateSummaryTypeDef]
+
+
+class DescribeSolutionResponseTypeDef(TypedDict):
+    solution: NotRequired[SolutionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeSolutionVersionRequestTypeDef(TypedDict):
+    solutionVersionArn: str
+
+
+class TunedHPOParamsTypeDef(TypedDict):
+    algorithmHyperParameters: NotRequired[dict[str, str]]
+
+
+class SolutionVersionTypeDef(TypedDict):
+    name: NotRequired[str]
+    solutionVersionArn: NotRequired[str]
+    solutionArn: NotRequired[str]
+    performHPO: NotRequired[bool]
+    performAutoML: NotRequired[bool]
+    performIncrementalUpdate: NotRequired[bool]
+    recipeArn: NotRequired[str]
+    eventType: NotRequired[str]
+    datasetGroupArn: NotRequired[str]
+    solutionConfig: NotRequired[SolutionConfigOutputTypeDef]
+    trainingHours: NotRequired[float]
+    trainingMode: NotRequired[TrainingModeType]
+    tunedHPOParams: NotRequired[TunedHPOParamsTypeDef]
+    status: NotRequired[str]
+    failureReason: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    trainingType: NotRequired[TrainingTypeType]
+
+
+class DescribeSolutionVersionResponseTypeDef(TypedDict):
+    solutionVersion: NotRequired[SolutionVersionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EventTrackerSummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    eventTrackerArn: NotRequired[str]
+    status: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+
+
+class FilterSummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    filterArn: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    datasetGroupArn: NotRequired[str]
+    failureReason: NotRequired[str]
+    status: NotRequired[str]
+
+
+class GetSolutionMetricsRequestTypeDef(TypedDict):
+    solutionVersionArn: str
+
+
+class GetSolutionMetricsResponseTypeDef(TypedDict):
+    solutionVersionArn: NotRequired[str]
+    metrics: NotRequired[dict[str, float]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListBatchInferenceJobsRequestTypeDef(TypedDict):
@@ -1280,6 +1473,15 @@ class ListMetricAttributionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class MetricAttributionSummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    metricAttributionArn: NotRequired[str]
+    status: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    failureReason: NotRequired[str]
+
+
 class ListMetricAttributionsResponseTypeDef(TypedDict):
     metricAttributions: NotRequired[list[MetricAttributionSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1293,6 +1495,15 @@ class ListRecipesRequestTypeDef(TypedDict):
     domain: NotRequired[DomainType]
 
 
+class RecipeSummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    recipeArn: NotRequired[str]
+    status: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    domain: NotRequired[DomainType]
+
+
 class ListRecipesResponseTypeDef(TypedDict):
     recipes: NotRequired[list[RecipeSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1303,6 +1514,17 @@ class ListRecommendersRequestTypeDef(TypedDict):
     datasetGroupArn: NotRequired[str]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class RecommenderSummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    recommenderArn: NotRequired[str]
+    datasetGroupArn: NotRequired[str]
+    recipeArn: NotRequired[str]
+    recommenderConfig: NotRequired[RecommenderConfigOutputTypeDef]
+    status: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
 
 
 class ListRecommendersResponseTypeDef(TypedDict):
@@ -1340,6 +1562,15 @@ class ListSolutionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class SolutionSummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    solutionArn: NotRequired[str]
+    status: NotRequired[str]
+    creationDateTime: NotRequired[datetime]
+    lastUpdatedDateTime: NotRequired[datetime]
+    recipeArn: NotRequired[str]
+
+
 class ListSolutionsResponseTypeDef(TypedDict):
     solutions: NotRequired[list[SolutionSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1355,216 +1586,9 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetricAttributeTypeDef(TypedDict):
-    eventType: str
-    metricName: str
-    expression: str
-
-
-class MetricAttributionOutputTypeDef(TypedDict):
-    s3DataDestination: NotRequired[S3DataConfigTypeDef]
-    roleArn: str
-
-
-class MetricAttributionSummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    metricAttributionArn: NotRequired[str]
-    status: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    failureReason: NotRequired[str]
-
-
-class MetricAttributionTypeDef(TypedDict):
-    name: NotRequired[str]
-    metricAttributionArn: NotRequired[str]
-    datasetGroupArn: NotRequired[str]
-    metricsOutputConfig: NotRequired[MetricAttributionOutputTypeDef]
-    status: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    failureReason: NotRequired[str]
-
-
-class OptimizationObjectiveTypeDef(TypedDict):
-    itemAttribute: NotRequired[str]
-    objectiveSensitivity: NotRequired[ObjectiveSensitivityType]
-
-
-class RecipeSummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    recipeArn: NotRequired[str]
-    status: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    domain: NotRequired[DomainType]
-
-
-class RecipeTypeDef(TypedDict):
-    name: NotRequired[str]
-    recipeArn: NotRequired[str]
-    algorithmArn: NotRequired[str]
-    featureTransformationArn: NotRequired[str]
-    status: NotRequired[str]
-    description: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    recipeType: NotRequired[str]
-    lastUpdatedDateTime: NotRequired[datetime]
-
-
-class RecommenderConfigOutputTypeDef(TypedDict):
-    itemExplorationConfig: NotRequired[dict[str, str]]
-    minRecommendationRequestsPerSecond: NotRequired[int]
-    trainingDataConfig: NotRequired[TrainingDataConfigOutputTypeDef]
-    enableMetadataWithRecommendations: NotRequired[bool]
-
-
-class RecommenderConfigTypeDef(TypedDict):
-    itemExplorationConfig: NotRequired[ReadOnly[Mapping[str, str]]]
-    minRecommendationRequestsPerSecond: NotRequired[int]
-    trainingDataConfig: NotRequired[ReadOnly[TrainingDataConfigTypeDef]]
-    enableMetadataWithRecommendations: NotRequired[bool]
-
-
-class RecommenderSummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    recommenderArn: NotRequired[str]
-    datasetGroupArn: NotRequired[str]
-    recipeArn: NotRequired[str]
-    recommenderConfig: NotRequired[RecommenderConfigOutputTypeDef]
-    status: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-
-
-class RecommenderTypeDef(TypedDict):
-    recommenderArn: NotRequired[str]
-    datasetGroupArn: NotRequired[str]
-    name: NotRequired[str]
-    recipeArn: NotRequired[str]
-    recommenderConfig: NotRequired[RecommenderConfigOutputTypeDef]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    status: NotRequired[str]
-    failureReason: NotRequired[str]
-    latestRecommenderUpdate: NotRequired[RecommenderUpdateSummaryTypeDef]
-    modelMetrics: NotRequired[dict[str, float]]
-
-
-class RecommenderUpdateSummaryTypeDef(TypedDict):
-    recommenderConfig: NotRequired[RecommenderConfigOutputTypeDef]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    status: NotRequired[str]
-    failureReason: NotRequired[str]
-
-
-class S3DataConfigTypeDef(TypedDict):
-    path: str
-    kmsKeyArn: NotRequired[str]
-
-
-class SolutionConfigOutputTypeDef(TypedDict):
-    eventValueThreshold: NotRequired[str]
-    hpoConfig: NotRequired[HPOConfigOutputTypeDef]
-    algorithmHyperParameters: NotRequired[dict[str, str]]
-    featureTransformationParameters: NotRequired[dict[str, str]]
-    autoMLConfig: NotRequired[AutoMLConfigOutputTypeDef]
-    eventsConfig: NotRequired[EventsConfigOutputTypeDef]
-    optimizationObjective: NotRequired[OptimizationObjectiveTypeDef]
-    trainingDataConfig: NotRequired[TrainingDataConfigOutputTypeDef]
-    autoTrainingConfig: NotRequired[AutoTrainingConfigTypeDef]
-
-
-class SolutionConfigTypeDef(TypedDict):
-    eventValueThreshold: NotRequired[str]
-    hpoConfig: NotRequired[ReadOnly[HPOConfigTypeDef]]
-    algorithmHyperParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    featureTransformationParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    autoMLConfig: NotRequired[ReadOnly[AutoMLConfigTypeDef]]
-    eventsConfig: NotRequired[ReadOnly[EventsConfigTypeDef]]
-    optimizationObjective: NotRequired[OptimizationObjectiveTypeDef]
-    trainingDataConfig: NotRequired[ReadOnly[TrainingDataConfigTypeDef]]
-    autoTrainingConfig: NotRequired[AutoTrainingConfigTypeDef]
-
-
-class SolutionSummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    solutionArn: NotRequired[str]
-    status: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    recipeArn: NotRequired[str]
-
-
-class SolutionTypeDef(TypedDict):
-    name: NotRequired[str]
-    solutionArn: NotRequired[str]
-    performHPO: NotRequired[bool]
-    performAutoML: NotRequired[bool]
-    performAutoTraining: NotRequired[bool]
-    performIncrementalUpdate: NotRequired[bool]
-    recipeArn: NotRequired[str]
-    datasetGroupArn: NotRequired[str]
-    eventType: NotRequired[str]
-    solutionConfig: NotRequired[SolutionConfigOutputTypeDef]
-    autoMLResult: NotRequired[AutoMLResultTypeDef]
-    status: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    latestSolutionVersion: NotRequired[SolutionVersionSummaryTypeDef]
-    latestSolutionUpdate: NotRequired[SolutionUpdateSummaryTypeDef]
-
-
-class SolutionUpdateConfigOutputTypeDef(TypedDict):
-    autoTrainingConfig: NotRequired[AutoTrainingConfigTypeDef]
-    eventsConfig: NotRequired[EventsConfigOutputTypeDef]
-
-
 class SolutionUpdateConfigTypeDef(TypedDict):
     autoTrainingConfig: NotRequired[AutoTrainingConfigTypeDef]
     eventsConfig: NotRequired[ReadOnly[EventsConfigTypeDef]]
-
-
-class SolutionUpdateSummaryTypeDef(TypedDict):
-    solutionUpdateConfig: NotRequired[SolutionUpdateConfigOutputTypeDef]
-    status: NotRequired[str]
-    performAutoTraining: NotRequired[bool]
-    performIncrementalUpdate: NotRequired[bool]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    failureReason: NotRequired[str]
-
-
-class SolutionVersionSummaryTypeDef(TypedDict):
-    solutionVersionArn: NotRequired[str]
-    status: NotRequired[str]
-    trainingMode: NotRequired[TrainingModeType]
-    trainingType: NotRequired[TrainingTypeType]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    failureReason: NotRequired[str]
-
-
-class SolutionVersionTypeDef(TypedDict):
-    name: NotRequired[str]
-    solutionVersionArn: NotRequired[str]
-    solutionArn: NotRequired[str]
-    performHPO: NotRequired[bool]
-    performAutoML: NotRequired[bool]
-    performIncrementalUpdate: NotRequired[bool]
-    recipeArn: NotRequired[str]
-    eventType: NotRequired[str]
-    datasetGroupArn: NotRequired[str]
-    solutionConfig: NotRequired[SolutionConfigOutputTypeDef]
-    trainingHours: NotRequired[float]
-    trainingMode: NotRequired[TrainingModeType]
-    tunedHPOParams: NotRequired[TunedHPOParamsTypeDef]
-    status: NotRequired[str]
-    failureReason: NotRequired[str]
-    creationDateTime: NotRequired[datetime]
-    lastUpdatedDateTime: NotRequired[datetime]
-    trainingType: NotRequired[TrainingTypeType]
 
 
 class StartRecommenderRequestTypeDef(TypedDict):
@@ -1596,29 +1620,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    tagKey: str
-    tagValue: str
-
-
-class ThemeGenerationConfigTypeDef(TypedDict):
-    fieldsForThemeGeneration: FieldsForThemeGenerationTypeDef
-
-
-class TrainingDataConfigOutputTypeDef(TypedDict):
-    excludedDatasetColumns: NotRequired[dict[str, list[str]]]
-    includedDatasetColumns: NotRequired[dict[str, list[str]]]
-
-
-class TrainingDataConfigTypeDef(TypedDict):
-    excludedDatasetColumns: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-    includedDatasetColumns: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-
-
-class TunedHPOParamsTypeDef(TypedDict):
-    algorithmHyperParameters: NotRequired[dict[str, str]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -19,22 +19,23 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "ActionInteractionTypeDef",
-    "ActionTypeDef",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "EventTypeDef",
-    "ItemTypeDef",
-    "MetricAttributionTypeDef",
-    "PutActionInteractionsRequestTypeDef",
-    "PutActionsRequestTypeDef",
-    "PutEventsRequestTypeDef",
-    "PutItemsRequestTypeDef",
-    "PutUsersRequestTypeDef",
-    "ResponseMetadataTypeDef",
-    "UserTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionInteractionTypeDef",
+        "ActionTypeDef",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "EventTypeDef",
+        "ItemTypeDef",
+        "MetricAttributionTypeDef",
+        "PutActionInteractionsRequestTypeDef",
+        "PutActionsRequestTypeDef",
+        "PutEventsRequestTypeDef",
+        "PutItemsRequestTypeDef",
+        "PutUsersRequestTypeDef",
+        "ResponseMetadataTypeDef",
+        "UserTypeDef",
+    ]
 
 
 class ActionInteractionTypeDef(TypedDict):
@@ -54,6 +55,10 @@ class ActionTypeDef(TypedDict):
     properties: NotRequired[ReadOnly[DocumentValue]]
 
 
+class MetricAttributionTypeDef(TypedDict):
+    eventAttributionSource: str
+
+
 class EventTypeDef(TypedDict):
     eventId: NotRequired[str]
     eventType: str
@@ -69,10 +74,6 @@ class EventTypeDef(TypedDict):
 class ItemTypeDef(TypedDict):
     itemId: str
     properties: NotRequired[ReadOnly[DocumentValue]]
-
-
-class MetricAttributionTypeDef(TypedDict):
-    eventAttributionSource: str
 
 
 class PutActionInteractionsRequestTypeDef(TypedDict):
@@ -97,11 +98,11 @@ class PutItemsRequestTypeDef(TypedDict):
     items: ReadOnly[Sequence[ItemTypeDef]]
 
 
-class PutUsersRequestTypeDef(TypedDict):
-    datasetArn: str
-    users: ReadOnly[Sequence[UserTypeDef]]
-
-
 class UserTypeDef(TypedDict):
     userId: str
     properties: NotRequired[ReadOnly[DocumentValue]]
+
+
+class PutUsersRequestTypeDef(TypedDict):
+    datasetArn: str
+    users: ReadOnly[Sequence[UserTypeDef]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,19 +18,20 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "GetActionRecommendationsRequestTypeDef",
-    "GetActionRecommendationsResponseTypeDef",
-    "GetPersonalizedRankingRequestTypeDef",
-    "GetPersonalizedRankingResponseTypeDef",
-    "GetRecommendationsRequestTypeDef",
-    "GetRecommendationsResponseTypeDef",
-    "PredictedActionTypeDef",
-    "PredictedItemTypeDef",
-    "PromotionTypeDef",
-    "ResponseMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "GetActionRecommendationsRequestTypeDef",
+        "GetActionRecommendationsResponseTypeDef",
+        "GetPersonalizedRankingRequestTypeDef",
+        "GetPersonalizedRankingResponseTypeDef",
+        "GetRecommendationsRequestTypeDef",
+        "GetRecommendationsResponseTypeDef",
+        "PredictedActionTypeDef",
+        "PredictedItemTypeDef",
+        "PromotionTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
 
 
 class GetActionRecommendationsRequestTypeDef(TypedDict):
@@ -39,6 +40,11 @@ class GetActionRecommendationsRequestTypeDef(TypedDict):
     numResults: NotRequired[int]
     filterArn: NotRequired[str]
     filterValues: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class PredictedActionTypeDef(TypedDict):
+    actionId: NotRequired[str]
+    score: NotRequired[float]
 
 
 class GetActionRecommendationsResponseTypeDef(TypedDict):
@@ -57,10 +63,25 @@ class GetPersonalizedRankingRequestTypeDef(TypedDict):
     metadataColumns: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
 
 
+class PredictedItemTypeDef(TypedDict):
+    itemId: NotRequired[str]
+    score: NotRequired[float]
+    promotionName: NotRequired[str]
+    metadata: NotRequired[dict[str, str]]
+    reason: NotRequired[list[str]]
+
+
 class GetPersonalizedRankingResponseTypeDef(TypedDict):
     personalizedRanking: NotRequired[list[PredictedItemTypeDef]]
     recommendationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PromotionTypeDef(TypedDict):
+    name: NotRequired[str]
+    percentPromotedItems: NotRequired[int]
+    filterArn: NotRequired[str]
+    filterValues: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class GetRecommendationsRequestTypeDef(TypedDict):
@@ -80,23 +101,3 @@ class GetRecommendationsResponseTypeDef(TypedDict):
     itemList: NotRequired[list[PredictedItemTypeDef]]
     recommendationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PredictedActionTypeDef(TypedDict):
-    actionId: NotRequired[str]
-    score: NotRequired[float]
-
-
-class PredictedItemTypeDef(TypedDict):
-    itemId: NotRequired[str]
-    score: NotRequired[float]
-    promotionName: NotRequired[str]
-    metadata: NotRequired[dict[str, str]]
-    reason: NotRequired[list[str]]
-
-
-class PromotionTypeDef(TypedDict):
-    name: NotRequired[str]
-    percentPromotedItems: NotRequired[int]
-    filterArn: NotRequired[str]
-    filterValues: NotRequired[ReadOnly[Mapping[str, str]]]

@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Performance Insights: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AcceptLanguageType",
-    "AnalysisStatusType",
-    "ContextTypeType",
-    "DetailStatusType",
-    "FeatureStatusType",
-    "FineGrainedActionType",
-    "PeriodAlignmentType",
-    "ServiceTypeType",
-    "SeverityType",
-    "TextFormatType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptLanguageType",
+        "AnalysisStatusType",
+        "ContextTypeType",
+        "DetailStatusType",
+        "FeatureStatusType",
+        "FineGrainedActionType",
+        "PeriodAlignmentType",
+        "ServiceTypeType",
+        "SeverityType",
+        "TextFormatType",
+    ]
 
 AcceptLanguageType = Literal["EN_US"]
 AnalysisStatusType = Literal["RUNNING", "SUCCEEDED", "FAILED"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,56 +31,62 @@ from .literals import (
     TextFormatType,
 )
 
-__all__ = [
-    "AnalysisReportSummaryTypeDef",
-    "AnalysisReportTypeDef",
-    "CreatePerformanceAnalysisReportRequestTypeDef",
-    "CreatePerformanceAnalysisReportResponseTypeDef",
-    "DataPointTypeDef",
-    "DataTypeDef",
-    "DeletePerformanceAnalysisReportRequestTypeDef",
-    "DeletePerformanceAnalysisReportResponseTypeDef",
-    "DescribeDimensionKeysRequestTypeDef",
-    "DescribeDimensionKeysResponseTypeDef",
-    "DimensionDetailTypeDef",
-    "DimensionGroupDetailTypeDef",
-    "DimensionGroupTypeDef",
-    "DimensionKeyDescriptionTypeDef",
-    "DimensionKeyDetailTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FeatureMetadataTypeDef",
-    "GetDimensionKeyDetailsRequestTypeDef",
-    "GetDimensionKeyDetailsResponseTypeDef",
-    "GetPerformanceAnalysisReportRequestTypeDef",
-    "GetPerformanceAnalysisReportResponseTypeDef",
-    "GetResourceMetadataRequestTypeDef",
-    "GetResourceMetadataResponseTypeDef",
-    "GetResourceMetricsRequestTypeDef",
-    "GetResourceMetricsResponseTypeDef",
-    "InsightTypeDef",
-    "ListAvailableResourceDimensionsRequestTypeDef",
-    "ListAvailableResourceDimensionsResponseTypeDef",
-    "ListAvailableResourceMetricsRequestTypeDef",
-    "ListAvailableResourceMetricsResponseTypeDef",
-    "ListPerformanceAnalysisReportsRequestTypeDef",
-    "ListPerformanceAnalysisReportsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MetricDimensionGroupsTypeDef",
-    "MetricKeyDataPointsTypeDef",
-    "MetricQueryTypeDef",
-    "PerformanceInsightsMetricTypeDef",
-    "RecommendationTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResponsePartitionKeyTypeDef",
-    "ResponseResourceMetricKeyTypeDef",
-    "ResponseResourceMetricTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AnalysisReportSummaryTypeDef",
+        "AnalysisReportTypeDef",
+        "CreatePerformanceAnalysisReportRequestTypeDef",
+        "CreatePerformanceAnalysisReportResponseTypeDef",
+        "DataPointTypeDef",
+        "DataTypeDef",
+        "DeletePerformanceAnalysisReportRequestTypeDef",
+        "DeletePerformanceAnalysisReportResponseTypeDef",
+        "DescribeDimensionKeysRequestTypeDef",
+        "DescribeDimensionKeysResponseTypeDef",
+        "DimensionDetailTypeDef",
+        "DimensionGroupDetailTypeDef",
+        "DimensionGroupTypeDef",
+        "DimensionKeyDescriptionTypeDef",
+        "DimensionKeyDetailTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FeatureMetadataTypeDef",
+        "GetDimensionKeyDetailsRequestTypeDef",
+        "GetDimensionKeyDetailsResponseTypeDef",
+        "GetPerformanceAnalysisReportRequestTypeDef",
+        "GetPerformanceAnalysisReportResponseTypeDef",
+        "GetResourceMetadataRequestTypeDef",
+        "GetResourceMetadataResponseTypeDef",
+        "GetResourceMetricsRequestTypeDef",
+        "GetResourceMetricsResponseTypeDef",
+        "InsightTypeDef",
+        "ListAvailableResourceDimensionsRequestTypeDef",
+        "ListAvailableResourceDimensionsResponseTypeDef",
+        "ListAvailableResourceMetricsRequestTypeDef",
+        "ListAvailableResourceMetricsResponseTypeDef",
+        "ListPerformanceAnalysisReportsRequestTypeDef",
+        "ListPerformanceAnalysisReportsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MetricDimensionGroupsTypeDef",
+        "MetricKeyDataPointsTypeDef",
+        "MetricQueryTypeDef",
+        "PerformanceInsightsMetricTypeDef",
+        "RecommendationTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResponsePartitionKeyTypeDef",
+        "ResponseResourceMetricKeyTypeDef",
+        "ResponseResourceMetricTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AnalysisReportSummaryTypeDef(TypedDict):
@@ -90,6 +96,37 @@ class AnalysisReportSummaryTypeDef(TypedDict):
     EndTime: NotRequired[datetime]
     Status: NotRequired[AnalysisStatusType]
     Tags: NotRequired[list[TagTypeDef]]
+
+
+class PerformanceInsightsMetricTypeDef(TypedDict):
+    Metric: NotRequired[str]
+    DisplayName: NotRequired[str]
+    Dimensions: NotRequired[dict[str, str]]
+    Filter: NotRequired[dict[str, str]]
+    Value: NotRequired[float]
+
+
+class DataTypeDef(TypedDict):
+    PerformanceInsightsMetric: NotRequired[PerformanceInsightsMetricTypeDef]
+
+
+class RecommendationTypeDef(TypedDict):
+    RecommendationId: NotRequired[str]
+    RecommendationDescription: NotRequired[str]
+
+
+class InsightTypeDef(TypedDict):
+    InsightId: str
+    InsightType: NotRequired[str]
+    Context: NotRequired[ContextTypeType]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    Severity: NotRequired[SeverityType]
+    SupportingInsights: NotRequired[list[InsightTypeDef]]
+    Description: NotRequired[str]
+    Recommendations: NotRequired[list[RecommendationTypeDef]]
+    InsightData: NotRequired[list[DataTypeDef]]
+    BaselineData: NotRequired[list[DataTypeDef]]
 
 
 class AnalysisReportTypeDef(TypedDict):
@@ -121,10 +158,6 @@ class DataPointTypeDef(TypedDict):
     Value: float
 
 
-class DataTypeDef(TypedDict):
-    PerformanceInsightsMetric: NotRequired[PerformanceInsightsMetricTypeDef]
-
-
 class DeletePerformanceAnalysisReportRequestTypeDef(TypedDict):
     ServiceType: ServiceTypeType
     Identifier: str
@@ -133,6 +166,12 @@ class DeletePerformanceAnalysisReportRequestTypeDef(TypedDict):
 
 class DeletePerformanceAnalysisReportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DimensionGroupTypeDef(TypedDict):
+    Group: str
+    Dimensions: NotRequired[ReadOnly[Sequence[str]]]
+    Limit: NotRequired[int]
 
 
 class DescribeDimensionKeysRequestTypeDef(TypedDict):
@@ -148,6 +187,17 @@ class DescribeDimensionKeysRequestTypeDef(TypedDict):
     Filter: NotRequired[ReadOnly[Mapping[str, str]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class DimensionKeyDescriptionTypeDef(TypedDict):
+    Dimensions: NotRequired[dict[str, str]]
+    Total: NotRequired[float]
+    AdditionalMetrics: NotRequired[dict[str, float]]
+    Partitions: NotRequired[list[float]]
+
+
+class ResponsePartitionKeyTypeDef(TypedDict):
+    Dimensions: dict[str, str]
 
 
 class DescribeDimensionKeysResponseTypeDef(TypedDict):
@@ -166,19 +216,6 @@ class DimensionDetailTypeDef(TypedDict):
 class DimensionGroupDetailTypeDef(TypedDict):
     Group: NotRequired[str]
     Dimensions: NotRequired[list[DimensionDetailTypeDef]]
-
-
-class DimensionGroupTypeDef(TypedDict):
-    Group: str
-    Dimensions: NotRequired[ReadOnly[Sequence[str]]]
-    Limit: NotRequired[int]
-
-
-class DimensionKeyDescriptionTypeDef(TypedDict):
-    Dimensions: NotRequired[dict[str, str]]
-    Total: NotRequired[float]
-    AdditionalMetrics: NotRequired[dict[str, float]]
-    Partitions: NotRequired[list[float]]
 
 
 class DimensionKeyDetailTypeDef(TypedDict):
@@ -228,6 +265,12 @@ class GetResourceMetadataResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MetricQueryTypeDef(TypedDict):
+    Metric: str
+    GroupBy: NotRequired[ReadOnly[DimensionGroupTypeDef]]
+    Filter: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class GetResourceMetricsRequestTypeDef(TypedDict):
     ServiceType: ServiceTypeType
     Identifier: str
@@ -240,6 +283,16 @@ class GetResourceMetricsRequestTypeDef(TypedDict):
     PeriodAlignment: NotRequired[PeriodAlignmentType]
 
 
+class ResponseResourceMetricKeyTypeDef(TypedDict):
+    Metric: str
+    Dimensions: NotRequired[dict[str, str]]
+
+
+class MetricKeyDataPointsTypeDef(TypedDict):
+    Key: NotRequired[ResponseResourceMetricKeyTypeDef]
+    DataPoints: NotRequired[list[DataPointTypeDef]]
+
+
 class GetResourceMetricsResponseTypeDef(TypedDict):
     AlignedStartTime: NotRequired[datetime]
     AlignedEndTime: NotRequired[datetime]
@@ -249,20 +302,6 @@ class GetResourceMetricsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InsightTypeDef(TypedDict):
-    InsightId: str
-    InsightType: NotRequired[str]
-    Context: NotRequired[ContextTypeType]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    Severity: NotRequired[SeverityType]
-    SupportingInsights: NotRequired[list[InsightTypeDef]]
-    Description: NotRequired[str]
-    Recommendations: NotRequired[list[RecommendationTypeDef]]
-    InsightData: NotRequired[list[DataTypeDef]]
-    BaselineData: NotRequired[list[DataTypeDef]]
-
-
 class ListAvailableResourceDimensionsRequestTypeDef(TypedDict):
     ServiceType: ServiceTypeType
     Identifier: str
@@ -270,6 +309,11 @@ class ListAvailableResourceDimensionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     AuthorizedActions: NotRequired[ReadOnly[Sequence[FineGrainedActionType]]]
+
+
+class MetricDimensionGroupsTypeDef(TypedDict):
+    Metric: NotRequired[str]
+    Groups: NotRequired[list[DimensionGroupDetailTypeDef]]
 
 
 class ListAvailableResourceDimensionsResponseTypeDef(TypedDict):
@@ -284,6 +328,12 @@ class ListAvailableResourceMetricsRequestTypeDef(TypedDict):
     MetricTypes: ReadOnly[Sequence[str]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ResponseResourceMetricTypeDef(TypedDict):
+    Metric: NotRequired[str]
+    Description: NotRequired[str]
+    Unit: NotRequired[str]
 
 
 class ListAvailableResourceMetricsResponseTypeDef(TypedDict):
@@ -316,50 +366,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetricDimensionGroupsTypeDef(TypedDict):
-    Metric: NotRequired[str]
-    Groups: NotRequired[list[DimensionGroupDetailTypeDef]]
-
-
-class MetricKeyDataPointsTypeDef(TypedDict):
-    Key: NotRequired[ResponseResourceMetricKeyTypeDef]
-    DataPoints: NotRequired[list[DataPointTypeDef]]
-
-
-class MetricQueryTypeDef(TypedDict):
-    Metric: str
-    GroupBy: NotRequired[ReadOnly[DimensionGroupTypeDef]]
-    Filter: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class PerformanceInsightsMetricTypeDef(TypedDict):
-    Metric: NotRequired[str]
-    DisplayName: NotRequired[str]
-    Dimensions: NotRequired[dict[str, str]]
-    Filter: NotRequired[dict[str, str]]
-    Value: NotRequired[float]
-
-
-class RecommendationTypeDef(TypedDict):
-    RecommendationId: NotRequired[str]
-    RecommendationDescription: NotRequired[str]
-
-
-class ResponsePartitionKeyTypeDef(TypedDict):
-    Dimensions: dict[str, str]
-
-
-class ResponseResourceMetricKeyTypeDef(TypedDict):
-    Metric: str
-    Dimensions: NotRequired[dict[str, str]]
-
-
-class ResponseResourceMetricTypeDef(TypedDict):
-    Metric: NotRequired[str]
-    Description: NotRequired[str]
-    Unit: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ServiceType: ServiceTypeType
     ResourceARN: str
@@ -368,11 +374,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

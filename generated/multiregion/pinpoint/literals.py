@@ -2,38 +2,39 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Pinpoint: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionType",
-    "AlignmentType",
-    "AttributeTypeType",
-    "ButtonActionType",
-    "CampaignStatusType",
-    "ChannelTypeType",
-    "DayOfWeekType",
-    "DeliveryStatusType",
-    "DimensionTypeType",
-    "DurationType",
-    "FilterTypeType",
-    "FormatType",
-    "FrequencyType",
-    "IncludeType",
-    "JobStatusType",
-    "JourneyRunStatusType",
-    "LayoutType",
-    "MessageTypeType",
-    "ModeType",
-    "OperatorType",
-    "RecencyTypeType",
-    "SegmentTypeType",
-    "SourceTypeType",
-    "StateType",
-    "TemplateTypeType",
-    "TypeType",
-    "__EndpointTypesElementType",
-    "__TimezoneEstimationMethodsElementType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionType",
+        "AlignmentType",
+        "AttributeTypeType",
+        "ButtonActionType",
+        "CampaignStatusType",
+        "ChannelTypeType",
+        "DayOfWeekType",
+        "DeliveryStatusType",
+        "DimensionTypeType",
+        "DurationType",
+        "FilterTypeType",
+        "FormatType",
+        "FrequencyType",
+        "IncludeType",
+        "JobStatusType",
+        "JourneyRunStatusType",
+        "LayoutType",
+        "MessageTypeType",
+        "ModeType",
+        "OperatorType",
+        "RecencyTypeType",
+        "SegmentTypeType",
+        "SourceTypeType",
+        "StateType",
+        "TemplateTypeType",
+        "TypeType",
+        "__EndpointTypesElementType",
+        "__TimezoneEstimationMethodsElementType",
+    ]
 
 ActionType = Literal["OPEN_APP", "DEEP_LINK", "URL"]
 AlignmentType = Literal["LEFT", "CENTER", "RIGHT"]

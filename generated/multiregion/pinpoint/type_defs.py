@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -49,492 +49,493 @@ from .literals import (
     __TimezoneEstimationMethodsElementType,
 )
 
-__all__ = [
-    "ADMChannelRequestTypeDef",
-    "ADMChannelResponseTypeDef",
-    "ADMMessageTypeDef",
-    "APNSChannelRequestTypeDef",
-    "APNSChannelResponseTypeDef",
-    "APNSMessageTypeDef",
-    "APNSPushNotificationTemplateTypeDef",
-    "APNSSandboxChannelRequestTypeDef",
-    "APNSSandboxChannelResponseTypeDef",
-    "APNSVoipChannelRequestTypeDef",
-    "APNSVoipChannelResponseTypeDef",
-    "APNSVoipSandboxChannelRequestTypeDef",
-    "APNSVoipSandboxChannelResponseTypeDef",
-    "ActivitiesResponseTypeDef",
-    "ActivityOutputTypeDef",
-    "ActivityResponseTypeDef",
-    "ActivityTypeDef",
-    "AddressConfigurationTypeDef",
-    "AndroidPushNotificationTemplateTypeDef",
-    "ApplicationDateRangeKpiResponseTypeDef",
-    "ApplicationResponseTypeDef",
-    "ApplicationSettingsJourneyLimitsTypeDef",
-    "ApplicationSettingsResourceTypeDef",
-    "ApplicationsResponseTypeDef",
-    "AttributeDimensionOutputTypeDef",
-    "AttributeDimensionTypeDef",
-    "AttributesResourceTypeDef",
-    "BaiduChannelRequestTypeDef",
-    "BaiduChannelResponseTypeDef",
-    "BaiduMessageTypeDef",
-    "BaseKpiResultTypeDef",
-    "CampaignCustomMessageTypeDef",
-    "CampaignDateRangeKpiResponseTypeDef",
-    "CampaignEmailMessageOutputTypeDef",
-    "CampaignEmailMessageTypeDef",
-    "CampaignEventFilterOutputTypeDef",
-    "CampaignEventFilterTypeDef",
-    "CampaignHookTypeDef",
-    "CampaignInAppMessageOutputTypeDef",
-    "CampaignInAppMessageTypeDef",
-    "CampaignLimitsTypeDef",
-    "CampaignResponseTypeDef",
-    "CampaignSmsMessageTypeDef",
-    "CampaignStateTypeDef",
-    "CampaignsResponseTypeDef",
-    "ChannelResponseTypeDef",
-    "ChannelsResponseTypeDef",
-    "ClosedDaysOutputTypeDef",
-    "ClosedDaysRuleTypeDef",
-    "ClosedDaysTypeDef",
-    "ConditionOutputTypeDef",
-    "ConditionTypeDef",
-    "ConditionalSplitActivityOutputTypeDef",
-    "ConditionalSplitActivityTypeDef",
-    "ContactCenterActivityTypeDef",
-    "CreateAppRequestTypeDef",
-    "CreateAppResponseTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateCampaignRequestTypeDef",
-    "CreateCampaignResponseTypeDef",
-    "CreateEmailTemplateRequestTypeDef",
-    "CreateEmailTemplateResponseTypeDef",
-    "CreateExportJobRequestTypeDef",
-    "CreateExportJobResponseTypeDef",
-    "CreateImportJobRequestTypeDef",
-    "CreateImportJobResponseTypeDef",
-    "CreateInAppTemplateRequestTypeDef",
-    "CreateInAppTemplateResponseTypeDef",
-    "CreateJourneyRequestTypeDef",
-    "CreateJourneyResponseTypeDef",
-    "CreatePushTemplateRequestTypeDef",
-    "CreatePushTemplateResponseTypeDef",
-    "CreateRecommenderConfigurationRequestTypeDef",
-    "CreateRecommenderConfigurationResponseTypeDef",
-    "CreateRecommenderConfigurationTypeDef",
-    "CreateSegmentRequestTypeDef",
-    "CreateSegmentResponseTypeDef",
-    "CreateSmsTemplateRequestTypeDef",
-    "CreateSmsTemplateResponseTypeDef",
-    "CreateTemplateMessageBodyTypeDef",
-    "CreateVoiceTemplateRequestTypeDef",
-    "CreateVoiceTemplateResponseTypeDef",
-    "CustomDeliveryConfigurationOutputTypeDef",
-    "CustomDeliveryConfigurationTypeDef",
-    "CustomMessageActivityOutputTypeDef",
-    "CustomMessageActivityTypeDef",
-    "DefaultButtonConfigurationTypeDef",
-    "DefaultMessageTypeDef",
-    "DefaultPushNotificationMessageTypeDef",
-    "DefaultPushNotificationTemplateTypeDef",
-    "DeleteAdmChannelRequestTypeDef",
-    "DeleteAdmChannelResponseTypeDef",
-    "DeleteApnsChannelRequestTypeDef",
-    "DeleteApnsChannelResponseTypeDef",
-    "DeleteApnsSandboxChannelRequestTypeDef",
-    "DeleteApnsSandboxChannelResponseTypeDef",
-    "DeleteApnsVoipChannelRequestTypeDef",
-    "DeleteApnsVoipChannelResponseTypeDef",
-    "DeleteApnsVoipSandboxChannelRequestTypeDef",
-    "DeleteApnsVoipSandboxChannelResponseTypeDef",
-    "DeleteAppRequestTypeDef",
-    "DeleteAppResponseTypeDef",
-    "DeleteBaiduChannelRequestTypeDef",
-    "DeleteBaiduChannelResponseTypeDef",
-    "DeleteCampaignRequestTypeDef",
-    "DeleteCampaignResponseTypeDef",
-    "DeleteEmailChannelRequestTypeDef",
-    "DeleteEmailChannelResponseTypeDef",
-    "DeleteEmailTemplateRequestTypeDef",
-    "DeleteEmailTemplateResponseTypeDef",
-    "DeleteEndpointRequestTypeDef",
-    "DeleteEndpointResponseTypeDef",
-    "DeleteEventStreamRequestTypeDef",
-    "DeleteEventStreamResponseTypeDef",
-    "DeleteGcmChannelRequestTypeDef",
-    "DeleteGcmChannelResponseTypeDef",
-    "DeleteInAppTemplateRequestTypeDef",
-    "DeleteInAppTemplateResponseTypeDef",
-    "DeleteJourneyRequestTypeDef",
-    "DeleteJourneyResponseTypeDef",
-    "DeletePushTemplateRequestTypeDef",
-    "DeletePushTemplateResponseTypeDef",
-    "DeleteRecommenderConfigurationRequestTypeDef",
-    "DeleteRecommenderConfigurationResponseTypeDef",
-    "DeleteSegmentRequestTypeDef",
-    "DeleteSegmentResponseTypeDef",
-    "DeleteSmsChannelRequestTypeDef",
-    "DeleteSmsChannelResponseTypeDef",
-    "DeleteSmsTemplateRequestTypeDef",
-    "DeleteSmsTemplateResponseTypeDef",
-    "DeleteUserEndpointsRequestTypeDef",
-    "DeleteUserEndpointsResponseTypeDef",
-    "DeleteVoiceChannelRequestTypeDef",
-    "DeleteVoiceChannelResponseTypeDef",
-    "DeleteVoiceTemplateRequestTypeDef",
-    "DeleteVoiceTemplateResponseTypeDef",
-    "DirectMessageConfigurationTypeDef",
-    "EmailChannelRequestTypeDef",
-    "EmailChannelResponseTypeDef",
-    "EmailMessageActivityTypeDef",
-    "EmailMessageTypeDef",
-    "EmailTemplateRequestTypeDef",
-    "EmailTemplateResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointBatchItemTypeDef",
-    "EndpointBatchRequestTypeDef",
-    "EndpointDemographicTypeDef",
-    "EndpointItemResponseTypeDef",
-    "EndpointLocationTypeDef",
-    "EndpointMessageResultTypeDef",
-    "EndpointRequestTypeDef",
-    "EndpointResponseTypeDef",
-    "EndpointSendConfigurationTypeDef",
-    "EndpointUserOutputTypeDef",
-    "EndpointUserTypeDef",
-    "EndpointsResponseTypeDef",
-    "EventConditionOutputTypeDef",
-    "EventConditionTypeDef",
-    "EventDimensionsOutputTypeDef",
-    "EventDimensionsTypeDef",
-    "EventFilterOutputTypeDef",
-    "EventFilterTypeDef",
-    "EventItemResponseTypeDef",
-    "EventStartConditionOutputTypeDef",
-    "EventStartConditionTypeDef",
-    "EventStreamTypeDef",
-    "EventTypeDef",
-    "EventsBatchTypeDef",
-    "EventsRequestTypeDef",
-    "EventsResponseTypeDef",
-    "ExportJobRequestTypeDef",
-    "ExportJobResourceTypeDef",
-    "ExportJobResponseTypeDef",
-    "ExportJobsResponseTypeDef",
-    "GCMChannelRequestTypeDef",
-    "GCMChannelResponseTypeDef",
-    "GCMMessageTypeDef",
-    "GPSCoordinatesTypeDef",
-    "GPSPointDimensionTypeDef",
-    "GetAdmChannelRequestTypeDef",
-    "GetAdmChannelResponseTypeDef",
-    "GetApnsChannelRequestTypeDef",
-    "GetApnsChannelResponseTypeDef",
-    "GetApnsSandboxChannelRequestTypeDef",
-    "GetApnsSandboxChannelResponseTypeDef",
-    "GetApnsVoipChannelRequestTypeDef",
-    "GetApnsVoipChannelResponseTypeDef",
-    "GetApnsVoipSandboxChannelRequestTypeDef",
-    "GetApnsVoipSandboxChannelResponseTypeDef",
-    "GetAppRequestTypeDef",
-    "GetAppResponseTypeDef",
-    "GetApplicationDateRangeKpiRequestTypeDef",
-    "GetApplicationDateRangeKpiResponseTypeDef",
-    "GetApplicationSettingsRequestTypeDef",
-    "GetApplicationSettingsResponseTypeDef",
-    "GetAppsRequestTypeDef",
-    "GetAppsResponseTypeDef",
-    "GetBaiduChannelRequestTypeDef",
-    "GetBaiduChannelResponseTypeDef",
-    "GetCampaignActivitiesRequestTypeDef",
-    "GetCampaignActivitiesResponseTypeDef",
-    "GetCampaignDateRangeKpiRequestTypeDef",
-    "GetCampaignDateRangeKpiResponseTypeDef",
-    "GetCampaignRequestTypeDef",
-    "GetCampaignResponseTypeDef",
-    "GetCampaignVersionRequestTypeDef",
-    "GetCampaignVersionResponseTypeDef",
-    "GetCampaignVersionsRequestTypeDef",
-    "GetCampaignVersionsResponseTypeDef",
-    "GetCampaignsRequestTypeDef",
-    "GetCampaignsResponseTypeDef",
-    "GetChannelsRequestTypeDef",
-    "GetChannelsResponseTypeDef",
-    "GetEmailChannelRequestTypeDef",
-    "GetEmailChannelResponseTypeDef",
-    "GetEmailTemplateRequestTypeDef",
-    "GetEmailTemplateResponseTypeDef",
-    "GetEndpointRequestTypeDef",
-    "GetEndpointResponseTypeDef",
-    "GetEventStreamRequestTypeDef",
-    "GetEventStreamResponseTypeDef",
-    "GetExportJobRequestTypeDef",
-    "GetExportJobResponseTypeDef",
-    "GetExportJobsRequestTypeDef",
-    "GetExportJobsResponseTypeDef",
-    "GetGcmChannelRequestTypeDef",
-    "GetGcmChannelResponseTypeDef",
-    "GetImportJobRequestTypeDef",
-    "GetImportJobResponseTypeDef",
-    "GetImportJobsRequestTypeDef",
-    "GetImportJobsResponseTypeDef",
-    "GetInAppMessagesRequestTypeDef",
-    "GetInAppMessagesResponseTypeDef",
-    "GetInAppTemplateRequestTypeDef",
-    "GetInAppTemplateResponseTypeDef",
-    "GetJourneyDateRangeKpiRequestTypeDef",
-    "GetJourneyDateRangeKpiResponseTypeDef",
-    "GetJourneyExecutionActivityMetricsRequestTypeDef",
-    "GetJourneyExecutionActivityMetricsResponseTypeDef",
-    "GetJourneyExecutionMetricsRequestTypeDef",
-    "GetJourneyExecutionMetricsResponseTypeDef",
-    "GetJourneyRequestTypeDef",
-    "GetJourneyResponseTypeDef",
-    "GetJourneyRunExecutionActivityMetricsRequestTypeDef",
-    "GetJourneyRunExecutionActivityMetricsResponseTypeDef",
-    "GetJourneyRunExecutionMetricsRequestTypeDef",
-    "GetJourneyRunExecutionMetricsResponseTypeDef",
-    "GetJourneyRunsRequestTypeDef",
-    "GetJourneyRunsResponseTypeDef",
-    "GetPushTemplateRequestTypeDef",
-    "GetPushTemplateResponseTypeDef",
-    "GetRecommenderConfigurationRequestTypeDef",
-    "GetRecommenderConfigurationResponseTypeDef",
-    "GetRecommenderConfigurationsRequestTypeDef",
-    "GetRecommenderConfigurationsResponseTypeDef",
-    "GetSegmentExportJobsRequestTypeDef",
-    "GetSegmentExportJobsResponseTypeDef",
-    "GetSegmentImportJobsRequestTypeDef",
-    "GetSegmentImportJobsResponseTypeDef",
-    "GetSegmentRequestTypeDef",
-    "GetSegmentResponseTypeDef",
-    "GetSegmentVersionRequestTypeDef",
-    "GetSegmentVersionResponseTypeDef",
-    "GetSegmentVersionsRequestTypeDef",
-    "GetSegmentVersionsResponseTypeDef",
-    "GetSegmentsRequestTypeDef",
-    "GetSegmentsResponseTypeDef",
-    "GetSmsChannelRequestTypeDef",
-    "GetSmsChannelResponseTypeDef",
-    "GetSmsTemplateRequestTypeDef",
-    "GetSmsTemplateResponseTypeDef",
-    "GetUserEndpointsRequestTypeDef",
-    "GetUserEndpointsResponseTypeDef",
-    "GetVoiceChannelRequestTypeDef",
-    "GetVoiceChannelResponseTypeDef",
-    "GetVoiceTemplateRequestTypeDef",
-    "GetVoiceTemplateResponseTypeDef",
-    "HoldoutActivityTypeDef",
-    "ImportJobRequestTypeDef",
-    "ImportJobResourceTypeDef",
-    "ImportJobResponseTypeDef",
-    "ImportJobsResponseTypeDef",
-    "InAppCampaignScheduleTypeDef",
-    "InAppMessageBodyConfigTypeDef",
-    "InAppMessageButtonTypeDef",
-    "InAppMessageCampaignTypeDef",
-    "InAppMessageContentTypeDef",
-    "InAppMessageHeaderConfigTypeDef",
-    "InAppMessageTypeDef",
-    "InAppMessagesResponseTypeDef",
-    "InAppTemplateRequestTypeDef",
-    "InAppTemplateResponseTypeDef",
-    "ItemResponseTypeDef",
-    "JourneyChannelSettingsTypeDef",
-    "JourneyCustomMessageTypeDef",
-    "JourneyDateRangeKpiResponseTypeDef",
-    "JourneyEmailMessageTypeDef",
-    "JourneyExecutionActivityMetricsResponseTypeDef",
-    "JourneyExecutionMetricsResponseTypeDef",
-    "JourneyLimitsTypeDef",
-    "JourneyPushMessageTypeDef",
-    "JourneyResponseTypeDef",
-    "JourneyRunExecutionActivityMetricsResponseTypeDef",
-    "JourneyRunExecutionMetricsResponseTypeDef",
-    "JourneyRunResponseTypeDef",
-    "JourneyRunsResponseTypeDef",
-    "JourneySMSMessageTypeDef",
-    "JourneyScheduleOutputTypeDef",
-    "JourneyScheduleTypeDef",
-    "JourneyStateRequestTypeDef",
-    "JourneyTimeframeCapTypeDef",
-    "JourneysResponseTypeDef",
-    "ListJourneysRequestTypeDef",
-    "ListJourneysResponseTypeDef",
-    "ListRecommenderConfigurationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTemplateVersionsRequestTypeDef",
-    "ListTemplateVersionsResponseTypeDef",
-    "ListTemplatesRequestTypeDef",
-    "ListTemplatesResponseTypeDef",
-    "MessageBodyTypeDef",
-    "MessageConfigurationOutputTypeDef",
-    "MessageConfigurationTypeDef",
-    "MessageHeaderTypeDef",
-    "MessageRequestTypeDef",
-    "MessageResponseTypeDef",
-    "MessageResultTypeDef",
-    "MessageTypeDef",
-    "MetricDimensionTypeDef",
-    "MultiConditionalBranchOutputTypeDef",
-    "MultiConditionalBranchTypeDef",
-    "MultiConditionalSplitActivityOutputTypeDef",
-    "MultiConditionalSplitActivityTypeDef",
-    "NumberValidateRequestTypeDef",
-    "NumberValidateResponseTypeDef",
-    "OpenHoursOutputTypeDef",
-    "OpenHoursRuleTypeDef",
-    "OpenHoursTypeDef",
-    "OverrideButtonConfigurationTypeDef",
-    "PhoneNumberValidateRequestTypeDef",
-    "PhoneNumberValidateResponseTypeDef",
-    "PublicEndpointTypeDef",
-    "PushMessageActivityTypeDef",
-    "PushNotificationTemplateRequestTypeDef",
-    "PushNotificationTemplateResponseTypeDef",
-    "PutEventStreamRequestTypeDef",
-    "PutEventStreamResponseTypeDef",
-    "PutEventsRequestTypeDef",
-    "PutEventsResponseTypeDef",
-    "QuietTimeTypeDef",
-    "RandomSplitActivityOutputTypeDef",
-    "RandomSplitActivityTypeDef",
-    "RandomSplitEntryTypeDef",
-    "RawEmailTypeDef",
-    "RecencyDimensionTypeDef",
-    "RecommenderConfigurationResponseTypeDef",
-    "RemoveAttributesRequestTypeDef",
-    "RemoveAttributesResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultRowTypeDef",
-    "ResultRowValueTypeDef",
-    "SMSChannelRequestTypeDef",
-    "SMSChannelResponseTypeDef",
-    "SMSMessageActivityTypeDef",
-    "SMSMessageTypeDef",
-    "SMSTemplateRequestTypeDef",
-    "SMSTemplateResponseTypeDef",
-    "ScheduleOutputTypeDef",
-    "ScheduleTypeDef",
-    "SegmentBehaviorsTypeDef",
-    "SegmentConditionTypeDef",
-    "SegmentDemographicsOutputTypeDef",
-    "SegmentDemographicsTypeDef",
-    "SegmentDimensionsOutputTypeDef",
-    "SegmentDimensionsTypeDef",
-    "SegmentGroupListOutputTypeDef",
-    "SegmentGroupListTypeDef",
-    "SegmentGroupOutputTypeDef",
-    "SegmentGroupTypeDef",
-    "SegmentImportResourceTypeDef",
-    "SegmentLocationOutputTypeDef",
-    "SegmentLocationTypeDef",
-    "SegmentReferenceTypeDef",
-    "SegmentResponseTypeDef",
-    "SegmentsResponseTypeDef",
-    "SendMessagesRequestTypeDef",
-    "SendMessagesResponseTypeDef",
-    "SendOTPMessageRequestParametersTypeDef",
-    "SendOTPMessageRequestTypeDef",
-    "SendOTPMessageResponseTypeDef",
-    "SendUsersMessageRequestTypeDef",
-    "SendUsersMessageResponseTypeDef",
-    "SendUsersMessagesRequestTypeDef",
-    "SendUsersMessagesResponseTypeDef",
-    "SessionTypeDef",
-    "SetDimensionOutputTypeDef",
-    "SetDimensionTypeDef",
-    "SimpleConditionOutputTypeDef",
-    "SimpleConditionTypeDef",
-    "SimpleEmailPartTypeDef",
-    "SimpleEmailTypeDef",
-    "StartConditionOutputTypeDef",
-    "StartConditionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagsModelOutputTypeDef",
-    "TagsModelTypeDef",
-    "TemplateActiveVersionRequestTypeDef",
-    "TemplateConfigurationTypeDef",
-    "TemplateCreateMessageBodyTypeDef",
-    "TemplateResponseTypeDef",
-    "TemplateTypeDef",
-    "TemplateVersionResponseTypeDef",
-    "TemplateVersionsResponseTypeDef",
-    "TemplatesResponseTypeDef",
-    "TreatmentResourceTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateAdmChannelRequestTypeDef",
-    "UpdateAdmChannelResponseTypeDef",
-    "UpdateApnsChannelRequestTypeDef",
-    "UpdateApnsChannelResponseTypeDef",
-    "UpdateApnsSandboxChannelRequestTypeDef",
-    "UpdateApnsSandboxChannelResponseTypeDef",
-    "UpdateApnsVoipChannelRequestTypeDef",
-    "UpdateApnsVoipChannelResponseTypeDef",
-    "UpdateApnsVoipSandboxChannelRequestTypeDef",
-    "UpdateApnsVoipSandboxChannelResponseTypeDef",
-    "UpdateApplicationSettingsRequestTypeDef",
-    "UpdateApplicationSettingsResponseTypeDef",
-    "UpdateAttributesRequestTypeDef",
-    "UpdateBaiduChannelRequestTypeDef",
-    "UpdateBaiduChannelResponseTypeDef",
-    "UpdateCampaignRequestTypeDef",
-    "UpdateCampaignResponseTypeDef",
-    "UpdateEmailChannelRequestTypeDef",
-    "UpdateEmailChannelResponseTypeDef",
-    "UpdateEmailTemplateRequestTypeDef",
-    "UpdateEmailTemplateResponseTypeDef",
-    "UpdateEndpointRequestTypeDef",
-    "UpdateEndpointResponseTypeDef",
-    "UpdateEndpointsBatchRequestTypeDef",
-    "UpdateEndpointsBatchResponseTypeDef",
-    "UpdateGcmChannelRequestTypeDef",
-    "UpdateGcmChannelResponseTypeDef",
-    "UpdateInAppTemplateRequestTypeDef",
-    "UpdateInAppTemplateResponseTypeDef",
-    "UpdateJourneyRequestTypeDef",
-    "UpdateJourneyResponseTypeDef",
-    "UpdateJourneyStateRequestTypeDef",
-    "UpdateJourneyStateResponseTypeDef",
-    "UpdatePushTemplateRequestTypeDef",
-    "UpdatePushTemplateResponseTypeDef",
-    "UpdateRecommenderConfigurationRequestTypeDef",
-    "UpdateRecommenderConfigurationResponseTypeDef",
-    "UpdateRecommenderConfigurationTypeDef",
-    "UpdateSegmentRequestTypeDef",
-    "UpdateSegmentResponseTypeDef",
-    "UpdateSmsChannelRequestTypeDef",
-    "UpdateSmsChannelResponseTypeDef",
-    "UpdateSmsTemplateRequestTypeDef",
-    "UpdateSmsTemplateResponseTypeDef",
-    "UpdateTemplateActiveVersionRequestTypeDef",
-    "UpdateTemplateActiveVersionResponseTypeDef",
-    "UpdateVoiceChannelRequestTypeDef",
-    "UpdateVoiceChannelResponseTypeDef",
-    "UpdateVoiceTemplateRequestTypeDef",
-    "UpdateVoiceTemplateResponseTypeDef",
-    "VerificationResponseTypeDef",
-    "VerifyOTPMessageRequestParametersTypeDef",
-    "VerifyOTPMessageRequestTypeDef",
-    "VerifyOTPMessageResponseTypeDef",
-    "VoiceChannelRequestTypeDef",
-    "VoiceChannelResponseTypeDef",
-    "VoiceMessageTypeDef",
-    "VoiceTemplateRequestTypeDef",
-    "VoiceTemplateResponseTypeDef",
-    "WaitActivityTypeDef",
-    "WaitTimeTypeDef",
-    "WriteApplicationSettingsRequestTypeDef",
-    "WriteCampaignRequestTypeDef",
-    "WriteEventStreamTypeDef",
-    "WriteJourneyRequestTypeDef",
-    "WriteSegmentRequestTypeDef",
-    "WriteTreatmentResourceTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ADMChannelRequestTypeDef",
+        "ADMChannelResponseTypeDef",
+        "ADMMessageTypeDef",
+        "APNSChannelRequestTypeDef",
+        "APNSChannelResponseTypeDef",
+        "APNSMessageTypeDef",
+        "APNSPushNotificationTemplateTypeDef",
+        "APNSSandboxChannelRequestTypeDef",
+        "APNSSandboxChannelResponseTypeDef",
+        "APNSVoipChannelRequestTypeDef",
+        "APNSVoipChannelResponseTypeDef",
+        "APNSVoipSandboxChannelRequestTypeDef",
+        "APNSVoipSandboxChannelResponseTypeDef",
+        "ActivitiesResponseTypeDef",
+        "ActivityOutputTypeDef",
+        "ActivityResponseTypeDef",
+        "ActivityTypeDef",
+        "AddressConfigurationTypeDef",
+        "AndroidPushNotificationTemplateTypeDef",
+        "ApplicationDateRangeKpiResponseTypeDef",
+        "ApplicationResponseTypeDef",
+        "ApplicationSettingsJourneyLimitsTypeDef",
+        "ApplicationSettingsResourceTypeDef",
+        "ApplicationsResponseTypeDef",
+        "AttributeDimensionOutputTypeDef",
+        "AttributeDimensionTypeDef",
+        "AttributesResourceTypeDef",
+        "BaiduChannelRequestTypeDef",
+        "BaiduChannelResponseTypeDef",
+        "BaiduMessageTypeDef",
+        "BaseKpiResultTypeDef",
+        "CampaignCustomMessageTypeDef",
+        "CampaignDateRangeKpiResponseTypeDef",
+        "CampaignEmailMessageOutputTypeDef",
+        "CampaignEmailMessageTypeDef",
+        "CampaignEventFilterOutputTypeDef",
+        "CampaignEventFilterTypeDef",
+        "CampaignHookTypeDef",
+        "CampaignInAppMessageOutputTypeDef",
+        "CampaignInAppMessageTypeDef",
+        "CampaignLimitsTypeDef",
+        "CampaignResponseTypeDef",
+        "CampaignSmsMessageTypeDef",
+        "CampaignStateTypeDef",
+        "CampaignsResponseTypeDef",
+        "ChannelResponseTypeDef",
+        "ChannelsResponseTypeDef",
+        "ClosedDaysOutputTypeDef",
+        "ClosedDaysRuleTypeDef",
+        "ClosedDaysTypeDef",
+        "ConditionOutputTypeDef",
+        "ConditionTypeDef",
+        "ConditionalSplitActivityOutputTypeDef",
+        "ConditionalSplitActivityTypeDef",
+        "ContactCenterActivityTypeDef",
+        "CreateAppRequestTypeDef",
+        "CreateAppResponseTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateCampaignRequestTypeDef",
+        "CreateCampaignResponseTypeDef",
+        "CreateEmailTemplateRequestTypeDef",
+        "CreateEmailTemplateResponseTypeDef",
+        "CreateExportJobRequestTypeDef",
+        "CreateExportJobResponseTypeDef",
+        "CreateImportJobRequestTypeDef",
+        "CreateImportJobResponseTypeDef",
+        "CreateInAppTemplateRequestTypeDef",
+        "CreateInAppTemplateResponseTypeDef",
+        "CreateJourneyRequestTypeDef",
+        "CreateJourneyResponseTypeDef",
+        "CreatePushTemplateRequestTypeDef",
+        "CreatePushTemplateResponseTypeDef",
+        "CreateRecommenderConfigurationRequestTypeDef",
+        "CreateRecommenderConfigurationResponseTypeDef",
+        "CreateRecommenderConfigurationTypeDef",
+        "CreateSegmentRequestTypeDef",
+        "CreateSegmentResponseTypeDef",
+        "CreateSmsTemplateRequestTypeDef",
+        "CreateSmsTemplateResponseTypeDef",
+        "CreateTemplateMessageBodyTypeDef",
+        "CreateVoiceTemplateRequestTypeDef",
+        "CreateVoiceTemplateResponseTypeDef",
+        "CustomDeliveryConfigurationOutputTypeDef",
+        "CustomDeliveryConfigurationTypeDef",
+        "CustomMessageActivityOutputTypeDef",
+        "CustomMessageActivityTypeDef",
+        "DefaultButtonConfigurationTypeDef",
+        "DefaultMessageTypeDef",
+        "DefaultPushNotificationMessageTypeDef",
+        "DefaultPushNotificationTemplateTypeDef",
+        "DeleteAdmChannelRequestTypeDef",
+        "DeleteAdmChannelResponseTypeDef",
+        "DeleteApnsChannelRequestTypeDef",
+        "DeleteApnsChannelResponseTypeDef",
+        "DeleteApnsSandboxChannelRequestTypeDef",
+        "DeleteApnsSandboxChannelResponseTypeDef",
+        "DeleteApnsVoipChannelRequestTypeDef",
+        "DeleteApnsVoipChannelResponseTypeDef",
+        "DeleteApnsVoipSandboxChannelRequestTypeDef",
+        "DeleteApnsVoipSandboxChannelResponseTypeDef",
+        "DeleteAppRequestTypeDef",
+        "DeleteAppResponseTypeDef",
+        "DeleteBaiduChannelRequestTypeDef",
+        "DeleteBaiduChannelResponseTypeDef",
+        "DeleteCampaignRequestTypeDef",
+        "DeleteCampaignResponseTypeDef",
+        "DeleteEmailChannelRequestTypeDef",
+        "DeleteEmailChannelResponseTypeDef",
+        "DeleteEmailTemplateRequestTypeDef",
+        "DeleteEmailTemplateResponseTypeDef",
+        "DeleteEndpointRequestTypeDef",
+        "DeleteEndpointResponseTypeDef",
+        "DeleteEventStreamRequestTypeDef",
+        "DeleteEventStreamResponseTypeDef",
+        "DeleteGcmChannelRequestTypeDef",
+        "DeleteGcmChannelResponseTypeDef",
+        "DeleteInAppTemplateRequestTypeDef",
+        "DeleteInAppTemplateResponseTypeDef",
+        "DeleteJourneyRequestTypeDef",
+        "DeleteJourneyResponseTypeDef",
+        "DeletePushTemplateRequestTypeDef",
+        "DeletePushTemplateResponseTypeDef",
+        "DeleteRecommenderConfigurationRequestTypeDef",
+        "DeleteRecommenderConfigurationResponseTypeDef",
+        "DeleteSegmentRequestTypeDef",
+        "DeleteSegmentResponseTypeDef",
+        "DeleteSmsChannelRequestTypeDef",
+        "DeleteSmsChannelResponseTypeDef",
+        "DeleteSmsTemplateRequestTypeDef",
+        "DeleteSmsTemplateResponseTypeDef",
+        "DeleteUserEndpointsRequestTypeDef",
+        "DeleteUserEndpointsResponseTypeDef",
+        "DeleteVoiceChannelRequestTypeDef",
+        "DeleteVoiceChannelResponseTypeDef",
+        "DeleteVoiceTemplateRequestTypeDef",
+        "DeleteVoiceTemplateResponseTypeDef",
+        "DirectMessageConfigurationTypeDef",
+        "EmailChannelRequestTypeDef",
+        "EmailChannelResponseTypeDef",
+        "EmailMessageActivityTypeDef",
+        "EmailMessageTypeDef",
+        "EmailTemplateRequestTypeDef",
+        "EmailTemplateResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointBatchItemTypeDef",
+        "EndpointBatchRequestTypeDef",
+        "EndpointDemographicTypeDef",
+        "EndpointItemResponseTypeDef",
+        "EndpointLocationTypeDef",
+        "EndpointMessageResultTypeDef",
+        "EndpointRequestTypeDef",
+        "EndpointResponseTypeDef",
+        "EndpointSendConfigurationTypeDef",
+        "EndpointUserOutputTypeDef",
+        "EndpointUserTypeDef",
+        "EndpointsResponseTypeDef",
+        "EventConditionOutputTypeDef",
+        "EventConditionTypeDef",
+        "EventDimensionsOutputTypeDef",
+        "EventDimensionsTypeDef",
+        "EventFilterOutputTypeDef",
+        "EventFilterTypeDef",
+        "EventItemResponseTypeDef",
+        "EventStartConditionOutputTypeDef",
+        "EventStartConditionTypeDef",
+        "EventStreamTypeDef",
+        "EventTypeDef",
+        "EventsBatchTypeDef",
+        "EventsRequestTypeDef",
+        "EventsResponseTypeDef",
+        "ExportJobRequestTypeDef",
+        "ExportJobResourceTypeDef",
+        "ExportJobResponseTypeDef",
+        "ExportJobsResponseTypeDef",
+        "GCMChannelRequestTypeDef",
+        "GCMChannelResponseTypeDef",
+        "GCMMessageTypeDef",
+        "GPSCoordinatesTypeDef",
+        "GPSPointDimensionTypeDef",
+        "GetAdmChannelRequestTypeDef",
+        "GetAdmChannelResponseTypeDef",
+        "GetApnsChannelRequestTypeDef",
+        "GetApnsChannelResponseTypeDef",
+        "GetApnsSandboxChannelRequestTypeDef",
+        "GetApnsSandboxChannelResponseTypeDef",
+        "GetApnsVoipChannelRequestTypeDef",
+        "GetApnsVoipChannelResponseTypeDef",
+        "GetApnsVoipSandboxChannelRequestTypeDef",
+        "GetApnsVoipSandboxChannelResponseTypeDef",
+        "GetAppRequestTypeDef",
+        "GetAppResponseTypeDef",
+        "GetApplicationDateRangeKpiRequestTypeDef",
+        "GetApplicationDateRangeKpiResponseTypeDef",
+        "GetApplicationSettingsRequestTypeDef",
+        "GetApplicationSettingsResponseTypeDef",
+        "GetAppsRequestTypeDef",
+        "GetAppsResponseTypeDef",
+        "GetBaiduChannelRequestTypeDef",
+        "GetBaiduChannelResponseTypeDef",
+        "GetCampaignActivitiesRequestTypeDef",
+        "GetCampaignActivitiesResponseTypeDef",
+        "GetCampaignDateRangeKpiRequestTypeDef",
+        "GetCampaignDateRangeKpiResponseTypeDef",
+        "GetCampaignRequestTypeDef",
+        "GetCampaignResponseTypeDef",
+        "GetCampaignVersionRequestTypeDef",
+        "GetCampaignVersionResponseTypeDef",
+        "GetCampaignVersionsRequestTypeDef",
+        "GetCampaignVersionsResponseTypeDef",
+        "GetCampaignsRequestTypeDef",
+        "GetCampaignsResponseTypeDef",
+        "GetChannelsRequestTypeDef",
+        "GetChannelsResponseTypeDef",
+        "GetEmailChannelRequestTypeDef",
+        "GetEmailChannelResponseTypeDef",
+        "GetEmailTemplateRequestTypeDef",
+        "GetEmailTemplateResponseTypeDef",
+        "GetEndpointRequestTypeDef",
+        "GetEndpointResponseTypeDef",
+        "GetEventStreamRequestTypeDef",
+        "GetEventStreamResponseTypeDef",
+        "GetExportJobRequestTypeDef",
+        "GetExportJobResponseTypeDef",
+        "GetExportJobsRequestTypeDef",
+        "GetExportJobsResponseTypeDef",
+        "GetGcmChannelRequestTypeDef",
+        "GetGcmChannelResponseTypeDef",
+        "GetImportJobRequestTypeDef",
+        "GetImportJobResponseTypeDef",
+        "GetImportJobsRequestTypeDef",
+        "GetImportJobsResponseTypeDef",
+        "GetInAppMessagesRequestTypeDef",
+        "GetInAppMessagesResponseTypeDef",
+        "GetInAppTemplateRequestTypeDef",
+        "GetInAppTemplateResponseTypeDef",
+        "GetJourneyDateRangeKpiRequestTypeDef",
+        "GetJourneyDateRangeKpiResponseTypeDef",
+        "GetJourneyExecutionActivityMetricsRequestTypeDef",
+        "GetJourneyExecutionActivityMetricsResponseTypeDef",
+        "GetJourneyExecutionMetricsRequestTypeDef",
+        "GetJourneyExecutionMetricsResponseTypeDef",
+        "GetJourneyRequestTypeDef",
+        "GetJourneyResponseTypeDef",
+        "GetJourneyRunExecutionActivityMetricsRequestTypeDef",
+        "GetJourneyRunExecutionActivityMetricsResponseTypeDef",
+        "GetJourneyRunExecutionMetricsRequestTypeDef",
+        "GetJourneyRunExecutionMetricsResponseTypeDef",
+        "GetJourneyRunsRequestTypeDef",
+        "GetJourneyRunsResponseTypeDef",
+        "GetPushTemplateRequestTypeDef",
+        "GetPushTemplateResponseTypeDef",
+        "GetRecommenderConfigurationRequestTypeDef",
+        "GetRecommenderConfigurationResponseTypeDef",
+        "GetRecommenderConfigurationsRequestTypeDef",
+        "GetRecommenderConfigurationsResponseTypeDef",
+        "GetSegmentExportJobsRequestTypeDef",
+        "GetSegmentExportJobsResponseTypeDef",
+        "GetSegmentImportJobsRequestTypeDef",
+        "GetSegmentImportJobsResponseTypeDef",
+        "GetSegmentRequestTypeDef",
+        "GetSegmentResponseTypeDef",
+        "GetSegmentVersionRequestTypeDef",
+        "GetSegmentVersionResponseTypeDef",
+        "GetSegmentVersionsRequestTypeDef",
+        "GetSegmentVersionsResponseTypeDef",
+        "GetSegmentsRequestTypeDef",
+        "GetSegmentsResponseTypeDef",
+        "GetSmsChannelRequestTypeDef",
+        "GetSmsChannelResponseTypeDef",
+        "GetSmsTemplateRequestTypeDef",
+        "GetSmsTemplateResponseTypeDef",
+        "GetUserEndpointsRequestTypeDef",
+        "GetUserEndpointsResponseTypeDef",
+        "GetVoiceChannelRequestTypeDef",
+        "GetVoiceChannelResponseTypeDef",
+        "GetVoiceTemplateRequestTypeDef",
+        "GetVoiceTemplateResponseTypeDef",
+        "HoldoutActivityTypeDef",
+        "ImportJobRequestTypeDef",
+        "ImportJobResourceTypeDef",
+        "ImportJobResponseTypeDef",
+        "ImportJobsResponseTypeDef",
+        "InAppCampaignScheduleTypeDef",
+        "InAppMessageBodyConfigTypeDef",
+        "InAppMessageButtonTypeDef",
+        "InAppMessageCampaignTypeDef",
+        "InAppMessageContentTypeDef",
+        "InAppMessageHeaderConfigTypeDef",
+        "InAppMessageTypeDef",
+        "InAppMessagesResponseTypeDef",
+        "InAppTemplateRequestTypeDef",
+        "InAppTemplateResponseTypeDef",
+        "ItemResponseTypeDef",
+        "JourneyChannelSettingsTypeDef",
+        "JourneyCustomMessageTypeDef",
+        "JourneyDateRangeKpiResponseTypeDef",
+        "JourneyEmailMessageTypeDef",
+        "JourneyExecutionActivityMetricsResponseTypeDef",
+        "JourneyExecutionMetricsResponseTypeDef",
+        "JourneyLimitsTypeDef",
+        "JourneyPushMessageTypeDef",
+        "JourneyResponseTypeDef",
+        "JourneyRunExecutionActivityMetricsResponseTypeDef",
+        "JourneyRunExecutionMetricsResponseTypeDef",
+        "JourneyRunResponseTypeDef",
+        "JourneyRunsResponseTypeDef",
+        "JourneySMSMessageTypeDef",
+        "JourneyScheduleOutputTypeDef",
+        "JourneyScheduleTypeDef",
+        "JourneyStateRequestTypeDef",
+        "JourneyTimeframeCapTypeDef",
+        "JourneysResponseTypeDef",
+        "ListJourneysRequestTypeDef",
+        "ListJourneysResponseTypeDef",
+        "ListRecommenderConfigurationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTemplateVersionsRequestTypeDef",
+        "ListTemplateVersionsResponseTypeDef",
+        "ListTemplatesRequestTypeDef",
+        "ListTemplatesResponseTypeDef",
+        "MessageBodyTypeDef",
+        "MessageConfigurationOutputTypeDef",
+        "MessageConfigurationTypeDef",
+        "MessageHeaderTypeDef",
+        "MessageRequestTypeDef",
+        "MessageResponseTypeDef",
+        "MessageResultTypeDef",
+        "MessageTypeDef",
+        "MetricDimensionTypeDef",
+        "MultiConditionalBranchOutputTypeDef",
+        "MultiConditionalBranchTypeDef",
+        "MultiConditionalSplitActivityOutputTypeDef",
+        "MultiConditionalSplitActivityTypeDef",
+        "NumberValidateRequestTypeDef",
+        "NumberValidateResponseTypeDef",
+        "OpenHoursOutputTypeDef",
+        "OpenHoursRuleTypeDef",
+        "OpenHoursTypeDef",
+        "OverrideButtonConfigurationTypeDef",
+        "PhoneNumberValidateRequestTypeDef",
+        "PhoneNumberValidateResponseTypeDef",
+        "PublicEndpointTypeDef",
+        "PushMessageActivityTypeDef",
+        "PushNotificationTemplateRequestTypeDef",
+        "PushNotificationTemplateResponseTypeDef",
+        "PutEventStreamRequestTypeDef",
+        "PutEventStreamResponseTypeDef",
+        "PutEventsRequestTypeDef",
+        "PutEventsResponseTypeDef",
+        "QuietTimeTypeDef",
+        "RandomSplitActivityOutputTypeDef",
+        "RandomSplitActivityTypeDef",
+        "RandomSplitEntryTypeDef",
+        "RawEmailTypeDef",
+        "RecencyDimensionTypeDef",
+        "RecommenderConfigurationResponseTypeDef",
+        "RemoveAttributesRequestTypeDef",
+        "RemoveAttributesResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultRowTypeDef",
+        "ResultRowValueTypeDef",
+        "SMSChannelRequestTypeDef",
+        "SMSChannelResponseTypeDef",
+        "SMSMessageActivityTypeDef",
+        "SMSMessageTypeDef",
+        "SMSTemplateRequestTypeDef",
+        "SMSTemplateResponseTypeDef",
+        "ScheduleOutputTypeDef",
+        "ScheduleTypeDef",
+        "SegmentBehaviorsTypeDef",
+        "SegmentConditionTypeDef",
+        "SegmentDemographicsOutputTypeDef",
+        "SegmentDemographicsTypeDef",
+        "SegmentDimensionsOutputTypeDef",
+        "SegmentDimensionsTypeDef",
+        "SegmentGroupListOutputTypeDef",
+        "SegmentGroupListTypeDef",
+        "SegmentGroupOutputTypeDef",
+        "SegmentGroupTypeDef",
+        "SegmentImportResourceTypeDef",
+        "SegmentLocationOutputTypeDef",
+        "SegmentLocationTypeDef",
+        "SegmentReferenceTypeDef",
+        "SegmentResponseTypeDef",
+        "SegmentsResponseTypeDef",
+        "SendMessagesRequestTypeDef",
+        "SendMessagesResponseTypeDef",
+        "SendOTPMessageRequestParametersTypeDef",
+        "SendOTPMessageRequestTypeDef",
+        "SendOTPMessageResponseTypeDef",
+        "SendUsersMessageRequestTypeDef",
+        "SendUsersMessageResponseTypeDef",
+        "SendUsersMessagesRequestTypeDef",
+        "SendUsersMessagesResponseTypeDef",
+        "SessionTypeDef",
+        "SetDimensionOutputTypeDef",
+        "SetDimensionTypeDef",
+        "SimpleConditionOutputTypeDef",
+        "SimpleConditionTypeDef",
+        "SimpleEmailPartTypeDef",
+        "SimpleEmailTypeDef",
+        "StartConditionOutputTypeDef",
+        "StartConditionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagsModelOutputTypeDef",
+        "TagsModelTypeDef",
+        "TemplateActiveVersionRequestTypeDef",
+        "TemplateConfigurationTypeDef",
+        "TemplateCreateMessageBodyTypeDef",
+        "TemplateResponseTypeDef",
+        "TemplateTypeDef",
+        "TemplateVersionResponseTypeDef",
+        "TemplateVersionsResponseTypeDef",
+        "TemplatesResponseTypeDef",
+        "TreatmentResourceTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAdmChannelRequestTypeDef",
+        "UpdateAdmChannelResponseTypeDef",
+        "UpdateApnsChannelRequestTypeDef",
+        "UpdateApnsChannelResponseTypeDef",
+        "UpdateApnsSandboxChannelRequestTypeDef",
+        "UpdateApnsSandboxChannelResponseTypeDef",
+        "UpdateApnsVoipChannelRequestTypeDef",
+        "UpdateApnsVoipChannelResponseTypeDef",
+        "UpdateApnsVoipSandboxChannelRequestTypeDef",
+        "UpdateApnsVoipSandboxChannelResponseTypeDef",
+        "UpdateApplicationSettingsRequestTypeDef",
+        "UpdateApplicationSettingsResponseTypeDef",
+        "UpdateAttributesRequestTypeDef",
+        "UpdateBaiduChannelRequestTypeDef",
+        "UpdateBaiduChannelResponseTypeDef",
+        "UpdateCampaignRequestTypeDef",
+        "UpdateCampaignResponseTypeDef",
+        "UpdateEmailChannelRequestTypeDef",
+        "UpdateEmailChannelResponseTypeDef",
+        "UpdateEmailTemplateRequestTypeDef",
+        "UpdateEmailTemplateResponseTypeDef",
+        "UpdateEndpointRequestTypeDef",
+        "UpdateEndpointResponseTypeDef",
+        "UpdateEndpointsBatchRequestTypeDef",
+        "UpdateEndpointsBatchResponseTypeDef",
+        "UpdateGcmChannelRequestTypeDef",
+        "UpdateGcmChannelResponseTypeDef",
+        "UpdateInAppTemplateRequestTypeDef",
+        "UpdateInAppTemplateResponseTypeDef",
+        "UpdateJourneyRequestTypeDef",
+        "UpdateJourneyResponseTypeDef",
+        "UpdateJourneyStateRequestTypeDef",
+        "UpdateJourneyStateResponseTypeDef",
+        "UpdatePushTemplateRequestTypeDef",
+        "UpdatePushTemplateResponseTypeDef",
+        "UpdateRecommenderConfigurationRequestTypeDef",
+        "UpdateRecommenderConfigurationResponseTypeDef",
+        "UpdateRecommenderConfigurationTypeDef",
+        "UpdateSegmentRequestTypeDef",
+        "UpdateSegmentResponseTypeDef",
+        "UpdateSmsChannelRequestTypeDef",
+        "UpdateSmsChannelResponseTypeDef",
+        "UpdateSmsTemplateRequestTypeDef",
+        "UpdateSmsTemplateResponseTypeDef",
+        "UpdateTemplateActiveVersionRequestTypeDef",
+        "UpdateTemplateActiveVersionResponseTypeDef",
+        "UpdateVoiceChannelRequestTypeDef",
+        "UpdateVoiceChannelResponseTypeDef",
+        "UpdateVoiceTemplateRequestTypeDef",
+        "UpdateVoiceTemplateResponseTypeDef",
+        "VerificationResponseTypeDef",
+        "VerifyOTPMessageRequestParametersTypeDef",
+        "VerifyOTPMessageRequestTypeDef",
+        "VerifyOTPMessageResponseTypeDef",
+        "VoiceChannelRequestTypeDef",
+        "VoiceChannelResponseTypeDef",
+        "VoiceMessageTypeDef",
+        "VoiceTemplateRequestTypeDef",
+        "VoiceTemplateResponseTypeDef",
+        "WaitActivityTypeDef",
+        "WaitTimeTypeDef",
+        "WriteApplicationSettingsRequestTypeDef",
+        "WriteCampaignRequestTypeDef",
+        "WriteEventStreamTypeDef",
+        "WriteJourneyRequestTypeDef",
+        "WriteSegmentRequestTypeDef",
+        "WriteTreatmentResourceTypeDef",
+    ]
 
 
 class ADMChannelRequestTypeDef(TypedDict):
@@ -710,9 +711,205 @@ class APNSVoipSandboxChannelResponseTypeDef(TypedDict):
     Version: NotRequired[int]
 
 
+class ActivityResponseTypeDef(TypedDict):
+    ApplicationId: str
+    CampaignId: str
+    End: NotRequired[str]
+    Id: str
+    Result: NotRequired[str]
+    ScheduledStart: NotRequired[str]
+    Start: NotRequired[str]
+    State: NotRequired[str]
+    SuccessfulEndpointCount: NotRequired[int]
+    TimezonesCompletedCount: NotRequired[int]
+    TimezonesTotalCount: NotRequired[int]
+    TotalEndpointCount: NotRequired[int]
+    TreatmentId: NotRequired[str]
+    ExecutionMetrics: NotRequired[dict[str, str]]
+
+
 class ActivitiesResponseTypeDef(TypedDict):
     Item: list[ActivityResponseTypeDef]
     NextToken: NotRequired[str]
+
+
+class AttributeDimensionOutputTypeDef(TypedDict):
+    AttributeType: NotRequired[AttributeTypeType]
+    Values: list[str]
+
+
+class MetricDimensionTypeDef(TypedDict):
+    ComparisonOperator: str
+    Value: float
+
+
+class SetDimensionOutputTypeDef(TypedDict):
+    DimensionType: NotRequired[DimensionTypeType]
+    Values: list[str]
+
+
+class EventDimensionsOutputTypeDef(TypedDict):
+    Attributes: NotRequired[dict[str, AttributeDimensionOutputTypeDef]]
+    EventType: NotRequired[SetDimensionOutputTypeDef]
+    Metrics: NotRequired[dict[str, MetricDimensionTypeDef]]
+
+
+class EventConditionOutputTypeDef(TypedDict):
+    Dimensions: NotRequired[EventDimensionsOutputTypeDef]
+    MessageActivity: NotRequired[str]
+
+
+class SegmentConditionTypeDef(TypedDict):
+    SegmentId: str
+
+
+class RecencyDimensionTypeDef(TypedDict):
+    Duration: DurationType
+    RecencyType: RecencyTypeType
+
+
+class SegmentBehaviorsTypeDef(TypedDict):
+    Recency: NotRequired[RecencyDimensionTypeDef]
+
+
+class SegmentDemographicsOutputTypeDef(TypedDict):
+    AppVersion: NotRequired[SetDimensionOutputTypeDef]
+    Channel: NotRequired[SetDimensionOutputTypeDef]
+    DeviceType: NotRequired[SetDimensionOutputTypeDef]
+    Make: NotRequired[SetDimensionOutputTypeDef]
+    Model: NotRequired[SetDimensionOutputTypeDef]
+    Platform: NotRequired[SetDimensionOutputTypeDef]
+
+
+class GPSCoordinatesTypeDef(TypedDict):
+    Latitude: float
+    Longitude: float
+
+
+class GPSPointDimensionTypeDef(TypedDict):
+    Coordinates: GPSCoordinatesTypeDef
+    RangeInKilometers: NotRequired[float]
+
+
+class SegmentLocationOutputTypeDef(TypedDict):
+    Country: NotRequired[SetDimensionOutputTypeDef]
+    GPSPoint: NotRequired[GPSPointDimensionTypeDef]
+
+
+class SegmentDimensionsOutputTypeDef(TypedDict):
+    Attributes: NotRequired[dict[str, AttributeDimensionOutputTypeDef]]
+    Behavior: NotRequired[SegmentBehaviorsTypeDef]
+    Demographic: NotRequired[SegmentDemographicsOutputTypeDef]
+    Location: NotRequired[SegmentLocationOutputTypeDef]
+    Metrics: NotRequired[dict[str, MetricDimensionTypeDef]]
+    UserAttributes: NotRequired[dict[str, AttributeDimensionOutputTypeDef]]
+
+
+class SimpleConditionOutputTypeDef(TypedDict):
+    EventCondition: NotRequired[EventConditionOutputTypeDef]
+    SegmentCondition: NotRequired[SegmentConditionTypeDef]
+    SegmentDimensions: NotRequired[SegmentDimensionsOutputTypeDef]
+
+
+class ConditionOutputTypeDef(TypedDict):
+    Conditions: NotRequired[list[SimpleConditionOutputTypeDef]]
+    Operator: NotRequired[OperatorType]
+
+
+class WaitTimeTypeDef(TypedDict):
+    WaitFor: NotRequired[str]
+    WaitUntil: NotRequired[str]
+
+
+class ConditionalSplitActivityOutputTypeDef(TypedDict):
+    Condition: NotRequired[ConditionOutputTypeDef]
+    EvaluationWaitTime: NotRequired[WaitTimeTypeDef]
+    FalseActivity: NotRequired[str]
+    TrueActivity: NotRequired[str]
+
+
+class ContactCenterActivityTypeDef(TypedDict):
+    NextActivity: NotRequired[str]
+
+
+class JourneyCustomMessageTypeDef(TypedDict):
+    Data: NotRequired[str]
+
+
+class CustomMessageActivityOutputTypeDef(TypedDict):
+    DeliveryUri: NotRequired[str]
+    EndpointTypes: NotRequired[list[__EndpointTypesElementType]]
+    MessageConfig: NotRequired[JourneyCustomMessageTypeDef]
+    NextActivity: NotRequired[str]
+    TemplateName: NotRequired[str]
+    TemplateVersion: NotRequired[str]
+
+
+class JourneyEmailMessageTypeDef(TypedDict):
+    FromAddress: NotRequired[str]
+
+
+class EmailMessageActivityTypeDef(TypedDict):
+    MessageConfig: NotRequired[JourneyEmailMessageTypeDef]
+    NextActivity: NotRequired[str]
+    TemplateName: NotRequired[str]
+    TemplateVersion: NotRequired[str]
+
+
+class HoldoutActivityTypeDef(TypedDict):
+    NextActivity: NotRequired[str]
+    Percentage: int
+
+
+class MultiConditionalBranchOutputTypeDef(TypedDict):
+    Condition: NotRequired[SimpleConditionOutputTypeDef]
+    NextActivity: NotRequired[str]
+
+
+class MultiConditionalSplitActivityOutputTypeDef(TypedDict):
+    Branches: NotRequired[list[MultiConditionalBranchOutputTypeDef]]
+    DefaultActivity: NotRequired[str]
+    EvaluationWaitTime: NotRequired[WaitTimeTypeDef]
+
+
+class JourneyPushMessageTypeDef(TypedDict):
+    TimeToLive: NotRequired[str]
+
+
+class PushMessageActivityTypeDef(TypedDict):
+    MessageConfig: NotRequired[JourneyPushMessageTypeDef]
+    NextActivity: NotRequired[str]
+    TemplateName: NotRequired[str]
+    TemplateVersion: NotRequired[str]
+
+
+class RandomSplitEntryTypeDef(TypedDict):
+    NextActivity: NotRequired[str]
+    Percentage: NotRequired[int]
+
+
+class RandomSplitActivityOutputTypeDef(TypedDict):
+    Branches: NotRequired[list[RandomSplitEntryTypeDef]]
+
+
+class JourneySMSMessageTypeDef(TypedDict):
+    MessageType: NotRequired[MessageTypeType]
+    OriginationNumber: NotRequired[str]
+    SenderId: NotRequired[str]
+    EntityId: NotRequired[str]
+    TemplateId: NotRequired[str]
+
+
+class SMSMessageActivityTypeDef(TypedDict):
+    MessageConfig: NotRequired[JourneySMSMessageTypeDef]
+    NextActivity: NotRequired[str]
+    TemplateName: NotRequired[str]
+    TemplateVersion: NotRequired[str]
+
+
+class WaitActivityTypeDef(TypedDict):
+    NextActivity: NotRequired[str]
+    WaitTime: NotRequired[WaitTimeTypeDef]
 
 
 class ActivityOutputTypeDef(TypedDict):
@@ -729,21 +926,90 @@ class ActivityOutputTypeDef(TypedDict):
     ContactCenter: NotRequired[ContactCenterActivityTypeDef]
 
 
-class ActivityResponseTypeDef(TypedDict):
-    ApplicationId: str
-    CampaignId: str
-    End: NotRequired[str]
-    Id: str
-    Result: NotRequired[str]
-    ScheduledStart: NotRequired[str]
-    Start: NotRequired[str]
-    State: NotRequired[str]
-    SuccessfulEndpointCount: NotRequired[int]
-    TimezonesCompletedCount: NotRequired[int]
-    TimezonesTotalCount: NotRequired[int]
-    TotalEndpointCount: NotRequired[int]
-    TreatmentId: NotRequired[str]
-    ExecutionMetrics: NotRequired[dict[str, str]]
+class AttributeDimensionTypeDef(TypedDict):
+    AttributeType: NotRequired[AttributeTypeType]
+    Values: ReadOnly[Sequence[str]]
+
+
+class SetDimensionTypeDef(TypedDict):
+    DimensionType: NotRequired[DimensionTypeType]
+    Values: ReadOnly[Sequence[str]]
+
+
+class EventDimensionsTypeDef(TypedDict):
+    Attributes: NotRequired[ReadOnly[Mapping[str, AttributeDimensionTypeDef]]]
+    EventType: NotRequired[ReadOnly[SetDimensionTypeDef]]
+    Metrics: NotRequired[ReadOnly[Mapping[str, MetricDimensionTypeDef]]]
+
+
+class EventConditionTypeDef(TypedDict):
+    Dimensions: NotRequired[ReadOnly[EventDimensionsTypeDef]]
+    MessageActivity: NotRequired[str]
+
+
+class SegmentDemographicsTypeDef(TypedDict):
+    AppVersion: NotRequired[ReadOnly[SetDimensionTypeDef]]
+    Channel: NotRequired[ReadOnly[SetDimensionTypeDef]]
+    DeviceType: NotRequired[ReadOnly[SetDimensionTypeDef]]
+    Make: NotRequired[ReadOnly[SetDimensionTypeDef]]
+    Model: NotRequired[ReadOnly[SetDimensionTypeDef]]
+    Platform: NotRequired[ReadOnly[SetDimensionTypeDef]]
+
+
+class SegmentLocationTypeDef(TypedDict):
+    Country: NotRequired[ReadOnly[SetDimensionTypeDef]]
+    GPSPoint: NotRequired[GPSPointDimensionTypeDef]
+
+
+class SegmentDimensionsTypeDef(TypedDict):
+    Attributes: NotRequired[ReadOnly[Mapping[str, AttributeDimensionTypeDef]]]
+    Behavior: NotRequired[SegmentBehaviorsTypeDef]
+    Demographic: NotRequired[ReadOnly[SegmentDemographicsTypeDef]]
+    Location: NotRequired[ReadOnly[SegmentLocationTypeDef]]
+    Metrics: NotRequired[ReadOnly[Mapping[str, MetricDimensionTypeDef]]]
+    UserAttributes: NotRequired[ReadOnly[Mapping[str, AttributeDimensionTypeDef]]]
+
+
+class SimpleConditionTypeDef(TypedDict):
+    EventCondition: NotRequired[ReadOnly[EventConditionTypeDef]]
+    SegmentCondition: NotRequired[SegmentConditionTypeDef]
+    SegmentDimensions: NotRequired[ReadOnly[SegmentDimensionsTypeDef]]
+
+
+class ConditionTypeDef(TypedDict):
+    Conditions: NotRequired[ReadOnly[Sequence[SimpleConditionTypeDef]]]
+    Operator: NotRequired[OperatorType]
+
+
+class ConditionalSplitActivityTypeDef(TypedDict):
+    Condition: NotRequired[ReadOnly[ConditionTypeDef]]
+    EvaluationWaitTime: NotRequired[WaitTimeTypeDef]
+    FalseActivity: NotRequired[str]
+    TrueActivity: NotRequired[str]
+
+
+class CustomMessageActivityTypeDef(TypedDict):
+    DeliveryUri: NotRequired[str]
+    EndpointTypes: NotRequired[ReadOnly[Sequence[__EndpointTypesElementType]]]
+    MessageConfig: NotRequired[JourneyCustomMessageTypeDef]
+    NextActivity: NotRequired[str]
+    TemplateName: NotRequired[str]
+    TemplateVersion: NotRequired[str]
+
+
+class MultiConditionalBranchTypeDef(TypedDict):
+    Condition: NotRequired[ReadOnly[SimpleConditionTypeDef]]
+    NextActivity: NotRequired[str]
+
+
+class MultiConditionalSplitActivityTypeDef(TypedDict):
+    Branches: NotRequired[ReadOnly[Sequence[MultiConditionalBranchTypeDef]]]
+    DefaultActivity: NotRequired[str]
+    EvaluationWaitTime: NotRequired[WaitTimeTypeDef]
+
+
+class RandomSplitActivityTypeDef(TypedDict):
+    Branches: NotRequired[ReadOnly[Sequence[RandomSplitEntryTypeDef]]]
 
 
 class ActivityTypeDef(TypedDict):
@@ -781,6 +1047,21 @@ class AndroidPushNotificationTemplateTypeDef(TypedDict):
     Url: NotRequired[str]
 
 
+class ResultRowValueTypeDef(TypedDict):
+    Key: str
+    Type: str
+    Value: str
+
+
+class ResultRowTypeDef(TypedDict):
+    GroupedBys: list[ResultRowValueTypeDef]
+    Values: list[ResultRowValueTypeDef]
+
+
+class BaseKpiResultTypeDef(TypedDict):
+    Rows: list[ResultRowTypeDef]
+
+
 class ApplicationDateRangeKpiResponseTypeDef(TypedDict):
     ApplicationId: str
     EndTime: datetime
@@ -798,10 +1079,34 @@ class ApplicationResponseTypeDef(TypedDict):
     CreationDate: NotRequired[str]
 
 
+class JourneyTimeframeCapTypeDef(TypedDict):
+    Cap: NotRequired[int]
+    Days: NotRequired[int]
+
+
 class ApplicationSettingsJourneyLimitsTypeDef(TypedDict):
     DailyCap: NotRequired[int]
     TimeframeCap: NotRequired[JourneyTimeframeCapTypeDef]
     TotalCap: NotRequired[int]
+
+
+class CampaignHookTypeDef(TypedDict):
+    LambdaFunctionName: NotRequired[str]
+    Mode: NotRequired[ModeType]
+    WebUrl: NotRequired[str]
+
+
+class CampaignLimitsTypeDef(TypedDict):
+    Daily: NotRequired[int]
+    MaximumDuration: NotRequired[int]
+    MessagesPerSecond: NotRequired[int]
+    Total: NotRequired[int]
+    Session: NotRequired[int]
+
+
+class QuietTimeTypeDef(TypedDict):
+    End: NotRequired[str]
+    Start: NotRequired[str]
 
 
 class ApplicationSettingsResourceTypeDef(TypedDict):
@@ -816,16 +1121,6 @@ class ApplicationSettingsResourceTypeDef(TypedDict):
 class ApplicationsResponseTypeDef(TypedDict):
     Item: NotRequired[list[ApplicationResponseTypeDef]]
     NextToken: NotRequired[str]
-
-
-class AttributeDimensionOutputTypeDef(TypedDict):
-    AttributeType: NotRequired[AttributeTypeType]
-    Values: list[str]
-
-
-class AttributeDimensionTypeDef(TypedDict):
-    AttributeType: NotRequired[AttributeTypeType]
-    Values: ReadOnly[Sequence[str]]
 
 
 class AttributesResourceTypeDef(TypedDict):
@@ -871,10 +1166,6 @@ class BaiduMessageTypeDef(TypedDict):
     Url: NotRequired[str]
 
 
-class BaseKpiResultTypeDef(TypedDict):
-    Rows: list[ResultRowTypeDef]
-
-
 class CampaignCustomMessageTypeDef(TypedDict):
     Data: NotRequired[str]
 
@@ -887,6 +1178,11 @@ class CampaignDateRangeKpiResponseTypeDef(TypedDict):
     KpiResult: BaseKpiResultTypeDef
     NextToken: NotRequired[str]
     StartTime: datetime
+
+
+class MessageHeaderTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class CampaignEmailMessageOutputTypeDef(TypedDict):
@@ -915,10 +1211,46 @@ class CampaignEventFilterTypeDef(TypedDict):
     FilterType: FilterTypeType
 
 
-class CampaignHookTypeDef(TypedDict):
-    LambdaFunctionName: NotRequired[str]
-    Mode: NotRequired[ModeType]
-    WebUrl: NotRequired[str]
+class InAppMessageBodyConfigTypeDef(TypedDict):
+    Alignment: AlignmentType
+    Body: str
+    TextColor: str
+
+
+class DefaultButtonConfigurationTypeDef(TypedDict):
+    BackgroundColor: NotRequired[str]
+    BorderRadius: NotRequired[int]
+    ButtonAction: ButtonActionType
+    Link: NotRequired[str]
+    Text: str
+    TextColor: NotRequired[str]
+
+
+class OverrideButtonConfigurationTypeDef(TypedDict):
+    ButtonAction: ButtonActionType
+    Link: NotRequired[str]
+
+
+class InAppMessageButtonTypeDef(TypedDict):
+    Android: NotRequired[OverrideButtonConfigurationTypeDef]
+    DefaultConfig: NotRequired[DefaultButtonConfigurationTypeDef]
+    IOS: NotRequired[OverrideButtonConfigurationTypeDef]
+    Web: NotRequired[OverrideButtonConfigurationTypeDef]
+
+
+class InAppMessageHeaderConfigTypeDef(TypedDict):
+    Alignment: AlignmentType
+    Header: str
+    TextColor: str
+
+
+class InAppMessageContentTypeDef(TypedDict):
+    BackgroundColor: NotRequired[str]
+    BodyConfig: NotRequired[InAppMessageBodyConfigTypeDef]
+    HeaderConfig: NotRequired[InAppMessageHeaderConfigTypeDef]
+    ImageUrl: NotRequired[str]
+    PrimaryBtn: NotRequired[InAppMessageButtonTypeDef]
+    SecondaryBtn: NotRequired[InAppMessageButtonTypeDef]
 
 
 class CampaignInAppMessageOutputTypeDef(TypedDict):
@@ -935,12 +1267,84 @@ class CampaignInAppMessageTypeDef(TypedDict):
     Layout: NotRequired[LayoutType]
 
 
-class CampaignLimitsTypeDef(TypedDict):
-    Daily: NotRequired[int]
-    MaximumDuration: NotRequired[int]
-    MessagesPerSecond: NotRequired[int]
-    Total: NotRequired[int]
-    Session: NotRequired[int]
+class CampaignStateTypeDef(TypedDict):
+    CampaignStatus: NotRequired[CampaignStatusType]
+
+
+class CustomDeliveryConfigurationOutputTypeDef(TypedDict):
+    DeliveryUri: str
+    EndpointTypes: NotRequired[list[__EndpointTypesElementType]]
+
+
+class CampaignSmsMessageTypeDef(TypedDict):
+    Body: NotRequired[str]
+    MessageType: NotRequired[MessageTypeType]
+    OriginationNumber: NotRequired[str]
+    SenderId: NotRequired[str]
+    EntityId: NotRequired[str]
+    TemplateId: NotRequired[str]
+
+
+class MessageTypeDef(TypedDict):
+    Action: NotRequired[ActionType]
+    Body: NotRequired[str]
+    ImageIconUrl: NotRequired[str]
+    ImageSmallIconUrl: NotRequired[str]
+    ImageUrl: NotRequired[str]
+    JsonBody: NotRequired[str]
+    MediaUrl: NotRequired[str]
+    RawContent: NotRequired[str]
+    SilentPush: NotRequired[bool]
+    TimeToLive: NotRequired[int]
+    Title: NotRequired[str]
+    Url: NotRequired[str]
+
+
+class MessageConfigurationOutputTypeDef(TypedDict):
+    ADMMessage: NotRequired[MessageTypeDef]
+    APNSMessage: NotRequired[MessageTypeDef]
+    BaiduMessage: NotRequired[MessageTypeDef]
+    CustomMessage: NotRequired[CampaignCustomMessageTypeDef]
+    DefaultMessage: NotRequired[MessageTypeDef]
+    EmailMessage: NotRequired[CampaignEmailMessageOutputTypeDef]
+    GCMMessage: NotRequired[MessageTypeDef]
+    SMSMessage: NotRequired[CampaignSmsMessageTypeDef]
+    InAppMessage: NotRequired[CampaignInAppMessageOutputTypeDef]
+
+
+class ScheduleOutputTypeDef(TypedDict):
+    EndTime: NotRequired[str]
+    EventFilter: NotRequired[CampaignEventFilterOutputTypeDef]
+    Frequency: NotRequired[FrequencyType]
+    IsLocalTime: NotRequired[bool]
+    QuietTime: NotRequired[QuietTimeTypeDef]
+    StartTime: str
+    Timezone: NotRequired[str]
+
+
+class TemplateTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class TemplateConfigurationTypeDef(TypedDict):
+    EmailTemplate: NotRequired[TemplateTypeDef]
+    PushTemplate: NotRequired[TemplateTypeDef]
+    SMSTemplate: NotRequired[TemplateTypeDef]
+    VoiceTemplate: NotRequired[TemplateTypeDef]
+    InAppTemplate: NotRequired[TemplateTypeDef]
+
+
+class TreatmentResourceTypeDef(TypedDict):
+    CustomDeliveryConfiguration: NotRequired[CustomDeliveryConfigurationOutputTypeDef]
+    Id: str
+    MessageConfiguration: NotRequired[MessageConfigurationOutputTypeDef]
+    Schedule: NotRequired[ScheduleOutputTypeDef]
+    SizePercent: int
+    State: NotRequired[CampaignStateTypeDef]
+    TemplateConfiguration: NotRequired[TemplateConfigurationTypeDef]
+    TreatmentDescription: NotRequired[str]
+    TreatmentName: NotRequired[str]
 
 
 class CampaignResponseTypeDef(TypedDict):
@@ -971,19 +1375,6 @@ class CampaignResponseTypeDef(TypedDict):
     Priority: NotRequired[int]
 
 
-class CampaignSmsMessageTypeDef(TypedDict):
-    Body: NotRequired[str]
-    MessageType: NotRequired[MessageTypeType]
-    OriginationNumber: NotRequired[str]
-    SenderId: NotRequired[str]
-    EntityId: NotRequired[str]
-    TemplateId: NotRequired[str]
-
-
-class CampaignStateTypeDef(TypedDict):
-    CampaignStatus: NotRequired[CampaignStatusType]
-
-
 class CampaignsResponseTypeDef(TypedDict):
     Item: list[CampaignResponseTypeDef]
     NextToken: NotRequired[str]
@@ -1005,18 +1396,18 @@ class ChannelsResponseTypeDef(TypedDict):
     Channels: dict[str, ChannelResponseTypeDef]
 
 
+class ClosedDaysRuleTypeDef(TypedDict):
+    Name: NotRequired[str]
+    StartDateTime: NotRequired[str]
+    EndDateTime: NotRequired[str]
+
+
 class ClosedDaysOutputTypeDef(TypedDict):
     EMAIL: NotRequired[list[ClosedDaysRuleTypeDef]]
     SMS: NotRequired[list[ClosedDaysRuleTypeDef]]
     PUSH: NotRequired[list[ClosedDaysRuleTypeDef]]
     VOICE: NotRequired[list[ClosedDaysRuleTypeDef]]
     CUSTOM: NotRequired[list[ClosedDaysRuleTypeDef]]
-
-
-class ClosedDaysRuleTypeDef(TypedDict):
-    Name: NotRequired[str]
-    StartDateTime: NotRequired[str]
-    EndDateTime: NotRequired[str]
 
 
 class ClosedDaysTypeDef(TypedDict):
@@ -1027,32 +1418,9 @@ class ClosedDaysTypeDef(TypedDict):
     CUSTOM: NotRequired[ReadOnly[Sequence[ClosedDaysRuleTypeDef]]]
 
 
-class ConditionOutputTypeDef(TypedDict):
-    Conditions: NotRequired[list[SimpleConditionOutputTypeDef]]
-    Operator: NotRequired[OperatorType]
-
-
-class ConditionTypeDef(TypedDict):
-    Conditions: NotRequired[ReadOnly[Sequence[SimpleConditionTypeDef]]]
-    Operator: NotRequired[OperatorType]
-
-
-class ConditionalSplitActivityOutputTypeDef(TypedDict):
-    Condition: NotRequired[ConditionOutputTypeDef]
-    EvaluationWaitTime: NotRequired[WaitTimeTypeDef]
-    FalseActivity: NotRequired[str]
-    TrueActivity: NotRequired[str]
-
-
-class ConditionalSplitActivityTypeDef(TypedDict):
-    Condition: NotRequired[ReadOnly[ConditionTypeDef]]
-    EvaluationWaitTime: NotRequired[WaitTimeTypeDef]
-    FalseActivity: NotRequired[str]
-    TrueActivity: NotRequired[str]
-
-
-class ContactCenterActivityTypeDef(TypedDict):
-    NextActivity: NotRequired[str]
+class CreateApplicationRequestTypeDef(TypedDict):
+    Name: str
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateAppRequestTypeDef(TypedDict):
@@ -1064,9 +1432,65 @@ class CreateAppResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateApplicationRequestTypeDef(TypedDict):
-    Name: str
+class CustomDeliveryConfigurationTypeDef(TypedDict):
+    DeliveryUri: str
+    EndpointTypes: NotRequired[ReadOnly[Sequence[__EndpointTypesElementType]]]
+
+
+class MessageConfigurationTypeDef(TypedDict):
+    ADMMessage: NotRequired[MessageTypeDef]
+    APNSMessage: NotRequired[MessageTypeDef]
+    BaiduMessage: NotRequired[MessageTypeDef]
+    CustomMessage: NotRequired[CampaignCustomMessageTypeDef]
+    DefaultMessage: NotRequired[MessageTypeDef]
+    EmailMessage: NotRequired[ReadOnly[CampaignEmailMessageTypeDef]]
+    GCMMessage: NotRequired[MessageTypeDef]
+    SMSMessage: NotRequired[CampaignSmsMessageTypeDef]
+    InAppMessage: NotRequired[ReadOnly[CampaignInAppMessageTypeDef]]
+
+
+class ScheduleTypeDef(TypedDict):
+    EndTime: NotRequired[str]
+    EventFilter: NotRequired[ReadOnly[CampaignEventFilterTypeDef]]
+    Frequency: NotRequired[FrequencyType]
+    IsLocalTime: NotRequired[bool]
+    QuietTime: NotRequired[QuietTimeTypeDef]
+    StartTime: str
+    Timezone: NotRequired[str]
+
+
+class WriteTreatmentResourceTypeDef(TypedDict):
+    CustomDeliveryConfiguration: NotRequired[
+        ReadOnly[CustomDeliveryConfigurationTypeDef]
+    ]
+    MessageConfiguration: NotRequired[ReadOnly[MessageConfigurationTypeDef]]
+    Schedule: NotRequired[ReadOnly[ScheduleTypeDef]]
+    SizePercent: int
+    TemplateConfiguration: NotRequired[TemplateConfigurationTypeDef]
+    TreatmentDescription: NotRequired[str]
+    TreatmentName: NotRequired[str]
+
+
+class WriteCampaignRequestTypeDef(TypedDict):
+    AdditionalTreatments: NotRequired[ReadOnly[Sequence[WriteTreatmentResourceTypeDef]]]
+    CustomDeliveryConfiguration: NotRequired[
+        ReadOnly[CustomDeliveryConfigurationTypeDef]
+    ]
+    Description: NotRequired[str]
+    HoldoutPercent: NotRequired[int]
+    Hook: NotRequired[CampaignHookTypeDef]
+    IsPaused: NotRequired[bool]
+    Limits: NotRequired[CampaignLimitsTypeDef]
+    MessageConfiguration: NotRequired[ReadOnly[MessageConfigurationTypeDef]]
+    Name: NotRequired[str]
+    Schedule: NotRequired[ReadOnly[ScheduleTypeDef]]
+    SegmentId: NotRequired[str]
+    SegmentVersion: NotRequired[int]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    TemplateConfiguration: NotRequired[TemplateConfigurationTypeDef]
+    TreatmentDescription: NotRequired[str]
+    TreatmentName: NotRequired[str]
+    Priority: NotRequired[int]
 
 
 class CreateCampaignRequestTypeDef(TypedDict):
@@ -1079,9 +1503,26 @@ class CreateCampaignResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EmailTemplateRequestTypeDef(TypedDict):
+    DefaultSubstitutions: NotRequired[str]
+    HtmlPart: NotRequired[str]
+    RecommenderId: NotRequired[str]
+    Subject: NotRequired[str]
+    Headers: NotRequired[ReadOnly[Sequence[MessageHeaderTypeDef]]]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    TemplateDescription: NotRequired[str]
+    TextPart: NotRequired[str]
+
+
 class CreateEmailTemplateRequestTypeDef(TypedDict):
     EmailTemplateRequest: ReadOnly[EmailTemplateRequestTypeDef]
     TemplateName: str
+
+
+class CreateTemplateMessageBodyTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Message: NotRequired[str]
+    RequestID: NotRequired[str]
 
 
 class CreateEmailTemplateResponseTypeDef(TypedDict):
@@ -1089,9 +1530,39 @@ class CreateEmailTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExportJobRequestTypeDef(TypedDict):
+    RoleArn: str
+    S3UrlPrefix: str
+    SegmentId: NotRequired[str]
+    SegmentVersion: NotRequired[int]
+
+
 class CreateExportJobRequestTypeDef(TypedDict):
     ApplicationId: str
     ExportJobRequest: ExportJobRequestTypeDef
+
+
+class ExportJobResourceTypeDef(TypedDict):
+    RoleArn: str
+    S3UrlPrefix: str
+    SegmentId: NotRequired[str]
+    SegmentVersion: NotRequired[int]
+
+
+class ExportJobResponseTypeDef(TypedDict):
+    ApplicationId: str
+    CompletedPieces: NotRequired[int]
+    CompletionDate: NotRequired[str]
+    CreationDate: str
+    Definition: ExportJobResourceTypeDef
+    FailedPieces: NotRequired[int]
+    Failures: NotRequired[list[str]]
+    Id: str
+    JobStatus: JobStatusType
+    TotalFailures: NotRequired[int]
+    TotalPieces: NotRequired[int]
+    TotalProcessed: NotRequired[int]
+    Type: str
 
 
 class CreateExportJobResponseTypeDef(TypedDict):
@@ -1099,9 +1570,47 @@ class CreateExportJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImportJobRequestTypeDef(TypedDict):
+    DefineSegment: NotRequired[bool]
+    ExternalId: NotRequired[str]
+    Format: FormatType
+    RegisterEndpoints: NotRequired[bool]
+    RoleArn: str
+    S3Url: str
+    SegmentId: NotRequired[str]
+    SegmentName: NotRequired[str]
+
+
 class CreateImportJobRequestTypeDef(TypedDict):
     ApplicationId: str
     ImportJobRequest: ImportJobRequestTypeDef
+
+
+class ImportJobResourceTypeDef(TypedDict):
+    DefineSegment: NotRequired[bool]
+    ExternalId: NotRequired[str]
+    Format: FormatType
+    RegisterEndpoints: NotRequired[bool]
+    RoleArn: str
+    S3Url: str
+    SegmentId: NotRequired[str]
+    SegmentName: NotRequired[str]
+
+
+class ImportJobResponseTypeDef(TypedDict):
+    ApplicationId: str
+    CompletedPieces: NotRequired[int]
+    CompletionDate: NotRequired[str]
+    CreationDate: str
+    Definition: ImportJobResourceTypeDef
+    FailedPieces: NotRequired[int]
+    Failures: NotRequired[list[str]]
+    Id: str
+    JobStatus: JobStatusType
+    TotalFailures: NotRequired[int]
+    TotalPieces: NotRequired[int]
+    TotalProcessed: NotRequired[int]
+    Type: str
 
 
 class CreateImportJobResponseTypeDef(TypedDict):
@@ -1109,9 +1618,23 @@ class CreateImportJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InAppTemplateRequestTypeDef(TypedDict):
+    Content: NotRequired[ReadOnly[Sequence[InAppMessageContentTypeDef]]]
+    CustomConfig: NotRequired[ReadOnly[Mapping[str, str]]]
+    Layout: NotRequired[LayoutType]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    TemplateDescription: NotRequired[str]
+
+
 class CreateInAppTemplateRequestTypeDef(TypedDict):
     InAppTemplateRequest: ReadOnly[InAppTemplateRequestTypeDef]
     TemplateName: str
+
+
+class TemplateCreateMessageBodyTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Message: NotRequired[str]
+    RequestID: NotRequired[str]
 
 
 class CreateInAppTemplateResponseTypeDef(TypedDict):
@@ -1119,14 +1642,164 @@ class CreateInAppTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class JourneyChannelSettingsTypeDef(TypedDict):
+    ConnectCampaignArn: NotRequired[str]
+    ConnectCampaignExecutionRoleArn: NotRequired[str]
+
+
+class JourneyLimitsTypeDef(TypedDict):
+    DailyCap: NotRequired[int]
+    EndpointReentryCap: NotRequired[int]
+    MessagesPerSecond: NotRequired[int]
+    EndpointReentryInterval: NotRequired[str]
+    TimeframeCap: NotRequired[JourneyTimeframeCapTypeDef]
+    TotalCap: NotRequired[int]
+
+
+class JourneyScheduleTypeDef(TypedDict):
+    EndTime: NotRequired[ReadOnly[datetime | str]]
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    Timezone: NotRequired[str]
+
+
+class OpenHoursRuleTypeDef(TypedDict):
+    StartTime: NotRequired[str]
+    EndTime: NotRequired[str]
+
+
+class OpenHoursTypeDef(TypedDict):
+    EMAIL: NotRequired[ReadOnly[Mapping[DayOfWeekType, Sequence[OpenHoursRuleTypeDef]]]]
+    SMS: NotRequired[ReadOnly[Mapping[DayOfWeekType, Sequence[OpenHoursRuleTypeDef]]]]
+    PUSH: NotRequired[ReadOnly[Mapping[DayOfWeekType, Sequence[OpenHoursRuleTypeDef]]]]
+    VOICE: NotRequired[ReadOnly[Mapping[DayOfWeekType, Sequence[OpenHoursRuleTypeDef]]]]
+    CUSTOM: NotRequired[
+        ReadOnly[Mapping[DayOfWeekType, Sequence[OpenHoursRuleTypeDef]]]
+    ]
+
+
+class EventFilterTypeDef(TypedDict):
+    Dimensions: ReadOnly[EventDimensionsTypeDef]
+    FilterType: FilterTypeType
+
+
+class EventStartConditionTypeDef(TypedDict):
+    EventFilter: NotRequired[ReadOnly[EventFilterTypeDef]]
+    SegmentId: NotRequired[str]
+
+
+class StartConditionTypeDef(TypedDict):
+    Description: NotRequired[str]
+    EventStartCondition: NotRequired[ReadOnly[EventStartConditionTypeDef]]
+    SegmentStartCondition: NotRequired[SegmentConditionTypeDef]
+
+
+class WriteJourneyRequestTypeDef(TypedDict):
+    Activities: NotRequired[ReadOnly[Mapping[str, ActivityTypeDef]]]
+    CreationDate: NotRequired[str]
+    LastModifiedDate: NotRequired[str]
+    Limits: NotRequired[JourneyLimitsTypeDef]
+    LocalTime: NotRequired[bool]
+    Name: str
+    QuietTime: NotRequired[QuietTimeTypeDef]
+    RefreshFrequency: NotRequired[str]
+    Schedule: NotRequired[ReadOnly[JourneyScheduleTypeDef]]
+    StartActivity: NotRequired[str]
+    StartCondition: NotRequired[ReadOnly[StartConditionTypeDef]]
+    State: NotRequired[StateType]
+    WaitForQuietTime: NotRequired[bool]
+    RefreshOnSegmentUpdate: NotRequired[bool]
+    JourneyChannelSettings: NotRequired[JourneyChannelSettingsTypeDef]
+    SendingSchedule: NotRequired[bool]
+    OpenHours: NotRequired[ReadOnly[OpenHoursTypeDef]]
+    ClosedDays: NotRequired[ReadOnly[ClosedDaysTypeDef]]
+    TimezoneEstimationMethods: NotRequired[
+        ReadOnly[Sequence[__TimezoneEstimationMethodsElementType]]
+    ]
+
+
 class CreateJourneyRequestTypeDef(TypedDict):
     ApplicationId: str
     WriteJourneyRequest: ReadOnly[WriteJourneyRequestTypeDef]
 
 
+class JourneyScheduleOutputTypeDef(TypedDict):
+    EndTime: NotRequired[datetime]
+    StartTime: NotRequired[datetime]
+    Timezone: NotRequired[str]
+
+
+class OpenHoursOutputTypeDef(TypedDict):
+    EMAIL: NotRequired[dict[DayOfWeekType, list[OpenHoursRuleTypeDef]]]
+    SMS: NotRequired[dict[DayOfWeekType, list[OpenHoursRuleTypeDef]]]
+    PUSH: NotRequired[dict[DayOfWeekType, list[OpenHoursRuleTypeDef]]]
+    VOICE: NotRequired[dict[DayOfWeekType, list[OpenHoursRuleTypeDef]]]
+    CUSTOM: NotRequired[dict[DayOfWeekType, list[OpenHoursRuleTypeDef]]]
+
+
+class EventFilterOutputTypeDef(TypedDict):
+    Dimensions: EventDimensionsOutputTypeDef
+    FilterType: FilterTypeType
+
+
+class EventStartConditionOutputTypeDef(TypedDict):
+    EventFilter: NotRequired[EventFilterOutputTypeDef]
+    SegmentId: NotRequired[str]
+
+
+class StartConditionOutputTypeDef(TypedDict):
+    Description: NotRequired[str]
+    EventStartCondition: NotRequired[EventStartConditionOutputTypeDef]
+    SegmentStartCondition: NotRequired[SegmentConditionTypeDef]
+
+
+class JourneyResponseTypeDef(TypedDict):
+    Activities: NotRequired[dict[str, ActivityOutputTypeDef]]
+    ApplicationId: str
+    CreationDate: NotRequired[str]
+    Id: str
+    LastModifiedDate: NotRequired[str]
+    Limits: NotRequired[JourneyLimitsTypeDef]
+    LocalTime: NotRequired[bool]
+    Name: str
+    QuietTime: NotRequired[QuietTimeTypeDef]
+    RefreshFrequency: NotRequired[str]
+    Schedule: NotRequired[JourneyScheduleOutputTypeDef]
+    StartActivity: NotRequired[str]
+    StartCondition: NotRequired[StartConditionOutputTypeDef]
+    State: NotRequired[StateType]
+    tags: NotRequired[dict[str, str]]
+    WaitForQuietTime: NotRequired[bool]
+    RefreshOnSegmentUpdate: NotRequired[bool]
+    JourneyChannelSettings: NotRequired[JourneyChannelSettingsTypeDef]
+    SendingSchedule: NotRequired[bool]
+    OpenHours: NotRequired[OpenHoursOutputTypeDef]
+    ClosedDays: NotRequired[ClosedDaysOutputTypeDef]
+    TimezoneEstimationMethods: NotRequired[list[__TimezoneEstimationMethodsElementType]]
+
+
 class CreateJourneyResponseTypeDef(TypedDict):
     JourneyResponse: JourneyResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DefaultPushNotificationTemplateTypeDef(TypedDict):
+    Action: NotRequired[ActionType]
+    Body: NotRequired[str]
+    Sound: NotRequired[str]
+    Title: NotRequired[str]
+    Url: NotRequired[str]
+
+
+class PushNotificationTemplateRequestTypeDef(TypedDict):
+    ADM: NotRequired[AndroidPushNotificationTemplateTypeDef]
+    APNS: NotRequired[APNSPushNotificationTemplateTypeDef]
+    Baidu: NotRequired[AndroidPushNotificationTemplateTypeDef]
+    Default: NotRequired[DefaultPushNotificationTemplateTypeDef]
+    DefaultSubstitutions: NotRequired[str]
+    GCM: NotRequired[AndroidPushNotificationTemplateTypeDef]
+    RecommenderId: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    TemplateDescription: NotRequired[str]
 
 
 class CreatePushTemplateRequestTypeDef(TypedDict):
@@ -1136,15 +1809,6 @@ class CreatePushTemplateRequestTypeDef(TypedDict):
 
 class CreatePushTemplateResponseTypeDef(TypedDict):
     CreateTemplateMessageBody: CreateTemplateMessageBodyTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateRecommenderConfigurationRequestTypeDef(TypedDict):
-    CreateRecommenderConfiguration: ReadOnly[CreateRecommenderConfigurationTypeDef]
-
-
-class CreateRecommenderConfigurationResponseTypeDef(TypedDict):
-    RecommenderConfigurationResponse: RecommenderConfigurationResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1160,14 +1824,106 @@ class CreateRecommenderConfigurationTypeDef(TypedDict):
     RecommendationsPerMessage: NotRequired[int]
 
 
+class CreateRecommenderConfigurationRequestTypeDef(TypedDict):
+    CreateRecommenderConfiguration: ReadOnly[CreateRecommenderConfigurationTypeDef]
+
+
+class RecommenderConfigurationResponseTypeDef(TypedDict):
+    Attributes: NotRequired[dict[str, str]]
+    CreationDate: str
+    Description: NotRequired[str]
+    Id: str
+    LastModifiedDate: str
+    Name: NotRequired[str]
+    RecommendationProviderIdType: NotRequired[str]
+    RecommendationProviderRoleArn: str
+    RecommendationProviderUri: str
+    RecommendationTransformerUri: NotRequired[str]
+    RecommendationsDisplayName: NotRequired[str]
+    RecommendationsPerMessage: NotRequired[int]
+
+
+class CreateRecommenderConfigurationResponseTypeDef(TypedDict):
+    RecommenderConfigurationResponse: RecommenderConfigurationResponseTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SegmentReferenceTypeDef(TypedDict):
+    Id: str
+    Version: NotRequired[int]
+
+
+class SegmentGroupTypeDef(TypedDict):
+    Dimensions: NotRequired[ReadOnly[Sequence[SegmentDimensionsTypeDef]]]
+    SourceSegments: NotRequired[ReadOnly[Sequence[SegmentReferenceTypeDef]]]
+    SourceType: NotRequired[SourceTypeType]
+    Type: NotRequired[TypeType]
+
+
+class SegmentGroupListTypeDef(TypedDict):
+    Groups: NotRequired[ReadOnly[Sequence[SegmentGroupTypeDef]]]
+    Include: NotRequired[IncludeType]
+
+
+class WriteSegmentRequestTypeDef(TypedDict):
+    Dimensions: NotRequired[ReadOnly[SegmentDimensionsTypeDef]]
+    Name: NotRequired[str]
+    SegmentGroups: NotRequired[ReadOnly[SegmentGroupListTypeDef]]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class CreateSegmentRequestTypeDef(TypedDict):
     ApplicationId: str
     WriteSegmentRequest: ReadOnly[WriteSegmentRequestTypeDef]
 
 
+class SegmentGroupOutputTypeDef(TypedDict):
+    Dimensions: NotRequired[list[SegmentDimensionsOutputTypeDef]]
+    SourceSegments: NotRequired[list[SegmentReferenceTypeDef]]
+    SourceType: NotRequired[SourceTypeType]
+    Type: NotRequired[TypeType]
+
+
+class SegmentGroupListOutputTypeDef(TypedDict):
+    Groups: NotRequired[list[SegmentGroupOutputTypeDef]]
+    Include: NotRequired[IncludeType]
+
+
+class SegmentImportResourceTypeDef(TypedDict):
+    ChannelCounts: NotRequired[dict[str, int]]
+    ExternalId: str
+    Format: FormatType
+    RoleArn: str
+    S3Url: str
+    Size: int
+
+
+class SegmentResponseTypeDef(TypedDict):
+    ApplicationId: str
+    Arn: str
+    CreationDate: str
+    Dimensions: NotRequired[SegmentDimensionsOutputTypeDef]
+    Id: str
+    ImportDefinition: NotRequired[SegmentImportResourceTypeDef]
+    LastModifiedDate: NotRequired[str]
+    Name: NotRequired[str]
+    SegmentGroups: NotRequired[SegmentGroupListOutputTypeDef]
+    SegmentType: SegmentTypeType
+    tags: NotRequired[dict[str, str]]
+    Version: NotRequired[int]
+
+
 class CreateSegmentResponseTypeDef(TypedDict):
     SegmentResponse: SegmentResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SMSTemplateRequestTypeDef(TypedDict):
+    Body: NotRequired[str]
+    DefaultSubstitutions: NotRequired[str]
+    RecommenderId: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    TemplateDescription: NotRequired[str]
 
 
 class CreateSmsTemplateRequestTypeDef(TypedDict):
@@ -1180,10 +1936,13 @@ class CreateSmsTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateTemplateMessageBodyTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Message: NotRequired[str]
-    RequestID: NotRequired[str]
+class VoiceTemplateRequestTypeDef(TypedDict):
+    Body: NotRequired[str]
+    DefaultSubstitutions: NotRequired[str]
+    LanguageCode: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    TemplateDescription: NotRequired[str]
+    VoiceId: NotRequired[str]
 
 
 class CreateVoiceTemplateRequestTypeDef(TypedDict):
@@ -1194,43 +1953,6 @@ class CreateVoiceTemplateRequestTypeDef(TypedDict):
 class CreateVoiceTemplateResponseTypeDef(TypedDict):
     CreateTemplateMessageBody: CreateTemplateMessageBodyTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomDeliveryConfigurationOutputTypeDef(TypedDict):
-    DeliveryUri: str
-    EndpointTypes: NotRequired[list[__EndpointTypesElementType]]
-
-
-class CustomDeliveryConfigurationTypeDef(TypedDict):
-    DeliveryUri: str
-    EndpointTypes: NotRequired[ReadOnly[Sequence[__EndpointTypesElementType]]]
-
-
-class CustomMessageActivityOutputTypeDef(TypedDict):
-    DeliveryUri: NotRequired[str]
-    EndpointTypes: NotRequired[list[__EndpointTypesElementType]]
-    MessageConfig: NotRequired[JourneyCustomMessageTypeDef]
-    NextActivity: NotRequired[str]
-    TemplateName: NotRequired[str]
-    TemplateVersion: NotRequired[str]
-
-
-class CustomMessageActivityTypeDef(TypedDict):
-    DeliveryUri: NotRequired[str]
-    EndpointTypes: NotRequired[ReadOnly[Sequence[__EndpointTypesElementType]]]
-    MessageConfig: NotRequired[JourneyCustomMessageTypeDef]
-    NextActivity: NotRequired[str]
-    TemplateName: NotRequired[str]
-    TemplateVersion: NotRequired[str]
-
-
-class DefaultButtonConfigurationTypeDef(TypedDict):
-    BackgroundColor: NotRequired[str]
-    BorderRadius: NotRequired[int]
-    ButtonAction: ButtonActionType
-    Link: NotRequired[str]
-    Text: str
-    TextColor: NotRequired[str]
 
 
 class DefaultMessageTypeDef(TypedDict):
@@ -1244,14 +1966,6 @@ class DefaultPushNotificationMessageTypeDef(TypedDict):
     Data: NotRequired[ReadOnly[Mapping[str, str]]]
     SilentPush: NotRequired[bool]
     Substitutions: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-    Title: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class DefaultPushNotificationTemplateTypeDef(TypedDict):
-    Action: NotRequired[ActionType]
-    Body: NotRequired[str]
-    Sound: NotRequired[str]
     Title: NotRequired[str]
     Url: NotRequired[str]
 
@@ -1333,6 +2047,25 @@ class DeleteEmailChannelRequestTypeDef(TypedDict):
     ApplicationId: str
 
 
+class EmailChannelResponseTypeDef(TypedDict):
+    ApplicationId: NotRequired[str]
+    ConfigurationSet: NotRequired[str]
+    CreationDate: NotRequired[str]
+    Enabled: NotRequired[bool]
+    FromAddress: NotRequired[str]
+    HasCredential: NotRequired[bool]
+    Id: NotRequired[str]
+    Identity: NotRequired[str]
+    IsArchived: NotRequired[bool]
+    LastModifiedBy: NotRequired[str]
+    LastModifiedDate: NotRequired[str]
+    MessagesPerSecond: NotRequired[int]
+    Platform: str
+    RoleArn: NotRequired[str]
+    OrchestrationSendingRoleArn: NotRequired[str]
+    Version: NotRequired[int]
+
+
 class DeleteEmailChannelResponseTypeDef(TypedDict):
     EmailChannelResponse: EmailChannelResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1341,6 +2074,11 @@ class DeleteEmailChannelResponseTypeDef(TypedDict):
 class DeleteEmailTemplateRequestTypeDef(TypedDict):
     TemplateName: str
     Version: NotRequired[str]
+
+
+class MessageBodyTypeDef(TypedDict):
+    Message: NotRequired[str]
+    RequestID: NotRequired[str]
 
 
 class DeleteEmailTemplateResponseTypeDef(TypedDict):
@@ -1353,6 +2091,49 @@ class DeleteEndpointRequestTypeDef(TypedDict):
     EndpointId: str
 
 
+class EndpointDemographicTypeDef(TypedDict):
+    AppVersion: NotRequired[str]
+    Locale: NotRequired[str]
+    Make: NotRequired[str]
+    Model: NotRequired[str]
+    ModelVersion: NotRequired[str]
+    Platform: NotRequired[str]
+    PlatformVersion: NotRequired[str]
+    Timezone: NotRequired[str]
+
+
+class EndpointLocationTypeDef(TypedDict):
+    City: NotRequired[str]
+    Country: NotRequired[str]
+    Latitude: NotRequired[float]
+    Longitude: NotRequired[float]
+    PostalCode: NotRequired[str]
+    Region: NotRequired[str]
+
+
+class EndpointUserOutputTypeDef(TypedDict):
+    UserAttributes: NotRequired[dict[str, list[str]]]
+    UserId: NotRequired[str]
+
+
+class EndpointResponseTypeDef(TypedDict):
+    Address: NotRequired[str]
+    ApplicationId: NotRequired[str]
+    Attributes: NotRequired[dict[str, list[str]]]
+    ChannelType: NotRequired[ChannelTypeType]
+    CohortId: NotRequired[str]
+    CreationDate: NotRequired[str]
+    Demographic: NotRequired[EndpointDemographicTypeDef]
+    EffectiveDate: NotRequired[str]
+    EndpointStatus: NotRequired[str]
+    Id: NotRequired[str]
+    Location: NotRequired[EndpointLocationTypeDef]
+    Metrics: NotRequired[dict[str, float]]
+    OptOut: NotRequired[str]
+    RequestId: NotRequired[str]
+    User: NotRequired[EndpointUserOutputTypeDef]
+
+
 class DeleteEndpointResponseTypeDef(TypedDict):
     EndpointResponse: EndpointResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1362,6 +2143,15 @@ class DeleteEventStreamRequestTypeDef(TypedDict):
     ApplicationId: str
 
 
+class EventStreamTypeDef(TypedDict):
+    ApplicationId: str
+    DestinationStreamArn: str
+    ExternalId: NotRequired[str]
+    LastModifiedDate: NotRequired[str]
+    LastUpdatedBy: NotRequired[str]
+    RoleArn: str
+
+
 class DeleteEventStreamResponseTypeDef(TypedDict):
     EventStream: EventStreamTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1369,6 +2159,22 @@ class DeleteEventStreamResponseTypeDef(TypedDict):
 
 class DeleteGcmChannelRequestTypeDef(TypedDict):
     ApplicationId: str
+
+
+class GCMChannelResponseTypeDef(TypedDict):
+    ApplicationId: NotRequired[str]
+    CreationDate: NotRequired[str]
+    Credential: NotRequired[str]
+    DefaultAuthenticationMethod: NotRequired[str]
+    Enabled: NotRequired[bool]
+    HasCredential: NotRequired[bool]
+    HasFcmServiceCredentials: NotRequired[bool]
+    Id: NotRequired[str]
+    IsArchived: NotRequired[bool]
+    LastModifiedBy: NotRequired[str]
+    LastModifiedDate: NotRequired[str]
+    Platform: str
+    Version: NotRequired[int]
 
 
 class DeleteGcmChannelResponseTypeDef(TypedDict):
@@ -1429,6 +2235,23 @@ class DeleteSmsChannelRequestTypeDef(TypedDict):
     ApplicationId: str
 
 
+class SMSChannelResponseTypeDef(TypedDict):
+    ApplicationId: NotRequired[str]
+    CreationDate: NotRequired[str]
+    Enabled: NotRequired[bool]
+    HasCredential: NotRequired[bool]
+    Id: NotRequired[str]
+    IsArchived: NotRequired[bool]
+    LastModifiedBy: NotRequired[str]
+    LastModifiedDate: NotRequired[str]
+    Platform: str
+    PromotionalMessagesPerSecond: NotRequired[int]
+    SenderId: NotRequired[str]
+    ShortCode: NotRequired[str]
+    TransactionalMessagesPerSecond: NotRequired[int]
+    Version: NotRequired[int]
+
+
 class DeleteSmsChannelResponseTypeDef(TypedDict):
     SMSChannelResponse: SMSChannelResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1449,6 +2272,10 @@ class DeleteUserEndpointsRequestTypeDef(TypedDict):
     UserId: str
 
 
+class EndpointsResponseTypeDef(TypedDict):
+    Item: list[EndpointResponseTypeDef]
+
+
 class DeleteUserEndpointsResponseTypeDef(TypedDict):
     EndpointsResponse: EndpointsResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1456,6 +2283,19 @@ class DeleteUserEndpointsResponseTypeDef(TypedDict):
 
 class DeleteVoiceChannelRequestTypeDef(TypedDict):
     ApplicationId: str
+
+
+class VoiceChannelResponseTypeDef(TypedDict):
+    ApplicationId: NotRequired[str]
+    CreationDate: NotRequired[str]
+    Enabled: NotRequired[bool]
+    HasCredential: NotRequired[bool]
+    Id: NotRequired[str]
+    IsArchived: NotRequired[bool]
+    LastModifiedBy: NotRequired[str]
+    LastModifiedDate: NotRequired[str]
+    Platform: str
+    Version: NotRequired[int]
 
 
 class DeleteVoiceChannelResponseTypeDef(TypedDict):
@@ -1471,6 +2311,73 @@ class DeleteVoiceTemplateRequestTypeDef(TypedDict):
 class DeleteVoiceTemplateResponseTypeDef(TypedDict):
     MessageBody: MessageBodyTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RawEmailTypeDef(TypedDict):
+    Data: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+
+
+class SimpleEmailPartTypeDef(TypedDict):
+    Charset: NotRequired[str]
+    Data: NotRequired[str]
+
+
+class SimpleEmailTypeDef(TypedDict):
+    HtmlPart: NotRequired[SimpleEmailPartTypeDef]
+    Subject: NotRequired[SimpleEmailPartTypeDef]
+    TextPart: NotRequired[SimpleEmailPartTypeDef]
+    Headers: NotRequired[ReadOnly[Sequence[MessageHeaderTypeDef]]]
+
+
+class EmailMessageTypeDef(TypedDict):
+    Body: NotRequired[str]
+    FeedbackForwardingAddress: NotRequired[str]
+    FromAddress: NotRequired[str]
+    RawEmail: NotRequired[ReadOnly[RawEmailTypeDef]]
+    ReplyToAddresses: NotRequired[ReadOnly[Sequence[str]]]
+    SimpleEmail: NotRequired[ReadOnly[SimpleEmailTypeDef]]
+    Substitutions: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+
+
+class GCMMessageTypeDef(TypedDict):
+    Action: NotRequired[ActionType]
+    Body: NotRequired[str]
+    CollapseKey: NotRequired[str]
+    Data: NotRequired[ReadOnly[Mapping[str, str]]]
+    IconReference: NotRequired[str]
+    ImageIconUrl: NotRequired[str]
+    ImageUrl: NotRequired[str]
+    PreferredAuthenticationMethod: NotRequired[str]
+    Priority: NotRequired[str]
+    RawContent: NotRequired[str]
+    RestrictedPackageName: NotRequired[str]
+    SilentPush: NotRequired[bool]
+    SmallImageIconUrl: NotRequired[str]
+    Sound: NotRequired[str]
+    Substitutions: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    TimeToLive: NotRequired[int]
+    Title: NotRequired[str]
+    Url: NotRequired[str]
+
+
+class SMSMessageTypeDef(TypedDict):
+    Body: NotRequired[str]
+    Keyword: NotRequired[str]
+    MediaUrl: NotRequired[str]
+    MessageType: NotRequired[MessageTypeType]
+    OriginationNumber: NotRequired[str]
+    SenderId: NotRequired[str]
+    Substitutions: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    EntityId: NotRequired[str]
+    TemplateId: NotRequired[str]
+
+
+class VoiceMessageTypeDef(TypedDict):
+    Body: NotRequired[str]
+    LanguageCode: NotRequired[str]
+    OriginationNumber: NotRequired[str]
+    Substitutions: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    VoiceId: NotRequired[str]
 
 
 class DirectMessageConfigurationTypeDef(TypedDict):
@@ -1496,53 +2403,6 @@ class EmailChannelRequestTypeDef(TypedDict):
     OrchestrationSendingRoleArn: NotRequired[str]
 
 
-class EmailChannelResponseTypeDef(TypedDict):
-    ApplicationId: NotRequired[str]
-    ConfigurationSet: NotRequired[str]
-    CreationDate: NotRequired[str]
-    Enabled: NotRequired[bool]
-    FromAddress: NotRequired[str]
-    HasCredential: NotRequired[bool]
-    Id: NotRequired[str]
-    Identity: NotRequired[str]
-    IsArchived: NotRequired[bool]
-    LastModifiedBy: NotRequired[str]
-    LastModifiedDate: NotRequired[str]
-    MessagesPerSecond: NotRequired[int]
-    Platform: str
-    RoleArn: NotRequired[str]
-    OrchestrationSendingRoleArn: NotRequired[str]
-    Version: NotRequired[int]
-
-
-class EmailMessageActivityTypeDef(TypedDict):
-    MessageConfig: NotRequired[JourneyEmailMessageTypeDef]
-    NextActivity: NotRequired[str]
-    TemplateName: NotRequired[str]
-    TemplateVersion: NotRequired[str]
-
-
-class EmailMessageTypeDef(TypedDict):
-    Body: NotRequired[str]
-    FeedbackForwardingAddress: NotRequired[str]
-    FromAddress: NotRequired[str]
-    RawEmail: NotRequired[ReadOnly[RawEmailTypeDef]]
-    ReplyToAddresses: NotRequired[ReadOnly[Sequence[str]]]
-    SimpleEmail: NotRequired[ReadOnly[SimpleEmailTypeDef]]
-    Substitutions: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-
-
-class EmailTemplateRequestTypeDef(TypedDict):
-    DefaultSubstitutions: NotRequired[str]
-    HtmlPart: NotRequired[str]
-    RecommenderId: NotRequired[str]
-    Subject: NotRequired[str]
-    Headers: NotRequired[ReadOnly[Sequence[MessageHeaderTypeDef]]]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-    TemplateDescription: NotRequired[str]
-    TextPart: NotRequired[str]
-
-
 class EmailTemplateResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     CreationDate: str
@@ -1558,6 +2418,11 @@ class EmailTemplateResponseTypeDef(TypedDict):
     TemplateType: TemplateTypeType
     TextPart: NotRequired[str]
     Version: NotRequired[str]
+
+
+class EndpointUserTypeDef(TypedDict):
+    UserAttributes: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    UserId: NotRequired[str]
 
 
 class EndpointBatchItemTypeDef(TypedDict):
@@ -1579,29 +2444,9 @@ class EndpointBatchRequestTypeDef(TypedDict):
     Item: ReadOnly[Sequence[EndpointBatchItemTypeDef]]
 
 
-class EndpointDemographicTypeDef(TypedDict):
-    AppVersion: NotRequired[str]
-    Locale: NotRequired[str]
-    Make: NotRequired[str]
-    Model: NotRequired[str]
-    ModelVersion: NotRequired[str]
-    Platform: NotRequired[str]
-    PlatformVersion: NotRequired[str]
-    Timezone: NotRequired[str]
-
-
 class EndpointItemResponseTypeDef(TypedDict):
     Message: NotRequired[str]
     StatusCode: NotRequired[int]
-
-
-class EndpointLocationTypeDef(TypedDict):
-    City: NotRequired[str]
-    Country: NotRequired[str]
-    Latitude: NotRequired[float]
-    Longitude: NotRequired[float]
-    PostalCode: NotRequired[str]
-    Region: NotRequired[str]
 
 
 class EndpointMessageResultTypeDef(TypedDict):
@@ -1627,24 +2472,6 @@ class EndpointRequestTypeDef(TypedDict):
     User: NotRequired[ReadOnly[EndpointUserTypeDef]]
 
 
-class EndpointResponseTypeDef(TypedDict):
-    Address: NotRequired[str]
-    ApplicationId: NotRequired[str]
-    Attributes: NotRequired[dict[str, list[str]]]
-    ChannelType: NotRequired[ChannelTypeType]
-    CohortId: NotRequired[str]
-    CreationDate: NotRequired[str]
-    Demographic: NotRequired[EndpointDemographicTypeDef]
-    EffectiveDate: NotRequired[str]
-    EndpointStatus: NotRequired[str]
-    Id: NotRequired[str]
-    Location: NotRequired[EndpointLocationTypeDef]
-    Metrics: NotRequired[dict[str, float]]
-    OptOut: NotRequired[str]
-    RequestId: NotRequired[str]
-    User: NotRequired[EndpointUserOutputTypeDef]
-
-
 class EndpointSendConfigurationTypeDef(TypedDict):
     BodyOverride: NotRequired[str]
     Context: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -1653,74 +2480,16 @@ class EndpointSendConfigurationTypeDef(TypedDict):
     TitleOverride: NotRequired[str]
 
 
-class EndpointUserOutputTypeDef(TypedDict):
-    UserAttributes: NotRequired[dict[str, list[str]]]
-    UserId: NotRequired[str]
-
-
-class EndpointUserTypeDef(TypedDict):
-    UserAttributes: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-    UserId: NotRequired[str]
-
-
-class EndpointsResponseTypeDef(TypedDict):
-    Item: list[EndpointResponseTypeDef]
-
-
-class EventConditionOutputTypeDef(TypedDict):
-    Dimensions: NotRequired[EventDimensionsOutputTypeDef]
-    MessageActivity: NotRequired[str]
-
-
-class EventConditionTypeDef(TypedDict):
-    Dimensions: NotRequired[ReadOnly[EventDimensionsTypeDef]]
-    MessageActivity: NotRequired[str]
-
-
-class EventDimensionsOutputTypeDef(TypedDict):
-    Attributes: NotRequired[dict[str, AttributeDimensionOutputTypeDef]]
-    EventType: NotRequired[SetDimensionOutputTypeDef]
-    Metrics: NotRequired[dict[str, MetricDimensionTypeDef]]
-
-
-class EventDimensionsTypeDef(TypedDict):
-    Attributes: NotRequired[ReadOnly[Mapping[str, AttributeDimensionTypeDef]]]
-    EventType: NotRequired[ReadOnly[SetDimensionTypeDef]]
-    Metrics: NotRequired[ReadOnly[Mapping[str, MetricDimensionTypeDef]]]
-
-
-class EventFilterOutputTypeDef(TypedDict):
-    Dimensions: EventDimensionsOutputTypeDef
-    FilterType: FilterTypeType
-
-
-class EventFilterTypeDef(TypedDict):
-    Dimensions: ReadOnly[EventDimensionsTypeDef]
-    FilterType: FilterTypeType
-
-
 class EventItemResponseTypeDef(TypedDict):
     Message: NotRequired[str]
     StatusCode: NotRequired[int]
 
 
-class EventStartConditionOutputTypeDef(TypedDict):
-    EventFilter: NotRequired[EventFilterOutputTypeDef]
-    SegmentId: NotRequired[str]
-
-
-class EventStartConditionTypeDef(TypedDict):
-    EventFilter: NotRequired[ReadOnly[EventFilterTypeDef]]
-    SegmentId: NotRequired[str]
-
-
-class EventStreamTypeDef(TypedDict):
-    ApplicationId: str
-    DestinationStreamArn: str
-    ExternalId: NotRequired[str]
-    LastModifiedDate: NotRequired[str]
-    LastUpdatedBy: NotRequired[str]
-    RoleArn: str
+class SessionTypeDef(TypedDict):
+    Duration: NotRequired[int]
+    Id: str
+    StartTimestamp: str
+    StopTimestamp: NotRequired[str]
 
 
 class EventTypeDef(TypedDict):
@@ -1736,6 +2505,20 @@ class EventTypeDef(TypedDict):
     Timestamp: str
 
 
+class PublicEndpointTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Attributes: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    ChannelType: NotRequired[ChannelTypeType]
+    Demographic: NotRequired[EndpointDemographicTypeDef]
+    EffectiveDate: NotRequired[str]
+    EndpointStatus: NotRequired[str]
+    Location: NotRequired[EndpointLocationTypeDef]
+    Metrics: NotRequired[ReadOnly[Mapping[str, float]]]
+    OptOut: NotRequired[str]
+    RequestId: NotRequired[str]
+    User: NotRequired[ReadOnly[EndpointUserTypeDef]]
+
+
 class EventsBatchTypeDef(TypedDict):
     Endpoint: ReadOnly[PublicEndpointTypeDef]
     Events: ReadOnly[Mapping[str, EventTypeDef]]
@@ -1745,38 +2528,13 @@ class EventsRequestTypeDef(TypedDict):
     BatchItem: ReadOnly[Mapping[str, EventsBatchTypeDef]]
 
 
+class ItemResponseTypeDef(TypedDict):
+    EndpointItemResponse: NotRequired[EndpointItemResponseTypeDef]
+    EventsItemResponse: NotRequired[dict[str, EventItemResponseTypeDef]]
+
+
 class EventsResponseTypeDef(TypedDict):
     Results: NotRequired[dict[str, ItemResponseTypeDef]]
-
-
-class ExportJobRequestTypeDef(TypedDict):
-    RoleArn: str
-    S3UrlPrefix: str
-    SegmentId: NotRequired[str]
-    SegmentVersion: NotRequired[int]
-
-
-class ExportJobResourceTypeDef(TypedDict):
-    RoleArn: str
-    S3UrlPrefix: str
-    SegmentId: NotRequired[str]
-    SegmentVersion: NotRequired[int]
-
-
-class ExportJobResponseTypeDef(TypedDict):
-    ApplicationId: str
-    CompletedPieces: NotRequired[int]
-    CompletionDate: NotRequired[str]
-    CreationDate: str
-    Definition: ExportJobResourceTypeDef
-    FailedPieces: NotRequired[int]
-    Failures: NotRequired[list[str]]
-    Id: str
-    JobStatus: JobStatusType
-    TotalFailures: NotRequired[int]
-    TotalPieces: NotRequired[int]
-    TotalProcessed: NotRequired[int]
-    Type: str
 
 
 class ExportJobsResponseTypeDef(TypedDict):
@@ -1789,53 +2547,6 @@ class GCMChannelRequestTypeDef(TypedDict):
     DefaultAuthenticationMethod: NotRequired[str]
     Enabled: NotRequired[bool]
     ServiceJson: NotRequired[str]
-
-
-class GCMChannelResponseTypeDef(TypedDict):
-    ApplicationId: NotRequired[str]
-    CreationDate: NotRequired[str]
-    Credential: NotRequired[str]
-    DefaultAuthenticationMethod: NotRequired[str]
-    Enabled: NotRequired[bool]
-    HasCredential: NotRequired[bool]
-    HasFcmServiceCredentials: NotRequired[bool]
-    Id: NotRequired[str]
-    IsArchived: NotRequired[bool]
-    LastModifiedBy: NotRequired[str]
-    LastModifiedDate: NotRequired[str]
-    Platform: str
-    Version: NotRequired[int]
-
-
-class GCMMessageTypeDef(TypedDict):
-    Action: NotRequired[ActionType]
-    Body: NotRequired[str]
-    CollapseKey: NotRequired[str]
-    Data: NotRequired[ReadOnly[Mapping[str, str]]]
-    IconReference: NotRequired[str]
-    ImageIconUrl: NotRequired[str]
-    ImageUrl: NotRequired[str]
-    PreferredAuthenticationMethod: NotRequired[str]
-    Priority: NotRequired[str]
-    RawContent: NotRequired[str]
-    RestrictedPackageName: NotRequired[str]
-    SilentPush: NotRequired[bool]
-    SmallImageIconUrl: NotRequired[str]
-    Sound: NotRequired[str]
-    Substitutions: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-    TimeToLive: NotRequired[int]
-    Title: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class GPSCoordinatesTypeDef(TypedDict):
-    Latitude: float
-    Longitude: float
-
-
-class GPSPointDimensionTypeDef(TypedDict):
-    Coordinates: GPSCoordinatesTypeDef
-    RangeInKilometers: NotRequired[float]
 
 
 class GetAdmChannelRequestTypeDef(TypedDict):
@@ -2098,6 +2809,11 @@ class GetImportJobsRequestTypeDef(TypedDict):
     Token: NotRequired[str]
 
 
+class ImportJobsResponseTypeDef(TypedDict):
+    Item: list[ImportJobResponseTypeDef]
+    NextToken: NotRequired[str]
+
+
 class GetImportJobsResponseTypeDef(TypedDict):
     ImportJobsResponse: ImportJobsResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2108,6 +2824,33 @@ class GetInAppMessagesRequestTypeDef(TypedDict):
     EndpointId: str
 
 
+class InAppCampaignScheduleTypeDef(TypedDict):
+    EndDate: NotRequired[str]
+    EventFilter: NotRequired[CampaignEventFilterOutputTypeDef]
+    QuietTime: NotRequired[QuietTimeTypeDef]
+
+
+class InAppMessageTypeDef(TypedDict):
+    Content: NotRequired[list[InAppMessageContentTypeDef]]
+    CustomConfig: NotRequired[dict[str, str]]
+    Layout: NotRequired[LayoutType]
+
+
+class InAppMessageCampaignTypeDef(TypedDict):
+    CampaignId: NotRequired[str]
+    DailyCap: NotRequired[int]
+    InAppMessage: NotRequired[InAppMessageTypeDef]
+    Priority: NotRequired[int]
+    Schedule: NotRequired[InAppCampaignScheduleTypeDef]
+    SessionCap: NotRequired[int]
+    TotalCap: NotRequired[int]
+    TreatmentId: NotRequired[str]
+
+
+class InAppMessagesResponseTypeDef(TypedDict):
+    InAppMessageCampaigns: NotRequired[list[InAppMessageCampaignTypeDef]]
+
+
 class GetInAppMessagesResponseTypeDef(TypedDict):
     InAppMessagesResponse: InAppMessagesResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2115,6 +2858,20 @@ class GetInAppMessagesResponseTypeDef(TypedDict):
 
 class GetInAppTemplateRequestTypeDef(TypedDict):
     TemplateName: str
+    Version: NotRequired[str]
+
+
+class InAppTemplateResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Content: NotRequired[list[InAppMessageContentTypeDef]]
+    CreationDate: str
+    CustomConfig: NotRequired[dict[str, str]]
+    LastModifiedDate: str
+    Layout: NotRequired[LayoutType]
+    tags: NotRequired[dict[str, str]]
+    TemplateDescription: NotRequired[str]
+    TemplateName: str
+    TemplateType: TemplateTypeType
     Version: NotRequired[str]
 
 
@@ -2133,6 +2890,16 @@ class GetJourneyDateRangeKpiRequestTypeDef(TypedDict):
     StartTime: NotRequired[ReadOnly[datetime | str]]
 
 
+class JourneyDateRangeKpiResponseTypeDef(TypedDict):
+    ApplicationId: str
+    EndTime: datetime
+    JourneyId: str
+    KpiName: str
+    KpiResult: BaseKpiResultTypeDef
+    NextToken: NotRequired[str]
+    StartTime: datetime
+
+
 class GetJourneyDateRangeKpiResponseTypeDef(TypedDict):
     JourneyDateRangeKpiResponse: JourneyDateRangeKpiResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2144,6 +2911,15 @@ class GetJourneyExecutionActivityMetricsRequestTypeDef(TypedDict):
     JourneyId: str
     NextToken: NotRequired[str]
     PageSize: NotRequired[str]
+
+
+class JourneyExecutionActivityMetricsResponseTypeDef(TypedDict):
+    ActivityType: str
+    ApplicationId: str
+    JourneyActivityId: str
+    JourneyId: str
+    LastEvaluatedTime: str
+    Metrics: dict[str, str]
 
 
 class GetJourneyExecutionActivityMetricsResponseTypeDef(TypedDict):
@@ -2158,6 +2934,13 @@ class GetJourneyExecutionMetricsRequestTypeDef(TypedDict):
     JourneyId: str
     NextToken: NotRequired[str]
     PageSize: NotRequired[str]
+
+
+class JourneyExecutionMetricsResponseTypeDef(TypedDict):
+    ApplicationId: str
+    JourneyId: str
+    LastEvaluatedTime: str
+    Metrics: dict[str, str]
 
 
 class GetJourneyExecutionMetricsResponseTypeDef(TypedDict):
@@ -2184,6 +2967,16 @@ class GetJourneyRunExecutionActivityMetricsRequestTypeDef(TypedDict):
     RunId: str
 
 
+class JourneyRunExecutionActivityMetricsResponseTypeDef(TypedDict):
+    ActivityType: str
+    ApplicationId: str
+    JourneyActivityId: str
+    JourneyId: str
+    LastEvaluatedTime: str
+    Metrics: dict[str, str]
+    RunId: str
+
+
 class GetJourneyRunExecutionActivityMetricsResponseTypeDef(TypedDict):
     JourneyRunExecutionActivityMetricsResponse: (
         JourneyRunExecutionActivityMetricsResponseTypeDef
@@ -2199,6 +2992,14 @@ class GetJourneyRunExecutionMetricsRequestTypeDef(TypedDict):
     RunId: str
 
 
+class JourneyRunExecutionMetricsResponseTypeDef(TypedDict):
+    ApplicationId: str
+    JourneyId: str
+    LastEvaluatedTime: str
+    Metrics: dict[str, str]
+    RunId: str
+
+
 class GetJourneyRunExecutionMetricsResponseTypeDef(TypedDict):
     JourneyRunExecutionMetricsResponse: JourneyRunExecutionMetricsResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2211,6 +3012,18 @@ class GetJourneyRunsRequestTypeDef(TypedDict):
     Token: NotRequired[str]
 
 
+class JourneyRunResponseTypeDef(TypedDict):
+    CreationTime: str
+    LastUpdateTime: str
+    RunId: str
+    Status: JourneyRunStatusType
+
+
+class JourneyRunsResponseTypeDef(TypedDict):
+    Item: list[JourneyRunResponseTypeDef]
+    NextToken: NotRequired[str]
+
+
 class GetJourneyRunsResponseTypeDef(TypedDict):
     JourneyRunsResponse: JourneyRunsResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2218,6 +3031,24 @@ class GetJourneyRunsResponseTypeDef(TypedDict):
 
 class GetPushTemplateRequestTypeDef(TypedDict):
     TemplateName: str
+    Version: NotRequired[str]
+
+
+class PushNotificationTemplateResponseTypeDef(TypedDict):
+    ADM: NotRequired[AndroidPushNotificationTemplateTypeDef]
+    APNS: NotRequired[APNSPushNotificationTemplateTypeDef]
+    Arn: NotRequired[str]
+    Baidu: NotRequired[AndroidPushNotificationTemplateTypeDef]
+    CreationDate: str
+    Default: NotRequired[DefaultPushNotificationTemplateTypeDef]
+    DefaultSubstitutions: NotRequired[str]
+    GCM: NotRequired[AndroidPushNotificationTemplateTypeDef]
+    LastModifiedDate: str
+    RecommenderId: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    TemplateDescription: NotRequired[str]
+    TemplateName: str
+    TemplateType: TemplateTypeType
     Version: NotRequired[str]
 
 
@@ -2238,6 +3069,11 @@ class GetRecommenderConfigurationResponseTypeDef(TypedDict):
 class GetRecommenderConfigurationsRequestTypeDef(TypedDict):
     PageSize: NotRequired[str]
     Token: NotRequired[str]
+
+
+class ListRecommenderConfigurationsResponseTypeDef(TypedDict):
+    Item: list[RecommenderConfigurationResponseTypeDef]
+    NextToken: NotRequired[str]
 
 
 class GetRecommenderConfigurationsResponseTypeDef(TypedDict):
@@ -2297,6 +3133,11 @@ class GetSegmentVersionsRequestTypeDef(TypedDict):
     Token: NotRequired[str]
 
 
+class SegmentsResponseTypeDef(TypedDict):
+    Item: list[SegmentResponseTypeDef]
+    NextToken: NotRequired[str]
+
+
 class GetSegmentVersionsResponseTypeDef(TypedDict):
     SegmentsResponse: SegmentsResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2324,6 +3165,20 @@ class GetSmsChannelResponseTypeDef(TypedDict):
 
 class GetSmsTemplateRequestTypeDef(TypedDict):
     TemplateName: str
+    Version: NotRequired[str]
+
+
+class SMSTemplateResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Body: NotRequired[str]
+    CreationDate: str
+    DefaultSubstitutions: NotRequired[str]
+    LastModifiedDate: str
+    RecommenderId: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    TemplateDescription: NotRequired[str]
+    TemplateName: str
+    TemplateType: TemplateTypeType
     Version: NotRequired[str]
 
 
@@ -2356,275 +3211,28 @@ class GetVoiceTemplateRequestTypeDef(TypedDict):
     Version: NotRequired[str]
 
 
-class GetVoiceTemplateResponseTypeDef(TypedDict):
-    VoiceTemplateResponse: VoiceTemplateResponseTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HoldoutActivityTypeDef(TypedDict):
-    NextActivity: NotRequired[str]
-    Percentage: int
-
-
-class ImportJobRequestTypeDef(TypedDict):
-    DefineSegment: NotRequired[bool]
-    ExternalId: NotRequired[str]
-    Format: FormatType
-    RegisterEndpoints: NotRequired[bool]
-    RoleArn: str
-    S3Url: str
-    SegmentId: NotRequired[str]
-    SegmentName: NotRequired[str]
-
-
-class ImportJobResourceTypeDef(TypedDict):
-    DefineSegment: NotRequired[bool]
-    ExternalId: NotRequired[str]
-    Format: FormatType
-    RegisterEndpoints: NotRequired[bool]
-    RoleArn: str
-    S3Url: str
-    SegmentId: NotRequired[str]
-    SegmentName: NotRequired[str]
-
-
-class ImportJobResponseTypeDef(TypedDict):
-    ApplicationId: str
-    CompletedPieces: NotRequired[int]
-    CompletionDate: NotRequired[str]
-    CreationDate: str
-    Definition: ImportJobResourceTypeDef
-    FailedPieces: NotRequired[int]
-    Failures: NotRequired[list[str]]
-    Id: str
-    JobStatus: JobStatusType
-    TotalFailures: NotRequired[int]
-    TotalPieces: NotRequired[int]
-    TotalProcessed: NotRequired[int]
-    Type: str
-
-
-class ImportJobsResponseTypeDef(TypedDict):
-    Item: list[ImportJobResponseTypeDef]
-    NextToken: NotRequired[str]
-
-
-class InAppCampaignScheduleTypeDef(TypedDict):
-    EndDate: NotRequired[str]
-    EventFilter: NotRequired[CampaignEventFilterOutputTypeDef]
-    QuietTime: NotRequired[QuietTimeTypeDef]
-
-
-class InAppMessageBodyConfigTypeDef(TypedDict):
-    Alignment: AlignmentType
-    Body: str
-    TextColor: str
-
-
-class InAppMessageButtonTypeDef(TypedDict):
-    Android: NotRequired[OverrideButtonConfigurationTypeDef]
-    DefaultConfig: NotRequired[DefaultButtonConfigurationTypeDef]
-    IOS: NotRequired[OverrideButtonConfigurationTypeDef]
-    Web: NotRequired[OverrideButtonConfigurationTypeDef]
-
-
-class InAppMessageCampaignTypeDef(TypedDict):
-    CampaignId: NotRequired[str]
-    DailyCap: NotRequired[int]
-    InAppMessage: NotRequired[InAppMessageTypeDef]
-    Priority: NotRequired[int]
-    Schedule: NotRequired[InAppCampaignScheduleTypeDef]
-    SessionCap: NotRequired[int]
-    TotalCap: NotRequired[int]
-    TreatmentId: NotRequired[str]
-
-
-class InAppMessageContentTypeDef(TypedDict):
-    BackgroundColor: NotRequired[str]
-    BodyConfig: NotRequired[InAppMessageBodyConfigTypeDef]
-    HeaderConfig: NotRequired[InAppMessageHeaderConfigTypeDef]
-    ImageUrl: NotRequired[str]
-    PrimaryBtn: NotRequired[InAppMessageButtonTypeDef]
-    SecondaryBtn: NotRequired[InAppMessageButtonTypeDef]
-
-
-class InAppMessageHeaderConfigTypeDef(TypedDict):
-    Alignment: AlignmentType
-    Header: str
-    TextColor: str
-
-
-class InAppMessageTypeDef(TypedDict):
-    Content: NotRequired[list[InAppMessageContentTypeDef]]
-    CustomConfig: NotRequired[dict[str, str]]
-    Layout: NotRequired[LayoutType]
-
-
-class InAppMessagesResponseTypeDef(TypedDict):
-    InAppMessageCampaigns: NotRequired[list[InAppMessageCampaignTypeDef]]
-
-
-class InAppTemplateRequestTypeDef(TypedDict):
-    Content: NotRequired[ReadOnly[Sequence[InAppMessageContentTypeDef]]]
-    CustomConfig: NotRequired[ReadOnly[Mapping[str, str]]]
-    Layout: NotRequired[LayoutType]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-    TemplateDescription: NotRequired[str]
-
-
-class InAppTemplateResponseTypeDef(TypedDict):
+class VoiceTemplateResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
-    Content: NotRequired[list[InAppMessageContentTypeDef]]
+    Body: NotRequired[str]
     CreationDate: str
-    CustomConfig: NotRequired[dict[str, str]]
+    DefaultSubstitutions: NotRequired[str]
+    LanguageCode: NotRequired[str]
     LastModifiedDate: str
-    Layout: NotRequired[LayoutType]
     tags: NotRequired[dict[str, str]]
     TemplateDescription: NotRequired[str]
     TemplateName: str
     TemplateType: TemplateTypeType
     Version: NotRequired[str]
+    VoiceId: NotRequired[str]
 
 
-class ItemResponseTypeDef(TypedDict):
-    EndpointItemResponse: NotRequired[EndpointItemResponseTypeDef]
-    EventsItemResponse: NotRequired[dict[str, EventItemResponseTypeDef]]
-
-
-class JourneyChannelSettingsTypeDef(TypedDict):
-    ConnectCampaignArn: NotRequired[str]
-    ConnectCampaignExecutionRoleArn: NotRequired[str]
-
-
-class JourneyCustomMessageTypeDef(TypedDict):
-    Data: NotRequired[str]
-
-
-class JourneyDateRangeKpiResponseTypeDef(TypedDict):
-    ApplicationId: str
-    EndTime: datetime
-    JourneyId: str
-    KpiName: str
-    KpiResult: BaseKpiResultTypeDef
-    NextToken: NotRequired[str]
-    StartTime: datetime
-
-
-class JourneyEmailMessageTypeDef(TypedDict):
-    FromAddress: NotRequired[str]
-
-
-class JourneyExecutionActivityMetricsResponseTypeDef(TypedDict):
-    ActivityType: str
-    ApplicationId: str
-    JourneyActivityId: str
-    JourneyId: str
-    LastEvaluatedTime: str
-    Metrics: dict[str, str]
-
-
-class JourneyExecutionMetricsResponseTypeDef(TypedDict):
-    ApplicationId: str
-    JourneyId: str
-    LastEvaluatedTime: str
-    Metrics: dict[str, str]
-
-
-class JourneyLimitsTypeDef(TypedDict):
-    DailyCap: NotRequired[int]
-    EndpointReentryCap: NotRequired[int]
-    MessagesPerSecond: NotRequired[int]
-    EndpointReentryInterval: NotRequired[str]
-    TimeframeCap: NotRequired[JourneyTimeframeCapTypeDef]
-    TotalCap: NotRequired[int]
-
-
-class JourneyPushMessageTypeDef(TypedDict):
-    TimeToLive: NotRequired[str]
-
-
-class JourneyResponseTypeDef(TypedDict):
-    Activities: NotRequired[dict[str, ActivityOutputTypeDef]]
-    ApplicationId: str
-    CreationDate: NotRequired[str]
-    Id: str
-    LastModifiedDate: NotRequired[str]
-    Limits: NotRequired[JourneyLimitsTypeDef]
-    LocalTime: NotRequired[bool]
-    Name: str
-    QuietTime: NotRequired[QuietTimeTypeDef]
-    RefreshFrequency: NotRequired[str]
-    Schedule: NotRequired[JourneyScheduleOutputTypeDef]
-    StartActivity: NotRequired[str]
-    StartCondition: NotRequired[StartConditionOutputTypeDef]
-    State: NotRequired[StateType]
-    tags: NotRequired[dict[str, str]]
-    WaitForQuietTime: NotRequired[bool]
-    RefreshOnSegmentUpdate: NotRequired[bool]
-    JourneyChannelSettings: NotRequired[JourneyChannelSettingsTypeDef]
-    SendingSchedule: NotRequired[bool]
-    OpenHours: NotRequired[OpenHoursOutputTypeDef]
-    ClosedDays: NotRequired[ClosedDaysOutputTypeDef]
-    TimezoneEstimationMethods: NotRequired[list[__TimezoneEstimationMethodsElementType]]
-
-
-class JourneyRunExecutionActivityMetricsResponseTypeDef(TypedDict):
-    ActivityType: str
-    ApplicationId: str
-    JourneyActivityId: str
-    JourneyId: str
-    LastEvaluatedTime: str
-    Metrics: dict[str, str]
-    RunId: str
-
-
-class JourneyRunExecutionMetricsResponseTypeDef(TypedDict):
-    ApplicationId: str
-    JourneyId: str
-    LastEvaluatedTime: str
-    Metrics: dict[str, str]
-    RunId: str
-
-
-class JourneyRunResponseTypeDef(TypedDict):
-    CreationTime: str
-    LastUpdateTime: str
-    RunId: str
-    Status: JourneyRunStatusType
-
-
-class JourneyRunsResponseTypeDef(TypedDict):
-    Item: list[JourneyRunResponseTypeDef]
-    NextToken: NotRequired[str]
-
-
-class JourneySMSMessageTypeDef(TypedDict):
-    MessageType: NotRequired[MessageTypeType]
-    OriginationNumber: NotRequired[str]
-    SenderId: NotRequired[str]
-    EntityId: NotRequired[str]
-    TemplateId: NotRequired[str]
-
-
-class JourneyScheduleOutputTypeDef(TypedDict):
-    EndTime: NotRequired[datetime]
-    StartTime: NotRequired[datetime]
-    Timezone: NotRequired[str]
-
-
-class JourneyScheduleTypeDef(TypedDict):
-    EndTime: NotRequired[ReadOnly[datetime | str]]
-    StartTime: NotRequired[ReadOnly[datetime | str]]
-    Timezone: NotRequired[str]
+class GetVoiceTemplateResponseTypeDef(TypedDict):
+    VoiceTemplateResponse: VoiceTemplateResponseTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class JourneyStateRequestTypeDef(TypedDict):
     State: NotRequired[StateType]
-
-
-class JourneyTimeframeCapTypeDef(TypedDict):
-    Cap: NotRequired[int]
-    Days: NotRequired[int]
 
 
 class JourneysResponseTypeDef(TypedDict):
@@ -2643,13 +3251,12 @@ class ListJourneysResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListRecommenderConfigurationsResponseTypeDef(TypedDict):
-    Item: list[RecommenderConfigurationResponseTypeDef]
-    NextToken: NotRequired[str]
-
-
 class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceArn: str
+
+
+class TagsModelOutputTypeDef(TypedDict):
+    tags: dict[str, str]
 
 
 class ListTagsForResourceResponseTypeDef(TypedDict):
@@ -2664,6 +3271,23 @@ class ListTemplateVersionsRequestTypeDef(TypedDict):
     TemplateType: str
 
 
+class TemplateVersionResponseTypeDef(TypedDict):
+    CreationDate: str
+    DefaultSubstitutions: NotRequired[str]
+    LastModifiedDate: str
+    TemplateDescription: NotRequired[str]
+    TemplateName: str
+    TemplateType: str
+    Version: NotRequired[str]
+
+
+class TemplateVersionsResponseTypeDef(TypedDict):
+    Item: list[TemplateVersionResponseTypeDef]
+    Message: NotRequired[str]
+    NextToken: NotRequired[str]
+    RequestID: NotRequired[str]
+
+
 class ListTemplateVersionsResponseTypeDef(TypedDict):
     TemplateVersionsResponse: TemplateVersionsResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2676,43 +3300,26 @@ class ListTemplatesRequestTypeDef(TypedDict):
     TemplateType: NotRequired[str]
 
 
+class TemplateResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CreationDate: str
+    DefaultSubstitutions: NotRequired[str]
+    LastModifiedDate: str
+    tags: NotRequired[dict[str, str]]
+    TemplateDescription: NotRequired[str]
+    TemplateName: str
+    TemplateType: TemplateTypeType
+    Version: NotRequired[str]
+
+
+class TemplatesResponseTypeDef(TypedDict):
+    Item: list[TemplateResponseTypeDef]
+    NextToken: NotRequired[str]
+
+
 class ListTemplatesResponseTypeDef(TypedDict):
     TemplatesResponse: TemplatesResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MessageBodyTypeDef(TypedDict):
-    Message: NotRequired[str]
-    RequestID: NotRequired[str]
-
-
-class MessageConfigurationOutputTypeDef(TypedDict):
-    ADMMessage: NotRequired[MessageTypeDef]
-    APNSMessage: NotRequired[MessageTypeDef]
-    BaiduMessage: NotRequired[MessageTypeDef]
-    CustomMessage: NotRequired[CampaignCustomMessageTypeDef]
-    DefaultMessage: NotRequired[MessageTypeDef]
-    EmailMessage: NotRequired[CampaignEmailMessageOutputTypeDef]
-    GCMMessage: NotRequired[MessageTypeDef]
-    SMSMessage: NotRequired[CampaignSmsMessageTypeDef]
-    InAppMessage: NotRequired[CampaignInAppMessageOutputTypeDef]
-
-
-class MessageConfigurationTypeDef(TypedDict):
-    ADMMessage: NotRequired[MessageTypeDef]
-    APNSMessage: NotRequired[MessageTypeDef]
-    BaiduMessage: NotRequired[MessageTypeDef]
-    CustomMessage: NotRequired[CampaignCustomMessageTypeDef]
-    DefaultMessage: NotRequired[MessageTypeDef]
-    EmailMessage: NotRequired[ReadOnly[CampaignEmailMessageTypeDef]]
-    GCMMessage: NotRequired[MessageTypeDef]
-    SMSMessage: NotRequired[CampaignSmsMessageTypeDef]
-    InAppMessage: NotRequired[ReadOnly[CampaignInAppMessageTypeDef]]
-
-
-class MessageHeaderTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class MessageRequestTypeDef(TypedDict):
@@ -2724,13 +3331,6 @@ class MessageRequestTypeDef(TypedDict):
     TraceId: NotRequired[str]
 
 
-class MessageResponseTypeDef(TypedDict):
-    ApplicationId: str
-    EndpointResult: NotRequired[dict[str, EndpointMessageResultTypeDef]]
-    RequestId: NotRequired[str]
-    Result: NotRequired[dict[str, MessageResultTypeDef]]
-
-
 class MessageResultTypeDef(TypedDict):
     DeliveryStatus: DeliveryStatusType
     MessageId: NotRequired[str]
@@ -2739,46 +3339,11 @@ class MessageResultTypeDef(TypedDict):
     UpdatedToken: NotRequired[str]
 
 
-class MessageTypeDef(TypedDict):
-    Action: NotRequired[ActionType]
-    Body: NotRequired[str]
-    ImageIconUrl: NotRequired[str]
-    ImageSmallIconUrl: NotRequired[str]
-    ImageUrl: NotRequired[str]
-    JsonBody: NotRequired[str]
-    MediaUrl: NotRequired[str]
-    RawContent: NotRequired[str]
-    SilentPush: NotRequired[bool]
-    TimeToLive: NotRequired[int]
-    Title: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class MetricDimensionTypeDef(TypedDict):
-    ComparisonOperator: str
-    Value: float
-
-
-class MultiConditionalBranchOutputTypeDef(TypedDict):
-    Condition: NotRequired[SimpleConditionOutputTypeDef]
-    NextActivity: NotRequired[str]
-
-
-class MultiConditionalBranchTypeDef(TypedDict):
-    Condition: NotRequired[ReadOnly[SimpleConditionTypeDef]]
-    NextActivity: NotRequired[str]
-
-
-class MultiConditionalSplitActivityOutputTypeDef(TypedDict):
-    Branches: NotRequired[list[MultiConditionalBranchOutputTypeDef]]
-    DefaultActivity: NotRequired[str]
-    EvaluationWaitTime: NotRequired[WaitTimeTypeDef]
-
-
-class MultiConditionalSplitActivityTypeDef(TypedDict):
-    Branches: NotRequired[ReadOnly[Sequence[MultiConditionalBranchTypeDef]]]
-    DefaultActivity: NotRequired[str]
-    EvaluationWaitTime: NotRequired[WaitTimeTypeDef]
+class MessageResponseTypeDef(TypedDict):
+    ApplicationId: str
+    EndpointResult: NotRequired[dict[str, EndpointMessageResultTypeDef]]
+    RequestId: NotRequired[str]
+    Result: NotRequired[dict[str, MessageResultTypeDef]]
 
 
 class NumberValidateRequestTypeDef(TypedDict):
@@ -2803,34 +3368,6 @@ class NumberValidateResponseTypeDef(TypedDict):
     ZipCode: NotRequired[str]
 
 
-class OpenHoursOutputTypeDef(TypedDict):
-    EMAIL: NotRequired[dict[DayOfWeekType, list[OpenHoursRuleTypeDef]]]
-    SMS: NotRequired[dict[DayOfWeekType, list[OpenHoursRuleTypeDef]]]
-    PUSH: NotRequired[dict[DayOfWeekType, list[OpenHoursRuleTypeDef]]]
-    VOICE: NotRequired[dict[DayOfWeekType, list[OpenHoursRuleTypeDef]]]
-    CUSTOM: NotRequired[dict[DayOfWeekType, list[OpenHoursRuleTypeDef]]]
-
-
-class OpenHoursRuleTypeDef(TypedDict):
-    StartTime: NotRequired[str]
-    EndTime: NotRequired[str]
-
-
-class OpenHoursTypeDef(TypedDict):
-    EMAIL: NotRequired[ReadOnly[Mapping[DayOfWeekType, Sequence[OpenHoursRuleTypeDef]]]]
-    SMS: NotRequired[ReadOnly[Mapping[DayOfWeekType, Sequence[OpenHoursRuleTypeDef]]]]
-    PUSH: NotRequired[ReadOnly[Mapping[DayOfWeekType, Sequence[OpenHoursRuleTypeDef]]]]
-    VOICE: NotRequired[ReadOnly[Mapping[DayOfWeekType, Sequence[OpenHoursRuleTypeDef]]]]
-    CUSTOM: NotRequired[
-        ReadOnly[Mapping[DayOfWeekType, Sequence[OpenHoursRuleTypeDef]]]
-    ]
-
-
-class OverrideButtonConfigurationTypeDef(TypedDict):
-    ButtonAction: ButtonActionType
-    Link: NotRequired[str]
-
-
 class PhoneNumberValidateRequestTypeDef(TypedDict):
     NumberValidateRequest: NumberValidateRequestTypeDef
 
@@ -2840,55 +3377,9 @@ class PhoneNumberValidateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PublicEndpointTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Attributes: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-    ChannelType: NotRequired[ChannelTypeType]
-    Demographic: NotRequired[EndpointDemographicTypeDef]
-    EffectiveDate: NotRequired[str]
-    EndpointStatus: NotRequired[str]
-    Location: NotRequired[EndpointLocationTypeDef]
-    Metrics: NotRequired[ReadOnly[Mapping[str, float]]]
-    OptOut: NotRequired[str]
-    RequestId: NotRequired[str]
-    User: NotRequired[ReadOnly[EndpointUserTypeDef]]
-
-
-class PushMessageActivityTypeDef(TypedDict):
-    MessageConfig: NotRequired[JourneyPushMessageTypeDef]
-    NextActivity: NotRequired[str]
-    TemplateName: NotRequired[str]
-    TemplateVersion: NotRequired[str]
-
-
-class PushNotificationTemplateRequestTypeDef(TypedDict):
-    ADM: NotRequired[AndroidPushNotificationTemplateTypeDef]
-    APNS: NotRequired[APNSPushNotificationTemplateTypeDef]
-    Baidu: NotRequired[AndroidPushNotificationTemplateTypeDef]
-    Default: NotRequired[DefaultPushNotificationTemplateTypeDef]
-    DefaultSubstitutions: NotRequired[str]
-    GCM: NotRequired[AndroidPushNotificationTemplateTypeDef]
-    RecommenderId: NotRequired[str]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-    TemplateDescription: NotRequired[str]
-
-
-class PushNotificationTemplateResponseTypeDef(TypedDict):
-    ADM: NotRequired[AndroidPushNotificationTemplateTypeDef]
-    APNS: NotRequired[APNSPushNotificationTemplateTypeDef]
-    Arn: NotRequired[str]
-    Baidu: NotRequired[AndroidPushNotificationTemplateTypeDef]
-    CreationDate: str
-    Default: NotRequired[DefaultPushNotificationTemplateTypeDef]
-    DefaultSubstitutions: NotRequired[str]
-    GCM: NotRequired[AndroidPushNotificationTemplateTypeDef]
-    LastModifiedDate: str
-    RecommenderId: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    TemplateDescription: NotRequired[str]
-    TemplateName: str
-    TemplateType: TemplateTypeType
-    Version: NotRequired[str]
+class WriteEventStreamTypeDef(TypedDict):
+    DestinationStreamArn: str
+    RoleArn: str
 
 
 class PutEventStreamRequestTypeDef(TypedDict):
@@ -2911,46 +3402,8 @@ class PutEventsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QuietTimeTypeDef(TypedDict):
-    End: NotRequired[str]
-    Start: NotRequired[str]
-
-
-class RandomSplitActivityOutputTypeDef(TypedDict):
-    Branches: NotRequired[list[RandomSplitEntryTypeDef]]
-
-
-class RandomSplitActivityTypeDef(TypedDict):
-    Branches: NotRequired[ReadOnly[Sequence[RandomSplitEntryTypeDef]]]
-
-
-class RandomSplitEntryTypeDef(TypedDict):
-    NextActivity: NotRequired[str]
-    Percentage: NotRequired[int]
-
-
-class RawEmailTypeDef(TypedDict):
-    Data: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-
-
-class RecencyDimensionTypeDef(TypedDict):
-    Duration: DurationType
-    RecencyType: RecencyTypeType
-
-
-class RecommenderConfigurationResponseTypeDef(TypedDict):
-    Attributes: NotRequired[dict[str, str]]
-    CreationDate: str
-    Description: NotRequired[str]
-    Id: str
-    LastModifiedDate: str
-    Name: NotRequired[str]
-    RecommendationProviderIdType: NotRequired[str]
-    RecommendationProviderRoleArn: str
-    RecommendationProviderUri: str
-    RecommendationTransformerUri: NotRequired[str]
-    RecommendationsDisplayName: NotRequired[str]
-    RecommendationsPerMessage: NotRequired[int]
+class UpdateAttributesRequestTypeDef(TypedDict):
+    Blacklist: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class RemoveAttributesRequestTypeDef(TypedDict):
@@ -2964,211 +3417,10 @@ class RemoveAttributesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResultRowTypeDef(TypedDict):
-    GroupedBys: list[ResultRowValueTypeDef]
-    Values: list[ResultRowValueTypeDef]
-
-
-class ResultRowValueTypeDef(TypedDict):
-    Key: str
-    Type: str
-    Value: str
-
-
 class SMSChannelRequestTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     SenderId: NotRequired[str]
     ShortCode: NotRequired[str]
-
-
-class SMSChannelResponseTypeDef(TypedDict):
-    ApplicationId: NotRequired[str]
-    CreationDate: NotRequired[str]
-    Enabled: NotRequired[bool]
-    HasCredential: NotRequired[bool]
-    Id: NotRequired[str]
-    IsArchived: NotRequired[bool]
-    LastModifiedBy: NotRequired[str]
-    LastModifiedDate: NotRequired[str]
-    Platform: str
-    PromotionalMessagesPerSecond: NotRequired[int]
-    SenderId: NotRequired[str]
-    ShortCode: NotRequired[str]
-    TransactionalMessagesPerSecond: NotRequired[int]
-    Version: NotRequired[int]
-
-
-class SMSMessageActivityTypeDef(TypedDict):
-    MessageConfig: NotRequired[JourneySMSMessageTypeDef]
-    NextActivity: NotRequired[str]
-    TemplateName: NotRequired[str]
-    TemplateVersion: NotRequired[str]
-
-
-class SMSMessageTypeDef(TypedDict):
-    Body: NotRequired[str]
-    Keyword: NotRequired[str]
-    MediaUrl: NotRequired[str]
-    MessageType: NotRequired[MessageTypeType]
-    OriginationNumber: NotRequired[str]
-    SenderId: NotRequired[str]
-    Substitutions: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-    EntityId: NotRequired[str]
-    TemplateId: NotRequired[str]
-
-
-class SMSTemplateRequestTypeDef(TypedDict):
-    Body: NotRequired[str]
-    DefaultSubstitutions: NotRequired[str]
-    RecommenderId: NotRequired[str]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-    TemplateDescription: NotRequired[str]
-
-
-class SMSTemplateResponseTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Body: NotRequired[str]
-    CreationDate: str
-    DefaultSubstitutions: NotRequired[str]
-    LastModifiedDate: str
-    RecommenderId: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    TemplateDescription: NotRequired[str]
-    TemplateName: str
-    TemplateType: TemplateTypeType
-    Version: NotRequired[str]
-
-
-class ScheduleOutputTypeDef(TypedDict):
-    EndTime: NotRequired[str]
-    EventFilter: NotRequired[CampaignEventFilterOutputTypeDef]
-    Frequency: NotRequired[FrequencyType]
-    IsLocalTime: NotRequired[bool]
-    QuietTime: NotRequired[QuietTimeTypeDef]
-    StartTime: str
-    Timezone: NotRequired[str]
-
-
-class ScheduleTypeDef(TypedDict):
-    EndTime: NotRequired[str]
-    EventFilter: NotRequired[ReadOnly[CampaignEventFilterTypeDef]]
-    Frequency: NotRequired[FrequencyType]
-    IsLocalTime: NotRequired[bool]
-    QuietTime: NotRequired[QuietTimeTypeDef]
-    StartTime: str
-    Timezone: NotRequired[str]
-
-
-class SegmentBehaviorsTypeDef(TypedDict):
-    Recency: NotRequired[RecencyDimensionTypeDef]
-
-
-class SegmentConditionTypeDef(TypedDict):
-    SegmentId: str
-
-
-class SegmentDemographicsOutputTypeDef(TypedDict):
-    AppVersion: NotRequired[SetDimensionOutputTypeDef]
-    Channel: NotRequired[SetDimensionOutputTypeDef]
-    DeviceType: NotRequired[SetDimensionOutputTypeDef]
-    Make: NotRequired[SetDimensionOutputTypeDef]
-    Model: NotRequired[SetDimensionOutputTypeDef]
-    Platform: NotRequired[SetDimensionOutputTypeDef]
-
-
-class SegmentDemographicsTypeDef(TypedDict):
-    AppVersion: NotRequired[ReadOnly[SetDimensionTypeDef]]
-    Channel: NotRequired[ReadOnly[SetDimensionTypeDef]]
-    DeviceType: NotRequired[ReadOnly[SetDimensionTypeDef]]
-    Make: NotRequired[ReadOnly[SetDimensionTypeDef]]
-    Model: NotRequired[ReadOnly[SetDimensionTypeDef]]
-    Platform: NotRequired[ReadOnly[SetDimensionTypeDef]]
-
-
-class SegmentDimensionsOutputTypeDef(TypedDict):
-    Attributes: NotRequired[dict[str, AttributeDimensionOutputTypeDef]]
-    Behavior: NotRequired[SegmentBehaviorsTypeDef]
-    Demographic: NotRequired[SegmentDemographicsOutputTypeDef]
-    Location: NotRequired[SegmentLocationOutputTypeDef]
-    Metrics: NotRequired[dict[str, MetricDimensionTypeDef]]
-    UserAttributes: NotRequired[dict[str, AttributeDimensionOutputTypeDef]]
-
-
-class SegmentDimensionsTypeDef(TypedDict):
-    Attributes: NotRequired[ReadOnly[Mapping[str, AttributeDimensionTypeDef]]]
-    Behavior: NotRequired[SegmentBehaviorsTypeDef]
-    Demographic: NotRequired[ReadOnly[SegmentDemographicsTypeDef]]
-    Location: NotRequired[ReadOnly[SegmentLocationTypeDef]]
-    Metrics: NotRequired[ReadOnly[Mapping[str, MetricDimensionTypeDef]]]
-    UserAttributes: NotRequired[ReadOnly[Mapping[str, AttributeDimensionTypeDef]]]
-
-
-class SegmentGroupListOutputTypeDef(TypedDict):
-    Groups: NotRequired[list[SegmentGroupOutputTypeDef]]
-    Include: NotRequired[IncludeType]
-
-
-class SegmentGroupListTypeDef(TypedDict):
-    Groups: NotRequired[ReadOnly[Sequence[SegmentGroupTypeDef]]]
-    Include: NotRequired[IncludeType]
-
-
-class SegmentGroupOutputTypeDef(TypedDict):
-    Dimensions: NotRequired[list[SegmentDimensionsOutputTypeDef]]
-    SourceSegments: NotRequired[list[SegmentReferenceTypeDef]]
-    SourceType: NotRequired[SourceTypeType]
-    Type: NotRequired[TypeType]
-
-
-class SegmentGroupTypeDef(TypedDict):
-    Dimensions: NotRequired[ReadOnly[Sequence[SegmentDimensionsTypeDef]]]
-    SourceSegments: NotRequired[ReadOnly[Sequence[SegmentReferenceTypeDef]]]
-    SourceType: NotRequired[SourceTypeType]
-    Type: NotRequired[TypeType]
-
-
-class SegmentImportResourceTypeDef(TypedDict):
-    ChannelCounts: NotRequired[dict[str, int]]
-    ExternalId: str
-    Format: FormatType
-    RoleArn: str
-    S3Url: str
-    Size: int
-
-
-class SegmentLocationOutputTypeDef(TypedDict):
-    Country: NotRequired[SetDimensionOutputTypeDef]
-    GPSPoint: NotRequired[GPSPointDimensionTypeDef]
-
-
-class SegmentLocationTypeDef(TypedDict):
-    Country: NotRequired[ReadOnly[SetDimensionTypeDef]]
-    GPSPoint: NotRequired[GPSPointDimensionTypeDef]
-
-
-class SegmentReferenceTypeDef(TypedDict):
-    Id: str
-    Version: NotRequired[int]
-
-
-class SegmentResponseTypeDef(TypedDict):
-    ApplicationId: str
-    Arn: str
-    CreationDate: str
-    Dimensions: NotRequired[SegmentDimensionsOutputTypeDef]
-    Id: str
-    ImportDefinition: NotRequired[SegmentImportResourceTypeDef]
-    LastModifiedDate: NotRequired[str]
-    Name: NotRequired[str]
-    SegmentGroups: NotRequired[SegmentGroupListOutputTypeDef]
-    SegmentType: SegmentTypeType
-    tags: NotRequired[dict[str, str]]
-    Version: NotRequired[int]
-
-
-class SegmentsResponseTypeDef(TypedDict):
-    Item: list[SegmentResponseTypeDef]
-    NextToken: NotRequired[str]
 
 
 class SendMessagesRequestTypeDef(TypedDict):
@@ -3229,57 +3481,8 @@ class SendUsersMessagesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SessionTypeDef(TypedDict):
-    Duration: NotRequired[int]
-    Id: str
-    StartTimestamp: str
-    StopTimestamp: NotRequired[str]
-
-
-class SetDimensionOutputTypeDef(TypedDict):
-    DimensionType: NotRequired[DimensionTypeType]
-    Values: list[str]
-
-
-class SetDimensionTypeDef(TypedDict):
-    DimensionType: NotRequired[DimensionTypeType]
-    Values: ReadOnly[Sequence[str]]
-
-
-class SimpleConditionOutputTypeDef(TypedDict):
-    EventCondition: NotRequired[EventConditionOutputTypeDef]
-    SegmentCondition: NotRequired[SegmentConditionTypeDef]
-    SegmentDimensions: NotRequired[SegmentDimensionsOutputTypeDef]
-
-
-class SimpleConditionTypeDef(TypedDict):
-    EventCondition: NotRequired[ReadOnly[EventConditionTypeDef]]
-    SegmentCondition: NotRequired[SegmentConditionTypeDef]
-    SegmentDimensions: NotRequired[ReadOnly[SegmentDimensionsTypeDef]]
-
-
-class SimpleEmailPartTypeDef(TypedDict):
-    Charset: NotRequired[str]
-    Data: NotRequired[str]
-
-
-class SimpleEmailTypeDef(TypedDict):
-    HtmlPart: NotRequired[SimpleEmailPartTypeDef]
-    Subject: NotRequired[SimpleEmailPartTypeDef]
-    TextPart: NotRequired[SimpleEmailPartTypeDef]
-    Headers: NotRequired[ReadOnly[Sequence[MessageHeaderTypeDef]]]
-
-
-class StartConditionOutputTypeDef(TypedDict):
-    Description: NotRequired[str]
-    EventStartCondition: NotRequired[EventStartConditionOutputTypeDef]
-    SegmentStartCondition: NotRequired[SegmentConditionTypeDef]
-
-
-class StartConditionTypeDef(TypedDict):
-    Description: NotRequired[str]
-    EventStartCondition: NotRequired[ReadOnly[EventStartConditionTypeDef]]
-    SegmentStartCondition: NotRequired[SegmentConditionTypeDef]
+class TagsModelTypeDef(TypedDict):
+    tags: ReadOnly[Mapping[str, str]]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -3287,81 +3490,8 @@ class TagResourceRequestTypeDef(TypedDict):
     TagsModel: ReadOnly[TagsModelTypeDef]
 
 
-class TagsModelOutputTypeDef(TypedDict):
-    tags: dict[str, str]
-
-
-class TagsModelTypeDef(TypedDict):
-    tags: ReadOnly[Mapping[str, str]]
-
-
 class TemplateActiveVersionRequestTypeDef(TypedDict):
     Version: NotRequired[str]
-
-
-class TemplateConfigurationTypeDef(TypedDict):
-    EmailTemplate: NotRequired[TemplateTypeDef]
-    PushTemplate: NotRequired[TemplateTypeDef]
-    SMSTemplate: NotRequired[TemplateTypeDef]
-    VoiceTemplate: NotRequired[TemplateTypeDef]
-    InAppTemplate: NotRequired[TemplateTypeDef]
-
-
-class TemplateCreateMessageBodyTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Message: NotRequired[str]
-    RequestID: NotRequired[str]
-
-
-class TemplateResponseTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CreationDate: str
-    DefaultSubstitutions: NotRequired[str]
-    LastModifiedDate: str
-    tags: NotRequired[dict[str, str]]
-    TemplateDescription: NotRequired[str]
-    TemplateName: str
-    TemplateType: TemplateTypeType
-    Version: NotRequired[str]
-
-
-class TemplateTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class TemplateVersionResponseTypeDef(TypedDict):
-    CreationDate: str
-    DefaultSubstitutions: NotRequired[str]
-    LastModifiedDate: str
-    TemplateDescription: NotRequired[str]
-    TemplateName: str
-    TemplateType: str
-    Version: NotRequired[str]
-
-
-class TemplateVersionsResponseTypeDef(TypedDict):
-    Item: list[TemplateVersionResponseTypeDef]
-    Message: NotRequired[str]
-    NextToken: NotRequired[str]
-    RequestID: NotRequired[str]
-
-
-class TemplatesResponseTypeDef(TypedDict):
-    Item: list[TemplateResponseTypeDef]
-    NextToken: NotRequired[str]
-
-
-class TreatmentResourceTypeDef(TypedDict):
-    CustomDeliveryConfiguration: NotRequired[CustomDeliveryConfigurationOutputTypeDef]
-    Id: str
-    MessageConfiguration: NotRequired[MessageConfigurationOutputTypeDef]
-    Schedule: NotRequired[ScheduleOutputTypeDef]
-    SizePercent: int
-    State: NotRequired[CampaignStateTypeDef]
-    TemplateConfiguration: NotRequired[TemplateConfigurationTypeDef]
-    TreatmentDescription: NotRequired[str]
-    TreatmentName: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -3419,6 +3549,15 @@ class UpdateApnsVoipSandboxChannelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class WriteApplicationSettingsRequestTypeDef(TypedDict):
+    CampaignHook: NotRequired[CampaignHookTypeDef]
+    CloudWatchMetricsEnabled: NotRequired[bool]
+    EventTaggingEnabled: NotRequired[bool]
+    Limits: NotRequired[CampaignLimitsTypeDef]
+    QuietTime: NotRequired[QuietTimeTypeDef]
+    JourneyLimits: NotRequired[ApplicationSettingsJourneyLimitsTypeDef]
+
+
 class UpdateApplicationSettingsRequestTypeDef(TypedDict):
     ApplicationId: str
     WriteApplicationSettingsRequest: WriteApplicationSettingsRequestTypeDef
@@ -3427,10 +3566,6 @@ class UpdateApplicationSettingsRequestTypeDef(TypedDict):
 class UpdateApplicationSettingsResponseTypeDef(TypedDict):
     ApplicationSettingsResource: ApplicationSettingsResourceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateAttributesRequestTypeDef(TypedDict):
-    Blacklist: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class UpdateBaiduChannelRequestTypeDef(TypedDict):
@@ -3553,16 +3688,6 @@ class UpdatePushTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateRecommenderConfigurationRequestTypeDef(TypedDict):
-    RecommenderId: str
-    UpdateRecommenderConfiguration: ReadOnly[UpdateRecommenderConfigurationTypeDef]
-
-
-class UpdateRecommenderConfigurationResponseTypeDef(TypedDict):
-    RecommenderConfigurationResponse: RecommenderConfigurationResponseTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class UpdateRecommenderConfigurationTypeDef(TypedDict):
     Attributes: NotRequired[ReadOnly[Mapping[str, str]]]
     Description: NotRequired[str]
@@ -3573,6 +3698,16 @@ class UpdateRecommenderConfigurationTypeDef(TypedDict):
     RecommendationTransformerUri: NotRequired[str]
     RecommendationsDisplayName: NotRequired[str]
     RecommendationsPerMessage: NotRequired[int]
+
+
+class UpdateRecommenderConfigurationRequestTypeDef(TypedDict):
+    RecommenderId: str
+    UpdateRecommenderConfiguration: ReadOnly[UpdateRecommenderConfigurationTypeDef]
+
+
+class UpdateRecommenderConfigurationResponseTypeDef(TypedDict):
+    RecommenderConfigurationResponse: RecommenderConfigurationResponseTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateSegmentRequestTypeDef(TypedDict):
@@ -3619,6 +3754,10 @@ class UpdateTemplateActiveVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VoiceChannelRequestTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
 class UpdateVoiceChannelRequestTypeDef(TypedDict):
     ApplicationId: str
     VoiceChannelRequest: VoiceChannelRequestTypeDef
@@ -3659,141 +3798,3 @@ class VerifyOTPMessageRequestTypeDef(TypedDict):
 class VerifyOTPMessageResponseTypeDef(TypedDict):
     VerificationResponse: VerificationResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VoiceChannelRequestTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class VoiceChannelResponseTypeDef(TypedDict):
-    ApplicationId: NotRequired[str]
-    CreationDate: NotRequired[str]
-    Enabled: NotRequired[bool]
-    HasCredential: NotRequired[bool]
-    Id: NotRequired[str]
-    IsArchived: NotRequired[bool]
-    LastModifiedBy: NotRequired[str]
-    LastModifiedDate: NotRequired[str]
-    Platform: str
-    Version: NotRequired[int]
-
-
-class VoiceMessageTypeDef(TypedDict):
-    Body: NotRequired[str]
-    LanguageCode: NotRequired[str]
-    OriginationNumber: NotRequired[str]
-    Substitutions: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-    VoiceId: NotRequired[str]
-
-
-class VoiceTemplateRequestTypeDef(TypedDict):
-    Body: NotRequired[str]
-    DefaultSubstitutions: NotRequired[str]
-    LanguageCode: NotRequired[str]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-    TemplateDescription: NotRequired[str]
-    VoiceId: NotRequired[str]
-
-
-class VoiceTemplateResponseTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Body: NotRequired[str]
-    CreationDate: str
-    DefaultSubstitutions: NotRequired[str]
-    LanguageCode: NotRequired[str]
-    LastModifiedDate: str
-    tags: NotRequired[dict[str, str]]
-    TemplateDescription: NotRequired[str]
-    TemplateName: str
-    TemplateType: TemplateTypeType
-    Version: NotRequired[str]
-    VoiceId: NotRequired[str]
-
-
-class WaitActivityTypeDef(TypedDict):
-    NextActivity: NotRequired[str]
-    WaitTime: NotRequired[WaitTimeTypeDef]
-
-
-class WaitTimeTypeDef(TypedDict):
-    WaitFor: NotRequired[str]
-    WaitUntil: NotRequired[str]
-
-
-class WriteApplicationSettingsRequestTypeDef(TypedDict):
-    CampaignHook: NotRequired[CampaignHookTypeDef]
-    CloudWatchMetricsEnabled: NotRequired[bool]
-    EventTaggingEnabled: NotRequired[bool]
-    Limits: NotRequired[CampaignLimitsTypeDef]
-    QuietTime: NotRequired[QuietTimeTypeDef]
-    JourneyLimits: NotRequired[ApplicationSettingsJourneyLimitsTypeDef]
-
-
-class WriteCampaignRequestTypeDef(TypedDict):
-    AdditionalTreatments: NotRequired[ReadOnly[Sequence[WriteTreatmentResourceTypeDef]]]
-    CustomDeliveryConfiguration: NotRequired[
-        ReadOnly[CustomDeliveryConfigurationTypeDef]
-    ]
-    Description: NotRequired[str]
-    HoldoutPercent: NotRequired[int]
-    Hook: NotRequired[CampaignHookTypeDef]
-    IsPaused: NotRequired[bool]
-    Limits: NotRequired[CampaignLimitsTypeDef]
-    MessageConfiguration: NotRequired[ReadOnly[MessageConfigurationTypeDef]]
-    Name: NotRequired[str]
-    Schedule: NotRequired[ReadOnly[ScheduleTypeDef]]
-    SegmentId: NotRequired[str]
-    SegmentVersion: NotRequired[int]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-    TemplateConfiguration: NotRequired[TemplateConfigurationTypeDef]
-    TreatmentDescription: NotRequired[str]
-    TreatmentName: NotRequired[str]
-    Priority: NotRequired[int]
-
-
-class WriteEventStreamTypeDef(TypedDict):
-    DestinationStreamArn: str
-    RoleArn: str
-
-
-class WriteJourneyRequestTypeDef(TypedDict):
-    Activities: NotRequired[ReadOnly[Mapping[str, ActivityTypeDef]]]
-    CreationDate: NotRequired[str]
-    LastModifiedDate: NotRequired[str]
-    Limits: NotRequired[JourneyLimitsTypeDef]
-    LocalTime: NotRequired[bool]
-    Name: str
-    QuietTime: NotRequired[QuietTimeTypeDef]
-    RefreshFrequency: NotRequired[str]
-    Schedule: NotRequired[ReadOnly[JourneyScheduleTypeDef]]
-    StartActivity: NotRequired[str]
-    StartCondition: NotRequired[ReadOnly[StartConditionTypeDef]]
-    State: NotRequired[StateType]
-    WaitForQuietTime: NotRequired[bool]
-    RefreshOnSegmentUpdate: NotRequired[bool]
-    JourneyChannelSettings: NotRequired[JourneyChannelSettingsTypeDef]
-    SendingSchedule: NotRequired[bool]
-    OpenHours: NotRequired[ReadOnly[OpenHoursTypeDef]]
-    ClosedDays: NotRequired[ReadOnly[ClosedDaysTypeDef]]
-    TimezoneEstimationMethods: NotRequired[
-        ReadOnly[Sequence[__TimezoneEstimationMethodsElementType]]
-    ]
-
-
-class WriteSegmentRequestTypeDef(TypedDict):
-    Dimensions: NotRequired[ReadOnly[SegmentDimensionsTypeDef]]
-    Name: NotRequired[str]
-    SegmentGroups: NotRequired[ReadOnly[SegmentGroupListTypeDef]]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class WriteTreatmentResourceTypeDef(TypedDict):
-    CustomDeliveryConfiguration: NotRequired[
-        ReadOnly[CustomDeliveryConfigurationTypeDef]
-    ]
-    MessageConfiguration: NotRequired[ReadOnly[MessageConfigurationTypeDef]]
-    Schedule: NotRequired[ReadOnly[ScheduleTypeDef]]
-    SizePercent: int
-    TemplateConfiguration: NotRequired[TemplateConfigurationTypeDef]
-    TreatmentDescription: NotRequired[str]
-    TreatmentName: NotRequired[str]

@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Pinpoint Email Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BehaviorOnMxFailureType",
-    "DeliverabilityDashboardAccountStatusType",
-    "DeliverabilityTestStatusType",
-    "DimensionValueSourceType",
-    "DkimStatusType",
-    "EventTypeType",
-    "IdentityTypeType",
-    "MailFromDomainStatusType",
-    "TlsPolicyType",
-    "WarmupStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BehaviorOnMxFailureType",
+        "DeliverabilityDashboardAccountStatusType",
+        "DeliverabilityTestStatusType",
+        "DimensionValueSourceType",
+        "DkimStatusType",
+        "EventTypeType",
+        "IdentityTypeType",
+        "MailFromDomainStatusType",
+        "TlsPolicyType",
+        "WarmupStatusType",
+    ]
 
 BehaviorOnMxFailureType = Literal["USE_DEFAULT_VALUE", "REJECT_MESSAGE"]
 DeliverabilityDashboardAccountStatusType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,132 +31,133 @@ from .literals import (
     WarmupStatusType,
 )
 
-__all__ = [
-    "BlacklistEntryTypeDef",
-    "BodyTypeDef",
-    "CloudWatchDestinationOutputTypeDef",
-    "CloudWatchDestinationTypeDef",
-    "CloudWatchDimensionConfigurationTypeDef",
-    "ContentTypeDef",
-    "CreateConfigurationSetEventDestinationRequestTypeDef",
-    "CreateConfigurationSetEventDestinationResponseTypeDef",
-    "CreateConfigurationSetRequestTypeDef",
-    "CreateConfigurationSetResponseTypeDef",
-    "CreateDedicatedIpPoolRequestTypeDef",
-    "CreateDedicatedIpPoolResponseTypeDef",
-    "CreateDeliverabilityTestReportRequestTypeDef",
-    "CreateDeliverabilityTestReportResponseTypeDef",
-    "CreateEmailIdentityRequestTypeDef",
-    "CreateEmailIdentityResponseTypeDef",
-    "DailyVolumeTypeDef",
-    "DedicatedIpTypeDef",
-    "DeleteConfigurationSetEventDestinationRequestTypeDef",
-    "DeleteConfigurationSetEventDestinationResponseTypeDef",
-    "DeleteConfigurationSetRequestTypeDef",
-    "DeleteConfigurationSetResponseTypeDef",
-    "DeleteDedicatedIpPoolRequestTypeDef",
-    "DeleteDedicatedIpPoolResponseTypeDef",
-    "DeleteEmailIdentityRequestTypeDef",
-    "DeleteEmailIdentityResponseTypeDef",
-    "DeliverabilityTestReportTypeDef",
-    "DeliveryOptionsTypeDef",
-    "DestinationTypeDef",
-    "DkimAttributesTypeDef",
-    "DomainDeliverabilityCampaignTypeDef",
-    "DomainDeliverabilityTrackingOptionOutputTypeDef",
-    "DomainDeliverabilityTrackingOptionTypeDef",
-    "DomainIspPlacementTypeDef",
-    "EmailContentTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventDestinationDefinitionTypeDef",
-    "EventDestinationTypeDef",
-    "GetAccountResponseTypeDef",
-    "GetBlacklistReportsRequestTypeDef",
-    "GetBlacklistReportsResponseTypeDef",
-    "GetConfigurationSetEventDestinationsRequestTypeDef",
-    "GetConfigurationSetEventDestinationsResponseTypeDef",
-    "GetConfigurationSetRequestTypeDef",
-    "GetConfigurationSetResponseTypeDef",
-    "GetDedicatedIpRequestTypeDef",
-    "GetDedicatedIpResponseTypeDef",
-    "GetDedicatedIpsRequestTypeDef",
-    "GetDedicatedIpsResponseTypeDef",
-    "GetDeliverabilityDashboardOptionsResponseTypeDef",
-    "GetDeliverabilityTestReportRequestTypeDef",
-    "GetDeliverabilityTestReportResponseTypeDef",
-    "GetDomainDeliverabilityCampaignRequestTypeDef",
-    "GetDomainDeliverabilityCampaignResponseTypeDef",
-    "GetDomainStatisticsReportRequestTypeDef",
-    "GetDomainStatisticsReportResponseTypeDef",
-    "GetEmailIdentityRequestTypeDef",
-    "GetEmailIdentityResponseTypeDef",
-    "IdentityInfoTypeDef",
-    "InboxPlacementTrackingOptionOutputTypeDef",
-    "InboxPlacementTrackingOptionTypeDef",
-    "IspPlacementTypeDef",
-    "KinesisFirehoseDestinationTypeDef",
-    "ListConfigurationSetsRequestTypeDef",
-    "ListConfigurationSetsResponseTypeDef",
-    "ListDedicatedIpPoolsRequestTypeDef",
-    "ListDedicatedIpPoolsResponseTypeDef",
-    "ListDeliverabilityTestReportsRequestTypeDef",
-    "ListDeliverabilityTestReportsResponseTypeDef",
-    "ListDomainDeliverabilityCampaignsRequestTypeDef",
-    "ListDomainDeliverabilityCampaignsResponseTypeDef",
-    "ListEmailIdentitiesRequestTypeDef",
-    "ListEmailIdentitiesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MailFromAttributesTypeDef",
-    "MessageTagTypeDef",
-    "MessageTypeDef",
-    "OverallVolumeTypeDef",
-    "PinpointDestinationTypeDef",
-    "PlacementStatisticsTypeDef",
-    "PutAccountDedicatedIpWarmupAttributesRequestTypeDef",
-    "PutAccountDedicatedIpWarmupAttributesResponseTypeDef",
-    "PutAccountSendingAttributesRequestTypeDef",
-    "PutAccountSendingAttributesResponseTypeDef",
-    "PutConfigurationSetDeliveryOptionsRequestTypeDef",
-    "PutConfigurationSetDeliveryOptionsResponseTypeDef",
-    "PutConfigurationSetReputationOptionsRequestTypeDef",
-    "PutConfigurationSetReputationOptionsResponseTypeDef",
-    "PutConfigurationSetSendingOptionsRequestTypeDef",
-    "PutConfigurationSetSendingOptionsResponseTypeDef",
-    "PutConfigurationSetTrackingOptionsRequestTypeDef",
-    "PutConfigurationSetTrackingOptionsResponseTypeDef",
-    "PutDedicatedIpInPoolRequestTypeDef",
-    "PutDedicatedIpInPoolResponseTypeDef",
-    "PutDedicatedIpWarmupAttributesRequestTypeDef",
-    "PutDedicatedIpWarmupAttributesResponseTypeDef",
-    "PutDeliverabilityDashboardOptionRequestTypeDef",
-    "PutDeliverabilityDashboardOptionResponseTypeDef",
-    "PutEmailIdentityDkimAttributesRequestTypeDef",
-    "PutEmailIdentityDkimAttributesResponseTypeDef",
-    "PutEmailIdentityFeedbackAttributesRequestTypeDef",
-    "PutEmailIdentityFeedbackAttributesResponseTypeDef",
-    "PutEmailIdentityMailFromAttributesRequestTypeDef",
-    "PutEmailIdentityMailFromAttributesResponseTypeDef",
-    "RawMessageTypeDef",
-    "ReputationOptionsOutputTypeDef",
-    "ReputationOptionsTypeDef",
-    "ResponseMetadataTypeDef",
-    "SendEmailRequestTypeDef",
-    "SendEmailResponseTypeDef",
-    "SendQuotaTypeDef",
-    "SendingOptionsTypeDef",
-    "SnsDestinationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TemplateTypeDef",
-    "TrackingOptionsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateConfigurationSetEventDestinationRequestTypeDef",
-    "UpdateConfigurationSetEventDestinationResponseTypeDef",
-    "VolumeStatisticsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BlacklistEntryTypeDef",
+        "BodyTypeDef",
+        "CloudWatchDestinationOutputTypeDef",
+        "CloudWatchDestinationTypeDef",
+        "CloudWatchDimensionConfigurationTypeDef",
+        "ContentTypeDef",
+        "CreateConfigurationSetEventDestinationRequestTypeDef",
+        "CreateConfigurationSetEventDestinationResponseTypeDef",
+        "CreateConfigurationSetRequestTypeDef",
+        "CreateConfigurationSetResponseTypeDef",
+        "CreateDedicatedIpPoolRequestTypeDef",
+        "CreateDedicatedIpPoolResponseTypeDef",
+        "CreateDeliverabilityTestReportRequestTypeDef",
+        "CreateDeliverabilityTestReportResponseTypeDef",
+        "CreateEmailIdentityRequestTypeDef",
+        "CreateEmailIdentityResponseTypeDef",
+        "DailyVolumeTypeDef",
+        "DedicatedIpTypeDef",
+        "DeleteConfigurationSetEventDestinationRequestTypeDef",
+        "DeleteConfigurationSetEventDestinationResponseTypeDef",
+        "DeleteConfigurationSetRequestTypeDef",
+        "DeleteConfigurationSetResponseTypeDef",
+        "DeleteDedicatedIpPoolRequestTypeDef",
+        "DeleteDedicatedIpPoolResponseTypeDef",
+        "DeleteEmailIdentityRequestTypeDef",
+        "DeleteEmailIdentityResponseTypeDef",
+        "DeliverabilityTestReportTypeDef",
+        "DeliveryOptionsTypeDef",
+        "DestinationTypeDef",
+        "DkimAttributesTypeDef",
+        "DomainDeliverabilityCampaignTypeDef",
+        "DomainDeliverabilityTrackingOptionOutputTypeDef",
+        "DomainDeliverabilityTrackingOptionTypeDef",
+        "DomainIspPlacementTypeDef",
+        "EmailContentTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventDestinationDefinitionTypeDef",
+        "EventDestinationTypeDef",
+        "GetAccountResponseTypeDef",
+        "GetBlacklistReportsRequestTypeDef",
+        "GetBlacklistReportsResponseTypeDef",
+        "GetConfigurationSetEventDestinationsRequestTypeDef",
+        "GetConfigurationSetEventDestinationsResponseTypeDef",
+        "GetConfigurationSetRequestTypeDef",
+        "GetConfigurationSetResponseTypeDef",
+        "GetDedicatedIpRequestTypeDef",
+        "GetDedicatedIpResponseTypeDef",
+        "GetDedicatedIpsRequestTypeDef",
+        "GetDedicatedIpsResponseTypeDef",
+        "GetDeliverabilityDashboardOptionsResponseTypeDef",
+        "GetDeliverabilityTestReportRequestTypeDef",
+        "GetDeliverabilityTestReportResponseTypeDef",
+        "GetDomainDeliverabilityCampaignRequestTypeDef",
+        "GetDomainDeliverabilityCampaignResponseTypeDef",
+        "GetDomainStatisticsReportRequestTypeDef",
+        "GetDomainStatisticsReportResponseTypeDef",
+        "GetEmailIdentityRequestTypeDef",
+        "GetEmailIdentityResponseTypeDef",
+        "IdentityInfoTypeDef",
+        "InboxPlacementTrackingOptionOutputTypeDef",
+        "InboxPlacementTrackingOptionTypeDef",
+        "IspPlacementTypeDef",
+        "KinesisFirehoseDestinationTypeDef",
+        "ListConfigurationSetsRequestTypeDef",
+        "ListConfigurationSetsResponseTypeDef",
+        "ListDedicatedIpPoolsRequestTypeDef",
+        "ListDedicatedIpPoolsResponseTypeDef",
+        "ListDeliverabilityTestReportsRequestTypeDef",
+        "ListDeliverabilityTestReportsResponseTypeDef",
+        "ListDomainDeliverabilityCampaignsRequestTypeDef",
+        "ListDomainDeliverabilityCampaignsResponseTypeDef",
+        "ListEmailIdentitiesRequestTypeDef",
+        "ListEmailIdentitiesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MailFromAttributesTypeDef",
+        "MessageTagTypeDef",
+        "MessageTypeDef",
+        "OverallVolumeTypeDef",
+        "PinpointDestinationTypeDef",
+        "PlacementStatisticsTypeDef",
+        "PutAccountDedicatedIpWarmupAttributesRequestTypeDef",
+        "PutAccountDedicatedIpWarmupAttributesResponseTypeDef",
+        "PutAccountSendingAttributesRequestTypeDef",
+        "PutAccountSendingAttributesResponseTypeDef",
+        "PutConfigurationSetDeliveryOptionsRequestTypeDef",
+        "PutConfigurationSetDeliveryOptionsResponseTypeDef",
+        "PutConfigurationSetReputationOptionsRequestTypeDef",
+        "PutConfigurationSetReputationOptionsResponseTypeDef",
+        "PutConfigurationSetSendingOptionsRequestTypeDef",
+        "PutConfigurationSetSendingOptionsResponseTypeDef",
+        "PutConfigurationSetTrackingOptionsRequestTypeDef",
+        "PutConfigurationSetTrackingOptionsResponseTypeDef",
+        "PutDedicatedIpInPoolRequestTypeDef",
+        "PutDedicatedIpInPoolResponseTypeDef",
+        "PutDedicatedIpWarmupAttributesRequestTypeDef",
+        "PutDedicatedIpWarmupAttributesResponseTypeDef",
+        "PutDeliverabilityDashboardOptionRequestTypeDef",
+        "PutDeliverabilityDashboardOptionResponseTypeDef",
+        "PutEmailIdentityDkimAttributesRequestTypeDef",
+        "PutEmailIdentityDkimAttributesResponseTypeDef",
+        "PutEmailIdentityFeedbackAttributesRequestTypeDef",
+        "PutEmailIdentityFeedbackAttributesResponseTypeDef",
+        "PutEmailIdentityMailFromAttributesRequestTypeDef",
+        "PutEmailIdentityMailFromAttributesResponseTypeDef",
+        "RawMessageTypeDef",
+        "ReputationOptionsOutputTypeDef",
+        "ReputationOptionsTypeDef",
+        "ResponseMetadataTypeDef",
+        "SendEmailRequestTypeDef",
+        "SendEmailResponseTypeDef",
+        "SendQuotaTypeDef",
+        "SendingOptionsTypeDef",
+        "SnsDestinationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TemplateTypeDef",
+        "TrackingOptionsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateConfigurationSetEventDestinationRequestTypeDef",
+        "UpdateConfigurationSetEventDestinationResponseTypeDef",
+        "VolumeStatisticsTypeDef",
+    ]
 
 
 class BlacklistEntryTypeDef(TypedDict):
@@ -165,9 +166,20 @@ class BlacklistEntryTypeDef(TypedDict):
     Description: NotRequired[str]
 
 
+class ContentTypeDef(TypedDict):
+    Data: str
+    Charset: NotRequired[str]
+
+
 class BodyTypeDef(TypedDict):
     Text: NotRequired[ContentTypeDef]
     Html: NotRequired[ContentTypeDef]
+
+
+class CloudWatchDimensionConfigurationTypeDef(TypedDict):
+    DimensionName: str
+    DimensionValueSource: DimensionValueSourceType
+    DefaultDimensionValue: str
 
 
 class CloudWatchDestinationOutputTypeDef(TypedDict):
@@ -178,15 +190,26 @@ class CloudWatchDestinationTypeDef(TypedDict):
     DimensionConfigurations: ReadOnly[Sequence[CloudWatchDimensionConfigurationTypeDef]]
 
 
-class CloudWatchDimensionConfigurationTypeDef(TypedDict):
-    DimensionName: str
-    DimensionValueSource: DimensionValueSourceType
-    DefaultDimensionValue: str
+class KinesisFirehoseDestinationTypeDef(TypedDict):
+    IamRoleArn: str
+    DeliveryStreamArn: str
 
 
-class ContentTypeDef(TypedDict):
-    Data: str
-    Charset: NotRequired[str]
+class PinpointDestinationTypeDef(TypedDict):
+    ApplicationArn: NotRequired[str]
+
+
+class SnsDestinationTypeDef(TypedDict):
+    TopicArn: str
+
+
+class EventDestinationDefinitionTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    MatchingEventTypes: NotRequired[ReadOnly[Sequence[EventTypeType]]]
+    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
+    CloudWatchDestination: NotRequired[ReadOnly[CloudWatchDestinationTypeDef]]
+    SnsDestination: NotRequired[SnsDestinationTypeDef]
+    PinpointDestination: NotRequired[PinpointDestinationTypeDef]
 
 
 class CreateConfigurationSetEventDestinationRequestTypeDef(TypedDict):
@@ -197,6 +220,29 @@ class CreateConfigurationSetEventDestinationRequestTypeDef(TypedDict):
 
 class CreateConfigurationSetEventDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeliveryOptionsTypeDef(TypedDict):
+    TlsPolicy: NotRequired[TlsPolicyType]
+    SendingPoolName: NotRequired[str]
+
+
+class ReputationOptionsTypeDef(TypedDict):
+    ReputationMetricsEnabled: NotRequired[bool]
+    LastFreshStart: NotRequired[ReadOnly[datetime | str]]
+
+
+class SendingOptionsTypeDef(TypedDict):
+    SendingEnabled: NotRequired[bool]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class TrackingOptionsTypeDef(TypedDict):
+    CustomRedirectDomain: str
 
 
 class CreateConfigurationSetRequestTypeDef(TypedDict):
@@ -221,6 +267,26 @@ class CreateDedicatedIpPoolResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MessageTypeDef(TypedDict):
+    Subject: ContentTypeDef
+    Body: BodyTypeDef
+
+
+class RawMessageTypeDef(TypedDict):
+    Data: ReadOnly[bytes | str | IO[Any]]
+
+
+class TemplateTypeDef(TypedDict):
+    TemplateArn: NotRequired[str]
+    TemplateData: NotRequired[str]
+
+
+class EmailContentTypeDef(TypedDict):
+    Simple: NotRequired[MessageTypeDef]
+    Raw: NotRequired[ReadOnly[RawMessageTypeDef]]
+    Template: NotRequired[TemplateTypeDef]
+
+
 class CreateDeliverabilityTestReportRequestTypeDef(TypedDict):
     ReportName: NotRequired[str]
     FromEmailAddress: str
@@ -239,11 +305,32 @@ class CreateEmailIdentityRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class DkimAttributesTypeDef(TypedDict):
+    SigningEnabled: NotRequired[bool]
+    Status: NotRequired[DkimStatusType]
+    Tokens: NotRequired[list[str]]
+
+
 class CreateEmailIdentityResponseTypeDef(TypedDict):
     IdentityType: NotRequired[IdentityTypeType]
     VerifiedForSendingStatus: NotRequired[bool]
     DkimAttributes: NotRequired[DkimAttributesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DomainIspPlacementTypeDef(TypedDict):
+    IspName: NotRequired[str]
+    InboxRawCount: NotRequired[int]
+    SpamRawCount: NotRequired[int]
+    InboxPercentage: NotRequired[float]
+    SpamPercentage: NotRequired[float]
+
+
+class VolumeStatisticsTypeDef(TypedDict):
+    InboxRawCount: NotRequired[int]
+    SpamRawCount: NotRequired[int]
+    ProjectedInbox: NotRequired[int]
+    ProjectedSpam: NotRequired[int]
 
 
 class DailyVolumeTypeDef(TypedDict):
@@ -301,21 +388,10 @@ class DeliverabilityTestReportTypeDef(TypedDict):
     DeliverabilityTestStatus: NotRequired[DeliverabilityTestStatusType]
 
 
-class DeliveryOptionsTypeDef(TypedDict):
-    TlsPolicy: NotRequired[TlsPolicyType]
-    SendingPoolName: NotRequired[str]
-
-
 class DestinationTypeDef(TypedDict):
     ToAddresses: NotRequired[ReadOnly[Sequence[str]]]
     CcAddresses: NotRequired[ReadOnly[Sequence[str]]]
     BccAddresses: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DkimAttributesTypeDef(TypedDict):
-    SigningEnabled: NotRequired[bool]
-    Status: NotRequired[DkimStatusType]
-    Tokens: NotRequired[list[str]]
 
 
 class DomainDeliverabilityCampaignTypeDef(TypedDict):
@@ -335,10 +411,20 @@ class DomainDeliverabilityCampaignTypeDef(TypedDict):
     Esps: NotRequired[list[str]]
 
 
+class InboxPlacementTrackingOptionOutputTypeDef(TypedDict):
+    Global: NotRequired[bool]
+    TrackedIsps: NotRequired[list[str]]
+
+
 class DomainDeliverabilityTrackingOptionOutputTypeDef(TypedDict):
     Domain: NotRequired[str]
     SubscriptionStartDate: NotRequired[datetime]
     InboxPlacementTrackingOption: NotRequired[InboxPlacementTrackingOptionOutputTypeDef]
+
+
+class InboxPlacementTrackingOptionTypeDef(TypedDict):
+    Global: NotRequired[bool]
+    TrackedIsps: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DomainDeliverabilityTrackingOptionTypeDef(TypedDict):
@@ -349,29 +435,6 @@ class DomainDeliverabilityTrackingOptionTypeDef(TypedDict):
     ]
 
 
-class DomainIspPlacementTypeDef(TypedDict):
-    IspName: NotRequired[str]
-    InboxRawCount: NotRequired[int]
-    SpamRawCount: NotRequired[int]
-    InboxPercentage: NotRequired[float]
-    SpamPercentage: NotRequired[float]
-
-
-class EmailContentTypeDef(TypedDict):
-    Simple: NotRequired[MessageTypeDef]
-    Raw: NotRequired[ReadOnly[RawMessageTypeDef]]
-    Template: NotRequired[TemplateTypeDef]
-
-
-class EventDestinationDefinitionTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    MatchingEventTypes: NotRequired[ReadOnly[Sequence[EventTypeType]]]
-    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
-    CloudWatchDestination: NotRequired[ReadOnly[CloudWatchDestinationTypeDef]]
-    SnsDestination: NotRequired[SnsDestinationTypeDef]
-    PinpointDestination: NotRequired[PinpointDestinationTypeDef]
-
-
 class EventDestinationTypeDef(TypedDict):
     Name: str
     Enabled: NotRequired[bool]
@@ -380,6 +443,12 @@ class EventDestinationTypeDef(TypedDict):
     CloudWatchDestination: NotRequired[CloudWatchDestinationOutputTypeDef]
     SnsDestination: NotRequired[SnsDestinationTypeDef]
     PinpointDestination: NotRequired[PinpointDestinationTypeDef]
+
+
+class SendQuotaTypeDef(TypedDict):
+    Max24HourSend: NotRequired[float]
+    MaxSendRate: NotRequired[float]
+    SentLast24Hours: NotRequired[float]
 
 
 class GetAccountResponseTypeDef(TypedDict):
@@ -411,6 +480,11 @@ class GetConfigurationSetEventDestinationsResponseTypeDef(TypedDict):
 
 class GetConfigurationSetRequestTypeDef(TypedDict):
     ConfigurationSetName: str
+
+
+class ReputationOptionsOutputTypeDef(TypedDict):
+    ReputationMetricsEnabled: NotRequired[bool]
+    LastFreshStart: NotRequired[datetime]
 
 
 class GetConfigurationSetResponseTypeDef(TypedDict):
@@ -461,6 +535,19 @@ class GetDeliverabilityTestReportRequestTypeDef(TypedDict):
     ReportId: str
 
 
+class PlacementStatisticsTypeDef(TypedDict):
+    InboxPercentage: NotRequired[float]
+    SpamPercentage: NotRequired[float]
+    MissingPercentage: NotRequired[float]
+    SpfPercentage: NotRequired[float]
+    DkimPercentage: NotRequired[float]
+
+
+class IspPlacementTypeDef(TypedDict):
+    IspName: NotRequired[str]
+    PlacementStatistics: NotRequired[PlacementStatisticsTypeDef]
+
+
 class GetDeliverabilityTestReportResponseTypeDef(TypedDict):
     DeliverabilityTestReport: DeliverabilityTestReportTypeDef
     OverallPlacement: PlacementStatisticsTypeDef
@@ -485,6 +572,12 @@ class GetDomainStatisticsReportRequestTypeDef(TypedDict):
     EndDate: ReadOnly[datetime | str]
 
 
+class OverallVolumeTypeDef(TypedDict):
+    VolumeStatistics: NotRequired[VolumeStatisticsTypeDef]
+    ReadRatePercent: NotRequired[float]
+    DomainIspPlacements: NotRequired[list[DomainIspPlacementTypeDef]]
+
+
 class GetDomainStatisticsReportResponseTypeDef(TypedDict):
     OverallVolume: OverallVolumeTypeDef
     DailyVolumes: list[DailyVolumeTypeDef]
@@ -493,6 +586,12 @@ class GetDomainStatisticsReportResponseTypeDef(TypedDict):
 
 class GetEmailIdentityRequestTypeDef(TypedDict):
     EmailIdentity: str
+
+
+class MailFromAttributesTypeDef(TypedDict):
+    MailFromDomain: str
+    MailFromDomainStatus: MailFromDomainStatusType
+    BehaviorOnMxFailure: BehaviorOnMxFailureType
 
 
 class GetEmailIdentityResponseTypeDef(TypedDict):
@@ -509,26 +608,6 @@ class IdentityInfoTypeDef(TypedDict):
     IdentityType: NotRequired[IdentityTypeType]
     IdentityName: NotRequired[str]
     SendingEnabled: NotRequired[bool]
-
-
-class InboxPlacementTrackingOptionOutputTypeDef(TypedDict):
-    Global: NotRequired[bool]
-    TrackedIsps: NotRequired[list[str]]
-
-
-class InboxPlacementTrackingOptionTypeDef(TypedDict):
-    Global: NotRequired[bool]
-    TrackedIsps: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class IspPlacementTypeDef(TypedDict):
-    IspName: NotRequired[str]
-    PlacementStatistics: NotRequired[PlacementStatisticsTypeDef]
-
-
-class KinesisFirehoseDestinationTypeDef(TypedDict):
-    IamRoleArn: str
-    DeliveryStreamArn: str
 
 
 class ListConfigurationSetsRequestTypeDef(TypedDict):
@@ -598,38 +677,9 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MailFromAttributesTypeDef(TypedDict):
-    MailFromDomain: str
-    MailFromDomainStatus: MailFromDomainStatusType
-    BehaviorOnMxFailure: BehaviorOnMxFailureType
-
-
 class MessageTagTypeDef(TypedDict):
     Name: str
     Value: str
-
-
-class MessageTypeDef(TypedDict):
-    Subject: ContentTypeDef
-    Body: BodyTypeDef
-
-
-class OverallVolumeTypeDef(TypedDict):
-    VolumeStatistics: NotRequired[VolumeStatisticsTypeDef]
-    ReadRatePercent: NotRequired[float]
-    DomainIspPlacements: NotRequired[list[DomainIspPlacementTypeDef]]
-
-
-class PinpointDestinationTypeDef(TypedDict):
-    ApplicationArn: NotRequired[str]
-
-
-class PlacementStatisticsTypeDef(TypedDict):
-    InboxPercentage: NotRequired[float]
-    SpamPercentage: NotRequired[float]
-    MissingPercentage: NotRequired[float]
-    SpfPercentage: NotRequired[float]
-    DkimPercentage: NotRequired[float]
 
 
 class PutAccountDedicatedIpWarmupAttributesRequestTypeDef(TypedDict):
@@ -742,20 +792,6 @@ class PutEmailIdentityMailFromAttributesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RawMessageTypeDef(TypedDict):
-    Data: ReadOnly[bytes | str | IO[Any]]
-
-
-class ReputationOptionsOutputTypeDef(TypedDict):
-    ReputationMetricsEnabled: NotRequired[bool]
-    LastFreshStart: NotRequired[datetime]
-
-
-class ReputationOptionsTypeDef(TypedDict):
-    ReputationMetricsEnabled: NotRequired[bool]
-    LastFreshStart: NotRequired[ReadOnly[datetime | str]]
-
-
 class SendEmailRequestTypeDef(TypedDict):
     FromEmailAddress: NotRequired[str]
     Destination: ReadOnly[DestinationTypeDef]
@@ -771,20 +807,6 @@ class SendEmailResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SendQuotaTypeDef(TypedDict):
-    Max24HourSend: NotRequired[float]
-    MaxSendRate: NotRequired[float]
-    SentLast24Hours: NotRequired[float]
-
-
-class SendingOptionsTypeDef(TypedDict):
-    SendingEnabled: NotRequired[bool]
-
-
-class SnsDestinationTypeDef(TypedDict):
-    TopicArn: str
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -792,20 +814,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TemplateTypeDef(TypedDict):
-    TemplateArn: NotRequired[str]
-    TemplateData: NotRequired[str]
-
-
-class TrackingOptionsTypeDef(TypedDict):
-    CustomRedirectDomain: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -825,10 +833,3 @@ class UpdateConfigurationSetEventDestinationRequestTypeDef(TypedDict):
 
 class UpdateConfigurationSetEventDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VolumeStatisticsTypeDef(TypedDict):
-    InboxRawCount: NotRequired[int]
-    SpamRawCount: NotRequired[int]
-    ProjectedInbox: NotRequired[int]
-    ProjectedSpam: NotRequired[int]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -82,282 +82,283 @@ from .literals import (
     VoiceMessageBodyTextTypeType,
 )
 
-__all__ = [
-    "AccountAttributeTypeDef",
-    "AccountLimitTypeDef",
-    "AssociateOriginationIdentityRequestTypeDef",
-    "AssociateOriginationIdentityResultTypeDef",
-    "AssociateProtectConfigurationRequestTypeDef",
-    "AssociateProtectConfigurationResultTypeDef",
-    "CarrierLookupRequestTypeDef",
-    "CarrierLookupResultTypeDef",
-    "CarrierStatusInformationTypeDef",
-    "CloudWatchLogsDestinationTypeDef",
-    "ConfigurationSetFilterTypeDef",
-    "ConfigurationSetInformationTypeDef",
-    "CountryLaunchStatusFilterTypeDef",
-    "CountryLaunchStatusInformationTypeDef",
-    "CreateConfigurationSetRequestTypeDef",
-    "CreateConfigurationSetResultTypeDef",
-    "CreateEventDestinationRequestTypeDef",
-    "CreateEventDestinationResultTypeDef",
-    "CreateNotifyConfigurationRequestTypeDef",
-    "CreateNotifyConfigurationResultTypeDef",
-    "CreateOptOutListRequestTypeDef",
-    "CreateOptOutListResultTypeDef",
-    "CreatePoolRequestTypeDef",
-    "CreatePoolResultTypeDef",
-    "CreateProtectConfigurationRequestTypeDef",
-    "CreateProtectConfigurationResultTypeDef",
-    "CreateRcsAgentRequestTypeDef",
-    "CreateRcsAgentResultTypeDef",
-    "CreateRegistrationAssociationRequestTypeDef",
-    "CreateRegistrationAssociationResultTypeDef",
-    "CreateRegistrationAttachmentRequestTypeDef",
-    "CreateRegistrationAttachmentResultTypeDef",
-    "CreateRegistrationRequestTypeDef",
-    "CreateRegistrationResultTypeDef",
-    "CreateRegistrationVersionRequestTypeDef",
-    "CreateRegistrationVersionResultTypeDef",
-    "CreateVerifiedDestinationNumberRequestTypeDef",
-    "CreateVerifiedDestinationNumberResultTypeDef",
-    "DeleteAccountDefaultProtectConfigurationResultTypeDef",
-    "DeleteConfigurationSetRequestTypeDef",
-    "DeleteConfigurationSetResultTypeDef",
-    "DeleteDefaultMessageTypeRequestTypeDef",
-    "DeleteDefaultMessageTypeResultTypeDef",
-    "DeleteDefaultSenderIdRequestTypeDef",
-    "DeleteDefaultSenderIdResultTypeDef",
-    "DeleteEventDestinationRequestTypeDef",
-    "DeleteEventDestinationResultTypeDef",
-    "DeleteKeywordRequestTypeDef",
-    "DeleteKeywordResultTypeDef",
-    "DeleteMediaMessageSpendLimitOverrideResultTypeDef",
-    "DeleteNotifyConfigurationRequestTypeDef",
-    "DeleteNotifyConfigurationResultTypeDef",
-    "DeleteNotifyMessageSpendLimitOverrideResultTypeDef",
-    "DeleteOptOutListRequestTypeDef",
-    "DeleteOptOutListResultTypeDef",
-    "DeleteOptedOutNumberRequestTypeDef",
-    "DeleteOptedOutNumberResultTypeDef",
-    "DeletePoolRequestTypeDef",
-    "DeletePoolResultTypeDef",
-    "DeleteProtectConfigurationRequestTypeDef",
-    "DeleteProtectConfigurationResultTypeDef",
-    "DeleteProtectConfigurationRuleSetNumberOverrideRequestTypeDef",
-    "DeleteProtectConfigurationRuleSetNumberOverrideResultTypeDef",
-    "DeleteRcsAgentRequestTypeDef",
-    "DeleteRcsAgentResultTypeDef",
-    "DeleteRegistrationAttachmentRequestTypeDef",
-    "DeleteRegistrationAttachmentResultTypeDef",
-    "DeleteRegistrationFieldValueRequestTypeDef",
-    "DeleteRegistrationFieldValueResultTypeDef",
-    "DeleteRegistrationRequestTypeDef",
-    "DeleteRegistrationResultTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResultTypeDef",
-    "DeleteTextMessageSpendLimitOverrideResultTypeDef",
-    "DeleteVerifiedDestinationNumberRequestTypeDef",
-    "DeleteVerifiedDestinationNumberResultTypeDef",
-    "DeleteVoiceMessageSpendLimitOverrideResultTypeDef",
-    "DescribeAccountAttributesRequestTypeDef",
-    "DescribeAccountAttributesResultTypeDef",
-    "DescribeAccountLimitsRequestTypeDef",
-    "DescribeAccountLimitsResultTypeDef",
-    "DescribeConfigurationSetsRequestTypeDef",
-    "DescribeConfigurationSetsResultTypeDef",
-    "DescribeKeywordsRequestTypeDef",
-    "DescribeKeywordsResultTypeDef",
-    "DescribeNotifyConfigurationsRequestTypeDef",
-    "DescribeNotifyConfigurationsResultTypeDef",
-    "DescribeNotifyTemplatesRequestTypeDef",
-    "DescribeNotifyTemplatesResultTypeDef",
-    "DescribeOptOutListsRequestTypeDef",
-    "DescribeOptOutListsResultTypeDef",
-    "DescribeOptedOutNumbersRequestTypeDef",
-    "DescribeOptedOutNumbersResultTypeDef",
-    "DescribePhoneNumbersRequestTypeDef",
-    "DescribePhoneNumbersResultTypeDef",
-    "DescribePoolsRequestTypeDef",
-    "DescribePoolsResultTypeDef",
-    "DescribeProtectConfigurationsRequestTypeDef",
-    "DescribeProtectConfigurationsResultTypeDef",
-    "DescribeRcsAgentCountryLaunchStatusRequestTypeDef",
-    "DescribeRcsAgentCountryLaunchStatusResultTypeDef",
-    "DescribeRcsAgentsRequestTypeDef",
-    "DescribeRcsAgentsResultTypeDef",
-    "DescribeRegistrationAttachmentsRequestTypeDef",
-    "DescribeRegistrationAttachmentsResultTypeDef",
-    "DescribeRegistrationFieldDefinitionsRequestTypeDef",
-    "DescribeRegistrationFieldDefinitionsResultTypeDef",
-    "DescribeRegistrationFieldValuesRequestTypeDef",
-    "DescribeRegistrationFieldValuesResultTypeDef",
-    "DescribeRegistrationSectionDefinitionsRequestTypeDef",
-    "DescribeRegistrationSectionDefinitionsResultTypeDef",
-    "DescribeRegistrationTypeDefinitionsRequestTypeDef",
-    "DescribeRegistrationTypeDefinitionsResultTypeDef",
-    "DescribeRegistrationVersionsRequestTypeDef",
-    "DescribeRegistrationVersionsResultTypeDef",
-    "DescribeRegistrationsRequestTypeDef",
-    "DescribeRegistrationsResultTypeDef",
-    "DescribeSenderIdsRequestTypeDef",
-    "DescribeSenderIdsResultTypeDef",
-    "DescribeSpendLimitsRequestTypeDef",
-    "DescribeSpendLimitsResultTypeDef",
-    "DescribeVerifiedDestinationNumbersRequestTypeDef",
-    "DescribeVerifiedDestinationNumbersResultTypeDef",
-    "DisassociateOriginationIdentityRequestTypeDef",
-    "DisassociateOriginationIdentityResultTypeDef",
-    "DisassociateProtectConfigurationRequestTypeDef",
-    "DisassociateProtectConfigurationResultTypeDef",
-    "DiscardRegistrationVersionRequestTypeDef",
-    "DiscardRegistrationVersionResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventDestinationTypeDef",
-    "GetProtectConfigurationCountryRuleSetRequestTypeDef",
-    "GetProtectConfigurationCountryRuleSetResultTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResultTypeDef",
-    "KeywordFilterTypeDef",
-    "KeywordInformationTypeDef",
-    "KinesisFirehoseDestinationTypeDef",
-    "ListNotifyCountriesRequestTypeDef",
-    "ListNotifyCountriesResultTypeDef",
-    "ListPoolOriginationIdentitiesRequestTypeDef",
-    "ListPoolOriginationIdentitiesResultTypeDef",
-    "ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef",
-    "ListProtectConfigurationRuleSetNumberOverridesResultTypeDef",
-    "ListRegistrationAssociationsRequestTypeDef",
-    "ListRegistrationAssociationsResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResultTypeDef",
-    "NotifyConfigurationFilterTypeDef",
-    "NotifyConfigurationInformationTypeDef",
-    "NotifyCountryInformationTypeDef",
-    "NotifyTemplateFilterTypeDef",
-    "NotifyTemplateInformationTypeDef",
-    "OptOutListInformationTypeDef",
-    "OptedOutFilterTypeDef",
-    "OptedOutNumberInformationTypeDef",
-    "OriginationIdentityMetadataTypeDef",
-    "PhoneNumberFilterTypeDef",
-    "PhoneNumberInformationTypeDef",
-    "PoolFilterTypeDef",
-    "PoolInformationTypeDef",
-    "PoolOriginationIdentitiesFilterTypeDef",
-    "ProtectConfigurationCountryRuleSetInformationTypeDef",
-    "ProtectConfigurationFilterTypeDef",
-    "ProtectConfigurationInformationTypeDef",
-    "ProtectConfigurationRuleSetNumberOverrideFilterItemTypeDef",
-    "ProtectConfigurationRuleSetNumberOverrideTypeDef",
-    "PutKeywordRequestTypeDef",
-    "PutKeywordResultTypeDef",
-    "PutMessageFeedbackRequestTypeDef",
-    "PutMessageFeedbackResultTypeDef",
-    "PutOptedOutNumberRequestTypeDef",
-    "PutOptedOutNumberResultTypeDef",
-    "PutProtectConfigurationRuleSetNumberOverrideRequestTypeDef",
-    "PutProtectConfigurationRuleSetNumberOverrideResultTypeDef",
-    "PutRegistrationFieldValueRequestTypeDef",
-    "PutRegistrationFieldValueResultTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResultTypeDef",
-    "RcsAgentFilterTypeDef",
-    "RcsAgentInformationTypeDef",
-    "RegistrationAssociationFilterTypeDef",
-    "RegistrationAssociationMetadataTypeDef",
-    "RegistrationAttachmentFilterTypeDef",
-    "RegistrationAttachmentsInformationTypeDef",
-    "RegistrationDeniedReasonInformationTypeDef",
-    "RegistrationFieldDefinitionTypeDef",
-    "RegistrationFieldDisplayHintsTypeDef",
-    "RegistrationFieldValueInformationTypeDef",
-    "RegistrationFilterTypeDef",
-    "RegistrationInformationTypeDef",
-    "RegistrationSectionDefinitionTypeDef",
-    "RegistrationSectionDisplayHintsTypeDef",
-    "RegistrationTypeDefinitionTypeDef",
-    "RegistrationTypeDisplayHintsTypeDef",
-    "RegistrationTypeFilterTypeDef",
-    "RegistrationVersionFilterTypeDef",
-    "RegistrationVersionInformationTypeDef",
-    "RegistrationVersionStatusHistoryTypeDef",
-    "ReleasePhoneNumberRequestTypeDef",
-    "ReleasePhoneNumberResultTypeDef",
-    "ReleaseSenderIdRequestTypeDef",
-    "ReleaseSenderIdResultTypeDef",
-    "RequestPhoneNumberRequestTypeDef",
-    "RequestPhoneNumberResultTypeDef",
-    "RequestSenderIdRequestTypeDef",
-    "RequestSenderIdResultTypeDef",
-    "ResponseMetadataTypeDef",
-    "SelectOptionDescriptionTypeDef",
-    "SelectValidationTypeDef",
-    "SendDestinationNumberVerificationCodeRequestTypeDef",
-    "SendDestinationNumberVerificationCodeResultTypeDef",
-    "SendMediaMessageRequestTypeDef",
-    "SendMediaMessageResultTypeDef",
-    "SendNotifyTextMessageRequestTypeDef",
-    "SendNotifyTextMessageResultTypeDef",
-    "SendNotifyVoiceMessageRequestTypeDef",
-    "SendNotifyVoiceMessageResultTypeDef",
-    "SendTextMessageRequestTypeDef",
-    "SendTextMessageResultTypeDef",
-    "SendVoiceMessageRequestTypeDef",
-    "SendVoiceMessageResultTypeDef",
-    "SenderIdAndCountryTypeDef",
-    "SenderIdFilterTypeDef",
-    "SenderIdInformationTypeDef",
-    "SetAccountDefaultProtectConfigurationRequestTypeDef",
-    "SetAccountDefaultProtectConfigurationResultTypeDef",
-    "SetDefaultMessageFeedbackEnabledRequestTypeDef",
-    "SetDefaultMessageFeedbackEnabledResultTypeDef",
-    "SetDefaultMessageTypeRequestTypeDef",
-    "SetDefaultMessageTypeResultTypeDef",
-    "SetDefaultSenderIdRequestTypeDef",
-    "SetDefaultSenderIdResultTypeDef",
-    "SetMediaMessageSpendLimitOverrideRequestTypeDef",
-    "SetMediaMessageSpendLimitOverrideResultTypeDef",
-    "SetNotifyMessageSpendLimitOverrideRequestTypeDef",
-    "SetNotifyMessageSpendLimitOverrideResultTypeDef",
-    "SetTextMessageSpendLimitOverrideRequestTypeDef",
-    "SetTextMessageSpendLimitOverrideResultTypeDef",
-    "SetVoiceMessageSpendLimitOverrideRequestTypeDef",
-    "SetVoiceMessageSpendLimitOverrideResultTypeDef",
-    "SnsDestinationTypeDef",
-    "SpendLimitTypeDef",
-    "SubmitRegistrationVersionRequestTypeDef",
-    "SubmitRegistrationVersionResultTypeDef",
-    "SupportedAssociationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResultTypeDef",
-    "TagTypeDef",
-    "TemplateVariableMetadataTypeDef",
-    "TestingAgentInformationTypeDef",
-    "TextValidationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResultTypeDef",
-    "UpdateEventDestinationRequestTypeDef",
-    "UpdateEventDestinationResultTypeDef",
-    "UpdateNotifyConfigurationRequestTypeDef",
-    "UpdateNotifyConfigurationResultTypeDef",
-    "UpdatePhoneNumberRequestTypeDef",
-    "UpdatePhoneNumberResultTypeDef",
-    "UpdatePoolRequestTypeDef",
-    "UpdatePoolResultTypeDef",
-    "UpdateProtectConfigurationCountryRuleSetRequestTypeDef",
-    "UpdateProtectConfigurationCountryRuleSetResultTypeDef",
-    "UpdateProtectConfigurationRequestTypeDef",
-    "UpdateProtectConfigurationResultTypeDef",
-    "UpdateRcsAgentRequestTypeDef",
-    "UpdateRcsAgentResultTypeDef",
-    "UpdateSenderIdRequestTypeDef",
-    "UpdateSenderIdResultTypeDef",
-    "VerifiedDestinationNumberFilterTypeDef",
-    "VerifiedDestinationNumberInformationTypeDef",
-    "VerifyDestinationNumberRequestTypeDef",
-    "VerifyDestinationNumberResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountAttributeTypeDef",
+        "AccountLimitTypeDef",
+        "AssociateOriginationIdentityRequestTypeDef",
+        "AssociateOriginationIdentityResultTypeDef",
+        "AssociateProtectConfigurationRequestTypeDef",
+        "AssociateProtectConfigurationResultTypeDef",
+        "CarrierLookupRequestTypeDef",
+        "CarrierLookupResultTypeDef",
+        "CarrierStatusInformationTypeDef",
+        "CloudWatchLogsDestinationTypeDef",
+        "ConfigurationSetFilterTypeDef",
+        "ConfigurationSetInformationTypeDef",
+        "CountryLaunchStatusFilterTypeDef",
+        "CountryLaunchStatusInformationTypeDef",
+        "CreateConfigurationSetRequestTypeDef",
+        "CreateConfigurationSetResultTypeDef",
+        "CreateEventDestinationRequestTypeDef",
+        "CreateEventDestinationResultTypeDef",
+        "CreateNotifyConfigurationRequestTypeDef",
+        "CreateNotifyConfigurationResultTypeDef",
+        "CreateOptOutListRequestTypeDef",
+        "CreateOptOutListResultTypeDef",
+        "CreatePoolRequestTypeDef",
+        "CreatePoolResultTypeDef",
+        "CreateProtectConfigurationRequestTypeDef",
+        "CreateProtectConfigurationResultTypeDef",
+        "CreateRcsAgentRequestTypeDef",
+        "CreateRcsAgentResultTypeDef",
+        "CreateRegistrationAssociationRequestTypeDef",
+        "CreateRegistrationAssociationResultTypeDef",
+        "CreateRegistrationAttachmentRequestTypeDef",
+        "CreateRegistrationAttachmentResultTypeDef",
+        "CreateRegistrationRequestTypeDef",
+        "CreateRegistrationResultTypeDef",
+        "CreateRegistrationVersionRequestTypeDef",
+        "CreateRegistrationVersionResultTypeDef",
+        "CreateVerifiedDestinationNumberRequestTypeDef",
+        "CreateVerifiedDestinationNumberResultTypeDef",
+        "DeleteAccountDefaultProtectConfigurationResultTypeDef",
+        "DeleteConfigurationSetRequestTypeDef",
+        "DeleteConfigurationSetResultTypeDef",
+        "DeleteDefaultMessageTypeRequestTypeDef",
+        "DeleteDefaultMessageTypeResultTypeDef",
+        "DeleteDefaultSenderIdRequestTypeDef",
+        "DeleteDefaultSenderIdResultTypeDef",
+        "DeleteEventDestinationRequestTypeDef",
+        "DeleteEventDestinationResultTypeDef",
+        "DeleteKeywordRequestTypeDef",
+        "DeleteKeywordResultTypeDef",
+        "DeleteMediaMessageSpendLimitOverrideResultTypeDef",
+        "DeleteNotifyConfigurationRequestTypeDef",
+        "DeleteNotifyConfigurationResultTypeDef",
+        "DeleteNotifyMessageSpendLimitOverrideResultTypeDef",
+        "DeleteOptOutListRequestTypeDef",
+        "DeleteOptOutListResultTypeDef",
+        "DeleteOptedOutNumberRequestTypeDef",
+        "DeleteOptedOutNumberResultTypeDef",
+        "DeletePoolRequestTypeDef",
+        "DeletePoolResultTypeDef",
+        "DeleteProtectConfigurationRequestTypeDef",
+        "DeleteProtectConfigurationResultTypeDef",
+        "DeleteProtectConfigurationRuleSetNumberOverrideRequestTypeDef",
+        "DeleteProtectConfigurationRuleSetNumberOverrideResultTypeDef",
+        "DeleteRcsAgentRequestTypeDef",
+        "DeleteRcsAgentResultTypeDef",
+        "DeleteRegistrationAttachmentRequestTypeDef",
+        "DeleteRegistrationAttachmentResultTypeDef",
+        "DeleteRegistrationFieldValueRequestTypeDef",
+        "DeleteRegistrationFieldValueResultTypeDef",
+        "DeleteRegistrationRequestTypeDef",
+        "DeleteRegistrationResultTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResultTypeDef",
+        "DeleteTextMessageSpendLimitOverrideResultTypeDef",
+        "DeleteVerifiedDestinationNumberRequestTypeDef",
+        "DeleteVerifiedDestinationNumberResultTypeDef",
+        "DeleteVoiceMessageSpendLimitOverrideResultTypeDef",
+        "DescribeAccountAttributesRequestTypeDef",
+        "DescribeAccountAttributesResultTypeDef",
+        "DescribeAccountLimitsRequestTypeDef",
+        "DescribeAccountLimitsResultTypeDef",
+        "DescribeConfigurationSetsRequestTypeDef",
+        "DescribeConfigurationSetsResultTypeDef",
+        "DescribeKeywordsRequestTypeDef",
+        "DescribeKeywordsResultTypeDef",
+        "DescribeNotifyConfigurationsRequestTypeDef",
+        "DescribeNotifyConfigurationsResultTypeDef",
+        "DescribeNotifyTemplatesRequestTypeDef",
+        "DescribeNotifyTemplatesResultTypeDef",
+        "DescribeOptOutListsRequestTypeDef",
+        "DescribeOptOutListsResultTypeDef",
+        "DescribeOptedOutNumbersRequestTypeDef",
+        "DescribeOptedOutNumbersResultTypeDef",
+        "DescribePhoneNumbersRequestTypeDef",
+        "DescribePhoneNumbersResultTypeDef",
+        "DescribePoolsRequestTypeDef",
+        "DescribePoolsResultTypeDef",
+        "DescribeProtectConfigurationsRequestTypeDef",
+        "DescribeProtectConfigurationsResultTypeDef",
+        "DescribeRcsAgentCountryLaunchStatusRequestTypeDef",
+        "DescribeRcsAgentCountryLaunchStatusResultTypeDef",
+        "DescribeRcsAgentsRequestTypeDef",
+        "DescribeRcsAgentsResultTypeDef",
+        "DescribeRegistrationAttachmentsRequestTypeDef",
+        "DescribeRegistrationAttachmentsResultTypeDef",
+        "DescribeRegistrationFieldDefinitionsRequestTypeDef",
+        "DescribeRegistrationFieldDefinitionsResultTypeDef",
+        "DescribeRegistrationFieldValuesRequestTypeDef",
+        "DescribeRegistrationFieldValuesResultTypeDef",
+        "DescribeRegistrationSectionDefinitionsRequestTypeDef",
+        "DescribeRegistrationSectionDefinitionsResultTypeDef",
+        "DescribeRegistrationTypeDefinitionsRequestTypeDef",
+        "DescribeRegistrationTypeDefinitionsResultTypeDef",
+        "DescribeRegistrationVersionsRequestTypeDef",
+        "DescribeRegistrationVersionsResultTypeDef",
+        "DescribeRegistrationsRequestTypeDef",
+        "DescribeRegistrationsResultTypeDef",
+        "DescribeSenderIdsRequestTypeDef",
+        "DescribeSenderIdsResultTypeDef",
+        "DescribeSpendLimitsRequestTypeDef",
+        "DescribeSpendLimitsResultTypeDef",
+        "DescribeVerifiedDestinationNumbersRequestTypeDef",
+        "DescribeVerifiedDestinationNumbersResultTypeDef",
+        "DisassociateOriginationIdentityRequestTypeDef",
+        "DisassociateOriginationIdentityResultTypeDef",
+        "DisassociateProtectConfigurationRequestTypeDef",
+        "DisassociateProtectConfigurationResultTypeDef",
+        "DiscardRegistrationVersionRequestTypeDef",
+        "DiscardRegistrationVersionResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventDestinationTypeDef",
+        "GetProtectConfigurationCountryRuleSetRequestTypeDef",
+        "GetProtectConfigurationCountryRuleSetResultTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResultTypeDef",
+        "KeywordFilterTypeDef",
+        "KeywordInformationTypeDef",
+        "KinesisFirehoseDestinationTypeDef",
+        "ListNotifyCountriesRequestTypeDef",
+        "ListNotifyCountriesResultTypeDef",
+        "ListPoolOriginationIdentitiesRequestTypeDef",
+        "ListPoolOriginationIdentitiesResultTypeDef",
+        "ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef",
+        "ListProtectConfigurationRuleSetNumberOverridesResultTypeDef",
+        "ListRegistrationAssociationsRequestTypeDef",
+        "ListRegistrationAssociationsResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResultTypeDef",
+        "NotifyConfigurationFilterTypeDef",
+        "NotifyConfigurationInformationTypeDef",
+        "NotifyCountryInformationTypeDef",
+        "NotifyTemplateFilterTypeDef",
+        "NotifyTemplateInformationTypeDef",
+        "OptOutListInformationTypeDef",
+        "OptedOutFilterTypeDef",
+        "OptedOutNumberInformationTypeDef",
+        "OriginationIdentityMetadataTypeDef",
+        "PhoneNumberFilterTypeDef",
+        "PhoneNumberInformationTypeDef",
+        "PoolFilterTypeDef",
+        "PoolInformationTypeDef",
+        "PoolOriginationIdentitiesFilterTypeDef",
+        "ProtectConfigurationCountryRuleSetInformationTypeDef",
+        "ProtectConfigurationFilterTypeDef",
+        "ProtectConfigurationInformationTypeDef",
+        "ProtectConfigurationRuleSetNumberOverrideFilterItemTypeDef",
+        "ProtectConfigurationRuleSetNumberOverrideTypeDef",
+        "PutKeywordRequestTypeDef",
+        "PutKeywordResultTypeDef",
+        "PutMessageFeedbackRequestTypeDef",
+        "PutMessageFeedbackResultTypeDef",
+        "PutOptedOutNumberRequestTypeDef",
+        "PutOptedOutNumberResultTypeDef",
+        "PutProtectConfigurationRuleSetNumberOverrideRequestTypeDef",
+        "PutProtectConfigurationRuleSetNumberOverrideResultTypeDef",
+        "PutRegistrationFieldValueRequestTypeDef",
+        "PutRegistrationFieldValueResultTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResultTypeDef",
+        "RcsAgentFilterTypeDef",
+        "RcsAgentInformationTypeDef",
+        "RegistrationAssociationFilterTypeDef",
+        "RegistrationAssociationMetadataTypeDef",
+        "RegistrationAttachmentFilterTypeDef",
+        "RegistrationAttachmentsInformationTypeDef",
+        "RegistrationDeniedReasonInformationTypeDef",
+        "RegistrationFieldDefinitionTypeDef",
+        "RegistrationFieldDisplayHintsTypeDef",
+        "RegistrationFieldValueInformationTypeDef",
+        "RegistrationFilterTypeDef",
+        "RegistrationInformationTypeDef",
+        "RegistrationSectionDefinitionTypeDef",
+        "RegistrationSectionDisplayHintsTypeDef",
+        "RegistrationTypeDefinitionTypeDef",
+        "RegistrationTypeDisplayHintsTypeDef",
+        "RegistrationTypeFilterTypeDef",
+        "RegistrationVersionFilterTypeDef",
+        "RegistrationVersionInformationTypeDef",
+        "RegistrationVersionStatusHistoryTypeDef",
+        "ReleasePhoneNumberRequestTypeDef",
+        "ReleasePhoneNumberResultTypeDef",
+        "ReleaseSenderIdRequestTypeDef",
+        "ReleaseSenderIdResultTypeDef",
+        "RequestPhoneNumberRequestTypeDef",
+        "RequestPhoneNumberResultTypeDef",
+        "RequestSenderIdRequestTypeDef",
+        "RequestSenderIdResultTypeDef",
+        "ResponseMetadataTypeDef",
+        "SelectOptionDescriptionTypeDef",
+        "SelectValidationTypeDef",
+        "SendDestinationNumberVerificationCodeRequestTypeDef",
+        "SendDestinationNumberVerificationCodeResultTypeDef",
+        "SendMediaMessageRequestTypeDef",
+        "SendMediaMessageResultTypeDef",
+        "SendNotifyTextMessageRequestTypeDef",
+        "SendNotifyTextMessageResultTypeDef",
+        "SendNotifyVoiceMessageRequestTypeDef",
+        "SendNotifyVoiceMessageResultTypeDef",
+        "SendTextMessageRequestTypeDef",
+        "SendTextMessageResultTypeDef",
+        "SendVoiceMessageRequestTypeDef",
+        "SendVoiceMessageResultTypeDef",
+        "SenderIdAndCountryTypeDef",
+        "SenderIdFilterTypeDef",
+        "SenderIdInformationTypeDef",
+        "SetAccountDefaultProtectConfigurationRequestTypeDef",
+        "SetAccountDefaultProtectConfigurationResultTypeDef",
+        "SetDefaultMessageFeedbackEnabledRequestTypeDef",
+        "SetDefaultMessageFeedbackEnabledResultTypeDef",
+        "SetDefaultMessageTypeRequestTypeDef",
+        "SetDefaultMessageTypeResultTypeDef",
+        "SetDefaultSenderIdRequestTypeDef",
+        "SetDefaultSenderIdResultTypeDef",
+        "SetMediaMessageSpendLimitOverrideRequestTypeDef",
+        "SetMediaMessageSpendLimitOverrideResultTypeDef",
+        "SetNotifyMessageSpendLimitOverrideRequestTypeDef",
+        "SetNotifyMessageSpendLimitOverrideResultTypeDef",
+        "SetTextMessageSpendLimitOverrideRequestTypeDef",
+        "SetTextMessageSpendLimitOverrideResultTypeDef",
+        "SetVoiceMessageSpendLimitOverrideRequestTypeDef",
+        "SetVoiceMessageSpendLimitOverrideResultTypeDef",
+        "SnsDestinationTypeDef",
+        "SpendLimitTypeDef",
+        "SubmitRegistrationVersionRequestTypeDef",
+        "SubmitRegistrationVersionResultTypeDef",
+        "SupportedAssociationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResultTypeDef",
+        "TagTypeDef",
+        "TemplateVariableMetadataTypeDef",
+        "TestingAgentInformationTypeDef",
+        "TextValidationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResultTypeDef",
+        "UpdateEventDestinationRequestTypeDef",
+        "UpdateEventDestinationResultTypeDef",
+        "UpdateNotifyConfigurationRequestTypeDef",
+        "UpdateNotifyConfigurationResultTypeDef",
+        "UpdatePhoneNumberRequestTypeDef",
+        "UpdatePhoneNumberResultTypeDef",
+        "UpdatePoolRequestTypeDef",
+        "UpdatePoolResultTypeDef",
+        "UpdateProtectConfigurationCountryRuleSetRequestTypeDef",
+        "UpdateProtectConfigurationCountryRuleSetResultTypeDef",
+        "UpdateProtectConfigurationRequestTypeDef",
+        "UpdateProtectConfigurationResultTypeDef",
+        "UpdateRcsAgentRequestTypeDef",
+        "UpdateRcsAgentResultTypeDef",
+        "UpdateSenderIdRequestTypeDef",
+        "UpdateSenderIdResultTypeDef",
+        "VerifiedDestinationNumberFilterTypeDef",
+        "VerifiedDestinationNumberInformationTypeDef",
+        "VerifyDestinationNumberRequestTypeDef",
+        "VerifyDestinationNumberResultTypeDef",
+    ]
 
 
 class AccountAttributeTypeDef(TypedDict):
@@ -431,6 +432,24 @@ class ConfigurationSetFilterTypeDef(TypedDict):
     Values: ReadOnly[Sequence[str]]
 
 
+class KinesisFirehoseDestinationTypeDef(TypedDict):
+    IamRoleArn: str
+    DeliveryStreamArn: str
+
+
+class SnsDestinationTypeDef(TypedDict):
+    TopicArn: str
+
+
+class EventDestinationTypeDef(TypedDict):
+    EventDestinationName: str
+    Enabled: bool
+    MatchingEventTypes: list[EventTypeType]
+    CloudWatchLogsDestination: NotRequired[CloudWatchLogsDestinationTypeDef]
+    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
+    SnsDestination: NotRequired[SnsDestinationTypeDef]
+
+
 class ConfigurationSetInformationTypeDef(TypedDict):
     ConfigurationSetArn: str
     ConfigurationSetName: str
@@ -453,6 +472,11 @@ class CountryLaunchStatusInformationTypeDef(TypedDict):
     RcsPlatformId: NotRequired[str]
     RegistrationId: str
     CarrierStatus: list[CarrierStatusInformationTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateConfigurationSetRequestTypeDef(TypedDict):
@@ -648,6 +672,19 @@ class CreateRegistrationResultTypeDef(TypedDict):
 
 class CreateRegistrationVersionRequestTypeDef(TypedDict):
     RegistrationId: str
+
+
+class RegistrationVersionStatusHistoryTypeDef(TypedDict):
+    DraftTimestamp: datetime
+    SubmittedTimestamp: NotRequired[datetime]
+    AwsReviewingTimestamp: NotRequired[datetime]
+    ReviewingTimestamp: NotRequired[datetime]
+    RequiresAuthenticationTimestamp: NotRequired[datetime]
+    ApprovedTimestamp: NotRequired[datetime]
+    DiscardedTimestamp: NotRequired[datetime]
+    DeniedTimestamp: NotRequired[datetime]
+    RevokedTimestamp: NotRequired[datetime]
+    ArchivedTimestamp: NotRequired[datetime]
 
 
 class CreateRegistrationVersionResultTypeDef(TypedDict):
@@ -983,12 +1020,23 @@ class DescribeConfigurationSetsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KeywordFilterTypeDef(TypedDict):
+    Name: KeywordFilterNameType
+    Values: ReadOnly[Sequence[str]]
+
+
 class DescribeKeywordsRequestTypeDef(TypedDict):
     OriginationIdentity: str
     Keywords: NotRequired[ReadOnly[Sequence[str]]]
     Filters: NotRequired[ReadOnly[Sequence[KeywordFilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class KeywordInformationTypeDef(TypedDict):
+    Keyword: str
+    KeywordMessage: str
+    KeywordAction: KeywordActionType
 
 
 class DescribeKeywordsResultTypeDef(TypedDict):
@@ -999,11 +1047,33 @@ class DescribeKeywordsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class NotifyConfigurationFilterTypeDef(TypedDict):
+    Name: NotifyConfigurationFilterNameType
+    Values: ReadOnly[Sequence[str]]
+
+
 class DescribeNotifyConfigurationsRequestTypeDef(TypedDict):
     NotifyConfigurationIds: NotRequired[ReadOnly[Sequence[str]]]
     Filters: NotRequired[ReadOnly[Sequence[NotifyConfigurationFilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class NotifyConfigurationInformationTypeDef(TypedDict):
+    NotifyConfigurationArn: str
+    NotifyConfigurationId: str
+    DisplayName: str
+    UseCase: NotifyConfigurationUseCaseType
+    DefaultTemplateId: NotRequired[str]
+    PoolId: NotRequired[str]
+    EnabledCountries: NotRequired[list[str]]
+    EnabledChannels: list[NumberCapabilityType]
+    Tier: NotifyConfigurationTierType
+    TierUpgradeStatus: TierUpgradeStatusType
+    Status: NotifyConfigurationStatusType
+    RejectionReason: NotRequired[str]
+    DeletionProtectionEnabled: bool
+    CreatedTimestamp: datetime
 
 
 class DescribeNotifyConfigurationsResultTypeDef(TypedDict):
@@ -1012,11 +1082,44 @@ class DescribeNotifyConfigurationsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class NotifyTemplateFilterTypeDef(TypedDict):
+    Name: NotifyTemplateFilterNameType
+    Values: ReadOnly[Sequence[str]]
+
+
 class DescribeNotifyTemplatesRequestTypeDef(TypedDict):
     TemplateIds: NotRequired[ReadOnly[Sequence[str]]]
     Filters: NotRequired[ReadOnly[Sequence[NotifyTemplateFilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class TemplateVariableMetadataTypeDef(TypedDict):
+    Type: TemplateVariableTypeType
+    Required: bool
+    Description: NotRequired[str]
+    MaxLength: NotRequired[int]
+    MinValue: NotRequired[int]
+    MaxValue: NotRequired[int]
+    DefaultValue: NotRequired[str]
+    Pattern: NotRequired[str]
+    Sample: NotRequired[str]
+    Source: NotRequired[TemplateVariableSourceType]
+
+
+class NotifyTemplateInformationTypeDef(TypedDict):
+    TemplateId: str
+    Version: int
+    TemplateType: NotifyTemplateTypeType
+    Channels: list[NumberCapabilityType]
+    TierAccess: NotRequired[list[NotifyConfigurationTierType]]
+    Status: NotRequired[NotifyTemplateStatusType]
+    SupportedCountries: NotRequired[list[str]]
+    LanguageCode: NotRequired[str]
+    Content: NotRequired[str]
+    Variables: NotRequired[dict[str, TemplateVariableMetadataTypeDef]]
+    SupportedVoiceIds: NotRequired[list[VoiceIdType]]
+    CreatedTimestamp: datetime
 
 
 class DescribeNotifyTemplatesResultTypeDef(TypedDict):
@@ -1032,10 +1135,21 @@ class DescribeOptOutListsRequestTypeDef(TypedDict):
     Owner: NotRequired[OwnerType]
 
 
+class OptOutListInformationTypeDef(TypedDict):
+    OptOutListArn: str
+    OptOutListName: str
+    CreatedTimestamp: datetime
+
+
 class DescribeOptOutListsResultTypeDef(TypedDict):
     OptOutLists: NotRequired[list[OptOutListInformationTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OptedOutFilterTypeDef(TypedDict):
+    Name: OptedOutFilterNameType
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeOptedOutNumbersRequestTypeDef(TypedDict):
@@ -1046,12 +1160,23 @@ class DescribeOptedOutNumbersRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class OptedOutNumberInformationTypeDef(TypedDict):
+    OptedOutNumber: str
+    OptedOutTimestamp: datetime
+    EndUserOptedOut: bool
+
+
 class DescribeOptedOutNumbersResultTypeDef(TypedDict):
     OptOutListArn: NotRequired[str]
     OptOutListName: NotRequired[str]
     OptedOutNumbers: NotRequired[list[OptedOutNumberInformationTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PhoneNumberFilterTypeDef(TypedDict):
+    Name: PhoneNumberFilterNameType
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribePhoneNumbersRequestTypeDef(TypedDict):
@@ -1062,10 +1187,37 @@ class DescribePhoneNumbersRequestTypeDef(TypedDict):
     Owner: NotRequired[OwnerType]
 
 
+class PhoneNumberInformationTypeDef(TypedDict):
+    PhoneNumberArn: str
+    PhoneNumberId: NotRequired[str]
+    PhoneNumber: str
+    Status: NumberStatusType
+    IsoCountryCode: str
+    MessageType: MessageTypeType
+    NumberCapabilities: list[NumberCapabilityType]
+    NumberType: NumberTypeType
+    MonthlyLeasingPrice: str
+    TwoWayEnabled: bool
+    TwoWayChannelArn: NotRequired[str]
+    TwoWayChannelRole: NotRequired[str]
+    SelfManagedOptOutsEnabled: bool
+    OptOutListName: str
+    InternationalSendingEnabled: NotRequired[bool]
+    DeletionProtectionEnabled: bool
+    PoolId: NotRequired[str]
+    RegistrationId: NotRequired[str]
+    CreatedTimestamp: datetime
+
+
 class DescribePhoneNumbersResultTypeDef(TypedDict):
     PhoneNumbers: NotRequired[list[PhoneNumberInformationTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PoolFilterTypeDef(TypedDict):
+    Name: PoolFilterNameType
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribePoolsRequestTypeDef(TypedDict):
@@ -1076,10 +1228,30 @@ class DescribePoolsRequestTypeDef(TypedDict):
     Owner: NotRequired[OwnerType]
 
 
+class PoolInformationTypeDef(TypedDict):
+    PoolArn: str
+    PoolId: str
+    Status: PoolStatusType
+    MessageType: MessageTypeType
+    TwoWayEnabled: bool
+    TwoWayChannelArn: NotRequired[str]
+    TwoWayChannelRole: NotRequired[str]
+    SelfManagedOptOutsEnabled: bool
+    OptOutListName: str
+    SharedRoutesEnabled: bool
+    DeletionProtectionEnabled: bool
+    CreatedTimestamp: datetime
+
+
 class DescribePoolsResultTypeDef(TypedDict):
     Pools: NotRequired[list[PoolInformationTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProtectConfigurationFilterTypeDef(TypedDict):
+    Name: ProtectConfigurationFilterNameType
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeProtectConfigurationsRequestTypeDef(TypedDict):
@@ -1087,6 +1259,14 @@ class DescribeProtectConfigurationsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[ProtectConfigurationFilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ProtectConfigurationInformationTypeDef(TypedDict):
+    ProtectConfigurationArn: str
+    ProtectConfigurationId: str
+    CreatedTimestamp: datetime
+    AccountDefault: bool
+    DeletionProtectionEnabled: bool
 
 
 class DescribeProtectConfigurationsResultTypeDef(TypedDict):
@@ -1111,6 +1291,11 @@ class DescribeRcsAgentCountryLaunchStatusResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RcsAgentFilterTypeDef(TypedDict):
+    Name: RcsAgentFilterNameType
+    Values: ReadOnly[Sequence[str]]
+
+
 class DescribeRcsAgentsRequestTypeDef(TypedDict):
     RcsAgentIds: NotRequired[ReadOnly[Sequence[str]]]
     Owner: NotRequired[OwnerType]
@@ -1119,10 +1304,36 @@ class DescribeRcsAgentsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TestingAgentInformationTypeDef(TypedDict):
+    Status: TestingAgentStatusType
+    TestingAgentId: NotRequired[str]
+    RegistrationId: str
+
+
+class RcsAgentInformationTypeDef(TypedDict):
+    RcsAgentArn: str
+    RcsAgentId: str
+    Status: RcsAgentStatusType
+    CreatedTimestamp: datetime
+    DeletionProtectionEnabled: bool
+    OptOutListName: NotRequired[str]
+    SelfManagedOptOutsEnabled: bool
+    TwoWayChannelArn: NotRequired[str]
+    TwoWayChannelRole: NotRequired[str]
+    TwoWayEnabled: bool
+    PoolId: NotRequired[str]
+    TestingAgent: NotRequired[TestingAgentInformationTypeDef]
+
+
 class DescribeRcsAgentsResultTypeDef(TypedDict):
     RcsAgents: NotRequired[list[RcsAgentInformationTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RegistrationAttachmentFilterTypeDef(TypedDict):
+    Name: RegistrationAttachmentFilterNameType
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeRegistrationAttachmentsRequestTypeDef(TypedDict):
@@ -1130,6 +1341,15 @@ class DescribeRegistrationAttachmentsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[RegistrationAttachmentFilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class RegistrationAttachmentsInformationTypeDef(TypedDict):
+    RegistrationAttachmentArn: str
+    RegistrationAttachmentId: str
+    AttachmentStatus: AttachmentStatusType
+    AttachmentUploadErrorReason: NotRequired[AttachmentUploadErrorReasonType]
+    CreatedTimestamp: datetime
+    AttachmentUrl: NotRequired[str]
 
 
 class DescribeRegistrationAttachmentsResultTypeDef(TypedDict):
@@ -1144,6 +1364,45 @@ class DescribeRegistrationFieldDefinitionsRequestTypeDef(TypedDict):
     FieldPaths: NotRequired[ReadOnly[Sequence[str]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class SelectOptionDescriptionTypeDef(TypedDict):
+    Option: str
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class RegistrationFieldDisplayHintsTypeDef(TypedDict):
+    Title: str
+    ShortDescription: str
+    LongDescription: NotRequired[str]
+    DocumentationTitle: NotRequired[str]
+    DocumentationLink: NotRequired[str]
+    SelectOptionDescriptions: NotRequired[list[SelectOptionDescriptionTypeDef]]
+    TextValidationDescription: NotRequired[str]
+    ExampleTextValue: NotRequired[str]
+
+
+class SelectValidationTypeDef(TypedDict):
+    MinChoices: int
+    MaxChoices: int
+    Options: list[str]
+
+
+class TextValidationTypeDef(TypedDict):
+    MinLength: int
+    MaxLength: int
+    Pattern: str
+
+
+class RegistrationFieldDefinitionTypeDef(TypedDict):
+    SectionPath: str
+    FieldPath: str
+    FieldType: FieldTypeType
+    FieldRequirement: FieldRequirementType
+    SelectValidation: NotRequired[SelectValidationTypeDef]
+    TextValidation: NotRequired[TextValidationTypeDef]
+    DisplayHints: RegistrationFieldDisplayHintsTypeDef
 
 
 class DescribeRegistrationFieldDefinitionsResultTypeDef(TypedDict):
@@ -1162,6 +1421,15 @@ class DescribeRegistrationFieldValuesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RegistrationFieldValueInformationTypeDef(TypedDict):
+    FieldPath: str
+    SelectChoices: NotRequired[list[str]]
+    TextValue: NotRequired[str]
+    RegistrationAttachmentId: NotRequired[str]
+    DeniedReason: NotRequired[str]
+    Feedback: NotRequired[str]
+
+
 class DescribeRegistrationFieldValuesResultTypeDef(TypedDict):
     RegistrationArn: str
     RegistrationId: str
@@ -1178,11 +1446,29 @@ class DescribeRegistrationSectionDefinitionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RegistrationSectionDisplayHintsTypeDef(TypedDict):
+    Title: str
+    ShortDescription: str
+    LongDescription: NotRequired[str]
+    DocumentationTitle: NotRequired[str]
+    DocumentationLink: NotRequired[str]
+
+
+class RegistrationSectionDefinitionTypeDef(TypedDict):
+    SectionPath: str
+    DisplayHints: RegistrationSectionDisplayHintsTypeDef
+
+
 class DescribeRegistrationSectionDefinitionsResultTypeDef(TypedDict):
     RegistrationType: str
     RegistrationSectionDefinitions: list[RegistrationSectionDefinitionTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RegistrationTypeFilterTypeDef(TypedDict):
+    Name: RegistrationTypeFilterNameType
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeRegistrationTypeDefinitionsRequestTypeDef(TypedDict):
@@ -1192,10 +1478,36 @@ class DescribeRegistrationTypeDefinitionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RegistrationTypeDisplayHintsTypeDef(TypedDict):
+    Title: str
+    ShortDescription: NotRequired[str]
+    LongDescription: NotRequired[str]
+    DocumentationTitle: NotRequired[str]
+    DocumentationLink: NotRequired[str]
+
+
+class SupportedAssociationTypeDef(TypedDict):
+    ResourceType: str
+    IsoCountryCode: NotRequired[str]
+    AssociationBehavior: RegistrationAssociationBehaviorType
+    DisassociationBehavior: RegistrationDisassociationBehaviorType
+
+
+class RegistrationTypeDefinitionTypeDef(TypedDict):
+    RegistrationType: str
+    SupportedAssociations: NotRequired[list[SupportedAssociationTypeDef]]
+    DisplayHints: RegistrationTypeDisplayHintsTypeDef
+
+
 class DescribeRegistrationTypeDefinitionsResultTypeDef(TypedDict):
     RegistrationTypeDefinitions: list[RegistrationTypeDefinitionTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RegistrationVersionFilterTypeDef(TypedDict):
+    Name: RegistrationVersionFilterNameType
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeRegistrationVersionsRequestTypeDef(TypedDict):
@@ -1206,12 +1518,33 @@ class DescribeRegistrationVersionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RegistrationDeniedReasonInformationTypeDef(TypedDict):
+    Reason: str
+    ShortDescription: str
+    LongDescription: NotRequired[str]
+    DocumentationTitle: NotRequired[str]
+    DocumentationLink: NotRequired[str]
+
+
+class RegistrationVersionInformationTypeDef(TypedDict):
+    VersionNumber: int
+    RegistrationVersionStatus: RegistrationVersionStatusType
+    RegistrationVersionStatusHistory: RegistrationVersionStatusHistoryTypeDef
+    DeniedReasons: NotRequired[list[RegistrationDeniedReasonInformationTypeDef]]
+    Feedback: NotRequired[str]
+
+
 class DescribeRegistrationVersionsResultTypeDef(TypedDict):
     RegistrationArn: str
     RegistrationId: str
     RegistrationVersions: list[RegistrationVersionInformationTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RegistrationFilterTypeDef(TypedDict):
+    Name: RegistrationFilterNameType
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeRegistrationsRequestTypeDef(TypedDict):
@@ -1221,10 +1554,32 @@ class DescribeRegistrationsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RegistrationInformationTypeDef(TypedDict):
+    RegistrationArn: str
+    RegistrationId: str
+    RegistrationType: str
+    RegistrationStatus: RegistrationStatusType
+    CurrentVersionNumber: int
+    ApprovedVersionNumber: NotRequired[int]
+    LatestDeniedVersionNumber: NotRequired[int]
+    AdditionalAttributes: NotRequired[dict[str, str]]
+    CreatedTimestamp: datetime
+
+
 class DescribeRegistrationsResultTypeDef(TypedDict):
     Registrations: list[RegistrationInformationTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SenderIdAndCountryTypeDef(TypedDict):
+    SenderId: str
+    IsoCountryCode: str
+
+
+class SenderIdFilterTypeDef(TypedDict):
+    Name: SenderIdFilterNameType
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeSenderIdsRequestTypeDef(TypedDict):
@@ -1233,6 +1588,17 @@ class DescribeSenderIdsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     Owner: NotRequired[OwnerType]
+
+
+class SenderIdInformationTypeDef(TypedDict):
+    SenderIdArn: str
+    SenderId: str
+    IsoCountryCode: str
+    MessageTypes: list[MessageTypeType]
+    MonthlyLeasingPrice: str
+    DeletionProtectionEnabled: bool
+    Registered: bool
+    RegistrationId: NotRequired[str]
 
 
 class DescribeSenderIdsResultTypeDef(TypedDict):
@@ -1246,10 +1612,22 @@ class DescribeSpendLimitsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class SpendLimitTypeDef(TypedDict):
+    Name: SpendLimitNameType
+    EnforcedLimit: int
+    MaxLimit: int
+    Overridden: bool
+
+
 class DescribeSpendLimitsResultTypeDef(TypedDict):
     SpendLimits: NotRequired[list[SpendLimitTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VerifiedDestinationNumberFilterTypeDef(TypedDict):
+    Name: VerifiedDestinationNumberFilterNameType
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeVerifiedDestinationNumbersRequestTypeDef(TypedDict):
@@ -1258,6 +1636,15 @@ class DescribeVerifiedDestinationNumbersRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[VerifiedDestinationNumberFilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class VerifiedDestinationNumberInformationTypeDef(TypedDict):
+    VerifiedDestinationNumberArn: str
+    VerifiedDestinationNumberId: str
+    DestinationPhoneNumber: str
+    Status: VerificationStatusType
+    RcsAgentId: NotRequired[str]
+    CreatedTimestamp: datetime
 
 
 class DescribeVerifiedDestinationNumbersResultTypeDef(TypedDict):
@@ -1308,18 +1695,13 @@ class DiscardRegistrationVersionResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EventDestinationTypeDef(TypedDict):
-    EventDestinationName: str
-    Enabled: bool
-    MatchingEventTypes: list[EventTypeType]
-    CloudWatchLogsDestination: NotRequired[CloudWatchLogsDestinationTypeDef]
-    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
-    SnsDestination: NotRequired[SnsDestinationTypeDef]
-
-
 class GetProtectConfigurationCountryRuleSetRequestTypeDef(TypedDict):
     ProtectConfigurationId: str
     NumberCapability: NumberCapabilityType
+
+
+class ProtectConfigurationCountryRuleSetInformationTypeDef(TypedDict):
+    ProtectStatus: ProtectStatusType
 
 
 class GetProtectConfigurationCountryRuleSetResultTypeDef(TypedDict):
@@ -1341,22 +1723,6 @@ class GetResourcePolicyResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class KeywordFilterTypeDef(TypedDict):
-    Name: KeywordFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class KeywordInformationTypeDef(TypedDict):
-    Keyword: str
-    KeywordMessage: str
-    KeywordAction: KeywordActionType
-
-
-class KinesisFirehoseDestinationTypeDef(TypedDict):
-    IamRoleArn: str
-    DeliveryStreamArn: str
-
-
 class ListNotifyCountriesRequestTypeDef(TypedDict):
     Channels: NotRequired[ReadOnly[Sequence[NumberCapabilityType]]]
     UseCases: NotRequired[ReadOnly[Sequence[NotifyConfigurationUseCaseType]]]
@@ -1365,10 +1731,24 @@ class ListNotifyCountriesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class NotifyCountryInformationTypeDef(TypedDict):
+    IsoCountryCode: str
+    CountryName: str
+    SupportedChannels: list[NumberCapabilityType]
+    SupportedUseCases: list[NotifyConfigurationUseCaseType]
+    SupportedTiers: list[NotifyConfigurationTierType]
+    CustomerOwnedIdentityRequired: bool
+
+
 class ListNotifyCountriesResultTypeDef(TypedDict):
     NotifyCountries: NotRequired[list[NotifyCountryInformationTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PoolOriginationIdentitiesFilterTypeDef(TypedDict):
+    Name: PoolOriginationIdentitiesFilterNameType
+    Values: ReadOnly[Sequence[str]]
 
 
 class ListPoolOriginationIdentitiesRequestTypeDef(TypedDict):
@@ -1376,6 +1756,14 @@ class ListPoolOriginationIdentitiesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[PoolOriginationIdentitiesFilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class OriginationIdentityMetadataTypeDef(TypedDict):
+    OriginationIdentityArn: str
+    OriginationIdentity: str
+    IsoCountryCode: str
+    NumberCapabilities: list[NumberCapabilityType]
+    PhoneNumber: NotRequired[str]
 
 
 class ListPoolOriginationIdentitiesResultTypeDef(TypedDict):
@@ -1386,6 +1774,11 @@ class ListPoolOriginationIdentitiesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ProtectConfigurationRuleSetNumberOverrideFilterItemTypeDef(TypedDict):
+    Name: ProtectConfigurationRuleSetNumberOverrideFilterNameType
+    Values: ReadOnly[Sequence[str]]
+
+
 class ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef(TypedDict):
     ProtectConfigurationId: str
     Filters: NotRequired[
@@ -1393,6 +1786,14 @@ class ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef(TypedDict):
     ]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ProtectConfigurationRuleSetNumberOverrideTypeDef(TypedDict):
+    DestinationPhoneNumber: str
+    CreatedTimestamp: datetime
+    Action: ProtectConfigurationRuleOverrideActionType
+    IsoCountryCode: NotRequired[str]
+    ExpirationTimestamp: NotRequired[datetime]
 
 
 class ListProtectConfigurationRuleSetNumberOverridesResultTypeDef(TypedDict):
@@ -1405,11 +1806,24 @@ class ListProtectConfigurationRuleSetNumberOverridesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RegistrationAssociationFilterTypeDef(TypedDict):
+    Name: RegistrationAssociationFilterNameType
+    Values: ReadOnly[Sequence[str]]
+
+
 class ListRegistrationAssociationsRequestTypeDef(TypedDict):
     RegistrationId: str
     Filters: NotRequired[ReadOnly[Sequence[RegistrationAssociationFilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class RegistrationAssociationMetadataTypeDef(TypedDict):
+    ResourceArn: str
+    ResourceId: str
+    ResourceType: str
+    IsoCountryCode: NotRequired[str]
+    PhoneNumber: NotRequired[str]
 
 
 class ListRegistrationAssociationsResultTypeDef(TypedDict):
@@ -1429,164 +1843,6 @@ class ListTagsForResourceResultTypeDef(TypedDict):
     ResourceArn: NotRequired[str]
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NotifyConfigurationFilterTypeDef(TypedDict):
-    Name: NotifyConfigurationFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class NotifyConfigurationInformationTypeDef(TypedDict):
-    NotifyConfigurationArn: str
-    NotifyConfigurationId: str
-    DisplayName: str
-    UseCase: NotifyConfigurationUseCaseType
-    DefaultTemplateId: NotRequired[str]
-    PoolId: NotRequired[str]
-    EnabledCountries: NotRequired[list[str]]
-    EnabledChannels: list[NumberCapabilityType]
-    Tier: NotifyConfigurationTierType
-    TierUpgradeStatus: TierUpgradeStatusType
-    Status: NotifyConfigurationStatusType
-    RejectionReason: NotRequired[str]
-    DeletionProtectionEnabled: bool
-    CreatedTimestamp: datetime
-
-
-class NotifyCountryInformationTypeDef(TypedDict):
-    IsoCountryCode: str
-    CountryName: str
-    SupportedChannels: list[NumberCapabilityType]
-    SupportedUseCases: list[NotifyConfigurationUseCaseType]
-    SupportedTiers: list[NotifyConfigurationTierType]
-    CustomerOwnedIdentityRequired: bool
-
-
-class NotifyTemplateFilterTypeDef(TypedDict):
-    Name: NotifyTemplateFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class NotifyTemplateInformationTypeDef(TypedDict):
-    TemplateId: str
-    Version: int
-    TemplateType: NotifyTemplateTypeType
-    Channels: list[NumberCapabilityType]
-    TierAccess: NotRequired[list[NotifyConfigurationTierType]]
-    Status: NotRequired[NotifyTemplateStatusType]
-    SupportedCountries: NotRequired[list[str]]
-    LanguageCode: NotRequired[str]
-    Content: NotRequired[str]
-    Variables: NotRequired[dict[str, TemplateVariableMetadataTypeDef]]
-    SupportedVoiceIds: NotRequired[list[VoiceIdType]]
-    CreatedTimestamp: datetime
-
-
-class OptOutListInformationTypeDef(TypedDict):
-    OptOutListArn: str
-    OptOutListName: str
-    CreatedTimestamp: datetime
-
-
-class OptedOutFilterTypeDef(TypedDict):
-    Name: OptedOutFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class OptedOutNumberInformationTypeDef(TypedDict):
-    OptedOutNumber: str
-    OptedOutTimestamp: datetime
-    EndUserOptedOut: bool
-
-
-class OriginationIdentityMetadataTypeDef(TypedDict):
-    OriginationIdentityArn: str
-    OriginationIdentity: str
-    IsoCountryCode: str
-    NumberCapabilities: list[NumberCapabilityType]
-    PhoneNumber: NotRequired[str]
-
-
-class PhoneNumberFilterTypeDef(TypedDict):
-    Name: PhoneNumberFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class PhoneNumberInformationTypeDef(TypedDict):
-    PhoneNumberArn: str
-    PhoneNumberId: NotRequired[str]
-    PhoneNumber: str
-    Status: NumberStatusType
-    IsoCountryCode: str
-    MessageType: MessageTypeType
-    NumberCapabilities: list[NumberCapabilityType]
-    NumberType: NumberTypeType
-    MonthlyLeasingPrice: str
-    TwoWayEnabled: bool
-    TwoWayChannelArn: NotRequired[str]
-    TwoWayChannelRole: NotRequired[str]
-    SelfManagedOptOutsEnabled: bool
-    OptOutListName: str
-    InternationalSendingEnabled: NotRequired[bool]
-    DeletionProtectionEnabled: bool
-    PoolId: NotRequired[str]
-    RegistrationId: NotRequired[str]
-    CreatedTimestamp: datetime
-
-
-class PoolFilterTypeDef(TypedDict):
-    Name: PoolFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class PoolInformationTypeDef(TypedDict):
-    PoolArn: str
-    PoolId: str
-    Status: PoolStatusType
-    MessageType: MessageTypeType
-    TwoWayEnabled: bool
-    TwoWayChannelArn: NotRequired[str]
-    TwoWayChannelRole: NotRequired[str]
-    SelfManagedOptOutsEnabled: bool
-    OptOutListName: str
-    SharedRoutesEnabled: bool
-    DeletionProtectionEnabled: bool
-    CreatedTimestamp: datetime
-
-
-class PoolOriginationIdentitiesFilterTypeDef(TypedDict):
-    Name: PoolOriginationIdentitiesFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class ProtectConfigurationCountryRuleSetInformationTypeDef(TypedDict):
-    ProtectStatus: ProtectStatusType
-
-
-class ProtectConfigurationFilterTypeDef(TypedDict):
-    Name: ProtectConfigurationFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class ProtectConfigurationInformationTypeDef(TypedDict):
-    ProtectConfigurationArn: str
-    ProtectConfigurationId: str
-    CreatedTimestamp: datetime
-    AccountDefault: bool
-    DeletionProtectionEnabled: bool
-
-
-class ProtectConfigurationRuleSetNumberOverrideFilterItemTypeDef(TypedDict):
-    Name: ProtectConfigurationRuleSetNumberOverrideFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class ProtectConfigurationRuleSetNumberOverrideTypeDef(TypedDict):
-    DestinationPhoneNumber: str
-    CreatedTimestamp: datetime
-    Action: ProtectConfigurationRuleOverrideActionType
-    IsoCountryCode: NotRequired[str]
-    ExpirationTimestamp: NotRequired[datetime]
 
 
 class PutKeywordRequestTypeDef(TypedDict):
@@ -1678,166 +1934,6 @@ class PutResourcePolicyResultTypeDef(TypedDict):
     Policy: NotRequired[str]
     CreatedTimestamp: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RcsAgentFilterTypeDef(TypedDict):
-    Name: RcsAgentFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class RcsAgentInformationTypeDef(TypedDict):
-    RcsAgentArn: str
-    RcsAgentId: str
-    Status: RcsAgentStatusType
-    CreatedTimestamp: datetime
-    DeletionProtectionEnabled: bool
-    OptOutListName: NotRequired[str]
-    SelfManagedOptOutsEnabled: bool
-    TwoWayChannelArn: NotRequired[str]
-    TwoWayChannelRole: NotRequired[str]
-    TwoWayEnabled: bool
-    PoolId: NotRequired[str]
-    TestingAgent: NotRequired[TestingAgentInformationTypeDef]
-
-
-class RegistrationAssociationFilterTypeDef(TypedDict):
-    Name: RegistrationAssociationFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class RegistrationAssociationMetadataTypeDef(TypedDict):
-    ResourceArn: str
-    ResourceId: str
-    ResourceType: str
-    IsoCountryCode: NotRequired[str]
-    PhoneNumber: NotRequired[str]
-
-
-class RegistrationAttachmentFilterTypeDef(TypedDict):
-    Name: RegistrationAttachmentFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class RegistrationAttachmentsInformationTypeDef(TypedDict):
-    RegistrationAttachmentArn: str
-    RegistrationAttachmentId: str
-    AttachmentStatus: AttachmentStatusType
-    AttachmentUploadErrorReason: NotRequired[AttachmentUploadErrorReasonType]
-    CreatedTimestamp: datetime
-    AttachmentUrl: NotRequired[str]
-
-
-class RegistrationDeniedReasonInformationTypeDef(TypedDict):
-    Reason: str
-    ShortDescription: str
-    LongDescription: NotRequired[str]
-    DocumentationTitle: NotRequired[str]
-    DocumentationLink: NotRequired[str]
-
-
-class RegistrationFieldDefinitionTypeDef(TypedDict):
-    SectionPath: str
-    FieldPath: str
-    FieldType: FieldTypeType
-    FieldRequirement: FieldRequirementType
-    SelectValidation: NotRequired[SelectValidationTypeDef]
-    TextValidation: NotRequired[TextValidationTypeDef]
-    DisplayHints: RegistrationFieldDisplayHintsTypeDef
-
-
-class RegistrationFieldDisplayHintsTypeDef(TypedDict):
-    Title: str
-    ShortDescription: str
-    LongDescription: NotRequired[str]
-    DocumentationTitle: NotRequired[str]
-    DocumentationLink: NotRequired[str]
-    SelectOptionDescriptions: NotRequired[list[SelectOptionDescriptionTypeDef]]
-    TextValidationDescription: NotRequired[str]
-    ExampleTextValue: NotRequired[str]
-
-
-class RegistrationFieldValueInformationTypeDef(TypedDict):
-    FieldPath: str
-    SelectChoices: NotRequired[list[str]]
-    TextValue: NotRequired[str]
-    RegistrationAttachmentId: NotRequired[str]
-    DeniedReason: NotRequired[str]
-    Feedback: NotRequired[str]
-
-
-class RegistrationFilterTypeDef(TypedDict):
-    Name: RegistrationFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class RegistrationInformationTypeDef(TypedDict):
-    RegistrationArn: str
-    RegistrationId: str
-    RegistrationType: str
-    RegistrationStatus: RegistrationStatusType
-    CurrentVersionNumber: int
-    ApprovedVersionNumber: NotRequired[int]
-    LatestDeniedVersionNumber: NotRequired[int]
-    AdditionalAttributes: NotRequired[dict[str, str]]
-    CreatedTimestamp: datetime
-
-
-class RegistrationSectionDefinitionTypeDef(TypedDict):
-    SectionPath: str
-    DisplayHints: RegistrationSectionDisplayHintsTypeDef
-
-
-class RegistrationSectionDisplayHintsTypeDef(TypedDict):
-    Title: str
-    ShortDescription: str
-    LongDescription: NotRequired[str]
-    DocumentationTitle: NotRequired[str]
-    DocumentationLink: NotRequired[str]
-
-
-class RegistrationTypeDefinitionTypeDef(TypedDict):
-    RegistrationType: str
-    SupportedAssociations: NotRequired[list[SupportedAssociationTypeDef]]
-    DisplayHints: RegistrationTypeDisplayHintsTypeDef
-
-
-class RegistrationTypeDisplayHintsTypeDef(TypedDict):
-    Title: str
-    ShortDescription: NotRequired[str]
-    LongDescription: NotRequired[str]
-    DocumentationTitle: NotRequired[str]
-    DocumentationLink: NotRequired[str]
-
-
-class RegistrationTypeFilterTypeDef(TypedDict):
-    Name: RegistrationTypeFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class RegistrationVersionFilterTypeDef(TypedDict):
-    Name: RegistrationVersionFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class RegistrationVersionInformationTypeDef(TypedDict):
-    VersionNumber: int
-    RegistrationVersionStatus: RegistrationVersionStatusType
-    RegistrationVersionStatusHistory: RegistrationVersionStatusHistoryTypeDef
-    DeniedReasons: NotRequired[list[RegistrationDeniedReasonInformationTypeDef]]
-    Feedback: NotRequired[str]
-
-
-class RegistrationVersionStatusHistoryTypeDef(TypedDict):
-    DraftTimestamp: datetime
-    SubmittedTimestamp: NotRequired[datetime]
-    AwsReviewingTimestamp: NotRequired[datetime]
-    ReviewingTimestamp: NotRequired[datetime]
-    RequiresAuthenticationTimestamp: NotRequired[datetime]
-    ApprovedTimestamp: NotRequired[datetime]
-    DiscardedTimestamp: NotRequired[datetime]
-    DeniedTimestamp: NotRequired[datetime]
-    RevokedTimestamp: NotRequired[datetime]
-    ArchivedTimestamp: NotRequired[datetime]
 
 
 class ReleasePhoneNumberRequestTypeDef(TypedDict):
@@ -1937,18 +2033,6 @@ class RequestSenderIdResultTypeDef(TypedDict):
     Registered: bool
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SelectOptionDescriptionTypeDef(TypedDict):
-    Option: str
-    Title: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class SelectValidationTypeDef(TypedDict):
-    MinChoices: int
-    MaxChoices: int
-    Options: list[str]
 
 
 class SendDestinationNumberVerificationCodeRequestTypeDef(TypedDict):
@@ -2069,27 +2153,6 @@ class SendVoiceMessageResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SenderIdAndCountryTypeDef(TypedDict):
-    SenderId: str
-    IsoCountryCode: str
-
-
-class SenderIdFilterTypeDef(TypedDict):
-    Name: SenderIdFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class SenderIdInformationTypeDef(TypedDict):
-    SenderIdArn: str
-    SenderId: str
-    IsoCountryCode: str
-    MessageTypes: list[MessageTypeType]
-    MonthlyLeasingPrice: str
-    DeletionProtectionEnabled: bool
-    Registered: bool
-    RegistrationId: NotRequired[str]
-
-
 class SetAccountDefaultProtectConfigurationRequestTypeDef(TypedDict):
     ProtectConfigurationId: str
 
@@ -2172,17 +2235,6 @@ class SetVoiceMessageSpendLimitOverrideResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SnsDestinationTypeDef(TypedDict):
-    TopicArn: str
-
-
-class SpendLimitTypeDef(TypedDict):
-    Name: SpendLimitNameType
-    EnforcedLimit: int
-    MaxLimit: int
-    Overridden: bool
-
-
 class SubmitRegistrationVersionRequestTypeDef(TypedDict):
     RegistrationId: str
     AwsReview: NotRequired[bool]
@@ -2198,13 +2250,6 @@ class SubmitRegistrationVersionResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SupportedAssociationTypeDef(TypedDict):
-    ResourceType: str
-    IsoCountryCode: NotRequired[str]
-    AssociationBehavior: RegistrationAssociationBehaviorType
-    DisassociationBehavior: RegistrationDisassociationBehaviorType
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -2212,36 +2257,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TemplateVariableMetadataTypeDef(TypedDict):
-    Type: TemplateVariableTypeType
-    Required: bool
-    Description: NotRequired[str]
-    MaxLength: NotRequired[int]
-    MinValue: NotRequired[int]
-    MaxValue: NotRequired[int]
-    DefaultValue: NotRequired[str]
-    Pattern: NotRequired[str]
-    Sample: NotRequired[str]
-    Source: NotRequired[TemplateVariableSourceType]
-
-
-class TestingAgentInformationTypeDef(TypedDict):
-    Status: TestingAgentStatusType
-    TestingAgentId: NotRequired[str]
-    RegistrationId: str
-
-
-class TextValidationTypeDef(TypedDict):
-    MinLength: int
-    MaxLength: int
-    Pattern: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2427,20 +2442,6 @@ class UpdateSenderIdResultTypeDef(TypedDict):
     Registered: bool
     RegistrationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VerifiedDestinationNumberFilterTypeDef(TypedDict):
-    Name: VerifiedDestinationNumberFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class VerifiedDestinationNumberInformationTypeDef(TypedDict):
-    VerifiedDestinationNumberArn: str
-    VerifiedDestinationNumberId: str
-    DestinationPhoneNumber: str
-    Status: VerificationStatusType
-    RcsAgentId: NotRequired[str]
-    CreatedTimestamp: datetime
 
 
 class VerifyDestinationNumberRequestTypeDef(TypedDict):

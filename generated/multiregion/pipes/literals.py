@@ -2,35 +2,36 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon EventBridge Pipes: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AssignPublicIpType",
-    "BatchJobDependencyTypeType",
-    "BatchResourceRequirementTypeType",
-    "DimensionValueTypeType",
-    "DynamoDBStreamStartPositionType",
-    "EcsEnvironmentFileTypeType",
-    "EcsResourceRequirementTypeType",
-    "EpochTimeUnitType",
-    "IncludeExecutionDataOptionType",
-    "KinesisStreamStartPositionType",
-    "LaunchTypeType",
-    "LogLevelType",
-    "MSKStartPositionType",
-    "MeasureValueTypeType",
-    "OnPartialBatchItemFailureStreamsType",
-    "PipeStateType",
-    "PipeTargetInvocationTypeType",
-    "PlacementConstraintTypeType",
-    "PlacementStrategyTypeType",
-    "PropagateTagsType",
-    "RequestedPipeStateDescribeResponseType",
-    "RequestedPipeStateType",
-    "S3OutputFormatType",
-    "SelfManagedKafkaStartPositionType",
-    "TimeFieldTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssignPublicIpType",
+        "BatchJobDependencyTypeType",
+        "BatchResourceRequirementTypeType",
+        "DimensionValueTypeType",
+        "DynamoDBStreamStartPositionType",
+        "EcsEnvironmentFileTypeType",
+        "EcsResourceRequirementTypeType",
+        "EpochTimeUnitType",
+        "IncludeExecutionDataOptionType",
+        "KinesisStreamStartPositionType",
+        "LaunchTypeType",
+        "LogLevelType",
+        "MSKStartPositionType",
+        "MeasureValueTypeType",
+        "OnPartialBatchItemFailureStreamsType",
+        "PipeStateType",
+        "PipeTargetInvocationTypeType",
+        "PlacementConstraintTypeType",
+        "PlacementStrategyTypeType",
+        "PropagateTagsType",
+        "RequestedPipeStateDescribeResponseType",
+        "RequestedPipeStateType",
+        "S3OutputFormatType",
+        "SelfManagedKafkaStartPositionType",
+        "TimeFieldTypeType",
+    ]
 
 AssignPublicIpType = Literal["ENABLED", "DISABLED"]
 BatchJobDependencyTypeType = Literal["N_TO_N", "SEQUENTIAL"]

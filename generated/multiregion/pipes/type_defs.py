@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -46,122 +46,123 @@ from .literals import (
     TimeFieldTypeType,
 )
 
-__all__ = [
-    "AwsVpcConfigurationOutputTypeDef",
-    "AwsVpcConfigurationTypeDef",
-    "BatchArrayPropertiesTypeDef",
-    "BatchContainerOverridesOutputTypeDef",
-    "BatchContainerOverridesTypeDef",
-    "BatchEnvironmentVariableTypeDef",
-    "BatchJobDependencyTypeDef",
-    "BatchResourceRequirementTypeDef",
-    "BatchRetryStrategyTypeDef",
-    "CapacityProviderStrategyItemTypeDef",
-    "CloudwatchLogsLogDestinationParametersTypeDef",
-    "CloudwatchLogsLogDestinationTypeDef",
-    "CreatePipeRequestTypeDef",
-    "CreatePipeResponseTypeDef",
-    "DeadLetterConfigTypeDef",
-    "DeletePipeRequestTypeDef",
-    "DeletePipeResponseTypeDef",
-    "DescribePipeRequestTypeDef",
-    "DescribePipeResponseTypeDef",
-    "DimensionMappingTypeDef",
-    "EcsContainerOverrideOutputTypeDef",
-    "EcsContainerOverrideTypeDef",
-    "EcsEnvironmentFileTypeDef",
-    "EcsEnvironmentVariableTypeDef",
-    "EcsEphemeralStorageTypeDef",
-    "EcsInferenceAcceleratorOverrideTypeDef",
-    "EcsResourceRequirementTypeDef",
-    "EcsTaskOverrideOutputTypeDef",
-    "EcsTaskOverrideTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FilterCriteriaOutputTypeDef",
-    "FilterCriteriaTypeDef",
-    "FilterTypeDef",
-    "FirehoseLogDestinationParametersTypeDef",
-    "FirehoseLogDestinationTypeDef",
-    "ListPipesRequestTypeDef",
-    "ListPipesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MQBrokerAccessCredentialsTypeDef",
-    "MSKAccessCredentialsTypeDef",
-    "MultiMeasureAttributeMappingTypeDef",
-    "MultiMeasureMappingOutputTypeDef",
-    "MultiMeasureMappingTypeDef",
-    "NetworkConfigurationOutputTypeDef",
-    "NetworkConfigurationTypeDef",
-    "PipeEnrichmentHttpParametersOutputTypeDef",
-    "PipeEnrichmentHttpParametersTypeDef",
-    "PipeEnrichmentParametersOutputTypeDef",
-    "PipeEnrichmentParametersTypeDef",
-    "PipeLogConfigurationParametersTypeDef",
-    "PipeLogConfigurationTypeDef",
-    "PipeSourceActiveMQBrokerParametersTypeDef",
-    "PipeSourceDynamoDBStreamParametersTypeDef",
-    "PipeSourceKinesisStreamParametersOutputTypeDef",
-    "PipeSourceKinesisStreamParametersTypeDef",
-    "PipeSourceManagedStreamingKafkaParametersTypeDef",
-    "PipeSourceParametersOutputTypeDef",
-    "PipeSourceParametersTypeDef",
-    "PipeSourceRabbitMQBrokerParametersTypeDef",
-    "PipeSourceSelfManagedKafkaParametersOutputTypeDef",
-    "PipeSourceSelfManagedKafkaParametersTypeDef",
-    "PipeSourceSqsQueueParametersTypeDef",
-    "PipeTargetBatchJobParametersOutputTypeDef",
-    "PipeTargetBatchJobParametersTypeDef",
-    "PipeTargetCloudWatchLogsParametersTypeDef",
-    "PipeTargetEcsTaskParametersOutputTypeDef",
-    "PipeTargetEcsTaskParametersTypeDef",
-    "PipeTargetEventBridgeEventBusParametersOutputTypeDef",
-    "PipeTargetEventBridgeEventBusParametersTypeDef",
-    "PipeTargetHttpParametersOutputTypeDef",
-    "PipeTargetHttpParametersTypeDef",
-    "PipeTargetKinesisStreamParametersTypeDef",
-    "PipeTargetLambdaFunctionParametersTypeDef",
-    "PipeTargetParametersOutputTypeDef",
-    "PipeTargetParametersTypeDef",
-    "PipeTargetRedshiftDataParametersOutputTypeDef",
-    "PipeTargetRedshiftDataParametersTypeDef",
-    "PipeTargetSageMakerPipelineParametersOutputTypeDef",
-    "PipeTargetSageMakerPipelineParametersTypeDef",
-    "PipeTargetSqsQueueParametersTypeDef",
-    "PipeTargetStateMachineParametersTypeDef",
-    "PipeTargetTimestreamParametersOutputTypeDef",
-    "PipeTargetTimestreamParametersTypeDef",
-    "PipeTypeDef",
-    "PlacementConstraintTypeDef",
-    "PlacementStrategyTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3LogDestinationParametersTypeDef",
-    "S3LogDestinationTypeDef",
-    "SageMakerPipelineParameterTypeDef",
-    "SelfManagedKafkaAccessConfigurationCredentialsTypeDef",
-    "SelfManagedKafkaAccessConfigurationVpcOutputTypeDef",
-    "SelfManagedKafkaAccessConfigurationVpcTypeDef",
-    "SingleMeasureMappingTypeDef",
-    "StartPipeRequestTypeDef",
-    "StartPipeResponseTypeDef",
-    "StopPipeRequestTypeDef",
-    "StopPipeResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdatePipeRequestTypeDef",
-    "UpdatePipeResponseTypeDef",
-    "UpdatePipeSourceActiveMQBrokerParametersTypeDef",
-    "UpdatePipeSourceDynamoDBStreamParametersTypeDef",
-    "UpdatePipeSourceKinesisStreamParametersTypeDef",
-    "UpdatePipeSourceManagedStreamingKafkaParametersTypeDef",
-    "UpdatePipeSourceParametersTypeDef",
-    "UpdatePipeSourceRabbitMQBrokerParametersTypeDef",
-    "UpdatePipeSourceSelfManagedKafkaParametersTypeDef",
-    "UpdatePipeSourceSqsQueueParametersTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AwsVpcConfigurationOutputTypeDef",
+        "AwsVpcConfigurationTypeDef",
+        "BatchArrayPropertiesTypeDef",
+        "BatchContainerOverridesOutputTypeDef",
+        "BatchContainerOverridesTypeDef",
+        "BatchEnvironmentVariableTypeDef",
+        "BatchJobDependencyTypeDef",
+        "BatchResourceRequirementTypeDef",
+        "BatchRetryStrategyTypeDef",
+        "CapacityProviderStrategyItemTypeDef",
+        "CloudwatchLogsLogDestinationParametersTypeDef",
+        "CloudwatchLogsLogDestinationTypeDef",
+        "CreatePipeRequestTypeDef",
+        "CreatePipeResponseTypeDef",
+        "DeadLetterConfigTypeDef",
+        "DeletePipeRequestTypeDef",
+        "DeletePipeResponseTypeDef",
+        "DescribePipeRequestTypeDef",
+        "DescribePipeResponseTypeDef",
+        "DimensionMappingTypeDef",
+        "EcsContainerOverrideOutputTypeDef",
+        "EcsContainerOverrideTypeDef",
+        "EcsEnvironmentFileTypeDef",
+        "EcsEnvironmentVariableTypeDef",
+        "EcsEphemeralStorageTypeDef",
+        "EcsInferenceAcceleratorOverrideTypeDef",
+        "EcsResourceRequirementTypeDef",
+        "EcsTaskOverrideOutputTypeDef",
+        "EcsTaskOverrideTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FilterCriteriaOutputTypeDef",
+        "FilterCriteriaTypeDef",
+        "FilterTypeDef",
+        "FirehoseLogDestinationParametersTypeDef",
+        "FirehoseLogDestinationTypeDef",
+        "ListPipesRequestTypeDef",
+        "ListPipesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MQBrokerAccessCredentialsTypeDef",
+        "MSKAccessCredentialsTypeDef",
+        "MultiMeasureAttributeMappingTypeDef",
+        "MultiMeasureMappingOutputTypeDef",
+        "MultiMeasureMappingTypeDef",
+        "NetworkConfigurationOutputTypeDef",
+        "NetworkConfigurationTypeDef",
+        "PipeEnrichmentHttpParametersOutputTypeDef",
+        "PipeEnrichmentHttpParametersTypeDef",
+        "PipeEnrichmentParametersOutputTypeDef",
+        "PipeEnrichmentParametersTypeDef",
+        "PipeLogConfigurationParametersTypeDef",
+        "PipeLogConfigurationTypeDef",
+        "PipeSourceActiveMQBrokerParametersTypeDef",
+        "PipeSourceDynamoDBStreamParametersTypeDef",
+        "PipeSourceKinesisStreamParametersOutputTypeDef",
+        "PipeSourceKinesisStreamParametersTypeDef",
+        "PipeSourceManagedStreamingKafkaParametersTypeDef",
+        "PipeSourceParametersOutputTypeDef",
+        "PipeSourceParametersTypeDef",
+        "PipeSourceRabbitMQBrokerParametersTypeDef",
+        "PipeSourceSelfManagedKafkaParametersOutputTypeDef",
+        "PipeSourceSelfManagedKafkaParametersTypeDef",
+        "PipeSourceSqsQueueParametersTypeDef",
+        "PipeTargetBatchJobParametersOutputTypeDef",
+        "PipeTargetBatchJobParametersTypeDef",
+        "PipeTargetCloudWatchLogsParametersTypeDef",
+        "PipeTargetEcsTaskParametersOutputTypeDef",
+        "PipeTargetEcsTaskParametersTypeDef",
+        "PipeTargetEventBridgeEventBusParametersOutputTypeDef",
+        "PipeTargetEventBridgeEventBusParametersTypeDef",
+        "PipeTargetHttpParametersOutputTypeDef",
+        "PipeTargetHttpParametersTypeDef",
+        "PipeTargetKinesisStreamParametersTypeDef",
+        "PipeTargetLambdaFunctionParametersTypeDef",
+        "PipeTargetParametersOutputTypeDef",
+        "PipeTargetParametersTypeDef",
+        "PipeTargetRedshiftDataParametersOutputTypeDef",
+        "PipeTargetRedshiftDataParametersTypeDef",
+        "PipeTargetSageMakerPipelineParametersOutputTypeDef",
+        "PipeTargetSageMakerPipelineParametersTypeDef",
+        "PipeTargetSqsQueueParametersTypeDef",
+        "PipeTargetStateMachineParametersTypeDef",
+        "PipeTargetTimestreamParametersOutputTypeDef",
+        "PipeTargetTimestreamParametersTypeDef",
+        "PipeTypeDef",
+        "PlacementConstraintTypeDef",
+        "PlacementStrategyTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3LogDestinationParametersTypeDef",
+        "S3LogDestinationTypeDef",
+        "SageMakerPipelineParameterTypeDef",
+        "SelfManagedKafkaAccessConfigurationCredentialsTypeDef",
+        "SelfManagedKafkaAccessConfigurationVpcOutputTypeDef",
+        "SelfManagedKafkaAccessConfigurationVpcTypeDef",
+        "SingleMeasureMappingTypeDef",
+        "StartPipeRequestTypeDef",
+        "StartPipeResponseTypeDef",
+        "StopPipeRequestTypeDef",
+        "StopPipeResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdatePipeRequestTypeDef",
+        "UpdatePipeResponseTypeDef",
+        "UpdatePipeSourceActiveMQBrokerParametersTypeDef",
+        "UpdatePipeSourceDynamoDBStreamParametersTypeDef",
+        "UpdatePipeSourceKinesisStreamParametersTypeDef",
+        "UpdatePipeSourceManagedStreamingKafkaParametersTypeDef",
+        "UpdatePipeSourceParametersTypeDef",
+        "UpdatePipeSourceRabbitMQBrokerParametersTypeDef",
+        "UpdatePipeSourceSelfManagedKafkaParametersTypeDef",
+        "UpdatePipeSourceSqsQueueParametersTypeDef",
+    ]
 
 
 class AwsVpcConfigurationOutputTypeDef(TypedDict):
@@ -180,6 +181,16 @@ class BatchArrayPropertiesTypeDef(TypedDict):
     Size: NotRequired[int]
 
 
+class BatchEnvironmentVariableTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class BatchResourceRequirementTypeDef(TypedDict):
+    Type: BatchResourceRequirementTypeType
+    Value: str
+
+
 class BatchContainerOverridesOutputTypeDef(TypedDict):
     Command: NotRequired[list[str]]
     Environment: NotRequired[list[BatchEnvironmentVariableTypeDef]]
@@ -196,19 +207,9 @@ class BatchContainerOverridesTypeDef(TypedDict):
     ]
 
 
-class BatchEnvironmentVariableTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-
-
 class BatchJobDependencyTypeDef(TypedDict):
     JobId: NotRequired[str]
     Type: NotRequired[BatchJobDependencyTypeType]
-
-
-class BatchResourceRequirementTypeDef(TypedDict):
-    Type: BatchResourceRequirementTypeType
-    Value: str
 
 
 class BatchRetryStrategyTypeDef(TypedDict):
@@ -227,6 +228,366 @@ class CloudwatchLogsLogDestinationParametersTypeDef(TypedDict):
 
 class CloudwatchLogsLogDestinationTypeDef(TypedDict):
     LogGroupArn: NotRequired[str]
+
+
+class PipeEnrichmentHttpParametersTypeDef(TypedDict):
+    PathParameterValues: NotRequired[ReadOnly[Sequence[str]]]
+    HeaderParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    QueryStringParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class PipeEnrichmentParametersTypeDef(TypedDict):
+    InputTemplate: NotRequired[str]
+    HttpParameters: NotRequired[ReadOnly[PipeEnrichmentHttpParametersTypeDef]]
+
+
+class FirehoseLogDestinationParametersTypeDef(TypedDict):
+    DeliveryStreamArn: str
+
+
+class S3LogDestinationParametersTypeDef(TypedDict):
+    BucketName: str
+    BucketOwner: str
+    OutputFormat: NotRequired[S3OutputFormatType]
+    Prefix: NotRequired[str]
+
+
+class PipeLogConfigurationParametersTypeDef(TypedDict):
+    S3LogDestination: NotRequired[S3LogDestinationParametersTypeDef]
+    FirehoseLogDestination: NotRequired[FirehoseLogDestinationParametersTypeDef]
+    CloudwatchLogsLogDestination: NotRequired[
+        CloudwatchLogsLogDestinationParametersTypeDef
+    ]
+    Level: LogLevelType
+    IncludeExecutionData: NotRequired[
+        ReadOnly[Sequence[IncludeExecutionDataOptionType]]
+    ]
+
+
+class FilterTypeDef(TypedDict):
+    Pattern: NotRequired[str]
+
+
+class FilterCriteriaTypeDef(TypedDict):
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class MQBrokerAccessCredentialsTypeDef(TypedDict):
+    BasicAuth: NotRequired[str]
+
+
+class PipeSourceActiveMQBrokerParametersTypeDef(TypedDict):
+    Credentials: MQBrokerAccessCredentialsTypeDef
+    QueueName: str
+    BatchSize: NotRequired[int]
+    MaximumBatchingWindowInSeconds: NotRequired[int]
+
+
+class DeadLetterConfigTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class PipeSourceDynamoDBStreamParametersTypeDef(TypedDict):
+    BatchSize: NotRequired[int]
+    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
+    OnPartialBatchItemFailure: NotRequired[OnPartialBatchItemFailureStreamsType]
+    MaximumBatchingWindowInSeconds: NotRequired[int]
+    MaximumRecordAgeInSeconds: NotRequired[int]
+    MaximumRetryAttempts: NotRequired[int]
+    ParallelizationFactor: NotRequired[int]
+    StartingPosition: DynamoDBStreamStartPositionType
+
+
+class PipeSourceKinesisStreamParametersTypeDef(TypedDict):
+    BatchSize: NotRequired[int]
+    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
+    OnPartialBatchItemFailure: NotRequired[OnPartialBatchItemFailureStreamsType]
+    MaximumBatchingWindowInSeconds: NotRequired[int]
+    MaximumRecordAgeInSeconds: NotRequired[int]
+    MaximumRetryAttempts: NotRequired[int]
+    ParallelizationFactor: NotRequired[int]
+    StartingPosition: KinesisStreamStartPositionType
+    StartingPositionTimestamp: NotRequired[ReadOnly[datetime | str]]
+
+
+class MSKAccessCredentialsTypeDef(TypedDict):
+    SaslScram512Auth: NotRequired[str]
+    ClientCertificateTlsAuth: NotRequired[str]
+
+
+class PipeSourceManagedStreamingKafkaParametersTypeDef(TypedDict):
+    TopicName: str
+    StartingPosition: NotRequired[MSKStartPositionType]
+    BatchSize: NotRequired[int]
+    MaximumBatchingWindowInSeconds: NotRequired[int]
+    ConsumerGroupID: NotRequired[str]
+    Credentials: NotRequired[MSKAccessCredentialsTypeDef]
+
+
+class PipeSourceRabbitMQBrokerParametersTypeDef(TypedDict):
+    Credentials: MQBrokerAccessCredentialsTypeDef
+    QueueName: str
+    VirtualHost: NotRequired[str]
+    BatchSize: NotRequired[int]
+    MaximumBatchingWindowInSeconds: NotRequired[int]
+
+
+class SelfManagedKafkaAccessConfigurationCredentialsTypeDef(TypedDict):
+    BasicAuth: NotRequired[str]
+    SaslScram512Auth: NotRequired[str]
+    SaslScram256Auth: NotRequired[str]
+    ClientCertificateTlsAuth: NotRequired[str]
+
+
+class SelfManagedKafkaAccessConfigurationVpcTypeDef(TypedDict):
+    Subnets: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroup: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PipeSourceSelfManagedKafkaParametersTypeDef(TypedDict):
+    TopicName: str
+    StartingPosition: NotRequired[SelfManagedKafkaStartPositionType]
+    AdditionalBootstrapServers: NotRequired[ReadOnly[Sequence[str]]]
+    BatchSize: NotRequired[int]
+    MaximumBatchingWindowInSeconds: NotRequired[int]
+    ConsumerGroupID: NotRequired[str]
+    Credentials: NotRequired[SelfManagedKafkaAccessConfigurationCredentialsTypeDef]
+    ServerRootCaCertificate: NotRequired[str]
+    Vpc: NotRequired[ReadOnly[SelfManagedKafkaAccessConfigurationVpcTypeDef]]
+
+
+class PipeSourceSqsQueueParametersTypeDef(TypedDict):
+    BatchSize: NotRequired[int]
+    MaximumBatchingWindowInSeconds: NotRequired[int]
+
+
+class PipeSourceParametersTypeDef(TypedDict):
+    FilterCriteria: NotRequired[ReadOnly[FilterCriteriaTypeDef]]
+    KinesisStreamParameters: NotRequired[
+        ReadOnly[PipeSourceKinesisStreamParametersTypeDef]
+    ]
+    DynamoDBStreamParameters: NotRequired[PipeSourceDynamoDBStreamParametersTypeDef]
+    SqsQueueParameters: NotRequired[PipeSourceSqsQueueParametersTypeDef]
+    ActiveMQBrokerParameters: NotRequired[PipeSourceActiveMQBrokerParametersTypeDef]
+    RabbitMQBrokerParameters: NotRequired[PipeSourceRabbitMQBrokerParametersTypeDef]
+    ManagedStreamingKafkaParameters: NotRequired[
+        PipeSourceManagedStreamingKafkaParametersTypeDef
+    ]
+    SelfManagedKafkaParameters: NotRequired[
+        ReadOnly[PipeSourceSelfManagedKafkaParametersTypeDef]
+    ]
+
+
+class PipeTargetBatchJobParametersTypeDef(TypedDict):
+    JobDefinition: str
+    JobName: str
+    ArrayProperties: NotRequired[BatchArrayPropertiesTypeDef]
+    RetryStrategy: NotRequired[BatchRetryStrategyTypeDef]
+    ContainerOverrides: NotRequired[ReadOnly[BatchContainerOverridesTypeDef]]
+    DependsOn: NotRequired[ReadOnly[Sequence[BatchJobDependencyTypeDef]]]
+    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class PipeTargetCloudWatchLogsParametersTypeDef(TypedDict):
+    LogStreamName: NotRequired[str]
+    Timestamp: NotRequired[str]
+
+
+class EcsEnvironmentFileTypeDef(TypedDict):
+    type: EcsEnvironmentFileTypeType
+    value: str
+
+
+class EcsEnvironmentVariableTypeDef(TypedDict):
+    name: NotRequired[str]
+    value: NotRequired[str]
+
+
+class EcsResourceRequirementTypeDef(TypedDict):
+    type: EcsResourceRequirementTypeType
+    value: str
+
+
+class EcsContainerOverrideTypeDef(TypedDict):
+    Command: NotRequired[ReadOnly[Sequence[str]]]
+    Cpu: NotRequired[int]
+    Environment: NotRequired[ReadOnly[Sequence[EcsEnvironmentVariableTypeDef]]]
+    EnvironmentFiles: NotRequired[ReadOnly[Sequence[EcsEnvironmentFileTypeDef]]]
+    Memory: NotRequired[int]
+    MemoryReservation: NotRequired[int]
+    Name: NotRequired[str]
+    ResourceRequirements: NotRequired[ReadOnly[Sequence[EcsResourceRequirementTypeDef]]]
+
+
+class EcsEphemeralStorageTypeDef(TypedDict):
+    sizeInGiB: int
+
+
+class EcsInferenceAcceleratorOverrideTypeDef(TypedDict):
+    deviceName: NotRequired[str]
+    deviceType: NotRequired[str]
+
+
+class EcsTaskOverrideTypeDef(TypedDict):
+    ContainerOverrides: NotRequired[ReadOnly[Sequence[EcsContainerOverrideTypeDef]]]
+    Cpu: NotRequired[str]
+    EphemeralStorage: NotRequired[EcsEphemeralStorageTypeDef]
+    ExecutionRoleArn: NotRequired[str]
+    InferenceAcceleratorOverrides: NotRequired[
+        ReadOnly[Sequence[EcsInferenceAcceleratorOverrideTypeDef]]
+    ]
+    Memory: NotRequired[str]
+    TaskRoleArn: NotRequired[str]
+
+
+class NetworkConfigurationTypeDef(TypedDict):
+    awsvpcConfiguration: NotRequired[ReadOnly[AwsVpcConfigurationTypeDef]]
+
+
+class PlacementConstraintTypeDef(TypedDict):
+    type: NotRequired[PlacementConstraintTypeType]
+    expression: NotRequired[str]
+
+
+class PlacementStrategyTypeDef(TypedDict):
+    type: NotRequired[PlacementStrategyTypeType]
+    field: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class PipeTargetEcsTaskParametersTypeDef(TypedDict):
+    TaskDefinitionArn: str
+    TaskCount: NotRequired[int]
+    LaunchType: NotRequired[LaunchTypeType]
+    NetworkConfiguration: NotRequired[ReadOnly[NetworkConfigurationTypeDef]]
+    PlatformVersion: NotRequired[str]
+    Group: NotRequired[str]
+    CapacityProviderStrategy: NotRequired[
+        ReadOnly[Sequence[CapacityProviderStrategyItemTypeDef]]
+    ]
+    EnableECSManagedTags: NotRequired[bool]
+    EnableExecuteCommand: NotRequired[bool]
+    PlacementConstraints: NotRequired[ReadOnly[Sequence[PlacementConstraintTypeDef]]]
+    PlacementStrategy: NotRequired[ReadOnly[Sequence[PlacementStrategyTypeDef]]]
+    PropagateTags: NotRequired[PropagateTagsType]
+    ReferenceId: NotRequired[str]
+    Overrides: NotRequired[ReadOnly[EcsTaskOverrideTypeDef]]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PipeTargetEventBridgeEventBusParametersTypeDef(TypedDict):
+    EndpointId: NotRequired[str]
+    DetailType: NotRequired[str]
+    Source: NotRequired[str]
+    Resources: NotRequired[ReadOnly[Sequence[str]]]
+    Time: NotRequired[str]
+
+
+class PipeTargetHttpParametersTypeDef(TypedDict):
+    PathParameterValues: NotRequired[ReadOnly[Sequence[str]]]
+    HeaderParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    QueryStringParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class PipeTargetKinesisStreamParametersTypeDef(TypedDict):
+    PartitionKey: str
+
+
+class PipeTargetLambdaFunctionParametersTypeDef(TypedDict):
+    InvocationType: NotRequired[PipeTargetInvocationTypeType]
+
+
+class PipeTargetRedshiftDataParametersTypeDef(TypedDict):
+    SecretManagerArn: NotRequired[str]
+    Database: str
+    DbUser: NotRequired[str]
+    StatementName: NotRequired[str]
+    WithEvent: NotRequired[bool]
+    Sqls: ReadOnly[Sequence[str]]
+
+
+class SageMakerPipelineParameterTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class PipeTargetSageMakerPipelineParametersTypeDef(TypedDict):
+    PipelineParameterList: NotRequired[
+        ReadOnly[Sequence[SageMakerPipelineParameterTypeDef]]
+    ]
+
+
+class PipeTargetSqsQueueParametersTypeDef(TypedDict):
+    MessageGroupId: NotRequired[str]
+    MessageDeduplicationId: NotRequired[str]
+
+
+class PipeTargetStateMachineParametersTypeDef(TypedDict):
+    InvocationType: NotRequired[PipeTargetInvocationTypeType]
+
+
+class DimensionMappingTypeDef(TypedDict):
+    DimensionValue: str
+    DimensionValueType: DimensionValueTypeType
+    DimensionName: str
+
+
+class MultiMeasureAttributeMappingTypeDef(TypedDict):
+    MeasureValue: str
+    MeasureValueType: MeasureValueTypeType
+    MultiMeasureAttributeName: str
+
+
+class MultiMeasureMappingTypeDef(TypedDict):
+    MultiMeasureName: str
+    MultiMeasureAttributeMappings: ReadOnly[
+        Sequence[MultiMeasureAttributeMappingTypeDef]
+    ]
+
+
+class SingleMeasureMappingTypeDef(TypedDict):
+    MeasureValue: str
+    MeasureValueType: MeasureValueTypeType
+    MeasureName: str
+
+
+class PipeTargetTimestreamParametersTypeDef(TypedDict):
+    TimeValue: str
+    EpochTimeUnit: NotRequired[EpochTimeUnitType]
+    TimeFieldType: NotRequired[TimeFieldTypeType]
+    TimestampFormat: NotRequired[str]
+    VersionValue: str
+    DimensionMappings: ReadOnly[Sequence[DimensionMappingTypeDef]]
+    SingleMeasureMappings: NotRequired[ReadOnly[Sequence[SingleMeasureMappingTypeDef]]]
+    MultiMeasureMappings: NotRequired[ReadOnly[Sequence[MultiMeasureMappingTypeDef]]]
+
+
+class PipeTargetParametersTypeDef(TypedDict):
+    InputTemplate: NotRequired[str]
+    LambdaFunctionParameters: NotRequired[PipeTargetLambdaFunctionParametersTypeDef]
+    StepFunctionStateMachineParameters: NotRequired[
+        PipeTargetStateMachineParametersTypeDef
+    ]
+    KinesisStreamParameters: NotRequired[PipeTargetKinesisStreamParametersTypeDef]
+    EcsTaskParameters: NotRequired[ReadOnly[PipeTargetEcsTaskParametersTypeDef]]
+    BatchJobParameters: NotRequired[ReadOnly[PipeTargetBatchJobParametersTypeDef]]
+    SqsQueueParameters: NotRequired[PipeTargetSqsQueueParametersTypeDef]
+    HttpParameters: NotRequired[ReadOnly[PipeTargetHttpParametersTypeDef]]
+    RedshiftDataParameters: NotRequired[
+        ReadOnly[PipeTargetRedshiftDataParametersTypeDef]
+    ]
+    SageMakerPipelineParameters: NotRequired[
+        ReadOnly[PipeTargetSageMakerPipelineParametersTypeDef]
+    ]
+    EventBridgeEventBusParameters: NotRequired[
+        ReadOnly[PipeTargetEventBridgeEventBusParametersTypeDef]
+    ]
+    CloudWatchLogsParameters: NotRequired[PipeTargetCloudWatchLogsParametersTypeDef]
+    TimestreamParameters: NotRequired[ReadOnly[PipeTargetTimestreamParametersTypeDef]]
 
 
 class CreatePipeRequestTypeDef(TypedDict):
@@ -255,10 +616,6 @@ class CreatePipeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeadLetterConfigTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
 class DeletePipeRequestTypeDef(TypedDict):
     Name: str
 
@@ -277,194 +634,10 @@ class DescribePipeRequestTypeDef(TypedDict):
     Name: str
 
 
-class DescribePipeResponseTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    DesiredState: NotRequired[RequestedPipeStateDescribeResponseType]
-    CurrentState: NotRequired[PipeStateType]
-    StateReason: NotRequired[str]
-    Source: NotRequired[str]
-    SourceParameters: NotRequired[PipeSourceParametersOutputTypeDef]
-    Enrichment: NotRequired[str]
-    EnrichmentParameters: NotRequired[PipeEnrichmentParametersOutputTypeDef]
-    Target: NotRequired[str]
-    TargetParameters: NotRequired[PipeTargetParametersOutputTypeDef]
-    RoleArn: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    LogConfiguration: NotRequired[PipeLogConfigurationTypeDef]
-    KmsKeyIdentifier: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DimensionMappingTypeDef(TypedDict):
-    DimensionValue: str
-    DimensionValueType: DimensionValueTypeType
-    DimensionName: str
-
-
-class EcsContainerOverrideOutputTypeDef(TypedDict):
-    Command: NotRequired[list[str]]
-    Cpu: NotRequired[int]
-    Environment: NotRequired[list[EcsEnvironmentVariableTypeDef]]
-    EnvironmentFiles: NotRequired[list[EcsEnvironmentFileTypeDef]]
-    Memory: NotRequired[int]
-    MemoryReservation: NotRequired[int]
-    Name: NotRequired[str]
-    ResourceRequirements: NotRequired[list[EcsResourceRequirementTypeDef]]
-
-
-class EcsContainerOverrideTypeDef(TypedDict):
-    Command: NotRequired[ReadOnly[Sequence[str]]]
-    Cpu: NotRequired[int]
-    Environment: NotRequired[ReadOnly[Sequence[EcsEnvironmentVariableTypeDef]]]
-    EnvironmentFiles: NotRequired[ReadOnly[Sequence[EcsEnvironmentFileTypeDef]]]
-    Memory: NotRequired[int]
-    MemoryReservation: NotRequired[int]
-    Name: NotRequired[str]
-    ResourceRequirements: NotRequired[ReadOnly[Sequence[EcsResourceRequirementTypeDef]]]
-
-
-class EcsEnvironmentFileTypeDef(TypedDict):
-    type: EcsEnvironmentFileTypeType
-    value: str
-
-
-class EcsEnvironmentVariableTypeDef(TypedDict):
-    name: NotRequired[str]
-    value: NotRequired[str]
-
-
-class EcsEphemeralStorageTypeDef(TypedDict):
-    sizeInGiB: int
-
-
-class EcsInferenceAcceleratorOverrideTypeDef(TypedDict):
-    deviceName: NotRequired[str]
-    deviceType: NotRequired[str]
-
-
-class EcsResourceRequirementTypeDef(TypedDict):
-    type: EcsResourceRequirementTypeType
-    value: str
-
-
-class EcsTaskOverrideOutputTypeDef(TypedDict):
-    ContainerOverrides: NotRequired[list[EcsContainerOverrideOutputTypeDef]]
-    Cpu: NotRequired[str]
-    EphemeralStorage: NotRequired[EcsEphemeralStorageTypeDef]
-    ExecutionRoleArn: NotRequired[str]
-    InferenceAcceleratorOverrides: NotRequired[
-        list[EcsInferenceAcceleratorOverrideTypeDef]
-    ]
-    Memory: NotRequired[str]
-    TaskRoleArn: NotRequired[str]
-
-
-class EcsTaskOverrideTypeDef(TypedDict):
-    ContainerOverrides: NotRequired[ReadOnly[Sequence[EcsContainerOverrideTypeDef]]]
-    Cpu: NotRequired[str]
-    EphemeralStorage: NotRequired[EcsEphemeralStorageTypeDef]
-    ExecutionRoleArn: NotRequired[str]
-    InferenceAcceleratorOverrides: NotRequired[
-        ReadOnly[Sequence[EcsInferenceAcceleratorOverrideTypeDef]]
-    ]
-    Memory: NotRequired[str]
-    TaskRoleArn: NotRequired[str]
-
-
-class FilterCriteriaOutputTypeDef(TypedDict):
-    Filters: NotRequired[list[FilterTypeDef]]
-
-
-class FilterCriteriaTypeDef(TypedDict):
-    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
-
-
-class FilterTypeDef(TypedDict):
-    Pattern: NotRequired[str]
-
-
-class FirehoseLogDestinationParametersTypeDef(TypedDict):
-    DeliveryStreamArn: str
-
-
-class FirehoseLogDestinationTypeDef(TypedDict):
-    DeliveryStreamArn: NotRequired[str]
-
-
-class ListPipesRequestTypeDef(TypedDict):
-    NamePrefix: NotRequired[str]
-    DesiredState: NotRequired[RequestedPipeStateType]
-    CurrentState: NotRequired[PipeStateType]
-    SourcePrefix: NotRequired[str]
-    TargetPrefix: NotRequired[str]
-    NextToken: NotRequired[str]
-    Limit: NotRequired[int]
-
-
-class ListPipesResponseTypeDef(TypedDict):
-    Pipes: NotRequired[list[PipeTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    resourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    tags: NotRequired[dict[str, str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MQBrokerAccessCredentialsTypeDef(TypedDict):
-    BasicAuth: NotRequired[str]
-
-
-class MSKAccessCredentialsTypeDef(TypedDict):
-    SaslScram512Auth: NotRequired[str]
-    ClientCertificateTlsAuth: NotRequired[str]
-
-
-class MultiMeasureAttributeMappingTypeDef(TypedDict):
-    MeasureValue: str
-    MeasureValueType: MeasureValueTypeType
-    MultiMeasureAttributeName: str
-
-
-class MultiMeasureMappingOutputTypeDef(TypedDict):
-    MultiMeasureName: str
-    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMappingTypeDef]
-
-
-class MultiMeasureMappingTypeDef(TypedDict):
-    MultiMeasureName: str
-    MultiMeasureAttributeMappings: ReadOnly[
-        Sequence[MultiMeasureAttributeMappingTypeDef]
-    ]
-
-
-class NetworkConfigurationOutputTypeDef(TypedDict):
-    awsvpcConfiguration: NotRequired[AwsVpcConfigurationOutputTypeDef]
-
-
-class NetworkConfigurationTypeDef(TypedDict):
-    awsvpcConfiguration: NotRequired[ReadOnly[AwsVpcConfigurationTypeDef]]
-
-
 class PipeEnrichmentHttpParametersOutputTypeDef(TypedDict):
     PathParameterValues: NotRequired[list[str]]
     HeaderParameters: NotRequired[dict[str, str]]
     QueryStringParameters: NotRequired[dict[str, str]]
-
-
-class PipeEnrichmentHttpParametersTypeDef(TypedDict):
-    PathParameterValues: NotRequired[ReadOnly[Sequence[str]]]
-    HeaderParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    QueryStringParameters: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class PipeEnrichmentParametersOutputTypeDef(TypedDict):
@@ -472,21 +645,15 @@ class PipeEnrichmentParametersOutputTypeDef(TypedDict):
     HttpParameters: NotRequired[PipeEnrichmentHttpParametersOutputTypeDef]
 
 
-class PipeEnrichmentParametersTypeDef(TypedDict):
-    InputTemplate: NotRequired[str]
-    HttpParameters: NotRequired[ReadOnly[PipeEnrichmentHttpParametersTypeDef]]
+class FirehoseLogDestinationTypeDef(TypedDict):
+    DeliveryStreamArn: NotRequired[str]
 
 
-class PipeLogConfigurationParametersTypeDef(TypedDict):
-    S3LogDestination: NotRequired[S3LogDestinationParametersTypeDef]
-    FirehoseLogDestination: NotRequired[FirehoseLogDestinationParametersTypeDef]
-    CloudwatchLogsLogDestination: NotRequired[
-        CloudwatchLogsLogDestinationParametersTypeDef
-    ]
-    Level: LogLevelType
-    IncludeExecutionData: NotRequired[
-        ReadOnly[Sequence[IncludeExecutionDataOptionType]]
-    ]
+class S3LogDestinationTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    Prefix: NotRequired[str]
+    BucketOwner: NotRequired[str]
+    OutputFormat: NotRequired[S3OutputFormatType]
 
 
 class PipeLogConfigurationTypeDef(TypedDict):
@@ -497,22 +664,8 @@ class PipeLogConfigurationTypeDef(TypedDict):
     IncludeExecutionData: NotRequired[list[IncludeExecutionDataOptionType]]
 
 
-class PipeSourceActiveMQBrokerParametersTypeDef(TypedDict):
-    Credentials: MQBrokerAccessCredentialsTypeDef
-    QueueName: str
-    BatchSize: NotRequired[int]
-    MaximumBatchingWindowInSeconds: NotRequired[int]
-
-
-class PipeSourceDynamoDBStreamParametersTypeDef(TypedDict):
-    BatchSize: NotRequired[int]
-    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
-    OnPartialBatchItemFailure: NotRequired[OnPartialBatchItemFailureStreamsType]
-    MaximumBatchingWindowInSeconds: NotRequired[int]
-    MaximumRecordAgeInSeconds: NotRequired[int]
-    MaximumRetryAttempts: NotRequired[int]
-    ParallelizationFactor: NotRequired[int]
-    StartingPosition: DynamoDBStreamStartPositionType
+class FilterCriteriaOutputTypeDef(TypedDict):
+    Filters: NotRequired[list[FilterTypeDef]]
 
 
 class PipeSourceKinesisStreamParametersOutputTypeDef(TypedDict):
@@ -527,25 +680,21 @@ class PipeSourceKinesisStreamParametersOutputTypeDef(TypedDict):
     StartingPositionTimestamp: NotRequired[datetime]
 
 
-class PipeSourceKinesisStreamParametersTypeDef(TypedDict):
-    BatchSize: NotRequired[int]
-    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
-    OnPartialBatchItemFailure: NotRequired[OnPartialBatchItemFailureStreamsType]
-    MaximumBatchingWindowInSeconds: NotRequired[int]
-    MaximumRecordAgeInSeconds: NotRequired[int]
-    MaximumRetryAttempts: NotRequired[int]
-    ParallelizationFactor: NotRequired[int]
-    StartingPosition: KinesisStreamStartPositionType
-    StartingPositionTimestamp: NotRequired[ReadOnly[datetime | str]]
+class SelfManagedKafkaAccessConfigurationVpcOutputTypeDef(TypedDict):
+    Subnets: NotRequired[list[str]]
+    SecurityGroup: NotRequired[list[str]]
 
 
-class PipeSourceManagedStreamingKafkaParametersTypeDef(TypedDict):
+class PipeSourceSelfManagedKafkaParametersOutputTypeDef(TypedDict):
     TopicName: str
-    StartingPosition: NotRequired[MSKStartPositionType]
+    StartingPosition: NotRequired[SelfManagedKafkaStartPositionType]
+    AdditionalBootstrapServers: NotRequired[list[str]]
     BatchSize: NotRequired[int]
     MaximumBatchingWindowInSeconds: NotRequired[int]
     ConsumerGroupID: NotRequired[str]
-    Credentials: NotRequired[MSKAccessCredentialsTypeDef]
+    Credentials: NotRequired[SelfManagedKafkaAccessConfigurationCredentialsTypeDef]
+    ServerRootCaCertificate: NotRequired[str]
+    Vpc: NotRequired[SelfManagedKafkaAccessConfigurationVpcOutputTypeDef]
 
 
 class PipeSourceParametersOutputTypeDef(TypedDict):
@@ -563,60 +712,6 @@ class PipeSourceParametersOutputTypeDef(TypedDict):
     ]
 
 
-class PipeSourceParametersTypeDef(TypedDict):
-    FilterCriteria: NotRequired[ReadOnly[FilterCriteriaTypeDef]]
-    KinesisStreamParameters: NotRequired[
-        ReadOnly[PipeSourceKinesisStreamParametersTypeDef]
-    ]
-    DynamoDBStreamParameters: NotRequired[PipeSourceDynamoDBStreamParametersTypeDef]
-    SqsQueueParameters: NotRequired[PipeSourceSqsQueueParametersTypeDef]
-    ActiveMQBrokerParameters: NotRequired[PipeSourceActiveMQBrokerParametersTypeDef]
-    RabbitMQBrokerParameters: NotRequired[PipeSourceRabbitMQBrokerParametersTypeDef]
-    ManagedStreamingKafkaParameters: NotRequired[
-        PipeSourceManagedStreamingKafkaParametersTypeDef
-    ]
-    SelfManagedKafkaParameters: NotRequired[
-        ReadOnly[PipeSourceSelfManagedKafkaParametersTypeDef]
-    ]
-
-
-class PipeSourceRabbitMQBrokerParametersTypeDef(TypedDict):
-    Credentials: MQBrokerAccessCredentialsTypeDef
-    QueueName: str
-    VirtualHost: NotRequired[str]
-    BatchSize: NotRequired[int]
-    MaximumBatchingWindowInSeconds: NotRequired[int]
-
-
-class PipeSourceSelfManagedKafkaParametersOutputTypeDef(TypedDict):
-    TopicName: str
-    StartingPosition: NotRequired[SelfManagedKafkaStartPositionType]
-    AdditionalBootstrapServers: NotRequired[list[str]]
-    BatchSize: NotRequired[int]
-    MaximumBatchingWindowInSeconds: NotRequired[int]
-    ConsumerGroupID: NotRequired[str]
-    Credentials: NotRequired[SelfManagedKafkaAccessConfigurationCredentialsTypeDef]
-    ServerRootCaCertificate: NotRequired[str]
-    Vpc: NotRequired[SelfManagedKafkaAccessConfigurationVpcOutputTypeDef]
-
-
-class PipeSourceSelfManagedKafkaParametersTypeDef(TypedDict):
-    TopicName: str
-    StartingPosition: NotRequired[SelfManagedKafkaStartPositionType]
-    AdditionalBootstrapServers: NotRequired[ReadOnly[Sequence[str]]]
-    BatchSize: NotRequired[int]
-    MaximumBatchingWindowInSeconds: NotRequired[int]
-    ConsumerGroupID: NotRequired[str]
-    Credentials: NotRequired[SelfManagedKafkaAccessConfigurationCredentialsTypeDef]
-    ServerRootCaCertificate: NotRequired[str]
-    Vpc: NotRequired[ReadOnly[SelfManagedKafkaAccessConfigurationVpcTypeDef]]
-
-
-class PipeSourceSqsQueueParametersTypeDef(TypedDict):
-    BatchSize: NotRequired[int]
-    MaximumBatchingWindowInSeconds: NotRequired[int]
-
-
 class PipeTargetBatchJobParametersOutputTypeDef(TypedDict):
     JobDefinition: str
     JobName: str
@@ -627,19 +722,31 @@ class PipeTargetBatchJobParametersOutputTypeDef(TypedDict):
     Parameters: NotRequired[dict[str, str]]
 
 
-class PipeTargetBatchJobParametersTypeDef(TypedDict):
-    JobDefinition: str
-    JobName: str
-    ArrayProperties: NotRequired[BatchArrayPropertiesTypeDef]
-    RetryStrategy: NotRequired[BatchRetryStrategyTypeDef]
-    ContainerOverrides: NotRequired[ReadOnly[BatchContainerOverridesTypeDef]]
-    DependsOn: NotRequired[ReadOnly[Sequence[BatchJobDependencyTypeDef]]]
-    Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+class EcsContainerOverrideOutputTypeDef(TypedDict):
+    Command: NotRequired[list[str]]
+    Cpu: NotRequired[int]
+    Environment: NotRequired[list[EcsEnvironmentVariableTypeDef]]
+    EnvironmentFiles: NotRequired[list[EcsEnvironmentFileTypeDef]]
+    Memory: NotRequired[int]
+    MemoryReservation: NotRequired[int]
+    Name: NotRequired[str]
+    ResourceRequirements: NotRequired[list[EcsResourceRequirementTypeDef]]
 
 
-class PipeTargetCloudWatchLogsParametersTypeDef(TypedDict):
-    LogStreamName: NotRequired[str]
-    Timestamp: NotRequired[str]
+class EcsTaskOverrideOutputTypeDef(TypedDict):
+    ContainerOverrides: NotRequired[list[EcsContainerOverrideOutputTypeDef]]
+    Cpu: NotRequired[str]
+    EphemeralStorage: NotRequired[EcsEphemeralStorageTypeDef]
+    ExecutionRoleArn: NotRequired[str]
+    InferenceAcceleratorOverrides: NotRequired[
+        list[EcsInferenceAcceleratorOverrideTypeDef]
+    ]
+    Memory: NotRequired[str]
+    TaskRoleArn: NotRequired[str]
+
+
+class NetworkConfigurationOutputTypeDef(TypedDict):
+    awsvpcConfiguration: NotRequired[AwsVpcConfigurationOutputTypeDef]
 
 
 class PipeTargetEcsTaskParametersOutputTypeDef(TypedDict):
@@ -660,39 +767,11 @@ class PipeTargetEcsTaskParametersOutputTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
-class PipeTargetEcsTaskParametersTypeDef(TypedDict):
-    TaskDefinitionArn: str
-    TaskCount: NotRequired[int]
-    LaunchType: NotRequired[LaunchTypeType]
-    NetworkConfiguration: NotRequired[ReadOnly[NetworkConfigurationTypeDef]]
-    PlatformVersion: NotRequired[str]
-    Group: NotRequired[str]
-    CapacityProviderStrategy: NotRequired[
-        ReadOnly[Sequence[CapacityProviderStrategyItemTypeDef]]
-    ]
-    EnableECSManagedTags: NotRequired[bool]
-    EnableExecuteCommand: NotRequired[bool]
-    PlacementConstraints: NotRequired[ReadOnly[Sequence[PlacementConstraintTypeDef]]]
-    PlacementStrategy: NotRequired[ReadOnly[Sequence[PlacementStrategyTypeDef]]]
-    PropagateTags: NotRequired[PropagateTagsType]
-    ReferenceId: NotRequired[str]
-    Overrides: NotRequired[ReadOnly[EcsTaskOverrideTypeDef]]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
 class PipeTargetEventBridgeEventBusParametersOutputTypeDef(TypedDict):
     EndpointId: NotRequired[str]
     DetailType: NotRequired[str]
     Source: NotRequired[str]
     Resources: NotRequired[list[str]]
-    Time: NotRequired[str]
-
-
-class PipeTargetEventBridgeEventBusParametersTypeDef(TypedDict):
-    EndpointId: NotRequired[str]
-    DetailType: NotRequired[str]
-    Source: NotRequired[str]
-    Resources: NotRequired[ReadOnly[Sequence[str]]]
     Time: NotRequired[str]
 
 
@@ -702,18 +781,33 @@ class PipeTargetHttpParametersOutputTypeDef(TypedDict):
     QueryStringParameters: NotRequired[dict[str, str]]
 
 
-class PipeTargetHttpParametersTypeDef(TypedDict):
-    PathParameterValues: NotRequired[ReadOnly[Sequence[str]]]
-    HeaderParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    QueryStringParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+class PipeTargetRedshiftDataParametersOutputTypeDef(TypedDict):
+    SecretManagerArn: NotRequired[str]
+    Database: str
+    DbUser: NotRequired[str]
+    StatementName: NotRequired[str]
+    WithEvent: NotRequired[bool]
+    Sqls: list[str]
 
 
-class PipeTargetKinesisStreamParametersTypeDef(TypedDict):
-    PartitionKey: str
+class PipeTargetSageMakerPipelineParametersOutputTypeDef(TypedDict):
+    PipelineParameterList: NotRequired[list[SageMakerPipelineParameterTypeDef]]
 
 
-class PipeTargetLambdaFunctionParametersTypeDef(TypedDict):
-    InvocationType: NotRequired[PipeTargetInvocationTypeType]
+class MultiMeasureMappingOutputTypeDef(TypedDict):
+    MultiMeasureName: str
+    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMappingTypeDef]
+
+
+class PipeTargetTimestreamParametersOutputTypeDef(TypedDict):
+    TimeValue: str
+    EpochTimeUnit: NotRequired[EpochTimeUnitType]
+    TimeFieldType: NotRequired[TimeFieldTypeType]
+    TimestampFormat: NotRequired[str]
+    VersionValue: str
+    DimensionMappings: list[DimensionMappingTypeDef]
+    SingleMeasureMappings: NotRequired[list[SingleMeasureMappingTypeDef]]
+    MultiMeasureMappings: NotRequired[list[MultiMeasureMappingOutputTypeDef]]
 
 
 class PipeTargetParametersOutputTypeDef(TypedDict):
@@ -738,87 +832,36 @@ class PipeTargetParametersOutputTypeDef(TypedDict):
     TimestreamParameters: NotRequired[PipeTargetTimestreamParametersOutputTypeDef]
 
 
-class PipeTargetParametersTypeDef(TypedDict):
-    InputTemplate: NotRequired[str]
-    LambdaFunctionParameters: NotRequired[PipeTargetLambdaFunctionParametersTypeDef]
-    StepFunctionStateMachineParameters: NotRequired[
-        PipeTargetStateMachineParametersTypeDef
-    ]
-    KinesisStreamParameters: NotRequired[PipeTargetKinesisStreamParametersTypeDef]
-    EcsTaskParameters: NotRequired[ReadOnly[PipeTargetEcsTaskParametersTypeDef]]
-    BatchJobParameters: NotRequired[ReadOnly[PipeTargetBatchJobParametersTypeDef]]
-    SqsQueueParameters: NotRequired[PipeTargetSqsQueueParametersTypeDef]
-    HttpParameters: NotRequired[ReadOnly[PipeTargetHttpParametersTypeDef]]
-    RedshiftDataParameters: NotRequired[
-        ReadOnly[PipeTargetRedshiftDataParametersTypeDef]
-    ]
-    SageMakerPipelineParameters: NotRequired[
-        ReadOnly[PipeTargetSageMakerPipelineParametersTypeDef]
-    ]
-    EventBridgeEventBusParameters: NotRequired[
-        ReadOnly[PipeTargetEventBridgeEventBusParametersTypeDef]
-    ]
-    CloudWatchLogsParameters: NotRequired[PipeTargetCloudWatchLogsParametersTypeDef]
-    TimestreamParameters: NotRequired[ReadOnly[PipeTargetTimestreamParametersTypeDef]]
+class DescribePipeResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    DesiredState: NotRequired[RequestedPipeStateDescribeResponseType]
+    CurrentState: NotRequired[PipeStateType]
+    StateReason: NotRequired[str]
+    Source: NotRequired[str]
+    SourceParameters: NotRequired[PipeSourceParametersOutputTypeDef]
+    Enrichment: NotRequired[str]
+    EnrichmentParameters: NotRequired[PipeEnrichmentParametersOutputTypeDef]
+    Target: NotRequired[str]
+    TargetParameters: NotRequired[PipeTargetParametersOutputTypeDef]
+    RoleArn: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    LogConfiguration: NotRequired[PipeLogConfigurationTypeDef]
+    KmsKeyIdentifier: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PipeTargetRedshiftDataParametersOutputTypeDef(TypedDict):
-    SecretManagerArn: NotRequired[str]
-    Database: str
-    DbUser: NotRequired[str]
-    StatementName: NotRequired[str]
-    WithEvent: NotRequired[bool]
-    Sqls: list[str]
-
-
-class PipeTargetRedshiftDataParametersTypeDef(TypedDict):
-    SecretManagerArn: NotRequired[str]
-    Database: str
-    DbUser: NotRequired[str]
-    StatementName: NotRequired[str]
-    WithEvent: NotRequired[bool]
-    Sqls: ReadOnly[Sequence[str]]
-
-
-class PipeTargetSageMakerPipelineParametersOutputTypeDef(TypedDict):
-    PipelineParameterList: NotRequired[list[SageMakerPipelineParameterTypeDef]]
-
-
-class PipeTargetSageMakerPipelineParametersTypeDef(TypedDict):
-    PipelineParameterList: NotRequired[
-        ReadOnly[Sequence[SageMakerPipelineParameterTypeDef]]
-    ]
-
-
-class PipeTargetSqsQueueParametersTypeDef(TypedDict):
-    MessageGroupId: NotRequired[str]
-    MessageDeduplicationId: NotRequired[str]
-
-
-class PipeTargetStateMachineParametersTypeDef(TypedDict):
-    InvocationType: NotRequired[PipeTargetInvocationTypeType]
-
-
-class PipeTargetTimestreamParametersOutputTypeDef(TypedDict):
-    TimeValue: str
-    EpochTimeUnit: NotRequired[EpochTimeUnitType]
-    TimeFieldType: NotRequired[TimeFieldTypeType]
-    TimestampFormat: NotRequired[str]
-    VersionValue: str
-    DimensionMappings: list[DimensionMappingTypeDef]
-    SingleMeasureMappings: NotRequired[list[SingleMeasureMappingTypeDef]]
-    MultiMeasureMappings: NotRequired[list[MultiMeasureMappingOutputTypeDef]]
-
-
-class PipeTargetTimestreamParametersTypeDef(TypedDict):
-    TimeValue: str
-    EpochTimeUnit: NotRequired[EpochTimeUnitType]
-    TimeFieldType: NotRequired[TimeFieldTypeType]
-    TimestampFormat: NotRequired[str]
-    VersionValue: str
-    DimensionMappings: ReadOnly[Sequence[DimensionMappingTypeDef]]
-    SingleMeasureMappings: NotRequired[ReadOnly[Sequence[SingleMeasureMappingTypeDef]]]
-    MultiMeasureMappings: NotRequired[ReadOnly[Sequence[MultiMeasureMappingTypeDef]]]
+class ListPipesRequestTypeDef(TypedDict):
+    NamePrefix: NotRequired[str]
+    DesiredState: NotRequired[RequestedPipeStateType]
+    CurrentState: NotRequired[PipeStateType]
+    SourcePrefix: NotRequired[str]
+    TargetPrefix: NotRequired[str]
+    NextToken: NotRequired[str]
+    Limit: NotRequired[int]
 
 
 class PipeTypeDef(TypedDict):
@@ -834,56 +877,19 @@ class PipeTypeDef(TypedDict):
     Enrichment: NotRequired[str]
 
 
-class PlacementConstraintTypeDef(TypedDict):
-    type: NotRequired[PlacementConstraintTypeType]
-    expression: NotRequired[str]
+class ListPipesResponseTypeDef(TypedDict):
+    Pipes: NotRequired[list[PipeTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PlacementStrategyTypeDef(TypedDict):
-    type: NotRequired[PlacementStrategyTypeType]
-    field: NotRequired[str]
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    resourceArn: str
 
 
-class S3LogDestinationParametersTypeDef(TypedDict):
-    BucketName: str
-    BucketOwner: str
-    OutputFormat: NotRequired[S3OutputFormatType]
-    Prefix: NotRequired[str]
-
-
-class S3LogDestinationTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    Prefix: NotRequired[str]
-    BucketOwner: NotRequired[str]
-    OutputFormat: NotRequired[S3OutputFormatType]
-
-
-class SageMakerPipelineParameterTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class SelfManagedKafkaAccessConfigurationCredentialsTypeDef(TypedDict):
-    BasicAuth: NotRequired[str]
-    SaslScram512Auth: NotRequired[str]
-    SaslScram256Auth: NotRequired[str]
-    ClientCertificateTlsAuth: NotRequired[str]
-
-
-class SelfManagedKafkaAccessConfigurationVpcOutputTypeDef(TypedDict):
-    Subnets: NotRequired[list[str]]
-    SecurityGroup: NotRequired[list[str]]
-
-
-class SelfManagedKafkaAccessConfigurationVpcTypeDef(TypedDict):
-    Subnets: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroup: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SingleMeasureMappingTypeDef(TypedDict):
-    MeasureValue: str
-    MeasureValueType: MeasureValueTypeType
-    MeasureName: str
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartPipeRequestTypeDef(TypedDict):
@@ -923,41 +929,12 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
 
 
 class UntagResourceResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdatePipeRequestTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    DesiredState: NotRequired[RequestedPipeStateType]
-    SourceParameters: NotRequired[ReadOnly[UpdatePipeSourceParametersTypeDef]]
-    Enrichment: NotRequired[str]
-    EnrichmentParameters: NotRequired[ReadOnly[PipeEnrichmentParametersTypeDef]]
-    Target: NotRequired[str]
-    TargetParameters: NotRequired[ReadOnly[PipeTargetParametersTypeDef]]
-    RoleArn: str
-    LogConfiguration: NotRequired[ReadOnly[PipeLogConfigurationParametersTypeDef]]
-    KmsKeyIdentifier: NotRequired[str]
-
-
-class UpdatePipeResponseTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    DesiredState: NotRequired[RequestedPipeStateType]
-    CurrentState: NotRequired[PipeStateType]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -993,6 +970,25 @@ class UpdatePipeSourceManagedStreamingKafkaParametersTypeDef(TypedDict):
     MaximumBatchingWindowInSeconds: NotRequired[int]
 
 
+class UpdatePipeSourceRabbitMQBrokerParametersTypeDef(TypedDict):
+    Credentials: MQBrokerAccessCredentialsTypeDef
+    BatchSize: NotRequired[int]
+    MaximumBatchingWindowInSeconds: NotRequired[int]
+
+
+class UpdatePipeSourceSelfManagedKafkaParametersTypeDef(TypedDict):
+    BatchSize: NotRequired[int]
+    MaximumBatchingWindowInSeconds: NotRequired[int]
+    Credentials: NotRequired[SelfManagedKafkaAccessConfigurationCredentialsTypeDef]
+    ServerRootCaCertificate: NotRequired[str]
+    Vpc: NotRequired[ReadOnly[SelfManagedKafkaAccessConfigurationVpcTypeDef]]
+
+
+class UpdatePipeSourceSqsQueueParametersTypeDef(TypedDict):
+    BatchSize: NotRequired[int]
+    MaximumBatchingWindowInSeconds: NotRequired[int]
+
+
 class UpdatePipeSourceParametersTypeDef(TypedDict):
     FilterCriteria: NotRequired[ReadOnly[FilterCriteriaTypeDef]]
     KinesisStreamParameters: NotRequired[UpdatePipeSourceKinesisStreamParametersTypeDef]
@@ -1014,20 +1010,25 @@ class UpdatePipeSourceParametersTypeDef(TypedDict):
     ]
 
 
-class UpdatePipeSourceRabbitMQBrokerParametersTypeDef(TypedDict):
-    Credentials: MQBrokerAccessCredentialsTypeDef
-    BatchSize: NotRequired[int]
-    MaximumBatchingWindowInSeconds: NotRequired[int]
+class UpdatePipeRequestTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    DesiredState: NotRequired[RequestedPipeStateType]
+    SourceParameters: NotRequired[ReadOnly[UpdatePipeSourceParametersTypeDef]]
+    Enrichment: NotRequired[str]
+    EnrichmentParameters: NotRequired[ReadOnly[PipeEnrichmentParametersTypeDef]]
+    Target: NotRequired[str]
+    TargetParameters: NotRequired[ReadOnly[PipeTargetParametersTypeDef]]
+    RoleArn: str
+    LogConfiguration: NotRequired[ReadOnly[PipeLogConfigurationParametersTypeDef]]
+    KmsKeyIdentifier: NotRequired[str]
 
 
-class UpdatePipeSourceSelfManagedKafkaParametersTypeDef(TypedDict):
-    BatchSize: NotRequired[int]
-    MaximumBatchingWindowInSeconds: NotRequired[int]
-    Credentials: NotRequired[SelfManagedKafkaAccessConfigurationCredentialsTypeDef]
-    ServerRootCaCertificate: NotRequired[str]
-    Vpc: NotRequired[ReadOnly[SelfManagedKafkaAccessConfigurationVpcTypeDef]]
-
-
-class UpdatePipeSourceSqsQueueParametersTypeDef(TypedDict):
-    BatchSize: NotRequired[int]
-    MaximumBatchingWindowInSeconds: NotRequired[int]
+class UpdatePipeResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    DesiredState: NotRequired[RequestedPipeStateType]
+    CurrentState: NotRequired[PipeStateType]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef

@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Polly: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "EngineType",
-    "GenderType",
-    "LanguageCodeType",
-    "OutputFormatType",
-    "QuotaCodeType",
-    "ServiceCodeType",
-    "SpeechMarkTypeType",
-    "TaskStatusType",
-    "TextTypeType",
-    "ValidationExceptionReasonType",
-    "VoiceIdType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EngineType",
+        "GenderType",
+        "LanguageCodeType",
+        "OutputFormatType",
+        "QuotaCodeType",
+        "ServiceCodeType",
+        "SpeechMarkTypeType",
+        "TaskStatusType",
+        "TextTypeType",
+        "ValidationExceptionReasonType",
+        "VoiceIdType",
+    ]
 
 EngineType = Literal["standard", "neural", "long-form", "generative"]
 GenderType = Literal["Female", "Male"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,50 +34,51 @@ from .literals import (
     VoiceIdType,
 )
 
-__all__ = [
-    "AudioEventTypeDef",
-    "CloseStreamEventTypeDef",
-    "DeleteLexiconInputTypeDef",
-    "DeleteLexiconOutputTypeDef",
-    "DescribeVoicesInputTypeDef",
-    "DescribeVoicesOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventStream",
-    "FlushStreamConfigurationTypeDef",
-    "GetLexiconInputTypeDef",
-    "GetLexiconOutputTypeDef",
-    "GetSpeechSynthesisTaskInputTypeDef",
-    "GetSpeechSynthesisTaskOutputTypeDef",
-    "LexiconAttributesTypeDef",
-    "LexiconDescriptionTypeDef",
-    "LexiconTypeDef",
-    "ListLexiconsInputTypeDef",
-    "ListLexiconsOutputTypeDef",
-    "ListSpeechSynthesisTasksInputTypeDef",
-    "ListSpeechSynthesisTasksOutputTypeDef",
-    "PutLexiconInputTypeDef",
-    "PutLexiconOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "ServiceFailureExceptionTypeDef",
-    "ServiceQuotaExceededExceptionTypeDef",
-    "StartSpeechSynthesisStreamActionStreamTypeDef",
-    "StartSpeechSynthesisStreamEventStreamTypeDef",
-    "StartSpeechSynthesisStreamInputTypeDef",
-    "StartSpeechSynthesisStreamOutputTypeDef",
-    "StartSpeechSynthesisTaskInputTypeDef",
-    "StartSpeechSynthesisTaskOutputTypeDef",
-    "StreamClosedEventTypeDef",
-    "StreamingBody",
-    "SynthesisTaskTypeDef",
-    "SynthesizeSpeechInputTypeDef",
-    "SynthesizeSpeechOutputTypeDef",
-    "TextEventTypeDef",
-    "ThrottlingExceptionTypeDef",
-    "ThrottlingReasonTypeDef",
-    "ValidationExceptionFieldTypeDef",
-    "ValidationExceptionTypeDef",
-    "VoiceTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AudioEventTypeDef",
+        "CloseStreamEventTypeDef",
+        "DeleteLexiconInputTypeDef",
+        "DeleteLexiconOutputTypeDef",
+        "DescribeVoicesInputTypeDef",
+        "DescribeVoicesOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventStream",
+        "FlushStreamConfigurationTypeDef",
+        "GetLexiconInputTypeDef",
+        "GetLexiconOutputTypeDef",
+        "GetSpeechSynthesisTaskInputTypeDef",
+        "GetSpeechSynthesisTaskOutputTypeDef",
+        "LexiconAttributesTypeDef",
+        "LexiconDescriptionTypeDef",
+        "LexiconTypeDef",
+        "ListLexiconsInputTypeDef",
+        "ListLexiconsOutputTypeDef",
+        "ListSpeechSynthesisTasksInputTypeDef",
+        "ListSpeechSynthesisTasksOutputTypeDef",
+        "PutLexiconInputTypeDef",
+        "PutLexiconOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "ServiceFailureExceptionTypeDef",
+        "ServiceQuotaExceededExceptionTypeDef",
+        "StartSpeechSynthesisStreamActionStreamTypeDef",
+        "StartSpeechSynthesisStreamEventStreamTypeDef",
+        "StartSpeechSynthesisStreamInputTypeDef",
+        "StartSpeechSynthesisStreamOutputTypeDef",
+        "StartSpeechSynthesisTaskInputTypeDef",
+        "StartSpeechSynthesisTaskOutputTypeDef",
+        "StreamClosedEventTypeDef",
+        "StreamingBody",
+        "SynthesisTaskTypeDef",
+        "SynthesizeSpeechInputTypeDef",
+        "SynthesizeSpeechOutputTypeDef",
+        "TextEventTypeDef",
+        "ThrottlingExceptionTypeDef",
+        "ThrottlingReasonTypeDef",
+        "ValidationExceptionFieldTypeDef",
+        "ValidationExceptionTypeDef",
+        "VoiceTypeDef",
+    ]
 
 
 class AudioEventTypeDef(TypedDict):
@@ -103,6 +104,16 @@ class DescribeVoicesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class VoiceTypeDef(TypedDict):
+    Gender: NotRequired[GenderType]
+    Id: NotRequired[VoiceIdType]
+    LanguageCode: NotRequired[LanguageCodeType]
+    LanguageName: NotRequired[str]
+    Name: NotRequired[str]
+    AdditionalLanguageCodes: NotRequired[list[LanguageCodeType]]
+    SupportedEngines: NotRequired[list[EngineType]]
+
+
 class DescribeVoicesOutputTypeDef(TypedDict):
     Voices: NotRequired[list[VoiceTypeDef]]
     NextToken: NotRequired[str]
@@ -117,6 +128,20 @@ class GetLexiconInputTypeDef(TypedDict):
     Name: str
 
 
+class LexiconAttributesTypeDef(TypedDict):
+    Alphabet: NotRequired[str]
+    LanguageCode: NotRequired[LanguageCodeType]
+    LastModified: NotRequired[datetime]
+    LexiconArn: NotRequired[str]
+    LexemesCount: NotRequired[int]
+    Size: NotRequired[int]
+
+
+class LexiconTypeDef(TypedDict):
+    Content: NotRequired[str]
+    Name: NotRequired[str]
+
+
 class GetLexiconOutputTypeDef(TypedDict):
     Lexicon: NotRequired[LexiconTypeDef]
     LexiconAttributes: NotRequired[LexiconAttributesTypeDef]
@@ -127,28 +152,32 @@ class GetSpeechSynthesisTaskInputTypeDef(TypedDict):
     TaskId: str
 
 
+class SynthesisTaskTypeDef(TypedDict):
+    Engine: NotRequired[EngineType]
+    TaskId: NotRequired[str]
+    TaskStatus: NotRequired[TaskStatusType]
+    TaskStatusReason: NotRequired[str]
+    OutputUri: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    RequestCharacters: NotRequired[int]
+    SnsTopicArn: NotRequired[str]
+    LexiconNames: NotRequired[list[str]]
+    OutputFormat: NotRequired[OutputFormatType]
+    SampleRate: NotRequired[str]
+    SpeechMarkTypes: NotRequired[list[SpeechMarkTypeType]]
+    TextType: NotRequired[TextTypeType]
+    VoiceId: NotRequired[VoiceIdType]
+    LanguageCode: NotRequired[LanguageCodeType]
+
+
 class GetSpeechSynthesisTaskOutputTypeDef(TypedDict):
     SynthesisTask: NotRequired[SynthesisTaskTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LexiconAttributesTypeDef(TypedDict):
-    Alphabet: NotRequired[str]
-    LanguageCode: NotRequired[LanguageCodeType]
-    LastModified: NotRequired[datetime]
-    LexiconArn: NotRequired[str]
-    LexemesCount: NotRequired[int]
-    Size: NotRequired[int]
-
-
 class LexiconDescriptionTypeDef(TypedDict):
     Name: NotRequired[str]
     Attributes: NotRequired[LexiconAttributesTypeDef]
-
-
-class LexiconTypeDef(TypedDict):
-    Content: NotRequired[str]
-    Name: NotRequired[str]
 
 
 class ListLexiconsInputTypeDef(TypedDict):
@@ -192,9 +221,40 @@ class ServiceQuotaExceededExceptionTypeDef(TypedDict):
     serviceCode: ServiceCodeType
 
 
+class TextEventTypeDef(TypedDict):
+    Text: str
+    TextType: NotRequired[TextTypeType]
+    FlushStreamConfiguration: NotRequired[FlushStreamConfigurationTypeDef]
+
+
 class StartSpeechSynthesisStreamActionStreamTypeDef(TypedDict):
     TextEvent: NotRequired[TextEventTypeDef]
     CloseStreamEvent: NotRequired[CloseStreamEventTypeDef]
+
+
+class StreamClosedEventTypeDef(TypedDict):
+    RequestCharacters: NotRequired[int]
+
+
+class ThrottlingReasonTypeDef(TypedDict):
+    reason: NotRequired[str]
+    resource: NotRequired[str]
+
+
+class ThrottlingExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+    throttlingReasons: NotRequired[list[ThrottlingReasonTypeDef]]
+
+
+class ValidationExceptionFieldTypeDef(TypedDict):
+    name: str
+    message: str
+
+
+class ValidationExceptionTypeDef(TypedDict):
+    message: str
+    reason: ValidationExceptionReasonType
+    fields: NotRequired[list[ValidationExceptionFieldTypeDef]]
 
 
 class StartSpeechSynthesisStreamEventStreamTypeDef(TypedDict):
@@ -247,28 +307,6 @@ class StartSpeechSynthesisTaskOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StreamClosedEventTypeDef(TypedDict):
-    RequestCharacters: NotRequired[int]
-
-
-class SynthesisTaskTypeDef(TypedDict):
-    Engine: NotRequired[EngineType]
-    TaskId: NotRequired[str]
-    TaskStatus: NotRequired[TaskStatusType]
-    TaskStatusReason: NotRequired[str]
-    OutputUri: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    RequestCharacters: NotRequired[int]
-    SnsTopicArn: NotRequired[str]
-    LexiconNames: NotRequired[list[str]]
-    OutputFormat: NotRequired[OutputFormatType]
-    SampleRate: NotRequired[str]
-    SpeechMarkTypes: NotRequired[list[SpeechMarkTypeType]]
-    TextType: NotRequired[TextTypeType]
-    VoiceId: NotRequired[VoiceIdType]
-    LanguageCode: NotRequired[LanguageCodeType]
-
-
 class SynthesizeSpeechInputTypeDef(TypedDict):
     Engine: NotRequired[EngineType]
     LanguageCode: NotRequired[LanguageCodeType]
@@ -286,40 +324,3 @@ class SynthesizeSpeechOutputTypeDef(TypedDict):
     ContentType: NotRequired[str]
     RequestCharacters: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TextEventTypeDef(TypedDict):
-    Text: str
-    TextType: NotRequired[TextTypeType]
-    FlushStreamConfiguration: NotRequired[FlushStreamConfigurationTypeDef]
-
-
-class ThrottlingExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-    throttlingReasons: NotRequired[list[ThrottlingReasonTypeDef]]
-
-
-class ThrottlingReasonTypeDef(TypedDict):
-    reason: NotRequired[str]
-    resource: NotRequired[str]
-
-
-class ValidationExceptionFieldTypeDef(TypedDict):
-    name: str
-    message: str
-
-
-class ValidationExceptionTypeDef(TypedDict):
-    message: str
-    reason: ValidationExceptionReasonType
-    fields: NotRequired[list[ValidationExceptionFieldTypeDef]]
-
-
-class VoiceTypeDef(TypedDict):
-    Gender: NotRequired[GenderType]
-    Id: NotRequired[VoiceIdType]
-    LanguageCode: NotRequired[LanguageCodeType]
-    LanguageName: NotRequired[str]
-    Name: NotRequired[str]
-    AdditionalLanguageCodes: NotRequired[list[LanguageCodeType]]
-    SupportedEngines: NotRequired[list[EngineType]]

@@ -2,8 +2,9 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Price List Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["FilterTypeType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["FilterTypeType"]
 
 FilterTypeType = Literal["TERM_MATCH", "EQUALS", "CONTAINS", "ANY_OF", "NONE_OF"]

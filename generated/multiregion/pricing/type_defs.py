@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,25 +23,26 @@ from .literals import (
     FilterTypeType,
 )
 
-__all__ = [
-    "AttributeValueTypeDef",
-    "DescribeServicesRequestTypeDef",
-    "DescribeServicesResponseTypeDef",
-    "DocumentOutputValue",
-    "EmptyResponseMetadataTypeDef",
-    "FilterTypeDef",
-    "GetAttributeValuesRequestTypeDef",
-    "GetAttributeValuesResponseTypeDef",
-    "GetPriceListFileUrlRequestTypeDef",
-    "GetPriceListFileUrlResponseTypeDef",
-    "GetProductsRequestTypeDef",
-    "GetProductsResponseTypeDef",
-    "ListPriceListsRequestTypeDef",
-    "ListPriceListsResponseTypeDef",
-    "PriceListTypeDef",
-    "ResponseMetadataTypeDef",
-    "ServiceTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttributeValueTypeDef",
+        "DescribeServicesRequestTypeDef",
+        "DescribeServicesResponseTypeDef",
+        "DocumentOutputValue",
+        "EmptyResponseMetadataTypeDef",
+        "FilterTypeDef",
+        "GetAttributeValuesRequestTypeDef",
+        "GetAttributeValuesResponseTypeDef",
+        "GetPriceListFileUrlRequestTypeDef",
+        "GetPriceListFileUrlResponseTypeDef",
+        "GetProductsRequestTypeDef",
+        "GetProductsResponseTypeDef",
+        "ListPriceListsRequestTypeDef",
+        "ListPriceListsResponseTypeDef",
+        "PriceListTypeDef",
+        "ResponseMetadataTypeDef",
+        "ServiceTypeDef",
+    ]
 
 
 class AttributeValueTypeDef(TypedDict):
@@ -53,6 +54,11 @@ class DescribeServicesRequestTypeDef(TypedDict):
     FormatVersion: NotRequired[str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ServiceTypeDef(TypedDict):
+    ServiceCode: str
+    AttributeNames: NotRequired[list[str]]
 
 
 class DescribeServicesResponseTypeDef(TypedDict):
@@ -115,12 +121,6 @@ class ListPriceListsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
-class ListPriceListsResponseTypeDef(TypedDict):
-    PriceLists: NotRequired[list[PriceListTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class PriceListTypeDef(TypedDict):
     PriceListArn: NotRequired[str]
     RegionCode: NotRequired[str]
@@ -128,6 +128,7 @@ class PriceListTypeDef(TypedDict):
     FileFormats: NotRequired[list[str]]
 
 
-class ServiceTypeDef(TypedDict):
-    ServiceCode: str
-    AttributeNames: NotRequired[list[str]]
+class ListPriceListsResponseTypeDef(TypedDict):
+    PriceLists: NotRequired[list[PriceListTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef

@@ -2,32 +2,33 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Proton: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BlockerStatusType",
-    "BlockerTypeType",
-    "ComponentDeploymentUpdateTypeType",
-    "DeploymentStatusType",
-    "DeploymentTargetResourceTypeType",
-    "DeploymentUpdateTypeType",
-    "EnvironmentAccountConnectionRequesterAccountTypeType",
-    "EnvironmentAccountConnectionStatusType",
-    "ListServiceInstancesFilterByType",
-    "ListServiceInstancesSortByType",
-    "ProvisionedResourceEngineType",
-    "ProvisioningType",
-    "RepositoryProviderType",
-    "RepositorySyncStatusType",
-    "ResourceDeploymentStatusType",
-    "ResourceSyncStatusType",
-    "ServiceStatusType",
-    "ServiceTemplateSupportedComponentSourceTypeType",
-    "SortOrderType",
-    "SyncTypeType",
-    "TemplateTypeType",
-    "TemplateVersionStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BlockerStatusType",
+        "BlockerTypeType",
+        "ComponentDeploymentUpdateTypeType",
+        "DeploymentStatusType",
+        "DeploymentTargetResourceTypeType",
+        "DeploymentUpdateTypeType",
+        "EnvironmentAccountConnectionRequesterAccountTypeType",
+        "EnvironmentAccountConnectionStatusType",
+        "ListServiceInstancesFilterByType",
+        "ListServiceInstancesSortByType",
+        "ProvisionedResourceEngineType",
+        "ProvisioningType",
+        "RepositoryProviderType",
+        "RepositorySyncStatusType",
+        "ResourceDeploymentStatusType",
+        "ResourceSyncStatusType",
+        "ServiceStatusType",
+        "ServiceTemplateSupportedComponentSourceTypeType",
+        "SortOrderType",
+        "SyncTypeType",
+        "TemplateTypeType",
+        "TemplateVersionStatusType",
+    ]
 
 BlockerStatusType = Literal["ACTIVE", "RESOLVED"]
 BlockerTypeType = Literal["AUTOMATED"]

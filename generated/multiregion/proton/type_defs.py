@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -43,244 +43,266 @@ from .literals import (
     TemplateVersionStatusType,
 )
 
-__all__ = [
-    "AcceptEnvironmentAccountConnectionInputTypeDef",
-    "AcceptEnvironmentAccountConnectionOutputTypeDef",
-    "AccountSettingsTypeDef",
-    "CancelComponentDeploymentInputTypeDef",
-    "CancelComponentDeploymentOutputTypeDef",
-    "CancelEnvironmentDeploymentInputTypeDef",
-    "CancelEnvironmentDeploymentOutputTypeDef",
-    "CancelServiceInstanceDeploymentInputTypeDef",
-    "CancelServiceInstanceDeploymentOutputTypeDef",
-    "CancelServicePipelineDeploymentInputTypeDef",
-    "CancelServicePipelineDeploymentOutputTypeDef",
-    "CompatibleEnvironmentTemplateInputTypeDef",
-    "CompatibleEnvironmentTemplateTypeDef",
-    "ComponentStateTypeDef",
-    "ComponentSummaryTypeDef",
-    "ComponentTypeDef",
-    "CountsSummaryTypeDef",
-    "CreateComponentInputTypeDef",
-    "CreateComponentOutputTypeDef",
-    "CreateEnvironmentAccountConnectionInputTypeDef",
-    "CreateEnvironmentAccountConnectionOutputTypeDef",
-    "CreateEnvironmentInputTypeDef",
-    "CreateEnvironmentOutputTypeDef",
-    "CreateEnvironmentTemplateInputTypeDef",
-    "CreateEnvironmentTemplateOutputTypeDef",
-    "CreateEnvironmentTemplateVersionInputTypeDef",
-    "CreateEnvironmentTemplateVersionOutputTypeDef",
-    "CreateRepositoryInputTypeDef",
-    "CreateRepositoryOutputTypeDef",
-    "CreateServiceInputTypeDef",
-    "CreateServiceInstanceInputTypeDef",
-    "CreateServiceInstanceOutputTypeDef",
-    "CreateServiceOutputTypeDef",
-    "CreateServiceSyncConfigInputTypeDef",
-    "CreateServiceSyncConfigOutputTypeDef",
-    "CreateServiceTemplateInputTypeDef",
-    "CreateServiceTemplateOutputTypeDef",
-    "CreateServiceTemplateVersionInputTypeDef",
-    "CreateServiceTemplateVersionOutputTypeDef",
-    "CreateTemplateSyncConfigInputTypeDef",
-    "CreateTemplateSyncConfigOutputTypeDef",
-    "DeleteComponentInputTypeDef",
-    "DeleteComponentOutputTypeDef",
-    "DeleteDeploymentInputTypeDef",
-    "DeleteDeploymentOutputTypeDef",
-    "DeleteEnvironmentAccountConnectionInputTypeDef",
-    "DeleteEnvironmentAccountConnectionOutputTypeDef",
-    "DeleteEnvironmentInputTypeDef",
-    "DeleteEnvironmentOutputTypeDef",
-    "DeleteEnvironmentTemplateInputTypeDef",
-    "DeleteEnvironmentTemplateOutputTypeDef",
-    "DeleteEnvironmentTemplateVersionInputTypeDef",
-    "DeleteEnvironmentTemplateVersionOutputTypeDef",
-    "DeleteRepositoryInputTypeDef",
-    "DeleteRepositoryOutputTypeDef",
-    "DeleteServiceInputTypeDef",
-    "DeleteServiceOutputTypeDef",
-    "DeleteServiceSyncConfigInputTypeDef",
-    "DeleteServiceSyncConfigOutputTypeDef",
-    "DeleteServiceTemplateInputTypeDef",
-    "DeleteServiceTemplateOutputTypeDef",
-    "DeleteServiceTemplateVersionInputTypeDef",
-    "DeleteServiceTemplateVersionOutputTypeDef",
-    "DeleteTemplateSyncConfigInputTypeDef",
-    "DeleteTemplateSyncConfigOutputTypeDef",
-    "DeploymentStateTypeDef",
-    "DeploymentSummaryTypeDef",
-    "DeploymentTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentAccountConnectionSummaryTypeDef",
-    "EnvironmentAccountConnectionTypeDef",
-    "EnvironmentStateTypeDef",
-    "EnvironmentSummaryTypeDef",
-    "EnvironmentTemplateFilterTypeDef",
-    "EnvironmentTemplateSummaryTypeDef",
-    "EnvironmentTemplateTypeDef",
-    "EnvironmentTemplateVersionSummaryTypeDef",
-    "EnvironmentTemplateVersionTypeDef",
-    "EnvironmentTypeDef",
-    "GetAccountSettingsOutputTypeDef",
-    "GetComponentInputTypeDef",
-    "GetComponentOutputTypeDef",
-    "GetDeploymentInputTypeDef",
-    "GetDeploymentOutputTypeDef",
-    "GetEnvironmentAccountConnectionInputTypeDef",
-    "GetEnvironmentAccountConnectionOutputTypeDef",
-    "GetEnvironmentInputTypeDef",
-    "GetEnvironmentOutputTypeDef",
-    "GetEnvironmentTemplateInputTypeDef",
-    "GetEnvironmentTemplateOutputTypeDef",
-    "GetEnvironmentTemplateVersionInputTypeDef",
-    "GetEnvironmentTemplateVersionOutputTypeDef",
-    "GetRepositoryInputTypeDef",
-    "GetRepositoryOutputTypeDef",
-    "GetRepositorySyncStatusInputTypeDef",
-    "GetRepositorySyncStatusOutputTypeDef",
-    "GetResourcesSummaryOutputTypeDef",
-    "GetServiceInputTypeDef",
-    "GetServiceInstanceInputTypeDef",
-    "GetServiceInstanceOutputTypeDef",
-    "GetServiceInstanceSyncStatusInputTypeDef",
-    "GetServiceInstanceSyncStatusOutputTypeDef",
-    "GetServiceOutputTypeDef",
-    "GetServiceSyncBlockerSummaryInputTypeDef",
-    "GetServiceSyncBlockerSummaryOutputTypeDef",
-    "GetServiceSyncConfigInputTypeDef",
-    "GetServiceSyncConfigOutputTypeDef",
-    "GetServiceTemplateInputTypeDef",
-    "GetServiceTemplateOutputTypeDef",
-    "GetServiceTemplateVersionInputTypeDef",
-    "GetServiceTemplateVersionOutputTypeDef",
-    "GetTemplateSyncConfigInputTypeDef",
-    "GetTemplateSyncConfigOutputTypeDef",
-    "GetTemplateSyncStatusInputTypeDef",
-    "GetTemplateSyncStatusOutputTypeDef",
-    "ListComponentOutputsInputTypeDef",
-    "ListComponentOutputsOutputTypeDef",
-    "ListComponentProvisionedResourcesInputTypeDef",
-    "ListComponentProvisionedResourcesOutputTypeDef",
-    "ListComponentsInputTypeDef",
-    "ListComponentsOutputTypeDef",
-    "ListDeploymentsInputTypeDef",
-    "ListDeploymentsOutputTypeDef",
-    "ListEnvironmentAccountConnectionsInputTypeDef",
-    "ListEnvironmentAccountConnectionsOutputTypeDef",
-    "ListEnvironmentOutputsInputTypeDef",
-    "ListEnvironmentOutputsOutputTypeDef",
-    "ListEnvironmentProvisionedResourcesInputTypeDef",
-    "ListEnvironmentProvisionedResourcesOutputTypeDef",
-    "ListEnvironmentTemplateVersionsInputTypeDef",
-    "ListEnvironmentTemplateVersionsOutputTypeDef",
-    "ListEnvironmentTemplatesInputTypeDef",
-    "ListEnvironmentTemplatesOutputTypeDef",
-    "ListEnvironmentsInputTypeDef",
-    "ListEnvironmentsOutputTypeDef",
-    "ListRepositoriesInputTypeDef",
-    "ListRepositoriesOutputTypeDef",
-    "ListRepositorySyncDefinitionsInputTypeDef",
-    "ListRepositorySyncDefinitionsOutputTypeDef",
-    "ListServiceInstanceOutputsInputTypeDef",
-    "ListServiceInstanceOutputsOutputTypeDef",
-    "ListServiceInstanceProvisionedResourcesInputTypeDef",
-    "ListServiceInstanceProvisionedResourcesOutputTypeDef",
-    "ListServiceInstancesFilterTypeDef",
-    "ListServiceInstancesInputTypeDef",
-    "ListServiceInstancesOutputTypeDef",
-    "ListServicePipelineOutputsInputTypeDef",
-    "ListServicePipelineOutputsOutputTypeDef",
-    "ListServicePipelineProvisionedResourcesInputTypeDef",
-    "ListServicePipelineProvisionedResourcesOutputTypeDef",
-    "ListServiceTemplateVersionsInputTypeDef",
-    "ListServiceTemplateVersionsOutputTypeDef",
-    "ListServiceTemplatesInputTypeDef",
-    "ListServiceTemplatesOutputTypeDef",
-    "ListServicesInputTypeDef",
-    "ListServicesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "NotifyResourceDeploymentStatusChangeInputTypeDef",
-    "NotifyResourceDeploymentStatusChangeOutputTypeDef",
-    "OutputTypeDef",
-    "ProvisionedResourceTypeDef",
-    "RejectEnvironmentAccountConnectionInputTypeDef",
-    "RejectEnvironmentAccountConnectionOutputTypeDef",
-    "RepositoryBranchInputTypeDef",
-    "RepositoryBranchTypeDef",
-    "RepositorySummaryTypeDef",
-    "RepositorySyncAttemptTypeDef",
-    "RepositorySyncDefinitionTypeDef",
-    "RepositorySyncEventTypeDef",
-    "RepositoryTypeDef",
-    "ResourceCountsSummaryTypeDef",
-    "ResourceSyncAttemptTypeDef",
-    "ResourceSyncEventTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevisionTypeDef",
-    "S3ObjectSourceTypeDef",
-    "ServiceInstanceStateTypeDef",
-    "ServiceInstanceSummaryTypeDef",
-    "ServiceInstanceTypeDef",
-    "ServicePipelineStateTypeDef",
-    "ServicePipelineTypeDef",
-    "ServiceSummaryTypeDef",
-    "ServiceSyncBlockerSummaryTypeDef",
-    "ServiceSyncConfigTypeDef",
-    "ServiceTemplateSummaryTypeDef",
-    "ServiceTemplateTypeDef",
-    "ServiceTemplateVersionSummaryTypeDef",
-    "ServiceTemplateVersionTypeDef",
-    "ServiceTypeDef",
-    "SyncBlockerContextTypeDef",
-    "SyncBlockerTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "TemplateSyncConfigTypeDef",
-    "TemplateVersionSourceInputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateAccountSettingsInputTypeDef",
-    "UpdateAccountSettingsOutputTypeDef",
-    "UpdateComponentInputTypeDef",
-    "UpdateComponentOutputTypeDef",
-    "UpdateEnvironmentAccountConnectionInputTypeDef",
-    "UpdateEnvironmentAccountConnectionOutputTypeDef",
-    "UpdateEnvironmentInputTypeDef",
-    "UpdateEnvironmentOutputTypeDef",
-    "UpdateEnvironmentTemplateInputTypeDef",
-    "UpdateEnvironmentTemplateOutputTypeDef",
-    "UpdateEnvironmentTemplateVersionInputTypeDef",
-    "UpdateEnvironmentTemplateVersionOutputTypeDef",
-    "UpdateServiceInputTypeDef",
-    "UpdateServiceInstanceInputTypeDef",
-    "UpdateServiceInstanceOutputTypeDef",
-    "UpdateServiceOutputTypeDef",
-    "UpdateServicePipelineInputTypeDef",
-    "UpdateServicePipelineOutputTypeDef",
-    "UpdateServiceSyncBlockerInputTypeDef",
-    "UpdateServiceSyncBlockerOutputTypeDef",
-    "UpdateServiceSyncConfigInputTypeDef",
-    "UpdateServiceSyncConfigOutputTypeDef",
-    "UpdateServiceTemplateInputTypeDef",
-    "UpdateServiceTemplateOutputTypeDef",
-    "UpdateServiceTemplateVersionInputTypeDef",
-    "UpdateServiceTemplateVersionOutputTypeDef",
-    "UpdateTemplateSyncConfigInputTypeDef",
-    "UpdateTemplateSyncConfigOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptEnvironmentAccountConnectionInputTypeDef",
+        "AcceptEnvironmentAccountConnectionOutputTypeDef",
+        "AccountSettingsTypeDef",
+        "CancelComponentDeploymentInputTypeDef",
+        "CancelComponentDeploymentOutputTypeDef",
+        "CancelEnvironmentDeploymentInputTypeDef",
+        "CancelEnvironmentDeploymentOutputTypeDef",
+        "CancelServiceInstanceDeploymentInputTypeDef",
+        "CancelServiceInstanceDeploymentOutputTypeDef",
+        "CancelServicePipelineDeploymentInputTypeDef",
+        "CancelServicePipelineDeploymentOutputTypeDef",
+        "CompatibleEnvironmentTemplateInputTypeDef",
+        "CompatibleEnvironmentTemplateTypeDef",
+        "ComponentStateTypeDef",
+        "ComponentSummaryTypeDef",
+        "ComponentTypeDef",
+        "CountsSummaryTypeDef",
+        "CreateComponentInputTypeDef",
+        "CreateComponentOutputTypeDef",
+        "CreateEnvironmentAccountConnectionInputTypeDef",
+        "CreateEnvironmentAccountConnectionOutputTypeDef",
+        "CreateEnvironmentInputTypeDef",
+        "CreateEnvironmentOutputTypeDef",
+        "CreateEnvironmentTemplateInputTypeDef",
+        "CreateEnvironmentTemplateOutputTypeDef",
+        "CreateEnvironmentTemplateVersionInputTypeDef",
+        "CreateEnvironmentTemplateVersionOutputTypeDef",
+        "CreateRepositoryInputTypeDef",
+        "CreateRepositoryOutputTypeDef",
+        "CreateServiceInputTypeDef",
+        "CreateServiceInstanceInputTypeDef",
+        "CreateServiceInstanceOutputTypeDef",
+        "CreateServiceOutputTypeDef",
+        "CreateServiceSyncConfigInputTypeDef",
+        "CreateServiceSyncConfigOutputTypeDef",
+        "CreateServiceTemplateInputTypeDef",
+        "CreateServiceTemplateOutputTypeDef",
+        "CreateServiceTemplateVersionInputTypeDef",
+        "CreateServiceTemplateVersionOutputTypeDef",
+        "CreateTemplateSyncConfigInputTypeDef",
+        "CreateTemplateSyncConfigOutputTypeDef",
+        "DeleteComponentInputTypeDef",
+        "DeleteComponentOutputTypeDef",
+        "DeleteDeploymentInputTypeDef",
+        "DeleteDeploymentOutputTypeDef",
+        "DeleteEnvironmentAccountConnectionInputTypeDef",
+        "DeleteEnvironmentAccountConnectionOutputTypeDef",
+        "DeleteEnvironmentInputTypeDef",
+        "DeleteEnvironmentOutputTypeDef",
+        "DeleteEnvironmentTemplateInputTypeDef",
+        "DeleteEnvironmentTemplateOutputTypeDef",
+        "DeleteEnvironmentTemplateVersionInputTypeDef",
+        "DeleteEnvironmentTemplateVersionOutputTypeDef",
+        "DeleteRepositoryInputTypeDef",
+        "DeleteRepositoryOutputTypeDef",
+        "DeleteServiceInputTypeDef",
+        "DeleteServiceOutputTypeDef",
+        "DeleteServiceSyncConfigInputTypeDef",
+        "DeleteServiceSyncConfigOutputTypeDef",
+        "DeleteServiceTemplateInputTypeDef",
+        "DeleteServiceTemplateOutputTypeDef",
+        "DeleteServiceTemplateVersionInputTypeDef",
+        "DeleteServiceTemplateVersionOutputTypeDef",
+        "DeleteTemplateSyncConfigInputTypeDef",
+        "DeleteTemplateSyncConfigOutputTypeDef",
+        "DeploymentStateTypeDef",
+        "DeploymentSummaryTypeDef",
+        "DeploymentTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentAccountConnectionSummaryTypeDef",
+        "EnvironmentAccountConnectionTypeDef",
+        "EnvironmentStateTypeDef",
+        "EnvironmentSummaryTypeDef",
+        "EnvironmentTemplateFilterTypeDef",
+        "EnvironmentTemplateSummaryTypeDef",
+        "EnvironmentTemplateTypeDef",
+        "EnvironmentTemplateVersionSummaryTypeDef",
+        "EnvironmentTemplateVersionTypeDef",
+        "EnvironmentTypeDef",
+        "GetAccountSettingsOutputTypeDef",
+        "GetComponentInputTypeDef",
+        "GetComponentOutputTypeDef",
+        "GetDeploymentInputTypeDef",
+        "GetDeploymentOutputTypeDef",
+        "GetEnvironmentAccountConnectionInputTypeDef",
+        "GetEnvironmentAccountConnectionOutputTypeDef",
+        "GetEnvironmentInputTypeDef",
+        "GetEnvironmentOutputTypeDef",
+        "GetEnvironmentTemplateInputTypeDef",
+        "GetEnvironmentTemplateOutputTypeDef",
+        "GetEnvironmentTemplateVersionInputTypeDef",
+        "GetEnvironmentTemplateVersionOutputTypeDef",
+        "GetRepositoryInputTypeDef",
+        "GetRepositoryOutputTypeDef",
+        "GetRepositorySyncStatusInputTypeDef",
+        "GetRepositorySyncStatusOutputTypeDef",
+        "GetResourcesSummaryOutputTypeDef",
+        "GetServiceInputTypeDef",
+        "GetServiceInstanceInputTypeDef",
+        "GetServiceInstanceOutputTypeDef",
+        "GetServiceInstanceSyncStatusInputTypeDef",
+        "GetServiceInstanceSyncStatusOutputTypeDef",
+        "GetServiceOutputTypeDef",
+        "GetServiceSyncBlockerSummaryInputTypeDef",
+        "GetServiceSyncBlockerSummaryOutputTypeDef",
+        "GetServiceSyncConfigInputTypeDef",
+        "GetServiceSyncConfigOutputTypeDef",
+        "GetServiceTemplateInputTypeDef",
+        "GetServiceTemplateOutputTypeDef",
+        "GetServiceTemplateVersionInputTypeDef",
+        "GetServiceTemplateVersionOutputTypeDef",
+        "GetTemplateSyncConfigInputTypeDef",
+        "GetTemplateSyncConfigOutputTypeDef",
+        "GetTemplateSyncStatusInputTypeDef",
+        "GetTemplateSyncStatusOutputTypeDef",
+        "ListComponentOutputsInputTypeDef",
+        "ListComponentOutputsOutputTypeDef",
+        "ListComponentProvisionedResourcesInputTypeDef",
+        "ListComponentProvisionedResourcesOutputTypeDef",
+        "ListComponentsInputTypeDef",
+        "ListComponentsOutputTypeDef",
+        "ListDeploymentsInputTypeDef",
+        "ListDeploymentsOutputTypeDef",
+        "ListEnvironmentAccountConnectionsInputTypeDef",
+        "ListEnvironmentAccountConnectionsOutputTypeDef",
+        "ListEnvironmentOutputsInputTypeDef",
+        "ListEnvironmentOutputsOutputTypeDef",
+        "ListEnvironmentProvisionedResourcesInputTypeDef",
+        "ListEnvironmentProvisionedResourcesOutputTypeDef",
+        "ListEnvironmentTemplateVersionsInputTypeDef",
+        "ListEnvironmentTemplateVersionsOutputTypeDef",
+        "ListEnvironmentTemplatesInputTypeDef",
+        "ListEnvironmentTemplatesOutputTypeDef",
+        "ListEnvironmentsInputTypeDef",
+        "ListEnvironmentsOutputTypeDef",
+        "ListRepositoriesInputTypeDef",
+        "ListRepositoriesOutputTypeDef",
+        "ListRepositorySyncDefinitionsInputTypeDef",
+        "ListRepositorySyncDefinitionsOutputTypeDef",
+        "ListServiceInstanceOutputsInputTypeDef",
+        "ListServiceInstanceOutputsOutputTypeDef",
+        "ListServiceInstanceProvisionedResourcesInputTypeDef",
+        "ListServiceInstanceProvisionedResourcesOutputTypeDef",
+        "ListServiceInstancesFilterTypeDef",
+        "ListServiceInstancesInputTypeDef",
+        "ListServiceInstancesOutputTypeDef",
+        "ListServicePipelineOutputsInputTypeDef",
+        "ListServicePipelineOutputsOutputTypeDef",
+        "ListServicePipelineProvisionedResourcesInputTypeDef",
+        "ListServicePipelineProvisionedResourcesOutputTypeDef",
+        "ListServiceTemplateVersionsInputTypeDef",
+        "ListServiceTemplateVersionsOutputTypeDef",
+        "ListServiceTemplatesInputTypeDef",
+        "ListServiceTemplatesOutputTypeDef",
+        "ListServicesInputTypeDef",
+        "ListServicesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "NotifyResourceDeploymentStatusChangeInputTypeDef",
+        "NotifyResourceDeploymentStatusChangeOutputTypeDef",
+        "OutputTypeDef",
+        "ProvisionedResourceTypeDef",
+        "RejectEnvironmentAccountConnectionInputTypeDef",
+        "RejectEnvironmentAccountConnectionOutputTypeDef",
+        "RepositoryBranchInputTypeDef",
+        "RepositoryBranchTypeDef",
+        "RepositorySummaryTypeDef",
+        "RepositorySyncAttemptTypeDef",
+        "RepositorySyncDefinitionTypeDef",
+        "RepositorySyncEventTypeDef",
+        "RepositoryTypeDef",
+        "ResourceCountsSummaryTypeDef",
+        "ResourceSyncAttemptTypeDef",
+        "ResourceSyncEventTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevisionTypeDef",
+        "S3ObjectSourceTypeDef",
+        "ServiceInstanceStateTypeDef",
+        "ServiceInstanceSummaryTypeDef",
+        "ServiceInstanceTypeDef",
+        "ServicePipelineStateTypeDef",
+        "ServicePipelineTypeDef",
+        "ServiceSummaryTypeDef",
+        "ServiceSyncBlockerSummaryTypeDef",
+        "ServiceSyncConfigTypeDef",
+        "ServiceTemplateSummaryTypeDef",
+        "ServiceTemplateTypeDef",
+        "ServiceTemplateVersionSummaryTypeDef",
+        "ServiceTemplateVersionTypeDef",
+        "ServiceTypeDef",
+        "SyncBlockerContextTypeDef",
+        "SyncBlockerTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "TemplateSyncConfigTypeDef",
+        "TemplateVersionSourceInputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateAccountSettingsInputTypeDef",
+        "UpdateAccountSettingsOutputTypeDef",
+        "UpdateComponentInputTypeDef",
+        "UpdateComponentOutputTypeDef",
+        "UpdateEnvironmentAccountConnectionInputTypeDef",
+        "UpdateEnvironmentAccountConnectionOutputTypeDef",
+        "UpdateEnvironmentInputTypeDef",
+        "UpdateEnvironmentOutputTypeDef",
+        "UpdateEnvironmentTemplateInputTypeDef",
+        "UpdateEnvironmentTemplateOutputTypeDef",
+        "UpdateEnvironmentTemplateVersionInputTypeDef",
+        "UpdateEnvironmentTemplateVersionOutputTypeDef",
+        "UpdateServiceInputTypeDef",
+        "UpdateServiceInstanceInputTypeDef",
+        "UpdateServiceInstanceOutputTypeDef",
+        "UpdateServiceOutputTypeDef",
+        "UpdateServicePipelineInputTypeDef",
+        "UpdateServicePipelineOutputTypeDef",
+        "UpdateServiceSyncBlockerInputTypeDef",
+        "UpdateServiceSyncBlockerOutputTypeDef",
+        "UpdateServiceSyncConfigInputTypeDef",
+        "UpdateServiceSyncConfigOutputTypeDef",
+        "UpdateServiceTemplateInputTypeDef",
+        "UpdateServiceTemplateOutputTypeDef",
+        "UpdateServiceTemplateVersionInputTypeDef",
+        "UpdateServiceTemplateVersionOutputTypeDef",
+        "UpdateTemplateSyncConfigInputTypeDef",
+        "UpdateTemplateSyncConfigOutputTypeDef",
+    ]
 
 
 class AcceptEnvironmentAccountConnectionInputTypeDef(TypedDict):
     id: str
 
 
+class EnvironmentAccountConnectionTypeDef(TypedDict):
+    arn: str
+    codebuildRoleArn: NotRequired[str]
+    componentRoleArn: NotRequired[str]
+    environmentAccountId: str
+    environmentName: str
+    id: str
+    lastModifiedAt: datetime
+    managementAccountId: str
+    requestedAt: datetime
+    roleArn: str
+    status: EnvironmentAccountConnectionStatusType
+
+
 class AcceptEnvironmentAccountConnectionOutputTypeDef(TypedDict):
     environmentAccountConnection: EnvironmentAccountConnectionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RepositoryBranchTypeDef(TypedDict):
+    arn: str
+    branch: str
+    name: str
+    provider: RepositoryProviderType
 
 
 class AccountSettingsTypeDef(TypedDict):
@@ -293,6 +315,25 @@ class CancelComponentDeploymentInputTypeDef(TypedDict):
     componentName: str
 
 
+class ComponentTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    deploymentStatus: DeploymentStatusType
+    deploymentStatusMessage: NotRequired[str]
+    description: NotRequired[str]
+    environmentName: str
+    lastAttemptedDeploymentId: NotRequired[str]
+    lastClientRequestToken: NotRequired[str]
+    lastDeploymentAttemptedAt: NotRequired[datetime]
+    lastDeploymentSucceededAt: NotRequired[datetime]
+    lastModifiedAt: datetime
+    lastSucceededDeploymentId: NotRequired[str]
+    name: str
+    serviceInstanceName: NotRequired[str]
+    serviceName: NotRequired[str]
+    serviceSpec: NotRequired[str]
+
+
 class CancelComponentDeploymentOutputTypeDef(TypedDict):
     component: ComponentTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -300,6 +341,30 @@ class CancelComponentDeploymentOutputTypeDef(TypedDict):
 
 class CancelEnvironmentDeploymentInputTypeDef(TypedDict):
     environmentName: str
+
+
+class EnvironmentTypeDef(TypedDict):
+    arn: str
+    codebuildRoleArn: NotRequired[str]
+    componentRoleArn: NotRequired[str]
+    createdAt: datetime
+    deploymentStatus: DeploymentStatusType
+    deploymentStatusMessage: NotRequired[str]
+    description: NotRequired[str]
+    environmentAccountConnectionId: NotRequired[str]
+    environmentAccountId: NotRequired[str]
+    lastAttemptedDeploymentId: NotRequired[str]
+    lastDeploymentAttemptedAt: datetime
+    lastDeploymentSucceededAt: datetime
+    lastSucceededDeploymentId: NotRequired[str]
+    name: str
+    protonServiceRoleArn: NotRequired[str]
+    provisioning: NotRequired[ProvisioningType]
+    provisioningRepository: NotRequired[RepositoryBranchTypeDef]
+    spec: NotRequired[str]
+    templateMajorVersion: str
+    templateMinorVersion: str
+    templateName: str
 
 
 class CancelEnvironmentDeploymentOutputTypeDef(TypedDict):
@@ -312,6 +377,25 @@ class CancelServiceInstanceDeploymentInputTypeDef(TypedDict):
     serviceName: str
 
 
+class ServiceInstanceTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    deploymentStatus: DeploymentStatusType
+    deploymentStatusMessage: NotRequired[str]
+    environmentName: str
+    lastAttemptedDeploymentId: NotRequired[str]
+    lastClientRequestToken: NotRequired[str]
+    lastDeploymentAttemptedAt: datetime
+    lastDeploymentSucceededAt: datetime
+    lastSucceededDeploymentId: NotRequired[str]
+    name: str
+    serviceName: str
+    spec: NotRequired[str]
+    templateMajorVersion: str
+    templateMinorVersion: str
+    templateName: str
+
+
 class CancelServiceInstanceDeploymentOutputTypeDef(TypedDict):
     serviceInstance: ServiceInstanceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -319,6 +403,21 @@ class CancelServiceInstanceDeploymentOutputTypeDef(TypedDict):
 
 class CancelServicePipelineDeploymentInputTypeDef(TypedDict):
     serviceName: str
+
+
+class ServicePipelineTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    deploymentStatus: DeploymentStatusType
+    deploymentStatusMessage: NotRequired[str]
+    lastAttemptedDeploymentId: NotRequired[str]
+    lastDeploymentAttemptedAt: datetime
+    lastDeploymentSucceededAt: datetime
+    lastSucceededDeploymentId: NotRequired[str]
+    spec: NotRequired[str]
+    templateMajorVersion: str
+    templateMinorVersion: str
+    templateName: str
 
 
 class CancelServicePipelineDeploymentOutputTypeDef(TypedDict):
@@ -359,23 +458,12 @@ class ComponentSummaryTypeDef(TypedDict):
     serviceName: NotRequired[str]
 
 
-class ComponentTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    deploymentStatus: DeploymentStatusType
-    deploymentStatusMessage: NotRequired[str]
-    description: NotRequired[str]
-    environmentName: str
-    lastAttemptedDeploymentId: NotRequired[str]
-    lastClientRequestToken: NotRequired[str]
-    lastDeploymentAttemptedAt: NotRequired[datetime]
-    lastDeploymentSucceededAt: NotRequired[datetime]
-    lastModifiedAt: datetime
-    lastSucceededDeploymentId: NotRequired[str]
-    name: str
-    serviceInstanceName: NotRequired[str]
-    serviceName: NotRequired[str]
-    serviceSpec: NotRequired[str]
+class ResourceCountsSummaryTypeDef(TypedDict):
+    behindMajor: NotRequired[int]
+    behindMinor: NotRequired[int]
+    failed: NotRequired[int]
+    total: int
+    upToDate: NotRequired[int]
 
 
 class CountsSummaryTypeDef(TypedDict):
@@ -386,6 +474,11 @@ class CountsSummaryTypeDef(TypedDict):
     serviceInstances: NotRequired[ResourceCountsSummaryTypeDef]
     serviceTemplates: NotRequired[ResourceCountsSummaryTypeDef]
     services: NotRequired[ResourceCountsSummaryTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateComponentInputTypeDef(TypedDict):
@@ -421,6 +514,12 @@ class CreateEnvironmentAccountConnectionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RepositoryBranchInputTypeDef(TypedDict):
+    branch: str
+    name: str
+    provider: RepositoryProviderType
+
+
 class CreateEnvironmentInputTypeDef(TypedDict):
     codebuildRoleArn: NotRequired[str]
     componentRoleArn: NotRequired[str]
@@ -450,9 +549,30 @@ class CreateEnvironmentTemplateInputTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class EnvironmentTemplateTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    description: NotRequired[str]
+    displayName: NotRequired[str]
+    encryptionKey: NotRequired[str]
+    lastModifiedAt: datetime
+    name: str
+    provisioning: NotRequired[ProvisioningType]
+    recommendedVersion: NotRequired[str]
+
+
 class CreateEnvironmentTemplateOutputTypeDef(TypedDict):
     environmentTemplate: EnvironmentTemplateTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3ObjectSourceTypeDef(TypedDict):
+    bucket: str
+    key: str
+
+
+class TemplateVersionSourceInputTypeDef(TypedDict):
+    s3: NotRequired[S3ObjectSourceTypeDef]
 
 
 class CreateEnvironmentTemplateVersionInputTypeDef(TypedDict):
@@ -461,6 +581,20 @@ class CreateEnvironmentTemplateVersionInputTypeDef(TypedDict):
     majorVersion: NotRequired[str]
     source: TemplateVersionSourceInputTypeDef
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    templateName: str
+
+
+class EnvironmentTemplateVersionTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    description: NotRequired[str]
+    lastModifiedAt: datetime
+    majorVersion: str
+    minorVersion: str
+    recommendedMinorVersion: NotRequired[str]
+    schema: NotRequired[str]
+    status: TemplateVersionStatusType
+    statusMessage: NotRequired[str]
     templateName: str
 
 
@@ -475,6 +609,14 @@ class CreateRepositoryInputTypeDef(TypedDict):
     name: str
     provider: RepositoryProviderType
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class RepositoryTypeDef(TypedDict):
+    arn: str
+    connectionArn: str
+    encryptionKey: NotRequired[str]
+    name: str
+    provider: RepositoryProviderType
 
 
 class CreateRepositoryOutputTypeDef(TypedDict):
@@ -510,12 +652,36 @@ class CreateServiceInstanceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ServiceTypeDef(TypedDict):
+    arn: str
+    branchName: NotRequired[str]
+    createdAt: datetime
+    description: NotRequired[str]
+    lastModifiedAt: datetime
+    name: str
+    pipeline: NotRequired[ServicePipelineTypeDef]
+    repositoryConnectionArn: NotRequired[str]
+    repositoryId: NotRequired[str]
+    spec: str
+    status: ServiceStatusType
+    statusMessage: NotRequired[str]
+    templateName: str
+
+
 class CreateServiceOutputTypeDef(TypedDict):
     service: ServiceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateServiceSyncConfigInputTypeDef(TypedDict):
+    branch: str
+    filePath: str
+    repositoryName: str
+    repositoryProvider: RepositoryProviderType
+    serviceName: str
+
+
+class ServiceSyncConfigTypeDef(TypedDict):
     branch: str
     filePath: str
     repositoryName: str
@@ -535,6 +701,18 @@ class CreateServiceTemplateInputTypeDef(TypedDict):
     name: str
     pipelineProvisioning: NotRequired[ProvisioningType]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ServiceTemplateTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    description: NotRequired[str]
+    displayName: NotRequired[str]
+    encryptionKey: NotRequired[str]
+    lastModifiedAt: datetime
+    name: str
+    pipelineProvisioning: NotRequired[ProvisioningType]
+    recommendedVersion: NotRequired[str]
 
 
 class CreateServiceTemplateOutputTypeDef(TypedDict):
@@ -557,12 +735,39 @@ class CreateServiceTemplateVersionInputTypeDef(TypedDict):
     templateName: str
 
 
+class ServiceTemplateVersionTypeDef(TypedDict):
+    arn: str
+    compatibleEnvironmentTemplates: list[CompatibleEnvironmentTemplateTypeDef]
+    createdAt: datetime
+    description: NotRequired[str]
+    lastModifiedAt: datetime
+    majorVersion: str
+    minorVersion: str
+    recommendedMinorVersion: NotRequired[str]
+    schema: NotRequired[str]
+    status: TemplateVersionStatusType
+    statusMessage: NotRequired[str]
+    supportedComponentSources: NotRequired[
+        list[ServiceTemplateSupportedComponentSourceTypeType]
+    ]
+    templateName: str
+
+
 class CreateServiceTemplateVersionOutputTypeDef(TypedDict):
     serviceTemplateVersion: ServiceTemplateVersionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateTemplateSyncConfigInputTypeDef(TypedDict):
+    branch: str
+    repositoryName: str
+    repositoryProvider: RepositoryProviderType
+    subdirectory: NotRequired[str]
+    templateName: str
+    templateType: TemplateTypeType
+
+
+class TemplateSyncConfigTypeDef(TypedDict):
     branch: str
     repositoryName: str
     repositoryProvider: RepositoryProviderType
@@ -587,6 +792,58 @@ class DeleteComponentOutputTypeDef(TypedDict):
 
 class DeleteDeploymentInputTypeDef(TypedDict):
     id: str
+
+
+class EnvironmentStateTypeDef(TypedDict):
+    spec: NotRequired[str]
+    templateMajorVersion: str
+    templateMinorVersion: str
+    templateName: str
+
+
+class ServiceInstanceStateTypeDef(TypedDict):
+    lastSuccessfulComponentDeploymentIds: NotRequired[list[str]]
+    lastSuccessfulEnvironmentDeploymentId: NotRequired[str]
+    lastSuccessfulServicePipelineDeploymentId: NotRequired[str]
+    spec: str
+    templateMajorVersion: str
+    templateMinorVersion: str
+    templateName: str
+
+
+class ServicePipelineStateTypeDef(TypedDict):
+    spec: NotRequired[str]
+    templateMajorVersion: str
+    templateMinorVersion: str
+    templateName: str
+
+
+class DeploymentStateTypeDef(TypedDict):
+    component: NotRequired[ComponentStateTypeDef]
+    environment: NotRequired[EnvironmentStateTypeDef]
+    serviceInstance: NotRequired[ServiceInstanceStateTypeDef]
+    servicePipeline: NotRequired[ServicePipelineStateTypeDef]
+
+
+class DeploymentTypeDef(TypedDict):
+    arn: str
+    completedAt: NotRequired[datetime]
+    componentName: NotRequired[str]
+    createdAt: datetime
+    deploymentStatus: DeploymentStatusType
+    deploymentStatusMessage: NotRequired[str]
+    environmentName: str
+    id: str
+    initialState: NotRequired[DeploymentStateTypeDef]
+    lastAttemptedDeploymentId: NotRequired[str]
+    lastModifiedAt: datetime
+    lastSucceededDeploymentId: NotRequired[str]
+    serviceInstanceName: NotRequired[str]
+    serviceName: NotRequired[str]
+    targetArn: str
+    targetResourceCreatedAt: datetime
+    targetResourceType: DeploymentTargetResourceTypeType
+    targetState: NotRequired[DeploymentStateTypeDef]
 
 
 class DeleteDeploymentOutputTypeDef(TypedDict):
@@ -690,13 +947,6 @@ class DeleteTemplateSyncConfigOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeploymentStateTypeDef(TypedDict):
-    component: NotRequired[ComponentStateTypeDef]
-    environment: NotRequired[EnvironmentStateTypeDef]
-    serviceInstance: NotRequired[ServiceInstanceStateTypeDef]
-    servicePipeline: NotRequired[ServicePipelineStateTypeDef]
-
-
 class DeploymentSummaryTypeDef(TypedDict):
     arn: str
     completedAt: NotRequired[datetime]
@@ -715,27 +965,6 @@ class DeploymentSummaryTypeDef(TypedDict):
     targetResourceType: DeploymentTargetResourceTypeType
 
 
-class DeploymentTypeDef(TypedDict):
-    arn: str
-    completedAt: NotRequired[datetime]
-    componentName: NotRequired[str]
-    createdAt: datetime
-    deploymentStatus: DeploymentStatusType
-    deploymentStatusMessage: NotRequired[str]
-    environmentName: str
-    id: str
-    initialState: NotRequired[DeploymentStateTypeDef]
-    lastAttemptedDeploymentId: NotRequired[str]
-    lastModifiedAt: datetime
-    lastSucceededDeploymentId: NotRequired[str]
-    serviceInstanceName: NotRequired[str]
-    serviceName: NotRequired[str]
-    targetArn: str
-    targetResourceCreatedAt: datetime
-    targetResourceType: DeploymentTargetResourceTypeType
-    targetState: NotRequired[DeploymentStateTypeDef]
-
-
 class EnvironmentAccountConnectionSummaryTypeDef(TypedDict):
     arn: str
     componentRoleArn: NotRequired[str]
@@ -747,27 +976,6 @@ class EnvironmentAccountConnectionSummaryTypeDef(TypedDict):
     requestedAt: datetime
     roleArn: str
     status: EnvironmentAccountConnectionStatusType
-
-
-class EnvironmentAccountConnectionTypeDef(TypedDict):
-    arn: str
-    codebuildRoleArn: NotRequired[str]
-    componentRoleArn: NotRequired[str]
-    environmentAccountId: str
-    environmentName: str
-    id: str
-    lastModifiedAt: datetime
-    managementAccountId: str
-    requestedAt: datetime
-    roleArn: str
-    status: EnvironmentAccountConnectionStatusType
-
-
-class EnvironmentStateTypeDef(TypedDict):
-    spec: NotRequired[str]
-    templateMajorVersion: str
-    templateMinorVersion: str
-    templateName: str
 
 
 class EnvironmentSummaryTypeDef(TypedDict):
@@ -807,18 +1015,6 @@ class EnvironmentTemplateSummaryTypeDef(TypedDict):
     recommendedVersion: NotRequired[str]
 
 
-class EnvironmentTemplateTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    description: NotRequired[str]
-    displayName: NotRequired[str]
-    encryptionKey: NotRequired[str]
-    lastModifiedAt: datetime
-    name: str
-    provisioning: NotRequired[ProvisioningType]
-    recommendedVersion: NotRequired[str]
-
-
 class EnvironmentTemplateVersionSummaryTypeDef(TypedDict):
     arn: str
     createdAt: datetime
@@ -829,44 +1025,6 @@ class EnvironmentTemplateVersionSummaryTypeDef(TypedDict):
     recommendedMinorVersion: NotRequired[str]
     status: TemplateVersionStatusType
     statusMessage: NotRequired[str]
-    templateName: str
-
-
-class EnvironmentTemplateVersionTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    description: NotRequired[str]
-    lastModifiedAt: datetime
-    majorVersion: str
-    minorVersion: str
-    recommendedMinorVersion: NotRequired[str]
-    schema: NotRequired[str]
-    status: TemplateVersionStatusType
-    statusMessage: NotRequired[str]
-    templateName: str
-
-
-class EnvironmentTypeDef(TypedDict):
-    arn: str
-    codebuildRoleArn: NotRequired[str]
-    componentRoleArn: NotRequired[str]
-    createdAt: datetime
-    deploymentStatus: DeploymentStatusType
-    deploymentStatusMessage: NotRequired[str]
-    description: NotRequired[str]
-    environmentAccountConnectionId: NotRequired[str]
-    environmentAccountId: NotRequired[str]
-    lastAttemptedDeploymentId: NotRequired[str]
-    lastDeploymentAttemptedAt: datetime
-    lastDeploymentSucceededAt: datetime
-    lastSucceededDeploymentId: NotRequired[str]
-    name: str
-    protonServiceRoleArn: NotRequired[str]
-    provisioning: NotRequired[ProvisioningType]
-    provisioningRepository: NotRequired[RepositoryBranchTypeDef]
-    spec: NotRequired[str]
-    templateMajorVersion: str
-    templateMinorVersion: str
     templateName: str
 
 
@@ -952,6 +1110,19 @@ class GetRepositorySyncStatusInputTypeDef(TypedDict):
     syncType: SyncTypeType
 
 
+class RepositorySyncEventTypeDef(TypedDict):
+    event: str
+    externalId: NotRequired[str]
+    time: datetime
+    type: str
+
+
+class RepositorySyncAttemptTypeDef(TypedDict):
+    events: list[RepositorySyncEventTypeDef]
+    startedAt: datetime
+    status: RepositorySyncStatusType
+
+
 class GetRepositorySyncStatusOutputTypeDef(TypedDict):
     latestSync: NotRequired[RepositorySyncAttemptTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -981,6 +1152,30 @@ class GetServiceInstanceSyncStatusInputTypeDef(TypedDict):
     serviceName: str
 
 
+class ResourceSyncEventTypeDef(TypedDict):
+    event: str
+    externalId: NotRequired[str]
+    time: datetime
+    type: str
+
+
+class RevisionTypeDef(TypedDict):
+    branch: str
+    directory: str
+    repositoryName: str
+    repositoryProvider: RepositoryProviderType
+    sha: str
+
+
+class ResourceSyncAttemptTypeDef(TypedDict):
+    events: list[ResourceSyncEventTypeDef]
+    initialRevision: RevisionTypeDef
+    startedAt: datetime
+    status: ResourceSyncStatusType
+    target: str
+    targetRevision: RevisionTypeDef
+
+
 class GetServiceInstanceSyncStatusOutputTypeDef(TypedDict):
     desiredState: NotRequired[RevisionTypeDef]
     latestSuccessfulSync: NotRequired[ResourceSyncAttemptTypeDef]
@@ -994,6 +1189,28 @@ class GetServiceOutputTypeDef(TypedDict):
 
 
 class GetServiceSyncBlockerSummaryInputTypeDef(TypedDict):
+    serviceInstanceName: NotRequired[str]
+    serviceName: str
+
+
+class SyncBlockerContextTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class SyncBlockerTypeDef(TypedDict):
+    contexts: NotRequired[list[SyncBlockerContextTypeDef]]
+    createdAt: datetime
+    createdReason: str
+    id: str
+    resolvedAt: NotRequired[datetime]
+    resolvedReason: NotRequired[str]
+    status: BlockerStatusType
+    type: BlockerTypeType
+
+
+class ServiceSyncBlockerSummaryTypeDef(TypedDict):
+    latestBlockers: NotRequired[list[SyncBlockerTypeDef]]
     serviceInstanceName: NotRequired[str]
     serviceName: str
 
@@ -1061,6 +1278,11 @@ class ListComponentOutputsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class OutputTypeDef(TypedDict):
+    key: NotRequired[str]
+    valueString: NotRequired[str]
+
+
 class ListComponentOutputsOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     outputs: list[OutputTypeDef]
@@ -1070,6 +1292,12 @@ class ListComponentOutputsOutputTypeDef(TypedDict):
 class ListComponentProvisionedResourcesInputTypeDef(TypedDict):
     componentName: str
     nextToken: NotRequired[str]
+
+
+class ProvisionedResourceTypeDef(TypedDict):
+    identifier: NotRequired[str]
+    name: NotRequired[str]
+    provisioningEngine: NotRequired[ProvisionedResourceEngineType]
 
 
 class ListComponentProvisionedResourcesOutputTypeDef(TypedDict):
@@ -1187,6 +1415,13 @@ class ListRepositoriesInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class RepositorySummaryTypeDef(TypedDict):
+    arn: str
+    connectionArn: str
+    name: str
+    provider: RepositoryProviderType
+
+
 class ListRepositoriesOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     repositories: list[RepositorySummaryTypeDef]
@@ -1198,6 +1433,13 @@ class ListRepositorySyncDefinitionsInputTypeDef(TypedDict):
     repositoryName: str
     repositoryProvider: RepositoryProviderType
     syncType: SyncTypeType
+
+
+class RepositorySyncDefinitionTypeDef(TypedDict):
+    branch: str
+    directory: str
+    parent: str
+    target: str
 
 
 class ListRepositorySyncDefinitionsOutputTypeDef(TypedDict):
@@ -1245,6 +1487,23 @@ class ListServiceInstancesInputTypeDef(TypedDict):
     sortOrder: NotRequired[SortOrderType]
 
 
+class ServiceInstanceSummaryTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    deploymentStatus: DeploymentStatusType
+    deploymentStatusMessage: NotRequired[str]
+    environmentName: str
+    lastAttemptedDeploymentId: NotRequired[str]
+    lastDeploymentAttemptedAt: datetime
+    lastDeploymentSucceededAt: datetime
+    lastSucceededDeploymentId: NotRequired[str]
+    name: str
+    serviceName: str
+    templateMajorVersion: str
+    templateMinorVersion: str
+    templateName: str
+
+
 class ListServiceInstancesOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     serviceInstances: list[ServiceInstanceSummaryTypeDef]
@@ -1281,6 +1540,19 @@ class ListServiceTemplateVersionsInputTypeDef(TypedDict):
     templateName: str
 
 
+class ServiceTemplateVersionSummaryTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    description: NotRequired[str]
+    lastModifiedAt: datetime
+    majorVersion: str
+    minorVersion: str
+    recommendedMinorVersion: NotRequired[str]
+    status: TemplateVersionStatusType
+    statusMessage: NotRequired[str]
+    templateName: str
+
+
 class ListServiceTemplateVersionsOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     templateVersions: list[ServiceTemplateVersionSummaryTypeDef]
@@ -1292,6 +1564,17 @@ class ListServiceTemplatesInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ServiceTemplateSummaryTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    description: NotRequired[str]
+    displayName: NotRequired[str]
+    lastModifiedAt: datetime
+    name: str
+    pipelineProvisioning: NotRequired[ProvisioningType]
+    recommendedVersion: NotRequired[str]
+
+
 class ListServiceTemplatesOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     templates: list[ServiceTemplateSummaryTypeDef]
@@ -1301,6 +1584,17 @@ class ListServiceTemplatesOutputTypeDef(TypedDict):
 class ListServicesInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ServiceSummaryTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    description: NotRequired[str]
+    lastModifiedAt: datetime
+    name: str
+    status: ServiceStatusType
+    statusMessage: NotRequired[str]
+    templateName: str
 
 
 class ListServicesOutputTypeDef(TypedDict):
@@ -1333,17 +1627,6 @@ class NotifyResourceDeploymentStatusChangeOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OutputTypeDef(TypedDict):
-    key: NotRequired[str]
-    valueString: NotRequired[str]
-
-
-class ProvisionedResourceTypeDef(TypedDict):
-    identifier: NotRequired[str]
-    name: NotRequired[str]
-    provisioningEngine: NotRequired[ProvisionedResourceEngineType]
-
-
 class RejectEnvironmentAccountConnectionInputTypeDef(TypedDict):
     id: str
 
@@ -1353,270 +1636,6 @@ class RejectEnvironmentAccountConnectionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RepositoryBranchInputTypeDef(TypedDict):
-    branch: str
-    name: str
-    provider: RepositoryProviderType
-
-
-class RepositoryBranchTypeDef(TypedDict):
-    arn: str
-    branch: str
-    name: str
-    provider: RepositoryProviderType
-
-
-class RepositorySummaryTypeDef(TypedDict):
-    arn: str
-    connectionArn: str
-    name: str
-    provider: RepositoryProviderType
-
-
-class RepositorySyncAttemptTypeDef(TypedDict):
-    events: list[RepositorySyncEventTypeDef]
-    startedAt: datetime
-    status: RepositorySyncStatusType
-
-
-class RepositorySyncDefinitionTypeDef(TypedDict):
-    branch: str
-    directory: str
-    parent: str
-    target: str
-
-
-class RepositorySyncEventTypeDef(TypedDict):
-    event: str
-    externalId: NotRequired[str]
-    time: datetime
-    type: str
-
-
-class RepositoryTypeDef(TypedDict):
-    arn: str
-    connectionArn: str
-    encryptionKey: NotRequired[str]
-    name: str
-    provider: RepositoryProviderType
-
-
-class ResourceCountsSummaryTypeDef(TypedDict):
-    behindMajor: NotRequired[int]
-    behindMinor: NotRequired[int]
-    failed: NotRequired[int]
-    total: int
-    upToDate: NotRequired[int]
-
-
-class ResourceSyncAttemptTypeDef(TypedDict):
-    events: list[ResourceSyncEventTypeDef]
-    initialRevision: RevisionTypeDef
-    startedAt: datetime
-    status: ResourceSyncStatusType
-    target: str
-    targetRevision: RevisionTypeDef
-
-
-class ResourceSyncEventTypeDef(TypedDict):
-    event: str
-    externalId: NotRequired[str]
-    time: datetime
-    type: str
-
-
-class RevisionTypeDef(TypedDict):
-    branch: str
-    directory: str
-    repositoryName: str
-    repositoryProvider: RepositoryProviderType
-    sha: str
-
-
-class S3ObjectSourceTypeDef(TypedDict):
-    bucket: str
-    key: str
-
-
-class ServiceInstanceStateTypeDef(TypedDict):
-    lastSuccessfulComponentDeploymentIds: NotRequired[list[str]]
-    lastSuccessfulEnvironmentDeploymentId: NotRequired[str]
-    lastSuccessfulServicePipelineDeploymentId: NotRequired[str]
-    spec: str
-    templateMajorVersion: str
-    templateMinorVersion: str
-    templateName: str
-
-
-class ServiceInstanceSummaryTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    deploymentStatus: DeploymentStatusType
-    deploymentStatusMessage: NotRequired[str]
-    environmentName: str
-    lastAttemptedDeploymentId: NotRequired[str]
-    lastDeploymentAttemptedAt: datetime
-    lastDeploymentSucceededAt: datetime
-    lastSucceededDeploymentId: NotRequired[str]
-    name: str
-    serviceName: str
-    templateMajorVersion: str
-    templateMinorVersion: str
-    templateName: str
-
-
-class ServiceInstanceTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    deploymentStatus: DeploymentStatusType
-    deploymentStatusMessage: NotRequired[str]
-    environmentName: str
-    lastAttemptedDeploymentId: NotRequired[str]
-    lastClientRequestToken: NotRequired[str]
-    lastDeploymentAttemptedAt: datetime
-    lastDeploymentSucceededAt: datetime
-    lastSucceededDeploymentId: NotRequired[str]
-    name: str
-    serviceName: str
-    spec: NotRequired[str]
-    templateMajorVersion: str
-    templateMinorVersion: str
-    templateName: str
-
-
-class ServicePipelineStateTypeDef(TypedDict):
-    spec: NotRequired[str]
-    templateMajorVersion: str
-    templateMinorVersion: str
-    templateName: str
-
-
-class ServicePipelineTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    deploymentStatus: DeploymentStatusType
-    deploymentStatusMessage: NotRequired[str]
-    lastAttemptedDeploymentId: NotRequired[str]
-    lastDeploymentAttemptedAt: datetime
-    lastDeploymentSucceededAt: datetime
-    lastSucceededDeploymentId: NotRequired[str]
-    spec: NotRequired[str]
-    templateMajorVersion: str
-    templateMinorVersion: str
-    templateName: str
-
-
-class ServiceSummaryTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    description: NotRequired[str]
-    lastModifiedAt: datetime
-    name: str
-    status: ServiceStatusType
-    statusMessage: NotRequired[str]
-    templateName: str
-
-
-class ServiceSyncBlockerSummaryTypeDef(TypedDict):
-    latestBlockers: NotRequired[list[SyncBlockerTypeDef]]
-    serviceInstanceName: NotRequired[str]
-    serviceName: str
-
-
-class ServiceSyncConfigTypeDef(TypedDict):
-    branch: str
-    filePath: str
-    repositoryName: str
-    repositoryProvider: RepositoryProviderType
-    serviceName: str
-
-
-class ServiceTemplateSummaryTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    description: NotRequired[str]
-    displayName: NotRequired[str]
-    lastModifiedAt: datetime
-    name: str
-    pipelineProvisioning: NotRequired[ProvisioningType]
-    recommendedVersion: NotRequired[str]
-
-
-class ServiceTemplateTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    description: NotRequired[str]
-    displayName: NotRequired[str]
-    encryptionKey: NotRequired[str]
-    lastModifiedAt: datetime
-    name: str
-    pipelineProvisioning: NotRequired[ProvisioningType]
-    recommendedVersion: NotRequired[str]
-
-
-class ServiceTemplateVersionSummaryTypeDef(TypedDict):
-    arn: str
-    createdAt: datetime
-    description: NotRequired[str]
-    lastModifiedAt: datetime
-    majorVersion: str
-    minorVersion: str
-    recommendedMinorVersion: NotRequired[str]
-    status: TemplateVersionStatusType
-    statusMessage: NotRequired[str]
-    templateName: str
-
-
-class ServiceTemplateVersionTypeDef(TypedDict):
-    arn: str
-    compatibleEnvironmentTemplates: list[CompatibleEnvironmentTemplateTypeDef]
-    createdAt: datetime
-    description: NotRequired[str]
-    lastModifiedAt: datetime
-    majorVersion: str
-    minorVersion: str
-    recommendedMinorVersion: NotRequired[str]
-    schema: NotRequired[str]
-    status: TemplateVersionStatusType
-    statusMessage: NotRequired[str]
-    supportedComponentSources: NotRequired[
-        list[ServiceTemplateSupportedComponentSourceTypeType]
-    ]
-    templateName: str
-
-
-class ServiceTypeDef(TypedDict):
-    arn: str
-    branchName: NotRequired[str]
-    createdAt: datetime
-    description: NotRequired[str]
-    lastModifiedAt: datetime
-    name: str
-    pipeline: NotRequired[ServicePipelineTypeDef]
-    repositoryConnectionArn: NotRequired[str]
-    repositoryId: NotRequired[str]
-    spec: str
-    status: ServiceStatusType
-    statusMessage: NotRequired[str]
-    templateName: str
-
-
-class SyncBlockerContextTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class SyncBlockerTypeDef(TypedDict):
-    contexts: NotRequired[list[SyncBlockerContextTypeDef]]
-    createdAt: datetime
-    createdReason: str
-    id: str
-    resolvedAt: NotRequired[datetime]
-    resolvedReason: NotRequired[str]
-    status: BlockerStatusType
-    type: BlockerTypeType
-
-
 class TagResourceInputTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1624,24 +1643,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TemplateSyncConfigTypeDef(TypedDict):
-    branch: str
-    repositoryName: str
-    repositoryProvider: RepositoryProviderType
-    subdirectory: NotRequired[str]
-    templateName: str
-    templateType: TemplateTypeType
-
-
-class TemplateVersionSourceInputTypeDef(TypedDict):
-    s3: NotRequired[S3ObjectSourceTypeDef]
 
 
 class UntagResourceInputTypeDef(TypedDict):

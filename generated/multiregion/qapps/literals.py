@@ -2,24 +2,25 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of QApps: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AppRequiredCapabilityType",
-    "AppStatusType",
-    "CardOutputSourceType",
-    "CardTypeType",
-    "DocumentScopeType",
-    "ExecutionStatusType",
-    "InputCardComputeModeType",
-    "LibraryItemStatusType",
-    "PermissionInputActionEnumType",
-    "PermissionOutputActionEnumType",
-    "PluginTypeType",
-    "PrincipalOutputUserTypeEnumType",
-    "SenderType",
-    "SubmissionMutationKindType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppRequiredCapabilityType",
+        "AppStatusType",
+        "CardOutputSourceType",
+        "CardTypeType",
+        "DocumentScopeType",
+        "ExecutionStatusType",
+        "InputCardComputeModeType",
+        "LibraryItemStatusType",
+        "PermissionInputActionEnumType",
+        "PermissionOutputActionEnumType",
+        "PluginTypeType",
+        "PrincipalOutputUserTypeEnumType",
+        "SenderType",
+        "SubmissionMutationKindType",
+    ]
 
 AppRequiredCapabilityType = Literal[
     "FileUpload",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,115 +37,196 @@ from .literals import (
     SubmissionMutationKindType,
 )
 
-__all__ = [
-    "AppDefinitionInputOutputTypeDef",
-    "AppDefinitionInputTypeDef",
-    "AppDefinitionTypeDef",
-    "AssociateLibraryItemReviewInputTypeDef",
-    "AssociateQAppWithUserInputTypeDef",
-    "AttributeFilterOutputTypeDef",
-    "AttributeFilterTypeDef",
-    "BatchCreateCategoryInputCategoryTypeDef",
-    "BatchCreateCategoryInputTypeDef",
-    "BatchDeleteCategoryInputTypeDef",
-    "BatchUpdateCategoryInputTypeDef",
-    "CardInputOutputTypeDef",
-    "CardInputTypeDef",
-    "CardStatusTypeDef",
-    "CardTypeDef",
-    "CardValueTypeDef",
-    "CategoryInputTypeDef",
-    "CategoryTypeDef",
-    "ConversationMessageTypeDef",
-    "CreateLibraryItemInputTypeDef",
-    "CreateLibraryItemOutputTypeDef",
-    "CreatePresignedUrlInputTypeDef",
-    "CreatePresignedUrlOutputTypeDef",
-    "CreateQAppInputTypeDef",
-    "CreateQAppOutputTypeDef",
-    "DeleteLibraryItemInputTypeDef",
-    "DeleteQAppInputTypeDef",
-    "DescribeQAppPermissionsInputTypeDef",
-    "DescribeQAppPermissionsOutputTypeDef",
-    "DisassociateLibraryItemReviewInputTypeDef",
-    "DisassociateQAppFromUserInputTypeDef",
-    "DocumentAttributeOutputTypeDef",
-    "DocumentAttributeTypeDef",
-    "DocumentAttributeValueOutputTypeDef",
-    "DocumentAttributeValueTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "ExportQAppSessionDataInputTypeDef",
-    "ExportQAppSessionDataOutputTypeDef",
-    "FileUploadCardInputTypeDef",
-    "FileUploadCardTypeDef",
-    "FormInputCardInputOutputTypeDef",
-    "FormInputCardInputTypeDef",
-    "FormInputCardMetadataOutputTypeDef",
-    "FormInputCardMetadataTypeDef",
-    "FormInputCardTypeDef",
-    "GetLibraryItemInputTypeDef",
-    "GetLibraryItemOutputTypeDef",
-    "GetQAppInputTypeDef",
-    "GetQAppOutputTypeDef",
-    "GetQAppSessionInputTypeDef",
-    "GetQAppSessionMetadataInputTypeDef",
-    "GetQAppSessionMetadataOutputTypeDef",
-    "GetQAppSessionOutputTypeDef",
-    "ImportDocumentInputTypeDef",
-    "ImportDocumentOutputTypeDef",
-    "LibraryItemMemberTypeDef",
-    "ListCategoriesInputTypeDef",
-    "ListCategoriesOutputTypeDef",
-    "ListLibraryItemsInputTypeDef",
-    "ListLibraryItemsOutputTypeDef",
-    "ListQAppSessionDataInputTypeDef",
-    "ListQAppSessionDataOutputTypeDef",
-    "ListQAppsInputTypeDef",
-    "ListQAppsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PermissionInputTypeDef",
-    "PermissionOutputTypeDef",
-    "PredictAppDefinitionTypeDef",
-    "PredictQAppInputOptionsTypeDef",
-    "PredictQAppInputTypeDef",
-    "PredictQAppOutputTypeDef",
-    "PrincipalOutputTypeDef",
-    "QAppSessionDataTypeDef",
-    "QPluginCardInputTypeDef",
-    "QPluginCardTypeDef",
-    "QQueryCardInputOutputTypeDef",
-    "QQueryCardInputTypeDef",
-    "QQueryCardTypeDef",
-    "ResponseMetadataTypeDef",
-    "SessionSharingConfigurationTypeDef",
-    "StartQAppSessionInputTypeDef",
-    "StartQAppSessionOutputTypeDef",
-    "StopQAppSessionInputTypeDef",
-    "SubmissionMutationTypeDef",
-    "SubmissionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TextInputCardInputTypeDef",
-    "TextInputCardTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateLibraryItemInputTypeDef",
-    "UpdateLibraryItemMetadataInputTypeDef",
-    "UpdateLibraryItemOutputTypeDef",
-    "UpdateQAppInputTypeDef",
-    "UpdateQAppOutputTypeDef",
-    "UpdateQAppPermissionsInputTypeDef",
-    "UpdateQAppPermissionsOutputTypeDef",
-    "UpdateQAppSessionInputTypeDef",
-    "UpdateQAppSessionMetadataInputTypeDef",
-    "UpdateQAppSessionMetadataOutputTypeDef",
-    "UpdateQAppSessionOutputTypeDef",
-    "UserAppItemTypeDef",
-    "UserTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppDefinitionInputOutputTypeDef",
+        "AppDefinitionInputTypeDef",
+        "AppDefinitionTypeDef",
+        "AssociateLibraryItemReviewInputTypeDef",
+        "AssociateQAppWithUserInputTypeDef",
+        "AttributeFilterOutputTypeDef",
+        "AttributeFilterTypeDef",
+        "BatchCreateCategoryInputCategoryTypeDef",
+        "BatchCreateCategoryInputTypeDef",
+        "BatchDeleteCategoryInputTypeDef",
+        "BatchUpdateCategoryInputTypeDef",
+        "CardInputOutputTypeDef",
+        "CardInputTypeDef",
+        "CardStatusTypeDef",
+        "CardTypeDef",
+        "CardValueTypeDef",
+        "CategoryInputTypeDef",
+        "CategoryTypeDef",
+        "ConversationMessageTypeDef",
+        "CreateLibraryItemInputTypeDef",
+        "CreateLibraryItemOutputTypeDef",
+        "CreatePresignedUrlInputTypeDef",
+        "CreatePresignedUrlOutputTypeDef",
+        "CreateQAppInputTypeDef",
+        "CreateQAppOutputTypeDef",
+        "DeleteLibraryItemInputTypeDef",
+        "DeleteQAppInputTypeDef",
+        "DescribeQAppPermissionsInputTypeDef",
+        "DescribeQAppPermissionsOutputTypeDef",
+        "DisassociateLibraryItemReviewInputTypeDef",
+        "DisassociateQAppFromUserInputTypeDef",
+        "DocumentAttributeOutputTypeDef",
+        "DocumentAttributeTypeDef",
+        "DocumentAttributeValueOutputTypeDef",
+        "DocumentAttributeValueTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "ExportQAppSessionDataInputTypeDef",
+        "ExportQAppSessionDataOutputTypeDef",
+        "FileUploadCardInputTypeDef",
+        "FileUploadCardTypeDef",
+        "FormInputCardInputOutputTypeDef",
+        "FormInputCardInputTypeDef",
+        "FormInputCardMetadataOutputTypeDef",
+        "FormInputCardMetadataTypeDef",
+        "FormInputCardTypeDef",
+        "GetLibraryItemInputTypeDef",
+        "GetLibraryItemOutputTypeDef",
+        "GetQAppInputTypeDef",
+        "GetQAppOutputTypeDef",
+        "GetQAppSessionInputTypeDef",
+        "GetQAppSessionMetadataInputTypeDef",
+        "GetQAppSessionMetadataOutputTypeDef",
+        "GetQAppSessionOutputTypeDef",
+        "ImportDocumentInputTypeDef",
+        "ImportDocumentOutputTypeDef",
+        "LibraryItemMemberTypeDef",
+        "ListCategoriesInputTypeDef",
+        "ListCategoriesOutputTypeDef",
+        "ListLibraryItemsInputTypeDef",
+        "ListLibraryItemsOutputTypeDef",
+        "ListQAppSessionDataInputTypeDef",
+        "ListQAppSessionDataOutputTypeDef",
+        "ListQAppsInputTypeDef",
+        "ListQAppsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PermissionInputTypeDef",
+        "PermissionOutputTypeDef",
+        "PredictAppDefinitionTypeDef",
+        "PredictQAppInputOptionsTypeDef",
+        "PredictQAppInputTypeDef",
+        "PredictQAppOutputTypeDef",
+        "PrincipalOutputTypeDef",
+        "QAppSessionDataTypeDef",
+        "QPluginCardInputTypeDef",
+        "QPluginCardTypeDef",
+        "QQueryCardInputOutputTypeDef",
+        "QQueryCardInputTypeDef",
+        "QQueryCardTypeDef",
+        "ResponseMetadataTypeDef",
+        "SessionSharingConfigurationTypeDef",
+        "StartQAppSessionInputTypeDef",
+        "StartQAppSessionOutputTypeDef",
+        "StopQAppSessionInputTypeDef",
+        "SubmissionMutationTypeDef",
+        "SubmissionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TextInputCardInputTypeDef",
+        "TextInputCardTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateLibraryItemInputTypeDef",
+        "UpdateLibraryItemMetadataInputTypeDef",
+        "UpdateLibraryItemOutputTypeDef",
+        "UpdateQAppInputTypeDef",
+        "UpdateQAppOutputTypeDef",
+        "UpdateQAppPermissionsInputTypeDef",
+        "UpdateQAppPermissionsOutputTypeDef",
+        "UpdateQAppSessionInputTypeDef",
+        "UpdateQAppSessionMetadataInputTypeDef",
+        "UpdateQAppSessionMetadataOutputTypeDef",
+        "UpdateQAppSessionOutputTypeDef",
+        "UserAppItemTypeDef",
+        "UserTypeDef",
+    ]
+
+
+class FileUploadCardInputTypeDef(TypedDict):
+    title: str
+    id: str
+    type: CardTypeType
+    filename: NotRequired[str]
+    fileId: NotRequired[str]
+    allowOverride: NotRequired[bool]
+
+
+class FormInputCardMetadataOutputTypeDef(TypedDict):
+    schema: DocumentOutputValue
+
+
+class FormInputCardInputOutputTypeDef(TypedDict):
+    title: str
+    id: str
+    type: CardTypeType
+    metadata: FormInputCardMetadataOutputTypeDef
+    computeMode: NotRequired[InputCardComputeModeType]
+
+
+class QPluginCardInputTypeDef(TypedDict):
+    title: str
+    id: str
+    type: CardTypeType
+    prompt: str
+    pluginId: str
+    actionIdentifier: NotRequired[str]
+
+
+class DocumentAttributeValueOutputTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    stringListValue: NotRequired[list[str]]
+    longValue: NotRequired[int]
+    dateValue: NotRequired[datetime]
+
+
+class DocumentAttributeOutputTypeDef(TypedDict):
+    name: str
+    value: DocumentAttributeValueOutputTypeDef
+
+
+class AttributeFilterOutputTypeDef(TypedDict):
+    andAllFilters: NotRequired[list[AttributeFilterOutputTypeDef]]
+    orAllFilters: NotRequired[list[AttributeFilterOutputTypeDef]]
+    notFilter: NotRequired[AttributeFilterOutputTypeDef]
+    equalsTo: NotRequired[DocumentAttributeOutputTypeDef]
+    containsAll: NotRequired[DocumentAttributeOutputTypeDef]
+    containsAny: NotRequired[DocumentAttributeOutputTypeDef]
+    greaterThan: NotRequired[DocumentAttributeOutputTypeDef]
+    greaterThanOrEquals: NotRequired[DocumentAttributeOutputTypeDef]
+    lessThan: NotRequired[DocumentAttributeOutputTypeDef]
+    lessThanOrEquals: NotRequired[DocumentAttributeOutputTypeDef]
+
+
+class QQueryCardInputOutputTypeDef(TypedDict):
+    title: str
+    id: str
+    type: CardTypeType
+    prompt: str
+    outputSource: NotRequired[CardOutputSourceType]
+    attributeFilter: NotRequired[AttributeFilterOutputTypeDef]
+
+
+class TextInputCardInputTypeDef(TypedDict):
+    title: str
+    id: str
+    type: CardTypeType
+    placeholder: NotRequired[str]
+    defaultValue: NotRequired[str]
+
+
+class CardInputOutputTypeDef(TypedDict):
+    textInput: NotRequired[TextInputCardInputTypeDef]
+    qQuery: NotRequired[QQueryCardInputOutputTypeDef]
+    qPlugin: NotRequired[QPluginCardInputTypeDef]
+    fileUpload: NotRequired[FileUploadCardInputTypeDef]
+    formInput: NotRequired[FormInputCardInputOutputTypeDef]
 
 
 class AppDefinitionInputOutputTypeDef(TypedDict):
@@ -153,9 +234,121 @@ class AppDefinitionInputOutputTypeDef(TypedDict):
     initialPrompt: NotRequired[str]
 
 
+class FormInputCardMetadataTypeDef(TypedDict):
+    schema: ReadOnly[DocumentValue]
+
+
+class FormInputCardInputTypeDef(TypedDict):
+    title: str
+    id: str
+    type: CardTypeType
+    metadata: ReadOnly[FormInputCardMetadataTypeDef]
+    computeMode: NotRequired[InputCardComputeModeType]
+
+
+class DocumentAttributeValueTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    stringListValue: NotRequired[ReadOnly[Sequence[str]]]
+    longValue: NotRequired[int]
+    dateValue: NotRequired[ReadOnly[datetime | str]]
+
+
+class DocumentAttributeTypeDef(TypedDict):
+    name: str
+    value: ReadOnly[DocumentAttributeValueTypeDef]
+
+
+class AttributeFilterTypeDef(TypedDict):
+    andAllFilters: NotRequired[ReadOnly[Sequence[AttributeFilterTypeDef]]]
+    orAllFilters: NotRequired[ReadOnly[Sequence[AttributeFilterTypeDef]]]
+    notFilter: NotRequired[ReadOnly[AttributeFilterTypeDef]]
+    equalsTo: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    containsAll: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    containsAny: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    greaterThan: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    greaterThanOrEquals: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    lessThan: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    lessThanOrEquals: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+
+
+class QQueryCardInputTypeDef(TypedDict):
+    title: str
+    id: str
+    type: CardTypeType
+    prompt: str
+    outputSource: NotRequired[CardOutputSourceType]
+    attributeFilter: NotRequired[ReadOnly[AttributeFilterTypeDef]]
+
+
+class CardInputTypeDef(TypedDict):
+    textInput: NotRequired[TextInputCardInputTypeDef]
+    qQuery: NotRequired[ReadOnly[QQueryCardInputTypeDef]]
+    qPlugin: NotRequired[QPluginCardInputTypeDef]
+    fileUpload: NotRequired[FileUploadCardInputTypeDef]
+    formInput: NotRequired[ReadOnly[FormInputCardInputTypeDef]]
+
+
 class AppDefinitionInputTypeDef(TypedDict):
     cards: ReadOnly[Sequence[CardInputTypeDef]]
     initialPrompt: NotRequired[str]
+
+
+class FileUploadCardTypeDef(TypedDict):
+    id: str
+    title: str
+    dependencies: list[str]
+    type: CardTypeType
+    filename: NotRequired[str]
+    fileId: NotRequired[str]
+    allowOverride: NotRequired[bool]
+
+
+class FormInputCardTypeDef(TypedDict):
+    id: str
+    title: str
+    dependencies: list[str]
+    type: CardTypeType
+    metadata: FormInputCardMetadataOutputTypeDef
+    computeMode: NotRequired[InputCardComputeModeType]
+
+
+class QPluginCardTypeDef(TypedDict):
+    id: str
+    title: str
+    dependencies: list[str]
+    type: CardTypeType
+    prompt: str
+    pluginType: PluginTypeType
+    pluginId: str
+    actionIdentifier: NotRequired[str]
+
+
+class QQueryCardTypeDef(TypedDict):
+    id: str
+    title: str
+    dependencies: list[str]
+    type: CardTypeType
+    prompt: str
+    outputSource: CardOutputSourceType
+    attributeFilter: NotRequired[AttributeFilterOutputTypeDef]
+    memoryReferences: NotRequired[list[str]]
+
+
+class TextInputCardTypeDef(TypedDict):
+    id: str
+    title: str
+    dependencies: list[str]
+    type: CardTypeType
+    placeholder: NotRequired[str]
+    defaultValue: NotRequired[str]
+
+
+class CardTypeDef(TypedDict):
+    textInput: NotRequired[TextInputCardTypeDef]
+    qQuery: NotRequired[QQueryCardTypeDef]
+    qPlugin: NotRequired[QPluginCardTypeDef]
+    fileUpload: NotRequired[FileUploadCardTypeDef]
+    formInput: NotRequired[FormInputCardTypeDef]
 
 
 class AppDefinitionTypeDef(TypedDict):
@@ -174,32 +367,6 @@ class AssociateQAppWithUserInputTypeDef(TypedDict):
     appId: str
 
 
-class AttributeFilterOutputTypeDef(TypedDict):
-    andAllFilters: NotRequired[list[AttributeFilterOutputTypeDef]]
-    orAllFilters: NotRequired[list[AttributeFilterOutputTypeDef]]
-    notFilter: NotRequired[AttributeFilterOutputTypeDef]
-    equalsTo: NotRequired[DocumentAttributeOutputTypeDef]
-    containsAll: NotRequired[DocumentAttributeOutputTypeDef]
-    containsAny: NotRequired[DocumentAttributeOutputTypeDef]
-    greaterThan: NotRequired[DocumentAttributeOutputTypeDef]
-    greaterThanOrEquals: NotRequired[DocumentAttributeOutputTypeDef]
-    lessThan: NotRequired[DocumentAttributeOutputTypeDef]
-    lessThanOrEquals: NotRequired[DocumentAttributeOutputTypeDef]
-
-
-class AttributeFilterTypeDef(TypedDict):
-    andAllFilters: NotRequired[ReadOnly[Sequence[AttributeFilterTypeDef]]]
-    orAllFilters: NotRequired[ReadOnly[Sequence[AttributeFilterTypeDef]]]
-    notFilter: NotRequired[ReadOnly[AttributeFilterTypeDef]]
-    equalsTo: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    containsAll: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    containsAny: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    greaterThan: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    greaterThanOrEquals: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    lessThan: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    lessThanOrEquals: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-
-
 class BatchCreateCategoryInputCategoryTypeDef(TypedDict):
     id: NotRequired[str]
     title: str
@@ -216,25 +383,21 @@ class BatchDeleteCategoryInputTypeDef(TypedDict):
     categories: ReadOnly[Sequence[str]]
 
 
+class CategoryInputTypeDef(TypedDict):
+    id: str
+    title: str
+    color: NotRequired[str]
+
+
 class BatchUpdateCategoryInputTypeDef(TypedDict):
     instanceId: str
     categories: ReadOnly[Sequence[CategoryInputTypeDef]]
 
 
-class CardInputOutputTypeDef(TypedDict):
-    textInput: NotRequired[TextInputCardInputTypeDef]
-    qQuery: NotRequired[QQueryCardInputOutputTypeDef]
-    qPlugin: NotRequired[QPluginCardInputTypeDef]
-    fileUpload: NotRequired[FileUploadCardInputTypeDef]
-    formInput: NotRequired[FormInputCardInputOutputTypeDef]
-
-
-class CardInputTypeDef(TypedDict):
-    textInput: NotRequired[TextInputCardInputTypeDef]
-    qQuery: NotRequired[ReadOnly[QQueryCardInputTypeDef]]
-    qPlugin: NotRequired[QPluginCardInputTypeDef]
-    fileUpload: NotRequired[FileUploadCardInputTypeDef]
-    formInput: NotRequired[ReadOnly[FormInputCardInputTypeDef]]
+class SubmissionTypeDef(TypedDict):
+    value: NotRequired[DocumentOutputValue]
+    submissionId: NotRequired[str]
+    timestamp: NotRequired[datetime]
 
 
 class CardStatusTypeDef(TypedDict):
@@ -243,24 +406,15 @@ class CardStatusTypeDef(TypedDict):
     submissions: NotRequired[list[SubmissionTypeDef]]
 
 
-class CardTypeDef(TypedDict):
-    textInput: NotRequired[TextInputCardTypeDef]
-    qQuery: NotRequired[QQueryCardTypeDef]
-    qPlugin: NotRequired[QPluginCardTypeDef]
-    fileUpload: NotRequired[FileUploadCardTypeDef]
-    formInput: NotRequired[FormInputCardTypeDef]
+class SubmissionMutationTypeDef(TypedDict):
+    submissionId: str
+    mutationType: SubmissionMutationKindType
 
 
 class CardValueTypeDef(TypedDict):
     cardId: str
     value: str
     submissionMutation: NotRequired[SubmissionMutationTypeDef]
-
-
-class CategoryInputTypeDef(TypedDict):
-    id: str
-    title: str
-    color: NotRequired[str]
 
 
 class CategoryTypeDef(TypedDict):
@@ -351,6 +505,17 @@ class DescribeQAppPermissionsInputTypeDef(TypedDict):
     appId: str
 
 
+class PrincipalOutputTypeDef(TypedDict):
+    userId: NotRequired[str]
+    userType: NotRequired[PrincipalOutputUserTypeEnumType]
+    email: NotRequired[str]
+
+
+class PermissionOutputTypeDef(TypedDict):
+    action: PermissionOutputActionEnumType
+    principal: PrincipalOutputTypeDef
+
+
 class DescribeQAppPermissionsOutputTypeDef(TypedDict):
     resourceArn: NotRequired[str]
     appId: NotRequired[str]
@@ -368,30 +533,6 @@ class DisassociateQAppFromUserInputTypeDef(TypedDict):
     appId: str
 
 
-class DocumentAttributeOutputTypeDef(TypedDict):
-    name: str
-    value: DocumentAttributeValueOutputTypeDef
-
-
-class DocumentAttributeTypeDef(TypedDict):
-    name: str
-    value: ReadOnly[DocumentAttributeValueTypeDef]
-
-
-class DocumentAttributeValueOutputTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    stringListValue: NotRequired[list[str]]
-    longValue: NotRequired[int]
-    dateValue: NotRequired[datetime]
-
-
-class DocumentAttributeValueTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    stringListValue: NotRequired[ReadOnly[Sequence[str]]]
-    longValue: NotRequired[int]
-    dateValue: NotRequired[ReadOnly[datetime | str]]
-
-
 class ExportQAppSessionDataInputTypeDef(TypedDict):
     instanceId: str
     sessionId: str
@@ -402,58 +543,6 @@ class ExportQAppSessionDataOutputTypeDef(TypedDict):
     expiresAt: datetime
     sessionArn: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class FileUploadCardInputTypeDef(TypedDict):
-    title: str
-    id: str
-    type: CardTypeType
-    filename: NotRequired[str]
-    fileId: NotRequired[str]
-    allowOverride: NotRequired[bool]
-
-
-class FileUploadCardTypeDef(TypedDict):
-    id: str
-    title: str
-    dependencies: list[str]
-    type: CardTypeType
-    filename: NotRequired[str]
-    fileId: NotRequired[str]
-    allowOverride: NotRequired[bool]
-
-
-class FormInputCardInputOutputTypeDef(TypedDict):
-    title: str
-    id: str
-    type: CardTypeType
-    metadata: FormInputCardMetadataOutputTypeDef
-    computeMode: NotRequired[InputCardComputeModeType]
-
-
-class FormInputCardInputTypeDef(TypedDict):
-    title: str
-    id: str
-    type: CardTypeType
-    metadata: ReadOnly[FormInputCardMetadataTypeDef]
-    computeMode: NotRequired[InputCardComputeModeType]
-
-
-class FormInputCardMetadataOutputTypeDef(TypedDict):
-    schema: DocumentOutputValue
-
-
-class FormInputCardMetadataTypeDef(TypedDict):
-    schema: ReadOnly[DocumentValue]
-
-
-class FormInputCardTypeDef(TypedDict):
-    id: str
-    title: str
-    dependencies: list[str]
-    type: CardTypeType
-    metadata: FormInputCardMetadataOutputTypeDef
-    computeMode: NotRequired[InputCardComputeModeType]
 
 
 class GetLibraryItemInputTypeDef(TypedDict):
@@ -510,6 +599,12 @@ class GetQAppSessionInputTypeDef(TypedDict):
 class GetQAppSessionMetadataInputTypeDef(TypedDict):
     instanceId: str
     sessionId: str
+
+
+class SessionSharingConfigurationTypeDef(TypedDict):
+    enabled: bool
+    acceptResponses: NotRequired[bool]
+    revealCards: NotRequired[bool]
 
 
 class GetQAppSessionMetadataOutputTypeDef(TypedDict):
@@ -591,6 +686,18 @@ class ListQAppSessionDataInputTypeDef(TypedDict):
     sessionId: str
 
 
+class UserTypeDef(TypedDict):
+    userId: NotRequired[str]
+
+
+class QAppSessionDataTypeDef(TypedDict):
+    cardId: str
+    value: NotRequired[DocumentOutputValue]
+    user: UserTypeDef
+    submissionId: NotRequired[str]
+    timestamp: NotRequired[datetime]
+
+
 class ListQAppSessionDataOutputTypeDef(TypedDict):
     sessionId: str
     sessionArn: str
@@ -603,6 +710,17 @@ class ListQAppsInputTypeDef(TypedDict):
     instanceId: str
     limit: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class UserAppItemTypeDef(TypedDict):
+    appId: str
+    appArn: str
+    title: str
+    description: NotRequired[str]
+    createdAt: datetime
+    canEdit: NotRequired[bool]
+    status: NotRequired[str]
+    isVerified: NotRequired[bool]
 
 
 class ListQAppsOutputTypeDef(TypedDict):
@@ -623,11 +741,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
 class PermissionInputTypeDef(TypedDict):
     action: PermissionInputActionEnumType
     principal: str
-
-
-class PermissionOutputTypeDef(TypedDict):
-    action: PermissionOutputActionEnumType
-    principal: PrincipalOutputTypeDef
 
 
 class PredictAppDefinitionTypeDef(TypedDict):
@@ -652,75 +765,6 @@ class PredictQAppOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PrincipalOutputTypeDef(TypedDict):
-    userId: NotRequired[str]
-    userType: NotRequired[PrincipalOutputUserTypeEnumType]
-    email: NotRequired[str]
-
-
-class QAppSessionDataTypeDef(TypedDict):
-    cardId: str
-    value: NotRequired[DocumentOutputValue]
-    user: UserTypeDef
-    submissionId: NotRequired[str]
-    timestamp: NotRequired[datetime]
-
-
-class QPluginCardInputTypeDef(TypedDict):
-    title: str
-    id: str
-    type: CardTypeType
-    prompt: str
-    pluginId: str
-    actionIdentifier: NotRequired[str]
-
-
-class QPluginCardTypeDef(TypedDict):
-    id: str
-    title: str
-    dependencies: list[str]
-    type: CardTypeType
-    prompt: str
-    pluginType: PluginTypeType
-    pluginId: str
-    actionIdentifier: NotRequired[str]
-
-
-class QQueryCardInputOutputTypeDef(TypedDict):
-    title: str
-    id: str
-    type: CardTypeType
-    prompt: str
-    outputSource: NotRequired[CardOutputSourceType]
-    attributeFilter: NotRequired[AttributeFilterOutputTypeDef]
-
-
-class QQueryCardInputTypeDef(TypedDict):
-    title: str
-    id: str
-    type: CardTypeType
-    prompt: str
-    outputSource: NotRequired[CardOutputSourceType]
-    attributeFilter: NotRequired[ReadOnly[AttributeFilterTypeDef]]
-
-
-class QQueryCardTypeDef(TypedDict):
-    id: str
-    title: str
-    dependencies: list[str]
-    type: CardTypeType
-    prompt: str
-    outputSource: CardOutputSourceType
-    attributeFilter: NotRequired[AttributeFilterOutputTypeDef]
-    memoryReferences: NotRequired[list[str]]
-
-
-class SessionSharingConfigurationTypeDef(TypedDict):
-    enabled: bool
-    acceptResponses: NotRequired[bool]
-    revealCards: NotRequired[bool]
-
-
 class StartQAppSessionInputTypeDef(TypedDict):
     instanceId: str
     appId: str
@@ -741,17 +785,6 @@ class StopQAppSessionInputTypeDef(TypedDict):
     sessionId: str
 
 
-class SubmissionMutationTypeDef(TypedDict):
-    submissionId: str
-    mutationType: SubmissionMutationKindType
-
-
-class SubmissionTypeDef(TypedDict):
-    value: NotRequired[DocumentOutputValue]
-    submissionId: NotRequired[str]
-    timestamp: NotRequired[datetime]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceARN: str
     tags: ReadOnly[Mapping[str, str]]
@@ -759,23 +792,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TextInputCardInputTypeDef(TypedDict):
-    title: str
-    id: str
-    type: CardTypeType
-    placeholder: NotRequired[str]
-    defaultValue: NotRequired[str]
-
-
-class TextInputCardTypeDef(TypedDict):
-    id: str
-    title: str
-    dependencies: list[str]
-    type: CardTypeType
-    placeholder: NotRequired[str]
-    defaultValue: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -880,18 +896,3 @@ class UpdateQAppSessionOutputTypeDef(TypedDict):
     sessionId: str
     sessionArn: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserAppItemTypeDef(TypedDict):
-    appId: str
-    appArn: str
-    title: str
-    description: NotRequired[str]
-    createdAt: datetime
-    canEdit: NotRequired[bool]
-    status: NotRequired[str]
-    isVerified: NotRequired[bool]
-
-
-class UserTypeDef(TypedDict):
-    userId: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -83,353 +83,359 @@ from .literals import (
     WebExperienceStatusType,
 )
 
-__all__ = [
-    "APISchemaTypeDef",
-    "AccessConfigurationTypeDef",
-    "AccessControlTypeDef",
-    "ActionConfigurationOutputTypeDef",
-    "ActionConfigurationTypeDef",
-    "ActionExecutionEventTypeDef",
-    "ActionExecutionOutputTypeDef",
-    "ActionExecutionPayloadFieldOutputTypeDef",
-    "ActionExecutionPayloadFieldTypeDef",
-    "ActionExecutionTypeDef",
-    "ActionFilterConfigurationOutputTypeDef",
-    "ActionFilterConfigurationTypeDef",
-    "ActionReviewEventTypeDef",
-    "ActionReviewPayloadFieldAllowedValueTypeDef",
-    "ActionReviewPayloadFieldTypeDef",
-    "ActionReviewTypeDef",
-    "ActionSummaryTypeDef",
-    "ApplicationTypeDef",
-    "AppliedAttachmentsConfigurationTypeDef",
-    "AppliedCreatorModeConfigurationTypeDef",
-    "AppliedOrchestrationConfigurationTypeDef",
-    "AssociatePermissionRequestTypeDef",
-    "AssociatePermissionResponseTypeDef",
-    "AssociatedGroupTypeDef",
-    "AssociatedUserTypeDef",
-    "AttachmentInputEventTypeDef",
-    "AttachmentInputTypeDef",
-    "AttachmentOutputTypeDef",
-    "AttachmentTypeDef",
-    "AttachmentsConfigurationTypeDef",
-    "AttributeFilterOutputTypeDef",
-    "AttributeFilterTypeDef",
-    "AudioExtractionConfigurationTypeDef",
-    "AudioSourceDetailsTypeDef",
-    "AuthChallengeRequestEventTypeDef",
-    "AuthChallengeRequestTypeDef",
-    "AuthChallengeResponseEventTypeDef",
-    "AuthChallengeResponseTypeDef",
-    "AutoSubscriptionConfigurationTypeDef",
-    "BasicAuthConfigurationTypeDef",
-    "BatchDeleteDocumentRequestTypeDef",
-    "BatchDeleteDocumentResponseTypeDef",
-    "BatchPutDocumentRequestTypeDef",
-    "BatchPutDocumentResponseTypeDef",
-    "BlockedPhrasesConfigurationTypeDef",
-    "BlockedPhrasesConfigurationUpdateTypeDef",
-    "BrowserExtensionConfigurationOutputTypeDef",
-    "BrowserExtensionConfigurationTypeDef",
-    "CancelSubscriptionRequestTypeDef",
-    "CancelSubscriptionResponseTypeDef",
-    "ChatInputStreamTypeDef",
-    "ChatInputTypeDef",
-    "ChatModeConfigurationTypeDef",
-    "ChatOutputStreamTypeDef",
-    "ChatOutputTypeDef",
-    "ChatResponseConfigurationDetailTypeDef",
-    "ChatResponseConfigurationTypeDef",
-    "ChatSyncInputTypeDef",
-    "ChatSyncOutputTypeDef",
-    "CheckDocumentAccessRequestTypeDef",
-    "CheckDocumentAccessResponseTypeDef",
-    "ConfigurationEventTypeDef",
-    "ContentBlockerRuleTypeDef",
-    "ContentRetrievalRuleOutputTypeDef",
-    "ContentRetrievalRuleTypeDef",
-    "ContentSourceTypeDef",
-    "ConversationSourceTypeDef",
-    "ConversationTypeDef",
-    "CopyFromSourceTypeDef",
-    "CreateAnonymousWebExperienceUrlRequestTypeDef",
-    "CreateAnonymousWebExperienceUrlResponseTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateChatResponseConfigurationRequestTypeDef",
-    "CreateChatResponseConfigurationResponseTypeDef",
-    "CreateDataAccessorRequestTypeDef",
-    "CreateDataAccessorResponseTypeDef",
-    "CreateDataSourceRequestTypeDef",
-    "CreateDataSourceResponseTypeDef",
-    "CreateIndexRequestTypeDef",
-    "CreateIndexResponseTypeDef",
-    "CreatePluginRequestTypeDef",
-    "CreatePluginResponseTypeDef",
-    "CreateRetrieverRequestTypeDef",
-    "CreateRetrieverResponseTypeDef",
-    "CreateSubscriptionRequestTypeDef",
-    "CreateSubscriptionResponseTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "CreateWebExperienceRequestTypeDef",
-    "CreateWebExperienceResponseTypeDef",
-    "CreatorModeConfigurationTypeDef",
-    "CustomPluginConfigurationTypeDef",
-    "CustomizationConfigurationTypeDef",
-    "DataAccessorAuthenticationConfigurationTypeDef",
-    "DataAccessorAuthenticationDetailOutputTypeDef",
-    "DataAccessorAuthenticationDetailTypeDef",
-    "DataAccessorIdcTrustedTokenIssuerConfigurationTypeDef",
-    "DataAccessorTypeDef",
-    "DataSourceSyncJobMetricsTypeDef",
-    "DataSourceSyncJobTypeDef",
-    "DataSourceTypeDef",
-    "DataSourceVpcConfigurationOutputTypeDef",
-    "DataSourceVpcConfigurationTypeDef",
-    "DateAttributeBoostingConfigurationTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DeleteAttachmentRequestTypeDef",
-    "DeleteAttachmentResponseTypeDef",
-    "DeleteChatControlsConfigurationRequestTypeDef",
-    "DeleteChatControlsConfigurationResponseTypeDef",
-    "DeleteChatResponseConfigurationRequestTypeDef",
-    "DeleteChatResponseConfigurationResponseTypeDef",
-    "DeleteConversationRequestTypeDef",
-    "DeleteConversationResponseTypeDef",
-    "DeleteDataAccessorRequestTypeDef",
-    "DeleteDataAccessorResponseTypeDef",
-    "DeleteDataSourceRequestTypeDef",
-    "DeleteDataSourceResponseTypeDef",
-    "DeleteDocumentTypeDef",
-    "DeleteGroupRequestTypeDef",
-    "DeleteGroupResponseTypeDef",
-    "DeleteIndexRequestTypeDef",
-    "DeleteIndexResponseTypeDef",
-    "DeletePluginRequestTypeDef",
-    "DeletePluginResponseTypeDef",
-    "DeleteRetrieverRequestTypeDef",
-    "DeleteRetrieverResponseTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteUserResponseTypeDef",
-    "DeleteWebExperienceRequestTypeDef",
-    "DeleteWebExperienceResponseTypeDef",
-    "DisassociatePermissionRequestTypeDef",
-    "DisassociatePermissionResponseTypeDef",
-    "DocumentAclConditionTypeDef",
-    "DocumentAclGroupTypeDef",
-    "DocumentAclMembershipTypeDef",
-    "DocumentAclTypeDef",
-    "DocumentAclUserTypeDef",
-    "DocumentAttributeBoostingConfigurationOutputTypeDef",
-    "DocumentAttributeBoostingConfigurationTypeDef",
-    "DocumentAttributeConditionOutputTypeDef",
-    "DocumentAttributeConditionTypeDef",
-    "DocumentAttributeConfigurationTypeDef",
-    "DocumentAttributeOutputTypeDef",
-    "DocumentAttributeTargetOutputTypeDef",
-    "DocumentAttributeTargetTypeDef",
-    "DocumentAttributeTypeDef",
-    "DocumentAttributeValueOutputTypeDef",
-    "DocumentAttributeValueTypeDef",
-    "DocumentContentTypeDef",
-    "DocumentDetailsTypeDef",
-    "DocumentEnrichmentConfigurationOutputTypeDef",
-    "DocumentEnrichmentConfigurationTypeDef",
-    "DocumentOutputValue",
-    "DocumentTypeDef",
-    "DocumentValue",
-    "EligibleDataSourceTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EndOfInputEventTypeDef",
-    "ErrorDetailTypeDef",
-    "EventStream",
-    "FailedAttachmentEventTypeDef",
-    "FailedDocumentTypeDef",
-    "GetApplicationRequestTypeDef",
-    "GetApplicationResponseTypeDef",
-    "GetChatControlsConfigurationRequestTypeDef",
-    "GetChatControlsConfigurationResponseTypeDef",
-    "GetChatResponseConfigurationRequestTypeDef",
-    "GetChatResponseConfigurationResponseTypeDef",
-    "GetDataAccessorRequestTypeDef",
-    "GetDataAccessorResponseTypeDef",
-    "GetDataSourceRequestTypeDef",
-    "GetDataSourceResponseTypeDef",
-    "GetDocumentContentRequestTypeDef",
-    "GetDocumentContentResponseTypeDef",
-    "GetGroupRequestTypeDef",
-    "GetGroupResponseTypeDef",
-    "GetIndexRequestTypeDef",
-    "GetIndexResponseTypeDef",
-    "GetMediaRequestTypeDef",
-    "GetMediaResponseTypeDef",
-    "GetPluginRequestTypeDef",
-    "GetPluginResponseTypeDef",
-    "GetPolicyRequestTypeDef",
-    "GetPolicyResponseTypeDef",
-    "GetRetrieverRequestTypeDef",
-    "GetRetrieverResponseTypeDef",
-    "GetUserRequestTypeDef",
-    "GetUserResponseTypeDef",
-    "GetWebExperienceRequestTypeDef",
-    "GetWebExperienceResponseTypeDef",
-    "GroupMembersTypeDef",
-    "GroupStatusDetailTypeDef",
-    "GroupSummaryTypeDef",
-    "HallucinationReductionConfigurationTypeDef",
-    "HookConfigurationOutputTypeDef",
-    "HookConfigurationTypeDef",
-    "IdcAuthConfigurationTypeDef",
-    "IdentityProviderConfigurationTypeDef",
-    "ImageExtractionConfigurationTypeDef",
-    "ImageSourceDetailsTypeDef",
-    "IndexCapacityConfigurationTypeDef",
-    "IndexStatisticsTypeDef",
-    "IndexTypeDef",
-    "InlineDocumentEnrichmentConfigurationOutputTypeDef",
-    "InlineDocumentEnrichmentConfigurationTypeDef",
-    "InstructionCollectionTypeDef",
-    "KendraIndexConfigurationTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListAttachmentsRequestTypeDef",
-    "ListAttachmentsResponseTypeDef",
-    "ListChatResponseConfigurationsRequestTypeDef",
-    "ListChatResponseConfigurationsResponseTypeDef",
-    "ListConversationsRequestTypeDef",
-    "ListConversationsResponseTypeDef",
-    "ListDataAccessorsRequestTypeDef",
-    "ListDataAccessorsResponseTypeDef",
-    "ListDataSourceSyncJobsRequestTypeDef",
-    "ListDataSourceSyncJobsResponseTypeDef",
-    "ListDataSourcesRequestTypeDef",
-    "ListDataSourcesResponseTypeDef",
-    "ListDocumentsRequestTypeDef",
-    "ListDocumentsResponseTypeDef",
-    "ListGroupsRequestTypeDef",
-    "ListGroupsResponseTypeDef",
-    "ListIndicesRequestTypeDef",
-    "ListIndicesResponseTypeDef",
-    "ListMessagesRequestTypeDef",
-    "ListMessagesResponseTypeDef",
-    "ListPluginActionsRequestTypeDef",
-    "ListPluginActionsResponseTypeDef",
-    "ListPluginTypeActionsRequestTypeDef",
-    "ListPluginTypeActionsResponseTypeDef",
-    "ListPluginTypeMetadataRequestTypeDef",
-    "ListPluginTypeMetadataResponseTypeDef",
-    "ListPluginsRequestTypeDef",
-    "ListPluginsResponseTypeDef",
-    "ListRetrieversRequestTypeDef",
-    "ListRetrieversResponseTypeDef",
-    "ListSubscriptionsRequestTypeDef",
-    "ListSubscriptionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWebExperiencesRequestTypeDef",
-    "ListWebExperiencesResponseTypeDef",
-    "MediaExtractionConfigurationTypeDef",
-    "MemberGroupTypeDef",
-    "MemberUserTypeDef",
-    "MessageTypeDef",
-    "MessageUsefulnessFeedbackTypeDef",
-    "MetadataEventTypeDef",
-    "NativeIndexConfigurationOutputTypeDef",
-    "NativeIndexConfigurationTypeDef",
-    "NoAuthConfigurationTypeDef",
-    "NumberAttributeBoostingConfigurationTypeDef",
-    "OAuth2ClientCredentialConfigurationTypeDef",
-    "OpenIDConnectProviderConfigurationTypeDef",
-    "OrchestrationConfigurationTypeDef",
-    "PermissionConditionTypeDef",
-    "PersonalizationConfigurationTypeDef",
-    "PluginAuthConfigurationTypeDef",
-    "PluginConfigurationTypeDef",
-    "PluginTypeDef",
-    "PluginTypeMetadataSummaryTypeDef",
-    "PrincipalGroupTypeDef",
-    "PrincipalTypeDef",
-    "PrincipalUserTypeDef",
-    "PutFeedbackRequestTypeDef",
-    "PutGroupRequestTypeDef",
-    "PutGroupResponseTypeDef",
-    "QAppsConfigurationTypeDef",
-    "QuickSightConfigurationTypeDef",
-    "RelevantContentTypeDef",
-    "ResponseConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetrieverConfigurationOutputTypeDef",
-    "RetrieverConfigurationTypeDef",
-    "RetrieverContentSourceTypeDef",
-    "RetrieverTypeDef",
-    "RuleConfigurationOutputTypeDef",
-    "RuleConfigurationTypeDef",
-    "RuleOutputTypeDef",
-    "RuleTypeDef",
-    "S3TypeDef",
-    "SamlConfigurationTypeDef",
-    "SamlProviderConfigurationTypeDef",
-    "ScoreAttributesTypeDef",
-    "SearchRelevantContentRequestTypeDef",
-    "SearchRelevantContentResponseTypeDef",
-    "SnippetExcerptTypeDef",
-    "SourceAttributionTypeDef",
-    "SourceDetailsTypeDef",
-    "StartDataSourceSyncJobRequestTypeDef",
-    "StartDataSourceSyncJobResponseTypeDef",
-    "StopDataSourceSyncJobRequestTypeDef",
-    "StopDataSourceSyncJobResponseTypeDef",
-    "StringAttributeBoostingConfigurationOutputTypeDef",
-    "StringAttributeBoostingConfigurationTypeDef",
-    "StringListAttributeBoostingConfigurationTypeDef",
-    "SubscriptionDetailsTypeDef",
-    "SubscriptionPrincipalTypeDef",
-    "SubscriptionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TextDocumentStatisticsTypeDef",
-    "TextInputEventTypeDef",
-    "TextOutputEventTypeDef",
-    "TextSegmentTypeDef",
-    "TopicConfigurationOutputTypeDef",
-    "TopicConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "UpdateChatControlsConfigurationRequestTypeDef",
-    "UpdateChatControlsConfigurationResponseTypeDef",
-    "UpdateChatResponseConfigurationRequestTypeDef",
-    "UpdateChatResponseConfigurationResponseTypeDef",
-    "UpdateDataAccessorRequestTypeDef",
-    "UpdateDataAccessorResponseTypeDef",
-    "UpdateDataSourceRequestTypeDef",
-    "UpdateDataSourceResponseTypeDef",
-    "UpdateIndexRequestTypeDef",
-    "UpdateIndexResponseTypeDef",
-    "UpdatePluginRequestTypeDef",
-    "UpdatePluginResponseTypeDef",
-    "UpdateRetrieverRequestTypeDef",
-    "UpdateRetrieverResponseTypeDef",
-    "UpdateSubscriptionRequestTypeDef",
-    "UpdateSubscriptionResponseTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResponseTypeDef",
-    "UpdateWebExperienceRequestTypeDef",
-    "UpdateWebExperienceResponseTypeDef",
-    "UserAliasTypeDef",
-    "UsersAndGroupsOutputTypeDef",
-    "UsersAndGroupsTypeDef",
-    "VideoExtractionConfigurationTypeDef",
-    "VideoSourceDetailsTypeDef",
-    "WebExperienceAuthConfigurationTypeDef",
-    "WebExperienceTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "APISchemaTypeDef",
+        "AccessConfigurationTypeDef",
+        "AccessControlTypeDef",
+        "ActionConfigurationOutputTypeDef",
+        "ActionConfigurationTypeDef",
+        "ActionExecutionEventTypeDef",
+        "ActionExecutionOutputTypeDef",
+        "ActionExecutionPayloadFieldOutputTypeDef",
+        "ActionExecutionPayloadFieldTypeDef",
+        "ActionExecutionTypeDef",
+        "ActionFilterConfigurationOutputTypeDef",
+        "ActionFilterConfigurationTypeDef",
+        "ActionReviewEventTypeDef",
+        "ActionReviewPayloadFieldAllowedValueTypeDef",
+        "ActionReviewPayloadFieldTypeDef",
+        "ActionReviewTypeDef",
+        "ActionSummaryTypeDef",
+        "ApplicationTypeDef",
+        "AppliedAttachmentsConfigurationTypeDef",
+        "AppliedCreatorModeConfigurationTypeDef",
+        "AppliedOrchestrationConfigurationTypeDef",
+        "AssociatePermissionRequestTypeDef",
+        "AssociatePermissionResponseTypeDef",
+        "AssociatedGroupTypeDef",
+        "AssociatedUserTypeDef",
+        "AttachmentInputEventTypeDef",
+        "AttachmentInputTypeDef",
+        "AttachmentOutputTypeDef",
+        "AttachmentTypeDef",
+        "AttachmentsConfigurationTypeDef",
+        "AttributeFilterOutputTypeDef",
+        "AttributeFilterTypeDef",
+        "AudioExtractionConfigurationTypeDef",
+        "AudioSourceDetailsTypeDef",
+        "AuthChallengeRequestEventTypeDef",
+        "AuthChallengeRequestTypeDef",
+        "AuthChallengeResponseEventTypeDef",
+        "AuthChallengeResponseTypeDef",
+        "AutoSubscriptionConfigurationTypeDef",
+        "BasicAuthConfigurationTypeDef",
+        "BatchDeleteDocumentRequestTypeDef",
+        "BatchDeleteDocumentResponseTypeDef",
+        "BatchPutDocumentRequestTypeDef",
+        "BatchPutDocumentResponseTypeDef",
+        "BlockedPhrasesConfigurationTypeDef",
+        "BlockedPhrasesConfigurationUpdateTypeDef",
+        "BrowserExtensionConfigurationOutputTypeDef",
+        "BrowserExtensionConfigurationTypeDef",
+        "CancelSubscriptionRequestTypeDef",
+        "CancelSubscriptionResponseTypeDef",
+        "ChatInputStreamTypeDef",
+        "ChatInputTypeDef",
+        "ChatModeConfigurationTypeDef",
+        "ChatOutputStreamTypeDef",
+        "ChatOutputTypeDef",
+        "ChatResponseConfigurationDetailTypeDef",
+        "ChatResponseConfigurationTypeDef",
+        "ChatSyncInputTypeDef",
+        "ChatSyncOutputTypeDef",
+        "CheckDocumentAccessRequestTypeDef",
+        "CheckDocumentAccessResponseTypeDef",
+        "ConfigurationEventTypeDef",
+        "ContentBlockerRuleTypeDef",
+        "ContentRetrievalRuleOutputTypeDef",
+        "ContentRetrievalRuleTypeDef",
+        "ContentSourceTypeDef",
+        "ConversationSourceTypeDef",
+        "ConversationTypeDef",
+        "CopyFromSourceTypeDef",
+        "CreateAnonymousWebExperienceUrlRequestTypeDef",
+        "CreateAnonymousWebExperienceUrlResponseTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateChatResponseConfigurationRequestTypeDef",
+        "CreateChatResponseConfigurationResponseTypeDef",
+        "CreateDataAccessorRequestTypeDef",
+        "CreateDataAccessorResponseTypeDef",
+        "CreateDataSourceRequestTypeDef",
+        "CreateDataSourceResponseTypeDef",
+        "CreateIndexRequestTypeDef",
+        "CreateIndexResponseTypeDef",
+        "CreatePluginRequestTypeDef",
+        "CreatePluginResponseTypeDef",
+        "CreateRetrieverRequestTypeDef",
+        "CreateRetrieverResponseTypeDef",
+        "CreateSubscriptionRequestTypeDef",
+        "CreateSubscriptionResponseTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "CreateWebExperienceRequestTypeDef",
+        "CreateWebExperienceResponseTypeDef",
+        "CreatorModeConfigurationTypeDef",
+        "CustomPluginConfigurationTypeDef",
+        "CustomizationConfigurationTypeDef",
+        "DataAccessorAuthenticationConfigurationTypeDef",
+        "DataAccessorAuthenticationDetailOutputTypeDef",
+        "DataAccessorAuthenticationDetailTypeDef",
+        "DataAccessorIdcTrustedTokenIssuerConfigurationTypeDef",
+        "DataAccessorTypeDef",
+        "DataSourceSyncJobMetricsTypeDef",
+        "DataSourceSyncJobTypeDef",
+        "DataSourceTypeDef",
+        "DataSourceVpcConfigurationOutputTypeDef",
+        "DataSourceVpcConfigurationTypeDef",
+        "DateAttributeBoostingConfigurationTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DeleteAttachmentRequestTypeDef",
+        "DeleteAttachmentResponseTypeDef",
+        "DeleteChatControlsConfigurationRequestTypeDef",
+        "DeleteChatControlsConfigurationResponseTypeDef",
+        "DeleteChatResponseConfigurationRequestTypeDef",
+        "DeleteChatResponseConfigurationResponseTypeDef",
+        "DeleteConversationRequestTypeDef",
+        "DeleteConversationResponseTypeDef",
+        "DeleteDataAccessorRequestTypeDef",
+        "DeleteDataAccessorResponseTypeDef",
+        "DeleteDataSourceRequestTypeDef",
+        "DeleteDataSourceResponseTypeDef",
+        "DeleteDocumentTypeDef",
+        "DeleteGroupRequestTypeDef",
+        "DeleteGroupResponseTypeDef",
+        "DeleteIndexRequestTypeDef",
+        "DeleteIndexResponseTypeDef",
+        "DeletePluginRequestTypeDef",
+        "DeletePluginResponseTypeDef",
+        "DeleteRetrieverRequestTypeDef",
+        "DeleteRetrieverResponseTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteUserResponseTypeDef",
+        "DeleteWebExperienceRequestTypeDef",
+        "DeleteWebExperienceResponseTypeDef",
+        "DisassociatePermissionRequestTypeDef",
+        "DisassociatePermissionResponseTypeDef",
+        "DocumentAclConditionTypeDef",
+        "DocumentAclGroupTypeDef",
+        "DocumentAclMembershipTypeDef",
+        "DocumentAclTypeDef",
+        "DocumentAclUserTypeDef",
+        "DocumentAttributeBoostingConfigurationOutputTypeDef",
+        "DocumentAttributeBoostingConfigurationTypeDef",
+        "DocumentAttributeConditionOutputTypeDef",
+        "DocumentAttributeConditionTypeDef",
+        "DocumentAttributeConfigurationTypeDef",
+        "DocumentAttributeOutputTypeDef",
+        "DocumentAttributeTargetOutputTypeDef",
+        "DocumentAttributeTargetTypeDef",
+        "DocumentAttributeTypeDef",
+        "DocumentAttributeValueOutputTypeDef",
+        "DocumentAttributeValueTypeDef",
+        "DocumentContentTypeDef",
+        "DocumentDetailsTypeDef",
+        "DocumentEnrichmentConfigurationOutputTypeDef",
+        "DocumentEnrichmentConfigurationTypeDef",
+        "DocumentOutputValue",
+        "DocumentTypeDef",
+        "DocumentValue",
+        "EligibleDataSourceTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EndOfInputEventTypeDef",
+        "ErrorDetailTypeDef",
+        "EventStream",
+        "FailedAttachmentEventTypeDef",
+        "FailedDocumentTypeDef",
+        "GetApplicationRequestTypeDef",
+        "GetApplicationResponseTypeDef",
+        "GetChatControlsConfigurationRequestTypeDef",
+        "GetChatControlsConfigurationResponseTypeDef",
+        "GetChatResponseConfigurationRequestTypeDef",
+        "GetChatResponseConfigurationResponseTypeDef",
+        "GetDataAccessorRequestTypeDef",
+        "GetDataAccessorResponseTypeDef",
+        "GetDataSourceRequestTypeDef",
+        "GetDataSourceResponseTypeDef",
+        "GetDocumentContentRequestTypeDef",
+        "GetDocumentContentResponseTypeDef",
+        "GetGroupRequestTypeDef",
+        "GetGroupResponseTypeDef",
+        "GetIndexRequestTypeDef",
+        "GetIndexResponseTypeDef",
+        "GetMediaRequestTypeDef",
+        "GetMediaResponseTypeDef",
+        "GetPluginRequestTypeDef",
+        "GetPluginResponseTypeDef",
+        "GetPolicyRequestTypeDef",
+        "GetPolicyResponseTypeDef",
+        "GetRetrieverRequestTypeDef",
+        "GetRetrieverResponseTypeDef",
+        "GetUserRequestTypeDef",
+        "GetUserResponseTypeDef",
+        "GetWebExperienceRequestTypeDef",
+        "GetWebExperienceResponseTypeDef",
+        "GroupMembersTypeDef",
+        "GroupStatusDetailTypeDef",
+        "GroupSummaryTypeDef",
+        "HallucinationReductionConfigurationTypeDef",
+        "HookConfigurationOutputTypeDef",
+        "HookConfigurationTypeDef",
+        "IdcAuthConfigurationTypeDef",
+        "IdentityProviderConfigurationTypeDef",
+        "ImageExtractionConfigurationTypeDef",
+        "ImageSourceDetailsTypeDef",
+        "IndexCapacityConfigurationTypeDef",
+        "IndexStatisticsTypeDef",
+        "IndexTypeDef",
+        "InlineDocumentEnrichmentConfigurationOutputTypeDef",
+        "InlineDocumentEnrichmentConfigurationTypeDef",
+        "InstructionCollectionTypeDef",
+        "KendraIndexConfigurationTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListAttachmentsRequestTypeDef",
+        "ListAttachmentsResponseTypeDef",
+        "ListChatResponseConfigurationsRequestTypeDef",
+        "ListChatResponseConfigurationsResponseTypeDef",
+        "ListConversationsRequestTypeDef",
+        "ListConversationsResponseTypeDef",
+        "ListDataAccessorsRequestTypeDef",
+        "ListDataAccessorsResponseTypeDef",
+        "ListDataSourceSyncJobsRequestTypeDef",
+        "ListDataSourceSyncJobsResponseTypeDef",
+        "ListDataSourcesRequestTypeDef",
+        "ListDataSourcesResponseTypeDef",
+        "ListDocumentsRequestTypeDef",
+        "ListDocumentsResponseTypeDef",
+        "ListGroupsRequestTypeDef",
+        "ListGroupsResponseTypeDef",
+        "ListIndicesRequestTypeDef",
+        "ListIndicesResponseTypeDef",
+        "ListMessagesRequestTypeDef",
+        "ListMessagesResponseTypeDef",
+        "ListPluginActionsRequestTypeDef",
+        "ListPluginActionsResponseTypeDef",
+        "ListPluginTypeActionsRequestTypeDef",
+        "ListPluginTypeActionsResponseTypeDef",
+        "ListPluginTypeMetadataRequestTypeDef",
+        "ListPluginTypeMetadataResponseTypeDef",
+        "ListPluginsRequestTypeDef",
+        "ListPluginsResponseTypeDef",
+        "ListRetrieversRequestTypeDef",
+        "ListRetrieversResponseTypeDef",
+        "ListSubscriptionsRequestTypeDef",
+        "ListSubscriptionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWebExperiencesRequestTypeDef",
+        "ListWebExperiencesResponseTypeDef",
+        "MediaExtractionConfigurationTypeDef",
+        "MemberGroupTypeDef",
+        "MemberUserTypeDef",
+        "MessageTypeDef",
+        "MessageUsefulnessFeedbackTypeDef",
+        "MetadataEventTypeDef",
+        "NativeIndexConfigurationOutputTypeDef",
+        "NativeIndexConfigurationTypeDef",
+        "NoAuthConfigurationTypeDef",
+        "NumberAttributeBoostingConfigurationTypeDef",
+        "OAuth2ClientCredentialConfigurationTypeDef",
+        "OpenIDConnectProviderConfigurationTypeDef",
+        "OrchestrationConfigurationTypeDef",
+        "PermissionConditionTypeDef",
+        "PersonalizationConfigurationTypeDef",
+        "PluginAuthConfigurationTypeDef",
+        "PluginConfigurationTypeDef",
+        "PluginTypeDef",
+        "PluginTypeMetadataSummaryTypeDef",
+        "PrincipalGroupTypeDef",
+        "PrincipalTypeDef",
+        "PrincipalUserTypeDef",
+        "PutFeedbackRequestTypeDef",
+        "PutGroupRequestTypeDef",
+        "PutGroupResponseTypeDef",
+        "QAppsConfigurationTypeDef",
+        "QuickSightConfigurationTypeDef",
+        "RelevantContentTypeDef",
+        "ResponseConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetrieverConfigurationOutputTypeDef",
+        "RetrieverConfigurationTypeDef",
+        "RetrieverContentSourceTypeDef",
+        "RetrieverTypeDef",
+        "RuleConfigurationOutputTypeDef",
+        "RuleConfigurationTypeDef",
+        "RuleOutputTypeDef",
+        "RuleTypeDef",
+        "S3TypeDef",
+        "SamlConfigurationTypeDef",
+        "SamlProviderConfigurationTypeDef",
+        "ScoreAttributesTypeDef",
+        "SearchRelevantContentRequestTypeDef",
+        "SearchRelevantContentResponseTypeDef",
+        "SnippetExcerptTypeDef",
+        "SourceAttributionTypeDef",
+        "SourceDetailsTypeDef",
+        "StartDataSourceSyncJobRequestTypeDef",
+        "StartDataSourceSyncJobResponseTypeDef",
+        "StopDataSourceSyncJobRequestTypeDef",
+        "StopDataSourceSyncJobResponseTypeDef",
+        "StringAttributeBoostingConfigurationOutputTypeDef",
+        "StringAttributeBoostingConfigurationTypeDef",
+        "StringListAttributeBoostingConfigurationTypeDef",
+        "SubscriptionDetailsTypeDef",
+        "SubscriptionPrincipalTypeDef",
+        "SubscriptionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TextDocumentStatisticsTypeDef",
+        "TextInputEventTypeDef",
+        "TextOutputEventTypeDef",
+        "TextSegmentTypeDef",
+        "TopicConfigurationOutputTypeDef",
+        "TopicConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "UpdateChatControlsConfigurationRequestTypeDef",
+        "UpdateChatControlsConfigurationResponseTypeDef",
+        "UpdateChatResponseConfigurationRequestTypeDef",
+        "UpdateChatResponseConfigurationResponseTypeDef",
+        "UpdateDataAccessorRequestTypeDef",
+        "UpdateDataAccessorResponseTypeDef",
+        "UpdateDataSourceRequestTypeDef",
+        "UpdateDataSourceResponseTypeDef",
+        "UpdateIndexRequestTypeDef",
+        "UpdateIndexResponseTypeDef",
+        "UpdatePluginRequestTypeDef",
+        "UpdatePluginResponseTypeDef",
+        "UpdateRetrieverRequestTypeDef",
+        "UpdateRetrieverResponseTypeDef",
+        "UpdateSubscriptionRequestTypeDef",
+        "UpdateSubscriptionResponseTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResponseTypeDef",
+        "UpdateWebExperienceRequestTypeDef",
+        "UpdateWebExperienceResponseTypeDef",
+        "UserAliasTypeDef",
+        "UsersAndGroupsOutputTypeDef",
+        "UsersAndGroupsTypeDef",
+        "VideoExtractionConfigurationTypeDef",
+        "VideoSourceDetailsTypeDef",
+        "WebExperienceAuthConfigurationTypeDef",
+        "WebExperienceTypeDef",
+    ]
+
+
+class S3TypeDef(TypedDict):
+    bucket: str
+    key: str
 
 
 class APISchemaTypeDef(TypedDict):
@@ -437,9 +443,21 @@ class APISchemaTypeDef(TypedDict):
     s3: NotRequired[S3TypeDef]
 
 
-class AccessConfigurationTypeDef(TypedDict):
-    accessControls: ReadOnly[Sequence[AccessControlTypeDef]]
-    memberRelation: NotRequired[MemberRelationType]
+class PrincipalGroupTypeDef(TypedDict):
+    name: NotRequired[str]
+    access: ReadAccessTypeType
+    membershipType: NotRequired[MembershipTypeType]
+
+
+class PrincipalUserTypeDef(TypedDict):
+    id: NotRequired[str]
+    access: ReadAccessTypeType
+    membershipType: NotRequired[MembershipTypeType]
+
+
+class PrincipalTypeDef(TypedDict):
+    user: NotRequired[PrincipalUserTypeDef]
+    group: NotRequired[PrincipalGroupTypeDef]
 
 
 class AccessControlTypeDef(TypedDict):
@@ -447,14 +465,81 @@ class AccessControlTypeDef(TypedDict):
     memberRelation: NotRequired[MemberRelationType]
 
 
+class AccessConfigurationTypeDef(TypedDict):
+    accessControls: ReadOnly[Sequence[AccessControlTypeDef]]
+    memberRelation: NotRequired[MemberRelationType]
+
+
+class DocumentAttributeValueOutputTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    stringListValue: NotRequired[list[str]]
+    longValue: NotRequired[int]
+    dateValue: NotRequired[datetime]
+
+
+class DocumentAttributeOutputTypeDef(TypedDict):
+    name: str
+    value: DocumentAttributeValueOutputTypeDef
+
+
+class AttributeFilterOutputTypeDef(TypedDict):
+    andAllFilters: NotRequired[list[AttributeFilterOutputTypeDef]]
+    orAllFilters: NotRequired[list[AttributeFilterOutputTypeDef]]
+    notFilter: NotRequired[AttributeFilterOutputTypeDef]
+    equalsTo: NotRequired[DocumentAttributeOutputTypeDef]
+    containsAll: NotRequired[DocumentAttributeOutputTypeDef]
+    containsAny: NotRequired[DocumentAttributeOutputTypeDef]
+    greaterThan: NotRequired[DocumentAttributeOutputTypeDef]
+    greaterThanOrEquals: NotRequired[DocumentAttributeOutputTypeDef]
+    lessThan: NotRequired[DocumentAttributeOutputTypeDef]
+    lessThanOrEquals: NotRequired[DocumentAttributeOutputTypeDef]
+
+
+class ActionFilterConfigurationOutputTypeDef(TypedDict):
+    documentAttributeFilter: AttributeFilterOutputTypeDef
+
+
 class ActionConfigurationOutputTypeDef(TypedDict):
     action: str
     filterConfiguration: NotRequired[ActionFilterConfigurationOutputTypeDef]
 
 
+class DocumentAttributeValueTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    stringListValue: NotRequired[ReadOnly[Sequence[str]]]
+    longValue: NotRequired[int]
+    dateValue: NotRequired[ReadOnly[datetime | str]]
+
+
+class DocumentAttributeTypeDef(TypedDict):
+    name: str
+    value: ReadOnly[DocumentAttributeValueTypeDef]
+
+
+class AttributeFilterTypeDef(TypedDict):
+    andAllFilters: NotRequired[ReadOnly[Sequence[AttributeFilterTypeDef]]]
+    orAllFilters: NotRequired[ReadOnly[Sequence[AttributeFilterTypeDef]]]
+    notFilter: NotRequired[ReadOnly[AttributeFilterTypeDef]]
+    equalsTo: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    containsAll: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    containsAny: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    greaterThan: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    greaterThanOrEquals: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    lessThan: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+    lessThanOrEquals: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
+
+
+class ActionFilterConfigurationTypeDef(TypedDict):
+    documentAttributeFilter: ReadOnly[AttributeFilterTypeDef]
+
+
 class ActionConfigurationTypeDef(TypedDict):
     action: str
     filterConfiguration: NotRequired[ReadOnly[ActionFilterConfigurationTypeDef]]
+
+
+class ActionExecutionPayloadFieldTypeDef(TypedDict):
+    value: ReadOnly[DocumentValue]
 
 
 class ActionExecutionEventTypeDef(TypedDict):
@@ -463,42 +548,20 @@ class ActionExecutionEventTypeDef(TypedDict):
     payloadFieldNameSeparator: str
 
 
+class ActionExecutionPayloadFieldOutputTypeDef(TypedDict):
+    value: DocumentOutputValue
+
+
 class ActionExecutionOutputTypeDef(TypedDict):
     pluginId: str
     payload: dict[str, ActionExecutionPayloadFieldOutputTypeDef]
     payloadFieldNameSeparator: str
 
 
-class ActionExecutionPayloadFieldOutputTypeDef(TypedDict):
-    value: DocumentOutputValue
-
-
-class ActionExecutionPayloadFieldTypeDef(TypedDict):
-    value: ReadOnly[DocumentValue]
-
-
 class ActionExecutionTypeDef(TypedDict):
     pluginId: str
     payload: ReadOnly[Mapping[str, ActionExecutionPayloadFieldTypeDef]]
     payloadFieldNameSeparator: str
-
-
-class ActionFilterConfigurationOutputTypeDef(TypedDict):
-    documentAttributeFilter: AttributeFilterOutputTypeDef
-
-
-class ActionFilterConfigurationTypeDef(TypedDict):
-    documentAttributeFilter: ReadOnly[AttributeFilterTypeDef]
-
-
-class ActionReviewEventTypeDef(TypedDict):
-    conversationId: NotRequired[str]
-    userMessageId: NotRequired[str]
-    systemMessageId: NotRequired[str]
-    pluginId: NotRequired[str]
-    pluginType: NotRequired[PluginTypeType]
-    payload: NotRequired[dict[str, ActionReviewPayloadFieldTypeDef]]
-    payloadFieldNameSeparator: NotRequired[str]
 
 
 class ActionReviewPayloadFieldAllowedValueTypeDef(TypedDict):
@@ -518,6 +581,16 @@ class ActionReviewPayloadFieldTypeDef(TypedDict):
     required: NotRequired[bool]
 
 
+class ActionReviewEventTypeDef(TypedDict):
+    conversationId: NotRequired[str]
+    userMessageId: NotRequired[str]
+    systemMessageId: NotRequired[str]
+    pluginId: NotRequired[str]
+    pluginType: NotRequired[PluginTypeType]
+    payload: NotRequired[dict[str, ActionReviewPayloadFieldTypeDef]]
+    payloadFieldNameSeparator: NotRequired[str]
+
+
 class ActionReviewTypeDef(TypedDict):
     pluginId: NotRequired[str]
     pluginType: NotRequired[PluginTypeType]
@@ -530,6 +603,10 @@ class ActionSummaryTypeDef(TypedDict):
     displayName: NotRequired[str]
     instructionExample: NotRequired[str]
     description: NotRequired[str]
+
+
+class QuickSightConfigurationTypeDef(TypedDict):
+    clientNamespace: str
 
 
 class ApplicationTypeDef(TypedDict):
@@ -552,6 +629,12 @@ class AppliedCreatorModeConfigurationTypeDef(TypedDict):
 
 class AppliedOrchestrationConfigurationTypeDef(TypedDict):
     control: OrchestrationControlType
+
+
+class PermissionConditionTypeDef(TypedDict):
+    conditionOperator: PermissionConditionOperatorType
+    conditionKey: str
+    conditionValues: ReadOnly[Sequence[str]]
 
 
 class AssociatePermissionRequestTypeDef(TypedDict):
@@ -577,14 +660,28 @@ class AssociatedUserTypeDef(TypedDict):
     type: NotRequired[MembershipTypeType]
 
 
-class AttachmentInputEventTypeDef(TypedDict):
-    attachment: NotRequired[ReadOnly[AttachmentInputTypeDef]]
+class ConversationSourceTypeDef(TypedDict):
+    conversationId: str
+    attachmentId: str
+
+
+class CopyFromSourceTypeDef(TypedDict):
+    conversation: NotRequired[ConversationSourceTypeDef]
 
 
 class AttachmentInputTypeDef(TypedDict):
     data: NotRequired[ReadOnly[bytes | str | IO[Any]]]
     name: NotRequired[str]
     copyFrom: NotRequired[CopyFromSourceTypeDef]
+
+
+class AttachmentInputEventTypeDef(TypedDict):
+    attachment: NotRequired[ReadOnly[AttachmentInputTypeDef]]
+
+
+class ErrorDetailTypeDef(TypedDict):
+    errorMessage: NotRequired[str]
+    errorCode: NotRequired[ErrorCodeType]
 
 
 class AttachmentOutputTypeDef(TypedDict):
@@ -610,32 +707,6 @@ class AttachmentTypeDef(TypedDict):
 
 class AttachmentsConfigurationTypeDef(TypedDict):
     attachmentsControlMode: AttachmentsControlModeType
-
-
-class AttributeFilterOutputTypeDef(TypedDict):
-    andAllFilters: NotRequired[list[AttributeFilterOutputTypeDef]]
-    orAllFilters: NotRequired[list[AttributeFilterOutputTypeDef]]
-    notFilter: NotRequired[AttributeFilterOutputTypeDef]
-    equalsTo: NotRequired[DocumentAttributeOutputTypeDef]
-    containsAll: NotRequired[DocumentAttributeOutputTypeDef]
-    containsAny: NotRequired[DocumentAttributeOutputTypeDef]
-    greaterThan: NotRequired[DocumentAttributeOutputTypeDef]
-    greaterThanOrEquals: NotRequired[DocumentAttributeOutputTypeDef]
-    lessThan: NotRequired[DocumentAttributeOutputTypeDef]
-    lessThanOrEquals: NotRequired[DocumentAttributeOutputTypeDef]
-
-
-class AttributeFilterTypeDef(TypedDict):
-    andAllFilters: NotRequired[ReadOnly[Sequence[AttributeFilterTypeDef]]]
-    orAllFilters: NotRequired[ReadOnly[Sequence[AttributeFilterTypeDef]]]
-    notFilter: NotRequired[ReadOnly[AttributeFilterTypeDef]]
-    equalsTo: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    containsAll: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    containsAny: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    greaterThan: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    greaterThanOrEquals: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    lessThan: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
-    lessThanOrEquals: NotRequired[ReadOnly[DocumentAttributeTypeDef]]
 
 
 class AudioExtractionConfigurationTypeDef(TypedDict):
@@ -676,6 +747,10 @@ class BasicAuthConfigurationTypeDef(TypedDict):
     roleArn: str
 
 
+class DeleteDocumentTypeDef(TypedDict):
+    documentId: str
+
+
 class BatchDeleteDocumentRequestTypeDef(TypedDict):
     applicationId: str
     indexId: str
@@ -683,9 +758,80 @@ class BatchDeleteDocumentRequestTypeDef(TypedDict):
     dataSourceSyncId: NotRequired[str]
 
 
+class FailedDocumentTypeDef(TypedDict):
+    id: NotRequired[str]
+    error: NotRequired[ErrorDetailTypeDef]
+    dataSourceId: NotRequired[str]
+
+
 class BatchDeleteDocumentResponseTypeDef(TypedDict):
     failedDocuments: NotRequired[list[FailedDocumentTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DocumentContentTypeDef(TypedDict):
+    blob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    s3: NotRequired[S3TypeDef]
+
+
+class DocumentAttributeConditionTypeDef(TypedDict):
+    key: str
+    operator: DocumentEnrichmentConditionOperatorType
+    value: NotRequired[ReadOnly[DocumentAttributeValueTypeDef]]
+
+
+class HookConfigurationTypeDef(TypedDict):
+    invocationCondition: NotRequired[ReadOnly[DocumentAttributeConditionTypeDef]]
+    lambdaArn: NotRequired[str]
+    s3BucketName: NotRequired[str]
+    roleArn: NotRequired[str]
+
+
+class DocumentAttributeTargetTypeDef(TypedDict):
+    key: str
+    value: NotRequired[ReadOnly[DocumentAttributeValueTypeDef]]
+    attributeValueOperator: NotRequired[AttributeValueOperatorType]
+
+
+class InlineDocumentEnrichmentConfigurationTypeDef(TypedDict):
+    condition: NotRequired[ReadOnly[DocumentAttributeConditionTypeDef]]
+    target: NotRequired[ReadOnly[DocumentAttributeTargetTypeDef]]
+    documentContentOperator: NotRequired[DocumentContentOperatorType]
+
+
+class DocumentEnrichmentConfigurationTypeDef(TypedDict):
+    inlineConfigurations: NotRequired[
+        ReadOnly[Sequence[InlineDocumentEnrichmentConfigurationTypeDef]]
+    ]
+    preExtractionHookConfiguration: NotRequired[ReadOnly[HookConfigurationTypeDef]]
+    postExtractionHookConfiguration: NotRequired[ReadOnly[HookConfigurationTypeDef]]
+
+
+class ImageExtractionConfigurationTypeDef(TypedDict):
+    imageExtractionStatus: ImageExtractionStatusType
+
+
+class VideoExtractionConfigurationTypeDef(TypedDict):
+    videoExtractionStatus: VideoExtractionStatusType
+
+
+class MediaExtractionConfigurationTypeDef(TypedDict):
+    imageExtractionConfiguration: NotRequired[ImageExtractionConfigurationTypeDef]
+    audioExtractionConfiguration: NotRequired[AudioExtractionConfigurationTypeDef]
+    videoExtractionConfiguration: NotRequired[VideoExtractionConfigurationTypeDef]
+
+
+class DocumentTypeDef(TypedDict):
+    id: str
+    attributes: NotRequired[ReadOnly[Sequence[DocumentAttributeTypeDef]]]
+    content: NotRequired[ReadOnly[DocumentContentTypeDef]]
+    contentType: NotRequired[ContentTypeType]
+    title: NotRequired[str]
+    accessConfiguration: NotRequired[ReadOnly[AccessConfigurationTypeDef]]
+    documentEnrichmentConfiguration: NotRequired[
+        ReadOnly[DocumentEnrichmentConfigurationTypeDef]
+    ]
+    mediaExtractionConfiguration: NotRequired[MediaExtractionConfigurationTypeDef]
 
 
 class BatchPutDocumentRequestTypeDef(TypedDict):
@@ -725,11 +871,37 @@ class CancelSubscriptionRequestTypeDef(TypedDict):
     subscriptionId: str
 
 
+class SubscriptionDetailsTypeDef(TypedDict):
+    type: NotRequired[SubscriptionTypeType]
+
+
 class CancelSubscriptionResponseTypeDef(TypedDict):
     subscriptionArn: NotRequired[str]
     currentSubscription: NotRequired[SubscriptionDetailsTypeDef]
     nextSubscription: NotRequired[SubscriptionDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PluginConfigurationTypeDef(TypedDict):
+    pluginId: str
+
+
+class ChatModeConfigurationTypeDef(TypedDict):
+    pluginConfiguration: NotRequired[PluginConfigurationTypeDef]
+
+
+class ConfigurationEventTypeDef(TypedDict):
+    chatMode: NotRequired[ChatModeType]
+    chatModeConfiguration: NotRequired[ChatModeConfigurationTypeDef]
+    attributeFilter: NotRequired[ReadOnly[AttributeFilterTypeDef]]
+
+
+class EndOfInputEventTypeDef(TypedDict):
+    pass
+
+
+class TextInputEventTypeDef(TypedDict):
+    userMessage: str
 
 
 class ChatInputStreamTypeDef(TypedDict):
@@ -751,8 +923,71 @@ class ChatInputTypeDef(TypedDict):
     inputStream: NotRequired[ReadOnly[Iterable[ChatInputStreamTypeDef]]]
 
 
-class ChatModeConfigurationTypeDef(TypedDict):
-    pluginConfiguration: NotRequired[PluginConfigurationTypeDef]
+class FailedAttachmentEventTypeDef(TypedDict):
+    conversationId: NotRequired[str]
+    userMessageId: NotRequired[str]
+    systemMessageId: NotRequired[str]
+    attachment: NotRequired[AttachmentOutputTypeDef]
+
+
+class SnippetExcerptTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class ImageSourceDetailsTypeDef(TypedDict):
+    mediaId: NotRequired[str]
+    mediaMimeType: NotRequired[str]
+
+
+class VideoSourceDetailsTypeDef(TypedDict):
+    mediaId: NotRequired[str]
+    mediaMimeType: NotRequired[str]
+    startTimeMilliseconds: NotRequired[int]
+    endTimeMilliseconds: NotRequired[int]
+    videoExtractionType: NotRequired[VideoExtractionTypeType]
+
+
+class SourceDetailsTypeDef(TypedDict):
+    imageSourceDetails: NotRequired[ImageSourceDetailsTypeDef]
+    audioSourceDetails: NotRequired[AudioSourceDetailsTypeDef]
+    videoSourceDetails: NotRequired[VideoSourceDetailsTypeDef]
+
+
+class TextSegmentTypeDef(TypedDict):
+    beginOffset: NotRequired[int]
+    endOffset: NotRequired[int]
+    snippetExcerpt: NotRequired[SnippetExcerptTypeDef]
+    mediaId: NotRequired[str]
+    mediaMimeType: NotRequired[str]
+    sourceDetails: NotRequired[SourceDetailsTypeDef]
+
+
+class SourceAttributionTypeDef(TypedDict):
+    title: NotRequired[str]
+    snippet: NotRequired[str]
+    url: NotRequired[str]
+    citationNumber: NotRequired[int]
+    updatedAt: NotRequired[datetime]
+    textMessageSegments: NotRequired[list[TextSegmentTypeDef]]
+    documentId: NotRequired[str]
+    indexId: NotRequired[str]
+    datasourceId: NotRequired[str]
+
+
+class MetadataEventTypeDef(TypedDict):
+    conversationId: NotRequired[str]
+    userMessageId: NotRequired[str]
+    systemMessageId: NotRequired[str]
+    sourceAttributions: NotRequired[list[SourceAttributionTypeDef]]
+    finalTextMessage: NotRequired[str]
+
+
+class TextOutputEventTypeDef(TypedDict):
+    systemMessageType: NotRequired[SystemMessageTypeType]
+    conversationId: NotRequired[str]
+    userMessageId: NotRequired[str]
+    systemMessageId: NotRequired[str]
+    systemMessage: NotRequired[str]
 
 
 class ChatOutputStreamTypeDef(TypedDict):
@@ -766,6 +1001,21 @@ class ChatOutputStreamTypeDef(TypedDict):
 class ChatOutputTypeDef(TypedDict):
     outputStream: NotRequired[EventStream[ChatOutputStreamTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstructionCollectionTypeDef(TypedDict):
+    responseLength: NotRequired[str]
+    targetAudience: NotRequired[str]
+    perspective: NotRequired[str]
+    outputStyle: NotRequired[str]
+    identity: NotRequired[str]
+    tone: NotRequired[str]
+    customInstructions: NotRequired[str]
+    examples: NotRequired[str]
+
+
+class ResponseConfigurationTypeDef(TypedDict):
+    instructionCollection: NotRequired[InstructionCollectionTypeDef]
 
 
 class ChatResponseConfigurationDetailTypeDef(TypedDict):
@@ -824,6 +1074,32 @@ class CheckDocumentAccessRequestTypeDef(TypedDict):
     dataSourceId: NotRequired[str]
 
 
+class DocumentAclGroupTypeDef(TypedDict):
+    name: NotRequired[str]
+    type: NotRequired[MembershipTypeType]
+
+
+class DocumentAclUserTypeDef(TypedDict):
+    id: NotRequired[str]
+    type: NotRequired[MembershipTypeType]
+
+
+class DocumentAclConditionTypeDef(TypedDict):
+    memberRelation: NotRequired[MemberRelationType]
+    users: NotRequired[list[DocumentAclUserTypeDef]]
+    groups: NotRequired[list[DocumentAclGroupTypeDef]]
+
+
+class DocumentAclMembershipTypeDef(TypedDict):
+    memberRelation: NotRequired[MemberRelationType]
+    conditions: NotRequired[list[DocumentAclConditionTypeDef]]
+
+
+class DocumentAclTypeDef(TypedDict):
+    allowlist: NotRequired[DocumentAclMembershipTypeDef]
+    denyList: NotRequired[DocumentAclMembershipTypeDef]
+
+
 class CheckDocumentAccessResponseTypeDef(TypedDict):
     userGroups: NotRequired[list[AssociatedGroupTypeDef]]
     userAliases: NotRequired[list[AssociatedUserTypeDef]]
@@ -832,14 +1108,13 @@ class CheckDocumentAccessResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ConfigurationEventTypeDef(TypedDict):
-    chatMode: NotRequired[ChatModeType]
-    chatModeConfiguration: NotRequired[ChatModeConfigurationTypeDef]
-    attributeFilter: NotRequired[ReadOnly[AttributeFilterTypeDef]]
-
-
 class ContentBlockerRuleTypeDef(TypedDict):
     systemMessageOverride: NotRequired[str]
+
+
+class EligibleDataSourceTypeDef(TypedDict):
+    indexId: NotRequired[str]
+    dataSourceId: NotRequired[str]
 
 
 class ContentRetrievalRuleOutputTypeDef(TypedDict):
@@ -850,23 +1125,18 @@ class ContentRetrievalRuleTypeDef(TypedDict):
     eligibleDataSources: NotRequired[ReadOnly[Sequence[EligibleDataSourceTypeDef]]]
 
 
+class RetrieverContentSourceTypeDef(TypedDict):
+    retrieverId: str
+
+
 class ContentSourceTypeDef(TypedDict):
     retriever: NotRequired[RetrieverContentSourceTypeDef]
-
-
-class ConversationSourceTypeDef(TypedDict):
-    conversationId: str
-    attachmentId: str
 
 
 class ConversationTypeDef(TypedDict):
     conversationId: NotRequired[str]
     title: NotRequired[str]
     startTime: NotRequired[datetime]
-
-
-class CopyFromSourceTypeDef(TypedDict):
-    conversation: NotRequired[ConversationSourceTypeDef]
 
 
 class CreateAnonymousWebExperienceUrlRequestTypeDef(TypedDict):
@@ -878,6 +1148,23 @@ class CreateAnonymousWebExperienceUrlRequestTypeDef(TypedDict):
 class CreateAnonymousWebExperienceUrlResponseTypeDef(TypedDict):
     anonymousUrl: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    kmsKeyId: NotRequired[str]
+
+
+class PersonalizationConfigurationTypeDef(TypedDict):
+    personalizationControlMode: PersonalizationControlModeType
+
+
+class QAppsConfigurationTypeDef(TypedDict):
+    qAppsControlMode: QAppsControlModeType
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateApplicationRequestTypeDef(TypedDict):
@@ -919,6 +1206,24 @@ class CreateChatResponseConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataAccessorIdcTrustedTokenIssuerConfigurationTypeDef(TypedDict):
+    idcTrustedTokenIssuerArn: str
+
+
+class DataAccessorAuthenticationConfigurationTypeDef(TypedDict):
+    idcTrustedTokenIssuerConfiguration: NotRequired[
+        DataAccessorIdcTrustedTokenIssuerConfigurationTypeDef
+    ]
+
+
+class DataAccessorAuthenticationDetailTypeDef(TypedDict):
+    authenticationType: DataAccessorAuthenticationTypeType
+    authenticationConfiguration: NotRequired[
+        DataAccessorAuthenticationConfigurationTypeDef
+    ]
+    externalIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateDataAccessorRequestTypeDef(TypedDict):
     applicationId: str
     principal: str
@@ -934,6 +1239,11 @@ class CreateDataAccessorResponseTypeDef(TypedDict):
     idcApplicationArn: str
     dataAccessorArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataSourceVpcConfigurationTypeDef(TypedDict):
+    subnetIds: ReadOnly[Sequence[str]]
+    securityGroupIds: ReadOnly[Sequence[str]]
 
 
 class CreateDataSourceRequestTypeDef(TypedDict):
@@ -959,6 +1269,10 @@ class CreateDataSourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IndexCapacityConfigurationTypeDef(TypedDict):
+    units: NotRequired[int]
+
+
 class CreateIndexRequestTypeDef(TypedDict):
     applicationId: str
     displayName: str
@@ -973,6 +1287,37 @@ class CreateIndexResponseTypeDef(TypedDict):
     indexId: NotRequired[str]
     indexArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomPluginConfigurationTypeDef(TypedDict):
+    description: str
+    apiSchemaType: APISchemaTypeType
+    apiSchema: NotRequired[APISchemaTypeDef]
+
+
+class IdcAuthConfigurationTypeDef(TypedDict):
+    idcApplicationArn: str
+    roleArn: str
+
+
+class NoAuthConfigurationTypeDef(TypedDict):
+    pass
+
+
+class OAuth2ClientCredentialConfigurationTypeDef(TypedDict):
+    secretArn: str
+    roleArn: str
+    authorizationUrl: NotRequired[str]
+    tokenUrl: NotRequired[str]
+
+
+class PluginAuthConfigurationTypeDef(TypedDict):
+    basicAuthConfiguration: NotRequired[BasicAuthConfigurationTypeDef]
+    oAuth2ClientCredentialConfiguration: NotRequired[
+        OAuth2ClientCredentialConfigurationTypeDef
+    ]
+    noAuthConfiguration: NotRequired[NoAuthConfigurationTypeDef]
+    idcAuthConfiguration: NotRequired[IdcAuthConfigurationTypeDef]
 
 
 class CreatePluginRequestTypeDef(TypedDict):
@@ -993,6 +1338,55 @@ class CreatePluginResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KendraIndexConfigurationTypeDef(TypedDict):
+    indexId: str
+
+
+class DateAttributeBoostingConfigurationTypeDef(TypedDict):
+    boostingLevel: DocumentAttributeBoostingLevelType
+    boostingDurationInSeconds: NotRequired[int]
+
+
+class NumberAttributeBoostingConfigurationTypeDef(TypedDict):
+    boostingLevel: DocumentAttributeBoostingLevelType
+    boostingType: NotRequired[NumberAttributeBoostingTypeType]
+
+
+class StringAttributeBoostingConfigurationTypeDef(TypedDict):
+    boostingLevel: DocumentAttributeBoostingLevelType
+    attributeValueBoosting: NotRequired[
+        ReadOnly[Mapping[str, StringAttributeValueBoostingLevelType]]
+    ]
+
+
+class StringListAttributeBoostingConfigurationTypeDef(TypedDict):
+    boostingLevel: DocumentAttributeBoostingLevelType
+
+
+class DocumentAttributeBoostingConfigurationTypeDef(TypedDict):
+    numberConfiguration: NotRequired[NumberAttributeBoostingConfigurationTypeDef]
+    stringConfiguration: NotRequired[
+        ReadOnly[StringAttributeBoostingConfigurationTypeDef]
+    ]
+    dateConfiguration: NotRequired[DateAttributeBoostingConfigurationTypeDef]
+    stringListConfiguration: NotRequired[
+        StringListAttributeBoostingConfigurationTypeDef
+    ]
+
+
+class NativeIndexConfigurationTypeDef(TypedDict):
+    indexId: str
+    version: NotRequired[int]
+    boostingOverride: NotRequired[
+        ReadOnly[Mapping[str, DocumentAttributeBoostingConfigurationTypeDef]]
+    ]
+
+
+class RetrieverConfigurationTypeDef(TypedDict):
+    nativeIndexConfiguration: NotRequired[ReadOnly[NativeIndexConfigurationTypeDef]]
+    kendraIndexConfiguration: NotRequired[KendraIndexConfigurationTypeDef]
+
+
 class CreateRetrieverRequestTypeDef(TypedDict):
     applicationId: str
     type: RetrieverTypeType
@@ -1007,6 +1401,11 @@ class CreateRetrieverResponseTypeDef(TypedDict):
     retrieverId: NotRequired[str]
     retrieverArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SubscriptionPrincipalTypeDef(TypedDict):
+    user: NotRequired[str]
+    group: NotRequired[str]
 
 
 class CreateSubscriptionRequestTypeDef(TypedDict):
@@ -1024,6 +1423,12 @@ class CreateSubscriptionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UserAliasTypeDef(TypedDict):
+    indexId: NotRequired[str]
+    dataSourceId: NotRequired[str]
+    userId: str
+
+
 class CreateUserRequestTypeDef(TypedDict):
     applicationId: str
     userId: str
@@ -1033,6 +1438,27 @@ class CreateUserRequestTypeDef(TypedDict):
 
 class CreateUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomizationConfigurationTypeDef(TypedDict):
+    customCSSUrl: NotRequired[str]
+    logoUrl: NotRequired[str]
+    fontUrl: NotRequired[str]
+    faviconUrl: NotRequired[str]
+
+
+class OpenIDConnectProviderConfigurationTypeDef(TypedDict):
+    secretsArn: str
+    secretsRole: str
+
+
+class SamlProviderConfigurationTypeDef(TypedDict):
+    authenticationUrl: str
+
+
+class IdentityProviderConfigurationTypeDef(TypedDict):
+    samlConfiguration: NotRequired[SamlProviderConfigurationTypeDef]
+    openIDConnectConfiguration: NotRequired[OpenIDConnectProviderConfigurationTypeDef]
 
 
 class CreateWebExperienceRequestTypeDef(TypedDict):
@@ -1062,43 +1488,12 @@ class CreatorModeConfigurationTypeDef(TypedDict):
     creatorModeControl: CreatorModeControlType
 
 
-class CustomPluginConfigurationTypeDef(TypedDict):
-    description: str
-    apiSchemaType: APISchemaTypeType
-    apiSchema: NotRequired[APISchemaTypeDef]
-
-
-class CustomizationConfigurationTypeDef(TypedDict):
-    customCSSUrl: NotRequired[str]
-    logoUrl: NotRequired[str]
-    fontUrl: NotRequired[str]
-    faviconUrl: NotRequired[str]
-
-
-class DataAccessorAuthenticationConfigurationTypeDef(TypedDict):
-    idcTrustedTokenIssuerConfiguration: NotRequired[
-        DataAccessorIdcTrustedTokenIssuerConfigurationTypeDef
-    ]
-
-
 class DataAccessorAuthenticationDetailOutputTypeDef(TypedDict):
     authenticationType: DataAccessorAuthenticationTypeType
     authenticationConfiguration: NotRequired[
         DataAccessorAuthenticationConfigurationTypeDef
     ]
     externalIds: NotRequired[list[str]]
-
-
-class DataAccessorAuthenticationDetailTypeDef(TypedDict):
-    authenticationType: DataAccessorAuthenticationTypeType
-    authenticationConfiguration: NotRequired[
-        DataAccessorAuthenticationConfigurationTypeDef
-    ]
-    externalIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DataAccessorIdcTrustedTokenIssuerConfigurationTypeDef(TypedDict):
-    idcTrustedTokenIssuerArn: str
 
 
 class DataAccessorTypeDef(TypedDict):
@@ -1142,16 +1537,6 @@ class DataSourceTypeDef(TypedDict):
 class DataSourceVpcConfigurationOutputTypeDef(TypedDict):
     subnetIds: list[str]
     securityGroupIds: list[str]
-
-
-class DataSourceVpcConfigurationTypeDef(TypedDict):
-    subnetIds: ReadOnly[Sequence[str]]
-    securityGroupIds: ReadOnly[Sequence[str]]
-
-
-class DateAttributeBoostingConfigurationTypeDef(TypedDict):
-    boostingLevel: DocumentAttributeBoostingLevelType
-    boostingDurationInSeconds: NotRequired[int]
 
 
 class DeleteApplicationRequestTypeDef(TypedDict):
@@ -1219,10 +1604,6 @@ class DeleteDataSourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeleteDocumentTypeDef(TypedDict):
-    documentId: str
-
-
 class DeleteGroupRequestTypeDef(TypedDict):
     applicationId: str
     indexId: str
@@ -1288,46 +1669,16 @@ class DisassociatePermissionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DocumentAclConditionTypeDef(TypedDict):
-    memberRelation: NotRequired[MemberRelationType]
-    users: NotRequired[list[DocumentAclUserTypeDef]]
-    groups: NotRequired[list[DocumentAclGroupTypeDef]]
-
-
-class DocumentAclGroupTypeDef(TypedDict):
-    name: NotRequired[str]
-    type: NotRequired[MembershipTypeType]
-
-
-class DocumentAclMembershipTypeDef(TypedDict):
-    memberRelation: NotRequired[MemberRelationType]
-    conditions: NotRequired[list[DocumentAclConditionTypeDef]]
-
-
-class DocumentAclTypeDef(TypedDict):
-    allowlist: NotRequired[DocumentAclMembershipTypeDef]
-    denyList: NotRequired[DocumentAclMembershipTypeDef]
-
-
-class DocumentAclUserTypeDef(TypedDict):
-    id: NotRequired[str]
-    type: NotRequired[MembershipTypeType]
+class StringAttributeBoostingConfigurationOutputTypeDef(TypedDict):
+    boostingLevel: DocumentAttributeBoostingLevelType
+    attributeValueBoosting: NotRequired[
+        dict[str, StringAttributeValueBoostingLevelType]
+    ]
 
 
 class DocumentAttributeBoostingConfigurationOutputTypeDef(TypedDict):
     numberConfiguration: NotRequired[NumberAttributeBoostingConfigurationTypeDef]
     stringConfiguration: NotRequired[StringAttributeBoostingConfigurationOutputTypeDef]
-    dateConfiguration: NotRequired[DateAttributeBoostingConfigurationTypeDef]
-    stringListConfiguration: NotRequired[
-        StringListAttributeBoostingConfigurationTypeDef
-    ]
-
-
-class DocumentAttributeBoostingConfigurationTypeDef(TypedDict):
-    numberConfiguration: NotRequired[NumberAttributeBoostingConfigurationTypeDef]
-    stringConfiguration: NotRequired[
-        ReadOnly[StringAttributeBoostingConfigurationTypeDef]
-    ]
     dateConfiguration: NotRequired[DateAttributeBoostingConfigurationTypeDef]
     stringListConfiguration: NotRequired[
         StringListAttributeBoostingConfigurationTypeDef
@@ -1340,57 +1691,16 @@ class DocumentAttributeConditionOutputTypeDef(TypedDict):
     value: NotRequired[DocumentAttributeValueOutputTypeDef]
 
 
-class DocumentAttributeConditionTypeDef(TypedDict):
-    key: str
-    operator: DocumentEnrichmentConditionOperatorType
-    value: NotRequired[ReadOnly[DocumentAttributeValueTypeDef]]
-
-
 class DocumentAttributeConfigurationTypeDef(TypedDict):
     name: NotRequired[str]
     type: NotRequired[AttributeTypeType]
     search: NotRequired[StatusType]
 
 
-class DocumentAttributeOutputTypeDef(TypedDict):
-    name: str
-    value: DocumentAttributeValueOutputTypeDef
-
-
 class DocumentAttributeTargetOutputTypeDef(TypedDict):
     key: str
     value: NotRequired[DocumentAttributeValueOutputTypeDef]
     attributeValueOperator: NotRequired[AttributeValueOperatorType]
-
-
-class DocumentAttributeTargetTypeDef(TypedDict):
-    key: str
-    value: NotRequired[ReadOnly[DocumentAttributeValueTypeDef]]
-    attributeValueOperator: NotRequired[AttributeValueOperatorType]
-
-
-class DocumentAttributeTypeDef(TypedDict):
-    name: str
-    value: ReadOnly[DocumentAttributeValueTypeDef]
-
-
-class DocumentAttributeValueOutputTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    stringListValue: NotRequired[list[str]]
-    longValue: NotRequired[int]
-    dateValue: NotRequired[datetime]
-
-
-class DocumentAttributeValueTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    stringListValue: NotRequired[ReadOnly[Sequence[str]]]
-    longValue: NotRequired[int]
-    dateValue: NotRequired[ReadOnly[datetime | str]]
-
-
-class DocumentContentTypeDef(TypedDict):
-    blob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    s3: NotRequired[S3TypeDef]
 
 
 class DocumentDetailsTypeDef(TypedDict):
@@ -1401,64 +1711,25 @@ class DocumentDetailsTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
 
 
+class HookConfigurationOutputTypeDef(TypedDict):
+    invocationCondition: NotRequired[DocumentAttributeConditionOutputTypeDef]
+    lambdaArn: NotRequired[str]
+    s3BucketName: NotRequired[str]
+    roleArn: NotRequired[str]
+
+
+class InlineDocumentEnrichmentConfigurationOutputTypeDef(TypedDict):
+    condition: NotRequired[DocumentAttributeConditionOutputTypeDef]
+    target: NotRequired[DocumentAttributeTargetOutputTypeDef]
+    documentContentOperator: NotRequired[DocumentContentOperatorType]
+
+
 class DocumentEnrichmentConfigurationOutputTypeDef(TypedDict):
     inlineConfigurations: NotRequired[
         list[InlineDocumentEnrichmentConfigurationOutputTypeDef]
     ]
     preExtractionHookConfiguration: NotRequired[HookConfigurationOutputTypeDef]
     postExtractionHookConfiguration: NotRequired[HookConfigurationOutputTypeDef]
-
-
-class DocumentEnrichmentConfigurationTypeDef(TypedDict):
-    inlineConfigurations: NotRequired[
-        ReadOnly[Sequence[InlineDocumentEnrichmentConfigurationTypeDef]]
-    ]
-    preExtractionHookConfiguration: NotRequired[ReadOnly[HookConfigurationTypeDef]]
-    postExtractionHookConfiguration: NotRequired[ReadOnly[HookConfigurationTypeDef]]
-
-
-class DocumentTypeDef(TypedDict):
-    id: str
-    attributes: NotRequired[ReadOnly[Sequence[DocumentAttributeTypeDef]]]
-    content: NotRequired[ReadOnly[DocumentContentTypeDef]]
-    contentType: NotRequired[ContentTypeType]
-    title: NotRequired[str]
-    accessConfiguration: NotRequired[ReadOnly[AccessConfigurationTypeDef]]
-    documentEnrichmentConfiguration: NotRequired[
-        ReadOnly[DocumentEnrichmentConfigurationTypeDef]
-    ]
-    mediaExtractionConfiguration: NotRequired[MediaExtractionConfigurationTypeDef]
-
-
-class EligibleDataSourceTypeDef(TypedDict):
-    indexId: NotRequired[str]
-    dataSourceId: NotRequired[str]
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    kmsKeyId: NotRequired[str]
-
-
-class EndOfInputEventTypeDef(TypedDict):
-    pass
-
-
-class ErrorDetailTypeDef(TypedDict):
-    errorMessage: NotRequired[str]
-    errorCode: NotRequired[ErrorCodeType]
-
-
-class FailedAttachmentEventTypeDef(TypedDict):
-    conversationId: NotRequired[str]
-    userMessageId: NotRequired[str]
-    systemMessageId: NotRequired[str]
-    attachment: NotRequired[AttachmentOutputTypeDef]
-
-
-class FailedDocumentTypeDef(TypedDict):
-    id: NotRequired[str]
-    error: NotRequired[ErrorDetailTypeDef]
-    dataSourceId: NotRequired[str]
 
 
 class GetApplicationRequestTypeDef(TypedDict):
@@ -1492,6 +1763,34 @@ class GetChatControlsConfigurationRequestTypeDef(TypedDict):
     applicationId: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class HallucinationReductionConfigurationTypeDef(TypedDict):
+    hallucinationReductionControl: NotRequired[HallucinationReductionControlType]
+
+
+class RuleConfigurationOutputTypeDef(TypedDict):
+    contentBlockerRule: NotRequired[ContentBlockerRuleTypeDef]
+    contentRetrievalRule: NotRequired[ContentRetrievalRuleOutputTypeDef]
+
+
+class UsersAndGroupsOutputTypeDef(TypedDict):
+    userIds: NotRequired[list[str]]
+    userGroups: NotRequired[list[str]]
+
+
+class RuleOutputTypeDef(TypedDict):
+    includedUsersAndGroups: NotRequired[UsersAndGroupsOutputTypeDef]
+    excludedUsersAndGroups: NotRequired[UsersAndGroupsOutputTypeDef]
+    ruleType: RuleTypeType
+    ruleConfiguration: NotRequired[RuleConfigurationOutputTypeDef]
+
+
+class TopicConfigurationOutputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    exampleChatMessages: NotRequired[list[str]]
+    rules: list[RuleOutputTypeDef]
 
 
 class GetChatControlsConfigurationResponseTypeDef(TypedDict):
@@ -1591,6 +1890,12 @@ class GetGroupRequestTypeDef(TypedDict):
     dataSourceId: NotRequired[str]
 
 
+class GroupStatusDetailTypeDef(TypedDict):
+    status: NotRequired[GroupStatusType]
+    lastUpdatedAt: NotRequired[datetime]
+    errorDetail: NotRequired[ErrorDetailTypeDef]
+
+
 class GetGroupResponseTypeDef(TypedDict):
     status: NotRequired[GroupStatusDetailTypeDef]
     statusHistory: NotRequired[list[GroupStatusDetailTypeDef]]
@@ -1600,6 +1905,15 @@ class GetGroupResponseTypeDef(TypedDict):
 class GetIndexRequestTypeDef(TypedDict):
     applicationId: str
     indexId: str
+
+
+class TextDocumentStatisticsTypeDef(TypedDict):
+    indexedTextBytes: NotRequired[int]
+    indexedTextDocumentCount: NotRequired[int]
+
+
+class IndexStatisticsTypeDef(TypedDict):
+    textDocumentStatistics: NotRequired[TextDocumentStatisticsTypeDef]
 
 
 class GetIndexResponseTypeDef(TypedDict):
@@ -1669,6 +1983,19 @@ class GetRetrieverRequestTypeDef(TypedDict):
     retrieverId: str
 
 
+class NativeIndexConfigurationOutputTypeDef(TypedDict):
+    indexId: str
+    version: NotRequired[int]
+    boostingOverride: NotRequired[
+        dict[str, DocumentAttributeBoostingConfigurationOutputTypeDef]
+    ]
+
+
+class RetrieverConfigurationOutputTypeDef(TypedDict):
+    nativeIndexConfiguration: NotRequired[NativeIndexConfigurationOutputTypeDef]
+    kendraIndexConfiguration: NotRequired[KendraIndexConfigurationTypeDef]
+
+
 class GetRetrieverResponseTypeDef(TypedDict):
     applicationId: NotRequired[str]
     retrieverId: NotRequired[str]
@@ -1698,6 +2025,17 @@ class GetWebExperienceRequestTypeDef(TypedDict):
     webExperienceId: str
 
 
+class SamlConfigurationTypeDef(TypedDict):
+    metadataXML: str
+    roleArn: str
+    userIdAttribute: str
+    userGroupAttribute: NotRequired[str]
+
+
+class WebExperienceAuthConfigurationTypeDef(TypedDict):
+    samlConfiguration: NotRequired[SamlConfigurationTypeDef]
+
+
 class GetWebExperienceResponseTypeDef(TypedDict):
     applicationId: NotRequired[str]
     webExperienceId: NotRequired[str]
@@ -1722,65 +2060,24 @@ class GetWebExperienceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MemberGroupTypeDef(TypedDict):
+    groupName: str
+    type: NotRequired[MembershipTypeType]
+
+
+class MemberUserTypeDef(TypedDict):
+    userId: str
+    type: NotRequired[MembershipTypeType]
+
+
 class GroupMembersTypeDef(TypedDict):
     memberGroups: NotRequired[ReadOnly[Sequence[MemberGroupTypeDef]]]
     memberUsers: NotRequired[ReadOnly[Sequence[MemberUserTypeDef]]]
     s3PathForGroupMembers: NotRequired[S3TypeDef]
 
 
-class GroupStatusDetailTypeDef(TypedDict):
-    status: NotRequired[GroupStatusType]
-    lastUpdatedAt: NotRequired[datetime]
-    errorDetail: NotRequired[ErrorDetailTypeDef]
-
-
 class GroupSummaryTypeDef(TypedDict):
     groupName: NotRequired[str]
-
-
-class HallucinationReductionConfigurationTypeDef(TypedDict):
-    hallucinationReductionControl: NotRequired[HallucinationReductionControlType]
-
-
-class HookConfigurationOutputTypeDef(TypedDict):
-    invocationCondition: NotRequired[DocumentAttributeConditionOutputTypeDef]
-    lambdaArn: NotRequired[str]
-    s3BucketName: NotRequired[str]
-    roleArn: NotRequired[str]
-
-
-class HookConfigurationTypeDef(TypedDict):
-    invocationCondition: NotRequired[ReadOnly[DocumentAttributeConditionTypeDef]]
-    lambdaArn: NotRequired[str]
-    s3BucketName: NotRequired[str]
-    roleArn: NotRequired[str]
-
-
-class IdcAuthConfigurationTypeDef(TypedDict):
-    idcApplicationArn: str
-    roleArn: str
-
-
-class IdentityProviderConfigurationTypeDef(TypedDict):
-    samlConfiguration: NotRequired[SamlProviderConfigurationTypeDef]
-    openIDConnectConfiguration: NotRequired[OpenIDConnectProviderConfigurationTypeDef]
-
-
-class ImageExtractionConfigurationTypeDef(TypedDict):
-    imageExtractionStatus: ImageExtractionStatusType
-
-
-class ImageSourceDetailsTypeDef(TypedDict):
-    mediaId: NotRequired[str]
-    mediaMimeType: NotRequired[str]
-
-
-class IndexCapacityConfigurationTypeDef(TypedDict):
-    units: NotRequired[int]
-
-
-class IndexStatisticsTypeDef(TypedDict):
-    textDocumentStatistics: NotRequired[TextDocumentStatisticsTypeDef]
 
 
 class IndexTypeDef(TypedDict):
@@ -1789,33 +2086,6 @@ class IndexTypeDef(TypedDict):
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
     status: NotRequired[IndexStatusType]
-
-
-class InlineDocumentEnrichmentConfigurationOutputTypeDef(TypedDict):
-    condition: NotRequired[DocumentAttributeConditionOutputTypeDef]
-    target: NotRequired[DocumentAttributeTargetOutputTypeDef]
-    documentContentOperator: NotRequired[DocumentContentOperatorType]
-
-
-class InlineDocumentEnrichmentConfigurationTypeDef(TypedDict):
-    condition: NotRequired[ReadOnly[DocumentAttributeConditionTypeDef]]
-    target: NotRequired[ReadOnly[DocumentAttributeTargetTypeDef]]
-    documentContentOperator: NotRequired[DocumentContentOperatorType]
-
-
-class InstructionCollectionTypeDef(TypedDict):
-    responseLength: NotRequired[str]
-    targetAudience: NotRequired[str]
-    perspective: NotRequired[str]
-    outputStyle: NotRequired[str]
-    identity: NotRequired[str]
-    tone: NotRequired[str]
-    customInstructions: NotRequired[str]
-    examples: NotRequired[str]
-
-
-class KendraIndexConfigurationTypeDef(TypedDict):
-    indexId: str
 
 
 class ListApplicationsRequestTypeDef(TypedDict):
@@ -1959,6 +2229,17 @@ class ListMessagesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class MessageTypeDef(TypedDict):
+    messageId: NotRequired[str]
+    body: NotRequired[str]
+    time: NotRequired[datetime]
+    type: NotRequired[MessageTypeType]
+    attachments: NotRequired[list[AttachmentOutputTypeDef]]
+    sourceAttribution: NotRequired[list[SourceAttributionTypeDef]]
+    actionReview: NotRequired[ActionReviewTypeDef]
+    actionExecution: NotRequired[ActionExecutionOutputTypeDef]
+
+
 class ListMessagesResponseTypeDef(TypedDict):
     messages: NotRequired[list[MessageTypeDef]]
     nextToken: NotRequired[str]
@@ -1995,6 +2276,12 @@ class ListPluginTypeMetadataRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PluginTypeMetadataSummaryTypeDef(TypedDict):
+    type: NotRequired[PluginTypeType]
+    category: NotRequired[PluginTypeCategoryType]
+    description: NotRequired[str]
+
+
 class ListPluginTypeMetadataResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     items: NotRequired[list[PluginTypeMetadataSummaryTypeDef]]
@@ -2005,6 +2292,17 @@ class ListPluginsRequestTypeDef(TypedDict):
     applicationId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class PluginTypeDef(TypedDict):
+    pluginId: NotRequired[str]
+    displayName: NotRequired[str]
+    type: NotRequired[PluginTypeType]
+    serverUrl: NotRequired[str]
+    state: NotRequired[PluginStateType]
+    buildStatus: NotRequired[PluginBuildStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
 
 
 class ListPluginsResponseTypeDef(TypedDict):
@@ -2019,6 +2317,14 @@ class ListRetrieversRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class RetrieverTypeDef(TypedDict):
+    applicationId: NotRequired[str]
+    retrieverId: NotRequired[str]
+    type: NotRequired[RetrieverTypeType]
+    status: NotRequired[RetrieverStatusType]
+    displayName: NotRequired[str]
+
+
 class ListRetrieversResponseTypeDef(TypedDict):
     retrievers: NotRequired[list[RetrieverTypeDef]]
     nextToken: NotRequired[str]
@@ -2029,6 +2335,14 @@ class ListSubscriptionsRequestTypeDef(TypedDict):
     applicationId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class SubscriptionTypeDef(TypedDict):
+    subscriptionId: NotRequired[str]
+    subscriptionArn: NotRequired[str]
+    principal: NotRequired[SubscriptionPrincipalTypeDef]
+    currentSubscription: NotRequired[SubscriptionDetailsTypeDef]
+    nextSubscription: NotRequired[SubscriptionDetailsTypeDef]
 
 
 class ListSubscriptionsResponseTypeDef(TypedDict):
@@ -2052,37 +2366,18 @@ class ListWebExperiencesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class WebExperienceTypeDef(TypedDict):
+    webExperienceId: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    defaultEndpoint: NotRequired[str]
+    status: NotRequired[WebExperienceStatusType]
+
+
 class ListWebExperiencesResponseTypeDef(TypedDict):
     webExperiences: NotRequired[list[WebExperienceTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MediaExtractionConfigurationTypeDef(TypedDict):
-    imageExtractionConfiguration: NotRequired[ImageExtractionConfigurationTypeDef]
-    audioExtractionConfiguration: NotRequired[AudioExtractionConfigurationTypeDef]
-    videoExtractionConfiguration: NotRequired[VideoExtractionConfigurationTypeDef]
-
-
-class MemberGroupTypeDef(TypedDict):
-    groupName: str
-    type: NotRequired[MembershipTypeType]
-
-
-class MemberUserTypeDef(TypedDict):
-    userId: str
-    type: NotRequired[MembershipTypeType]
-
-
-class MessageTypeDef(TypedDict):
-    messageId: NotRequired[str]
-    body: NotRequired[str]
-    time: NotRequired[datetime]
-    type: NotRequired[MessageTypeType]
-    attachments: NotRequired[list[AttachmentOutputTypeDef]]
-    sourceAttribution: NotRequired[list[SourceAttributionTypeDef]]
-    actionReview: NotRequired[ActionReviewTypeDef]
-    actionExecution: NotRequired[ActionExecutionOutputTypeDef]
 
 
 class MessageUsefulnessFeedbackTypeDef(TypedDict):
@@ -2092,110 +2387,8 @@ class MessageUsefulnessFeedbackTypeDef(TypedDict):
     submittedAt: ReadOnly[datetime | str]
 
 
-class MetadataEventTypeDef(TypedDict):
-    conversationId: NotRequired[str]
-    userMessageId: NotRequired[str]
-    systemMessageId: NotRequired[str]
-    sourceAttributions: NotRequired[list[SourceAttributionTypeDef]]
-    finalTextMessage: NotRequired[str]
-
-
-class NativeIndexConfigurationOutputTypeDef(TypedDict):
-    indexId: str
-    version: NotRequired[int]
-    boostingOverride: NotRequired[
-        dict[str, DocumentAttributeBoostingConfigurationOutputTypeDef]
-    ]
-
-
-class NativeIndexConfigurationTypeDef(TypedDict):
-    indexId: str
-    version: NotRequired[int]
-    boostingOverride: NotRequired[
-        ReadOnly[Mapping[str, DocumentAttributeBoostingConfigurationTypeDef]]
-    ]
-
-
-class NoAuthConfigurationTypeDef(TypedDict):
-    pass
-
-
-class NumberAttributeBoostingConfigurationTypeDef(TypedDict):
-    boostingLevel: DocumentAttributeBoostingLevelType
-    boostingType: NotRequired[NumberAttributeBoostingTypeType]
-
-
-class OAuth2ClientCredentialConfigurationTypeDef(TypedDict):
-    secretArn: str
-    roleArn: str
-    authorizationUrl: NotRequired[str]
-    tokenUrl: NotRequired[str]
-
-
-class OpenIDConnectProviderConfigurationTypeDef(TypedDict):
-    secretsArn: str
-    secretsRole: str
-
-
 class OrchestrationConfigurationTypeDef(TypedDict):
     control: OrchestrationControlType
-
-
-class PermissionConditionTypeDef(TypedDict):
-    conditionOperator: PermissionConditionOperatorType
-    conditionKey: str
-    conditionValues: ReadOnly[Sequence[str]]
-
-
-class PersonalizationConfigurationTypeDef(TypedDict):
-    personalizationControlMode: PersonalizationControlModeType
-
-
-class PluginAuthConfigurationTypeDef(TypedDict):
-    basicAuthConfiguration: NotRequired[BasicAuthConfigurationTypeDef]
-    oAuth2ClientCredentialConfiguration: NotRequired[
-        OAuth2ClientCredentialConfigurationTypeDef
-    ]
-    noAuthConfiguration: NotRequired[NoAuthConfigurationTypeDef]
-    idcAuthConfiguration: NotRequired[IdcAuthConfigurationTypeDef]
-
-
-class PluginConfigurationTypeDef(TypedDict):
-    pluginId: str
-
-
-class PluginTypeDef(TypedDict):
-    pluginId: NotRequired[str]
-    displayName: NotRequired[str]
-    type: NotRequired[PluginTypeType]
-    serverUrl: NotRequired[str]
-    state: NotRequired[PluginStateType]
-    buildStatus: NotRequired[PluginBuildStatusType]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
-class PluginTypeMetadataSummaryTypeDef(TypedDict):
-    type: NotRequired[PluginTypeType]
-    category: NotRequired[PluginTypeCategoryType]
-    description: NotRequired[str]
-
-
-class PrincipalGroupTypeDef(TypedDict):
-    name: NotRequired[str]
-    access: ReadAccessTypeType
-    membershipType: NotRequired[MembershipTypeType]
-
-
-class PrincipalTypeDef(TypedDict):
-    user: NotRequired[PrincipalUserTypeDef]
-    group: NotRequired[PrincipalGroupTypeDef]
-
-
-class PrincipalUserTypeDef(TypedDict):
-    id: NotRequired[str]
-    access: ReadAccessTypeType
-    membershipType: NotRequired[MembershipTypeType]
 
 
 class PutFeedbackRequestTypeDef(TypedDict):
@@ -2221,12 +2414,8 @@ class PutGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QAppsConfigurationTypeDef(TypedDict):
-    qAppsControlMode: QAppsControlModeType
-
-
-class QuickSightConfigurationTypeDef(TypedDict):
-    clientNamespace: str
+class ScoreAttributesTypeDef(TypedDict):
+    scoreConfidence: NotRequired[ScoreConfidenceType]
 
 
 class RelevantContentTypeDef(TypedDict):
@@ -2238,47 +2427,14 @@ class RelevantContentTypeDef(TypedDict):
     scoreAttributes: NotRequired[ScoreAttributesTypeDef]
 
 
-class ResponseConfigurationTypeDef(TypedDict):
-    instructionCollection: NotRequired[InstructionCollectionTypeDef]
-
-
-class RetrieverConfigurationOutputTypeDef(TypedDict):
-    nativeIndexConfiguration: NotRequired[NativeIndexConfigurationOutputTypeDef]
-    kendraIndexConfiguration: NotRequired[KendraIndexConfigurationTypeDef]
-
-
-class RetrieverConfigurationTypeDef(TypedDict):
-    nativeIndexConfiguration: NotRequired[ReadOnly[NativeIndexConfigurationTypeDef]]
-    kendraIndexConfiguration: NotRequired[KendraIndexConfigurationTypeDef]
-
-
-class RetrieverContentSourceTypeDef(TypedDict):
-    retrieverId: str
-
-
-class RetrieverTypeDef(TypedDict):
-    applicationId: NotRequired[str]
-    retrieverId: NotRequired[str]
-    type: NotRequired[RetrieverTypeType]
-    status: NotRequired[RetrieverStatusType]
-    displayName: NotRequired[str]
-
-
-class RuleConfigurationOutputTypeDef(TypedDict):
-    contentBlockerRule: NotRequired[ContentBlockerRuleTypeDef]
-    contentRetrievalRule: NotRequired[ContentRetrievalRuleOutputTypeDef]
-
-
 class RuleConfigurationTypeDef(TypedDict):
     contentBlockerRule: NotRequired[ContentBlockerRuleTypeDef]
     contentRetrievalRule: NotRequired[ReadOnly[ContentRetrievalRuleTypeDef]]
 
 
-class RuleOutputTypeDef(TypedDict):
-    includedUsersAndGroups: NotRequired[UsersAndGroupsOutputTypeDef]
-    excludedUsersAndGroups: NotRequired[UsersAndGroupsOutputTypeDef]
-    ruleType: RuleTypeType
-    ruleConfiguration: NotRequired[RuleConfigurationOutputTypeDef]
+class UsersAndGroupsTypeDef(TypedDict):
+    userIds: NotRequired[ReadOnly[Sequence[str]]]
+    userGroups: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class RuleTypeDef(TypedDict):
@@ -2286,26 +2442,6 @@ class RuleTypeDef(TypedDict):
     excludedUsersAndGroups: NotRequired[ReadOnly[UsersAndGroupsTypeDef]]
     ruleType: RuleTypeType
     ruleConfiguration: NotRequired[ReadOnly[RuleConfigurationTypeDef]]
-
-
-class S3TypeDef(TypedDict):
-    bucket: str
-    key: str
-
-
-class SamlConfigurationTypeDef(TypedDict):
-    metadataXML: str
-    roleArn: str
-    userIdAttribute: str
-    userGroupAttribute: NotRequired[str]
-
-
-class SamlProviderConfigurationTypeDef(TypedDict):
-    authenticationUrl: str
-
-
-class ScoreAttributesTypeDef(TypedDict):
-    scoreConfidence: NotRequired[ScoreConfidenceType]
 
 
 class SearchRelevantContentRequestTypeDef(TypedDict):
@@ -2321,28 +2457,6 @@ class SearchRelevantContentResponseTypeDef(TypedDict):
     relevantContent: NotRequired[list[RelevantContentTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SnippetExcerptTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class SourceAttributionTypeDef(TypedDict):
-    title: NotRequired[str]
-    snippet: NotRequired[str]
-    url: NotRequired[str]
-    citationNumber: NotRequired[int]
-    updatedAt: NotRequired[datetime]
-    textMessageSegments: NotRequired[list[TextSegmentTypeDef]]
-    documentId: NotRequired[str]
-    indexId: NotRequired[str]
-    datasourceId: NotRequired[str]
-
-
-class SourceDetailsTypeDef(TypedDict):
-    imageSourceDetails: NotRequired[ImageSourceDetailsTypeDef]
-    audioSourceDetails: NotRequired[AudioSourceDetailsTypeDef]
-    videoSourceDetails: NotRequired[VideoSourceDetailsTypeDef]
 
 
 class StartDataSourceSyncJobRequestTypeDef(TypedDict):
@@ -2366,41 +2480,6 @@ class StopDataSourceSyncJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StringAttributeBoostingConfigurationOutputTypeDef(TypedDict):
-    boostingLevel: DocumentAttributeBoostingLevelType
-    attributeValueBoosting: NotRequired[
-        dict[str, StringAttributeValueBoostingLevelType]
-    ]
-
-
-class StringAttributeBoostingConfigurationTypeDef(TypedDict):
-    boostingLevel: DocumentAttributeBoostingLevelType
-    attributeValueBoosting: NotRequired[
-        ReadOnly[Mapping[str, StringAttributeValueBoostingLevelType]]
-    ]
-
-
-class StringListAttributeBoostingConfigurationTypeDef(TypedDict):
-    boostingLevel: DocumentAttributeBoostingLevelType
-
-
-class SubscriptionDetailsTypeDef(TypedDict):
-    type: NotRequired[SubscriptionTypeType]
-
-
-class SubscriptionPrincipalTypeDef(TypedDict):
-    user: NotRequired[str]
-    group: NotRequired[str]
-
-
-class SubscriptionTypeDef(TypedDict):
-    subscriptionId: NotRequired[str]
-    subscriptionArn: NotRequired[str]
-    principal: NotRequired[SubscriptionPrincipalTypeDef]
-    currentSubscription: NotRequired[SubscriptionDetailsTypeDef]
-    nextSubscription: NotRequired[SubscriptionDetailsTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceARN: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -2408,44 +2487,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TextDocumentStatisticsTypeDef(TypedDict):
-    indexedTextBytes: NotRequired[int]
-    indexedTextDocumentCount: NotRequired[int]
-
-
-class TextInputEventTypeDef(TypedDict):
-    userMessage: str
-
-
-class TextOutputEventTypeDef(TypedDict):
-    systemMessageType: NotRequired[SystemMessageTypeType]
-    conversationId: NotRequired[str]
-    userMessageId: NotRequired[str]
-    systemMessageId: NotRequired[str]
-    systemMessage: NotRequired[str]
-
-
-class TextSegmentTypeDef(TypedDict):
-    beginOffset: NotRequired[int]
-    endOffset: NotRequired[int]
-    snippetExcerpt: NotRequired[SnippetExcerptTypeDef]
-    mediaId: NotRequired[str]
-    mediaMimeType: NotRequired[str]
-    sourceDetails: NotRequired[SourceDetailsTypeDef]
-
-
-class TopicConfigurationOutputTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    exampleChatMessages: NotRequired[list[str]]
-    rules: list[RuleOutputTypeDef]
 
 
 class TopicConfigurationTypeDef(TypedDict):
@@ -2637,43 +2678,3 @@ class UpdateWebExperienceRequestTypeDef(TypedDict):
 
 class UpdateWebExperienceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserAliasTypeDef(TypedDict):
-    indexId: NotRequired[str]
-    dataSourceId: NotRequired[str]
-    userId: str
-
-
-class UsersAndGroupsOutputTypeDef(TypedDict):
-    userIds: NotRequired[list[str]]
-    userGroups: NotRequired[list[str]]
-
-
-class UsersAndGroupsTypeDef(TypedDict):
-    userIds: NotRequired[ReadOnly[Sequence[str]]]
-    userGroups: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class VideoExtractionConfigurationTypeDef(TypedDict):
-    videoExtractionStatus: VideoExtractionStatusType
-
-
-class VideoSourceDetailsTypeDef(TypedDict):
-    mediaId: NotRequired[str]
-    mediaMimeType: NotRequired[str]
-    startTimeMilliseconds: NotRequired[int]
-    endTimeMilliseconds: NotRequired[int]
-    videoExtractionType: NotRequired[VideoExtractionTypeType]
-
-
-class WebExperienceAuthConfigurationTypeDef(TypedDict):
-    samlConfiguration: NotRequired[SamlConfigurationTypeDef]
-
-
-class WebExperienceTypeDef(TypedDict):
-    webExperienceId: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    defaultEndpoint: NotRequired[str]
-    status: NotRequired[WebExperienceStatusType]

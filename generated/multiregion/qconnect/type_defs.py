@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -91,448 +91,599 @@ from .literals import (
     WhatsAppSourceConfigurationStatusType,
 )
 
-__all__ = [
-    "AIAgentConfigurationDataTypeDef",
-    "AIAgentConfigurationOutputTypeDef",
-    "AIAgentConfigurationTypeDef",
-    "AIAgentDataTypeDef",
-    "AIAgentSummaryTypeDef",
-    "AIAgentVersionSummaryTypeDef",
-    "AIGuardrailAssessmentTypeDef",
-    "AIGuardrailContentPolicyConfigOutputTypeDef",
-    "AIGuardrailContentPolicyConfigTypeDef",
-    "AIGuardrailContextualGroundingPolicyConfigOutputTypeDef",
-    "AIGuardrailContextualGroundingPolicyConfigTypeDef",
-    "AIGuardrailDataTypeDef",
-    "AIGuardrailSensitiveInformationPolicyConfigOutputTypeDef",
-    "AIGuardrailSensitiveInformationPolicyConfigTypeDef",
-    "AIGuardrailSummaryTypeDef",
-    "AIGuardrailTopicPolicyConfigOutputTypeDef",
-    "AIGuardrailTopicPolicyConfigTypeDef",
-    "AIGuardrailVersionSummaryTypeDef",
-    "AIGuardrailWordPolicyConfigOutputTypeDef",
-    "AIGuardrailWordPolicyConfigTypeDef",
-    "AIPromptDataTypeDef",
-    "AIPromptInferenceConfigurationTypeDef",
-    "AIPromptSummaryTypeDef",
-    "AIPromptTemplateConfigurationTypeDef",
-    "AIPromptVersionSummaryTypeDef",
-    "ActivateMessageTemplateRequestTypeDef",
-    "ActivateMessageTemplateResponseTypeDef",
-    "AgentAttributesTypeDef",
-    "AmazonConnectGuideAssociationDataTypeDef",
-    "AnnotationTypeDef",
-    "AnswerRecommendationAIAgentConfigurationOutputTypeDef",
-    "AnswerRecommendationAIAgentConfigurationTypeDef",
-    "AppIntegrationsConfigurationOutputTypeDef",
-    "AppIntegrationsConfigurationTypeDef",
-    "AssistantAssociationDataTypeDef",
-    "AssistantAssociationInputDataTypeDef",
-    "AssistantAssociationOutputDataTypeDef",
-    "AssistantAssociationSummaryTypeDef",
-    "AssistantCapabilityConfigurationTypeDef",
-    "AssistantDataTypeDef",
-    "AssistantIntegrationConfigurationTypeDef",
-    "AssistantSummaryTypeDef",
-    "AssociationConfigurationDataOutputTypeDef",
-    "AssociationConfigurationDataTypeDef",
-    "AssociationConfigurationOutputTypeDef",
-    "AssociationConfigurationTypeDef",
-    "BedrockFoundationModelConfigurationForParsingTypeDef",
-    "CaseSummarizationAIAgentConfigurationTypeDef",
-    "CaseSummarizationChunkDataDetailsTypeDef",
-    "CaseSummarizationInputDataTypeDef",
-    "ChunkingConfigurationOutputTypeDef",
-    "ChunkingConfigurationTypeDef",
-    "CitationSpanTypeDef",
-    "CitationTypeDef",
-    "ConfigurationTypeDef",
-    "ConnectConfigurationTypeDef",
-    "ContentAssociationContentsTypeDef",
-    "ContentAssociationDataTypeDef",
-    "ContentAssociationSummaryTypeDef",
-    "ContentDataDetailsTypeDef",
-    "ContentDataTypeDef",
-    "ContentFeedbackDataTypeDef",
-    "ContentReferenceTypeDef",
-    "ContentSummaryTypeDef",
-    "ConversationContextTypeDef",
-    "ConversationStateTypeDef",
-    "CreateAIAgentRequestTypeDef",
-    "CreateAIAgentResponseTypeDef",
-    "CreateAIAgentVersionRequestTypeDef",
-    "CreateAIAgentVersionResponseTypeDef",
-    "CreateAIGuardrailRequestTypeDef",
-    "CreateAIGuardrailResponseTypeDef",
-    "CreateAIGuardrailVersionRequestTypeDef",
-    "CreateAIGuardrailVersionResponseTypeDef",
-    "CreateAIPromptRequestTypeDef",
-    "CreateAIPromptResponseTypeDef",
-    "CreateAIPromptVersionRequestTypeDef",
-    "CreateAIPromptVersionResponseTypeDef",
-    "CreateAssistantAssociationRequestTypeDef",
-    "CreateAssistantAssociationResponseTypeDef",
-    "CreateAssistantRequestTypeDef",
-    "CreateAssistantResponseTypeDef",
-    "CreateContentAssociationRequestTypeDef",
-    "CreateContentAssociationResponseTypeDef",
-    "CreateContentRequestTypeDef",
-    "CreateContentResponseTypeDef",
-    "CreateKnowledgeBaseRequestTypeDef",
-    "CreateKnowledgeBaseResponseTypeDef",
-    "CreateMessageTemplateAttachmentRequestTypeDef",
-    "CreateMessageTemplateAttachmentResponseTypeDef",
-    "CreateMessageTemplateRequestTypeDef",
-    "CreateMessageTemplateResponseTypeDef",
-    "CreateMessageTemplateVersionRequestTypeDef",
-    "CreateMessageTemplateVersionResponseTypeDef",
-    "CreateQuickResponseRequestTypeDef",
-    "CreateQuickResponseResponseTypeDef",
-    "CreateSessionRequestTypeDef",
-    "CreateSessionResponseTypeDef",
-    "CustomerProfileAttributesOutputTypeDef",
-    "CustomerProfileAttributesTypeDef",
-    "DataDetailsTypeDef",
-    "DataReferenceTypeDef",
-    "DataSummaryTypeDef",
-    "DeactivateMessageTemplateRequestTypeDef",
-    "DeactivateMessageTemplateResponseTypeDef",
-    "DeleteAIAgentRequestTypeDef",
-    "DeleteAIAgentResponseTypeDef",
-    "DeleteAIAgentVersionRequestTypeDef",
-    "DeleteAIAgentVersionResponseTypeDef",
-    "DeleteAIGuardrailRequestTypeDef",
-    "DeleteAIGuardrailResponseTypeDef",
-    "DeleteAIGuardrailVersionRequestTypeDef",
-    "DeleteAIGuardrailVersionResponseTypeDef",
-    "DeleteAIPromptRequestTypeDef",
-    "DeleteAIPromptResponseTypeDef",
-    "DeleteAIPromptVersionRequestTypeDef",
-    "DeleteAIPromptVersionResponseTypeDef",
-    "DeleteAssistantAssociationRequestTypeDef",
-    "DeleteAssistantAssociationResponseTypeDef",
-    "DeleteAssistantRequestTypeDef",
-    "DeleteAssistantResponseTypeDef",
-    "DeleteContentAssociationRequestTypeDef",
-    "DeleteContentAssociationResponseTypeDef",
-    "DeleteContentRequestTypeDef",
-    "DeleteContentResponseTypeDef",
-    "DeleteImportJobRequestTypeDef",
-    "DeleteImportJobResponseTypeDef",
-    "DeleteKnowledgeBaseRequestTypeDef",
-    "DeleteKnowledgeBaseResponseTypeDef",
-    "DeleteMessageTemplateAttachmentRequestTypeDef",
-    "DeleteMessageTemplateAttachmentResponseTypeDef",
-    "DeleteMessageTemplateRequestTypeDef",
-    "DeleteMessageTemplateResponseTypeDef",
-    "DeleteQuickResponseRequestTypeDef",
-    "DeleteQuickResponseResponseTypeDef",
-    "DocumentOutputValue",
-    "DocumentTextTypeDef",
-    "DocumentTypeDef",
-    "DocumentValue",
-    "EmailGenerativeAnswerAIAgentConfigurationOutputTypeDef",
-    "EmailGenerativeAnswerAIAgentConfigurationTypeDef",
-    "EmailGenerativeAnswerChunkDataDetailsTypeDef",
-    "EmailHeaderTypeDef",
-    "EmailMessageTemplateContentBodyTypeDef",
-    "EmailMessageTemplateContentOutputTypeDef",
-    "EmailMessageTemplateContentTypeDef",
-    "EmailOverviewAIAgentConfigurationTypeDef",
-    "EmailOverviewChunkDataDetailsTypeDef",
-    "EmailResponseAIAgentConfigurationOutputTypeDef",
-    "EmailResponseAIAgentConfigurationTypeDef",
-    "EmailResponseChunkDataDetailsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExtendedMessageTemplateDataTypeDef",
-    "ExternalBedrockKnowledgeBaseConfigTypeDef",
-    "ExternalSourceConfigurationTypeDef",
-    "FilterAttributeTypeDef",
-    "FilterTypeDef",
-    "FixedSizeChunkingConfigurationTypeDef",
-    "GenerativeChunkDataDetailsTypeDef",
-    "GenerativeContentFeedbackDataTypeDef",
-    "GenerativeDataDetailsTypeDef",
-    "GenerativeReferenceTypeDef",
-    "GetAIAgentRequestTypeDef",
-    "GetAIAgentResponseTypeDef",
-    "GetAIGuardrailRequestTypeDef",
-    "GetAIGuardrailResponseTypeDef",
-    "GetAIPromptRequestTypeDef",
-    "GetAIPromptResponseTypeDef",
-    "GetAssistantAssociationRequestTypeDef",
-    "GetAssistantAssociationResponseTypeDef",
-    "GetAssistantRequestTypeDef",
-    "GetAssistantResponseTypeDef",
-    "GetContentAssociationRequestTypeDef",
-    "GetContentAssociationResponseTypeDef",
-    "GetContentRequestTypeDef",
-    "GetContentResponseTypeDef",
-    "GetContentSummaryRequestTypeDef",
-    "GetContentSummaryResponseTypeDef",
-    "GetImportJobRequestTypeDef",
-    "GetImportJobResponseTypeDef",
-    "GetKnowledgeBaseRequestTypeDef",
-    "GetKnowledgeBaseResponseTypeDef",
-    "GetMessageTemplateRequestTypeDef",
-    "GetMessageTemplateResponseTypeDef",
-    "GetNextMessageRequestTypeDef",
-    "GetNextMessageResponseTypeDef",
-    "GetQuickResponseRequestTypeDef",
-    "GetQuickResponseResponseTypeDef",
-    "GetRecommendationsRequestTypeDef",
-    "GetRecommendationsResponseTypeDef",
-    "GetSessionRequestTypeDef",
-    "GetSessionResponseTypeDef",
-    "GroupingConfigurationOutputTypeDef",
-    "GroupingConfigurationTypeDef",
-    "GuardrailContentFilterConfigTypeDef",
-    "GuardrailContextualGroundingFilterConfigTypeDef",
-    "GuardrailManagedWordsConfigTypeDef",
-    "GuardrailPiiEntityConfigTypeDef",
-    "GuardrailRegexConfigTypeDef",
-    "GuardrailTopicConfigOutputTypeDef",
-    "GuardrailTopicConfigTypeDef",
-    "GuardrailWordConfigTypeDef",
-    "HierarchicalChunkingConfigurationOutputTypeDef",
-    "HierarchicalChunkingConfigurationTypeDef",
-    "HierarchicalChunkingLevelConfigurationTypeDef",
-    "HighlightTypeDef",
-    "ImportJobDataTypeDef",
-    "ImportJobSummaryTypeDef",
-    "IntentDetectedDataDetailsTypeDef",
-    "IntentInputDataTypeDef",
-    "KnowledgeBaseAssociationConfigurationDataOutputTypeDef",
-    "KnowledgeBaseAssociationConfigurationDataTypeDef",
-    "KnowledgeBaseAssociationDataTypeDef",
-    "KnowledgeBaseDataTypeDef",
-    "KnowledgeBaseSummaryTypeDef",
-    "KnowledgeSourceTypeDef",
-    "ListAIAgentVersionsRequestTypeDef",
-    "ListAIAgentVersionsResponseTypeDef",
-    "ListAIAgentsRequestTypeDef",
-    "ListAIAgentsResponseTypeDef",
-    "ListAIGuardrailVersionsRequestTypeDef",
-    "ListAIGuardrailVersionsResponseTypeDef",
-    "ListAIGuardrailsRequestTypeDef",
-    "ListAIGuardrailsResponseTypeDef",
-    "ListAIPromptVersionsRequestTypeDef",
-    "ListAIPromptVersionsResponseTypeDef",
-    "ListAIPromptsRequestTypeDef",
-    "ListAIPromptsResponseTypeDef",
-    "ListAssistantAssociationsRequestTypeDef",
-    "ListAssistantAssociationsResponseTypeDef",
-    "ListAssistantsRequestTypeDef",
-    "ListAssistantsResponseTypeDef",
-    "ListContentAssociationsRequestTypeDef",
-    "ListContentAssociationsResponseTypeDef",
-    "ListContentsRequestTypeDef",
-    "ListContentsResponseTypeDef",
-    "ListImportJobsRequestTypeDef",
-    "ListImportJobsResponseTypeDef",
-    "ListKnowledgeBasesRequestTypeDef",
-    "ListKnowledgeBasesResponseTypeDef",
-    "ListMessageTemplateVersionsRequestTypeDef",
-    "ListMessageTemplateVersionsResponseTypeDef",
-    "ListMessageTemplatesRequestTypeDef",
-    "ListMessageTemplatesResponseTypeDef",
-    "ListMessagesRequestTypeDef",
-    "ListMessagesResponseTypeDef",
-    "ListModelsRequestTypeDef",
-    "ListModelsResponseTypeDef",
-    "ListQuickResponsesRequestTypeDef",
-    "ListQuickResponsesResponseTypeDef",
-    "ListSpansRequestTypeDef",
-    "ListSpansResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ManagedSourceConfigurationOutputTypeDef",
-    "ManagedSourceConfigurationTypeDef",
-    "ManualSearchAIAgentConfigurationOutputTypeDef",
-    "ManualSearchAIAgentConfigurationTypeDef",
-    "MessageConfigurationTypeDef",
-    "MessageDataOutputTypeDef",
-    "MessageDataTypeDef",
-    "MessageInputTypeDef",
-    "MessageOutputTypeDef",
-    "MessageTemplateAttachmentTypeDef",
-    "MessageTemplateAttributesOutputTypeDef",
-    "MessageTemplateAttributesTypeDef",
-    "MessageTemplateBodyContentProviderTypeDef",
-    "MessageTemplateContentProviderOutputTypeDef",
-    "MessageTemplateContentProviderTypeDef",
-    "MessageTemplateDataTypeDef",
-    "MessageTemplateFilterFieldTypeDef",
-    "MessageTemplateOrderFieldTypeDef",
-    "MessageTemplateQueryFieldTypeDef",
-    "MessageTemplateSearchExpressionTypeDef",
-    "MessageTemplateSearchResultDataTypeDef",
-    "MessageTemplateSourceConfigurationOutputTypeDef",
-    "MessageTemplateSourceConfigurationSummaryTypeDef",
-    "MessageTemplateSourceConfigurationTypeDef",
-    "MessageTemplateSummaryTypeDef",
-    "MessageTemplateVersionSummaryTypeDef",
-    "ModelSummaryTypeDef",
-    "NoteTakingAIAgentConfigurationTypeDef",
-    "NotesChunkDataDetailsTypeDef",
-    "NotesDataDetailsTypeDef",
-    "NotifyRecommendationsReceivedErrorTypeDef",
-    "NotifyRecommendationsReceivedRequestTypeDef",
-    "NotifyRecommendationsReceivedResponseTypeDef",
-    "OrConditionOutputTypeDef",
-    "OrConditionTypeDef",
-    "OrchestrationAIAgentConfigurationOutputTypeDef",
-    "OrchestrationAIAgentConfigurationTypeDef",
-    "OrchestratorConfigurationEntryTypeDef",
-    "ParsingConfigurationTypeDef",
-    "ParsingPromptTypeDef",
-    "PushADMMessageTemplateContentTypeDef",
-    "PushAPNSMessageTemplateContentTypeDef",
-    "PushBaiduMessageTemplateContentTypeDef",
-    "PushFCMMessageTemplateContentTypeDef",
-    "PushMessageTemplateContentTypeDef",
-    "PutFeedbackRequestTypeDef",
-    "PutFeedbackResponseTypeDef",
-    "QueryAssistantRequestTypeDef",
-    "QueryAssistantResponseTypeDef",
-    "QueryConditionItemTypeDef",
-    "QueryConditionTypeDef",
-    "QueryInputDataTypeDef",
-    "QueryRecommendationTriggerDataTypeDef",
-    "QueryTextInputDataTypeDef",
-    "QuickResponseContentProviderTypeDef",
-    "QuickResponseContentsTypeDef",
-    "QuickResponseDataProviderTypeDef",
-    "QuickResponseDataTypeDef",
-    "QuickResponseFilterFieldTypeDef",
-    "QuickResponseOrderFieldTypeDef",
-    "QuickResponseQueryFieldTypeDef",
-    "QuickResponseSearchExpressionTypeDef",
-    "QuickResponseSearchResultDataTypeDef",
-    "QuickResponseSummaryTypeDef",
-    "RankingDataTypeDef",
-    "RecommendationDataTypeDef",
-    "RecommendationTriggerDataTypeDef",
-    "RecommendationTriggerTypeDef",
-    "RemoveAssistantAIAgentRequestTypeDef",
-    "RemoveAssistantAIAgentResponseTypeDef",
-    "RemoveKnowledgeBaseTemplateUriRequestTypeDef",
-    "RemoveKnowledgeBaseTemplateUriResponseTypeDef",
-    "RenderMessageTemplateRequestTypeDef",
-    "RenderMessageTemplateResponseTypeDef",
-    "RenderingConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultDataTypeDef",
-    "RetrievalConfigurationTypeDef",
-    "RetrievalFilterConfigurationTypeDef",
-    "RetrieveRequestTypeDef",
-    "RetrieveResponseTypeDef",
-    "RetrieveResultTypeDef",
-    "RuntimeSessionDataTypeDef",
-    "RuntimeSessionDataValueTypeDef",
-    "SMSMessageTemplateContentBodyTypeDef",
-    "SMSMessageTemplateContentTypeDef",
-    "SearchContentRequestTypeDef",
-    "SearchContentResponseTypeDef",
-    "SearchExpressionTypeDef",
-    "SearchMessageTemplatesRequestTypeDef",
-    "SearchMessageTemplatesResponseTypeDef",
-    "SearchQuickResponsesRequestTypeDef",
-    "SearchQuickResponsesResponseTypeDef",
-    "SearchSessionsRequestTypeDef",
-    "SearchSessionsResponseTypeDef",
-    "SeedUrlTypeDef",
-    "SelfServiceAIAgentConfigurationOutputTypeDef",
-    "SelfServiceAIAgentConfigurationTypeDef",
-    "SelfServiceConversationHistoryTypeDef",
-    "SemanticChunkingConfigurationTypeDef",
-    "SendMessageRequestTypeDef",
-    "SendMessageResponseTypeDef",
-    "ServerSideEncryptionConfigurationTypeDef",
-    "SessionDataTypeDef",
-    "SessionIntegrationConfigurationTypeDef",
-    "SessionSummaryTypeDef",
-    "SourceConfigurationOutputTypeDef",
-    "SourceConfigurationTypeDef",
-    "SourceContentDataDetailsTypeDef",
-    "SpanAttributesTypeDef",
-    "SpanCitationTypeDef",
-    "SpanMessageTypeDef",
-    "SpanMessageValueTypeDef",
-    "SpanReasoningValueTypeDef",
-    "SpanTextValueTypeDef",
-    "SpanToolResultValueTypeDef",
-    "SpanToolUseValueTypeDef",
-    "SpanTypeDef",
-    "StartContentUploadRequestTypeDef",
-    "StartContentUploadResponseTypeDef",
-    "StartImportJobRequestTypeDef",
-    "StartImportJobResponseTypeDef",
-    "SuggestedMessageDataDetailsTypeDef",
-    "SuggestedMessageReferenceTypeDef",
-    "SystemAttributesTypeDef",
-    "SystemEndpointAttributesTypeDef",
-    "TagConditionTypeDef",
-    "TagFilterOutputTypeDef",
-    "TagFilterTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TextDataTypeDef",
-    "TextFullAIPromptEditTemplateConfigurationTypeDef",
-    "TextMessageOutputTypeDef",
-    "TextMessageTypeDef",
-    "ToolConfigurationOutputTypeDef",
-    "ToolConfigurationTypeDef",
-    "ToolInstructionOutputTypeDef",
-    "ToolInstructionTypeDef",
-    "ToolOutputConfigurationTypeDef",
-    "ToolOutputFilterTypeDef",
-    "ToolOverrideConstantInputValueTypeDef",
-    "ToolOverrideInputValueConfigurationTypeDef",
-    "ToolOverrideInputValueTypeDef",
-    "ToolUseResultDataOutputTypeDef",
-    "ToolUseResultDataTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAIAgentRequestTypeDef",
-    "UpdateAIAgentResponseTypeDef",
-    "UpdateAIGuardrailRequestTypeDef",
-    "UpdateAIGuardrailResponseTypeDef",
-    "UpdateAIPromptRequestTypeDef",
-    "UpdateAIPromptResponseTypeDef",
-    "UpdateAssistantAIAgentRequestTypeDef",
-    "UpdateAssistantAIAgentResponseTypeDef",
-    "UpdateContentRequestTypeDef",
-    "UpdateContentResponseTypeDef",
-    "UpdateKnowledgeBaseTemplateUriRequestTypeDef",
-    "UpdateKnowledgeBaseTemplateUriResponseTypeDef",
-    "UpdateMessageTemplateMetadataRequestTypeDef",
-    "UpdateMessageTemplateMetadataResponseTypeDef",
-    "UpdateMessageTemplateRequestTypeDef",
-    "UpdateMessageTemplateResponseTypeDef",
-    "UpdateQuickResponseRequestTypeDef",
-    "UpdateQuickResponseResponseTypeDef",
-    "UpdateSessionDataRequestTypeDef",
-    "UpdateSessionDataResponseTypeDef",
-    "UpdateSessionRequestTypeDef",
-    "UpdateSessionResponseTypeDef",
-    "UrlConfigurationOutputTypeDef",
-    "UrlConfigurationTypeDef",
-    "UserInteractionConfigurationTypeDef",
-    "VectorIngestionConfigurationOutputTypeDef",
-    "VectorIngestionConfigurationTypeDef",
-    "WebCrawlerConfigurationOutputTypeDef",
-    "WebCrawlerConfigurationTypeDef",
-    "WebCrawlerLimitsTypeDef",
-    "WhatsAppMessageTemplateContentTypeDef",
-    "WhatsAppMessageTemplateSourceConfigurationOutputTypeDef",
-    "WhatsAppMessageTemplateSourceConfigurationSummaryTypeDef",
-    "WhatsAppMessageTemplateSourceConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AIAgentConfigurationDataTypeDef",
+        "AIAgentConfigurationOutputTypeDef",
+        "AIAgentConfigurationTypeDef",
+        "AIAgentDataTypeDef",
+        "AIAgentSummaryTypeDef",
+        "AIAgentVersionSummaryTypeDef",
+        "AIGuardrailAssessmentTypeDef",
+        "AIGuardrailContentPolicyConfigOutputTypeDef",
+        "AIGuardrailContentPolicyConfigTypeDef",
+        "AIGuardrailContextualGroundingPolicyConfigOutputTypeDef",
+        "AIGuardrailContextualGroundingPolicyConfigTypeDef",
+        "AIGuardrailDataTypeDef",
+        "AIGuardrailSensitiveInformationPolicyConfigOutputTypeDef",
+        "AIGuardrailSensitiveInformationPolicyConfigTypeDef",
+        "AIGuardrailSummaryTypeDef",
+        "AIGuardrailTopicPolicyConfigOutputTypeDef",
+        "AIGuardrailTopicPolicyConfigTypeDef",
+        "AIGuardrailVersionSummaryTypeDef",
+        "AIGuardrailWordPolicyConfigOutputTypeDef",
+        "AIGuardrailWordPolicyConfigTypeDef",
+        "AIPromptDataTypeDef",
+        "AIPromptInferenceConfigurationTypeDef",
+        "AIPromptSummaryTypeDef",
+        "AIPromptTemplateConfigurationTypeDef",
+        "AIPromptVersionSummaryTypeDef",
+        "ActivateMessageTemplateRequestTypeDef",
+        "ActivateMessageTemplateResponseTypeDef",
+        "AgentAttributesTypeDef",
+        "AmazonConnectGuideAssociationDataTypeDef",
+        "AnnotationTypeDef",
+        "AnswerRecommendationAIAgentConfigurationOutputTypeDef",
+        "AnswerRecommendationAIAgentConfigurationTypeDef",
+        "AppIntegrationsConfigurationOutputTypeDef",
+        "AppIntegrationsConfigurationTypeDef",
+        "AssistantAssociationDataTypeDef",
+        "AssistantAssociationInputDataTypeDef",
+        "AssistantAssociationOutputDataTypeDef",
+        "AssistantAssociationSummaryTypeDef",
+        "AssistantCapabilityConfigurationTypeDef",
+        "AssistantDataTypeDef",
+        "AssistantIntegrationConfigurationTypeDef",
+        "AssistantSummaryTypeDef",
+        "AssociationConfigurationDataOutputTypeDef",
+        "AssociationConfigurationDataTypeDef",
+        "AssociationConfigurationOutputTypeDef",
+        "AssociationConfigurationTypeDef",
+        "BedrockFoundationModelConfigurationForParsingTypeDef",
+        "CaseSummarizationAIAgentConfigurationTypeDef",
+        "CaseSummarizationChunkDataDetailsTypeDef",
+        "CaseSummarizationInputDataTypeDef",
+        "ChunkingConfigurationOutputTypeDef",
+        "ChunkingConfigurationTypeDef",
+        "CitationSpanTypeDef",
+        "CitationTypeDef",
+        "ConfigurationTypeDef",
+        "ConnectConfigurationTypeDef",
+        "ContentAssociationContentsTypeDef",
+        "ContentAssociationDataTypeDef",
+        "ContentAssociationSummaryTypeDef",
+        "ContentDataDetailsTypeDef",
+        "ContentDataTypeDef",
+        "ContentFeedbackDataTypeDef",
+        "ContentReferenceTypeDef",
+        "ContentSummaryTypeDef",
+        "ConversationContextTypeDef",
+        "ConversationStateTypeDef",
+        "CreateAIAgentRequestTypeDef",
+        "CreateAIAgentResponseTypeDef",
+        "CreateAIAgentVersionRequestTypeDef",
+        "CreateAIAgentVersionResponseTypeDef",
+        "CreateAIGuardrailRequestTypeDef",
+        "CreateAIGuardrailResponseTypeDef",
+        "CreateAIGuardrailVersionRequestTypeDef",
+        "CreateAIGuardrailVersionResponseTypeDef",
+        "CreateAIPromptRequestTypeDef",
+        "CreateAIPromptResponseTypeDef",
+        "CreateAIPromptVersionRequestTypeDef",
+        "CreateAIPromptVersionResponseTypeDef",
+        "CreateAssistantAssociationRequestTypeDef",
+        "CreateAssistantAssociationResponseTypeDef",
+        "CreateAssistantRequestTypeDef",
+        "CreateAssistantResponseTypeDef",
+        "CreateContentAssociationRequestTypeDef",
+        "CreateContentAssociationResponseTypeDef",
+        "CreateContentRequestTypeDef",
+        "CreateContentResponseTypeDef",
+        "CreateKnowledgeBaseRequestTypeDef",
+        "CreateKnowledgeBaseResponseTypeDef",
+        "CreateMessageTemplateAttachmentRequestTypeDef",
+        "CreateMessageTemplateAttachmentResponseTypeDef",
+        "CreateMessageTemplateRequestTypeDef",
+        "CreateMessageTemplateResponseTypeDef",
+        "CreateMessageTemplateVersionRequestTypeDef",
+        "CreateMessageTemplateVersionResponseTypeDef",
+        "CreateQuickResponseRequestTypeDef",
+        "CreateQuickResponseResponseTypeDef",
+        "CreateSessionRequestTypeDef",
+        "CreateSessionResponseTypeDef",
+        "CustomerProfileAttributesOutputTypeDef",
+        "CustomerProfileAttributesTypeDef",
+        "DataDetailsTypeDef",
+        "DataReferenceTypeDef",
+        "DataSummaryTypeDef",
+        "DeactivateMessageTemplateRequestTypeDef",
+        "DeactivateMessageTemplateResponseTypeDef",
+        "DeleteAIAgentRequestTypeDef",
+        "DeleteAIAgentResponseTypeDef",
+        "DeleteAIAgentVersionRequestTypeDef",
+        "DeleteAIAgentVersionResponseTypeDef",
+        "DeleteAIGuardrailRequestTypeDef",
+        "DeleteAIGuardrailResponseTypeDef",
+        "DeleteAIGuardrailVersionRequestTypeDef",
+        "DeleteAIGuardrailVersionResponseTypeDef",
+        "DeleteAIPromptRequestTypeDef",
+        "DeleteAIPromptResponseTypeDef",
+        "DeleteAIPromptVersionRequestTypeDef",
+        "DeleteAIPromptVersionResponseTypeDef",
+        "DeleteAssistantAssociationRequestTypeDef",
+        "DeleteAssistantAssociationResponseTypeDef",
+        "DeleteAssistantRequestTypeDef",
+        "DeleteAssistantResponseTypeDef",
+        "DeleteContentAssociationRequestTypeDef",
+        "DeleteContentAssociationResponseTypeDef",
+        "DeleteContentRequestTypeDef",
+        "DeleteContentResponseTypeDef",
+        "DeleteImportJobRequestTypeDef",
+        "DeleteImportJobResponseTypeDef",
+        "DeleteKnowledgeBaseRequestTypeDef",
+        "DeleteKnowledgeBaseResponseTypeDef",
+        "DeleteMessageTemplateAttachmentRequestTypeDef",
+        "DeleteMessageTemplateAttachmentResponseTypeDef",
+        "DeleteMessageTemplateRequestTypeDef",
+        "DeleteMessageTemplateResponseTypeDef",
+        "DeleteQuickResponseRequestTypeDef",
+        "DeleteQuickResponseResponseTypeDef",
+        "DocumentOutputValue",
+        "DocumentTextTypeDef",
+        "DocumentTypeDef",
+        "DocumentValue",
+        "EmailGenerativeAnswerAIAgentConfigurationOutputTypeDef",
+        "EmailGenerativeAnswerAIAgentConfigurationTypeDef",
+        "EmailGenerativeAnswerChunkDataDetailsTypeDef",
+        "EmailHeaderTypeDef",
+        "EmailMessageTemplateContentBodyTypeDef",
+        "EmailMessageTemplateContentOutputTypeDef",
+        "EmailMessageTemplateContentTypeDef",
+        "EmailOverviewAIAgentConfigurationTypeDef",
+        "EmailOverviewChunkDataDetailsTypeDef",
+        "EmailResponseAIAgentConfigurationOutputTypeDef",
+        "EmailResponseAIAgentConfigurationTypeDef",
+        "EmailResponseChunkDataDetailsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExtendedMessageTemplateDataTypeDef",
+        "ExternalBedrockKnowledgeBaseConfigTypeDef",
+        "ExternalSourceConfigurationTypeDef",
+        "FilterAttributeTypeDef",
+        "FilterTypeDef",
+        "FixedSizeChunkingConfigurationTypeDef",
+        "GenerativeChunkDataDetailsTypeDef",
+        "GenerativeContentFeedbackDataTypeDef",
+        "GenerativeDataDetailsTypeDef",
+        "GenerativeReferenceTypeDef",
+        "GetAIAgentRequestTypeDef",
+        "GetAIAgentResponseTypeDef",
+        "GetAIGuardrailRequestTypeDef",
+        "GetAIGuardrailResponseTypeDef",
+        "GetAIPromptRequestTypeDef",
+        "GetAIPromptResponseTypeDef",
+        "GetAssistantAssociationRequestTypeDef",
+        "GetAssistantAssociationResponseTypeDef",
+        "GetAssistantRequestTypeDef",
+        "GetAssistantResponseTypeDef",
+        "GetContentAssociationRequestTypeDef",
+        "GetContentAssociationResponseTypeDef",
+        "GetContentRequestTypeDef",
+        "GetContentResponseTypeDef",
+        "GetContentSummaryRequestTypeDef",
+        "GetContentSummaryResponseTypeDef",
+        "GetImportJobRequestTypeDef",
+        "GetImportJobResponseTypeDef",
+        "GetKnowledgeBaseRequestTypeDef",
+        "GetKnowledgeBaseResponseTypeDef",
+        "GetMessageTemplateRequestTypeDef",
+        "GetMessageTemplateResponseTypeDef",
+        "GetNextMessageRequestTypeDef",
+        "GetNextMessageResponseTypeDef",
+        "GetQuickResponseRequestTypeDef",
+        "GetQuickResponseResponseTypeDef",
+        "GetRecommendationsRequestTypeDef",
+        "GetRecommendationsResponseTypeDef",
+        "GetSessionRequestTypeDef",
+        "GetSessionResponseTypeDef",
+        "GroupingConfigurationOutputTypeDef",
+        "GroupingConfigurationTypeDef",
+        "GuardrailContentFilterConfigTypeDef",
+        "GuardrailContextualGroundingFilterConfigTypeDef",
+        "GuardrailManagedWordsConfigTypeDef",
+        "GuardrailPiiEntityConfigTypeDef",
+        "GuardrailRegexConfigTypeDef",
+        "GuardrailTopicConfigOutputTypeDef",
+        "GuardrailTopicConfigTypeDef",
+        "GuardrailWordConfigTypeDef",
+        "HierarchicalChunkingConfigurationOutputTypeDef",
+        "HierarchicalChunkingConfigurationTypeDef",
+        "HierarchicalChunkingLevelConfigurationTypeDef",
+        "HighlightTypeDef",
+        "ImportJobDataTypeDef",
+        "ImportJobSummaryTypeDef",
+        "IntentDetectedDataDetailsTypeDef",
+        "IntentInputDataTypeDef",
+        "KnowledgeBaseAssociationConfigurationDataOutputTypeDef",
+        "KnowledgeBaseAssociationConfigurationDataTypeDef",
+        "KnowledgeBaseAssociationDataTypeDef",
+        "KnowledgeBaseDataTypeDef",
+        "KnowledgeBaseSummaryTypeDef",
+        "KnowledgeSourceTypeDef",
+        "ListAIAgentVersionsRequestTypeDef",
+        "ListAIAgentVersionsResponseTypeDef",
+        "ListAIAgentsRequestTypeDef",
+        "ListAIAgentsResponseTypeDef",
+        "ListAIGuardrailVersionsRequestTypeDef",
+        "ListAIGuardrailVersionsResponseTypeDef",
+        "ListAIGuardrailsRequestTypeDef",
+        "ListAIGuardrailsResponseTypeDef",
+        "ListAIPromptVersionsRequestTypeDef",
+        "ListAIPromptVersionsResponseTypeDef",
+        "ListAIPromptsRequestTypeDef",
+        "ListAIPromptsResponseTypeDef",
+        "ListAssistantAssociationsRequestTypeDef",
+        "ListAssistantAssociationsResponseTypeDef",
+        "ListAssistantsRequestTypeDef",
+        "ListAssistantsResponseTypeDef",
+        "ListContentAssociationsRequestTypeDef",
+        "ListContentAssociationsResponseTypeDef",
+        "ListContentsRequestTypeDef",
+        "ListContentsResponseTypeDef",
+        "ListImportJobsRequestTypeDef",
+        "ListImportJobsResponseTypeDef",
+        "ListKnowledgeBasesRequestTypeDef",
+        "ListKnowledgeBasesResponseTypeDef",
+        "ListMessageTemplateVersionsRequestTypeDef",
+        "ListMessageTemplateVersionsResponseTypeDef",
+        "ListMessageTemplatesRequestTypeDef",
+        "ListMessageTemplatesResponseTypeDef",
+        "ListMessagesRequestTypeDef",
+        "ListMessagesResponseTypeDef",
+        "ListModelsRequestTypeDef",
+        "ListModelsResponseTypeDef",
+        "ListQuickResponsesRequestTypeDef",
+        "ListQuickResponsesResponseTypeDef",
+        "ListSpansRequestTypeDef",
+        "ListSpansResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ManagedSourceConfigurationOutputTypeDef",
+        "ManagedSourceConfigurationTypeDef",
+        "ManualSearchAIAgentConfigurationOutputTypeDef",
+        "ManualSearchAIAgentConfigurationTypeDef",
+        "MessageConfigurationTypeDef",
+        "MessageDataOutputTypeDef",
+        "MessageDataTypeDef",
+        "MessageInputTypeDef",
+        "MessageOutputTypeDef",
+        "MessageTemplateAttachmentTypeDef",
+        "MessageTemplateAttributesOutputTypeDef",
+        "MessageTemplateAttributesTypeDef",
+        "MessageTemplateBodyContentProviderTypeDef",
+        "MessageTemplateContentProviderOutputTypeDef",
+        "MessageTemplateContentProviderTypeDef",
+        "MessageTemplateDataTypeDef",
+        "MessageTemplateFilterFieldTypeDef",
+        "MessageTemplateOrderFieldTypeDef",
+        "MessageTemplateQueryFieldTypeDef",
+        "MessageTemplateSearchExpressionTypeDef",
+        "MessageTemplateSearchResultDataTypeDef",
+        "MessageTemplateSourceConfigurationOutputTypeDef",
+        "MessageTemplateSourceConfigurationSummaryTypeDef",
+        "MessageTemplateSourceConfigurationTypeDef",
+        "MessageTemplateSummaryTypeDef",
+        "MessageTemplateVersionSummaryTypeDef",
+        "ModelSummaryTypeDef",
+        "NoteTakingAIAgentConfigurationTypeDef",
+        "NotesChunkDataDetailsTypeDef",
+        "NotesDataDetailsTypeDef",
+        "NotifyRecommendationsReceivedErrorTypeDef",
+        "NotifyRecommendationsReceivedRequestTypeDef",
+        "NotifyRecommendationsReceivedResponseTypeDef",
+        "OrConditionOutputTypeDef",
+        "OrConditionTypeDef",
+        "OrchestrationAIAgentConfigurationOutputTypeDef",
+        "OrchestrationAIAgentConfigurationTypeDef",
+        "OrchestratorConfigurationEntryTypeDef",
+        "ParsingConfigurationTypeDef",
+        "ParsingPromptTypeDef",
+        "PushADMMessageTemplateContentTypeDef",
+        "PushAPNSMessageTemplateContentTypeDef",
+        "PushBaiduMessageTemplateContentTypeDef",
+        "PushFCMMessageTemplateContentTypeDef",
+        "PushMessageTemplateContentTypeDef",
+        "PutFeedbackRequestTypeDef",
+        "PutFeedbackResponseTypeDef",
+        "QueryAssistantRequestTypeDef",
+        "QueryAssistantResponseTypeDef",
+        "QueryConditionItemTypeDef",
+        "QueryConditionTypeDef",
+        "QueryInputDataTypeDef",
+        "QueryRecommendationTriggerDataTypeDef",
+        "QueryTextInputDataTypeDef",
+        "QuickResponseContentProviderTypeDef",
+        "QuickResponseContentsTypeDef",
+        "QuickResponseDataProviderTypeDef",
+        "QuickResponseDataTypeDef",
+        "QuickResponseFilterFieldTypeDef",
+        "QuickResponseOrderFieldTypeDef",
+        "QuickResponseQueryFieldTypeDef",
+        "QuickResponseSearchExpressionTypeDef",
+        "QuickResponseSearchResultDataTypeDef",
+        "QuickResponseSummaryTypeDef",
+        "RankingDataTypeDef",
+        "RecommendationDataTypeDef",
+        "RecommendationTriggerDataTypeDef",
+        "RecommendationTriggerTypeDef",
+        "RemoveAssistantAIAgentRequestTypeDef",
+        "RemoveAssistantAIAgentResponseTypeDef",
+        "RemoveKnowledgeBaseTemplateUriRequestTypeDef",
+        "RemoveKnowledgeBaseTemplateUriResponseTypeDef",
+        "RenderMessageTemplateRequestTypeDef",
+        "RenderMessageTemplateResponseTypeDef",
+        "RenderingConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultDataTypeDef",
+        "RetrievalConfigurationTypeDef",
+        "RetrievalFilterConfigurationTypeDef",
+        "RetrieveRequestTypeDef",
+        "RetrieveResponseTypeDef",
+        "RetrieveResultTypeDef",
+        "RuntimeSessionDataTypeDef",
+        "RuntimeSessionDataValueTypeDef",
+        "SMSMessageTemplateContentBodyTypeDef",
+        "SMSMessageTemplateContentTypeDef",
+        "SearchContentRequestTypeDef",
+        "SearchContentResponseTypeDef",
+        "SearchExpressionTypeDef",
+        "SearchMessageTemplatesRequestTypeDef",
+        "SearchMessageTemplatesResponseTypeDef",
+        "SearchQuickResponsesRequestTypeDef",
+        "SearchQuickResponsesResponseTypeDef",
+        "SearchSessionsRequestTypeDef",
+        "SearchSessionsResponseTypeDef",
+        "SeedUrlTypeDef",
+        "SelfServiceAIAgentConfigurationOutputTypeDef",
+        "SelfServiceAIAgentConfigurationTypeDef",
+        "SelfServiceConversationHistoryTypeDef",
+        "SemanticChunkingConfigurationTypeDef",
+        "SendMessageRequestTypeDef",
+        "SendMessageResponseTypeDef",
+        "ServerSideEncryptionConfigurationTypeDef",
+        "SessionDataTypeDef",
+        "SessionIntegrationConfigurationTypeDef",
+        "SessionSummaryTypeDef",
+        "SourceConfigurationOutputTypeDef",
+        "SourceConfigurationTypeDef",
+        "SourceContentDataDetailsTypeDef",
+        "SpanAttributesTypeDef",
+        "SpanCitationTypeDef",
+        "SpanMessageTypeDef",
+        "SpanMessageValueTypeDef",
+        "SpanReasoningValueTypeDef",
+        "SpanTextValueTypeDef",
+        "SpanToolResultValueTypeDef",
+        "SpanToolUseValueTypeDef",
+        "SpanTypeDef",
+        "StartContentUploadRequestTypeDef",
+        "StartContentUploadResponseTypeDef",
+        "StartImportJobRequestTypeDef",
+        "StartImportJobResponseTypeDef",
+        "SuggestedMessageDataDetailsTypeDef",
+        "SuggestedMessageReferenceTypeDef",
+        "SystemAttributesTypeDef",
+        "SystemEndpointAttributesTypeDef",
+        "TagConditionTypeDef",
+        "TagFilterOutputTypeDef",
+        "TagFilterTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TextDataTypeDef",
+        "TextFullAIPromptEditTemplateConfigurationTypeDef",
+        "TextMessageOutputTypeDef",
+        "TextMessageTypeDef",
+        "ToolConfigurationOutputTypeDef",
+        "ToolConfigurationTypeDef",
+        "ToolInstructionOutputTypeDef",
+        "ToolInstructionTypeDef",
+        "ToolOutputConfigurationTypeDef",
+        "ToolOutputFilterTypeDef",
+        "ToolOverrideConstantInputValueTypeDef",
+        "ToolOverrideInputValueConfigurationTypeDef",
+        "ToolOverrideInputValueTypeDef",
+        "ToolUseResultDataOutputTypeDef",
+        "ToolUseResultDataTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAIAgentRequestTypeDef",
+        "UpdateAIAgentResponseTypeDef",
+        "UpdateAIGuardrailRequestTypeDef",
+        "UpdateAIGuardrailResponseTypeDef",
+        "UpdateAIPromptRequestTypeDef",
+        "UpdateAIPromptResponseTypeDef",
+        "UpdateAssistantAIAgentRequestTypeDef",
+        "UpdateAssistantAIAgentResponseTypeDef",
+        "UpdateContentRequestTypeDef",
+        "UpdateContentResponseTypeDef",
+        "UpdateKnowledgeBaseTemplateUriRequestTypeDef",
+        "UpdateKnowledgeBaseTemplateUriResponseTypeDef",
+        "UpdateMessageTemplateMetadataRequestTypeDef",
+        "UpdateMessageTemplateMetadataResponseTypeDef",
+        "UpdateMessageTemplateRequestTypeDef",
+        "UpdateMessageTemplateResponseTypeDef",
+        "UpdateQuickResponseRequestTypeDef",
+        "UpdateQuickResponseResponseTypeDef",
+        "UpdateSessionDataRequestTypeDef",
+        "UpdateSessionDataResponseTypeDef",
+        "UpdateSessionRequestTypeDef",
+        "UpdateSessionResponseTypeDef",
+        "UrlConfigurationOutputTypeDef",
+        "UrlConfigurationTypeDef",
+        "UserInteractionConfigurationTypeDef",
+        "VectorIngestionConfigurationOutputTypeDef",
+        "VectorIngestionConfigurationTypeDef",
+        "WebCrawlerConfigurationOutputTypeDef",
+        "WebCrawlerConfigurationTypeDef",
+        "WebCrawlerLimitsTypeDef",
+        "WhatsAppMessageTemplateContentTypeDef",
+        "WhatsAppMessageTemplateSourceConfigurationOutputTypeDef",
+        "WhatsAppMessageTemplateSourceConfigurationSummaryTypeDef",
+        "WhatsAppMessageTemplateSourceConfigurationTypeDef",
+    ]
 
 
 class AIAgentConfigurationDataTypeDef(TypedDict):
     aiAgentId: str
+
+
+class TagConditionTypeDef(TypedDict):
+    key: str
+    value: NotRequired[str]
+
+
+class OrConditionOutputTypeDef(TypedDict):
+    andConditions: NotRequired[list[TagConditionTypeDef]]
+    tagCondition: NotRequired[TagConditionTypeDef]
+
+
+class TagFilterOutputTypeDef(TypedDict):
+    tagCondition: NotRequired[TagConditionTypeDef]
+    andConditions: NotRequired[list[TagConditionTypeDef]]
+    orConditions: NotRequired[list[OrConditionOutputTypeDef]]
+
+
+class KnowledgeBaseAssociationConfigurationDataOutputTypeDef(TypedDict):
+    contentTagFilter: NotRequired[TagFilterOutputTypeDef]
+    maxResults: NotRequired[int]
+    overrideKnowledgeBaseSearchType: NotRequired[KnowledgeBaseSearchTypeType]
+
+
+class AssociationConfigurationDataOutputTypeDef(TypedDict):
+    knowledgeBaseAssociationConfigurationData: NotRequired[
+        KnowledgeBaseAssociationConfigurationDataOutputTypeDef
+    ]
+
+
+class AssociationConfigurationOutputTypeDef(TypedDict):
+    associationId: NotRequired[str]
+    associationType: NotRequired[AIAgentAssociationConfigurationTypeType]
+    associationConfigurationData: NotRequired[AssociationConfigurationDataOutputTypeDef]
+
+
+class AnswerRecommendationAIAgentConfigurationOutputTypeDef(TypedDict):
+    intentLabelingGenerationAIPromptId: NotRequired[str]
+    queryReformulationAIPromptId: NotRequired[str]
+    answerGenerationAIPromptId: NotRequired[str]
+    answerGenerationAIGuardrailId: NotRequired[str]
+    associationConfigurations: NotRequired[list[AssociationConfigurationOutputTypeDef]]
+    locale: NotRequired[str]
+    suggestedMessages: NotRequired[list[str]]
+
+
+class CaseSummarizationAIAgentConfigurationTypeDef(TypedDict):
+    caseSummarizationAIPromptId: NotRequired[str]
+    caseSummarizationAIGuardrailId: NotRequired[str]
+    locale: NotRequired[str]
+
+
+class EmailGenerativeAnswerAIAgentConfigurationOutputTypeDef(TypedDict):
+    emailGenerativeAnswerAIPromptId: NotRequired[str]
+    emailQueryReformulationAIPromptId: NotRequired[str]
+    locale: NotRequired[str]
+    associationConfigurations: NotRequired[list[AssociationConfigurationOutputTypeDef]]
+
+
+class EmailOverviewAIAgentConfigurationTypeDef(TypedDict):
+    emailOverviewAIPromptId: NotRequired[str]
+    locale: NotRequired[str]
+
+
+class EmailResponseAIAgentConfigurationOutputTypeDef(TypedDict):
+    emailResponseAIPromptId: NotRequired[str]
+    emailQueryReformulationAIPromptId: NotRequired[str]
+    locale: NotRequired[str]
+    associationConfigurations: NotRequired[list[AssociationConfigurationOutputTypeDef]]
+
+
+class ManualSearchAIAgentConfigurationOutputTypeDef(TypedDict):
+    answerGenerationAIPromptId: NotRequired[str]
+    answerGenerationAIGuardrailId: NotRequired[str]
+    associationConfigurations: NotRequired[list[AssociationConfigurationOutputTypeDef]]
+    locale: NotRequired[str]
+
+
+class NoteTakingAIAgentConfigurationTypeDef(TypedDict):
+    noteTakingAIPromptId: NotRequired[str]
+    noteTakingAIGuardrailId: NotRequired[str]
+    locale: NotRequired[str]
+
+
+class AnnotationTypeDef(TypedDict):
+    title: NotRequired[str]
+    destructiveHint: NotRequired[bool]
+
+
+class ToolInstructionOutputTypeDef(TypedDict):
+    instruction: NotRequired[str]
+    examples: NotRequired[list[str]]
+
+
+class ToolOutputConfigurationTypeDef(TypedDict):
+    outputVariableNameOverride: NotRequired[str]
+    sessionDataNamespace: NotRequired[str]
+
+
+class ToolOutputFilterTypeDef(TypedDict):
+    jsonPath: str
+    outputConfiguration: NotRequired[ToolOutputConfigurationTypeDef]
+
+
+class ToolOverrideConstantInputValueTypeDef(TypedDict):
+    type: ToolOverrideInputValueTypeType
+    value: str
+
+
+class ToolOverrideInputValueConfigurationTypeDef(TypedDict):
+    constant: NotRequired[ToolOverrideConstantInputValueTypeDef]
+
+
+class ToolOverrideInputValueTypeDef(TypedDict):
+    jsonPath: str
+    value: ToolOverrideInputValueConfigurationTypeDef
+
+
+class UserInteractionConfigurationTypeDef(TypedDict):
+    isUserConfirmationRequired: NotRequired[bool]
+
+
+class ToolConfigurationOutputTypeDef(TypedDict):
+    toolName: str
+    toolType: ToolTypeType
+    title: NotRequired[str]
+    toolId: NotRequired[str]
+    description: NotRequired[str]
+    instruction: NotRequired[ToolInstructionOutputTypeDef]
+    overrideInputValues: NotRequired[list[ToolOverrideInputValueTypeDef]]
+    outputFilters: NotRequired[list[ToolOutputFilterTypeDef]]
+    inputSchema: NotRequired[DocumentOutputValue]
+    outputSchema: NotRequired[DocumentOutputValue]
+    annotations: NotRequired[AnnotationTypeDef]
+    userInteractionConfiguration: NotRequired[UserInteractionConfigurationTypeDef]
+
+
+class OrchestrationAIAgentConfigurationOutputTypeDef(TypedDict):
+    orchestrationAIPromptId: str
+    orchestrationAIGuardrailId: NotRequired[str]
+    toolConfigurations: NotRequired[list[ToolConfigurationOutputTypeDef]]
+    connectInstanceArn: NotRequired[str]
+    locale: NotRequired[str]
+
+
+class SelfServiceAIAgentConfigurationOutputTypeDef(TypedDict):
+    selfServicePreProcessingAIPromptId: NotRequired[str]
+    selfServiceAnswerGenerationAIPromptId: NotRequired[str]
+    selfServiceAIGuardrailId: NotRequired[str]
+    associationConfigurations: NotRequired[list[AssociationConfigurationOutputTypeDef]]
 
 
 class AIAgentConfigurationOutputTypeDef(TypedDict):
@@ -560,6 +711,113 @@ class AIAgentConfigurationOutputTypeDef(TypedDict):
     noteTakingAIAgentConfiguration: NotRequired[NoteTakingAIAgentConfigurationTypeDef]
     caseSummarizationAIAgentConfiguration: NotRequired[
         CaseSummarizationAIAgentConfigurationTypeDef
+    ]
+
+
+class OrConditionTypeDef(TypedDict):
+    andConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
+    tagCondition: NotRequired[TagConditionTypeDef]
+
+
+class TagFilterTypeDef(TypedDict):
+    tagCondition: NotRequired[TagConditionTypeDef]
+    andConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
+    orConditions: NotRequired[ReadOnly[Sequence[OrConditionTypeDef]]]
+
+
+class KnowledgeBaseAssociationConfigurationDataTypeDef(TypedDict):
+    contentTagFilter: NotRequired[ReadOnly[TagFilterTypeDef]]
+    maxResults: NotRequired[int]
+    overrideKnowledgeBaseSearchType: NotRequired[KnowledgeBaseSearchTypeType]
+
+
+class AssociationConfigurationDataTypeDef(TypedDict):
+    knowledgeBaseAssociationConfigurationData: NotRequired[
+        ReadOnly[KnowledgeBaseAssociationConfigurationDataTypeDef]
+    ]
+
+
+class AssociationConfigurationTypeDef(TypedDict):
+    associationId: NotRequired[str]
+    associationType: NotRequired[AIAgentAssociationConfigurationTypeType]
+    associationConfigurationData: NotRequired[
+        ReadOnly[AssociationConfigurationDataTypeDef]
+    ]
+
+
+class AnswerRecommendationAIAgentConfigurationTypeDef(TypedDict):
+    intentLabelingGenerationAIPromptId: NotRequired[str]
+    queryReformulationAIPromptId: NotRequired[str]
+    answerGenerationAIPromptId: NotRequired[str]
+    answerGenerationAIGuardrailId: NotRequired[str]
+    associationConfigurations: NotRequired[
+        ReadOnly[Sequence[AssociationConfigurationTypeDef]]
+    ]
+    locale: NotRequired[str]
+    suggestedMessages: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class EmailGenerativeAnswerAIAgentConfigurationTypeDef(TypedDict):
+    emailGenerativeAnswerAIPromptId: NotRequired[str]
+    emailQueryReformulationAIPromptId: NotRequired[str]
+    locale: NotRequired[str]
+    associationConfigurations: NotRequired[
+        ReadOnly[Sequence[AssociationConfigurationTypeDef]]
+    ]
+
+
+class EmailResponseAIAgentConfigurationTypeDef(TypedDict):
+    emailResponseAIPromptId: NotRequired[str]
+    emailQueryReformulationAIPromptId: NotRequired[str]
+    locale: NotRequired[str]
+    associationConfigurations: NotRequired[
+        ReadOnly[Sequence[AssociationConfigurationTypeDef]]
+    ]
+
+
+class ManualSearchAIAgentConfigurationTypeDef(TypedDict):
+    answerGenerationAIPromptId: NotRequired[str]
+    answerGenerationAIGuardrailId: NotRequired[str]
+    associationConfigurations: NotRequired[
+        ReadOnly[Sequence[AssociationConfigurationTypeDef]]
+    ]
+    locale: NotRequired[str]
+
+
+class ToolInstructionTypeDef(TypedDict):
+    instruction: NotRequired[str]
+    examples: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ToolConfigurationTypeDef(TypedDict):
+    toolName: str
+    toolType: ToolTypeType
+    title: NotRequired[str]
+    toolId: NotRequired[str]
+    description: NotRequired[str]
+    instruction: NotRequired[ReadOnly[ToolInstructionTypeDef]]
+    overrideInputValues: NotRequired[ReadOnly[Sequence[ToolOverrideInputValueTypeDef]]]
+    outputFilters: NotRequired[ReadOnly[Sequence[ToolOutputFilterTypeDef]]]
+    inputSchema: NotRequired[ReadOnly[DocumentValue]]
+    outputSchema: NotRequired[ReadOnly[DocumentValue]]
+    annotations: NotRequired[AnnotationTypeDef]
+    userInteractionConfiguration: NotRequired[UserInteractionConfigurationTypeDef]
+
+
+class OrchestrationAIAgentConfigurationTypeDef(TypedDict):
+    orchestrationAIPromptId: str
+    orchestrationAIGuardrailId: NotRequired[str]
+    toolConfigurations: NotRequired[ReadOnly[Sequence[ToolConfigurationTypeDef]]]
+    connectInstanceArn: NotRequired[str]
+    locale: NotRequired[str]
+
+
+class SelfServiceAIAgentConfigurationTypeDef(TypedDict):
+    selfServicePreProcessingAIPromptId: NotRequired[str]
+    selfServiceAnswerGenerationAIPromptId: NotRequired[str]
+    selfServiceAIGuardrailId: NotRequired[str]
+    associationConfigurations: NotRequired[
+        ReadOnly[Sequence[AssociationConfigurationTypeDef]]
     ]
 
 
@@ -632,6 +890,12 @@ class AIGuardrailAssessmentTypeDef(TypedDict):
     blocked: bool
 
 
+class GuardrailContentFilterConfigTypeDef(TypedDict):
+    type: GuardrailContentFilterTypeType
+    inputStrength: GuardrailFilterStrengthType
+    outputStrength: GuardrailFilterStrengthType
+
+
 class AIGuardrailContentPolicyConfigOutputTypeDef(TypedDict):
     filtersConfig: list[GuardrailContentFilterConfigTypeDef]
 
@@ -640,12 +904,58 @@ class AIGuardrailContentPolicyConfigTypeDef(TypedDict):
     filtersConfig: ReadOnly[Sequence[GuardrailContentFilterConfigTypeDef]]
 
 
+class GuardrailContextualGroundingFilterConfigTypeDef(TypedDict):
+    type: GuardrailContextualGroundingFilterTypeType
+    threshold: float
+
+
 class AIGuardrailContextualGroundingPolicyConfigOutputTypeDef(TypedDict):
     filtersConfig: list[GuardrailContextualGroundingFilterConfigTypeDef]
 
 
 class AIGuardrailContextualGroundingPolicyConfigTypeDef(TypedDict):
     filtersConfig: ReadOnly[Sequence[GuardrailContextualGroundingFilterConfigTypeDef]]
+
+
+class GuardrailPiiEntityConfigTypeDef(TypedDict):
+    type: GuardrailPiiEntityTypeType
+    action: GuardrailSensitiveInformationActionType
+
+
+class GuardrailRegexConfigTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    pattern: str
+    action: GuardrailSensitiveInformationActionType
+
+
+class AIGuardrailSensitiveInformationPolicyConfigOutputTypeDef(TypedDict):
+    piiEntitiesConfig: NotRequired[list[GuardrailPiiEntityConfigTypeDef]]
+    regexesConfig: NotRequired[list[GuardrailRegexConfigTypeDef]]
+
+
+class GuardrailTopicConfigOutputTypeDef(TypedDict):
+    name: str
+    definition: str
+    examples: NotRequired[list[str]]
+    type: GuardrailTopicTypeType
+
+
+class AIGuardrailTopicPolicyConfigOutputTypeDef(TypedDict):
+    topicsConfig: list[GuardrailTopicConfigOutputTypeDef]
+
+
+class GuardrailManagedWordsConfigTypeDef(TypedDict):
+    type: GuardrailManagedWordsTypeType
+
+
+class GuardrailWordConfigTypeDef(TypedDict):
+    text: str
+
+
+class AIGuardrailWordPolicyConfigOutputTypeDef(TypedDict):
+    wordsConfig: NotRequired[list[GuardrailWordConfigTypeDef]]
+    managedWordListsConfig: NotRequired[list[GuardrailManagedWordsConfigTypeDef]]
 
 
 class AIGuardrailDataTypeDef(TypedDict):
@@ -672,11 +982,6 @@ class AIGuardrailDataTypeDef(TypedDict):
     modifiedTime: NotRequired[datetime]
 
 
-class AIGuardrailSensitiveInformationPolicyConfigOutputTypeDef(TypedDict):
-    piiEntitiesConfig: NotRequired[list[GuardrailPiiEntityConfigTypeDef]]
-    regexesConfig: NotRequired[list[GuardrailRegexConfigTypeDef]]
-
-
 class AIGuardrailSensitiveInformationPolicyConfigTypeDef(TypedDict):
     piiEntitiesConfig: NotRequired[ReadOnly[Sequence[GuardrailPiiEntityConfigTypeDef]]]
     regexesConfig: NotRequired[ReadOnly[Sequence[GuardrailRegexConfigTypeDef]]]
@@ -695,8 +1000,11 @@ class AIGuardrailSummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class AIGuardrailTopicPolicyConfigOutputTypeDef(TypedDict):
-    topicsConfig: list[GuardrailTopicConfigOutputTypeDef]
+class GuardrailTopicConfigTypeDef(TypedDict):
+    name: str
+    definition: str
+    examples: NotRequired[ReadOnly[Sequence[str]]]
+    type: GuardrailTopicTypeType
 
 
 class AIGuardrailTopicPolicyConfigTypeDef(TypedDict):
@@ -708,15 +1016,27 @@ class AIGuardrailVersionSummaryTypeDef(TypedDict):
     versionNumber: NotRequired[int]
 
 
-class AIGuardrailWordPolicyConfigOutputTypeDef(TypedDict):
-    wordsConfig: NotRequired[list[GuardrailWordConfigTypeDef]]
-    managedWordListsConfig: NotRequired[list[GuardrailManagedWordsConfigTypeDef]]
-
-
 class AIGuardrailWordPolicyConfigTypeDef(TypedDict):
     wordsConfig: NotRequired[ReadOnly[Sequence[GuardrailWordConfigTypeDef]]]
     managedWordListsConfig: NotRequired[
         ReadOnly[Sequence[GuardrailManagedWordsConfigTypeDef]]
+    ]
+
+
+class AIPromptInferenceConfigurationTypeDef(TypedDict):
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    topK: NotRequired[int]
+    maxTokensToSample: NotRequired[int]
+
+
+class TextFullAIPromptEditTemplateConfigurationTypeDef(TypedDict):
+    text: str
+
+
+class AIPromptTemplateConfigurationTypeDef(TypedDict):
+    textFullAIPromptEditTemplateConfiguration: NotRequired[
+        TextFullAIPromptEditTemplateConfigurationTypeDef
     ]
 
 
@@ -740,13 +1060,6 @@ class AIPromptDataTypeDef(TypedDict):
     status: NotRequired[StatusType]
 
 
-class AIPromptInferenceConfigurationTypeDef(TypedDict):
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    topK: NotRequired[int]
-    maxTokensToSample: NotRequired[int]
-
-
 class AIPromptSummaryTypeDef(TypedDict):
     name: str
     assistantId: str
@@ -763,12 +1076,6 @@ class AIPromptSummaryTypeDef(TypedDict):
     description: NotRequired[str]
     status: NotRequired[StatusType]
     tags: NotRequired[dict[str, str]]
-
-
-class AIPromptTemplateConfigurationTypeDef(TypedDict):
-    textFullAIPromptEditTemplateConfiguration: NotRequired[
-        TextFullAIPromptEditTemplateConfigurationTypeDef
-    ]
 
 
 class AIPromptVersionSummaryTypeDef(TypedDict):
@@ -798,33 +1105,6 @@ class AmazonConnectGuideAssociationDataTypeDef(TypedDict):
     flowId: NotRequired[str]
 
 
-class AnnotationTypeDef(TypedDict):
-    title: NotRequired[str]
-    destructiveHint: NotRequired[bool]
-
-
-class AnswerRecommendationAIAgentConfigurationOutputTypeDef(TypedDict):
-    intentLabelingGenerationAIPromptId: NotRequired[str]
-    queryReformulationAIPromptId: NotRequired[str]
-    answerGenerationAIPromptId: NotRequired[str]
-    answerGenerationAIGuardrailId: NotRequired[str]
-    associationConfigurations: NotRequired[list[AssociationConfigurationOutputTypeDef]]
-    locale: NotRequired[str]
-    suggestedMessages: NotRequired[list[str]]
-
-
-class AnswerRecommendationAIAgentConfigurationTypeDef(TypedDict):
-    intentLabelingGenerationAIPromptId: NotRequired[str]
-    queryReformulationAIPromptId: NotRequired[str]
-    answerGenerationAIPromptId: NotRequired[str]
-    answerGenerationAIGuardrailId: NotRequired[str]
-    associationConfigurations: NotRequired[
-        ReadOnly[Sequence[AssociationConfigurationTypeDef]]
-    ]
-    locale: NotRequired[str]
-    suggestedMessages: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class AppIntegrationsConfigurationOutputTypeDef(TypedDict):
     appIntegrationArn: str
     objectFields: NotRequired[list[str]]
@@ -833,6 +1113,23 @@ class AppIntegrationsConfigurationOutputTypeDef(TypedDict):
 class AppIntegrationsConfigurationTypeDef(TypedDict):
     appIntegrationArn: str
     objectFields: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ExternalBedrockKnowledgeBaseConfigTypeDef(TypedDict):
+    bedrockKnowledgeBaseArn: str
+    accessRoleArn: str
+
+
+class KnowledgeBaseAssociationDataTypeDef(TypedDict):
+    knowledgeBaseId: NotRequired[str]
+    knowledgeBaseArn: NotRequired[str]
+
+
+class AssistantAssociationOutputDataTypeDef(TypedDict):
+    knowledgeBaseAssociation: NotRequired[KnowledgeBaseAssociationDataTypeDef]
+    externalBedrockKnowledgeBaseConfig: NotRequired[
+        ExternalBedrockKnowledgeBaseConfigTypeDef
+    ]
 
 
 class AssistantAssociationDataTypeDef(TypedDict):
@@ -852,13 +1149,6 @@ class AssistantAssociationInputDataTypeDef(TypedDict):
     ]
 
 
-class AssistantAssociationOutputDataTypeDef(TypedDict):
-    knowledgeBaseAssociation: NotRequired[KnowledgeBaseAssociationDataTypeDef]
-    externalBedrockKnowledgeBaseConfig: NotRequired[
-        ExternalBedrockKnowledgeBaseConfigTypeDef
-    ]
-
-
 class AssistantAssociationSummaryTypeDef(TypedDict):
     assistantAssociationId: str
     assistantAssociationArn: str
@@ -871,6 +1161,19 @@ class AssistantAssociationSummaryTypeDef(TypedDict):
 
 class AssistantCapabilityConfigurationTypeDef(TypedDict):
     type: NotRequired[AssistantCapabilityTypeType]
+
+
+class AssistantIntegrationConfigurationTypeDef(TypedDict):
+    topicIntegrationArn: NotRequired[str]
+
+
+class OrchestratorConfigurationEntryTypeDef(TypedDict):
+    aiAgentId: NotRequired[str]
+    orchestratorUseCase: str
+
+
+class ServerSideEncryptionConfigurationTypeDef(TypedDict):
+    kmsKeyId: NotRequired[str]
 
 
 class AssistantDataTypeDef(TypedDict):
@@ -894,10 +1197,6 @@ class AssistantDataTypeDef(TypedDict):
     ]
 
 
-class AssistantIntegrationConfigurationTypeDef(TypedDict):
-    topicIntegrationArn: NotRequired[str]
-
-
 class AssistantSummaryTypeDef(TypedDict):
     assistantId: str
     assistantArn: str
@@ -919,41 +1218,13 @@ class AssistantSummaryTypeDef(TypedDict):
     ]
 
 
-class AssociationConfigurationDataOutputTypeDef(TypedDict):
-    knowledgeBaseAssociationConfigurationData: NotRequired[
-        KnowledgeBaseAssociationConfigurationDataOutputTypeDef
-    ]
-
-
-class AssociationConfigurationDataTypeDef(TypedDict):
-    knowledgeBaseAssociationConfigurationData: NotRequired[
-        ReadOnly[KnowledgeBaseAssociationConfigurationDataTypeDef]
-    ]
-
-
-class AssociationConfigurationOutputTypeDef(TypedDict):
-    associationId: NotRequired[str]
-    associationType: NotRequired[AIAgentAssociationConfigurationTypeType]
-    associationConfigurationData: NotRequired[AssociationConfigurationDataOutputTypeDef]
-
-
-class AssociationConfigurationTypeDef(TypedDict):
-    associationId: NotRequired[str]
-    associationType: NotRequired[AIAgentAssociationConfigurationTypeType]
-    associationConfigurationData: NotRequired[
-        ReadOnly[AssociationConfigurationDataTypeDef]
-    ]
+class ParsingPromptTypeDef(TypedDict):
+    parsingPromptText: str
 
 
 class BedrockFoundationModelConfigurationForParsingTypeDef(TypedDict):
     modelArn: str
     parsingPrompt: NotRequired[ParsingPromptTypeDef]
-
-
-class CaseSummarizationAIAgentConfigurationTypeDef(TypedDict):
-    caseSummarizationAIPromptId: NotRequired[str]
-    caseSummarizationAIGuardrailId: NotRequired[str]
-    locale: NotRequired[str]
 
 
 class CaseSummarizationChunkDataDetailsTypeDef(TypedDict):
@@ -965,6 +1236,26 @@ class CaseSummarizationInputDataTypeDef(TypedDict):
     caseArn: str
 
 
+class FixedSizeChunkingConfigurationTypeDef(TypedDict):
+    maxTokens: int
+    overlapPercentage: int
+
+
+class HierarchicalChunkingLevelConfigurationTypeDef(TypedDict):
+    maxTokens: int
+
+
+class HierarchicalChunkingConfigurationOutputTypeDef(TypedDict):
+    levelConfigurations: list[HierarchicalChunkingLevelConfigurationTypeDef]
+    overlapTokens: int
+
+
+class SemanticChunkingConfigurationTypeDef(TypedDict):
+    maxTokens: int
+    bufferSize: int
+    breakpointPercentileThreshold: int
+
+
 class ChunkingConfigurationOutputTypeDef(TypedDict):
     chunkingStrategy: ChunkingStrategyType
     fixedSizeChunkingConfiguration: NotRequired[FixedSizeChunkingConfigurationTypeDef]
@@ -972,6 +1263,13 @@ class ChunkingConfigurationOutputTypeDef(TypedDict):
         HierarchicalChunkingConfigurationOutputTypeDef
     ]
     semanticChunkingConfiguration: NotRequired[SemanticChunkingConfigurationTypeDef]
+
+
+class HierarchicalChunkingConfigurationTypeDef(TypedDict):
+    levelConfigurations: ReadOnly[
+        Sequence[HierarchicalChunkingLevelConfigurationTypeDef]
+    ]
+    overlapTokens: int
 
 
 class ChunkingConfigurationTypeDef(TypedDict):
@@ -997,12 +1295,12 @@ class CitationTypeDef(TypedDict):
     referenceType: ReferenceTypeType
 
 
-class ConfigurationTypeDef(TypedDict):
-    connectConfiguration: NotRequired[ConnectConfigurationTypeDef]
-
-
 class ConnectConfigurationTypeDef(TypedDict):
     instanceId: NotRequired[str]
+
+
+class ConfigurationTypeDef(TypedDict):
+    connectConfiguration: NotRequired[ConnectConfigurationTypeDef]
 
 
 class ContentAssociationContentsTypeDef(TypedDict):
@@ -1033,6 +1331,26 @@ class ContentAssociationSummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
+class RankingDataTypeDef(TypedDict):
+    relevanceScore: NotRequired[float]
+    relevanceLevel: NotRequired[RelevanceLevelType]
+
+
+class HighlightTypeDef(TypedDict):
+    beginOffsetInclusive: NotRequired[int]
+    endOffsetExclusive: NotRequired[int]
+
+
+class DocumentTextTypeDef(TypedDict):
+    text: NotRequired[str]
+    highlights: NotRequired[list[HighlightTypeDef]]
+
+
+class TextDataTypeDef(TypedDict):
+    title: NotRequired[DocumentTextTypeDef]
+    excerpt: NotRequired[DocumentTextTypeDef]
+
+
 class ContentDataDetailsTypeDef(TypedDict):
     textData: TextDataTypeDef
     rankingData: RankingDataTypeDef
@@ -1053,6 +1371,10 @@ class ContentDataTypeDef(TypedDict):
     linkOutUri: NotRequired[str]
     url: str
     urlExpiry: datetime
+
+
+class GenerativeContentFeedbackDataTypeDef(TypedDict):
+    relevance: RelevanceType
 
 
 class ContentFeedbackDataTypeDef(TypedDict):
@@ -1080,6 +1402,13 @@ class ContentSummaryTypeDef(TypedDict):
     status: ContentStatusType
     metadata: dict[str, str]
     tags: NotRequired[dict[str, str]]
+
+
+class SelfServiceConversationHistoryTypeDef(TypedDict):
+    turnNumber: NotRequired[int]
+    inputTranscript: NotRequired[str]
+    botResponse: NotRequired[str]
+    timestamp: NotRequired[ReadOnly[datetime | str]]
 
 
 class ConversationContextTypeDef(TypedDict):
@@ -1252,6 +1581,51 @@ class CreateContentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RenderingConfigurationTypeDef(TypedDict):
+    templateUri: NotRequired[str]
+
+
+class SeedUrlTypeDef(TypedDict):
+    url: NotRequired[str]
+
+
+class UrlConfigurationTypeDef(TypedDict):
+    seedUrls: NotRequired[ReadOnly[Sequence[SeedUrlTypeDef]]]
+
+
+class WebCrawlerLimitsTypeDef(TypedDict):
+    rateLimit: NotRequired[int]
+
+
+class WebCrawlerConfigurationTypeDef(TypedDict):
+    urlConfiguration: ReadOnly[UrlConfigurationTypeDef]
+    crawlerLimits: NotRequired[WebCrawlerLimitsTypeDef]
+    inclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
+    exclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
+    scope: NotRequired[WebScopeTypeType]
+
+
+class ManagedSourceConfigurationTypeDef(TypedDict):
+    webCrawlerConfiguration: NotRequired[ReadOnly[WebCrawlerConfigurationTypeDef]]
+
+
+class SourceConfigurationTypeDef(TypedDict):
+    appIntegrations: NotRequired[ReadOnly[AppIntegrationsConfigurationTypeDef]]
+    managedSourceConfiguration: NotRequired[ReadOnly[ManagedSourceConfigurationTypeDef]]
+
+
+class ParsingConfigurationTypeDef(TypedDict):
+    parsingStrategy: ParsingStrategyType
+    bedrockFoundationModelConfiguration: NotRequired[
+        BedrockFoundationModelConfigurationForParsingTypeDef
+    ]
+
+
+class VectorIngestionConfigurationTypeDef(TypedDict):
+    chunkingConfiguration: NotRequired[ReadOnly[ChunkingConfigurationTypeDef]]
+    parsingConfiguration: NotRequired[ParsingConfigurationTypeDef]
+
+
 class CreateKnowledgeBaseRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     name: str
@@ -1268,6 +1642,51 @@ class CreateKnowledgeBaseRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class UrlConfigurationOutputTypeDef(TypedDict):
+    seedUrls: NotRequired[list[SeedUrlTypeDef]]
+
+
+class WebCrawlerConfigurationOutputTypeDef(TypedDict):
+    urlConfiguration: UrlConfigurationOutputTypeDef
+    crawlerLimits: NotRequired[WebCrawlerLimitsTypeDef]
+    inclusionFilters: NotRequired[list[str]]
+    exclusionFilters: NotRequired[list[str]]
+    scope: NotRequired[WebScopeTypeType]
+
+
+class ManagedSourceConfigurationOutputTypeDef(TypedDict):
+    webCrawlerConfiguration: NotRequired[WebCrawlerConfigurationOutputTypeDef]
+
+
+class SourceConfigurationOutputTypeDef(TypedDict):
+    appIntegrations: NotRequired[AppIntegrationsConfigurationOutputTypeDef]
+    managedSourceConfiguration: NotRequired[ManagedSourceConfigurationOutputTypeDef]
+
+
+class VectorIngestionConfigurationOutputTypeDef(TypedDict):
+    chunkingConfiguration: NotRequired[ChunkingConfigurationOutputTypeDef]
+    parsingConfiguration: NotRequired[ParsingConfigurationTypeDef]
+
+
+class KnowledgeBaseDataTypeDef(TypedDict):
+    knowledgeBaseId: str
+    knowledgeBaseArn: str
+    name: str
+    knowledgeBaseType: KnowledgeBaseTypeType
+    status: KnowledgeBaseStatusType
+    lastContentModificationTime: NotRequired[datetime]
+    vectorIngestionConfiguration: NotRequired[VectorIngestionConfigurationOutputTypeDef]
+    sourceConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
+    renderingConfiguration: NotRequired[RenderingConfigurationTypeDef]
+    serverSideEncryptionConfiguration: NotRequired[
+        ServerSideEncryptionConfigurationTypeDef
+    ]
+    description: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    ingestionStatus: NotRequired[SyncStatusType]
+    ingestionFailureReasons: NotRequired[list[str]]
+
+
 class CreateKnowledgeBaseResponseTypeDef(TypedDict):
     knowledgeBase: NotRequired[KnowledgeBaseDataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1282,144 +1701,23 @@ class CreateMessageTemplateAttachmentRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
 
 
+class MessageTemplateAttachmentTypeDef(TypedDict):
+    contentDisposition: ContentDispositionType
+    name: str
+    uploadedTime: datetime
+    url: str
+    urlExpiry: datetime
+    attachmentId: str
+
+
 class CreateMessageTemplateAttachmentResponseTypeDef(TypedDict):
     attachment: NotRequired[MessageTemplateAttachmentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateMessageTemplateRequestTypeDef(TypedDict):
-    knowledgeBaseId: str
-    name: NotRequired[str]
-    content: NotRequired[ReadOnly[MessageTemplateContentProviderTypeDef]]
-    description: NotRequired[str]
-    channelSubtype: ChannelSubtypeType
-    language: NotRequired[str]
-    sourceConfiguration: NotRequired[
-        ReadOnly[MessageTemplateSourceConfigurationTypeDef]
-    ]
-    defaultAttributes: NotRequired[ReadOnly[MessageTemplateAttributesTypeDef]]
-    groupingConfiguration: NotRequired[ReadOnly[GroupingConfigurationTypeDef]]
-    clientToken: NotRequired[str]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class CreateMessageTemplateResponseTypeDef(TypedDict):
-    messageTemplate: NotRequired[MessageTemplateDataTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateMessageTemplateVersionRequestTypeDef(TypedDict):
-    knowledgeBaseId: str
-    messageTemplateId: str
-    messageTemplateContentSha256: NotRequired[str]
-
-
-class CreateMessageTemplateVersionResponseTypeDef(TypedDict):
-    messageTemplate: NotRequired[ExtendedMessageTemplateDataTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateQuickResponseRequestTypeDef(TypedDict):
-    knowledgeBaseId: str
-    name: str
-    content: QuickResponseDataProviderTypeDef
-    contentType: NotRequired[str]
-    groupingConfiguration: NotRequired[ReadOnly[GroupingConfigurationTypeDef]]
-    description: NotRequired[str]
-    shortcutKey: NotRequired[str]
-    isActive: NotRequired[bool]
-    channels: NotRequired[ReadOnly[Sequence[str]]]
-    language: NotRequired[str]
-    clientToken: NotRequired[str]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class CreateQuickResponseResponseTypeDef(TypedDict):
-    quickResponse: NotRequired[QuickResponseDataTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateSessionRequestTypeDef(TypedDict):
-    clientToken: NotRequired[str]
-    assistantId: str
-    name: str
-    description: NotRequired[str]
-    tags: NotRequired[ReadOnly[Mapping[str, str]]]
-    tagFilter: NotRequired[ReadOnly[TagFilterTypeDef]]
-    aiAgentConfiguration: NotRequired[
-        ReadOnly[Mapping[AIAgentTypeType, AIAgentConfigurationDataTypeDef]]
-    ]
-    contactArn: NotRequired[str]
-    orchestratorConfigurationList: NotRequired[
-        ReadOnly[Sequence[OrchestratorConfigurationEntryTypeDef]]
-    ]
-    removeOrchestratorConfigurationList: NotRequired[bool]
-
-
-class CreateSessionResponseTypeDef(TypedDict):
-    session: NotRequired[SessionDataTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomerProfileAttributesOutputTypeDef(TypedDict):
-    profileId: NotRequired[str]
-    profileARN: NotRequired[str]
-    firstName: NotRequired[str]
-    middleName: NotRequired[str]
-    lastName: NotRequired[str]
-    accountNumber: NotRequired[str]
-    emailAddress: NotRequired[str]
-    phoneNumber: NotRequired[str]
-    additionalInformation: NotRequired[str]
-    partyType: NotRequired[str]
-    businessName: NotRequired[str]
-    birthDate: NotRequired[str]
-    gender: NotRequired[str]
-    mobilePhoneNumber: NotRequired[str]
-    homePhoneNumber: NotRequired[str]
-    businessPhoneNumber: NotRequired[str]
-    businessEmailAddress: NotRequired[str]
-    address1: NotRequired[str]
-    address2: NotRequired[str]
-    address3: NotRequired[str]
-    address4: NotRequired[str]
-    city: NotRequired[str]
-    county: NotRequired[str]
-    country: NotRequired[str]
-    postalCode: NotRequired[str]
-    province: NotRequired[str]
-    state: NotRequired[str]
-    shippingAddress1: NotRequired[str]
-    shippingAddress2: NotRequired[str]
-    shippingAddress3: NotRequired[str]
-    shippingAddress4: NotRequired[str]
-    shippingCity: NotRequired[str]
-    shippingCounty: NotRequired[str]
-    shippingCountry: NotRequired[str]
-    shippingPostalCode: NotRequired[str]
-    shippingProvince: NotRequired[str]
-    shippingState: NotRequired[str]
-    mailingAddress1: NotRequired[str]
-    mailingAddress2: NotRequired[str]
-    mailingAddress3: NotRequired[str]
-    mailingAddress4: NotRequired[str]
-    mailingCity: NotRequired[str]
-    mailingCounty: NotRequired[str]
-    mailingCountry: NotRequired[str]
-    mailingPostalCode: NotRequired[str]
-    mailingProvince: NotRequired[str]
-    mailingState: NotRequired[str]
-    billingAddress1: NotRequired[str]
-    billingAddress2: NotRequired[str]
-    billingAddress3: NotRequired[str]
-    billingAddress4: NotRequired[str]
-    billingCity: NotRequired[str]
-    billingCounty: NotRequired[str]
-    billingCountry: NotRequired[str]
-    billingPostalCode: NotRequired[str]
-    billingProvince: NotRequired[str]
-    billingState: NotRequired[str]
-    custom: NotRequired[dict[str, str]]
+class GroupingConfigurationTypeDef(TypedDict):
+    criteria: NotRequired[str]
+    values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CustomerProfileAttributesTypeDef(TypedDict):
@@ -1483,6 +1781,481 @@ class CustomerProfileAttributesTypeDef(TypedDict):
     custom: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class SystemEndpointAttributesTypeDef(TypedDict):
+    address: NotRequired[str]
+
+
+class SystemAttributesTypeDef(TypedDict):
+    name: NotRequired[str]
+    customerEndpoint: NotRequired[SystemEndpointAttributesTypeDef]
+    systemEndpoint: NotRequired[SystemEndpointAttributesTypeDef]
+
+
+class MessageTemplateAttributesTypeDef(TypedDict):
+    systemAttributes: NotRequired[SystemAttributesTypeDef]
+    agentAttributes: NotRequired[AgentAttributesTypeDef]
+    customerProfileAttributes: NotRequired[ReadOnly[CustomerProfileAttributesTypeDef]]
+    customAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class EmailHeaderTypeDef(TypedDict):
+    name: NotRequired[str]
+    value: NotRequired[str]
+
+
+class MessageTemplateBodyContentProviderTypeDef(TypedDict):
+    content: NotRequired[str]
+
+
+class EmailMessageTemplateContentBodyTypeDef(TypedDict):
+    plainText: NotRequired[MessageTemplateBodyContentProviderTypeDef]
+    html: NotRequired[MessageTemplateBodyContentProviderTypeDef]
+
+
+class EmailMessageTemplateContentTypeDef(TypedDict):
+    subject: NotRequired[str]
+    body: NotRequired[EmailMessageTemplateContentBodyTypeDef]
+    headers: NotRequired[ReadOnly[Sequence[EmailHeaderTypeDef]]]
+
+
+class PushADMMessageTemplateContentTypeDef(TypedDict):
+    title: NotRequired[str]
+    body: NotRequired[MessageTemplateBodyContentProviderTypeDef]
+    action: NotRequired[PushMessageActionType]
+    sound: NotRequired[str]
+    url: NotRequired[str]
+    imageUrl: NotRequired[str]
+    imageIconUrl: NotRequired[str]
+    smallImageIconUrl: NotRequired[str]
+    rawContent: NotRequired[MessageTemplateBodyContentProviderTypeDef]
+
+
+class PushAPNSMessageTemplateContentTypeDef(TypedDict):
+    title: NotRequired[str]
+    body: NotRequired[MessageTemplateBodyContentProviderTypeDef]
+    action: NotRequired[PushMessageActionType]
+    sound: NotRequired[str]
+    url: NotRequired[str]
+    mediaUrl: NotRequired[str]
+    rawContent: NotRequired[MessageTemplateBodyContentProviderTypeDef]
+
+
+class PushBaiduMessageTemplateContentTypeDef(TypedDict):
+    title: NotRequired[str]
+    body: NotRequired[MessageTemplateBodyContentProviderTypeDef]
+    action: NotRequired[PushMessageActionType]
+    sound: NotRequired[str]
+    url: NotRequired[str]
+    imageUrl: NotRequired[str]
+    imageIconUrl: NotRequired[str]
+    smallImageIconUrl: NotRequired[str]
+    rawContent: NotRequired[MessageTemplateBodyContentProviderTypeDef]
+
+
+class PushFCMMessageTemplateContentTypeDef(TypedDict):
+    title: NotRequired[str]
+    body: NotRequired[MessageTemplateBodyContentProviderTypeDef]
+    action: NotRequired[PushMessageActionType]
+    sound: NotRequired[str]
+    url: NotRequired[str]
+    imageUrl: NotRequired[str]
+    imageIconUrl: NotRequired[str]
+    smallImageIconUrl: NotRequired[str]
+    rawContent: NotRequired[MessageTemplateBodyContentProviderTypeDef]
+
+
+class PushMessageTemplateContentTypeDef(TypedDict):
+    adm: NotRequired[PushADMMessageTemplateContentTypeDef]
+    apns: NotRequired[PushAPNSMessageTemplateContentTypeDef]
+    fcm: NotRequired[PushFCMMessageTemplateContentTypeDef]
+    baidu: NotRequired[PushBaiduMessageTemplateContentTypeDef]
+
+
+class SMSMessageTemplateContentBodyTypeDef(TypedDict):
+    plainText: NotRequired[MessageTemplateBodyContentProviderTypeDef]
+
+
+class SMSMessageTemplateContentTypeDef(TypedDict):
+    body: NotRequired[SMSMessageTemplateContentBodyTypeDef]
+
+
+class WhatsAppMessageTemplateContentTypeDef(TypedDict):
+    data: NotRequired[str]
+
+
+class MessageTemplateContentProviderTypeDef(TypedDict):
+    email: NotRequired[ReadOnly[EmailMessageTemplateContentTypeDef]]
+    sms: NotRequired[SMSMessageTemplateContentTypeDef]
+    whatsApp: NotRequired[WhatsAppMessageTemplateContentTypeDef]
+    push: NotRequired[PushMessageTemplateContentTypeDef]
+
+
+class WhatsAppMessageTemplateSourceConfigurationTypeDef(TypedDict):
+    businessAccountId: str
+    templateId: str
+    components: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MessageTemplateSourceConfigurationTypeDef(TypedDict):
+    whatsApp: NotRequired[ReadOnly[WhatsAppMessageTemplateSourceConfigurationTypeDef]]
+
+
+class CreateMessageTemplateRequestTypeDef(TypedDict):
+    knowledgeBaseId: str
+    name: NotRequired[str]
+    content: NotRequired[ReadOnly[MessageTemplateContentProviderTypeDef]]
+    description: NotRequired[str]
+    channelSubtype: ChannelSubtypeType
+    language: NotRequired[str]
+    sourceConfiguration: NotRequired[
+        ReadOnly[MessageTemplateSourceConfigurationTypeDef]
+    ]
+    defaultAttributes: NotRequired[ReadOnly[MessageTemplateAttributesTypeDef]]
+    groupingConfiguration: NotRequired[ReadOnly[GroupingConfigurationTypeDef]]
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class GroupingConfigurationOutputTypeDef(TypedDict):
+    criteria: NotRequired[str]
+    values: NotRequired[list[str]]
+
+
+class CustomerProfileAttributesOutputTypeDef(TypedDict):
+    profileId: NotRequired[str]
+    profileARN: NotRequired[str]
+    firstName: NotRequired[str]
+    middleName: NotRequired[str]
+    lastName: NotRequired[str]
+    accountNumber: NotRequired[str]
+    emailAddress: NotRequired[str]
+    phoneNumber: NotRequired[str]
+    additionalInformation: NotRequired[str]
+    partyType: NotRequired[str]
+    businessName: NotRequired[str]
+    birthDate: NotRequired[str]
+    gender: NotRequired[str]
+    mobilePhoneNumber: NotRequired[str]
+    homePhoneNumber: NotRequired[str]
+    businessPhoneNumber: NotRequired[str]
+    businessEmailAddress: NotRequired[str]
+    address1: NotRequired[str]
+    address2: NotRequired[str]
+    address3: NotRequired[str]
+    address4: NotRequired[str]
+    city: NotRequired[str]
+    county: NotRequired[str]
+    country: NotRequired[str]
+    postalCode: NotRequired[str]
+    province: NotRequired[str]
+    state: NotRequired[str]
+    shippingAddress1: NotRequired[str]
+    shippingAddress2: NotRequired[str]
+    shippingAddress3: NotRequired[str]
+    shippingAddress4: NotRequired[str]
+    shippingCity: NotRequired[str]
+    shippingCounty: NotRequired[str]
+    shippingCountry: NotRequired[str]
+    shippingPostalCode: NotRequired[str]
+    shippingProvince: NotRequired[str]
+    shippingState: NotRequired[str]
+    mailingAddress1: NotRequired[str]
+    mailingAddress2: NotRequired[str]
+    mailingAddress3: NotRequired[str]
+    mailingAddress4: NotRequired[str]
+    mailingCity: NotRequired[str]
+    mailingCounty: NotRequired[str]
+    mailingCountry: NotRequired[str]
+    mailingPostalCode: NotRequired[str]
+    mailingProvince: NotRequired[str]
+    mailingState: NotRequired[str]
+    billingAddress1: NotRequired[str]
+    billingAddress2: NotRequired[str]
+    billingAddress3: NotRequired[str]
+    billingAddress4: NotRequired[str]
+    billingCity: NotRequired[str]
+    billingCounty: NotRequired[str]
+    billingCountry: NotRequired[str]
+    billingPostalCode: NotRequired[str]
+    billingProvince: NotRequired[str]
+    billingState: NotRequired[str]
+    custom: NotRequired[dict[str, str]]
+
+
+class MessageTemplateAttributesOutputTypeDef(TypedDict):
+    systemAttributes: NotRequired[SystemAttributesTypeDef]
+    agentAttributes: NotRequired[AgentAttributesTypeDef]
+    customerProfileAttributes: NotRequired[CustomerProfileAttributesOutputTypeDef]
+    customAttributes: NotRequired[dict[str, str]]
+
+
+class EmailMessageTemplateContentOutputTypeDef(TypedDict):
+    subject: NotRequired[str]
+    body: NotRequired[EmailMessageTemplateContentBodyTypeDef]
+    headers: NotRequired[list[EmailHeaderTypeDef]]
+
+
+class MessageTemplateContentProviderOutputTypeDef(TypedDict):
+    email: NotRequired[EmailMessageTemplateContentOutputTypeDef]
+    sms: NotRequired[SMSMessageTemplateContentTypeDef]
+    whatsApp: NotRequired[WhatsAppMessageTemplateContentTypeDef]
+    push: NotRequired[PushMessageTemplateContentTypeDef]
+
+
+class WhatsAppMessageTemplateSourceConfigurationSummaryTypeDef(TypedDict):
+    businessAccountId: str
+    templateId: str
+    name: NotRequired[str]
+    language: NotRequired[str]
+    components: NotRequired[list[str]]
+    status: NotRequired[WhatsAppSourceConfigurationStatusType]
+    statusReason: NotRequired[str]
+
+
+class MessageTemplateSourceConfigurationSummaryTypeDef(TypedDict):
+    whatsApp: NotRequired[WhatsAppMessageTemplateSourceConfigurationSummaryTypeDef]
+
+
+class MessageTemplateDataTypeDef(TypedDict):
+    messageTemplateArn: str
+    messageTemplateId: str
+    knowledgeBaseArn: str
+    knowledgeBaseId: str
+    name: str
+    channel: NotRequired[str]
+    channelSubtype: ChannelSubtypeType
+    createdTime: datetime
+    lastModifiedTime: datetime
+    lastModifiedBy: str
+    content: NotRequired[MessageTemplateContentProviderOutputTypeDef]
+    description: NotRequired[str]
+    language: NotRequired[str]
+    sourceConfigurationSummary: NotRequired[
+        MessageTemplateSourceConfigurationSummaryTypeDef
+    ]
+    groupingConfiguration: NotRequired[GroupingConfigurationOutputTypeDef]
+    defaultAttributes: NotRequired[MessageTemplateAttributesOutputTypeDef]
+    attributeTypes: NotRequired[list[MessageTemplateAttributeTypeType]]
+    messageTemplateContentSha256: str
+    tags: NotRequired[dict[str, str]]
+
+
+class CreateMessageTemplateResponseTypeDef(TypedDict):
+    messageTemplate: NotRequired[MessageTemplateDataTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateMessageTemplateVersionRequestTypeDef(TypedDict):
+    knowledgeBaseId: str
+    messageTemplateId: str
+    messageTemplateContentSha256: NotRequired[str]
+
+
+class ExtendedMessageTemplateDataTypeDef(TypedDict):
+    messageTemplateArn: str
+    messageTemplateId: str
+    knowledgeBaseArn: str
+    knowledgeBaseId: str
+    name: str
+    channel: NotRequired[str]
+    channelSubtype: ChannelSubtypeType
+    createdTime: datetime
+    lastModifiedTime: datetime
+    lastModifiedBy: str
+    content: NotRequired[MessageTemplateContentProviderOutputTypeDef]
+    description: NotRequired[str]
+    language: NotRequired[str]
+    sourceConfigurationSummary: NotRequired[
+        MessageTemplateSourceConfigurationSummaryTypeDef
+    ]
+    groupingConfiguration: NotRequired[GroupingConfigurationOutputTypeDef]
+    defaultAttributes: NotRequired[MessageTemplateAttributesOutputTypeDef]
+    attributeTypes: NotRequired[list[MessageTemplateAttributeTypeType]]
+    attachments: NotRequired[list[MessageTemplateAttachmentTypeDef]]
+    isActive: NotRequired[bool]
+    versionNumber: NotRequired[int]
+    messageTemplateContentSha256: str
+    tags: NotRequired[dict[str, str]]
+
+
+class CreateMessageTemplateVersionResponseTypeDef(TypedDict):
+    messageTemplate: NotRequired[ExtendedMessageTemplateDataTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class QuickResponseDataProviderTypeDef(TypedDict):
+    content: NotRequired[str]
+
+
+class CreateQuickResponseRequestTypeDef(TypedDict):
+    knowledgeBaseId: str
+    name: str
+    content: QuickResponseDataProviderTypeDef
+    contentType: NotRequired[str]
+    groupingConfiguration: NotRequired[ReadOnly[GroupingConfigurationTypeDef]]
+    description: NotRequired[str]
+    shortcutKey: NotRequired[str]
+    isActive: NotRequired[bool]
+    channels: NotRequired[ReadOnly[Sequence[str]]]
+    language: NotRequired[str]
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class QuickResponseContentProviderTypeDef(TypedDict):
+    content: NotRequired[str]
+
+
+class QuickResponseContentsTypeDef(TypedDict):
+    plainText: NotRequired[QuickResponseContentProviderTypeDef]
+    markdown: NotRequired[QuickResponseContentProviderTypeDef]
+
+
+class QuickResponseDataTypeDef(TypedDict):
+    quickResponseArn: str
+    quickResponseId: str
+    knowledgeBaseArn: str
+    knowledgeBaseId: str
+    name: str
+    contentType: str
+    status: QuickResponseStatusType
+    createdTime: datetime
+    lastModifiedTime: datetime
+    contents: NotRequired[QuickResponseContentsTypeDef]
+    description: NotRequired[str]
+    groupingConfiguration: NotRequired[GroupingConfigurationOutputTypeDef]
+    shortcutKey: NotRequired[str]
+    lastModifiedBy: NotRequired[str]
+    isActive: NotRequired[bool]
+    channels: NotRequired[list[str]]
+    language: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
+class CreateQuickResponseResponseTypeDef(TypedDict):
+    quickResponse: NotRequired[QuickResponseDataTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateSessionRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    assistantId: str
+    name: str
+    description: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    tagFilter: NotRequired[ReadOnly[TagFilterTypeDef]]
+    aiAgentConfiguration: NotRequired[
+        ReadOnly[Mapping[AIAgentTypeType, AIAgentConfigurationDataTypeDef]]
+    ]
+    contactArn: NotRequired[str]
+    orchestratorConfigurationList: NotRequired[
+        ReadOnly[Sequence[OrchestratorConfigurationEntryTypeDef]]
+    ]
+    removeOrchestratorConfigurationList: NotRequired[bool]
+
+
+class SessionIntegrationConfigurationTypeDef(TypedDict):
+    topicIntegrationArn: NotRequired[str]
+
+
+class SessionDataTypeDef(TypedDict):
+    sessionArn: str
+    sessionId: str
+    name: str
+    description: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    integrationConfiguration: NotRequired[SessionIntegrationConfigurationTypeDef]
+    tagFilter: NotRequired[TagFilterOutputTypeDef]
+    aiAgentConfiguration: NotRequired[
+        dict[AIAgentTypeType, AIAgentConfigurationDataTypeDef]
+    ]
+    origin: NotRequired[OriginType]
+    orchestratorConfigurationList: NotRequired[
+        list[OrchestratorConfigurationEntryTypeDef]
+    ]
+
+
+class CreateSessionResponseTypeDef(TypedDict):
+    session: NotRequired[SessionDataTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GenerativeReferenceTypeDef(TypedDict):
+    modelId: NotRequired[str]
+    generationId: NotRequired[str]
+
+
+class SuggestedMessageReferenceTypeDef(TypedDict):
+    aiAgentId: str
+    aiAgentArn: str
+
+
+class DataReferenceTypeDef(TypedDict):
+    contentReference: NotRequired[ContentReferenceTypeDef]
+    generativeReference: NotRequired[GenerativeReferenceTypeDef]
+    suggestedMessageReference: NotRequired[SuggestedMessageReferenceTypeDef]
+
+
+class DataSummaryTypeDef(TypedDict):
+    reference: DataReferenceTypeDef
+    details: DataDetailsTypeDef
+
+
+class EmailGenerativeAnswerChunkDataDetailsTypeDef(TypedDict):
+    completion: NotRequired[str]
+    references: NotRequired[list[DataSummaryTypeDef]]
+    nextChunkToken: NotRequired[str]
+
+
+class EmailOverviewChunkDataDetailsTypeDef(TypedDict):
+    completion: NotRequired[str]
+    nextChunkToken: NotRequired[str]
+
+
+class EmailResponseChunkDataDetailsTypeDef(TypedDict):
+    completion: NotRequired[str]
+    nextChunkToken: NotRequired[str]
+
+
+class GenerativeChunkDataDetailsTypeDef(TypedDict):
+    completion: NotRequired[str]
+    references: NotRequired[list[DataSummaryTypeDef]]
+    nextChunkToken: NotRequired[str]
+
+
+class GenerativeDataDetailsTypeDef(TypedDict):
+    completion: str
+    references: list[DataSummaryTypeDef]
+    rankingData: RankingDataTypeDef
+
+
+class IntentDetectedDataDetailsTypeDef(TypedDict):
+    intent: str
+    intentId: str
+    relevanceLevel: NotRequired[RelevanceLevelType]
+
+
+class NotesChunkDataDetailsTypeDef(TypedDict):
+    completion: NotRequired[str]
+    nextChunkToken: NotRequired[str]
+
+
+class NotesDataDetailsTypeDef(TypedDict):
+    completion: NotRequired[str]
+
+
+class SourceContentDataDetailsTypeDef(TypedDict):
+    id: str
+    type: SourceContentTypeType
+    textData: TextDataTypeDef
+    rankingData: RankingDataTypeDef
+    citationSpan: NotRequired[CitationSpanTypeDef]
+
+
+class SuggestedMessageDataDetailsTypeDef(TypedDict):
+    messageText: str
+
+
 class DataDetailsTypeDef(TypedDict):
     contentData: NotRequired[ContentDataDetailsTypeDef]
     generativeData: NotRequired[GenerativeDataDetailsTypeDef]
@@ -1498,17 +2271,6 @@ class DataDetailsTypeDef(TypedDict):
     suggestedMessageData: NotRequired[SuggestedMessageDataDetailsTypeDef]
     notesData: NotRequired[NotesDataDetailsTypeDef]
     notesChunkData: NotRequired[NotesChunkDataDetailsTypeDef]
-
-
-class DataReferenceTypeDef(TypedDict):
-    contentReference: NotRequired[ContentReferenceTypeDef]
-    generativeReference: NotRequired[GenerativeReferenceTypeDef]
-    suggestedMessageReference: NotRequired[SuggestedMessageReferenceTypeDef]
-
-
-class DataSummaryTypeDef(TypedDict):
-    reference: DataReferenceTypeDef
-    details: DataDetailsTypeDef
 
 
 class DeactivateMessageTemplateRequestTypeDef(TypedDict):
@@ -1662,122 +2424,10 @@ class DeleteQuickResponseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DocumentTextTypeDef(TypedDict):
-    text: NotRequired[str]
-    highlights: NotRequired[list[HighlightTypeDef]]
-
-
 class DocumentTypeDef(TypedDict):
     contentReference: ContentReferenceTypeDef
     title: NotRequired[DocumentTextTypeDef]
     excerpt: NotRequired[DocumentTextTypeDef]
-
-
-class EmailGenerativeAnswerAIAgentConfigurationOutputTypeDef(TypedDict):
-    emailGenerativeAnswerAIPromptId: NotRequired[str]
-    emailQueryReformulationAIPromptId: NotRequired[str]
-    locale: NotRequired[str]
-    associationConfigurations: NotRequired[list[AssociationConfigurationOutputTypeDef]]
-
-
-class EmailGenerativeAnswerAIAgentConfigurationTypeDef(TypedDict):
-    emailGenerativeAnswerAIPromptId: NotRequired[str]
-    emailQueryReformulationAIPromptId: NotRequired[str]
-    locale: NotRequired[str]
-    associationConfigurations: NotRequired[
-        ReadOnly[Sequence[AssociationConfigurationTypeDef]]
-    ]
-
-
-class EmailGenerativeAnswerChunkDataDetailsTypeDef(TypedDict):
-    completion: NotRequired[str]
-    references: NotRequired[list[DataSummaryTypeDef]]
-    nextChunkToken: NotRequired[str]
-
-
-class EmailHeaderTypeDef(TypedDict):
-    name: NotRequired[str]
-    value: NotRequired[str]
-
-
-class EmailMessageTemplateContentBodyTypeDef(TypedDict):
-    plainText: NotRequired[MessageTemplateBodyContentProviderTypeDef]
-    html: NotRequired[MessageTemplateBodyContentProviderTypeDef]
-
-
-class EmailMessageTemplateContentOutputTypeDef(TypedDict):
-    subject: NotRequired[str]
-    body: NotRequired[EmailMessageTemplateContentBodyTypeDef]
-    headers: NotRequired[list[EmailHeaderTypeDef]]
-
-
-class EmailMessageTemplateContentTypeDef(TypedDict):
-    subject: NotRequired[str]
-    body: NotRequired[EmailMessageTemplateContentBodyTypeDef]
-    headers: NotRequired[ReadOnly[Sequence[EmailHeaderTypeDef]]]
-
-
-class EmailOverviewAIAgentConfigurationTypeDef(TypedDict):
-    emailOverviewAIPromptId: NotRequired[str]
-    locale: NotRequired[str]
-
-
-class EmailOverviewChunkDataDetailsTypeDef(TypedDict):
-    completion: NotRequired[str]
-    nextChunkToken: NotRequired[str]
-
-
-class EmailResponseAIAgentConfigurationOutputTypeDef(TypedDict):
-    emailResponseAIPromptId: NotRequired[str]
-    emailQueryReformulationAIPromptId: NotRequired[str]
-    locale: NotRequired[str]
-    associationConfigurations: NotRequired[list[AssociationConfigurationOutputTypeDef]]
-
-
-class EmailResponseAIAgentConfigurationTypeDef(TypedDict):
-    emailResponseAIPromptId: NotRequired[str]
-    emailQueryReformulationAIPromptId: NotRequired[str]
-    locale: NotRequired[str]
-    associationConfigurations: NotRequired[
-        ReadOnly[Sequence[AssociationConfigurationTypeDef]]
-    ]
-
-
-class EmailResponseChunkDataDetailsTypeDef(TypedDict):
-    completion: NotRequired[str]
-    nextChunkToken: NotRequired[str]
-
-
-class ExtendedMessageTemplateDataTypeDef(TypedDict):
-    messageTemplateArn: str
-    messageTemplateId: str
-    knowledgeBaseArn: str
-    knowledgeBaseId: str
-    name: str
-    channel: NotRequired[str]
-    channelSubtype: ChannelSubtypeType
-    createdTime: datetime
-    lastModifiedTime: datetime
-    lastModifiedBy: str
-    content: NotRequired[MessageTemplateContentProviderOutputTypeDef]
-    description: NotRequired[str]
-    language: NotRequired[str]
-    sourceConfigurationSummary: NotRequired[
-        MessageTemplateSourceConfigurationSummaryTypeDef
-    ]
-    groupingConfiguration: NotRequired[GroupingConfigurationOutputTypeDef]
-    defaultAttributes: NotRequired[MessageTemplateAttributesOutputTypeDef]
-    attributeTypes: NotRequired[list[MessageTemplateAttributeTypeType]]
-    attachments: NotRequired[list[MessageTemplateAttachmentTypeDef]]
-    isActive: NotRequired[bool]
-    versionNumber: NotRequired[int]
-    messageTemplateContentSha256: str
-    tags: NotRequired[dict[str, str]]
-
-
-class ExternalBedrockKnowledgeBaseConfigTypeDef(TypedDict):
-    bedrockKnowledgeBaseArn: str
-    accessRoleArn: str
 
 
 class ExternalSourceConfigurationTypeDef(TypedDict):
@@ -1794,32 +2444,6 @@ class FilterTypeDef(TypedDict):
     field: FilterFieldType
     operator: FilterOperatorType
     value: str
-
-
-class FixedSizeChunkingConfigurationTypeDef(TypedDict):
-    maxTokens: int
-    overlapPercentage: int
-
-
-class GenerativeChunkDataDetailsTypeDef(TypedDict):
-    completion: NotRequired[str]
-    references: NotRequired[list[DataSummaryTypeDef]]
-    nextChunkToken: NotRequired[str]
-
-
-class GenerativeContentFeedbackDataTypeDef(TypedDict):
-    relevance: RelevanceType
-
-
-class GenerativeDataDetailsTypeDef(TypedDict):
-    completion: str
-    references: list[DataSummaryTypeDef]
-    rankingData: RankingDataTypeDef
-
-
-class GenerativeReferenceTypeDef(TypedDict):
-    modelId: NotRequired[str]
-    generationId: NotRequired[str]
 
 
 class GetAIAgentRequestTypeDef(TypedDict):
@@ -1910,6 +2534,22 @@ class GetImportJobRequestTypeDef(TypedDict):
     knowledgeBaseId: str
 
 
+class ImportJobDataTypeDef(TypedDict):
+    importJobId: str
+    knowledgeBaseId: str
+    uploadId: str
+    knowledgeBaseArn: str
+    importJobType: ImportJobTypeType
+    status: ImportJobStatusType
+    url: str
+    failedRecordReport: NotRequired[str]
+    urlExpiry: datetime
+    createdTime: datetime
+    lastModifiedTime: datetime
+    metadata: NotRequired[dict[str, str]]
+    externalSourceConfiguration: NotRequired[ExternalSourceConfigurationTypeDef]
+
+
 class GetImportJobResponseTypeDef(TypedDict):
     importJob: NotRequired[ImportJobDataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1938,6 +2578,40 @@ class GetNextMessageRequestTypeDef(TypedDict):
     assistantId: str
     sessionId: str
     nextMessageToken: str
+
+
+class TextMessageOutputTypeDef(TypedDict):
+    value: NotRequired[str]
+    citations: NotRequired[list[CitationTypeDef]]
+    aiGuardrailAssessment: NotRequired[AIGuardrailAssessmentTypeDef]
+
+
+class ToolUseResultDataOutputTypeDef(TypedDict):
+    toolUseId: str
+    toolName: str
+    toolResult: DocumentOutputValue
+    inputSchema: NotRequired[DocumentOutputValue]
+
+
+class MessageDataOutputTypeDef(TypedDict):
+    text: NotRequired[TextMessageOutputTypeDef]
+    toolUseResult: NotRequired[ToolUseResultDataOutputTypeDef]
+
+
+class MessageOutputTypeDef(TypedDict):
+    value: MessageDataOutputTypeDef
+    messageId: str
+    participant: ParticipantType
+    timestamp: datetime
+
+
+class RuntimeSessionDataValueTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+
+
+class RuntimeSessionDataTypeDef(TypedDict):
+    key: str
+    value: RuntimeSessionDataValueTypeDef
 
 
 class GetNextMessageResponseTypeDef(TypedDict):
@@ -1970,6 +2644,31 @@ class GetRecommendationsRequestTypeDef(TypedDict):
     recommendationType: NotRequired[RecommendationTypeType]
 
 
+class RecommendationDataTypeDef(TypedDict):
+    recommendationId: str
+    document: NotRequired[DocumentTypeDef]
+    relevanceScore: NotRequired[float]
+    relevanceLevel: NotRequired[RelevanceLevelType]
+    type: NotRequired[RecommendationTypeType]
+    data: NotRequired[DataSummaryTypeDef]
+
+
+class QueryRecommendationTriggerDataTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class RecommendationTriggerDataTypeDef(TypedDict):
+    query: NotRequired[QueryRecommendationTriggerDataTypeDef]
+
+
+class RecommendationTriggerTypeDef(TypedDict):
+    id: str
+    type: RecommendationTriggerTypeType
+    source: RecommendationSourceTypeType
+    data: RecommendationTriggerDataTypeDef
+    recommendationIds: list[str]
+
+
 class GetRecommendationsResponseTypeDef(TypedDict):
     recommendations: list[RecommendationDataTypeDef]
     triggers: NotRequired[list[RecommendationTriggerTypeDef]]
@@ -1986,98 +2685,6 @@ class GetSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GroupingConfigurationOutputTypeDef(TypedDict):
-    criteria: NotRequired[str]
-    values: NotRequired[list[str]]
-
-
-class GroupingConfigurationTypeDef(TypedDict):
-    criteria: NotRequired[str]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class GuardrailContentFilterConfigTypeDef(TypedDict):
-    type: GuardrailContentFilterTypeType
-    inputStrength: GuardrailFilterStrengthType
-    outputStrength: GuardrailFilterStrengthType
-
-
-class GuardrailContextualGroundingFilterConfigTypeDef(TypedDict):
-    type: GuardrailContextualGroundingFilterTypeType
-    threshold: float
-
-
-class GuardrailManagedWordsConfigTypeDef(TypedDict):
-    type: GuardrailManagedWordsTypeType
-
-
-class GuardrailPiiEntityConfigTypeDef(TypedDict):
-    type: GuardrailPiiEntityTypeType
-    action: GuardrailSensitiveInformationActionType
-
-
-class GuardrailRegexConfigTypeDef(TypedDict):
-    name: str
-    description: NotRequired[str]
-    pattern: str
-    action: GuardrailSensitiveInformationActionType
-
-
-class GuardrailTopicConfigOutputTypeDef(TypedDict):
-    name: str
-    definition: str
-    examples: NotRequired[list[str]]
-    type: GuardrailTopicTypeType
-
-
-class GuardrailTopicConfigTypeDef(TypedDict):
-    name: str
-    definition: str
-    examples: NotRequired[ReadOnly[Sequence[str]]]
-    type: GuardrailTopicTypeType
-
-
-class GuardrailWordConfigTypeDef(TypedDict):
-    text: str
-
-
-class HierarchicalChunkingConfigurationOutputTypeDef(TypedDict):
-    levelConfigurations: list[HierarchicalChunkingLevelConfigurationTypeDef]
-    overlapTokens: int
-
-
-class HierarchicalChunkingConfigurationTypeDef(TypedDict):
-    levelConfigurations: ReadOnly[
-        Sequence[HierarchicalChunkingLevelConfigurationTypeDef]
-    ]
-    overlapTokens: int
-
-
-class HierarchicalChunkingLevelConfigurationTypeDef(TypedDict):
-    maxTokens: int
-
-
-class HighlightTypeDef(TypedDict):
-    beginOffsetInclusive: NotRequired[int]
-    endOffsetExclusive: NotRequired[int]
-
-
-class ImportJobDataTypeDef(TypedDict):
-    importJobId: str
-    knowledgeBaseId: str
-    uploadId: str
-    knowledgeBaseArn: str
-    importJobType: ImportJobTypeType
-    status: ImportJobStatusType
-    url: str
-    failedRecordReport: NotRequired[str]
-    urlExpiry: datetime
-    createdTime: datetime
-    lastModifiedTime: datetime
-    metadata: NotRequired[dict[str, str]]
-    externalSourceConfiguration: NotRequired[ExternalSourceConfigurationTypeDef]
-
-
 class ImportJobSummaryTypeDef(TypedDict):
     importJobId: str
     knowledgeBaseId: str
@@ -2091,50 +2698,8 @@ class ImportJobSummaryTypeDef(TypedDict):
     externalSourceConfiguration: NotRequired[ExternalSourceConfigurationTypeDef]
 
 
-class IntentDetectedDataDetailsTypeDef(TypedDict):
-    intent: str
-    intentId: str
-    relevanceLevel: NotRequired[RelevanceLevelType]
-
-
 class IntentInputDataTypeDef(TypedDict):
     intentId: str
-
-
-class KnowledgeBaseAssociationConfigurationDataOutputTypeDef(TypedDict):
-    contentTagFilter: NotRequired[TagFilterOutputTypeDef]
-    maxResults: NotRequired[int]
-    overrideKnowledgeBaseSearchType: NotRequired[KnowledgeBaseSearchTypeType]
-
-
-class KnowledgeBaseAssociationConfigurationDataTypeDef(TypedDict):
-    contentTagFilter: NotRequired[ReadOnly[TagFilterTypeDef]]
-    maxResults: NotRequired[int]
-    overrideKnowledgeBaseSearchType: NotRequired[KnowledgeBaseSearchTypeType]
-
-
-class KnowledgeBaseAssociationDataTypeDef(TypedDict):
-    knowledgeBaseId: NotRequired[str]
-    knowledgeBaseArn: NotRequired[str]
-
-
-class KnowledgeBaseDataTypeDef(TypedDict):
-    knowledgeBaseId: str
-    knowledgeBaseArn: str
-    name: str
-    knowledgeBaseType: KnowledgeBaseTypeType
-    status: KnowledgeBaseStatusType
-    lastContentModificationTime: NotRequired[datetime]
-    vectorIngestionConfiguration: NotRequired[VectorIngestionConfigurationOutputTypeDef]
-    sourceConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
-    renderingConfiguration: NotRequired[RenderingConfigurationTypeDef]
-    serverSideEncryptionConfiguration: NotRequired[
-        ServerSideEncryptionConfigurationTypeDef
-    ]
-    description: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    ingestionStatus: NotRequired[SyncStatusType]
-    ingestionFailureReasons: NotRequired[list[str]]
 
 
 class KnowledgeBaseSummaryTypeDef(TypedDict):
@@ -2314,6 +2879,18 @@ class ListMessageTemplateVersionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class MessageTemplateVersionSummaryTypeDef(TypedDict):
+    messageTemplateArn: str
+    messageTemplateId: str
+    knowledgeBaseArn: str
+    knowledgeBaseId: str
+    name: str
+    channel: NotRequired[str]
+    channelSubtype: ChannelSubtypeType
+    isActive: bool
+    versionNumber: int
+
+
 class ListMessageTemplateVersionsResponseTypeDef(TypedDict):
     messageTemplateVersionSummaries: list[MessageTemplateVersionSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -2324,6 +2901,33 @@ class ListMessageTemplatesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     knowledgeBaseId: str
+
+
+class WhatsAppMessageTemplateSourceConfigurationOutputTypeDef(TypedDict):
+    businessAccountId: str
+    templateId: str
+    components: NotRequired[list[str]]
+
+
+class MessageTemplateSourceConfigurationOutputTypeDef(TypedDict):
+    whatsApp: NotRequired[WhatsAppMessageTemplateSourceConfigurationOutputTypeDef]
+
+
+class MessageTemplateSummaryTypeDef(TypedDict):
+    messageTemplateArn: str
+    messageTemplateId: str
+    knowledgeBaseArn: str
+    knowledgeBaseId: str
+    name: str
+    channel: NotRequired[str]
+    channelSubtype: ChannelSubtypeType
+    createdTime: datetime
+    lastModifiedTime: datetime
+    lastModifiedBy: str
+    sourceConfiguration: NotRequired[MessageTemplateSourceConfigurationOutputTypeDef]
+    activeVersionNumber: NotRequired[int]
+    description: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
 
 
 class ListMessageTemplatesResponseTypeDef(TypedDict):
@@ -2354,6 +2958,17 @@ class ListModelsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class ModelSummaryTypeDef(TypedDict):
+    modelId: str
+    displayName: str
+    crossRegionStatus: NotRequired[CrossRegionStatusType]
+    supportsPromptCaching: NotRequired[bool]
+    supportedAIPromptTypes: NotRequired[list[AIPromptTypeType]]
+    modelLifecycle: NotRequired[ModelLifecycleType]
+    legacyTimestamp: NotRequired[datetime]
+    endOfLifeTimestamp: NotRequired[datetime]
+
+
 class ListModelsResponseTypeDef(TypedDict):
     modelSummaries: list[ModelSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -2364,6 +2979,23 @@ class ListQuickResponsesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     knowledgeBaseId: str
+
+
+class QuickResponseSummaryTypeDef(TypedDict):
+    quickResponseArn: str
+    quickResponseId: str
+    knowledgeBaseArn: str
+    knowledgeBaseId: str
+    name: str
+    contentType: str
+    status: QuickResponseStatusType
+    createdTime: datetime
+    lastModifiedTime: datetime
+    description: NotRequired[str]
+    lastModifiedBy: NotRequired[str]
+    isActive: NotRequired[bool]
+    channels: NotRequired[list[str]]
+    tags: NotRequired[dict[str, str]]
 
 
 class ListQuickResponsesResponseTypeDef(TypedDict):
@@ -2377,6 +3009,103 @@ class ListSpansRequestTypeDef(TypedDict):
     sessionId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class SpanReasoningValueTypeDef(TypedDict):
+    value: str
+
+
+class SpanCitationTypeDef(TypedDict):
+    contentId: NotRequired[str]
+    title: NotRequired[str]
+    knowledgeBaseId: NotRequired[str]
+    knowledgeBaseArn: NotRequired[str]
+
+
+class SpanTextValueTypeDef(TypedDict):
+    value: str
+    citations: NotRequired[list[SpanCitationTypeDef]]
+    aiGuardrailAssessment: NotRequired[AIGuardrailAssessmentTypeDef]
+
+
+class SpanToolResultValueTypeDef(TypedDict):
+    toolUseId: str
+    values: list[SpanMessageValueTypeDef]
+    error: NotRequired[str]
+
+
+class SpanToolUseValueTypeDef(TypedDict):
+    toolUseId: str
+    name: str
+    arguments: DocumentOutputValue
+
+
+class SpanMessageValueTypeDef(TypedDict):
+    text: NotRequired[SpanTextValueTypeDef]
+    toolUse: NotRequired[SpanToolUseValueTypeDef]
+    toolResult: NotRequired[SpanToolResultValueTypeDef]
+    reasoning: NotRequired[SpanReasoningValueTypeDef]
+
+
+class SpanMessageTypeDef(TypedDict):
+    messageId: str
+    participant: ParticipantType
+    timestamp: datetime
+    values: list[SpanMessageValueTypeDef]
+
+
+class SpanAttributesTypeDef(TypedDict):
+    operationName: NotRequired[str]
+    providerName: NotRequired[str]
+    errorType: NotRequired[str]
+    agentId: NotRequired[str]
+    instanceArn: NotRequired[str]
+    contactId: NotRequired[str]
+    initialContactId: NotRequired[str]
+    sessionName: NotRequired[str]
+    aiAgentArn: NotRequired[str]
+    aiAgentType: NotRequired[AIAgentTypeType]
+    aiAgentName: NotRequired[str]
+    aiAgentId: NotRequired[str]
+    aiAgentVersion: NotRequired[int]
+    aiAgentInvoker: NotRequired[str]
+    aiAgentOrchestratorUseCase: NotRequired[str]
+    requestModel: NotRequired[str]
+    requestMaxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    responseModel: NotRequired[str]
+    responseFinishReasons: NotRequired[list[str]]
+    usageInputTokens: NotRequired[int]
+    usageOutputTokens: NotRequired[int]
+    usageTotalTokens: NotRequired[int]
+    cacheReadInputTokens: NotRequired[int]
+    cacheWriteInputTokens: NotRequired[int]
+    inputMessages: NotRequired[list[SpanMessageTypeDef]]
+    outputMessages: NotRequired[list[SpanMessageTypeDef]]
+    systemInstructions: NotRequired[list[SpanMessageValueTypeDef]]
+    promptArn: NotRequired[str]
+    promptId: NotRequired[str]
+    promptType: NotRequired[AIPromptTypeType]
+    promptName: NotRequired[str]
+    promptVersion: NotRequired[int]
+    timeToFirstTokenMs: NotRequired[int]
+
+
+class SpanTypeDef(TypedDict):
+    spanId: str
+    assistantId: str
+    sessionId: str
+    parentSpanId: NotRequired[str]
+    spanName: str
+    spanType: SpanTypeType
+    startTimestamp: datetime
+    endTimestamp: datetime
+    status: SpanStatusType
+    statusDescription: NotRequired[str]
+    requestId: str
+    originRequestId: NotRequired[str]
+    attributes: SpanAttributesTypeDef
 
 
 class ListSpansResponseTypeDef(TypedDict):
@@ -2394,38 +3123,22 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ManagedSourceConfigurationOutputTypeDef(TypedDict):
-    webCrawlerConfiguration: NotRequired[WebCrawlerConfigurationOutputTypeDef]
-
-
-class ManagedSourceConfigurationTypeDef(TypedDict):
-    webCrawlerConfiguration: NotRequired[ReadOnly[WebCrawlerConfigurationTypeDef]]
-
-
-class ManualSearchAIAgentConfigurationOutputTypeDef(TypedDict):
-    answerGenerationAIPromptId: NotRequired[str]
-    answerGenerationAIGuardrailId: NotRequired[str]
-    associationConfigurations: NotRequired[list[AssociationConfigurationOutputTypeDef]]
-    locale: NotRequired[str]
-
-
-class ManualSearchAIAgentConfigurationTypeDef(TypedDict):
-    answerGenerationAIPromptId: NotRequired[str]
-    answerGenerationAIGuardrailId: NotRequired[str]
-    associationConfigurations: NotRequired[
-        ReadOnly[Sequence[AssociationConfigurationTypeDef]]
-    ]
-    locale: NotRequired[str]
-
-
 class MessageConfigurationTypeDef(TypedDict):
     generateFillerMessage: NotRequired[bool]
     generateChunkedMessage: NotRequired[bool]
 
 
-class MessageDataOutputTypeDef(TypedDict):
-    text: NotRequired[TextMessageOutputTypeDef]
-    toolUseResult: NotRequired[ToolUseResultDataOutputTypeDef]
+class TextMessageTypeDef(TypedDict):
+    value: NotRequired[str]
+    citations: NotRequired[ReadOnly[Sequence[CitationTypeDef]]]
+    aiGuardrailAssessment: NotRequired[AIGuardrailAssessmentTypeDef]
+
+
+class ToolUseResultDataTypeDef(TypedDict):
+    toolUseId: str
+    toolName: str
+    toolResult: ReadOnly[DocumentValue]
+    inputSchema: NotRequired[ReadOnly[DocumentValue]]
 
 
 class MessageDataTypeDef(TypedDict):
@@ -2435,78 +3148,6 @@ class MessageDataTypeDef(TypedDict):
 
 class MessageInputTypeDef(TypedDict):
     value: ReadOnly[MessageDataTypeDef]
-
-
-class MessageOutputTypeDef(TypedDict):
-    value: MessageDataOutputTypeDef
-    messageId: str
-    participant: ParticipantType
-    timestamp: datetime
-
-
-class MessageTemplateAttachmentTypeDef(TypedDict):
-    contentDisposition: ContentDispositionType
-    name: str
-    uploadedTime: datetime
-    url: str
-    urlExpiry: datetime
-    attachmentId: str
-
-
-class MessageTemplateAttributesOutputTypeDef(TypedDict):
-    systemAttributes: NotRequired[SystemAttributesTypeDef]
-    agentAttributes: NotRequired[AgentAttributesTypeDef]
-    customerProfileAttributes: NotRequired[CustomerProfileAttributesOutputTypeDef]
-    customAttributes: NotRequired[dict[str, str]]
-
-
-class MessageTemplateAttributesTypeDef(TypedDict):
-    systemAttributes: NotRequired[SystemAttributesTypeDef]
-    agentAttributes: NotRequired[AgentAttributesTypeDef]
-    customerProfileAttributes: NotRequired[ReadOnly[CustomerProfileAttributesTypeDef]]
-    customAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class MessageTemplateBodyContentProviderTypeDef(TypedDict):
-    content: NotRequired[str]
-
-
-class MessageTemplateContentProviderOutputTypeDef(TypedDict):
-    email: NotRequired[EmailMessageTemplateContentOutputTypeDef]
-    sms: NotRequired[SMSMessageTemplateContentTypeDef]
-    whatsApp: NotRequired[WhatsAppMessageTemplateContentTypeDef]
-    push: NotRequired[PushMessageTemplateContentTypeDef]
-
-
-class MessageTemplateContentProviderTypeDef(TypedDict):
-    email: NotRequired[ReadOnly[EmailMessageTemplateContentTypeDef]]
-    sms: NotRequired[SMSMessageTemplateContentTypeDef]
-    whatsApp: NotRequired[WhatsAppMessageTemplateContentTypeDef]
-    push: NotRequired[PushMessageTemplateContentTypeDef]
-
-
-class MessageTemplateDataTypeDef(TypedDict):
-    messageTemplateArn: str
-    messageTemplateId: str
-    knowledgeBaseArn: str
-    knowledgeBaseId: str
-    name: str
-    channel: NotRequired[str]
-    channelSubtype: ChannelSubtypeType
-    createdTime: datetime
-    lastModifiedTime: datetime
-    lastModifiedBy: str
-    content: NotRequired[MessageTemplateContentProviderOutputTypeDef]
-    description: NotRequired[str]
-    language: NotRequired[str]
-    sourceConfigurationSummary: NotRequired[
-        MessageTemplateSourceConfigurationSummaryTypeDef
-    ]
-    groupingConfiguration: NotRequired[GroupingConfigurationOutputTypeDef]
-    defaultAttributes: NotRequired[MessageTemplateAttributesOutputTypeDef]
-    attributeTypes: NotRequired[list[MessageTemplateAttributeTypeType]]
-    messageTemplateContentSha256: str
-    tags: NotRequired[dict[str, str]]
 
 
 class MessageTemplateFilterFieldTypeDef(TypedDict):
@@ -2557,73 +3198,6 @@ class MessageTemplateSearchResultDataTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class MessageTemplateSourceConfigurationOutputTypeDef(TypedDict):
-    whatsApp: NotRequired[WhatsAppMessageTemplateSourceConfigurationOutputTypeDef]
-
-
-class MessageTemplateSourceConfigurationSummaryTypeDef(TypedDict):
-    whatsApp: NotRequired[WhatsAppMessageTemplateSourceConfigurationSummaryTypeDef]
-
-
-class MessageTemplateSourceConfigurationTypeDef(TypedDict):
-    whatsApp: NotRequired[ReadOnly[WhatsAppMessageTemplateSourceConfigurationTypeDef]]
-
-
-class MessageTemplateSummaryTypeDef(TypedDict):
-    messageTemplateArn: str
-    messageTemplateId: str
-    knowledgeBaseArn: str
-    knowledgeBaseId: str
-    name: str
-    channel: NotRequired[str]
-    channelSubtype: ChannelSubtypeType
-    createdTime: datetime
-    lastModifiedTime: datetime
-    lastModifiedBy: str
-    sourceConfiguration: NotRequired[MessageTemplateSourceConfigurationOutputTypeDef]
-    activeVersionNumber: NotRequired[int]
-    description: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-
-
-class MessageTemplateVersionSummaryTypeDef(TypedDict):
-    messageTemplateArn: str
-    messageTemplateId: str
-    knowledgeBaseArn: str
-    knowledgeBaseId: str
-    name: str
-    channel: NotRequired[str]
-    channelSubtype: ChannelSubtypeType
-    isActive: bool
-    versionNumber: int
-
-
-class ModelSummaryTypeDef(TypedDict):
-    modelId: str
-    displayName: str
-    crossRegionStatus: NotRequired[CrossRegionStatusType]
-    supportsPromptCaching: NotRequired[bool]
-    supportedAIPromptTypes: NotRequired[list[AIPromptTypeType]]
-    modelLifecycle: NotRequired[ModelLifecycleType]
-    legacyTimestamp: NotRequired[datetime]
-    endOfLifeTimestamp: NotRequired[datetime]
-
-
-class NoteTakingAIAgentConfigurationTypeDef(TypedDict):
-    noteTakingAIPromptId: NotRequired[str]
-    noteTakingAIGuardrailId: NotRequired[str]
-    locale: NotRequired[str]
-
-
-class NotesChunkDataDetailsTypeDef(TypedDict):
-    completion: NotRequired[str]
-    nextChunkToken: NotRequired[str]
-
-
-class NotesDataDetailsTypeDef(TypedDict):
-    completion: NotRequired[str]
-
-
 class NotifyRecommendationsReceivedErrorTypeDef(TypedDict):
     recommendationId: NotRequired[str]
     message: NotRequired[str]
@@ -2639,101 +3213,6 @@ class NotifyRecommendationsReceivedResponseTypeDef(TypedDict):
     recommendationIds: NotRequired[list[str]]
     errors: NotRequired[list[NotifyRecommendationsReceivedErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class OrConditionOutputTypeDef(TypedDict):
-    andConditions: NotRequired[list[TagConditionTypeDef]]
-    tagCondition: NotRequired[TagConditionTypeDef]
-
-
-class OrConditionTypeDef(TypedDict):
-    andConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
-    tagCondition: NotRequired[TagConditionTypeDef]
-
-
-class OrchestrationAIAgentConfigurationOutputTypeDef(TypedDict):
-    orchestrationAIPromptId: str
-    orchestrationAIGuardrailId: NotRequired[str]
-    toolConfigurations: NotRequired[list[ToolConfigurationOutputTypeDef]]
-    connectInstanceArn: NotRequired[str]
-    locale: NotRequired[str]
-
-
-class OrchestrationAIAgentConfigurationTypeDef(TypedDict):
-    orchestrationAIPromptId: str
-    orchestrationAIGuardrailId: NotRequired[str]
-    toolConfigurations: NotRequired[ReadOnly[Sequence[ToolConfigurationTypeDef]]]
-    connectInstanceArn: NotRequired[str]
-    locale: NotRequired[str]
-
-
-class OrchestratorConfigurationEntryTypeDef(TypedDict):
-    aiAgentId: NotRequired[str]
-    orchestratorUseCase: str
-
-
-class ParsingConfigurationTypeDef(TypedDict):
-    parsingStrategy: ParsingStrategyType
-    bedrockFoundationModelConfiguration: NotRequired[
-        BedrockFoundationModelConfigurationForParsingTypeDef
-    ]
-
-
-class ParsingPromptTypeDef(TypedDict):
-    parsingPromptText: str
-
-
-class PushADMMessageTemplateContentTypeDef(TypedDict):
-    title: NotRequired[str]
-    body: NotRequired[MessageTemplateBodyContentProviderTypeDef]
-    action: NotRequired[PushMessageActionType]
-    sound: NotRequired[str]
-    url: NotRequired[str]
-    imageUrl: NotRequired[str]
-    imageIconUrl: NotRequired[str]
-    smallImageIconUrl: NotRequired[str]
-    rawContent: NotRequired[MessageTemplateBodyContentProviderTypeDef]
-
-
-class PushAPNSMessageTemplateContentTypeDef(TypedDict):
-    title: NotRequired[str]
-    body: NotRequired[MessageTemplateBodyContentProviderTypeDef]
-    action: NotRequired[PushMessageActionType]
-    sound: NotRequired[str]
-    url: NotRequired[str]
-    mediaUrl: NotRequired[str]
-    rawContent: NotRequired[MessageTemplateBodyContentProviderTypeDef]
-
-
-class PushBaiduMessageTemplateContentTypeDef(TypedDict):
-    title: NotRequired[str]
-    body: NotRequired[MessageTemplateBodyContentProviderTypeDef]
-    action: NotRequired[PushMessageActionType]
-    sound: NotRequired[str]
-    url: NotRequired[str]
-    imageUrl: NotRequired[str]
-    imageIconUrl: NotRequired[str]
-    smallImageIconUrl: NotRequired[str]
-    rawContent: NotRequired[MessageTemplateBodyContentProviderTypeDef]
-
-
-class PushFCMMessageTemplateContentTypeDef(TypedDict):
-    title: NotRequired[str]
-    body: NotRequired[MessageTemplateBodyContentProviderTypeDef]
-    action: NotRequired[PushMessageActionType]
-    sound: NotRequired[str]
-    url: NotRequired[str]
-    imageUrl: NotRequired[str]
-    imageIconUrl: NotRequired[str]
-    smallImageIconUrl: NotRequired[str]
-    rawContent: NotRequired[MessageTemplateBodyContentProviderTypeDef]
-
-
-class PushMessageTemplateContentTypeDef(TypedDict):
-    adm: NotRequired[PushADMMessageTemplateContentTypeDef]
-    apns: NotRequired[PushAPNSMessageTemplateContentTypeDef]
-    fcm: NotRequired[PushFCMMessageTemplateContentTypeDef]
-    baidu: NotRequired[PushBaiduMessageTemplateContentTypeDef]
 
 
 class PutFeedbackRequestTypeDef(TypedDict):
@@ -2752,6 +3231,26 @@ class PutFeedbackResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class QueryConditionItemTypeDef(TypedDict):
+    field: QueryConditionFieldNameType
+    comparator: QueryConditionComparisonOperatorType
+    value: str
+
+
+class QueryConditionTypeDef(TypedDict):
+    single: NotRequired[QueryConditionItemTypeDef]
+
+
+class QueryTextInputDataTypeDef(TypedDict):
+    text: str
+
+
+class QueryInputDataTypeDef(TypedDict):
+    queryTextInputData: NotRequired[QueryTextInputDataTypeDef]
+    intentInputData: NotRequired[IntentInputDataTypeDef]
+    caseSummarizationInputData: NotRequired[CaseSummarizationInputDataTypeDef]
+
+
 class QueryAssistantRequestTypeDef(TypedDict):
     assistantId: str
     queryText: NotRequired[str]
@@ -2763,68 +3262,18 @@ class QueryAssistantRequestTypeDef(TypedDict):
     overrideKnowledgeBaseSearchType: NotRequired[KnowledgeBaseSearchTypeType]
 
 
+class ResultDataTypeDef(TypedDict):
+    resultId: str
+    document: NotRequired[DocumentTypeDef]
+    relevanceScore: NotRequired[float]
+    data: NotRequired[DataSummaryTypeDef]
+    type: NotRequired[QueryResultTypeType]
+
+
 class QueryAssistantResponseTypeDef(TypedDict):
     results: list[ResultDataTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class QueryConditionItemTypeDef(TypedDict):
-    field: QueryConditionFieldNameType
-    comparator: QueryConditionComparisonOperatorType
-    value: str
-
-
-class QueryConditionTypeDef(TypedDict):
-    single: NotRequired[QueryConditionItemTypeDef]
-
-
-class QueryInputDataTypeDef(TypedDict):
-    queryTextInputData: NotRequired[QueryTextInputDataTypeDef]
-    intentInputData: NotRequired[IntentInputDataTypeDef]
-    caseSummarizationInputData: NotRequired[CaseSummarizationInputDataTypeDef]
-
-
-class QueryRecommendationTriggerDataTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class QueryTextInputDataTypeDef(TypedDict):
-    text: str
-
-
-class QuickResponseContentProviderTypeDef(TypedDict):
-    content: NotRequired[str]
-
-
-class QuickResponseContentsTypeDef(TypedDict):
-    plainText: NotRequired[QuickResponseContentProviderTypeDef]
-    markdown: NotRequired[QuickResponseContentProviderTypeDef]
-
-
-class QuickResponseDataProviderTypeDef(TypedDict):
-    content: NotRequired[str]
-
-
-class QuickResponseDataTypeDef(TypedDict):
-    quickResponseArn: str
-    quickResponseId: str
-    knowledgeBaseArn: str
-    knowledgeBaseId: str
-    name: str
-    contentType: str
-    status: QuickResponseStatusType
-    createdTime: datetime
-    lastModifiedTime: datetime
-    contents: NotRequired[QuickResponseContentsTypeDef]
-    description: NotRequired[str]
-    groupingConfiguration: NotRequired[GroupingConfigurationOutputTypeDef]
-    shortcutKey: NotRequired[str]
-    lastModifiedBy: NotRequired[str]
-    isActive: NotRequired[bool]
-    channels: NotRequired[list[str]]
-    language: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
 
 
 class QuickResponseFilterFieldTypeDef(TypedDict):
@@ -2876,49 +3325,6 @@ class QuickResponseSearchResultDataTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class QuickResponseSummaryTypeDef(TypedDict):
-    quickResponseArn: str
-    quickResponseId: str
-    knowledgeBaseArn: str
-    knowledgeBaseId: str
-    name: str
-    contentType: str
-    status: QuickResponseStatusType
-    createdTime: datetime
-    lastModifiedTime: datetime
-    description: NotRequired[str]
-    lastModifiedBy: NotRequired[str]
-    isActive: NotRequired[bool]
-    channels: NotRequired[list[str]]
-    tags: NotRequired[dict[str, str]]
-
-
-class RankingDataTypeDef(TypedDict):
-    relevanceScore: NotRequired[float]
-    relevanceLevel: NotRequired[RelevanceLevelType]
-
-
-class RecommendationDataTypeDef(TypedDict):
-    recommendationId: str
-    document: NotRequired[DocumentTypeDef]
-    relevanceScore: NotRequired[float]
-    relevanceLevel: NotRequired[RelevanceLevelType]
-    type: NotRequired[RecommendationTypeType]
-    data: NotRequired[DataSummaryTypeDef]
-
-
-class RecommendationTriggerDataTypeDef(TypedDict):
-    query: NotRequired[QueryRecommendationTriggerDataTypeDef]
-
-
-class RecommendationTriggerTypeDef(TypedDict):
-    id: str
-    type: RecommendationTriggerTypeType
-    source: RecommendationSourceTypeType
-    data: RecommendationTriggerDataTypeDef
-    recommendationIds: list[str]
-
-
 class RemoveAssistantAIAgentRequestTypeDef(TypedDict):
     assistantId: str
     aiAgentType: AIAgentTypeType
@@ -2953,25 +3359,6 @@ class RenderMessageTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RenderingConfigurationTypeDef(TypedDict):
-    templateUri: NotRequired[str]
-
-
-class ResultDataTypeDef(TypedDict):
-    resultId: str
-    document: NotRequired[DocumentTypeDef]
-    relevanceScore: NotRequired[float]
-    data: NotRequired[DataSummaryTypeDef]
-    type: NotRequired[QueryResultTypeType]
-
-
-class RetrievalConfigurationTypeDef(TypedDict):
-    knowledgeSource: ReadOnly[KnowledgeSourceTypeDef]
-    filter: NotRequired[ReadOnly[RetrievalFilterConfigurationTypeDef]]
-    numberOfResults: NotRequired[int]
-    overrideKnowledgeBaseSearchType: NotRequired[KnowledgeBaseSearchTypeType]
-
-
 RetrievalFilterConfigurationTypeDef = TypedDict(
     "RetrievalFilterConfigurationTypeDef",
     {
@@ -2994,15 +3381,17 @@ RetrievalFilterConfigurationTypeDef = TypedDict(
 )
 
 
+class RetrievalConfigurationTypeDef(TypedDict):
+    knowledgeSource: ReadOnly[KnowledgeSourceTypeDef]
+    filter: NotRequired[ReadOnly[RetrievalFilterConfigurationTypeDef]]
+    numberOfResults: NotRequired[int]
+    overrideKnowledgeBaseSearchType: NotRequired[KnowledgeBaseSearchTypeType]
+
+
 class RetrieveRequestTypeDef(TypedDict):
     assistantId: str
     retrievalConfiguration: ReadOnly[RetrievalConfigurationTypeDef]
     retrievalQuery: str
-
-
-class RetrieveResponseTypeDef(TypedDict):
-    results: list[RetrieveResultTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RetrieveResultTypeDef(TypedDict):
@@ -3012,21 +3401,13 @@ class RetrieveResultTypeDef(TypedDict):
     contentText: str
 
 
-class RuntimeSessionDataTypeDef(TypedDict):
-    key: str
-    value: RuntimeSessionDataValueTypeDef
+class RetrieveResponseTypeDef(TypedDict):
+    results: list[RetrieveResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RuntimeSessionDataValueTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-
-
-class SMSMessageTemplateContentBodyTypeDef(TypedDict):
-    plainText: NotRequired[MessageTemplateBodyContentProviderTypeDef]
-
-
-class SMSMessageTemplateContentTypeDef(TypedDict):
-    body: NotRequired[SMSMessageTemplateContentBodyTypeDef]
+class SearchExpressionTypeDef(TypedDict):
+    filters: ReadOnly[Sequence[FilterTypeDef]]
 
 
 class SearchContentRequestTypeDef(TypedDict):
@@ -3040,10 +3421,6 @@ class SearchContentResponseTypeDef(TypedDict):
     contentSummaries: list[ContentSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SearchExpressionTypeDef(TypedDict):
-    filters: ReadOnly[Sequence[FilterTypeDef]]
 
 
 class SearchMessageTemplatesRequestTypeDef(TypedDict):
@@ -3080,43 +3457,17 @@ class SearchSessionsRequestTypeDef(TypedDict):
     searchExpression: ReadOnly[SearchExpressionTypeDef]
 
 
+class SessionSummaryTypeDef(TypedDict):
+    sessionId: str
+    sessionArn: str
+    assistantId: str
+    assistantArn: str
+
+
 class SearchSessionsResponseTypeDef(TypedDict):
     sessionSummaries: list[SessionSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SeedUrlTypeDef(TypedDict):
-    url: NotRequired[str]
-
-
-class SelfServiceAIAgentConfigurationOutputTypeDef(TypedDict):
-    selfServicePreProcessingAIPromptId: NotRequired[str]
-    selfServiceAnswerGenerationAIPromptId: NotRequired[str]
-    selfServiceAIGuardrailId: NotRequired[str]
-    associationConfigurations: NotRequired[list[AssociationConfigurationOutputTypeDef]]
-
-
-class SelfServiceAIAgentConfigurationTypeDef(TypedDict):
-    selfServicePreProcessingAIPromptId: NotRequired[str]
-    selfServiceAnswerGenerationAIPromptId: NotRequired[str]
-    selfServiceAIGuardrailId: NotRequired[str]
-    associationConfigurations: NotRequired[
-        ReadOnly[Sequence[AssociationConfigurationTypeDef]]
-    ]
-
-
-class SelfServiceConversationHistoryTypeDef(TypedDict):
-    turnNumber: NotRequired[int]
-    inputTranscript: NotRequired[str]
-    botResponse: NotRequired[str]
-    timestamp: NotRequired[ReadOnly[datetime | str]]
-
-
-class SemanticChunkingConfigurationTypeDef(TypedDict):
-    maxTokens: int
-    bufferSize: int
-    breakpointPercentileThreshold: int
 
 
 class SendMessageRequestTypeDef(TypedDict):
@@ -3138,153 +3489,6 @@ class SendMessageResponseTypeDef(TypedDict):
     configuration: NotRequired[MessageConfigurationTypeDef]
     nextMessageToken: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ServerSideEncryptionConfigurationTypeDef(TypedDict):
-    kmsKeyId: NotRequired[str]
-
-
-class SessionDataTypeDef(TypedDict):
-    sessionArn: str
-    sessionId: str
-    name: str
-    description: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    integrationConfiguration: NotRequired[SessionIntegrationConfigurationTypeDef]
-    tagFilter: NotRequired[TagFilterOutputTypeDef]
-    aiAgentConfiguration: NotRequired[
-        dict[AIAgentTypeType, AIAgentConfigurationDataTypeDef]
-    ]
-    origin: NotRequired[OriginType]
-    orchestratorConfigurationList: NotRequired[
-        list[OrchestratorConfigurationEntryTypeDef]
-    ]
-
-
-class SessionIntegrationConfigurationTypeDef(TypedDict):
-    topicIntegrationArn: NotRequired[str]
-
-
-class SessionSummaryTypeDef(TypedDict):
-    sessionId: str
-    sessionArn: str
-    assistantId: str
-    assistantArn: str
-
-
-class SourceConfigurationOutputTypeDef(TypedDict):
-    appIntegrations: NotRequired[AppIntegrationsConfigurationOutputTypeDef]
-    managedSourceConfiguration: NotRequired[ManagedSourceConfigurationOutputTypeDef]
-
-
-class SourceConfigurationTypeDef(TypedDict):
-    appIntegrations: NotRequired[ReadOnly[AppIntegrationsConfigurationTypeDef]]
-    managedSourceConfiguration: NotRequired[ReadOnly[ManagedSourceConfigurationTypeDef]]
-
-
-class SourceContentDataDetailsTypeDef(TypedDict):
-    id: str
-    type: SourceContentTypeType
-    textData: TextDataTypeDef
-    rankingData: RankingDataTypeDef
-    citationSpan: NotRequired[CitationSpanTypeDef]
-
-
-class SpanAttributesTypeDef(TypedDict):
-    operationName: NotRequired[str]
-    providerName: NotRequired[str]
-    errorType: NotRequired[str]
-    agentId: NotRequired[str]
-    instanceArn: NotRequired[str]
-    contactId: NotRequired[str]
-    initialContactId: NotRequired[str]
-    sessionName: NotRequired[str]
-    aiAgentArn: NotRequired[str]
-    aiAgentType: NotRequired[AIAgentTypeType]
-    aiAgentName: NotRequired[str]
-    aiAgentId: NotRequired[str]
-    aiAgentVersion: NotRequired[int]
-    aiAgentInvoker: NotRequired[str]
-    aiAgentOrchestratorUseCase: NotRequired[str]
-    requestModel: NotRequired[str]
-    requestMaxTokens: NotRequired[int]
-    temperature: NotRequired[float]
-    topP: NotRequired[float]
-    responseModel: NotRequired[str]
-    responseFinishReasons: NotRequired[list[str]]
-    usageInputTokens: NotRequired[int]
-    usageOutputTokens: NotRequired[int]
-    usageTotalTokens: NotRequired[int]
-    cacheReadInputTokens: NotRequired[int]
-    cacheWriteInputTokens: NotRequired[int]
-    inputMessages: NotRequired[list[SpanMessageTypeDef]]
-    outputMessages: NotRequired[list[SpanMessageTypeDef]]
-    systemInstructions: NotRequired[list[SpanMessageValueTypeDef]]
-    promptArn: NotRequired[str]
-    promptId: NotRequired[str]
-    promptType: NotRequired[AIPromptTypeType]
-    promptName: NotRequired[str]
-    promptVersion: NotRequired[int]
-    timeToFirstTokenMs: NotRequired[int]
-
-
-class SpanCitationTypeDef(TypedDict):
-    contentId: NotRequired[str]
-    title: NotRequired[str]
-    knowledgeBaseId: NotRequired[str]
-    knowledgeBaseArn: NotRequired[str]
-
-
-class SpanMessageTypeDef(TypedDict):
-    messageId: str
-    participant: ParticipantType
-    timestamp: datetime
-    values: list[SpanMessageValueTypeDef]
-
-
-class SpanMessageValueTypeDef(TypedDict):
-    text: NotRequired[SpanTextValueTypeDef]
-    toolUse: NotRequired[SpanToolUseValueTypeDef]
-    toolResult: NotRequired[SpanToolResultValueTypeDef]
-    reasoning: NotRequired[SpanReasoningValueTypeDef]
-
-
-class SpanReasoningValueTypeDef(TypedDict):
-    value: str
-
-
-class SpanTextValueTypeDef(TypedDict):
-    value: str
-    citations: NotRequired[list[SpanCitationTypeDef]]
-    aiGuardrailAssessment: NotRequired[AIGuardrailAssessmentTypeDef]
-
-
-class SpanToolResultValueTypeDef(TypedDict):
-    toolUseId: str
-    values: list[SpanMessageValueTypeDef]
-    error: NotRequired[str]
-
-
-class SpanToolUseValueTypeDef(TypedDict):
-    toolUseId: str
-    name: str
-    arguments: DocumentOutputValue
-
-
-class SpanTypeDef(TypedDict):
-    spanId: str
-    assistantId: str
-    sessionId: str
-    parentSpanId: NotRequired[str]
-    spanName: str
-    spanType: SpanTypeType
-    startTimestamp: datetime
-    endTimestamp: datetime
-    status: SpanStatusType
-    statusDescription: NotRequired[str]
-    requestId: str
-    originRequestId: NotRequired[str]
-    attributes: SpanAttributesTypeDef
 
 
 class StartContentUploadRequestTypeDef(TypedDict):
@@ -3315,42 +3519,6 @@ class StartImportJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SuggestedMessageDataDetailsTypeDef(TypedDict):
-    messageText: str
-
-
-class SuggestedMessageReferenceTypeDef(TypedDict):
-    aiAgentId: str
-    aiAgentArn: str
-
-
-class SystemAttributesTypeDef(TypedDict):
-    name: NotRequired[str]
-    customerEndpoint: NotRequired[SystemEndpointAttributesTypeDef]
-    systemEndpoint: NotRequired[SystemEndpointAttributesTypeDef]
-
-
-class SystemEndpointAttributesTypeDef(TypedDict):
-    address: NotRequired[str]
-
-
-class TagConditionTypeDef(TypedDict):
-    key: str
-    value: NotRequired[str]
-
-
-class TagFilterOutputTypeDef(TypedDict):
-    tagCondition: NotRequired[TagConditionTypeDef]
-    andConditions: NotRequired[list[TagConditionTypeDef]]
-    orConditions: NotRequired[list[OrConditionOutputTypeDef]]
-
-
-class TagFilterTypeDef(TypedDict):
-    tagCondition: NotRequired[TagConditionTypeDef]
-    andConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
-    orConditions: NotRequired[ReadOnly[Sequence[OrConditionTypeDef]]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -3358,105 +3526,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TextDataTypeDef(TypedDict):
-    title: NotRequired[DocumentTextTypeDef]
-    excerpt: NotRequired[DocumentTextTypeDef]
-
-
-class TextFullAIPromptEditTemplateConfigurationTypeDef(TypedDict):
-    text: str
-
-
-class TextMessageOutputTypeDef(TypedDict):
-    value: NotRequired[str]
-    citations: NotRequired[list[CitationTypeDef]]
-    aiGuardrailAssessment: NotRequired[AIGuardrailAssessmentTypeDef]
-
-
-class TextMessageTypeDef(TypedDict):
-    value: NotRequired[str]
-    citations: NotRequired[ReadOnly[Sequence[CitationTypeDef]]]
-    aiGuardrailAssessment: NotRequired[AIGuardrailAssessmentTypeDef]
-
-
-class ToolConfigurationOutputTypeDef(TypedDict):
-    toolName: str
-    toolType: ToolTypeType
-    title: NotRequired[str]
-    toolId: NotRequired[str]
-    description: NotRequired[str]
-    instruction: NotRequired[ToolInstructionOutputTypeDef]
-    overrideInputValues: NotRequired[list[ToolOverrideInputValueTypeDef]]
-    outputFilters: NotRequired[list[ToolOutputFilterTypeDef]]
-    inputSchema: NotRequired[DocumentOutputValue]
-    outputSchema: NotRequired[DocumentOutputValue]
-    annotations: NotRequired[AnnotationTypeDef]
-    userInteractionConfiguration: NotRequired[UserInteractionConfigurationTypeDef]
-
-
-class ToolConfigurationTypeDef(TypedDict):
-    toolName: str
-    toolType: ToolTypeType
-    title: NotRequired[str]
-    toolId: NotRequired[str]
-    description: NotRequired[str]
-    instruction: NotRequired[ReadOnly[ToolInstructionTypeDef]]
-    overrideInputValues: NotRequired[ReadOnly[Sequence[ToolOverrideInputValueTypeDef]]]
-    outputFilters: NotRequired[ReadOnly[Sequence[ToolOutputFilterTypeDef]]]
-    inputSchema: NotRequired[ReadOnly[DocumentValue]]
-    outputSchema: NotRequired[ReadOnly[DocumentValue]]
-    annotations: NotRequired[AnnotationTypeDef]
-    userInteractionConfiguration: NotRequired[UserInteractionConfigurationTypeDef]
-
-
-class ToolInstructionOutputTypeDef(TypedDict):
-    instruction: NotRequired[str]
-    examples: NotRequired[list[str]]
-
-
-class ToolInstructionTypeDef(TypedDict):
-    instruction: NotRequired[str]
-    examples: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ToolOutputConfigurationTypeDef(TypedDict):
-    outputVariableNameOverride: NotRequired[str]
-    sessionDataNamespace: NotRequired[str]
-
-
-class ToolOutputFilterTypeDef(TypedDict):
-    jsonPath: str
-    outputConfiguration: NotRequired[ToolOutputConfigurationTypeDef]
-
-
-class ToolOverrideConstantInputValueTypeDef(TypedDict):
-    type: ToolOverrideInputValueTypeType
-    value: str
-
-
-class ToolOverrideInputValueConfigurationTypeDef(TypedDict):
-    constant: NotRequired[ToolOverrideConstantInputValueTypeDef]
-
-
-class ToolOverrideInputValueTypeDef(TypedDict):
-    jsonPath: str
-    value: ToolOverrideInputValueConfigurationTypeDef
-
-
-class ToolUseResultDataOutputTypeDef(TypedDict):
-    toolUseId: str
-    toolName: str
-    toolResult: DocumentOutputValue
-    inputSchema: NotRequired[DocumentOutputValue]
-
-
-class ToolUseResultDataTypeDef(TypedDict):
-    toolUseId: str
-    toolName: str
-    toolResult: ReadOnly[DocumentValue]
-    inputSchema: NotRequired[ReadOnly[DocumentValue]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -3643,71 +3712,3 @@ class UpdateSessionRequestTypeDef(TypedDict):
 class UpdateSessionResponseTypeDef(TypedDict):
     session: NotRequired[SessionDataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UrlConfigurationOutputTypeDef(TypedDict):
-    seedUrls: NotRequired[list[SeedUrlTypeDef]]
-
-
-class UrlConfigurationTypeDef(TypedDict):
-    seedUrls: NotRequired[ReadOnly[Sequence[SeedUrlTypeDef]]]
-
-
-class UserInteractionConfigurationTypeDef(TypedDict):
-    isUserConfirmationRequired: NotRequired[bool]
-
-
-class VectorIngestionConfigurationOutputTypeDef(TypedDict):
-    chunkingConfiguration: NotRequired[ChunkingConfigurationOutputTypeDef]
-    parsingConfiguration: NotRequired[ParsingConfigurationTypeDef]
-
-
-class VectorIngestionConfigurationTypeDef(TypedDict):
-    chunkingConfiguration: NotRequired[ReadOnly[ChunkingConfigurationTypeDef]]
-    parsingConfiguration: NotRequired[ParsingConfigurationTypeDef]
-
-
-class WebCrawlerConfigurationOutputTypeDef(TypedDict):
-    urlConfiguration: UrlConfigurationOutputTypeDef
-    crawlerLimits: NotRequired[WebCrawlerLimitsTypeDef]
-    inclusionFilters: NotRequired[list[str]]
-    exclusionFilters: NotRequired[list[str]]
-    scope: NotRequired[WebScopeTypeType]
-
-
-class WebCrawlerConfigurationTypeDef(TypedDict):
-    urlConfiguration: ReadOnly[UrlConfigurationTypeDef]
-    crawlerLimits: NotRequired[WebCrawlerLimitsTypeDef]
-    inclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
-    exclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
-    scope: NotRequired[WebScopeTypeType]
-
-
-class WebCrawlerLimitsTypeDef(TypedDict):
-    rateLimit: NotRequired[int]
-
-
-class WhatsAppMessageTemplateContentTypeDef(TypedDict):
-    data: NotRequired[str]
-
-
-class WhatsAppMessageTemplateSourceConfigurationOutputTypeDef(TypedDict):
-    businessAccountId: str
-    templateId: str
-    components: NotRequired[list[str]]
-
-
-class WhatsAppMessageTemplateSourceConfigurationSummaryTypeDef(TypedDict):
-    businessAccountId: str
-    templateId: str
-    name: NotRequired[str]
-    language: NotRequired[str]
-    components: NotRequired[list[str]]
-    status: NotRequired[WhatsAppSourceConfigurationStatusType]
-    statusReason: NotRequired[str]
-
-
-class WhatsAppMessageTemplateSourceConfigurationTypeDef(TypedDict):
-    businessAccountId: str
-    templateId: str
-    components: NotRequired[ReadOnly[Sequence[str]]]

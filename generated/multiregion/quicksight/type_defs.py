@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -303,1948 +303,1949 @@ from .literals import (
     WordCloudWordScalingType,
 )
 
-__all__ = [
-    "APIKeyConnectionMetadataTypeDef",
-    "AccountCustomizationTypeDef",
-    "AccountInfoTypeDef",
-    "AccountSettingsTypeDef",
-    "ActionConnectorErrorTypeDef",
-    "ActionConnectorSearchFilterTypeDef",
-    "ActionConnectorSummaryTypeDef",
-    "ActionConnectorTypeDef",
-    "ActiveIAMPolicyAssignmentTypeDef",
-    "AdHocFilteringOptionTypeDef",
-    "AdditionalNotesTypeDef",
-    "AggFunctionOutputTypeDef",
-    "AggFunctionTypeDef",
-    "AggregateOperationOutputTypeDef",
-    "AggregateOperationTypeDef",
-    "AggregationFunctionTypeDef",
-    "AggregationPartitionByTypeDef",
-    "AggregationSortConfigurationTypeDef",
-    "AggregationTypeDef",
-    "AllSheetsFilterScopeConfigurationTypeDef",
-    "AmazonElasticsearchParametersTypeDef",
-    "AmazonOpenSearchParametersTypeDef",
-    "AmazonQInQuickSightConsoleConfigurationsTypeDef",
-    "AmazonQInQuickSightDashboardConfigurationsTypeDef",
-    "AnalysisDefaultsTypeDef",
-    "AnalysisDefinitionOutputTypeDef",
-    "AnalysisDefinitionTypeDef",
-    "AnalysisErrorTypeDef",
-    "AnalysisSearchFilterTypeDef",
-    "AnalysisSourceEntityTypeDef",
-    "AnalysisSourceTemplateTypeDef",
-    "AnalysisSummaryTypeDef",
-    "AnalysisTypeDef",
-    "AnchorDateConfigurationTypeDef",
-    "AnchorTypeDef",
-    "AnonymousUserDashboardEmbeddingConfigurationTypeDef",
-    "AnonymousUserDashboardFeatureConfigurationsTypeDef",
-    "AnonymousUserDashboardVisualEmbeddingConfigurationTypeDef",
-    "AnonymousUserEmbeddingExperienceConfigurationTypeDef",
-    "AnonymousUserGenerativeQnAEmbeddingConfigurationTypeDef",
-    "AnonymousUserQSearchBarEmbeddingConfigurationTypeDef",
-    "AnonymousUserSnapshotJobResultTypeDef",
-    "AppendOperationOutputTypeDef",
-    "AppendOperationTypeDef",
-    "AppendedColumnTypeDef",
-    "ApplicationThemeTypeDef",
-    "ArcAxisConfigurationTypeDef",
-    "ArcAxisDisplayRangeTypeDef",
-    "ArcConfigurationTypeDef",
-    "ArcOptionsTypeDef",
-    "AssetBundleCloudFormationOverridePropertyConfigurationOutputTypeDef",
-    "AssetBundleCloudFormationOverridePropertyConfigurationTypeDef",
-    "AssetBundleExportJobAnalysisOverridePropertiesOutputTypeDef",
-    "AssetBundleExportJobAnalysisOverridePropertiesTypeDef",
-    "AssetBundleExportJobDashboardOverridePropertiesOutputTypeDef",
-    "AssetBundleExportJobDashboardOverridePropertiesTypeDef",
-    "AssetBundleExportJobDataSetOverridePropertiesOutputTypeDef",
-    "AssetBundleExportJobDataSetOverridePropertiesTypeDef",
-    "AssetBundleExportJobDataSourceOverridePropertiesOutputTypeDef",
-    "AssetBundleExportJobDataSourceOverridePropertiesTypeDef",
-    "AssetBundleExportJobErrorTypeDef",
-    "AssetBundleExportJobFolderOverridePropertiesOutputTypeDef",
-    "AssetBundleExportJobFolderOverridePropertiesTypeDef",
-    "AssetBundleExportJobRefreshScheduleOverridePropertiesOutputTypeDef",
-    "AssetBundleExportJobRefreshScheduleOverridePropertiesTypeDef",
-    "AssetBundleExportJobResourceIdOverrideConfigurationTypeDef",
-    "AssetBundleExportJobSummaryTypeDef",
-    "AssetBundleExportJobThemeOverridePropertiesOutputTypeDef",
-    "AssetBundleExportJobThemeOverridePropertiesTypeDef",
-    "AssetBundleExportJobVPCConnectionOverridePropertiesOutputTypeDef",
-    "AssetBundleExportJobVPCConnectionOverridePropertiesTypeDef",
-    "AssetBundleExportJobValidationStrategyTypeDef",
-    "AssetBundleExportJobWarningTypeDef",
-    "AssetBundleImportJobAnalysisOverrideParametersTypeDef",
-    "AssetBundleImportJobAnalysisOverridePermissionsOutputTypeDef",
-    "AssetBundleImportJobAnalysisOverridePermissionsTypeDef",
-    "AssetBundleImportJobAnalysisOverrideTagsOutputTypeDef",
-    "AssetBundleImportJobAnalysisOverrideTagsTypeDef",
-    "AssetBundleImportJobDashboardOverrideParametersTypeDef",
-    "AssetBundleImportJobDashboardOverridePermissionsOutputTypeDef",
-    "AssetBundleImportJobDashboardOverridePermissionsTypeDef",
-    "AssetBundleImportJobDashboardOverrideTagsOutputTypeDef",
-    "AssetBundleImportJobDashboardOverrideTagsTypeDef",
-    "AssetBundleImportJobDataSetOverrideParametersTypeDef",
-    "AssetBundleImportJobDataSetOverridePermissionsOutputTypeDef",
-    "AssetBundleImportJobDataSetOverridePermissionsTypeDef",
-    "AssetBundleImportJobDataSetOverrideTagsOutputTypeDef",
-    "AssetBundleImportJobDataSetOverrideTagsTypeDef",
-    "AssetBundleImportJobDataSourceCredentialPairTypeDef",
-    "AssetBundleImportJobDataSourceCredentialsTypeDef",
-    "AssetBundleImportJobDataSourceOverrideParametersOutputTypeDef",
-    "AssetBundleImportJobDataSourceOverrideParametersTypeDef",
-    "AssetBundleImportJobDataSourceOverridePermissionsOutputTypeDef",
-    "AssetBundleImportJobDataSourceOverridePermissionsTypeDef",
-    "AssetBundleImportJobDataSourceOverrideTagsOutputTypeDef",
-    "AssetBundleImportJobDataSourceOverrideTagsTypeDef",
-    "AssetBundleImportJobErrorTypeDef",
-    "AssetBundleImportJobFolderOverrideParametersTypeDef",
-    "AssetBundleImportJobFolderOverridePermissionsOutputTypeDef",
-    "AssetBundleImportJobFolderOverridePermissionsTypeDef",
-    "AssetBundleImportJobFolderOverrideTagsOutputTypeDef",
-    "AssetBundleImportJobFolderOverrideTagsTypeDef",
-    "AssetBundleImportJobOverrideParametersOutputTypeDef",
-    "AssetBundleImportJobOverrideParametersTypeDef",
-    "AssetBundleImportJobOverridePermissionsOutputTypeDef",
-    "AssetBundleImportJobOverridePermissionsTypeDef",
-    "AssetBundleImportJobOverrideTagsOutputTypeDef",
-    "AssetBundleImportJobOverrideTagsTypeDef",
-    "AssetBundleImportJobOverrideValidationStrategyTypeDef",
-    "AssetBundleImportJobRefreshScheduleOverrideParametersOutputTypeDef",
-    "AssetBundleImportJobRefreshScheduleOverrideParametersTypeDef",
-    "AssetBundleImportJobResourceIdOverrideConfigurationTypeDef",
-    "AssetBundleImportJobSummaryTypeDef",
-    "AssetBundleImportJobThemeOverrideParametersTypeDef",
-    "AssetBundleImportJobThemeOverridePermissionsOutputTypeDef",
-    "AssetBundleImportJobThemeOverridePermissionsTypeDef",
-    "AssetBundleImportJobThemeOverrideTagsOutputTypeDef",
-    "AssetBundleImportJobThemeOverrideTagsTypeDef",
-    "AssetBundleImportJobVPCConnectionOverrideParametersOutputTypeDef",
-    "AssetBundleImportJobVPCConnectionOverrideParametersTypeDef",
-    "AssetBundleImportJobVPCConnectionOverrideTagsOutputTypeDef",
-    "AssetBundleImportJobVPCConnectionOverrideTagsTypeDef",
-    "AssetBundleImportJobWarningTypeDef",
-    "AssetBundleImportSourceDescriptionTypeDef",
-    "AssetBundleImportSourceTypeDef",
-    "AssetBundleResourceLinkSharingConfigurationOutputTypeDef",
-    "AssetBundleResourceLinkSharingConfigurationTypeDef",
-    "AssetBundleResourcePermissionsOutputTypeDef",
-    "AssetBundleResourcePermissionsTypeDef",
-    "AssetOptionsOutputTypeDef",
-    "AssetOptionsTypeDef",
-    "AthenaParametersTypeDef",
-    "AttributeAggregationFunctionTypeDef",
-    "AuroraParametersTypeDef",
-    "AuroraPostgreSqlParametersTypeDef",
-    "AuthConfigTypeDef",
-    "AuthenticationMetadataTypeDef",
-    "AuthorizationCodeGrantCredentialsDetailsTypeDef",
-    "AuthorizationCodeGrantDetailsTypeDef",
-    "AuthorizationCodeGrantMetadataTypeDef",
-    "AuthorizedTargetsByServiceTypeDef",
-    "AwsIotAnalyticsParametersTypeDef",
-    "AxisDataOptionsTypeDef",
-    "AxisDisplayDataDrivenRangeTypeDef",
-    "AxisDisplayMinMaxRangeTypeDef",
-    "AxisDisplayOptionsTypeDef",
-    "AxisDisplayRangeTypeDef",
-    "AxisLabelOptionsTypeDef",
-    "AxisLabelReferenceOptionsTypeDef",
-    "AxisLinearScaleTypeDef",
-    "AxisLogarithmicScaleTypeDef",
-    "AxisScaleTypeDef",
-    "AxisTickLabelOptionsTypeDef",
-    "BarChartAggregatedFieldWellsOutputTypeDef",
-    "BarChartAggregatedFieldWellsTypeDef",
-    "BarChartConfigurationOutputTypeDef",
-    "BarChartConfigurationTypeDef",
-    "BarChartDefaultSeriesSettingsTypeDef",
-    "BarChartFieldWellsOutputTypeDef",
-    "BarChartFieldWellsTypeDef",
-    "BarChartSeriesSettingsTypeDef",
-    "BarChartSortConfigurationOutputTypeDef",
-    "BarChartSortConfigurationTypeDef",
-    "BarChartVisualOutputTypeDef",
-    "BarChartVisualTypeDef",
-    "BarSeriesItemTypeDef",
-    "BasicAuthConnectionMetadataTypeDef",
-    "BatchCreateTopicReviewedAnswerRequestTypeDef",
-    "BatchCreateTopicReviewedAnswerResponseTypeDef",
-    "BatchDeleteTopicReviewedAnswerRequestTypeDef",
-    "BatchDeleteTopicReviewedAnswerResponseTypeDef",
-    "BigQueryParametersTypeDef",
-    "BinCountOptionsTypeDef",
-    "BinWidthOptionsTypeDef",
-    "BodySectionConfigurationOutputTypeDef",
-    "BodySectionConfigurationTypeDef",
-    "BodySectionContentOutputTypeDef",
-    "BodySectionContentTypeDef",
-    "BodySectionDynamicCategoryDimensionConfigurationOutputTypeDef",
-    "BodySectionDynamicCategoryDimensionConfigurationTypeDef",
-    "BodySectionDynamicNumericDimensionConfigurationOutputTypeDef",
-    "BodySectionDynamicNumericDimensionConfigurationTypeDef",
-    "BodySectionRepeatConfigurationOutputTypeDef",
-    "BodySectionRepeatConfigurationTypeDef",
-    "BodySectionRepeatDimensionConfigurationOutputTypeDef",
-    "BodySectionRepeatDimensionConfigurationTypeDef",
-    "BodySectionRepeatPageBreakConfigurationTypeDef",
-    "BookmarksConfigurationsTypeDef",
-    "BorderSettingsTypeDef",
-    "BorderStyleTypeDef",
-    "BoxPlotAggregatedFieldWellsOutputTypeDef",
-    "BoxPlotAggregatedFieldWellsTypeDef",
-    "BoxPlotChartConfigurationOutputTypeDef",
-    "BoxPlotChartConfigurationTypeDef",
-    "BoxPlotFieldWellsOutputTypeDef",
-    "BoxPlotFieldWellsTypeDef",
-    "BoxPlotOptionsTypeDef",
-    "BoxPlotSortConfigurationOutputTypeDef",
-    "BoxPlotSortConfigurationTypeDef",
-    "BoxPlotStyleOptionsTypeDef",
-    "BoxPlotVisualOutputTypeDef",
-    "BoxPlotVisualTypeDef",
-    "BrandColorPaletteTypeDef",
-    "BrandDefinitionTypeDef",
-    "BrandDetailTypeDef",
-    "BrandElementStyleTypeDef",
-    "BrandSummaryTypeDef",
-    "CalculatedColumnTypeDef",
-    "CalculatedFieldTypeDef",
-    "CalculatedMeasureFieldTypeDef",
-    "CancelIngestionRequestTypeDef",
-    "CancelIngestionResponseTypeDef",
-    "CapabilitiesTypeDef",
-    "CascadingControlConfigurationOutputTypeDef",
-    "CascadingControlConfigurationTypeDef",
-    "CascadingControlSourceTypeDef",
-    "CastColumnTypeOperationTypeDef",
-    "CastColumnTypesOperationOutputTypeDef",
-    "CastColumnTypesOperationTypeDef",
-    "CategoricalDimensionFieldTypeDef",
-    "CategoricalMeasureFieldTypeDef",
-    "CategoryDrillDownFilterOutputTypeDef",
-    "CategoryDrillDownFilterTypeDef",
-    "CategoryFilterConfigurationOutputTypeDef",
-    "CategoryFilterConfigurationTypeDef",
-    "CategoryFilterOutputTypeDef",
-    "CategoryFilterTypeDef",
-    "CategoryInnerFilterOutputTypeDef",
-    "CategoryInnerFilterTypeDef",
-    "CellValueSynonymOutputTypeDef",
-    "CellValueSynonymTypeDef",
-    "ChartAxisLabelOptionsOutputTypeDef",
-    "ChartAxisLabelOptionsTypeDef",
-    "ClientCredentialsDetailsTypeDef",
-    "ClientCredentialsGrantDetailsTypeDef",
-    "ClientCredentialsGrantMetadataTypeDef",
-    "ClusterMarkerConfigurationTypeDef",
-    "ClusterMarkerTypeDef",
-    "CollectiveConstantEntryTypeDef",
-    "CollectiveConstantOutputTypeDef",
-    "CollectiveConstantTypeDef",
-    "ColorScaleOutputTypeDef",
-    "ColorScaleTypeDef",
-    "ColorsConfigurationOutputTypeDef",
-    "ColorsConfigurationTypeDef",
-    "ColumnConfigurationOutputTypeDef",
-    "ColumnConfigurationTypeDef",
-    "ColumnDescriptionTypeDef",
-    "ColumnGroupColumnSchemaTypeDef",
-    "ColumnGroupOutputTypeDef",
-    "ColumnGroupSchemaOutputTypeDef",
-    "ColumnGroupSchemaTypeDef",
-    "ColumnGroupTypeDef",
-    "ColumnHierarchyOutputTypeDef",
-    "ColumnHierarchyTypeDef",
-    "ColumnIdentifierTypeDef",
-    "ColumnLevelPermissionRuleOutputTypeDef",
-    "ColumnLevelPermissionRuleTypeDef",
-    "ColumnSchemaTypeDef",
-    "ColumnSemanticPropertyTypeDef",
-    "ColumnSemanticTypeTypeDef",
-    "ColumnSortTypeDef",
-    "ColumnTagTypeDef",
-    "ColumnToUnpivotTypeDef",
-    "ColumnTooltipItemTypeDef",
-    "ComboChartAggregatedFieldWellsOutputTypeDef",
-    "ComboChartAggregatedFieldWellsTypeDef",
-    "ComboChartConfigurationOutputTypeDef",
-    "ComboChartConfigurationTypeDef",
-    "ComboChartDefaultSeriesSettingsTypeDef",
-    "ComboChartFieldWellsOutputTypeDef",
-    "ComboChartFieldWellsTypeDef",
-    "ComboChartSeriesSettingsTypeDef",
-    "ComboChartSortConfigurationOutputTypeDef",
-    "ComboChartSortConfigurationTypeDef",
-    "ComboChartVisualOutputTypeDef",
-    "ComboChartVisualTypeDef",
-    "ComboSeriesItemTypeDef",
-    "ComparativeOrderOutputTypeDef",
-    "ComparativeOrderTypeDef",
-    "ComparisonConfigurationTypeDef",
-    "ComparisonFormatConfigurationTypeDef",
-    "ComputationTypeDef",
-    "ConditionalFormattingColorOutputTypeDef",
-    "ConditionalFormattingColorTypeDef",
-    "ConditionalFormattingCustomIconConditionTypeDef",
-    "ConditionalFormattingCustomIconOptionsTypeDef",
-    "ConditionalFormattingGradientColorOutputTypeDef",
-    "ConditionalFormattingGradientColorTypeDef",
-    "ConditionalFormattingIconDisplayConfigurationTypeDef",
-    "ConditionalFormattingIconSetTypeDef",
-    "ConditionalFormattingIconTypeDef",
-    "ConditionalFormattingSolidColorTypeDef",
-    "ConfluenceParametersTypeDef",
-    "ContextMenuOptionTypeDef",
-    "ContextualAccentPaletteTypeDef",
-    "ContributionAnalysisDefaultOutputTypeDef",
-    "ContributionAnalysisDefaultTypeDef",
-    "ContributionAnalysisFactorTypeDef",
-    "ContributionAnalysisTimeRangesOutputTypeDef",
-    "ContributionAnalysisTimeRangesTypeDef",
-    "ControlSortConfigurationTypeDef",
-    "ControlTitleFontConfigurationTypeDef",
-    "ControlTitleFormatTextTypeDef",
-    "CoordinateTypeDef",
-    "CreateAccountCustomizationRequestTypeDef",
-    "CreateAccountCustomizationResponseTypeDef",
-    "CreateAccountSubscriptionRequestTypeDef",
-    "CreateAccountSubscriptionResponseTypeDef",
-    "CreateActionConnectorRequestTypeDef",
-    "CreateActionConnectorResponseTypeDef",
-    "CreateAnalysisRequestTypeDef",
-    "CreateAnalysisResponseTypeDef",
-    "CreateBrandRequestTypeDef",
-    "CreateBrandResponseTypeDef",
-    "CreateColumnsOperationOutputTypeDef",
-    "CreateColumnsOperationTypeDef",
-    "CreateCustomPermissionsRequestTypeDef",
-    "CreateCustomPermissionsResponseTypeDef",
-    "CreateDashboardRequestTypeDef",
-    "CreateDashboardResponseTypeDef",
-    "CreateDataSetRequestTypeDef",
-    "CreateDataSetResponseTypeDef",
-    "CreateDataSourceRequestTypeDef",
-    "CreateDataSourceResponseTypeDef",
-    "CreateFolderMembershipRequestTypeDef",
-    "CreateFolderMembershipResponseTypeDef",
-    "CreateFolderRequestTypeDef",
-    "CreateFolderResponseTypeDef",
-    "CreateGroupMembershipRequestTypeDef",
-    "CreateGroupMembershipResponseTypeDef",
-    "CreateGroupRequestTypeDef",
-    "CreateGroupResponseTypeDef",
-    "CreateIAMPolicyAssignmentRequestTypeDef",
-    "CreateIAMPolicyAssignmentResponseTypeDef",
-    "CreateIngestionRequestTypeDef",
-    "CreateIngestionResponseTypeDef",
-    "CreateNamespaceRequestTypeDef",
-    "CreateNamespaceResponseTypeDef",
-    "CreateRefreshScheduleRequestTypeDef",
-    "CreateRefreshScheduleResponseTypeDef",
-    "CreateRoleMembershipRequestTypeDef",
-    "CreateRoleMembershipResponseTypeDef",
-    "CreateTemplateAliasRequestTypeDef",
-    "CreateTemplateAliasResponseTypeDef",
-    "CreateTemplateRequestTypeDef",
-    "CreateTemplateResponseTypeDef",
-    "CreateThemeAliasRequestTypeDef",
-    "CreateThemeAliasResponseTypeDef",
-    "CreateThemeRequestTypeDef",
-    "CreateThemeResponseTypeDef",
-    "CreateTopicRefreshScheduleRequestTypeDef",
-    "CreateTopicRefreshScheduleResponseTypeDef",
-    "CreateTopicRequestTypeDef",
-    "CreateTopicResponseTypeDef",
-    "CreateTopicReviewedAnswerTypeDef",
-    "CreateVPCConnectionRequestTypeDef",
-    "CreateVPCConnectionResponseTypeDef",
-    "CredentialPairTypeDef",
-    "CurrencyDisplayFormatConfigurationTypeDef",
-    "CustomActionFilterOperationOutputTypeDef",
-    "CustomActionFilterOperationTypeDef",
-    "CustomActionNavigationOperationTypeDef",
-    "CustomActionSetParametersOperationOutputTypeDef",
-    "CustomActionSetParametersOperationTypeDef",
-    "CustomActionURLOperationTypeDef",
-    "CustomColorTypeDef",
-    "CustomConnectionParametersTypeDef",
-    "CustomContentConfigurationTypeDef",
-    "CustomContentVisualOutputTypeDef",
-    "CustomContentVisualTypeDef",
-    "CustomFilterConfigurationTypeDef",
-    "CustomFilterListConfigurationOutputTypeDef",
-    "CustomFilterListConfigurationTypeDef",
-    "CustomInstructionTypeDef",
-    "CustomInstructionsTypeDef",
-    "CustomNarrativeOptionsTypeDef",
-    "CustomParameterValuesOutputTypeDef",
-    "CustomParameterValuesTypeDef",
-    "CustomPermissionsTypeDef",
-    "CustomSqlOutputTypeDef",
-    "CustomSqlTypeDef",
-    "CustomValuesConfigurationOutputTypeDef",
-    "CustomValuesConfigurationTypeDef",
-    "DashboardCustomizationSummaryConfigurationsTypeDef",
-    "DashboardCustomizationVisualOptionsOutputTypeDef",
-    "DashboardCustomizationVisualOptionsTypeDef",
-    "DashboardErrorTypeDef",
-    "DashboardPublishOptionsTypeDef",
-    "DashboardSearchFilterTypeDef",
-    "DashboardSourceEntityTypeDef",
-    "DashboardSourceTemplateTypeDef",
-    "DashboardSummaryTypeDef",
-    "DashboardTypeDef",
-    "DashboardVersionDefinitionOutputTypeDef",
-    "DashboardVersionDefinitionTypeDef",
-    "DashboardVersionSummaryTypeDef",
-    "DashboardVersionTypeDef",
-    "DashboardVisualIdTypeDef",
-    "DashboardVisualPublishOptionsTypeDef",
-    "DashboardVisualResultTypeDef",
-    "DataAggregationTypeDef",
-    "DataBarsOptionsTypeDef",
-    "DataColorPaletteOutputTypeDef",
-    "DataColorPaletteTypeDef",
-    "DataColorTypeDef",
-    "DataFieldBarSeriesItemTypeDef",
-    "DataFieldComboSeriesItemTypeDef",
-    "DataFieldSeriesItemTypeDef",
-    "DataLabelOptionsOutputTypeDef",
-    "DataLabelOptionsTypeDef",
-    "DataLabelTypeTypeDef",
-    "DataPathColorTypeDef",
-    "DataPathLabelTypeTypeDef",
-    "DataPathSortOutputTypeDef",
-    "DataPathSortTypeDef",
-    "DataPathTypeTypeDef",
-    "DataPathValueTypeDef",
-    "DataPointDrillUpDownOptionTypeDef",
-    "DataPointMenuLabelOptionTypeDef",
-    "DataPointTooltipOptionTypeDef",
-    "DataPrepAggregationFunctionTypeDef",
-    "DataPrepConfigurationOutputTypeDef",
-    "DataPrepConfigurationTypeDef",
-    "DataPrepListAggregationFunctionTypeDef",
-    "DataPrepSimpleAggregationFunctionTypeDef",
-    "DataQAEnabledOptionTypeDef",
-    "DataQnAConfigurationsTypeDef",
-    "DataSetColumnIdMappingTypeDef",
-    "DataSetConfigurationOutputTypeDef",
-    "DataSetConfigurationTypeDef",
-    "DataSetDateComparisonFilterConditionOutputTypeDef",
-    "DataSetDateComparisonFilterConditionTypeDef",
-    "DataSetDateFilterConditionOutputTypeDef",
-    "DataSetDateFilterConditionTypeDef",
-    "DataSetDateFilterValueOutputTypeDef",
-    "DataSetDateFilterValueTypeDef",
-    "DataSetDateRangeFilterConditionOutputTypeDef",
-    "DataSetDateRangeFilterConditionTypeDef",
-    "DataSetIdentifierDeclarationTypeDef",
-    "DataSetNumericComparisonFilterConditionTypeDef",
-    "DataSetNumericFilterConditionTypeDef",
-    "DataSetNumericFilterValueTypeDef",
-    "DataSetNumericRangeFilterConditionTypeDef",
-    "DataSetReferenceTypeDef",
-    "DataSetRefreshPropertiesTypeDef",
-    "DataSetSchemaOutputTypeDef",
-    "DataSetSchemaTypeDef",
-    "DataSetSearchFilterTypeDef",
-    "DataSetSemanticDescriptionTypeDef",
-    "DataSetSemanticMetadataOutputTypeDef",
-    "DataSetSemanticMetadataTypeDef",
-    "DataSetStringComparisonFilterConditionTypeDef",
-    "DataSetStringFilterConditionOutputTypeDef",
-    "DataSetStringFilterConditionTypeDef",
-    "DataSetStringFilterValueTypeDef",
-    "DataSetStringListFilterConditionOutputTypeDef",
-    "DataSetStringListFilterConditionTypeDef",
-    "DataSetStringListFilterValueOutputTypeDef",
-    "DataSetStringListFilterValueTypeDef",
-    "DataSetSummaryTypeDef",
-    "DataSetTypeDef",
-    "DataSetUsageConfigurationTypeDef",
-    "DataSourceCredentialsTypeDef",
-    "DataSourceErrorInfoTypeDef",
-    "DataSourceParametersOutputTypeDef",
-    "DataSourceParametersTypeDef",
-    "DataSourceSearchFilterTypeDef",
-    "DataSourceSummaryTypeDef",
-    "DataSourceTypeDef",
-    "DataStoriesConfigurationsTypeDef",
-    "DataStoriesSharingOptionTypeDef",
-    "DatabricksParametersTypeDef",
-    "DatasetMetadataOutputTypeDef",
-    "DatasetMetadataTypeDef",
-    "DatasetParameterOutputTypeDef",
-    "DatasetParameterTypeDef",
-    "DateAxisOptionsTypeDef",
-    "DateDimensionFieldTypeDef",
-    "DateMeasureFieldTypeDef",
-    "DateTimeDatasetParameterDefaultValuesOutputTypeDef",
-    "DateTimeDatasetParameterDefaultValuesTypeDef",
-    "DateTimeDatasetParameterOutputTypeDef",
-    "DateTimeDatasetParameterTypeDef",
-    "DateTimeDefaultValuesOutputTypeDef",
-    "DateTimeDefaultValuesTypeDef",
-    "DateTimeFormatConfigurationTypeDef",
-    "DateTimeHierarchyOutputTypeDef",
-    "DateTimeHierarchyTypeDef",
-    "DateTimeParameterDeclarationOutputTypeDef",
-    "DateTimeParameterDeclarationTypeDef",
-    "DateTimeParameterOutputTypeDef",
-    "DateTimeParameterTypeDef",
-    "DateTimePickerControlDisplayOptionsTypeDef",
-    "DateTimeValueWhenUnsetConfigurationOutputTypeDef",
-    "DateTimeValueWhenUnsetConfigurationTypeDef",
-    "DecalSettingsConfigurationOutputTypeDef",
-    "DecalSettingsConfigurationTypeDef",
-    "DecalSettingsTypeDef",
-    "DecimalDatasetParameterDefaultValuesOutputTypeDef",
-    "DecimalDatasetParameterDefaultValuesTypeDef",
-    "DecimalDatasetParameterOutputTypeDef",
-    "DecimalDatasetParameterTypeDef",
-    "DecimalDefaultValuesOutputTypeDef",
-    "DecimalDefaultValuesTypeDef",
-    "DecimalParameterDeclarationOutputTypeDef",
-    "DecimalParameterDeclarationTypeDef",
-    "DecimalParameterOutputTypeDef",
-    "DecimalParameterTypeDef",
-    "DecimalPlacesConfigurationTypeDef",
-    "DecimalValueWhenUnsetConfigurationTypeDef",
-    "DefaultDateTimePickerControlOptionsTypeDef",
-    "DefaultFilterControlConfigurationOutputTypeDef",
-    "DefaultFilterControlConfigurationTypeDef",
-    "DefaultFilterControlOptionsOutputTypeDef",
-    "DefaultFilterControlOptionsTypeDef",
-    "DefaultFilterDropDownControlOptionsOutputTypeDef",
-    "DefaultFilterDropDownControlOptionsTypeDef",
-    "DefaultFilterListControlOptionsOutputTypeDef",
-    "DefaultFilterListControlOptionsTypeDef",
-    "DefaultFormattingTypeDef",
-    "DefaultFreeFormLayoutConfigurationTypeDef",
-    "DefaultGridLayoutConfigurationTypeDef",
-    "DefaultInteractiveLayoutConfigurationTypeDef",
-    "DefaultNewSheetConfigurationTypeDef",
-    "DefaultPaginatedLayoutConfigurationTypeDef",
-    "DefaultRelativeDateTimeControlOptionsTypeDef",
-    "DefaultSectionBasedLayoutConfigurationTypeDef",
-    "DefaultSliderControlOptionsTypeDef",
-    "DefaultTextAreaControlOptionsTypeDef",
-    "DefaultTextFieldControlOptionsTypeDef",
-    "DeleteAccountCustomPermissionRequestTypeDef",
-    "DeleteAccountCustomPermissionResponseTypeDef",
-    "DeleteAccountCustomizationRequestTypeDef",
-    "DeleteAccountCustomizationResponseTypeDef",
-    "DeleteAccountSubscriptionRequestTypeDef",
-    "DeleteAccountSubscriptionResponseTypeDef",
-    "DeleteActionConnectorRequestTypeDef",
-    "DeleteActionConnectorResponseTypeDef",
-    "DeleteAnalysisRequestTypeDef",
-    "DeleteAnalysisResponseTypeDef",
-    "DeleteBrandAssignmentRequestTypeDef",
-    "DeleteBrandAssignmentResponseTypeDef",
-    "DeleteBrandRequestTypeDef",
-    "DeleteBrandResponseTypeDef",
-    "DeleteCustomPermissionsRequestTypeDef",
-    "DeleteCustomPermissionsResponseTypeDef",
-    "DeleteDashboardRequestTypeDef",
-    "DeleteDashboardResponseTypeDef",
-    "DeleteDataSetRefreshPropertiesRequestTypeDef",
-    "DeleteDataSetRefreshPropertiesResponseTypeDef",
-    "DeleteDataSetRequestTypeDef",
-    "DeleteDataSetResponseTypeDef",
-    "DeleteDataSourceRequestTypeDef",
-    "DeleteDataSourceResponseTypeDef",
-    "DeleteDefaultQBusinessApplicationRequestTypeDef",
-    "DeleteDefaultQBusinessApplicationResponseTypeDef",
-    "DeleteFolderMembershipRequestTypeDef",
-    "DeleteFolderMembershipResponseTypeDef",
-    "DeleteFolderRequestTypeDef",
-    "DeleteFolderResponseTypeDef",
-    "DeleteGroupMembershipRequestTypeDef",
-    "DeleteGroupMembershipResponseTypeDef",
-    "DeleteGroupRequestTypeDef",
-    "DeleteGroupResponseTypeDef",
-    "DeleteIAMPolicyAssignmentRequestTypeDef",
-    "DeleteIAMPolicyAssignmentResponseTypeDef",
-    "DeleteIdentityPropagationConfigRequestTypeDef",
-    "DeleteIdentityPropagationConfigResponseTypeDef",
-    "DeleteNamespaceRequestTypeDef",
-    "DeleteNamespaceResponseTypeDef",
-    "DeleteRefreshScheduleRequestTypeDef",
-    "DeleteRefreshScheduleResponseTypeDef",
-    "DeleteRoleCustomPermissionRequestTypeDef",
-    "DeleteRoleCustomPermissionResponseTypeDef",
-    "DeleteRoleMembershipRequestTypeDef",
-    "DeleteRoleMembershipResponseTypeDef",
-    "DeleteTemplateAliasRequestTypeDef",
-    "DeleteTemplateAliasResponseTypeDef",
-    "DeleteTemplateRequestTypeDef",
-    "DeleteTemplateResponseTypeDef",
-    "DeleteThemeAliasRequestTypeDef",
-    "DeleteThemeAliasResponseTypeDef",
-    "DeleteThemeRequestTypeDef",
-    "DeleteThemeResponseTypeDef",
-    "DeleteTopicRefreshScheduleRequestTypeDef",
-    "DeleteTopicRefreshScheduleResponseTypeDef",
-    "DeleteTopicRequestTypeDef",
-    "DeleteTopicResponseTypeDef",
-    "DeleteUserByPrincipalIdRequestTypeDef",
-    "DeleteUserByPrincipalIdResponseTypeDef",
-    "DeleteUserCustomPermissionRequestTypeDef",
-    "DeleteUserCustomPermissionResponseTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteUserResponseTypeDef",
-    "DeleteVPCConnectionRequestTypeDef",
-    "DeleteVPCConnectionResponseTypeDef",
-    "DescribeAccountCustomPermissionRequestTypeDef",
-    "DescribeAccountCustomPermissionResponseTypeDef",
-    "DescribeAccountCustomizationRequestTypeDef",
-    "DescribeAccountCustomizationResponseTypeDef",
-    "DescribeAccountSettingsRequestTypeDef",
-    "DescribeAccountSettingsResponseTypeDef",
-    "DescribeAccountSubscriptionRequestTypeDef",
-    "DescribeAccountSubscriptionResponseTypeDef",
-    "DescribeActionConnectorPermissionsRequestTypeDef",
-    "DescribeActionConnectorPermissionsResponseTypeDef",
-    "DescribeActionConnectorRequestTypeDef",
-    "DescribeActionConnectorResponseTypeDef",
-    "DescribeAnalysisDefinitionRequestTypeDef",
-    "DescribeAnalysisDefinitionResponseTypeDef",
-    "DescribeAnalysisPermissionsRequestTypeDef",
-    "DescribeAnalysisPermissionsResponseTypeDef",
-    "DescribeAnalysisRequestTypeDef",
-    "DescribeAnalysisResponseTypeDef",
-    "DescribeAssetBundleExportJobRequestTypeDef",
-    "DescribeAssetBundleExportJobResponseTypeDef",
-    "DescribeAssetBundleImportJobRequestTypeDef",
-    "DescribeAssetBundleImportJobResponseTypeDef",
-    "DescribeAutomationJobRequestTypeDef",
-    "DescribeAutomationJobResponseTypeDef",
-    "DescribeBrandAssignmentRequestTypeDef",
-    "DescribeBrandAssignmentResponseTypeDef",
-    "DescribeBrandPublishedVersionRequestTypeDef",
-    "DescribeBrandPublishedVersionResponseTypeDef",
-    "DescribeBrandRequestTypeDef",
-    "DescribeBrandResponseTypeDef",
-    "DescribeCustomPermissionsRequestTypeDef",
-    "DescribeCustomPermissionsResponseTypeDef",
-    "DescribeDashboardDefinitionRequestTypeDef",
-    "DescribeDashboardDefinitionResponseTypeDef",
-    "DescribeDashboardPermissionsRequestTypeDef",
-    "DescribeDashboardPermissionsResponseTypeDef",
-    "DescribeDashboardRequestTypeDef",
-    "DescribeDashboardResponseTypeDef",
-    "DescribeDashboardSnapshotJobRequestTypeDef",
-    "DescribeDashboardSnapshotJobResponseTypeDef",
-    "DescribeDashboardSnapshotJobResultRequestTypeDef",
-    "DescribeDashboardSnapshotJobResultResponseTypeDef",
-    "DescribeDashboardsQAConfigurationRequestTypeDef",
-    "DescribeDashboardsQAConfigurationResponseTypeDef",
-    "DescribeDataSetPermissionsRequestTypeDef",
-    "DescribeDataSetPermissionsResponseTypeDef",
-    "DescribeDataSetRefreshPropertiesRequestTypeDef",
-    "DescribeDataSetRefreshPropertiesResponseTypeDef",
-    "DescribeDataSetRequestTypeDef",
-    "DescribeDataSetResponseTypeDef",
-    "DescribeDataSourcePermissionsRequestTypeDef",
-    "DescribeDataSourcePermissionsResponseTypeDef",
-    "DescribeDataSourceRequestTypeDef",
-    "DescribeDataSourceResponseTypeDef",
-    "DescribeDefaultQBusinessApplicationRequestTypeDef",
-    "DescribeDefaultQBusinessApplicationResponseTypeDef",
-    "DescribeFolderPermissionsRequestTypeDef",
-    "DescribeFolderPermissionsResponseTypeDef",
-    "DescribeFolderRequestTypeDef",
-    "DescribeFolderResolvedPermissionsRequestTypeDef",
-    "DescribeFolderResolvedPermissionsResponseTypeDef",
-    "DescribeFolderResponseTypeDef",
-    "DescribeGroupMembershipRequestTypeDef",
-    "DescribeGroupMembershipResponseTypeDef",
-    "DescribeGroupRequestTypeDef",
-    "DescribeGroupResponseTypeDef",
-    "DescribeIAMPolicyAssignmentRequestTypeDef",
-    "DescribeIAMPolicyAssignmentResponseTypeDef",
-    "DescribeIngestionRequestTypeDef",
-    "DescribeIngestionResponseTypeDef",
-    "DescribeIpRestrictionRequestTypeDef",
-    "DescribeIpRestrictionResponseTypeDef",
-    "DescribeKeyRegistrationRequestTypeDef",
-    "DescribeKeyRegistrationResponseTypeDef",
-    "DescribeNamespaceRequestTypeDef",
-    "DescribeNamespaceResponseTypeDef",
-    "DescribeQPersonalizationConfigurationRequestTypeDef",
-    "DescribeQPersonalizationConfigurationResponseTypeDef",
-    "DescribeQuickSightQSearchConfigurationRequestTypeDef",
-    "DescribeQuickSightQSearchConfigurationResponseTypeDef",
-    "DescribeRefreshScheduleRequestTypeDef",
-    "DescribeRefreshScheduleResponseTypeDef",
-    "DescribeRoleCustomPermissionRequestTypeDef",
-    "DescribeRoleCustomPermissionResponseTypeDef",
-    "DescribeSelfUpgradeConfigurationRequestTypeDef",
-    "DescribeSelfUpgradeConfigurationResponseTypeDef",
-    "DescribeTemplateAliasRequestTypeDef",
-    "DescribeTemplateAliasResponseTypeDef",
-    "DescribeTemplateDefinitionRequestTypeDef",
-    "DescribeTemplateDefinitionResponseTypeDef",
-    "DescribeTemplatePermissionsRequestTypeDef",
-    "DescribeTemplatePermissionsResponseTypeDef",
-    "DescribeTemplateRequestTypeDef",
-    "DescribeTemplateResponseTypeDef",
-    "DescribeThemeAliasRequestTypeDef",
-    "DescribeThemeAliasResponseTypeDef",
-    "DescribeThemePermissionsRequestTypeDef",
-    "DescribeThemePermissionsResponseTypeDef",
-    "DescribeThemeRequestTypeDef",
-    "DescribeThemeResponseTypeDef",
-    "DescribeTopicPermissionsRequestTypeDef",
-    "DescribeTopicPermissionsResponseTypeDef",
-    "DescribeTopicRefreshRequestTypeDef",
-    "DescribeTopicRefreshResponseTypeDef",
-    "DescribeTopicRefreshScheduleRequestTypeDef",
-    "DescribeTopicRefreshScheduleResponseTypeDef",
-    "DescribeTopicRequestTypeDef",
-    "DescribeTopicResponseTypeDef",
-    "DescribeUserRequestTypeDef",
-    "DescribeUserResponseTypeDef",
-    "DescribeVPCConnectionRequestTypeDef",
-    "DescribeVPCConnectionResponseTypeDef",
-    "DestinationParameterValueConfigurationOutputTypeDef",
-    "DestinationParameterValueConfigurationTypeDef",
-    "DestinationTableSourceTypeDef",
-    "DestinationTableTypeDef",
-    "DimensionFieldTypeDef",
-    "DisplayFormatOptionsTypeDef",
-    "DonutCenterOptionsTypeDef",
-    "DonutOptionsTypeDef",
-    "DrillDownFilterOutputTypeDef",
-    "DrillDownFilterTypeDef",
-    "DropDownControlDisplayOptionsTypeDef",
-    "DynamicDefaultValueTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EmptyVisualOutputTypeDef",
-    "EmptyVisualTypeDef",
-    "EntityTypeDef",
-    "ErrorInfoTypeDef",
-    "ExasolParametersTypeDef",
-    "ExcludePeriodConfigurationTypeDef",
-    "ExecutiveSummaryConfigurationsTypeDef",
-    "ExecutiveSummaryOptionTypeDef",
-    "ExplicitHierarchyOutputTypeDef",
-    "ExplicitHierarchyTypeDef",
-    "ExportHiddenFieldsOptionTypeDef",
-    "ExportToCSVOptionTypeDef",
-    "ExportWithHiddenFieldsOptionTypeDef",
-    "FailedKeyRegistrationEntryTypeDef",
-    "FieldBarSeriesItemTypeDef",
-    "FieldBasedTooltipOutputTypeDef",
-    "FieldBasedTooltipTypeDef",
-    "FieldComboSeriesItemTypeDef",
-    "FieldFolderOutputTypeDef",
-    "FieldFolderTypeDef",
-    "FieldLabelTypeTypeDef",
-    "FieldSeriesItemTypeDef",
-    "FieldSortOptionsTypeDef",
-    "FieldSortTypeDef",
-    "FieldTooltipItemTypeDef",
-    "FilledMapAggregatedFieldWellsOutputTypeDef",
-    "FilledMapAggregatedFieldWellsTypeDef",
-    "FilledMapConditionalFormattingOptionOutputTypeDef",
-    "FilledMapConditionalFormattingOptionTypeDef",
-    "FilledMapConditionalFormattingOutputTypeDef",
-    "FilledMapConditionalFormattingTypeDef",
-    "FilledMapConfigurationOutputTypeDef",
-    "FilledMapConfigurationTypeDef",
-    "FilledMapFieldWellsOutputTypeDef",
-    "FilledMapFieldWellsTypeDef",
-    "FilledMapShapeConditionalFormattingOutputTypeDef",
-    "FilledMapShapeConditionalFormattingTypeDef",
-    "FilledMapSortConfigurationOutputTypeDef",
-    "FilledMapSortConfigurationTypeDef",
-    "FilledMapVisualOutputTypeDef",
-    "FilledMapVisualTypeDef",
-    "FilterAggMetricsTypeDef",
-    "FilterControlOutputTypeDef",
-    "FilterControlTypeDef",
-    "FilterCrossSheetControlOutputTypeDef",
-    "FilterCrossSheetControlTypeDef",
-    "FilterDateTimePickerControlTypeDef",
-    "FilterDropDownControlOutputTypeDef",
-    "FilterDropDownControlTypeDef",
-    "FilterGroupOutputTypeDef",
-    "FilterGroupTypeDef",
-    "FilterListConfigurationOutputTypeDef",
-    "FilterListConfigurationTypeDef",
-    "FilterListControlOutputTypeDef",
-    "FilterListControlTypeDef",
-    "FilterOperationOutputTypeDef",
-    "FilterOperationSelectedFieldsConfigurationOutputTypeDef",
-    "FilterOperationSelectedFieldsConfigurationTypeDef",
-    "FilterOperationTargetVisualsConfigurationOutputTypeDef",
-    "FilterOperationTargetVisualsConfigurationTypeDef",
-    "FilterOperationTypeDef",
-    "FilterOutputTypeDef",
-    "FilterRelativeDateTimeControlTypeDef",
-    "FilterScopeConfigurationOutputTypeDef",
-    "FilterScopeConfigurationTypeDef",
-    "FilterSelectableValuesOutputTypeDef",
-    "FilterSelectableValuesTypeDef",
-    "FilterSliderControlTypeDef",
-    "FilterTextAreaControlTypeDef",
-    "FilterTextFieldControlTypeDef",
-    "FilterTypeDef",
-    "FiltersOperationOutputTypeDef",
-    "FiltersOperationTypeDef",
-    "FlowSummaryTypeDef",
-    "FolderMemberTypeDef",
-    "FolderSearchFilterTypeDef",
-    "FolderSummaryTypeDef",
-    "FolderTypeDef",
-    "FontConfigurationTypeDef",
-    "FontSizeTypeDef",
-    "FontTypeDef",
-    "FontWeightTypeDef",
-    "ForecastComputationTypeDef",
-    "ForecastConfigurationOutputTypeDef",
-    "ForecastConfigurationTypeDef",
-    "ForecastScenarioOutputTypeDef",
-    "ForecastScenarioTypeDef",
-    "FormatConfigurationTypeDef",
-    "FreeFormLayoutCanvasSizeOptionsTypeDef",
-    "FreeFormLayoutConfigurationOutputTypeDef",
-    "FreeFormLayoutConfigurationTypeDef",
-    "FreeFormLayoutElementBackgroundStyleTypeDef",
-    "FreeFormLayoutElementBorderStyleTypeDef",
-    "FreeFormLayoutElementOutputTypeDef",
-    "FreeFormLayoutElementTypeDef",
-    "FreeFormLayoutScreenCanvasSizeOptionsTypeDef",
-    "FreeFormSectionLayoutConfigurationOutputTypeDef",
-    "FreeFormSectionLayoutConfigurationTypeDef",
-    "FunnelChartAggregatedFieldWellsOutputTypeDef",
-    "FunnelChartAggregatedFieldWellsTypeDef",
-    "FunnelChartConfigurationOutputTypeDef",
-    "FunnelChartConfigurationTypeDef",
-    "FunnelChartDataLabelOptionsTypeDef",
-    "FunnelChartFieldWellsOutputTypeDef",
-    "FunnelChartFieldWellsTypeDef",
-    "FunnelChartSortConfigurationOutputTypeDef",
-    "FunnelChartSortConfigurationTypeDef",
-    "FunnelChartVisualOutputTypeDef",
-    "FunnelChartVisualTypeDef",
-    "GaugeChartArcConditionalFormattingOutputTypeDef",
-    "GaugeChartArcConditionalFormattingTypeDef",
-    "GaugeChartColorConfigurationTypeDef",
-    "GaugeChartConditionalFormattingOptionOutputTypeDef",
-    "GaugeChartConditionalFormattingOptionTypeDef",
-    "GaugeChartConditionalFormattingOutputTypeDef",
-    "GaugeChartConditionalFormattingTypeDef",
-    "GaugeChartConfigurationOutputTypeDef",
-    "GaugeChartConfigurationTypeDef",
-    "GaugeChartFieldWellsOutputTypeDef",
-    "GaugeChartFieldWellsTypeDef",
-    "GaugeChartOptionsTypeDef",
-    "GaugeChartPrimaryValueConditionalFormattingOutputTypeDef",
-    "GaugeChartPrimaryValueConditionalFormattingTypeDef",
-    "GaugeChartVisualOutputTypeDef",
-    "GaugeChartVisualTypeDef",
-    "GenerateEmbedUrlForAnonymousUserRequestTypeDef",
-    "GenerateEmbedUrlForAnonymousUserResponseTypeDef",
-    "GenerateEmbedUrlForRegisteredUserRequestTypeDef",
-    "GenerateEmbedUrlForRegisteredUserResponseTypeDef",
-    "GenerateEmbedUrlForRegisteredUserWithIdentityRequestTypeDef",
-    "GenerateEmbedUrlForRegisteredUserWithIdentityResponseTypeDef",
-    "GeneratedAnswerResultTypeDef",
-    "GenerativeAuthoringConfigurationsTypeDef",
-    "GeoSpatialColumnGroupOutputTypeDef",
-    "GeoSpatialColumnGroupTypeDef",
-    "GeocodePreferenceTypeDef",
-    "GeocodePreferenceValueTypeDef",
-    "GeocoderHierarchyTypeDef",
-    "GeospatialCategoricalColorOutputTypeDef",
-    "GeospatialCategoricalColorTypeDef",
-    "GeospatialCategoricalDataColorTypeDef",
-    "GeospatialCircleRadiusTypeDef",
-    "GeospatialCircleSymbolStyleOutputTypeDef",
-    "GeospatialCircleSymbolStyleTypeDef",
-    "GeospatialColorOutputTypeDef",
-    "GeospatialColorTypeDef",
-    "GeospatialCoordinateBoundsTypeDef",
-    "GeospatialDataSourceItemTypeDef",
-    "GeospatialGradientColorOutputTypeDef",
-    "GeospatialGradientColorTypeDef",
-    "GeospatialGradientStepColorTypeDef",
-    "GeospatialHeatmapColorScaleOutputTypeDef",
-    "GeospatialHeatmapColorScaleTypeDef",
-    "GeospatialHeatmapConfigurationOutputTypeDef",
-    "GeospatialHeatmapConfigurationTypeDef",
-    "GeospatialHeatmapDataColorTypeDef",
-    "GeospatialLayerColorFieldOutputTypeDef",
-    "GeospatialLayerColorFieldTypeDef",
-    "GeospatialLayerDefinitionOutputTypeDef",
-    "GeospatialLayerDefinitionTypeDef",
-    "GeospatialLayerItemOutputTypeDef",
-    "GeospatialLayerItemTypeDef",
-    "GeospatialLayerJoinDefinitionOutputTypeDef",
-    "GeospatialLayerJoinDefinitionTypeDef",
-    "GeospatialLayerMapConfigurationOutputTypeDef",
-    "GeospatialLayerMapConfigurationTypeDef",
-    "GeospatialLineLayerOutputTypeDef",
-    "GeospatialLineLayerTypeDef",
-    "GeospatialLineStyleOutputTypeDef",
-    "GeospatialLineStyleTypeDef",
-    "GeospatialLineSymbolStyleOutputTypeDef",
-    "GeospatialLineSymbolStyleTypeDef",
-    "GeospatialLineWidthTypeDef",
-    "GeospatialMapAggregatedFieldWellsOutputTypeDef",
-    "GeospatialMapAggregatedFieldWellsTypeDef",
-    "GeospatialMapConfigurationOutputTypeDef",
-    "GeospatialMapConfigurationTypeDef",
-    "GeospatialMapFieldWellsOutputTypeDef",
-    "GeospatialMapFieldWellsTypeDef",
-    "GeospatialMapStateTypeDef",
-    "GeospatialMapStyleOptionsTypeDef",
-    "GeospatialMapStyleTypeDef",
-    "GeospatialMapVisualOutputTypeDef",
-    "GeospatialMapVisualTypeDef",
-    "GeospatialNullDataSettingsTypeDef",
-    "GeospatialNullSymbolStyleTypeDef",
-    "GeospatialPointLayerOutputTypeDef",
-    "GeospatialPointLayerTypeDef",
-    "GeospatialPointStyleOptionsOutputTypeDef",
-    "GeospatialPointStyleOptionsTypeDef",
-    "GeospatialPointStyleOutputTypeDef",
-    "GeospatialPointStyleTypeDef",
-    "GeospatialPolygonLayerOutputTypeDef",
-    "GeospatialPolygonLayerTypeDef",
-    "GeospatialPolygonStyleOutputTypeDef",
-    "GeospatialPolygonStyleTypeDef",
-    "GeospatialPolygonSymbolStyleOutputTypeDef",
-    "GeospatialPolygonSymbolStyleTypeDef",
-    "GeospatialSolidColorTypeDef",
-    "GeospatialStaticFileSourceTypeDef",
-    "GeospatialWindowOptionsTypeDef",
-    "GetDashboardEmbedUrlRequestTypeDef",
-    "GetDashboardEmbedUrlResponseTypeDef",
-    "GetFlowMetadataInputTypeDef",
-    "GetFlowMetadataOutputTypeDef",
-    "GetFlowPermissionsInputTypeDef",
-    "GetFlowPermissionsOutputTypeDef",
-    "GetIdentityContextRequestTypeDef",
-    "GetIdentityContextResponseTypeDef",
-    "GetSessionEmbedUrlRequestTypeDef",
-    "GetSessionEmbedUrlResponseTypeDef",
-    "GlobalTableBorderOptionsTypeDef",
-    "GradientColorOutputTypeDef",
-    "GradientColorTypeDef",
-    "GradientStopTypeDef",
-    "GridLayoutCanvasSizeOptionsTypeDef",
-    "GridLayoutConfigurationOutputTypeDef",
-    "GridLayoutConfigurationTypeDef",
-    "GridLayoutElementBackgroundStyleTypeDef",
-    "GridLayoutElementBorderStyleTypeDef",
-    "GridLayoutElementTypeDef",
-    "GridLayoutScreenCanvasSizeOptionsTypeDef",
-    "GroupMemberTypeDef",
-    "GroupSearchFilterTypeDef",
-    "GroupTypeDef",
-    "GrowthRateComputationTypeDef",
-    "GutterStyleTypeDef",
-    "HeaderFooterSectionConfigurationOutputTypeDef",
-    "HeaderFooterSectionConfigurationTypeDef",
-    "HeatMapAggregatedFieldWellsOutputTypeDef",
-    "HeatMapAggregatedFieldWellsTypeDef",
-    "HeatMapConfigurationOutputTypeDef",
-    "HeatMapConfigurationTypeDef",
-    "HeatMapFieldWellsOutputTypeDef",
-    "HeatMapFieldWellsTypeDef",
-    "HeatMapSortConfigurationOutputTypeDef",
-    "HeatMapSortConfigurationTypeDef",
-    "HeatMapVisualOutputTypeDef",
-    "HeatMapVisualTypeDef",
-    "HistogramAggregatedFieldWellsOutputTypeDef",
-    "HistogramAggregatedFieldWellsTypeDef",
-    "HistogramBinOptionsTypeDef",
-    "HistogramConfigurationOutputTypeDef",
-    "HistogramConfigurationTypeDef",
-    "HistogramFieldWellsOutputTypeDef",
-    "HistogramFieldWellsTypeDef",
-    "HistogramVisualOutputTypeDef",
-    "HistogramVisualTypeDef",
-    "IAMConnectionMetadataTypeDef",
-    "IAMPolicyAssignmentSummaryTypeDef",
-    "IAMPolicyAssignmentTypeDef",
-    "IdentifierTypeDef",
-    "IdentityCenterConfigurationTypeDef",
-    "ImageConfigurationTypeDef",
-    "ImageCustomActionOperationOutputTypeDef",
-    "ImageCustomActionOperationTypeDef",
-    "ImageCustomActionOutputTypeDef",
-    "ImageCustomActionTypeDef",
-    "ImageInteractionOptionsTypeDef",
-    "ImageMenuOptionTypeDef",
-    "ImageSetConfigurationTypeDef",
-    "ImageSetTypeDef",
-    "ImageSourceTypeDef",
-    "ImageStaticFileTypeDef",
-    "ImageTypeDef",
-    "ImpalaParametersTypeDef",
-    "ImportTableOperationOutputTypeDef",
-    "ImportTableOperationSourceOutputTypeDef",
-    "ImportTableOperationSourceTypeDef",
-    "ImportTableOperationTypeDef",
-    "IncrementalRefreshTypeDef",
-    "IngestionTypeDef",
-    "InlineCustomInstructionTypeDef",
-    "InnerFilterOutputTypeDef",
-    "InnerFilterTypeDef",
-    "InputColumnTypeDef",
-    "InsightConfigurationOutputTypeDef",
-    "InsightConfigurationTypeDef",
-    "InsightVisualOutputTypeDef",
-    "InsightVisualTypeDef",
-    "IntegerDatasetParameterDefaultValuesOutputTypeDef",
-    "IntegerDatasetParameterDefaultValuesTypeDef",
-    "IntegerDatasetParameterOutputTypeDef",
-    "IntegerDatasetParameterTypeDef",
-    "IntegerDefaultValuesOutputTypeDef",
-    "IntegerDefaultValuesTypeDef",
-    "IntegerParameterDeclarationOutputTypeDef",
-    "IntegerParameterDeclarationTypeDef",
-    "IntegerParameterOutputTypeDef",
-    "IntegerParameterTypeDef",
-    "IntegerValueWhenUnsetConfigurationTypeDef",
-    "InvalidTopicReviewedAnswerTypeDef",
-    "ItemsLimitConfigurationTypeDef",
-    "JiraParametersTypeDef",
-    "JoinInstructionTypeDef",
-    "JoinKeyPropertiesTypeDef",
-    "JoinOperandPropertiesOutputTypeDef",
-    "JoinOperandPropertiesTypeDef",
-    "JoinOperationOutputTypeDef",
-    "JoinOperationTypeDef",
-    "KPIActualValueConditionalFormattingOutputTypeDef",
-    "KPIActualValueConditionalFormattingTypeDef",
-    "KPIComparisonValueConditionalFormattingOutputTypeDef",
-    "KPIComparisonValueConditionalFormattingTypeDef",
-    "KPIConditionalFormattingOptionOutputTypeDef",
-    "KPIConditionalFormattingOptionTypeDef",
-    "KPIConditionalFormattingOutputTypeDef",
-    "KPIConditionalFormattingTypeDef",
-    "KPIConfigurationOutputTypeDef",
-    "KPIConfigurationTypeDef",
-    "KPIFieldWellsOutputTypeDef",
-    "KPIFieldWellsTypeDef",
-    "KPIOptionsTypeDef",
-    "KPIPrimaryValueConditionalFormattingOutputTypeDef",
-    "KPIPrimaryValueConditionalFormattingTypeDef",
-    "KPIProgressBarConditionalFormattingOutputTypeDef",
-    "KPIProgressBarConditionalFormattingTypeDef",
-    "KPISortConfigurationOutputTypeDef",
-    "KPISortConfigurationTypeDef",
-    "KPISparklineOptionsTypeDef",
-    "KPIVisualLayoutOptionsTypeDef",
-    "KPIVisualOutputTypeDef",
-    "KPIVisualStandardLayoutTypeDef",
-    "KPIVisualTypeDef",
-    "KeyPairCredentialsTypeDef",
-    "LabelOptionsTypeDef",
-    "LayerCustomActionOperationOutputTypeDef",
-    "LayerCustomActionOperationTypeDef",
-    "LayerCustomActionOutputTypeDef",
-    "LayerCustomActionTypeDef",
-    "LayerMapVisualOutputTypeDef",
-    "LayerMapVisualTypeDef",
-    "LayoutConfigurationOutputTypeDef",
-    "LayoutConfigurationTypeDef",
-    "LayoutOutputTypeDef",
-    "LayoutTypeDef",
-    "LegendOptionsTypeDef",
-    "LineChartAggregatedFieldWellsOutputTypeDef",
-    "LineChartAggregatedFieldWellsTypeDef",
-    "LineChartConfigurationOutputTypeDef",
-    "LineChartConfigurationTypeDef",
-    "LineChartDefaultSeriesSettingsTypeDef",
-    "LineChartFieldWellsOutputTypeDef",
-    "LineChartFieldWellsTypeDef",
-    "LineChartLineStyleSettingsTypeDef",
-    "LineChartMarkerStyleSettingsTypeDef",
-    "LineChartSeriesSettingsTypeDef",
-    "LineChartSortConfigurationOutputTypeDef",
-    "LineChartSortConfigurationTypeDef",
-    "LineChartVisualOutputTypeDef",
-    "LineChartVisualTypeDef",
-    "LineSeriesAxisDisplayOptionsOutputTypeDef",
-    "LineSeriesAxisDisplayOptionsTypeDef",
-    "LinkSharingConfigurationOutputTypeDef",
-    "LinkSharingConfigurationTypeDef",
-    "ListActionConnectorsRequestTypeDef",
-    "ListActionConnectorsResponseTypeDef",
-    "ListAnalysesRequestTypeDef",
-    "ListAnalysesResponseTypeDef",
-    "ListAssetBundleExportJobsRequestTypeDef",
-    "ListAssetBundleExportJobsResponseTypeDef",
-    "ListAssetBundleImportJobsRequestTypeDef",
-    "ListAssetBundleImportJobsResponseTypeDef",
-    "ListBrandsRequestTypeDef",
-    "ListBrandsResponseTypeDef",
-    "ListControlDisplayOptionsTypeDef",
-    "ListControlSearchOptionsTypeDef",
-    "ListControlSelectAllOptionsTypeDef",
-    "ListCustomPermissionsRequestTypeDef",
-    "ListCustomPermissionsResponseTypeDef",
-    "ListDashboardVersionsRequestTypeDef",
-    "ListDashboardVersionsResponseTypeDef",
-    "ListDashboardsRequestTypeDef",
-    "ListDashboardsResponseTypeDef",
-    "ListDataSetsRequestTypeDef",
-    "ListDataSetsResponseTypeDef",
-    "ListDataSourcesRequestTypeDef",
-    "ListDataSourcesResponseTypeDef",
-    "ListFlowsInputTypeDef",
-    "ListFlowsOutputTypeDef",
-    "ListFolderMembersRequestTypeDef",
-    "ListFolderMembersResponseTypeDef",
-    "ListFoldersForResourceRequestTypeDef",
-    "ListFoldersForResourceResponseTypeDef",
-    "ListFoldersRequestTypeDef",
-    "ListFoldersResponseTypeDef",
-    "ListGroupMembershipsRequestTypeDef",
-    "ListGroupMembershipsResponseTypeDef",
-    "ListGroupsRequestTypeDef",
-    "ListGroupsResponseTypeDef",
-    "ListIAMPolicyAssignmentsForUserRequestTypeDef",
-    "ListIAMPolicyAssignmentsForUserResponseTypeDef",
-    "ListIAMPolicyAssignmentsRequestTypeDef",
-    "ListIAMPolicyAssignmentsResponseTypeDef",
-    "ListIdentityPropagationConfigsRequestTypeDef",
-    "ListIdentityPropagationConfigsResponseTypeDef",
-    "ListIngestionsRequestTypeDef",
-    "ListIngestionsResponseTypeDef",
-    "ListNamespacesRequestTypeDef",
-    "ListNamespacesResponseTypeDef",
-    "ListRefreshSchedulesRequestTypeDef",
-    "ListRefreshSchedulesResponseTypeDef",
-    "ListRoleMembershipsRequestTypeDef",
-    "ListRoleMembershipsResponseTypeDef",
-    "ListSelfUpgradesRequestTypeDef",
-    "ListSelfUpgradesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTemplateAliasesRequestTypeDef",
-    "ListTemplateAliasesResponseTypeDef",
-    "ListTemplateVersionsRequestTypeDef",
-    "ListTemplateVersionsResponseTypeDef",
-    "ListTemplatesRequestTypeDef",
-    "ListTemplatesResponseTypeDef",
-    "ListThemeAliasesRequestTypeDef",
-    "ListThemeAliasesResponseTypeDef",
-    "ListThemeVersionsRequestTypeDef",
-    "ListThemeVersionsResponseTypeDef",
-    "ListThemesRequestTypeDef",
-    "ListThemesResponseTypeDef",
-    "ListTopicRefreshSchedulesRequestTypeDef",
-    "ListTopicRefreshSchedulesResponseTypeDef",
-    "ListTopicReviewedAnswersRequestTypeDef",
-    "ListTopicReviewedAnswersResponseTypeDef",
-    "ListTopicsRequestTypeDef",
-    "ListTopicsResponseTypeDef",
-    "ListUserGroupsRequestTypeDef",
-    "ListUserGroupsResponseTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "ListVPCConnectionsRequestTypeDef",
-    "ListVPCConnectionsResponseTypeDef",
-    "LoadingAnimationTypeDef",
-    "LocalNavigationConfigurationTypeDef",
-    "LogicalTableOutputTypeDef",
-    "LogicalTableSourceTypeDef",
-    "LogicalTableTypeDef",
-    "LogoConfigurationTypeDef",
-    "LogoSetConfigurationTypeDef",
-    "LogoSetTypeDef",
-    "LogoTypeDef",
-    "LongFormatTextTypeDef",
-    "LookbackWindowTypeDef",
-    "ManifestFileLocationTypeDef",
-    "MappedDataSetParameterTypeDef",
-    "MarginStyleTypeDef",
-    "MariaDbParametersTypeDef",
-    "MaximumLabelTypeTypeDef",
-    "MaximumMinimumComputationTypeDef",
-    "MeasureFieldTypeDef",
-    "MemberIdArnPairTypeDef",
-    "MetricComparisonComputationTypeDef",
-    "MinimumLabelTypeTypeDef",
-    "MissingDataConfigurationTypeDef",
-    "MySqlParametersTypeDef",
-    "NamedEntityDefinitionMetricOutputTypeDef",
-    "NamedEntityDefinitionMetricTypeDef",
-    "NamedEntityDefinitionOutputTypeDef",
-    "NamedEntityDefinitionTypeDef",
-    "NamedEntityRefTypeDef",
-    "NamespaceErrorTypeDef",
-    "NamespaceInfoV2TypeDef",
-    "NavbarStyleTypeDef",
-    "NegativeFormatTypeDef",
-    "NegativeValueConfigurationTypeDef",
-    "NestedFilterOutputTypeDef",
-    "NestedFilterTypeDef",
-    "NetworkInterfaceTypeDef",
-    "NewDefaultValuesOutputTypeDef",
-    "NewDefaultValuesTypeDef",
-    "NoneConnectionMetadataTypeDef",
-    "NullValueFormatConfigurationTypeDef",
-    "NumberDisplayFormatConfigurationTypeDef",
-    "NumberFormatConfigurationTypeDef",
-    "NumericAxisOptionsTypeDef",
-    "NumericEqualityDrillDownFilterTypeDef",
-    "NumericEqualityFilterOutputTypeDef",
-    "NumericEqualityFilterTypeDef",
-    "NumericFormatConfigurationTypeDef",
-    "NumericRangeFilterOutputTypeDef",
-    "NumericRangeFilterTypeDef",
-    "NumericRangeFilterValueTypeDef",
-    "NumericSeparatorConfigurationTypeDef",
-    "NumericalAggregationFunctionTypeDef",
-    "NumericalDimensionFieldTypeDef",
-    "NumericalMeasureFieldTypeDef",
-    "OAuthClientCredentialsTypeDef",
-    "OAuthParametersTypeDef",
-    "OracleParametersTypeDef",
-    "OutputColumnNameOverrideTypeDef",
-    "OutputColumnTypeDef",
-    "OverrideDatasetParameterOperationOutputTypeDef",
-    "OverrideDatasetParameterOperationTypeDef",
-    "PaginationConfigurationTypeDef",
-    "PaletteTypeDef",
-    "PanelConfigurationTypeDef",
-    "PanelTitleOptionsTypeDef",
-    "ParameterControlOutputTypeDef",
-    "ParameterControlTypeDef",
-    "ParameterDateTimePickerControlTypeDef",
-    "ParameterDeclarationOutputTypeDef",
-    "ParameterDeclarationTypeDef",
-    "ParameterDropDownControlOutputTypeDef",
-    "ParameterDropDownControlTypeDef",
-    "ParameterListControlOutputTypeDef",
-    "ParameterListControlTypeDef",
-    "ParameterSelectableValuesOutputTypeDef",
-    "ParameterSelectableValuesTypeDef",
-    "ParameterSliderControlTypeDef",
-    "ParameterTextAreaControlTypeDef",
-    "ParameterTextFieldControlTypeDef",
-    "ParametersOutputTypeDef",
-    "ParametersTypeDef",
-    "ParentDataSetOutputTypeDef",
-    "ParentDataSetTypeDef",
-    "PercentVisibleRangeTypeDef",
-    "PercentageDisplayFormatConfigurationTypeDef",
-    "PercentileAggregationTypeDef",
-    "PerformanceConfigurationOutputTypeDef",
-    "PerformanceConfigurationTypeDef",
-    "PeriodOverPeriodComputationTypeDef",
-    "PeriodToDateComputationTypeDef",
-    "PermissionOutputTypeDef",
-    "PermissionTypeDef",
-    "PhysicalTableOutputTypeDef",
-    "PhysicalTableTypeDef",
-    "PieChartAggregatedFieldWellsOutputTypeDef",
-    "PieChartAggregatedFieldWellsTypeDef",
-    "PieChartConfigurationOutputTypeDef",
-    "PieChartConfigurationTypeDef",
-    "PieChartFieldWellsOutputTypeDef",
-    "PieChartFieldWellsTypeDef",
-    "PieChartSortConfigurationOutputTypeDef",
-    "PieChartSortConfigurationTypeDef",
-    "PieChartVisualOutputTypeDef",
-    "PieChartVisualTypeDef",
-    "PivotConfigurationOutputTypeDef",
-    "PivotConfigurationTypeDef",
-    "PivotFieldSortOptionsOutputTypeDef",
-    "PivotFieldSortOptionsTypeDef",
-    "PivotOperationOutputTypeDef",
-    "PivotOperationTypeDef",
-    "PivotTableAggregatedFieldWellsOutputTypeDef",
-    "PivotTableAggregatedFieldWellsTypeDef",
-    "PivotTableCellConditionalFormattingOutputTypeDef",
-    "PivotTableCellConditionalFormattingTypeDef",
-    "PivotTableConditionalFormattingOptionOutputTypeDef",
-    "PivotTableConditionalFormattingOptionTypeDef",
-    "PivotTableConditionalFormattingOutputTypeDef",
-    "PivotTableConditionalFormattingScopeTypeDef",
-    "PivotTableConditionalFormattingTypeDef",
-    "PivotTableConfigurationOutputTypeDef",
-    "PivotTableConfigurationTypeDef",
-    "PivotTableDataPathOptionOutputTypeDef",
-    "PivotTableDataPathOptionTypeDef",
-    "PivotTableFieldCollapseStateOptionOutputTypeDef",
-    "PivotTableFieldCollapseStateOptionTypeDef",
-    "PivotTableFieldCollapseStateTargetOutputTypeDef",
-    "PivotTableFieldCollapseStateTargetTypeDef",
-    "PivotTableFieldOptionTypeDef",
-    "PivotTableFieldOptionsOutputTypeDef",
-    "PivotTableFieldOptionsTypeDef",
-    "PivotTableFieldSubtotalOptionsTypeDef",
-    "PivotTableFieldWellsOutputTypeDef",
-    "PivotTableFieldWellsTypeDef",
-    "PivotTableOptionsOutputTypeDef",
-    "PivotTableOptionsTypeDef",
-    "PivotTablePaginatedReportOptionsTypeDef",
-    "PivotTableRowsLabelOptionsTypeDef",
-    "PivotTableSortByOutputTypeDef",
-    "PivotTableSortByTypeDef",
-    "PivotTableSortConfigurationOutputTypeDef",
-    "PivotTableSortConfigurationTypeDef",
-    "PivotTableTotalOptionsOutputTypeDef",
-    "PivotTableTotalOptionsTypeDef",
-    "PivotTableVisualOutputTypeDef",
-    "PivotTableVisualTypeDef",
-    "PivotTotalOptionsOutputTypeDef",
-    "PivotTotalOptionsTypeDef",
-    "PivotedLabelTypeDef",
-    "PluginVisualConfigurationOutputTypeDef",
-    "PluginVisualConfigurationTypeDef",
-    "PluginVisualFieldWellOutputTypeDef",
-    "PluginVisualFieldWellTypeDef",
-    "PluginVisualItemsLimitConfigurationTypeDef",
-    "PluginVisualOptionsOutputTypeDef",
-    "PluginVisualOptionsTypeDef",
-    "PluginVisualOutputTypeDef",
-    "PluginVisualPropertyTypeDef",
-    "PluginVisualSortConfigurationOutputTypeDef",
-    "PluginVisualSortConfigurationTypeDef",
-    "PluginVisualTableQuerySortOutputTypeDef",
-    "PluginVisualTableQuerySortTypeDef",
-    "PluginVisualTypeDef",
-    "PostgreSqlParametersTypeDef",
-    "PredefinedHierarchyOutputTypeDef",
-    "PredefinedHierarchyTypeDef",
-    "PredictQAResultsRequestTypeDef",
-    "PredictQAResultsResponseTypeDef",
-    "PrestoParametersTypeDef",
-    "ProgressBarOptionsTypeDef",
-    "ProjectOperationOutputTypeDef",
-    "ProjectOperationTypeDef",
-    "PutDataSetRefreshPropertiesRequestTypeDef",
-    "PutDataSetRefreshPropertiesResponseTypeDef",
-    "QAResultTypeDef",
-    "QBusinessParametersTypeDef",
-    "QDataKeyTypeDef",
-    "QueryExecutionOptionsTypeDef",
-    "QueueInfoTypeDef",
-    "QuickSuiteActionsOptionTypeDef",
-    "RadarChartAggregatedFieldWellsOutputTypeDef",
-    "RadarChartAggregatedFieldWellsTypeDef",
-    "RadarChartAreaStyleSettingsTypeDef",
-    "RadarChartConfigurationOutputTypeDef",
-    "RadarChartConfigurationTypeDef",
-    "RadarChartFieldWellsOutputTypeDef",
-    "RadarChartFieldWellsTypeDef",
-    "RadarChartSeriesSettingsTypeDef",
-    "RadarChartSortConfigurationOutputTypeDef",
-    "RadarChartSortConfigurationTypeDef",
-    "RadarChartVisualOutputTypeDef",
-    "RadarChartVisualTypeDef",
-    "RangeConstantTypeDef",
-    "RangeEndsLabelTypeTypeDef",
-    "RdsParametersTypeDef",
-    "ReadAPIKeyConnectionMetadataTypeDef",
-    "ReadAuthConfigTypeDef",
-    "ReadAuthenticationMetadataTypeDef",
-    "ReadAuthorizationCodeGrantCredentialsDetailsTypeDef",
-    "ReadAuthorizationCodeGrantDetailsTypeDef",
-    "ReadAuthorizationCodeGrantMetadataTypeDef",
-    "ReadBasicAuthConnectionMetadataTypeDef",
-    "ReadClientCredentialsDetailsTypeDef",
-    "ReadClientCredentialsGrantDetailsTypeDef",
-    "ReadClientCredentialsGrantMetadataTypeDef",
-    "ReadIamConnectionMetadataTypeDef",
-    "ReadNoneConnectionMetadataTypeDef",
-    "RecentSnapshotsConfigurationsTypeDef",
-    "RedshiftIAMParametersOutputTypeDef",
-    "RedshiftIAMParametersTypeDef",
-    "RedshiftParametersOutputTypeDef",
-    "RedshiftParametersTypeDef",
-    "ReferenceLineCustomLabelConfigurationTypeDef",
-    "ReferenceLineDataConfigurationTypeDef",
-    "ReferenceLineDynamicDataConfigurationTypeDef",
-    "ReferenceLineLabelConfigurationTypeDef",
-    "ReferenceLineStaticDataConfigurationTypeDef",
-    "ReferenceLineStyleConfigurationTypeDef",
-    "ReferenceLineTypeDef",
-    "ReferenceLineValueLabelConfigurationTypeDef",
-    "RefreshConfigurationTypeDef",
-    "RefreshFailureConfigurationTypeDef",
-    "RefreshFailureEmailAlertTypeDef",
-    "RefreshFrequencyTypeDef",
-    "RefreshScheduleOutputTypeDef",
-    "RefreshScheduleTypeDef",
-    "RegisterUserRequestTypeDef",
-    "RegisterUserResponseTypeDef",
-    "RegisteredCustomerManagedKeyTypeDef",
-    "RegisteredUserConsoleFeatureConfigurationsTypeDef",
-    "RegisteredUserDashboardEmbeddingConfigurationTypeDef",
-    "RegisteredUserDashboardFeatureConfigurationsTypeDef",
-    "RegisteredUserDashboardVisualEmbeddingConfigurationTypeDef",
-    "RegisteredUserEmbeddingExperienceConfigurationTypeDef",
-    "RegisteredUserGenerativeQnAEmbeddingConfigurationTypeDef",
-    "RegisteredUserQSearchBarEmbeddingConfigurationTypeDef",
-    "RegisteredUserQuickChatEmbeddingConfigurationTypeDef",
-    "RegisteredUserQuickSightConsoleEmbeddingConfigurationTypeDef",
-    "RegisteredUserSnapshotJobResultTypeDef",
-    "RelationalTableOutputTypeDef",
-    "RelationalTableTypeDef",
-    "RelativeDateTimeControlDisplayOptionsTypeDef",
-    "RelativeDatesFilterOutputTypeDef",
-    "RelativeDatesFilterTypeDef",
-    "RenameColumnOperationTypeDef",
-    "RenameColumnsOperationOutputTypeDef",
-    "RenameColumnsOperationTypeDef",
-    "ResourcePermissionOutputTypeDef",
-    "ResourcePermissionTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreAnalysisRequestTypeDef",
-    "RestoreAnalysisResponseTypeDef",
-    "RollingDateConfigurationTypeDef",
-    "RowAlternateColorOptionsOutputTypeDef",
-    "RowAlternateColorOptionsTypeDef",
-    "RowInfoTypeDef",
-    "RowLevelPermissionConfigurationOutputTypeDef",
-    "RowLevelPermissionConfigurationTypeDef",
-    "RowLevelPermissionDataSetTypeDef",
-    "RowLevelPermissionTagConfigurationOutputTypeDef",
-    "RowLevelPermissionTagConfigurationTypeDef",
-    "RowLevelPermissionTagRuleTypeDef",
-    "S3BucketConfigurationTypeDef",
-    "S3KnowledgeBaseParametersTypeDef",
-    "S3ParametersTypeDef",
-    "S3SourceOutputTypeDef",
-    "S3SourceTypeDef",
-    "S3TablesParametersTypeDef",
-    "SaaSTableOutputTypeDef",
-    "SaaSTableTypeDef",
-    "SameSheetTargetVisualConfigurationOutputTypeDef",
-    "SameSheetTargetVisualConfigurationTypeDef",
-    "SankeyDiagramAggregatedFieldWellsOutputTypeDef",
-    "SankeyDiagramAggregatedFieldWellsTypeDef",
-    "SankeyDiagramChartConfigurationOutputTypeDef",
-    "SankeyDiagramChartConfigurationTypeDef",
-    "SankeyDiagramFieldWellsOutputTypeDef",
-    "SankeyDiagramFieldWellsTypeDef",
-    "SankeyDiagramSortConfigurationOutputTypeDef",
-    "SankeyDiagramSortConfigurationTypeDef",
-    "SankeyDiagramVisualOutputTypeDef",
-    "SankeyDiagramVisualTypeDef",
-    "ScatterPlotCategoricallyAggregatedFieldWellsOutputTypeDef",
-    "ScatterPlotCategoricallyAggregatedFieldWellsTypeDef",
-    "ScatterPlotConfigurationOutputTypeDef",
-    "ScatterPlotConfigurationTypeDef",
-    "ScatterPlotFieldWellsOutputTypeDef",
-    "ScatterPlotFieldWellsTypeDef",
-    "ScatterPlotSortConfigurationTypeDef",
-    "ScatterPlotUnaggregatedFieldWellsOutputTypeDef",
-    "ScatterPlotUnaggregatedFieldWellsTypeDef",
-    "ScatterPlotVisualOutputTypeDef",
-    "ScatterPlotVisualTypeDef",
-    "ScheduleRefreshOnEntityTypeDef",
-    "SchedulesConfigurationsTypeDef",
-    "ScrollBarOptionsTypeDef",
-    "SearchActionConnectorsRequestTypeDef",
-    "SearchActionConnectorsResponseTypeDef",
-    "SearchAnalysesRequestTypeDef",
-    "SearchAnalysesResponseTypeDef",
-    "SearchDashboardsRequestTypeDef",
-    "SearchDashboardsResponseTypeDef",
-    "SearchDataSetsRequestTypeDef",
-    "SearchDataSetsResponseTypeDef",
-    "SearchDataSourcesRequestTypeDef",
-    "SearchDataSourcesResponseTypeDef",
-    "SearchFlowsFilterTypeDef",
-    "SearchFlowsInputTypeDef",
-    "SearchFlowsOutputTypeDef",
-    "SearchFoldersRequestTypeDef",
-    "SearchFoldersResponseTypeDef",
-    "SearchGroupsRequestTypeDef",
-    "SearchGroupsResponseTypeDef",
-    "SearchTopicsRequestTypeDef",
-    "SearchTopicsResponseTypeDef",
-    "SecondaryValueOptionsTypeDef",
-    "SectionAfterPageBreakTypeDef",
-    "SectionBasedLayoutCanvasSizeOptionsTypeDef",
-    "SectionBasedLayoutConfigurationOutputTypeDef",
-    "SectionBasedLayoutConfigurationTypeDef",
-    "SectionBasedLayoutPaperCanvasSizeOptionsTypeDef",
-    "SectionLayoutConfigurationOutputTypeDef",
-    "SectionLayoutConfigurationTypeDef",
-    "SectionPageBreakConfigurationTypeDef",
-    "SectionStyleTypeDef",
-    "SelectableValuesSortTypeDef",
-    "SelectedSheetsFilterScopeConfigurationOutputTypeDef",
-    "SelectedSheetsFilterScopeConfigurationTypeDef",
-    "SelfUpgradeConfigurationTypeDef",
-    "SelfUpgradeRequestDetailTypeDef",
-    "SemanticEntityTypeOutputTypeDef",
-    "SemanticEntityTypeTypeDef",
-    "SemanticModelConfigurationOutputTypeDef",
-    "SemanticModelConfigurationTypeDef",
-    "SemanticTableOutputTypeDef",
-    "SemanticTableTypeDef",
-    "SemanticTypeOutputTypeDef",
-    "SemanticTypeTypeDef",
-    "SeriesItemTypeDef",
-    "ServiceNowParametersTypeDef",
-    "SessionTagTypeDef",
-    "SetParameterValueConfigurationOutputTypeDef",
-    "SetParameterValueConfigurationTypeDef",
-    "ShapeConditionalFormatOutputTypeDef",
-    "ShapeConditionalFormatTypeDef",
-    "SharedColumnSemanticMetadataOutputTypeDef",
-    "SharedColumnSemanticMetadataTypeDef",
-    "SharedViewConfigurationsTypeDef",
-    "SheetBackgroundStyleTypeDef",
-    "SheetControlInfoIconLabelOptionsTypeDef",
-    "SheetControlLayoutConfigurationOutputTypeDef",
-    "SheetControlLayoutConfigurationTypeDef",
-    "SheetControlLayoutOutputTypeDef",
-    "SheetControlLayoutTypeDef",
-    "SheetControlsOptionTypeDef",
-    "SheetDefinitionOutputTypeDef",
-    "SheetDefinitionTypeDef",
-    "SheetElementConfigurationOverridesTypeDef",
-    "SheetElementRenderingRuleTypeDef",
-    "SheetImageOutputTypeDef",
-    "SheetImageScalingConfigurationTypeDef",
-    "SheetImageSourceTypeDef",
-    "SheetImageStaticFileSourceTypeDef",
-    "SheetImageTooltipConfigurationTypeDef",
-    "SheetImageTooltipTextTypeDef",
-    "SheetImageTypeDef",
-    "SheetLayoutElementMaximizationOptionTypeDef",
-    "SheetLayoutGroupMemberTypeDef",
-    "SheetLayoutGroupOutputTypeDef",
-    "SheetLayoutGroupTypeDef",
-    "SheetStyleTypeDef",
-    "SheetTextBoxTypeDef",
-    "SheetTooltipTypeDef",
-    "SheetTypeDef",
-    "SheetVisualScopingConfigurationOutputTypeDef",
-    "SheetVisualScopingConfigurationTypeDef",
-    "ShortFormatTextTypeDef",
-    "SignupResponseTypeDef",
-    "SimpleClusterMarkerTypeDef",
-    "SingleAxisOptionsTypeDef",
-    "SliderControlDisplayOptionsTypeDef",
-    "SlotTypeDef",
-    "SmallMultiplesAxisPropertiesTypeDef",
-    "SmallMultiplesOptionsTypeDef",
-    "SnapshotAnonymousUserRedactedTypeDef",
-    "SnapshotAnonymousUserTypeDef",
-    "SnapshotConfigurationOutputTypeDef",
-    "SnapshotConfigurationTypeDef",
-    "SnapshotDestinationConfigurationOutputTypeDef",
-    "SnapshotDestinationConfigurationTypeDef",
-    "SnapshotFileGroupOutputTypeDef",
-    "SnapshotFileGroupTypeDef",
-    "SnapshotFileOutputTypeDef",
-    "SnapshotFileSheetSelectionOutputTypeDef",
-    "SnapshotFileSheetSelectionTypeDef",
-    "SnapshotFileTypeDef",
-    "SnapshotJobErrorInfoTypeDef",
-    "SnapshotJobResultErrorInfoTypeDef",
-    "SnapshotJobResultFileGroupTypeDef",
-    "SnapshotJobResultTypeDef",
-    "SnapshotJobS3ResultTypeDef",
-    "SnapshotS3DestinationConfigurationTypeDef",
-    "SnapshotUserConfigurationRedactedTypeDef",
-    "SnapshotUserConfigurationTypeDef",
-    "SnowflakeParametersTypeDef",
-    "SourceTableOutputTypeDef",
-    "SourceTableTypeDef",
-    "SpacingTypeDef",
-    "SparkParametersTypeDef",
-    "SparklinesOptionsTypeDef",
-    "SpatialStaticFileTypeDef",
-    "SqlServerParametersTypeDef",
-    "SslPropertiesTypeDef",
-    "StarburstParametersTypeDef",
-    "StartAssetBundleExportJobRequestTypeDef",
-    "StartAssetBundleExportJobResponseTypeDef",
-    "StartAssetBundleImportJobRequestTypeDef",
-    "StartAssetBundleImportJobResponseTypeDef",
-    "StartAutomationJobRequestTypeDef",
-    "StartAutomationJobResponseTypeDef",
-    "StartDashboardSnapshotJobRequestTypeDef",
-    "StartDashboardSnapshotJobResponseTypeDef",
-    "StartDashboardSnapshotJobScheduleRequestTypeDef",
-    "StartDashboardSnapshotJobScheduleResponseTypeDef",
-    "StatePersistenceConfigurationsTypeDef",
-    "StaticFileS3SourceOptionsTypeDef",
-    "StaticFileSourceTypeDef",
-    "StaticFileTypeDef",
-    "StaticFileUrlSourceOptionsTypeDef",
-    "StringDatasetParameterDefaultValuesOutputTypeDef",
-    "StringDatasetParameterDefaultValuesTypeDef",
-    "StringDatasetParameterOutputTypeDef",
-    "StringDatasetParameterTypeDef",
-    "StringDefaultValuesOutputTypeDef",
-    "StringDefaultValuesTypeDef",
-    "StringFormatConfigurationTypeDef",
-    "StringParameterDeclarationOutputTypeDef",
-    "StringParameterDeclarationTypeDef",
-    "StringParameterOutputTypeDef",
-    "StringParameterTypeDef",
-    "StringValueWhenUnsetConfigurationTypeDef",
-    "SubtotalOptionsOutputTypeDef",
-    "SubtotalOptionsTypeDef",
-    "SucceededTopicReviewedAnswerTypeDef",
-    "SuccessfulKeyRegistrationEntryTypeDef",
-    "TableAggregatedFieldWellsOutputTypeDef",
-    "TableAggregatedFieldWellsTypeDef",
-    "TableBorderOptionsTypeDef",
-    "TableCellConditionalFormattingOutputTypeDef",
-    "TableCellConditionalFormattingTypeDef",
-    "TableCellImageSizingConfigurationTypeDef",
-    "TableCellStyleTypeDef",
-    "TableConditionalFormattingOptionOutputTypeDef",
-    "TableConditionalFormattingOptionTypeDef",
-    "TableConditionalFormattingOutputTypeDef",
-    "TableConditionalFormattingTypeDef",
-    "TableConfigurationOutputTypeDef",
-    "TableConfigurationTypeDef",
-    "TableFieldCustomIconContentTypeDef",
-    "TableFieldCustomTextContentTypeDef",
-    "TableFieldImageConfigurationTypeDef",
-    "TableFieldLinkConfigurationTypeDef",
-    "TableFieldLinkContentConfigurationTypeDef",
-    "TableFieldOptionTypeDef",
-    "TableFieldOptionsOutputTypeDef",
-    "TableFieldOptionsTypeDef",
-    "TableFieldURLConfigurationTypeDef",
-    "TableFieldWellsOutputTypeDef",
-    "TableFieldWellsTypeDef",
-    "TableInlineVisualizationTypeDef",
-    "TableOptionsOutputTypeDef",
-    "TableOptionsTypeDef",
-    "TablePaginatedReportOptionsTypeDef",
-    "TablePathElementTypeDef",
-    "TablePinnedFieldOptionsOutputTypeDef",
-    "TablePinnedFieldOptionsTypeDef",
-    "TableRowConditionalFormattingOutputTypeDef",
-    "TableRowConditionalFormattingTypeDef",
-    "TableSemanticMetadataOutputTypeDef",
-    "TableSemanticMetadataTypeDef",
-    "TableSideBorderOptionsTypeDef",
-    "TableSortConfigurationOutputTypeDef",
-    "TableSortConfigurationTypeDef",
-    "TableStyleTargetTypeDef",
-    "TableUnaggregatedFieldWellsOutputTypeDef",
-    "TableUnaggregatedFieldWellsTypeDef",
-    "TableVisualOutputTypeDef",
-    "TableVisualTypeDef",
-    "TagColumnOperationOutputTypeDef",
-    "TagColumnOperationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TemplateAliasTypeDef",
-    "TemplateErrorTypeDef",
-    "TemplateSourceAnalysisTypeDef",
-    "TemplateSourceEntityTypeDef",
-    "TemplateSourceTemplateTypeDef",
-    "TemplateSummaryTypeDef",
-    "TemplateTypeDef",
-    "TemplateVersionDefinitionOutputTypeDef",
-    "TemplateVersionDefinitionTypeDef",
-    "TemplateVersionSummaryTypeDef",
-    "TemplateVersionTypeDef",
-    "TeradataParametersTypeDef",
-    "TextAreaControlDisplayOptionsTypeDef",
-    "TextBoxInteractionOptionsTypeDef",
-    "TextBoxMenuOptionTypeDef",
-    "TextConditionalFormatOutputTypeDef",
-    "TextConditionalFormatTypeDef",
-    "TextControlPlaceholderOptionsTypeDef",
-    "TextFieldControlDisplayOptionsTypeDef",
-    "ThemeAliasTypeDef",
-    "ThemeConfigurationOutputTypeDef",
-    "ThemeConfigurationTypeDef",
-    "ThemeErrorTypeDef",
-    "ThemeSummaryTypeDef",
-    "ThemeTypeDef",
-    "ThemeVersionSummaryTypeDef",
-    "ThemeVersionTypeDef",
-    "ThousandSeparatorOptionsTypeDef",
-    "ThresholdAlertsConfigurationsTypeDef",
-    "TileLayoutStyleTypeDef",
-    "TileStyleTypeDef",
-    "TimeBasedForecastPropertiesTypeDef",
-    "TimeEqualityFilterOutputTypeDef",
-    "TimeEqualityFilterTypeDef",
-    "TimeRangeDrillDownFilterOutputTypeDef",
-    "TimeRangeDrillDownFilterTypeDef",
-    "TimeRangeFilterOutputTypeDef",
-    "TimeRangeFilterTypeDef",
-    "TimeRangeFilterValueOutputTypeDef",
-    "TimeRangeFilterValueTypeDef",
-    "TooltipItemTypeDef",
-    "TooltipOptionsOutputTypeDef",
-    "TooltipOptionsTypeDef",
-    "TooltipSheetDefinitionOutputTypeDef",
-    "TooltipSheetDefinitionTypeDef",
-    "TopBottomFilterOutputTypeDef",
-    "TopBottomFilterTypeDef",
-    "TopBottomMoversComputationTypeDef",
-    "TopBottomRankedComputationTypeDef",
-    "TopicCalculatedFieldOutputTypeDef",
-    "TopicCalculatedFieldTypeDef",
-    "TopicCategoryFilterConstantOutputTypeDef",
-    "TopicCategoryFilterConstantTypeDef",
-    "TopicCategoryFilterOutputTypeDef",
-    "TopicCategoryFilterTypeDef",
-    "TopicColumnOutputTypeDef",
-    "TopicColumnTypeDef",
-    "TopicConfigOptionsTypeDef",
-    "TopicConstantValueOutputTypeDef",
-    "TopicConstantValueTypeDef",
-    "TopicDateRangeFilterTypeDef",
-    "TopicDetailsOutputTypeDef",
-    "TopicDetailsTypeDef",
-    "TopicFilterOutputTypeDef",
-    "TopicFilterTypeDef",
-    "TopicIRComparisonMethodTypeDef",
-    "TopicIRContributionAnalysisOutputTypeDef",
-    "TopicIRContributionAnalysisTypeDef",
-    "TopicIRFilterOptionOutputTypeDef",
-    "TopicIRFilterOptionTypeDef",
-    "TopicIRGroupByTypeDef",
-    "TopicIRMetricOutputTypeDef",
-    "TopicIRMetricTypeDef",
-    "TopicIROutputTypeDef",
-    "TopicIRTypeDef",
-    "TopicNamedEntityOutputTypeDef",
-    "TopicNamedEntityTypeDef",
-    "TopicNullFilterTypeDef",
-    "TopicNumericEqualityFilterTypeDef",
-    "TopicNumericRangeFilterTypeDef",
-    "TopicRangeFilterConstantTypeDef",
-    "TopicRefreshDetailsTypeDef",
-    "TopicRefreshScheduleOutputTypeDef",
-    "TopicRefreshScheduleSummaryTypeDef",
-    "TopicRefreshScheduleTypeDef",
-    "TopicRelativeDateFilterTypeDef",
-    "TopicReviewedAnswerTypeDef",
-    "TopicSearchFilterTypeDef",
-    "TopicSingularFilterConstantTypeDef",
-    "TopicSortClauseTypeDef",
-    "TopicSummaryTypeDef",
-    "TopicTemplateOutputTypeDef",
-    "TopicTemplateTypeDef",
-    "TopicVisualOutputTypeDef",
-    "TopicVisualTypeDef",
-    "TotalAggregationComputationTypeDef",
-    "TotalAggregationFunctionTypeDef",
-    "TotalAggregationOptionTypeDef",
-    "TotalOptionsOutputTypeDef",
-    "TotalOptionsTypeDef",
-    "TransformOperationOutputTypeDef",
-    "TransformOperationSourceOutputTypeDef",
-    "TransformOperationSourceTypeDef",
-    "TransformOperationTypeDef",
-    "TransformStepOutputTypeDef",
-    "TransformStepTypeDef",
-    "TransposedTableOptionTypeDef",
-    "TreeMapAggregatedFieldWellsOutputTypeDef",
-    "TreeMapAggregatedFieldWellsTypeDef",
-    "TreeMapConfigurationOutputTypeDef",
-    "TreeMapConfigurationTypeDef",
-    "TreeMapFieldWellsOutputTypeDef",
-    "TreeMapFieldWellsTypeDef",
-    "TreeMapSortConfigurationOutputTypeDef",
-    "TreeMapSortConfigurationTypeDef",
-    "TreeMapVisualOutputTypeDef",
-    "TreeMapVisualTypeDef",
-    "TrendArrowOptionsTypeDef",
-    "TrinoParametersTypeDef",
-    "TwitterParametersTypeDef",
-    "TypographyOutputTypeDef",
-    "TypographyTypeDef",
-    "UIColorPaletteTypeDef",
-    "UnaggregatedFieldTypeDef",
-    "UniqueKeyOutputTypeDef",
-    "UniqueKeyTypeDef",
-    "UniqueValuesComputationTypeDef",
-    "UnpivotOperationOutputTypeDef",
-    "UnpivotOperationTypeDef",
-    "UntagColumnOperationOutputTypeDef",
-    "UntagColumnOperationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccountCustomPermissionRequestTypeDef",
-    "UpdateAccountCustomPermissionResponseTypeDef",
-    "UpdateAccountCustomizationRequestTypeDef",
-    "UpdateAccountCustomizationResponseTypeDef",
-    "UpdateAccountSettingsRequestTypeDef",
-    "UpdateAccountSettingsResponseTypeDef",
-    "UpdateActionConnectorPermissionsRequestTypeDef",
-    "UpdateActionConnectorPermissionsResponseTypeDef",
-    "UpdateActionConnectorRequestTypeDef",
-    "UpdateActionConnectorResponseTypeDef",
-    "UpdateAnalysisPermissionsRequestTypeDef",
-    "UpdateAnalysisPermissionsResponseTypeDef",
-    "UpdateAnalysisRequestTypeDef",
-    "UpdateAnalysisResponseTypeDef",
-    "UpdateApplicationWithTokenExchangeGrantRequestTypeDef",
-    "UpdateApplicationWithTokenExchangeGrantResponseTypeDef",
-    "UpdateBrandAssignmentRequestTypeDef",
-    "UpdateBrandAssignmentResponseTypeDef",
-    "UpdateBrandPublishedVersionRequestTypeDef",
-    "UpdateBrandPublishedVersionResponseTypeDef",
-    "UpdateBrandRequestTypeDef",
-    "UpdateBrandResponseTypeDef",
-    "UpdateCustomPermissionsRequestTypeDef",
-    "UpdateCustomPermissionsResponseTypeDef",
-    "UpdateDashboardLinksRequestTypeDef",
-    "UpdateDashboardLinksResponseTypeDef",
-    "UpdateDashboardPermissionsRequestTypeDef",
-    "UpdateDashboardPermissionsResponseTypeDef",
-    "UpdateDashboardPublishedVersionRequestTypeDef",
-    "UpdateDashboardPublishedVersionResponseTypeDef",
-    "UpdateDashboardRequestTypeDef",
-    "UpdateDashboardResponseTypeDef",
-    "UpdateDashboardsQAConfigurationRequestTypeDef",
-    "UpdateDashboardsQAConfigurationResponseTypeDef",
-    "UpdateDataSetPermissionsRequestTypeDef",
-    "UpdateDataSetPermissionsResponseTypeDef",
-    "UpdateDataSetRequestTypeDef",
-    "UpdateDataSetResponseTypeDef",
-    "UpdateDataSourcePermissionsRequestTypeDef",
-    "UpdateDataSourcePermissionsResponseTypeDef",
-    "UpdateDataSourceRequestTypeDef",
-    "UpdateDataSourceResponseTypeDef",
-    "UpdateDefaultQBusinessApplicationRequestTypeDef",
-    "UpdateDefaultQBusinessApplicationResponseTypeDef",
-    "UpdateFlowPermissionsInputTypeDef",
-    "UpdateFlowPermissionsOutputTypeDef",
-    "UpdateFolderPermissionsRequestTypeDef",
-    "UpdateFolderPermissionsResponseTypeDef",
-    "UpdateFolderRequestTypeDef",
-    "UpdateFolderResponseTypeDef",
-    "UpdateGroupRequestTypeDef",
-    "UpdateGroupResponseTypeDef",
-    "UpdateIAMPolicyAssignmentRequestTypeDef",
-    "UpdateIAMPolicyAssignmentResponseTypeDef",
-    "UpdateIdentityPropagationConfigRequestTypeDef",
-    "UpdateIdentityPropagationConfigResponseTypeDef",
-    "UpdateIpRestrictionRequestTypeDef",
-    "UpdateIpRestrictionResponseTypeDef",
-    "UpdateKeyRegistrationRequestTypeDef",
-    "UpdateKeyRegistrationResponseTypeDef",
-    "UpdatePublicSharingSettingsRequestTypeDef",
-    "UpdatePublicSharingSettingsResponseTypeDef",
-    "UpdateQPersonalizationConfigurationRequestTypeDef",
-    "UpdateQPersonalizationConfigurationResponseTypeDef",
-    "UpdateQuickSightQSearchConfigurationRequestTypeDef",
-    "UpdateQuickSightQSearchConfigurationResponseTypeDef",
-    "UpdateRefreshScheduleRequestTypeDef",
-    "UpdateRefreshScheduleResponseTypeDef",
-    "UpdateRoleCustomPermissionRequestTypeDef",
-    "UpdateRoleCustomPermissionResponseTypeDef",
-    "UpdateSPICECapacityConfigurationRequestTypeDef",
-    "UpdateSPICECapacityConfigurationResponseTypeDef",
-    "UpdateSelfUpgradeConfigurationRequestTypeDef",
-    "UpdateSelfUpgradeConfigurationResponseTypeDef",
-    "UpdateSelfUpgradeRequestTypeDef",
-    "UpdateSelfUpgradeResponseTypeDef",
-    "UpdateTemplateAliasRequestTypeDef",
-    "UpdateTemplateAliasResponseTypeDef",
-    "UpdateTemplatePermissionsRequestTypeDef",
-    "UpdateTemplatePermissionsResponseTypeDef",
-    "UpdateTemplateRequestTypeDef",
-    "UpdateTemplateResponseTypeDef",
-    "UpdateThemeAliasRequestTypeDef",
-    "UpdateThemeAliasResponseTypeDef",
-    "UpdateThemePermissionsRequestTypeDef",
-    "UpdateThemePermissionsResponseTypeDef",
-    "UpdateThemeRequestTypeDef",
-    "UpdateThemeResponseTypeDef",
-    "UpdateTopicPermissionsRequestTypeDef",
-    "UpdateTopicPermissionsResponseTypeDef",
-    "UpdateTopicRefreshScheduleRequestTypeDef",
-    "UpdateTopicRefreshScheduleResponseTypeDef",
-    "UpdateTopicRequestTypeDef",
-    "UpdateTopicResponseTypeDef",
-    "UpdateUserCustomPermissionRequestTypeDef",
-    "UpdateUserCustomPermissionResponseTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResponseTypeDef",
-    "UpdateVPCConnectionRequestTypeDef",
-    "UpdateVPCConnectionResponseTypeDef",
-    "UploadSettingsTypeDef",
-    "UploadedDocumentMetadataTypeDef",
-    "UserIdentifierTypeDef",
-    "UserTypeDef",
-    "VPCConnectionSummaryTypeDef",
-    "VPCConnectionTypeDef",
-    "ValidationStrategyTypeDef",
-    "ValueColumnConfigurationTypeDef",
-    "VisibleRangeOptionsTypeDef",
-    "VisualAxisSortOptionTypeDef",
-    "VisualCustomActionDefaultsTypeDef",
-    "VisualCustomActionOperationOutputTypeDef",
-    "VisualCustomActionOperationTypeDef",
-    "VisualCustomActionOutputTypeDef",
-    "VisualCustomActionTypeDef",
-    "VisualCustomizationFieldsConfigurationOutputTypeDef",
-    "VisualCustomizationFieldsConfigurationTypeDef",
-    "VisualHighlightOperationTypeDef",
-    "VisualInteractionOptionsTypeDef",
-    "VisualMenuOptionTypeDef",
-    "VisualOptionsTypeDef",
-    "VisualOutputTypeDef",
-    "VisualPaletteOutputTypeDef",
-    "VisualPaletteTypeDef",
-    "VisualSubtitleFontConfigurationTypeDef",
-    "VisualSubtitleLabelOptionsTypeDef",
-    "VisualTitleFontConfigurationTypeDef",
-    "VisualTitleLabelOptionsTypeDef",
-    "VisualTypeDef",
-    "VpcConnectionPropertiesTypeDef",
-    "WaterfallChartAggregatedFieldWellsOutputTypeDef",
-    "WaterfallChartAggregatedFieldWellsTypeDef",
-    "WaterfallChartColorConfigurationTypeDef",
-    "WaterfallChartConfigurationOutputTypeDef",
-    "WaterfallChartConfigurationTypeDef",
-    "WaterfallChartFieldWellsOutputTypeDef",
-    "WaterfallChartFieldWellsTypeDef",
-    "WaterfallChartGroupColorConfigurationTypeDef",
-    "WaterfallChartOptionsTypeDef",
-    "WaterfallChartSortConfigurationOutputTypeDef",
-    "WaterfallChartSortConfigurationTypeDef",
-    "WaterfallVisualOutputTypeDef",
-    "WaterfallVisualTypeDef",
-    "WebCrawlerParametersTypeDef",
-    "WebProxyCredentialsTypeDef",
-    "WhatIfPointScenarioOutputTypeDef",
-    "WhatIfPointScenarioTypeDef",
-    "WhatIfRangeScenarioOutputTypeDef",
-    "WhatIfRangeScenarioTypeDef",
-    "WordCloudAggregatedFieldWellsOutputTypeDef",
-    "WordCloudAggregatedFieldWellsTypeDef",
-    "WordCloudChartConfigurationOutputTypeDef",
-    "WordCloudChartConfigurationTypeDef",
-    "WordCloudFieldWellsOutputTypeDef",
-    "WordCloudFieldWellsTypeDef",
-    "WordCloudOptionsTypeDef",
-    "WordCloudSortConfigurationOutputTypeDef",
-    "WordCloudSortConfigurationTypeDef",
-    "WordCloudVisualOutputTypeDef",
-    "WordCloudVisualTypeDef",
-    "YAxisOptionsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "APIKeyConnectionMetadataTypeDef",
+        "AccountCustomizationTypeDef",
+        "AccountInfoTypeDef",
+        "AccountSettingsTypeDef",
+        "ActionConnectorErrorTypeDef",
+        "ActionConnectorSearchFilterTypeDef",
+        "ActionConnectorSummaryTypeDef",
+        "ActionConnectorTypeDef",
+        "ActiveIAMPolicyAssignmentTypeDef",
+        "AdHocFilteringOptionTypeDef",
+        "AdditionalNotesTypeDef",
+        "AggFunctionOutputTypeDef",
+        "AggFunctionTypeDef",
+        "AggregateOperationOutputTypeDef",
+        "AggregateOperationTypeDef",
+        "AggregationFunctionTypeDef",
+        "AggregationPartitionByTypeDef",
+        "AggregationSortConfigurationTypeDef",
+        "AggregationTypeDef",
+        "AllSheetsFilterScopeConfigurationTypeDef",
+        "AmazonElasticsearchParametersTypeDef",
+        "AmazonOpenSearchParametersTypeDef",
+        "AmazonQInQuickSightConsoleConfigurationsTypeDef",
+        "AmazonQInQuickSightDashboardConfigurationsTypeDef",
+        "AnalysisDefaultsTypeDef",
+        "AnalysisDefinitionOutputTypeDef",
+        "AnalysisDefinitionTypeDef",
+        "AnalysisErrorTypeDef",
+        "AnalysisSearchFilterTypeDef",
+        "AnalysisSourceEntityTypeDef",
+        "AnalysisSourceTemplateTypeDef",
+        "AnalysisSummaryTypeDef",
+        "AnalysisTypeDef",
+        "AnchorDateConfigurationTypeDef",
+        "AnchorTypeDef",
+        "AnonymousUserDashboardEmbeddingConfigurationTypeDef",
+        "AnonymousUserDashboardFeatureConfigurationsTypeDef",
+        "AnonymousUserDashboardVisualEmbeddingConfigurationTypeDef",
+        "AnonymousUserEmbeddingExperienceConfigurationTypeDef",
+        "AnonymousUserGenerativeQnAEmbeddingConfigurationTypeDef",
+        "AnonymousUserQSearchBarEmbeddingConfigurationTypeDef",
+        "AnonymousUserSnapshotJobResultTypeDef",
+        "AppendOperationOutputTypeDef",
+        "AppendOperationTypeDef",
+        "AppendedColumnTypeDef",
+        "ApplicationThemeTypeDef",
+        "ArcAxisConfigurationTypeDef",
+        "ArcAxisDisplayRangeTypeDef",
+        "ArcConfigurationTypeDef",
+        "ArcOptionsTypeDef",
+        "AssetBundleCloudFormationOverridePropertyConfigurationOutputTypeDef",
+        "AssetBundleCloudFormationOverridePropertyConfigurationTypeDef",
+        "AssetBundleExportJobAnalysisOverridePropertiesOutputTypeDef",
+        "AssetBundleExportJobAnalysisOverridePropertiesTypeDef",
+        "AssetBundleExportJobDashboardOverridePropertiesOutputTypeDef",
+        "AssetBundleExportJobDashboardOverridePropertiesTypeDef",
+        "AssetBundleExportJobDataSetOverridePropertiesOutputTypeDef",
+        "AssetBundleExportJobDataSetOverridePropertiesTypeDef",
+        "AssetBundleExportJobDataSourceOverridePropertiesOutputTypeDef",
+        "AssetBundleExportJobDataSourceOverridePropertiesTypeDef",
+        "AssetBundleExportJobErrorTypeDef",
+        "AssetBundleExportJobFolderOverridePropertiesOutputTypeDef",
+        "AssetBundleExportJobFolderOverridePropertiesTypeDef",
+        "AssetBundleExportJobRefreshScheduleOverridePropertiesOutputTypeDef",
+        "AssetBundleExportJobRefreshScheduleOverridePropertiesTypeDef",
+        "AssetBundleExportJobResourceIdOverrideConfigurationTypeDef",
+        "AssetBundleExportJobSummaryTypeDef",
+        "AssetBundleExportJobThemeOverridePropertiesOutputTypeDef",
+        "AssetBundleExportJobThemeOverridePropertiesTypeDef",
+        "AssetBundleExportJobVPCConnectionOverridePropertiesOutputTypeDef",
+        "AssetBundleExportJobVPCConnectionOverridePropertiesTypeDef",
+        "AssetBundleExportJobValidationStrategyTypeDef",
+        "AssetBundleExportJobWarningTypeDef",
+        "AssetBundleImportJobAnalysisOverrideParametersTypeDef",
+        "AssetBundleImportJobAnalysisOverridePermissionsOutputTypeDef",
+        "AssetBundleImportJobAnalysisOverridePermissionsTypeDef",
+        "AssetBundleImportJobAnalysisOverrideTagsOutputTypeDef",
+        "AssetBundleImportJobAnalysisOverrideTagsTypeDef",
+        "AssetBundleImportJobDashboardOverrideParametersTypeDef",
+        "AssetBundleImportJobDashboardOverridePermissionsOutputTypeDef",
+        "AssetBundleImportJobDashboardOverridePermissionsTypeDef",
+        "AssetBundleImportJobDashboardOverrideTagsOutputTypeDef",
+        "AssetBundleImportJobDashboardOverrideTagsTypeDef",
+        "AssetBundleImportJobDataSetOverrideParametersTypeDef",
+        "AssetBundleImportJobDataSetOverridePermissionsOutputTypeDef",
+        "AssetBundleImportJobDataSetOverridePermissionsTypeDef",
+        "AssetBundleImportJobDataSetOverrideTagsOutputTypeDef",
+        "AssetBundleImportJobDataSetOverrideTagsTypeDef",
+        "AssetBundleImportJobDataSourceCredentialPairTypeDef",
+        "AssetBundleImportJobDataSourceCredentialsTypeDef",
+        "AssetBundleImportJobDataSourceOverrideParametersOutputTypeDef",
+        "AssetBundleImportJobDataSourceOverrideParametersTypeDef",
+        "AssetBundleImportJobDataSourceOverridePermissionsOutputTypeDef",
+        "AssetBundleImportJobDataSourceOverridePermissionsTypeDef",
+        "AssetBundleImportJobDataSourceOverrideTagsOutputTypeDef",
+        "AssetBundleImportJobDataSourceOverrideTagsTypeDef",
+        "AssetBundleImportJobErrorTypeDef",
+        "AssetBundleImportJobFolderOverrideParametersTypeDef",
+        "AssetBundleImportJobFolderOverridePermissionsOutputTypeDef",
+        "AssetBundleImportJobFolderOverridePermissionsTypeDef",
+        "AssetBundleImportJobFolderOverrideTagsOutputTypeDef",
+        "AssetBundleImportJobFolderOverrideTagsTypeDef",
+        "AssetBundleImportJobOverrideParametersOutputTypeDef",
+        "AssetBundleImportJobOverrideParametersTypeDef",
+        "AssetBundleImportJobOverridePermissionsOutputTypeDef",
+        "AssetBundleImportJobOverridePermissionsTypeDef",
+        "AssetBundleImportJobOverrideTagsOutputTypeDef",
+        "AssetBundleImportJobOverrideTagsTypeDef",
+        "AssetBundleImportJobOverrideValidationStrategyTypeDef",
+        "AssetBundleImportJobRefreshScheduleOverrideParametersOutputTypeDef",
+        "AssetBundleImportJobRefreshScheduleOverrideParametersTypeDef",
+        "AssetBundleImportJobResourceIdOverrideConfigurationTypeDef",
+        "AssetBundleImportJobSummaryTypeDef",
+        "AssetBundleImportJobThemeOverrideParametersTypeDef",
+        "AssetBundleImportJobThemeOverridePermissionsOutputTypeDef",
+        "AssetBundleImportJobThemeOverridePermissionsTypeDef",
+        "AssetBundleImportJobThemeOverrideTagsOutputTypeDef",
+        "AssetBundleImportJobThemeOverrideTagsTypeDef",
+        "AssetBundleImportJobVPCConnectionOverrideParametersOutputTypeDef",
+        "AssetBundleImportJobVPCConnectionOverrideParametersTypeDef",
+        "AssetBundleImportJobVPCConnectionOverrideTagsOutputTypeDef",
+        "AssetBundleImportJobVPCConnectionOverrideTagsTypeDef",
+        "AssetBundleImportJobWarningTypeDef",
+        "AssetBundleImportSourceDescriptionTypeDef",
+        "AssetBundleImportSourceTypeDef",
+        "AssetBundleResourceLinkSharingConfigurationOutputTypeDef",
+        "AssetBundleResourceLinkSharingConfigurationTypeDef",
+        "AssetBundleResourcePermissionsOutputTypeDef",
+        "AssetBundleResourcePermissionsTypeDef",
+        "AssetOptionsOutputTypeDef",
+        "AssetOptionsTypeDef",
+        "AthenaParametersTypeDef",
+        "AttributeAggregationFunctionTypeDef",
+        "AuroraParametersTypeDef",
+        "AuroraPostgreSqlParametersTypeDef",
+        "AuthConfigTypeDef",
+        "AuthenticationMetadataTypeDef",
+        "AuthorizationCodeGrantCredentialsDetailsTypeDef",
+        "AuthorizationCodeGrantDetailsTypeDef",
+        "AuthorizationCodeGrantMetadataTypeDef",
+        "AuthorizedTargetsByServiceTypeDef",
+        "AwsIotAnalyticsParametersTypeDef",
+        "AxisDataOptionsTypeDef",
+        "AxisDisplayDataDrivenRangeTypeDef",
+        "AxisDisplayMinMaxRangeTypeDef",
+        "AxisDisplayOptionsTypeDef",
+        "AxisDisplayRangeTypeDef",
+        "AxisLabelOptionsTypeDef",
+        "AxisLabelReferenceOptionsTypeDef",
+        "AxisLinearScaleTypeDef",
+        "AxisLogarithmicScaleTypeDef",
+        "AxisScaleTypeDef",
+        "AxisTickLabelOptionsTypeDef",
+        "BarChartAggregatedFieldWellsOutputTypeDef",
+        "BarChartAggregatedFieldWellsTypeDef",
+        "BarChartConfigurationOutputTypeDef",
+        "BarChartConfigurationTypeDef",
+        "BarChartDefaultSeriesSettingsTypeDef",
+        "BarChartFieldWellsOutputTypeDef",
+        "BarChartFieldWellsTypeDef",
+        "BarChartSeriesSettingsTypeDef",
+        "BarChartSortConfigurationOutputTypeDef",
+        "BarChartSortConfigurationTypeDef",
+        "BarChartVisualOutputTypeDef",
+        "BarChartVisualTypeDef",
+        "BarSeriesItemTypeDef",
+        "BasicAuthConnectionMetadataTypeDef",
+        "BatchCreateTopicReviewedAnswerRequestTypeDef",
+        "BatchCreateTopicReviewedAnswerResponseTypeDef",
+        "BatchDeleteTopicReviewedAnswerRequestTypeDef",
+        "BatchDeleteTopicReviewedAnswerResponseTypeDef",
+        "BigQueryParametersTypeDef",
+        "BinCountOptionsTypeDef",
+        "BinWidthOptionsTypeDef",
+        "BodySectionConfigurationOutputTypeDef",
+        "BodySectionConfigurationTypeDef",
+        "BodySectionContentOutputTypeDef",
+        "BodySectionContentTypeDef",
+        "BodySectionDynamicCategoryDimensionConfigurationOutputTypeDef",
+        "BodySectionDynamicCategoryDimensionConfigurationTypeDef",
+        "BodySectionDynamicNumericDimensionConfigurationOutputTypeDef",
+        "BodySectionDynamicNumericDimensionConfigurationTypeDef",
+        "BodySectionRepeatConfigurationOutputTypeDef",
+        "BodySectionRepeatConfigurationTypeDef",
+        "BodySectionRepeatDimensionConfigurationOutputTypeDef",
+        "BodySectionRepeatDimensionConfigurationTypeDef",
+        "BodySectionRepeatPageBreakConfigurationTypeDef",
+        "BookmarksConfigurationsTypeDef",
+        "BorderSettingsTypeDef",
+        "BorderStyleTypeDef",
+        "BoxPlotAggregatedFieldWellsOutputTypeDef",
+        "BoxPlotAggregatedFieldWellsTypeDef",
+        "BoxPlotChartConfigurationOutputTypeDef",
+        "BoxPlotChartConfigurationTypeDef",
+        "BoxPlotFieldWellsOutputTypeDef",
+        "BoxPlotFieldWellsTypeDef",
+        "BoxPlotOptionsTypeDef",
+        "BoxPlotSortConfigurationOutputTypeDef",
+        "BoxPlotSortConfigurationTypeDef",
+        "BoxPlotStyleOptionsTypeDef",
+        "BoxPlotVisualOutputTypeDef",
+        "BoxPlotVisualTypeDef",
+        "BrandColorPaletteTypeDef",
+        "BrandDefinitionTypeDef",
+        "BrandDetailTypeDef",
+        "BrandElementStyleTypeDef",
+        "BrandSummaryTypeDef",
+        "CalculatedColumnTypeDef",
+        "CalculatedFieldTypeDef",
+        "CalculatedMeasureFieldTypeDef",
+        "CancelIngestionRequestTypeDef",
+        "CancelIngestionResponseTypeDef",
+        "CapabilitiesTypeDef",
+        "CascadingControlConfigurationOutputTypeDef",
+        "CascadingControlConfigurationTypeDef",
+        "CascadingControlSourceTypeDef",
+        "CastColumnTypeOperationTypeDef",
+        "CastColumnTypesOperationOutputTypeDef",
+        "CastColumnTypesOperationTypeDef",
+        "CategoricalDimensionFieldTypeDef",
+        "CategoricalMeasureFieldTypeDef",
+        "CategoryDrillDownFilterOutputTypeDef",
+        "CategoryDrillDownFilterTypeDef",
+        "CategoryFilterConfigurationOutputTypeDef",
+        "CategoryFilterConfigurationTypeDef",
+        "CategoryFilterOutputTypeDef",
+        "CategoryFilterTypeDef",
+        "CategoryInnerFilterOutputTypeDef",
+        "CategoryInnerFilterTypeDef",
+        "CellValueSynonymOutputTypeDef",
+        "CellValueSynonymTypeDef",
+        "ChartAxisLabelOptionsOutputTypeDef",
+        "ChartAxisLabelOptionsTypeDef",
+        "ClientCredentialsDetailsTypeDef",
+        "ClientCredentialsGrantDetailsTypeDef",
+        "ClientCredentialsGrantMetadataTypeDef",
+        "ClusterMarkerConfigurationTypeDef",
+        "ClusterMarkerTypeDef",
+        "CollectiveConstantEntryTypeDef",
+        "CollectiveConstantOutputTypeDef",
+        "CollectiveConstantTypeDef",
+        "ColorScaleOutputTypeDef",
+        "ColorScaleTypeDef",
+        "ColorsConfigurationOutputTypeDef",
+        "ColorsConfigurationTypeDef",
+        "ColumnConfigurationOutputTypeDef",
+        "ColumnConfigurationTypeDef",
+        "ColumnDescriptionTypeDef",
+        "ColumnGroupColumnSchemaTypeDef",
+        "ColumnGroupOutputTypeDef",
+        "ColumnGroupSchemaOutputTypeDef",
+        "ColumnGroupSchemaTypeDef",
+        "ColumnGroupTypeDef",
+        "ColumnHierarchyOutputTypeDef",
+        "ColumnHierarchyTypeDef",
+        "ColumnIdentifierTypeDef",
+        "ColumnLevelPermissionRuleOutputTypeDef",
+        "ColumnLevelPermissionRuleTypeDef",
+        "ColumnSchemaTypeDef",
+        "ColumnSemanticPropertyTypeDef",
+        "ColumnSemanticTypeTypeDef",
+        "ColumnSortTypeDef",
+        "ColumnTagTypeDef",
+        "ColumnToUnpivotTypeDef",
+        "ColumnTooltipItemTypeDef",
+        "ComboChartAggregatedFieldWellsOutputTypeDef",
+        "ComboChartAggregatedFieldWellsTypeDef",
+        "ComboChartConfigurationOutputTypeDef",
+        "ComboChartConfigurationTypeDef",
+        "ComboChartDefaultSeriesSettingsTypeDef",
+        "ComboChartFieldWellsOutputTypeDef",
+        "ComboChartFieldWellsTypeDef",
+        "ComboChartSeriesSettingsTypeDef",
+        "ComboChartSortConfigurationOutputTypeDef",
+        "ComboChartSortConfigurationTypeDef",
+        "ComboChartVisualOutputTypeDef",
+        "ComboChartVisualTypeDef",
+        "ComboSeriesItemTypeDef",
+        "ComparativeOrderOutputTypeDef",
+        "ComparativeOrderTypeDef",
+        "ComparisonConfigurationTypeDef",
+        "ComparisonFormatConfigurationTypeDef",
+        "ComputationTypeDef",
+        "ConditionalFormattingColorOutputTypeDef",
+        "ConditionalFormattingColorTypeDef",
+        "ConditionalFormattingCustomIconConditionTypeDef",
+        "ConditionalFormattingCustomIconOptionsTypeDef",
+        "ConditionalFormattingGradientColorOutputTypeDef",
+        "ConditionalFormattingGradientColorTypeDef",
+        "ConditionalFormattingIconDisplayConfigurationTypeDef",
+        "ConditionalFormattingIconSetTypeDef",
+        "ConditionalFormattingIconTypeDef",
+        "ConditionalFormattingSolidColorTypeDef",
+        "ConfluenceParametersTypeDef",
+        "ContextMenuOptionTypeDef",
+        "ContextualAccentPaletteTypeDef",
+        "ContributionAnalysisDefaultOutputTypeDef",
+        "ContributionAnalysisDefaultTypeDef",
+        "ContributionAnalysisFactorTypeDef",
+        "ContributionAnalysisTimeRangesOutputTypeDef",
+        "ContributionAnalysisTimeRangesTypeDef",
+        "ControlSortConfigurationTypeDef",
+        "ControlTitleFontConfigurationTypeDef",
+        "ControlTitleFormatTextTypeDef",
+        "CoordinateTypeDef",
+        "CreateAccountCustomizationRequestTypeDef",
+        "CreateAccountCustomizationResponseTypeDef",
+        "CreateAccountSubscriptionRequestTypeDef",
+        "CreateAccountSubscriptionResponseTypeDef",
+        "CreateActionConnectorRequestTypeDef",
+        "CreateActionConnectorResponseTypeDef",
+        "CreateAnalysisRequestTypeDef",
+        "CreateAnalysisResponseTypeDef",
+        "CreateBrandRequestTypeDef",
+        "CreateBrandResponseTypeDef",
+        "CreateColumnsOperationOutputTypeDef",
+        "CreateColumnsOperationTypeDef",
+        "CreateCustomPermissionsRequestTypeDef",
+        "CreateCustomPermissionsResponseTypeDef",
+        "CreateDashboardRequestTypeDef",
+        "CreateDashboardResponseTypeDef",
+        "CreateDataSetRequestTypeDef",
+        "CreateDataSetResponseTypeDef",
+        "CreateDataSourceRequestTypeDef",
+        "CreateDataSourceResponseTypeDef",
+        "CreateFolderMembershipRequestTypeDef",
+        "CreateFolderMembershipResponseTypeDef",
+        "CreateFolderRequestTypeDef",
+        "CreateFolderResponseTypeDef",
+        "CreateGroupMembershipRequestTypeDef",
+        "CreateGroupMembershipResponseTypeDef",
+        "CreateGroupRequestTypeDef",
+        "CreateGroupResponseTypeDef",
+        "CreateIAMPolicyAssignmentRequestTypeDef",
+        "CreateIAMPolicyAssignmentResponseTypeDef",
+        "CreateIngestionRequestTypeDef",
+        "CreateIngestionResponseTypeDef",
+        "CreateNamespaceRequestTypeDef",
+        "CreateNamespaceResponseTypeDef",
+        "CreateRefreshScheduleRequestTypeDef",
+        "CreateRefreshScheduleResponseTypeDef",
+        "CreateRoleMembershipRequestTypeDef",
+        "CreateRoleMembershipResponseTypeDef",
+        "CreateTemplateAliasRequestTypeDef",
+        "CreateTemplateAliasResponseTypeDef",
+        "CreateTemplateRequestTypeDef",
+        "CreateTemplateResponseTypeDef",
+        "CreateThemeAliasRequestTypeDef",
+        "CreateThemeAliasResponseTypeDef",
+        "CreateThemeRequestTypeDef",
+        "CreateThemeResponseTypeDef",
+        "CreateTopicRefreshScheduleRequestTypeDef",
+        "CreateTopicRefreshScheduleResponseTypeDef",
+        "CreateTopicRequestTypeDef",
+        "CreateTopicResponseTypeDef",
+        "CreateTopicReviewedAnswerTypeDef",
+        "CreateVPCConnectionRequestTypeDef",
+        "CreateVPCConnectionResponseTypeDef",
+        "CredentialPairTypeDef",
+        "CurrencyDisplayFormatConfigurationTypeDef",
+        "CustomActionFilterOperationOutputTypeDef",
+        "CustomActionFilterOperationTypeDef",
+        "CustomActionNavigationOperationTypeDef",
+        "CustomActionSetParametersOperationOutputTypeDef",
+        "CustomActionSetParametersOperationTypeDef",
+        "CustomActionURLOperationTypeDef",
+        "CustomColorTypeDef",
+        "CustomConnectionParametersTypeDef",
+        "CustomContentConfigurationTypeDef",
+        "CustomContentVisualOutputTypeDef",
+        "CustomContentVisualTypeDef",
+        "CustomFilterConfigurationTypeDef",
+        "CustomFilterListConfigurationOutputTypeDef",
+        "CustomFilterListConfigurationTypeDef",
+        "CustomInstructionTypeDef",
+        "CustomInstructionsTypeDef",
+        "CustomNarrativeOptionsTypeDef",
+        "CustomParameterValuesOutputTypeDef",
+        "CustomParameterValuesTypeDef",
+        "CustomPermissionsTypeDef",
+        "CustomSqlOutputTypeDef",
+        "CustomSqlTypeDef",
+        "CustomValuesConfigurationOutputTypeDef",
+        "CustomValuesConfigurationTypeDef",
+        "DashboardCustomizationSummaryConfigurationsTypeDef",
+        "DashboardCustomizationVisualOptionsOutputTypeDef",
+        "DashboardCustomizationVisualOptionsTypeDef",
+        "DashboardErrorTypeDef",
+        "DashboardPublishOptionsTypeDef",
+        "DashboardSearchFilterTypeDef",
+        "DashboardSourceEntityTypeDef",
+        "DashboardSourceTemplateTypeDef",
+        "DashboardSummaryTypeDef",
+        "DashboardTypeDef",
+        "DashboardVersionDefinitionOutputTypeDef",
+        "DashboardVersionDefinitionTypeDef",
+        "DashboardVersionSummaryTypeDef",
+        "DashboardVersionTypeDef",
+        "DashboardVisualIdTypeDef",
+        "DashboardVisualPublishOptionsTypeDef",
+        "DashboardVisualResultTypeDef",
+        "DataAggregationTypeDef",
+        "DataBarsOptionsTypeDef",
+        "DataColorPaletteOutputTypeDef",
+        "DataColorPaletteTypeDef",
+        "DataColorTypeDef",
+        "DataFieldBarSeriesItemTypeDef",
+        "DataFieldComboSeriesItemTypeDef",
+        "DataFieldSeriesItemTypeDef",
+        "DataLabelOptionsOutputTypeDef",
+        "DataLabelOptionsTypeDef",
+        "DataLabelTypeTypeDef",
+        "DataPathColorTypeDef",
+        "DataPathLabelTypeTypeDef",
+        "DataPathSortOutputTypeDef",
+        "DataPathSortTypeDef",
+        "DataPathTypeTypeDef",
+        "DataPathValueTypeDef",
+        "DataPointDrillUpDownOptionTypeDef",
+        "DataPointMenuLabelOptionTypeDef",
+        "DataPointTooltipOptionTypeDef",
+        "DataPrepAggregationFunctionTypeDef",
+        "DataPrepConfigurationOutputTypeDef",
+        "DataPrepConfigurationTypeDef",
+        "DataPrepListAggregationFunctionTypeDef",
+        "DataPrepSimpleAggregationFunctionTypeDef",
+        "DataQAEnabledOptionTypeDef",
+        "DataQnAConfigurationsTypeDef",
+        "DataSetColumnIdMappingTypeDef",
+        "DataSetConfigurationOutputTypeDef",
+        "DataSetConfigurationTypeDef",
+        "DataSetDateComparisonFilterConditionOutputTypeDef",
+        "DataSetDateComparisonFilterConditionTypeDef",
+        "DataSetDateFilterConditionOutputTypeDef",
+        "DataSetDateFilterConditionTypeDef",
+        "DataSetDateFilterValueOutputTypeDef",
+        "DataSetDateFilterValueTypeDef",
+        "DataSetDateRangeFilterConditionOutputTypeDef",
+        "DataSetDateRangeFilterConditionTypeDef",
+        "DataSetIdentifierDeclarationTypeDef",
+        "DataSetNumericComparisonFilterConditionTypeDef",
+        "DataSetNumericFilterConditionTypeDef",
+        "DataSetNumericFilterValueTypeDef",
+        "DataSetNumericRangeFilterConditionTypeDef",
+        "DataSetReferenceTypeDef",
+        "DataSetRefreshPropertiesTypeDef",
+        "DataSetSchemaOutputTypeDef",
+        "DataSetSchemaTypeDef",
+        "DataSetSearchFilterTypeDef",
+        "DataSetSemanticDescriptionTypeDef",
+        "DataSetSemanticMetadataOutputTypeDef",
+        "DataSetSemanticMetadataTypeDef",
+        "DataSetStringComparisonFilterConditionTypeDef",
+        "DataSetStringFilterConditionOutputTypeDef",
+        "DataSetStringFilterConditionTypeDef",
+        "DataSetStringFilterValueTypeDef",
+        "DataSetStringListFilterConditionOutputTypeDef",
+        "DataSetStringListFilterConditionTypeDef",
+        "DataSetStringListFilterValueOutputTypeDef",
+        "DataSetStringListFilterValueTypeDef",
+        "DataSetSummaryTypeDef",
+        "DataSetTypeDef",
+        "DataSetUsageConfigurationTypeDef",
+        "DataSourceCredentialsTypeDef",
+        "DataSourceErrorInfoTypeDef",
+        "DataSourceParametersOutputTypeDef",
+        "DataSourceParametersTypeDef",
+        "DataSourceSearchFilterTypeDef",
+        "DataSourceSummaryTypeDef",
+        "DataSourceTypeDef",
+        "DataStoriesConfigurationsTypeDef",
+        "DataStoriesSharingOptionTypeDef",
+        "DatabricksParametersTypeDef",
+        "DatasetMetadataOutputTypeDef",
+        "DatasetMetadataTypeDef",
+        "DatasetParameterOutputTypeDef",
+        "DatasetParameterTypeDef",
+        "DateAxisOptionsTypeDef",
+        "DateDimensionFieldTypeDef",
+        "DateMeasureFieldTypeDef",
+        "DateTimeDatasetParameterDefaultValuesOutputTypeDef",
+        "DateTimeDatasetParameterDefaultValuesTypeDef",
+        "DateTimeDatasetParameterOutputTypeDef",
+        "DateTimeDatasetParameterTypeDef",
+        "DateTimeDefaultValuesOutputTypeDef",
+        "DateTimeDefaultValuesTypeDef",
+        "DateTimeFormatConfigurationTypeDef",
+        "DateTimeHierarchyOutputTypeDef",
+        "DateTimeHierarchyTypeDef",
+        "DateTimeParameterDeclarationOutputTypeDef",
+        "DateTimeParameterDeclarationTypeDef",
+        "DateTimeParameterOutputTypeDef",
+        "DateTimeParameterTypeDef",
+        "DateTimePickerControlDisplayOptionsTypeDef",
+        "DateTimeValueWhenUnsetConfigurationOutputTypeDef",
+        "DateTimeValueWhenUnsetConfigurationTypeDef",
+        "DecalSettingsConfigurationOutputTypeDef",
+        "DecalSettingsConfigurationTypeDef",
+        "DecalSettingsTypeDef",
+        "DecimalDatasetParameterDefaultValuesOutputTypeDef",
+        "DecimalDatasetParameterDefaultValuesTypeDef",
+        "DecimalDatasetParameterOutputTypeDef",
+        "DecimalDatasetParameterTypeDef",
+        "DecimalDefaultValuesOutputTypeDef",
+        "DecimalDefaultValuesTypeDef",
+        "DecimalParameterDeclarationOutputTypeDef",
+        "DecimalParameterDeclarationTypeDef",
+        "DecimalParameterOutputTypeDef",
+        "DecimalParameterTypeDef",
+        "DecimalPlacesConfigurationTypeDef",
+        "DecimalValueWhenUnsetConfigurationTypeDef",
+        "DefaultDateTimePickerControlOptionsTypeDef",
+        "DefaultFilterControlConfigurationOutputTypeDef",
+        "DefaultFilterControlConfigurationTypeDef",
+        "DefaultFilterControlOptionsOutputTypeDef",
+        "DefaultFilterControlOptionsTypeDef",
+        "DefaultFilterDropDownControlOptionsOutputTypeDef",
+        "DefaultFilterDropDownControlOptionsTypeDef",
+        "DefaultFilterListControlOptionsOutputTypeDef",
+        "DefaultFilterListControlOptionsTypeDef",
+        "DefaultFormattingTypeDef",
+        "DefaultFreeFormLayoutConfigurationTypeDef",
+        "DefaultGridLayoutConfigurationTypeDef",
+        "DefaultInteractiveLayoutConfigurationTypeDef",
+        "DefaultNewSheetConfigurationTypeDef",
+        "DefaultPaginatedLayoutConfigurationTypeDef",
+        "DefaultRelativeDateTimeControlOptionsTypeDef",
+        "DefaultSectionBasedLayoutConfigurationTypeDef",
+        "DefaultSliderControlOptionsTypeDef",
+        "DefaultTextAreaControlOptionsTypeDef",
+        "DefaultTextFieldControlOptionsTypeDef",
+        "DeleteAccountCustomPermissionRequestTypeDef",
+        "DeleteAccountCustomPermissionResponseTypeDef",
+        "DeleteAccountCustomizationRequestTypeDef",
+        "DeleteAccountCustomizationResponseTypeDef",
+        "DeleteAccountSubscriptionRequestTypeDef",
+        "DeleteAccountSubscriptionResponseTypeDef",
+        "DeleteActionConnectorRequestTypeDef",
+        "DeleteActionConnectorResponseTypeDef",
+        "DeleteAnalysisRequestTypeDef",
+        "DeleteAnalysisResponseTypeDef",
+        "DeleteBrandAssignmentRequestTypeDef",
+        "DeleteBrandAssignmentResponseTypeDef",
+        "DeleteBrandRequestTypeDef",
+        "DeleteBrandResponseTypeDef",
+        "DeleteCustomPermissionsRequestTypeDef",
+        "DeleteCustomPermissionsResponseTypeDef",
+        "DeleteDashboardRequestTypeDef",
+        "DeleteDashboardResponseTypeDef",
+        "DeleteDataSetRefreshPropertiesRequestTypeDef",
+        "DeleteDataSetRefreshPropertiesResponseTypeDef",
+        "DeleteDataSetRequestTypeDef",
+        "DeleteDataSetResponseTypeDef",
+        "DeleteDataSourceRequestTypeDef",
+        "DeleteDataSourceResponseTypeDef",
+        "DeleteDefaultQBusinessApplicationRequestTypeDef",
+        "DeleteDefaultQBusinessApplicationResponseTypeDef",
+        "DeleteFolderMembershipRequestTypeDef",
+        "DeleteFolderMembershipResponseTypeDef",
+        "DeleteFolderRequestTypeDef",
+        "DeleteFolderResponseTypeDef",
+        "DeleteGroupMembershipRequestTypeDef",
+        "DeleteGroupMembershipResponseTypeDef",
+        "DeleteGroupRequestTypeDef",
+        "DeleteGroupResponseTypeDef",
+        "DeleteIAMPolicyAssignmentRequestTypeDef",
+        "DeleteIAMPolicyAssignmentResponseTypeDef",
+        "DeleteIdentityPropagationConfigRequestTypeDef",
+        "DeleteIdentityPropagationConfigResponseTypeDef",
+        "DeleteNamespaceRequestTypeDef",
+        "DeleteNamespaceResponseTypeDef",
+        "DeleteRefreshScheduleRequestTypeDef",
+        "DeleteRefreshScheduleResponseTypeDef",
+        "DeleteRoleCustomPermissionRequestTypeDef",
+        "DeleteRoleCustomPermissionResponseTypeDef",
+        "DeleteRoleMembershipRequestTypeDef",
+        "DeleteRoleMembershipResponseTypeDef",
+        "DeleteTemplateAliasRequestTypeDef",
+        "DeleteTemplateAliasResponseTypeDef",
+        "DeleteTemplateRequestTypeDef",
+        "DeleteTemplateResponseTypeDef",
+        "DeleteThemeAliasRequestTypeDef",
+        "DeleteThemeAliasResponseTypeDef",
+        "DeleteThemeRequestTypeDef",
+        "DeleteThemeResponseTypeDef",
+        "DeleteTopicRefreshScheduleRequestTypeDef",
+        "DeleteTopicRefreshScheduleResponseTypeDef",
+        "DeleteTopicRequestTypeDef",
+        "DeleteTopicResponseTypeDef",
+        "DeleteUserByPrincipalIdRequestTypeDef",
+        "DeleteUserByPrincipalIdResponseTypeDef",
+        "DeleteUserCustomPermissionRequestTypeDef",
+        "DeleteUserCustomPermissionResponseTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteUserResponseTypeDef",
+        "DeleteVPCConnectionRequestTypeDef",
+        "DeleteVPCConnectionResponseTypeDef",
+        "DescribeAccountCustomPermissionRequestTypeDef",
+        "DescribeAccountCustomPermissionResponseTypeDef",
+        "DescribeAccountCustomizationRequestTypeDef",
+        "DescribeAccountCustomizationResponseTypeDef",
+        "DescribeAccountSettingsRequestTypeDef",
+        "DescribeAccountSettingsResponseTypeDef",
+        "DescribeAccountSubscriptionRequestTypeDef",
+        "DescribeAccountSubscriptionResponseTypeDef",
+        "DescribeActionConnectorPermissionsRequestTypeDef",
+        "DescribeActionConnectorPermissionsResponseTypeDef",
+        "DescribeActionConnectorRequestTypeDef",
+        "DescribeActionConnectorResponseTypeDef",
+        "DescribeAnalysisDefinitionRequestTypeDef",
+        "DescribeAnalysisDefinitionResponseTypeDef",
+        "DescribeAnalysisPermissionsRequestTypeDef",
+        "DescribeAnalysisPermissionsResponseTypeDef",
+        "DescribeAnalysisRequestTypeDef",
+        "DescribeAnalysisResponseTypeDef",
+        "DescribeAssetBundleExportJobRequestTypeDef",
+        "DescribeAssetBundleExportJobResponseTypeDef",
+        "DescribeAssetBundleImportJobRequestTypeDef",
+        "DescribeAssetBundleImportJobResponseTypeDef",
+        "DescribeAutomationJobRequestTypeDef",
+        "DescribeAutomationJobResponseTypeDef",
+        "DescribeBrandAssignmentRequestTypeDef",
+        "DescribeBrandAssignmentResponseTypeDef",
+        "DescribeBrandPublishedVersionRequestTypeDef",
+        "DescribeBrandPublishedVersionResponseTypeDef",
+        "DescribeBrandRequestTypeDef",
+        "DescribeBrandResponseTypeDef",
+        "DescribeCustomPermissionsRequestTypeDef",
+        "DescribeCustomPermissionsResponseTypeDef",
+        "DescribeDashboardDefinitionRequestTypeDef",
+        "DescribeDashboardDefinitionResponseTypeDef",
+        "DescribeDashboardPermissionsRequestTypeDef",
+        "DescribeDashboardPermissionsResponseTypeDef",
+        "DescribeDashboardRequestTypeDef",
+        "DescribeDashboardResponseTypeDef",
+        "DescribeDashboardSnapshotJobRequestTypeDef",
+        "DescribeDashboardSnapshotJobResponseTypeDef",
+        "DescribeDashboardSnapshotJobResultRequestTypeDef",
+        "DescribeDashboardSnapshotJobResultResponseTypeDef",
+        "DescribeDashboardsQAConfigurationRequestTypeDef",
+        "DescribeDashboardsQAConfigurationResponseTypeDef",
+        "DescribeDataSetPermissionsRequestTypeDef",
+        "DescribeDataSetPermissionsResponseTypeDef",
+        "DescribeDataSetRefreshPropertiesRequestTypeDef",
+        "DescribeDataSetRefreshPropertiesResponseTypeDef",
+        "DescribeDataSetRequestTypeDef",
+        "DescribeDataSetResponseTypeDef",
+        "DescribeDataSourcePermissionsRequestTypeDef",
+        "DescribeDataSourcePermissionsResponseTypeDef",
+        "DescribeDataSourceRequestTypeDef",
+        "DescribeDataSourceResponseTypeDef",
+        "DescribeDefaultQBusinessApplicationRequestTypeDef",
+        "DescribeDefaultQBusinessApplicationResponseTypeDef",
+        "DescribeFolderPermissionsRequestTypeDef",
+        "DescribeFolderPermissionsResponseTypeDef",
+        "DescribeFolderRequestTypeDef",
+        "DescribeFolderResolvedPermissionsRequestTypeDef",
+        "DescribeFolderResolvedPermissionsResponseTypeDef",
+        "DescribeFolderResponseTypeDef",
+        "DescribeGroupMembershipRequestTypeDef",
+        "DescribeGroupMembershipResponseTypeDef",
+        "DescribeGroupRequestTypeDef",
+        "DescribeGroupResponseTypeDef",
+        "DescribeIAMPolicyAssignmentRequestTypeDef",
+        "DescribeIAMPolicyAssignmentResponseTypeDef",
+        "DescribeIngestionRequestTypeDef",
+        "DescribeIngestionResponseTypeDef",
+        "DescribeIpRestrictionRequestTypeDef",
+        "DescribeIpRestrictionResponseTypeDef",
+        "DescribeKeyRegistrationRequestTypeDef",
+        "DescribeKeyRegistrationResponseTypeDef",
+        "DescribeNamespaceRequestTypeDef",
+        "DescribeNamespaceResponseTypeDef",
+        "DescribeQPersonalizationConfigurationRequestTypeDef",
+        "DescribeQPersonalizationConfigurationResponseTypeDef",
+        "DescribeQuickSightQSearchConfigurationRequestTypeDef",
+        "DescribeQuickSightQSearchConfigurationResponseTypeDef",
+        "DescribeRefreshScheduleRequestTypeDef",
+        "DescribeRefreshScheduleResponseTypeDef",
+        "DescribeRoleCustomPermissionRequestTypeDef",
+        "DescribeRoleCustomPermissionResponseTypeDef",
+        "DescribeSelfUpgradeConfigurationRequestTypeDef",
+        "DescribeSelfUpgradeConfigurationResponseTypeDef",
+        "DescribeTemplateAliasRequestTypeDef",
+        "DescribeTemplateAliasResponseTypeDef",
+        "DescribeTemplateDefinitionRequestTypeDef",
+        "DescribeTemplateDefinitionResponseTypeDef",
+        "DescribeTemplatePermissionsRequestTypeDef",
+        "DescribeTemplatePermissionsResponseTypeDef",
+        "DescribeTemplateRequestTypeDef",
+        "DescribeTemplateResponseTypeDef",
+        "DescribeThemeAliasRequestTypeDef",
+        "DescribeThemeAliasResponseTypeDef",
+        "DescribeThemePermissionsRequestTypeDef",
+        "DescribeThemePermissionsResponseTypeDef",
+        "DescribeThemeRequestTypeDef",
+        "DescribeThemeResponseTypeDef",
+        "DescribeTopicPermissionsRequestTypeDef",
+        "DescribeTopicPermissionsResponseTypeDef",
+        "DescribeTopicRefreshRequestTypeDef",
+        "DescribeTopicRefreshResponseTypeDef",
+        "DescribeTopicRefreshScheduleRequestTypeDef",
+        "DescribeTopicRefreshScheduleResponseTypeDef",
+        "DescribeTopicRequestTypeDef",
+        "DescribeTopicResponseTypeDef",
+        "DescribeUserRequestTypeDef",
+        "DescribeUserResponseTypeDef",
+        "DescribeVPCConnectionRequestTypeDef",
+        "DescribeVPCConnectionResponseTypeDef",
+        "DestinationParameterValueConfigurationOutputTypeDef",
+        "DestinationParameterValueConfigurationTypeDef",
+        "DestinationTableSourceTypeDef",
+        "DestinationTableTypeDef",
+        "DimensionFieldTypeDef",
+        "DisplayFormatOptionsTypeDef",
+        "DonutCenterOptionsTypeDef",
+        "DonutOptionsTypeDef",
+        "DrillDownFilterOutputTypeDef",
+        "DrillDownFilterTypeDef",
+        "DropDownControlDisplayOptionsTypeDef",
+        "DynamicDefaultValueTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EmptyVisualOutputTypeDef",
+        "EmptyVisualTypeDef",
+        "EntityTypeDef",
+        "ErrorInfoTypeDef",
+        "ExasolParametersTypeDef",
+        "ExcludePeriodConfigurationTypeDef",
+        "ExecutiveSummaryConfigurationsTypeDef",
+        "ExecutiveSummaryOptionTypeDef",
+        "ExplicitHierarchyOutputTypeDef",
+        "ExplicitHierarchyTypeDef",
+        "ExportHiddenFieldsOptionTypeDef",
+        "ExportToCSVOptionTypeDef",
+        "ExportWithHiddenFieldsOptionTypeDef",
+        "FailedKeyRegistrationEntryTypeDef",
+        "FieldBarSeriesItemTypeDef",
+        "FieldBasedTooltipOutputTypeDef",
+        "FieldBasedTooltipTypeDef",
+        "FieldComboSeriesItemTypeDef",
+        "FieldFolderOutputTypeDef",
+        "FieldFolderTypeDef",
+        "FieldLabelTypeTypeDef",
+        "FieldSeriesItemTypeDef",
+        "FieldSortOptionsTypeDef",
+        "FieldSortTypeDef",
+        "FieldTooltipItemTypeDef",
+        "FilledMapAggregatedFieldWellsOutputTypeDef",
+        "FilledMapAggregatedFieldWellsTypeDef",
+        "FilledMapConditionalFormattingOptionOutputTypeDef",
+        "FilledMapConditionalFormattingOptionTypeDef",
+        "FilledMapConditionalFormattingOutputTypeDef",
+        "FilledMapConditionalFormattingTypeDef",
+        "FilledMapConfigurationOutputTypeDef",
+        "FilledMapConfigurationTypeDef",
+        "FilledMapFieldWellsOutputTypeDef",
+        "FilledMapFieldWellsTypeDef",
+        "FilledMapShapeConditionalFormattingOutputTypeDef",
+        "FilledMapShapeConditionalFormattingTypeDef",
+        "FilledMapSortConfigurationOutputTypeDef",
+        "FilledMapSortConfigurationTypeDef",
+        "FilledMapVisualOutputTypeDef",
+        "FilledMapVisualTypeDef",
+        "FilterAggMetricsTypeDef",
+        "FilterControlOutputTypeDef",
+        "FilterControlTypeDef",
+        "FilterCrossSheetControlOutputTypeDef",
+        "FilterCrossSheetControlTypeDef",
+        "FilterDateTimePickerControlTypeDef",
+        "FilterDropDownControlOutputTypeDef",
+        "FilterDropDownControlTypeDef",
+        "FilterGroupOutputTypeDef",
+        "FilterGroupTypeDef",
+        "FilterListConfigurationOutputTypeDef",
+        "FilterListConfigurationTypeDef",
+        "FilterListControlOutputTypeDef",
+        "FilterListControlTypeDef",
+        "FilterOperationOutputTypeDef",
+        "FilterOperationSelectedFieldsConfigurationOutputTypeDef",
+        "FilterOperationSelectedFieldsConfigurationTypeDef",
+        "FilterOperationTargetVisualsConfigurationOutputTypeDef",
+        "FilterOperationTargetVisualsConfigurationTypeDef",
+        "FilterOperationTypeDef",
+        "FilterOutputTypeDef",
+        "FilterRelativeDateTimeControlTypeDef",
+        "FilterScopeConfigurationOutputTypeDef",
+        "FilterScopeConfigurationTypeDef",
+        "FilterSelectableValuesOutputTypeDef",
+        "FilterSelectableValuesTypeDef",
+        "FilterSliderControlTypeDef",
+        "FilterTextAreaControlTypeDef",
+        "FilterTextFieldControlTypeDef",
+        "FilterTypeDef",
+        "FiltersOperationOutputTypeDef",
+        "FiltersOperationTypeDef",
+        "FlowSummaryTypeDef",
+        "FolderMemberTypeDef",
+        "FolderSearchFilterTypeDef",
+        "FolderSummaryTypeDef",
+        "FolderTypeDef",
+        "FontConfigurationTypeDef",
+        "FontSizeTypeDef",
+        "FontTypeDef",
+        "FontWeightTypeDef",
+        "ForecastComputationTypeDef",
+        "ForecastConfigurationOutputTypeDef",
+        "ForecastConfigurationTypeDef",
+        "ForecastScenarioOutputTypeDef",
+        "ForecastScenarioTypeDef",
+        "FormatConfigurationTypeDef",
+        "FreeFormLayoutCanvasSizeOptionsTypeDef",
+        "FreeFormLayoutConfigurationOutputTypeDef",
+        "FreeFormLayoutConfigurationTypeDef",
+        "FreeFormLayoutElementBackgroundStyleTypeDef",
+        "FreeFormLayoutElementBorderStyleTypeDef",
+        "FreeFormLayoutElementOutputTypeDef",
+        "FreeFormLayoutElementTypeDef",
+        "FreeFormLayoutScreenCanvasSizeOptionsTypeDef",
+        "FreeFormSectionLayoutConfigurationOutputTypeDef",
+        "FreeFormSectionLayoutConfigurationTypeDef",
+        "FunnelChartAggregatedFieldWellsOutputTypeDef",
+        "FunnelChartAggregatedFieldWellsTypeDef",
+        "FunnelChartConfigurationOutputTypeDef",
+        "FunnelChartConfigurationTypeDef",
+        "FunnelChartDataLabelOptionsTypeDef",
+        "FunnelChartFieldWellsOutputTypeDef",
+        "FunnelChartFieldWellsTypeDef",
+        "FunnelChartSortConfigurationOutputTypeDef",
+        "FunnelChartSortConfigurationTypeDef",
+        "FunnelChartVisualOutputTypeDef",
+        "FunnelChartVisualTypeDef",
+        "GaugeChartArcConditionalFormattingOutputTypeDef",
+        "GaugeChartArcConditionalFormattingTypeDef",
+        "GaugeChartColorConfigurationTypeDef",
+        "GaugeChartConditionalFormattingOptionOutputTypeDef",
+        "GaugeChartConditionalFormattingOptionTypeDef",
+        "GaugeChartConditionalFormattingOutputTypeDef",
+        "GaugeChartConditionalFormattingTypeDef",
+        "GaugeChartConfigurationOutputTypeDef",
+        "GaugeChartConfigurationTypeDef",
+        "GaugeChartFieldWellsOutputTypeDef",
+        "GaugeChartFieldWellsTypeDef",
+        "GaugeChartOptionsTypeDef",
+        "GaugeChartPrimaryValueConditionalFormattingOutputTypeDef",
+        "GaugeChartPrimaryValueConditionalFormattingTypeDef",
+        "GaugeChartVisualOutputTypeDef",
+        "GaugeChartVisualTypeDef",
+        "GenerateEmbedUrlForAnonymousUserRequestTypeDef",
+        "GenerateEmbedUrlForAnonymousUserResponseTypeDef",
+        "GenerateEmbedUrlForRegisteredUserRequestTypeDef",
+        "GenerateEmbedUrlForRegisteredUserResponseTypeDef",
+        "GenerateEmbedUrlForRegisteredUserWithIdentityRequestTypeDef",
+        "GenerateEmbedUrlForRegisteredUserWithIdentityResponseTypeDef",
+        "GeneratedAnswerResultTypeDef",
+        "GenerativeAuthoringConfigurationsTypeDef",
+        "GeoSpatialColumnGroupOutputTypeDef",
+        "GeoSpatialColumnGroupTypeDef",
+        "GeocodePreferenceTypeDef",
+        "GeocodePreferenceValueTypeDef",
+        "GeocoderHierarchyTypeDef",
+        "GeospatialCategoricalColorOutputTypeDef",
+        "GeospatialCategoricalColorTypeDef",
+        "GeospatialCategoricalDataColorTypeDef",
+        "GeospatialCircleRadiusTypeDef",
+        "GeospatialCircleSymbolStyleOutputTypeDef",
+        "GeospatialCircleSymbolStyleTypeDef",
+        "GeospatialColorOutputTypeDef",
+        "GeospatialColorTypeDef",
+        "GeospatialCoordinateBoundsTypeDef",
+        "GeospatialDataSourceItemTypeDef",
+        "GeospatialGradientColorOutputTypeDef",
+        "GeospatialGradientColorTypeDef",
+        "GeospatialGradientStepColorTypeDef",
+        "GeospatialHeatmapColorScaleOutputTypeDef",
+        "GeospatialHeatmapColorScaleTypeDef",
+        "GeospatialHeatmapConfigurationOutputTypeDef",
+        "GeospatialHeatmapConfigurationTypeDef",
+        "GeospatialHeatmapDataColorTypeDef",
+        "GeospatialLayerColorFieldOutputTypeDef",
+        "GeospatialLayerColorFieldTypeDef",
+        "GeospatialLayerDefinitionOutputTypeDef",
+        "GeospatialLayerDefinitionTypeDef",
+        "GeospatialLayerItemOutputTypeDef",
+        "GeospatialLayerItemTypeDef",
+        "GeospatialLayerJoinDefinitionOutputTypeDef",
+        "GeospatialLayerJoinDefinitionTypeDef",
+        "GeospatialLayerMapConfigurationOutputTypeDef",
+        "GeospatialLayerMapConfigurationTypeDef",
+        "GeospatialLineLayerOutputTypeDef",
+        "GeospatialLineLayerTypeDef",
+        "GeospatialLineStyleOutputTypeDef",
+        "GeospatialLineStyleTypeDef",
+        "GeospatialLineSymbolStyleOutputTypeDef",
+        "GeospatialLineSymbolStyleTypeDef",
+        "GeospatialLineWidthTypeDef",
+        "GeospatialMapAggregatedFieldWellsOutputTypeDef",
+        "GeospatialMapAggregatedFieldWellsTypeDef",
+        "GeospatialMapConfigurationOutputTypeDef",
+        "GeospatialMapConfigurationTypeDef",
+        "GeospatialMapFieldWellsOutputTypeDef",
+        "GeospatialMapFieldWellsTypeDef",
+        "GeospatialMapStateTypeDef",
+        "GeospatialMapStyleOptionsTypeDef",
+        "GeospatialMapStyleTypeDef",
+        "GeospatialMapVisualOutputTypeDef",
+        "GeospatialMapVisualTypeDef",
+        "GeospatialNullDataSettingsTypeDef",
+        "GeospatialNullSymbolStyleTypeDef",
+        "GeospatialPointLayerOutputTypeDef",
+        "GeospatialPointLayerTypeDef",
+        "GeospatialPointStyleOptionsOutputTypeDef",
+        "GeospatialPointStyleOptionsTypeDef",
+        "GeospatialPointStyleOutputTypeDef",
+        "GeospatialPointStyleTypeDef",
+        "GeospatialPolygonLayerOutputTypeDef",
+        "GeospatialPolygonLayerTypeDef",
+        "GeospatialPolygonStyleOutputTypeDef",
+        "GeospatialPolygonStyleTypeDef",
+        "GeospatialPolygonSymbolStyleOutputTypeDef",
+        "GeospatialPolygonSymbolStyleTypeDef",
+        "GeospatialSolidColorTypeDef",
+        "GeospatialStaticFileSourceTypeDef",
+        "GeospatialWindowOptionsTypeDef",
+        "GetDashboardEmbedUrlRequestTypeDef",
+        "GetDashboardEmbedUrlResponseTypeDef",
+        "GetFlowMetadataInputTypeDef",
+        "GetFlowMetadataOutputTypeDef",
+        "GetFlowPermissionsInputTypeDef",
+        "GetFlowPermissionsOutputTypeDef",
+        "GetIdentityContextRequestTypeDef",
+        "GetIdentityContextResponseTypeDef",
+        "GetSessionEmbedUrlRequestTypeDef",
+        "GetSessionEmbedUrlResponseTypeDef",
+        "GlobalTableBorderOptionsTypeDef",
+        "GradientColorOutputTypeDef",
+        "GradientColorTypeDef",
+        "GradientStopTypeDef",
+        "GridLayoutCanvasSizeOptionsTypeDef",
+        "GridLayoutConfigurationOutputTypeDef",
+        "GridLayoutConfigurationTypeDef",
+        "GridLayoutElementBackgroundStyleTypeDef",
+        "GridLayoutElementBorderStyleTypeDef",
+        "GridLayoutElementTypeDef",
+        "GridLayoutScreenCanvasSizeOptionsTypeDef",
+        "GroupMemberTypeDef",
+        "GroupSearchFilterTypeDef",
+        "GroupTypeDef",
+        "GrowthRateComputationTypeDef",
+        "GutterStyleTypeDef",
+        "HeaderFooterSectionConfigurationOutputTypeDef",
+        "HeaderFooterSectionConfigurationTypeDef",
+        "HeatMapAggregatedFieldWellsOutputTypeDef",
+        "HeatMapAggregatedFieldWellsTypeDef",
+        "HeatMapConfigurationOutputTypeDef",
+        "HeatMapConfigurationTypeDef",
+        "HeatMapFieldWellsOutputTypeDef",
+        "HeatMapFieldWellsTypeDef",
+        "HeatMapSortConfigurationOutputTypeDef",
+        "HeatMapSortConfigurationTypeDef",
+        "HeatMapVisualOutputTypeDef",
+        "HeatMapVisualTypeDef",
+        "HistogramAggregatedFieldWellsOutputTypeDef",
+        "HistogramAggregatedFieldWellsTypeDef",
+        "HistogramBinOptionsTypeDef",
+        "HistogramConfigurationOutputTypeDef",
+        "HistogramConfigurationTypeDef",
+        "HistogramFieldWellsOutputTypeDef",
+        "HistogramFieldWellsTypeDef",
+        "HistogramVisualOutputTypeDef",
+        "HistogramVisualTypeDef",
+        "IAMConnectionMetadataTypeDef",
+        "IAMPolicyAssignmentSummaryTypeDef",
+        "IAMPolicyAssignmentTypeDef",
+        "IdentifierTypeDef",
+        "IdentityCenterConfigurationTypeDef",
+        "ImageConfigurationTypeDef",
+        "ImageCustomActionOperationOutputTypeDef",
+        "ImageCustomActionOperationTypeDef",
+        "ImageCustomActionOutputTypeDef",
+        "ImageCustomActionTypeDef",
+        "ImageInteractionOptionsTypeDef",
+        "ImageMenuOptionTypeDef",
+        "ImageSetConfigurationTypeDef",
+        "ImageSetTypeDef",
+        "ImageSourceTypeDef",
+        "ImageStaticFileTypeDef",
+        "ImageTypeDef",
+        "ImpalaParametersTypeDef",
+        "ImportTableOperationOutputTypeDef",
+        "ImportTableOperationSourceOutputTypeDef",
+        "ImportTableOperationSourceTypeDef",
+        "ImportTableOperationTypeDef",
+        "IncrementalRefreshTypeDef",
+        "IngestionTypeDef",
+        "InlineCustomInstructionTypeDef",
+        "InnerFilterOutputTypeDef",
+        "InnerFilterTypeDef",
+        "InputColumnTypeDef",
+        "InsightConfigurationOutputTypeDef",
+        "InsightConfigurationTypeDef",
+        "InsightVisualOutputTypeDef",
+        "InsightVisualTypeDef",
+        "IntegerDatasetParameterDefaultValuesOutputTypeDef",
+        "IntegerDatasetParameterDefaultValuesTypeDef",
+        "IntegerDatasetParameterOutputTypeDef",
+        "IntegerDatasetParameterTypeDef",
+        "IntegerDefaultValuesOutputTypeDef",
+        "IntegerDefaultValuesTypeDef",
+        "IntegerParameterDeclarationOutputTypeDef",
+        "IntegerParameterDeclarationTypeDef",
+        "IntegerParameterOutputTypeDef",
+        "IntegerParameterTypeDef",
+        "IntegerValueWhenUnsetConfigurationTypeDef",
+        "InvalidTopicReviewedAnswerTypeDef",
+        "ItemsLimitConfigurationTypeDef",
+        "JiraParametersTypeDef",
+        "JoinInstructionTypeDef",
+        "JoinKeyPropertiesTypeDef",
+        "JoinOperandPropertiesOutputTypeDef",
+        "JoinOperandPropertiesTypeDef",
+        "JoinOperationOutputTypeDef",
+        "JoinOperationTypeDef",
+        "KPIActualValueConditionalFormattingOutputTypeDef",
+        "KPIActualValueConditionalFormattingTypeDef",
+        "KPIComparisonValueConditionalFormattingOutputTypeDef",
+        "KPIComparisonValueConditionalFormattingTypeDef",
+        "KPIConditionalFormattingOptionOutputTypeDef",
+        "KPIConditionalFormattingOptionTypeDef",
+        "KPIConditionalFormattingOutputTypeDef",
+        "KPIConditionalFormattingTypeDef",
+        "KPIConfigurationOutputTypeDef",
+        "KPIConfigurationTypeDef",
+        "KPIFieldWellsOutputTypeDef",
+        "KPIFieldWellsTypeDef",
+        "KPIOptionsTypeDef",
+        "KPIPrimaryValueConditionalFormattingOutputTypeDef",
+        "KPIPrimaryValueConditionalFormattingTypeDef",
+        "KPIProgressBarConditionalFormattingOutputTypeDef",
+        "KPIProgressBarConditionalFormattingTypeDef",
+        "KPISortConfigurationOutputTypeDef",
+        "KPISortConfigurationTypeDef",
+        "KPISparklineOptionsTypeDef",
+        "KPIVisualLayoutOptionsTypeDef",
+        "KPIVisualOutputTypeDef",
+        "KPIVisualStandardLayoutTypeDef",
+        "KPIVisualTypeDef",
+        "KeyPairCredentialsTypeDef",
+        "LabelOptionsTypeDef",
+        "LayerCustomActionOperationOutputTypeDef",
+        "LayerCustomActionOperationTypeDef",
+        "LayerCustomActionOutputTypeDef",
+        "LayerCustomActionTypeDef",
+        "LayerMapVisualOutputTypeDef",
+        "LayerMapVisualTypeDef",
+        "LayoutConfigurationOutputTypeDef",
+        "LayoutConfigurationTypeDef",
+        "LayoutOutputTypeDef",
+        "LayoutTypeDef",
+        "LegendOptionsTypeDef",
+        "LineChartAggregatedFieldWellsOutputTypeDef",
+        "LineChartAggregatedFieldWellsTypeDef",
+        "LineChartConfigurationOutputTypeDef",
+        "LineChartConfigurationTypeDef",
+        "LineChartDefaultSeriesSettingsTypeDef",
+        "LineChartFieldWellsOutputTypeDef",
+        "LineChartFieldWellsTypeDef",
+        "LineChartLineStyleSettingsTypeDef",
+        "LineChartMarkerStyleSettingsTypeDef",
+        "LineChartSeriesSettingsTypeDef",
+        "LineChartSortConfigurationOutputTypeDef",
+        "LineChartSortConfigurationTypeDef",
+        "LineChartVisualOutputTypeDef",
+        "LineChartVisualTypeDef",
+        "LineSeriesAxisDisplayOptionsOutputTypeDef",
+        "LineSeriesAxisDisplayOptionsTypeDef",
+        "LinkSharingConfigurationOutputTypeDef",
+        "LinkSharingConfigurationTypeDef",
+        "ListActionConnectorsRequestTypeDef",
+        "ListActionConnectorsResponseTypeDef",
+        "ListAnalysesRequestTypeDef",
+        "ListAnalysesResponseTypeDef",
+        "ListAssetBundleExportJobsRequestTypeDef",
+        "ListAssetBundleExportJobsResponseTypeDef",
+        "ListAssetBundleImportJobsRequestTypeDef",
+        "ListAssetBundleImportJobsResponseTypeDef",
+        "ListBrandsRequestTypeDef",
+        "ListBrandsResponseTypeDef",
+        "ListControlDisplayOptionsTypeDef",
+        "ListControlSearchOptionsTypeDef",
+        "ListControlSelectAllOptionsTypeDef",
+        "ListCustomPermissionsRequestTypeDef",
+        "ListCustomPermissionsResponseTypeDef",
+        "ListDashboardVersionsRequestTypeDef",
+        "ListDashboardVersionsResponseTypeDef",
+        "ListDashboardsRequestTypeDef",
+        "ListDashboardsResponseTypeDef",
+        "ListDataSetsRequestTypeDef",
+        "ListDataSetsResponseTypeDef",
+        "ListDataSourcesRequestTypeDef",
+        "ListDataSourcesResponseTypeDef",
+        "ListFlowsInputTypeDef",
+        "ListFlowsOutputTypeDef",
+        "ListFolderMembersRequestTypeDef",
+        "ListFolderMembersResponseTypeDef",
+        "ListFoldersForResourceRequestTypeDef",
+        "ListFoldersForResourceResponseTypeDef",
+        "ListFoldersRequestTypeDef",
+        "ListFoldersResponseTypeDef",
+        "ListGroupMembershipsRequestTypeDef",
+        "ListGroupMembershipsResponseTypeDef",
+        "ListGroupsRequestTypeDef",
+        "ListGroupsResponseTypeDef",
+        "ListIAMPolicyAssignmentsForUserRequestTypeDef",
+        "ListIAMPolicyAssignmentsForUserResponseTypeDef",
+        "ListIAMPolicyAssignmentsRequestTypeDef",
+        "ListIAMPolicyAssignmentsResponseTypeDef",
+        "ListIdentityPropagationConfigsRequestTypeDef",
+        "ListIdentityPropagationConfigsResponseTypeDef",
+        "ListIngestionsRequestTypeDef",
+        "ListIngestionsResponseTypeDef",
+        "ListNamespacesRequestTypeDef",
+        "ListNamespacesResponseTypeDef",
+        "ListRefreshSchedulesRequestTypeDef",
+        "ListRefreshSchedulesResponseTypeDef",
+        "ListRoleMembershipsRequestTypeDef",
+        "ListRoleMembershipsResponseTypeDef",
+        "ListSelfUpgradesRequestTypeDef",
+        "ListSelfUpgradesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTemplateAliasesRequestTypeDef",
+        "ListTemplateAliasesResponseTypeDef",
+        "ListTemplateVersionsRequestTypeDef",
+        "ListTemplateVersionsResponseTypeDef",
+        "ListTemplatesRequestTypeDef",
+        "ListTemplatesResponseTypeDef",
+        "ListThemeAliasesRequestTypeDef",
+        "ListThemeAliasesResponseTypeDef",
+        "ListThemeVersionsRequestTypeDef",
+        "ListThemeVersionsResponseTypeDef",
+        "ListThemesRequestTypeDef",
+        "ListThemesResponseTypeDef",
+        "ListTopicRefreshSchedulesRequestTypeDef",
+        "ListTopicRefreshSchedulesResponseTypeDef",
+        "ListTopicReviewedAnswersRequestTypeDef",
+        "ListTopicReviewedAnswersResponseTypeDef",
+        "ListTopicsRequestTypeDef",
+        "ListTopicsResponseTypeDef",
+        "ListUserGroupsRequestTypeDef",
+        "ListUserGroupsResponseTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "ListVPCConnectionsRequestTypeDef",
+        "ListVPCConnectionsResponseTypeDef",
+        "LoadingAnimationTypeDef",
+        "LocalNavigationConfigurationTypeDef",
+        "LogicalTableOutputTypeDef",
+        "LogicalTableSourceTypeDef",
+        "LogicalTableTypeDef",
+        "LogoConfigurationTypeDef",
+        "LogoSetConfigurationTypeDef",
+        "LogoSetTypeDef",
+        "LogoTypeDef",
+        "LongFormatTextTypeDef",
+        "LookbackWindowTypeDef",
+        "ManifestFileLocationTypeDef",
+        "MappedDataSetParameterTypeDef",
+        "MarginStyleTypeDef",
+        "MariaDbParametersTypeDef",
+        "MaximumLabelTypeTypeDef",
+        "MaximumMinimumComputationTypeDef",
+        "MeasureFieldTypeDef",
+        "MemberIdArnPairTypeDef",
+        "MetricComparisonComputationTypeDef",
+        "MinimumLabelTypeTypeDef",
+        "MissingDataConfigurationTypeDef",
+        "MySqlParametersTypeDef",
+        "NamedEntityDefinitionMetricOutputTypeDef",
+        "NamedEntityDefinitionMetricTypeDef",
+        "NamedEntityDefinitionOutputTypeDef",
+        "NamedEntityDefinitionTypeDef",
+        "NamedEntityRefTypeDef",
+        "NamespaceErrorTypeDef",
+        "NamespaceInfoV2TypeDef",
+        "NavbarStyleTypeDef",
+        "NegativeFormatTypeDef",
+        "NegativeValueConfigurationTypeDef",
+        "NestedFilterOutputTypeDef",
+        "NestedFilterTypeDef",
+        "NetworkInterfaceTypeDef",
+        "NewDefaultValuesOutputTypeDef",
+        "NewDefaultValuesTypeDef",
+        "NoneConnectionMetadataTypeDef",
+        "NullValueFormatConfigurationTypeDef",
+        "NumberDisplayFormatConfigurationTypeDef",
+        "NumberFormatConfigurationTypeDef",
+        "NumericAxisOptionsTypeDef",
+        "NumericEqualityDrillDownFilterTypeDef",
+        "NumericEqualityFilterOutputTypeDef",
+        "NumericEqualityFilterTypeDef",
+        "NumericFormatConfigurationTypeDef",
+        "NumericRangeFilterOutputTypeDef",
+        "NumericRangeFilterTypeDef",
+        "NumericRangeFilterValueTypeDef",
+        "NumericSeparatorConfigurationTypeDef",
+        "NumericalAggregationFunctionTypeDef",
+        "NumericalDimensionFieldTypeDef",
+        "NumericalMeasureFieldTypeDef",
+        "OAuthClientCredentialsTypeDef",
+        "OAuthParametersTypeDef",
+        "OracleParametersTypeDef",
+        "OutputColumnNameOverrideTypeDef",
+        "OutputColumnTypeDef",
+        "OverrideDatasetParameterOperationOutputTypeDef",
+        "OverrideDatasetParameterOperationTypeDef",
+        "PaginationConfigurationTypeDef",
+        "PaletteTypeDef",
+        "PanelConfigurationTypeDef",
+        "PanelTitleOptionsTypeDef",
+        "ParameterControlOutputTypeDef",
+        "ParameterControlTypeDef",
+        "ParameterDateTimePickerControlTypeDef",
+        "ParameterDeclarationOutputTypeDef",
+        "ParameterDeclarationTypeDef",
+        "ParameterDropDownControlOutputTypeDef",
+        "ParameterDropDownControlTypeDef",
+        "ParameterListControlOutputTypeDef",
+        "ParameterListControlTypeDef",
+        "ParameterSelectableValuesOutputTypeDef",
+        "ParameterSelectableValuesTypeDef",
+        "ParameterSliderControlTypeDef",
+        "ParameterTextAreaControlTypeDef",
+        "ParameterTextFieldControlTypeDef",
+        "ParametersOutputTypeDef",
+        "ParametersTypeDef",
+        "ParentDataSetOutputTypeDef",
+        "ParentDataSetTypeDef",
+        "PercentVisibleRangeTypeDef",
+        "PercentageDisplayFormatConfigurationTypeDef",
+        "PercentileAggregationTypeDef",
+        "PerformanceConfigurationOutputTypeDef",
+        "PerformanceConfigurationTypeDef",
+        "PeriodOverPeriodComputationTypeDef",
+        "PeriodToDateComputationTypeDef",
+        "PermissionOutputTypeDef",
+        "PermissionTypeDef",
+        "PhysicalTableOutputTypeDef",
+        "PhysicalTableTypeDef",
+        "PieChartAggregatedFieldWellsOutputTypeDef",
+        "PieChartAggregatedFieldWellsTypeDef",
+        "PieChartConfigurationOutputTypeDef",
+        "PieChartConfigurationTypeDef",
+        "PieChartFieldWellsOutputTypeDef",
+        "PieChartFieldWellsTypeDef",
+        "PieChartSortConfigurationOutputTypeDef",
+        "PieChartSortConfigurationTypeDef",
+        "PieChartVisualOutputTypeDef",
+        "PieChartVisualTypeDef",
+        "PivotConfigurationOutputTypeDef",
+        "PivotConfigurationTypeDef",
+        "PivotFieldSortOptionsOutputTypeDef",
+        "PivotFieldSortOptionsTypeDef",
+        "PivotOperationOutputTypeDef",
+        "PivotOperationTypeDef",
+        "PivotTableAggregatedFieldWellsOutputTypeDef",
+        "PivotTableAggregatedFieldWellsTypeDef",
+        "PivotTableCellConditionalFormattingOutputTypeDef",
+        "PivotTableCellConditionalFormattingTypeDef",
+        "PivotTableConditionalFormattingOptionOutputTypeDef",
+        "PivotTableConditionalFormattingOptionTypeDef",
+        "PivotTableConditionalFormattingOutputTypeDef",
+        "PivotTableConditionalFormattingScopeTypeDef",
+        "PivotTableConditionalFormattingTypeDef",
+        "PivotTableConfigurationOutputTypeDef",
+        "PivotTableConfigurationTypeDef",
+        "PivotTableDataPathOptionOutputTypeDef",
+        "PivotTableDataPathOptionTypeDef",
+        "PivotTableFieldCollapseStateOptionOutputTypeDef",
+        "PivotTableFieldCollapseStateOptionTypeDef",
+        "PivotTableFieldCollapseStateTargetOutputTypeDef",
+        "PivotTableFieldCollapseStateTargetTypeDef",
+        "PivotTableFieldOptionTypeDef",
+        "PivotTableFieldOptionsOutputTypeDef",
+        "PivotTableFieldOptionsTypeDef",
+        "PivotTableFieldSubtotalOptionsTypeDef",
+        "PivotTableFieldWellsOutputTypeDef",
+        "PivotTableFieldWellsTypeDef",
+        "PivotTableOptionsOutputTypeDef",
+        "PivotTableOptionsTypeDef",
+        "PivotTablePaginatedReportOptionsTypeDef",
+        "PivotTableRowsLabelOptionsTypeDef",
+        "PivotTableSortByOutputTypeDef",
+        "PivotTableSortByTypeDef",
+        "PivotTableSortConfigurationOutputTypeDef",
+        "PivotTableSortConfigurationTypeDef",
+        "PivotTableTotalOptionsOutputTypeDef",
+        "PivotTableTotalOptionsTypeDef",
+        "PivotTableVisualOutputTypeDef",
+        "PivotTableVisualTypeDef",
+        "PivotTotalOptionsOutputTypeDef",
+        "PivotTotalOptionsTypeDef",
+        "PivotedLabelTypeDef",
+        "PluginVisualConfigurationOutputTypeDef",
+        "PluginVisualConfigurationTypeDef",
+        "PluginVisualFieldWellOutputTypeDef",
+        "PluginVisualFieldWellTypeDef",
+        "PluginVisualItemsLimitConfigurationTypeDef",
+        "PluginVisualOptionsOutputTypeDef",
+        "PluginVisualOptionsTypeDef",
+        "PluginVisualOutputTypeDef",
+        "PluginVisualPropertyTypeDef",
+        "PluginVisualSortConfigurationOutputTypeDef",
+        "PluginVisualSortConfigurationTypeDef",
+        "PluginVisualTableQuerySortOutputTypeDef",
+        "PluginVisualTableQuerySortTypeDef",
+        "PluginVisualTypeDef",
+        "PostgreSqlParametersTypeDef",
+        "PredefinedHierarchyOutputTypeDef",
+        "PredefinedHierarchyTypeDef",
+        "PredictQAResultsRequestTypeDef",
+        "PredictQAResultsResponseTypeDef",
+        "PrestoParametersTypeDef",
+        "ProgressBarOptionsTypeDef",
+        "ProjectOperationOutputTypeDef",
+        "ProjectOperationTypeDef",
+        "PutDataSetRefreshPropertiesRequestTypeDef",
+        "PutDataSetRefreshPropertiesResponseTypeDef",
+        "QAResultTypeDef",
+        "QBusinessParametersTypeDef",
+        "QDataKeyTypeDef",
+        "QueryExecutionOptionsTypeDef",
+        "QueueInfoTypeDef",
+        "QuickSuiteActionsOptionTypeDef",
+        "RadarChartAggregatedFieldWellsOutputTypeDef",
+        "RadarChartAggregatedFieldWellsTypeDef",
+        "RadarChartAreaStyleSettingsTypeDef",
+        "RadarChartConfigurationOutputTypeDef",
+        "RadarChartConfigurationTypeDef",
+        "RadarChartFieldWellsOutputTypeDef",
+        "RadarChartFieldWellsTypeDef",
+        "RadarChartSeriesSettingsTypeDef",
+        "RadarChartSortConfigurationOutputTypeDef",
+        "RadarChartSortConfigurationTypeDef",
+        "RadarChartVisualOutputTypeDef",
+        "RadarChartVisualTypeDef",
+        "RangeConstantTypeDef",
+        "RangeEndsLabelTypeTypeDef",
+        "RdsParametersTypeDef",
+        "ReadAPIKeyConnectionMetadataTypeDef",
+        "ReadAuthConfigTypeDef",
+        "ReadAuthenticationMetadataTypeDef",
+        "ReadAuthorizationCodeGrantCredentialsDetailsTypeDef",
+        "ReadAuthorizationCodeGrantDetailsTypeDef",
+        "ReadAuthorizationCodeGrantMetadataTypeDef",
+        "ReadBasicAuthConnectionMetadataTypeDef",
+        "ReadClientCredentialsDetailsTypeDef",
+        "ReadClientCredentialsGrantDetailsTypeDef",
+        "ReadClientCredentialsGrantMetadataTypeDef",
+        "ReadIamConnectionMetadataTypeDef",
+        "ReadNoneConnectionMetadataTypeDef",
+        "RecentSnapshotsConfigurationsTypeDef",
+        "RedshiftIAMParametersOutputTypeDef",
+        "RedshiftIAMParametersTypeDef",
+        "RedshiftParametersOutputTypeDef",
+        "RedshiftParametersTypeDef",
+        "ReferenceLineCustomLabelConfigurationTypeDef",
+        "ReferenceLineDataConfigurationTypeDef",
+        "ReferenceLineDynamicDataConfigurationTypeDef",
+        "ReferenceLineLabelConfigurationTypeDef",
+        "ReferenceLineStaticDataConfigurationTypeDef",
+        "ReferenceLineStyleConfigurationTypeDef",
+        "ReferenceLineTypeDef",
+        "ReferenceLineValueLabelConfigurationTypeDef",
+        "RefreshConfigurationTypeDef",
+        "RefreshFailureConfigurationTypeDef",
+        "RefreshFailureEmailAlertTypeDef",
+        "RefreshFrequencyTypeDef",
+        "RefreshScheduleOutputTypeDef",
+        "RefreshScheduleTypeDef",
+        "RegisterUserRequestTypeDef",
+        "RegisterUserResponseTypeDef",
+        "RegisteredCustomerManagedKeyTypeDef",
+        "RegisteredUserConsoleFeatureConfigurationsTypeDef",
+        "RegisteredUserDashboardEmbeddingConfigurationTypeDef",
+        "RegisteredUserDashboardFeatureConfigurationsTypeDef",
+        "RegisteredUserDashboardVisualEmbeddingConfigurationTypeDef",
+        "RegisteredUserEmbeddingExperienceConfigurationTypeDef",
+        "RegisteredUserGenerativeQnAEmbeddingConfigurationTypeDef",
+        "RegisteredUserQSearchBarEmbeddingConfigurationTypeDef",
+        "RegisteredUserQuickChatEmbeddingConfigurationTypeDef",
+        "RegisteredUserQuickSightConsoleEmbeddingConfigurationTypeDef",
+        "RegisteredUserSnapshotJobResultTypeDef",
+        "RelationalTableOutputTypeDef",
+        "RelationalTableTypeDef",
+        "RelativeDateTimeControlDisplayOptionsTypeDef",
+        "RelativeDatesFilterOutputTypeDef",
+        "RelativeDatesFilterTypeDef",
+        "RenameColumnOperationTypeDef",
+        "RenameColumnsOperationOutputTypeDef",
+        "RenameColumnsOperationTypeDef",
+        "ResourcePermissionOutputTypeDef",
+        "ResourcePermissionTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreAnalysisRequestTypeDef",
+        "RestoreAnalysisResponseTypeDef",
+        "RollingDateConfigurationTypeDef",
+        "RowAlternateColorOptionsOutputTypeDef",
+        "RowAlternateColorOptionsTypeDef",
+        "RowInfoTypeDef",
+        "RowLevelPermissionConfigurationOutputTypeDef",
+        "RowLevelPermissionConfigurationTypeDef",
+        "RowLevelPermissionDataSetTypeDef",
+        "RowLevelPermissionTagConfigurationOutputTypeDef",
+        "RowLevelPermissionTagConfigurationTypeDef",
+        "RowLevelPermissionTagRuleTypeDef",
+        "S3BucketConfigurationTypeDef",
+        "S3KnowledgeBaseParametersTypeDef",
+        "S3ParametersTypeDef",
+        "S3SourceOutputTypeDef",
+        "S3SourceTypeDef",
+        "S3TablesParametersTypeDef",
+        "SaaSTableOutputTypeDef",
+        "SaaSTableTypeDef",
+        "SameSheetTargetVisualConfigurationOutputTypeDef",
+        "SameSheetTargetVisualConfigurationTypeDef",
+        "SankeyDiagramAggregatedFieldWellsOutputTypeDef",
+        "SankeyDiagramAggregatedFieldWellsTypeDef",
+        "SankeyDiagramChartConfigurationOutputTypeDef",
+        "SankeyDiagramChartConfigurationTypeDef",
+        "SankeyDiagramFieldWellsOutputTypeDef",
+        "SankeyDiagramFieldWellsTypeDef",
+        "SankeyDiagramSortConfigurationOutputTypeDef",
+        "SankeyDiagramSortConfigurationTypeDef",
+        "SankeyDiagramVisualOutputTypeDef",
+        "SankeyDiagramVisualTypeDef",
+        "ScatterPlotCategoricallyAggregatedFieldWellsOutputTypeDef",
+        "ScatterPlotCategoricallyAggregatedFieldWellsTypeDef",
+        "ScatterPlotConfigurationOutputTypeDef",
+        "ScatterPlotConfigurationTypeDef",
+        "ScatterPlotFieldWellsOutputTypeDef",
+        "ScatterPlotFieldWellsTypeDef",
+        "ScatterPlotSortConfigurationTypeDef",
+        "ScatterPlotUnaggregatedFieldWellsOutputTypeDef",
+        "ScatterPlotUnaggregatedFieldWellsTypeDef",
+        "ScatterPlotVisualOutputTypeDef",
+        "ScatterPlotVisualTypeDef",
+        "ScheduleRefreshOnEntityTypeDef",
+        "SchedulesConfigurationsTypeDef",
+        "ScrollBarOptionsTypeDef",
+        "SearchActionConnectorsRequestTypeDef",
+        "SearchActionConnectorsResponseTypeDef",
+        "SearchAnalysesRequestTypeDef",
+        "SearchAnalysesResponseTypeDef",
+        "SearchDashboardsRequestTypeDef",
+        "SearchDashboardsResponseTypeDef",
+        "SearchDataSetsRequestTypeDef",
+        "SearchDataSetsResponseTypeDef",
+        "SearchDataSourcesRequestTypeDef",
+        "SearchDataSourcesResponseTypeDef",
+        "SearchFlowsFilterTypeDef",
+        "SearchFlowsInputTypeDef",
+        "SearchFlowsOutputTypeDef",
+        "SearchFoldersRequestTypeDef",
+        "SearchFoldersResponseTypeDef",
+        "SearchGroupsRequestTypeDef",
+        "SearchGroupsResponseTypeDef",
+        "SearchTopicsRequestTypeDef",
+        "SearchTopicsResponseTypeDef",
+        "SecondaryValueOptionsTypeDef",
+        "SectionAfterPageBreakTypeDef",
+        "SectionBasedLayoutCanvasSizeOptionsTypeDef",
+        "SectionBasedLayoutConfigurationOutputTypeDef",
+        "SectionBasedLayoutConfigurationTypeDef",
+        "SectionBasedLayoutPaperCanvasSizeOptionsTypeDef",
+        "SectionLayoutConfigurationOutputTypeDef",
+        "SectionLayoutConfigurationTypeDef",
+        "SectionPageBreakConfigurationTypeDef",
+        "SectionStyleTypeDef",
+        "SelectableValuesSortTypeDef",
+        "SelectedSheetsFilterScopeConfigurationOutputTypeDef",
+        "SelectedSheetsFilterScopeConfigurationTypeDef",
+        "SelfUpgradeConfigurationTypeDef",
+        "SelfUpgradeRequestDetailTypeDef",
+        "SemanticEntityTypeOutputTypeDef",
+        "SemanticEntityTypeTypeDef",
+        "SemanticModelConfigurationOutputTypeDef",
+        "SemanticModelConfigurationTypeDef",
+        "SemanticTableOutputTypeDef",
+        "SemanticTableTypeDef",
+        "SemanticTypeOutputTypeDef",
+        "SemanticTypeTypeDef",
+        "SeriesItemTypeDef",
+        "ServiceNowParametersTypeDef",
+        "SessionTagTypeDef",
+        "SetParameterValueConfigurationOutputTypeDef",
+        "SetParameterValueConfigurationTypeDef",
+        "ShapeConditionalFormatOutputTypeDef",
+        "ShapeConditionalFormatTypeDef",
+        "SharedColumnSemanticMetadataOutputTypeDef",
+        "SharedColumnSemanticMetadataTypeDef",
+        "SharedViewConfigurationsTypeDef",
+        "SheetBackgroundStyleTypeDef",
+        "SheetControlInfoIconLabelOptionsTypeDef",
+        "SheetControlLayoutConfigurationOutputTypeDef",
+        "SheetControlLayoutConfigurationTypeDef",
+        "SheetControlLayoutOutputTypeDef",
+        "SheetControlLayoutTypeDef",
+        "SheetControlsOptionTypeDef",
+        "SheetDefinitionOutputTypeDef",
+        "SheetDefinitionTypeDef",
+        "SheetElementConfigurationOverridesTypeDef",
+        "SheetElementRenderingRuleTypeDef",
+        "SheetImageOutputTypeDef",
+        "SheetImageScalingConfigurationTypeDef",
+        "SheetImageSourceTypeDef",
+        "SheetImageStaticFileSourceTypeDef",
+        "SheetImageTooltipConfigurationTypeDef",
+        "SheetImageTooltipTextTypeDef",
+        "SheetImageTypeDef",
+        "SheetLayoutElementMaximizationOptionTypeDef",
+        "SheetLayoutGroupMemberTypeDef",
+        "SheetLayoutGroupOutputTypeDef",
+        "SheetLayoutGroupTypeDef",
+        "SheetStyleTypeDef",
+        "SheetTextBoxTypeDef",
+        "SheetTooltipTypeDef",
+        "SheetTypeDef",
+        "SheetVisualScopingConfigurationOutputTypeDef",
+        "SheetVisualScopingConfigurationTypeDef",
+        "ShortFormatTextTypeDef",
+        "SignupResponseTypeDef",
+        "SimpleClusterMarkerTypeDef",
+        "SingleAxisOptionsTypeDef",
+        "SliderControlDisplayOptionsTypeDef",
+        "SlotTypeDef",
+        "SmallMultiplesAxisPropertiesTypeDef",
+        "SmallMultiplesOptionsTypeDef",
+        "SnapshotAnonymousUserRedactedTypeDef",
+        "SnapshotAnonymousUserTypeDef",
+        "SnapshotConfigurationOutputTypeDef",
+        "SnapshotConfigurationTypeDef",
+        "SnapshotDestinationConfigurationOutputTypeDef",
+        "SnapshotDestinationConfigurationTypeDef",
+        "SnapshotFileGroupOutputTypeDef",
+        "SnapshotFileGroupTypeDef",
+        "SnapshotFileOutputTypeDef",
+        "SnapshotFileSheetSelectionOutputTypeDef",
+        "SnapshotFileSheetSelectionTypeDef",
+        "SnapshotFileTypeDef",
+        "SnapshotJobErrorInfoTypeDef",
+        "SnapshotJobResultErrorInfoTypeDef",
+        "SnapshotJobResultFileGroupTypeDef",
+        "SnapshotJobResultTypeDef",
+        "SnapshotJobS3ResultTypeDef",
+        "SnapshotS3DestinationConfigurationTypeDef",
+        "SnapshotUserConfigurationRedactedTypeDef",
+        "SnapshotUserConfigurationTypeDef",
+        "SnowflakeParametersTypeDef",
+        "SourceTableOutputTypeDef",
+        "SourceTableTypeDef",
+        "SpacingTypeDef",
+        "SparkParametersTypeDef",
+        "SparklinesOptionsTypeDef",
+        "SpatialStaticFileTypeDef",
+        "SqlServerParametersTypeDef",
+        "SslPropertiesTypeDef",
+        "StarburstParametersTypeDef",
+        "StartAssetBundleExportJobRequestTypeDef",
+        "StartAssetBundleExportJobResponseTypeDef",
+        "StartAssetBundleImportJobRequestTypeDef",
+        "StartAssetBundleImportJobResponseTypeDef",
+        "StartAutomationJobRequestTypeDef",
+        "StartAutomationJobResponseTypeDef",
+        "StartDashboardSnapshotJobRequestTypeDef",
+        "StartDashboardSnapshotJobResponseTypeDef",
+        "StartDashboardSnapshotJobScheduleRequestTypeDef",
+        "StartDashboardSnapshotJobScheduleResponseTypeDef",
+        "StatePersistenceConfigurationsTypeDef",
+        "StaticFileS3SourceOptionsTypeDef",
+        "StaticFileSourceTypeDef",
+        "StaticFileTypeDef",
+        "StaticFileUrlSourceOptionsTypeDef",
+        "StringDatasetParameterDefaultValuesOutputTypeDef",
+        "StringDatasetParameterDefaultValuesTypeDef",
+        "StringDatasetParameterOutputTypeDef",
+        "StringDatasetParameterTypeDef",
+        "StringDefaultValuesOutputTypeDef",
+        "StringDefaultValuesTypeDef",
+        "StringFormatConfigurationTypeDef",
+        "StringParameterDeclarationOutputTypeDef",
+        "StringParameterDeclarationTypeDef",
+        "StringParameterOutputTypeDef",
+        "StringParameterTypeDef",
+        "StringValueWhenUnsetConfigurationTypeDef",
+        "SubtotalOptionsOutputTypeDef",
+        "SubtotalOptionsTypeDef",
+        "SucceededTopicReviewedAnswerTypeDef",
+        "SuccessfulKeyRegistrationEntryTypeDef",
+        "TableAggregatedFieldWellsOutputTypeDef",
+        "TableAggregatedFieldWellsTypeDef",
+        "TableBorderOptionsTypeDef",
+        "TableCellConditionalFormattingOutputTypeDef",
+        "TableCellConditionalFormattingTypeDef",
+        "TableCellImageSizingConfigurationTypeDef",
+        "TableCellStyleTypeDef",
+        "TableConditionalFormattingOptionOutputTypeDef",
+        "TableConditionalFormattingOptionTypeDef",
+        "TableConditionalFormattingOutputTypeDef",
+        "TableConditionalFormattingTypeDef",
+        "TableConfigurationOutputTypeDef",
+        "TableConfigurationTypeDef",
+        "TableFieldCustomIconContentTypeDef",
+        "TableFieldCustomTextContentTypeDef",
+        "TableFieldImageConfigurationTypeDef",
+        "TableFieldLinkConfigurationTypeDef",
+        "TableFieldLinkContentConfigurationTypeDef",
+        "TableFieldOptionTypeDef",
+        "TableFieldOptionsOutputTypeDef",
+        "TableFieldOptionsTypeDef",
+        "TableFieldURLConfigurationTypeDef",
+        "TableFieldWellsOutputTypeDef",
+        "TableFieldWellsTypeDef",
+        "TableInlineVisualizationTypeDef",
+        "TableOptionsOutputTypeDef",
+        "TableOptionsTypeDef",
+        "TablePaginatedReportOptionsTypeDef",
+        "TablePathElementTypeDef",
+        "TablePinnedFieldOptionsOutputTypeDef",
+        "TablePinnedFieldOptionsTypeDef",
+        "TableRowConditionalFormattingOutputTypeDef",
+        "TableRowConditionalFormattingTypeDef",
+        "TableSemanticMetadataOutputTypeDef",
+        "TableSemanticMetadataTypeDef",
+        "TableSideBorderOptionsTypeDef",
+        "TableSortConfigurationOutputTypeDef",
+        "TableSortConfigurationTypeDef",
+        "TableStyleTargetTypeDef",
+        "TableUnaggregatedFieldWellsOutputTypeDef",
+        "TableUnaggregatedFieldWellsTypeDef",
+        "TableVisualOutputTypeDef",
+        "TableVisualTypeDef",
+        "TagColumnOperationOutputTypeDef",
+        "TagColumnOperationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TemplateAliasTypeDef",
+        "TemplateErrorTypeDef",
+        "TemplateSourceAnalysisTypeDef",
+        "TemplateSourceEntityTypeDef",
+        "TemplateSourceTemplateTypeDef",
+        "TemplateSummaryTypeDef",
+        "TemplateTypeDef",
+        "TemplateVersionDefinitionOutputTypeDef",
+        "TemplateVersionDefinitionTypeDef",
+        "TemplateVersionSummaryTypeDef",
+        "TemplateVersionTypeDef",
+        "TeradataParametersTypeDef",
+        "TextAreaControlDisplayOptionsTypeDef",
+        "TextBoxInteractionOptionsTypeDef",
+        "TextBoxMenuOptionTypeDef",
+        "TextConditionalFormatOutputTypeDef",
+        "TextConditionalFormatTypeDef",
+        "TextControlPlaceholderOptionsTypeDef",
+        "TextFieldControlDisplayOptionsTypeDef",
+        "ThemeAliasTypeDef",
+        "ThemeConfigurationOutputTypeDef",
+        "ThemeConfigurationTypeDef",
+        "ThemeErrorTypeDef",
+        "ThemeSummaryTypeDef",
+        "ThemeTypeDef",
+        "ThemeVersionSummaryTypeDef",
+        "ThemeVersionTypeDef",
+        "ThousandSeparatorOptionsTypeDef",
+        "ThresholdAlertsConfigurationsTypeDef",
+        "TileLayoutStyleTypeDef",
+        "TileStyleTypeDef",
+        "TimeBasedForecastPropertiesTypeDef",
+        "TimeEqualityFilterOutputTypeDef",
+        "TimeEqualityFilterTypeDef",
+        "TimeRangeDrillDownFilterOutputTypeDef",
+        "TimeRangeDrillDownFilterTypeDef",
+        "TimeRangeFilterOutputTypeDef",
+        "TimeRangeFilterTypeDef",
+        "TimeRangeFilterValueOutputTypeDef",
+        "TimeRangeFilterValueTypeDef",
+        "TooltipItemTypeDef",
+        "TooltipOptionsOutputTypeDef",
+        "TooltipOptionsTypeDef",
+        "TooltipSheetDefinitionOutputTypeDef",
+        "TooltipSheetDefinitionTypeDef",
+        "TopBottomFilterOutputTypeDef",
+        "TopBottomFilterTypeDef",
+        "TopBottomMoversComputationTypeDef",
+        "TopBottomRankedComputationTypeDef",
+        "TopicCalculatedFieldOutputTypeDef",
+        "TopicCalculatedFieldTypeDef",
+        "TopicCategoryFilterConstantOutputTypeDef",
+        "TopicCategoryFilterConstantTypeDef",
+        "TopicCategoryFilterOutputTypeDef",
+        "TopicCategoryFilterTypeDef",
+        "TopicColumnOutputTypeDef",
+        "TopicColumnTypeDef",
+        "TopicConfigOptionsTypeDef",
+        "TopicConstantValueOutputTypeDef",
+        "TopicConstantValueTypeDef",
+        "TopicDateRangeFilterTypeDef",
+        "TopicDetailsOutputTypeDef",
+        "TopicDetailsTypeDef",
+        "TopicFilterOutputTypeDef",
+        "TopicFilterTypeDef",
+        "TopicIRComparisonMethodTypeDef",
+        "TopicIRContributionAnalysisOutputTypeDef",
+        "TopicIRContributionAnalysisTypeDef",
+        "TopicIRFilterOptionOutputTypeDef",
+        "TopicIRFilterOptionTypeDef",
+        "TopicIRGroupByTypeDef",
+        "TopicIRMetricOutputTypeDef",
+        "TopicIRMetricTypeDef",
+        "TopicIROutputTypeDef",
+        "TopicIRTypeDef",
+        "TopicNamedEntityOutputTypeDef",
+        "TopicNamedEntityTypeDef",
+        "TopicNullFilterTypeDef",
+        "TopicNumericEqualityFilterTypeDef",
+        "TopicNumericRangeFilterTypeDef",
+        "TopicRangeFilterConstantTypeDef",
+        "TopicRefreshDetailsTypeDef",
+        "TopicRefreshScheduleOutputTypeDef",
+        "TopicRefreshScheduleSummaryTypeDef",
+        "TopicRefreshScheduleTypeDef",
+        "TopicRelativeDateFilterTypeDef",
+        "TopicReviewedAnswerTypeDef",
+        "TopicSearchFilterTypeDef",
+        "TopicSingularFilterConstantTypeDef",
+        "TopicSortClauseTypeDef",
+        "TopicSummaryTypeDef",
+        "TopicTemplateOutputTypeDef",
+        "TopicTemplateTypeDef",
+        "TopicVisualOutputTypeDef",
+        "TopicVisualTypeDef",
+        "TotalAggregationComputationTypeDef",
+        "TotalAggregationFunctionTypeDef",
+        "TotalAggregationOptionTypeDef",
+        "TotalOptionsOutputTypeDef",
+        "TotalOptionsTypeDef",
+        "TransformOperationOutputTypeDef",
+        "TransformOperationSourceOutputTypeDef",
+        "TransformOperationSourceTypeDef",
+        "TransformOperationTypeDef",
+        "TransformStepOutputTypeDef",
+        "TransformStepTypeDef",
+        "TransposedTableOptionTypeDef",
+        "TreeMapAggregatedFieldWellsOutputTypeDef",
+        "TreeMapAggregatedFieldWellsTypeDef",
+        "TreeMapConfigurationOutputTypeDef",
+        "TreeMapConfigurationTypeDef",
+        "TreeMapFieldWellsOutputTypeDef",
+        "TreeMapFieldWellsTypeDef",
+        "TreeMapSortConfigurationOutputTypeDef",
+        "TreeMapSortConfigurationTypeDef",
+        "TreeMapVisualOutputTypeDef",
+        "TreeMapVisualTypeDef",
+        "TrendArrowOptionsTypeDef",
+        "TrinoParametersTypeDef",
+        "TwitterParametersTypeDef",
+        "TypographyOutputTypeDef",
+        "TypographyTypeDef",
+        "UIColorPaletteTypeDef",
+        "UnaggregatedFieldTypeDef",
+        "UniqueKeyOutputTypeDef",
+        "UniqueKeyTypeDef",
+        "UniqueValuesComputationTypeDef",
+        "UnpivotOperationOutputTypeDef",
+        "UnpivotOperationTypeDef",
+        "UntagColumnOperationOutputTypeDef",
+        "UntagColumnOperationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccountCustomPermissionRequestTypeDef",
+        "UpdateAccountCustomPermissionResponseTypeDef",
+        "UpdateAccountCustomizationRequestTypeDef",
+        "UpdateAccountCustomizationResponseTypeDef",
+        "UpdateAccountSettingsRequestTypeDef",
+        "UpdateAccountSettingsResponseTypeDef",
+        "UpdateActionConnectorPermissionsRequestTypeDef",
+        "UpdateActionConnectorPermissionsResponseTypeDef",
+        "UpdateActionConnectorRequestTypeDef",
+        "UpdateActionConnectorResponseTypeDef",
+        "UpdateAnalysisPermissionsRequestTypeDef",
+        "UpdateAnalysisPermissionsResponseTypeDef",
+        "UpdateAnalysisRequestTypeDef",
+        "UpdateAnalysisResponseTypeDef",
+        "UpdateApplicationWithTokenExchangeGrantRequestTypeDef",
+        "UpdateApplicationWithTokenExchangeGrantResponseTypeDef",
+        "UpdateBrandAssignmentRequestTypeDef",
+        "UpdateBrandAssignmentResponseTypeDef",
+        "UpdateBrandPublishedVersionRequestTypeDef",
+        "UpdateBrandPublishedVersionResponseTypeDef",
+        "UpdateBrandRequestTypeDef",
+        "UpdateBrandResponseTypeDef",
+        "UpdateCustomPermissionsRequestTypeDef",
+        "UpdateCustomPermissionsResponseTypeDef",
+        "UpdateDashboardLinksRequestTypeDef",
+        "UpdateDashboardLinksResponseTypeDef",
+        "UpdateDashboardPermissionsRequestTypeDef",
+        "UpdateDashboardPermissionsResponseTypeDef",
+        "UpdateDashboardPublishedVersionRequestTypeDef",
+        "UpdateDashboardPublishedVersionResponseTypeDef",
+        "UpdateDashboardRequestTypeDef",
+        "UpdateDashboardResponseTypeDef",
+        "UpdateDashboardsQAConfigurationRequestTypeDef",
+        "UpdateDashboardsQAConfigurationResponseTypeDef",
+        "UpdateDataSetPermissionsRequestTypeDef",
+        "UpdateDataSetPermissionsResponseTypeDef",
+        "UpdateDataSetRequestTypeDef",
+        "UpdateDataSetResponseTypeDef",
+        "UpdateDataSourcePermissionsRequestTypeDef",
+        "UpdateDataSourcePermissionsResponseTypeDef",
+        "UpdateDataSourceRequestTypeDef",
+        "UpdateDataSourceResponseTypeDef",
+        "UpdateDefaultQBusinessApplicationRequestTypeDef",
+        "UpdateDefaultQBusinessApplicationResponseTypeDef",
+        "UpdateFlowPermissionsInputTypeDef",
+        "UpdateFlowPermissionsOutputTypeDef",
+        "UpdateFolderPermissionsRequestTypeDef",
+        "UpdateFolderPermissionsResponseTypeDef",
+        "UpdateFolderRequestTypeDef",
+        "UpdateFolderResponseTypeDef",
+        "UpdateGroupRequestTypeDef",
+        "UpdateGroupResponseTypeDef",
+        "UpdateIAMPolicyAssignmentRequestTypeDef",
+        "UpdateIAMPolicyAssignmentResponseTypeDef",
+        "UpdateIdentityPropagationConfigRequestTypeDef",
+        "UpdateIdentityPropagationConfigResponseTypeDef",
+        "UpdateIpRestrictionRequestTypeDef",
+        "UpdateIpRestrictionResponseTypeDef",
+        "UpdateKeyRegistrationRequestTypeDef",
+        "UpdateKeyRegistrationResponseTypeDef",
+        "UpdatePublicSharingSettingsRequestTypeDef",
+        "UpdatePublicSharingSettingsResponseTypeDef",
+        "UpdateQPersonalizationConfigurationRequestTypeDef",
+        "UpdateQPersonalizationConfigurationResponseTypeDef",
+        "UpdateQuickSightQSearchConfigurationRequestTypeDef",
+        "UpdateQuickSightQSearchConfigurationResponseTypeDef",
+        "UpdateRefreshScheduleRequestTypeDef",
+        "UpdateRefreshScheduleResponseTypeDef",
+        "UpdateRoleCustomPermissionRequestTypeDef",
+        "UpdateRoleCustomPermissionResponseTypeDef",
+        "UpdateSPICECapacityConfigurationRequestTypeDef",
+        "UpdateSPICECapacityConfigurationResponseTypeDef",
+        "UpdateSelfUpgradeConfigurationRequestTypeDef",
+        "UpdateSelfUpgradeConfigurationResponseTypeDef",
+        "UpdateSelfUpgradeRequestTypeDef",
+        "UpdateSelfUpgradeResponseTypeDef",
+        "UpdateTemplateAliasRequestTypeDef",
+        "UpdateTemplateAliasResponseTypeDef",
+        "UpdateTemplatePermissionsRequestTypeDef",
+        "UpdateTemplatePermissionsResponseTypeDef",
+        "UpdateTemplateRequestTypeDef",
+        "UpdateTemplateResponseTypeDef",
+        "UpdateThemeAliasRequestTypeDef",
+        "UpdateThemeAliasResponseTypeDef",
+        "UpdateThemePermissionsRequestTypeDef",
+        "UpdateThemePermissionsResponseTypeDef",
+        "UpdateThemeRequestTypeDef",
+        "UpdateThemeResponseTypeDef",
+        "UpdateTopicPermissionsRequestTypeDef",
+        "UpdateTopicPermissionsResponseTypeDef",
+        "UpdateTopicRefreshScheduleRequestTypeDef",
+        "UpdateTopicRefreshScheduleResponseTypeDef",
+        "UpdateTopicRequestTypeDef",
+        "UpdateTopicResponseTypeDef",
+        "UpdateUserCustomPermissionRequestTypeDef",
+        "UpdateUserCustomPermissionResponseTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResponseTypeDef",
+        "UpdateVPCConnectionRequestTypeDef",
+        "UpdateVPCConnectionResponseTypeDef",
+        "UploadSettingsTypeDef",
+        "UploadedDocumentMetadataTypeDef",
+        "UserIdentifierTypeDef",
+        "UserTypeDef",
+        "VPCConnectionSummaryTypeDef",
+        "VPCConnectionTypeDef",
+        "ValidationStrategyTypeDef",
+        "ValueColumnConfigurationTypeDef",
+        "VisibleRangeOptionsTypeDef",
+        "VisualAxisSortOptionTypeDef",
+        "VisualCustomActionDefaultsTypeDef",
+        "VisualCustomActionOperationOutputTypeDef",
+        "VisualCustomActionOperationTypeDef",
+        "VisualCustomActionOutputTypeDef",
+        "VisualCustomActionTypeDef",
+        "VisualCustomizationFieldsConfigurationOutputTypeDef",
+        "VisualCustomizationFieldsConfigurationTypeDef",
+        "VisualHighlightOperationTypeDef",
+        "VisualInteractionOptionsTypeDef",
+        "VisualMenuOptionTypeDef",
+        "VisualOptionsTypeDef",
+        "VisualOutputTypeDef",
+        "VisualPaletteOutputTypeDef",
+        "VisualPaletteTypeDef",
+        "VisualSubtitleFontConfigurationTypeDef",
+        "VisualSubtitleLabelOptionsTypeDef",
+        "VisualTitleFontConfigurationTypeDef",
+        "VisualTitleLabelOptionsTypeDef",
+        "VisualTypeDef",
+        "VpcConnectionPropertiesTypeDef",
+        "WaterfallChartAggregatedFieldWellsOutputTypeDef",
+        "WaterfallChartAggregatedFieldWellsTypeDef",
+        "WaterfallChartColorConfigurationTypeDef",
+        "WaterfallChartConfigurationOutputTypeDef",
+        "WaterfallChartConfigurationTypeDef",
+        "WaterfallChartFieldWellsOutputTypeDef",
+        "WaterfallChartFieldWellsTypeDef",
+        "WaterfallChartGroupColorConfigurationTypeDef",
+        "WaterfallChartOptionsTypeDef",
+        "WaterfallChartSortConfigurationOutputTypeDef",
+        "WaterfallChartSortConfigurationTypeDef",
+        "WaterfallVisualOutputTypeDef",
+        "WaterfallVisualTypeDef",
+        "WebCrawlerParametersTypeDef",
+        "WebProxyCredentialsTypeDef",
+        "WhatIfPointScenarioOutputTypeDef",
+        "WhatIfPointScenarioTypeDef",
+        "WhatIfRangeScenarioOutputTypeDef",
+        "WhatIfRangeScenarioTypeDef",
+        "WordCloudAggregatedFieldWellsOutputTypeDef",
+        "WordCloudAggregatedFieldWellsTypeDef",
+        "WordCloudChartConfigurationOutputTypeDef",
+        "WordCloudChartConfigurationTypeDef",
+        "WordCloudFieldWellsOutputTypeDef",
+        "WordCloudFieldWellsTypeDef",
+        "WordCloudOptionsTypeDef",
+        "WordCloudSortConfigurationOutputTypeDef",
+        "WordCloudSortConfigurationTypeDef",
+        "WordCloudVisualOutputTypeDef",
+        "WordCloudVisualTypeDef",
+        "YAxisOptionsTypeDef",
+    ]
 
 
 class APIKeyConnectionMetadataTypeDef(TypedDict):
@@ -2298,6 +2299,83 @@ class ActionConnectorSummaryTypeDef(TypedDict):
     Error: NotRequired[ActionConnectorErrorTypeDef]
 
 
+class ReadAPIKeyConnectionMetadataTypeDef(TypedDict):
+    BaseEndpoint: str
+    Email: NotRequired[str]
+
+
+class ReadAuthorizationCodeGrantDetailsTypeDef(TypedDict):
+    ClientId: str
+    TokenEndpoint: str
+    AuthorizationEndpoint: str
+
+
+class ReadAuthorizationCodeGrantCredentialsDetailsTypeDef(TypedDict):
+    ReadAuthorizationCodeGrantDetails: NotRequired[
+        ReadAuthorizationCodeGrantDetailsTypeDef
+    ]
+
+
+class ReadAuthorizationCodeGrantMetadataTypeDef(TypedDict):
+    BaseEndpoint: str
+    RedirectUrl: str
+    ReadAuthorizationCodeGrantCredentialsDetails: NotRequired[
+        ReadAuthorizationCodeGrantCredentialsDetailsTypeDef
+    ]
+    AuthorizationCodeGrantCredentialsSource: NotRequired[
+        AuthorizationCodeGrantCredentialsSourceType
+    ]
+
+
+class ReadBasicAuthConnectionMetadataTypeDef(TypedDict):
+    BaseEndpoint: str
+    Username: str
+
+
+class ReadClientCredentialsGrantDetailsTypeDef(TypedDict):
+    ClientId: str
+    TokenEndpoint: str
+
+
+class ReadClientCredentialsDetailsTypeDef(TypedDict):
+    ReadClientCredentialsGrantDetails: NotRequired[
+        ReadClientCredentialsGrantDetailsTypeDef
+    ]
+
+
+class ReadClientCredentialsGrantMetadataTypeDef(TypedDict):
+    BaseEndpoint: str
+    ReadClientCredentialsDetails: NotRequired[ReadClientCredentialsDetailsTypeDef]
+    ClientCredentialsSource: NotRequired[ClientCredentialsSourceType]
+
+
+class ReadIamConnectionMetadataTypeDef(TypedDict):
+    RoleArn: str
+    SourceArn: str
+
+
+class ReadNoneConnectionMetadataTypeDef(TypedDict):
+    BaseEndpoint: str
+
+
+class ReadAuthenticationMetadataTypeDef(TypedDict):
+    AuthorizationCodeGrantMetadata: NotRequired[
+        ReadAuthorizationCodeGrantMetadataTypeDef
+    ]
+    ClientCredentialsGrantMetadata: NotRequired[
+        ReadClientCredentialsGrantMetadataTypeDef
+    ]
+    BasicAuthConnectionMetadata: NotRequired[ReadBasicAuthConnectionMetadataTypeDef]
+    ApiKeyConnectionMetadata: NotRequired[ReadAPIKeyConnectionMetadataTypeDef]
+    NoneConnectionMetadata: NotRequired[ReadNoneConnectionMetadataTypeDef]
+    IamConnectionMetadata: NotRequired[ReadIamConnectionMetadataTypeDef]
+
+
+class ReadAuthConfigTypeDef(TypedDict):
+    AuthenticationType: ConnectionAuthTypeType
+    AuthenticationMetadata: ReadAuthenticationMetadataTypeDef
+
+
 class ActionConnectorTypeDef(TypedDict):
     Arn: str
     ActionConnectorId: str
@@ -2340,6 +2418,38 @@ class AggFunctionTypeDef(TypedDict):
     PeriodField: NotRequired[str]
 
 
+class DataPrepListAggregationFunctionTypeDef(TypedDict):
+    InputColumnName: NotRequired[str]
+    Separator: str
+    Distinct: bool
+
+
+class DataPrepSimpleAggregationFunctionTypeDef(TypedDict):
+    InputColumnName: NotRequired[str]
+    FunctionType: DataPrepSimpleAggregationFunctionTypeType
+
+
+class DataPrepAggregationFunctionTypeDef(TypedDict):
+    SimpleAggregation: NotRequired[DataPrepSimpleAggregationFunctionTypeDef]
+    ListAggregation: NotRequired[DataPrepListAggregationFunctionTypeDef]
+
+
+class AggregationTypeDef(TypedDict):
+    AggregationFunction: DataPrepAggregationFunctionTypeDef
+    NewColumnName: str
+    NewColumnId: str
+
+
+class DataSetColumnIdMappingTypeDef(TypedDict):
+    SourceColumnId: str
+    TargetColumnId: str
+
+
+class TransformOperationSourceOutputTypeDef(TypedDict):
+    TransformOperationId: str
+    ColumnIdMappings: NotRequired[list[DataSetColumnIdMappingTypeDef]]
+
+
 class AggregateOperationOutputTypeDef(TypedDict):
     Alias: str
     Source: TransformOperationSourceOutputTypeDef
@@ -2347,11 +2457,30 @@ class AggregateOperationOutputTypeDef(TypedDict):
     Aggregations: list[AggregationTypeDef]
 
 
+class TransformOperationSourceTypeDef(TypedDict):
+    TransformOperationId: str
+    ColumnIdMappings: NotRequired[ReadOnly[Sequence[DataSetColumnIdMappingTypeDef]]]
+
+
 class AggregateOperationTypeDef(TypedDict):
     Alias: str
     Source: ReadOnly[TransformOperationSourceTypeDef]
     GroupByColumnNames: NotRequired[ReadOnly[Sequence[str]]]
     Aggregations: ReadOnly[Sequence[AggregationTypeDef]]
+
+
+class AttributeAggregationFunctionTypeDef(TypedDict):
+    SimpleAttributeAggregation: NotRequired[SimpleAttributeAggregationFunctionType]
+    ValueForMultipleValues: NotRequired[str]
+
+
+class PercentileAggregationTypeDef(TypedDict):
+    PercentileValue: NotRequired[float]
+
+
+class NumericalAggregationFunctionTypeDef(TypedDict):
+    SimpleNumericalAggregation: NotRequired[SimpleNumericalAggregationFunctionType]
+    PercentileAggregation: NotRequired[PercentileAggregationTypeDef]
 
 
 class AggregationFunctionTypeDef(TypedDict):
@@ -2366,16 +2495,15 @@ class AggregationPartitionByTypeDef(TypedDict):
     TimeGranularity: NotRequired[TimeGranularityType]
 
 
+class ColumnIdentifierTypeDef(TypedDict):
+    DataSetIdentifier: str
+    ColumnName: str
+
+
 class AggregationSortConfigurationTypeDef(TypedDict):
     Column: ColumnIdentifierTypeDef
     SortDirection: SortDirectionType
     AggregationFunction: NotRequired[AggregationFunctionTypeDef]
-
-
-class AggregationTypeDef(TypedDict):
-    AggregationFunction: DataPrepAggregationFunctionTypeDef
-    NewColumnName: str
-    NewColumnId: str
 
 
 class AllSheetsFilterScopeConfigurationTypeDef(TypedDict):
@@ -2390,6 +2518,22 @@ class AmazonOpenSearchParametersTypeDef(TypedDict):
     Domain: str
 
 
+class DataQnAConfigurationsTypeDef(TypedDict):
+    Enabled: bool
+
+
+class DataStoriesConfigurationsTypeDef(TypedDict):
+    Enabled: bool
+
+
+class ExecutiveSummaryConfigurationsTypeDef(TypedDict):
+    Enabled: bool
+
+
+class GenerativeAuthoringConfigurationsTypeDef(TypedDict):
+    Enabled: bool
+
+
 class AmazonQInQuickSightConsoleConfigurationsTypeDef(TypedDict):
     DataQnA: NotRequired[DataQnAConfigurationsTypeDef]
     GenerativeAuthoring: NotRequired[GenerativeAuthoringConfigurationsTypeDef]
@@ -2401,8 +2545,3744 @@ class AmazonQInQuickSightDashboardConfigurationsTypeDef(TypedDict):
     ExecutiveSummary: NotRequired[ExecutiveSummaryConfigurationsTypeDef]
 
 
+class FreeFormLayoutScreenCanvasSizeOptionsTypeDef(TypedDict):
+    OptimizedViewPortWidth: str
+
+
+class FreeFormLayoutCanvasSizeOptionsTypeDef(TypedDict):
+    ScreenCanvasSizeOptions: NotRequired[FreeFormLayoutScreenCanvasSizeOptionsTypeDef]
+
+
+class DefaultFreeFormLayoutConfigurationTypeDef(TypedDict):
+    CanvasSizeOptions: FreeFormLayoutCanvasSizeOptionsTypeDef
+
+
+class GridLayoutScreenCanvasSizeOptionsTypeDef(TypedDict):
+    ResizeOption: ResizeOptionType
+    OptimizedViewPortWidth: NotRequired[str]
+
+
+class GridLayoutCanvasSizeOptionsTypeDef(TypedDict):
+    ScreenCanvasSizeOptions: NotRequired[GridLayoutScreenCanvasSizeOptionsTypeDef]
+
+
+class DefaultGridLayoutConfigurationTypeDef(TypedDict):
+    CanvasSizeOptions: GridLayoutCanvasSizeOptionsTypeDef
+
+
+class DefaultInteractiveLayoutConfigurationTypeDef(TypedDict):
+    Grid: NotRequired[DefaultGridLayoutConfigurationTypeDef]
+    FreeForm: NotRequired[DefaultFreeFormLayoutConfigurationTypeDef]
+
+
+class SpacingTypeDef(TypedDict):
+    Top: NotRequired[str]
+    Bottom: NotRequired[str]
+    Left: NotRequired[str]
+    Right: NotRequired[str]
+
+
+class SectionBasedLayoutPaperCanvasSizeOptionsTypeDef(TypedDict):
+    PaperSize: NotRequired[PaperSizeType]
+    PaperOrientation: NotRequired[PaperOrientationType]
+    PaperMargin: NotRequired[SpacingTypeDef]
+
+
+class SectionBasedLayoutCanvasSizeOptionsTypeDef(TypedDict):
+    PaperCanvasSizeOptions: NotRequired[SectionBasedLayoutPaperCanvasSizeOptionsTypeDef]
+
+
+class DefaultSectionBasedLayoutConfigurationTypeDef(TypedDict):
+    CanvasSizeOptions: SectionBasedLayoutCanvasSizeOptionsTypeDef
+
+
+class DefaultPaginatedLayoutConfigurationTypeDef(TypedDict):
+    SectionBased: NotRequired[DefaultSectionBasedLayoutConfigurationTypeDef]
+
+
+class DefaultNewSheetConfigurationTypeDef(TypedDict):
+    InteractiveLayoutConfiguration: NotRequired[
+        DefaultInteractiveLayoutConfigurationTypeDef
+    ]
+    PaginatedLayoutConfiguration: NotRequired[
+        DefaultPaginatedLayoutConfigurationTypeDef
+    ]
+    SheetContentType: NotRequired[SheetContentTypeType]
+
+
 class AnalysisDefaultsTypeDef(TypedDict):
     DefaultNewSheetConfiguration: DefaultNewSheetConfigurationTypeDef
+
+
+class VisualHighlightOperationTypeDef(TypedDict):
+    Trigger: VisualHighlightTriggerType
+
+
+class VisualCustomActionDefaultsTypeDef(TypedDict):
+    highlightOperation: NotRequired[VisualHighlightOperationTypeDef]
+
+
+class AssetOptionsOutputTypeDef(TypedDict):
+    Timezone: NotRequired[str]
+    WeekStart: NotRequired[DayOfTheWeekType]
+    QBusinessInsightsStatus: NotRequired[QBusinessInsightsStatusType]
+    ExcludedDataSetArns: NotRequired[list[str]]
+    CustomActionDefaults: NotRequired[VisualCustomActionDefaultsTypeDef]
+
+
+class CalculatedFieldTypeDef(TypedDict):
+    DataSetIdentifier: str
+    Name: str
+    Expression: str
+
+
+class CustomColorTypeDef(TypedDict):
+    FieldValue: NotRequired[str]
+    Color: str
+    SpecialValue: NotRequired[SpecialValueType]
+
+
+class ColorsConfigurationOutputTypeDef(TypedDict):
+    CustomColors: NotRequired[list[CustomColorTypeDef]]
+
+
+class DecalSettingsTypeDef(TypedDict):
+    ElementValue: NotRequired[str]
+    DecalVisibility: NotRequired[VisibilityType]
+    DecalColor: NotRequired[str]
+    DecalPatternType: NotRequired[DecalPatternTypeType]
+    DecalStyleType: NotRequired[DecalStyleTypeType]
+
+
+class DecalSettingsConfigurationOutputTypeDef(TypedDict):
+    CustomDecalSettings: NotRequired[list[DecalSettingsTypeDef]]
+
+
+class NullValueFormatConfigurationTypeDef(TypedDict):
+    NullString: str
+
+
+class DecimalPlacesConfigurationTypeDef(TypedDict):
+    DecimalPlaces: int
+
+
+class NegativeValueConfigurationTypeDef(TypedDict):
+    DisplayMode: NegativeValueDisplayModeType
+
+
+class ThousandSeparatorOptionsTypeDef(TypedDict):
+    Symbol: NotRequired[NumericSeparatorSymbolType]
+    Visibility: NotRequired[VisibilityType]
+    GroupingStyle: NotRequired[DigitGroupingStyleType]
+
+
+class NumericSeparatorConfigurationTypeDef(TypedDict):
+    DecimalSeparator: NotRequired[NumericSeparatorSymbolType]
+    ThousandsSeparator: NotRequired[ThousandSeparatorOptionsTypeDef]
+
+
+class CurrencyDisplayFormatConfigurationTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Suffix: NotRequired[str]
+    SeparatorConfiguration: NotRequired[NumericSeparatorConfigurationTypeDef]
+    Symbol: NotRequired[str]
+    DecimalPlacesConfiguration: NotRequired[DecimalPlacesConfigurationTypeDef]
+    NumberScale: NotRequired[NumberScaleType]
+    NegativeValueConfiguration: NotRequired[NegativeValueConfigurationTypeDef]
+    NullValueFormatConfiguration: NotRequired[NullValueFormatConfigurationTypeDef]
+
+
+class NumberDisplayFormatConfigurationTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Suffix: NotRequired[str]
+    SeparatorConfiguration: NotRequired[NumericSeparatorConfigurationTypeDef]
+    DecimalPlacesConfiguration: NotRequired[DecimalPlacesConfigurationTypeDef]
+    NumberScale: NotRequired[NumberScaleType]
+    NegativeValueConfiguration: NotRequired[NegativeValueConfigurationTypeDef]
+    NullValueFormatConfiguration: NotRequired[NullValueFormatConfigurationTypeDef]
+
+
+class PercentageDisplayFormatConfigurationTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Suffix: NotRequired[str]
+    SeparatorConfiguration: NotRequired[NumericSeparatorConfigurationTypeDef]
+    DecimalPlacesConfiguration: NotRequired[DecimalPlacesConfigurationTypeDef]
+    NegativeValueConfiguration: NotRequired[NegativeValueConfigurationTypeDef]
+    NullValueFormatConfiguration: NotRequired[NullValueFormatConfigurationTypeDef]
+
+
+class NumericFormatConfigurationTypeDef(TypedDict):
+    NumberDisplayFormatConfiguration: NotRequired[
+        NumberDisplayFormatConfigurationTypeDef
+    ]
+    CurrencyDisplayFormatConfiguration: NotRequired[
+        CurrencyDisplayFormatConfigurationTypeDef
+    ]
+    PercentageDisplayFormatConfiguration: NotRequired[
+        PercentageDisplayFormatConfigurationTypeDef
+    ]
+
+
+class DateTimeFormatConfigurationTypeDef(TypedDict):
+    DateTimeFormat: NotRequired[str]
+    NullValueFormatConfiguration: NotRequired[NullValueFormatConfigurationTypeDef]
+    NumericFormatConfiguration: NotRequired[NumericFormatConfigurationTypeDef]
+
+
+class NumberFormatConfigurationTypeDef(TypedDict):
+    FormatConfiguration: NotRequired[NumericFormatConfigurationTypeDef]
+
+
+class StringFormatConfigurationTypeDef(TypedDict):
+    NullValueFormatConfiguration: NotRequired[NullValueFormatConfigurationTypeDef]
+    NumericFormatConfiguration: NotRequired[NumericFormatConfigurationTypeDef]
+
+
+class FormatConfigurationTypeDef(TypedDict):
+    StringFormatConfiguration: NotRequired[StringFormatConfigurationTypeDef]
+    NumberFormatConfiguration: NotRequired[NumberFormatConfigurationTypeDef]
+    DateTimeFormatConfiguration: NotRequired[DateTimeFormatConfigurationTypeDef]
+
+
+class ColumnConfigurationOutputTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    FormatConfiguration: NotRequired[FormatConfigurationTypeDef]
+    Role: NotRequired[ColumnRoleType]
+    ColorsConfiguration: NotRequired[ColorsConfigurationOutputTypeDef]
+    DecalSettingsConfiguration: NotRequired[DecalSettingsConfigurationOutputTypeDef]
+
+
+class DataSetIdentifierDeclarationTypeDef(TypedDict):
+    Identifier: str
+    DataSetArn: str
+
+
+class CustomFilterConfigurationTypeDef(TypedDict):
+    MatchOperator: CategoryFilterMatchOperatorType
+    CategoryValue: NotRequired[str]
+    SelectAllOptions: NotRequired[CategoryFilterSelectAllOptionsType]
+    ParameterName: NotRequired[str]
+    NullOption: FilterNullOptionType
+
+
+class CustomFilterListConfigurationOutputTypeDef(TypedDict):
+    MatchOperator: CategoryFilterMatchOperatorType
+    CategoryValues: NotRequired[list[str]]
+    SelectAllOptions: NotRequired[CategoryFilterSelectAllOptionsType]
+    NullOption: FilterNullOptionType
+
+
+class FilterListConfigurationOutputTypeDef(TypedDict):
+    MatchOperator: CategoryFilterMatchOperatorType
+    CategoryValues: NotRequired[list[str]]
+    SelectAllOptions: NotRequired[CategoryFilterSelectAllOptionsType]
+    NullOption: NotRequired[FilterNullOptionType]
+
+
+class CategoryFilterConfigurationOutputTypeDef(TypedDict):
+    FilterListConfiguration: NotRequired[FilterListConfigurationOutputTypeDef]
+    CustomFilterListConfiguration: NotRequired[
+        CustomFilterListConfigurationOutputTypeDef
+    ]
+    CustomFilterConfiguration: NotRequired[CustomFilterConfigurationTypeDef]
+
+
+class ControlTitleFormatTextTypeDef(TypedDict):
+    PlainText: NotRequired[str]
+    RichText: NotRequired[str]
+
+
+class FontSizeTypeDef(TypedDict):
+    Relative: NotRequired[RelativeFontSizeType]
+    Absolute: NotRequired[str]
+
+
+class FontWeightTypeDef(TypedDict):
+    Name: NotRequired[FontWeightNameType]
+
+
+class FontConfigurationTypeDef(TypedDict):
+    FontSize: NotRequired[FontSizeTypeDef]
+    FontDecoration: NotRequired[FontDecorationType]
+    FontColor: NotRequired[str]
+    FontWeight: NotRequired[FontWeightTypeDef]
+    FontStyle: NotRequired[FontStyleType]
+    FontFamily: NotRequired[str]
+
+
+class LabelOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    FontConfiguration: NotRequired[FontConfigurationTypeDef]
+    CustomLabel: NotRequired[str]
+
+
+class SheetControlInfoIconLabelOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    InfoIconText: NotRequired[str]
+
+
+class DateTimePickerControlDisplayOptionsTypeDef(TypedDict):
+    TitleOptions: NotRequired[LabelOptionsTypeDef]
+    DateTimeFormat: NotRequired[str]
+    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
+    HelperTextVisibility: NotRequired[VisibilityType]
+    DateIconVisibility: NotRequired[VisibilityType]
+
+
+class DefaultDateTimePickerControlOptionsTypeDef(TypedDict):
+    Type: NotRequired[SheetControlDateTimePickerTypeType]
+    DisplayOptions: NotRequired[DateTimePickerControlDisplayOptionsTypeDef]
+    CommitMode: NotRequired[CommitModeType]
+
+
+class SelectableValuesSortTypeDef(TypedDict):
+    Direction: ControlSortDirectionType
+
+
+class ControlSortConfigurationTypeDef(TypedDict):
+    SelectableValuesSort: NotRequired[SelectableValuesSortTypeDef]
+    ControlColumnSort: NotRequired[AggregationSortConfigurationTypeDef]
+
+
+class ListControlSelectAllOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class DropDownControlDisplayOptionsTypeDef(TypedDict):
+    SelectAllOptions: NotRequired[ListControlSelectAllOptionsTypeDef]
+    TitleOptions: NotRequired[LabelOptionsTypeDef]
+    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
+
+
+class FilterSelectableValuesOutputTypeDef(TypedDict):
+    Values: NotRequired[list[str]]
+
+
+class DefaultFilterDropDownControlOptionsOutputTypeDef(TypedDict):
+    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[FilterSelectableValuesOutputTypeDef]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
+
+
+class ListControlSearchOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class ListControlDisplayOptionsTypeDef(TypedDict):
+    SearchOptions: NotRequired[ListControlSearchOptionsTypeDef]
+    SelectAllOptions: NotRequired[ListControlSelectAllOptionsTypeDef]
+    TitleOptions: NotRequired[LabelOptionsTypeDef]
+    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
+
+
+class DefaultFilterListControlOptionsOutputTypeDef(TypedDict):
+    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[FilterSelectableValuesOutputTypeDef]
+    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
+
+
+class RelativeDateTimeControlDisplayOptionsTypeDef(TypedDict):
+    TitleOptions: NotRequired[LabelOptionsTypeDef]
+    DateTimeFormat: NotRequired[str]
+    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
+
+
+class DefaultRelativeDateTimeControlOptionsTypeDef(TypedDict):
+    DisplayOptions: NotRequired[RelativeDateTimeControlDisplayOptionsTypeDef]
+    CommitMode: NotRequired[CommitModeType]
+
+
+class SliderControlDisplayOptionsTypeDef(TypedDict):
+    TitleOptions: NotRequired[LabelOptionsTypeDef]
+    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
+
+
+class DefaultSliderControlOptionsTypeDef(TypedDict):
+    DisplayOptions: NotRequired[SliderControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlSliderTypeType]
+    MaximumValue: float
+    MinimumValue: float
+    StepSize: float
+
+
+class TextControlPlaceholderOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class TextAreaControlDisplayOptionsTypeDef(TypedDict):
+    TitleOptions: NotRequired[LabelOptionsTypeDef]
+    PlaceholderOptions: NotRequired[TextControlPlaceholderOptionsTypeDef]
+    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
+
+
+class DefaultTextAreaControlOptionsTypeDef(TypedDict):
+    Delimiter: NotRequired[str]
+    DisplayOptions: NotRequired[TextAreaControlDisplayOptionsTypeDef]
+
+
+class TextFieldControlDisplayOptionsTypeDef(TypedDict):
+    TitleOptions: NotRequired[LabelOptionsTypeDef]
+    PlaceholderOptions: NotRequired[TextControlPlaceholderOptionsTypeDef]
+    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
+
+
+class DefaultTextFieldControlOptionsTypeDef(TypedDict):
+    DisplayOptions: NotRequired[TextFieldControlDisplayOptionsTypeDef]
+
+
+class DefaultFilterControlOptionsOutputTypeDef(TypedDict):
+    DefaultDateTimePickerOptions: NotRequired[
+        DefaultDateTimePickerControlOptionsTypeDef
+    ]
+    DefaultListOptions: NotRequired[DefaultFilterListControlOptionsOutputTypeDef]
+    DefaultDropdownOptions: NotRequired[
+        DefaultFilterDropDownControlOptionsOutputTypeDef
+    ]
+    DefaultTextFieldOptions: NotRequired[DefaultTextFieldControlOptionsTypeDef]
+    DefaultTextAreaOptions: NotRequired[DefaultTextAreaControlOptionsTypeDef]
+    DefaultSliderOptions: NotRequired[DefaultSliderControlOptionsTypeDef]
+    DefaultRelativeDateTimeOptions: NotRequired[
+        DefaultRelativeDateTimeControlOptionsTypeDef
+    ]
+
+
+class DefaultFilterControlConfigurationOutputTypeDef(TypedDict):
+    Title: NotRequired[str]
+    ControlOptions: DefaultFilterControlOptionsOutputTypeDef
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class CategoryFilterOutputTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    Configuration: CategoryFilterConfigurationOutputTypeDef
+    DefaultFilterControlConfiguration: NotRequired[
+        DefaultFilterControlConfigurationOutputTypeDef
+    ]
+
+
+class CategoryInnerFilterOutputTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    Configuration: CategoryFilterConfigurationOutputTypeDef
+    DefaultFilterControlConfiguration: NotRequired[
+        DefaultFilterControlConfigurationOutputTypeDef
+    ]
+
+
+class InnerFilterOutputTypeDef(TypedDict):
+    CategoryInnerFilter: NotRequired[CategoryInnerFilterOutputTypeDef]
+
+
+class NestedFilterOutputTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    IncludeInnerSet: bool
+    InnerFilter: InnerFilterOutputTypeDef
+
+
+class NumericEqualityFilterOutputTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    Value: NotRequired[float]
+    SelectAllOptions: NotRequired[NumericFilterSelectAllOptionsType]
+    MatchOperator: NumericEqualityMatchOperatorType
+    AggregationFunction: NotRequired[AggregationFunctionTypeDef]
+    ParameterName: NotRequired[str]
+    NullOption: FilterNullOptionType
+    DefaultFilterControlConfiguration: NotRequired[
+        DefaultFilterControlConfigurationOutputTypeDef
+    ]
+
+
+class NumericRangeFilterValueTypeDef(TypedDict):
+    StaticValue: NotRequired[float]
+    Parameter: NotRequired[str]
+
+
+class NumericRangeFilterOutputTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    IncludeMinimum: NotRequired[bool]
+    IncludeMaximum: NotRequired[bool]
+    RangeMinimum: NotRequired[NumericRangeFilterValueTypeDef]
+    RangeMaximum: NotRequired[NumericRangeFilterValueTypeDef]
+    SelectAllOptions: NotRequired[NumericFilterSelectAllOptionsType]
+    AggregationFunction: NotRequired[AggregationFunctionTypeDef]
+    NullOption: FilterNullOptionType
+    DefaultFilterControlConfiguration: NotRequired[
+        DefaultFilterControlConfigurationOutputTypeDef
+    ]
+
+
+class AnchorDateConfigurationTypeDef(TypedDict):
+    AnchorOption: NotRequired[AnchorOptionType]
+    ParameterName: NotRequired[str]
+
+
+class ExcludePeriodConfigurationTypeDef(TypedDict):
+    Amount: int
+    Granularity: TimeGranularityType
+    Status: NotRequired[WidgetStatusType]
+
+
+class RelativeDatesFilterOutputTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    AnchorDateConfiguration: AnchorDateConfigurationTypeDef
+    MinimumGranularity: NotRequired[TimeGranularityType]
+    TimeGranularity: TimeGranularityType
+    RelativeDateType: RelativeDateTypeType
+    RelativeDateValue: NotRequired[int]
+    ParameterName: NotRequired[str]
+    NullOption: FilterNullOptionType
+    ExcludePeriodConfiguration: NotRequired[ExcludePeriodConfigurationTypeDef]
+    DefaultFilterControlConfiguration: NotRequired[
+        DefaultFilterControlConfigurationOutputTypeDef
+    ]
+
+
+class RollingDateConfigurationTypeDef(TypedDict):
+    DataSetIdentifier: NotRequired[str]
+    Expression: str
+
+
+class TimeEqualityFilterOutputTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    Value: NotRequired[datetime]
+    ParameterName: NotRequired[str]
+    TimeGranularity: NotRequired[TimeGranularityType]
+    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
+    DefaultFilterControlConfiguration: NotRequired[
+        DefaultFilterControlConfigurationOutputTypeDef
+    ]
+
+
+class TimeRangeFilterValueOutputTypeDef(TypedDict):
+    StaticValue: NotRequired[datetime]
+    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
+    Parameter: NotRequired[str]
+
+
+class TimeRangeFilterOutputTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    IncludeMinimum: NotRequired[bool]
+    IncludeMaximum: NotRequired[bool]
+    RangeMinimumValue: NotRequired[TimeRangeFilterValueOutputTypeDef]
+    RangeMaximumValue: NotRequired[TimeRangeFilterValueOutputTypeDef]
+    NullOption: FilterNullOptionType
+    ExcludePeriodConfiguration: NotRequired[ExcludePeriodConfigurationTypeDef]
+    TimeGranularity: NotRequired[TimeGranularityType]
+    DefaultFilterControlConfiguration: NotRequired[
+        DefaultFilterControlConfigurationOutputTypeDef
+    ]
+
+
+class TopBottomFilterOutputTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    Limit: NotRequired[int]
+    AggregationSortConfigurations: list[AggregationSortConfigurationTypeDef]
+    TimeGranularity: NotRequired[TimeGranularityType]
+    ParameterName: NotRequired[str]
+    DefaultFilterControlConfiguration: NotRequired[
+        DefaultFilterControlConfigurationOutputTypeDef
+    ]
+
+
+class FilterOutputTypeDef(TypedDict):
+    CategoryFilter: NotRequired[CategoryFilterOutputTypeDef]
+    NumericRangeFilter: NotRequired[NumericRangeFilterOutputTypeDef]
+    NumericEqualityFilter: NotRequired[NumericEqualityFilterOutputTypeDef]
+    TimeEqualityFilter: NotRequired[TimeEqualityFilterOutputTypeDef]
+    TimeRangeFilter: NotRequired[TimeRangeFilterOutputTypeDef]
+    RelativeDatesFilter: NotRequired[RelativeDatesFilterOutputTypeDef]
+    TopBottomFilter: NotRequired[TopBottomFilterOutputTypeDef]
+    NestedFilter: NotRequired[NestedFilterOutputTypeDef]
+
+
+class SheetVisualScopingConfigurationOutputTypeDef(TypedDict):
+    SheetId: str
+    Scope: FilterVisualScopeType
+    VisualIds: NotRequired[list[str]]
+
+
+class SelectedSheetsFilterScopeConfigurationOutputTypeDef(TypedDict):
+    SheetVisualScopingConfigurations: NotRequired[
+        list[SheetVisualScopingConfigurationOutputTypeDef]
+    ]
+
+
+class FilterScopeConfigurationOutputTypeDef(TypedDict):
+    SelectedSheets: NotRequired[SelectedSheetsFilterScopeConfigurationOutputTypeDef]
+    AllSheets: NotRequired[AllSheetsFilterScopeConfigurationTypeDef]
+
+
+class FilterGroupOutputTypeDef(TypedDict):
+    FilterGroupId: str
+    Filters: list[FilterOutputTypeDef]
+    ScopeConfiguration: FilterScopeConfigurationOutputTypeDef
+    Status: NotRequired[WidgetStatusType]
+    CrossDataset: CrossDatasetTypesType
+
+
+class DynamicDefaultValueTypeDef(TypedDict):
+    UserNameColumn: NotRequired[ColumnIdentifierTypeDef]
+    GroupNameColumn: NotRequired[ColumnIdentifierTypeDef]
+    DefaultValueColumn: ColumnIdentifierTypeDef
+
+
+class DateTimeDefaultValuesOutputTypeDef(TypedDict):
+    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
+    StaticValues: NotRequired[list[datetime]]
+    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
+
+
+class DateTimeValueWhenUnsetConfigurationOutputTypeDef(TypedDict):
+    ValueWhenUnsetOption: NotRequired[ValueWhenUnsetOptionType]
+    CustomValue: NotRequired[datetime]
+
+
+class MappedDataSetParameterTypeDef(TypedDict):
+    DataSetIdentifier: str
+    DataSetParameterName: str
+
+
+class DateTimeParameterDeclarationOutputTypeDef(TypedDict):
+    Name: str
+    DefaultValues: NotRequired[DateTimeDefaultValuesOutputTypeDef]
+    TimeGranularity: NotRequired[TimeGranularityType]
+    ValueWhenUnset: NotRequired[DateTimeValueWhenUnsetConfigurationOutputTypeDef]
+    MappedDataSetParameters: NotRequired[list[MappedDataSetParameterTypeDef]]
+
+
+class DecimalDefaultValuesOutputTypeDef(TypedDict):
+    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
+    StaticValues: NotRequired[list[float]]
+
+
+class DecimalValueWhenUnsetConfigurationTypeDef(TypedDict):
+    ValueWhenUnsetOption: NotRequired[ValueWhenUnsetOptionType]
+    CustomValue: NotRequired[float]
+
+
+class DecimalParameterDeclarationOutputTypeDef(TypedDict):
+    ParameterValueType: ParameterValueTypeType
+    Name: str
+    DefaultValues: NotRequired[DecimalDefaultValuesOutputTypeDef]
+    ValueWhenUnset: NotRequired[DecimalValueWhenUnsetConfigurationTypeDef]
+    MappedDataSetParameters: NotRequired[list[MappedDataSetParameterTypeDef]]
+
+
+class IntegerDefaultValuesOutputTypeDef(TypedDict):
+    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
+    StaticValues: NotRequired[list[int]]
+
+
+class IntegerValueWhenUnsetConfigurationTypeDef(TypedDict):
+    ValueWhenUnsetOption: NotRequired[ValueWhenUnsetOptionType]
+    CustomValue: NotRequired[int]
+
+
+class IntegerParameterDeclarationOutputTypeDef(TypedDict):
+    ParameterValueType: ParameterValueTypeType
+    Name: str
+    DefaultValues: NotRequired[IntegerDefaultValuesOutputTypeDef]
+    ValueWhenUnset: NotRequired[IntegerValueWhenUnsetConfigurationTypeDef]
+    MappedDataSetParameters: NotRequired[list[MappedDataSetParameterTypeDef]]
+
+
+class StringDefaultValuesOutputTypeDef(TypedDict):
+    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
+    StaticValues: NotRequired[list[str]]
+
+
+class StringValueWhenUnsetConfigurationTypeDef(TypedDict):
+    ValueWhenUnsetOption: NotRequired[ValueWhenUnsetOptionType]
+    CustomValue: NotRequired[str]
+
+
+class StringParameterDeclarationOutputTypeDef(TypedDict):
+    ParameterValueType: ParameterValueTypeType
+    Name: str
+    DefaultValues: NotRequired[StringDefaultValuesOutputTypeDef]
+    ValueWhenUnset: NotRequired[StringValueWhenUnsetConfigurationTypeDef]
+    MappedDataSetParameters: NotRequired[list[MappedDataSetParameterTypeDef]]
+
+
+class ParameterDeclarationOutputTypeDef(TypedDict):
+    StringParameterDeclaration: NotRequired[StringParameterDeclarationOutputTypeDef]
+    DecimalParameterDeclaration: NotRequired[DecimalParameterDeclarationOutputTypeDef]
+    IntegerParameterDeclaration: NotRequired[IntegerParameterDeclarationOutputTypeDef]
+    DateTimeParameterDeclaration: NotRequired[DateTimeParameterDeclarationOutputTypeDef]
+
+
+class QueryExecutionOptionsTypeDef(TypedDict):
+    QueryExecutionMode: NotRequired[QueryExecutionModeType]
+
+
+class CascadingControlSourceTypeDef(TypedDict):
+    SourceSheetControlId: NotRequired[str]
+    ColumnToMatch: NotRequired[ColumnIdentifierTypeDef]
+
+
+class CascadingControlConfigurationOutputTypeDef(TypedDict):
+    SourceControls: NotRequired[list[CascadingControlSourceTypeDef]]
+
+
+class FilterCrossSheetControlOutputTypeDef(TypedDict):
+    FilterControlId: str
+    SourceFilterId: str
+    CascadingControlConfiguration: NotRequired[
+        CascadingControlConfigurationOutputTypeDef
+    ]
+
+
+class FilterDateTimePickerControlTypeDef(TypedDict):
+    FilterControlId: str
+    Title: NotRequired[str]
+    SourceFilterId: str
+    DisplayOptions: NotRequired[DateTimePickerControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlDateTimePickerTypeType]
+    CommitMode: NotRequired[CommitModeType]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class FilterDropDownControlOutputTypeDef(TypedDict):
+    FilterControlId: str
+    Title: NotRequired[str]
+    SourceFilterId: str
+    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[FilterSelectableValuesOutputTypeDef]
+    CascadingControlConfiguration: NotRequired[
+        CascadingControlConfigurationOutputTypeDef
+    ]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class FilterListControlOutputTypeDef(TypedDict):
+    FilterControlId: str
+    Title: NotRequired[str]
+    SourceFilterId: str
+    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[FilterSelectableValuesOutputTypeDef]
+    CascadingControlConfiguration: NotRequired[
+        CascadingControlConfigurationOutputTypeDef
+    ]
+    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class FilterRelativeDateTimeControlTypeDef(TypedDict):
+    FilterControlId: str
+    Title: NotRequired[str]
+    SourceFilterId: str
+    DisplayOptions: NotRequired[RelativeDateTimeControlDisplayOptionsTypeDef]
+    CommitMode: NotRequired[CommitModeType]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class FilterSliderControlTypeDef(TypedDict):
+    FilterControlId: str
+    Title: NotRequired[str]
+    SourceFilterId: str
+    DisplayOptions: NotRequired[SliderControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlSliderTypeType]
+    MaximumValue: float
+    MinimumValue: float
+    StepSize: float
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class FilterTextAreaControlTypeDef(TypedDict):
+    FilterControlId: str
+    Title: NotRequired[str]
+    SourceFilterId: str
+    Delimiter: NotRequired[str]
+    DisplayOptions: NotRequired[TextAreaControlDisplayOptionsTypeDef]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class FilterTextFieldControlTypeDef(TypedDict):
+    FilterControlId: str
+    Title: NotRequired[str]
+    SourceFilterId: str
+    DisplayOptions: NotRequired[TextFieldControlDisplayOptionsTypeDef]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class FilterControlOutputTypeDef(TypedDict):
+    DateTimePicker: NotRequired[FilterDateTimePickerControlTypeDef]
+    List: NotRequired[FilterListControlOutputTypeDef]
+    Dropdown: NotRequired[FilterDropDownControlOutputTypeDef]
+    TextField: NotRequired[FilterTextFieldControlTypeDef]
+    TextArea: NotRequired[FilterTextAreaControlTypeDef]
+    Slider: NotRequired[FilterSliderControlTypeDef]
+    RelativeDateTime: NotRequired[FilterRelativeDateTimeControlTypeDef]
+    CrossSheet: NotRequired[FilterCrossSheetControlOutputTypeDef]
+
+
+class FreeFormLayoutElementBackgroundStyleTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    Color: NotRequired[str]
+
+
+class FreeFormLayoutElementBorderStyleTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    Color: NotRequired[str]
+    Width: NotRequired[str]
+
+
+class LoadingAnimationTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class SheetElementConfigurationOverridesTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class SheetElementRenderingRuleTypeDef(TypedDict):
+    Expression: str
+    ConfigurationOverrides: SheetElementConfigurationOverridesTypeDef
+
+
+class FreeFormLayoutElementOutputTypeDef(TypedDict):
+    ElementId: str
+    ElementType: LayoutElementTypeType
+    XAxisLocation: str
+    YAxisLocation: str
+    Width: str
+    Height: str
+    Visibility: NotRequired[VisibilityType]
+    RenderingRules: NotRequired[list[SheetElementRenderingRuleTypeDef]]
+    BorderStyle: NotRequired[FreeFormLayoutElementBorderStyleTypeDef]
+    SelectedBorderStyle: NotRequired[FreeFormLayoutElementBorderStyleTypeDef]
+    BackgroundStyle: NotRequired[FreeFormLayoutElementBackgroundStyleTypeDef]
+    LoadingAnimation: NotRequired[LoadingAnimationTypeDef]
+    BorderRadius: NotRequired[str]
+    Padding: NotRequired[str]
+
+
+class SheetLayoutGroupMemberTypeDef(TypedDict):
+    Id: str
+    Type: SheetLayoutGroupMemberTypeType
+
+
+class SheetLayoutGroupOutputTypeDef(TypedDict):
+    Id: str
+    Members: list[SheetLayoutGroupMemberTypeDef]
+
+
+class FreeFormLayoutConfigurationOutputTypeDef(TypedDict):
+    Elements: list[FreeFormLayoutElementOutputTypeDef]
+    CanvasSizeOptions: NotRequired[FreeFormLayoutCanvasSizeOptionsTypeDef]
+    Groups: NotRequired[list[SheetLayoutGroupOutputTypeDef]]
+
+
+class GridLayoutElementBackgroundStyleTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    Color: NotRequired[str]
+
+
+class GridLayoutElementBorderStyleTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    Color: NotRequired[str]
+    Width: NotRequired[str]
+
+
+class GridLayoutElementTypeDef(TypedDict):
+    ElementId: str
+    ElementType: LayoutElementTypeType
+    ColumnIndex: NotRequired[int]
+    ColumnSpan: int
+    RowIndex: NotRequired[int]
+    RowSpan: int
+    BorderStyle: NotRequired[GridLayoutElementBorderStyleTypeDef]
+    SelectedBorderStyle: NotRequired[GridLayoutElementBorderStyleTypeDef]
+    BackgroundStyle: NotRequired[GridLayoutElementBackgroundStyleTypeDef]
+    LoadingAnimation: NotRequired[LoadingAnimationTypeDef]
+    BorderRadius: NotRequired[str]
+    Padding: NotRequired[str]
+
+
+class GridLayoutConfigurationOutputTypeDef(TypedDict):
+    Elements: list[GridLayoutElementTypeDef]
+    CanvasSizeOptions: NotRequired[GridLayoutCanvasSizeOptionsTypeDef]
+
+
+class FreeFormSectionLayoutConfigurationOutputTypeDef(TypedDict):
+    Elements: list[FreeFormLayoutElementOutputTypeDef]
+
+
+class SectionLayoutConfigurationOutputTypeDef(TypedDict):
+    FreeFormLayout: FreeFormSectionLayoutConfigurationOutputTypeDef
+
+
+class BodySectionContentOutputTypeDef(TypedDict):
+    Layout: NotRequired[SectionLayoutConfigurationOutputTypeDef]
+
+
+class ColumnSortTypeDef(TypedDict):
+    SortBy: ColumnIdentifierTypeDef
+    Direction: SortDirectionType
+    AggregationFunction: NotRequired[AggregationFunctionTypeDef]
+
+
+class BodySectionDynamicCategoryDimensionConfigurationOutputTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    Limit: NotRequired[int]
+    SortByMetrics: NotRequired[list[ColumnSortTypeDef]]
+
+
+class BodySectionDynamicNumericDimensionConfigurationOutputTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    Limit: NotRequired[int]
+    SortByMetrics: NotRequired[list[ColumnSortTypeDef]]
+
+
+class BodySectionRepeatDimensionConfigurationOutputTypeDef(TypedDict):
+    DynamicCategoryDimensionConfiguration: NotRequired[
+        BodySectionDynamicCategoryDimensionConfigurationOutputTypeDef
+    ]
+    DynamicNumericDimensionConfiguration: NotRequired[
+        BodySectionDynamicNumericDimensionConfigurationOutputTypeDef
+    ]
+
+
+class SectionAfterPageBreakTypeDef(TypedDict):
+    Status: NotRequired[SectionPageBreakStatusType]
+
+
+class BodySectionRepeatPageBreakConfigurationTypeDef(TypedDict):
+    After: NotRequired[SectionAfterPageBreakTypeDef]
+
+
+class BodySectionRepeatConfigurationOutputTypeDef(TypedDict):
+    DimensionConfigurations: NotRequired[
+        list[BodySectionRepeatDimensionConfigurationOutputTypeDef]
+    ]
+    PageBreakConfiguration: NotRequired[BodySectionRepeatPageBreakConfigurationTypeDef]
+    NonRepeatingVisuals: NotRequired[list[str]]
+
+
+class SectionPageBreakConfigurationTypeDef(TypedDict):
+    After: NotRequired[SectionAfterPageBreakTypeDef]
+
+
+class SectionStyleTypeDef(TypedDict):
+    Height: NotRequired[str]
+    Padding: NotRequired[SpacingTypeDef]
+
+
+class BodySectionConfigurationOutputTypeDef(TypedDict):
+    SectionId: str
+    Content: BodySectionContentOutputTypeDef
+    Style: NotRequired[SectionStyleTypeDef]
+    PageBreakConfiguration: NotRequired[SectionPageBreakConfigurationTypeDef]
+    RepeatConfiguration: NotRequired[BodySectionRepeatConfigurationOutputTypeDef]
+
+
+class HeaderFooterSectionConfigurationOutputTypeDef(TypedDict):
+    SectionId: str
+    Layout: SectionLayoutConfigurationOutputTypeDef
+    Style: NotRequired[SectionStyleTypeDef]
+
+
+class SectionBasedLayoutConfigurationOutputTypeDef(TypedDict):
+    HeaderSections: list[HeaderFooterSectionConfigurationOutputTypeDef]
+    BodySections: list[BodySectionConfigurationOutputTypeDef]
+    FooterSections: list[HeaderFooterSectionConfigurationOutputTypeDef]
+    CanvasSizeOptions: SectionBasedLayoutCanvasSizeOptionsTypeDef
+
+
+class LayoutConfigurationOutputTypeDef(TypedDict):
+    GridLayout: NotRequired[GridLayoutConfigurationOutputTypeDef]
+    FreeFormLayout: NotRequired[FreeFormLayoutConfigurationOutputTypeDef]
+    SectionBasedLayout: NotRequired[SectionBasedLayoutConfigurationOutputTypeDef]
+
+
+class LayoutOutputTypeDef(TypedDict):
+    Configuration: LayoutConfigurationOutputTypeDef
+
+
+class ParameterDateTimePickerControlTypeDef(TypedDict):
+    ParameterControlId: str
+    Title: NotRequired[str]
+    SourceParameterName: str
+    DisplayOptions: NotRequired[DateTimePickerControlDisplayOptionsTypeDef]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class ParameterSelectableValuesOutputTypeDef(TypedDict):
+    Values: NotRequired[list[str]]
+    LinkToDataSetColumn: NotRequired[ColumnIdentifierTypeDef]
+
+
+class ParameterDropDownControlOutputTypeDef(TypedDict):
+    ParameterControlId: str
+    Title: NotRequired[str]
+    SourceParameterName: str
+    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[ParameterSelectableValuesOutputTypeDef]
+    CascadingControlConfiguration: NotRequired[
+        CascadingControlConfigurationOutputTypeDef
+    ]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class ParameterListControlOutputTypeDef(TypedDict):
+    ParameterControlId: str
+    Title: NotRequired[str]
+    SourceParameterName: str
+    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[ParameterSelectableValuesOutputTypeDef]
+    CascadingControlConfiguration: NotRequired[
+        CascadingControlConfigurationOutputTypeDef
+    ]
+    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class ParameterSliderControlTypeDef(TypedDict):
+    ParameterControlId: str
+    Title: NotRequired[str]
+    SourceParameterName: str
+    DisplayOptions: NotRequired[SliderControlDisplayOptionsTypeDef]
+    MaximumValue: float
+    MinimumValue: float
+    StepSize: float
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class ParameterTextAreaControlTypeDef(TypedDict):
+    ParameterControlId: str
+    Title: NotRequired[str]
+    SourceParameterName: str
+    Delimiter: NotRequired[str]
+    DisplayOptions: NotRequired[TextAreaControlDisplayOptionsTypeDef]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class ParameterTextFieldControlTypeDef(TypedDict):
+    ParameterControlId: str
+    Title: NotRequired[str]
+    SourceParameterName: str
+    DisplayOptions: NotRequired[TextFieldControlDisplayOptionsTypeDef]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class ParameterControlOutputTypeDef(TypedDict):
+    DateTimePicker: NotRequired[ParameterDateTimePickerControlTypeDef]
+    List: NotRequired[ParameterListControlOutputTypeDef]
+    Dropdown: NotRequired[ParameterDropDownControlOutputTypeDef]
+    TextField: NotRequired[ParameterTextFieldControlTypeDef]
+    TextArea: NotRequired[ParameterTextAreaControlTypeDef]
+    Slider: NotRequired[ParameterSliderControlTypeDef]
+
+
+class SheetControlLayoutConfigurationOutputTypeDef(TypedDict):
+    GridLayout: NotRequired[GridLayoutConfigurationOutputTypeDef]
+
+
+class SheetControlLayoutOutputTypeDef(TypedDict):
+    Configuration: SheetControlLayoutConfigurationOutputTypeDef
+
+
+class LocalNavigationConfigurationTypeDef(TypedDict):
+    TargetSheetId: str
+
+
+class CustomActionNavigationOperationTypeDef(TypedDict):
+    LocalNavigationConfiguration: NotRequired[LocalNavigationConfigurationTypeDef]
+
+
+class CustomParameterValuesOutputTypeDef(TypedDict):
+    StringValues: NotRequired[list[str]]
+    IntegerValues: NotRequired[list[int]]
+    DecimalValues: NotRequired[list[float]]
+    DateTimeValues: NotRequired[list[datetime]]
+
+
+class CustomValuesConfigurationOutputTypeDef(TypedDict):
+    IncludeNullValue: NotRequired[bool]
+    CustomValues: CustomParameterValuesOutputTypeDef
+
+
+class DestinationParameterValueConfigurationOutputTypeDef(TypedDict):
+    CustomValuesConfiguration: NotRequired[CustomValuesConfigurationOutputTypeDef]
+    SelectAllValueOptions: NotRequired[SelectAllValueOptionsType]
+    SourceParameterName: NotRequired[str]
+    SourceField: NotRequired[str]
+    SourceColumn: NotRequired[ColumnIdentifierTypeDef]
+
+
+class SetParameterValueConfigurationOutputTypeDef(TypedDict):
+    DestinationParameterName: str
+    Value: DestinationParameterValueConfigurationOutputTypeDef
+
+
+class CustomActionSetParametersOperationOutputTypeDef(TypedDict):
+    ParameterValueConfigurations: list[SetParameterValueConfigurationOutputTypeDef]
+
+
+class CustomActionURLOperationTypeDef(TypedDict):
+    URLTemplate: str
+    URLTarget: URLTargetConfigurationType
+
+
+class ImageCustomActionOperationOutputTypeDef(TypedDict):
+    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
+    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
+    SetParametersOperation: NotRequired[CustomActionSetParametersOperationOutputTypeDef]
+
+
+class ImageCustomActionOutputTypeDef(TypedDict):
+    CustomActionId: str
+    Name: str
+    Status: NotRequired[WidgetStatusType]
+    Trigger: ImageCustomActionTriggerType
+    ActionOperations: list[ImageCustomActionOperationOutputTypeDef]
+
+
+class ImageMenuOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class ImageInteractionOptionsTypeDef(TypedDict):
+    ImageMenuOption: NotRequired[ImageMenuOptionTypeDef]
+
+
+class SheetImageScalingConfigurationTypeDef(TypedDict):
+    ScalingType: NotRequired[SheetImageScalingTypeType]
+
+
+class SheetImageStaticFileSourceTypeDef(TypedDict):
+    StaticFileId: str
+
+
+class SheetImageSourceTypeDef(TypedDict):
+    SheetImageStaticFileSource: NotRequired[SheetImageStaticFileSourceTypeDef]
+
+
+class SheetImageTooltipTextTypeDef(TypedDict):
+    PlainText: NotRequired[str]
+
+
+class SheetImageTooltipConfigurationTypeDef(TypedDict):
+    TooltipText: NotRequired[SheetImageTooltipTextTypeDef]
+    Visibility: NotRequired[VisibilityType]
+
+
+class SheetImageOutputTypeDef(TypedDict):
+    SheetImageId: str
+    Source: SheetImageSourceTypeDef
+    Scaling: NotRequired[SheetImageScalingConfigurationTypeDef]
+    Tooltip: NotRequired[SheetImageTooltipConfigurationTypeDef]
+    ImageContentAltText: NotRequired[str]
+    Interactions: NotRequired[ImageInteractionOptionsTypeDef]
+    Actions: NotRequired[list[ImageCustomActionOutputTypeDef]]
+
+
+class TextBoxMenuOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class TextBoxInteractionOptionsTypeDef(TypedDict):
+    TextBoxMenuOption: NotRequired[TextBoxMenuOptionTypeDef]
+
+
+class SheetTextBoxTypeDef(TypedDict):
+    SheetTextBoxId: str
+    Content: NotRequired[str]
+    Interactions: NotRequired[TextBoxInteractionOptionsTypeDef]
+
+
+class DateAxisOptionsTypeDef(TypedDict):
+    MissingDateVisibility: NotRequired[VisibilityType]
+
+
+class AxisDisplayDataDrivenRangeTypeDef(TypedDict):
+    pass
+
+
+class AxisDisplayMinMaxRangeTypeDef(TypedDict):
+    Minimum: NotRequired[float]
+    Maximum: NotRequired[float]
+
+
+class AxisDisplayRangeTypeDef(TypedDict):
+    MinMax: NotRequired[AxisDisplayMinMaxRangeTypeDef]
+    DataDriven: NotRequired[AxisDisplayDataDrivenRangeTypeDef]
+
+
+class AxisLinearScaleTypeDef(TypedDict):
+    StepCount: NotRequired[int]
+    StepSize: NotRequired[float]
+
+
+class AxisLogarithmicScaleTypeDef(TypedDict):
+    Base: NotRequired[float]
+
+
+class AxisScaleTypeDef(TypedDict):
+    Linear: NotRequired[AxisLinearScaleTypeDef]
+    Logarithmic: NotRequired[AxisLogarithmicScaleTypeDef]
+
+
+class NumericAxisOptionsTypeDef(TypedDict):
+    Scale: NotRequired[AxisScaleTypeDef]
+    Range: NotRequired[AxisDisplayRangeTypeDef]
+
+
+class AxisDataOptionsTypeDef(TypedDict):
+    NumericAxisOptions: NotRequired[NumericAxisOptionsTypeDef]
+    DateAxisOptions: NotRequired[DateAxisOptionsTypeDef]
+
+
+class AxisTickLabelOptionsTypeDef(TypedDict):
+    LabelOptions: NotRequired[LabelOptionsTypeDef]
+    RotationAngle: NotRequired[float]
+
+
+class PercentVisibleRangeTypeDef(TypedDict):
+    From: NotRequired[float]
+    To: NotRequired[float]
+
+
+class VisibleRangeOptionsTypeDef(TypedDict):
+    PercentRange: NotRequired[PercentVisibleRangeTypeDef]
+
+
+class ScrollBarOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    VisibleRange: NotRequired[VisibleRangeOptionsTypeDef]
+
+
+class AxisDisplayOptionsTypeDef(TypedDict):
+    TickLabelOptions: NotRequired[AxisTickLabelOptionsTypeDef]
+    AxisLineVisibility: NotRequired[VisibilityType]
+    GridLineVisibility: NotRequired[VisibilityType]
+    DataOptions: NotRequired[AxisDataOptionsTypeDef]
+    ScrollbarOptions: NotRequired[ScrollBarOptionsTypeDef]
+    AxisOffset: NotRequired[str]
+
+
+class BorderSettingsTypeDef(TypedDict):
+    BorderVisibility: NotRequired[VisibilityType]
+    BorderWidth: NotRequired[str]
+    BorderColor: NotRequired[str]
+
+
+class BarChartDefaultSeriesSettingsTypeDef(TypedDict):
+    DecalSettings: NotRequired[DecalSettingsTypeDef]
+    BorderSettings: NotRequired[BorderSettingsTypeDef]
+
+
+class CategoricalDimensionFieldTypeDef(TypedDict):
+    FieldId: str
+    Column: ColumnIdentifierTypeDef
+    HierarchyId: NotRequired[str]
+    FormatConfiguration: NotRequired[StringFormatConfigurationTypeDef]
+
+
+class DateDimensionFieldTypeDef(TypedDict):
+    FieldId: str
+    Column: ColumnIdentifierTypeDef
+    DateGranularity: NotRequired[TimeGranularityType]
+    HierarchyId: NotRequired[str]
+    FormatConfiguration: NotRequired[DateTimeFormatConfigurationTypeDef]
+
+
+class NumericalDimensionFieldTypeDef(TypedDict):
+    FieldId: str
+    Column: ColumnIdentifierTypeDef
+    HierarchyId: NotRequired[str]
+    FormatConfiguration: NotRequired[NumberFormatConfigurationTypeDef]
+
+
+class DimensionFieldTypeDef(TypedDict):
+    NumericalDimensionField: NotRequired[NumericalDimensionFieldTypeDef]
+    CategoricalDimensionField: NotRequired[CategoricalDimensionFieldTypeDef]
+    DateDimensionField: NotRequired[DateDimensionFieldTypeDef]
+
+
+class CalculatedMeasureFieldTypeDef(TypedDict):
+    FieldId: str
+    Expression: str
+
+
+class CategoricalMeasureFieldTypeDef(TypedDict):
+    FieldId: str
+    Column: ColumnIdentifierTypeDef
+    AggregationFunction: NotRequired[CategoricalAggregationFunctionType]
+    FormatConfiguration: NotRequired[StringFormatConfigurationTypeDef]
+
+
+class DateMeasureFieldTypeDef(TypedDict):
+    FieldId: str
+    Column: ColumnIdentifierTypeDef
+    AggregationFunction: NotRequired[DateAggregationFunctionType]
+    FormatConfiguration: NotRequired[DateTimeFormatConfigurationTypeDef]
+
+
+class NumericalMeasureFieldTypeDef(TypedDict):
+    FieldId: str
+    Column: ColumnIdentifierTypeDef
+    AggregationFunction: NotRequired[NumericalAggregationFunctionTypeDef]
+    FormatConfiguration: NotRequired[NumberFormatConfigurationTypeDef]
+
+
+class MeasureFieldTypeDef(TypedDict):
+    NumericalMeasureField: NotRequired[NumericalMeasureFieldTypeDef]
+    CategoricalMeasureField: NotRequired[CategoricalMeasureFieldTypeDef]
+    DateMeasureField: NotRequired[DateMeasureFieldTypeDef]
+    CalculatedMeasureField: NotRequired[CalculatedMeasureFieldTypeDef]
+
+
+class BarChartAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Category: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+    Colors: NotRequired[list[DimensionFieldTypeDef]]
+    SmallMultiples: NotRequired[list[DimensionFieldTypeDef]]
+
+
+class BarChartFieldWellsOutputTypeDef(TypedDict):
+    BarChartAggregatedFieldWells: NotRequired[BarChartAggregatedFieldWellsOutputTypeDef]
+
+
+class FieldSortTypeDef(TypedDict):
+    FieldId: str
+    Direction: SortDirectionType
+
+
+class FieldSortOptionsTypeDef(TypedDict):
+    FieldSort: NotRequired[FieldSortTypeDef]
+    ColumnSort: NotRequired[ColumnSortTypeDef]
+
+
+class ItemsLimitConfigurationTypeDef(TypedDict):
+    ItemsLimit: NotRequired[int]
+    OtherCategories: NotRequired[OtherCategoriesType]
+
+
+class BarChartSortConfigurationOutputTypeDef(TypedDict):
+    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    ColorSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    SmallMultiplesSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class BarChartSeriesSettingsTypeDef(TypedDict):
+    DecalSettings: NotRequired[DecalSettingsTypeDef]
+    BorderSettings: NotRequired[BorderSettingsTypeDef]
+
+
+class DataFieldBarSeriesItemTypeDef(TypedDict):
+    FieldId: str
+    FieldValue: NotRequired[str]
+    Settings: NotRequired[BarChartSeriesSettingsTypeDef]
+
+
+class FieldBarSeriesItemTypeDef(TypedDict):
+    FieldId: str
+    Settings: NotRequired[BarChartSeriesSettingsTypeDef]
+
+
+class BarSeriesItemTypeDef(TypedDict):
+    FieldBarSeriesItem: NotRequired[FieldBarSeriesItemTypeDef]
+    DataFieldBarSeriesItem: NotRequired[DataFieldBarSeriesItemTypeDef]
+
+
+class AxisLabelReferenceOptionsTypeDef(TypedDict):
+    FieldId: str
+    Column: ColumnIdentifierTypeDef
+
+
+class AxisLabelOptionsTypeDef(TypedDict):
+    FontConfiguration: NotRequired[FontConfigurationTypeDef]
+    CustomLabel: NotRequired[str]
+    ApplyTo: NotRequired[AxisLabelReferenceOptionsTypeDef]
+
+
+class ChartAxisLabelOptionsOutputTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    SortIconVisibility: NotRequired[VisibilityType]
+    AxisLabelOptions: NotRequired[list[AxisLabelOptionsTypeDef]]
+
+
+class ContributionAnalysisDefaultOutputTypeDef(TypedDict):
+    MeasureFieldId: str
+    ContributorDimensions: list[ColumnIdentifierTypeDef]
+
+
+class DataPathLabelTypeTypeDef(TypedDict):
+    FieldId: NotRequired[str]
+    FieldValue: NotRequired[str]
+    Visibility: NotRequired[VisibilityType]
+
+
+class FieldLabelTypeTypeDef(TypedDict):
+    FieldId: NotRequired[str]
+    Visibility: NotRequired[VisibilityType]
+
+
+class MaximumLabelTypeTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class MinimumLabelTypeTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class RangeEndsLabelTypeTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class DataLabelTypeTypeDef(TypedDict):
+    FieldLabelType: NotRequired[FieldLabelTypeTypeDef]
+    DataPathLabelType: NotRequired[DataPathLabelTypeTypeDef]
+    RangeEndsLabelType: NotRequired[RangeEndsLabelTypeTypeDef]
+    MinimumLabelType: NotRequired[MinimumLabelTypeTypeDef]
+    MaximumLabelType: NotRequired[MaximumLabelTypeTypeDef]
+
+
+class DataLabelOptionsOutputTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    CategoryLabelVisibility: NotRequired[VisibilityType]
+    MeasureLabelVisibility: NotRequired[VisibilityType]
+    DataLabelTypes: NotRequired[list[DataLabelTypeTypeDef]]
+    Position: NotRequired[DataLabelPositionType]
+    LabelContent: NotRequired[DataLabelContentType]
+    LabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    LabelColor: NotRequired[str]
+    Overlap: NotRequired[DataLabelOverlapType]
+    TotalsVisibility: NotRequired[VisibilityType]
+
+
+class LegendOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    Title: NotRequired[LabelOptionsTypeDef]
+    Position: NotRequired[LegendPositionType]
+    Width: NotRequired[str]
+    Height: NotRequired[str]
+    ValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
+
+
+class ReferenceLineDynamicDataConfigurationTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    MeasureAggregationFunction: NotRequired[AggregationFunctionTypeDef]
+    Calculation: NumericalAggregationFunctionTypeDef
+
+
+class ReferenceLineStaticDataConfigurationTypeDef(TypedDict):
+    Value: float
+
+
+class ReferenceLineDataConfigurationTypeDef(TypedDict):
+    StaticConfiguration: NotRequired[ReferenceLineStaticDataConfigurationTypeDef]
+    DynamicConfiguration: NotRequired[ReferenceLineDynamicDataConfigurationTypeDef]
+    AxisBinding: NotRequired[AxisBindingType]
+    SeriesType: NotRequired[ReferenceLineSeriesTypeType]
+
+
+class ReferenceLineCustomLabelConfigurationTypeDef(TypedDict):
+    CustomLabel: str
+
+
+class ReferenceLineValueLabelConfigurationTypeDef(TypedDict):
+    RelativePosition: NotRequired[ReferenceLineValueLabelRelativePositionType]
+    FormatConfiguration: NotRequired[NumericFormatConfigurationTypeDef]
+
+
+class ReferenceLineLabelConfigurationTypeDef(TypedDict):
+    ValueLabelConfiguration: NotRequired[ReferenceLineValueLabelConfigurationTypeDef]
+    CustomLabelConfiguration: NotRequired[ReferenceLineCustomLabelConfigurationTypeDef]
+    FontConfiguration: NotRequired[FontConfigurationTypeDef]
+    FontColor: NotRequired[str]
+    HorizontalPosition: NotRequired[ReferenceLineLabelHorizontalPositionType]
+    VerticalPosition: NotRequired[ReferenceLineLabelVerticalPositionType]
+
+
+class ReferenceLineStyleConfigurationTypeDef(TypedDict):
+    Pattern: NotRequired[ReferenceLinePatternTypeType]
+    Color: NotRequired[str]
+
+
+class ReferenceLineTypeDef(TypedDict):
+    Status: NotRequired[WidgetStatusType]
+    DataConfiguration: ReferenceLineDataConfigurationTypeDef
+    StyleConfiguration: NotRequired[ReferenceLineStyleConfigurationTypeDef]
+    LabelConfiguration: NotRequired[ReferenceLineLabelConfigurationTypeDef]
+
+
+class PanelTitleOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    FontConfiguration: NotRequired[FontConfigurationTypeDef]
+    HorizontalTextAlignment: NotRequired[HorizontalTextAlignmentType]
+
+
+class PanelConfigurationTypeDef(TypedDict):
+    Title: NotRequired[PanelTitleOptionsTypeDef]
+    BorderVisibility: NotRequired[VisibilityType]
+    BorderThickness: NotRequired[str]
+    BorderStyle: NotRequired[PanelBorderStyleType]
+    BorderColor: NotRequired[str]
+    GutterVisibility: NotRequired[VisibilityType]
+    GutterSpacing: NotRequired[str]
+    BackgroundVisibility: NotRequired[VisibilityType]
+    BackgroundColor: NotRequired[str]
+
+
+class SmallMultiplesAxisPropertiesTypeDef(TypedDict):
+    Scale: NotRequired[SmallMultiplesAxisScaleType]
+    Placement: NotRequired[SmallMultiplesAxisPlacementType]
+
+
+class SmallMultiplesOptionsTypeDef(TypedDict):
+    MaxVisibleRows: NotRequired[int]
+    MaxVisibleColumns: NotRequired[int]
+    PanelConfiguration: NotRequired[PanelConfigurationTypeDef]
+    XAxis: NotRequired[SmallMultiplesAxisPropertiesTypeDef]
+    YAxis: NotRequired[SmallMultiplesAxisPropertiesTypeDef]
+
+
+class ColumnTooltipItemTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    Label: NotRequired[str]
+    Visibility: NotRequired[VisibilityType]
+    Aggregation: NotRequired[AggregationFunctionTypeDef]
+    TooltipTarget: NotRequired[TooltipTargetType]
+
+
+class FieldTooltipItemTypeDef(TypedDict):
+    FieldId: str
+    Label: NotRequired[str]
+    Visibility: NotRequired[VisibilityType]
+    TooltipTarget: NotRequired[TooltipTargetType]
+
+
+class TooltipItemTypeDef(TypedDict):
+    FieldTooltipItem: NotRequired[FieldTooltipItemTypeDef]
+    ColumnTooltipItem: NotRequired[ColumnTooltipItemTypeDef]
+
+
+class FieldBasedTooltipOutputTypeDef(TypedDict):
+    AggregationVisibility: NotRequired[VisibilityType]
+    TooltipTitleType: NotRequired[TooltipTitleTypeType]
+    TooltipFields: NotRequired[list[TooltipItemTypeDef]]
+
+
+class SheetTooltipTypeDef(TypedDict):
+    SheetId: NotRequired[str]
+
+
+class TooltipOptionsOutputTypeDef(TypedDict):
+    TooltipVisibility: NotRequired[VisibilityType]
+    SelectedTooltipType: NotRequired[SelectedTooltipTypeType]
+    FieldBasedTooltip: NotRequired[FieldBasedTooltipOutputTypeDef]
+    SheetTooltip: NotRequired[SheetTooltipTypeDef]
+
+
+class ContextMenuOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class VisualMenuOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class VisualInteractionOptionsTypeDef(TypedDict):
+    VisualMenuOption: NotRequired[VisualMenuOptionTypeDef]
+    ContextMenuOption: NotRequired[ContextMenuOptionTypeDef]
+
+
+class DataPathTypeTypeDef(TypedDict):
+    PivotTableDataPathType: NotRequired[PivotTableDataPathTypeType]
+
+
+class DataPathValueTypeDef(TypedDict):
+    FieldId: NotRequired[str]
+    FieldValue: NotRequired[str]
+    DataPathType: NotRequired[DataPathTypeTypeDef]
+
+
+class DataPathColorTypeDef(TypedDict):
+    Element: DataPathValueTypeDef
+    Color: str
+    TimeGranularity: NotRequired[TimeGranularityType]
+
+
+class VisualPaletteOutputTypeDef(TypedDict):
+    ChartColor: NotRequired[str]
+    ColorMap: NotRequired[list[DataPathColorTypeDef]]
+
+
+class BarChartConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[BarChartFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[BarChartSortConfigurationOutputTypeDef]
+    Orientation: NotRequired[BarChartOrientationType]
+    BarsArrangement: NotRequired[BarsArrangementType]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
+    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    ValueAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    ValueLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    ColorLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    DefaultSeriesSettings: NotRequired[BarChartDefaultSeriesSettingsTypeDef]
+    Series: NotRequired[list[BarSeriesItemTypeDef]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    ReferenceLines: NotRequired[list[ReferenceLineTypeDef]]
+    ContributionAnalysisDefaults: NotRequired[
+        list[ContributionAnalysisDefaultOutputTypeDef]
+    ]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class CategoryDrillDownFilterOutputTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    CategoryValues: list[str]
+
+
+class NumericEqualityDrillDownFilterTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    Value: float
+
+
+class TimeRangeDrillDownFilterOutputTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    RangeMinimum: datetime
+    RangeMaximum: datetime
+    TimeGranularity: TimeGranularityType
+
+
+class DrillDownFilterOutputTypeDef(TypedDict):
+    NumericEqualityFilter: NotRequired[NumericEqualityDrillDownFilterTypeDef]
+    CategoryFilter: NotRequired[CategoryDrillDownFilterOutputTypeDef]
+    TimeRangeFilter: NotRequired[TimeRangeDrillDownFilterOutputTypeDef]
+
+
+class DateTimeHierarchyOutputTypeDef(TypedDict):
+    HierarchyId: str
+    DrillDownFilters: NotRequired[list[DrillDownFilterOutputTypeDef]]
+
+
+class ExplicitHierarchyOutputTypeDef(TypedDict):
+    HierarchyId: str
+    Columns: list[ColumnIdentifierTypeDef]
+    DrillDownFilters: NotRequired[list[DrillDownFilterOutputTypeDef]]
+
+
+class PredefinedHierarchyOutputTypeDef(TypedDict):
+    HierarchyId: str
+    Columns: list[ColumnIdentifierTypeDef]
+    DrillDownFilters: NotRequired[list[DrillDownFilterOutputTypeDef]]
+
+
+class ColumnHierarchyOutputTypeDef(TypedDict):
+    ExplicitHierarchy: NotRequired[ExplicitHierarchyOutputTypeDef]
+    DateTimeHierarchy: NotRequired[DateTimeHierarchyOutputTypeDef]
+    PredefinedHierarchy: NotRequired[PredefinedHierarchyOutputTypeDef]
+
+
+class FilterOperationSelectedFieldsConfigurationOutputTypeDef(TypedDict):
+    SelectedFields: NotRequired[list[str]]
+    SelectedFieldOptions: NotRequired[SelectedFieldOptionsType]
+    SelectedColumns: NotRequired[list[ColumnIdentifierTypeDef]]
+
+
+class SameSheetTargetVisualConfigurationOutputTypeDef(TypedDict):
+    TargetVisuals: NotRequired[list[str]]
+    TargetVisualOptions: NotRequired[TargetVisualOptionsType]
+
+
+class FilterOperationTargetVisualsConfigurationOutputTypeDef(TypedDict):
+    SameSheetTargetVisualConfiguration: NotRequired[
+        SameSheetTargetVisualConfigurationOutputTypeDef
+    ]
+
+
+class CustomActionFilterOperationOutputTypeDef(TypedDict):
+    SelectedFieldsConfiguration: FilterOperationSelectedFieldsConfigurationOutputTypeDef
+    TargetVisualsConfiguration: FilterOperationTargetVisualsConfigurationOutputTypeDef
+
+
+class VisualCustomActionOperationOutputTypeDef(TypedDict):
+    FilterOperation: NotRequired[CustomActionFilterOperationOutputTypeDef]
+    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
+    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
+    SetParametersOperation: NotRequired[CustomActionSetParametersOperationOutputTypeDef]
+
+
+class VisualCustomActionOutputTypeDef(TypedDict):
+    CustomActionId: str
+    Name: str
+    Status: NotRequired[WidgetStatusType]
+    Trigger: VisualCustomActionTriggerType
+    ActionOperations: list[VisualCustomActionOperationOutputTypeDef]
+
+
+class LongFormatTextTypeDef(TypedDict):
+    PlainText: NotRequired[str]
+    RichText: NotRequired[str]
+
+
+class VisualSubtitleLabelOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    FormatText: NotRequired[LongFormatTextTypeDef]
+
+
+class ShortFormatTextTypeDef(TypedDict):
+    PlainText: NotRequired[str]
+    RichText: NotRequired[str]
+
+
+class VisualTitleLabelOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    FormatText: NotRequired[ShortFormatTextTypeDef]
+
+
+class BarChartVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[BarChartConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class BoxPlotAggregatedFieldWellsOutputTypeDef(TypedDict):
+    GroupBy: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class BoxPlotFieldWellsOutputTypeDef(TypedDict):
+    BoxPlotAggregatedFieldWells: NotRequired[BoxPlotAggregatedFieldWellsOutputTypeDef]
+
+
+class BoxPlotStyleOptionsTypeDef(TypedDict):
+    FillStyle: NotRequired[BoxPlotFillStyleType]
+
+
+class BoxPlotOptionsTypeDef(TypedDict):
+    StyleOptions: NotRequired[BoxPlotStyleOptionsTypeDef]
+    OutlierVisibility: NotRequired[VisibilityType]
+    AllDataPointsVisibility: NotRequired[VisibilityType]
+
+
+class PaginationConfigurationTypeDef(TypedDict):
+    PageSize: int
+    PageNumber: int
+
+
+class BoxPlotSortConfigurationOutputTypeDef(TypedDict):
+    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
+    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
+
+
+class BoxPlotChartConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[BoxPlotFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[BoxPlotSortConfigurationOutputTypeDef]
+    BoxPlotOptions: NotRequired[BoxPlotOptionsTypeDef]
+    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    PrimaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    ReferenceLines: NotRequired[list[ReferenceLineTypeDef]]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class BoxPlotVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[BoxPlotChartConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class LineChartLineStyleSettingsTypeDef(TypedDict):
+    LineVisibility: NotRequired[VisibilityType]
+    LineInterpolation: NotRequired[LineInterpolationType]
+    LineStyle: NotRequired[LineChartLineStyleType]
+    LineWidth: NotRequired[str]
+
+
+class LineChartMarkerStyleSettingsTypeDef(TypedDict):
+    MarkerVisibility: NotRequired[VisibilityType]
+    MarkerShape: NotRequired[LineChartMarkerShapeType]
+    MarkerSize: NotRequired[str]
+    MarkerColor: NotRequired[str]
+
+
+class ComboChartDefaultSeriesSettingsTypeDef(TypedDict):
+    LineStyleSettings: NotRequired[LineChartLineStyleSettingsTypeDef]
+    MarkerStyleSettings: NotRequired[LineChartMarkerStyleSettingsTypeDef]
+    DecalSettings: NotRequired[DecalSettingsTypeDef]
+    BorderSettings: NotRequired[BorderSettingsTypeDef]
+
+
+class ComboChartAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Category: NotRequired[list[DimensionFieldTypeDef]]
+    BarValues: NotRequired[list[MeasureFieldTypeDef]]
+    Colors: NotRequired[list[DimensionFieldTypeDef]]
+    LineValues: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class ComboChartFieldWellsOutputTypeDef(TypedDict):
+    ComboChartAggregatedFieldWells: NotRequired[
+        ComboChartAggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class ComboChartSortConfigurationOutputTypeDef(TypedDict):
+    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    ColorSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class ComboChartSeriesSettingsTypeDef(TypedDict):
+    LineStyleSettings: NotRequired[LineChartLineStyleSettingsTypeDef]
+    MarkerStyleSettings: NotRequired[LineChartMarkerStyleSettingsTypeDef]
+    DecalSettings: NotRequired[DecalSettingsTypeDef]
+    BorderSettings: NotRequired[BorderSettingsTypeDef]
+
+
+class DataFieldComboSeriesItemTypeDef(TypedDict):
+    FieldId: str
+    FieldValue: NotRequired[str]
+    Settings: NotRequired[ComboChartSeriesSettingsTypeDef]
+
+
+class FieldComboSeriesItemTypeDef(TypedDict):
+    FieldId: str
+    Settings: NotRequired[ComboChartSeriesSettingsTypeDef]
+
+
+class ComboSeriesItemTypeDef(TypedDict):
+    FieldComboSeriesItem: NotRequired[FieldComboSeriesItemTypeDef]
+    DataFieldComboSeriesItem: NotRequired[DataFieldComboSeriesItemTypeDef]
+
+
+class YAxisOptionsTypeDef(TypedDict):
+    YAxis: SingleYAxisOptionType
+
+
+class SingleAxisOptionsTypeDef(TypedDict):
+    YAxisOptions: NotRequired[YAxisOptionsTypeDef]
+
+
+class ComboChartConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[ComboChartFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[ComboChartSortConfigurationOutputTypeDef]
+    BarsArrangement: NotRequired[BarsArrangementType]
+    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    PrimaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    SecondaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    SecondaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    SingleAxisOptions: NotRequired[SingleAxisOptionsTypeDef]
+    ColorLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    DefaultSeriesSettings: NotRequired[ComboChartDefaultSeriesSettingsTypeDef]
+    Series: NotRequired[list[ComboSeriesItemTypeDef]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    BarDataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    LineDataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    ReferenceLines: NotRequired[list[ReferenceLineTypeDef]]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class ComboChartVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ComboChartConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class CustomContentConfigurationTypeDef(TypedDict):
+    ContentUrl: NotRequired[str]
+    ContentType: NotRequired[CustomContentTypeType]
+    ImageScaling: NotRequired[CustomContentImageScalingConfigurationType]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class CustomContentVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[CustomContentConfigurationTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    DataSetIdentifier: str
+    VisualContentAltText: NotRequired[str]
+
+
+class EmptyVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    DataSetIdentifier: str
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+
+
+class GradientStopTypeDef(TypedDict):
+    GradientOffset: float
+    DataValue: NotRequired[float]
+    Color: NotRequired[str]
+
+
+class GradientColorOutputTypeDef(TypedDict):
+    Stops: NotRequired[list[GradientStopTypeDef]]
+
+
+class ConditionalFormattingGradientColorOutputTypeDef(TypedDict):
+    Expression: str
+    Color: GradientColorOutputTypeDef
+
+
+class ConditionalFormattingSolidColorTypeDef(TypedDict):
+    Expression: str
+    Color: NotRequired[str]
+
+
+class ConditionalFormattingColorOutputTypeDef(TypedDict):
+    Solid: NotRequired[ConditionalFormattingSolidColorTypeDef]
+    Gradient: NotRequired[ConditionalFormattingGradientColorOutputTypeDef]
+
+
+class ShapeConditionalFormatOutputTypeDef(TypedDict):
+    BackgroundColor: ConditionalFormattingColorOutputTypeDef
+
+
+class FilledMapShapeConditionalFormattingOutputTypeDef(TypedDict):
+    FieldId: str
+    Format: NotRequired[ShapeConditionalFormatOutputTypeDef]
+
+
+class FilledMapConditionalFormattingOptionOutputTypeDef(TypedDict):
+    Shape: FilledMapShapeConditionalFormattingOutputTypeDef
+
+
+class FilledMapConditionalFormattingOutputTypeDef(TypedDict):
+    ConditionalFormattingOptions: list[
+        FilledMapConditionalFormattingOptionOutputTypeDef
+    ]
+
+
+class FilledMapAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Geospatial: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class FilledMapFieldWellsOutputTypeDef(TypedDict):
+    FilledMapAggregatedFieldWells: NotRequired[
+        FilledMapAggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class FilledMapSortConfigurationOutputTypeDef(TypedDict):
+    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
+
+
+class GeospatialMapStyleOptionsTypeDef(TypedDict):
+    BaseMapStyle: NotRequired[BaseMapStyleTypeType]
+
+
+class GeospatialCoordinateBoundsTypeDef(TypedDict):
+    North: float
+    South: float
+    West: float
+    East: float
+
+
+class GeospatialWindowOptionsTypeDef(TypedDict):
+    Bounds: NotRequired[GeospatialCoordinateBoundsTypeDef]
+    MapZoomMode: NotRequired[MapZoomModeType]
+
+
+class FilledMapConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[FilledMapFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[FilledMapSortConfigurationOutputTypeDef]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    WindowOptions: NotRequired[GeospatialWindowOptionsTypeDef]
+    MapStyleOptions: NotRequired[GeospatialMapStyleOptionsTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class CoordinateTypeDef(TypedDict):
+    Latitude: float
+    Longitude: float
+
+
+class GeocoderHierarchyTypeDef(TypedDict):
+    Country: NotRequired[str]
+    State: NotRequired[str]
+    County: NotRequired[str]
+    City: NotRequired[str]
+    PostCode: NotRequired[str]
+
+
+class GeocodePreferenceValueTypeDef(TypedDict):
+    GeocoderHierarchy: NotRequired[GeocoderHierarchyTypeDef]
+    Coordinate: NotRequired[CoordinateTypeDef]
+
+
+class GeocodePreferenceTypeDef(TypedDict):
+    RequestKey: GeocoderHierarchyTypeDef
+    Preference: GeocodePreferenceValueTypeDef
+
+
+class FilledMapVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[FilledMapConfigurationOutputTypeDef]
+    ConditionalFormatting: NotRequired[FilledMapConditionalFormattingOutputTypeDef]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+    GeocodingPreferences: NotRequired[list[GeocodePreferenceTypeDef]]
+
+
+class FunnelChartDataLabelOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    CategoryLabelVisibility: NotRequired[VisibilityType]
+    MeasureLabelVisibility: NotRequired[VisibilityType]
+    Position: NotRequired[DataLabelPositionType]
+    LabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    LabelColor: NotRequired[str]
+    MeasureDataLabelStyle: NotRequired[FunnelChartMeasureDataLabelStyleType]
+
+
+class FunnelChartAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Category: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class FunnelChartFieldWellsOutputTypeDef(TypedDict):
+    FunnelChartAggregatedFieldWells: NotRequired[
+        FunnelChartAggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class FunnelChartSortConfigurationOutputTypeDef(TypedDict):
+    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class FunnelChartConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[FunnelChartFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[FunnelChartSortConfigurationOutputTypeDef]
+    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    ValueLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    DataLabelOptions: NotRequired[FunnelChartDataLabelOptionsTypeDef]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class FunnelChartVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[FunnelChartConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class GaugeChartArcConditionalFormattingOutputTypeDef(TypedDict):
+    ForegroundColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
+
+
+class ConditionalFormattingCustomIconOptionsTypeDef(TypedDict):
+    Icon: NotRequired[IconType]
+    UnicodeIcon: NotRequired[str]
+
+
+class ConditionalFormattingIconDisplayConfigurationTypeDef(TypedDict):
+    IconDisplayOption: NotRequired[ConditionalFormattingIconDisplayOptionType]
+
+
+class ConditionalFormattingCustomIconConditionTypeDef(TypedDict):
+    Expression: str
+    IconOptions: ConditionalFormattingCustomIconOptionsTypeDef
+    Color: NotRequired[str]
+    DisplayConfiguration: NotRequired[
+        ConditionalFormattingIconDisplayConfigurationTypeDef
+    ]
+
+
+class ConditionalFormattingIconSetTypeDef(TypedDict):
+    Expression: str
+    IconSetType: NotRequired[ConditionalFormattingIconSetTypeType]
+
+
+class ConditionalFormattingIconTypeDef(TypedDict):
+    IconSet: NotRequired[ConditionalFormattingIconSetTypeDef]
+    CustomCondition: NotRequired[ConditionalFormattingCustomIconConditionTypeDef]
+
+
+class GaugeChartPrimaryValueConditionalFormattingOutputTypeDef(TypedDict):
+    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
+    Icon: NotRequired[ConditionalFormattingIconTypeDef]
+
+
+class GaugeChartConditionalFormattingOptionOutputTypeDef(TypedDict):
+    PrimaryValue: NotRequired[GaugeChartPrimaryValueConditionalFormattingOutputTypeDef]
+    Arc: NotRequired[GaugeChartArcConditionalFormattingOutputTypeDef]
+
+
+class GaugeChartConditionalFormattingOutputTypeDef(TypedDict):
+    ConditionalFormattingOptions: NotRequired[
+        list[GaugeChartConditionalFormattingOptionOutputTypeDef]
+    ]
+
+
+class GaugeChartColorConfigurationTypeDef(TypedDict):
+    ForegroundColor: NotRequired[str]
+    BackgroundColor: NotRequired[str]
+
+
+class GaugeChartFieldWellsOutputTypeDef(TypedDict):
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+    TargetValues: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class ArcAxisDisplayRangeTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class ArcAxisConfigurationTypeDef(TypedDict):
+    Range: NotRequired[ArcAxisDisplayRangeTypeDef]
+    ReserveRange: NotRequired[int]
+
+
+class ArcConfigurationTypeDef(TypedDict):
+    ArcAngle: NotRequired[float]
+    ArcThickness: NotRequired[ArcThicknessOptionsType]
+
+
+class ComparisonFormatConfigurationTypeDef(TypedDict):
+    NumberDisplayFormatConfiguration: NotRequired[
+        NumberDisplayFormatConfigurationTypeDef
+    ]
+    PercentageDisplayFormatConfiguration: NotRequired[
+        PercentageDisplayFormatConfigurationTypeDef
+    ]
+
+
+class ComparisonConfigurationTypeDef(TypedDict):
+    ComparisonMethod: NotRequired[ComparisonMethodType]
+    ComparisonFormat: NotRequired[ComparisonFormatConfigurationTypeDef]
+
+
+class GaugeChartOptionsTypeDef(TypedDict):
+    PrimaryValueDisplayType: NotRequired[PrimaryValueDisplayTypeType]
+    Comparison: NotRequired[ComparisonConfigurationTypeDef]
+    ArcAxis: NotRequired[ArcAxisConfigurationTypeDef]
+    Arc: NotRequired[ArcConfigurationTypeDef]
+    PrimaryValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
+
+
+class GaugeChartConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[GaugeChartFieldWellsOutputTypeDef]
+    GaugeChartOptions: NotRequired[GaugeChartOptionsTypeDef]
+    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    TooltipOptions: NotRequired[TooltipOptionsOutputTypeDef]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    ColorConfiguration: NotRequired[GaugeChartColorConfigurationTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class GaugeChartVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[GaugeChartConfigurationOutputTypeDef]
+    ConditionalFormatting: NotRequired[GaugeChartConditionalFormattingOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class GeospatialMapAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Geospatial: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+    Colors: NotRequired[list[DimensionFieldTypeDef]]
+
+
+class GeospatialMapFieldWellsOutputTypeDef(TypedDict):
+    GeospatialMapAggregatedFieldWells: NotRequired[
+        GeospatialMapAggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class SimpleClusterMarkerTypeDef(TypedDict):
+    Color: NotRequired[str]
+
+
+class ClusterMarkerTypeDef(TypedDict):
+    SimpleClusterMarker: NotRequired[SimpleClusterMarkerTypeDef]
+
+
+class ClusterMarkerConfigurationTypeDef(TypedDict):
+    ClusterMarker: NotRequired[ClusterMarkerTypeDef]
+
+
+class GeospatialHeatmapDataColorTypeDef(TypedDict):
+    Color: str
+
+
+class GeospatialHeatmapColorScaleOutputTypeDef(TypedDict):
+    Colors: NotRequired[list[GeospatialHeatmapDataColorTypeDef]]
+
+
+class GeospatialHeatmapConfigurationOutputTypeDef(TypedDict):
+    HeatmapColor: NotRequired[GeospatialHeatmapColorScaleOutputTypeDef]
+
+
+class GeospatialPointStyleOptionsOutputTypeDef(TypedDict):
+    SelectedPointStyle: NotRequired[GeospatialSelectedPointStyleType]
+    ClusterMarkerConfiguration: NotRequired[ClusterMarkerConfigurationTypeDef]
+    HeatmapConfiguration: NotRequired[GeospatialHeatmapConfigurationOutputTypeDef]
+
+
+class GeospatialMapConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[GeospatialMapFieldWellsOutputTypeDef]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    WindowOptions: NotRequired[GeospatialWindowOptionsTypeDef]
+    MapStyleOptions: NotRequired[GeospatialMapStyleOptionsTypeDef]
+    PointStyleOptions: NotRequired[GeospatialPointStyleOptionsOutputTypeDef]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class GeospatialMapVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[GeospatialMapConfigurationOutputTypeDef]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+    GeocodingPreferences: NotRequired[list[GeocodePreferenceTypeDef]]
+
+
+class DataColorTypeDef(TypedDict):
+    Color: NotRequired[str]
+    DataValue: NotRequired[float]
+
+
+class ColorScaleOutputTypeDef(TypedDict):
+    Colors: list[DataColorTypeDef]
+    ColorFillType: ColorFillTypeType
+    NullValueColor: NotRequired[DataColorTypeDef]
+
+
+class HeatMapAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Rows: NotRequired[list[DimensionFieldTypeDef]]
+    Columns: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class HeatMapFieldWellsOutputTypeDef(TypedDict):
+    HeatMapAggregatedFieldWells: NotRequired[HeatMapAggregatedFieldWellsOutputTypeDef]
+
+
+class HeatMapSortConfigurationOutputTypeDef(TypedDict):
+    HeatMapRowSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    HeatMapColumnSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    HeatMapRowItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+    HeatMapColumnItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class HeatMapConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[HeatMapFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[HeatMapSortConfigurationOutputTypeDef]
+    RowAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    RowLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    ColumnAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    ColumnLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    ColorScale: NotRequired[ColorScaleOutputTypeDef]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class HeatMapVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[HeatMapConfigurationOutputTypeDef]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class BinCountOptionsTypeDef(TypedDict):
+    Value: NotRequired[int]
+
+
+class BinWidthOptionsTypeDef(TypedDict):
+    Value: NotRequired[float]
+    BinCountLimit: NotRequired[int]
+
+
+class HistogramBinOptionsTypeDef(TypedDict):
+    SelectedBinType: NotRequired[HistogramBinTypeType]
+    BinCount: NotRequired[BinCountOptionsTypeDef]
+    BinWidth: NotRequired[BinWidthOptionsTypeDef]
+    StartValue: NotRequired[float]
+
+
+class HistogramAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class HistogramFieldWellsOutputTypeDef(TypedDict):
+    HistogramAggregatedFieldWells: NotRequired[
+        HistogramAggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class HistogramConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[HistogramFieldWellsOutputTypeDef]
+    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    XAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    YAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    BinOptions: NotRequired[HistogramBinOptionsTypeDef]
+    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class HistogramVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[HistogramConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class ForecastComputationTypeDef(TypedDict):
+    ComputationId: str
+    Name: NotRequired[str]
+    Time: NotRequired[DimensionFieldTypeDef]
+    Value: NotRequired[MeasureFieldTypeDef]
+    PeriodsForward: NotRequired[int]
+    PeriodsBackward: NotRequired[int]
+    UpperBoundary: NotRequired[float]
+    LowerBoundary: NotRequired[float]
+    PredictionInterval: NotRequired[int]
+    Seasonality: NotRequired[ForecastComputationSeasonalityType]
+    CustomSeasonalityValue: NotRequired[int]
+
+
+class GrowthRateComputationTypeDef(TypedDict):
+    ComputationId: str
+    Name: NotRequired[str]
+    Time: NotRequired[DimensionFieldTypeDef]
+    Value: NotRequired[MeasureFieldTypeDef]
+    PeriodSize: NotRequired[int]
+
+
+class MaximumMinimumComputationTypeDef(TypedDict):
+    ComputationId: str
+    Name: NotRequired[str]
+    Time: NotRequired[DimensionFieldTypeDef]
+    Value: NotRequired[MeasureFieldTypeDef]
+    Type: MaximumMinimumComputationTypeType
+
+
+class MetricComparisonComputationTypeDef(TypedDict):
+    ComputationId: str
+    Name: NotRequired[str]
+    Time: NotRequired[DimensionFieldTypeDef]
+    FromValue: NotRequired[MeasureFieldTypeDef]
+    TargetValue: NotRequired[MeasureFieldTypeDef]
+
+
+class PeriodOverPeriodComputationTypeDef(TypedDict):
+    ComputationId: str
+    Name: NotRequired[str]
+    Time: NotRequired[DimensionFieldTypeDef]
+    Value: NotRequired[MeasureFieldTypeDef]
+
+
+class PeriodToDateComputationTypeDef(TypedDict):
+    ComputationId: str
+    Name: NotRequired[str]
+    Time: NotRequired[DimensionFieldTypeDef]
+    Value: NotRequired[MeasureFieldTypeDef]
+    PeriodTimeGranularity: NotRequired[TimeGranularityType]
+
+
+class TopBottomMoversComputationTypeDef(TypedDict):
+    ComputationId: str
+    Name: NotRequired[str]
+    Time: NotRequired[DimensionFieldTypeDef]
+    Category: NotRequired[DimensionFieldTypeDef]
+    Value: NotRequired[MeasureFieldTypeDef]
+    MoverSize: NotRequired[int]
+    SortOrder: NotRequired[TopBottomSortOrderType]
+    Type: TopBottomComputationTypeType
+
+
+class TopBottomRankedComputationTypeDef(TypedDict):
+    ComputationId: str
+    Name: NotRequired[str]
+    Category: NotRequired[DimensionFieldTypeDef]
+    Value: NotRequired[MeasureFieldTypeDef]
+    ResultSize: NotRequired[int]
+    Type: TopBottomComputationTypeType
+
+
+class TotalAggregationComputationTypeDef(TypedDict):
+    ComputationId: str
+    Name: NotRequired[str]
+    Value: NotRequired[MeasureFieldTypeDef]
+
+
+class UniqueValuesComputationTypeDef(TypedDict):
+    ComputationId: str
+    Name: NotRequired[str]
+    Category: NotRequired[DimensionFieldTypeDef]
+
+
+class ComputationTypeDef(TypedDict):
+    TopBottomRanked: NotRequired[TopBottomRankedComputationTypeDef]
+    TopBottomMovers: NotRequired[TopBottomMoversComputationTypeDef]
+    TotalAggregation: NotRequired[TotalAggregationComputationTypeDef]
+    MaximumMinimum: NotRequired[MaximumMinimumComputationTypeDef]
+    MetricComparison: NotRequired[MetricComparisonComputationTypeDef]
+    PeriodOverPeriod: NotRequired[PeriodOverPeriodComputationTypeDef]
+    PeriodToDate: NotRequired[PeriodToDateComputationTypeDef]
+    GrowthRate: NotRequired[GrowthRateComputationTypeDef]
+    UniqueValues: NotRequired[UniqueValuesComputationTypeDef]
+    Forecast: NotRequired[ForecastComputationTypeDef]
+
+
+class CustomNarrativeOptionsTypeDef(TypedDict):
+    Narrative: str
+
+
+class InsightConfigurationOutputTypeDef(TypedDict):
+    Computations: NotRequired[list[ComputationTypeDef]]
+    CustomNarrative: NotRequired[CustomNarrativeOptionsTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class InsightVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    InsightConfiguration: NotRequired[InsightConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    DataSetIdentifier: str
+    VisualContentAltText: NotRequired[str]
+
+
+class KPIActualValueConditionalFormattingOutputTypeDef(TypedDict):
+    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
+    Icon: NotRequired[ConditionalFormattingIconTypeDef]
+
+
+class KPIComparisonValueConditionalFormattingOutputTypeDef(TypedDict):
+    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
+    Icon: NotRequired[ConditionalFormattingIconTypeDef]
+
+
+class KPIPrimaryValueConditionalFormattingOutputTypeDef(TypedDict):
+    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
+    Icon: NotRequired[ConditionalFormattingIconTypeDef]
+
+
+class KPIProgressBarConditionalFormattingOutputTypeDef(TypedDict):
+    ForegroundColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
+
+
+class KPIConditionalFormattingOptionOutputTypeDef(TypedDict):
+    PrimaryValue: NotRequired[KPIPrimaryValueConditionalFormattingOutputTypeDef]
+    ProgressBar: NotRequired[KPIProgressBarConditionalFormattingOutputTypeDef]
+    ActualValue: NotRequired[KPIActualValueConditionalFormattingOutputTypeDef]
+    ComparisonValue: NotRequired[KPIComparisonValueConditionalFormattingOutputTypeDef]
+
+
+class KPIConditionalFormattingOutputTypeDef(TypedDict):
+    ConditionalFormattingOptions: NotRequired[
+        list[KPIConditionalFormattingOptionOutputTypeDef]
+    ]
+
+
+class KPIFieldWellsOutputTypeDef(TypedDict):
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+    TargetValues: NotRequired[list[MeasureFieldTypeDef]]
+    TrendGroups: NotRequired[list[DimensionFieldTypeDef]]
+
+
+class KPISparklineOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    Type: KPISparklineTypeType
+    Color: NotRequired[str]
+    TooltipVisibility: NotRequired[VisibilityType]
+
+
+class KPIVisualStandardLayoutTypeDef(TypedDict):
+    Type: KPIVisualStandardLayoutTypeType
+
+
+class KPIVisualLayoutOptionsTypeDef(TypedDict):
+    StandardLayout: NotRequired[KPIVisualStandardLayoutTypeDef]
+
+
+class ProgressBarOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class SecondaryValueOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class TrendArrowOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class KPIOptionsTypeDef(TypedDict):
+    ProgressBar: NotRequired[ProgressBarOptionsTypeDef]
+    TrendArrows: NotRequired[TrendArrowOptionsTypeDef]
+    SecondaryValue: NotRequired[SecondaryValueOptionsTypeDef]
+    Comparison: NotRequired[ComparisonConfigurationTypeDef]
+    PrimaryValueDisplayType: NotRequired[PrimaryValueDisplayTypeType]
+    PrimaryValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    SecondaryValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    Sparkline: NotRequired[KPISparklineOptionsTypeDef]
+    VisualLayoutOptions: NotRequired[KPIVisualLayoutOptionsTypeDef]
+
+
+class KPISortConfigurationOutputTypeDef(TypedDict):
+    TrendGroupSort: NotRequired[list[FieldSortOptionsTypeDef]]
+
+
+class KPIConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[KPIFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[KPISortConfigurationOutputTypeDef]
+    KPIOptions: NotRequired[KPIOptionsTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class KPIVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[KPIConfigurationOutputTypeDef]
+    ConditionalFormatting: NotRequired[KPIConditionalFormattingOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class GeospatialStaticFileSourceTypeDef(TypedDict):
+    StaticFileId: str
+
+
+class GeospatialDataSourceItemTypeDef(TypedDict):
+    StaticFileDataSource: NotRequired[GeospatialStaticFileSourceTypeDef]
+
+
+class GeospatialCategoricalDataColorTypeDef(TypedDict):
+    Color: str
+    DataValue: str
+
+
+class GeospatialNullSymbolStyleTypeDef(TypedDict):
+    FillColor: NotRequired[str]
+    StrokeColor: NotRequired[str]
+    StrokeWidth: NotRequired[float]
+
+
+class GeospatialNullDataSettingsTypeDef(TypedDict):
+    SymbolStyle: GeospatialNullSymbolStyleTypeDef
+
+
+class GeospatialCategoricalColorOutputTypeDef(TypedDict):
+    CategoryDataColors: list[GeospatialCategoricalDataColorTypeDef]
+    NullDataVisibility: NotRequired[VisibilityType]
+    NullDataSettings: NotRequired[GeospatialNullDataSettingsTypeDef]
+    DefaultOpacity: NotRequired[float]
+
+
+class GeospatialGradientStepColorTypeDef(TypedDict):
+    Color: str
+    DataValue: float
+
+
+class GeospatialGradientColorOutputTypeDef(TypedDict):
+    StepColors: list[GeospatialGradientStepColorTypeDef]
+    NullDataVisibility: NotRequired[VisibilityType]
+    NullDataSettings: NotRequired[GeospatialNullDataSettingsTypeDef]
+    DefaultOpacity: NotRequired[float]
+
+
+class GeospatialSolidColorTypeDef(TypedDict):
+    Color: str
+    State: NotRequired[GeospatialColorStateType]
+
+
+class GeospatialColorOutputTypeDef(TypedDict):
+    Solid: NotRequired[GeospatialSolidColorTypeDef]
+    Gradient: NotRequired[GeospatialGradientColorOutputTypeDef]
+    Categorical: NotRequired[GeospatialCategoricalColorOutputTypeDef]
+
+
+class GeospatialLineWidthTypeDef(TypedDict):
+    LineWidth: NotRequired[float]
+
+
+class GeospatialLineSymbolStyleOutputTypeDef(TypedDict):
+    FillColor: NotRequired[GeospatialColorOutputTypeDef]
+    LineWidth: NotRequired[GeospatialLineWidthTypeDef]
+
+
+class GeospatialLineStyleOutputTypeDef(TypedDict):
+    LineSymbolStyle: NotRequired[GeospatialLineSymbolStyleOutputTypeDef]
+
+
+class GeospatialLineLayerOutputTypeDef(TypedDict):
+    Style: GeospatialLineStyleOutputTypeDef
+
+
+class GeospatialCircleRadiusTypeDef(TypedDict):
+    Radius: NotRequired[float]
+
+
+class GeospatialCircleSymbolStyleOutputTypeDef(TypedDict):
+    FillColor: NotRequired[GeospatialColorOutputTypeDef]
+    StrokeColor: NotRequired[GeospatialColorOutputTypeDef]
+    StrokeWidth: NotRequired[GeospatialLineWidthTypeDef]
+    CircleRadius: NotRequired[GeospatialCircleRadiusTypeDef]
+
+
+class GeospatialPointStyleOutputTypeDef(TypedDict):
+    CircleSymbolStyle: NotRequired[GeospatialCircleSymbolStyleOutputTypeDef]
+
+
+class GeospatialPointLayerOutputTypeDef(TypedDict):
+    Style: GeospatialPointStyleOutputTypeDef
+
+
+class GeospatialPolygonSymbolStyleOutputTypeDef(TypedDict):
+    FillColor: NotRequired[GeospatialColorOutputTypeDef]
+    StrokeColor: NotRequired[GeospatialColorOutputTypeDef]
+    StrokeWidth: NotRequired[GeospatialLineWidthTypeDef]
+
+
+class GeospatialPolygonStyleOutputTypeDef(TypedDict):
+    PolygonSymbolStyle: NotRequired[GeospatialPolygonSymbolStyleOutputTypeDef]
+
+
+class GeospatialPolygonLayerOutputTypeDef(TypedDict):
+    Style: GeospatialPolygonStyleOutputTypeDef
+
+
+class GeospatialLayerDefinitionOutputTypeDef(TypedDict):
+    PointLayer: NotRequired[GeospatialPointLayerOutputTypeDef]
+    LineLayer: NotRequired[GeospatialLineLayerOutputTypeDef]
+    PolygonLayer: NotRequired[GeospatialPolygonLayerOutputTypeDef]
+
+
+class GeospatialLayerColorFieldOutputTypeDef(TypedDict):
+    ColorDimensionsFields: NotRequired[list[DimensionFieldTypeDef]]
+    ColorValuesFields: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class UnaggregatedFieldTypeDef(TypedDict):
+    FieldId: str
+    Column: ColumnIdentifierTypeDef
+    FormatConfiguration: NotRequired[FormatConfigurationTypeDef]
+
+
+class GeospatialLayerJoinDefinitionOutputTypeDef(TypedDict):
+    ShapeKeyField: NotRequired[str]
+    DatasetKeyField: NotRequired[UnaggregatedFieldTypeDef]
+    ColorField: NotRequired[GeospatialLayerColorFieldOutputTypeDef]
+
+
+class LayerCustomActionOperationOutputTypeDef(TypedDict):
+    FilterOperation: NotRequired[CustomActionFilterOperationOutputTypeDef]
+    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
+    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
+    SetParametersOperation: NotRequired[CustomActionSetParametersOperationOutputTypeDef]
+
+
+class LayerCustomActionOutputTypeDef(TypedDict):
+    CustomActionId: str
+    Name: str
+    Status: NotRequired[WidgetStatusType]
+    Trigger: LayerCustomActionTriggerType
+    ActionOperations: list[LayerCustomActionOperationOutputTypeDef]
+
+
+class GeospatialLayerItemOutputTypeDef(TypedDict):
+    LayerId: str
+    LayerType: NotRequired[GeospatialLayerTypeType]
+    DataSource: NotRequired[GeospatialDataSourceItemTypeDef]
+    Label: NotRequired[str]
+    Visibility: NotRequired[VisibilityType]
+    LayerDefinition: NotRequired[GeospatialLayerDefinitionOutputTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    JoinDefinition: NotRequired[GeospatialLayerJoinDefinitionOutputTypeDef]
+    Actions: NotRequired[list[LayerCustomActionOutputTypeDef]]
+
+
+class GeospatialMapStateTypeDef(TypedDict):
+    Bounds: NotRequired[GeospatialCoordinateBoundsTypeDef]
+    MapNavigation: NotRequired[GeospatialMapNavigationType]
+
+
+class GeospatialMapStyleTypeDef(TypedDict):
+    BaseMapStyle: NotRequired[BaseMapStyleTypeType]
+    BackgroundColor: NotRequired[str]
+    BaseMapVisibility: NotRequired[VisibilityType]
+
+
+class GeospatialLayerMapConfigurationOutputTypeDef(TypedDict):
+    Legend: NotRequired[LegendOptionsTypeDef]
+    MapLayers: NotRequired[list[GeospatialLayerItemOutputTypeDef]]
+    MapState: NotRequired[GeospatialMapStateTypeDef]
+    MapStyle: NotRequired[GeospatialMapStyleTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class LayerMapVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[GeospatialLayerMapConfigurationOutputTypeDef]
+    DataSetIdentifier: str
+    VisualContentAltText: NotRequired[str]
+
+
+class WhatIfPointScenarioOutputTypeDef(TypedDict):
+    Date: datetime
+    Value: float
+
+
+class WhatIfRangeScenarioOutputTypeDef(TypedDict):
+    StartDate: datetime
+    EndDate: datetime
+    Value: float
+
+
+class ForecastScenarioOutputTypeDef(TypedDict):
+    WhatIfPointScenario: NotRequired[WhatIfPointScenarioOutputTypeDef]
+    WhatIfRangeScenario: NotRequired[WhatIfRangeScenarioOutputTypeDef]
+
+
+class TimeBasedForecastPropertiesTypeDef(TypedDict):
+    PeriodsForward: NotRequired[int]
+    PeriodsBackward: NotRequired[int]
+    UpperBoundary: NotRequired[float]
+    LowerBoundary: NotRequired[float]
+    PredictionInterval: NotRequired[int]
+    Seasonality: NotRequired[int]
+
+
+class ForecastConfigurationOutputTypeDef(TypedDict):
+    ForecastProperties: NotRequired[TimeBasedForecastPropertiesTypeDef]
+    Scenario: NotRequired[ForecastScenarioOutputTypeDef]
+
+
+class LineChartDefaultSeriesSettingsTypeDef(TypedDict):
+    AxisBinding: NotRequired[AxisBindingType]
+    LineStyleSettings: NotRequired[LineChartLineStyleSettingsTypeDef]
+    MarkerStyleSettings: NotRequired[LineChartMarkerStyleSettingsTypeDef]
+    DecalSettings: NotRequired[DecalSettingsTypeDef]
+
+
+class LineChartAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Category: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+    Colors: NotRequired[list[DimensionFieldTypeDef]]
+    SmallMultiples: NotRequired[list[DimensionFieldTypeDef]]
+
+
+class LineChartFieldWellsOutputTypeDef(TypedDict):
+    LineChartAggregatedFieldWells: NotRequired[
+        LineChartAggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class LineChartSortConfigurationOutputTypeDef(TypedDict):
+    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
+    CategoryItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+    ColorItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+    SmallMultiplesSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class MissingDataConfigurationTypeDef(TypedDict):
+    TreatmentOption: NotRequired[MissingDataTreatmentOptionType]
+
+
+class LineSeriesAxisDisplayOptionsOutputTypeDef(TypedDict):
+    AxisOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    MissingDataConfigurations: NotRequired[list[MissingDataConfigurationTypeDef]]
+
+
+class LineChartSeriesSettingsTypeDef(TypedDict):
+    LineStyleSettings: NotRequired[LineChartLineStyleSettingsTypeDef]
+    MarkerStyleSettings: NotRequired[LineChartMarkerStyleSettingsTypeDef]
+    DecalSettings: NotRequired[DecalSettingsTypeDef]
+
+
+class DataFieldSeriesItemTypeDef(TypedDict):
+    FieldId: str
+    FieldValue: NotRequired[str]
+    AxisBinding: AxisBindingType
+    Settings: NotRequired[LineChartSeriesSettingsTypeDef]
+
+
+class FieldSeriesItemTypeDef(TypedDict):
+    FieldId: str
+    AxisBinding: AxisBindingType
+    Settings: NotRequired[LineChartSeriesSettingsTypeDef]
+
+
+class SeriesItemTypeDef(TypedDict):
+    FieldSeriesItem: NotRequired[FieldSeriesItemTypeDef]
+    DataFieldSeriesItem: NotRequired[DataFieldSeriesItemTypeDef]
+
+
+class LineChartConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[LineChartFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[LineChartSortConfigurationOutputTypeDef]
+    ForecastConfigurations: NotRequired[list[ForecastConfigurationOutputTypeDef]]
+    Type: NotRequired[LineChartTypeType]
+    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
+    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    XAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    PrimaryYAxisDisplayOptions: NotRequired[LineSeriesAxisDisplayOptionsOutputTypeDef]
+    PrimaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    SecondaryYAxisDisplayOptions: NotRequired[LineSeriesAxisDisplayOptionsOutputTypeDef]
+    SecondaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    SingleAxisOptions: NotRequired[SingleAxisOptionsTypeDef]
+    DefaultSeriesSettings: NotRequired[LineChartDefaultSeriesSettingsTypeDef]
+    Series: NotRequired[list[SeriesItemTypeDef]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    ReferenceLines: NotRequired[list[ReferenceLineTypeDef]]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    ContributionAnalysisDefaults: NotRequired[
+        list[ContributionAnalysisDefaultOutputTypeDef]
+    ]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class LineChartVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[LineChartConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class ArcOptionsTypeDef(TypedDict):
+    ArcThickness: NotRequired[ArcThicknessType]
+
+
+class DonutCenterOptionsTypeDef(TypedDict):
+    LabelVisibility: NotRequired[VisibilityType]
+
+
+class DonutOptionsTypeDef(TypedDict):
+    ArcOptions: NotRequired[ArcOptionsTypeDef]
+    DonutCenterOptions: NotRequired[DonutCenterOptionsTypeDef]
+
+
+class PieChartAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Category: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+    SmallMultiples: NotRequired[list[DimensionFieldTypeDef]]
+
+
+class PieChartFieldWellsOutputTypeDef(TypedDict):
+    PieChartAggregatedFieldWells: NotRequired[PieChartAggregatedFieldWellsOutputTypeDef]
+
+
+class PieChartSortConfigurationOutputTypeDef(TypedDict):
+    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    SmallMultiplesSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class PieChartConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[PieChartFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[PieChartSortConfigurationOutputTypeDef]
+    DonutOptions: NotRequired[DonutOptionsTypeDef]
+    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
+    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    ValueLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    ContributionAnalysisDefaults: NotRequired[
+        list[ContributionAnalysisDefaultOutputTypeDef]
+    ]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class PieChartVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[PieChartConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class PivotTableConditionalFormattingScopeTypeDef(TypedDict):
+    Role: NotRequired[PivotTableConditionalFormattingScopeRoleType]
+
+
+class TextConditionalFormatOutputTypeDef(TypedDict):
+    BackgroundColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
+    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
+    Icon: NotRequired[ConditionalFormattingIconTypeDef]
+
+
+class PivotTableCellConditionalFormattingOutputTypeDef(TypedDict):
+    FieldId: str
+    TextFormat: NotRequired[TextConditionalFormatOutputTypeDef]
+    Scope: NotRequired[PivotTableConditionalFormattingScopeTypeDef]
+    Scopes: NotRequired[list[PivotTableConditionalFormattingScopeTypeDef]]
+
+
+class PivotTableConditionalFormattingOptionOutputTypeDef(TypedDict):
+    Cell: NotRequired[PivotTableCellConditionalFormattingOutputTypeDef]
+
+
+class PivotTableConditionalFormattingOutputTypeDef(TypedDict):
+    ConditionalFormattingOptions: NotRequired[
+        list[PivotTableConditionalFormattingOptionOutputTypeDef]
+    ]
+
+
+class VisualCustomizationFieldsConfigurationOutputTypeDef(TypedDict):
+    Status: NotRequired[DashboardCustomizationStatusType]
+    AdditionalFields: NotRequired[list[ColumnIdentifierTypeDef]]
+
+
+class DashboardCustomizationVisualOptionsOutputTypeDef(TypedDict):
+    FieldsConfiguration: NotRequired[
+        VisualCustomizationFieldsConfigurationOutputTypeDef
+    ]
+
+
+class PivotTableDataPathOptionOutputTypeDef(TypedDict):
+    DataPathList: list[DataPathValueTypeDef]
+    Width: NotRequired[str]
+
+
+class PivotTableFieldCollapseStateTargetOutputTypeDef(TypedDict):
+    FieldId: NotRequired[str]
+    FieldDataPathValues: NotRequired[list[DataPathValueTypeDef]]
+
+
+class PivotTableFieldCollapseStateOptionOutputTypeDef(TypedDict):
+    Target: PivotTableFieldCollapseStateTargetOutputTypeDef
+    State: NotRequired[PivotTableFieldCollapseStateType]
+
+
+class PivotTableFieldOptionTypeDef(TypedDict):
+    FieldId: str
+    CustomLabel: NotRequired[str]
+    Visibility: NotRequired[VisibilityType]
+
+
+class PivotTableFieldOptionsOutputTypeDef(TypedDict):
+    SelectedFieldOptions: NotRequired[list[PivotTableFieldOptionTypeDef]]
+    DataPathOptions: NotRequired[list[PivotTableDataPathOptionOutputTypeDef]]
+    CollapseStateOptions: NotRequired[
+        list[PivotTableFieldCollapseStateOptionOutputTypeDef]
+    ]
+
+
+class PivotTableAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Rows: NotRequired[list[DimensionFieldTypeDef]]
+    Columns: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class PivotTableFieldWellsOutputTypeDef(TypedDict):
+    PivotTableAggregatedFieldWells: NotRequired[
+        PivotTableAggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class PivotTableRowsLabelOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    CustomLabel: NotRequired[str]
+
+
+class RowAlternateColorOptionsOutputTypeDef(TypedDict):
+    Status: NotRequired[WidgetStatusType]
+    RowAlternateColors: NotRequired[list[str]]
+    UsePrimaryBackgroundColor: NotRequired[WidgetStatusType]
+
+
+class TableBorderOptionsTypeDef(TypedDict):
+    Color: NotRequired[str]
+    Thickness: NotRequired[int]
+    Style: NotRequired[TableBorderStyleType]
+
+
+class TableSideBorderOptionsTypeDef(TypedDict):
+    InnerVertical: NotRequired[TableBorderOptionsTypeDef]
+    InnerHorizontal: NotRequired[TableBorderOptionsTypeDef]
+    Left: NotRequired[TableBorderOptionsTypeDef]
+    Right: NotRequired[TableBorderOptionsTypeDef]
+    Top: NotRequired[TableBorderOptionsTypeDef]
+    Bottom: NotRequired[TableBorderOptionsTypeDef]
+
+
+class GlobalTableBorderOptionsTypeDef(TypedDict):
+    UniformBorder: NotRequired[TableBorderOptionsTypeDef]
+    SideSpecificBorder: NotRequired[TableSideBorderOptionsTypeDef]
+
+
+class TableCellStyleTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    FontConfiguration: NotRequired[FontConfigurationTypeDef]
+    TextWrap: NotRequired[TextWrapType]
+    HorizontalTextAlignment: NotRequired[HorizontalTextAlignmentType]
+    VerticalTextAlignment: NotRequired[VerticalTextAlignmentType]
+    BackgroundColor: NotRequired[str]
+    Height: NotRequired[int]
+    Border: NotRequired[GlobalTableBorderOptionsTypeDef]
+
+
+class PivotTableOptionsOutputTypeDef(TypedDict):
+    MetricPlacement: NotRequired[PivotTableMetricPlacementType]
+    SingleMetricVisibility: NotRequired[VisibilityType]
+    ColumnNamesVisibility: NotRequired[VisibilityType]
+    ToggleButtonsVisibility: NotRequired[VisibilityType]
+    ColumnHeaderStyle: NotRequired[TableCellStyleTypeDef]
+    RowHeaderStyle: NotRequired[TableCellStyleTypeDef]
+    CellStyle: NotRequired[TableCellStyleTypeDef]
+    RowFieldNamesStyle: NotRequired[TableCellStyleTypeDef]
+    RowAlternateColorOptions: NotRequired[RowAlternateColorOptionsOutputTypeDef]
+    CollapsedRowDimensionsVisibility: NotRequired[VisibilityType]
+    RowsLayout: NotRequired[PivotTableRowsLayoutType]
+    RowsLabelOptions: NotRequired[PivotTableRowsLabelOptionsTypeDef]
+    DefaultCellWidth: NotRequired[str]
+
+
+class PivotTablePaginatedReportOptionsTypeDef(TypedDict):
+    VerticalOverflowVisibility: NotRequired[VisibilityType]
+    OverflowColumnHeaderVisibility: NotRequired[VisibilityType]
+
+
+class DataPathSortOutputTypeDef(TypedDict):
+    Direction: SortDirectionType
+    SortPaths: list[DataPathValueTypeDef]
+
+
+class PivotTableSortByOutputTypeDef(TypedDict):
+    Field: NotRequired[FieldSortTypeDef]
+    Column: NotRequired[ColumnSortTypeDef]
+    DataPath: NotRequired[DataPathSortOutputTypeDef]
+
+
+class PivotFieldSortOptionsOutputTypeDef(TypedDict):
+    FieldId: str
+    SortBy: PivotTableSortByOutputTypeDef
+
+
+class PivotTableSortConfigurationOutputTypeDef(TypedDict):
+    FieldSortOptions: NotRequired[list[PivotFieldSortOptionsOutputTypeDef]]
+
+
+class TotalAggregationFunctionTypeDef(TypedDict):
+    SimpleTotalAggregationFunction: NotRequired[SimpleTotalAggregationFunctionType]
+
+
+class TotalAggregationOptionTypeDef(TypedDict):
+    FieldId: str
+    TotalAggregationFunction: TotalAggregationFunctionTypeDef
+
+
+class PivotTotalOptionsOutputTypeDef(TypedDict):
+    TotalsVisibility: NotRequired[VisibilityType]
+    Placement: NotRequired[TableTotalsPlacementType]
+    ScrollStatus: NotRequired[TableTotalsScrollStatusType]
+    CustomLabel: NotRequired[str]
+    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
+    ValueCellStyle: NotRequired[TableCellStyleTypeDef]
+    MetricHeaderCellStyle: NotRequired[TableCellStyleTypeDef]
+    TotalAggregationOptions: NotRequired[list[TotalAggregationOptionTypeDef]]
+
+
+class PivotTableFieldSubtotalOptionsTypeDef(TypedDict):
+    FieldId: NotRequired[str]
+
+
+class TableStyleTargetTypeDef(TypedDict):
+    CellType: StyledCellTypeType
+
+
+class SubtotalOptionsOutputTypeDef(TypedDict):
+    TotalsVisibility: NotRequired[VisibilityType]
+    CustomLabel: NotRequired[str]
+    FieldLevel: NotRequired[PivotTableSubtotalLevelType]
+    FieldLevelOptions: NotRequired[list[PivotTableFieldSubtotalOptionsTypeDef]]
+    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
+    ValueCellStyle: NotRequired[TableCellStyleTypeDef]
+    MetricHeaderCellStyle: NotRequired[TableCellStyleTypeDef]
+    StyleTargets: NotRequired[list[TableStyleTargetTypeDef]]
+
+
+class PivotTableTotalOptionsOutputTypeDef(TypedDict):
+    RowSubtotalOptions: NotRequired[SubtotalOptionsOutputTypeDef]
+    ColumnSubtotalOptions: NotRequired[SubtotalOptionsOutputTypeDef]
+    RowTotalOptions: NotRequired[PivotTotalOptionsOutputTypeDef]
+    ColumnTotalOptions: NotRequired[PivotTotalOptionsOutputTypeDef]
+
+
+class PivotTableConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[PivotTableFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[PivotTableSortConfigurationOutputTypeDef]
+    TableOptions: NotRequired[PivotTableOptionsOutputTypeDef]
+    TotalOptions: NotRequired[PivotTableTotalOptionsOutputTypeDef]
+    FieldOptions: NotRequired[PivotTableFieldOptionsOutputTypeDef]
+    PaginatedReportOptions: NotRequired[PivotTablePaginatedReportOptionsTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    DashboardCustomizationVisualOptions: NotRequired[
+        DashboardCustomizationVisualOptionsOutputTypeDef
+    ]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class PivotTableVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[PivotTableConfigurationOutputTypeDef]
+    ConditionalFormatting: NotRequired[PivotTableConditionalFormattingOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class PluginVisualFieldWellOutputTypeDef(TypedDict):
+    AxisName: NotRequired[PluginVisualAxisNameType]
+    Dimensions: NotRequired[list[DimensionFieldTypeDef]]
+    Measures: NotRequired[list[MeasureFieldTypeDef]]
+    Unaggregated: NotRequired[list[UnaggregatedFieldTypeDef]]
+
+
+class PluginVisualPropertyTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class PluginVisualOptionsOutputTypeDef(TypedDict):
+    VisualProperties: NotRequired[list[PluginVisualPropertyTypeDef]]
+
+
+class PluginVisualItemsLimitConfigurationTypeDef(TypedDict):
+    ItemsLimit: NotRequired[int]
+
+
+class PluginVisualTableQuerySortOutputTypeDef(TypedDict):
+    RowSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    ItemsLimitConfiguration: NotRequired[PluginVisualItemsLimitConfigurationTypeDef]
+
+
+class PluginVisualSortConfigurationOutputTypeDef(TypedDict):
+    PluginVisualTableQuerySort: NotRequired[PluginVisualTableQuerySortOutputTypeDef]
+
+
+class PluginVisualConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[list[PluginVisualFieldWellOutputTypeDef]]
+    VisualOptions: NotRequired[PluginVisualOptionsOutputTypeDef]
+    SortConfiguration: NotRequired[PluginVisualSortConfigurationOutputTypeDef]
+
+
+class PluginVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    PluginArn: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[PluginVisualConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class RadarChartAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Category: NotRequired[list[DimensionFieldTypeDef]]
+    Color: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class RadarChartFieldWellsOutputTypeDef(TypedDict):
+    RadarChartAggregatedFieldWells: NotRequired[
+        RadarChartAggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class RadarChartAreaStyleSettingsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class RadarChartSeriesSettingsTypeDef(TypedDict):
+    AreaStyleSettings: NotRequired[RadarChartAreaStyleSettingsTypeDef]
+
+
+class RadarChartSortConfigurationOutputTypeDef(TypedDict):
+    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    ColorSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class RadarChartConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[RadarChartFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[RadarChartSortConfigurationOutputTypeDef]
+    Shape: NotRequired[RadarChartShapeType]
+    BaseSeriesSettings: NotRequired[RadarChartSeriesSettingsTypeDef]
+    StartAngle: NotRequired[float]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    AlternateBandColorsVisibility: NotRequired[VisibilityType]
+    AlternateBandEvenColor: NotRequired[str]
+    AlternateBandOddColor: NotRequired[str]
+    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    ColorAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    ColorLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    AxesRangeScale: NotRequired[RadarChartAxesRangeScaleType]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class RadarChartVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[RadarChartConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class SankeyDiagramAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Source: NotRequired[list[DimensionFieldTypeDef]]
+    Destination: NotRequired[list[DimensionFieldTypeDef]]
+    Weight: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class SankeyDiagramFieldWellsOutputTypeDef(TypedDict):
+    SankeyDiagramAggregatedFieldWells: NotRequired[
+        SankeyDiagramAggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class SankeyDiagramSortConfigurationOutputTypeDef(TypedDict):
+    WeightSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    SourceItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    DestinationItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class SankeyDiagramChartConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[SankeyDiagramFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[SankeyDiagramSortConfigurationOutputTypeDef]
+    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class SankeyDiagramVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[SankeyDiagramChartConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class ScatterPlotCategoricallyAggregatedFieldWellsOutputTypeDef(TypedDict):
+    XAxis: NotRequired[list[MeasureFieldTypeDef]]
+    YAxis: NotRequired[list[MeasureFieldTypeDef]]
+    Category: NotRequired[list[DimensionFieldTypeDef]]
+    Size: NotRequired[list[MeasureFieldTypeDef]]
+    Label: NotRequired[list[DimensionFieldTypeDef]]
+
+
+class ScatterPlotUnaggregatedFieldWellsOutputTypeDef(TypedDict):
+    XAxis: NotRequired[list[DimensionFieldTypeDef]]
+    YAxis: NotRequired[list[DimensionFieldTypeDef]]
+    Size: NotRequired[list[MeasureFieldTypeDef]]
+    Category: NotRequired[list[DimensionFieldTypeDef]]
+    Label: NotRequired[list[DimensionFieldTypeDef]]
+
+
+class ScatterPlotFieldWellsOutputTypeDef(TypedDict):
+    ScatterPlotCategoricallyAggregatedFieldWells: NotRequired[
+        ScatterPlotCategoricallyAggregatedFieldWellsOutputTypeDef
+    ]
+    ScatterPlotUnaggregatedFieldWells: NotRequired[
+        ScatterPlotUnaggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class ScatterPlotSortConfigurationTypeDef(TypedDict):
+    ScatterPlotLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class ScatterPlotConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[ScatterPlotFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[ScatterPlotSortConfigurationTypeDef]
+    XAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    YAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    YAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class ScatterPlotVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ScatterPlotConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class TableCellConditionalFormattingOutputTypeDef(TypedDict):
+    FieldId: str
+    TextFormat: NotRequired[TextConditionalFormatOutputTypeDef]
+
+
+class TableRowConditionalFormattingOutputTypeDef(TypedDict):
+    BackgroundColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
+    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
+
+
+class TableConditionalFormattingOptionOutputTypeDef(TypedDict):
+    Cell: NotRequired[TableCellConditionalFormattingOutputTypeDef]
+    Row: NotRequired[TableRowConditionalFormattingOutputTypeDef]
+
+
+class TableConditionalFormattingOutputTypeDef(TypedDict):
+    ConditionalFormattingOptions: NotRequired[
+        list[TableConditionalFormattingOptionOutputTypeDef]
+    ]
+
+
+class TableCellImageSizingConfigurationTypeDef(TypedDict):
+    TableCellImageScalingConfiguration: NotRequired[
+        TableCellImageScalingConfigurationType
+    ]
+
+
+class TableFieldImageConfigurationTypeDef(TypedDict):
+    SizingOptions: NotRequired[TableCellImageSizingConfigurationTypeDef]
+
+
+class TableFieldCustomIconContentTypeDef(TypedDict):
+    Icon: NotRequired[TableFieldIconSetTypeType]
+
+
+class TableFieldCustomTextContentTypeDef(TypedDict):
+    Value: NotRequired[str]
+    FontConfiguration: FontConfigurationTypeDef
+
+
+class TableFieldLinkContentConfigurationTypeDef(TypedDict):
+    CustomTextContent: NotRequired[TableFieldCustomTextContentTypeDef]
+    CustomIconContent: NotRequired[TableFieldCustomIconContentTypeDef]
+
+
+class TableFieldLinkConfigurationTypeDef(TypedDict):
+    Target: URLTargetConfigurationType
+    Content: TableFieldLinkContentConfigurationTypeDef
+
+
+class TableFieldURLConfigurationTypeDef(TypedDict):
+    LinkConfiguration: NotRequired[TableFieldLinkConfigurationTypeDef]
+    ImageConfiguration: NotRequired[TableFieldImageConfigurationTypeDef]
+
+
+class TableFieldOptionTypeDef(TypedDict):
+    FieldId: str
+    Width: NotRequired[str]
+    CustomLabel: NotRequired[str]
+    Visibility: NotRequired[VisibilityType]
+    URLStyling: NotRequired[TableFieldURLConfigurationTypeDef]
+
+
+class TablePinnedFieldOptionsOutputTypeDef(TypedDict):
+    PinnedLeftFields: NotRequired[list[str]]
+
+
+class TransposedTableOptionTypeDef(TypedDict):
+    ColumnIndex: NotRequired[int]
+    ColumnWidth: NotRequired[str]
+    ColumnType: TransposedColumnTypeType
+
+
+class TableFieldOptionsOutputTypeDef(TypedDict):
+    SelectedFieldOptions: NotRequired[list[TableFieldOptionTypeDef]]
+    Order: NotRequired[list[str]]
+    PinnedFieldOptions: NotRequired[TablePinnedFieldOptionsOutputTypeDef]
+    TransposedTableOptions: NotRequired[list[TransposedTableOptionTypeDef]]
+
+
+class TableAggregatedFieldWellsOutputTypeDef(TypedDict):
+    GroupBy: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class TableUnaggregatedFieldWellsOutputTypeDef(TypedDict):
+    Values: NotRequired[list[UnaggregatedFieldTypeDef]]
+
+
+class TableFieldWellsOutputTypeDef(TypedDict):
+    TableAggregatedFieldWells: NotRequired[TableAggregatedFieldWellsOutputTypeDef]
+    TableUnaggregatedFieldWells: NotRequired[TableUnaggregatedFieldWellsOutputTypeDef]
+
+
+class DataBarsOptionsTypeDef(TypedDict):
+    FieldId: str
+    PositiveColor: NotRequired[str]
+    NegativeColor: NotRequired[str]
+
+
+class SparklinesOptionsTypeDef(TypedDict):
+    FieldId: str
+    XAxisField: DimensionFieldTypeDef
+    YAxisBehavior: NotRequired[SparklineAxisBehaviorType]
+    VisualType: NotRequired[SparklineVisualTypeType]
+    LineColor: NotRequired[str]
+    LineInterpolation: NotRequired[LineInterpolationType]
+    AllPointsMarker: NotRequired[LineChartMarkerStyleSettingsTypeDef]
+    MaxValueMarker: NotRequired[LineChartMarkerStyleSettingsTypeDef]
+    MinValueMarker: NotRequired[LineChartMarkerStyleSettingsTypeDef]
+
+
+class TableInlineVisualizationTypeDef(TypedDict):
+    DataBars: NotRequired[DataBarsOptionsTypeDef]
+    Sparklines: NotRequired[SparklinesOptionsTypeDef]
+
+
+class TableOptionsOutputTypeDef(TypedDict):
+    Orientation: NotRequired[TableOrientationType]
+    HeaderStyle: NotRequired[TableCellStyleTypeDef]
+    CellStyle: NotRequired[TableCellStyleTypeDef]
+    RowAlternateColorOptions: NotRequired[RowAlternateColorOptionsOutputTypeDef]
+
+
+class TablePaginatedReportOptionsTypeDef(TypedDict):
+    VerticalOverflowVisibility: NotRequired[VisibilityType]
+    OverflowColumnHeaderVisibility: NotRequired[VisibilityType]
+
+
+class TableSortConfigurationOutputTypeDef(TypedDict):
+    RowSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
+
+
+class TotalOptionsOutputTypeDef(TypedDict):
+    TotalsVisibility: NotRequired[VisibilityType]
+    Placement: NotRequired[TableTotalsPlacementType]
+    ScrollStatus: NotRequired[TableTotalsScrollStatusType]
+    CustomLabel: NotRequired[str]
+    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
+    TotalAggregationOptions: NotRequired[list[TotalAggregationOptionTypeDef]]
+
+
+class TableConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[TableFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[TableSortConfigurationOutputTypeDef]
+    TableOptions: NotRequired[TableOptionsOutputTypeDef]
+    TotalOptions: NotRequired[TotalOptionsOutputTypeDef]
+    FieldOptions: NotRequired[TableFieldOptionsOutputTypeDef]
+    PaginatedReportOptions: NotRequired[TablePaginatedReportOptionsTypeDef]
+    TableInlineVisualizations: NotRequired[list[TableInlineVisualizationTypeDef]]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    DashboardCustomizationVisualOptions: NotRequired[
+        DashboardCustomizationVisualOptionsOutputTypeDef
+    ]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class TableVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[TableConfigurationOutputTypeDef]
+    ConditionalFormatting: NotRequired[TableConditionalFormattingOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class TreeMapAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Groups: NotRequired[list[DimensionFieldTypeDef]]
+    Sizes: NotRequired[list[MeasureFieldTypeDef]]
+    Colors: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class TreeMapFieldWellsOutputTypeDef(TypedDict):
+    TreeMapAggregatedFieldWells: NotRequired[TreeMapAggregatedFieldWellsOutputTypeDef]
+
+
+class TreeMapSortConfigurationOutputTypeDef(TypedDict):
+    TreeMapSort: NotRequired[list[FieldSortOptionsTypeDef]]
+    TreeMapGroupItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class TreeMapConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[TreeMapFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[TreeMapSortConfigurationOutputTypeDef]
+    GroupLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    SizeLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    ColorLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    ColorScale: NotRequired[ColorScaleOutputTypeDef]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class TreeMapVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[TreeMapConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class WaterfallChartGroupColorConfigurationTypeDef(TypedDict):
+    PositiveBarColor: NotRequired[str]
+    NegativeBarColor: NotRequired[str]
+    TotalBarColor: NotRequired[str]
+
+
+class WaterfallChartColorConfigurationTypeDef(TypedDict):
+    GroupColorConfiguration: NotRequired[WaterfallChartGroupColorConfigurationTypeDef]
+
+
+class WaterfallChartAggregatedFieldWellsOutputTypeDef(TypedDict):
+    Categories: NotRequired[list[DimensionFieldTypeDef]]
+    Values: NotRequired[list[MeasureFieldTypeDef]]
+    Breakdowns: NotRequired[list[DimensionFieldTypeDef]]
+
+
+class WaterfallChartFieldWellsOutputTypeDef(TypedDict):
+    WaterfallChartAggregatedFieldWells: NotRequired[
+        WaterfallChartAggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class WaterfallChartOptionsTypeDef(TypedDict):
+    TotalBarLabel: NotRequired[str]
+
+
+class WaterfallChartSortConfigurationOutputTypeDef(TypedDict):
+    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
+    BreakdownItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class WaterfallChartConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[WaterfallChartFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[WaterfallChartSortConfigurationOutputTypeDef]
+    WaterfallChartOptions: NotRequired[WaterfallChartOptionsTypeDef]
+    CategoryAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    CategoryAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    PrimaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
+    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
+    ColorConfiguration: NotRequired[WaterfallChartColorConfigurationTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class WaterfallVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[WaterfallChartConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class WordCloudAggregatedFieldWellsOutputTypeDef(TypedDict):
+    GroupBy: NotRequired[list[DimensionFieldTypeDef]]
+    Size: NotRequired[list[MeasureFieldTypeDef]]
+
+
+class WordCloudFieldWellsOutputTypeDef(TypedDict):
+    WordCloudAggregatedFieldWells: NotRequired[
+        WordCloudAggregatedFieldWellsOutputTypeDef
+    ]
+
+
+class WordCloudOptionsTypeDef(TypedDict):
+    WordOrientation: NotRequired[WordCloudWordOrientationType]
+    WordScaling: NotRequired[WordCloudWordScalingType]
+    CloudLayout: NotRequired[WordCloudCloudLayoutType]
+    WordCasing: NotRequired[WordCloudWordCasingType]
+    WordPadding: NotRequired[WordCloudWordPaddingType]
+    MaximumStringLength: NotRequired[int]
+
+
+class WordCloudSortConfigurationOutputTypeDef(TypedDict):
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
+
+
+class WordCloudChartConfigurationOutputTypeDef(TypedDict):
+    FieldWells: NotRequired[WordCloudFieldWellsOutputTypeDef]
+    SortConfiguration: NotRequired[WordCloudSortConfigurationOutputTypeDef]
+    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
+    WordCloudOptions: NotRequired[WordCloudOptionsTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class WordCloudVisualOutputTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[WordCloudChartConfigurationOutputTypeDef]
+    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
+    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
+    VisualContentAltText: NotRequired[str]
+
+
+class VisualOutputTypeDef(TypedDict):
+    TableVisual: NotRequired[TableVisualOutputTypeDef]
+    PivotTableVisual: NotRequired[PivotTableVisualOutputTypeDef]
+    BarChartVisual: NotRequired[BarChartVisualOutputTypeDef]
+    KPIVisual: NotRequired[KPIVisualOutputTypeDef]
+    PieChartVisual: NotRequired[PieChartVisualOutputTypeDef]
+    GaugeChartVisual: NotRequired[GaugeChartVisualOutputTypeDef]
+    LineChartVisual: NotRequired[LineChartVisualOutputTypeDef]
+    HeatMapVisual: NotRequired[HeatMapVisualOutputTypeDef]
+    TreeMapVisual: NotRequired[TreeMapVisualOutputTypeDef]
+    GeospatialMapVisual: NotRequired[GeospatialMapVisualOutputTypeDef]
+    FilledMapVisual: NotRequired[FilledMapVisualOutputTypeDef]
+    LayerMapVisual: NotRequired[LayerMapVisualOutputTypeDef]
+    FunnelChartVisual: NotRequired[FunnelChartVisualOutputTypeDef]
+    ScatterPlotVisual: NotRequired[ScatterPlotVisualOutputTypeDef]
+    ComboChartVisual: NotRequired[ComboChartVisualOutputTypeDef]
+    BoxPlotVisual: NotRequired[BoxPlotVisualOutputTypeDef]
+    WaterfallVisual: NotRequired[WaterfallVisualOutputTypeDef]
+    HistogramVisual: NotRequired[HistogramVisualOutputTypeDef]
+    WordCloudVisual: NotRequired[WordCloudVisualOutputTypeDef]
+    InsightVisual: NotRequired[InsightVisualOutputTypeDef]
+    SankeyDiagramVisual: NotRequired[SankeyDiagramVisualOutputTypeDef]
+    CustomContentVisual: NotRequired[CustomContentVisualOutputTypeDef]
+    EmptyVisual: NotRequired[EmptyVisualOutputTypeDef]
+    RadarChartVisual: NotRequired[RadarChartVisualOutputTypeDef]
+    PluginVisual: NotRequired[PluginVisualOutputTypeDef]
+
+
+class SheetDefinitionOutputTypeDef(TypedDict):
+    SheetId: str
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    Name: NotRequired[str]
+    ParameterControls: NotRequired[list[ParameterControlOutputTypeDef]]
+    FilterControls: NotRequired[list[FilterControlOutputTypeDef]]
+    Visuals: NotRequired[list[VisualOutputTypeDef]]
+    TextBoxes: NotRequired[list[SheetTextBoxTypeDef]]
+    Images: NotRequired[list[SheetImageOutputTypeDef]]
+    Layouts: NotRequired[list[LayoutOutputTypeDef]]
+    SheetControlLayouts: NotRequired[list[SheetControlLayoutOutputTypeDef]]
+    ContentType: NotRequired[SheetContentTypeType]
+    CustomActionDefaults: NotRequired[VisualCustomActionDefaultsTypeDef]
+
+
+class StaticFileS3SourceOptionsTypeDef(TypedDict):
+    BucketName: str
+    ObjectKey: str
+    Region: str
+
+
+class StaticFileUrlSourceOptionsTypeDef(TypedDict):
+    Url: str
+
+
+class StaticFileSourceTypeDef(TypedDict):
+    UrlOptions: NotRequired[StaticFileUrlSourceOptionsTypeDef]
+    S3Options: NotRequired[StaticFileS3SourceOptionsTypeDef]
+
+
+class ImageStaticFileTypeDef(TypedDict):
+    StaticFileId: str
+    Source: NotRequired[StaticFileSourceTypeDef]
+
+
+class SpatialStaticFileTypeDef(TypedDict):
+    StaticFileId: str
+    Source: NotRequired[StaticFileSourceTypeDef]
+
+
+class StaticFileTypeDef(TypedDict):
+    ImageStaticFile: NotRequired[ImageStaticFileTypeDef]
+    SpatialStaticFile: NotRequired[SpatialStaticFileTypeDef]
+
+
+class TooltipSheetDefinitionOutputTypeDef(TypedDict):
+    SheetId: str
+    Name: NotRequired[str]
+    Visuals: NotRequired[list[VisualOutputTypeDef]]
+    TextBoxes: NotRequired[list[SheetTextBoxTypeDef]]
+    Images: NotRequired[list[SheetImageOutputTypeDef]]
+    Layouts: NotRequired[list[LayoutOutputTypeDef]]
 
 
 class AnalysisDefinitionOutputTypeDef(TypedDict):
@@ -2417,6 +6297,2123 @@ class AnalysisDefinitionOutputTypeDef(TypedDict):
     Options: NotRequired[AssetOptionsOutputTypeDef]
     QueryExecutionOptions: NotRequired[QueryExecutionOptionsTypeDef]
     StaticFiles: NotRequired[list[StaticFileTypeDef]]
+
+
+class AssetOptionsTypeDef(TypedDict):
+    Timezone: NotRequired[str]
+    WeekStart: NotRequired[DayOfTheWeekType]
+    QBusinessInsightsStatus: NotRequired[QBusinessInsightsStatusType]
+    ExcludedDataSetArns: NotRequired[ReadOnly[Sequence[str]]]
+    CustomActionDefaults: NotRequired[VisualCustomActionDefaultsTypeDef]
+
+
+class ColorsConfigurationTypeDef(TypedDict):
+    CustomColors: NotRequired[ReadOnly[Sequence[CustomColorTypeDef]]]
+
+
+class DecalSettingsConfigurationTypeDef(TypedDict):
+    CustomDecalSettings: NotRequired[ReadOnly[Sequence[DecalSettingsTypeDef]]]
+
+
+class ColumnConfigurationTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    FormatConfiguration: NotRequired[FormatConfigurationTypeDef]
+    Role: NotRequired[ColumnRoleType]
+    ColorsConfiguration: NotRequired[ReadOnly[ColorsConfigurationTypeDef]]
+    DecalSettingsConfiguration: NotRequired[ReadOnly[DecalSettingsConfigurationTypeDef]]
+
+
+class SheetVisualScopingConfigurationTypeDef(TypedDict):
+    SheetId: str
+    Scope: FilterVisualScopeType
+    VisualIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SelectedSheetsFilterScopeConfigurationTypeDef(TypedDict):
+    SheetVisualScopingConfigurations: NotRequired[
+        ReadOnly[Sequence[SheetVisualScopingConfigurationTypeDef]]
+    ]
+
+
+class FilterScopeConfigurationTypeDef(TypedDict):
+    SelectedSheets: NotRequired[ReadOnly[SelectedSheetsFilterScopeConfigurationTypeDef]]
+    AllSheets: NotRequired[AllSheetsFilterScopeConfigurationTypeDef]
+
+
+class CustomFilterListConfigurationTypeDef(TypedDict):
+    MatchOperator: CategoryFilterMatchOperatorType
+    CategoryValues: NotRequired[ReadOnly[Sequence[str]]]
+    SelectAllOptions: NotRequired[CategoryFilterSelectAllOptionsType]
+    NullOption: FilterNullOptionType
+
+
+class FilterListConfigurationTypeDef(TypedDict):
+    MatchOperator: CategoryFilterMatchOperatorType
+    CategoryValues: NotRequired[ReadOnly[Sequence[str]]]
+    SelectAllOptions: NotRequired[CategoryFilterSelectAllOptionsType]
+    NullOption: NotRequired[FilterNullOptionType]
+
+
+class CategoryFilterConfigurationTypeDef(TypedDict):
+    FilterListConfiguration: NotRequired[ReadOnly[FilterListConfigurationTypeDef]]
+    CustomFilterListConfiguration: NotRequired[
+        ReadOnly[CustomFilterListConfigurationTypeDef]
+    ]
+    CustomFilterConfiguration: NotRequired[CustomFilterConfigurationTypeDef]
+
+
+class FilterSelectableValuesTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DefaultFilterDropDownControlOptionsTypeDef(TypedDict):
+    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[ReadOnly[FilterSelectableValuesTypeDef]]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[
+        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
+    ]
+
+
+class DefaultFilterListControlOptionsTypeDef(TypedDict):
+    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[ReadOnly[FilterSelectableValuesTypeDef]]
+    ControlSortConfigurations: NotRequired[
+        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
+    ]
+
+
+class DefaultFilterControlOptionsTypeDef(TypedDict):
+    DefaultDateTimePickerOptions: NotRequired[
+        DefaultDateTimePickerControlOptionsTypeDef
+    ]
+    DefaultListOptions: NotRequired[ReadOnly[DefaultFilterListControlOptionsTypeDef]]
+    DefaultDropdownOptions: NotRequired[
+        ReadOnly[DefaultFilterDropDownControlOptionsTypeDef]
+    ]
+    DefaultTextFieldOptions: NotRequired[DefaultTextFieldControlOptionsTypeDef]
+    DefaultTextAreaOptions: NotRequired[DefaultTextAreaControlOptionsTypeDef]
+    DefaultSliderOptions: NotRequired[DefaultSliderControlOptionsTypeDef]
+    DefaultRelativeDateTimeOptions: NotRequired[
+        DefaultRelativeDateTimeControlOptionsTypeDef
+    ]
+
+
+class DefaultFilterControlConfigurationTypeDef(TypedDict):
+    Title: NotRequired[str]
+    ControlOptions: ReadOnly[DefaultFilterControlOptionsTypeDef]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class CategoryFilterTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    Configuration: ReadOnly[CategoryFilterConfigurationTypeDef]
+    DefaultFilterControlConfiguration: NotRequired[
+        ReadOnly[DefaultFilterControlConfigurationTypeDef]
+    ]
+
+
+class CategoryInnerFilterTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    Configuration: ReadOnly[CategoryFilterConfigurationTypeDef]
+    DefaultFilterControlConfiguration: NotRequired[
+        ReadOnly[DefaultFilterControlConfigurationTypeDef]
+    ]
+
+
+class InnerFilterTypeDef(TypedDict):
+    CategoryInnerFilter: NotRequired[ReadOnly[CategoryInnerFilterTypeDef]]
+
+
+class NestedFilterTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    IncludeInnerSet: bool
+    InnerFilter: ReadOnly[InnerFilterTypeDef]
+
+
+class NumericEqualityFilterTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    Value: NotRequired[float]
+    SelectAllOptions: NotRequired[NumericFilterSelectAllOptionsType]
+    MatchOperator: NumericEqualityMatchOperatorType
+    AggregationFunction: NotRequired[AggregationFunctionTypeDef]
+    ParameterName: NotRequired[str]
+    NullOption: FilterNullOptionType
+    DefaultFilterControlConfiguration: NotRequired[
+        ReadOnly[DefaultFilterControlConfigurationTypeDef]
+    ]
+
+
+class NumericRangeFilterTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    IncludeMinimum: NotRequired[bool]
+    IncludeMaximum: NotRequired[bool]
+    RangeMinimum: NotRequired[NumericRangeFilterValueTypeDef]
+    RangeMaximum: NotRequired[NumericRangeFilterValueTypeDef]
+    SelectAllOptions: NotRequired[NumericFilterSelectAllOptionsType]
+    AggregationFunction: NotRequired[AggregationFunctionTypeDef]
+    NullOption: FilterNullOptionType
+    DefaultFilterControlConfiguration: NotRequired[
+        ReadOnly[DefaultFilterControlConfigurationTypeDef]
+    ]
+
+
+class RelativeDatesFilterTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    AnchorDateConfiguration: AnchorDateConfigurationTypeDef
+    MinimumGranularity: NotRequired[TimeGranularityType]
+    TimeGranularity: TimeGranularityType
+    RelativeDateType: RelativeDateTypeType
+    RelativeDateValue: NotRequired[int]
+    ParameterName: NotRequired[str]
+    NullOption: FilterNullOptionType
+    ExcludePeriodConfiguration: NotRequired[ExcludePeriodConfigurationTypeDef]
+    DefaultFilterControlConfiguration: NotRequired[
+        ReadOnly[DefaultFilterControlConfigurationTypeDef]
+    ]
+
+
+class TimeEqualityFilterTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    Value: NotRequired[ReadOnly[datetime | str]]
+    ParameterName: NotRequired[str]
+    TimeGranularity: NotRequired[TimeGranularityType]
+    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
+    DefaultFilterControlConfiguration: NotRequired[
+        ReadOnly[DefaultFilterControlConfigurationTypeDef]
+    ]
+
+
+class TimeRangeFilterValueTypeDef(TypedDict):
+    StaticValue: NotRequired[ReadOnly[datetime | str]]
+    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
+    Parameter: NotRequired[str]
+
+
+class TimeRangeFilterTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    IncludeMinimum: NotRequired[bool]
+    IncludeMaximum: NotRequired[bool]
+    RangeMinimumValue: NotRequired[ReadOnly[TimeRangeFilterValueTypeDef]]
+    RangeMaximumValue: NotRequired[ReadOnly[TimeRangeFilterValueTypeDef]]
+    NullOption: FilterNullOptionType
+    ExcludePeriodConfiguration: NotRequired[ExcludePeriodConfigurationTypeDef]
+    TimeGranularity: NotRequired[TimeGranularityType]
+    DefaultFilterControlConfiguration: NotRequired[
+        ReadOnly[DefaultFilterControlConfigurationTypeDef]
+    ]
+
+
+class TopBottomFilterTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    Limit: NotRequired[int]
+    AggregationSortConfigurations: ReadOnly[
+        Sequence[AggregationSortConfigurationTypeDef]
+    ]
+    TimeGranularity: NotRequired[TimeGranularityType]
+    ParameterName: NotRequired[str]
+    DefaultFilterControlConfiguration: NotRequired[
+        ReadOnly[DefaultFilterControlConfigurationTypeDef]
+    ]
+
+
+class FilterTypeDef(TypedDict):
+    CategoryFilter: NotRequired[ReadOnly[CategoryFilterTypeDef]]
+    NumericRangeFilter: NotRequired[ReadOnly[NumericRangeFilterTypeDef]]
+    NumericEqualityFilter: NotRequired[ReadOnly[NumericEqualityFilterTypeDef]]
+    TimeEqualityFilter: NotRequired[ReadOnly[TimeEqualityFilterTypeDef]]
+    TimeRangeFilter: NotRequired[ReadOnly[TimeRangeFilterTypeDef]]
+    RelativeDatesFilter: NotRequired[ReadOnly[RelativeDatesFilterTypeDef]]
+    TopBottomFilter: NotRequired[ReadOnly[TopBottomFilterTypeDef]]
+    NestedFilter: NotRequired[ReadOnly[NestedFilterTypeDef]]
+
+
+class FilterGroupTypeDef(TypedDict):
+    FilterGroupId: str
+    Filters: ReadOnly[Sequence[FilterTypeDef]]
+    ScopeConfiguration: ReadOnly[FilterScopeConfigurationTypeDef]
+    Status: NotRequired[WidgetStatusType]
+    CrossDataset: CrossDatasetTypesType
+
+
+class DateTimeDefaultValuesTypeDef(TypedDict):
+    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
+    StaticValues: NotRequired[ReadOnly[Sequence[datetime | str]]]
+    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
+
+
+class DateTimeValueWhenUnsetConfigurationTypeDef(TypedDict):
+    ValueWhenUnsetOption: NotRequired[ValueWhenUnsetOptionType]
+    CustomValue: NotRequired[ReadOnly[datetime | str]]
+
+
+class DateTimeParameterDeclarationTypeDef(TypedDict):
+    Name: str
+    DefaultValues: NotRequired[ReadOnly[DateTimeDefaultValuesTypeDef]]
+    TimeGranularity: NotRequired[TimeGranularityType]
+    ValueWhenUnset: NotRequired[ReadOnly[DateTimeValueWhenUnsetConfigurationTypeDef]]
+    MappedDataSetParameters: NotRequired[
+        ReadOnly[Sequence[MappedDataSetParameterTypeDef]]
+    ]
+
+
+class DecimalDefaultValuesTypeDef(TypedDict):
+    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
+    StaticValues: NotRequired[ReadOnly[Sequence[float]]]
+
+
+class DecimalParameterDeclarationTypeDef(TypedDict):
+    ParameterValueType: ParameterValueTypeType
+    Name: str
+    DefaultValues: NotRequired[ReadOnly[DecimalDefaultValuesTypeDef]]
+    ValueWhenUnset: NotRequired[DecimalValueWhenUnsetConfigurationTypeDef]
+    MappedDataSetParameters: NotRequired[
+        ReadOnly[Sequence[MappedDataSetParameterTypeDef]]
+    ]
+
+
+class IntegerDefaultValuesTypeDef(TypedDict):
+    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
+    StaticValues: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class IntegerParameterDeclarationTypeDef(TypedDict):
+    ParameterValueType: ParameterValueTypeType
+    Name: str
+    DefaultValues: NotRequired[ReadOnly[IntegerDefaultValuesTypeDef]]
+    ValueWhenUnset: NotRequired[IntegerValueWhenUnsetConfigurationTypeDef]
+    MappedDataSetParameters: NotRequired[
+        ReadOnly[Sequence[MappedDataSetParameterTypeDef]]
+    ]
+
+
+class StringDefaultValuesTypeDef(TypedDict):
+    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
+    StaticValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class StringParameterDeclarationTypeDef(TypedDict):
+    ParameterValueType: ParameterValueTypeType
+    Name: str
+    DefaultValues: NotRequired[ReadOnly[StringDefaultValuesTypeDef]]
+    ValueWhenUnset: NotRequired[StringValueWhenUnsetConfigurationTypeDef]
+    MappedDataSetParameters: NotRequired[
+        ReadOnly[Sequence[MappedDataSetParameterTypeDef]]
+    ]
+
+
+class ParameterDeclarationTypeDef(TypedDict):
+    StringParameterDeclaration: NotRequired[ReadOnly[StringParameterDeclarationTypeDef]]
+    DecimalParameterDeclaration: NotRequired[
+        ReadOnly[DecimalParameterDeclarationTypeDef]
+    ]
+    IntegerParameterDeclaration: NotRequired[
+        ReadOnly[IntegerParameterDeclarationTypeDef]
+    ]
+    DateTimeParameterDeclaration: NotRequired[
+        ReadOnly[DateTimeParameterDeclarationTypeDef]
+    ]
+
+
+class CascadingControlConfigurationTypeDef(TypedDict):
+    SourceControls: NotRequired[ReadOnly[Sequence[CascadingControlSourceTypeDef]]]
+
+
+class FilterCrossSheetControlTypeDef(TypedDict):
+    FilterControlId: str
+    SourceFilterId: str
+    CascadingControlConfiguration: NotRequired[
+        ReadOnly[CascadingControlConfigurationTypeDef]
+    ]
+
+
+class FilterDropDownControlTypeDef(TypedDict):
+    FilterControlId: str
+    Title: NotRequired[str]
+    SourceFilterId: str
+    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[ReadOnly[FilterSelectableValuesTypeDef]]
+    CascadingControlConfiguration: NotRequired[
+        ReadOnly[CascadingControlConfigurationTypeDef]
+    ]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[
+        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
+    ]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class FilterListControlTypeDef(TypedDict):
+    FilterControlId: str
+    Title: NotRequired[str]
+    SourceFilterId: str
+    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[ReadOnly[FilterSelectableValuesTypeDef]]
+    CascadingControlConfiguration: NotRequired[
+        ReadOnly[CascadingControlConfigurationTypeDef]
+    ]
+    ControlSortConfigurations: NotRequired[
+        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
+    ]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class FilterControlTypeDef(TypedDict):
+    DateTimePicker: NotRequired[FilterDateTimePickerControlTypeDef]
+    List: NotRequired[ReadOnly[FilterListControlTypeDef]]
+    Dropdown: NotRequired[ReadOnly[FilterDropDownControlTypeDef]]
+    TextField: NotRequired[FilterTextFieldControlTypeDef]
+    TextArea: NotRequired[FilterTextAreaControlTypeDef]
+    Slider: NotRequired[FilterSliderControlTypeDef]
+    RelativeDateTime: NotRequired[FilterRelativeDateTimeControlTypeDef]
+    CrossSheet: NotRequired[ReadOnly[FilterCrossSheetControlTypeDef]]
+
+
+class FreeFormLayoutElementTypeDef(TypedDict):
+    ElementId: str
+    ElementType: LayoutElementTypeType
+    XAxisLocation: str
+    YAxisLocation: str
+    Width: str
+    Height: str
+    Visibility: NotRequired[VisibilityType]
+    RenderingRules: NotRequired[ReadOnly[Sequence[SheetElementRenderingRuleTypeDef]]]
+    BorderStyle: NotRequired[FreeFormLayoutElementBorderStyleTypeDef]
+    SelectedBorderStyle: NotRequired[FreeFormLayoutElementBorderStyleTypeDef]
+    BackgroundStyle: NotRequired[FreeFormLayoutElementBackgroundStyleTypeDef]
+    LoadingAnimation: NotRequired[LoadingAnimationTypeDef]
+    BorderRadius: NotRequired[str]
+    Padding: NotRequired[str]
+
+
+class SheetLayoutGroupTypeDef(TypedDict):
+    Id: str
+    Members: ReadOnly[Sequence[SheetLayoutGroupMemberTypeDef]]
+
+
+class FreeFormLayoutConfigurationTypeDef(TypedDict):
+    Elements: ReadOnly[Sequence[FreeFormLayoutElementTypeDef]]
+    CanvasSizeOptions: NotRequired[FreeFormLayoutCanvasSizeOptionsTypeDef]
+    Groups: NotRequired[ReadOnly[Sequence[SheetLayoutGroupTypeDef]]]
+
+
+class GridLayoutConfigurationTypeDef(TypedDict):
+    Elements: ReadOnly[Sequence[GridLayoutElementTypeDef]]
+    CanvasSizeOptions: NotRequired[GridLayoutCanvasSizeOptionsTypeDef]
+
+
+class FreeFormSectionLayoutConfigurationTypeDef(TypedDict):
+    Elements: ReadOnly[Sequence[FreeFormLayoutElementTypeDef]]
+
+
+class SectionLayoutConfigurationTypeDef(TypedDict):
+    FreeFormLayout: ReadOnly[FreeFormSectionLayoutConfigurationTypeDef]
+
+
+class BodySectionContentTypeDef(TypedDict):
+    Layout: NotRequired[ReadOnly[SectionLayoutConfigurationTypeDef]]
+
+
+class BodySectionDynamicCategoryDimensionConfigurationTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    Limit: NotRequired[int]
+    SortByMetrics: NotRequired[ReadOnly[Sequence[ColumnSortTypeDef]]]
+
+
+class BodySectionDynamicNumericDimensionConfigurationTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    Limit: NotRequired[int]
+    SortByMetrics: NotRequired[ReadOnly[Sequence[ColumnSortTypeDef]]]
+
+
+class BodySectionRepeatDimensionConfigurationTypeDef(TypedDict):
+    DynamicCategoryDimensionConfiguration: NotRequired[
+        ReadOnly[BodySectionDynamicCategoryDimensionConfigurationTypeDef]
+    ]
+    DynamicNumericDimensionConfiguration: NotRequired[
+        ReadOnly[BodySectionDynamicNumericDimensionConfigurationTypeDef]
+    ]
+
+
+class BodySectionRepeatConfigurationTypeDef(TypedDict):
+    DimensionConfigurations: NotRequired[
+        ReadOnly[Sequence[BodySectionRepeatDimensionConfigurationTypeDef]]
+    ]
+    PageBreakConfiguration: NotRequired[BodySectionRepeatPageBreakConfigurationTypeDef]
+    NonRepeatingVisuals: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class BodySectionConfigurationTypeDef(TypedDict):
+    SectionId: str
+    Content: ReadOnly[BodySectionContentTypeDef]
+    Style: NotRequired[SectionStyleTypeDef]
+    PageBreakConfiguration: NotRequired[SectionPageBreakConfigurationTypeDef]
+    RepeatConfiguration: NotRequired[ReadOnly[BodySectionRepeatConfigurationTypeDef]]
+
+
+class HeaderFooterSectionConfigurationTypeDef(TypedDict):
+    SectionId: str
+    Layout: ReadOnly[SectionLayoutConfigurationTypeDef]
+    Style: NotRequired[SectionStyleTypeDef]
+
+
+class SectionBasedLayoutConfigurationTypeDef(TypedDict):
+    HeaderSections: ReadOnly[Sequence[HeaderFooterSectionConfigurationTypeDef]]
+    BodySections: ReadOnly[Sequence[BodySectionConfigurationTypeDef]]
+    FooterSections: ReadOnly[Sequence[HeaderFooterSectionConfigurationTypeDef]]
+    CanvasSizeOptions: SectionBasedLayoutCanvasSizeOptionsTypeDef
+
+
+class LayoutConfigurationTypeDef(TypedDict):
+    GridLayout: NotRequired[ReadOnly[GridLayoutConfigurationTypeDef]]
+    FreeFormLayout: NotRequired[ReadOnly[FreeFormLayoutConfigurationTypeDef]]
+    SectionBasedLayout: NotRequired[ReadOnly[SectionBasedLayoutConfigurationTypeDef]]
+
+
+class LayoutTypeDef(TypedDict):
+    Configuration: ReadOnly[LayoutConfigurationTypeDef]
+
+
+class ParameterSelectableValuesTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    LinkToDataSetColumn: NotRequired[ColumnIdentifierTypeDef]
+
+
+class ParameterDropDownControlTypeDef(TypedDict):
+    ParameterControlId: str
+    Title: NotRequired[str]
+    SourceParameterName: str
+    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[ReadOnly[ParameterSelectableValuesTypeDef]]
+    CascadingControlConfiguration: NotRequired[
+        ReadOnly[CascadingControlConfigurationTypeDef]
+    ]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[
+        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
+    ]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class ParameterListControlTypeDef(TypedDict):
+    ParameterControlId: str
+    Title: NotRequired[str]
+    SourceParameterName: str
+    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    SelectableValues: NotRequired[ReadOnly[ParameterSelectableValuesTypeDef]]
+    CascadingControlConfiguration: NotRequired[
+        ReadOnly[CascadingControlConfigurationTypeDef]
+    ]
+    ControlSortConfigurations: NotRequired[
+        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
+    ]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class ParameterControlTypeDef(TypedDict):
+    DateTimePicker: NotRequired[ParameterDateTimePickerControlTypeDef]
+    List: NotRequired[ReadOnly[ParameterListControlTypeDef]]
+    Dropdown: NotRequired[ReadOnly[ParameterDropDownControlTypeDef]]
+    TextField: NotRequired[ParameterTextFieldControlTypeDef]
+    TextArea: NotRequired[ParameterTextAreaControlTypeDef]
+    Slider: NotRequired[ParameterSliderControlTypeDef]
+
+
+class SheetControlLayoutConfigurationTypeDef(TypedDict):
+    GridLayout: NotRequired[ReadOnly[GridLayoutConfigurationTypeDef]]
+
+
+class SheetControlLayoutTypeDef(TypedDict):
+    Configuration: ReadOnly[SheetControlLayoutConfigurationTypeDef]
+
+
+class CustomParameterValuesTypeDef(TypedDict):
+    StringValues: NotRequired[ReadOnly[Sequence[str]]]
+    IntegerValues: NotRequired[ReadOnly[Sequence[int]]]
+    DecimalValues: NotRequired[ReadOnly[Sequence[float]]]
+    DateTimeValues: NotRequired[ReadOnly[Sequence[datetime | str]]]
+
+
+class CustomValuesConfigurationTypeDef(TypedDict):
+    IncludeNullValue: NotRequired[bool]
+    CustomValues: ReadOnly[CustomParameterValuesTypeDef]
+
+
+class DestinationParameterValueConfigurationTypeDef(TypedDict):
+    CustomValuesConfiguration: NotRequired[ReadOnly[CustomValuesConfigurationTypeDef]]
+    SelectAllValueOptions: NotRequired[SelectAllValueOptionsType]
+    SourceParameterName: NotRequired[str]
+    SourceField: NotRequired[str]
+    SourceColumn: NotRequired[ColumnIdentifierTypeDef]
+
+
+class SetParameterValueConfigurationTypeDef(TypedDict):
+    DestinationParameterName: str
+    Value: ReadOnly[DestinationParameterValueConfigurationTypeDef]
+
+
+class CustomActionSetParametersOperationTypeDef(TypedDict):
+    ParameterValueConfigurations: ReadOnly[
+        Sequence[SetParameterValueConfigurationTypeDef]
+    ]
+
+
+class ImageCustomActionOperationTypeDef(TypedDict):
+    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
+    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
+    SetParametersOperation: NotRequired[
+        ReadOnly[CustomActionSetParametersOperationTypeDef]
+    ]
+
+
+class ImageCustomActionTypeDef(TypedDict):
+    CustomActionId: str
+    Name: str
+    Status: NotRequired[WidgetStatusType]
+    Trigger: ImageCustomActionTriggerType
+    ActionOperations: ReadOnly[Sequence[ImageCustomActionOperationTypeDef]]
+
+
+class SheetImageTypeDef(TypedDict):
+    SheetImageId: str
+    Source: SheetImageSourceTypeDef
+    Scaling: NotRequired[SheetImageScalingConfigurationTypeDef]
+    Tooltip: NotRequired[SheetImageTooltipConfigurationTypeDef]
+    ImageContentAltText: NotRequired[str]
+    Interactions: NotRequired[ImageInteractionOptionsTypeDef]
+    Actions: NotRequired[ReadOnly[Sequence[ImageCustomActionTypeDef]]]
+
+
+class BarChartAggregatedFieldWellsTypeDef(TypedDict):
+    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    Colors: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    SmallMultiples: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+
+
+class BarChartFieldWellsTypeDef(TypedDict):
+    BarChartAggregatedFieldWells: NotRequired[
+        ReadOnly[BarChartAggregatedFieldWellsTypeDef]
+    ]
+
+
+class BarChartSortConfigurationTypeDef(TypedDict):
+    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    ColorSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    SmallMultiplesSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class ChartAxisLabelOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    SortIconVisibility: NotRequired[VisibilityType]
+    AxisLabelOptions: NotRequired[ReadOnly[Sequence[AxisLabelOptionsTypeDef]]]
+
+
+class ContributionAnalysisDefaultTypeDef(TypedDict):
+    MeasureFieldId: str
+    ContributorDimensions: ReadOnly[Sequence[ColumnIdentifierTypeDef]]
+
+
+class DataLabelOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+    CategoryLabelVisibility: NotRequired[VisibilityType]
+    MeasureLabelVisibility: NotRequired[VisibilityType]
+    DataLabelTypes: NotRequired[ReadOnly[Sequence[DataLabelTypeTypeDef]]]
+    Position: NotRequired[DataLabelPositionType]
+    LabelContent: NotRequired[DataLabelContentType]
+    LabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    LabelColor: NotRequired[str]
+    Overlap: NotRequired[DataLabelOverlapType]
+    TotalsVisibility: NotRequired[VisibilityType]
+
+
+class FieldBasedTooltipTypeDef(TypedDict):
+    AggregationVisibility: NotRequired[VisibilityType]
+    TooltipTitleType: NotRequired[TooltipTitleTypeType]
+    TooltipFields: NotRequired[ReadOnly[Sequence[TooltipItemTypeDef]]]
+
+
+class TooltipOptionsTypeDef(TypedDict):
+    TooltipVisibility: NotRequired[VisibilityType]
+    SelectedTooltipType: NotRequired[SelectedTooltipTypeType]
+    FieldBasedTooltip: NotRequired[ReadOnly[FieldBasedTooltipTypeDef]]
+    SheetTooltip: NotRequired[SheetTooltipTypeDef]
+
+
+class VisualPaletteTypeDef(TypedDict):
+    ChartColor: NotRequired[str]
+    ColorMap: NotRequired[ReadOnly[Sequence[DataPathColorTypeDef]]]
+
+
+class BarChartConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[BarChartFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[BarChartSortConfigurationTypeDef]]
+    Orientation: NotRequired[BarChartOrientationType]
+    BarsArrangement: NotRequired[BarsArrangementType]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
+    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    ValueAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    ValueLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    ColorLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    DefaultSeriesSettings: NotRequired[BarChartDefaultSeriesSettingsTypeDef]
+    Series: NotRequired[ReadOnly[Sequence[BarSeriesItemTypeDef]]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    ReferenceLines: NotRequired[ReadOnly[Sequence[ReferenceLineTypeDef]]]
+    ContributionAnalysisDefaults: NotRequired[
+        ReadOnly[Sequence[ContributionAnalysisDefaultTypeDef]]
+    ]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class CategoryDrillDownFilterTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    CategoryValues: ReadOnly[Sequence[str]]
+
+
+class TimeRangeDrillDownFilterTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    RangeMinimum: ReadOnly[datetime | str]
+    RangeMaximum: ReadOnly[datetime | str]
+    TimeGranularity: TimeGranularityType
+
+
+class DrillDownFilterTypeDef(TypedDict):
+    NumericEqualityFilter: NotRequired[NumericEqualityDrillDownFilterTypeDef]
+    CategoryFilter: NotRequired[ReadOnly[CategoryDrillDownFilterTypeDef]]
+    TimeRangeFilter: NotRequired[ReadOnly[TimeRangeDrillDownFilterTypeDef]]
+
+
+class DateTimeHierarchyTypeDef(TypedDict):
+    HierarchyId: str
+    DrillDownFilters: NotRequired[ReadOnly[Sequence[DrillDownFilterTypeDef]]]
+
+
+class ExplicitHierarchyTypeDef(TypedDict):
+    HierarchyId: str
+    Columns: ReadOnly[Sequence[ColumnIdentifierTypeDef]]
+    DrillDownFilters: NotRequired[ReadOnly[Sequence[DrillDownFilterTypeDef]]]
+
+
+class PredefinedHierarchyTypeDef(TypedDict):
+    HierarchyId: str
+    Columns: ReadOnly[Sequence[ColumnIdentifierTypeDef]]
+    DrillDownFilters: NotRequired[ReadOnly[Sequence[DrillDownFilterTypeDef]]]
+
+
+class ColumnHierarchyTypeDef(TypedDict):
+    ExplicitHierarchy: NotRequired[ReadOnly[ExplicitHierarchyTypeDef]]
+    DateTimeHierarchy: NotRequired[ReadOnly[DateTimeHierarchyTypeDef]]
+    PredefinedHierarchy: NotRequired[ReadOnly[PredefinedHierarchyTypeDef]]
+
+
+class FilterOperationSelectedFieldsConfigurationTypeDef(TypedDict):
+    SelectedFields: NotRequired[ReadOnly[Sequence[str]]]
+    SelectedFieldOptions: NotRequired[SelectedFieldOptionsType]
+    SelectedColumns: NotRequired[ReadOnly[Sequence[ColumnIdentifierTypeDef]]]
+
+
+class SameSheetTargetVisualConfigurationTypeDef(TypedDict):
+    TargetVisuals: NotRequired[ReadOnly[Sequence[str]]]
+    TargetVisualOptions: NotRequired[TargetVisualOptionsType]
+
+
+class FilterOperationTargetVisualsConfigurationTypeDef(TypedDict):
+    SameSheetTargetVisualConfiguration: NotRequired[
+        ReadOnly[SameSheetTargetVisualConfigurationTypeDef]
+    ]
+
+
+class CustomActionFilterOperationTypeDef(TypedDict):
+    SelectedFieldsConfiguration: ReadOnly[
+        FilterOperationSelectedFieldsConfigurationTypeDef
+    ]
+    TargetVisualsConfiguration: ReadOnly[
+        FilterOperationTargetVisualsConfigurationTypeDef
+    ]
+
+
+class VisualCustomActionOperationTypeDef(TypedDict):
+    FilterOperation: NotRequired[ReadOnly[CustomActionFilterOperationTypeDef]]
+    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
+    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
+    SetParametersOperation: NotRequired[
+        ReadOnly[CustomActionSetParametersOperationTypeDef]
+    ]
+
+
+class VisualCustomActionTypeDef(TypedDict):
+    CustomActionId: str
+    Name: str
+    Status: NotRequired[WidgetStatusType]
+    Trigger: VisualCustomActionTriggerType
+    ActionOperations: ReadOnly[Sequence[VisualCustomActionOperationTypeDef]]
+
+
+class BarChartVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[BarChartConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class BoxPlotAggregatedFieldWellsTypeDef(TypedDict):
+    GroupBy: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class BoxPlotFieldWellsTypeDef(TypedDict):
+    BoxPlotAggregatedFieldWells: NotRequired[
+        ReadOnly[BoxPlotAggregatedFieldWellsTypeDef]
+    ]
+
+
+class BoxPlotSortConfigurationTypeDef(TypedDict):
+    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
+
+
+class BoxPlotChartConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[BoxPlotFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[BoxPlotSortConfigurationTypeDef]]
+    BoxPlotOptions: NotRequired[BoxPlotOptionsTypeDef]
+    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    PrimaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    ReferenceLines: NotRequired[ReadOnly[Sequence[ReferenceLineTypeDef]]]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class BoxPlotVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[BoxPlotChartConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class ComboChartAggregatedFieldWellsTypeDef(TypedDict):
+    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    BarValues: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    Colors: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    LineValues: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class ComboChartFieldWellsTypeDef(TypedDict):
+    ComboChartAggregatedFieldWells: NotRequired[
+        ReadOnly[ComboChartAggregatedFieldWellsTypeDef]
+    ]
+
+
+class ComboChartSortConfigurationTypeDef(TypedDict):
+    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    ColorSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class ComboChartConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[ComboChartFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[ComboChartSortConfigurationTypeDef]]
+    BarsArrangement: NotRequired[BarsArrangementType]
+    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    PrimaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    SecondaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    SecondaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    SingleAxisOptions: NotRequired[SingleAxisOptionsTypeDef]
+    ColorLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    DefaultSeriesSettings: NotRequired[ComboChartDefaultSeriesSettingsTypeDef]
+    Series: NotRequired[ReadOnly[Sequence[ComboSeriesItemTypeDef]]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    BarDataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    LineDataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    ReferenceLines: NotRequired[ReadOnly[Sequence[ReferenceLineTypeDef]]]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class ComboChartVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[ComboChartConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class CustomContentVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[CustomContentConfigurationTypeDef]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    DataSetIdentifier: str
+    VisualContentAltText: NotRequired[str]
+
+
+class EmptyVisualTypeDef(TypedDict):
+    VisualId: str
+    DataSetIdentifier: str
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+
+
+class GradientColorTypeDef(TypedDict):
+    Stops: NotRequired[ReadOnly[Sequence[GradientStopTypeDef]]]
+
+
+class ConditionalFormattingGradientColorTypeDef(TypedDict):
+    Expression: str
+    Color: ReadOnly[GradientColorTypeDef]
+
+
+class ConditionalFormattingColorTypeDef(TypedDict):
+    Solid: NotRequired[ConditionalFormattingSolidColorTypeDef]
+    Gradient: NotRequired[ReadOnly[ConditionalFormattingGradientColorTypeDef]]
+
+
+class ShapeConditionalFormatTypeDef(TypedDict):
+    BackgroundColor: ReadOnly[ConditionalFormattingColorTypeDef]
+
+
+class FilledMapShapeConditionalFormattingTypeDef(TypedDict):
+    FieldId: str
+    Format: NotRequired[ReadOnly[ShapeConditionalFormatTypeDef]]
+
+
+class FilledMapConditionalFormattingOptionTypeDef(TypedDict):
+    Shape: ReadOnly[FilledMapShapeConditionalFormattingTypeDef]
+
+
+class FilledMapConditionalFormattingTypeDef(TypedDict):
+    ConditionalFormattingOptions: ReadOnly[
+        Sequence[FilledMapConditionalFormattingOptionTypeDef]
+    ]
+
+
+class FilledMapAggregatedFieldWellsTypeDef(TypedDict):
+    Geospatial: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class FilledMapFieldWellsTypeDef(TypedDict):
+    FilledMapAggregatedFieldWells: NotRequired[
+        ReadOnly[FilledMapAggregatedFieldWellsTypeDef]
+    ]
+
+
+class FilledMapSortConfigurationTypeDef(TypedDict):
+    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+
+
+class FilledMapConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[FilledMapFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[FilledMapSortConfigurationTypeDef]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    WindowOptions: NotRequired[GeospatialWindowOptionsTypeDef]
+    MapStyleOptions: NotRequired[GeospatialMapStyleOptionsTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class FilledMapVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[FilledMapConfigurationTypeDef]]
+    ConditionalFormatting: NotRequired[ReadOnly[FilledMapConditionalFormattingTypeDef]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+    GeocodingPreferences: NotRequired[ReadOnly[Sequence[GeocodePreferenceTypeDef]]]
+
+
+class FunnelChartAggregatedFieldWellsTypeDef(TypedDict):
+    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class FunnelChartFieldWellsTypeDef(TypedDict):
+    FunnelChartAggregatedFieldWells: NotRequired[
+        ReadOnly[FunnelChartAggregatedFieldWellsTypeDef]
+    ]
+
+
+class FunnelChartSortConfigurationTypeDef(TypedDict):
+    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class FunnelChartConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[FunnelChartFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[FunnelChartSortConfigurationTypeDef]]
+    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    ValueLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    DataLabelOptions: NotRequired[FunnelChartDataLabelOptionsTypeDef]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class FunnelChartVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[FunnelChartConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class GaugeChartArcConditionalFormattingTypeDef(TypedDict):
+    ForegroundColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
+
+
+class GaugeChartPrimaryValueConditionalFormattingTypeDef(TypedDict):
+    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
+    Icon: NotRequired[ConditionalFormattingIconTypeDef]
+
+
+class GaugeChartConditionalFormattingOptionTypeDef(TypedDict):
+    PrimaryValue: NotRequired[
+        ReadOnly[GaugeChartPrimaryValueConditionalFormattingTypeDef]
+    ]
+    Arc: NotRequired[ReadOnly[GaugeChartArcConditionalFormattingTypeDef]]
+
+
+class GaugeChartConditionalFormattingTypeDef(TypedDict):
+    ConditionalFormattingOptions: NotRequired[
+        ReadOnly[Sequence[GaugeChartConditionalFormattingOptionTypeDef]]
+    ]
+
+
+class GaugeChartFieldWellsTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    TargetValues: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class GaugeChartConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[GaugeChartFieldWellsTypeDef]]
+    GaugeChartOptions: NotRequired[GaugeChartOptionsTypeDef]
+    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    TooltipOptions: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    ColorConfiguration: NotRequired[GaugeChartColorConfigurationTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class GaugeChartVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[GaugeChartConfigurationTypeDef]]
+    ConditionalFormatting: NotRequired[ReadOnly[GaugeChartConditionalFormattingTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class GeospatialMapAggregatedFieldWellsTypeDef(TypedDict):
+    Geospatial: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    Colors: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+
+
+class GeospatialMapFieldWellsTypeDef(TypedDict):
+    GeospatialMapAggregatedFieldWells: NotRequired[
+        ReadOnly[GeospatialMapAggregatedFieldWellsTypeDef]
+    ]
+
+
+class GeospatialHeatmapColorScaleTypeDef(TypedDict):
+    Colors: NotRequired[ReadOnly[Sequence[GeospatialHeatmapDataColorTypeDef]]]
+
+
+class GeospatialHeatmapConfigurationTypeDef(TypedDict):
+    HeatmapColor: NotRequired[ReadOnly[GeospatialHeatmapColorScaleTypeDef]]
+
+
+class GeospatialPointStyleOptionsTypeDef(TypedDict):
+    SelectedPointStyle: NotRequired[GeospatialSelectedPointStyleType]
+    ClusterMarkerConfiguration: NotRequired[ClusterMarkerConfigurationTypeDef]
+    HeatmapConfiguration: NotRequired[ReadOnly[GeospatialHeatmapConfigurationTypeDef]]
+
+
+class GeospatialMapConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[GeospatialMapFieldWellsTypeDef]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    WindowOptions: NotRequired[GeospatialWindowOptionsTypeDef]
+    MapStyleOptions: NotRequired[GeospatialMapStyleOptionsTypeDef]
+    PointStyleOptions: NotRequired[ReadOnly[GeospatialPointStyleOptionsTypeDef]]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class GeospatialMapVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[GeospatialMapConfigurationTypeDef]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+    GeocodingPreferences: NotRequired[ReadOnly[Sequence[GeocodePreferenceTypeDef]]]
+
+
+class ColorScaleTypeDef(TypedDict):
+    Colors: ReadOnly[Sequence[DataColorTypeDef]]
+    ColorFillType: ColorFillTypeType
+    NullValueColor: NotRequired[DataColorTypeDef]
+
+
+class HeatMapAggregatedFieldWellsTypeDef(TypedDict):
+    Rows: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Columns: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class HeatMapFieldWellsTypeDef(TypedDict):
+    HeatMapAggregatedFieldWells: NotRequired[
+        ReadOnly[HeatMapAggregatedFieldWellsTypeDef]
+    ]
+
+
+class HeatMapSortConfigurationTypeDef(TypedDict):
+    HeatMapRowSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    HeatMapColumnSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    HeatMapRowItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+    HeatMapColumnItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class HeatMapConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[HeatMapFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[HeatMapSortConfigurationTypeDef]]
+    RowAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    RowLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    ColumnAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    ColumnLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    ColorScale: NotRequired[ReadOnly[ColorScaleTypeDef]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class HeatMapVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[HeatMapConfigurationTypeDef]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class HistogramAggregatedFieldWellsTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class HistogramFieldWellsTypeDef(TypedDict):
+    HistogramAggregatedFieldWells: NotRequired[
+        ReadOnly[HistogramAggregatedFieldWellsTypeDef]
+    ]
+
+
+class HistogramConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[HistogramFieldWellsTypeDef]]
+    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    XAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    YAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    BinOptions: NotRequired[HistogramBinOptionsTypeDef]
+    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class HistogramVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[HistogramConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class InsightConfigurationTypeDef(TypedDict):
+    Computations: NotRequired[ReadOnly[Sequence[ComputationTypeDef]]]
+    CustomNarrative: NotRequired[CustomNarrativeOptionsTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class InsightVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    InsightConfiguration: NotRequired[ReadOnly[InsightConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    DataSetIdentifier: str
+    VisualContentAltText: NotRequired[str]
+
+
+class KPIActualValueConditionalFormattingTypeDef(TypedDict):
+    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
+    Icon: NotRequired[ConditionalFormattingIconTypeDef]
+
+
+class KPIComparisonValueConditionalFormattingTypeDef(TypedDict):
+    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
+    Icon: NotRequired[ConditionalFormattingIconTypeDef]
+
+
+class KPIPrimaryValueConditionalFormattingTypeDef(TypedDict):
+    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
+    Icon: NotRequired[ConditionalFormattingIconTypeDef]
+
+
+class KPIProgressBarConditionalFormattingTypeDef(TypedDict):
+    ForegroundColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
+
+
+class KPIConditionalFormattingOptionTypeDef(TypedDict):
+    PrimaryValue: NotRequired[ReadOnly[KPIPrimaryValueConditionalFormattingTypeDef]]
+    ProgressBar: NotRequired[ReadOnly[KPIProgressBarConditionalFormattingTypeDef]]
+    ActualValue: NotRequired[ReadOnly[KPIActualValueConditionalFormattingTypeDef]]
+    ComparisonValue: NotRequired[
+        ReadOnly[KPIComparisonValueConditionalFormattingTypeDef]
+    ]
+
+
+class KPIConditionalFormattingTypeDef(TypedDict):
+    ConditionalFormattingOptions: NotRequired[
+        ReadOnly[Sequence[KPIConditionalFormattingOptionTypeDef]]
+    ]
+
+
+class KPIFieldWellsTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    TargetValues: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    TrendGroups: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+
+
+class KPISortConfigurationTypeDef(TypedDict):
+    TrendGroupSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+
+
+class KPIConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[KPIFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[KPISortConfigurationTypeDef]]
+    KPIOptions: NotRequired[KPIOptionsTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class KPIVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[KPIConfigurationTypeDef]]
+    ConditionalFormatting: NotRequired[ReadOnly[KPIConditionalFormattingTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class GeospatialCategoricalColorTypeDef(TypedDict):
+    CategoryDataColors: ReadOnly[Sequence[GeospatialCategoricalDataColorTypeDef]]
+    NullDataVisibility: NotRequired[VisibilityType]
+    NullDataSettings: NotRequired[GeospatialNullDataSettingsTypeDef]
+    DefaultOpacity: NotRequired[float]
+
+
+class GeospatialGradientColorTypeDef(TypedDict):
+    StepColors: ReadOnly[Sequence[GeospatialGradientStepColorTypeDef]]
+    NullDataVisibility: NotRequired[VisibilityType]
+    NullDataSettings: NotRequired[GeospatialNullDataSettingsTypeDef]
+    DefaultOpacity: NotRequired[float]
+
+
+class GeospatialColorTypeDef(TypedDict):
+    Solid: NotRequired[GeospatialSolidColorTypeDef]
+    Gradient: NotRequired[ReadOnly[GeospatialGradientColorTypeDef]]
+    Categorical: NotRequired[ReadOnly[GeospatialCategoricalColorTypeDef]]
+
+
+class GeospatialLineSymbolStyleTypeDef(TypedDict):
+    FillColor: NotRequired[ReadOnly[GeospatialColorTypeDef]]
+    LineWidth: NotRequired[GeospatialLineWidthTypeDef]
+
+
+class GeospatialLineStyleTypeDef(TypedDict):
+    LineSymbolStyle: NotRequired[ReadOnly[GeospatialLineSymbolStyleTypeDef]]
+
+
+class GeospatialLineLayerTypeDef(TypedDict):
+    Style: ReadOnly[GeospatialLineStyleTypeDef]
+
+
+class GeospatialCircleSymbolStyleTypeDef(TypedDict):
+    FillColor: NotRequired[ReadOnly[GeospatialColorTypeDef]]
+    StrokeColor: NotRequired[ReadOnly[GeospatialColorTypeDef]]
+    StrokeWidth: NotRequired[GeospatialLineWidthTypeDef]
+    CircleRadius: NotRequired[GeospatialCircleRadiusTypeDef]
+
+
+class GeospatialPointStyleTypeDef(TypedDict):
+    CircleSymbolStyle: NotRequired[ReadOnly[GeospatialCircleSymbolStyleTypeDef]]
+
+
+class GeospatialPointLayerTypeDef(TypedDict):
+    Style: ReadOnly[GeospatialPointStyleTypeDef]
+
+
+class GeospatialPolygonSymbolStyleTypeDef(TypedDict):
+    FillColor: NotRequired[ReadOnly[GeospatialColorTypeDef]]
+    StrokeColor: NotRequired[ReadOnly[GeospatialColorTypeDef]]
+    StrokeWidth: NotRequired[GeospatialLineWidthTypeDef]
+
+
+class GeospatialPolygonStyleTypeDef(TypedDict):
+    PolygonSymbolStyle: NotRequired[ReadOnly[GeospatialPolygonSymbolStyleTypeDef]]
+
+
+class GeospatialPolygonLayerTypeDef(TypedDict):
+    Style: ReadOnly[GeospatialPolygonStyleTypeDef]
+
+
+class GeospatialLayerDefinitionTypeDef(TypedDict):
+    PointLayer: NotRequired[ReadOnly[GeospatialPointLayerTypeDef]]
+    LineLayer: NotRequired[ReadOnly[GeospatialLineLayerTypeDef]]
+    PolygonLayer: NotRequired[ReadOnly[GeospatialPolygonLayerTypeDef]]
+
+
+class GeospatialLayerColorFieldTypeDef(TypedDict):
+    ColorDimensionsFields: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    ColorValuesFields: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class GeospatialLayerJoinDefinitionTypeDef(TypedDict):
+    ShapeKeyField: NotRequired[str]
+    DatasetKeyField: NotRequired[UnaggregatedFieldTypeDef]
+    ColorField: NotRequired[ReadOnly[GeospatialLayerColorFieldTypeDef]]
+
+
+class LayerCustomActionOperationTypeDef(TypedDict):
+    FilterOperation: NotRequired[ReadOnly[CustomActionFilterOperationTypeDef]]
+    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
+    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
+    SetParametersOperation: NotRequired[
+        ReadOnly[CustomActionSetParametersOperationTypeDef]
+    ]
+
+
+class LayerCustomActionTypeDef(TypedDict):
+    CustomActionId: str
+    Name: str
+    Status: NotRequired[WidgetStatusType]
+    Trigger: LayerCustomActionTriggerType
+    ActionOperations: ReadOnly[Sequence[LayerCustomActionOperationTypeDef]]
+
+
+class GeospatialLayerItemTypeDef(TypedDict):
+    LayerId: str
+    LayerType: NotRequired[GeospatialLayerTypeType]
+    DataSource: NotRequired[GeospatialDataSourceItemTypeDef]
+    Label: NotRequired[str]
+    Visibility: NotRequired[VisibilityType]
+    LayerDefinition: NotRequired[ReadOnly[GeospatialLayerDefinitionTypeDef]]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    JoinDefinition: NotRequired[ReadOnly[GeospatialLayerJoinDefinitionTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[LayerCustomActionTypeDef]]]
+
+
+class GeospatialLayerMapConfigurationTypeDef(TypedDict):
+    Legend: NotRequired[LegendOptionsTypeDef]
+    MapLayers: NotRequired[ReadOnly[Sequence[GeospatialLayerItemTypeDef]]]
+    MapState: NotRequired[GeospatialMapStateTypeDef]
+    MapStyle: NotRequired[GeospatialMapStyleTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class LayerMapVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[GeospatialLayerMapConfigurationTypeDef]]
+    DataSetIdentifier: str
+    VisualContentAltText: NotRequired[str]
+
+
+class WhatIfPointScenarioTypeDef(TypedDict):
+    Date: ReadOnly[datetime | str]
+    Value: float
+
+
+class WhatIfRangeScenarioTypeDef(TypedDict):
+    StartDate: ReadOnly[datetime | str]
+    EndDate: ReadOnly[datetime | str]
+    Value: float
+
+
+class ForecastScenarioTypeDef(TypedDict):
+    WhatIfPointScenario: NotRequired[ReadOnly[WhatIfPointScenarioTypeDef]]
+    WhatIfRangeScenario: NotRequired[ReadOnly[WhatIfRangeScenarioTypeDef]]
+
+
+class ForecastConfigurationTypeDef(TypedDict):
+    ForecastProperties: NotRequired[TimeBasedForecastPropertiesTypeDef]
+    Scenario: NotRequired[ReadOnly[ForecastScenarioTypeDef]]
+
+
+class LineChartAggregatedFieldWellsTypeDef(TypedDict):
+    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    Colors: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    SmallMultiples: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+
+
+class LineChartFieldWellsTypeDef(TypedDict):
+    LineChartAggregatedFieldWells: NotRequired[
+        ReadOnly[LineChartAggregatedFieldWellsTypeDef]
+    ]
+
+
+class LineChartSortConfigurationTypeDef(TypedDict):
+    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    CategoryItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+    ColorItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+    SmallMultiplesSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class LineSeriesAxisDisplayOptionsTypeDef(TypedDict):
+    AxisOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    MissingDataConfigurations: NotRequired[
+        ReadOnly[Sequence[MissingDataConfigurationTypeDef]]
+    ]
+
+
+class LineChartConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[LineChartFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[LineChartSortConfigurationTypeDef]]
+    ForecastConfigurations: NotRequired[
+        ReadOnly[Sequence[ForecastConfigurationTypeDef]]
+    ]
+    Type: NotRequired[LineChartTypeType]
+    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
+    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    XAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    PrimaryYAxisDisplayOptions: NotRequired[
+        ReadOnly[LineSeriesAxisDisplayOptionsTypeDef]
+    ]
+    PrimaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    SecondaryYAxisDisplayOptions: NotRequired[
+        ReadOnly[LineSeriesAxisDisplayOptionsTypeDef]
+    ]
+    SecondaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    SingleAxisOptions: NotRequired[SingleAxisOptionsTypeDef]
+    DefaultSeriesSettings: NotRequired[LineChartDefaultSeriesSettingsTypeDef]
+    Series: NotRequired[ReadOnly[Sequence[SeriesItemTypeDef]]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    ReferenceLines: NotRequired[ReadOnly[Sequence[ReferenceLineTypeDef]]]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    ContributionAnalysisDefaults: NotRequired[
+        ReadOnly[Sequence[ContributionAnalysisDefaultTypeDef]]
+    ]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class LineChartVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[LineChartConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class PieChartAggregatedFieldWellsTypeDef(TypedDict):
+    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    SmallMultiples: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+
+
+class PieChartFieldWellsTypeDef(TypedDict):
+    PieChartAggregatedFieldWells: NotRequired[
+        ReadOnly[PieChartAggregatedFieldWellsTypeDef]
+    ]
+
+
+class PieChartSortConfigurationTypeDef(TypedDict):
+    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    SmallMultiplesSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class PieChartConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[PieChartFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[PieChartSortConfigurationTypeDef]]
+    DonutOptions: NotRequired[DonutOptionsTypeDef]
+    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
+    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    ValueLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    ContributionAnalysisDefaults: NotRequired[
+        ReadOnly[Sequence[ContributionAnalysisDefaultTypeDef]]
+    ]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class PieChartVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[PieChartConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class TextConditionalFormatTypeDef(TypedDict):
+    BackgroundColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
+    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
+    Icon: NotRequired[ConditionalFormattingIconTypeDef]
+
+
+class PivotTableCellConditionalFormattingTypeDef(TypedDict):
+    FieldId: str
+    TextFormat: NotRequired[ReadOnly[TextConditionalFormatTypeDef]]
+    Scope: NotRequired[PivotTableConditionalFormattingScopeTypeDef]
+    Scopes: NotRequired[ReadOnly[Sequence[PivotTableConditionalFormattingScopeTypeDef]]]
+
+
+class PivotTableConditionalFormattingOptionTypeDef(TypedDict):
+    Cell: NotRequired[ReadOnly[PivotTableCellConditionalFormattingTypeDef]]
+
+
+class PivotTableConditionalFormattingTypeDef(TypedDict):
+    ConditionalFormattingOptions: NotRequired[
+        ReadOnly[Sequence[PivotTableConditionalFormattingOptionTypeDef]]
+    ]
+
+
+class VisualCustomizationFieldsConfigurationTypeDef(TypedDict):
+    Status: NotRequired[DashboardCustomizationStatusType]
+    AdditionalFields: NotRequired[ReadOnly[Sequence[ColumnIdentifierTypeDef]]]
+
+
+class DashboardCustomizationVisualOptionsTypeDef(TypedDict):
+    FieldsConfiguration: NotRequired[
+        ReadOnly[VisualCustomizationFieldsConfigurationTypeDef]
+    ]
+
+
+class PivotTableDataPathOptionTypeDef(TypedDict):
+    DataPathList: ReadOnly[Sequence[DataPathValueTypeDef]]
+    Width: NotRequired[str]
+
+
+class PivotTableFieldCollapseStateTargetTypeDef(TypedDict):
+    FieldId: NotRequired[str]
+    FieldDataPathValues: NotRequired[ReadOnly[Sequence[DataPathValueTypeDef]]]
+
+
+class PivotTableFieldCollapseStateOptionTypeDef(TypedDict):
+    Target: ReadOnly[PivotTableFieldCollapseStateTargetTypeDef]
+    State: NotRequired[PivotTableFieldCollapseStateType]
+
+
+class PivotTableFieldOptionsTypeDef(TypedDict):
+    SelectedFieldOptions: NotRequired[ReadOnly[Sequence[PivotTableFieldOptionTypeDef]]]
+    DataPathOptions: NotRequired[ReadOnly[Sequence[PivotTableDataPathOptionTypeDef]]]
+    CollapseStateOptions: NotRequired[
+        ReadOnly[Sequence[PivotTableFieldCollapseStateOptionTypeDef]]
+    ]
+
+
+class PivotTableAggregatedFieldWellsTypeDef(TypedDict):
+    Rows: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Columns: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class PivotTableFieldWellsTypeDef(TypedDict):
+    PivotTableAggregatedFieldWells: NotRequired[
+        ReadOnly[PivotTableAggregatedFieldWellsTypeDef]
+    ]
+
+
+class RowAlternateColorOptionsTypeDef(TypedDict):
+    Status: NotRequired[WidgetStatusType]
+    RowAlternateColors: NotRequired[ReadOnly[Sequence[str]]]
+    UsePrimaryBackgroundColor: NotRequired[WidgetStatusType]
+
+
+class PivotTableOptionsTypeDef(TypedDict):
+    MetricPlacement: NotRequired[PivotTableMetricPlacementType]
+    SingleMetricVisibility: NotRequired[VisibilityType]
+    ColumnNamesVisibility: NotRequired[VisibilityType]
+    ToggleButtonsVisibility: NotRequired[VisibilityType]
+    ColumnHeaderStyle: NotRequired[TableCellStyleTypeDef]
+    RowHeaderStyle: NotRequired[TableCellStyleTypeDef]
+    CellStyle: NotRequired[TableCellStyleTypeDef]
+    RowFieldNamesStyle: NotRequired[TableCellStyleTypeDef]
+    RowAlternateColorOptions: NotRequired[ReadOnly[RowAlternateColorOptionsTypeDef]]
+    CollapsedRowDimensionsVisibility: NotRequired[VisibilityType]
+    RowsLayout: NotRequired[PivotTableRowsLayoutType]
+    RowsLabelOptions: NotRequired[PivotTableRowsLabelOptionsTypeDef]
+    DefaultCellWidth: NotRequired[str]
+
+
+class DataPathSortTypeDef(TypedDict):
+    Direction: SortDirectionType
+    SortPaths: ReadOnly[Sequence[DataPathValueTypeDef]]
+
+
+class PivotTableSortByTypeDef(TypedDict):
+    Field: NotRequired[FieldSortTypeDef]
+    Column: NotRequired[ColumnSortTypeDef]
+    DataPath: NotRequired[ReadOnly[DataPathSortTypeDef]]
+
+
+class PivotFieldSortOptionsTypeDef(TypedDict):
+    FieldId: str
+    SortBy: ReadOnly[PivotTableSortByTypeDef]
+
+
+class PivotTableSortConfigurationTypeDef(TypedDict):
+    FieldSortOptions: NotRequired[ReadOnly[Sequence[PivotFieldSortOptionsTypeDef]]]
+
+
+class PivotTotalOptionsTypeDef(TypedDict):
+    TotalsVisibility: NotRequired[VisibilityType]
+    Placement: NotRequired[TableTotalsPlacementType]
+    ScrollStatus: NotRequired[TableTotalsScrollStatusType]
+    CustomLabel: NotRequired[str]
+    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
+    ValueCellStyle: NotRequired[TableCellStyleTypeDef]
+    MetricHeaderCellStyle: NotRequired[TableCellStyleTypeDef]
+    TotalAggregationOptions: NotRequired[
+        ReadOnly[Sequence[TotalAggregationOptionTypeDef]]
+    ]
+
+
+class SubtotalOptionsTypeDef(TypedDict):
+    TotalsVisibility: NotRequired[VisibilityType]
+    CustomLabel: NotRequired[str]
+    FieldLevel: NotRequired[PivotTableSubtotalLevelType]
+    FieldLevelOptions: NotRequired[
+        ReadOnly[Sequence[PivotTableFieldSubtotalOptionsTypeDef]]
+    ]
+    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
+    ValueCellStyle: NotRequired[TableCellStyleTypeDef]
+    MetricHeaderCellStyle: NotRequired[TableCellStyleTypeDef]
+    StyleTargets: NotRequired[ReadOnly[Sequence[TableStyleTargetTypeDef]]]
+
+
+class PivotTableTotalOptionsTypeDef(TypedDict):
+    RowSubtotalOptions: NotRequired[ReadOnly[SubtotalOptionsTypeDef]]
+    ColumnSubtotalOptions: NotRequired[ReadOnly[SubtotalOptionsTypeDef]]
+    RowTotalOptions: NotRequired[ReadOnly[PivotTotalOptionsTypeDef]]
+    ColumnTotalOptions: NotRequired[ReadOnly[PivotTotalOptionsTypeDef]]
+
+
+class PivotTableConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[PivotTableFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[PivotTableSortConfigurationTypeDef]]
+    TableOptions: NotRequired[ReadOnly[PivotTableOptionsTypeDef]]
+    TotalOptions: NotRequired[ReadOnly[PivotTableTotalOptionsTypeDef]]
+    FieldOptions: NotRequired[ReadOnly[PivotTableFieldOptionsTypeDef]]
+    PaginatedReportOptions: NotRequired[PivotTablePaginatedReportOptionsTypeDef]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    DashboardCustomizationVisualOptions: NotRequired[
+        ReadOnly[DashboardCustomizationVisualOptionsTypeDef]
+    ]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class PivotTableVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[PivotTableConfigurationTypeDef]]
+    ConditionalFormatting: NotRequired[ReadOnly[PivotTableConditionalFormattingTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class PluginVisualFieldWellTypeDef(TypedDict):
+    AxisName: NotRequired[PluginVisualAxisNameType]
+    Dimensions: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Measures: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    Unaggregated: NotRequired[ReadOnly[Sequence[UnaggregatedFieldTypeDef]]]
+
+
+class PluginVisualOptionsTypeDef(TypedDict):
+    VisualProperties: NotRequired[ReadOnly[Sequence[PluginVisualPropertyTypeDef]]]
+
+
+class PluginVisualTableQuerySortTypeDef(TypedDict):
+    RowSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    ItemsLimitConfiguration: NotRequired[PluginVisualItemsLimitConfigurationTypeDef]
+
+
+class PluginVisualSortConfigurationTypeDef(TypedDict):
+    PluginVisualTableQuerySort: NotRequired[ReadOnly[PluginVisualTableQuerySortTypeDef]]
+
+
+class PluginVisualConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[Sequence[PluginVisualFieldWellTypeDef]]]
+    VisualOptions: NotRequired[ReadOnly[PluginVisualOptionsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[PluginVisualSortConfigurationTypeDef]]
+
+
+class PluginVisualTypeDef(TypedDict):
+    VisualId: str
+    PluginArn: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[PluginVisualConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class RadarChartAggregatedFieldWellsTypeDef(TypedDict):
+    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Color: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class RadarChartFieldWellsTypeDef(TypedDict):
+    RadarChartAggregatedFieldWells: NotRequired[
+        ReadOnly[RadarChartAggregatedFieldWellsTypeDef]
+    ]
+
+
+class RadarChartSortConfigurationTypeDef(TypedDict):
+    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    ColorSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class RadarChartConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[RadarChartFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[RadarChartSortConfigurationTypeDef]]
+    Shape: NotRequired[RadarChartShapeType]
+    BaseSeriesSettings: NotRequired[RadarChartSeriesSettingsTypeDef]
+    StartAngle: NotRequired[float]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    AlternateBandColorsVisibility: NotRequired[VisibilityType]
+    AlternateBandEvenColor: NotRequired[str]
+    AlternateBandOddColor: NotRequired[str]
+    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    ColorAxis: NotRequired[AxisDisplayOptionsTypeDef]
+    ColorLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    AxesRangeScale: NotRequired[RadarChartAxesRangeScaleType]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class RadarChartVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[RadarChartConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class SankeyDiagramAggregatedFieldWellsTypeDef(TypedDict):
+    Source: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Destination: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Weight: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class SankeyDiagramFieldWellsTypeDef(TypedDict):
+    SankeyDiagramAggregatedFieldWells: NotRequired[
+        ReadOnly[SankeyDiagramAggregatedFieldWellsTypeDef]
+    ]
+
+
+class SankeyDiagramSortConfigurationTypeDef(TypedDict):
+    WeightSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    SourceItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    DestinationItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class SankeyDiagramChartConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[SankeyDiagramFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[SankeyDiagramSortConfigurationTypeDef]]
+    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class SankeyDiagramVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[SankeyDiagramChartConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class ScatterPlotCategoricallyAggregatedFieldWellsTypeDef(TypedDict):
+    XAxis: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    YAxis: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Size: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    Label: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+
+
+class ScatterPlotUnaggregatedFieldWellsTypeDef(TypedDict):
+    XAxis: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    YAxis: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Size: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Label: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+
+
+class ScatterPlotFieldWellsTypeDef(TypedDict):
+    ScatterPlotCategoricallyAggregatedFieldWells: NotRequired[
+        ReadOnly[ScatterPlotCategoricallyAggregatedFieldWellsTypeDef]
+    ]
+    ScatterPlotUnaggregatedFieldWells: NotRequired[
+        ReadOnly[ScatterPlotUnaggregatedFieldWellsTypeDef]
+    ]
+
+
+class ScatterPlotConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[ScatterPlotFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ScatterPlotSortConfigurationTypeDef]
+    XAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    YAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    YAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class ScatterPlotVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[ScatterPlotConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class TableCellConditionalFormattingTypeDef(TypedDict):
+    FieldId: str
+    TextFormat: NotRequired[ReadOnly[TextConditionalFormatTypeDef]]
+
+
+class TableRowConditionalFormattingTypeDef(TypedDict):
+    BackgroundColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
+    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
+
+
+class TableConditionalFormattingOptionTypeDef(TypedDict):
+    Cell: NotRequired[ReadOnly[TableCellConditionalFormattingTypeDef]]
+    Row: NotRequired[ReadOnly[TableRowConditionalFormattingTypeDef]]
+
+
+class TableConditionalFormattingTypeDef(TypedDict):
+    ConditionalFormattingOptions: NotRequired[
+        ReadOnly[Sequence[TableConditionalFormattingOptionTypeDef]]
+    ]
+
+
+class TablePinnedFieldOptionsTypeDef(TypedDict):
+    PinnedLeftFields: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TableFieldOptionsTypeDef(TypedDict):
+    SelectedFieldOptions: NotRequired[ReadOnly[Sequence[TableFieldOptionTypeDef]]]
+    Order: NotRequired[ReadOnly[Sequence[str]]]
+    PinnedFieldOptions: NotRequired[ReadOnly[TablePinnedFieldOptionsTypeDef]]
+    TransposedTableOptions: NotRequired[
+        ReadOnly[Sequence[TransposedTableOptionTypeDef]]
+    ]
+
+
+class TableAggregatedFieldWellsTypeDef(TypedDict):
+    GroupBy: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class TableUnaggregatedFieldWellsTypeDef(TypedDict):
+    Values: NotRequired[ReadOnly[Sequence[UnaggregatedFieldTypeDef]]]
+
+
+class TableFieldWellsTypeDef(TypedDict):
+    TableAggregatedFieldWells: NotRequired[ReadOnly[TableAggregatedFieldWellsTypeDef]]
+    TableUnaggregatedFieldWells: NotRequired[
+        ReadOnly[TableUnaggregatedFieldWellsTypeDef]
+    ]
+
+
+class TableOptionsTypeDef(TypedDict):
+    Orientation: NotRequired[TableOrientationType]
+    HeaderStyle: NotRequired[TableCellStyleTypeDef]
+    CellStyle: NotRequired[TableCellStyleTypeDef]
+    RowAlternateColorOptions: NotRequired[ReadOnly[RowAlternateColorOptionsTypeDef]]
+
+
+class TableSortConfigurationTypeDef(TypedDict):
+    RowSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
+
+
+class TotalOptionsTypeDef(TypedDict):
+    TotalsVisibility: NotRequired[VisibilityType]
+    Placement: NotRequired[TableTotalsPlacementType]
+    ScrollStatus: NotRequired[TableTotalsScrollStatusType]
+    CustomLabel: NotRequired[str]
+    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
+    TotalAggregationOptions: NotRequired[
+        ReadOnly[Sequence[TotalAggregationOptionTypeDef]]
+    ]
+
+
+class TableConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[TableFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[TableSortConfigurationTypeDef]]
+    TableOptions: NotRequired[ReadOnly[TableOptionsTypeDef]]
+    TotalOptions: NotRequired[ReadOnly[TotalOptionsTypeDef]]
+    FieldOptions: NotRequired[ReadOnly[TableFieldOptionsTypeDef]]
+    PaginatedReportOptions: NotRequired[TablePaginatedReportOptionsTypeDef]
+    TableInlineVisualizations: NotRequired[
+        ReadOnly[Sequence[TableInlineVisualizationTypeDef]]
+    ]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    DashboardCustomizationVisualOptions: NotRequired[
+        ReadOnly[DashboardCustomizationVisualOptionsTypeDef]
+    ]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class TableVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[TableConfigurationTypeDef]]
+    ConditionalFormatting: NotRequired[ReadOnly[TableConditionalFormattingTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class TreeMapAggregatedFieldWellsTypeDef(TypedDict):
+    Groups: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Sizes: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    Colors: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class TreeMapFieldWellsTypeDef(TypedDict):
+    TreeMapAggregatedFieldWells: NotRequired[
+        ReadOnly[TreeMapAggregatedFieldWellsTypeDef]
+    ]
+
+
+class TreeMapSortConfigurationTypeDef(TypedDict):
+    TreeMapSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    TreeMapGroupItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class TreeMapConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[TreeMapFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[TreeMapSortConfigurationTypeDef]]
+    GroupLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    SizeLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    ColorLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    ColorScale: NotRequired[ReadOnly[ColorScaleTypeDef]]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class TreeMapVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[TreeMapConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class WaterfallChartAggregatedFieldWellsTypeDef(TypedDict):
+    Categories: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+    Breakdowns: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+
+
+class WaterfallChartFieldWellsTypeDef(TypedDict):
+    WaterfallChartAggregatedFieldWells: NotRequired[
+        ReadOnly[WaterfallChartAggregatedFieldWellsTypeDef]
+    ]
+
+
+class WaterfallChartSortConfigurationTypeDef(TypedDict):
+    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+    BreakdownItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+
+
+class WaterfallChartConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[WaterfallChartFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[WaterfallChartSortConfigurationTypeDef]]
+    WaterfallChartOptions: NotRequired[WaterfallChartOptionsTypeDef]
+    CategoryAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    CategoryAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    PrimaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
+    Legend: NotRequired[LegendOptionsTypeDef]
+    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
+    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
+    ColorConfiguration: NotRequired[WaterfallChartColorConfigurationTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class WaterfallVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[WaterfallChartConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class WordCloudAggregatedFieldWellsTypeDef(TypedDict):
+    GroupBy: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
+    Size: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+
+
+class WordCloudFieldWellsTypeDef(TypedDict):
+    WordCloudAggregatedFieldWells: NotRequired[
+        ReadOnly[WordCloudAggregatedFieldWellsTypeDef]
+    ]
+
+
+class WordCloudSortConfigurationTypeDef(TypedDict):
+    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
+    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
+
+
+class WordCloudChartConfigurationTypeDef(TypedDict):
+    FieldWells: NotRequired[ReadOnly[WordCloudFieldWellsTypeDef]]
+    SortConfiguration: NotRequired[ReadOnly[WordCloudSortConfigurationTypeDef]]
+    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
+    WordCloudOptions: NotRequired[WordCloudOptionsTypeDef]
+    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+
+
+class WordCloudVisualTypeDef(TypedDict):
+    VisualId: str
+    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
+    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
+    ChartConfiguration: NotRequired[ReadOnly[WordCloudChartConfigurationTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
+    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
+    VisualContentAltText: NotRequired[str]
+
+
+class VisualTypeDef(TypedDict):
+    TableVisual: NotRequired[ReadOnly[TableVisualTypeDef]]
+    PivotTableVisual: NotRequired[ReadOnly[PivotTableVisualTypeDef]]
+    BarChartVisual: NotRequired[ReadOnly[BarChartVisualTypeDef]]
+    KPIVisual: NotRequired[ReadOnly[KPIVisualTypeDef]]
+    PieChartVisual: NotRequired[ReadOnly[PieChartVisualTypeDef]]
+    GaugeChartVisual: NotRequired[ReadOnly[GaugeChartVisualTypeDef]]
+    LineChartVisual: NotRequired[ReadOnly[LineChartVisualTypeDef]]
+    HeatMapVisual: NotRequired[ReadOnly[HeatMapVisualTypeDef]]
+    TreeMapVisual: NotRequired[ReadOnly[TreeMapVisualTypeDef]]
+    GeospatialMapVisual: NotRequired[ReadOnly[GeospatialMapVisualTypeDef]]
+    FilledMapVisual: NotRequired[ReadOnly[FilledMapVisualTypeDef]]
+    LayerMapVisual: NotRequired[ReadOnly[LayerMapVisualTypeDef]]
+    FunnelChartVisual: NotRequired[ReadOnly[FunnelChartVisualTypeDef]]
+    ScatterPlotVisual: NotRequired[ReadOnly[ScatterPlotVisualTypeDef]]
+    ComboChartVisual: NotRequired[ReadOnly[ComboChartVisualTypeDef]]
+    BoxPlotVisual: NotRequired[ReadOnly[BoxPlotVisualTypeDef]]
+    WaterfallVisual: NotRequired[ReadOnly[WaterfallVisualTypeDef]]
+    HistogramVisual: NotRequired[ReadOnly[HistogramVisualTypeDef]]
+    WordCloudVisual: NotRequired[ReadOnly[WordCloudVisualTypeDef]]
+    InsightVisual: NotRequired[ReadOnly[InsightVisualTypeDef]]
+    SankeyDiagramVisual: NotRequired[ReadOnly[SankeyDiagramVisualTypeDef]]
+    CustomContentVisual: NotRequired[ReadOnly[CustomContentVisualTypeDef]]
+    EmptyVisual: NotRequired[ReadOnly[EmptyVisualTypeDef]]
+    RadarChartVisual: NotRequired[ReadOnly[RadarChartVisualTypeDef]]
+    PluginVisual: NotRequired[ReadOnly[PluginVisualTypeDef]]
+
+
+class SheetDefinitionTypeDef(TypedDict):
+    SheetId: str
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    Name: NotRequired[str]
+    ParameterControls: NotRequired[ReadOnly[Sequence[ParameterControlTypeDef]]]
+    FilterControls: NotRequired[ReadOnly[Sequence[FilterControlTypeDef]]]
+    Visuals: NotRequired[ReadOnly[Sequence[VisualTypeDef]]]
+    TextBoxes: NotRequired[ReadOnly[Sequence[SheetTextBoxTypeDef]]]
+    Images: NotRequired[ReadOnly[Sequence[SheetImageTypeDef]]]
+    Layouts: NotRequired[ReadOnly[Sequence[LayoutTypeDef]]]
+    SheetControlLayouts: NotRequired[ReadOnly[Sequence[SheetControlLayoutTypeDef]]]
+    ContentType: NotRequired[SheetContentTypeType]
+    CustomActionDefaults: NotRequired[VisualCustomActionDefaultsTypeDef]
+
+
+class TooltipSheetDefinitionTypeDef(TypedDict):
+    SheetId: str
+    Name: NotRequired[str]
+    Visuals: NotRequired[ReadOnly[Sequence[VisualTypeDef]]]
+    TextBoxes: NotRequired[ReadOnly[Sequence[SheetTextBoxTypeDef]]]
+    Images: NotRequired[ReadOnly[Sequence[SheetImageTypeDef]]]
+    Layouts: NotRequired[ReadOnly[Sequence[LayoutTypeDef]]]
 
 
 class AnalysisDefinitionTypeDef(TypedDict):
@@ -2435,6 +8432,10 @@ class AnalysisDefinitionTypeDef(TypedDict):
     StaticFiles: NotRequired[ReadOnly[Sequence[StaticFileTypeDef]]]
 
 
+class EntityTypeDef(TypedDict):
+    Path: NotRequired[str]
+
+
 class AnalysisErrorTypeDef(TypedDict):
     Type: NotRequired[AnalysisErrorTypeType]
     Message: NotRequired[str]
@@ -2447,13 +8448,18 @@ class AnalysisSearchFilterTypeDef(TypedDict):
     Value: NotRequired[str]
 
 
-class AnalysisSourceEntityTypeDef(TypedDict):
-    SourceTemplate: NotRequired[ReadOnly[AnalysisSourceTemplateTypeDef]]
+class DataSetReferenceTypeDef(TypedDict):
+    DataSetPlaceholder: str
+    DataSetArn: str
 
 
 class AnalysisSourceTemplateTypeDef(TypedDict):
     DataSetReferences: ReadOnly[Sequence[DataSetReferenceTypeDef]]
     Arn: str
+
+
+class AnalysisSourceEntityTypeDef(TypedDict):
+    SourceTemplate: NotRequired[ReadOnly[AnalysisSourceTemplateTypeDef]]
 
 
 class AnalysisSummaryTypeDef(TypedDict):
@@ -2463,6 +8469,12 @@ class AnalysisSummaryTypeDef(TypedDict):
     Status: NotRequired[ResourceStatusType]
     CreatedTime: NotRequired[datetime]
     LastUpdatedTime: NotRequired[datetime]
+
+
+class SheetTypeDef(TypedDict):
+    SheetId: NotRequired[str]
+    Name: NotRequired[str]
+    Images: NotRequired[list[SheetImageOutputTypeDef]]
 
 
 class AnalysisTypeDef(TypedDict):
@@ -2478,15 +8490,18 @@ class AnalysisTypeDef(TypedDict):
     Sheets: NotRequired[list[SheetTypeDef]]
 
 
-class AnchorDateConfigurationTypeDef(TypedDict):
-    AnchorOption: NotRequired[AnchorOptionType]
-    ParameterName: NotRequired[str]
-
-
 class AnchorTypeDef(TypedDict):
     AnchorType: NotRequired[AnchorTypeType]
     TimeGranularity: NotRequired[TimeGranularityType]
     Offset: NotRequired[int]
+
+
+class SharedViewConfigurationsTypeDef(TypedDict):
+    Enabled: bool
+
+
+class AnonymousUserDashboardFeatureConfigurationsTypeDef(TypedDict):
+    SharedView: NotRequired[SharedViewConfigurationsTypeDef]
 
 
 class AnonymousUserDashboardEmbeddingConfigurationTypeDef(TypedDict):
@@ -2506,12 +8521,22 @@ class AnonymousUserDashboardEmbeddingConfigurationTypeDef(TypedDict):
     ]
 
 
-class AnonymousUserDashboardFeatureConfigurationsTypeDef(TypedDict):
-    SharedView: NotRequired[SharedViewConfigurationsTypeDef]
+class DashboardVisualIdTypeDef(TypedDict):
+    DashboardId: str
+    SheetId: str
+    VisualId: str
 
 
 class AnonymousUserDashboardVisualEmbeddingConfigurationTypeDef(TypedDict):
     InitialDashboardVisualId: DashboardVisualIdTypeDef
+
+
+class AnonymousUserGenerativeQnAEmbeddingConfigurationTypeDef(TypedDict):
+    InitialTopicId: str
+
+
+class AnonymousUserQSearchBarEmbeddingConfigurationTypeDef(TypedDict):
+    InitialTopicId: str
 
 
 class AnonymousUserEmbeddingExperienceConfigurationTypeDef(TypedDict):
@@ -2525,16 +8550,50 @@ class AnonymousUserEmbeddingExperienceConfigurationTypeDef(TypedDict):
     GenerativeQnA: NotRequired[AnonymousUserGenerativeQnAEmbeddingConfigurationTypeDef]
 
 
-class AnonymousUserGenerativeQnAEmbeddingConfigurationTypeDef(TypedDict):
-    InitialTopicId: str
+class SnapshotFileSheetSelectionOutputTypeDef(TypedDict):
+    SheetId: str
+    SelectionScope: SnapshotFileSheetSelectionScopeType
+    VisualIds: NotRequired[list[str]]
 
 
-class AnonymousUserQSearchBarEmbeddingConfigurationTypeDef(TypedDict):
-    InitialTopicId: str
+class SnapshotFileOutputTypeDef(TypedDict):
+    SheetSelections: list[SnapshotFileSheetSelectionOutputTypeDef]
+    FormatType: SnapshotFileFormatTypeType
+
+
+class SnapshotJobResultErrorInfoTypeDef(TypedDict):
+    ErrorMessage: NotRequired[str]
+    ErrorType: NotRequired[str]
+
+
+class S3BucketConfigurationTypeDef(TypedDict):
+    BucketName: str
+    BucketPrefix: str
+    BucketRegion: str
+
+
+class SnapshotS3DestinationConfigurationTypeDef(TypedDict):
+    BucketConfiguration: S3BucketConfigurationTypeDef
+
+
+class SnapshotJobS3ResultTypeDef(TypedDict):
+    S3DestinationConfiguration: NotRequired[SnapshotS3DestinationConfigurationTypeDef]
+    S3Uri: NotRequired[str]
+    ErrorInfo: NotRequired[list[SnapshotJobResultErrorInfoTypeDef]]
+
+
+class SnapshotJobResultFileGroupTypeDef(TypedDict):
+    Files: NotRequired[list[SnapshotFileOutputTypeDef]]
+    S3Results: NotRequired[list[SnapshotJobS3ResultTypeDef]]
 
 
 class AnonymousUserSnapshotJobResultTypeDef(TypedDict):
     FileGroups: NotRequired[list[SnapshotJobResultFileGroupTypeDef]]
+
+
+class AppendedColumnTypeDef(TypedDict):
+    ColumnName: str
+    NewColumnId: str
 
 
 class AppendOperationOutputTypeDef(TypedDict):
@@ -2551,9 +8610,37 @@ class AppendOperationTypeDef(TypedDict):
     AppendedColumns: ReadOnly[Sequence[AppendedColumnTypeDef]]
 
 
-class AppendedColumnTypeDef(TypedDict):
-    ColumnName: str
-    NewColumnId: str
+class PaletteTypeDef(TypedDict):
+    Foreground: NotRequired[str]
+    Background: NotRequired[str]
+
+
+class BrandColorPaletteTypeDef(TypedDict):
+    Primary: NotRequired[PaletteTypeDef]
+    Secondary: NotRequired[PaletteTypeDef]
+    Accent: NotRequired[PaletteTypeDef]
+    Measure: NotRequired[PaletteTypeDef]
+    Dimension: NotRequired[PaletteTypeDef]
+    Success: NotRequired[PaletteTypeDef]
+    Info: NotRequired[PaletteTypeDef]
+    Warning: NotRequired[PaletteTypeDef]
+    Danger: NotRequired[PaletteTypeDef]
+
+
+class NavbarStyleTypeDef(TypedDict):
+    GlobalNavbar: NotRequired[PaletteTypeDef]
+    ContextualNavbar: NotRequired[PaletteTypeDef]
+
+
+class BrandElementStyleTypeDef(TypedDict):
+    NavbarStyle: NotRequired[NavbarStyleTypeDef]
+
+
+class ContextualAccentPaletteTypeDef(TypedDict):
+    Connection: NotRequired[PaletteTypeDef]
+    Visualization: NotRequired[PaletteTypeDef]
+    Insight: NotRequired[PaletteTypeDef]
+    Automation: NotRequired[PaletteTypeDef]
 
 
 class ApplicationThemeTypeDef(TypedDict):
@@ -2562,23 +8649,48 @@ class ApplicationThemeTypeDef(TypedDict):
     BrandElementStyle: NotRequired[BrandElementStyleTypeDef]
 
 
-class ArcAxisConfigurationTypeDef(TypedDict):
-    Range: NotRequired[ArcAxisDisplayRangeTypeDef]
-    ReserveRange: NotRequired[int]
+class AssetBundleExportJobAnalysisOverridePropertiesOutputTypeDef(TypedDict):
+    Arn: str
+    Properties: list[AssetBundleExportJobAnalysisPropertyToOverrideType]
 
 
-class ArcAxisDisplayRangeTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
+class AssetBundleExportJobDashboardOverridePropertiesOutputTypeDef(TypedDict):
+    Arn: str
+    Properties: list[AssetBundleExportJobDashboardPropertyToOverrideType]
 
 
-class ArcConfigurationTypeDef(TypedDict):
-    ArcAngle: NotRequired[float]
-    ArcThickness: NotRequired[ArcThicknessOptionsType]
+class AssetBundleExportJobDataSetOverridePropertiesOutputTypeDef(TypedDict):
+    Arn: str
+    Properties: list[AssetBundleExportJobDataSetPropertyToOverrideType]
 
 
-class ArcOptionsTypeDef(TypedDict):
-    ArcThickness: NotRequired[ArcThicknessType]
+class AssetBundleExportJobDataSourceOverridePropertiesOutputTypeDef(TypedDict):
+    Arn: str
+    Properties: list[AssetBundleExportJobDataSourcePropertyToOverrideType]
+
+
+class AssetBundleExportJobFolderOverridePropertiesOutputTypeDef(TypedDict):
+    Arn: str
+    Properties: list[AssetBundleExportJobFolderPropertyToOverrideType]
+
+
+class AssetBundleExportJobRefreshScheduleOverridePropertiesOutputTypeDef(TypedDict):
+    Arn: str
+    Properties: list[AssetBundleExportJobRefreshSchedulePropertyToOverrideType]
+
+
+class AssetBundleExportJobResourceIdOverrideConfigurationTypeDef(TypedDict):
+    PrefixForAllResources: NotRequired[bool]
+
+
+class AssetBundleExportJobThemeOverridePropertiesOutputTypeDef(TypedDict):
+    Arn: str
+    Properties: list[AssetBundleExportJobThemePropertyToOverrideType]
+
+
+class AssetBundleExportJobVPCConnectionOverridePropertiesOutputTypeDef(TypedDict):
+    Arn: str
+    Properties: list[AssetBundleExportJobVPCConnectionPropertyToOverrideType]
 
 
 class AssetBundleCloudFormationOverridePropertyConfigurationOutputTypeDef(TypedDict):
@@ -2606,6 +8718,50 @@ class AssetBundleCloudFormationOverridePropertyConfigurationOutputTypeDef(TypedD
     ]
     Folders: NotRequired[
         list[AssetBundleExportJobFolderOverridePropertiesOutputTypeDef]
+    ]
+
+
+class AssetBundleExportJobAnalysisOverridePropertiesTypeDef(TypedDict):
+    Arn: str
+    Properties: ReadOnly[Sequence[AssetBundleExportJobAnalysisPropertyToOverrideType]]
+
+
+class AssetBundleExportJobDashboardOverridePropertiesTypeDef(TypedDict):
+    Arn: str
+    Properties: ReadOnly[Sequence[AssetBundleExportJobDashboardPropertyToOverrideType]]
+
+
+class AssetBundleExportJobDataSetOverridePropertiesTypeDef(TypedDict):
+    Arn: str
+    Properties: ReadOnly[Sequence[AssetBundleExportJobDataSetPropertyToOverrideType]]
+
+
+class AssetBundleExportJobDataSourceOverridePropertiesTypeDef(TypedDict):
+    Arn: str
+    Properties: ReadOnly[Sequence[AssetBundleExportJobDataSourcePropertyToOverrideType]]
+
+
+class AssetBundleExportJobFolderOverridePropertiesTypeDef(TypedDict):
+    Arn: str
+    Properties: ReadOnly[Sequence[AssetBundleExportJobFolderPropertyToOverrideType]]
+
+
+class AssetBundleExportJobRefreshScheduleOverridePropertiesTypeDef(TypedDict):
+    Arn: str
+    Properties: ReadOnly[
+        Sequence[AssetBundleExportJobRefreshSchedulePropertyToOverrideType]
+    ]
+
+
+class AssetBundleExportJobThemeOverridePropertiesTypeDef(TypedDict):
+    Arn: str
+    Properties: ReadOnly[Sequence[AssetBundleExportJobThemePropertyToOverrideType]]
+
+
+class AssetBundleExportJobVPCConnectionOverridePropertiesTypeDef(TypedDict):
+    Arn: str
+    Properties: ReadOnly[
+        Sequence[AssetBundleExportJobVPCConnectionPropertyToOverrideType]
     ]
 
 
@@ -2639,76 +8795,10 @@ class AssetBundleCloudFormationOverridePropertyConfigurationTypeDef(TypedDict):
     ]
 
 
-class AssetBundleExportJobAnalysisOverridePropertiesOutputTypeDef(TypedDict):
-    Arn: str
-    Properties: list[AssetBundleExportJobAnalysisPropertyToOverrideType]
-
-
-class AssetBundleExportJobAnalysisOverridePropertiesTypeDef(TypedDict):
-    Arn: str
-    Properties: ReadOnly[Sequence[AssetBundleExportJobAnalysisPropertyToOverrideType]]
-
-
-class AssetBundleExportJobDashboardOverridePropertiesOutputTypeDef(TypedDict):
-    Arn: str
-    Properties: list[AssetBundleExportJobDashboardPropertyToOverrideType]
-
-
-class AssetBundleExportJobDashboardOverridePropertiesTypeDef(TypedDict):
-    Arn: str
-    Properties: ReadOnly[Sequence[AssetBundleExportJobDashboardPropertyToOverrideType]]
-
-
-class AssetBundleExportJobDataSetOverridePropertiesOutputTypeDef(TypedDict):
-    Arn: str
-    Properties: list[AssetBundleExportJobDataSetPropertyToOverrideType]
-
-
-class AssetBundleExportJobDataSetOverridePropertiesTypeDef(TypedDict):
-    Arn: str
-    Properties: ReadOnly[Sequence[AssetBundleExportJobDataSetPropertyToOverrideType]]
-
-
-class AssetBundleExportJobDataSourceOverridePropertiesOutputTypeDef(TypedDict):
-    Arn: str
-    Properties: list[AssetBundleExportJobDataSourcePropertyToOverrideType]
-
-
-class AssetBundleExportJobDataSourceOverridePropertiesTypeDef(TypedDict):
-    Arn: str
-    Properties: ReadOnly[Sequence[AssetBundleExportJobDataSourcePropertyToOverrideType]]
-
-
 class AssetBundleExportJobErrorTypeDef(TypedDict):
     Arn: NotRequired[str]
     Type: NotRequired[str]
     Message: NotRequired[str]
-
-
-class AssetBundleExportJobFolderOverridePropertiesOutputTypeDef(TypedDict):
-    Arn: str
-    Properties: list[AssetBundleExportJobFolderPropertyToOverrideType]
-
-
-class AssetBundleExportJobFolderOverridePropertiesTypeDef(TypedDict):
-    Arn: str
-    Properties: ReadOnly[Sequence[AssetBundleExportJobFolderPropertyToOverrideType]]
-
-
-class AssetBundleExportJobRefreshScheduleOverridePropertiesOutputTypeDef(TypedDict):
-    Arn: str
-    Properties: list[AssetBundleExportJobRefreshSchedulePropertyToOverrideType]
-
-
-class AssetBundleExportJobRefreshScheduleOverridePropertiesTypeDef(TypedDict):
-    Arn: str
-    Properties: ReadOnly[
-        Sequence[AssetBundleExportJobRefreshSchedulePropertyToOverrideType]
-    ]
-
-
-class AssetBundleExportJobResourceIdOverrideConfigurationTypeDef(TypedDict):
-    PrefixForAllResources: NotRequired[bool]
 
 
 class AssetBundleExportJobSummaryTypeDef(TypedDict):
@@ -2720,28 +8810,6 @@ class AssetBundleExportJobSummaryTypeDef(TypedDict):
     ExportFormat: NotRequired[AssetBundleExportFormatType]
     IncludePermissions: NotRequired[bool]
     IncludeTags: NotRequired[bool]
-
-
-class AssetBundleExportJobThemeOverridePropertiesOutputTypeDef(TypedDict):
-    Arn: str
-    Properties: list[AssetBundleExportJobThemePropertyToOverrideType]
-
-
-class AssetBundleExportJobThemeOverridePropertiesTypeDef(TypedDict):
-    Arn: str
-    Properties: ReadOnly[Sequence[AssetBundleExportJobThemePropertyToOverrideType]]
-
-
-class AssetBundleExportJobVPCConnectionOverridePropertiesOutputTypeDef(TypedDict):
-    Arn: str
-    Properties: list[AssetBundleExportJobVPCConnectionPropertyToOverrideType]
-
-
-class AssetBundleExportJobVPCConnectionOverridePropertiesTypeDef(TypedDict):
-    Arn: str
-    Properties: ReadOnly[
-        Sequence[AssetBundleExportJobVPCConnectionPropertyToOverrideType]
-    ]
 
 
 class AssetBundleExportJobValidationStrategyTypeDef(TypedDict):
@@ -2758,14 +8826,29 @@ class AssetBundleImportJobAnalysisOverrideParametersTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
+class AssetBundleResourcePermissionsOutputTypeDef(TypedDict):
+    Principals: list[str]
+    Actions: list[str]
+
+
 class AssetBundleImportJobAnalysisOverridePermissionsOutputTypeDef(TypedDict):
     AnalysisIds: list[str]
     Permissions: AssetBundleResourcePermissionsOutputTypeDef
 
 
+class AssetBundleResourcePermissionsTypeDef(TypedDict):
+    Principals: ReadOnly[Sequence[str]]
+    Actions: ReadOnly[Sequence[str]]
+
+
 class AssetBundleImportJobAnalysisOverridePermissionsTypeDef(TypedDict):
     AnalysisIds: ReadOnly[Sequence[str]]
     Permissions: ReadOnly[AssetBundleResourcePermissionsTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AssetBundleImportJobAnalysisOverrideTagsOutputTypeDef(TypedDict):
@@ -2783,12 +8866,20 @@ class AssetBundleImportJobDashboardOverrideParametersTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
+class AssetBundleResourceLinkSharingConfigurationOutputTypeDef(TypedDict):
+    Permissions: NotRequired[AssetBundleResourcePermissionsOutputTypeDef]
+
+
 class AssetBundleImportJobDashboardOverridePermissionsOutputTypeDef(TypedDict):
     DashboardIds: list[str]
     Permissions: NotRequired[AssetBundleResourcePermissionsOutputTypeDef]
     LinkSharingConfiguration: NotRequired[
         AssetBundleResourceLinkSharingConfigurationOutputTypeDef
     ]
+
+
+class AssetBundleResourceLinkSharingConfigurationTypeDef(TypedDict):
+    Permissions: NotRequired[ReadOnly[AssetBundleResourcePermissionsTypeDef]]
 
 
 class AssetBundleImportJobDashboardOverridePermissionsTypeDef(TypedDict):
@@ -2807,6 +8898,33 @@ class AssetBundleImportJobDashboardOverrideTagsOutputTypeDef(TypedDict):
 class AssetBundleImportJobDashboardOverrideTagsTypeDef(TypedDict):
     DashboardIds: ReadOnly[Sequence[str]]
     Tags: ReadOnly[Sequence[TagTypeDef]]
+
+
+class LookbackWindowTypeDef(TypedDict):
+    ColumnName: str
+    Size: int
+    SizeUnit: LookbackWindowSizeUnitType
+
+
+class IncrementalRefreshTypeDef(TypedDict):
+    LookbackWindow: LookbackWindowTypeDef
+
+
+class RefreshConfigurationTypeDef(TypedDict):
+    IncrementalRefresh: IncrementalRefreshTypeDef
+
+
+class RefreshFailureEmailAlertTypeDef(TypedDict):
+    AlertStatus: NotRequired[RefreshFailureAlertStatusType]
+
+
+class RefreshFailureConfigurationTypeDef(TypedDict):
+    EmailAlert: NotRequired[RefreshFailureEmailAlertTypeDef]
+
+
+class DataSetRefreshPropertiesTypeDef(TypedDict):
+    RefreshConfiguration: NotRequired[RefreshConfigurationTypeDef]
+    FailureConfiguration: NotRequired[RefreshFailureConfigurationTypeDef]
 
 
 class AssetBundleImportJobDataSetOverrideParametersTypeDef(TypedDict):
@@ -2845,6 +8963,258 @@ class AssetBundleImportJobDataSourceCredentialsTypeDef(TypedDict):
     SecretArn: NotRequired[str]
 
 
+class IdentityCenterConfigurationTypeDef(TypedDict):
+    EnableIdentityPropagation: NotRequired[bool]
+
+
+class AthenaParametersTypeDef(TypedDict):
+    WorkGroup: NotRequired[str]
+    RoleArn: NotRequired[str]
+    ConsumerAccountRoleArn: NotRequired[str]
+    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
+
+
+class AuroraParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Database: str
+
+
+class AuroraPostgreSqlParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Database: str
+
+
+class AwsIotAnalyticsParametersTypeDef(TypedDict):
+    DataSetName: str
+
+
+class BigQueryParametersTypeDef(TypedDict):
+    ProjectId: str
+    DataSetRegion: NotRequired[str]
+
+
+class ConfluenceParametersTypeDef(TypedDict):
+    ConfluenceUrl: str
+
+
+class CustomConnectionParametersTypeDef(TypedDict):
+    ConnectionType: NotRequired[str]
+
+
+class DatabricksParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    SqlEndpointPath: str
+
+
+class ExasolParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+
+
+class ImpalaParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Database: NotRequired[str]
+    SqlEndpointPath: str
+
+
+class JiraParametersTypeDef(TypedDict):
+    SiteBaseUrl: str
+
+
+class MariaDbParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Database: str
+
+
+class MySqlParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Database: str
+
+
+class OracleParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Database: str
+    UseServiceName: NotRequired[bool]
+
+
+class PostgreSqlParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Database: str
+
+
+class PrestoParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Catalog: str
+
+
+class QBusinessParametersTypeDef(TypedDict):
+    ApplicationArn: str
+
+
+class RdsParametersTypeDef(TypedDict):
+    InstanceId: str
+    Database: str
+
+
+class RedshiftIAMParametersOutputTypeDef(TypedDict):
+    RoleArn: str
+    DatabaseUser: NotRequired[str]
+    DatabaseGroups: NotRequired[list[str]]
+    AutoCreateDatabaseUser: NotRequired[bool]
+
+
+class RedshiftParametersOutputTypeDef(TypedDict):
+    Host: NotRequired[str]
+    Port: NotRequired[int]
+    Database: str
+    ClusterId: NotRequired[str]
+    IAMParameters: NotRequired[RedshiftIAMParametersOutputTypeDef]
+    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
+
+
+class S3KnowledgeBaseParametersTypeDef(TypedDict):
+    RoleArn: NotRequired[str]
+    BucketUrl: str
+    MetadataFilesLocation: NotRequired[str]
+
+
+class ManifestFileLocationTypeDef(TypedDict):
+    Bucket: str
+    Key: str
+
+
+class S3ParametersTypeDef(TypedDict):
+    ManifestFileLocation: ManifestFileLocationTypeDef
+    RoleArn: NotRequired[str]
+
+
+class S3TablesParametersTypeDef(TypedDict):
+    TableBucketArn: NotRequired[str]
+
+
+class ServiceNowParametersTypeDef(TypedDict):
+    SiteBaseUrl: str
+
+
+class VpcConnectionPropertiesTypeDef(TypedDict):
+    VpcConnectionArn: str
+
+
+class OAuthParametersTypeDef(TypedDict):
+    TokenProviderUrl: str
+    OAuthScope: NotRequired[str]
+    IdentityProviderVpcConnectionProperties: NotRequired[VpcConnectionPropertiesTypeDef]
+    IdentityProviderResourceUri: NotRequired[str]
+    IdentityProviderCACertificatesBundleS3Uri: NotRequired[str]
+
+
+class SnowflakeParametersTypeDef(TypedDict):
+    Host: str
+    Database: str
+    Warehouse: str
+    AuthenticationType: NotRequired[AuthenticationTypeType]
+    DatabaseAccessControlRole: NotRequired[str]
+    OAuthParameters: NotRequired[OAuthParametersTypeDef]
+
+
+class SparkParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+
+
+class SqlServerParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Database: str
+
+
+class StarburstParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Catalog: str
+    ProductType: NotRequired[StarburstProductTypeType]
+    DatabaseAccessControlRole: NotRequired[str]
+    AuthenticationType: NotRequired[AuthenticationTypeType]
+    OAuthParameters: NotRequired[OAuthParametersTypeDef]
+
+
+class TeradataParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Database: str
+
+
+class TrinoParametersTypeDef(TypedDict):
+    Host: str
+    Port: int
+    Catalog: str
+
+
+class TwitterParametersTypeDef(TypedDict):
+    Query: str
+    MaxRows: int
+
+
+class WebCrawlerParametersTypeDef(TypedDict):
+    WebCrawlerAuthType: WebCrawlerAuthTypeType
+    UsernameFieldXpath: NotRequired[str]
+    PasswordFieldXpath: NotRequired[str]
+    UsernameButtonXpath: NotRequired[str]
+    PasswordButtonXpath: NotRequired[str]
+    LoginPageUrl: NotRequired[str]
+    WebProxyHostName: NotRequired[str]
+    WebProxyPortNumber: NotRequired[int]
+
+
+class DataSourceParametersOutputTypeDef(TypedDict):
+    AmazonElasticsearchParameters: NotRequired[AmazonElasticsearchParametersTypeDef]
+    AthenaParameters: NotRequired[AthenaParametersTypeDef]
+    AuroraParameters: NotRequired[AuroraParametersTypeDef]
+    AuroraPostgreSqlParameters: NotRequired[AuroraPostgreSqlParametersTypeDef]
+    AwsIotAnalyticsParameters: NotRequired[AwsIotAnalyticsParametersTypeDef]
+    JiraParameters: NotRequired[JiraParametersTypeDef]
+    MariaDbParameters: NotRequired[MariaDbParametersTypeDef]
+    MySqlParameters: NotRequired[MySqlParametersTypeDef]
+    OracleParameters: NotRequired[OracleParametersTypeDef]
+    PostgreSqlParameters: NotRequired[PostgreSqlParametersTypeDef]
+    PrestoParameters: NotRequired[PrestoParametersTypeDef]
+    RdsParameters: NotRequired[RdsParametersTypeDef]
+    RedshiftParameters: NotRequired[RedshiftParametersOutputTypeDef]
+    S3Parameters: NotRequired[S3ParametersTypeDef]
+    S3TablesParameters: NotRequired[S3TablesParametersTypeDef]
+    S3KnowledgeBaseParameters: NotRequired[S3KnowledgeBaseParametersTypeDef]
+    ServiceNowParameters: NotRequired[ServiceNowParametersTypeDef]
+    SnowflakeParameters: NotRequired[SnowflakeParametersTypeDef]
+    SparkParameters: NotRequired[SparkParametersTypeDef]
+    SqlServerParameters: NotRequired[SqlServerParametersTypeDef]
+    TeradataParameters: NotRequired[TeradataParametersTypeDef]
+    TwitterParameters: NotRequired[TwitterParametersTypeDef]
+    AmazonOpenSearchParameters: NotRequired[AmazonOpenSearchParametersTypeDef]
+    ExasolParameters: NotRequired[ExasolParametersTypeDef]
+    DatabricksParameters: NotRequired[DatabricksParametersTypeDef]
+    StarburstParameters: NotRequired[StarburstParametersTypeDef]
+    TrinoParameters: NotRequired[TrinoParametersTypeDef]
+    BigQueryParameters: NotRequired[BigQueryParametersTypeDef]
+    ImpalaParameters: NotRequired[ImpalaParametersTypeDef]
+    CustomConnectionParameters: NotRequired[CustomConnectionParametersTypeDef]
+    WebCrawlerParameters: NotRequired[WebCrawlerParametersTypeDef]
+    ConfluenceParameters: NotRequired[ConfluenceParametersTypeDef]
+    QBusinessParameters: NotRequired[QBusinessParametersTypeDef]
+
+
+class SslPropertiesTypeDef(TypedDict):
+    DisableSsl: NotRequired[bool]
+
+
 class AssetBundleImportJobDataSourceOverrideParametersOutputTypeDef(TypedDict):
     DataSourceId: str
     Name: NotRequired[str]
@@ -2852,6 +9222,58 @@ class AssetBundleImportJobDataSourceOverrideParametersOutputTypeDef(TypedDict):
     VpcConnectionProperties: NotRequired[VpcConnectionPropertiesTypeDef]
     SslProperties: NotRequired[SslPropertiesTypeDef]
     Credentials: NotRequired[AssetBundleImportJobDataSourceCredentialsTypeDef]
+
+
+class RedshiftIAMParametersTypeDef(TypedDict):
+    RoleArn: str
+    DatabaseUser: NotRequired[str]
+    DatabaseGroups: NotRequired[ReadOnly[Sequence[str]]]
+    AutoCreateDatabaseUser: NotRequired[bool]
+
+
+class RedshiftParametersTypeDef(TypedDict):
+    Host: NotRequired[str]
+    Port: NotRequired[int]
+    Database: str
+    ClusterId: NotRequired[str]
+    IAMParameters: NotRequired[ReadOnly[RedshiftIAMParametersTypeDef]]
+    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
+
+
+class DataSourceParametersTypeDef(TypedDict):
+    AmazonElasticsearchParameters: NotRequired[AmazonElasticsearchParametersTypeDef]
+    AthenaParameters: NotRequired[AthenaParametersTypeDef]
+    AuroraParameters: NotRequired[AuroraParametersTypeDef]
+    AuroraPostgreSqlParameters: NotRequired[AuroraPostgreSqlParametersTypeDef]
+    AwsIotAnalyticsParameters: NotRequired[AwsIotAnalyticsParametersTypeDef]
+    JiraParameters: NotRequired[JiraParametersTypeDef]
+    MariaDbParameters: NotRequired[MariaDbParametersTypeDef]
+    MySqlParameters: NotRequired[MySqlParametersTypeDef]
+    OracleParameters: NotRequired[OracleParametersTypeDef]
+    PostgreSqlParameters: NotRequired[PostgreSqlParametersTypeDef]
+    PrestoParameters: NotRequired[PrestoParametersTypeDef]
+    RdsParameters: NotRequired[RdsParametersTypeDef]
+    RedshiftParameters: NotRequired[ReadOnly[RedshiftParametersTypeDef]]
+    S3Parameters: NotRequired[S3ParametersTypeDef]
+    S3TablesParameters: NotRequired[S3TablesParametersTypeDef]
+    S3KnowledgeBaseParameters: NotRequired[S3KnowledgeBaseParametersTypeDef]
+    ServiceNowParameters: NotRequired[ServiceNowParametersTypeDef]
+    SnowflakeParameters: NotRequired[SnowflakeParametersTypeDef]
+    SparkParameters: NotRequired[SparkParametersTypeDef]
+    SqlServerParameters: NotRequired[SqlServerParametersTypeDef]
+    TeradataParameters: NotRequired[TeradataParametersTypeDef]
+    TwitterParameters: NotRequired[TwitterParametersTypeDef]
+    AmazonOpenSearchParameters: NotRequired[AmazonOpenSearchParametersTypeDef]
+    ExasolParameters: NotRequired[ExasolParametersTypeDef]
+    DatabricksParameters: NotRequired[DatabricksParametersTypeDef]
+    StarburstParameters: NotRequired[StarburstParametersTypeDef]
+    TrinoParameters: NotRequired[TrinoParametersTypeDef]
+    BigQueryParameters: NotRequired[BigQueryParametersTypeDef]
+    ImpalaParameters: NotRequired[ImpalaParametersTypeDef]
+    CustomConnectionParameters: NotRequired[CustomConnectionParametersTypeDef]
+    WebCrawlerParameters: NotRequired[WebCrawlerParametersTypeDef]
+    ConfluenceParameters: NotRequired[ConfluenceParametersTypeDef]
+    QBusinessParameters: NotRequired[QBusinessParametersTypeDef]
 
 
 class AssetBundleImportJobDataSourceOverrideParametersTypeDef(TypedDict):
@@ -2915,6 +9337,30 @@ class AssetBundleImportJobFolderOverrideTagsTypeDef(TypedDict):
     Tags: ReadOnly[Sequence[TagTypeDef]]
 
 
+class AssetBundleImportJobRefreshScheduleOverrideParametersOutputTypeDef(TypedDict):
+    DataSetId: str
+    ScheduleId: str
+    StartAfterDateTime: NotRequired[datetime]
+
+
+class AssetBundleImportJobResourceIdOverrideConfigurationTypeDef(TypedDict):
+    PrefixForAllResources: NotRequired[str]
+
+
+class AssetBundleImportJobThemeOverrideParametersTypeDef(TypedDict):
+    ThemeId: str
+    Name: NotRequired[str]
+
+
+class AssetBundleImportJobVPCConnectionOverrideParametersOutputTypeDef(TypedDict):
+    VPCConnectionId: str
+    Name: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    SecurityGroupIds: NotRequired[list[str]]
+    DnsResolvers: NotRequired[list[str]]
+    RoleArn: NotRequired[str]
+
+
 class AssetBundleImportJobOverrideParametersOutputTypeDef(TypedDict):
     ResourceIdOverrideConfiguration: NotRequired[
         AssetBundleImportJobResourceIdOverrideConfigurationTypeDef
@@ -2935,6 +9381,21 @@ class AssetBundleImportJobOverrideParametersOutputTypeDef(TypedDict):
         list[AssetBundleImportJobDashboardOverrideParametersTypeDef]
     ]
     Folders: NotRequired[list[AssetBundleImportJobFolderOverrideParametersTypeDef]]
+
+
+class AssetBundleImportJobRefreshScheduleOverrideParametersTypeDef(TypedDict):
+    DataSetId: str
+    ScheduleId: str
+    StartAfterDateTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class AssetBundleImportJobVPCConnectionOverrideParametersTypeDef(TypedDict):
+    VPCConnectionId: str
+    Name: NotRequired[str]
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    DnsResolvers: NotRequired[ReadOnly[Sequence[str]]]
+    RoleArn: NotRequired[str]
 
 
 class AssetBundleImportJobOverrideParametersTypeDef(TypedDict):
@@ -2967,6 +9428,11 @@ class AssetBundleImportJobOverrideParametersTypeDef(TypedDict):
     ]
 
 
+class AssetBundleImportJobThemeOverridePermissionsOutputTypeDef(TypedDict):
+    ThemeIds: list[str]
+    Permissions: AssetBundleResourcePermissionsOutputTypeDef
+
+
 class AssetBundleImportJobOverridePermissionsOutputTypeDef(TypedDict):
     DataSources: NotRequired[
         list[AssetBundleImportJobDataSourceOverridePermissionsOutputTypeDef]
@@ -2984,6 +9450,11 @@ class AssetBundleImportJobOverridePermissionsOutputTypeDef(TypedDict):
     Folders: NotRequired[
         list[AssetBundleImportJobFolderOverridePermissionsOutputTypeDef]
     ]
+
+
+class AssetBundleImportJobThemeOverridePermissionsTypeDef(TypedDict):
+    ThemeIds: ReadOnly[Sequence[str]]
+    Permissions: ReadOnly[AssetBundleResourcePermissionsTypeDef]
 
 
 class AssetBundleImportJobOverridePermissionsTypeDef(TypedDict):
@@ -3007,6 +9478,16 @@ class AssetBundleImportJobOverridePermissionsTypeDef(TypedDict):
     ]
 
 
+class AssetBundleImportJobThemeOverrideTagsOutputTypeDef(TypedDict):
+    ThemeIds: list[str]
+    Tags: list[TagTypeDef]
+
+
+class AssetBundleImportJobVPCConnectionOverrideTagsOutputTypeDef(TypedDict):
+    VPCConnectionIds: list[str]
+    Tags: list[TagTypeDef]
+
+
 class AssetBundleImportJobOverrideTagsOutputTypeDef(TypedDict):
     VPCConnections: NotRequired[
         list[AssetBundleImportJobVPCConnectionOverrideTagsOutputTypeDef]
@@ -3021,6 +9502,16 @@ class AssetBundleImportJobOverrideTagsOutputTypeDef(TypedDict):
         list[AssetBundleImportJobDashboardOverrideTagsOutputTypeDef]
     ]
     Folders: NotRequired[list[AssetBundleImportJobFolderOverrideTagsOutputTypeDef]]
+
+
+class AssetBundleImportJobThemeOverrideTagsTypeDef(TypedDict):
+    ThemeIds: ReadOnly[Sequence[str]]
+    Tags: ReadOnly[Sequence[TagTypeDef]]
+
+
+class AssetBundleImportJobVPCConnectionOverrideTagsTypeDef(TypedDict):
+    VPCConnectionIds: ReadOnly[Sequence[str]]
+    Tags: ReadOnly[Sequence[TagTypeDef]]
 
 
 class AssetBundleImportJobOverrideTagsTypeDef(TypedDict):
@@ -3051,81 +9542,12 @@ class AssetBundleImportJobOverrideValidationStrategyTypeDef(TypedDict):
     StrictModeForAllResources: NotRequired[bool]
 
 
-class AssetBundleImportJobRefreshScheduleOverrideParametersOutputTypeDef(TypedDict):
-    DataSetId: str
-    ScheduleId: str
-    StartAfterDateTime: NotRequired[datetime]
-
-
-class AssetBundleImportJobRefreshScheduleOverrideParametersTypeDef(TypedDict):
-    DataSetId: str
-    ScheduleId: str
-    StartAfterDateTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class AssetBundleImportJobResourceIdOverrideConfigurationTypeDef(TypedDict):
-    PrefixForAllResources: NotRequired[str]
-
-
 class AssetBundleImportJobSummaryTypeDef(TypedDict):
     JobStatus: NotRequired[AssetBundleImportJobStatusType]
     Arn: NotRequired[str]
     CreatedTime: NotRequired[datetime]
     AssetBundleImportJobId: NotRequired[str]
     FailureAction: NotRequired[AssetBundleImportFailureActionType]
-
-
-class AssetBundleImportJobThemeOverrideParametersTypeDef(TypedDict):
-    ThemeId: str
-    Name: NotRequired[str]
-
-
-class AssetBundleImportJobThemeOverridePermissionsOutputTypeDef(TypedDict):
-    ThemeIds: list[str]
-    Permissions: AssetBundleResourcePermissionsOutputTypeDef
-
-
-class AssetBundleImportJobThemeOverridePermissionsTypeDef(TypedDict):
-    ThemeIds: ReadOnly[Sequence[str]]
-    Permissions: ReadOnly[AssetBundleResourcePermissionsTypeDef]
-
-
-class AssetBundleImportJobThemeOverrideTagsOutputTypeDef(TypedDict):
-    ThemeIds: list[str]
-    Tags: list[TagTypeDef]
-
-
-class AssetBundleImportJobThemeOverrideTagsTypeDef(TypedDict):
-    ThemeIds: ReadOnly[Sequence[str]]
-    Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class AssetBundleImportJobVPCConnectionOverrideParametersOutputTypeDef(TypedDict):
-    VPCConnectionId: str
-    Name: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    SecurityGroupIds: NotRequired[list[str]]
-    DnsResolvers: NotRequired[list[str]]
-    RoleArn: NotRequired[str]
-
-
-class AssetBundleImportJobVPCConnectionOverrideParametersTypeDef(TypedDict):
-    VPCConnectionId: str
-    Name: NotRequired[str]
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    DnsResolvers: NotRequired[ReadOnly[Sequence[str]]]
-    RoleArn: NotRequired[str]
-
-
-class AssetBundleImportJobVPCConnectionOverrideTagsOutputTypeDef(TypedDict):
-    VPCConnectionIds: list[str]
-    Tags: list[TagTypeDef]
-
-
-class AssetBundleImportJobVPCConnectionOverrideTagsTypeDef(TypedDict):
-    VPCConnectionIds: ReadOnly[Sequence[str]]
-    Tags: ReadOnly[Sequence[TagTypeDef]]
 
 
 class AssetBundleImportJobWarningTypeDef(TypedDict):
@@ -3143,87 +9565,15 @@ class AssetBundleImportSourceTypeDef(TypedDict):
     S3Uri: NotRequired[str]
 
 
-class AssetBundleResourceLinkSharingConfigurationOutputTypeDef(TypedDict):
-    Permissions: NotRequired[AssetBundleResourcePermissionsOutputTypeDef]
-
-
-class AssetBundleResourceLinkSharingConfigurationTypeDef(TypedDict):
-    Permissions: NotRequired[ReadOnly[AssetBundleResourcePermissionsTypeDef]]
-
-
-class AssetBundleResourcePermissionsOutputTypeDef(TypedDict):
-    Principals: list[str]
-    Actions: list[str]
-
-
-class AssetBundleResourcePermissionsTypeDef(TypedDict):
-    Principals: ReadOnly[Sequence[str]]
-    Actions: ReadOnly[Sequence[str]]
-
-
-class AssetOptionsOutputTypeDef(TypedDict):
-    Timezone: NotRequired[str]
-    WeekStart: NotRequired[DayOfTheWeekType]
-    QBusinessInsightsStatus: NotRequired[QBusinessInsightsStatusType]
-    ExcludedDataSetArns: NotRequired[list[str]]
-    CustomActionDefaults: NotRequired[VisualCustomActionDefaultsTypeDef]
-
-
-class AssetOptionsTypeDef(TypedDict):
-    Timezone: NotRequired[str]
-    WeekStart: NotRequired[DayOfTheWeekType]
-    QBusinessInsightsStatus: NotRequired[QBusinessInsightsStatusType]
-    ExcludedDataSetArns: NotRequired[ReadOnly[Sequence[str]]]
-    CustomActionDefaults: NotRequired[VisualCustomActionDefaultsTypeDef]
-
-
-class AthenaParametersTypeDef(TypedDict):
-    WorkGroup: NotRequired[str]
-    RoleArn: NotRequired[str]
-    ConsumerAccountRoleArn: NotRequired[str]
-    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
-
-
-class AttributeAggregationFunctionTypeDef(TypedDict):
-    SimpleAttributeAggregation: NotRequired[SimpleAttributeAggregationFunctionType]
-    ValueForMultipleValues: NotRequired[str]
-
-
-class AuroraParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Database: str
-
-
-class AuroraPostgreSqlParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Database: str
-
-
-class AuthConfigTypeDef(TypedDict):
-    AuthenticationType: ConnectionAuthTypeType
-    AuthenticationMetadata: AuthenticationMetadataTypeDef
-
-
-class AuthenticationMetadataTypeDef(TypedDict):
-    AuthorizationCodeGrantMetadata: NotRequired[AuthorizationCodeGrantMetadataTypeDef]
-    ClientCredentialsGrantMetadata: NotRequired[ClientCredentialsGrantMetadataTypeDef]
-    BasicAuthConnectionMetadata: NotRequired[BasicAuthConnectionMetadataTypeDef]
-    ApiKeyConnectionMetadata: NotRequired[APIKeyConnectionMetadataTypeDef]
-    NoneConnectionMetadata: NotRequired[NoneConnectionMetadataTypeDef]
-    IamConnectionMetadata: NotRequired[IAMConnectionMetadataTypeDef]
-
-
-class AuthorizationCodeGrantCredentialsDetailsTypeDef(TypedDict):
-    AuthorizationCodeGrantDetails: NotRequired[AuthorizationCodeGrantDetailsTypeDef]
-
-
 class AuthorizationCodeGrantDetailsTypeDef(TypedDict):
     ClientId: str
     ClientSecret: str
     TokenEndpoint: str
     AuthorizationEndpoint: str
+
+
+class AuthorizationCodeGrantCredentialsDetailsTypeDef(TypedDict):
+    AuthorizationCodeGrantDetails: NotRequired[AuthorizationCodeGrantDetailsTypeDef]
 
 
 class AuthorizationCodeGrantMetadataTypeDef(TypedDict):
@@ -3237,208 +9587,225 @@ class AuthorizationCodeGrantMetadataTypeDef(TypedDict):
     ]
 
 
-class AuthorizedTargetsByServiceTypeDef(TypedDict):
-    Service: NotRequired[ServiceTypeType]
-    AuthorizedTargets: NotRequired[list[str]]
-
-
-class AwsIotAnalyticsParametersTypeDef(TypedDict):
-    DataSetName: str
-
-
-class AxisDataOptionsTypeDef(TypedDict):
-    NumericAxisOptions: NotRequired[NumericAxisOptionsTypeDef]
-    DateAxisOptions: NotRequired[DateAxisOptionsTypeDef]
-
-
-class AxisDisplayDataDrivenRangeTypeDef(TypedDict):
-    pass
-
-
-class AxisDisplayMinMaxRangeTypeDef(TypedDict):
-    Minimum: NotRequired[float]
-    Maximum: NotRequired[float]
-
-
-class AxisDisplayOptionsTypeDef(TypedDict):
-    TickLabelOptions: NotRequired[AxisTickLabelOptionsTypeDef]
-    AxisLineVisibility: NotRequired[VisibilityType]
-    GridLineVisibility: NotRequired[VisibilityType]
-    DataOptions: NotRequired[AxisDataOptionsTypeDef]
-    ScrollbarOptions: NotRequired[ScrollBarOptionsTypeDef]
-    AxisOffset: NotRequired[str]
-
-
-class AxisDisplayRangeTypeDef(TypedDict):
-    MinMax: NotRequired[AxisDisplayMinMaxRangeTypeDef]
-    DataDriven: NotRequired[AxisDisplayDataDrivenRangeTypeDef]
-
-
-class AxisLabelOptionsTypeDef(TypedDict):
-    FontConfiguration: NotRequired[FontConfigurationTypeDef]
-    CustomLabel: NotRequired[str]
-    ApplyTo: NotRequired[AxisLabelReferenceOptionsTypeDef]
-
-
-class AxisLabelReferenceOptionsTypeDef(TypedDict):
-    FieldId: str
-    Column: ColumnIdentifierTypeDef
-
-
-class AxisLinearScaleTypeDef(TypedDict):
-    StepCount: NotRequired[int]
-    StepSize: NotRequired[float]
-
-
-class AxisLogarithmicScaleTypeDef(TypedDict):
-    Base: NotRequired[float]
-
-
-class AxisScaleTypeDef(TypedDict):
-    Linear: NotRequired[AxisLinearScaleTypeDef]
-    Logarithmic: NotRequired[AxisLogarithmicScaleTypeDef]
-
-
-class AxisTickLabelOptionsTypeDef(TypedDict):
-    LabelOptions: NotRequired[LabelOptionsTypeDef]
-    RotationAngle: NotRequired[float]
-
-
-class BarChartAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Category: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-    Colors: NotRequired[list[DimensionFieldTypeDef]]
-    SmallMultiples: NotRequired[list[DimensionFieldTypeDef]]
-
-
-class BarChartAggregatedFieldWellsTypeDef(TypedDict):
-    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    Colors: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    SmallMultiples: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-
-
-class BarChartConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[BarChartFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[BarChartSortConfigurationOutputTypeDef]
-    Orientation: NotRequired[BarChartOrientationType]
-    BarsArrangement: NotRequired[BarsArrangementType]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
-    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    ValueAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    ValueLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    ColorLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    DefaultSeriesSettings: NotRequired[BarChartDefaultSeriesSettingsTypeDef]
-    Series: NotRequired[list[BarSeriesItemTypeDef]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    ReferenceLines: NotRequired[list[ReferenceLineTypeDef]]
-    ContributionAnalysisDefaults: NotRequired[
-        list[ContributionAnalysisDefaultOutputTypeDef]
-    ]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class BarChartConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[BarChartFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[BarChartSortConfigurationTypeDef]]
-    Orientation: NotRequired[BarChartOrientationType]
-    BarsArrangement: NotRequired[BarsArrangementType]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
-    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    ValueAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    ValueLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    ColorLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    DefaultSeriesSettings: NotRequired[BarChartDefaultSeriesSettingsTypeDef]
-    Series: NotRequired[ReadOnly[Sequence[BarSeriesItemTypeDef]]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    ReferenceLines: NotRequired[ReadOnly[Sequence[ReferenceLineTypeDef]]]
-    ContributionAnalysisDefaults: NotRequired[
-        ReadOnly[Sequence[ContributionAnalysisDefaultTypeDef]]
-    ]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class BarChartDefaultSeriesSettingsTypeDef(TypedDict):
-    DecalSettings: NotRequired[DecalSettingsTypeDef]
-    BorderSettings: NotRequired[BorderSettingsTypeDef]
-
-
-class BarChartFieldWellsOutputTypeDef(TypedDict):
-    BarChartAggregatedFieldWells: NotRequired[BarChartAggregatedFieldWellsOutputTypeDef]
-
-
-class BarChartFieldWellsTypeDef(TypedDict):
-    BarChartAggregatedFieldWells: NotRequired[
-        ReadOnly[BarChartAggregatedFieldWellsTypeDef]
-    ]
-
-
-class BarChartSeriesSettingsTypeDef(TypedDict):
-    DecalSettings: NotRequired[DecalSettingsTypeDef]
-    BorderSettings: NotRequired[BorderSettingsTypeDef]
-
-
-class BarChartSortConfigurationOutputTypeDef(TypedDict):
-    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    ColorSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    SmallMultiplesSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class BarChartSortConfigurationTypeDef(TypedDict):
-    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    ColorSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    SmallMultiplesSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class BarChartVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[BarChartConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class BarChartVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[BarChartConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class BarSeriesItemTypeDef(TypedDict):
-    FieldBarSeriesItem: NotRequired[FieldBarSeriesItemTypeDef]
-    DataFieldBarSeriesItem: NotRequired[DataFieldBarSeriesItemTypeDef]
-
-
 class BasicAuthConnectionMetadataTypeDef(TypedDict):
     BaseEndpoint: str
     Username: str
     Password: str
 
 
+class ClientCredentialsGrantDetailsTypeDef(TypedDict):
+    ClientId: str
+    ClientSecret: str
+    TokenEndpoint: str
+
+
+class ClientCredentialsDetailsTypeDef(TypedDict):
+    ClientCredentialsGrantDetails: NotRequired[ClientCredentialsGrantDetailsTypeDef]
+
+
+class ClientCredentialsGrantMetadataTypeDef(TypedDict):
+    BaseEndpoint: str
+    ClientCredentialsSource: NotRequired[ClientCredentialsSourceType]
+    ClientCredentialsDetails: NotRequired[ClientCredentialsDetailsTypeDef]
+
+
+class IAMConnectionMetadataTypeDef(TypedDict):
+    RoleArn: str
+
+
+class NoneConnectionMetadataTypeDef(TypedDict):
+    BaseEndpoint: str
+
+
+class AuthenticationMetadataTypeDef(TypedDict):
+    AuthorizationCodeGrantMetadata: NotRequired[AuthorizationCodeGrantMetadataTypeDef]
+    ClientCredentialsGrantMetadata: NotRequired[ClientCredentialsGrantMetadataTypeDef]
+    BasicAuthConnectionMetadata: NotRequired[BasicAuthConnectionMetadataTypeDef]
+    ApiKeyConnectionMetadata: NotRequired[APIKeyConnectionMetadataTypeDef]
+    NoneConnectionMetadata: NotRequired[NoneConnectionMetadataTypeDef]
+    IamConnectionMetadata: NotRequired[IAMConnectionMetadataTypeDef]
+
+
+class AuthConfigTypeDef(TypedDict):
+    AuthenticationType: ConnectionAuthTypeType
+    AuthenticationMetadata: AuthenticationMetadataTypeDef
+
+
+class AuthorizedTargetsByServiceTypeDef(TypedDict):
+    Service: NotRequired[ServiceTypeType]
+    AuthorizedTargets: NotRequired[list[str]]
+
+
+class ContributionAnalysisFactorTypeDef(TypedDict):
+    FieldName: NotRequired[str]
+
+
+class IdentifierTypeDef(TypedDict):
+    Identity: str
+
+
+class FilterAggMetricsTypeDef(TypedDict):
+    MetricOperand: NotRequired[IdentifierTypeDef]
+    Function: NotRequired[AggTypeType]
+    SortDirection: NotRequired[TopicSortDirectionType]
+
+
+class CollectiveConstantEntryTypeDef(TypedDict):
+    ConstantType: NotRequired[ConstantTypeType]
+    Value: NotRequired[str]
+
+
+class TopicConstantValueTypeDef(TypedDict):
+    ConstantType: NotRequired[ConstantTypeType]
+    Value: NotRequired[str]
+    Minimum: NotRequired[str]
+    Maximum: NotRequired[str]
+    ValueList: NotRequired[ReadOnly[Sequence[CollectiveConstantEntryTypeDef]]]
+
+
+class TopicIRFilterOptionTypeDef(TypedDict):
+    FilterType: NotRequired[TopicIRFilterTypeType]
+    FilterClass: NotRequired[FilterClassType]
+    OperandField: NotRequired[IdentifierTypeDef]
+    Function: NotRequired[TopicIRFilterFunctionType]
+    Constant: NotRequired[ReadOnly[TopicConstantValueTypeDef]]
+    Inverse: NotRequired[bool]
+    NullFilter: NotRequired[NullFilterOptionType]
+    Aggregation: NotRequired[AggTypeType]
+    AggregationFunctionParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    AggregationPartitionBy: NotRequired[
+        ReadOnly[Sequence[AggregationPartitionByTypeDef]]
+    ]
+    Range: NotRequired[ReadOnly[TopicConstantValueTypeDef]]
+    Inclusive: NotRequired[bool]
+    TimeGranularity: NotRequired[TimeGranularityType]
+    LastNextOffset: NotRequired[ReadOnly[TopicConstantValueTypeDef]]
+    AggMetrics: NotRequired[ReadOnly[Sequence[FilterAggMetricsTypeDef]]]
+    TopBottomLimit: NotRequired[ReadOnly[TopicConstantValueTypeDef]]
+    SortDirection: NotRequired[TopicSortDirectionType]
+    Anchor: NotRequired[AnchorTypeDef]
+
+
+class ContributionAnalysisTimeRangesTypeDef(TypedDict):
+    StartRange: NotRequired[ReadOnly[TopicIRFilterOptionTypeDef]]
+    EndRange: NotRequired[ReadOnly[TopicIRFilterOptionTypeDef]]
+
+
+class TopicIRContributionAnalysisTypeDef(TypedDict):
+    Factors: NotRequired[ReadOnly[Sequence[ContributionAnalysisFactorTypeDef]]]
+    TimeRanges: NotRequired[ReadOnly[ContributionAnalysisTimeRangesTypeDef]]
+    Direction: NotRequired[ContributionAnalysisDirectionType]
+    SortType: NotRequired[ContributionAnalysisSortTypeType]
+
+
+class NegativeFormatTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Suffix: NotRequired[str]
+
+
+class DisplayFormatOptionsTypeDef(TypedDict):
+    UseBlankCellFormat: NotRequired[bool]
+    BlankCellFormat: NotRequired[str]
+    DateFormat: NotRequired[str]
+    DecimalSeparator: NotRequired[TopicNumericSeparatorSymbolType]
+    GroupingSeparator: NotRequired[str]
+    UseGrouping: NotRequired[bool]
+    FractionDigits: NotRequired[int]
+    Prefix: NotRequired[str]
+    Suffix: NotRequired[str]
+    UnitScaler: NotRequired[NumberScaleType]
+    NegativeFormat: NotRequired[NegativeFormatTypeDef]
+    CurrencySymbol: NotRequired[str]
+
+
+class NamedEntityRefTypeDef(TypedDict):
+    NamedEntityName: NotRequired[str]
+
+
+class TopicSortClauseTypeDef(TypedDict):
+    Operand: NotRequired[IdentifierTypeDef]
+    SortDirection: NotRequired[TopicSortDirectionType]
+
+
+class TopicIRGroupByTypeDef(TypedDict):
+    FieldName: NotRequired[IdentifierTypeDef]
+    TimeGranularity: NotRequired[TopicTimeGranularityType]
+    Sort: NotRequired[TopicSortClauseTypeDef]
+    DisplayFormat: NotRequired[DisplayFormatType]
+    DisplayFormatOptions: NotRequired[DisplayFormatOptionsTypeDef]
+    NamedEntity: NotRequired[NamedEntityRefTypeDef]
+
+
+class TopicIRComparisonMethodTypeDef(TypedDict):
+    Type: NotRequired[ComparisonMethodTypeType]
+    Period: NotRequired[TopicTimeGranularityType]
+    WindowSize: NotRequired[int]
+
+
+class TopicIRMetricTypeDef(TypedDict):
+    MetricId: NotRequired[IdentifierTypeDef]
+    Function: NotRequired[ReadOnly[AggFunctionTypeDef]]
+    Operands: NotRequired[ReadOnly[Sequence[IdentifierTypeDef]]]
+    ComparisonMethod: NotRequired[TopicIRComparisonMethodTypeDef]
+    Expression: NotRequired[str]
+    CalculatedFieldReferences: NotRequired[ReadOnly[Sequence[IdentifierTypeDef]]]
+    DisplayFormat: NotRequired[DisplayFormatType]
+    DisplayFormatOptions: NotRequired[DisplayFormatOptionsTypeDef]
+    NamedEntity: NotRequired[NamedEntityRefTypeDef]
+
+
+class VisualOptionsTypeDef(TypedDict):
+    type: NotRequired[str]
+
+
+class TopicIRTypeDef(TypedDict):
+    Metrics: NotRequired[ReadOnly[Sequence[TopicIRMetricTypeDef]]]
+    GroupByList: NotRequired[ReadOnly[Sequence[TopicIRGroupByTypeDef]]]
+    Filters: NotRequired[ReadOnly[Sequence[Sequence[TopicIRFilterOptionTypeDef]]]]
+    Sort: NotRequired[TopicSortClauseTypeDef]
+    ContributionAnalysis: NotRequired[ReadOnly[TopicIRContributionAnalysisTypeDef]]
+    Visual: NotRequired[VisualOptionsTypeDef]
+
+
+class SlotTypeDef(TypedDict):
+    SlotId: NotRequired[str]
+    VisualId: NotRequired[str]
+
+
+class TopicTemplateTypeDef(TypedDict):
+    TemplateType: NotRequired[str]
+    Slots: NotRequired[ReadOnly[Sequence[SlotTypeDef]]]
+
+
+class TopicVisualTypeDef(TypedDict):
+    VisualId: NotRequired[str]
+    Role: NotRequired[VisualRoleType]
+    Ir: NotRequired[ReadOnly[TopicIRTypeDef]]
+    SupportingVisuals: NotRequired[ReadOnly[Sequence[TopicVisualTypeDef]]]
+
+
+class CreateTopicReviewedAnswerTypeDef(TypedDict):
+    AnswerId: str
+    DatasetArn: str
+    Question: str
+    Mir: NotRequired[ReadOnly[TopicIRTypeDef]]
+    PrimaryVisual: NotRequired[ReadOnly[TopicVisualTypeDef]]
+    Template: NotRequired[ReadOnly[TopicTemplateTypeDef]]
+
+
 class BatchCreateTopicReviewedAnswerRequestTypeDef(TypedDict):
     AwsAccountId: str
     TopicId: str
     Answers: ReadOnly[Sequence[CreateTopicReviewedAnswerTypeDef]]
+
+
+class InvalidTopicReviewedAnswerTypeDef(TypedDict):
+    AnswerId: NotRequired[str]
+    Error: NotRequired[ReviewedAnswerErrorCodeType]
+
+
+class SucceededTopicReviewedAnswerTypeDef(TypedDict):
+    AnswerId: NotRequired[str]
 
 
 class BatchCreateTopicReviewedAnswerResponseTypeDef(TypedDict):
@@ -3467,114 +9834,8 @@ class BatchDeleteTopicReviewedAnswerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class BigQueryParametersTypeDef(TypedDict):
-    ProjectId: str
-    DataSetRegion: NotRequired[str]
-
-
-class BinCountOptionsTypeDef(TypedDict):
-    Value: NotRequired[int]
-
-
-class BinWidthOptionsTypeDef(TypedDict):
-    Value: NotRequired[float]
-    BinCountLimit: NotRequired[int]
-
-
-class BodySectionConfigurationOutputTypeDef(TypedDict):
-    SectionId: str
-    Content: BodySectionContentOutputTypeDef
-    Style: NotRequired[SectionStyleTypeDef]
-    PageBreakConfiguration: NotRequired[SectionPageBreakConfigurationTypeDef]
-    RepeatConfiguration: NotRequired[BodySectionRepeatConfigurationOutputTypeDef]
-
-
-class BodySectionConfigurationTypeDef(TypedDict):
-    SectionId: str
-    Content: ReadOnly[BodySectionContentTypeDef]
-    Style: NotRequired[SectionStyleTypeDef]
-    PageBreakConfiguration: NotRequired[SectionPageBreakConfigurationTypeDef]
-    RepeatConfiguration: NotRequired[ReadOnly[BodySectionRepeatConfigurationTypeDef]]
-
-
-class BodySectionContentOutputTypeDef(TypedDict):
-    Layout: NotRequired[SectionLayoutConfigurationOutputTypeDef]
-
-
-class BodySectionContentTypeDef(TypedDict):
-    Layout: NotRequired[ReadOnly[SectionLayoutConfigurationTypeDef]]
-
-
-class BodySectionDynamicCategoryDimensionConfigurationOutputTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    Limit: NotRequired[int]
-    SortByMetrics: NotRequired[list[ColumnSortTypeDef]]
-
-
-class BodySectionDynamicCategoryDimensionConfigurationTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    Limit: NotRequired[int]
-    SortByMetrics: NotRequired[ReadOnly[Sequence[ColumnSortTypeDef]]]
-
-
-class BodySectionDynamicNumericDimensionConfigurationOutputTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    Limit: NotRequired[int]
-    SortByMetrics: NotRequired[list[ColumnSortTypeDef]]
-
-
-class BodySectionDynamicNumericDimensionConfigurationTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    Limit: NotRequired[int]
-    SortByMetrics: NotRequired[ReadOnly[Sequence[ColumnSortTypeDef]]]
-
-
-class BodySectionRepeatConfigurationOutputTypeDef(TypedDict):
-    DimensionConfigurations: NotRequired[
-        list[BodySectionRepeatDimensionConfigurationOutputTypeDef]
-    ]
-    PageBreakConfiguration: NotRequired[BodySectionRepeatPageBreakConfigurationTypeDef]
-    NonRepeatingVisuals: NotRequired[list[str]]
-
-
-class BodySectionRepeatConfigurationTypeDef(TypedDict):
-    DimensionConfigurations: NotRequired[
-        ReadOnly[Sequence[BodySectionRepeatDimensionConfigurationTypeDef]]
-    ]
-    PageBreakConfiguration: NotRequired[BodySectionRepeatPageBreakConfigurationTypeDef]
-    NonRepeatingVisuals: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class BodySectionRepeatDimensionConfigurationOutputTypeDef(TypedDict):
-    DynamicCategoryDimensionConfiguration: NotRequired[
-        BodySectionDynamicCategoryDimensionConfigurationOutputTypeDef
-    ]
-    DynamicNumericDimensionConfiguration: NotRequired[
-        BodySectionDynamicNumericDimensionConfigurationOutputTypeDef
-    ]
-
-
-class BodySectionRepeatDimensionConfigurationTypeDef(TypedDict):
-    DynamicCategoryDimensionConfiguration: NotRequired[
-        ReadOnly[BodySectionDynamicCategoryDimensionConfigurationTypeDef]
-    ]
-    DynamicNumericDimensionConfiguration: NotRequired[
-        ReadOnly[BodySectionDynamicNumericDimensionConfigurationTypeDef]
-    ]
-
-
-class BodySectionRepeatPageBreakConfigurationTypeDef(TypedDict):
-    After: NotRequired[SectionAfterPageBreakTypeDef]
-
-
 class BookmarksConfigurationsTypeDef(TypedDict):
     Enabled: bool
-
-
-class BorderSettingsTypeDef(TypedDict):
-    BorderVisibility: NotRequired[VisibilityType]
-    BorderWidth: NotRequired[str]
-    BorderColor: NotRequired[str]
 
 
 class BorderStyleTypeDef(TypedDict):
@@ -3583,106 +9844,27 @@ class BorderStyleTypeDef(TypedDict):
     Width: NotRequired[str]
 
 
-class BoxPlotAggregatedFieldWellsOutputTypeDef(TypedDict):
-    GroupBy: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
+class ImageSourceTypeDef(TypedDict):
+    PublicUrl: NotRequired[str]
+    S3Uri: NotRequired[str]
 
 
-class BoxPlotAggregatedFieldWellsTypeDef(TypedDict):
-    GroupBy: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
+class ImageConfigurationTypeDef(TypedDict):
+    Source: NotRequired[ImageSourceTypeDef]
 
 
-class BoxPlotChartConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[BoxPlotFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[BoxPlotSortConfigurationOutputTypeDef]
-    BoxPlotOptions: NotRequired[BoxPlotOptionsTypeDef]
-    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    PrimaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    ReferenceLines: NotRequired[list[ReferenceLineTypeDef]]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+class ImageSetConfigurationTypeDef(TypedDict):
+    Original: ImageConfigurationTypeDef
 
 
-class BoxPlotChartConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[BoxPlotFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[BoxPlotSortConfigurationTypeDef]]
-    BoxPlotOptions: NotRequired[BoxPlotOptionsTypeDef]
-    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    PrimaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    ReferenceLines: NotRequired[ReadOnly[Sequence[ReferenceLineTypeDef]]]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
+class LogoSetConfigurationTypeDef(TypedDict):
+    Primary: ImageSetConfigurationTypeDef
+    Favicon: NotRequired[ImageSetConfigurationTypeDef]
 
 
-class BoxPlotFieldWellsOutputTypeDef(TypedDict):
-    BoxPlotAggregatedFieldWells: NotRequired[BoxPlotAggregatedFieldWellsOutputTypeDef]
-
-
-class BoxPlotFieldWellsTypeDef(TypedDict):
-    BoxPlotAggregatedFieldWells: NotRequired[
-        ReadOnly[BoxPlotAggregatedFieldWellsTypeDef]
-    ]
-
-
-class BoxPlotOptionsTypeDef(TypedDict):
-    StyleOptions: NotRequired[BoxPlotStyleOptionsTypeDef]
-    OutlierVisibility: NotRequired[VisibilityType]
-    AllDataPointsVisibility: NotRequired[VisibilityType]
-
-
-class BoxPlotSortConfigurationOutputTypeDef(TypedDict):
-    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
-    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
-
-
-class BoxPlotSortConfigurationTypeDef(TypedDict):
-    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
-
-
-class BoxPlotStyleOptionsTypeDef(TypedDict):
-    FillStyle: NotRequired[BoxPlotFillStyleType]
-
-
-class BoxPlotVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[BoxPlotChartConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class BoxPlotVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[BoxPlotChartConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class BrandColorPaletteTypeDef(TypedDict):
-    Primary: NotRequired[PaletteTypeDef]
-    Secondary: NotRequired[PaletteTypeDef]
-    Accent: NotRequired[PaletteTypeDef]
-    Measure: NotRequired[PaletteTypeDef]
-    Dimension: NotRequired[PaletteTypeDef]
-    Success: NotRequired[PaletteTypeDef]
-    Info: NotRequired[PaletteTypeDef]
-    Warning: NotRequired[PaletteTypeDef]
-    Danger: NotRequired[PaletteTypeDef]
+class LogoConfigurationTypeDef(TypedDict):
+    AltText: str
+    LogoSet: LogoSetConfigurationTypeDef
 
 
 class BrandDefinitionTypeDef(TypedDict):
@@ -3690,6 +9872,27 @@ class BrandDefinitionTypeDef(TypedDict):
     Description: NotRequired[str]
     ApplicationTheme: NotRequired[ApplicationThemeTypeDef]
     LogoConfiguration: NotRequired[LogoConfigurationTypeDef]
+
+
+class ImageTypeDef(TypedDict):
+    Source: NotRequired[ImageSourceTypeDef]
+    GeneratedImageUrl: NotRequired[str]
+
+
+class ImageSetTypeDef(TypedDict):
+    Original: ImageTypeDef
+    Height64: NotRequired[ImageTypeDef]
+    Height32: NotRequired[ImageTypeDef]
+
+
+class LogoSetTypeDef(TypedDict):
+    Primary: ImageSetTypeDef
+    Favicon: NotRequired[ImageSetTypeDef]
+
+
+class LogoTypeDef(TypedDict):
+    AltText: str
+    LogoSet: LogoSetTypeDef
 
 
 class BrandDetailTypeDef(TypedDict):
@@ -3702,10 +9905,6 @@ class BrandDetailTypeDef(TypedDict):
     VersionStatus: NotRequired[BrandVersionStatusType]
     Errors: NotRequired[list[str]]
     Logo: NotRequired[LogoTypeDef]
-
-
-class BrandElementStyleTypeDef(TypedDict):
-    NavbarStyle: NotRequired[NavbarStyleTypeDef]
 
 
 class BrandSummaryTypeDef(TypedDict):
@@ -3721,17 +9920,6 @@ class BrandSummaryTypeDef(TypedDict):
 class CalculatedColumnTypeDef(TypedDict):
     ColumnName: str
     ColumnId: str
-    Expression: str
-
-
-class CalculatedFieldTypeDef(TypedDict):
-    DataSetIdentifier: str
-    Name: str
-    Expression: str
-
-
-class CalculatedMeasureFieldTypeDef(TypedDict):
-    FieldId: str
     Expression: str
 
 
@@ -3980,19 +10168,6 @@ class CapabilitiesTypeDef(TypedDict):
     Scenario: NotRequired[CapabilityStateType]
 
 
-class CascadingControlConfigurationOutputTypeDef(TypedDict):
-    SourceControls: NotRequired[list[CascadingControlSourceTypeDef]]
-
-
-class CascadingControlConfigurationTypeDef(TypedDict):
-    SourceControls: NotRequired[ReadOnly[Sequence[CascadingControlSourceTypeDef]]]
-
-
-class CascadingControlSourceTypeDef(TypedDict):
-    SourceSheetControlId: NotRequired[str]
-    ColumnToMatch: NotRequired[ColumnIdentifierTypeDef]
-
-
 class CastColumnTypeOperationTypeDef(TypedDict):
     ColumnName: str
     NewColumnType: ColumnDataTypeType
@@ -4012,80 +10187,6 @@ class CastColumnTypesOperationTypeDef(TypedDict):
     CastColumnTypeOperations: ReadOnly[Sequence[CastColumnTypeOperationTypeDef]]
 
 
-class CategoricalDimensionFieldTypeDef(TypedDict):
-    FieldId: str
-    Column: ColumnIdentifierTypeDef
-    HierarchyId: NotRequired[str]
-    FormatConfiguration: NotRequired[StringFormatConfigurationTypeDef]
-
-
-class CategoricalMeasureFieldTypeDef(TypedDict):
-    FieldId: str
-    Column: ColumnIdentifierTypeDef
-    AggregationFunction: NotRequired[CategoricalAggregationFunctionType]
-    FormatConfiguration: NotRequired[StringFormatConfigurationTypeDef]
-
-
-class CategoryDrillDownFilterOutputTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    CategoryValues: list[str]
-
-
-class CategoryDrillDownFilterTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    CategoryValues: ReadOnly[Sequence[str]]
-
-
-class CategoryFilterConfigurationOutputTypeDef(TypedDict):
-    FilterListConfiguration: NotRequired[FilterListConfigurationOutputTypeDef]
-    CustomFilterListConfiguration: NotRequired[
-        CustomFilterListConfigurationOutputTypeDef
-    ]
-    CustomFilterConfiguration: NotRequired[CustomFilterConfigurationTypeDef]
-
-
-class CategoryFilterConfigurationTypeDef(TypedDict):
-    FilterListConfiguration: NotRequired[ReadOnly[FilterListConfigurationTypeDef]]
-    CustomFilterListConfiguration: NotRequired[
-        ReadOnly[CustomFilterListConfigurationTypeDef]
-    ]
-    CustomFilterConfiguration: NotRequired[CustomFilterConfigurationTypeDef]
-
-
-class CategoryFilterOutputTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    Configuration: CategoryFilterConfigurationOutputTypeDef
-    DefaultFilterControlConfiguration: NotRequired[
-        DefaultFilterControlConfigurationOutputTypeDef
-    ]
-
-
-class CategoryFilterTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    Configuration: ReadOnly[CategoryFilterConfigurationTypeDef]
-    DefaultFilterControlConfiguration: NotRequired[
-        ReadOnly[DefaultFilterControlConfigurationTypeDef]
-    ]
-
-
-class CategoryInnerFilterOutputTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    Configuration: CategoryFilterConfigurationOutputTypeDef
-    DefaultFilterControlConfiguration: NotRequired[
-        DefaultFilterControlConfigurationOutputTypeDef
-    ]
-
-
-class CategoryInnerFilterTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    Configuration: ReadOnly[CategoryFilterConfigurationTypeDef]
-    DefaultFilterControlConfiguration: NotRequired[
-        ReadOnly[DefaultFilterControlConfigurationTypeDef]
-    ]
-
-
 class CellValueSynonymOutputTypeDef(TypedDict):
     CellValue: NotRequired[str]
     Synonyms: NotRequired[list[str]]
@@ -4096,47 +10197,6 @@ class CellValueSynonymTypeDef(TypedDict):
     Synonyms: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class ChartAxisLabelOptionsOutputTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    SortIconVisibility: NotRequired[VisibilityType]
-    AxisLabelOptions: NotRequired[list[AxisLabelOptionsTypeDef]]
-
-
-class ChartAxisLabelOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    SortIconVisibility: NotRequired[VisibilityType]
-    AxisLabelOptions: NotRequired[ReadOnly[Sequence[AxisLabelOptionsTypeDef]]]
-
-
-class ClientCredentialsDetailsTypeDef(TypedDict):
-    ClientCredentialsGrantDetails: NotRequired[ClientCredentialsGrantDetailsTypeDef]
-
-
-class ClientCredentialsGrantDetailsTypeDef(TypedDict):
-    ClientId: str
-    ClientSecret: str
-    TokenEndpoint: str
-
-
-class ClientCredentialsGrantMetadataTypeDef(TypedDict):
-    BaseEndpoint: str
-    ClientCredentialsSource: NotRequired[ClientCredentialsSourceType]
-    ClientCredentialsDetails: NotRequired[ClientCredentialsDetailsTypeDef]
-
-
-class ClusterMarkerConfigurationTypeDef(TypedDict):
-    ClusterMarker: NotRequired[ClusterMarkerTypeDef]
-
-
-class ClusterMarkerTypeDef(TypedDict):
-    SimpleClusterMarker: NotRequired[SimpleClusterMarkerTypeDef]
-
-
-class CollectiveConstantEntryTypeDef(TypedDict):
-    ConstantType: NotRequired[ConstantTypeType]
-    Value: NotRequired[str]
-
-
 class CollectiveConstantOutputTypeDef(TypedDict):
     ValueList: NotRequired[list[str]]
 
@@ -4145,48 +10205,18 @@ class CollectiveConstantTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class ColorScaleOutputTypeDef(TypedDict):
-    Colors: list[DataColorTypeDef]
-    ColorFillType: ColorFillTypeType
-    NullValueColor: NotRequired[DataColorTypeDef]
-
-
-class ColorScaleTypeDef(TypedDict):
-    Colors: ReadOnly[Sequence[DataColorTypeDef]]
-    ColorFillType: ColorFillTypeType
-    NullValueColor: NotRequired[DataColorTypeDef]
-
-
-class ColorsConfigurationOutputTypeDef(TypedDict):
-    CustomColors: NotRequired[list[CustomColorTypeDef]]
-
-
-class ColorsConfigurationTypeDef(TypedDict):
-    CustomColors: NotRequired[ReadOnly[Sequence[CustomColorTypeDef]]]
-
-
-class ColumnConfigurationOutputTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    FormatConfiguration: NotRequired[FormatConfigurationTypeDef]
-    Role: NotRequired[ColumnRoleType]
-    ColorsConfiguration: NotRequired[ColorsConfigurationOutputTypeDef]
-    DecalSettingsConfiguration: NotRequired[DecalSettingsConfigurationOutputTypeDef]
-
-
-class ColumnConfigurationTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    FormatConfiguration: NotRequired[FormatConfigurationTypeDef]
-    Role: NotRequired[ColumnRoleType]
-    ColorsConfiguration: NotRequired[ReadOnly[ColorsConfigurationTypeDef]]
-    DecalSettingsConfiguration: NotRequired[ReadOnly[DecalSettingsConfigurationTypeDef]]
-
-
 class ColumnDescriptionTypeDef(TypedDict):
     Text: NotRequired[str]
 
 
 class ColumnGroupColumnSchemaTypeDef(TypedDict):
     Name: NotRequired[str]
+
+
+class GeoSpatialColumnGroupOutputTypeDef(TypedDict):
+    Name: str
+    CountryCode: NotRequired[GeoSpatialCountryCodeType]
+    Columns: list[str]
 
 
 class ColumnGroupOutputTypeDef(TypedDict):
@@ -4205,25 +10235,14 @@ class ColumnGroupSchemaTypeDef(TypedDict):
     ]
 
 
+class GeoSpatialColumnGroupTypeDef(TypedDict):
+    Name: str
+    CountryCode: NotRequired[GeoSpatialCountryCodeType]
+    Columns: ReadOnly[Sequence[str]]
+
+
 class ColumnGroupTypeDef(TypedDict):
     GeoSpatialColumnGroup: NotRequired[ReadOnly[GeoSpatialColumnGroupTypeDef]]
-
-
-class ColumnHierarchyOutputTypeDef(TypedDict):
-    ExplicitHierarchy: NotRequired[ExplicitHierarchyOutputTypeDef]
-    DateTimeHierarchy: NotRequired[DateTimeHierarchyOutputTypeDef]
-    PredefinedHierarchy: NotRequired[PredefinedHierarchyOutputTypeDef]
-
-
-class ColumnHierarchyTypeDef(TypedDict):
-    ExplicitHierarchy: NotRequired[ReadOnly[ExplicitHierarchyTypeDef]]
-    DateTimeHierarchy: NotRequired[ReadOnly[DateTimeHierarchyTypeDef]]
-    PredefinedHierarchy: NotRequired[ReadOnly[PredefinedHierarchyTypeDef]]
-
-
-class ColumnIdentifierTypeDef(TypedDict):
-    DataSetIdentifier: str
-    ColumnName: str
 
 
 class ColumnLevelPermissionRuleOutputTypeDef(TypedDict):
@@ -4242,20 +10261,14 @@ class ColumnSchemaTypeDef(TypedDict):
     GeographicRole: NotRequired[str]
 
 
-class ColumnSemanticPropertyTypeDef(TypedDict):
-    Description: NotRequired[ColumnDescriptionTypeDef]
-    AdditionalNotes: NotRequired[AdditionalNotesTypeDef]
-    SemanticType: NotRequired[ColumnSemanticTypeTypeDef]
-
-
 class ColumnSemanticTypeTypeDef(TypedDict):
     GeographicalRole: NotRequired[GeoSpatialDataRoleType]
 
 
-class ColumnSortTypeDef(TypedDict):
-    SortBy: ColumnIdentifierTypeDef
-    Direction: SortDirectionType
-    AggregationFunction: NotRequired[AggregationFunctionTypeDef]
+class ColumnSemanticPropertyTypeDef(TypedDict):
+    Description: NotRequired[ColumnDescriptionTypeDef]
+    AdditionalNotes: NotRequired[AdditionalNotesTypeDef]
+    SemanticType: NotRequired[ColumnSemanticTypeTypeDef]
 
 
 class ColumnTagTypeDef(TypedDict):
@@ -4266,139 +10279,6 @@ class ColumnTagTypeDef(TypedDict):
 class ColumnToUnpivotTypeDef(TypedDict):
     ColumnName: NotRequired[str]
     NewValue: NotRequired[str]
-
-
-class ColumnTooltipItemTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    Label: NotRequired[str]
-    Visibility: NotRequired[VisibilityType]
-    Aggregation: NotRequired[AggregationFunctionTypeDef]
-    TooltipTarget: NotRequired[TooltipTargetType]
-
-
-class ComboChartAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Category: NotRequired[list[DimensionFieldTypeDef]]
-    BarValues: NotRequired[list[MeasureFieldTypeDef]]
-    Colors: NotRequired[list[DimensionFieldTypeDef]]
-    LineValues: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class ComboChartAggregatedFieldWellsTypeDef(TypedDict):
-    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    BarValues: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    Colors: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    LineValues: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class ComboChartConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[ComboChartFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[ComboChartSortConfigurationOutputTypeDef]
-    BarsArrangement: NotRequired[BarsArrangementType]
-    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    PrimaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    SecondaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    SecondaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    SingleAxisOptions: NotRequired[SingleAxisOptionsTypeDef]
-    ColorLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    DefaultSeriesSettings: NotRequired[ComboChartDefaultSeriesSettingsTypeDef]
-    Series: NotRequired[list[ComboSeriesItemTypeDef]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    BarDataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    LineDataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    ReferenceLines: NotRequired[list[ReferenceLineTypeDef]]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class ComboChartConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[ComboChartFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[ComboChartSortConfigurationTypeDef]]
-    BarsArrangement: NotRequired[BarsArrangementType]
-    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    PrimaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    SecondaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    SecondaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    SingleAxisOptions: NotRequired[SingleAxisOptionsTypeDef]
-    ColorLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    DefaultSeriesSettings: NotRequired[ComboChartDefaultSeriesSettingsTypeDef]
-    Series: NotRequired[ReadOnly[Sequence[ComboSeriesItemTypeDef]]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    BarDataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    LineDataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    ReferenceLines: NotRequired[ReadOnly[Sequence[ReferenceLineTypeDef]]]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class ComboChartDefaultSeriesSettingsTypeDef(TypedDict):
-    LineStyleSettings: NotRequired[LineChartLineStyleSettingsTypeDef]
-    MarkerStyleSettings: NotRequired[LineChartMarkerStyleSettingsTypeDef]
-    DecalSettings: NotRequired[DecalSettingsTypeDef]
-    BorderSettings: NotRequired[BorderSettingsTypeDef]
-
-
-class ComboChartFieldWellsOutputTypeDef(TypedDict):
-    ComboChartAggregatedFieldWells: NotRequired[
-        ComboChartAggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class ComboChartFieldWellsTypeDef(TypedDict):
-    ComboChartAggregatedFieldWells: NotRequired[
-        ReadOnly[ComboChartAggregatedFieldWellsTypeDef]
-    ]
-
-
-class ComboChartSeriesSettingsTypeDef(TypedDict):
-    LineStyleSettings: NotRequired[LineChartLineStyleSettingsTypeDef]
-    MarkerStyleSettings: NotRequired[LineChartMarkerStyleSettingsTypeDef]
-    DecalSettings: NotRequired[DecalSettingsTypeDef]
-    BorderSettings: NotRequired[BorderSettingsTypeDef]
-
-
-class ComboChartSortConfigurationOutputTypeDef(TypedDict):
-    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    ColorSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class ComboChartSortConfigurationTypeDef(TypedDict):
-    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    ColorSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class ComboChartVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ComboChartConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class ComboChartVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[ComboChartConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class ComboSeriesItemTypeDef(TypedDict):
-    FieldComboSeriesItem: NotRequired[FieldComboSeriesItemTypeDef]
-    DataFieldComboSeriesItem: NotRequired[DataFieldComboSeriesItemTypeDef]
 
 
 class ComparativeOrderOutputTypeDef(TypedDict):
@@ -4413,113 +10293,33 @@ class ComparativeOrderTypeDef(TypedDict):
     TreatUndefinedSpecifiedValues: NotRequired[UndefinedSpecifiedValueTypeType]
 
 
-class ComparisonConfigurationTypeDef(TypedDict):
-    ComparisonMethod: NotRequired[ComparisonMethodType]
-    ComparisonFormat: NotRequired[ComparisonFormatConfigurationTypeDef]
+class TopicConstantValueOutputTypeDef(TypedDict):
+    ConstantType: NotRequired[ConstantTypeType]
+    Value: NotRequired[str]
+    Minimum: NotRequired[str]
+    Maximum: NotRequired[str]
+    ValueList: NotRequired[list[CollectiveConstantEntryTypeDef]]
 
 
-class ComparisonFormatConfigurationTypeDef(TypedDict):
-    NumberDisplayFormatConfiguration: NotRequired[
-        NumberDisplayFormatConfigurationTypeDef
-    ]
-    PercentageDisplayFormatConfiguration: NotRequired[
-        PercentageDisplayFormatConfigurationTypeDef
-    ]
-
-
-class ComputationTypeDef(TypedDict):
-    TopBottomRanked: NotRequired[TopBottomRankedComputationTypeDef]
-    TopBottomMovers: NotRequired[TopBottomMoversComputationTypeDef]
-    TotalAggregation: NotRequired[TotalAggregationComputationTypeDef]
-    MaximumMinimum: NotRequired[MaximumMinimumComputationTypeDef]
-    MetricComparison: NotRequired[MetricComparisonComputationTypeDef]
-    PeriodOverPeriod: NotRequired[PeriodOverPeriodComputationTypeDef]
-    PeriodToDate: NotRequired[PeriodToDateComputationTypeDef]
-    GrowthRate: NotRequired[GrowthRateComputationTypeDef]
-    UniqueValues: NotRequired[UniqueValuesComputationTypeDef]
-    Forecast: NotRequired[ForecastComputationTypeDef]
-
-
-class ConditionalFormattingColorOutputTypeDef(TypedDict):
-    Solid: NotRequired[ConditionalFormattingSolidColorTypeDef]
-    Gradient: NotRequired[ConditionalFormattingGradientColorOutputTypeDef]
-
-
-class ConditionalFormattingColorTypeDef(TypedDict):
-    Solid: NotRequired[ConditionalFormattingSolidColorTypeDef]
-    Gradient: NotRequired[ReadOnly[ConditionalFormattingGradientColorTypeDef]]
-
-
-class ConditionalFormattingCustomIconConditionTypeDef(TypedDict):
-    Expression: str
-    IconOptions: ConditionalFormattingCustomIconOptionsTypeDef
-    Color: NotRequired[str]
-    DisplayConfiguration: NotRequired[
-        ConditionalFormattingIconDisplayConfigurationTypeDef
-    ]
-
-
-class ConditionalFormattingCustomIconOptionsTypeDef(TypedDict):
-    Icon: NotRequired[IconType]
-    UnicodeIcon: NotRequired[str]
-
-
-class ConditionalFormattingGradientColorOutputTypeDef(TypedDict):
-    Expression: str
-    Color: GradientColorOutputTypeDef
-
-
-class ConditionalFormattingGradientColorTypeDef(TypedDict):
-    Expression: str
-    Color: ReadOnly[GradientColorTypeDef]
-
-
-class ConditionalFormattingIconDisplayConfigurationTypeDef(TypedDict):
-    IconDisplayOption: NotRequired[ConditionalFormattingIconDisplayOptionType]
-
-
-class ConditionalFormattingIconSetTypeDef(TypedDict):
-    Expression: str
-    IconSetType: NotRequired[ConditionalFormattingIconSetTypeType]
-
-
-class ConditionalFormattingIconTypeDef(TypedDict):
-    IconSet: NotRequired[ConditionalFormattingIconSetTypeDef]
-    CustomCondition: NotRequired[ConditionalFormattingCustomIconConditionTypeDef]
-
-
-class ConditionalFormattingSolidColorTypeDef(TypedDict):
-    Expression: str
-    Color: NotRequired[str]
-
-
-class ConfluenceParametersTypeDef(TypedDict):
-    ConfluenceUrl: str
-
-
-class ContextMenuOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class ContextualAccentPaletteTypeDef(TypedDict):
-    Connection: NotRequired[PaletteTypeDef]
-    Visualization: NotRequired[PaletteTypeDef]
-    Insight: NotRequired[PaletteTypeDef]
-    Automation: NotRequired[PaletteTypeDef]
-
-
-class ContributionAnalysisDefaultOutputTypeDef(TypedDict):
-    MeasureFieldId: str
-    ContributorDimensions: list[ColumnIdentifierTypeDef]
-
-
-class ContributionAnalysisDefaultTypeDef(TypedDict):
-    MeasureFieldId: str
-    ContributorDimensions: ReadOnly[Sequence[ColumnIdentifierTypeDef]]
-
-
-class ContributionAnalysisFactorTypeDef(TypedDict):
-    FieldName: NotRequired[str]
+class TopicIRFilterOptionOutputTypeDef(TypedDict):
+    FilterType: NotRequired[TopicIRFilterTypeType]
+    FilterClass: NotRequired[FilterClassType]
+    OperandField: NotRequired[IdentifierTypeDef]
+    Function: NotRequired[TopicIRFilterFunctionType]
+    Constant: NotRequired[TopicConstantValueOutputTypeDef]
+    Inverse: NotRequired[bool]
+    NullFilter: NotRequired[NullFilterOptionType]
+    Aggregation: NotRequired[AggTypeType]
+    AggregationFunctionParameters: NotRequired[dict[str, str]]
+    AggregationPartitionBy: NotRequired[list[AggregationPartitionByTypeDef]]
+    Range: NotRequired[TopicConstantValueOutputTypeDef]
+    Inclusive: NotRequired[bool]
+    TimeGranularity: NotRequired[TimeGranularityType]
+    LastNextOffset: NotRequired[TopicConstantValueOutputTypeDef]
+    AggMetrics: NotRequired[list[FilterAggMetricsTypeDef]]
+    TopBottomLimit: NotRequired[TopicConstantValueOutputTypeDef]
+    SortDirection: NotRequired[TopicSortDirectionType]
+    Anchor: NotRequired[AnchorTypeDef]
 
 
 class ContributionAnalysisTimeRangesOutputTypeDef(TypedDict):
@@ -4527,29 +10327,9 @@ class ContributionAnalysisTimeRangesOutputTypeDef(TypedDict):
     EndRange: NotRequired[TopicIRFilterOptionOutputTypeDef]
 
 
-class ContributionAnalysisTimeRangesTypeDef(TypedDict):
-    StartRange: NotRequired[ReadOnly[TopicIRFilterOptionTypeDef]]
-    EndRange: NotRequired[ReadOnly[TopicIRFilterOptionTypeDef]]
-
-
-class ControlSortConfigurationTypeDef(TypedDict):
-    SelectableValuesSort: NotRequired[SelectableValuesSortTypeDef]
-    ControlColumnSort: NotRequired[AggregationSortConfigurationTypeDef]
-
-
 class ControlTitleFontConfigurationTypeDef(TypedDict):
     FontConfiguration: NotRequired[FontConfigurationTypeDef]
     TextAlignment: NotRequired[HorizontalTextAlignmentType]
-
-
-class ControlTitleFormatTextTypeDef(TypedDict):
-    PlainText: NotRequired[str]
-    RichText: NotRequired[str]
-
-
-class CoordinateTypeDef(TypedDict):
-    Latitude: float
-    Longitude: float
 
 
 class CreateAccountCustomizationRequestTypeDef(TypedDict):
@@ -4591,11 +10371,23 @@ class CreateAccountSubscriptionRequestTypeDef(TypedDict):
     IAMIdentityCenterInstanceArn: NotRequired[str]
 
 
+class SignupResponseTypeDef(TypedDict):
+    IAMUser: NotRequired[bool]
+    userLoginName: NotRequired[str]
+    accountName: NotRequired[str]
+    directoryType: NotRequired[str]
+
+
 class CreateAccountSubscriptionResponseTypeDef(TypedDict):
     SignupResponse: NotRequired[SignupResponseTypeDef]
     Status: NotRequired[int]
     RequestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourcePermissionTypeDef(TypedDict):
+    Principal: str
+    Actions: ReadOnly[Sequence[str]]
 
 
 class CreateActionConnectorRequestTypeDef(TypedDict):
@@ -4617,6 +10409,37 @@ class CreateActionConnectorResponseTypeDef(TypedDict):
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DateTimeParameterTypeDef(TypedDict):
+    Name: str
+    Values: ReadOnly[Sequence[datetime | str]]
+
+
+class DecimalParameterTypeDef(TypedDict):
+    Name: str
+    Values: ReadOnly[Sequence[float]]
+
+
+class IntegerParameterTypeDef(TypedDict):
+    Name: str
+    Values: ReadOnly[Sequence[int]]
+
+
+class StringParameterTypeDef(TypedDict):
+    Name: str
+    Values: ReadOnly[Sequence[str]]
+
+
+class ParametersTypeDef(TypedDict):
+    StringParameters: NotRequired[ReadOnly[Sequence[StringParameterTypeDef]]]
+    IntegerParameters: NotRequired[ReadOnly[Sequence[IntegerParameterTypeDef]]]
+    DecimalParameters: NotRequired[ReadOnly[Sequence[DecimalParameterTypeDef]]]
+    DateTimeParameters: NotRequired[ReadOnly[Sequence[DateTimeParameterTypeDef]]]
+
+
+class ValidationStrategyTypeDef(TypedDict):
+    Mode: ValidationStrategyModeType
 
 
 class CreateAnalysisRequestTypeDef(TypedDict):
@@ -4682,6 +10505,110 @@ class CreateCustomPermissionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExportHiddenFieldsOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class DashboardVisualPublishOptionsTypeDef(TypedDict):
+    ExportHiddenFieldsOption: NotRequired[ExportHiddenFieldsOptionTypeDef]
+
+
+class DataPointDrillUpDownOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class DataPointMenuLabelOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class DataPointTooltipOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class DataQAEnabledOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class DataStoriesSharingOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class ExecutiveSummaryOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class ExportToCSVOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class ExportWithHiddenFieldsOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class QuickSuiteActionsOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class SheetControlsOptionTypeDef(TypedDict):
+    VisibilityState: NotRequired[DashboardUIStateType]
+
+
+class SheetLayoutElementMaximizationOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class VisualAxisSortOptionTypeDef(TypedDict):
+    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+
+
+class DashboardPublishOptionsTypeDef(TypedDict):
+    AdHocFilteringOption: NotRequired[AdHocFilteringOptionTypeDef]
+    ExportToCSVOption: NotRequired[ExportToCSVOptionTypeDef]
+    SheetControlsOption: NotRequired[SheetControlsOptionTypeDef]
+    VisualPublishOptions: NotRequired[DashboardVisualPublishOptionsTypeDef]
+    SheetLayoutElementMaximizationOption: NotRequired[
+        SheetLayoutElementMaximizationOptionTypeDef
+    ]
+    VisualMenuOption: NotRequired[VisualMenuOptionTypeDef]
+    VisualAxisSortOption: NotRequired[VisualAxisSortOptionTypeDef]
+    ExportWithHiddenFieldsOption: NotRequired[ExportWithHiddenFieldsOptionTypeDef]
+    DataPointDrillUpDownOption: NotRequired[DataPointDrillUpDownOptionTypeDef]
+    DataPointMenuLabelOption: NotRequired[DataPointMenuLabelOptionTypeDef]
+    DataPointTooltipOption: NotRequired[DataPointTooltipOptionTypeDef]
+    DataQAEnabledOption: NotRequired[DataQAEnabledOptionTypeDef]
+    QuickSuiteActionsOption: NotRequired[QuickSuiteActionsOptionTypeDef]
+    ExecutiveSummaryOption: NotRequired[ExecutiveSummaryOptionTypeDef]
+    DataStoriesSharingOption: NotRequired[DataStoriesSharingOptionTypeDef]
+
+
+class DashboardSourceTemplateTypeDef(TypedDict):
+    DataSetReferences: ReadOnly[Sequence[DataSetReferenceTypeDef]]
+    Arn: str
+
+
+class DashboardSourceEntityTypeDef(TypedDict):
+    SourceTemplate: NotRequired[ReadOnly[DashboardSourceTemplateTypeDef]]
+
+
+class DashboardVersionDefinitionTypeDef(TypedDict):
+    DataSetIdentifierDeclarations: ReadOnly[
+        Sequence[DataSetIdentifierDeclarationTypeDef]
+    ]
+    Sheets: NotRequired[ReadOnly[Sequence[SheetDefinitionTypeDef]]]
+    TooltipSheets: NotRequired[ReadOnly[Sequence[TooltipSheetDefinitionTypeDef]]]
+    CalculatedFields: NotRequired[ReadOnly[Sequence[CalculatedFieldTypeDef]]]
+    ParameterDeclarations: NotRequired[ReadOnly[Sequence[ParameterDeclarationTypeDef]]]
+    FilterGroups: NotRequired[ReadOnly[Sequence[FilterGroupTypeDef]]]
+    ColumnConfigurations: NotRequired[ReadOnly[Sequence[ColumnConfigurationTypeDef]]]
+    AnalysisDefaults: NotRequired[AnalysisDefaultsTypeDef]
+    Options: NotRequired[ReadOnly[AssetOptionsTypeDef]]
+    StaticFiles: NotRequired[ReadOnly[Sequence[StaticFileTypeDef]]]
+
+
+class LinkSharingConfigurationTypeDef(TypedDict):
+    Permissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+
+
 class CreateDashboardRequestTypeDef(TypedDict):
     AwsAccountId: str
     DashboardId: str
@@ -4708,6 +10635,468 @@ class CreateDashboardResponseTypeDef(TypedDict):
     Status: NotRequired[int]
     RequestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DestinationTableSourceTypeDef(TypedDict):
+    TransformOperationId: str
+
+
+class DestinationTableTypeDef(TypedDict):
+    Alias: str
+    Source: DestinationTableSourceTypeDef
+
+
+class InputColumnTypeDef(TypedDict):
+    Name: str
+    Id: NotRequired[str]
+    Type: InputColumnDataTypeType
+    SubType: NotRequired[ColumnDataSubTypeType]
+
+
+class ParentDataSetTypeDef(TypedDict):
+    DataSetArn: str
+    InputColumns: ReadOnly[Sequence[InputColumnTypeDef]]
+
+
+class SourceTableTypeDef(TypedDict):
+    PhysicalTableId: NotRequired[str]
+    DataSet: NotRequired[ReadOnly[ParentDataSetTypeDef]]
+
+
+class DataSetDateFilterValueTypeDef(TypedDict):
+    StaticValue: NotRequired[ReadOnly[datetime | str]]
+
+
+class DataSetDateComparisonFilterConditionTypeDef(TypedDict):
+    Operator: DataSetDateComparisonFilterOperatorType
+    Value: NotRequired[ReadOnly[DataSetDateFilterValueTypeDef]]
+
+
+class DataSetDateRangeFilterConditionTypeDef(TypedDict):
+    RangeMinimum: NotRequired[ReadOnly[DataSetDateFilterValueTypeDef]]
+    RangeMaximum: NotRequired[ReadOnly[DataSetDateFilterValueTypeDef]]
+    IncludeMinimum: NotRequired[bool]
+    IncludeMaximum: NotRequired[bool]
+
+
+class DataSetDateFilterConditionTypeDef(TypedDict):
+    ColumnName: NotRequired[str]
+    ComparisonFilterCondition: NotRequired[
+        ReadOnly[DataSetDateComparisonFilterConditionTypeDef]
+    ]
+    RangeFilterCondition: NotRequired[ReadOnly[DataSetDateRangeFilterConditionTypeDef]]
+
+
+class DataSetNumericFilterValueTypeDef(TypedDict):
+    StaticValue: NotRequired[float]
+
+
+class DataSetNumericComparisonFilterConditionTypeDef(TypedDict):
+    Operator: DataSetNumericComparisonFilterOperatorType
+    Value: NotRequired[DataSetNumericFilterValueTypeDef]
+
+
+class DataSetNumericRangeFilterConditionTypeDef(TypedDict):
+    RangeMinimum: NotRequired[DataSetNumericFilterValueTypeDef]
+    RangeMaximum: NotRequired[DataSetNumericFilterValueTypeDef]
+    IncludeMinimum: NotRequired[bool]
+    IncludeMaximum: NotRequired[bool]
+
+
+class DataSetNumericFilterConditionTypeDef(TypedDict):
+    ColumnName: NotRequired[str]
+    ComparisonFilterCondition: NotRequired[
+        DataSetNumericComparisonFilterConditionTypeDef
+    ]
+    RangeFilterCondition: NotRequired[DataSetNumericRangeFilterConditionTypeDef]
+
+
+class DataSetStringFilterValueTypeDef(TypedDict):
+    StaticValue: NotRequired[str]
+
+
+class DataSetStringComparisonFilterConditionTypeDef(TypedDict):
+    Operator: DataSetStringComparisonFilterOperatorType
+    Value: NotRequired[DataSetStringFilterValueTypeDef]
+
+
+class DataSetStringListFilterValueTypeDef(TypedDict):
+    StaticValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DataSetStringListFilterConditionTypeDef(TypedDict):
+    Operator: DataSetStringListFilterOperatorType
+    Values: NotRequired[ReadOnly[DataSetStringListFilterValueTypeDef]]
+
+
+class DataSetStringFilterConditionTypeDef(TypedDict):
+    ColumnName: NotRequired[str]
+    ComparisonFilterCondition: NotRequired[
+        DataSetStringComparisonFilterConditionTypeDef
+    ]
+    ListFilterCondition: NotRequired[ReadOnly[DataSetStringListFilterConditionTypeDef]]
+
+
+class FilterOperationTypeDef(TypedDict):
+    ConditionExpression: NotRequired[str]
+    StringFilterCondition: NotRequired[ReadOnly[DataSetStringFilterConditionTypeDef]]
+    NumericFilterCondition: NotRequired[DataSetNumericFilterConditionTypeDef]
+    DateFilterCondition: NotRequired[ReadOnly[DataSetDateFilterConditionTypeDef]]
+
+
+class FiltersOperationTypeDef(TypedDict):
+    Alias: str
+    Source: ReadOnly[TransformOperationSourceTypeDef]
+    FilterOperations: ReadOnly[Sequence[FilterOperationTypeDef]]
+
+
+class ImportTableOperationSourceTypeDef(TypedDict):
+    SourceTableId: str
+    ColumnIdMappings: NotRequired[ReadOnly[Sequence[DataSetColumnIdMappingTypeDef]]]
+
+
+class ImportTableOperationTypeDef(TypedDict):
+    Alias: str
+    Source: ReadOnly[ImportTableOperationSourceTypeDef]
+
+
+class OutputColumnNameOverrideTypeDef(TypedDict):
+    SourceColumnName: NotRequired[str]
+    OutputColumnName: str
+
+
+class JoinOperandPropertiesTypeDef(TypedDict):
+    OutputColumnNameOverrides: ReadOnly[Sequence[OutputColumnNameOverrideTypeDef]]
+
+
+class JoinOperationTypeDef(TypedDict):
+    Alias: str
+    LeftOperand: ReadOnly[TransformOperationSourceTypeDef]
+    RightOperand: ReadOnly[TransformOperationSourceTypeDef]
+    Type: JoinOperationTypeType
+    OnClause: str
+    LeftOperandProperties: NotRequired[ReadOnly[JoinOperandPropertiesTypeDef]]
+    RightOperandProperties: NotRequired[ReadOnly[JoinOperandPropertiesTypeDef]]
+
+
+class PivotedLabelTypeDef(TypedDict):
+    LabelName: str
+    NewColumnName: str
+    NewColumnId: str
+
+
+class PivotConfigurationTypeDef(TypedDict):
+    LabelColumnName: NotRequired[str]
+    PivotedLabels: ReadOnly[Sequence[PivotedLabelTypeDef]]
+
+
+class ValueColumnConfigurationTypeDef(TypedDict):
+    AggregationFunction: NotRequired[DataPrepAggregationFunctionTypeDef]
+
+
+class PivotOperationTypeDef(TypedDict):
+    Alias: str
+    Source: ReadOnly[TransformOperationSourceTypeDef]
+    GroupByColumnNames: NotRequired[ReadOnly[Sequence[str]]]
+    ValueColumnConfiguration: ValueColumnConfigurationTypeDef
+    PivotConfiguration: ReadOnly[PivotConfigurationTypeDef]
+
+
+class ProjectOperationTypeDef(TypedDict):
+    Alias: NotRequired[str]
+    Source: NotRequired[ReadOnly[TransformOperationSourceTypeDef]]
+    ProjectedColumns: ReadOnly[Sequence[str]]
+
+
+class RenameColumnOperationTypeDef(TypedDict):
+    ColumnName: str
+    NewColumnName: str
+
+
+class RenameColumnsOperationTypeDef(TypedDict):
+    Alias: str
+    Source: ReadOnly[TransformOperationSourceTypeDef]
+    RenameColumnOperations: ReadOnly[Sequence[RenameColumnOperationTypeDef]]
+
+
+class UnpivotOperationTypeDef(TypedDict):
+    Alias: str
+    Source: ReadOnly[TransformOperationSourceTypeDef]
+    ColumnsToUnpivot: ReadOnly[Sequence[ColumnToUnpivotTypeDef]]
+    UnpivotedLabelColumnName: str
+    UnpivotedLabelColumnId: str
+    UnpivotedValueColumnName: str
+    UnpivotedValueColumnId: str
+
+
+class TransformStepTypeDef(TypedDict):
+    ImportTableStep: NotRequired[ReadOnly[ImportTableOperationTypeDef]]
+    ProjectStep: NotRequired[ReadOnly[ProjectOperationTypeDef]]
+    FiltersStep: NotRequired[ReadOnly[FiltersOperationTypeDef]]
+    CreateColumnsStep: NotRequired[ReadOnly[CreateColumnsOperationTypeDef]]
+    RenameColumnsStep: NotRequired[ReadOnly[RenameColumnsOperationTypeDef]]
+    CastColumnTypesStep: NotRequired[ReadOnly[CastColumnTypesOperationTypeDef]]
+    JoinStep: NotRequired[ReadOnly[JoinOperationTypeDef]]
+    AggregateStep: NotRequired[ReadOnly[AggregateOperationTypeDef]]
+    PivotStep: NotRequired[ReadOnly[PivotOperationTypeDef]]
+    UnpivotStep: NotRequired[ReadOnly[UnpivotOperationTypeDef]]
+    AppendStep: NotRequired[ReadOnly[AppendOperationTypeDef]]
+
+
+class DataPrepConfigurationTypeDef(TypedDict):
+    SourceTableMap: ReadOnly[Mapping[str, SourceTableTypeDef]]
+    TransformStepMap: ReadOnly[Mapping[str, TransformStepTypeDef]]
+    DestinationTableMap: ReadOnly[Mapping[str, DestinationTableTypeDef]]
+
+
+class DataSetUsageConfigurationTypeDef(TypedDict):
+    DisableUseAsDirectQuerySource: NotRequired[bool]
+    DisableUseAsImportedSource: NotRequired[bool]
+
+
+class DateTimeDatasetParameterDefaultValuesTypeDef(TypedDict):
+    StaticValues: NotRequired[ReadOnly[Sequence[datetime | str]]]
+
+
+class DateTimeDatasetParameterTypeDef(TypedDict):
+    Id: str
+    Name: str
+    ValueType: DatasetParameterValueTypeType
+    TimeGranularity: NotRequired[TimeGranularityType]
+    DefaultValues: NotRequired[ReadOnly[DateTimeDatasetParameterDefaultValuesTypeDef]]
+
+
+class DecimalDatasetParameterDefaultValuesTypeDef(TypedDict):
+    StaticValues: NotRequired[ReadOnly[Sequence[float]]]
+
+
+class DecimalDatasetParameterTypeDef(TypedDict):
+    Id: str
+    Name: str
+    ValueType: DatasetParameterValueTypeType
+    DefaultValues: NotRequired[ReadOnly[DecimalDatasetParameterDefaultValuesTypeDef]]
+
+
+class IntegerDatasetParameterDefaultValuesTypeDef(TypedDict):
+    StaticValues: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class IntegerDatasetParameterTypeDef(TypedDict):
+    Id: str
+    Name: str
+    ValueType: DatasetParameterValueTypeType
+    DefaultValues: NotRequired[ReadOnly[IntegerDatasetParameterDefaultValuesTypeDef]]
+
+
+class StringDatasetParameterDefaultValuesTypeDef(TypedDict):
+    StaticValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class StringDatasetParameterTypeDef(TypedDict):
+    Id: str
+    Name: str
+    ValueType: DatasetParameterValueTypeType
+    DefaultValues: NotRequired[ReadOnly[StringDatasetParameterDefaultValuesTypeDef]]
+
+
+class DatasetParameterTypeDef(TypedDict):
+    StringDatasetParameter: NotRequired[ReadOnly[StringDatasetParameterTypeDef]]
+    DecimalDatasetParameter: NotRequired[ReadOnly[DecimalDatasetParameterTypeDef]]
+    IntegerDatasetParameter: NotRequired[ReadOnly[IntegerDatasetParameterTypeDef]]
+    DateTimeDatasetParameter: NotRequired[ReadOnly[DateTimeDatasetParameterTypeDef]]
+
+
+class FieldFolderTypeDef(TypedDict):
+    description: NotRequired[str]
+    columns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class JoinKeyPropertiesTypeDef(TypedDict):
+    UniqueKey: NotRequired[bool]
+
+
+class JoinInstructionTypeDef(TypedDict):
+    LeftOperand: str
+    RightOperand: str
+    LeftJoinKeyProperties: NotRequired[JoinKeyPropertiesTypeDef]
+    RightJoinKeyProperties: NotRequired[JoinKeyPropertiesTypeDef]
+    Type: JoinTypeType
+    OnClause: str
+
+
+class LogicalTableSourceTypeDef(TypedDict):
+    JoinInstruction: NotRequired[JoinInstructionTypeDef]
+    PhysicalTableId: NotRequired[str]
+    DataSetArn: NotRequired[str]
+
+
+class NewDefaultValuesTypeDef(TypedDict):
+    StringStaticValues: NotRequired[ReadOnly[Sequence[str]]]
+    DecimalStaticValues: NotRequired[ReadOnly[Sequence[float]]]
+    DateTimeStaticValues: NotRequired[ReadOnly[Sequence[datetime | str]]]
+    IntegerStaticValues: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class OverrideDatasetParameterOperationTypeDef(TypedDict):
+    ParameterName: str
+    NewParameterName: NotRequired[str]
+    NewDefaultValues: NotRequired[ReadOnly[NewDefaultValuesTypeDef]]
+
+
+class TagColumnOperationTypeDef(TypedDict):
+    ColumnName: str
+    Tags: ReadOnly[Sequence[ColumnTagTypeDef]]
+
+
+class UntagColumnOperationTypeDef(TypedDict):
+    ColumnName: str
+    TagNames: ReadOnly[Sequence[ColumnTagNameType]]
+
+
+class TransformOperationTypeDef(TypedDict):
+    ProjectOperation: NotRequired[ReadOnly[ProjectOperationTypeDef]]
+    FilterOperation: NotRequired[ReadOnly[FilterOperationTypeDef]]
+    CreateColumnsOperation: NotRequired[ReadOnly[CreateColumnsOperationTypeDef]]
+    RenameColumnOperation: NotRequired[RenameColumnOperationTypeDef]
+    CastColumnTypeOperation: NotRequired[CastColumnTypeOperationTypeDef]
+    TagColumnOperation: NotRequired[ReadOnly[TagColumnOperationTypeDef]]
+    UntagColumnOperation: NotRequired[ReadOnly[UntagColumnOperationTypeDef]]
+    OverrideDatasetParameterOperation: NotRequired[
+        ReadOnly[OverrideDatasetParameterOperationTypeDef]
+    ]
+
+
+class LogicalTableTypeDef(TypedDict):
+    Alias: str
+    DataTransforms: NotRequired[ReadOnly[Sequence[TransformOperationTypeDef]]]
+    Source: LogicalTableSourceTypeDef
+
+
+class UniqueKeyTypeDef(TypedDict):
+    ColumnNames: ReadOnly[Sequence[str]]
+
+
+class PerformanceConfigurationTypeDef(TypedDict):
+    UniqueKeys: NotRequired[ReadOnly[Sequence[UniqueKeyTypeDef]]]
+
+
+class CustomSqlTypeDef(TypedDict):
+    DataSourceArn: str
+    Name: str
+    SqlQuery: str
+    Columns: NotRequired[ReadOnly[Sequence[InputColumnTypeDef]]]
+
+
+class RelationalTableTypeDef(TypedDict):
+    DataSourceArn: str
+    Catalog: NotRequired[str]
+    Schema: NotRequired[str]
+    Name: str
+    InputColumns: ReadOnly[Sequence[InputColumnTypeDef]]
+
+
+class UploadSettingsTypeDef(TypedDict):
+    Format: NotRequired[FileFormatType]
+    StartFromRow: NotRequired[int]
+    ContainsHeader: NotRequired[bool]
+    TextQualifier: NotRequired[TextQualifierType]
+    Delimiter: NotRequired[str]
+    CustomCellAddressRange: NotRequired[str]
+
+
+class S3SourceTypeDef(TypedDict):
+    DataSourceArn: str
+    UploadSettings: NotRequired[UploadSettingsTypeDef]
+    InputColumns: ReadOnly[Sequence[InputColumnTypeDef]]
+
+
+class TablePathElementTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+
+
+class SaaSTableTypeDef(TypedDict):
+    DataSourceArn: str
+    TablePath: ReadOnly[Sequence[TablePathElementTypeDef]]
+    InputColumns: ReadOnly[Sequence[InputColumnTypeDef]]
+
+
+class PhysicalTableTypeDef(TypedDict):
+    RelationalTable: NotRequired[ReadOnly[RelationalTableTypeDef]]
+    CustomSql: NotRequired[ReadOnly[CustomSqlTypeDef]]
+    S3Source: NotRequired[ReadOnly[S3SourceTypeDef]]
+    SaaSTable: NotRequired[ReadOnly[SaaSTableTypeDef]]
+
+
+class RowLevelPermissionDataSetTypeDef(TypedDict):
+    Namespace: NotRequired[str]
+    Arn: str
+    PermissionPolicy: RowLevelPermissionPolicyType
+    FormatVersion: NotRequired[RowLevelPermissionFormatVersionType]
+    Status: NotRequired[StatusType]
+
+
+class RowLevelPermissionTagRuleTypeDef(TypedDict):
+    TagKey: str
+    ColumnName: str
+    TagMultiValueDelimiter: NotRequired[str]
+    MatchAllValue: NotRequired[str]
+
+
+class RowLevelPermissionTagConfigurationTypeDef(TypedDict):
+    Status: NotRequired[StatusType]
+    TagRules: ReadOnly[Sequence[RowLevelPermissionTagRuleTypeDef]]
+    TagRuleConfigurations: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
+
+
+class UploadedDocumentMetadataTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class InlineCustomInstructionTypeDef(TypedDict):
+    InstructionText: str
+    UploadedDocumentMetadata: NotRequired[UploadedDocumentMetadataTypeDef]
+
+
+class CustomInstructionTypeDef(TypedDict):
+    InlineCustomInstruction: NotRequired[InlineCustomInstructionTypeDef]
+
+
+class DataSetSemanticDescriptionTypeDef(TypedDict):
+    Text: str
+
+
+class DataSetSemanticMetadataTypeDef(TypedDict):
+    Description: NotRequired[DataSetSemanticDescriptionTypeDef]
+    CustomInstructions: NotRequired[ReadOnly[Sequence[CustomInstructionTypeDef]]]
+
+
+class RowLevelPermissionConfigurationTypeDef(TypedDict):
+    TagConfiguration: NotRequired[ReadOnly[RowLevelPermissionTagConfigurationTypeDef]]
+    RowLevelPermissionDataSet: NotRequired[RowLevelPermissionDataSetTypeDef]
+
+
+class SharedColumnSemanticMetadataTypeDef(TypedDict):
+    ColumnNames: NotRequired[ReadOnly[Sequence[str]]]
+    ColumnProperties: ReadOnly[Sequence[ColumnSemanticPropertyTypeDef]]
+
+
+class TableSemanticMetadataTypeDef(TypedDict):
+    ColumnMetadata: NotRequired[ReadOnly[Sequence[SharedColumnSemanticMetadataTypeDef]]]
+
+
+class SemanticTableTypeDef(TypedDict):
+    Alias: str
+    DestinationTableId: str
+    RowLevelPermissionConfiguration: NotRequired[
+        ReadOnly[RowLevelPermissionConfigurationTypeDef]
+    ]
+    SemanticMetadata: NotRequired[ReadOnly[TableSemanticMetadataTypeDef]]
+
+
+class SemanticModelConfigurationTypeDef(TypedDict):
+    TableMap: NotRequired[ReadOnly[Mapping[str, SemanticTableTypeDef]]]
+    SemanticMetadata: NotRequired[ReadOnly[Sequence[DataSetSemanticMetadataTypeDef]]]
 
 
 class CreateDataSetRequestTypeDef(TypedDict):
@@ -4747,6 +11136,40 @@ class CreateDataSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CredentialPairTypeDef(TypedDict):
+    Username: str
+    Password: str
+    AlternateDataSourceParameters: NotRequired[
+        ReadOnly[Sequence[DataSourceParametersTypeDef]]
+    ]
+
+
+class KeyPairCredentialsTypeDef(TypedDict):
+    KeyPairUsername: str
+    PrivateKey: str
+    PrivateKeyPassphrase: NotRequired[str]
+
+
+class OAuthClientCredentialsTypeDef(TypedDict):
+    ClientId: NotRequired[str]
+    ClientSecret: NotRequired[str]
+    Username: NotRequired[str]
+
+
+class WebProxyCredentialsTypeDef(TypedDict):
+    WebProxyUsername: str
+    WebProxyPassword: str
+
+
+class DataSourceCredentialsTypeDef(TypedDict):
+    CredentialPair: NotRequired[ReadOnly[CredentialPairTypeDef]]
+    CopySourceArn: NotRequired[str]
+    SecretArn: NotRequired[str]
+    KeyPairCredentials: NotRequired[KeyPairCredentialsTypeDef]
+    WebProxyCredentials: NotRequired[WebProxyCredentialsTypeDef]
+    OAuthClientCredentials: NotRequired[OAuthClientCredentialsTypeDef]
+
+
 class CreateDataSourceRequestTypeDef(TypedDict):
     AwsAccountId: str
     DataSourceId: str
@@ -4775,6 +11198,11 @@ class CreateFolderMembershipRequestTypeDef(TypedDict):
     FolderId: str
     MemberId: str
     MemberType: MemberTypeType
+
+
+class FolderMemberTypeDef(TypedDict):
+    MemberId: NotRequired[str]
+    MemberType: NotRequired[MemberTypeType]
 
 
 class CreateFolderMembershipResponseTypeDef(TypedDict):
@@ -4810,6 +11238,11 @@ class CreateGroupMembershipRequestTypeDef(TypedDict):
     Namespace: str
 
 
+class GroupMemberTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    MemberName: NotRequired[str]
+
+
 class CreateGroupMembershipResponseTypeDef(TypedDict):
     GroupMember: NotRequired[GroupMemberTypeDef]
     RequestId: NotRequired[str]
@@ -4822,6 +11255,13 @@ class CreateGroupRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     AwsAccountId: str
     Namespace: str
+
+
+class GroupTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    GroupName: NotRequired[str]
+    Description: NotRequired[str]
+    PrincipalId: NotRequired[str]
 
 
 class CreateGroupResponseTypeDef(TypedDict):
@@ -4885,6 +11325,26 @@ class CreateNamespaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ScheduleRefreshOnEntityTypeDef(TypedDict):
+    DayOfWeek: NotRequired[DayOfWeekType]
+    DayOfMonth: NotRequired[str]
+
+
+class RefreshFrequencyTypeDef(TypedDict):
+    Interval: RefreshIntervalType
+    RefreshOnDay: NotRequired[ScheduleRefreshOnEntityTypeDef]
+    Timezone: NotRequired[str]
+    TimeOfTheDay: NotRequired[str]
+
+
+class RefreshScheduleTypeDef(TypedDict):
+    ScheduleId: str
+    ScheduleFrequency: RefreshFrequencyTypeDef
+    StartAfterDateTime: NotRequired[ReadOnly[datetime | str]]
+    RefreshType: IngestionTypeType
+    Arn: NotRequired[str]
+
+
 class CreateRefreshScheduleRequestTypeDef(TypedDict):
     DataSetId: str
     AwsAccountId: str
@@ -4919,11 +11379,55 @@ class CreateTemplateAliasRequestTypeDef(TypedDict):
     TemplateVersionNumber: int
 
 
+class TemplateAliasTypeDef(TypedDict):
+    AliasName: NotRequired[str]
+    Arn: NotRequired[str]
+    TemplateVersionNumber: NotRequired[int]
+
+
 class CreateTemplateAliasResponseTypeDef(TypedDict):
     TemplateAlias: NotRequired[TemplateAliasTypeDef]
     Status: NotRequired[int]
     RequestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TemplateSourceAnalysisTypeDef(TypedDict):
+    Arn: str
+    DataSetReferences: ReadOnly[Sequence[DataSetReferenceTypeDef]]
+
+
+class TemplateSourceTemplateTypeDef(TypedDict):
+    Arn: str
+
+
+class TemplateSourceEntityTypeDef(TypedDict):
+    SourceAnalysis: NotRequired[ReadOnly[TemplateSourceAnalysisTypeDef]]
+    SourceTemplate: NotRequired[TemplateSourceTemplateTypeDef]
+
+
+class DataSetSchemaTypeDef(TypedDict):
+    ColumnSchemaList: NotRequired[ReadOnly[Sequence[ColumnSchemaTypeDef]]]
+
+
+class DataSetConfigurationTypeDef(TypedDict):
+    Placeholder: NotRequired[str]
+    DataSetSchema: NotRequired[ReadOnly[DataSetSchemaTypeDef]]
+    ColumnGroupSchemaList: NotRequired[ReadOnly[Sequence[ColumnGroupSchemaTypeDef]]]
+
+
+class TemplateVersionDefinitionTypeDef(TypedDict):
+    DataSetConfigurations: ReadOnly[Sequence[DataSetConfigurationTypeDef]]
+    Sheets: NotRequired[ReadOnly[Sequence[SheetDefinitionTypeDef]]]
+    TooltipSheets: NotRequired[ReadOnly[Sequence[TooltipSheetDefinitionTypeDef]]]
+    CalculatedFields: NotRequired[ReadOnly[Sequence[CalculatedFieldTypeDef]]]
+    ParameterDeclarations: NotRequired[ReadOnly[Sequence[ParameterDeclarationTypeDef]]]
+    FilterGroups: NotRequired[ReadOnly[Sequence[FilterGroupTypeDef]]]
+    ColumnConfigurations: NotRequired[ReadOnly[Sequence[ColumnConfigurationTypeDef]]]
+    AnalysisDefaults: NotRequired[AnalysisDefaultsTypeDef]
+    Options: NotRequired[ReadOnly[AssetOptionsTypeDef]]
+    QueryExecutionOptions: NotRequired[QueryExecutionOptionsTypeDef]
+    StaticFiles: NotRequired[ReadOnly[Sequence[StaticFileTypeDef]]]
 
 
 class CreateTemplateRequestTypeDef(TypedDict):
@@ -4955,11 +11459,108 @@ class CreateThemeAliasRequestTypeDef(TypedDict):
     ThemeVersionNumber: int
 
 
+class ThemeAliasTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    AliasName: NotRequired[str]
+    ThemeVersionNumber: NotRequired[int]
+
+
 class CreateThemeAliasResponseTypeDef(TypedDict):
     ThemeAlias: NotRequired[ThemeAliasTypeDef]
     Status: NotRequired[int]
     RequestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataColorPaletteTypeDef(TypedDict):
+    Colors: NotRequired[ReadOnly[Sequence[str]]]
+    MinMaxGradient: NotRequired[ReadOnly[Sequence[str]]]
+    EmptyFillColor: NotRequired[str]
+
+
+class SheetBackgroundStyleTypeDef(TypedDict):
+    Color: NotRequired[str]
+    Gradient: NotRequired[str]
+
+
+class GutterStyleTypeDef(TypedDict):
+    Show: NotRequired[bool]
+
+
+class MarginStyleTypeDef(TypedDict):
+    Show: NotRequired[bool]
+
+
+class TileLayoutStyleTypeDef(TypedDict):
+    Gutter: NotRequired[GutterStyleTypeDef]
+    Margin: NotRequired[MarginStyleTypeDef]
+
+
+class TileStyleTypeDef(TypedDict):
+    BackgroundColor: NotRequired[str]
+    Border: NotRequired[BorderStyleTypeDef]
+    BorderRadius: NotRequired[str]
+    Padding: NotRequired[str]
+
+
+class SheetStyleTypeDef(TypedDict):
+    Tile: NotRequired[TileStyleTypeDef]
+    TileLayout: NotRequired[TileLayoutStyleTypeDef]
+    Background: NotRequired[SheetBackgroundStyleTypeDef]
+
+
+class FontTypeDef(TypedDict):
+    FontFamily: NotRequired[str]
+
+
+class VisualSubtitleFontConfigurationTypeDef(TypedDict):
+    FontConfiguration: NotRequired[FontConfigurationTypeDef]
+    TextAlignment: NotRequired[HorizontalTextAlignmentType]
+    TextTransform: NotRequired[TextTransformType]
+
+
+class VisualTitleFontConfigurationTypeDef(TypedDict):
+    FontConfiguration: NotRequired[FontConfigurationTypeDef]
+    TextAlignment: NotRequired[HorizontalTextAlignmentType]
+    TextTransform: NotRequired[TextTransformType]
+
+
+class TypographyTypeDef(TypedDict):
+    FontFamilies: NotRequired[ReadOnly[Sequence[FontTypeDef]]]
+    AxisTitleFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    AxisLabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    LegendTitleFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    LegendValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    DataLabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    VisualTitleFontConfiguration: NotRequired[VisualTitleFontConfigurationTypeDef]
+    VisualSubtitleFontConfiguration: NotRequired[VisualSubtitleFontConfigurationTypeDef]
+    ControlTitleFontConfiguration: NotRequired[ControlTitleFontConfigurationTypeDef]
+
+
+class UIColorPaletteTypeDef(TypedDict):
+    PrimaryForeground: NotRequired[str]
+    PrimaryBackground: NotRequired[str]
+    SecondaryForeground: NotRequired[str]
+    SecondaryBackground: NotRequired[str]
+    Accent: NotRequired[str]
+    AccentForeground: NotRequired[str]
+    Danger: NotRequired[str]
+    DangerForeground: NotRequired[str]
+    Warning: NotRequired[str]
+    WarningForeground: NotRequired[str]
+    Success: NotRequired[str]
+    SuccessForeground: NotRequired[str]
+    Dimension: NotRequired[str]
+    DimensionForeground: NotRequired[str]
+    Measure: NotRequired[str]
+    MeasureForeground: NotRequired[str]
+
+
+class ThemeConfigurationTypeDef(TypedDict):
+    DataColorPalette: NotRequired[ReadOnly[DataColorPaletteTypeDef]]
+    UIColorPalette: NotRequired[UIColorPaletteTypeDef]
+    Sheet: NotRequired[SheetStyleTypeDef]
+    Typography: NotRequired[ReadOnly[TypographyTypeDef]]
 
 
 class CreateThemeRequestTypeDef(TypedDict):
@@ -4983,6 +11584,15 @@ class CreateThemeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TopicRefreshScheduleTypeDef(TypedDict):
+    IsEnabled: bool
+    BasedOnSpiceSchedule: bool
+    StartingAt: NotRequired[ReadOnly[datetime | str]]
+    Timezone: NotRequired[str]
+    RepeatAt: NotRequired[str]
+    TopicScheduleType: NotRequired[TopicScheduleTypeType]
+
+
 class CreateTopicRefreshScheduleRequestTypeDef(TypedDict):
     AwsAccountId: str
     TopicId: str
@@ -4998,6 +11608,195 @@ class CreateTopicRefreshScheduleResponseTypeDef(TypedDict):
     Status: NotRequired[int]
     RequestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomInstructionsTypeDef(TypedDict):
+    CustomInstructionsString: str
+
+
+class DataAggregationTypeDef(TypedDict):
+    DatasetRowDateGranularity: NotRequired[TopicTimeGranularityType]
+    DefaultDateColumnName: NotRequired[str]
+
+
+class DefaultFormattingTypeDef(TypedDict):
+    DisplayFormat: NotRequired[DisplayFormatType]
+    DisplayFormatOptions: NotRequired[DisplayFormatOptionsTypeDef]
+
+
+class SemanticTypeTypeDef(TypedDict):
+    TypeName: NotRequired[str]
+    SubTypeName: NotRequired[str]
+    TypeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    TruthyCellValue: NotRequired[str]
+    TruthyCellValueSynonyms: NotRequired[ReadOnly[Sequence[str]]]
+    FalseyCellValue: NotRequired[str]
+    FalseyCellValueSynonyms: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TopicCalculatedFieldTypeDef(TypedDict):
+    CalculatedFieldName: str
+    CalculatedFieldDescription: NotRequired[str]
+    Expression: str
+    CalculatedFieldSynonyms: NotRequired[ReadOnly[Sequence[str]]]
+    IsIncludedInTopic: NotRequired[bool]
+    DisableIndexing: NotRequired[bool]
+    ColumnDataRole: NotRequired[ColumnDataRoleType]
+    TimeGranularity: NotRequired[TopicTimeGranularityType]
+    DefaultFormatting: NotRequired[DefaultFormattingTypeDef]
+    Aggregation: NotRequired[DefaultAggregationType]
+    ComparativeOrder: NotRequired[ReadOnly[ComparativeOrderTypeDef]]
+    SemanticType: NotRequired[ReadOnly[SemanticTypeTypeDef]]
+    AllowedAggregations: NotRequired[ReadOnly[Sequence[AuthorSpecifiedAggregationType]]]
+    NotAllowedAggregations: NotRequired[
+        ReadOnly[Sequence[AuthorSpecifiedAggregationType]]
+    ]
+    NeverAggregateInFilter: NotRequired[bool]
+    CellValueSynonyms: NotRequired[ReadOnly[Sequence[CellValueSynonymTypeDef]]]
+    NonAdditive: NotRequired[bool]
+
+
+class TopicColumnTypeDef(TypedDict):
+    ColumnName: str
+    ColumnFriendlyName: NotRequired[str]
+    ColumnDescription: NotRequired[str]
+    ColumnSynonyms: NotRequired[ReadOnly[Sequence[str]]]
+    ColumnDataRole: NotRequired[ColumnDataRoleType]
+    Aggregation: NotRequired[DefaultAggregationType]
+    IsIncludedInTopic: NotRequired[bool]
+    DisableIndexing: NotRequired[bool]
+    ComparativeOrder: NotRequired[ReadOnly[ComparativeOrderTypeDef]]
+    SemanticType: NotRequired[ReadOnly[SemanticTypeTypeDef]]
+    TimeGranularity: NotRequired[TopicTimeGranularityType]
+    AllowedAggregations: NotRequired[ReadOnly[Sequence[AuthorSpecifiedAggregationType]]]
+    NotAllowedAggregations: NotRequired[
+        ReadOnly[Sequence[AuthorSpecifiedAggregationType]]
+    ]
+    DefaultFormatting: NotRequired[DefaultFormattingTypeDef]
+    NeverAggregateInFilter: NotRequired[bool]
+    CellValueSynonyms: NotRequired[ReadOnly[Sequence[CellValueSynonymTypeDef]]]
+    NonAdditive: NotRequired[bool]
+
+
+class TopicCategoryFilterConstantTypeDef(TypedDict):
+    ConstantType: NotRequired[ConstantTypeType]
+    SingularConstant: NotRequired[str]
+    CollectiveConstant: NotRequired[ReadOnly[CollectiveConstantTypeDef]]
+
+
+class TopicCategoryFilterTypeDef(TypedDict):
+    CategoryFilterFunction: NotRequired[CategoryFilterFunctionType]
+    CategoryFilterType: NotRequired[CategoryFilterTypeType]
+    Constant: NotRequired[ReadOnly[TopicCategoryFilterConstantTypeDef]]
+    Inverse: NotRequired[bool]
+
+
+class RangeConstantTypeDef(TypedDict):
+    Minimum: NotRequired[str]
+    Maximum: NotRequired[str]
+
+
+class TopicRangeFilterConstantTypeDef(TypedDict):
+    ConstantType: NotRequired[ConstantTypeType]
+    RangeConstant: NotRequired[RangeConstantTypeDef]
+
+
+class TopicDateRangeFilterTypeDef(TypedDict):
+    Inclusive: NotRequired[bool]
+    Constant: NotRequired[TopicRangeFilterConstantTypeDef]
+
+
+class TopicSingularFilterConstantTypeDef(TypedDict):
+    ConstantType: NotRequired[ConstantTypeType]
+    SingularConstant: NotRequired[str]
+
+
+class TopicNullFilterTypeDef(TypedDict):
+    NullFilterType: NotRequired[NullFilterTypeType]
+    Constant: NotRequired[TopicSingularFilterConstantTypeDef]
+    Inverse: NotRequired[bool]
+
+
+class TopicNumericEqualityFilterTypeDef(TypedDict):
+    Constant: NotRequired[TopicSingularFilterConstantTypeDef]
+    Aggregation: NotRequired[NamedFilterAggTypeType]
+
+
+class TopicNumericRangeFilterTypeDef(TypedDict):
+    Inclusive: NotRequired[bool]
+    Constant: NotRequired[TopicRangeFilterConstantTypeDef]
+    Aggregation: NotRequired[NamedFilterAggTypeType]
+
+
+class TopicRelativeDateFilterTypeDef(TypedDict):
+    TimeGranularity: NotRequired[TopicTimeGranularityType]
+    RelativeDateFilterFunction: NotRequired[TopicRelativeDateFilterFunctionType]
+    Constant: NotRequired[TopicSingularFilterConstantTypeDef]
+
+
+class TopicFilterTypeDef(TypedDict):
+    FilterDescription: NotRequired[str]
+    FilterClass: NotRequired[FilterClassType]
+    FilterName: str
+    FilterSynonyms: NotRequired[ReadOnly[Sequence[str]]]
+    OperandFieldName: str
+    FilterType: NotRequired[NamedFilterTypeType]
+    CategoryFilter: NotRequired[ReadOnly[TopicCategoryFilterTypeDef]]
+    NumericEqualityFilter: NotRequired[TopicNumericEqualityFilterTypeDef]
+    NumericRangeFilter: NotRequired[TopicNumericRangeFilterTypeDef]
+    DateRangeFilter: NotRequired[TopicDateRangeFilterTypeDef]
+    RelativeDateFilter: NotRequired[TopicRelativeDateFilterTypeDef]
+    NullFilter: NotRequired[TopicNullFilterTypeDef]
+
+
+class NamedEntityDefinitionMetricTypeDef(TypedDict):
+    Aggregation: NotRequired[NamedEntityAggTypeType]
+    AggregationFunctionParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class NamedEntityDefinitionTypeDef(TypedDict):
+    FieldName: NotRequired[str]
+    PropertyName: NotRequired[str]
+    PropertyRole: NotRequired[PropertyRoleType]
+    PropertyUsage: NotRequired[PropertyUsageType]
+    Metric: NotRequired[ReadOnly[NamedEntityDefinitionMetricTypeDef]]
+
+
+class SemanticEntityTypeTypeDef(TypedDict):
+    TypeName: NotRequired[str]
+    SubTypeName: NotRequired[str]
+    TypeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class TopicNamedEntityTypeDef(TypedDict):
+    EntityName: str
+    EntityDescription: NotRequired[str]
+    EntitySynonyms: NotRequired[ReadOnly[Sequence[str]]]
+    SemanticEntityType: NotRequired[ReadOnly[SemanticEntityTypeTypeDef]]
+    Definition: NotRequired[ReadOnly[Sequence[NamedEntityDefinitionTypeDef]]]
+
+
+class DatasetMetadataTypeDef(TypedDict):
+    DatasetArn: str
+    DatasetName: NotRequired[str]
+    DatasetDescription: NotRequired[str]
+    DataAggregation: NotRequired[DataAggregationTypeDef]
+    Filters: NotRequired[ReadOnly[Sequence[TopicFilterTypeDef]]]
+    Columns: NotRequired[ReadOnly[Sequence[TopicColumnTypeDef]]]
+    CalculatedFields: NotRequired[ReadOnly[Sequence[TopicCalculatedFieldTypeDef]]]
+    NamedEntities: NotRequired[ReadOnly[Sequence[TopicNamedEntityTypeDef]]]
+
+
+class TopicConfigOptionsTypeDef(TypedDict):
+    QBusinessInsightsEnabled: NotRequired[bool]
+
+
+class TopicDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    UserExperienceVersion: NotRequired[TopicUserExperienceVersionType]
+    DataSets: NotRequired[ReadOnly[Sequence[DatasetMetadataTypeDef]]]
+    ConfigOptions: NotRequired[TopicConfigOptionsTypeDef]
 
 
 class CreateTopicRequestTypeDef(TypedDict):
@@ -5016,15 +11815,6 @@ class CreateTopicResponseTypeDef(TypedDict):
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateTopicReviewedAnswerTypeDef(TypedDict):
-    AnswerId: str
-    DatasetArn: str
-    Question: str
-    Mir: NotRequired[ReadOnly[TopicIRTypeDef]]
-    PrimaryVisual: NotRequired[ReadOnly[TopicVisualTypeDef]]
-    Template: NotRequired[ReadOnly[TopicTemplateTypeDef]]
 
 
 class CreateVPCConnectionRequestTypeDef(TypedDict):
@@ -5048,143 +11838,6 @@ class CreateVPCConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CredentialPairTypeDef(TypedDict):
-    Username: str
-    Password: str
-    AlternateDataSourceParameters: NotRequired[
-        ReadOnly[Sequence[DataSourceParametersTypeDef]]
-    ]
-
-
-class CurrencyDisplayFormatConfigurationTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Suffix: NotRequired[str]
-    SeparatorConfiguration: NotRequired[NumericSeparatorConfigurationTypeDef]
-    Symbol: NotRequired[str]
-    DecimalPlacesConfiguration: NotRequired[DecimalPlacesConfigurationTypeDef]
-    NumberScale: NotRequired[NumberScaleType]
-    NegativeValueConfiguration: NotRequired[NegativeValueConfigurationTypeDef]
-    NullValueFormatConfiguration: NotRequired[NullValueFormatConfigurationTypeDef]
-
-
-class CustomActionFilterOperationOutputTypeDef(TypedDict):
-    SelectedFieldsConfiguration: FilterOperationSelectedFieldsConfigurationOutputTypeDef
-    TargetVisualsConfiguration: FilterOperationTargetVisualsConfigurationOutputTypeDef
-
-
-class CustomActionFilterOperationTypeDef(TypedDict):
-    SelectedFieldsConfiguration: ReadOnly[
-        FilterOperationSelectedFieldsConfigurationTypeDef
-    ]
-    TargetVisualsConfiguration: ReadOnly[
-        FilterOperationTargetVisualsConfigurationTypeDef
-    ]
-
-
-class CustomActionNavigationOperationTypeDef(TypedDict):
-    LocalNavigationConfiguration: NotRequired[LocalNavigationConfigurationTypeDef]
-
-
-class CustomActionSetParametersOperationOutputTypeDef(TypedDict):
-    ParameterValueConfigurations: list[SetParameterValueConfigurationOutputTypeDef]
-
-
-class CustomActionSetParametersOperationTypeDef(TypedDict):
-    ParameterValueConfigurations: ReadOnly[
-        Sequence[SetParameterValueConfigurationTypeDef]
-    ]
-
-
-class CustomActionURLOperationTypeDef(TypedDict):
-    URLTemplate: str
-    URLTarget: URLTargetConfigurationType
-
-
-class CustomColorTypeDef(TypedDict):
-    FieldValue: NotRequired[str]
-    Color: str
-    SpecialValue: NotRequired[SpecialValueType]
-
-
-class CustomConnectionParametersTypeDef(TypedDict):
-    ConnectionType: NotRequired[str]
-
-
-class CustomContentConfigurationTypeDef(TypedDict):
-    ContentUrl: NotRequired[str]
-    ContentType: NotRequired[CustomContentTypeType]
-    ImageScaling: NotRequired[CustomContentImageScalingConfigurationType]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class CustomContentVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[CustomContentConfigurationTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    DataSetIdentifier: str
-    VisualContentAltText: NotRequired[str]
-
-
-class CustomContentVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[CustomContentConfigurationTypeDef]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    DataSetIdentifier: str
-    VisualContentAltText: NotRequired[str]
-
-
-class CustomFilterConfigurationTypeDef(TypedDict):
-    MatchOperator: CategoryFilterMatchOperatorType
-    CategoryValue: NotRequired[str]
-    SelectAllOptions: NotRequired[CategoryFilterSelectAllOptionsType]
-    ParameterName: NotRequired[str]
-    NullOption: FilterNullOptionType
-
-
-class CustomFilterListConfigurationOutputTypeDef(TypedDict):
-    MatchOperator: CategoryFilterMatchOperatorType
-    CategoryValues: NotRequired[list[str]]
-    SelectAllOptions: NotRequired[CategoryFilterSelectAllOptionsType]
-    NullOption: FilterNullOptionType
-
-
-class CustomFilterListConfigurationTypeDef(TypedDict):
-    MatchOperator: CategoryFilterMatchOperatorType
-    CategoryValues: NotRequired[ReadOnly[Sequence[str]]]
-    SelectAllOptions: NotRequired[CategoryFilterSelectAllOptionsType]
-    NullOption: FilterNullOptionType
-
-
-class CustomInstructionTypeDef(TypedDict):
-    InlineCustomInstruction: NotRequired[InlineCustomInstructionTypeDef]
-
-
-class CustomInstructionsTypeDef(TypedDict):
-    CustomInstructionsString: str
-
-
-class CustomNarrativeOptionsTypeDef(TypedDict):
-    Narrative: str
-
-
-class CustomParameterValuesOutputTypeDef(TypedDict):
-    StringValues: NotRequired[list[str]]
-    IntegerValues: NotRequired[list[int]]
-    DecimalValues: NotRequired[list[float]]
-    DateTimeValues: NotRequired[list[datetime]]
-
-
-class CustomParameterValuesTypeDef(TypedDict):
-    StringValues: NotRequired[ReadOnly[Sequence[str]]]
-    IntegerValues: NotRequired[ReadOnly[Sequence[int]]]
-    DecimalValues: NotRequired[ReadOnly[Sequence[float]]]
-    DateTimeValues: NotRequired[ReadOnly[Sequence[datetime | str]]]
-
-
 class CustomPermissionsTypeDef(TypedDict):
     Arn: NotRequired[str]
     CustomPermissionsName: NotRequired[str]
@@ -5198,37 +11851,8 @@ class CustomSqlOutputTypeDef(TypedDict):
     Columns: NotRequired[list[InputColumnTypeDef]]
 
 
-class CustomSqlTypeDef(TypedDict):
-    DataSourceArn: str
-    Name: str
-    SqlQuery: str
-    Columns: NotRequired[ReadOnly[Sequence[InputColumnTypeDef]]]
-
-
-class CustomValuesConfigurationOutputTypeDef(TypedDict):
-    IncludeNullValue: NotRequired[bool]
-    CustomValues: CustomParameterValuesOutputTypeDef
-
-
-class CustomValuesConfigurationTypeDef(TypedDict):
-    IncludeNullValue: NotRequired[bool]
-    CustomValues: ReadOnly[CustomParameterValuesTypeDef]
-
-
 class DashboardCustomizationSummaryConfigurationsTypeDef(TypedDict):
     Enabled: bool
-
-
-class DashboardCustomizationVisualOptionsOutputTypeDef(TypedDict):
-    FieldsConfiguration: NotRequired[
-        VisualCustomizationFieldsConfigurationOutputTypeDef
-    ]
-
-
-class DashboardCustomizationVisualOptionsTypeDef(TypedDict):
-    FieldsConfiguration: NotRequired[
-        ReadOnly[VisualCustomizationFieldsConfigurationTypeDef]
-    ]
 
 
 class DashboardErrorTypeDef(TypedDict):
@@ -5237,39 +11861,10 @@ class DashboardErrorTypeDef(TypedDict):
     ViolatedEntities: NotRequired[list[EntityTypeDef]]
 
 
-class DashboardPublishOptionsTypeDef(TypedDict):
-    AdHocFilteringOption: NotRequired[AdHocFilteringOptionTypeDef]
-    ExportToCSVOption: NotRequired[ExportToCSVOptionTypeDef]
-    SheetControlsOption: NotRequired[SheetControlsOptionTypeDef]
-    VisualPublishOptions: NotRequired[DashboardVisualPublishOptionsTypeDef]
-    SheetLayoutElementMaximizationOption: NotRequired[
-        SheetLayoutElementMaximizationOptionTypeDef
-    ]
-    VisualMenuOption: NotRequired[VisualMenuOptionTypeDef]
-    VisualAxisSortOption: NotRequired[VisualAxisSortOptionTypeDef]
-    ExportWithHiddenFieldsOption: NotRequired[ExportWithHiddenFieldsOptionTypeDef]
-    DataPointDrillUpDownOption: NotRequired[DataPointDrillUpDownOptionTypeDef]
-    DataPointMenuLabelOption: NotRequired[DataPointMenuLabelOptionTypeDef]
-    DataPointTooltipOption: NotRequired[DataPointTooltipOptionTypeDef]
-    DataQAEnabledOption: NotRequired[DataQAEnabledOptionTypeDef]
-    QuickSuiteActionsOption: NotRequired[QuickSuiteActionsOptionTypeDef]
-    ExecutiveSummaryOption: NotRequired[ExecutiveSummaryOptionTypeDef]
-    DataStoriesSharingOption: NotRequired[DataStoriesSharingOptionTypeDef]
-
-
 class DashboardSearchFilterTypeDef(TypedDict):
     Operator: FilterOperatorType
     Name: NotRequired[DashboardFilterAttributeType]
     Value: NotRequired[str]
-
-
-class DashboardSourceEntityTypeDef(TypedDict):
-    SourceTemplate: NotRequired[ReadOnly[DashboardSourceTemplateTypeDef]]
-
-
-class DashboardSourceTemplateTypeDef(TypedDict):
-    DataSetReferences: ReadOnly[Sequence[DataSetReferenceTypeDef]]
-    Arn: str
 
 
 class DashboardSummaryTypeDef(TypedDict):
@@ -5280,6 +11875,19 @@ class DashboardSummaryTypeDef(TypedDict):
     LastUpdatedTime: NotRequired[datetime]
     PublishedVersionNumber: NotRequired[int]
     LastPublishedTime: NotRequired[datetime]
+
+
+class DashboardVersionTypeDef(TypedDict):
+    CreatedTime: NotRequired[datetime]
+    Errors: NotRequired[list[DashboardErrorTypeDef]]
+    VersionNumber: NotRequired[int]
+    Status: NotRequired[ResourceStatusType]
+    Arn: NotRequired[str]
+    SourceEntityArn: NotRequired[str]
+    DataSetArns: NotRequired[list[str]]
+    Description: NotRequired[str]
+    ThemeArn: NotRequired[str]
+    Sheets: NotRequired[list[SheetTypeDef]]
 
 
 class DashboardTypeDef(TypedDict):
@@ -5306,21 +11914,6 @@ class DashboardVersionDefinitionOutputTypeDef(TypedDict):
     StaticFiles: NotRequired[list[StaticFileTypeDef]]
 
 
-class DashboardVersionDefinitionTypeDef(TypedDict):
-    DataSetIdentifierDeclarations: ReadOnly[
-        Sequence[DataSetIdentifierDeclarationTypeDef]
-    ]
-    Sheets: NotRequired[ReadOnly[Sequence[SheetDefinitionTypeDef]]]
-    TooltipSheets: NotRequired[ReadOnly[Sequence[TooltipSheetDefinitionTypeDef]]]
-    CalculatedFields: NotRequired[ReadOnly[Sequence[CalculatedFieldTypeDef]]]
-    ParameterDeclarations: NotRequired[ReadOnly[Sequence[ParameterDeclarationTypeDef]]]
-    FilterGroups: NotRequired[ReadOnly[Sequence[FilterGroupTypeDef]]]
-    ColumnConfigurations: NotRequired[ReadOnly[Sequence[ColumnConfigurationTypeDef]]]
-    AnalysisDefaults: NotRequired[AnalysisDefaultsTypeDef]
-    Options: NotRequired[ReadOnly[AssetOptionsTypeDef]]
-    StaticFiles: NotRequired[ReadOnly[Sequence[StaticFileTypeDef]]]
-
-
 class DashboardVersionSummaryTypeDef(TypedDict):
     Arn: NotRequired[str]
     CreatedTime: NotRequired[datetime]
@@ -5328,29 +11921,6 @@ class DashboardVersionSummaryTypeDef(TypedDict):
     Status: NotRequired[ResourceStatusType]
     SourceEntityArn: NotRequired[str]
     Description: NotRequired[str]
-
-
-class DashboardVersionTypeDef(TypedDict):
-    CreatedTime: NotRequired[datetime]
-    Errors: NotRequired[list[DashboardErrorTypeDef]]
-    VersionNumber: NotRequired[int]
-    Status: NotRequired[ResourceStatusType]
-    Arn: NotRequired[str]
-    SourceEntityArn: NotRequired[str]
-    DataSetArns: NotRequired[list[str]]
-    Description: NotRequired[str]
-    ThemeArn: NotRequired[str]
-    Sheets: NotRequired[list[SheetTypeDef]]
-
-
-class DashboardVisualIdTypeDef(TypedDict):
-    DashboardId: str
-    SheetId: str
-    VisualId: str
-
-
-class DashboardVisualPublishOptionsTypeDef(TypedDict):
-    ExportHiddenFieldsOption: NotRequired[ExportHiddenFieldsOptionTypeDef]
 
 
 class DashboardVisualResultTypeDef(TypedDict):
@@ -5364,182 +11934,24 @@ class DashboardVisualResultTypeDef(TypedDict):
     DashboardUrl: NotRequired[str]
 
 
-class DataAggregationTypeDef(TypedDict):
-    DatasetRowDateGranularity: NotRequired[TopicTimeGranularityType]
-    DefaultDateColumnName: NotRequired[str]
-
-
-class DataBarsOptionsTypeDef(TypedDict):
-    FieldId: str
-    PositiveColor: NotRequired[str]
-    NegativeColor: NotRequired[str]
-
-
 class DataColorPaletteOutputTypeDef(TypedDict):
     Colors: NotRequired[list[str]]
     MinMaxGradient: NotRequired[list[str]]
     EmptyFillColor: NotRequired[str]
 
 
-class DataColorPaletteTypeDef(TypedDict):
-    Colors: NotRequired[ReadOnly[Sequence[str]]]
-    MinMaxGradient: NotRequired[ReadOnly[Sequence[str]]]
-    EmptyFillColor: NotRequired[str]
+class ParentDataSetOutputTypeDef(TypedDict):
+    DataSetArn: str
+    InputColumns: list[InputColumnTypeDef]
 
 
-class DataColorTypeDef(TypedDict):
-    Color: NotRequired[str]
-    DataValue: NotRequired[float]
+class SourceTableOutputTypeDef(TypedDict):
+    PhysicalTableId: NotRequired[str]
+    DataSet: NotRequired[ParentDataSetOutputTypeDef]
 
 
-class DataFieldBarSeriesItemTypeDef(TypedDict):
-    FieldId: str
-    FieldValue: NotRequired[str]
-    Settings: NotRequired[BarChartSeriesSettingsTypeDef]
-
-
-class DataFieldComboSeriesItemTypeDef(TypedDict):
-    FieldId: str
-    FieldValue: NotRequired[str]
-    Settings: NotRequired[ComboChartSeriesSettingsTypeDef]
-
-
-class DataFieldSeriesItemTypeDef(TypedDict):
-    FieldId: str
-    FieldValue: NotRequired[str]
-    AxisBinding: AxisBindingType
-    Settings: NotRequired[LineChartSeriesSettingsTypeDef]
-
-
-class DataLabelOptionsOutputTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    CategoryLabelVisibility: NotRequired[VisibilityType]
-    MeasureLabelVisibility: NotRequired[VisibilityType]
-    DataLabelTypes: NotRequired[list[DataLabelTypeTypeDef]]
-    Position: NotRequired[DataLabelPositionType]
-    LabelContent: NotRequired[DataLabelContentType]
-    LabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    LabelColor: NotRequired[str]
-    Overlap: NotRequired[DataLabelOverlapType]
-    TotalsVisibility: NotRequired[VisibilityType]
-
-
-class DataLabelOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    CategoryLabelVisibility: NotRequired[VisibilityType]
-    MeasureLabelVisibility: NotRequired[VisibilityType]
-    DataLabelTypes: NotRequired[ReadOnly[Sequence[DataLabelTypeTypeDef]]]
-    Position: NotRequired[DataLabelPositionType]
-    LabelContent: NotRequired[DataLabelContentType]
-    LabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    LabelColor: NotRequired[str]
-    Overlap: NotRequired[DataLabelOverlapType]
-    TotalsVisibility: NotRequired[VisibilityType]
-
-
-class DataLabelTypeTypeDef(TypedDict):
-    FieldLabelType: NotRequired[FieldLabelTypeTypeDef]
-    DataPathLabelType: NotRequired[DataPathLabelTypeTypeDef]
-    RangeEndsLabelType: NotRequired[RangeEndsLabelTypeTypeDef]
-    MinimumLabelType: NotRequired[MinimumLabelTypeTypeDef]
-    MaximumLabelType: NotRequired[MaximumLabelTypeTypeDef]
-
-
-class DataPathColorTypeDef(TypedDict):
-    Element: DataPathValueTypeDef
-    Color: str
-    TimeGranularity: NotRequired[TimeGranularityType]
-
-
-class DataPathLabelTypeTypeDef(TypedDict):
-    FieldId: NotRequired[str]
-    FieldValue: NotRequired[str]
-    Visibility: NotRequired[VisibilityType]
-
-
-class DataPathSortOutputTypeDef(TypedDict):
-    Direction: SortDirectionType
-    SortPaths: list[DataPathValueTypeDef]
-
-
-class DataPathSortTypeDef(TypedDict):
-    Direction: SortDirectionType
-    SortPaths: ReadOnly[Sequence[DataPathValueTypeDef]]
-
-
-class DataPathTypeTypeDef(TypedDict):
-    PivotTableDataPathType: NotRequired[PivotTableDataPathTypeType]
-
-
-class DataPathValueTypeDef(TypedDict):
-    FieldId: NotRequired[str]
-    FieldValue: NotRequired[str]
-    DataPathType: NotRequired[DataPathTypeTypeDef]
-
-
-class DataPointDrillUpDownOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class DataPointMenuLabelOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class DataPointTooltipOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class DataPrepAggregationFunctionTypeDef(TypedDict):
-    SimpleAggregation: NotRequired[DataPrepSimpleAggregationFunctionTypeDef]
-    ListAggregation: NotRequired[DataPrepListAggregationFunctionTypeDef]
-
-
-class DataPrepConfigurationOutputTypeDef(TypedDict):
-    SourceTableMap: dict[str, SourceTableOutputTypeDef]
-    TransformStepMap: dict[str, TransformStepOutputTypeDef]
-    DestinationTableMap: dict[str, DestinationTableTypeDef]
-
-
-class DataPrepConfigurationTypeDef(TypedDict):
-    SourceTableMap: ReadOnly[Mapping[str, SourceTableTypeDef]]
-    TransformStepMap: ReadOnly[Mapping[str, TransformStepTypeDef]]
-    DestinationTableMap: ReadOnly[Mapping[str, DestinationTableTypeDef]]
-
-
-class DataPrepListAggregationFunctionTypeDef(TypedDict):
-    InputColumnName: NotRequired[str]
-    Separator: str
-    Distinct: bool
-
-
-class DataPrepSimpleAggregationFunctionTypeDef(TypedDict):
-    InputColumnName: NotRequired[str]
-    FunctionType: DataPrepSimpleAggregationFunctionTypeType
-
-
-class DataQAEnabledOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class DataQnAConfigurationsTypeDef(TypedDict):
-    Enabled: bool
-
-
-class DataSetColumnIdMappingTypeDef(TypedDict):
-    SourceColumnId: str
-    TargetColumnId: str
-
-
-class DataSetConfigurationOutputTypeDef(TypedDict):
-    Placeholder: NotRequired[str]
-    DataSetSchema: NotRequired[DataSetSchemaOutputTypeDef]
-    ColumnGroupSchemaList: NotRequired[list[ColumnGroupSchemaOutputTypeDef]]
-
-
-class DataSetConfigurationTypeDef(TypedDict):
-    Placeholder: NotRequired[str]
-    DataSetSchema: NotRequired[ReadOnly[DataSetSchemaTypeDef]]
-    ColumnGroupSchemaList: NotRequired[ReadOnly[Sequence[ColumnGroupSchemaTypeDef]]]
+class DataSetDateFilterValueOutputTypeDef(TypedDict):
+    StaticValue: NotRequired[datetime]
 
 
 class DataSetDateComparisonFilterConditionOutputTypeDef(TypedDict):
@@ -5547,9 +11959,11 @@ class DataSetDateComparisonFilterConditionOutputTypeDef(TypedDict):
     Value: NotRequired[DataSetDateFilterValueOutputTypeDef]
 
 
-class DataSetDateComparisonFilterConditionTypeDef(TypedDict):
-    Operator: DataSetDateComparisonFilterOperatorType
-    Value: NotRequired[ReadOnly[DataSetDateFilterValueTypeDef]]
+class DataSetDateRangeFilterConditionOutputTypeDef(TypedDict):
+    RangeMinimum: NotRequired[DataSetDateFilterValueOutputTypeDef]
+    RangeMaximum: NotRequired[DataSetDateFilterValueOutputTypeDef]
+    IncludeMinimum: NotRequired[bool]
+    IncludeMaximum: NotRequired[bool]
 
 
 class DataSetDateFilterConditionOutputTypeDef(TypedDict):
@@ -5560,106 +11974,13 @@ class DataSetDateFilterConditionOutputTypeDef(TypedDict):
     RangeFilterCondition: NotRequired[DataSetDateRangeFilterConditionOutputTypeDef]
 
 
-class DataSetDateFilterConditionTypeDef(TypedDict):
-    ColumnName: NotRequired[str]
-    ComparisonFilterCondition: NotRequired[
-        ReadOnly[DataSetDateComparisonFilterConditionTypeDef]
-    ]
-    RangeFilterCondition: NotRequired[ReadOnly[DataSetDateRangeFilterConditionTypeDef]]
+class DataSetStringListFilterValueOutputTypeDef(TypedDict):
+    StaticValues: NotRequired[list[str]]
 
 
-class DataSetDateFilterValueOutputTypeDef(TypedDict):
-    StaticValue: NotRequired[datetime]
-
-
-class DataSetDateFilterValueTypeDef(TypedDict):
-    StaticValue: NotRequired[ReadOnly[datetime | str]]
-
-
-class DataSetDateRangeFilterConditionOutputTypeDef(TypedDict):
-    RangeMinimum: NotRequired[DataSetDateFilterValueOutputTypeDef]
-    RangeMaximum: NotRequired[DataSetDateFilterValueOutputTypeDef]
-    IncludeMinimum: NotRequired[bool]
-    IncludeMaximum: NotRequired[bool]
-
-
-class DataSetDateRangeFilterConditionTypeDef(TypedDict):
-    RangeMinimum: NotRequired[ReadOnly[DataSetDateFilterValueTypeDef]]
-    RangeMaximum: NotRequired[ReadOnly[DataSetDateFilterValueTypeDef]]
-    IncludeMinimum: NotRequired[bool]
-    IncludeMaximum: NotRequired[bool]
-
-
-class DataSetIdentifierDeclarationTypeDef(TypedDict):
-    Identifier: str
-    DataSetArn: str
-
-
-class DataSetNumericComparisonFilterConditionTypeDef(TypedDict):
-    Operator: DataSetNumericComparisonFilterOperatorType
-    Value: NotRequired[DataSetNumericFilterValueTypeDef]
-
-
-class DataSetNumericFilterConditionTypeDef(TypedDict):
-    ColumnName: NotRequired[str]
-    ComparisonFilterCondition: NotRequired[
-        DataSetNumericComparisonFilterConditionTypeDef
-    ]
-    RangeFilterCondition: NotRequired[DataSetNumericRangeFilterConditionTypeDef]
-
-
-class DataSetNumericFilterValueTypeDef(TypedDict):
-    StaticValue: NotRequired[float]
-
-
-class DataSetNumericRangeFilterConditionTypeDef(TypedDict):
-    RangeMinimum: NotRequired[DataSetNumericFilterValueTypeDef]
-    RangeMaximum: NotRequired[DataSetNumericFilterValueTypeDef]
-    IncludeMinimum: NotRequired[bool]
-    IncludeMaximum: NotRequired[bool]
-
-
-class DataSetReferenceTypeDef(TypedDict):
-    DataSetPlaceholder: str
-    DataSetArn: str
-
-
-class DataSetRefreshPropertiesTypeDef(TypedDict):
-    RefreshConfiguration: NotRequired[RefreshConfigurationTypeDef]
-    FailureConfiguration: NotRequired[RefreshFailureConfigurationTypeDef]
-
-
-class DataSetSchemaOutputTypeDef(TypedDict):
-    ColumnSchemaList: NotRequired[list[ColumnSchemaTypeDef]]
-
-
-class DataSetSchemaTypeDef(TypedDict):
-    ColumnSchemaList: NotRequired[ReadOnly[Sequence[ColumnSchemaTypeDef]]]
-
-
-class DataSetSearchFilterTypeDef(TypedDict):
-    Operator: FilterOperatorType
-    Name: DataSetFilterAttributeType
-    Value: str
-
-
-class DataSetSemanticDescriptionTypeDef(TypedDict):
-    Text: str
-
-
-class DataSetSemanticMetadataOutputTypeDef(TypedDict):
-    Description: NotRequired[DataSetSemanticDescriptionTypeDef]
-    CustomInstructions: NotRequired[list[CustomInstructionTypeDef]]
-
-
-class DataSetSemanticMetadataTypeDef(TypedDict):
-    Description: NotRequired[DataSetSemanticDescriptionTypeDef]
-    CustomInstructions: NotRequired[ReadOnly[Sequence[CustomInstructionTypeDef]]]
-
-
-class DataSetStringComparisonFilterConditionTypeDef(TypedDict):
-    Operator: DataSetStringComparisonFilterOperatorType
-    Value: NotRequired[DataSetStringFilterValueTypeDef]
+class DataSetStringListFilterConditionOutputTypeDef(TypedDict):
+    Operator: DataSetStringListFilterOperatorType
+    Values: NotRequired[DataSetStringListFilterValueOutputTypeDef]
 
 
 class DataSetStringFilterConditionOutputTypeDef(TypedDict):
@@ -5670,34 +11991,117 @@ class DataSetStringFilterConditionOutputTypeDef(TypedDict):
     ListFilterCondition: NotRequired[DataSetStringListFilterConditionOutputTypeDef]
 
 
-class DataSetStringFilterConditionTypeDef(TypedDict):
-    ColumnName: NotRequired[str]
-    ComparisonFilterCondition: NotRequired[
-        DataSetStringComparisonFilterConditionTypeDef
-    ]
-    ListFilterCondition: NotRequired[ReadOnly[DataSetStringListFilterConditionTypeDef]]
+class FilterOperationOutputTypeDef(TypedDict):
+    ConditionExpression: NotRequired[str]
+    StringFilterCondition: NotRequired[DataSetStringFilterConditionOutputTypeDef]
+    NumericFilterCondition: NotRequired[DataSetNumericFilterConditionTypeDef]
+    DateFilterCondition: NotRequired[DataSetDateFilterConditionOutputTypeDef]
 
 
-class DataSetStringFilterValueTypeDef(TypedDict):
-    StaticValue: NotRequired[str]
+class FiltersOperationOutputTypeDef(TypedDict):
+    Alias: str
+    Source: TransformOperationSourceOutputTypeDef
+    FilterOperations: list[FilterOperationOutputTypeDef]
 
 
-class DataSetStringListFilterConditionOutputTypeDef(TypedDict):
-    Operator: DataSetStringListFilterOperatorType
-    Values: NotRequired[DataSetStringListFilterValueOutputTypeDef]
+class ImportTableOperationSourceOutputTypeDef(TypedDict):
+    SourceTableId: str
+    ColumnIdMappings: NotRequired[list[DataSetColumnIdMappingTypeDef]]
 
 
-class DataSetStringListFilterConditionTypeDef(TypedDict):
-    Operator: DataSetStringListFilterOperatorType
-    Values: NotRequired[ReadOnly[DataSetStringListFilterValueTypeDef]]
+class ImportTableOperationOutputTypeDef(TypedDict):
+    Alias: str
+    Source: ImportTableOperationSourceOutputTypeDef
 
 
-class DataSetStringListFilterValueOutputTypeDef(TypedDict):
-    StaticValues: NotRequired[list[str]]
+class JoinOperandPropertiesOutputTypeDef(TypedDict):
+    OutputColumnNameOverrides: list[OutputColumnNameOverrideTypeDef]
 
 
-class DataSetStringListFilterValueTypeDef(TypedDict):
-    StaticValues: NotRequired[ReadOnly[Sequence[str]]]
+class JoinOperationOutputTypeDef(TypedDict):
+    Alias: str
+    LeftOperand: TransformOperationSourceOutputTypeDef
+    RightOperand: TransformOperationSourceOutputTypeDef
+    Type: JoinOperationTypeType
+    OnClause: str
+    LeftOperandProperties: NotRequired[JoinOperandPropertiesOutputTypeDef]
+    RightOperandProperties: NotRequired[JoinOperandPropertiesOutputTypeDef]
+
+
+class PivotConfigurationOutputTypeDef(TypedDict):
+    LabelColumnName: NotRequired[str]
+    PivotedLabels: list[PivotedLabelTypeDef]
+
+
+class PivotOperationOutputTypeDef(TypedDict):
+    Alias: str
+    Source: TransformOperationSourceOutputTypeDef
+    GroupByColumnNames: NotRequired[list[str]]
+    ValueColumnConfiguration: ValueColumnConfigurationTypeDef
+    PivotConfiguration: PivotConfigurationOutputTypeDef
+
+
+class ProjectOperationOutputTypeDef(TypedDict):
+    Alias: NotRequired[str]
+    Source: NotRequired[TransformOperationSourceOutputTypeDef]
+    ProjectedColumns: list[str]
+
+
+class RenameColumnsOperationOutputTypeDef(TypedDict):
+    Alias: str
+    Source: TransformOperationSourceOutputTypeDef
+    RenameColumnOperations: list[RenameColumnOperationTypeDef]
+
+
+class UnpivotOperationOutputTypeDef(TypedDict):
+    Alias: str
+    Source: TransformOperationSourceOutputTypeDef
+    ColumnsToUnpivot: list[ColumnToUnpivotTypeDef]
+    UnpivotedLabelColumnName: str
+    UnpivotedLabelColumnId: str
+    UnpivotedValueColumnName: str
+    UnpivotedValueColumnId: str
+
+
+class TransformStepOutputTypeDef(TypedDict):
+    ImportTableStep: NotRequired[ImportTableOperationOutputTypeDef]
+    ProjectStep: NotRequired[ProjectOperationOutputTypeDef]
+    FiltersStep: NotRequired[FiltersOperationOutputTypeDef]
+    CreateColumnsStep: NotRequired[CreateColumnsOperationOutputTypeDef]
+    RenameColumnsStep: NotRequired[RenameColumnsOperationOutputTypeDef]
+    CastColumnTypesStep: NotRequired[CastColumnTypesOperationOutputTypeDef]
+    JoinStep: NotRequired[JoinOperationOutputTypeDef]
+    AggregateStep: NotRequired[AggregateOperationOutputTypeDef]
+    PivotStep: NotRequired[PivotOperationOutputTypeDef]
+    UnpivotStep: NotRequired[UnpivotOperationOutputTypeDef]
+    AppendStep: NotRequired[AppendOperationOutputTypeDef]
+
+
+class DataPrepConfigurationOutputTypeDef(TypedDict):
+    SourceTableMap: dict[str, SourceTableOutputTypeDef]
+    TransformStepMap: dict[str, TransformStepOutputTypeDef]
+    DestinationTableMap: dict[str, DestinationTableTypeDef]
+
+
+class DataSetSchemaOutputTypeDef(TypedDict):
+    ColumnSchemaList: NotRequired[list[ColumnSchemaTypeDef]]
+
+
+class DataSetConfigurationOutputTypeDef(TypedDict):
+    Placeholder: NotRequired[str]
+    DataSetSchema: NotRequired[DataSetSchemaOutputTypeDef]
+    ColumnGroupSchemaList: NotRequired[list[ColumnGroupSchemaOutputTypeDef]]
+
+
+class DataSetSearchFilterTypeDef(TypedDict):
+    Operator: FilterOperatorType
+    Name: DataSetFilterAttributeType
+    Value: str
+
+
+class DataSetSemanticMetadataOutputTypeDef(TypedDict):
+    Description: NotRequired[DataSetSemanticDescriptionTypeDef]
+    CustomInstructions: NotRequired[list[CustomInstructionTypeDef]]
 
 
 class DataSetSummaryTypeDef(TypedDict):
@@ -5714,6 +12118,182 @@ class DataSetSummaryTypeDef(TypedDict):
     RowLevelPermissionTagConfigurationApplied: NotRequired[bool]
     ColumnLevelPermissionRulesApplied: NotRequired[bool]
     UseAs: NotRequired[DataSetUseAsType]
+
+
+class DateTimeDatasetParameterDefaultValuesOutputTypeDef(TypedDict):
+    StaticValues: NotRequired[list[datetime]]
+
+
+class DateTimeDatasetParameterOutputTypeDef(TypedDict):
+    Id: str
+    Name: str
+    ValueType: DatasetParameterValueTypeType
+    TimeGranularity: NotRequired[TimeGranularityType]
+    DefaultValues: NotRequired[DateTimeDatasetParameterDefaultValuesOutputTypeDef]
+
+
+class DecimalDatasetParameterDefaultValuesOutputTypeDef(TypedDict):
+    StaticValues: NotRequired[list[float]]
+
+
+class DecimalDatasetParameterOutputTypeDef(TypedDict):
+    Id: str
+    Name: str
+    ValueType: DatasetParameterValueTypeType
+    DefaultValues: NotRequired[DecimalDatasetParameterDefaultValuesOutputTypeDef]
+
+
+class IntegerDatasetParameterDefaultValuesOutputTypeDef(TypedDict):
+    StaticValues: NotRequired[list[int]]
+
+
+class IntegerDatasetParameterOutputTypeDef(TypedDict):
+    Id: str
+    Name: str
+    ValueType: DatasetParameterValueTypeType
+    DefaultValues: NotRequired[IntegerDatasetParameterDefaultValuesOutputTypeDef]
+
+
+class StringDatasetParameterDefaultValuesOutputTypeDef(TypedDict):
+    StaticValues: NotRequired[list[str]]
+
+
+class StringDatasetParameterOutputTypeDef(TypedDict):
+    Id: str
+    Name: str
+    ValueType: DatasetParameterValueTypeType
+    DefaultValues: NotRequired[StringDatasetParameterDefaultValuesOutputTypeDef]
+
+
+class DatasetParameterOutputTypeDef(TypedDict):
+    StringDatasetParameter: NotRequired[StringDatasetParameterOutputTypeDef]
+    DecimalDatasetParameter: NotRequired[DecimalDatasetParameterOutputTypeDef]
+    IntegerDatasetParameter: NotRequired[IntegerDatasetParameterOutputTypeDef]
+    DateTimeDatasetParameter: NotRequired[DateTimeDatasetParameterOutputTypeDef]
+
+
+class FieldFolderOutputTypeDef(TypedDict):
+    description: NotRequired[str]
+    columns: NotRequired[list[str]]
+
+
+class NewDefaultValuesOutputTypeDef(TypedDict):
+    StringStaticValues: NotRequired[list[str]]
+    DecimalStaticValues: NotRequired[list[float]]
+    DateTimeStaticValues: NotRequired[list[datetime]]
+    IntegerStaticValues: NotRequired[list[int]]
+
+
+class OverrideDatasetParameterOperationOutputTypeDef(TypedDict):
+    ParameterName: str
+    NewParameterName: NotRequired[str]
+    NewDefaultValues: NotRequired[NewDefaultValuesOutputTypeDef]
+
+
+class TagColumnOperationOutputTypeDef(TypedDict):
+    ColumnName: str
+    Tags: list[ColumnTagTypeDef]
+
+
+class UntagColumnOperationOutputTypeDef(TypedDict):
+    ColumnName: str
+    TagNames: list[ColumnTagNameType]
+
+
+class TransformOperationOutputTypeDef(TypedDict):
+    ProjectOperation: NotRequired[ProjectOperationOutputTypeDef]
+    FilterOperation: NotRequired[FilterOperationOutputTypeDef]
+    CreateColumnsOperation: NotRequired[CreateColumnsOperationOutputTypeDef]
+    RenameColumnOperation: NotRequired[RenameColumnOperationTypeDef]
+    CastColumnTypeOperation: NotRequired[CastColumnTypeOperationTypeDef]
+    TagColumnOperation: NotRequired[TagColumnOperationOutputTypeDef]
+    UntagColumnOperation: NotRequired[UntagColumnOperationOutputTypeDef]
+    OverrideDatasetParameterOperation: NotRequired[
+        OverrideDatasetParameterOperationOutputTypeDef
+    ]
+
+
+class LogicalTableOutputTypeDef(TypedDict):
+    Alias: str
+    DataTransforms: NotRequired[list[TransformOperationOutputTypeDef]]
+    Source: LogicalTableSourceTypeDef
+
+
+class OutputColumnTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+    Description: NotRequired[str]
+    Type: NotRequired[ColumnDataTypeType]
+    SubType: NotRequired[ColumnDataSubTypeType]
+
+
+class UniqueKeyOutputTypeDef(TypedDict):
+    ColumnNames: list[str]
+
+
+class PerformanceConfigurationOutputTypeDef(TypedDict):
+    UniqueKeys: NotRequired[list[UniqueKeyOutputTypeDef]]
+
+
+class RelationalTableOutputTypeDef(TypedDict):
+    DataSourceArn: str
+    Catalog: NotRequired[str]
+    Schema: NotRequired[str]
+    Name: str
+    InputColumns: list[InputColumnTypeDef]
+
+
+class S3SourceOutputTypeDef(TypedDict):
+    DataSourceArn: str
+    UploadSettings: NotRequired[UploadSettingsTypeDef]
+    InputColumns: list[InputColumnTypeDef]
+
+
+class SaaSTableOutputTypeDef(TypedDict):
+    DataSourceArn: str
+    TablePath: list[TablePathElementTypeDef]
+    InputColumns: list[InputColumnTypeDef]
+
+
+class PhysicalTableOutputTypeDef(TypedDict):
+    RelationalTable: NotRequired[RelationalTableOutputTypeDef]
+    CustomSql: NotRequired[CustomSqlOutputTypeDef]
+    S3Source: NotRequired[S3SourceOutputTypeDef]
+    SaaSTable: NotRequired[SaaSTableOutputTypeDef]
+
+
+class RowLevelPermissionTagConfigurationOutputTypeDef(TypedDict):
+    Status: NotRequired[StatusType]
+    TagRules: list[RowLevelPermissionTagRuleTypeDef]
+    TagRuleConfigurations: NotRequired[list[list[str]]]
+
+
+class RowLevelPermissionConfigurationOutputTypeDef(TypedDict):
+    TagConfiguration: NotRequired[RowLevelPermissionTagConfigurationOutputTypeDef]
+    RowLevelPermissionDataSet: NotRequired[RowLevelPermissionDataSetTypeDef]
+
+
+class SharedColumnSemanticMetadataOutputTypeDef(TypedDict):
+    ColumnNames: NotRequired[list[str]]
+    ColumnProperties: list[ColumnSemanticPropertyTypeDef]
+
+
+class TableSemanticMetadataOutputTypeDef(TypedDict):
+    ColumnMetadata: NotRequired[list[SharedColumnSemanticMetadataOutputTypeDef]]
+
+
+class SemanticTableOutputTypeDef(TypedDict):
+    Alias: str
+    DestinationTableId: str
+    RowLevelPermissionConfiguration: NotRequired[
+        RowLevelPermissionConfigurationOutputTypeDef
+    ]
+    SemanticMetadata: NotRequired[TableSemanticMetadataOutputTypeDef]
+
+
+class SemanticModelConfigurationOutputTypeDef(TypedDict):
+    TableMap: NotRequired[dict[str, SemanticTableOutputTypeDef]]
+    SemanticMetadata: NotRequired[list[DataSetSemanticMetadataOutputTypeDef]]
 
 
 class DataSetTypeDef(TypedDict):
@@ -5744,95 +12324,9 @@ class DataSetTypeDef(TypedDict):
     SemanticModelConfiguration: NotRequired[SemanticModelConfigurationOutputTypeDef]
 
 
-class DataSetUsageConfigurationTypeDef(TypedDict):
-    DisableUseAsDirectQuerySource: NotRequired[bool]
-    DisableUseAsImportedSource: NotRequired[bool]
-
-
-class DataSourceCredentialsTypeDef(TypedDict):
-    CredentialPair: NotRequired[ReadOnly[CredentialPairTypeDef]]
-    CopySourceArn: NotRequired[str]
-    SecretArn: NotRequired[str]
-    KeyPairCredentials: NotRequired[KeyPairCredentialsTypeDef]
-    WebProxyCredentials: NotRequired[WebProxyCredentialsTypeDef]
-    OAuthClientCredentials: NotRequired[OAuthClientCredentialsTypeDef]
-
-
 class DataSourceErrorInfoTypeDef(TypedDict):
     Type: NotRequired[DataSourceErrorInfoTypeType]
     Message: NotRequired[str]
-
-
-class DataSourceParametersOutputTypeDef(TypedDict):
-    AmazonElasticsearchParameters: NotRequired[AmazonElasticsearchParametersTypeDef]
-    AthenaParameters: NotRequired[AthenaParametersTypeDef]
-    AuroraParameters: NotRequired[AuroraParametersTypeDef]
-    AuroraPostgreSqlParameters: NotRequired[AuroraPostgreSqlParametersTypeDef]
-    AwsIotAnalyticsParameters: NotRequired[AwsIotAnalyticsParametersTypeDef]
-    JiraParameters: NotRequired[JiraParametersTypeDef]
-    MariaDbParameters: NotRequired[MariaDbParametersTypeDef]
-    MySqlParameters: NotRequired[MySqlParametersTypeDef]
-    OracleParameters: NotRequired[OracleParametersTypeDef]
-    PostgreSqlParameters: NotRequired[PostgreSqlParametersTypeDef]
-    PrestoParameters: NotRequired[PrestoParametersTypeDef]
-    RdsParameters: NotRequired[RdsParametersTypeDef]
-    RedshiftParameters: NotRequired[RedshiftParametersOutputTypeDef]
-    S3Parameters: NotRequired[S3ParametersTypeDef]
-    S3TablesParameters: NotRequired[S3TablesParametersTypeDef]
-    S3KnowledgeBaseParameters: NotRequired[S3KnowledgeBaseParametersTypeDef]
-    ServiceNowParameters: NotRequired[ServiceNowParametersTypeDef]
-    SnowflakeParameters: NotRequired[SnowflakeParametersTypeDef]
-    SparkParameters: NotRequired[SparkParametersTypeDef]
-    SqlServerParameters: NotRequired[SqlServerParametersTypeDef]
-    TeradataParameters: NotRequired[TeradataParametersTypeDef]
-    TwitterParameters: NotRequired[TwitterParametersTypeDef]
-    AmazonOpenSearchParameters: NotRequired[AmazonOpenSearchParametersTypeDef]
-    ExasolParameters: NotRequired[ExasolParametersTypeDef]
-    DatabricksParameters: NotRequired[DatabricksParametersTypeDef]
-    StarburstParameters: NotRequired[StarburstParametersTypeDef]
-    TrinoParameters: NotRequired[TrinoParametersTypeDef]
-    BigQueryParameters: NotRequired[BigQueryParametersTypeDef]
-    ImpalaParameters: NotRequired[ImpalaParametersTypeDef]
-    CustomConnectionParameters: NotRequired[CustomConnectionParametersTypeDef]
-    WebCrawlerParameters: NotRequired[WebCrawlerParametersTypeDef]
-    ConfluenceParameters: NotRequired[ConfluenceParametersTypeDef]
-    QBusinessParameters: NotRequired[QBusinessParametersTypeDef]
-
-
-class DataSourceParametersTypeDef(TypedDict):
-    AmazonElasticsearchParameters: NotRequired[AmazonElasticsearchParametersTypeDef]
-    AthenaParameters: NotRequired[AthenaParametersTypeDef]
-    AuroraParameters: NotRequired[AuroraParametersTypeDef]
-    AuroraPostgreSqlParameters: NotRequired[AuroraPostgreSqlParametersTypeDef]
-    AwsIotAnalyticsParameters: NotRequired[AwsIotAnalyticsParametersTypeDef]
-    JiraParameters: NotRequired[JiraParametersTypeDef]
-    MariaDbParameters: NotRequired[MariaDbParametersTypeDef]
-    MySqlParameters: NotRequired[MySqlParametersTypeDef]
-    OracleParameters: NotRequired[OracleParametersTypeDef]
-    PostgreSqlParameters: NotRequired[PostgreSqlParametersTypeDef]
-    PrestoParameters: NotRequired[PrestoParametersTypeDef]
-    RdsParameters: NotRequired[RdsParametersTypeDef]
-    RedshiftParameters: NotRequired[ReadOnly[RedshiftParametersTypeDef]]
-    S3Parameters: NotRequired[S3ParametersTypeDef]
-    S3TablesParameters: NotRequired[S3TablesParametersTypeDef]
-    S3KnowledgeBaseParameters: NotRequired[S3KnowledgeBaseParametersTypeDef]
-    ServiceNowParameters: NotRequired[ServiceNowParametersTypeDef]
-    SnowflakeParameters: NotRequired[SnowflakeParametersTypeDef]
-    SparkParameters: NotRequired[SparkParametersTypeDef]
-    SqlServerParameters: NotRequired[SqlServerParametersTypeDef]
-    TeradataParameters: NotRequired[TeradataParametersTypeDef]
-    TwitterParameters: NotRequired[TwitterParametersTypeDef]
-    AmazonOpenSearchParameters: NotRequired[AmazonOpenSearchParametersTypeDef]
-    ExasolParameters: NotRequired[ExasolParametersTypeDef]
-    DatabricksParameters: NotRequired[DatabricksParametersTypeDef]
-    StarburstParameters: NotRequired[StarburstParametersTypeDef]
-    TrinoParameters: NotRequired[TrinoParametersTypeDef]
-    BigQueryParameters: NotRequired[BigQueryParametersTypeDef]
-    ImpalaParameters: NotRequired[ImpalaParametersTypeDef]
-    CustomConnectionParameters: NotRequired[CustomConnectionParametersTypeDef]
-    WebCrawlerParameters: NotRequired[WebCrawlerParametersTypeDef]
-    ConfluenceParameters: NotRequired[ConfluenceParametersTypeDef]
-    QBusinessParameters: NotRequired[QBusinessParametersTypeDef]
 
 
 class DataSourceSearchFilterTypeDef(TypedDict):
@@ -5866,18 +12360,109 @@ class DataSourceTypeDef(TypedDict):
     SecretArn: NotRequired[str]
 
 
-class DataStoriesConfigurationsTypeDef(TypedDict):
-    Enabled: bool
+class SemanticTypeOutputTypeDef(TypedDict):
+    TypeName: NotRequired[str]
+    SubTypeName: NotRequired[str]
+    TypeParameters: NotRequired[dict[str, str]]
+    TruthyCellValue: NotRequired[str]
+    TruthyCellValueSynonyms: NotRequired[list[str]]
+    FalseyCellValue: NotRequired[str]
+    FalseyCellValueSynonyms: NotRequired[list[str]]
 
 
-class DataStoriesSharingOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
+class TopicCalculatedFieldOutputTypeDef(TypedDict):
+    CalculatedFieldName: str
+    CalculatedFieldDescription: NotRequired[str]
+    Expression: str
+    CalculatedFieldSynonyms: NotRequired[list[str]]
+    IsIncludedInTopic: NotRequired[bool]
+    DisableIndexing: NotRequired[bool]
+    ColumnDataRole: NotRequired[ColumnDataRoleType]
+    TimeGranularity: NotRequired[TopicTimeGranularityType]
+    DefaultFormatting: NotRequired[DefaultFormattingTypeDef]
+    Aggregation: NotRequired[DefaultAggregationType]
+    ComparativeOrder: NotRequired[ComparativeOrderOutputTypeDef]
+    SemanticType: NotRequired[SemanticTypeOutputTypeDef]
+    AllowedAggregations: NotRequired[list[AuthorSpecifiedAggregationType]]
+    NotAllowedAggregations: NotRequired[list[AuthorSpecifiedAggregationType]]
+    NeverAggregateInFilter: NotRequired[bool]
+    CellValueSynonyms: NotRequired[list[CellValueSynonymOutputTypeDef]]
+    NonAdditive: NotRequired[bool]
 
 
-class DatabricksParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    SqlEndpointPath: str
+class TopicColumnOutputTypeDef(TypedDict):
+    ColumnName: str
+    ColumnFriendlyName: NotRequired[str]
+    ColumnDescription: NotRequired[str]
+    ColumnSynonyms: NotRequired[list[str]]
+    ColumnDataRole: NotRequired[ColumnDataRoleType]
+    Aggregation: NotRequired[DefaultAggregationType]
+    IsIncludedInTopic: NotRequired[bool]
+    DisableIndexing: NotRequired[bool]
+    ComparativeOrder: NotRequired[ComparativeOrderOutputTypeDef]
+    SemanticType: NotRequired[SemanticTypeOutputTypeDef]
+    TimeGranularity: NotRequired[TopicTimeGranularityType]
+    AllowedAggregations: NotRequired[list[AuthorSpecifiedAggregationType]]
+    NotAllowedAggregations: NotRequired[list[AuthorSpecifiedAggregationType]]
+    DefaultFormatting: NotRequired[DefaultFormattingTypeDef]
+    NeverAggregateInFilter: NotRequired[bool]
+    CellValueSynonyms: NotRequired[list[CellValueSynonymOutputTypeDef]]
+    NonAdditive: NotRequired[bool]
+
+
+class TopicCategoryFilterConstantOutputTypeDef(TypedDict):
+    ConstantType: NotRequired[ConstantTypeType]
+    SingularConstant: NotRequired[str]
+    CollectiveConstant: NotRequired[CollectiveConstantOutputTypeDef]
+
+
+class TopicCategoryFilterOutputTypeDef(TypedDict):
+    CategoryFilterFunction: NotRequired[CategoryFilterFunctionType]
+    CategoryFilterType: NotRequired[CategoryFilterTypeType]
+    Constant: NotRequired[TopicCategoryFilterConstantOutputTypeDef]
+    Inverse: NotRequired[bool]
+
+
+class TopicFilterOutputTypeDef(TypedDict):
+    FilterDescription: NotRequired[str]
+    FilterClass: NotRequired[FilterClassType]
+    FilterName: str
+    FilterSynonyms: NotRequired[list[str]]
+    OperandFieldName: str
+    FilterType: NotRequired[NamedFilterTypeType]
+    CategoryFilter: NotRequired[TopicCategoryFilterOutputTypeDef]
+    NumericEqualityFilter: NotRequired[TopicNumericEqualityFilterTypeDef]
+    NumericRangeFilter: NotRequired[TopicNumericRangeFilterTypeDef]
+    DateRangeFilter: NotRequired[TopicDateRangeFilterTypeDef]
+    RelativeDateFilter: NotRequired[TopicRelativeDateFilterTypeDef]
+    NullFilter: NotRequired[TopicNullFilterTypeDef]
+
+
+class NamedEntityDefinitionMetricOutputTypeDef(TypedDict):
+    Aggregation: NotRequired[NamedEntityAggTypeType]
+    AggregationFunctionParameters: NotRequired[dict[str, str]]
+
+
+class NamedEntityDefinitionOutputTypeDef(TypedDict):
+    FieldName: NotRequired[str]
+    PropertyName: NotRequired[str]
+    PropertyRole: NotRequired[PropertyRoleType]
+    PropertyUsage: NotRequired[PropertyUsageType]
+    Metric: NotRequired[NamedEntityDefinitionMetricOutputTypeDef]
+
+
+class SemanticEntityTypeOutputTypeDef(TypedDict):
+    TypeName: NotRequired[str]
+    SubTypeName: NotRequired[str]
+    TypeParameters: NotRequired[dict[str, str]]
+
+
+class TopicNamedEntityOutputTypeDef(TypedDict):
+    EntityName: str
+    EntityDescription: NotRequired[str]
+    EntitySynonyms: NotRequired[list[str]]
+    SemanticEntityType: NotRequired[SemanticEntityTypeOutputTypeDef]
+    Definition: NotRequired[list[NamedEntityDefinitionOutputTypeDef]]
 
 
 class DatasetMetadataOutputTypeDef(TypedDict):
@@ -5891,373 +12476,14 @@ class DatasetMetadataOutputTypeDef(TypedDict):
     NamedEntities: NotRequired[list[TopicNamedEntityOutputTypeDef]]
 
 
-class DatasetMetadataTypeDef(TypedDict):
-    DatasetArn: str
-    DatasetName: NotRequired[str]
-    DatasetDescription: NotRequired[str]
-    DataAggregation: NotRequired[DataAggregationTypeDef]
-    Filters: NotRequired[ReadOnly[Sequence[TopicFilterTypeDef]]]
-    Columns: NotRequired[ReadOnly[Sequence[TopicColumnTypeDef]]]
-    CalculatedFields: NotRequired[ReadOnly[Sequence[TopicCalculatedFieldTypeDef]]]
-    NamedEntities: NotRequired[ReadOnly[Sequence[TopicNamedEntityTypeDef]]]
-
-
-class DatasetParameterOutputTypeDef(TypedDict):
-    StringDatasetParameter: NotRequired[StringDatasetParameterOutputTypeDef]
-    DecimalDatasetParameter: NotRequired[DecimalDatasetParameterOutputTypeDef]
-    IntegerDatasetParameter: NotRequired[IntegerDatasetParameterOutputTypeDef]
-    DateTimeDatasetParameter: NotRequired[DateTimeDatasetParameterOutputTypeDef]
-
-
-class DatasetParameterTypeDef(TypedDict):
-    StringDatasetParameter: NotRequired[ReadOnly[StringDatasetParameterTypeDef]]
-    DecimalDatasetParameter: NotRequired[ReadOnly[DecimalDatasetParameterTypeDef]]
-    IntegerDatasetParameter: NotRequired[ReadOnly[IntegerDatasetParameterTypeDef]]
-    DateTimeDatasetParameter: NotRequired[ReadOnly[DateTimeDatasetParameterTypeDef]]
-
-
-class DateAxisOptionsTypeDef(TypedDict):
-    MissingDateVisibility: NotRequired[VisibilityType]
-
-
-class DateDimensionFieldTypeDef(TypedDict):
-    FieldId: str
-    Column: ColumnIdentifierTypeDef
-    DateGranularity: NotRequired[TimeGranularityType]
-    HierarchyId: NotRequired[str]
-    FormatConfiguration: NotRequired[DateTimeFormatConfigurationTypeDef]
-
-
-class DateMeasureFieldTypeDef(TypedDict):
-    FieldId: str
-    Column: ColumnIdentifierTypeDef
-    AggregationFunction: NotRequired[DateAggregationFunctionType]
-    FormatConfiguration: NotRequired[DateTimeFormatConfigurationTypeDef]
-
-
-class DateTimeDatasetParameterDefaultValuesOutputTypeDef(TypedDict):
-    StaticValues: NotRequired[list[datetime]]
-
-
-class DateTimeDatasetParameterDefaultValuesTypeDef(TypedDict):
-    StaticValues: NotRequired[ReadOnly[Sequence[datetime | str]]]
-
-
-class DateTimeDatasetParameterOutputTypeDef(TypedDict):
-    Id: str
-    Name: str
-    ValueType: DatasetParameterValueTypeType
-    TimeGranularity: NotRequired[TimeGranularityType]
-    DefaultValues: NotRequired[DateTimeDatasetParameterDefaultValuesOutputTypeDef]
-
-
-class DateTimeDatasetParameterTypeDef(TypedDict):
-    Id: str
-    Name: str
-    ValueType: DatasetParameterValueTypeType
-    TimeGranularity: NotRequired[TimeGranularityType]
-    DefaultValues: NotRequired[ReadOnly[DateTimeDatasetParameterDefaultValuesTypeDef]]
-
-
-class DateTimeDefaultValuesOutputTypeDef(TypedDict):
-    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
-    StaticValues: NotRequired[list[datetime]]
-    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
-
-
-class DateTimeDefaultValuesTypeDef(TypedDict):
-    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
-    StaticValues: NotRequired[ReadOnly[Sequence[datetime | str]]]
-    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
-
-
-class DateTimeFormatConfigurationTypeDef(TypedDict):
-    DateTimeFormat: NotRequired[str]
-    NullValueFormatConfiguration: NotRequired[NullValueFormatConfigurationTypeDef]
-    NumericFormatConfiguration: NotRequired[NumericFormatConfigurationTypeDef]
-
-
-class DateTimeHierarchyOutputTypeDef(TypedDict):
-    HierarchyId: str
-    DrillDownFilters: NotRequired[list[DrillDownFilterOutputTypeDef]]
-
-
-class DateTimeHierarchyTypeDef(TypedDict):
-    HierarchyId: str
-    DrillDownFilters: NotRequired[ReadOnly[Sequence[DrillDownFilterTypeDef]]]
-
-
-class DateTimeParameterDeclarationOutputTypeDef(TypedDict):
-    Name: str
-    DefaultValues: NotRequired[DateTimeDefaultValuesOutputTypeDef]
-    TimeGranularity: NotRequired[TimeGranularityType]
-    ValueWhenUnset: NotRequired[DateTimeValueWhenUnsetConfigurationOutputTypeDef]
-    MappedDataSetParameters: NotRequired[list[MappedDataSetParameterTypeDef]]
-
-
-class DateTimeParameterDeclarationTypeDef(TypedDict):
-    Name: str
-    DefaultValues: NotRequired[ReadOnly[DateTimeDefaultValuesTypeDef]]
-    TimeGranularity: NotRequired[TimeGranularityType]
-    ValueWhenUnset: NotRequired[ReadOnly[DateTimeValueWhenUnsetConfigurationTypeDef]]
-    MappedDataSetParameters: NotRequired[
-        ReadOnly[Sequence[MappedDataSetParameterTypeDef]]
-    ]
-
-
 class DateTimeParameterOutputTypeDef(TypedDict):
     Name: str
     Values: list[datetime]
 
 
-class DateTimeParameterTypeDef(TypedDict):
-    Name: str
-    Values: ReadOnly[Sequence[datetime | str]]
-
-
-class DateTimePickerControlDisplayOptionsTypeDef(TypedDict):
-    TitleOptions: NotRequired[LabelOptionsTypeDef]
-    DateTimeFormat: NotRequired[str]
-    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
-    HelperTextVisibility: NotRequired[VisibilityType]
-    DateIconVisibility: NotRequired[VisibilityType]
-
-
-class DateTimeValueWhenUnsetConfigurationOutputTypeDef(TypedDict):
-    ValueWhenUnsetOption: NotRequired[ValueWhenUnsetOptionType]
-    CustomValue: NotRequired[datetime]
-
-
-class DateTimeValueWhenUnsetConfigurationTypeDef(TypedDict):
-    ValueWhenUnsetOption: NotRequired[ValueWhenUnsetOptionType]
-    CustomValue: NotRequired[ReadOnly[datetime | str]]
-
-
-class DecalSettingsConfigurationOutputTypeDef(TypedDict):
-    CustomDecalSettings: NotRequired[list[DecalSettingsTypeDef]]
-
-
-class DecalSettingsConfigurationTypeDef(TypedDict):
-    CustomDecalSettings: NotRequired[ReadOnly[Sequence[DecalSettingsTypeDef]]]
-
-
-class DecalSettingsTypeDef(TypedDict):
-    ElementValue: NotRequired[str]
-    DecalVisibility: NotRequired[VisibilityType]
-    DecalColor: NotRequired[str]
-    DecalPatternType: NotRequired[DecalPatternTypeType]
-    DecalStyleType: NotRequired[DecalStyleTypeType]
-
-
-class DecimalDatasetParameterDefaultValuesOutputTypeDef(TypedDict):
-    StaticValues: NotRequired[list[float]]
-
-
-class DecimalDatasetParameterDefaultValuesTypeDef(TypedDict):
-    StaticValues: NotRequired[ReadOnly[Sequence[float]]]
-
-
-class DecimalDatasetParameterOutputTypeDef(TypedDict):
-    Id: str
-    Name: str
-    ValueType: DatasetParameterValueTypeType
-    DefaultValues: NotRequired[DecimalDatasetParameterDefaultValuesOutputTypeDef]
-
-
-class DecimalDatasetParameterTypeDef(TypedDict):
-    Id: str
-    Name: str
-    ValueType: DatasetParameterValueTypeType
-    DefaultValues: NotRequired[ReadOnly[DecimalDatasetParameterDefaultValuesTypeDef]]
-
-
-class DecimalDefaultValuesOutputTypeDef(TypedDict):
-    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
-    StaticValues: NotRequired[list[float]]
-
-
-class DecimalDefaultValuesTypeDef(TypedDict):
-    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
-    StaticValues: NotRequired[ReadOnly[Sequence[float]]]
-
-
-class DecimalParameterDeclarationOutputTypeDef(TypedDict):
-    ParameterValueType: ParameterValueTypeType
-    Name: str
-    DefaultValues: NotRequired[DecimalDefaultValuesOutputTypeDef]
-    ValueWhenUnset: NotRequired[DecimalValueWhenUnsetConfigurationTypeDef]
-    MappedDataSetParameters: NotRequired[list[MappedDataSetParameterTypeDef]]
-
-
-class DecimalParameterDeclarationTypeDef(TypedDict):
-    ParameterValueType: ParameterValueTypeType
-    Name: str
-    DefaultValues: NotRequired[ReadOnly[DecimalDefaultValuesTypeDef]]
-    ValueWhenUnset: NotRequired[DecimalValueWhenUnsetConfigurationTypeDef]
-    MappedDataSetParameters: NotRequired[
-        ReadOnly[Sequence[MappedDataSetParameterTypeDef]]
-    ]
-
-
 class DecimalParameterOutputTypeDef(TypedDict):
     Name: str
     Values: list[float]
-
-
-class DecimalParameterTypeDef(TypedDict):
-    Name: str
-    Values: ReadOnly[Sequence[float]]
-
-
-class DecimalPlacesConfigurationTypeDef(TypedDict):
-    DecimalPlaces: int
-
-
-class DecimalValueWhenUnsetConfigurationTypeDef(TypedDict):
-    ValueWhenUnsetOption: NotRequired[ValueWhenUnsetOptionType]
-    CustomValue: NotRequired[float]
-
-
-class DefaultDateTimePickerControlOptionsTypeDef(TypedDict):
-    Type: NotRequired[SheetControlDateTimePickerTypeType]
-    DisplayOptions: NotRequired[DateTimePickerControlDisplayOptionsTypeDef]
-    CommitMode: NotRequired[CommitModeType]
-
-
-class DefaultFilterControlConfigurationOutputTypeDef(TypedDict):
-    Title: NotRequired[str]
-    ControlOptions: DefaultFilterControlOptionsOutputTypeDef
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class DefaultFilterControlConfigurationTypeDef(TypedDict):
-    Title: NotRequired[str]
-    ControlOptions: ReadOnly[DefaultFilterControlOptionsTypeDef]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class DefaultFilterControlOptionsOutputTypeDef(TypedDict):
-    DefaultDateTimePickerOptions: NotRequired[
-        DefaultDateTimePickerControlOptionsTypeDef
-    ]
-    DefaultListOptions: NotRequired[DefaultFilterListControlOptionsOutputTypeDef]
-    DefaultDropdownOptions: NotRequired[
-        DefaultFilterDropDownControlOptionsOutputTypeDef
-    ]
-    DefaultTextFieldOptions: NotRequired[DefaultTextFieldControlOptionsTypeDef]
-    DefaultTextAreaOptions: NotRequired[DefaultTextAreaControlOptionsTypeDef]
-    DefaultSliderOptions: NotRequired[DefaultSliderControlOptionsTypeDef]
-    DefaultRelativeDateTimeOptions: NotRequired[
-        DefaultRelativeDateTimeControlOptionsTypeDef
-    ]
-
-
-class DefaultFilterControlOptionsTypeDef(TypedDict):
-    DefaultDateTimePickerOptions: NotRequired[
-        DefaultDateTimePickerControlOptionsTypeDef
-    ]
-    DefaultListOptions: NotRequired[ReadOnly[DefaultFilterListControlOptionsTypeDef]]
-    DefaultDropdownOptions: NotRequired[
-        ReadOnly[DefaultFilterDropDownControlOptionsTypeDef]
-    ]
-    DefaultTextFieldOptions: NotRequired[DefaultTextFieldControlOptionsTypeDef]
-    DefaultTextAreaOptions: NotRequired[DefaultTextAreaControlOptionsTypeDef]
-    DefaultSliderOptions: NotRequired[DefaultSliderControlOptionsTypeDef]
-    DefaultRelativeDateTimeOptions: NotRequired[
-        DefaultRelativeDateTimeControlOptionsTypeDef
-    ]
-
-
-class DefaultFilterDropDownControlOptionsOutputTypeDef(TypedDict):
-    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[FilterSelectableValuesOutputTypeDef]
-    CommitMode: NotRequired[CommitModeType]
-    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
-
-
-class DefaultFilterDropDownControlOptionsTypeDef(TypedDict):
-    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[ReadOnly[FilterSelectableValuesTypeDef]]
-    CommitMode: NotRequired[CommitModeType]
-    ControlSortConfigurations: NotRequired[
-        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
-    ]
-
-
-class DefaultFilterListControlOptionsOutputTypeDef(TypedDict):
-    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[FilterSelectableValuesOutputTypeDef]
-    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
-
-
-class DefaultFilterListControlOptionsTypeDef(TypedDict):
-    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[ReadOnly[FilterSelectableValuesTypeDef]]
-    ControlSortConfigurations: NotRequired[
-        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
-    ]
-
-
-class DefaultFormattingTypeDef(TypedDict):
-    DisplayFormat: NotRequired[DisplayFormatType]
-    DisplayFormatOptions: NotRequired[DisplayFormatOptionsTypeDef]
-
-
-class DefaultFreeFormLayoutConfigurationTypeDef(TypedDict):
-    CanvasSizeOptions: FreeFormLayoutCanvasSizeOptionsTypeDef
-
-
-class DefaultGridLayoutConfigurationTypeDef(TypedDict):
-    CanvasSizeOptions: GridLayoutCanvasSizeOptionsTypeDef
-
-
-class DefaultInteractiveLayoutConfigurationTypeDef(TypedDict):
-    Grid: NotRequired[DefaultGridLayoutConfigurationTypeDef]
-    FreeForm: NotRequired[DefaultFreeFormLayoutConfigurationTypeDef]
-
-
-class DefaultNewSheetConfigurationTypeDef(TypedDict):
-    InteractiveLayoutConfiguration: NotRequired[
-        DefaultInteractiveLayoutConfigurationTypeDef
-    ]
-    PaginatedLayoutConfiguration: NotRequired[
-        DefaultPaginatedLayoutConfigurationTypeDef
-    ]
-    SheetContentType: NotRequired[SheetContentTypeType]
-
-
-class DefaultPaginatedLayoutConfigurationTypeDef(TypedDict):
-    SectionBased: NotRequired[DefaultSectionBasedLayoutConfigurationTypeDef]
-
-
-class DefaultRelativeDateTimeControlOptionsTypeDef(TypedDict):
-    DisplayOptions: NotRequired[RelativeDateTimeControlDisplayOptionsTypeDef]
-    CommitMode: NotRequired[CommitModeType]
-
-
-class DefaultSectionBasedLayoutConfigurationTypeDef(TypedDict):
-    CanvasSizeOptions: SectionBasedLayoutCanvasSizeOptionsTypeDef
-
-
-class DefaultSliderControlOptionsTypeDef(TypedDict):
-    DisplayOptions: NotRequired[SliderControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlSliderTypeType]
-    MaximumValue: float
-    MinimumValue: float
-    StepSize: float
-
-
-class DefaultTextAreaControlOptionsTypeDef(TypedDict):
-    Delimiter: NotRequired[str]
-    DisplayOptions: NotRequired[TextAreaControlDisplayOptionsTypeDef]
-
-
-class DefaultTextFieldControlOptionsTypeDef(TypedDict):
-    DisplayOptions: NotRequired[TextFieldControlDisplayOptionsTypeDef]
 
 
 class DeleteAccountCustomPermissionRequestTypeDef(TypedDict):
@@ -6729,6 +12955,11 @@ class DescribeActionConnectorPermissionsRequestTypeDef(TypedDict):
     ActionConnectorId: str
 
 
+class ResourcePermissionOutputTypeDef(TypedDict):
+    Principal: str
+    Actions: list[str]
+
+
 class DescribeActionConnectorPermissionsResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     ActionConnectorId: NotRequired[str]
@@ -6945,6 +13176,10 @@ class DescribeDashboardPermissionsRequestTypeDef(TypedDict):
     DashboardId: str
 
 
+class LinkSharingConfigurationOutputTypeDef(TypedDict):
+    Permissions: NotRequired[list[ResourcePermissionOutputTypeDef]]
+
+
 class DescribeDashboardPermissionsResponseTypeDef(TypedDict):
     DashboardId: NotRequired[str]
     DashboardArn: NotRequired[str]
@@ -6975,6 +13210,45 @@ class DescribeDashboardSnapshotJobRequestTypeDef(TypedDict):
     SnapshotJobId: str
 
 
+class IntegerParameterOutputTypeDef(TypedDict):
+    Name: str
+    Values: list[int]
+
+
+class StringParameterOutputTypeDef(TypedDict):
+    Name: str
+    Values: list[str]
+
+
+class ParametersOutputTypeDef(TypedDict):
+    StringParameters: NotRequired[list[StringParameterOutputTypeDef]]
+    IntegerParameters: NotRequired[list[IntegerParameterOutputTypeDef]]
+    DecimalParameters: NotRequired[list[DecimalParameterOutputTypeDef]]
+    DateTimeParameters: NotRequired[list[DateTimeParameterOutputTypeDef]]
+
+
+class SnapshotDestinationConfigurationOutputTypeDef(TypedDict):
+    S3Destinations: NotRequired[list[SnapshotS3DestinationConfigurationTypeDef]]
+
+
+class SnapshotFileGroupOutputTypeDef(TypedDict):
+    Files: NotRequired[list[SnapshotFileOutputTypeDef]]
+
+
+class SnapshotConfigurationOutputTypeDef(TypedDict):
+    FileGroups: list[SnapshotFileGroupOutputTypeDef]
+    DestinationConfiguration: NotRequired[SnapshotDestinationConfigurationOutputTypeDef]
+    Parameters: NotRequired[ParametersOutputTypeDef]
+
+
+class SnapshotAnonymousUserRedactedTypeDef(TypedDict):
+    RowLevelPermissionTagKeys: NotRequired[list[str]]
+
+
+class SnapshotUserConfigurationRedactedTypeDef(TypedDict):
+    AnonymousUsers: NotRequired[list[SnapshotAnonymousUserRedactedTypeDef]]
+
+
 class DescribeDashboardSnapshotJobResponseTypeDef(TypedDict):
     AwsAccountId: NotRequired[str]
     DashboardId: NotRequired[str]
@@ -6994,6 +13268,20 @@ class DescribeDashboardSnapshotJobResultRequestTypeDef(TypedDict):
     AwsAccountId: str
     DashboardId: str
     SnapshotJobId: str
+
+
+class SnapshotJobErrorInfoTypeDef(TypedDict):
+    ErrorMessage: NotRequired[str]
+    ErrorType: NotRequired[str]
+
+
+class RegisteredUserSnapshotJobResultTypeDef(TypedDict):
+    FileGroups: NotRequired[list[SnapshotJobResultFileGroupTypeDef]]
+
+
+class SnapshotJobResultTypeDef(TypedDict):
+    AnonymousUsers: NotRequired[list[AnonymousUserSnapshotJobResultTypeDef]]
+    RegisteredUsers: NotRequired[list[RegisteredUserSnapshotJobResultTypeDef]]
 
 
 class DescribeDashboardSnapshotJobResultResponseTypeDef(TypedDict):
@@ -7136,6 +13424,17 @@ class DescribeFolderResolvedPermissionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FolderTypeDef(TypedDict):
+    FolderId: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    FolderType: NotRequired[FolderTypeType]
+    FolderPath: NotRequired[list[str]]
+    CreatedTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    SharingModel: NotRequired[SharingModelType]
+
+
 class DescribeFolderResponseTypeDef(TypedDict):
     Status: NotRequired[int]
     Folder: NotRequired[FolderTypeDef]
@@ -7176,6 +13475,15 @@ class DescribeIAMPolicyAssignmentRequestTypeDef(TypedDict):
     Namespace: str
 
 
+class IAMPolicyAssignmentTypeDef(TypedDict):
+    AwsAccountId: NotRequired[str]
+    AssignmentId: NotRequired[str]
+    AssignmentName: NotRequired[str]
+    PolicyArn: NotRequired[str]
+    Identities: NotRequired[dict[str, list[str]]]
+    AssignmentStatus: NotRequired[AssignmentStatusType]
+
+
 class DescribeIAMPolicyAssignmentResponseTypeDef(TypedDict):
     IAMPolicyAssignment: NotRequired[IAMPolicyAssignmentTypeDef]
     RequestId: NotRequired[str]
@@ -7187,6 +13495,36 @@ class DescribeIngestionRequestTypeDef(TypedDict):
     AwsAccountId: str
     DataSetId: str
     IngestionId: str
+
+
+class ErrorInfoTypeDef(TypedDict):
+    Type: NotRequired[IngestionErrorTypeType]
+    Message: NotRequired[str]
+
+
+class QueueInfoTypeDef(TypedDict):
+    WaitingOnIngestion: str
+    QueuedIngestion: str
+
+
+class RowInfoTypeDef(TypedDict):
+    RowsIngested: NotRequired[int]
+    RowsDropped: NotRequired[int]
+    TotalRowsInDataset: NotRequired[int]
+
+
+class IngestionTypeDef(TypedDict):
+    Arn: str
+    IngestionId: NotRequired[str]
+    IngestionStatus: IngestionStatusType
+    ErrorInfo: NotRequired[ErrorInfoTypeDef]
+    RowInfo: NotRequired[RowInfoTypeDef]
+    QueueInfo: NotRequired[QueueInfoTypeDef]
+    CreatedTime: datetime
+    IngestionTimeInSeconds: NotRequired[int]
+    IngestionSizeInBytes: NotRequired[int]
+    RequestSource: NotRequired[IngestionRequestSourceType]
+    RequestType: NotRequired[IngestionRequestTypeType]
 
 
 class DescribeIngestionResponseTypeDef(TypedDict):
@@ -7216,6 +13554,16 @@ class DescribeKeyRegistrationRequestTypeDef(TypedDict):
     DefaultKeyOnly: NotRequired[bool]
 
 
+class QDataKeyTypeDef(TypedDict):
+    QDataKeyArn: NotRequired[str]
+    QDataKeyType: NotRequired[QDataKeyTypeType]
+
+
+class RegisteredCustomerManagedKeyTypeDef(TypedDict):
+    KeyArn: NotRequired[str]
+    DefaultKey: NotRequired[bool]
+
+
 class DescribeKeyRegistrationResponseTypeDef(TypedDict):
     AwsAccountId: NotRequired[str]
     KeyRegistration: NotRequired[list[RegisteredCustomerManagedKeyTypeDef]]
@@ -7228,6 +13576,22 @@ class DescribeKeyRegistrationResponseTypeDef(TypedDict):
 class DescribeNamespaceRequestTypeDef(TypedDict):
     AwsAccountId: str
     Namespace: str
+
+
+class NamespaceErrorTypeDef(TypedDict):
+    Type: NotRequired[NamespaceErrorTypeType]
+    Message: NotRequired[str]
+
+
+class NamespaceInfoV2TypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    CapacityRegion: NotRequired[str]
+    CreationStatus: NotRequired[NamespaceStatusType]
+    IdentityStore: NotRequired[IdentityStoreType]
+    NamespaceError: NotRequired[NamespaceErrorTypeDef]
+    IamIdentityCenterApplicationArn: NotRequired[str]
+    IamIdentityCenterInstanceArn: NotRequired[str]
 
 
 class DescribeNamespaceResponseTypeDef(TypedDict):
@@ -7265,6 +13629,14 @@ class DescribeRefreshScheduleRequestTypeDef(TypedDict):
     ScheduleId: str
 
 
+class RefreshScheduleOutputTypeDef(TypedDict):
+    ScheduleId: str
+    ScheduleFrequency: RefreshFrequencyTypeDef
+    StartAfterDateTime: NotRequired[datetime]
+    RefreshType: IngestionTypeType
+    Arn: NotRequired[str]
+
+
 class DescribeRefreshScheduleResponseTypeDef(TypedDict):
     RefreshSchedule: NotRequired[RefreshScheduleOutputTypeDef]
     Status: NotRequired[int]
@@ -7289,6 +13661,10 @@ class DescribeRoleCustomPermissionResponseTypeDef(TypedDict):
 class DescribeSelfUpgradeConfigurationRequestTypeDef(TypedDict):
     AwsAccountId: str
     Namespace: str
+
+
+class SelfUpgradeConfigurationTypeDef(TypedDict):
+    SelfUpgradeStatus: NotRequired[SelfUpgradeStatusType]
 
 
 class DescribeSelfUpgradeConfigurationResponseTypeDef(TypedDict):
@@ -7316,6 +13692,26 @@ class DescribeTemplateDefinitionRequestTypeDef(TypedDict):
     TemplateId: str
     VersionNumber: NotRequired[int]
     AliasName: NotRequired[str]
+
+
+class TemplateErrorTypeDef(TypedDict):
+    Type: NotRequired[TemplateErrorTypeType]
+    Message: NotRequired[str]
+    ViolatedEntities: NotRequired[list[EntityTypeDef]]
+
+
+class TemplateVersionDefinitionOutputTypeDef(TypedDict):
+    DataSetConfigurations: list[DataSetConfigurationOutputTypeDef]
+    Sheets: NotRequired[list[SheetDefinitionOutputTypeDef]]
+    TooltipSheets: NotRequired[list[TooltipSheetDefinitionOutputTypeDef]]
+    CalculatedFields: NotRequired[list[CalculatedFieldTypeDef]]
+    ParameterDeclarations: NotRequired[list[ParameterDeclarationOutputTypeDef]]
+    FilterGroups: NotRequired[list[FilterGroupOutputTypeDef]]
+    ColumnConfigurations: NotRequired[list[ColumnConfigurationOutputTypeDef]]
+    AnalysisDefaults: NotRequired[AnalysisDefaultsTypeDef]
+    Options: NotRequired[AssetOptionsOutputTypeDef]
+    QueryExecutionOptions: NotRequired[QueryExecutionOptionsTypeDef]
+    StaticFiles: NotRequired[list[StaticFileTypeDef]]
 
 
 class DescribeTemplateDefinitionResponseTypeDef(TypedDict):
@@ -7349,6 +13745,27 @@ class DescribeTemplateRequestTypeDef(TypedDict):
     TemplateId: str
     VersionNumber: NotRequired[int]
     AliasName: NotRequired[str]
+
+
+class TemplateVersionTypeDef(TypedDict):
+    CreatedTime: NotRequired[datetime]
+    Errors: NotRequired[list[TemplateErrorTypeDef]]
+    VersionNumber: NotRequired[int]
+    Status: NotRequired[ResourceStatusType]
+    DataSetConfigurations: NotRequired[list[DataSetConfigurationOutputTypeDef]]
+    Description: NotRequired[str]
+    SourceEntityArn: NotRequired[str]
+    ThemeArn: NotRequired[str]
+    Sheets: NotRequired[list[SheetTypeDef]]
+
+
+class TemplateTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Version: NotRequired[TemplateVersionTypeDef]
+    TemplateId: NotRequired[str]
+    LastUpdatedTime: NotRequired[datetime]
+    CreatedTime: NotRequired[datetime]
 
 
 class DescribeTemplateResponseTypeDef(TypedDict):
@@ -7392,6 +13809,51 @@ class DescribeThemeRequestTypeDef(TypedDict):
     AliasName: NotRequired[str]
 
 
+class TypographyOutputTypeDef(TypedDict):
+    FontFamilies: NotRequired[list[FontTypeDef]]
+    AxisTitleFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    AxisLabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    LegendTitleFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    LegendValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    DataLabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
+    VisualTitleFontConfiguration: NotRequired[VisualTitleFontConfigurationTypeDef]
+    VisualSubtitleFontConfiguration: NotRequired[VisualSubtitleFontConfigurationTypeDef]
+    ControlTitleFontConfiguration: NotRequired[ControlTitleFontConfigurationTypeDef]
+
+
+class ThemeConfigurationOutputTypeDef(TypedDict):
+    DataColorPalette: NotRequired[DataColorPaletteOutputTypeDef]
+    UIColorPalette: NotRequired[UIColorPaletteTypeDef]
+    Sheet: NotRequired[SheetStyleTypeDef]
+    Typography: NotRequired[TypographyOutputTypeDef]
+
+
+class ThemeErrorTypeDef(TypedDict):
+    Type: NotRequired[ThemeErrorTypeType]
+    Message: NotRequired[str]
+
+
+class ThemeVersionTypeDef(TypedDict):
+    VersionNumber: NotRequired[int]
+    Arn: NotRequired[str]
+    Description: NotRequired[str]
+    BaseThemeId: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    Configuration: NotRequired[ThemeConfigurationOutputTypeDef]
+    Errors: NotRequired[list[ThemeErrorTypeDef]]
+    Status: NotRequired[ResourceStatusType]
+
+
+class ThemeTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    ThemeId: NotRequired[str]
+    Version: NotRequired[ThemeVersionTypeDef]
+    CreatedTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    Type: NotRequired[ThemeTypeType]
+
+
 class DescribeThemeResponseTypeDef(TypedDict):
     Theme: NotRequired[ThemeTypeDef]
     Status: NotRequired[int]
@@ -7419,6 +13881,12 @@ class DescribeTopicRefreshRequestTypeDef(TypedDict):
     RefreshId: str
 
 
+class TopicRefreshDetailsTypeDef(TypedDict):
+    RefreshArn: NotRequired[str]
+    RefreshId: NotRequired[str]
+    RefreshStatus: NotRequired[TopicRefreshStatusType]
+
+
 class DescribeTopicRefreshResponseTypeDef(TypedDict):
     RefreshDetails: NotRequired[TopicRefreshDetailsTypeDef]
     RequestId: NotRequired[str]
@@ -7430,6 +13898,15 @@ class DescribeTopicRefreshScheduleRequestTypeDef(TypedDict):
     AwsAccountId: str
     TopicId: str
     DatasetId: str
+
+
+class TopicRefreshScheduleOutputTypeDef(TypedDict):
+    IsEnabled: bool
+    BasedOnSpiceSchedule: bool
+    StartingAt: NotRequired[datetime]
+    Timezone: NotRequired[str]
+    RepeatAt: NotRequired[str]
+    TopicScheduleType: NotRequired[TopicScheduleTypeType]
 
 
 class DescribeTopicRefreshScheduleResponseTypeDef(TypedDict):
@@ -7445,6 +13922,14 @@ class DescribeTopicRefreshScheduleResponseTypeDef(TypedDict):
 class DescribeTopicRequestTypeDef(TypedDict):
     AwsAccountId: str
     TopicId: str
+
+
+class TopicDetailsOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    UserExperienceVersion: NotRequired[TopicUserExperienceVersionType]
+    DataSets: NotRequired[list[DatasetMetadataOutputTypeDef]]
+    ConfigOptions: NotRequired[TopicConfigOptionsTypeDef]
 
 
 class DescribeTopicResponseTypeDef(TypedDict):
@@ -7463,6 +13948,20 @@ class DescribeUserRequestTypeDef(TypedDict):
     Namespace: str
 
 
+class UserTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    UserName: NotRequired[str]
+    Email: NotRequired[str]
+    Role: NotRequired[UserRoleType]
+    IdentityType: NotRequired[IdentityTypeType]
+    Active: NotRequired[bool]
+    PrincipalId: NotRequired[str]
+    CustomPermissionsName: NotRequired[str]
+    ExternalLoginFederationProviderType: NotRequired[str]
+    ExternalLoginFederationProviderUrl: NotRequired[str]
+    ExternalLoginId: NotRequired[str]
+
+
 class DescribeUserResponseTypeDef(TypedDict):
     User: NotRequired[UserTypeDef]
     RequestId: NotRequired[str]
@@ -7475,6 +13974,29 @@ class DescribeVPCConnectionRequestTypeDef(TypedDict):
     VPCConnectionId: str
 
 
+class NetworkInterfaceTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    Status: NotRequired[NetworkInterfaceStatusType]
+    NetworkInterfaceId: NotRequired[str]
+
+
+class VPCConnectionTypeDef(TypedDict):
+    VPCConnectionId: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    VPCId: NotRequired[str]
+    SecurityGroupIds: NotRequired[list[str]]
+    DnsResolvers: NotRequired[list[str]]
+    Status: NotRequired[VPCConnectionResourceStatusType]
+    AvailabilityStatus: NotRequired[VPCConnectionAvailabilityStatusType]
+    NetworkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+    RoleArn: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+
+
 class DescribeVPCConnectionResponseTypeDef(TypedDict):
     VPCConnection: NotRequired[VPCConnectionTypeDef]
     RequestId: NotRequired[str]
@@ -7482,592 +14004,11 @@ class DescribeVPCConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationParameterValueConfigurationOutputTypeDef(TypedDict):
-    CustomValuesConfiguration: NotRequired[CustomValuesConfigurationOutputTypeDef]
-    SelectAllValueOptions: NotRequired[SelectAllValueOptionsType]
-    SourceParameterName: NotRequired[str]
-    SourceField: NotRequired[str]
-    SourceColumn: NotRequired[ColumnIdentifierTypeDef]
-
-
-class DestinationParameterValueConfigurationTypeDef(TypedDict):
-    CustomValuesConfiguration: NotRequired[ReadOnly[CustomValuesConfigurationTypeDef]]
-    SelectAllValueOptions: NotRequired[SelectAllValueOptionsType]
-    SourceParameterName: NotRequired[str]
-    SourceField: NotRequired[str]
-    SourceColumn: NotRequired[ColumnIdentifierTypeDef]
-
-
-class DestinationTableSourceTypeDef(TypedDict):
-    TransformOperationId: str
-
-
-class DestinationTableTypeDef(TypedDict):
-    Alias: str
-    Source: DestinationTableSourceTypeDef
-
-
-class DimensionFieldTypeDef(TypedDict):
-    NumericalDimensionField: NotRequired[NumericalDimensionFieldTypeDef]
-    CategoricalDimensionField: NotRequired[CategoricalDimensionFieldTypeDef]
-    DateDimensionField: NotRequired[DateDimensionFieldTypeDef]
-
-
-class DisplayFormatOptionsTypeDef(TypedDict):
-    UseBlankCellFormat: NotRequired[bool]
-    BlankCellFormat: NotRequired[str]
-    DateFormat: NotRequired[str]
-    DecimalSeparator: NotRequired[TopicNumericSeparatorSymbolType]
-    GroupingSeparator: NotRequired[str]
-    UseGrouping: NotRequired[bool]
-    FractionDigits: NotRequired[int]
-    Prefix: NotRequired[str]
-    Suffix: NotRequired[str]
-    UnitScaler: NotRequired[NumberScaleType]
-    NegativeFormat: NotRequired[NegativeFormatTypeDef]
-    CurrencySymbol: NotRequired[str]
-
-
-class DonutCenterOptionsTypeDef(TypedDict):
-    LabelVisibility: NotRequired[VisibilityType]
-
-
-class DonutOptionsTypeDef(TypedDict):
-    ArcOptions: NotRequired[ArcOptionsTypeDef]
-    DonutCenterOptions: NotRequired[DonutCenterOptionsTypeDef]
-
-
-class DrillDownFilterOutputTypeDef(TypedDict):
-    NumericEqualityFilter: NotRequired[NumericEqualityDrillDownFilterTypeDef]
-    CategoryFilter: NotRequired[CategoryDrillDownFilterOutputTypeDef]
-    TimeRangeFilter: NotRequired[TimeRangeDrillDownFilterOutputTypeDef]
-
-
-class DrillDownFilterTypeDef(TypedDict):
-    NumericEqualityFilter: NotRequired[NumericEqualityDrillDownFilterTypeDef]
-    CategoryFilter: NotRequired[ReadOnly[CategoryDrillDownFilterTypeDef]]
-    TimeRangeFilter: NotRequired[ReadOnly[TimeRangeDrillDownFilterTypeDef]]
-
-
-class DropDownControlDisplayOptionsTypeDef(TypedDict):
-    SelectAllOptions: NotRequired[ListControlSelectAllOptionsTypeDef]
-    TitleOptions: NotRequired[LabelOptionsTypeDef]
-    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
-
-
-class DynamicDefaultValueTypeDef(TypedDict):
-    UserNameColumn: NotRequired[ColumnIdentifierTypeDef]
-    GroupNameColumn: NotRequired[ColumnIdentifierTypeDef]
-    DefaultValueColumn: ColumnIdentifierTypeDef
-
-
-class EmptyVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    DataSetIdentifier: str
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-
-
-class EmptyVisualTypeDef(TypedDict):
-    VisualId: str
-    DataSetIdentifier: str
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-
-
-class EntityTypeDef(TypedDict):
-    Path: NotRequired[str]
-
-
-class ErrorInfoTypeDef(TypedDict):
-    Type: NotRequired[IngestionErrorTypeType]
-    Message: NotRequired[str]
-
-
-class ExasolParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-
-
-class ExcludePeriodConfigurationTypeDef(TypedDict):
-    Amount: int
-    Granularity: TimeGranularityType
-    Status: NotRequired[WidgetStatusType]
-
-
-class ExecutiveSummaryConfigurationsTypeDef(TypedDict):
-    Enabled: bool
-
-
-class ExecutiveSummaryOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class ExplicitHierarchyOutputTypeDef(TypedDict):
-    HierarchyId: str
-    Columns: list[ColumnIdentifierTypeDef]
-    DrillDownFilters: NotRequired[list[DrillDownFilterOutputTypeDef]]
-
-
-class ExplicitHierarchyTypeDef(TypedDict):
-    HierarchyId: str
-    Columns: ReadOnly[Sequence[ColumnIdentifierTypeDef]]
-    DrillDownFilters: NotRequired[ReadOnly[Sequence[DrillDownFilterTypeDef]]]
-
-
-class ExportHiddenFieldsOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class ExportToCSVOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class ExportWithHiddenFieldsOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
 class FailedKeyRegistrationEntryTypeDef(TypedDict):
     KeyArn: NotRequired[str]
     Message: str
     StatusCode: int
     SenderFault: bool
-
-
-class FieldBarSeriesItemTypeDef(TypedDict):
-    FieldId: str
-    Settings: NotRequired[BarChartSeriesSettingsTypeDef]
-
-
-class FieldBasedTooltipOutputTypeDef(TypedDict):
-    AggregationVisibility: NotRequired[VisibilityType]
-    TooltipTitleType: NotRequired[TooltipTitleTypeType]
-    TooltipFields: NotRequired[list[TooltipItemTypeDef]]
-
-
-class FieldBasedTooltipTypeDef(TypedDict):
-    AggregationVisibility: NotRequired[VisibilityType]
-    TooltipTitleType: NotRequired[TooltipTitleTypeType]
-    TooltipFields: NotRequired[ReadOnly[Sequence[TooltipItemTypeDef]]]
-
-
-class FieldComboSeriesItemTypeDef(TypedDict):
-    FieldId: str
-    Settings: NotRequired[ComboChartSeriesSettingsTypeDef]
-
-
-class FieldFolderOutputTypeDef(TypedDict):
-    description: NotRequired[str]
-    columns: NotRequired[list[str]]
-
-
-class FieldFolderTypeDef(TypedDict):
-    description: NotRequired[str]
-    columns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class FieldLabelTypeTypeDef(TypedDict):
-    FieldId: NotRequired[str]
-    Visibility: NotRequired[VisibilityType]
-
-
-class FieldSeriesItemTypeDef(TypedDict):
-    FieldId: str
-    AxisBinding: AxisBindingType
-    Settings: NotRequired[LineChartSeriesSettingsTypeDef]
-
-
-class FieldSortOptionsTypeDef(TypedDict):
-    FieldSort: NotRequired[FieldSortTypeDef]
-    ColumnSort: NotRequired[ColumnSortTypeDef]
-
-
-class FieldSortTypeDef(TypedDict):
-    FieldId: str
-    Direction: SortDirectionType
-
-
-class FieldTooltipItemTypeDef(TypedDict):
-    FieldId: str
-    Label: NotRequired[str]
-    Visibility: NotRequired[VisibilityType]
-    TooltipTarget: NotRequired[TooltipTargetType]
-
-
-class FilledMapAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Geospatial: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class FilledMapAggregatedFieldWellsTypeDef(TypedDict):
-    Geospatial: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class FilledMapConditionalFormattingOptionOutputTypeDef(TypedDict):
-    Shape: FilledMapShapeConditionalFormattingOutputTypeDef
-
-
-class FilledMapConditionalFormattingOptionTypeDef(TypedDict):
-    Shape: ReadOnly[FilledMapShapeConditionalFormattingTypeDef]
-
-
-class FilledMapConditionalFormattingOutputTypeDef(TypedDict):
-    ConditionalFormattingOptions: list[
-        FilledMapConditionalFormattingOptionOutputTypeDef
-    ]
-
-
-class FilledMapConditionalFormattingTypeDef(TypedDict):
-    ConditionalFormattingOptions: ReadOnly[
-        Sequence[FilledMapConditionalFormattingOptionTypeDef]
-    ]
-
-
-class FilledMapConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[FilledMapFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[FilledMapSortConfigurationOutputTypeDef]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    WindowOptions: NotRequired[GeospatialWindowOptionsTypeDef]
-    MapStyleOptions: NotRequired[GeospatialMapStyleOptionsTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class FilledMapConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[FilledMapFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[FilledMapSortConfigurationTypeDef]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    WindowOptions: NotRequired[GeospatialWindowOptionsTypeDef]
-    MapStyleOptions: NotRequired[GeospatialMapStyleOptionsTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class FilledMapFieldWellsOutputTypeDef(TypedDict):
-    FilledMapAggregatedFieldWells: NotRequired[
-        FilledMapAggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class FilledMapFieldWellsTypeDef(TypedDict):
-    FilledMapAggregatedFieldWells: NotRequired[
-        ReadOnly[FilledMapAggregatedFieldWellsTypeDef]
-    ]
-
-
-class FilledMapShapeConditionalFormattingOutputTypeDef(TypedDict):
-    FieldId: str
-    Format: NotRequired[ShapeConditionalFormatOutputTypeDef]
-
-
-class FilledMapShapeConditionalFormattingTypeDef(TypedDict):
-    FieldId: str
-    Format: NotRequired[ReadOnly[ShapeConditionalFormatTypeDef]]
-
-
-class FilledMapSortConfigurationOutputTypeDef(TypedDict):
-    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
-
-
-class FilledMapSortConfigurationTypeDef(TypedDict):
-    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-
-
-class FilledMapVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[FilledMapConfigurationOutputTypeDef]
-    ConditionalFormatting: NotRequired[FilledMapConditionalFormattingOutputTypeDef]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-    GeocodingPreferences: NotRequired[list[GeocodePreferenceTypeDef]]
-
-
-class FilledMapVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[FilledMapConfigurationTypeDef]]
-    ConditionalFormatting: NotRequired[ReadOnly[FilledMapConditionalFormattingTypeDef]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-    GeocodingPreferences: NotRequired[ReadOnly[Sequence[GeocodePreferenceTypeDef]]]
-
-
-class FilterAggMetricsTypeDef(TypedDict):
-    MetricOperand: NotRequired[IdentifierTypeDef]
-    Function: NotRequired[AggTypeType]
-    SortDirection: NotRequired[TopicSortDirectionType]
-
-
-class FilterControlOutputTypeDef(TypedDict):
-    DateTimePicker: NotRequired[FilterDateTimePickerControlTypeDef]
-    List: NotRequired[FilterListControlOutputTypeDef]
-    Dropdown: NotRequired[FilterDropDownControlOutputTypeDef]
-    TextField: NotRequired[FilterTextFieldControlTypeDef]
-    TextArea: NotRequired[FilterTextAreaControlTypeDef]
-    Slider: NotRequired[FilterSliderControlTypeDef]
-    RelativeDateTime: NotRequired[FilterRelativeDateTimeControlTypeDef]
-    CrossSheet: NotRequired[FilterCrossSheetControlOutputTypeDef]
-
-
-class FilterControlTypeDef(TypedDict):
-    DateTimePicker: NotRequired[FilterDateTimePickerControlTypeDef]
-    List: NotRequired[ReadOnly[FilterListControlTypeDef]]
-    Dropdown: NotRequired[ReadOnly[FilterDropDownControlTypeDef]]
-    TextField: NotRequired[FilterTextFieldControlTypeDef]
-    TextArea: NotRequired[FilterTextAreaControlTypeDef]
-    Slider: NotRequired[FilterSliderControlTypeDef]
-    RelativeDateTime: NotRequired[FilterRelativeDateTimeControlTypeDef]
-    CrossSheet: NotRequired[ReadOnly[FilterCrossSheetControlTypeDef]]
-
-
-class FilterCrossSheetControlOutputTypeDef(TypedDict):
-    FilterControlId: str
-    SourceFilterId: str
-    CascadingControlConfiguration: NotRequired[
-        CascadingControlConfigurationOutputTypeDef
-    ]
-
-
-class FilterCrossSheetControlTypeDef(TypedDict):
-    FilterControlId: str
-    SourceFilterId: str
-    CascadingControlConfiguration: NotRequired[
-        ReadOnly[CascadingControlConfigurationTypeDef]
-    ]
-
-
-class FilterDateTimePickerControlTypeDef(TypedDict):
-    FilterControlId: str
-    Title: NotRequired[str]
-    SourceFilterId: str
-    DisplayOptions: NotRequired[DateTimePickerControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlDateTimePickerTypeType]
-    CommitMode: NotRequired[CommitModeType]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class FilterDropDownControlOutputTypeDef(TypedDict):
-    FilterControlId: str
-    Title: NotRequired[str]
-    SourceFilterId: str
-    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[FilterSelectableValuesOutputTypeDef]
-    CascadingControlConfiguration: NotRequired[
-        CascadingControlConfigurationOutputTypeDef
-    ]
-    CommitMode: NotRequired[CommitModeType]
-    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class FilterDropDownControlTypeDef(TypedDict):
-    FilterControlId: str
-    Title: NotRequired[str]
-    SourceFilterId: str
-    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[ReadOnly[FilterSelectableValuesTypeDef]]
-    CascadingControlConfiguration: NotRequired[
-        ReadOnly[CascadingControlConfigurationTypeDef]
-    ]
-    CommitMode: NotRequired[CommitModeType]
-    ControlSortConfigurations: NotRequired[
-        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
-    ]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class FilterGroupOutputTypeDef(TypedDict):
-    FilterGroupId: str
-    Filters: list[FilterOutputTypeDef]
-    ScopeConfiguration: FilterScopeConfigurationOutputTypeDef
-    Status: NotRequired[WidgetStatusType]
-    CrossDataset: CrossDatasetTypesType
-
-
-class FilterGroupTypeDef(TypedDict):
-    FilterGroupId: str
-    Filters: ReadOnly[Sequence[FilterTypeDef]]
-    ScopeConfiguration: ReadOnly[FilterScopeConfigurationTypeDef]
-    Status: NotRequired[WidgetStatusType]
-    CrossDataset: CrossDatasetTypesType
-
-
-class FilterListConfigurationOutputTypeDef(TypedDict):
-    MatchOperator: CategoryFilterMatchOperatorType
-    CategoryValues: NotRequired[list[str]]
-    SelectAllOptions: NotRequired[CategoryFilterSelectAllOptionsType]
-    NullOption: NotRequired[FilterNullOptionType]
-
-
-class FilterListConfigurationTypeDef(TypedDict):
-    MatchOperator: CategoryFilterMatchOperatorType
-    CategoryValues: NotRequired[ReadOnly[Sequence[str]]]
-    SelectAllOptions: NotRequired[CategoryFilterSelectAllOptionsType]
-    NullOption: NotRequired[FilterNullOptionType]
-
-
-class FilterListControlOutputTypeDef(TypedDict):
-    FilterControlId: str
-    Title: NotRequired[str]
-    SourceFilterId: str
-    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[FilterSelectableValuesOutputTypeDef]
-    CascadingControlConfiguration: NotRequired[
-        CascadingControlConfigurationOutputTypeDef
-    ]
-    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class FilterListControlTypeDef(TypedDict):
-    FilterControlId: str
-    Title: NotRequired[str]
-    SourceFilterId: str
-    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[ReadOnly[FilterSelectableValuesTypeDef]]
-    CascadingControlConfiguration: NotRequired[
-        ReadOnly[CascadingControlConfigurationTypeDef]
-    ]
-    ControlSortConfigurations: NotRequired[
-        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
-    ]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class FilterOperationOutputTypeDef(TypedDict):
-    ConditionExpression: NotRequired[str]
-    StringFilterCondition: NotRequired[DataSetStringFilterConditionOutputTypeDef]
-    NumericFilterCondition: NotRequired[DataSetNumericFilterConditionTypeDef]
-    DateFilterCondition: NotRequired[DataSetDateFilterConditionOutputTypeDef]
-
-
-class FilterOperationSelectedFieldsConfigurationOutputTypeDef(TypedDict):
-    SelectedFields: NotRequired[list[str]]
-    SelectedFieldOptions: NotRequired[SelectedFieldOptionsType]
-    SelectedColumns: NotRequired[list[ColumnIdentifierTypeDef]]
-
-
-class FilterOperationSelectedFieldsConfigurationTypeDef(TypedDict):
-    SelectedFields: NotRequired[ReadOnly[Sequence[str]]]
-    SelectedFieldOptions: NotRequired[SelectedFieldOptionsType]
-    SelectedColumns: NotRequired[ReadOnly[Sequence[ColumnIdentifierTypeDef]]]
-
-
-class FilterOperationTargetVisualsConfigurationOutputTypeDef(TypedDict):
-    SameSheetTargetVisualConfiguration: NotRequired[
-        SameSheetTargetVisualConfigurationOutputTypeDef
-    ]
-
-
-class FilterOperationTargetVisualsConfigurationTypeDef(TypedDict):
-    SameSheetTargetVisualConfiguration: NotRequired[
-        ReadOnly[SameSheetTargetVisualConfigurationTypeDef]
-    ]
-
-
-class FilterOperationTypeDef(TypedDict):
-    ConditionExpression: NotRequired[str]
-    StringFilterCondition: NotRequired[ReadOnly[DataSetStringFilterConditionTypeDef]]
-    NumericFilterCondition: NotRequired[DataSetNumericFilterConditionTypeDef]
-    DateFilterCondition: NotRequired[ReadOnly[DataSetDateFilterConditionTypeDef]]
-
-
-class FilterOutputTypeDef(TypedDict):
-    CategoryFilter: NotRequired[CategoryFilterOutputTypeDef]
-    NumericRangeFilter: NotRequired[NumericRangeFilterOutputTypeDef]
-    NumericEqualityFilter: NotRequired[NumericEqualityFilterOutputTypeDef]
-    TimeEqualityFilter: NotRequired[TimeEqualityFilterOutputTypeDef]
-    TimeRangeFilter: NotRequired[TimeRangeFilterOutputTypeDef]
-    RelativeDatesFilter: NotRequired[RelativeDatesFilterOutputTypeDef]
-    TopBottomFilter: NotRequired[TopBottomFilterOutputTypeDef]
-    NestedFilter: NotRequired[NestedFilterOutputTypeDef]
-
-
-class FilterRelativeDateTimeControlTypeDef(TypedDict):
-    FilterControlId: str
-    Title: NotRequired[str]
-    SourceFilterId: str
-    DisplayOptions: NotRequired[RelativeDateTimeControlDisplayOptionsTypeDef]
-    CommitMode: NotRequired[CommitModeType]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class FilterScopeConfigurationOutputTypeDef(TypedDict):
-    SelectedSheets: NotRequired[SelectedSheetsFilterScopeConfigurationOutputTypeDef]
-    AllSheets: NotRequired[AllSheetsFilterScopeConfigurationTypeDef]
-
-
-class FilterScopeConfigurationTypeDef(TypedDict):
-    SelectedSheets: NotRequired[ReadOnly[SelectedSheetsFilterScopeConfigurationTypeDef]]
-    AllSheets: NotRequired[AllSheetsFilterScopeConfigurationTypeDef]
-
-
-class FilterSelectableValuesOutputTypeDef(TypedDict):
-    Values: NotRequired[list[str]]
-
-
-class FilterSelectableValuesTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class FilterSliderControlTypeDef(TypedDict):
-    FilterControlId: str
-    Title: NotRequired[str]
-    SourceFilterId: str
-    DisplayOptions: NotRequired[SliderControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlSliderTypeType]
-    MaximumValue: float
-    MinimumValue: float
-    StepSize: float
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class FilterTextAreaControlTypeDef(TypedDict):
-    FilterControlId: str
-    Title: NotRequired[str]
-    SourceFilterId: str
-    Delimiter: NotRequired[str]
-    DisplayOptions: NotRequired[TextAreaControlDisplayOptionsTypeDef]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class FilterTextFieldControlTypeDef(TypedDict):
-    FilterControlId: str
-    Title: NotRequired[str]
-    SourceFilterId: str
-    DisplayOptions: NotRequired[TextFieldControlDisplayOptionsTypeDef]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class FilterTypeDef(TypedDict):
-    CategoryFilter: NotRequired[ReadOnly[CategoryFilterTypeDef]]
-    NumericRangeFilter: NotRequired[ReadOnly[NumericRangeFilterTypeDef]]
-    NumericEqualityFilter: NotRequired[ReadOnly[NumericEqualityFilterTypeDef]]
-    TimeEqualityFilter: NotRequired[ReadOnly[TimeEqualityFilterTypeDef]]
-    TimeRangeFilter: NotRequired[ReadOnly[TimeRangeFilterTypeDef]]
-    RelativeDatesFilter: NotRequired[ReadOnly[RelativeDatesFilterTypeDef]]
-    TopBottomFilter: NotRequired[ReadOnly[TopBottomFilterTypeDef]]
-    NestedFilter: NotRequired[ReadOnly[NestedFilterTypeDef]]
-
-
-class FiltersOperationOutputTypeDef(TypedDict):
-    Alias: str
-    Source: TransformOperationSourceOutputTypeDef
-    FilterOperations: list[FilterOperationOutputTypeDef]
-
-
-class FiltersOperationTypeDef(TypedDict):
-    Alias: str
-    Source: ReadOnly[TransformOperationSourceTypeDef]
-    FilterOperations: ReadOnly[Sequence[FilterOperationTypeDef]]
 
 
 class FlowSummaryTypeDef(TypedDict):
@@ -8086,11 +14027,6 @@ class FlowSummaryTypeDef(TypedDict):
     LastPublishedAt: NotRequired[datetime]
 
 
-class FolderMemberTypeDef(TypedDict):
-    MemberId: NotRequired[str]
-    MemberType: NotRequired[MemberTypeType]
-
-
 class FolderSearchFilterTypeDef(TypedDict):
     Operator: NotRequired[FilterOperatorType]
     Name: NotRequired[FolderFilterAttributeType]
@@ -8107,339 +14043,9 @@ class FolderSummaryTypeDef(TypedDict):
     SharingModel: NotRequired[SharingModelType]
 
 
-class FolderTypeDef(TypedDict):
-    FolderId: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    FolderType: NotRequired[FolderTypeType]
-    FolderPath: NotRequired[list[str]]
-    CreatedTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-    SharingModel: NotRequired[SharingModelType]
-
-
-class FontConfigurationTypeDef(TypedDict):
-    FontSize: NotRequired[FontSizeTypeDef]
-    FontDecoration: NotRequired[FontDecorationType]
-    FontColor: NotRequired[str]
-    FontWeight: NotRequired[FontWeightTypeDef]
-    FontStyle: NotRequired[FontStyleType]
-    FontFamily: NotRequired[str]
-
-
-class FontSizeTypeDef(TypedDict):
-    Relative: NotRequired[RelativeFontSizeType]
-    Absolute: NotRequired[str]
-
-
-class FontTypeDef(TypedDict):
-    FontFamily: NotRequired[str]
-
-
-class FontWeightTypeDef(TypedDict):
-    Name: NotRequired[FontWeightNameType]
-
-
-class ForecastComputationTypeDef(TypedDict):
-    ComputationId: str
-    Name: NotRequired[str]
-    Time: NotRequired[DimensionFieldTypeDef]
-    Value: NotRequired[MeasureFieldTypeDef]
-    PeriodsForward: NotRequired[int]
-    PeriodsBackward: NotRequired[int]
-    UpperBoundary: NotRequired[float]
-    LowerBoundary: NotRequired[float]
-    PredictionInterval: NotRequired[int]
-    Seasonality: NotRequired[ForecastComputationSeasonalityType]
-    CustomSeasonalityValue: NotRequired[int]
-
-
-class ForecastConfigurationOutputTypeDef(TypedDict):
-    ForecastProperties: NotRequired[TimeBasedForecastPropertiesTypeDef]
-    Scenario: NotRequired[ForecastScenarioOutputTypeDef]
-
-
-class ForecastConfigurationTypeDef(TypedDict):
-    ForecastProperties: NotRequired[TimeBasedForecastPropertiesTypeDef]
-    Scenario: NotRequired[ReadOnly[ForecastScenarioTypeDef]]
-
-
-class ForecastScenarioOutputTypeDef(TypedDict):
-    WhatIfPointScenario: NotRequired[WhatIfPointScenarioOutputTypeDef]
-    WhatIfRangeScenario: NotRequired[WhatIfRangeScenarioOutputTypeDef]
-
-
-class ForecastScenarioTypeDef(TypedDict):
-    WhatIfPointScenario: NotRequired[ReadOnly[WhatIfPointScenarioTypeDef]]
-    WhatIfRangeScenario: NotRequired[ReadOnly[WhatIfRangeScenarioTypeDef]]
-
-
-class FormatConfigurationTypeDef(TypedDict):
-    StringFormatConfiguration: NotRequired[StringFormatConfigurationTypeDef]
-    NumberFormatConfiguration: NotRequired[NumberFormatConfigurationTypeDef]
-    DateTimeFormatConfiguration: NotRequired[DateTimeFormatConfigurationTypeDef]
-
-
-class FreeFormLayoutCanvasSizeOptionsTypeDef(TypedDict):
-    ScreenCanvasSizeOptions: NotRequired[FreeFormLayoutScreenCanvasSizeOptionsTypeDef]
-
-
-class FreeFormLayoutConfigurationOutputTypeDef(TypedDict):
-    Elements: list[FreeFormLayoutElementOutputTypeDef]
-    CanvasSizeOptions: NotRequired[FreeFormLayoutCanvasSizeOptionsTypeDef]
-    Groups: NotRequired[list[SheetLayoutGroupOutputTypeDef]]
-
-
-class FreeFormLayoutConfigurationTypeDef(TypedDict):
-    Elements: ReadOnly[Sequence[FreeFormLayoutElementTypeDef]]
-    CanvasSizeOptions: NotRequired[FreeFormLayoutCanvasSizeOptionsTypeDef]
-    Groups: NotRequired[ReadOnly[Sequence[SheetLayoutGroupTypeDef]]]
-
-
-class FreeFormLayoutElementBackgroundStyleTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    Color: NotRequired[str]
-
-
-class FreeFormLayoutElementBorderStyleTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    Color: NotRequired[str]
-    Width: NotRequired[str]
-
-
-class FreeFormLayoutElementOutputTypeDef(TypedDict):
-    ElementId: str
-    ElementType: LayoutElementTypeType
-    XAxisLocation: str
-    YAxisLocation: str
-    Width: str
-    Height: str
-    Visibility: NotRequired[VisibilityType]
-    RenderingRules: NotRequired[list[SheetElementRenderingRuleTypeDef]]
-    BorderStyle: NotRequired[FreeFormLayoutElementBorderStyleTypeDef]
-    SelectedBorderStyle: NotRequired[FreeFormLayoutElementBorderStyleTypeDef]
-    BackgroundStyle: NotRequired[FreeFormLayoutElementBackgroundStyleTypeDef]
-    LoadingAnimation: NotRequired[LoadingAnimationTypeDef]
-    BorderRadius: NotRequired[str]
-    Padding: NotRequired[str]
-
-
-class FreeFormLayoutElementTypeDef(TypedDict):
-    ElementId: str
-    ElementType: LayoutElementTypeType
-    XAxisLocation: str
-    YAxisLocation: str
-    Width: str
-    Height: str
-    Visibility: NotRequired[VisibilityType]
-    RenderingRules: NotRequired[ReadOnly[Sequence[SheetElementRenderingRuleTypeDef]]]
-    BorderStyle: NotRequired[FreeFormLayoutElementBorderStyleTypeDef]
-    SelectedBorderStyle: NotRequired[FreeFormLayoutElementBorderStyleTypeDef]
-    BackgroundStyle: NotRequired[FreeFormLayoutElementBackgroundStyleTypeDef]
-    LoadingAnimation: NotRequired[LoadingAnimationTypeDef]
-    BorderRadius: NotRequired[str]
-    Padding: NotRequired[str]
-
-
-class FreeFormLayoutScreenCanvasSizeOptionsTypeDef(TypedDict):
-    OptimizedViewPortWidth: str
-
-
-class FreeFormSectionLayoutConfigurationOutputTypeDef(TypedDict):
-    Elements: list[FreeFormLayoutElementOutputTypeDef]
-
-
-class FreeFormSectionLayoutConfigurationTypeDef(TypedDict):
-    Elements: ReadOnly[Sequence[FreeFormLayoutElementTypeDef]]
-
-
-class FunnelChartAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Category: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class FunnelChartAggregatedFieldWellsTypeDef(TypedDict):
-    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class FunnelChartConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[FunnelChartFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[FunnelChartSortConfigurationOutputTypeDef]
-    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    ValueLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    DataLabelOptions: NotRequired[FunnelChartDataLabelOptionsTypeDef]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class FunnelChartConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[FunnelChartFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[FunnelChartSortConfigurationTypeDef]]
-    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    ValueLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    DataLabelOptions: NotRequired[FunnelChartDataLabelOptionsTypeDef]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class FunnelChartDataLabelOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    CategoryLabelVisibility: NotRequired[VisibilityType]
-    MeasureLabelVisibility: NotRequired[VisibilityType]
-    Position: NotRequired[DataLabelPositionType]
-    LabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    LabelColor: NotRequired[str]
-    MeasureDataLabelStyle: NotRequired[FunnelChartMeasureDataLabelStyleType]
-
-
-class FunnelChartFieldWellsOutputTypeDef(TypedDict):
-    FunnelChartAggregatedFieldWells: NotRequired[
-        FunnelChartAggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class FunnelChartFieldWellsTypeDef(TypedDict):
-    FunnelChartAggregatedFieldWells: NotRequired[
-        ReadOnly[FunnelChartAggregatedFieldWellsTypeDef]
-    ]
-
-
-class FunnelChartSortConfigurationOutputTypeDef(TypedDict):
-    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class FunnelChartSortConfigurationTypeDef(TypedDict):
-    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class FunnelChartVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[FunnelChartConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class FunnelChartVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[FunnelChartConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class GaugeChartArcConditionalFormattingOutputTypeDef(TypedDict):
-    ForegroundColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
-
-
-class GaugeChartArcConditionalFormattingTypeDef(TypedDict):
-    ForegroundColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
-
-
-class GaugeChartColorConfigurationTypeDef(TypedDict):
-    ForegroundColor: NotRequired[str]
-    BackgroundColor: NotRequired[str]
-
-
-class GaugeChartConditionalFormattingOptionOutputTypeDef(TypedDict):
-    PrimaryValue: NotRequired[GaugeChartPrimaryValueConditionalFormattingOutputTypeDef]
-    Arc: NotRequired[GaugeChartArcConditionalFormattingOutputTypeDef]
-
-
-class GaugeChartConditionalFormattingOptionTypeDef(TypedDict):
-    PrimaryValue: NotRequired[
-        ReadOnly[GaugeChartPrimaryValueConditionalFormattingTypeDef]
-    ]
-    Arc: NotRequired[ReadOnly[GaugeChartArcConditionalFormattingTypeDef]]
-
-
-class GaugeChartConditionalFormattingOutputTypeDef(TypedDict):
-    ConditionalFormattingOptions: NotRequired[
-        list[GaugeChartConditionalFormattingOptionOutputTypeDef]
-    ]
-
-
-class GaugeChartConditionalFormattingTypeDef(TypedDict):
-    ConditionalFormattingOptions: NotRequired[
-        ReadOnly[Sequence[GaugeChartConditionalFormattingOptionTypeDef]]
-    ]
-
-
-class GaugeChartConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[GaugeChartFieldWellsOutputTypeDef]
-    GaugeChartOptions: NotRequired[GaugeChartOptionsTypeDef]
-    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    TooltipOptions: NotRequired[TooltipOptionsOutputTypeDef]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    ColorConfiguration: NotRequired[GaugeChartColorConfigurationTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class GaugeChartConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[GaugeChartFieldWellsTypeDef]]
-    GaugeChartOptions: NotRequired[GaugeChartOptionsTypeDef]
-    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    TooltipOptions: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    ColorConfiguration: NotRequired[GaugeChartColorConfigurationTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class GaugeChartFieldWellsOutputTypeDef(TypedDict):
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-    TargetValues: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class GaugeChartFieldWellsTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    TargetValues: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class GaugeChartOptionsTypeDef(TypedDict):
-    PrimaryValueDisplayType: NotRequired[PrimaryValueDisplayTypeType]
-    Comparison: NotRequired[ComparisonConfigurationTypeDef]
-    ArcAxis: NotRequired[ArcAxisConfigurationTypeDef]
-    Arc: NotRequired[ArcConfigurationTypeDef]
-    PrimaryValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
-
-
-class GaugeChartPrimaryValueConditionalFormattingOutputTypeDef(TypedDict):
-    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
-    Icon: NotRequired[ConditionalFormattingIconTypeDef]
-
-
-class GaugeChartPrimaryValueConditionalFormattingTypeDef(TypedDict):
-    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
-    Icon: NotRequired[ConditionalFormattingIconTypeDef]
-
-
-class GaugeChartVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[GaugeChartConfigurationOutputTypeDef]
-    ConditionalFormatting: NotRequired[GaugeChartConditionalFormattingOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class GaugeChartVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[GaugeChartConfigurationTypeDef]]
-    ConditionalFormatting: NotRequired[ReadOnly[GaugeChartConditionalFormattingTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    VisualContentAltText: NotRequired[str]
+class SessionTagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class GenerateEmbedUrlForAnonymousUserRequestTypeDef(TypedDict):
@@ -8460,6 +14066,90 @@ class GenerateEmbedUrlForAnonymousUserResponseTypeDef(TypedDict):
     RequestId: str
     AnonymousUserArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RecentSnapshotsConfigurationsTypeDef(TypedDict):
+    Enabled: bool
+
+
+class SchedulesConfigurationsTypeDef(TypedDict):
+    Enabled: bool
+
+
+class StatePersistenceConfigurationsTypeDef(TypedDict):
+    Enabled: bool
+
+
+class ThresholdAlertsConfigurationsTypeDef(TypedDict):
+    Enabled: bool
+
+
+class RegisteredUserDashboardFeatureConfigurationsTypeDef(TypedDict):
+    StatePersistence: NotRequired[StatePersistenceConfigurationsTypeDef]
+    Bookmarks: NotRequired[BookmarksConfigurationsTypeDef]
+    SharedView: NotRequired[SharedViewConfigurationsTypeDef]
+    AmazonQInQuickSight: NotRequired[AmazonQInQuickSightDashboardConfigurationsTypeDef]
+    Schedules: NotRequired[SchedulesConfigurationsTypeDef]
+    RecentSnapshots: NotRequired[RecentSnapshotsConfigurationsTypeDef]
+    ThresholdAlerts: NotRequired[ThresholdAlertsConfigurationsTypeDef]
+    DashboardCustomizationSummary: NotRequired[
+        DashboardCustomizationSummaryConfigurationsTypeDef
+    ]
+
+
+class RegisteredUserDashboardEmbeddingConfigurationTypeDef(TypedDict):
+    InitialDashboardId: str
+    FeatureConfigurations: NotRequired[
+        RegisteredUserDashboardFeatureConfigurationsTypeDef
+    ]
+
+
+class RegisteredUserDashboardVisualEmbeddingConfigurationTypeDef(TypedDict):
+    InitialDashboardVisualId: DashboardVisualIdTypeDef
+
+
+class RegisteredUserGenerativeQnAEmbeddingConfigurationTypeDef(TypedDict):
+    InitialTopicId: NotRequired[str]
+
+
+class RegisteredUserQSearchBarEmbeddingConfigurationTypeDef(TypedDict):
+    InitialTopicId: NotRequired[str]
+
+
+class RegisteredUserQuickChatEmbeddingConfigurationTypeDef(TypedDict):
+    pass
+
+
+class RegisteredUserConsoleFeatureConfigurationsTypeDef(TypedDict):
+    StatePersistence: NotRequired[StatePersistenceConfigurationsTypeDef]
+    SharedView: NotRequired[SharedViewConfigurationsTypeDef]
+    AmazonQInQuickSight: NotRequired[AmazonQInQuickSightConsoleConfigurationsTypeDef]
+    Schedules: NotRequired[SchedulesConfigurationsTypeDef]
+    RecentSnapshots: NotRequired[RecentSnapshotsConfigurationsTypeDef]
+    ThresholdAlerts: NotRequired[ThresholdAlertsConfigurationsTypeDef]
+    DashboardCustomizationSummary: NotRequired[
+        DashboardCustomizationSummaryConfigurationsTypeDef
+    ]
+
+
+class RegisteredUserQuickSightConsoleEmbeddingConfigurationTypeDef(TypedDict):
+    InitialPath: NotRequired[str]
+    FeatureConfigurations: NotRequired[
+        RegisteredUserConsoleFeatureConfigurationsTypeDef
+    ]
+
+
+class RegisteredUserEmbeddingExperienceConfigurationTypeDef(TypedDict):
+    Dashboard: NotRequired[RegisteredUserDashboardEmbeddingConfigurationTypeDef]
+    QuickSightConsole: NotRequired[
+        RegisteredUserQuickSightConsoleEmbeddingConfigurationTypeDef
+    ]
+    QSearchBar: NotRequired[RegisteredUserQSearchBarEmbeddingConfigurationTypeDef]
+    DashboardVisual: NotRequired[
+        RegisteredUserDashboardVisualEmbeddingConfigurationTypeDef
+    ]
+    GenerativeQnA: NotRequired[RegisteredUserGenerativeQnAEmbeddingConfigurationTypeDef]
+    QuickChat: NotRequired[RegisteredUserQuickChatEmbeddingConfigurationTypeDef]
 
 
 class GenerateEmbedUrlForRegisteredUserRequestTypeDef(TypedDict):
@@ -8500,406 +14190,6 @@ class GeneratedAnswerResultTypeDef(TypedDict):
     QuestionId: NotRequired[str]
     AnswerId: NotRequired[str]
     QuestionUrl: NotRequired[str]
-
-
-class GenerativeAuthoringConfigurationsTypeDef(TypedDict):
-    Enabled: bool
-
-
-class GeoSpatialColumnGroupOutputTypeDef(TypedDict):
-    Name: str
-    CountryCode: NotRequired[GeoSpatialCountryCodeType]
-    Columns: list[str]
-
-
-class GeoSpatialColumnGroupTypeDef(TypedDict):
-    Name: str
-    CountryCode: NotRequired[GeoSpatialCountryCodeType]
-    Columns: ReadOnly[Sequence[str]]
-
-
-class GeocodePreferenceTypeDef(TypedDict):
-    RequestKey: GeocoderHierarchyTypeDef
-    Preference: GeocodePreferenceValueTypeDef
-
-
-class GeocodePreferenceValueTypeDef(TypedDict):
-    GeocoderHierarchy: NotRequired[GeocoderHierarchyTypeDef]
-    Coordinate: NotRequired[CoordinateTypeDef]
-
-
-class GeocoderHierarchyTypeDef(TypedDict):
-    Country: NotRequired[str]
-    State: NotRequired[str]
-    County: NotRequired[str]
-    City: NotRequired[str]
-    PostCode: NotRequired[str]
-
-
-class GeospatialCategoricalColorOutputTypeDef(TypedDict):
-    CategoryDataColors: list[GeospatialCategoricalDataColorTypeDef]
-    NullDataVisibility: NotRequired[VisibilityType]
-    NullDataSettings: NotRequired[GeospatialNullDataSettingsTypeDef]
-    DefaultOpacity: NotRequired[float]
-
-
-class GeospatialCategoricalColorTypeDef(TypedDict):
-    CategoryDataColors: ReadOnly[Sequence[GeospatialCategoricalDataColorTypeDef]]
-    NullDataVisibility: NotRequired[VisibilityType]
-    NullDataSettings: NotRequired[GeospatialNullDataSettingsTypeDef]
-    DefaultOpacity: NotRequired[float]
-
-
-class GeospatialCategoricalDataColorTypeDef(TypedDict):
-    Color: str
-    DataValue: str
-
-
-class GeospatialCircleRadiusTypeDef(TypedDict):
-    Radius: NotRequired[float]
-
-
-class GeospatialCircleSymbolStyleOutputTypeDef(TypedDict):
-    FillColor: NotRequired[GeospatialColorOutputTypeDef]
-    StrokeColor: NotRequired[GeospatialColorOutputTypeDef]
-    StrokeWidth: NotRequired[GeospatialLineWidthTypeDef]
-    CircleRadius: NotRequired[GeospatialCircleRadiusTypeDef]
-
-
-class GeospatialCircleSymbolStyleTypeDef(TypedDict):
-    FillColor: NotRequired[ReadOnly[GeospatialColorTypeDef]]
-    StrokeColor: NotRequired[ReadOnly[GeospatialColorTypeDef]]
-    StrokeWidth: NotRequired[GeospatialLineWidthTypeDef]
-    CircleRadius: NotRequired[GeospatialCircleRadiusTypeDef]
-
-
-class GeospatialColorOutputTypeDef(TypedDict):
-    Solid: NotRequired[GeospatialSolidColorTypeDef]
-    Gradient: NotRequired[GeospatialGradientColorOutputTypeDef]
-    Categorical: NotRequired[GeospatialCategoricalColorOutputTypeDef]
-
-
-class GeospatialColorTypeDef(TypedDict):
-    Solid: NotRequired[GeospatialSolidColorTypeDef]
-    Gradient: NotRequired[ReadOnly[GeospatialGradientColorTypeDef]]
-    Categorical: NotRequired[ReadOnly[GeospatialCategoricalColorTypeDef]]
-
-
-class GeospatialCoordinateBoundsTypeDef(TypedDict):
-    North: float
-    South: float
-    West: float
-    East: float
-
-
-class GeospatialDataSourceItemTypeDef(TypedDict):
-    StaticFileDataSource: NotRequired[GeospatialStaticFileSourceTypeDef]
-
-
-class GeospatialGradientColorOutputTypeDef(TypedDict):
-    StepColors: list[GeospatialGradientStepColorTypeDef]
-    NullDataVisibility: NotRequired[VisibilityType]
-    NullDataSettings: NotRequired[GeospatialNullDataSettingsTypeDef]
-    DefaultOpacity: NotRequired[float]
-
-
-class GeospatialGradientColorTypeDef(TypedDict):
-    StepColors: ReadOnly[Sequence[GeospatialGradientStepColorTypeDef]]
-    NullDataVisibility: NotRequired[VisibilityType]
-    NullDataSettings: NotRequired[GeospatialNullDataSettingsTypeDef]
-    DefaultOpacity: NotRequired[float]
-
-
-class GeospatialGradientStepColorTypeDef(TypedDict):
-    Color: str
-    DataValue: float
-
-
-class GeospatialHeatmapColorScaleOutputTypeDef(TypedDict):
-    Colors: NotRequired[list[GeospatialHeatmapDataColorTypeDef]]
-
-
-class GeospatialHeatmapColorScaleTypeDef(TypedDict):
-    Colors: NotRequired[ReadOnly[Sequence[GeospatialHeatmapDataColorTypeDef]]]
-
-
-class GeospatialHeatmapConfigurationOutputTypeDef(TypedDict):
-    HeatmapColor: NotRequired[GeospatialHeatmapColorScaleOutputTypeDef]
-
-
-class GeospatialHeatmapConfigurationTypeDef(TypedDict):
-    HeatmapColor: NotRequired[ReadOnly[GeospatialHeatmapColorScaleTypeDef]]
-
-
-class GeospatialHeatmapDataColorTypeDef(TypedDict):
-    Color: str
-
-
-class GeospatialLayerColorFieldOutputTypeDef(TypedDict):
-    ColorDimensionsFields: NotRequired[list[DimensionFieldTypeDef]]
-    ColorValuesFields: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class GeospatialLayerColorFieldTypeDef(TypedDict):
-    ColorDimensionsFields: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    ColorValuesFields: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class GeospatialLayerDefinitionOutputTypeDef(TypedDict):
-    PointLayer: NotRequired[GeospatialPointLayerOutputTypeDef]
-    LineLayer: NotRequired[GeospatialLineLayerOutputTypeDef]
-    PolygonLayer: NotRequired[GeospatialPolygonLayerOutputTypeDef]
-
-
-class GeospatialLayerDefinitionTypeDef(TypedDict):
-    PointLayer: NotRequired[ReadOnly[GeospatialPointLayerTypeDef]]
-    LineLayer: NotRequired[ReadOnly[GeospatialLineLayerTypeDef]]
-    PolygonLayer: NotRequired[ReadOnly[GeospatialPolygonLayerTypeDef]]
-
-
-class GeospatialLayerItemOutputTypeDef(TypedDict):
-    LayerId: str
-    LayerType: NotRequired[GeospatialLayerTypeType]
-    DataSource: NotRequired[GeospatialDataSourceItemTypeDef]
-    Label: NotRequired[str]
-    Visibility: NotRequired[VisibilityType]
-    LayerDefinition: NotRequired[GeospatialLayerDefinitionOutputTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    JoinDefinition: NotRequired[GeospatialLayerJoinDefinitionOutputTypeDef]
-    Actions: NotRequired[list[LayerCustomActionOutputTypeDef]]
-
-
-class GeospatialLayerItemTypeDef(TypedDict):
-    LayerId: str
-    LayerType: NotRequired[GeospatialLayerTypeType]
-    DataSource: NotRequired[GeospatialDataSourceItemTypeDef]
-    Label: NotRequired[str]
-    Visibility: NotRequired[VisibilityType]
-    LayerDefinition: NotRequired[ReadOnly[GeospatialLayerDefinitionTypeDef]]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    JoinDefinition: NotRequired[ReadOnly[GeospatialLayerJoinDefinitionTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[LayerCustomActionTypeDef]]]
-
-
-class GeospatialLayerJoinDefinitionOutputTypeDef(TypedDict):
-    ShapeKeyField: NotRequired[str]
-    DatasetKeyField: NotRequired[UnaggregatedFieldTypeDef]
-    ColorField: NotRequired[GeospatialLayerColorFieldOutputTypeDef]
-
-
-class GeospatialLayerJoinDefinitionTypeDef(TypedDict):
-    ShapeKeyField: NotRequired[str]
-    DatasetKeyField: NotRequired[UnaggregatedFieldTypeDef]
-    ColorField: NotRequired[ReadOnly[GeospatialLayerColorFieldTypeDef]]
-
-
-class GeospatialLayerMapConfigurationOutputTypeDef(TypedDict):
-    Legend: NotRequired[LegendOptionsTypeDef]
-    MapLayers: NotRequired[list[GeospatialLayerItemOutputTypeDef]]
-    MapState: NotRequired[GeospatialMapStateTypeDef]
-    MapStyle: NotRequired[GeospatialMapStyleTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class GeospatialLayerMapConfigurationTypeDef(TypedDict):
-    Legend: NotRequired[LegendOptionsTypeDef]
-    MapLayers: NotRequired[ReadOnly[Sequence[GeospatialLayerItemTypeDef]]]
-    MapState: NotRequired[GeospatialMapStateTypeDef]
-    MapStyle: NotRequired[GeospatialMapStyleTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class GeospatialLineLayerOutputTypeDef(TypedDict):
-    Style: GeospatialLineStyleOutputTypeDef
-
-
-class GeospatialLineLayerTypeDef(TypedDict):
-    Style: ReadOnly[GeospatialLineStyleTypeDef]
-
-
-class GeospatialLineStyleOutputTypeDef(TypedDict):
-    LineSymbolStyle: NotRequired[GeospatialLineSymbolStyleOutputTypeDef]
-
-
-class GeospatialLineStyleTypeDef(TypedDict):
-    LineSymbolStyle: NotRequired[ReadOnly[GeospatialLineSymbolStyleTypeDef]]
-
-
-class GeospatialLineSymbolStyleOutputTypeDef(TypedDict):
-    FillColor: NotRequired[GeospatialColorOutputTypeDef]
-    LineWidth: NotRequired[GeospatialLineWidthTypeDef]
-
-
-class GeospatialLineSymbolStyleTypeDef(TypedDict):
-    FillColor: NotRequired[ReadOnly[GeospatialColorTypeDef]]
-    LineWidth: NotRequired[GeospatialLineWidthTypeDef]
-
-
-class GeospatialLineWidthTypeDef(TypedDict):
-    LineWidth: NotRequired[float]
-
-
-class GeospatialMapAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Geospatial: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-    Colors: NotRequired[list[DimensionFieldTypeDef]]
-
-
-class GeospatialMapAggregatedFieldWellsTypeDef(TypedDict):
-    Geospatial: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    Colors: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-
-
-class GeospatialMapConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[GeospatialMapFieldWellsOutputTypeDef]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    WindowOptions: NotRequired[GeospatialWindowOptionsTypeDef]
-    MapStyleOptions: NotRequired[GeospatialMapStyleOptionsTypeDef]
-    PointStyleOptions: NotRequired[GeospatialPointStyleOptionsOutputTypeDef]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class GeospatialMapConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[GeospatialMapFieldWellsTypeDef]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    WindowOptions: NotRequired[GeospatialWindowOptionsTypeDef]
-    MapStyleOptions: NotRequired[GeospatialMapStyleOptionsTypeDef]
-    PointStyleOptions: NotRequired[ReadOnly[GeospatialPointStyleOptionsTypeDef]]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class GeospatialMapFieldWellsOutputTypeDef(TypedDict):
-    GeospatialMapAggregatedFieldWells: NotRequired[
-        GeospatialMapAggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class GeospatialMapFieldWellsTypeDef(TypedDict):
-    GeospatialMapAggregatedFieldWells: NotRequired[
-        ReadOnly[GeospatialMapAggregatedFieldWellsTypeDef]
-    ]
-
-
-class GeospatialMapStateTypeDef(TypedDict):
-    Bounds: NotRequired[GeospatialCoordinateBoundsTypeDef]
-    MapNavigation: NotRequired[GeospatialMapNavigationType]
-
-
-class GeospatialMapStyleOptionsTypeDef(TypedDict):
-    BaseMapStyle: NotRequired[BaseMapStyleTypeType]
-
-
-class GeospatialMapStyleTypeDef(TypedDict):
-    BaseMapStyle: NotRequired[BaseMapStyleTypeType]
-    BackgroundColor: NotRequired[str]
-    BaseMapVisibility: NotRequired[VisibilityType]
-
-
-class GeospatialMapVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[GeospatialMapConfigurationOutputTypeDef]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-    GeocodingPreferences: NotRequired[list[GeocodePreferenceTypeDef]]
-
-
-class GeospatialMapVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[GeospatialMapConfigurationTypeDef]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-    GeocodingPreferences: NotRequired[ReadOnly[Sequence[GeocodePreferenceTypeDef]]]
-
-
-class GeospatialNullDataSettingsTypeDef(TypedDict):
-    SymbolStyle: GeospatialNullSymbolStyleTypeDef
-
-
-class GeospatialNullSymbolStyleTypeDef(TypedDict):
-    FillColor: NotRequired[str]
-    StrokeColor: NotRequired[str]
-    StrokeWidth: NotRequired[float]
-
-
-class GeospatialPointLayerOutputTypeDef(TypedDict):
-    Style: GeospatialPointStyleOutputTypeDef
-
-
-class GeospatialPointLayerTypeDef(TypedDict):
-    Style: ReadOnly[GeospatialPointStyleTypeDef]
-
-
-class GeospatialPointStyleOptionsOutputTypeDef(TypedDict):
-    SelectedPointStyle: NotRequired[GeospatialSelectedPointStyleType]
-    ClusterMarkerConfiguration: NotRequired[ClusterMarkerConfigurationTypeDef]
-    HeatmapConfiguration: NotRequired[GeospatialHeatmapConfigurationOutputTypeDef]
-
-
-class GeospatialPointStyleOptionsTypeDef(TypedDict):
-    SelectedPointStyle: NotRequired[GeospatialSelectedPointStyleType]
-    ClusterMarkerConfiguration: NotRequired[ClusterMarkerConfigurationTypeDef]
-    HeatmapConfiguration: NotRequired[ReadOnly[GeospatialHeatmapConfigurationTypeDef]]
-
-
-class GeospatialPointStyleOutputTypeDef(TypedDict):
-    CircleSymbolStyle: NotRequired[GeospatialCircleSymbolStyleOutputTypeDef]
-
-
-class GeospatialPointStyleTypeDef(TypedDict):
-    CircleSymbolStyle: NotRequired[ReadOnly[GeospatialCircleSymbolStyleTypeDef]]
-
-
-class GeospatialPolygonLayerOutputTypeDef(TypedDict):
-    Style: GeospatialPolygonStyleOutputTypeDef
-
-
-class GeospatialPolygonLayerTypeDef(TypedDict):
-    Style: ReadOnly[GeospatialPolygonStyleTypeDef]
-
-
-class GeospatialPolygonStyleOutputTypeDef(TypedDict):
-    PolygonSymbolStyle: NotRequired[GeospatialPolygonSymbolStyleOutputTypeDef]
-
-
-class GeospatialPolygonStyleTypeDef(TypedDict):
-    PolygonSymbolStyle: NotRequired[ReadOnly[GeospatialPolygonSymbolStyleTypeDef]]
-
-
-class GeospatialPolygonSymbolStyleOutputTypeDef(TypedDict):
-    FillColor: NotRequired[GeospatialColorOutputTypeDef]
-    StrokeColor: NotRequired[GeospatialColorOutputTypeDef]
-    StrokeWidth: NotRequired[GeospatialLineWidthTypeDef]
-
-
-class GeospatialPolygonSymbolStyleTypeDef(TypedDict):
-    FillColor: NotRequired[ReadOnly[GeospatialColorTypeDef]]
-    StrokeColor: NotRequired[ReadOnly[GeospatialColorTypeDef]]
-    StrokeWidth: NotRequired[GeospatialLineWidthTypeDef]
-
-
-class GeospatialSolidColorTypeDef(TypedDict):
-    Color: str
-    State: NotRequired[GeospatialColorStateType]
-
-
-class GeospatialStaticFileSourceTypeDef(TypedDict):
-    StaticFileId: str
-
-
-class GeospatialWindowOptionsTypeDef(TypedDict):
-    Bounds: NotRequired[GeospatialCoordinateBoundsTypeDef]
-    MapZoomMode: NotRequired[MapZoomModeType]
 
 
 class GetDashboardEmbedUrlRequestTypeDef(TypedDict):
@@ -8947,6 +14237,11 @@ class GetFlowPermissionsInputTypeDef(TypedDict):
     FlowId: str
 
 
+class PermissionOutputTypeDef(TypedDict):
+    Actions: list[str]
+    Principal: str
+
+
 class GetFlowPermissionsOutputTypeDef(TypedDict):
     Arn: str
     FlowId: str
@@ -8954,6 +14249,12 @@ class GetFlowPermissionsOutputTypeDef(TypedDict):
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UserIdentifierTypeDef(TypedDict):
+    UserName: NotRequired[str]
+    Email: NotRequired[str]
+    UserArn: NotRequired[str]
 
 
 class GetIdentityContextRequestTypeDef(TypedDict):
@@ -8985,980 +14286,15 @@ class GetSessionEmbedUrlResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GlobalTableBorderOptionsTypeDef(TypedDict):
-    UniformBorder: NotRequired[TableBorderOptionsTypeDef]
-    SideSpecificBorder: NotRequired[TableSideBorderOptionsTypeDef]
-
-
-class GradientColorOutputTypeDef(TypedDict):
-    Stops: NotRequired[list[GradientStopTypeDef]]
-
-
-class GradientColorTypeDef(TypedDict):
-    Stops: NotRequired[ReadOnly[Sequence[GradientStopTypeDef]]]
-
-
-class GradientStopTypeDef(TypedDict):
-    GradientOffset: float
-    DataValue: NotRequired[float]
-    Color: NotRequired[str]
-
-
-class GridLayoutCanvasSizeOptionsTypeDef(TypedDict):
-    ScreenCanvasSizeOptions: NotRequired[GridLayoutScreenCanvasSizeOptionsTypeDef]
-
-
-class GridLayoutConfigurationOutputTypeDef(TypedDict):
-    Elements: list[GridLayoutElementTypeDef]
-    CanvasSizeOptions: NotRequired[GridLayoutCanvasSizeOptionsTypeDef]
-
-
-class GridLayoutConfigurationTypeDef(TypedDict):
-    Elements: ReadOnly[Sequence[GridLayoutElementTypeDef]]
-    CanvasSizeOptions: NotRequired[GridLayoutCanvasSizeOptionsTypeDef]
-
-
-class GridLayoutElementBackgroundStyleTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    Color: NotRequired[str]
-
-
-class GridLayoutElementBorderStyleTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    Color: NotRequired[str]
-    Width: NotRequired[str]
-
-
-class GridLayoutElementTypeDef(TypedDict):
-    ElementId: str
-    ElementType: LayoutElementTypeType
-    ColumnIndex: NotRequired[int]
-    ColumnSpan: int
-    RowIndex: NotRequired[int]
-    RowSpan: int
-    BorderStyle: NotRequired[GridLayoutElementBorderStyleTypeDef]
-    SelectedBorderStyle: NotRequired[GridLayoutElementBorderStyleTypeDef]
-    BackgroundStyle: NotRequired[GridLayoutElementBackgroundStyleTypeDef]
-    LoadingAnimation: NotRequired[LoadingAnimationTypeDef]
-    BorderRadius: NotRequired[str]
-    Padding: NotRequired[str]
-
-
-class GridLayoutScreenCanvasSizeOptionsTypeDef(TypedDict):
-    ResizeOption: ResizeOptionType
-    OptimizedViewPortWidth: NotRequired[str]
-
-
-class GroupMemberTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    MemberName: NotRequired[str]
-
-
 class GroupSearchFilterTypeDef(TypedDict):
     Operator: GroupFilterOperatorType
     Name: GroupFilterAttributeType
     Value: str
 
 
-class GroupTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    GroupName: NotRequired[str]
-    Description: NotRequired[str]
-    PrincipalId: NotRequired[str]
-
-
-class GrowthRateComputationTypeDef(TypedDict):
-    ComputationId: str
-    Name: NotRequired[str]
-    Time: NotRequired[DimensionFieldTypeDef]
-    Value: NotRequired[MeasureFieldTypeDef]
-    PeriodSize: NotRequired[int]
-
-
-class GutterStyleTypeDef(TypedDict):
-    Show: NotRequired[bool]
-
-
-class HeaderFooterSectionConfigurationOutputTypeDef(TypedDict):
-    SectionId: str
-    Layout: SectionLayoutConfigurationOutputTypeDef
-    Style: NotRequired[SectionStyleTypeDef]
-
-
-class HeaderFooterSectionConfigurationTypeDef(TypedDict):
-    SectionId: str
-    Layout: ReadOnly[SectionLayoutConfigurationTypeDef]
-    Style: NotRequired[SectionStyleTypeDef]
-
-
-class HeatMapAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Rows: NotRequired[list[DimensionFieldTypeDef]]
-    Columns: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class HeatMapAggregatedFieldWellsTypeDef(TypedDict):
-    Rows: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Columns: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class HeatMapConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[HeatMapFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[HeatMapSortConfigurationOutputTypeDef]
-    RowAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    RowLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    ColumnAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    ColumnLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    ColorScale: NotRequired[ColorScaleOutputTypeDef]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class HeatMapConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[HeatMapFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[HeatMapSortConfigurationTypeDef]]
-    RowAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    RowLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    ColumnAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    ColumnLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    ColorScale: NotRequired[ReadOnly[ColorScaleTypeDef]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class HeatMapFieldWellsOutputTypeDef(TypedDict):
-    HeatMapAggregatedFieldWells: NotRequired[HeatMapAggregatedFieldWellsOutputTypeDef]
-
-
-class HeatMapFieldWellsTypeDef(TypedDict):
-    HeatMapAggregatedFieldWells: NotRequired[
-        ReadOnly[HeatMapAggregatedFieldWellsTypeDef]
-    ]
-
-
-class HeatMapSortConfigurationOutputTypeDef(TypedDict):
-    HeatMapRowSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    HeatMapColumnSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    HeatMapRowItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-    HeatMapColumnItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class HeatMapSortConfigurationTypeDef(TypedDict):
-    HeatMapRowSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    HeatMapColumnSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    HeatMapRowItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-    HeatMapColumnItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class HeatMapVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[HeatMapConfigurationOutputTypeDef]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class HeatMapVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[HeatMapConfigurationTypeDef]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class HistogramAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class HistogramAggregatedFieldWellsTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class HistogramBinOptionsTypeDef(TypedDict):
-    SelectedBinType: NotRequired[HistogramBinTypeType]
-    BinCount: NotRequired[BinCountOptionsTypeDef]
-    BinWidth: NotRequired[BinWidthOptionsTypeDef]
-    StartValue: NotRequired[float]
-
-
-class HistogramConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[HistogramFieldWellsOutputTypeDef]
-    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    XAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    YAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    BinOptions: NotRequired[HistogramBinOptionsTypeDef]
-    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class HistogramConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[HistogramFieldWellsTypeDef]]
-    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    XAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    YAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    BinOptions: NotRequired[HistogramBinOptionsTypeDef]
-    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class HistogramFieldWellsOutputTypeDef(TypedDict):
-    HistogramAggregatedFieldWells: NotRequired[
-        HistogramAggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class HistogramFieldWellsTypeDef(TypedDict):
-    HistogramAggregatedFieldWells: NotRequired[
-        ReadOnly[HistogramAggregatedFieldWellsTypeDef]
-    ]
-
-
-class HistogramVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[HistogramConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class HistogramVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[HistogramConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class IAMConnectionMetadataTypeDef(TypedDict):
-    RoleArn: str
-
-
 class IAMPolicyAssignmentSummaryTypeDef(TypedDict):
     AssignmentName: NotRequired[str]
     AssignmentStatus: NotRequired[AssignmentStatusType]
-
-
-class IAMPolicyAssignmentTypeDef(TypedDict):
-    AwsAccountId: NotRequired[str]
-    AssignmentId: NotRequired[str]
-    AssignmentName: NotRequired[str]
-    PolicyArn: NotRequired[str]
-    Identities: NotRequired[dict[str, list[str]]]
-    AssignmentStatus: NotRequired[AssignmentStatusType]
-
-
-class IdentifierTypeDef(TypedDict):
-    Identity: str
-
-
-class IdentityCenterConfigurationTypeDef(TypedDict):
-    EnableIdentityPropagation: NotRequired[bool]
-
-
-class ImageConfigurationTypeDef(TypedDict):
-    Source: NotRequired[ImageSourceTypeDef]
-
-
-class ImageCustomActionOperationOutputTypeDef(TypedDict):
-    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
-    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
-    SetParametersOperation: NotRequired[CustomActionSetParametersOperationOutputTypeDef]
-
-
-class ImageCustomActionOperationTypeDef(TypedDict):
-    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
-    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
-    SetParametersOperation: NotRequired[
-        ReadOnly[CustomActionSetParametersOperationTypeDef]
-    ]
-
-
-class ImageCustomActionOutputTypeDef(TypedDict):
-    CustomActionId: str
-    Name: str
-    Status: NotRequired[WidgetStatusType]
-    Trigger: ImageCustomActionTriggerType
-    ActionOperations: list[ImageCustomActionOperationOutputTypeDef]
-
-
-class ImageCustomActionTypeDef(TypedDict):
-    CustomActionId: str
-    Name: str
-    Status: NotRequired[WidgetStatusType]
-    Trigger: ImageCustomActionTriggerType
-    ActionOperations: ReadOnly[Sequence[ImageCustomActionOperationTypeDef]]
-
-
-class ImageInteractionOptionsTypeDef(TypedDict):
-    ImageMenuOption: NotRequired[ImageMenuOptionTypeDef]
-
-
-class ImageMenuOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class ImageSetConfigurationTypeDef(TypedDict):
-    Original: ImageConfigurationTypeDef
-
-
-class ImageSetTypeDef(TypedDict):
-    Original: ImageTypeDef
-    Height64: NotRequired[ImageTypeDef]
-    Height32: NotRequired[ImageTypeDef]
-
-
-class ImageSourceTypeDef(TypedDict):
-    PublicUrl: NotRequired[str]
-    S3Uri: NotRequired[str]
-
-
-class ImageStaticFileTypeDef(TypedDict):
-    StaticFileId: str
-    Source: NotRequired[StaticFileSourceTypeDef]
-
-
-class ImageTypeDef(TypedDict):
-    Source: NotRequired[ImageSourceTypeDef]
-    GeneratedImageUrl: NotRequired[str]
-
-
-class ImpalaParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Database: NotRequired[str]
-    SqlEndpointPath: str
-
-
-class ImportTableOperationOutputTypeDef(TypedDict):
-    Alias: str
-    Source: ImportTableOperationSourceOutputTypeDef
-
-
-class ImportTableOperationSourceOutputTypeDef(TypedDict):
-    SourceTableId: str
-    ColumnIdMappings: NotRequired[list[DataSetColumnIdMappingTypeDef]]
-
-
-class ImportTableOperationSourceTypeDef(TypedDict):
-    SourceTableId: str
-    ColumnIdMappings: NotRequired[ReadOnly[Sequence[DataSetColumnIdMappingTypeDef]]]
-
-
-class ImportTableOperationTypeDef(TypedDict):
-    Alias: str
-    Source: ReadOnly[ImportTableOperationSourceTypeDef]
-
-
-class IncrementalRefreshTypeDef(TypedDict):
-    LookbackWindow: LookbackWindowTypeDef
-
-
-class IngestionTypeDef(TypedDict):
-    Arn: str
-    IngestionId: NotRequired[str]
-    IngestionStatus: IngestionStatusType
-    ErrorInfo: NotRequired[ErrorInfoTypeDef]
-    RowInfo: NotRequired[RowInfoTypeDef]
-    QueueInfo: NotRequired[QueueInfoTypeDef]
-    CreatedTime: datetime
-    IngestionTimeInSeconds: NotRequired[int]
-    IngestionSizeInBytes: NotRequired[int]
-    RequestSource: NotRequired[IngestionRequestSourceType]
-    RequestType: NotRequired[IngestionRequestTypeType]
-
-
-class InlineCustomInstructionTypeDef(TypedDict):
-    InstructionText: str
-    UploadedDocumentMetadata: NotRequired[UploadedDocumentMetadataTypeDef]
-
-
-class InnerFilterOutputTypeDef(TypedDict):
-    CategoryInnerFilter: NotRequired[CategoryInnerFilterOutputTypeDef]
-
-
-class InnerFilterTypeDef(TypedDict):
-    CategoryInnerFilter: NotRequired[ReadOnly[CategoryInnerFilterTypeDef]]
-
-
-class InputColumnTypeDef(TypedDict):
-    Name: str
-    Id: NotRequired[str]
-    Type: InputColumnDataTypeType
-    SubType: NotRequired[ColumnDataSubTypeType]
-
-
-class InsightConfigurationOutputTypeDef(TypedDict):
-    Computations: NotRequired[list[ComputationTypeDef]]
-    CustomNarrative: NotRequired[CustomNarrativeOptionsTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class InsightConfigurationTypeDef(TypedDict):
-    Computations: NotRequired[ReadOnly[Sequence[ComputationTypeDef]]]
-    CustomNarrative: NotRequired[CustomNarrativeOptionsTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class InsightVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    InsightConfiguration: NotRequired[InsightConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    DataSetIdentifier: str
-    VisualContentAltText: NotRequired[str]
-
-
-class InsightVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    InsightConfiguration: NotRequired[ReadOnly[InsightConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    DataSetIdentifier: str
-    VisualContentAltText: NotRequired[str]
-
-
-class IntegerDatasetParameterDefaultValuesOutputTypeDef(TypedDict):
-    StaticValues: NotRequired[list[int]]
-
-
-class IntegerDatasetParameterDefaultValuesTypeDef(TypedDict):
-    StaticValues: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class IntegerDatasetParameterOutputTypeDef(TypedDict):
-    Id: str
-    Name: str
-    ValueType: DatasetParameterValueTypeType
-    DefaultValues: NotRequired[IntegerDatasetParameterDefaultValuesOutputTypeDef]
-
-
-class IntegerDatasetParameterTypeDef(TypedDict):
-    Id: str
-    Name: str
-    ValueType: DatasetParameterValueTypeType
-    DefaultValues: NotRequired[ReadOnly[IntegerDatasetParameterDefaultValuesTypeDef]]
-
-
-class IntegerDefaultValuesOutputTypeDef(TypedDict):
-    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
-    StaticValues: NotRequired[list[int]]
-
-
-class IntegerDefaultValuesTypeDef(TypedDict):
-    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
-    StaticValues: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class IntegerParameterDeclarationOutputTypeDef(TypedDict):
-    ParameterValueType: ParameterValueTypeType
-    Name: str
-    DefaultValues: NotRequired[IntegerDefaultValuesOutputTypeDef]
-    ValueWhenUnset: NotRequired[IntegerValueWhenUnsetConfigurationTypeDef]
-    MappedDataSetParameters: NotRequired[list[MappedDataSetParameterTypeDef]]
-
-
-class IntegerParameterDeclarationTypeDef(TypedDict):
-    ParameterValueType: ParameterValueTypeType
-    Name: str
-    DefaultValues: NotRequired[ReadOnly[IntegerDefaultValuesTypeDef]]
-    ValueWhenUnset: NotRequired[IntegerValueWhenUnsetConfigurationTypeDef]
-    MappedDataSetParameters: NotRequired[
-        ReadOnly[Sequence[MappedDataSetParameterTypeDef]]
-    ]
-
-
-class IntegerParameterOutputTypeDef(TypedDict):
-    Name: str
-    Values: list[int]
-
-
-class IntegerParameterTypeDef(TypedDict):
-    Name: str
-    Values: ReadOnly[Sequence[int]]
-
-
-class IntegerValueWhenUnsetConfigurationTypeDef(TypedDict):
-    ValueWhenUnsetOption: NotRequired[ValueWhenUnsetOptionType]
-    CustomValue: NotRequired[int]
-
-
-class InvalidTopicReviewedAnswerTypeDef(TypedDict):
-    AnswerId: NotRequired[str]
-    Error: NotRequired[ReviewedAnswerErrorCodeType]
-
-
-class ItemsLimitConfigurationTypeDef(TypedDict):
-    ItemsLimit: NotRequired[int]
-    OtherCategories: NotRequired[OtherCategoriesType]
-
-
-class JiraParametersTypeDef(TypedDict):
-    SiteBaseUrl: str
-
-
-class JoinInstructionTypeDef(TypedDict):
-    LeftOperand: str
-    RightOperand: str
-    LeftJoinKeyProperties: NotRequired[JoinKeyPropertiesTypeDef]
-    RightJoinKeyProperties: NotRequired[JoinKeyPropertiesTypeDef]
-    Type: JoinTypeType
-    OnClause: str
-
-
-class JoinKeyPropertiesTypeDef(TypedDict):
-    UniqueKey: NotRequired[bool]
-
-
-class JoinOperandPropertiesOutputTypeDef(TypedDict):
-    OutputColumnNameOverrides: list[OutputColumnNameOverrideTypeDef]
-
-
-class JoinOperandPropertiesTypeDef(TypedDict):
-    OutputColumnNameOverrides: ReadOnly[Sequence[OutputColumnNameOverrideTypeDef]]
-
-
-class JoinOperationOutputTypeDef(TypedDict):
-    Alias: str
-    LeftOperand: TransformOperationSourceOutputTypeDef
-    RightOperand: TransformOperationSourceOutputTypeDef
-    Type: JoinOperationTypeType
-    OnClause: str
-    LeftOperandProperties: NotRequired[JoinOperandPropertiesOutputTypeDef]
-    RightOperandProperties: NotRequired[JoinOperandPropertiesOutputTypeDef]
-
-
-class JoinOperationTypeDef(TypedDict):
-    Alias: str
-    LeftOperand: ReadOnly[TransformOperationSourceTypeDef]
-    RightOperand: ReadOnly[TransformOperationSourceTypeDef]
-    Type: JoinOperationTypeType
-    OnClause: str
-    LeftOperandProperties: NotRequired[ReadOnly[JoinOperandPropertiesTypeDef]]
-    RightOperandProperties: NotRequired[ReadOnly[JoinOperandPropertiesTypeDef]]
-
-
-class KPIActualValueConditionalFormattingOutputTypeDef(TypedDict):
-    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
-    Icon: NotRequired[ConditionalFormattingIconTypeDef]
-
-
-class KPIActualValueConditionalFormattingTypeDef(TypedDict):
-    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
-    Icon: NotRequired[ConditionalFormattingIconTypeDef]
-
-
-class KPIComparisonValueConditionalFormattingOutputTypeDef(TypedDict):
-    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
-    Icon: NotRequired[ConditionalFormattingIconTypeDef]
-
-
-class KPIComparisonValueConditionalFormattingTypeDef(TypedDict):
-    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
-    Icon: NotRequired[ConditionalFormattingIconTypeDef]
-
-
-class KPIConditionalFormattingOptionOutputTypeDef(TypedDict):
-    PrimaryValue: NotRequired[KPIPrimaryValueConditionalFormattingOutputTypeDef]
-    ProgressBar: NotRequired[KPIProgressBarConditionalFormattingOutputTypeDef]
-    ActualValue: NotRequired[KPIActualValueConditionalFormattingOutputTypeDef]
-    ComparisonValue: NotRequired[KPIComparisonValueConditionalFormattingOutputTypeDef]
-
-
-class KPIConditionalFormattingOptionTypeDef(TypedDict):
-    PrimaryValue: NotRequired[ReadOnly[KPIPrimaryValueConditionalFormattingTypeDef]]
-    ProgressBar: NotRequired[ReadOnly[KPIProgressBarConditionalFormattingTypeDef]]
-    ActualValue: NotRequired[ReadOnly[KPIActualValueConditionalFormattingTypeDef]]
-    ComparisonValue: NotRequired[
-        ReadOnly[KPIComparisonValueConditionalFormattingTypeDef]
-    ]
-
-
-class KPIConditionalFormattingOutputTypeDef(TypedDict):
-    ConditionalFormattingOptions: NotRequired[
-        list[KPIConditionalFormattingOptionOutputTypeDef]
-    ]
-
-
-class KPIConditionalFormattingTypeDef(TypedDict):
-    ConditionalFormattingOptions: NotRequired[
-        ReadOnly[Sequence[KPIConditionalFormattingOptionTypeDef]]
-    ]
-
-
-class KPIConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[KPIFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[KPISortConfigurationOutputTypeDef]
-    KPIOptions: NotRequired[KPIOptionsTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class KPIConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[KPIFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[KPISortConfigurationTypeDef]]
-    KPIOptions: NotRequired[KPIOptionsTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class KPIFieldWellsOutputTypeDef(TypedDict):
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-    TargetValues: NotRequired[list[MeasureFieldTypeDef]]
-    TrendGroups: NotRequired[list[DimensionFieldTypeDef]]
-
-
-class KPIFieldWellsTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    TargetValues: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    TrendGroups: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-
-
-class KPIOptionsTypeDef(TypedDict):
-    ProgressBar: NotRequired[ProgressBarOptionsTypeDef]
-    TrendArrows: NotRequired[TrendArrowOptionsTypeDef]
-    SecondaryValue: NotRequired[SecondaryValueOptionsTypeDef]
-    Comparison: NotRequired[ComparisonConfigurationTypeDef]
-    PrimaryValueDisplayType: NotRequired[PrimaryValueDisplayTypeType]
-    PrimaryValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    SecondaryValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    Sparkline: NotRequired[KPISparklineOptionsTypeDef]
-    VisualLayoutOptions: NotRequired[KPIVisualLayoutOptionsTypeDef]
-
-
-class KPIPrimaryValueConditionalFormattingOutputTypeDef(TypedDict):
-    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
-    Icon: NotRequired[ConditionalFormattingIconTypeDef]
-
-
-class KPIPrimaryValueConditionalFormattingTypeDef(TypedDict):
-    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
-    Icon: NotRequired[ConditionalFormattingIconTypeDef]
-
-
-class KPIProgressBarConditionalFormattingOutputTypeDef(TypedDict):
-    ForegroundColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
-
-
-class KPIProgressBarConditionalFormattingTypeDef(TypedDict):
-    ForegroundColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
-
-
-class KPISortConfigurationOutputTypeDef(TypedDict):
-    TrendGroupSort: NotRequired[list[FieldSortOptionsTypeDef]]
-
-
-class KPISortConfigurationTypeDef(TypedDict):
-    TrendGroupSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-
-
-class KPISparklineOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    Type: KPISparklineTypeType
-    Color: NotRequired[str]
-    TooltipVisibility: NotRequired[VisibilityType]
-
-
-class KPIVisualLayoutOptionsTypeDef(TypedDict):
-    StandardLayout: NotRequired[KPIVisualStandardLayoutTypeDef]
-
-
-class KPIVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[KPIConfigurationOutputTypeDef]
-    ConditionalFormatting: NotRequired[KPIConditionalFormattingOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class KPIVisualStandardLayoutTypeDef(TypedDict):
-    Type: KPIVisualStandardLayoutTypeType
-
-
-class KPIVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[KPIConfigurationTypeDef]]
-    ConditionalFormatting: NotRequired[ReadOnly[KPIConditionalFormattingTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class KeyPairCredentialsTypeDef(TypedDict):
-    KeyPairUsername: str
-    PrivateKey: str
-    PrivateKeyPassphrase: NotRequired[str]
-
-
-class LabelOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    FontConfiguration: NotRequired[FontConfigurationTypeDef]
-    CustomLabel: NotRequired[str]
-
-
-class LayerCustomActionOperationOutputTypeDef(TypedDict):
-    FilterOperation: NotRequired[CustomActionFilterOperationOutputTypeDef]
-    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
-    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
-    SetParametersOperation: NotRequired[CustomActionSetParametersOperationOutputTypeDef]
-
-
-class LayerCustomActionOperationTypeDef(TypedDict):
-    FilterOperation: NotRequired[ReadOnly[CustomActionFilterOperationTypeDef]]
-    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
-    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
-    SetParametersOperation: NotRequired[
-        ReadOnly[CustomActionSetParametersOperationTypeDef]
-    ]
-
-
-class LayerCustomActionOutputTypeDef(TypedDict):
-    CustomActionId: str
-    Name: str
-    Status: NotRequired[WidgetStatusType]
-    Trigger: LayerCustomActionTriggerType
-    ActionOperations: list[LayerCustomActionOperationOutputTypeDef]
-
-
-class LayerCustomActionTypeDef(TypedDict):
-    CustomActionId: str
-    Name: str
-    Status: NotRequired[WidgetStatusType]
-    Trigger: LayerCustomActionTriggerType
-    ActionOperations: ReadOnly[Sequence[LayerCustomActionOperationTypeDef]]
-
-
-class LayerMapVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[GeospatialLayerMapConfigurationOutputTypeDef]
-    DataSetIdentifier: str
-    VisualContentAltText: NotRequired[str]
-
-
-class LayerMapVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[GeospatialLayerMapConfigurationTypeDef]]
-    DataSetIdentifier: str
-    VisualContentAltText: NotRequired[str]
-
-
-class LayoutConfigurationOutputTypeDef(TypedDict):
-    GridLayout: NotRequired[GridLayoutConfigurationOutputTypeDef]
-    FreeFormLayout: NotRequired[FreeFormLayoutConfigurationOutputTypeDef]
-    SectionBasedLayout: NotRequired[SectionBasedLayoutConfigurationOutputTypeDef]
-
-
-class LayoutConfigurationTypeDef(TypedDict):
-    GridLayout: NotRequired[ReadOnly[GridLayoutConfigurationTypeDef]]
-    FreeFormLayout: NotRequired[ReadOnly[FreeFormLayoutConfigurationTypeDef]]
-    SectionBasedLayout: NotRequired[ReadOnly[SectionBasedLayoutConfigurationTypeDef]]
-
-
-class LayoutOutputTypeDef(TypedDict):
-    Configuration: LayoutConfigurationOutputTypeDef
-
-
-class LayoutTypeDef(TypedDict):
-    Configuration: ReadOnly[LayoutConfigurationTypeDef]
-
-
-class LegendOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    Title: NotRequired[LabelOptionsTypeDef]
-    Position: NotRequired[LegendPositionType]
-    Width: NotRequired[str]
-    Height: NotRequired[str]
-    ValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
-
-
-class LineChartAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Category: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-    Colors: NotRequired[list[DimensionFieldTypeDef]]
-    SmallMultiples: NotRequired[list[DimensionFieldTypeDef]]
-
-
-class LineChartAggregatedFieldWellsTypeDef(TypedDict):
-    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    Colors: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    SmallMultiples: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-
-
-class LineChartConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[LineChartFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[LineChartSortConfigurationOutputTypeDef]
-    ForecastConfigurations: NotRequired[list[ForecastConfigurationOutputTypeDef]]
-    Type: NotRequired[LineChartTypeType]
-    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
-    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    XAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    PrimaryYAxisDisplayOptions: NotRequired[LineSeriesAxisDisplayOptionsOutputTypeDef]
-    PrimaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    SecondaryYAxisDisplayOptions: NotRequired[LineSeriesAxisDisplayOptionsOutputTypeDef]
-    SecondaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    SingleAxisOptions: NotRequired[SingleAxisOptionsTypeDef]
-    DefaultSeriesSettings: NotRequired[LineChartDefaultSeriesSettingsTypeDef]
-    Series: NotRequired[list[SeriesItemTypeDef]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    ReferenceLines: NotRequired[list[ReferenceLineTypeDef]]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    ContributionAnalysisDefaults: NotRequired[
-        list[ContributionAnalysisDefaultOutputTypeDef]
-    ]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class LineChartConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[LineChartFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[LineChartSortConfigurationTypeDef]]
-    ForecastConfigurations: NotRequired[
-        ReadOnly[Sequence[ForecastConfigurationTypeDef]]
-    ]
-    Type: NotRequired[LineChartTypeType]
-    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
-    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    XAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    PrimaryYAxisDisplayOptions: NotRequired[
-        ReadOnly[LineSeriesAxisDisplayOptionsTypeDef]
-    ]
-    PrimaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    SecondaryYAxisDisplayOptions: NotRequired[
-        ReadOnly[LineSeriesAxisDisplayOptionsTypeDef]
-    ]
-    SecondaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    SingleAxisOptions: NotRequired[SingleAxisOptionsTypeDef]
-    DefaultSeriesSettings: NotRequired[LineChartDefaultSeriesSettingsTypeDef]
-    Series: NotRequired[ReadOnly[Sequence[SeriesItemTypeDef]]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    ReferenceLines: NotRequired[ReadOnly[Sequence[ReferenceLineTypeDef]]]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    ContributionAnalysisDefaults: NotRequired[
-        ReadOnly[Sequence[ContributionAnalysisDefaultTypeDef]]
-    ]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class LineChartDefaultSeriesSettingsTypeDef(TypedDict):
-    AxisBinding: NotRequired[AxisBindingType]
-    LineStyleSettings: NotRequired[LineChartLineStyleSettingsTypeDef]
-    MarkerStyleSettings: NotRequired[LineChartMarkerStyleSettingsTypeDef]
-    DecalSettings: NotRequired[DecalSettingsTypeDef]
-
-
-class LineChartFieldWellsOutputTypeDef(TypedDict):
-    LineChartAggregatedFieldWells: NotRequired[
-        LineChartAggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class LineChartFieldWellsTypeDef(TypedDict):
-    LineChartAggregatedFieldWells: NotRequired[
-        ReadOnly[LineChartAggregatedFieldWellsTypeDef]
-    ]
-
-
-class LineChartLineStyleSettingsTypeDef(TypedDict):
-    LineVisibility: NotRequired[VisibilityType]
-    LineInterpolation: NotRequired[LineInterpolationType]
-    LineStyle: NotRequired[LineChartLineStyleType]
-    LineWidth: NotRequired[str]
-
-
-class LineChartMarkerStyleSettingsTypeDef(TypedDict):
-    MarkerVisibility: NotRequired[VisibilityType]
-    MarkerShape: NotRequired[LineChartMarkerShapeType]
-    MarkerSize: NotRequired[str]
-    MarkerColor: NotRequired[str]
-
-
-class LineChartSeriesSettingsTypeDef(TypedDict):
-    LineStyleSettings: NotRequired[LineChartLineStyleSettingsTypeDef]
-    MarkerStyleSettings: NotRequired[LineChartMarkerStyleSettingsTypeDef]
-    DecalSettings: NotRequired[DecalSettingsTypeDef]
-
-
-class LineChartSortConfigurationOutputTypeDef(TypedDict):
-    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
-    CategoryItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-    ColorItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-    SmallMultiplesSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class LineChartSortConfigurationTypeDef(TypedDict):
-    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    CategoryItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-    ColorItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-    SmallMultiplesSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class LineChartVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[LineChartConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class LineChartVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[LineChartConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class LineSeriesAxisDisplayOptionsOutputTypeDef(TypedDict):
-    AxisOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    MissingDataConfigurations: NotRequired[list[MissingDataConfigurationTypeDef]]
-
-
-class LineSeriesAxisDisplayOptionsTypeDef(TypedDict):
-    AxisOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    MissingDataConfigurations: NotRequired[
-        ReadOnly[Sequence[MissingDataConfigurationTypeDef]]
-    ]
-
-
-class LinkSharingConfigurationOutputTypeDef(TypedDict):
-    Permissions: NotRequired[list[ResourcePermissionOutputTypeDef]]
-
-
-class LinkSharingConfigurationTypeDef(TypedDict):
-    Permissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
 
 
 class ListActionConnectorsRequestTypeDef(TypedDict):
@@ -10031,21 +14367,6 @@ class ListBrandsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Brands: NotRequired[list[BrandSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListControlDisplayOptionsTypeDef(TypedDict):
-    SearchOptions: NotRequired[ListControlSearchOptionsTypeDef]
-    SelectAllOptions: NotRequired[ListControlSelectAllOptionsTypeDef]
-    TitleOptions: NotRequired[LabelOptionsTypeDef]
-    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
-
-
-class ListControlSearchOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-
-
-class ListControlSelectAllOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
 
 
 class ListCustomPermissionsRequestTypeDef(TypedDict):
@@ -10138,6 +14459,11 @@ class ListFolderMembersRequestTypeDef(TypedDict):
     FolderId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class MemberIdArnPairTypeDef(TypedDict):
+    MemberId: NotRequired[str]
+    MemberArn: NotRequired[str]
 
 
 class ListFolderMembersResponseTypeDef(TypedDict):
@@ -10318,6 +14644,18 @@ class ListSelfUpgradesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class SelfUpgradeRequestDetailTypeDef(TypedDict):
+    UpgradeRequestId: NotRequired[str]
+    UserName: NotRequired[str]
+    OriginalRole: NotRequired[UserRoleType]
+    RequestedRole: NotRequired[UserRoleType]
+    RequestNote: NotRequired[str]
+    CreationTime: NotRequired[int]
+    RequestStatus: NotRequired[SelfUpgradeRequestStatusType]
+    lastUpdateAttemptTime: NotRequired[int]
+    lastUpdateFailureReason: NotRequired[str]
+
+
 class ListSelfUpgradesResponseTypeDef(TypedDict):
     SelfUpgradeRequestDetails: NotRequired[list[SelfUpgradeRequestDetailTypeDef]]
     NextToken: NotRequired[str]
@@ -10359,6 +14697,14 @@ class ListTemplateVersionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TemplateVersionSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    VersionNumber: NotRequired[int]
+    CreatedTime: NotRequired[datetime]
+    Status: NotRequired[ResourceStatusType]
+    Description: NotRequired[str]
+
+
 class ListTemplateVersionsResponseTypeDef(TypedDict):
     TemplateVersionSummaryList: NotRequired[list[TemplateVersionSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -10371,6 +14717,15 @@ class ListTemplatesRequestTypeDef(TypedDict):
     AwsAccountId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class TemplateSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    TemplateId: NotRequired[str]
+    Name: NotRequired[str]
+    LatestVersionNumber: NotRequired[int]
+    CreatedTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
 
 
 class ListTemplatesResponseTypeDef(TypedDict):
@@ -10403,6 +14758,14 @@ class ListThemeVersionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ThemeVersionSummaryTypeDef(TypedDict):
+    VersionNumber: NotRequired[int]
+    Arn: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    Status: NotRequired[ResourceStatusType]
+
+
 class ListThemeVersionsResponseTypeDef(TypedDict):
     ThemeVersionSummaryList: NotRequired[list[ThemeVersionSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -10418,6 +14781,15 @@ class ListThemesRequestTypeDef(TypedDict):
     Type: NotRequired[ThemeTypeType]
 
 
+class ThemeSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    ThemeId: NotRequired[str]
+    LatestVersionNumber: NotRequired[int]
+    CreatedTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+
+
 class ListThemesResponseTypeDef(TypedDict):
     ThemeSummaryList: NotRequired[list[ThemeSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -10429,6 +14801,13 @@ class ListThemesResponseTypeDef(TypedDict):
 class ListTopicRefreshSchedulesRequestTypeDef(TypedDict):
     AwsAccountId: str
     TopicId: str
+
+
+class TopicRefreshScheduleSummaryTypeDef(TypedDict):
+    DatasetId: NotRequired[str]
+    DatasetArn: NotRequired[str]
+    DatasetName: NotRequired[str]
+    RefreshSchedule: NotRequired[TopicRefreshScheduleOutputTypeDef]
 
 
 class ListTopicRefreshSchedulesResponseTypeDef(TypedDict):
@@ -10445,6 +14824,56 @@ class ListTopicReviewedAnswersRequestTypeDef(TypedDict):
     TopicId: str
 
 
+class TopicIRContributionAnalysisOutputTypeDef(TypedDict):
+    Factors: NotRequired[list[ContributionAnalysisFactorTypeDef]]
+    TimeRanges: NotRequired[ContributionAnalysisTimeRangesOutputTypeDef]
+    Direction: NotRequired[ContributionAnalysisDirectionType]
+    SortType: NotRequired[ContributionAnalysisSortTypeType]
+
+
+class TopicIRMetricOutputTypeDef(TypedDict):
+    MetricId: NotRequired[IdentifierTypeDef]
+    Function: NotRequired[AggFunctionOutputTypeDef]
+    Operands: NotRequired[list[IdentifierTypeDef]]
+    ComparisonMethod: NotRequired[TopicIRComparisonMethodTypeDef]
+    Expression: NotRequired[str]
+    CalculatedFieldReferences: NotRequired[list[IdentifierTypeDef]]
+    DisplayFormat: NotRequired[DisplayFormatType]
+    DisplayFormatOptions: NotRequired[DisplayFormatOptionsTypeDef]
+    NamedEntity: NotRequired[NamedEntityRefTypeDef]
+
+
+class TopicIROutputTypeDef(TypedDict):
+    Metrics: NotRequired[list[TopicIRMetricOutputTypeDef]]
+    GroupByList: NotRequired[list[TopicIRGroupByTypeDef]]
+    Filters: NotRequired[list[list[TopicIRFilterOptionOutputTypeDef]]]
+    Sort: NotRequired[TopicSortClauseTypeDef]
+    ContributionAnalysis: NotRequired[TopicIRContributionAnalysisOutputTypeDef]
+    Visual: NotRequired[VisualOptionsTypeDef]
+
+
+class TopicTemplateOutputTypeDef(TypedDict):
+    TemplateType: NotRequired[str]
+    Slots: NotRequired[list[SlotTypeDef]]
+
+
+class TopicVisualOutputTypeDef(TypedDict):
+    VisualId: NotRequired[str]
+    Role: NotRequired[VisualRoleType]
+    Ir: NotRequired[TopicIROutputTypeDef]
+    SupportingVisuals: NotRequired[list[TopicVisualOutputTypeDef]]
+
+
+class TopicReviewedAnswerTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    AnswerId: str
+    DatasetArn: str
+    Question: str
+    Mir: NotRequired[TopicIROutputTypeDef]
+    PrimaryVisual: NotRequired[TopicVisualOutputTypeDef]
+    Template: NotRequired[TopicTemplateOutputTypeDef]
+
+
 class ListTopicReviewedAnswersResponseTypeDef(TypedDict):
     TopicId: NotRequired[str]
     TopicArn: NotRequired[str]
@@ -10458,6 +14887,13 @@ class ListTopicsRequestTypeDef(TypedDict):
     AwsAccountId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class TopicSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    TopicId: NotRequired[str]
+    Name: NotRequired[str]
+    UserExperienceVersion: NotRequired[TopicUserExperienceVersionType]
 
 
 class ListTopicsResponseTypeDef(TypedDict):
@@ -10505,6 +14941,21 @@ class ListVPCConnectionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class VPCConnectionSummaryTypeDef(TypedDict):
+    VPCConnectionId: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    VPCId: NotRequired[str]
+    SecurityGroupIds: NotRequired[list[str]]
+    DnsResolvers: NotRequired[list[str]]
+    Status: NotRequired[VPCConnectionResourceStatusType]
+    AvailabilityStatus: NotRequired[VPCConnectionAvailabilityStatusType]
+    NetworkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+    RoleArn: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+
+
 class ListVPCConnectionsResponseTypeDef(TypedDict):
     VPCConnectionSummaries: NotRequired[list[VPCConnectionSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -10513,1160 +14964,9 @@ class ListVPCConnectionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoadingAnimationTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-
-
-class LocalNavigationConfigurationTypeDef(TypedDict):
-    TargetSheetId: str
-
-
-class LogicalTableOutputTypeDef(TypedDict):
-    Alias: str
-    DataTransforms: NotRequired[list[TransformOperationOutputTypeDef]]
-    Source: LogicalTableSourceTypeDef
-
-
-class LogicalTableSourceTypeDef(TypedDict):
-    JoinInstruction: NotRequired[JoinInstructionTypeDef]
-    PhysicalTableId: NotRequired[str]
-    DataSetArn: NotRequired[str]
-
-
-class LogicalTableTypeDef(TypedDict):
-    Alias: str
-    DataTransforms: NotRequired[ReadOnly[Sequence[TransformOperationTypeDef]]]
-    Source: LogicalTableSourceTypeDef
-
-
-class LogoConfigurationTypeDef(TypedDict):
-    AltText: str
-    LogoSet: LogoSetConfigurationTypeDef
-
-
-class LogoSetConfigurationTypeDef(TypedDict):
-    Primary: ImageSetConfigurationTypeDef
-    Favicon: NotRequired[ImageSetConfigurationTypeDef]
-
-
-class LogoSetTypeDef(TypedDict):
-    Primary: ImageSetTypeDef
-    Favicon: NotRequired[ImageSetTypeDef]
-
-
-class LogoTypeDef(TypedDict):
-    AltText: str
-    LogoSet: LogoSetTypeDef
-
-
-class LongFormatTextTypeDef(TypedDict):
-    PlainText: NotRequired[str]
-    RichText: NotRequired[str]
-
-
-class LookbackWindowTypeDef(TypedDict):
-    ColumnName: str
-    Size: int
-    SizeUnit: LookbackWindowSizeUnitType
-
-
-class ManifestFileLocationTypeDef(TypedDict):
-    Bucket: str
-    Key: str
-
-
-class MappedDataSetParameterTypeDef(TypedDict):
-    DataSetIdentifier: str
-    DataSetParameterName: str
-
-
-class MarginStyleTypeDef(TypedDict):
-    Show: NotRequired[bool]
-
-
-class MariaDbParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Database: str
-
-
-class MaximumLabelTypeTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-
-
-class MaximumMinimumComputationTypeDef(TypedDict):
-    ComputationId: str
-    Name: NotRequired[str]
-    Time: NotRequired[DimensionFieldTypeDef]
-    Value: NotRequired[MeasureFieldTypeDef]
-    Type: MaximumMinimumComputationTypeType
-
-
-class MeasureFieldTypeDef(TypedDict):
-    NumericalMeasureField: NotRequired[NumericalMeasureFieldTypeDef]
-    CategoricalMeasureField: NotRequired[CategoricalMeasureFieldTypeDef]
-    DateMeasureField: NotRequired[DateMeasureFieldTypeDef]
-    CalculatedMeasureField: NotRequired[CalculatedMeasureFieldTypeDef]
-
-
-class MemberIdArnPairTypeDef(TypedDict):
-    MemberId: NotRequired[str]
-    MemberArn: NotRequired[str]
-
-
-class MetricComparisonComputationTypeDef(TypedDict):
-    ComputationId: str
-    Name: NotRequired[str]
-    Time: NotRequired[DimensionFieldTypeDef]
-    FromValue: NotRequired[MeasureFieldTypeDef]
-    TargetValue: NotRequired[MeasureFieldTypeDef]
-
-
-class MinimumLabelTypeTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-
-
-class MissingDataConfigurationTypeDef(TypedDict):
-    TreatmentOption: NotRequired[MissingDataTreatmentOptionType]
-
-
-class MySqlParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Database: str
-
-
-class NamedEntityDefinitionMetricOutputTypeDef(TypedDict):
-    Aggregation: NotRequired[NamedEntityAggTypeType]
-    AggregationFunctionParameters: NotRequired[dict[str, str]]
-
-
-class NamedEntityDefinitionMetricTypeDef(TypedDict):
-    Aggregation: NotRequired[NamedEntityAggTypeType]
-    AggregationFunctionParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class NamedEntityDefinitionOutputTypeDef(TypedDict):
-    FieldName: NotRequired[str]
-    PropertyName: NotRequired[str]
-    PropertyRole: NotRequired[PropertyRoleType]
-    PropertyUsage: NotRequired[PropertyUsageType]
-    Metric: NotRequired[NamedEntityDefinitionMetricOutputTypeDef]
-
-
-class NamedEntityDefinitionTypeDef(TypedDict):
-    FieldName: NotRequired[str]
-    PropertyName: NotRequired[str]
-    PropertyRole: NotRequired[PropertyRoleType]
-    PropertyUsage: NotRequired[PropertyUsageType]
-    Metric: NotRequired[ReadOnly[NamedEntityDefinitionMetricTypeDef]]
-
-
-class NamedEntityRefTypeDef(TypedDict):
-    NamedEntityName: NotRequired[str]
-
-
-class NamespaceErrorTypeDef(TypedDict):
-    Type: NotRequired[NamespaceErrorTypeType]
-    Message: NotRequired[str]
-
-
-class NamespaceInfoV2TypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    CapacityRegion: NotRequired[str]
-    CreationStatus: NotRequired[NamespaceStatusType]
-    IdentityStore: NotRequired[IdentityStoreType]
-    NamespaceError: NotRequired[NamespaceErrorTypeDef]
-    IamIdentityCenterApplicationArn: NotRequired[str]
-    IamIdentityCenterInstanceArn: NotRequired[str]
-
-
-class NavbarStyleTypeDef(TypedDict):
-    GlobalNavbar: NotRequired[PaletteTypeDef]
-    ContextualNavbar: NotRequired[PaletteTypeDef]
-
-
-class NegativeFormatTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Suffix: NotRequired[str]
-
-
-class NegativeValueConfigurationTypeDef(TypedDict):
-    DisplayMode: NegativeValueDisplayModeType
-
-
-class NestedFilterOutputTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    IncludeInnerSet: bool
-    InnerFilter: InnerFilterOutputTypeDef
-
-
-class NestedFilterTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    IncludeInnerSet: bool
-    InnerFilter: ReadOnly[InnerFilterTypeDef]
-
-
-class NetworkInterfaceTypeDef(TypedDict):
-    SubnetId: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-    Status: NotRequired[NetworkInterfaceStatusType]
-    NetworkInterfaceId: NotRequired[str]
-
-
-class NewDefaultValuesOutputTypeDef(TypedDict):
-    StringStaticValues: NotRequired[list[str]]
-    DecimalStaticValues: NotRequired[list[float]]
-    DateTimeStaticValues: NotRequired[list[datetime]]
-    IntegerStaticValues: NotRequired[list[int]]
-
-
-class NewDefaultValuesTypeDef(TypedDict):
-    StringStaticValues: NotRequired[ReadOnly[Sequence[str]]]
-    DecimalStaticValues: NotRequired[ReadOnly[Sequence[float]]]
-    DateTimeStaticValues: NotRequired[ReadOnly[Sequence[datetime | str]]]
-    IntegerStaticValues: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class NoneConnectionMetadataTypeDef(TypedDict):
-    BaseEndpoint: str
-
-
-class NullValueFormatConfigurationTypeDef(TypedDict):
-    NullString: str
-
-
-class NumberDisplayFormatConfigurationTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Suffix: NotRequired[str]
-    SeparatorConfiguration: NotRequired[NumericSeparatorConfigurationTypeDef]
-    DecimalPlacesConfiguration: NotRequired[DecimalPlacesConfigurationTypeDef]
-    NumberScale: NotRequired[NumberScaleType]
-    NegativeValueConfiguration: NotRequired[NegativeValueConfigurationTypeDef]
-    NullValueFormatConfiguration: NotRequired[NullValueFormatConfigurationTypeDef]
-
-
-class NumberFormatConfigurationTypeDef(TypedDict):
-    FormatConfiguration: NotRequired[NumericFormatConfigurationTypeDef]
-
-
-class NumericAxisOptionsTypeDef(TypedDict):
-    Scale: NotRequired[AxisScaleTypeDef]
-    Range: NotRequired[AxisDisplayRangeTypeDef]
-
-
-class NumericEqualityDrillDownFilterTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    Value: float
-
-
-class NumericEqualityFilterOutputTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    Value: NotRequired[float]
-    SelectAllOptions: NotRequired[NumericFilterSelectAllOptionsType]
-    MatchOperator: NumericEqualityMatchOperatorType
-    AggregationFunction: NotRequired[AggregationFunctionTypeDef]
-    ParameterName: NotRequired[str]
-    NullOption: FilterNullOptionType
-    DefaultFilterControlConfiguration: NotRequired[
-        DefaultFilterControlConfigurationOutputTypeDef
-    ]
-
-
-class NumericEqualityFilterTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    Value: NotRequired[float]
-    SelectAllOptions: NotRequired[NumericFilterSelectAllOptionsType]
-    MatchOperator: NumericEqualityMatchOperatorType
-    AggregationFunction: NotRequired[AggregationFunctionTypeDef]
-    ParameterName: NotRequired[str]
-    NullOption: FilterNullOptionType
-    DefaultFilterControlConfiguration: NotRequired[
-        ReadOnly[DefaultFilterControlConfigurationTypeDef]
-    ]
-
-
-class NumericFormatConfigurationTypeDef(TypedDict):
-    NumberDisplayFormatConfiguration: NotRequired[
-        NumberDisplayFormatConfigurationTypeDef
-    ]
-    CurrencyDisplayFormatConfiguration: NotRequired[
-        CurrencyDisplayFormatConfigurationTypeDef
-    ]
-    PercentageDisplayFormatConfiguration: NotRequired[
-        PercentageDisplayFormatConfigurationTypeDef
-    ]
-
-
-class NumericRangeFilterOutputTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    IncludeMinimum: NotRequired[bool]
-    IncludeMaximum: NotRequired[bool]
-    RangeMinimum: NotRequired[NumericRangeFilterValueTypeDef]
-    RangeMaximum: NotRequired[NumericRangeFilterValueTypeDef]
-    SelectAllOptions: NotRequired[NumericFilterSelectAllOptionsType]
-    AggregationFunction: NotRequired[AggregationFunctionTypeDef]
-    NullOption: FilterNullOptionType
-    DefaultFilterControlConfiguration: NotRequired[
-        DefaultFilterControlConfigurationOutputTypeDef
-    ]
-
-
-class NumericRangeFilterTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    IncludeMinimum: NotRequired[bool]
-    IncludeMaximum: NotRequired[bool]
-    RangeMinimum: NotRequired[NumericRangeFilterValueTypeDef]
-    RangeMaximum: NotRequired[NumericRangeFilterValueTypeDef]
-    SelectAllOptions: NotRequired[NumericFilterSelectAllOptionsType]
-    AggregationFunction: NotRequired[AggregationFunctionTypeDef]
-    NullOption: FilterNullOptionType
-    DefaultFilterControlConfiguration: NotRequired[
-        ReadOnly[DefaultFilterControlConfigurationTypeDef]
-    ]
-
-
-class NumericRangeFilterValueTypeDef(TypedDict):
-    StaticValue: NotRequired[float]
-    Parameter: NotRequired[str]
-
-
-class NumericSeparatorConfigurationTypeDef(TypedDict):
-    DecimalSeparator: NotRequired[NumericSeparatorSymbolType]
-    ThousandsSeparator: NotRequired[ThousandSeparatorOptionsTypeDef]
-
-
-class NumericalAggregationFunctionTypeDef(TypedDict):
-    SimpleNumericalAggregation: NotRequired[SimpleNumericalAggregationFunctionType]
-    PercentileAggregation: NotRequired[PercentileAggregationTypeDef]
-
-
-class NumericalDimensionFieldTypeDef(TypedDict):
-    FieldId: str
-    Column: ColumnIdentifierTypeDef
-    HierarchyId: NotRequired[str]
-    FormatConfiguration: NotRequired[NumberFormatConfigurationTypeDef]
-
-
-class NumericalMeasureFieldTypeDef(TypedDict):
-    FieldId: str
-    Column: ColumnIdentifierTypeDef
-    AggregationFunction: NotRequired[NumericalAggregationFunctionTypeDef]
-    FormatConfiguration: NotRequired[NumberFormatConfigurationTypeDef]
-
-
-class OAuthClientCredentialsTypeDef(TypedDict):
-    ClientId: NotRequired[str]
-    ClientSecret: NotRequired[str]
-    Username: NotRequired[str]
-
-
-class OAuthParametersTypeDef(TypedDict):
-    TokenProviderUrl: str
-    OAuthScope: NotRequired[str]
-    IdentityProviderVpcConnectionProperties: NotRequired[VpcConnectionPropertiesTypeDef]
-    IdentityProviderResourceUri: NotRequired[str]
-    IdentityProviderCACertificatesBundleS3Uri: NotRequired[str]
-
-
-class OracleParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Database: str
-    UseServiceName: NotRequired[bool]
-
-
-class OutputColumnNameOverrideTypeDef(TypedDict):
-    SourceColumnName: NotRequired[str]
-    OutputColumnName: str
-
-
-class OutputColumnTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-    Description: NotRequired[str]
-    Type: NotRequired[ColumnDataTypeType]
-    SubType: NotRequired[ColumnDataSubTypeType]
-
-
-class OverrideDatasetParameterOperationOutputTypeDef(TypedDict):
-    ParameterName: str
-    NewParameterName: NotRequired[str]
-    NewDefaultValues: NotRequired[NewDefaultValuesOutputTypeDef]
-
-
-class OverrideDatasetParameterOperationTypeDef(TypedDict):
-    ParameterName: str
-    NewParameterName: NotRequired[str]
-    NewDefaultValues: NotRequired[ReadOnly[NewDefaultValuesTypeDef]]
-
-
-class PaginationConfigurationTypeDef(TypedDict):
-    PageSize: int
-    PageNumber: int
-
-
-class PaletteTypeDef(TypedDict):
-    Foreground: NotRequired[str]
-    Background: NotRequired[str]
-
-
-class PanelConfigurationTypeDef(TypedDict):
-    Title: NotRequired[PanelTitleOptionsTypeDef]
-    BorderVisibility: NotRequired[VisibilityType]
-    BorderThickness: NotRequired[str]
-    BorderStyle: NotRequired[PanelBorderStyleType]
-    BorderColor: NotRequired[str]
-    GutterVisibility: NotRequired[VisibilityType]
-    GutterSpacing: NotRequired[str]
-    BackgroundVisibility: NotRequired[VisibilityType]
-    BackgroundColor: NotRequired[str]
-
-
-class PanelTitleOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    FontConfiguration: NotRequired[FontConfigurationTypeDef]
-    HorizontalTextAlignment: NotRequired[HorizontalTextAlignmentType]
-
-
-class ParameterControlOutputTypeDef(TypedDict):
-    DateTimePicker: NotRequired[ParameterDateTimePickerControlTypeDef]
-    List: NotRequired[ParameterListControlOutputTypeDef]
-    Dropdown: NotRequired[ParameterDropDownControlOutputTypeDef]
-    TextField: NotRequired[ParameterTextFieldControlTypeDef]
-    TextArea: NotRequired[ParameterTextAreaControlTypeDef]
-    Slider: NotRequired[ParameterSliderControlTypeDef]
-
-
-class ParameterControlTypeDef(TypedDict):
-    DateTimePicker: NotRequired[ParameterDateTimePickerControlTypeDef]
-    List: NotRequired[ReadOnly[ParameterListControlTypeDef]]
-    Dropdown: NotRequired[ReadOnly[ParameterDropDownControlTypeDef]]
-    TextField: NotRequired[ParameterTextFieldControlTypeDef]
-    TextArea: NotRequired[ParameterTextAreaControlTypeDef]
-    Slider: NotRequired[ParameterSliderControlTypeDef]
-
-
-class ParameterDateTimePickerControlTypeDef(TypedDict):
-    ParameterControlId: str
-    Title: NotRequired[str]
-    SourceParameterName: str
-    DisplayOptions: NotRequired[DateTimePickerControlDisplayOptionsTypeDef]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class ParameterDeclarationOutputTypeDef(TypedDict):
-    StringParameterDeclaration: NotRequired[StringParameterDeclarationOutputTypeDef]
-    DecimalParameterDeclaration: NotRequired[DecimalParameterDeclarationOutputTypeDef]
-    IntegerParameterDeclaration: NotRequired[IntegerParameterDeclarationOutputTypeDef]
-    DateTimeParameterDeclaration: NotRequired[DateTimeParameterDeclarationOutputTypeDef]
-
-
-class ParameterDeclarationTypeDef(TypedDict):
-    StringParameterDeclaration: NotRequired[ReadOnly[StringParameterDeclarationTypeDef]]
-    DecimalParameterDeclaration: NotRequired[
-        ReadOnly[DecimalParameterDeclarationTypeDef]
-    ]
-    IntegerParameterDeclaration: NotRequired[
-        ReadOnly[IntegerParameterDeclarationTypeDef]
-    ]
-    DateTimeParameterDeclaration: NotRequired[
-        ReadOnly[DateTimeParameterDeclarationTypeDef]
-    ]
-
-
-class ParameterDropDownControlOutputTypeDef(TypedDict):
-    ParameterControlId: str
-    Title: NotRequired[str]
-    SourceParameterName: str
-    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[ParameterSelectableValuesOutputTypeDef]
-    CascadingControlConfiguration: NotRequired[
-        CascadingControlConfigurationOutputTypeDef
-    ]
-    CommitMode: NotRequired[CommitModeType]
-    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class ParameterDropDownControlTypeDef(TypedDict):
-    ParameterControlId: str
-    Title: NotRequired[str]
-    SourceParameterName: str
-    DisplayOptions: NotRequired[DropDownControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[ReadOnly[ParameterSelectableValuesTypeDef]]
-    CascadingControlConfiguration: NotRequired[
-        ReadOnly[CascadingControlConfigurationTypeDef]
-    ]
-    CommitMode: NotRequired[CommitModeType]
-    ControlSortConfigurations: NotRequired[
-        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
-    ]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class ParameterListControlOutputTypeDef(TypedDict):
-    ParameterControlId: str
-    Title: NotRequired[str]
-    SourceParameterName: str
-    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[ParameterSelectableValuesOutputTypeDef]
-    CascadingControlConfiguration: NotRequired[
-        CascadingControlConfigurationOutputTypeDef
-    ]
-    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class ParameterListControlTypeDef(TypedDict):
-    ParameterControlId: str
-    Title: NotRequired[str]
-    SourceParameterName: str
-    DisplayOptions: NotRequired[ListControlDisplayOptionsTypeDef]
-    Type: NotRequired[SheetControlListTypeType]
-    SelectableValues: NotRequired[ReadOnly[ParameterSelectableValuesTypeDef]]
-    CascadingControlConfiguration: NotRequired[
-        ReadOnly[CascadingControlConfigurationTypeDef]
-    ]
-    ControlSortConfigurations: NotRequired[
-        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
-    ]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class ParameterSelectableValuesOutputTypeDef(TypedDict):
-    Values: NotRequired[list[str]]
-    LinkToDataSetColumn: NotRequired[ColumnIdentifierTypeDef]
-
-
-class ParameterSelectableValuesTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    LinkToDataSetColumn: NotRequired[ColumnIdentifierTypeDef]
-
-
-class ParameterSliderControlTypeDef(TypedDict):
-    ParameterControlId: str
-    Title: NotRequired[str]
-    SourceParameterName: str
-    DisplayOptions: NotRequired[SliderControlDisplayOptionsTypeDef]
-    MaximumValue: float
-    MinimumValue: float
-    StepSize: float
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class ParameterTextAreaControlTypeDef(TypedDict):
-    ParameterControlId: str
-    Title: NotRequired[str]
-    SourceParameterName: str
-    Delimiter: NotRequired[str]
-    DisplayOptions: NotRequired[TextAreaControlDisplayOptionsTypeDef]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class ParameterTextFieldControlTypeDef(TypedDict):
-    ParameterControlId: str
-    Title: NotRequired[str]
-    SourceParameterName: str
-    DisplayOptions: NotRequired[TextFieldControlDisplayOptionsTypeDef]
-    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
-
-
-class ParametersOutputTypeDef(TypedDict):
-    StringParameters: NotRequired[list[StringParameterOutputTypeDef]]
-    IntegerParameters: NotRequired[list[IntegerParameterOutputTypeDef]]
-    DecimalParameters: NotRequired[list[DecimalParameterOutputTypeDef]]
-    DateTimeParameters: NotRequired[list[DateTimeParameterOutputTypeDef]]
-
-
-class ParametersTypeDef(TypedDict):
-    StringParameters: NotRequired[ReadOnly[Sequence[StringParameterTypeDef]]]
-    IntegerParameters: NotRequired[ReadOnly[Sequence[IntegerParameterTypeDef]]]
-    DecimalParameters: NotRequired[ReadOnly[Sequence[DecimalParameterTypeDef]]]
-    DateTimeParameters: NotRequired[ReadOnly[Sequence[DateTimeParameterTypeDef]]]
-
-
-class ParentDataSetOutputTypeDef(TypedDict):
-    DataSetArn: str
-    InputColumns: list[InputColumnTypeDef]
-
-
-class ParentDataSetTypeDef(TypedDict):
-    DataSetArn: str
-    InputColumns: ReadOnly[Sequence[InputColumnTypeDef]]
-
-
-class PercentVisibleRangeTypeDef(TypedDict):
-    From: NotRequired[float]
-    To: NotRequired[float]
-
-
-class PercentageDisplayFormatConfigurationTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Suffix: NotRequired[str]
-    SeparatorConfiguration: NotRequired[NumericSeparatorConfigurationTypeDef]
-    DecimalPlacesConfiguration: NotRequired[DecimalPlacesConfigurationTypeDef]
-    NegativeValueConfiguration: NotRequired[NegativeValueConfigurationTypeDef]
-    NullValueFormatConfiguration: NotRequired[NullValueFormatConfigurationTypeDef]
-
-
-class PercentileAggregationTypeDef(TypedDict):
-    PercentileValue: NotRequired[float]
-
-
-class PerformanceConfigurationOutputTypeDef(TypedDict):
-    UniqueKeys: NotRequired[list[UniqueKeyOutputTypeDef]]
-
-
-class PerformanceConfigurationTypeDef(TypedDict):
-    UniqueKeys: NotRequired[ReadOnly[Sequence[UniqueKeyTypeDef]]]
-
-
-class PeriodOverPeriodComputationTypeDef(TypedDict):
-    ComputationId: str
-    Name: NotRequired[str]
-    Time: NotRequired[DimensionFieldTypeDef]
-    Value: NotRequired[MeasureFieldTypeDef]
-
-
-class PeriodToDateComputationTypeDef(TypedDict):
-    ComputationId: str
-    Name: NotRequired[str]
-    Time: NotRequired[DimensionFieldTypeDef]
-    Value: NotRequired[MeasureFieldTypeDef]
-    PeriodTimeGranularity: NotRequired[TimeGranularityType]
-
-
-class PermissionOutputTypeDef(TypedDict):
-    Actions: list[str]
-    Principal: str
-
-
 class PermissionTypeDef(TypedDict):
     Actions: ReadOnly[Sequence[str]]
     Principal: str
-
-
-class PhysicalTableOutputTypeDef(TypedDict):
-    RelationalTable: NotRequired[RelationalTableOutputTypeDef]
-    CustomSql: NotRequired[CustomSqlOutputTypeDef]
-    S3Source: NotRequired[S3SourceOutputTypeDef]
-    SaaSTable: NotRequired[SaaSTableOutputTypeDef]
-
-
-class PhysicalTableTypeDef(TypedDict):
-    RelationalTable: NotRequired[ReadOnly[RelationalTableTypeDef]]
-    CustomSql: NotRequired[ReadOnly[CustomSqlTypeDef]]
-    S3Source: NotRequired[ReadOnly[S3SourceTypeDef]]
-    SaaSTable: NotRequired[ReadOnly[SaaSTableTypeDef]]
-
-
-class PieChartAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Category: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-    SmallMultiples: NotRequired[list[DimensionFieldTypeDef]]
-
-
-class PieChartAggregatedFieldWellsTypeDef(TypedDict):
-    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    SmallMultiples: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-
-
-class PieChartConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[PieChartFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[PieChartSortConfigurationOutputTypeDef]
-    DonutOptions: NotRequired[DonutOptionsTypeDef]
-    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
-    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    ValueLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    ContributionAnalysisDefaults: NotRequired[
-        list[ContributionAnalysisDefaultOutputTypeDef]
-    ]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class PieChartConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[PieChartFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[PieChartSortConfigurationTypeDef]]
-    DonutOptions: NotRequired[DonutOptionsTypeDef]
-    SmallMultiplesOptions: NotRequired[SmallMultiplesOptionsTypeDef]
-    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    ValueLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    ContributionAnalysisDefaults: NotRequired[
-        ReadOnly[Sequence[ContributionAnalysisDefaultTypeDef]]
-    ]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class PieChartFieldWellsOutputTypeDef(TypedDict):
-    PieChartAggregatedFieldWells: NotRequired[PieChartAggregatedFieldWellsOutputTypeDef]
-
-
-class PieChartFieldWellsTypeDef(TypedDict):
-    PieChartAggregatedFieldWells: NotRequired[
-        ReadOnly[PieChartAggregatedFieldWellsTypeDef]
-    ]
-
-
-class PieChartSortConfigurationOutputTypeDef(TypedDict):
-    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    SmallMultiplesSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class PieChartSortConfigurationTypeDef(TypedDict):
-    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    SmallMultiplesSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    SmallMultiplesLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class PieChartVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[PieChartConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class PieChartVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[PieChartConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class PivotConfigurationOutputTypeDef(TypedDict):
-    LabelColumnName: NotRequired[str]
-    PivotedLabels: list[PivotedLabelTypeDef]
-
-
-class PivotConfigurationTypeDef(TypedDict):
-    LabelColumnName: NotRequired[str]
-    PivotedLabels: ReadOnly[Sequence[PivotedLabelTypeDef]]
-
-
-class PivotFieldSortOptionsOutputTypeDef(TypedDict):
-    FieldId: str
-    SortBy: PivotTableSortByOutputTypeDef
-
-
-class PivotFieldSortOptionsTypeDef(TypedDict):
-    FieldId: str
-    SortBy: ReadOnly[PivotTableSortByTypeDef]
-
-
-class PivotOperationOutputTypeDef(TypedDict):
-    Alias: str
-    Source: TransformOperationSourceOutputTypeDef
-    GroupByColumnNames: NotRequired[list[str]]
-    ValueColumnConfiguration: ValueColumnConfigurationTypeDef
-    PivotConfiguration: PivotConfigurationOutputTypeDef
-
-
-class PivotOperationTypeDef(TypedDict):
-    Alias: str
-    Source: ReadOnly[TransformOperationSourceTypeDef]
-    GroupByColumnNames: NotRequired[ReadOnly[Sequence[str]]]
-    ValueColumnConfiguration: ValueColumnConfigurationTypeDef
-    PivotConfiguration: ReadOnly[PivotConfigurationTypeDef]
-
-
-class PivotTableAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Rows: NotRequired[list[DimensionFieldTypeDef]]
-    Columns: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class PivotTableAggregatedFieldWellsTypeDef(TypedDict):
-    Rows: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Columns: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class PivotTableCellConditionalFormattingOutputTypeDef(TypedDict):
-    FieldId: str
-    TextFormat: NotRequired[TextConditionalFormatOutputTypeDef]
-    Scope: NotRequired[PivotTableConditionalFormattingScopeTypeDef]
-    Scopes: NotRequired[list[PivotTableConditionalFormattingScopeTypeDef]]
-
-
-class PivotTableCellConditionalFormattingTypeDef(TypedDict):
-    FieldId: str
-    TextFormat: NotRequired[ReadOnly[TextConditionalFormatTypeDef]]
-    Scope: NotRequired[PivotTableConditionalFormattingScopeTypeDef]
-    Scopes: NotRequired[ReadOnly[Sequence[PivotTableConditionalFormattingScopeTypeDef]]]
-
-
-class PivotTableConditionalFormattingOptionOutputTypeDef(TypedDict):
-    Cell: NotRequired[PivotTableCellConditionalFormattingOutputTypeDef]
-
-
-class PivotTableConditionalFormattingOptionTypeDef(TypedDict):
-    Cell: NotRequired[ReadOnly[PivotTableCellConditionalFormattingTypeDef]]
-
-
-class PivotTableConditionalFormattingOutputTypeDef(TypedDict):
-    ConditionalFormattingOptions: NotRequired[
-        list[PivotTableConditionalFormattingOptionOutputTypeDef]
-    ]
-
-
-class PivotTableConditionalFormattingScopeTypeDef(TypedDict):
-    Role: NotRequired[PivotTableConditionalFormattingScopeRoleType]
-
-
-class PivotTableConditionalFormattingTypeDef(TypedDict):
-    ConditionalFormattingOptions: NotRequired[
-        ReadOnly[Sequence[PivotTableConditionalFormattingOptionTypeDef]]
-    ]
-
-
-class PivotTableConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[PivotTableFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[PivotTableSortConfigurationOutputTypeDef]
-    TableOptions: NotRequired[PivotTableOptionsOutputTypeDef]
-    TotalOptions: NotRequired[PivotTableTotalOptionsOutputTypeDef]
-    FieldOptions: NotRequired[PivotTableFieldOptionsOutputTypeDef]
-    PaginatedReportOptions: NotRequired[PivotTablePaginatedReportOptionsTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    DashboardCustomizationVisualOptions: NotRequired[
-        DashboardCustomizationVisualOptionsOutputTypeDef
-    ]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class PivotTableConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[PivotTableFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[PivotTableSortConfigurationTypeDef]]
-    TableOptions: NotRequired[ReadOnly[PivotTableOptionsTypeDef]]
-    TotalOptions: NotRequired[ReadOnly[PivotTableTotalOptionsTypeDef]]
-    FieldOptions: NotRequired[ReadOnly[PivotTableFieldOptionsTypeDef]]
-    PaginatedReportOptions: NotRequired[PivotTablePaginatedReportOptionsTypeDef]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    DashboardCustomizationVisualOptions: NotRequired[
-        ReadOnly[DashboardCustomizationVisualOptionsTypeDef]
-    ]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class PivotTableDataPathOptionOutputTypeDef(TypedDict):
-    DataPathList: list[DataPathValueTypeDef]
-    Width: NotRequired[str]
-
-
-class PivotTableDataPathOptionTypeDef(TypedDict):
-    DataPathList: ReadOnly[Sequence[DataPathValueTypeDef]]
-    Width: NotRequired[str]
-
-
-class PivotTableFieldCollapseStateOptionOutputTypeDef(TypedDict):
-    Target: PivotTableFieldCollapseStateTargetOutputTypeDef
-    State: NotRequired[PivotTableFieldCollapseStateType]
-
-
-class PivotTableFieldCollapseStateOptionTypeDef(TypedDict):
-    Target: ReadOnly[PivotTableFieldCollapseStateTargetTypeDef]
-    State: NotRequired[PivotTableFieldCollapseStateType]
-
-
-class PivotTableFieldCollapseStateTargetOutputTypeDef(TypedDict):
-    FieldId: NotRequired[str]
-    FieldDataPathValues: NotRequired[list[DataPathValueTypeDef]]
-
-
-class PivotTableFieldCollapseStateTargetTypeDef(TypedDict):
-    FieldId: NotRequired[str]
-    FieldDataPathValues: NotRequired[ReadOnly[Sequence[DataPathValueTypeDef]]]
-
-
-class PivotTableFieldOptionTypeDef(TypedDict):
-    FieldId: str
-    CustomLabel: NotRequired[str]
-    Visibility: NotRequired[VisibilityType]
-
-
-class PivotTableFieldOptionsOutputTypeDef(TypedDict):
-    SelectedFieldOptions: NotRequired[list[PivotTableFieldOptionTypeDef]]
-    DataPathOptions: NotRequired[list[PivotTableDataPathOptionOutputTypeDef]]
-    CollapseStateOptions: NotRequired[
-        list[PivotTableFieldCollapseStateOptionOutputTypeDef]
-    ]
-
-
-class PivotTableFieldOptionsTypeDef(TypedDict):
-    SelectedFieldOptions: NotRequired[ReadOnly[Sequence[PivotTableFieldOptionTypeDef]]]
-    DataPathOptions: NotRequired[ReadOnly[Sequence[PivotTableDataPathOptionTypeDef]]]
-    CollapseStateOptions: NotRequired[
-        ReadOnly[Sequence[PivotTableFieldCollapseStateOptionTypeDef]]
-    ]
-
-
-class PivotTableFieldSubtotalOptionsTypeDef(TypedDict):
-    FieldId: NotRequired[str]
-
-
-class PivotTableFieldWellsOutputTypeDef(TypedDict):
-    PivotTableAggregatedFieldWells: NotRequired[
-        PivotTableAggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class PivotTableFieldWellsTypeDef(TypedDict):
-    PivotTableAggregatedFieldWells: NotRequired[
-        ReadOnly[PivotTableAggregatedFieldWellsTypeDef]
-    ]
-
-
-class PivotTableOptionsOutputTypeDef(TypedDict):
-    MetricPlacement: NotRequired[PivotTableMetricPlacementType]
-    SingleMetricVisibility: NotRequired[VisibilityType]
-    ColumnNamesVisibility: NotRequired[VisibilityType]
-    ToggleButtonsVisibility: NotRequired[VisibilityType]
-    ColumnHeaderStyle: NotRequired[TableCellStyleTypeDef]
-    RowHeaderStyle: NotRequired[TableCellStyleTypeDef]
-    CellStyle: NotRequired[TableCellStyleTypeDef]
-    RowFieldNamesStyle: NotRequired[TableCellStyleTypeDef]
-    RowAlternateColorOptions: NotRequired[RowAlternateColorOptionsOutputTypeDef]
-    CollapsedRowDimensionsVisibility: NotRequired[VisibilityType]
-    RowsLayout: NotRequired[PivotTableRowsLayoutType]
-    RowsLabelOptions: NotRequired[PivotTableRowsLabelOptionsTypeDef]
-    DefaultCellWidth: NotRequired[str]
-
-
-class PivotTableOptionsTypeDef(TypedDict):
-    MetricPlacement: NotRequired[PivotTableMetricPlacementType]
-    SingleMetricVisibility: NotRequired[VisibilityType]
-    ColumnNamesVisibility: NotRequired[VisibilityType]
-    ToggleButtonsVisibility: NotRequired[VisibilityType]
-    ColumnHeaderStyle: NotRequired[TableCellStyleTypeDef]
-    RowHeaderStyle: NotRequired[TableCellStyleTypeDef]
-    CellStyle: NotRequired[TableCellStyleTypeDef]
-    RowFieldNamesStyle: NotRequired[TableCellStyleTypeDef]
-    RowAlternateColorOptions: NotRequired[ReadOnly[RowAlternateColorOptionsTypeDef]]
-    CollapsedRowDimensionsVisibility: NotRequired[VisibilityType]
-    RowsLayout: NotRequired[PivotTableRowsLayoutType]
-    RowsLabelOptions: NotRequired[PivotTableRowsLabelOptionsTypeDef]
-    DefaultCellWidth: NotRequired[str]
-
-
-class PivotTablePaginatedReportOptionsTypeDef(TypedDict):
-    VerticalOverflowVisibility: NotRequired[VisibilityType]
-    OverflowColumnHeaderVisibility: NotRequired[VisibilityType]
-
-
-class PivotTableRowsLabelOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    CustomLabel: NotRequired[str]
-
-
-class PivotTableSortByOutputTypeDef(TypedDict):
-    Field: NotRequired[FieldSortTypeDef]
-    Column: NotRequired[ColumnSortTypeDef]
-    DataPath: NotRequired[DataPathSortOutputTypeDef]
-
-
-class PivotTableSortByTypeDef(TypedDict):
-    Field: NotRequired[FieldSortTypeDef]
-    Column: NotRequired[ColumnSortTypeDef]
-    DataPath: NotRequired[ReadOnly[DataPathSortTypeDef]]
-
-
-class PivotTableSortConfigurationOutputTypeDef(TypedDict):
-    FieldSortOptions: NotRequired[list[PivotFieldSortOptionsOutputTypeDef]]
-
-
-class PivotTableSortConfigurationTypeDef(TypedDict):
-    FieldSortOptions: NotRequired[ReadOnly[Sequence[PivotFieldSortOptionsTypeDef]]]
-
-
-class PivotTableTotalOptionsOutputTypeDef(TypedDict):
-    RowSubtotalOptions: NotRequired[SubtotalOptionsOutputTypeDef]
-    ColumnSubtotalOptions: NotRequired[SubtotalOptionsOutputTypeDef]
-    RowTotalOptions: NotRequired[PivotTotalOptionsOutputTypeDef]
-    ColumnTotalOptions: NotRequired[PivotTotalOptionsOutputTypeDef]
-
-
-class PivotTableTotalOptionsTypeDef(TypedDict):
-    RowSubtotalOptions: NotRequired[ReadOnly[SubtotalOptionsTypeDef]]
-    ColumnSubtotalOptions: NotRequired[ReadOnly[SubtotalOptionsTypeDef]]
-    RowTotalOptions: NotRequired[ReadOnly[PivotTotalOptionsTypeDef]]
-    ColumnTotalOptions: NotRequired[ReadOnly[PivotTotalOptionsTypeDef]]
-
-
-class PivotTableVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[PivotTableConfigurationOutputTypeDef]
-    ConditionalFormatting: NotRequired[PivotTableConditionalFormattingOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class PivotTableVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[PivotTableConfigurationTypeDef]]
-    ConditionalFormatting: NotRequired[ReadOnly[PivotTableConditionalFormattingTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class PivotTotalOptionsOutputTypeDef(TypedDict):
-    TotalsVisibility: NotRequired[VisibilityType]
-    Placement: NotRequired[TableTotalsPlacementType]
-    ScrollStatus: NotRequired[TableTotalsScrollStatusType]
-    CustomLabel: NotRequired[str]
-    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
-    ValueCellStyle: NotRequired[TableCellStyleTypeDef]
-    MetricHeaderCellStyle: NotRequired[TableCellStyleTypeDef]
-    TotalAggregationOptions: NotRequired[list[TotalAggregationOptionTypeDef]]
-
-
-class PivotTotalOptionsTypeDef(TypedDict):
-    TotalsVisibility: NotRequired[VisibilityType]
-    Placement: NotRequired[TableTotalsPlacementType]
-    ScrollStatus: NotRequired[TableTotalsScrollStatusType]
-    CustomLabel: NotRequired[str]
-    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
-    ValueCellStyle: NotRequired[TableCellStyleTypeDef]
-    MetricHeaderCellStyle: NotRequired[TableCellStyleTypeDef]
-    TotalAggregationOptions: NotRequired[
-        ReadOnly[Sequence[TotalAggregationOptionTypeDef]]
-    ]
-
-
-class PivotedLabelTypeDef(TypedDict):
-    LabelName: str
-    NewColumnName: str
-    NewColumnId: str
-
-
-class PluginVisualConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[list[PluginVisualFieldWellOutputTypeDef]]
-    VisualOptions: NotRequired[PluginVisualOptionsOutputTypeDef]
-    SortConfiguration: NotRequired[PluginVisualSortConfigurationOutputTypeDef]
-
-
-class PluginVisualConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[Sequence[PluginVisualFieldWellTypeDef]]]
-    VisualOptions: NotRequired[ReadOnly[PluginVisualOptionsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[PluginVisualSortConfigurationTypeDef]]
-
-
-class PluginVisualFieldWellOutputTypeDef(TypedDict):
-    AxisName: NotRequired[PluginVisualAxisNameType]
-    Dimensions: NotRequired[list[DimensionFieldTypeDef]]
-    Measures: NotRequired[list[MeasureFieldTypeDef]]
-    Unaggregated: NotRequired[list[UnaggregatedFieldTypeDef]]
-
-
-class PluginVisualFieldWellTypeDef(TypedDict):
-    AxisName: NotRequired[PluginVisualAxisNameType]
-    Dimensions: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Measures: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    Unaggregated: NotRequired[ReadOnly[Sequence[UnaggregatedFieldTypeDef]]]
-
-
-class PluginVisualItemsLimitConfigurationTypeDef(TypedDict):
-    ItemsLimit: NotRequired[int]
-
-
-class PluginVisualOptionsOutputTypeDef(TypedDict):
-    VisualProperties: NotRequired[list[PluginVisualPropertyTypeDef]]
-
-
-class PluginVisualOptionsTypeDef(TypedDict):
-    VisualProperties: NotRequired[ReadOnly[Sequence[PluginVisualPropertyTypeDef]]]
-
-
-class PluginVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    PluginArn: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[PluginVisualConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class PluginVisualPropertyTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class PluginVisualSortConfigurationOutputTypeDef(TypedDict):
-    PluginVisualTableQuerySort: NotRequired[PluginVisualTableQuerySortOutputTypeDef]
-
-
-class PluginVisualSortConfigurationTypeDef(TypedDict):
-    PluginVisualTableQuerySort: NotRequired[ReadOnly[PluginVisualTableQuerySortTypeDef]]
-
-
-class PluginVisualTableQuerySortOutputTypeDef(TypedDict):
-    RowSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    ItemsLimitConfiguration: NotRequired[PluginVisualItemsLimitConfigurationTypeDef]
-
-
-class PluginVisualTableQuerySortTypeDef(TypedDict):
-    RowSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    ItemsLimitConfiguration: NotRequired[PluginVisualItemsLimitConfigurationTypeDef]
-
-
-class PluginVisualTypeDef(TypedDict):
-    VisualId: str
-    PluginArn: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[PluginVisualConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class PostgreSqlParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Database: str
-
-
-class PredefinedHierarchyOutputTypeDef(TypedDict):
-    HierarchyId: str
-    Columns: list[ColumnIdentifierTypeDef]
-    DrillDownFilters: NotRequired[list[DrillDownFilterOutputTypeDef]]
-
-
-class PredefinedHierarchyTypeDef(TypedDict):
-    HierarchyId: str
-    Columns: ReadOnly[Sequence[ColumnIdentifierTypeDef]]
-    DrillDownFilters: NotRequired[ReadOnly[Sequence[DrillDownFilterTypeDef]]]
 
 
 class PredictQAResultsRequestTypeDef(TypedDict):
@@ -11677,34 +14977,18 @@ class PredictQAResultsRequestTypeDef(TypedDict):
     MaxTopicsToConsider: NotRequired[int]
 
 
+class QAResultTypeDef(TypedDict):
+    ResultType: NotRequired[QAResultTypeType]
+    DashboardVisual: NotRequired[DashboardVisualResultTypeDef]
+    GeneratedAnswer: NotRequired[GeneratedAnswerResultTypeDef]
+
+
 class PredictQAResultsResponseTypeDef(TypedDict):
     PrimaryResult: NotRequired[QAResultTypeDef]
     AdditionalResults: NotRequired[list[QAResultTypeDef]]
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PrestoParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Catalog: str
-
-
-class ProgressBarOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-
-
-class ProjectOperationOutputTypeDef(TypedDict):
-    Alias: NotRequired[str]
-    Source: NotRequired[TransformOperationSourceOutputTypeDef]
-    ProjectedColumns: list[str]
-
-
-class ProjectOperationTypeDef(TypedDict):
-    Alias: NotRequired[str]
-    Source: NotRequired[ReadOnly[TransformOperationSourceTypeDef]]
-    ProjectedColumns: ReadOnly[Sequence[str]]
 
 
 class PutDataSetRefreshPropertiesRequestTypeDef(TypedDict):
@@ -11717,347 +15001,6 @@ class PutDataSetRefreshPropertiesResponseTypeDef(TypedDict):
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class QAResultTypeDef(TypedDict):
-    ResultType: NotRequired[QAResultTypeType]
-    DashboardVisual: NotRequired[DashboardVisualResultTypeDef]
-    GeneratedAnswer: NotRequired[GeneratedAnswerResultTypeDef]
-
-
-class QBusinessParametersTypeDef(TypedDict):
-    ApplicationArn: str
-
-
-class QDataKeyTypeDef(TypedDict):
-    QDataKeyArn: NotRequired[str]
-    QDataKeyType: NotRequired[QDataKeyTypeType]
-
-
-class QueryExecutionOptionsTypeDef(TypedDict):
-    QueryExecutionMode: NotRequired[QueryExecutionModeType]
-
-
-class QueueInfoTypeDef(TypedDict):
-    WaitingOnIngestion: str
-    QueuedIngestion: str
-
-
-class QuickSuiteActionsOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class RadarChartAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Category: NotRequired[list[DimensionFieldTypeDef]]
-    Color: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class RadarChartAggregatedFieldWellsTypeDef(TypedDict):
-    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Color: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class RadarChartAreaStyleSettingsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-
-
-class RadarChartConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[RadarChartFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[RadarChartSortConfigurationOutputTypeDef]
-    Shape: NotRequired[RadarChartShapeType]
-    BaseSeriesSettings: NotRequired[RadarChartSeriesSettingsTypeDef]
-    StartAngle: NotRequired[float]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    AlternateBandColorsVisibility: NotRequired[VisibilityType]
-    AlternateBandEvenColor: NotRequired[str]
-    AlternateBandOddColor: NotRequired[str]
-    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    ColorAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    ColorLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    AxesRangeScale: NotRequired[RadarChartAxesRangeScaleType]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class RadarChartConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[RadarChartFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[RadarChartSortConfigurationTypeDef]]
-    Shape: NotRequired[RadarChartShapeType]
-    BaseSeriesSettings: NotRequired[RadarChartSeriesSettingsTypeDef]
-    StartAngle: NotRequired[float]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    AlternateBandColorsVisibility: NotRequired[VisibilityType]
-    AlternateBandEvenColor: NotRequired[str]
-    AlternateBandOddColor: NotRequired[str]
-    CategoryAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    ColorAxis: NotRequired[AxisDisplayOptionsTypeDef]
-    ColorLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    AxesRangeScale: NotRequired[RadarChartAxesRangeScaleType]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class RadarChartFieldWellsOutputTypeDef(TypedDict):
-    RadarChartAggregatedFieldWells: NotRequired[
-        RadarChartAggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class RadarChartFieldWellsTypeDef(TypedDict):
-    RadarChartAggregatedFieldWells: NotRequired[
-        ReadOnly[RadarChartAggregatedFieldWellsTypeDef]
-    ]
-
-
-class RadarChartSeriesSettingsTypeDef(TypedDict):
-    AreaStyleSettings: NotRequired[RadarChartAreaStyleSettingsTypeDef]
-
-
-class RadarChartSortConfigurationOutputTypeDef(TypedDict):
-    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    ColorSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class RadarChartSortConfigurationTypeDef(TypedDict):
-    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    ColorSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    ColorItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class RadarChartVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[RadarChartConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class RadarChartVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[RadarChartConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class RangeConstantTypeDef(TypedDict):
-    Minimum: NotRequired[str]
-    Maximum: NotRequired[str]
-
-
-class RangeEndsLabelTypeTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-
-
-class RdsParametersTypeDef(TypedDict):
-    InstanceId: str
-    Database: str
-
-
-class ReadAPIKeyConnectionMetadataTypeDef(TypedDict):
-    BaseEndpoint: str
-    Email: NotRequired[str]
-
-
-class ReadAuthConfigTypeDef(TypedDict):
-    AuthenticationType: ConnectionAuthTypeType
-    AuthenticationMetadata: ReadAuthenticationMetadataTypeDef
-
-
-class ReadAuthenticationMetadataTypeDef(TypedDict):
-    AuthorizationCodeGrantMetadata: NotRequired[
-        ReadAuthorizationCodeGrantMetadataTypeDef
-    ]
-    ClientCredentialsGrantMetadata: NotRequired[
-        ReadClientCredentialsGrantMetadataTypeDef
-    ]
-    BasicAuthConnectionMetadata: NotRequired[ReadBasicAuthConnectionMetadataTypeDef]
-    ApiKeyConnectionMetadata: NotRequired[ReadAPIKeyConnectionMetadataTypeDef]
-    NoneConnectionMetadata: NotRequired[ReadNoneConnectionMetadataTypeDef]
-    IamConnectionMetadata: NotRequired[ReadIamConnectionMetadataTypeDef]
-
-
-class ReadAuthorizationCodeGrantCredentialsDetailsTypeDef(TypedDict):
-    ReadAuthorizationCodeGrantDetails: NotRequired[
-        ReadAuthorizationCodeGrantDetailsTypeDef
-    ]
-
-
-class ReadAuthorizationCodeGrantDetailsTypeDef(TypedDict):
-    ClientId: str
-    TokenEndpoint: str
-    AuthorizationEndpoint: str
-
-
-class ReadAuthorizationCodeGrantMetadataTypeDef(TypedDict):
-    BaseEndpoint: str
-    RedirectUrl: str
-    ReadAuthorizationCodeGrantCredentialsDetails: NotRequired[
-        ReadAuthorizationCodeGrantCredentialsDetailsTypeDef
-    ]
-    AuthorizationCodeGrantCredentialsSource: NotRequired[
-        AuthorizationCodeGrantCredentialsSourceType
-    ]
-
-
-class ReadBasicAuthConnectionMetadataTypeDef(TypedDict):
-    BaseEndpoint: str
-    Username: str
-
-
-class ReadClientCredentialsDetailsTypeDef(TypedDict):
-    ReadClientCredentialsGrantDetails: NotRequired[
-        ReadClientCredentialsGrantDetailsTypeDef
-    ]
-
-
-class ReadClientCredentialsGrantDetailsTypeDef(TypedDict):
-    ClientId: str
-    TokenEndpoint: str
-
-
-class ReadClientCredentialsGrantMetadataTypeDef(TypedDict):
-    BaseEndpoint: str
-    ReadClientCredentialsDetails: NotRequired[ReadClientCredentialsDetailsTypeDef]
-    ClientCredentialsSource: NotRequired[ClientCredentialsSourceType]
-
-
-class ReadIamConnectionMetadataTypeDef(TypedDict):
-    RoleArn: str
-    SourceArn: str
-
-
-class ReadNoneConnectionMetadataTypeDef(TypedDict):
-    BaseEndpoint: str
-
-
-class RecentSnapshotsConfigurationsTypeDef(TypedDict):
-    Enabled: bool
-
-
-class RedshiftIAMParametersOutputTypeDef(TypedDict):
-    RoleArn: str
-    DatabaseUser: NotRequired[str]
-    DatabaseGroups: NotRequired[list[str]]
-    AutoCreateDatabaseUser: NotRequired[bool]
-
-
-class RedshiftIAMParametersTypeDef(TypedDict):
-    RoleArn: str
-    DatabaseUser: NotRequired[str]
-    DatabaseGroups: NotRequired[ReadOnly[Sequence[str]]]
-    AutoCreateDatabaseUser: NotRequired[bool]
-
-
-class RedshiftParametersOutputTypeDef(TypedDict):
-    Host: NotRequired[str]
-    Port: NotRequired[int]
-    Database: str
-    ClusterId: NotRequired[str]
-    IAMParameters: NotRequired[RedshiftIAMParametersOutputTypeDef]
-    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
-
-
-class RedshiftParametersTypeDef(TypedDict):
-    Host: NotRequired[str]
-    Port: NotRequired[int]
-    Database: str
-    ClusterId: NotRequired[str]
-    IAMParameters: NotRequired[ReadOnly[RedshiftIAMParametersTypeDef]]
-    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
-
-
-class ReferenceLineCustomLabelConfigurationTypeDef(TypedDict):
-    CustomLabel: str
-
-
-class ReferenceLineDataConfigurationTypeDef(TypedDict):
-    StaticConfiguration: NotRequired[ReferenceLineStaticDataConfigurationTypeDef]
-    DynamicConfiguration: NotRequired[ReferenceLineDynamicDataConfigurationTypeDef]
-    AxisBinding: NotRequired[AxisBindingType]
-    SeriesType: NotRequired[ReferenceLineSeriesTypeType]
-
-
-class ReferenceLineDynamicDataConfigurationTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    MeasureAggregationFunction: NotRequired[AggregationFunctionTypeDef]
-    Calculation: NumericalAggregationFunctionTypeDef
-
-
-class ReferenceLineLabelConfigurationTypeDef(TypedDict):
-    ValueLabelConfiguration: NotRequired[ReferenceLineValueLabelConfigurationTypeDef]
-    CustomLabelConfiguration: NotRequired[ReferenceLineCustomLabelConfigurationTypeDef]
-    FontConfiguration: NotRequired[FontConfigurationTypeDef]
-    FontColor: NotRequired[str]
-    HorizontalPosition: NotRequired[ReferenceLineLabelHorizontalPositionType]
-    VerticalPosition: NotRequired[ReferenceLineLabelVerticalPositionType]
-
-
-class ReferenceLineStaticDataConfigurationTypeDef(TypedDict):
-    Value: float
-
-
-class ReferenceLineStyleConfigurationTypeDef(TypedDict):
-    Pattern: NotRequired[ReferenceLinePatternTypeType]
-    Color: NotRequired[str]
-
-
-class ReferenceLineTypeDef(TypedDict):
-    Status: NotRequired[WidgetStatusType]
-    DataConfiguration: ReferenceLineDataConfigurationTypeDef
-    StyleConfiguration: NotRequired[ReferenceLineStyleConfigurationTypeDef]
-    LabelConfiguration: NotRequired[ReferenceLineLabelConfigurationTypeDef]
-
-
-class ReferenceLineValueLabelConfigurationTypeDef(TypedDict):
-    RelativePosition: NotRequired[ReferenceLineValueLabelRelativePositionType]
-    FormatConfiguration: NotRequired[NumericFormatConfigurationTypeDef]
-
-
-class RefreshConfigurationTypeDef(TypedDict):
-    IncrementalRefresh: IncrementalRefreshTypeDef
-
-
-class RefreshFailureConfigurationTypeDef(TypedDict):
-    EmailAlert: NotRequired[RefreshFailureEmailAlertTypeDef]
-
-
-class RefreshFailureEmailAlertTypeDef(TypedDict):
-    AlertStatus: NotRequired[RefreshFailureAlertStatusType]
-
-
-class RefreshFrequencyTypeDef(TypedDict):
-    Interval: RefreshIntervalType
-    RefreshOnDay: NotRequired[ScheduleRefreshOnEntityTypeDef]
-    Timezone: NotRequired[str]
-    TimeOfTheDay: NotRequired[str]
-
-
-class RefreshScheduleOutputTypeDef(TypedDict):
-    ScheduleId: str
-    ScheduleFrequency: RefreshFrequencyTypeDef
-    StartAfterDateTime: NotRequired[datetime]
-    RefreshType: IngestionTypeType
-    Arn: NotRequired[str]
-
-
-class RefreshScheduleTypeDef(TypedDict):
-    ScheduleId: str
-    ScheduleFrequency: RefreshFrequencyTypeDef
-    StartAfterDateTime: NotRequired[ReadOnly[datetime | str]]
-    RefreshType: IngestionTypeType
-    Arn: NotRequired[str]
 
 
 class RegisterUserRequestTypeDef(TypedDict):
@@ -12084,164 +15027,6 @@ class RegisterUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegisteredCustomerManagedKeyTypeDef(TypedDict):
-    KeyArn: NotRequired[str]
-    DefaultKey: NotRequired[bool]
-
-
-class RegisteredUserConsoleFeatureConfigurationsTypeDef(TypedDict):
-    StatePersistence: NotRequired[StatePersistenceConfigurationsTypeDef]
-    SharedView: NotRequired[SharedViewConfigurationsTypeDef]
-    AmazonQInQuickSight: NotRequired[AmazonQInQuickSightConsoleConfigurationsTypeDef]
-    Schedules: NotRequired[SchedulesConfigurationsTypeDef]
-    RecentSnapshots: NotRequired[RecentSnapshotsConfigurationsTypeDef]
-    ThresholdAlerts: NotRequired[ThresholdAlertsConfigurationsTypeDef]
-    DashboardCustomizationSummary: NotRequired[
-        DashboardCustomizationSummaryConfigurationsTypeDef
-    ]
-
-
-class RegisteredUserDashboardEmbeddingConfigurationTypeDef(TypedDict):
-    InitialDashboardId: str
-    FeatureConfigurations: NotRequired[
-        RegisteredUserDashboardFeatureConfigurationsTypeDef
-    ]
-
-
-class RegisteredUserDashboardFeatureConfigurationsTypeDef(TypedDict):
-    StatePersistence: NotRequired[StatePersistenceConfigurationsTypeDef]
-    Bookmarks: NotRequired[BookmarksConfigurationsTypeDef]
-    SharedView: NotRequired[SharedViewConfigurationsTypeDef]
-    AmazonQInQuickSight: NotRequired[AmazonQInQuickSightDashboardConfigurationsTypeDef]
-    Schedules: NotRequired[SchedulesConfigurationsTypeDef]
-    RecentSnapshots: NotRequired[RecentSnapshotsConfigurationsTypeDef]
-    ThresholdAlerts: NotRequired[ThresholdAlertsConfigurationsTypeDef]
-    DashboardCustomizationSummary: NotRequired[
-        DashboardCustomizationSummaryConfigurationsTypeDef
-    ]
-
-
-class RegisteredUserDashboardVisualEmbeddingConfigurationTypeDef(TypedDict):
-    InitialDashboardVisualId: DashboardVisualIdTypeDef
-
-
-class RegisteredUserEmbeddingExperienceConfigurationTypeDef(TypedDict):
-    Dashboard: NotRequired[RegisteredUserDashboardEmbeddingConfigurationTypeDef]
-    QuickSightConsole: NotRequired[
-        RegisteredUserQuickSightConsoleEmbeddingConfigurationTypeDef
-    ]
-    QSearchBar: NotRequired[RegisteredUserQSearchBarEmbeddingConfigurationTypeDef]
-    DashboardVisual: NotRequired[
-        RegisteredUserDashboardVisualEmbeddingConfigurationTypeDef
-    ]
-    GenerativeQnA: NotRequired[RegisteredUserGenerativeQnAEmbeddingConfigurationTypeDef]
-    QuickChat: NotRequired[RegisteredUserQuickChatEmbeddingConfigurationTypeDef]
-
-
-class RegisteredUserGenerativeQnAEmbeddingConfigurationTypeDef(TypedDict):
-    InitialTopicId: NotRequired[str]
-
-
-class RegisteredUserQSearchBarEmbeddingConfigurationTypeDef(TypedDict):
-    InitialTopicId: NotRequired[str]
-
-
-class RegisteredUserQuickChatEmbeddingConfigurationTypeDef(TypedDict):
-    pass
-
-
-class RegisteredUserQuickSightConsoleEmbeddingConfigurationTypeDef(TypedDict):
-    InitialPath: NotRequired[str]
-    FeatureConfigurations: NotRequired[
-        RegisteredUserConsoleFeatureConfigurationsTypeDef
-    ]
-
-
-class RegisteredUserSnapshotJobResultTypeDef(TypedDict):
-    FileGroups: NotRequired[list[SnapshotJobResultFileGroupTypeDef]]
-
-
-class RelationalTableOutputTypeDef(TypedDict):
-    DataSourceArn: str
-    Catalog: NotRequired[str]
-    Schema: NotRequired[str]
-    Name: str
-    InputColumns: list[InputColumnTypeDef]
-
-
-class RelationalTableTypeDef(TypedDict):
-    DataSourceArn: str
-    Catalog: NotRequired[str]
-    Schema: NotRequired[str]
-    Name: str
-    InputColumns: ReadOnly[Sequence[InputColumnTypeDef]]
-
-
-class RelativeDateTimeControlDisplayOptionsTypeDef(TypedDict):
-    TitleOptions: NotRequired[LabelOptionsTypeDef]
-    DateTimeFormat: NotRequired[str]
-    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
-
-
-class RelativeDatesFilterOutputTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    AnchorDateConfiguration: AnchorDateConfigurationTypeDef
-    MinimumGranularity: NotRequired[TimeGranularityType]
-    TimeGranularity: TimeGranularityType
-    RelativeDateType: RelativeDateTypeType
-    RelativeDateValue: NotRequired[int]
-    ParameterName: NotRequired[str]
-    NullOption: FilterNullOptionType
-    ExcludePeriodConfiguration: NotRequired[ExcludePeriodConfigurationTypeDef]
-    DefaultFilterControlConfiguration: NotRequired[
-        DefaultFilterControlConfigurationOutputTypeDef
-    ]
-
-
-class RelativeDatesFilterTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    AnchorDateConfiguration: AnchorDateConfigurationTypeDef
-    MinimumGranularity: NotRequired[TimeGranularityType]
-    TimeGranularity: TimeGranularityType
-    RelativeDateType: RelativeDateTypeType
-    RelativeDateValue: NotRequired[int]
-    ParameterName: NotRequired[str]
-    NullOption: FilterNullOptionType
-    ExcludePeriodConfiguration: NotRequired[ExcludePeriodConfigurationTypeDef]
-    DefaultFilterControlConfiguration: NotRequired[
-        ReadOnly[DefaultFilterControlConfigurationTypeDef]
-    ]
-
-
-class RenameColumnOperationTypeDef(TypedDict):
-    ColumnName: str
-    NewColumnName: str
-
-
-class RenameColumnsOperationOutputTypeDef(TypedDict):
-    Alias: str
-    Source: TransformOperationSourceOutputTypeDef
-    RenameColumnOperations: list[RenameColumnOperationTypeDef]
-
-
-class RenameColumnsOperationTypeDef(TypedDict):
-    Alias: str
-    Source: ReadOnly[TransformOperationSourceTypeDef]
-    RenameColumnOperations: ReadOnly[Sequence[RenameColumnOperationTypeDef]]
-
-
-class ResourcePermissionOutputTypeDef(TypedDict):
-    Principal: str
-    Actions: list[str]
-
-
-class ResourcePermissionTypeDef(TypedDict):
-    Principal: str
-    Actions: ReadOnly[Sequence[str]]
-
-
 class RestoreAnalysisRequestTypeDef(TypedDict):
     AwsAccountId: str
     AnalysisId: str
@@ -12255,305 +15040,6 @@ class RestoreAnalysisResponseTypeDef(TypedDict):
     RequestId: NotRequired[str]
     RestorationFailedFolderArns: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RollingDateConfigurationTypeDef(TypedDict):
-    DataSetIdentifier: NotRequired[str]
-    Expression: str
-
-
-class RowAlternateColorOptionsOutputTypeDef(TypedDict):
-    Status: NotRequired[WidgetStatusType]
-    RowAlternateColors: NotRequired[list[str]]
-    UsePrimaryBackgroundColor: NotRequired[WidgetStatusType]
-
-
-class RowAlternateColorOptionsTypeDef(TypedDict):
-    Status: NotRequired[WidgetStatusType]
-    RowAlternateColors: NotRequired[ReadOnly[Sequence[str]]]
-    UsePrimaryBackgroundColor: NotRequired[WidgetStatusType]
-
-
-class RowInfoTypeDef(TypedDict):
-    RowsIngested: NotRequired[int]
-    RowsDropped: NotRequired[int]
-    TotalRowsInDataset: NotRequired[int]
-
-
-class RowLevelPermissionConfigurationOutputTypeDef(TypedDict):
-    TagConfiguration: NotRequired[RowLevelPermissionTagConfigurationOutputTypeDef]
-    RowLevelPermissionDataSet: NotRequired[RowLevelPermissionDataSetTypeDef]
-
-
-class RowLevelPermissionConfigurationTypeDef(TypedDict):
-    TagConfiguration: NotRequired[ReadOnly[RowLevelPermissionTagConfigurationTypeDef]]
-    RowLevelPermissionDataSet: NotRequired[RowLevelPermissionDataSetTypeDef]
-
-
-class RowLevelPermissionDataSetTypeDef(TypedDict):
-    Namespace: NotRequired[str]
-    Arn: str
-    PermissionPolicy: RowLevelPermissionPolicyType
-    FormatVersion: NotRequired[RowLevelPermissionFormatVersionType]
-    Status: NotRequired[StatusType]
-
-
-class RowLevelPermissionTagConfigurationOutputTypeDef(TypedDict):
-    Status: NotRequired[StatusType]
-    TagRules: list[RowLevelPermissionTagRuleTypeDef]
-    TagRuleConfigurations: NotRequired[list[list[str]]]
-
-
-class RowLevelPermissionTagConfigurationTypeDef(TypedDict):
-    Status: NotRequired[StatusType]
-    TagRules: ReadOnly[Sequence[RowLevelPermissionTagRuleTypeDef]]
-    TagRuleConfigurations: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
-
-
-class RowLevelPermissionTagRuleTypeDef(TypedDict):
-    TagKey: str
-    ColumnName: str
-    TagMultiValueDelimiter: NotRequired[str]
-    MatchAllValue: NotRequired[str]
-
-
-class S3BucketConfigurationTypeDef(TypedDict):
-    BucketName: str
-    BucketPrefix: str
-    BucketRegion: str
-
-
-class S3KnowledgeBaseParametersTypeDef(TypedDict):
-    RoleArn: NotRequired[str]
-    BucketUrl: str
-    MetadataFilesLocation: NotRequired[str]
-
-
-class S3ParametersTypeDef(TypedDict):
-    ManifestFileLocation: ManifestFileLocationTypeDef
-    RoleArn: NotRequired[str]
-
-
-class S3SourceOutputTypeDef(TypedDict):
-    DataSourceArn: str
-    UploadSettings: NotRequired[UploadSettingsTypeDef]
-    InputColumns: list[InputColumnTypeDef]
-
-
-class S3SourceTypeDef(TypedDict):
-    DataSourceArn: str
-    UploadSettings: NotRequired[UploadSettingsTypeDef]
-    InputColumns: ReadOnly[Sequence[InputColumnTypeDef]]
-
-
-class S3TablesParametersTypeDef(TypedDict):
-    TableBucketArn: NotRequired[str]
-
-
-class SaaSTableOutputTypeDef(TypedDict):
-    DataSourceArn: str
-    TablePath: list[TablePathElementTypeDef]
-    InputColumns: list[InputColumnTypeDef]
-
-
-class SaaSTableTypeDef(TypedDict):
-    DataSourceArn: str
-    TablePath: ReadOnly[Sequence[TablePathElementTypeDef]]
-    InputColumns: ReadOnly[Sequence[InputColumnTypeDef]]
-
-
-class SameSheetTargetVisualConfigurationOutputTypeDef(TypedDict):
-    TargetVisuals: NotRequired[list[str]]
-    TargetVisualOptions: NotRequired[TargetVisualOptionsType]
-
-
-class SameSheetTargetVisualConfigurationTypeDef(TypedDict):
-    TargetVisuals: NotRequired[ReadOnly[Sequence[str]]]
-    TargetVisualOptions: NotRequired[TargetVisualOptionsType]
-
-
-class SankeyDiagramAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Source: NotRequired[list[DimensionFieldTypeDef]]
-    Destination: NotRequired[list[DimensionFieldTypeDef]]
-    Weight: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class SankeyDiagramAggregatedFieldWellsTypeDef(TypedDict):
-    Source: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Destination: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Weight: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class SankeyDiagramChartConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[SankeyDiagramFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[SankeyDiagramSortConfigurationOutputTypeDef]
-    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class SankeyDiagramChartConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[SankeyDiagramFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[SankeyDiagramSortConfigurationTypeDef]]
-    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class SankeyDiagramFieldWellsOutputTypeDef(TypedDict):
-    SankeyDiagramAggregatedFieldWells: NotRequired[
-        SankeyDiagramAggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class SankeyDiagramFieldWellsTypeDef(TypedDict):
-    SankeyDiagramAggregatedFieldWells: NotRequired[
-        ReadOnly[SankeyDiagramAggregatedFieldWellsTypeDef]
-    ]
-
-
-class SankeyDiagramSortConfigurationOutputTypeDef(TypedDict):
-    WeightSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    SourceItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    DestinationItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class SankeyDiagramSortConfigurationTypeDef(TypedDict):
-    WeightSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    SourceItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    DestinationItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class SankeyDiagramVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[SankeyDiagramChartConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class SankeyDiagramVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[SankeyDiagramChartConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class ScatterPlotCategoricallyAggregatedFieldWellsOutputTypeDef(TypedDict):
-    XAxis: NotRequired[list[MeasureFieldTypeDef]]
-    YAxis: NotRequired[list[MeasureFieldTypeDef]]
-    Category: NotRequired[list[DimensionFieldTypeDef]]
-    Size: NotRequired[list[MeasureFieldTypeDef]]
-    Label: NotRequired[list[DimensionFieldTypeDef]]
-
-
-class ScatterPlotCategoricallyAggregatedFieldWellsTypeDef(TypedDict):
-    XAxis: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    YAxis: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Size: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    Label: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-
-
-class ScatterPlotConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[ScatterPlotFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[ScatterPlotSortConfigurationTypeDef]
-    XAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    YAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    YAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class ScatterPlotConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[ScatterPlotFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ScatterPlotSortConfigurationTypeDef]
-    XAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    XAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    YAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    YAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class ScatterPlotFieldWellsOutputTypeDef(TypedDict):
-    ScatterPlotCategoricallyAggregatedFieldWells: NotRequired[
-        ScatterPlotCategoricallyAggregatedFieldWellsOutputTypeDef
-    ]
-    ScatterPlotUnaggregatedFieldWells: NotRequired[
-        ScatterPlotUnaggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class ScatterPlotFieldWellsTypeDef(TypedDict):
-    ScatterPlotCategoricallyAggregatedFieldWells: NotRequired[
-        ReadOnly[ScatterPlotCategoricallyAggregatedFieldWellsTypeDef]
-    ]
-    ScatterPlotUnaggregatedFieldWells: NotRequired[
-        ReadOnly[ScatterPlotUnaggregatedFieldWellsTypeDef]
-    ]
-
-
-class ScatterPlotSortConfigurationTypeDef(TypedDict):
-    ScatterPlotLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class ScatterPlotUnaggregatedFieldWellsOutputTypeDef(TypedDict):
-    XAxis: NotRequired[list[DimensionFieldTypeDef]]
-    YAxis: NotRequired[list[DimensionFieldTypeDef]]
-    Size: NotRequired[list[MeasureFieldTypeDef]]
-    Category: NotRequired[list[DimensionFieldTypeDef]]
-    Label: NotRequired[list[DimensionFieldTypeDef]]
-
-
-class ScatterPlotUnaggregatedFieldWellsTypeDef(TypedDict):
-    XAxis: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    YAxis: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Size: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    Category: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Label: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-
-
-class ScatterPlotVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ScatterPlotConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class ScatterPlotVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[ScatterPlotConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class ScheduleRefreshOnEntityTypeDef(TypedDict):
-    DayOfWeek: NotRequired[DayOfWeekType]
-    DayOfMonth: NotRequired[str]
-
-
-class SchedulesConfigurationsTypeDef(TypedDict):
-    Enabled: bool
-
-
-class ScrollBarOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    VisibleRange: NotRequired[VisibleRangeOptionsTypeDef]
 
 
 class SearchActionConnectorsRequestTypeDef(TypedDict):
@@ -12683,6 +15169,12 @@ class SearchGroupsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TopicSearchFilterTypeDef(TypedDict):
+    Operator: TopicFilterOperatorType
+    Name: TopicFilterAttributeType
+    Value: str
+
+
 class SearchTopicsRequestTypeDef(TypedDict):
     AwsAccountId: str
     Filters: ReadOnly[Sequence[TopicSearchFilterTypeDef]]
@@ -12698,450 +15190,14 @@ class SearchTopicsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SecondaryValueOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-
-
-class SectionAfterPageBreakTypeDef(TypedDict):
-    Status: NotRequired[SectionPageBreakStatusType]
-
-
-class SectionBasedLayoutCanvasSizeOptionsTypeDef(TypedDict):
-    PaperCanvasSizeOptions: NotRequired[SectionBasedLayoutPaperCanvasSizeOptionsTypeDef]
-
-
-class SectionBasedLayoutConfigurationOutputTypeDef(TypedDict):
-    HeaderSections: list[HeaderFooterSectionConfigurationOutputTypeDef]
-    BodySections: list[BodySectionConfigurationOutputTypeDef]
-    FooterSections: list[HeaderFooterSectionConfigurationOutputTypeDef]
-    CanvasSizeOptions: SectionBasedLayoutCanvasSizeOptionsTypeDef
-
-
-class SectionBasedLayoutConfigurationTypeDef(TypedDict):
-    HeaderSections: ReadOnly[Sequence[HeaderFooterSectionConfigurationTypeDef]]
-    BodySections: ReadOnly[Sequence[BodySectionConfigurationTypeDef]]
-    FooterSections: ReadOnly[Sequence[HeaderFooterSectionConfigurationTypeDef]]
-    CanvasSizeOptions: SectionBasedLayoutCanvasSizeOptionsTypeDef
-
-
-class SectionBasedLayoutPaperCanvasSizeOptionsTypeDef(TypedDict):
-    PaperSize: NotRequired[PaperSizeType]
-    PaperOrientation: NotRequired[PaperOrientationType]
-    PaperMargin: NotRequired[SpacingTypeDef]
-
-
-class SectionLayoutConfigurationOutputTypeDef(TypedDict):
-    FreeFormLayout: FreeFormSectionLayoutConfigurationOutputTypeDef
-
-
-class SectionLayoutConfigurationTypeDef(TypedDict):
-    FreeFormLayout: ReadOnly[FreeFormSectionLayoutConfigurationTypeDef]
-
-
-class SectionPageBreakConfigurationTypeDef(TypedDict):
-    After: NotRequired[SectionAfterPageBreakTypeDef]
-
-
-class SectionStyleTypeDef(TypedDict):
-    Height: NotRequired[str]
-    Padding: NotRequired[SpacingTypeDef]
-
-
-class SelectableValuesSortTypeDef(TypedDict):
-    Direction: ControlSortDirectionType
-
-
-class SelectedSheetsFilterScopeConfigurationOutputTypeDef(TypedDict):
-    SheetVisualScopingConfigurations: NotRequired[
-        list[SheetVisualScopingConfigurationOutputTypeDef]
-    ]
-
-
-class SelectedSheetsFilterScopeConfigurationTypeDef(TypedDict):
-    SheetVisualScopingConfigurations: NotRequired[
-        ReadOnly[Sequence[SheetVisualScopingConfigurationTypeDef]]
-    ]
-
-
-class SelfUpgradeConfigurationTypeDef(TypedDict):
-    SelfUpgradeStatus: NotRequired[SelfUpgradeStatusType]
-
-
-class SelfUpgradeRequestDetailTypeDef(TypedDict):
-    UpgradeRequestId: NotRequired[str]
-    UserName: NotRequired[str]
-    OriginalRole: NotRequired[UserRoleType]
-    RequestedRole: NotRequired[UserRoleType]
-    RequestNote: NotRequired[str]
-    CreationTime: NotRequired[int]
-    RequestStatus: NotRequired[SelfUpgradeRequestStatusType]
-    lastUpdateAttemptTime: NotRequired[int]
-    lastUpdateFailureReason: NotRequired[str]
-
-
-class SemanticEntityTypeOutputTypeDef(TypedDict):
-    TypeName: NotRequired[str]
-    SubTypeName: NotRequired[str]
-    TypeParameters: NotRequired[dict[str, str]]
-
-
-class SemanticEntityTypeTypeDef(TypedDict):
-    TypeName: NotRequired[str]
-    SubTypeName: NotRequired[str]
-    TypeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class SemanticModelConfigurationOutputTypeDef(TypedDict):
-    TableMap: NotRequired[dict[str, SemanticTableOutputTypeDef]]
-    SemanticMetadata: NotRequired[list[DataSetSemanticMetadataOutputTypeDef]]
-
-
-class SemanticModelConfigurationTypeDef(TypedDict):
-    TableMap: NotRequired[ReadOnly[Mapping[str, SemanticTableTypeDef]]]
-    SemanticMetadata: NotRequired[ReadOnly[Sequence[DataSetSemanticMetadataTypeDef]]]
-
-
-class SemanticTableOutputTypeDef(TypedDict):
-    Alias: str
-    DestinationTableId: str
-    RowLevelPermissionConfiguration: NotRequired[
-        RowLevelPermissionConfigurationOutputTypeDef
-    ]
-    SemanticMetadata: NotRequired[TableSemanticMetadataOutputTypeDef]
-
-
-class SemanticTableTypeDef(TypedDict):
-    Alias: str
-    DestinationTableId: str
-    RowLevelPermissionConfiguration: NotRequired[
-        ReadOnly[RowLevelPermissionConfigurationTypeDef]
-    ]
-    SemanticMetadata: NotRequired[ReadOnly[TableSemanticMetadataTypeDef]]
-
-
-class SemanticTypeOutputTypeDef(TypedDict):
-    TypeName: NotRequired[str]
-    SubTypeName: NotRequired[str]
-    TypeParameters: NotRequired[dict[str, str]]
-    TruthyCellValue: NotRequired[str]
-    TruthyCellValueSynonyms: NotRequired[list[str]]
-    FalseyCellValue: NotRequired[str]
-    FalseyCellValueSynonyms: NotRequired[list[str]]
-
-
-class SemanticTypeTypeDef(TypedDict):
-    TypeName: NotRequired[str]
-    SubTypeName: NotRequired[str]
-    TypeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    TruthyCellValue: NotRequired[str]
-    TruthyCellValueSynonyms: NotRequired[ReadOnly[Sequence[str]]]
-    FalseyCellValue: NotRequired[str]
-    FalseyCellValueSynonyms: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SeriesItemTypeDef(TypedDict):
-    FieldSeriesItem: NotRequired[FieldSeriesItemTypeDef]
-    DataFieldSeriesItem: NotRequired[DataFieldSeriesItemTypeDef]
-
-
-class ServiceNowParametersTypeDef(TypedDict):
-    SiteBaseUrl: str
-
-
-class SessionTagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class SetParameterValueConfigurationOutputTypeDef(TypedDict):
-    DestinationParameterName: str
-    Value: DestinationParameterValueConfigurationOutputTypeDef
-
-
-class SetParameterValueConfigurationTypeDef(TypedDict):
-    DestinationParameterName: str
-    Value: ReadOnly[DestinationParameterValueConfigurationTypeDef]
-
-
-class ShapeConditionalFormatOutputTypeDef(TypedDict):
-    BackgroundColor: ConditionalFormattingColorOutputTypeDef
-
-
-class ShapeConditionalFormatTypeDef(TypedDict):
-    BackgroundColor: ReadOnly[ConditionalFormattingColorTypeDef]
-
-
-class SharedColumnSemanticMetadataOutputTypeDef(TypedDict):
-    ColumnNames: NotRequired[list[str]]
-    ColumnProperties: list[ColumnSemanticPropertyTypeDef]
-
-
-class SharedColumnSemanticMetadataTypeDef(TypedDict):
-    ColumnNames: NotRequired[ReadOnly[Sequence[str]]]
-    ColumnProperties: ReadOnly[Sequence[ColumnSemanticPropertyTypeDef]]
-
-
-class SharedViewConfigurationsTypeDef(TypedDict):
-    Enabled: bool
-
-
-class SheetBackgroundStyleTypeDef(TypedDict):
-    Color: NotRequired[str]
-    Gradient: NotRequired[str]
-
-
-class SheetControlInfoIconLabelOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    InfoIconText: NotRequired[str]
-
-
-class SheetControlLayoutConfigurationOutputTypeDef(TypedDict):
-    GridLayout: NotRequired[GridLayoutConfigurationOutputTypeDef]
-
-
-class SheetControlLayoutConfigurationTypeDef(TypedDict):
-    GridLayout: NotRequired[ReadOnly[GridLayoutConfigurationTypeDef]]
-
-
-class SheetControlLayoutOutputTypeDef(TypedDict):
-    Configuration: SheetControlLayoutConfigurationOutputTypeDef
-
-
-class SheetControlLayoutTypeDef(TypedDict):
-    Configuration: ReadOnly[SheetControlLayoutConfigurationTypeDef]
-
-
-class SheetControlsOptionTypeDef(TypedDict):
-    VisibilityState: NotRequired[DashboardUIStateType]
-
-
-class SheetDefinitionOutputTypeDef(TypedDict):
-    SheetId: str
-    Title: NotRequired[str]
-    Description: NotRequired[str]
-    Name: NotRequired[str]
-    ParameterControls: NotRequired[list[ParameterControlOutputTypeDef]]
-    FilterControls: NotRequired[list[FilterControlOutputTypeDef]]
-    Visuals: NotRequired[list[VisualOutputTypeDef]]
-    TextBoxes: NotRequired[list[SheetTextBoxTypeDef]]
-    Images: NotRequired[list[SheetImageOutputTypeDef]]
-    Layouts: NotRequired[list[LayoutOutputTypeDef]]
-    SheetControlLayouts: NotRequired[list[SheetControlLayoutOutputTypeDef]]
-    ContentType: NotRequired[SheetContentTypeType]
-    CustomActionDefaults: NotRequired[VisualCustomActionDefaultsTypeDef]
-
-
-class SheetDefinitionTypeDef(TypedDict):
-    SheetId: str
-    Title: NotRequired[str]
-    Description: NotRequired[str]
-    Name: NotRequired[str]
-    ParameterControls: NotRequired[ReadOnly[Sequence[ParameterControlTypeDef]]]
-    FilterControls: NotRequired[ReadOnly[Sequence[FilterControlTypeDef]]]
-    Visuals: NotRequired[ReadOnly[Sequence[VisualTypeDef]]]
-    TextBoxes: NotRequired[ReadOnly[Sequence[SheetTextBoxTypeDef]]]
-    Images: NotRequired[ReadOnly[Sequence[SheetImageTypeDef]]]
-    Layouts: NotRequired[ReadOnly[Sequence[LayoutTypeDef]]]
-    SheetControlLayouts: NotRequired[ReadOnly[Sequence[SheetControlLayoutTypeDef]]]
-    ContentType: NotRequired[SheetContentTypeType]
-    CustomActionDefaults: NotRequired[VisualCustomActionDefaultsTypeDef]
-
-
-class SheetElementConfigurationOverridesTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-
-
-class SheetElementRenderingRuleTypeDef(TypedDict):
-    Expression: str
-    ConfigurationOverrides: SheetElementConfigurationOverridesTypeDef
-
-
-class SheetImageOutputTypeDef(TypedDict):
-    SheetImageId: str
-    Source: SheetImageSourceTypeDef
-    Scaling: NotRequired[SheetImageScalingConfigurationTypeDef]
-    Tooltip: NotRequired[SheetImageTooltipConfigurationTypeDef]
-    ImageContentAltText: NotRequired[str]
-    Interactions: NotRequired[ImageInteractionOptionsTypeDef]
-    Actions: NotRequired[list[ImageCustomActionOutputTypeDef]]
-
-
-class SheetImageScalingConfigurationTypeDef(TypedDict):
-    ScalingType: NotRequired[SheetImageScalingTypeType]
-
-
-class SheetImageSourceTypeDef(TypedDict):
-    SheetImageStaticFileSource: NotRequired[SheetImageStaticFileSourceTypeDef]
-
-
-class SheetImageStaticFileSourceTypeDef(TypedDict):
-    StaticFileId: str
-
-
-class SheetImageTooltipConfigurationTypeDef(TypedDict):
-    TooltipText: NotRequired[SheetImageTooltipTextTypeDef]
-    Visibility: NotRequired[VisibilityType]
-
-
-class SheetImageTooltipTextTypeDef(TypedDict):
-    PlainText: NotRequired[str]
-
-
-class SheetImageTypeDef(TypedDict):
-    SheetImageId: str
-    Source: SheetImageSourceTypeDef
-    Scaling: NotRequired[SheetImageScalingConfigurationTypeDef]
-    Tooltip: NotRequired[SheetImageTooltipConfigurationTypeDef]
-    ImageContentAltText: NotRequired[str]
-    Interactions: NotRequired[ImageInteractionOptionsTypeDef]
-    Actions: NotRequired[ReadOnly[Sequence[ImageCustomActionTypeDef]]]
-
-
-class SheetLayoutElementMaximizationOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class SheetLayoutGroupMemberTypeDef(TypedDict):
-    Id: str
-    Type: SheetLayoutGroupMemberTypeType
-
-
-class SheetLayoutGroupOutputTypeDef(TypedDict):
-    Id: str
-    Members: list[SheetLayoutGroupMemberTypeDef]
-
-
-class SheetLayoutGroupTypeDef(TypedDict):
-    Id: str
-    Members: ReadOnly[Sequence[SheetLayoutGroupMemberTypeDef]]
-
-
-class SheetStyleTypeDef(TypedDict):
-    Tile: NotRequired[TileStyleTypeDef]
-    TileLayout: NotRequired[TileLayoutStyleTypeDef]
-    Background: NotRequired[SheetBackgroundStyleTypeDef]
-
-
-class SheetTextBoxTypeDef(TypedDict):
-    SheetTextBoxId: str
-    Content: NotRequired[str]
-    Interactions: NotRequired[TextBoxInteractionOptionsTypeDef]
-
-
-class SheetTooltipTypeDef(TypedDict):
-    SheetId: NotRequired[str]
-
-
-class SheetTypeDef(TypedDict):
-    SheetId: NotRequired[str]
-    Name: NotRequired[str]
-    Images: NotRequired[list[SheetImageOutputTypeDef]]
-
-
-class SheetVisualScopingConfigurationOutputTypeDef(TypedDict):
-    SheetId: str
-    Scope: FilterVisualScopeType
-    VisualIds: NotRequired[list[str]]
-
-
-class SheetVisualScopingConfigurationTypeDef(TypedDict):
-    SheetId: str
-    Scope: FilterVisualScopeType
-    VisualIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ShortFormatTextTypeDef(TypedDict):
-    PlainText: NotRequired[str]
-    RichText: NotRequired[str]
-
-
-class SignupResponseTypeDef(TypedDict):
-    IAMUser: NotRequired[bool]
-    userLoginName: NotRequired[str]
-    accountName: NotRequired[str]
-    directoryType: NotRequired[str]
-
-
-class SimpleClusterMarkerTypeDef(TypedDict):
-    Color: NotRequired[str]
-
-
-class SingleAxisOptionsTypeDef(TypedDict):
-    YAxisOptions: NotRequired[YAxisOptionsTypeDef]
-
-
-class SliderControlDisplayOptionsTypeDef(TypedDict):
-    TitleOptions: NotRequired[LabelOptionsTypeDef]
-    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
-
-
-class SlotTypeDef(TypedDict):
-    SlotId: NotRequired[str]
-    VisualId: NotRequired[str]
-
-
-class SmallMultiplesAxisPropertiesTypeDef(TypedDict):
-    Scale: NotRequired[SmallMultiplesAxisScaleType]
-    Placement: NotRequired[SmallMultiplesAxisPlacementType]
-
-
-class SmallMultiplesOptionsTypeDef(TypedDict):
-    MaxVisibleRows: NotRequired[int]
-    MaxVisibleColumns: NotRequired[int]
-    PanelConfiguration: NotRequired[PanelConfigurationTypeDef]
-    XAxis: NotRequired[SmallMultiplesAxisPropertiesTypeDef]
-    YAxis: NotRequired[SmallMultiplesAxisPropertiesTypeDef]
-
-
-class SnapshotAnonymousUserRedactedTypeDef(TypedDict):
-    RowLevelPermissionTagKeys: NotRequired[list[str]]
-
-
 class SnapshotAnonymousUserTypeDef(TypedDict):
     RowLevelPermissionTags: NotRequired[ReadOnly[Sequence[SessionTagTypeDef]]]
-
-
-class SnapshotConfigurationOutputTypeDef(TypedDict):
-    FileGroups: list[SnapshotFileGroupOutputTypeDef]
-    DestinationConfiguration: NotRequired[SnapshotDestinationConfigurationOutputTypeDef]
-    Parameters: NotRequired[ParametersOutputTypeDef]
-
-
-class SnapshotConfigurationTypeDef(TypedDict):
-    FileGroups: ReadOnly[Sequence[SnapshotFileGroupTypeDef]]
-    DestinationConfiguration: NotRequired[
-        ReadOnly[SnapshotDestinationConfigurationTypeDef]
-    ]
-    Parameters: NotRequired[ReadOnly[ParametersTypeDef]]
-
-
-class SnapshotDestinationConfigurationOutputTypeDef(TypedDict):
-    S3Destinations: NotRequired[list[SnapshotS3DestinationConfigurationTypeDef]]
 
 
 class SnapshotDestinationConfigurationTypeDef(TypedDict):
     S3Destinations: NotRequired[
         ReadOnly[Sequence[SnapshotS3DestinationConfigurationTypeDef]]
     ]
-
-
-class SnapshotFileGroupOutputTypeDef(TypedDict):
-    Files: NotRequired[list[SnapshotFileOutputTypeDef]]
-
-
-class SnapshotFileGroupTypeDef(TypedDict):
-    Files: NotRequired[ReadOnly[Sequence[SnapshotFileTypeDef]]]
-
-
-class SnapshotFileOutputTypeDef(TypedDict):
-    SheetSelections: list[SnapshotFileSheetSelectionOutputTypeDef]
-    FormatType: SnapshotFileFormatTypeType
-
-
-class SnapshotFileSheetSelectionOutputTypeDef(TypedDict):
-    SheetId: str
-    SelectionScope: SnapshotFileSheetSelectionScopeType
-    VisualIds: NotRequired[list[str]]
 
 
 class SnapshotFileSheetSelectionTypeDef(TypedDict):
@@ -13155,110 +15211,20 @@ class SnapshotFileTypeDef(TypedDict):
     FormatType: SnapshotFileFormatTypeType
 
 
-class SnapshotJobErrorInfoTypeDef(TypedDict):
-    ErrorMessage: NotRequired[str]
-    ErrorType: NotRequired[str]
+class SnapshotFileGroupTypeDef(TypedDict):
+    Files: NotRequired[ReadOnly[Sequence[SnapshotFileTypeDef]]]
 
 
-class SnapshotJobResultErrorInfoTypeDef(TypedDict):
-    ErrorMessage: NotRequired[str]
-    ErrorType: NotRequired[str]
-
-
-class SnapshotJobResultFileGroupTypeDef(TypedDict):
-    Files: NotRequired[list[SnapshotFileOutputTypeDef]]
-    S3Results: NotRequired[list[SnapshotJobS3ResultTypeDef]]
-
-
-class SnapshotJobResultTypeDef(TypedDict):
-    AnonymousUsers: NotRequired[list[AnonymousUserSnapshotJobResultTypeDef]]
-    RegisteredUsers: NotRequired[list[RegisteredUserSnapshotJobResultTypeDef]]
-
-
-class SnapshotJobS3ResultTypeDef(TypedDict):
-    S3DestinationConfiguration: NotRequired[SnapshotS3DestinationConfigurationTypeDef]
-    S3Uri: NotRequired[str]
-    ErrorInfo: NotRequired[list[SnapshotJobResultErrorInfoTypeDef]]
-
-
-class SnapshotS3DestinationConfigurationTypeDef(TypedDict):
-    BucketConfiguration: S3BucketConfigurationTypeDef
-
-
-class SnapshotUserConfigurationRedactedTypeDef(TypedDict):
-    AnonymousUsers: NotRequired[list[SnapshotAnonymousUserRedactedTypeDef]]
+class SnapshotConfigurationTypeDef(TypedDict):
+    FileGroups: ReadOnly[Sequence[SnapshotFileGroupTypeDef]]
+    DestinationConfiguration: NotRequired[
+        ReadOnly[SnapshotDestinationConfigurationTypeDef]
+    ]
+    Parameters: NotRequired[ReadOnly[ParametersTypeDef]]
 
 
 class SnapshotUserConfigurationTypeDef(TypedDict):
     AnonymousUsers: NotRequired[ReadOnly[Sequence[SnapshotAnonymousUserTypeDef]]]
-
-
-class SnowflakeParametersTypeDef(TypedDict):
-    Host: str
-    Database: str
-    Warehouse: str
-    AuthenticationType: NotRequired[AuthenticationTypeType]
-    DatabaseAccessControlRole: NotRequired[str]
-    OAuthParameters: NotRequired[OAuthParametersTypeDef]
-
-
-class SourceTableOutputTypeDef(TypedDict):
-    PhysicalTableId: NotRequired[str]
-    DataSet: NotRequired[ParentDataSetOutputTypeDef]
-
-
-class SourceTableTypeDef(TypedDict):
-    PhysicalTableId: NotRequired[str]
-    DataSet: NotRequired[ReadOnly[ParentDataSetTypeDef]]
-
-
-class SpacingTypeDef(TypedDict):
-    Top: NotRequired[str]
-    Bottom: NotRequired[str]
-    Left: NotRequired[str]
-    Right: NotRequired[str]
-
-
-class SparkParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-
-
-class SparklinesOptionsTypeDef(TypedDict):
-    FieldId: str
-    XAxisField: DimensionFieldTypeDef
-    YAxisBehavior: NotRequired[SparklineAxisBehaviorType]
-    VisualType: NotRequired[SparklineVisualTypeType]
-    LineColor: NotRequired[str]
-    LineInterpolation: NotRequired[LineInterpolationType]
-    AllPointsMarker: NotRequired[LineChartMarkerStyleSettingsTypeDef]
-    MaxValueMarker: NotRequired[LineChartMarkerStyleSettingsTypeDef]
-    MinValueMarker: NotRequired[LineChartMarkerStyleSettingsTypeDef]
-
-
-class SpatialStaticFileTypeDef(TypedDict):
-    StaticFileId: str
-    Source: NotRequired[StaticFileSourceTypeDef]
-
-
-class SqlServerParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Database: str
-
-
-class SslPropertiesTypeDef(TypedDict):
-    DisableSsl: NotRequired[bool]
-
-
-class StarburstParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Catalog: str
-    ProductType: NotRequired[StarburstProductTypeType]
-    DatabaseAccessControlRole: NotRequired[str]
-    AuthenticationType: NotRequired[AuthenticationTypeType]
-    OAuthParameters: NotRequired[OAuthParametersTypeDef]
 
 
 class StartAssetBundleExportJobRequestTypeDef(TypedDict):
@@ -13353,408 +15319,9 @@ class StartDashboardSnapshotJobScheduleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StatePersistenceConfigurationsTypeDef(TypedDict):
-    Enabled: bool
-
-
-class StaticFileS3SourceOptionsTypeDef(TypedDict):
-    BucketName: str
-    ObjectKey: str
-    Region: str
-
-
-class StaticFileSourceTypeDef(TypedDict):
-    UrlOptions: NotRequired[StaticFileUrlSourceOptionsTypeDef]
-    S3Options: NotRequired[StaticFileS3SourceOptionsTypeDef]
-
-
-class StaticFileTypeDef(TypedDict):
-    ImageStaticFile: NotRequired[ImageStaticFileTypeDef]
-    SpatialStaticFile: NotRequired[SpatialStaticFileTypeDef]
-
-
-class StaticFileUrlSourceOptionsTypeDef(TypedDict):
-    Url: str
-
-
-class StringDatasetParameterDefaultValuesOutputTypeDef(TypedDict):
-    StaticValues: NotRequired[list[str]]
-
-
-class StringDatasetParameterDefaultValuesTypeDef(TypedDict):
-    StaticValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class StringDatasetParameterOutputTypeDef(TypedDict):
-    Id: str
-    Name: str
-    ValueType: DatasetParameterValueTypeType
-    DefaultValues: NotRequired[StringDatasetParameterDefaultValuesOutputTypeDef]
-
-
-class StringDatasetParameterTypeDef(TypedDict):
-    Id: str
-    Name: str
-    ValueType: DatasetParameterValueTypeType
-    DefaultValues: NotRequired[ReadOnly[StringDatasetParameterDefaultValuesTypeDef]]
-
-
-class StringDefaultValuesOutputTypeDef(TypedDict):
-    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
-    StaticValues: NotRequired[list[str]]
-
-
-class StringDefaultValuesTypeDef(TypedDict):
-    DynamicValue: NotRequired[DynamicDefaultValueTypeDef]
-    StaticValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class StringFormatConfigurationTypeDef(TypedDict):
-    NullValueFormatConfiguration: NotRequired[NullValueFormatConfigurationTypeDef]
-    NumericFormatConfiguration: NotRequired[NumericFormatConfigurationTypeDef]
-
-
-class StringParameterDeclarationOutputTypeDef(TypedDict):
-    ParameterValueType: ParameterValueTypeType
-    Name: str
-    DefaultValues: NotRequired[StringDefaultValuesOutputTypeDef]
-    ValueWhenUnset: NotRequired[StringValueWhenUnsetConfigurationTypeDef]
-    MappedDataSetParameters: NotRequired[list[MappedDataSetParameterTypeDef]]
-
-
-class StringParameterDeclarationTypeDef(TypedDict):
-    ParameterValueType: ParameterValueTypeType
-    Name: str
-    DefaultValues: NotRequired[ReadOnly[StringDefaultValuesTypeDef]]
-    ValueWhenUnset: NotRequired[StringValueWhenUnsetConfigurationTypeDef]
-    MappedDataSetParameters: NotRequired[
-        ReadOnly[Sequence[MappedDataSetParameterTypeDef]]
-    ]
-
-
-class StringParameterOutputTypeDef(TypedDict):
-    Name: str
-    Values: list[str]
-
-
-class StringParameterTypeDef(TypedDict):
-    Name: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class StringValueWhenUnsetConfigurationTypeDef(TypedDict):
-    ValueWhenUnsetOption: NotRequired[ValueWhenUnsetOptionType]
-    CustomValue: NotRequired[str]
-
-
-class SubtotalOptionsOutputTypeDef(TypedDict):
-    TotalsVisibility: NotRequired[VisibilityType]
-    CustomLabel: NotRequired[str]
-    FieldLevel: NotRequired[PivotTableSubtotalLevelType]
-    FieldLevelOptions: NotRequired[list[PivotTableFieldSubtotalOptionsTypeDef]]
-    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
-    ValueCellStyle: NotRequired[TableCellStyleTypeDef]
-    MetricHeaderCellStyle: NotRequired[TableCellStyleTypeDef]
-    StyleTargets: NotRequired[list[TableStyleTargetTypeDef]]
-
-
-class SubtotalOptionsTypeDef(TypedDict):
-    TotalsVisibility: NotRequired[VisibilityType]
-    CustomLabel: NotRequired[str]
-    FieldLevel: NotRequired[PivotTableSubtotalLevelType]
-    FieldLevelOptions: NotRequired[
-        ReadOnly[Sequence[PivotTableFieldSubtotalOptionsTypeDef]]
-    ]
-    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
-    ValueCellStyle: NotRequired[TableCellStyleTypeDef]
-    MetricHeaderCellStyle: NotRequired[TableCellStyleTypeDef]
-    StyleTargets: NotRequired[ReadOnly[Sequence[TableStyleTargetTypeDef]]]
-
-
-class SucceededTopicReviewedAnswerTypeDef(TypedDict):
-    AnswerId: NotRequired[str]
-
-
 class SuccessfulKeyRegistrationEntryTypeDef(TypedDict):
     KeyArn: str
     StatusCode: int
-
-
-class TableAggregatedFieldWellsOutputTypeDef(TypedDict):
-    GroupBy: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class TableAggregatedFieldWellsTypeDef(TypedDict):
-    GroupBy: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class TableBorderOptionsTypeDef(TypedDict):
-    Color: NotRequired[str]
-    Thickness: NotRequired[int]
-    Style: NotRequired[TableBorderStyleType]
-
-
-class TableCellConditionalFormattingOutputTypeDef(TypedDict):
-    FieldId: str
-    TextFormat: NotRequired[TextConditionalFormatOutputTypeDef]
-
-
-class TableCellConditionalFormattingTypeDef(TypedDict):
-    FieldId: str
-    TextFormat: NotRequired[ReadOnly[TextConditionalFormatTypeDef]]
-
-
-class TableCellImageSizingConfigurationTypeDef(TypedDict):
-    TableCellImageScalingConfiguration: NotRequired[
-        TableCellImageScalingConfigurationType
-    ]
-
-
-class TableCellStyleTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    FontConfiguration: NotRequired[FontConfigurationTypeDef]
-    TextWrap: NotRequired[TextWrapType]
-    HorizontalTextAlignment: NotRequired[HorizontalTextAlignmentType]
-    VerticalTextAlignment: NotRequired[VerticalTextAlignmentType]
-    BackgroundColor: NotRequired[str]
-    Height: NotRequired[int]
-    Border: NotRequired[GlobalTableBorderOptionsTypeDef]
-
-
-class TableConditionalFormattingOptionOutputTypeDef(TypedDict):
-    Cell: NotRequired[TableCellConditionalFormattingOutputTypeDef]
-    Row: NotRequired[TableRowConditionalFormattingOutputTypeDef]
-
-
-class TableConditionalFormattingOptionTypeDef(TypedDict):
-    Cell: NotRequired[ReadOnly[TableCellConditionalFormattingTypeDef]]
-    Row: NotRequired[ReadOnly[TableRowConditionalFormattingTypeDef]]
-
-
-class TableConditionalFormattingOutputTypeDef(TypedDict):
-    ConditionalFormattingOptions: NotRequired[
-        list[TableConditionalFormattingOptionOutputTypeDef]
-    ]
-
-
-class TableConditionalFormattingTypeDef(TypedDict):
-    ConditionalFormattingOptions: NotRequired[
-        ReadOnly[Sequence[TableConditionalFormattingOptionTypeDef]]
-    ]
-
-
-class TableConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[TableFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[TableSortConfigurationOutputTypeDef]
-    TableOptions: NotRequired[TableOptionsOutputTypeDef]
-    TotalOptions: NotRequired[TotalOptionsOutputTypeDef]
-    FieldOptions: NotRequired[TableFieldOptionsOutputTypeDef]
-    PaginatedReportOptions: NotRequired[TablePaginatedReportOptionsTypeDef]
-    TableInlineVisualizations: NotRequired[list[TableInlineVisualizationTypeDef]]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    DashboardCustomizationVisualOptions: NotRequired[
-        DashboardCustomizationVisualOptionsOutputTypeDef
-    ]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class TableConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[TableFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[TableSortConfigurationTypeDef]]
-    TableOptions: NotRequired[ReadOnly[TableOptionsTypeDef]]
-    TotalOptions: NotRequired[ReadOnly[TotalOptionsTypeDef]]
-    FieldOptions: NotRequired[ReadOnly[TableFieldOptionsTypeDef]]
-    PaginatedReportOptions: NotRequired[TablePaginatedReportOptionsTypeDef]
-    TableInlineVisualizations: NotRequired[
-        ReadOnly[Sequence[TableInlineVisualizationTypeDef]]
-    ]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    DashboardCustomizationVisualOptions: NotRequired[
-        ReadOnly[DashboardCustomizationVisualOptionsTypeDef]
-    ]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class TableFieldCustomIconContentTypeDef(TypedDict):
-    Icon: NotRequired[TableFieldIconSetTypeType]
-
-
-class TableFieldCustomTextContentTypeDef(TypedDict):
-    Value: NotRequired[str]
-    FontConfiguration: FontConfigurationTypeDef
-
-
-class TableFieldImageConfigurationTypeDef(TypedDict):
-    SizingOptions: NotRequired[TableCellImageSizingConfigurationTypeDef]
-
-
-class TableFieldLinkConfigurationTypeDef(TypedDict):
-    Target: URLTargetConfigurationType
-    Content: TableFieldLinkContentConfigurationTypeDef
-
-
-class TableFieldLinkContentConfigurationTypeDef(TypedDict):
-    CustomTextContent: NotRequired[TableFieldCustomTextContentTypeDef]
-    CustomIconContent: NotRequired[TableFieldCustomIconContentTypeDef]
-
-
-class TableFieldOptionTypeDef(TypedDict):
-    FieldId: str
-    Width: NotRequired[str]
-    CustomLabel: NotRequired[str]
-    Visibility: NotRequired[VisibilityType]
-    URLStyling: NotRequired[TableFieldURLConfigurationTypeDef]
-
-
-class TableFieldOptionsOutputTypeDef(TypedDict):
-    SelectedFieldOptions: NotRequired[list[TableFieldOptionTypeDef]]
-    Order: NotRequired[list[str]]
-    PinnedFieldOptions: NotRequired[TablePinnedFieldOptionsOutputTypeDef]
-    TransposedTableOptions: NotRequired[list[TransposedTableOptionTypeDef]]
-
-
-class TableFieldOptionsTypeDef(TypedDict):
-    SelectedFieldOptions: NotRequired[ReadOnly[Sequence[TableFieldOptionTypeDef]]]
-    Order: NotRequired[ReadOnly[Sequence[str]]]
-    PinnedFieldOptions: NotRequired[ReadOnly[TablePinnedFieldOptionsTypeDef]]
-    TransposedTableOptions: NotRequired[
-        ReadOnly[Sequence[TransposedTableOptionTypeDef]]
-    ]
-
-
-class TableFieldURLConfigurationTypeDef(TypedDict):
-    LinkConfiguration: NotRequired[TableFieldLinkConfigurationTypeDef]
-    ImageConfiguration: NotRequired[TableFieldImageConfigurationTypeDef]
-
-
-class TableFieldWellsOutputTypeDef(TypedDict):
-    TableAggregatedFieldWells: NotRequired[TableAggregatedFieldWellsOutputTypeDef]
-    TableUnaggregatedFieldWells: NotRequired[TableUnaggregatedFieldWellsOutputTypeDef]
-
-
-class TableFieldWellsTypeDef(TypedDict):
-    TableAggregatedFieldWells: NotRequired[ReadOnly[TableAggregatedFieldWellsTypeDef]]
-    TableUnaggregatedFieldWells: NotRequired[
-        ReadOnly[TableUnaggregatedFieldWellsTypeDef]
-    ]
-
-
-class TableInlineVisualizationTypeDef(TypedDict):
-    DataBars: NotRequired[DataBarsOptionsTypeDef]
-    Sparklines: NotRequired[SparklinesOptionsTypeDef]
-
-
-class TableOptionsOutputTypeDef(TypedDict):
-    Orientation: NotRequired[TableOrientationType]
-    HeaderStyle: NotRequired[TableCellStyleTypeDef]
-    CellStyle: NotRequired[TableCellStyleTypeDef]
-    RowAlternateColorOptions: NotRequired[RowAlternateColorOptionsOutputTypeDef]
-
-
-class TableOptionsTypeDef(TypedDict):
-    Orientation: NotRequired[TableOrientationType]
-    HeaderStyle: NotRequired[TableCellStyleTypeDef]
-    CellStyle: NotRequired[TableCellStyleTypeDef]
-    RowAlternateColorOptions: NotRequired[ReadOnly[RowAlternateColorOptionsTypeDef]]
-
-
-class TablePaginatedReportOptionsTypeDef(TypedDict):
-    VerticalOverflowVisibility: NotRequired[VisibilityType]
-    OverflowColumnHeaderVisibility: NotRequired[VisibilityType]
-
-
-class TablePathElementTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-
-
-class TablePinnedFieldOptionsOutputTypeDef(TypedDict):
-    PinnedLeftFields: NotRequired[list[str]]
-
-
-class TablePinnedFieldOptionsTypeDef(TypedDict):
-    PinnedLeftFields: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TableRowConditionalFormattingOutputTypeDef(TypedDict):
-    BackgroundColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
-    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
-
-
-class TableRowConditionalFormattingTypeDef(TypedDict):
-    BackgroundColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
-    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
-
-
-class TableSemanticMetadataOutputTypeDef(TypedDict):
-    ColumnMetadata: NotRequired[list[SharedColumnSemanticMetadataOutputTypeDef]]
-
-
-class TableSemanticMetadataTypeDef(TypedDict):
-    ColumnMetadata: NotRequired[ReadOnly[Sequence[SharedColumnSemanticMetadataTypeDef]]]
-
-
-class TableSideBorderOptionsTypeDef(TypedDict):
-    InnerVertical: NotRequired[TableBorderOptionsTypeDef]
-    InnerHorizontal: NotRequired[TableBorderOptionsTypeDef]
-    Left: NotRequired[TableBorderOptionsTypeDef]
-    Right: NotRequired[TableBorderOptionsTypeDef]
-    Top: NotRequired[TableBorderOptionsTypeDef]
-    Bottom: NotRequired[TableBorderOptionsTypeDef]
-
-
-class TableSortConfigurationOutputTypeDef(TypedDict):
-    RowSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
-
-
-class TableSortConfigurationTypeDef(TypedDict):
-    RowSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
-
-
-class TableStyleTargetTypeDef(TypedDict):
-    CellType: StyledCellTypeType
-
-
-class TableUnaggregatedFieldWellsOutputTypeDef(TypedDict):
-    Values: NotRequired[list[UnaggregatedFieldTypeDef]]
-
-
-class TableUnaggregatedFieldWellsTypeDef(TypedDict):
-    Values: NotRequired[ReadOnly[Sequence[UnaggregatedFieldTypeDef]]]
-
-
-class TableVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[TableConfigurationOutputTypeDef]
-    ConditionalFormatting: NotRequired[TableConditionalFormattingOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class TableVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[TableConfigurationTypeDef]]
-    ConditionalFormatting: NotRequired[ReadOnly[TableConditionalFormattingTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class TagColumnOperationOutputTypeDef(TypedDict):
-    ColumnName: str
-    Tags: list[ColumnTagTypeDef]
-
-
-class TagColumnOperationTypeDef(TypedDict):
-    ColumnName: str
-    Tags: ReadOnly[Sequence[ColumnTagTypeDef]]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -13766,1121 +15333,6 @@ class TagResourceResponseTypeDef(TypedDict):
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TemplateAliasTypeDef(TypedDict):
-    AliasName: NotRequired[str]
-    Arn: NotRequired[str]
-    TemplateVersionNumber: NotRequired[int]
-
-
-class TemplateErrorTypeDef(TypedDict):
-    Type: NotRequired[TemplateErrorTypeType]
-    Message: NotRequired[str]
-    ViolatedEntities: NotRequired[list[EntityTypeDef]]
-
-
-class TemplateSourceAnalysisTypeDef(TypedDict):
-    Arn: str
-    DataSetReferences: ReadOnly[Sequence[DataSetReferenceTypeDef]]
-
-
-class TemplateSourceEntityTypeDef(TypedDict):
-    SourceAnalysis: NotRequired[ReadOnly[TemplateSourceAnalysisTypeDef]]
-    SourceTemplate: NotRequired[TemplateSourceTemplateTypeDef]
-
-
-class TemplateSourceTemplateTypeDef(TypedDict):
-    Arn: str
-
-
-class TemplateSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    TemplateId: NotRequired[str]
-    Name: NotRequired[str]
-    LatestVersionNumber: NotRequired[int]
-    CreatedTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-
-
-class TemplateTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Version: NotRequired[TemplateVersionTypeDef]
-    TemplateId: NotRequired[str]
-    LastUpdatedTime: NotRequired[datetime]
-    CreatedTime: NotRequired[datetime]
-
-
-class TemplateVersionDefinitionOutputTypeDef(TypedDict):
-    DataSetConfigurations: list[DataSetConfigurationOutputTypeDef]
-    Sheets: NotRequired[list[SheetDefinitionOutputTypeDef]]
-    TooltipSheets: NotRequired[list[TooltipSheetDefinitionOutputTypeDef]]
-    CalculatedFields: NotRequired[list[CalculatedFieldTypeDef]]
-    ParameterDeclarations: NotRequired[list[ParameterDeclarationOutputTypeDef]]
-    FilterGroups: NotRequired[list[FilterGroupOutputTypeDef]]
-    ColumnConfigurations: NotRequired[list[ColumnConfigurationOutputTypeDef]]
-    AnalysisDefaults: NotRequired[AnalysisDefaultsTypeDef]
-    Options: NotRequired[AssetOptionsOutputTypeDef]
-    QueryExecutionOptions: NotRequired[QueryExecutionOptionsTypeDef]
-    StaticFiles: NotRequired[list[StaticFileTypeDef]]
-
-
-class TemplateVersionDefinitionTypeDef(TypedDict):
-    DataSetConfigurations: ReadOnly[Sequence[DataSetConfigurationTypeDef]]
-    Sheets: NotRequired[ReadOnly[Sequence[SheetDefinitionTypeDef]]]
-    TooltipSheets: NotRequired[ReadOnly[Sequence[TooltipSheetDefinitionTypeDef]]]
-    CalculatedFields: NotRequired[ReadOnly[Sequence[CalculatedFieldTypeDef]]]
-    ParameterDeclarations: NotRequired[ReadOnly[Sequence[ParameterDeclarationTypeDef]]]
-    FilterGroups: NotRequired[ReadOnly[Sequence[FilterGroupTypeDef]]]
-    ColumnConfigurations: NotRequired[ReadOnly[Sequence[ColumnConfigurationTypeDef]]]
-    AnalysisDefaults: NotRequired[AnalysisDefaultsTypeDef]
-    Options: NotRequired[ReadOnly[AssetOptionsTypeDef]]
-    QueryExecutionOptions: NotRequired[QueryExecutionOptionsTypeDef]
-    StaticFiles: NotRequired[ReadOnly[Sequence[StaticFileTypeDef]]]
-
-
-class TemplateVersionSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    VersionNumber: NotRequired[int]
-    CreatedTime: NotRequired[datetime]
-    Status: NotRequired[ResourceStatusType]
-    Description: NotRequired[str]
-
-
-class TemplateVersionTypeDef(TypedDict):
-    CreatedTime: NotRequired[datetime]
-    Errors: NotRequired[list[TemplateErrorTypeDef]]
-    VersionNumber: NotRequired[int]
-    Status: NotRequired[ResourceStatusType]
-    DataSetConfigurations: NotRequired[list[DataSetConfigurationOutputTypeDef]]
-    Description: NotRequired[str]
-    SourceEntityArn: NotRequired[str]
-    ThemeArn: NotRequired[str]
-    Sheets: NotRequired[list[SheetTypeDef]]
-
-
-class TeradataParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Database: str
-
-
-class TextAreaControlDisplayOptionsTypeDef(TypedDict):
-    TitleOptions: NotRequired[LabelOptionsTypeDef]
-    PlaceholderOptions: NotRequired[TextControlPlaceholderOptionsTypeDef]
-    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
-
-
-class TextBoxInteractionOptionsTypeDef(TypedDict):
-    TextBoxMenuOption: NotRequired[TextBoxMenuOptionTypeDef]
-
-
-class TextBoxMenuOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class TextConditionalFormatOutputTypeDef(TypedDict):
-    BackgroundColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
-    TextColor: NotRequired[ConditionalFormattingColorOutputTypeDef]
-    Icon: NotRequired[ConditionalFormattingIconTypeDef]
-
-
-class TextConditionalFormatTypeDef(TypedDict):
-    BackgroundColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
-    TextColor: NotRequired[ReadOnly[ConditionalFormattingColorTypeDef]]
-    Icon: NotRequired[ConditionalFormattingIconTypeDef]
-
-
-class TextControlPlaceholderOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-
-
-class TextFieldControlDisplayOptionsTypeDef(TypedDict):
-    TitleOptions: NotRequired[LabelOptionsTypeDef]
-    PlaceholderOptions: NotRequired[TextControlPlaceholderOptionsTypeDef]
-    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
-
-
-class ThemeAliasTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    AliasName: NotRequired[str]
-    ThemeVersionNumber: NotRequired[int]
-
-
-class ThemeConfigurationOutputTypeDef(TypedDict):
-    DataColorPalette: NotRequired[DataColorPaletteOutputTypeDef]
-    UIColorPalette: NotRequired[UIColorPaletteTypeDef]
-    Sheet: NotRequired[SheetStyleTypeDef]
-    Typography: NotRequired[TypographyOutputTypeDef]
-
-
-class ThemeConfigurationTypeDef(TypedDict):
-    DataColorPalette: NotRequired[ReadOnly[DataColorPaletteTypeDef]]
-    UIColorPalette: NotRequired[UIColorPaletteTypeDef]
-    Sheet: NotRequired[SheetStyleTypeDef]
-    Typography: NotRequired[ReadOnly[TypographyTypeDef]]
-
-
-class ThemeErrorTypeDef(TypedDict):
-    Type: NotRequired[ThemeErrorTypeType]
-    Message: NotRequired[str]
-
-
-class ThemeSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    ThemeId: NotRequired[str]
-    LatestVersionNumber: NotRequired[int]
-    CreatedTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-
-
-class ThemeTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    ThemeId: NotRequired[str]
-    Version: NotRequired[ThemeVersionTypeDef]
-    CreatedTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-    Type: NotRequired[ThemeTypeType]
-
-
-class ThemeVersionSummaryTypeDef(TypedDict):
-    VersionNumber: NotRequired[int]
-    Arn: NotRequired[str]
-    Description: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    Status: NotRequired[ResourceStatusType]
-
-
-class ThemeVersionTypeDef(TypedDict):
-    VersionNumber: NotRequired[int]
-    Arn: NotRequired[str]
-    Description: NotRequired[str]
-    BaseThemeId: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    Configuration: NotRequired[ThemeConfigurationOutputTypeDef]
-    Errors: NotRequired[list[ThemeErrorTypeDef]]
-    Status: NotRequired[ResourceStatusType]
-
-
-class ThousandSeparatorOptionsTypeDef(TypedDict):
-    Symbol: NotRequired[NumericSeparatorSymbolType]
-    Visibility: NotRequired[VisibilityType]
-    GroupingStyle: NotRequired[DigitGroupingStyleType]
-
-
-class ThresholdAlertsConfigurationsTypeDef(TypedDict):
-    Enabled: bool
-
-
-class TileLayoutStyleTypeDef(TypedDict):
-    Gutter: NotRequired[GutterStyleTypeDef]
-    Margin: NotRequired[MarginStyleTypeDef]
-
-
-class TileStyleTypeDef(TypedDict):
-    BackgroundColor: NotRequired[str]
-    Border: NotRequired[BorderStyleTypeDef]
-    BorderRadius: NotRequired[str]
-    Padding: NotRequired[str]
-
-
-class TimeBasedForecastPropertiesTypeDef(TypedDict):
-    PeriodsForward: NotRequired[int]
-    PeriodsBackward: NotRequired[int]
-    UpperBoundary: NotRequired[float]
-    LowerBoundary: NotRequired[float]
-    PredictionInterval: NotRequired[int]
-    Seasonality: NotRequired[int]
-
-
-class TimeEqualityFilterOutputTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    Value: NotRequired[datetime]
-    ParameterName: NotRequired[str]
-    TimeGranularity: NotRequired[TimeGranularityType]
-    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
-    DefaultFilterControlConfiguration: NotRequired[
-        DefaultFilterControlConfigurationOutputTypeDef
-    ]
-
-
-class TimeEqualityFilterTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    Value: NotRequired[ReadOnly[datetime | str]]
-    ParameterName: NotRequired[str]
-    TimeGranularity: NotRequired[TimeGranularityType]
-    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
-    DefaultFilterControlConfiguration: NotRequired[
-        ReadOnly[DefaultFilterControlConfigurationTypeDef]
-    ]
-
-
-class TimeRangeDrillDownFilterOutputTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    RangeMinimum: datetime
-    RangeMaximum: datetime
-    TimeGranularity: TimeGranularityType
-
-
-class TimeRangeDrillDownFilterTypeDef(TypedDict):
-    Column: ColumnIdentifierTypeDef
-    RangeMinimum: ReadOnly[datetime | str]
-    RangeMaximum: ReadOnly[datetime | str]
-    TimeGranularity: TimeGranularityType
-
-
-class TimeRangeFilterOutputTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    IncludeMinimum: NotRequired[bool]
-    IncludeMaximum: NotRequired[bool]
-    RangeMinimumValue: NotRequired[TimeRangeFilterValueOutputTypeDef]
-    RangeMaximumValue: NotRequired[TimeRangeFilterValueOutputTypeDef]
-    NullOption: FilterNullOptionType
-    ExcludePeriodConfiguration: NotRequired[ExcludePeriodConfigurationTypeDef]
-    TimeGranularity: NotRequired[TimeGranularityType]
-    DefaultFilterControlConfiguration: NotRequired[
-        DefaultFilterControlConfigurationOutputTypeDef
-    ]
-
-
-class TimeRangeFilterTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    IncludeMinimum: NotRequired[bool]
-    IncludeMaximum: NotRequired[bool]
-    RangeMinimumValue: NotRequired[ReadOnly[TimeRangeFilterValueTypeDef]]
-    RangeMaximumValue: NotRequired[ReadOnly[TimeRangeFilterValueTypeDef]]
-    NullOption: FilterNullOptionType
-    ExcludePeriodConfiguration: NotRequired[ExcludePeriodConfigurationTypeDef]
-    TimeGranularity: NotRequired[TimeGranularityType]
-    DefaultFilterControlConfiguration: NotRequired[
-        ReadOnly[DefaultFilterControlConfigurationTypeDef]
-    ]
-
-
-class TimeRangeFilterValueOutputTypeDef(TypedDict):
-    StaticValue: NotRequired[datetime]
-    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
-    Parameter: NotRequired[str]
-
-
-class TimeRangeFilterValueTypeDef(TypedDict):
-    StaticValue: NotRequired[ReadOnly[datetime | str]]
-    RollingDate: NotRequired[RollingDateConfigurationTypeDef]
-    Parameter: NotRequired[str]
-
-
-class TooltipItemTypeDef(TypedDict):
-    FieldTooltipItem: NotRequired[FieldTooltipItemTypeDef]
-    ColumnTooltipItem: NotRequired[ColumnTooltipItemTypeDef]
-
-
-class TooltipOptionsOutputTypeDef(TypedDict):
-    TooltipVisibility: NotRequired[VisibilityType]
-    SelectedTooltipType: NotRequired[SelectedTooltipTypeType]
-    FieldBasedTooltip: NotRequired[FieldBasedTooltipOutputTypeDef]
-    SheetTooltip: NotRequired[SheetTooltipTypeDef]
-
-
-class TooltipOptionsTypeDef(TypedDict):
-    TooltipVisibility: NotRequired[VisibilityType]
-    SelectedTooltipType: NotRequired[SelectedTooltipTypeType]
-    FieldBasedTooltip: NotRequired[ReadOnly[FieldBasedTooltipTypeDef]]
-    SheetTooltip: NotRequired[SheetTooltipTypeDef]
-
-
-class TooltipSheetDefinitionOutputTypeDef(TypedDict):
-    SheetId: str
-    Name: NotRequired[str]
-    Visuals: NotRequired[list[VisualOutputTypeDef]]
-    TextBoxes: NotRequired[list[SheetTextBoxTypeDef]]
-    Images: NotRequired[list[SheetImageOutputTypeDef]]
-    Layouts: NotRequired[list[LayoutOutputTypeDef]]
-
-
-class TooltipSheetDefinitionTypeDef(TypedDict):
-    SheetId: str
-    Name: NotRequired[str]
-    Visuals: NotRequired[ReadOnly[Sequence[VisualTypeDef]]]
-    TextBoxes: NotRequired[ReadOnly[Sequence[SheetTextBoxTypeDef]]]
-    Images: NotRequired[ReadOnly[Sequence[SheetImageTypeDef]]]
-    Layouts: NotRequired[ReadOnly[Sequence[LayoutTypeDef]]]
-
-
-class TopBottomFilterOutputTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    Limit: NotRequired[int]
-    AggregationSortConfigurations: list[AggregationSortConfigurationTypeDef]
-    TimeGranularity: NotRequired[TimeGranularityType]
-    ParameterName: NotRequired[str]
-    DefaultFilterControlConfiguration: NotRequired[
-        DefaultFilterControlConfigurationOutputTypeDef
-    ]
-
-
-class TopBottomFilterTypeDef(TypedDict):
-    FilterId: str
-    Column: ColumnIdentifierTypeDef
-    Limit: NotRequired[int]
-    AggregationSortConfigurations: ReadOnly[
-        Sequence[AggregationSortConfigurationTypeDef]
-    ]
-    TimeGranularity: NotRequired[TimeGranularityType]
-    ParameterName: NotRequired[str]
-    DefaultFilterControlConfiguration: NotRequired[
-        ReadOnly[DefaultFilterControlConfigurationTypeDef]
-    ]
-
-
-class TopBottomMoversComputationTypeDef(TypedDict):
-    ComputationId: str
-    Name: NotRequired[str]
-    Time: NotRequired[DimensionFieldTypeDef]
-    Category: NotRequired[DimensionFieldTypeDef]
-    Value: NotRequired[MeasureFieldTypeDef]
-    MoverSize: NotRequired[int]
-    SortOrder: NotRequired[TopBottomSortOrderType]
-    Type: TopBottomComputationTypeType
-
-
-class TopBottomRankedComputationTypeDef(TypedDict):
-    ComputationId: str
-    Name: NotRequired[str]
-    Category: NotRequired[DimensionFieldTypeDef]
-    Value: NotRequired[MeasureFieldTypeDef]
-    ResultSize: NotRequired[int]
-    Type: TopBottomComputationTypeType
-
-
-class TopicCalculatedFieldOutputTypeDef(TypedDict):
-    CalculatedFieldName: str
-    CalculatedFieldDescription: NotRequired[str]
-    Expression: str
-    CalculatedFieldSynonyms: NotRequired[list[str]]
-    IsIncludedInTopic: NotRequired[bool]
-    DisableIndexing: NotRequired[bool]
-    ColumnDataRole: NotRequired[ColumnDataRoleType]
-    TimeGranularity: NotRequired[TopicTimeGranularityType]
-    DefaultFormatting: NotRequired[DefaultFormattingTypeDef]
-    Aggregation: NotRequired[DefaultAggregationType]
-    ComparativeOrder: NotRequired[ComparativeOrderOutputTypeDef]
-    SemanticType: NotRequired[SemanticTypeOutputTypeDef]
-    AllowedAggregations: NotRequired[list[AuthorSpecifiedAggregationType]]
-    NotAllowedAggregations: NotRequired[list[AuthorSpecifiedAggregationType]]
-    NeverAggregateInFilter: NotRequired[bool]
-    CellValueSynonyms: NotRequired[list[CellValueSynonymOutputTypeDef]]
-    NonAdditive: NotRequired[bool]
-
-
-class TopicCalculatedFieldTypeDef(TypedDict):
-    CalculatedFieldName: str
-    CalculatedFieldDescription: NotRequired[str]
-    Expression: str
-    CalculatedFieldSynonyms: NotRequired[ReadOnly[Sequence[str]]]
-    IsIncludedInTopic: NotRequired[bool]
-    DisableIndexing: NotRequired[bool]
-    ColumnDataRole: NotRequired[ColumnDataRoleType]
-    TimeGranularity: NotRequired[TopicTimeGranularityType]
-    DefaultFormatting: NotRequired[DefaultFormattingTypeDef]
-    Aggregation: NotRequired[DefaultAggregationType]
-    ComparativeOrder: NotRequired[ReadOnly[ComparativeOrderTypeDef]]
-    SemanticType: NotRequired[ReadOnly[SemanticTypeTypeDef]]
-    AllowedAggregations: NotRequired[ReadOnly[Sequence[AuthorSpecifiedAggregationType]]]
-    NotAllowedAggregations: NotRequired[
-        ReadOnly[Sequence[AuthorSpecifiedAggregationType]]
-    ]
-    NeverAggregateInFilter: NotRequired[bool]
-    CellValueSynonyms: NotRequired[ReadOnly[Sequence[CellValueSynonymTypeDef]]]
-    NonAdditive: NotRequired[bool]
-
-
-class TopicCategoryFilterConstantOutputTypeDef(TypedDict):
-    ConstantType: NotRequired[ConstantTypeType]
-    SingularConstant: NotRequired[str]
-    CollectiveConstant: NotRequired[CollectiveConstantOutputTypeDef]
-
-
-class TopicCategoryFilterConstantTypeDef(TypedDict):
-    ConstantType: NotRequired[ConstantTypeType]
-    SingularConstant: NotRequired[str]
-    CollectiveConstant: NotRequired[ReadOnly[CollectiveConstantTypeDef]]
-
-
-class TopicCategoryFilterOutputTypeDef(TypedDict):
-    CategoryFilterFunction: NotRequired[CategoryFilterFunctionType]
-    CategoryFilterType: NotRequired[CategoryFilterTypeType]
-    Constant: NotRequired[TopicCategoryFilterConstantOutputTypeDef]
-    Inverse: NotRequired[bool]
-
-
-class TopicCategoryFilterTypeDef(TypedDict):
-    CategoryFilterFunction: NotRequired[CategoryFilterFunctionType]
-    CategoryFilterType: NotRequired[CategoryFilterTypeType]
-    Constant: NotRequired[ReadOnly[TopicCategoryFilterConstantTypeDef]]
-    Inverse: NotRequired[bool]
-
-
-class TopicColumnOutputTypeDef(TypedDict):
-    ColumnName: str
-    ColumnFriendlyName: NotRequired[str]
-    ColumnDescription: NotRequired[str]
-    ColumnSynonyms: NotRequired[list[str]]
-    ColumnDataRole: NotRequired[ColumnDataRoleType]
-    Aggregation: NotRequired[DefaultAggregationType]
-    IsIncludedInTopic: NotRequired[bool]
-    DisableIndexing: NotRequired[bool]
-    ComparativeOrder: NotRequired[ComparativeOrderOutputTypeDef]
-    SemanticType: NotRequired[SemanticTypeOutputTypeDef]
-    TimeGranularity: NotRequired[TopicTimeGranularityType]
-    AllowedAggregations: NotRequired[list[AuthorSpecifiedAggregationType]]
-    NotAllowedAggregations: NotRequired[list[AuthorSpecifiedAggregationType]]
-    DefaultFormatting: NotRequired[DefaultFormattingTypeDef]
-    NeverAggregateInFilter: NotRequired[bool]
-    CellValueSynonyms: NotRequired[list[CellValueSynonymOutputTypeDef]]
-    NonAdditive: NotRequired[bool]
-
-
-class TopicColumnTypeDef(TypedDict):
-    ColumnName: str
-    ColumnFriendlyName: NotRequired[str]
-    ColumnDescription: NotRequired[str]
-    ColumnSynonyms: NotRequired[ReadOnly[Sequence[str]]]
-    ColumnDataRole: NotRequired[ColumnDataRoleType]
-    Aggregation: NotRequired[DefaultAggregationType]
-    IsIncludedInTopic: NotRequired[bool]
-    DisableIndexing: NotRequired[bool]
-    ComparativeOrder: NotRequired[ReadOnly[ComparativeOrderTypeDef]]
-    SemanticType: NotRequired[ReadOnly[SemanticTypeTypeDef]]
-    TimeGranularity: NotRequired[TopicTimeGranularityType]
-    AllowedAggregations: NotRequired[ReadOnly[Sequence[AuthorSpecifiedAggregationType]]]
-    NotAllowedAggregations: NotRequired[
-        ReadOnly[Sequence[AuthorSpecifiedAggregationType]]
-    ]
-    DefaultFormatting: NotRequired[DefaultFormattingTypeDef]
-    NeverAggregateInFilter: NotRequired[bool]
-    CellValueSynonyms: NotRequired[ReadOnly[Sequence[CellValueSynonymTypeDef]]]
-    NonAdditive: NotRequired[bool]
-
-
-class TopicConfigOptionsTypeDef(TypedDict):
-    QBusinessInsightsEnabled: NotRequired[bool]
-
-
-class TopicConstantValueOutputTypeDef(TypedDict):
-    ConstantType: NotRequired[ConstantTypeType]
-    Value: NotRequired[str]
-    Minimum: NotRequired[str]
-    Maximum: NotRequired[str]
-    ValueList: NotRequired[list[CollectiveConstantEntryTypeDef]]
-
-
-class TopicConstantValueTypeDef(TypedDict):
-    ConstantType: NotRequired[ConstantTypeType]
-    Value: NotRequired[str]
-    Minimum: NotRequired[str]
-    Maximum: NotRequired[str]
-    ValueList: NotRequired[ReadOnly[Sequence[CollectiveConstantEntryTypeDef]]]
-
-
-class TopicDateRangeFilterTypeDef(TypedDict):
-    Inclusive: NotRequired[bool]
-    Constant: NotRequired[TopicRangeFilterConstantTypeDef]
-
-
-class TopicDetailsOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    UserExperienceVersion: NotRequired[TopicUserExperienceVersionType]
-    DataSets: NotRequired[list[DatasetMetadataOutputTypeDef]]
-    ConfigOptions: NotRequired[TopicConfigOptionsTypeDef]
-
-
-class TopicDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    UserExperienceVersion: NotRequired[TopicUserExperienceVersionType]
-    DataSets: NotRequired[ReadOnly[Sequence[DatasetMetadataTypeDef]]]
-    ConfigOptions: NotRequired[TopicConfigOptionsTypeDef]
-
-
-class TopicFilterOutputTypeDef(TypedDict):
-    FilterDescription: NotRequired[str]
-    FilterClass: NotRequired[FilterClassType]
-    FilterName: str
-    FilterSynonyms: NotRequired[list[str]]
-    OperandFieldName: str
-    FilterType: NotRequired[NamedFilterTypeType]
-    CategoryFilter: NotRequired[TopicCategoryFilterOutputTypeDef]
-    NumericEqualityFilter: NotRequired[TopicNumericEqualityFilterTypeDef]
-    NumericRangeFilter: NotRequired[TopicNumericRangeFilterTypeDef]
-    DateRangeFilter: NotRequired[TopicDateRangeFilterTypeDef]
-    RelativeDateFilter: NotRequired[TopicRelativeDateFilterTypeDef]
-    NullFilter: NotRequired[TopicNullFilterTypeDef]
-
-
-class TopicFilterTypeDef(TypedDict):
-    FilterDescription: NotRequired[str]
-    FilterClass: NotRequired[FilterClassType]
-    FilterName: str
-    FilterSynonyms: NotRequired[ReadOnly[Sequence[str]]]
-    OperandFieldName: str
-    FilterType: NotRequired[NamedFilterTypeType]
-    CategoryFilter: NotRequired[ReadOnly[TopicCategoryFilterTypeDef]]
-    NumericEqualityFilter: NotRequired[TopicNumericEqualityFilterTypeDef]
-    NumericRangeFilter: NotRequired[TopicNumericRangeFilterTypeDef]
-    DateRangeFilter: NotRequired[TopicDateRangeFilterTypeDef]
-    RelativeDateFilter: NotRequired[TopicRelativeDateFilterTypeDef]
-    NullFilter: NotRequired[TopicNullFilterTypeDef]
-
-
-class TopicIRComparisonMethodTypeDef(TypedDict):
-    Type: NotRequired[ComparisonMethodTypeType]
-    Period: NotRequired[TopicTimeGranularityType]
-    WindowSize: NotRequired[int]
-
-
-class TopicIRContributionAnalysisOutputTypeDef(TypedDict):
-    Factors: NotRequired[list[ContributionAnalysisFactorTypeDef]]
-    TimeRanges: NotRequired[ContributionAnalysisTimeRangesOutputTypeDef]
-    Direction: NotRequired[ContributionAnalysisDirectionType]
-    SortType: NotRequired[ContributionAnalysisSortTypeType]
-
-
-class TopicIRContributionAnalysisTypeDef(TypedDict):
-    Factors: NotRequired[ReadOnly[Sequence[ContributionAnalysisFactorTypeDef]]]
-    TimeRanges: NotRequired[ReadOnly[ContributionAnalysisTimeRangesTypeDef]]
-    Direction: NotRequired[ContributionAnalysisDirectionType]
-    SortType: NotRequired[ContributionAnalysisSortTypeType]
-
-
-class TopicIRFilterOptionOutputTypeDef(TypedDict):
-    FilterType: NotRequired[TopicIRFilterTypeType]
-    FilterClass: NotRequired[FilterClassType]
-    OperandField: NotRequired[IdentifierTypeDef]
-    Function: NotRequired[TopicIRFilterFunctionType]
-    Constant: NotRequired[TopicConstantValueOutputTypeDef]
-    Inverse: NotRequired[bool]
-    NullFilter: NotRequired[NullFilterOptionType]
-    Aggregation: NotRequired[AggTypeType]
-    AggregationFunctionParameters: NotRequired[dict[str, str]]
-    AggregationPartitionBy: NotRequired[list[AggregationPartitionByTypeDef]]
-    Range: NotRequired[TopicConstantValueOutputTypeDef]
-    Inclusive: NotRequired[bool]
-    TimeGranularity: NotRequired[TimeGranularityType]
-    LastNextOffset: NotRequired[TopicConstantValueOutputTypeDef]
-    AggMetrics: NotRequired[list[FilterAggMetricsTypeDef]]
-    TopBottomLimit: NotRequired[TopicConstantValueOutputTypeDef]
-    SortDirection: NotRequired[TopicSortDirectionType]
-    Anchor: NotRequired[AnchorTypeDef]
-
-
-class TopicIRFilterOptionTypeDef(TypedDict):
-    FilterType: NotRequired[TopicIRFilterTypeType]
-    FilterClass: NotRequired[FilterClassType]
-    OperandField: NotRequired[IdentifierTypeDef]
-    Function: NotRequired[TopicIRFilterFunctionType]
-    Constant: NotRequired[ReadOnly[TopicConstantValueTypeDef]]
-    Inverse: NotRequired[bool]
-    NullFilter: NotRequired[NullFilterOptionType]
-    Aggregation: NotRequired[AggTypeType]
-    AggregationFunctionParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    AggregationPartitionBy: NotRequired[
-        ReadOnly[Sequence[AggregationPartitionByTypeDef]]
-    ]
-    Range: NotRequired[ReadOnly[TopicConstantValueTypeDef]]
-    Inclusive: NotRequired[bool]
-    TimeGranularity: NotRequired[TimeGranularityType]
-    LastNextOffset: NotRequired[ReadOnly[TopicConstantValueTypeDef]]
-    AggMetrics: NotRequired[ReadOnly[Sequence[FilterAggMetricsTypeDef]]]
-    TopBottomLimit: NotRequired[ReadOnly[TopicConstantValueTypeDef]]
-    SortDirection: NotRequired[TopicSortDirectionType]
-    Anchor: NotRequired[AnchorTypeDef]
-
-
-class TopicIRGroupByTypeDef(TypedDict):
-    FieldName: NotRequired[IdentifierTypeDef]
-    TimeGranularity: NotRequired[TopicTimeGranularityType]
-    Sort: NotRequired[TopicSortClauseTypeDef]
-    DisplayFormat: NotRequired[DisplayFormatType]
-    DisplayFormatOptions: NotRequired[DisplayFormatOptionsTypeDef]
-    NamedEntity: NotRequired[NamedEntityRefTypeDef]
-
-
-class TopicIRMetricOutputTypeDef(TypedDict):
-    MetricId: NotRequired[IdentifierTypeDef]
-    Function: NotRequired[AggFunctionOutputTypeDef]
-    Operands: NotRequired[list[IdentifierTypeDef]]
-    ComparisonMethod: NotRequired[TopicIRComparisonMethodTypeDef]
-    Expression: NotRequired[str]
-    CalculatedFieldReferences: NotRequired[list[IdentifierTypeDef]]
-    DisplayFormat: NotRequired[DisplayFormatType]
-    DisplayFormatOptions: NotRequired[DisplayFormatOptionsTypeDef]
-    NamedEntity: NotRequired[NamedEntityRefTypeDef]
-
-
-class TopicIRMetricTypeDef(TypedDict):
-    MetricId: NotRequired[IdentifierTypeDef]
-    Function: NotRequired[ReadOnly[AggFunctionTypeDef]]
-    Operands: NotRequired[ReadOnly[Sequence[IdentifierTypeDef]]]
-    ComparisonMethod: NotRequired[TopicIRComparisonMethodTypeDef]
-    Expression: NotRequired[str]
-    CalculatedFieldReferences: NotRequired[ReadOnly[Sequence[IdentifierTypeDef]]]
-    DisplayFormat: NotRequired[DisplayFormatType]
-    DisplayFormatOptions: NotRequired[DisplayFormatOptionsTypeDef]
-    NamedEntity: NotRequired[NamedEntityRefTypeDef]
-
-
-class TopicIROutputTypeDef(TypedDict):
-    Metrics: NotRequired[list[TopicIRMetricOutputTypeDef]]
-    GroupByList: NotRequired[list[TopicIRGroupByTypeDef]]
-    Filters: NotRequired[list[list[TopicIRFilterOptionOutputTypeDef]]]
-    Sort: NotRequired[TopicSortClauseTypeDef]
-    ContributionAnalysis: NotRequired[TopicIRContributionAnalysisOutputTypeDef]
-    Visual: NotRequired[VisualOptionsTypeDef]
-
-
-class TopicIRTypeDef(TypedDict):
-    Metrics: NotRequired[ReadOnly[Sequence[TopicIRMetricTypeDef]]]
-    GroupByList: NotRequired[ReadOnly[Sequence[TopicIRGroupByTypeDef]]]
-    Filters: NotRequired[ReadOnly[Sequence[Sequence[TopicIRFilterOptionTypeDef]]]]
-    Sort: NotRequired[TopicSortClauseTypeDef]
-    ContributionAnalysis: NotRequired[ReadOnly[TopicIRContributionAnalysisTypeDef]]
-    Visual: NotRequired[VisualOptionsTypeDef]
-
-
-class TopicNamedEntityOutputTypeDef(TypedDict):
-    EntityName: str
-    EntityDescription: NotRequired[str]
-    EntitySynonyms: NotRequired[list[str]]
-    SemanticEntityType: NotRequired[SemanticEntityTypeOutputTypeDef]
-    Definition: NotRequired[list[NamedEntityDefinitionOutputTypeDef]]
-
-
-class TopicNamedEntityTypeDef(TypedDict):
-    EntityName: str
-    EntityDescription: NotRequired[str]
-    EntitySynonyms: NotRequired[ReadOnly[Sequence[str]]]
-    SemanticEntityType: NotRequired[ReadOnly[SemanticEntityTypeTypeDef]]
-    Definition: NotRequired[ReadOnly[Sequence[NamedEntityDefinitionTypeDef]]]
-
-
-class TopicNullFilterTypeDef(TypedDict):
-    NullFilterType: NotRequired[NullFilterTypeType]
-    Constant: NotRequired[TopicSingularFilterConstantTypeDef]
-    Inverse: NotRequired[bool]
-
-
-class TopicNumericEqualityFilterTypeDef(TypedDict):
-    Constant: NotRequired[TopicSingularFilterConstantTypeDef]
-    Aggregation: NotRequired[NamedFilterAggTypeType]
-
-
-class TopicNumericRangeFilterTypeDef(TypedDict):
-    Inclusive: NotRequired[bool]
-    Constant: NotRequired[TopicRangeFilterConstantTypeDef]
-    Aggregation: NotRequired[NamedFilterAggTypeType]
-
-
-class TopicRangeFilterConstantTypeDef(TypedDict):
-    ConstantType: NotRequired[ConstantTypeType]
-    RangeConstant: NotRequired[RangeConstantTypeDef]
-
-
-class TopicRefreshDetailsTypeDef(TypedDict):
-    RefreshArn: NotRequired[str]
-    RefreshId: NotRequired[str]
-    RefreshStatus: NotRequired[TopicRefreshStatusType]
-
-
-class TopicRefreshScheduleOutputTypeDef(TypedDict):
-    IsEnabled: bool
-    BasedOnSpiceSchedule: bool
-    StartingAt: NotRequired[datetime]
-    Timezone: NotRequired[str]
-    RepeatAt: NotRequired[str]
-    TopicScheduleType: NotRequired[TopicScheduleTypeType]
-
-
-class TopicRefreshScheduleSummaryTypeDef(TypedDict):
-    DatasetId: NotRequired[str]
-    DatasetArn: NotRequired[str]
-    DatasetName: NotRequired[str]
-    RefreshSchedule: NotRequired[TopicRefreshScheduleOutputTypeDef]
-
-
-class TopicRefreshScheduleTypeDef(TypedDict):
-    IsEnabled: bool
-    BasedOnSpiceSchedule: bool
-    StartingAt: NotRequired[ReadOnly[datetime | str]]
-    Timezone: NotRequired[str]
-    RepeatAt: NotRequired[str]
-    TopicScheduleType: NotRequired[TopicScheduleTypeType]
-
-
-class TopicRelativeDateFilterTypeDef(TypedDict):
-    TimeGranularity: NotRequired[TopicTimeGranularityType]
-    RelativeDateFilterFunction: NotRequired[TopicRelativeDateFilterFunctionType]
-    Constant: NotRequired[TopicSingularFilterConstantTypeDef]
-
-
-class TopicReviewedAnswerTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    AnswerId: str
-    DatasetArn: str
-    Question: str
-    Mir: NotRequired[TopicIROutputTypeDef]
-    PrimaryVisual: NotRequired[TopicVisualOutputTypeDef]
-    Template: NotRequired[TopicTemplateOutputTypeDef]
-
-
-class TopicSearchFilterTypeDef(TypedDict):
-    Operator: TopicFilterOperatorType
-    Name: TopicFilterAttributeType
-    Value: str
-
-
-class TopicSingularFilterConstantTypeDef(TypedDict):
-    ConstantType: NotRequired[ConstantTypeType]
-    SingularConstant: NotRequired[str]
-
-
-class TopicSortClauseTypeDef(TypedDict):
-    Operand: NotRequired[IdentifierTypeDef]
-    SortDirection: NotRequired[TopicSortDirectionType]
-
-
-class TopicSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    TopicId: NotRequired[str]
-    Name: NotRequired[str]
-    UserExperienceVersion: NotRequired[TopicUserExperienceVersionType]
-
-
-class TopicTemplateOutputTypeDef(TypedDict):
-    TemplateType: NotRequired[str]
-    Slots: NotRequired[list[SlotTypeDef]]
-
-
-class TopicTemplateTypeDef(TypedDict):
-    TemplateType: NotRequired[str]
-    Slots: NotRequired[ReadOnly[Sequence[SlotTypeDef]]]
-
-
-class TopicVisualOutputTypeDef(TypedDict):
-    VisualId: NotRequired[str]
-    Role: NotRequired[VisualRoleType]
-    Ir: NotRequired[TopicIROutputTypeDef]
-    SupportingVisuals: NotRequired[list[TopicVisualOutputTypeDef]]
-
-
-class TopicVisualTypeDef(TypedDict):
-    VisualId: NotRequired[str]
-    Role: NotRequired[VisualRoleType]
-    Ir: NotRequired[ReadOnly[TopicIRTypeDef]]
-    SupportingVisuals: NotRequired[ReadOnly[Sequence[TopicVisualTypeDef]]]
-
-
-class TotalAggregationComputationTypeDef(TypedDict):
-    ComputationId: str
-    Name: NotRequired[str]
-    Value: NotRequired[MeasureFieldTypeDef]
-
-
-class TotalAggregationFunctionTypeDef(TypedDict):
-    SimpleTotalAggregationFunction: NotRequired[SimpleTotalAggregationFunctionType]
-
-
-class TotalAggregationOptionTypeDef(TypedDict):
-    FieldId: str
-    TotalAggregationFunction: TotalAggregationFunctionTypeDef
-
-
-class TotalOptionsOutputTypeDef(TypedDict):
-    TotalsVisibility: NotRequired[VisibilityType]
-    Placement: NotRequired[TableTotalsPlacementType]
-    ScrollStatus: NotRequired[TableTotalsScrollStatusType]
-    CustomLabel: NotRequired[str]
-    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
-    TotalAggregationOptions: NotRequired[list[TotalAggregationOptionTypeDef]]
-
-
-class TotalOptionsTypeDef(TypedDict):
-    TotalsVisibility: NotRequired[VisibilityType]
-    Placement: NotRequired[TableTotalsPlacementType]
-    ScrollStatus: NotRequired[TableTotalsScrollStatusType]
-    CustomLabel: NotRequired[str]
-    TotalCellStyle: NotRequired[TableCellStyleTypeDef]
-    TotalAggregationOptions: NotRequired[
-        ReadOnly[Sequence[TotalAggregationOptionTypeDef]]
-    ]
-
-
-class TransformOperationOutputTypeDef(TypedDict):
-    ProjectOperation: NotRequired[ProjectOperationOutputTypeDef]
-    FilterOperation: NotRequired[FilterOperationOutputTypeDef]
-    CreateColumnsOperation: NotRequired[CreateColumnsOperationOutputTypeDef]
-    RenameColumnOperation: NotRequired[RenameColumnOperationTypeDef]
-    CastColumnTypeOperation: NotRequired[CastColumnTypeOperationTypeDef]
-    TagColumnOperation: NotRequired[TagColumnOperationOutputTypeDef]
-    UntagColumnOperation: NotRequired[UntagColumnOperationOutputTypeDef]
-    OverrideDatasetParameterOperation: NotRequired[
-        OverrideDatasetParameterOperationOutputTypeDef
-    ]
-
-
-class TransformOperationSourceOutputTypeDef(TypedDict):
-    TransformOperationId: str
-    ColumnIdMappings: NotRequired[list[DataSetColumnIdMappingTypeDef]]
-
-
-class TransformOperationSourceTypeDef(TypedDict):
-    TransformOperationId: str
-    ColumnIdMappings: NotRequired[ReadOnly[Sequence[DataSetColumnIdMappingTypeDef]]]
-
-
-class TransformOperationTypeDef(TypedDict):
-    ProjectOperation: NotRequired[ReadOnly[ProjectOperationTypeDef]]
-    FilterOperation: NotRequired[ReadOnly[FilterOperationTypeDef]]
-    CreateColumnsOperation: NotRequired[ReadOnly[CreateColumnsOperationTypeDef]]
-    RenameColumnOperation: NotRequired[RenameColumnOperationTypeDef]
-    CastColumnTypeOperation: NotRequired[CastColumnTypeOperationTypeDef]
-    TagColumnOperation: NotRequired[ReadOnly[TagColumnOperationTypeDef]]
-    UntagColumnOperation: NotRequired[ReadOnly[UntagColumnOperationTypeDef]]
-    OverrideDatasetParameterOperation: NotRequired[
-        ReadOnly[OverrideDatasetParameterOperationTypeDef]
-    ]
-
-
-class TransformStepOutputTypeDef(TypedDict):
-    ImportTableStep: NotRequired[ImportTableOperationOutputTypeDef]
-    ProjectStep: NotRequired[ProjectOperationOutputTypeDef]
-    FiltersStep: NotRequired[FiltersOperationOutputTypeDef]
-    CreateColumnsStep: NotRequired[CreateColumnsOperationOutputTypeDef]
-    RenameColumnsStep: NotRequired[RenameColumnsOperationOutputTypeDef]
-    CastColumnTypesStep: NotRequired[CastColumnTypesOperationOutputTypeDef]
-    JoinStep: NotRequired[JoinOperationOutputTypeDef]
-    AggregateStep: NotRequired[AggregateOperationOutputTypeDef]
-    PivotStep: NotRequired[PivotOperationOutputTypeDef]
-    UnpivotStep: NotRequired[UnpivotOperationOutputTypeDef]
-    AppendStep: NotRequired[AppendOperationOutputTypeDef]
-
-
-class TransformStepTypeDef(TypedDict):
-    ImportTableStep: NotRequired[ReadOnly[ImportTableOperationTypeDef]]
-    ProjectStep: NotRequired[ReadOnly[ProjectOperationTypeDef]]
-    FiltersStep: NotRequired[ReadOnly[FiltersOperationTypeDef]]
-    CreateColumnsStep: NotRequired[ReadOnly[CreateColumnsOperationTypeDef]]
-    RenameColumnsStep: NotRequired[ReadOnly[RenameColumnsOperationTypeDef]]
-    CastColumnTypesStep: NotRequired[ReadOnly[CastColumnTypesOperationTypeDef]]
-    JoinStep: NotRequired[ReadOnly[JoinOperationTypeDef]]
-    AggregateStep: NotRequired[ReadOnly[AggregateOperationTypeDef]]
-    PivotStep: NotRequired[ReadOnly[PivotOperationTypeDef]]
-    UnpivotStep: NotRequired[ReadOnly[UnpivotOperationTypeDef]]
-    AppendStep: NotRequired[ReadOnly[AppendOperationTypeDef]]
-
-
-class TransposedTableOptionTypeDef(TypedDict):
-    ColumnIndex: NotRequired[int]
-    ColumnWidth: NotRequired[str]
-    ColumnType: TransposedColumnTypeType
-
-
-class TreeMapAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Groups: NotRequired[list[DimensionFieldTypeDef]]
-    Sizes: NotRequired[list[MeasureFieldTypeDef]]
-    Colors: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class TreeMapAggregatedFieldWellsTypeDef(TypedDict):
-    Groups: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Sizes: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    Colors: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class TreeMapConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[TreeMapFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[TreeMapSortConfigurationOutputTypeDef]
-    GroupLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    SizeLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    ColorLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    ColorScale: NotRequired[ColorScaleOutputTypeDef]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    Tooltip: NotRequired[TooltipOptionsOutputTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class TreeMapConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[TreeMapFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[TreeMapSortConfigurationTypeDef]]
-    GroupLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    SizeLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    ColorLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    ColorScale: NotRequired[ReadOnly[ColorScaleTypeDef]]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    Tooltip: NotRequired[ReadOnly[TooltipOptionsTypeDef]]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class TreeMapFieldWellsOutputTypeDef(TypedDict):
-    TreeMapAggregatedFieldWells: NotRequired[TreeMapAggregatedFieldWellsOutputTypeDef]
-
-
-class TreeMapFieldWellsTypeDef(TypedDict):
-    TreeMapAggregatedFieldWells: NotRequired[
-        ReadOnly[TreeMapAggregatedFieldWellsTypeDef]
-    ]
-
-
-class TreeMapSortConfigurationOutputTypeDef(TypedDict):
-    TreeMapSort: NotRequired[list[FieldSortOptionsTypeDef]]
-    TreeMapGroupItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class TreeMapSortConfigurationTypeDef(TypedDict):
-    TreeMapSort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    TreeMapGroupItemsLimitConfiguration: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class TreeMapVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[TreeMapConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class TreeMapVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[TreeMapConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class TrendArrowOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-
-
-class TrinoParametersTypeDef(TypedDict):
-    Host: str
-    Port: int
-    Catalog: str
-
-
-class TwitterParametersTypeDef(TypedDict):
-    Query: str
-    MaxRows: int
-
-
-class TypographyOutputTypeDef(TypedDict):
-    FontFamilies: NotRequired[list[FontTypeDef]]
-    AxisTitleFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    AxisLabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    LegendTitleFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    LegendValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    DataLabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    VisualTitleFontConfiguration: NotRequired[VisualTitleFontConfigurationTypeDef]
-    VisualSubtitleFontConfiguration: NotRequired[VisualSubtitleFontConfigurationTypeDef]
-    ControlTitleFontConfiguration: NotRequired[ControlTitleFontConfigurationTypeDef]
-
-
-class TypographyTypeDef(TypedDict):
-    FontFamilies: NotRequired[ReadOnly[Sequence[FontTypeDef]]]
-    AxisTitleFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    AxisLabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    LegendTitleFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    LegendValueFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    DataLabelFontConfiguration: NotRequired[FontConfigurationTypeDef]
-    VisualTitleFontConfiguration: NotRequired[VisualTitleFontConfigurationTypeDef]
-    VisualSubtitleFontConfiguration: NotRequired[VisualSubtitleFontConfigurationTypeDef]
-    ControlTitleFontConfiguration: NotRequired[ControlTitleFontConfigurationTypeDef]
-
-
-class UIColorPaletteTypeDef(TypedDict):
-    PrimaryForeground: NotRequired[str]
-    PrimaryBackground: NotRequired[str]
-    SecondaryForeground: NotRequired[str]
-    SecondaryBackground: NotRequired[str]
-    Accent: NotRequired[str]
-    AccentForeground: NotRequired[str]
-    Danger: NotRequired[str]
-    DangerForeground: NotRequired[str]
-    Warning: NotRequired[str]
-    WarningForeground: NotRequired[str]
-    Success: NotRequired[str]
-    SuccessForeground: NotRequired[str]
-    Dimension: NotRequired[str]
-    DimensionForeground: NotRequired[str]
-    Measure: NotRequired[str]
-    MeasureForeground: NotRequired[str]
-
-
-class UnaggregatedFieldTypeDef(TypedDict):
-    FieldId: str
-    Column: ColumnIdentifierTypeDef
-    FormatConfiguration: NotRequired[FormatConfigurationTypeDef]
-
-
-class UniqueKeyOutputTypeDef(TypedDict):
-    ColumnNames: list[str]
-
-
-class UniqueKeyTypeDef(TypedDict):
-    ColumnNames: ReadOnly[Sequence[str]]
-
-
-class UniqueValuesComputationTypeDef(TypedDict):
-    ComputationId: str
-    Name: NotRequired[str]
-    Category: NotRequired[DimensionFieldTypeDef]
-
-
-class UnpivotOperationOutputTypeDef(TypedDict):
-    Alias: str
-    Source: TransformOperationSourceOutputTypeDef
-    ColumnsToUnpivot: list[ColumnToUnpivotTypeDef]
-    UnpivotedLabelColumnName: str
-    UnpivotedLabelColumnId: str
-    UnpivotedValueColumnName: str
-    UnpivotedValueColumnId: str
-
-
-class UnpivotOperationTypeDef(TypedDict):
-    Alias: str
-    Source: ReadOnly[TransformOperationSourceTypeDef]
-    ColumnsToUnpivot: ReadOnly[Sequence[ColumnToUnpivotTypeDef]]
-    UnpivotedLabelColumnName: str
-    UnpivotedLabelColumnId: str
-    UnpivotedValueColumnName: str
-    UnpivotedValueColumnId: str
-
-
-class UntagColumnOperationOutputTypeDef(TypedDict):
-    ColumnName: str
-    TagNames: list[ColumnTagNameType]
-
-
-class UntagColumnOperationTypeDef(TypedDict):
-    ColumnName: str
-    TagNames: ReadOnly[Sequence[ColumnTagNameType]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -15656,454 +16108,3 @@ class UpdateVPCConnectionResponseTypeDef(TypedDict):
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UploadSettingsTypeDef(TypedDict):
-    Format: NotRequired[FileFormatType]
-    StartFromRow: NotRequired[int]
-    ContainsHeader: NotRequired[bool]
-    TextQualifier: NotRequired[TextQualifierType]
-    Delimiter: NotRequired[str]
-    CustomCellAddressRange: NotRequired[str]
-
-
-class UploadedDocumentMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class UserIdentifierTypeDef(TypedDict):
-    UserName: NotRequired[str]
-    Email: NotRequired[str]
-    UserArn: NotRequired[str]
-
-
-class UserTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    UserName: NotRequired[str]
-    Email: NotRequired[str]
-    Role: NotRequired[UserRoleType]
-    IdentityType: NotRequired[IdentityTypeType]
-    Active: NotRequired[bool]
-    PrincipalId: NotRequired[str]
-    CustomPermissionsName: NotRequired[str]
-    ExternalLoginFederationProviderType: NotRequired[str]
-    ExternalLoginFederationProviderUrl: NotRequired[str]
-    ExternalLoginId: NotRequired[str]
-
-
-class VPCConnectionSummaryTypeDef(TypedDict):
-    VPCConnectionId: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    VPCId: NotRequired[str]
-    SecurityGroupIds: NotRequired[list[str]]
-    DnsResolvers: NotRequired[list[str]]
-    Status: NotRequired[VPCConnectionResourceStatusType]
-    AvailabilityStatus: NotRequired[VPCConnectionAvailabilityStatusType]
-    NetworkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
-    RoleArn: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-
-
-class VPCConnectionTypeDef(TypedDict):
-    VPCConnectionId: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    VPCId: NotRequired[str]
-    SecurityGroupIds: NotRequired[list[str]]
-    DnsResolvers: NotRequired[list[str]]
-    Status: NotRequired[VPCConnectionResourceStatusType]
-    AvailabilityStatus: NotRequired[VPCConnectionAvailabilityStatusType]
-    NetworkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
-    RoleArn: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-
-
-class ValidationStrategyTypeDef(TypedDict):
-    Mode: ValidationStrategyModeType
-
-
-class ValueColumnConfigurationTypeDef(TypedDict):
-    AggregationFunction: NotRequired[DataPrepAggregationFunctionTypeDef]
-
-
-class VisibleRangeOptionsTypeDef(TypedDict):
-    PercentRange: NotRequired[PercentVisibleRangeTypeDef]
-
-
-class VisualAxisSortOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class VisualCustomActionDefaultsTypeDef(TypedDict):
-    highlightOperation: NotRequired[VisualHighlightOperationTypeDef]
-
-
-class VisualCustomActionOperationOutputTypeDef(TypedDict):
-    FilterOperation: NotRequired[CustomActionFilterOperationOutputTypeDef]
-    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
-    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
-    SetParametersOperation: NotRequired[CustomActionSetParametersOperationOutputTypeDef]
-
-
-class VisualCustomActionOperationTypeDef(TypedDict):
-    FilterOperation: NotRequired[ReadOnly[CustomActionFilterOperationTypeDef]]
-    NavigationOperation: NotRequired[CustomActionNavigationOperationTypeDef]
-    URLOperation: NotRequired[CustomActionURLOperationTypeDef]
-    SetParametersOperation: NotRequired[
-        ReadOnly[CustomActionSetParametersOperationTypeDef]
-    ]
-
-
-class VisualCustomActionOutputTypeDef(TypedDict):
-    CustomActionId: str
-    Name: str
-    Status: NotRequired[WidgetStatusType]
-    Trigger: VisualCustomActionTriggerType
-    ActionOperations: list[VisualCustomActionOperationOutputTypeDef]
-
-
-class VisualCustomActionTypeDef(TypedDict):
-    CustomActionId: str
-    Name: str
-    Status: NotRequired[WidgetStatusType]
-    Trigger: VisualCustomActionTriggerType
-    ActionOperations: ReadOnly[Sequence[VisualCustomActionOperationTypeDef]]
-
-
-class VisualCustomizationFieldsConfigurationOutputTypeDef(TypedDict):
-    Status: NotRequired[DashboardCustomizationStatusType]
-    AdditionalFields: NotRequired[list[ColumnIdentifierTypeDef]]
-
-
-class VisualCustomizationFieldsConfigurationTypeDef(TypedDict):
-    Status: NotRequired[DashboardCustomizationStatusType]
-    AdditionalFields: NotRequired[ReadOnly[Sequence[ColumnIdentifierTypeDef]]]
-
-
-class VisualHighlightOperationTypeDef(TypedDict):
-    Trigger: VisualHighlightTriggerType
-
-
-class VisualInteractionOptionsTypeDef(TypedDict):
-    VisualMenuOption: NotRequired[VisualMenuOptionTypeDef]
-    ContextMenuOption: NotRequired[ContextMenuOptionTypeDef]
-
-
-class VisualMenuOptionTypeDef(TypedDict):
-    AvailabilityStatus: NotRequired[DashboardBehaviorType]
-
-
-class VisualOptionsTypeDef(TypedDict):
-    type: NotRequired[str]
-
-
-class VisualOutputTypeDef(TypedDict):
-    TableVisual: NotRequired[TableVisualOutputTypeDef]
-    PivotTableVisual: NotRequired[PivotTableVisualOutputTypeDef]
-    BarChartVisual: NotRequired[BarChartVisualOutputTypeDef]
-    KPIVisual: NotRequired[KPIVisualOutputTypeDef]
-    PieChartVisual: NotRequired[PieChartVisualOutputTypeDef]
-    GaugeChartVisual: NotRequired[GaugeChartVisualOutputTypeDef]
-    LineChartVisual: NotRequired[LineChartVisualOutputTypeDef]
-    HeatMapVisual: NotRequired[HeatMapVisualOutputTypeDef]
-    TreeMapVisual: NotRequired[TreeMapVisualOutputTypeDef]
-    GeospatialMapVisual: NotRequired[GeospatialMapVisualOutputTypeDef]
-    FilledMapVisual: NotRequired[FilledMapVisualOutputTypeDef]
-    LayerMapVisual: NotRequired[LayerMapVisualOutputTypeDef]
-    FunnelChartVisual: NotRequired[FunnelChartVisualOutputTypeDef]
-    ScatterPlotVisual: NotRequired[ScatterPlotVisualOutputTypeDef]
-    ComboChartVisual: NotRequired[ComboChartVisualOutputTypeDef]
-    BoxPlotVisual: NotRequired[BoxPlotVisualOutputTypeDef]
-    WaterfallVisual: NotRequired[WaterfallVisualOutputTypeDef]
-    HistogramVisual: NotRequired[HistogramVisualOutputTypeDef]
-    WordCloudVisual: NotRequired[WordCloudVisualOutputTypeDef]
-    InsightVisual: NotRequired[InsightVisualOutputTypeDef]
-    SankeyDiagramVisual: NotRequired[SankeyDiagramVisualOutputTypeDef]
-    CustomContentVisual: NotRequired[CustomContentVisualOutputTypeDef]
-    EmptyVisual: NotRequired[EmptyVisualOutputTypeDef]
-    RadarChartVisual: NotRequired[RadarChartVisualOutputTypeDef]
-    PluginVisual: NotRequired[PluginVisualOutputTypeDef]
-
-
-class VisualPaletteOutputTypeDef(TypedDict):
-    ChartColor: NotRequired[str]
-    ColorMap: NotRequired[list[DataPathColorTypeDef]]
-
-
-class VisualPaletteTypeDef(TypedDict):
-    ChartColor: NotRequired[str]
-    ColorMap: NotRequired[ReadOnly[Sequence[DataPathColorTypeDef]]]
-
-
-class VisualSubtitleFontConfigurationTypeDef(TypedDict):
-    FontConfiguration: NotRequired[FontConfigurationTypeDef]
-    TextAlignment: NotRequired[HorizontalTextAlignmentType]
-    TextTransform: NotRequired[TextTransformType]
-
-
-class VisualSubtitleLabelOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    FormatText: NotRequired[LongFormatTextTypeDef]
-
-
-class VisualTitleFontConfigurationTypeDef(TypedDict):
-    FontConfiguration: NotRequired[FontConfigurationTypeDef]
-    TextAlignment: NotRequired[HorizontalTextAlignmentType]
-    TextTransform: NotRequired[TextTransformType]
-
-
-class VisualTitleLabelOptionsTypeDef(TypedDict):
-    Visibility: NotRequired[VisibilityType]
-    FormatText: NotRequired[ShortFormatTextTypeDef]
-
-
-class VisualTypeDef(TypedDict):
-    TableVisual: NotRequired[ReadOnly[TableVisualTypeDef]]
-    PivotTableVisual: NotRequired[ReadOnly[PivotTableVisualTypeDef]]
-    BarChartVisual: NotRequired[ReadOnly[BarChartVisualTypeDef]]
-    KPIVisual: NotRequired[ReadOnly[KPIVisualTypeDef]]
-    PieChartVisual: NotRequired[ReadOnly[PieChartVisualTypeDef]]
-    GaugeChartVisual: NotRequired[ReadOnly[GaugeChartVisualTypeDef]]
-    LineChartVisual: NotRequired[ReadOnly[LineChartVisualTypeDef]]
-    HeatMapVisual: NotRequired[ReadOnly[HeatMapVisualTypeDef]]
-    TreeMapVisual: NotRequired[ReadOnly[TreeMapVisualTypeDef]]
-    GeospatialMapVisual: NotRequired[ReadOnly[GeospatialMapVisualTypeDef]]
-    FilledMapVisual: NotRequired[ReadOnly[FilledMapVisualTypeDef]]
-    LayerMapVisual: NotRequired[ReadOnly[LayerMapVisualTypeDef]]
-    FunnelChartVisual: NotRequired[ReadOnly[FunnelChartVisualTypeDef]]
-    ScatterPlotVisual: NotRequired[ReadOnly[ScatterPlotVisualTypeDef]]
-    ComboChartVisual: NotRequired[ReadOnly[ComboChartVisualTypeDef]]
-    BoxPlotVisual: NotRequired[ReadOnly[BoxPlotVisualTypeDef]]
-    WaterfallVisual: NotRequired[ReadOnly[WaterfallVisualTypeDef]]
-    HistogramVisual: NotRequired[ReadOnly[HistogramVisualTypeDef]]
-    WordCloudVisual: NotRequired[ReadOnly[WordCloudVisualTypeDef]]
-    InsightVisual: NotRequired[ReadOnly[InsightVisualTypeDef]]
-    SankeyDiagramVisual: NotRequired[ReadOnly[SankeyDiagramVisualTypeDef]]
-    CustomContentVisual: NotRequired[ReadOnly[CustomContentVisualTypeDef]]
-    EmptyVisual: NotRequired[ReadOnly[EmptyVisualTypeDef]]
-    RadarChartVisual: NotRequired[ReadOnly[RadarChartVisualTypeDef]]
-    PluginVisual: NotRequired[ReadOnly[PluginVisualTypeDef]]
-
-
-class VpcConnectionPropertiesTypeDef(TypedDict):
-    VpcConnectionArn: str
-
-
-class WaterfallChartAggregatedFieldWellsOutputTypeDef(TypedDict):
-    Categories: NotRequired[list[DimensionFieldTypeDef]]
-    Values: NotRequired[list[MeasureFieldTypeDef]]
-    Breakdowns: NotRequired[list[DimensionFieldTypeDef]]
-
-
-class WaterfallChartAggregatedFieldWellsTypeDef(TypedDict):
-    Categories: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Values: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-    Breakdowns: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-
-
-class WaterfallChartColorConfigurationTypeDef(TypedDict):
-    GroupColorConfiguration: NotRequired[WaterfallChartGroupColorConfigurationTypeDef]
-
-
-class WaterfallChartConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[WaterfallChartFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[WaterfallChartSortConfigurationOutputTypeDef]
-    WaterfallChartOptions: NotRequired[WaterfallChartOptionsTypeDef]
-    CategoryAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    CategoryAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    PrimaryYAxisLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[DataLabelOptionsOutputTypeDef]
-    VisualPalette: NotRequired[VisualPaletteOutputTypeDef]
-    ColorConfiguration: NotRequired[WaterfallChartColorConfigurationTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class WaterfallChartConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[WaterfallChartFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[WaterfallChartSortConfigurationTypeDef]]
-    WaterfallChartOptions: NotRequired[WaterfallChartOptionsTypeDef]
-    CategoryAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    CategoryAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    PrimaryYAxisLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    PrimaryYAxisDisplayOptions: NotRequired[AxisDisplayOptionsTypeDef]
-    Legend: NotRequired[LegendOptionsTypeDef]
-    DataLabels: NotRequired[ReadOnly[DataLabelOptionsTypeDef]]
-    VisualPalette: NotRequired[ReadOnly[VisualPaletteTypeDef]]
-    ColorConfiguration: NotRequired[WaterfallChartColorConfigurationTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class WaterfallChartFieldWellsOutputTypeDef(TypedDict):
-    WaterfallChartAggregatedFieldWells: NotRequired[
-        WaterfallChartAggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class WaterfallChartFieldWellsTypeDef(TypedDict):
-    WaterfallChartAggregatedFieldWells: NotRequired[
-        ReadOnly[WaterfallChartAggregatedFieldWellsTypeDef]
-    ]
-
-
-class WaterfallChartGroupColorConfigurationTypeDef(TypedDict):
-    PositiveBarColor: NotRequired[str]
-    NegativeBarColor: NotRequired[str]
-    TotalBarColor: NotRequired[str]
-
-
-class WaterfallChartOptionsTypeDef(TypedDict):
-    TotalBarLabel: NotRequired[str]
-
-
-class WaterfallChartSortConfigurationOutputTypeDef(TypedDict):
-    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
-    BreakdownItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class WaterfallChartSortConfigurationTypeDef(TypedDict):
-    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-    BreakdownItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-
-
-class WaterfallVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[WaterfallChartConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class WaterfallVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[WaterfallChartConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class WebCrawlerParametersTypeDef(TypedDict):
-    WebCrawlerAuthType: WebCrawlerAuthTypeType
-    UsernameFieldXpath: NotRequired[str]
-    PasswordFieldXpath: NotRequired[str]
-    UsernameButtonXpath: NotRequired[str]
-    PasswordButtonXpath: NotRequired[str]
-    LoginPageUrl: NotRequired[str]
-    WebProxyHostName: NotRequired[str]
-    WebProxyPortNumber: NotRequired[int]
-
-
-class WebProxyCredentialsTypeDef(TypedDict):
-    WebProxyUsername: str
-    WebProxyPassword: str
-
-
-class WhatIfPointScenarioOutputTypeDef(TypedDict):
-    Date: datetime
-    Value: float
-
-
-class WhatIfPointScenarioTypeDef(TypedDict):
-    Date: ReadOnly[datetime | str]
-    Value: float
-
-
-class WhatIfRangeScenarioOutputTypeDef(TypedDict):
-    StartDate: datetime
-    EndDate: datetime
-    Value: float
-
-
-class WhatIfRangeScenarioTypeDef(TypedDict):
-    StartDate: ReadOnly[datetime | str]
-    EndDate: ReadOnly[datetime | str]
-    Value: float
-
-
-class WordCloudAggregatedFieldWellsOutputTypeDef(TypedDict):
-    GroupBy: NotRequired[list[DimensionFieldTypeDef]]
-    Size: NotRequired[list[MeasureFieldTypeDef]]
-
-
-class WordCloudAggregatedFieldWellsTypeDef(TypedDict):
-    GroupBy: NotRequired[ReadOnly[Sequence[DimensionFieldTypeDef]]]
-    Size: NotRequired[ReadOnly[Sequence[MeasureFieldTypeDef]]]
-
-
-class WordCloudChartConfigurationOutputTypeDef(TypedDict):
-    FieldWells: NotRequired[WordCloudFieldWellsOutputTypeDef]
-    SortConfiguration: NotRequired[WordCloudSortConfigurationOutputTypeDef]
-    CategoryLabelOptions: NotRequired[ChartAxisLabelOptionsOutputTypeDef]
-    WordCloudOptions: NotRequired[WordCloudOptionsTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class WordCloudChartConfigurationTypeDef(TypedDict):
-    FieldWells: NotRequired[ReadOnly[WordCloudFieldWellsTypeDef]]
-    SortConfiguration: NotRequired[ReadOnly[WordCloudSortConfigurationTypeDef]]
-    CategoryLabelOptions: NotRequired[ReadOnly[ChartAxisLabelOptionsTypeDef]]
-    WordCloudOptions: NotRequired[WordCloudOptionsTypeDef]
-    Interactions: NotRequired[VisualInteractionOptionsTypeDef]
-
-
-class WordCloudFieldWellsOutputTypeDef(TypedDict):
-    WordCloudAggregatedFieldWells: NotRequired[
-        WordCloudAggregatedFieldWellsOutputTypeDef
-    ]
-
-
-class WordCloudFieldWellsTypeDef(TypedDict):
-    WordCloudAggregatedFieldWells: NotRequired[
-        ReadOnly[WordCloudAggregatedFieldWellsTypeDef]
-    ]
-
-
-class WordCloudOptionsTypeDef(TypedDict):
-    WordOrientation: NotRequired[WordCloudWordOrientationType]
-    WordScaling: NotRequired[WordCloudWordScalingType]
-    CloudLayout: NotRequired[WordCloudCloudLayoutType]
-    WordCasing: NotRequired[WordCloudWordCasingType]
-    WordPadding: NotRequired[WordCloudWordPaddingType]
-    MaximumStringLength: NotRequired[int]
-
-
-class WordCloudSortConfigurationOutputTypeDef(TypedDict):
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    CategorySort: NotRequired[list[FieldSortOptionsTypeDef]]
-
-
-class WordCloudSortConfigurationTypeDef(TypedDict):
-    CategoryItemsLimit: NotRequired[ItemsLimitConfigurationTypeDef]
-    CategorySort: NotRequired[ReadOnly[Sequence[FieldSortOptionsTypeDef]]]
-
-
-class WordCloudVisualOutputTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[WordCloudChartConfigurationOutputTypeDef]
-    Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    ColumnHierarchies: NotRequired[list[ColumnHierarchyOutputTypeDef]]
-    VisualContentAltText: NotRequired[str]
-
-
-class WordCloudVisualTypeDef(TypedDict):
-    VisualId: str
-    Title: NotRequired[VisualTitleLabelOptionsTypeDef]
-    Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
-    ChartConfiguration: NotRequired[ReadOnly[WordCloudChartConfigurationTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    ColumnHierarchies: NotRequired[ReadOnly[Sequence[ColumnHierarchyTypeDef]]]
-    VisualContentAltText: NotRequired[str]
-
-
-class YAxisOptionsTypeDef(TypedDict):
-    YAxis: SingleYAxisOptionType

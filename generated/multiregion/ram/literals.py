@@ -2,24 +2,25 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Resource Access Manager: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "PermissionFeatureSetType",
-    "PermissionStatusType",
-    "PermissionTypeFilterType",
-    "PermissionTypeType",
-    "ReplacePermissionAssociationsWorkStatusType",
-    "ResourceOwnerType",
-    "ResourceRegionScopeFilterType",
-    "ResourceRegionScopeType",
-    "ResourceShareAssociationStatusType",
-    "ResourceShareAssociationTypeType",
-    "ResourceShareFeatureSetType",
-    "ResourceShareInvitationStatusType",
-    "ResourceShareStatusType",
-    "ResourceStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "PermissionFeatureSetType",
+        "PermissionStatusType",
+        "PermissionTypeFilterType",
+        "PermissionTypeType",
+        "ReplacePermissionAssociationsWorkStatusType",
+        "ResourceOwnerType",
+        "ResourceRegionScopeFilterType",
+        "ResourceRegionScopeType",
+        "ResourceShareAssociationStatusType",
+        "ResourceShareAssociationTypeType",
+        "ResourceShareFeatureSetType",
+        "ResourceShareInvitationStatusType",
+        "ResourceShareStatusType",
+        "ResourceStatusType",
+    ]
 
 PermissionFeatureSetType = Literal[
     "CREATED_FROM_POLICY",

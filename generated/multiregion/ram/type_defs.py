@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -35,98 +35,123 @@ from .literals import (
     ResourceStatusType,
 )
 
-__all__ = [
-    "AcceptResourceShareInvitationRequestTypeDef",
-    "AcceptResourceShareInvitationResponseTypeDef",
-    "AssociateResourceSharePermissionRequestTypeDef",
-    "AssociateResourceSharePermissionResponseTypeDef",
-    "AssociateResourceShareRequestTypeDef",
-    "AssociateResourceShareResponseTypeDef",
-    "AssociatedPermissionTypeDef",
-    "AssociatedSourceTypeDef",
-    "CreatePermissionRequestTypeDef",
-    "CreatePermissionResponseTypeDef",
-    "CreatePermissionVersionRequestTypeDef",
-    "CreatePermissionVersionResponseTypeDef",
-    "CreateResourceShareRequestTypeDef",
-    "CreateResourceShareResponseTypeDef",
-    "DeletePermissionRequestTypeDef",
-    "DeletePermissionResponseTypeDef",
-    "DeletePermissionVersionRequestTypeDef",
-    "DeletePermissionVersionResponseTypeDef",
-    "DeleteResourceShareRequestTypeDef",
-    "DeleteResourceShareResponseTypeDef",
-    "DisassociateResourceSharePermissionRequestTypeDef",
-    "DisassociateResourceSharePermissionResponseTypeDef",
-    "DisassociateResourceShareRequestTypeDef",
-    "DisassociateResourceShareResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableSharingWithAwsOrganizationResponseTypeDef",
-    "GetPermissionRequestTypeDef",
-    "GetPermissionResponseTypeDef",
-    "GetResourcePoliciesRequestTypeDef",
-    "GetResourcePoliciesResponseTypeDef",
-    "GetResourceShareAssociationsRequestTypeDef",
-    "GetResourceShareAssociationsResponseTypeDef",
-    "GetResourceShareInvitationsRequestTypeDef",
-    "GetResourceShareInvitationsResponseTypeDef",
-    "GetResourceSharesRequestTypeDef",
-    "GetResourceSharesResponseTypeDef",
-    "ListPendingInvitationResourcesRequestTypeDef",
-    "ListPendingInvitationResourcesResponseTypeDef",
-    "ListPermissionAssociationsRequestTypeDef",
-    "ListPermissionAssociationsResponseTypeDef",
-    "ListPermissionVersionsRequestTypeDef",
-    "ListPermissionVersionsResponseTypeDef",
-    "ListPermissionsRequestTypeDef",
-    "ListPermissionsResponseTypeDef",
-    "ListPrincipalsRequestTypeDef",
-    "ListPrincipalsResponseTypeDef",
-    "ListReplacePermissionAssociationsWorkRequestTypeDef",
-    "ListReplacePermissionAssociationsWorkResponseTypeDef",
-    "ListResourceSharePermissionsRequestTypeDef",
-    "ListResourceSharePermissionsResponseTypeDef",
-    "ListResourceTypesRequestTypeDef",
-    "ListResourceTypesResponseTypeDef",
-    "ListResourcesRequestTypeDef",
-    "ListResourcesResponseTypeDef",
-    "ListSourceAssociationsRequestTypeDef",
-    "ListSourceAssociationsResponseTypeDef",
-    "PrincipalTypeDef",
-    "PromotePermissionCreatedFromPolicyRequestTypeDef",
-    "PromotePermissionCreatedFromPolicyResponseTypeDef",
-    "PromoteResourceShareCreatedFromPolicyRequestTypeDef",
-    "PromoteResourceShareCreatedFromPolicyResponseTypeDef",
-    "RejectResourceShareInvitationRequestTypeDef",
-    "RejectResourceShareInvitationResponseTypeDef",
-    "ReplacePermissionAssociationsRequestTypeDef",
-    "ReplacePermissionAssociationsResponseTypeDef",
-    "ReplacePermissionAssociationsWorkTypeDef",
-    "ResourceShareAssociationTypeDef",
-    "ResourceShareConfigurationTypeDef",
-    "ResourceShareInvitationTypeDef",
-    "ResourceSharePermissionDetailTypeDef",
-    "ResourceSharePermissionSummaryTypeDef",
-    "ResourceShareTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "ServiceNameAndResourceTypeTypeDef",
-    "SetDefaultPermissionVersionRequestTypeDef",
-    "SetDefaultPermissionVersionResponseTypeDef",
-    "TagFilterTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateResourceShareRequestTypeDef",
-    "UpdateResourceShareResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptResourceShareInvitationRequestTypeDef",
+        "AcceptResourceShareInvitationResponseTypeDef",
+        "AssociateResourceSharePermissionRequestTypeDef",
+        "AssociateResourceSharePermissionResponseTypeDef",
+        "AssociateResourceShareRequestTypeDef",
+        "AssociateResourceShareResponseTypeDef",
+        "AssociatedPermissionTypeDef",
+        "AssociatedSourceTypeDef",
+        "CreatePermissionRequestTypeDef",
+        "CreatePermissionResponseTypeDef",
+        "CreatePermissionVersionRequestTypeDef",
+        "CreatePermissionVersionResponseTypeDef",
+        "CreateResourceShareRequestTypeDef",
+        "CreateResourceShareResponseTypeDef",
+        "DeletePermissionRequestTypeDef",
+        "DeletePermissionResponseTypeDef",
+        "DeletePermissionVersionRequestTypeDef",
+        "DeletePermissionVersionResponseTypeDef",
+        "DeleteResourceShareRequestTypeDef",
+        "DeleteResourceShareResponseTypeDef",
+        "DisassociateResourceSharePermissionRequestTypeDef",
+        "DisassociateResourceSharePermissionResponseTypeDef",
+        "DisassociateResourceShareRequestTypeDef",
+        "DisassociateResourceShareResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableSharingWithAwsOrganizationResponseTypeDef",
+        "GetPermissionRequestTypeDef",
+        "GetPermissionResponseTypeDef",
+        "GetResourcePoliciesRequestTypeDef",
+        "GetResourcePoliciesResponseTypeDef",
+        "GetResourceShareAssociationsRequestTypeDef",
+        "GetResourceShareAssociationsResponseTypeDef",
+        "GetResourceShareInvitationsRequestTypeDef",
+        "GetResourceShareInvitationsResponseTypeDef",
+        "GetResourceSharesRequestTypeDef",
+        "GetResourceSharesResponseTypeDef",
+        "ListPendingInvitationResourcesRequestTypeDef",
+        "ListPendingInvitationResourcesResponseTypeDef",
+        "ListPermissionAssociationsRequestTypeDef",
+        "ListPermissionAssociationsResponseTypeDef",
+        "ListPermissionVersionsRequestTypeDef",
+        "ListPermissionVersionsResponseTypeDef",
+        "ListPermissionsRequestTypeDef",
+        "ListPermissionsResponseTypeDef",
+        "ListPrincipalsRequestTypeDef",
+        "ListPrincipalsResponseTypeDef",
+        "ListReplacePermissionAssociationsWorkRequestTypeDef",
+        "ListReplacePermissionAssociationsWorkResponseTypeDef",
+        "ListResourceSharePermissionsRequestTypeDef",
+        "ListResourceSharePermissionsResponseTypeDef",
+        "ListResourceTypesRequestTypeDef",
+        "ListResourceTypesResponseTypeDef",
+        "ListResourcesRequestTypeDef",
+        "ListResourcesResponseTypeDef",
+        "ListSourceAssociationsRequestTypeDef",
+        "ListSourceAssociationsResponseTypeDef",
+        "PrincipalTypeDef",
+        "PromotePermissionCreatedFromPolicyRequestTypeDef",
+        "PromotePermissionCreatedFromPolicyResponseTypeDef",
+        "PromoteResourceShareCreatedFromPolicyRequestTypeDef",
+        "PromoteResourceShareCreatedFromPolicyResponseTypeDef",
+        "RejectResourceShareInvitationRequestTypeDef",
+        "RejectResourceShareInvitationResponseTypeDef",
+        "ReplacePermissionAssociationsRequestTypeDef",
+        "ReplacePermissionAssociationsResponseTypeDef",
+        "ReplacePermissionAssociationsWorkTypeDef",
+        "ResourceShareAssociationTypeDef",
+        "ResourceShareConfigurationTypeDef",
+        "ResourceShareInvitationTypeDef",
+        "ResourceSharePermissionDetailTypeDef",
+        "ResourceSharePermissionSummaryTypeDef",
+        "ResourceShareTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "ServiceNameAndResourceTypeTypeDef",
+        "SetDefaultPermissionVersionRequestTypeDef",
+        "SetDefaultPermissionVersionResponseTypeDef",
+        "TagFilterTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateResourceShareRequestTypeDef",
+        "UpdateResourceShareResponseTypeDef",
+    ]
 
 
 class AcceptResourceShareInvitationRequestTypeDef(TypedDict):
     resourceShareInvitationArn: str
     clientToken: NotRequired[str]
+
+
+class ResourceShareAssociationTypeDef(TypedDict):
+    resourceShareArn: NotRequired[str]
+    resourceShareName: NotRequired[str]
+    associatedEntity: NotRequired[str]
+    associationType: NotRequired[ResourceShareAssociationTypeType]
+    status: NotRequired[ResourceShareAssociationStatusType]
+    statusMessage: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    lastUpdatedTime: NotRequired[datetime]
+    external: NotRequired[bool]
+
+
+class ResourceShareInvitationTypeDef(TypedDict):
+    resourceShareInvitationArn: NotRequired[str]
+    resourceShareName: NotRequired[str]
+    resourceShareArn: NotRequired[str]
+    senderAccountId: NotRequired[str]
+    receiverAccountId: NotRequired[str]
+    invitationTimestamp: NotRequired[datetime]
+    status: NotRequired[ResourceShareInvitationStatusType]
+    resourceShareAssociations: NotRequired[list[ResourceShareAssociationTypeDef]]
+    receiverArn: NotRequired[str]
 
 
 class AcceptResourceShareInvitationResponseTypeDef(TypedDict):
@@ -184,12 +209,32 @@ class AssociatedSourceTypeDef(TypedDict):
     statusMessage: NotRequired[str]
 
 
+class TagTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
 class CreatePermissionRequestTypeDef(TypedDict):
     name: str
     resourceType: str
     policyTemplate: str
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ResourceSharePermissionSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    version: NotRequired[str]
+    defaultVersion: NotRequired[bool]
+    name: NotRequired[str]
+    resourceType: NotRequired[str]
+    status: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    lastUpdatedTime: NotRequired[datetime]
+    isResourceTypeDefault: NotRequired[bool]
+    permissionType: NotRequired[PermissionTypeType]
+    featureSet: NotRequired[PermissionFeatureSetType]
+    tags: NotRequired[list[TagTypeDef]]
 
 
 class CreatePermissionResponseTypeDef(TypedDict):
@@ -204,10 +249,30 @@ class CreatePermissionVersionRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
 
 
+class ResourceSharePermissionDetailTypeDef(TypedDict):
+    arn: NotRequired[str]
+    version: NotRequired[str]
+    defaultVersion: NotRequired[bool]
+    name: NotRequired[str]
+    resourceType: NotRequired[str]
+    permission: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    lastUpdatedTime: NotRequired[datetime]
+    isResourceTypeDefault: NotRequired[bool]
+    permissionType: NotRequired[PermissionTypeType]
+    featureSet: NotRequired[PermissionFeatureSetType]
+    status: NotRequired[PermissionStatusType]
+    tags: NotRequired[list[TagTypeDef]]
+
+
 class CreatePermissionVersionResponseTypeDef(TypedDict):
     permission: NotRequired[ResourceSharePermissionDetailTypeDef]
     clientToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceShareConfigurationTypeDef(TypedDict):
+    retainSharingOnAccountLeaveOrganization: NotRequired[bool]
 
 
 class CreateResourceShareRequestTypeDef(TypedDict):
@@ -219,6 +284,20 @@ class CreateResourceShareRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     permissionArns: NotRequired[ReadOnly[Sequence[str]]]
     sources: NotRequired[ReadOnly[Sequence[str]]]
+    resourceShareConfiguration: NotRequired[ResourceShareConfigurationTypeDef]
+
+
+class ResourceShareTypeDef(TypedDict):
+    resourceShareArn: NotRequired[str]
+    name: NotRequired[str]
+    owningAccountId: NotRequired[str]
+    allowExternalPrincipals: NotRequired[bool]
+    status: NotRequired[ResourceShareStatusType]
+    statusMessage: NotRequired[str]
+    tags: NotRequired[list[TagTypeDef]]
+    creationTime: NotRequired[datetime]
+    lastUpdatedTime: NotRequired[datetime]
+    featureSet: NotRequired[ResourceShareFeatureSetType]
     resourceShareConfiguration: NotRequired[ResourceShareConfigurationTypeDef]
 
 
@@ -347,6 +426,11 @@ class GetResourceShareInvitationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagFilterTypeDef(TypedDict):
+    tagKey: NotRequired[str]
+    tagValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class GetResourceSharesRequestTypeDef(TypedDict):
     resourceShareArns: NotRequired[ReadOnly[Sequence[str]]]
     resourceShareStatus: NotRequired[ResourceShareStatusType]
@@ -370,6 +454,18 @@ class ListPendingInvitationResourcesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     resourceRegionScope: NotRequired[ResourceRegionScopeFilterType]
+
+
+class ResourceTypeDef(TypedDict):
+    arn: NotRequired[str]
+    type: NotRequired[str]
+    resourceShareArn: NotRequired[str]
+    resourceGroupArn: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusMessage: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    lastUpdatedTime: NotRequired[datetime]
+    resourceRegionScope: NotRequired[ResourceRegionScopeType]
 
 
 class ListPendingInvitationResourcesResponseTypeDef(TypedDict):
@@ -430,6 +526,14 @@ class ListPrincipalsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PrincipalTypeDef(TypedDict):
+    id: NotRequired[str]
+    resourceShareArn: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    lastUpdatedTime: NotRequired[datetime]
+    external: NotRequired[bool]
+
+
 class ListPrincipalsResponseTypeDef(TypedDict):
     principals: NotRequired[list[PrincipalTypeDef]]
     nextToken: NotRequired[str]
@@ -441,6 +545,18 @@ class ListReplacePermissionAssociationsWorkRequestTypeDef(TypedDict):
     status: NotRequired[ReplacePermissionAssociationsWorkStatusType]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class ReplacePermissionAssociationsWorkTypeDef(TypedDict):
+    id: NotRequired[str]
+    fromPermissionArn: NotRequired[str]
+    fromPermissionVersion: NotRequired[str]
+    toPermissionArn: NotRequired[str]
+    toPermissionVersion: NotRequired[str]
+    status: NotRequired[ReplacePermissionAssociationsWorkStatusType]
+    statusMessage: NotRequired[str]
+    creationTime: NotRequired[datetime]
+    lastUpdatedTime: NotRequired[datetime]
 
 
 class ListReplacePermissionAssociationsWorkResponseTypeDef(TypedDict):
@@ -467,6 +583,12 @@ class ListResourceTypesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     resourceRegionScope: NotRequired[ResourceRegionScopeFilterType]
+
+
+class ServiceNameAndResourceTypeTypeDef(TypedDict):
+    resourceType: NotRequired[str]
+    serviceName: NotRequired[str]
+    resourceRegionScope: NotRequired[ResourceRegionScopeType]
 
 
 class ListResourceTypesResponseTypeDef(TypedDict):
@@ -505,14 +627,6 @@ class ListSourceAssociationsResponseTypeDef(TypedDict):
     sourceAssociations: NotRequired[list[AssociatedSourceTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PrincipalTypeDef(TypedDict):
-    id: NotRequired[str]
-    resourceShareArn: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    lastUpdatedTime: NotRequired[datetime]
-    external: NotRequired[bool]
 
 
 class PromotePermissionCreatedFromPolicyRequestTypeDef(TypedDict):
@@ -562,109 +676,6 @@ class ReplacePermissionAssociationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplacePermissionAssociationsWorkTypeDef(TypedDict):
-    id: NotRequired[str]
-    fromPermissionArn: NotRequired[str]
-    fromPermissionVersion: NotRequired[str]
-    toPermissionArn: NotRequired[str]
-    toPermissionVersion: NotRequired[str]
-    status: NotRequired[ReplacePermissionAssociationsWorkStatusType]
-    statusMessage: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    lastUpdatedTime: NotRequired[datetime]
-
-
-class ResourceShareAssociationTypeDef(TypedDict):
-    resourceShareArn: NotRequired[str]
-    resourceShareName: NotRequired[str]
-    associatedEntity: NotRequired[str]
-    associationType: NotRequired[ResourceShareAssociationTypeType]
-    status: NotRequired[ResourceShareAssociationStatusType]
-    statusMessage: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    lastUpdatedTime: NotRequired[datetime]
-    external: NotRequired[bool]
-
-
-class ResourceShareConfigurationTypeDef(TypedDict):
-    retainSharingOnAccountLeaveOrganization: NotRequired[bool]
-
-
-class ResourceShareInvitationTypeDef(TypedDict):
-    resourceShareInvitationArn: NotRequired[str]
-    resourceShareName: NotRequired[str]
-    resourceShareArn: NotRequired[str]
-    senderAccountId: NotRequired[str]
-    receiverAccountId: NotRequired[str]
-    invitationTimestamp: NotRequired[datetime]
-    status: NotRequired[ResourceShareInvitationStatusType]
-    resourceShareAssociations: NotRequired[list[ResourceShareAssociationTypeDef]]
-    receiverArn: NotRequired[str]
-
-
-class ResourceSharePermissionDetailTypeDef(TypedDict):
-    arn: NotRequired[str]
-    version: NotRequired[str]
-    defaultVersion: NotRequired[bool]
-    name: NotRequired[str]
-    resourceType: NotRequired[str]
-    permission: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    lastUpdatedTime: NotRequired[datetime]
-    isResourceTypeDefault: NotRequired[bool]
-    permissionType: NotRequired[PermissionTypeType]
-    featureSet: NotRequired[PermissionFeatureSetType]
-    status: NotRequired[PermissionStatusType]
-    tags: NotRequired[list[TagTypeDef]]
-
-
-class ResourceSharePermissionSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    version: NotRequired[str]
-    defaultVersion: NotRequired[bool]
-    name: NotRequired[str]
-    resourceType: NotRequired[str]
-    status: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    lastUpdatedTime: NotRequired[datetime]
-    isResourceTypeDefault: NotRequired[bool]
-    permissionType: NotRequired[PermissionTypeType]
-    featureSet: NotRequired[PermissionFeatureSetType]
-    tags: NotRequired[list[TagTypeDef]]
-
-
-class ResourceShareTypeDef(TypedDict):
-    resourceShareArn: NotRequired[str]
-    name: NotRequired[str]
-    owningAccountId: NotRequired[str]
-    allowExternalPrincipals: NotRequired[bool]
-    status: NotRequired[ResourceShareStatusType]
-    statusMessage: NotRequired[str]
-    tags: NotRequired[list[TagTypeDef]]
-    creationTime: NotRequired[datetime]
-    lastUpdatedTime: NotRequired[datetime]
-    featureSet: NotRequired[ResourceShareFeatureSetType]
-    resourceShareConfiguration: NotRequired[ResourceShareConfigurationTypeDef]
-
-
-class ResourceTypeDef(TypedDict):
-    arn: NotRequired[str]
-    type: NotRequired[str]
-    resourceShareArn: NotRequired[str]
-    resourceGroupArn: NotRequired[str]
-    status: NotRequired[ResourceStatusType]
-    statusMessage: NotRequired[str]
-    creationTime: NotRequired[datetime]
-    lastUpdatedTime: NotRequired[datetime]
-    resourceRegionScope: NotRequired[ResourceRegionScopeType]
-
-
-class ServiceNameAndResourceTypeTypeDef(TypedDict):
-    resourceType: NotRequired[str]
-    serviceName: NotRequired[str]
-    resourceRegionScope: NotRequired[ResourceRegionScopeType]
-
-
 class SetDefaultPermissionVersionRequestTypeDef(TypedDict):
     permissionArn: str
     permissionVersion: int
@@ -677,11 +688,6 @@ class SetDefaultPermissionVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagFilterTypeDef(TypedDict):
-    tagKey: NotRequired[str]
-    tagValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceShareArn: NotRequired[str]
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -690,11 +696,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

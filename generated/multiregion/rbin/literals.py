@@ -2,15 +2,16 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Recycle Bin: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "LockStateType",
-    "ResourceTypeType",
-    "RetentionPeriodUnitType",
-    "RuleStatusType",
-    "UnlockDelayUnitType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "LockStateType",
+        "ResourceTypeType",
+        "RetentionPeriodUnitType",
+        "RuleStatusType",
+        "UnlockDelayUnitType",
+    ]
 
 LockStateType = Literal["locked", "pending_unlock", "unlocked"]
 ResourceTypeType = Literal["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,36 +26,61 @@ from .literals import (
     UnlockDelayUnitType,
 )
 
-__all__ = [
-    "CreateRuleRequestTypeDef",
-    "CreateRuleResponseTypeDef",
-    "DeleteRuleRequestTypeDef",
-    "DeleteRuleResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetRuleRequestTypeDef",
-    "GetRuleResponseTypeDef",
-    "ListRulesRequestTypeDef",
-    "ListRulesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LockConfigurationTypeDef",
-    "LockRuleRequestTypeDef",
-    "LockRuleResponseTypeDef",
-    "ResourceTagTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetentionPeriodTypeDef",
-    "RuleSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UnlockDelayTypeDef",
-    "UnlockRuleRequestTypeDef",
-    "UnlockRuleResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateRuleRequestTypeDef",
-    "UpdateRuleResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateRuleRequestTypeDef",
+        "CreateRuleResponseTypeDef",
+        "DeleteRuleRequestTypeDef",
+        "DeleteRuleResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetRuleRequestTypeDef",
+        "GetRuleResponseTypeDef",
+        "ListRulesRequestTypeDef",
+        "ListRulesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LockConfigurationTypeDef",
+        "LockRuleRequestTypeDef",
+        "LockRuleResponseTypeDef",
+        "ResourceTagTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetentionPeriodTypeDef",
+        "RuleSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UnlockDelayTypeDef",
+        "UnlockRuleRequestTypeDef",
+        "UnlockRuleResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateRuleRequestTypeDef",
+        "UpdateRuleResponseTypeDef",
+    ]
+
+
+class UnlockDelayTypeDef(TypedDict):
+    UnlockDelayValue: int
+    UnlockDelayUnit: UnlockDelayUnitType
+
+
+class LockConfigurationTypeDef(TypedDict):
+    UnlockDelay: UnlockDelayTypeDef
+
+
+class ResourceTagTypeDef(TypedDict):
+    ResourceTagKey: str
+    ResourceTagValue: NotRequired[str]
+
+
+class RetentionPeriodTypeDef(TypedDict):
+    RetentionPeriodValue: int
+    RetentionPeriodUnit: RetentionPeriodUnitType
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateRuleRequestTypeDef(TypedDict):
@@ -119,6 +144,14 @@ class ListRulesRequestTypeDef(TypedDict):
     ExcludeResourceTags: NotRequired[ReadOnly[Sequence[ResourceTagTypeDef]]]
 
 
+class RuleSummaryTypeDef(TypedDict):
+    Identifier: NotRequired[str]
+    Description: NotRequired[str]
+    RetentionPeriod: NotRequired[RetentionPeriodTypeDef]
+    LockState: NotRequired[LockStateType]
+    RuleArn: NotRequired[str]
+
+
 class ListRulesResponseTypeDef(TypedDict):
     Rules: NotRequired[list[RuleSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -132,10 +165,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LockConfigurationTypeDef(TypedDict):
-    UnlockDelay: UnlockDelayTypeDef
 
 
 class LockRuleRequestTypeDef(TypedDict):
@@ -157,24 +186,6 @@ class LockRuleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceTagTypeDef(TypedDict):
-    ResourceTagKey: str
-    ResourceTagValue: NotRequired[str]
-
-
-class RetentionPeriodTypeDef(TypedDict):
-    RetentionPeriodValue: int
-    RetentionPeriodUnit: RetentionPeriodUnitType
-
-
-class RuleSummaryTypeDef(TypedDict):
-    Identifier: NotRequired[str]
-    Description: NotRequired[str]
-    RetentionPeriod: NotRequired[RetentionPeriodTypeDef]
-    LockState: NotRequired[LockStateType]
-    RuleArn: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -182,16 +193,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class UnlockDelayTypeDef(TypedDict):
-    UnlockDelayValue: int
-    UnlockDelayUnit: UnlockDelayUnitType
 
 
 class UnlockRuleRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -57,457 +57,458 @@ from .literals import (
     WriteForwardingStatusType,
 )
 
-__all__ = [
-    "AccountAttributesMessageTypeDef",
-    "AccountQuotaTypeDef",
-    "AddRoleToDBClusterMessageTypeDef",
-    "AddRoleToDBInstanceMessageTypeDef",
-    "AddSourceIdentifierToSubscriptionMessageTypeDef",
-    "AddSourceIdentifierToSubscriptionResultTypeDef",
-    "AddTagsToResourceMessageTypeDef",
-    "AdditionalStorageVolumeOutputTypeDef",
-    "AdditionalStorageVolumeTypeDef",
-    "ApplyPendingMaintenanceActionMessageTypeDef",
-    "ApplyPendingMaintenanceActionResultTypeDef",
-    "AuthorizeDBSecurityGroupIngressMessageTypeDef",
-    "AuthorizeDBSecurityGroupIngressResultTypeDef",
-    "AvailabilityZoneTypeDef",
-    "AvailableAdditionalStorageVolumesOptionTypeDef",
-    "AvailableProcessorFeatureTypeDef",
-    "BacktrackDBClusterMessageTypeDef",
-    "BlueGreenDeploymentTaskTypeDef",
-    "BlueGreenDeploymentTypeDef",
-    "CancelExportTaskMessageTypeDef",
-    "CertificateDetailsTypeDef",
-    "CertificateMessageTypeDef",
-    "CertificateTypeDef",
-    "CharacterSetTypeDef",
-    "CloudwatchLogsExportConfigurationTypeDef",
-    "ClusterPendingModifiedValuesTypeDef",
-    "ConnectionPoolConfigurationInfoTypeDef",
-    "ConnectionPoolConfigurationTypeDef",
-    "ContextAttributeTypeDef",
-    "CopyDBClusterParameterGroupMessageTypeDef",
-    "CopyDBClusterParameterGroupResultTypeDef",
-    "CopyDBClusterSnapshotMessageTypeDef",
-    "CopyDBClusterSnapshotResultTypeDef",
-    "CopyDBParameterGroupMessageTypeDef",
-    "CopyDBParameterGroupResultTypeDef",
-    "CopyDBSnapshotMessageTypeDef",
-    "CopyDBSnapshotResultTypeDef",
-    "CopyOptionGroupMessageTypeDef",
-    "CopyOptionGroupResultTypeDef",
-    "CreateBlueGreenDeploymentRequestTypeDef",
-    "CreateBlueGreenDeploymentResponseTypeDef",
-    "CreateCustomDBEngineVersionMessageTypeDef",
-    "CreateDBClusterEndpointMessageTypeDef",
-    "CreateDBClusterMessageTypeDef",
-    "CreateDBClusterParameterGroupMessageTypeDef",
-    "CreateDBClusterParameterGroupResultTypeDef",
-    "CreateDBClusterResultTypeDef",
-    "CreateDBClusterSnapshotMessageTypeDef",
-    "CreateDBClusterSnapshotResultTypeDef",
-    "CreateDBInstanceMessageTypeDef",
-    "CreateDBInstanceReadReplicaMessageTypeDef",
-    "CreateDBInstanceReadReplicaResultTypeDef",
-    "CreateDBInstanceResultTypeDef",
-    "CreateDBParameterGroupMessageTypeDef",
-    "CreateDBParameterGroupResultTypeDef",
-    "CreateDBProxyEndpointRequestTypeDef",
-    "CreateDBProxyEndpointResponseTypeDef",
-    "CreateDBProxyRequestTypeDef",
-    "CreateDBProxyResponseTypeDef",
-    "CreateDBSecurityGroupMessageTypeDef",
-    "CreateDBSecurityGroupResultTypeDef",
-    "CreateDBShardGroupMessageTypeDef",
-    "CreateDBSnapshotMessageTypeDef",
-    "CreateDBSnapshotResultTypeDef",
-    "CreateDBSubnetGroupMessageTypeDef",
-    "CreateDBSubnetGroupResultTypeDef",
-    "CreateEventSubscriptionMessageTypeDef",
-    "CreateEventSubscriptionResultTypeDef",
-    "CreateGlobalClusterMessageTypeDef",
-    "CreateGlobalClusterResultTypeDef",
-    "CreateIntegrationMessageTypeDef",
-    "CreateOptionGroupMessageTypeDef",
-    "CreateOptionGroupResultTypeDef",
-    "CreateTenantDatabaseMessageTypeDef",
-    "CreateTenantDatabaseResultTypeDef",
-    "CustomDBEngineVersionAMITypeDef",
-    "DBClusterAutomatedBackupMessageTypeDef",
-    "DBClusterAutomatedBackupTypeDef",
-    "DBClusterBacktrackMessageTypeDef",
-    "DBClusterBacktrackResponseTypeDef",
-    "DBClusterBacktrackTypeDef",
-    "DBClusterCapacityInfoTypeDef",
-    "DBClusterEndpointMessageTypeDef",
-    "DBClusterEndpointResponseTypeDef",
-    "DBClusterEndpointTypeDef",
-    "DBClusterMemberTypeDef",
-    "DBClusterMessageTypeDef",
-    "DBClusterOptionGroupStatusTypeDef",
-    "DBClusterParameterGroupDetailsTypeDef",
-    "DBClusterParameterGroupNameMessageTypeDef",
-    "DBClusterParameterGroupTypeDef",
-    "DBClusterParameterGroupsMessageTypeDef",
-    "DBClusterRoleTypeDef",
-    "DBClusterSnapshotAttributeTypeDef",
-    "DBClusterSnapshotAttributesResultTypeDef",
-    "DBClusterSnapshotMessageTypeDef",
-    "DBClusterSnapshotTypeDef",
-    "DBClusterStatusInfoTypeDef",
-    "DBClusterTypeDef",
-    "DBEngineVersionMessageTypeDef",
-    "DBEngineVersionResponseTypeDef",
-    "DBEngineVersionTypeDef",
-    "DBInstanceAutomatedBackupMessageTypeDef",
-    "DBInstanceAutomatedBackupTypeDef",
-    "DBInstanceAutomatedBackupsReplicationTypeDef",
-    "DBInstanceMessageTypeDef",
-    "DBInstanceRoleTypeDef",
-    "DBInstanceStatusInfoTypeDef",
-    "DBInstanceTypeDef",
-    "DBMajorEngineVersionTypeDef",
-    "DBParameterGroupDetailsTypeDef",
-    "DBParameterGroupNameMessageTypeDef",
-    "DBParameterGroupStatusTypeDef",
-    "DBParameterGroupTypeDef",
-    "DBParameterGroupsMessageTypeDef",
-    "DBProxyEndpointTypeDef",
-    "DBProxyTargetGroupTypeDef",
-    "DBProxyTargetTypeDef",
-    "DBProxyTypeDef",
-    "DBRecommendationMessageTypeDef",
-    "DBRecommendationTypeDef",
-    "DBRecommendationsMessageTypeDef",
-    "DBSecurityGroupMembershipTypeDef",
-    "DBSecurityGroupMessageTypeDef",
-    "DBSecurityGroupTypeDef",
-    "DBShardGroupResponseTypeDef",
-    "DBShardGroupTypeDef",
-    "DBSnapshotAttributeTypeDef",
-    "DBSnapshotAttributesResultTypeDef",
-    "DBSnapshotMessageTypeDef",
-    "DBSnapshotTenantDatabaseTypeDef",
-    "DBSnapshotTenantDatabasesMessageTypeDef",
-    "DBSnapshotTypeDef",
-    "DBSubnetGroupMessageTypeDef",
-    "DBSubnetGroupTypeDef",
-    "DeleteBlueGreenDeploymentRequestTypeDef",
-    "DeleteBlueGreenDeploymentResponseTypeDef",
-    "DeleteCustomDBEngineVersionMessageTypeDef",
-    "DeleteDBClusterAutomatedBackupMessageTypeDef",
-    "DeleteDBClusterAutomatedBackupResultTypeDef",
-    "DeleteDBClusterEndpointMessageTypeDef",
-    "DeleteDBClusterMessageTypeDef",
-    "DeleteDBClusterParameterGroupMessageTypeDef",
-    "DeleteDBClusterResultTypeDef",
-    "DeleteDBClusterSnapshotMessageTypeDef",
-    "DeleteDBClusterSnapshotResultTypeDef",
-    "DeleteDBInstanceAutomatedBackupMessageTypeDef",
-    "DeleteDBInstanceAutomatedBackupResultTypeDef",
-    "DeleteDBInstanceMessageTypeDef",
-    "DeleteDBInstanceResultTypeDef",
-    "DeleteDBParameterGroupMessageTypeDef",
-    "DeleteDBProxyEndpointRequestTypeDef",
-    "DeleteDBProxyEndpointResponseTypeDef",
-    "DeleteDBProxyRequestTypeDef",
-    "DeleteDBProxyResponseTypeDef",
-    "DeleteDBSecurityGroupMessageTypeDef",
-    "DeleteDBShardGroupMessageTypeDef",
-    "DeleteDBSnapshotMessageTypeDef",
-    "DeleteDBSnapshotResultTypeDef",
-    "DeleteDBSubnetGroupMessageTypeDef",
-    "DeleteEventSubscriptionMessageTypeDef",
-    "DeleteEventSubscriptionResultTypeDef",
-    "DeleteGlobalClusterMessageTypeDef",
-    "DeleteGlobalClusterResultTypeDef",
-    "DeleteIntegrationMessageTypeDef",
-    "DeleteOptionGroupMessageTypeDef",
-    "DeleteTenantDatabaseMessageTypeDef",
-    "DeleteTenantDatabaseResultTypeDef",
-    "DeregisterDBProxyTargetsRequestTypeDef",
-    "DeregisterDBProxyTargetsResponseTypeDef",
-    "DescribeBlueGreenDeploymentsRequestTypeDef",
-    "DescribeBlueGreenDeploymentsResponseTypeDef",
-    "DescribeCertificatesMessageTypeDef",
-    "DescribeDBClusterAutomatedBackupsMessageTypeDef",
-    "DescribeDBClusterBacktracksMessageTypeDef",
-    "DescribeDBClusterEndpointsMessageTypeDef",
-    "DescribeDBClusterParameterGroupsMessageTypeDef",
-    "DescribeDBClusterParametersMessageTypeDef",
-    "DescribeDBClusterSnapshotAttributesMessageTypeDef",
-    "DescribeDBClusterSnapshotAttributesResultTypeDef",
-    "DescribeDBClusterSnapshotsMessageTypeDef",
-    "DescribeDBClustersMessageTypeDef",
-    "DescribeDBEngineVersionsMessageTypeDef",
-    "DescribeDBInstanceAutomatedBackupsMessageTypeDef",
-    "DescribeDBInstancesMessageTypeDef",
-    "DescribeDBLogFilesDetailsTypeDef",
-    "DescribeDBLogFilesMessageTypeDef",
-    "DescribeDBLogFilesResponseTypeDef",
-    "DescribeDBMajorEngineVersionsRequestTypeDef",
-    "DescribeDBMajorEngineVersionsResponseTypeDef",
-    "DescribeDBParameterGroupsMessageTypeDef",
-    "DescribeDBParametersMessageTypeDef",
-    "DescribeDBProxiesRequestTypeDef",
-    "DescribeDBProxiesResponseTypeDef",
-    "DescribeDBProxyEndpointsRequestTypeDef",
-    "DescribeDBProxyEndpointsResponseTypeDef",
-    "DescribeDBProxyTargetGroupsRequestTypeDef",
-    "DescribeDBProxyTargetGroupsResponseTypeDef",
-    "DescribeDBProxyTargetsRequestTypeDef",
-    "DescribeDBProxyTargetsResponseTypeDef",
-    "DescribeDBRecommendationsMessageTypeDef",
-    "DescribeDBSecurityGroupsMessageTypeDef",
-    "DescribeDBShardGroupsMessageTypeDef",
-    "DescribeDBShardGroupsResponseTypeDef",
-    "DescribeDBSnapshotAttributesMessageTypeDef",
-    "DescribeDBSnapshotAttributesResultTypeDef",
-    "DescribeDBSnapshotTenantDatabasesMessageTypeDef",
-    "DescribeDBSnapshotsMessageTypeDef",
-    "DescribeDBSubnetGroupsMessageTypeDef",
-    "DescribeEngineDefaultClusterParametersMessageTypeDef",
-    "DescribeEngineDefaultClusterParametersResultTypeDef",
-    "DescribeEngineDefaultParametersMessageTypeDef",
-    "DescribeEngineDefaultParametersResultTypeDef",
-    "DescribeEventCategoriesMessageTypeDef",
-    "DescribeEventSubscriptionsMessageTypeDef",
-    "DescribeEventsMessageTypeDef",
-    "DescribeExportTasksMessageTypeDef",
-    "DescribeGlobalClustersMessageTypeDef",
-    "DescribeIntegrationsMessageTypeDef",
-    "DescribeIntegrationsResponseTypeDef",
-    "DescribeOptionGroupOptionsMessageTypeDef",
-    "DescribeOptionGroupsMessageTypeDef",
-    "DescribeOrderableDBInstanceOptionsMessageTypeDef",
-    "DescribePendingMaintenanceActionsMessageTypeDef",
-    "DescribeReservedDBInstancesMessageTypeDef",
-    "DescribeReservedDBInstancesOfferingsMessageTypeDef",
-    "DescribeServerlessV2PlatformVersionsMessageTypeDef",
-    "DescribeSourceRegionsMessageTypeDef",
-    "DescribeTenantDatabasesMessageTypeDef",
-    "DescribeValidDBInstanceModificationsMessageTypeDef",
-    "DescribeValidDBInstanceModificationsResultTypeDef",
-    "DisableHttpEndpointRequestTypeDef",
-    "DisableHttpEndpointResponseTypeDef",
-    "DocLinkTypeDef",
-    "DomainMembershipTypeDef",
-    "DoubleRangeTypeDef",
-    "DownloadDBLogFilePortionDetailsTypeDef",
-    "DownloadDBLogFilePortionMessageTypeDef",
-    "EC2SecurityGroupTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableHttpEndpointRequestTypeDef",
-    "EnableHttpEndpointResponseTypeDef",
-    "EndpointTypeDef",
-    "EngineDefaultsTypeDef",
-    "EventCategoriesMapTypeDef",
-    "EventCategoriesMessageTypeDef",
-    "EventSubscriptionTypeDef",
-    "EventSubscriptionsMessageTypeDef",
-    "EventTypeDef",
-    "EventsMessageTypeDef",
-    "ExportTaskResponseTypeDef",
-    "ExportTaskTypeDef",
-    "ExportTasksMessageTypeDef",
-    "FailoverDBClusterMessageTypeDef",
-    "FailoverDBClusterResultTypeDef",
-    "FailoverGlobalClusterMessageTypeDef",
-    "FailoverGlobalClusterResultTypeDef",
-    "FailoverStateTypeDef",
-    "FilterTypeDef",
-    "GlobalClusterMemberTypeDef",
-    "GlobalClusterTypeDef",
-    "GlobalClustersMessageTypeDef",
-    "IPRangeTypeDef",
-    "IntegrationErrorTypeDef",
-    "IntegrationResponseTypeDef",
-    "IntegrationTypeDef",
-    "IssueDetailsTypeDef",
-    "LimitlessDatabaseTypeDef",
-    "ListTagsForResourceMessageTypeDef",
-    "MasterUserSecretTypeDef",
-    "MetricQueryTypeDef",
-    "MetricReferenceTypeDef",
-    "MetricTypeDef",
-    "MinimumEngineVersionPerAllowedValueTypeDef",
-    "ModifyActivityStreamRequestTypeDef",
-    "ModifyActivityStreamResponseTypeDef",
-    "ModifyAdditionalStorageVolumeTypeDef",
-    "ModifyCertificatesMessageTypeDef",
-    "ModifyCertificatesResultTypeDef",
-    "ModifyCurrentDBClusterCapacityMessageTypeDef",
-    "ModifyCustomDBEngineVersionMessageTypeDef",
-    "ModifyDBClusterEndpointMessageTypeDef",
-    "ModifyDBClusterMessageTypeDef",
-    "ModifyDBClusterParameterGroupMessageTypeDef",
-    "ModifyDBClusterResultTypeDef",
-    "ModifyDBClusterSnapshotAttributeMessageTypeDef",
-    "ModifyDBClusterSnapshotAttributeResultTypeDef",
-    "ModifyDBInstanceMessageTypeDef",
-    "ModifyDBInstanceResultTypeDef",
-    "ModifyDBParameterGroupMessageTypeDef",
-    "ModifyDBProxyEndpointRequestTypeDef",
-    "ModifyDBProxyEndpointResponseTypeDef",
-    "ModifyDBProxyRequestTypeDef",
-    "ModifyDBProxyResponseTypeDef",
-    "ModifyDBProxyTargetGroupRequestTypeDef",
-    "ModifyDBProxyTargetGroupResponseTypeDef",
-    "ModifyDBRecommendationMessageTypeDef",
-    "ModifyDBShardGroupMessageTypeDef",
-    "ModifyDBSnapshotAttributeMessageTypeDef",
-    "ModifyDBSnapshotAttributeResultTypeDef",
-    "ModifyDBSnapshotMessageTypeDef",
-    "ModifyDBSnapshotResultTypeDef",
-    "ModifyDBSubnetGroupMessageTypeDef",
-    "ModifyDBSubnetGroupResultTypeDef",
-    "ModifyEventSubscriptionMessageTypeDef",
-    "ModifyEventSubscriptionResultTypeDef",
-    "ModifyGlobalClusterMessageTypeDef",
-    "ModifyGlobalClusterResultTypeDef",
-    "ModifyIntegrationMessageTypeDef",
-    "ModifyOptionGroupMessageTypeDef",
-    "ModifyOptionGroupResultTypeDef",
-    "ModifyTenantDatabaseMessageTypeDef",
-    "ModifyTenantDatabaseResultTypeDef",
-    "OptionConfigurationTypeDef",
-    "OptionGroupMembershipTypeDef",
-    "OptionGroupOptionSettingTypeDef",
-    "OptionGroupOptionTypeDef",
-    "OptionGroupOptionsMessageTypeDef",
-    "OptionGroupTypeDef",
-    "OptionGroupsTypeDef",
-    "OptionSettingTypeDef",
-    "OptionTypeDef",
-    "OptionVersionTypeDef",
-    "OrderableDBInstanceOptionTypeDef",
-    "OrderableDBInstanceOptionsMessageTypeDef",
-    "OutpostTypeDef",
-    "ParameterOutputTypeDef",
-    "ParameterTypeDef",
-    "PendingCloudwatchLogsExportsTypeDef",
-    "PendingMaintenanceActionTypeDef",
-    "PendingMaintenanceActionsMessageTypeDef",
-    "PendingModifiedValuesTypeDef",
-    "PerformanceInsightsMetricDimensionGroupTypeDef",
-    "PerformanceInsightsMetricQueryTypeDef",
-    "PerformanceIssueDetailsTypeDef",
-    "ProcessorFeatureTypeDef",
-    "PromoteReadReplicaDBClusterMessageTypeDef",
-    "PromoteReadReplicaDBClusterResultTypeDef",
-    "PromoteReadReplicaMessageTypeDef",
-    "PromoteReadReplicaResultTypeDef",
-    "PurchaseReservedDBInstancesOfferingMessageTypeDef",
-    "PurchaseReservedDBInstancesOfferingResultTypeDef",
-    "RangeTypeDef",
-    "RdsCustomClusterConfigurationTypeDef",
-    "RebootDBClusterMessageTypeDef",
-    "RebootDBClusterResultTypeDef",
-    "RebootDBInstanceMessageTypeDef",
-    "RebootDBInstanceResultTypeDef",
-    "RebootDBShardGroupMessageTypeDef",
-    "RecommendedActionParameterTypeDef",
-    "RecommendedActionTypeDef",
-    "RecommendedActionUpdateTypeDef",
-    "RecurringChargeTypeDef",
-    "ReferenceDetailsTypeDef",
-    "RegisterDBProxyTargetsRequestTypeDef",
-    "RegisterDBProxyTargetsResponseTypeDef",
-    "RemoveFromGlobalClusterMessageTypeDef",
-    "RemoveFromGlobalClusterResultTypeDef",
-    "RemoveRoleFromDBClusterMessageTypeDef",
-    "RemoveRoleFromDBInstanceMessageTypeDef",
-    "RemoveSourceIdentifierFromSubscriptionMessageTypeDef",
-    "RemoveSourceIdentifierFromSubscriptionResultTypeDef",
-    "RemoveTagsFromResourceMessageTypeDef",
-    "ReservedDBInstanceMessageTypeDef",
-    "ReservedDBInstanceTypeDef",
-    "ReservedDBInstancesOfferingMessageTypeDef",
-    "ReservedDBInstancesOfferingTypeDef",
-    "ResetDBClusterParameterGroupMessageTypeDef",
-    "ResetDBParameterGroupMessageTypeDef",
-    "ResourcePendingMaintenanceActionsTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreDBClusterFromS3MessageTypeDef",
-    "RestoreDBClusterFromS3ResultTypeDef",
-    "RestoreDBClusterFromSnapshotMessageTypeDef",
-    "RestoreDBClusterFromSnapshotResultTypeDef",
-    "RestoreDBClusterToPointInTimeMessageTypeDef",
-    "RestoreDBClusterToPointInTimeResultTypeDef",
-    "RestoreDBInstanceFromDBSnapshotMessageTypeDef",
-    "RestoreDBInstanceFromDBSnapshotResultTypeDef",
-    "RestoreDBInstanceFromS3MessageTypeDef",
-    "RestoreDBInstanceFromS3ResultTypeDef",
-    "RestoreDBInstanceToPointInTimeMessageTypeDef",
-    "RestoreDBInstanceToPointInTimeResultTypeDef",
-    "RestoreWindowTypeDef",
-    "RevokeDBSecurityGroupIngressMessageTypeDef",
-    "RevokeDBSecurityGroupIngressResultTypeDef",
-    "ScalarReferenceDetailsTypeDef",
-    "ScalingConfigurationInfoTypeDef",
-    "ScalingConfigurationTypeDef",
-    "ServerlessV2FeaturesSupportTypeDef",
-    "ServerlessV2PlatformVersionInfoTypeDef",
-    "ServerlessV2PlatformVersionsMessageTypeDef",
-    "ServerlessV2ScalingConfigurationInfoTypeDef",
-    "ServerlessV2ScalingConfigurationTypeDef",
-    "SourceRegionMessageTypeDef",
-    "SourceRegionTypeDef",
-    "StartActivityStreamRequestTypeDef",
-    "StartActivityStreamResponseTypeDef",
-    "StartDBClusterMessageTypeDef",
-    "StartDBClusterResultTypeDef",
-    "StartDBInstanceAutomatedBackupsReplicationMessageTypeDef",
-    "StartDBInstanceAutomatedBackupsReplicationResultTypeDef",
-    "StartDBInstanceMessageTypeDef",
-    "StartDBInstanceResultTypeDef",
-    "StartExportTaskMessageTypeDef",
-    "StopActivityStreamRequestTypeDef",
-    "StopActivityStreamResponseTypeDef",
-    "StopDBClusterMessageTypeDef",
-    "StopDBClusterResultTypeDef",
-    "StopDBInstanceAutomatedBackupsReplicationMessageTypeDef",
-    "StopDBInstanceAutomatedBackupsReplicationResultTypeDef",
-    "StopDBInstanceMessageTypeDef",
-    "StopDBInstanceResultTypeDef",
-    "SubnetTypeDef",
-    "SupportedEngineLifecycleTypeDef",
-    "SwitchoverBlueGreenDeploymentRequestTypeDef",
-    "SwitchoverBlueGreenDeploymentResponseTypeDef",
-    "SwitchoverDetailTypeDef",
-    "SwitchoverGlobalClusterMessageTypeDef",
-    "SwitchoverGlobalClusterResultTypeDef",
-    "SwitchoverReadReplicaMessageTypeDef",
-    "SwitchoverReadReplicaResultTypeDef",
-    "TagListMessageTypeDef",
-    "TagSpecificationTypeDef",
-    "TagTypeDef",
-    "TargetHealthTypeDef",
-    "TenantDatabasePendingModifiedValuesTypeDef",
-    "TenantDatabaseTypeDef",
-    "TenantDatabasesMessageTypeDef",
-    "TimezoneTypeDef",
-    "UpgradeTargetTypeDef",
-    "UserAuthConfigInfoTypeDef",
-    "UserAuthConfigTypeDef",
-    "ValidAdditionalStorageOptionsTypeDef",
-    "ValidDBInstanceModificationsMessageTypeDef",
-    "ValidStorageOptionsTypeDef",
-    "ValidVolumeOptionsTypeDef",
-    "VpcSecurityGroupMembershipTypeDef",
-]
-
-
-class AccountAttributesMessageTypeDef(TypedDict):
-    AccountQuotas: NotRequired[list[AccountQuotaTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountAttributesMessageTypeDef",
+        "AccountQuotaTypeDef",
+        "AddRoleToDBClusterMessageTypeDef",
+        "AddRoleToDBInstanceMessageTypeDef",
+        "AddSourceIdentifierToSubscriptionMessageTypeDef",
+        "AddSourceIdentifierToSubscriptionResultTypeDef",
+        "AddTagsToResourceMessageTypeDef",
+        "AdditionalStorageVolumeOutputTypeDef",
+        "AdditionalStorageVolumeTypeDef",
+        "ApplyPendingMaintenanceActionMessageTypeDef",
+        "ApplyPendingMaintenanceActionResultTypeDef",
+        "AuthorizeDBSecurityGroupIngressMessageTypeDef",
+        "AuthorizeDBSecurityGroupIngressResultTypeDef",
+        "AvailabilityZoneTypeDef",
+        "AvailableAdditionalStorageVolumesOptionTypeDef",
+        "AvailableProcessorFeatureTypeDef",
+        "BacktrackDBClusterMessageTypeDef",
+        "BlueGreenDeploymentTaskTypeDef",
+        "BlueGreenDeploymentTypeDef",
+        "CancelExportTaskMessageTypeDef",
+        "CertificateDetailsTypeDef",
+        "CertificateMessageTypeDef",
+        "CertificateTypeDef",
+        "CharacterSetTypeDef",
+        "CloudwatchLogsExportConfigurationTypeDef",
+        "ClusterPendingModifiedValuesTypeDef",
+        "ConnectionPoolConfigurationInfoTypeDef",
+        "ConnectionPoolConfigurationTypeDef",
+        "ContextAttributeTypeDef",
+        "CopyDBClusterParameterGroupMessageTypeDef",
+        "CopyDBClusterParameterGroupResultTypeDef",
+        "CopyDBClusterSnapshotMessageTypeDef",
+        "CopyDBClusterSnapshotResultTypeDef",
+        "CopyDBParameterGroupMessageTypeDef",
+        "CopyDBParameterGroupResultTypeDef",
+        "CopyDBSnapshotMessageTypeDef",
+        "CopyDBSnapshotResultTypeDef",
+        "CopyOptionGroupMessageTypeDef",
+        "CopyOptionGroupResultTypeDef",
+        "CreateBlueGreenDeploymentRequestTypeDef",
+        "CreateBlueGreenDeploymentResponseTypeDef",
+        "CreateCustomDBEngineVersionMessageTypeDef",
+        "CreateDBClusterEndpointMessageTypeDef",
+        "CreateDBClusterMessageTypeDef",
+        "CreateDBClusterParameterGroupMessageTypeDef",
+        "CreateDBClusterParameterGroupResultTypeDef",
+        "CreateDBClusterResultTypeDef",
+        "CreateDBClusterSnapshotMessageTypeDef",
+        "CreateDBClusterSnapshotResultTypeDef",
+        "CreateDBInstanceMessageTypeDef",
+        "CreateDBInstanceReadReplicaMessageTypeDef",
+        "CreateDBInstanceReadReplicaResultTypeDef",
+        "CreateDBInstanceResultTypeDef",
+        "CreateDBParameterGroupMessageTypeDef",
+        "CreateDBParameterGroupResultTypeDef",
+        "CreateDBProxyEndpointRequestTypeDef",
+        "CreateDBProxyEndpointResponseTypeDef",
+        "CreateDBProxyRequestTypeDef",
+        "CreateDBProxyResponseTypeDef",
+        "CreateDBSecurityGroupMessageTypeDef",
+        "CreateDBSecurityGroupResultTypeDef",
+        "CreateDBShardGroupMessageTypeDef",
+        "CreateDBSnapshotMessageTypeDef",
+        "CreateDBSnapshotResultTypeDef",
+        "CreateDBSubnetGroupMessageTypeDef",
+        "CreateDBSubnetGroupResultTypeDef",
+        "CreateEventSubscriptionMessageTypeDef",
+        "CreateEventSubscriptionResultTypeDef",
+        "CreateGlobalClusterMessageTypeDef",
+        "CreateGlobalClusterResultTypeDef",
+        "CreateIntegrationMessageTypeDef",
+        "CreateOptionGroupMessageTypeDef",
+        "CreateOptionGroupResultTypeDef",
+        "CreateTenantDatabaseMessageTypeDef",
+        "CreateTenantDatabaseResultTypeDef",
+        "CustomDBEngineVersionAMITypeDef",
+        "DBClusterAutomatedBackupMessageTypeDef",
+        "DBClusterAutomatedBackupTypeDef",
+        "DBClusterBacktrackMessageTypeDef",
+        "DBClusterBacktrackResponseTypeDef",
+        "DBClusterBacktrackTypeDef",
+        "DBClusterCapacityInfoTypeDef",
+        "DBClusterEndpointMessageTypeDef",
+        "DBClusterEndpointResponseTypeDef",
+        "DBClusterEndpointTypeDef",
+        "DBClusterMemberTypeDef",
+        "DBClusterMessageTypeDef",
+        "DBClusterOptionGroupStatusTypeDef",
+        "DBClusterParameterGroupDetailsTypeDef",
+        "DBClusterParameterGroupNameMessageTypeDef",
+        "DBClusterParameterGroupTypeDef",
+        "DBClusterParameterGroupsMessageTypeDef",
+        "DBClusterRoleTypeDef",
+        "DBClusterSnapshotAttributeTypeDef",
+        "DBClusterSnapshotAttributesResultTypeDef",
+        "DBClusterSnapshotMessageTypeDef",
+        "DBClusterSnapshotTypeDef",
+        "DBClusterStatusInfoTypeDef",
+        "DBClusterTypeDef",
+        "DBEngineVersionMessageTypeDef",
+        "DBEngineVersionResponseTypeDef",
+        "DBEngineVersionTypeDef",
+        "DBInstanceAutomatedBackupMessageTypeDef",
+        "DBInstanceAutomatedBackupTypeDef",
+        "DBInstanceAutomatedBackupsReplicationTypeDef",
+        "DBInstanceMessageTypeDef",
+        "DBInstanceRoleTypeDef",
+        "DBInstanceStatusInfoTypeDef",
+        "DBInstanceTypeDef",
+        "DBMajorEngineVersionTypeDef",
+        "DBParameterGroupDetailsTypeDef",
+        "DBParameterGroupNameMessageTypeDef",
+        "DBParameterGroupStatusTypeDef",
+        "DBParameterGroupTypeDef",
+        "DBParameterGroupsMessageTypeDef",
+        "DBProxyEndpointTypeDef",
+        "DBProxyTargetGroupTypeDef",
+        "DBProxyTargetTypeDef",
+        "DBProxyTypeDef",
+        "DBRecommendationMessageTypeDef",
+        "DBRecommendationTypeDef",
+        "DBRecommendationsMessageTypeDef",
+        "DBSecurityGroupMembershipTypeDef",
+        "DBSecurityGroupMessageTypeDef",
+        "DBSecurityGroupTypeDef",
+        "DBShardGroupResponseTypeDef",
+        "DBShardGroupTypeDef",
+        "DBSnapshotAttributeTypeDef",
+        "DBSnapshotAttributesResultTypeDef",
+        "DBSnapshotMessageTypeDef",
+        "DBSnapshotTenantDatabaseTypeDef",
+        "DBSnapshotTenantDatabasesMessageTypeDef",
+        "DBSnapshotTypeDef",
+        "DBSubnetGroupMessageTypeDef",
+        "DBSubnetGroupTypeDef",
+        "DeleteBlueGreenDeploymentRequestTypeDef",
+        "DeleteBlueGreenDeploymentResponseTypeDef",
+        "DeleteCustomDBEngineVersionMessageTypeDef",
+        "DeleteDBClusterAutomatedBackupMessageTypeDef",
+        "DeleteDBClusterAutomatedBackupResultTypeDef",
+        "DeleteDBClusterEndpointMessageTypeDef",
+        "DeleteDBClusterMessageTypeDef",
+        "DeleteDBClusterParameterGroupMessageTypeDef",
+        "DeleteDBClusterResultTypeDef",
+        "DeleteDBClusterSnapshotMessageTypeDef",
+        "DeleteDBClusterSnapshotResultTypeDef",
+        "DeleteDBInstanceAutomatedBackupMessageTypeDef",
+        "DeleteDBInstanceAutomatedBackupResultTypeDef",
+        "DeleteDBInstanceMessageTypeDef",
+        "DeleteDBInstanceResultTypeDef",
+        "DeleteDBParameterGroupMessageTypeDef",
+        "DeleteDBProxyEndpointRequestTypeDef",
+        "DeleteDBProxyEndpointResponseTypeDef",
+        "DeleteDBProxyRequestTypeDef",
+        "DeleteDBProxyResponseTypeDef",
+        "DeleteDBSecurityGroupMessageTypeDef",
+        "DeleteDBShardGroupMessageTypeDef",
+        "DeleteDBSnapshotMessageTypeDef",
+        "DeleteDBSnapshotResultTypeDef",
+        "DeleteDBSubnetGroupMessageTypeDef",
+        "DeleteEventSubscriptionMessageTypeDef",
+        "DeleteEventSubscriptionResultTypeDef",
+        "DeleteGlobalClusterMessageTypeDef",
+        "DeleteGlobalClusterResultTypeDef",
+        "DeleteIntegrationMessageTypeDef",
+        "DeleteOptionGroupMessageTypeDef",
+        "DeleteTenantDatabaseMessageTypeDef",
+        "DeleteTenantDatabaseResultTypeDef",
+        "DeregisterDBProxyTargetsRequestTypeDef",
+        "DeregisterDBProxyTargetsResponseTypeDef",
+        "DescribeBlueGreenDeploymentsRequestTypeDef",
+        "DescribeBlueGreenDeploymentsResponseTypeDef",
+        "DescribeCertificatesMessageTypeDef",
+        "DescribeDBClusterAutomatedBackupsMessageTypeDef",
+        "DescribeDBClusterBacktracksMessageTypeDef",
+        "DescribeDBClusterEndpointsMessageTypeDef",
+        "DescribeDBClusterParameterGroupsMessageTypeDef",
+        "DescribeDBClusterParametersMessageTypeDef",
+        "DescribeDBClusterSnapshotAttributesMessageTypeDef",
+        "DescribeDBClusterSnapshotAttributesResultTypeDef",
+        "DescribeDBClusterSnapshotsMessageTypeDef",
+        "DescribeDBClustersMessageTypeDef",
+        "DescribeDBEngineVersionsMessageTypeDef",
+        "DescribeDBInstanceAutomatedBackupsMessageTypeDef",
+        "DescribeDBInstancesMessageTypeDef",
+        "DescribeDBLogFilesDetailsTypeDef",
+        "DescribeDBLogFilesMessageTypeDef",
+        "DescribeDBLogFilesResponseTypeDef",
+        "DescribeDBMajorEngineVersionsRequestTypeDef",
+        "DescribeDBMajorEngineVersionsResponseTypeDef",
+        "DescribeDBParameterGroupsMessageTypeDef",
+        "DescribeDBParametersMessageTypeDef",
+        "DescribeDBProxiesRequestTypeDef",
+        "DescribeDBProxiesResponseTypeDef",
+        "DescribeDBProxyEndpointsRequestTypeDef",
+        "DescribeDBProxyEndpointsResponseTypeDef",
+        "DescribeDBProxyTargetGroupsRequestTypeDef",
+        "DescribeDBProxyTargetGroupsResponseTypeDef",
+        "DescribeDBProxyTargetsRequestTypeDef",
+        "DescribeDBProxyTargetsResponseTypeDef",
+        "DescribeDBRecommendationsMessageTypeDef",
+        "DescribeDBSecurityGroupsMessageTypeDef",
+        "DescribeDBShardGroupsMessageTypeDef",
+        "DescribeDBShardGroupsResponseTypeDef",
+        "DescribeDBSnapshotAttributesMessageTypeDef",
+        "DescribeDBSnapshotAttributesResultTypeDef",
+        "DescribeDBSnapshotTenantDatabasesMessageTypeDef",
+        "DescribeDBSnapshotsMessageTypeDef",
+        "DescribeDBSubnetGroupsMessageTypeDef",
+        "DescribeEngineDefaultClusterParametersMessageTypeDef",
+        "DescribeEngineDefaultClusterParametersResultTypeDef",
+        "DescribeEngineDefaultParametersMessageTypeDef",
+        "DescribeEngineDefaultParametersResultTypeDef",
+        "DescribeEventCategoriesMessageTypeDef",
+        "DescribeEventSubscriptionsMessageTypeDef",
+        "DescribeEventsMessageTypeDef",
+        "DescribeExportTasksMessageTypeDef",
+        "DescribeGlobalClustersMessageTypeDef",
+        "DescribeIntegrationsMessageTypeDef",
+        "DescribeIntegrationsResponseTypeDef",
+        "DescribeOptionGroupOptionsMessageTypeDef",
+        "DescribeOptionGroupsMessageTypeDef",
+        "DescribeOrderableDBInstanceOptionsMessageTypeDef",
+        "DescribePendingMaintenanceActionsMessageTypeDef",
+        "DescribeReservedDBInstancesMessageTypeDef",
+        "DescribeReservedDBInstancesOfferingsMessageTypeDef",
+        "DescribeServerlessV2PlatformVersionsMessageTypeDef",
+        "DescribeSourceRegionsMessageTypeDef",
+        "DescribeTenantDatabasesMessageTypeDef",
+        "DescribeValidDBInstanceModificationsMessageTypeDef",
+        "DescribeValidDBInstanceModificationsResultTypeDef",
+        "DisableHttpEndpointRequestTypeDef",
+        "DisableHttpEndpointResponseTypeDef",
+        "DocLinkTypeDef",
+        "DomainMembershipTypeDef",
+        "DoubleRangeTypeDef",
+        "DownloadDBLogFilePortionDetailsTypeDef",
+        "DownloadDBLogFilePortionMessageTypeDef",
+        "EC2SecurityGroupTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableHttpEndpointRequestTypeDef",
+        "EnableHttpEndpointResponseTypeDef",
+        "EndpointTypeDef",
+        "EngineDefaultsTypeDef",
+        "EventCategoriesMapTypeDef",
+        "EventCategoriesMessageTypeDef",
+        "EventSubscriptionTypeDef",
+        "EventSubscriptionsMessageTypeDef",
+        "EventTypeDef",
+        "EventsMessageTypeDef",
+        "ExportTaskResponseTypeDef",
+        "ExportTaskTypeDef",
+        "ExportTasksMessageTypeDef",
+        "FailoverDBClusterMessageTypeDef",
+        "FailoverDBClusterResultTypeDef",
+        "FailoverGlobalClusterMessageTypeDef",
+        "FailoverGlobalClusterResultTypeDef",
+        "FailoverStateTypeDef",
+        "FilterTypeDef",
+        "GlobalClusterMemberTypeDef",
+        "GlobalClusterTypeDef",
+        "GlobalClustersMessageTypeDef",
+        "IPRangeTypeDef",
+        "IntegrationErrorTypeDef",
+        "IntegrationResponseTypeDef",
+        "IntegrationTypeDef",
+        "IssueDetailsTypeDef",
+        "LimitlessDatabaseTypeDef",
+        "ListTagsForResourceMessageTypeDef",
+        "MasterUserSecretTypeDef",
+        "MetricQueryTypeDef",
+        "MetricReferenceTypeDef",
+        "MetricTypeDef",
+        "MinimumEngineVersionPerAllowedValueTypeDef",
+        "ModifyActivityStreamRequestTypeDef",
+        "ModifyActivityStreamResponseTypeDef",
+        "ModifyAdditionalStorageVolumeTypeDef",
+        "ModifyCertificatesMessageTypeDef",
+        "ModifyCertificatesResultTypeDef",
+        "ModifyCurrentDBClusterCapacityMessageTypeDef",
+        "ModifyCustomDBEngineVersionMessageTypeDef",
+        "ModifyDBClusterEndpointMessageTypeDef",
+        "ModifyDBClusterMessageTypeDef",
+        "ModifyDBClusterParameterGroupMessageTypeDef",
+        "ModifyDBClusterResultTypeDef",
+        "ModifyDBClusterSnapshotAttributeMessageTypeDef",
+        "ModifyDBClusterSnapshotAttributeResultTypeDef",
+        "ModifyDBInstanceMessageTypeDef",
+        "ModifyDBInstanceResultTypeDef",
+        "ModifyDBParameterGroupMessageTypeDef",
+        "ModifyDBProxyEndpointRequestTypeDef",
+        "ModifyDBProxyEndpointResponseTypeDef",
+        "ModifyDBProxyRequestTypeDef",
+        "ModifyDBProxyResponseTypeDef",
+        "ModifyDBProxyTargetGroupRequestTypeDef",
+        "ModifyDBProxyTargetGroupResponseTypeDef",
+        "ModifyDBRecommendationMessageTypeDef",
+        "ModifyDBShardGroupMessageTypeDef",
+        "ModifyDBSnapshotAttributeMessageTypeDef",
+        "ModifyDBSnapshotAttributeResultTypeDef",
+        "ModifyDBSnapshotMessageTypeDef",
+        "ModifyDBSnapshotResultTypeDef",
+        "ModifyDBSubnetGroupMessageTypeDef",
+        "ModifyDBSubnetGroupResultTypeDef",
+        "ModifyEventSubscriptionMessageTypeDef",
+        "ModifyEventSubscriptionResultTypeDef",
+        "ModifyGlobalClusterMessageTypeDef",
+        "ModifyGlobalClusterResultTypeDef",
+        "ModifyIntegrationMessageTypeDef",
+        "ModifyOptionGroupMessageTypeDef",
+        "ModifyOptionGroupResultTypeDef",
+        "ModifyTenantDatabaseMessageTypeDef",
+        "ModifyTenantDatabaseResultTypeDef",
+        "OptionConfigurationTypeDef",
+        "OptionGroupMembershipTypeDef",
+        "OptionGroupOptionSettingTypeDef",
+        "OptionGroupOptionTypeDef",
+        "OptionGroupOptionsMessageTypeDef",
+        "OptionGroupTypeDef",
+        "OptionGroupsTypeDef",
+        "OptionSettingTypeDef",
+        "OptionTypeDef",
+        "OptionVersionTypeDef",
+        "OrderableDBInstanceOptionTypeDef",
+        "OrderableDBInstanceOptionsMessageTypeDef",
+        "OutpostTypeDef",
+        "ParameterOutputTypeDef",
+        "ParameterTypeDef",
+        "PendingCloudwatchLogsExportsTypeDef",
+        "PendingMaintenanceActionTypeDef",
+        "PendingMaintenanceActionsMessageTypeDef",
+        "PendingModifiedValuesTypeDef",
+        "PerformanceInsightsMetricDimensionGroupTypeDef",
+        "PerformanceInsightsMetricQueryTypeDef",
+        "PerformanceIssueDetailsTypeDef",
+        "ProcessorFeatureTypeDef",
+        "PromoteReadReplicaDBClusterMessageTypeDef",
+        "PromoteReadReplicaDBClusterResultTypeDef",
+        "PromoteReadReplicaMessageTypeDef",
+        "PromoteReadReplicaResultTypeDef",
+        "PurchaseReservedDBInstancesOfferingMessageTypeDef",
+        "PurchaseReservedDBInstancesOfferingResultTypeDef",
+        "RangeTypeDef",
+        "RdsCustomClusterConfigurationTypeDef",
+        "RebootDBClusterMessageTypeDef",
+        "RebootDBClusterResultTypeDef",
+        "RebootDBInstanceMessageTypeDef",
+        "RebootDBInstanceResultTypeDef",
+        "RebootDBShardGroupMessageTypeDef",
+        "RecommendedActionParameterTypeDef",
+        "RecommendedActionTypeDef",
+        "RecommendedActionUpdateTypeDef",
+        "RecurringChargeTypeDef",
+        "ReferenceDetailsTypeDef",
+        "RegisterDBProxyTargetsRequestTypeDef",
+        "RegisterDBProxyTargetsResponseTypeDef",
+        "RemoveFromGlobalClusterMessageTypeDef",
+        "RemoveFromGlobalClusterResultTypeDef",
+        "RemoveRoleFromDBClusterMessageTypeDef",
+        "RemoveRoleFromDBInstanceMessageTypeDef",
+        "RemoveSourceIdentifierFromSubscriptionMessageTypeDef",
+        "RemoveSourceIdentifierFromSubscriptionResultTypeDef",
+        "RemoveTagsFromResourceMessageTypeDef",
+        "ReservedDBInstanceMessageTypeDef",
+        "ReservedDBInstanceTypeDef",
+        "ReservedDBInstancesOfferingMessageTypeDef",
+        "ReservedDBInstancesOfferingTypeDef",
+        "ResetDBClusterParameterGroupMessageTypeDef",
+        "ResetDBParameterGroupMessageTypeDef",
+        "ResourcePendingMaintenanceActionsTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreDBClusterFromS3MessageTypeDef",
+        "RestoreDBClusterFromS3ResultTypeDef",
+        "RestoreDBClusterFromSnapshotMessageTypeDef",
+        "RestoreDBClusterFromSnapshotResultTypeDef",
+        "RestoreDBClusterToPointInTimeMessageTypeDef",
+        "RestoreDBClusterToPointInTimeResultTypeDef",
+        "RestoreDBInstanceFromDBSnapshotMessageTypeDef",
+        "RestoreDBInstanceFromDBSnapshotResultTypeDef",
+        "RestoreDBInstanceFromS3MessageTypeDef",
+        "RestoreDBInstanceFromS3ResultTypeDef",
+        "RestoreDBInstanceToPointInTimeMessageTypeDef",
+        "RestoreDBInstanceToPointInTimeResultTypeDef",
+        "RestoreWindowTypeDef",
+        "RevokeDBSecurityGroupIngressMessageTypeDef",
+        "RevokeDBSecurityGroupIngressResultTypeDef",
+        "ScalarReferenceDetailsTypeDef",
+        "ScalingConfigurationInfoTypeDef",
+        "ScalingConfigurationTypeDef",
+        "ServerlessV2FeaturesSupportTypeDef",
+        "ServerlessV2PlatformVersionInfoTypeDef",
+        "ServerlessV2PlatformVersionsMessageTypeDef",
+        "ServerlessV2ScalingConfigurationInfoTypeDef",
+        "ServerlessV2ScalingConfigurationTypeDef",
+        "SourceRegionMessageTypeDef",
+        "SourceRegionTypeDef",
+        "StartActivityStreamRequestTypeDef",
+        "StartActivityStreamResponseTypeDef",
+        "StartDBClusterMessageTypeDef",
+        "StartDBClusterResultTypeDef",
+        "StartDBInstanceAutomatedBackupsReplicationMessageTypeDef",
+        "StartDBInstanceAutomatedBackupsReplicationResultTypeDef",
+        "StartDBInstanceMessageTypeDef",
+        "StartDBInstanceResultTypeDef",
+        "StartExportTaskMessageTypeDef",
+        "StopActivityStreamRequestTypeDef",
+        "StopActivityStreamResponseTypeDef",
+        "StopDBClusterMessageTypeDef",
+        "StopDBClusterResultTypeDef",
+        "StopDBInstanceAutomatedBackupsReplicationMessageTypeDef",
+        "StopDBInstanceAutomatedBackupsReplicationResultTypeDef",
+        "StopDBInstanceMessageTypeDef",
+        "StopDBInstanceResultTypeDef",
+        "SubnetTypeDef",
+        "SupportedEngineLifecycleTypeDef",
+        "SwitchoverBlueGreenDeploymentRequestTypeDef",
+        "SwitchoverBlueGreenDeploymentResponseTypeDef",
+        "SwitchoverDetailTypeDef",
+        "SwitchoverGlobalClusterMessageTypeDef",
+        "SwitchoverGlobalClusterResultTypeDef",
+        "SwitchoverReadReplicaMessageTypeDef",
+        "SwitchoverReadReplicaResultTypeDef",
+        "TagListMessageTypeDef",
+        "TagSpecificationTypeDef",
+        "TagTypeDef",
+        "TargetHealthTypeDef",
+        "TenantDatabasePendingModifiedValuesTypeDef",
+        "TenantDatabaseTypeDef",
+        "TenantDatabasesMessageTypeDef",
+        "TimezoneTypeDef",
+        "UpgradeTargetTypeDef",
+        "UserAuthConfigInfoTypeDef",
+        "UserAuthConfigTypeDef",
+        "ValidAdditionalStorageOptionsTypeDef",
+        "ValidDBInstanceModificationsMessageTypeDef",
+        "ValidStorageOptionsTypeDef",
+        "ValidVolumeOptionsTypeDef",
+        "VpcSecurityGroupMembershipTypeDef",
+    ]
 
 
 class AccountQuotaTypeDef(TypedDict):
     AccountQuotaName: NotRequired[str]
     Used: NotRequired[int]
     Max: NotRequired[int]
+
+
+class AccountAttributesMessageTypeDef(TypedDict):
+    AccountQuotas: NotRequired[list[AccountQuotaTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class AddRoleToDBClusterMessageTypeDef(TypedDict):
@@ -527,9 +528,27 @@ class AddSourceIdentifierToSubscriptionMessageTypeDef(TypedDict):
     SourceIdentifier: str
 
 
+class EventSubscriptionTypeDef(TypedDict):
+    CustomerAwsId: NotRequired[str]
+    CustSubscriptionId: NotRequired[str]
+    SnsTopicArn: NotRequired[str]
+    Status: NotRequired[str]
+    SubscriptionCreationTime: NotRequired[str]
+    SourceType: NotRequired[str]
+    SourceIdsList: NotRequired[list[str]]
+    EventCategoriesList: NotRequired[list[str]]
+    Enabled: NotRequired[bool]
+    EventSubscriptionArn: NotRequired[str]
+
+
 class AddSourceIdentifierToSubscriptionResultTypeDef(TypedDict):
     EventSubscription: NotRequired[EventSubscriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class AddTagsToResourceMessageTypeDef(TypedDict):
@@ -562,6 +581,20 @@ class ApplyPendingMaintenanceActionMessageTypeDef(TypedDict):
     OptInType: str
 
 
+class PendingMaintenanceActionTypeDef(TypedDict):
+    Action: NotRequired[str]
+    AutoAppliedAfterDate: NotRequired[datetime]
+    ForcedApplyDate: NotRequired[datetime]
+    OptInStatus: NotRequired[str]
+    CurrentApplyDate: NotRequired[datetime]
+    Description: NotRequired[str]
+
+
+class ResourcePendingMaintenanceActionsTypeDef(TypedDict):
+    ResourceIdentifier: NotRequired[str]
+    PendingMaintenanceActionDetails: NotRequired[list[PendingMaintenanceActionTypeDef]]
+
+
 class ApplyPendingMaintenanceActionResultTypeDef(TypedDict):
     ResourcePendingMaintenanceActions: NotRequired[
         ResourcePendingMaintenanceActionsTypeDef
@@ -575,6 +608,28 @@ class AuthorizeDBSecurityGroupIngressMessageTypeDef(TypedDict):
     EC2SecurityGroupName: NotRequired[str]
     EC2SecurityGroupId: NotRequired[str]
     EC2SecurityGroupOwnerId: NotRequired[str]
+
+
+class EC2SecurityGroupTypeDef(TypedDict):
+    Status: NotRequired[str]
+    EC2SecurityGroupName: NotRequired[str]
+    EC2SecurityGroupId: NotRequired[str]
+    EC2SecurityGroupOwnerId: NotRequired[str]
+
+
+class IPRangeTypeDef(TypedDict):
+    Status: NotRequired[str]
+    CIDRIP: NotRequired[str]
+
+
+class DBSecurityGroupTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    DBSecurityGroupName: NotRequired[str]
+    DBSecurityGroupDescription: NotRequired[str]
+    VpcId: NotRequired[str]
+    EC2SecurityGroups: NotRequired[list[EC2SecurityGroupTypeDef]]
+    IPRanges: NotRequired[list[IPRangeTypeDef]]
+    DBSecurityGroupArn: NotRequired[str]
 
 
 class AuthorizeDBSecurityGroupIngressResultTypeDef(TypedDict):
@@ -619,6 +674,12 @@ class BlueGreenDeploymentTaskTypeDef(TypedDict):
     Status: NotRequired[str]
 
 
+class SwitchoverDetailTypeDef(TypedDict):
+    SourceMember: NotRequired[str]
+    TargetMember: NotRequired[str]
+    Status: NotRequired[str]
+
+
 class BlueGreenDeploymentTypeDef(TypedDict):
     BlueGreenDeploymentIdentifier: NotRequired[str]
     BlueGreenDeploymentName: NotRequired[str]
@@ -642,13 +703,6 @@ class CertificateDetailsTypeDef(TypedDict):
     ValidTill: NotRequired[datetime]
 
 
-class CertificateMessageTypeDef(TypedDict):
-    DefaultCertificateForNewLaunches: NotRequired[str]
-    Certificates: NotRequired[list[CertificateTypeDef]]
-    Marker: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class CertificateTypeDef(TypedDict):
     CertificateIdentifier: NotRequired[str]
     CertificateType: NotRequired[str]
@@ -660,6 +714,13 @@ class CertificateTypeDef(TypedDict):
     CustomerOverrideValidTill: NotRequired[datetime]
 
 
+class CertificateMessageTypeDef(TypedDict):
+    DefaultCertificateForNewLaunches: NotRequired[str]
+    Certificates: NotRequired[list[CertificateTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CharacterSetTypeDef(TypedDict):
     CharacterSetName: NotRequired[str]
     CharacterSetDescription: NotRequired[str]
@@ -668,6 +729,17 @@ class CharacterSetTypeDef(TypedDict):
 class CloudwatchLogsExportConfigurationTypeDef(TypedDict):
     EnableLogTypes: NotRequired[ReadOnly[Sequence[str]]]
     DisableLogTypes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PendingCloudwatchLogsExportsTypeDef(TypedDict):
+    LogTypesToEnable: NotRequired[list[str]]
+    LogTypesToDisable: NotRequired[list[str]]
+
+
+class RdsCustomClusterConfigurationTypeDef(TypedDict):
+    InterconnectSubnetId: NotRequired[str]
+    TransitGatewayMulticastDomainId: NotRequired[str]
+    ReplicaMode: NotRequired[ReplicaModeType]
 
 
 class ClusterPendingModifiedValuesTypeDef(TypedDict):
@@ -712,6 +784,13 @@ class CopyDBClusterParameterGroupMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class DBClusterParameterGroupTypeDef(TypedDict):
+    DBClusterParameterGroupName: NotRequired[str]
+    DBParameterGroupFamily: NotRequired[str]
+    Description: NotRequired[str]
+    DBClusterParameterGroupArn: NotRequired[str]
+
+
 class CopyDBClusterParameterGroupResultTypeDef(TypedDict):
     DBClusterParameterGroup: NotRequired[DBClusterParameterGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -727,6 +806,38 @@ class CopyDBClusterSnapshotMessageTypeDef(TypedDict):
     SourceRegion: NotRequired[str]
 
 
+class DBClusterSnapshotTypeDef(TypedDict):
+    AvailabilityZones: NotRequired[list[str]]
+    DBClusterSnapshotIdentifier: NotRequired[str]
+    DBClusterIdentifier: NotRequired[str]
+    SnapshotCreateTime: NotRequired[datetime]
+    Engine: NotRequired[str]
+    EngineMode: NotRequired[str]
+    AllocatedStorage: NotRequired[int]
+    Status: NotRequired[str]
+    Port: NotRequired[int]
+    VpcId: NotRequired[str]
+    ClusterCreateTime: NotRequired[datetime]
+    MasterUsername: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    SnapshotType: NotRequired[str]
+    PercentProgress: NotRequired[int]
+    StorageEncrypted: NotRequired[bool]
+    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
+    BackupRetentionPeriod: NotRequired[int]
+    PreferredBackupWindow: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    DBClusterSnapshotArn: NotRequired[str]
+    SourceDBClusterSnapshotArn: NotRequired[str]
+    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
+    TagList: NotRequired[list[TagTypeDef]]
+    StorageType: NotRequired[str]
+    StorageThroughput: NotRequired[int]
+    DbClusterResourceId: NotRequired[str]
+    DBSystemId: NotRequired[str]
+
+
 class CopyDBClusterSnapshotResultTypeDef(TypedDict):
     DBClusterSnapshot: NotRequired[DBClusterSnapshotTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -737,6 +848,13 @@ class CopyDBParameterGroupMessageTypeDef(TypedDict):
     TargetDBParameterGroupIdentifier: str
     TargetDBParameterGroupDescription: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class DBParameterGroupTypeDef(TypedDict):
+    DBParameterGroupName: NotRequired[str]
+    DBParameterGroupFamily: NotRequired[str]
+    Description: NotRequired[str]
+    DBParameterGroupArn: NotRequired[str]
 
 
 class CopyDBParameterGroupResultTypeDef(TypedDict):
@@ -759,6 +877,55 @@ class CopyDBSnapshotMessageTypeDef(TypedDict):
     SourceRegion: NotRequired[str]
 
 
+class ProcessorFeatureTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class DBSnapshotTypeDef(TypedDict):
+    DBSnapshotIdentifier: NotRequired[str]
+    DBInstanceIdentifier: NotRequired[str]
+    SnapshotCreateTime: NotRequired[datetime]
+    Engine: NotRequired[str]
+    AllocatedStorage: NotRequired[int]
+    Status: NotRequired[str]
+    Port: NotRequired[int]
+    AvailabilityZone: NotRequired[str]
+    VpcId: NotRequired[str]
+    InstanceCreateTime: NotRequired[datetime]
+    MasterUsername: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    SnapshotType: NotRequired[str]
+    Iops: NotRequired[int]
+    StorageThroughput: NotRequired[int]
+    OptionGroupName: NotRequired[str]
+    PercentProgress: NotRequired[int]
+    SourceRegion: NotRequired[str]
+    SourceDBSnapshotIdentifier: NotRequired[str]
+    StorageType: NotRequired[str]
+    TdeCredentialArn: NotRequired[str]
+    Encrypted: NotRequired[bool]
+    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
+    BackupRetentionPeriod: NotRequired[int]
+    PreferredBackupWindow: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    DBSnapshotArn: NotRequired[str]
+    Timezone: NotRequired[str]
+    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
+    ProcessorFeatures: NotRequired[list[ProcessorFeatureTypeDef]]
+    DbiResourceId: NotRequired[str]
+    TagList: NotRequired[list[TagTypeDef]]
+    SnapshotTarget: NotRequired[str]
+    OriginalSnapshotCreateTime: NotRequired[datetime]
+    SnapshotDatabaseTime: NotRequired[datetime]
+    DBSystemId: NotRequired[str]
+    MultiTenant: NotRequired[bool]
+    DedicatedLogVolume: NotRequired[bool]
+    AdditionalStorageVolumes: NotRequired[list[AdditionalStorageVolumeTypeDef]]
+    SnapshotAvailabilityZone: NotRequired[str]
+
+
 class CopyDBSnapshotResultTypeDef(TypedDict):
     DBSnapshot: NotRequired[DBSnapshotTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -769,6 +936,54 @@ class CopyOptionGroupMessageTypeDef(TypedDict):
     TargetOptionGroupIdentifier: str
     TargetOptionGroupDescription: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class DBSecurityGroupMembershipTypeDef(TypedDict):
+    DBSecurityGroupName: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class OptionSettingTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+    DefaultValue: NotRequired[str]
+    Description: NotRequired[str]
+    ApplyType: NotRequired[str]
+    DataType: NotRequired[str]
+    AllowedValues: NotRequired[str]
+    IsModifiable: NotRequired[bool]
+    IsCollection: NotRequired[bool]
+
+
+class VpcSecurityGroupMembershipTypeDef(TypedDict):
+    VpcSecurityGroupId: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class OptionTypeDef(TypedDict):
+    OptionName: NotRequired[str]
+    OptionDescription: NotRequired[str]
+    Persistent: NotRequired[bool]
+    Permanent: NotRequired[bool]
+    Port: NotRequired[int]
+    OptionVersion: NotRequired[str]
+    OptionSettings: NotRequired[list[OptionSettingTypeDef]]
+    DBSecurityGroupMemberships: NotRequired[list[DBSecurityGroupMembershipTypeDef]]
+    VpcSecurityGroupMemberships: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
+
+
+class OptionGroupTypeDef(TypedDict):
+    OptionGroupName: NotRequired[str]
+    OptionGroupDescription: NotRequired[str]
+    EngineName: NotRequired[str]
+    MajorEngineVersion: NotRequired[str]
+    Options: NotRequired[list[OptionTypeDef]]
+    AllowsVpcAndNonVpcInstanceMemberships: NotRequired[bool]
+    VpcId: NotRequired[str]
+    OptionGroupArn: NotRequired[str]
+    SourceOptionGroup: NotRequired[str]
+    SourceAccountId: NotRequired[str]
+    CopyTimestamp: NotRequired[datetime]
 
 
 class CopyOptionGroupResultTypeDef(TypedDict):
@@ -817,6 +1032,26 @@ class CreateDBClusterEndpointMessageTypeDef(TypedDict):
     EndpointType: str
     StaticMembers: NotRequired[ReadOnly[Sequence[str]]]
     ExcludedMembers: NotRequired[ReadOnly[Sequence[str]]]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ScalingConfigurationTypeDef(TypedDict):
+    MinCapacity: NotRequired[int]
+    MaxCapacity: NotRequired[int]
+    AutoPause: NotRequired[bool]
+    SecondsUntilAutoPause: NotRequired[int]
+    TimeoutAction: NotRequired[str]
+    SecondsBeforeTimeout: NotRequired[int]
+
+
+class ServerlessV2ScalingConfigurationTypeDef(TypedDict):
+    MinCapacity: NotRequired[float]
+    MaxCapacity: NotRequired[float]
+    SecondsUntilAutoPause: NotRequired[int]
+
+
+class TagSpecificationTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
@@ -895,6 +1130,162 @@ class CreateDBClusterParameterGroupMessageTypeDef(TypedDict):
 class CreateDBClusterParameterGroupResultTypeDef(TypedDict):
     DBClusterParameterGroup: NotRequired[DBClusterParameterGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterMemberTypeDef(TypedDict):
+    DBInstanceIdentifier: NotRequired[str]
+    IsClusterWriter: NotRequired[bool]
+    DBClusterParameterGroupStatus: NotRequired[str]
+    PromotionTier: NotRequired[int]
+
+
+class DBClusterOptionGroupStatusTypeDef(TypedDict):
+    DBClusterOptionGroupName: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class DBClusterRoleTypeDef(TypedDict):
+    RoleArn: NotRequired[str]
+    Status: NotRequired[str]
+    FeatureName: NotRequired[str]
+
+
+class DBClusterStatusInfoTypeDef(TypedDict):
+    StatusType: NotRequired[str]
+    Normal: NotRequired[bool]
+    Status: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class DomainMembershipTypeDef(TypedDict):
+    Domain: NotRequired[str]
+    Status: NotRequired[str]
+    FQDN: NotRequired[str]
+    IAMRoleName: NotRequired[str]
+    OU: NotRequired[str]
+    AuthSecretArn: NotRequired[str]
+    DnsIps: NotRequired[list[str]]
+
+
+class LimitlessDatabaseTypeDef(TypedDict):
+    Status: NotRequired[LimitlessDatabaseStatusType]
+    MinRequiredACU: NotRequired[float]
+
+
+class MasterUserSecretTypeDef(TypedDict):
+    SecretArn: NotRequired[str]
+    SecretStatus: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+
+
+class ScalingConfigurationInfoTypeDef(TypedDict):
+    MinCapacity: NotRequired[int]
+    MaxCapacity: NotRequired[int]
+    AutoPause: NotRequired[bool]
+    SecondsUntilAutoPause: NotRequired[int]
+    TimeoutAction: NotRequired[str]
+    SecondsBeforeTimeout: NotRequired[int]
+
+
+class ServerlessV2ScalingConfigurationInfoTypeDef(TypedDict):
+    MinCapacity: NotRequired[float]
+    MaxCapacity: NotRequired[float]
+    SecondsUntilAutoPause: NotRequired[int]
+
+
+class DBClusterTypeDef(TypedDict):
+    AllocatedStorage: NotRequired[int]
+    AvailabilityZones: NotRequired[list[str]]
+    BackupRetentionPeriod: NotRequired[int]
+    CharacterSetName: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    DBClusterIdentifier: NotRequired[str]
+    DBClusterParameterGroup: NotRequired[str]
+    DBSubnetGroup: NotRequired[str]
+    Status: NotRequired[str]
+    PercentProgress: NotRequired[str]
+    EarliestRestorableTime: NotRequired[datetime]
+    Endpoint: NotRequired[str]
+    ReaderEndpoint: NotRequired[str]
+    CustomEndpoints: NotRequired[list[str]]
+    MultiAZ: NotRequired[bool]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    LatestRestorableTime: NotRequired[datetime]
+    Port: NotRequired[int]
+    MasterUsername: NotRequired[str]
+    DBClusterOptionGroupMemberships: NotRequired[
+        list[DBClusterOptionGroupStatusTypeDef]
+    ]
+    PreferredBackupWindow: NotRequired[str]
+    PreferredMaintenanceWindow: NotRequired[str]
+    UpgradeRolloutOrder: NotRequired[UpgradeRolloutOrderType]
+    ReplicationSourceIdentifier: NotRequired[str]
+    ReadReplicaIdentifiers: NotRequired[list[str]]
+    StatusInfos: NotRequired[list[DBClusterStatusInfoTypeDef]]
+    DBClusterMembers: NotRequired[list[DBClusterMemberTypeDef]]
+    VpcSecurityGroups: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
+    HostedZoneId: NotRequired[str]
+    StorageEncrypted: NotRequired[bool]
+    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
+    KmsKeyId: NotRequired[str]
+    DbClusterResourceId: NotRequired[str]
+    DBClusterArn: NotRequired[str]
+    AssociatedRoles: NotRequired[list[DBClusterRoleTypeDef]]
+    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
+    CloneGroupId: NotRequired[str]
+    ClusterCreateTime: NotRequired[datetime]
+    EarliestBacktrackTime: NotRequired[datetime]
+    BacktrackWindow: NotRequired[int]
+    BacktrackConsumedChangeRecords: NotRequired[int]
+    EnabledCloudwatchLogsExports: NotRequired[list[str]]
+    Capacity: NotRequired[int]
+    PendingModifiedValues: NotRequired[ClusterPendingModifiedValuesTypeDef]
+    EngineMode: NotRequired[str]
+    ScalingConfigurationInfo: NotRequired[ScalingConfigurationInfoTypeDef]
+    RdsCustomClusterConfiguration: NotRequired[RdsCustomClusterConfigurationTypeDef]
+    DBClusterInstanceClass: NotRequired[str]
+    StorageType: NotRequired[str]
+    Iops: NotRequired[int]
+    StorageThroughput: NotRequired[int]
+    IOOptimizedNextAllowedModificationTime: NotRequired[datetime]
+    PubliclyAccessible: NotRequired[bool]
+    AutoMinorVersionUpgrade: NotRequired[bool]
+    DeletionProtection: NotRequired[bool]
+    HttpEndpointEnabled: NotRequired[bool]
+    ActivityStreamMode: NotRequired[ActivityStreamModeType]
+    ActivityStreamStatus: NotRequired[ActivityStreamStatusType]
+    ActivityStreamKmsKeyId: NotRequired[str]
+    ActivityStreamKinesisStreamName: NotRequired[str]
+    CopyTagsToSnapshot: NotRequired[bool]
+    CrossAccountClone: NotRequired[bool]
+    DomainMemberships: NotRequired[list[DomainMembershipTypeDef]]
+    TagList: NotRequired[list[TagTypeDef]]
+    GlobalClusterIdentifier: NotRequired[str]
+    GlobalWriteForwardingStatus: NotRequired[WriteForwardingStatusType]
+    GlobalWriteForwardingRequested: NotRequired[bool]
+    NetworkType: NotRequired[str]
+    AutomaticRestartTime: NotRequired[datetime]
+    ServerlessV2ScalingConfiguration: NotRequired[
+        ServerlessV2ScalingConfigurationInfoTypeDef
+    ]
+    ServerlessV2PlatformVersion: NotRequired[str]
+    MonitoringInterval: NotRequired[int]
+    MonitoringRoleArn: NotRequired[str]
+    DatabaseInsightsMode: NotRequired[DatabaseInsightsModeType]
+    PerformanceInsightsEnabled: NotRequired[bool]
+    PerformanceInsightsKMSKeyId: NotRequired[str]
+    PerformanceInsightsRetentionPeriod: NotRequired[int]
+    DBSystemId: NotRequired[str]
+    MasterUserSecret: NotRequired[MasterUserSecretTypeDef]
+    LocalWriteForwardingStatus: NotRequired[LocalWriteForwardingStatusType]
+    AwsBackupRecoveryPointArn: NotRequired[str]
+    LimitlessDatabase: NotRequired[LimitlessDatabaseTypeDef]
+    ClusterScalabilityType: NotRequired[ClusterScalabilityTypeType]
+    CertificateDetails: NotRequired[CertificateDetailsTypeDef]
+    EngineLifecycleSupport: NotRequired[str]
+    VPCNetworkingEnabled: NotRequired[bool]
+    InternetAccessGatewayEnabled: NotRequired[bool]
 
 
 class CreateDBClusterResultTypeDef(TypedDict):
@@ -1040,629 +1431,8 @@ class CreateDBInstanceReadReplicaMessageTypeDef(TypedDict):
     SourceRegion: NotRequired[str]
 
 
-class CreateDBInstanceReadReplicaResultTypeDef(TypedDict):
-    DBInstance: NotRequired[DBInstanceTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBInstanceResultTypeDef(TypedDict):
-    DBInstance: NotRequired[DBInstanceTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBParameterGroupMessageTypeDef(TypedDict):
-    DBParameterGroupName: str
-    DBParameterGroupFamily: str
-    Description: str
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateDBParameterGroupResultTypeDef(TypedDict):
-    DBParameterGroup: NotRequired[DBParameterGroupTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBProxyEndpointRequestTypeDef(TypedDict):
-    DBProxyName: str
-    DBProxyEndpointName: str
-    VpcSubnetIds: ReadOnly[Sequence[str]]
-    VpcSecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    TargetRole: NotRequired[DBProxyEndpointTargetRoleType]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    EndpointNetworkType: NotRequired[EndpointNetworkTypeType]
-
-
-class CreateDBProxyEndpointResponseTypeDef(TypedDict):
-    DBProxyEndpoint: NotRequired[DBProxyEndpointTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBProxyRequestTypeDef(TypedDict):
-    DBProxyName: str
-    EngineFamily: EngineFamilyType
-    DefaultAuthScheme: NotRequired[DefaultAuthSchemeType]
-    Auth: NotRequired[ReadOnly[Sequence[UserAuthConfigTypeDef]]]
-    RoleArn: str
-    VpcSubnetIds: ReadOnly[Sequence[str]]
-    VpcSecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    RequireTLS: NotRequired[bool]
-    IdleClientTimeout: NotRequired[int]
-    DebugLogging: NotRequired[bool]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    EndpointNetworkType: NotRequired[EndpointNetworkTypeType]
-    TargetConnectionNetworkType: NotRequired[TargetConnectionNetworkTypeType]
-
-
-class CreateDBProxyResponseTypeDef(TypedDict):
-    DBProxy: NotRequired[DBProxyTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBSecurityGroupMessageTypeDef(TypedDict):
-    DBSecurityGroupName: str
-    DBSecurityGroupDescription: str
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateDBSecurityGroupResultTypeDef(TypedDict):
-    DBSecurityGroup: NotRequired[DBSecurityGroupTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBShardGroupMessageTypeDef(TypedDict):
-    DBShardGroupIdentifier: str
-    DBClusterIdentifier: str
-    ComputeRedundancy: NotRequired[int]
-    MaxACU: float
-    MinACU: NotRequired[float]
-    PubliclyAccessible: NotRequired[bool]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateDBSnapshotMessageTypeDef(TypedDict):
-    DBSnapshotIdentifier: str
-    DBInstanceIdentifier: str
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateDBSnapshotResultTypeDef(TypedDict):
-    DBSnapshot: NotRequired[DBSnapshotTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateDBSubnetGroupMessageTypeDef(TypedDict):
-    DBSubnetGroupName: str
-    DBSubnetGroupDescription: str
-    SubnetIds: ReadOnly[Sequence[str]]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateDBSubnetGroupResultTypeDef(TypedDict):
-    DBSubnetGroup: NotRequired[DBSubnetGroupTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateEventSubscriptionMessageTypeDef(TypedDict):
-    SubscriptionName: str
-    SnsTopicArn: str
-    SourceType: NotRequired[str]
-    EventCategories: NotRequired[ReadOnly[Sequence[str]]]
-    SourceIds: NotRequired[ReadOnly[Sequence[str]]]
-    Enabled: NotRequired[bool]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateEventSubscriptionResultTypeDef(TypedDict):
-    EventSubscription: NotRequired[EventSubscriptionTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateGlobalClusterMessageTypeDef(TypedDict):
-    GlobalClusterIdentifier: str
-    SourceDBClusterIdentifier: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    EngineLifecycleSupport: NotRequired[str]
-    DeletionProtection: NotRequired[bool]
-    DatabaseName: NotRequired[str]
-    StorageEncrypted: NotRequired[bool]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateGlobalClusterResultTypeDef(TypedDict):
-    GlobalCluster: NotRequired[GlobalClusterTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateIntegrationMessageTypeDef(TypedDict):
-    SourceArn: str
-    TargetArn: str
-    IntegrationName: str
-    KMSKeyId: NotRequired[str]
-    AdditionalEncryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    DataFilter: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class CreateOptionGroupMessageTypeDef(TypedDict):
-    OptionGroupName: str
-    EngineName: str
-    MajorEngineVersion: str
-    OptionGroupDescription: str
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateOptionGroupResultTypeDef(TypedDict):
-    OptionGroup: NotRequired[OptionGroupTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateTenantDatabaseMessageTypeDef(TypedDict):
-    DBInstanceIdentifier: str
-    TenantDBName: str
-    MasterUsername: str
-    MasterUserPassword: NotRequired[str]
-    CharacterSetName: NotRequired[str]
-    NcharCharacterSetName: NotRequired[str]
-    ManageMasterUserPassword: NotRequired[bool]
-    MasterUserSecretKmsKeyId: NotRequired[str]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateTenantDatabaseResultTypeDef(TypedDict):
-    TenantDatabase: NotRequired[TenantDatabaseTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomDBEngineVersionAMITypeDef(TypedDict):
-    ImageId: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class DBClusterAutomatedBackupMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusterAutomatedBackups: NotRequired[list[DBClusterAutomatedBackupTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterAutomatedBackupTypeDef(TypedDict):
-    Engine: NotRequired[str]
-    VpcId: NotRequired[str]
-    DBClusterAutomatedBackupsArn: NotRequired[str]
-    DBClusterIdentifier: NotRequired[str]
-    RestoreWindow: NotRequired[RestoreWindowTypeDef]
-    MasterUsername: NotRequired[str]
-    DbClusterResourceId: NotRequired[str]
-    Region: NotRequired[str]
-    LicenseModel: NotRequired[str]
-    Status: NotRequired[str]
-    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
-    ClusterCreateTime: NotRequired[datetime]
-    StorageEncrypted: NotRequired[bool]
-    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
-    AllocatedStorage: NotRequired[int]
-    EngineVersion: NotRequired[str]
-    DBClusterArn: NotRequired[str]
-    BackupRetentionPeriod: NotRequired[int]
-    PreferredBackupWindow: NotRequired[str]
-    EngineMode: NotRequired[str]
-    AvailabilityZones: NotRequired[list[str]]
-    Port: NotRequired[int]
-    KmsKeyId: NotRequired[str]
-    StorageType: NotRequired[str]
-    Iops: NotRequired[int]
-    StorageThroughput: NotRequired[int]
-    AwsBackupRecoveryPointArn: NotRequired[str]
-    TagList: NotRequired[list[TagTypeDef]]
-
-
-class DBClusterBacktrackMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusterBacktracks: NotRequired[list[DBClusterBacktrackTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterBacktrackResponseTypeDef(TypedDict):
-    DBClusterIdentifier: NotRequired[str]
-    BacktrackIdentifier: NotRequired[str]
-    BacktrackTo: NotRequired[datetime]
-    BacktrackedFrom: NotRequired[datetime]
-    BacktrackRequestCreationTime: NotRequired[datetime]
-    Status: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterBacktrackTypeDef(TypedDict):
-    DBClusterIdentifier: NotRequired[str]
-    BacktrackIdentifier: NotRequired[str]
-    BacktrackTo: NotRequired[datetime]
-    BacktrackedFrom: NotRequired[datetime]
-    BacktrackRequestCreationTime: NotRequired[datetime]
-    Status: NotRequired[str]
-
-
-class DBClusterCapacityInfoTypeDef(TypedDict):
-    DBClusterIdentifier: NotRequired[str]
-    PendingCapacity: NotRequired[int]
-    CurrentCapacity: NotRequired[int]
-    SecondsBeforeTimeout: NotRequired[int]
-    TimeoutAction: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterEndpointMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusterEndpoints: NotRequired[list[DBClusterEndpointTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterEndpointResponseTypeDef(TypedDict):
-    DBClusterEndpointIdentifier: NotRequired[str]
-    DBClusterIdentifier: NotRequired[str]
-    DBClusterEndpointResourceIdentifier: NotRequired[str]
-    Endpoint: NotRequired[str]
-    Status: NotRequired[str]
-    EndpointType: NotRequired[str]
-    CustomEndpointType: NotRequired[str]
-    StaticMembers: NotRequired[list[str]]
-    ExcludedMembers: NotRequired[list[str]]
-    DBClusterEndpointArn: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterEndpointTypeDef(TypedDict):
-    DBClusterEndpointIdentifier: NotRequired[str]
-    DBClusterIdentifier: NotRequired[str]
-    DBClusterEndpointResourceIdentifier: NotRequired[str]
-    Endpoint: NotRequired[str]
-    Status: NotRequired[str]
-    EndpointType: NotRequired[str]
-    CustomEndpointType: NotRequired[str]
-    StaticMembers: NotRequired[list[str]]
-    ExcludedMembers: NotRequired[list[str]]
-    DBClusterEndpointArn: NotRequired[str]
-
-
-class DBClusterMemberTypeDef(TypedDict):
-    DBInstanceIdentifier: NotRequired[str]
-    IsClusterWriter: NotRequired[bool]
-    DBClusterParameterGroupStatus: NotRequired[str]
-    PromotionTier: NotRequired[int]
-
-
-class DBClusterMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusters: NotRequired[list[DBClusterTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterOptionGroupStatusTypeDef(TypedDict):
-    DBClusterOptionGroupName: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class DBClusterParameterGroupDetailsTypeDef(TypedDict):
-    Parameters: NotRequired[list[ParameterOutputTypeDef]]
-    Marker: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterParameterGroupNameMessageTypeDef(TypedDict):
-    DBClusterParameterGroupName: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterParameterGroupTypeDef(TypedDict):
-    DBClusterParameterGroupName: NotRequired[str]
-    DBParameterGroupFamily: NotRequired[str]
-    Description: NotRequired[str]
-    DBClusterParameterGroupArn: NotRequired[str]
-
-
-class DBClusterParameterGroupsMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusterParameterGroups: NotRequired[list[DBClusterParameterGroupTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterRoleTypeDef(TypedDict):
-    RoleArn: NotRequired[str]
-    Status: NotRequired[str]
-    FeatureName: NotRequired[str]
-
-
-class DBClusterSnapshotAttributeTypeDef(TypedDict):
-    AttributeName: NotRequired[str]
-    AttributeValues: NotRequired[list[str]]
-
-
-class DBClusterSnapshotAttributesResultTypeDef(TypedDict):
-    DBClusterSnapshotIdentifier: NotRequired[str]
-    DBClusterSnapshotAttributes: NotRequired[list[DBClusterSnapshotAttributeTypeDef]]
-
-
-class DBClusterSnapshotMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBClusterSnapshots: NotRequired[list[DBClusterSnapshotTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBClusterSnapshotTypeDef(TypedDict):
-    AvailabilityZones: NotRequired[list[str]]
-    DBClusterSnapshotIdentifier: NotRequired[str]
-    DBClusterIdentifier: NotRequired[str]
-    SnapshotCreateTime: NotRequired[datetime]
-    Engine: NotRequired[str]
-    EngineMode: NotRequired[str]
-    AllocatedStorage: NotRequired[int]
-    Status: NotRequired[str]
-    Port: NotRequired[int]
-    VpcId: NotRequired[str]
-    ClusterCreateTime: NotRequired[datetime]
-    MasterUsername: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    LicenseModel: NotRequired[str]
-    SnapshotType: NotRequired[str]
-    PercentProgress: NotRequired[int]
-    StorageEncrypted: NotRequired[bool]
-    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
-    BackupRetentionPeriod: NotRequired[int]
-    PreferredBackupWindow: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    DBClusterSnapshotArn: NotRequired[str]
-    SourceDBClusterSnapshotArn: NotRequired[str]
-    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
-    TagList: NotRequired[list[TagTypeDef]]
-    StorageType: NotRequired[str]
-    StorageThroughput: NotRequired[int]
-    DbClusterResourceId: NotRequired[str]
-    DBSystemId: NotRequired[str]
-
-
-class DBClusterStatusInfoTypeDef(TypedDict):
-    StatusType: NotRequired[str]
-    Normal: NotRequired[bool]
-    Status: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class DBClusterTypeDef(TypedDict):
-    AllocatedStorage: NotRequired[int]
-    AvailabilityZones: NotRequired[list[str]]
-    BackupRetentionPeriod: NotRequired[int]
-    CharacterSetName: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    DBClusterIdentifier: NotRequired[str]
-    DBClusterParameterGroup: NotRequired[str]
-    DBSubnetGroup: NotRequired[str]
-    Status: NotRequired[str]
-    PercentProgress: NotRequired[str]
-    EarliestRestorableTime: NotRequired[datetime]
-    Endpoint: NotRequired[str]
-    ReaderEndpoint: NotRequired[str]
-    CustomEndpoints: NotRequired[list[str]]
-    MultiAZ: NotRequired[bool]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    LatestRestorableTime: NotRequired[datetime]
-    Port: NotRequired[int]
-    MasterUsername: NotRequired[str]
-    DBClusterOptionGroupMemberships: NotRequired[
-        list[DBClusterOptionGroupStatusTypeDef]
-    ]
-    PreferredBackupWindow: NotRequired[str]
-    PreferredMaintenanceWindow: NotRequired[str]
-    UpgradeRolloutOrder: NotRequired[UpgradeRolloutOrderType]
-    ReplicationSourceIdentifier: NotRequired[str]
-    ReadReplicaIdentifiers: NotRequired[list[str]]
-    StatusInfos: NotRequired[list[DBClusterStatusInfoTypeDef]]
-    DBClusterMembers: NotRequired[list[DBClusterMemberTypeDef]]
-    VpcSecurityGroups: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
-    HostedZoneId: NotRequired[str]
-    StorageEncrypted: NotRequired[bool]
-    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
-    KmsKeyId: NotRequired[str]
-    DbClusterResourceId: NotRequired[str]
-    DBClusterArn: NotRequired[str]
-    AssociatedRoles: NotRequired[list[DBClusterRoleTypeDef]]
-    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
-    CloneGroupId: NotRequired[str]
-    ClusterCreateTime: NotRequired[datetime]
-    EarliestBacktrackTime: NotRequired[datetime]
-    BacktrackWindow: NotRequired[int]
-    BacktrackConsumedChangeRecords: NotRequired[int]
-    EnabledCloudwatchLogsExports: NotRequired[list[str]]
-    Capacity: NotRequired[int]
-    PendingModifiedValues: NotRequired[ClusterPendingModifiedValuesTypeDef]
-    EngineMode: NotRequired[str]
-    ScalingConfigurationInfo: NotRequired[ScalingConfigurationInfoTypeDef]
-    RdsCustomClusterConfiguration: NotRequired[RdsCustomClusterConfigurationTypeDef]
-    DBClusterInstanceClass: NotRequired[str]
-    StorageType: NotRequired[str]
-    Iops: NotRequired[int]
-    StorageThroughput: NotRequired[int]
-    IOOptimizedNextAllowedModificationTime: NotRequired[datetime]
-    PubliclyAccessible: NotRequired[bool]
-    AutoMinorVersionUpgrade: NotRequired[bool]
-    DeletionProtection: NotRequired[bool]
-    HttpEndpointEnabled: NotRequired[bool]
-    ActivityStreamMode: NotRequired[ActivityStreamModeType]
-    ActivityStreamStatus: NotRequired[ActivityStreamStatusType]
-    ActivityStreamKmsKeyId: NotRequired[str]
-    ActivityStreamKinesisStreamName: NotRequired[str]
-    CopyTagsToSnapshot: NotRequired[bool]
-    CrossAccountClone: NotRequired[bool]
-    DomainMemberships: NotRequired[list[DomainMembershipTypeDef]]
-    TagList: NotRequired[list[TagTypeDef]]
-    GlobalClusterIdentifier: NotRequired[str]
-    GlobalWriteForwardingStatus: NotRequired[WriteForwardingStatusType]
-    GlobalWriteForwardingRequested: NotRequired[bool]
-    NetworkType: NotRequired[str]
-    AutomaticRestartTime: NotRequired[datetime]
-    ServerlessV2ScalingConfiguration: NotRequired[
-        ServerlessV2ScalingConfigurationInfoTypeDef
-    ]
-    ServerlessV2PlatformVersion: NotRequired[str]
-    MonitoringInterval: NotRequired[int]
-    MonitoringRoleArn: NotRequired[str]
-    DatabaseInsightsMode: NotRequired[DatabaseInsightsModeType]
-    PerformanceInsightsEnabled: NotRequired[bool]
-    PerformanceInsightsKMSKeyId: NotRequired[str]
-    PerformanceInsightsRetentionPeriod: NotRequired[int]
-    DBSystemId: NotRequired[str]
-    MasterUserSecret: NotRequired[MasterUserSecretTypeDef]
-    LocalWriteForwardingStatus: NotRequired[LocalWriteForwardingStatusType]
-    AwsBackupRecoveryPointArn: NotRequired[str]
-    LimitlessDatabase: NotRequired[LimitlessDatabaseTypeDef]
-    ClusterScalabilityType: NotRequired[ClusterScalabilityTypeType]
-    CertificateDetails: NotRequired[CertificateDetailsTypeDef]
-    EngineLifecycleSupport: NotRequired[str]
-    VPCNetworkingEnabled: NotRequired[bool]
-    InternetAccessGatewayEnabled: NotRequired[bool]
-
-
-class DBEngineVersionMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBEngineVersions: NotRequired[list[DBEngineVersionTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBEngineVersionResponseTypeDef(TypedDict):
-    Engine: NotRequired[str]
-    MajorEngineVersion: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    DatabaseInstallationFilesS3BucketName: NotRequired[str]
-    DatabaseInstallationFilesS3Prefix: NotRequired[str]
-    DatabaseInstallationFiles: NotRequired[list[str]]
-    CustomDBEngineVersionManifest: NotRequired[str]
-    DBParameterGroupFamily: NotRequired[str]
-    DBEngineDescription: NotRequired[str]
-    DBEngineVersionArn: NotRequired[str]
-    DBEngineVersionDescription: NotRequired[str]
-    DefaultCharacterSet: NotRequired[CharacterSetTypeDef]
-    FailureReason: NotRequired[str]
-    Image: NotRequired[CustomDBEngineVersionAMITypeDef]
-    DBEngineMediaType: NotRequired[str]
-    KMSKeyId: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    SupportedCharacterSets: NotRequired[list[CharacterSetTypeDef]]
-    SupportedNcharCharacterSets: NotRequired[list[CharacterSetTypeDef]]
-    ValidUpgradeTarget: NotRequired[list[UpgradeTargetTypeDef]]
-    SupportedTimezones: NotRequired[list[TimezoneTypeDef]]
-    ExportableLogTypes: NotRequired[list[str]]
-    SupportsLogExportsToCloudwatchLogs: NotRequired[bool]
-    SupportsReadReplica: NotRequired[bool]
-    SupportedEngineModes: NotRequired[list[str]]
-    SupportedFeatureNames: NotRequired[list[str]]
-    Status: NotRequired[str]
-    SupportsParallelQuery: NotRequired[bool]
-    SupportsGlobalDatabases: NotRequired[bool]
-    TagList: NotRequired[list[TagTypeDef]]
-    SupportsBabelfish: NotRequired[bool]
-    SupportsLimitlessDatabase: NotRequired[bool]
-    SupportsCertificateRotationWithoutRestart: NotRequired[bool]
-    SupportedCACertificateIdentifiers: NotRequired[list[str]]
-    SupportsLocalWriteForwarding: NotRequired[bool]
-    SupportsIntegrations: NotRequired[bool]
-    ServerlessV2FeaturesSupport: NotRequired[ServerlessV2FeaturesSupportTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBEngineVersionTypeDef(TypedDict):
-    Engine: NotRequired[str]
-    MajorEngineVersion: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    DatabaseInstallationFilesS3BucketName: NotRequired[str]
-    DatabaseInstallationFilesS3Prefix: NotRequired[str]
-    DatabaseInstallationFiles: NotRequired[list[str]]
-    CustomDBEngineVersionManifest: NotRequired[str]
-    DBParameterGroupFamily: NotRequired[str]
-    DBEngineDescription: NotRequired[str]
-    DBEngineVersionArn: NotRequired[str]
-    DBEngineVersionDescription: NotRequired[str]
-    DefaultCharacterSet: NotRequired[CharacterSetTypeDef]
-    FailureReason: NotRequired[str]
-    Image: NotRequired[CustomDBEngineVersionAMITypeDef]
-    DBEngineMediaType: NotRequired[str]
-    KMSKeyId: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    SupportedCharacterSets: NotRequired[list[CharacterSetTypeDef]]
-    SupportedNcharCharacterSets: NotRequired[list[CharacterSetTypeDef]]
-    ValidUpgradeTarget: NotRequired[list[UpgradeTargetTypeDef]]
-    SupportedTimezones: NotRequired[list[TimezoneTypeDef]]
-    ExportableLogTypes: NotRequired[list[str]]
-    SupportsLogExportsToCloudwatchLogs: NotRequired[bool]
-    SupportsReadReplica: NotRequired[bool]
-    SupportedEngineModes: NotRequired[list[str]]
-    SupportedFeatureNames: NotRequired[list[str]]
-    Status: NotRequired[str]
-    SupportsParallelQuery: NotRequired[bool]
-    SupportsGlobalDatabases: NotRequired[bool]
-    TagList: NotRequired[list[TagTypeDef]]
-    SupportsBabelfish: NotRequired[bool]
-    SupportsLimitlessDatabase: NotRequired[bool]
-    SupportsCertificateRotationWithoutRestart: NotRequired[bool]
-    SupportedCACertificateIdentifiers: NotRequired[list[str]]
-    SupportsLocalWriteForwarding: NotRequired[bool]
-    SupportsIntegrations: NotRequired[bool]
-    ServerlessV2FeaturesSupport: NotRequired[ServerlessV2FeaturesSupportTypeDef]
-
-
-class DBInstanceAutomatedBackupMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBInstanceAutomatedBackups: NotRequired[list[DBInstanceAutomatedBackupTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBInstanceAutomatedBackupTypeDef(TypedDict):
-    DBInstanceArn: NotRequired[str]
-    DbiResourceId: NotRequired[str]
-    Region: NotRequired[str]
-    DBInstanceIdentifier: NotRequired[str]
-    RestoreWindow: NotRequired[RestoreWindowTypeDef]
-    AllocatedStorage: NotRequired[int]
-    Status: NotRequired[str]
-    Port: NotRequired[int]
-    AvailabilityZone: NotRequired[str]
-    VpcId: NotRequired[str]
-    InstanceCreateTime: NotRequired[datetime]
-    MasterUsername: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    LicenseModel: NotRequired[str]
-    Iops: NotRequired[int]
-    StorageThroughput: NotRequired[int]
-    OptionGroupName: NotRequired[str]
-    TdeCredentialArn: NotRequired[str]
-    Encrypted: NotRequired[bool]
-    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
-    StorageType: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    Timezone: NotRequired[str]
-    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
-    BackupRetentionPeriod: NotRequired[int]
-    PreferredBackupWindow: NotRequired[str]
-    DBInstanceAutomatedBackupsArn: NotRequired[str]
-    DBInstanceAutomatedBackupsReplications: NotRequired[
-        list[DBInstanceAutomatedBackupsReplicationTypeDef]
-    ]
-    BackupTarget: NotRequired[str]
-    MultiTenant: NotRequired[bool]
-    AwsBackupRecoveryPointArn: NotRequired[str]
-    TagList: NotRequired[list[TagTypeDef]]
-    DedicatedLogVolume: NotRequired[bool]
-    AdditionalStorageVolumes: NotRequired[list[AdditionalStorageVolumeTypeDef]]
-
-
 class DBInstanceAutomatedBackupsReplicationTypeDef(TypedDict):
     DBInstanceAutomatedBackupsArn: NotRequired[str]
-
-
-class DBInstanceMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBInstances: NotRequired[list[DBInstanceTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DBInstanceRoleTypeDef(TypedDict):
@@ -1676,6 +1446,69 @@ class DBInstanceStatusInfoTypeDef(TypedDict):
     Normal: NotRequired[bool]
     Status: NotRequired[str]
     Message: NotRequired[str]
+
+
+class DBParameterGroupStatusTypeDef(TypedDict):
+    DBParameterGroupName: NotRequired[str]
+    ParameterApplyStatus: NotRequired[str]
+
+
+class OutpostTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class SubnetTypeDef(TypedDict):
+    SubnetIdentifier: NotRequired[str]
+    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
+    SubnetOutpost: NotRequired[OutpostTypeDef]
+    SubnetStatus: NotRequired[str]
+
+
+class DBSubnetGroupTypeDef(TypedDict):
+    DBSubnetGroupName: NotRequired[str]
+    DBSubnetGroupDescription: NotRequired[str]
+    VpcId: NotRequired[str]
+    SubnetGroupStatus: NotRequired[str]
+    Subnets: NotRequired[list[SubnetTypeDef]]
+    DBSubnetGroupArn: NotRequired[str]
+    SupportedNetworkTypes: NotRequired[list[str]]
+
+
+class EndpointTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Port: NotRequired[int]
+    HostedZoneId: NotRequired[str]
+
+
+class OptionGroupMembershipTypeDef(TypedDict):
+    OptionGroupName: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class PendingModifiedValuesTypeDef(TypedDict):
+    DBInstanceClass: NotRequired[str]
+    AllocatedStorage: NotRequired[int]
+    MasterUserPassword: NotRequired[str]
+    Port: NotRequired[int]
+    BackupRetentionPeriod: NotRequired[int]
+    MultiAZ: NotRequired[bool]
+    EngineVersion: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    Iops: NotRequired[int]
+    StorageThroughput: NotRequired[int]
+    DBInstanceIdentifier: NotRequired[str]
+    StorageType: NotRequired[str]
+    CACertificateIdentifier: NotRequired[str]
+    DBSubnetGroupName: NotRequired[str]
+    PendingCloudwatchLogsExports: NotRequired[PendingCloudwatchLogsExportsTypeDef]
+    ProcessorFeatures: NotRequired[list[ProcessorFeatureTypeDef]]
+    AutomationMode: NotRequired[AutomationModeType]
+    ResumeFullAutomationModeTime: NotRequired[datetime]
+    MultiTenant: NotRequired[bool]
+    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
+    DedicatedLogVolume: NotRequired[bool]
+    Engine: NotRequired[str]
+    AdditionalStorageVolumes: NotRequired[list[AdditionalStorageVolumeTypeDef]]
 
 
 class DBInstanceTypeDef(TypedDict):
@@ -1774,39 +1607,36 @@ class DBInstanceTypeDef(TypedDict):
     StorageVolumeStatus: NotRequired[str]
 
 
-class DBMajorEngineVersionTypeDef(TypedDict):
-    Engine: NotRequired[str]
-    MajorEngineVersion: NotRequired[str]
-    SupportedEngineLifecycles: NotRequired[list[SupportedEngineLifecycleTypeDef]]
-
-
-class DBParameterGroupDetailsTypeDef(TypedDict):
-    Parameters: NotRequired[list[ParameterOutputTypeDef]]
-    Marker: NotRequired[str]
+class CreateDBInstanceReadReplicaResultTypeDef(TypedDict):
+    DBInstance: NotRequired[DBInstanceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DBParameterGroupNameMessageTypeDef(TypedDict):
-    DBParameterGroupName: NotRequired[str]
+class CreateDBInstanceResultTypeDef(TypedDict):
+    DBInstance: NotRequired[DBInstanceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DBParameterGroupStatusTypeDef(TypedDict):
-    DBParameterGroupName: NotRequired[str]
-    ParameterApplyStatus: NotRequired[str]
+class CreateDBParameterGroupMessageTypeDef(TypedDict):
+    DBParameterGroupName: str
+    DBParameterGroupFamily: str
+    Description: str
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
-class DBParameterGroupTypeDef(TypedDict):
-    DBParameterGroupName: NotRequired[str]
-    DBParameterGroupFamily: NotRequired[str]
-    Description: NotRequired[str]
-    DBParameterGroupArn: NotRequired[str]
-
-
-class DBParameterGroupsMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    DBParameterGroups: NotRequired[list[DBParameterGroupTypeDef]]
+class CreateDBParameterGroupResultTypeDef(TypedDict):
+    DBParameterGroup: NotRequired[DBParameterGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDBProxyEndpointRequestTypeDef(TypedDict):
+    DBProxyName: str
+    DBProxyEndpointName: str
+    VpcSubnetIds: ReadOnly[Sequence[str]]
+    VpcSecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    TargetRole: NotRequired[DBProxyEndpointTargetRoleType]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    EndpointNetworkType: NotRequired[EndpointNetworkTypeType]
 
 
 class DBProxyEndpointTypeDef(TypedDict):
@@ -1824,26 +1654,43 @@ class DBProxyEndpointTypeDef(TypedDict):
     EndpointNetworkType: NotRequired[EndpointNetworkTypeType]
 
 
-class DBProxyTargetGroupTypeDef(TypedDict):
-    DBProxyName: NotRequired[str]
-    TargetGroupName: NotRequired[str]
-    TargetGroupArn: NotRequired[str]
-    IsDefault: NotRequired[bool]
-    Status: NotRequired[str]
-    ConnectionPoolConfig: NotRequired[ConnectionPoolConfigurationInfoTypeDef]
-    CreatedDate: NotRequired[datetime]
-    UpdatedDate: NotRequired[datetime]
+class CreateDBProxyEndpointResponseTypeDef(TypedDict):
+    DBProxyEndpoint: NotRequired[DBProxyEndpointTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DBProxyTargetTypeDef(TypedDict):
-    TargetArn: NotRequired[str]
-    Endpoint: NotRequired[str]
-    TrackedClusterId: NotRequired[str]
-    RdsResourceId: NotRequired[str]
-    Port: NotRequired[int]
-    Type: NotRequired[TargetTypeType]
-    Role: NotRequired[TargetRoleType]
-    TargetHealth: NotRequired[TargetHealthTypeDef]
+class UserAuthConfigTypeDef(TypedDict):
+    Description: NotRequired[str]
+    UserName: NotRequired[str]
+    AuthScheme: NotRequired[AuthSchemeType]
+    SecretArn: NotRequired[str]
+    IAMAuth: NotRequired[IAMAuthModeType]
+    ClientPasswordAuthType: NotRequired[ClientPasswordAuthTypeType]
+
+
+class CreateDBProxyRequestTypeDef(TypedDict):
+    DBProxyName: str
+    EngineFamily: EngineFamilyType
+    DefaultAuthScheme: NotRequired[DefaultAuthSchemeType]
+    Auth: NotRequired[ReadOnly[Sequence[UserAuthConfigTypeDef]]]
+    RoleArn: str
+    VpcSubnetIds: ReadOnly[Sequence[str]]
+    VpcSecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    RequireTLS: NotRequired[bool]
+    IdleClientTimeout: NotRequired[int]
+    DebugLogging: NotRequired[bool]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    EndpointNetworkType: NotRequired[EndpointNetworkTypeType]
+    TargetConnectionNetworkType: NotRequired[TargetConnectionNetworkTypeType]
+
+
+class UserAuthConfigInfoTypeDef(TypedDict):
+    Description: NotRequired[str]
+    UserName: NotRequired[str]
+    AuthScheme: NotRequired[AuthSchemeType]
+    SecretArn: NotRequired[str]
+    IAMAuth: NotRequired[IAMAuthModeType]
+    ClientPasswordAuthType: NotRequired[ClientPasswordAuthTypeType]
 
 
 class DBProxyTypeDef(TypedDict):
@@ -1867,9 +1714,636 @@ class DBProxyTypeDef(TypedDict):
     TargetConnectionNetworkType: NotRequired[TargetConnectionNetworkTypeType]
 
 
-class DBRecommendationMessageTypeDef(TypedDict):
-    DBRecommendation: NotRequired[DBRecommendationTypeDef]
+class CreateDBProxyResponseTypeDef(TypedDict):
+    DBProxy: NotRequired[DBProxyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDBSecurityGroupMessageTypeDef(TypedDict):
+    DBSecurityGroupName: str
+    DBSecurityGroupDescription: str
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateDBSecurityGroupResultTypeDef(TypedDict):
+    DBSecurityGroup: NotRequired[DBSecurityGroupTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDBShardGroupMessageTypeDef(TypedDict):
+    DBShardGroupIdentifier: str
+    DBClusterIdentifier: str
+    ComputeRedundancy: NotRequired[int]
+    MaxACU: float
+    MinACU: NotRequired[float]
+    PubliclyAccessible: NotRequired[bool]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateDBSnapshotMessageTypeDef(TypedDict):
+    DBSnapshotIdentifier: str
+    DBInstanceIdentifier: str
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateDBSnapshotResultTypeDef(TypedDict):
+    DBSnapshot: NotRequired[DBSnapshotTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDBSubnetGroupMessageTypeDef(TypedDict):
+    DBSubnetGroupName: str
+    DBSubnetGroupDescription: str
+    SubnetIds: ReadOnly[Sequence[str]]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateDBSubnetGroupResultTypeDef(TypedDict):
+    DBSubnetGroup: NotRequired[DBSubnetGroupTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateEventSubscriptionMessageTypeDef(TypedDict):
+    SubscriptionName: str
+    SnsTopicArn: str
+    SourceType: NotRequired[str]
+    EventCategories: NotRequired[ReadOnly[Sequence[str]]]
+    SourceIds: NotRequired[ReadOnly[Sequence[str]]]
+    Enabled: NotRequired[bool]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateEventSubscriptionResultTypeDef(TypedDict):
+    EventSubscription: NotRequired[EventSubscriptionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateGlobalClusterMessageTypeDef(TypedDict):
+    GlobalClusterIdentifier: str
+    SourceDBClusterIdentifier: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    EngineLifecycleSupport: NotRequired[str]
+    DeletionProtection: NotRequired[bool]
+    DatabaseName: NotRequired[str]
+    StorageEncrypted: NotRequired[bool]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class FailoverStateTypeDef(TypedDict):
+    Status: NotRequired[FailoverStatusType]
+    FromDbClusterArn: NotRequired[str]
+    ToDbClusterArn: NotRequired[str]
+    IsDataLossAllowed: NotRequired[bool]
+
+
+class GlobalClusterMemberTypeDef(TypedDict):
+    DBClusterArn: NotRequired[str]
+    Readers: NotRequired[list[str]]
+    IsWriter: NotRequired[bool]
+    GlobalWriteForwardingStatus: NotRequired[WriteForwardingStatusType]
+    SynchronizationStatus: NotRequired[GlobalClusterMemberSynchronizationStatusType]
+
+
+class GlobalClusterTypeDef(TypedDict):
+    GlobalClusterIdentifier: NotRequired[str]
+    GlobalClusterResourceId: NotRequired[str]
+    GlobalClusterArn: NotRequired[str]
+    Status: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    EngineLifecycleSupport: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    StorageEncrypted: NotRequired[bool]
+    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
+    DeletionProtection: NotRequired[bool]
+    GlobalClusterMembers: NotRequired[list[GlobalClusterMemberTypeDef]]
+    Endpoint: NotRequired[str]
+    FailoverState: NotRequired[FailoverStateTypeDef]
+    TagList: NotRequired[list[TagTypeDef]]
+
+
+class CreateGlobalClusterResultTypeDef(TypedDict):
+    GlobalCluster: NotRequired[GlobalClusterTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateIntegrationMessageTypeDef(TypedDict):
+    SourceArn: str
+    TargetArn: str
+    IntegrationName: str
+    KMSKeyId: NotRequired[str]
+    AdditionalEncryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    DataFilter: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class CreateOptionGroupMessageTypeDef(TypedDict):
+    OptionGroupName: str
+    EngineName: str
+    MajorEngineVersion: str
+    OptionGroupDescription: str
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateOptionGroupResultTypeDef(TypedDict):
+    OptionGroup: NotRequired[OptionGroupTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateTenantDatabaseMessageTypeDef(TypedDict):
+    DBInstanceIdentifier: str
+    TenantDBName: str
+    MasterUsername: str
+    MasterUserPassword: NotRequired[str]
+    CharacterSetName: NotRequired[str]
+    NcharCharacterSetName: NotRequired[str]
+    ManageMasterUserPassword: NotRequired[bool]
+    MasterUserSecretKmsKeyId: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class TenantDatabasePendingModifiedValuesTypeDef(TypedDict):
+    MasterUserPassword: NotRequired[str]
+    TenantDBName: NotRequired[str]
+
+
+class TenantDatabaseTypeDef(TypedDict):
+    TenantDatabaseCreateTime: NotRequired[datetime]
+    DBInstanceIdentifier: NotRequired[str]
+    TenantDBName: NotRequired[str]
+    Status: NotRequired[str]
+    MasterUsername: NotRequired[str]
+    DbiResourceId: NotRequired[str]
+    TenantDatabaseResourceId: NotRequired[str]
+    TenantDatabaseARN: NotRequired[str]
+    CharacterSetName: NotRequired[str]
+    NcharCharacterSetName: NotRequired[str]
+    DeletionProtection: NotRequired[bool]
+    PendingModifiedValues: NotRequired[TenantDatabasePendingModifiedValuesTypeDef]
+    MasterUserSecret: NotRequired[MasterUserSecretTypeDef]
+    TagList: NotRequired[list[TagTypeDef]]
+
+
+class CreateTenantDatabaseResultTypeDef(TypedDict):
+    TenantDatabase: NotRequired[TenantDatabaseTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomDBEngineVersionAMITypeDef(TypedDict):
+    ImageId: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class RestoreWindowTypeDef(TypedDict):
+    EarliestTime: NotRequired[datetime]
+    LatestTime: NotRequired[datetime]
+
+
+class DBClusterAutomatedBackupTypeDef(TypedDict):
+    Engine: NotRequired[str]
+    VpcId: NotRequired[str]
+    DBClusterAutomatedBackupsArn: NotRequired[str]
+    DBClusterIdentifier: NotRequired[str]
+    RestoreWindow: NotRequired[RestoreWindowTypeDef]
+    MasterUsername: NotRequired[str]
+    DbClusterResourceId: NotRequired[str]
+    Region: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    Status: NotRequired[str]
+    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
+    ClusterCreateTime: NotRequired[datetime]
+    StorageEncrypted: NotRequired[bool]
+    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
+    AllocatedStorage: NotRequired[int]
+    EngineVersion: NotRequired[str]
+    DBClusterArn: NotRequired[str]
+    BackupRetentionPeriod: NotRequired[int]
+    PreferredBackupWindow: NotRequired[str]
+    EngineMode: NotRequired[str]
+    AvailabilityZones: NotRequired[list[str]]
+    Port: NotRequired[int]
+    KmsKeyId: NotRequired[str]
+    StorageType: NotRequired[str]
+    Iops: NotRequired[int]
+    StorageThroughput: NotRequired[int]
+    AwsBackupRecoveryPointArn: NotRequired[str]
+    TagList: NotRequired[list[TagTypeDef]]
+
+
+class DBClusterAutomatedBackupMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusterAutomatedBackups: NotRequired[list[DBClusterAutomatedBackupTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterBacktrackTypeDef(TypedDict):
+    DBClusterIdentifier: NotRequired[str]
+    BacktrackIdentifier: NotRequired[str]
+    BacktrackTo: NotRequired[datetime]
+    BacktrackedFrom: NotRequired[datetime]
+    BacktrackRequestCreationTime: NotRequired[datetime]
+    Status: NotRequired[str]
+
+
+class DBClusterBacktrackMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusterBacktracks: NotRequired[list[DBClusterBacktrackTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterBacktrackResponseTypeDef(TypedDict):
+    DBClusterIdentifier: NotRequired[str]
+    BacktrackIdentifier: NotRequired[str]
+    BacktrackTo: NotRequired[datetime]
+    BacktrackedFrom: NotRequired[datetime]
+    BacktrackRequestCreationTime: NotRequired[datetime]
+    Status: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterCapacityInfoTypeDef(TypedDict):
+    DBClusterIdentifier: NotRequired[str]
+    PendingCapacity: NotRequired[int]
+    CurrentCapacity: NotRequired[int]
+    SecondsBeforeTimeout: NotRequired[int]
+    TimeoutAction: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterEndpointTypeDef(TypedDict):
+    DBClusterEndpointIdentifier: NotRequired[str]
+    DBClusterIdentifier: NotRequired[str]
+    DBClusterEndpointResourceIdentifier: NotRequired[str]
+    Endpoint: NotRequired[str]
+    Status: NotRequired[str]
+    EndpointType: NotRequired[str]
+    CustomEndpointType: NotRequired[str]
+    StaticMembers: NotRequired[list[str]]
+    ExcludedMembers: NotRequired[list[str]]
+    DBClusterEndpointArn: NotRequired[str]
+
+
+class DBClusterEndpointMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusterEndpoints: NotRequired[list[DBClusterEndpointTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterEndpointResponseTypeDef(TypedDict):
+    DBClusterEndpointIdentifier: NotRequired[str]
+    DBClusterIdentifier: NotRequired[str]
+    DBClusterEndpointResourceIdentifier: NotRequired[str]
+    Endpoint: NotRequired[str]
+    Status: NotRequired[str]
+    EndpointType: NotRequired[str]
+    CustomEndpointType: NotRequired[str]
+    StaticMembers: NotRequired[list[str]]
+    ExcludedMembers: NotRequired[list[str]]
+    DBClusterEndpointArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusters: NotRequired[list[DBClusterTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ParameterOutputTypeDef(TypedDict):
+    ParameterName: NotRequired[str]
+    ParameterValue: NotRequired[str]
+    Description: NotRequired[str]
+    Source: NotRequired[str]
+    ApplyType: NotRequired[str]
+    DataType: NotRequired[str]
+    AllowedValues: NotRequired[str]
+    IsModifiable: NotRequired[bool]
+    MinimumEngineVersion: NotRequired[str]
+    ApplyMethod: NotRequired[ApplyMethodType]
+    SupportedEngineModes: NotRequired[list[str]]
+
+
+class DBClusterParameterGroupDetailsTypeDef(TypedDict):
+    Parameters: NotRequired[list[ParameterOutputTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterParameterGroupNameMessageTypeDef(TypedDict):
+    DBClusterParameterGroupName: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterParameterGroupsMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusterParameterGroups: NotRequired[list[DBClusterParameterGroupTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBClusterSnapshotAttributeTypeDef(TypedDict):
+    AttributeName: NotRequired[str]
+    AttributeValues: NotRequired[list[str]]
+
+
+class DBClusterSnapshotAttributesResultTypeDef(TypedDict):
+    DBClusterSnapshotIdentifier: NotRequired[str]
+    DBClusterSnapshotAttributes: NotRequired[list[DBClusterSnapshotAttributeTypeDef]]
+
+
+class DBClusterSnapshotMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBClusterSnapshots: NotRequired[list[DBClusterSnapshotTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ServerlessV2FeaturesSupportTypeDef(TypedDict):
+    MinCapacity: NotRequired[float]
+    MaxCapacity: NotRequired[float]
+
+
+class TimezoneTypeDef(TypedDict):
+    TimezoneName: NotRequired[str]
+
+
+class UpgradeTargetTypeDef(TypedDict):
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    Description: NotRequired[str]
+    AutoUpgrade: NotRequired[bool]
+    IsMajorVersionUpgrade: NotRequired[bool]
+    SupportedEngineModes: NotRequired[list[str]]
+    SupportsParallelQuery: NotRequired[bool]
+    SupportsGlobalDatabases: NotRequired[bool]
+    SupportsBabelfish: NotRequired[bool]
+    SupportsLimitlessDatabase: NotRequired[bool]
+    SupportsLocalWriteForwarding: NotRequired[bool]
+    SupportsIntegrations: NotRequired[bool]
+
+
+class DBEngineVersionTypeDef(TypedDict):
+    Engine: NotRequired[str]
+    MajorEngineVersion: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    DatabaseInstallationFilesS3BucketName: NotRequired[str]
+    DatabaseInstallationFilesS3Prefix: NotRequired[str]
+    DatabaseInstallationFiles: NotRequired[list[str]]
+    CustomDBEngineVersionManifest: NotRequired[str]
+    DBParameterGroupFamily: NotRequired[str]
+    DBEngineDescription: NotRequired[str]
+    DBEngineVersionArn: NotRequired[str]
+    DBEngineVersionDescription: NotRequired[str]
+    DefaultCharacterSet: NotRequired[CharacterSetTypeDef]
+    FailureReason: NotRequired[str]
+    Image: NotRequired[CustomDBEngineVersionAMITypeDef]
+    DBEngineMediaType: NotRequired[str]
+    KMSKeyId: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    SupportedCharacterSets: NotRequired[list[CharacterSetTypeDef]]
+    SupportedNcharCharacterSets: NotRequired[list[CharacterSetTypeDef]]
+    ValidUpgradeTarget: NotRequired[list[UpgradeTargetTypeDef]]
+    SupportedTimezones: NotRequired[list[TimezoneTypeDef]]
+    ExportableLogTypes: NotRequired[list[str]]
+    SupportsLogExportsToCloudwatchLogs: NotRequired[bool]
+    SupportsReadReplica: NotRequired[bool]
+    SupportedEngineModes: NotRequired[list[str]]
+    SupportedFeatureNames: NotRequired[list[str]]
+    Status: NotRequired[str]
+    SupportsParallelQuery: NotRequired[bool]
+    SupportsGlobalDatabases: NotRequired[bool]
+    TagList: NotRequired[list[TagTypeDef]]
+    SupportsBabelfish: NotRequired[bool]
+    SupportsLimitlessDatabase: NotRequired[bool]
+    SupportsCertificateRotationWithoutRestart: NotRequired[bool]
+    SupportedCACertificateIdentifiers: NotRequired[list[str]]
+    SupportsLocalWriteForwarding: NotRequired[bool]
+    SupportsIntegrations: NotRequired[bool]
+    ServerlessV2FeaturesSupport: NotRequired[ServerlessV2FeaturesSupportTypeDef]
+
+
+class DBEngineVersionMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBEngineVersions: NotRequired[list[DBEngineVersionTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBEngineVersionResponseTypeDef(TypedDict):
+    Engine: NotRequired[str]
+    MajorEngineVersion: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    DatabaseInstallationFilesS3BucketName: NotRequired[str]
+    DatabaseInstallationFilesS3Prefix: NotRequired[str]
+    DatabaseInstallationFiles: NotRequired[list[str]]
+    CustomDBEngineVersionManifest: NotRequired[str]
+    DBParameterGroupFamily: NotRequired[str]
+    DBEngineDescription: NotRequired[str]
+    DBEngineVersionArn: NotRequired[str]
+    DBEngineVersionDescription: NotRequired[str]
+    DefaultCharacterSet: NotRequired[CharacterSetTypeDef]
+    FailureReason: NotRequired[str]
+    Image: NotRequired[CustomDBEngineVersionAMITypeDef]
+    DBEngineMediaType: NotRequired[str]
+    KMSKeyId: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    SupportedCharacterSets: NotRequired[list[CharacterSetTypeDef]]
+    SupportedNcharCharacterSets: NotRequired[list[CharacterSetTypeDef]]
+    ValidUpgradeTarget: NotRequired[list[UpgradeTargetTypeDef]]
+    SupportedTimezones: NotRequired[list[TimezoneTypeDef]]
+    ExportableLogTypes: NotRequired[list[str]]
+    SupportsLogExportsToCloudwatchLogs: NotRequired[bool]
+    SupportsReadReplica: NotRequired[bool]
+    SupportedEngineModes: NotRequired[list[str]]
+    SupportedFeatureNames: NotRequired[list[str]]
+    Status: NotRequired[str]
+    SupportsParallelQuery: NotRequired[bool]
+    SupportsGlobalDatabases: NotRequired[bool]
+    TagList: NotRequired[list[TagTypeDef]]
+    SupportsBabelfish: NotRequired[bool]
+    SupportsLimitlessDatabase: NotRequired[bool]
+    SupportsCertificateRotationWithoutRestart: NotRequired[bool]
+    SupportedCACertificateIdentifiers: NotRequired[list[str]]
+    SupportsLocalWriteForwarding: NotRequired[bool]
+    SupportsIntegrations: NotRequired[bool]
+    ServerlessV2FeaturesSupport: NotRequired[ServerlessV2FeaturesSupportTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBInstanceAutomatedBackupTypeDef(TypedDict):
+    DBInstanceArn: NotRequired[str]
+    DbiResourceId: NotRequired[str]
+    Region: NotRequired[str]
+    DBInstanceIdentifier: NotRequired[str]
+    RestoreWindow: NotRequired[RestoreWindowTypeDef]
+    AllocatedStorage: NotRequired[int]
+    Status: NotRequired[str]
+    Port: NotRequired[int]
+    AvailabilityZone: NotRequired[str]
+    VpcId: NotRequired[str]
+    InstanceCreateTime: NotRequired[datetime]
+    MasterUsername: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    Iops: NotRequired[int]
+    StorageThroughput: NotRequired[int]
+    OptionGroupName: NotRequired[str]
+    TdeCredentialArn: NotRequired[str]
+    Encrypted: NotRequired[bool]
+    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
+    StorageType: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    Timezone: NotRequired[str]
+    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
+    BackupRetentionPeriod: NotRequired[int]
+    PreferredBackupWindow: NotRequired[str]
+    DBInstanceAutomatedBackupsArn: NotRequired[str]
+    DBInstanceAutomatedBackupsReplications: NotRequired[
+        list[DBInstanceAutomatedBackupsReplicationTypeDef]
+    ]
+    BackupTarget: NotRequired[str]
+    MultiTenant: NotRequired[bool]
+    AwsBackupRecoveryPointArn: NotRequired[str]
+    TagList: NotRequired[list[TagTypeDef]]
+    DedicatedLogVolume: NotRequired[bool]
+    AdditionalStorageVolumes: NotRequired[list[AdditionalStorageVolumeTypeDef]]
+
+
+class DBInstanceAutomatedBackupMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBInstanceAutomatedBackups: NotRequired[list[DBInstanceAutomatedBackupTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBInstanceMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBInstances: NotRequired[list[DBInstanceTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SupportedEngineLifecycleTypeDef(TypedDict):
+    LifecycleSupportName: LifecycleSupportNameType
+    LifecycleSupportStartDate: datetime
+    LifecycleSupportEndDate: datetime
+
+
+class DBMajorEngineVersionTypeDef(TypedDict):
+    Engine: NotRequired[str]
+    MajorEngineVersion: NotRequired[str]
+    SupportedEngineLifecycles: NotRequired[list[SupportedEngineLifecycleTypeDef]]
+
+
+class DBParameterGroupDetailsTypeDef(TypedDict):
+    Parameters: NotRequired[list[ParameterOutputTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBParameterGroupNameMessageTypeDef(TypedDict):
+    DBParameterGroupName: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBParameterGroupsMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    DBParameterGroups: NotRequired[list[DBParameterGroupTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DBProxyTargetGroupTypeDef(TypedDict):
+    DBProxyName: NotRequired[str]
+    TargetGroupName: NotRequired[str]
+    TargetGroupArn: NotRequired[str]
+    IsDefault: NotRequired[bool]
+    Status: NotRequired[str]
+    ConnectionPoolConfig: NotRequired[ConnectionPoolConfigurationInfoTypeDef]
+    CreatedDate: NotRequired[datetime]
+    UpdatedDate: NotRequired[datetime]
+
+
+class TargetHealthTypeDef(TypedDict):
+    State: NotRequired[TargetStateType]
+    Reason: NotRequired[TargetHealthReasonType]
+    Description: NotRequired[str]
+
+
+class DBProxyTargetTypeDef(TypedDict):
+    TargetArn: NotRequired[str]
+    Endpoint: NotRequired[str]
+    TrackedClusterId: NotRequired[str]
+    RdsResourceId: NotRequired[str]
+    Port: NotRequired[int]
+    Type: NotRequired[TargetTypeType]
+    Role: NotRequired[TargetRoleType]
+    TargetHealth: NotRequired[TargetHealthTypeDef]
+
+
+class DocLinkTypeDef(TypedDict):
+    Text: NotRequired[str]
+    Url: NotRequired[str]
+
+
+class PerformanceInsightsMetricDimensionGroupTypeDef(TypedDict):
+    Dimensions: NotRequired[list[str]]
+    Group: NotRequired[str]
+    Limit: NotRequired[int]
+
+
+class PerformanceInsightsMetricQueryTypeDef(TypedDict):
+    GroupBy: NotRequired[PerformanceInsightsMetricDimensionGroupTypeDef]
+    Metric: NotRequired[str]
+
+
+class MetricQueryTypeDef(TypedDict):
+    PerformanceInsightsMetricQuery: NotRequired[PerformanceInsightsMetricQueryTypeDef]
+
+
+class ScalarReferenceDetailsTypeDef(TypedDict):
+    Value: NotRequired[float]
+
+
+class ReferenceDetailsTypeDef(TypedDict):
+    ScalarReferenceDetails: NotRequired[ScalarReferenceDetailsTypeDef]
+
+
+class MetricReferenceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ReferenceDetails: NotRequired[ReferenceDetailsTypeDef]
+
+
+class MetricTypeDef(TypedDict):
+    Name: NotRequired[str]
+    References: NotRequired[list[MetricReferenceTypeDef]]
+    StatisticsDetails: NotRequired[str]
+    MetricQuery: NotRequired[MetricQueryTypeDef]
+
+
+class PerformanceIssueDetailsTypeDef(TypedDict):
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    Metrics: NotRequired[list[MetricTypeDef]]
+    Analysis: NotRequired[str]
+
+
+class IssueDetailsTypeDef(TypedDict):
+    PerformanceIssueDetails: NotRequired[PerformanceIssueDetailsTypeDef]
+
+
+class RecommendedActionParameterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class RecommendedActionTypeDef(TypedDict):
+    ActionId: NotRequired[str]
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    Operation: NotRequired[str]
+    Parameters: NotRequired[list[RecommendedActionParameterTypeDef]]
+    ApplyModes: NotRequired[list[str]]
+    Status: NotRequired[str]
+    IssueDetails: NotRequired[IssueDetailsTypeDef]
+    ContextAttributes: NotRequired[list[ContextAttributeTypeDef]]
 
 
 class DBRecommendationTypeDef(TypedDict):
@@ -1895,31 +2369,21 @@ class DBRecommendationTypeDef(TypedDict):
     IssueDetails: NotRequired[IssueDetailsTypeDef]
 
 
+class DBRecommendationMessageTypeDef(TypedDict):
+    DBRecommendation: NotRequired[DBRecommendationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DBRecommendationsMessageTypeDef(TypedDict):
     DBRecommendations: NotRequired[list[DBRecommendationTypeDef]]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DBSecurityGroupMembershipTypeDef(TypedDict):
-    DBSecurityGroupName: NotRequired[str]
-    Status: NotRequired[str]
-
-
 class DBSecurityGroupMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     DBSecurityGroups: NotRequired[list[DBSecurityGroupTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBSecurityGroupTypeDef(TypedDict):
-    OwnerId: NotRequired[str]
-    DBSecurityGroupName: NotRequired[str]
-    DBSecurityGroupDescription: NotRequired[str]
-    VpcId: NotRequired[str]
-    EC2SecurityGroups: NotRequired[list[EC2SecurityGroupTypeDef]]
-    IPRanges: NotRequired[list[IPRangeTypeDef]]
-    DBSecurityGroupArn: NotRequired[str]
 
 
 class DBShardGroupResponseTypeDef(TypedDict):
@@ -1989,64 +2453,10 @@ class DBSnapshotTenantDatabasesMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DBSnapshotTypeDef(TypedDict):
-    DBSnapshotIdentifier: NotRequired[str]
-    DBInstanceIdentifier: NotRequired[str]
-    SnapshotCreateTime: NotRequired[datetime]
-    Engine: NotRequired[str]
-    AllocatedStorage: NotRequired[int]
-    Status: NotRequired[str]
-    Port: NotRequired[int]
-    AvailabilityZone: NotRequired[str]
-    VpcId: NotRequired[str]
-    InstanceCreateTime: NotRequired[datetime]
-    MasterUsername: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    LicenseModel: NotRequired[str]
-    SnapshotType: NotRequired[str]
-    Iops: NotRequired[int]
-    StorageThroughput: NotRequired[int]
-    OptionGroupName: NotRequired[str]
-    PercentProgress: NotRequired[int]
-    SourceRegion: NotRequired[str]
-    SourceDBSnapshotIdentifier: NotRequired[str]
-    StorageType: NotRequired[str]
-    TdeCredentialArn: NotRequired[str]
-    Encrypted: NotRequired[bool]
-    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
-    BackupRetentionPeriod: NotRequired[int]
-    PreferredBackupWindow: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    DBSnapshotArn: NotRequired[str]
-    Timezone: NotRequired[str]
-    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
-    ProcessorFeatures: NotRequired[list[ProcessorFeatureTypeDef]]
-    DbiResourceId: NotRequired[str]
-    TagList: NotRequired[list[TagTypeDef]]
-    SnapshotTarget: NotRequired[str]
-    OriginalSnapshotCreateTime: NotRequired[datetime]
-    SnapshotDatabaseTime: NotRequired[datetime]
-    DBSystemId: NotRequired[str]
-    MultiTenant: NotRequired[bool]
-    DedicatedLogVolume: NotRequired[bool]
-    AdditionalStorageVolumes: NotRequired[list[AdditionalStorageVolumeTypeDef]]
-    SnapshotAvailabilityZone: NotRequired[str]
-
-
 class DBSubnetGroupMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     DBSubnetGroups: NotRequired[list[DBSubnetGroupTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DBSubnetGroupTypeDef(TypedDict):
-    DBSubnetGroupName: NotRequired[str]
-    DBSubnetGroupDescription: NotRequired[str]
-    VpcId: NotRequired[str]
-    SubnetGroupStatus: NotRequired[str]
-    Subnets: NotRequired[list[SubnetTypeDef]]
-    DBSubnetGroupArn: NotRequired[str]
-    SupportedNetworkTypes: NotRequired[list[str]]
 
 
 class DeleteBlueGreenDeploymentRequestTypeDef(TypedDict):
@@ -2214,6 +2624,11 @@ class DeregisterDBProxyTargetsRequestTypeDef(TypedDict):
 
 class DeregisterDBProxyTargetsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FilterTypeDef(TypedDict):
+    Name: str
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeBlueGreenDeploymentsRequestTypeDef(TypedDict):
@@ -2514,6 +2929,12 @@ class DescribeEngineDefaultClusterParametersMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class EngineDefaultsTypeDef(TypedDict):
+    DBParameterGroupFamily: NotRequired[str]
+    Marker: NotRequired[str]
+    Parameters: NotRequired[list[ParameterOutputTypeDef]]
+
+
 class DescribeEngineDefaultClusterParametersResultTypeDef(TypedDict):
     EngineDefaults: NotRequired[EngineDefaultsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2576,6 +2997,26 @@ class DescribeIntegrationsMessageTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxRecords: NotRequired[int]
     Marker: NotRequired[str]
+
+
+class IntegrationErrorTypeDef(TypedDict):
+    ErrorCode: str
+    ErrorMessage: NotRequired[str]
+
+
+class IntegrationTypeDef(TypedDict):
+    SourceArn: NotRequired[str]
+    TargetArn: NotRequired[str]
+    IntegrationName: NotRequired[str]
+    IntegrationArn: NotRequired[str]
+    KMSKeyId: NotRequired[str]
+    AdditionalEncryptionContext: NotRequired[dict[str, str]]
+    Status: NotRequired[IntegrationStatusType]
+    Tags: NotRequired[list[TagTypeDef]]
+    DataFilter: NotRequired[str]
+    Description: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    Errors: NotRequired[list[IntegrationErrorTypeDef]]
 
 
 class DescribeIntegrationsResponseTypeDef(TypedDict):
@@ -2675,6 +3116,44 @@ class DescribeValidDBInstanceModificationsMessageTypeDef(TypedDict):
     DBInstanceIdentifier: str
 
 
+class DoubleRangeTypeDef(TypedDict):
+    From: NotRequired[float]
+    To: NotRequired[float]
+
+
+class RangeTypeDef(TypedDict):
+    From: NotRequired[int]
+    To: NotRequired[int]
+    Step: NotRequired[int]
+
+
+class ValidStorageOptionsTypeDef(TypedDict):
+    StorageType: NotRequired[str]
+    StorageSize: NotRequired[list[RangeTypeDef]]
+    ProvisionedIops: NotRequired[list[RangeTypeDef]]
+    IopsToStorageRatio: NotRequired[list[DoubleRangeTypeDef]]
+    ProvisionedStorageThroughput: NotRequired[list[RangeTypeDef]]
+    StorageThroughputToIopsRatio: NotRequired[list[DoubleRangeTypeDef]]
+    SupportsStorageAutoscaling: NotRequired[bool]
+
+
+class ValidVolumeOptionsTypeDef(TypedDict):
+    VolumeName: NotRequired[str]
+    Storage: NotRequired[list[ValidStorageOptionsTypeDef]]
+
+
+class ValidAdditionalStorageOptionsTypeDef(TypedDict):
+    SupportsAdditionalStorageVolumes: NotRequired[bool]
+    Volumes: NotRequired[list[ValidVolumeOptionsTypeDef]]
+
+
+class ValidDBInstanceModificationsMessageTypeDef(TypedDict):
+    Storage: NotRequired[list[ValidStorageOptionsTypeDef]]
+    ValidProcessorFeatures: NotRequired[list[AvailableProcessorFeatureTypeDef]]
+    SupportsDedicatedLogVolume: NotRequired[bool]
+    AdditionalStorage: NotRequired[ValidAdditionalStorageOptionsTypeDef]
+
+
 class DescribeValidDBInstanceModificationsResultTypeDef(TypedDict):
     ValidDBInstanceModificationsMessage: NotRequired[
         ValidDBInstanceModificationsMessageTypeDef
@@ -2692,26 +3171,6 @@ class DisableHttpEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DocLinkTypeDef(TypedDict):
-    Text: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class DomainMembershipTypeDef(TypedDict):
-    Domain: NotRequired[str]
-    Status: NotRequired[str]
-    FQDN: NotRequired[str]
-    IAMRoleName: NotRequired[str]
-    OU: NotRequired[str]
-    AuthSecretArn: NotRequired[str]
-    DnsIps: NotRequired[list[str]]
-
-
-class DoubleRangeTypeDef(TypedDict):
-    From: NotRequired[float]
-    To: NotRequired[float]
-
-
 class DownloadDBLogFilePortionDetailsTypeDef(TypedDict):
     LogFileData: NotRequired[str]
     Marker: NotRequired[str]
@@ -2726,13 +3185,6 @@ class DownloadDBLogFilePortionMessageTypeDef(TypedDict):
     NumberOfLines: NotRequired[int]
 
 
-class EC2SecurityGroupTypeDef(TypedDict):
-    Status: NotRequired[str]
-    EC2SecurityGroupName: NotRequired[str]
-    EC2SecurityGroupId: NotRequired[str]
-    EC2SecurityGroupOwnerId: NotRequired[str]
-
-
 class EnableHttpEndpointRequestTypeDef(TypedDict):
     ResourceArn: str
 
@@ -2743,18 +3195,6 @@ class EnableHttpEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EndpointTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Port: NotRequired[int]
-    HostedZoneId: NotRequired[str]
-
-
-class EngineDefaultsTypeDef(TypedDict):
-    DBParameterGroupFamily: NotRequired[str]
-    Marker: NotRequired[str]
-    Parameters: NotRequired[list[ParameterOutputTypeDef]]
-
-
 class EventCategoriesMapTypeDef(TypedDict):
     SourceType: NotRequired[str]
     EventCategories: NotRequired[list[str]]
@@ -2763,19 +3203,6 @@ class EventCategoriesMapTypeDef(TypedDict):
 class EventCategoriesMessageTypeDef(TypedDict):
     EventCategoriesMapList: NotRequired[list[EventCategoriesMapTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EventSubscriptionTypeDef(TypedDict):
-    CustomerAwsId: NotRequired[str]
-    CustSubscriptionId: NotRequired[str]
-    SnsTopicArn: NotRequired[str]
-    Status: NotRequired[str]
-    SubscriptionCreationTime: NotRequired[str]
-    SourceType: NotRequired[str]
-    SourceIdsList: NotRequired[list[str]]
-    EventCategoriesList: NotRequired[list[str]]
-    Enabled: NotRequired[bool]
-    EventSubscriptionArn: NotRequired[str]
 
 
 class EventSubscriptionsMessageTypeDef(TypedDict):
@@ -2866,58 +3293,10 @@ class FailoverGlobalClusterResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FailoverStateTypeDef(TypedDict):
-    Status: NotRequired[FailoverStatusType]
-    FromDbClusterArn: NotRequired[str]
-    ToDbClusterArn: NotRequired[str]
-    IsDataLossAllowed: NotRequired[bool]
-
-
-class FilterTypeDef(TypedDict):
-    Name: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class GlobalClusterMemberTypeDef(TypedDict):
-    DBClusterArn: NotRequired[str]
-    Readers: NotRequired[list[str]]
-    IsWriter: NotRequired[bool]
-    GlobalWriteForwardingStatus: NotRequired[WriteForwardingStatusType]
-    SynchronizationStatus: NotRequired[GlobalClusterMemberSynchronizationStatusType]
-
-
-class GlobalClusterTypeDef(TypedDict):
-    GlobalClusterIdentifier: NotRequired[str]
-    GlobalClusterResourceId: NotRequired[str]
-    GlobalClusterArn: NotRequired[str]
-    Status: NotRequired[str]
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    EngineLifecycleSupport: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    StorageEncrypted: NotRequired[bool]
-    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
-    DeletionProtection: NotRequired[bool]
-    GlobalClusterMembers: NotRequired[list[GlobalClusterMemberTypeDef]]
-    Endpoint: NotRequired[str]
-    FailoverState: NotRequired[FailoverStateTypeDef]
-    TagList: NotRequired[list[TagTypeDef]]
-
-
 class GlobalClustersMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     GlobalClusters: NotRequired[list[GlobalClusterTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IPRangeTypeDef(TypedDict):
-    Status: NotRequired[str]
-    CIDRIP: NotRequired[str]
-
-
-class IntegrationErrorTypeDef(TypedDict):
-    ErrorCode: str
-    ErrorMessage: NotRequired[str]
 
 
 class IntegrationResponseTypeDef(TypedDict):
@@ -2936,55 +3315,9 @@ class IntegrationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IntegrationTypeDef(TypedDict):
-    SourceArn: NotRequired[str]
-    TargetArn: NotRequired[str]
-    IntegrationName: NotRequired[str]
-    IntegrationArn: NotRequired[str]
-    KMSKeyId: NotRequired[str]
-    AdditionalEncryptionContext: NotRequired[dict[str, str]]
-    Status: NotRequired[IntegrationStatusType]
-    Tags: NotRequired[list[TagTypeDef]]
-    DataFilter: NotRequired[str]
-    Description: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    Errors: NotRequired[list[IntegrationErrorTypeDef]]
-
-
-class IssueDetailsTypeDef(TypedDict):
-    PerformanceIssueDetails: NotRequired[PerformanceIssueDetailsTypeDef]
-
-
-class LimitlessDatabaseTypeDef(TypedDict):
-    Status: NotRequired[LimitlessDatabaseStatusType]
-    MinRequiredACU: NotRequired[float]
-
-
 class ListTagsForResourceMessageTypeDef(TypedDict):
     ResourceName: str
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
-
-
-class MasterUserSecretTypeDef(TypedDict):
-    SecretArn: NotRequired[str]
-    SecretStatus: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-
-
-class MetricQueryTypeDef(TypedDict):
-    PerformanceInsightsMetricQuery: NotRequired[PerformanceInsightsMetricQueryTypeDef]
-
-
-class MetricReferenceTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ReferenceDetails: NotRequired[ReferenceDetailsTypeDef]
-
-
-class MetricTypeDef(TypedDict):
-    Name: NotRequired[str]
-    References: NotRequired[list[MetricReferenceTypeDef]]
-    StatisticsDetails: NotRequired[str]
-    MetricQuery: NotRequired[MetricQueryTypeDef]
 
 
 class MinimumEngineVersionPerAllowedValueTypeDef(TypedDict):
@@ -3100,6 +3433,20 @@ class ModifyDBClusterMessageTypeDef(TypedDict):
     EnableLimitlessDatabase: NotRequired[bool]
     CACertificateIdentifier: NotRequired[str]
     MasterUserAuthenticationType: NotRequired[MasterUserAuthenticationTypeType]
+
+
+class ParameterTypeDef(TypedDict):
+    ParameterName: NotRequired[str]
+    ParameterValue: NotRequired[str]
+    Description: NotRequired[str]
+    Source: NotRequired[str]
+    ApplyType: NotRequired[str]
+    DataType: NotRequired[str]
+    AllowedValues: NotRequired[str]
+    IsModifiable: NotRequired[bool]
+    MinimumEngineVersion: NotRequired[str]
+    ApplyMethod: NotRequired[ApplyMethodType]
+    SupportedEngineModes: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ModifyDBClusterParameterGroupMessageTypeDef(TypedDict):
@@ -3247,6 +3594,11 @@ class ModifyDBProxyTargetGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RecommendedActionUpdateTypeDef(TypedDict):
+    ActionId: str
+    Status: str
+
+
 class ModifyDBRecommendationMessageTypeDef(TypedDict):
     RecommendationId: str
     Locale: NotRequired[str]
@@ -3330,6 +3682,15 @@ class ModifyIntegrationMessageTypeDef(TypedDict):
     Description: NotRequired[str]
 
 
+class OptionConfigurationTypeDef(TypedDict):
+    OptionName: str
+    Port: NotRequired[int]
+    OptionVersion: NotRequired[str]
+    DBSecurityGroupMemberships: NotRequired[ReadOnly[Sequence[str]]]
+    VpcSecurityGroupMemberships: NotRequired[ReadOnly[Sequence[str]]]
+    OptionSettings: NotRequired[ReadOnly[Sequence[OptionSettingTypeDef]]]
+
+
 class ModifyOptionGroupMessageTypeDef(TypedDict):
     OptionGroupName: str
     OptionsToInclude: NotRequired[ReadOnly[Sequence[OptionConfigurationTypeDef]]]
@@ -3357,20 +3718,6 @@ class ModifyTenantDatabaseResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OptionConfigurationTypeDef(TypedDict):
-    OptionName: str
-    Port: NotRequired[int]
-    OptionVersion: NotRequired[str]
-    DBSecurityGroupMemberships: NotRequired[ReadOnly[Sequence[str]]]
-    VpcSecurityGroupMemberships: NotRequired[ReadOnly[Sequence[str]]]
-    OptionSettings: NotRequired[ReadOnly[Sequence[OptionSettingTypeDef]]]
-
-
-class OptionGroupMembershipTypeDef(TypedDict):
-    OptionGroupName: NotRequired[str]
-    Status: NotRequired[str]
-
-
 class OptionGroupOptionSettingTypeDef(TypedDict):
     SettingName: NotRequired[str]
     SettingDescription: NotRequired[str]
@@ -3382,6 +3729,11 @@ class OptionGroupOptionSettingTypeDef(TypedDict):
     MinimumEngineVersionPerAllowedValue: NotRequired[
         list[MinimumEngineVersionPerAllowedValueTypeDef]
     ]
+
+
+class OptionVersionTypeDef(TypedDict):
+    Version: NotRequired[str]
+    IsDefault: NotRequired[bool]
 
 
 class OptionGroupOptionTypeDef(TypedDict):
@@ -3410,53 +3762,10 @@ class OptionGroupOptionsMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OptionGroupTypeDef(TypedDict):
-    OptionGroupName: NotRequired[str]
-    OptionGroupDescription: NotRequired[str]
-    EngineName: NotRequired[str]
-    MajorEngineVersion: NotRequired[str]
-    Options: NotRequired[list[OptionTypeDef]]
-    AllowsVpcAndNonVpcInstanceMemberships: NotRequired[bool]
-    VpcId: NotRequired[str]
-    OptionGroupArn: NotRequired[str]
-    SourceOptionGroup: NotRequired[str]
-    SourceAccountId: NotRequired[str]
-    CopyTimestamp: NotRequired[datetime]
-
-
 class OptionGroupsTypeDef(TypedDict):
     OptionGroupsList: NotRequired[list[OptionGroupTypeDef]]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class OptionSettingTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-    DefaultValue: NotRequired[str]
-    Description: NotRequired[str]
-    ApplyType: NotRequired[str]
-    DataType: NotRequired[str]
-    AllowedValues: NotRequired[str]
-    IsModifiable: NotRequired[bool]
-    IsCollection: NotRequired[bool]
-
-
-class OptionTypeDef(TypedDict):
-    OptionName: NotRequired[str]
-    OptionDescription: NotRequired[str]
-    Persistent: NotRequired[bool]
-    Permanent: NotRequired[bool]
-    Port: NotRequired[int]
-    OptionVersion: NotRequired[str]
-    OptionSettings: NotRequired[list[OptionSettingTypeDef]]
-    DBSecurityGroupMemberships: NotRequired[list[DBSecurityGroupMembershipTypeDef]]
-    VpcSecurityGroupMemberships: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
-
-
-class OptionVersionTypeDef(TypedDict):
-    Version: NotRequired[str]
-    IsDefault: NotRequired[bool]
 
 
 class OrderableDBInstanceOptionTypeDef(TypedDict):
@@ -3509,107 +3818,12 @@ class OrderableDBInstanceOptionsMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OutpostTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class ParameterOutputTypeDef(TypedDict):
-    ParameterName: NotRequired[str]
-    ParameterValue: NotRequired[str]
-    Description: NotRequired[str]
-    Source: NotRequired[str]
-    ApplyType: NotRequired[str]
-    DataType: NotRequired[str]
-    AllowedValues: NotRequired[str]
-    IsModifiable: NotRequired[bool]
-    MinimumEngineVersion: NotRequired[str]
-    ApplyMethod: NotRequired[ApplyMethodType]
-    SupportedEngineModes: NotRequired[list[str]]
-
-
-class ParameterTypeDef(TypedDict):
-    ParameterName: NotRequired[str]
-    ParameterValue: NotRequired[str]
-    Description: NotRequired[str]
-    Source: NotRequired[str]
-    ApplyType: NotRequired[str]
-    DataType: NotRequired[str]
-    AllowedValues: NotRequired[str]
-    IsModifiable: NotRequired[bool]
-    MinimumEngineVersion: NotRequired[str]
-    ApplyMethod: NotRequired[ApplyMethodType]
-    SupportedEngineModes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PendingCloudwatchLogsExportsTypeDef(TypedDict):
-    LogTypesToEnable: NotRequired[list[str]]
-    LogTypesToDisable: NotRequired[list[str]]
-
-
-class PendingMaintenanceActionTypeDef(TypedDict):
-    Action: NotRequired[str]
-    AutoAppliedAfterDate: NotRequired[datetime]
-    ForcedApplyDate: NotRequired[datetime]
-    OptInStatus: NotRequired[str]
-    CurrentApplyDate: NotRequired[datetime]
-    Description: NotRequired[str]
-
-
 class PendingMaintenanceActionsMessageTypeDef(TypedDict):
     PendingMaintenanceActions: NotRequired[
         list[ResourcePendingMaintenanceActionsTypeDef]
     ]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PendingModifiedValuesTypeDef(TypedDict):
-    DBInstanceClass: NotRequired[str]
-    AllocatedStorage: NotRequired[int]
-    MasterUserPassword: NotRequired[str]
-    Port: NotRequired[int]
-    BackupRetentionPeriod: NotRequired[int]
-    MultiAZ: NotRequired[bool]
-    EngineVersion: NotRequired[str]
-    LicenseModel: NotRequired[str]
-    Iops: NotRequired[int]
-    StorageThroughput: NotRequired[int]
-    DBInstanceIdentifier: NotRequired[str]
-    StorageType: NotRequired[str]
-    CACertificateIdentifier: NotRequired[str]
-    DBSubnetGroupName: NotRequired[str]
-    PendingCloudwatchLogsExports: NotRequired[PendingCloudwatchLogsExportsTypeDef]
-    ProcessorFeatures: NotRequired[list[ProcessorFeatureTypeDef]]
-    AutomationMode: NotRequired[AutomationModeType]
-    ResumeFullAutomationModeTime: NotRequired[datetime]
-    MultiTenant: NotRequired[bool]
-    IAMDatabaseAuthenticationEnabled: NotRequired[bool]
-    DedicatedLogVolume: NotRequired[bool]
-    Engine: NotRequired[str]
-    AdditionalStorageVolumes: NotRequired[list[AdditionalStorageVolumeTypeDef]]
-
-
-class PerformanceInsightsMetricDimensionGroupTypeDef(TypedDict):
-    Dimensions: NotRequired[list[str]]
-    Group: NotRequired[str]
-    Limit: NotRequired[int]
-
-
-class PerformanceInsightsMetricQueryTypeDef(TypedDict):
-    GroupBy: NotRequired[PerformanceInsightsMetricDimensionGroupTypeDef]
-    Metric: NotRequired[str]
-
-
-class PerformanceIssueDetailsTypeDef(TypedDict):
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    Metrics: NotRequired[list[MetricTypeDef]]
-    Analysis: NotRequired[str]
-
-
-class ProcessorFeatureTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class PromoteReadReplicaDBClusterMessageTypeDef(TypedDict):
@@ -3640,21 +3854,33 @@ class PurchaseReservedDBInstancesOfferingMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class RecurringChargeTypeDef(TypedDict):
+    RecurringChargeAmount: NotRequired[float]
+    RecurringChargeFrequency: NotRequired[str]
+
+
+class ReservedDBInstanceTypeDef(TypedDict):
+    ReservedDBInstanceId: NotRequired[str]
+    ReservedDBInstancesOfferingId: NotRequired[str]
+    DBInstanceClass: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    Duration: NotRequired[int]
+    FixedPrice: NotRequired[float]
+    UsagePrice: NotRequired[float]
+    CurrencyCode: NotRequired[str]
+    DBInstanceCount: NotRequired[int]
+    ProductDescription: NotRequired[str]
+    OfferingType: NotRequired[str]
+    MultiAZ: NotRequired[bool]
+    State: NotRequired[str]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+    ReservedDBInstanceArn: NotRequired[str]
+    LeaseId: NotRequired[str]
+
+
 class PurchaseReservedDBInstancesOfferingResultTypeDef(TypedDict):
     ReservedDBInstance: NotRequired[ReservedDBInstanceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RangeTypeDef(TypedDict):
-    From: NotRequired[int]
-    To: NotRequired[int]
-    Step: NotRequired[int]
-
-
-class RdsCustomClusterConfigurationTypeDef(TypedDict):
-    InterconnectSubnetId: NotRequired[str]
-    TransitGatewayMulticastDomainId: NotRequired[str]
-    ReplicaMode: NotRequired[ReplicaModeType]
 
 
 class RebootDBClusterMessageTypeDef(TypedDict):
@@ -3678,37 +3904,6 @@ class RebootDBInstanceResultTypeDef(TypedDict):
 
 class RebootDBShardGroupMessageTypeDef(TypedDict):
     DBShardGroupIdentifier: str
-
-
-class RecommendedActionParameterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class RecommendedActionTypeDef(TypedDict):
-    ActionId: NotRequired[str]
-    Title: NotRequired[str]
-    Description: NotRequired[str]
-    Operation: NotRequired[str]
-    Parameters: NotRequired[list[RecommendedActionParameterTypeDef]]
-    ApplyModes: NotRequired[list[str]]
-    Status: NotRequired[str]
-    IssueDetails: NotRequired[IssueDetailsTypeDef]
-    ContextAttributes: NotRequired[list[ContextAttributeTypeDef]]
-
-
-class RecommendedActionUpdateTypeDef(TypedDict):
-    ActionId: str
-    Status: str
-
-
-class RecurringChargeTypeDef(TypedDict):
-    RecurringChargeAmount: NotRequired[float]
-    RecurringChargeFrequency: NotRequired[str]
-
-
-class ReferenceDetailsTypeDef(TypedDict):
-    ScalarReferenceDetails: NotRequired[ScalarReferenceDetailsTypeDef]
 
 
 class RegisterDBProxyTargetsRequestTypeDef(TypedDict):
@@ -3766,31 +3961,6 @@ class ReservedDBInstanceMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReservedDBInstanceTypeDef(TypedDict):
-    ReservedDBInstanceId: NotRequired[str]
-    ReservedDBInstancesOfferingId: NotRequired[str]
-    DBInstanceClass: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    Duration: NotRequired[int]
-    FixedPrice: NotRequired[float]
-    UsagePrice: NotRequired[float]
-    CurrencyCode: NotRequired[str]
-    DBInstanceCount: NotRequired[int]
-    ProductDescription: NotRequired[str]
-    OfferingType: NotRequired[str]
-    MultiAZ: NotRequired[bool]
-    State: NotRequired[str]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-    ReservedDBInstanceArn: NotRequired[str]
-    LeaseId: NotRequired[str]
-
-
-class ReservedDBInstancesOfferingMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    ReservedDBInstancesOfferings: NotRequired[list[ReservedDBInstancesOfferingTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ReservedDBInstancesOfferingTypeDef(TypedDict):
     ReservedDBInstancesOfferingId: NotRequired[str]
     DBInstanceClass: NotRequired[str]
@@ -3804,6 +3974,12 @@ class ReservedDBInstancesOfferingTypeDef(TypedDict):
     RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
 
 
+class ReservedDBInstancesOfferingMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    ReservedDBInstancesOfferings: NotRequired[list[ReservedDBInstancesOfferingTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ResetDBClusterParameterGroupMessageTypeDef(TypedDict):
     DBClusterParameterGroupName: str
     ResetAllParameters: NotRequired[bool]
@@ -3814,11 +3990,6 @@ class ResetDBParameterGroupMessageTypeDef(TypedDict):
     DBParameterGroupName: str
     ResetAllParameters: NotRequired[bool]
     Parameters: NotRequired[ReadOnly[Sequence[ParameterTypeDef]]]
-
-
-class ResourcePendingMaintenanceActionsTypeDef(TypedDict):
-    ResourceIdentifier: NotRequired[str]
-    PendingMaintenanceActionDetails: NotRequired[list[PendingMaintenanceActionTypeDef]]
 
 
 class RestoreDBClusterFromS3MessageTypeDef(TypedDict):
@@ -4153,11 +4324,6 @@ class RestoreDBInstanceToPointInTimeResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RestoreWindowTypeDef(TypedDict):
-    EarliestTime: NotRequired[datetime]
-    LatestTime: NotRequired[datetime]
-
-
 class RevokeDBSecurityGroupIngressMessageTypeDef(TypedDict):
     DBSecurityGroupName: str
     CIDRIP: NotRequired[str]
@@ -4169,33 +4335,6 @@ class RevokeDBSecurityGroupIngressMessageTypeDef(TypedDict):
 class RevokeDBSecurityGroupIngressResultTypeDef(TypedDict):
     DBSecurityGroup: NotRequired[DBSecurityGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ScalarReferenceDetailsTypeDef(TypedDict):
-    Value: NotRequired[float]
-
-
-class ScalingConfigurationInfoTypeDef(TypedDict):
-    MinCapacity: NotRequired[int]
-    MaxCapacity: NotRequired[int]
-    AutoPause: NotRequired[bool]
-    SecondsUntilAutoPause: NotRequired[int]
-    TimeoutAction: NotRequired[str]
-    SecondsBeforeTimeout: NotRequired[int]
-
-
-class ScalingConfigurationTypeDef(TypedDict):
-    MinCapacity: NotRequired[int]
-    MaxCapacity: NotRequired[int]
-    AutoPause: NotRequired[bool]
-    SecondsUntilAutoPause: NotRequired[int]
-    TimeoutAction: NotRequired[str]
-    SecondsBeforeTimeout: NotRequired[int]
-
-
-class ServerlessV2FeaturesSupportTypeDef(TypedDict):
-    MinCapacity: NotRequired[float]
-    MaxCapacity: NotRequired[float]
 
 
 class ServerlessV2PlatformVersionInfoTypeDef(TypedDict):
@@ -4215,29 +4354,17 @@ class ServerlessV2PlatformVersionsMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ServerlessV2ScalingConfigurationInfoTypeDef(TypedDict):
-    MinCapacity: NotRequired[float]
-    MaxCapacity: NotRequired[float]
-    SecondsUntilAutoPause: NotRequired[int]
-
-
-class ServerlessV2ScalingConfigurationTypeDef(TypedDict):
-    MinCapacity: NotRequired[float]
-    MaxCapacity: NotRequired[float]
-    SecondsUntilAutoPause: NotRequired[int]
+class SourceRegionTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+    Endpoint: NotRequired[str]
+    Status: NotRequired[str]
+    SupportsDBInstanceAutomatedBackupsReplication: NotRequired[bool]
 
 
 class SourceRegionMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     SourceRegions: NotRequired[list[SourceRegionTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SourceRegionTypeDef(TypedDict):
-    RegionName: NotRequired[str]
-    Endpoint: NotRequired[str]
-    Status: NotRequired[str]
-    SupportsDBInstanceAutomatedBackupsReplication: NotRequired[bool]
 
 
 class StartActivityStreamRequestTypeDef(TypedDict):
@@ -4340,19 +4467,6 @@ class StopDBInstanceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubnetTypeDef(TypedDict):
-    SubnetIdentifier: NotRequired[str]
-    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
-    SubnetOutpost: NotRequired[OutpostTypeDef]
-    SubnetStatus: NotRequired[str]
-
-
-class SupportedEngineLifecycleTypeDef(TypedDict):
-    LifecycleSupportName: LifecycleSupportNameType
-    LifecycleSupportStartDate: datetime
-    LifecycleSupportEndDate: datetime
-
-
 class SwitchoverBlueGreenDeploymentRequestTypeDef(TypedDict):
     BlueGreenDeploymentIdentifier: str
     SwitchoverTimeout: NotRequired[int]
@@ -4361,12 +4475,6 @@ class SwitchoverBlueGreenDeploymentRequestTypeDef(TypedDict):
 class SwitchoverBlueGreenDeploymentResponseTypeDef(TypedDict):
     BlueGreenDeployment: NotRequired[BlueGreenDeploymentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SwitchoverDetailTypeDef(TypedDict):
-    SourceMember: NotRequired[str]
-    TargetMember: NotRequired[str]
-    Status: NotRequired[str]
 
 
 class SwitchoverGlobalClusterMessageTypeDef(TypedDict):
@@ -4393,114 +4501,7 @@ class TagListMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagSpecificationTypeDef(TypedDict):
-    ResourceType: NotRequired[str]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TargetHealthTypeDef(TypedDict):
-    State: NotRequired[TargetStateType]
-    Reason: NotRequired[TargetHealthReasonType]
-    Description: NotRequired[str]
-
-
-class TenantDatabasePendingModifiedValuesTypeDef(TypedDict):
-    MasterUserPassword: NotRequired[str]
-    TenantDBName: NotRequired[str]
-
-
-class TenantDatabaseTypeDef(TypedDict):
-    TenantDatabaseCreateTime: NotRequired[datetime]
-    DBInstanceIdentifier: NotRequired[str]
-    TenantDBName: NotRequired[str]
-    Status: NotRequired[str]
-    MasterUsername: NotRequired[str]
-    DbiResourceId: NotRequired[str]
-    TenantDatabaseResourceId: NotRequired[str]
-    TenantDatabaseARN: NotRequired[str]
-    CharacterSetName: NotRequired[str]
-    NcharCharacterSetName: NotRequired[str]
-    DeletionProtection: NotRequired[bool]
-    PendingModifiedValues: NotRequired[TenantDatabasePendingModifiedValuesTypeDef]
-    MasterUserSecret: NotRequired[MasterUserSecretTypeDef]
-    TagList: NotRequired[list[TagTypeDef]]
-
-
 class TenantDatabasesMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     TenantDatabases: NotRequired[list[TenantDatabaseTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TimezoneTypeDef(TypedDict):
-    TimezoneName: NotRequired[str]
-
-
-class UpgradeTargetTypeDef(TypedDict):
-    Engine: NotRequired[str]
-    EngineVersion: NotRequired[str]
-    Description: NotRequired[str]
-    AutoUpgrade: NotRequired[bool]
-    IsMajorVersionUpgrade: NotRequired[bool]
-    SupportedEngineModes: NotRequired[list[str]]
-    SupportsParallelQuery: NotRequired[bool]
-    SupportsGlobalDatabases: NotRequired[bool]
-    SupportsBabelfish: NotRequired[bool]
-    SupportsLimitlessDatabase: NotRequired[bool]
-    SupportsLocalWriteForwarding: NotRequired[bool]
-    SupportsIntegrations: NotRequired[bool]
-
-
-class UserAuthConfigInfoTypeDef(TypedDict):
-    Description: NotRequired[str]
-    UserName: NotRequired[str]
-    AuthScheme: NotRequired[AuthSchemeType]
-    SecretArn: NotRequired[str]
-    IAMAuth: NotRequired[IAMAuthModeType]
-    ClientPasswordAuthType: NotRequired[ClientPasswordAuthTypeType]
-
-
-class UserAuthConfigTypeDef(TypedDict):
-    Description: NotRequired[str]
-    UserName: NotRequired[str]
-    AuthScheme: NotRequired[AuthSchemeType]
-    SecretArn: NotRequired[str]
-    IAMAuth: NotRequired[IAMAuthModeType]
-    ClientPasswordAuthType: NotRequired[ClientPasswordAuthTypeType]
-
-
-class ValidAdditionalStorageOptionsTypeDef(TypedDict):
-    SupportsAdditionalStorageVolumes: NotRequired[bool]
-    Volumes: NotRequired[list[ValidVolumeOptionsTypeDef]]
-
-
-class ValidDBInstanceModificationsMessageTypeDef(TypedDict):
-    Storage: NotRequired[list[ValidStorageOptionsTypeDef]]
-    ValidProcessorFeatures: NotRequired[list[AvailableProcessorFeatureTypeDef]]
-    SupportsDedicatedLogVolume: NotRequired[bool]
-    AdditionalStorage: NotRequired[ValidAdditionalStorageOptionsTypeDef]
-
-
-class ValidStorageOptionsTypeDef(TypedDict):
-    StorageType: NotRequired[str]
-    StorageSize: NotRequired[list[RangeTypeDef]]
-    ProvisionedIops: NotRequired[list[RangeTypeDef]]
-    IopsToStorageRatio: NotRequired[list[DoubleRangeTypeDef]]
-    ProvisionedStorageThroughput: NotRequired[list[RangeTypeDef]]
-    StorageThroughputToIopsRatio: NotRequired[list[DoubleRangeTypeDef]]
-    SupportsStorageAutoscaling: NotRequired[bool]
-
-
-class ValidVolumeOptionsTypeDef(TypedDict):
-    VolumeName: NotRequired[str]
-    Storage: NotRequired[list[ValidStorageOptionsTypeDef]]
-
-
-class VpcSecurityGroupMembershipTypeDef(TypedDict):
-    VpcSecurityGroupId: NotRequired[str]
-    Status: NotRequired[str]

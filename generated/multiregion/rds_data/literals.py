@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS RDS DataService: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DecimalReturnTypeType",
-    "LongReturnTypeType",
-    "RecordsFormatTypeType",
-    "TypeHintType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DecimalReturnTypeType",
+        "LongReturnTypeType",
+        "RecordsFormatTypeType",
+        "TypeHintType",
+    ]
 
 DecimalReturnTypeType = Literal["STRING", "DOUBLE_OR_LONG"]
 LongReturnTypeType = Literal["STRING", "LONG"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,36 +25,37 @@ from .literals import (
     TypeHintType,
 )
 
-__all__ = [
-    "ArrayValueOutputTypeDef",
-    "ArrayValueTypeDef",
-    "BatchExecuteStatementRequestTypeDef",
-    "BatchExecuteStatementResponseTypeDef",
-    "BeginTransactionRequestTypeDef",
-    "BeginTransactionResponseTypeDef",
-    "ColumnMetadataTypeDef",
-    "CommitTransactionRequestTypeDef",
-    "CommitTransactionResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExecuteSqlRequestTypeDef",
-    "ExecuteSqlResponseTypeDef",
-    "ExecuteStatementRequestTypeDef",
-    "ExecuteStatementResponseTypeDef",
-    "FieldOutputTypeDef",
-    "FieldTypeDef",
-    "RecordTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultFrameTypeDef",
-    "ResultSetMetadataTypeDef",
-    "ResultSetOptionsTypeDef",
-    "RollbackTransactionRequestTypeDef",
-    "RollbackTransactionResponseTypeDef",
-    "SqlParameterTypeDef",
-    "SqlStatementResultTypeDef",
-    "StructValueTypeDef",
-    "UpdateResultTypeDef",
-    "ValueTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ArrayValueOutputTypeDef",
+        "ArrayValueTypeDef",
+        "BatchExecuteStatementRequestTypeDef",
+        "BatchExecuteStatementResponseTypeDef",
+        "BeginTransactionRequestTypeDef",
+        "BeginTransactionResponseTypeDef",
+        "ColumnMetadataTypeDef",
+        "CommitTransactionRequestTypeDef",
+        "CommitTransactionResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExecuteSqlRequestTypeDef",
+        "ExecuteSqlResponseTypeDef",
+        "ExecuteStatementRequestTypeDef",
+        "ExecuteStatementResponseTypeDef",
+        "FieldOutputTypeDef",
+        "FieldTypeDef",
+        "RecordTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultFrameTypeDef",
+        "ResultSetMetadataTypeDef",
+        "ResultSetOptionsTypeDef",
+        "RollbackTransactionRequestTypeDef",
+        "RollbackTransactionResponseTypeDef",
+        "SqlParameterTypeDef",
+        "SqlStatementResultTypeDef",
+        "StructValueTypeDef",
+        "UpdateResultTypeDef",
+        "ValueTypeDef",
+    ]
 
 
 class ArrayValueOutputTypeDef(TypedDict):
@@ -73,6 +74,22 @@ class ArrayValueTypeDef(TypedDict):
     arrayValues: NotRequired[ReadOnly[Sequence[ArrayValueTypeDef]]]
 
 
+class FieldTypeDef(TypedDict):
+    isNull: NotRequired[bool]
+    booleanValue: NotRequired[bool]
+    longValue: NotRequired[int]
+    doubleValue: NotRequired[float]
+    stringValue: NotRequired[str]
+    blobValue: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    arrayValue: NotRequired[ReadOnly[ArrayValueTypeDef]]
+
+
+class SqlParameterTypeDef(TypedDict):
+    name: NotRequired[str]
+    value: NotRequired[ReadOnly[FieldTypeDef]]
+    typeHint: NotRequired[TypeHintType]
+
+
 class BatchExecuteStatementRequestTypeDef(TypedDict):
     resourceArn: str
     secretArn: str
@@ -81,6 +98,20 @@ class BatchExecuteStatementRequestTypeDef(TypedDict):
     schema: NotRequired[str]
     parameterSets: NotRequired[ReadOnly[Sequence[Sequence[SqlParameterTypeDef]]]]
     transactionId: NotRequired[str]
+
+
+class FieldOutputTypeDef(TypedDict):
+    isNull: NotRequired[bool]
+    booleanValue: NotRequired[bool]
+    longValue: NotRequired[int]
+    doubleValue: NotRequired[float]
+    stringValue: NotRequired[str]
+    blobValue: NotRequired[bytes]
+    arrayValue: NotRequired[ArrayValueOutputTypeDef]
+
+
+class UpdateResultTypeDef(TypedDict):
+    generatedFields: NotRequired[list[FieldOutputTypeDef]]
 
 
 class BatchExecuteStatementResponseTypeDef(TypedDict):
@@ -136,9 +167,50 @@ class ExecuteSqlRequestTypeDef(TypedDict):
     schema: NotRequired[str]
 
 
+class StructValueTypeDef(TypedDict):
+    attributes: NotRequired[list[ValueTypeDef]]
+
+
+class ValueTypeDef(TypedDict):
+    isNull: NotRequired[bool]
+    bitValue: NotRequired[bool]
+    bigIntValue: NotRequired[int]
+    intValue: NotRequired[int]
+    doubleValue: NotRequired[float]
+    realValue: NotRequired[float]
+    stringValue: NotRequired[str]
+    blobValue: NotRequired[bytes]
+    arrayValues: NotRequired[list[ValueTypeDef]]
+    structValue: NotRequired[StructValueTypeDef]
+
+
+class RecordTypeDef(TypedDict):
+    values: NotRequired[list[ValueTypeDef]]
+
+
+class ResultSetMetadataTypeDef(TypedDict):
+    columnCount: NotRequired[int]
+    columnMetadata: NotRequired[list[ColumnMetadataTypeDef]]
+
+
+class ResultFrameTypeDef(TypedDict):
+    resultSetMetadata: NotRequired[ResultSetMetadataTypeDef]
+    records: NotRequired[list[RecordTypeDef]]
+
+
+class SqlStatementResultTypeDef(TypedDict):
+    resultFrame: NotRequired[ResultFrameTypeDef]
+    numberOfRecordsUpdated: NotRequired[int]
+
+
 class ExecuteSqlResponseTypeDef(TypedDict):
     sqlStatementResults: NotRequired[list[SqlStatementResultTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResultSetOptionsTypeDef(TypedDict):
+    decimalReturnType: NotRequired[DecimalReturnTypeType]
+    longReturnType: NotRequired[LongReturnTypeType]
 
 
 class ExecuteStatementRequestTypeDef(TypedDict):
@@ -164,45 +236,6 @@ class ExecuteStatementResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FieldOutputTypeDef(TypedDict):
-    isNull: NotRequired[bool]
-    booleanValue: NotRequired[bool]
-    longValue: NotRequired[int]
-    doubleValue: NotRequired[float]
-    stringValue: NotRequired[str]
-    blobValue: NotRequired[bytes]
-    arrayValue: NotRequired[ArrayValueOutputTypeDef]
-
-
-class FieldTypeDef(TypedDict):
-    isNull: NotRequired[bool]
-    booleanValue: NotRequired[bool]
-    longValue: NotRequired[int]
-    doubleValue: NotRequired[float]
-    stringValue: NotRequired[str]
-    blobValue: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    arrayValue: NotRequired[ReadOnly[ArrayValueTypeDef]]
-
-
-class RecordTypeDef(TypedDict):
-    values: NotRequired[list[ValueTypeDef]]
-
-
-class ResultFrameTypeDef(TypedDict):
-    resultSetMetadata: NotRequired[ResultSetMetadataTypeDef]
-    records: NotRequired[list[RecordTypeDef]]
-
-
-class ResultSetMetadataTypeDef(TypedDict):
-    columnCount: NotRequired[int]
-    columnMetadata: NotRequired[list[ColumnMetadataTypeDef]]
-
-
-class ResultSetOptionsTypeDef(TypedDict):
-    decimalReturnType: NotRequired[DecimalReturnTypeType]
-    longReturnType: NotRequired[LongReturnTypeType]
-
-
 class RollbackTransactionRequestTypeDef(TypedDict):
     resourceArn: str
     secretArn: str
@@ -212,35 +245,3 @@ class RollbackTransactionRequestTypeDef(TypedDict):
 class RollbackTransactionResponseTypeDef(TypedDict):
     transactionStatus: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SqlParameterTypeDef(TypedDict):
-    name: NotRequired[str]
-    value: NotRequired[ReadOnly[FieldTypeDef]]
-    typeHint: NotRequired[TypeHintType]
-
-
-class SqlStatementResultTypeDef(TypedDict):
-    resultFrame: NotRequired[ResultFrameTypeDef]
-    numberOfRecordsUpdated: NotRequired[int]
-
-
-class StructValueTypeDef(TypedDict):
-    attributes: NotRequired[list[ValueTypeDef]]
-
-
-class UpdateResultTypeDef(TypedDict):
-    generatedFields: NotRequired[list[FieldOutputTypeDef]]
-
-
-class ValueTypeDef(TypedDict):
-    isNull: NotRequired[bool]
-    bitValue: NotRequired[bool]
-    bigIntValue: NotRequired[int]
-    intValue: NotRequired[int]
-    doubleValue: NotRequired[float]
-    realValue: NotRequired[float]
-    stringValue: NotRequired[str]
-    blobValue: NotRequired[bytes]
-    arrayValues: NotRequired[list[ValueTypeDef]]
-    structValue: NotRequired[StructValueTypeDef]

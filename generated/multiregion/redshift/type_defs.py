@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -59,352 +59,353 @@ from .literals import (
     ZeroETLIntegrationStatusType,
 )
 
-__all__ = [
-    "AcceptReservedNodeExchangeInputMessageTypeDef",
-    "AcceptReservedNodeExchangeOutputMessageTypeDef",
-    "AccountAttributeListTypeDef",
-    "AccountAttributeTypeDef",
-    "AccountWithRestoreAccessTypeDef",
-    "AquaConfigurationTypeDef",
-    "AssociateDataShareConsumerMessageTypeDef",
-    "AssociationTypeDef",
-    "AttributeValueTargetTypeDef",
-    "AuthenticationProfileTypeDef",
-    "AuthorizeClusterSecurityGroupIngressMessageTypeDef",
-    "AuthorizeClusterSecurityGroupIngressResultTypeDef",
-    "AuthorizeDataShareMessageTypeDef",
-    "AuthorizeEndpointAccessMessageTypeDef",
-    "AuthorizeSnapshotAccessMessageTypeDef",
-    "AuthorizeSnapshotAccessResultTypeDef",
-    "AuthorizedTokenIssuerOutputTypeDef",
-    "AuthorizedTokenIssuerTypeDef",
-    "AvailabilityZoneTypeDef",
-    "BatchDeleteClusterSnapshotsRequestTypeDef",
-    "BatchDeleteClusterSnapshotsResultTypeDef",
-    "BatchModifyClusterSnapshotsMessageTypeDef",
-    "BatchModifyClusterSnapshotsOutputMessageTypeDef",
-    "CancelResizeMessageTypeDef",
-    "CertificateAssociationTypeDef",
-    "ClusterAssociatedToScheduleTypeDef",
-    "ClusterCredentialsTypeDef",
-    "ClusterDbRevisionTypeDef",
-    "ClusterDbRevisionsMessageTypeDef",
-    "ClusterExtendedCredentialsTypeDef",
-    "ClusterIamRoleTypeDef",
-    "ClusterNodeTypeDef",
-    "ClusterParameterGroupDetailsTypeDef",
-    "ClusterParameterGroupNameMessageTypeDef",
-    "ClusterParameterGroupStatusTypeDef",
-    "ClusterParameterGroupTypeDef",
-    "ClusterParameterGroupsMessageTypeDef",
-    "ClusterParameterStatusTypeDef",
-    "ClusterSecurityGroupMembershipTypeDef",
-    "ClusterSecurityGroupMessageTypeDef",
-    "ClusterSecurityGroupTypeDef",
-    "ClusterSnapshotCopyStatusTypeDef",
-    "ClusterSubnetGroupMessageTypeDef",
-    "ClusterSubnetGroupTypeDef",
-    "ClusterTypeDef",
-    "ClusterVersionTypeDef",
-    "ClusterVersionsMessageTypeDef",
-    "ClustersMessageTypeDef",
-    "ConnectTypeDef",
-    "CopyClusterSnapshotMessageTypeDef",
-    "CopyClusterSnapshotResultTypeDef",
-    "CreateAuthenticationProfileMessageTypeDef",
-    "CreateAuthenticationProfileResultTypeDef",
-    "CreateClusterMessageTypeDef",
-    "CreateClusterParameterGroupMessageTypeDef",
-    "CreateClusterParameterGroupResultTypeDef",
-    "CreateClusterResultTypeDef",
-    "CreateClusterSecurityGroupMessageTypeDef",
-    "CreateClusterSecurityGroupResultTypeDef",
-    "CreateClusterSnapshotMessageTypeDef",
-    "CreateClusterSnapshotResultTypeDef",
-    "CreateClusterSubnetGroupMessageTypeDef",
-    "CreateClusterSubnetGroupResultTypeDef",
-    "CreateCustomDomainAssociationMessageTypeDef",
-    "CreateCustomDomainAssociationResultTypeDef",
-    "CreateEndpointAccessMessageTypeDef",
-    "CreateEventSubscriptionMessageTypeDef",
-    "CreateEventSubscriptionResultTypeDef",
-    "CreateHsmClientCertificateMessageTypeDef",
-    "CreateHsmClientCertificateResultTypeDef",
-    "CreateHsmConfigurationMessageTypeDef",
-    "CreateHsmConfigurationResultTypeDef",
-    "CreateIntegrationMessageTypeDef",
-    "CreateRedshiftIdcApplicationMessageTypeDef",
-    "CreateRedshiftIdcApplicationResultTypeDef",
-    "CreateScheduledActionMessageTypeDef",
-    "CreateSnapshotCopyGrantMessageTypeDef",
-    "CreateSnapshotCopyGrantResultTypeDef",
-    "CreateSnapshotScheduleMessageTypeDef",
-    "CreateTagsMessageTypeDef",
-    "CreateUsageLimitMessageTypeDef",
-    "CustomDomainAssociationsMessageTypeDef",
-    "CustomerStorageMessageTypeDef",
-    "DataShareAssociationTypeDef",
-    "DataShareResponseTypeDef",
-    "DataShareTypeDef",
-    "DataTransferProgressTypeDef",
-    "DeauthorizeDataShareMessageTypeDef",
-    "DefaultClusterParametersTypeDef",
-    "DeferredMaintenanceWindowTypeDef",
-    "DeleteAuthenticationProfileMessageTypeDef",
-    "DeleteAuthenticationProfileResultTypeDef",
-    "DeleteClusterMessageTypeDef",
-    "DeleteClusterParameterGroupMessageTypeDef",
-    "DeleteClusterResultTypeDef",
-    "DeleteClusterSecurityGroupMessageTypeDef",
-    "DeleteClusterSnapshotMessageTypeDef",
-    "DeleteClusterSnapshotResultTypeDef",
-    "DeleteClusterSubnetGroupMessageTypeDef",
-    "DeleteCustomDomainAssociationMessageTypeDef",
-    "DeleteEndpointAccessMessageTypeDef",
-    "DeleteEventSubscriptionMessageTypeDef",
-    "DeleteHsmClientCertificateMessageTypeDef",
-    "DeleteHsmConfigurationMessageTypeDef",
-    "DeleteIntegrationMessageTypeDef",
-    "DeleteRedshiftIdcApplicationMessageTypeDef",
-    "DeleteResourcePolicyMessageTypeDef",
-    "DeleteScheduledActionMessageTypeDef",
-    "DeleteSnapshotCopyGrantMessageTypeDef",
-    "DeleteSnapshotScheduleMessageTypeDef",
-    "DeleteTagsMessageTypeDef",
-    "DeleteUsageLimitMessageTypeDef",
-    "DeregisterNamespaceInputMessageTypeDef",
-    "DeregisterNamespaceOutputMessageTypeDef",
-    "DescribeAccountAttributesMessageTypeDef",
-    "DescribeAuthenticationProfilesMessageTypeDef",
-    "DescribeAuthenticationProfilesResultTypeDef",
-    "DescribeClusterDbRevisionsMessageTypeDef",
-    "DescribeClusterParameterGroupsMessageTypeDef",
-    "DescribeClusterParametersMessageTypeDef",
-    "DescribeClusterSecurityGroupsMessageTypeDef",
-    "DescribeClusterSnapshotsMessageTypeDef",
-    "DescribeClusterSubnetGroupsMessageTypeDef",
-    "DescribeClusterTracksMessageTypeDef",
-    "DescribeClusterVersionsMessageTypeDef",
-    "DescribeClustersMessageTypeDef",
-    "DescribeCustomDomainAssociationsMessageTypeDef",
-    "DescribeDataSharesForConsumerMessageTypeDef",
-    "DescribeDataSharesForConsumerResultTypeDef",
-    "DescribeDataSharesForProducerMessageTypeDef",
-    "DescribeDataSharesForProducerResultTypeDef",
-    "DescribeDataSharesMessageTypeDef",
-    "DescribeDataSharesResultTypeDef",
-    "DescribeDefaultClusterParametersMessageTypeDef",
-    "DescribeDefaultClusterParametersResultTypeDef",
-    "DescribeEndpointAccessMessageTypeDef",
-    "DescribeEndpointAuthorizationMessageTypeDef",
-    "DescribeEventCategoriesMessageTypeDef",
-    "DescribeEventSubscriptionsMessageTypeDef",
-    "DescribeEventsMessageTypeDef",
-    "DescribeHsmClientCertificatesMessageTypeDef",
-    "DescribeHsmConfigurationsMessageTypeDef",
-    "DescribeInboundIntegrationsMessageTypeDef",
-    "DescribeIntegrationsFilterTypeDef",
-    "DescribeIntegrationsMessageTypeDef",
-    "DescribeLoggingStatusMessageTypeDef",
-    "DescribeNodeConfigurationOptionsMessageTypeDef",
-    "DescribeOrderableClusterOptionsMessageTypeDef",
-    "DescribePartnersInputMessageTypeDef",
-    "DescribePartnersOutputMessageTypeDef",
-    "DescribeRedshiftIdcApplicationsMessageTypeDef",
-    "DescribeRedshiftIdcApplicationsResultTypeDef",
-    "DescribeReservedNodeExchangeStatusInputMessageTypeDef",
-    "DescribeReservedNodeExchangeStatusOutputMessageTypeDef",
-    "DescribeReservedNodeOfferingsMessageTypeDef",
-    "DescribeReservedNodesMessageTypeDef",
-    "DescribeResizeMessageTypeDef",
-    "DescribeScheduledActionsMessageTypeDef",
-    "DescribeSnapshotCopyGrantsMessageTypeDef",
-    "DescribeSnapshotSchedulesMessageTypeDef",
-    "DescribeSnapshotSchedulesOutputMessageTypeDef",
-    "DescribeTableRestoreStatusMessageTypeDef",
-    "DescribeTagsMessageTypeDef",
-    "DescribeUsageLimitsMessageTypeDef",
-    "DisableLoggingMessageTypeDef",
-    "DisableSnapshotCopyMessageTypeDef",
-    "DisableSnapshotCopyResultTypeDef",
-    "DisassociateDataShareConsumerMessageTypeDef",
-    "EC2SecurityGroupTypeDef",
-    "ElasticIpStatusTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableLoggingMessageTypeDef",
-    "EnableSnapshotCopyMessageTypeDef",
-    "EnableSnapshotCopyResultTypeDef",
-    "EndpointAccessListTypeDef",
-    "EndpointAccessResponseTypeDef",
-    "EndpointAccessTypeDef",
-    "EndpointAuthorizationListTypeDef",
-    "EndpointAuthorizationResponseTypeDef",
-    "EndpointAuthorizationTypeDef",
-    "EndpointTypeDef",
-    "EventCategoriesMapTypeDef",
-    "EventCategoriesMessageTypeDef",
-    "EventInfoMapTypeDef",
-    "EventSubscriptionTypeDef",
-    "EventSubscriptionsMessageTypeDef",
-    "EventTypeDef",
-    "EventsMessageTypeDef",
-    "FailoverPrimaryComputeInputMessageTypeDef",
-    "FailoverPrimaryComputeResultTypeDef",
-    "GetClusterCredentialsMessageTypeDef",
-    "GetClusterCredentialsWithIAMMessageTypeDef",
-    "GetIdentityCenterAuthTokenRequestTypeDef",
-    "GetIdentityCenterAuthTokenResponseTypeDef",
-    "GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef",
-    "GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef",
-    "GetReservedNodeExchangeOfferingsInputMessageTypeDef",
-    "GetReservedNodeExchangeOfferingsOutputMessageTypeDef",
-    "GetResourcePolicyMessageTypeDef",
-    "GetResourcePolicyResultTypeDef",
-    "HsmClientCertificateMessageTypeDef",
-    "HsmClientCertificateTypeDef",
-    "HsmConfigurationMessageTypeDef",
-    "HsmConfigurationTypeDef",
-    "HsmStatusTypeDef",
-    "IPRangeTypeDef",
-    "InboundIntegrationTypeDef",
-    "InboundIntegrationsMessageTypeDef",
-    "IntegrationErrorTypeDef",
-    "IntegrationResponseTypeDef",
-    "IntegrationTypeDef",
-    "IntegrationsMessageTypeDef",
-    "LakeFormationQueryTypeDef",
-    "LakeFormationScopeUnionTypeDef",
-    "LakehouseConfigurationTypeDef",
-    "ListRecommendationsMessageTypeDef",
-    "ListRecommendationsResultTypeDef",
-    "LoggingStatusTypeDef",
-    "MaintenanceTrackTypeDef",
-    "ModifyAquaInputMessageTypeDef",
-    "ModifyAquaOutputMessageTypeDef",
-    "ModifyAuthenticationProfileMessageTypeDef",
-    "ModifyAuthenticationProfileResultTypeDef",
-    "ModifyClusterDbRevisionMessageTypeDef",
-    "ModifyClusterDbRevisionResultTypeDef",
-    "ModifyClusterIamRolesMessageTypeDef",
-    "ModifyClusterIamRolesResultTypeDef",
-    "ModifyClusterMaintenanceMessageTypeDef",
-    "ModifyClusterMaintenanceResultTypeDef",
-    "ModifyClusterMessageTypeDef",
-    "ModifyClusterParameterGroupMessageTypeDef",
-    "ModifyClusterResultTypeDef",
-    "ModifyClusterSnapshotMessageTypeDef",
-    "ModifyClusterSnapshotResultTypeDef",
-    "ModifyClusterSnapshotScheduleMessageTypeDef",
-    "ModifyClusterSubnetGroupMessageTypeDef",
-    "ModifyClusterSubnetGroupResultTypeDef",
-    "ModifyCustomDomainAssociationMessageTypeDef",
-    "ModifyCustomDomainAssociationResultTypeDef",
-    "ModifyEndpointAccessMessageTypeDef",
-    "ModifyEventSubscriptionMessageTypeDef",
-    "ModifyEventSubscriptionResultTypeDef",
-    "ModifyIntegrationMessageTypeDef",
-    "ModifyLakehouseConfigurationMessageTypeDef",
-    "ModifyRedshiftIdcApplicationMessageTypeDef",
-    "ModifyRedshiftIdcApplicationResultTypeDef",
-    "ModifyScheduledActionMessageTypeDef",
-    "ModifySnapshotCopyRetentionPeriodMessageTypeDef",
-    "ModifySnapshotCopyRetentionPeriodResultTypeDef",
-    "ModifySnapshotScheduleMessageTypeDef",
-    "ModifyUsageLimitMessageTypeDef",
-    "NamespaceIdentifierUnionTypeDef",
-    "NetworkInterfaceTypeDef",
-    "NodeConfigurationOptionTypeDef",
-    "NodeConfigurationOptionsFilterTypeDef",
-    "NodeConfigurationOptionsMessageTypeDef",
-    "OrderableClusterOptionTypeDef",
-    "OrderableClusterOptionsMessageTypeDef",
-    "ParameterTypeDef",
-    "PartnerIntegrationInfoTypeDef",
-    "PartnerIntegrationInputMessageTypeDef",
-    "PartnerIntegrationOutputMessageTypeDef",
-    "PauseClusterMessageTypeDef",
-    "PauseClusterResultTypeDef",
-    "PendingModifiedValuesTypeDef",
-    "ProvisionedIdentifierTypeDef",
-    "PurchaseReservedNodeOfferingMessageTypeDef",
-    "PurchaseReservedNodeOfferingResultTypeDef",
-    "PutResourcePolicyMessageTypeDef",
-    "PutResourcePolicyResultTypeDef",
-    "ReadWriteAccessTypeDef",
-    "RebootClusterMessageTypeDef",
-    "RebootClusterResultTypeDef",
-    "RecommendationTypeDef",
-    "RecommendedActionTypeDef",
-    "RecurringChargeTypeDef",
-    "RedshiftIdcApplicationTypeDef",
-    "RedshiftScopeUnionTypeDef",
-    "ReferenceLinkTypeDef",
-    "RegisterNamespaceInputMessageTypeDef",
-    "RegisterNamespaceOutputMessageTypeDef",
-    "RejectDataShareMessageTypeDef",
-    "ReservedNodeConfigurationOptionTypeDef",
-    "ReservedNodeExchangeStatusTypeDef",
-    "ReservedNodeOfferingTypeDef",
-    "ReservedNodeOfferingsMessageTypeDef",
-    "ReservedNodeTypeDef",
-    "ReservedNodesMessageTypeDef",
-    "ResetClusterParameterGroupMessageTypeDef",
-    "ResizeClusterMessageTypeDef",
-    "ResizeClusterResultTypeDef",
-    "ResizeInfoTypeDef",
-    "ResizeProgressMessageTypeDef",
-    "ResourcePolicyTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreFromClusterSnapshotMessageTypeDef",
-    "RestoreFromClusterSnapshotResultTypeDef",
-    "RestoreStatusTypeDef",
-    "RestoreTableFromClusterSnapshotMessageTypeDef",
-    "RestoreTableFromClusterSnapshotResultTypeDef",
-    "ResumeClusterMessageTypeDef",
-    "ResumeClusterResultTypeDef",
-    "RevisionTargetTypeDef",
-    "RevokeClusterSecurityGroupIngressMessageTypeDef",
-    "RevokeClusterSecurityGroupIngressResultTypeDef",
-    "RevokeEndpointAccessMessageTypeDef",
-    "RevokeSnapshotAccessMessageTypeDef",
-    "RevokeSnapshotAccessResultTypeDef",
-    "RotateEncryptionKeyMessageTypeDef",
-    "RotateEncryptionKeyResultTypeDef",
-    "S3AccessGrantsScopeUnionTypeDef",
-    "ScheduledActionFilterTypeDef",
-    "ScheduledActionResponseTypeDef",
-    "ScheduledActionTypeDef",
-    "ScheduledActionTypeTypeDef",
-    "ScheduledActionsMessageTypeDef",
-    "SecondaryClusterInfoTypeDef",
-    "ServerlessIdentifierTypeDef",
-    "ServiceIntegrationsUnionOutputTypeDef",
-    "ServiceIntegrationsUnionTypeDef",
-    "SnapshotCopyGrantMessageTypeDef",
-    "SnapshotCopyGrantTypeDef",
-    "SnapshotErrorMessageTypeDef",
-    "SnapshotMessageTypeDef",
-    "SnapshotScheduleResponseTypeDef",
-    "SnapshotScheduleTypeDef",
-    "SnapshotSortingEntityTypeDef",
-    "SnapshotTypeDef",
-    "SubnetTypeDef",
-    "SupportedOperationTypeDef",
-    "SupportedPlatformTypeDef",
-    "TableRestoreStatusMessageTypeDef",
-    "TableRestoreStatusTypeDef",
-    "TagTypeDef",
-    "TaggedResourceListMessageTypeDef",
-    "TaggedResourceTypeDef",
-    "TrackListMessageTypeDef",
-    "UpdatePartnerStatusInputMessageTypeDef",
-    "UpdateTargetTypeDef",
-    "UsageLimitListTypeDef",
-    "UsageLimitResponseTypeDef",
-    "UsageLimitTypeDef",
-    "VpcEndpointTypeDef",
-    "VpcSecurityGroupMembershipTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptReservedNodeExchangeInputMessageTypeDef",
+        "AcceptReservedNodeExchangeOutputMessageTypeDef",
+        "AccountAttributeListTypeDef",
+        "AccountAttributeTypeDef",
+        "AccountWithRestoreAccessTypeDef",
+        "AquaConfigurationTypeDef",
+        "AssociateDataShareConsumerMessageTypeDef",
+        "AssociationTypeDef",
+        "AttributeValueTargetTypeDef",
+        "AuthenticationProfileTypeDef",
+        "AuthorizeClusterSecurityGroupIngressMessageTypeDef",
+        "AuthorizeClusterSecurityGroupIngressResultTypeDef",
+        "AuthorizeDataShareMessageTypeDef",
+        "AuthorizeEndpointAccessMessageTypeDef",
+        "AuthorizeSnapshotAccessMessageTypeDef",
+        "AuthorizeSnapshotAccessResultTypeDef",
+        "AuthorizedTokenIssuerOutputTypeDef",
+        "AuthorizedTokenIssuerTypeDef",
+        "AvailabilityZoneTypeDef",
+        "BatchDeleteClusterSnapshotsRequestTypeDef",
+        "BatchDeleteClusterSnapshotsResultTypeDef",
+        "BatchModifyClusterSnapshotsMessageTypeDef",
+        "BatchModifyClusterSnapshotsOutputMessageTypeDef",
+        "CancelResizeMessageTypeDef",
+        "CertificateAssociationTypeDef",
+        "ClusterAssociatedToScheduleTypeDef",
+        "ClusterCredentialsTypeDef",
+        "ClusterDbRevisionTypeDef",
+        "ClusterDbRevisionsMessageTypeDef",
+        "ClusterExtendedCredentialsTypeDef",
+        "ClusterIamRoleTypeDef",
+        "ClusterNodeTypeDef",
+        "ClusterParameterGroupDetailsTypeDef",
+        "ClusterParameterGroupNameMessageTypeDef",
+        "ClusterParameterGroupStatusTypeDef",
+        "ClusterParameterGroupTypeDef",
+        "ClusterParameterGroupsMessageTypeDef",
+        "ClusterParameterStatusTypeDef",
+        "ClusterSecurityGroupMembershipTypeDef",
+        "ClusterSecurityGroupMessageTypeDef",
+        "ClusterSecurityGroupTypeDef",
+        "ClusterSnapshotCopyStatusTypeDef",
+        "ClusterSubnetGroupMessageTypeDef",
+        "ClusterSubnetGroupTypeDef",
+        "ClusterTypeDef",
+        "ClusterVersionTypeDef",
+        "ClusterVersionsMessageTypeDef",
+        "ClustersMessageTypeDef",
+        "ConnectTypeDef",
+        "CopyClusterSnapshotMessageTypeDef",
+        "CopyClusterSnapshotResultTypeDef",
+        "CreateAuthenticationProfileMessageTypeDef",
+        "CreateAuthenticationProfileResultTypeDef",
+        "CreateClusterMessageTypeDef",
+        "CreateClusterParameterGroupMessageTypeDef",
+        "CreateClusterParameterGroupResultTypeDef",
+        "CreateClusterResultTypeDef",
+        "CreateClusterSecurityGroupMessageTypeDef",
+        "CreateClusterSecurityGroupResultTypeDef",
+        "CreateClusterSnapshotMessageTypeDef",
+        "CreateClusterSnapshotResultTypeDef",
+        "CreateClusterSubnetGroupMessageTypeDef",
+        "CreateClusterSubnetGroupResultTypeDef",
+        "CreateCustomDomainAssociationMessageTypeDef",
+        "CreateCustomDomainAssociationResultTypeDef",
+        "CreateEndpointAccessMessageTypeDef",
+        "CreateEventSubscriptionMessageTypeDef",
+        "CreateEventSubscriptionResultTypeDef",
+        "CreateHsmClientCertificateMessageTypeDef",
+        "CreateHsmClientCertificateResultTypeDef",
+        "CreateHsmConfigurationMessageTypeDef",
+        "CreateHsmConfigurationResultTypeDef",
+        "CreateIntegrationMessageTypeDef",
+        "CreateRedshiftIdcApplicationMessageTypeDef",
+        "CreateRedshiftIdcApplicationResultTypeDef",
+        "CreateScheduledActionMessageTypeDef",
+        "CreateSnapshotCopyGrantMessageTypeDef",
+        "CreateSnapshotCopyGrantResultTypeDef",
+        "CreateSnapshotScheduleMessageTypeDef",
+        "CreateTagsMessageTypeDef",
+        "CreateUsageLimitMessageTypeDef",
+        "CustomDomainAssociationsMessageTypeDef",
+        "CustomerStorageMessageTypeDef",
+        "DataShareAssociationTypeDef",
+        "DataShareResponseTypeDef",
+        "DataShareTypeDef",
+        "DataTransferProgressTypeDef",
+        "DeauthorizeDataShareMessageTypeDef",
+        "DefaultClusterParametersTypeDef",
+        "DeferredMaintenanceWindowTypeDef",
+        "DeleteAuthenticationProfileMessageTypeDef",
+        "DeleteAuthenticationProfileResultTypeDef",
+        "DeleteClusterMessageTypeDef",
+        "DeleteClusterParameterGroupMessageTypeDef",
+        "DeleteClusterResultTypeDef",
+        "DeleteClusterSecurityGroupMessageTypeDef",
+        "DeleteClusterSnapshotMessageTypeDef",
+        "DeleteClusterSnapshotResultTypeDef",
+        "DeleteClusterSubnetGroupMessageTypeDef",
+        "DeleteCustomDomainAssociationMessageTypeDef",
+        "DeleteEndpointAccessMessageTypeDef",
+        "DeleteEventSubscriptionMessageTypeDef",
+        "DeleteHsmClientCertificateMessageTypeDef",
+        "DeleteHsmConfigurationMessageTypeDef",
+        "DeleteIntegrationMessageTypeDef",
+        "DeleteRedshiftIdcApplicationMessageTypeDef",
+        "DeleteResourcePolicyMessageTypeDef",
+        "DeleteScheduledActionMessageTypeDef",
+        "DeleteSnapshotCopyGrantMessageTypeDef",
+        "DeleteSnapshotScheduleMessageTypeDef",
+        "DeleteTagsMessageTypeDef",
+        "DeleteUsageLimitMessageTypeDef",
+        "DeregisterNamespaceInputMessageTypeDef",
+        "DeregisterNamespaceOutputMessageTypeDef",
+        "DescribeAccountAttributesMessageTypeDef",
+        "DescribeAuthenticationProfilesMessageTypeDef",
+        "DescribeAuthenticationProfilesResultTypeDef",
+        "DescribeClusterDbRevisionsMessageTypeDef",
+        "DescribeClusterParameterGroupsMessageTypeDef",
+        "DescribeClusterParametersMessageTypeDef",
+        "DescribeClusterSecurityGroupsMessageTypeDef",
+        "DescribeClusterSnapshotsMessageTypeDef",
+        "DescribeClusterSubnetGroupsMessageTypeDef",
+        "DescribeClusterTracksMessageTypeDef",
+        "DescribeClusterVersionsMessageTypeDef",
+        "DescribeClustersMessageTypeDef",
+        "DescribeCustomDomainAssociationsMessageTypeDef",
+        "DescribeDataSharesForConsumerMessageTypeDef",
+        "DescribeDataSharesForConsumerResultTypeDef",
+        "DescribeDataSharesForProducerMessageTypeDef",
+        "DescribeDataSharesForProducerResultTypeDef",
+        "DescribeDataSharesMessageTypeDef",
+        "DescribeDataSharesResultTypeDef",
+        "DescribeDefaultClusterParametersMessageTypeDef",
+        "DescribeDefaultClusterParametersResultTypeDef",
+        "DescribeEndpointAccessMessageTypeDef",
+        "DescribeEndpointAuthorizationMessageTypeDef",
+        "DescribeEventCategoriesMessageTypeDef",
+        "DescribeEventSubscriptionsMessageTypeDef",
+        "DescribeEventsMessageTypeDef",
+        "DescribeHsmClientCertificatesMessageTypeDef",
+        "DescribeHsmConfigurationsMessageTypeDef",
+        "DescribeInboundIntegrationsMessageTypeDef",
+        "DescribeIntegrationsFilterTypeDef",
+        "DescribeIntegrationsMessageTypeDef",
+        "DescribeLoggingStatusMessageTypeDef",
+        "DescribeNodeConfigurationOptionsMessageTypeDef",
+        "DescribeOrderableClusterOptionsMessageTypeDef",
+        "DescribePartnersInputMessageTypeDef",
+        "DescribePartnersOutputMessageTypeDef",
+        "DescribeRedshiftIdcApplicationsMessageTypeDef",
+        "DescribeRedshiftIdcApplicationsResultTypeDef",
+        "DescribeReservedNodeExchangeStatusInputMessageTypeDef",
+        "DescribeReservedNodeExchangeStatusOutputMessageTypeDef",
+        "DescribeReservedNodeOfferingsMessageTypeDef",
+        "DescribeReservedNodesMessageTypeDef",
+        "DescribeResizeMessageTypeDef",
+        "DescribeScheduledActionsMessageTypeDef",
+        "DescribeSnapshotCopyGrantsMessageTypeDef",
+        "DescribeSnapshotSchedulesMessageTypeDef",
+        "DescribeSnapshotSchedulesOutputMessageTypeDef",
+        "DescribeTableRestoreStatusMessageTypeDef",
+        "DescribeTagsMessageTypeDef",
+        "DescribeUsageLimitsMessageTypeDef",
+        "DisableLoggingMessageTypeDef",
+        "DisableSnapshotCopyMessageTypeDef",
+        "DisableSnapshotCopyResultTypeDef",
+        "DisassociateDataShareConsumerMessageTypeDef",
+        "EC2SecurityGroupTypeDef",
+        "ElasticIpStatusTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableLoggingMessageTypeDef",
+        "EnableSnapshotCopyMessageTypeDef",
+        "EnableSnapshotCopyResultTypeDef",
+        "EndpointAccessListTypeDef",
+        "EndpointAccessResponseTypeDef",
+        "EndpointAccessTypeDef",
+        "EndpointAuthorizationListTypeDef",
+        "EndpointAuthorizationResponseTypeDef",
+        "EndpointAuthorizationTypeDef",
+        "EndpointTypeDef",
+        "EventCategoriesMapTypeDef",
+        "EventCategoriesMessageTypeDef",
+        "EventInfoMapTypeDef",
+        "EventSubscriptionTypeDef",
+        "EventSubscriptionsMessageTypeDef",
+        "EventTypeDef",
+        "EventsMessageTypeDef",
+        "FailoverPrimaryComputeInputMessageTypeDef",
+        "FailoverPrimaryComputeResultTypeDef",
+        "GetClusterCredentialsMessageTypeDef",
+        "GetClusterCredentialsWithIAMMessageTypeDef",
+        "GetIdentityCenterAuthTokenRequestTypeDef",
+        "GetIdentityCenterAuthTokenResponseTypeDef",
+        "GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef",
+        "GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef",
+        "GetReservedNodeExchangeOfferingsInputMessageTypeDef",
+        "GetReservedNodeExchangeOfferingsOutputMessageTypeDef",
+        "GetResourcePolicyMessageTypeDef",
+        "GetResourcePolicyResultTypeDef",
+        "HsmClientCertificateMessageTypeDef",
+        "HsmClientCertificateTypeDef",
+        "HsmConfigurationMessageTypeDef",
+        "HsmConfigurationTypeDef",
+        "HsmStatusTypeDef",
+        "IPRangeTypeDef",
+        "InboundIntegrationTypeDef",
+        "InboundIntegrationsMessageTypeDef",
+        "IntegrationErrorTypeDef",
+        "IntegrationResponseTypeDef",
+        "IntegrationTypeDef",
+        "IntegrationsMessageTypeDef",
+        "LakeFormationQueryTypeDef",
+        "LakeFormationScopeUnionTypeDef",
+        "LakehouseConfigurationTypeDef",
+        "ListRecommendationsMessageTypeDef",
+        "ListRecommendationsResultTypeDef",
+        "LoggingStatusTypeDef",
+        "MaintenanceTrackTypeDef",
+        "ModifyAquaInputMessageTypeDef",
+        "ModifyAquaOutputMessageTypeDef",
+        "ModifyAuthenticationProfileMessageTypeDef",
+        "ModifyAuthenticationProfileResultTypeDef",
+        "ModifyClusterDbRevisionMessageTypeDef",
+        "ModifyClusterDbRevisionResultTypeDef",
+        "ModifyClusterIamRolesMessageTypeDef",
+        "ModifyClusterIamRolesResultTypeDef",
+        "ModifyClusterMaintenanceMessageTypeDef",
+        "ModifyClusterMaintenanceResultTypeDef",
+        "ModifyClusterMessageTypeDef",
+        "ModifyClusterParameterGroupMessageTypeDef",
+        "ModifyClusterResultTypeDef",
+        "ModifyClusterSnapshotMessageTypeDef",
+        "ModifyClusterSnapshotResultTypeDef",
+        "ModifyClusterSnapshotScheduleMessageTypeDef",
+        "ModifyClusterSubnetGroupMessageTypeDef",
+        "ModifyClusterSubnetGroupResultTypeDef",
+        "ModifyCustomDomainAssociationMessageTypeDef",
+        "ModifyCustomDomainAssociationResultTypeDef",
+        "ModifyEndpointAccessMessageTypeDef",
+        "ModifyEventSubscriptionMessageTypeDef",
+        "ModifyEventSubscriptionResultTypeDef",
+        "ModifyIntegrationMessageTypeDef",
+        "ModifyLakehouseConfigurationMessageTypeDef",
+        "ModifyRedshiftIdcApplicationMessageTypeDef",
+        "ModifyRedshiftIdcApplicationResultTypeDef",
+        "ModifyScheduledActionMessageTypeDef",
+        "ModifySnapshotCopyRetentionPeriodMessageTypeDef",
+        "ModifySnapshotCopyRetentionPeriodResultTypeDef",
+        "ModifySnapshotScheduleMessageTypeDef",
+        "ModifyUsageLimitMessageTypeDef",
+        "NamespaceIdentifierUnionTypeDef",
+        "NetworkInterfaceTypeDef",
+        "NodeConfigurationOptionTypeDef",
+        "NodeConfigurationOptionsFilterTypeDef",
+        "NodeConfigurationOptionsMessageTypeDef",
+        "OrderableClusterOptionTypeDef",
+        "OrderableClusterOptionsMessageTypeDef",
+        "ParameterTypeDef",
+        "PartnerIntegrationInfoTypeDef",
+        "PartnerIntegrationInputMessageTypeDef",
+        "PartnerIntegrationOutputMessageTypeDef",
+        "PauseClusterMessageTypeDef",
+        "PauseClusterResultTypeDef",
+        "PendingModifiedValuesTypeDef",
+        "ProvisionedIdentifierTypeDef",
+        "PurchaseReservedNodeOfferingMessageTypeDef",
+        "PurchaseReservedNodeOfferingResultTypeDef",
+        "PutResourcePolicyMessageTypeDef",
+        "PutResourcePolicyResultTypeDef",
+        "ReadWriteAccessTypeDef",
+        "RebootClusterMessageTypeDef",
+        "RebootClusterResultTypeDef",
+        "RecommendationTypeDef",
+        "RecommendedActionTypeDef",
+        "RecurringChargeTypeDef",
+        "RedshiftIdcApplicationTypeDef",
+        "RedshiftScopeUnionTypeDef",
+        "ReferenceLinkTypeDef",
+        "RegisterNamespaceInputMessageTypeDef",
+        "RegisterNamespaceOutputMessageTypeDef",
+        "RejectDataShareMessageTypeDef",
+        "ReservedNodeConfigurationOptionTypeDef",
+        "ReservedNodeExchangeStatusTypeDef",
+        "ReservedNodeOfferingTypeDef",
+        "ReservedNodeOfferingsMessageTypeDef",
+        "ReservedNodeTypeDef",
+        "ReservedNodesMessageTypeDef",
+        "ResetClusterParameterGroupMessageTypeDef",
+        "ResizeClusterMessageTypeDef",
+        "ResizeClusterResultTypeDef",
+        "ResizeInfoTypeDef",
+        "ResizeProgressMessageTypeDef",
+        "ResourcePolicyTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreFromClusterSnapshotMessageTypeDef",
+        "RestoreFromClusterSnapshotResultTypeDef",
+        "RestoreStatusTypeDef",
+        "RestoreTableFromClusterSnapshotMessageTypeDef",
+        "RestoreTableFromClusterSnapshotResultTypeDef",
+        "ResumeClusterMessageTypeDef",
+        "ResumeClusterResultTypeDef",
+        "RevisionTargetTypeDef",
+        "RevokeClusterSecurityGroupIngressMessageTypeDef",
+        "RevokeClusterSecurityGroupIngressResultTypeDef",
+        "RevokeEndpointAccessMessageTypeDef",
+        "RevokeSnapshotAccessMessageTypeDef",
+        "RevokeSnapshotAccessResultTypeDef",
+        "RotateEncryptionKeyMessageTypeDef",
+        "RotateEncryptionKeyResultTypeDef",
+        "S3AccessGrantsScopeUnionTypeDef",
+        "ScheduledActionFilterTypeDef",
+        "ScheduledActionResponseTypeDef",
+        "ScheduledActionTypeDef",
+        "ScheduledActionTypeTypeDef",
+        "ScheduledActionsMessageTypeDef",
+        "SecondaryClusterInfoTypeDef",
+        "ServerlessIdentifierTypeDef",
+        "ServiceIntegrationsUnionOutputTypeDef",
+        "ServiceIntegrationsUnionTypeDef",
+        "SnapshotCopyGrantMessageTypeDef",
+        "SnapshotCopyGrantTypeDef",
+        "SnapshotErrorMessageTypeDef",
+        "SnapshotMessageTypeDef",
+        "SnapshotScheduleResponseTypeDef",
+        "SnapshotScheduleTypeDef",
+        "SnapshotSortingEntityTypeDef",
+        "SnapshotTypeDef",
+        "SubnetTypeDef",
+        "SupportedOperationTypeDef",
+        "SupportedPlatformTypeDef",
+        "TableRestoreStatusMessageTypeDef",
+        "TableRestoreStatusTypeDef",
+        "TagTypeDef",
+        "TaggedResourceListMessageTypeDef",
+        "TaggedResourceTypeDef",
+        "TrackListMessageTypeDef",
+        "UpdatePartnerStatusInputMessageTypeDef",
+        "UpdateTargetTypeDef",
+        "UsageLimitListTypeDef",
+        "UsageLimitResponseTypeDef",
+        "UsageLimitTypeDef",
+        "VpcEndpointTypeDef",
+        "VpcSecurityGroupMembershipTypeDef",
+    ]
 
 
 class AcceptReservedNodeExchangeInputMessageTypeDef(TypedDict):
@@ -412,19 +413,44 @@ class AcceptReservedNodeExchangeInputMessageTypeDef(TypedDict):
     TargetReservedNodeOfferingId: str
 
 
+class RecurringChargeTypeDef(TypedDict):
+    RecurringChargeAmount: NotRequired[float]
+    RecurringChargeFrequency: NotRequired[str]
+
+
+class ReservedNodeTypeDef(TypedDict):
+    ReservedNodeId: NotRequired[str]
+    ReservedNodeOfferingId: NotRequired[str]
+    NodeType: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    Duration: NotRequired[int]
+    FixedPrice: NotRequired[float]
+    UsagePrice: NotRequired[float]
+    CurrencyCode: NotRequired[str]
+    NodeCount: NotRequired[int]
+    State: NotRequired[str]
+    OfferingType: NotRequired[str]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+    ReservedNodeOfferingType: NotRequired[ReservedNodeOfferingTypeType]
+
+
 class AcceptReservedNodeExchangeOutputMessageTypeDef(TypedDict):
     ExchangedReservedNode: NotRequired[ReservedNodeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AccountAttributeListTypeDef(TypedDict):
-    AccountAttributes: NotRequired[list[AccountAttributeTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class AttributeValueTargetTypeDef(TypedDict):
+    AttributeValue: NotRequired[str]
 
 
 class AccountAttributeTypeDef(TypedDict):
     AttributeName: NotRequired[str]
     AttributeValues: NotRequired[list[AttributeValueTargetTypeDef]]
+
+
+class AccountAttributeListTypeDef(TypedDict):
+    AccountAttributes: NotRequired[list[AccountAttributeTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class AccountWithRestoreAccessTypeDef(TypedDict):
@@ -445,14 +471,15 @@ class AssociateDataShareConsumerMessageTypeDef(TypedDict):
     AllowWrites: NotRequired[bool]
 
 
+class CertificateAssociationTypeDef(TypedDict):
+    CustomDomainName: NotRequired[str]
+    ClusterIdentifier: NotRequired[str]
+
+
 class AssociationTypeDef(TypedDict):
     CustomDomainCertificateArn: NotRequired[str]
     CustomDomainCertificateExpiryDate: NotRequired[datetime]
     CertificateAssociations: NotRequired[list[CertificateAssociationTypeDef]]
-
-
-class AttributeValueTargetTypeDef(TypedDict):
-    AttributeValue: NotRequired[str]
 
 
 class AuthenticationProfileTypeDef(TypedDict):
@@ -465,6 +492,32 @@ class AuthorizeClusterSecurityGroupIngressMessageTypeDef(TypedDict):
     CIDRIP: NotRequired[str]
     EC2SecurityGroupName: NotRequired[str]
     EC2SecurityGroupOwnerId: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class EC2SecurityGroupTypeDef(TypedDict):
+    Status: NotRequired[str]
+    EC2SecurityGroupName: NotRequired[str]
+    EC2SecurityGroupOwnerId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class IPRangeTypeDef(TypedDict):
+    Status: NotRequired[str]
+    CIDRIP: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class ClusterSecurityGroupTypeDef(TypedDict):
+    ClusterSecurityGroupName: NotRequired[str]
+    Description: NotRequired[str]
+    EC2SecurityGroups: NotRequired[list[EC2SecurityGroupTypeDef]]
+    IPRanges: NotRequired[list[IPRangeTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class AuthorizeClusterSecurityGroupIngressResultTypeDef(TypedDict):
@@ -491,6 +544,46 @@ class AuthorizeSnapshotAccessMessageTypeDef(TypedDict):
     AccountWithRestoreAccess: str
 
 
+class SnapshotTypeDef(TypedDict):
+    SnapshotIdentifier: NotRequired[str]
+    ClusterIdentifier: NotRequired[str]
+    SnapshotCreateTime: NotRequired[datetime]
+    Status: NotRequired[str]
+    Port: NotRequired[int]
+    AvailabilityZone: NotRequired[str]
+    ClusterCreateTime: NotRequired[datetime]
+    MasterUsername: NotRequired[str]
+    ClusterVersion: NotRequired[str]
+    EngineFullVersion: NotRequired[str]
+    SnapshotType: NotRequired[str]
+    NodeType: NotRequired[str]
+    NumberOfNodes: NotRequired[int]
+    DBName: NotRequired[str]
+    VpcId: NotRequired[str]
+    Encrypted: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+    EncryptedWithHSM: NotRequired[bool]
+    AccountsWithRestoreAccess: NotRequired[list[AccountWithRestoreAccessTypeDef]]
+    OwnerAccount: NotRequired[str]
+    TotalBackupSizeInMegaBytes: NotRequired[float]
+    ActualIncrementalBackupSizeInMegaBytes: NotRequired[float]
+    BackupProgressInMegaBytes: NotRequired[float]
+    CurrentBackupRateInMegaBytesPerSecond: NotRequired[float]
+    EstimatedSecondsToCompletion: NotRequired[int]
+    ElapsedTimeInSeconds: NotRequired[int]
+    SourceRegion: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    RestorableNodeTypes: NotRequired[list[str]]
+    EnhancedVpcRouting: NotRequired[bool]
+    MaintenanceTrackName: NotRequired[str]
+    ManualSnapshotRetentionPeriod: NotRequired[int]
+    ManualSnapshotRemainingDays: NotRequired[int]
+    SnapshotRetentionStartTime: NotRequired[datetime]
+    MasterPasswordSecretArn: NotRequired[str]
+    MasterPasswordSecretKmsKeyId: NotRequired[str]
+    SnapshotArn: NotRequired[str]
+
+
 class AuthorizeSnapshotAccessResultTypeDef(TypedDict):
     Snapshot: NotRequired[SnapshotTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -506,13 +599,29 @@ class AuthorizedTokenIssuerTypeDef(TypedDict):
     AuthorizedAudiencesList: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class SupportedPlatformTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
 class AvailabilityZoneTypeDef(TypedDict):
     Name: NotRequired[str]
     SupportedPlatforms: NotRequired[list[SupportedPlatformTypeDef]]
 
 
+class DeleteClusterSnapshotMessageTypeDef(TypedDict):
+    SnapshotIdentifier: str
+    SnapshotClusterIdentifier: NotRequired[str]
+
+
 class BatchDeleteClusterSnapshotsRequestTypeDef(TypedDict):
     Identifiers: ReadOnly[Sequence[DeleteClusterSnapshotMessageTypeDef]]
+
+
+class SnapshotErrorMessageTypeDef(TypedDict):
+    SnapshotIdentifier: NotRequired[str]
+    SnapshotClusterIdentifier: NotRequired[str]
+    FailureCode: NotRequired[str]
+    FailureReason: NotRequired[str]
 
 
 class BatchDeleteClusterSnapshotsResultTypeDef(TypedDict):
@@ -537,11 +646,6 @@ class CancelResizeMessageTypeDef(TypedDict):
     ClusterIdentifier: str
 
 
-class CertificateAssociationTypeDef(TypedDict):
-    CustomDomainName: NotRequired[str]
-    ClusterIdentifier: NotRequired[str]
-
-
 class ClusterAssociatedToScheduleTypeDef(TypedDict):
     ClusterIdentifier: NotRequired[str]
     ScheduleAssociationState: NotRequired[ScheduleStateType]
@@ -552,6 +656,12 @@ class ClusterCredentialsTypeDef(TypedDict):
     DbPassword: NotRequired[str]
     Expiration: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RevisionTargetTypeDef(TypedDict):
+    DatabaseRevision: NotRequired[str]
+    Description: NotRequired[str]
+    DatabaseRevisionReleaseDate: NotRequired[datetime]
 
 
 class ClusterDbRevisionTypeDef(TypedDict):
@@ -586,6 +696,18 @@ class ClusterNodeTypeDef(TypedDict):
     PublicIPAddress: NotRequired[str]
 
 
+class ParameterTypeDef(TypedDict):
+    ParameterName: NotRequired[str]
+    ParameterValue: NotRequired[str]
+    Description: NotRequired[str]
+    Source: NotRequired[str]
+    DataType: NotRequired[str]
+    AllowedValues: NotRequired[str]
+    ApplyType: NotRequired[ParameterApplyTypeType]
+    IsModifiable: NotRequired[bool]
+    MinimumEngineVersion: NotRequired[str]
+
+
 class ClusterParameterGroupDetailsTypeDef(TypedDict):
     Parameters: NotRequired[list[ParameterTypeDef]]
     Marker: NotRequired[str]
@@ -596,6 +718,12 @@ class ClusterParameterGroupNameMessageTypeDef(TypedDict):
     ParameterGroupName: NotRequired[str]
     ParameterGroupStatus: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ClusterParameterStatusTypeDef(TypedDict):
+    ParameterName: NotRequired[str]
+    ParameterApplyStatus: NotRequired[str]
+    ParameterApplyErrorDescription: NotRequired[str]
 
 
 class ClusterParameterGroupStatusTypeDef(TypedDict):
@@ -617,12 +745,6 @@ class ClusterParameterGroupsMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ClusterParameterStatusTypeDef(TypedDict):
-    ParameterName: NotRequired[str]
-    ParameterApplyStatus: NotRequired[str]
-    ParameterApplyErrorDescription: NotRequired[str]
-
-
 class ClusterSecurityGroupMembershipTypeDef(TypedDict):
     ClusterSecurityGroupName: NotRequired[str]
     Status: NotRequired[str]
@@ -634,14 +756,6 @@ class ClusterSecurityGroupMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ClusterSecurityGroupTypeDef(TypedDict):
-    ClusterSecurityGroupName: NotRequired[str]
-    Description: NotRequired[str]
-    EC2SecurityGroups: NotRequired[list[EC2SecurityGroupTypeDef]]
-    IPRanges: NotRequired[list[IPRangeTypeDef]]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
 class ClusterSnapshotCopyStatusTypeDef(TypedDict):
     DestinationRegion: NotRequired[str]
     RetentionPeriod: NotRequired[int]
@@ -649,10 +763,10 @@ class ClusterSnapshotCopyStatusTypeDef(TypedDict):
     SnapshotCopyGrantName: NotRequired[str]
 
 
-class ClusterSubnetGroupMessageTypeDef(TypedDict):
-    Marker: NotRequired[str]
-    ClusterSubnetGroups: NotRequired[list[ClusterSubnetGroupTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class SubnetTypeDef(TypedDict):
+    SubnetIdentifier: NotRequired[str]
+    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
+    SubnetStatus: NotRequired[str]
 
 
 class ClusterSubnetGroupTypeDef(TypedDict):
@@ -663,6 +777,108 @@ class ClusterSubnetGroupTypeDef(TypedDict):
     Subnets: NotRequired[list[SubnetTypeDef]]
     Tags: NotRequired[list[TagTypeDef]]
     SupportedClusterIpAddressTypes: NotRequired[list[str]]
+
+
+class ClusterSubnetGroupMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    ClusterSubnetGroups: NotRequired[list[ClusterSubnetGroupTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataTransferProgressTypeDef(TypedDict):
+    Status: NotRequired[str]
+    CurrentRateInMegaBytesPerSecond: NotRequired[float]
+    TotalDataInMegaBytes: NotRequired[int]
+    DataTransferredInMegaBytes: NotRequired[int]
+    EstimatedTimeToCompletionInSeconds: NotRequired[int]
+    ElapsedTimeInSeconds: NotRequired[int]
+
+
+class DeferredMaintenanceWindowTypeDef(TypedDict):
+    DeferMaintenanceIdentifier: NotRequired[str]
+    DeferMaintenanceStartTime: NotRequired[datetime]
+    DeferMaintenanceEndTime: NotRequired[datetime]
+
+
+class ElasticIpStatusTypeDef(TypedDict):
+    ElasticIp: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    NetworkInterfaceId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    Ipv6Address: NotRequired[str]
+
+
+class VpcEndpointTypeDef(TypedDict):
+    VpcEndpointId: NotRequired[str]
+    VpcId: NotRequired[str]
+    NetworkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+
+
+class EndpointTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Port: NotRequired[int]
+    VpcEndpoints: NotRequired[list[VpcEndpointTypeDef]]
+
+
+class HsmStatusTypeDef(TypedDict):
+    HsmClientCertificateIdentifier: NotRequired[str]
+    HsmConfigurationIdentifier: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class PendingModifiedValuesTypeDef(TypedDict):
+    MasterUserPassword: NotRequired[str]
+    NodeType: NotRequired[str]
+    NumberOfNodes: NotRequired[int]
+    ClusterType: NotRequired[str]
+    ClusterVersion: NotRequired[str]
+    AutomatedSnapshotRetentionPeriod: NotRequired[int]
+    ClusterIdentifier: NotRequired[str]
+    PubliclyAccessible: NotRequired[bool]
+    EnhancedVpcRouting: NotRequired[bool]
+    MaintenanceTrackName: NotRequired[str]
+    EncryptionType: NotRequired[str]
+
+
+class ReservedNodeExchangeStatusTypeDef(TypedDict):
+    ReservedNodeExchangeRequestId: NotRequired[str]
+    Status: NotRequired[ReservedNodeExchangeStatusTypeType]
+    RequestTime: NotRequired[datetime]
+    SourceReservedNodeId: NotRequired[str]
+    SourceReservedNodeType: NotRequired[str]
+    SourceReservedNodeCount: NotRequired[int]
+    TargetReservedNodeOfferingId: NotRequired[str]
+    TargetReservedNodeType: NotRequired[str]
+    TargetReservedNodeCount: NotRequired[int]
+
+
+class ResizeInfoTypeDef(TypedDict):
+    ResizeType: NotRequired[str]
+    AllowCancelResize: NotRequired[bool]
+
+
+class RestoreStatusTypeDef(TypedDict):
+    Status: NotRequired[str]
+    CurrentRestoreRateInMegaBytesPerSecond: NotRequired[float]
+    SnapshotSizeInMegaBytes: NotRequired[int]
+    ProgressInMegaBytes: NotRequired[int]
+    ElapsedTimeInSeconds: NotRequired[int]
+    EstimatedTimeToCompletionInSeconds: NotRequired[int]
+
+
+class SecondaryClusterInfoTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    ClusterNodes: NotRequired[list[ClusterNodeTypeDef]]
+
+
+class VpcSecurityGroupMembershipTypeDef(TypedDict):
+    VpcSecurityGroupId: NotRequired[str]
+    Status: NotRequired[str]
 
 
 class ClusterTypeDef(TypedDict):
@@ -905,6 +1121,20 @@ class CreateEventSubscriptionMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class EventSubscriptionTypeDef(TypedDict):
+    CustomerAwsId: NotRequired[str]
+    CustSubscriptionId: NotRequired[str]
+    SnsTopicArn: NotRequired[str]
+    Status: NotRequired[str]
+    SubscriptionCreationTime: NotRequired[datetime]
+    SourceType: NotRequired[str]
+    SourceIdsList: NotRequired[list[str]]
+    EventCategoriesList: NotRequired[list[str]]
+    Severity: NotRequired[str]
+    Enabled: NotRequired[bool]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateEventSubscriptionResultTypeDef(TypedDict):
     EventSubscription: NotRequired[EventSubscriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -913,6 +1143,12 @@ class CreateEventSubscriptionResultTypeDef(TypedDict):
 class CreateHsmClientCertificateMessageTypeDef(TypedDict):
     HsmClientCertificateIdentifier: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class HsmClientCertificateTypeDef(TypedDict):
+    HsmClientCertificateIdentifier: NotRequired[str]
+    HsmClientCertificatePublicKey: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateHsmClientCertificateResultTypeDef(TypedDict):
@@ -930,6 +1166,14 @@ class CreateHsmConfigurationMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class HsmConfigurationTypeDef(TypedDict):
+    HsmConfigurationIdentifier: NotRequired[str]
+    Description: NotRequired[str]
+    HsmIpAddress: NotRequired[str]
+    HsmPartitionName: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CreateHsmConfigurationResultTypeDef(TypedDict):
     HsmConfiguration: NotRequired[HsmConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -943,6 +1187,32 @@ class CreateIntegrationMessageTypeDef(TypedDict):
     TagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     AdditionalEncryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
     Description: NotRequired[str]
+
+
+class LakeFormationQueryTypeDef(TypedDict):
+    Authorization: ServiceAuthorizationType
+
+
+class LakeFormationScopeUnionTypeDef(TypedDict):
+    LakeFormationQuery: NotRequired[LakeFormationQueryTypeDef]
+
+
+class RedshiftScopeUnionTypeDef(TypedDict):
+    Connect: NotRequired[ConnectTypeDef]
+
+
+class ReadWriteAccessTypeDef(TypedDict):
+    Authorization: ServiceAuthorizationType
+
+
+class S3AccessGrantsScopeUnionTypeDef(TypedDict):
+    ReadWriteAccess: NotRequired[ReadWriteAccessTypeDef]
+
+
+class ServiceIntegrationsUnionTypeDef(TypedDict):
+    LakeFormation: NotRequired[ReadOnly[Sequence[LakeFormationScopeUnionTypeDef]]]
+    S3AccessGrants: NotRequired[ReadOnly[Sequence[S3AccessGrantsScopeUnionTypeDef]]]
+    Redshift: NotRequired[ReadOnly[Sequence[RedshiftScopeUnionTypeDef]]]
 
 
 class CreateRedshiftIdcApplicationMessageTypeDef(TypedDict):
@@ -962,9 +1232,55 @@ class CreateRedshiftIdcApplicationMessageTypeDef(TypedDict):
     SsoTagKeys: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class ServiceIntegrationsUnionOutputTypeDef(TypedDict):
+    LakeFormation: NotRequired[list[LakeFormationScopeUnionTypeDef]]
+    S3AccessGrants: NotRequired[list[S3AccessGrantsScopeUnionTypeDef]]
+    Redshift: NotRequired[list[RedshiftScopeUnionTypeDef]]
+
+
+class RedshiftIdcApplicationTypeDef(TypedDict):
+    IdcInstanceArn: NotRequired[str]
+    RedshiftIdcApplicationName: NotRequired[str]
+    RedshiftIdcApplicationArn: NotRequired[str]
+    IdentityNamespace: NotRequired[str]
+    IdcDisplayName: NotRequired[str]
+    IamRoleArn: NotRequired[str]
+    IdcManagedApplicationArn: NotRequired[str]
+    IdcOnboardStatus: NotRequired[str]
+    AuthorizedTokenIssuerList: NotRequired[list[AuthorizedTokenIssuerOutputTypeDef]]
+    ServiceIntegrations: NotRequired[list[ServiceIntegrationsUnionOutputTypeDef]]
+    ApplicationType: NotRequired[ApplicationTypeType]
+    Tags: NotRequired[list[TagTypeDef]]
+    SsoTagKeys: NotRequired[list[str]]
+
+
 class CreateRedshiftIdcApplicationResultTypeDef(TypedDict):
     RedshiftIdcApplication: NotRequired[RedshiftIdcApplicationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PauseClusterMessageTypeDef(TypedDict):
+    ClusterIdentifier: str
+
+
+class ResizeClusterMessageTypeDef(TypedDict):
+    ClusterIdentifier: str
+    ClusterType: NotRequired[str]
+    NodeType: NotRequired[str]
+    NumberOfNodes: NotRequired[int]
+    Classic: NotRequired[bool]
+    ReservedNodeId: NotRequired[str]
+    TargetReservedNodeOfferingId: NotRequired[str]
+
+
+class ResumeClusterMessageTypeDef(TypedDict):
+    ClusterIdentifier: str
+
+
+class ScheduledActionTypeTypeDef(TypedDict):
+    ResizeCluster: NotRequired[ResizeClusterMessageTypeDef]
+    PauseCluster: NotRequired[PauseClusterMessageTypeDef]
+    ResumeCluster: NotRequired[ResumeClusterMessageTypeDef]
 
 
 class CreateScheduledActionMessageTypeDef(TypedDict):
@@ -982,6 +1298,12 @@ class CreateSnapshotCopyGrantMessageTypeDef(TypedDict):
     SnapshotCopyGrantName: str
     KmsKeyId: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class SnapshotCopyGrantTypeDef(TypedDict):
+    SnapshotCopyGrantName: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CreateSnapshotCopyGrantResultTypeDef(TypedDict):
@@ -1054,15 +1376,6 @@ class DataShareTypeDef(TypedDict):
     DataShareType: NotRequired[DataShareTypeType]
 
 
-class DataTransferProgressTypeDef(TypedDict):
-    Status: NotRequired[str]
-    CurrentRateInMegaBytesPerSecond: NotRequired[float]
-    TotalDataInMegaBytes: NotRequired[int]
-    DataTransferredInMegaBytes: NotRequired[int]
-    EstimatedTimeToCompletionInSeconds: NotRequired[int]
-    ElapsedTimeInSeconds: NotRequired[int]
-
-
 class DeauthorizeDataShareMessageTypeDef(TypedDict):
     DataShareArn: str
     ConsumerIdentifier: str
@@ -1072,12 +1385,6 @@ class DefaultClusterParametersTypeDef(TypedDict):
     ParameterGroupFamily: NotRequired[str]
     Marker: NotRequired[str]
     Parameters: NotRequired[list[ParameterTypeDef]]
-
-
-class DeferredMaintenanceWindowTypeDef(TypedDict):
-    DeferMaintenanceIdentifier: NotRequired[str]
-    DeferMaintenanceStartTime: NotRequired[datetime]
-    DeferMaintenanceEndTime: NotRequired[datetime]
 
 
 class DeleteAuthenticationProfileMessageTypeDef(TypedDict):
@@ -1107,11 +1414,6 @@ class DeleteClusterResultTypeDef(TypedDict):
 
 class DeleteClusterSecurityGroupMessageTypeDef(TypedDict):
     ClusterSecurityGroupName: str
-
-
-class DeleteClusterSnapshotMessageTypeDef(TypedDict):
-    SnapshotIdentifier: str
-    SnapshotClusterIdentifier: NotRequired[str]
 
 
 class DeleteClusterSnapshotResultTypeDef(TypedDict):
@@ -1177,6 +1479,20 @@ class DeleteUsageLimitMessageTypeDef(TypedDict):
     UsageLimitId: str
 
 
+class ProvisionedIdentifierTypeDef(TypedDict):
+    ClusterIdentifier: str
+
+
+class ServerlessIdentifierTypeDef(TypedDict):
+    NamespaceIdentifier: str
+    WorkgroupIdentifier: str
+
+
+class NamespaceIdentifierUnionTypeDef(TypedDict):
+    ServerlessIdentifier: NotRequired[ServerlessIdentifierTypeDef]
+    ProvisionedIdentifier: NotRequired[ProvisionedIdentifierTypeDef]
+
+
 class DeregisterNamespaceInputMessageTypeDef(TypedDict):
     NamespaceIdentifier: NamespaceIdentifierUnionTypeDef
     ConsumerIdentifiers: ReadOnly[Sequence[str]]
@@ -1227,6 +1543,11 @@ class DescribeClusterSecurityGroupsMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     TagKeys: NotRequired[ReadOnly[Sequence[str]]]
     TagValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SnapshotSortingEntityTypeDef(TypedDict):
+    Attribute: SnapshotAttributeToSortByType
+    SortOrder: NotRequired[SortByOrderType]
 
 
 class DescribeClusterSnapshotsMessageTypeDef(TypedDict):
@@ -1408,6 +1729,12 @@ class DescribeLoggingStatusMessageTypeDef(TypedDict):
     ClusterIdentifier: str
 
 
+class NodeConfigurationOptionsFilterTypeDef(TypedDict):
+    Name: NotRequired[NodeConfigurationOptionsFilterNameType]
+    Operator: NotRequired[OperatorTypeType]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DescribeNodeConfigurationOptionsMessageTypeDef(TypedDict):
     ActionType: ActionTypeType
     ClusterIdentifier: NotRequired[str]
@@ -1431,6 +1758,15 @@ class DescribePartnersInputMessageTypeDef(TypedDict):
     ClusterIdentifier: str
     DatabaseName: NotRequired[str]
     PartnerName: NotRequired[str]
+
+
+class PartnerIntegrationInfoTypeDef(TypedDict):
+    DatabaseName: NotRequired[str]
+    PartnerName: NotRequired[str]
+    Status: NotRequired[PartnerIntegrationStatusType]
+    StatusMessage: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
 
 
 class DescribePartnersOutputMessageTypeDef(TypedDict):
@@ -1481,6 +1817,11 @@ class DescribeResizeMessageTypeDef(TypedDict):
     ClusterIdentifier: str
 
 
+class ScheduledActionFilterTypeDef(TypedDict):
+    Name: ScheduledActionFilterNameType
+    Values: ReadOnly[Sequence[str]]
+
+
 class DescribeScheduledActionsMessageTypeDef(TypedDict):
     ScheduledActionName: NotRequired[str]
     TargetActionType: NotRequired[ScheduledActionTypeValuesType]
@@ -1507,6 +1848,16 @@ class DescribeSnapshotSchedulesMessageTypeDef(TypedDict):
     TagValues: NotRequired[ReadOnly[Sequence[str]]]
     Marker: NotRequired[str]
     MaxRecords: NotRequired[int]
+
+
+class SnapshotScheduleTypeDef(TypedDict):
+    ScheduleDefinitions: NotRequired[list[str]]
+    ScheduleIdentifier: NotRequired[str]
+    ScheduleDescription: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    NextInvocations: NotRequired[list[datetime]]
+    AssociatedClusterCount: NotRequired[int]
+    AssociatedClusters: NotRequired[list[ClusterAssociatedToScheduleTypeDef]]
 
 
 class DescribeSnapshotSchedulesOutputMessageTypeDef(TypedDict):
@@ -1561,18 +1912,6 @@ class DisassociateDataShareConsumerMessageTypeDef(TypedDict):
     ConsumerRegion: NotRequired[str]
 
 
-class EC2SecurityGroupTypeDef(TypedDict):
-    Status: NotRequired[str]
-    EC2SecurityGroupName: NotRequired[str]
-    EC2SecurityGroupOwnerId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ElasticIpStatusTypeDef(TypedDict):
-    ElasticIp: NotRequired[str]
-    Status: NotRequired[str]
-
-
 class EnableLoggingMessageTypeDef(TypedDict):
     ClusterIdentifier: str
     BucketName: NotRequired[str]
@@ -1592,6 +1931,19 @@ class EnableSnapshotCopyMessageTypeDef(TypedDict):
 class EnableSnapshotCopyResultTypeDef(TypedDict):
     Cluster: NotRequired[ClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EndpointAccessTypeDef(TypedDict):
+    ClusterIdentifier: NotRequired[str]
+    ResourceOwner: NotRequired[str]
+    SubnetGroupName: NotRequired[str]
+    EndpointStatus: NotRequired[str]
+    EndpointName: NotRequired[str]
+    EndpointCreateTime: NotRequired[datetime]
+    Port: NotRequired[int]
+    Address: NotRequired[str]
+    VpcSecurityGroups: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
+    VpcEndpoint: NotRequired[VpcEndpointTypeDef]
 
 
 class EndpointAccessListTypeDef(TypedDict):
@@ -1614,17 +1966,16 @@ class EndpointAccessResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EndpointAccessTypeDef(TypedDict):
+class EndpointAuthorizationTypeDef(TypedDict):
+    Grantor: NotRequired[str]
+    Grantee: NotRequired[str]
     ClusterIdentifier: NotRequired[str]
-    ResourceOwner: NotRequired[str]
-    SubnetGroupName: NotRequired[str]
-    EndpointStatus: NotRequired[str]
-    EndpointName: NotRequired[str]
-    EndpointCreateTime: NotRequired[datetime]
-    Port: NotRequired[int]
-    Address: NotRequired[str]
-    VpcSecurityGroups: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
-    VpcEndpoint: NotRequired[VpcEndpointTypeDef]
+    AuthorizeTime: NotRequired[datetime]
+    ClusterStatus: NotRequired[str]
+    Status: NotRequired[AuthorizationStatusType]
+    AllowedAllVPCs: NotRequired[bool]
+    AllowedVPCs: NotRequired[list[str]]
+    EndpointCount: NotRequired[int]
 
 
 class EndpointAuthorizationListTypeDef(TypedDict):
@@ -1646,22 +1997,11 @@ class EndpointAuthorizationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EndpointAuthorizationTypeDef(TypedDict):
-    Grantor: NotRequired[str]
-    Grantee: NotRequired[str]
-    ClusterIdentifier: NotRequired[str]
-    AuthorizeTime: NotRequired[datetime]
-    ClusterStatus: NotRequired[str]
-    Status: NotRequired[AuthorizationStatusType]
-    AllowedAllVPCs: NotRequired[bool]
-    AllowedVPCs: NotRequired[list[str]]
-    EndpointCount: NotRequired[int]
-
-
-class EndpointTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Port: NotRequired[int]
-    VpcEndpoints: NotRequired[list[VpcEndpointTypeDef]]
+class EventInfoMapTypeDef(TypedDict):
+    EventId: NotRequired[str]
+    EventCategories: NotRequired[list[str]]
+    EventDescription: NotRequired[str]
+    Severity: NotRequired[str]
 
 
 class EventCategoriesMapTypeDef(TypedDict):
@@ -1672,27 +2012,6 @@ class EventCategoriesMapTypeDef(TypedDict):
 class EventCategoriesMessageTypeDef(TypedDict):
     EventCategoriesMapList: NotRequired[list[EventCategoriesMapTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EventInfoMapTypeDef(TypedDict):
-    EventId: NotRequired[str]
-    EventCategories: NotRequired[list[str]]
-    EventDescription: NotRequired[str]
-    Severity: NotRequired[str]
-
-
-class EventSubscriptionTypeDef(TypedDict):
-    CustomerAwsId: NotRequired[str]
-    CustSubscriptionId: NotRequired[str]
-    SnsTopicArn: NotRequired[str]
-    Status: NotRequired[str]
-    SubscriptionCreationTime: NotRequired[datetime]
-    SourceType: NotRequired[str]
-    SourceIdsList: NotRequired[list[str]]
-    EventCategoriesList: NotRequired[list[str]]
-    Severity: NotRequired[str]
-    Enabled: NotRequired[bool]
-    Tags: NotRequired[list[TagTypeDef]]
 
 
 class EventSubscriptionsMessageTypeDef(TypedDict):
@@ -1761,6 +2080,24 @@ class GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class ReservedNodeOfferingTypeDef(TypedDict):
+    ReservedNodeOfferingId: NotRequired[str]
+    NodeType: NotRequired[str]
+    Duration: NotRequired[int]
+    FixedPrice: NotRequired[float]
+    UsagePrice: NotRequired[float]
+    CurrencyCode: NotRequired[str]
+    OfferingType: NotRequired[str]
+    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
+    ReservedNodeOfferingType: NotRequired[ReservedNodeOfferingTypeType]
+
+
+class ReservedNodeConfigurationOptionTypeDef(TypedDict):
+    SourceReservedNode: NotRequired[ReservedNodeTypeDef]
+    TargetReservedNodeCount: NotRequired[int]
+    TargetReservedNodeOffering: NotRequired[ReservedNodeOfferingTypeDef]
+
+
 class GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     ReservedNodeConfigurationOptionList: NotRequired[
@@ -1785,6 +2122,11 @@ class GetResourcePolicyMessageTypeDef(TypedDict):
     ResourceArn: str
 
 
+class ResourcePolicyTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    Policy: NotRequired[str]
+
+
 class GetResourcePolicyResultTypeDef(TypedDict):
     ResourcePolicy: NotRequired[ResourcePolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1796,36 +2138,15 @@ class HsmClientCertificateMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HsmClientCertificateTypeDef(TypedDict):
-    HsmClientCertificateIdentifier: NotRequired[str]
-    HsmClientCertificatePublicKey: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
 class HsmConfigurationMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     HsmConfigurations: NotRequired[list[HsmConfigurationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HsmConfigurationTypeDef(TypedDict):
-    HsmConfigurationIdentifier: NotRequired[str]
-    Description: NotRequired[str]
-    HsmIpAddress: NotRequired[str]
-    HsmPartitionName: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class HsmStatusTypeDef(TypedDict):
-    HsmClientCertificateIdentifier: NotRequired[str]
-    HsmConfigurationIdentifier: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class IPRangeTypeDef(TypedDict):
-    Status: NotRequired[str]
-    CIDRIP: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
+class IntegrationErrorTypeDef(TypedDict):
+    ErrorCode: str
+    ErrorMessage: NotRequired[str]
 
 
 class InboundIntegrationTypeDef(TypedDict):
@@ -1841,11 +2162,6 @@ class InboundIntegrationsMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     InboundIntegrations: NotRequired[list[InboundIntegrationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IntegrationErrorTypeDef(TypedDict):
-    ErrorCode: str
-    ErrorMessage: NotRequired[str]
 
 
 class IntegrationResponseTypeDef(TypedDict):
@@ -1883,14 +2199,6 @@ class IntegrationsMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LakeFormationQueryTypeDef(TypedDict):
-    Authorization: ServiceAuthorizationType
-
-
-class LakeFormationScopeUnionTypeDef(TypedDict):
-    LakeFormationQuery: NotRequired[LakeFormationQueryTypeDef]
-
-
 class LakehouseConfigurationTypeDef(TypedDict):
     ClusterIdentifier: NotRequired[str]
     LakehouseIdcApplicationArn: NotRequired[str]
@@ -1904,6 +2212,33 @@ class ListRecommendationsMessageTypeDef(TypedDict):
     NamespaceArn: NotRequired[str]
     MaxRecords: NotRequired[int]
     Marker: NotRequired[str]
+
+
+class RecommendedActionTypeDef(TypedDict):
+    Text: NotRequired[str]
+    Database: NotRequired[str]
+    Command: NotRequired[str]
+    Type: NotRequired[RecommendedActionTypeType]
+
+
+class ReferenceLinkTypeDef(TypedDict):
+    Text: NotRequired[str]
+    Link: NotRequired[str]
+
+
+class RecommendationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    ClusterIdentifier: NotRequired[str]
+    NamespaceArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    RecommendationType: NotRequired[str]
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    Observation: NotRequired[str]
+    ImpactRanking: NotRequired[ImpactRankingTypeType]
+    RecommendationText: NotRequired[str]
+    RecommendedActions: NotRequired[list[RecommendedActionTypeDef]]
+    ReferenceLinks: NotRequired[list[ReferenceLinkTypeDef]]
 
 
 class ListRecommendationsResultTypeDef(TypedDict):
@@ -1922,6 +2257,16 @@ class LoggingStatusTypeDef(TypedDict):
     LogDestinationType: NotRequired[LogDestinationTypeType]
     LogExports: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SupportedOperationTypeDef(TypedDict):
+    OperationName: NotRequired[str]
+
+
+class UpdateTargetTypeDef(TypedDict):
+    MaintenanceTrackName: NotRequired[str]
+    DatabaseVersion: NotRequired[str]
+    SupportedOperations: NotRequired[list[SupportedOperationTypeDef]]
 
 
 class MaintenanceTrackTypeDef(TypedDict):
@@ -2158,30 +2503,11 @@ class ModifyUsageLimitMessageTypeDef(TypedDict):
     BreachAction: NotRequired[UsageLimitBreachActionType]
 
 
-class NamespaceIdentifierUnionTypeDef(TypedDict):
-    ServerlessIdentifier: NotRequired[ServerlessIdentifierTypeDef]
-    ProvisionedIdentifier: NotRequired[ProvisionedIdentifierTypeDef]
-
-
-class NetworkInterfaceTypeDef(TypedDict):
-    NetworkInterfaceId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    Ipv6Address: NotRequired[str]
-
-
 class NodeConfigurationOptionTypeDef(TypedDict):
     NodeType: NotRequired[str]
     NumberOfNodes: NotRequired[int]
     EstimatedDiskUtilizationPercent: NotRequired[float]
     Mode: NotRequired[ModeType]
-
-
-class NodeConfigurationOptionsFilterTypeDef(TypedDict):
-    Name: NotRequired[NodeConfigurationOptionsFilterNameType]
-    Operator: NotRequired[OperatorTypeType]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class NodeConfigurationOptionsMessageTypeDef(TypedDict):
@@ -2203,27 +2529,6 @@ class OrderableClusterOptionsMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ParameterTypeDef(TypedDict):
-    ParameterName: NotRequired[str]
-    ParameterValue: NotRequired[str]
-    Description: NotRequired[str]
-    Source: NotRequired[str]
-    DataType: NotRequired[str]
-    AllowedValues: NotRequired[str]
-    ApplyType: NotRequired[ParameterApplyTypeType]
-    IsModifiable: NotRequired[bool]
-    MinimumEngineVersion: NotRequired[str]
-
-
-class PartnerIntegrationInfoTypeDef(TypedDict):
-    DatabaseName: NotRequired[str]
-    PartnerName: NotRequired[str]
-    Status: NotRequired[PartnerIntegrationStatusType]
-    StatusMessage: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-
-
 class PartnerIntegrationInputMessageTypeDef(TypedDict):
     AccountId: str
     ClusterIdentifier: str
@@ -2237,31 +2542,9 @@ class PartnerIntegrationOutputMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PauseClusterMessageTypeDef(TypedDict):
-    ClusterIdentifier: str
-
-
 class PauseClusterResultTypeDef(TypedDict):
     Cluster: NotRequired[ClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PendingModifiedValuesTypeDef(TypedDict):
-    MasterUserPassword: NotRequired[str]
-    NodeType: NotRequired[str]
-    NumberOfNodes: NotRequired[int]
-    ClusterType: NotRequired[str]
-    ClusterVersion: NotRequired[str]
-    AutomatedSnapshotRetentionPeriod: NotRequired[int]
-    ClusterIdentifier: NotRequired[str]
-    PubliclyAccessible: NotRequired[bool]
-    EnhancedVpcRouting: NotRequired[bool]
-    MaintenanceTrackName: NotRequired[str]
-    EncryptionType: NotRequired[str]
-
-
-class ProvisionedIdentifierTypeDef(TypedDict):
-    ClusterIdentifier: str
 
 
 class PurchaseReservedNodeOfferingMessageTypeDef(TypedDict):
@@ -2284,10 +2567,6 @@ class PutResourcePolicyResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReadWriteAccessTypeDef(TypedDict):
-    Authorization: ServiceAuthorizationType
-
-
 class RebootClusterMessageTypeDef(TypedDict):
     ClusterIdentifier: str
 
@@ -2295,58 +2574,6 @@ class RebootClusterMessageTypeDef(TypedDict):
 class RebootClusterResultTypeDef(TypedDict):
     Cluster: NotRequired[ClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecommendationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    ClusterIdentifier: NotRequired[str]
-    NamespaceArn: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    RecommendationType: NotRequired[str]
-    Title: NotRequired[str]
-    Description: NotRequired[str]
-    Observation: NotRequired[str]
-    ImpactRanking: NotRequired[ImpactRankingTypeType]
-    RecommendationText: NotRequired[str]
-    RecommendedActions: NotRequired[list[RecommendedActionTypeDef]]
-    ReferenceLinks: NotRequired[list[ReferenceLinkTypeDef]]
-
-
-class RecommendedActionTypeDef(TypedDict):
-    Text: NotRequired[str]
-    Database: NotRequired[str]
-    Command: NotRequired[str]
-    Type: NotRequired[RecommendedActionTypeType]
-
-
-class RecurringChargeTypeDef(TypedDict):
-    RecurringChargeAmount: NotRequired[float]
-    RecurringChargeFrequency: NotRequired[str]
-
-
-class RedshiftIdcApplicationTypeDef(TypedDict):
-    IdcInstanceArn: NotRequired[str]
-    RedshiftIdcApplicationName: NotRequired[str]
-    RedshiftIdcApplicationArn: NotRequired[str]
-    IdentityNamespace: NotRequired[str]
-    IdcDisplayName: NotRequired[str]
-    IamRoleArn: NotRequired[str]
-    IdcManagedApplicationArn: NotRequired[str]
-    IdcOnboardStatus: NotRequired[str]
-    AuthorizedTokenIssuerList: NotRequired[list[AuthorizedTokenIssuerOutputTypeDef]]
-    ServiceIntegrations: NotRequired[list[ServiceIntegrationsUnionOutputTypeDef]]
-    ApplicationType: NotRequired[ApplicationTypeType]
-    Tags: NotRequired[list[TagTypeDef]]
-    SsoTagKeys: NotRequired[list[str]]
-
-
-class RedshiftScopeUnionTypeDef(TypedDict):
-    Connect: NotRequired[ConnectTypeDef]
-
-
-class ReferenceLinkTypeDef(TypedDict):
-    Text: NotRequired[str]
-    Link: NotRequired[str]
 
 
 class RegisterNamespaceInputMessageTypeDef(TypedDict):
@@ -2363,56 +2590,10 @@ class RejectDataShareMessageTypeDef(TypedDict):
     DataShareArn: str
 
 
-class ReservedNodeConfigurationOptionTypeDef(TypedDict):
-    SourceReservedNode: NotRequired[ReservedNodeTypeDef]
-    TargetReservedNodeCount: NotRequired[int]
-    TargetReservedNodeOffering: NotRequired[ReservedNodeOfferingTypeDef]
-
-
-class ReservedNodeExchangeStatusTypeDef(TypedDict):
-    ReservedNodeExchangeRequestId: NotRequired[str]
-    Status: NotRequired[ReservedNodeExchangeStatusTypeType]
-    RequestTime: NotRequired[datetime]
-    SourceReservedNodeId: NotRequired[str]
-    SourceReservedNodeType: NotRequired[str]
-    SourceReservedNodeCount: NotRequired[int]
-    TargetReservedNodeOfferingId: NotRequired[str]
-    TargetReservedNodeType: NotRequired[str]
-    TargetReservedNodeCount: NotRequired[int]
-
-
-class ReservedNodeOfferingTypeDef(TypedDict):
-    ReservedNodeOfferingId: NotRequired[str]
-    NodeType: NotRequired[str]
-    Duration: NotRequired[int]
-    FixedPrice: NotRequired[float]
-    UsagePrice: NotRequired[float]
-    CurrencyCode: NotRequired[str]
-    OfferingType: NotRequired[str]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-    ReservedNodeOfferingType: NotRequired[ReservedNodeOfferingTypeType]
-
-
 class ReservedNodeOfferingsMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     ReservedNodeOfferings: NotRequired[list[ReservedNodeOfferingTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReservedNodeTypeDef(TypedDict):
-    ReservedNodeId: NotRequired[str]
-    ReservedNodeOfferingId: NotRequired[str]
-    NodeType: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    Duration: NotRequired[int]
-    FixedPrice: NotRequired[float]
-    UsagePrice: NotRequired[float]
-    CurrencyCode: NotRequired[str]
-    NodeCount: NotRequired[int]
-    State: NotRequired[str]
-    OfferingType: NotRequired[str]
-    RecurringCharges: NotRequired[list[RecurringChargeTypeDef]]
-    ReservedNodeOfferingType: NotRequired[ReservedNodeOfferingTypeType]
 
 
 class ReservedNodesMessageTypeDef(TypedDict):
@@ -2427,24 +2608,9 @@ class ResetClusterParameterGroupMessageTypeDef(TypedDict):
     Parameters: NotRequired[ReadOnly[Sequence[ParameterTypeDef]]]
 
 
-class ResizeClusterMessageTypeDef(TypedDict):
-    ClusterIdentifier: str
-    ClusterType: NotRequired[str]
-    NodeType: NotRequired[str]
-    NumberOfNodes: NotRequired[int]
-    Classic: NotRequired[bool]
-    ReservedNodeId: NotRequired[str]
-    TargetReservedNodeOfferingId: NotRequired[str]
-
-
 class ResizeClusterResultTypeDef(TypedDict):
     Cluster: NotRequired[ClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResizeInfoTypeDef(TypedDict):
-    ResizeType: NotRequired[str]
-    AllowCancelResize: NotRequired[bool]
 
 
 class ResizeProgressMessageTypeDef(TypedDict):
@@ -2465,11 +2631,6 @@ class ResizeProgressMessageTypeDef(TypedDict):
     TargetEncryptionType: NotRequired[str]
     DataTransferProgressPercent: NotRequired[float]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResourcePolicyTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    Policy: NotRequired[str]
 
 
 class RestoreFromClusterSnapshotMessageTypeDef(TypedDict):
@@ -2519,15 +2680,6 @@ class RestoreFromClusterSnapshotResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RestoreStatusTypeDef(TypedDict):
-    Status: NotRequired[str]
-    CurrentRestoreRateInMegaBytesPerSecond: NotRequired[float]
-    SnapshotSizeInMegaBytes: NotRequired[int]
-    ProgressInMegaBytes: NotRequired[int]
-    ElapsedTimeInSeconds: NotRequired[int]
-    EstimatedTimeToCompletionInSeconds: NotRequired[int]
-
-
 class RestoreTableFromClusterSnapshotMessageTypeDef(TypedDict):
     ClusterIdentifier: str
     SnapshotIdentifier: str
@@ -2540,24 +2692,31 @@ class RestoreTableFromClusterSnapshotMessageTypeDef(TypedDict):
     EnableCaseSensitiveIdentifier: NotRequired[bool]
 
 
+class TableRestoreStatusTypeDef(TypedDict):
+    TableRestoreRequestId: NotRequired[str]
+    Status: NotRequired[TableRestoreStatusTypeType]
+    Message: NotRequired[str]
+    RequestTime: NotRequired[datetime]
+    ProgressInMegaBytes: NotRequired[int]
+    TotalDataInMegaBytes: NotRequired[int]
+    ClusterIdentifier: NotRequired[str]
+    SnapshotIdentifier: NotRequired[str]
+    SourceDatabaseName: NotRequired[str]
+    SourceSchemaName: NotRequired[str]
+    SourceTableName: NotRequired[str]
+    TargetDatabaseName: NotRequired[str]
+    TargetSchemaName: NotRequired[str]
+    NewTableName: NotRequired[str]
+
+
 class RestoreTableFromClusterSnapshotResultTypeDef(TypedDict):
     TableRestoreStatus: NotRequired[TableRestoreStatusTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResumeClusterMessageTypeDef(TypedDict):
-    ClusterIdentifier: str
-
-
 class ResumeClusterResultTypeDef(TypedDict):
     Cluster: NotRequired[ClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RevisionTargetTypeDef(TypedDict):
-    DatabaseRevision: NotRequired[str]
-    Description: NotRequired[str]
-    DatabaseRevisionReleaseDate: NotRequired[datetime]
 
 
 class RevokeClusterSecurityGroupIngressMessageTypeDef(TypedDict):
@@ -2600,15 +2759,6 @@ class RotateEncryptionKeyResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3AccessGrantsScopeUnionTypeDef(TypedDict):
-    ReadWriteAccess: NotRequired[ReadWriteAccessTypeDef]
-
-
-class ScheduledActionFilterTypeDef(TypedDict):
-    Name: ScheduledActionFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
 class ScheduledActionResponseTypeDef(TypedDict):
     ScheduledActionName: NotRequired[str]
     TargetAction: NotRequired[ScheduledActionTypeTypeDef]
@@ -2634,57 +2784,16 @@ class ScheduledActionTypeDef(TypedDict):
     EndTime: NotRequired[datetime]
 
 
-class ScheduledActionTypeTypeDef(TypedDict):
-    ResizeCluster: NotRequired[ResizeClusterMessageTypeDef]
-    PauseCluster: NotRequired[PauseClusterMessageTypeDef]
-    ResumeCluster: NotRequired[ResumeClusterMessageTypeDef]
-
-
 class ScheduledActionsMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     ScheduledActions: NotRequired[list[ScheduledActionTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SecondaryClusterInfoTypeDef(TypedDict):
-    AvailabilityZone: NotRequired[str]
-    ClusterNodes: NotRequired[list[ClusterNodeTypeDef]]
-
-
-class ServerlessIdentifierTypeDef(TypedDict):
-    NamespaceIdentifier: str
-    WorkgroupIdentifier: str
-
-
-class ServiceIntegrationsUnionOutputTypeDef(TypedDict):
-    LakeFormation: NotRequired[list[LakeFormationScopeUnionTypeDef]]
-    S3AccessGrants: NotRequired[list[S3AccessGrantsScopeUnionTypeDef]]
-    Redshift: NotRequired[list[RedshiftScopeUnionTypeDef]]
-
-
-class ServiceIntegrationsUnionTypeDef(TypedDict):
-    LakeFormation: NotRequired[ReadOnly[Sequence[LakeFormationScopeUnionTypeDef]]]
-    S3AccessGrants: NotRequired[ReadOnly[Sequence[S3AccessGrantsScopeUnionTypeDef]]]
-    Redshift: NotRequired[ReadOnly[Sequence[RedshiftScopeUnionTypeDef]]]
-
-
 class SnapshotCopyGrantMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
     SnapshotCopyGrants: NotRequired[list[SnapshotCopyGrantTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SnapshotCopyGrantTypeDef(TypedDict):
-    SnapshotCopyGrantName: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class SnapshotErrorMessageTypeDef(TypedDict):
-    SnapshotIdentifier: NotRequired[str]
-    SnapshotClusterIdentifier: NotRequired[str]
-    FailureCode: NotRequired[str]
-    FailureReason: NotRequired[str]
 
 
 class SnapshotMessageTypeDef(TypedDict):
@@ -2704,105 +2813,8 @@ class SnapshotScheduleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SnapshotScheduleTypeDef(TypedDict):
-    ScheduleDefinitions: NotRequired[list[str]]
-    ScheduleIdentifier: NotRequired[str]
-    ScheduleDescription: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    NextInvocations: NotRequired[list[datetime]]
-    AssociatedClusterCount: NotRequired[int]
-    AssociatedClusters: NotRequired[list[ClusterAssociatedToScheduleTypeDef]]
-
-
-class SnapshotSortingEntityTypeDef(TypedDict):
-    Attribute: SnapshotAttributeToSortByType
-    SortOrder: NotRequired[SortByOrderType]
-
-
-class SnapshotTypeDef(TypedDict):
-    SnapshotIdentifier: NotRequired[str]
-    ClusterIdentifier: NotRequired[str]
-    SnapshotCreateTime: NotRequired[datetime]
-    Status: NotRequired[str]
-    Port: NotRequired[int]
-    AvailabilityZone: NotRequired[str]
-    ClusterCreateTime: NotRequired[datetime]
-    MasterUsername: NotRequired[str]
-    ClusterVersion: NotRequired[str]
-    EngineFullVersion: NotRequired[str]
-    SnapshotType: NotRequired[str]
-    NodeType: NotRequired[str]
-    NumberOfNodes: NotRequired[int]
-    DBName: NotRequired[str]
-    VpcId: NotRequired[str]
-    Encrypted: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-    EncryptedWithHSM: NotRequired[bool]
-    AccountsWithRestoreAccess: NotRequired[list[AccountWithRestoreAccessTypeDef]]
-    OwnerAccount: NotRequired[str]
-    TotalBackupSizeInMegaBytes: NotRequired[float]
-    ActualIncrementalBackupSizeInMegaBytes: NotRequired[float]
-    BackupProgressInMegaBytes: NotRequired[float]
-    CurrentBackupRateInMegaBytesPerSecond: NotRequired[float]
-    EstimatedSecondsToCompletion: NotRequired[int]
-    ElapsedTimeInSeconds: NotRequired[int]
-    SourceRegion: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    RestorableNodeTypes: NotRequired[list[str]]
-    EnhancedVpcRouting: NotRequired[bool]
-    MaintenanceTrackName: NotRequired[str]
-    ManualSnapshotRetentionPeriod: NotRequired[int]
-    ManualSnapshotRemainingDays: NotRequired[int]
-    SnapshotRetentionStartTime: NotRequired[datetime]
-    MasterPasswordSecretArn: NotRequired[str]
-    MasterPasswordSecretKmsKeyId: NotRequired[str]
-    SnapshotArn: NotRequired[str]
-
-
-class SubnetTypeDef(TypedDict):
-    SubnetIdentifier: NotRequired[str]
-    SubnetAvailabilityZone: NotRequired[AvailabilityZoneTypeDef]
-    SubnetStatus: NotRequired[str]
-
-
-class SupportedOperationTypeDef(TypedDict):
-    OperationName: NotRequired[str]
-
-
-class SupportedPlatformTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
 class TableRestoreStatusMessageTypeDef(TypedDict):
     TableRestoreStatusDetails: NotRequired[list[TableRestoreStatusTypeDef]]
-    Marker: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TableRestoreStatusTypeDef(TypedDict):
-    TableRestoreRequestId: NotRequired[str]
-    Status: NotRequired[TableRestoreStatusTypeType]
-    Message: NotRequired[str]
-    RequestTime: NotRequired[datetime]
-    ProgressInMegaBytes: NotRequired[int]
-    TotalDataInMegaBytes: NotRequired[int]
-    ClusterIdentifier: NotRequired[str]
-    SnapshotIdentifier: NotRequired[str]
-    SourceDatabaseName: NotRequired[str]
-    SourceSchemaName: NotRequired[str]
-    SourceTableName: NotRequired[str]
-    TargetDatabaseName: NotRequired[str]
-    TargetSchemaName: NotRequired[str]
-    NewTableName: NotRequired[str]
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TaggedResourceListMessageTypeDef(TypedDict):
-    TaggedResources: NotRequired[list[TaggedResourceTypeDef]]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2811,6 +2823,12 @@ class TaggedResourceTypeDef(TypedDict):
     Tag: NotRequired[TagTypeDef]
     ResourceName: NotRequired[str]
     ResourceType: NotRequired[str]
+
+
+class TaggedResourceListMessageTypeDef(TypedDict):
+    TaggedResources: NotRequired[list[TaggedResourceTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class TrackListMessageTypeDef(TypedDict):
@@ -2828,10 +2846,15 @@ class UpdatePartnerStatusInputMessageTypeDef(TypedDict):
     StatusMessage: NotRequired[str]
 
 
-class UpdateTargetTypeDef(TypedDict):
-    MaintenanceTrackName: NotRequired[str]
-    DatabaseVersion: NotRequired[str]
-    SupportedOperations: NotRequired[list[SupportedOperationTypeDef]]
+class UsageLimitTypeDef(TypedDict):
+    UsageLimitId: NotRequired[str]
+    ClusterIdentifier: NotRequired[str]
+    FeatureType: NotRequired[UsageLimitFeatureTypeType]
+    LimitType: NotRequired[UsageLimitLimitTypeType]
+    Amount: NotRequired[int]
+    Period: NotRequired[UsageLimitPeriodType]
+    BreachAction: NotRequired[UsageLimitBreachActionType]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class UsageLimitListTypeDef(TypedDict):
@@ -2850,25 +2873,3 @@ class UsageLimitResponseTypeDef(TypedDict):
     BreachAction: NotRequired[UsageLimitBreachActionType]
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UsageLimitTypeDef(TypedDict):
-    UsageLimitId: NotRequired[str]
-    ClusterIdentifier: NotRequired[str]
-    FeatureType: NotRequired[UsageLimitFeatureTypeType]
-    LimitType: NotRequired[UsageLimitLimitTypeType]
-    Amount: NotRequired[int]
-    Period: NotRequired[UsageLimitPeriodType]
-    BreachAction: NotRequired[UsageLimitBreachActionType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class VpcEndpointTypeDef(TypedDict):
-    VpcEndpointId: NotRequired[str]
-    VpcId: NotRequired[str]
-    NetworkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
-
-
-class VpcSecurityGroupMembershipTypeDef(TypedDict):
-    VpcSecurityGroupId: NotRequired[str]
-    Status: NotRequired[str]

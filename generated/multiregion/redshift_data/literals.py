@@ -2,9 +2,14 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Redshift Data API Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["ResultFormatStringType", "StatementStatusStringType", "StatusStringType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ResultFormatStringType",
+        "StatementStatusStringType",
+        "StatusStringType",
+    ]
 
 ResultFormatStringType = Literal["JSON", "CSV"]
 StatementStatusStringType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,39 +24,45 @@ from .literals import (
     StatusStringType,
 )
 
-__all__ = [
-    "BatchExecuteStatementInputTypeDef",
-    "BatchExecuteStatementOutputTypeDef",
-    "CancelStatementRequestTypeDef",
-    "CancelStatementResponseTypeDef",
-    "ColumnMetadataTypeDef",
-    "DescribeStatementRequestTypeDef",
-    "DescribeStatementResponseTypeDef",
-    "DescribeTableRequestTypeDef",
-    "DescribeTableResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExecuteStatementInputTypeDef",
-    "ExecuteStatementOutputTypeDef",
-    "FieldTypeDef",
-    "GetStatementResultRequestTypeDef",
-    "GetStatementResultResponseTypeDef",
-    "GetStatementResultV2RequestTypeDef",
-    "GetStatementResultV2ResponseTypeDef",
-    "ListDatabasesRequestTypeDef",
-    "ListDatabasesResponseTypeDef",
-    "ListSchemasRequestTypeDef",
-    "ListSchemasResponseTypeDef",
-    "ListStatementsRequestTypeDef",
-    "ListStatementsResponseTypeDef",
-    "ListTablesRequestTypeDef",
-    "ListTablesResponseTypeDef",
-    "QueryRecordsTypeDef",
-    "ResponseMetadataTypeDef",
-    "SqlParameterTypeDef",
-    "StatementDataTypeDef",
-    "SubStatementDataTypeDef",
-    "TableMemberTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchExecuteStatementInputTypeDef",
+        "BatchExecuteStatementOutputTypeDef",
+        "CancelStatementRequestTypeDef",
+        "CancelStatementResponseTypeDef",
+        "ColumnMetadataTypeDef",
+        "DescribeStatementRequestTypeDef",
+        "DescribeStatementResponseTypeDef",
+        "DescribeTableRequestTypeDef",
+        "DescribeTableResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExecuteStatementInputTypeDef",
+        "ExecuteStatementOutputTypeDef",
+        "FieldTypeDef",
+        "GetStatementResultRequestTypeDef",
+        "GetStatementResultResponseTypeDef",
+        "GetStatementResultV2RequestTypeDef",
+        "GetStatementResultV2ResponseTypeDef",
+        "ListDatabasesRequestTypeDef",
+        "ListDatabasesResponseTypeDef",
+        "ListSchemasRequestTypeDef",
+        "ListSchemasResponseTypeDef",
+        "ListStatementsRequestTypeDef",
+        "ListStatementsResponseTypeDef",
+        "ListTablesRequestTypeDef",
+        "ListTablesResponseTypeDef",
+        "QueryRecordsTypeDef",
+        "ResponseMetadataTypeDef",
+        "SqlParameterTypeDef",
+        "StatementDataTypeDef",
+        "SubStatementDataTypeDef",
+        "TableMemberTypeDef",
+    ]
+
+
+class SqlParameterTypeDef(TypedDict):
+    name: str
+    value: str
 
 
 class BatchExecuteStatementInputTypeDef(TypedDict):
@@ -115,6 +121,20 @@ class ColumnMetadataTypeDef(TypedDict):
 
 class DescribeStatementRequestTypeDef(TypedDict):
     Id: str
+
+
+class SubStatementDataTypeDef(TypedDict):
+    Id: str
+    Duration: NotRequired[int]
+    Error: NotRequired[str]
+    Status: NotRequired[StatementStatusStringType]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    QueryString: NotRequired[str]
+    ResultRows: NotRequired[int]
+    ResultSize: NotRequired[int]
+    RedshiftQueryId: NotRequired[int]
+    HasResultSet: NotRequired[bool]
 
 
 class DescribeStatementResponseTypeDef(TypedDict):
@@ -218,6 +238,10 @@ class GetStatementResultV2RequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class QueryRecordsTypeDef(TypedDict):
+    CSVRecords: NotRequired[str]
+
+
 class GetStatementResultV2ResponseTypeDef(TypedDict):
     Records: list[QueryRecordsTypeDef]
     ColumnMetadata: NotRequired[list[ColumnMetadataTypeDef]]
@@ -272,6 +296,21 @@ class ListStatementsRequestTypeDef(TypedDict):
     WorkgroupName: NotRequired[str]
 
 
+class StatementDataTypeDef(TypedDict):
+    Id: str
+    QueryString: NotRequired[str]
+    QueryStrings: NotRequired[list[str]]
+    SecretArn: NotRequired[str]
+    Status: NotRequired[StatusStringType]
+    StatementName: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    QueryParameters: NotRequired[list[SqlParameterTypeDef]]
+    IsBatchStatement: NotRequired[bool]
+    ResultFormat: NotRequired[ResultFormatStringType]
+    SessionId: NotRequired[str]
+
+
 class ListStatementsResponseTypeDef(TypedDict):
     Statements: list[StatementDataTypeDef]
     NextToken: NotRequired[str]
@@ -291,51 +330,13 @@ class ListTablesRequestTypeDef(TypedDict):
     WorkgroupName: NotRequired[str]
 
 
-class ListTablesResponseTypeDef(TypedDict):
-    Tables: NotRequired[list[TableMemberTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class QueryRecordsTypeDef(TypedDict):
-    CSVRecords: NotRequired[str]
-
-
-class SqlParameterTypeDef(TypedDict):
-    name: str
-    value: str
-
-
-class StatementDataTypeDef(TypedDict):
-    Id: str
-    QueryString: NotRequired[str]
-    QueryStrings: NotRequired[list[str]]
-    SecretArn: NotRequired[str]
-    Status: NotRequired[StatusStringType]
-    StatementName: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-    QueryParameters: NotRequired[list[SqlParameterTypeDef]]
-    IsBatchStatement: NotRequired[bool]
-    ResultFormat: NotRequired[ResultFormatStringType]
-    SessionId: NotRequired[str]
-
-
-class SubStatementDataTypeDef(TypedDict):
-    Id: str
-    Duration: NotRequired[int]
-    Error: NotRequired[str]
-    Status: NotRequired[StatementStatusStringType]
-    CreatedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-    QueryString: NotRequired[str]
-    ResultRows: NotRequired[int]
-    ResultSize: NotRequired[int]
-    RedshiftQueryId: NotRequired[int]
-    HasResultSet: NotRequired[bool]
-
-
 class TableMemberTypeDef(TypedDict):
     name: NotRequired[str]
     type: NotRequired[str]
     schema: NotRequired[str]
+
+
+class ListTablesResponseTypeDef(TypedDict):
+    Tables: NotRequired[list[TableMemberTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef

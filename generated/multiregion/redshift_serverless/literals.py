@@ -2,23 +2,24 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Redshift Serverless: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "LakehouseIdcRegistrationType",
-    "LakehouseRegistrationType",
-    "LogExportType",
-    "ManagedWorkgroupStatusType",
-    "NamespaceStatusType",
-    "OfferingTypeType",
-    "PerformanceTargetStatusType",
-    "SnapshotStatusType",
-    "StateType",
-    "UsageLimitBreachActionType",
-    "UsageLimitPeriodType",
-    "UsageLimitUsageTypeType",
-    "WorkgroupStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "LakehouseIdcRegistrationType",
+        "LakehouseRegistrationType",
+        "LogExportType",
+        "ManagedWorkgroupStatusType",
+        "NamespaceStatusType",
+        "OfferingTypeType",
+        "PerformanceTargetStatusType",
+        "SnapshotStatusType",
+        "StateType",
+        "UsageLimitBreachActionType",
+        "UsageLimitPeriodType",
+        "UsageLimitUsageTypeType",
+        "WorkgroupStatusType",
+    ]
 
 LakehouseIdcRegistrationType = Literal["Associate", "Disassociate"]
 LakehouseRegistrationType = Literal["Register", "Deregister"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,170 +34,171 @@ from .literals import (
     WorkgroupStatusType,
 )
 
-__all__ = [
-    "AssociationTypeDef",
-    "ConfigParameterTypeDef",
-    "ConvertRecoveryPointToSnapshotRequestTypeDef",
-    "ConvertRecoveryPointToSnapshotResponseTypeDef",
-    "CreateCustomDomainAssociationRequestTypeDef",
-    "CreateCustomDomainAssociationResponseTypeDef",
-    "CreateEndpointAccessRequestTypeDef",
-    "CreateEndpointAccessResponseTypeDef",
-    "CreateNamespaceRequestTypeDef",
-    "CreateNamespaceResponseTypeDef",
-    "CreateReservationRequestTypeDef",
-    "CreateReservationResponseTypeDef",
-    "CreateScheduledActionRequestTypeDef",
-    "CreateScheduledActionResponseTypeDef",
-    "CreateSnapshotCopyConfigurationRequestTypeDef",
-    "CreateSnapshotCopyConfigurationResponseTypeDef",
-    "CreateSnapshotRequestTypeDef",
-    "CreateSnapshotResponseTypeDef",
-    "CreateSnapshotScheduleActionParametersOutputTypeDef",
-    "CreateSnapshotScheduleActionParametersTypeDef",
-    "CreateUsageLimitRequestTypeDef",
-    "CreateUsageLimitResponseTypeDef",
-    "CreateWorkgroupRequestTypeDef",
-    "CreateWorkgroupResponseTypeDef",
-    "DeleteCustomDomainAssociationRequestTypeDef",
-    "DeleteCustomDomainAssociationResponseTypeDef",
-    "DeleteEndpointAccessRequestTypeDef",
-    "DeleteEndpointAccessResponseTypeDef",
-    "DeleteNamespaceRequestTypeDef",
-    "DeleteNamespaceResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeleteScheduledActionRequestTypeDef",
-    "DeleteScheduledActionResponseTypeDef",
-    "DeleteSnapshotCopyConfigurationRequestTypeDef",
-    "DeleteSnapshotCopyConfigurationResponseTypeDef",
-    "DeleteSnapshotRequestTypeDef",
-    "DeleteSnapshotResponseTypeDef",
-    "DeleteUsageLimitRequestTypeDef",
-    "DeleteUsageLimitResponseTypeDef",
-    "DeleteWorkgroupRequestTypeDef",
-    "DeleteWorkgroupResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointAccessTypeDef",
-    "EndpointTypeDef",
-    "GetCredentialsRequestTypeDef",
-    "GetCredentialsResponseTypeDef",
-    "GetCustomDomainAssociationRequestTypeDef",
-    "GetCustomDomainAssociationResponseTypeDef",
-    "GetEndpointAccessRequestTypeDef",
-    "GetEndpointAccessResponseTypeDef",
-    "GetIdentityCenterAuthTokenRequestTypeDef",
-    "GetIdentityCenterAuthTokenResponseTypeDef",
-    "GetNamespaceRequestTypeDef",
-    "GetNamespaceResponseTypeDef",
-    "GetRecoveryPointRequestTypeDef",
-    "GetRecoveryPointResponseTypeDef",
-    "GetReservationOfferingRequestTypeDef",
-    "GetReservationOfferingResponseTypeDef",
-    "GetReservationRequestTypeDef",
-    "GetReservationResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "GetScheduledActionRequestTypeDef",
-    "GetScheduledActionResponseTypeDef",
-    "GetSnapshotRequestTypeDef",
-    "GetSnapshotResponseTypeDef",
-    "GetTableRestoreStatusRequestTypeDef",
-    "GetTableRestoreStatusResponseTypeDef",
-    "GetTrackRequestTypeDef",
-    "GetTrackResponseTypeDef",
-    "GetUsageLimitRequestTypeDef",
-    "GetUsageLimitResponseTypeDef",
-    "GetWorkgroupRequestTypeDef",
-    "GetWorkgroupResponseTypeDef",
-    "ListCustomDomainAssociationsRequestTypeDef",
-    "ListCustomDomainAssociationsResponseTypeDef",
-    "ListEndpointAccessRequestTypeDef",
-    "ListEndpointAccessResponseTypeDef",
-    "ListManagedWorkgroupsRequestTypeDef",
-    "ListManagedWorkgroupsResponseTypeDef",
-    "ListNamespacesRequestTypeDef",
-    "ListNamespacesResponseTypeDef",
-    "ListRecoveryPointsRequestTypeDef",
-    "ListRecoveryPointsResponseTypeDef",
-    "ListReservationOfferingsRequestTypeDef",
-    "ListReservationOfferingsResponseTypeDef",
-    "ListReservationsRequestTypeDef",
-    "ListReservationsResponseTypeDef",
-    "ListScheduledActionsRequestTypeDef",
-    "ListScheduledActionsResponseTypeDef",
-    "ListSnapshotCopyConfigurationsRequestTypeDef",
-    "ListSnapshotCopyConfigurationsResponseTypeDef",
-    "ListSnapshotsRequestTypeDef",
-    "ListSnapshotsResponseTypeDef",
-    "ListTableRestoreStatusRequestTypeDef",
-    "ListTableRestoreStatusResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTracksRequestTypeDef",
-    "ListTracksResponseTypeDef",
-    "ListUsageLimitsRequestTypeDef",
-    "ListUsageLimitsResponseTypeDef",
-    "ListWorkgroupsRequestTypeDef",
-    "ListWorkgroupsResponseTypeDef",
-    "ManagedWorkgroupListItemTypeDef",
-    "NamespaceTypeDef",
-    "NetworkInterfaceTypeDef",
-    "PerformanceTargetTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "RecoveryPointTypeDef",
-    "ReservationOfferingTypeDef",
-    "ReservationTypeDef",
-    "ResourcePolicyTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreFromRecoveryPointRequestTypeDef",
-    "RestoreFromRecoveryPointResponseTypeDef",
-    "RestoreFromSnapshotRequestTypeDef",
-    "RestoreFromSnapshotResponseTypeDef",
-    "RestoreTableFromRecoveryPointRequestTypeDef",
-    "RestoreTableFromRecoveryPointResponseTypeDef",
-    "RestoreTableFromSnapshotRequestTypeDef",
-    "RestoreTableFromSnapshotResponseTypeDef",
-    "ScheduleOutputTypeDef",
-    "ScheduleTypeDef",
-    "ScheduledActionAssociationTypeDef",
-    "ScheduledActionResponseTypeDef",
-    "ServerlessTrackTypeDef",
-    "SnapshotCopyConfigurationTypeDef",
-    "SnapshotTypeDef",
-    "TableRestoreStatusTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TargetActionOutputTypeDef",
-    "TargetActionTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateCustomDomainAssociationRequestTypeDef",
-    "UpdateCustomDomainAssociationResponseTypeDef",
-    "UpdateEndpointAccessRequestTypeDef",
-    "UpdateEndpointAccessResponseTypeDef",
-    "UpdateLakehouseConfigurationRequestTypeDef",
-    "UpdateLakehouseConfigurationResponseTypeDef",
-    "UpdateNamespaceRequestTypeDef",
-    "UpdateNamespaceResponseTypeDef",
-    "UpdateScheduledActionRequestTypeDef",
-    "UpdateScheduledActionResponseTypeDef",
-    "UpdateSnapshotCopyConfigurationRequestTypeDef",
-    "UpdateSnapshotCopyConfigurationResponseTypeDef",
-    "UpdateSnapshotRequestTypeDef",
-    "UpdateSnapshotResponseTypeDef",
-    "UpdateTargetTypeDef",
-    "UpdateUsageLimitRequestTypeDef",
-    "UpdateUsageLimitResponseTypeDef",
-    "UpdateWorkgroupRequestTypeDef",
-    "UpdateWorkgroupResponseTypeDef",
-    "UsageLimitTypeDef",
-    "VpcEndpointTypeDef",
-    "VpcSecurityGroupMembershipTypeDef",
-    "WorkgroupTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociationTypeDef",
+        "ConfigParameterTypeDef",
+        "ConvertRecoveryPointToSnapshotRequestTypeDef",
+        "ConvertRecoveryPointToSnapshotResponseTypeDef",
+        "CreateCustomDomainAssociationRequestTypeDef",
+        "CreateCustomDomainAssociationResponseTypeDef",
+        "CreateEndpointAccessRequestTypeDef",
+        "CreateEndpointAccessResponseTypeDef",
+        "CreateNamespaceRequestTypeDef",
+        "CreateNamespaceResponseTypeDef",
+        "CreateReservationRequestTypeDef",
+        "CreateReservationResponseTypeDef",
+        "CreateScheduledActionRequestTypeDef",
+        "CreateScheduledActionResponseTypeDef",
+        "CreateSnapshotCopyConfigurationRequestTypeDef",
+        "CreateSnapshotCopyConfigurationResponseTypeDef",
+        "CreateSnapshotRequestTypeDef",
+        "CreateSnapshotResponseTypeDef",
+        "CreateSnapshotScheduleActionParametersOutputTypeDef",
+        "CreateSnapshotScheduleActionParametersTypeDef",
+        "CreateUsageLimitRequestTypeDef",
+        "CreateUsageLimitResponseTypeDef",
+        "CreateWorkgroupRequestTypeDef",
+        "CreateWorkgroupResponseTypeDef",
+        "DeleteCustomDomainAssociationRequestTypeDef",
+        "DeleteCustomDomainAssociationResponseTypeDef",
+        "DeleteEndpointAccessRequestTypeDef",
+        "DeleteEndpointAccessResponseTypeDef",
+        "DeleteNamespaceRequestTypeDef",
+        "DeleteNamespaceResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteScheduledActionRequestTypeDef",
+        "DeleteScheduledActionResponseTypeDef",
+        "DeleteSnapshotCopyConfigurationRequestTypeDef",
+        "DeleteSnapshotCopyConfigurationResponseTypeDef",
+        "DeleteSnapshotRequestTypeDef",
+        "DeleteSnapshotResponseTypeDef",
+        "DeleteUsageLimitRequestTypeDef",
+        "DeleteUsageLimitResponseTypeDef",
+        "DeleteWorkgroupRequestTypeDef",
+        "DeleteWorkgroupResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointAccessTypeDef",
+        "EndpointTypeDef",
+        "GetCredentialsRequestTypeDef",
+        "GetCredentialsResponseTypeDef",
+        "GetCustomDomainAssociationRequestTypeDef",
+        "GetCustomDomainAssociationResponseTypeDef",
+        "GetEndpointAccessRequestTypeDef",
+        "GetEndpointAccessResponseTypeDef",
+        "GetIdentityCenterAuthTokenRequestTypeDef",
+        "GetIdentityCenterAuthTokenResponseTypeDef",
+        "GetNamespaceRequestTypeDef",
+        "GetNamespaceResponseTypeDef",
+        "GetRecoveryPointRequestTypeDef",
+        "GetRecoveryPointResponseTypeDef",
+        "GetReservationOfferingRequestTypeDef",
+        "GetReservationOfferingResponseTypeDef",
+        "GetReservationRequestTypeDef",
+        "GetReservationResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetScheduledActionRequestTypeDef",
+        "GetScheduledActionResponseTypeDef",
+        "GetSnapshotRequestTypeDef",
+        "GetSnapshotResponseTypeDef",
+        "GetTableRestoreStatusRequestTypeDef",
+        "GetTableRestoreStatusResponseTypeDef",
+        "GetTrackRequestTypeDef",
+        "GetTrackResponseTypeDef",
+        "GetUsageLimitRequestTypeDef",
+        "GetUsageLimitResponseTypeDef",
+        "GetWorkgroupRequestTypeDef",
+        "GetWorkgroupResponseTypeDef",
+        "ListCustomDomainAssociationsRequestTypeDef",
+        "ListCustomDomainAssociationsResponseTypeDef",
+        "ListEndpointAccessRequestTypeDef",
+        "ListEndpointAccessResponseTypeDef",
+        "ListManagedWorkgroupsRequestTypeDef",
+        "ListManagedWorkgroupsResponseTypeDef",
+        "ListNamespacesRequestTypeDef",
+        "ListNamespacesResponseTypeDef",
+        "ListRecoveryPointsRequestTypeDef",
+        "ListRecoveryPointsResponseTypeDef",
+        "ListReservationOfferingsRequestTypeDef",
+        "ListReservationOfferingsResponseTypeDef",
+        "ListReservationsRequestTypeDef",
+        "ListReservationsResponseTypeDef",
+        "ListScheduledActionsRequestTypeDef",
+        "ListScheduledActionsResponseTypeDef",
+        "ListSnapshotCopyConfigurationsRequestTypeDef",
+        "ListSnapshotCopyConfigurationsResponseTypeDef",
+        "ListSnapshotsRequestTypeDef",
+        "ListSnapshotsResponseTypeDef",
+        "ListTableRestoreStatusRequestTypeDef",
+        "ListTableRestoreStatusResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTracksRequestTypeDef",
+        "ListTracksResponseTypeDef",
+        "ListUsageLimitsRequestTypeDef",
+        "ListUsageLimitsResponseTypeDef",
+        "ListWorkgroupsRequestTypeDef",
+        "ListWorkgroupsResponseTypeDef",
+        "ManagedWorkgroupListItemTypeDef",
+        "NamespaceTypeDef",
+        "NetworkInterfaceTypeDef",
+        "PerformanceTargetTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "RecoveryPointTypeDef",
+        "ReservationOfferingTypeDef",
+        "ReservationTypeDef",
+        "ResourcePolicyTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreFromRecoveryPointRequestTypeDef",
+        "RestoreFromRecoveryPointResponseTypeDef",
+        "RestoreFromSnapshotRequestTypeDef",
+        "RestoreFromSnapshotResponseTypeDef",
+        "RestoreTableFromRecoveryPointRequestTypeDef",
+        "RestoreTableFromRecoveryPointResponseTypeDef",
+        "RestoreTableFromSnapshotRequestTypeDef",
+        "RestoreTableFromSnapshotResponseTypeDef",
+        "ScheduleOutputTypeDef",
+        "ScheduleTypeDef",
+        "ScheduledActionAssociationTypeDef",
+        "ScheduledActionResponseTypeDef",
+        "ServerlessTrackTypeDef",
+        "SnapshotCopyConfigurationTypeDef",
+        "SnapshotTypeDef",
+        "TableRestoreStatusTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TargetActionOutputTypeDef",
+        "TargetActionTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateCustomDomainAssociationRequestTypeDef",
+        "UpdateCustomDomainAssociationResponseTypeDef",
+        "UpdateEndpointAccessRequestTypeDef",
+        "UpdateEndpointAccessResponseTypeDef",
+        "UpdateLakehouseConfigurationRequestTypeDef",
+        "UpdateLakehouseConfigurationResponseTypeDef",
+        "UpdateNamespaceRequestTypeDef",
+        "UpdateNamespaceResponseTypeDef",
+        "UpdateScheduledActionRequestTypeDef",
+        "UpdateScheduledActionResponseTypeDef",
+        "UpdateSnapshotCopyConfigurationRequestTypeDef",
+        "UpdateSnapshotCopyConfigurationResponseTypeDef",
+        "UpdateSnapshotRequestTypeDef",
+        "UpdateSnapshotResponseTypeDef",
+        "UpdateTargetTypeDef",
+        "UpdateUsageLimitRequestTypeDef",
+        "UpdateUsageLimitResponseTypeDef",
+        "UpdateWorkgroupRequestTypeDef",
+        "UpdateWorkgroupResponseTypeDef",
+        "UsageLimitTypeDef",
+        "VpcEndpointTypeDef",
+        "VpcSecurityGroupMembershipTypeDef",
+        "WorkgroupTypeDef",
+    ]
 
 
 class AssociationTypeDef(TypedDict):
@@ -212,11 +213,41 @@ class ConfigParameterTypeDef(TypedDict):
     parameterValue: NotRequired[str]
 
 
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
+
+
 class ConvertRecoveryPointToSnapshotRequestTypeDef(TypedDict):
     recoveryPointId: str
     retentionPeriod: NotRequired[int]
     snapshotName: str
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class SnapshotTypeDef(TypedDict):
+    accountsWithProvisionedRestoreAccess: NotRequired[list[str]]
+    accountsWithRestoreAccess: NotRequired[list[str]]
+    actualIncrementalBackupSizeInMegaBytes: NotRequired[float]
+    adminPasswordSecretArn: NotRequired[str]
+    adminPasswordSecretKmsKeyId: NotRequired[str]
+    adminUsername: NotRequired[str]
+    backupProgressInMegaBytes: NotRequired[float]
+    currentBackupRateInMegaBytesPerSecond: NotRequired[float]
+    elapsedTimeInSeconds: NotRequired[int]
+    estimatedSecondsToCompletion: NotRequired[int]
+    kmsKeyId: NotRequired[str]
+    namespaceArn: NotRequired[str]
+    namespaceName: NotRequired[str]
+    ownerAccount: NotRequired[str]
+    snapshotArn: NotRequired[str]
+    snapshotCreateTime: NotRequired[datetime]
+    snapshotName: NotRequired[str]
+    snapshotRemainingDays: NotRequired[int]
+    snapshotRetentionPeriod: NotRequired[int]
+    snapshotRetentionStartTime: NotRequired[datetime]
+    status: NotRequired[SnapshotStatusType]
+    totalBackupSizeInMegaBytes: NotRequired[float]
 
 
 class ConvertRecoveryPointToSnapshotResponseTypeDef(TypedDict):
@@ -246,6 +277,38 @@ class CreateEndpointAccessRequestTypeDef(TypedDict):
     workgroupName: str
 
 
+class NetworkInterfaceTypeDef(TypedDict):
+    availabilityZone: NotRequired[str]
+    ipv6Address: NotRequired[str]
+    networkInterfaceId: NotRequired[str]
+    privateIpAddress: NotRequired[str]
+    subnetId: NotRequired[str]
+
+
+class VpcEndpointTypeDef(TypedDict):
+    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+    vpcEndpointId: NotRequired[str]
+    vpcId: NotRequired[str]
+
+
+class VpcSecurityGroupMembershipTypeDef(TypedDict):
+    status: NotRequired[str]
+    vpcSecurityGroupId: NotRequired[str]
+
+
+class EndpointAccessTypeDef(TypedDict):
+    address: NotRequired[str]
+    endpointArn: NotRequired[str]
+    endpointCreateTime: NotRequired[datetime]
+    endpointName: NotRequired[str]
+    endpointStatus: NotRequired[str]
+    port: NotRequired[int]
+    subnetIds: NotRequired[list[str]]
+    vpcEndpoint: NotRequired[VpcEndpointTypeDef]
+    vpcSecurityGroups: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
+    workgroupName: NotRequired[str]
+
+
 class CreateEndpointAccessResponseTypeDef(TypedDict):
     endpoint: NotRequired[EndpointAccessTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -266,6 +329,24 @@ class CreateNamespaceRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class NamespaceTypeDef(TypedDict):
+    adminPasswordSecretArn: NotRequired[str]
+    adminPasswordSecretKmsKeyId: NotRequired[str]
+    adminUsername: NotRequired[str]
+    catalogArn: NotRequired[str]
+    creationDate: NotRequired[datetime]
+    dbName: NotRequired[str]
+    defaultIamRoleArn: NotRequired[str]
+    iamRoles: NotRequired[list[str]]
+    kmsKeyId: NotRequired[str]
+    lakehouseRegistrationStatus: NotRequired[str]
+    logExports: NotRequired[list[LogExportType]]
+    namespaceArn: NotRequired[str]
+    namespaceId: NotRequired[str]
+    namespaceName: NotRequired[str]
+    status: NotRequired[NamespaceStatusType]
+
+
 class CreateNamespaceResponseTypeDef(TypedDict):
     namespace: NotRequired[NamespaceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -277,9 +358,44 @@ class CreateReservationRequestTypeDef(TypedDict):
     offeringId: str
 
 
+class ReservationOfferingTypeDef(TypedDict):
+    currencyCode: NotRequired[str]
+    duration: NotRequired[int]
+    hourlyCharge: NotRequired[float]
+    offeringId: NotRequired[str]
+    offeringType: NotRequired[OfferingTypeType]
+    upfrontCharge: NotRequired[float]
+
+
+class ReservationTypeDef(TypedDict):
+    capacity: NotRequired[int]
+    endDate: NotRequired[datetime]
+    offering: NotRequired[ReservationOfferingTypeDef]
+    reservationArn: NotRequired[str]
+    reservationId: NotRequired[str]
+    startDate: NotRequired[datetime]
+    status: NotRequired[str]
+
+
 class CreateReservationResponseTypeDef(TypedDict):
     reservation: NotRequired[ReservationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ScheduleTypeDef(TypedDict):
+    at: NotRequired[ReadOnly[datetime | str]]
+    cron: NotRequired[str]
+
+
+class CreateSnapshotScheduleActionParametersTypeDef(TypedDict):
+    namespaceName: str
+    retentionPeriod: NotRequired[int]
+    snapshotNamePrefix: str
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class TargetActionTypeDef(TypedDict):
+    createSnapshot: NotRequired[ReadOnly[CreateSnapshotScheduleActionParametersTypeDef]]
 
 
 class CreateScheduledActionRequestTypeDef(TypedDict):
@@ -294,6 +410,36 @@ class CreateScheduledActionRequestTypeDef(TypedDict):
     targetAction: ReadOnly[TargetActionTypeDef]
 
 
+class ScheduleOutputTypeDef(TypedDict):
+    at: NotRequired[datetime]
+    cron: NotRequired[str]
+
+
+class CreateSnapshotScheduleActionParametersOutputTypeDef(TypedDict):
+    namespaceName: str
+    retentionPeriod: NotRequired[int]
+    snapshotNamePrefix: str
+    tags: NotRequired[list[TagTypeDef]]
+
+
+class TargetActionOutputTypeDef(TypedDict):
+    createSnapshot: NotRequired[CreateSnapshotScheduleActionParametersOutputTypeDef]
+
+
+class ScheduledActionResponseTypeDef(TypedDict):
+    endTime: NotRequired[datetime]
+    namespaceName: NotRequired[str]
+    nextInvocations: NotRequired[list[datetime]]
+    roleArn: NotRequired[str]
+    schedule: NotRequired[ScheduleOutputTypeDef]
+    scheduledActionDescription: NotRequired[str]
+    scheduledActionName: NotRequired[str]
+    scheduledActionUuid: NotRequired[str]
+    startTime: NotRequired[datetime]
+    state: NotRequired[StateType]
+    targetAction: NotRequired[TargetActionOutputTypeDef]
+
+
 class CreateScheduledActionResponseTypeDef(TypedDict):
     scheduledAction: NotRequired[ScheduledActionResponseTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -303,6 +449,15 @@ class CreateSnapshotCopyConfigurationRequestTypeDef(TypedDict):
     destinationKmsKeyId: NotRequired[str]
     destinationRegion: str
     namespaceName: str
+    snapshotRetentionPeriod: NotRequired[int]
+
+
+class SnapshotCopyConfigurationTypeDef(TypedDict):
+    destinationKmsKeyId: NotRequired[str]
+    destinationRegion: NotRequired[str]
+    namespaceName: NotRequired[str]
+    snapshotCopyConfigurationArn: NotRequired[str]
+    snapshotCopyConfigurationId: NotRequired[str]
     snapshotRetentionPeriod: NotRequired[int]
 
 
@@ -323,20 +478,6 @@ class CreateSnapshotResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateSnapshotScheduleActionParametersOutputTypeDef(TypedDict):
-    namespaceName: str
-    retentionPeriod: NotRequired[int]
-    snapshotNamePrefix: str
-    tags: NotRequired[list[TagTypeDef]]
-
-
-class CreateSnapshotScheduleActionParametersTypeDef(TypedDict):
-    namespaceName: str
-    retentionPeriod: NotRequired[int]
-    snapshotNamePrefix: str
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
 class CreateUsageLimitRequestTypeDef(TypedDict):
     amount: int
     breachAction: NotRequired[UsageLimitBreachActionType]
@@ -345,9 +486,24 @@ class CreateUsageLimitRequestTypeDef(TypedDict):
     usageType: UsageLimitUsageTypeType
 
 
+class UsageLimitTypeDef(TypedDict):
+    amount: NotRequired[int]
+    breachAction: NotRequired[UsageLimitBreachActionType]
+    period: NotRequired[UsageLimitPeriodType]
+    resourceArn: NotRequired[str]
+    usageLimitArn: NotRequired[str]
+    usageLimitId: NotRequired[str]
+    usageType: NotRequired[UsageLimitUsageTypeType]
+
+
 class CreateUsageLimitResponseTypeDef(TypedDict):
     usageLimit: NotRequired[UsageLimitTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PerformanceTargetTypeDef(TypedDict):
+    level: NotRequired[int]
+    status: NotRequired[PerformanceTargetStatusType]
 
 
 class CreateWorkgroupRequestTypeDef(TypedDict):
@@ -366,6 +522,41 @@ class CreateWorkgroupRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     trackName: NotRequired[str]
     workgroupName: str
+
+
+class EndpointTypeDef(TypedDict):
+    address: NotRequired[str]
+    port: NotRequired[int]
+    vpcEndpoints: NotRequired[list[VpcEndpointTypeDef]]
+
+
+class WorkgroupTypeDef(TypedDict):
+    baseCapacity: NotRequired[int]
+    configParameters: NotRequired[list[ConfigParameterTypeDef]]
+    creationDate: NotRequired[datetime]
+    crossAccountVpcs: NotRequired[list[str]]
+    customDomainCertificateArn: NotRequired[str]
+    customDomainCertificateExpiryTime: NotRequired[datetime]
+    customDomainName: NotRequired[str]
+    endpoint: NotRequired[EndpointTypeDef]
+    enhancedVpcRouting: NotRequired[bool]
+    extraComputeForAutomaticOptimization: NotRequired[bool]
+    ipAddressType: NotRequired[str]
+    maxCapacity: NotRequired[int]
+    namespaceName: NotRequired[str]
+    patchVersion: NotRequired[str]
+    pendingTrackName: NotRequired[str]
+    port: NotRequired[int]
+    pricePerformanceTarget: NotRequired[PerformanceTargetTypeDef]
+    publiclyAccessible: NotRequired[bool]
+    securityGroupIds: NotRequired[list[str]]
+    status: NotRequired[WorkgroupStatusType]
+    subnetIds: NotRequired[list[str]]
+    trackName: NotRequired[str]
+    workgroupArn: NotRequired[str]
+    workgroupId: NotRequired[str]
+    workgroupName: NotRequired[str]
+    workgroupVersion: NotRequired[str]
 
 
 class CreateWorkgroupResponseTypeDef(TypedDict):
@@ -455,25 +646,6 @@ class DeleteWorkgroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EndpointAccessTypeDef(TypedDict):
-    address: NotRequired[str]
-    endpointArn: NotRequired[str]
-    endpointCreateTime: NotRequired[datetime]
-    endpointName: NotRequired[str]
-    endpointStatus: NotRequired[str]
-    port: NotRequired[int]
-    subnetIds: NotRequired[list[str]]
-    vpcEndpoint: NotRequired[VpcEndpointTypeDef]
-    vpcSecurityGroups: NotRequired[list[VpcSecurityGroupMembershipTypeDef]]
-    workgroupName: NotRequired[str]
-
-
-class EndpointTypeDef(TypedDict):
-    address: NotRequired[str]
-    port: NotRequired[int]
-    vpcEndpoints: NotRequired[list[VpcEndpointTypeDef]]
-
-
 class GetCredentialsRequestTypeDef(TypedDict):
     customDomainName: NotRequired[str]
     dbName: NotRequired[str]
@@ -534,6 +706,15 @@ class GetRecoveryPointRequestTypeDef(TypedDict):
     recoveryPointId: str
 
 
+class RecoveryPointTypeDef(TypedDict):
+    namespaceArn: NotRequired[str]
+    namespaceName: NotRequired[str]
+    recoveryPointCreateTime: NotRequired[datetime]
+    recoveryPointId: NotRequired[str]
+    totalSizeInMegaBytes: NotRequired[float]
+    workgroupName: NotRequired[str]
+
+
 class GetRecoveryPointResponseTypeDef(TypedDict):
     recoveryPoint: NotRequired[RecoveryPointTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -559,6 +740,11 @@ class GetReservationResponseTypeDef(TypedDict):
 
 class GetResourcePolicyRequestTypeDef(TypedDict):
     resourceArn: str
+
+
+class ResourcePolicyTypeDef(TypedDict):
+    policy: NotRequired[str]
+    resourceArn: NotRequired[str]
 
 
 class GetResourcePolicyResponseTypeDef(TypedDict):
@@ -590,6 +776,25 @@ class GetTableRestoreStatusRequestTypeDef(TypedDict):
     tableRestoreRequestId: str
 
 
+class TableRestoreStatusTypeDef(TypedDict):
+    message: NotRequired[str]
+    namespaceName: NotRequired[str]
+    newTableName: NotRequired[str]
+    progressInMegaBytes: NotRequired[int]
+    recoveryPointId: NotRequired[str]
+    requestTime: NotRequired[datetime]
+    snapshotName: NotRequired[str]
+    sourceDatabaseName: NotRequired[str]
+    sourceSchemaName: NotRequired[str]
+    sourceTableName: NotRequired[str]
+    status: NotRequired[str]
+    tableRestoreRequestId: NotRequired[str]
+    targetDatabaseName: NotRequired[str]
+    targetSchemaName: NotRequired[str]
+    totalDataInMegaBytes: NotRequired[int]
+    workgroupName: NotRequired[str]
+
+
 class GetTableRestoreStatusResponseTypeDef(TypedDict):
     tableRestoreStatus: NotRequired[TableRestoreStatusTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -597,6 +802,17 @@ class GetTableRestoreStatusResponseTypeDef(TypedDict):
 
 class GetTrackRequestTypeDef(TypedDict):
     trackName: str
+
+
+class UpdateTargetTypeDef(TypedDict):
+    trackName: NotRequired[str]
+    workgroupVersion: NotRequired[str]
+
+
+class ServerlessTrackTypeDef(TypedDict):
+    trackName: NotRequired[str]
+    updateTargets: NotRequired[list[UpdateTargetTypeDef]]
+    workgroupVersion: NotRequired[str]
 
 
 class GetTrackResponseTypeDef(TypedDict):
@@ -653,6 +869,14 @@ class ListManagedWorkgroupsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     sourceArn: NotRequired[str]
+
+
+class ManagedWorkgroupListItemTypeDef(TypedDict):
+    creationDate: NotRequired[datetime]
+    managedWorkgroupId: NotRequired[str]
+    managedWorkgroupName: NotRequired[str]
+    sourceArn: NotRequired[str]
+    status: NotRequired[ManagedWorkgroupStatusType]
 
 
 class ListManagedWorkgroupsResponseTypeDef(TypedDict):
@@ -713,6 +937,11 @@ class ListScheduledActionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     namespaceName: NotRequired[str]
     nextToken: NotRequired[str]
+
+
+class ScheduledActionAssociationTypeDef(TypedDict):
+    namespaceName: NotRequired[str]
+    scheduledActionName: NotRequired[str]
 
 
 class ListScheduledActionsResponseTypeDef(TypedDict):
@@ -807,45 +1036,6 @@ class ListWorkgroupsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ManagedWorkgroupListItemTypeDef(TypedDict):
-    creationDate: NotRequired[datetime]
-    managedWorkgroupId: NotRequired[str]
-    managedWorkgroupName: NotRequired[str]
-    sourceArn: NotRequired[str]
-    status: NotRequired[ManagedWorkgroupStatusType]
-
-
-class NamespaceTypeDef(TypedDict):
-    adminPasswordSecretArn: NotRequired[str]
-    adminPasswordSecretKmsKeyId: NotRequired[str]
-    adminUsername: NotRequired[str]
-    catalogArn: NotRequired[str]
-    creationDate: NotRequired[datetime]
-    dbName: NotRequired[str]
-    defaultIamRoleArn: NotRequired[str]
-    iamRoles: NotRequired[list[str]]
-    kmsKeyId: NotRequired[str]
-    lakehouseRegistrationStatus: NotRequired[str]
-    logExports: NotRequired[list[LogExportType]]
-    namespaceArn: NotRequired[str]
-    namespaceId: NotRequired[str]
-    namespaceName: NotRequired[str]
-    status: NotRequired[NamespaceStatusType]
-
-
-class NetworkInterfaceTypeDef(TypedDict):
-    availabilityZone: NotRequired[str]
-    ipv6Address: NotRequired[str]
-    networkInterfaceId: NotRequired[str]
-    privateIpAddress: NotRequired[str]
-    subnetId: NotRequired[str]
-
-
-class PerformanceTargetTypeDef(TypedDict):
-    level: NotRequired[int]
-    status: NotRequired[PerformanceTargetStatusType]
-
-
 class PutResourcePolicyRequestTypeDef(TypedDict):
     policy: str
     resourceArn: str
@@ -854,39 +1044,6 @@ class PutResourcePolicyRequestTypeDef(TypedDict):
 class PutResourcePolicyResponseTypeDef(TypedDict):
     resourcePolicy: NotRequired[ResourcePolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecoveryPointTypeDef(TypedDict):
-    namespaceArn: NotRequired[str]
-    namespaceName: NotRequired[str]
-    recoveryPointCreateTime: NotRequired[datetime]
-    recoveryPointId: NotRequired[str]
-    totalSizeInMegaBytes: NotRequired[float]
-    workgroupName: NotRequired[str]
-
-
-class ReservationOfferingTypeDef(TypedDict):
-    currencyCode: NotRequired[str]
-    duration: NotRequired[int]
-    hourlyCharge: NotRequired[float]
-    offeringId: NotRequired[str]
-    offeringType: NotRequired[OfferingTypeType]
-    upfrontCharge: NotRequired[float]
-
-
-class ReservationTypeDef(TypedDict):
-    capacity: NotRequired[int]
-    endDate: NotRequired[datetime]
-    offering: NotRequired[ReservationOfferingTypeDef]
-    reservationArn: NotRequired[str]
-    reservationId: NotRequired[str]
-    startDate: NotRequired[datetime]
-    status: NotRequired[str]
-
-
-class ResourcePolicyTypeDef(TypedDict):
-    policy: NotRequired[str]
-    resourceArn: NotRequired[str]
 
 
 class RestoreFromRecoveryPointRequestTypeDef(TypedDict):
@@ -954,94 +1111,6 @@ class RestoreTableFromSnapshotResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ScheduleOutputTypeDef(TypedDict):
-    at: NotRequired[datetime]
-    cron: NotRequired[str]
-
-
-class ScheduleTypeDef(TypedDict):
-    at: NotRequired[ReadOnly[datetime | str]]
-    cron: NotRequired[str]
-
-
-class ScheduledActionAssociationTypeDef(TypedDict):
-    namespaceName: NotRequired[str]
-    scheduledActionName: NotRequired[str]
-
-
-class ScheduledActionResponseTypeDef(TypedDict):
-    endTime: NotRequired[datetime]
-    namespaceName: NotRequired[str]
-    nextInvocations: NotRequired[list[datetime]]
-    roleArn: NotRequired[str]
-    schedule: NotRequired[ScheduleOutputTypeDef]
-    scheduledActionDescription: NotRequired[str]
-    scheduledActionName: NotRequired[str]
-    scheduledActionUuid: NotRequired[str]
-    startTime: NotRequired[datetime]
-    state: NotRequired[StateType]
-    targetAction: NotRequired[TargetActionOutputTypeDef]
-
-
-class ServerlessTrackTypeDef(TypedDict):
-    trackName: NotRequired[str]
-    updateTargets: NotRequired[list[UpdateTargetTypeDef]]
-    workgroupVersion: NotRequired[str]
-
-
-class SnapshotCopyConfigurationTypeDef(TypedDict):
-    destinationKmsKeyId: NotRequired[str]
-    destinationRegion: NotRequired[str]
-    namespaceName: NotRequired[str]
-    snapshotCopyConfigurationArn: NotRequired[str]
-    snapshotCopyConfigurationId: NotRequired[str]
-    snapshotRetentionPeriod: NotRequired[int]
-
-
-class SnapshotTypeDef(TypedDict):
-    accountsWithProvisionedRestoreAccess: NotRequired[list[str]]
-    accountsWithRestoreAccess: NotRequired[list[str]]
-    actualIncrementalBackupSizeInMegaBytes: NotRequired[float]
-    adminPasswordSecretArn: NotRequired[str]
-    adminPasswordSecretKmsKeyId: NotRequired[str]
-    adminUsername: NotRequired[str]
-    backupProgressInMegaBytes: NotRequired[float]
-    currentBackupRateInMegaBytesPerSecond: NotRequired[float]
-    elapsedTimeInSeconds: NotRequired[int]
-    estimatedSecondsToCompletion: NotRequired[int]
-    kmsKeyId: NotRequired[str]
-    namespaceArn: NotRequired[str]
-    namespaceName: NotRequired[str]
-    ownerAccount: NotRequired[str]
-    snapshotArn: NotRequired[str]
-    snapshotCreateTime: NotRequired[datetime]
-    snapshotName: NotRequired[str]
-    snapshotRemainingDays: NotRequired[int]
-    snapshotRetentionPeriod: NotRequired[int]
-    snapshotRetentionStartTime: NotRequired[datetime]
-    status: NotRequired[SnapshotStatusType]
-    totalBackupSizeInMegaBytes: NotRequired[float]
-
-
-class TableRestoreStatusTypeDef(TypedDict):
-    message: NotRequired[str]
-    namespaceName: NotRequired[str]
-    newTableName: NotRequired[str]
-    progressInMegaBytes: NotRequired[int]
-    recoveryPointId: NotRequired[str]
-    requestTime: NotRequired[datetime]
-    snapshotName: NotRequired[str]
-    sourceDatabaseName: NotRequired[str]
-    sourceSchemaName: NotRequired[str]
-    sourceTableName: NotRequired[str]
-    status: NotRequired[str]
-    tableRestoreRequestId: NotRequired[str]
-    targetDatabaseName: NotRequired[str]
-    targetSchemaName: NotRequired[str]
-    totalDataInMegaBytes: NotRequired[int]
-    workgroupName: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Sequence[TagTypeDef]]
@@ -1049,19 +1118,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class TargetActionOutputTypeDef(TypedDict):
-    createSnapshot: NotRequired[CreateSnapshotScheduleActionParametersOutputTypeDef]
-
-
-class TargetActionTypeDef(TypedDict):
-    createSnapshot: NotRequired[ReadOnly[CreateSnapshotScheduleActionParametersTypeDef]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1167,11 +1223,6 @@ class UpdateSnapshotResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateTargetTypeDef(TypedDict):
-    trackName: NotRequired[str]
-    workgroupVersion: NotRequired[str]
-
-
 class UpdateUsageLimitRequestTypeDef(TypedDict):
     amount: NotRequired[int]
     breachAction: NotRequired[UsageLimitBreachActionType]
@@ -1202,53 +1253,3 @@ class UpdateWorkgroupRequestTypeDef(TypedDict):
 class UpdateWorkgroupResponseTypeDef(TypedDict):
     workgroup: WorkgroupTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UsageLimitTypeDef(TypedDict):
-    amount: NotRequired[int]
-    breachAction: NotRequired[UsageLimitBreachActionType]
-    period: NotRequired[UsageLimitPeriodType]
-    resourceArn: NotRequired[str]
-    usageLimitArn: NotRequired[str]
-    usageLimitId: NotRequired[str]
-    usageType: NotRequired[UsageLimitUsageTypeType]
-
-
-class VpcEndpointTypeDef(TypedDict):
-    networkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
-    vpcEndpointId: NotRequired[str]
-    vpcId: NotRequired[str]
-
-
-class VpcSecurityGroupMembershipTypeDef(TypedDict):
-    status: NotRequired[str]
-    vpcSecurityGroupId: NotRequired[str]
-
-
-class WorkgroupTypeDef(TypedDict):
-    baseCapacity: NotRequired[int]
-    configParameters: NotRequired[list[ConfigParameterTypeDef]]
-    creationDate: NotRequired[datetime]
-    crossAccountVpcs: NotRequired[list[str]]
-    customDomainCertificateArn: NotRequired[str]
-    customDomainCertificateExpiryTime: NotRequired[datetime]
-    customDomainName: NotRequired[str]
-    endpoint: NotRequired[EndpointTypeDef]
-    enhancedVpcRouting: NotRequired[bool]
-    extraComputeForAutomaticOptimization: NotRequired[bool]
-    ipAddressType: NotRequired[str]
-    maxCapacity: NotRequired[int]
-    namespaceName: NotRequired[str]
-    patchVersion: NotRequired[str]
-    pendingTrackName: NotRequired[str]
-    port: NotRequired[int]
-    pricePerformanceTarget: NotRequired[PerformanceTargetTypeDef]
-    publiclyAccessible: NotRequired[bool]
-    securityGroupIds: NotRequired[list[str]]
-    status: NotRequired[WorkgroupStatusType]
-    subnetIds: NotRequired[list[str]]
-    trackName: NotRequired[str]
-    workgroupArn: NotRequired[str]
-    workgroupId: NotRequired[str]
-    workgroupName: NotRequired[str]
-    workgroupVersion: NotRequired[str]

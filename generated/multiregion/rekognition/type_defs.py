@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -66,321 +66,332 @@ from .literals import (
     VideoJobStatusType,
 )
 
-__all__ = [
-    "AgeRangeTypeDef",
-    "AssetTypeDef",
-    "AssociateFacesRequestTypeDef",
-    "AssociateFacesResponseTypeDef",
-    "AssociatedFaceTypeDef",
-    "AudioMetadataTypeDef",
-    "AuditImageTypeDef",
-    "BeardTypeDef",
-    "BlackFrameTypeDef",
-    "BoundingBoxTypeDef",
-    "CelebrityDetailTypeDef",
-    "CelebrityRecognitionTypeDef",
-    "CelebrityTypeDef",
-    "ChallengePreferenceTypeDef",
-    "ChallengeTypeDef",
-    "CompareFacesMatchTypeDef",
-    "CompareFacesRequestTypeDef",
-    "CompareFacesResponseTypeDef",
-    "ComparedFaceTypeDef",
-    "ComparedSourceImageFaceTypeDef",
-    "ConnectedHomeSettingsForUpdateTypeDef",
-    "ConnectedHomeSettingsOutputTypeDef",
-    "ConnectedHomeSettingsTypeDef",
-    "ContentModerationDetectionTypeDef",
-    "ContentTypeTypeDef",
-    "CopyProjectVersionRequestTypeDef",
-    "CopyProjectVersionResponseTypeDef",
-    "CoversBodyPartTypeDef",
-    "CreateCollectionRequestTypeDef",
-    "CreateCollectionResponseTypeDef",
-    "CreateDatasetRequestTypeDef",
-    "CreateDatasetResponseTypeDef",
-    "CreateFaceLivenessSessionRequestSettingsTypeDef",
-    "CreateFaceLivenessSessionRequestTypeDef",
-    "CreateFaceLivenessSessionResponseTypeDef",
-    "CreateProjectRequestTypeDef",
-    "CreateProjectResponseTypeDef",
-    "CreateProjectVersionRequestTypeDef",
-    "CreateProjectVersionResponseTypeDef",
-    "CreateStreamProcessorRequestTypeDef",
-    "CreateStreamProcessorResponseTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "CustomLabelTypeDef",
-    "CustomizationFeatureConfigTypeDef",
-    "CustomizationFeatureContentModerationConfigTypeDef",
-    "DatasetChangesTypeDef",
-    "DatasetDescriptionTypeDef",
-    "DatasetLabelDescriptionTypeDef",
-    "DatasetLabelStatsTypeDef",
-    "DatasetMetadataTypeDef",
-    "DatasetSourceTypeDef",
-    "DatasetStatsTypeDef",
-    "DeleteCollectionRequestTypeDef",
-    "DeleteCollectionResponseTypeDef",
-    "DeleteDatasetRequestTypeDef",
-    "DeleteDatasetResponseTypeDef",
-    "DeleteFacesRequestTypeDef",
-    "DeleteFacesResponseTypeDef",
-    "DeleteProjectPolicyRequestTypeDef",
-    "DeleteProjectPolicyResponseTypeDef",
-    "DeleteProjectRequestTypeDef",
-    "DeleteProjectResponseTypeDef",
-    "DeleteProjectVersionRequestTypeDef",
-    "DeleteProjectVersionResponseTypeDef",
-    "DeleteStreamProcessorRequestTypeDef",
-    "DeleteStreamProcessorResponseTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteUserResponseTypeDef",
-    "DescribeCollectionRequestTypeDef",
-    "DescribeCollectionResponseTypeDef",
-    "DescribeDatasetRequestTypeDef",
-    "DescribeDatasetResponseTypeDef",
-    "DescribeProjectVersionsRequestTypeDef",
-    "DescribeProjectVersionsResponseTypeDef",
-    "DescribeProjectsRequestTypeDef",
-    "DescribeProjectsResponseTypeDef",
-    "DescribeStreamProcessorRequestTypeDef",
-    "DescribeStreamProcessorResponseTypeDef",
-    "DetectCustomLabelsRequestTypeDef",
-    "DetectCustomLabelsResponseTypeDef",
-    "DetectFacesRequestTypeDef",
-    "DetectFacesResponseTypeDef",
-    "DetectLabelsImageBackgroundTypeDef",
-    "DetectLabelsImageForegroundTypeDef",
-    "DetectLabelsImagePropertiesSettingsTypeDef",
-    "DetectLabelsImagePropertiesTypeDef",
-    "DetectLabelsImageQualityTypeDef",
-    "DetectLabelsRequestTypeDef",
-    "DetectLabelsResponseTypeDef",
-    "DetectLabelsSettingsTypeDef",
-    "DetectModerationLabelsRequestTypeDef",
-    "DetectModerationLabelsResponseTypeDef",
-    "DetectProtectiveEquipmentRequestTypeDef",
-    "DetectProtectiveEquipmentResponseTypeDef",
-    "DetectTextFiltersTypeDef",
-    "DetectTextRequestTypeDef",
-    "DetectTextResponseTypeDef",
-    "DetectionFilterTypeDef",
-    "DisassociateFacesRequestTypeDef",
-    "DisassociateFacesResponseTypeDef",
-    "DisassociatedFaceTypeDef",
-    "DistributeDatasetEntriesRequestTypeDef",
-    "DistributeDatasetEntriesResponseTypeDef",
-    "DistributeDatasetTypeDef",
-    "DocumentOutputValue",
-    "DominantColorTypeDef",
-    "EmotionTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EquipmentDetectionTypeDef",
-    "EvaluationResultTypeDef",
-    "EyeDirectionTypeDef",
-    "EyeOpenTypeDef",
-    "EyeglassesTypeDef",
-    "FaceDetailTypeDef",
-    "FaceDetectionTypeDef",
-    "FaceMatchTypeDef",
-    "FaceOccludedTypeDef",
-    "FaceRecordTypeDef",
-    "FaceSearchSettingsTypeDef",
-    "FaceTypeDef",
-    "GenderTypeDef",
-    "GeneralLabelsSettingsTypeDef",
-    "GeometryTypeDef",
-    "GetCelebrityInfoRequestTypeDef",
-    "GetCelebrityInfoResponseTypeDef",
-    "GetCelebrityRecognitionRequestTypeDef",
-    "GetCelebrityRecognitionResponseTypeDef",
-    "GetContentModerationRequestMetadataTypeDef",
-    "GetContentModerationRequestTypeDef",
-    "GetContentModerationResponseTypeDef",
-    "GetFaceDetectionRequestTypeDef",
-    "GetFaceDetectionResponseTypeDef",
-    "GetFaceLivenessSessionResultsRequestTypeDef",
-    "GetFaceLivenessSessionResultsResponseTypeDef",
-    "GetFaceSearchRequestTypeDef",
-    "GetFaceSearchResponseTypeDef",
-    "GetLabelDetectionRequestMetadataTypeDef",
-    "GetLabelDetectionRequestTypeDef",
-    "GetLabelDetectionResponseTypeDef",
-    "GetMediaAnalysisJobRequestTypeDef",
-    "GetMediaAnalysisJobResponseTypeDef",
-    "GetPersonTrackingRequestTypeDef",
-    "GetPersonTrackingResponseTypeDef",
-    "GetSegmentDetectionRequestTypeDef",
-    "GetSegmentDetectionResponseTypeDef",
-    "GetTextDetectionRequestTypeDef",
-    "GetTextDetectionResponseTypeDef",
-    "GroundTruthManifestTypeDef",
-    "HumanLoopActivationOutputTypeDef",
-    "HumanLoopConfigTypeDef",
-    "HumanLoopDataAttributesTypeDef",
-    "ImageQualityTypeDef",
-    "ImageTypeDef",
-    "IndexFacesRequestTypeDef",
-    "IndexFacesResponseTypeDef",
-    "InstanceTypeDef",
-    "KinesisDataStreamTypeDef",
-    "KinesisVideoStreamStartSelectorTypeDef",
-    "KinesisVideoStreamTypeDef",
-    "KnownGenderTypeDef",
-    "LabelAliasTypeDef",
-    "LabelCategoryTypeDef",
-    "LabelDetectionSettingsTypeDef",
-    "LabelDetectionTypeDef",
-    "LabelTypeDef",
-    "LandmarkTypeDef",
-    "ListCollectionsRequestTypeDef",
-    "ListCollectionsResponseTypeDef",
-    "ListDatasetEntriesRequestTypeDef",
-    "ListDatasetEntriesResponseTypeDef",
-    "ListDatasetLabelsRequestTypeDef",
-    "ListDatasetLabelsResponseTypeDef",
-    "ListFacesRequestTypeDef",
-    "ListFacesResponseTypeDef",
-    "ListMediaAnalysisJobsRequestTypeDef",
-    "ListMediaAnalysisJobsResponseTypeDef",
-    "ListProjectPoliciesRequestTypeDef",
-    "ListProjectPoliciesResponseTypeDef",
-    "ListStreamProcessorsRequestTypeDef",
-    "ListStreamProcessorsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "LivenessOutputConfigTypeDef",
-    "MatchedUserTypeDef",
-    "MediaAnalysisDetectModerationLabelsConfigTypeDef",
-    "MediaAnalysisInputTypeDef",
-    "MediaAnalysisJobDescriptionTypeDef",
-    "MediaAnalysisJobFailureDetailsTypeDef",
-    "MediaAnalysisManifestSummaryTypeDef",
-    "MediaAnalysisModelVersionsTypeDef",
-    "MediaAnalysisOperationsConfigTypeDef",
-    "MediaAnalysisOutputConfigTypeDef",
-    "MediaAnalysisResultsTypeDef",
-    "ModerationLabelTypeDef",
-    "MouthOpenTypeDef",
-    "MustacheTypeDef",
-    "NotificationChannelTypeDef",
-    "OutputConfigTypeDef",
-    "ParentTypeDef",
-    "PersonDetailTypeDef",
-    "PersonDetectionTypeDef",
-    "PersonMatchTypeDef",
-    "PointTypeDef",
-    "PoseTypeDef",
-    "ProjectDescriptionTypeDef",
-    "ProjectPolicyTypeDef",
-    "ProjectVersionDescriptionTypeDef",
-    "ProtectiveEquipmentBodyPartTypeDef",
-    "ProtectiveEquipmentPersonTypeDef",
-    "ProtectiveEquipmentSummarizationAttributesTypeDef",
-    "ProtectiveEquipmentSummaryTypeDef",
-    "PutProjectPolicyRequestTypeDef",
-    "PutProjectPolicyResponseTypeDef",
-    "RecognizeCelebritiesRequestTypeDef",
-    "RecognizeCelebritiesResponseTypeDef",
-    "RegionOfInterestOutputTypeDef",
-    "RegionOfInterestTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DestinationTypeDef",
-    "S3ObjectTypeDef",
-    "SearchFacesByImageRequestTypeDef",
-    "SearchFacesByImageResponseTypeDef",
-    "SearchFacesRequestTypeDef",
-    "SearchFacesResponseTypeDef",
-    "SearchUsersByImageRequestTypeDef",
-    "SearchUsersByImageResponseTypeDef",
-    "SearchUsersRequestTypeDef",
-    "SearchUsersResponseTypeDef",
-    "SearchedFaceDetailsTypeDef",
-    "SearchedFaceTypeDef",
-    "SearchedUserTypeDef",
-    "SegmentDetectionTypeDef",
-    "SegmentTypeInfoTypeDef",
-    "ShotSegmentTypeDef",
-    "SmileTypeDef",
-    "StartCelebrityRecognitionRequestTypeDef",
-    "StartCelebrityRecognitionResponseTypeDef",
-    "StartContentModerationRequestTypeDef",
-    "StartContentModerationResponseTypeDef",
-    "StartFaceDetectionRequestTypeDef",
-    "StartFaceDetectionResponseTypeDef",
-    "StartFaceSearchRequestTypeDef",
-    "StartFaceSearchResponseTypeDef",
-    "StartLabelDetectionRequestTypeDef",
-    "StartLabelDetectionResponseTypeDef",
-    "StartMediaAnalysisJobRequestTypeDef",
-    "StartMediaAnalysisJobResponseTypeDef",
-    "StartPersonTrackingRequestTypeDef",
-    "StartPersonTrackingResponseTypeDef",
-    "StartProjectVersionRequestTypeDef",
-    "StartProjectVersionResponseTypeDef",
-    "StartSegmentDetectionFiltersTypeDef",
-    "StartSegmentDetectionRequestTypeDef",
-    "StartSegmentDetectionResponseTypeDef",
-    "StartShotDetectionFilterTypeDef",
-    "StartStreamProcessorRequestTypeDef",
-    "StartStreamProcessorResponseTypeDef",
-    "StartTechnicalCueDetectionFilterTypeDef",
-    "StartTextDetectionFiltersTypeDef",
-    "StartTextDetectionRequestTypeDef",
-    "StartTextDetectionResponseTypeDef",
-    "StopProjectVersionRequestTypeDef",
-    "StopProjectVersionResponseTypeDef",
-    "StopStreamProcessorRequestTypeDef",
-    "StopStreamProcessorResponseTypeDef",
-    "StreamProcessingStartSelectorTypeDef",
-    "StreamProcessingStopSelectorTypeDef",
-    "StreamProcessorDataSharingPreferenceTypeDef",
-    "StreamProcessorInputTypeDef",
-    "StreamProcessorNotificationChannelTypeDef",
-    "StreamProcessorOutputTypeDef",
-    "StreamProcessorSettingsForUpdateTypeDef",
-    "StreamProcessorSettingsOutputTypeDef",
-    "StreamProcessorSettingsTypeDef",
-    "StreamProcessorTypeDef",
-    "SummaryTypeDef",
-    "SunglassesTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TechnicalCueSegmentTypeDef",
-    "TestingDataOutputTypeDef",
-    "TestingDataResultTypeDef",
-    "TestingDataTypeDef",
-    "TextDetectionResultTypeDef",
-    "TextDetectionTypeDef",
-    "TrainingDataOutputTypeDef",
-    "TrainingDataResultTypeDef",
-    "TrainingDataTypeDef",
-    "UnindexedFaceTypeDef",
-    "UnsearchedFaceTypeDef",
-    "UnsuccessfulFaceAssociationTypeDef",
-    "UnsuccessfulFaceDeletionTypeDef",
-    "UnsuccessfulFaceDisassociationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDatasetEntriesRequestTypeDef",
-    "UpdateDatasetEntriesResponseTypeDef",
-    "UpdateStreamProcessorRequestTypeDef",
-    "UpdateStreamProcessorResponseTypeDef",
-    "UserMatchTypeDef",
-    "UserTypeDef",
-    "ValidationDataTypeDef",
-    "VersionsTypeDef",
-    "VideoMetadataTypeDef",
-    "VideoTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AgeRangeTypeDef",
+        "AssetTypeDef",
+        "AssociateFacesRequestTypeDef",
+        "AssociateFacesResponseTypeDef",
+        "AssociatedFaceTypeDef",
+        "AudioMetadataTypeDef",
+        "AuditImageTypeDef",
+        "BeardTypeDef",
+        "BlackFrameTypeDef",
+        "BoundingBoxTypeDef",
+        "CelebrityDetailTypeDef",
+        "CelebrityRecognitionTypeDef",
+        "CelebrityTypeDef",
+        "ChallengePreferenceTypeDef",
+        "ChallengeTypeDef",
+        "CompareFacesMatchTypeDef",
+        "CompareFacesRequestTypeDef",
+        "CompareFacesResponseTypeDef",
+        "ComparedFaceTypeDef",
+        "ComparedSourceImageFaceTypeDef",
+        "ConnectedHomeSettingsForUpdateTypeDef",
+        "ConnectedHomeSettingsOutputTypeDef",
+        "ConnectedHomeSettingsTypeDef",
+        "ContentModerationDetectionTypeDef",
+        "ContentTypeTypeDef",
+        "CopyProjectVersionRequestTypeDef",
+        "CopyProjectVersionResponseTypeDef",
+        "CoversBodyPartTypeDef",
+        "CreateCollectionRequestTypeDef",
+        "CreateCollectionResponseTypeDef",
+        "CreateDatasetRequestTypeDef",
+        "CreateDatasetResponseTypeDef",
+        "CreateFaceLivenessSessionRequestSettingsTypeDef",
+        "CreateFaceLivenessSessionRequestTypeDef",
+        "CreateFaceLivenessSessionResponseTypeDef",
+        "CreateProjectRequestTypeDef",
+        "CreateProjectResponseTypeDef",
+        "CreateProjectVersionRequestTypeDef",
+        "CreateProjectVersionResponseTypeDef",
+        "CreateStreamProcessorRequestTypeDef",
+        "CreateStreamProcessorResponseTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "CustomLabelTypeDef",
+        "CustomizationFeatureConfigTypeDef",
+        "CustomizationFeatureContentModerationConfigTypeDef",
+        "DatasetChangesTypeDef",
+        "DatasetDescriptionTypeDef",
+        "DatasetLabelDescriptionTypeDef",
+        "DatasetLabelStatsTypeDef",
+        "DatasetMetadataTypeDef",
+        "DatasetSourceTypeDef",
+        "DatasetStatsTypeDef",
+        "DeleteCollectionRequestTypeDef",
+        "DeleteCollectionResponseTypeDef",
+        "DeleteDatasetRequestTypeDef",
+        "DeleteDatasetResponseTypeDef",
+        "DeleteFacesRequestTypeDef",
+        "DeleteFacesResponseTypeDef",
+        "DeleteProjectPolicyRequestTypeDef",
+        "DeleteProjectPolicyResponseTypeDef",
+        "DeleteProjectRequestTypeDef",
+        "DeleteProjectResponseTypeDef",
+        "DeleteProjectVersionRequestTypeDef",
+        "DeleteProjectVersionResponseTypeDef",
+        "DeleteStreamProcessorRequestTypeDef",
+        "DeleteStreamProcessorResponseTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteUserResponseTypeDef",
+        "DescribeCollectionRequestTypeDef",
+        "DescribeCollectionResponseTypeDef",
+        "DescribeDatasetRequestTypeDef",
+        "DescribeDatasetResponseTypeDef",
+        "DescribeProjectVersionsRequestTypeDef",
+        "DescribeProjectVersionsResponseTypeDef",
+        "DescribeProjectsRequestTypeDef",
+        "DescribeProjectsResponseTypeDef",
+        "DescribeStreamProcessorRequestTypeDef",
+        "DescribeStreamProcessorResponseTypeDef",
+        "DetectCustomLabelsRequestTypeDef",
+        "DetectCustomLabelsResponseTypeDef",
+        "DetectFacesRequestTypeDef",
+        "DetectFacesResponseTypeDef",
+        "DetectLabelsImageBackgroundTypeDef",
+        "DetectLabelsImageForegroundTypeDef",
+        "DetectLabelsImagePropertiesSettingsTypeDef",
+        "DetectLabelsImagePropertiesTypeDef",
+        "DetectLabelsImageQualityTypeDef",
+        "DetectLabelsRequestTypeDef",
+        "DetectLabelsResponseTypeDef",
+        "DetectLabelsSettingsTypeDef",
+        "DetectModerationLabelsRequestTypeDef",
+        "DetectModerationLabelsResponseTypeDef",
+        "DetectProtectiveEquipmentRequestTypeDef",
+        "DetectProtectiveEquipmentResponseTypeDef",
+        "DetectTextFiltersTypeDef",
+        "DetectTextRequestTypeDef",
+        "DetectTextResponseTypeDef",
+        "DetectionFilterTypeDef",
+        "DisassociateFacesRequestTypeDef",
+        "DisassociateFacesResponseTypeDef",
+        "DisassociatedFaceTypeDef",
+        "DistributeDatasetEntriesRequestTypeDef",
+        "DistributeDatasetEntriesResponseTypeDef",
+        "DistributeDatasetTypeDef",
+        "DocumentOutputValue",
+        "DominantColorTypeDef",
+        "EmotionTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EquipmentDetectionTypeDef",
+        "EvaluationResultTypeDef",
+        "EyeDirectionTypeDef",
+        "EyeOpenTypeDef",
+        "EyeglassesTypeDef",
+        "FaceDetailTypeDef",
+        "FaceDetectionTypeDef",
+        "FaceMatchTypeDef",
+        "FaceOccludedTypeDef",
+        "FaceRecordTypeDef",
+        "FaceSearchSettingsTypeDef",
+        "FaceTypeDef",
+        "GenderTypeDef",
+        "GeneralLabelsSettingsTypeDef",
+        "GeometryTypeDef",
+        "GetCelebrityInfoRequestTypeDef",
+        "GetCelebrityInfoResponseTypeDef",
+        "GetCelebrityRecognitionRequestTypeDef",
+        "GetCelebrityRecognitionResponseTypeDef",
+        "GetContentModerationRequestMetadataTypeDef",
+        "GetContentModerationRequestTypeDef",
+        "GetContentModerationResponseTypeDef",
+        "GetFaceDetectionRequestTypeDef",
+        "GetFaceDetectionResponseTypeDef",
+        "GetFaceLivenessSessionResultsRequestTypeDef",
+        "GetFaceLivenessSessionResultsResponseTypeDef",
+        "GetFaceSearchRequestTypeDef",
+        "GetFaceSearchResponseTypeDef",
+        "GetLabelDetectionRequestMetadataTypeDef",
+        "GetLabelDetectionRequestTypeDef",
+        "GetLabelDetectionResponseTypeDef",
+        "GetMediaAnalysisJobRequestTypeDef",
+        "GetMediaAnalysisJobResponseTypeDef",
+        "GetPersonTrackingRequestTypeDef",
+        "GetPersonTrackingResponseTypeDef",
+        "GetSegmentDetectionRequestTypeDef",
+        "GetSegmentDetectionResponseTypeDef",
+        "GetTextDetectionRequestTypeDef",
+        "GetTextDetectionResponseTypeDef",
+        "GroundTruthManifestTypeDef",
+        "HumanLoopActivationOutputTypeDef",
+        "HumanLoopConfigTypeDef",
+        "HumanLoopDataAttributesTypeDef",
+        "ImageQualityTypeDef",
+        "ImageTypeDef",
+        "IndexFacesRequestTypeDef",
+        "IndexFacesResponseTypeDef",
+        "InstanceTypeDef",
+        "KinesisDataStreamTypeDef",
+        "KinesisVideoStreamStartSelectorTypeDef",
+        "KinesisVideoStreamTypeDef",
+        "KnownGenderTypeDef",
+        "LabelAliasTypeDef",
+        "LabelCategoryTypeDef",
+        "LabelDetectionSettingsTypeDef",
+        "LabelDetectionTypeDef",
+        "LabelTypeDef",
+        "LandmarkTypeDef",
+        "ListCollectionsRequestTypeDef",
+        "ListCollectionsResponseTypeDef",
+        "ListDatasetEntriesRequestTypeDef",
+        "ListDatasetEntriesResponseTypeDef",
+        "ListDatasetLabelsRequestTypeDef",
+        "ListDatasetLabelsResponseTypeDef",
+        "ListFacesRequestTypeDef",
+        "ListFacesResponseTypeDef",
+        "ListMediaAnalysisJobsRequestTypeDef",
+        "ListMediaAnalysisJobsResponseTypeDef",
+        "ListProjectPoliciesRequestTypeDef",
+        "ListProjectPoliciesResponseTypeDef",
+        "ListStreamProcessorsRequestTypeDef",
+        "ListStreamProcessorsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "LivenessOutputConfigTypeDef",
+        "MatchedUserTypeDef",
+        "MediaAnalysisDetectModerationLabelsConfigTypeDef",
+        "MediaAnalysisInputTypeDef",
+        "MediaAnalysisJobDescriptionTypeDef",
+        "MediaAnalysisJobFailureDetailsTypeDef",
+        "MediaAnalysisManifestSummaryTypeDef",
+        "MediaAnalysisModelVersionsTypeDef",
+        "MediaAnalysisOperationsConfigTypeDef",
+        "MediaAnalysisOutputConfigTypeDef",
+        "MediaAnalysisResultsTypeDef",
+        "ModerationLabelTypeDef",
+        "MouthOpenTypeDef",
+        "MustacheTypeDef",
+        "NotificationChannelTypeDef",
+        "OutputConfigTypeDef",
+        "ParentTypeDef",
+        "PersonDetailTypeDef",
+        "PersonDetectionTypeDef",
+        "PersonMatchTypeDef",
+        "PointTypeDef",
+        "PoseTypeDef",
+        "ProjectDescriptionTypeDef",
+        "ProjectPolicyTypeDef",
+        "ProjectVersionDescriptionTypeDef",
+        "ProtectiveEquipmentBodyPartTypeDef",
+        "ProtectiveEquipmentPersonTypeDef",
+        "ProtectiveEquipmentSummarizationAttributesTypeDef",
+        "ProtectiveEquipmentSummaryTypeDef",
+        "PutProjectPolicyRequestTypeDef",
+        "PutProjectPolicyResponseTypeDef",
+        "RecognizeCelebritiesRequestTypeDef",
+        "RecognizeCelebritiesResponseTypeDef",
+        "RegionOfInterestOutputTypeDef",
+        "RegionOfInterestTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DestinationTypeDef",
+        "S3ObjectTypeDef",
+        "SearchFacesByImageRequestTypeDef",
+        "SearchFacesByImageResponseTypeDef",
+        "SearchFacesRequestTypeDef",
+        "SearchFacesResponseTypeDef",
+        "SearchUsersByImageRequestTypeDef",
+        "SearchUsersByImageResponseTypeDef",
+        "SearchUsersRequestTypeDef",
+        "SearchUsersResponseTypeDef",
+        "SearchedFaceDetailsTypeDef",
+        "SearchedFaceTypeDef",
+        "SearchedUserTypeDef",
+        "SegmentDetectionTypeDef",
+        "SegmentTypeInfoTypeDef",
+        "ShotSegmentTypeDef",
+        "SmileTypeDef",
+        "StartCelebrityRecognitionRequestTypeDef",
+        "StartCelebrityRecognitionResponseTypeDef",
+        "StartContentModerationRequestTypeDef",
+        "StartContentModerationResponseTypeDef",
+        "StartFaceDetectionRequestTypeDef",
+        "StartFaceDetectionResponseTypeDef",
+        "StartFaceSearchRequestTypeDef",
+        "StartFaceSearchResponseTypeDef",
+        "StartLabelDetectionRequestTypeDef",
+        "StartLabelDetectionResponseTypeDef",
+        "StartMediaAnalysisJobRequestTypeDef",
+        "StartMediaAnalysisJobResponseTypeDef",
+        "StartPersonTrackingRequestTypeDef",
+        "StartPersonTrackingResponseTypeDef",
+        "StartProjectVersionRequestTypeDef",
+        "StartProjectVersionResponseTypeDef",
+        "StartSegmentDetectionFiltersTypeDef",
+        "StartSegmentDetectionRequestTypeDef",
+        "StartSegmentDetectionResponseTypeDef",
+        "StartShotDetectionFilterTypeDef",
+        "StartStreamProcessorRequestTypeDef",
+        "StartStreamProcessorResponseTypeDef",
+        "StartTechnicalCueDetectionFilterTypeDef",
+        "StartTextDetectionFiltersTypeDef",
+        "StartTextDetectionRequestTypeDef",
+        "StartTextDetectionResponseTypeDef",
+        "StopProjectVersionRequestTypeDef",
+        "StopProjectVersionResponseTypeDef",
+        "StopStreamProcessorRequestTypeDef",
+        "StopStreamProcessorResponseTypeDef",
+        "StreamProcessingStartSelectorTypeDef",
+        "StreamProcessingStopSelectorTypeDef",
+        "StreamProcessorDataSharingPreferenceTypeDef",
+        "StreamProcessorInputTypeDef",
+        "StreamProcessorNotificationChannelTypeDef",
+        "StreamProcessorOutputTypeDef",
+        "StreamProcessorSettingsForUpdateTypeDef",
+        "StreamProcessorSettingsOutputTypeDef",
+        "StreamProcessorSettingsTypeDef",
+        "StreamProcessorTypeDef",
+        "SummaryTypeDef",
+        "SunglassesTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TechnicalCueSegmentTypeDef",
+        "TestingDataOutputTypeDef",
+        "TestingDataResultTypeDef",
+        "TestingDataTypeDef",
+        "TextDetectionResultTypeDef",
+        "TextDetectionTypeDef",
+        "TrainingDataOutputTypeDef",
+        "TrainingDataResultTypeDef",
+        "TrainingDataTypeDef",
+        "UnindexedFaceTypeDef",
+        "UnsearchedFaceTypeDef",
+        "UnsuccessfulFaceAssociationTypeDef",
+        "UnsuccessfulFaceDeletionTypeDef",
+        "UnsuccessfulFaceDisassociationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDatasetEntriesRequestTypeDef",
+        "UpdateDatasetEntriesResponseTypeDef",
+        "UpdateStreamProcessorRequestTypeDef",
+        "UpdateStreamProcessorResponseTypeDef",
+        "UserMatchTypeDef",
+        "UserTypeDef",
+        "ValidationDataTypeDef",
+        "VersionsTypeDef",
+        "VideoMetadataTypeDef",
+        "VideoTypeDef",
+    ]
 
 
 class AgeRangeTypeDef(TypedDict):
     Low: NotRequired[int]
     High: NotRequired[int]
+
+
+class S3ObjectTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Name: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class GroundTruthManifestTypeDef(TypedDict):
+    S3Object: NotRequired[S3ObjectTypeDef]
 
 
 class AssetTypeDef(TypedDict):
@@ -395,6 +406,17 @@ class AssociateFacesRequestTypeDef(TypedDict):
     ClientRequestToken: NotRequired[str]
 
 
+class AssociatedFaceTypeDef(TypedDict):
+    FaceId: NotRequired[str]
+
+
+class UnsuccessfulFaceAssociationTypeDef(TypedDict):
+    FaceId: NotRequired[str]
+    UserId: NotRequired[str]
+    Confidence: NotRequired[float]
+    Reasons: NotRequired[list[UnsuccessfulFaceAssociationReasonType]]
+
+
 class AssociateFacesResponseTypeDef(TypedDict):
     AssociatedFaces: NotRequired[list[AssociatedFaceTypeDef]]
     UnsuccessfulFaceAssociations: NotRequired[list[UnsuccessfulFaceAssociationTypeDef]]
@@ -402,15 +424,18 @@ class AssociateFacesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AssociatedFaceTypeDef(TypedDict):
-    FaceId: NotRequired[str]
-
-
 class AudioMetadataTypeDef(TypedDict):
     Codec: NotRequired[str]
     DurationMillis: NotRequired[int]
     SampleRate: NotRequired[int]
     NumberOfChannels: NotRequired[int]
+
+
+class BoundingBoxTypeDef(TypedDict):
+    Width: NotRequired[float]
+    Height: NotRequired[float]
+    Left: NotRequired[float]
+    Top: NotRequired[float]
 
 
 class AuditImageTypeDef(TypedDict):
@@ -429,11 +454,96 @@ class BlackFrameTypeDef(TypedDict):
     MinCoveragePercentage: NotRequired[float]
 
 
-class BoundingBoxTypeDef(TypedDict):
-    Width: NotRequired[float]
-    Height: NotRequired[float]
-    Left: NotRequired[float]
-    Top: NotRequired[float]
+class EmotionTypeDef(TypedDict):
+    Type: NotRequired[EmotionNameType]
+    Confidence: NotRequired[float]
+
+
+class EyeDirectionTypeDef(TypedDict):
+    Yaw: NotRequired[float]
+    Pitch: NotRequired[float]
+    Confidence: NotRequired[float]
+
+
+class EyeOpenTypeDef(TypedDict):
+    Value: NotRequired[bool]
+    Confidence: NotRequired[float]
+
+
+class EyeglassesTypeDef(TypedDict):
+    Value: NotRequired[bool]
+    Confidence: NotRequired[float]
+
+
+class FaceOccludedTypeDef(TypedDict):
+    Value: NotRequired[bool]
+    Confidence: NotRequired[float]
+
+
+class GenderTypeDef(TypedDict):
+    Value: NotRequired[GenderTypeType]
+    Confidence: NotRequired[float]
+
+
+class ImageQualityTypeDef(TypedDict):
+    Brightness: NotRequired[float]
+    Sharpness: NotRequired[float]
+
+
+class LandmarkTypeDef(TypedDict):
+    Type: NotRequired[LandmarkTypeType]
+    X: NotRequired[float]
+    Y: NotRequired[float]
+
+
+class MouthOpenTypeDef(TypedDict):
+    Value: NotRequired[bool]
+    Confidence: NotRequired[float]
+
+
+class MustacheTypeDef(TypedDict):
+    Value: NotRequired[bool]
+    Confidence: NotRequired[float]
+
+
+class PoseTypeDef(TypedDict):
+    Roll: NotRequired[float]
+    Yaw: NotRequired[float]
+    Pitch: NotRequired[float]
+
+
+class SmileTypeDef(TypedDict):
+    Value: NotRequired[bool]
+    Confidence: NotRequired[float]
+
+
+class SunglassesTypeDef(TypedDict):
+    Value: NotRequired[bool]
+    Confidence: NotRequired[float]
+
+
+class FaceDetailTypeDef(TypedDict):
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    AgeRange: NotRequired[AgeRangeTypeDef]
+    Smile: NotRequired[SmileTypeDef]
+    Eyeglasses: NotRequired[EyeglassesTypeDef]
+    Sunglasses: NotRequired[SunglassesTypeDef]
+    Gender: NotRequired[GenderTypeDef]
+    Beard: NotRequired[BeardTypeDef]
+    Mustache: NotRequired[MustacheTypeDef]
+    EyesOpen: NotRequired[EyeOpenTypeDef]
+    MouthOpen: NotRequired[MouthOpenTypeDef]
+    Emotions: NotRequired[list[EmotionTypeDef]]
+    Landmarks: NotRequired[list[LandmarkTypeDef]]
+    Pose: NotRequired[PoseTypeDef]
+    Quality: NotRequired[ImageQualityTypeDef]
+    Confidence: NotRequired[float]
+    FaceOccluded: NotRequired[FaceOccludedTypeDef]
+    EyeDirection: NotRequired[EyeDirectionTypeDef]
+
+
+class KnownGenderTypeDef(TypedDict):
+    Type: NotRequired[KnownGenderTypeType]
 
 
 class CelebrityDetailTypeDef(TypedDict):
@@ -451,6 +561,16 @@ class CelebrityRecognitionTypeDef(TypedDict):
     Celebrity: NotRequired[CelebrityDetailTypeDef]
 
 
+class ComparedFaceTypeDef(TypedDict):
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    Confidence: NotRequired[float]
+    Landmarks: NotRequired[list[LandmarkTypeDef]]
+    Pose: NotRequired[PoseTypeDef]
+    Quality: NotRequired[ImageQualityTypeDef]
+    Emotions: NotRequired[list[EmotionTypeDef]]
+    Smile: NotRequired[SmileTypeDef]
+
+
 class CelebrityTypeDef(TypedDict):
     Urls: NotRequired[list[str]]
     Name: NotRequired[str]
@@ -458,6 +578,11 @@ class CelebrityTypeDef(TypedDict):
     Face: NotRequired[ComparedFaceTypeDef]
     MatchConfidence: NotRequired[float]
     KnownGender: NotRequired[KnownGenderTypeDef]
+
+
+class VersionsTypeDef(TypedDict):
+    Minimum: NotRequired[str]
+    Maximum: NotRequired[str]
 
 
 class ChallengePreferenceTypeDef(TypedDict):
@@ -475,11 +600,21 @@ class CompareFacesMatchTypeDef(TypedDict):
     Face: NotRequired[ComparedFaceTypeDef]
 
 
+class ImageTypeDef(TypedDict):
+    Bytes: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    S3Object: NotRequired[S3ObjectTypeDef]
+
+
 class CompareFacesRequestTypeDef(TypedDict):
     SourceImage: ReadOnly[ImageTypeDef]
     TargetImage: ReadOnly[ImageTypeDef]
     SimilarityThreshold: NotRequired[float]
     QualityFilter: NotRequired[QualityFilterType]
+
+
+class ComparedSourceImageFaceTypeDef(TypedDict):
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    Confidence: NotRequired[float]
 
 
 class CompareFacesResponseTypeDef(TypedDict):
@@ -489,21 +624,6 @@ class CompareFacesResponseTypeDef(TypedDict):
     SourceImageOrientationCorrection: NotRequired[OrientationCorrectionType]
     TargetImageOrientationCorrection: NotRequired[OrientationCorrectionType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ComparedFaceTypeDef(TypedDict):
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    Confidence: NotRequired[float]
-    Landmarks: NotRequired[list[LandmarkTypeDef]]
-    Pose: NotRequired[PoseTypeDef]
-    Quality: NotRequired[ImageQualityTypeDef]
-    Emotions: NotRequired[list[EmotionTypeDef]]
-    Smile: NotRequired[SmileTypeDef]
-
-
-class ComparedSourceImageFaceTypeDef(TypedDict):
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    Confidence: NotRequired[float]
 
 
 class ConnectedHomeSettingsForUpdateTypeDef(TypedDict):
@@ -521,6 +641,18 @@ class ConnectedHomeSettingsTypeDef(TypedDict):
     MinConfidence: NotRequired[float]
 
 
+class ContentTypeTypeDef(TypedDict):
+    Confidence: NotRequired[float]
+    Name: NotRequired[str]
+
+
+class ModerationLabelTypeDef(TypedDict):
+    Confidence: NotRequired[float]
+    Name: NotRequired[str]
+    ParentName: NotRequired[str]
+    TaxonomyLevel: NotRequired[int]
+
+
 class ContentModerationDetectionTypeDef(TypedDict):
     Timestamp: NotRequired[int]
     ModerationLabel: NotRequired[ModerationLabelTypeDef]
@@ -530,9 +662,9 @@ class ContentModerationDetectionTypeDef(TypedDict):
     ContentTypes: NotRequired[list[ContentTypeTypeDef]]
 
 
-class ContentTypeTypeDef(TypedDict):
-    Confidence: NotRequired[float]
-    Name: NotRequired[str]
+class OutputConfigTypeDef(TypedDict):
+    S3Bucket: NotRequired[str]
+    S3KeyPrefix: NotRequired[str]
 
 
 class CopyProjectVersionRequestTypeDef(TypedDict):
@@ -567,6 +699,11 @@ class CreateCollectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DatasetSourceTypeDef(TypedDict):
+    GroundTruthManifest: NotRequired[GroundTruthManifestTypeDef]
+    DatasetArn: NotRequired[str]
+
+
 class CreateDatasetRequestTypeDef(TypedDict):
     DatasetSource: NotRequired[DatasetSourceTypeDef]
     DatasetType: DatasetTypeType
@@ -577,6 +714,11 @@ class CreateDatasetRequestTypeDef(TypedDict):
 class CreateDatasetResponseTypeDef(TypedDict):
     DatasetArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LivenessOutputConfigTypeDef(TypedDict):
+    S3Bucket: str
+    S3KeyPrefix: NotRequired[str]
 
 
 class CreateFaceLivenessSessionRequestSettingsTypeDef(TypedDict):
@@ -608,6 +750,23 @@ class CreateProjectResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomizationFeatureContentModerationConfigTypeDef(TypedDict):
+    ConfidenceThreshold: NotRequired[float]
+
+
+class CustomizationFeatureConfigTypeDef(TypedDict):
+    ContentModeration: NotRequired[CustomizationFeatureContentModerationConfigTypeDef]
+
+
+class TestingDataTypeDef(TypedDict):
+    Assets: NotRequired[ReadOnly[Sequence[AssetTypeDef]]]
+    AutoCreate: NotRequired[bool]
+
+
+class TrainingDataTypeDef(TypedDict):
+    Assets: NotRequired[ReadOnly[Sequence[AssetTypeDef]]]
+
+
 class CreateProjectVersionRequestTypeDef(TypedDict):
     ProjectArn: str
     VersionName: str
@@ -623,6 +782,56 @@ class CreateProjectVersionRequestTypeDef(TypedDict):
 class CreateProjectVersionResponseTypeDef(TypedDict):
     ProjectVersionArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PointTypeDef(TypedDict):
+    X: NotRequired[float]
+    Y: NotRequired[float]
+
+
+class RegionOfInterestTypeDef(TypedDict):
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    Polygon: NotRequired[ReadOnly[Sequence[PointTypeDef]]]
+
+
+class StreamProcessorDataSharingPreferenceTypeDef(TypedDict):
+    OptIn: bool
+
+
+class KinesisVideoStreamTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class StreamProcessorInputTypeDef(TypedDict):
+    KinesisVideoStream: NotRequired[KinesisVideoStreamTypeDef]
+
+
+class StreamProcessorNotificationChannelTypeDef(TypedDict):
+    SNSTopicArn: str
+
+
+class KinesisDataStreamTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class S3DestinationTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    KeyPrefix: NotRequired[str]
+
+
+class StreamProcessorOutputTypeDef(TypedDict):
+    KinesisDataStream: NotRequired[KinesisDataStreamTypeDef]
+    S3Destination: NotRequired[S3DestinationTypeDef]
+
+
+class FaceSearchSettingsTypeDef(TypedDict):
+    CollectionId: NotRequired[str]
+    FaceMatchThreshold: NotRequired[float]
+
+
+class StreamProcessorSettingsTypeDef(TypedDict):
+    FaceSearch: NotRequired[FaceSearchSettingsTypeDef]
+    ConnectedHome: NotRequired[ReadOnly[ConnectedHomeSettingsTypeDef]]
 
 
 class CreateStreamProcessorRequestTypeDef(TypedDict):
@@ -653,22 +862,26 @@ class CreateUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GeometryTypeDef(TypedDict):
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    Polygon: NotRequired[list[PointTypeDef]]
+
+
 class CustomLabelTypeDef(TypedDict):
     Name: NotRequired[str]
     Confidence: NotRequired[float]
     Geometry: NotRequired[GeometryTypeDef]
 
 
-class CustomizationFeatureConfigTypeDef(TypedDict):
-    ContentModeration: NotRequired[CustomizationFeatureContentModerationConfigTypeDef]
-
-
-class CustomizationFeatureContentModerationConfigTypeDef(TypedDict):
-    ConfidenceThreshold: NotRequired[float]
-
-
 class DatasetChangesTypeDef(TypedDict):
     GroundTruth: ReadOnly[bytes | str | IO[Any]]
+
+
+class DatasetStatsTypeDef(TypedDict):
+    LabeledEntries: NotRequired[int]
+    TotalEntries: NotRequired[int]
+    TotalLabels: NotRequired[int]
+    ErrorEntries: NotRequired[int]
 
 
 class DatasetDescriptionTypeDef(TypedDict):
@@ -680,14 +893,14 @@ class DatasetDescriptionTypeDef(TypedDict):
     DatasetStats: NotRequired[DatasetStatsTypeDef]
 
 
-class DatasetLabelDescriptionTypeDef(TypedDict):
-    LabelName: NotRequired[str]
-    LabelStats: NotRequired[DatasetLabelStatsTypeDef]
-
-
 class DatasetLabelStatsTypeDef(TypedDict):
     EntryCount: NotRequired[int]
     BoundingBoxCount: NotRequired[int]
+
+
+class DatasetLabelDescriptionTypeDef(TypedDict):
+    LabelName: NotRequired[str]
+    LabelStats: NotRequired[DatasetLabelStatsTypeDef]
 
 
 class DatasetMetadataTypeDef(TypedDict):
@@ -697,18 +910,6 @@ class DatasetMetadataTypeDef(TypedDict):
     Status: NotRequired[DatasetStatusType]
     StatusMessage: NotRequired[str]
     StatusMessageCode: NotRequired[DatasetStatusMessageCodeType]
-
-
-class DatasetSourceTypeDef(TypedDict):
-    GroundTruthManifest: NotRequired[GroundTruthManifestTypeDef]
-    DatasetArn: NotRequired[str]
-
-
-class DatasetStatsTypeDef(TypedDict):
-    LabeledEntries: NotRequired[int]
-    TotalEntries: NotRequired[int]
-    TotalLabels: NotRequired[int]
-    ErrorEntries: NotRequired[int]
 
 
 class DeleteCollectionRequestTypeDef(TypedDict):
@@ -731,6 +932,12 @@ class DeleteDatasetResponseTypeDef(TypedDict):
 class DeleteFacesRequestTypeDef(TypedDict):
     CollectionId: str
     FaceIds: ReadOnly[Sequence[str]]
+
+
+class UnsuccessfulFaceDeletionTypeDef(TypedDict):
+    FaceId: NotRequired[str]
+    UserId: NotRequired[str]
+    Reasons: NotRequired[list[UnsuccessfulFaceDeletionReasonType]]
 
 
 class DeleteFacesResponseTypeDef(TypedDict):
@@ -814,6 +1021,62 @@ class DescribeProjectVersionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class SummaryTypeDef(TypedDict):
+    S3Object: NotRequired[S3ObjectTypeDef]
+
+
+class EvaluationResultTypeDef(TypedDict):
+    F1Score: NotRequired[float]
+    Summary: NotRequired[SummaryTypeDef]
+
+
+class TestingDataOutputTypeDef(TypedDict):
+    Assets: NotRequired[list[AssetTypeDef]]
+    AutoCreate: NotRequired[bool]
+
+
+class ValidationDataTypeDef(TypedDict):
+    Assets: NotRequired[list[AssetTypeDef]]
+
+
+class TestingDataResultTypeDef(TypedDict):
+    Input: NotRequired[TestingDataOutputTypeDef]
+    Output: NotRequired[TestingDataOutputTypeDef]
+    Validation: NotRequired[ValidationDataTypeDef]
+
+
+class TrainingDataOutputTypeDef(TypedDict):
+    Assets: NotRequired[list[AssetTypeDef]]
+
+
+class TrainingDataResultTypeDef(TypedDict):
+    Input: NotRequired[TrainingDataOutputTypeDef]
+    Output: NotRequired[TrainingDataOutputTypeDef]
+    Validation: NotRequired[ValidationDataTypeDef]
+
+
+class ProjectVersionDescriptionTypeDef(TypedDict):
+    ProjectVersionArn: NotRequired[str]
+    CreationTimestamp: NotRequired[datetime]
+    MinInferenceUnits: NotRequired[int]
+    Status: NotRequired[ProjectVersionStatusType]
+    StatusMessage: NotRequired[str]
+    BillableTrainingTimeInSeconds: NotRequired[int]
+    TrainingEndTimestamp: NotRequired[datetime]
+    OutputConfig: NotRequired[OutputConfigTypeDef]
+    TrainingDataResult: NotRequired[TrainingDataResultTypeDef]
+    TestingDataResult: NotRequired[TestingDataResultTypeDef]
+    EvaluationResult: NotRequired[EvaluationResultTypeDef]
+    ManifestSummary: NotRequired[GroundTruthManifestTypeDef]
+    KmsKeyId: NotRequired[str]
+    MaxInferenceUnits: NotRequired[int]
+    SourceProjectVersionArn: NotRequired[str]
+    VersionDescription: NotRequired[str]
+    Feature: NotRequired[CustomizationFeatureType]
+    BaseModelVersion: NotRequired[str]
+    FeatureConfig: NotRequired[CustomizationFeatureConfigTypeDef]
+
+
 class DescribeProjectVersionsResponseTypeDef(TypedDict):
     ProjectVersionDescriptions: NotRequired[list[ProjectVersionDescriptionTypeDef]]
     NextToken: NotRequired[str]
@@ -827,6 +1090,15 @@ class DescribeProjectsRequestTypeDef(TypedDict):
     Features: NotRequired[ReadOnly[Sequence[CustomizationFeatureType]]]
 
 
+class ProjectDescriptionTypeDef(TypedDict):
+    ProjectArn: NotRequired[str]
+    CreationTimestamp: NotRequired[datetime]
+    Status: NotRequired[ProjectStatusType]
+    Datasets: NotRequired[list[DatasetMetadataTypeDef]]
+    Feature: NotRequired[CustomizationFeatureType]
+    AutoUpdate: NotRequired[ProjectAutoUpdateType]
+
+
 class DescribeProjectsResponseTypeDef(TypedDict):
     ProjectDescriptions: NotRequired[list[ProjectDescriptionTypeDef]]
     NextToken: NotRequired[str]
@@ -835,6 +1107,16 @@ class DescribeProjectsResponseTypeDef(TypedDict):
 
 class DescribeStreamProcessorRequestTypeDef(TypedDict):
     Name: str
+
+
+class RegionOfInterestOutputTypeDef(TypedDict):
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    Polygon: NotRequired[list[PointTypeDef]]
+
+
+class StreamProcessorSettingsOutputTypeDef(TypedDict):
+    FaceSearch: NotRequired[FaceSearchSettingsTypeDef]
+    ConnectedHome: NotRequired[ConnectedHomeSettingsOutputTypeDef]
 
 
 class DescribeStreamProcessorResponseTypeDef(TypedDict):
@@ -878,6 +1160,22 @@ class DetectFacesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DetectLabelsImageQualityTypeDef(TypedDict):
+    Brightness: NotRequired[float]
+    Sharpness: NotRequired[float]
+    Contrast: NotRequired[float]
+
+
+class DominantColorTypeDef(TypedDict):
+    Red: NotRequired[int]
+    Blue: NotRequired[int]
+    Green: NotRequired[int]
+    HexCode: NotRequired[str]
+    CSSColor: NotRequired[str]
+    SimplifiedColor: NotRequired[str]
+    PixelPercent: NotRequired[float]
+
+
 class DetectLabelsImageBackgroundTypeDef(TypedDict):
     Quality: NotRequired[DetectLabelsImageQualityTypeDef]
     DominantColors: NotRequired[list[DominantColorTypeDef]]
@@ -899,10 +1197,16 @@ class DetectLabelsImagePropertiesTypeDef(TypedDict):
     Background: NotRequired[DetectLabelsImageBackgroundTypeDef]
 
 
-class DetectLabelsImageQualityTypeDef(TypedDict):
-    Brightness: NotRequired[float]
-    Sharpness: NotRequired[float]
-    Contrast: NotRequired[float]
+class GeneralLabelsSettingsTypeDef(TypedDict):
+    LabelInclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
+    LabelExclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
+    LabelCategoryInclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
+    LabelCategoryExclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DetectLabelsSettingsTypeDef(TypedDict):
+    GeneralLabels: NotRequired[ReadOnly[GeneralLabelsSettingsTypeDef]]
+    ImageProperties: NotRequired[DetectLabelsImagePropertiesSettingsTypeDef]
 
 
 class DetectLabelsRequestTypeDef(TypedDict):
@@ -913,6 +1217,33 @@ class DetectLabelsRequestTypeDef(TypedDict):
     Settings: NotRequired[ReadOnly[DetectLabelsSettingsTypeDef]]
 
 
+class InstanceTypeDef(TypedDict):
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    Confidence: NotRequired[float]
+    DominantColors: NotRequired[list[DominantColorTypeDef]]
+
+
+class LabelAliasTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class LabelCategoryTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class ParentTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class LabelTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Confidence: NotRequired[float]
+    Instances: NotRequired[list[InstanceTypeDef]]
+    Parents: NotRequired[list[ParentTypeDef]]
+    Aliases: NotRequired[list[LabelAliasTypeDef]]
+    Categories: NotRequired[list[LabelCategoryTypeDef]]
+
+
 class DetectLabelsResponseTypeDef(TypedDict):
     Labels: NotRequired[list[LabelTypeDef]]
     OrientationCorrection: NotRequired[OrientationCorrectionType]
@@ -921,9 +1252,14 @@ class DetectLabelsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DetectLabelsSettingsTypeDef(TypedDict):
-    GeneralLabels: NotRequired[ReadOnly[GeneralLabelsSettingsTypeDef]]
-    ImageProperties: NotRequired[DetectLabelsImagePropertiesSettingsTypeDef]
+class HumanLoopDataAttributesTypeDef(TypedDict):
+    ContentClassifiers: NotRequired[ReadOnly[Sequence[ContentClassifierType]]]
+
+
+class HumanLoopConfigTypeDef(TypedDict):
+    HumanLoopName: str
+    FlowDefinitionArn: str
+    DataAttributes: NotRequired[ReadOnly[HumanLoopDataAttributesTypeDef]]
 
 
 class DetectModerationLabelsRequestTypeDef(TypedDict):
@@ -931,6 +1267,12 @@ class DetectModerationLabelsRequestTypeDef(TypedDict):
     MinConfidence: NotRequired[float]
     HumanLoopConfig: NotRequired[ReadOnly[HumanLoopConfigTypeDef]]
     ProjectVersion: NotRequired[str]
+
+
+class HumanLoopActivationOutputTypeDef(TypedDict):
+    HumanLoopArn: NotRequired[str]
+    HumanLoopActivationReasons: NotRequired[list[str]]
+    HumanLoopActivationConditionsEvaluationResults: NotRequired[DocumentOutputValue]
 
 
 class DetectModerationLabelsResponseTypeDef(TypedDict):
@@ -942,6 +1284,11 @@ class DetectModerationLabelsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ProtectiveEquipmentSummarizationAttributesTypeDef(TypedDict):
+    MinConfidence: float
+    RequiredEquipmentTypes: ReadOnly[Sequence[ProtectiveEquipmentTypeType]]
+
+
 class DetectProtectiveEquipmentRequestTypeDef(TypedDict):
     Image: ReadOnly[ImageTypeDef]
     SummarizationAttributes: NotRequired[
@@ -949,11 +1296,43 @@ class DetectProtectiveEquipmentRequestTypeDef(TypedDict):
     ]
 
 
+class EquipmentDetectionTypeDef(TypedDict):
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    Confidence: NotRequired[float]
+    Type: NotRequired[ProtectiveEquipmentTypeType]
+    CoversBodyPart: NotRequired[CoversBodyPartTypeDef]
+
+
+class ProtectiveEquipmentBodyPartTypeDef(TypedDict):
+    Name: NotRequired[BodyPartType]
+    Confidence: NotRequired[float]
+    EquipmentDetections: NotRequired[list[EquipmentDetectionTypeDef]]
+
+
+class ProtectiveEquipmentPersonTypeDef(TypedDict):
+    BodyParts: NotRequired[list[ProtectiveEquipmentBodyPartTypeDef]]
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    Confidence: NotRequired[float]
+    Id: NotRequired[int]
+
+
+class ProtectiveEquipmentSummaryTypeDef(TypedDict):
+    PersonsWithRequiredEquipment: NotRequired[list[int]]
+    PersonsWithoutRequiredEquipment: NotRequired[list[int]]
+    PersonsIndeterminate: NotRequired[list[int]]
+
+
 class DetectProtectiveEquipmentResponseTypeDef(TypedDict):
     ProtectiveEquipmentModelVersion: NotRequired[str]
     Persons: NotRequired[list[ProtectiveEquipmentPersonTypeDef]]
     Summary: NotRequired[ProtectiveEquipmentSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DetectionFilterTypeDef(TypedDict):
+    MinConfidence: NotRequired[float]
+    MinBoundingBoxHeight: NotRequired[float]
+    MinBoundingBoxWidth: NotRequired[float]
 
 
 class DetectTextFiltersTypeDef(TypedDict):
@@ -966,16 +1345,19 @@ class DetectTextRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[DetectTextFiltersTypeDef]]
 
 
+class TextDetectionTypeDef(TypedDict):
+    DetectedText: NotRequired[str]
+    Type: NotRequired[TextTypesType]
+    Id: NotRequired[int]
+    ParentId: NotRequired[int]
+    Confidence: NotRequired[float]
+    Geometry: NotRequired[GeometryTypeDef]
+
+
 class DetectTextResponseTypeDef(TypedDict):
     TextDetections: NotRequired[list[TextDetectionTypeDef]]
     TextModelVersion: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DetectionFilterTypeDef(TypedDict):
-    MinConfidence: NotRequired[float]
-    MinBoundingBoxHeight: NotRequired[float]
-    MinBoundingBoxWidth: NotRequired[float]
 
 
 class DisassociateFacesRequestTypeDef(TypedDict):
@@ -983,6 +1365,16 @@ class DisassociateFacesRequestTypeDef(TypedDict):
     UserId: str
     ClientRequestToken: NotRequired[str]
     FaceIds: ReadOnly[Sequence[str]]
+
+
+class DisassociatedFaceTypeDef(TypedDict):
+    FaceId: NotRequired[str]
+
+
+class UnsuccessfulFaceDisassociationTypeDef(TypedDict):
+    FaceId: NotRequired[str]
+    UserId: NotRequired[str]
+    Reasons: NotRequired[list[UnsuccessfulFaceDisassociationReasonType]]
 
 
 class DisassociateFacesResponseTypeDef(TypedDict):
@@ -994,8 +1386,8 @@ class DisassociateFacesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DisassociatedFaceTypeDef(TypedDict):
-    FaceId: NotRequired[str]
+class DistributeDatasetTypeDef(TypedDict):
+    Arn: str
 
 
 class DistributeDatasetEntriesRequestTypeDef(TypedDict):
@@ -1006,96 +1398,9 @@ class DistributeDatasetEntriesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DistributeDatasetTypeDef(TypedDict):
-    Arn: str
-
-
-class DominantColorTypeDef(TypedDict):
-    Red: NotRequired[int]
-    Blue: NotRequired[int]
-    Green: NotRequired[int]
-    HexCode: NotRequired[str]
-    CSSColor: NotRequired[str]
-    SimplifiedColor: NotRequired[str]
-    PixelPercent: NotRequired[float]
-
-
-class EmotionTypeDef(TypedDict):
-    Type: NotRequired[EmotionNameType]
-    Confidence: NotRequired[float]
-
-
-class EquipmentDetectionTypeDef(TypedDict):
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    Confidence: NotRequired[float]
-    Type: NotRequired[ProtectiveEquipmentTypeType]
-    CoversBodyPart: NotRequired[CoversBodyPartTypeDef]
-
-
-class EvaluationResultTypeDef(TypedDict):
-    F1Score: NotRequired[float]
-    Summary: NotRequired[SummaryTypeDef]
-
-
-class EyeDirectionTypeDef(TypedDict):
-    Yaw: NotRequired[float]
-    Pitch: NotRequired[float]
-    Confidence: NotRequired[float]
-
-
-class EyeOpenTypeDef(TypedDict):
-    Value: NotRequired[bool]
-    Confidence: NotRequired[float]
-
-
-class EyeglassesTypeDef(TypedDict):
-    Value: NotRequired[bool]
-    Confidence: NotRequired[float]
-
-
-class FaceDetailTypeDef(TypedDict):
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    AgeRange: NotRequired[AgeRangeTypeDef]
-    Smile: NotRequired[SmileTypeDef]
-    Eyeglasses: NotRequired[EyeglassesTypeDef]
-    Sunglasses: NotRequired[SunglassesTypeDef]
-    Gender: NotRequired[GenderTypeDef]
-    Beard: NotRequired[BeardTypeDef]
-    Mustache: NotRequired[MustacheTypeDef]
-    EyesOpen: NotRequired[EyeOpenTypeDef]
-    MouthOpen: NotRequired[MouthOpenTypeDef]
-    Emotions: NotRequired[list[EmotionTypeDef]]
-    Landmarks: NotRequired[list[LandmarkTypeDef]]
-    Pose: NotRequired[PoseTypeDef]
-    Quality: NotRequired[ImageQualityTypeDef]
-    Confidence: NotRequired[float]
-    FaceOccluded: NotRequired[FaceOccludedTypeDef]
-    EyeDirection: NotRequired[EyeDirectionTypeDef]
-
-
 class FaceDetectionTypeDef(TypedDict):
     Timestamp: NotRequired[int]
     Face: NotRequired[FaceDetailTypeDef]
-
-
-class FaceMatchTypeDef(TypedDict):
-    Similarity: NotRequired[float]
-    Face: NotRequired[FaceTypeDef]
-
-
-class FaceOccludedTypeDef(TypedDict):
-    Value: NotRequired[bool]
-    Confidence: NotRequired[float]
-
-
-class FaceRecordTypeDef(TypedDict):
-    Face: NotRequired[FaceTypeDef]
-    FaceDetail: NotRequired[FaceDetailTypeDef]
-
-
-class FaceSearchSettingsTypeDef(TypedDict):
-    CollectionId: NotRequired[str]
-    FaceMatchThreshold: NotRequired[float]
 
 
 class FaceTypeDef(TypedDict):
@@ -1108,21 +1413,14 @@ class FaceTypeDef(TypedDict):
     UserId: NotRequired[str]
 
 
-class GenderTypeDef(TypedDict):
-    Value: NotRequired[GenderTypeType]
-    Confidence: NotRequired[float]
+class FaceMatchTypeDef(TypedDict):
+    Similarity: NotRequired[float]
+    Face: NotRequired[FaceTypeDef]
 
 
-class GeneralLabelsSettingsTypeDef(TypedDict):
-    LabelInclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
-    LabelExclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
-    LabelCategoryInclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
-    LabelCategoryExclusionFilters: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class GeometryTypeDef(TypedDict):
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    Polygon: NotRequired[list[PointTypeDef]]
+class FaceRecordTypeDef(TypedDict):
+    Face: NotRequired[FaceTypeDef]
+    FaceDetail: NotRequired[FaceDetailTypeDef]
 
 
 class GetCelebrityInfoRequestTypeDef(TypedDict):
@@ -1141,6 +1439,20 @@ class GetCelebrityRecognitionRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     SortBy: NotRequired[CelebrityRecognitionSortByType]
+
+
+class VideoMetadataTypeDef(TypedDict):
+    Codec: NotRequired[str]
+    DurationMillis: NotRequired[int]
+    Format: NotRequired[str]
+    FrameRate: NotRequired[float]
+    FrameHeight: NotRequired[int]
+    FrameWidth: NotRequired[int]
+    ColorRange: NotRequired[VideoColorRangeType]
+
+
+class VideoTypeDef(TypedDict):
+    S3Object: NotRequired[S3ObjectTypeDef]
 
 
 class GetCelebrityRecognitionResponseTypeDef(TypedDict):
@@ -1221,6 +1533,18 @@ class GetFaceSearchRequestTypeDef(TypedDict):
     SortBy: NotRequired[FaceSearchSortByType]
 
 
+class PersonDetailTypeDef(TypedDict):
+    Index: NotRequired[int]
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    Face: NotRequired[FaceDetailTypeDef]
+
+
+class PersonMatchTypeDef(TypedDict):
+    Timestamp: NotRequired[int]
+    Person: NotRequired[PersonDetailTypeDef]
+    FaceMatches: NotRequired[list[FaceMatchTypeDef]]
+
+
 class GetFaceSearchResponseTypeDef(TypedDict):
     JobStatus: NotRequired[VideoJobStatusType]
     StatusMessage: NotRequired[str]
@@ -1246,6 +1570,14 @@ class GetLabelDetectionRequestTypeDef(TypedDict):
     AggregateBy: NotRequired[LabelDetectionAggregateByType]
 
 
+class LabelDetectionTypeDef(TypedDict):
+    Timestamp: NotRequired[int]
+    Label: NotRequired[LabelTypeDef]
+    StartTimestampMillis: NotRequired[int]
+    EndTimestampMillis: NotRequired[int]
+    DurationMillis: NotRequired[int]
+
+
 class GetLabelDetectionResponseTypeDef(TypedDict):
     JobStatus: NotRequired[VideoJobStatusType]
     StatusMessage: NotRequired[str]
@@ -1262,6 +1594,44 @@ class GetLabelDetectionResponseTypeDef(TypedDict):
 
 class GetMediaAnalysisJobRequestTypeDef(TypedDict):
     JobId: str
+
+
+class MediaAnalysisInputTypeDef(TypedDict):
+    S3Object: S3ObjectTypeDef
+
+
+class MediaAnalysisJobFailureDetailsTypeDef(TypedDict):
+    Code: NotRequired[MediaAnalysisJobFailureCodeType]
+    Message: NotRequired[str]
+
+
+class MediaAnalysisManifestSummaryTypeDef(TypedDict):
+    S3Object: NotRequired[S3ObjectTypeDef]
+
+
+class MediaAnalysisDetectModerationLabelsConfigTypeDef(TypedDict):
+    MinConfidence: NotRequired[float]
+    ProjectVersion: NotRequired[str]
+
+
+class MediaAnalysisOperationsConfigTypeDef(TypedDict):
+    DetectModerationLabels: NotRequired[
+        MediaAnalysisDetectModerationLabelsConfigTypeDef
+    ]
+
+
+class MediaAnalysisOutputConfigTypeDef(TypedDict):
+    S3Bucket: str
+    S3KeyPrefix: NotRequired[str]
+
+
+class MediaAnalysisModelVersionsTypeDef(TypedDict):
+    Moderation: NotRequired[str]
+
+
+class MediaAnalysisResultsTypeDef(TypedDict):
+    S3Object: NotRequired[S3ObjectTypeDef]
+    ModelVersions: NotRequired[MediaAnalysisModelVersionsTypeDef]
 
 
 class GetMediaAnalysisJobResponseTypeDef(TypedDict):
@@ -1287,6 +1657,11 @@ class GetPersonTrackingRequestTypeDef(TypedDict):
     SortBy: NotRequired[PersonTrackingSortByType]
 
 
+class PersonDetectionTypeDef(TypedDict):
+    Timestamp: NotRequired[int]
+    Person: NotRequired[PersonDetailTypeDef]
+
+
 class GetPersonTrackingResponseTypeDef(TypedDict):
     JobStatus: NotRequired[VideoJobStatusType]
     StatusMessage: NotRequired[str]
@@ -1303,6 +1678,36 @@ class GetSegmentDetectionRequestTypeDef(TypedDict):
     JobId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ShotSegmentTypeDef(TypedDict):
+    Index: NotRequired[int]
+    Confidence: NotRequired[float]
+
+
+class TechnicalCueSegmentTypeDef(TypedDict):
+    Type: NotRequired[TechnicalCueTypeType]
+    Confidence: NotRequired[float]
+
+
+class SegmentDetectionTypeDef(TypedDict):
+    Type: NotRequired[SegmentTypeType]
+    StartTimestampMillis: NotRequired[int]
+    EndTimestampMillis: NotRequired[int]
+    DurationMillis: NotRequired[int]
+    StartTimecodeSMPTE: NotRequired[str]
+    EndTimecodeSMPTE: NotRequired[str]
+    DurationSMPTE: NotRequired[str]
+    TechnicalCueSegment: NotRequired[TechnicalCueSegmentTypeDef]
+    ShotSegment: NotRequired[ShotSegmentTypeDef]
+    StartFrameNumber: NotRequired[int]
+    EndFrameNumber: NotRequired[int]
+    DurationFrames: NotRequired[int]
+
+
+class SegmentTypeInfoTypeDef(TypedDict):
+    Type: NotRequired[SegmentTypeType]
+    ModelVersion: NotRequired[str]
 
 
 class GetSegmentDetectionResponseTypeDef(TypedDict):
@@ -1325,6 +1730,11 @@ class GetTextDetectionRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TextDetectionResultTypeDef(TypedDict):
+    Timestamp: NotRequired[int]
+    TextDetection: NotRequired[TextDetectionTypeDef]
+
+
 class GetTextDetectionResponseTypeDef(TypedDict):
     JobStatus: NotRequired[VideoJobStatusType]
     StatusMessage: NotRequired[str]
@@ -1338,36 +1748,6 @@ class GetTextDetectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GroundTruthManifestTypeDef(TypedDict):
-    S3Object: NotRequired[S3ObjectTypeDef]
-
-
-class HumanLoopActivationOutputTypeDef(TypedDict):
-    HumanLoopArn: NotRequired[str]
-    HumanLoopActivationReasons: NotRequired[list[str]]
-    HumanLoopActivationConditionsEvaluationResults: NotRequired[DocumentOutputValue]
-
-
-class HumanLoopConfigTypeDef(TypedDict):
-    HumanLoopName: str
-    FlowDefinitionArn: str
-    DataAttributes: NotRequired[ReadOnly[HumanLoopDataAttributesTypeDef]]
-
-
-class HumanLoopDataAttributesTypeDef(TypedDict):
-    ContentClassifiers: NotRequired[ReadOnly[Sequence[ContentClassifierType]]]
-
-
-class ImageQualityTypeDef(TypedDict):
-    Brightness: NotRequired[float]
-    Sharpness: NotRequired[float]
-
-
-class ImageTypeDef(TypedDict):
-    Bytes: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    S3Object: NotRequired[S3ObjectTypeDef]
-
-
 class IndexFacesRequestTypeDef(TypedDict):
     CollectionId: str
     Image: ReadOnly[ImageTypeDef]
@@ -1375,6 +1755,11 @@ class IndexFacesRequestTypeDef(TypedDict):
     DetectionAttributes: NotRequired[ReadOnly[Sequence[AttributeType]]]
     MaxFaces: NotRequired[int]
     QualityFilter: NotRequired[QualityFilterType]
+
+
+class UnindexedFaceTypeDef(TypedDict):
+    Reasons: NotRequired[list[ReasonType]]
+    FaceDetail: NotRequired[FaceDetailTypeDef]
 
 
 class IndexFacesResponseTypeDef(TypedDict):
@@ -1385,62 +1770,13 @@ class IndexFacesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InstanceTypeDef(TypedDict):
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    Confidence: NotRequired[float]
-    DominantColors: NotRequired[list[DominantColorTypeDef]]
-
-
-class KinesisDataStreamTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
 class KinesisVideoStreamStartSelectorTypeDef(TypedDict):
     ProducerTimestamp: NotRequired[int]
     FragmentNumber: NotRequired[str]
 
 
-class KinesisVideoStreamTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class KnownGenderTypeDef(TypedDict):
-    Type: NotRequired[KnownGenderTypeType]
-
-
-class LabelAliasTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class LabelCategoryTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
 class LabelDetectionSettingsTypeDef(TypedDict):
     GeneralLabels: NotRequired[ReadOnly[GeneralLabelsSettingsTypeDef]]
-
-
-class LabelDetectionTypeDef(TypedDict):
-    Timestamp: NotRequired[int]
-    Label: NotRequired[LabelTypeDef]
-    StartTimestampMillis: NotRequired[int]
-    EndTimestampMillis: NotRequired[int]
-    DurationMillis: NotRequired[int]
-
-
-class LabelTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Confidence: NotRequired[float]
-    Instances: NotRequired[list[InstanceTypeDef]]
-    Parents: NotRequired[list[ParentTypeDef]]
-    Aliases: NotRequired[list[LabelAliasTypeDef]]
-    Categories: NotRequired[list[LabelCategoryTypeDef]]
-
-
-class LandmarkTypeDef(TypedDict):
-    Type: NotRequired[LandmarkTypeType]
-    X: NotRequired[float]
-    Y: NotRequired[float]
 
 
 class ListCollectionsRequestTypeDef(TypedDict):
@@ -1503,6 +1839,21 @@ class ListMediaAnalysisJobsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class MediaAnalysisJobDescriptionTypeDef(TypedDict):
+    JobId: str
+    JobName: NotRequired[str]
+    OperationsConfig: MediaAnalysisOperationsConfigTypeDef
+    Status: MediaAnalysisJobStatusType
+    FailureDetails: NotRequired[MediaAnalysisJobFailureDetailsTypeDef]
+    CreationTimestamp: datetime
+    CompletionTimestamp: NotRequired[datetime]
+    Input: MediaAnalysisInputTypeDef
+    OutputConfig: MediaAnalysisOutputConfigTypeDef
+    KmsKeyId: NotRequired[str]
+    Results: NotRequired[MediaAnalysisResultsTypeDef]
+    ManifestSummary: NotRequired[MediaAnalysisManifestSummaryTypeDef]
+
+
 class ListMediaAnalysisJobsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MediaAnalysisJobs: list[MediaAnalysisJobDescriptionTypeDef]
@@ -1515,6 +1866,15 @@ class ListProjectPoliciesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ProjectPolicyTypeDef(TypedDict):
+    ProjectArn: NotRequired[str]
+    PolicyName: NotRequired[str]
+    PolicyRevisionId: NotRequired[str]
+    PolicyDocument: NotRequired[str]
+    CreationTimestamp: NotRequired[datetime]
+    LastUpdatedTimestamp: NotRequired[datetime]
+
+
 class ListProjectPoliciesResponseTypeDef(TypedDict):
     ProjectPolicies: NotRequired[list[ProjectPolicyTypeDef]]
     NextToken: NotRequired[str]
@@ -1524,6 +1884,11 @@ class ListProjectPoliciesResponseTypeDef(TypedDict):
 class ListStreamProcessorsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class StreamProcessorTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Status: NotRequired[StreamProcessorStatusType]
 
 
 class ListStreamProcessorsResponseTypeDef(TypedDict):
@@ -1547,15 +1912,15 @@ class ListUsersRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class UserTypeDef(TypedDict):
+    UserId: NotRequired[str]
+    UserStatus: NotRequired[UserStatusType]
+
+
 class ListUsersResponseTypeDef(TypedDict):
     Users: NotRequired[list[UserTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LivenessOutputConfigTypeDef(TypedDict):
-    S3Bucket: str
-    S3KeyPrefix: NotRequired[str]
 
 
 class MatchedUserTypeDef(TypedDict):
@@ -1563,180 +1928,9 @@ class MatchedUserTypeDef(TypedDict):
     UserStatus: NotRequired[UserStatusType]
 
 
-class MediaAnalysisDetectModerationLabelsConfigTypeDef(TypedDict):
-    MinConfidence: NotRequired[float]
-    ProjectVersion: NotRequired[str]
-
-
-class MediaAnalysisInputTypeDef(TypedDict):
-    S3Object: S3ObjectTypeDef
-
-
-class MediaAnalysisJobDescriptionTypeDef(TypedDict):
-    JobId: str
-    JobName: NotRequired[str]
-    OperationsConfig: MediaAnalysisOperationsConfigTypeDef
-    Status: MediaAnalysisJobStatusType
-    FailureDetails: NotRequired[MediaAnalysisJobFailureDetailsTypeDef]
-    CreationTimestamp: datetime
-    CompletionTimestamp: NotRequired[datetime]
-    Input: MediaAnalysisInputTypeDef
-    OutputConfig: MediaAnalysisOutputConfigTypeDef
-    KmsKeyId: NotRequired[str]
-    Results: NotRequired[MediaAnalysisResultsTypeDef]
-    ManifestSummary: NotRequired[MediaAnalysisManifestSummaryTypeDef]
-
-
-class MediaAnalysisJobFailureDetailsTypeDef(TypedDict):
-    Code: NotRequired[MediaAnalysisJobFailureCodeType]
-    Message: NotRequired[str]
-
-
-class MediaAnalysisManifestSummaryTypeDef(TypedDict):
-    S3Object: NotRequired[S3ObjectTypeDef]
-
-
-class MediaAnalysisModelVersionsTypeDef(TypedDict):
-    Moderation: NotRequired[str]
-
-
-class MediaAnalysisOperationsConfigTypeDef(TypedDict):
-    DetectModerationLabels: NotRequired[
-        MediaAnalysisDetectModerationLabelsConfigTypeDef
-    ]
-
-
-class MediaAnalysisOutputConfigTypeDef(TypedDict):
-    S3Bucket: str
-    S3KeyPrefix: NotRequired[str]
-
-
-class MediaAnalysisResultsTypeDef(TypedDict):
-    S3Object: NotRequired[S3ObjectTypeDef]
-    ModelVersions: NotRequired[MediaAnalysisModelVersionsTypeDef]
-
-
-class ModerationLabelTypeDef(TypedDict):
-    Confidence: NotRequired[float]
-    Name: NotRequired[str]
-    ParentName: NotRequired[str]
-    TaxonomyLevel: NotRequired[int]
-
-
-class MouthOpenTypeDef(TypedDict):
-    Value: NotRequired[bool]
-    Confidence: NotRequired[float]
-
-
-class MustacheTypeDef(TypedDict):
-    Value: NotRequired[bool]
-    Confidence: NotRequired[float]
-
-
 class NotificationChannelTypeDef(TypedDict):
     SNSTopicArn: str
     RoleArn: str
-
-
-class OutputConfigTypeDef(TypedDict):
-    S3Bucket: NotRequired[str]
-    S3KeyPrefix: NotRequired[str]
-
-
-class ParentTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class PersonDetailTypeDef(TypedDict):
-    Index: NotRequired[int]
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    Face: NotRequired[FaceDetailTypeDef]
-
-
-class PersonDetectionTypeDef(TypedDict):
-    Timestamp: NotRequired[int]
-    Person: NotRequired[PersonDetailTypeDef]
-
-
-class PersonMatchTypeDef(TypedDict):
-    Timestamp: NotRequired[int]
-    Person: NotRequired[PersonDetailTypeDef]
-    FaceMatches: NotRequired[list[FaceMatchTypeDef]]
-
-
-class PointTypeDef(TypedDict):
-    X: NotRequired[float]
-    Y: NotRequired[float]
-
-
-class PoseTypeDef(TypedDict):
-    Roll: NotRequired[float]
-    Yaw: NotRequired[float]
-    Pitch: NotRequired[float]
-
-
-class ProjectDescriptionTypeDef(TypedDict):
-    ProjectArn: NotRequired[str]
-    CreationTimestamp: NotRequired[datetime]
-    Status: NotRequired[ProjectStatusType]
-    Datasets: NotRequired[list[DatasetMetadataTypeDef]]
-    Feature: NotRequired[CustomizationFeatureType]
-    AutoUpdate: NotRequired[ProjectAutoUpdateType]
-
-
-class ProjectPolicyTypeDef(TypedDict):
-    ProjectArn: NotRequired[str]
-    PolicyName: NotRequired[str]
-    PolicyRevisionId: NotRequired[str]
-    PolicyDocument: NotRequired[str]
-    CreationTimestamp: NotRequired[datetime]
-    LastUpdatedTimestamp: NotRequired[datetime]
-
-
-class ProjectVersionDescriptionTypeDef(TypedDict):
-    ProjectVersionArn: NotRequired[str]
-    CreationTimestamp: NotRequired[datetime]
-    MinInferenceUnits: NotRequired[int]
-    Status: NotRequired[ProjectVersionStatusType]
-    StatusMessage: NotRequired[str]
-    BillableTrainingTimeInSeconds: NotRequired[int]
-    TrainingEndTimestamp: NotRequired[datetime]
-    OutputConfig: NotRequired[OutputConfigTypeDef]
-    TrainingDataResult: NotRequired[TrainingDataResultTypeDef]
-    TestingDataResult: NotRequired[TestingDataResultTypeDef]
-    EvaluationResult: NotRequired[EvaluationResultTypeDef]
-    ManifestSummary: NotRequired[GroundTruthManifestTypeDef]
-    KmsKeyId: NotRequired[str]
-    MaxInferenceUnits: NotRequired[int]
-    SourceProjectVersionArn: NotRequired[str]
-    VersionDescription: NotRequired[str]
-    Feature: NotRequired[CustomizationFeatureType]
-    BaseModelVersion: NotRequired[str]
-    FeatureConfig: NotRequired[CustomizationFeatureConfigTypeDef]
-
-
-class ProtectiveEquipmentBodyPartTypeDef(TypedDict):
-    Name: NotRequired[BodyPartType]
-    Confidence: NotRequired[float]
-    EquipmentDetections: NotRequired[list[EquipmentDetectionTypeDef]]
-
-
-class ProtectiveEquipmentPersonTypeDef(TypedDict):
-    BodyParts: NotRequired[list[ProtectiveEquipmentBodyPartTypeDef]]
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    Confidence: NotRequired[float]
-    Id: NotRequired[int]
-
-
-class ProtectiveEquipmentSummarizationAttributesTypeDef(TypedDict):
-    MinConfidence: float
-    RequiredEquipmentTypes: ReadOnly[Sequence[ProtectiveEquipmentTypeType]]
-
-
-class ProtectiveEquipmentSummaryTypeDef(TypedDict):
-    PersonsWithRequiredEquipment: NotRequired[list[int]]
-    PersonsWithoutRequiredEquipment: NotRequired[list[int]]
-    PersonsIndeterminate: NotRequired[list[int]]
 
 
 class PutProjectPolicyRequestTypeDef(TypedDict):
@@ -1760,27 +1954,6 @@ class RecognizeCelebritiesResponseTypeDef(TypedDict):
     UnrecognizedFaces: NotRequired[list[ComparedFaceTypeDef]]
     OrientationCorrection: NotRequired[OrientationCorrectionType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RegionOfInterestOutputTypeDef(TypedDict):
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    Polygon: NotRequired[list[PointTypeDef]]
-
-
-class RegionOfInterestTypeDef(TypedDict):
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    Polygon: NotRequired[ReadOnly[Sequence[PointTypeDef]]]
-
-
-class S3DestinationTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    KeyPrefix: NotRequired[str]
-
-
-class S3ObjectTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Name: NotRequired[str]
-    Version: NotRequired[str]
 
 
 class SearchFacesByImageRequestTypeDef(TypedDict):
@@ -1821,6 +1994,20 @@ class SearchUsersByImageRequestTypeDef(TypedDict):
     QualityFilter: NotRequired[QualityFilterType]
 
 
+class SearchedFaceDetailsTypeDef(TypedDict):
+    FaceDetail: NotRequired[FaceDetailTypeDef]
+
+
+class UnsearchedFaceTypeDef(TypedDict):
+    FaceDetails: NotRequired[FaceDetailTypeDef]
+    Reasons: NotRequired[list[UnsearchedFaceReasonType]]
+
+
+class UserMatchTypeDef(TypedDict):
+    Similarity: NotRequired[float]
+    User: NotRequired[MatchedUserTypeDef]
+
+
 class SearchUsersByImageResponseTypeDef(TypedDict):
     UserMatches: NotRequired[list[UserMatchTypeDef]]
     FaceModelVersion: NotRequired[str]
@@ -1837,18 +2024,6 @@ class SearchUsersRequestTypeDef(TypedDict):
     MaxUsers: NotRequired[int]
 
 
-class SearchUsersResponseTypeDef(TypedDict):
-    UserMatches: NotRequired[list[UserMatchTypeDef]]
-    FaceModelVersion: NotRequired[str]
-    SearchedFace: NotRequired[SearchedFaceTypeDef]
-    SearchedUser: NotRequired[SearchedUserTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SearchedFaceDetailsTypeDef(TypedDict):
-    FaceDetail: NotRequired[FaceDetailTypeDef]
-
-
 class SearchedFaceTypeDef(TypedDict):
     FaceId: NotRequired[str]
 
@@ -1857,34 +2032,12 @@ class SearchedUserTypeDef(TypedDict):
     UserId: NotRequired[str]
 
 
-class SegmentDetectionTypeDef(TypedDict):
-    Type: NotRequired[SegmentTypeType]
-    StartTimestampMillis: NotRequired[int]
-    EndTimestampMillis: NotRequired[int]
-    DurationMillis: NotRequired[int]
-    StartTimecodeSMPTE: NotRequired[str]
-    EndTimecodeSMPTE: NotRequired[str]
-    DurationSMPTE: NotRequired[str]
-    TechnicalCueSegment: NotRequired[TechnicalCueSegmentTypeDef]
-    ShotSegment: NotRequired[ShotSegmentTypeDef]
-    StartFrameNumber: NotRequired[int]
-    EndFrameNumber: NotRequired[int]
-    DurationFrames: NotRequired[int]
-
-
-class SegmentTypeInfoTypeDef(TypedDict):
-    Type: NotRequired[SegmentTypeType]
-    ModelVersion: NotRequired[str]
-
-
-class ShotSegmentTypeDef(TypedDict):
-    Index: NotRequired[int]
-    Confidence: NotRequired[float]
-
-
-class SmileTypeDef(TypedDict):
-    Value: NotRequired[bool]
-    Confidence: NotRequired[float]
+class SearchUsersResponseTypeDef(TypedDict):
+    UserMatches: NotRequired[list[UserMatchTypeDef]]
+    FaceModelVersion: NotRequired[str]
+    SearchedFace: NotRequired[SearchedFaceTypeDef]
+    SearchedUser: NotRequired[SearchedUserTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartCelebrityRecognitionRequestTypeDef(TypedDict):
@@ -1991,6 +2144,15 @@ class StartProjectVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StartShotDetectionFilterTypeDef(TypedDict):
+    MinSegmentConfidence: NotRequired[float]
+
+
+class StartTechnicalCueDetectionFilterTypeDef(TypedDict):
+    MinSegmentConfidence: NotRequired[float]
+    BlackFrame: NotRequired[BlackFrameTypeDef]
+
+
 class StartSegmentDetectionFiltersTypeDef(TypedDict):
     TechnicalCueFilter: NotRequired[StartTechnicalCueDetectionFilterTypeDef]
     ShotFilter: NotRequired[StartShotDetectionFilterTypeDef]
@@ -2010,8 +2172,12 @@ class StartSegmentDetectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StartShotDetectionFilterTypeDef(TypedDict):
-    MinSegmentConfidence: NotRequired[float]
+class StreamProcessingStartSelectorTypeDef(TypedDict):
+    KVSStreamStartSelector: NotRequired[KinesisVideoStreamStartSelectorTypeDef]
+
+
+class StreamProcessingStopSelectorTypeDef(TypedDict):
+    MaxDurationInSeconds: NotRequired[int]
 
 
 class StartStreamProcessorRequestTypeDef(TypedDict):
@@ -2023,11 +2189,6 @@ class StartStreamProcessorRequestTypeDef(TypedDict):
 class StartStreamProcessorResponseTypeDef(TypedDict):
     SessionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StartTechnicalCueDetectionFilterTypeDef(TypedDict):
-    MinSegmentConfidence: NotRequired[float]
-    BlackFrame: NotRequired[BlackFrameTypeDef]
 
 
 class StartTextDetectionFiltersTypeDef(TypedDict):
@@ -2065,57 +2226,8 @@ class StopStreamProcessorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StreamProcessingStartSelectorTypeDef(TypedDict):
-    KVSStreamStartSelector: NotRequired[KinesisVideoStreamStartSelectorTypeDef]
-
-
-class StreamProcessingStopSelectorTypeDef(TypedDict):
-    MaxDurationInSeconds: NotRequired[int]
-
-
-class StreamProcessorDataSharingPreferenceTypeDef(TypedDict):
-    OptIn: bool
-
-
-class StreamProcessorInputTypeDef(TypedDict):
-    KinesisVideoStream: NotRequired[KinesisVideoStreamTypeDef]
-
-
-class StreamProcessorNotificationChannelTypeDef(TypedDict):
-    SNSTopicArn: str
-
-
-class StreamProcessorOutputTypeDef(TypedDict):
-    KinesisDataStream: NotRequired[KinesisDataStreamTypeDef]
-    S3Destination: NotRequired[S3DestinationTypeDef]
-
-
 class StreamProcessorSettingsForUpdateTypeDef(TypedDict):
     ConnectedHomeForUpdate: NotRequired[ReadOnly[ConnectedHomeSettingsForUpdateTypeDef]]
-
-
-class StreamProcessorSettingsOutputTypeDef(TypedDict):
-    FaceSearch: NotRequired[FaceSearchSettingsTypeDef]
-    ConnectedHome: NotRequired[ConnectedHomeSettingsOutputTypeDef]
-
-
-class StreamProcessorSettingsTypeDef(TypedDict):
-    FaceSearch: NotRequired[FaceSearchSettingsTypeDef]
-    ConnectedHome: NotRequired[ReadOnly[ConnectedHomeSettingsTypeDef]]
-
-
-class StreamProcessorTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Status: NotRequired[StreamProcessorStatusType]
-
-
-class SummaryTypeDef(TypedDict):
-    S3Object: NotRequired[S3ObjectTypeDef]
-
-
-class SunglassesTypeDef(TypedDict):
-    Value: NotRequired[bool]
-    Confidence: NotRequired[float]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -2125,84 +2237,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TechnicalCueSegmentTypeDef(TypedDict):
-    Type: NotRequired[TechnicalCueTypeType]
-    Confidence: NotRequired[float]
-
-
-class TestingDataOutputTypeDef(TypedDict):
-    Assets: NotRequired[list[AssetTypeDef]]
-    AutoCreate: NotRequired[bool]
-
-
-class TestingDataResultTypeDef(TypedDict):
-    Input: NotRequired[TestingDataOutputTypeDef]
-    Output: NotRequired[TestingDataOutputTypeDef]
-    Validation: NotRequired[ValidationDataTypeDef]
-
-
-class TestingDataTypeDef(TypedDict):
-    Assets: NotRequired[ReadOnly[Sequence[AssetTypeDef]]]
-    AutoCreate: NotRequired[bool]
-
-
-class TextDetectionResultTypeDef(TypedDict):
-    Timestamp: NotRequired[int]
-    TextDetection: NotRequired[TextDetectionTypeDef]
-
-
-class TextDetectionTypeDef(TypedDict):
-    DetectedText: NotRequired[str]
-    Type: NotRequired[TextTypesType]
-    Id: NotRequired[int]
-    ParentId: NotRequired[int]
-    Confidence: NotRequired[float]
-    Geometry: NotRequired[GeometryTypeDef]
-
-
-class TrainingDataOutputTypeDef(TypedDict):
-    Assets: NotRequired[list[AssetTypeDef]]
-
-
-class TrainingDataResultTypeDef(TypedDict):
-    Input: NotRequired[TrainingDataOutputTypeDef]
-    Output: NotRequired[TrainingDataOutputTypeDef]
-    Validation: NotRequired[ValidationDataTypeDef]
-
-
-class TrainingDataTypeDef(TypedDict):
-    Assets: NotRequired[ReadOnly[Sequence[AssetTypeDef]]]
-
-
-class UnindexedFaceTypeDef(TypedDict):
-    Reasons: NotRequired[list[ReasonType]]
-    FaceDetail: NotRequired[FaceDetailTypeDef]
-
-
-class UnsearchedFaceTypeDef(TypedDict):
-    FaceDetails: NotRequired[FaceDetailTypeDef]
-    Reasons: NotRequired[list[UnsearchedFaceReasonType]]
-
-
-class UnsuccessfulFaceAssociationTypeDef(TypedDict):
-    FaceId: NotRequired[str]
-    UserId: NotRequired[str]
-    Confidence: NotRequired[float]
-    Reasons: NotRequired[list[UnsuccessfulFaceAssociationReasonType]]
-
-
-class UnsuccessfulFaceDeletionTypeDef(TypedDict):
-    FaceId: NotRequired[str]
-    UserId: NotRequired[str]
-    Reasons: NotRequired[list[UnsuccessfulFaceDeletionReasonType]]
-
-
-class UnsuccessfulFaceDisassociationTypeDef(TypedDict):
-    FaceId: NotRequired[str]
-    UserId: NotRequired[str]
-    Reasons: NotRequired[list[UnsuccessfulFaceDisassociationReasonType]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2237,36 +2271,3 @@ class UpdateStreamProcessorRequestTypeDef(TypedDict):
 
 class UpdateStreamProcessorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserMatchTypeDef(TypedDict):
-    Similarity: NotRequired[float]
-    User: NotRequired[MatchedUserTypeDef]
-
-
-class UserTypeDef(TypedDict):
-    UserId: NotRequired[str]
-    UserStatus: NotRequired[UserStatusType]
-
-
-class ValidationDataTypeDef(TypedDict):
-    Assets: NotRequired[list[AssetTypeDef]]
-
-
-class VersionsTypeDef(TypedDict):
-    Minimum: NotRequired[str]
-    Maximum: NotRequired[str]
-
-
-class VideoMetadataTypeDef(TypedDict):
-    Codec: NotRequired[str]
-    DurationMillis: NotRequired[int]
-    Format: NotRequired[str]
-    FrameRate: NotRequired[float]
-    FrameHeight: NotRequired[int]
-    FrameWidth: NotRequired[int]
-    ColorRange: NotRequired[VideoColorRangeType]
-
-
-class VideoTypeDef(TypedDict):
-    S3Object: NotRequired[S3ObjectTypeDef]

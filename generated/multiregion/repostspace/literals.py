@@ -2,18 +2,19 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS re:Post Private: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ChannelRoleType",
-    "ChannelStatusType",
-    "ConfigurationStatusType",
-    "FeatureEnableParameterType",
-    "FeatureEnableStatusType",
-    "RoleType",
-    "TierLevelType",
-    "VanityDomainStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChannelRoleType",
+        "ChannelStatusType",
+        "ConfigurationStatusType",
+        "FeatureEnableParameterType",
+        "FeatureEnableStatusType",
+        "RoleType",
+        "TierLevelType",
+        "VanityDomainStatusType",
+    ]
 
 ChannelRoleType = Literal["ASKER", "EXPERT", "MODERATOR", "SUPPORTREQUESTOR"]
 ChannelStatusType = Literal[

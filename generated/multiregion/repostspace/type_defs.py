@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -29,48 +29,49 @@ from .literals import (
     VanityDomainStatusType,
 )
 
-__all__ = [
-    "BatchAddChannelRoleToAccessorsInputTypeDef",
-    "BatchAddChannelRoleToAccessorsOutputTypeDef",
-    "BatchAddRoleInputTypeDef",
-    "BatchAddRoleOutputTypeDef",
-    "BatchErrorTypeDef",
-    "BatchRemoveChannelRoleFromAccessorsInputTypeDef",
-    "BatchRemoveChannelRoleFromAccessorsOutputTypeDef",
-    "BatchRemoveRoleInputTypeDef",
-    "BatchRemoveRoleOutputTypeDef",
-    "ChannelDataTypeDef",
-    "CreateChannelInputTypeDef",
-    "CreateChannelOutputTypeDef",
-    "CreateSpaceInputTypeDef",
-    "CreateSpaceOutputTypeDef",
-    "DeleteSpaceInputTypeDef",
-    "DeregisterAdminInputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetChannelInputTypeDef",
-    "GetChannelOutputTypeDef",
-    "GetSpaceInputTypeDef",
-    "GetSpaceOutputTypeDef",
-    "ListChannelsInputTypeDef",
-    "ListChannelsOutputTypeDef",
-    "ListSpacesInputTypeDef",
-    "ListSpacesOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "RegisterAdminInputTypeDef",
-    "ResponseMetadataTypeDef",
-    "SendInvitesInputTypeDef",
-    "SpaceDataTypeDef",
-    "SupportedEmailDomainsParametersTypeDef",
-    "SupportedEmailDomainsStatusTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateChannelInputTypeDef",
-    "UpdateChannelOutputTypeDef",
-    "UpdateSpaceInputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchAddChannelRoleToAccessorsInputTypeDef",
+        "BatchAddChannelRoleToAccessorsOutputTypeDef",
+        "BatchAddRoleInputTypeDef",
+        "BatchAddRoleOutputTypeDef",
+        "BatchErrorTypeDef",
+        "BatchRemoveChannelRoleFromAccessorsInputTypeDef",
+        "BatchRemoveChannelRoleFromAccessorsOutputTypeDef",
+        "BatchRemoveRoleInputTypeDef",
+        "BatchRemoveRoleOutputTypeDef",
+        "ChannelDataTypeDef",
+        "CreateChannelInputTypeDef",
+        "CreateChannelOutputTypeDef",
+        "CreateSpaceInputTypeDef",
+        "CreateSpaceOutputTypeDef",
+        "DeleteSpaceInputTypeDef",
+        "DeregisterAdminInputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetChannelInputTypeDef",
+        "GetChannelOutputTypeDef",
+        "GetSpaceInputTypeDef",
+        "GetSpaceOutputTypeDef",
+        "ListChannelsInputTypeDef",
+        "ListChannelsOutputTypeDef",
+        "ListSpacesInputTypeDef",
+        "ListSpacesOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "RegisterAdminInputTypeDef",
+        "ResponseMetadataTypeDef",
+        "SendInvitesInputTypeDef",
+        "SpaceDataTypeDef",
+        "SupportedEmailDomainsParametersTypeDef",
+        "SupportedEmailDomainsStatusTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateChannelInputTypeDef",
+        "UpdateChannelOutputTypeDef",
+        "UpdateSpaceInputTypeDef",
+    ]
 
 
 class BatchAddChannelRoleToAccessorsInputTypeDef(TypedDict):
@@ -78,6 +79,12 @@ class BatchAddChannelRoleToAccessorsInputTypeDef(TypedDict):
     channelId: str
     accessorIds: ReadOnly[Sequence[str]]
     channelRole: ChannelRoleType
+
+
+class BatchErrorTypeDef(TypedDict):
+    accessorId: str
+    error: int
+    message: str
 
 
 class BatchAddChannelRoleToAccessorsOutputTypeDef(TypedDict):
@@ -96,12 +103,6 @@ class BatchAddRoleOutputTypeDef(TypedDict):
     addedAccessorIds: list[str]
     errors: list[BatchErrorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchErrorTypeDef(TypedDict):
-    accessorId: str
-    error: int
-    message: str
 
 
 class BatchRemoveChannelRoleFromAccessorsInputTypeDef(TypedDict):
@@ -152,6 +153,11 @@ class CreateChannelOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SupportedEmailDomainsParametersTypeDef(TypedDict):
+    enabled: NotRequired[FeatureEnableParameterType]
+    allowedDomains: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateSpaceInputTypeDef(TypedDict):
     name: str
     subdomain: str
@@ -196,6 +202,11 @@ class GetChannelOutputTypeDef(TypedDict):
 
 class GetSpaceInputTypeDef(TypedDict):
     spaceId: str
+
+
+class SupportedEmailDomainsStatusTypeDef(TypedDict):
+    enabled: NotRequired[FeatureEnableStatusType]
+    allowedDomains: NotRequired[list[str]]
 
 
 class GetSpaceOutputTypeDef(TypedDict):
@@ -243,6 +254,26 @@ class ListSpacesInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class SpaceDataTypeDef(TypedDict):
+    spaceId: str
+    arn: str
+    name: str
+    description: NotRequired[str]
+    status: str
+    configurationStatus: ConfigurationStatusType
+    vanityDomainStatus: VanityDomainStatusType
+    vanityDomain: str
+    randomDomain: str
+    tier: TierLevelType
+    storageLimit: int
+    createDateTime: datetime
+    deleteDateTime: NotRequired[datetime]
+    userKMSKey: NotRequired[str]
+    userCount: NotRequired[int]
+    contentSize: NotRequired[int]
+    supportedEmailDomains: NotRequired[SupportedEmailDomainsStatusTypeDef]
+
+
 class ListSpacesOutputTypeDef(TypedDict):
     spaces: list[SpaceDataTypeDef]
     nextToken: NotRequired[str]
@@ -268,36 +299,6 @@ class SendInvitesInputTypeDef(TypedDict):
     accessorIds: ReadOnly[Sequence[str]]
     title: str
     body: str
-
-
-class SpaceDataTypeDef(TypedDict):
-    spaceId: str
-    arn: str
-    name: str
-    description: NotRequired[str]
-    status: str
-    configurationStatus: ConfigurationStatusType
-    vanityDomainStatus: VanityDomainStatusType
-    vanityDomain: str
-    randomDomain: str
-    tier: TierLevelType
-    storageLimit: int
-    createDateTime: datetime
-    deleteDateTime: NotRequired[datetime]
-    userKMSKey: NotRequired[str]
-    userCount: NotRequired[int]
-    contentSize: NotRequired[int]
-    supportedEmailDomains: NotRequired[SupportedEmailDomainsStatusTypeDef]
-
-
-class SupportedEmailDomainsParametersTypeDef(TypedDict):
-    enabled: NotRequired[FeatureEnableParameterType]
-    allowedDomains: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SupportedEmailDomainsStatusTypeDef(TypedDict):
-    enabled: NotRequired[FeatureEnableStatusType]
-    allowedDomains: NotRequired[list[str]]
 
 
 class TagResourceRequestTypeDef(TypedDict):

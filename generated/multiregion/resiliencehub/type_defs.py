@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -64,194 +64,195 @@ from .literals import (
     TestTypeType,
 )
 
-__all__ = [
-    "AcceptGroupingRecommendationEntryTypeDef",
-    "AcceptResourceGroupingRecommendationsRequestTypeDef",
-    "AcceptResourceGroupingRecommendationsResponseTypeDef",
-    "AddDraftAppVersionResourceMappingsRequestTypeDef",
-    "AddDraftAppVersionResourceMappingsResponseTypeDef",
-    "AlarmRecommendationTypeDef",
-    "AlarmTypeDef",
-    "AppAssessmentSummaryTypeDef",
-    "AppAssessmentTypeDef",
-    "AppComponentComplianceTypeDef",
-    "AppComponentTypeDef",
-    "AppInputSourceTypeDef",
-    "AppSummaryTypeDef",
-    "AppTypeDef",
-    "AppVersionSummaryTypeDef",
-    "AssessmentRiskRecommendationTypeDef",
-    "AssessmentSummaryTypeDef",
-    "BatchUpdateRecommendationStatusFailedEntryTypeDef",
-    "BatchUpdateRecommendationStatusRequestTypeDef",
-    "BatchUpdateRecommendationStatusResponseTypeDef",
-    "BatchUpdateRecommendationStatusSuccessfulEntryTypeDef",
-    "ComplianceDriftTypeDef",
-    "ComponentRecommendationTypeDef",
-    "ConditionTypeDef",
-    "ConfigRecommendationTypeDef",
-    "CostTypeDef",
-    "CreateAppRequestTypeDef",
-    "CreateAppResponseTypeDef",
-    "CreateAppVersionAppComponentRequestTypeDef",
-    "CreateAppVersionAppComponentResponseTypeDef",
-    "CreateAppVersionResourceRequestTypeDef",
-    "CreateAppVersionResourceResponseTypeDef",
-    "CreateRecommendationTemplateRequestTypeDef",
-    "CreateRecommendationTemplateResponseTypeDef",
-    "CreateResiliencyPolicyRequestTypeDef",
-    "CreateResiliencyPolicyResponseTypeDef",
-    "DeleteAppAssessmentRequestTypeDef",
-    "DeleteAppAssessmentResponseTypeDef",
-    "DeleteAppInputSourceRequestTypeDef",
-    "DeleteAppInputSourceResponseTypeDef",
-    "DeleteAppRequestTypeDef",
-    "DeleteAppResponseTypeDef",
-    "DeleteAppVersionAppComponentRequestTypeDef",
-    "DeleteAppVersionAppComponentResponseTypeDef",
-    "DeleteAppVersionResourceRequestTypeDef",
-    "DeleteAppVersionResourceResponseTypeDef",
-    "DeleteRecommendationTemplateRequestTypeDef",
-    "DeleteRecommendationTemplateResponseTypeDef",
-    "DeleteResiliencyPolicyRequestTypeDef",
-    "DeleteResiliencyPolicyResponseTypeDef",
-    "DescribeAppAssessmentRequestTypeDef",
-    "DescribeAppAssessmentResponseTypeDef",
-    "DescribeAppRequestTypeDef",
-    "DescribeAppResponseTypeDef",
-    "DescribeAppVersionAppComponentRequestTypeDef",
-    "DescribeAppVersionAppComponentResponseTypeDef",
-    "DescribeAppVersionRequestTypeDef",
-    "DescribeAppVersionResourceRequestTypeDef",
-    "DescribeAppVersionResourceResponseTypeDef",
-    "DescribeAppVersionResourcesResolutionStatusRequestTypeDef",
-    "DescribeAppVersionResourcesResolutionStatusResponseTypeDef",
-    "DescribeAppVersionResponseTypeDef",
-    "DescribeAppVersionTemplateRequestTypeDef",
-    "DescribeAppVersionTemplateResponseTypeDef",
-    "DescribeDraftAppVersionResourcesImportStatusRequestTypeDef",
-    "DescribeDraftAppVersionResourcesImportStatusResponseTypeDef",
-    "DescribeMetricsExportRequestTypeDef",
-    "DescribeMetricsExportResponseTypeDef",
-    "DescribeResiliencyPolicyRequestTypeDef",
-    "DescribeResiliencyPolicyResponseTypeDef",
-    "DescribeResourceGroupingRecommendationTaskRequestTypeDef",
-    "DescribeResourceGroupingRecommendationTaskResponseTypeDef",
-    "DisruptionComplianceTypeDef",
-    "EksSourceClusterNamespaceTypeDef",
-    "EksSourceOutputTypeDef",
-    "EksSourceTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorDetailTypeDef",
-    "EventSubscriptionTypeDef",
-    "ExperimentTypeDef",
-    "FailedGroupingRecommendationEntryTypeDef",
-    "FailurePolicyTypeDef",
-    "FieldTypeDef",
-    "GroupingAppComponentTypeDef",
-    "GroupingRecommendationTypeDef",
-    "GroupingResourceTypeDef",
-    "ImportResourcesToDraftAppVersionRequestTypeDef",
-    "ImportResourcesToDraftAppVersionResponseTypeDef",
-    "ListAlarmRecommendationsRequestTypeDef",
-    "ListAlarmRecommendationsResponseTypeDef",
-    "ListAppAssessmentComplianceDriftsRequestTypeDef",
-    "ListAppAssessmentComplianceDriftsResponseTypeDef",
-    "ListAppAssessmentResourceDriftsRequestTypeDef",
-    "ListAppAssessmentResourceDriftsResponseTypeDef",
-    "ListAppAssessmentsRequestTypeDef",
-    "ListAppAssessmentsResponseTypeDef",
-    "ListAppComponentCompliancesRequestTypeDef",
-    "ListAppComponentCompliancesResponseTypeDef",
-    "ListAppComponentRecommendationsRequestTypeDef",
-    "ListAppComponentRecommendationsResponseTypeDef",
-    "ListAppInputSourcesRequestTypeDef",
-    "ListAppInputSourcesResponseTypeDef",
-    "ListAppVersionAppComponentsRequestTypeDef",
-    "ListAppVersionAppComponentsResponseTypeDef",
-    "ListAppVersionResourceMappingsRequestTypeDef",
-    "ListAppVersionResourceMappingsResponseTypeDef",
-    "ListAppVersionResourcesRequestTypeDef",
-    "ListAppVersionResourcesResponseTypeDef",
-    "ListAppVersionsRequestTypeDef",
-    "ListAppVersionsResponseTypeDef",
-    "ListAppsRequestTypeDef",
-    "ListAppsResponseTypeDef",
-    "ListMetricsRequestTypeDef",
-    "ListMetricsResponseTypeDef",
-    "ListRecommendationTemplatesRequestTypeDef",
-    "ListRecommendationTemplatesResponseTypeDef",
-    "ListResiliencyPoliciesRequestTypeDef",
-    "ListResiliencyPoliciesResponseTypeDef",
-    "ListResourceGroupingRecommendationsRequestTypeDef",
-    "ListResourceGroupingRecommendationsResponseTypeDef",
-    "ListSopRecommendationsRequestTypeDef",
-    "ListSopRecommendationsResponseTypeDef",
-    "ListSuggestedResiliencyPoliciesRequestTypeDef",
-    "ListSuggestedResiliencyPoliciesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTestRecommendationsRequestTypeDef",
-    "ListTestRecommendationsResponseTypeDef",
-    "ListUnsupportedAppVersionResourcesRequestTypeDef",
-    "ListUnsupportedAppVersionResourcesResponseTypeDef",
-    "LogicalResourceIdTypeDef",
-    "PermissionModelOutputTypeDef",
-    "PermissionModelTypeDef",
-    "PhysicalResourceIdTypeDef",
-    "PhysicalResourceTypeDef",
-    "PublishAppVersionRequestTypeDef",
-    "PublishAppVersionResponseTypeDef",
-    "PutDraftAppVersionTemplateRequestTypeDef",
-    "PutDraftAppVersionTemplateResponseTypeDef",
-    "RecommendationDisruptionComplianceTypeDef",
-    "RecommendationItemTypeDef",
-    "RecommendationTemplateTypeDef",
-    "RejectGroupingRecommendationEntryTypeDef",
-    "RejectResourceGroupingRecommendationsRequestTypeDef",
-    "RejectResourceGroupingRecommendationsResponseTypeDef",
-    "RemoveDraftAppVersionResourceMappingsRequestTypeDef",
-    "RemoveDraftAppVersionResourceMappingsResponseTypeDef",
-    "ResiliencyPolicyTypeDef",
-    "ResiliencyScoreTypeDef",
-    "ResolveAppVersionResourcesRequestTypeDef",
-    "ResolveAppVersionResourcesResponseTypeDef",
-    "ResourceDriftTypeDef",
-    "ResourceErrorTypeDef",
-    "ResourceErrorsDetailsTypeDef",
-    "ResourceIdentifierTypeDef",
-    "ResourceMappingTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3LocationTypeDef",
-    "ScoringComponentResiliencyScoreTypeDef",
-    "SopRecommendationTypeDef",
-    "SortTypeDef",
-    "StartAppAssessmentRequestTypeDef",
-    "StartAppAssessmentResponseTypeDef",
-    "StartMetricsExportRequestTypeDef",
-    "StartMetricsExportResponseTypeDef",
-    "StartResourceGroupingRecommendationTaskRequestTypeDef",
-    "StartResourceGroupingRecommendationTaskResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TerraformSourceTypeDef",
-    "TestRecommendationTypeDef",
-    "UnsupportedResourceTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAppRequestTypeDef",
-    "UpdateAppResponseTypeDef",
-    "UpdateAppVersionAppComponentRequestTypeDef",
-    "UpdateAppVersionAppComponentResponseTypeDef",
-    "UpdateAppVersionRequestTypeDef",
-    "UpdateAppVersionResourceRequestTypeDef",
-    "UpdateAppVersionResourceResponseTypeDef",
-    "UpdateAppVersionResponseTypeDef",
-    "UpdateRecommendationStatusItemTypeDef",
-    "UpdateRecommendationStatusRequestEntryTypeDef",
-    "UpdateResiliencyPolicyRequestTypeDef",
-    "UpdateResiliencyPolicyResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptGroupingRecommendationEntryTypeDef",
+        "AcceptResourceGroupingRecommendationsRequestTypeDef",
+        "AcceptResourceGroupingRecommendationsResponseTypeDef",
+        "AddDraftAppVersionResourceMappingsRequestTypeDef",
+        "AddDraftAppVersionResourceMappingsResponseTypeDef",
+        "AlarmRecommendationTypeDef",
+        "AlarmTypeDef",
+        "AppAssessmentSummaryTypeDef",
+        "AppAssessmentTypeDef",
+        "AppComponentComplianceTypeDef",
+        "AppComponentTypeDef",
+        "AppInputSourceTypeDef",
+        "AppSummaryTypeDef",
+        "AppTypeDef",
+        "AppVersionSummaryTypeDef",
+        "AssessmentRiskRecommendationTypeDef",
+        "AssessmentSummaryTypeDef",
+        "BatchUpdateRecommendationStatusFailedEntryTypeDef",
+        "BatchUpdateRecommendationStatusRequestTypeDef",
+        "BatchUpdateRecommendationStatusResponseTypeDef",
+        "BatchUpdateRecommendationStatusSuccessfulEntryTypeDef",
+        "ComplianceDriftTypeDef",
+        "ComponentRecommendationTypeDef",
+        "ConditionTypeDef",
+        "ConfigRecommendationTypeDef",
+        "CostTypeDef",
+        "CreateAppRequestTypeDef",
+        "CreateAppResponseTypeDef",
+        "CreateAppVersionAppComponentRequestTypeDef",
+        "CreateAppVersionAppComponentResponseTypeDef",
+        "CreateAppVersionResourceRequestTypeDef",
+        "CreateAppVersionResourceResponseTypeDef",
+        "CreateRecommendationTemplateRequestTypeDef",
+        "CreateRecommendationTemplateResponseTypeDef",
+        "CreateResiliencyPolicyRequestTypeDef",
+        "CreateResiliencyPolicyResponseTypeDef",
+        "DeleteAppAssessmentRequestTypeDef",
+        "DeleteAppAssessmentResponseTypeDef",
+        "DeleteAppInputSourceRequestTypeDef",
+        "DeleteAppInputSourceResponseTypeDef",
+        "DeleteAppRequestTypeDef",
+        "DeleteAppResponseTypeDef",
+        "DeleteAppVersionAppComponentRequestTypeDef",
+        "DeleteAppVersionAppComponentResponseTypeDef",
+        "DeleteAppVersionResourceRequestTypeDef",
+        "DeleteAppVersionResourceResponseTypeDef",
+        "DeleteRecommendationTemplateRequestTypeDef",
+        "DeleteRecommendationTemplateResponseTypeDef",
+        "DeleteResiliencyPolicyRequestTypeDef",
+        "DeleteResiliencyPolicyResponseTypeDef",
+        "DescribeAppAssessmentRequestTypeDef",
+        "DescribeAppAssessmentResponseTypeDef",
+        "DescribeAppRequestTypeDef",
+        "DescribeAppResponseTypeDef",
+        "DescribeAppVersionAppComponentRequestTypeDef",
+        "DescribeAppVersionAppComponentResponseTypeDef",
+        "DescribeAppVersionRequestTypeDef",
+        "DescribeAppVersionResourceRequestTypeDef",
+        "DescribeAppVersionResourceResponseTypeDef",
+        "DescribeAppVersionResourcesResolutionStatusRequestTypeDef",
+        "DescribeAppVersionResourcesResolutionStatusResponseTypeDef",
+        "DescribeAppVersionResponseTypeDef",
+        "DescribeAppVersionTemplateRequestTypeDef",
+        "DescribeAppVersionTemplateResponseTypeDef",
+        "DescribeDraftAppVersionResourcesImportStatusRequestTypeDef",
+        "DescribeDraftAppVersionResourcesImportStatusResponseTypeDef",
+        "DescribeMetricsExportRequestTypeDef",
+        "DescribeMetricsExportResponseTypeDef",
+        "DescribeResiliencyPolicyRequestTypeDef",
+        "DescribeResiliencyPolicyResponseTypeDef",
+        "DescribeResourceGroupingRecommendationTaskRequestTypeDef",
+        "DescribeResourceGroupingRecommendationTaskResponseTypeDef",
+        "DisruptionComplianceTypeDef",
+        "EksSourceClusterNamespaceTypeDef",
+        "EksSourceOutputTypeDef",
+        "EksSourceTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorDetailTypeDef",
+        "EventSubscriptionTypeDef",
+        "ExperimentTypeDef",
+        "FailedGroupingRecommendationEntryTypeDef",
+        "FailurePolicyTypeDef",
+        "FieldTypeDef",
+        "GroupingAppComponentTypeDef",
+        "GroupingRecommendationTypeDef",
+        "GroupingResourceTypeDef",
+        "ImportResourcesToDraftAppVersionRequestTypeDef",
+        "ImportResourcesToDraftAppVersionResponseTypeDef",
+        "ListAlarmRecommendationsRequestTypeDef",
+        "ListAlarmRecommendationsResponseTypeDef",
+        "ListAppAssessmentComplianceDriftsRequestTypeDef",
+        "ListAppAssessmentComplianceDriftsResponseTypeDef",
+        "ListAppAssessmentResourceDriftsRequestTypeDef",
+        "ListAppAssessmentResourceDriftsResponseTypeDef",
+        "ListAppAssessmentsRequestTypeDef",
+        "ListAppAssessmentsResponseTypeDef",
+        "ListAppComponentCompliancesRequestTypeDef",
+        "ListAppComponentCompliancesResponseTypeDef",
+        "ListAppComponentRecommendationsRequestTypeDef",
+        "ListAppComponentRecommendationsResponseTypeDef",
+        "ListAppInputSourcesRequestTypeDef",
+        "ListAppInputSourcesResponseTypeDef",
+        "ListAppVersionAppComponentsRequestTypeDef",
+        "ListAppVersionAppComponentsResponseTypeDef",
+        "ListAppVersionResourceMappingsRequestTypeDef",
+        "ListAppVersionResourceMappingsResponseTypeDef",
+        "ListAppVersionResourcesRequestTypeDef",
+        "ListAppVersionResourcesResponseTypeDef",
+        "ListAppVersionsRequestTypeDef",
+        "ListAppVersionsResponseTypeDef",
+        "ListAppsRequestTypeDef",
+        "ListAppsResponseTypeDef",
+        "ListMetricsRequestTypeDef",
+        "ListMetricsResponseTypeDef",
+        "ListRecommendationTemplatesRequestTypeDef",
+        "ListRecommendationTemplatesResponseTypeDef",
+        "ListResiliencyPoliciesRequestTypeDef",
+        "ListResiliencyPoliciesResponseTypeDef",
+        "ListResourceGroupingRecommendationsRequestTypeDef",
+        "ListResourceGroupingRecommendationsResponseTypeDef",
+        "ListSopRecommendationsRequestTypeDef",
+        "ListSopRecommendationsResponseTypeDef",
+        "ListSuggestedResiliencyPoliciesRequestTypeDef",
+        "ListSuggestedResiliencyPoliciesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTestRecommendationsRequestTypeDef",
+        "ListTestRecommendationsResponseTypeDef",
+        "ListUnsupportedAppVersionResourcesRequestTypeDef",
+        "ListUnsupportedAppVersionResourcesResponseTypeDef",
+        "LogicalResourceIdTypeDef",
+        "PermissionModelOutputTypeDef",
+        "PermissionModelTypeDef",
+        "PhysicalResourceIdTypeDef",
+        "PhysicalResourceTypeDef",
+        "PublishAppVersionRequestTypeDef",
+        "PublishAppVersionResponseTypeDef",
+        "PutDraftAppVersionTemplateRequestTypeDef",
+        "PutDraftAppVersionTemplateResponseTypeDef",
+        "RecommendationDisruptionComplianceTypeDef",
+        "RecommendationItemTypeDef",
+        "RecommendationTemplateTypeDef",
+        "RejectGroupingRecommendationEntryTypeDef",
+        "RejectResourceGroupingRecommendationsRequestTypeDef",
+        "RejectResourceGroupingRecommendationsResponseTypeDef",
+        "RemoveDraftAppVersionResourceMappingsRequestTypeDef",
+        "RemoveDraftAppVersionResourceMappingsResponseTypeDef",
+        "ResiliencyPolicyTypeDef",
+        "ResiliencyScoreTypeDef",
+        "ResolveAppVersionResourcesRequestTypeDef",
+        "ResolveAppVersionResourcesResponseTypeDef",
+        "ResourceDriftTypeDef",
+        "ResourceErrorTypeDef",
+        "ResourceErrorsDetailsTypeDef",
+        "ResourceIdentifierTypeDef",
+        "ResourceMappingTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3LocationTypeDef",
+        "ScoringComponentResiliencyScoreTypeDef",
+        "SopRecommendationTypeDef",
+        "SortTypeDef",
+        "StartAppAssessmentRequestTypeDef",
+        "StartAppAssessmentResponseTypeDef",
+        "StartMetricsExportRequestTypeDef",
+        "StartMetricsExportResponseTypeDef",
+        "StartResourceGroupingRecommendationTaskRequestTypeDef",
+        "StartResourceGroupingRecommendationTaskResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TerraformSourceTypeDef",
+        "TestRecommendationTypeDef",
+        "UnsupportedResourceTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAppRequestTypeDef",
+        "UpdateAppResponseTypeDef",
+        "UpdateAppVersionAppComponentRequestTypeDef",
+        "UpdateAppVersionAppComponentResponseTypeDef",
+        "UpdateAppVersionRequestTypeDef",
+        "UpdateAppVersionResourceRequestTypeDef",
+        "UpdateAppVersionResourceResponseTypeDef",
+        "UpdateAppVersionResponseTypeDef",
+        "UpdateRecommendationStatusItemTypeDef",
+        "UpdateRecommendationStatusRequestEntryTypeDef",
+        "UpdateResiliencyPolicyRequestTypeDef",
+        "UpdateResiliencyPolicyResponseTypeDef",
+    ]
 
 
 class AcceptGroupingRecommendationEntryTypeDef(TypedDict):
@@ -263,10 +264,33 @@ class AcceptResourceGroupingRecommendationsRequestTypeDef(TypedDict):
     entries: ReadOnly[Sequence[AcceptGroupingRecommendationEntryTypeDef]]
 
 
+class FailedGroupingRecommendationEntryTypeDef(TypedDict):
+    errorMessage: str
+    groupingRecommendationId: str
+
+
 class AcceptResourceGroupingRecommendationsResponseTypeDef(TypedDict):
     appArn: str
     failedEntries: list[FailedGroupingRecommendationEntryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PhysicalResourceIdTypeDef(TypedDict):
+    awsAccountId: NotRequired[str]
+    awsRegion: NotRequired[str]
+    identifier: str
+    type: PhysicalIdentifierTypeType
+
+
+class ResourceMappingTypeDef(TypedDict):
+    appRegistryAppName: NotRequired[str]
+    eksSourceName: NotRequired[str]
+    logicalStackName: NotRequired[str]
+    mappingType: ResourceMappingTypeType
+    physicalResourceId: PhysicalResourceIdTypeDef
+    resourceGroupName: NotRequired[str]
+    resourceName: NotRequired[str]
+    terraformSourceName: NotRequired[str]
 
 
 class AddDraftAppVersionResourceMappingsRequestTypeDef(TypedDict):
@@ -279,6 +303,27 @@ class AddDraftAppVersionResourceMappingsResponseTypeDef(TypedDict):
     appVersion: str
     resourceMappings: list[ResourceMappingTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AlarmTypeDef(TypedDict):
+    alarmArn: NotRequired[str]
+    source: NotRequired[str]
+
+
+class ExperimentTypeDef(TypedDict):
+    experimentArn: NotRequired[str]
+    experimentTemplateId: NotRequired[str]
+
+
+class RecommendationItemTypeDef(TypedDict):
+    alreadyImplemented: NotRequired[bool]
+    discoveredAlarm: NotRequired[AlarmTypeDef]
+    excludeReason: NotRequired[ExcludeRecommendationReasonType]
+    excluded: NotRequired[bool]
+    latestDiscoveredExperiment: NotRequired[ExperimentTypeDef]
+    resourceId: NotRequired[str]
+    targetAccountId: NotRequired[str]
+    targetRegion: NotRequired[str]
 
 
 class AlarmRecommendationTypeDef(TypedDict):
@@ -294,9 +339,10 @@ class AlarmRecommendationTypeDef(TypedDict):
     type: AlarmTypeType
 
 
-class AlarmTypeDef(TypedDict):
-    alarmArn: NotRequired[str]
-    source: NotRequired[str]
+class CostTypeDef(TypedDict):
+    amount: float
+    currency: str
+    frequency: CostFrequencyType
 
 
 class AppAssessmentSummaryTypeDef(TypedDict):
@@ -314,6 +360,73 @@ class AppAssessmentSummaryTypeDef(TypedDict):
     resiliencyScore: NotRequired[float]
     startTime: NotRequired[datetime]
     versionName: NotRequired[str]
+
+
+class AssessmentRiskRecommendationTypeDef(TypedDict):
+    appComponents: NotRequired[list[str]]
+    recommendation: NotRequired[str]
+    risk: NotRequired[str]
+
+
+class AssessmentSummaryTypeDef(TypedDict):
+    riskRecommendations: NotRequired[list[AssessmentRiskRecommendationTypeDef]]
+    summary: NotRequired[str]
+
+
+class DisruptionComplianceTypeDef(TypedDict):
+    achievableRpoInSecs: NotRequired[int]
+    achievableRtoInSecs: NotRequired[int]
+    complianceStatus: ComplianceStatusType
+    currentRpoInSecs: NotRequired[int]
+    currentRtoInSecs: NotRequired[int]
+    message: NotRequired[str]
+    rpoDescription: NotRequired[str]
+    rpoReferenceId: NotRequired[str]
+    rtoDescription: NotRequired[str]
+    rtoReferenceId: NotRequired[str]
+
+
+class FailurePolicyTypeDef(TypedDict):
+    rpoInSecs: int
+    rtoInSecs: int
+
+
+class ResiliencyPolicyTypeDef(TypedDict):
+    creationTime: NotRequired[datetime]
+    dataLocationConstraint: NotRequired[DataLocationConstraintType]
+    estimatedCostTier: NotRequired[EstimatedCostTierType]
+    policy: NotRequired[dict[DisruptionTypeType, FailurePolicyTypeDef]]
+    policyArn: NotRequired[str]
+    policyDescription: NotRequired[str]
+    policyName: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    tier: NotRequired[ResiliencyPolicyTierType]
+
+
+class ScoringComponentResiliencyScoreTypeDef(TypedDict):
+    excludedCount: NotRequired[int]
+    outstandingCount: NotRequired[int]
+    possibleScore: NotRequired[float]
+    score: NotRequired[float]
+
+
+class ResiliencyScoreTypeDef(TypedDict):
+    componentScore: NotRequired[
+        dict[ResiliencyScoreTypeType, ScoringComponentResiliencyScoreTypeDef]
+    ]
+    disruptionScore: dict[DisruptionTypeType, float]
+    score: float
+
+
+class ResourceErrorTypeDef(TypedDict):
+    logicalResourceId: NotRequired[str]
+    physicalResourceId: NotRequired[str]
+    reason: NotRequired[str]
+
+
+class ResourceErrorsDetailsTypeDef(TypedDict):
+    hasMoreErrors: NotRequired[bool]
+    resourceErrors: NotRequired[list[ResourceErrorTypeDef]]
 
 
 class AppAssessmentTypeDef(TypedDict):
@@ -354,6 +467,15 @@ class AppComponentTypeDef(TypedDict):
     type: str
 
 
+class EksSourceClusterNamespaceTypeDef(TypedDict):
+    eksClusterArn: str
+    namespace: str
+
+
+class TerraformSourceTypeDef(TypedDict):
+    s3StateFileUrl: str
+
+
 class AppInputSourceTypeDef(TypedDict):
     eksSourceClusterNamespace: NotRequired[EksSourceClusterNamespaceTypeDef]
     importType: ResourceMappingTypeType
@@ -377,6 +499,18 @@ class AppSummaryTypeDef(TypedDict):
     rpoInSecs: NotRequired[int]
     rtoInSecs: NotRequired[int]
     status: NotRequired[AppStatusTypeType]
+
+
+class EventSubscriptionTypeDef(TypedDict):
+    eventType: EventTypeType
+    name: str
+    snsTopicArn: NotRequired[str]
+
+
+class PermissionModelOutputTypeDef(TypedDict):
+    crossAccountRoleArns: NotRequired[list[str]]
+    invokerRoleName: NotRequired[str]
+    type: PermissionModelTypeType
 
 
 class AppTypeDef(TypedDict):
@@ -408,32 +542,29 @@ class AppVersionSummaryTypeDef(TypedDict):
     versionName: NotRequired[str]
 
 
-class AssessmentRiskRecommendationTypeDef(TypedDict):
-    appComponents: NotRequired[list[str]]
-    recommendation: NotRequired[str]
-    risk: NotRequired[str]
-
-
-class AssessmentSummaryTypeDef(TypedDict):
-    riskRecommendations: NotRequired[list[AssessmentRiskRecommendationTypeDef]]
-    summary: NotRequired[str]
-
-
 class BatchUpdateRecommendationStatusFailedEntryTypeDef(TypedDict):
     entryId: str
     errorMessage: str
 
 
+class UpdateRecommendationStatusItemTypeDef(TypedDict):
+    resourceId: NotRequired[str]
+    targetAccountId: NotRequired[str]
+    targetRegion: NotRequired[str]
+
+
+class UpdateRecommendationStatusRequestEntryTypeDef(TypedDict):
+    appComponentId: NotRequired[str]
+    entryId: str
+    excludeReason: NotRequired[ExcludeRecommendationReasonType]
+    excluded: bool
+    item: NotRequired[UpdateRecommendationStatusItemTypeDef]
+    referenceId: str
+
+
 class BatchUpdateRecommendationStatusRequestTypeDef(TypedDict):
     appArn: str
     requestEntries: ReadOnly[Sequence[UpdateRecommendationStatusRequestEntryTypeDef]]
-
-
-class BatchUpdateRecommendationStatusResponseTypeDef(TypedDict):
-    appArn: str
-    failedEntries: list[BatchUpdateRecommendationStatusFailedEntryTypeDef]
-    successfulEntries: list[BatchUpdateRecommendationStatusSuccessfulEntryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchUpdateRecommendationStatusSuccessfulEntryTypeDef(TypedDict):
@@ -443,6 +574,13 @@ class BatchUpdateRecommendationStatusSuccessfulEntryTypeDef(TypedDict):
     excluded: bool
     item: NotRequired[UpdateRecommendationStatusItemTypeDef]
     referenceId: str
+
+
+class BatchUpdateRecommendationStatusResponseTypeDef(TypedDict):
+    appArn: str
+    failedEntries: list[BatchUpdateRecommendationStatusFailedEntryTypeDef]
+    successfulEntries: list[BatchUpdateRecommendationStatusSuccessfulEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ComplianceDriftTypeDef(TypedDict):
@@ -458,16 +596,12 @@ class ComplianceDriftTypeDef(TypedDict):
     expectedValue: NotRequired[dict[DisruptionTypeType, DisruptionComplianceTypeDef]]
 
 
-class ComponentRecommendationTypeDef(TypedDict):
-    appComponentName: str
-    configRecommendations: list[ConfigRecommendationTypeDef]
-    recommendationStatus: RecommendationComplianceStatusType
-
-
-class ConditionTypeDef(TypedDict):
-    field: str
-    operator: ConditionOperatorTypeType
-    value: NotRequired[str]
+class RecommendationDisruptionComplianceTypeDef(TypedDict):
+    expectedComplianceStatus: ComplianceStatusType
+    expectedRpoDescription: NotRequired[str]
+    expectedRpoInSecs: NotRequired[int]
+    expectedRtoDescription: NotRequired[str]
+    expectedRtoInSecs: NotRequired[int]
 
 
 class ConfigRecommendationTypeDef(TypedDict):
@@ -485,10 +619,22 @@ class ConfigRecommendationTypeDef(TypedDict):
     suggestedChanges: NotRequired[list[str]]
 
 
-class CostTypeDef(TypedDict):
-    amount: float
-    currency: str
-    frequency: CostFrequencyType
+class ComponentRecommendationTypeDef(TypedDict):
+    appComponentName: str
+    configRecommendations: list[ConfigRecommendationTypeDef]
+    recommendationStatus: RecommendationComplianceStatusType
+
+
+class ConditionTypeDef(TypedDict):
+    field: str
+    operator: ConditionOperatorTypeType
+    value: NotRequired[str]
+
+
+class PermissionModelTypeDef(TypedDict):
+    crossAccountRoleArns: NotRequired[ReadOnly[Sequence[str]]]
+    invokerRoleName: NotRequired[str]
+    type: PermissionModelTypeType
 
 
 class CreateAppRequestTypeDef(TypedDict):
@@ -524,6 +670,14 @@ class CreateAppVersionAppComponentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LogicalResourceIdTypeDef(TypedDict):
+    eksSourceName: NotRequired[str]
+    identifier: str
+    logicalStackName: NotRequired[str]
+    resourceGroupName: NotRequired[str]
+    terraformSourceName: NotRequired[str]
+
+
 class CreateAppVersionResourceRequestTypeDef(TypedDict):
     additionalInfo: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
     appArn: str
@@ -535,6 +689,18 @@ class CreateAppVersionResourceRequestTypeDef(TypedDict):
     physicalResourceId: str
     resourceName: NotRequired[str]
     resourceType: str
+
+
+class PhysicalResourceTypeDef(TypedDict):
+    additionalInfo: NotRequired[dict[str, list[str]]]
+    appComponents: NotRequired[list[AppComponentTypeDef]]
+    excluded: NotRequired[bool]
+    logicalResourceId: LogicalResourceIdTypeDef
+    parentResourceName: NotRequired[str]
+    physicalResourceId: PhysicalResourceIdTypeDef
+    resourceName: NotRequired[str]
+    resourceType: str
+    sourceType: NotRequired[ResourceSourceTypeType]
 
 
 class CreateAppVersionResourceResponseTypeDef(TypedDict):
@@ -553,6 +719,28 @@ class CreateRecommendationTemplateRequestTypeDef(TypedDict):
     recommendationIds: NotRequired[ReadOnly[Sequence[str]]]
     recommendationTypes: NotRequired[ReadOnly[Sequence[RenderRecommendationTypeType]]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class S3LocationTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    prefix: NotRequired[str]
+
+
+class RecommendationTemplateTypeDef(TypedDict):
+    appArn: NotRequired[str]
+    assessmentArn: str
+    endTime: NotRequired[datetime]
+    format: TemplateFormatType
+    message: NotRequired[str]
+    name: str
+    needsReplacements: NotRequired[bool]
+    recommendationIds: NotRequired[list[str]]
+    recommendationTemplateArn: str
+    recommendationTypes: list[RenderRecommendationTypeType]
+    startTime: NotRequired[datetime]
+    status: RecommendationTemplateStatusType
+    tags: NotRequired[dict[str, str]]
+    templatesLocation: NotRequired[S3LocationTypeDef]
 
 
 class CreateRecommendationTemplateResponseTypeDef(TypedDict):
@@ -753,6 +941,10 @@ class DescribeDraftAppVersionResourcesImportStatusRequestTypeDef(TypedDict):
     appArn: str
 
 
+class ErrorDetailTypeDef(TypedDict):
+    errorMessage: NotRequired[str]
+
+
 class DescribeDraftAppVersionResourcesImportStatusResponseTypeDef(TypedDict):
     appArn: str
     appVersion: str
@@ -796,24 +988,6 @@ class DescribeResourceGroupingRecommendationTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DisruptionComplianceTypeDef(TypedDict):
-    achievableRpoInSecs: NotRequired[int]
-    achievableRtoInSecs: NotRequired[int]
-    complianceStatus: ComplianceStatusType
-    currentRpoInSecs: NotRequired[int]
-    currentRtoInSecs: NotRequired[int]
-    message: NotRequired[str]
-    rpoDescription: NotRequired[str]
-    rpoReferenceId: NotRequired[str]
-    rtoDescription: NotRequired[str]
-    rtoReferenceId: NotRequired[str]
-
-
-class EksSourceClusterNamespaceTypeDef(TypedDict):
-    eksClusterArn: str
-    namespace: str
-
-
 class EksSourceOutputTypeDef(TypedDict):
     eksClusterArn: str
     namespaces: list[str]
@@ -822,31 +996,6 @@ class EksSourceOutputTypeDef(TypedDict):
 class EksSourceTypeDef(TypedDict):
     eksClusterArn: str
     namespaces: ReadOnly[Sequence[str]]
-
-
-class ErrorDetailTypeDef(TypedDict):
-    errorMessage: NotRequired[str]
-
-
-class EventSubscriptionTypeDef(TypedDict):
-    eventType: EventTypeType
-    name: str
-    snsTopicArn: NotRequired[str]
-
-
-class ExperimentTypeDef(TypedDict):
-    experimentArn: NotRequired[str]
-    experimentTemplateId: NotRequired[str]
-
-
-class FailedGroupingRecommendationEntryTypeDef(TypedDict):
-    errorMessage: str
-    groupingRecommendationId: str
-
-
-class FailurePolicyTypeDef(TypedDict):
-    rpoInSecs: int
-    rtoInSecs: int
 
 
 class FieldTypeDef(TypedDict):
@@ -860,6 +1009,14 @@ class GroupingAppComponentTypeDef(TypedDict):
     appComponentType: str
 
 
+class GroupingResourceTypeDef(TypedDict):
+    logicalResourceId: LogicalResourceIdTypeDef
+    physicalResourceId: PhysicalResourceIdTypeDef
+    resourceName: str
+    resourceType: str
+    sourceAppComponentIds: list[str]
+
+
 class GroupingRecommendationTypeDef(TypedDict):
     confidenceLevel: GroupingRecommendationConfidenceLevelType
     creationTime: datetime
@@ -870,14 +1027,6 @@ class GroupingRecommendationTypeDef(TypedDict):
     resources: list[GroupingResourceTypeDef]
     score: float
     status: GroupingRecommendationStatusTypeType
-
-
-class GroupingResourceTypeDef(TypedDict):
-    logicalResourceId: LogicalResourceIdTypeDef
-    physicalResourceId: PhysicalResourceIdTypeDef
-    resourceName: str
-    resourceType: str
-    sourceAppComponentIds: list[str]
 
 
 class ImportResourcesToDraftAppVersionRequestTypeDef(TypedDict):
@@ -926,6 +1075,19 @@ class ListAppAssessmentResourceDriftsRequestTypeDef(TypedDict):
     assessmentArn: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ResourceIdentifierTypeDef(TypedDict):
+    logicalResourceId: NotRequired[LogicalResourceIdTypeDef]
+    resourceType: NotRequired[str]
+
+
+class ResourceDriftTypeDef(TypedDict):
+    appArn: NotRequired[str]
+    appVersion: NotRequired[str]
+    diffType: NotRequired[DifferenceTypeType]
+    referenceId: NotRequired[str]
+    resourceIdentifier: NotRequired[ResourceIdentifierTypeDef]
 
 
 class ListAppAssessmentResourceDriftsResponseTypeDef(TypedDict):
@@ -1062,6 +1224,11 @@ class ListAppsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SortTypeDef(TypedDict):
+    ascending: NotRequired[bool]
+    field: str
+
+
 class ListMetricsRequestTypeDef(TypedDict):
     conditions: NotRequired[ReadOnly[Sequence[ConditionTypeDef]]]
     dataSource: NotRequired[str]
@@ -1123,6 +1290,18 @@ class ListSopRecommendationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class SopRecommendationTypeDef(TypedDict):
+    appComponentName: NotRequired[str]
+    description: NotRequired[str]
+    items: NotRequired[list[RecommendationItemTypeDef]]
+    name: NotRequired[str]
+    prerequisite: NotRequired[str]
+    recommendationId: str
+    recommendationStatus: NotRequired[RecommendationStatusType]
+    referenceId: str
+    serviceType: SopServiceTypeType
+
+
 class ListSopRecommendationsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     sopRecommendations: list[SopRecommendationTypeDef]
@@ -1155,6 +1334,22 @@ class ListTestRecommendationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class TestRecommendationTypeDef(TypedDict):
+    appComponentId: NotRequired[str]
+    appComponentName: NotRequired[str]
+    dependsOnAlarms: NotRequired[list[str]]
+    description: NotRequired[str]
+    intent: NotRequired[str]
+    items: NotRequired[list[RecommendationItemTypeDef]]
+    name: NotRequired[str]
+    prerequisite: NotRequired[str]
+    recommendationId: NotRequired[str]
+    recommendationStatus: NotRequired[RecommendationStatusType]
+    referenceId: str
+    risk: NotRequired[TestRiskType]
+    type: NotRequired[TestTypeType]
+
+
 class ListTestRecommendationsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     testRecommendations: list[TestRecommendationTypeDef]
@@ -1169,50 +1364,18 @@ class ListUnsupportedAppVersionResourcesRequestTypeDef(TypedDict):
     resolutionId: NotRequired[str]
 
 
+class UnsupportedResourceTypeDef(TypedDict):
+    logicalResourceId: LogicalResourceIdTypeDef
+    physicalResourceId: PhysicalResourceIdTypeDef
+    resourceType: str
+    unsupportedResourceStatus: NotRequired[str]
+
+
 class ListUnsupportedAppVersionResourcesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     resolutionId: str
     unsupportedResources: list[UnsupportedResourceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogicalResourceIdTypeDef(TypedDict):
-    eksSourceName: NotRequired[str]
-    identifier: str
-    logicalStackName: NotRequired[str]
-    resourceGroupName: NotRequired[str]
-    terraformSourceName: NotRequired[str]
-
-
-class PermissionModelOutputTypeDef(TypedDict):
-    crossAccountRoleArns: NotRequired[list[str]]
-    invokerRoleName: NotRequired[str]
-    type: PermissionModelTypeType
-
-
-class PermissionModelTypeDef(TypedDict):
-    crossAccountRoleArns: NotRequired[ReadOnly[Sequence[str]]]
-    invokerRoleName: NotRequired[str]
-    type: PermissionModelTypeType
-
-
-class PhysicalResourceIdTypeDef(TypedDict):
-    awsAccountId: NotRequired[str]
-    awsRegion: NotRequired[str]
-    identifier: str
-    type: PhysicalIdentifierTypeType
-
-
-class PhysicalResourceTypeDef(TypedDict):
-    additionalInfo: NotRequired[dict[str, list[str]]]
-    appComponents: NotRequired[list[AppComponentTypeDef]]
-    excluded: NotRequired[bool]
-    logicalResourceId: LogicalResourceIdTypeDef
-    parentResourceName: NotRequired[str]
-    physicalResourceId: PhysicalResourceIdTypeDef
-    resourceName: NotRequired[str]
-    resourceType: str
-    sourceType: NotRequired[ResourceSourceTypeType]
 
 
 class PublishAppVersionRequestTypeDef(TypedDict):
@@ -1237,42 +1400,6 @@ class PutDraftAppVersionTemplateResponseTypeDef(TypedDict):
     appArn: NotRequired[str]
     appVersion: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecommendationDisruptionComplianceTypeDef(TypedDict):
-    expectedComplianceStatus: ComplianceStatusType
-    expectedRpoDescription: NotRequired[str]
-    expectedRpoInSecs: NotRequired[int]
-    expectedRtoDescription: NotRequired[str]
-    expectedRtoInSecs: NotRequired[int]
-
-
-class RecommendationItemTypeDef(TypedDict):
-    alreadyImplemented: NotRequired[bool]
-    discoveredAlarm: NotRequired[AlarmTypeDef]
-    excludeReason: NotRequired[ExcludeRecommendationReasonType]
-    excluded: NotRequired[bool]
-    latestDiscoveredExperiment: NotRequired[ExperimentTypeDef]
-    resourceId: NotRequired[str]
-    targetAccountId: NotRequired[str]
-    targetRegion: NotRequired[str]
-
-
-class RecommendationTemplateTypeDef(TypedDict):
-    appArn: NotRequired[str]
-    assessmentArn: str
-    endTime: NotRequired[datetime]
-    format: TemplateFormatType
-    message: NotRequired[str]
-    name: str
-    needsReplacements: NotRequired[bool]
-    recommendationIds: NotRequired[list[str]]
-    recommendationTemplateArn: str
-    recommendationTypes: list[RenderRecommendationTypeType]
-    startTime: NotRequired[datetime]
-    status: RecommendationTemplateStatusType
-    tags: NotRequired[dict[str, str]]
-    templatesLocation: NotRequired[S3LocationTypeDef]
 
 
 class RejectGroupingRecommendationEntryTypeDef(TypedDict):
@@ -1307,26 +1434,6 @@ class RemoveDraftAppVersionResourceMappingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResiliencyPolicyTypeDef(TypedDict):
-    creationTime: NotRequired[datetime]
-    dataLocationConstraint: NotRequired[DataLocationConstraintType]
-    estimatedCostTier: NotRequired[EstimatedCostTierType]
-    policy: NotRequired[dict[DisruptionTypeType, FailurePolicyTypeDef]]
-    policyArn: NotRequired[str]
-    policyDescription: NotRequired[str]
-    policyName: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-    tier: NotRequired[ResiliencyPolicyTierType]
-
-
-class ResiliencyScoreTypeDef(TypedDict):
-    componentScore: NotRequired[
-        dict[ResiliencyScoreTypeType, ScoringComponentResiliencyScoreTypeDef]
-    ]
-    disruptionScore: dict[DisruptionTypeType, float]
-    score: float
-
-
 class ResolveAppVersionResourcesRequestTypeDef(TypedDict):
     appArn: str
     appVersion: str
@@ -1338,70 +1445,6 @@ class ResolveAppVersionResourcesResponseTypeDef(TypedDict):
     resolutionId: str
     status: ResourceResolutionStatusTypeType
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResourceDriftTypeDef(TypedDict):
-    appArn: NotRequired[str]
-    appVersion: NotRequired[str]
-    diffType: NotRequired[DifferenceTypeType]
-    referenceId: NotRequired[str]
-    resourceIdentifier: NotRequired[ResourceIdentifierTypeDef]
-
-
-class ResourceErrorTypeDef(TypedDict):
-    logicalResourceId: NotRequired[str]
-    physicalResourceId: NotRequired[str]
-    reason: NotRequired[str]
-
-
-class ResourceErrorsDetailsTypeDef(TypedDict):
-    hasMoreErrors: NotRequired[bool]
-    resourceErrors: NotRequired[list[ResourceErrorTypeDef]]
-
-
-class ResourceIdentifierTypeDef(TypedDict):
-    logicalResourceId: NotRequired[LogicalResourceIdTypeDef]
-    resourceType: NotRequired[str]
-
-
-class ResourceMappingTypeDef(TypedDict):
-    appRegistryAppName: NotRequired[str]
-    eksSourceName: NotRequired[str]
-    logicalStackName: NotRequired[str]
-    mappingType: ResourceMappingTypeType
-    physicalResourceId: PhysicalResourceIdTypeDef
-    resourceGroupName: NotRequired[str]
-    resourceName: NotRequired[str]
-    terraformSourceName: NotRequired[str]
-
-
-class S3LocationTypeDef(TypedDict):
-    bucket: NotRequired[str]
-    prefix: NotRequired[str]
-
-
-class ScoringComponentResiliencyScoreTypeDef(TypedDict):
-    excludedCount: NotRequired[int]
-    outstandingCount: NotRequired[int]
-    possibleScore: NotRequired[float]
-    score: NotRequired[float]
-
-
-class SopRecommendationTypeDef(TypedDict):
-    appComponentName: NotRequired[str]
-    description: NotRequired[str]
-    items: NotRequired[list[RecommendationItemTypeDef]]
-    name: NotRequired[str]
-    prerequisite: NotRequired[str]
-    recommendationId: str
-    recommendationStatus: NotRequired[RecommendationStatusType]
-    referenceId: str
-    serviceType: SopServiceTypeType
-
-
-class SortTypeDef(TypedDict):
-    ascending: NotRequired[bool]
-    field: str
 
 
 class StartAppAssessmentRequestTypeDef(TypedDict):
@@ -1447,33 +1490,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TerraformSourceTypeDef(TypedDict):
-    s3StateFileUrl: str
-
-
-class TestRecommendationTypeDef(TypedDict):
-    appComponentId: NotRequired[str]
-    appComponentName: NotRequired[str]
-    dependsOnAlarms: NotRequired[list[str]]
-    description: NotRequired[str]
-    intent: NotRequired[str]
-    items: NotRequired[list[RecommendationItemTypeDef]]
-    name: NotRequired[str]
-    prerequisite: NotRequired[str]
-    recommendationId: NotRequired[str]
-    recommendationStatus: NotRequired[RecommendationStatusType]
-    referenceId: str
-    risk: NotRequired[TestRiskType]
-    type: NotRequired[TestTypeType]
-
-
-class UnsupportedResourceTypeDef(TypedDict):
-    logicalResourceId: LogicalResourceIdTypeDef
-    physicalResourceId: PhysicalResourceIdTypeDef
-    resourceType: str
-    unsupportedResourceStatus: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1545,21 +1561,6 @@ class UpdateAppVersionResponseTypeDef(TypedDict):
     appArn: str
     appVersion: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateRecommendationStatusItemTypeDef(TypedDict):
-    resourceId: NotRequired[str]
-    targetAccountId: NotRequired[str]
-    targetRegion: NotRequired[str]
-
-
-class UpdateRecommendationStatusRequestEntryTypeDef(TypedDict):
-    appComponentId: NotRequired[str]
-    entryId: str
-    excludeReason: NotRequired[ExcludeRecommendationReasonType]
-    excluded: bool
-    item: NotRequired[UpdateRecommendationStatusItemTypeDef]
-    referenceId: str
 
 
 class UpdateResiliencyPolicyRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,87 +26,88 @@ from .literals import (
     OperationStatusType,
 )
 
-__all__ = [
-    "AssociateDefaultViewInputTypeDef",
-    "AssociateDefaultViewOutputTypeDef",
-    "BatchGetViewErrorTypeDef",
-    "BatchGetViewInputTypeDef",
-    "BatchGetViewOutputTypeDef",
-    "CreateIndexInputTypeDef",
-    "CreateIndexOutputTypeDef",
-    "CreateResourceExplorerSetupInputTypeDef",
-    "CreateResourceExplorerSetupOutputTypeDef",
-    "CreateViewInputTypeDef",
-    "CreateViewOutputTypeDef",
-    "DeleteIndexInputTypeDef",
-    "DeleteIndexOutputTypeDef",
-    "DeleteResourceExplorerSetupInputTypeDef",
-    "DeleteResourceExplorerSetupOutputTypeDef",
-    "DeleteViewInputTypeDef",
-    "DeleteViewOutputTypeDef",
-    "DocumentOutputValue",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorDetailsTypeDef",
-    "GetAccountLevelServiceConfigurationOutputTypeDef",
-    "GetDefaultViewOutputTypeDef",
-    "GetIndexOutputTypeDef",
-    "GetManagedViewInputTypeDef",
-    "GetManagedViewOutputTypeDef",
-    "GetResourceExplorerSetupInputTypeDef",
-    "GetResourceExplorerSetupOutputTypeDef",
-    "GetServiceIndexOutputTypeDef",
-    "GetServiceViewInputTypeDef",
-    "GetServiceViewOutputTypeDef",
-    "GetViewInputTypeDef",
-    "GetViewOutputTypeDef",
-    "IncludedPropertyTypeDef",
-    "IndexStatusTypeDef",
-    "IndexTypeDef",
-    "ListIndexesForMembersInputTypeDef",
-    "ListIndexesForMembersOutputTypeDef",
-    "ListIndexesInputTypeDef",
-    "ListIndexesOutputTypeDef",
-    "ListManagedViewsInputTypeDef",
-    "ListManagedViewsOutputTypeDef",
-    "ListResourcesInputTypeDef",
-    "ListResourcesOutputTypeDef",
-    "ListServiceIndexesInputTypeDef",
-    "ListServiceIndexesOutputTypeDef",
-    "ListServiceViewsInputTypeDef",
-    "ListServiceViewsOutputTypeDef",
-    "ListStreamingAccessForServicesInputTypeDef",
-    "ListStreamingAccessForServicesOutputTypeDef",
-    "ListSupportedResourceTypesInputTypeDef",
-    "ListSupportedResourceTypesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListViewsInputTypeDef",
-    "ListViewsOutputTypeDef",
-    "ManagedViewTypeDef",
-    "MemberIndexTypeDef",
-    "OrgConfigurationTypeDef",
-    "RegionStatusTypeDef",
-    "ResourceCountTypeDef",
-    "ResourcePropertyTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "SearchFilterTypeDef",
-    "SearchInputTypeDef",
-    "SearchOutputTypeDef",
-    "ServiceViewTypeDef",
-    "StreamingAccessDetailsTypeDef",
-    "SupportedResourceTypeTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateIndexTypeInputTypeDef",
-    "UpdateIndexTypeOutputTypeDef",
-    "UpdateViewInputTypeDef",
-    "UpdateViewOutputTypeDef",
-    "ViewStatusTypeDef",
-    "ViewTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateDefaultViewInputTypeDef",
+        "AssociateDefaultViewOutputTypeDef",
+        "BatchGetViewErrorTypeDef",
+        "BatchGetViewInputTypeDef",
+        "BatchGetViewOutputTypeDef",
+        "CreateIndexInputTypeDef",
+        "CreateIndexOutputTypeDef",
+        "CreateResourceExplorerSetupInputTypeDef",
+        "CreateResourceExplorerSetupOutputTypeDef",
+        "CreateViewInputTypeDef",
+        "CreateViewOutputTypeDef",
+        "DeleteIndexInputTypeDef",
+        "DeleteIndexOutputTypeDef",
+        "DeleteResourceExplorerSetupInputTypeDef",
+        "DeleteResourceExplorerSetupOutputTypeDef",
+        "DeleteViewInputTypeDef",
+        "DeleteViewOutputTypeDef",
+        "DocumentOutputValue",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorDetailsTypeDef",
+        "GetAccountLevelServiceConfigurationOutputTypeDef",
+        "GetDefaultViewOutputTypeDef",
+        "GetIndexOutputTypeDef",
+        "GetManagedViewInputTypeDef",
+        "GetManagedViewOutputTypeDef",
+        "GetResourceExplorerSetupInputTypeDef",
+        "GetResourceExplorerSetupOutputTypeDef",
+        "GetServiceIndexOutputTypeDef",
+        "GetServiceViewInputTypeDef",
+        "GetServiceViewOutputTypeDef",
+        "GetViewInputTypeDef",
+        "GetViewOutputTypeDef",
+        "IncludedPropertyTypeDef",
+        "IndexStatusTypeDef",
+        "IndexTypeDef",
+        "ListIndexesForMembersInputTypeDef",
+        "ListIndexesForMembersOutputTypeDef",
+        "ListIndexesInputTypeDef",
+        "ListIndexesOutputTypeDef",
+        "ListManagedViewsInputTypeDef",
+        "ListManagedViewsOutputTypeDef",
+        "ListResourcesInputTypeDef",
+        "ListResourcesOutputTypeDef",
+        "ListServiceIndexesInputTypeDef",
+        "ListServiceIndexesOutputTypeDef",
+        "ListServiceViewsInputTypeDef",
+        "ListServiceViewsOutputTypeDef",
+        "ListStreamingAccessForServicesInputTypeDef",
+        "ListStreamingAccessForServicesOutputTypeDef",
+        "ListSupportedResourceTypesInputTypeDef",
+        "ListSupportedResourceTypesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListViewsInputTypeDef",
+        "ListViewsOutputTypeDef",
+        "ManagedViewTypeDef",
+        "MemberIndexTypeDef",
+        "OrgConfigurationTypeDef",
+        "RegionStatusTypeDef",
+        "ResourceCountTypeDef",
+        "ResourcePropertyTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "SearchFilterTypeDef",
+        "SearchInputTypeDef",
+        "SearchOutputTypeDef",
+        "ServiceViewTypeDef",
+        "StreamingAccessDetailsTypeDef",
+        "SupportedResourceTypeTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateIndexTypeInputTypeDef",
+        "UpdateIndexTypeOutputTypeDef",
+        "UpdateViewInputTypeDef",
+        "UpdateViewOutputTypeDef",
+        "ViewStatusTypeDef",
+        "ViewTypeDef",
+    ]
 
 
 class AssociateDefaultViewInputTypeDef(TypedDict):
@@ -125,6 +126,24 @@ class BatchGetViewErrorTypeDef(TypedDict):
 
 class BatchGetViewInputTypeDef(TypedDict):
     ViewArns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class IncludedPropertyTypeDef(TypedDict):
+    Name: str
+
+
+class SearchFilterTypeDef(TypedDict):
+    FilterString: str
+
+
+class ViewTypeDef(TypedDict):
+    ViewArn: NotRequired[str]
+    ViewName: NotRequired[str]
+    Owner: NotRequired[str]
+    LastUpdatedAt: NotRequired[datetime]
+    Scope: NotRequired[str]
+    IncludedProperties: NotRequired[list[IncludedPropertyTypeDef]]
+    Filters: NotRequired[SearchFilterTypeDef]
 
 
 class BatchGetViewOutputTypeDef(TypedDict):
@@ -205,6 +224,11 @@ class ErrorDetailsTypeDef(TypedDict):
     Message: NotRequired[str]
 
 
+class OrgConfigurationTypeDef(TypedDict):
+    AWSServiceAccessStatus: AWSServiceAccessStatusType
+    ServiceLinkedRole: NotRequired[str]
+
+
 class GetAccountLevelServiceConfigurationOutputTypeDef(TypedDict):
     OrgConfiguration: NotRequired[OrgConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -231,6 +255,19 @@ class GetManagedViewInputTypeDef(TypedDict):
     ManagedViewArn: str
 
 
+class ManagedViewTypeDef(TypedDict):
+    ManagedViewArn: NotRequired[str]
+    ManagedViewName: NotRequired[str]
+    TrustedService: NotRequired[str]
+    LastUpdatedAt: NotRequired[datetime]
+    Owner: NotRequired[str]
+    Scope: NotRequired[str]
+    IncludedProperties: NotRequired[list[IncludedPropertyTypeDef]]
+    Filters: NotRequired[SearchFilterTypeDef]
+    ResourcePolicy: NotRequired[str]
+    Version: NotRequired[str]
+
+
 class GetManagedViewOutputTypeDef(TypedDict):
     ManagedView: NotRequired[ManagedViewTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -240,6 +277,30 @@ class GetResourceExplorerSetupInputTypeDef(TypedDict):
     TaskId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class IndexTypeDef(TypedDict):
+    Region: NotRequired[str]
+    Arn: NotRequired[str]
+    Type: NotRequired[IndexTypeType]
+
+
+class IndexStatusTypeDef(TypedDict):
+    Status: NotRequired[OperationStatusType]
+    Index: NotRequired[IndexTypeDef]
+    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
+
+
+class ViewStatusTypeDef(TypedDict):
+    Status: NotRequired[OperationStatusType]
+    View: NotRequired[ViewTypeDef]
+    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
+
+
+class RegionStatusTypeDef(TypedDict):
+    Region: NotRequired[str]
+    Index: NotRequired[IndexStatusTypeDef]
+    View: NotRequired[ViewStatusTypeDef]
 
 
 class GetResourceExplorerSetupOutputTypeDef(TypedDict):
@@ -258,6 +319,15 @@ class GetServiceViewInputTypeDef(TypedDict):
     ServiceViewArn: str
 
 
+class ServiceViewTypeDef(TypedDict):
+    ServiceViewArn: str
+    ServiceViewName: NotRequired[str]
+    Filters: NotRequired[SearchFilterTypeDef]
+    IncludedProperties: NotRequired[list[IncludedPropertyTypeDef]]
+    StreamingAccessForService: NotRequired[str]
+    ScopeType: NotRequired[str]
+
+
 class GetServiceViewOutputTypeDef(TypedDict):
     View: ServiceViewTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -273,26 +343,17 @@ class GetViewOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IncludedPropertyTypeDef(TypedDict):
-    Name: str
-
-
-class IndexStatusTypeDef(TypedDict):
-    Status: NotRequired[OperationStatusType]
-    Index: NotRequired[IndexTypeDef]
-    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
-
-
-class IndexTypeDef(TypedDict):
-    Region: NotRequired[str]
-    Arn: NotRequired[str]
-    Type: NotRequired[IndexTypeType]
-
-
 class ListIndexesForMembersInputTypeDef(TypedDict):
     AccountIdList: ReadOnly[Sequence[str]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class MemberIndexTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    Region: NotRequired[str]
+    Arn: NotRequired[str]
+    Type: NotRequired[IndexTypeType]
 
 
 class ListIndexesForMembersOutputTypeDef(TypedDict):
@@ -333,6 +394,22 @@ class ListResourcesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ResourcePropertyTypeDef(TypedDict):
+    Name: NotRequired[str]
+    LastReportedAt: NotRequired[datetime]
+    Data: NotRequired[DocumentOutputValue]
+
+
+class ResourceTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    OwningAccountId: NotRequired[str]
+    Region: NotRequired[str]
+    ResourceType: NotRequired[str]
+    Service: NotRequired[str]
+    LastReportedAt: NotRequired[datetime]
+    Properties: NotRequired[list[ResourcePropertyTypeDef]]
+
+
 class ListResourcesOutputTypeDef(TypedDict):
     Resources: NotRequired[list[ResourceTypeDef]]
     NextToken: NotRequired[str]
@@ -368,6 +445,11 @@ class ListStreamingAccessForServicesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class StreamingAccessDetailsTypeDef(TypedDict):
+    ServicePrincipal: str
+    CreatedAt: datetime
+
+
 class ListStreamingAccessForServicesOutputTypeDef(TypedDict):
     StreamingAccessForServices: list[StreamingAccessDetailsTypeDef]
     NextToken: NotRequired[str]
@@ -377,6 +459,11 @@ class ListStreamingAccessForServicesOutputTypeDef(TypedDict):
 class ListSupportedResourceTypesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class SupportedResourceTypeTypeDef(TypedDict):
+    Service: NotRequired[str]
+    ResourceType: NotRequired[str]
 
 
 class ListSupportedResourceTypesOutputTypeDef(TypedDict):
@@ -405,60 +492,9 @@ class ListViewsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ManagedViewTypeDef(TypedDict):
-    ManagedViewArn: NotRequired[str]
-    ManagedViewName: NotRequired[str]
-    TrustedService: NotRequired[str]
-    LastUpdatedAt: NotRequired[datetime]
-    Owner: NotRequired[str]
-    Scope: NotRequired[str]
-    IncludedProperties: NotRequired[list[IncludedPropertyTypeDef]]
-    Filters: NotRequired[SearchFilterTypeDef]
-    ResourcePolicy: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class MemberIndexTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    Region: NotRequired[str]
-    Arn: NotRequired[str]
-    Type: NotRequired[IndexTypeType]
-
-
-class OrgConfigurationTypeDef(TypedDict):
-    AWSServiceAccessStatus: AWSServiceAccessStatusType
-    ServiceLinkedRole: NotRequired[str]
-
-
-class RegionStatusTypeDef(TypedDict):
-    Region: NotRequired[str]
-    Index: NotRequired[IndexStatusTypeDef]
-    View: NotRequired[ViewStatusTypeDef]
-
-
 class ResourceCountTypeDef(TypedDict):
     TotalResources: NotRequired[int]
     Complete: NotRequired[bool]
-
-
-class ResourcePropertyTypeDef(TypedDict):
-    Name: NotRequired[str]
-    LastReportedAt: NotRequired[datetime]
-    Data: NotRequired[DocumentOutputValue]
-
-
-class ResourceTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    OwningAccountId: NotRequired[str]
-    Region: NotRequired[str]
-    ResourceType: NotRequired[str]
-    Service: NotRequired[str]
-    LastReportedAt: NotRequired[datetime]
-    Properties: NotRequired[list[ResourcePropertyTypeDef]]
-
-
-class SearchFilterTypeDef(TypedDict):
-    FilterString: str
 
 
 class SearchInputTypeDef(TypedDict):
@@ -474,25 +510,6 @@ class SearchOutputTypeDef(TypedDict):
     ViewArn: NotRequired[str]
     Count: NotRequired[ResourceCountTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ServiceViewTypeDef(TypedDict):
-    ServiceViewArn: str
-    ServiceViewName: NotRequired[str]
-    Filters: NotRequired[SearchFilterTypeDef]
-    IncludedProperties: NotRequired[list[IncludedPropertyTypeDef]]
-    StreamingAccessForService: NotRequired[str]
-    ScopeType: NotRequired[str]
-
-
-class StreamingAccessDetailsTypeDef(TypedDict):
-    ServicePrincipal: str
-    CreatedAt: datetime
-
-
-class SupportedResourceTypeTypeDef(TypedDict):
-    Service: NotRequired[str]
-    ResourceType: NotRequired[str]
 
 
 class TagResourceInputTypeDef(TypedDict):
@@ -535,19 +552,3 @@ class UpdateViewInputTypeDef(TypedDict):
 class UpdateViewOutputTypeDef(TypedDict):
     View: NotRequired[ViewTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ViewStatusTypeDef(TypedDict):
-    Status: NotRequired[OperationStatusType]
-    View: NotRequired[ViewTypeDef]
-    ErrorDetails: NotRequired[ErrorDetailsTypeDef]
-
-
-class ViewTypeDef(TypedDict):
-    ViewArn: NotRequired[str]
-    ViewName: NotRequired[str]
-    Owner: NotRequired[str]
-    LastUpdatedAt: NotRequired[datetime]
-    Scope: NotRequired[str]
-    IncludedProperties: NotRequired[list[IncludedPropertyTypeDef]]
-    Filters: NotRequired[SearchFilterTypeDef]

@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Resource Groups: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "GroupConfigurationStatusType",
-    "GroupFilterNameType",
-    "GroupLifecycleEventsDesiredStatusType",
-    "GroupLifecycleEventsStatusType",
-    "GroupingStatusType",
-    "GroupingTypeType",
-    "ListGroupingStatusesFilterNameType",
-    "QueryErrorCodeType",
-    "QueryTypeType",
-    "ResourceFilterNameType",
-    "ResourceStatusValueType",
-    "TagSyncTaskStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "GroupConfigurationStatusType",
+        "GroupFilterNameType",
+        "GroupLifecycleEventsDesiredStatusType",
+        "GroupLifecycleEventsStatusType",
+        "GroupingStatusType",
+        "GroupingTypeType",
+        "ListGroupingStatusesFilterNameType",
+        "QueryErrorCodeType",
+        "QueryTypeType",
+        "ResourceFilterNameType",
+        "ResourceStatusValueType",
+        "TagSyncTaskStatusType",
+    ]
 
 GroupConfigurationStatusType = Literal["UPDATING", "UPDATE_COMPLETE", "UPDATE_FAILED"]
 GroupFilterNameType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,76 +33,77 @@ from .literals import (
     TagSyncTaskStatusType,
 )
 
-__all__ = [
-    "AccountSettingsTypeDef",
-    "CancelTagSyncTaskInputTypeDef",
-    "CreateGroupInputTypeDef",
-    "CreateGroupOutputTypeDef",
-    "DeleteGroupInputTypeDef",
-    "DeleteGroupOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FailedResourceTypeDef",
-    "GetAccountSettingsOutputTypeDef",
-    "GetGroupConfigurationInputTypeDef",
-    "GetGroupConfigurationOutputTypeDef",
-    "GetGroupInputTypeDef",
-    "GetGroupOutputTypeDef",
-    "GetGroupQueryInputTypeDef",
-    "GetGroupQueryOutputTypeDef",
-    "GetTagSyncTaskInputTypeDef",
-    "GetTagSyncTaskOutputTypeDef",
-    "GetTagsInputTypeDef",
-    "GetTagsOutputTypeDef",
-    "GroupConfigurationItemOutputTypeDef",
-    "GroupConfigurationItemTypeDef",
-    "GroupConfigurationParameterOutputTypeDef",
-    "GroupConfigurationParameterTypeDef",
-    "GroupConfigurationTypeDef",
-    "GroupFilterTypeDef",
-    "GroupIdentifierTypeDef",
-    "GroupQueryTypeDef",
-    "GroupResourcesInputTypeDef",
-    "GroupResourcesOutputTypeDef",
-    "GroupTypeDef",
-    "GroupingStatusesItemTypeDef",
-    "ListGroupResourcesInputTypeDef",
-    "ListGroupResourcesItemTypeDef",
-    "ListGroupResourcesOutputTypeDef",
-    "ListGroupingStatusesFilterTypeDef",
-    "ListGroupingStatusesInputTypeDef",
-    "ListGroupingStatusesOutputTypeDef",
-    "ListGroupsInputTypeDef",
-    "ListGroupsOutputTypeDef",
-    "ListTagSyncTasksFilterTypeDef",
-    "ListTagSyncTasksInputTypeDef",
-    "ListTagSyncTasksOutputTypeDef",
-    "PendingResourceTypeDef",
-    "PutGroupConfigurationInputTypeDef",
-    "PutGroupConfigurationOutputTypeDef",
-    "QueryErrorTypeDef",
-    "ResourceFilterTypeDef",
-    "ResourceIdentifierTypeDef",
-    "ResourceQueryTypeDef",
-    "ResourceStatusTypeDef",
-    "ResponseMetadataTypeDef",
-    "SearchResourcesInputTypeDef",
-    "SearchResourcesOutputTypeDef",
-    "StartTagSyncTaskInputTypeDef",
-    "StartTagSyncTaskOutputTypeDef",
-    "TagInputTypeDef",
-    "TagOutputTypeDef",
-    "TagSyncTaskItemTypeDef",
-    "UngroupResourcesInputTypeDef",
-    "UngroupResourcesOutputTypeDef",
-    "UntagInputTypeDef",
-    "UntagOutputTypeDef",
-    "UpdateAccountSettingsInputTypeDef",
-    "UpdateAccountSettingsOutputTypeDef",
-    "UpdateGroupInputTypeDef",
-    "UpdateGroupOutputTypeDef",
-    "UpdateGroupQueryInputTypeDef",
-    "UpdateGroupQueryOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountSettingsTypeDef",
+        "CancelTagSyncTaskInputTypeDef",
+        "CreateGroupInputTypeDef",
+        "CreateGroupOutputTypeDef",
+        "DeleteGroupInputTypeDef",
+        "DeleteGroupOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FailedResourceTypeDef",
+        "GetAccountSettingsOutputTypeDef",
+        "GetGroupConfigurationInputTypeDef",
+        "GetGroupConfigurationOutputTypeDef",
+        "GetGroupInputTypeDef",
+        "GetGroupOutputTypeDef",
+        "GetGroupQueryInputTypeDef",
+        "GetGroupQueryOutputTypeDef",
+        "GetTagSyncTaskInputTypeDef",
+        "GetTagSyncTaskOutputTypeDef",
+        "GetTagsInputTypeDef",
+        "GetTagsOutputTypeDef",
+        "GroupConfigurationItemOutputTypeDef",
+        "GroupConfigurationItemTypeDef",
+        "GroupConfigurationParameterOutputTypeDef",
+        "GroupConfigurationParameterTypeDef",
+        "GroupConfigurationTypeDef",
+        "GroupFilterTypeDef",
+        "GroupIdentifierTypeDef",
+        "GroupQueryTypeDef",
+        "GroupResourcesInputTypeDef",
+        "GroupResourcesOutputTypeDef",
+        "GroupTypeDef",
+        "GroupingStatusesItemTypeDef",
+        "ListGroupResourcesInputTypeDef",
+        "ListGroupResourcesItemTypeDef",
+        "ListGroupResourcesOutputTypeDef",
+        "ListGroupingStatusesFilterTypeDef",
+        "ListGroupingStatusesInputTypeDef",
+        "ListGroupingStatusesOutputTypeDef",
+        "ListGroupsInputTypeDef",
+        "ListGroupsOutputTypeDef",
+        "ListTagSyncTasksFilterTypeDef",
+        "ListTagSyncTasksInputTypeDef",
+        "ListTagSyncTasksOutputTypeDef",
+        "PendingResourceTypeDef",
+        "PutGroupConfigurationInputTypeDef",
+        "PutGroupConfigurationOutputTypeDef",
+        "QueryErrorTypeDef",
+        "ResourceFilterTypeDef",
+        "ResourceIdentifierTypeDef",
+        "ResourceQueryTypeDef",
+        "ResourceStatusTypeDef",
+        "ResponseMetadataTypeDef",
+        "SearchResourcesInputTypeDef",
+        "SearchResourcesOutputTypeDef",
+        "StartTagSyncTaskInputTypeDef",
+        "StartTagSyncTaskOutputTypeDef",
+        "TagInputTypeDef",
+        "TagOutputTypeDef",
+        "TagSyncTaskItemTypeDef",
+        "UngroupResourcesInputTypeDef",
+        "UngroupResourcesOutputTypeDef",
+        "UntagInputTypeDef",
+        "UntagOutputTypeDef",
+        "UpdateAccountSettingsInputTypeDef",
+        "UpdateAccountSettingsOutputTypeDef",
+        "UpdateGroupInputTypeDef",
+        "UpdateGroupOutputTypeDef",
+        "UpdateGroupQueryInputTypeDef",
+        "UpdateGroupQueryOutputTypeDef",
+    ]
 
 
 class AccountSettingsTypeDef(TypedDict):
@@ -117,6 +118,21 @@ class CancelTagSyncTaskInputTypeDef(TypedDict):
     TaskArn: str
 
 
+class GroupConfigurationParameterTypeDef(TypedDict):
+    Name: str
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GroupConfigurationItemTypeDef(TypedDict):
+    Type: str
+    Parameters: NotRequired[ReadOnly[Sequence[GroupConfigurationParameterTypeDef]]]
+
+
+class ResourceQueryTypeDef(TypedDict):
+    Type: QueryTypeType
+    Query: str
+
+
 class CreateGroupInputTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -126,6 +142,33 @@ class CreateGroupInputTypeDef(TypedDict):
     Criticality: NotRequired[int]
     Owner: NotRequired[str]
     DisplayName: NotRequired[str]
+
+
+class GroupConfigurationParameterOutputTypeDef(TypedDict):
+    Name: str
+    Values: NotRequired[list[str]]
+
+
+class GroupConfigurationItemOutputTypeDef(TypedDict):
+    Type: str
+    Parameters: NotRequired[list[GroupConfigurationParameterOutputTypeDef]]
+
+
+class GroupConfigurationTypeDef(TypedDict):
+    Configuration: NotRequired[list[GroupConfigurationItemOutputTypeDef]]
+    ProposedConfiguration: NotRequired[list[GroupConfigurationItemOutputTypeDef]]
+    Status: NotRequired[GroupConfigurationStatusType]
+    FailureReason: NotRequired[str]
+
+
+class GroupTypeDef(TypedDict):
+    GroupArn: str
+    Name: str
+    Description: NotRequired[str]
+    Criticality: NotRequired[int]
+    Owner: NotRequired[str]
+    DisplayName: NotRequired[str]
+    ApplicationTag: NotRequired[dict[str, str]]
 
 
 class CreateGroupOutputTypeDef(TypedDict):
@@ -181,6 +224,11 @@ class GetGroupQueryInputTypeDef(TypedDict):
     Group: NotRequired[str]
 
 
+class GroupQueryTypeDef(TypedDict):
+    GroupName: str
+    ResourceQuery: ResourceQueryTypeDef
+
+
 class GetGroupQueryOutputTypeDef(TypedDict):
     GroupQuery: NotRequired[GroupQueryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -214,33 +262,6 @@ class GetTagsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GroupConfigurationItemOutputTypeDef(TypedDict):
-    Type: str
-    Parameters: NotRequired[list[GroupConfigurationParameterOutputTypeDef]]
-
-
-class GroupConfigurationItemTypeDef(TypedDict):
-    Type: str
-    Parameters: NotRequired[ReadOnly[Sequence[GroupConfigurationParameterTypeDef]]]
-
-
-class GroupConfigurationParameterOutputTypeDef(TypedDict):
-    Name: str
-    Values: NotRequired[list[str]]
-
-
-class GroupConfigurationParameterTypeDef(TypedDict):
-    Name: str
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class GroupConfigurationTypeDef(TypedDict):
-    Configuration: NotRequired[list[GroupConfigurationItemOutputTypeDef]]
-    ProposedConfiguration: NotRequired[list[GroupConfigurationItemOutputTypeDef]]
-    Status: NotRequired[GroupConfigurationStatusType]
-    FailureReason: NotRequired[str]
-
-
 class GroupFilterTypeDef(TypedDict):
     Name: GroupFilterNameType
     Values: ReadOnly[Sequence[str]]
@@ -255,14 +276,13 @@ class GroupIdentifierTypeDef(TypedDict):
     DisplayName: NotRequired[str]
 
 
-class GroupQueryTypeDef(TypedDict):
-    GroupName: str
-    ResourceQuery: ResourceQueryTypeDef
-
-
 class GroupResourcesInputTypeDef(TypedDict):
     Group: str
     ResourceArns: ReadOnly[Sequence[str]]
+
+
+class PendingResourceTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
 
 
 class GroupResourcesOutputTypeDef(TypedDict):
@@ -270,16 +290,6 @@ class GroupResourcesOutputTypeDef(TypedDict):
     Failed: NotRequired[list[FailedResourceTypeDef]]
     Pending: NotRequired[list[PendingResourceTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GroupTypeDef(TypedDict):
-    GroupArn: str
-    Name: str
-    Description: NotRequired[str]
-    Criticality: NotRequired[int]
-    Owner: NotRequired[str]
-    DisplayName: NotRequired[str]
-    ApplicationTag: NotRequired[dict[str, str]]
 
 
 class GroupingStatusesItemTypeDef(TypedDict):
@@ -291,6 +301,11 @@ class GroupingStatusesItemTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
 
 
+class ResourceFilterTypeDef(TypedDict):
+    Name: ResourceFilterNameType
+    Values: ReadOnly[Sequence[str]]
+
+
 class ListGroupResourcesInputTypeDef(TypedDict):
     GroupName: NotRequired[str]
     Group: NotRequired[str]
@@ -299,9 +314,23 @@ class ListGroupResourcesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ResourceIdentifierTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    ResourceType: NotRequired[str]
+
+
+class ResourceStatusTypeDef(TypedDict):
+    Name: NotRequired[ResourceStatusValueType]
+
+
 class ListGroupResourcesItemTypeDef(TypedDict):
     Identifier: NotRequired[ResourceIdentifierTypeDef]
     Status: NotRequired[ResourceStatusTypeDef]
+
+
+class QueryErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[QueryErrorCodeType]
+    Message: NotRequired[str]
 
 
 class ListGroupResourcesOutputTypeDef(TypedDict):
@@ -355,14 +384,23 @@ class ListTagSyncTasksInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TagSyncTaskItemTypeDef(TypedDict):
+    GroupArn: NotRequired[str]
+    GroupName: NotRequired[str]
+    TaskArn: NotRequired[str]
+    TagKey: NotRequired[str]
+    TagValue: NotRequired[str]
+    ResourceQuery: NotRequired[ResourceQueryTypeDef]
+    RoleArn: NotRequired[str]
+    Status: NotRequired[TagSyncTaskStatusType]
+    ErrorMessage: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+
+
 class ListTagSyncTasksOutputTypeDef(TypedDict):
     TagSyncTasks: NotRequired[list[TagSyncTaskItemTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PendingResourceTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
 
 
 class PutGroupConfigurationInputTypeDef(TypedDict):
@@ -372,30 +410,6 @@ class PutGroupConfigurationInputTypeDef(TypedDict):
 
 class PutGroupConfigurationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class QueryErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[QueryErrorCodeType]
-    Message: NotRequired[str]
-
-
-class ResourceFilterTypeDef(TypedDict):
-    Name: ResourceFilterNameType
-    Values: ReadOnly[Sequence[str]]
-
-
-class ResourceIdentifierTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    ResourceType: NotRequired[str]
-
-
-class ResourceQueryTypeDef(TypedDict):
-    Type: QueryTypeType
-    Query: str
-
-
-class ResourceStatusTypeDef(TypedDict):
-    Name: NotRequired[ResourceStatusValueType]
 
 
 class SearchResourcesInputTypeDef(TypedDict):
@@ -439,19 +453,6 @@ class TagOutputTypeDef(TypedDict):
     Arn: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagSyncTaskItemTypeDef(TypedDict):
-    GroupArn: NotRequired[str]
-    GroupName: NotRequired[str]
-    TaskArn: NotRequired[str]
-    TagKey: NotRequired[str]
-    TagValue: NotRequired[str]
-    ResourceQuery: NotRequired[ResourceQueryTypeDef]
-    RoleArn: NotRequired[str]
-    Status: NotRequired[TagSyncTaskStatusType]
-    ErrorMessage: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
 
 
 class UngroupResourcesInputTypeDef(TypedDict):

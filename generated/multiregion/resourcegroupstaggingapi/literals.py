@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Resource Groups Tagging API: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["ErrorCodeType", "GroupByAttributeType", "TargetIdTypeType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["ErrorCodeType", "GroupByAttributeType", "TargetIdTypeType"]
 
 ErrorCodeType = Literal["InternalServiceException", "InvalidParameterException"]
 GroupByAttributeType = Literal["TARGET_ID", "REGION", "RESOURCE_TYPE"]

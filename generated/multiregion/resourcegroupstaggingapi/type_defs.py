@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,34 +24,35 @@ from .literals import (
     TargetIdTypeType,
 )
 
-__all__ = [
-    "ComplianceDetailsTypeDef",
-    "DescribeReportCreationOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FailureInfoTypeDef",
-    "GetComplianceSummaryInputTypeDef",
-    "GetComplianceSummaryOutputTypeDef",
-    "GetResourcesInputTypeDef",
-    "GetResourcesOutputTypeDef",
-    "GetTagKeysInputTypeDef",
-    "GetTagKeysOutputTypeDef",
-    "GetTagValuesInputTypeDef",
-    "GetTagValuesOutputTypeDef",
-    "ListRequiredTagsInputTypeDef",
-    "ListRequiredTagsOutputTypeDef",
-    "RequiredTagTypeDef",
-    "ResourceTagMappingTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartReportCreationInputTypeDef",
-    "StartReportCreationOutputTypeDef",
-    "SummaryTypeDef",
-    "TagFilterTypeDef",
-    "TagResourcesInputTypeDef",
-    "TagResourcesOutputTypeDef",
-    "TagTypeDef",
-    "UntagResourcesInputTypeDef",
-    "UntagResourcesOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ComplianceDetailsTypeDef",
+        "DescribeReportCreationOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FailureInfoTypeDef",
+        "GetComplianceSummaryInputTypeDef",
+        "GetComplianceSummaryOutputTypeDef",
+        "GetResourcesInputTypeDef",
+        "GetResourcesOutputTypeDef",
+        "GetTagKeysInputTypeDef",
+        "GetTagKeysOutputTypeDef",
+        "GetTagValuesInputTypeDef",
+        "GetTagValuesOutputTypeDef",
+        "ListRequiredTagsInputTypeDef",
+        "ListRequiredTagsOutputTypeDef",
+        "RequiredTagTypeDef",
+        "ResourceTagMappingTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartReportCreationInputTypeDef",
+        "StartReportCreationOutputTypeDef",
+        "SummaryTypeDef",
+        "TagFilterTypeDef",
+        "TagResourcesInputTypeDef",
+        "TagResourcesOutputTypeDef",
+        "TagTypeDef",
+        "UntagResourcesInputTypeDef",
+        "UntagResourcesOutputTypeDef",
+    ]
 
 
 class ComplianceDetailsTypeDef(TypedDict):
@@ -83,10 +84,24 @@ class GetComplianceSummaryInputTypeDef(TypedDict):
     PaginationToken: NotRequired[str]
 
 
+class SummaryTypeDef(TypedDict):
+    LastUpdated: NotRequired[str]
+    TargetId: NotRequired[str]
+    TargetIdType: NotRequired[TargetIdTypeType]
+    Region: NotRequired[str]
+    ResourceType: NotRequired[str]
+    NonCompliantResources: NotRequired[int]
+
+
 class GetComplianceSummaryOutputTypeDef(TypedDict):
     SummaryList: NotRequired[list[SummaryTypeDef]]
     PaginationToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagFilterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class GetResourcesInputTypeDef(TypedDict):
@@ -98,6 +113,17 @@ class GetResourcesInputTypeDef(TypedDict):
     IncludeComplianceDetails: NotRequired[bool]
     ExcludeCompliantResources: NotRequired[bool]
     ResourceARNList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class ResourceTagMappingTypeDef(TypedDict):
+    ResourceARN: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ComplianceDetails: NotRequired[ComplianceDetailsTypeDef]
 
 
 class GetResourcesOutputTypeDef(TypedDict):
@@ -132,22 +158,16 @@ class ListRequiredTagsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
-class ListRequiredTagsOutputTypeDef(TypedDict):
-    RequiredTags: NotRequired[list[RequiredTagTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class RequiredTagTypeDef(TypedDict):
     ResourceType: NotRequired[str]
     CloudFormationResourceTypes: NotRequired[list[str]]
     ReportingTagKeys: NotRequired[list[str]]
 
 
-class ResourceTagMappingTypeDef(TypedDict):
-    ResourceARN: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    ComplianceDetails: NotRequired[ComplianceDetailsTypeDef]
+class ListRequiredTagsOutputTypeDef(TypedDict):
+    RequiredTags: NotRequired[list[RequiredTagTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartReportCreationInputTypeDef(TypedDict):
@@ -158,20 +178,6 @@ class StartReportCreationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SummaryTypeDef(TypedDict):
-    LastUpdated: NotRequired[str]
-    TargetId: NotRequired[str]
-    TargetIdType: NotRequired[TargetIdTypeType]
-    Region: NotRequired[str]
-    ResourceType: NotRequired[str]
-    NonCompliantResources: NotRequired[int]
-
-
-class TagFilterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class TagResourcesInputTypeDef(TypedDict):
     ResourceARNList: ReadOnly[Sequence[str]]
     Tags: ReadOnly[Mapping[str, str]]
@@ -180,11 +186,6 @@ class TagResourcesInputTypeDef(TypedDict):
 class TagResourcesOutputTypeDef(TypedDict):
     FailedResourcesMap: NotRequired[dict[str, FailureInfoTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourcesInputTypeDef(TypedDict):

@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of IAM Roles Anywhere: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CertificateFieldType",
-    "NotificationChannelType",
-    "NotificationEventType",
-    "TrustAnchorTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CertificateFieldType",
+        "NotificationChannelType",
+        "NotificationEventType",
+        "TrustAnchorTypeType",
+    ]
 
 CertificateFieldType = Literal["x509Subject", "x509Issuer", "x509SAN"]
 NotificationChannelType = Literal["ALL"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,63 +25,73 @@ from .literals import (
     TrustAnchorTypeType,
 )
 
-__all__ = [
-    "AttributeMappingTypeDef",
-    "CreateProfileRequestTypeDef",
-    "CreateTrustAnchorRequestTypeDef",
-    "CredentialSummaryTypeDef",
-    "CrlDetailResponseTypeDef",
-    "CrlDetailTypeDef",
-    "DeleteAttributeMappingRequestTypeDef",
-    "DeleteAttributeMappingResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ImportCrlRequestTypeDef",
-    "InstancePropertyTypeDef",
-    "ListCrlsResponseTypeDef",
-    "ListProfilesResponseTypeDef",
-    "ListRequestTypeDef",
-    "ListSubjectsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTrustAnchorsResponseTypeDef",
-    "MappingRuleTypeDef",
-    "NotificationSettingDetailTypeDef",
-    "NotificationSettingKeyTypeDef",
-    "NotificationSettingTypeDef",
-    "ProfileDetailResponseTypeDef",
-    "ProfileDetailTypeDef",
-    "PutAttributeMappingRequestTypeDef",
-    "PutAttributeMappingResponseTypeDef",
-    "PutNotificationSettingsRequestTypeDef",
-    "PutNotificationSettingsResponseTypeDef",
-    "ResetNotificationSettingsRequestTypeDef",
-    "ResetNotificationSettingsResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScalarCrlRequestTypeDef",
-    "ScalarProfileRequestTypeDef",
-    "ScalarSubjectRequestTypeDef",
-    "ScalarTrustAnchorRequestTypeDef",
-    "SourceDataTypeDef",
-    "SourceTypeDef",
-    "SubjectDetailResponseTypeDef",
-    "SubjectDetailTypeDef",
-    "SubjectSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TrustAnchorDetailResponseTypeDef",
-    "TrustAnchorDetailTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateCrlRequestTypeDef",
-    "UpdateProfileRequestTypeDef",
-    "UpdateTrustAnchorRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttributeMappingTypeDef",
+        "CreateProfileRequestTypeDef",
+        "CreateTrustAnchorRequestTypeDef",
+        "CredentialSummaryTypeDef",
+        "CrlDetailResponseTypeDef",
+        "CrlDetailTypeDef",
+        "DeleteAttributeMappingRequestTypeDef",
+        "DeleteAttributeMappingResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ImportCrlRequestTypeDef",
+        "InstancePropertyTypeDef",
+        "ListCrlsResponseTypeDef",
+        "ListProfilesResponseTypeDef",
+        "ListRequestTypeDef",
+        "ListSubjectsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTrustAnchorsResponseTypeDef",
+        "MappingRuleTypeDef",
+        "NotificationSettingDetailTypeDef",
+        "NotificationSettingKeyTypeDef",
+        "NotificationSettingTypeDef",
+        "ProfileDetailResponseTypeDef",
+        "ProfileDetailTypeDef",
+        "PutAttributeMappingRequestTypeDef",
+        "PutAttributeMappingResponseTypeDef",
+        "PutNotificationSettingsRequestTypeDef",
+        "PutNotificationSettingsResponseTypeDef",
+        "ResetNotificationSettingsRequestTypeDef",
+        "ResetNotificationSettingsResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScalarCrlRequestTypeDef",
+        "ScalarProfileRequestTypeDef",
+        "ScalarSubjectRequestTypeDef",
+        "ScalarTrustAnchorRequestTypeDef",
+        "SourceDataTypeDef",
+        "SourceTypeDef",
+        "SubjectDetailResponseTypeDef",
+        "SubjectDetailTypeDef",
+        "SubjectSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TrustAnchorDetailResponseTypeDef",
+        "TrustAnchorDetailTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateCrlRequestTypeDef",
+        "UpdateProfileRequestTypeDef",
+        "UpdateTrustAnchorRequestTypeDef",
+    ]
+
+
+class MappingRuleTypeDef(TypedDict):
+    specifier: str
 
 
 class AttributeMappingTypeDef(TypedDict):
     certificateField: NotRequired[CertificateFieldType]
     mappingRules: NotRequired[list[MappingRuleTypeDef]]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateProfileRequestTypeDef(TypedDict):
@@ -94,6 +104,23 @@ class CreateProfileRequestTypeDef(TypedDict):
     enabled: NotRequired[bool]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     acceptRoleSessionName: NotRequired[bool]
+
+
+class NotificationSettingTypeDef(TypedDict):
+    enabled: bool
+    event: NotificationEventType
+    threshold: NotRequired[int]
+    channel: NotRequired[NotificationChannelType]
+
+
+class SourceDataTypeDef(TypedDict):
+    x509CertificateData: NotRequired[str]
+    acmPcaArn: NotRequired[str]
+
+
+class SourceTypeDef(TypedDict):
+    sourceType: NotRequired[TrustAnchorTypeType]
+    sourceData: NotRequired[SourceDataTypeDef]
 
 
 class CreateTrustAnchorRequestTypeDef(TypedDict):
@@ -113,11 +140,6 @@ class CredentialSummaryTypeDef(TypedDict):
     failed: NotRequired[bool]
 
 
-class CrlDetailResponseTypeDef(TypedDict):
-    crl: CrlDetailTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class CrlDetailTypeDef(TypedDict):
     crlId: NotRequired[str]
     crlArn: NotRequired[str]
@@ -129,10 +151,32 @@ class CrlDetailTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
 
 
+class CrlDetailResponseTypeDef(TypedDict):
+    crl: CrlDetailTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteAttributeMappingRequestTypeDef(TypedDict):
     profileId: str
     certificateField: CertificateFieldType
     specifiers: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ProfileDetailTypeDef(TypedDict):
+    profileId: NotRequired[str]
+    profileArn: NotRequired[str]
+    name: NotRequired[str]
+    requireInstanceProperties: NotRequired[bool]
+    enabled: NotRequired[bool]
+    createdBy: NotRequired[str]
+    sessionPolicy: NotRequired[str]
+    roleArns: NotRequired[list[str]]
+    managedPolicyArns: NotRequired[list[str]]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    durationSeconds: NotRequired[int]
+    acceptRoleSessionName: NotRequired[bool]
+    attributeMappings: NotRequired[list[AttributeMappingTypeDef]]
 
 
 class DeleteAttributeMappingResponseTypeDef(TypedDict):
@@ -171,6 +215,16 @@ class ListRequestTypeDef(TypedDict):
     pageSize: NotRequired[int]
 
 
+class SubjectSummaryTypeDef(TypedDict):
+    subjectArn: NotRequired[str]
+    subjectId: NotRequired[str]
+    enabled: NotRequired[bool]
+    x509Subject: NotRequired[str]
+    lastSeenAt: NotRequired[datetime]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
 class ListSubjectsResponseTypeDef(TypedDict):
     subjects: NotRequired[list[SubjectSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -186,16 +240,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListTrustAnchorsResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    trustAnchors: NotRequired[list[TrustAnchorDetailTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MappingRuleTypeDef(TypedDict):
-    specifier: str
-
-
 class NotificationSettingDetailTypeDef(TypedDict):
     enabled: bool
     event: NotificationEventType
@@ -204,38 +248,31 @@ class NotificationSettingDetailTypeDef(TypedDict):
     configuredBy: NotRequired[str]
 
 
+class TrustAnchorDetailTypeDef(TypedDict):
+    trustAnchorId: NotRequired[str]
+    trustAnchorArn: NotRequired[str]
+    name: NotRequired[str]
+    source: NotRequired[SourceTypeDef]
+    enabled: NotRequired[bool]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    notificationSettings: NotRequired[list[NotificationSettingDetailTypeDef]]
+
+
+class ListTrustAnchorsResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    trustAnchors: NotRequired[list[TrustAnchorDetailTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class NotificationSettingKeyTypeDef(TypedDict):
     event: NotificationEventType
-    channel: NotRequired[NotificationChannelType]
-
-
-class NotificationSettingTypeDef(TypedDict):
-    enabled: bool
-    event: NotificationEventType
-    threshold: NotRequired[int]
     channel: NotRequired[NotificationChannelType]
 
 
 class ProfileDetailResponseTypeDef(TypedDict):
     profile: NotRequired[ProfileDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ProfileDetailTypeDef(TypedDict):
-    profileId: NotRequired[str]
-    profileArn: NotRequired[str]
-    name: NotRequired[str]
-    requireInstanceProperties: NotRequired[bool]
-    enabled: NotRequired[bool]
-    createdBy: NotRequired[str]
-    sessionPolicy: NotRequired[str]
-    roleArns: NotRequired[list[str]]
-    managedPolicyArns: NotRequired[list[str]]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    durationSeconds: NotRequired[int]
-    acceptRoleSessionName: NotRequired[bool]
-    attributeMappings: NotRequired[list[AttributeMappingTypeDef]]
 
 
 class PutAttributeMappingRequestTypeDef(TypedDict):
@@ -285,21 +322,6 @@ class ScalarTrustAnchorRequestTypeDef(TypedDict):
     trustAnchorId: str
 
 
-class SourceDataTypeDef(TypedDict):
-    x509CertificateData: NotRequired[str]
-    acmPcaArn: NotRequired[str]
-
-
-class SourceTypeDef(TypedDict):
-    sourceType: NotRequired[TrustAnchorTypeType]
-    sourceData: NotRequired[SourceDataTypeDef]
-
-
-class SubjectDetailResponseTypeDef(TypedDict):
-    subject: NotRequired[SubjectDetailTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class SubjectDetailTypeDef(TypedDict):
     subjectArn: NotRequired[str]
     subjectId: NotRequired[str]
@@ -312,14 +334,9 @@ class SubjectDetailTypeDef(TypedDict):
     instanceProperties: NotRequired[list[InstancePropertyTypeDef]]
 
 
-class SubjectSummaryTypeDef(TypedDict):
-    subjectArn: NotRequired[str]
-    subjectId: NotRequired[str]
-    enabled: NotRequired[bool]
-    x509Subject: NotRequired[str]
-    lastSeenAt: NotRequired[datetime]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
+class SubjectDetailResponseTypeDef(TypedDict):
+    subject: NotRequired[SubjectDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -331,25 +348,9 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
-
-
 class TrustAnchorDetailResponseTypeDef(TypedDict):
     trustAnchor: TrustAnchorDetailTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TrustAnchorDetailTypeDef(TypedDict):
-    trustAnchorId: NotRequired[str]
-    trustAnchorArn: NotRequired[str]
-    name: NotRequired[str]
-    source: NotRequired[SourceTypeDef]
-    enabled: NotRequired[bool]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    notificationSettings: NotRequired[list[NotificationSettingDetailTypeDef]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,30 +2,31 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Route 53: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AcceleratedRecoveryStatusType",
-    "AccountLimitTypeType",
-    "ChangeActionType",
-    "ChangeStatusType",
-    "CidrCollectionChangeActionType",
-    "CloudWatchRegionType",
-    "ComparisonOperatorType",
-    "HealthCheckRegionType",
-    "HealthCheckTypeType",
-    "HostedZoneLimitTypeType",
-    "HostedZoneTypeType",
-    "InsufficientDataHealthStatusType",
-    "RRTypeType",
-    "ResettableElementNameType",
-    "ResourceRecordSetFailoverType",
-    "ResourceRecordSetRegionType",
-    "ReusableDelegationSetLimitTypeType",
-    "StatisticType",
-    "TagResourceTypeType",
-    "VPCRegionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceleratedRecoveryStatusType",
+        "AccountLimitTypeType",
+        "ChangeActionType",
+        "ChangeStatusType",
+        "CidrCollectionChangeActionType",
+        "CloudWatchRegionType",
+        "ComparisonOperatorType",
+        "HealthCheckRegionType",
+        "HealthCheckTypeType",
+        "HostedZoneLimitTypeType",
+        "HostedZoneTypeType",
+        "InsufficientDataHealthStatusType",
+        "RRTypeType",
+        "ResettableElementNameType",
+        "ResourceRecordSetFailoverType",
+        "ResourceRecordSetRegionType",
+        "ReusableDelegationSetLimitTypeType",
+        "StatisticType",
+        "TagResourceTypeType",
+        "VPCRegionType",
+    ]
 
 AcceleratedRecoveryStatusType = Literal[
     "ENABLING",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -41,193 +41,194 @@ from .literals import (
     VPCRegionType,
 )
 
-__all__ = [
-    "AccountLimitTypeDef",
-    "ActivateKeySigningKeyRequestTypeDef",
-    "ActivateKeySigningKeyResponseTypeDef",
-    "AlarmIdentifierTypeDef",
-    "AliasTargetTypeDef",
-    "AssociateVPCWithHostedZoneRequestTypeDef",
-    "AssociateVPCWithHostedZoneResponseTypeDef",
-    "ChangeBatchTypeDef",
-    "ChangeCidrCollectionRequestTypeDef",
-    "ChangeCidrCollectionResponseTypeDef",
-    "ChangeInfoTypeDef",
-    "ChangeResourceRecordSetsRequestTypeDef",
-    "ChangeResourceRecordSetsResponseTypeDef",
-    "ChangeTagsForResourceRequestTypeDef",
-    "ChangeTagsForResourceResponseTypeDef",
-    "ChangeTypeDef",
-    "CidrBlockSummaryTypeDef",
-    "CidrCollectionChangeTypeDef",
-    "CidrCollectionTypeDef",
-    "CidrRoutingConfigTypeDef",
-    "CloudWatchAlarmConfigurationTypeDef",
-    "CollectionSummaryTypeDef",
-    "CoordinatesTypeDef",
-    "CreateCidrCollectionRequestTypeDef",
-    "CreateCidrCollectionResponseTypeDef",
-    "CreateHealthCheckRequestTypeDef",
-    "CreateHealthCheckResponseTypeDef",
-    "CreateHostedZoneRequestTypeDef",
-    "CreateHostedZoneResponseTypeDef",
-    "CreateKeySigningKeyRequestTypeDef",
-    "CreateKeySigningKeyResponseTypeDef",
-    "CreateQueryLoggingConfigRequestTypeDef",
-    "CreateQueryLoggingConfigResponseTypeDef",
-    "CreateReusableDelegationSetRequestTypeDef",
-    "CreateReusableDelegationSetResponseTypeDef",
-    "CreateTrafficPolicyInstanceRequestTypeDef",
-    "CreateTrafficPolicyInstanceResponseTypeDef",
-    "CreateTrafficPolicyRequestTypeDef",
-    "CreateTrafficPolicyResponseTypeDef",
-    "CreateTrafficPolicyVersionRequestTypeDef",
-    "CreateTrafficPolicyVersionResponseTypeDef",
-    "CreateVPCAssociationAuthorizationRequestTypeDef",
-    "CreateVPCAssociationAuthorizationResponseTypeDef",
-    "DNSSECStatusTypeDef",
-    "DeactivateKeySigningKeyRequestTypeDef",
-    "DeactivateKeySigningKeyResponseTypeDef",
-    "DelegationSetTypeDef",
-    "DeleteCidrCollectionRequestTypeDef",
-    "DeleteCidrCollectionResponseTypeDef",
-    "DeleteHealthCheckRequestTypeDef",
-    "DeleteHealthCheckResponseTypeDef",
-    "DeleteHostedZoneRequestTypeDef",
-    "DeleteHostedZoneResponseTypeDef",
-    "DeleteKeySigningKeyRequestTypeDef",
-    "DeleteKeySigningKeyResponseTypeDef",
-    "DeleteQueryLoggingConfigRequestTypeDef",
-    "DeleteQueryLoggingConfigResponseTypeDef",
-    "DeleteReusableDelegationSetRequestTypeDef",
-    "DeleteReusableDelegationSetResponseTypeDef",
-    "DeleteTrafficPolicyInstanceRequestTypeDef",
-    "DeleteTrafficPolicyInstanceResponseTypeDef",
-    "DeleteTrafficPolicyRequestTypeDef",
-    "DeleteTrafficPolicyResponseTypeDef",
-    "DeleteVPCAssociationAuthorizationRequestTypeDef",
-    "DeleteVPCAssociationAuthorizationResponseTypeDef",
-    "DimensionTypeDef",
-    "DisableHostedZoneDNSSECRequestTypeDef",
-    "DisableHostedZoneDNSSECResponseTypeDef",
-    "DisassociateVPCFromHostedZoneRequestTypeDef",
-    "DisassociateVPCFromHostedZoneResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableHostedZoneDNSSECRequestTypeDef",
-    "EnableHostedZoneDNSSECResponseTypeDef",
-    "GeoLocationDetailsTypeDef",
-    "GeoLocationTypeDef",
-    "GeoProximityLocationTypeDef",
-    "GetAccountLimitRequestTypeDef",
-    "GetAccountLimitResponseTypeDef",
-    "GetChangeRequestTypeDef",
-    "GetChangeResponseTypeDef",
-    "GetCheckerIpRangesResponseTypeDef",
-    "GetDNSSECRequestTypeDef",
-    "GetDNSSECResponseTypeDef",
-    "GetGeoLocationRequestTypeDef",
-    "GetGeoLocationResponseTypeDef",
-    "GetHealthCheckCountResponseTypeDef",
-    "GetHealthCheckLastFailureReasonRequestTypeDef",
-    "GetHealthCheckLastFailureReasonResponseTypeDef",
-    "GetHealthCheckRequestTypeDef",
-    "GetHealthCheckResponseTypeDef",
-    "GetHealthCheckStatusRequestTypeDef",
-    "GetHealthCheckStatusResponseTypeDef",
-    "GetHostedZoneCountResponseTypeDef",
-    "GetHostedZoneLimitRequestTypeDef",
-    "GetHostedZoneLimitResponseTypeDef",
-    "GetHostedZoneRequestTypeDef",
-    "GetHostedZoneResponseTypeDef",
-    "GetQueryLoggingConfigRequestTypeDef",
-    "GetQueryLoggingConfigResponseTypeDef",
-    "GetReusableDelegationSetLimitRequestTypeDef",
-    "GetReusableDelegationSetLimitResponseTypeDef",
-    "GetReusableDelegationSetRequestTypeDef",
-    "GetReusableDelegationSetResponseTypeDef",
-    "GetTrafficPolicyInstanceCountResponseTypeDef",
-    "GetTrafficPolicyInstanceRequestTypeDef",
-    "GetTrafficPolicyInstanceResponseTypeDef",
-    "GetTrafficPolicyRequestTypeDef",
-    "GetTrafficPolicyResponseTypeDef",
-    "HealthCheckConfigOutputTypeDef",
-    "HealthCheckConfigTypeDef",
-    "HealthCheckObservationTypeDef",
-    "HealthCheckTypeDef",
-    "HostedZoneConfigTypeDef",
-    "HostedZoneFailureReasonsTypeDef",
-    "HostedZoneFeaturesTypeDef",
-    "HostedZoneLimitTypeDef",
-    "HostedZoneOwnerTypeDef",
-    "HostedZoneSummaryTypeDef",
-    "HostedZoneTypeDef",
-    "KeySigningKeyTypeDef",
-    "LinkedServiceTypeDef",
-    "ListCidrBlocksRequestTypeDef",
-    "ListCidrBlocksResponseTypeDef",
-    "ListCidrCollectionsRequestTypeDef",
-    "ListCidrCollectionsResponseTypeDef",
-    "ListCidrLocationsRequestTypeDef",
-    "ListCidrLocationsResponseTypeDef",
-    "ListGeoLocationsRequestTypeDef",
-    "ListGeoLocationsResponseTypeDef",
-    "ListHealthChecksRequestTypeDef",
-    "ListHealthChecksResponseTypeDef",
-    "ListHostedZonesByNameRequestTypeDef",
-    "ListHostedZonesByNameResponseTypeDef",
-    "ListHostedZonesByVPCRequestTypeDef",
-    "ListHostedZonesByVPCResponseTypeDef",
-    "ListHostedZonesRequestTypeDef",
-    "ListHostedZonesResponseTypeDef",
-    "ListQueryLoggingConfigsRequestTypeDef",
-    "ListQueryLoggingConfigsResponseTypeDef",
-    "ListResourceRecordSetsRequestTypeDef",
-    "ListResourceRecordSetsResponseTypeDef",
-    "ListReusableDelegationSetsRequestTypeDef",
-    "ListReusableDelegationSetsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTagsForResourcesRequestTypeDef",
-    "ListTagsForResourcesResponseTypeDef",
-    "ListTrafficPoliciesRequestTypeDef",
-    "ListTrafficPoliciesResponseTypeDef",
-    "ListTrafficPolicyInstancesByHostedZoneRequestTypeDef",
-    "ListTrafficPolicyInstancesByHostedZoneResponseTypeDef",
-    "ListTrafficPolicyInstancesByPolicyRequestTypeDef",
-    "ListTrafficPolicyInstancesByPolicyResponseTypeDef",
-    "ListTrafficPolicyInstancesRequestTypeDef",
-    "ListTrafficPolicyInstancesResponseTypeDef",
-    "ListTrafficPolicyVersionsRequestTypeDef",
-    "ListTrafficPolicyVersionsResponseTypeDef",
-    "ListVPCAssociationAuthorizationsRequestTypeDef",
-    "ListVPCAssociationAuthorizationsResponseTypeDef",
-    "LocationSummaryTypeDef",
-    "QueryLoggingConfigTypeDef",
-    "ResourceRecordSetOutputTypeDef",
-    "ResourceRecordSetTypeDef",
-    "ResourceRecordTypeDef",
-    "ResourceTagSetTypeDef",
-    "ResponseMetadataTypeDef",
-    "ReusableDelegationSetLimitTypeDef",
-    "StatusReportTypeDef",
-    "TagTypeDef",
-    "TestDNSAnswerRequestTypeDef",
-    "TestDNSAnswerResponseTypeDef",
-    "TrafficPolicyInstanceTypeDef",
-    "TrafficPolicySummaryTypeDef",
-    "TrafficPolicyTypeDef",
-    "UpdateHealthCheckRequestTypeDef",
-    "UpdateHealthCheckResponseTypeDef",
-    "UpdateHostedZoneCommentRequestTypeDef",
-    "UpdateHostedZoneCommentResponseTypeDef",
-    "UpdateHostedZoneFeaturesRequestTypeDef",
-    "UpdateHostedZoneFeaturesResponseTypeDef",
-    "UpdateTrafficPolicyCommentRequestTypeDef",
-    "UpdateTrafficPolicyCommentResponseTypeDef",
-    "UpdateTrafficPolicyInstanceRequestTypeDef",
-    "UpdateTrafficPolicyInstanceResponseTypeDef",
-    "VPCTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountLimitTypeDef",
+        "ActivateKeySigningKeyRequestTypeDef",
+        "ActivateKeySigningKeyResponseTypeDef",
+        "AlarmIdentifierTypeDef",
+        "AliasTargetTypeDef",
+        "AssociateVPCWithHostedZoneRequestTypeDef",
+        "AssociateVPCWithHostedZoneResponseTypeDef",
+        "ChangeBatchTypeDef",
+        "ChangeCidrCollectionRequestTypeDef",
+        "ChangeCidrCollectionResponseTypeDef",
+        "ChangeInfoTypeDef",
+        "ChangeResourceRecordSetsRequestTypeDef",
+        "ChangeResourceRecordSetsResponseTypeDef",
+        "ChangeTagsForResourceRequestTypeDef",
+        "ChangeTagsForResourceResponseTypeDef",
+        "ChangeTypeDef",
+        "CidrBlockSummaryTypeDef",
+        "CidrCollectionChangeTypeDef",
+        "CidrCollectionTypeDef",
+        "CidrRoutingConfigTypeDef",
+        "CloudWatchAlarmConfigurationTypeDef",
+        "CollectionSummaryTypeDef",
+        "CoordinatesTypeDef",
+        "CreateCidrCollectionRequestTypeDef",
+        "CreateCidrCollectionResponseTypeDef",
+        "CreateHealthCheckRequestTypeDef",
+        "CreateHealthCheckResponseTypeDef",
+        "CreateHostedZoneRequestTypeDef",
+        "CreateHostedZoneResponseTypeDef",
+        "CreateKeySigningKeyRequestTypeDef",
+        "CreateKeySigningKeyResponseTypeDef",
+        "CreateQueryLoggingConfigRequestTypeDef",
+        "CreateQueryLoggingConfigResponseTypeDef",
+        "CreateReusableDelegationSetRequestTypeDef",
+        "CreateReusableDelegationSetResponseTypeDef",
+        "CreateTrafficPolicyInstanceRequestTypeDef",
+        "CreateTrafficPolicyInstanceResponseTypeDef",
+        "CreateTrafficPolicyRequestTypeDef",
+        "CreateTrafficPolicyResponseTypeDef",
+        "CreateTrafficPolicyVersionRequestTypeDef",
+        "CreateTrafficPolicyVersionResponseTypeDef",
+        "CreateVPCAssociationAuthorizationRequestTypeDef",
+        "CreateVPCAssociationAuthorizationResponseTypeDef",
+        "DNSSECStatusTypeDef",
+        "DeactivateKeySigningKeyRequestTypeDef",
+        "DeactivateKeySigningKeyResponseTypeDef",
+        "DelegationSetTypeDef",
+        "DeleteCidrCollectionRequestTypeDef",
+        "DeleteCidrCollectionResponseTypeDef",
+        "DeleteHealthCheckRequestTypeDef",
+        "DeleteHealthCheckResponseTypeDef",
+        "DeleteHostedZoneRequestTypeDef",
+        "DeleteHostedZoneResponseTypeDef",
+        "DeleteKeySigningKeyRequestTypeDef",
+        "DeleteKeySigningKeyResponseTypeDef",
+        "DeleteQueryLoggingConfigRequestTypeDef",
+        "DeleteQueryLoggingConfigResponseTypeDef",
+        "DeleteReusableDelegationSetRequestTypeDef",
+        "DeleteReusableDelegationSetResponseTypeDef",
+        "DeleteTrafficPolicyInstanceRequestTypeDef",
+        "DeleteTrafficPolicyInstanceResponseTypeDef",
+        "DeleteTrafficPolicyRequestTypeDef",
+        "DeleteTrafficPolicyResponseTypeDef",
+        "DeleteVPCAssociationAuthorizationRequestTypeDef",
+        "DeleteVPCAssociationAuthorizationResponseTypeDef",
+        "DimensionTypeDef",
+        "DisableHostedZoneDNSSECRequestTypeDef",
+        "DisableHostedZoneDNSSECResponseTypeDef",
+        "DisassociateVPCFromHostedZoneRequestTypeDef",
+        "DisassociateVPCFromHostedZoneResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableHostedZoneDNSSECRequestTypeDef",
+        "EnableHostedZoneDNSSECResponseTypeDef",
+        "GeoLocationDetailsTypeDef",
+        "GeoLocationTypeDef",
+        "GeoProximityLocationTypeDef",
+        "GetAccountLimitRequestTypeDef",
+        "GetAccountLimitResponseTypeDef",
+        "GetChangeRequestTypeDef",
+        "GetChangeResponseTypeDef",
+        "GetCheckerIpRangesResponseTypeDef",
+        "GetDNSSECRequestTypeDef",
+        "GetDNSSECResponseTypeDef",
+        "GetGeoLocationRequestTypeDef",
+        "GetGeoLocationResponseTypeDef",
+        "GetHealthCheckCountResponseTypeDef",
+        "GetHealthCheckLastFailureReasonRequestTypeDef",
+        "GetHealthCheckLastFailureReasonResponseTypeDef",
+        "GetHealthCheckRequestTypeDef",
+        "GetHealthCheckResponseTypeDef",
+        "GetHealthCheckStatusRequestTypeDef",
+        "GetHealthCheckStatusResponseTypeDef",
+        "GetHostedZoneCountResponseTypeDef",
+        "GetHostedZoneLimitRequestTypeDef",
+        "GetHostedZoneLimitResponseTypeDef",
+        "GetHostedZoneRequestTypeDef",
+        "GetHostedZoneResponseTypeDef",
+        "GetQueryLoggingConfigRequestTypeDef",
+        "GetQueryLoggingConfigResponseTypeDef",
+        "GetReusableDelegationSetLimitRequestTypeDef",
+        "GetReusableDelegationSetLimitResponseTypeDef",
+        "GetReusableDelegationSetRequestTypeDef",
+        "GetReusableDelegationSetResponseTypeDef",
+        "GetTrafficPolicyInstanceCountResponseTypeDef",
+        "GetTrafficPolicyInstanceRequestTypeDef",
+        "GetTrafficPolicyInstanceResponseTypeDef",
+        "GetTrafficPolicyRequestTypeDef",
+        "GetTrafficPolicyResponseTypeDef",
+        "HealthCheckConfigOutputTypeDef",
+        "HealthCheckConfigTypeDef",
+        "HealthCheckObservationTypeDef",
+        "HealthCheckTypeDef",
+        "HostedZoneConfigTypeDef",
+        "HostedZoneFailureReasonsTypeDef",
+        "HostedZoneFeaturesTypeDef",
+        "HostedZoneLimitTypeDef",
+        "HostedZoneOwnerTypeDef",
+        "HostedZoneSummaryTypeDef",
+        "HostedZoneTypeDef",
+        "KeySigningKeyTypeDef",
+        "LinkedServiceTypeDef",
+        "ListCidrBlocksRequestTypeDef",
+        "ListCidrBlocksResponseTypeDef",
+        "ListCidrCollectionsRequestTypeDef",
+        "ListCidrCollectionsResponseTypeDef",
+        "ListCidrLocationsRequestTypeDef",
+        "ListCidrLocationsResponseTypeDef",
+        "ListGeoLocationsRequestTypeDef",
+        "ListGeoLocationsResponseTypeDef",
+        "ListHealthChecksRequestTypeDef",
+        "ListHealthChecksResponseTypeDef",
+        "ListHostedZonesByNameRequestTypeDef",
+        "ListHostedZonesByNameResponseTypeDef",
+        "ListHostedZonesByVPCRequestTypeDef",
+        "ListHostedZonesByVPCResponseTypeDef",
+        "ListHostedZonesRequestTypeDef",
+        "ListHostedZonesResponseTypeDef",
+        "ListQueryLoggingConfigsRequestTypeDef",
+        "ListQueryLoggingConfigsResponseTypeDef",
+        "ListResourceRecordSetsRequestTypeDef",
+        "ListResourceRecordSetsResponseTypeDef",
+        "ListReusableDelegationSetsRequestTypeDef",
+        "ListReusableDelegationSetsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTagsForResourcesRequestTypeDef",
+        "ListTagsForResourcesResponseTypeDef",
+        "ListTrafficPoliciesRequestTypeDef",
+        "ListTrafficPoliciesResponseTypeDef",
+        "ListTrafficPolicyInstancesByHostedZoneRequestTypeDef",
+        "ListTrafficPolicyInstancesByHostedZoneResponseTypeDef",
+        "ListTrafficPolicyInstancesByPolicyRequestTypeDef",
+        "ListTrafficPolicyInstancesByPolicyResponseTypeDef",
+        "ListTrafficPolicyInstancesRequestTypeDef",
+        "ListTrafficPolicyInstancesResponseTypeDef",
+        "ListTrafficPolicyVersionsRequestTypeDef",
+        "ListTrafficPolicyVersionsResponseTypeDef",
+        "ListVPCAssociationAuthorizationsRequestTypeDef",
+        "ListVPCAssociationAuthorizationsResponseTypeDef",
+        "LocationSummaryTypeDef",
+        "QueryLoggingConfigTypeDef",
+        "ResourceRecordSetOutputTypeDef",
+        "ResourceRecordSetTypeDef",
+        "ResourceRecordTypeDef",
+        "ResourceTagSetTypeDef",
+        "ResponseMetadataTypeDef",
+        "ReusableDelegationSetLimitTypeDef",
+        "StatusReportTypeDef",
+        "TagTypeDef",
+        "TestDNSAnswerRequestTypeDef",
+        "TestDNSAnswerResponseTypeDef",
+        "TrafficPolicyInstanceTypeDef",
+        "TrafficPolicySummaryTypeDef",
+        "TrafficPolicyTypeDef",
+        "UpdateHealthCheckRequestTypeDef",
+        "UpdateHealthCheckResponseTypeDef",
+        "UpdateHostedZoneCommentRequestTypeDef",
+        "UpdateHostedZoneCommentResponseTypeDef",
+        "UpdateHostedZoneFeaturesRequestTypeDef",
+        "UpdateHostedZoneFeaturesResponseTypeDef",
+        "UpdateTrafficPolicyCommentRequestTypeDef",
+        "UpdateTrafficPolicyCommentResponseTypeDef",
+        "UpdateTrafficPolicyInstanceRequestTypeDef",
+        "UpdateTrafficPolicyInstanceResponseTypeDef",
+        "VPCTypeDef",
+    ]
 
 
 class AccountLimitTypeDef(TypedDict):
@@ -238,6 +239,13 @@ class AccountLimitTypeDef(TypedDict):
 class ActivateKeySigningKeyRequestTypeDef(TypedDict):
     HostedZoneId: str
     Name: str
+
+
+class ChangeInfoTypeDef(TypedDict):
+    Id: str
+    Status: ChangeStatusType
+    SubmittedAt: datetime
+    Comment: NotRequired[str]
 
 
 class ActivateKeySigningKeyResponseTypeDef(TypedDict):
@@ -256,6 +264,11 @@ class AliasTargetTypeDef(TypedDict):
     EvaluateTargetHealth: bool
 
 
+class VPCTypeDef(TypedDict):
+    VPCRegion: NotRequired[VPCRegionType]
+    VPCId: NotRequired[str]
+
+
 class AssociateVPCWithHostedZoneRequestTypeDef(TypedDict):
     HostedZoneId: str
     VPC: VPCTypeDef
@@ -267,9 +280,65 @@ class AssociateVPCWithHostedZoneResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CidrRoutingConfigTypeDef(TypedDict):
+    CollectionId: str
+    LocationName: str
+
+
+class GeoLocationTypeDef(TypedDict):
+    ContinentCode: NotRequired[str]
+    CountryCode: NotRequired[str]
+    SubdivisionCode: NotRequired[str]
+
+
+class CoordinatesTypeDef(TypedDict):
+    Latitude: str
+    Longitude: str
+
+
+class GeoProximityLocationTypeDef(TypedDict):
+    AWSRegion: NotRequired[str]
+    LocalZoneGroup: NotRequired[str]
+    Coordinates: NotRequired[CoordinatesTypeDef]
+    Bias: NotRequired[int]
+
+
+class ResourceRecordTypeDef(TypedDict):
+    Value: str
+
+
+class ResourceRecordSetTypeDef(TypedDict):
+    Name: str
+    Type: RRTypeType
+    SetIdentifier: NotRequired[str]
+    Weight: NotRequired[int]
+    Region: NotRequired[ResourceRecordSetRegionType]
+    GeoLocation: NotRequired[GeoLocationTypeDef]
+    Failover: NotRequired[ResourceRecordSetFailoverType]
+    MultiValueAnswer: NotRequired[bool]
+    TTL: NotRequired[int]
+    ResourceRecords: NotRequired[ReadOnly[Sequence[ResourceRecordTypeDef]]]
+    AliasTarget: NotRequired[AliasTargetTypeDef]
+    HealthCheckId: NotRequired[str]
+    TrafficPolicyInstanceId: NotRequired[str]
+    CidrRoutingConfig: NotRequired[CidrRoutingConfigTypeDef]
+    GeoProximityLocation: NotRequired[GeoProximityLocationTypeDef]
+
+
+class ChangeTypeDef(TypedDict):
+    Action: ChangeActionType
+    ResourceRecordSet: ReadOnly[ResourceRecordSetTypeDef]
+
+
 class ChangeBatchTypeDef(TypedDict):
     Comment: NotRequired[str]
     Changes: ReadOnly[Sequence[ChangeTypeDef]]
+
+
+class CidrCollectionChangeTypeDef(TypedDict):
+    LocationName: str
+    Action: CidrCollectionChangeActionType
+    CidrList: ReadOnly[Sequence[str]]
 
 
 class ChangeCidrCollectionRequestTypeDef(TypedDict):
@@ -283,13 +352,6 @@ class ChangeCidrCollectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ChangeInfoTypeDef(TypedDict):
-    Id: str
-    Status: ChangeStatusType
-    SubmittedAt: datetime
-    Comment: NotRequired[str]
-
-
 class ChangeResourceRecordSetsRequestTypeDef(TypedDict):
     HostedZoneId: str
     ChangeBatch: ReadOnly[ChangeBatchTypeDef]
@@ -298,6 +360,11 @@ class ChangeResourceRecordSetsRequestTypeDef(TypedDict):
 class ChangeResourceRecordSetsResponseTypeDef(TypedDict):
     ChangeInfo: ChangeInfoTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class ChangeTagsForResourceRequestTypeDef(TypedDict):
@@ -311,20 +378,9 @@ class ChangeTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ChangeTypeDef(TypedDict):
-    Action: ChangeActionType
-    ResourceRecordSet: ReadOnly[ResourceRecordSetTypeDef]
-
-
 class CidrBlockSummaryTypeDef(TypedDict):
     CidrBlock: NotRequired[str]
     LocationName: NotRequired[str]
-
-
-class CidrCollectionChangeTypeDef(TypedDict):
-    LocationName: str
-    Action: CidrCollectionChangeActionType
-    CidrList: ReadOnly[Sequence[str]]
 
 
 class CidrCollectionTypeDef(TypedDict):
@@ -334,9 +390,9 @@ class CidrCollectionTypeDef(TypedDict):
     Version: NotRequired[int]
 
 
-class CidrRoutingConfigTypeDef(TypedDict):
-    CollectionId: str
-    LocationName: str
+class DimensionTypeDef(TypedDict):
+    Name: str
+    Value: str
 
 
 class CloudWatchAlarmConfigurationTypeDef(TypedDict):
@@ -357,11 +413,6 @@ class CollectionSummaryTypeDef(TypedDict):
     Version: NotRequired[int]
 
 
-class CoordinatesTypeDef(TypedDict):
-    Latitude: str
-    Longitude: str
-
-
 class CreateCidrCollectionRequestTypeDef(TypedDict):
     Name: str
     CallerReference: str
@@ -373,9 +424,65 @@ class CreateCidrCollectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HealthCheckConfigTypeDef(TypedDict):
+    IPAddress: NotRequired[str]
+    Port: NotRequired[int]
+    Type: HealthCheckTypeType
+    ResourcePath: NotRequired[str]
+    FullyQualifiedDomainName: NotRequired[str]
+    SearchString: NotRequired[str]
+    RequestInterval: NotRequired[int]
+    FailureThreshold: NotRequired[int]
+    MeasureLatency: NotRequired[bool]
+    Inverted: NotRequired[bool]
+    Disabled: NotRequired[bool]
+    HealthThreshold: NotRequired[int]
+    ChildHealthChecks: NotRequired[ReadOnly[Sequence[str]]]
+    EnableSNI: NotRequired[bool]
+    Regions: NotRequired[ReadOnly[Sequence[HealthCheckRegionType]]]
+    AlarmIdentifier: NotRequired[AlarmIdentifierTypeDef]
+    InsufficientDataHealthStatus: NotRequired[InsufficientDataHealthStatusType]
+    RoutingControlArn: NotRequired[str]
+
+
 class CreateHealthCheckRequestTypeDef(TypedDict):
     CallerReference: str
     HealthCheckConfig: ReadOnly[HealthCheckConfigTypeDef]
+
+
+class HealthCheckConfigOutputTypeDef(TypedDict):
+    IPAddress: NotRequired[str]
+    Port: NotRequired[int]
+    Type: HealthCheckTypeType
+    ResourcePath: NotRequired[str]
+    FullyQualifiedDomainName: NotRequired[str]
+    SearchString: NotRequired[str]
+    RequestInterval: NotRequired[int]
+    FailureThreshold: NotRequired[int]
+    MeasureLatency: NotRequired[bool]
+    Inverted: NotRequired[bool]
+    Disabled: NotRequired[bool]
+    HealthThreshold: NotRequired[int]
+    ChildHealthChecks: NotRequired[list[str]]
+    EnableSNI: NotRequired[bool]
+    Regions: NotRequired[list[HealthCheckRegionType]]
+    AlarmIdentifier: NotRequired[AlarmIdentifierTypeDef]
+    InsufficientDataHealthStatus: NotRequired[InsufficientDataHealthStatusType]
+    RoutingControlArn: NotRequired[str]
+
+
+class LinkedServiceTypeDef(TypedDict):
+    ServicePrincipal: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class HealthCheckTypeDef(TypedDict):
+    Id: str
+    CallerReference: str
+    LinkedService: NotRequired[LinkedServiceTypeDef]
+    HealthCheckConfig: HealthCheckConfigOutputTypeDef
+    HealthCheckVersion: int
+    CloudWatchAlarmConfiguration: NotRequired[CloudWatchAlarmConfigurationTypeDef]
 
 
 class CreateHealthCheckResponseTypeDef(TypedDict):
@@ -384,12 +491,42 @@ class CreateHealthCheckResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HostedZoneConfigTypeDef(TypedDict):
+    Comment: NotRequired[str]
+    PrivateZone: NotRequired[bool]
+
+
 class CreateHostedZoneRequestTypeDef(TypedDict):
     Name: str
     VPC: NotRequired[VPCTypeDef]
     CallerReference: str
     HostedZoneConfig: NotRequired[HostedZoneConfigTypeDef]
     DelegationSetId: NotRequired[str]
+
+
+class DelegationSetTypeDef(TypedDict):
+    Id: NotRequired[str]
+    CallerReference: NotRequired[str]
+    NameServers: list[str]
+
+
+class HostedZoneFailureReasonsTypeDef(TypedDict):
+    AcceleratedRecovery: NotRequired[str]
+
+
+class HostedZoneFeaturesTypeDef(TypedDict):
+    AcceleratedRecoveryStatus: NotRequired[AcceleratedRecoveryStatusType]
+    FailureReasons: NotRequired[HostedZoneFailureReasonsTypeDef]
+
+
+class HostedZoneTypeDef(TypedDict):
+    Id: str
+    Name: str
+    CallerReference: str
+    Config: NotRequired[HostedZoneConfigTypeDef]
+    ResourceRecordSetCount: NotRequired[int]
+    LinkedService: NotRequired[LinkedServiceTypeDef]
+    Features: NotRequired[HostedZoneFeaturesTypeDef]
 
 
 class CreateHostedZoneResponseTypeDef(TypedDict):
@@ -409,6 +546,25 @@ class CreateKeySigningKeyRequestTypeDef(TypedDict):
     Status: str
 
 
+class KeySigningKeyTypeDef(TypedDict):
+    Name: NotRequired[str]
+    KmsArn: NotRequired[str]
+    Flag: NotRequired[int]
+    SigningAlgorithmMnemonic: NotRequired[str]
+    SigningAlgorithmType: NotRequired[int]
+    DigestAlgorithmMnemonic: NotRequired[str]
+    DigestAlgorithmType: NotRequired[int]
+    KeyTag: NotRequired[int]
+    DigestValue: NotRequired[str]
+    PublicKey: NotRequired[str]
+    DSRecord: NotRequired[str]
+    DNSKEYRecord: NotRequired[str]
+    Status: NotRequired[str]
+    StatusMessage: NotRequired[str]
+    CreatedDate: NotRequired[datetime]
+    LastModifiedDate: NotRequired[datetime]
+
+
 class CreateKeySigningKeyResponseTypeDef(TypedDict):
     ChangeInfo: ChangeInfoTypeDef
     KeySigningKey: KeySigningKeyTypeDef
@@ -417,6 +573,12 @@ class CreateKeySigningKeyResponseTypeDef(TypedDict):
 
 
 class CreateQueryLoggingConfigRequestTypeDef(TypedDict):
+    HostedZoneId: str
+    CloudWatchLogsLogGroupArn: str
+
+
+class QueryLoggingConfigTypeDef(TypedDict):
+    Id: str
     HostedZoneId: str
     CloudWatchLogsLogGroupArn: str
 
@@ -446,6 +608,18 @@ class CreateTrafficPolicyInstanceRequestTypeDef(TypedDict):
     TrafficPolicyVersion: int
 
 
+class TrafficPolicyInstanceTypeDef(TypedDict):
+    Id: str
+    HostedZoneId: str
+    Name: str
+    TTL: int
+    State: str
+    Message: str
+    TrafficPolicyId: str
+    TrafficPolicyVersion: int
+    TrafficPolicyType: RRTypeType
+
+
 class CreateTrafficPolicyInstanceResponseTypeDef(TypedDict):
     TrafficPolicyInstance: TrafficPolicyInstanceTypeDef
     Location: str
@@ -454,6 +628,15 @@ class CreateTrafficPolicyInstanceResponseTypeDef(TypedDict):
 
 class CreateTrafficPolicyRequestTypeDef(TypedDict):
     Name: str
+    Document: str
+    Comment: NotRequired[str]
+
+
+class TrafficPolicyTypeDef(TypedDict):
+    Id: str
+    Version: int
+    Name: str
+    Type: RRTypeType
     Document: str
     Comment: NotRequired[str]
 
@@ -500,12 +683,6 @@ class DeactivateKeySigningKeyRequestTypeDef(TypedDict):
 class DeactivateKeySigningKeyResponseTypeDef(TypedDict):
     ChangeInfo: ChangeInfoTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DelegationSetTypeDef(TypedDict):
-    Id: NotRequired[str]
-    CallerReference: NotRequired[str]
-    NameServers: list[str]
 
 
 class DeleteCidrCollectionRequestTypeDef(TypedDict):
@@ -585,11 +762,6 @@ class DeleteVPCAssociationAuthorizationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DimensionTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
 class DisableHostedZoneDNSSECRequestTypeDef(TypedDict):
     HostedZoneId: str
 
@@ -626,19 +798,6 @@ class GeoLocationDetailsTypeDef(TypedDict):
     CountryName: NotRequired[str]
     SubdivisionCode: NotRequired[str]
     SubdivisionName: NotRequired[str]
-
-
-class GeoLocationTypeDef(TypedDict):
-    ContinentCode: NotRequired[str]
-    CountryCode: NotRequired[str]
-    SubdivisionCode: NotRequired[str]
-
-
-class GeoProximityLocationTypeDef(TypedDict):
-    AWSRegion: NotRequired[str]
-    LocalZoneGroup: NotRequired[str]
-    Coordinates: NotRequired[CoordinatesTypeDef]
-    Bias: NotRequired[int]
 
 
 class GetAccountLimitRequestTypeDef(TypedDict):
@@ -695,6 +854,17 @@ class GetHealthCheckLastFailureReasonRequestTypeDef(TypedDict):
     HealthCheckId: str
 
 
+class StatusReportTypeDef(TypedDict):
+    Status: NotRequired[str]
+    CheckedTime: NotRequired[datetime]
+
+
+class HealthCheckObservationTypeDef(TypedDict):
+    Region: NotRequired[HealthCheckRegionType]
+    IPAddress: NotRequired[str]
+    StatusReport: NotRequired[StatusReportTypeDef]
+
+
 class GetHealthCheckLastFailureReasonResponseTypeDef(TypedDict):
     HealthCheckObservations: list[HealthCheckObservationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -728,6 +898,11 @@ class GetHostedZoneLimitRequestTypeDef(TypedDict):
     HostedZoneId: str
 
 
+class HostedZoneLimitTypeDef(TypedDict):
+    Type: HostedZoneLimitTypeType
+    Value: int
+
+
 class GetHostedZoneLimitResponseTypeDef(TypedDict):
     Limit: HostedZoneLimitTypeDef
     Count: int
@@ -757,6 +932,11 @@ class GetQueryLoggingConfigResponseTypeDef(TypedDict):
 class GetReusableDelegationSetLimitRequestTypeDef(TypedDict):
     Type: ReusableDelegationSetLimitTypeType
     DelegationSetId: str
+
+
+class ReusableDelegationSetLimitTypeDef(TypedDict):
+    Type: ReusableDelegationSetLimitTypeType
+    Value: int
 
 
 class GetReusableDelegationSetLimitResponseTypeDef(TypedDict):
@@ -798,82 +978,6 @@ class GetTrafficPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HealthCheckConfigOutputTypeDef(TypedDict):
-    IPAddress: NotRequired[str]
-    Port: NotRequired[int]
-    Type: HealthCheckTypeType
-    ResourcePath: NotRequired[str]
-    FullyQualifiedDomainName: NotRequired[str]
-    SearchString: NotRequired[str]
-    RequestInterval: NotRequired[int]
-    FailureThreshold: NotRequired[int]
-    MeasureLatency: NotRequired[bool]
-    Inverted: NotRequired[bool]
-    Disabled: NotRequired[bool]
-    HealthThreshold: NotRequired[int]
-    ChildHealthChecks: NotRequired[list[str]]
-    EnableSNI: NotRequired[bool]
-    Regions: NotRequired[list[HealthCheckRegionType]]
-    AlarmIdentifier: NotRequired[AlarmIdentifierTypeDef]
-    InsufficientDataHealthStatus: NotRequired[InsufficientDataHealthStatusType]
-    RoutingControlArn: NotRequired[str]
-
-
-class HealthCheckConfigTypeDef(TypedDict):
-    IPAddress: NotRequired[str]
-    Port: NotRequired[int]
-    Type: HealthCheckTypeType
-    ResourcePath: NotRequired[str]
-    FullyQualifiedDomainName: NotRequired[str]
-    SearchString: NotRequired[str]
-    RequestInterval: NotRequired[int]
-    FailureThreshold: NotRequired[int]
-    MeasureLatency: NotRequired[bool]
-    Inverted: NotRequired[bool]
-    Disabled: NotRequired[bool]
-    HealthThreshold: NotRequired[int]
-    ChildHealthChecks: NotRequired[ReadOnly[Sequence[str]]]
-    EnableSNI: NotRequired[bool]
-    Regions: NotRequired[ReadOnly[Sequence[HealthCheckRegionType]]]
-    AlarmIdentifier: NotRequired[AlarmIdentifierTypeDef]
-    InsufficientDataHealthStatus: NotRequired[InsufficientDataHealthStatusType]
-    RoutingControlArn: NotRequired[str]
-
-
-class HealthCheckObservationTypeDef(TypedDict):
-    Region: NotRequired[HealthCheckRegionType]
-    IPAddress: NotRequired[str]
-    StatusReport: NotRequired[StatusReportTypeDef]
-
-
-class HealthCheckTypeDef(TypedDict):
-    Id: str
-    CallerReference: str
-    LinkedService: NotRequired[LinkedServiceTypeDef]
-    HealthCheckConfig: HealthCheckConfigOutputTypeDef
-    HealthCheckVersion: int
-    CloudWatchAlarmConfiguration: NotRequired[CloudWatchAlarmConfigurationTypeDef]
-
-
-class HostedZoneConfigTypeDef(TypedDict):
-    Comment: NotRequired[str]
-    PrivateZone: NotRequired[bool]
-
-
-class HostedZoneFailureReasonsTypeDef(TypedDict):
-    AcceleratedRecovery: NotRequired[str]
-
-
-class HostedZoneFeaturesTypeDef(TypedDict):
-    AcceleratedRecoveryStatus: NotRequired[AcceleratedRecoveryStatusType]
-    FailureReasons: NotRequired[HostedZoneFailureReasonsTypeDef]
-
-
-class HostedZoneLimitTypeDef(TypedDict):
-    Type: HostedZoneLimitTypeType
-    Value: int
-
-
 class HostedZoneOwnerTypeDef(TypedDict):
     OwningAccount: NotRequired[str]
     OwningService: NotRequired[str]
@@ -883,40 +987,6 @@ class HostedZoneSummaryTypeDef(TypedDict):
     HostedZoneId: str
     Name: str
     Owner: HostedZoneOwnerTypeDef
-
-
-class HostedZoneTypeDef(TypedDict):
-    Id: str
-    Name: str
-    CallerReference: str
-    Config: NotRequired[HostedZoneConfigTypeDef]
-    ResourceRecordSetCount: NotRequired[int]
-    LinkedService: NotRequired[LinkedServiceTypeDef]
-    Features: NotRequired[HostedZoneFeaturesTypeDef]
-
-
-class KeySigningKeyTypeDef(TypedDict):
-    Name: NotRequired[str]
-    KmsArn: NotRequired[str]
-    Flag: NotRequired[int]
-    SigningAlgorithmMnemonic: NotRequired[str]
-    SigningAlgorithmType: NotRequired[int]
-    DigestAlgorithmMnemonic: NotRequired[str]
-    DigestAlgorithmType: NotRequired[int]
-    KeyTag: NotRequired[int]
-    DigestValue: NotRequired[str]
-    PublicKey: NotRequired[str]
-    DSRecord: NotRequired[str]
-    DNSKEYRecord: NotRequired[str]
-    Status: NotRequired[str]
-    StatusMessage: NotRequired[str]
-    CreatedDate: NotRequired[datetime]
-    LastModifiedDate: NotRequired[datetime]
-
-
-class LinkedServiceTypeDef(TypedDict):
-    ServicePrincipal: NotRequired[str]
-    Description: NotRequired[str]
 
 
 class ListCidrBlocksRequestTypeDef(TypedDict):
@@ -947,6 +1017,10 @@ class ListCidrLocationsRequestTypeDef(TypedDict):
     CollectionId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[str]
+
+
+class LocationSummaryTypeDef(TypedDict):
+    LocationName: NotRequired[str]
 
 
 class ListCidrLocationsResponseTypeDef(TypedDict):
@@ -1053,6 +1127,24 @@ class ListResourceRecordSetsRequestTypeDef(TypedDict):
     MaxItems: NotRequired[str]
 
 
+class ResourceRecordSetOutputTypeDef(TypedDict):
+    Name: str
+    Type: RRTypeType
+    SetIdentifier: NotRequired[str]
+    Weight: NotRequired[int]
+    Region: NotRequired[ResourceRecordSetRegionType]
+    GeoLocation: NotRequired[GeoLocationTypeDef]
+    Failover: NotRequired[ResourceRecordSetFailoverType]
+    MultiValueAnswer: NotRequired[bool]
+    TTL: NotRequired[int]
+    ResourceRecords: NotRequired[list[ResourceRecordTypeDef]]
+    AliasTarget: NotRequired[AliasTargetTypeDef]
+    HealthCheckId: NotRequired[str]
+    TrafficPolicyInstanceId: NotRequired[str]
+    CidrRoutingConfig: NotRequired[CidrRoutingConfigTypeDef]
+    GeoProximityLocation: NotRequired[GeoProximityLocationTypeDef]
+
+
 class ListResourceRecordSetsResponseTypeDef(TypedDict):
     ResourceRecordSets: list[ResourceRecordSetOutputTypeDef]
     IsTruncated: bool
@@ -1082,6 +1174,12 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceId: str
 
 
+class ResourceTagSetTypeDef(TypedDict):
+    ResourceType: NotRequired[TagResourceTypeType]
+    ResourceId: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class ListTagsForResourceResponseTypeDef(TypedDict):
     ResourceTagSet: ResourceTagSetTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1100,6 +1198,14 @@ class ListTagsForResourcesResponseTypeDef(TypedDict):
 class ListTrafficPoliciesRequestTypeDef(TypedDict):
     TrafficPolicyIdMarker: NotRequired[str]
     MaxItems: NotRequired[str]
+
+
+class TrafficPolicySummaryTypeDef(TypedDict):
+    Id: str
+    Name: str
+    Type: RRTypeType
+    LatestVersion: int
+    TrafficPolicyCount: int
 
 
 class ListTrafficPoliciesResponseTypeDef(TypedDict):
@@ -1189,77 +1295,6 @@ class ListVPCAssociationAuthorizationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LocationSummaryTypeDef(TypedDict):
-    LocationName: NotRequired[str]
-
-
-class QueryLoggingConfigTypeDef(TypedDict):
-    Id: str
-    HostedZoneId: str
-    CloudWatchLogsLogGroupArn: str
-
-
-class ResourceRecordSetOutputTypeDef(TypedDict):
-    Name: str
-    Type: RRTypeType
-    SetIdentifier: NotRequired[str]
-    Weight: NotRequired[int]
-    Region: NotRequired[ResourceRecordSetRegionType]
-    GeoLocation: NotRequired[GeoLocationTypeDef]
-    Failover: NotRequired[ResourceRecordSetFailoverType]
-    MultiValueAnswer: NotRequired[bool]
-    TTL: NotRequired[int]
-    ResourceRecords: NotRequired[list[ResourceRecordTypeDef]]
-    AliasTarget: NotRequired[AliasTargetTypeDef]
-    HealthCheckId: NotRequired[str]
-    TrafficPolicyInstanceId: NotRequired[str]
-    CidrRoutingConfig: NotRequired[CidrRoutingConfigTypeDef]
-    GeoProximityLocation: NotRequired[GeoProximityLocationTypeDef]
-
-
-class ResourceRecordSetTypeDef(TypedDict):
-    Name: str
-    Type: RRTypeType
-    SetIdentifier: NotRequired[str]
-    Weight: NotRequired[int]
-    Region: NotRequired[ResourceRecordSetRegionType]
-    GeoLocation: NotRequired[GeoLocationTypeDef]
-    Failover: NotRequired[ResourceRecordSetFailoverType]
-    MultiValueAnswer: NotRequired[bool]
-    TTL: NotRequired[int]
-    ResourceRecords: NotRequired[ReadOnly[Sequence[ResourceRecordTypeDef]]]
-    AliasTarget: NotRequired[AliasTargetTypeDef]
-    HealthCheckId: NotRequired[str]
-    TrafficPolicyInstanceId: NotRequired[str]
-    CidrRoutingConfig: NotRequired[CidrRoutingConfigTypeDef]
-    GeoProximityLocation: NotRequired[GeoProximityLocationTypeDef]
-
-
-class ResourceRecordTypeDef(TypedDict):
-    Value: str
-
-
-class ResourceTagSetTypeDef(TypedDict):
-    ResourceType: NotRequired[TagResourceTypeType]
-    ResourceId: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ReusableDelegationSetLimitTypeDef(TypedDict):
-    Type: ReusableDelegationSetLimitTypeType
-    Value: int
-
-
-class StatusReportTypeDef(TypedDict):
-    Status: NotRequired[str]
-    CheckedTime: NotRequired[datetime]
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
 class TestDNSAnswerRequestTypeDef(TypedDict):
     HostedZoneId: str
     RecordName: str
@@ -1277,35 +1312,6 @@ class TestDNSAnswerResponseTypeDef(TypedDict):
     ResponseCode: str
     Protocol: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TrafficPolicyInstanceTypeDef(TypedDict):
-    Id: str
-    HostedZoneId: str
-    Name: str
-    TTL: int
-    State: str
-    Message: str
-    TrafficPolicyId: str
-    TrafficPolicyVersion: int
-    TrafficPolicyType: RRTypeType
-
-
-class TrafficPolicySummaryTypeDef(TypedDict):
-    Id: str
-    Name: str
-    Type: RRTypeType
-    LatestVersion: int
-    TrafficPolicyCount: int
-
-
-class TrafficPolicyTypeDef(TypedDict):
-    Id: str
-    Version: int
-    Name: str
-    Type: RRTypeType
-    Document: str
-    Comment: NotRequired[str]
 
 
 class UpdateHealthCheckRequestTypeDef(TypedDict):
@@ -1373,8 +1379,3 @@ class UpdateTrafficPolicyInstanceRequestTypeDef(TypedDict):
 class UpdateTrafficPolicyInstanceResponseTypeDef(TypedDict):
     TrafficPolicyInstance: TrafficPolicyInstanceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VPCTypeDef(TypedDict):
-    VPCRegion: NotRequired[VPCRegionType]
-    VPCId: NotRequired[str]

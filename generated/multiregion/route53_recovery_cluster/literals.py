@@ -2,8 +2,9 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Route53 Recovery Cluster: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["RoutingControlStateType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["RoutingControlStateType"]
 
 RoutingControlStateType = Literal["On", "Off"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,20 +22,21 @@ from .literals import (
     RoutingControlStateType,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "GetRoutingControlStateRequestTypeDef",
-    "GetRoutingControlStateResponseTypeDef",
-    "ListRoutingControlsRequestTypeDef",
-    "ListRoutingControlsResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoutingControlTypeDef",
-    "UpdateRoutingControlStateEntryTypeDef",
-    "UpdateRoutingControlStateRequestTypeDef",
-    "UpdateRoutingControlStateResponseTypeDef",
-    "UpdateRoutingControlStatesRequestTypeDef",
-    "UpdateRoutingControlStatesResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "GetRoutingControlStateRequestTypeDef",
+        "GetRoutingControlStateResponseTypeDef",
+        "ListRoutingControlsRequestTypeDef",
+        "ListRoutingControlsResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoutingControlTypeDef",
+        "UpdateRoutingControlStateEntryTypeDef",
+        "UpdateRoutingControlStateRequestTypeDef",
+        "UpdateRoutingControlStateResponseTypeDef",
+        "UpdateRoutingControlStatesRequestTypeDef",
+        "UpdateRoutingControlStatesResponseTypeDef",
+    ]
 
 
 class GetRoutingControlStateRequestTypeDef(TypedDict):
@@ -55,12 +56,6 @@ class ListRoutingControlsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
-class ListRoutingControlsResponseTypeDef(TypedDict):
-    RoutingControls: list[RoutingControlTypeDef]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class RoutingControlTypeDef(TypedDict):
     ControlPanelArn: NotRequired[str]
     ControlPanelName: NotRequired[str]
@@ -68,6 +63,12 @@ class RoutingControlTypeDef(TypedDict):
     RoutingControlName: NotRequired[str]
     RoutingControlState: NotRequired[RoutingControlStateType]
     Owner: NotRequired[str]
+
+
+class ListRoutingControlsResponseTypeDef(TypedDict):
+    RoutingControls: list[RoutingControlTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateRoutingControlStateEntryTypeDef(TypedDict):

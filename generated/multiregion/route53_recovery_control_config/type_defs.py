@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,72 +24,79 @@ from .literals import (
     StatusType,
 )
 
-__all__ = [
-    "AssertionRuleTypeDef",
-    "AssertionRuleUpdateTypeDef",
-    "ClusterEndpointTypeDef",
-    "ClusterTypeDef",
-    "ControlPanelTypeDef",
-    "CreateClusterRequestTypeDef",
-    "CreateClusterResponseTypeDef",
-    "CreateControlPanelRequestTypeDef",
-    "CreateControlPanelResponseTypeDef",
-    "CreateRoutingControlRequestTypeDef",
-    "CreateRoutingControlResponseTypeDef",
-    "CreateSafetyRuleRequestTypeDef",
-    "CreateSafetyRuleResponseTypeDef",
-    "DeleteClusterRequestTypeDef",
-    "DeleteClusterResponseTypeDef",
-    "DeleteControlPanelRequestTypeDef",
-    "DeleteControlPanelResponseTypeDef",
-    "DeleteRoutingControlRequestTypeDef",
-    "DeleteRoutingControlResponseTypeDef",
-    "DeleteSafetyRuleRequestTypeDef",
-    "DeleteSafetyRuleResponseTypeDef",
-    "DescribeClusterRequestTypeDef",
-    "DescribeClusterResponseTypeDef",
-    "DescribeControlPanelRequestTypeDef",
-    "DescribeControlPanelResponseTypeDef",
-    "DescribeRoutingControlRequestTypeDef",
-    "DescribeRoutingControlResponseTypeDef",
-    "DescribeSafetyRuleRequestTypeDef",
-    "DescribeSafetyRuleResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GatingRuleTypeDef",
-    "GatingRuleUpdateTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "ListAssociatedRoute53HealthChecksRequestTypeDef",
-    "ListAssociatedRoute53HealthChecksResponseTypeDef",
-    "ListClustersRequestTypeDef",
-    "ListClustersResponseTypeDef",
-    "ListControlPanelsRequestTypeDef",
-    "ListControlPanelsResponseTypeDef",
-    "ListRoutingControlsRequestTypeDef",
-    "ListRoutingControlsResponseTypeDef",
-    "ListSafetyRulesRequestTypeDef",
-    "ListSafetyRulesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NewAssertionRuleTypeDef",
-    "NewGatingRuleTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoutingControlTypeDef",
-    "RuleConfigTypeDef",
-    "RuleTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateClusterRequestTypeDef",
-    "UpdateClusterResponseTypeDef",
-    "UpdateControlPanelRequestTypeDef",
-    "UpdateControlPanelResponseTypeDef",
-    "UpdateRoutingControlRequestTypeDef",
-    "UpdateRoutingControlResponseTypeDef",
-    "UpdateSafetyRuleRequestTypeDef",
-    "UpdateSafetyRuleResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssertionRuleTypeDef",
+        "AssertionRuleUpdateTypeDef",
+        "ClusterEndpointTypeDef",
+        "ClusterTypeDef",
+        "ControlPanelTypeDef",
+        "CreateClusterRequestTypeDef",
+        "CreateClusterResponseTypeDef",
+        "CreateControlPanelRequestTypeDef",
+        "CreateControlPanelResponseTypeDef",
+        "CreateRoutingControlRequestTypeDef",
+        "CreateRoutingControlResponseTypeDef",
+        "CreateSafetyRuleRequestTypeDef",
+        "CreateSafetyRuleResponseTypeDef",
+        "DeleteClusterRequestTypeDef",
+        "DeleteClusterResponseTypeDef",
+        "DeleteControlPanelRequestTypeDef",
+        "DeleteControlPanelResponseTypeDef",
+        "DeleteRoutingControlRequestTypeDef",
+        "DeleteRoutingControlResponseTypeDef",
+        "DeleteSafetyRuleRequestTypeDef",
+        "DeleteSafetyRuleResponseTypeDef",
+        "DescribeClusterRequestTypeDef",
+        "DescribeClusterResponseTypeDef",
+        "DescribeControlPanelRequestTypeDef",
+        "DescribeControlPanelResponseTypeDef",
+        "DescribeRoutingControlRequestTypeDef",
+        "DescribeRoutingControlResponseTypeDef",
+        "DescribeSafetyRuleRequestTypeDef",
+        "DescribeSafetyRuleResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GatingRuleTypeDef",
+        "GatingRuleUpdateTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "ListAssociatedRoute53HealthChecksRequestTypeDef",
+        "ListAssociatedRoute53HealthChecksResponseTypeDef",
+        "ListClustersRequestTypeDef",
+        "ListClustersResponseTypeDef",
+        "ListControlPanelsRequestTypeDef",
+        "ListControlPanelsResponseTypeDef",
+        "ListRoutingControlsRequestTypeDef",
+        "ListRoutingControlsResponseTypeDef",
+        "ListSafetyRulesRequestTypeDef",
+        "ListSafetyRulesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NewAssertionRuleTypeDef",
+        "NewGatingRuleTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoutingControlTypeDef",
+        "RuleConfigTypeDef",
+        "RuleTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateClusterRequestTypeDef",
+        "UpdateClusterResponseTypeDef",
+        "UpdateControlPanelRequestTypeDef",
+        "UpdateControlPanelResponseTypeDef",
+        "UpdateRoutingControlRequestTypeDef",
+        "UpdateRoutingControlResponseTypeDef",
+        "UpdateSafetyRuleRequestTypeDef",
+        "UpdateSafetyRuleResponseTypeDef",
+    ]
+
+
+class RuleConfigTypeDef(TypedDict):
+    Inverted: bool
+    Threshold: int
+    Type: RuleTypeType
 
 
 class AssertionRuleTypeDef(TypedDict):
@@ -164,9 +171,34 @@ class CreateRoutingControlRequestTypeDef(TypedDict):
     RoutingControlName: str
 
 
+class RoutingControlTypeDef(TypedDict):
+    ControlPanelArn: NotRequired[str]
+    Name: NotRequired[str]
+    RoutingControlArn: NotRequired[str]
+    Status: NotRequired[StatusType]
+    Owner: NotRequired[str]
+
+
 class CreateRoutingControlResponseTypeDef(TypedDict):
     RoutingControl: NotRequired[RoutingControlTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NewAssertionRuleTypeDef(TypedDict):
+    AssertedControls: ReadOnly[Sequence[str]]
+    ControlPanelArn: str
+    Name: str
+    RuleConfig: RuleConfigTypeDef
+    WaitPeriodMs: int
+
+
+class NewGatingRuleTypeDef(TypedDict):
+    ControlPanelArn: str
+    GatingControls: ReadOnly[Sequence[str]]
+    Name: str
+    RuleConfig: RuleConfigTypeDef
+    TargetControls: ReadOnly[Sequence[str]]
+    WaitPeriodMs: int
 
 
 class CreateSafetyRuleRequestTypeDef(TypedDict):
@@ -174,6 +206,18 @@ class CreateSafetyRuleRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     GatingRule: NotRequired[ReadOnly[NewGatingRuleTypeDef]]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class GatingRuleTypeDef(TypedDict):
+    ControlPanelArn: str
+    GatingControls: list[str]
+    Name: str
+    RuleConfig: RuleConfigTypeDef
+    SafetyRuleArn: str
+    Status: StatusType
+    TargetControls: list[str]
+    WaitPeriodMs: int
+    Owner: NotRequired[str]
 
 
 class CreateSafetyRuleResponseTypeDef(TypedDict):
@@ -251,18 +295,6 @@ class DescribeSafetyRuleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GatingRuleTypeDef(TypedDict):
-    ControlPanelArn: str
-    GatingControls: list[str]
-    Name: str
-    RuleConfig: RuleConfigTypeDef
-    SafetyRuleArn: str
-    Status: StatusType
-    TargetControls: list[str]
-    WaitPeriodMs: int
-    Owner: NotRequired[str]
-
-
 class GatingRuleUpdateTypeDef(TypedDict):
     Name: str
     SafetyRuleArn: str
@@ -331,6 +363,11 @@ class ListSafetyRulesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RuleTypeDef(TypedDict):
+    ASSERTION: NotRequired[AssertionRuleTypeDef]
+    GATING: NotRequired[GatingRuleTypeDef]
+
+
 class ListSafetyRulesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     SafetyRules: NotRequired[list[RuleTypeDef]]
@@ -344,42 +381,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NewAssertionRuleTypeDef(TypedDict):
-    AssertedControls: ReadOnly[Sequence[str]]
-    ControlPanelArn: str
-    Name: str
-    RuleConfig: RuleConfigTypeDef
-    WaitPeriodMs: int
-
-
-class NewGatingRuleTypeDef(TypedDict):
-    ControlPanelArn: str
-    GatingControls: ReadOnly[Sequence[str]]
-    Name: str
-    RuleConfig: RuleConfigTypeDef
-    TargetControls: ReadOnly[Sequence[str]]
-    WaitPeriodMs: int
-
-
-class RoutingControlTypeDef(TypedDict):
-    ControlPanelArn: NotRequired[str]
-    Name: NotRequired[str]
-    RoutingControlArn: NotRequired[str]
-    Status: NotRequired[StatusType]
-    Owner: NotRequired[str]
-
-
-class RuleConfigTypeDef(TypedDict):
-    Inverted: bool
-    Threshold: int
-    Type: RuleTypeType
-
-
-class RuleTypeDef(TypedDict):
-    ASSERTION: NotRequired[AssertionRuleTypeDef]
-    GATING: NotRequired[GatingRuleTypeDef]
 
 
 class TagResourceRequestTypeDef(TypedDict):

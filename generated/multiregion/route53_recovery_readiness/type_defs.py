@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,85 +22,86 @@ from .literals import (
     ReadinessType,
 )
 
-__all__ = [
-    "CellOutputTypeDef",
-    "CreateCellRequestTypeDef",
-    "CreateCellResponseTypeDef",
-    "CreateCrossAccountAuthorizationRequestTypeDef",
-    "CreateCrossAccountAuthorizationResponseTypeDef",
-    "CreateReadinessCheckRequestTypeDef",
-    "CreateReadinessCheckResponseTypeDef",
-    "CreateRecoveryGroupRequestTypeDef",
-    "CreateRecoveryGroupResponseTypeDef",
-    "CreateResourceSetRequestTypeDef",
-    "CreateResourceSetResponseTypeDef",
-    "DNSTargetResourceTypeDef",
-    "DeleteCellRequestTypeDef",
-    "DeleteCrossAccountAuthorizationRequestTypeDef",
-    "DeleteCrossAccountAuthorizationResponseTypeDef",
-    "DeleteReadinessCheckRequestTypeDef",
-    "DeleteRecoveryGroupRequestTypeDef",
-    "DeleteResourceSetRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetArchitectureRecommendationsRequestTypeDef",
-    "GetArchitectureRecommendationsResponseTypeDef",
-    "GetCellReadinessSummaryRequestTypeDef",
-    "GetCellReadinessSummaryResponseTypeDef",
-    "GetCellRequestTypeDef",
-    "GetCellResponseTypeDef",
-    "GetReadinessCheckRequestTypeDef",
-    "GetReadinessCheckResourceStatusRequestTypeDef",
-    "GetReadinessCheckResourceStatusResponseTypeDef",
-    "GetReadinessCheckResponseTypeDef",
-    "GetReadinessCheckStatusRequestTypeDef",
-    "GetReadinessCheckStatusResponseTypeDef",
-    "GetRecoveryGroupReadinessSummaryRequestTypeDef",
-    "GetRecoveryGroupReadinessSummaryResponseTypeDef",
-    "GetRecoveryGroupRequestTypeDef",
-    "GetRecoveryGroupResponseTypeDef",
-    "GetResourceSetRequestTypeDef",
-    "GetResourceSetResponseTypeDef",
-    "ListCellsRequestTypeDef",
-    "ListCellsResponseTypeDef",
-    "ListCrossAccountAuthorizationsRequestTypeDef",
-    "ListCrossAccountAuthorizationsResponseTypeDef",
-    "ListReadinessChecksRequestTypeDef",
-    "ListReadinessChecksResponseTypeDef",
-    "ListRecoveryGroupsRequestTypeDef",
-    "ListRecoveryGroupsResponseTypeDef",
-    "ListResourceSetsRequestTypeDef",
-    "ListResourceSetsResponseTypeDef",
-    "ListRulesOutputTypeDef",
-    "ListRulesRequestTypeDef",
-    "ListRulesResponseTypeDef",
-    "ListTagsForResourcesRequestTypeDef",
-    "ListTagsForResourcesResponseTypeDef",
-    "MessageTypeDef",
-    "NLBResourceTypeDef",
-    "R53ResourceRecordTypeDef",
-    "ReadinessCheckOutputTypeDef",
-    "ReadinessCheckSummaryTypeDef",
-    "RecommendationTypeDef",
-    "RecoveryGroupOutputTypeDef",
-    "ResourceOutputTypeDef",
-    "ResourceResultTypeDef",
-    "ResourceSetOutputTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleResultTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TargetResourceTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateCellRequestTypeDef",
-    "UpdateCellResponseTypeDef",
-    "UpdateReadinessCheckRequestTypeDef",
-    "UpdateReadinessCheckResponseTypeDef",
-    "UpdateRecoveryGroupRequestTypeDef",
-    "UpdateRecoveryGroupResponseTypeDef",
-    "UpdateResourceSetRequestTypeDef",
-    "UpdateResourceSetResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CellOutputTypeDef",
+        "CreateCellRequestTypeDef",
+        "CreateCellResponseTypeDef",
+        "CreateCrossAccountAuthorizationRequestTypeDef",
+        "CreateCrossAccountAuthorizationResponseTypeDef",
+        "CreateReadinessCheckRequestTypeDef",
+        "CreateReadinessCheckResponseTypeDef",
+        "CreateRecoveryGroupRequestTypeDef",
+        "CreateRecoveryGroupResponseTypeDef",
+        "CreateResourceSetRequestTypeDef",
+        "CreateResourceSetResponseTypeDef",
+        "DNSTargetResourceTypeDef",
+        "DeleteCellRequestTypeDef",
+        "DeleteCrossAccountAuthorizationRequestTypeDef",
+        "DeleteCrossAccountAuthorizationResponseTypeDef",
+        "DeleteReadinessCheckRequestTypeDef",
+        "DeleteRecoveryGroupRequestTypeDef",
+        "DeleteResourceSetRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetArchitectureRecommendationsRequestTypeDef",
+        "GetArchitectureRecommendationsResponseTypeDef",
+        "GetCellReadinessSummaryRequestTypeDef",
+        "GetCellReadinessSummaryResponseTypeDef",
+        "GetCellRequestTypeDef",
+        "GetCellResponseTypeDef",
+        "GetReadinessCheckRequestTypeDef",
+        "GetReadinessCheckResourceStatusRequestTypeDef",
+        "GetReadinessCheckResourceStatusResponseTypeDef",
+        "GetReadinessCheckResponseTypeDef",
+        "GetReadinessCheckStatusRequestTypeDef",
+        "GetReadinessCheckStatusResponseTypeDef",
+        "GetRecoveryGroupReadinessSummaryRequestTypeDef",
+        "GetRecoveryGroupReadinessSummaryResponseTypeDef",
+        "GetRecoveryGroupRequestTypeDef",
+        "GetRecoveryGroupResponseTypeDef",
+        "GetResourceSetRequestTypeDef",
+        "GetResourceSetResponseTypeDef",
+        "ListCellsRequestTypeDef",
+        "ListCellsResponseTypeDef",
+        "ListCrossAccountAuthorizationsRequestTypeDef",
+        "ListCrossAccountAuthorizationsResponseTypeDef",
+        "ListReadinessChecksRequestTypeDef",
+        "ListReadinessChecksResponseTypeDef",
+        "ListRecoveryGroupsRequestTypeDef",
+        "ListRecoveryGroupsResponseTypeDef",
+        "ListResourceSetsRequestTypeDef",
+        "ListResourceSetsResponseTypeDef",
+        "ListRulesOutputTypeDef",
+        "ListRulesRequestTypeDef",
+        "ListRulesResponseTypeDef",
+        "ListTagsForResourcesRequestTypeDef",
+        "ListTagsForResourcesResponseTypeDef",
+        "MessageTypeDef",
+        "NLBResourceTypeDef",
+        "R53ResourceRecordTypeDef",
+        "ReadinessCheckOutputTypeDef",
+        "ReadinessCheckSummaryTypeDef",
+        "RecommendationTypeDef",
+        "RecoveryGroupOutputTypeDef",
+        "ResourceOutputTypeDef",
+        "ResourceResultTypeDef",
+        "ResourceSetOutputTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleResultTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TargetResourceTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateCellRequestTypeDef",
+        "UpdateCellResponseTypeDef",
+        "UpdateReadinessCheckRequestTypeDef",
+        "UpdateReadinessCheckResponseTypeDef",
+        "UpdateRecoveryGroupRequestTypeDef",
+        "UpdateRecoveryGroupResponseTypeDef",
+        "UpdateResourceSetRequestTypeDef",
+        "UpdateResourceSetResponseTypeDef",
+    ]
 
 
 class CellOutputTypeDef(TypedDict):
@@ -163,11 +164,47 @@ class CreateRecoveryGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class NLBResourceTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class R53ResourceRecordTypeDef(TypedDict):
+    DomainName: NotRequired[str]
+    RecordSetId: NotRequired[str]
+
+
+class TargetResourceTypeDef(TypedDict):
+    NLBResource: NotRequired[NLBResourceTypeDef]
+    R53Resource: NotRequired[R53ResourceRecordTypeDef]
+
+
+class DNSTargetResourceTypeDef(TypedDict):
+    DomainName: NotRequired[str]
+    HostedZoneArn: NotRequired[str]
+    RecordSetId: NotRequired[str]
+    RecordType: NotRequired[str]
+    TargetResource: NotRequired[TargetResourceTypeDef]
+
+
+class ResourceTypeDef(TypedDict):
+    ComponentId: NotRequired[str]
+    DnsTargetResource: NotRequired[DNSTargetResourceTypeDef]
+    ReadinessScopes: NotRequired[ReadOnly[Sequence[str]]]
+    ResourceArn: NotRequired[str]
+
+
 class CreateResourceSetRequestTypeDef(TypedDict):
     ResourceSetName: str
     ResourceSetType: str
     Resources: ReadOnly[Sequence[ResourceTypeDef]]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ResourceOutputTypeDef(TypedDict):
+    ComponentId: NotRequired[str]
+    DnsTargetResource: NotRequired[DNSTargetResourceTypeDef]
+    ReadinessScopes: NotRequired[list[str]]
+    ResourceArn: NotRequired[str]
 
 
 class CreateResourceSetResponseTypeDef(TypedDict):
@@ -177,14 +214,6 @@ class CreateResourceSetResponseTypeDef(TypedDict):
     Resources: NotRequired[list[ResourceOutputTypeDef]]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DNSTargetResourceTypeDef(TypedDict):
-    DomainName: NotRequired[str]
-    HostedZoneArn: NotRequired[str]
-    RecordSetId: NotRequired[str]
-    RecordType: NotRequired[str]
-    TargetResource: NotRequired[TargetResourceTypeDef]
 
 
 class DeleteCellRequestTypeDef(TypedDict):
@@ -217,6 +246,10 @@ class GetArchitectureRecommendationsRequestTypeDef(TypedDict):
     RecoveryGroupName: str
 
 
+class RecommendationTypeDef(TypedDict):
+    RecommendationText: str
+
+
 class GetArchitectureRecommendationsResponseTypeDef(TypedDict):
     LastAuditTimestamp: NotRequired[datetime]
     NextToken: NotRequired[str]
@@ -228,6 +261,11 @@ class GetCellReadinessSummaryRequestTypeDef(TypedDict):
     CellName: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ReadinessCheckSummaryTypeDef(TypedDict):
+    Readiness: NotRequired[ReadinessType]
+    ReadinessCheckName: NotRequired[str]
 
 
 class GetCellReadinessSummaryResponseTypeDef(TypedDict):
@@ -261,6 +299,17 @@ class GetReadinessCheckResourceStatusRequestTypeDef(TypedDict):
     ResourceIdentifier: str
 
 
+class MessageTypeDef(TypedDict):
+    MessageText: NotRequired[str]
+
+
+class RuleResultTypeDef(TypedDict):
+    LastCheckedTimestamp: datetime
+    Messages: list[MessageTypeDef]
+    Readiness: ReadinessType
+    RuleId: str
+
+
 class GetReadinessCheckResourceStatusResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Readiness: NotRequired[ReadinessType]
@@ -280,6 +329,13 @@ class GetReadinessCheckStatusRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     ReadinessCheckName: str
+
+
+class ResourceResultTypeDef(TypedDict):
+    ComponentId: NotRequired[str]
+    LastCheckedTimestamp: datetime
+    Readiness: ReadinessType
+    ResourceArn: NotRequired[str]
 
 
 class GetReadinessCheckStatusResponseTypeDef(TypedDict):
@@ -355,6 +411,13 @@ class ListReadinessChecksRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ReadinessCheckOutputTypeDef(TypedDict):
+    ReadinessCheckArn: str
+    ReadinessCheckName: NotRequired[str]
+    ResourceSet: str
+    Tags: NotRequired[dict[str, str]]
+
+
 class ListReadinessChecksResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ReadinessChecks: NotRequired[list[ReadinessCheckOutputTypeDef]]
@@ -366,6 +429,13 @@ class ListRecoveryGroupsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RecoveryGroupOutputTypeDef(TypedDict):
+    Cells: list[str]
+    RecoveryGroupArn: str
+    RecoveryGroupName: str
+    Tags: NotRequired[dict[str, str]]
+
+
 class ListRecoveryGroupsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RecoveryGroups: NotRequired[list[RecoveryGroupOutputTypeDef]]
@@ -375,6 +445,14 @@ class ListRecoveryGroupsResponseTypeDef(TypedDict):
 class ListResourceSetsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ResourceSetOutputTypeDef(TypedDict):
+    ResourceSetArn: str
+    ResourceSetName: str
+    ResourceSetType: str
+    Resources: list[ResourceOutputTypeDef]
+    Tags: NotRequired[dict[str, str]]
 
 
 class ListResourceSetsResponseTypeDef(TypedDict):
@@ -410,78 +488,6 @@ class ListTagsForResourcesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MessageTypeDef(TypedDict):
-    MessageText: NotRequired[str]
-
-
-class NLBResourceTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class R53ResourceRecordTypeDef(TypedDict):
-    DomainName: NotRequired[str]
-    RecordSetId: NotRequired[str]
-
-
-class ReadinessCheckOutputTypeDef(TypedDict):
-    ReadinessCheckArn: str
-    ReadinessCheckName: NotRequired[str]
-    ResourceSet: str
-    Tags: NotRequired[dict[str, str]]
-
-
-class ReadinessCheckSummaryTypeDef(TypedDict):
-    Readiness: NotRequired[ReadinessType]
-    ReadinessCheckName: NotRequired[str]
-
-
-class RecommendationTypeDef(TypedDict):
-    RecommendationText: str
-
-
-class RecoveryGroupOutputTypeDef(TypedDict):
-    Cells: list[str]
-    RecoveryGroupArn: str
-    RecoveryGroupName: str
-    Tags: NotRequired[dict[str, str]]
-
-
-class ResourceOutputTypeDef(TypedDict):
-    ComponentId: NotRequired[str]
-    DnsTargetResource: NotRequired[DNSTargetResourceTypeDef]
-    ReadinessScopes: NotRequired[list[str]]
-    ResourceArn: NotRequired[str]
-
-
-class ResourceResultTypeDef(TypedDict):
-    ComponentId: NotRequired[str]
-    LastCheckedTimestamp: datetime
-    Readiness: ReadinessType
-    ResourceArn: NotRequired[str]
-
-
-class ResourceSetOutputTypeDef(TypedDict):
-    ResourceSetArn: str
-    ResourceSetName: str
-    ResourceSetType: str
-    Resources: list[ResourceOutputTypeDef]
-    Tags: NotRequired[dict[str, str]]
-
-
-class ResourceTypeDef(TypedDict):
-    ComponentId: NotRequired[str]
-    DnsTargetResource: NotRequired[DNSTargetResourceTypeDef]
-    ReadinessScopes: NotRequired[ReadOnly[Sequence[str]]]
-    ResourceArn: NotRequired[str]
-
-
-class RuleResultTypeDef(TypedDict):
-    LastCheckedTimestamp: datetime
-    Messages: list[MessageTypeDef]
-    Readiness: ReadinessType
-    RuleId: str
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -489,11 +495,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TargetResourceTypeDef(TypedDict):
-    NLBResource: NotRequired[NLBResourceTypeDef]
-    R53Resource: NotRequired[R53ResourceRecordTypeDef]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

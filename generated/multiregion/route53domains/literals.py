@@ -2,23 +2,24 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Route 53 Domains: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ContactTypeType",
-    "CountryCodeType",
-    "DomainAvailabilityType",
-    "ExtraParamNameType",
-    "ListDomainsAttributeNameType",
-    "ListOperationsSortAttributeNameType",
-    "OperationStatusType",
-    "OperationTypeType",
-    "OperatorType",
-    "ReachabilityStatusType",
-    "SortOrderType",
-    "StatusFlagType",
-    "TransferableType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ContactTypeType",
+        "CountryCodeType",
+        "DomainAvailabilityType",
+        "ExtraParamNameType",
+        "ListDomainsAttributeNameType",
+        "ListOperationsSortAttributeNameType",
+        "OperationStatusType",
+        "OperationTypeType",
+        "OperatorType",
+        "ReachabilityStatusType",
+        "SortOrderType",
+        "StatusFlagType",
+        "TransferableType",
+    ]
 
 ContactTypeType = Literal["PERSON", "COMPANY", "ASSOCIATION", "PUBLIC_BODY", "RESELLER"]
 CountryCodeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,94 +34,95 @@ from .literals import (
     TransferableType,
 )
 
-__all__ = [
-    "AcceptDomainTransferFromAnotherAwsAccountRequestTypeDef",
-    "AcceptDomainTransferFromAnotherAwsAccountResponseTypeDef",
-    "AssociateDelegationSignerToDomainRequestTypeDef",
-    "AssociateDelegationSignerToDomainResponseTypeDef",
-    "BillingRecordTypeDef",
-    "CancelDomainTransferToAnotherAwsAccountRequestTypeDef",
-    "CancelDomainTransferToAnotherAwsAccountResponseTypeDef",
-    "CheckDomainAvailabilityRequestTypeDef",
-    "CheckDomainAvailabilityResponseTypeDef",
-    "CheckDomainTransferabilityRequestTypeDef",
-    "CheckDomainTransferabilityResponseTypeDef",
-    "ConsentTypeDef",
-    "ContactDetailOutputTypeDef",
-    "ContactDetailTypeDef",
-    "DeleteDomainRequestTypeDef",
-    "DeleteDomainResponseTypeDef",
-    "DeleteTagsForDomainRequestTypeDef",
-    "DeleteTagsForDomainResponseTypeDef",
-    "DisableDomainAutoRenewRequestTypeDef",
-    "DisableDomainAutoRenewResponseTypeDef",
-    "DisableDomainTransferLockRequestTypeDef",
-    "DisableDomainTransferLockResponseTypeDef",
-    "DisassociateDelegationSignerFromDomainRequestTypeDef",
-    "DisassociateDelegationSignerFromDomainResponseTypeDef",
-    "DnssecKeyTypeDef",
-    "DnssecSigningAttributesTypeDef",
-    "DomainPriceTypeDef",
-    "DomainSuggestionTypeDef",
-    "DomainSummaryTypeDef",
-    "DomainTransferabilityTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableDomainAutoRenewRequestTypeDef",
-    "EnableDomainAutoRenewResponseTypeDef",
-    "EnableDomainTransferLockRequestTypeDef",
-    "EnableDomainTransferLockResponseTypeDef",
-    "ExtraParamTypeDef",
-    "FilterConditionTypeDef",
-    "GetContactReachabilityStatusRequestTypeDef",
-    "GetContactReachabilityStatusResponseTypeDef",
-    "GetDomainDetailRequestTypeDef",
-    "GetDomainDetailResponseTypeDef",
-    "GetDomainSuggestionsRequestTypeDef",
-    "GetDomainSuggestionsResponseTypeDef",
-    "GetOperationDetailRequestTypeDef",
-    "GetOperationDetailResponseTypeDef",
-    "ListDomainsRequestTypeDef",
-    "ListDomainsResponseTypeDef",
-    "ListOperationsRequestTypeDef",
-    "ListOperationsResponseTypeDef",
-    "ListPricesRequestTypeDef",
-    "ListPricesResponseTypeDef",
-    "ListTagsForDomainRequestTypeDef",
-    "ListTagsForDomainResponseTypeDef",
-    "NameserverOutputTypeDef",
-    "NameserverTypeDef",
-    "OperationSummaryTypeDef",
-    "PriceWithCurrencyTypeDef",
-    "PushDomainRequestTypeDef",
-    "RegisterDomainRequestTypeDef",
-    "RegisterDomainResponseTypeDef",
-    "RejectDomainTransferFromAnotherAwsAccountRequestTypeDef",
-    "RejectDomainTransferFromAnotherAwsAccountResponseTypeDef",
-    "RenewDomainRequestTypeDef",
-    "RenewDomainResponseTypeDef",
-    "ResendContactReachabilityEmailRequestTypeDef",
-    "ResendContactReachabilityEmailResponseTypeDef",
-    "ResendOperationAuthorizationRequestTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetrieveDomainAuthCodeRequestTypeDef",
-    "RetrieveDomainAuthCodeResponseTypeDef",
-    "SortConditionTypeDef",
-    "TagTypeDef",
-    "TransferDomainRequestTypeDef",
-    "TransferDomainResponseTypeDef",
-    "TransferDomainToAnotherAwsAccountRequestTypeDef",
-    "TransferDomainToAnotherAwsAccountResponseTypeDef",
-    "UpdateDomainContactPrivacyRequestTypeDef",
-    "UpdateDomainContactPrivacyResponseTypeDef",
-    "UpdateDomainContactRequestTypeDef",
-    "UpdateDomainContactResponseTypeDef",
-    "UpdateDomainNameserversRequestTypeDef",
-    "UpdateDomainNameserversResponseTypeDef",
-    "UpdateTagsForDomainRequestTypeDef",
-    "UpdateTagsForDomainResponseTypeDef",
-    "ViewBillingRequestTypeDef",
-    "ViewBillingResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptDomainTransferFromAnotherAwsAccountRequestTypeDef",
+        "AcceptDomainTransferFromAnotherAwsAccountResponseTypeDef",
+        "AssociateDelegationSignerToDomainRequestTypeDef",
+        "AssociateDelegationSignerToDomainResponseTypeDef",
+        "BillingRecordTypeDef",
+        "CancelDomainTransferToAnotherAwsAccountRequestTypeDef",
+        "CancelDomainTransferToAnotherAwsAccountResponseTypeDef",
+        "CheckDomainAvailabilityRequestTypeDef",
+        "CheckDomainAvailabilityResponseTypeDef",
+        "CheckDomainTransferabilityRequestTypeDef",
+        "CheckDomainTransferabilityResponseTypeDef",
+        "ConsentTypeDef",
+        "ContactDetailOutputTypeDef",
+        "ContactDetailTypeDef",
+        "DeleteDomainRequestTypeDef",
+        "DeleteDomainResponseTypeDef",
+        "DeleteTagsForDomainRequestTypeDef",
+        "DeleteTagsForDomainResponseTypeDef",
+        "DisableDomainAutoRenewRequestTypeDef",
+        "DisableDomainAutoRenewResponseTypeDef",
+        "DisableDomainTransferLockRequestTypeDef",
+        "DisableDomainTransferLockResponseTypeDef",
+        "DisassociateDelegationSignerFromDomainRequestTypeDef",
+        "DisassociateDelegationSignerFromDomainResponseTypeDef",
+        "DnssecKeyTypeDef",
+        "DnssecSigningAttributesTypeDef",
+        "DomainPriceTypeDef",
+        "DomainSuggestionTypeDef",
+        "DomainSummaryTypeDef",
+        "DomainTransferabilityTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableDomainAutoRenewRequestTypeDef",
+        "EnableDomainAutoRenewResponseTypeDef",
+        "EnableDomainTransferLockRequestTypeDef",
+        "EnableDomainTransferLockResponseTypeDef",
+        "ExtraParamTypeDef",
+        "FilterConditionTypeDef",
+        "GetContactReachabilityStatusRequestTypeDef",
+        "GetContactReachabilityStatusResponseTypeDef",
+        "GetDomainDetailRequestTypeDef",
+        "GetDomainDetailResponseTypeDef",
+        "GetDomainSuggestionsRequestTypeDef",
+        "GetDomainSuggestionsResponseTypeDef",
+        "GetOperationDetailRequestTypeDef",
+        "GetOperationDetailResponseTypeDef",
+        "ListDomainsRequestTypeDef",
+        "ListDomainsResponseTypeDef",
+        "ListOperationsRequestTypeDef",
+        "ListOperationsResponseTypeDef",
+        "ListPricesRequestTypeDef",
+        "ListPricesResponseTypeDef",
+        "ListTagsForDomainRequestTypeDef",
+        "ListTagsForDomainResponseTypeDef",
+        "NameserverOutputTypeDef",
+        "NameserverTypeDef",
+        "OperationSummaryTypeDef",
+        "PriceWithCurrencyTypeDef",
+        "PushDomainRequestTypeDef",
+        "RegisterDomainRequestTypeDef",
+        "RegisterDomainResponseTypeDef",
+        "RejectDomainTransferFromAnotherAwsAccountRequestTypeDef",
+        "RejectDomainTransferFromAnotherAwsAccountResponseTypeDef",
+        "RenewDomainRequestTypeDef",
+        "RenewDomainResponseTypeDef",
+        "ResendContactReachabilityEmailRequestTypeDef",
+        "ResendContactReachabilityEmailResponseTypeDef",
+        "ResendOperationAuthorizationRequestTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetrieveDomainAuthCodeRequestTypeDef",
+        "RetrieveDomainAuthCodeResponseTypeDef",
+        "SortConditionTypeDef",
+        "TagTypeDef",
+        "TransferDomainRequestTypeDef",
+        "TransferDomainResponseTypeDef",
+        "TransferDomainToAnotherAwsAccountRequestTypeDef",
+        "TransferDomainToAnotherAwsAccountResponseTypeDef",
+        "UpdateDomainContactPrivacyRequestTypeDef",
+        "UpdateDomainContactPrivacyResponseTypeDef",
+        "UpdateDomainContactRequestTypeDef",
+        "UpdateDomainContactResponseTypeDef",
+        "UpdateDomainNameserversRequestTypeDef",
+        "UpdateDomainNameserversResponseTypeDef",
+        "UpdateTagsForDomainRequestTypeDef",
+        "UpdateTagsForDomainResponseTypeDef",
+        "ViewBillingRequestTypeDef",
+        "ViewBillingResponseTypeDef",
+    ]
 
 
 class AcceptDomainTransferFromAnotherAwsAccountRequestTypeDef(TypedDict):
@@ -132,6 +133,12 @@ class AcceptDomainTransferFromAnotherAwsAccountRequestTypeDef(TypedDict):
 class AcceptDomainTransferFromAnotherAwsAccountResponseTypeDef(TypedDict):
     OperationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DnssecSigningAttributesTypeDef(TypedDict):
+    Algorithm: NotRequired[int]
+    Flags: NotRequired[int]
+    PublicKey: NotRequired[str]
 
 
 class AssociateDelegationSignerToDomainRequestTypeDef(TypedDict):
@@ -176,6 +183,10 @@ class CheckDomainTransferabilityRequestTypeDef(TypedDict):
     AuthCode: NotRequired[str]
 
 
+class DomainTransferabilityTypeDef(TypedDict):
+    Transferable: NotRequired[TransferableType]
+
+
 class CheckDomainTransferabilityResponseTypeDef(TypedDict):
     Transferability: NotRequired[DomainTransferabilityTypeDef]
     Message: NotRequired[str]
@@ -185,6 +196,11 @@ class CheckDomainTransferabilityResponseTypeDef(TypedDict):
 class ConsentTypeDef(TypedDict):
     MaxPrice: float
     Currency: str
+
+
+class ExtraParamTypeDef(TypedDict):
+    Name: ExtraParamNameType
+    Value: str
 
 
 class ContactDetailOutputTypeDef(TypedDict):
@@ -276,10 +292,9 @@ class DnssecKeyTypeDef(TypedDict):
     Id: NotRequired[str]
 
 
-class DnssecSigningAttributesTypeDef(TypedDict):
-    Algorithm: NotRequired[int]
-    Flags: NotRequired[int]
-    PublicKey: NotRequired[str]
+class PriceWithCurrencyTypeDef(TypedDict):
+    Price: float
+    Currency: str
 
 
 class DomainPriceTypeDef(TypedDict):
@@ -303,10 +318,6 @@ class DomainSummaryTypeDef(TypedDict):
     Expiry: NotRequired[datetime]
 
 
-class DomainTransferabilityTypeDef(TypedDict):
-    Transferable: NotRequired[TransferableType]
-
-
 class EnableDomainAutoRenewRequestTypeDef(TypedDict):
     DomainName: str
 
@@ -322,11 +333,6 @@ class EnableDomainTransferLockRequestTypeDef(TypedDict):
 class EnableDomainTransferLockResponseTypeDef(TypedDict):
     OperationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ExtraParamTypeDef(TypedDict):
-    Name: ExtraParamNameType
-    Value: str
 
 
 class FilterConditionTypeDef(TypedDict):
@@ -347,6 +353,11 @@ class GetContactReachabilityStatusResponseTypeDef(TypedDict):
 
 class GetDomainDetailRequestTypeDef(TypedDict):
     DomainName: str
+
+
+class NameserverOutputTypeDef(TypedDict):
+    Name: str
+    GlueIps: NotRequired[list[str]]
 
 
 class GetDomainDetailResponseTypeDef(TypedDict):
@@ -404,6 +415,11 @@ class GetOperationDetailResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SortConditionTypeDef(TypedDict):
+    Name: ListDomainsAttributeNameType
+    SortOrder: SortOrderType
+
+
 class ListDomainsRequestTypeDef(TypedDict):
     FilterConditions: NotRequired[ReadOnly[Sequence[FilterConditionTypeDef]]]
     SortCondition: NotRequired[SortConditionTypeDef]
@@ -425,6 +441,17 @@ class ListOperationsRequestTypeDef(TypedDict):
     Type: NotRequired[ReadOnly[Sequence[OperationTypeType]]]
     SortBy: NotRequired[ListOperationsSortAttributeNameType]
     SortOrder: NotRequired[SortOrderType]
+
+
+class OperationSummaryTypeDef(TypedDict):
+    OperationId: NotRequired[str]
+    Status: NotRequired[OperationStatusType]
+    Type: NotRequired[OperationTypeType]
+    SubmittedDate: NotRequired[datetime]
+    DomainName: NotRequired[str]
+    Message: NotRequired[str]
+    StatusFlag: NotRequired[StatusFlagType]
+    LastUpdatedDate: NotRequired[datetime]
 
 
 class ListOperationsResponseTypeDef(TypedDict):
@@ -449,35 +476,19 @@ class ListTagsForDomainRequestTypeDef(TypedDict):
     DomainName: str
 
 
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class ListTagsForDomainResponseTypeDef(TypedDict):
     TagList: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NameserverOutputTypeDef(TypedDict):
-    Name: str
-    GlueIps: NotRequired[list[str]]
-
-
 class NameserverTypeDef(TypedDict):
     Name: str
     GlueIps: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class OperationSummaryTypeDef(TypedDict):
-    OperationId: NotRequired[str]
-    Status: NotRequired[OperationStatusType]
-    Type: NotRequired[OperationTypeType]
-    SubmittedDate: NotRequired[datetime]
-    DomainName: NotRequired[str]
-    Message: NotRequired[str]
-    StatusFlag: NotRequired[StatusFlagType]
-    LastUpdatedDate: NotRequired[datetime]
-
-
-class PriceWithCurrencyTypeDef(TypedDict):
-    Price: float
-    Currency: str
 
 
 class PushDomainRequestTypeDef(TypedDict):
@@ -547,16 +558,6 @@ class RetrieveDomainAuthCodeRequestTypeDef(TypedDict):
 class RetrieveDomainAuthCodeResponseTypeDef(TypedDict):
     AuthCode: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SortConditionTypeDef(TypedDict):
-    Name: ListDomainsAttributeNameType
-    SortOrder: SortOrderType
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class TransferDomainRequestTypeDef(TypedDict):

@@ -2,25 +2,26 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Route 53 Global Resolver: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BlockOverrideDnsQueryTypeType",
-    "CRResourceStatusType",
-    "ConfidenceThresholdType",
-    "DnsAdvancedProtectionType",
-    "DnsProtocolType",
-    "DnsSecValidationTypeType",
-    "EdnsClientSubnetTypeType",
-    "FirewallBlockResponseType",
-    "FirewallRuleActionType",
-    "FirewallRulesFailOpenTypeType",
-    "GlobalResolverIpAddressTypeType",
-    "HostedZoneAssociationStatusType",
-    "IpAddressTypeType",
-    "ProfileResourceStatusType",
-    "TokenStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BlockOverrideDnsQueryTypeType",
+        "CRResourceStatusType",
+        "ConfidenceThresholdType",
+        "DnsAdvancedProtectionType",
+        "DnsProtocolType",
+        "DnsSecValidationTypeType",
+        "EdnsClientSubnetTypeType",
+        "FirewallBlockResponseType",
+        "FirewallRuleActionType",
+        "FirewallRulesFailOpenTypeType",
+        "GlobalResolverIpAddressTypeType",
+        "HostedZoneAssociationStatusType",
+        "IpAddressTypeType",
+        "ProfileResourceStatusType",
+        "TokenStatusType",
+    ]
 
 BlockOverrideDnsQueryTypeType = Literal["CNAME"]
 CRResourceStatusType = Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"]

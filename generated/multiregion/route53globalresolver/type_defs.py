@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -36,121 +36,122 @@ from .literals import (
     TokenStatusType,
 )
 
-__all__ = [
-    "AccessSourcesItemTypeDef",
-    "AccessTokenItemTypeDef",
-    "AssociateHostedZoneInputTypeDef",
-    "AssociateHostedZoneOutputTypeDef",
-    "BatchCreateFirewallRuleInputItemTypeDef",
-    "BatchCreateFirewallRuleInputTypeDef",
-    "BatchCreateFirewallRuleOutputItemTypeDef",
-    "BatchCreateFirewallRuleOutputTypeDef",
-    "BatchCreateFirewallRuleResultTypeDef",
-    "BatchDeleteFirewallRuleInputItemTypeDef",
-    "BatchDeleteFirewallRuleInputTypeDef",
-    "BatchDeleteFirewallRuleOutputItemTypeDef",
-    "BatchDeleteFirewallRuleOutputTypeDef",
-    "BatchDeleteFirewallRuleResultTypeDef",
-    "BatchUpdateFirewallRuleInputItemTypeDef",
-    "BatchUpdateFirewallRuleInputTypeDef",
-    "BatchUpdateFirewallRuleOutputItemTypeDef",
-    "BatchUpdateFirewallRuleOutputTypeDef",
-    "BatchUpdateFirewallRuleResultTypeDef",
-    "CreateAccessSourceInputTypeDef",
-    "CreateAccessSourceOutputTypeDef",
-    "CreateAccessTokenInputTypeDef",
-    "CreateAccessTokenOutputTypeDef",
-    "CreateDNSViewInputTypeDef",
-    "CreateDNSViewOutputTypeDef",
-    "CreateFirewallDomainListInputTypeDef",
-    "CreateFirewallDomainListOutputTypeDef",
-    "CreateFirewallRuleInputTypeDef",
-    "CreateFirewallRuleOutputTypeDef",
-    "CreateGlobalResolverInputTypeDef",
-    "CreateGlobalResolverOutputTypeDef",
-    "DNSViewSummaryTypeDef",
-    "DeleteAccessSourceInputTypeDef",
-    "DeleteAccessSourceOutputTypeDef",
-    "DeleteAccessTokenInputTypeDef",
-    "DeleteAccessTokenOutputTypeDef",
-    "DeleteDNSViewInputTypeDef",
-    "DeleteDNSViewOutputTypeDef",
-    "DeleteFirewallDomainListInputTypeDef",
-    "DeleteFirewallDomainListOutputTypeDef",
-    "DeleteFirewallRuleInputTypeDef",
-    "DeleteFirewallRuleOutputTypeDef",
-    "DeleteGlobalResolverInputTypeDef",
-    "DeleteGlobalResolverOutputTypeDef",
-    "DisableDNSViewInputTypeDef",
-    "DisableDNSViewOutputTypeDef",
-    "DisassociateHostedZoneInputTypeDef",
-    "DisassociateHostedZoneOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableDNSViewInputTypeDef",
-    "EnableDNSViewOutputTypeDef",
-    "FirewallDomainListsItemTypeDef",
-    "FirewallRulesItemTypeDef",
-    "GetAccessSourceInputTypeDef",
-    "GetAccessSourceOutputTypeDef",
-    "GetAccessTokenInputTypeDef",
-    "GetAccessTokenOutputTypeDef",
-    "GetDNSViewInputTypeDef",
-    "GetDNSViewOutputTypeDef",
-    "GetFirewallDomainListInputTypeDef",
-    "GetFirewallDomainListOutputTypeDef",
-    "GetFirewallRuleInputTypeDef",
-    "GetFirewallRuleOutputTypeDef",
-    "GetGlobalResolverInputTypeDef",
-    "GetGlobalResolverOutputTypeDef",
-    "GetHostedZoneAssociationInputTypeDef",
-    "GetHostedZoneAssociationOutputTypeDef",
-    "GetManagedFirewallDomainListInputTypeDef",
-    "GetManagedFirewallDomainListOutputTypeDef",
-    "GlobalResolversItemTypeDef",
-    "HostedZoneAssociationSummaryTypeDef",
-    "ImportFirewallDomainsInputTypeDef",
-    "ImportFirewallDomainsOutputTypeDef",
-    "ListAccessSourcesInputTypeDef",
-    "ListAccessSourcesOutputTypeDef",
-    "ListAccessTokensInputTypeDef",
-    "ListAccessTokensOutputTypeDef",
-    "ListDNSViewsInputTypeDef",
-    "ListDNSViewsOutputTypeDef",
-    "ListFirewallDomainListsInputTypeDef",
-    "ListFirewallDomainListsOutputTypeDef",
-    "ListFirewallDomainsInputTypeDef",
-    "ListFirewallDomainsOutputTypeDef",
-    "ListFirewallRulesInputTypeDef",
-    "ListFirewallRulesOutputTypeDef",
-    "ListGlobalResolversInputTypeDef",
-    "ListGlobalResolversOutputTypeDef",
-    "ListHostedZoneAssociationsInputTypeDef",
-    "ListHostedZoneAssociationsOutputTypeDef",
-    "ListManagedFirewallDomainListsInputTypeDef",
-    "ListManagedFirewallDomainListsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ManagedFirewallDomainListsItemTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccessSourceInputTypeDef",
-    "UpdateAccessSourceOutputTypeDef",
-    "UpdateAccessTokenInputTypeDef",
-    "UpdateAccessTokenOutputTypeDef",
-    "UpdateDNSViewInputTypeDef",
-    "UpdateDNSViewOutputTypeDef",
-    "UpdateFirewallDomainsInputTypeDef",
-    "UpdateFirewallDomainsOutputTypeDef",
-    "UpdateFirewallRuleInputTypeDef",
-    "UpdateFirewallRuleOutputTypeDef",
-    "UpdateGlobalResolverInputTypeDef",
-    "UpdateGlobalResolverOutputTypeDef",
-    "UpdateHostedZoneAssociationInputTypeDef",
-    "UpdateHostedZoneAssociationOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessSourcesItemTypeDef",
+        "AccessTokenItemTypeDef",
+        "AssociateHostedZoneInputTypeDef",
+        "AssociateHostedZoneOutputTypeDef",
+        "BatchCreateFirewallRuleInputItemTypeDef",
+        "BatchCreateFirewallRuleInputTypeDef",
+        "BatchCreateFirewallRuleOutputItemTypeDef",
+        "BatchCreateFirewallRuleOutputTypeDef",
+        "BatchCreateFirewallRuleResultTypeDef",
+        "BatchDeleteFirewallRuleInputItemTypeDef",
+        "BatchDeleteFirewallRuleInputTypeDef",
+        "BatchDeleteFirewallRuleOutputItemTypeDef",
+        "BatchDeleteFirewallRuleOutputTypeDef",
+        "BatchDeleteFirewallRuleResultTypeDef",
+        "BatchUpdateFirewallRuleInputItemTypeDef",
+        "BatchUpdateFirewallRuleInputTypeDef",
+        "BatchUpdateFirewallRuleOutputItemTypeDef",
+        "BatchUpdateFirewallRuleOutputTypeDef",
+        "BatchUpdateFirewallRuleResultTypeDef",
+        "CreateAccessSourceInputTypeDef",
+        "CreateAccessSourceOutputTypeDef",
+        "CreateAccessTokenInputTypeDef",
+        "CreateAccessTokenOutputTypeDef",
+        "CreateDNSViewInputTypeDef",
+        "CreateDNSViewOutputTypeDef",
+        "CreateFirewallDomainListInputTypeDef",
+        "CreateFirewallDomainListOutputTypeDef",
+        "CreateFirewallRuleInputTypeDef",
+        "CreateFirewallRuleOutputTypeDef",
+        "CreateGlobalResolverInputTypeDef",
+        "CreateGlobalResolverOutputTypeDef",
+        "DNSViewSummaryTypeDef",
+        "DeleteAccessSourceInputTypeDef",
+        "DeleteAccessSourceOutputTypeDef",
+        "DeleteAccessTokenInputTypeDef",
+        "DeleteAccessTokenOutputTypeDef",
+        "DeleteDNSViewInputTypeDef",
+        "DeleteDNSViewOutputTypeDef",
+        "DeleteFirewallDomainListInputTypeDef",
+        "DeleteFirewallDomainListOutputTypeDef",
+        "DeleteFirewallRuleInputTypeDef",
+        "DeleteFirewallRuleOutputTypeDef",
+        "DeleteGlobalResolverInputTypeDef",
+        "DeleteGlobalResolverOutputTypeDef",
+        "DisableDNSViewInputTypeDef",
+        "DisableDNSViewOutputTypeDef",
+        "DisassociateHostedZoneInputTypeDef",
+        "DisassociateHostedZoneOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableDNSViewInputTypeDef",
+        "EnableDNSViewOutputTypeDef",
+        "FirewallDomainListsItemTypeDef",
+        "FirewallRulesItemTypeDef",
+        "GetAccessSourceInputTypeDef",
+        "GetAccessSourceOutputTypeDef",
+        "GetAccessTokenInputTypeDef",
+        "GetAccessTokenOutputTypeDef",
+        "GetDNSViewInputTypeDef",
+        "GetDNSViewOutputTypeDef",
+        "GetFirewallDomainListInputTypeDef",
+        "GetFirewallDomainListOutputTypeDef",
+        "GetFirewallRuleInputTypeDef",
+        "GetFirewallRuleOutputTypeDef",
+        "GetGlobalResolverInputTypeDef",
+        "GetGlobalResolverOutputTypeDef",
+        "GetHostedZoneAssociationInputTypeDef",
+        "GetHostedZoneAssociationOutputTypeDef",
+        "GetManagedFirewallDomainListInputTypeDef",
+        "GetManagedFirewallDomainListOutputTypeDef",
+        "GlobalResolversItemTypeDef",
+        "HostedZoneAssociationSummaryTypeDef",
+        "ImportFirewallDomainsInputTypeDef",
+        "ImportFirewallDomainsOutputTypeDef",
+        "ListAccessSourcesInputTypeDef",
+        "ListAccessSourcesOutputTypeDef",
+        "ListAccessTokensInputTypeDef",
+        "ListAccessTokensOutputTypeDef",
+        "ListDNSViewsInputTypeDef",
+        "ListDNSViewsOutputTypeDef",
+        "ListFirewallDomainListsInputTypeDef",
+        "ListFirewallDomainListsOutputTypeDef",
+        "ListFirewallDomainsInputTypeDef",
+        "ListFirewallDomainsOutputTypeDef",
+        "ListFirewallRulesInputTypeDef",
+        "ListFirewallRulesOutputTypeDef",
+        "ListGlobalResolversInputTypeDef",
+        "ListGlobalResolversOutputTypeDef",
+        "ListHostedZoneAssociationsInputTypeDef",
+        "ListHostedZoneAssociationsOutputTypeDef",
+        "ListManagedFirewallDomainListsInputTypeDef",
+        "ListManagedFirewallDomainListsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ManagedFirewallDomainListsItemTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccessSourceInputTypeDef",
+        "UpdateAccessSourceOutputTypeDef",
+        "UpdateAccessTokenInputTypeDef",
+        "UpdateAccessTokenOutputTypeDef",
+        "UpdateDNSViewInputTypeDef",
+        "UpdateDNSViewOutputTypeDef",
+        "UpdateFirewallDomainsInputTypeDef",
+        "UpdateFirewallDomainsOutputTypeDef",
+        "UpdateFirewallRuleInputTypeDef",
+        "UpdateFirewallRuleOutputTypeDef",
+        "UpdateGlobalResolverInputTypeDef",
+        "UpdateGlobalResolverOutputTypeDef",
+        "UpdateHostedZoneAssociationInputTypeDef",
+        "UpdateHostedZoneAssociationOutputTypeDef",
+    ]
 
 
 class AccessSourcesItemTypeDef(TypedDict):
@@ -217,18 +218,6 @@ class BatchCreateFirewallRuleInputTypeDef(TypedDict):
     firewallRules: ReadOnly[Sequence[BatchCreateFirewallRuleInputItemTypeDef]]
 
 
-class BatchCreateFirewallRuleOutputItemTypeDef(TypedDict):
-    firewallRule: BatchCreateFirewallRuleResultTypeDef
-    code: int
-    message: NotRequired[str]
-
-
-class BatchCreateFirewallRuleOutputTypeDef(TypedDict):
-    failures: list[BatchCreateFirewallRuleOutputItemTypeDef]
-    successes: list[BatchCreateFirewallRuleOutputItemTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class BatchCreateFirewallRuleResultTypeDef(TypedDict):
     action: FirewallRuleActionType
     blockOverrideDnsType: NotRequired[BlockOverrideDnsQueryTypeType]
@@ -251,12 +240,31 @@ class BatchCreateFirewallRuleResultTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
 
 
+class BatchCreateFirewallRuleOutputItemTypeDef(TypedDict):
+    firewallRule: BatchCreateFirewallRuleResultTypeDef
+    code: int
+    message: NotRequired[str]
+
+
+class BatchCreateFirewallRuleOutputTypeDef(TypedDict):
+    failures: list[BatchCreateFirewallRuleOutputItemTypeDef]
+    successes: list[BatchCreateFirewallRuleOutputItemTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class BatchDeleteFirewallRuleInputItemTypeDef(TypedDict):
     firewallRuleId: str
 
 
 class BatchDeleteFirewallRuleInputTypeDef(TypedDict):
     firewallRules: ReadOnly[Sequence[BatchDeleteFirewallRuleInputItemTypeDef]]
+
+
+class BatchDeleteFirewallRuleResultTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    id: str
+    name: NotRequired[str]
+    status: NotRequired[CRResourceStatusType]
 
 
 class BatchDeleteFirewallRuleOutputItemTypeDef(TypedDict):
@@ -269,13 +277,6 @@ class BatchDeleteFirewallRuleOutputTypeDef(TypedDict):
     failures: list[BatchDeleteFirewallRuleOutputItemTypeDef]
     successes: list[BatchDeleteFirewallRuleOutputItemTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchDeleteFirewallRuleResultTypeDef(TypedDict):
-    clientToken: NotRequired[str]
-    id: str
-    name: NotRequired[str]
-    status: NotRequired[CRResourceStatusType]
 
 
 class BatchUpdateFirewallRuleInputItemTypeDef(TypedDict):
@@ -294,18 +295,6 @@ class BatchUpdateFirewallRuleInputItemTypeDef(TypedDict):
 
 class BatchUpdateFirewallRuleInputTypeDef(TypedDict):
     firewallRules: ReadOnly[Sequence[BatchUpdateFirewallRuleInputItemTypeDef]]
-
-
-class BatchUpdateFirewallRuleOutputItemTypeDef(TypedDict):
-    firewallRule: BatchUpdateFirewallRuleResultTypeDef
-    code: int
-    message: NotRequired[str]
-
-
-class BatchUpdateFirewallRuleOutputTypeDef(TypedDict):
-    failures: list[BatchUpdateFirewallRuleOutputItemTypeDef]
-    successes: list[BatchUpdateFirewallRuleOutputItemTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchUpdateFirewallRuleResultTypeDef(TypedDict):
@@ -327,6 +316,18 @@ class BatchUpdateFirewallRuleResultTypeDef(TypedDict):
     queryType: NotRequired[str]
     status: NotRequired[CRResourceStatusType]
     updatedAt: NotRequired[datetime]
+
+
+class BatchUpdateFirewallRuleOutputItemTypeDef(TypedDict):
+    firewallRule: BatchUpdateFirewallRuleResultTypeDef
+    code: int
+    message: NotRequired[str]
+
+
+class BatchUpdateFirewallRuleOutputTypeDef(TypedDict):
+    failures: list[BatchUpdateFirewallRuleOutputItemTypeDef]
+    successes: list[BatchUpdateFirewallRuleOutputItemTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateAccessSourceInputTypeDef(TypedDict):
@@ -994,6 +995,13 @@ class ListManagedFirewallDomainListsInputTypeDef(TypedDict):
     managedFirewallDomainListType: str
 
 
+class ManagedFirewallDomainListsItemTypeDef(TypedDict):
+    description: NotRequired[str]
+    id: str
+    name: str
+    managedListType: str
+
+
 class ListManagedFirewallDomainListsOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     managedFirewallDomainLists: list[ManagedFirewallDomainListsItemTypeDef]
@@ -1007,13 +1015,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ManagedFirewallDomainListsItemTypeDef(TypedDict):
-    description: NotRequired[str]
-    id: str
-    name: str
-    managedListType: str
 
 
 class TagResourceRequestTypeDef(TypedDict):

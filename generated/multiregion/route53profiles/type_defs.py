@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,47 +23,53 @@ from .literals import (
     ShareStatusType,
 )
 
-__all__ = [
-    "AssociateProfileRequestTypeDef",
-    "AssociateProfileResponseTypeDef",
-    "AssociateResourceToProfileRequestTypeDef",
-    "AssociateResourceToProfileResponseTypeDef",
-    "CreateProfileRequestTypeDef",
-    "CreateProfileResponseTypeDef",
-    "DeleteProfileRequestTypeDef",
-    "DeleteProfileResponseTypeDef",
-    "DisassociateProfileRequestTypeDef",
-    "DisassociateProfileResponseTypeDef",
-    "DisassociateResourceFromProfileRequestTypeDef",
-    "DisassociateResourceFromProfileResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetProfileAssociationRequestTypeDef",
-    "GetProfileAssociationResponseTypeDef",
-    "GetProfileRequestTypeDef",
-    "GetProfileResourceAssociationRequestTypeDef",
-    "GetProfileResourceAssociationResponseTypeDef",
-    "GetProfileResponseTypeDef",
-    "ListProfileAssociationsRequestTypeDef",
-    "ListProfileAssociationsResponseTypeDef",
-    "ListProfileResourceAssociationsRequestTypeDef",
-    "ListProfileResourceAssociationsResponseTypeDef",
-    "ListProfilesRequestTypeDef",
-    "ListProfilesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ProfileAssociationTypeDef",
-    "ProfileResourceAssociationTypeDef",
-    "ProfileSummaryTypeDef",
-    "ProfileTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateProfileResourceAssociationRequestTypeDef",
-    "UpdateProfileResourceAssociationResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateProfileRequestTypeDef",
+        "AssociateProfileResponseTypeDef",
+        "AssociateResourceToProfileRequestTypeDef",
+        "AssociateResourceToProfileResponseTypeDef",
+        "CreateProfileRequestTypeDef",
+        "CreateProfileResponseTypeDef",
+        "DeleteProfileRequestTypeDef",
+        "DeleteProfileResponseTypeDef",
+        "DisassociateProfileRequestTypeDef",
+        "DisassociateProfileResponseTypeDef",
+        "DisassociateResourceFromProfileRequestTypeDef",
+        "DisassociateResourceFromProfileResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetProfileAssociationRequestTypeDef",
+        "GetProfileAssociationResponseTypeDef",
+        "GetProfileRequestTypeDef",
+        "GetProfileResourceAssociationRequestTypeDef",
+        "GetProfileResourceAssociationResponseTypeDef",
+        "GetProfileResponseTypeDef",
+        "ListProfileAssociationsRequestTypeDef",
+        "ListProfileAssociationsResponseTypeDef",
+        "ListProfileResourceAssociationsRequestTypeDef",
+        "ListProfileResourceAssociationsResponseTypeDef",
+        "ListProfilesRequestTypeDef",
+        "ListProfilesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ProfileAssociationTypeDef",
+        "ProfileResourceAssociationTypeDef",
+        "ProfileSummaryTypeDef",
+        "ProfileTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateProfileResourceAssociationRequestTypeDef",
+        "UpdateProfileResourceAssociationResponseTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AssociateProfileRequestTypeDef(TypedDict):
@@ -71,6 +77,18 @@ class AssociateProfileRequestTypeDef(TypedDict):
     ProfileId: str
     ResourceId: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ProfileAssociationTypeDef(TypedDict):
+    CreationTime: NotRequired[datetime]
+    Id: NotRequired[str]
+    ModificationTime: NotRequired[datetime]
+    Name: NotRequired[str]
+    OwnerId: NotRequired[str]
+    ProfileId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    Status: NotRequired[ProfileStatusType]
+    StatusMessage: NotRequired[str]
 
 
 class AssociateProfileResponseTypeDef(TypedDict):
@@ -85,6 +103,20 @@ class AssociateResourceToProfileRequestTypeDef(TypedDict):
     ResourceProperties: NotRequired[str]
 
 
+class ProfileResourceAssociationTypeDef(TypedDict):
+    CreationTime: NotRequired[datetime]
+    Id: NotRequired[str]
+    ModificationTime: NotRequired[datetime]
+    Name: NotRequired[str]
+    OwnerId: NotRequired[str]
+    ProfileId: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    ResourceProperties: NotRequired[str]
+    ResourceType: NotRequired[str]
+    Status: NotRequired[ProfileStatusType]
+    StatusMessage: NotRequired[str]
+
+
 class AssociateResourceToProfileResponseTypeDef(TypedDict):
     ProfileResourceAssociation: NotRequired[ProfileResourceAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -94,6 +126,19 @@ class CreateProfileRequestTypeDef(TypedDict):
     ClientToken: str
     Name: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ProfileTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    ClientToken: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    Id: NotRequired[str]
+    ModificationTime: NotRequired[datetime]
+    Name: NotRequired[str]
+    OwnerId: NotRequired[str]
+    ShareStatus: NotRequired[ShareStatusType]
+    Status: NotRequired[ProfileStatusType]
+    StatusMessage: NotRequired[str]
 
 
 class CreateProfileResponseTypeDef(TypedDict):
@@ -188,6 +233,13 @@ class ListProfilesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ProfileSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    ShareStatus: NotRequired[ShareStatusType]
+
+
 class ListProfilesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ProfileSummaries: NotRequired[list[ProfileSummaryTypeDef]]
@@ -203,52 +255,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ProfileAssociationTypeDef(TypedDict):
-    CreationTime: NotRequired[datetime]
-    Id: NotRequired[str]
-    ModificationTime: NotRequired[datetime]
-    Name: NotRequired[str]
-    OwnerId: NotRequired[str]
-    ProfileId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    Status: NotRequired[ProfileStatusType]
-    StatusMessage: NotRequired[str]
-
-
-class ProfileResourceAssociationTypeDef(TypedDict):
-    CreationTime: NotRequired[datetime]
-    Id: NotRequired[str]
-    ModificationTime: NotRequired[datetime]
-    Name: NotRequired[str]
-    OwnerId: NotRequired[str]
-    ProfileId: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    ResourceProperties: NotRequired[str]
-    ResourceType: NotRequired[str]
-    Status: NotRequired[ProfileStatusType]
-    StatusMessage: NotRequired[str]
-
-
-class ProfileSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    ShareStatus: NotRequired[ShareStatusType]
-
-
-class ProfileTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    ClientToken: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    Id: NotRequired[str]
-    ModificationTime: NotRequired[datetime]
-    Name: NotRequired[str]
-    OwnerId: NotRequired[str]
-    ShareStatus: NotRequired[ShareStatusType]
-    Status: NotRequired[ProfileStatusType]
-    StatusMessage: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -256,11 +262,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

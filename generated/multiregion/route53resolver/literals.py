@@ -2,41 +2,42 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Route 53 Resolver: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionType",
-    "AutodefinedReverseFlagType",
-    "BlockOverrideDnsTypeType",
-    "BlockResponseType",
-    "ConfidenceThresholdType",
-    "DnsThreatProtectionType",
-    "FirewallDomainImportOperationType",
-    "FirewallDomainListStatusType",
-    "FirewallDomainRedirectionActionType",
-    "FirewallDomainUpdateOperationType",
-    "FirewallFailOpenStatusType",
-    "FirewallRuleGroupAssociationStatusType",
-    "FirewallRuleGroupStatusType",
-    "IpAddressStatusType",
-    "MutationProtectionStatusType",
-    "OutpostResolverStatusType",
-    "ProtocolType",
-    "ResolverAutodefinedReverseStatusType",
-    "ResolverDNSSECValidationStatusType",
-    "ResolverEndpointDirectionType",
-    "ResolverEndpointStatusType",
-    "ResolverEndpointTypeType",
-    "ResolverQueryLogConfigAssociationErrorType",
-    "ResolverQueryLogConfigAssociationStatusType",
-    "ResolverQueryLogConfigStatusType",
-    "ResolverRuleAssociationStatusType",
-    "ResolverRuleStatusType",
-    "RuleTypeOptionType",
-    "ShareStatusType",
-    "SortOrderType",
-    "ValidationType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionType",
+        "AutodefinedReverseFlagType",
+        "BlockOverrideDnsTypeType",
+        "BlockResponseType",
+        "ConfidenceThresholdType",
+        "DnsThreatProtectionType",
+        "FirewallDomainImportOperationType",
+        "FirewallDomainListStatusType",
+        "FirewallDomainRedirectionActionType",
+        "FirewallDomainUpdateOperationType",
+        "FirewallFailOpenStatusType",
+        "FirewallRuleGroupAssociationStatusType",
+        "FirewallRuleGroupStatusType",
+        "IpAddressStatusType",
+        "MutationProtectionStatusType",
+        "OutpostResolverStatusType",
+        "ProtocolType",
+        "ResolverAutodefinedReverseStatusType",
+        "ResolverDNSSECValidationStatusType",
+        "ResolverEndpointDirectionType",
+        "ResolverEndpointStatusType",
+        "ResolverEndpointTypeType",
+        "ResolverQueryLogConfigAssociationErrorType",
+        "ResolverQueryLogConfigAssociationStatusType",
+        "ResolverQueryLogConfigStatusType",
+        "ResolverRuleAssociationStatusType",
+        "ResolverRuleStatusType",
+        "RuleTypeOptionType",
+        "ShareStatusType",
+        "SortOrderType",
+        "ValidationType",
+    ]
 
 ActionType = Literal["ALLOW", "BLOCK", "ALERT"]
 AutodefinedReverseFlagType = Literal["ENABLE", "DISABLE", "USE_LOCAL_RESOURCE_SETTING"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -52,169 +52,175 @@ from .literals import (
     ValidationType,
 )
 
-__all__ = [
-    "AssociateFirewallRuleGroupRequestTypeDef",
-    "AssociateFirewallRuleGroupResponseTypeDef",
-    "AssociateResolverEndpointIpAddressRequestTypeDef",
-    "AssociateResolverEndpointIpAddressResponseTypeDef",
-    "AssociateResolverQueryLogConfigRequestTypeDef",
-    "AssociateResolverQueryLogConfigResponseTypeDef",
-    "AssociateResolverRuleRequestTypeDef",
-    "AssociateResolverRuleResponseTypeDef",
-    "CreateFirewallDomainListRequestTypeDef",
-    "CreateFirewallDomainListResponseTypeDef",
-    "CreateFirewallRuleGroupRequestTypeDef",
-    "CreateFirewallRuleGroupResponseTypeDef",
-    "CreateFirewallRuleRequestTypeDef",
-    "CreateFirewallRuleResponseTypeDef",
-    "CreateOutpostResolverRequestTypeDef",
-    "CreateOutpostResolverResponseTypeDef",
-    "CreateResolverEndpointRequestTypeDef",
-    "CreateResolverEndpointResponseTypeDef",
-    "CreateResolverQueryLogConfigRequestTypeDef",
-    "CreateResolverQueryLogConfigResponseTypeDef",
-    "CreateResolverRuleRequestTypeDef",
-    "CreateResolverRuleResponseTypeDef",
-    "DeleteFirewallDomainListRequestTypeDef",
-    "DeleteFirewallDomainListResponseTypeDef",
-    "DeleteFirewallRuleGroupRequestTypeDef",
-    "DeleteFirewallRuleGroupResponseTypeDef",
-    "DeleteFirewallRuleRequestTypeDef",
-    "DeleteFirewallRuleResponseTypeDef",
-    "DeleteOutpostResolverRequestTypeDef",
-    "DeleteOutpostResolverResponseTypeDef",
-    "DeleteResolverEndpointRequestTypeDef",
-    "DeleteResolverEndpointResponseTypeDef",
-    "DeleteResolverQueryLogConfigRequestTypeDef",
-    "DeleteResolverQueryLogConfigResponseTypeDef",
-    "DeleteResolverRuleRequestTypeDef",
-    "DeleteResolverRuleResponseTypeDef",
-    "DisassociateFirewallRuleGroupRequestTypeDef",
-    "DisassociateFirewallRuleGroupResponseTypeDef",
-    "DisassociateResolverEndpointIpAddressRequestTypeDef",
-    "DisassociateResolverEndpointIpAddressResponseTypeDef",
-    "DisassociateResolverQueryLogConfigRequestTypeDef",
-    "DisassociateResolverQueryLogConfigResponseTypeDef",
-    "DisassociateResolverRuleRequestTypeDef",
-    "DisassociateResolverRuleResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FilterTypeDef",
-    "FirewallConfigTypeDef",
-    "FirewallDomainListMetadataTypeDef",
-    "FirewallDomainListTypeDef",
-    "FirewallRuleGroupAssociationTypeDef",
-    "FirewallRuleGroupMetadataTypeDef",
-    "FirewallRuleGroupTypeDef",
-    "FirewallRuleTypeDef",
-    "GetFirewallConfigRequestTypeDef",
-    "GetFirewallConfigResponseTypeDef",
-    "GetFirewallDomainListRequestTypeDef",
-    "GetFirewallDomainListResponseTypeDef",
-    "GetFirewallRuleGroupAssociationRequestTypeDef",
-    "GetFirewallRuleGroupAssociationResponseTypeDef",
-    "GetFirewallRuleGroupPolicyRequestTypeDef",
-    "GetFirewallRuleGroupPolicyResponseTypeDef",
-    "GetFirewallRuleGroupRequestTypeDef",
-    "GetFirewallRuleGroupResponseTypeDef",
-    "GetOutpostResolverRequestTypeDef",
-    "GetOutpostResolverResponseTypeDef",
-    "GetResolverConfigRequestTypeDef",
-    "GetResolverConfigResponseTypeDef",
-    "GetResolverDnssecConfigRequestTypeDef",
-    "GetResolverDnssecConfigResponseTypeDef",
-    "GetResolverEndpointRequestTypeDef",
-    "GetResolverEndpointResponseTypeDef",
-    "GetResolverQueryLogConfigAssociationRequestTypeDef",
-    "GetResolverQueryLogConfigAssociationResponseTypeDef",
-    "GetResolverQueryLogConfigPolicyRequestTypeDef",
-    "GetResolverQueryLogConfigPolicyResponseTypeDef",
-    "GetResolverQueryLogConfigRequestTypeDef",
-    "GetResolverQueryLogConfigResponseTypeDef",
-    "GetResolverRuleAssociationRequestTypeDef",
-    "GetResolverRuleAssociationResponseTypeDef",
-    "GetResolverRulePolicyRequestTypeDef",
-    "GetResolverRulePolicyResponseTypeDef",
-    "GetResolverRuleRequestTypeDef",
-    "GetResolverRuleResponseTypeDef",
-    "ImportFirewallDomainsRequestTypeDef",
-    "ImportFirewallDomainsResponseTypeDef",
-    "IpAddressRequestTypeDef",
-    "IpAddressResponseTypeDef",
-    "IpAddressUpdateTypeDef",
-    "ListFirewallConfigsRequestTypeDef",
-    "ListFirewallConfigsResponseTypeDef",
-    "ListFirewallDomainListsRequestTypeDef",
-    "ListFirewallDomainListsResponseTypeDef",
-    "ListFirewallDomainsRequestTypeDef",
-    "ListFirewallDomainsResponseTypeDef",
-    "ListFirewallRuleGroupAssociationsRequestTypeDef",
-    "ListFirewallRuleGroupAssociationsResponseTypeDef",
-    "ListFirewallRuleGroupsRequestTypeDef",
-    "ListFirewallRuleGroupsResponseTypeDef",
-    "ListFirewallRulesRequestTypeDef",
-    "ListFirewallRulesResponseTypeDef",
-    "ListOutpostResolversRequestTypeDef",
-    "ListOutpostResolversResponseTypeDef",
-    "ListResolverConfigsRequestTypeDef",
-    "ListResolverConfigsResponseTypeDef",
-    "ListResolverDnssecConfigsRequestTypeDef",
-    "ListResolverDnssecConfigsResponseTypeDef",
-    "ListResolverEndpointIpAddressesRequestTypeDef",
-    "ListResolverEndpointIpAddressesResponseTypeDef",
-    "ListResolverEndpointsRequestTypeDef",
-    "ListResolverEndpointsResponseTypeDef",
-    "ListResolverQueryLogConfigAssociationsRequestTypeDef",
-    "ListResolverQueryLogConfigAssociationsResponseTypeDef",
-    "ListResolverQueryLogConfigsRequestTypeDef",
-    "ListResolverQueryLogConfigsResponseTypeDef",
-    "ListResolverRuleAssociationsRequestTypeDef",
-    "ListResolverRuleAssociationsResponseTypeDef",
-    "ListResolverRulesRequestTypeDef",
-    "ListResolverRulesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "OutpostResolverTypeDef",
-    "PutFirewallRuleGroupPolicyRequestTypeDef",
-    "PutFirewallRuleGroupPolicyResponseTypeDef",
-    "PutResolverQueryLogConfigPolicyRequestTypeDef",
-    "PutResolverQueryLogConfigPolicyResponseTypeDef",
-    "PutResolverRulePolicyRequestTypeDef",
-    "PutResolverRulePolicyResponseTypeDef",
-    "ResolverConfigTypeDef",
-    "ResolverDnssecConfigTypeDef",
-    "ResolverEndpointTypeDef",
-    "ResolverQueryLogConfigAssociationTypeDef",
-    "ResolverQueryLogConfigTypeDef",
-    "ResolverRuleAssociationTypeDef",
-    "ResolverRuleConfigTypeDef",
-    "ResolverRuleTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TargetAddressTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateFirewallConfigRequestTypeDef",
-    "UpdateFirewallConfigResponseTypeDef",
-    "UpdateFirewallDomainsRequestTypeDef",
-    "UpdateFirewallDomainsResponseTypeDef",
-    "UpdateFirewallRuleGroupAssociationRequestTypeDef",
-    "UpdateFirewallRuleGroupAssociationResponseTypeDef",
-    "UpdateFirewallRuleRequestTypeDef",
-    "UpdateFirewallRuleResponseTypeDef",
-    "UpdateIpAddressTypeDef",
-    "UpdateOutpostResolverRequestTypeDef",
-    "UpdateOutpostResolverResponseTypeDef",
-    "UpdateResolverConfigRequestTypeDef",
-    "UpdateResolverConfigResponseTypeDef",
-    "UpdateResolverDnssecConfigRequestTypeDef",
-    "UpdateResolverDnssecConfigResponseTypeDef",
-    "UpdateResolverEndpointRequestTypeDef",
-    "UpdateResolverEndpointResponseTypeDef",
-    "UpdateResolverRuleRequestTypeDef",
-    "UpdateResolverRuleResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateFirewallRuleGroupRequestTypeDef",
+        "AssociateFirewallRuleGroupResponseTypeDef",
+        "AssociateResolverEndpointIpAddressRequestTypeDef",
+        "AssociateResolverEndpointIpAddressResponseTypeDef",
+        "AssociateResolverQueryLogConfigRequestTypeDef",
+        "AssociateResolverQueryLogConfigResponseTypeDef",
+        "AssociateResolverRuleRequestTypeDef",
+        "AssociateResolverRuleResponseTypeDef",
+        "CreateFirewallDomainListRequestTypeDef",
+        "CreateFirewallDomainListResponseTypeDef",
+        "CreateFirewallRuleGroupRequestTypeDef",
+        "CreateFirewallRuleGroupResponseTypeDef",
+        "CreateFirewallRuleRequestTypeDef",
+        "CreateFirewallRuleResponseTypeDef",
+        "CreateOutpostResolverRequestTypeDef",
+        "CreateOutpostResolverResponseTypeDef",
+        "CreateResolverEndpointRequestTypeDef",
+        "CreateResolverEndpointResponseTypeDef",
+        "CreateResolverQueryLogConfigRequestTypeDef",
+        "CreateResolverQueryLogConfigResponseTypeDef",
+        "CreateResolverRuleRequestTypeDef",
+        "CreateResolverRuleResponseTypeDef",
+        "DeleteFirewallDomainListRequestTypeDef",
+        "DeleteFirewallDomainListResponseTypeDef",
+        "DeleteFirewallRuleGroupRequestTypeDef",
+        "DeleteFirewallRuleGroupResponseTypeDef",
+        "DeleteFirewallRuleRequestTypeDef",
+        "DeleteFirewallRuleResponseTypeDef",
+        "DeleteOutpostResolverRequestTypeDef",
+        "DeleteOutpostResolverResponseTypeDef",
+        "DeleteResolverEndpointRequestTypeDef",
+        "DeleteResolverEndpointResponseTypeDef",
+        "DeleteResolverQueryLogConfigRequestTypeDef",
+        "DeleteResolverQueryLogConfigResponseTypeDef",
+        "DeleteResolverRuleRequestTypeDef",
+        "DeleteResolverRuleResponseTypeDef",
+        "DisassociateFirewallRuleGroupRequestTypeDef",
+        "DisassociateFirewallRuleGroupResponseTypeDef",
+        "DisassociateResolverEndpointIpAddressRequestTypeDef",
+        "DisassociateResolverEndpointIpAddressResponseTypeDef",
+        "DisassociateResolverQueryLogConfigRequestTypeDef",
+        "DisassociateResolverQueryLogConfigResponseTypeDef",
+        "DisassociateResolverRuleRequestTypeDef",
+        "DisassociateResolverRuleResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FilterTypeDef",
+        "FirewallConfigTypeDef",
+        "FirewallDomainListMetadataTypeDef",
+        "FirewallDomainListTypeDef",
+        "FirewallRuleGroupAssociationTypeDef",
+        "FirewallRuleGroupMetadataTypeDef",
+        "FirewallRuleGroupTypeDef",
+        "FirewallRuleTypeDef",
+        "GetFirewallConfigRequestTypeDef",
+        "GetFirewallConfigResponseTypeDef",
+        "GetFirewallDomainListRequestTypeDef",
+        "GetFirewallDomainListResponseTypeDef",
+        "GetFirewallRuleGroupAssociationRequestTypeDef",
+        "GetFirewallRuleGroupAssociationResponseTypeDef",
+        "GetFirewallRuleGroupPolicyRequestTypeDef",
+        "GetFirewallRuleGroupPolicyResponseTypeDef",
+        "GetFirewallRuleGroupRequestTypeDef",
+        "GetFirewallRuleGroupResponseTypeDef",
+        "GetOutpostResolverRequestTypeDef",
+        "GetOutpostResolverResponseTypeDef",
+        "GetResolverConfigRequestTypeDef",
+        "GetResolverConfigResponseTypeDef",
+        "GetResolverDnssecConfigRequestTypeDef",
+        "GetResolverDnssecConfigResponseTypeDef",
+        "GetResolverEndpointRequestTypeDef",
+        "GetResolverEndpointResponseTypeDef",
+        "GetResolverQueryLogConfigAssociationRequestTypeDef",
+        "GetResolverQueryLogConfigAssociationResponseTypeDef",
+        "GetResolverQueryLogConfigPolicyRequestTypeDef",
+        "GetResolverQueryLogConfigPolicyResponseTypeDef",
+        "GetResolverQueryLogConfigRequestTypeDef",
+        "GetResolverQueryLogConfigResponseTypeDef",
+        "GetResolverRuleAssociationRequestTypeDef",
+        "GetResolverRuleAssociationResponseTypeDef",
+        "GetResolverRulePolicyRequestTypeDef",
+        "GetResolverRulePolicyResponseTypeDef",
+        "GetResolverRuleRequestTypeDef",
+        "GetResolverRuleResponseTypeDef",
+        "ImportFirewallDomainsRequestTypeDef",
+        "ImportFirewallDomainsResponseTypeDef",
+        "IpAddressRequestTypeDef",
+        "IpAddressResponseTypeDef",
+        "IpAddressUpdateTypeDef",
+        "ListFirewallConfigsRequestTypeDef",
+        "ListFirewallConfigsResponseTypeDef",
+        "ListFirewallDomainListsRequestTypeDef",
+        "ListFirewallDomainListsResponseTypeDef",
+        "ListFirewallDomainsRequestTypeDef",
+        "ListFirewallDomainsResponseTypeDef",
+        "ListFirewallRuleGroupAssociationsRequestTypeDef",
+        "ListFirewallRuleGroupAssociationsResponseTypeDef",
+        "ListFirewallRuleGroupsRequestTypeDef",
+        "ListFirewallRuleGroupsResponseTypeDef",
+        "ListFirewallRulesRequestTypeDef",
+        "ListFirewallRulesResponseTypeDef",
+        "ListOutpostResolversRequestTypeDef",
+        "ListOutpostResolversResponseTypeDef",
+        "ListResolverConfigsRequestTypeDef",
+        "ListResolverConfigsResponseTypeDef",
+        "ListResolverDnssecConfigsRequestTypeDef",
+        "ListResolverDnssecConfigsResponseTypeDef",
+        "ListResolverEndpointIpAddressesRequestTypeDef",
+        "ListResolverEndpointIpAddressesResponseTypeDef",
+        "ListResolverEndpointsRequestTypeDef",
+        "ListResolverEndpointsResponseTypeDef",
+        "ListResolverQueryLogConfigAssociationsRequestTypeDef",
+        "ListResolverQueryLogConfigAssociationsResponseTypeDef",
+        "ListResolverQueryLogConfigsRequestTypeDef",
+        "ListResolverQueryLogConfigsResponseTypeDef",
+        "ListResolverRuleAssociationsRequestTypeDef",
+        "ListResolverRuleAssociationsResponseTypeDef",
+        "ListResolverRulesRequestTypeDef",
+        "ListResolverRulesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "OutpostResolverTypeDef",
+        "PutFirewallRuleGroupPolicyRequestTypeDef",
+        "PutFirewallRuleGroupPolicyResponseTypeDef",
+        "PutResolverQueryLogConfigPolicyRequestTypeDef",
+        "PutResolverQueryLogConfigPolicyResponseTypeDef",
+        "PutResolverRulePolicyRequestTypeDef",
+        "PutResolverRulePolicyResponseTypeDef",
+        "ResolverConfigTypeDef",
+        "ResolverDnssecConfigTypeDef",
+        "ResolverEndpointTypeDef",
+        "ResolverQueryLogConfigAssociationTypeDef",
+        "ResolverQueryLogConfigTypeDef",
+        "ResolverRuleAssociationTypeDef",
+        "ResolverRuleConfigTypeDef",
+        "ResolverRuleTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TargetAddressTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateFirewallConfigRequestTypeDef",
+        "UpdateFirewallConfigResponseTypeDef",
+        "UpdateFirewallDomainsRequestTypeDef",
+        "UpdateFirewallDomainsResponseTypeDef",
+        "UpdateFirewallRuleGroupAssociationRequestTypeDef",
+        "UpdateFirewallRuleGroupAssociationResponseTypeDef",
+        "UpdateFirewallRuleRequestTypeDef",
+        "UpdateFirewallRuleResponseTypeDef",
+        "UpdateIpAddressTypeDef",
+        "UpdateOutpostResolverRequestTypeDef",
+        "UpdateOutpostResolverResponseTypeDef",
+        "UpdateResolverConfigRequestTypeDef",
+        "UpdateResolverConfigResponseTypeDef",
+        "UpdateResolverDnssecConfigRequestTypeDef",
+        "UpdateResolverDnssecConfigResponseTypeDef",
+        "UpdateResolverEndpointRequestTypeDef",
+        "UpdateResolverEndpointResponseTypeDef",
+        "UpdateResolverRuleRequestTypeDef",
+        "UpdateResolverRuleResponseTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AssociateFirewallRuleGroupRequestTypeDef(TypedDict):
@@ -227,14 +233,60 @@ class AssociateFirewallRuleGroupRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class FirewallRuleGroupAssociationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    FirewallRuleGroupId: NotRequired[str]
+    VpcId: NotRequired[str]
+    Name: NotRequired[str]
+    Priority: NotRequired[int]
+    MutationProtection: NotRequired[MutationProtectionStatusType]
+    ManagedOwnerName: NotRequired[str]
+    Status: NotRequired[FirewallRuleGroupAssociationStatusType]
+    StatusMessage: NotRequired[str]
+    CreatorRequestId: NotRequired[str]
+    CreationTime: NotRequired[str]
+    ModificationTime: NotRequired[str]
+
+
 class AssociateFirewallRuleGroupResponseTypeDef(TypedDict):
     FirewallRuleGroupAssociation: NotRequired[FirewallRuleGroupAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IpAddressUpdateTypeDef(TypedDict):
+    IpId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    Ip: NotRequired[str]
+    Ipv6: NotRequired[str]
+
+
 class AssociateResolverEndpointIpAddressRequestTypeDef(TypedDict):
     ResolverEndpointId: str
     IpAddress: IpAddressUpdateTypeDef
+
+
+class ResolverEndpointTypeDef(TypedDict):
+    Id: NotRequired[str]
+    CreatorRequestId: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    SecurityGroupIds: NotRequired[list[str]]
+    Direction: NotRequired[ResolverEndpointDirectionType]
+    IpAddressCount: NotRequired[int]
+    HostVPCId: NotRequired[str]
+    Status: NotRequired[ResolverEndpointStatusType]
+    StatusMessage: NotRequired[str]
+    CreationTime: NotRequired[str]
+    ModificationTime: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    PreferredInstanceType: NotRequired[str]
+    ResolverEndpointType: NotRequired[ResolverEndpointTypeType]
+    Protocols: NotRequired[list[ProtocolType]]
+    RniEnhancedMetricsEnabled: NotRequired[bool]
+    TargetNameServerMetricsEnabled: NotRequired[bool]
+    Dns64Enabled: NotRequired[bool]
+    Ipv6InternetAccessEnabled: NotRequired[bool]
 
 
 class AssociateResolverEndpointIpAddressResponseTypeDef(TypedDict):
@@ -245,6 +297,16 @@ class AssociateResolverEndpointIpAddressResponseTypeDef(TypedDict):
 class AssociateResolverQueryLogConfigRequestTypeDef(TypedDict):
     ResolverQueryLogConfigId: str
     ResourceId: str
+
+
+class ResolverQueryLogConfigAssociationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    ResolverQueryLogConfigId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    Status: NotRequired[ResolverQueryLogConfigAssociationStatusType]
+    Error: NotRequired[ResolverQueryLogConfigAssociationErrorType]
+    ErrorMessage: NotRequired[str]
+    CreationTime: NotRequired[str]
 
 
 class AssociateResolverQueryLogConfigResponseTypeDef(TypedDict):
@@ -260,6 +322,15 @@ class AssociateResolverRuleRequestTypeDef(TypedDict):
     VPCId: str
 
 
+class ResolverRuleAssociationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    ResolverRuleId: NotRequired[str]
+    Name: NotRequired[str]
+    VPCId: NotRequired[str]
+    Status: NotRequired[ResolverRuleAssociationStatusType]
+    StatusMessage: NotRequired[str]
+
+
 class AssociateResolverRuleResponseTypeDef(TypedDict):
     ResolverRuleAssociation: NotRequired[ResolverRuleAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -271,6 +342,19 @@ class CreateFirewallDomainListRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class FirewallDomainListTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    DomainCount: NotRequired[int]
+    Status: NotRequired[FirewallDomainListStatusType]
+    StatusMessage: NotRequired[str]
+    ManagedOwnerName: NotRequired[str]
+    CreatorRequestId: NotRequired[str]
+    CreationTime: NotRequired[str]
+    ModificationTime: NotRequired[str]
+
+
 class CreateFirewallDomainListResponseTypeDef(TypedDict):
     FirewallDomainList: NotRequired[FirewallDomainListTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -280,6 +364,20 @@ class CreateFirewallRuleGroupRequestTypeDef(TypedDict):
     CreatorRequestId: str
     Name: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class FirewallRuleGroupTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    RuleCount: NotRequired[int]
+    Status: NotRequired[FirewallRuleGroupStatusType]
+    StatusMessage: NotRequired[str]
+    OwnerId: NotRequired[str]
+    CreatorRequestId: NotRequired[str]
+    ShareStatus: NotRequired[ShareStatusType]
+    CreationTime: NotRequired[str]
+    ModificationTime: NotRequired[str]
 
 
 class CreateFirewallRuleGroupResponseTypeDef(TypedDict):
@@ -304,6 +402,26 @@ class CreateFirewallRuleRequestTypeDef(TypedDict):
     ConfidenceThreshold: NotRequired[ConfidenceThresholdType]
 
 
+class FirewallRuleTypeDef(TypedDict):
+    FirewallRuleGroupId: NotRequired[str]
+    FirewallDomainListId: NotRequired[str]
+    FirewallThreatProtectionId: NotRequired[str]
+    Name: NotRequired[str]
+    Priority: NotRequired[int]
+    Action: NotRequired[ActionType]
+    BlockResponse: NotRequired[BlockResponseType]
+    BlockOverrideDomain: NotRequired[str]
+    BlockOverrideDnsType: NotRequired[BlockOverrideDnsTypeType]
+    BlockOverrideTtl: NotRequired[int]
+    CreatorRequestId: NotRequired[str]
+    CreationTime: NotRequired[str]
+    ModificationTime: NotRequired[str]
+    FirewallDomainRedirectionAction: NotRequired[FirewallDomainRedirectionActionType]
+    Qtype: NotRequired[str]
+    DnsThreatProtection: NotRequired[DnsThreatProtectionType]
+    ConfidenceThreshold: NotRequired[ConfidenceThresholdType]
+
+
 class CreateFirewallRuleResponseTypeDef(TypedDict):
     FirewallRule: NotRequired[FirewallRuleTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -318,9 +436,29 @@ class CreateOutpostResolverRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class OutpostResolverTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CreationTime: NotRequired[str]
+    ModificationTime: NotRequired[str]
+    CreatorRequestId: NotRequired[str]
+    Id: NotRequired[str]
+    InstanceCount: NotRequired[int]
+    PreferredInstanceType: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[OutpostResolverStatusType]
+    StatusMessage: NotRequired[str]
+    OutpostArn: NotRequired[str]
+
+
 class CreateOutpostResolverResponseTypeDef(TypedDict):
     OutpostResolver: NotRequired[OutpostResolverTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IpAddressRequestTypeDef(TypedDict):
+    SubnetId: str
+    Ip: NotRequired[str]
+    Ipv6: NotRequired[str]
 
 
 class CreateResolverEndpointRequestTypeDef(TypedDict):
@@ -352,9 +490,30 @@ class CreateResolverQueryLogConfigRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class ResolverQueryLogConfigTypeDef(TypedDict):
+    Id: NotRequired[str]
+    OwnerId: NotRequired[str]
+    Status: NotRequired[ResolverQueryLogConfigStatusType]
+    ShareStatus: NotRequired[ShareStatusType]
+    AssociationCount: NotRequired[int]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    DestinationArn: NotRequired[str]
+    CreatorRequestId: NotRequired[str]
+    CreationTime: NotRequired[str]
+
+
 class CreateResolverQueryLogConfigResponseTypeDef(TypedDict):
     ResolverQueryLogConfig: NotRequired[ResolverQueryLogConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TargetAddressTypeDef(TypedDict):
+    Ip: NotRequired[str]
+    Port: NotRequired[int]
+    Ipv6: NotRequired[str]
+    Protocol: NotRequired[ProtocolType]
+    ServerNameIndication: NotRequired[str]
 
 
 class CreateResolverRuleRequestTypeDef(TypedDict):
@@ -365,6 +524,24 @@ class CreateResolverRuleRequestTypeDef(TypedDict):
     TargetIps: NotRequired[ReadOnly[Sequence[TargetAddressTypeDef]]]
     ResolverEndpointId: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    DelegationRecord: NotRequired[str]
+
+
+class ResolverRuleTypeDef(TypedDict):
+    Id: NotRequired[str]
+    CreatorRequestId: NotRequired[str]
+    Arn: NotRequired[str]
+    DomainName: NotRequired[str]
+    Status: NotRequired[ResolverRuleStatusType]
+    StatusMessage: NotRequired[str]
+    RuleType: NotRequired[RuleTypeOptionType]
+    Name: NotRequired[str]
+    TargetIps: NotRequired[list[TargetAddressTypeDef]]
+    ResolverEndpointId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    ShareStatus: NotRequired[ShareStatusType]
+    CreationTime: NotRequired[str]
+    ModificationTime: NotRequired[str]
     DelegationRecord: NotRequired[str]
 
 
@@ -500,35 +677,6 @@ class FirewallDomainListMetadataTypeDef(TypedDict):
     ManagedOwnerName: NotRequired[str]
 
 
-class FirewallDomainListTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    DomainCount: NotRequired[int]
-    Status: NotRequired[FirewallDomainListStatusType]
-    StatusMessage: NotRequired[str]
-    ManagedOwnerName: NotRequired[str]
-    CreatorRequestId: NotRequired[str]
-    CreationTime: NotRequired[str]
-    ModificationTime: NotRequired[str]
-
-
-class FirewallRuleGroupAssociationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    FirewallRuleGroupId: NotRequired[str]
-    VpcId: NotRequired[str]
-    Name: NotRequired[str]
-    Priority: NotRequired[int]
-    MutationProtection: NotRequired[MutationProtectionStatusType]
-    ManagedOwnerName: NotRequired[str]
-    Status: NotRequired[FirewallRuleGroupAssociationStatusType]
-    StatusMessage: NotRequired[str]
-    CreatorRequestId: NotRequired[str]
-    CreationTime: NotRequired[str]
-    ModificationTime: NotRequired[str]
-
-
 class FirewallRuleGroupMetadataTypeDef(TypedDict):
     Id: NotRequired[str]
     Arn: NotRequired[str]
@@ -536,40 +684,6 @@ class FirewallRuleGroupMetadataTypeDef(TypedDict):
     OwnerId: NotRequired[str]
     CreatorRequestId: NotRequired[str]
     ShareStatus: NotRequired[ShareStatusType]
-
-
-class FirewallRuleGroupTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    RuleCount: NotRequired[int]
-    Status: NotRequired[FirewallRuleGroupStatusType]
-    StatusMessage: NotRequired[str]
-    OwnerId: NotRequired[str]
-    CreatorRequestId: NotRequired[str]
-    ShareStatus: NotRequired[ShareStatusType]
-    CreationTime: NotRequired[str]
-    ModificationTime: NotRequired[str]
-
-
-class FirewallRuleTypeDef(TypedDict):
-    FirewallRuleGroupId: NotRequired[str]
-    FirewallDomainListId: NotRequired[str]
-    FirewallThreatProtectionId: NotRequired[str]
-    Name: NotRequired[str]
-    Priority: NotRequired[int]
-    Action: NotRequired[ActionType]
-    BlockResponse: NotRequired[BlockResponseType]
-    BlockOverrideDomain: NotRequired[str]
-    BlockOverrideDnsType: NotRequired[BlockOverrideDnsTypeType]
-    BlockOverrideTtl: NotRequired[int]
-    CreatorRequestId: NotRequired[str]
-    CreationTime: NotRequired[str]
-    ModificationTime: NotRequired[str]
-    FirewallDomainRedirectionAction: NotRequired[FirewallDomainRedirectionActionType]
-    Qtype: NotRequired[str]
-    DnsThreatProtection: NotRequired[DnsThreatProtectionType]
-    ConfidenceThreshold: NotRequired[ConfidenceThresholdType]
 
 
 class GetFirewallConfigRequestTypeDef(TypedDict):
@@ -630,6 +744,13 @@ class GetResolverConfigRequestTypeDef(TypedDict):
     ResourceId: str
 
 
+class ResolverConfigTypeDef(TypedDict):
+    Id: NotRequired[str]
+    ResourceId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    AutodefinedReverse: NotRequired[ResolverAutodefinedReverseStatusType]
+
+
 class GetResolverConfigResponseTypeDef(TypedDict):
     ResolverConfig: NotRequired[ResolverConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -637,6 +758,13 @@ class GetResolverConfigResponseTypeDef(TypedDict):
 
 class GetResolverDnssecConfigRequestTypeDef(TypedDict):
     ResourceId: str
+
+
+class ResolverDnssecConfigTypeDef(TypedDict):
+    Id: NotRequired[str]
+    OwnerId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ValidationStatus: NotRequired[ResolverDNSSECValidationStatusType]
 
 
 class GetResolverDnssecConfigResponseTypeDef(TypedDict):
@@ -723,12 +851,6 @@ class ImportFirewallDomainsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IpAddressRequestTypeDef(TypedDict):
-    SubnetId: str
-    Ip: NotRequired[str]
-    Ipv6: NotRequired[str]
-
-
 class IpAddressResponseTypeDef(TypedDict):
     IpId: NotRequired[str]
     SubnetId: NotRequired[str]
@@ -738,13 +860,6 @@ class IpAddressResponseTypeDef(TypedDict):
     StatusMessage: NotRequired[str]
     CreationTime: NotRequired[str]
     ModificationTime: NotRequired[str]
-
-
-class IpAddressUpdateTypeDef(TypedDict):
-    IpId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    Ip: NotRequired[str]
-    Ipv6: NotRequired[str]
 
 
 class ListFirewallConfigsRequestTypeDef(TypedDict):
@@ -956,20 +1071,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OutpostResolverTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CreationTime: NotRequired[str]
-    ModificationTime: NotRequired[str]
-    CreatorRequestId: NotRequired[str]
-    Id: NotRequired[str]
-    InstanceCount: NotRequired[int]
-    PreferredInstanceType: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[OutpostResolverStatusType]
-    StatusMessage: NotRequired[str]
-    OutpostArn: NotRequired[str]
-
-
 class PutFirewallRuleGroupPolicyRequestTypeDef(TypedDict):
     Arn: str
     FirewallRuleGroupPolicy: str
@@ -1000,97 +1101,10 @@ class PutResolverRulePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResolverConfigTypeDef(TypedDict):
-    Id: NotRequired[str]
-    ResourceId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    AutodefinedReverse: NotRequired[ResolverAutodefinedReverseStatusType]
-
-
-class ResolverDnssecConfigTypeDef(TypedDict):
-    Id: NotRequired[str]
-    OwnerId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ValidationStatus: NotRequired[ResolverDNSSECValidationStatusType]
-
-
-class ResolverEndpointTypeDef(TypedDict):
-    Id: NotRequired[str]
-    CreatorRequestId: NotRequired[str]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    SecurityGroupIds: NotRequired[list[str]]
-    Direction: NotRequired[ResolverEndpointDirectionType]
-    IpAddressCount: NotRequired[int]
-    HostVPCId: NotRequired[str]
-    Status: NotRequired[ResolverEndpointStatusType]
-    StatusMessage: NotRequired[str]
-    CreationTime: NotRequired[str]
-    ModificationTime: NotRequired[str]
-    OutpostArn: NotRequired[str]
-    PreferredInstanceType: NotRequired[str]
-    ResolverEndpointType: NotRequired[ResolverEndpointTypeType]
-    Protocols: NotRequired[list[ProtocolType]]
-    RniEnhancedMetricsEnabled: NotRequired[bool]
-    TargetNameServerMetricsEnabled: NotRequired[bool]
-    Dns64Enabled: NotRequired[bool]
-    Ipv6InternetAccessEnabled: NotRequired[bool]
-
-
-class ResolverQueryLogConfigAssociationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    ResolverQueryLogConfigId: NotRequired[str]
-    ResourceId: NotRequired[str]
-    Status: NotRequired[ResolverQueryLogConfigAssociationStatusType]
-    Error: NotRequired[ResolverQueryLogConfigAssociationErrorType]
-    ErrorMessage: NotRequired[str]
-    CreationTime: NotRequired[str]
-
-
-class ResolverQueryLogConfigTypeDef(TypedDict):
-    Id: NotRequired[str]
-    OwnerId: NotRequired[str]
-    Status: NotRequired[ResolverQueryLogConfigStatusType]
-    ShareStatus: NotRequired[ShareStatusType]
-    AssociationCount: NotRequired[int]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    DestinationArn: NotRequired[str]
-    CreatorRequestId: NotRequired[str]
-    CreationTime: NotRequired[str]
-
-
-class ResolverRuleAssociationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    ResolverRuleId: NotRequired[str]
-    Name: NotRequired[str]
-    VPCId: NotRequired[str]
-    Status: NotRequired[ResolverRuleAssociationStatusType]
-    StatusMessage: NotRequired[str]
-
-
 class ResolverRuleConfigTypeDef(TypedDict):
     Name: NotRequired[str]
     TargetIps: NotRequired[ReadOnly[Sequence[TargetAddressTypeDef]]]
     ResolverEndpointId: NotRequired[str]
-
-
-class ResolverRuleTypeDef(TypedDict):
-    Id: NotRequired[str]
-    CreatorRequestId: NotRequired[str]
-    Arn: NotRequired[str]
-    DomainName: NotRequired[str]
-    Status: NotRequired[ResolverRuleStatusType]
-    StatusMessage: NotRequired[str]
-    RuleType: NotRequired[RuleTypeOptionType]
-    Name: NotRequired[str]
-    TargetIps: NotRequired[list[TargetAddressTypeDef]]
-    ResolverEndpointId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    ShareStatus: NotRequired[ShareStatusType]
-    CreationTime: NotRequired[str]
-    ModificationTime: NotRequired[str]
-    DelegationRecord: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -1100,19 +1114,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TargetAddressTypeDef(TypedDict):
-    Ip: NotRequired[str]
-    Port: NotRequired[int]
-    Ipv6: NotRequired[str]
-    Protocol: NotRequired[ProtocolType]
-    ServerNameIndication: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

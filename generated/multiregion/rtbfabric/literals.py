@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of RTBFabric: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CertificateAssociationStatusType",
-    "ConnectivityTypeType",
-    "FilterTypeType",
-    "GatewayTypeType",
-    "LinkDirectionType",
-    "LinkStatusType",
-    "ProtocolType",
-    "RequesterGatewayStatusType",
-    "ResponderErrorMaskingActionType",
-    "ResponderErrorMaskingLoggingTypeType",
-    "ResponderGatewayStatusType",
-    "RuleStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CertificateAssociationStatusType",
+        "ConnectivityTypeType",
+        "FilterTypeType",
+        "GatewayTypeType",
+        "LinkDirectionType",
+        "LinkStatusType",
+        "ProtocolType",
+        "RequesterGatewayStatusType",
+        "ResponderErrorMaskingActionType",
+        "ResponderErrorMaskingLoggingTypeType",
+        "ResponderGatewayStatusType",
+        "RuleStatusType",
+    ]
 
 CertificateAssociationStatusType = Literal[
     "PENDING_ASSOCIATION",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,119 +33,147 @@ from .literals import (
     RuleStatusType,
 )
 
-__all__ = [
-    "AcceptLinkRequestTypeDef",
-    "AcceptLinkResponseTypeDef",
-    "ActionTypeDef",
-    "AssociateCertificateRequestTypeDef",
-    "AssociateCertificateResponseTypeDef",
-    "AutoScalingGroupsConfigurationOutputTypeDef",
-    "AutoScalingGroupsConfigurationTypeDef",
-    "CertificateAssociationSummaryTypeDef",
-    "CreateInboundExternalLinkRequestTypeDef",
-    "CreateInboundExternalLinkResponseTypeDef",
-    "CreateLinkRequestTypeDef",
-    "CreateLinkResponseTypeDef",
-    "CreateLinkRoutingRuleRequestTypeDef",
-    "CreateLinkRoutingRuleResponseTypeDef",
-    "CreateOutboundExternalLinkRequestTypeDef",
-    "CreateOutboundExternalLinkResponseTypeDef",
-    "CreateRequesterGatewayRequestTypeDef",
-    "CreateRequesterGatewayResponseTypeDef",
-    "CreateResponderGatewayRequestTypeDef",
-    "CreateResponderGatewayResponseTypeDef",
-    "DeleteInboundExternalLinkRequestTypeDef",
-    "DeleteInboundExternalLinkResponseTypeDef",
-    "DeleteLinkRequestTypeDef",
-    "DeleteLinkResponseTypeDef",
-    "DeleteLinkRoutingRuleRequestTypeDef",
-    "DeleteLinkRoutingRuleResponseTypeDef",
-    "DeleteOutboundExternalLinkRequestTypeDef",
-    "DeleteOutboundExternalLinkResponseTypeDef",
-    "DeleteRequesterGatewayRequestTypeDef",
-    "DeleteRequesterGatewayResponseTypeDef",
-    "DeleteResponderGatewayRequestTypeDef",
-    "DeleteResponderGatewayResponseTypeDef",
-    "DisassociateCertificateRequestTypeDef",
-    "DisassociateCertificateResponseTypeDef",
-    "EksEndpointsConfigurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FilterCriterionOutputTypeDef",
-    "FilterCriterionTypeDef",
-    "FilterOutputTypeDef",
-    "FilterTypeDef",
-    "GetCertificateAssociationRequestTypeDef",
-    "GetCertificateAssociationResponseTypeDef",
-    "GetInboundExternalLinkRequestTypeDef",
-    "GetInboundExternalLinkResponseTypeDef",
-    "GetLinkRequestTypeDef",
-    "GetLinkResponseTypeDef",
-    "GetLinkRoutingRuleRequestTypeDef",
-    "GetLinkRoutingRuleResponseTypeDef",
-    "GetOutboundExternalLinkRequestTypeDef",
-    "GetOutboundExternalLinkResponseTypeDef",
-    "GetRequesterGatewayRequestTypeDef",
-    "GetRequesterGatewayResponseTypeDef",
-    "GetResponderGatewayRequestTypeDef",
-    "GetResponderGatewayResponseTypeDef",
-    "HeaderTagActionTypeDef",
-    "HealthCheckConfigTypeDef",
-    "LinkApplicationLogConfigurationTypeDef",
-    "LinkApplicationLogSamplingTypeDef",
-    "LinkAttributesOutputTypeDef",
-    "LinkAttributesTypeDef",
-    "LinkLogSettingsTypeDef",
-    "LinkRoutingRuleSummaryTypeDef",
-    "ListCertificateAssociationsRequestTypeDef",
-    "ListCertificateAssociationsResponseTypeDef",
-    "ListLinkRoutingRulesRequestTypeDef",
-    "ListLinkRoutingRulesResponseTypeDef",
-    "ListLinksRequestTypeDef",
-    "ListLinksResponseStructureTypeDef",
-    "ListLinksResponseTypeDef",
-    "ListRequesterGatewaysRequestTypeDef",
-    "ListRequesterGatewaysResponseTypeDef",
-    "ListResponderGatewaysRequestTypeDef",
-    "ListResponderGatewaysResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListenerConfigOutputTypeDef",
-    "ListenerConfigTypeDef",
-    "ManagedEndpointConfigurationOutputTypeDef",
-    "ManagedEndpointConfigurationTypeDef",
-    "ModuleConfigurationOutputTypeDef",
-    "ModuleConfigurationTypeDef",
-    "ModuleParametersOutputTypeDef",
-    "ModuleParametersTypeDef",
-    "NoBidActionTypeDef",
-    "NoBidModuleParametersTypeDef",
-    "OpenRtbAttributeModuleParametersOutputTypeDef",
-    "OpenRtbAttributeModuleParametersTypeDef",
-    "QueryStringKeyValuePairTypeDef",
-    "RateLimiterModuleParametersTypeDef",
-    "RejectLinkRequestTypeDef",
-    "RejectLinkResponseTypeDef",
-    "ResponderErrorMaskingForHttpCodeOutputTypeDef",
-    "ResponderErrorMaskingForHttpCodeTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleConditionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TrustStoreConfigurationOutputTypeDef",
-    "TrustStoreConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateLinkModuleFlowRequestTypeDef",
-    "UpdateLinkModuleFlowResponseTypeDef",
-    "UpdateLinkRequestTypeDef",
-    "UpdateLinkResponseTypeDef",
-    "UpdateLinkRoutingRuleRequestTypeDef",
-    "UpdateLinkRoutingRuleResponseTypeDef",
-    "UpdateRequesterGatewayRequestTypeDef",
-    "UpdateRequesterGatewayResponseTypeDef",
-    "UpdateResponderGatewayRequestTypeDef",
-    "UpdateResponderGatewayResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptLinkRequestTypeDef",
+        "AcceptLinkResponseTypeDef",
+        "ActionTypeDef",
+        "AssociateCertificateRequestTypeDef",
+        "AssociateCertificateResponseTypeDef",
+        "AutoScalingGroupsConfigurationOutputTypeDef",
+        "AutoScalingGroupsConfigurationTypeDef",
+        "CertificateAssociationSummaryTypeDef",
+        "CreateInboundExternalLinkRequestTypeDef",
+        "CreateInboundExternalLinkResponseTypeDef",
+        "CreateLinkRequestTypeDef",
+        "CreateLinkResponseTypeDef",
+        "CreateLinkRoutingRuleRequestTypeDef",
+        "CreateLinkRoutingRuleResponseTypeDef",
+        "CreateOutboundExternalLinkRequestTypeDef",
+        "CreateOutboundExternalLinkResponseTypeDef",
+        "CreateRequesterGatewayRequestTypeDef",
+        "CreateRequesterGatewayResponseTypeDef",
+        "CreateResponderGatewayRequestTypeDef",
+        "CreateResponderGatewayResponseTypeDef",
+        "DeleteInboundExternalLinkRequestTypeDef",
+        "DeleteInboundExternalLinkResponseTypeDef",
+        "DeleteLinkRequestTypeDef",
+        "DeleteLinkResponseTypeDef",
+        "DeleteLinkRoutingRuleRequestTypeDef",
+        "DeleteLinkRoutingRuleResponseTypeDef",
+        "DeleteOutboundExternalLinkRequestTypeDef",
+        "DeleteOutboundExternalLinkResponseTypeDef",
+        "DeleteRequesterGatewayRequestTypeDef",
+        "DeleteRequesterGatewayResponseTypeDef",
+        "DeleteResponderGatewayRequestTypeDef",
+        "DeleteResponderGatewayResponseTypeDef",
+        "DisassociateCertificateRequestTypeDef",
+        "DisassociateCertificateResponseTypeDef",
+        "EksEndpointsConfigurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FilterCriterionOutputTypeDef",
+        "FilterCriterionTypeDef",
+        "FilterOutputTypeDef",
+        "FilterTypeDef",
+        "GetCertificateAssociationRequestTypeDef",
+        "GetCertificateAssociationResponseTypeDef",
+        "GetInboundExternalLinkRequestTypeDef",
+        "GetInboundExternalLinkResponseTypeDef",
+        "GetLinkRequestTypeDef",
+        "GetLinkResponseTypeDef",
+        "GetLinkRoutingRuleRequestTypeDef",
+        "GetLinkRoutingRuleResponseTypeDef",
+        "GetOutboundExternalLinkRequestTypeDef",
+        "GetOutboundExternalLinkResponseTypeDef",
+        "GetRequesterGatewayRequestTypeDef",
+        "GetRequesterGatewayResponseTypeDef",
+        "GetResponderGatewayRequestTypeDef",
+        "GetResponderGatewayResponseTypeDef",
+        "HeaderTagActionTypeDef",
+        "HealthCheckConfigTypeDef",
+        "LinkApplicationLogConfigurationTypeDef",
+        "LinkApplicationLogSamplingTypeDef",
+        "LinkAttributesOutputTypeDef",
+        "LinkAttributesTypeDef",
+        "LinkLogSettingsTypeDef",
+        "LinkRoutingRuleSummaryTypeDef",
+        "ListCertificateAssociationsRequestTypeDef",
+        "ListCertificateAssociationsResponseTypeDef",
+        "ListLinkRoutingRulesRequestTypeDef",
+        "ListLinkRoutingRulesResponseTypeDef",
+        "ListLinksRequestTypeDef",
+        "ListLinksResponseStructureTypeDef",
+        "ListLinksResponseTypeDef",
+        "ListRequesterGatewaysRequestTypeDef",
+        "ListRequesterGatewaysResponseTypeDef",
+        "ListResponderGatewaysRequestTypeDef",
+        "ListResponderGatewaysResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListenerConfigOutputTypeDef",
+        "ListenerConfigTypeDef",
+        "ManagedEndpointConfigurationOutputTypeDef",
+        "ManagedEndpointConfigurationTypeDef",
+        "ModuleConfigurationOutputTypeDef",
+        "ModuleConfigurationTypeDef",
+        "ModuleParametersOutputTypeDef",
+        "ModuleParametersTypeDef",
+        "NoBidActionTypeDef",
+        "NoBidModuleParametersTypeDef",
+        "OpenRtbAttributeModuleParametersOutputTypeDef",
+        "OpenRtbAttributeModuleParametersTypeDef",
+        "QueryStringKeyValuePairTypeDef",
+        "RateLimiterModuleParametersTypeDef",
+        "RejectLinkRequestTypeDef",
+        "RejectLinkResponseTypeDef",
+        "ResponderErrorMaskingForHttpCodeOutputTypeDef",
+        "ResponderErrorMaskingForHttpCodeTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleConditionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TrustStoreConfigurationOutputTypeDef",
+        "TrustStoreConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateLinkModuleFlowRequestTypeDef",
+        "UpdateLinkModuleFlowResponseTypeDef",
+        "UpdateLinkRequestTypeDef",
+        "UpdateLinkResponseTypeDef",
+        "UpdateLinkRoutingRuleRequestTypeDef",
+        "UpdateLinkRoutingRuleResponseTypeDef",
+        "UpdateRequesterGatewayRequestTypeDef",
+        "UpdateRequesterGatewayResponseTypeDef",
+        "UpdateResponderGatewayRequestTypeDef",
+        "UpdateResponderGatewayResponseTypeDef",
+    ]
+
+
+class ResponderErrorMaskingForHttpCodeTypeDef(TypedDict):
+    httpCode: str
+    action: ResponderErrorMaskingActionType
+    loggingTypes: ReadOnly[Sequence[ResponderErrorMaskingLoggingTypeType]]
+    responseLoggingPercentage: NotRequired[float]
+
+
+class LinkAttributesTypeDef(TypedDict):
+    responderErrorMasking: NotRequired[
+        ReadOnly[Sequence[ResponderErrorMaskingForHttpCodeTypeDef]]
+    ]
+    customerProvidedId: NotRequired[str]
+
+
+class LinkApplicationLogSamplingTypeDef(TypedDict):
+    errorLog: float
+    filterLog: float
+
+
+class LinkApplicationLogConfigurationTypeDef(TypedDict):
+    sampling: LinkApplicationLogSamplingTypeDef
+
+
+class LinkLogSettingsTypeDef(TypedDict):
+    applicationLogs: LinkApplicationLogConfigurationTypeDef
 
 
 class AcceptLinkRequestTypeDef(TypedDict):
@@ -154,6 +182,73 @@ class AcceptLinkRequestTypeDef(TypedDict):
     attributes: NotRequired[ReadOnly[LinkAttributesTypeDef]]
     logSettings: LinkLogSettingsTypeDef
     timeoutInMillis: NotRequired[int]
+
+
+class ResponderErrorMaskingForHttpCodeOutputTypeDef(TypedDict):
+    httpCode: str
+    action: ResponderErrorMaskingActionType
+    loggingTypes: list[ResponderErrorMaskingLoggingTypeType]
+    responseLoggingPercentage: NotRequired[float]
+
+
+class LinkAttributesOutputTypeDef(TypedDict):
+    responderErrorMasking: NotRequired[
+        list[ResponderErrorMaskingForHttpCodeOutputTypeDef]
+    ]
+    customerProvidedId: NotRequired[str]
+
+
+class NoBidModuleParametersTypeDef(TypedDict):
+    reason: NotRequired[str]
+    reasonCode: NotRequired[int]
+    passThroughPercentage: NotRequired[float]
+
+
+class HeaderTagActionTypeDef(TypedDict):
+    name: str
+    value: str
+
+
+class NoBidActionTypeDef(TypedDict):
+    noBidReasonCode: NotRequired[int]
+
+
+class ActionTypeDef(TypedDict):
+    noBid: NotRequired[NoBidActionTypeDef]
+    headerTag: NotRequired[HeaderTagActionTypeDef]
+
+
+class FilterCriterionOutputTypeDef(TypedDict):
+    path: str
+    values: list[str]
+
+
+class FilterOutputTypeDef(TypedDict):
+    criteria: list[FilterCriterionOutputTypeDef]
+
+
+class OpenRtbAttributeModuleParametersOutputTypeDef(TypedDict):
+    filterType: FilterTypeType
+    filterConfiguration: list[FilterOutputTypeDef]
+    action: ActionTypeDef
+    holdbackPercentage: float
+
+
+class RateLimiterModuleParametersTypeDef(TypedDict):
+    tps: NotRequired[float]
+
+
+class ModuleParametersOutputTypeDef(TypedDict):
+    noBid: NotRequired[NoBidModuleParametersTypeDef]
+    openRtbAttribute: NotRequired[OpenRtbAttributeModuleParametersOutputTypeDef]
+    rateLimiter: NotRequired[RateLimiterModuleParametersTypeDef]
+
+
+class ModuleConfigurationOutputTypeDef(TypedDict):
+    version: NotRequired[str]
+    name: str
+    dependsOn: NotRequired[list[str]]
+    moduleParameters: NotRequired[ModuleParametersOutputTypeDef]
 
 
 class AcceptLinkResponseTypeDef(TypedDict):
@@ -172,11 +267,6 @@ class AcceptLinkResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ActionTypeDef(TypedDict):
-    noBid: NotRequired[NoBidActionTypeDef]
-    headerTag: NotRequired[HeaderTagActionTypeDef]
-
-
 class AssociateCertificateRequestTypeDef(TypedDict):
     gatewayId: str
     acmCertificateArn: str
@@ -188,6 +278,17 @@ class AssociateCertificateResponseTypeDef(TypedDict):
     acmCertificateArn: str
     status: CertificateAssociationStatusType
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HealthCheckConfigTypeDef(TypedDict):
+    port: int
+    path: str
+    protocol: NotRequired[ProtocolType]
+    timeoutMs: NotRequired[int]
+    intervalSeconds: NotRequired[int]
+    statusCodeMatcher: NotRequired[str]
+    healthyThresholdCount: NotRequired[int]
+    unhealthyThresholdCount: NotRequired[int]
 
 
 class AutoScalingGroupsConfigurationOutputTypeDef(TypedDict):
@@ -252,6 +353,20 @@ class CreateLinkResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class QueryStringKeyValuePairTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class RuleConditionTypeDef(TypedDict):
+    hostHeader: NotRequired[str]
+    hostHeaderWildcard: NotRequired[str]
+    pathPrefix: NotRequired[str]
+    pathExact: NotRequired[str]
+    queryStringEquals: NotRequired[QueryStringKeyValuePairTypeDef]
+    queryStringExists: NotRequired[str]
+
+
 class CreateLinkRoutingRuleRequestTypeDef(TypedDict):
     clientToken: str
     gatewayId: str
@@ -300,6 +415,28 @@ class CreateRequesterGatewayResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListenerConfigTypeDef(TypedDict):
+    protocols: ReadOnly[Sequence[ProtocolType]]
+
+
+class EksEndpointsConfigurationTypeDef(TypedDict):
+    endpointsResourceName: str
+    endpointsResourceNamespace: str
+    clusterApiServerEndpointUri: str
+    clusterApiServerCaCertificateChain: str
+    clusterName: str
+    roleArn: str
+
+
+class ManagedEndpointConfigurationTypeDef(TypedDict):
+    autoScalingGroups: NotRequired[ReadOnly[AutoScalingGroupsConfigurationTypeDef]]
+    eksEndpoints: NotRequired[EksEndpointsConfigurationTypeDef]
+
+
+class TrustStoreConfigurationTypeDef(TypedDict):
+    certificateAuthorityCertificates: ReadOnly[Sequence[str]]
+
+
 class CreateResponderGatewayRequestTypeDef(TypedDict):
     vpcId: str
     subnetIds: ReadOnly[Sequence[str]]
@@ -316,6 +453,10 @@ class CreateResponderGatewayRequestTypeDef(TypedDict):
     description: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     gatewayType: NotRequired[GatewayTypeType]
+
+
+class ListenerConfigOutputTypeDef(TypedDict):
+    protocols: list[ProtocolType]
 
 
 class CreateResponderGatewayResponseTypeDef(TypedDict):
@@ -403,27 +544,9 @@ class DisassociateCertificateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EksEndpointsConfigurationTypeDef(TypedDict):
-    endpointsResourceName: str
-    endpointsResourceNamespace: str
-    clusterApiServerEndpointUri: str
-    clusterApiServerCaCertificateChain: str
-    clusterName: str
-    roleArn: str
-
-
-class FilterCriterionOutputTypeDef(TypedDict):
-    path: str
-    values: list[str]
-
-
 class FilterCriterionTypeDef(TypedDict):
     path: str
     values: ReadOnly[Sequence[str]]
-
-
-class FilterOutputTypeDef(TypedDict):
-    criteria: list[FilterCriterionOutputTypeDef]
 
 
 class FilterTypeDef(TypedDict):
@@ -553,6 +676,15 @@ class GetResponderGatewayRequestTypeDef(TypedDict):
     gatewayId: str
 
 
+class ManagedEndpointConfigurationOutputTypeDef(TypedDict):
+    autoScalingGroups: NotRequired[AutoScalingGroupsConfigurationOutputTypeDef]
+    eksEndpoints: NotRequired[EksEndpointsConfigurationTypeDef]
+
+
+class TrustStoreConfigurationOutputTypeDef(TypedDict):
+    certificateAuthorityCertificates: list[str]
+
+
 class GetResponderGatewayResponseTypeDef(TypedDict):
     vpcId: str
     subnetIds: list[str]
@@ -576,49 +708,6 @@ class GetResponderGatewayResponseTypeDef(TypedDict):
     gatewayType: NotRequired[GatewayTypeType]
     externalInboundEndpoint: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HeaderTagActionTypeDef(TypedDict):
-    name: str
-    value: str
-
-
-class HealthCheckConfigTypeDef(TypedDict):
-    port: int
-    path: str
-    protocol: NotRequired[ProtocolType]
-    timeoutMs: NotRequired[int]
-    intervalSeconds: NotRequired[int]
-    statusCodeMatcher: NotRequired[str]
-    healthyThresholdCount: NotRequired[int]
-    unhealthyThresholdCount: NotRequired[int]
-
-
-class LinkApplicationLogConfigurationTypeDef(TypedDict):
-    sampling: LinkApplicationLogSamplingTypeDef
-
-
-class LinkApplicationLogSamplingTypeDef(TypedDict):
-    errorLog: float
-    filterLog: float
-
-
-class LinkAttributesOutputTypeDef(TypedDict):
-    responderErrorMasking: NotRequired[
-        list[ResponderErrorMaskingForHttpCodeOutputTypeDef]
-    ]
-    customerProvidedId: NotRequired[str]
-
-
-class LinkAttributesTypeDef(TypedDict):
-    responderErrorMasking: NotRequired[
-        ReadOnly[Sequence[ResponderErrorMaskingForHttpCodeTypeDef]]
-    ]
-    customerProvidedId: NotRequired[str]
-
-
-class LinkLogSettingsTypeDef(TypedDict):
-    applicationLogs: LinkApplicationLogConfigurationTypeDef
 
 
 class LinkRoutingRuleSummaryTypeDef(TypedDict):
@@ -715,42 +804,11 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListenerConfigOutputTypeDef(TypedDict):
-    protocols: list[ProtocolType]
-
-
-class ListenerConfigTypeDef(TypedDict):
-    protocols: ReadOnly[Sequence[ProtocolType]]
-
-
-class ManagedEndpointConfigurationOutputTypeDef(TypedDict):
-    autoScalingGroups: NotRequired[AutoScalingGroupsConfigurationOutputTypeDef]
-    eksEndpoints: NotRequired[EksEndpointsConfigurationTypeDef]
-
-
-class ManagedEndpointConfigurationTypeDef(TypedDict):
-    autoScalingGroups: NotRequired[ReadOnly[AutoScalingGroupsConfigurationTypeDef]]
-    eksEndpoints: NotRequired[EksEndpointsConfigurationTypeDef]
-
-
-class ModuleConfigurationOutputTypeDef(TypedDict):
-    version: NotRequired[str]
-    name: str
-    dependsOn: NotRequired[list[str]]
-    moduleParameters: NotRequired[ModuleParametersOutputTypeDef]
-
-
-class ModuleConfigurationTypeDef(TypedDict):
-    version: NotRequired[str]
-    name: str
-    dependsOn: NotRequired[ReadOnly[Sequence[str]]]
-    moduleParameters: NotRequired[ReadOnly[ModuleParametersTypeDef]]
-
-
-class ModuleParametersOutputTypeDef(TypedDict):
-    noBid: NotRequired[NoBidModuleParametersTypeDef]
-    openRtbAttribute: NotRequired[OpenRtbAttributeModuleParametersOutputTypeDef]
-    rateLimiter: NotRequired[RateLimiterModuleParametersTypeDef]
+class OpenRtbAttributeModuleParametersTypeDef(TypedDict):
+    filterType: FilterTypeType
+    filterConfiguration: ReadOnly[Sequence[FilterTypeDef]]
+    action: ActionTypeDef
+    holdbackPercentage: float
 
 
 class ModuleParametersTypeDef(TypedDict):
@@ -759,37 +817,11 @@ class ModuleParametersTypeDef(TypedDict):
     rateLimiter: NotRequired[RateLimiterModuleParametersTypeDef]
 
 
-class NoBidActionTypeDef(TypedDict):
-    noBidReasonCode: NotRequired[int]
-
-
-class NoBidModuleParametersTypeDef(TypedDict):
-    reason: NotRequired[str]
-    reasonCode: NotRequired[int]
-    passThroughPercentage: NotRequired[float]
-
-
-class OpenRtbAttributeModuleParametersOutputTypeDef(TypedDict):
-    filterType: FilterTypeType
-    filterConfiguration: list[FilterOutputTypeDef]
-    action: ActionTypeDef
-    holdbackPercentage: float
-
-
-class OpenRtbAttributeModuleParametersTypeDef(TypedDict):
-    filterType: FilterTypeType
-    filterConfiguration: ReadOnly[Sequence[FilterTypeDef]]
-    action: ActionTypeDef
-    holdbackPercentage: float
-
-
-class QueryStringKeyValuePairTypeDef(TypedDict):
-    key: str
-    value: str
-
-
-class RateLimiterModuleParametersTypeDef(TypedDict):
-    tps: NotRequired[float]
+class ModuleConfigurationTypeDef(TypedDict):
+    version: NotRequired[str]
+    name: str
+    dependsOn: NotRequired[ReadOnly[Sequence[str]]]
+    moduleParameters: NotRequired[ReadOnly[ModuleParametersTypeDef]]
 
 
 class RejectLinkRequestTypeDef(TypedDict):
@@ -813,29 +845,6 @@ class RejectLinkResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResponderErrorMaskingForHttpCodeOutputTypeDef(TypedDict):
-    httpCode: str
-    action: ResponderErrorMaskingActionType
-    loggingTypes: list[ResponderErrorMaskingLoggingTypeType]
-    responseLoggingPercentage: NotRequired[float]
-
-
-class ResponderErrorMaskingForHttpCodeTypeDef(TypedDict):
-    httpCode: str
-    action: ResponderErrorMaskingActionType
-    loggingTypes: ReadOnly[Sequence[ResponderErrorMaskingLoggingTypeType]]
-    responseLoggingPercentage: NotRequired[float]
-
-
-class RuleConditionTypeDef(TypedDict):
-    hostHeader: NotRequired[str]
-    hostHeaderWildcard: NotRequired[str]
-    pathPrefix: NotRequired[str]
-    pathExact: NotRequired[str]
-    queryStringEquals: NotRequired[QueryStringKeyValuePairTypeDef]
-    queryStringExists: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -843,14 +852,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TrustStoreConfigurationOutputTypeDef(TypedDict):
-    certificateAuthorityCertificates: list[str]
-
-
-class TrustStoreConfigurationTypeDef(TypedDict):
-    certificateAuthorityCertificates: ReadOnly[Sequence[str]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

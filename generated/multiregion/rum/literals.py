@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of CloudWatch RUM: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AppMonitorPlatformType",
-    "CustomEventsStatusType",
-    "DeobfuscationStatusType",
-    "MetricDestinationType",
-    "StateEnumType",
-    "TelemetryType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppMonitorPlatformType",
+        "CustomEventsStatusType",
+        "DeobfuscationStatusType",
+        "MetricDestinationType",
+        "StateEnumType",
+        "TelemetryType",
+    ]
 
 AppMonitorPlatformType = Literal["Web", "Android", "iOS"]
 CustomEventsStatusType = Literal["ENABLED", "DISABLED"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -28,71 +28,72 @@ from .literals import (
     TelemetryType,
 )
 
-__all__ = [
-    "AppMonitorConfigurationOutputTypeDef",
-    "AppMonitorConfigurationTypeDef",
-    "AppMonitorDetailsTypeDef",
-    "AppMonitorSummaryTypeDef",
-    "AppMonitorTypeDef",
-    "BatchCreateRumMetricDefinitionsErrorTypeDef",
-    "BatchCreateRumMetricDefinitionsRequestTypeDef",
-    "BatchCreateRumMetricDefinitionsResponseTypeDef",
-    "BatchDeleteRumMetricDefinitionsErrorTypeDef",
-    "BatchDeleteRumMetricDefinitionsRequestTypeDef",
-    "BatchDeleteRumMetricDefinitionsResponseTypeDef",
-    "BatchGetRumMetricDefinitionsRequestTypeDef",
-    "BatchGetRumMetricDefinitionsResponseTypeDef",
-    "CreateAppMonitorRequestTypeDef",
-    "CreateAppMonitorResponseTypeDef",
-    "CustomEventsTypeDef",
-    "CwLogTypeDef",
-    "DataStorageTypeDef",
-    "DeleteAppMonitorRequestTypeDef",
-    "DeleteAppMonitorResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeleteRumMetricsDestinationRequestTypeDef",
-    "DeleteRumMetricsDestinationResponseTypeDef",
-    "DeobfuscationConfigurationTypeDef",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "GetAppMonitorDataRequestTypeDef",
-    "GetAppMonitorDataResponseTypeDef",
-    "GetAppMonitorRequestTypeDef",
-    "GetAppMonitorResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "JavaScriptSourceMapsTypeDef",
-    "ListAppMonitorsRequestTypeDef",
-    "ListAppMonitorsResponseTypeDef",
-    "ListRumMetricsDestinationsRequestTypeDef",
-    "ListRumMetricsDestinationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MetricDefinitionRequestOutputTypeDef",
-    "MetricDefinitionRequestTypeDef",
-    "MetricDefinitionTypeDef",
-    "MetricDestinationSummaryTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "PutRumEventsRequestTypeDef",
-    "PutRumEventsResponseTypeDef",
-    "PutRumMetricsDestinationRequestTypeDef",
-    "PutRumMetricsDestinationResponseTypeDef",
-    "QueryFilterTypeDef",
-    "ResponseMetadataTypeDef",
-    "RumEventTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TimeRangeTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAppMonitorRequestTypeDef",
-    "UpdateAppMonitorResponseTypeDef",
-    "UpdateRumMetricDefinitionRequestTypeDef",
-    "UpdateRumMetricDefinitionResponseTypeDef",
-    "UserDetailsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppMonitorConfigurationOutputTypeDef",
+        "AppMonitorConfigurationTypeDef",
+        "AppMonitorDetailsTypeDef",
+        "AppMonitorSummaryTypeDef",
+        "AppMonitorTypeDef",
+        "BatchCreateRumMetricDefinitionsErrorTypeDef",
+        "BatchCreateRumMetricDefinitionsRequestTypeDef",
+        "BatchCreateRumMetricDefinitionsResponseTypeDef",
+        "BatchDeleteRumMetricDefinitionsErrorTypeDef",
+        "BatchDeleteRumMetricDefinitionsRequestTypeDef",
+        "BatchDeleteRumMetricDefinitionsResponseTypeDef",
+        "BatchGetRumMetricDefinitionsRequestTypeDef",
+        "BatchGetRumMetricDefinitionsResponseTypeDef",
+        "CreateAppMonitorRequestTypeDef",
+        "CreateAppMonitorResponseTypeDef",
+        "CustomEventsTypeDef",
+        "CwLogTypeDef",
+        "DataStorageTypeDef",
+        "DeleteAppMonitorRequestTypeDef",
+        "DeleteAppMonitorResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteRumMetricsDestinationRequestTypeDef",
+        "DeleteRumMetricsDestinationResponseTypeDef",
+        "DeobfuscationConfigurationTypeDef",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "GetAppMonitorDataRequestTypeDef",
+        "GetAppMonitorDataResponseTypeDef",
+        "GetAppMonitorRequestTypeDef",
+        "GetAppMonitorResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "JavaScriptSourceMapsTypeDef",
+        "ListAppMonitorsRequestTypeDef",
+        "ListAppMonitorsResponseTypeDef",
+        "ListRumMetricsDestinationsRequestTypeDef",
+        "ListRumMetricsDestinationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MetricDefinitionRequestOutputTypeDef",
+        "MetricDefinitionRequestTypeDef",
+        "MetricDefinitionTypeDef",
+        "MetricDestinationSummaryTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "PutRumEventsRequestTypeDef",
+        "PutRumEventsResponseTypeDef",
+        "PutRumMetricsDestinationRequestTypeDef",
+        "PutRumMetricsDestinationResponseTypeDef",
+        "QueryFilterTypeDef",
+        "ResponseMetadataTypeDef",
+        "RumEventTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TimeRangeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAppMonitorRequestTypeDef",
+        "UpdateAppMonitorResponseTypeDef",
+        "UpdateRumMetricDefinitionRequestTypeDef",
+        "UpdateRumMetricDefinitionResponseTypeDef",
+        "UserDetailsTypeDef",
+    ]
 
 
 class AppMonitorConfigurationOutputTypeDef(TypedDict):
@@ -134,6 +135,28 @@ class AppMonitorSummaryTypeDef(TypedDict):
     Platform: NotRequired[AppMonitorPlatformType]
 
 
+class CustomEventsTypeDef(TypedDict):
+    Status: NotRequired[CustomEventsStatusType]
+
+
+class CwLogTypeDef(TypedDict):
+    CwLogEnabled: NotRequired[bool]
+    CwLogGroup: NotRequired[str]
+
+
+class DataStorageTypeDef(TypedDict):
+    CwLog: NotRequired[CwLogTypeDef]
+
+
+class JavaScriptSourceMapsTypeDef(TypedDict):
+    Status: DeobfuscationStatusType
+    S3Uri: NotRequired[str]
+
+
+class DeobfuscationConfigurationTypeDef(TypedDict):
+    JavaScriptSourceMaps: NotRequired[JavaScriptSourceMapsTypeDef]
+
+
 class AppMonitorTypeDef(TypedDict):
     Name: NotRequired[str]
     Domain: NotRequired[str]
@@ -150,10 +173,28 @@ class AppMonitorTypeDef(TypedDict):
     Platform: NotRequired[AppMonitorPlatformType]
 
 
+class MetricDefinitionRequestOutputTypeDef(TypedDict):
+    Name: str
+    ValueKey: NotRequired[str]
+    UnitLabel: NotRequired[str]
+    DimensionKeys: NotRequired[dict[str, str]]
+    EventPattern: NotRequired[str]
+    Namespace: NotRequired[str]
+
+
 class BatchCreateRumMetricDefinitionsErrorTypeDef(TypedDict):
     MetricDefinition: MetricDefinitionRequestOutputTypeDef
     ErrorCode: str
     ErrorMessage: str
+
+
+class MetricDefinitionRequestTypeDef(TypedDict):
+    Name: str
+    ValueKey: NotRequired[str]
+    UnitLabel: NotRequired[str]
+    DimensionKeys: NotRequired[ReadOnly[Mapping[str, str]]]
+    EventPattern: NotRequired[str]
+    Namespace: NotRequired[str]
 
 
 class BatchCreateRumMetricDefinitionsRequestTypeDef(TypedDict):
@@ -161,6 +202,16 @@ class BatchCreateRumMetricDefinitionsRequestTypeDef(TypedDict):
     Destination: MetricDestinationType
     DestinationArn: NotRequired[str]
     MetricDefinitions: ReadOnly[Sequence[MetricDefinitionRequestTypeDef]]
+
+
+class MetricDefinitionTypeDef(TypedDict):
+    MetricDefinitionId: str
+    Name: str
+    ValueKey: NotRequired[str]
+    UnitLabel: NotRequired[str]
+    DimensionKeys: NotRequired[dict[str, str]]
+    EventPattern: NotRequired[str]
+    Namespace: NotRequired[str]
 
 
 class BatchCreateRumMetricDefinitionsResponseTypeDef(TypedDict):
@@ -219,19 +270,6 @@ class CreateAppMonitorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CustomEventsTypeDef(TypedDict):
-    Status: NotRequired[CustomEventsStatusType]
-
-
-class CwLogTypeDef(TypedDict):
-    CwLogEnabled: NotRequired[bool]
-    CwLogGroup: NotRequired[str]
-
-
-class DataStorageTypeDef(TypedDict):
-    CwLog: NotRequired[CwLogTypeDef]
-
-
 class DeleteAppMonitorRequestTypeDef(TypedDict):
     Name: str
 
@@ -260,8 +298,14 @@ class DeleteRumMetricsDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeobfuscationConfigurationTypeDef(TypedDict):
-    JavaScriptSourceMaps: NotRequired[JavaScriptSourceMapsTypeDef]
+class QueryFilterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TimeRangeTypeDef(TypedDict):
+    After: int
+    Before: NotRequired[int]
 
 
 class GetAppMonitorDataRequestTypeDef(TypedDict):
@@ -297,11 +341,6 @@ class GetResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class JavaScriptSourceMapsTypeDef(TypedDict):
-    Status: DeobfuscationStatusType
-    S3Uri: NotRequired[str]
-
-
 class ListAppMonitorsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
@@ -317,6 +356,12 @@ class ListRumMetricsDestinationsRequestTypeDef(TypedDict):
     AppMonitorName: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class MetricDestinationSummaryTypeDef(TypedDict):
+    Destination: NotRequired[MetricDestinationType]
+    DestinationArn: NotRequired[str]
+    IamRoleArn: NotRequired[str]
 
 
 class ListRumMetricsDestinationsResponseTypeDef(TypedDict):
@@ -335,40 +380,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetricDefinitionRequestOutputTypeDef(TypedDict):
-    Name: str
-    ValueKey: NotRequired[str]
-    UnitLabel: NotRequired[str]
-    DimensionKeys: NotRequired[dict[str, str]]
-    EventPattern: NotRequired[str]
-    Namespace: NotRequired[str]
-
-
-class MetricDefinitionRequestTypeDef(TypedDict):
-    Name: str
-    ValueKey: NotRequired[str]
-    UnitLabel: NotRequired[str]
-    DimensionKeys: NotRequired[ReadOnly[Mapping[str, str]]]
-    EventPattern: NotRequired[str]
-    Namespace: NotRequired[str]
-
-
-class MetricDefinitionTypeDef(TypedDict):
-    MetricDefinitionId: str
-    Name: str
-    ValueKey: NotRequired[str]
-    UnitLabel: NotRequired[str]
-    DimensionKeys: NotRequired[dict[str, str]]
-    EventPattern: NotRequired[str]
-    Namespace: NotRequired[str]
-
-
-class MetricDestinationSummaryTypeDef(TypedDict):
-    Destination: NotRequired[MetricDestinationType]
-    DestinationArn: NotRequired[str]
-    IamRoleArn: NotRequired[str]
-
-
 class PutResourcePolicyRequestTypeDef(TypedDict):
     Name: str
     PolicyDocument: str
@@ -379,6 +390,19 @@ class PutResourcePolicyResponseTypeDef(TypedDict):
     PolicyDocument: NotRequired[str]
     PolicyRevisionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RumEventTypeDef(TypedDict):
+    id: str
+    timestamp: ReadOnly[datetime | str]
+    type: str
+    metadata: NotRequired[ReadOnly[DocumentValue]]
+    details: ReadOnly[DocumentValue]
+
+
+class UserDetailsTypeDef(TypedDict):
+    userId: NotRequired[str]
+    sessionId: NotRequired[str]
 
 
 class PutRumEventsRequestTypeDef(TypedDict):
@@ -405,19 +429,6 @@ class PutRumMetricsDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueryFilterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RumEventTypeDef(TypedDict):
-    id: str
-    timestamp: ReadOnly[datetime | str]
-    type: str
-    metadata: NotRequired[ReadOnly[DocumentValue]]
-    details: ReadOnly[DocumentValue]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -425,11 +436,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TimeRangeTypeDef(TypedDict):
-    After: int
-    Before: NotRequired[int]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -465,8 +471,3 @@ class UpdateRumMetricDefinitionRequestTypeDef(TypedDict):
 
 class UpdateRumMetricDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserDetailsTypeDef(TypedDict):
-    userId: NotRequired[str]
-    sessionId: NotRequired[str]

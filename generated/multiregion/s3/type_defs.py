@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -96,392 +96,393 @@ from .literals import (
     TypeType,
 )
 
-__all__ = [
-    "AbacStatusTypeDef",
-    "AbortIncompleteMultipartUploadTypeDef",
-    "AbortMultipartUploadOutputTypeDef",
-    "AbortMultipartUploadRequestTypeDef",
-    "AccelerateConfigurationTypeDef",
-    "AccessControlPolicyTypeDef",
-    "AccessControlTranslationTypeDef",
-    "AnalyticsAndOperatorOutputTypeDef",
-    "AnalyticsAndOperatorTypeDef",
-    "AnalyticsConfigurationOutputTypeDef",
-    "AnalyticsConfigurationTypeDef",
-    "AnalyticsExportDestinationTypeDef",
-    "AnalyticsFilterOutputTypeDef",
-    "AnalyticsFilterTypeDef",
-    "AnalyticsS3BucketDestinationTypeDef",
-    "BlockedEncryptionTypesOutputTypeDef",
-    "BlockedEncryptionTypesTypeDef",
-    "BucketInfoTypeDef",
-    "BucketLifecycleConfigurationTypeDef",
-    "BucketLoggingStatusTypeDef",
-    "BucketTypeDef",
-    "CORSConfigurationTypeDef",
-    "CORSRuleOutputTypeDef",
-    "CORSRuleTypeDef",
-    "CSVInputTypeDef",
-    "CSVOutputTypeDef",
-    "ChecksumTypeDef",
-    "CloudFunctionConfigurationOutputTypeDef",
-    "CloudFunctionConfigurationTypeDef",
-    "CommonPrefixTypeDef",
-    "CompleteMultipartUploadOutputTypeDef",
-    "CompleteMultipartUploadRequestTypeDef",
-    "CompletedMultipartUploadTypeDef",
-    "CompletedPartTypeDef",
-    "ConditionTypeDef",
-    "ContinuationEventTypeDef",
-    "CopyObjectOutputTypeDef",
-    "CopyObjectRequestTypeDef",
-    "CopyObjectResultTypeDef",
-    "CopyPartResultTypeDef",
-    "CreateBucketConfigurationTypeDef",
-    "CreateBucketMetadataConfigurationRequestTypeDef",
-    "CreateBucketMetadataTableConfigurationRequestTypeDef",
-    "CreateBucketOutputTypeDef",
-    "CreateBucketRequestTypeDef",
-    "CreateMultipartUploadOutputTypeDef",
-    "CreateMultipartUploadRequestTypeDef",
-    "CreateSessionOutputTypeDef",
-    "CreateSessionRequestTypeDef",
-    "DefaultRetentionTypeDef",
-    "DeleteBucketAnalyticsConfigurationRequestTypeDef",
-    "DeleteBucketCorsRequestTypeDef",
-    "DeleteBucketEncryptionRequestTypeDef",
-    "DeleteBucketIntelligentTieringConfigurationRequestTypeDef",
-    "DeleteBucketInventoryConfigurationRequestTypeDef",
-    "DeleteBucketLifecycleRequestTypeDef",
-    "DeleteBucketMetadataConfigurationRequestTypeDef",
-    "DeleteBucketMetadataTableConfigurationRequestTypeDef",
-    "DeleteBucketMetricsConfigurationRequestTypeDef",
-    "DeleteBucketOwnershipControlsRequestTypeDef",
-    "DeleteBucketPolicyRequestTypeDef",
-    "DeleteBucketReplicationRequestTypeDef",
-    "DeleteBucketRequestTypeDef",
-    "DeleteBucketTaggingRequestTypeDef",
-    "DeleteBucketWebsiteRequestTypeDef",
-    "DeleteMarkerEntryTypeDef",
-    "DeleteMarkerReplicationTypeDef",
-    "DeleteObjectOutputTypeDef",
-    "DeleteObjectRequestTypeDef",
-    "DeleteObjectTaggingOutputTypeDef",
-    "DeleteObjectTaggingRequestTypeDef",
-    "DeleteObjectsOutputTypeDef",
-    "DeleteObjectsRequestTypeDef",
-    "DeletePublicAccessBlockRequestTypeDef",
-    "DeleteTypeDef",
-    "DeletedObjectTypeDef",
-    "DestinationResultTypeDef",
-    "DestinationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EncryptionTypeDef",
-    "EndEventTypeDef",
-    "ErrorDetailsTypeDef",
-    "ErrorDocumentTypeDef",
-    "ErrorTypeDef",
-    "EventBridgeConfigurationTypeDef",
-    "EventStream",
-    "ExistingObjectReplicationTypeDef",
-    "FilterRuleTypeDef",
-    "GetBucketAbacOutputTypeDef",
-    "GetBucketAbacRequestTypeDef",
-    "GetBucketAccelerateConfigurationOutputTypeDef",
-    "GetBucketAccelerateConfigurationRequestTypeDef",
-    "GetBucketAclOutputTypeDef",
-    "GetBucketAclRequestTypeDef",
-    "GetBucketAnalyticsConfigurationOutputTypeDef",
-    "GetBucketAnalyticsConfigurationRequestTypeDef",
-    "GetBucketCorsOutputTypeDef",
-    "GetBucketCorsRequestTypeDef",
-    "GetBucketEncryptionOutputTypeDef",
-    "GetBucketEncryptionRequestTypeDef",
-    "GetBucketIntelligentTieringConfigurationOutputTypeDef",
-    "GetBucketIntelligentTieringConfigurationRequestTypeDef",
-    "GetBucketInventoryConfigurationOutputTypeDef",
-    "GetBucketInventoryConfigurationRequestTypeDef",
-    "GetBucketLifecycleConfigurationOutputTypeDef",
-    "GetBucketLifecycleConfigurationRequestTypeDef",
-    "GetBucketLifecycleOutputTypeDef",
-    "GetBucketLifecycleRequestTypeDef",
-    "GetBucketLocationOutputTypeDef",
-    "GetBucketLocationRequestTypeDef",
-    "GetBucketLoggingOutputTypeDef",
-    "GetBucketLoggingRequestTypeDef",
-    "GetBucketMetadataConfigurationOutputTypeDef",
-    "GetBucketMetadataConfigurationRequestTypeDef",
-    "GetBucketMetadataConfigurationResultTypeDef",
-    "GetBucketMetadataTableConfigurationOutputTypeDef",
-    "GetBucketMetadataTableConfigurationRequestTypeDef",
-    "GetBucketMetadataTableConfigurationResultTypeDef",
-    "GetBucketMetricsConfigurationOutputTypeDef",
-    "GetBucketMetricsConfigurationRequestTypeDef",
-    "GetBucketNotificationConfigurationRequestTypeDef",
-    "GetBucketOwnershipControlsOutputTypeDef",
-    "GetBucketOwnershipControlsRequestTypeDef",
-    "GetBucketPolicyOutputTypeDef",
-    "GetBucketPolicyRequestTypeDef",
-    "GetBucketPolicyStatusOutputTypeDef",
-    "GetBucketPolicyStatusRequestTypeDef",
-    "GetBucketReplicationOutputTypeDef",
-    "GetBucketReplicationRequestTypeDef",
-    "GetBucketRequestPaymentOutputTypeDef",
-    "GetBucketRequestPaymentRequestTypeDef",
-    "GetBucketTaggingOutputTypeDef",
-    "GetBucketTaggingRequestTypeDef",
-    "GetBucketVersioningOutputTypeDef",
-    "GetBucketVersioningRequestTypeDef",
-    "GetBucketWebsiteOutputTypeDef",
-    "GetBucketWebsiteRequestTypeDef",
-    "GetObjectAclOutputTypeDef",
-    "GetObjectAclRequestTypeDef",
-    "GetObjectAttributesOutputTypeDef",
-    "GetObjectAttributesPartsTypeDef",
-    "GetObjectAttributesRequestTypeDef",
-    "GetObjectLegalHoldOutputTypeDef",
-    "GetObjectLegalHoldRequestTypeDef",
-    "GetObjectLockConfigurationOutputTypeDef",
-    "GetObjectLockConfigurationRequestTypeDef",
-    "GetObjectOutputTypeDef",
-    "GetObjectRequestTypeDef",
-    "GetObjectRetentionOutputTypeDef",
-    "GetObjectRetentionRequestTypeDef",
-    "GetObjectTaggingOutputTypeDef",
-    "GetObjectTaggingRequestTypeDef",
-    "GetObjectTorrentOutputTypeDef",
-    "GetObjectTorrentRequestTypeDef",
-    "GetPublicAccessBlockOutputTypeDef",
-    "GetPublicAccessBlockRequestTypeDef",
-    "GlacierJobParametersTypeDef",
-    "GrantTypeDef",
-    "GranteeTypeDef",
-    "HeadBucketOutputTypeDef",
-    "HeadBucketRequestTypeDef",
-    "HeadObjectOutputTypeDef",
-    "HeadObjectRequestTypeDef",
-    "IndexDocumentTypeDef",
-    "InitiatorTypeDef",
-    "InputSerializationTypeDef",
-    "IntelligentTieringAndOperatorOutputTypeDef",
-    "IntelligentTieringAndOperatorTypeDef",
-    "IntelligentTieringConfigurationOutputTypeDef",
-    "IntelligentTieringConfigurationTypeDef",
-    "IntelligentTieringFilterOutputTypeDef",
-    "IntelligentTieringFilterTypeDef",
-    "InventoryConfigurationOutputTypeDef",
-    "InventoryConfigurationTypeDef",
-    "InventoryDestinationTypeDef",
-    "InventoryEncryptionTypeDef",
-    "InventoryFilterTypeDef",
-    "InventoryS3BucketDestinationTypeDef",
-    "InventoryScheduleTypeDef",
-    "InventoryTableConfigurationResultTypeDef",
-    "InventoryTableConfigurationTypeDef",
-    "InventoryTableConfigurationUpdatesTypeDef",
-    "JSONInputTypeDef",
-    "JSONOutputTypeDef",
-    "JournalTableConfigurationResultTypeDef",
-    "JournalTableConfigurationTypeDef",
-    "JournalTableConfigurationUpdatesTypeDef",
-    "LambdaFunctionConfigurationOutputTypeDef",
-    "LambdaFunctionConfigurationTypeDef",
-    "LifecycleConfigurationTypeDef",
-    "LifecycleExpirationOutputTypeDef",
-    "LifecycleExpirationTypeDef",
-    "LifecycleRuleAndOperatorOutputTypeDef",
-    "LifecycleRuleAndOperatorTypeDef",
-    "LifecycleRuleFilterOutputTypeDef",
-    "LifecycleRuleFilterTypeDef",
-    "LifecycleRuleOutputTypeDef",
-    "LifecycleRuleTypeDef",
-    "ListBucketAnalyticsConfigurationsOutputTypeDef",
-    "ListBucketAnalyticsConfigurationsRequestTypeDef",
-    "ListBucketIntelligentTieringConfigurationsOutputTypeDef",
-    "ListBucketIntelligentTieringConfigurationsRequestTypeDef",
-    "ListBucketInventoryConfigurationsOutputTypeDef",
-    "ListBucketInventoryConfigurationsRequestTypeDef",
-    "ListBucketMetricsConfigurationsOutputTypeDef",
-    "ListBucketMetricsConfigurationsRequestTypeDef",
-    "ListBucketsOutputTypeDef",
-    "ListBucketsRequestTypeDef",
-    "ListDirectoryBucketsOutputTypeDef",
-    "ListDirectoryBucketsRequestTypeDef",
-    "ListMultipartUploadsOutputTypeDef",
-    "ListMultipartUploadsRequestTypeDef",
-    "ListObjectVersionsOutputTypeDef",
-    "ListObjectVersionsRequestTypeDef",
-    "ListObjectsOutputTypeDef",
-    "ListObjectsRequestTypeDef",
-    "ListObjectsV2OutputTypeDef",
-    "ListObjectsV2RequestTypeDef",
-    "ListPartsOutputTypeDef",
-    "ListPartsRequestTypeDef",
-    "LocationInfoTypeDef",
-    "LoggingEnabledOutputTypeDef",
-    "LoggingEnabledTypeDef",
-    "MetadataConfigurationResultTypeDef",
-    "MetadataConfigurationTypeDef",
-    "MetadataEntryTypeDef",
-    "MetadataTableConfigurationResultTypeDef",
-    "MetadataTableConfigurationTypeDef",
-    "MetadataTableEncryptionConfigurationTypeDef",
-    "MetricsAndOperatorOutputTypeDef",
-    "MetricsAndOperatorTypeDef",
-    "MetricsConfigurationOutputTypeDef",
-    "MetricsConfigurationTypeDef",
-    "MetricsFilterOutputTypeDef",
-    "MetricsFilterTypeDef",
-    "MetricsTypeDef",
-    "MultipartUploadTypeDef",
-    "NoncurrentVersionExpirationTypeDef",
-    "NoncurrentVersionTransitionTypeDef",
-    "NotificationConfigurationDeprecatedResponseTypeDef",
-    "NotificationConfigurationDeprecatedTypeDef",
-    "NotificationConfigurationFilterOutputTypeDef",
-    "NotificationConfigurationFilterTypeDef",
-    "NotificationConfigurationResponseTypeDef",
-    "NotificationConfigurationTypeDef",
-    "ObjectEncryptionTypeDef",
-    "ObjectIdentifierTypeDef",
-    "ObjectLockConfigurationTypeDef",
-    "ObjectLockLegalHoldTypeDef",
-    "ObjectLockRetentionOutputTypeDef",
-    "ObjectLockRetentionTypeDef",
-    "ObjectLockRuleTypeDef",
-    "ObjectPartTypeDef",
-    "ObjectTypeDef",
-    "ObjectVersionTypeDef",
-    "OutputLocationTypeDef",
-    "OutputSerializationTypeDef",
-    "OwnerTypeDef",
-    "OwnershipControlsOutputTypeDef",
-    "OwnershipControlsRuleTypeDef",
-    "OwnershipControlsTypeDef",
-    "ParquetInputTypeDef",
-    "PartTypeDef",
-    "PartitionedPrefixTypeDef",
-    "PolicyStatusTypeDef",
-    "ProgressEventTypeDef",
-    "ProgressTypeDef",
-    "PublicAccessBlockConfigurationTypeDef",
-    "PutBucketAbacRequestTypeDef",
-    "PutBucketAccelerateConfigurationRequestTypeDef",
-    "PutBucketAclRequestTypeDef",
-    "PutBucketAnalyticsConfigurationRequestTypeDef",
-    "PutBucketCorsRequestTypeDef",
-    "PutBucketEncryptionRequestTypeDef",
-    "PutBucketIntelligentTieringConfigurationRequestTypeDef",
-    "PutBucketInventoryConfigurationRequestTypeDef",
-    "PutBucketLifecycleConfigurationOutputTypeDef",
-    "PutBucketLifecycleConfigurationRequestTypeDef",
-    "PutBucketLifecycleRequestTypeDef",
-    "PutBucketLoggingRequestTypeDef",
-    "PutBucketMetricsConfigurationRequestTypeDef",
-    "PutBucketNotificationConfigurationRequestTypeDef",
-    "PutBucketNotificationRequestTypeDef",
-    "PutBucketOwnershipControlsRequestTypeDef",
-    "PutBucketPolicyRequestTypeDef",
-    "PutBucketReplicationRequestTypeDef",
-    "PutBucketRequestPaymentRequestTypeDef",
-    "PutBucketTaggingRequestTypeDef",
-    "PutBucketVersioningRequestTypeDef",
-    "PutBucketWebsiteRequestTypeDef",
-    "PutObjectAclOutputTypeDef",
-    "PutObjectAclRequestTypeDef",
-    "PutObjectLegalHoldOutputTypeDef",
-    "PutObjectLegalHoldRequestTypeDef",
-    "PutObjectLockConfigurationOutputTypeDef",
-    "PutObjectLockConfigurationRequestTypeDef",
-    "PutObjectOutputTypeDef",
-    "PutObjectRequestTypeDef",
-    "PutObjectRetentionOutputTypeDef",
-    "PutObjectRetentionRequestTypeDef",
-    "PutObjectTaggingOutputTypeDef",
-    "PutObjectTaggingRequestTypeDef",
-    "PutPublicAccessBlockRequestTypeDef",
-    "QueueConfigurationDeprecatedOutputTypeDef",
-    "QueueConfigurationDeprecatedTypeDef",
-    "QueueConfigurationOutputTypeDef",
-    "QueueConfigurationTypeDef",
-    "RecordExpirationTypeDef",
-    "RecordsEventTypeDef",
-    "RedirectAllRequestsToTypeDef",
-    "RedirectTypeDef",
-    "RenameObjectOutputTypeDef",
-    "RenameObjectRequestTypeDef",
-    "ReplicaModificationsTypeDef",
-    "ReplicationConfigurationOutputTypeDef",
-    "ReplicationConfigurationTypeDef",
-    "ReplicationRuleAndOperatorOutputTypeDef",
-    "ReplicationRuleAndOperatorTypeDef",
-    "ReplicationRuleFilterOutputTypeDef",
-    "ReplicationRuleFilterTypeDef",
-    "ReplicationRuleOutputTypeDef",
-    "ReplicationRuleTypeDef",
-    "ReplicationTimeTypeDef",
-    "ReplicationTimeValueTypeDef",
-    "RequestPaymentConfigurationTypeDef",
-    "RequestProgressTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreObjectOutputTypeDef",
-    "RestoreObjectRequestTypeDef",
-    "RestoreRequestTypeDef",
-    "RestoreStatusTypeDef",
-    "RoutingRuleTypeDef",
-    "RuleOutputTypeDef",
-    "RuleTypeDef",
-    "S3KeyFilterOutputTypeDef",
-    "S3KeyFilterTypeDef",
-    "S3LocationTypeDef",
-    "S3TablesDestinationResultTypeDef",
-    "S3TablesDestinationTypeDef",
-    "SSEKMSEncryptionTypeDef",
-    "SSEKMSTypeDef",
-    "SSES3TypeDef",
-    "ScanRangeTypeDef",
-    "SelectObjectContentEventStreamTypeDef",
-    "SelectObjectContentOutputTypeDef",
-    "SelectObjectContentRequestTypeDef",
-    "SelectParametersTypeDef",
-    "ServerSideEncryptionByDefaultTypeDef",
-    "ServerSideEncryptionConfigurationOutputTypeDef",
-    "ServerSideEncryptionConfigurationTypeDef",
-    "ServerSideEncryptionRuleOutputTypeDef",
-    "ServerSideEncryptionRuleTypeDef",
-    "SessionCredentialsTypeDef",
-    "SimplePrefixTypeDef",
-    "SourceSelectionCriteriaTypeDef",
-    "SseKmsEncryptedObjectsTypeDef",
-    "StatsEventTypeDef",
-    "StatsTypeDef",
-    "StorageClassAnalysisDataExportTypeDef",
-    "StorageClassAnalysisTypeDef",
-    "StreamingBody",
-    "TagTypeDef",
-    "TaggingTypeDef",
-    "TargetGrantTypeDef",
-    "TargetObjectKeyFormatTypeDef",
-    "TieringTypeDef",
-    "TopicConfigurationDeprecatedOutputTypeDef",
-    "TopicConfigurationDeprecatedTypeDef",
-    "TopicConfigurationOutputTypeDef",
-    "TopicConfigurationTypeDef",
-    "TransitionOutputTypeDef",
-    "TransitionTypeDef",
-    "UpdateBucketMetadataInventoryTableConfigurationRequestTypeDef",
-    "UpdateBucketMetadataJournalTableConfigurationRequestTypeDef",
-    "UpdateObjectEncryptionRequestTypeDef",
-    "UpdateObjectEncryptionResponseTypeDef",
-    "UploadPartCopyOutputTypeDef",
-    "UploadPartCopyRequestTypeDef",
-    "UploadPartOutputTypeDef",
-    "UploadPartRequestTypeDef",
-    "VersioningConfigurationTypeDef",
-    "WebsiteConfigurationTypeDef",
-    "WriteGetObjectResponseRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AbacStatusTypeDef",
+        "AbortIncompleteMultipartUploadTypeDef",
+        "AbortMultipartUploadOutputTypeDef",
+        "AbortMultipartUploadRequestTypeDef",
+        "AccelerateConfigurationTypeDef",
+        "AccessControlPolicyTypeDef",
+        "AccessControlTranslationTypeDef",
+        "AnalyticsAndOperatorOutputTypeDef",
+        "AnalyticsAndOperatorTypeDef",
+        "AnalyticsConfigurationOutputTypeDef",
+        "AnalyticsConfigurationTypeDef",
+        "AnalyticsExportDestinationTypeDef",
+        "AnalyticsFilterOutputTypeDef",
+        "AnalyticsFilterTypeDef",
+        "AnalyticsS3BucketDestinationTypeDef",
+        "BlockedEncryptionTypesOutputTypeDef",
+        "BlockedEncryptionTypesTypeDef",
+        "BucketInfoTypeDef",
+        "BucketLifecycleConfigurationTypeDef",
+        "BucketLoggingStatusTypeDef",
+        "BucketTypeDef",
+        "CORSConfigurationTypeDef",
+        "CORSRuleOutputTypeDef",
+        "CORSRuleTypeDef",
+        "CSVInputTypeDef",
+        "CSVOutputTypeDef",
+        "ChecksumTypeDef",
+        "CloudFunctionConfigurationOutputTypeDef",
+        "CloudFunctionConfigurationTypeDef",
+        "CommonPrefixTypeDef",
+        "CompleteMultipartUploadOutputTypeDef",
+        "CompleteMultipartUploadRequestTypeDef",
+        "CompletedMultipartUploadTypeDef",
+        "CompletedPartTypeDef",
+        "ConditionTypeDef",
+        "ContinuationEventTypeDef",
+        "CopyObjectOutputTypeDef",
+        "CopyObjectRequestTypeDef",
+        "CopyObjectResultTypeDef",
+        "CopyPartResultTypeDef",
+        "CreateBucketConfigurationTypeDef",
+        "CreateBucketMetadataConfigurationRequestTypeDef",
+        "CreateBucketMetadataTableConfigurationRequestTypeDef",
+        "CreateBucketOutputTypeDef",
+        "CreateBucketRequestTypeDef",
+        "CreateMultipartUploadOutputTypeDef",
+        "CreateMultipartUploadRequestTypeDef",
+        "CreateSessionOutputTypeDef",
+        "CreateSessionRequestTypeDef",
+        "DefaultRetentionTypeDef",
+        "DeleteBucketAnalyticsConfigurationRequestTypeDef",
+        "DeleteBucketCorsRequestTypeDef",
+        "DeleteBucketEncryptionRequestTypeDef",
+        "DeleteBucketIntelligentTieringConfigurationRequestTypeDef",
+        "DeleteBucketInventoryConfigurationRequestTypeDef",
+        "DeleteBucketLifecycleRequestTypeDef",
+        "DeleteBucketMetadataConfigurationRequestTypeDef",
+        "DeleteBucketMetadataTableConfigurationRequestTypeDef",
+        "DeleteBucketMetricsConfigurationRequestTypeDef",
+        "DeleteBucketOwnershipControlsRequestTypeDef",
+        "DeleteBucketPolicyRequestTypeDef",
+        "DeleteBucketReplicationRequestTypeDef",
+        "DeleteBucketRequestTypeDef",
+        "DeleteBucketTaggingRequestTypeDef",
+        "DeleteBucketWebsiteRequestTypeDef",
+        "DeleteMarkerEntryTypeDef",
+        "DeleteMarkerReplicationTypeDef",
+        "DeleteObjectOutputTypeDef",
+        "DeleteObjectRequestTypeDef",
+        "DeleteObjectTaggingOutputTypeDef",
+        "DeleteObjectTaggingRequestTypeDef",
+        "DeleteObjectsOutputTypeDef",
+        "DeleteObjectsRequestTypeDef",
+        "DeletePublicAccessBlockRequestTypeDef",
+        "DeleteTypeDef",
+        "DeletedObjectTypeDef",
+        "DestinationResultTypeDef",
+        "DestinationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EncryptionTypeDef",
+        "EndEventTypeDef",
+        "ErrorDetailsTypeDef",
+        "ErrorDocumentTypeDef",
+        "ErrorTypeDef",
+        "EventBridgeConfigurationTypeDef",
+        "EventStream",
+        "ExistingObjectReplicationTypeDef",
+        "FilterRuleTypeDef",
+        "GetBucketAbacOutputTypeDef",
+        "GetBucketAbacRequestTypeDef",
+        "GetBucketAccelerateConfigurationOutputTypeDef",
+        "GetBucketAccelerateConfigurationRequestTypeDef",
+        "GetBucketAclOutputTypeDef",
+        "GetBucketAclRequestTypeDef",
+        "GetBucketAnalyticsConfigurationOutputTypeDef",
+        "GetBucketAnalyticsConfigurationRequestTypeDef",
+        "GetBucketCorsOutputTypeDef",
+        "GetBucketCorsRequestTypeDef",
+        "GetBucketEncryptionOutputTypeDef",
+        "GetBucketEncryptionRequestTypeDef",
+        "GetBucketIntelligentTieringConfigurationOutputTypeDef",
+        "GetBucketIntelligentTieringConfigurationRequestTypeDef",
+        "GetBucketInventoryConfigurationOutputTypeDef",
+        "GetBucketInventoryConfigurationRequestTypeDef",
+        "GetBucketLifecycleConfigurationOutputTypeDef",
+        "GetBucketLifecycleConfigurationRequestTypeDef",
+        "GetBucketLifecycleOutputTypeDef",
+        "GetBucketLifecycleRequestTypeDef",
+        "GetBucketLocationOutputTypeDef",
+        "GetBucketLocationRequestTypeDef",
+        "GetBucketLoggingOutputTypeDef",
+        "GetBucketLoggingRequestTypeDef",
+        "GetBucketMetadataConfigurationOutputTypeDef",
+        "GetBucketMetadataConfigurationRequestTypeDef",
+        "GetBucketMetadataConfigurationResultTypeDef",
+        "GetBucketMetadataTableConfigurationOutputTypeDef",
+        "GetBucketMetadataTableConfigurationRequestTypeDef",
+        "GetBucketMetadataTableConfigurationResultTypeDef",
+        "GetBucketMetricsConfigurationOutputTypeDef",
+        "GetBucketMetricsConfigurationRequestTypeDef",
+        "GetBucketNotificationConfigurationRequestTypeDef",
+        "GetBucketOwnershipControlsOutputTypeDef",
+        "GetBucketOwnershipControlsRequestTypeDef",
+        "GetBucketPolicyOutputTypeDef",
+        "GetBucketPolicyRequestTypeDef",
+        "GetBucketPolicyStatusOutputTypeDef",
+        "GetBucketPolicyStatusRequestTypeDef",
+        "GetBucketReplicationOutputTypeDef",
+        "GetBucketReplicationRequestTypeDef",
+        "GetBucketRequestPaymentOutputTypeDef",
+        "GetBucketRequestPaymentRequestTypeDef",
+        "GetBucketTaggingOutputTypeDef",
+        "GetBucketTaggingRequestTypeDef",
+        "GetBucketVersioningOutputTypeDef",
+        "GetBucketVersioningRequestTypeDef",
+        "GetBucketWebsiteOutputTypeDef",
+        "GetBucketWebsiteRequestTypeDef",
+        "GetObjectAclOutputTypeDef",
+        "GetObjectAclRequestTypeDef",
+        "GetObjectAttributesOutputTypeDef",
+        "GetObjectAttributesPartsTypeDef",
+        "GetObjectAttributesRequestTypeDef",
+        "GetObjectLegalHoldOutputTypeDef",
+        "GetObjectLegalHoldRequestTypeDef",
+        "GetObjectLockConfigurationOutputTypeDef",
+        "GetObjectLockConfigurationRequestTypeDef",
+        "GetObjectOutputTypeDef",
+        "GetObjectRequestTypeDef",
+        "GetObjectRetentionOutputTypeDef",
+        "GetObjectRetentionRequestTypeDef",
+        "GetObjectTaggingOutputTypeDef",
+        "GetObjectTaggingRequestTypeDef",
+        "GetObjectTorrentOutputTypeDef",
+        "GetObjectTorrentRequestTypeDef",
+        "GetPublicAccessBlockOutputTypeDef",
+        "GetPublicAccessBlockRequestTypeDef",
+        "GlacierJobParametersTypeDef",
+        "GrantTypeDef",
+        "GranteeTypeDef",
+        "HeadBucketOutputTypeDef",
+        "HeadBucketRequestTypeDef",
+        "HeadObjectOutputTypeDef",
+        "HeadObjectRequestTypeDef",
+        "IndexDocumentTypeDef",
+        "InitiatorTypeDef",
+        "InputSerializationTypeDef",
+        "IntelligentTieringAndOperatorOutputTypeDef",
+        "IntelligentTieringAndOperatorTypeDef",
+        "IntelligentTieringConfigurationOutputTypeDef",
+        "IntelligentTieringConfigurationTypeDef",
+        "IntelligentTieringFilterOutputTypeDef",
+        "IntelligentTieringFilterTypeDef",
+        "InventoryConfigurationOutputTypeDef",
+        "InventoryConfigurationTypeDef",
+        "InventoryDestinationTypeDef",
+        "InventoryEncryptionTypeDef",
+        "InventoryFilterTypeDef",
+        "InventoryS3BucketDestinationTypeDef",
+        "InventoryScheduleTypeDef",
+        "InventoryTableConfigurationResultTypeDef",
+        "InventoryTableConfigurationTypeDef",
+        "InventoryTableConfigurationUpdatesTypeDef",
+        "JSONInputTypeDef",
+        "JSONOutputTypeDef",
+        "JournalTableConfigurationResultTypeDef",
+        "JournalTableConfigurationTypeDef",
+        "JournalTableConfigurationUpdatesTypeDef",
+        "LambdaFunctionConfigurationOutputTypeDef",
+        "LambdaFunctionConfigurationTypeDef",
+        "LifecycleConfigurationTypeDef",
+        "LifecycleExpirationOutputTypeDef",
+        "LifecycleExpirationTypeDef",
+        "LifecycleRuleAndOperatorOutputTypeDef",
+        "LifecycleRuleAndOperatorTypeDef",
+        "LifecycleRuleFilterOutputTypeDef",
+        "LifecycleRuleFilterTypeDef",
+        "LifecycleRuleOutputTypeDef",
+        "LifecycleRuleTypeDef",
+        "ListBucketAnalyticsConfigurationsOutputTypeDef",
+        "ListBucketAnalyticsConfigurationsRequestTypeDef",
+        "ListBucketIntelligentTieringConfigurationsOutputTypeDef",
+        "ListBucketIntelligentTieringConfigurationsRequestTypeDef",
+        "ListBucketInventoryConfigurationsOutputTypeDef",
+        "ListBucketInventoryConfigurationsRequestTypeDef",
+        "ListBucketMetricsConfigurationsOutputTypeDef",
+        "ListBucketMetricsConfigurationsRequestTypeDef",
+        "ListBucketsOutputTypeDef",
+        "ListBucketsRequestTypeDef",
+        "ListDirectoryBucketsOutputTypeDef",
+        "ListDirectoryBucketsRequestTypeDef",
+        "ListMultipartUploadsOutputTypeDef",
+        "ListMultipartUploadsRequestTypeDef",
+        "ListObjectVersionsOutputTypeDef",
+        "ListObjectVersionsRequestTypeDef",
+        "ListObjectsOutputTypeDef",
+        "ListObjectsRequestTypeDef",
+        "ListObjectsV2OutputTypeDef",
+        "ListObjectsV2RequestTypeDef",
+        "ListPartsOutputTypeDef",
+        "ListPartsRequestTypeDef",
+        "LocationInfoTypeDef",
+        "LoggingEnabledOutputTypeDef",
+        "LoggingEnabledTypeDef",
+        "MetadataConfigurationResultTypeDef",
+        "MetadataConfigurationTypeDef",
+        "MetadataEntryTypeDef",
+        "MetadataTableConfigurationResultTypeDef",
+        "MetadataTableConfigurationTypeDef",
+        "MetadataTableEncryptionConfigurationTypeDef",
+        "MetricsAndOperatorOutputTypeDef",
+        "MetricsAndOperatorTypeDef",
+        "MetricsConfigurationOutputTypeDef",
+        "MetricsConfigurationTypeDef",
+        "MetricsFilterOutputTypeDef",
+        "MetricsFilterTypeDef",
+        "MetricsTypeDef",
+        "MultipartUploadTypeDef",
+        "NoncurrentVersionExpirationTypeDef",
+        "NoncurrentVersionTransitionTypeDef",
+        "NotificationConfigurationDeprecatedResponseTypeDef",
+        "NotificationConfigurationDeprecatedTypeDef",
+        "NotificationConfigurationFilterOutputTypeDef",
+        "NotificationConfigurationFilterTypeDef",
+        "NotificationConfigurationResponseTypeDef",
+        "NotificationConfigurationTypeDef",
+        "ObjectEncryptionTypeDef",
+        "ObjectIdentifierTypeDef",
+        "ObjectLockConfigurationTypeDef",
+        "ObjectLockLegalHoldTypeDef",
+        "ObjectLockRetentionOutputTypeDef",
+        "ObjectLockRetentionTypeDef",
+        "ObjectLockRuleTypeDef",
+        "ObjectPartTypeDef",
+        "ObjectTypeDef",
+        "ObjectVersionTypeDef",
+        "OutputLocationTypeDef",
+        "OutputSerializationTypeDef",
+        "OwnerTypeDef",
+        "OwnershipControlsOutputTypeDef",
+        "OwnershipControlsRuleTypeDef",
+        "OwnershipControlsTypeDef",
+        "ParquetInputTypeDef",
+        "PartTypeDef",
+        "PartitionedPrefixTypeDef",
+        "PolicyStatusTypeDef",
+        "ProgressEventTypeDef",
+        "ProgressTypeDef",
+        "PublicAccessBlockConfigurationTypeDef",
+        "PutBucketAbacRequestTypeDef",
+        "PutBucketAccelerateConfigurationRequestTypeDef",
+        "PutBucketAclRequestTypeDef",
+        "PutBucketAnalyticsConfigurationRequestTypeDef",
+        "PutBucketCorsRequestTypeDef",
+        "PutBucketEncryptionRequestTypeDef",
+        "PutBucketIntelligentTieringConfigurationRequestTypeDef",
+        "PutBucketInventoryConfigurationRequestTypeDef",
+        "PutBucketLifecycleConfigurationOutputTypeDef",
+        "PutBucketLifecycleConfigurationRequestTypeDef",
+        "PutBucketLifecycleRequestTypeDef",
+        "PutBucketLoggingRequestTypeDef",
+        "PutBucketMetricsConfigurationRequestTypeDef",
+        "PutBucketNotificationConfigurationRequestTypeDef",
+        "PutBucketNotificationRequestTypeDef",
+        "PutBucketOwnershipControlsRequestTypeDef",
+        "PutBucketPolicyRequestTypeDef",
+        "PutBucketReplicationRequestTypeDef",
+        "PutBucketRequestPaymentRequestTypeDef",
+        "PutBucketTaggingRequestTypeDef",
+        "PutBucketVersioningRequestTypeDef",
+        "PutBucketWebsiteRequestTypeDef",
+        "PutObjectAclOutputTypeDef",
+        "PutObjectAclRequestTypeDef",
+        "PutObjectLegalHoldOutputTypeDef",
+        "PutObjectLegalHoldRequestTypeDef",
+        "PutObjectLockConfigurationOutputTypeDef",
+        "PutObjectLockConfigurationRequestTypeDef",
+        "PutObjectOutputTypeDef",
+        "PutObjectRequestTypeDef",
+        "PutObjectRetentionOutputTypeDef",
+        "PutObjectRetentionRequestTypeDef",
+        "PutObjectTaggingOutputTypeDef",
+        "PutObjectTaggingRequestTypeDef",
+        "PutPublicAccessBlockRequestTypeDef",
+        "QueueConfigurationDeprecatedOutputTypeDef",
+        "QueueConfigurationDeprecatedTypeDef",
+        "QueueConfigurationOutputTypeDef",
+        "QueueConfigurationTypeDef",
+        "RecordExpirationTypeDef",
+        "RecordsEventTypeDef",
+        "RedirectAllRequestsToTypeDef",
+        "RedirectTypeDef",
+        "RenameObjectOutputTypeDef",
+        "RenameObjectRequestTypeDef",
+        "ReplicaModificationsTypeDef",
+        "ReplicationConfigurationOutputTypeDef",
+        "ReplicationConfigurationTypeDef",
+        "ReplicationRuleAndOperatorOutputTypeDef",
+        "ReplicationRuleAndOperatorTypeDef",
+        "ReplicationRuleFilterOutputTypeDef",
+        "ReplicationRuleFilterTypeDef",
+        "ReplicationRuleOutputTypeDef",
+        "ReplicationRuleTypeDef",
+        "ReplicationTimeTypeDef",
+        "ReplicationTimeValueTypeDef",
+        "RequestPaymentConfigurationTypeDef",
+        "RequestProgressTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreObjectOutputTypeDef",
+        "RestoreObjectRequestTypeDef",
+        "RestoreRequestTypeDef",
+        "RestoreStatusTypeDef",
+        "RoutingRuleTypeDef",
+        "RuleOutputTypeDef",
+        "RuleTypeDef",
+        "S3KeyFilterOutputTypeDef",
+        "S3KeyFilterTypeDef",
+        "S3LocationTypeDef",
+        "S3TablesDestinationResultTypeDef",
+        "S3TablesDestinationTypeDef",
+        "SSEKMSEncryptionTypeDef",
+        "SSEKMSTypeDef",
+        "SSES3TypeDef",
+        "ScanRangeTypeDef",
+        "SelectObjectContentEventStreamTypeDef",
+        "SelectObjectContentOutputTypeDef",
+        "SelectObjectContentRequestTypeDef",
+        "SelectParametersTypeDef",
+        "ServerSideEncryptionByDefaultTypeDef",
+        "ServerSideEncryptionConfigurationOutputTypeDef",
+        "ServerSideEncryptionConfigurationTypeDef",
+        "ServerSideEncryptionRuleOutputTypeDef",
+        "ServerSideEncryptionRuleTypeDef",
+        "SessionCredentialsTypeDef",
+        "SimplePrefixTypeDef",
+        "SourceSelectionCriteriaTypeDef",
+        "SseKmsEncryptedObjectsTypeDef",
+        "StatsEventTypeDef",
+        "StatsTypeDef",
+        "StorageClassAnalysisDataExportTypeDef",
+        "StorageClassAnalysisTypeDef",
+        "StreamingBody",
+        "TagTypeDef",
+        "TaggingTypeDef",
+        "TargetGrantTypeDef",
+        "TargetObjectKeyFormatTypeDef",
+        "TieringTypeDef",
+        "TopicConfigurationDeprecatedOutputTypeDef",
+        "TopicConfigurationDeprecatedTypeDef",
+        "TopicConfigurationOutputTypeDef",
+        "TopicConfigurationTypeDef",
+        "TransitionOutputTypeDef",
+        "TransitionTypeDef",
+        "UpdateBucketMetadataInventoryTableConfigurationRequestTypeDef",
+        "UpdateBucketMetadataJournalTableConfigurationRequestTypeDef",
+        "UpdateObjectEncryptionRequestTypeDef",
+        "UpdateObjectEncryptionResponseTypeDef",
+        "UploadPartCopyOutputTypeDef",
+        "UploadPartCopyRequestTypeDef",
+        "UploadPartOutputTypeDef",
+        "UploadPartRequestTypeDef",
+        "VersioningConfigurationTypeDef",
+        "WebsiteConfigurationTypeDef",
+        "WriteGetObjectResponseRequestTypeDef",
+    ]
 
 
 class AbacStatusTypeDef(TypedDict):
@@ -510,6 +511,24 @@ class AccelerateConfigurationTypeDef(TypedDict):
     Status: NotRequired[BucketAccelerateStatusType]
 
 
+class GranteeTypeDef(TypedDict):
+    DisplayName: NotRequired[str]
+    EmailAddress: NotRequired[str]
+    ID: NotRequired[str]
+    Type: TypeType
+    URI: NotRequired[str]
+
+
+class GrantTypeDef(TypedDict):
+    Grantee: NotRequired[GranteeTypeDef]
+    Permission: NotRequired[PermissionType]
+
+
+class OwnerTypeDef(TypedDict):
+    DisplayName: NotRequired[str]
+    ID: NotRequired[str]
+
+
 class AccessControlPolicyTypeDef(TypedDict):
     Grants: NotRequired[ReadOnly[Sequence[GrantTypeDef]]]
     Owner: NotRequired[OwnerTypeDef]
@@ -517,6 +536,11 @@ class AccessControlPolicyTypeDef(TypedDict):
 
 class AccessControlTranslationTypeDef(TypedDict):
     Owner: OwnerOverrideType
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AnalyticsAndOperatorOutputTypeDef(TypedDict):
@@ -529,26 +553,36 @@ class AnalyticsAndOperatorTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
-class AnalyticsConfigurationOutputTypeDef(TypedDict):
-    Id: str
-    Filter: NotRequired[AnalyticsFilterOutputTypeDef]
-    StorageClassAnalysis: StorageClassAnalysisTypeDef
+class AnalyticsFilterOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[TagTypeDef]
+    And: NotRequired[AnalyticsAndOperatorOutputTypeDef]
 
 
-class AnalyticsConfigurationTypeDef(TypedDict):
-    Id: str
-    Filter: NotRequired[ReadOnly[AnalyticsFilterTypeDef]]
-    StorageClassAnalysis: StorageClassAnalysisTypeDef
+class AnalyticsS3BucketDestinationTypeDef(TypedDict):
+    Format: AnalyticsS3ExportFileFormatType
+    BucketAccountId: NotRequired[str]
+    Bucket: str
+    Prefix: NotRequired[str]
 
 
 class AnalyticsExportDestinationTypeDef(TypedDict):
     S3BucketDestination: AnalyticsS3BucketDestinationTypeDef
 
 
-class AnalyticsFilterOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tag: NotRequired[TagTypeDef]
-    And: NotRequired[AnalyticsAndOperatorOutputTypeDef]
+class StorageClassAnalysisDataExportTypeDef(TypedDict):
+    OutputSchemaVersion: StorageClassAnalysisSchemaVersionType
+    Destination: AnalyticsExportDestinationTypeDef
+
+
+class StorageClassAnalysisTypeDef(TypedDict):
+    DataExport: NotRequired[StorageClassAnalysisDataExportTypeDef]
+
+
+class AnalyticsConfigurationOutputTypeDef(TypedDict):
+    Id: str
+    Filter: NotRequired[AnalyticsFilterOutputTypeDef]
+    StorageClassAnalysis: StorageClassAnalysisTypeDef
 
 
 class AnalyticsFilterTypeDef(TypedDict):
@@ -557,11 +591,10 @@ class AnalyticsFilterTypeDef(TypedDict):
     And: NotRequired[ReadOnly[AnalyticsAndOperatorTypeDef]]
 
 
-class AnalyticsS3BucketDestinationTypeDef(TypedDict):
-    Format: AnalyticsS3ExportFileFormatType
-    BucketAccountId: NotRequired[str]
-    Bucket: str
-    Prefix: NotRequired[str]
+class AnalyticsConfigurationTypeDef(TypedDict):
+    Id: str
+    Filter: NotRequired[ReadOnly[AnalyticsFilterTypeDef]]
+    StorageClassAnalysis: StorageClassAnalysisTypeDef
 
 
 class BlockedEncryptionTypesOutputTypeDef(TypedDict):
@@ -577,8 +610,85 @@ class BucketInfoTypeDef(TypedDict):
     Type: NotRequired[BucketTypeType]
 
 
+class LifecycleExpirationTypeDef(TypedDict):
+    Date: NotRequired[ReadOnly[datetime | str]]
+    Days: NotRequired[int]
+    ExpiredObjectDeleteMarker: NotRequired[bool]
+
+
+class LifecycleRuleAndOperatorTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    ObjectSizeGreaterThan: NotRequired[int]
+    ObjectSizeLessThan: NotRequired[int]
+
+
+class LifecycleRuleFilterTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[TagTypeDef]
+    ObjectSizeGreaterThan: NotRequired[int]
+    ObjectSizeLessThan: NotRequired[int]
+    And: NotRequired[ReadOnly[LifecycleRuleAndOperatorTypeDef]]
+
+
+class NoncurrentVersionExpirationTypeDef(TypedDict):
+    NoncurrentDays: NotRequired[int]
+    NewerNoncurrentVersions: NotRequired[int]
+
+
+class NoncurrentVersionTransitionTypeDef(TypedDict):
+    NoncurrentDays: NotRequired[int]
+    StorageClass: NotRequired[TransitionStorageClassType]
+    NewerNoncurrentVersions: NotRequired[int]
+
+
+class TransitionTypeDef(TypedDict):
+    Date: NotRequired[ReadOnly[datetime | str]]
+    Days: NotRequired[int]
+    StorageClass: NotRequired[TransitionStorageClassType]
+
+
+class LifecycleRuleTypeDef(TypedDict):
+    Expiration: NotRequired[ReadOnly[LifecycleExpirationTypeDef]]
+    ID: NotRequired[str]
+    Prefix: NotRequired[str]
+    Filter: NotRequired[ReadOnly[LifecycleRuleFilterTypeDef]]
+    Status: ExpirationStatusType
+    Transitions: NotRequired[ReadOnly[Sequence[TransitionTypeDef]]]
+    NoncurrentVersionTransitions: NotRequired[
+        ReadOnly[Sequence[NoncurrentVersionTransitionTypeDef]]
+    ]
+    NoncurrentVersionExpiration: NotRequired[NoncurrentVersionExpirationTypeDef]
+    AbortIncompleteMultipartUpload: NotRequired[AbortIncompleteMultipartUploadTypeDef]
+
+
 class BucketLifecycleConfigurationTypeDef(TypedDict):
     Rules: ReadOnly[Sequence[LifecycleRuleTypeDef]]
+
+
+class TargetGrantTypeDef(TypedDict):
+    Grantee: NotRequired[GranteeTypeDef]
+    Permission: NotRequired[BucketLogsPermissionType]
+
+
+class PartitionedPrefixTypeDef(TypedDict):
+    PartitionDateSource: NotRequired[PartitionDateSourceType]
+
+
+class SimplePrefixTypeDef(TypedDict):
+    pass
+
+
+class TargetObjectKeyFormatTypeDef(TypedDict):
+    SimplePrefix: NotRequired[SimplePrefixTypeDef]
+    PartitionedPrefix: NotRequired[PartitionedPrefixTypeDef]
+
+
+class LoggingEnabledTypeDef(TypedDict):
+    TargetBucket: str
+    TargetGrants: NotRequired[ReadOnly[Sequence[TargetGrantTypeDef]]]
+    TargetPrefix: str
+    TargetObjectKeyFormat: NotRequired[TargetObjectKeyFormatTypeDef]
 
 
 class BucketLoggingStatusTypeDef(TypedDict):
@@ -592,6 +702,15 @@ class BucketTypeDef(TypedDict):
     BucketArn: NotRequired[str]
 
 
+class CORSRuleTypeDef(TypedDict):
+    ID: NotRequired[str]
+    AllowedHeaders: NotRequired[ReadOnly[Sequence[str]]]
+    AllowedMethods: ReadOnly[Sequence[str]]
+    AllowedOrigins: ReadOnly[Sequence[str]]
+    ExposeHeaders: NotRequired[ReadOnly[Sequence[str]]]
+    MaxAgeSeconds: NotRequired[int]
+
+
 class CORSConfigurationTypeDef(TypedDict):
     CORSRules: ReadOnly[Sequence[CORSRuleTypeDef]]
 
@@ -602,15 +721,6 @@ class CORSRuleOutputTypeDef(TypedDict):
     AllowedMethods: list[str]
     AllowedOrigins: list[str]
     ExposeHeaders: NotRequired[list[str]]
-    MaxAgeSeconds: NotRequired[int]
-
-
-class CORSRuleTypeDef(TypedDict):
-    ID: NotRequired[str]
-    AllowedHeaders: NotRequired[ReadOnly[Sequence[str]]]
-    AllowedMethods: ReadOnly[Sequence[str]]
-    AllowedOrigins: ReadOnly[Sequence[str]]
-    ExposeHeaders: NotRequired[ReadOnly[Sequence[str]]]
     MaxAgeSeconds: NotRequired[int]
 
 
@@ -691,6 +801,25 @@ class CompleteMultipartUploadOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CompletedPartTypeDef(TypedDict):
+    ETag: NotRequired[str]
+    ChecksumCRC32: NotRequired[str]
+    ChecksumCRC32C: NotRequired[str]
+    ChecksumCRC64NVME: NotRequired[str]
+    ChecksumSHA1: NotRequired[str]
+    ChecksumSHA256: NotRequired[str]
+    ChecksumSHA512: NotRequired[str]
+    ChecksumMD5: NotRequired[str]
+    ChecksumXXHASH64: NotRequired[str]
+    ChecksumXXHASH3: NotRequired[str]
+    ChecksumXXHASH128: NotRequired[str]
+    PartNumber: NotRequired[int]
+
+
+class CompletedMultipartUploadTypeDef(TypedDict):
+    Parts: NotRequired[ReadOnly[Sequence[CompletedPartTypeDef]]]
+
+
 class CompleteMultipartUploadRequestTypeDef(TypedDict):
     Bucket: str
     Key: str
@@ -717,12 +846,19 @@ class CompleteMultipartUploadRequestTypeDef(TypedDict):
     SSECustomerKeyMD5: NotRequired[str]
 
 
-class CompletedMultipartUploadTypeDef(TypedDict):
-    Parts: NotRequired[ReadOnly[Sequence[CompletedPartTypeDef]]]
+class ConditionTypeDef(TypedDict):
+    HttpErrorCodeReturnedEquals: NotRequired[str]
+    KeyPrefixEquals: NotRequired[str]
 
 
-class CompletedPartTypeDef(TypedDict):
+class ContinuationEventTypeDef(TypedDict):
+    pass
+
+
+class CopyObjectResultTypeDef(TypedDict):
     ETag: NotRequired[str]
+    LastModified: NotRequired[datetime]
+    ChecksumType: NotRequired[ChecksumTypeType]
     ChecksumCRC32: NotRequired[str]
     ChecksumCRC32C: NotRequired[str]
     ChecksumCRC64NVME: NotRequired[str]
@@ -733,16 +869,6 @@ class CompletedPartTypeDef(TypedDict):
     ChecksumXXHASH64: NotRequired[str]
     ChecksumXXHASH3: NotRequired[str]
     ChecksumXXHASH128: NotRequired[str]
-    PartNumber: NotRequired[int]
-
-
-class ConditionTypeDef(TypedDict):
-    HttpErrorCodeReturnedEquals: NotRequired[str]
-    KeyPrefixEquals: NotRequired[str]
-
-
-class ContinuationEventTypeDef(TypedDict):
-    pass
 
 
 class CopyObjectOutputTypeDef(TypedDict):
@@ -806,22 +932,6 @@ class CopyObjectRequestTypeDef(TypedDict):
     ExpectedSourceBucketOwner: NotRequired[str]
 
 
-class CopyObjectResultTypeDef(TypedDict):
-    ETag: NotRequired[str]
-    LastModified: NotRequired[datetime]
-    ChecksumType: NotRequired[ChecksumTypeType]
-    ChecksumCRC32: NotRequired[str]
-    ChecksumCRC32C: NotRequired[str]
-    ChecksumCRC64NVME: NotRequired[str]
-    ChecksumSHA1: NotRequired[str]
-    ChecksumSHA256: NotRequired[str]
-    ChecksumSHA512: NotRequired[str]
-    ChecksumMD5: NotRequired[str]
-    ChecksumXXHASH64: NotRequired[str]
-    ChecksumXXHASH3: NotRequired[str]
-    ChecksumXXHASH128: NotRequired[str]
-
-
 class CopyPartResultTypeDef(TypedDict):
     ETag: NotRequired[str]
     LastModified: NotRequired[datetime]
@@ -837,11 +947,41 @@ class CopyPartResultTypeDef(TypedDict):
     ChecksumXXHASH128: NotRequired[str]
 
 
+class LocationInfoTypeDef(TypedDict):
+    Type: NotRequired[LocationTypeType]
+    Name: NotRequired[str]
+
+
 class CreateBucketConfigurationTypeDef(TypedDict):
     LocationConstraint: NotRequired[BucketLocationConstraintType]
     Location: NotRequired[LocationInfoTypeDef]
     Bucket: NotRequired[BucketInfoTypeDef]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class MetadataTableEncryptionConfigurationTypeDef(TypedDict):
+    SseAlgorithm: TableSseAlgorithmType
+    KmsKeyArn: NotRequired[str]
+
+
+class InventoryTableConfigurationTypeDef(TypedDict):
+    ConfigurationState: InventoryConfigurationStateType
+    EncryptionConfiguration: NotRequired[MetadataTableEncryptionConfigurationTypeDef]
+
+
+class RecordExpirationTypeDef(TypedDict):
+    Expiration: ExpirationStateType
+    Days: NotRequired[int]
+
+
+class JournalTableConfigurationTypeDef(TypedDict):
+    RecordExpiration: RecordExpirationTypeDef
+    EncryptionConfiguration: NotRequired[MetadataTableEncryptionConfigurationTypeDef]
+
+
+class MetadataConfigurationTypeDef(TypedDict):
+    JournalTableConfiguration: JournalTableConfigurationTypeDef
+    InventoryTableConfiguration: NotRequired[InventoryTableConfigurationTypeDef]
 
 
 class CreateBucketMetadataConfigurationRequestTypeDef(TypedDict):
@@ -850,6 +990,15 @@ class CreateBucketMetadataConfigurationRequestTypeDef(TypedDict):
     ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
     MetadataConfiguration: MetadataConfigurationTypeDef
     ExpectedBucketOwner: NotRequired[str]
+
+
+class S3TablesDestinationTypeDef(TypedDict):
+    TableBucketArn: str
+    TableName: str
+
+
+class MetadataTableConfigurationTypeDef(TypedDict):
+    S3TablesDestination: S3TablesDestinationTypeDef
 
 
 class CreateBucketMetadataTableConfigurationRequestTypeDef(TypedDict):
@@ -930,6 +1079,13 @@ class CreateMultipartUploadRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
     ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
     ChecksumType: NotRequired[ChecksumTypeType]
+
+
+class SessionCredentialsTypeDef(TypedDict):
+    AccessKeyId: str
+    SecretAccessKey: str
+    SessionToken: str
+    Expiration: datetime
 
 
 class CreateSessionOutputTypeDef(TypedDict):
@@ -1079,11 +1235,38 @@ class DeleteObjectTaggingRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class DeletedObjectTypeDef(TypedDict):
+    Key: NotRequired[str]
+    VersionId: NotRequired[str]
+    DeleteMarker: NotRequired[bool]
+    DeleteMarkerVersionId: NotRequired[str]
+
+
+class ErrorTypeDef(TypedDict):
+    Key: NotRequired[str]
+    VersionId: NotRequired[str]
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
 class DeleteObjectsOutputTypeDef(TypedDict):
     Deleted: NotRequired[list[DeletedObjectTypeDef]]
     RequestCharged: NotRequired[RequestChargedType]
     Errors: NotRequired[list[ErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ObjectIdentifierTypeDef(TypedDict):
+    Key: str
+    VersionId: NotRequired[str]
+    ETag: NotRequired[str]
+    LastModifiedTime: NotRequired[ReadOnly[datetime | str]]
+    Size: NotRequired[int]
+
+
+class DeleteTypeDef(TypedDict):
+    Objects: ReadOnly[Sequence[ObjectIdentifierTypeDef]]
+    Quiet: NotRequired[bool]
 
 
 class DeleteObjectsRequestTypeDef(TypedDict):
@@ -1101,22 +1284,28 @@ class DeletePublicAccessBlockRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
-class DeleteTypeDef(TypedDict):
-    Objects: ReadOnly[Sequence[ObjectIdentifierTypeDef]]
-    Quiet: NotRequired[bool]
-
-
-class DeletedObjectTypeDef(TypedDict):
-    Key: NotRequired[str]
-    VersionId: NotRequired[str]
-    DeleteMarker: NotRequired[bool]
-    DeleteMarkerVersionId: NotRequired[str]
-
-
 class DestinationResultTypeDef(TypedDict):
     TableBucketType: NotRequired[S3TablesBucketTypeType]
     TableBucketArn: NotRequired[str]
     TableNamespace: NotRequired[str]
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    ReplicaKmsKeyID: NotRequired[str]
+
+
+class ReplicationTimeValueTypeDef(TypedDict):
+    Minutes: NotRequired[int]
+
+
+class MetricsTypeDef(TypedDict):
+    Status: MetricsStatusType
+    EventThreshold: NotRequired[ReplicationTimeValueTypeDef]
+
+
+class ReplicationTimeTypeDef(TypedDict):
+    Status: ReplicationTimeStatusType
+    Time: ReplicationTimeValueTypeDef
 
 
 class DestinationTypeDef(TypedDict):
@@ -1127,10 +1316,6 @@ class DestinationTypeDef(TypedDict):
     EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
     ReplicationTime: NotRequired[ReplicationTimeTypeDef]
     Metrics: NotRequired[MetricsTypeDef]
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    ReplicaKmsKeyID: NotRequired[str]
 
 
 class EncryptionTypeDef(TypedDict):
@@ -1150,13 +1335,6 @@ class ErrorDetailsTypeDef(TypedDict):
 
 class ErrorDocumentTypeDef(TypedDict):
     Key: str
-
-
-class ErrorTypeDef(TypedDict):
-    Key: NotRequired[str]
-    VersionId: NotRequired[str]
-    Code: NotRequired[str]
-    Message: NotRequired[str]
 
 
 class EventBridgeConfigurationTypeDef(TypedDict):
@@ -1226,6 +1404,23 @@ class GetBucketCorsRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class ServerSideEncryptionByDefaultTypeDef(TypedDict):
+    SSEAlgorithm: ServerSideEncryptionType
+    KMSMasterKeyID: NotRequired[str]
+
+
+class ServerSideEncryptionRuleOutputTypeDef(TypedDict):
+    ApplyServerSideEncryptionByDefault: NotRequired[
+        ServerSideEncryptionByDefaultTypeDef
+    ]
+    BucketKeyEnabled: NotRequired[bool]
+    BlockedEncryptionTypes: NotRequired[BlockedEncryptionTypesOutputTypeDef]
+
+
+class ServerSideEncryptionConfigurationOutputTypeDef(TypedDict):
+    Rules: list[ServerSideEncryptionRuleOutputTypeDef]
+
+
 class GetBucketEncryptionOutputTypeDef(TypedDict):
     ServerSideEncryptionConfiguration: NotRequired[
         ServerSideEncryptionConfigurationOutputTypeDef
@@ -1236,6 +1431,29 @@ class GetBucketEncryptionOutputTypeDef(TypedDict):
 class GetBucketEncryptionRequestTypeDef(TypedDict):
     Bucket: str
     ExpectedBucketOwner: NotRequired[str]
+
+
+class IntelligentTieringAndOperatorOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class IntelligentTieringFilterOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[TagTypeDef]
+    And: NotRequired[IntelligentTieringAndOperatorOutputTypeDef]
+
+
+class TieringTypeDef(TypedDict):
+    Days: int
+    AccessTier: IntelligentTieringAccessTierType
+
+
+class IntelligentTieringConfigurationOutputTypeDef(TypedDict):
+    Id: str
+    Filter: NotRequired[IntelligentTieringFilterOutputTypeDef]
+    Status: IntelligentTieringStatusType
+    Tierings: list[TieringTypeDef]
 
 
 class GetBucketIntelligentTieringConfigurationOutputTypeDef(TypedDict):
@@ -1251,6 +1469,49 @@ class GetBucketIntelligentTieringConfigurationRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class SSEKMSTypeDef(TypedDict):
+    KeyId: str
+
+
+class SSES3TypeDef(TypedDict):
+    pass
+
+
+class InventoryEncryptionTypeDef(TypedDict):
+    SSES3: NotRequired[SSES3TypeDef]
+    SSEKMS: NotRequired[SSEKMSTypeDef]
+
+
+class InventoryS3BucketDestinationTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    Bucket: str
+    Format: InventoryFormatType
+    Prefix: NotRequired[str]
+    Encryption: NotRequired[InventoryEncryptionTypeDef]
+
+
+class InventoryDestinationTypeDef(TypedDict):
+    S3BucketDestination: InventoryS3BucketDestinationTypeDef
+
+
+class InventoryFilterTypeDef(TypedDict):
+    Prefix: str
+
+
+class InventoryScheduleTypeDef(TypedDict):
+    Frequency: InventoryFrequencyType
+
+
+class InventoryConfigurationOutputTypeDef(TypedDict):
+    Destination: InventoryDestinationTypeDef
+    IsEnabled: bool
+    Filter: NotRequired[InventoryFilterTypeDef]
+    Id: str
+    IncludedObjectVersions: InventoryIncludedObjectVersionsType
+    OptionalFields: NotRequired[list[InventoryOptionalFieldType]]
+    Schedule: InventoryScheduleTypeDef
+
+
 class GetBucketInventoryConfigurationOutputTypeDef(TypedDict):
     InventoryConfiguration: NotRequired[InventoryConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1260,6 +1521,45 @@ class GetBucketInventoryConfigurationRequestTypeDef(TypedDict):
     Bucket: str
     Id: str
     ExpectedBucketOwner: NotRequired[str]
+
+
+class LifecycleExpirationOutputTypeDef(TypedDict):
+    Date: NotRequired[datetime]
+    Days: NotRequired[int]
+    ExpiredObjectDeleteMarker: NotRequired[bool]
+
+
+class LifecycleRuleAndOperatorOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ObjectSizeGreaterThan: NotRequired[int]
+    ObjectSizeLessThan: NotRequired[int]
+
+
+class LifecycleRuleFilterOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[TagTypeDef]
+    ObjectSizeGreaterThan: NotRequired[int]
+    ObjectSizeLessThan: NotRequired[int]
+    And: NotRequired[LifecycleRuleAndOperatorOutputTypeDef]
+
+
+class TransitionOutputTypeDef(TypedDict):
+    Date: NotRequired[datetime]
+    Days: NotRequired[int]
+    StorageClass: NotRequired[TransitionStorageClassType]
+
+
+class LifecycleRuleOutputTypeDef(TypedDict):
+    Expiration: NotRequired[LifecycleExpirationOutputTypeDef]
+    ID: NotRequired[str]
+    Prefix: NotRequired[str]
+    Filter: NotRequired[LifecycleRuleFilterOutputTypeDef]
+    Status: ExpirationStatusType
+    Transitions: NotRequired[list[TransitionOutputTypeDef]]
+    NoncurrentVersionTransitions: NotRequired[list[NoncurrentVersionTransitionTypeDef]]
+    NoncurrentVersionExpiration: NotRequired[NoncurrentVersionExpirationTypeDef]
+    AbortIncompleteMultipartUpload: NotRequired[AbortIncompleteMultipartUploadTypeDef]
 
 
 class GetBucketLifecycleConfigurationOutputTypeDef(TypedDict):
@@ -1273,6 +1573,17 @@ class GetBucketLifecycleConfigurationOutputTypeDef(TypedDict):
 class GetBucketLifecycleConfigurationRequestTypeDef(TypedDict):
     Bucket: str
     ExpectedBucketOwner: NotRequired[str]
+
+
+class RuleOutputTypeDef(TypedDict):
+    Expiration: NotRequired[LifecycleExpirationOutputTypeDef]
+    ID: NotRequired[str]
+    Prefix: str
+    Status: ExpirationStatusType
+    Transition: NotRequired[TransitionOutputTypeDef]
+    NoncurrentVersionTransition: NotRequired[NoncurrentVersionTransitionTypeDef]
+    NoncurrentVersionExpiration: NotRequired[NoncurrentVersionExpirationTypeDef]
+    AbortIncompleteMultipartUpload: NotRequired[AbortIncompleteMultipartUploadTypeDef]
 
 
 class GetBucketLifecycleOutputTypeDef(TypedDict):
@@ -1295,6 +1606,13 @@ class GetBucketLocationRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class LoggingEnabledOutputTypeDef(TypedDict):
+    TargetBucket: str
+    TargetGrants: NotRequired[list[TargetGrantTypeDef]]
+    TargetPrefix: str
+    TargetObjectKeyFormat: NotRequired[TargetObjectKeyFormatTypeDef]
+
+
 class GetBucketLoggingOutputTypeDef(TypedDict):
     LoggingEnabled: NotRequired[LoggingEnabledOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1303,6 +1621,34 @@ class GetBucketLoggingOutputTypeDef(TypedDict):
 class GetBucketLoggingRequestTypeDef(TypedDict):
     Bucket: str
     ExpectedBucketOwner: NotRequired[str]
+
+
+class InventoryTableConfigurationResultTypeDef(TypedDict):
+    ConfigurationState: InventoryConfigurationStateType
+    TableStatus: NotRequired[str]
+    Error: NotRequired[ErrorDetailsTypeDef]
+    TableName: NotRequired[str]
+    TableArn: NotRequired[str]
+
+
+class JournalTableConfigurationResultTypeDef(TypedDict):
+    TableStatus: str
+    Error: NotRequired[ErrorDetailsTypeDef]
+    TableName: str
+    TableArn: NotRequired[str]
+    RecordExpiration: RecordExpirationTypeDef
+
+
+class MetadataConfigurationResultTypeDef(TypedDict):
+    DestinationResult: DestinationResultTypeDef
+    JournalTableConfigurationResult: NotRequired[JournalTableConfigurationResultTypeDef]
+    InventoryTableConfigurationResult: NotRequired[
+        InventoryTableConfigurationResultTypeDef
+    ]
+
+
+class GetBucketMetadataConfigurationResultTypeDef(TypedDict):
+    MetadataConfigurationResult: MetadataConfigurationResultTypeDef
 
 
 class GetBucketMetadataConfigurationOutputTypeDef(TypedDict):
@@ -1317,8 +1663,21 @@ class GetBucketMetadataConfigurationRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
-class GetBucketMetadataConfigurationResultTypeDef(TypedDict):
-    MetadataConfigurationResult: MetadataConfigurationResultTypeDef
+class S3TablesDestinationResultTypeDef(TypedDict):
+    TableBucketArn: str
+    TableName: str
+    TableArn: str
+    TableNamespace: str
+
+
+class MetadataTableConfigurationResultTypeDef(TypedDict):
+    S3TablesDestinationResult: S3TablesDestinationResultTypeDef
+
+
+class GetBucketMetadataTableConfigurationResultTypeDef(TypedDict):
+    MetadataTableConfigurationResult: MetadataTableConfigurationResultTypeDef
+    Status: str
+    Error: NotRequired[ErrorDetailsTypeDef]
 
 
 class GetBucketMetadataTableConfigurationOutputTypeDef(TypedDict):
@@ -1333,10 +1692,22 @@ class GetBucketMetadataTableConfigurationRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
-class GetBucketMetadataTableConfigurationResultTypeDef(TypedDict):
-    MetadataTableConfigurationResult: MetadataTableConfigurationResultTypeDef
-    Status: str
-    Error: NotRequired[ErrorDetailsTypeDef]
+class MetricsAndOperatorOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    AccessPointArn: NotRequired[str]
+
+
+class MetricsFilterOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[TagTypeDef]
+    AccessPointArn: NotRequired[str]
+    And: NotRequired[MetricsAndOperatorOutputTypeDef]
+
+
+class MetricsConfigurationOutputTypeDef(TypedDict):
+    Id: str
+    Filter: NotRequired[MetricsFilterOutputTypeDef]
 
 
 class GetBucketMetricsConfigurationOutputTypeDef(TypedDict):
@@ -1353,6 +1724,14 @@ class GetBucketMetricsConfigurationRequestTypeDef(TypedDict):
 class GetBucketNotificationConfigurationRequestTypeDef(TypedDict):
     Bucket: str
     ExpectedBucketOwner: NotRequired[str]
+
+
+class OwnershipControlsRuleTypeDef(TypedDict):
+    ObjectOwnership: ObjectOwnershipType
+
+
+class OwnershipControlsOutputTypeDef(TypedDict):
+    Rules: list[OwnershipControlsRuleTypeDef]
 
 
 class GetBucketOwnershipControlsOutputTypeDef(TypedDict):
@@ -1375,6 +1754,10 @@ class GetBucketPolicyRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class PolicyStatusTypeDef(TypedDict):
+    IsPublic: NotRequired[bool]
+
+
 class GetBucketPolicyStatusOutputTypeDef(TypedDict):
     PolicyStatus: NotRequired[PolicyStatusTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1383,6 +1766,47 @@ class GetBucketPolicyStatusOutputTypeDef(TypedDict):
 class GetBucketPolicyStatusRequestTypeDef(TypedDict):
     Bucket: str
     ExpectedBucketOwner: NotRequired[str]
+
+
+class ReplicationRuleAndOperatorOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class ReplicationRuleFilterOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[TagTypeDef]
+    And: NotRequired[ReplicationRuleAndOperatorOutputTypeDef]
+
+
+class ReplicaModificationsTypeDef(TypedDict):
+    Status: ReplicaModificationsStatusType
+
+
+class SseKmsEncryptedObjectsTypeDef(TypedDict):
+    Status: SseKmsEncryptedObjectsStatusType
+
+
+class SourceSelectionCriteriaTypeDef(TypedDict):
+    SseKmsEncryptedObjects: NotRequired[SseKmsEncryptedObjectsTypeDef]
+    ReplicaModifications: NotRequired[ReplicaModificationsTypeDef]
+
+
+class ReplicationRuleOutputTypeDef(TypedDict):
+    ID: NotRequired[str]
+    Priority: NotRequired[int]
+    Prefix: NotRequired[str]
+    Filter: NotRequired[ReplicationRuleFilterOutputTypeDef]
+    Status: ReplicationRuleStatusType
+    SourceSelectionCriteria: NotRequired[SourceSelectionCriteriaTypeDef]
+    ExistingObjectReplication: NotRequired[ExistingObjectReplicationTypeDef]
+    Destination: DestinationTypeDef
+    DeleteMarkerReplication: NotRequired[DeleteMarkerReplicationTypeDef]
+
+
+class ReplicationConfigurationOutputTypeDef(TypedDict):
+    Role: str
+    Rules: list[ReplicationRuleOutputTypeDef]
 
 
 class GetBucketReplicationOutputTypeDef(TypedDict):
@@ -1426,6 +1850,28 @@ class GetBucketVersioningRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class IndexDocumentTypeDef(TypedDict):
+    Suffix: str
+
+
+class RedirectAllRequestsToTypeDef(TypedDict):
+    HostName: str
+    Protocol: NotRequired[ProtocolType]
+
+
+class RedirectTypeDef(TypedDict):
+    HostName: NotRequired[str]
+    HttpRedirectCode: NotRequired[str]
+    Protocol: NotRequired[ProtocolType]
+    ReplaceKeyPrefixWith: NotRequired[str]
+    ReplaceKeyWith: NotRequired[str]
+
+
+class RoutingRuleTypeDef(TypedDict):
+    Condition: NotRequired[ConditionTypeDef]
+    Redirect: RedirectTypeDef
+
+
 class GetBucketWebsiteOutputTypeDef(TypedDict):
     RedirectAllRequestsTo: NotRequired[RedirectAllRequestsToTypeDef]
     IndexDocument: NotRequired[IndexDocumentTypeDef]
@@ -1454,6 +1900,30 @@ class GetObjectAclRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class ObjectPartTypeDef(TypedDict):
+    PartNumber: NotRequired[int]
+    Size: NotRequired[int]
+    ChecksumCRC32: NotRequired[str]
+    ChecksumCRC32C: NotRequired[str]
+    ChecksumCRC64NVME: NotRequired[str]
+    ChecksumSHA1: NotRequired[str]
+    ChecksumSHA256: NotRequired[str]
+    ChecksumSHA512: NotRequired[str]
+    ChecksumMD5: NotRequired[str]
+    ChecksumXXHASH64: NotRequired[str]
+    ChecksumXXHASH3: NotRequired[str]
+    ChecksumXXHASH128: NotRequired[str]
+
+
+class GetObjectAttributesPartsTypeDef(TypedDict):
+    TotalPartsCount: NotRequired[int]
+    PartNumberMarker: NotRequired[int]
+    NextPartNumberMarker: NotRequired[int]
+    MaxParts: NotRequired[int]
+    IsTruncated: NotRequired[bool]
+    Parts: NotRequired[list[ObjectPartTypeDef]]
+
+
 class GetObjectAttributesOutputTypeDef(TypedDict):
     DeleteMarker: NotRequired[bool]
     LastModified: NotRequired[datetime]
@@ -1465,15 +1935,6 @@ class GetObjectAttributesOutputTypeDef(TypedDict):
     StorageClass: NotRequired[StorageClassType]
     ObjectSize: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetObjectAttributesPartsTypeDef(TypedDict):
-    TotalPartsCount: NotRequired[int]
-    PartNumberMarker: NotRequired[int]
-    NextPartNumberMarker: NotRequired[int]
-    MaxParts: NotRequired[int]
-    IsTruncated: NotRequired[bool]
-    Parts: NotRequired[list[ObjectPartTypeDef]]
 
 
 class GetObjectAttributesRequestTypeDef(TypedDict):
@@ -1490,6 +1951,10 @@ class GetObjectAttributesRequestTypeDef(TypedDict):
     ObjectAttributes: ReadOnly[Sequence[ObjectAttributesType]]
 
 
+class ObjectLockLegalHoldTypeDef(TypedDict):
+    Status: NotRequired[ObjectLockLegalHoldStatusType]
+
+
 class GetObjectLegalHoldOutputTypeDef(TypedDict):
     LegalHold: NotRequired[ObjectLockLegalHoldTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1501,6 +1966,15 @@ class GetObjectLegalHoldRequestTypeDef(TypedDict):
     VersionId: NotRequired[str]
     RequestPayer: NotRequired[RequestPayerType]
     ExpectedBucketOwner: NotRequired[str]
+
+
+class ObjectLockRuleTypeDef(TypedDict):
+    DefaultRetention: NotRequired[DefaultRetentionTypeDef]
+
+
+class ObjectLockConfigurationTypeDef(TypedDict):
+    ObjectLockEnabled: NotRequired[ObjectLockEnabledType]
+    Rule: NotRequired[ObjectLockRuleTypeDef]
 
 
 class GetObjectLockConfigurationOutputTypeDef(TypedDict):
@@ -1584,6 +2058,11 @@ class GetObjectRequestTypeDef(TypedDict):
     ChecksumMode: NotRequired[ChecksumModeType]
 
 
+class ObjectLockRetentionOutputTypeDef(TypedDict):
+    Mode: NotRequired[ObjectLockRetentionModeType]
+    RetainUntilDate: NotRequired[datetime]
+
+
 class GetObjectRetentionOutputTypeDef(TypedDict):
     Retention: NotRequired[ObjectLockRetentionOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1624,6 +2103,13 @@ class GetObjectTorrentRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class PublicAccessBlockConfigurationTypeDef(TypedDict):
+    BlockPublicAcls: NotRequired[bool]
+    IgnorePublicAcls: NotRequired[bool]
+    BlockPublicPolicy: NotRequired[bool]
+    RestrictPublicBuckets: NotRequired[bool]
+
+
 class GetPublicAccessBlockOutputTypeDef(TypedDict):
     PublicAccessBlockConfiguration: NotRequired[PublicAccessBlockConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1636,19 +2122,6 @@ class GetPublicAccessBlockRequestTypeDef(TypedDict):
 
 class GlacierJobParametersTypeDef(TypedDict):
     Tier: TierType
-
-
-class GrantTypeDef(TypedDict):
-    Grantee: NotRequired[GranteeTypeDef]
-    Permission: NotRequired[PermissionType]
-
-
-class GranteeTypeDef(TypedDict):
-    DisplayName: NotRequired[str]
-    EmailAddress: NotRequired[str]
-    ID: NotRequired[str]
-    Type: TypeType
-    URI: NotRequired[str]
 
 
 class HeadBucketOutputTypeDef(TypedDict):
@@ -1736,13 +2209,17 @@ class HeadObjectRequestTypeDef(TypedDict):
     ChecksumMode: NotRequired[ChecksumModeType]
 
 
-class IndexDocumentTypeDef(TypedDict):
-    Suffix: str
-
-
 class InitiatorTypeDef(TypedDict):
     ID: NotRequired[str]
     DisplayName: NotRequired[str]
+
+
+class JSONInputTypeDef(TypedDict):
+    Type: NotRequired[JSONTypeType]
+
+
+class ParquetInputTypeDef(TypedDict):
+    pass
 
 
 class InputSerializationTypeDef(TypedDict):
@@ -1752,34 +2229,9 @@ class InputSerializationTypeDef(TypedDict):
     Parquet: NotRequired[ParquetInputTypeDef]
 
 
-class IntelligentTieringAndOperatorOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
 class IntelligentTieringAndOperatorTypeDef(TypedDict):
     Prefix: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class IntelligentTieringConfigurationOutputTypeDef(TypedDict):
-    Id: str
-    Filter: NotRequired[IntelligentTieringFilterOutputTypeDef]
-    Status: IntelligentTieringStatusType
-    Tierings: list[TieringTypeDef]
-
-
-class IntelligentTieringConfigurationTypeDef(TypedDict):
-    Id: str
-    Filter: NotRequired[ReadOnly[IntelligentTieringFilterTypeDef]]
-    Status: IntelligentTieringStatusType
-    Tierings: ReadOnly[Sequence[TieringTypeDef]]
-
-
-class IntelligentTieringFilterOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tag: NotRequired[TagTypeDef]
-    And: NotRequired[IntelligentTieringAndOperatorOutputTypeDef]
 
 
 class IntelligentTieringFilterTypeDef(TypedDict):
@@ -1788,14 +2240,11 @@ class IntelligentTieringFilterTypeDef(TypedDict):
     And: NotRequired[ReadOnly[IntelligentTieringAndOperatorTypeDef]]
 
 
-class InventoryConfigurationOutputTypeDef(TypedDict):
-    Destination: InventoryDestinationTypeDef
-    IsEnabled: bool
-    Filter: NotRequired[InventoryFilterTypeDef]
+class IntelligentTieringConfigurationTypeDef(TypedDict):
     Id: str
-    IncludedObjectVersions: InventoryIncludedObjectVersionsType
-    OptionalFields: NotRequired[list[InventoryOptionalFieldType]]
-    Schedule: InventoryScheduleTypeDef
+    Filter: NotRequired[ReadOnly[IntelligentTieringFilterTypeDef]]
+    Status: IntelligentTieringStatusType
+    Tierings: ReadOnly[Sequence[TieringTypeDef]]
 
 
 class InventoryConfigurationTypeDef(TypedDict):
@@ -1808,72 +2257,25 @@ class InventoryConfigurationTypeDef(TypedDict):
     Schedule: InventoryScheduleTypeDef
 
 
-class InventoryDestinationTypeDef(TypedDict):
-    S3BucketDestination: InventoryS3BucketDestinationTypeDef
-
-
-class InventoryEncryptionTypeDef(TypedDict):
-    SSES3: NotRequired[SSES3TypeDef]
-    SSEKMS: NotRequired[SSEKMSTypeDef]
-
-
-class InventoryFilterTypeDef(TypedDict):
-    Prefix: str
-
-
-class InventoryS3BucketDestinationTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    Bucket: str
-    Format: InventoryFormatType
-    Prefix: NotRequired[str]
-    Encryption: NotRequired[InventoryEncryptionTypeDef]
-
-
-class InventoryScheduleTypeDef(TypedDict):
-    Frequency: InventoryFrequencyType
-
-
-class InventoryTableConfigurationResultTypeDef(TypedDict):
-    ConfigurationState: InventoryConfigurationStateType
-    TableStatus: NotRequired[str]
-    Error: NotRequired[ErrorDetailsTypeDef]
-    TableName: NotRequired[str]
-    TableArn: NotRequired[str]
-
-
-class InventoryTableConfigurationTypeDef(TypedDict):
-    ConfigurationState: InventoryConfigurationStateType
-    EncryptionConfiguration: NotRequired[MetadataTableEncryptionConfigurationTypeDef]
-
-
 class InventoryTableConfigurationUpdatesTypeDef(TypedDict):
     ConfigurationState: InventoryConfigurationStateType
     EncryptionConfiguration: NotRequired[MetadataTableEncryptionConfigurationTypeDef]
-
-
-class JSONInputTypeDef(TypedDict):
-    Type: NotRequired[JSONTypeType]
 
 
 class JSONOutputTypeDef(TypedDict):
     RecordDelimiter: NotRequired[str]
 
 
-class JournalTableConfigurationResultTypeDef(TypedDict):
-    TableStatus: str
-    Error: NotRequired[ErrorDetailsTypeDef]
-    TableName: str
-    TableArn: NotRequired[str]
-    RecordExpiration: RecordExpirationTypeDef
-
-
-class JournalTableConfigurationTypeDef(TypedDict):
-    RecordExpiration: RecordExpirationTypeDef
-    EncryptionConfiguration: NotRequired[MetadataTableEncryptionConfigurationTypeDef]
-
-
 class JournalTableConfigurationUpdatesTypeDef(TypedDict):
     RecordExpiration: RecordExpirationTypeDef
+
+
+class S3KeyFilterOutputTypeDef(TypedDict):
+    FilterRules: NotRequired[list[FilterRuleTypeDef]]
+
+
+class NotificationConfigurationFilterOutputTypeDef(TypedDict):
+    Key: NotRequired[S3KeyFilterOutputTypeDef]
 
 
 class LambdaFunctionConfigurationOutputTypeDef(TypedDict):
@@ -1883,6 +2285,14 @@ class LambdaFunctionConfigurationOutputTypeDef(TypedDict):
     Filter: NotRequired[NotificationConfigurationFilterOutputTypeDef]
 
 
+class S3KeyFilterTypeDef(TypedDict):
+    FilterRules: NotRequired[ReadOnly[Sequence[FilterRuleTypeDef]]]
+
+
+class NotificationConfigurationFilterTypeDef(TypedDict):
+    Key: NotRequired[ReadOnly[S3KeyFilterTypeDef]]
+
+
 class LambdaFunctionConfigurationTypeDef(TypedDict):
     Id: NotRequired[str]
     LambdaFunctionArn: str
@@ -1890,76 +2300,19 @@ class LambdaFunctionConfigurationTypeDef(TypedDict):
     Filter: NotRequired[ReadOnly[NotificationConfigurationFilterTypeDef]]
 
 
-class LifecycleConfigurationTypeDef(TypedDict):
-    Rules: ReadOnly[Sequence[RuleTypeDef]]
-
-
-class LifecycleExpirationOutputTypeDef(TypedDict):
-    Date: NotRequired[datetime]
-    Days: NotRequired[int]
-    ExpiredObjectDeleteMarker: NotRequired[bool]
-
-
-class LifecycleExpirationTypeDef(TypedDict):
-    Date: NotRequired[ReadOnly[datetime | str]]
-    Days: NotRequired[int]
-    ExpiredObjectDeleteMarker: NotRequired[bool]
-
-
-class LifecycleRuleAndOperatorOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    ObjectSizeGreaterThan: NotRequired[int]
-    ObjectSizeLessThan: NotRequired[int]
-
-
-class LifecycleRuleAndOperatorTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    ObjectSizeGreaterThan: NotRequired[int]
-    ObjectSizeLessThan: NotRequired[int]
-
-
-class LifecycleRuleFilterOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tag: NotRequired[TagTypeDef]
-    ObjectSizeGreaterThan: NotRequired[int]
-    ObjectSizeLessThan: NotRequired[int]
-    And: NotRequired[LifecycleRuleAndOperatorOutputTypeDef]
-
-
-class LifecycleRuleFilterTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tag: NotRequired[TagTypeDef]
-    ObjectSizeGreaterThan: NotRequired[int]
-    ObjectSizeLessThan: NotRequired[int]
-    And: NotRequired[ReadOnly[LifecycleRuleAndOperatorTypeDef]]
-
-
-class LifecycleRuleOutputTypeDef(TypedDict):
-    Expiration: NotRequired[LifecycleExpirationOutputTypeDef]
-    ID: NotRequired[str]
-    Prefix: NotRequired[str]
-    Filter: NotRequired[LifecycleRuleFilterOutputTypeDef]
-    Status: ExpirationStatusType
-    Transitions: NotRequired[list[TransitionOutputTypeDef]]
-    NoncurrentVersionTransitions: NotRequired[list[NoncurrentVersionTransitionTypeDef]]
-    NoncurrentVersionExpiration: NotRequired[NoncurrentVersionExpirationTypeDef]
-    AbortIncompleteMultipartUpload: NotRequired[AbortIncompleteMultipartUploadTypeDef]
-
-
-class LifecycleRuleTypeDef(TypedDict):
+class RuleTypeDef(TypedDict):
     Expiration: NotRequired[ReadOnly[LifecycleExpirationTypeDef]]
     ID: NotRequired[str]
-    Prefix: NotRequired[str]
-    Filter: NotRequired[ReadOnly[LifecycleRuleFilterTypeDef]]
+    Prefix: str
     Status: ExpirationStatusType
-    Transitions: NotRequired[ReadOnly[Sequence[TransitionTypeDef]]]
-    NoncurrentVersionTransitions: NotRequired[
-        ReadOnly[Sequence[NoncurrentVersionTransitionTypeDef]]
-    ]
+    Transition: NotRequired[ReadOnly[TransitionTypeDef]]
+    NoncurrentVersionTransition: NotRequired[NoncurrentVersionTransitionTypeDef]
     NoncurrentVersionExpiration: NotRequired[NoncurrentVersionExpirationTypeDef]
     AbortIncompleteMultipartUpload: NotRequired[AbortIncompleteMultipartUploadTypeDef]
+
+
+class LifecycleConfigurationTypeDef(TypedDict):
+    Rules: ReadOnly[Sequence[RuleTypeDef]]
 
 
 class ListBucketAnalyticsConfigurationsOutputTypeDef(TypedDict):
@@ -2046,6 +2399,17 @@ class ListDirectoryBucketsRequestTypeDef(TypedDict):
     MaxDirectoryBuckets: NotRequired[int]
 
 
+class MultipartUploadTypeDef(TypedDict):
+    UploadId: NotRequired[str]
+    Key: NotRequired[str]
+    Initiated: NotRequired[datetime]
+    StorageClass: NotRequired[StorageClassType]
+    Owner: NotRequired[OwnerTypeDef]
+    Initiator: NotRequired[InitiatorTypeDef]
+    ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
+    ChecksumType: NotRequired[ChecksumTypeType]
+
+
 class ListMultipartUploadsOutputTypeDef(TypedDict):
     Bucket: NotRequired[str]
     KeyMarker: NotRequired[str]
@@ -2073,6 +2437,25 @@ class ListMultipartUploadsRequestTypeDef(TypedDict):
     UploadIdMarker: NotRequired[str]
     ExpectedBucketOwner: NotRequired[str]
     RequestPayer: NotRequired[RequestPayerType]
+
+
+class RestoreStatusTypeDef(TypedDict):
+    IsRestoreInProgress: NotRequired[bool]
+    RestoreExpiryDate: NotRequired[datetime]
+
+
+class ObjectVersionTypeDef(TypedDict):
+    ETag: NotRequired[str]
+    ChecksumAlgorithm: NotRequired[list[ChecksumAlgorithmType]]
+    ChecksumType: NotRequired[ChecksumTypeType]
+    Size: NotRequired[int]
+    StorageClass: NotRequired[ObjectVersionStorageClassType]
+    Key: NotRequired[str]
+    VersionId: NotRequired[str]
+    IsLatest: NotRequired[bool]
+    LastModified: NotRequired[datetime]
+    Owner: NotRequired[OwnerTypeDef]
+    RestoreStatus: NotRequired[RestoreStatusTypeDef]
 
 
 class ListObjectVersionsOutputTypeDef(TypedDict):
@@ -2106,6 +2489,18 @@ class ListObjectVersionsRequestTypeDef(TypedDict):
     OptionalObjectAttributes: NotRequired[
         ReadOnly[Sequence[OptionalObjectAttributesType]]
     ]
+
+
+class ObjectTypeDef(TypedDict):
+    Key: NotRequired[str]
+    LastModified: NotRequired[datetime]
+    ETag: NotRequired[str]
+    ChecksumAlgorithm: NotRequired[list[ChecksumAlgorithmType]]
+    ChecksumType: NotRequired[ChecksumTypeType]
+    Size: NotRequired[int]
+    StorageClass: NotRequired[ObjectStorageClassType]
+    Owner: NotRequired[OwnerTypeDef]
+    RestoreStatus: NotRequired[RestoreStatusTypeDef]
 
 
 class ListObjectsOutputTypeDef(TypedDict):
@@ -2170,6 +2565,23 @@ class ListObjectsV2RequestTypeDef(TypedDict):
     ]
 
 
+class PartTypeDef(TypedDict):
+    PartNumber: NotRequired[int]
+    LastModified: NotRequired[datetime]
+    ETag: NotRequired[str]
+    Size: NotRequired[int]
+    ChecksumCRC32: NotRequired[str]
+    ChecksumCRC32C: NotRequired[str]
+    ChecksumCRC64NVME: NotRequired[str]
+    ChecksumSHA1: NotRequired[str]
+    ChecksumSHA256: NotRequired[str]
+    ChecksumSHA512: NotRequired[str]
+    ChecksumMD5: NotRequired[str]
+    ChecksumXXHASH64: NotRequired[str]
+    ChecksumXXHASH3: NotRequired[str]
+    ChecksumXXHASH128: NotRequired[str]
+
+
 class ListPartsOutputTypeDef(TypedDict):
     AbortDate: NotRequired[datetime]
     AbortRuleId: NotRequired[str]
@@ -2203,83 +2615,15 @@ class ListPartsRequestTypeDef(TypedDict):
     SSECustomerKeyMD5: NotRequired[str]
 
 
-class LocationInfoTypeDef(TypedDict):
-    Type: NotRequired[LocationTypeType]
-    Name: NotRequired[str]
-
-
-class LoggingEnabledOutputTypeDef(TypedDict):
-    TargetBucket: str
-    TargetGrants: NotRequired[list[TargetGrantTypeDef]]
-    TargetPrefix: str
-    TargetObjectKeyFormat: NotRequired[TargetObjectKeyFormatTypeDef]
-
-
-class LoggingEnabledTypeDef(TypedDict):
-    TargetBucket: str
-    TargetGrants: NotRequired[ReadOnly[Sequence[TargetGrantTypeDef]]]
-    TargetPrefix: str
-    TargetObjectKeyFormat: NotRequired[TargetObjectKeyFormatTypeDef]
-
-
-class MetadataConfigurationResultTypeDef(TypedDict):
-    DestinationResult: DestinationResultTypeDef
-    JournalTableConfigurationResult: NotRequired[JournalTableConfigurationResultTypeDef]
-    InventoryTableConfigurationResult: NotRequired[
-        InventoryTableConfigurationResultTypeDef
-    ]
-
-
-class MetadataConfigurationTypeDef(TypedDict):
-    JournalTableConfiguration: JournalTableConfigurationTypeDef
-    InventoryTableConfiguration: NotRequired[InventoryTableConfigurationTypeDef]
-
-
 class MetadataEntryTypeDef(TypedDict):
     Name: NotRequired[str]
     Value: NotRequired[str]
-
-
-class MetadataTableConfigurationResultTypeDef(TypedDict):
-    S3TablesDestinationResult: S3TablesDestinationResultTypeDef
-
-
-class MetadataTableConfigurationTypeDef(TypedDict):
-    S3TablesDestination: S3TablesDestinationTypeDef
-
-
-class MetadataTableEncryptionConfigurationTypeDef(TypedDict):
-    SseAlgorithm: TableSseAlgorithmType
-    KmsKeyArn: NotRequired[str]
-
-
-class MetricsAndOperatorOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    AccessPointArn: NotRequired[str]
 
 
 class MetricsAndOperatorTypeDef(TypedDict):
     Prefix: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     AccessPointArn: NotRequired[str]
-
-
-class MetricsConfigurationOutputTypeDef(TypedDict):
-    Id: str
-    Filter: NotRequired[MetricsFilterOutputTypeDef]
-
-
-class MetricsConfigurationTypeDef(TypedDict):
-    Id: str
-    Filter: NotRequired[ReadOnly[MetricsFilterTypeDef]]
-
-
-class MetricsFilterOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tag: NotRequired[TagTypeDef]
-    AccessPointArn: NotRequired[str]
-    And: NotRequired[MetricsAndOperatorOutputTypeDef]
 
 
 class MetricsFilterTypeDef(TypedDict):
@@ -2289,31 +2633,23 @@ class MetricsFilterTypeDef(TypedDict):
     And: NotRequired[ReadOnly[MetricsAndOperatorTypeDef]]
 
 
-class MetricsTypeDef(TypedDict):
-    Status: MetricsStatusType
-    EventThreshold: NotRequired[ReplicationTimeValueTypeDef]
+class MetricsConfigurationTypeDef(TypedDict):
+    Id: str
+    Filter: NotRequired[ReadOnly[MetricsFilterTypeDef]]
 
 
-class MultipartUploadTypeDef(TypedDict):
-    UploadId: NotRequired[str]
-    Key: NotRequired[str]
-    Initiated: NotRequired[datetime]
-    StorageClass: NotRequired[StorageClassType]
-    Owner: NotRequired[OwnerTypeDef]
-    Initiator: NotRequired[InitiatorTypeDef]
-    ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
-    ChecksumType: NotRequired[ChecksumTypeType]
+class QueueConfigurationDeprecatedOutputTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Event: NotRequired[EventType]
+    Events: NotRequired[list[EventType]]
+    Queue: NotRequired[str]
 
 
-class NoncurrentVersionExpirationTypeDef(TypedDict):
-    NoncurrentDays: NotRequired[int]
-    NewerNoncurrentVersions: NotRequired[int]
-
-
-class NoncurrentVersionTransitionTypeDef(TypedDict):
-    NoncurrentDays: NotRequired[int]
-    StorageClass: NotRequired[TransitionStorageClassType]
-    NewerNoncurrentVersions: NotRequired[int]
+class TopicConfigurationDeprecatedOutputTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Events: NotRequired[list[EventType]]
+    Event: NotRequired[EventType]
+    Topic: NotRequired[str]
 
 
 class NotificationConfigurationDeprecatedResponseTypeDef(TypedDict):
@@ -2323,18 +2659,38 @@ class NotificationConfigurationDeprecatedResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class QueueConfigurationDeprecatedTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Event: NotRequired[EventType]
+    Events: NotRequired[ReadOnly[Sequence[EventType]]]
+    Queue: NotRequired[str]
+
+
+class TopicConfigurationDeprecatedTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Events: NotRequired[ReadOnly[Sequence[EventType]]]
+    Event: NotRequired[EventType]
+    Topic: NotRequired[str]
+
+
 class NotificationConfigurationDeprecatedTypeDef(TypedDict):
     TopicConfiguration: NotRequired[ReadOnly[TopicConfigurationDeprecatedTypeDef]]
     QueueConfiguration: NotRequired[ReadOnly[QueueConfigurationDeprecatedTypeDef]]
     CloudFunctionConfiguration: NotRequired[ReadOnly[CloudFunctionConfigurationTypeDef]]
 
 
-class NotificationConfigurationFilterOutputTypeDef(TypedDict):
-    Key: NotRequired[S3KeyFilterOutputTypeDef]
+class QueueConfigurationOutputTypeDef(TypedDict):
+    Id: NotRequired[str]
+    QueueArn: str
+    Events: list[EventType]
+    Filter: NotRequired[NotificationConfigurationFilterOutputTypeDef]
 
 
-class NotificationConfigurationFilterTypeDef(TypedDict):
-    Key: NotRequired[ReadOnly[S3KeyFilterTypeDef]]
+class TopicConfigurationOutputTypeDef(TypedDict):
+    Id: NotRequired[str]
+    TopicArn: str
+    Events: list[EventType]
+    Filter: NotRequired[NotificationConfigurationFilterOutputTypeDef]
 
 
 class NotificationConfigurationResponseTypeDef(TypedDict):
@@ -2347,6 +2703,20 @@ class NotificationConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class QueueConfigurationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    QueueArn: str
+    Events: ReadOnly[Sequence[EventType]]
+    Filter: NotRequired[ReadOnly[NotificationConfigurationFilterTypeDef]]
+
+
+class TopicConfigurationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    TopicArn: str
+    Events: ReadOnly[Sequence[EventType]]
+    Filter: NotRequired[ReadOnly[NotificationConfigurationFilterTypeDef]]
+
+
 class NotificationConfigurationTypeDef(TypedDict):
     TopicConfigurations: NotRequired[ReadOnly[Sequence[TopicConfigurationTypeDef]]]
     QueueConfigurations: NotRequired[ReadOnly[Sequence[QueueConfigurationTypeDef]]]
@@ -2356,30 +2726,13 @@ class NotificationConfigurationTypeDef(TypedDict):
     EventBridgeConfiguration: NotRequired[EventBridgeConfigurationTypeDef]
 
 
+class SSEKMSEncryptionTypeDef(TypedDict):
+    KMSKeyArn: str
+    BucketKeyEnabled: NotRequired[bool]
+
+
 class ObjectEncryptionTypeDef(TypedDict):
     SSEKMS: NotRequired[SSEKMSEncryptionTypeDef]
-
-
-class ObjectIdentifierTypeDef(TypedDict):
-    Key: str
-    VersionId: NotRequired[str]
-    ETag: NotRequired[str]
-    LastModifiedTime: NotRequired[ReadOnly[datetime | str]]
-    Size: NotRequired[int]
-
-
-class ObjectLockConfigurationTypeDef(TypedDict):
-    ObjectLockEnabled: NotRequired[ObjectLockEnabledType]
-    Rule: NotRequired[ObjectLockRuleTypeDef]
-
-
-class ObjectLockLegalHoldTypeDef(TypedDict):
-    Status: NotRequired[ObjectLockLegalHoldStatusType]
-
-
-class ObjectLockRetentionOutputTypeDef(TypedDict):
-    Mode: NotRequired[ObjectLockRetentionModeType]
-    RetainUntilDate: NotRequired[datetime]
 
 
 class ObjectLockRetentionTypeDef(TypedDict):
@@ -2387,49 +2740,19 @@ class ObjectLockRetentionTypeDef(TypedDict):
     RetainUntilDate: NotRequired[ReadOnly[datetime | str]]
 
 
-class ObjectLockRuleTypeDef(TypedDict):
-    DefaultRetention: NotRequired[DefaultRetentionTypeDef]
+class TaggingTypeDef(TypedDict):
+    TagSet: ReadOnly[Sequence[TagTypeDef]]
 
 
-class ObjectPartTypeDef(TypedDict):
-    PartNumber: NotRequired[int]
-    Size: NotRequired[int]
-    ChecksumCRC32: NotRequired[str]
-    ChecksumCRC32C: NotRequired[str]
-    ChecksumCRC64NVME: NotRequired[str]
-    ChecksumSHA1: NotRequired[str]
-    ChecksumSHA256: NotRequired[str]
-    ChecksumSHA512: NotRequired[str]
-    ChecksumMD5: NotRequired[str]
-    ChecksumXXHASH64: NotRequired[str]
-    ChecksumXXHASH3: NotRequired[str]
-    ChecksumXXHASH128: NotRequired[str]
-
-
-class ObjectTypeDef(TypedDict):
-    Key: NotRequired[str]
-    LastModified: NotRequired[datetime]
-    ETag: NotRequired[str]
-    ChecksumAlgorithm: NotRequired[list[ChecksumAlgorithmType]]
-    ChecksumType: NotRequired[ChecksumTypeType]
-    Size: NotRequired[int]
-    StorageClass: NotRequired[ObjectStorageClassType]
-    Owner: NotRequired[OwnerTypeDef]
-    RestoreStatus: NotRequired[RestoreStatusTypeDef]
-
-
-class ObjectVersionTypeDef(TypedDict):
-    ETag: NotRequired[str]
-    ChecksumAlgorithm: NotRequired[list[ChecksumAlgorithmType]]
-    ChecksumType: NotRequired[ChecksumTypeType]
-    Size: NotRequired[int]
-    StorageClass: NotRequired[ObjectVersionStorageClassType]
-    Key: NotRequired[str]
-    VersionId: NotRequired[str]
-    IsLatest: NotRequired[bool]
-    LastModified: NotRequired[datetime]
-    Owner: NotRequired[OwnerTypeDef]
-    RestoreStatus: NotRequired[RestoreStatusTypeDef]
+class S3LocationTypeDef(TypedDict):
+    BucketName: str
+    Prefix: str
+    Encryption: NotRequired[EncryptionTypeDef]
+    CannedACL: NotRequired[ObjectCannedACLType]
+    AccessControlList: NotRequired[ReadOnly[Sequence[GrantTypeDef]]]
+    Tagging: NotRequired[ReadOnly[TaggingTypeDef]]
+    UserMetadata: NotRequired[ReadOnly[Sequence[MetadataEntryTypeDef]]]
+    StorageClass: NotRequired[StorageClassType]
 
 
 class OutputLocationTypeDef(TypedDict):
@@ -2441,54 +2764,8 @@ class OutputSerializationTypeDef(TypedDict):
     JSON: NotRequired[JSONOutputTypeDef]
 
 
-class OwnerTypeDef(TypedDict):
-    DisplayName: NotRequired[str]
-    ID: NotRequired[str]
-
-
-class OwnershipControlsOutputTypeDef(TypedDict):
-    Rules: list[OwnershipControlsRuleTypeDef]
-
-
-class OwnershipControlsRuleTypeDef(TypedDict):
-    ObjectOwnership: ObjectOwnershipType
-
-
 class OwnershipControlsTypeDef(TypedDict):
     Rules: ReadOnly[Sequence[OwnershipControlsRuleTypeDef]]
-
-
-class ParquetInputTypeDef(TypedDict):
-    pass
-
-
-class PartTypeDef(TypedDict):
-    PartNumber: NotRequired[int]
-    LastModified: NotRequired[datetime]
-    ETag: NotRequired[str]
-    Size: NotRequired[int]
-    ChecksumCRC32: NotRequired[str]
-    ChecksumCRC32C: NotRequired[str]
-    ChecksumCRC64NVME: NotRequired[str]
-    ChecksumSHA1: NotRequired[str]
-    ChecksumSHA256: NotRequired[str]
-    ChecksumSHA512: NotRequired[str]
-    ChecksumMD5: NotRequired[str]
-    ChecksumXXHASH64: NotRequired[str]
-    ChecksumXXHASH3: NotRequired[str]
-    ChecksumXXHASH128: NotRequired[str]
-
-
-class PartitionedPrefixTypeDef(TypedDict):
-    PartitionDateSource: NotRequired[PartitionDateSourceType]
-
-
-class PolicyStatusTypeDef(TypedDict):
-    IsPublic: NotRequired[bool]
-
-
-class ProgressEventTypeDef(TypedDict):
-    Details: NotRequired[ProgressTypeDef]
 
 
 class ProgressTypeDef(TypedDict):
@@ -2497,11 +2774,8 @@ class ProgressTypeDef(TypedDict):
     BytesReturned: NotRequired[int]
 
 
-class PublicAccessBlockConfigurationTypeDef(TypedDict):
-    BlockPublicAcls: NotRequired[bool]
-    IgnorePublicAcls: NotRequired[bool]
-    BlockPublicPolicy: NotRequired[bool]
-    RestrictPublicBuckets: NotRequired[bool]
+class ProgressEventTypeDef(TypedDict):
+    Details: NotRequired[ProgressTypeDef]
 
 
 class PutBucketAbacRequestTypeDef(TypedDict):
@@ -2546,6 +2820,18 @@ class PutBucketCorsRequestTypeDef(TypedDict):
     ContentMD5: NotRequired[str]
     ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
     ExpectedBucketOwner: NotRequired[str]
+
+
+class ServerSideEncryptionRuleTypeDef(TypedDict):
+    ApplyServerSideEncryptionByDefault: NotRequired[
+        ServerSideEncryptionByDefaultTypeDef
+    ]
+    BucketKeyEnabled: NotRequired[bool]
+    BlockedEncryptionTypes: NotRequired[ReadOnly[BlockedEncryptionTypesTypeDef]]
+
+
+class ServerSideEncryptionConfigurationTypeDef(TypedDict):
+    Rules: ReadOnly[Sequence[ServerSideEncryptionRuleTypeDef]]
 
 
 class PutBucketEncryptionRequestTypeDef(TypedDict):
@@ -2644,6 +2930,34 @@ class PutBucketPolicyRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class ReplicationRuleAndOperatorTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ReplicationRuleFilterTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[TagTypeDef]
+    And: NotRequired[ReadOnly[ReplicationRuleAndOperatorTypeDef]]
+
+
+class ReplicationRuleTypeDef(TypedDict):
+    ID: NotRequired[str]
+    Priority: NotRequired[int]
+    Prefix: NotRequired[str]
+    Filter: NotRequired[ReadOnly[ReplicationRuleFilterTypeDef]]
+    Status: ReplicationRuleStatusType
+    SourceSelectionCriteria: NotRequired[SourceSelectionCriteriaTypeDef]
+    ExistingObjectReplication: NotRequired[ExistingObjectReplicationTypeDef]
+    Destination: DestinationTypeDef
+    DeleteMarkerReplication: NotRequired[DeleteMarkerReplicationTypeDef]
+
+
+class ReplicationConfigurationTypeDef(TypedDict):
+    Role: str
+    Rules: ReadOnly[Sequence[ReplicationRuleTypeDef]]
+
+
 class PutBucketReplicationRequestTypeDef(TypedDict):
     Bucket: str
     ContentMD5: NotRequired[str]
@@ -2651,6 +2965,10 @@ class PutBucketReplicationRequestTypeDef(TypedDict):
     ReplicationConfiguration: ReadOnly[ReplicationConfigurationTypeDef]
     Token: NotRequired[str]
     ExpectedBucketOwner: NotRequired[str]
+
+
+class RequestPaymentConfigurationTypeDef(TypedDict):
+    Payer: PayerType
 
 
 class PutBucketRequestPaymentRequestTypeDef(TypedDict):
@@ -2669,6 +2987,11 @@ class PutBucketTaggingRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class VersioningConfigurationTypeDef(TypedDict):
+    MFADelete: NotRequired[MFADeleteType]
+    Status: NotRequired[BucketVersioningStatusType]
+
+
 class PutBucketVersioningRequestTypeDef(TypedDict):
     Bucket: str
     ContentMD5: NotRequired[str]
@@ -2676,6 +2999,13 @@ class PutBucketVersioningRequestTypeDef(TypedDict):
     MFA: NotRequired[str]
     VersioningConfiguration: VersioningConfigurationTypeDef
     ExpectedBucketOwner: NotRequired[str]
+
+
+class WebsiteConfigurationTypeDef(TypedDict):
+    ErrorDocument: NotRequired[ErrorDocumentTypeDef]
+    IndexDocument: NotRequired[IndexDocumentTypeDef]
+    RedirectAllRequestsTo: NotRequired[RedirectAllRequestsToTypeDef]
+    RoutingRules: NotRequired[ReadOnly[Sequence[RoutingRuleTypeDef]]]
 
 
 class PutBucketWebsiteRequestTypeDef(TypedDict):
@@ -2855,54 +3185,8 @@ class PutPublicAccessBlockRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
-class QueueConfigurationDeprecatedOutputTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Event: NotRequired[EventType]
-    Events: NotRequired[list[EventType]]
-    Queue: NotRequired[str]
-
-
-class QueueConfigurationDeprecatedTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Event: NotRequired[EventType]
-    Events: NotRequired[ReadOnly[Sequence[EventType]]]
-    Queue: NotRequired[str]
-
-
-class QueueConfigurationOutputTypeDef(TypedDict):
-    Id: NotRequired[str]
-    QueueArn: str
-    Events: list[EventType]
-    Filter: NotRequired[NotificationConfigurationFilterOutputTypeDef]
-
-
-class QueueConfigurationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    QueueArn: str
-    Events: ReadOnly[Sequence[EventType]]
-    Filter: NotRequired[ReadOnly[NotificationConfigurationFilterTypeDef]]
-
-
-class RecordExpirationTypeDef(TypedDict):
-    Expiration: ExpirationStateType
-    Days: NotRequired[int]
-
-
 class RecordsEventTypeDef(TypedDict):
     Payload: NotRequired[bytes]
-
-
-class RedirectAllRequestsToTypeDef(TypedDict):
-    HostName: str
-    Protocol: NotRequired[ProtocolType]
-
-
-class RedirectTypeDef(TypedDict):
-    HostName: NotRequired[str]
-    HttpRedirectCode: NotRequired[str]
-    Protocol: NotRequired[ProtocolType]
-    ReplaceKeyPrefixWith: NotRequired[str]
-    ReplaceKeyWith: NotRequired[str]
 
 
 class RenameObjectOutputTypeDef(TypedDict):
@@ -2924,79 +3208,6 @@ class RenameObjectRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
-class ReplicaModificationsTypeDef(TypedDict):
-    Status: ReplicaModificationsStatusType
-
-
-class ReplicationConfigurationOutputTypeDef(TypedDict):
-    Role: str
-    Rules: list[ReplicationRuleOutputTypeDef]
-
-
-class ReplicationConfigurationTypeDef(TypedDict):
-    Role: str
-    Rules: ReadOnly[Sequence[ReplicationRuleTypeDef]]
-
-
-class ReplicationRuleAndOperatorOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class ReplicationRuleAndOperatorTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class ReplicationRuleFilterOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tag: NotRequired[TagTypeDef]
-    And: NotRequired[ReplicationRuleAndOperatorOutputTypeDef]
-
-
-class ReplicationRuleFilterTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tag: NotRequired[TagTypeDef]
-    And: NotRequired[ReadOnly[ReplicationRuleAndOperatorTypeDef]]
-
-
-class ReplicationRuleOutputTypeDef(TypedDict):
-    ID: NotRequired[str]
-    Priority: NotRequired[int]
-    Prefix: NotRequired[str]
-    Filter: NotRequired[ReplicationRuleFilterOutputTypeDef]
-    Status: ReplicationRuleStatusType
-    SourceSelectionCriteria: NotRequired[SourceSelectionCriteriaTypeDef]
-    ExistingObjectReplication: NotRequired[ExistingObjectReplicationTypeDef]
-    Destination: DestinationTypeDef
-    DeleteMarkerReplication: NotRequired[DeleteMarkerReplicationTypeDef]
-
-
-class ReplicationRuleTypeDef(TypedDict):
-    ID: NotRequired[str]
-    Priority: NotRequired[int]
-    Prefix: NotRequired[str]
-    Filter: NotRequired[ReadOnly[ReplicationRuleFilterTypeDef]]
-    Status: ReplicationRuleStatusType
-    SourceSelectionCriteria: NotRequired[SourceSelectionCriteriaTypeDef]
-    ExistingObjectReplication: NotRequired[ExistingObjectReplicationTypeDef]
-    Destination: DestinationTypeDef
-    DeleteMarkerReplication: NotRequired[DeleteMarkerReplicationTypeDef]
-
-
-class ReplicationTimeTypeDef(TypedDict):
-    Status: ReplicationTimeStatusType
-    Time: ReplicationTimeValueTypeDef
-
-
-class ReplicationTimeValueTypeDef(TypedDict):
-    Minutes: NotRequired[int]
-
-
-class RequestPaymentConfigurationTypeDef(TypedDict):
-    Payer: PayerType
-
-
 class RequestProgressTypeDef(TypedDict):
     Enabled: NotRequired[bool]
 
@@ -3007,14 +3218,11 @@ class RestoreObjectOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RestoreObjectRequestTypeDef(TypedDict):
-    Bucket: str
-    Key: str
-    VersionId: NotRequired[str]
-    RestoreRequest: NotRequired[ReadOnly[RestoreRequestTypeDef]]
-    RequestPayer: NotRequired[RequestPayerType]
-    ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
-    ExpectedBucketOwner: NotRequired[str]
+class SelectParametersTypeDef(TypedDict):
+    InputSerialization: InputSerializationTypeDef
+    ExpressionType: ExpressionTypeType
+    Expression: str
+    OutputSerialization: OutputSerializationTypeDef
 
 
 class RestoreRequestTypeDef(TypedDict):
@@ -3027,85 +3235,29 @@ class RestoreRequestTypeDef(TypedDict):
     OutputLocation: NotRequired[ReadOnly[OutputLocationTypeDef]]
 
 
-class RestoreStatusTypeDef(TypedDict):
-    IsRestoreInProgress: NotRequired[bool]
-    RestoreExpiryDate: NotRequired[datetime]
-
-
-class RoutingRuleTypeDef(TypedDict):
-    Condition: NotRequired[ConditionTypeDef]
-    Redirect: RedirectTypeDef
-
-
-class RuleOutputTypeDef(TypedDict):
-    Expiration: NotRequired[LifecycleExpirationOutputTypeDef]
-    ID: NotRequired[str]
-    Prefix: str
-    Status: ExpirationStatusType
-    Transition: NotRequired[TransitionOutputTypeDef]
-    NoncurrentVersionTransition: NotRequired[NoncurrentVersionTransitionTypeDef]
-    NoncurrentVersionExpiration: NotRequired[NoncurrentVersionExpirationTypeDef]
-    AbortIncompleteMultipartUpload: NotRequired[AbortIncompleteMultipartUploadTypeDef]
-
-
-class RuleTypeDef(TypedDict):
-    Expiration: NotRequired[ReadOnly[LifecycleExpirationTypeDef]]
-    ID: NotRequired[str]
-    Prefix: str
-    Status: ExpirationStatusType
-    Transition: NotRequired[ReadOnly[TransitionTypeDef]]
-    NoncurrentVersionTransition: NotRequired[NoncurrentVersionTransitionTypeDef]
-    NoncurrentVersionExpiration: NotRequired[NoncurrentVersionExpirationTypeDef]
-    AbortIncompleteMultipartUpload: NotRequired[AbortIncompleteMultipartUploadTypeDef]
-
-
-class S3KeyFilterOutputTypeDef(TypedDict):
-    FilterRules: NotRequired[list[FilterRuleTypeDef]]
-
-
-class S3KeyFilterTypeDef(TypedDict):
-    FilterRules: NotRequired[ReadOnly[Sequence[FilterRuleTypeDef]]]
-
-
-class S3LocationTypeDef(TypedDict):
-    BucketName: str
-    Prefix: str
-    Encryption: NotRequired[EncryptionTypeDef]
-    CannedACL: NotRequired[ObjectCannedACLType]
-    AccessControlList: NotRequired[ReadOnly[Sequence[GrantTypeDef]]]
-    Tagging: NotRequired[ReadOnly[TaggingTypeDef]]
-    UserMetadata: NotRequired[ReadOnly[Sequence[MetadataEntryTypeDef]]]
-    StorageClass: NotRequired[StorageClassType]
-
-
-class S3TablesDestinationResultTypeDef(TypedDict):
-    TableBucketArn: str
-    TableName: str
-    TableArn: str
-    TableNamespace: str
-
-
-class S3TablesDestinationTypeDef(TypedDict):
-    TableBucketArn: str
-    TableName: str
-
-
-class SSEKMSEncryptionTypeDef(TypedDict):
-    KMSKeyArn: str
-    BucketKeyEnabled: NotRequired[bool]
-
-
-class SSEKMSTypeDef(TypedDict):
-    KeyId: str
-
-
-class SSES3TypeDef(TypedDict):
-    pass
+class RestoreObjectRequestTypeDef(TypedDict):
+    Bucket: str
+    Key: str
+    VersionId: NotRequired[str]
+    RestoreRequest: NotRequired[ReadOnly[RestoreRequestTypeDef]]
+    RequestPayer: NotRequired[RequestPayerType]
+    ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
+    ExpectedBucketOwner: NotRequired[str]
 
 
 class ScanRangeTypeDef(TypedDict):
     Start: NotRequired[int]
     End: NotRequired[int]
+
+
+class StatsTypeDef(TypedDict):
+    BytesScanned: NotRequired[int]
+    BytesProcessed: NotRequired[int]
+    BytesReturned: NotRequired[int]
+
+
+class StatsEventTypeDef(TypedDict):
+    Details: NotRequired[StatsTypeDef]
 
 
 class SelectObjectContentEventStreamTypeDef(TypedDict):
@@ -3134,145 +3286,6 @@ class SelectObjectContentRequestTypeDef(TypedDict):
     OutputSerialization: OutputSerializationTypeDef
     ScanRange: NotRequired[ScanRangeTypeDef]
     ExpectedBucketOwner: NotRequired[str]
-
-
-class SelectParametersTypeDef(TypedDict):
-    InputSerialization: InputSerializationTypeDef
-    ExpressionType: ExpressionTypeType
-    Expression: str
-    OutputSerialization: OutputSerializationTypeDef
-
-
-class ServerSideEncryptionByDefaultTypeDef(TypedDict):
-    SSEAlgorithm: ServerSideEncryptionType
-    KMSMasterKeyID: NotRequired[str]
-
-
-class ServerSideEncryptionConfigurationOutputTypeDef(TypedDict):
-    Rules: list[ServerSideEncryptionRuleOutputTypeDef]
-
-
-class ServerSideEncryptionConfigurationTypeDef(TypedDict):
-    Rules: ReadOnly[Sequence[ServerSideEncryptionRuleTypeDef]]
-
-
-class ServerSideEncryptionRuleOutputTypeDef(TypedDict):
-    ApplyServerSideEncryptionByDefault: NotRequired[
-        ServerSideEncryptionByDefaultTypeDef
-    ]
-    BucketKeyEnabled: NotRequired[bool]
-    BlockedEncryptionTypes: NotRequired[BlockedEncryptionTypesOutputTypeDef]
-
-
-class ServerSideEncryptionRuleTypeDef(TypedDict):
-    ApplyServerSideEncryptionByDefault: NotRequired[
-        ServerSideEncryptionByDefaultTypeDef
-    ]
-    BucketKeyEnabled: NotRequired[bool]
-    BlockedEncryptionTypes: NotRequired[ReadOnly[BlockedEncryptionTypesTypeDef]]
-
-
-class SessionCredentialsTypeDef(TypedDict):
-    AccessKeyId: str
-    SecretAccessKey: str
-    SessionToken: str
-    Expiration: datetime
-
-
-class SimplePrefixTypeDef(TypedDict):
-    pass
-
-
-class SourceSelectionCriteriaTypeDef(TypedDict):
-    SseKmsEncryptedObjects: NotRequired[SseKmsEncryptedObjectsTypeDef]
-    ReplicaModifications: NotRequired[ReplicaModificationsTypeDef]
-
-
-class SseKmsEncryptedObjectsTypeDef(TypedDict):
-    Status: SseKmsEncryptedObjectsStatusType
-
-
-class StatsEventTypeDef(TypedDict):
-    Details: NotRequired[StatsTypeDef]
-
-
-class StatsTypeDef(TypedDict):
-    BytesScanned: NotRequired[int]
-    BytesProcessed: NotRequired[int]
-    BytesReturned: NotRequired[int]
-
-
-class StorageClassAnalysisDataExportTypeDef(TypedDict):
-    OutputSchemaVersion: StorageClassAnalysisSchemaVersionType
-    Destination: AnalyticsExportDestinationTypeDef
-
-
-class StorageClassAnalysisTypeDef(TypedDict):
-    DataExport: NotRequired[StorageClassAnalysisDataExportTypeDef]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TaggingTypeDef(TypedDict):
-    TagSet: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TargetGrantTypeDef(TypedDict):
-    Grantee: NotRequired[GranteeTypeDef]
-    Permission: NotRequired[BucketLogsPermissionType]
-
-
-class TargetObjectKeyFormatTypeDef(TypedDict):
-    SimplePrefix: NotRequired[SimplePrefixTypeDef]
-    PartitionedPrefix: NotRequired[PartitionedPrefixTypeDef]
-
-
-class TieringTypeDef(TypedDict):
-    Days: int
-    AccessTier: IntelligentTieringAccessTierType
-
-
-class TopicConfigurationDeprecatedOutputTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Events: NotRequired[list[EventType]]
-    Event: NotRequired[EventType]
-    Topic: NotRequired[str]
-
-
-class TopicConfigurationDeprecatedTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Events: NotRequired[ReadOnly[Sequence[EventType]]]
-    Event: NotRequired[EventType]
-    Topic: NotRequired[str]
-
-
-class TopicConfigurationOutputTypeDef(TypedDict):
-    Id: NotRequired[str]
-    TopicArn: str
-    Events: list[EventType]
-    Filter: NotRequired[NotificationConfigurationFilterOutputTypeDef]
-
-
-class TopicConfigurationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    TopicArn: str
-    Events: ReadOnly[Sequence[EventType]]
-    Filter: NotRequired[ReadOnly[NotificationConfigurationFilterTypeDef]]
-
-
-class TransitionOutputTypeDef(TypedDict):
-    Date: NotRequired[datetime]
-    Days: NotRequired[int]
-    StorageClass: NotRequired[TransitionStorageClassType]
-
-
-class TransitionTypeDef(TypedDict):
-    Date: NotRequired[ReadOnly[datetime | str]]
-    Days: NotRequired[int]
-    StorageClass: NotRequired[TransitionStorageClassType]
 
 
 class UpdateBucketMetadataInventoryTableConfigurationRequestTypeDef(TypedDict):
@@ -3386,18 +3399,6 @@ class UploadPartRequestTypeDef(TypedDict):
     SSECustomerKeyMD5: NotRequired[str]
     RequestPayer: NotRequired[RequestPayerType]
     ExpectedBucketOwner: NotRequired[str]
-
-
-class VersioningConfigurationTypeDef(TypedDict):
-    MFADelete: NotRequired[MFADeleteType]
-    Status: NotRequired[BucketVersioningStatusType]
-
-
-class WebsiteConfigurationTypeDef(TypedDict):
-    ErrorDocument: NotRequired[ErrorDocumentTypeDef]
-    IndexDocument: NotRequired[IndexDocumentTypeDef]
-    RedirectAllRequestsTo: NotRequired[RedirectAllRequestsToTypeDef]
-    RoutingRules: NotRequired[ReadOnly[Sequence[RoutingRuleTypeDef]]]
 
 
 class WriteGetObjectResponseRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -72,354 +72,355 @@ from .literals import (
     TransitionStorageClassType,
 )
 
-__all__ = [
-    "AbortIncompleteMultipartUploadTypeDef",
-    "AccessControlTranslationTypeDef",
-    "AccessGrantsLocationConfigurationTypeDef",
-    "AccessPointTypeDef",
-    "AccountLevelOutputTypeDef",
-    "AccountLevelTypeDef",
-    "ActivityMetricsTypeDef",
-    "AdvancedCostOptimizationMetricsTypeDef",
-    "AdvancedDataProtectionMetricsTypeDef",
-    "AdvancedPerformanceMetricsTypeDef",
-    "AssociateAccessGrantsIdentityCenterRequestTypeDef",
-    "AsyncErrorDetailsTypeDef",
-    "AsyncOperationTypeDef",
-    "AsyncRequestParametersTypeDef",
-    "AsyncResponseDetailsTypeDef",
-    "AwsLambdaTransformationTypeDef",
-    "BucketLevelTypeDef",
-    "CloudWatchMetricsTypeDef",
-    "CreateAccessGrantRequestTypeDef",
-    "CreateAccessGrantResultTypeDef",
-    "CreateAccessGrantsInstanceRequestTypeDef",
-    "CreateAccessGrantsInstanceResultTypeDef",
-    "CreateAccessGrantsLocationRequestTypeDef",
-    "CreateAccessGrantsLocationResultTypeDef",
-    "CreateAccessPointForObjectLambdaRequestTypeDef",
-    "CreateAccessPointForObjectLambdaResultTypeDef",
-    "CreateAccessPointRequestTypeDef",
-    "CreateAccessPointResultTypeDef",
-    "CreateBucketConfigurationTypeDef",
-    "CreateBucketRequestTypeDef",
-    "CreateBucketResultTypeDef",
-    "CreateJobRequestTypeDef",
-    "CreateJobResultTypeDef",
-    "CreateMultiRegionAccessPointInputOutputTypeDef",
-    "CreateMultiRegionAccessPointInputTypeDef",
-    "CreateMultiRegionAccessPointRequestTypeDef",
-    "CreateMultiRegionAccessPointResultTypeDef",
-    "CreateStorageLensGroupRequestTypeDef",
-    "CredentialsTypeDef",
-    "DSSEKMSFilterTypeDef",
-    "DeleteAccessGrantRequestTypeDef",
-    "DeleteAccessGrantsInstanceRequestTypeDef",
-    "DeleteAccessGrantsInstanceResourcePolicyRequestTypeDef",
-    "DeleteAccessGrantsLocationRequestTypeDef",
-    "DeleteAccessPointForObjectLambdaRequestTypeDef",
-    "DeleteAccessPointPolicyForObjectLambdaRequestTypeDef",
-    "DeleteAccessPointPolicyRequestTypeDef",
-    "DeleteAccessPointRequestTypeDef",
-    "DeleteAccessPointScopeRequestTypeDef",
-    "DeleteBucketLifecycleConfigurationRequestTypeDef",
-    "DeleteBucketPolicyRequestTypeDef",
-    "DeleteBucketReplicationRequestTypeDef",
-    "DeleteBucketRequestTypeDef",
-    "DeleteBucketTaggingRequestTypeDef",
-    "DeleteJobTaggingRequestTypeDef",
-    "DeleteJobTaggingResultTypeDef",
-    "DeleteMarkerReplicationTypeDef",
-    "DeleteMultiRegionAccessPointInputTypeDef",
-    "DeleteMultiRegionAccessPointRequestTypeDef",
-    "DeleteMultiRegionAccessPointResultTypeDef",
-    "DeletePublicAccessBlockRequestTypeDef",
-    "DeleteStorageLensConfigurationRequestTypeDef",
-    "DeleteStorageLensConfigurationTaggingRequestTypeDef",
-    "DeleteStorageLensConfigurationTaggingResultTypeDef",
-    "DeleteStorageLensGroupRequestTypeDef",
-    "DescribeJobRequestTypeDef",
-    "DescribeJobResultTypeDef",
-    "DescribeMultiRegionAccessPointOperationRequestTypeDef",
-    "DescribeMultiRegionAccessPointOperationResultTypeDef",
-    "DestinationTypeDef",
-    "DetailedStatusCodesMetricsTypeDef",
-    "DissociateAccessGrantsIdentityCenterRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EstablishedMultiRegionAccessPointPolicyTypeDef",
-    "ExcludeOutputTypeDef",
-    "ExcludeTypeDef",
-    "ExistingObjectReplicationTypeDef",
-    "GeneratedManifestEncryptionTypeDef",
-    "GetAccessGrantRequestTypeDef",
-    "GetAccessGrantResultTypeDef",
-    "GetAccessGrantsInstanceForPrefixRequestTypeDef",
-    "GetAccessGrantsInstanceForPrefixResultTypeDef",
-    "GetAccessGrantsInstanceRequestTypeDef",
-    "GetAccessGrantsInstanceResourcePolicyRequestTypeDef",
-    "GetAccessGrantsInstanceResourcePolicyResultTypeDef",
-    "GetAccessGrantsInstanceResultTypeDef",
-    "GetAccessGrantsLocationRequestTypeDef",
-    "GetAccessGrantsLocationResultTypeDef",
-    "GetAccessPointConfigurationForObjectLambdaRequestTypeDef",
-    "GetAccessPointConfigurationForObjectLambdaResultTypeDef",
-    "GetAccessPointForObjectLambdaRequestTypeDef",
-    "GetAccessPointForObjectLambdaResultTypeDef",
-    "GetAccessPointPolicyForObjectLambdaRequestTypeDef",
-    "GetAccessPointPolicyForObjectLambdaResultTypeDef",
-    "GetAccessPointPolicyRequestTypeDef",
-    "GetAccessPointPolicyResultTypeDef",
-    "GetAccessPointPolicyStatusForObjectLambdaRequestTypeDef",
-    "GetAccessPointPolicyStatusForObjectLambdaResultTypeDef",
-    "GetAccessPointPolicyStatusRequestTypeDef",
-    "GetAccessPointPolicyStatusResultTypeDef",
-    "GetAccessPointRequestTypeDef",
-    "GetAccessPointResultTypeDef",
-    "GetAccessPointScopeRequestTypeDef",
-    "GetAccessPointScopeResultTypeDef",
-    "GetBucketLifecycleConfigurationRequestTypeDef",
-    "GetBucketLifecycleConfigurationResultTypeDef",
-    "GetBucketPolicyRequestTypeDef",
-    "GetBucketPolicyResultTypeDef",
-    "GetBucketReplicationRequestTypeDef",
-    "GetBucketReplicationResultTypeDef",
-    "GetBucketRequestTypeDef",
-    "GetBucketResultTypeDef",
-    "GetBucketTaggingRequestTypeDef",
-    "GetBucketTaggingResultTypeDef",
-    "GetBucketVersioningRequestTypeDef",
-    "GetBucketVersioningResultTypeDef",
-    "GetDataAccessRequestTypeDef",
-    "GetDataAccessResultTypeDef",
-    "GetJobTaggingRequestTypeDef",
-    "GetJobTaggingResultTypeDef",
-    "GetMultiRegionAccessPointPolicyRequestTypeDef",
-    "GetMultiRegionAccessPointPolicyResultTypeDef",
-    "GetMultiRegionAccessPointPolicyStatusRequestTypeDef",
-    "GetMultiRegionAccessPointPolicyStatusResultTypeDef",
-    "GetMultiRegionAccessPointRequestTypeDef",
-    "GetMultiRegionAccessPointResultTypeDef",
-    "GetMultiRegionAccessPointRoutesRequestTypeDef",
-    "GetMultiRegionAccessPointRoutesResultTypeDef",
-    "GetPublicAccessBlockOutputTypeDef",
-    "GetPublicAccessBlockRequestTypeDef",
-    "GetStorageLensConfigurationRequestTypeDef",
-    "GetStorageLensConfigurationResultTypeDef",
-    "GetStorageLensConfigurationTaggingRequestTypeDef",
-    "GetStorageLensConfigurationTaggingResultTypeDef",
-    "GetStorageLensGroupRequestTypeDef",
-    "GetStorageLensGroupResultTypeDef",
-    "GranteeTypeDef",
-    "IncludeOutputTypeDef",
-    "IncludeTypeDef",
-    "JobDescriptorTypeDef",
-    "JobFailureTypeDef",
-    "JobListDescriptorTypeDef",
-    "JobManifestGeneratorFilterOutputTypeDef",
-    "JobManifestGeneratorFilterTypeDef",
-    "JobManifestGeneratorOutputTypeDef",
-    "JobManifestGeneratorTypeDef",
-    "JobManifestLocationTypeDef",
-    "JobManifestOutputTypeDef",
-    "JobManifestSpecOutputTypeDef",
-    "JobManifestSpecTypeDef",
-    "JobManifestTypeDef",
-    "JobOperationOutputTypeDef",
-    "JobOperationTypeDef",
-    "JobProgressSummaryTypeDef",
-    "JobReportTypeDef",
-    "JobTimersTypeDef",
-    "KeyNameConstraintOutputTypeDef",
-    "KeyNameConstraintTypeDef",
-    "LambdaInvokeOperationOutputTypeDef",
-    "LambdaInvokeOperationTypeDef",
-    "LifecycleConfigurationTypeDef",
-    "LifecycleExpirationOutputTypeDef",
-    "LifecycleExpirationTypeDef",
-    "LifecycleRuleAndOperatorOutputTypeDef",
-    "LifecycleRuleAndOperatorTypeDef",
-    "LifecycleRuleFilterOutputTypeDef",
-    "LifecycleRuleFilterTypeDef",
-    "LifecycleRuleOutputTypeDef",
-    "LifecycleRuleTypeDef",
-    "ListAccessGrantEntryTypeDef",
-    "ListAccessGrantsInstanceEntryTypeDef",
-    "ListAccessGrantsInstancesRequestTypeDef",
-    "ListAccessGrantsInstancesResultTypeDef",
-    "ListAccessGrantsLocationsEntryTypeDef",
-    "ListAccessGrantsLocationsRequestTypeDef",
-    "ListAccessGrantsLocationsResultTypeDef",
-    "ListAccessGrantsRequestTypeDef",
-    "ListAccessGrantsResultTypeDef",
-    "ListAccessPointsForDirectoryBucketsRequestTypeDef",
-    "ListAccessPointsForDirectoryBucketsResultTypeDef",
-    "ListAccessPointsForObjectLambdaRequestTypeDef",
-    "ListAccessPointsForObjectLambdaResultTypeDef",
-    "ListAccessPointsRequestTypeDef",
-    "ListAccessPointsResultTypeDef",
-    "ListCallerAccessGrantsEntryTypeDef",
-    "ListCallerAccessGrantsRequestTypeDef",
-    "ListCallerAccessGrantsResultTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResultTypeDef",
-    "ListMultiRegionAccessPointsRequestTypeDef",
-    "ListMultiRegionAccessPointsResultTypeDef",
-    "ListRegionalBucketsRequestTypeDef",
-    "ListRegionalBucketsResultTypeDef",
-    "ListStorageLensConfigurationEntryTypeDef",
-    "ListStorageLensConfigurationsRequestTypeDef",
-    "ListStorageLensConfigurationsResultTypeDef",
-    "ListStorageLensGroupEntryTypeDef",
-    "ListStorageLensGroupsRequestTypeDef",
-    "ListStorageLensGroupsResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResultTypeDef",
-    "MatchObjectAgeTypeDef",
-    "MatchObjectSizeTypeDef",
-    "MetricsTypeDef",
-    "MultiRegionAccessPointPolicyDocumentTypeDef",
-    "MultiRegionAccessPointRegionalResponseTypeDef",
-    "MultiRegionAccessPointReportTypeDef",
-    "MultiRegionAccessPointRouteTypeDef",
-    "MultiRegionAccessPointsAsyncResponseTypeDef",
-    "NoncurrentVersionExpirationTypeDef",
-    "NoncurrentVersionTransitionTypeDef",
-    "NotSSEFilterTypeDef",
-    "ObjectEncryptionFilterTypeDef",
-    "ObjectEncryptionTypeDef",
-    "ObjectLambdaAccessPointAliasTypeDef",
-    "ObjectLambdaAccessPointTypeDef",
-    "ObjectLambdaConfigurationOutputTypeDef",
-    "ObjectLambdaConfigurationTypeDef",
-    "ObjectLambdaContentTransformationTypeDef",
-    "ObjectLambdaTransformationConfigurationOutputTypeDef",
-    "ObjectLambdaTransformationConfigurationTypeDef",
-    "PolicyStatusTypeDef",
-    "PrefixLevelStorageMetricsTypeDef",
-    "PrefixLevelTypeDef",
-    "ProposedMultiRegionAccessPointPolicyTypeDef",
-    "PublicAccessBlockConfigurationTypeDef",
-    "PutAccessGrantsInstanceResourcePolicyRequestTypeDef",
-    "PutAccessGrantsInstanceResourcePolicyResultTypeDef",
-    "PutAccessPointConfigurationForObjectLambdaRequestTypeDef",
-    "PutAccessPointPolicyForObjectLambdaRequestTypeDef",
-    "PutAccessPointPolicyRequestTypeDef",
-    "PutAccessPointScopeRequestTypeDef",
-    "PutBucketLifecycleConfigurationRequestTypeDef",
-    "PutBucketPolicyRequestTypeDef",
-    "PutBucketReplicationRequestTypeDef",
-    "PutBucketTaggingRequestTypeDef",
-    "PutBucketVersioningRequestTypeDef",
-    "PutJobTaggingRequestTypeDef",
-    "PutJobTaggingResultTypeDef",
-    "PutMultiRegionAccessPointPolicyInputTypeDef",
-    "PutMultiRegionAccessPointPolicyRequestTypeDef",
-    "PutMultiRegionAccessPointPolicyResultTypeDef",
-    "PutPublicAccessBlockRequestTypeDef",
-    "PutStorageLensConfigurationRequestTypeDef",
-    "PutStorageLensConfigurationTaggingRequestTypeDef",
-    "PutStorageLensConfigurationTaggingResultTypeDef",
-    "RegionReportTypeDef",
-    "RegionTypeDef",
-    "RegionalBucketTypeDef",
-    "ReplicaModificationsTypeDef",
-    "ReplicationConfigurationOutputTypeDef",
-    "ReplicationConfigurationTypeDef",
-    "ReplicationRuleAndOperatorOutputTypeDef",
-    "ReplicationRuleAndOperatorTypeDef",
-    "ReplicationRuleFilterOutputTypeDef",
-    "ReplicationRuleFilterTypeDef",
-    "ReplicationRuleOutputTypeDef",
-    "ReplicationRuleTypeDef",
-    "ReplicationTimeTypeDef",
-    "ReplicationTimeValueTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3AccessControlListOutputTypeDef",
-    "S3AccessControlListTypeDef",
-    "S3AccessControlPolicyOutputTypeDef",
-    "S3AccessControlPolicyTypeDef",
-    "S3BucketDestinationTypeDef",
-    "S3ComputeObjectChecksumOperationTypeDef",
-    "S3CopyObjectOperationOutputTypeDef",
-    "S3CopyObjectOperationTypeDef",
-    "S3DeleteObjectTaggingOperationTypeDef",
-    "S3GeneratedManifestDescriptorTypeDef",
-    "S3GrantTypeDef",
-    "S3GranteeTypeDef",
-    "S3InitiateRestoreObjectOperationTypeDef",
-    "S3JobManifestGeneratorOutputTypeDef",
-    "S3JobManifestGeneratorTypeDef",
-    "S3ManifestOutputLocationTypeDef",
-    "S3ObjectLockLegalHoldTypeDef",
-    "S3ObjectMetadataOutputTypeDef",
-    "S3ObjectMetadataTypeDef",
-    "S3ObjectOwnerTypeDef",
-    "S3ReplicateObjectOperationTypeDef",
-    "S3RetentionOutputTypeDef",
-    "S3RetentionTypeDef",
-    "S3SetObjectAclOperationOutputTypeDef",
-    "S3SetObjectAclOperationTypeDef",
-    "S3SetObjectLegalHoldOperationTypeDef",
-    "S3SetObjectRetentionOperationOutputTypeDef",
-    "S3SetObjectRetentionOperationTypeDef",
-    "S3SetObjectTaggingOperationOutputTypeDef",
-    "S3SetObjectTaggingOperationTypeDef",
-    "S3TagTypeDef",
-    "S3UpdateObjectEncryptionOperationTypeDef",
-    "S3UpdateObjectEncryptionSSEKMSTypeDef",
-    "SSECFilterTypeDef",
-    "SSEKMSEncryptionTypeDef",
-    "SSEKMSFilterTypeDef",
-    "SSEKMSTypeDef",
-    "SSES3EncryptionTypeDef",
-    "SSES3FilterTypeDef",
-    "SSES3TypeDef",
-    "ScopeOutputTypeDef",
-    "ScopeTypeDef",
-    "SelectionCriteriaTypeDef",
-    "SourceSelectionCriteriaTypeDef",
-    "SseKmsEncryptedObjectsTypeDef",
-    "StorageLensAwsOrgTypeDef",
-    "StorageLensConfigurationOutputTypeDef",
-    "StorageLensConfigurationTypeDef",
-    "StorageLensDataExportEncryptionTypeDef",
-    "StorageLensDataExportTypeDef",
-    "StorageLensExpandedPrefixesDataExportTypeDef",
-    "StorageLensGroupAndOperatorOutputTypeDef",
-    "StorageLensGroupAndOperatorTypeDef",
-    "StorageLensGroupFilterOutputTypeDef",
-    "StorageLensGroupFilterTypeDef",
-    "StorageLensGroupLevelOutputTypeDef",
-    "StorageLensGroupLevelSelectionCriteriaOutputTypeDef",
-    "StorageLensGroupLevelSelectionCriteriaTypeDef",
-    "StorageLensGroupLevelTypeDef",
-    "StorageLensGroupOrOperatorOutputTypeDef",
-    "StorageLensGroupOrOperatorTypeDef",
-    "StorageLensGroupOutputTypeDef",
-    "StorageLensGroupTypeDef",
-    "StorageLensTableDestinationTypeDef",
-    "StorageLensTagTypeDef",
-    "SubmitMultiRegionAccessPointRoutesRequestTypeDef",
-    "SubmitMultiRegionAccessPointRoutesResultTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResultTypeDef",
-    "TagTypeDef",
-    "TaggingTypeDef",
-    "TransitionOutputTypeDef",
-    "TransitionTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResultTypeDef",
-    "UpdateAccessGrantsLocationRequestTypeDef",
-    "UpdateAccessGrantsLocationResultTypeDef",
-    "UpdateJobPriorityRequestTypeDef",
-    "UpdateJobPriorityResultTypeDef",
-    "UpdateJobStatusRequestTypeDef",
-    "UpdateJobStatusResultTypeDef",
-    "UpdateStorageLensGroupRequestTypeDef",
-    "VersioningConfigurationTypeDef",
-    "VpcConfigurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AbortIncompleteMultipartUploadTypeDef",
+        "AccessControlTranslationTypeDef",
+        "AccessGrantsLocationConfigurationTypeDef",
+        "AccessPointTypeDef",
+        "AccountLevelOutputTypeDef",
+        "AccountLevelTypeDef",
+        "ActivityMetricsTypeDef",
+        "AdvancedCostOptimizationMetricsTypeDef",
+        "AdvancedDataProtectionMetricsTypeDef",
+        "AdvancedPerformanceMetricsTypeDef",
+        "AssociateAccessGrantsIdentityCenterRequestTypeDef",
+        "AsyncErrorDetailsTypeDef",
+        "AsyncOperationTypeDef",
+        "AsyncRequestParametersTypeDef",
+        "AsyncResponseDetailsTypeDef",
+        "AwsLambdaTransformationTypeDef",
+        "BucketLevelTypeDef",
+        "CloudWatchMetricsTypeDef",
+        "CreateAccessGrantRequestTypeDef",
+        "CreateAccessGrantResultTypeDef",
+        "CreateAccessGrantsInstanceRequestTypeDef",
+        "CreateAccessGrantsInstanceResultTypeDef",
+        "CreateAccessGrantsLocationRequestTypeDef",
+        "CreateAccessGrantsLocationResultTypeDef",
+        "CreateAccessPointForObjectLambdaRequestTypeDef",
+        "CreateAccessPointForObjectLambdaResultTypeDef",
+        "CreateAccessPointRequestTypeDef",
+        "CreateAccessPointResultTypeDef",
+        "CreateBucketConfigurationTypeDef",
+        "CreateBucketRequestTypeDef",
+        "CreateBucketResultTypeDef",
+        "CreateJobRequestTypeDef",
+        "CreateJobResultTypeDef",
+        "CreateMultiRegionAccessPointInputOutputTypeDef",
+        "CreateMultiRegionAccessPointInputTypeDef",
+        "CreateMultiRegionAccessPointRequestTypeDef",
+        "CreateMultiRegionAccessPointResultTypeDef",
+        "CreateStorageLensGroupRequestTypeDef",
+        "CredentialsTypeDef",
+        "DSSEKMSFilterTypeDef",
+        "DeleteAccessGrantRequestTypeDef",
+        "DeleteAccessGrantsInstanceRequestTypeDef",
+        "DeleteAccessGrantsInstanceResourcePolicyRequestTypeDef",
+        "DeleteAccessGrantsLocationRequestTypeDef",
+        "DeleteAccessPointForObjectLambdaRequestTypeDef",
+        "DeleteAccessPointPolicyForObjectLambdaRequestTypeDef",
+        "DeleteAccessPointPolicyRequestTypeDef",
+        "DeleteAccessPointRequestTypeDef",
+        "DeleteAccessPointScopeRequestTypeDef",
+        "DeleteBucketLifecycleConfigurationRequestTypeDef",
+        "DeleteBucketPolicyRequestTypeDef",
+        "DeleteBucketReplicationRequestTypeDef",
+        "DeleteBucketRequestTypeDef",
+        "DeleteBucketTaggingRequestTypeDef",
+        "DeleteJobTaggingRequestTypeDef",
+        "DeleteJobTaggingResultTypeDef",
+        "DeleteMarkerReplicationTypeDef",
+        "DeleteMultiRegionAccessPointInputTypeDef",
+        "DeleteMultiRegionAccessPointRequestTypeDef",
+        "DeleteMultiRegionAccessPointResultTypeDef",
+        "DeletePublicAccessBlockRequestTypeDef",
+        "DeleteStorageLensConfigurationRequestTypeDef",
+        "DeleteStorageLensConfigurationTaggingRequestTypeDef",
+        "DeleteStorageLensConfigurationTaggingResultTypeDef",
+        "DeleteStorageLensGroupRequestTypeDef",
+        "DescribeJobRequestTypeDef",
+        "DescribeJobResultTypeDef",
+        "DescribeMultiRegionAccessPointOperationRequestTypeDef",
+        "DescribeMultiRegionAccessPointOperationResultTypeDef",
+        "DestinationTypeDef",
+        "DetailedStatusCodesMetricsTypeDef",
+        "DissociateAccessGrantsIdentityCenterRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EstablishedMultiRegionAccessPointPolicyTypeDef",
+        "ExcludeOutputTypeDef",
+        "ExcludeTypeDef",
+        "ExistingObjectReplicationTypeDef",
+        "GeneratedManifestEncryptionTypeDef",
+        "GetAccessGrantRequestTypeDef",
+        "GetAccessGrantResultTypeDef",
+        "GetAccessGrantsInstanceForPrefixRequestTypeDef",
+        "GetAccessGrantsInstanceForPrefixResultTypeDef",
+        "GetAccessGrantsInstanceRequestTypeDef",
+        "GetAccessGrantsInstanceResourcePolicyRequestTypeDef",
+        "GetAccessGrantsInstanceResourcePolicyResultTypeDef",
+        "GetAccessGrantsInstanceResultTypeDef",
+        "GetAccessGrantsLocationRequestTypeDef",
+        "GetAccessGrantsLocationResultTypeDef",
+        "GetAccessPointConfigurationForObjectLambdaRequestTypeDef",
+        "GetAccessPointConfigurationForObjectLambdaResultTypeDef",
+        "GetAccessPointForObjectLambdaRequestTypeDef",
+        "GetAccessPointForObjectLambdaResultTypeDef",
+        "GetAccessPointPolicyForObjectLambdaRequestTypeDef",
+        "GetAccessPointPolicyForObjectLambdaResultTypeDef",
+        "GetAccessPointPolicyRequestTypeDef",
+        "GetAccessPointPolicyResultTypeDef",
+        "GetAccessPointPolicyStatusForObjectLambdaRequestTypeDef",
+        "GetAccessPointPolicyStatusForObjectLambdaResultTypeDef",
+        "GetAccessPointPolicyStatusRequestTypeDef",
+        "GetAccessPointPolicyStatusResultTypeDef",
+        "GetAccessPointRequestTypeDef",
+        "GetAccessPointResultTypeDef",
+        "GetAccessPointScopeRequestTypeDef",
+        "GetAccessPointScopeResultTypeDef",
+        "GetBucketLifecycleConfigurationRequestTypeDef",
+        "GetBucketLifecycleConfigurationResultTypeDef",
+        "GetBucketPolicyRequestTypeDef",
+        "GetBucketPolicyResultTypeDef",
+        "GetBucketReplicationRequestTypeDef",
+        "GetBucketReplicationResultTypeDef",
+        "GetBucketRequestTypeDef",
+        "GetBucketResultTypeDef",
+        "GetBucketTaggingRequestTypeDef",
+        "GetBucketTaggingResultTypeDef",
+        "GetBucketVersioningRequestTypeDef",
+        "GetBucketVersioningResultTypeDef",
+        "GetDataAccessRequestTypeDef",
+        "GetDataAccessResultTypeDef",
+        "GetJobTaggingRequestTypeDef",
+        "GetJobTaggingResultTypeDef",
+        "GetMultiRegionAccessPointPolicyRequestTypeDef",
+        "GetMultiRegionAccessPointPolicyResultTypeDef",
+        "GetMultiRegionAccessPointPolicyStatusRequestTypeDef",
+        "GetMultiRegionAccessPointPolicyStatusResultTypeDef",
+        "GetMultiRegionAccessPointRequestTypeDef",
+        "GetMultiRegionAccessPointResultTypeDef",
+        "GetMultiRegionAccessPointRoutesRequestTypeDef",
+        "GetMultiRegionAccessPointRoutesResultTypeDef",
+        "GetPublicAccessBlockOutputTypeDef",
+        "GetPublicAccessBlockRequestTypeDef",
+        "GetStorageLensConfigurationRequestTypeDef",
+        "GetStorageLensConfigurationResultTypeDef",
+        "GetStorageLensConfigurationTaggingRequestTypeDef",
+        "GetStorageLensConfigurationTaggingResultTypeDef",
+        "GetStorageLensGroupRequestTypeDef",
+        "GetStorageLensGroupResultTypeDef",
+        "GranteeTypeDef",
+        "IncludeOutputTypeDef",
+        "IncludeTypeDef",
+        "JobDescriptorTypeDef",
+        "JobFailureTypeDef",
+        "JobListDescriptorTypeDef",
+        "JobManifestGeneratorFilterOutputTypeDef",
+        "JobManifestGeneratorFilterTypeDef",
+        "JobManifestGeneratorOutputTypeDef",
+        "JobManifestGeneratorTypeDef",
+        "JobManifestLocationTypeDef",
+        "JobManifestOutputTypeDef",
+        "JobManifestSpecOutputTypeDef",
+        "JobManifestSpecTypeDef",
+        "JobManifestTypeDef",
+        "JobOperationOutputTypeDef",
+        "JobOperationTypeDef",
+        "JobProgressSummaryTypeDef",
+        "JobReportTypeDef",
+        "JobTimersTypeDef",
+        "KeyNameConstraintOutputTypeDef",
+        "KeyNameConstraintTypeDef",
+        "LambdaInvokeOperationOutputTypeDef",
+        "LambdaInvokeOperationTypeDef",
+        "LifecycleConfigurationTypeDef",
+        "LifecycleExpirationOutputTypeDef",
+        "LifecycleExpirationTypeDef",
+        "LifecycleRuleAndOperatorOutputTypeDef",
+        "LifecycleRuleAndOperatorTypeDef",
+        "LifecycleRuleFilterOutputTypeDef",
+        "LifecycleRuleFilterTypeDef",
+        "LifecycleRuleOutputTypeDef",
+        "LifecycleRuleTypeDef",
+        "ListAccessGrantEntryTypeDef",
+        "ListAccessGrantsInstanceEntryTypeDef",
+        "ListAccessGrantsInstancesRequestTypeDef",
+        "ListAccessGrantsInstancesResultTypeDef",
+        "ListAccessGrantsLocationsEntryTypeDef",
+        "ListAccessGrantsLocationsRequestTypeDef",
+        "ListAccessGrantsLocationsResultTypeDef",
+        "ListAccessGrantsRequestTypeDef",
+        "ListAccessGrantsResultTypeDef",
+        "ListAccessPointsForDirectoryBucketsRequestTypeDef",
+        "ListAccessPointsForDirectoryBucketsResultTypeDef",
+        "ListAccessPointsForObjectLambdaRequestTypeDef",
+        "ListAccessPointsForObjectLambdaResultTypeDef",
+        "ListAccessPointsRequestTypeDef",
+        "ListAccessPointsResultTypeDef",
+        "ListCallerAccessGrantsEntryTypeDef",
+        "ListCallerAccessGrantsRequestTypeDef",
+        "ListCallerAccessGrantsResultTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResultTypeDef",
+        "ListMultiRegionAccessPointsRequestTypeDef",
+        "ListMultiRegionAccessPointsResultTypeDef",
+        "ListRegionalBucketsRequestTypeDef",
+        "ListRegionalBucketsResultTypeDef",
+        "ListStorageLensConfigurationEntryTypeDef",
+        "ListStorageLensConfigurationsRequestTypeDef",
+        "ListStorageLensConfigurationsResultTypeDef",
+        "ListStorageLensGroupEntryTypeDef",
+        "ListStorageLensGroupsRequestTypeDef",
+        "ListStorageLensGroupsResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResultTypeDef",
+        "MatchObjectAgeTypeDef",
+        "MatchObjectSizeTypeDef",
+        "MetricsTypeDef",
+        "MultiRegionAccessPointPolicyDocumentTypeDef",
+        "MultiRegionAccessPointRegionalResponseTypeDef",
+        "MultiRegionAccessPointReportTypeDef",
+        "MultiRegionAccessPointRouteTypeDef",
+        "MultiRegionAccessPointsAsyncResponseTypeDef",
+        "NoncurrentVersionExpirationTypeDef",
+        "NoncurrentVersionTransitionTypeDef",
+        "NotSSEFilterTypeDef",
+        "ObjectEncryptionFilterTypeDef",
+        "ObjectEncryptionTypeDef",
+        "ObjectLambdaAccessPointAliasTypeDef",
+        "ObjectLambdaAccessPointTypeDef",
+        "ObjectLambdaConfigurationOutputTypeDef",
+        "ObjectLambdaConfigurationTypeDef",
+        "ObjectLambdaContentTransformationTypeDef",
+        "ObjectLambdaTransformationConfigurationOutputTypeDef",
+        "ObjectLambdaTransformationConfigurationTypeDef",
+        "PolicyStatusTypeDef",
+        "PrefixLevelStorageMetricsTypeDef",
+        "PrefixLevelTypeDef",
+        "ProposedMultiRegionAccessPointPolicyTypeDef",
+        "PublicAccessBlockConfigurationTypeDef",
+        "PutAccessGrantsInstanceResourcePolicyRequestTypeDef",
+        "PutAccessGrantsInstanceResourcePolicyResultTypeDef",
+        "PutAccessPointConfigurationForObjectLambdaRequestTypeDef",
+        "PutAccessPointPolicyForObjectLambdaRequestTypeDef",
+        "PutAccessPointPolicyRequestTypeDef",
+        "PutAccessPointScopeRequestTypeDef",
+        "PutBucketLifecycleConfigurationRequestTypeDef",
+        "PutBucketPolicyRequestTypeDef",
+        "PutBucketReplicationRequestTypeDef",
+        "PutBucketTaggingRequestTypeDef",
+        "PutBucketVersioningRequestTypeDef",
+        "PutJobTaggingRequestTypeDef",
+        "PutJobTaggingResultTypeDef",
+        "PutMultiRegionAccessPointPolicyInputTypeDef",
+        "PutMultiRegionAccessPointPolicyRequestTypeDef",
+        "PutMultiRegionAccessPointPolicyResultTypeDef",
+        "PutPublicAccessBlockRequestTypeDef",
+        "PutStorageLensConfigurationRequestTypeDef",
+        "PutStorageLensConfigurationTaggingRequestTypeDef",
+        "PutStorageLensConfigurationTaggingResultTypeDef",
+        "RegionReportTypeDef",
+        "RegionTypeDef",
+        "RegionalBucketTypeDef",
+        "ReplicaModificationsTypeDef",
+        "ReplicationConfigurationOutputTypeDef",
+        "ReplicationConfigurationTypeDef",
+        "ReplicationRuleAndOperatorOutputTypeDef",
+        "ReplicationRuleAndOperatorTypeDef",
+        "ReplicationRuleFilterOutputTypeDef",
+        "ReplicationRuleFilterTypeDef",
+        "ReplicationRuleOutputTypeDef",
+        "ReplicationRuleTypeDef",
+        "ReplicationTimeTypeDef",
+        "ReplicationTimeValueTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3AccessControlListOutputTypeDef",
+        "S3AccessControlListTypeDef",
+        "S3AccessControlPolicyOutputTypeDef",
+        "S3AccessControlPolicyTypeDef",
+        "S3BucketDestinationTypeDef",
+        "S3ComputeObjectChecksumOperationTypeDef",
+        "S3CopyObjectOperationOutputTypeDef",
+        "S3CopyObjectOperationTypeDef",
+        "S3DeleteObjectTaggingOperationTypeDef",
+        "S3GeneratedManifestDescriptorTypeDef",
+        "S3GrantTypeDef",
+        "S3GranteeTypeDef",
+        "S3InitiateRestoreObjectOperationTypeDef",
+        "S3JobManifestGeneratorOutputTypeDef",
+        "S3JobManifestGeneratorTypeDef",
+        "S3ManifestOutputLocationTypeDef",
+        "S3ObjectLockLegalHoldTypeDef",
+        "S3ObjectMetadataOutputTypeDef",
+        "S3ObjectMetadataTypeDef",
+        "S3ObjectOwnerTypeDef",
+        "S3ReplicateObjectOperationTypeDef",
+        "S3RetentionOutputTypeDef",
+        "S3RetentionTypeDef",
+        "S3SetObjectAclOperationOutputTypeDef",
+        "S3SetObjectAclOperationTypeDef",
+        "S3SetObjectLegalHoldOperationTypeDef",
+        "S3SetObjectRetentionOperationOutputTypeDef",
+        "S3SetObjectRetentionOperationTypeDef",
+        "S3SetObjectTaggingOperationOutputTypeDef",
+        "S3SetObjectTaggingOperationTypeDef",
+        "S3TagTypeDef",
+        "S3UpdateObjectEncryptionOperationTypeDef",
+        "S3UpdateObjectEncryptionSSEKMSTypeDef",
+        "SSECFilterTypeDef",
+        "SSEKMSEncryptionTypeDef",
+        "SSEKMSFilterTypeDef",
+        "SSEKMSTypeDef",
+        "SSES3EncryptionTypeDef",
+        "SSES3FilterTypeDef",
+        "SSES3TypeDef",
+        "ScopeOutputTypeDef",
+        "ScopeTypeDef",
+        "SelectionCriteriaTypeDef",
+        "SourceSelectionCriteriaTypeDef",
+        "SseKmsEncryptedObjectsTypeDef",
+        "StorageLensAwsOrgTypeDef",
+        "StorageLensConfigurationOutputTypeDef",
+        "StorageLensConfigurationTypeDef",
+        "StorageLensDataExportEncryptionTypeDef",
+        "StorageLensDataExportTypeDef",
+        "StorageLensExpandedPrefixesDataExportTypeDef",
+        "StorageLensGroupAndOperatorOutputTypeDef",
+        "StorageLensGroupAndOperatorTypeDef",
+        "StorageLensGroupFilterOutputTypeDef",
+        "StorageLensGroupFilterTypeDef",
+        "StorageLensGroupLevelOutputTypeDef",
+        "StorageLensGroupLevelSelectionCriteriaOutputTypeDef",
+        "StorageLensGroupLevelSelectionCriteriaTypeDef",
+        "StorageLensGroupLevelTypeDef",
+        "StorageLensGroupOrOperatorOutputTypeDef",
+        "StorageLensGroupOrOperatorTypeDef",
+        "StorageLensGroupOutputTypeDef",
+        "StorageLensGroupTypeDef",
+        "StorageLensTableDestinationTypeDef",
+        "StorageLensTagTypeDef",
+        "SubmitMultiRegionAccessPointRoutesRequestTypeDef",
+        "SubmitMultiRegionAccessPointRoutesResultTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResultTypeDef",
+        "TagTypeDef",
+        "TaggingTypeDef",
+        "TransitionOutputTypeDef",
+        "TransitionTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResultTypeDef",
+        "UpdateAccessGrantsLocationRequestTypeDef",
+        "UpdateAccessGrantsLocationResultTypeDef",
+        "UpdateJobPriorityRequestTypeDef",
+        "UpdateJobPriorityResultTypeDef",
+        "UpdateJobStatusRequestTypeDef",
+        "UpdateJobStatusResultTypeDef",
+        "UpdateStorageLensGroupRequestTypeDef",
+        "VersioningConfigurationTypeDef",
+        "VpcConfigurationTypeDef",
+    ]
 
 
 class AbortIncompleteMultipartUploadTypeDef(TypedDict):
@@ -434,6 +435,10 @@ class AccessGrantsLocationConfigurationTypeDef(TypedDict):
     S3SubPrefix: NotRequired[str]
 
 
+class VpcConfigurationTypeDef(TypedDict):
+    VpcId: str
+
+
 class AccessPointTypeDef(TypedDict):
     Name: str
     NetworkOrigin: NetworkOriginType
@@ -444,26 +449,6 @@ class AccessPointTypeDef(TypedDict):
     BucketAccountId: NotRequired[str]
     DataSourceId: NotRequired[str]
     DataSourceType: NotRequired[str]
-
-
-class AccountLevelOutputTypeDef(TypedDict):
-    ActivityMetrics: NotRequired[ActivityMetricsTypeDef]
-    BucketLevel: BucketLevelTypeDef
-    AdvancedCostOptimizationMetrics: NotRequired[AdvancedCostOptimizationMetricsTypeDef]
-    AdvancedDataProtectionMetrics: NotRequired[AdvancedDataProtectionMetricsTypeDef]
-    DetailedStatusCodesMetrics: NotRequired[DetailedStatusCodesMetricsTypeDef]
-    AdvancedPerformanceMetrics: NotRequired[AdvancedPerformanceMetricsTypeDef]
-    StorageLensGroupLevel: NotRequired[StorageLensGroupLevelOutputTypeDef]
-
-
-class AccountLevelTypeDef(TypedDict):
-    ActivityMetrics: NotRequired[ActivityMetricsTypeDef]
-    BucketLevel: BucketLevelTypeDef
-    AdvancedCostOptimizationMetrics: NotRequired[AdvancedCostOptimizationMetricsTypeDef]
-    AdvancedDataProtectionMetrics: NotRequired[AdvancedDataProtectionMetricsTypeDef]
-    DetailedStatusCodesMetrics: NotRequired[DetailedStatusCodesMetricsTypeDef]
-    AdvancedPerformanceMetrics: NotRequired[AdvancedPerformanceMetricsTypeDef]
-    StorageLensGroupLevel: NotRequired[ReadOnly[StorageLensGroupLevelTypeDef]]
 
 
 class ActivityMetricsTypeDef(TypedDict):
@@ -482,6 +467,74 @@ class AdvancedPerformanceMetricsTypeDef(TypedDict):
     IsEnabled: NotRequired[bool]
 
 
+class DetailedStatusCodesMetricsTypeDef(TypedDict):
+    IsEnabled: NotRequired[bool]
+
+
+class SelectionCriteriaTypeDef(TypedDict):
+    Delimiter: NotRequired[str]
+    MaxDepth: NotRequired[int]
+    MinStorageBytesPercentage: NotRequired[float]
+
+
+class PrefixLevelStorageMetricsTypeDef(TypedDict):
+    IsEnabled: NotRequired[bool]
+    SelectionCriteria: NotRequired[SelectionCriteriaTypeDef]
+
+
+class PrefixLevelTypeDef(TypedDict):
+    StorageMetrics: PrefixLevelStorageMetricsTypeDef
+
+
+class BucketLevelTypeDef(TypedDict):
+    ActivityMetrics: NotRequired[ActivityMetricsTypeDef]
+    PrefixLevel: NotRequired[PrefixLevelTypeDef]
+    AdvancedCostOptimizationMetrics: NotRequired[AdvancedCostOptimizationMetricsTypeDef]
+    AdvancedDataProtectionMetrics: NotRequired[AdvancedDataProtectionMetricsTypeDef]
+    DetailedStatusCodesMetrics: NotRequired[DetailedStatusCodesMetricsTypeDef]
+    AdvancedPerformanceMetrics: NotRequired[AdvancedPerformanceMetricsTypeDef]
+
+
+class StorageLensGroupLevelSelectionCriteriaOutputTypeDef(TypedDict):
+    Include: NotRequired[list[str]]
+    Exclude: NotRequired[list[str]]
+
+
+class StorageLensGroupLevelOutputTypeDef(TypedDict):
+    SelectionCriteria: NotRequired[StorageLensGroupLevelSelectionCriteriaOutputTypeDef]
+
+
+class AccountLevelOutputTypeDef(TypedDict):
+    ActivityMetrics: NotRequired[ActivityMetricsTypeDef]
+    BucketLevel: BucketLevelTypeDef
+    AdvancedCostOptimizationMetrics: NotRequired[AdvancedCostOptimizationMetricsTypeDef]
+    AdvancedDataProtectionMetrics: NotRequired[AdvancedDataProtectionMetricsTypeDef]
+    DetailedStatusCodesMetrics: NotRequired[DetailedStatusCodesMetricsTypeDef]
+    AdvancedPerformanceMetrics: NotRequired[AdvancedPerformanceMetricsTypeDef]
+    StorageLensGroupLevel: NotRequired[StorageLensGroupLevelOutputTypeDef]
+
+
+class StorageLensGroupLevelSelectionCriteriaTypeDef(TypedDict):
+    Include: NotRequired[ReadOnly[Sequence[str]]]
+    Exclude: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class StorageLensGroupLevelTypeDef(TypedDict):
+    SelectionCriteria: NotRequired[
+        ReadOnly[StorageLensGroupLevelSelectionCriteriaTypeDef]
+    ]
+
+
+class AccountLevelTypeDef(TypedDict):
+    ActivityMetrics: NotRequired[ActivityMetricsTypeDef]
+    BucketLevel: BucketLevelTypeDef
+    AdvancedCostOptimizationMetrics: NotRequired[AdvancedCostOptimizationMetricsTypeDef]
+    AdvancedDataProtectionMetrics: NotRequired[AdvancedDataProtectionMetricsTypeDef]
+    DetailedStatusCodesMetrics: NotRequired[DetailedStatusCodesMetricsTypeDef]
+    AdvancedPerformanceMetrics: NotRequired[AdvancedPerformanceMetricsTypeDef]
+    StorageLensGroupLevel: NotRequired[ReadOnly[StorageLensGroupLevelTypeDef]]
+
+
 class AssociateAccessGrantsIdentityCenterRequestTypeDef(TypedDict):
     AccountId: str
     IdentityCenterArn: str
@@ -494,13 +547,31 @@ class AsyncErrorDetailsTypeDef(TypedDict):
     RequestId: NotRequired[str]
 
 
-class AsyncOperationTypeDef(TypedDict):
-    CreationTime: NotRequired[datetime]
-    Operation: NotRequired[AsyncOperationNameType]
-    RequestTokenARN: NotRequired[str]
-    RequestParameters: NotRequired[AsyncRequestParametersTypeDef]
-    RequestStatus: NotRequired[str]
-    ResponseDetails: NotRequired[AsyncResponseDetailsTypeDef]
+class PublicAccessBlockConfigurationTypeDef(TypedDict):
+    BlockPublicAcls: NotRequired[bool]
+    IgnorePublicAcls: NotRequired[bool]
+    BlockPublicPolicy: NotRequired[bool]
+    RestrictPublicBuckets: NotRequired[bool]
+
+
+class RegionTypeDef(TypedDict):
+    Bucket: str
+    BucketAccountId: NotRequired[str]
+
+
+class CreateMultiRegionAccessPointInputOutputTypeDef(TypedDict):
+    Name: str
+    PublicAccessBlock: NotRequired[PublicAccessBlockConfigurationTypeDef]
+    Regions: list[RegionTypeDef]
+
+
+class DeleteMultiRegionAccessPointInputTypeDef(TypedDict):
+    Name: str
+
+
+class PutMultiRegionAccessPointPolicyInputTypeDef(TypedDict):
+    Name: str
+    Policy: str
 
 
 class AsyncRequestParametersTypeDef(TypedDict):
@@ -515,6 +586,15 @@ class AsyncRequestParametersTypeDef(TypedDict):
     ]
 
 
+class MultiRegionAccessPointRegionalResponseTypeDef(TypedDict):
+    Name: NotRequired[str]
+    RequestStatus: NotRequired[str]
+
+
+class MultiRegionAccessPointsAsyncResponseTypeDef(TypedDict):
+    Regions: NotRequired[list[MultiRegionAccessPointRegionalResponseTypeDef]]
+
+
 class AsyncResponseDetailsTypeDef(TypedDict):
     MultiRegionAccessPointDetails: NotRequired[
         MultiRegionAccessPointsAsyncResponseTypeDef
@@ -522,22 +602,32 @@ class AsyncResponseDetailsTypeDef(TypedDict):
     ErrorDetails: NotRequired[AsyncErrorDetailsTypeDef]
 
 
+class AsyncOperationTypeDef(TypedDict):
+    CreationTime: NotRequired[datetime]
+    Operation: NotRequired[AsyncOperationNameType]
+    RequestTokenARN: NotRequired[str]
+    RequestParameters: NotRequired[AsyncRequestParametersTypeDef]
+    RequestStatus: NotRequired[str]
+    ResponseDetails: NotRequired[AsyncResponseDetailsTypeDef]
+
+
 class AwsLambdaTransformationTypeDef(TypedDict):
     FunctionArn: str
     FunctionPayload: NotRequired[str]
 
 
-class BucketLevelTypeDef(TypedDict):
-    ActivityMetrics: NotRequired[ActivityMetricsTypeDef]
-    PrefixLevel: NotRequired[PrefixLevelTypeDef]
-    AdvancedCostOptimizationMetrics: NotRequired[AdvancedCostOptimizationMetricsTypeDef]
-    AdvancedDataProtectionMetrics: NotRequired[AdvancedDataProtectionMetricsTypeDef]
-    DetailedStatusCodesMetrics: NotRequired[DetailedStatusCodesMetricsTypeDef]
-    AdvancedPerformanceMetrics: NotRequired[AdvancedPerformanceMetricsTypeDef]
-
-
 class CloudWatchMetricsTypeDef(TypedDict):
     IsEnabled: bool
+
+
+class GranteeTypeDef(TypedDict):
+    GranteeType: NotRequired[GranteeTypeType]
+    GranteeIdentifier: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateAccessGrantRequestTypeDef(TypedDict):
@@ -600,16 +690,44 @@ class CreateAccessGrantsLocationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ObjectLambdaContentTransformationTypeDef(TypedDict):
+    AwsLambda: NotRequired[AwsLambdaTransformationTypeDef]
+
+
+class ObjectLambdaTransformationConfigurationTypeDef(TypedDict):
+    Actions: ReadOnly[Sequence[ObjectLambdaTransformationConfigurationActionType]]
+    ContentTransformation: ObjectLambdaContentTransformationTypeDef
+
+
+class ObjectLambdaConfigurationTypeDef(TypedDict):
+    SupportingAccessPoint: str
+    CloudWatchMetricsEnabled: NotRequired[bool]
+    AllowedFeatures: NotRequired[ReadOnly[Sequence[ObjectLambdaAllowedFeatureType]]]
+    TransformationConfigurations: ReadOnly[
+        Sequence[ObjectLambdaTransformationConfigurationTypeDef]
+    ]
+
+
 class CreateAccessPointForObjectLambdaRequestTypeDef(TypedDict):
     AccountId: str
     Name: str
     Configuration: ReadOnly[ObjectLambdaConfigurationTypeDef]
 
 
+class ObjectLambdaAccessPointAliasTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Status: NotRequired[ObjectLambdaAccessPointAliasStatusType]
+
+
 class CreateAccessPointForObjectLambdaResultTypeDef(TypedDict):
     ObjectLambdaAccessPointArn: NotRequired[str]
     Alias: NotRequired[ObjectLambdaAccessPointAliasTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ScopeTypeDef(TypedDict):
+    Prefixes: NotRequired[ReadOnly[Sequence[str]]]
+    Permissions: NotRequired[ReadOnly[Sequence[ScopePermissionType]]]
 
 
 class CreateAccessPointRequestTypeDef(TypedDict):
@@ -652,6 +770,256 @@ class CreateBucketResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KeyNameConstraintTypeDef(TypedDict):
+    MatchAnyPrefix: NotRequired[ReadOnly[Sequence[str]]]
+    MatchAnySuffix: NotRequired[ReadOnly[Sequence[str]]]
+    MatchAnySubstring: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DSSEKMSFilterTypeDef(TypedDict):
+    KmsKeyArn: NotRequired[str]
+
+
+class NotSSEFilterTypeDef(TypedDict):
+    pass
+
+
+class SSECFilterTypeDef(TypedDict):
+    pass
+
+
+class SSEKMSFilterTypeDef(TypedDict):
+    KmsKeyArn: NotRequired[str]
+    BucketKeyEnabled: NotRequired[bool]
+
+
+class SSES3FilterTypeDef(TypedDict):
+    pass
+
+
+class ObjectEncryptionFilterTypeDef(TypedDict):
+    SSES3: NotRequired[SSES3FilterTypeDef]
+    SSEKMS: NotRequired[SSEKMSFilterTypeDef]
+    DSSEKMS: NotRequired[DSSEKMSFilterTypeDef]
+    SSEC: NotRequired[SSECFilterTypeDef]
+    NOTSSE: NotRequired[NotSSEFilterTypeDef]
+
+
+class JobManifestGeneratorFilterTypeDef(TypedDict):
+    EligibleForReplication: NotRequired[bool]
+    CreatedAfter: NotRequired[ReadOnly[datetime | str]]
+    CreatedBefore: NotRequired[ReadOnly[datetime | str]]
+    ObjectReplicationStatuses: NotRequired[ReadOnly[Sequence[ReplicationStatusType]]]
+    KeyNameConstraint: NotRequired[ReadOnly[KeyNameConstraintTypeDef]]
+    ObjectSizeGreaterThanBytes: NotRequired[int]
+    ObjectSizeLessThanBytes: NotRequired[int]
+    MatchAnyStorageClass: NotRequired[ReadOnly[Sequence[S3StorageClassType]]]
+    MatchAnyObjectEncryption: NotRequired[
+        ReadOnly[Sequence[ObjectEncryptionFilterTypeDef]]
+    ]
+
+
+class SSEKMSEncryptionTypeDef(TypedDict):
+    KeyId: str
+
+
+class SSES3EncryptionTypeDef(TypedDict):
+    pass
+
+
+class GeneratedManifestEncryptionTypeDef(TypedDict):
+    SSES3: NotRequired[SSES3EncryptionTypeDef]
+    SSEKMS: NotRequired[SSEKMSEncryptionTypeDef]
+
+
+class S3ManifestOutputLocationTypeDef(TypedDict):
+    ExpectedManifestBucketOwner: NotRequired[str]
+    Bucket: str
+    ManifestPrefix: NotRequired[str]
+    ManifestEncryption: NotRequired[GeneratedManifestEncryptionTypeDef]
+    ManifestFormat: GeneratedManifestFormatType
+
+
+class S3JobManifestGeneratorTypeDef(TypedDict):
+    ExpectedBucketOwner: NotRequired[str]
+    SourceBucket: str
+    ManifestOutputLocation: NotRequired[S3ManifestOutputLocationTypeDef]
+    Filter: NotRequired[ReadOnly[JobManifestGeneratorFilterTypeDef]]
+    EnableManifestOutput: bool
+
+
+class JobManifestGeneratorTypeDef(TypedDict):
+    S3JobManifestGenerator: NotRequired[ReadOnly[S3JobManifestGeneratorTypeDef]]
+
+
+class JobManifestLocationTypeDef(TypedDict):
+    ObjectArn: str
+    ObjectVersionId: NotRequired[str]
+    ETag: str
+
+
+class JobManifestSpecTypeDef(TypedDict):
+    Format: JobManifestFormatType
+    Fields: NotRequired[ReadOnly[Sequence[JobManifestFieldNameType]]]
+
+
+class JobManifestTypeDef(TypedDict):
+    Spec: ReadOnly[JobManifestSpecTypeDef]
+    Location: JobManifestLocationTypeDef
+
+
+class LambdaInvokeOperationTypeDef(TypedDict):
+    FunctionArn: NotRequired[str]
+    InvocationSchemaVersion: NotRequired[str]
+    UserArguments: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class S3ComputeObjectChecksumOperationTypeDef(TypedDict):
+    ChecksumAlgorithm: NotRequired[ComputeObjectChecksumAlgorithmType]
+    ChecksumType: NotRequired[ComputeObjectChecksumTypeType]
+
+
+class S3GranteeTypeDef(TypedDict):
+    TypeIdentifier: NotRequired[S3GranteeTypeIdentifierType]
+    Identifier: NotRequired[str]
+    DisplayName: NotRequired[str]
+
+
+class S3GrantTypeDef(TypedDict):
+    Grantee: NotRequired[S3GranteeTypeDef]
+    Permission: NotRequired[S3PermissionType]
+
+
+class S3ObjectMetadataTypeDef(TypedDict):
+    CacheControl: NotRequired[str]
+    ContentDisposition: NotRequired[str]
+    ContentEncoding: NotRequired[str]
+    ContentLanguage: NotRequired[str]
+    UserMetadata: NotRequired[ReadOnly[Mapping[str, str]]]
+    ContentLength: NotRequired[int]
+    ContentMD5: NotRequired[str]
+    ContentType: NotRequired[str]
+    HttpExpiresDate: NotRequired[ReadOnly[datetime | str]]
+    RequesterCharged: NotRequired[bool]
+    SSEAlgorithm: NotRequired[S3SSEAlgorithmType]
+
+
+class S3TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class S3CopyObjectOperationTypeDef(TypedDict):
+    TargetResource: NotRequired[str]
+    CannedAccessControlList: NotRequired[S3CannedAccessControlListType]
+    AccessControlGrants: NotRequired[ReadOnly[Sequence[S3GrantTypeDef]]]
+    MetadataDirective: NotRequired[S3MetadataDirectiveType]
+    ModifiedSinceConstraint: NotRequired[ReadOnly[datetime | str]]
+    NewObjectMetadata: NotRequired[ReadOnly[S3ObjectMetadataTypeDef]]
+    NewObjectTagging: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
+    RedirectLocation: NotRequired[str]
+    RequesterPays: NotRequired[bool]
+    StorageClass: NotRequired[S3StorageClassType]
+    UnModifiedSinceConstraint: NotRequired[ReadOnly[datetime | str]]
+    SSEAwsKmsKeyId: NotRequired[str]
+    TargetKeyPrefix: NotRequired[str]
+    ObjectLockLegalHoldStatus: NotRequired[S3ObjectLockLegalHoldStatusType]
+    ObjectLockMode: NotRequired[S3ObjectLockModeType]
+    ObjectLockRetainUntilDate: NotRequired[ReadOnly[datetime | str]]
+    BucketKeyEnabled: NotRequired[bool]
+    ChecksumAlgorithm: NotRequired[S3ChecksumAlgorithmType]
+
+
+class S3DeleteObjectTaggingOperationTypeDef(TypedDict):
+    pass
+
+
+class S3InitiateRestoreObjectOperationTypeDef(TypedDict):
+    ExpirationInDays: NotRequired[int]
+    GlacierJobTier: NotRequired[S3GlacierJobTierType]
+
+
+class S3ReplicateObjectOperationTypeDef(TypedDict):
+    pass
+
+
+class S3ObjectOwnerTypeDef(TypedDict):
+    ID: NotRequired[str]
+    DisplayName: NotRequired[str]
+
+
+class S3AccessControlListTypeDef(TypedDict):
+    Owner: S3ObjectOwnerTypeDef
+    Grants: NotRequired[ReadOnly[Sequence[S3GrantTypeDef]]]
+
+
+class S3AccessControlPolicyTypeDef(TypedDict):
+    AccessControlList: NotRequired[ReadOnly[S3AccessControlListTypeDef]]
+    CannedAccessControlList: NotRequired[S3CannedAccessControlListType]
+
+
+class S3SetObjectAclOperationTypeDef(TypedDict):
+    AccessControlPolicy: NotRequired[ReadOnly[S3AccessControlPolicyTypeDef]]
+
+
+class S3ObjectLockLegalHoldTypeDef(TypedDict):
+    Status: S3ObjectLockLegalHoldStatusType
+
+
+class S3SetObjectLegalHoldOperationTypeDef(TypedDict):
+    LegalHold: S3ObjectLockLegalHoldTypeDef
+
+
+class S3RetentionTypeDef(TypedDict):
+    RetainUntilDate: NotRequired[ReadOnly[datetime | str]]
+    Mode: NotRequired[S3ObjectLockRetentionModeType]
+
+
+class S3SetObjectRetentionOperationTypeDef(TypedDict):
+    BypassGovernanceRetention: NotRequired[bool]
+    Retention: ReadOnly[S3RetentionTypeDef]
+
+
+class S3SetObjectTaggingOperationTypeDef(TypedDict):
+    TagSet: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
+
+
+class S3UpdateObjectEncryptionSSEKMSTypeDef(TypedDict):
+    KMSKeyArn: str
+    BucketKeyEnabled: NotRequired[bool]
+
+
+class ObjectEncryptionTypeDef(TypedDict):
+    SSEKMS: NotRequired[S3UpdateObjectEncryptionSSEKMSTypeDef]
+
+
+class S3UpdateObjectEncryptionOperationTypeDef(TypedDict):
+    ObjectEncryption: NotRequired[ObjectEncryptionTypeDef]
+
+
+class JobOperationTypeDef(TypedDict):
+    LambdaInvoke: NotRequired[ReadOnly[LambdaInvokeOperationTypeDef]]
+    S3PutObjectCopy: NotRequired[ReadOnly[S3CopyObjectOperationTypeDef]]
+    S3PutObjectAcl: NotRequired[ReadOnly[S3SetObjectAclOperationTypeDef]]
+    S3PutObjectTagging: NotRequired[ReadOnly[S3SetObjectTaggingOperationTypeDef]]
+    S3DeleteObjectTagging: NotRequired[S3DeleteObjectTaggingOperationTypeDef]
+    S3InitiateRestoreObject: NotRequired[S3InitiateRestoreObjectOperationTypeDef]
+    S3PutObjectLegalHold: NotRequired[S3SetObjectLegalHoldOperationTypeDef]
+    S3PutObjectRetention: NotRequired[ReadOnly[S3SetObjectRetentionOperationTypeDef]]
+    S3ReplicateObject: NotRequired[S3ReplicateObjectOperationTypeDef]
+    S3ComputeObjectChecksum: NotRequired[S3ComputeObjectChecksumOperationTypeDef]
+    S3UpdateObjectEncryption: NotRequired[S3UpdateObjectEncryptionOperationTypeDef]
+
+
+class JobReportTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Format: NotRequired[JobReportFormatType]
+    Enabled: bool
+    Prefix: NotRequired[str]
+    ReportScope: NotRequired[JobReportScopeType]
+    ExpectedBucketOwner: NotRequired[str]
+
+
 class CreateJobRequestTypeDef(TypedDict):
     AccountId: str
     ConfirmationRequired: NotRequired[bool]
@@ -671,12 +1039,6 @@ class CreateJobResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateMultiRegionAccessPointInputOutputTypeDef(TypedDict):
-    Name: str
-    PublicAccessBlock: NotRequired[PublicAccessBlockConfigurationTypeDef]
-    Regions: list[RegionTypeDef]
-
-
 class CreateMultiRegionAccessPointInputTypeDef(TypedDict):
     Name: str
     PublicAccessBlock: NotRequired[PublicAccessBlockConfigurationTypeDef]
@@ -694,6 +1056,48 @@ class CreateMultiRegionAccessPointResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MatchObjectAgeTypeDef(TypedDict):
+    DaysGreaterThan: NotRequired[int]
+    DaysLessThan: NotRequired[int]
+
+
+class MatchObjectSizeTypeDef(TypedDict):
+    BytesGreaterThan: NotRequired[int]
+    BytesLessThan: NotRequired[int]
+
+
+class StorageLensGroupAndOperatorTypeDef(TypedDict):
+    MatchAnyPrefix: NotRequired[ReadOnly[Sequence[str]]]
+    MatchAnySuffix: NotRequired[ReadOnly[Sequence[str]]]
+    MatchAnyTag: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
+    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
+    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
+
+
+class StorageLensGroupOrOperatorTypeDef(TypedDict):
+    MatchAnyPrefix: NotRequired[ReadOnly[Sequence[str]]]
+    MatchAnySuffix: NotRequired[ReadOnly[Sequence[str]]]
+    MatchAnyTag: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
+    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
+    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
+
+
+class StorageLensGroupFilterTypeDef(TypedDict):
+    MatchAnyPrefix: NotRequired[ReadOnly[Sequence[str]]]
+    MatchAnySuffix: NotRequired[ReadOnly[Sequence[str]]]
+    MatchAnyTag: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
+    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
+    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
+    And: NotRequired[ReadOnly[StorageLensGroupAndOperatorTypeDef]]
+    Or: NotRequired[ReadOnly[StorageLensGroupOrOperatorTypeDef]]
+
+
+class StorageLensGroupTypeDef(TypedDict):
+    Name: str
+    Filter: ReadOnly[StorageLensGroupFilterTypeDef]
+    StorageLensGroupArn: NotRequired[str]
+
+
 class CreateStorageLensGroupRequestTypeDef(TypedDict):
     AccountId: str
     StorageLensGroup: ReadOnly[StorageLensGroupTypeDef]
@@ -705,10 +1109,6 @@ class CredentialsTypeDef(TypedDict):
     SecretAccessKey: NotRequired[str]
     SessionToken: NotRequired[str]
     Expiration: NotRequired[datetime]
-
-
-class DSSEKMSFilterTypeDef(TypedDict):
-    KmsKeyArn: NotRequired[str]
 
 
 class DeleteAccessGrantRequestTypeDef(TypedDict):
@@ -792,10 +1192,6 @@ class DeleteMarkerReplicationTypeDef(TypedDict):
     Status: DeleteMarkerReplicationStatusType
 
 
-class DeleteMultiRegionAccessPointInputTypeDef(TypedDict):
-    Name: str
-
-
 class DeleteMultiRegionAccessPointRequestTypeDef(TypedDict):
     AccountId: str
     ClientToken: str
@@ -835,6 +1231,172 @@ class DescribeJobRequestTypeDef(TypedDict):
     JobId: str
 
 
+class JobFailureTypeDef(TypedDict):
+    FailureCode: NotRequired[str]
+    FailureReason: NotRequired[str]
+
+
+class KeyNameConstraintOutputTypeDef(TypedDict):
+    MatchAnyPrefix: NotRequired[list[str]]
+    MatchAnySuffix: NotRequired[list[str]]
+    MatchAnySubstring: NotRequired[list[str]]
+
+
+class JobManifestGeneratorFilterOutputTypeDef(TypedDict):
+    EligibleForReplication: NotRequired[bool]
+    CreatedAfter: NotRequired[datetime]
+    CreatedBefore: NotRequired[datetime]
+    ObjectReplicationStatuses: NotRequired[list[ReplicationStatusType]]
+    KeyNameConstraint: NotRequired[KeyNameConstraintOutputTypeDef]
+    ObjectSizeGreaterThanBytes: NotRequired[int]
+    ObjectSizeLessThanBytes: NotRequired[int]
+    MatchAnyStorageClass: NotRequired[list[S3StorageClassType]]
+    MatchAnyObjectEncryption: NotRequired[list[ObjectEncryptionFilterTypeDef]]
+
+
+class S3JobManifestGeneratorOutputTypeDef(TypedDict):
+    ExpectedBucketOwner: NotRequired[str]
+    SourceBucket: str
+    ManifestOutputLocation: NotRequired[S3ManifestOutputLocationTypeDef]
+    Filter: NotRequired[JobManifestGeneratorFilterOutputTypeDef]
+    EnableManifestOutput: bool
+
+
+class JobManifestGeneratorOutputTypeDef(TypedDict):
+    S3JobManifestGenerator: NotRequired[S3JobManifestGeneratorOutputTypeDef]
+
+
+class JobManifestSpecOutputTypeDef(TypedDict):
+    Format: JobManifestFormatType
+    Fields: NotRequired[list[JobManifestFieldNameType]]
+
+
+class JobManifestOutputTypeDef(TypedDict):
+    Spec: JobManifestSpecOutputTypeDef
+    Location: JobManifestLocationTypeDef
+
+
+class LambdaInvokeOperationOutputTypeDef(TypedDict):
+    FunctionArn: NotRequired[str]
+    InvocationSchemaVersion: NotRequired[str]
+    UserArguments: NotRequired[dict[str, str]]
+
+
+class S3ObjectMetadataOutputTypeDef(TypedDict):
+    CacheControl: NotRequired[str]
+    ContentDisposition: NotRequired[str]
+    ContentEncoding: NotRequired[str]
+    ContentLanguage: NotRequired[str]
+    UserMetadata: NotRequired[dict[str, str]]
+    ContentLength: NotRequired[int]
+    ContentMD5: NotRequired[str]
+    ContentType: NotRequired[str]
+    HttpExpiresDate: NotRequired[datetime]
+    RequesterCharged: NotRequired[bool]
+    SSEAlgorithm: NotRequired[S3SSEAlgorithmType]
+
+
+class S3CopyObjectOperationOutputTypeDef(TypedDict):
+    TargetResource: NotRequired[str]
+    CannedAccessControlList: NotRequired[S3CannedAccessControlListType]
+    AccessControlGrants: NotRequired[list[S3GrantTypeDef]]
+    MetadataDirective: NotRequired[S3MetadataDirectiveType]
+    ModifiedSinceConstraint: NotRequired[datetime]
+    NewObjectMetadata: NotRequired[S3ObjectMetadataOutputTypeDef]
+    NewObjectTagging: NotRequired[list[S3TagTypeDef]]
+    RedirectLocation: NotRequired[str]
+    RequesterPays: NotRequired[bool]
+    StorageClass: NotRequired[S3StorageClassType]
+    UnModifiedSinceConstraint: NotRequired[datetime]
+    SSEAwsKmsKeyId: NotRequired[str]
+    TargetKeyPrefix: NotRequired[str]
+    ObjectLockLegalHoldStatus: NotRequired[S3ObjectLockLegalHoldStatusType]
+    ObjectLockMode: NotRequired[S3ObjectLockModeType]
+    ObjectLockRetainUntilDate: NotRequired[datetime]
+    BucketKeyEnabled: NotRequired[bool]
+    ChecksumAlgorithm: NotRequired[S3ChecksumAlgorithmType]
+
+
+class S3AccessControlListOutputTypeDef(TypedDict):
+    Owner: S3ObjectOwnerTypeDef
+    Grants: NotRequired[list[S3GrantTypeDef]]
+
+
+class S3AccessControlPolicyOutputTypeDef(TypedDict):
+    AccessControlList: NotRequired[S3AccessControlListOutputTypeDef]
+    CannedAccessControlList: NotRequired[S3CannedAccessControlListType]
+
+
+class S3SetObjectAclOperationOutputTypeDef(TypedDict):
+    AccessControlPolicy: NotRequired[S3AccessControlPolicyOutputTypeDef]
+
+
+class S3RetentionOutputTypeDef(TypedDict):
+    RetainUntilDate: NotRequired[datetime]
+    Mode: NotRequired[S3ObjectLockRetentionModeType]
+
+
+class S3SetObjectRetentionOperationOutputTypeDef(TypedDict):
+    BypassGovernanceRetention: NotRequired[bool]
+    Retention: S3RetentionOutputTypeDef
+
+
+class S3SetObjectTaggingOperationOutputTypeDef(TypedDict):
+    TagSet: NotRequired[list[S3TagTypeDef]]
+
+
+class JobOperationOutputTypeDef(TypedDict):
+    LambdaInvoke: NotRequired[LambdaInvokeOperationOutputTypeDef]
+    S3PutObjectCopy: NotRequired[S3CopyObjectOperationOutputTypeDef]
+    S3PutObjectAcl: NotRequired[S3SetObjectAclOperationOutputTypeDef]
+    S3PutObjectTagging: NotRequired[S3SetObjectTaggingOperationOutputTypeDef]
+    S3DeleteObjectTagging: NotRequired[S3DeleteObjectTaggingOperationTypeDef]
+    S3InitiateRestoreObject: NotRequired[S3InitiateRestoreObjectOperationTypeDef]
+    S3PutObjectLegalHold: NotRequired[S3SetObjectLegalHoldOperationTypeDef]
+    S3PutObjectRetention: NotRequired[S3SetObjectRetentionOperationOutputTypeDef]
+    S3ReplicateObject: NotRequired[S3ReplicateObjectOperationTypeDef]
+    S3ComputeObjectChecksum: NotRequired[S3ComputeObjectChecksumOperationTypeDef]
+    S3UpdateObjectEncryption: NotRequired[S3UpdateObjectEncryptionOperationTypeDef]
+
+
+class JobTimersTypeDef(TypedDict):
+    ElapsedTimeInActiveSeconds: NotRequired[int]
+
+
+class JobProgressSummaryTypeDef(TypedDict):
+    TotalNumberOfTasks: NotRequired[int]
+    NumberOfTasksSucceeded: NotRequired[int]
+    NumberOfTasksFailed: NotRequired[int]
+    Timers: NotRequired[JobTimersTypeDef]
+
+
+class S3GeneratedManifestDescriptorTypeDef(TypedDict):
+    Format: NotRequired[GeneratedManifestFormatType]
+    Location: NotRequired[JobManifestLocationTypeDef]
+
+
+class JobDescriptorTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    ConfirmationRequired: NotRequired[bool]
+    Description: NotRequired[str]
+    JobArn: NotRequired[str]
+    Status: NotRequired[JobStatusType]
+    Manifest: NotRequired[JobManifestOutputTypeDef]
+    Operation: NotRequired[JobOperationOutputTypeDef]
+    Priority: NotRequired[int]
+    ProgressSummary: NotRequired[JobProgressSummaryTypeDef]
+    StatusUpdateReason: NotRequired[str]
+    FailureReasons: NotRequired[list[JobFailureTypeDef]]
+    Report: NotRequired[JobReportTypeDef]
+    CreationTime: NotRequired[datetime]
+    TerminationDate: NotRequired[datetime]
+    RoleArn: NotRequired[str]
+    SuspendedDate: NotRequired[datetime]
+    SuspendedCause: NotRequired[str]
+    ManifestGenerator: NotRequired[JobManifestGeneratorOutputTypeDef]
+    GeneratedManifestDescriptor: NotRequired[S3GeneratedManifestDescriptorTypeDef]
+
+
 class DescribeJobResultTypeDef(TypedDict):
     Job: NotRequired[JobDescriptorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -850,6 +1412,24 @@ class DescribeMultiRegionAccessPointOperationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EncryptionConfigurationTypeDef(TypedDict):
+    ReplicaKmsKeyID: NotRequired[str]
+
+
+class ReplicationTimeValueTypeDef(TypedDict):
+    Minutes: NotRequired[int]
+
+
+class MetricsTypeDef(TypedDict):
+    Status: MetricsStatusType
+    EventThreshold: NotRequired[ReplicationTimeValueTypeDef]
+
+
+class ReplicationTimeTypeDef(TypedDict):
+    Status: ReplicationTimeStatusType
+    Time: ReplicationTimeValueTypeDef
+
+
 class DestinationTypeDef(TypedDict):
     Account: NotRequired[str]
     Bucket: str
@@ -860,16 +1440,8 @@ class DestinationTypeDef(TypedDict):
     StorageClass: NotRequired[ReplicationStorageClassType]
 
 
-class DetailedStatusCodesMetricsTypeDef(TypedDict):
-    IsEnabled: NotRequired[bool]
-
-
 class DissociateAccessGrantsIdentityCenterRequestTypeDef(TypedDict):
     AccountId: str
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    ReplicaKmsKeyID: NotRequired[str]
 
 
 class EstablishedMultiRegionAccessPointPolicyTypeDef(TypedDict):
@@ -888,11 +1460,6 @@ class ExcludeTypeDef(TypedDict):
 
 class ExistingObjectReplicationTypeDef(TypedDict):
     Status: ExistingObjectReplicationStatusType
-
-
-class GeneratedManifestEncryptionTypeDef(TypedDict):
-    SSES3: NotRequired[SSES3EncryptionTypeDef]
-    SSEKMS: NotRequired[SSEKMSEncryptionTypeDef]
 
 
 class GetAccessGrantRequestTypeDef(TypedDict):
@@ -970,6 +1537,20 @@ class GetAccessPointConfigurationForObjectLambdaRequestTypeDef(TypedDict):
     Name: str
 
 
+class ObjectLambdaTransformationConfigurationOutputTypeDef(TypedDict):
+    Actions: list[ObjectLambdaTransformationConfigurationActionType]
+    ContentTransformation: ObjectLambdaContentTransformationTypeDef
+
+
+class ObjectLambdaConfigurationOutputTypeDef(TypedDict):
+    SupportingAccessPoint: str
+    CloudWatchMetricsEnabled: NotRequired[bool]
+    AllowedFeatures: NotRequired[list[ObjectLambdaAllowedFeatureType]]
+    TransformationConfigurations: list[
+        ObjectLambdaTransformationConfigurationOutputTypeDef
+    ]
+
+
 class GetAccessPointConfigurationForObjectLambdaResultTypeDef(TypedDict):
     Configuration: NotRequired[ObjectLambdaConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1013,6 +1594,10 @@ class GetAccessPointPolicyStatusForObjectLambdaRequestTypeDef(TypedDict):
     Name: str
 
 
+class PolicyStatusTypeDef(TypedDict):
+    IsPublic: NotRequired[bool]
+
+
 class GetAccessPointPolicyStatusForObjectLambdaResultTypeDef(TypedDict):
     PolicyStatus: NotRequired[PolicyStatusTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1054,6 +1639,11 @@ class GetAccessPointScopeRequestTypeDef(TypedDict):
     Name: str
 
 
+class ScopeOutputTypeDef(TypedDict):
+    Prefixes: NotRequired[list[str]]
+    Permissions: NotRequired[list[ScopePermissionType]]
+
+
 class GetAccessPointScopeResultTypeDef(TypedDict):
     Scope: NotRequired[ScopeOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1062,6 +1652,54 @@ class GetAccessPointScopeResultTypeDef(TypedDict):
 class GetBucketLifecycleConfigurationRequestTypeDef(TypedDict):
     AccountId: str
     Bucket: str
+
+
+class LifecycleExpirationOutputTypeDef(TypedDict):
+    Date: NotRequired[datetime]
+    Days: NotRequired[int]
+    ExpiredObjectDeleteMarker: NotRequired[bool]
+
+
+class LifecycleRuleAndOperatorOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tags: NotRequired[list[S3TagTypeDef]]
+    ObjectSizeGreaterThan: NotRequired[int]
+    ObjectSizeLessThan: NotRequired[int]
+
+
+class LifecycleRuleFilterOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[S3TagTypeDef]
+    And: NotRequired[LifecycleRuleAndOperatorOutputTypeDef]
+    ObjectSizeGreaterThan: NotRequired[int]
+    ObjectSizeLessThan: NotRequired[int]
+
+
+class NoncurrentVersionExpirationTypeDef(TypedDict):
+    NoncurrentDays: NotRequired[int]
+    NewerNoncurrentVersions: NotRequired[int]
+
+
+class NoncurrentVersionTransitionTypeDef(TypedDict):
+    NoncurrentDays: NotRequired[int]
+    StorageClass: NotRequired[TransitionStorageClassType]
+
+
+class TransitionOutputTypeDef(TypedDict):
+    Date: NotRequired[datetime]
+    Days: NotRequired[int]
+    StorageClass: NotRequired[TransitionStorageClassType]
+
+
+class LifecycleRuleOutputTypeDef(TypedDict):
+    Expiration: NotRequired[LifecycleExpirationOutputTypeDef]
+    ID: NotRequired[str]
+    Filter: NotRequired[LifecycleRuleFilterOutputTypeDef]
+    Status: ExpirationStatusType
+    Transitions: NotRequired[list[TransitionOutputTypeDef]]
+    NoncurrentVersionTransitions: NotRequired[list[NoncurrentVersionTransitionTypeDef]]
+    NoncurrentVersionExpiration: NotRequired[NoncurrentVersionExpirationTypeDef]
+    AbortIncompleteMultipartUpload: NotRequired[AbortIncompleteMultipartUploadTypeDef]
 
 
 class GetBucketLifecycleConfigurationResultTypeDef(TypedDict):
@@ -1082,6 +1720,48 @@ class GetBucketPolicyResultTypeDef(TypedDict):
 class GetBucketReplicationRequestTypeDef(TypedDict):
     AccountId: str
     Bucket: str
+
+
+class ReplicationRuleAndOperatorOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tags: NotRequired[list[S3TagTypeDef]]
+
+
+class ReplicationRuleFilterOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[S3TagTypeDef]
+    And: NotRequired[ReplicationRuleAndOperatorOutputTypeDef]
+
+
+class ReplicaModificationsTypeDef(TypedDict):
+    Status: ReplicaModificationsStatusType
+
+
+class SseKmsEncryptedObjectsTypeDef(TypedDict):
+    Status: SseKmsEncryptedObjectsStatusType
+
+
+class SourceSelectionCriteriaTypeDef(TypedDict):
+    SseKmsEncryptedObjects: NotRequired[SseKmsEncryptedObjectsTypeDef]
+    ReplicaModifications: NotRequired[ReplicaModificationsTypeDef]
+
+
+class ReplicationRuleOutputTypeDef(TypedDict):
+    ID: NotRequired[str]
+    Priority: NotRequired[int]
+    Prefix: NotRequired[str]
+    Filter: NotRequired[ReplicationRuleFilterOutputTypeDef]
+    Status: ReplicationRuleStatusType
+    SourceSelectionCriteria: NotRequired[SourceSelectionCriteriaTypeDef]
+    ExistingObjectReplication: NotRequired[ExistingObjectReplicationTypeDef]
+    Destination: DestinationTypeDef
+    DeleteMarkerReplication: NotRequired[DeleteMarkerReplicationTypeDef]
+    Bucket: str
+
+
+class ReplicationConfigurationOutputTypeDef(TypedDict):
+    Role: str
+    Rules: list[ReplicationRuleOutputTypeDef]
 
 
 class GetBucketReplicationResultTypeDef(TypedDict):
@@ -1154,6 +1834,15 @@ class GetMultiRegionAccessPointPolicyRequestTypeDef(TypedDict):
     Name: str
 
 
+class ProposedMultiRegionAccessPointPolicyTypeDef(TypedDict):
+    Policy: NotRequired[str]
+
+
+class MultiRegionAccessPointPolicyDocumentTypeDef(TypedDict):
+    Established: NotRequired[EstablishedMultiRegionAccessPointPolicyTypeDef]
+    Proposed: NotRequired[ProposedMultiRegionAccessPointPolicyTypeDef]
+
+
 class GetMultiRegionAccessPointPolicyResultTypeDef(TypedDict):
     Policy: NotRequired[MultiRegionAccessPointPolicyDocumentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1174,6 +1863,21 @@ class GetMultiRegionAccessPointRequestTypeDef(TypedDict):
     Name: str
 
 
+class RegionReportTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Region: NotRequired[str]
+    BucketAccountId: NotRequired[str]
+
+
+class MultiRegionAccessPointReportTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Alias: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    PublicAccessBlock: NotRequired[PublicAccessBlockConfigurationTypeDef]
+    Status: NotRequired[MultiRegionAccessPointStatusType]
+    Regions: NotRequired[list[RegionReportTypeDef]]
+
+
 class GetMultiRegionAccessPointResultTypeDef(TypedDict):
     AccessPoint: NotRequired[MultiRegionAccessPointReportTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1182,6 +1886,12 @@ class GetMultiRegionAccessPointResultTypeDef(TypedDict):
 class GetMultiRegionAccessPointRoutesRequestTypeDef(TypedDict):
     AccountId: str
     Mrap: str
+
+
+class MultiRegionAccessPointRouteTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Region: NotRequired[str]
+    TrafficDialPercentage: int
 
 
 class GetMultiRegionAccessPointRoutesResultTypeDef(TypedDict):
@@ -1204,6 +1914,68 @@ class GetStorageLensConfigurationRequestTypeDef(TypedDict):
     AccountId: str
 
 
+class IncludeOutputTypeDef(TypedDict):
+    Buckets: NotRequired[list[str]]
+    Regions: NotRequired[list[str]]
+
+
+class StorageLensAwsOrgTypeDef(TypedDict):
+    Arn: str
+
+
+class SSEKMSTypeDef(TypedDict):
+    KeyId: str
+
+
+class SSES3TypeDef(TypedDict):
+    pass
+
+
+class StorageLensDataExportEncryptionTypeDef(TypedDict):
+    SSES3: NotRequired[SSES3TypeDef]
+    SSEKMS: NotRequired[SSEKMSTypeDef]
+
+
+class S3BucketDestinationTypeDef(TypedDict):
+    Format: FormatType
+    OutputSchemaVersion: OutputSchemaVersionType
+    AccountId: str
+    Arn: str
+    Prefix: NotRequired[str]
+    Encryption: NotRequired[StorageLensDataExportEncryptionTypeDef]
+
+
+class StorageLensTableDestinationTypeDef(TypedDict):
+    IsEnabled: bool
+    Encryption: NotRequired[StorageLensDataExportEncryptionTypeDef]
+
+
+class StorageLensDataExportTypeDef(TypedDict):
+    S3BucketDestination: NotRequired[S3BucketDestinationTypeDef]
+    CloudWatchMetrics: NotRequired[CloudWatchMetricsTypeDef]
+    StorageLensTableDestination: NotRequired[StorageLensTableDestinationTypeDef]
+
+
+class StorageLensExpandedPrefixesDataExportTypeDef(TypedDict):
+    S3BucketDestination: NotRequired[S3BucketDestinationTypeDef]
+    StorageLensTableDestination: NotRequired[StorageLensTableDestinationTypeDef]
+
+
+class StorageLensConfigurationOutputTypeDef(TypedDict):
+    Id: str
+    AccountLevel: AccountLevelOutputTypeDef
+    Include: NotRequired[IncludeOutputTypeDef]
+    Exclude: NotRequired[ExcludeOutputTypeDef]
+    DataExport: NotRequired[StorageLensDataExportTypeDef]
+    ExpandedPrefixesDataExport: NotRequired[
+        StorageLensExpandedPrefixesDataExportTypeDef
+    ]
+    IsEnabled: bool
+    AwsOrg: NotRequired[StorageLensAwsOrgTypeDef]
+    StorageLensArn: NotRequired[str]
+    PrefixDelimiter: NotRequired[str]
+
+
 class GetStorageLensConfigurationResultTypeDef(TypedDict):
     StorageLensConfiguration: NotRequired[StorageLensConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1212,6 +1984,11 @@ class GetStorageLensConfigurationResultTypeDef(TypedDict):
 class GetStorageLensConfigurationTaggingRequestTypeDef(TypedDict):
     ConfigId: str
     AccountId: str
+
+
+class StorageLensTagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class GetStorageLensConfigurationTaggingResultTypeDef(TypedDict):
@@ -1224,51 +2001,46 @@ class GetStorageLensGroupRequestTypeDef(TypedDict):
     AccountId: str
 
 
+class StorageLensGroupAndOperatorOutputTypeDef(TypedDict):
+    MatchAnyPrefix: NotRequired[list[str]]
+    MatchAnySuffix: NotRequired[list[str]]
+    MatchAnyTag: NotRequired[list[S3TagTypeDef]]
+    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
+    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
+
+
+class StorageLensGroupOrOperatorOutputTypeDef(TypedDict):
+    MatchAnyPrefix: NotRequired[list[str]]
+    MatchAnySuffix: NotRequired[list[str]]
+    MatchAnyTag: NotRequired[list[S3TagTypeDef]]
+    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
+    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
+
+
+class StorageLensGroupFilterOutputTypeDef(TypedDict):
+    MatchAnyPrefix: NotRequired[list[str]]
+    MatchAnySuffix: NotRequired[list[str]]
+    MatchAnyTag: NotRequired[list[S3TagTypeDef]]
+    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
+    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
+    And: NotRequired[StorageLensGroupAndOperatorOutputTypeDef]
+    Or: NotRequired[StorageLensGroupOrOperatorOutputTypeDef]
+
+
+class StorageLensGroupOutputTypeDef(TypedDict):
+    Name: str
+    Filter: StorageLensGroupFilterOutputTypeDef
+    StorageLensGroupArn: NotRequired[str]
+
+
 class GetStorageLensGroupResultTypeDef(TypedDict):
     StorageLensGroup: NotRequired[StorageLensGroupOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GranteeTypeDef(TypedDict):
-    GranteeType: NotRequired[GranteeTypeType]
-    GranteeIdentifier: NotRequired[str]
-
-
-class IncludeOutputTypeDef(TypedDict):
-    Buckets: NotRequired[list[str]]
-    Regions: NotRequired[list[str]]
-
-
 class IncludeTypeDef(TypedDict):
     Buckets: NotRequired[ReadOnly[Sequence[str]]]
     Regions: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class JobDescriptorTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    ConfirmationRequired: NotRequired[bool]
-    Description: NotRequired[str]
-    JobArn: NotRequired[str]
-    Status: NotRequired[JobStatusType]
-    Manifest: NotRequired[JobManifestOutputTypeDef]
-    Operation: NotRequired[JobOperationOutputTypeDef]
-    Priority: NotRequired[int]
-    ProgressSummary: NotRequired[JobProgressSummaryTypeDef]
-    StatusUpdateReason: NotRequired[str]
-    FailureReasons: NotRequired[list[JobFailureTypeDef]]
-    Report: NotRequired[JobReportTypeDef]
-    CreationTime: NotRequired[datetime]
-    TerminationDate: NotRequired[datetime]
-    RoleArn: NotRequired[str]
-    SuspendedDate: NotRequired[datetime]
-    SuspendedCause: NotRequired[str]
-    ManifestGenerator: NotRequired[JobManifestGeneratorOutputTypeDef]
-    GeneratedManifestDescriptor: NotRequired[S3GeneratedManifestDescriptorTypeDef]
-
-
-class JobFailureTypeDef(TypedDict):
-    FailureCode: NotRequired[str]
-    FailureReason: NotRequired[str]
 
 
 class JobListDescriptorTypeDef(TypedDict):
@@ -1282,172 +2054,15 @@ class JobListDescriptorTypeDef(TypedDict):
     ProgressSummary: NotRequired[JobProgressSummaryTypeDef]
 
 
-class JobManifestGeneratorFilterOutputTypeDef(TypedDict):
-    EligibleForReplication: NotRequired[bool]
-    CreatedAfter: NotRequired[datetime]
-    CreatedBefore: NotRequired[datetime]
-    ObjectReplicationStatuses: NotRequired[list[ReplicationStatusType]]
-    KeyNameConstraint: NotRequired[KeyNameConstraintOutputTypeDef]
-    ObjectSizeGreaterThanBytes: NotRequired[int]
-    ObjectSizeLessThanBytes: NotRequired[int]
-    MatchAnyStorageClass: NotRequired[list[S3StorageClassType]]
-    MatchAnyObjectEncryption: NotRequired[list[ObjectEncryptionFilterTypeDef]]
-
-
-class JobManifestGeneratorFilterTypeDef(TypedDict):
-    EligibleForReplication: NotRequired[bool]
-    CreatedAfter: NotRequired[ReadOnly[datetime | str]]
-    CreatedBefore: NotRequired[ReadOnly[datetime | str]]
-    ObjectReplicationStatuses: NotRequired[ReadOnly[Sequence[ReplicationStatusType]]]
-    KeyNameConstraint: NotRequired[ReadOnly[KeyNameConstraintTypeDef]]
-    ObjectSizeGreaterThanBytes: NotRequired[int]
-    ObjectSizeLessThanBytes: NotRequired[int]
-    MatchAnyStorageClass: NotRequired[ReadOnly[Sequence[S3StorageClassType]]]
-    MatchAnyObjectEncryption: NotRequired[
-        ReadOnly[Sequence[ObjectEncryptionFilterTypeDef]]
-    ]
-
-
-class JobManifestGeneratorOutputTypeDef(TypedDict):
-    S3JobManifestGenerator: NotRequired[S3JobManifestGeneratorOutputTypeDef]
-
-
-class JobManifestGeneratorTypeDef(TypedDict):
-    S3JobManifestGenerator: NotRequired[ReadOnly[S3JobManifestGeneratorTypeDef]]
-
-
-class JobManifestLocationTypeDef(TypedDict):
-    ObjectArn: str
-    ObjectVersionId: NotRequired[str]
-    ETag: str
-
-
-class JobManifestOutputTypeDef(TypedDict):
-    Spec: JobManifestSpecOutputTypeDef
-    Location: JobManifestLocationTypeDef
-
-
-class JobManifestSpecOutputTypeDef(TypedDict):
-    Format: JobManifestFormatType
-    Fields: NotRequired[list[JobManifestFieldNameType]]
-
-
-class JobManifestSpecTypeDef(TypedDict):
-    Format: JobManifestFormatType
-    Fields: NotRequired[ReadOnly[Sequence[JobManifestFieldNameType]]]
-
-
-class JobManifestTypeDef(TypedDict):
-    Spec: ReadOnly[JobManifestSpecTypeDef]
-    Location: JobManifestLocationTypeDef
-
-
-class JobOperationOutputTypeDef(TypedDict):
-    LambdaInvoke: NotRequired[LambdaInvokeOperationOutputTypeDef]
-    S3PutObjectCopy: NotRequired[S3CopyObjectOperationOutputTypeDef]
-    S3PutObjectAcl: NotRequired[S3SetObjectAclOperationOutputTypeDef]
-    S3PutObjectTagging: NotRequired[S3SetObjectTaggingOperationOutputTypeDef]
-    S3DeleteObjectTagging: NotRequired[S3DeleteObjectTaggingOperationTypeDef]
-    S3InitiateRestoreObject: NotRequired[S3InitiateRestoreObjectOperationTypeDef]
-    S3PutObjectLegalHold: NotRequired[S3SetObjectLegalHoldOperationTypeDef]
-    S3PutObjectRetention: NotRequired[S3SetObjectRetentionOperationOutputTypeDef]
-    S3ReplicateObject: NotRequired[S3ReplicateObjectOperationTypeDef]
-    S3ComputeObjectChecksum: NotRequired[S3ComputeObjectChecksumOperationTypeDef]
-    S3UpdateObjectEncryption: NotRequired[S3UpdateObjectEncryptionOperationTypeDef]
-
-
-class JobOperationTypeDef(TypedDict):
-    LambdaInvoke: NotRequired[ReadOnly[LambdaInvokeOperationTypeDef]]
-    S3PutObjectCopy: NotRequired[ReadOnly[S3CopyObjectOperationTypeDef]]
-    S3PutObjectAcl: NotRequired[ReadOnly[S3SetObjectAclOperationTypeDef]]
-    S3PutObjectTagging: NotRequired[ReadOnly[S3SetObjectTaggingOperationTypeDef]]
-    S3DeleteObjectTagging: NotRequired[S3DeleteObjectTaggingOperationTypeDef]
-    S3InitiateRestoreObject: NotRequired[S3InitiateRestoreObjectOperationTypeDef]
-    S3PutObjectLegalHold: NotRequired[S3SetObjectLegalHoldOperationTypeDef]
-    S3PutObjectRetention: NotRequired[ReadOnly[S3SetObjectRetentionOperationTypeDef]]
-    S3ReplicateObject: NotRequired[S3ReplicateObjectOperationTypeDef]
-    S3ComputeObjectChecksum: NotRequired[S3ComputeObjectChecksumOperationTypeDef]
-    S3UpdateObjectEncryption: NotRequired[S3UpdateObjectEncryptionOperationTypeDef]
-
-
-class JobProgressSummaryTypeDef(TypedDict):
-    TotalNumberOfTasks: NotRequired[int]
-    NumberOfTasksSucceeded: NotRequired[int]
-    NumberOfTasksFailed: NotRequired[int]
-    Timers: NotRequired[JobTimersTypeDef]
-
-
-class JobReportTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Format: NotRequired[JobReportFormatType]
-    Enabled: bool
-    Prefix: NotRequired[str]
-    ReportScope: NotRequired[JobReportScopeType]
-    ExpectedBucketOwner: NotRequired[str]
-
-
-class JobTimersTypeDef(TypedDict):
-    ElapsedTimeInActiveSeconds: NotRequired[int]
-
-
-class KeyNameConstraintOutputTypeDef(TypedDict):
-    MatchAnyPrefix: NotRequired[list[str]]
-    MatchAnySuffix: NotRequired[list[str]]
-    MatchAnySubstring: NotRequired[list[str]]
-
-
-class KeyNameConstraintTypeDef(TypedDict):
-    MatchAnyPrefix: NotRequired[ReadOnly[Sequence[str]]]
-    MatchAnySuffix: NotRequired[ReadOnly[Sequence[str]]]
-    MatchAnySubstring: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class LambdaInvokeOperationOutputTypeDef(TypedDict):
-    FunctionArn: NotRequired[str]
-    InvocationSchemaVersion: NotRequired[str]
-    UserArguments: NotRequired[dict[str, str]]
-
-
-class LambdaInvokeOperationTypeDef(TypedDict):
-    FunctionArn: NotRequired[str]
-    InvocationSchemaVersion: NotRequired[str]
-    UserArguments: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class LifecycleConfigurationTypeDef(TypedDict):
-    Rules: NotRequired[ReadOnly[Sequence[LifecycleRuleTypeDef]]]
-
-
-class LifecycleExpirationOutputTypeDef(TypedDict):
-    Date: NotRequired[datetime]
-    Days: NotRequired[int]
-    ExpiredObjectDeleteMarker: NotRequired[bool]
-
-
 class LifecycleExpirationTypeDef(TypedDict):
     Date: NotRequired[ReadOnly[datetime | str]]
     Days: NotRequired[int]
     ExpiredObjectDeleteMarker: NotRequired[bool]
 
 
-class LifecycleRuleAndOperatorOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tags: NotRequired[list[S3TagTypeDef]]
-    ObjectSizeGreaterThan: NotRequired[int]
-    ObjectSizeLessThan: NotRequired[int]
-
-
 class LifecycleRuleAndOperatorTypeDef(TypedDict):
     Prefix: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
-    ObjectSizeGreaterThan: NotRequired[int]
-    ObjectSizeLessThan: NotRequired[int]
-
-
-class LifecycleRuleFilterOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tag: NotRequired[S3TagTypeDef]
-    And: NotRequired[LifecycleRuleAndOperatorOutputTypeDef]
     ObjectSizeGreaterThan: NotRequired[int]
     ObjectSizeLessThan: NotRequired[int]
 
@@ -1460,15 +2075,10 @@ class LifecycleRuleFilterTypeDef(TypedDict):
     ObjectSizeLessThan: NotRequired[int]
 
 
-class LifecycleRuleOutputTypeDef(TypedDict):
-    Expiration: NotRequired[LifecycleExpirationOutputTypeDef]
-    ID: NotRequired[str]
-    Filter: NotRequired[LifecycleRuleFilterOutputTypeDef]
-    Status: ExpirationStatusType
-    Transitions: NotRequired[list[TransitionOutputTypeDef]]
-    NoncurrentVersionTransitions: NotRequired[list[NoncurrentVersionTransitionTypeDef]]
-    NoncurrentVersionExpiration: NotRequired[NoncurrentVersionExpirationTypeDef]
-    AbortIncompleteMultipartUpload: NotRequired[AbortIncompleteMultipartUploadTypeDef]
+class TransitionTypeDef(TypedDict):
+    Date: NotRequired[ReadOnly[datetime | str]]
+    Days: NotRequired[int]
+    StorageClass: NotRequired[TransitionStorageClassType]
 
 
 class LifecycleRuleTypeDef(TypedDict):
@@ -1482,6 +2092,10 @@ class LifecycleRuleTypeDef(TypedDict):
     ]
     NoncurrentVersionExpiration: NotRequired[NoncurrentVersionExpirationTypeDef]
     AbortIncompleteMultipartUpload: NotRequired[AbortIncompleteMultipartUploadTypeDef]
+
+
+class LifecycleConfigurationTypeDef(TypedDict):
+    Rules: NotRequired[ReadOnly[Sequence[LifecycleRuleTypeDef]]]
 
 
 class ListAccessGrantEntryTypeDef(TypedDict):
@@ -1576,6 +2190,12 @@ class ListAccessPointsForObjectLambdaRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ObjectLambdaAccessPointTypeDef(TypedDict):
+    Name: str
+    ObjectLambdaAccessPointArn: NotRequired[str]
+    Alias: NotRequired[ObjectLambdaAccessPointAliasTypeDef]
+
+
 class ListAccessPointsForObjectLambdaResultTypeDef(TypedDict):
     ObjectLambdaAccessPointList: NotRequired[list[ObjectLambdaAccessPointTypeDef]]
     NextToken: NotRequired[str]
@@ -1649,6 +2269,14 @@ class ListRegionalBucketsRequestTypeDef(TypedDict):
     OutpostId: NotRequired[str]
 
 
+class RegionalBucketTypeDef(TypedDict):
+    Bucket: str
+    BucketArn: NotRequired[str]
+    PublicAccessBlockEnabled: bool
+    CreationDate: datetime
+    OutpostId: NotRequired[str]
+
+
 class ListRegionalBucketsResultTypeDef(TypedDict):
     RegionalBucketList: NotRequired[list[RegionalBucketTypeDef]]
     NextToken: NotRequired[str]
@@ -1702,143 +2330,6 @@ class ListTagsForResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MatchObjectAgeTypeDef(TypedDict):
-    DaysGreaterThan: NotRequired[int]
-    DaysLessThan: NotRequired[int]
-
-
-class MatchObjectSizeTypeDef(TypedDict):
-    BytesGreaterThan: NotRequired[int]
-    BytesLessThan: NotRequired[int]
-
-
-class MetricsTypeDef(TypedDict):
-    Status: MetricsStatusType
-    EventThreshold: NotRequired[ReplicationTimeValueTypeDef]
-
-
-class MultiRegionAccessPointPolicyDocumentTypeDef(TypedDict):
-    Established: NotRequired[EstablishedMultiRegionAccessPointPolicyTypeDef]
-    Proposed: NotRequired[ProposedMultiRegionAccessPointPolicyTypeDef]
-
-
-class MultiRegionAccessPointRegionalResponseTypeDef(TypedDict):
-    Name: NotRequired[str]
-    RequestStatus: NotRequired[str]
-
-
-class MultiRegionAccessPointReportTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Alias: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    PublicAccessBlock: NotRequired[PublicAccessBlockConfigurationTypeDef]
-    Status: NotRequired[MultiRegionAccessPointStatusType]
-    Regions: NotRequired[list[RegionReportTypeDef]]
-
-
-class MultiRegionAccessPointRouteTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Region: NotRequired[str]
-    TrafficDialPercentage: int
-
-
-class MultiRegionAccessPointsAsyncResponseTypeDef(TypedDict):
-    Regions: NotRequired[list[MultiRegionAccessPointRegionalResponseTypeDef]]
-
-
-class NoncurrentVersionExpirationTypeDef(TypedDict):
-    NoncurrentDays: NotRequired[int]
-    NewerNoncurrentVersions: NotRequired[int]
-
-
-class NoncurrentVersionTransitionTypeDef(TypedDict):
-    NoncurrentDays: NotRequired[int]
-    StorageClass: NotRequired[TransitionStorageClassType]
-
-
-class NotSSEFilterTypeDef(TypedDict):
-    pass
-
-
-class ObjectEncryptionFilterTypeDef(TypedDict):
-    SSES3: NotRequired[SSES3FilterTypeDef]
-    SSEKMS: NotRequired[SSEKMSFilterTypeDef]
-    DSSEKMS: NotRequired[DSSEKMSFilterTypeDef]
-    SSEC: NotRequired[SSECFilterTypeDef]
-    NOTSSE: NotRequired[NotSSEFilterTypeDef]
-
-
-class ObjectEncryptionTypeDef(TypedDict):
-    SSEKMS: NotRequired[S3UpdateObjectEncryptionSSEKMSTypeDef]
-
-
-class ObjectLambdaAccessPointAliasTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Status: NotRequired[ObjectLambdaAccessPointAliasStatusType]
-
-
-class ObjectLambdaAccessPointTypeDef(TypedDict):
-    Name: str
-    ObjectLambdaAccessPointArn: NotRequired[str]
-    Alias: NotRequired[ObjectLambdaAccessPointAliasTypeDef]
-
-
-class ObjectLambdaConfigurationOutputTypeDef(TypedDict):
-    SupportingAccessPoint: str
-    CloudWatchMetricsEnabled: NotRequired[bool]
-    AllowedFeatures: NotRequired[list[ObjectLambdaAllowedFeatureType]]
-    TransformationConfigurations: list[
-        ObjectLambdaTransformationConfigurationOutputTypeDef
-    ]
-
-
-class ObjectLambdaConfigurationTypeDef(TypedDict):
-    SupportingAccessPoint: str
-    CloudWatchMetricsEnabled: NotRequired[bool]
-    AllowedFeatures: NotRequired[ReadOnly[Sequence[ObjectLambdaAllowedFeatureType]]]
-    TransformationConfigurations: ReadOnly[
-        Sequence[ObjectLambdaTransformationConfigurationTypeDef]
-    ]
-
-
-class ObjectLambdaContentTransformationTypeDef(TypedDict):
-    AwsLambda: NotRequired[AwsLambdaTransformationTypeDef]
-
-
-class ObjectLambdaTransformationConfigurationOutputTypeDef(TypedDict):
-    Actions: list[ObjectLambdaTransformationConfigurationActionType]
-    ContentTransformation: ObjectLambdaContentTransformationTypeDef
-
-
-class ObjectLambdaTransformationConfigurationTypeDef(TypedDict):
-    Actions: ReadOnly[Sequence[ObjectLambdaTransformationConfigurationActionType]]
-    ContentTransformation: ObjectLambdaContentTransformationTypeDef
-
-
-class PolicyStatusTypeDef(TypedDict):
-    IsPublic: NotRequired[bool]
-
-
-class PrefixLevelStorageMetricsTypeDef(TypedDict):
-    IsEnabled: NotRequired[bool]
-    SelectionCriteria: NotRequired[SelectionCriteriaTypeDef]
-
-
-class PrefixLevelTypeDef(TypedDict):
-    StorageMetrics: PrefixLevelStorageMetricsTypeDef
-
-
-class ProposedMultiRegionAccessPointPolicyTypeDef(TypedDict):
-    Policy: NotRequired[str]
-
-
-class PublicAccessBlockConfigurationTypeDef(TypedDict):
-    BlockPublicAcls: NotRequired[bool]
-    IgnorePublicAcls: NotRequired[bool]
-    BlockPublicPolicy: NotRequired[bool]
-    RestrictPublicBuckets: NotRequired[bool]
-
-
 class PutAccessGrantsInstanceResourcePolicyRequestTypeDef(TypedDict):
     AccountId: str
     Policy: str
@@ -1889,16 +2380,54 @@ class PutBucketPolicyRequestTypeDef(TypedDict):
     Policy: str
 
 
+class ReplicationRuleAndOperatorTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
+
+
+class ReplicationRuleFilterTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[S3TagTypeDef]
+    And: NotRequired[ReadOnly[ReplicationRuleAndOperatorTypeDef]]
+
+
+class ReplicationRuleTypeDef(TypedDict):
+    ID: NotRequired[str]
+    Priority: NotRequired[int]
+    Prefix: NotRequired[str]
+    Filter: NotRequired[ReadOnly[ReplicationRuleFilterTypeDef]]
+    Status: ReplicationRuleStatusType
+    SourceSelectionCriteria: NotRequired[SourceSelectionCriteriaTypeDef]
+    ExistingObjectReplication: NotRequired[ExistingObjectReplicationTypeDef]
+    Destination: DestinationTypeDef
+    DeleteMarkerReplication: NotRequired[DeleteMarkerReplicationTypeDef]
+    Bucket: str
+
+
+class ReplicationConfigurationTypeDef(TypedDict):
+    Role: str
+    Rules: ReadOnly[Sequence[ReplicationRuleTypeDef]]
+
+
 class PutBucketReplicationRequestTypeDef(TypedDict):
     AccountId: str
     Bucket: str
     ReplicationConfiguration: ReadOnly[ReplicationConfigurationTypeDef]
 
 
+class TaggingTypeDef(TypedDict):
+    TagSet: ReadOnly[Sequence[S3TagTypeDef]]
+
+
 class PutBucketTaggingRequestTypeDef(TypedDict):
     AccountId: str
     Bucket: str
     Tagging: ReadOnly[TaggingTypeDef]
+
+
+class VersioningConfigurationTypeDef(TypedDict):
+    MFADelete: NotRequired[MFADeleteType]
+    Status: NotRequired[BucketVersioningStatusType]
 
 
 class PutBucketVersioningRequestTypeDef(TypedDict):
@@ -1918,11 +2447,6 @@ class PutJobTaggingResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PutMultiRegionAccessPointPolicyInputTypeDef(TypedDict):
-    Name: str
-    Policy: str
-
-
 class PutMultiRegionAccessPointPolicyRequestTypeDef(TypedDict):
     AccountId: str
     ClientToken: str
@@ -1937,406 +2461,6 @@ class PutMultiRegionAccessPointPolicyResultTypeDef(TypedDict):
 class PutPublicAccessBlockRequestTypeDef(TypedDict):
     PublicAccessBlockConfiguration: PublicAccessBlockConfigurationTypeDef
     AccountId: str
-
-
-class PutStorageLensConfigurationRequestTypeDef(TypedDict):
-    ConfigId: str
-    AccountId: str
-    StorageLensConfiguration: ReadOnly[StorageLensConfigurationTypeDef]
-    Tags: NotRequired[ReadOnly[Sequence[StorageLensTagTypeDef]]]
-
-
-class PutStorageLensConfigurationTaggingRequestTypeDef(TypedDict):
-    ConfigId: str
-    AccountId: str
-    Tags: ReadOnly[Sequence[StorageLensTagTypeDef]]
-
-
-class PutStorageLensConfigurationTaggingResultTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RegionReportTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Region: NotRequired[str]
-    BucketAccountId: NotRequired[str]
-
-
-class RegionTypeDef(TypedDict):
-    Bucket: str
-    BucketAccountId: NotRequired[str]
-
-
-class RegionalBucketTypeDef(TypedDict):
-    Bucket: str
-    BucketArn: NotRequired[str]
-    PublicAccessBlockEnabled: bool
-    CreationDate: datetime
-    OutpostId: NotRequired[str]
-
-
-class ReplicaModificationsTypeDef(TypedDict):
-    Status: ReplicaModificationsStatusType
-
-
-class ReplicationConfigurationOutputTypeDef(TypedDict):
-    Role: str
-    Rules: list[ReplicationRuleOutputTypeDef]
-
-
-class ReplicationConfigurationTypeDef(TypedDict):
-    Role: str
-    Rules: ReadOnly[Sequence[ReplicationRuleTypeDef]]
-
-
-class ReplicationRuleAndOperatorOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tags: NotRequired[list[S3TagTypeDef]]
-
-
-class ReplicationRuleAndOperatorTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tags: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
-
-
-class ReplicationRuleFilterOutputTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tag: NotRequired[S3TagTypeDef]
-    And: NotRequired[ReplicationRuleAndOperatorOutputTypeDef]
-
-
-class ReplicationRuleFilterTypeDef(TypedDict):
-    Prefix: NotRequired[str]
-    Tag: NotRequired[S3TagTypeDef]
-    And: NotRequired[ReadOnly[ReplicationRuleAndOperatorTypeDef]]
-
-
-class ReplicationRuleOutputTypeDef(TypedDict):
-    ID: NotRequired[str]
-    Priority: NotRequired[int]
-    Prefix: NotRequired[str]
-    Filter: NotRequired[ReplicationRuleFilterOutputTypeDef]
-    Status: ReplicationRuleStatusType
-    SourceSelectionCriteria: NotRequired[SourceSelectionCriteriaTypeDef]
-    ExistingObjectReplication: NotRequired[ExistingObjectReplicationTypeDef]
-    Destination: DestinationTypeDef
-    DeleteMarkerReplication: NotRequired[DeleteMarkerReplicationTypeDef]
-    Bucket: str
-
-
-class ReplicationRuleTypeDef(TypedDict):
-    ID: NotRequired[str]
-    Priority: NotRequired[int]
-    Prefix: NotRequired[str]
-    Filter: NotRequired[ReadOnly[ReplicationRuleFilterTypeDef]]
-    Status: ReplicationRuleStatusType
-    SourceSelectionCriteria: NotRequired[SourceSelectionCriteriaTypeDef]
-    ExistingObjectReplication: NotRequired[ExistingObjectReplicationTypeDef]
-    Destination: DestinationTypeDef
-    DeleteMarkerReplication: NotRequired[DeleteMarkerReplicationTypeDef]
-    Bucket: str
-
-
-class ReplicationTimeTypeDef(TypedDict):
-    Status: ReplicationTimeStatusType
-    Time: ReplicationTimeValueTypeDef
-
-
-class ReplicationTimeValueTypeDef(TypedDict):
-    Minutes: NotRequired[int]
-
-
-class S3AccessControlListOutputTypeDef(TypedDict):
-    Owner: S3ObjectOwnerTypeDef
-    Grants: NotRequired[list[S3GrantTypeDef]]
-
-
-class S3AccessControlListTypeDef(TypedDict):
-    Owner: S3ObjectOwnerTypeDef
-    Grants: NotRequired[ReadOnly[Sequence[S3GrantTypeDef]]]
-
-
-class S3AccessControlPolicyOutputTypeDef(TypedDict):
-    AccessControlList: NotRequired[S3AccessControlListOutputTypeDef]
-    CannedAccessControlList: NotRequired[S3CannedAccessControlListType]
-
-
-class S3AccessControlPolicyTypeDef(TypedDict):
-    AccessControlList: NotRequired[ReadOnly[S3AccessControlListTypeDef]]
-    CannedAccessControlList: NotRequired[S3CannedAccessControlListType]
-
-
-class S3BucketDestinationTypeDef(TypedDict):
-    Format: FormatType
-    OutputSchemaVersion: OutputSchemaVersionType
-    AccountId: str
-    Arn: str
-    Prefix: NotRequired[str]
-    Encryption: NotRequired[StorageLensDataExportEncryptionTypeDef]
-
-
-class S3ComputeObjectChecksumOperationTypeDef(TypedDict):
-    ChecksumAlgorithm: NotRequired[ComputeObjectChecksumAlgorithmType]
-    ChecksumType: NotRequired[ComputeObjectChecksumTypeType]
-
-
-class S3CopyObjectOperationOutputTypeDef(TypedDict):
-    TargetResource: NotRequired[str]
-    CannedAccessControlList: NotRequired[S3CannedAccessControlListType]
-    AccessControlGrants: NotRequired[list[S3GrantTypeDef]]
-    MetadataDirective: NotRequired[S3MetadataDirectiveType]
-    ModifiedSinceConstraint: NotRequired[datetime]
-    NewObjectMetadata: NotRequired[S3ObjectMetadataOutputTypeDef]
-    NewObjectTagging: NotRequired[list[S3TagTypeDef]]
-    RedirectLocation: NotRequired[str]
-    RequesterPays: NotRequired[bool]
-    StorageClass: NotRequired[S3StorageClassType]
-    UnModifiedSinceConstraint: NotRequired[datetime]
-    SSEAwsKmsKeyId: NotRequired[str]
-    TargetKeyPrefix: NotRequired[str]
-    ObjectLockLegalHoldStatus: NotRequired[S3ObjectLockLegalHoldStatusType]
-    ObjectLockMode: NotRequired[S3ObjectLockModeType]
-    ObjectLockRetainUntilDate: NotRequired[datetime]
-    BucketKeyEnabled: NotRequired[bool]
-    ChecksumAlgorithm: NotRequired[S3ChecksumAlgorithmType]
-
-
-class S3CopyObjectOperationTypeDef(TypedDict):
-    TargetResource: NotRequired[str]
-    CannedAccessControlList: NotRequired[S3CannedAccessControlListType]
-    AccessControlGrants: NotRequired[ReadOnly[Sequence[S3GrantTypeDef]]]
-    MetadataDirective: NotRequired[S3MetadataDirectiveType]
-    ModifiedSinceConstraint: NotRequired[ReadOnly[datetime | str]]
-    NewObjectMetadata: NotRequired[ReadOnly[S3ObjectMetadataTypeDef]]
-    NewObjectTagging: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
-    RedirectLocation: NotRequired[str]
-    RequesterPays: NotRequired[bool]
-    StorageClass: NotRequired[S3StorageClassType]
-    UnModifiedSinceConstraint: NotRequired[ReadOnly[datetime | str]]
-    SSEAwsKmsKeyId: NotRequired[str]
-    TargetKeyPrefix: NotRequired[str]
-    ObjectLockLegalHoldStatus: NotRequired[S3ObjectLockLegalHoldStatusType]
-    ObjectLockMode: NotRequired[S3ObjectLockModeType]
-    ObjectLockRetainUntilDate: NotRequired[ReadOnly[datetime | str]]
-    BucketKeyEnabled: NotRequired[bool]
-    ChecksumAlgorithm: NotRequired[S3ChecksumAlgorithmType]
-
-
-class S3DeleteObjectTaggingOperationTypeDef(TypedDict):
-    pass
-
-
-class S3GeneratedManifestDescriptorTypeDef(TypedDict):
-    Format: NotRequired[GeneratedManifestFormatType]
-    Location: NotRequired[JobManifestLocationTypeDef]
-
-
-class S3GrantTypeDef(TypedDict):
-    Grantee: NotRequired[S3GranteeTypeDef]
-    Permission: NotRequired[S3PermissionType]
-
-
-class S3GranteeTypeDef(TypedDict):
-    TypeIdentifier: NotRequired[S3GranteeTypeIdentifierType]
-    Identifier: NotRequired[str]
-    DisplayName: NotRequired[str]
-
-
-class S3InitiateRestoreObjectOperationTypeDef(TypedDict):
-    ExpirationInDays: NotRequired[int]
-    GlacierJobTier: NotRequired[S3GlacierJobTierType]
-
-
-class S3JobManifestGeneratorOutputTypeDef(TypedDict):
-    ExpectedBucketOwner: NotRequired[str]
-    SourceBucket: str
-    ManifestOutputLocation: NotRequired[S3ManifestOutputLocationTypeDef]
-    Filter: NotRequired[JobManifestGeneratorFilterOutputTypeDef]
-    EnableManifestOutput: bool
-
-
-class S3JobManifestGeneratorTypeDef(TypedDict):
-    ExpectedBucketOwner: NotRequired[str]
-    SourceBucket: str
-    ManifestOutputLocation: NotRequired[S3ManifestOutputLocationTypeDef]
-    Filter: NotRequired[ReadOnly[JobManifestGeneratorFilterTypeDef]]
-    EnableManifestOutput: bool
-
-
-class S3ManifestOutputLocationTypeDef(TypedDict):
-    ExpectedManifestBucketOwner: NotRequired[str]
-    Bucket: str
-    ManifestPrefix: NotRequired[str]
-    ManifestEncryption: NotRequired[GeneratedManifestEncryptionTypeDef]
-    ManifestFormat: GeneratedManifestFormatType
-
-
-class S3ObjectLockLegalHoldTypeDef(TypedDict):
-    Status: S3ObjectLockLegalHoldStatusType
-
-
-class S3ObjectMetadataOutputTypeDef(TypedDict):
-    CacheControl: NotRequired[str]
-    ContentDisposition: NotRequired[str]
-    ContentEncoding: NotRequired[str]
-    ContentLanguage: NotRequired[str]
-    UserMetadata: NotRequired[dict[str, str]]
-    ContentLength: NotRequired[int]
-    ContentMD5: NotRequired[str]
-    ContentType: NotRequired[str]
-    HttpExpiresDate: NotRequired[datetime]
-    RequesterCharged: NotRequired[bool]
-    SSEAlgorithm: NotRequired[S3SSEAlgorithmType]
-
-
-class S3ObjectMetadataTypeDef(TypedDict):
-    CacheControl: NotRequired[str]
-    ContentDisposition: NotRequired[str]
-    ContentEncoding: NotRequired[str]
-    ContentLanguage: NotRequired[str]
-    UserMetadata: NotRequired[ReadOnly[Mapping[str, str]]]
-    ContentLength: NotRequired[int]
-    ContentMD5: NotRequired[str]
-    ContentType: NotRequired[str]
-    HttpExpiresDate: NotRequired[ReadOnly[datetime | str]]
-    RequesterCharged: NotRequired[bool]
-    SSEAlgorithm: NotRequired[S3SSEAlgorithmType]
-
-
-class S3ObjectOwnerTypeDef(TypedDict):
-    ID: NotRequired[str]
-    DisplayName: NotRequired[str]
-
-
-class S3ReplicateObjectOperationTypeDef(TypedDict):
-    pass
-
-
-class S3RetentionOutputTypeDef(TypedDict):
-    RetainUntilDate: NotRequired[datetime]
-    Mode: NotRequired[S3ObjectLockRetentionModeType]
-
-
-class S3RetentionTypeDef(TypedDict):
-    RetainUntilDate: NotRequired[ReadOnly[datetime | str]]
-    Mode: NotRequired[S3ObjectLockRetentionModeType]
-
-
-class S3SetObjectAclOperationOutputTypeDef(TypedDict):
-    AccessControlPolicy: NotRequired[S3AccessControlPolicyOutputTypeDef]
-
-
-class S3SetObjectAclOperationTypeDef(TypedDict):
-    AccessControlPolicy: NotRequired[ReadOnly[S3AccessControlPolicyTypeDef]]
-
-
-class S3SetObjectLegalHoldOperationTypeDef(TypedDict):
-    LegalHold: S3ObjectLockLegalHoldTypeDef
-
-
-class S3SetObjectRetentionOperationOutputTypeDef(TypedDict):
-    BypassGovernanceRetention: NotRequired[bool]
-    Retention: S3RetentionOutputTypeDef
-
-
-class S3SetObjectRetentionOperationTypeDef(TypedDict):
-    BypassGovernanceRetention: NotRequired[bool]
-    Retention: ReadOnly[S3RetentionTypeDef]
-
-
-class S3SetObjectTaggingOperationOutputTypeDef(TypedDict):
-    TagSet: NotRequired[list[S3TagTypeDef]]
-
-
-class S3SetObjectTaggingOperationTypeDef(TypedDict):
-    TagSet: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
-
-
-class S3TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class S3UpdateObjectEncryptionOperationTypeDef(TypedDict):
-    ObjectEncryption: NotRequired[ObjectEncryptionTypeDef]
-
-
-class S3UpdateObjectEncryptionSSEKMSTypeDef(TypedDict):
-    KMSKeyArn: str
-    BucketKeyEnabled: NotRequired[bool]
-
-
-class SSECFilterTypeDef(TypedDict):
-    pass
-
-
-class SSEKMSEncryptionTypeDef(TypedDict):
-    KeyId: str
-
-
-class SSEKMSFilterTypeDef(TypedDict):
-    KmsKeyArn: NotRequired[str]
-    BucketKeyEnabled: NotRequired[bool]
-
-
-class SSEKMSTypeDef(TypedDict):
-    KeyId: str
-
-
-class SSES3EncryptionTypeDef(TypedDict):
-    pass
-
-
-class SSES3FilterTypeDef(TypedDict):
-    pass
-
-
-class SSES3TypeDef(TypedDict):
-    pass
-
-
-class ScopeOutputTypeDef(TypedDict):
-    Prefixes: NotRequired[list[str]]
-    Permissions: NotRequired[list[ScopePermissionType]]
-
-
-class ScopeTypeDef(TypedDict):
-    Prefixes: NotRequired[ReadOnly[Sequence[str]]]
-    Permissions: NotRequired[ReadOnly[Sequence[ScopePermissionType]]]
-
-
-class SelectionCriteriaTypeDef(TypedDict):
-    Delimiter: NotRequired[str]
-    MaxDepth: NotRequired[int]
-    MinStorageBytesPercentage: NotRequired[float]
-
-
-class SourceSelectionCriteriaTypeDef(TypedDict):
-    SseKmsEncryptedObjects: NotRequired[SseKmsEncryptedObjectsTypeDef]
-    ReplicaModifications: NotRequired[ReplicaModificationsTypeDef]
-
-
-class SseKmsEncryptedObjectsTypeDef(TypedDict):
-    Status: SseKmsEncryptedObjectsStatusType
-
-
-class StorageLensAwsOrgTypeDef(TypedDict):
-    Arn: str
-
-
-class StorageLensConfigurationOutputTypeDef(TypedDict):
-    Id: str
-    AccountLevel: AccountLevelOutputTypeDef
-    Include: NotRequired[IncludeOutputTypeDef]
-    Exclude: NotRequired[ExcludeOutputTypeDef]
-    DataExport: NotRequired[StorageLensDataExportTypeDef]
-    ExpandedPrefixesDataExport: NotRequired[
-        StorageLensExpandedPrefixesDataExportTypeDef
-    ]
-    IsEnabled: bool
-    AwsOrg: NotRequired[StorageLensAwsOrgTypeDef]
-    StorageLensArn: NotRequired[str]
-    PrefixDelimiter: NotRequired[str]
 
 
 class StorageLensConfigurationTypeDef(TypedDict):
@@ -2354,114 +2478,21 @@ class StorageLensConfigurationTypeDef(TypedDict):
     PrefixDelimiter: NotRequired[str]
 
 
-class StorageLensDataExportEncryptionTypeDef(TypedDict):
-    SSES3: NotRequired[SSES3TypeDef]
-    SSEKMS: NotRequired[SSEKMSTypeDef]
+class PutStorageLensConfigurationRequestTypeDef(TypedDict):
+    ConfigId: str
+    AccountId: str
+    StorageLensConfiguration: ReadOnly[StorageLensConfigurationTypeDef]
+    Tags: NotRequired[ReadOnly[Sequence[StorageLensTagTypeDef]]]
 
 
-class StorageLensDataExportTypeDef(TypedDict):
-    S3BucketDestination: NotRequired[S3BucketDestinationTypeDef]
-    CloudWatchMetrics: NotRequired[CloudWatchMetricsTypeDef]
-    StorageLensTableDestination: NotRequired[StorageLensTableDestinationTypeDef]
+class PutStorageLensConfigurationTaggingRequestTypeDef(TypedDict):
+    ConfigId: str
+    AccountId: str
+    Tags: ReadOnly[Sequence[StorageLensTagTypeDef]]
 
 
-class StorageLensExpandedPrefixesDataExportTypeDef(TypedDict):
-    S3BucketDestination: NotRequired[S3BucketDestinationTypeDef]
-    StorageLensTableDestination: NotRequired[StorageLensTableDestinationTypeDef]
-
-
-class StorageLensGroupAndOperatorOutputTypeDef(TypedDict):
-    MatchAnyPrefix: NotRequired[list[str]]
-    MatchAnySuffix: NotRequired[list[str]]
-    MatchAnyTag: NotRequired[list[S3TagTypeDef]]
-    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
-    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
-
-
-class StorageLensGroupAndOperatorTypeDef(TypedDict):
-    MatchAnyPrefix: NotRequired[ReadOnly[Sequence[str]]]
-    MatchAnySuffix: NotRequired[ReadOnly[Sequence[str]]]
-    MatchAnyTag: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
-    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
-    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
-
-
-class StorageLensGroupFilterOutputTypeDef(TypedDict):
-    MatchAnyPrefix: NotRequired[list[str]]
-    MatchAnySuffix: NotRequired[list[str]]
-    MatchAnyTag: NotRequired[list[S3TagTypeDef]]
-    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
-    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
-    And: NotRequired[StorageLensGroupAndOperatorOutputTypeDef]
-    Or: NotRequired[StorageLensGroupOrOperatorOutputTypeDef]
-
-
-class StorageLensGroupFilterTypeDef(TypedDict):
-    MatchAnyPrefix: NotRequired[ReadOnly[Sequence[str]]]
-    MatchAnySuffix: NotRequired[ReadOnly[Sequence[str]]]
-    MatchAnyTag: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
-    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
-    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
-    And: NotRequired[ReadOnly[StorageLensGroupAndOperatorTypeDef]]
-    Or: NotRequired[ReadOnly[StorageLensGroupOrOperatorTypeDef]]
-
-
-class StorageLensGroupLevelOutputTypeDef(TypedDict):
-    SelectionCriteria: NotRequired[StorageLensGroupLevelSelectionCriteriaOutputTypeDef]
-
-
-class StorageLensGroupLevelSelectionCriteriaOutputTypeDef(TypedDict):
-    Include: NotRequired[list[str]]
-    Exclude: NotRequired[list[str]]
-
-
-class StorageLensGroupLevelSelectionCriteriaTypeDef(TypedDict):
-    Include: NotRequired[ReadOnly[Sequence[str]]]
-    Exclude: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class StorageLensGroupLevelTypeDef(TypedDict):
-    SelectionCriteria: NotRequired[
-        ReadOnly[StorageLensGroupLevelSelectionCriteriaTypeDef]
-    ]
-
-
-class StorageLensGroupOrOperatorOutputTypeDef(TypedDict):
-    MatchAnyPrefix: NotRequired[list[str]]
-    MatchAnySuffix: NotRequired[list[str]]
-    MatchAnyTag: NotRequired[list[S3TagTypeDef]]
-    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
-    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
-
-
-class StorageLensGroupOrOperatorTypeDef(TypedDict):
-    MatchAnyPrefix: NotRequired[ReadOnly[Sequence[str]]]
-    MatchAnySuffix: NotRequired[ReadOnly[Sequence[str]]]
-    MatchAnyTag: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
-    MatchObjectAge: NotRequired[MatchObjectAgeTypeDef]
-    MatchObjectSize: NotRequired[MatchObjectSizeTypeDef]
-
-
-class StorageLensGroupOutputTypeDef(TypedDict):
-    Name: str
-    Filter: StorageLensGroupFilterOutputTypeDef
-    StorageLensGroupArn: NotRequired[str]
-
-
-class StorageLensGroupTypeDef(TypedDict):
-    Name: str
-    Filter: ReadOnly[StorageLensGroupFilterTypeDef]
-    StorageLensGroupArn: NotRequired[str]
-
-
-class StorageLensTableDestinationTypeDef(TypedDict):
-    IsEnabled: bool
-    Encryption: NotRequired[StorageLensDataExportEncryptionTypeDef]
-
-
-class StorageLensTagTypeDef(TypedDict):
-    Key: str
-    Value: str
+class PutStorageLensConfigurationTaggingResultTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SubmitMultiRegionAccessPointRoutesRequestTypeDef(TypedDict):
@@ -2482,27 +2513,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TaggingTypeDef(TypedDict):
-    TagSet: ReadOnly[Sequence[S3TagTypeDef]]
-
-
-class TransitionOutputTypeDef(TypedDict):
-    Date: NotRequired[datetime]
-    Days: NotRequired[int]
-    StorageClass: NotRequired[TransitionStorageClassType]
-
-
-class TransitionTypeDef(TypedDict):
-    Date: NotRequired[ReadOnly[datetime | str]]
-    Days: NotRequired[int]
-    StorageClass: NotRequired[TransitionStorageClassType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2560,12 +2570,3 @@ class UpdateStorageLensGroupRequestTypeDef(TypedDict):
     Name: str
     AccountId: str
     StorageLensGroup: ReadOnly[StorageLensGroupTypeDef]
-
-
-class VersioningConfigurationTypeDef(TypedDict):
-    MFADelete: NotRequired[MFADeleteType]
-    Status: NotRequired[BucketVersioningStatusType]
-
-
-class VpcConfigurationTypeDef(TypedDict):
-    VpcId: str

@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon S3 Files: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["ImportTriggerType", "IpAddressTypeType", "LifeCycleStateType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["ImportTriggerType", "IpAddressTypeType", "LifeCycleStateType"]
 
 ImportTriggerType = Literal["ON_DIRECTORY_FIRST_ACCESS", "ON_FILE_ACCESS"]
 IpAddressTypeType = Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,56 +24,79 @@ from .literals import (
     LifeCycleStateType,
 )
 
-__all__ = [
-    "CreateAccessPointRequestTypeDef",
-    "CreateAccessPointResponseTypeDef",
-    "CreateFileSystemRequestTypeDef",
-    "CreateFileSystemResponseTypeDef",
-    "CreateMountTargetRequestTypeDef",
-    "CreateMountTargetResponseTypeDef",
-    "CreationPermissionsTypeDef",
-    "DeleteAccessPointRequestTypeDef",
-    "DeleteFileSystemPolicyRequestTypeDef",
-    "DeleteFileSystemRequestTypeDef",
-    "DeleteMountTargetRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExpirationDataRuleTypeDef",
-    "GetAccessPointRequestTypeDef",
-    "GetAccessPointResponseTypeDef",
-    "GetFileSystemPolicyRequestTypeDef",
-    "GetFileSystemPolicyResponseTypeDef",
-    "GetFileSystemRequestTypeDef",
-    "GetFileSystemResponseTypeDef",
-    "GetMountTargetRequestTypeDef",
-    "GetMountTargetResponseTypeDef",
-    "GetSynchronizationConfigurationRequestTypeDef",
-    "GetSynchronizationConfigurationResponseTypeDef",
-    "ImportDataRuleTypeDef",
-    "ListAccessPointsDescriptionTypeDef",
-    "ListAccessPointsRequestTypeDef",
-    "ListAccessPointsResponseTypeDef",
-    "ListFileSystemsDescriptionTypeDef",
-    "ListFileSystemsRequestTypeDef",
-    "ListFileSystemsResponseTypeDef",
-    "ListMountTargetsDescriptionTypeDef",
-    "ListMountTargetsRequestTypeDef",
-    "ListMountTargetsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PosixUserOutputTypeDef",
-    "PosixUserTypeDef",
-    "PutFileSystemPolicyRequestTypeDef",
-    "PutFileSystemPolicyResponseTypeDef",
-    "PutSynchronizationConfigurationRequestTypeDef",
-    "PutSynchronizationConfigurationResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RootDirectoryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateMountTargetRequestTypeDef",
-    "UpdateMountTargetResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateAccessPointRequestTypeDef",
+        "CreateAccessPointResponseTypeDef",
+        "CreateFileSystemRequestTypeDef",
+        "CreateFileSystemResponseTypeDef",
+        "CreateMountTargetRequestTypeDef",
+        "CreateMountTargetResponseTypeDef",
+        "CreationPermissionsTypeDef",
+        "DeleteAccessPointRequestTypeDef",
+        "DeleteFileSystemPolicyRequestTypeDef",
+        "DeleteFileSystemRequestTypeDef",
+        "DeleteMountTargetRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExpirationDataRuleTypeDef",
+        "GetAccessPointRequestTypeDef",
+        "GetAccessPointResponseTypeDef",
+        "GetFileSystemPolicyRequestTypeDef",
+        "GetFileSystemPolicyResponseTypeDef",
+        "GetFileSystemRequestTypeDef",
+        "GetFileSystemResponseTypeDef",
+        "GetMountTargetRequestTypeDef",
+        "GetMountTargetResponseTypeDef",
+        "GetSynchronizationConfigurationRequestTypeDef",
+        "GetSynchronizationConfigurationResponseTypeDef",
+        "ImportDataRuleTypeDef",
+        "ListAccessPointsDescriptionTypeDef",
+        "ListAccessPointsRequestTypeDef",
+        "ListAccessPointsResponseTypeDef",
+        "ListFileSystemsDescriptionTypeDef",
+        "ListFileSystemsRequestTypeDef",
+        "ListFileSystemsResponseTypeDef",
+        "ListMountTargetsDescriptionTypeDef",
+        "ListMountTargetsRequestTypeDef",
+        "ListMountTargetsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PosixUserOutputTypeDef",
+        "PosixUserTypeDef",
+        "PutFileSystemPolicyRequestTypeDef",
+        "PutFileSystemPolicyResponseTypeDef",
+        "PutSynchronizationConfigurationRequestTypeDef",
+        "PutSynchronizationConfigurationResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RootDirectoryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateMountTargetRequestTypeDef",
+        "UpdateMountTargetResponseTypeDef",
+    ]
+
+
+class PosixUserTypeDef(TypedDict):
+    uid: int
+    gid: int
+    secondaryGids: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class CreationPermissionsTypeDef(TypedDict):
+    ownerUid: int
+    ownerGid: int
+    permissions: str
+
+
+class RootDirectoryTypeDef(TypedDict):
+    path: NotRequired[str]
+    creationPermissions: NotRequired[CreationPermissionsTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
 
 
 class CreateAccessPointRequestTypeDef(TypedDict):
@@ -82,6 +105,12 @@ class CreateAccessPointRequestTypeDef(TypedDict):
     fileSystemId: str
     posixUser: NotRequired[ReadOnly[PosixUserTypeDef]]
     rootDirectory: NotRequired[RootDirectoryTypeDef]
+
+
+class PosixUserOutputTypeDef(TypedDict):
+    uid: int
+    gid: int
+    secondaryGids: NotRequired[list[int]]
 
 
 class CreateAccessPointResponseTypeDef(TypedDict):
@@ -148,12 +177,6 @@ class CreateMountTargetResponseTypeDef(TypedDict):
     status: NotRequired[LifeCycleStateType]
     statusMessage: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreationPermissionsTypeDef(TypedDict):
-    ownerUid: int
-    ownerGid: int
-    permissions: str
 
 
 class DeleteAccessPointRequestTypeDef(TypedDict):
@@ -250,17 +273,17 @@ class GetSynchronizationConfigurationRequestTypeDef(TypedDict):
     fileSystemId: str
 
 
+class ImportDataRuleTypeDef(TypedDict):
+    prefix: str
+    trigger: ImportTriggerType
+    sizeLessThan: int
+
+
 class GetSynchronizationConfigurationResponseTypeDef(TypedDict):
     latestVersionNumber: NotRequired[int]
     importDataRules: list[ImportDataRuleTypeDef]
     expirationDataRules: list[ExpirationDataRuleTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ImportDataRuleTypeDef(TypedDict):
-    prefix: str
-    trigger: ImportTriggerType
-    sizeLessThan: int
 
 
 class ListAccessPointsDescriptionTypeDef(TypedDict):
@@ -349,18 +372,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PosixUserOutputTypeDef(TypedDict):
-    uid: int
-    gid: int
-    secondaryGids: NotRequired[list[int]]
-
-
-class PosixUserTypeDef(TypedDict):
-    uid: int
-    gid: int
-    secondaryGids: NotRequired[ReadOnly[Sequence[int]]]
-
-
 class PutFileSystemPolicyRequestTypeDef(TypedDict):
     fileSystemId: str
     policy: str
@@ -381,19 +392,9 @@ class PutSynchronizationConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RootDirectoryTypeDef(TypedDict):
-    path: NotRequired[str]
-    creationPermissions: NotRequired[CreationPermissionsTypeDef]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     resourceId: str
     tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,23 +23,24 @@ from .literals import (
     EndpointStatusType,
 )
 
-__all__ = [
-    "CreateEndpointRequestTypeDef",
-    "CreateEndpointResultTypeDef",
-    "DeleteEndpointRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointTypeDef",
-    "FailedReasonTypeDef",
-    "ListEndpointsRequestTypeDef",
-    "ListEndpointsResultTypeDef",
-    "ListOutpostsWithS3RequestTypeDef",
-    "ListOutpostsWithS3ResultTypeDef",
-    "ListSharedEndpointsRequestTypeDef",
-    "ListSharedEndpointsResultTypeDef",
-    "NetworkInterfaceTypeDef",
-    "OutpostTypeDef",
-    "ResponseMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateEndpointRequestTypeDef",
+        "CreateEndpointResultTypeDef",
+        "DeleteEndpointRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointTypeDef",
+        "FailedReasonTypeDef",
+        "ListEndpointsRequestTypeDef",
+        "ListEndpointsResultTypeDef",
+        "ListOutpostsWithS3RequestTypeDef",
+        "ListOutpostsWithS3ResultTypeDef",
+        "ListSharedEndpointsRequestTypeDef",
+        "ListSharedEndpointsResultTypeDef",
+        "NetworkInterfaceTypeDef",
+        "OutpostTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
 
 
 class CreateEndpointRequestTypeDef(TypedDict):
@@ -60,6 +61,15 @@ class DeleteEndpointRequestTypeDef(TypedDict):
     OutpostId: str
 
 
+class FailedReasonTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    NetworkInterfaceId: NotRequired[str]
+
+
 class EndpointTypeDef(TypedDict):
     EndpointArn: NotRequired[str]
     OutpostsId: NotRequired[str]
@@ -73,11 +83,6 @@ class EndpointTypeDef(TypedDict):
     AccessType: NotRequired[EndpointAccessTypeType]
     CustomerOwnedIpv4Pool: NotRequired[str]
     FailedReason: NotRequired[FailedReasonTypeDef]
-
-
-class FailedReasonTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    Message: NotRequired[str]
 
 
 class ListEndpointsRequestTypeDef(TypedDict):
@@ -96,6 +101,14 @@ class ListOutpostsWithS3RequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class OutpostTypeDef(TypedDict):
+    OutpostArn: NotRequired[str]
+    S3OutpostArn: NotRequired[str]
+    OutpostId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    CapacityInBytes: NotRequired[int]
+
+
 class ListOutpostsWithS3ResultTypeDef(TypedDict):
     Outposts: NotRequired[list[OutpostTypeDef]]
     NextToken: NotRequired[str]
@@ -112,15 +125,3 @@ class ListSharedEndpointsResultTypeDef(TypedDict):
     Endpoints: NotRequired[list[EndpointTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NetworkInterfaceTypeDef(TypedDict):
-    NetworkInterfaceId: NotRequired[str]
-
-
-class OutpostTypeDef(TypedDict):
-    OutpostArn: NotRequired[str]
-    S3OutpostArn: NotRequired[str]
-    OutpostId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    CapacityInBytes: NotRequired[int]

@@ -2,27 +2,28 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon S3 Tables: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "IcebergCompactionStrategyType",
-    "IcebergNullOrderType",
-    "IcebergSortDirectionType",
-    "JobStatusType",
-    "MaintenanceStatusType",
-    "OpenTableFormatType",
-    "ReplicationStatusType",
-    "SSEAlgorithmType",
-    "SchemaV2FieldTypeType",
-    "StorageClassType",
-    "TableBucketMaintenanceTypeType",
-    "TableBucketTypeType",
-    "TableMaintenanceJobTypeType",
-    "TableMaintenanceTypeType",
-    "TableRecordExpirationJobStatusType",
-    "TableRecordExpirationStatusType",
-    "TableTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "IcebergCompactionStrategyType",
+        "IcebergNullOrderType",
+        "IcebergSortDirectionType",
+        "JobStatusType",
+        "MaintenanceStatusType",
+        "OpenTableFormatType",
+        "ReplicationStatusType",
+        "SSEAlgorithmType",
+        "SchemaV2FieldTypeType",
+        "StorageClassType",
+        "TableBucketMaintenanceTypeType",
+        "TableBucketTypeType",
+        "TableMaintenanceJobTypeType",
+        "TableMaintenanceTypeType",
+        "TableRecordExpirationJobStatusType",
+        "TableRecordExpirationStatusType",
+        "TableTypeType",
+    ]
 
 IcebergCompactionStrategyType = Literal["auto", "binpack", "sort", "z-order"]
 IcebergNullOrderType = Literal["nulls-first", "nulls-last"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,130 +39,131 @@ from .literals import (
     TableTypeType,
 )
 
-__all__ = [
-    "CreateNamespaceRequestTypeDef",
-    "CreateNamespaceResponseTypeDef",
-    "CreateTableBucketRequestTypeDef",
-    "CreateTableBucketResponseTypeDef",
-    "CreateTableRequestTypeDef",
-    "CreateTableResponseTypeDef",
-    "DeleteNamespaceRequestTypeDef",
-    "DeleteTableBucketEncryptionRequestTypeDef",
-    "DeleteTableBucketMetricsConfigurationRequestTypeDef",
-    "DeleteTableBucketPolicyRequestTypeDef",
-    "DeleteTableBucketReplicationRequestTypeDef",
-    "DeleteTableBucketRequestTypeDef",
-    "DeleteTablePolicyRequestTypeDef",
-    "DeleteTableReplicationRequestTypeDef",
-    "DeleteTableRequestTypeDef",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "GetNamespaceRequestTypeDef",
-    "GetNamespaceResponseTypeDef",
-    "GetTableBucketEncryptionRequestTypeDef",
-    "GetTableBucketEncryptionResponseTypeDef",
-    "GetTableBucketMaintenanceConfigurationRequestTypeDef",
-    "GetTableBucketMaintenanceConfigurationResponseTypeDef",
-    "GetTableBucketMetricsConfigurationRequestTypeDef",
-    "GetTableBucketMetricsConfigurationResponseTypeDef",
-    "GetTableBucketPolicyRequestTypeDef",
-    "GetTableBucketPolicyResponseTypeDef",
-    "GetTableBucketReplicationRequestTypeDef",
-    "GetTableBucketReplicationResponseTypeDef",
-    "GetTableBucketRequestTypeDef",
-    "GetTableBucketResponseTypeDef",
-    "GetTableBucketStorageClassRequestTypeDef",
-    "GetTableBucketStorageClassResponseTypeDef",
-    "GetTableEncryptionRequestTypeDef",
-    "GetTableEncryptionResponseTypeDef",
-    "GetTableMaintenanceConfigurationRequestTypeDef",
-    "GetTableMaintenanceConfigurationResponseTypeDef",
-    "GetTableMaintenanceJobStatusRequestTypeDef",
-    "GetTableMaintenanceJobStatusResponseTypeDef",
-    "GetTableMetadataLocationRequestTypeDef",
-    "GetTableMetadataLocationResponseTypeDef",
-    "GetTablePolicyRequestTypeDef",
-    "GetTablePolicyResponseTypeDef",
-    "GetTableRecordExpirationConfigurationRequestTypeDef",
-    "GetTableRecordExpirationConfigurationResponseTypeDef",
-    "GetTableRecordExpirationJobStatusRequestTypeDef",
-    "GetTableRecordExpirationJobStatusResponseTypeDef",
-    "GetTableReplicationRequestTypeDef",
-    "GetTableReplicationResponseTypeDef",
-    "GetTableReplicationStatusRequestTypeDef",
-    "GetTableReplicationStatusResponseTypeDef",
-    "GetTableRequestTypeDef",
-    "GetTableResponseTypeDef",
-    "GetTableStorageClassRequestTypeDef",
-    "GetTableStorageClassResponseTypeDef",
-    "IcebergCompactionSettingsTypeDef",
-    "IcebergMetadataTypeDef",
-    "IcebergPartitionFieldTypeDef",
-    "IcebergPartitionSpecTypeDef",
-    "IcebergSchemaTypeDef",
-    "IcebergSchemaV2TypeDef",
-    "IcebergSnapshotManagementSettingsTypeDef",
-    "IcebergSortFieldTypeDef",
-    "IcebergSortOrderTypeDef",
-    "IcebergUnreferencedFileRemovalSettingsTypeDef",
-    "LastSuccessfulReplicatedUpdateTypeDef",
-    "ListNamespacesRequestTypeDef",
-    "ListNamespacesResponseTypeDef",
-    "ListTableBucketsRequestTypeDef",
-    "ListTableBucketsResponseTypeDef",
-    "ListTablesRequestTypeDef",
-    "ListTablesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ManagedTableInformationTypeDef",
-    "NamespaceSummaryTypeDef",
-    "PutTableBucketEncryptionRequestTypeDef",
-    "PutTableBucketMaintenanceConfigurationRequestTypeDef",
-    "PutTableBucketMetricsConfigurationRequestTypeDef",
-    "PutTableBucketPolicyRequestTypeDef",
-    "PutTableBucketReplicationRequestTypeDef",
-    "PutTableBucketReplicationResponseTypeDef",
-    "PutTableBucketStorageClassRequestTypeDef",
-    "PutTableMaintenanceConfigurationRequestTypeDef",
-    "PutTablePolicyRequestTypeDef",
-    "PutTableRecordExpirationConfigurationRequestTypeDef",
-    "PutTableReplicationRequestTypeDef",
-    "PutTableReplicationResponseTypeDef",
-    "RenameTableRequestTypeDef",
-    "ReplicationDestinationStatusModelTypeDef",
-    "ReplicationDestinationTypeDef",
-    "ReplicationInformationTypeDef",
-    "ResponseMetadataTypeDef",
-    "SchemaFieldTypeDef",
-    "SchemaV2FieldTypeDef",
-    "StorageClassConfigurationTypeDef",
-    "TableBucketMaintenanceConfigurationValueTypeDef",
-    "TableBucketMaintenanceSettingsTypeDef",
-    "TableBucketReplicationConfigurationOutputTypeDef",
-    "TableBucketReplicationConfigurationTypeDef",
-    "TableBucketReplicationRuleOutputTypeDef",
-    "TableBucketReplicationRuleTypeDef",
-    "TableBucketSummaryTypeDef",
-    "TableMaintenanceConfigurationValueTypeDef",
-    "TableMaintenanceJobStatusValueTypeDef",
-    "TableMaintenanceSettingsTypeDef",
-    "TableMetadataTypeDef",
-    "TableRecordExpirationConfigurationValueTypeDef",
-    "TableRecordExpirationJobMetricsTypeDef",
-    "TableRecordExpirationSettingsTypeDef",
-    "TableReplicationConfigurationOutputTypeDef",
-    "TableReplicationConfigurationTypeDef",
-    "TableReplicationRuleOutputTypeDef",
-    "TableReplicationRuleTypeDef",
-    "TableSummaryTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateTableMetadataLocationRequestTypeDef",
-    "UpdateTableMetadataLocationResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateNamespaceRequestTypeDef",
+        "CreateNamespaceResponseTypeDef",
+        "CreateTableBucketRequestTypeDef",
+        "CreateTableBucketResponseTypeDef",
+        "CreateTableRequestTypeDef",
+        "CreateTableResponseTypeDef",
+        "DeleteNamespaceRequestTypeDef",
+        "DeleteTableBucketEncryptionRequestTypeDef",
+        "DeleteTableBucketMetricsConfigurationRequestTypeDef",
+        "DeleteTableBucketPolicyRequestTypeDef",
+        "DeleteTableBucketReplicationRequestTypeDef",
+        "DeleteTableBucketRequestTypeDef",
+        "DeleteTablePolicyRequestTypeDef",
+        "DeleteTableReplicationRequestTypeDef",
+        "DeleteTableRequestTypeDef",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "GetNamespaceRequestTypeDef",
+        "GetNamespaceResponseTypeDef",
+        "GetTableBucketEncryptionRequestTypeDef",
+        "GetTableBucketEncryptionResponseTypeDef",
+        "GetTableBucketMaintenanceConfigurationRequestTypeDef",
+        "GetTableBucketMaintenanceConfigurationResponseTypeDef",
+        "GetTableBucketMetricsConfigurationRequestTypeDef",
+        "GetTableBucketMetricsConfigurationResponseTypeDef",
+        "GetTableBucketPolicyRequestTypeDef",
+        "GetTableBucketPolicyResponseTypeDef",
+        "GetTableBucketReplicationRequestTypeDef",
+        "GetTableBucketReplicationResponseTypeDef",
+        "GetTableBucketRequestTypeDef",
+        "GetTableBucketResponseTypeDef",
+        "GetTableBucketStorageClassRequestTypeDef",
+        "GetTableBucketStorageClassResponseTypeDef",
+        "GetTableEncryptionRequestTypeDef",
+        "GetTableEncryptionResponseTypeDef",
+        "GetTableMaintenanceConfigurationRequestTypeDef",
+        "GetTableMaintenanceConfigurationResponseTypeDef",
+        "GetTableMaintenanceJobStatusRequestTypeDef",
+        "GetTableMaintenanceJobStatusResponseTypeDef",
+        "GetTableMetadataLocationRequestTypeDef",
+        "GetTableMetadataLocationResponseTypeDef",
+        "GetTablePolicyRequestTypeDef",
+        "GetTablePolicyResponseTypeDef",
+        "GetTableRecordExpirationConfigurationRequestTypeDef",
+        "GetTableRecordExpirationConfigurationResponseTypeDef",
+        "GetTableRecordExpirationJobStatusRequestTypeDef",
+        "GetTableRecordExpirationJobStatusResponseTypeDef",
+        "GetTableReplicationRequestTypeDef",
+        "GetTableReplicationResponseTypeDef",
+        "GetTableReplicationStatusRequestTypeDef",
+        "GetTableReplicationStatusResponseTypeDef",
+        "GetTableRequestTypeDef",
+        "GetTableResponseTypeDef",
+        "GetTableStorageClassRequestTypeDef",
+        "GetTableStorageClassResponseTypeDef",
+        "IcebergCompactionSettingsTypeDef",
+        "IcebergMetadataTypeDef",
+        "IcebergPartitionFieldTypeDef",
+        "IcebergPartitionSpecTypeDef",
+        "IcebergSchemaTypeDef",
+        "IcebergSchemaV2TypeDef",
+        "IcebergSnapshotManagementSettingsTypeDef",
+        "IcebergSortFieldTypeDef",
+        "IcebergSortOrderTypeDef",
+        "IcebergUnreferencedFileRemovalSettingsTypeDef",
+        "LastSuccessfulReplicatedUpdateTypeDef",
+        "ListNamespacesRequestTypeDef",
+        "ListNamespacesResponseTypeDef",
+        "ListTableBucketsRequestTypeDef",
+        "ListTableBucketsResponseTypeDef",
+        "ListTablesRequestTypeDef",
+        "ListTablesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ManagedTableInformationTypeDef",
+        "NamespaceSummaryTypeDef",
+        "PutTableBucketEncryptionRequestTypeDef",
+        "PutTableBucketMaintenanceConfigurationRequestTypeDef",
+        "PutTableBucketMetricsConfigurationRequestTypeDef",
+        "PutTableBucketPolicyRequestTypeDef",
+        "PutTableBucketReplicationRequestTypeDef",
+        "PutTableBucketReplicationResponseTypeDef",
+        "PutTableBucketStorageClassRequestTypeDef",
+        "PutTableMaintenanceConfigurationRequestTypeDef",
+        "PutTablePolicyRequestTypeDef",
+        "PutTableRecordExpirationConfigurationRequestTypeDef",
+        "PutTableReplicationRequestTypeDef",
+        "PutTableReplicationResponseTypeDef",
+        "RenameTableRequestTypeDef",
+        "ReplicationDestinationStatusModelTypeDef",
+        "ReplicationDestinationTypeDef",
+        "ReplicationInformationTypeDef",
+        "ResponseMetadataTypeDef",
+        "SchemaFieldTypeDef",
+        "SchemaV2FieldTypeDef",
+        "StorageClassConfigurationTypeDef",
+        "TableBucketMaintenanceConfigurationValueTypeDef",
+        "TableBucketMaintenanceSettingsTypeDef",
+        "TableBucketReplicationConfigurationOutputTypeDef",
+        "TableBucketReplicationConfigurationTypeDef",
+        "TableBucketReplicationRuleOutputTypeDef",
+        "TableBucketReplicationRuleTypeDef",
+        "TableBucketSummaryTypeDef",
+        "TableMaintenanceConfigurationValueTypeDef",
+        "TableMaintenanceJobStatusValueTypeDef",
+        "TableMaintenanceSettingsTypeDef",
+        "TableMetadataTypeDef",
+        "TableRecordExpirationConfigurationValueTypeDef",
+        "TableRecordExpirationJobMetricsTypeDef",
+        "TableRecordExpirationSettingsTypeDef",
+        "TableReplicationConfigurationOutputTypeDef",
+        "TableReplicationConfigurationTypeDef",
+        "TableReplicationRuleOutputTypeDef",
+        "TableReplicationRuleTypeDef",
+        "TableSummaryTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateTableMetadataLocationRequestTypeDef",
+        "UpdateTableMetadataLocationResponseTypeDef",
+    ]
 
 
 class CreateNamespaceRequestTypeDef(TypedDict):
@@ -176,6 +177,15 @@ class CreateNamespaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EncryptionConfigurationTypeDef(TypedDict):
+    sseAlgorithm: SSEAlgorithmType
+    kmsKeyArn: NotRequired[str]
+
+
+class StorageClassConfigurationTypeDef(TypedDict):
+    storageClass: StorageClassType
+
+
 class CreateTableBucketRequestTypeDef(TypedDict):
     name: str
     encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
@@ -186,6 +196,68 @@ class CreateTableBucketRequestTypeDef(TypedDict):
 class CreateTableBucketResponseTypeDef(TypedDict):
     arn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IcebergPartitionFieldTypeDef(TypedDict):
+    sourceId: int
+    transform: str
+    name: str
+    fieldId: NotRequired[int]
+
+
+class IcebergPartitionSpecTypeDef(TypedDict):
+    fields: ReadOnly[Sequence[IcebergPartitionFieldTypeDef]]
+    specId: NotRequired[int]
+
+
+class SchemaFieldTypeDef(TypedDict):
+    id: NotRequired[int]
+    name: str
+    type: str
+    required: NotRequired[bool]
+
+
+class IcebergSchemaTypeDef(TypedDict):
+    fields: ReadOnly[Sequence[SchemaFieldTypeDef]]
+
+
+class SchemaV2FieldTypeDef(TypedDict):
+    id: int
+    name: str
+    type: ReadOnly[DocumentValue]
+    required: bool
+    doc: NotRequired[str]
+
+
+class IcebergSchemaV2TypeDef(TypedDict):
+    type: SchemaV2FieldTypeType
+    fields: ReadOnly[Sequence[SchemaV2FieldTypeDef]]
+    schemaId: NotRequired[int]
+    identifierFieldIds: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class IcebergSortFieldTypeDef(TypedDict):
+    sourceId: int
+    transform: str
+    direction: IcebergSortDirectionType
+    nullOrder: IcebergNullOrderType
+
+
+class IcebergSortOrderTypeDef(TypedDict):
+    orderId: int
+    fields: ReadOnly[Sequence[IcebergSortFieldTypeDef]]
+
+
+class IcebergMetadataTypeDef(TypedDict):
+    schema: NotRequired[ReadOnly[IcebergSchemaTypeDef]]
+    schemaV2: NotRequired[ReadOnly[IcebergSchemaV2TypeDef]]
+    partitionSpec: NotRequired[ReadOnly[IcebergPartitionSpecTypeDef]]
+    writeOrder: NotRequired[ReadOnly[IcebergSortOrderTypeDef]]
+    properties: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class TableMetadataTypeDef(TypedDict):
+    iceberg: NotRequired[ReadOnly[IcebergMetadataTypeDef]]
 
 
 class CreateTableRequestTypeDef(TypedDict):
@@ -249,11 +321,6 @@ class DeleteTableRequestTypeDef(TypedDict):
     versionToken: NotRequired[str]
 
 
-class EncryptionConfigurationTypeDef(TypedDict):
-    sseAlgorithm: SSEAlgorithmType
-    kmsKeyArn: NotRequired[str]
-
-
 class GetNamespaceRequestTypeDef(TypedDict):
     tableBucketARN: str
     namespace: str
@@ -280,6 +347,22 @@ class GetTableBucketEncryptionResponseTypeDef(TypedDict):
 
 class GetTableBucketMaintenanceConfigurationRequestTypeDef(TypedDict):
     tableBucketARN: str
+
+
+class IcebergUnreferencedFileRemovalSettingsTypeDef(TypedDict):
+    unreferencedDays: NotRequired[int]
+    nonCurrentDays: NotRequired[int]
+
+
+class TableBucketMaintenanceSettingsTypeDef(TypedDict):
+    icebergUnreferencedFileRemoval: NotRequired[
+        IcebergUnreferencedFileRemovalSettingsTypeDef
+    ]
+
+
+class TableBucketMaintenanceConfigurationValueTypeDef(TypedDict):
+    status: NotRequired[MaintenanceStatusType]
+    settings: NotRequired[TableBucketMaintenanceSettingsTypeDef]
 
 
 class GetTableBucketMaintenanceConfigurationResponseTypeDef(TypedDict):
@@ -311,6 +394,19 @@ class GetTableBucketPolicyResponseTypeDef(TypedDict):
 
 class GetTableBucketReplicationRequestTypeDef(TypedDict):
     tableBucketARN: str
+
+
+class ReplicationDestinationTypeDef(TypedDict):
+    destinationTableBucketARN: str
+
+
+class TableBucketReplicationRuleOutputTypeDef(TypedDict):
+    destinations: list[ReplicationDestinationTypeDef]
+
+
+class TableBucketReplicationConfigurationOutputTypeDef(TypedDict):
+    role: str
+    rules: list[TableBucketReplicationRuleOutputTypeDef]
 
 
 class GetTableBucketReplicationResponseTypeDef(TypedDict):
@@ -359,6 +455,26 @@ class GetTableMaintenanceConfigurationRequestTypeDef(TypedDict):
     name: str
 
 
+class IcebergCompactionSettingsTypeDef(TypedDict):
+    targetFileSizeMB: NotRequired[int]
+    strategy: NotRequired[IcebergCompactionStrategyType]
+
+
+class IcebergSnapshotManagementSettingsTypeDef(TypedDict):
+    minSnapshotsToKeep: NotRequired[int]
+    maxSnapshotAgeHours: NotRequired[int]
+
+
+class TableMaintenanceSettingsTypeDef(TypedDict):
+    icebergCompaction: NotRequired[IcebergCompactionSettingsTypeDef]
+    icebergSnapshotManagement: NotRequired[IcebergSnapshotManagementSettingsTypeDef]
+
+
+class TableMaintenanceConfigurationValueTypeDef(TypedDict):
+    status: NotRequired[MaintenanceStatusType]
+    settings: NotRequired[TableMaintenanceSettingsTypeDef]
+
+
 class GetTableMaintenanceConfigurationResponseTypeDef(TypedDict):
     tableARN: str
     configuration: dict[
@@ -371,6 +487,12 @@ class GetTableMaintenanceJobStatusRequestTypeDef(TypedDict):
     tableBucketARN: str
     namespace: str
     name: str
+
+
+class TableMaintenanceJobStatusValueTypeDef(TypedDict):
+    status: JobStatusType
+    lastRunTimestamp: NotRequired[datetime]
+    failureMessage: NotRequired[str]
 
 
 class GetTableMaintenanceJobStatusResponseTypeDef(TypedDict):
@@ -407,6 +529,15 @@ class GetTableRecordExpirationConfigurationRequestTypeDef(TypedDict):
     tableArn: str
 
 
+class TableRecordExpirationSettingsTypeDef(TypedDict):
+    days: NotRequired[int]
+
+
+class TableRecordExpirationConfigurationValueTypeDef(TypedDict):
+    status: NotRequired[TableRecordExpirationStatusType]
+    settings: NotRequired[TableRecordExpirationSettingsTypeDef]
+
+
 class GetTableRecordExpirationConfigurationResponseTypeDef(TypedDict):
     configuration: TableRecordExpirationConfigurationValueTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -414,6 +545,12 @@ class GetTableRecordExpirationConfigurationResponseTypeDef(TypedDict):
 
 class GetTableRecordExpirationJobStatusRequestTypeDef(TypedDict):
     tableArn: str
+
+
+class TableRecordExpirationJobMetricsTypeDef(TypedDict):
+    deletedDataFiles: NotRequired[int]
+    deletedRecords: NotRequired[int]
+    removedFilesSize: NotRequired[int]
 
 
 class GetTableRecordExpirationJobStatusResponseTypeDef(TypedDict):
@@ -428,6 +565,15 @@ class GetTableReplicationRequestTypeDef(TypedDict):
     tableArn: str
 
 
+class TableReplicationRuleOutputTypeDef(TypedDict):
+    destinations: list[ReplicationDestinationTypeDef]
+
+
+class TableReplicationConfigurationOutputTypeDef(TypedDict):
+    role: str
+    rules: list[TableReplicationRuleOutputTypeDef]
+
+
 class GetTableReplicationResponseTypeDef(TypedDict):
     versionToken: str
     configuration: TableReplicationConfigurationOutputTypeDef
@@ -436,6 +582,19 @@ class GetTableReplicationResponseTypeDef(TypedDict):
 
 class GetTableReplicationStatusRequestTypeDef(TypedDict):
     tableArn: str
+
+
+class LastSuccessfulReplicatedUpdateTypeDef(TypedDict):
+    metadataLocation: str
+    timestamp: datetime
+
+
+class ReplicationDestinationStatusModelTypeDef(TypedDict):
+    replicationStatus: ReplicationStatusType
+    destinationTableBucketArn: str
+    destinationTableArn: NotRequired[str]
+    lastSuccessfulReplicatedUpdate: NotRequired[LastSuccessfulReplicatedUpdateTypeDef]
+    failureMessage: NotRequired[str]
 
 
 class GetTableReplicationStatusResponseTypeDef(TypedDict):
@@ -449,6 +608,14 @@ class GetTableRequestTypeDef(TypedDict):
     namespace: NotRequired[str]
     name: NotRequired[str]
     tableArn: NotRequired[str]
+
+
+class ReplicationInformationTypeDef(TypedDict):
+    sourceTableARN: str
+
+
+class ManagedTableInformationTypeDef(TypedDict):
+    replicationInformation: NotRequired[ReplicationInformationTypeDef]
 
 
 class GetTableResponseTypeDef(TypedDict):
@@ -483,74 +650,20 @@ class GetTableStorageClassResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IcebergCompactionSettingsTypeDef(TypedDict):
-    targetFileSizeMB: NotRequired[int]
-    strategy: NotRequired[IcebergCompactionStrategyType]
-
-
-class IcebergMetadataTypeDef(TypedDict):
-    schema: NotRequired[ReadOnly[IcebergSchemaTypeDef]]
-    schemaV2: NotRequired[ReadOnly[IcebergSchemaV2TypeDef]]
-    partitionSpec: NotRequired[ReadOnly[IcebergPartitionSpecTypeDef]]
-    writeOrder: NotRequired[ReadOnly[IcebergSortOrderTypeDef]]
-    properties: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class IcebergPartitionFieldTypeDef(TypedDict):
-    sourceId: int
-    transform: str
-    name: str
-    fieldId: NotRequired[int]
-
-
-class IcebergPartitionSpecTypeDef(TypedDict):
-    fields: ReadOnly[Sequence[IcebergPartitionFieldTypeDef]]
-    specId: NotRequired[int]
-
-
-class IcebergSchemaTypeDef(TypedDict):
-    fields: ReadOnly[Sequence[SchemaFieldTypeDef]]
-
-
-class IcebergSchemaV2TypeDef(TypedDict):
-    type: SchemaV2FieldTypeType
-    fields: ReadOnly[Sequence[SchemaV2FieldTypeDef]]
-    schemaId: NotRequired[int]
-    identifierFieldIds: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class IcebergSnapshotManagementSettingsTypeDef(TypedDict):
-    minSnapshotsToKeep: NotRequired[int]
-    maxSnapshotAgeHours: NotRequired[int]
-
-
-class IcebergSortFieldTypeDef(TypedDict):
-    sourceId: int
-    transform: str
-    direction: IcebergSortDirectionType
-    nullOrder: IcebergNullOrderType
-
-
-class IcebergSortOrderTypeDef(TypedDict):
-    orderId: int
-    fields: ReadOnly[Sequence[IcebergSortFieldTypeDef]]
-
-
-class IcebergUnreferencedFileRemovalSettingsTypeDef(TypedDict):
-    unreferencedDays: NotRequired[int]
-    nonCurrentDays: NotRequired[int]
-
-
-class LastSuccessfulReplicatedUpdateTypeDef(TypedDict):
-    metadataLocation: str
-    timestamp: datetime
-
-
 class ListNamespacesRequestTypeDef(TypedDict):
     tableBucketARN: str
     prefix: NotRequired[str]
     continuationToken: NotRequired[str]
     maxNamespaces: NotRequired[int]
+
+
+class NamespaceSummaryTypeDef(TypedDict):
+    namespace: list[str]
+    createdAt: datetime
+    createdBy: str
+    ownerAccountId: str
+    namespaceId: NotRequired[str]
+    tableBucketId: NotRequired[str]
 
 
 class ListNamespacesResponseTypeDef(TypedDict):
@@ -563,6 +676,15 @@ class ListTableBucketsRequestTypeDef(TypedDict):
     prefix: NotRequired[str]
     continuationToken: NotRequired[str]
     maxBuckets: NotRequired[int]
+    type: NotRequired[TableBucketTypeType]
+
+
+class TableBucketSummaryTypeDef(TypedDict):
+    arn: str
+    name: str
+    ownerAccountId: str
+    createdAt: datetime
+    tableBucketId: NotRequired[str]
     type: NotRequired[TableBucketTypeType]
 
 
@@ -580,6 +702,18 @@ class ListTablesRequestTypeDef(TypedDict):
     maxTables: NotRequired[int]
 
 
+class TableSummaryTypeDef(TypedDict):
+    namespace: list[str]
+    name: str
+    type: TableTypeType
+    tableARN: str
+    createdAt: datetime
+    modifiedAt: datetime
+    managedByService: NotRequired[str]
+    namespaceId: NotRequired[str]
+    tableBucketId: NotRequired[str]
+
+
 class ListTablesResponseTypeDef(TypedDict):
     tables: list[TableSummaryTypeDef]
     continuationToken: NotRequired[str]
@@ -593,19 +727,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ManagedTableInformationTypeDef(TypedDict):
-    replicationInformation: NotRequired[ReplicationInformationTypeDef]
-
-
-class NamespaceSummaryTypeDef(TypedDict):
-    namespace: list[str]
-    createdAt: datetime
-    createdBy: str
-    ownerAccountId: str
-    namespaceId: NotRequired[str]
-    tableBucketId: NotRequired[str]
 
 
 class PutTableBucketEncryptionRequestTypeDef(TypedDict):
@@ -626,6 +747,15 @@ class PutTableBucketMetricsConfigurationRequestTypeDef(TypedDict):
 class PutTableBucketPolicyRequestTypeDef(TypedDict):
     tableBucketARN: str
     resourcePolicy: str
+
+
+class TableBucketReplicationRuleTypeDef(TypedDict):
+    destinations: ReadOnly[Sequence[ReplicationDestinationTypeDef]]
+
+
+class TableBucketReplicationConfigurationTypeDef(TypedDict):
+    role: str
+    rules: ReadOnly[Sequence[TableBucketReplicationRuleTypeDef]]
 
 
 class PutTableBucketReplicationRequestTypeDef(TypedDict):
@@ -665,6 +795,15 @@ class PutTableRecordExpirationConfigurationRequestTypeDef(TypedDict):
     value: TableRecordExpirationConfigurationValueTypeDef
 
 
+class TableReplicationRuleTypeDef(TypedDict):
+    destinations: ReadOnly[Sequence[ReplicationDestinationTypeDef]]
+
+
+class TableReplicationConfigurationTypeDef(TypedDict):
+    role: str
+    rules: ReadOnly[Sequence[TableReplicationRuleTypeDef]]
+
+
 class PutTableReplicationRequestTypeDef(TypedDict):
     tableArn: str
     versionToken: NotRequired[str]
@@ -684,144 +823,6 @@ class RenameTableRequestTypeDef(TypedDict):
     newNamespaceName: NotRequired[str]
     newName: NotRequired[str]
     versionToken: NotRequired[str]
-
-
-class ReplicationDestinationStatusModelTypeDef(TypedDict):
-    replicationStatus: ReplicationStatusType
-    destinationTableBucketArn: str
-    destinationTableArn: NotRequired[str]
-    lastSuccessfulReplicatedUpdate: NotRequired[LastSuccessfulReplicatedUpdateTypeDef]
-    failureMessage: NotRequired[str]
-
-
-class ReplicationDestinationTypeDef(TypedDict):
-    destinationTableBucketARN: str
-
-
-class ReplicationInformationTypeDef(TypedDict):
-    sourceTableARN: str
-
-
-class SchemaFieldTypeDef(TypedDict):
-    id: NotRequired[int]
-    name: str
-    type: str
-    required: NotRequired[bool]
-
-
-class SchemaV2FieldTypeDef(TypedDict):
-    id: int
-    name: str
-    type: ReadOnly[DocumentValue]
-    required: bool
-    doc: NotRequired[str]
-
-
-class StorageClassConfigurationTypeDef(TypedDict):
-    storageClass: StorageClassType
-
-
-class TableBucketMaintenanceConfigurationValueTypeDef(TypedDict):
-    status: NotRequired[MaintenanceStatusType]
-    settings: NotRequired[TableBucketMaintenanceSettingsTypeDef]
-
-
-class TableBucketMaintenanceSettingsTypeDef(TypedDict):
-    icebergUnreferencedFileRemoval: NotRequired[
-        IcebergUnreferencedFileRemovalSettingsTypeDef
-    ]
-
-
-class TableBucketReplicationConfigurationOutputTypeDef(TypedDict):
-    role: str
-    rules: list[TableBucketReplicationRuleOutputTypeDef]
-
-
-class TableBucketReplicationConfigurationTypeDef(TypedDict):
-    role: str
-    rules: ReadOnly[Sequence[TableBucketReplicationRuleTypeDef]]
-
-
-class TableBucketReplicationRuleOutputTypeDef(TypedDict):
-    destinations: list[ReplicationDestinationTypeDef]
-
-
-class TableBucketReplicationRuleTypeDef(TypedDict):
-    destinations: ReadOnly[Sequence[ReplicationDestinationTypeDef]]
-
-
-class TableBucketSummaryTypeDef(TypedDict):
-    arn: str
-    name: str
-    ownerAccountId: str
-    createdAt: datetime
-    tableBucketId: NotRequired[str]
-    type: NotRequired[TableBucketTypeType]
-
-
-class TableMaintenanceConfigurationValueTypeDef(TypedDict):
-    status: NotRequired[MaintenanceStatusType]
-    settings: NotRequired[TableMaintenanceSettingsTypeDef]
-
-
-class TableMaintenanceJobStatusValueTypeDef(TypedDict):
-    status: JobStatusType
-    lastRunTimestamp: NotRequired[datetime]
-    failureMessage: NotRequired[str]
-
-
-class TableMaintenanceSettingsTypeDef(TypedDict):
-    icebergCompaction: NotRequired[IcebergCompactionSettingsTypeDef]
-    icebergSnapshotManagement: NotRequired[IcebergSnapshotManagementSettingsTypeDef]
-
-
-class TableMetadataTypeDef(TypedDict):
-    iceberg: NotRequired[ReadOnly[IcebergMetadataTypeDef]]
-
-
-class TableRecordExpirationConfigurationValueTypeDef(TypedDict):
-    status: NotRequired[TableRecordExpirationStatusType]
-    settings: NotRequired[TableRecordExpirationSettingsTypeDef]
-
-
-class TableRecordExpirationJobMetricsTypeDef(TypedDict):
-    deletedDataFiles: NotRequired[int]
-    deletedRecords: NotRequired[int]
-    removedFilesSize: NotRequired[int]
-
-
-class TableRecordExpirationSettingsTypeDef(TypedDict):
-    days: NotRequired[int]
-
-
-class TableReplicationConfigurationOutputTypeDef(TypedDict):
-    role: str
-    rules: list[TableReplicationRuleOutputTypeDef]
-
-
-class TableReplicationConfigurationTypeDef(TypedDict):
-    role: str
-    rules: ReadOnly[Sequence[TableReplicationRuleTypeDef]]
-
-
-class TableReplicationRuleOutputTypeDef(TypedDict):
-    destinations: list[ReplicationDestinationTypeDef]
-
-
-class TableReplicationRuleTypeDef(TypedDict):
-    destinations: ReadOnly[Sequence[ReplicationDestinationTypeDef]]
-
-
-class TableSummaryTypeDef(TypedDict):
-    namespace: list[str]
-    name: str
-    type: TableTypeType
-    tableARN: str
-    createdAt: datetime
-    modifiedAt: datetime
-    managedByService: NotRequired[str]
-    namespaceId: NotRequired[str]
-    tableBucketId: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):

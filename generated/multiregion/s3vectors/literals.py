@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon S3 Vectors: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["DataTypeType", "DistanceMetricType", "SseTypeType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["DataTypeType", "DistanceMetricType", "SseTypeType"]
 
 DataTypeType = Literal["float32"]
 DistanceMetricType = Literal["euclidean", "cosine"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,63 +26,73 @@ from .literals import (
     SseTypeType,
 )
 
-__all__ = [
-    "CreateIndexInputTypeDef",
-    "CreateIndexOutputTypeDef",
-    "CreateVectorBucketInputTypeDef",
-    "CreateVectorBucketOutputTypeDef",
-    "DeleteIndexInputTypeDef",
-    "DeleteIndexOutputTypeDef",
-    "DeleteVectorBucketInputTypeDef",
-    "DeleteVectorBucketOutputTypeDef",
-    "DeleteVectorBucketPolicyInputTypeDef",
-    "DeleteVectorBucketPolicyOutputTypeDef",
-    "DeleteVectorsInputTypeDef",
-    "DeleteVectorsOutputTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "GetIndexInputTypeDef",
-    "GetIndexOutputTypeDef",
-    "GetOutputVectorTypeDef",
-    "GetVectorBucketInputTypeDef",
-    "GetVectorBucketOutputTypeDef",
-    "GetVectorBucketPolicyInputTypeDef",
-    "GetVectorBucketPolicyOutputTypeDef",
-    "GetVectorsInputTypeDef",
-    "GetVectorsOutputTypeDef",
-    "IndexSummaryTypeDef",
-    "IndexTypeDef",
-    "ListIndexesInputTypeDef",
-    "ListIndexesOutputTypeDef",
-    "ListOutputVectorTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListVectorBucketsInputTypeDef",
-    "ListVectorBucketsOutputTypeDef",
-    "ListVectorsInputTypeDef",
-    "ListVectorsOutputTypeDef",
-    "MetadataConfigurationOutputTypeDef",
-    "MetadataConfigurationTypeDef",
-    "PutInputVectorTypeDef",
-    "PutVectorBucketPolicyInputTypeDef",
-    "PutVectorBucketPolicyOutputTypeDef",
-    "PutVectorsInputTypeDef",
-    "PutVectorsOutputTypeDef",
-    "QueryOutputVectorTypeDef",
-    "QueryVectorsInputTypeDef",
-    "QueryVectorsOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "VectorBucketSummaryTypeDef",
-    "VectorBucketTypeDef",
-    "VectorDataOutputTypeDef",
-    "VectorDataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateIndexInputTypeDef",
+        "CreateIndexOutputTypeDef",
+        "CreateVectorBucketInputTypeDef",
+        "CreateVectorBucketOutputTypeDef",
+        "DeleteIndexInputTypeDef",
+        "DeleteIndexOutputTypeDef",
+        "DeleteVectorBucketInputTypeDef",
+        "DeleteVectorBucketOutputTypeDef",
+        "DeleteVectorBucketPolicyInputTypeDef",
+        "DeleteVectorBucketPolicyOutputTypeDef",
+        "DeleteVectorsInputTypeDef",
+        "DeleteVectorsOutputTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "GetIndexInputTypeDef",
+        "GetIndexOutputTypeDef",
+        "GetOutputVectorTypeDef",
+        "GetVectorBucketInputTypeDef",
+        "GetVectorBucketOutputTypeDef",
+        "GetVectorBucketPolicyInputTypeDef",
+        "GetVectorBucketPolicyOutputTypeDef",
+        "GetVectorsInputTypeDef",
+        "GetVectorsOutputTypeDef",
+        "IndexSummaryTypeDef",
+        "IndexTypeDef",
+        "ListIndexesInputTypeDef",
+        "ListIndexesOutputTypeDef",
+        "ListOutputVectorTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListVectorBucketsInputTypeDef",
+        "ListVectorBucketsOutputTypeDef",
+        "ListVectorsInputTypeDef",
+        "ListVectorsOutputTypeDef",
+        "MetadataConfigurationOutputTypeDef",
+        "MetadataConfigurationTypeDef",
+        "PutInputVectorTypeDef",
+        "PutVectorBucketPolicyInputTypeDef",
+        "PutVectorBucketPolicyOutputTypeDef",
+        "PutVectorsInputTypeDef",
+        "PutVectorsOutputTypeDef",
+        "QueryOutputVectorTypeDef",
+        "QueryVectorsInputTypeDef",
+        "QueryVectorsOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "VectorBucketSummaryTypeDef",
+        "VectorBucketTypeDef",
+        "VectorDataOutputTypeDef",
+        "VectorDataTypeDef",
+    ]
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    sseType: NotRequired[SseTypeType]
+    kmsKeyArn: NotRequired[str]
+
+
+class MetadataConfigurationTypeDef(TypedDict):
+    nonFilterableMetadataKeys: ReadOnly[Sequence[str]]
 
 
 class CreateIndexInputTypeDef(TypedDict):
@@ -152,20 +162,35 @@ class DeleteVectorsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EncryptionConfigurationTypeDef(TypedDict):
-    sseType: NotRequired[SseTypeType]
-    kmsKeyArn: NotRequired[str]
-
-
 class GetIndexInputTypeDef(TypedDict):
     vectorBucketName: NotRequired[str]
     indexName: NotRequired[str]
     indexArn: NotRequired[str]
 
 
+class MetadataConfigurationOutputTypeDef(TypedDict):
+    nonFilterableMetadataKeys: list[str]
+
+
+class IndexTypeDef(TypedDict):
+    vectorBucketName: str
+    indexName: str
+    indexArn: str
+    creationTime: datetime
+    dataType: DataTypeType
+    dimension: int
+    distanceMetric: DistanceMetricType
+    metadataConfiguration: NotRequired[MetadataConfigurationOutputTypeDef]
+    encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+
+
 class GetIndexOutputTypeDef(TypedDict):
     index: IndexTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VectorDataOutputTypeDef(TypedDict):
+    float32: NotRequired[list[float]]
 
 
 class GetOutputVectorTypeDef(TypedDict):
@@ -177,6 +202,13 @@ class GetOutputVectorTypeDef(TypedDict):
 class GetVectorBucketInputTypeDef(TypedDict):
     vectorBucketName: NotRequired[str]
     vectorBucketArn: NotRequired[str]
+
+
+class VectorBucketTypeDef(TypedDict):
+    vectorBucketName: str
+    vectorBucketArn: str
+    creationTime: datetime
+    encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
 
 
 class GetVectorBucketOutputTypeDef(TypedDict):
@@ -215,18 +247,6 @@ class IndexSummaryTypeDef(TypedDict):
     creationTime: datetime
 
 
-class IndexTypeDef(TypedDict):
-    vectorBucketName: str
-    indexName: str
-    indexArn: str
-    creationTime: datetime
-    dataType: DataTypeType
-    dimension: int
-    distanceMetric: DistanceMetricType
-    metadataConfiguration: NotRequired[MetadataConfigurationOutputTypeDef]
-    encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-
-
 class ListIndexesInputTypeDef(TypedDict):
     vectorBucketName: NotRequired[str]
     vectorBucketArn: NotRequired[str]
@@ -262,6 +282,12 @@ class ListVectorBucketsInputTypeDef(TypedDict):
     prefix: NotRequired[str]
 
 
+class VectorBucketSummaryTypeDef(TypedDict):
+    vectorBucketName: str
+    vectorBucketArn: str
+    creationTime: datetime
+
+
 class ListVectorBucketsOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     vectorBuckets: list[VectorBucketSummaryTypeDef]
@@ -286,12 +312,8 @@ class ListVectorsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MetadataConfigurationOutputTypeDef(TypedDict):
-    nonFilterableMetadataKeys: list[str]
-
-
-class MetadataConfigurationTypeDef(TypedDict):
-    nonFilterableMetadataKeys: ReadOnly[Sequence[str]]
+class VectorDataTypeDef(TypedDict):
+    float32: NotRequired[ReadOnly[Sequence[float]]]
 
 
 class PutInputVectorTypeDef(TypedDict):
@@ -360,24 +382,3 @@ class UntagResourceInputTypeDef(TypedDict):
 
 class UntagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VectorBucketSummaryTypeDef(TypedDict):
-    vectorBucketName: str
-    vectorBucketArn: str
-    creationTime: datetime
-
-
-class VectorBucketTypeDef(TypedDict):
-    vectorBucketName: str
-    vectorBucketArn: str
-    creationTime: datetime
-    encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
-
-
-class VectorDataOutputTypeDef(TypedDict):
-    float32: NotRequired[list[float]]
-
-
-class VectorDataTypeDef(TypedDict):
-    float32: NotRequired[ReadOnly[Sequence[float]]]

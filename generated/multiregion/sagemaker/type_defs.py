@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -382,1652 +382,1657 @@ from .literals import (
     WorkforceStatusType,
 )
 
-__all__ = [
-    "AIBenchmarkEndpointOutputTypeDef",
-    "AIBenchmarkEndpointTypeDef",
-    "AIBenchmarkInferenceComponentTypeDef",
-    "AIBenchmarkJobSummaryTypeDef",
-    "AIBenchmarkNetworkConfigOutputTypeDef",
-    "AIBenchmarkNetworkConfigTypeDef",
-    "AIBenchmarkOutputConfigTypeDef",
-    "AIBenchmarkOutputResultTypeDef",
-    "AIBenchmarkTargetOutputTypeDef",
-    "AIBenchmarkTargetTypeDef",
-    "AICapacityReservationConfigOutputTypeDef",
-    "AICapacityReservationConfigTypeDef",
-    "AICloudWatchLogsTypeDef",
-    "AIDatasetConfigOutputTypeDef",
-    "AIDatasetConfigTypeDef",
-    "AIModelSourceS3TypeDef",
-    "AIModelSourceTypeDef",
-    "AIRecommendationComputeSpecOutputTypeDef",
-    "AIRecommendationComputeSpecTypeDef",
-    "AIRecommendationConstraintTypeDef",
-    "AIRecommendationDeploymentConfigurationTypeDef",
-    "AIRecommendationDeploymentS3ChannelTypeDef",
-    "AIRecommendationInferenceSpecificationTypeDef",
-    "AIRecommendationInstanceDetailTypeDef",
-    "AIRecommendationJobSummaryTypeDef",
-    "AIRecommendationModelDetailsTypeDef",
-    "AIRecommendationOptimizationDetailTypeDef",
-    "AIRecommendationOutputConfigTypeDef",
-    "AIRecommendationOutputResultTypeDef",
-    "AIRecommendationPerformanceMetricTypeDef",
-    "AIRecommendationPerformanceTargetOutputTypeDef",
-    "AIRecommendationPerformanceTargetTypeDef",
-    "AIRecommendationTypeDef",
-    "AIWorkloadConfigSummaryTypeDef",
-    "AIWorkloadConfigsTypeDef",
-    "AIWorkloadDataSourceTypeDef",
-    "AIWorkloadInputDataConfigTypeDef",
-    "AIWorkloadS3DataSourceTypeDef",
-    "AcceleratorPartitionConfigTypeDef",
-    "ActionSourceTypeDef",
-    "ActionSummaryTypeDef",
-    "AddAssociationRequestTypeDef",
-    "AddAssociationResponseTypeDef",
-    "AddClusterNodeSpecificationTypeDef",
-    "AddTagsInputTypeDef",
-    "AddTagsOutputTypeDef",
-    "AdditionalEnisTypeDef",
-    "AdditionalInferenceSpecificationDefinitionOutputTypeDef",
-    "AdditionalInferenceSpecificationDefinitionTypeDef",
-    "AdditionalModelDataSourceTypeDef",
-    "AdditionalS3DataSourceTypeDef",
-    "AgentVersionTypeDef",
-    "AlarmDetailsTypeDef",
-    "AlarmTypeDef",
-    "AlgorithmSpecificationOutputTypeDef",
-    "AlgorithmSpecificationTypeDef",
-    "AlgorithmStatusDetailsTypeDef",
-    "AlgorithmStatusItemTypeDef",
-    "AlgorithmSummaryTypeDef",
-    "AlgorithmValidationProfileOutputTypeDef",
-    "AlgorithmValidationProfileTypeDef",
-    "AlgorithmValidationSpecificationOutputTypeDef",
-    "AlgorithmValidationSpecificationTypeDef",
-    "AmazonQSettingsTypeDef",
-    "AnnotationConsolidationConfigTypeDef",
-    "AppDetailsTypeDef",
-    "AppImageConfigDetailsTypeDef",
-    "AppLifecycleManagementTypeDef",
-    "AppSpecificationOutputTypeDef",
-    "AppSpecificationTypeDef",
-    "ArtifactSourceOutputTypeDef",
-    "ArtifactSourceTypeDef",
-    "ArtifactSourceTypeTypeDef",
-    "ArtifactSummaryTypeDef",
-    "AssociateTrialComponentRequestTypeDef",
-    "AssociateTrialComponentResponseTypeDef",
-    "AssociationInfoTypeDef",
-    "AssociationSummaryTypeDef",
-    "AsyncInferenceClientConfigTypeDef",
-    "AsyncInferenceConfigOutputTypeDef",
-    "AsyncInferenceConfigTypeDef",
-    "AsyncInferenceNotificationConfigOutputTypeDef",
-    "AsyncInferenceNotificationConfigTypeDef",
-    "AsyncInferenceOutputConfigOutputTypeDef",
-    "AsyncInferenceOutputConfigTypeDef",
-    "AthenaDatasetDefinitionTypeDef",
-    "AttachClusterNodeVolumeRequestTypeDef",
-    "AttachClusterNodeVolumeResponseTypeDef",
-    "AuthorizedUrlTypeDef",
-    "AutoMLAlgorithmConfigOutputTypeDef",
-    "AutoMLAlgorithmConfigTypeDef",
-    "AutoMLCandidateGenerationConfigOutputTypeDef",
-    "AutoMLCandidateGenerationConfigTypeDef",
-    "AutoMLCandidateStepTypeDef",
-    "AutoMLCandidateTypeDef",
-    "AutoMLChannelTypeDef",
-    "AutoMLComputeConfigTypeDef",
-    "AutoMLContainerDefinitionTypeDef",
-    "AutoMLDataSourceTypeDef",
-    "AutoMLDataSplitConfigTypeDef",
-    "AutoMLJobArtifactsTypeDef",
-    "AutoMLJobChannelTypeDef",
-    "AutoMLJobCompletionCriteriaTypeDef",
-    "AutoMLJobConfigOutputTypeDef",
-    "AutoMLJobConfigTypeDef",
-    "AutoMLJobObjectiveTypeDef",
-    "AutoMLJobStepMetadataTypeDef",
-    "AutoMLJobSummaryTypeDef",
-    "AutoMLOutputDataConfigTypeDef",
-    "AutoMLPartialFailureReasonTypeDef",
-    "AutoMLProblemTypeConfigOutputTypeDef",
-    "AutoMLProblemTypeConfigTypeDef",
-    "AutoMLProblemTypeResolvedAttributesTypeDef",
-    "AutoMLResolvedAttributesTypeDef",
-    "AutoMLS3DataSourceTypeDef",
-    "AutoMLSecurityConfigOutputTypeDef",
-    "AutoMLSecurityConfigTypeDef",
-    "AutoParameterTypeDef",
-    "AutoRollbackConfigOutputTypeDef",
-    "AutoRollbackConfigTypeDef",
-    "AutotuneTypeDef",
-    "AvailableUpgradeTypeDef",
-    "BaseModelTypeDef",
-    "BatchAddClusterNodesErrorTypeDef",
-    "BatchAddClusterNodesRequestTypeDef",
-    "BatchAddClusterNodesResponseTypeDef",
-    "BatchDataCaptureConfigTypeDef",
-    "BatchDeleteClusterNodeLogicalIdsErrorTypeDef",
-    "BatchDeleteClusterNodesErrorTypeDef",
-    "BatchDeleteClusterNodesRequestTypeDef",
-    "BatchDeleteClusterNodesResponseTypeDef",
-    "BatchDescribeModelPackageErrorTypeDef",
-    "BatchDescribeModelPackageInputTypeDef",
-    "BatchDescribeModelPackageOutputTypeDef",
-    "BatchDescribeModelPackageSummaryTypeDef",
-    "BatchRebootClusterNodeLogicalIdsErrorTypeDef",
-    "BatchRebootClusterNodesErrorTypeDef",
-    "BatchRebootClusterNodesRequestTypeDef",
-    "BatchRebootClusterNodesResponseTypeDef",
-    "BatchReplaceClusterNodeLogicalIdsErrorTypeDef",
-    "BatchReplaceClusterNodesErrorTypeDef",
-    "BatchReplaceClusterNodesRequestTypeDef",
-    "BatchReplaceClusterNodesResponseTypeDef",
-    "BatchTransformInputTypeDef",
-    "BedrockCustomModelDeploymentMetadataTypeDef",
-    "BedrockCustomModelMetadataTypeDef",
-    "BedrockModelImportMetadataTypeDef",
-    "BedrockProvisionedModelThroughputMetadataTypeDef",
-    "BestObjectiveNotImprovingTypeDef",
-    "BiasTypeDef",
-    "BlueGreenUpdatePolicyTypeDef",
-    "CacheHitResultTypeDef",
-    "CallbackStepMetadataTypeDef",
-    "CandidateArtifactLocationsTypeDef",
-    "CandidateGenerationConfigOutputTypeDef",
-    "CandidateGenerationConfigTypeDef",
-    "CandidatePropertiesTypeDef",
-    "CanvasAppSettingsOutputTypeDef",
-    "CanvasAppSettingsTypeDef",
-    "CapacityReservationTypeDef",
-    "CapacitySizeConfigTypeDef",
-    "CapacitySizeTypeDef",
-    "CaptureContentTypeHeaderOutputTypeDef",
-    "CaptureContentTypeHeaderTypeDef",
-    "CaptureOptionTypeDef",
-    "CategoricalParameterOutputTypeDef",
-    "CategoricalParameterRangeOutputTypeDef",
-    "CategoricalParameterRangeSpecificationOutputTypeDef",
-    "CategoricalParameterRangeSpecificationTypeDef",
-    "CategoricalParameterRangeTypeDef",
-    "CategoricalParameterTypeDef",
-    "CfnCreateTemplateProviderTypeDef",
-    "CfnStackCreateParameterTypeDef",
-    "CfnStackDetailTypeDef",
-    "CfnStackParameterTypeDef",
-    "CfnStackUpdateParameterTypeDef",
-    "CfnTemplateProviderDetailTypeDef",
-    "CfnUpdateTemplateProviderTypeDef",
-    "ChannelOutputTypeDef",
-    "ChannelSpecificationOutputTypeDef",
-    "ChannelSpecificationTypeDef",
-    "ChannelTypeDef",
-    "CheckpointConfigTypeDef",
-    "ClarifyCheckStepMetadataTypeDef",
-    "ClarifyExplainerConfigOutputTypeDef",
-    "ClarifyExplainerConfigTypeDef",
-    "ClarifyInferenceConfigOutputTypeDef",
-    "ClarifyInferenceConfigTypeDef",
-    "ClarifyShapBaselineConfigTypeDef",
-    "ClarifyShapConfigTypeDef",
-    "ClarifyTextConfigTypeDef",
-    "ClusterAutoScalingConfigOutputTypeDef",
-    "ClusterAutoScalingConfigTypeDef",
-    "ClusterCapacityRequirementsTypeDef",
-    "ClusterEbsVolumeConfigTypeDef",
-    "ClusterEventDetailTypeDef",
-    "ClusterEventSummaryTypeDef",
-    "ClusterFsxLustreConfigTypeDef",
-    "ClusterFsxOpenZfsConfigTypeDef",
-    "ClusterInstanceGroupDetailsTypeDef",
-    "ClusterInstanceGroupSpecificationTypeDef",
-    "ClusterInstancePlacementTypeDef",
-    "ClusterInstanceRequirementDetailsTypeDef",
-    "ClusterInstanceRequirementsTypeDef",
-    "ClusterInstanceStatusDetailsTypeDef",
-    "ClusterInstanceStorageConfigTypeDef",
-    "ClusterInstanceTypeDetailTypeDef",
-    "ClusterKubernetesConfigDetailsTypeDef",
-    "ClusterKubernetesConfigNodeDetailsTypeDef",
-    "ClusterKubernetesConfigTypeDef",
-    "ClusterKubernetesTaintTypeDef",
-    "ClusterLifeCycleConfigTypeDef",
-    "ClusterMetadataTypeDef",
-    "ClusterNetworkInterfaceDetailsTypeDef",
-    "ClusterNetworkInterfaceTypeDef",
-    "ClusterNodeDetailsTypeDef",
-    "ClusterNodeSummaryTypeDef",
-    "ClusterOnDemandOptionsTypeDef",
-    "ClusterOrchestratorEksConfigTypeDef",
-    "ClusterOrchestratorSlurmConfigTypeDef",
-    "ClusterOrchestratorTypeDef",
-    "ClusterRestrictedInstanceGroupDetailsTypeDef",
-    "ClusterRestrictedInstanceGroupSpecificationTypeDef",
-    "ClusterSchedulerConfigSummaryTypeDef",
-    "ClusterSlurmConfigDetailsTypeDef",
-    "ClusterSlurmConfigTypeDef",
-    "ClusterSpotOptionsTypeDef",
-    "ClusterSummaryTypeDef",
-    "ClusterTieredStorageConfigTypeDef",
-    "CodeEditorAppImageConfigOutputTypeDef",
-    "CodeEditorAppImageConfigTypeDef",
-    "CodeEditorAppSettingsOutputTypeDef",
-    "CodeEditorAppSettingsTypeDef",
-    "CodeRepositorySummaryTypeDef",
-    "CodeRepositoryTypeDef",
-    "CognitoConfigTypeDef",
-    "CognitoMemberDefinitionTypeDef",
-    "CollectionConfigTypeDef",
-    "CollectionConfigurationOutputTypeDef",
-    "CollectionConfigurationTypeDef",
-    "CompilationJobSummaryTypeDef",
-    "ComputeQuotaConfigOutputTypeDef",
-    "ComputeQuotaConfigTypeDef",
-    "ComputeQuotaResourceConfigTypeDef",
-    "ComputeQuotaSummaryTypeDef",
-    "ComputeQuotaTargetTypeDef",
-    "ConditionStepMetadataTypeDef",
-    "ContainerConfigOutputTypeDef",
-    "ContainerConfigTypeDef",
-    "ContainerDefinitionOutputTypeDef",
-    "ContainerDefinitionTypeDef",
-    "ContextSourceTypeDef",
-    "ContextSummaryTypeDef",
-    "ContinuousParameterRangeSpecificationTypeDef",
-    "ContinuousParameterRangeTypeDef",
-    "ConvergenceDetectedTypeDef",
-    "CreateAIBenchmarkJobRequestTypeDef",
-    "CreateAIBenchmarkJobResponseTypeDef",
-    "CreateAIRecommendationJobRequestTypeDef",
-    "CreateAIRecommendationJobResponseTypeDef",
-    "CreateAIWorkloadConfigRequestTypeDef",
-    "CreateAIWorkloadConfigResponseTypeDef",
-    "CreateActionRequestTypeDef",
-    "CreateActionResponseTypeDef",
-    "CreateAlgorithmInputTypeDef",
-    "CreateAlgorithmOutputTypeDef",
-    "CreateAppImageConfigRequestTypeDef",
-    "CreateAppImageConfigResponseTypeDef",
-    "CreateAppRequestTypeDef",
-    "CreateAppResponseTypeDef",
-    "CreateArtifactRequestTypeDef",
-    "CreateArtifactResponseTypeDef",
-    "CreateAutoMLJobRequestTypeDef",
-    "CreateAutoMLJobResponseTypeDef",
-    "CreateAutoMLJobV2RequestTypeDef",
-    "CreateAutoMLJobV2ResponseTypeDef",
-    "CreateClusterRequestTypeDef",
-    "CreateClusterResponseTypeDef",
-    "CreateClusterSchedulerConfigRequestTypeDef",
-    "CreateClusterSchedulerConfigResponseTypeDef",
-    "CreateCodeRepositoryInputTypeDef",
-    "CreateCodeRepositoryOutputTypeDef",
-    "CreateCompilationJobRequestTypeDef",
-    "CreateCompilationJobResponseTypeDef",
-    "CreateComputeQuotaRequestTypeDef",
-    "CreateComputeQuotaResponseTypeDef",
-    "CreateContextRequestTypeDef",
-    "CreateContextResponseTypeDef",
-    "CreateDataQualityJobDefinitionRequestTypeDef",
-    "CreateDataQualityJobDefinitionResponseTypeDef",
-    "CreateDeviceFleetRequestTypeDef",
-    "CreateDomainRequestTypeDef",
-    "CreateDomainResponseTypeDef",
-    "CreateEdgeDeploymentPlanRequestTypeDef",
-    "CreateEdgeDeploymentPlanResponseTypeDef",
-    "CreateEdgeDeploymentStageRequestTypeDef",
-    "CreateEdgePackagingJobRequestTypeDef",
-    "CreateEndpointConfigInputTypeDef",
-    "CreateEndpointConfigOutputTypeDef",
-    "CreateEndpointInputTypeDef",
-    "CreateEndpointOutputTypeDef",
-    "CreateExperimentRequestTypeDef",
-    "CreateExperimentResponseTypeDef",
-    "CreateFeatureGroupRequestTypeDef",
-    "CreateFeatureGroupResponseTypeDef",
-    "CreateFlowDefinitionRequestTypeDef",
-    "CreateFlowDefinitionResponseTypeDef",
-    "CreateHubContentPresignedUrlsRequestTypeDef",
-    "CreateHubContentPresignedUrlsResponseTypeDef",
-    "CreateHubContentReferenceRequestTypeDef",
-    "CreateHubContentReferenceResponseTypeDef",
-    "CreateHubRequestTypeDef",
-    "CreateHubResponseTypeDef",
-    "CreateHumanTaskUiRequestTypeDef",
-    "CreateHumanTaskUiResponseTypeDef",
-    "CreateHyperParameterTuningJobRequestTypeDef",
-    "CreateHyperParameterTuningJobResponseTypeDef",
-    "CreateImageRequestTypeDef",
-    "CreateImageResponseTypeDef",
-    "CreateImageVersionRequestTypeDef",
-    "CreateImageVersionResponseTypeDef",
-    "CreateInferenceComponentInputTypeDef",
-    "CreateInferenceComponentOutputTypeDef",
-    "CreateInferenceExperimentRequestTypeDef",
-    "CreateInferenceExperimentResponseTypeDef",
-    "CreateInferenceRecommendationsJobRequestTypeDef",
-    "CreateInferenceRecommendationsJobResponseTypeDef",
-    "CreateLabelingJobRequestTypeDef",
-    "CreateLabelingJobResponseTypeDef",
-    "CreateMlflowAppRequestTypeDef",
-    "CreateMlflowAppResponseTypeDef",
-    "CreateMlflowTrackingServerRequestTypeDef",
-    "CreateMlflowTrackingServerResponseTypeDef",
-    "CreateModelBiasJobDefinitionRequestTypeDef",
-    "CreateModelBiasJobDefinitionResponseTypeDef",
-    "CreateModelCardExportJobRequestTypeDef",
-    "CreateModelCardExportJobResponseTypeDef",
-    "CreateModelCardRequestTypeDef",
-    "CreateModelCardResponseTypeDef",
-    "CreateModelExplainabilityJobDefinitionRequestTypeDef",
-    "CreateModelExplainabilityJobDefinitionResponseTypeDef",
-    "CreateModelInputTypeDef",
-    "CreateModelOutputTypeDef",
-    "CreateModelPackageGroupInputTypeDef",
-    "CreateModelPackageGroupOutputTypeDef",
-    "CreateModelPackageInputTypeDef",
-    "CreateModelPackageOutputTypeDef",
-    "CreateModelQualityJobDefinitionRequestTypeDef",
-    "CreateModelQualityJobDefinitionResponseTypeDef",
-    "CreateMonitoringScheduleRequestTypeDef",
-    "CreateMonitoringScheduleResponseTypeDef",
-    "CreateNotebookInstanceInputTypeDef",
-    "CreateNotebookInstanceLifecycleConfigInputTypeDef",
-    "CreateNotebookInstanceLifecycleConfigOutputTypeDef",
-    "CreateNotebookInstanceOutputTypeDef",
-    "CreateOptimizationJobRequestTypeDef",
-    "CreateOptimizationJobResponseTypeDef",
-    "CreatePartnerAppPresignedUrlRequestTypeDef",
-    "CreatePartnerAppPresignedUrlResponseTypeDef",
-    "CreatePartnerAppRequestTypeDef",
-    "CreatePartnerAppResponseTypeDef",
-    "CreatePipelineRequestTypeDef",
-    "CreatePipelineResponseTypeDef",
-    "CreatePresignedDomainUrlRequestTypeDef",
-    "CreatePresignedDomainUrlResponseTypeDef",
-    "CreatePresignedMlflowAppUrlRequestTypeDef",
-    "CreatePresignedMlflowAppUrlResponseTypeDef",
-    "CreatePresignedMlflowTrackingServerUrlRequestTypeDef",
-    "CreatePresignedMlflowTrackingServerUrlResponseTypeDef",
-    "CreatePresignedNotebookInstanceUrlInputTypeDef",
-    "CreatePresignedNotebookInstanceUrlOutputTypeDef",
-    "CreateProcessingJobRequestTypeDef",
-    "CreateProcessingJobResponseTypeDef",
-    "CreateProjectInputTypeDef",
-    "CreateProjectOutputTypeDef",
-    "CreateSpaceRequestTypeDef",
-    "CreateSpaceResponseTypeDef",
-    "CreateStudioLifecycleConfigRequestTypeDef",
-    "CreateStudioLifecycleConfigResponseTypeDef",
-    "CreateTemplateProviderTypeDef",
-    "CreateTrainingJobRequestTypeDef",
-    "CreateTrainingJobResponseTypeDef",
-    "CreateTrainingPlanRequestTypeDef",
-    "CreateTrainingPlanResponseTypeDef",
-    "CreateTransformJobRequestTypeDef",
-    "CreateTransformJobResponseTypeDef",
-    "CreateTrialComponentRequestTypeDef",
-    "CreateTrialComponentResponseTypeDef",
-    "CreateTrialRequestTypeDef",
-    "CreateTrialResponseTypeDef",
-    "CreateUserProfileRequestTypeDef",
-    "CreateUserProfileResponseTypeDef",
-    "CreateWorkforceRequestTypeDef",
-    "CreateWorkforceResponseTypeDef",
-    "CreateWorkteamRequestTypeDef",
-    "CreateWorkteamResponseTypeDef",
-    "CustomFileSystemConfigTypeDef",
-    "CustomFileSystemTypeDef",
-    "CustomImageTypeDef",
-    "CustomPosixUserConfigTypeDef",
-    "CustomizedMetricSpecificationTypeDef",
-    "DataCaptureConfigOutputTypeDef",
-    "DataCaptureConfigSummaryTypeDef",
-    "DataCaptureConfigTypeDef",
-    "DataCatalogConfigTypeDef",
-    "DataProcessingTypeDef",
-    "DataQualityAppSpecificationOutputTypeDef",
-    "DataQualityAppSpecificationTypeDef",
-    "DataQualityBaselineConfigTypeDef",
-    "DataQualityJobInputTypeDef",
-    "DataSourceOutputTypeDef",
-    "DataSourceTypeDef",
-    "DatasetDefinitionTypeDef",
-    "DatasetSourceTypeDef",
-    "DebugHookConfigOutputTypeDef",
-    "DebugHookConfigTypeDef",
-    "DebugRuleConfigurationOutputTypeDef",
-    "DebugRuleConfigurationTypeDef",
-    "DebugRuleEvaluationStatusTypeDef",
-    "DefaultEbsStorageSettingsTypeDef",
-    "DefaultSpaceSettingsOutputTypeDef",
-    "DefaultSpaceSettingsTypeDef",
-    "DefaultSpaceStorageSettingsTypeDef",
-    "DeleteAIBenchmarkJobRequestTypeDef",
-    "DeleteAIBenchmarkJobResponseTypeDef",
-    "DeleteAIRecommendationJobRequestTypeDef",
-    "DeleteAIRecommendationJobResponseTypeDef",
-    "DeleteAIWorkloadConfigRequestTypeDef",
-    "DeleteAIWorkloadConfigResponseTypeDef",
-    "DeleteActionRequestTypeDef",
-    "DeleteActionResponseTypeDef",
-    "DeleteAlgorithmInputTypeDef",
-    "DeleteAppImageConfigRequestTypeDef",
-    "DeleteAppRequestTypeDef",
-    "DeleteArtifactRequestTypeDef",
-    "DeleteArtifactResponseTypeDef",
-    "DeleteAssociationRequestTypeDef",
-    "DeleteAssociationResponseTypeDef",
-    "DeleteClusterRequestTypeDef",
-    "DeleteClusterResponseTypeDef",
-    "DeleteClusterSchedulerConfigRequestTypeDef",
-    "DeleteCodeRepositoryInputTypeDef",
-    "DeleteCompilationJobRequestTypeDef",
-    "DeleteComputeQuotaRequestTypeDef",
-    "DeleteContextRequestTypeDef",
-    "DeleteContextResponseTypeDef",
-    "DeleteDataQualityJobDefinitionRequestTypeDef",
-    "DeleteDeviceFleetRequestTypeDef",
-    "DeleteDomainRequestTypeDef",
-    "DeleteEdgeDeploymentPlanRequestTypeDef",
-    "DeleteEdgeDeploymentStageRequestTypeDef",
-    "DeleteEndpointConfigInputTypeDef",
-    "DeleteEndpointInputTypeDef",
-    "DeleteExperimentRequestTypeDef",
-    "DeleteExperimentResponseTypeDef",
-    "DeleteFeatureGroupRequestTypeDef",
-    "DeleteFlowDefinitionRequestTypeDef",
-    "DeleteFlowDefinitionResponseTypeDef",
-    "DeleteHubContentReferenceRequestTypeDef",
-    "DeleteHubContentRequestTypeDef",
-    "DeleteHubRequestTypeDef",
-    "DeleteHumanTaskUiRequestTypeDef",
-    "DeleteHumanTaskUiResponseTypeDef",
-    "DeleteHyperParameterTuningJobRequestTypeDef",
-    "DeleteImageRequestTypeDef",
-    "DeleteImageResponseTypeDef",
-    "DeleteImageVersionRequestTypeDef",
-    "DeleteImageVersionResponseTypeDef",
-    "DeleteInferenceComponentInputTypeDef",
-    "DeleteInferenceExperimentRequestTypeDef",
-    "DeleteInferenceExperimentResponseTypeDef",
-    "DeleteMlflowAppRequestTypeDef",
-    "DeleteMlflowAppResponseTypeDef",
-    "DeleteMlflowTrackingServerRequestTypeDef",
-    "DeleteMlflowTrackingServerResponseTypeDef",
-    "DeleteModelBiasJobDefinitionRequestTypeDef",
-    "DeleteModelCardRequestTypeDef",
-    "DeleteModelExplainabilityJobDefinitionRequestTypeDef",
-    "DeleteModelInputTypeDef",
-    "DeleteModelPackageGroupInputTypeDef",
-    "DeleteModelPackageGroupPolicyInputTypeDef",
-    "DeleteModelPackageInputTypeDef",
-    "DeleteModelQualityJobDefinitionRequestTypeDef",
-    "DeleteMonitoringScheduleRequestTypeDef",
-    "DeleteNotebookInstanceInputTypeDef",
-    "DeleteNotebookInstanceLifecycleConfigInputTypeDef",
-    "DeleteOptimizationJobRequestTypeDef",
-    "DeletePartnerAppRequestTypeDef",
-    "DeletePartnerAppResponseTypeDef",
-    "DeletePipelineRequestTypeDef",
-    "DeletePipelineResponseTypeDef",
-    "DeleteProcessingJobRequestTypeDef",
-    "DeleteProjectInputTypeDef",
-    "DeleteSpaceRequestTypeDef",
-    "DeleteStudioLifecycleConfigRequestTypeDef",
-    "DeleteTagsInputTypeDef",
-    "DeleteTagsOutputTypeDef",
-    "DeleteTrainingJobRequestTypeDef",
-    "DeleteTrialComponentRequestTypeDef",
-    "DeleteTrialComponentResponseTypeDef",
-    "DeleteTrialRequestTypeDef",
-    "DeleteTrialResponseTypeDef",
-    "DeleteUserProfileRequestTypeDef",
-    "DeleteWorkforceRequestTypeDef",
-    "DeleteWorkforceResponseTypeDef",
-    "DeleteWorkteamRequestTypeDef",
-    "DeleteWorkteamResponseTypeDef",
-    "DeployedImageTypeDef",
-    "DeploymentConfigOutputTypeDef",
-    "DeploymentConfigTypeDef",
-    "DeploymentConfigurationOutputTypeDef",
-    "DeploymentConfigurationTypeDef",
-    "DeploymentRecommendationTypeDef",
-    "DeploymentStageStatusSummaryTypeDef",
-    "DeploymentStageTypeDef",
-    "DeregisterDevicesRequestTypeDef",
-    "DerivedInformationTypeDef",
-    "DescribeAIBenchmarkJobRequestTypeDef",
-    "DescribeAIBenchmarkJobResponseTypeDef",
-    "DescribeAIRecommendationJobRequestTypeDef",
-    "DescribeAIRecommendationJobResponseTypeDef",
-    "DescribeAIWorkloadConfigRequestTypeDef",
-    "DescribeAIWorkloadConfigResponseTypeDef",
-    "DescribeActionRequestTypeDef",
-    "DescribeActionResponseTypeDef",
-    "DescribeAlgorithmInputTypeDef",
-    "DescribeAlgorithmOutputTypeDef",
-    "DescribeAppImageConfigRequestTypeDef",
-    "DescribeAppImageConfigResponseTypeDef",
-    "DescribeAppRequestTypeDef",
-    "DescribeAppResponseTypeDef",
-    "DescribeArtifactRequestTypeDef",
-    "DescribeArtifactResponseTypeDef",
-    "DescribeAutoMLJobRequestTypeDef",
-    "DescribeAutoMLJobResponseTypeDef",
-    "DescribeAutoMLJobV2RequestTypeDef",
-    "DescribeAutoMLJobV2ResponseTypeDef",
-    "DescribeClusterEventRequestTypeDef",
-    "DescribeClusterEventResponseTypeDef",
-    "DescribeClusterNodeRequestTypeDef",
-    "DescribeClusterNodeResponseTypeDef",
-    "DescribeClusterRequestTypeDef",
-    "DescribeClusterResponseTypeDef",
-    "DescribeClusterSchedulerConfigRequestTypeDef",
-    "DescribeClusterSchedulerConfigResponseTypeDef",
-    "DescribeCodeRepositoryInputTypeDef",
-    "DescribeCodeRepositoryOutputTypeDef",
-    "DescribeCompilationJobRequestTypeDef",
-    "DescribeCompilationJobResponseTypeDef",
-    "DescribeComputeQuotaRequestTypeDef",
-    "DescribeComputeQuotaResponseTypeDef",
-    "DescribeContextRequestTypeDef",
-    "DescribeContextResponseTypeDef",
-    "DescribeDataQualityJobDefinitionRequestTypeDef",
-    "DescribeDataQualityJobDefinitionResponseTypeDef",
-    "DescribeDeviceFleetRequestTypeDef",
-    "DescribeDeviceFleetResponseTypeDef",
-    "DescribeDeviceRequestTypeDef",
-    "DescribeDeviceResponseTypeDef",
-    "DescribeDomainRequestTypeDef",
-    "DescribeDomainResponseTypeDef",
-    "DescribeEdgeDeploymentPlanRequestTypeDef",
-    "DescribeEdgeDeploymentPlanResponseTypeDef",
-    "DescribeEdgePackagingJobRequestTypeDef",
-    "DescribeEdgePackagingJobResponseTypeDef",
-    "DescribeEndpointConfigInputTypeDef",
-    "DescribeEndpointConfigOutputTypeDef",
-    "DescribeEndpointInputTypeDef",
-    "DescribeEndpointOutputTypeDef",
-    "DescribeExperimentRequestTypeDef",
-    "DescribeExperimentResponseTypeDef",
-    "DescribeFeatureGroupRequestTypeDef",
-    "DescribeFeatureGroupResponseTypeDef",
-    "DescribeFeatureMetadataRequestTypeDef",
-    "DescribeFeatureMetadataResponseTypeDef",
-    "DescribeFlowDefinitionRequestTypeDef",
-    "DescribeFlowDefinitionResponseTypeDef",
-    "DescribeHubContentRequestTypeDef",
-    "DescribeHubContentResponseTypeDef",
-    "DescribeHubRequestTypeDef",
-    "DescribeHubResponseTypeDef",
-    "DescribeHumanTaskUiRequestTypeDef",
-    "DescribeHumanTaskUiResponseTypeDef",
-    "DescribeHyperParameterTuningJobRequestTypeDef",
-    "DescribeHyperParameterTuningJobResponseTypeDef",
-    "DescribeImageRequestTypeDef",
-    "DescribeImageResponseTypeDef",
-    "DescribeImageVersionRequestTypeDef",
-    "DescribeImageVersionResponseTypeDef",
-    "DescribeInferenceComponentInputTypeDef",
-    "DescribeInferenceComponentOutputTypeDef",
-    "DescribeInferenceExperimentRequestTypeDef",
-    "DescribeInferenceExperimentResponseTypeDef",
-    "DescribeInferenceRecommendationsJobRequestTypeDef",
-    "DescribeInferenceRecommendationsJobResponseTypeDef",
-    "DescribeLabelingJobRequestTypeDef",
-    "DescribeLabelingJobResponseTypeDef",
-    "DescribeLineageGroupRequestTypeDef",
-    "DescribeLineageGroupResponseTypeDef",
-    "DescribeMlflowAppRequestTypeDef",
-    "DescribeMlflowAppResponseTypeDef",
-    "DescribeMlflowTrackingServerRequestTypeDef",
-    "DescribeMlflowTrackingServerResponseTypeDef",
-    "DescribeModelBiasJobDefinitionRequestTypeDef",
-    "DescribeModelBiasJobDefinitionResponseTypeDef",
-    "DescribeModelCardExportJobRequestTypeDef",
-    "DescribeModelCardExportJobResponseTypeDef",
-    "DescribeModelCardRequestTypeDef",
-    "DescribeModelCardResponseTypeDef",
-    "DescribeModelExplainabilityJobDefinitionRequestTypeDef",
-    "DescribeModelExplainabilityJobDefinitionResponseTypeDef",
-    "DescribeModelInputTypeDef",
-    "DescribeModelOutputTypeDef",
-    "DescribeModelPackageGroupInputTypeDef",
-    "DescribeModelPackageGroupOutputTypeDef",
-    "DescribeModelPackageInputTypeDef",
-    "DescribeModelPackageOutputTypeDef",
-    "DescribeModelQualityJobDefinitionRequestTypeDef",
-    "DescribeModelQualityJobDefinitionResponseTypeDef",
-    "DescribeMonitoringScheduleRequestTypeDef",
-    "DescribeMonitoringScheduleResponseTypeDef",
-    "DescribeNotebookInstanceInputTypeDef",
-    "DescribeNotebookInstanceLifecycleConfigInputTypeDef",
-    "DescribeNotebookInstanceLifecycleConfigOutputTypeDef",
-    "DescribeNotebookInstanceOutputTypeDef",
-    "DescribeOptimizationJobRequestTypeDef",
-    "DescribeOptimizationJobResponseTypeDef",
-    "DescribePartnerAppRequestTypeDef",
-    "DescribePartnerAppResponseTypeDef",
-    "DescribePipelineDefinitionForExecutionRequestTypeDef",
-    "DescribePipelineDefinitionForExecutionResponseTypeDef",
-    "DescribePipelineExecutionRequestTypeDef",
-    "DescribePipelineExecutionResponseTypeDef",
-    "DescribePipelineRequestTypeDef",
-    "DescribePipelineResponseTypeDef",
-    "DescribeProcessingJobRequestTypeDef",
-    "DescribeProcessingJobResponseTypeDef",
-    "DescribeProjectInputTypeDef",
-    "DescribeProjectOutputTypeDef",
-    "DescribeReservedCapacityRequestTypeDef",
-    "DescribeReservedCapacityResponseTypeDef",
-    "DescribeSpaceRequestTypeDef",
-    "DescribeSpaceResponseTypeDef",
-    "DescribeStudioLifecycleConfigRequestTypeDef",
-    "DescribeStudioLifecycleConfigResponseTypeDef",
-    "DescribeSubscribedWorkteamRequestTypeDef",
-    "DescribeSubscribedWorkteamResponseTypeDef",
-    "DescribeTrainingJobRequestTypeDef",
-    "DescribeTrainingJobResponseTypeDef",
-    "DescribeTrainingPlanExtensionHistoryRequestTypeDef",
-    "DescribeTrainingPlanExtensionHistoryResponseTypeDef",
-    "DescribeTrainingPlanRequestTypeDef",
-    "DescribeTrainingPlanResponseTypeDef",
-    "DescribeTransformJobRequestTypeDef",
-    "DescribeTransformJobResponseTypeDef",
-    "DescribeTrialComponentRequestTypeDef",
-    "DescribeTrialComponentResponseTypeDef",
-    "DescribeTrialRequestTypeDef",
-    "DescribeTrialResponseTypeDef",
-    "DescribeUserProfileRequestTypeDef",
-    "DescribeUserProfileResponseTypeDef",
-    "DescribeWorkforceRequestTypeDef",
-    "DescribeWorkforceResponseTypeDef",
-    "DescribeWorkteamRequestTypeDef",
-    "DescribeWorkteamResponseTypeDef",
-    "DesiredWeightAndCapacityTypeDef",
-    "DetachClusterNodeVolumeRequestTypeDef",
-    "DetachClusterNodeVolumeResponseTypeDef",
-    "DeviceDeploymentSummaryTypeDef",
-    "DeviceFleetSummaryTypeDef",
-    "DeviceSelectionConfigOutputTypeDef",
-    "DeviceSelectionConfigTypeDef",
-    "DeviceStatsTypeDef",
-    "DeviceSummaryTypeDef",
-    "DeviceTypeDef",
-    "DirectDeploySettingsTypeDef",
-    "DisableSagemakerServicecatalogPortfolioOutputTypeDef",
-    "DisassociateTrialComponentRequestTypeDef",
-    "DisassociateTrialComponentResponseTypeDef",
-    "DockerSettingsOutputTypeDef",
-    "DockerSettingsTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "DomainDetailsTypeDef",
-    "DomainSettingsForUpdateTypeDef",
-    "DomainSettingsOutputTypeDef",
-    "DomainSettingsTypeDef",
-    "DriftCheckBaselinesTypeDef",
-    "DriftCheckBiasTypeDef",
-    "DriftCheckExplainabilityTypeDef",
-    "DriftCheckModelDataQualityTypeDef",
-    "DriftCheckModelQualityTypeDef",
-    "DynamicScalingConfigurationTypeDef",
-    "EFSFileSystemConfigTypeDef",
-    "EFSFileSystemTypeDef",
-    "EMRStepMetadataTypeDef",
-    "EbsStorageSettingsTypeDef",
-    "Ec2CapacityReservationTypeDef",
-    "EdgeDeploymentConfigTypeDef",
-    "EdgeDeploymentModelConfigTypeDef",
-    "EdgeDeploymentPlanSummaryTypeDef",
-    "EdgeDeploymentStatusTypeDef",
-    "EdgeModelStatTypeDef",
-    "EdgeModelSummaryTypeDef",
-    "EdgeModelTypeDef",
-    "EdgeOutputConfigTypeDef",
-    "EdgePackagingJobSummaryTypeDef",
-    "EdgePresetDeploymentOutputTypeDef",
-    "EdgeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EmrServerlessComputeConfigTypeDef",
-    "EmrServerlessSettingsTypeDef",
-    "EmrSettingsOutputTypeDef",
-    "EmrSettingsTypeDef",
-    "EnableSagemakerServicecatalogPortfolioOutputTypeDef",
-    "EndpointConfigStepMetadataTypeDef",
-    "EndpointConfigSummaryTypeDef",
-    "EndpointInfoTypeDef",
-    "EndpointInputConfigurationOutputTypeDef",
-    "EndpointInputConfigurationTypeDef",
-    "EndpointInputTypeDef",
-    "EndpointMetadataTypeDef",
-    "EndpointOutputConfigurationTypeDef",
-    "EndpointPerformanceTypeDef",
-    "EndpointStepMetadataTypeDef",
-    "EndpointSummaryTypeDef",
-    "EndpointTypeDef",
-    "EnvironmentConfigDetailsTypeDef",
-    "EnvironmentConfigTypeDef",
-    "EnvironmentParameterRangesOutputTypeDef",
-    "EnvironmentParameterRangesTypeDef",
-    "EnvironmentParameterTypeDef",
-    "ErrorInfoTypeDef",
-    "EventDetailsTypeDef",
-    "EventMetadataTypeDef",
-    "ExperimentConfigTypeDef",
-    "ExperimentSourceTypeDef",
-    "ExperimentSummaryTypeDef",
-    "ExperimentTypeDef",
-    "ExplainabilityTypeDef",
-    "ExplainerConfigOutputTypeDef",
-    "ExplainerConfigTypeDef",
-    "ExtendTrainingPlanRequestTypeDef",
-    "ExtendTrainingPlanResponseTypeDef",
-    "FSxLustreConfigTypeDef",
-    "FSxLustreFileSystemConfigTypeDef",
-    "FSxLustreFileSystemTypeDef",
-    "FailStepMetadataTypeDef",
-    "FeatureDefinitionTypeDef",
-    "FeatureGroupSummaryTypeDef",
-    "FeatureGroupTypeDef",
-    "FeatureMetadataTypeDef",
-    "FeatureParameterTypeDef",
-    "FileSourceTypeDef",
-    "FileSystemConfigTypeDef",
-    "FileSystemDataSourceTypeDef",
-    "FilterTypeDef",
-    "FinalAutoMLJobObjectiveMetricTypeDef",
-    "FinalHyperParameterTuningJobObjectiveMetricTypeDef",
-    "FlowDefinitionOutputConfigTypeDef",
-    "FlowDefinitionSummaryTypeDef",
-    "GenerativeAiSettingsTypeDef",
-    "GetDeviceFleetReportRequestTypeDef",
-    "GetDeviceFleetReportResponseTypeDef",
-    "GetLineageGroupPolicyRequestTypeDef",
-    "GetLineageGroupPolicyResponseTypeDef",
-    "GetModelPackageGroupPolicyInputTypeDef",
-    "GetModelPackageGroupPolicyOutputTypeDef",
-    "GetSagemakerServicecatalogPortfolioStatusOutputTypeDef",
-    "GetScalingConfigurationRecommendationRequestTypeDef",
-    "GetScalingConfigurationRecommendationResponseTypeDef",
-    "GetSearchSuggestionsRequestTypeDef",
-    "GetSearchSuggestionsResponseTypeDef",
-    "GitConfigForUpdateTypeDef",
-    "GitConfigTypeDef",
-    "HiddenSageMakerImageOutputTypeDef",
-    "HiddenSageMakerImageTypeDef",
-    "HolidayConfigAttributesTypeDef",
-    "HubAccessConfigTypeDef",
-    "HubContentDependencyTypeDef",
-    "HubContentInfoTypeDef",
-    "HubInfoTypeDef",
-    "HubS3StorageConfigTypeDef",
-    "HumanLoopActivationConditionsConfigOutputTypeDef",
-    "HumanLoopActivationConditionsConfigTypeDef",
-    "HumanLoopActivationConfigOutputTypeDef",
-    "HumanLoopActivationConfigTypeDef",
-    "HumanLoopConfigOutputTypeDef",
-    "HumanLoopConfigTypeDef",
-    "HumanLoopRequestSourceTypeDef",
-    "HumanTaskConfigOutputTypeDef",
-    "HumanTaskConfigTypeDef",
-    "HumanTaskUiSummaryTypeDef",
-    "HyperParameterAlgorithmSpecificationOutputTypeDef",
-    "HyperParameterAlgorithmSpecificationTypeDef",
-    "HyperParameterSpecificationOutputTypeDef",
-    "HyperParameterSpecificationTypeDef",
-    "HyperParameterTrainingJobDefinitionOutputTypeDef",
-    "HyperParameterTrainingJobDefinitionTypeDef",
-    "HyperParameterTrainingJobSummaryTypeDef",
-    "HyperParameterTuningInstanceConfigTypeDef",
-    "HyperParameterTuningJobCompletionDetailsTypeDef",
-    "HyperParameterTuningJobConfigOutputTypeDef",
-    "HyperParameterTuningJobConfigTypeDef",
-    "HyperParameterTuningJobConsumedResourcesTypeDef",
-    "HyperParameterTuningJobObjectiveTypeDef",
-    "HyperParameterTuningJobSearchEntityTypeDef",
-    "HyperParameterTuningJobStrategyConfigTypeDef",
-    "HyperParameterTuningJobSummaryTypeDef",
-    "HyperParameterTuningJobWarmStartConfigOutputTypeDef",
-    "HyperParameterTuningJobWarmStartConfigTypeDef",
-    "HyperParameterTuningResourceConfigOutputTypeDef",
-    "HyperParameterTuningResourceConfigTypeDef",
-    "HyperbandStrategyConfigTypeDef",
-    "IamIdentityTypeDef",
-    "IamPolicyConstraintsTypeDef",
-    "IdentityProviderOAuthSettingTypeDef",
-    "IdleSettingsTypeDef",
-    "ImageClassificationJobConfigTypeDef",
-    "ImageConfigTypeDef",
-    "ImageTypeDef",
-    "ImageVersionTypeDef",
-    "ImportHubContentRequestTypeDef",
-    "ImportHubContentResponseTypeDef",
-    "InferenceComponentAvailabilityZoneBalanceTypeDef",
-    "InferenceComponentCapacitySizeTypeDef",
-    "InferenceComponentComputeResourceRequirementsTypeDef",
-    "InferenceComponentContainerSpecificationSummaryTypeDef",
-    "InferenceComponentContainerSpecificationTypeDef",
-    "InferenceComponentDataCacheConfigSummaryTypeDef",
-    "InferenceComponentDataCacheConfigTypeDef",
-    "InferenceComponentDeploymentConfigOutputTypeDef",
-    "InferenceComponentDeploymentConfigTypeDef",
-    "InferenceComponentMetadataTypeDef",
-    "InferenceComponentPlacementStatusTypeDef",
-    "InferenceComponentRollingUpdatePolicyTypeDef",
-    "InferenceComponentRuntimeConfigSummaryTypeDef",
-    "InferenceComponentRuntimeConfigTypeDef",
-    "InferenceComponentSchedulingConfigTypeDef",
-    "InferenceComponentSpecificationSummaryTypeDef",
-    "InferenceComponentSpecificationTypeDef",
-    "InferenceComponentStartupParametersTypeDef",
-    "InferenceComponentSummaryTypeDef",
-    "InferenceExecutionConfigTypeDef",
-    "InferenceExperimentDataStorageConfigOutputTypeDef",
-    "InferenceExperimentDataStorageConfigTypeDef",
-    "InferenceExperimentScheduleOutputTypeDef",
-    "InferenceExperimentScheduleTypeDef",
-    "InferenceExperimentSummaryTypeDef",
-    "InferenceHubAccessConfigTypeDef",
-    "InferenceMetricsTypeDef",
-    "InferenceRecommendationTypeDef",
-    "InferenceRecommendationsJobStepTypeDef",
-    "InferenceRecommendationsJobTypeDef",
-    "InferenceSpecificationOutputTypeDef",
-    "InferenceSpecificationTypeDef",
-    "InfraCheckConfigTypeDef",
-    "InputConfigTypeDef",
-    "InstanceGroupHealthCheckConfigurationTypeDef",
-    "InstanceGroupMetadataTypeDef",
-    "InstanceGroupScalingMetadataTypeDef",
-    "InstanceGroupTypeDef",
-    "InstanceMetadataServiceConfigurationTypeDef",
-    "InstanceMetadataTypeDef",
-    "InstancePlacementConfigOutputTypeDef",
-    "InstancePlacementConfigTypeDef",
-    "InstancePoolSummaryTypeDef",
-    "InstancePoolTypeDef",
-    "InstanceRequirementsEniConfigurationTypeDef",
-    "IntegerParameterRangeSpecificationTypeDef",
-    "IntegerParameterRangeTypeDef",
-    "JupyterLabAppImageConfigOutputTypeDef",
-    "JupyterLabAppImageConfigTypeDef",
-    "JupyterLabAppSettingsOutputTypeDef",
-    "JupyterLabAppSettingsTypeDef",
-    "JupyterServerAppSettingsOutputTypeDef",
-    "JupyterServerAppSettingsTypeDef",
-    "KendraSettingsTypeDef",
-    "KernelGatewayAppSettingsOutputTypeDef",
-    "KernelGatewayAppSettingsTypeDef",
-    "KernelGatewayImageConfigOutputTypeDef",
-    "KernelGatewayImageConfigTypeDef",
-    "KernelSpecTypeDef",
-    "LabelCountersForWorkteamTypeDef",
-    "LabelCountersTypeDef",
-    "LabelingJobAlgorithmsConfigOutputTypeDef",
-    "LabelingJobAlgorithmsConfigTypeDef",
-    "LabelingJobDataAttributesOutputTypeDef",
-    "LabelingJobDataAttributesTypeDef",
-    "LabelingJobDataSourceTypeDef",
-    "LabelingJobForWorkteamSummaryTypeDef",
-    "LabelingJobInputConfigOutputTypeDef",
-    "LabelingJobInputConfigTypeDef",
-    "LabelingJobOutputConfigTypeDef",
-    "LabelingJobOutputTypeDef",
-    "LabelingJobResourceConfigOutputTypeDef",
-    "LabelingJobResourceConfigTypeDef",
-    "LabelingJobS3DataSourceTypeDef",
-    "LabelingJobSnsDataSourceTypeDef",
-    "LabelingJobStoppingConditionsTypeDef",
-    "LabelingJobSummaryTypeDef",
-    "LambdaStepMetadataTypeDef",
-    "LastUpdateStatusTypeDef",
-    "LineageGroupSummaryTypeDef",
-    "LineageMetadataTypeDef",
-    "ListAIBenchmarkJobsRequestTypeDef",
-    "ListAIBenchmarkJobsResponseTypeDef",
-    "ListAIRecommendationJobsRequestTypeDef",
-    "ListAIRecommendationJobsResponseTypeDef",
-    "ListAIWorkloadConfigsRequestTypeDef",
-    "ListAIWorkloadConfigsResponseTypeDef",
-    "ListActionsRequestTypeDef",
-    "ListActionsResponseTypeDef",
-    "ListAlgorithmsInputTypeDef",
-    "ListAlgorithmsOutputTypeDef",
-    "ListAliasesRequestTypeDef",
-    "ListAliasesResponseTypeDef",
-    "ListAppImageConfigsRequestTypeDef",
-    "ListAppImageConfigsResponseTypeDef",
-    "ListAppsRequestTypeDef",
-    "ListAppsResponseTypeDef",
-    "ListArtifactsRequestTypeDef",
-    "ListArtifactsResponseTypeDef",
-    "ListAssociationsRequestTypeDef",
-    "ListAssociationsResponseTypeDef",
-    "ListAutoMLJobsRequestTypeDef",
-    "ListAutoMLJobsResponseTypeDef",
-    "ListCandidatesForAutoMLJobRequestTypeDef",
-    "ListCandidatesForAutoMLJobResponseTypeDef",
-    "ListClusterEventsRequestTypeDef",
-    "ListClusterEventsResponseTypeDef",
-    "ListClusterNodesRequestTypeDef",
-    "ListClusterNodesResponseTypeDef",
-    "ListClusterSchedulerConfigsRequestTypeDef",
-    "ListClusterSchedulerConfigsResponseTypeDef",
-    "ListClustersRequestTypeDef",
-    "ListClustersResponseTypeDef",
-    "ListCodeRepositoriesInputTypeDef",
-    "ListCodeRepositoriesOutputTypeDef",
-    "ListCompilationJobsRequestTypeDef",
-    "ListCompilationJobsResponseTypeDef",
-    "ListComputeQuotasRequestTypeDef",
-    "ListComputeQuotasResponseTypeDef",
-    "ListContextsRequestTypeDef",
-    "ListContextsResponseTypeDef",
-    "ListDataQualityJobDefinitionsRequestTypeDef",
-    "ListDataQualityJobDefinitionsResponseTypeDef",
-    "ListDeviceFleetsRequestTypeDef",
-    "ListDeviceFleetsResponseTypeDef",
-    "ListDevicesRequestTypeDef",
-    "ListDevicesResponseTypeDef",
-    "ListDomainsRequestTypeDef",
-    "ListDomainsResponseTypeDef",
-    "ListEdgeDeploymentPlansRequestTypeDef",
-    "ListEdgeDeploymentPlansResponseTypeDef",
-    "ListEdgePackagingJobsRequestTypeDef",
-    "ListEdgePackagingJobsResponseTypeDef",
-    "ListEndpointConfigsInputTypeDef",
-    "ListEndpointConfigsOutputTypeDef",
-    "ListEndpointsInputTypeDef",
-    "ListEndpointsOutputTypeDef",
-    "ListExperimentsRequestTypeDef",
-    "ListExperimentsResponseTypeDef",
-    "ListFeatureGroupsRequestTypeDef",
-    "ListFeatureGroupsResponseTypeDef",
-    "ListFlowDefinitionsRequestTypeDef",
-    "ListFlowDefinitionsResponseTypeDef",
-    "ListHubContentVersionsRequestTypeDef",
-    "ListHubContentVersionsResponseTypeDef",
-    "ListHubContentsRequestTypeDef",
-    "ListHubContentsResponseTypeDef",
-    "ListHubsRequestTypeDef",
-    "ListHubsResponseTypeDef",
-    "ListHumanTaskUisRequestTypeDef",
-    "ListHumanTaskUisResponseTypeDef",
-    "ListHyperParameterTuningJobsRequestTypeDef",
-    "ListHyperParameterTuningJobsResponseTypeDef",
-    "ListImageVersionsRequestTypeDef",
-    "ListImageVersionsResponseTypeDef",
-    "ListImagesRequestTypeDef",
-    "ListImagesResponseTypeDef",
-    "ListInferenceComponentsInputTypeDef",
-    "ListInferenceComponentsOutputTypeDef",
-    "ListInferenceExperimentsRequestTypeDef",
-    "ListInferenceExperimentsResponseTypeDef",
-    "ListInferenceRecommendationsJobStepsRequestTypeDef",
-    "ListInferenceRecommendationsJobStepsResponseTypeDef",
-    "ListInferenceRecommendationsJobsRequestTypeDef",
-    "ListInferenceRecommendationsJobsResponseTypeDef",
-    "ListLabelingJobsForWorkteamRequestTypeDef",
-    "ListLabelingJobsForWorkteamResponseTypeDef",
-    "ListLabelingJobsRequestTypeDef",
-    "ListLabelingJobsResponseTypeDef",
-    "ListLineageGroupsRequestTypeDef",
-    "ListLineageGroupsResponseTypeDef",
-    "ListMlflowAppsRequestTypeDef",
-    "ListMlflowAppsResponseTypeDef",
-    "ListMlflowTrackingServersRequestTypeDef",
-    "ListMlflowTrackingServersResponseTypeDef",
-    "ListModelBiasJobDefinitionsRequestTypeDef",
-    "ListModelBiasJobDefinitionsResponseTypeDef",
-    "ListModelCardExportJobsRequestTypeDef",
-    "ListModelCardExportJobsResponseTypeDef",
-    "ListModelCardVersionsRequestTypeDef",
-    "ListModelCardVersionsResponseTypeDef",
-    "ListModelCardsRequestTypeDef",
-    "ListModelCardsResponseTypeDef",
-    "ListModelExplainabilityJobDefinitionsRequestTypeDef",
-    "ListModelExplainabilityJobDefinitionsResponseTypeDef",
-    "ListModelMetadataRequestTypeDef",
-    "ListModelMetadataResponseTypeDef",
-    "ListModelPackageGroupsInputTypeDef",
-    "ListModelPackageGroupsOutputTypeDef",
-    "ListModelPackagesInputTypeDef",
-    "ListModelPackagesOutputTypeDef",
-    "ListModelQualityJobDefinitionsRequestTypeDef",
-    "ListModelQualityJobDefinitionsResponseTypeDef",
-    "ListModelsInputTypeDef",
-    "ListModelsOutputTypeDef",
-    "ListMonitoringAlertHistoryRequestTypeDef",
-    "ListMonitoringAlertHistoryResponseTypeDef",
-    "ListMonitoringAlertsRequestTypeDef",
-    "ListMonitoringAlertsResponseTypeDef",
-    "ListMonitoringExecutionsRequestTypeDef",
-    "ListMonitoringExecutionsResponseTypeDef",
-    "ListMonitoringSchedulesRequestTypeDef",
-    "ListMonitoringSchedulesResponseTypeDef",
-    "ListNotebookInstanceLifecycleConfigsInputTypeDef",
-    "ListNotebookInstanceLifecycleConfigsOutputTypeDef",
-    "ListNotebookInstancesInputTypeDef",
-    "ListNotebookInstancesOutputTypeDef",
-    "ListOptimizationJobsRequestTypeDef",
-    "ListOptimizationJobsResponseTypeDef",
-    "ListPartnerAppsRequestTypeDef",
-    "ListPartnerAppsResponseTypeDef",
-    "ListPipelineExecutionStepsRequestTypeDef",
-    "ListPipelineExecutionStepsResponseTypeDef",
-    "ListPipelineExecutionsRequestTypeDef",
-    "ListPipelineExecutionsResponseTypeDef",
-    "ListPipelineParametersForExecutionRequestTypeDef",
-    "ListPipelineParametersForExecutionResponseTypeDef",
-    "ListPipelineVersionsRequestTypeDef",
-    "ListPipelineVersionsResponseTypeDef",
-    "ListPipelinesRequestTypeDef",
-    "ListPipelinesResponseTypeDef",
-    "ListProcessingJobsRequestTypeDef",
-    "ListProcessingJobsResponseTypeDef",
-    "ListProjectsInputTypeDef",
-    "ListProjectsOutputTypeDef",
-    "ListResourceCatalogsRequestTypeDef",
-    "ListResourceCatalogsResponseTypeDef",
-    "ListSpacesRequestTypeDef",
-    "ListSpacesResponseTypeDef",
-    "ListStageDevicesRequestTypeDef",
-    "ListStageDevicesResponseTypeDef",
-    "ListStudioLifecycleConfigsRequestTypeDef",
-    "ListStudioLifecycleConfigsResponseTypeDef",
-    "ListSubscribedWorkteamsRequestTypeDef",
-    "ListSubscribedWorkteamsResponseTypeDef",
-    "ListTagsInputTypeDef",
-    "ListTagsOutputTypeDef",
-    "ListTrainingJobsForHyperParameterTuningJobRequestTypeDef",
-    "ListTrainingJobsForHyperParameterTuningJobResponseTypeDef",
-    "ListTrainingJobsRequestTypeDef",
-    "ListTrainingJobsResponseTypeDef",
-    "ListTrainingPlansRequestTypeDef",
-    "ListTrainingPlansResponseTypeDef",
-    "ListTransformJobsRequestTypeDef",
-    "ListTransformJobsResponseTypeDef",
-    "ListTrialComponentsRequestTypeDef",
-    "ListTrialComponentsResponseTypeDef",
-    "ListTrialsRequestTypeDef",
-    "ListTrialsResponseTypeDef",
-    "ListUltraServersByReservedCapacityRequestTypeDef",
-    "ListUltraServersByReservedCapacityResponseTypeDef",
-    "ListUserProfilesRequestTypeDef",
-    "ListUserProfilesResponseTypeDef",
-    "ListWorkforcesRequestTypeDef",
-    "ListWorkforcesResponseTypeDef",
-    "ListWorkteamsRequestTypeDef",
-    "ListWorkteamsResponseTypeDef",
-    "MLflowConfigurationTypeDef",
-    "ManagedConfigurationTypeDef",
-    "MemberDefinitionOutputTypeDef",
-    "MemberDefinitionTypeDef",
-    "MetadataPropertiesTypeDef",
-    "MetricDataTypeDef",
-    "MetricDatumTypeDef",
-    "MetricDefinitionTypeDef",
-    "MetricSpecificationTypeDef",
-    "MetricsConfigTypeDef",
-    "MetricsSourceTypeDef",
-    "MlflowAppSummaryTypeDef",
-    "MlflowConfigTypeDef",
-    "MlflowDetailsTypeDef",
-    "ModelAccessConfigTypeDef",
-    "ModelArtifactsTypeDef",
-    "ModelBiasAppSpecificationOutputTypeDef",
-    "ModelBiasAppSpecificationTypeDef",
-    "ModelBiasBaselineConfigTypeDef",
-    "ModelBiasJobInputTypeDef",
-    "ModelCardExportArtifactsTypeDef",
-    "ModelCardExportJobSummaryTypeDef",
-    "ModelCardExportOutputConfigTypeDef",
-    "ModelCardSecurityConfigTypeDef",
-    "ModelCardSummaryTypeDef",
-    "ModelCardTypeDef",
-    "ModelCardVersionSummaryTypeDef",
-    "ModelClientConfigTypeDef",
-    "ModelCompilationConfigOutputTypeDef",
-    "ModelCompilationConfigTypeDef",
-    "ModelConfigurationTypeDef",
-    "ModelDashboardEndpointTypeDef",
-    "ModelDashboardIndicatorActionTypeDef",
-    "ModelDashboardModelCardTypeDef",
-    "ModelDashboardModelTypeDef",
-    "ModelDashboardMonitoringScheduleTypeDef",
-    "ModelDataQualityTypeDef",
-    "ModelDataSourceTypeDef",
-    "ModelDeployConfigTypeDef",
-    "ModelDeployResultTypeDef",
-    "ModelDigestsTypeDef",
-    "ModelExplainabilityAppSpecificationOutputTypeDef",
-    "ModelExplainabilityAppSpecificationTypeDef",
-    "ModelExplainabilityBaselineConfigTypeDef",
-    "ModelExplainabilityJobInputTypeDef",
-    "ModelInfrastructureConfigTypeDef",
-    "ModelInputTypeDef",
-    "ModelLatencyThresholdTypeDef",
-    "ModelLifeCycleTypeDef",
-    "ModelMetadataFilterTypeDef",
-    "ModelMetadataSearchExpressionTypeDef",
-    "ModelMetadataSummaryTypeDef",
-    "ModelMetricsTypeDef",
-    "ModelPackageConfigTypeDef",
-    "ModelPackageContainerDefinitionOutputTypeDef",
-    "ModelPackageContainerDefinitionTypeDef",
-    "ModelPackageGroupSummaryTypeDef",
-    "ModelPackageGroupTypeDef",
-    "ModelPackageModelCardTypeDef",
-    "ModelPackageSecurityConfigTypeDef",
-    "ModelPackageStatusDetailsTypeDef",
-    "ModelPackageStatusItemTypeDef",
-    "ModelPackageSummaryTypeDef",
-    "ModelPackageTypeDef",
-    "ModelPackageValidationProfileOutputTypeDef",
-    "ModelPackageValidationProfileTypeDef",
-    "ModelPackageValidationSpecificationOutputTypeDef",
-    "ModelPackageValidationSpecificationTypeDef",
-    "ModelQualityAppSpecificationOutputTypeDef",
-    "ModelQualityAppSpecificationTypeDef",
-    "ModelQualityBaselineConfigTypeDef",
-    "ModelQualityJobInputTypeDef",
-    "ModelQualityTypeDef",
-    "ModelQuantizationConfigOutputTypeDef",
-    "ModelQuantizationConfigTypeDef",
-    "ModelRegisterSettingsTypeDef",
-    "ModelShardingConfigOutputTypeDef",
-    "ModelShardingConfigTypeDef",
-    "ModelSpeculativeDecodingConfigTypeDef",
-    "ModelSpeculativeDecodingTrainingDataSourceTypeDef",
-    "ModelStepMetadataTypeDef",
-    "ModelSummaryTypeDef",
-    "ModelTypeDef",
-    "ModelVariantConfigSummaryTypeDef",
-    "ModelVariantConfigTypeDef",
-    "MonitoringAlertActionsTypeDef",
-    "MonitoringAlertHistorySummaryTypeDef",
-    "MonitoringAlertSummaryTypeDef",
-    "MonitoringAppSpecificationOutputTypeDef",
-    "MonitoringAppSpecificationTypeDef",
-    "MonitoringBaselineConfigTypeDef",
-    "MonitoringClusterConfigTypeDef",
-    "MonitoringConstraintsResourceTypeDef",
-    "MonitoringCsvDatasetFormatTypeDef",
-    "MonitoringDatasetFormatTypeDef",
-    "MonitoringExecutionSummaryTypeDef",
-    "MonitoringGroundTruthS3InputTypeDef",
-    "MonitoringInputTypeDef",
-    "MonitoringJobDefinitionOutputTypeDef",
-    "MonitoringJobDefinitionSummaryTypeDef",
-    "MonitoringJobDefinitionTypeDef",
-    "MonitoringJsonDatasetFormatTypeDef",
-    "MonitoringNetworkConfigOutputTypeDef",
-    "MonitoringNetworkConfigTypeDef",
-    "MonitoringOutputConfigOutputTypeDef",
-    "MonitoringOutputConfigTypeDef",
-    "MonitoringOutputTypeDef",
-    "MonitoringParquetDatasetFormatTypeDef",
-    "MonitoringResourcesTypeDef",
-    "MonitoringS3OutputTypeDef",
-    "MonitoringScheduleConfigOutputTypeDef",
-    "MonitoringScheduleConfigTypeDef",
-    "MonitoringScheduleSummaryTypeDef",
-    "MonitoringScheduleTypeDef",
-    "MonitoringStatisticsResourceTypeDef",
-    "MonitoringStoppingConditionTypeDef",
-    "MultiModelConfigTypeDef",
-    "NeoVpcConfigOutputTypeDef",
-    "NeoVpcConfigTypeDef",
-    "NestedFiltersTypeDef",
-    "NetworkConfigOutputTypeDef",
-    "NetworkConfigTypeDef",
-    "NodeAdditionResultTypeDef",
-    "NotebookInstanceLifecycleConfigSummaryTypeDef",
-    "NotebookInstanceLifecycleHookTypeDef",
-    "NotebookInstanceSummaryTypeDef",
-    "NotificationConfigurationTypeDef",
-    "ObjectiveStatusCountersTypeDef",
-    "OfflineStoreConfigTypeDef",
-    "OfflineStoreStatusTypeDef",
-    "OidcConfigForResponseTypeDef",
-    "OidcConfigTypeDef",
-    "OidcMemberDefinitionOutputTypeDef",
-    "OidcMemberDefinitionTypeDef",
-    "OnlineStoreConfigTypeDef",
-    "OnlineStoreConfigUpdateTypeDef",
-    "OnlineStoreSecurityConfigTypeDef",
-    "OptimizationConfigOutputTypeDef",
-    "OptimizationConfigTypeDef",
-    "OptimizationJobModelSourceS3TypeDef",
-    "OptimizationJobModelSourceTypeDef",
-    "OptimizationJobOutputConfigTypeDef",
-    "OptimizationJobSummaryTypeDef",
-    "OptimizationModelAccessConfigTypeDef",
-    "OptimizationOutputTypeDef",
-    "OptimizationSageMakerModelTypeDef",
-    "OptimizationVpcConfigOutputTypeDef",
-    "OptimizationVpcConfigTypeDef",
-    "OutputConfigTypeDef",
-    "OutputDataConfigTypeDef",
-    "OutputParameterTypeDef",
-    "OwnershipSettingsSummaryTypeDef",
-    "OwnershipSettingsTypeDef",
-    "ParallelismConfigurationTypeDef",
-    "ParameterRangeOutputTypeDef",
-    "ParameterRangeTypeDef",
-    "ParameterRangesOutputTypeDef",
-    "ParameterRangesTypeDef",
-    "ParameterTypeDef",
-    "ParentHyperParameterTuningJobTypeDef",
-    "ParentTypeDef",
-    "PartnerAppConfigOutputTypeDef",
-    "PartnerAppConfigTypeDef",
-    "PartnerAppMaintenanceConfigTypeDef",
-    "PartnerAppSummaryTypeDef",
-    "PendingDeploymentSummaryTypeDef",
-    "PendingProductionVariantSummaryTypeDef",
-    "PhaseTypeDef",
-    "PipelineDefinitionS3LocationTypeDef",
-    "PipelineExecutionStepMetadataTypeDef",
-    "PipelineExecutionStepTypeDef",
-    "PipelineExecutionSummaryTypeDef",
-    "PipelineExecutionTypeDef",
-    "PipelineExperimentConfigTypeDef",
-    "PipelineSummaryTypeDef",
-    "PipelineTypeDef",
-    "PipelineVersionSummaryTypeDef",
-    "PipelineVersionTypeDef",
-    "PlacementSpecificationTypeDef",
-    "PredefinedMetricSpecificationTypeDef",
-    "PresignedUrlAccessConfigTypeDef",
-    "PriorityClassTypeDef",
-    "ProcessingClusterConfigTypeDef",
-    "ProcessingFeatureStoreOutputTypeDef",
-    "ProcessingInputTypeDef",
-    "ProcessingJobStepMetadataTypeDef",
-    "ProcessingJobSummaryTypeDef",
-    "ProcessingJobTypeDef",
-    "ProcessingOutputConfigOutputTypeDef",
-    "ProcessingOutputConfigTypeDef",
-    "ProcessingOutputTypeDef",
-    "ProcessingResourcesTypeDef",
-    "ProcessingS3InputTypeDef",
-    "ProcessingS3OutputTypeDef",
-    "ProcessingStoppingConditionTypeDef",
-    "ProductionVariantCapacityReservationConfigTypeDef",
-    "ProductionVariantCapacityReservationSummaryTypeDef",
-    "ProductionVariantCoreDumpConfigTypeDef",
-    "ProductionVariantManagedInstanceScalingScaleInPolicyTypeDef",
-    "ProductionVariantManagedInstanceScalingTypeDef",
-    "ProductionVariantOutputTypeDef",
-    "ProductionVariantRoutingConfigTypeDef",
-    "ProductionVariantServerlessConfigTypeDef",
-    "ProductionVariantServerlessUpdateConfigTypeDef",
-    "ProductionVariantStatusTypeDef",
-    "ProductionVariantSummaryTypeDef",
-    "ProductionVariantTypeDef",
-    "ProfilerConfigForUpdateTypeDef",
-    "ProfilerConfigOutputTypeDef",
-    "ProfilerConfigTypeDef",
-    "ProfilerRuleConfigurationOutputTypeDef",
-    "ProfilerRuleConfigurationTypeDef",
-    "ProfilerRuleEvaluationStatusTypeDef",
-    "ProjectSummaryTypeDef",
-    "ProjectTypeDef",
-    "PropertyNameQueryTypeDef",
-    "PropertyNameSuggestionTypeDef",
-    "ProvisioningParameterTypeDef",
-    "PublicWorkforceTaskPriceTypeDef",
-    "PutModelPackageGroupPolicyInputTypeDef",
-    "PutModelPackageGroupPolicyOutputTypeDef",
-    "QualityCheckStepMetadataTypeDef",
-    "QueryFiltersTypeDef",
-    "QueryLineageRequestTypeDef",
-    "QueryLineageResponseTypeDef",
-    "RSessionAppSettingsOutputTypeDef",
-    "RSessionAppSettingsTypeDef",
-    "RStudioServerProAppSettingsTypeDef",
-    "RStudioServerProDomainSettingsForUpdateTypeDef",
-    "RStudioServerProDomainSettingsTypeDef",
-    "RealTimeInferenceConfigTypeDef",
-    "RealTimeInferenceRecommendationTypeDef",
-    "RecommendationJobCompiledOutputConfigTypeDef",
-    "RecommendationJobContainerConfigOutputTypeDef",
-    "RecommendationJobContainerConfigTypeDef",
-    "RecommendationJobInferenceBenchmarkTypeDef",
-    "RecommendationJobInputConfigOutputTypeDef",
-    "RecommendationJobInputConfigTypeDef",
-    "RecommendationJobOutputConfigTypeDef",
-    "RecommendationJobPayloadConfigOutputTypeDef",
-    "RecommendationJobPayloadConfigTypeDef",
-    "RecommendationJobResourceLimitTypeDef",
-    "RecommendationJobStoppingConditionsOutputTypeDef",
-    "RecommendationJobStoppingConditionsTypeDef",
-    "RecommendationJobVpcConfigOutputTypeDef",
-    "RecommendationJobVpcConfigTypeDef",
-    "RecommendationMetricsTypeDef",
-    "RedshiftDatasetDefinitionTypeDef",
-    "RegisterDevicesRequestTypeDef",
-    "RegisterModelStepMetadataTypeDef",
-    "RemoteDebugConfigForUpdateTypeDef",
-    "RemoteDebugConfigTypeDef",
-    "RenderUiTemplateRequestTypeDef",
-    "RenderUiTemplateResponseTypeDef",
-    "RenderableTaskTypeDef",
-    "RenderingErrorTypeDef",
-    "RepositoryAuthConfigTypeDef",
-    "ReservedCapacityOfferingTypeDef",
-    "ReservedCapacitySummaryTypeDef",
-    "ResolvedAttributesTypeDef",
-    "ResourceCatalogTypeDef",
-    "ResourceConfigForUpdateTypeDef",
-    "ResourceConfigOutputTypeDef",
-    "ResourceConfigTypeDef",
-    "ResourceLimitsTypeDef",
-    "ResourceSharingConfigOutputTypeDef",
-    "ResourceSharingConfigTypeDef",
-    "ResourceSpecTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetentionPolicyTypeDef",
-    "RetryPipelineExecutionRequestTypeDef",
-    "RetryPipelineExecutionResponseTypeDef",
-    "RetryStrategyTypeDef",
-    "RoleGroupAssignmentOutputTypeDef",
-    "RoleGroupAssignmentTypeDef",
-    "RollingDeploymentPolicyTypeDef",
-    "RollingUpdatePolicyTypeDef",
-    "S3DataSourceOutputTypeDef",
-    "S3DataSourceTypeDef",
-    "S3FileSystemConfigTypeDef",
-    "S3FileSystemTypeDef",
-    "S3ModelDataSourceTypeDef",
-    "S3PresignTypeDef",
-    "S3StorageConfigTypeDef",
-    "ScalingPolicyMetricTypeDef",
-    "ScalingPolicyObjectiveTypeDef",
-    "ScalingPolicyTypeDef",
-    "ScheduleConfigTypeDef",
-    "ScheduledUpdateConfigOutputTypeDef",
-    "ScheduledUpdateConfigTypeDef",
-    "SchedulerConfigOutputTypeDef",
-    "SchedulerConfigTypeDef",
-    "SearchExpressionTypeDef",
-    "SearchRecordTypeDef",
-    "SearchRequestTypeDef",
-    "SearchResponseTypeDef",
-    "SearchTrainingPlanOfferingsRequestTypeDef",
-    "SearchTrainingPlanOfferingsResponseTypeDef",
-    "SecondaryStatusTransitionTypeDef",
-    "SelectedStepTypeDef",
-    "SelectiveExecutionConfigOutputTypeDef",
-    "SelectiveExecutionConfigTypeDef",
-    "SelectiveExecutionResultTypeDef",
-    "SendPipelineExecutionStepFailureRequestTypeDef",
-    "SendPipelineExecutionStepFailureResponseTypeDef",
-    "SendPipelineExecutionStepSuccessRequestTypeDef",
-    "SendPipelineExecutionStepSuccessResponseTypeDef",
-    "ServerlessJobConfigTypeDef",
-    "ServiceCatalogProvisionedProductDetailsTypeDef",
-    "ServiceCatalogProvisioningDetailsOutputTypeDef",
-    "ServiceCatalogProvisioningDetailsTypeDef",
-    "ServiceCatalogProvisioningUpdateDetailsTypeDef",
-    "SessionChainingConfigTypeDef",
-    "ShadowModeConfigOutputTypeDef",
-    "ShadowModeConfigTypeDef",
-    "ShadowModelVariantConfigTypeDef",
-    "SharingSettingsTypeDef",
-    "ShuffleConfigTypeDef",
-    "SourceAlgorithmSpecificationOutputTypeDef",
-    "SourceAlgorithmSpecificationTypeDef",
-    "SourceAlgorithmTypeDef",
-    "SourceIpConfigOutputTypeDef",
-    "SourceIpConfigTypeDef",
-    "SpaceAppLifecycleManagementTypeDef",
-    "SpaceCodeEditorAppSettingsTypeDef",
-    "SpaceDetailsTypeDef",
-    "SpaceIdleSettingsTypeDef",
-    "SpaceJupyterLabAppSettingsOutputTypeDef",
-    "SpaceJupyterLabAppSettingsTypeDef",
-    "SpaceSettingsOutputTypeDef",
-    "SpaceSettingsSummaryTypeDef",
-    "SpaceSettingsTypeDef",
-    "SpaceSharingSettingsSummaryTypeDef",
-    "SpaceSharingSettingsTypeDef",
-    "SpaceStorageSettingsTypeDef",
-    "StairsTypeDef",
-    "StartClusterHealthCheckRequestTypeDef",
-    "StartClusterHealthCheckResponseTypeDef",
-    "StartEdgeDeploymentStageRequestTypeDef",
-    "StartInferenceExperimentRequestTypeDef",
-    "StartInferenceExperimentResponseTypeDef",
-    "StartMlflowTrackingServerRequestTypeDef",
-    "StartMlflowTrackingServerResponseTypeDef",
-    "StartMonitoringScheduleRequestTypeDef",
-    "StartNotebookInstanceInputTypeDef",
-    "StartPipelineExecutionRequestTypeDef",
-    "StartPipelineExecutionResponseTypeDef",
-    "StartSessionRequestTypeDef",
-    "StartSessionResponseTypeDef",
-    "StopAIBenchmarkJobRequestTypeDef",
-    "StopAIBenchmarkJobResponseTypeDef",
-    "StopAIRecommendationJobRequestTypeDef",
-    "StopAIRecommendationJobResponseTypeDef",
-    "StopAutoMLJobRequestTypeDef",
-    "StopCompilationJobRequestTypeDef",
-    "StopEdgeDeploymentStageRequestTypeDef",
-    "StopEdgePackagingJobRequestTypeDef",
-    "StopHyperParameterTuningJobRequestTypeDef",
-    "StopInferenceExperimentRequestTypeDef",
-    "StopInferenceExperimentResponseTypeDef",
-    "StopInferenceRecommendationsJobRequestTypeDef",
-    "StopLabelingJobRequestTypeDef",
-    "StopMlflowTrackingServerRequestTypeDef",
-    "StopMlflowTrackingServerResponseTypeDef",
-    "StopMonitoringScheduleRequestTypeDef",
-    "StopNotebookInstanceInputTypeDef",
-    "StopOptimizationJobRequestTypeDef",
-    "StopPipelineExecutionRequestTypeDef",
-    "StopPipelineExecutionResponseTypeDef",
-    "StopProcessingJobRequestTypeDef",
-    "StopTrainingJobRequestTypeDef",
-    "StopTransformJobRequestTypeDef",
-    "StoppingConditionTypeDef",
-    "StudioLifecycleConfigDetailsTypeDef",
-    "StudioWebPortalSettingsOutputTypeDef",
-    "StudioWebPortalSettingsTypeDef",
-    "SubscribedWorkteamTypeDef",
-    "SuggestionQueryTypeDef",
-    "TabularJobConfigOutputTypeDef",
-    "TabularJobConfigTypeDef",
-    "TabularResolvedAttributesTypeDef",
-    "TagTypeDef",
-    "TargetPlatformTypeDef",
-    "TargetTrackingScalingPolicyConfigurationTypeDef",
-    "TemplateProviderDetailTypeDef",
-    "TensorBoardAppSettingsTypeDef",
-    "TensorBoardOutputConfigTypeDef",
-    "TextClassificationJobConfigTypeDef",
-    "TextGenerationJobConfigOutputTypeDef",
-    "TextGenerationJobConfigTypeDef",
-    "TextGenerationResolvedAttributesTypeDef",
-    "ThroughputConfigDescriptionTypeDef",
-    "ThroughputConfigTypeDef",
-    "ThroughputConfigUpdateTypeDef",
-    "TimeSeriesConfigOutputTypeDef",
-    "TimeSeriesConfigTypeDef",
-    "TimeSeriesForecastingJobConfigOutputTypeDef",
-    "TimeSeriesForecastingJobConfigTypeDef",
-    "TimeSeriesForecastingSettingsTypeDef",
-    "TimeSeriesTransformationsOutputTypeDef",
-    "TimeSeriesTransformationsTypeDef",
-    "TotalHitsTypeDef",
-    "TrackingServerSummaryTypeDef",
-    "TrafficPatternOutputTypeDef",
-    "TrafficPatternTypeDef",
-    "TrafficRoutingConfigTypeDef",
-    "TrainingImageConfigTypeDef",
-    "TrainingJobDefinitionOutputTypeDef",
-    "TrainingJobDefinitionTypeDef",
-    "TrainingJobStatusCountersTypeDef",
-    "TrainingJobStepMetadataTypeDef",
-    "TrainingJobSummaryTypeDef",
-    "TrainingJobTypeDef",
-    "TrainingPlanExtensionOfferingTypeDef",
-    "TrainingPlanExtensionTypeDef",
-    "TrainingPlanFilterTypeDef",
-    "TrainingPlanOfferingTypeDef",
-    "TrainingPlanSummaryTypeDef",
-    "TrainingProgressInfoTypeDef",
-    "TrainingRepositoryAuthConfigTypeDef",
-    "TrainingSpecificationOutputTypeDef",
-    "TrainingSpecificationTypeDef",
-    "TransformDataSourceTypeDef",
-    "TransformInputTypeDef",
-    "TransformJobDefinitionOutputTypeDef",
-    "TransformJobDefinitionTypeDef",
-    "TransformJobStepMetadataTypeDef",
-    "TransformJobSummaryTypeDef",
-    "TransformJobTypeDef",
-    "TransformOutputTypeDef",
-    "TransformResourcesTypeDef",
-    "TransformS3DataSourceTypeDef",
-    "TrialComponentArtifactTypeDef",
-    "TrialComponentMetricSummaryTypeDef",
-    "TrialComponentParameterValueTypeDef",
-    "TrialComponentSimpleSummaryTypeDef",
-    "TrialComponentSourceDetailTypeDef",
-    "TrialComponentSourceTypeDef",
-    "TrialComponentStatusTypeDef",
-    "TrialComponentSummaryTypeDef",
-    "TrialComponentTypeDef",
-    "TrialSourceTypeDef",
-    "TrialSummaryTypeDef",
-    "TrialTypeDef",
-    "TrustedIdentityPropagationSettingsTypeDef",
-    "TtlDurationTypeDef",
-    "TuningJobCompletionCriteriaTypeDef",
-    "TuningJobStepMetaDataTypeDef",
-    "USDTypeDef",
-    "UiConfigTypeDef",
-    "UiTemplateInfoTypeDef",
-    "UiTemplateTypeDef",
-    "UltraServerInfoTypeDef",
-    "UltraServerSummaryTypeDef",
-    "UltraServerTypeDef",
-    "UnifiedStudioSettingsTypeDef",
-    "UpdateActionRequestTypeDef",
-    "UpdateActionResponseTypeDef",
-    "UpdateAppImageConfigRequestTypeDef",
-    "UpdateAppImageConfigResponseTypeDef",
-    "UpdateArtifactRequestTypeDef",
-    "UpdateArtifactResponseTypeDef",
-    "UpdateClusterRequestTypeDef",
-    "UpdateClusterResponseTypeDef",
-    "UpdateClusterSchedulerConfigRequestTypeDef",
-    "UpdateClusterSchedulerConfigResponseTypeDef",
-    "UpdateClusterSoftwareInstanceGroupSpecificationTypeDef",
-    "UpdateClusterSoftwareRequestTypeDef",
-    "UpdateClusterSoftwareResponseTypeDef",
-    "UpdateCodeRepositoryInputTypeDef",
-    "UpdateCodeRepositoryOutputTypeDef",
-    "UpdateComputeQuotaRequestTypeDef",
-    "UpdateComputeQuotaResponseTypeDef",
-    "UpdateContextRequestTypeDef",
-    "UpdateContextResponseTypeDef",
-    "UpdateDeviceFleetRequestTypeDef",
-    "UpdateDevicesRequestTypeDef",
-    "UpdateDomainRequestTypeDef",
-    "UpdateDomainResponseTypeDef",
-    "UpdateEndpointInputTypeDef",
-    "UpdateEndpointOutputTypeDef",
-    "UpdateEndpointWeightsAndCapacitiesInputTypeDef",
-    "UpdateEndpointWeightsAndCapacitiesOutputTypeDef",
-    "UpdateExperimentRequestTypeDef",
-    "UpdateExperimentResponseTypeDef",
-    "UpdateFeatureGroupRequestTypeDef",
-    "UpdateFeatureGroupResponseTypeDef",
-    "UpdateFeatureMetadataRequestTypeDef",
-    "UpdateHubContentReferenceRequestTypeDef",
-    "UpdateHubContentReferenceResponseTypeDef",
-    "UpdateHubContentRequestTypeDef",
-    "UpdateHubContentResponseTypeDef",
-    "UpdateHubRequestTypeDef",
-    "UpdateHubResponseTypeDef",
-    "UpdateImageRequestTypeDef",
-    "UpdateImageResponseTypeDef",
-    "UpdateImageVersionRequestTypeDef",
-    "UpdateImageVersionResponseTypeDef",
-    "UpdateInferenceComponentInputTypeDef",
-    "UpdateInferenceComponentOutputTypeDef",
-    "UpdateInferenceComponentRuntimeConfigInputTypeDef",
-    "UpdateInferenceComponentRuntimeConfigOutputTypeDef",
-    "UpdateInferenceExperimentRequestTypeDef",
-    "UpdateInferenceExperimentResponseTypeDef",
-    "UpdateMlflowAppRequestTypeDef",
-    "UpdateMlflowAppResponseTypeDef",
-    "UpdateMlflowTrackingServerRequestTypeDef",
-    "UpdateMlflowTrackingServerResponseTypeDef",
-    "UpdateModelCardRequestTypeDef",
-    "UpdateModelCardResponseTypeDef",
-    "UpdateModelPackageInputTypeDef",
-    "UpdateModelPackageOutputTypeDef",
-    "UpdateMonitoringAlertRequestTypeDef",
-    "UpdateMonitoringAlertResponseTypeDef",
-    "UpdateMonitoringScheduleRequestTypeDef",
-    "UpdateMonitoringScheduleResponseTypeDef",
-    "UpdateNotebookInstanceInputTypeDef",
-    "UpdateNotebookInstanceLifecycleConfigInputTypeDef",
-    "UpdateNotebookInstanceLifecycleConfigOutputTypeDef",
-    "UpdateNotebookInstanceOutputTypeDef",
-    "UpdatePartnerAppRequestTypeDef",
-    "UpdatePartnerAppResponseTypeDef",
-    "UpdatePipelineExecutionRequestTypeDef",
-    "UpdatePipelineExecutionResponseTypeDef",
-    "UpdatePipelineRequestTypeDef",
-    "UpdatePipelineResponseTypeDef",
-    "UpdatePipelineVersionRequestTypeDef",
-    "UpdatePipelineVersionResponseTypeDef",
-    "UpdateProjectInputTypeDef",
-    "UpdateProjectOutputTypeDef",
-    "UpdateSpaceRequestTypeDef",
-    "UpdateSpaceResponseTypeDef",
-    "UpdateTemplateProviderTypeDef",
-    "UpdateTrainingJobRequestTypeDef",
-    "UpdateTrainingJobResponseTypeDef",
-    "UpdateTrialComponentRequestTypeDef",
-    "UpdateTrialComponentResponseTypeDef",
-    "UpdateTrialRequestTypeDef",
-    "UpdateTrialResponseTypeDef",
-    "UpdateUserProfileRequestTypeDef",
-    "UpdateUserProfileResponseTypeDef",
-    "UpdateWorkforceRequestTypeDef",
-    "UpdateWorkforceResponseTypeDef",
-    "UpdateWorkteamRequestTypeDef",
-    "UpdateWorkteamResponseTypeDef",
-    "UserContextTypeDef",
-    "UserProfileDetailsTypeDef",
-    "UserSettingsOutputTypeDef",
-    "UserSettingsTypeDef",
-    "VariantPropertyTypeDef",
-    "VectorConfigTypeDef",
-    "VertexTypeDef",
-    "VisibilityConditionsTypeDef",
-    "VpcConfigOutputTypeDef",
-    "VpcConfigTypeDef",
-    "WarmPoolStatusTypeDef",
-    "WorkerAccessConfigurationTypeDef",
-    "WorkforceTypeDef",
-    "WorkforceVpcConfigRequestTypeDef",
-    "WorkforceVpcConfigResponseTypeDef",
-    "WorkloadSpecTypeDef",
-    "WorkspaceSettingsTypeDef",
-    "WorkteamTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AIBenchmarkEndpointOutputTypeDef",
+        "AIBenchmarkEndpointTypeDef",
+        "AIBenchmarkInferenceComponentTypeDef",
+        "AIBenchmarkJobSummaryTypeDef",
+        "AIBenchmarkNetworkConfigOutputTypeDef",
+        "AIBenchmarkNetworkConfigTypeDef",
+        "AIBenchmarkOutputConfigTypeDef",
+        "AIBenchmarkOutputResultTypeDef",
+        "AIBenchmarkTargetOutputTypeDef",
+        "AIBenchmarkTargetTypeDef",
+        "AICapacityReservationConfigOutputTypeDef",
+        "AICapacityReservationConfigTypeDef",
+        "AICloudWatchLogsTypeDef",
+        "AIDatasetConfigOutputTypeDef",
+        "AIDatasetConfigTypeDef",
+        "AIModelSourceS3TypeDef",
+        "AIModelSourceTypeDef",
+        "AIRecommendationComputeSpecOutputTypeDef",
+        "AIRecommendationComputeSpecTypeDef",
+        "AIRecommendationConstraintTypeDef",
+        "AIRecommendationDeploymentConfigurationTypeDef",
+        "AIRecommendationDeploymentS3ChannelTypeDef",
+        "AIRecommendationInferenceSpecificationTypeDef",
+        "AIRecommendationInstanceDetailTypeDef",
+        "AIRecommendationJobSummaryTypeDef",
+        "AIRecommendationModelDetailsTypeDef",
+        "AIRecommendationOptimizationDetailTypeDef",
+        "AIRecommendationOutputConfigTypeDef",
+        "AIRecommendationOutputResultTypeDef",
+        "AIRecommendationPerformanceMetricTypeDef",
+        "AIRecommendationPerformanceTargetOutputTypeDef",
+        "AIRecommendationPerformanceTargetTypeDef",
+        "AIRecommendationTypeDef",
+        "AIWorkloadConfigSummaryTypeDef",
+        "AIWorkloadConfigsTypeDef",
+        "AIWorkloadDataSourceTypeDef",
+        "AIWorkloadInputDataConfigTypeDef",
+        "AIWorkloadS3DataSourceTypeDef",
+        "AcceleratorPartitionConfigTypeDef",
+        "ActionSourceTypeDef",
+        "ActionSummaryTypeDef",
+        "AddAssociationRequestTypeDef",
+        "AddAssociationResponseTypeDef",
+        "AddClusterNodeSpecificationTypeDef",
+        "AddTagsInputTypeDef",
+        "AddTagsOutputTypeDef",
+        "AdditionalEnisTypeDef",
+        "AdditionalInferenceSpecificationDefinitionOutputTypeDef",
+        "AdditionalInferenceSpecificationDefinitionTypeDef",
+        "AdditionalModelDataSourceTypeDef",
+        "AdditionalS3DataSourceTypeDef",
+        "AgentVersionTypeDef",
+        "AlarmDetailsTypeDef",
+        "AlarmTypeDef",
+        "AlgorithmSpecificationOutputTypeDef",
+        "AlgorithmSpecificationTypeDef",
+        "AlgorithmStatusDetailsTypeDef",
+        "AlgorithmStatusItemTypeDef",
+        "AlgorithmSummaryTypeDef",
+        "AlgorithmValidationProfileOutputTypeDef",
+        "AlgorithmValidationProfileTypeDef",
+        "AlgorithmValidationSpecificationOutputTypeDef",
+        "AlgorithmValidationSpecificationTypeDef",
+        "AmazonQSettingsTypeDef",
+        "AnnotationConsolidationConfigTypeDef",
+        "AppDetailsTypeDef",
+        "AppImageConfigDetailsTypeDef",
+        "AppLifecycleManagementTypeDef",
+        "AppSpecificationOutputTypeDef",
+        "AppSpecificationTypeDef",
+        "ArtifactSourceOutputTypeDef",
+        "ArtifactSourceTypeDef",
+        "ArtifactSourceTypeTypeDef",
+        "ArtifactSummaryTypeDef",
+        "AssociateTrialComponentRequestTypeDef",
+        "AssociateTrialComponentResponseTypeDef",
+        "AssociationInfoTypeDef",
+        "AssociationSummaryTypeDef",
+        "AsyncInferenceClientConfigTypeDef",
+        "AsyncInferenceConfigOutputTypeDef",
+        "AsyncInferenceConfigTypeDef",
+        "AsyncInferenceNotificationConfigOutputTypeDef",
+        "AsyncInferenceNotificationConfigTypeDef",
+        "AsyncInferenceOutputConfigOutputTypeDef",
+        "AsyncInferenceOutputConfigTypeDef",
+        "AthenaDatasetDefinitionTypeDef",
+        "AttachClusterNodeVolumeRequestTypeDef",
+        "AttachClusterNodeVolumeResponseTypeDef",
+        "AuthorizedUrlTypeDef",
+        "AutoMLAlgorithmConfigOutputTypeDef",
+        "AutoMLAlgorithmConfigTypeDef",
+        "AutoMLCandidateGenerationConfigOutputTypeDef",
+        "AutoMLCandidateGenerationConfigTypeDef",
+        "AutoMLCandidateStepTypeDef",
+        "AutoMLCandidateTypeDef",
+        "AutoMLChannelTypeDef",
+        "AutoMLComputeConfigTypeDef",
+        "AutoMLContainerDefinitionTypeDef",
+        "AutoMLDataSourceTypeDef",
+        "AutoMLDataSplitConfigTypeDef",
+        "AutoMLJobArtifactsTypeDef",
+        "AutoMLJobChannelTypeDef",
+        "AutoMLJobCompletionCriteriaTypeDef",
+        "AutoMLJobConfigOutputTypeDef",
+        "AutoMLJobConfigTypeDef",
+        "AutoMLJobObjectiveTypeDef",
+        "AutoMLJobStepMetadataTypeDef",
+        "AutoMLJobSummaryTypeDef",
+        "AutoMLOutputDataConfigTypeDef",
+        "AutoMLPartialFailureReasonTypeDef",
+        "AutoMLProblemTypeConfigOutputTypeDef",
+        "AutoMLProblemTypeConfigTypeDef",
+        "AutoMLProblemTypeResolvedAttributesTypeDef",
+        "AutoMLResolvedAttributesTypeDef",
+        "AutoMLS3DataSourceTypeDef",
+        "AutoMLSecurityConfigOutputTypeDef",
+        "AutoMLSecurityConfigTypeDef",
+        "AutoParameterTypeDef",
+        "AutoRollbackConfigOutputTypeDef",
+        "AutoRollbackConfigTypeDef",
+        "AutotuneTypeDef",
+        "AvailableUpgradeTypeDef",
+        "BaseModelTypeDef",
+        "BatchAddClusterNodesErrorTypeDef",
+        "BatchAddClusterNodesRequestTypeDef",
+        "BatchAddClusterNodesResponseTypeDef",
+        "BatchDataCaptureConfigTypeDef",
+        "BatchDeleteClusterNodeLogicalIdsErrorTypeDef",
+        "BatchDeleteClusterNodesErrorTypeDef",
+        "BatchDeleteClusterNodesRequestTypeDef",
+        "BatchDeleteClusterNodesResponseTypeDef",
+        "BatchDescribeModelPackageErrorTypeDef",
+        "BatchDescribeModelPackageInputTypeDef",
+        "BatchDescribeModelPackageOutputTypeDef",
+        "BatchDescribeModelPackageSummaryTypeDef",
+        "BatchRebootClusterNodeLogicalIdsErrorTypeDef",
+        "BatchRebootClusterNodesErrorTypeDef",
+        "BatchRebootClusterNodesRequestTypeDef",
+        "BatchRebootClusterNodesResponseTypeDef",
+        "BatchReplaceClusterNodeLogicalIdsErrorTypeDef",
+        "BatchReplaceClusterNodesErrorTypeDef",
+        "BatchReplaceClusterNodesRequestTypeDef",
+        "BatchReplaceClusterNodesResponseTypeDef",
+        "BatchTransformInputTypeDef",
+        "BedrockCustomModelDeploymentMetadataTypeDef",
+        "BedrockCustomModelMetadataTypeDef",
+        "BedrockModelImportMetadataTypeDef",
+        "BedrockProvisionedModelThroughputMetadataTypeDef",
+        "BestObjectiveNotImprovingTypeDef",
+        "BiasTypeDef",
+        "BlueGreenUpdatePolicyTypeDef",
+        "CacheHitResultTypeDef",
+        "CallbackStepMetadataTypeDef",
+        "CandidateArtifactLocationsTypeDef",
+        "CandidateGenerationConfigOutputTypeDef",
+        "CandidateGenerationConfigTypeDef",
+        "CandidatePropertiesTypeDef",
+        "CanvasAppSettingsOutputTypeDef",
+        "CanvasAppSettingsTypeDef",
+        "CapacityReservationTypeDef",
+        "CapacitySizeConfigTypeDef",
+        "CapacitySizeTypeDef",
+        "CaptureContentTypeHeaderOutputTypeDef",
+        "CaptureContentTypeHeaderTypeDef",
+        "CaptureOptionTypeDef",
+        "CategoricalParameterOutputTypeDef",
+        "CategoricalParameterRangeOutputTypeDef",
+        "CategoricalParameterRangeSpecificationOutputTypeDef",
+        "CategoricalParameterRangeSpecificationTypeDef",
+        "CategoricalParameterRangeTypeDef",
+        "CategoricalParameterTypeDef",
+        "CfnCreateTemplateProviderTypeDef",
+        "CfnStackCreateParameterTypeDef",
+        "CfnStackDetailTypeDef",
+        "CfnStackParameterTypeDef",
+        "CfnStackUpdateParameterTypeDef",
+        "CfnTemplateProviderDetailTypeDef",
+        "CfnUpdateTemplateProviderTypeDef",
+        "ChannelOutputTypeDef",
+        "ChannelSpecificationOutputTypeDef",
+        "ChannelSpecificationTypeDef",
+        "ChannelTypeDef",
+        "CheckpointConfigTypeDef",
+        "ClarifyCheckStepMetadataTypeDef",
+        "ClarifyExplainerConfigOutputTypeDef",
+        "ClarifyExplainerConfigTypeDef",
+        "ClarifyInferenceConfigOutputTypeDef",
+        "ClarifyInferenceConfigTypeDef",
+        "ClarifyShapBaselineConfigTypeDef",
+        "ClarifyShapConfigTypeDef",
+        "ClarifyTextConfigTypeDef",
+        "ClusterAutoScalingConfigOutputTypeDef",
+        "ClusterAutoScalingConfigTypeDef",
+        "ClusterCapacityRequirementsTypeDef",
+        "ClusterEbsVolumeConfigTypeDef",
+        "ClusterEventDetailTypeDef",
+        "ClusterEventSummaryTypeDef",
+        "ClusterFsxLustreConfigTypeDef",
+        "ClusterFsxOpenZfsConfigTypeDef",
+        "ClusterInstanceGroupDetailsTypeDef",
+        "ClusterInstanceGroupSpecificationTypeDef",
+        "ClusterInstancePlacementTypeDef",
+        "ClusterInstanceRequirementDetailsTypeDef",
+        "ClusterInstanceRequirementsTypeDef",
+        "ClusterInstanceStatusDetailsTypeDef",
+        "ClusterInstanceStorageConfigTypeDef",
+        "ClusterInstanceTypeDetailTypeDef",
+        "ClusterKubernetesConfigDetailsTypeDef",
+        "ClusterKubernetesConfigNodeDetailsTypeDef",
+        "ClusterKubernetesConfigTypeDef",
+        "ClusterKubernetesTaintTypeDef",
+        "ClusterLifeCycleConfigTypeDef",
+        "ClusterMetadataTypeDef",
+        "ClusterNetworkInterfaceDetailsTypeDef",
+        "ClusterNetworkInterfaceTypeDef",
+        "ClusterNodeDetailsTypeDef",
+        "ClusterNodeSummaryTypeDef",
+        "ClusterOnDemandOptionsTypeDef",
+        "ClusterOrchestratorEksConfigTypeDef",
+        "ClusterOrchestratorSlurmConfigTypeDef",
+        "ClusterOrchestratorTypeDef",
+        "ClusterRestrictedInstanceGroupDetailsTypeDef",
+        "ClusterRestrictedInstanceGroupSpecificationTypeDef",
+        "ClusterSchedulerConfigSummaryTypeDef",
+        "ClusterSlurmConfigDetailsTypeDef",
+        "ClusterSlurmConfigTypeDef",
+        "ClusterSpotOptionsTypeDef",
+        "ClusterSummaryTypeDef",
+        "ClusterTieredStorageConfigTypeDef",
+        "CodeEditorAppImageConfigOutputTypeDef",
+        "CodeEditorAppImageConfigTypeDef",
+        "CodeEditorAppSettingsOutputTypeDef",
+        "CodeEditorAppSettingsTypeDef",
+        "CodeRepositorySummaryTypeDef",
+        "CodeRepositoryTypeDef",
+        "CognitoConfigTypeDef",
+        "CognitoMemberDefinitionTypeDef",
+        "CollectionConfigTypeDef",
+        "CollectionConfigurationOutputTypeDef",
+        "CollectionConfigurationTypeDef",
+        "CompilationJobSummaryTypeDef",
+        "ComputeQuotaConfigOutputTypeDef",
+        "ComputeQuotaConfigTypeDef",
+        "ComputeQuotaResourceConfigTypeDef",
+        "ComputeQuotaSummaryTypeDef",
+        "ComputeQuotaTargetTypeDef",
+        "ConditionStepMetadataTypeDef",
+        "ContainerConfigOutputTypeDef",
+        "ContainerConfigTypeDef",
+        "ContainerDefinitionOutputTypeDef",
+        "ContainerDefinitionTypeDef",
+        "ContextSourceTypeDef",
+        "ContextSummaryTypeDef",
+        "ContinuousParameterRangeSpecificationTypeDef",
+        "ContinuousParameterRangeTypeDef",
+        "ConvergenceDetectedTypeDef",
+        "CreateAIBenchmarkJobRequestTypeDef",
+        "CreateAIBenchmarkJobResponseTypeDef",
+        "CreateAIRecommendationJobRequestTypeDef",
+        "CreateAIRecommendationJobResponseTypeDef",
+        "CreateAIWorkloadConfigRequestTypeDef",
+        "CreateAIWorkloadConfigResponseTypeDef",
+        "CreateActionRequestTypeDef",
+        "CreateActionResponseTypeDef",
+        "CreateAlgorithmInputTypeDef",
+        "CreateAlgorithmOutputTypeDef",
+        "CreateAppImageConfigRequestTypeDef",
+        "CreateAppImageConfigResponseTypeDef",
+        "CreateAppRequestTypeDef",
+        "CreateAppResponseTypeDef",
+        "CreateArtifactRequestTypeDef",
+        "CreateArtifactResponseTypeDef",
+        "CreateAutoMLJobRequestTypeDef",
+        "CreateAutoMLJobResponseTypeDef",
+        "CreateAutoMLJobV2RequestTypeDef",
+        "CreateAutoMLJobV2ResponseTypeDef",
+        "CreateClusterRequestTypeDef",
+        "CreateClusterResponseTypeDef",
+        "CreateClusterSchedulerConfigRequestTypeDef",
+        "CreateClusterSchedulerConfigResponseTypeDef",
+        "CreateCodeRepositoryInputTypeDef",
+        "CreateCodeRepositoryOutputTypeDef",
+        "CreateCompilationJobRequestTypeDef",
+        "CreateCompilationJobResponseTypeDef",
+        "CreateComputeQuotaRequestTypeDef",
+        "CreateComputeQuotaResponseTypeDef",
+        "CreateContextRequestTypeDef",
+        "CreateContextResponseTypeDef",
+        "CreateDataQualityJobDefinitionRequestTypeDef",
+        "CreateDataQualityJobDefinitionResponseTypeDef",
+        "CreateDeviceFleetRequestTypeDef",
+        "CreateDomainRequestTypeDef",
+        "CreateDomainResponseTypeDef",
+        "CreateEdgeDeploymentPlanRequestTypeDef",
+        "CreateEdgeDeploymentPlanResponseTypeDef",
+        "CreateEdgeDeploymentStageRequestTypeDef",
+        "CreateEdgePackagingJobRequestTypeDef",
+        "CreateEndpointConfigInputTypeDef",
+        "CreateEndpointConfigOutputTypeDef",
+        "CreateEndpointInputTypeDef",
+        "CreateEndpointOutputTypeDef",
+        "CreateExperimentRequestTypeDef",
+        "CreateExperimentResponseTypeDef",
+        "CreateFeatureGroupRequestTypeDef",
+        "CreateFeatureGroupResponseTypeDef",
+        "CreateFlowDefinitionRequestTypeDef",
+        "CreateFlowDefinitionResponseTypeDef",
+        "CreateHubContentPresignedUrlsRequestTypeDef",
+        "CreateHubContentPresignedUrlsResponseTypeDef",
+        "CreateHubContentReferenceRequestTypeDef",
+        "CreateHubContentReferenceResponseTypeDef",
+        "CreateHubRequestTypeDef",
+        "CreateHubResponseTypeDef",
+        "CreateHumanTaskUiRequestTypeDef",
+        "CreateHumanTaskUiResponseTypeDef",
+        "CreateHyperParameterTuningJobRequestTypeDef",
+        "CreateHyperParameterTuningJobResponseTypeDef",
+        "CreateImageRequestTypeDef",
+        "CreateImageResponseTypeDef",
+        "CreateImageVersionRequestTypeDef",
+        "CreateImageVersionResponseTypeDef",
+        "CreateInferenceComponentInputTypeDef",
+        "CreateInferenceComponentOutputTypeDef",
+        "CreateInferenceExperimentRequestTypeDef",
+        "CreateInferenceExperimentResponseTypeDef",
+        "CreateInferenceRecommendationsJobRequestTypeDef",
+        "CreateInferenceRecommendationsJobResponseTypeDef",
+        "CreateLabelingJobRequestTypeDef",
+        "CreateLabelingJobResponseTypeDef",
+        "CreateMlflowAppRequestTypeDef",
+        "CreateMlflowAppResponseTypeDef",
+        "CreateMlflowTrackingServerRequestTypeDef",
+        "CreateMlflowTrackingServerResponseTypeDef",
+        "CreateModelBiasJobDefinitionRequestTypeDef",
+        "CreateModelBiasJobDefinitionResponseTypeDef",
+        "CreateModelCardExportJobRequestTypeDef",
+        "CreateModelCardExportJobResponseTypeDef",
+        "CreateModelCardRequestTypeDef",
+        "CreateModelCardResponseTypeDef",
+        "CreateModelExplainabilityJobDefinitionRequestTypeDef",
+        "CreateModelExplainabilityJobDefinitionResponseTypeDef",
+        "CreateModelInputTypeDef",
+        "CreateModelOutputTypeDef",
+        "CreateModelPackageGroupInputTypeDef",
+        "CreateModelPackageGroupOutputTypeDef",
+        "CreateModelPackageInputTypeDef",
+        "CreateModelPackageOutputTypeDef",
+        "CreateModelQualityJobDefinitionRequestTypeDef",
+        "CreateModelQualityJobDefinitionResponseTypeDef",
+        "CreateMonitoringScheduleRequestTypeDef",
+        "CreateMonitoringScheduleResponseTypeDef",
+        "CreateNotebookInstanceInputTypeDef",
+        "CreateNotebookInstanceLifecycleConfigInputTypeDef",
+        "CreateNotebookInstanceLifecycleConfigOutputTypeDef",
+        "CreateNotebookInstanceOutputTypeDef",
+        "CreateOptimizationJobRequestTypeDef",
+        "CreateOptimizationJobResponseTypeDef",
+        "CreatePartnerAppPresignedUrlRequestTypeDef",
+        "CreatePartnerAppPresignedUrlResponseTypeDef",
+        "CreatePartnerAppRequestTypeDef",
+        "CreatePartnerAppResponseTypeDef",
+        "CreatePipelineRequestTypeDef",
+        "CreatePipelineResponseTypeDef",
+        "CreatePresignedDomainUrlRequestTypeDef",
+        "CreatePresignedDomainUrlResponseTypeDef",
+        "CreatePresignedMlflowAppUrlRequestTypeDef",
+        "CreatePresignedMlflowAppUrlResponseTypeDef",
+        "CreatePresignedMlflowTrackingServerUrlRequestTypeDef",
+        "CreatePresignedMlflowTrackingServerUrlResponseTypeDef",
+        "CreatePresignedNotebookInstanceUrlInputTypeDef",
+        "CreatePresignedNotebookInstanceUrlOutputTypeDef",
+        "CreateProcessingJobRequestTypeDef",
+        "CreateProcessingJobResponseTypeDef",
+        "CreateProjectInputTypeDef",
+        "CreateProjectOutputTypeDef",
+        "CreateSpaceRequestTypeDef",
+        "CreateSpaceResponseTypeDef",
+        "CreateStudioLifecycleConfigRequestTypeDef",
+        "CreateStudioLifecycleConfigResponseTypeDef",
+        "CreateTemplateProviderTypeDef",
+        "CreateTrainingJobRequestTypeDef",
+        "CreateTrainingJobResponseTypeDef",
+        "CreateTrainingPlanRequestTypeDef",
+        "CreateTrainingPlanResponseTypeDef",
+        "CreateTransformJobRequestTypeDef",
+        "CreateTransformJobResponseTypeDef",
+        "CreateTrialComponentRequestTypeDef",
+        "CreateTrialComponentResponseTypeDef",
+        "CreateTrialRequestTypeDef",
+        "CreateTrialResponseTypeDef",
+        "CreateUserProfileRequestTypeDef",
+        "CreateUserProfileResponseTypeDef",
+        "CreateWorkforceRequestTypeDef",
+        "CreateWorkforceResponseTypeDef",
+        "CreateWorkteamRequestTypeDef",
+        "CreateWorkteamResponseTypeDef",
+        "CustomFileSystemConfigTypeDef",
+        "CustomFileSystemTypeDef",
+        "CustomImageTypeDef",
+        "CustomPosixUserConfigTypeDef",
+        "CustomizedMetricSpecificationTypeDef",
+        "DataCaptureConfigOutputTypeDef",
+        "DataCaptureConfigSummaryTypeDef",
+        "DataCaptureConfigTypeDef",
+        "DataCatalogConfigTypeDef",
+        "DataProcessingTypeDef",
+        "DataQualityAppSpecificationOutputTypeDef",
+        "DataQualityAppSpecificationTypeDef",
+        "DataQualityBaselineConfigTypeDef",
+        "DataQualityJobInputTypeDef",
+        "DataSourceOutputTypeDef",
+        "DataSourceTypeDef",
+        "DatasetDefinitionTypeDef",
+        "DatasetSourceTypeDef",
+        "DebugHookConfigOutputTypeDef",
+        "DebugHookConfigTypeDef",
+        "DebugRuleConfigurationOutputTypeDef",
+        "DebugRuleConfigurationTypeDef",
+        "DebugRuleEvaluationStatusTypeDef",
+        "DefaultEbsStorageSettingsTypeDef",
+        "DefaultSpaceSettingsOutputTypeDef",
+        "DefaultSpaceSettingsTypeDef",
+        "DefaultSpaceStorageSettingsTypeDef",
+        "DeleteAIBenchmarkJobRequestTypeDef",
+        "DeleteAIBenchmarkJobResponseTypeDef",
+        "DeleteAIRecommendationJobRequestTypeDef",
+        "DeleteAIRecommendationJobResponseTypeDef",
+        "DeleteAIWorkloadConfigRequestTypeDef",
+        "DeleteAIWorkloadConfigResponseTypeDef",
+        "DeleteActionRequestTypeDef",
+        "DeleteActionResponseTypeDef",
+        "DeleteAlgorithmInputTypeDef",
+        "DeleteAppImageConfigRequestTypeDef",
+        "DeleteAppRequestTypeDef",
+        "DeleteArtifactRequestTypeDef",
+        "DeleteArtifactResponseTypeDef",
+        "DeleteAssociationRequestTypeDef",
+        "DeleteAssociationResponseTypeDef",
+        "DeleteClusterRequestTypeDef",
+        "DeleteClusterResponseTypeDef",
+        "DeleteClusterSchedulerConfigRequestTypeDef",
+        "DeleteCodeRepositoryInputTypeDef",
+        "DeleteCompilationJobRequestTypeDef",
+        "DeleteComputeQuotaRequestTypeDef",
+        "DeleteContextRequestTypeDef",
+        "DeleteContextResponseTypeDef",
+        "DeleteDataQualityJobDefinitionRequestTypeDef",
+        "DeleteDeviceFleetRequestTypeDef",
+        "DeleteDomainRequestTypeDef",
+        "DeleteEdgeDeploymentPlanRequestTypeDef",
+        "DeleteEdgeDeploymentStageRequestTypeDef",
+        "DeleteEndpointConfigInputTypeDef",
+        "DeleteEndpointInputTypeDef",
+        "DeleteExperimentRequestTypeDef",
+        "DeleteExperimentResponseTypeDef",
+        "DeleteFeatureGroupRequestTypeDef",
+        "DeleteFlowDefinitionRequestTypeDef",
+        "DeleteFlowDefinitionResponseTypeDef",
+        "DeleteHubContentReferenceRequestTypeDef",
+        "DeleteHubContentRequestTypeDef",
+        "DeleteHubRequestTypeDef",
+        "DeleteHumanTaskUiRequestTypeDef",
+        "DeleteHumanTaskUiResponseTypeDef",
+        "DeleteHyperParameterTuningJobRequestTypeDef",
+        "DeleteImageRequestTypeDef",
+        "DeleteImageResponseTypeDef",
+        "DeleteImageVersionRequestTypeDef",
+        "DeleteImageVersionResponseTypeDef",
+        "DeleteInferenceComponentInputTypeDef",
+        "DeleteInferenceExperimentRequestTypeDef",
+        "DeleteInferenceExperimentResponseTypeDef",
+        "DeleteMlflowAppRequestTypeDef",
+        "DeleteMlflowAppResponseTypeDef",
+        "DeleteMlflowTrackingServerRequestTypeDef",
+        "DeleteMlflowTrackingServerResponseTypeDef",
+        "DeleteModelBiasJobDefinitionRequestTypeDef",
+        "DeleteModelCardRequestTypeDef",
+        "DeleteModelExplainabilityJobDefinitionRequestTypeDef",
+        "DeleteModelInputTypeDef",
+        "DeleteModelPackageGroupInputTypeDef",
+        "DeleteModelPackageGroupPolicyInputTypeDef",
+        "DeleteModelPackageInputTypeDef",
+        "DeleteModelQualityJobDefinitionRequestTypeDef",
+        "DeleteMonitoringScheduleRequestTypeDef",
+        "DeleteNotebookInstanceInputTypeDef",
+        "DeleteNotebookInstanceLifecycleConfigInputTypeDef",
+        "DeleteOptimizationJobRequestTypeDef",
+        "DeletePartnerAppRequestTypeDef",
+        "DeletePartnerAppResponseTypeDef",
+        "DeletePipelineRequestTypeDef",
+        "DeletePipelineResponseTypeDef",
+        "DeleteProcessingJobRequestTypeDef",
+        "DeleteProjectInputTypeDef",
+        "DeleteSpaceRequestTypeDef",
+        "DeleteStudioLifecycleConfigRequestTypeDef",
+        "DeleteTagsInputTypeDef",
+        "DeleteTagsOutputTypeDef",
+        "DeleteTrainingJobRequestTypeDef",
+        "DeleteTrialComponentRequestTypeDef",
+        "DeleteTrialComponentResponseTypeDef",
+        "DeleteTrialRequestTypeDef",
+        "DeleteTrialResponseTypeDef",
+        "DeleteUserProfileRequestTypeDef",
+        "DeleteWorkforceRequestTypeDef",
+        "DeleteWorkforceResponseTypeDef",
+        "DeleteWorkteamRequestTypeDef",
+        "DeleteWorkteamResponseTypeDef",
+        "DeployedImageTypeDef",
+        "DeploymentConfigOutputTypeDef",
+        "DeploymentConfigTypeDef",
+        "DeploymentConfigurationOutputTypeDef",
+        "DeploymentConfigurationTypeDef",
+        "DeploymentRecommendationTypeDef",
+        "DeploymentStageStatusSummaryTypeDef",
+        "DeploymentStageTypeDef",
+        "DeregisterDevicesRequestTypeDef",
+        "DerivedInformationTypeDef",
+        "DescribeAIBenchmarkJobRequestTypeDef",
+        "DescribeAIBenchmarkJobResponseTypeDef",
+        "DescribeAIRecommendationJobRequestTypeDef",
+        "DescribeAIRecommendationJobResponseTypeDef",
+        "DescribeAIWorkloadConfigRequestTypeDef",
+        "DescribeAIWorkloadConfigResponseTypeDef",
+        "DescribeActionRequestTypeDef",
+        "DescribeActionResponseTypeDef",
+        "DescribeAlgorithmInputTypeDef",
+        "DescribeAlgorithmOutputTypeDef",
+        "DescribeAppImageConfigRequestTypeDef",
+        "DescribeAppImageConfigResponseTypeDef",
+        "DescribeAppRequestTypeDef",
+        "DescribeAppResponseTypeDef",
+        "DescribeArtifactRequestTypeDef",
+        "DescribeArtifactResponseTypeDef",
+        "DescribeAutoMLJobRequestTypeDef",
+        "DescribeAutoMLJobResponseTypeDef",
+        "DescribeAutoMLJobV2RequestTypeDef",
+        "DescribeAutoMLJobV2ResponseTypeDef",
+        "DescribeClusterEventRequestTypeDef",
+        "DescribeClusterEventResponseTypeDef",
+        "DescribeClusterNodeRequestTypeDef",
+        "DescribeClusterNodeResponseTypeDef",
+        "DescribeClusterRequestTypeDef",
+        "DescribeClusterResponseTypeDef",
+        "DescribeClusterSchedulerConfigRequestTypeDef",
+        "DescribeClusterSchedulerConfigResponseTypeDef",
+        "DescribeCodeRepositoryInputTypeDef",
+        "DescribeCodeRepositoryOutputTypeDef",
+        "DescribeCompilationJobRequestTypeDef",
+        "DescribeCompilationJobResponseTypeDef",
+        "DescribeComputeQuotaRequestTypeDef",
+        "DescribeComputeQuotaResponseTypeDef",
+        "DescribeContextRequestTypeDef",
+        "DescribeContextResponseTypeDef",
+        "DescribeDataQualityJobDefinitionRequestTypeDef",
+        "DescribeDataQualityJobDefinitionResponseTypeDef",
+        "DescribeDeviceFleetRequestTypeDef",
+        "DescribeDeviceFleetResponseTypeDef",
+        "DescribeDeviceRequestTypeDef",
+        "DescribeDeviceResponseTypeDef",
+        "DescribeDomainRequestTypeDef",
+        "DescribeDomainResponseTypeDef",
+        "DescribeEdgeDeploymentPlanRequestTypeDef",
+        "DescribeEdgeDeploymentPlanResponseTypeDef",
+        "DescribeEdgePackagingJobRequestTypeDef",
+        "DescribeEdgePackagingJobResponseTypeDef",
+        "DescribeEndpointConfigInputTypeDef",
+        "DescribeEndpointConfigOutputTypeDef",
+        "DescribeEndpointInputTypeDef",
+        "DescribeEndpointOutputTypeDef",
+        "DescribeExperimentRequestTypeDef",
+        "DescribeExperimentResponseTypeDef",
+        "DescribeFeatureGroupRequestTypeDef",
+        "DescribeFeatureGroupResponseTypeDef",
+        "DescribeFeatureMetadataRequestTypeDef",
+        "DescribeFeatureMetadataResponseTypeDef",
+        "DescribeFlowDefinitionRequestTypeDef",
+        "DescribeFlowDefinitionResponseTypeDef",
+        "DescribeHubContentRequestTypeDef",
+        "DescribeHubContentResponseTypeDef",
+        "DescribeHubRequestTypeDef",
+        "DescribeHubResponseTypeDef",
+        "DescribeHumanTaskUiRequestTypeDef",
+        "DescribeHumanTaskUiResponseTypeDef",
+        "DescribeHyperParameterTuningJobRequestTypeDef",
+        "DescribeHyperParameterTuningJobResponseTypeDef",
+        "DescribeImageRequestTypeDef",
+        "DescribeImageResponseTypeDef",
+        "DescribeImageVersionRequestTypeDef",
+        "DescribeImageVersionResponseTypeDef",
+        "DescribeInferenceComponentInputTypeDef",
+        "DescribeInferenceComponentOutputTypeDef",
+        "DescribeInferenceExperimentRequestTypeDef",
+        "DescribeInferenceExperimentResponseTypeDef",
+        "DescribeInferenceRecommendationsJobRequestTypeDef",
+        "DescribeInferenceRecommendationsJobResponseTypeDef",
+        "DescribeLabelingJobRequestTypeDef",
+        "DescribeLabelingJobResponseTypeDef",
+        "DescribeLineageGroupRequestTypeDef",
+        "DescribeLineageGroupResponseTypeDef",
+        "DescribeMlflowAppRequestTypeDef",
+        "DescribeMlflowAppResponseTypeDef",
+        "DescribeMlflowTrackingServerRequestTypeDef",
+        "DescribeMlflowTrackingServerResponseTypeDef",
+        "DescribeModelBiasJobDefinitionRequestTypeDef",
+        "DescribeModelBiasJobDefinitionResponseTypeDef",
+        "DescribeModelCardExportJobRequestTypeDef",
+        "DescribeModelCardExportJobResponseTypeDef",
+        "DescribeModelCardRequestTypeDef",
+        "DescribeModelCardResponseTypeDef",
+        "DescribeModelExplainabilityJobDefinitionRequestTypeDef",
+        "DescribeModelExplainabilityJobDefinitionResponseTypeDef",
+        "DescribeModelInputTypeDef",
+        "DescribeModelOutputTypeDef",
+        "DescribeModelPackageGroupInputTypeDef",
+        "DescribeModelPackageGroupOutputTypeDef",
+        "DescribeModelPackageInputTypeDef",
+        "DescribeModelPackageOutputTypeDef",
+        "DescribeModelQualityJobDefinitionRequestTypeDef",
+        "DescribeModelQualityJobDefinitionResponseTypeDef",
+        "DescribeMonitoringScheduleRequestTypeDef",
+        "DescribeMonitoringScheduleResponseTypeDef",
+        "DescribeNotebookInstanceInputTypeDef",
+        "DescribeNotebookInstanceLifecycleConfigInputTypeDef",
+        "DescribeNotebookInstanceLifecycleConfigOutputTypeDef",
+        "DescribeNotebookInstanceOutputTypeDef",
+        "DescribeOptimizationJobRequestTypeDef",
+        "DescribeOptimizationJobResponseTypeDef",
+        "DescribePartnerAppRequestTypeDef",
+        "DescribePartnerAppResponseTypeDef",
+        "DescribePipelineDefinitionForExecutionRequestTypeDef",
+        "DescribePipelineDefinitionForExecutionResponseTypeDef",
+        "DescribePipelineExecutionRequestTypeDef",
+        "DescribePipelineExecutionResponseTypeDef",
+        "DescribePipelineRequestTypeDef",
+        "DescribePipelineResponseTypeDef",
+        "DescribeProcessingJobRequestTypeDef",
+        "DescribeProcessingJobResponseTypeDef",
+        "DescribeProjectInputTypeDef",
+        "DescribeProjectOutputTypeDef",
+        "DescribeReservedCapacityRequestTypeDef",
+        "DescribeReservedCapacityResponseTypeDef",
+        "DescribeSpaceRequestTypeDef",
+        "DescribeSpaceResponseTypeDef",
+        "DescribeStudioLifecycleConfigRequestTypeDef",
+        "DescribeStudioLifecycleConfigResponseTypeDef",
+        "DescribeSubscribedWorkteamRequestTypeDef",
+        "DescribeSubscribedWorkteamResponseTypeDef",
+        "DescribeTrainingJobRequestTypeDef",
+        "DescribeTrainingJobResponseTypeDef",
+        "DescribeTrainingPlanExtensionHistoryRequestTypeDef",
+        "DescribeTrainingPlanExtensionHistoryResponseTypeDef",
+        "DescribeTrainingPlanRequestTypeDef",
+        "DescribeTrainingPlanResponseTypeDef",
+        "DescribeTransformJobRequestTypeDef",
+        "DescribeTransformJobResponseTypeDef",
+        "DescribeTrialComponentRequestTypeDef",
+        "DescribeTrialComponentResponseTypeDef",
+        "DescribeTrialRequestTypeDef",
+        "DescribeTrialResponseTypeDef",
+        "DescribeUserProfileRequestTypeDef",
+        "DescribeUserProfileResponseTypeDef",
+        "DescribeWorkforceRequestTypeDef",
+        "DescribeWorkforceResponseTypeDef",
+        "DescribeWorkteamRequestTypeDef",
+        "DescribeWorkteamResponseTypeDef",
+        "DesiredWeightAndCapacityTypeDef",
+        "DetachClusterNodeVolumeRequestTypeDef",
+        "DetachClusterNodeVolumeResponseTypeDef",
+        "DeviceDeploymentSummaryTypeDef",
+        "DeviceFleetSummaryTypeDef",
+        "DeviceSelectionConfigOutputTypeDef",
+        "DeviceSelectionConfigTypeDef",
+        "DeviceStatsTypeDef",
+        "DeviceSummaryTypeDef",
+        "DeviceTypeDef",
+        "DirectDeploySettingsTypeDef",
+        "DisableSagemakerServicecatalogPortfolioOutputTypeDef",
+        "DisassociateTrialComponentRequestTypeDef",
+        "DisassociateTrialComponentResponseTypeDef",
+        "DockerSettingsOutputTypeDef",
+        "DockerSettingsTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "DomainDetailsTypeDef",
+        "DomainSettingsForUpdateTypeDef",
+        "DomainSettingsOutputTypeDef",
+        "DomainSettingsTypeDef",
+        "DriftCheckBaselinesTypeDef",
+        "DriftCheckBiasTypeDef",
+        "DriftCheckExplainabilityTypeDef",
+        "DriftCheckModelDataQualityTypeDef",
+        "DriftCheckModelQualityTypeDef",
+        "DynamicScalingConfigurationTypeDef",
+        "EFSFileSystemConfigTypeDef",
+        "EFSFileSystemTypeDef",
+        "EMRStepMetadataTypeDef",
+        "EbsStorageSettingsTypeDef",
+        "Ec2CapacityReservationTypeDef",
+        "EdgeDeploymentConfigTypeDef",
+        "EdgeDeploymentModelConfigTypeDef",
+        "EdgeDeploymentPlanSummaryTypeDef",
+        "EdgeDeploymentStatusTypeDef",
+        "EdgeModelStatTypeDef",
+        "EdgeModelSummaryTypeDef",
+        "EdgeModelTypeDef",
+        "EdgeOutputConfigTypeDef",
+        "EdgePackagingJobSummaryTypeDef",
+        "EdgePresetDeploymentOutputTypeDef",
+        "EdgeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EmrServerlessComputeConfigTypeDef",
+        "EmrServerlessSettingsTypeDef",
+        "EmrSettingsOutputTypeDef",
+        "EmrSettingsTypeDef",
+        "EnableSagemakerServicecatalogPortfolioOutputTypeDef",
+        "EndpointConfigStepMetadataTypeDef",
+        "EndpointConfigSummaryTypeDef",
+        "EndpointInfoTypeDef",
+        "EndpointInputConfigurationOutputTypeDef",
+        "EndpointInputConfigurationTypeDef",
+        "EndpointInputTypeDef",
+        "EndpointMetadataTypeDef",
+        "EndpointOutputConfigurationTypeDef",
+        "EndpointPerformanceTypeDef",
+        "EndpointStepMetadataTypeDef",
+        "EndpointSummaryTypeDef",
+        "EndpointTypeDef",
+        "EnvironmentConfigDetailsTypeDef",
+        "EnvironmentConfigTypeDef",
+        "EnvironmentParameterRangesOutputTypeDef",
+        "EnvironmentParameterRangesTypeDef",
+        "EnvironmentParameterTypeDef",
+        "ErrorInfoTypeDef",
+        "EventDetailsTypeDef",
+        "EventMetadataTypeDef",
+        "ExperimentConfigTypeDef",
+        "ExperimentSourceTypeDef",
+        "ExperimentSummaryTypeDef",
+        "ExperimentTypeDef",
+        "ExplainabilityTypeDef",
+        "ExplainerConfigOutputTypeDef",
+        "ExplainerConfigTypeDef",
+        "ExtendTrainingPlanRequestTypeDef",
+        "ExtendTrainingPlanResponseTypeDef",
+        "FSxLustreConfigTypeDef",
+        "FSxLustreFileSystemConfigTypeDef",
+        "FSxLustreFileSystemTypeDef",
+        "FailStepMetadataTypeDef",
+        "FeatureDefinitionTypeDef",
+        "FeatureGroupSummaryTypeDef",
+        "FeatureGroupTypeDef",
+        "FeatureMetadataTypeDef",
+        "FeatureParameterTypeDef",
+        "FileSourceTypeDef",
+        "FileSystemConfigTypeDef",
+        "FileSystemDataSourceTypeDef",
+        "FilterTypeDef",
+        "FinalAutoMLJobObjectiveMetricTypeDef",
+        "FinalHyperParameterTuningJobObjectiveMetricTypeDef",
+        "FlowDefinitionOutputConfigTypeDef",
+        "FlowDefinitionSummaryTypeDef",
+        "GenerativeAiSettingsTypeDef",
+        "GetDeviceFleetReportRequestTypeDef",
+        "GetDeviceFleetReportResponseTypeDef",
+        "GetLineageGroupPolicyRequestTypeDef",
+        "GetLineageGroupPolicyResponseTypeDef",
+        "GetModelPackageGroupPolicyInputTypeDef",
+        "GetModelPackageGroupPolicyOutputTypeDef",
+        "GetSagemakerServicecatalogPortfolioStatusOutputTypeDef",
+        "GetScalingConfigurationRecommendationRequestTypeDef",
+        "GetScalingConfigurationRecommendationResponseTypeDef",
+        "GetSearchSuggestionsRequestTypeDef",
+        "GetSearchSuggestionsResponseTypeDef",
+        "GitConfigForUpdateTypeDef",
+        "GitConfigTypeDef",
+        "HiddenSageMakerImageOutputTypeDef",
+        "HiddenSageMakerImageTypeDef",
+        "HolidayConfigAttributesTypeDef",
+        "HubAccessConfigTypeDef",
+        "HubContentDependencyTypeDef",
+        "HubContentInfoTypeDef",
+        "HubInfoTypeDef",
+        "HubS3StorageConfigTypeDef",
+        "HumanLoopActivationConditionsConfigOutputTypeDef",
+        "HumanLoopActivationConditionsConfigTypeDef",
+        "HumanLoopActivationConfigOutputTypeDef",
+        "HumanLoopActivationConfigTypeDef",
+        "HumanLoopConfigOutputTypeDef",
+        "HumanLoopConfigTypeDef",
+        "HumanLoopRequestSourceTypeDef",
+        "HumanTaskConfigOutputTypeDef",
+        "HumanTaskConfigTypeDef",
+        "HumanTaskUiSummaryTypeDef",
+        "HyperParameterAlgorithmSpecificationOutputTypeDef",
+        "HyperParameterAlgorithmSpecificationTypeDef",
+        "HyperParameterSpecificationOutputTypeDef",
+        "HyperParameterSpecificationTypeDef",
+        "HyperParameterTrainingJobDefinitionOutputTypeDef",
+        "HyperParameterTrainingJobDefinitionTypeDef",
+        "HyperParameterTrainingJobSummaryTypeDef",
+        "HyperParameterTuningInstanceConfigTypeDef",
+        "HyperParameterTuningJobCompletionDetailsTypeDef",
+        "HyperParameterTuningJobConfigOutputTypeDef",
+        "HyperParameterTuningJobConfigTypeDef",
+        "HyperParameterTuningJobConsumedResourcesTypeDef",
+        "HyperParameterTuningJobObjectiveTypeDef",
+        "HyperParameterTuningJobSearchEntityTypeDef",
+        "HyperParameterTuningJobStrategyConfigTypeDef",
+        "HyperParameterTuningJobSummaryTypeDef",
+        "HyperParameterTuningJobWarmStartConfigOutputTypeDef",
+        "HyperParameterTuningJobWarmStartConfigTypeDef",
+        "HyperParameterTuningResourceConfigOutputTypeDef",
+        "HyperParameterTuningResourceConfigTypeDef",
+        "HyperbandStrategyConfigTypeDef",
+        "IamIdentityTypeDef",
+        "IamPolicyConstraintsTypeDef",
+        "IdentityProviderOAuthSettingTypeDef",
+        "IdleSettingsTypeDef",
+        "ImageClassificationJobConfigTypeDef",
+        "ImageConfigTypeDef",
+        "ImageTypeDef",
+        "ImageVersionTypeDef",
+        "ImportHubContentRequestTypeDef",
+        "ImportHubContentResponseTypeDef",
+        "InferenceComponentAvailabilityZoneBalanceTypeDef",
+        "InferenceComponentCapacitySizeTypeDef",
+        "InferenceComponentComputeResourceRequirementsTypeDef",
+        "InferenceComponentContainerSpecificationSummaryTypeDef",
+        "InferenceComponentContainerSpecificationTypeDef",
+        "InferenceComponentDataCacheConfigSummaryTypeDef",
+        "InferenceComponentDataCacheConfigTypeDef",
+        "InferenceComponentDeploymentConfigOutputTypeDef",
+        "InferenceComponentDeploymentConfigTypeDef",
+        "InferenceComponentMetadataTypeDef",
+        "InferenceComponentPlacementStatusTypeDef",
+        "InferenceComponentRollingUpdatePolicyTypeDef",
+        "InferenceComponentRuntimeConfigSummaryTypeDef",
+        "InferenceComponentRuntimeConfigTypeDef",
+        "InferenceComponentSchedulingConfigTypeDef",
+        "InferenceComponentSpecificationSummaryTypeDef",
+        "InferenceComponentSpecificationTypeDef",
+        "InferenceComponentStartupParametersTypeDef",
+        "InferenceComponentSummaryTypeDef",
+        "InferenceExecutionConfigTypeDef",
+        "InferenceExperimentDataStorageConfigOutputTypeDef",
+        "InferenceExperimentDataStorageConfigTypeDef",
+        "InferenceExperimentScheduleOutputTypeDef",
+        "InferenceExperimentScheduleTypeDef",
+        "InferenceExperimentSummaryTypeDef",
+        "InferenceHubAccessConfigTypeDef",
+        "InferenceMetricsTypeDef",
+        "InferenceRecommendationTypeDef",
+        "InferenceRecommendationsJobStepTypeDef",
+        "InferenceRecommendationsJobTypeDef",
+        "InferenceSpecificationOutputTypeDef",
+        "InferenceSpecificationTypeDef",
+        "InfraCheckConfigTypeDef",
+        "InputConfigTypeDef",
+        "InstanceGroupHealthCheckConfigurationTypeDef",
+        "InstanceGroupMetadataTypeDef",
+        "InstanceGroupScalingMetadataTypeDef",
+        "InstanceGroupTypeDef",
+        "InstanceMetadataServiceConfigurationTypeDef",
+        "InstanceMetadataTypeDef",
+        "InstancePlacementConfigOutputTypeDef",
+        "InstancePlacementConfigTypeDef",
+        "InstancePoolSummaryTypeDef",
+        "InstancePoolTypeDef",
+        "InstanceRequirementsEniConfigurationTypeDef",
+        "IntegerParameterRangeSpecificationTypeDef",
+        "IntegerParameterRangeTypeDef",
+        "JupyterLabAppImageConfigOutputTypeDef",
+        "JupyterLabAppImageConfigTypeDef",
+        "JupyterLabAppSettingsOutputTypeDef",
+        "JupyterLabAppSettingsTypeDef",
+        "JupyterServerAppSettingsOutputTypeDef",
+        "JupyterServerAppSettingsTypeDef",
+        "KendraSettingsTypeDef",
+        "KernelGatewayAppSettingsOutputTypeDef",
+        "KernelGatewayAppSettingsTypeDef",
+        "KernelGatewayImageConfigOutputTypeDef",
+        "KernelGatewayImageConfigTypeDef",
+        "KernelSpecTypeDef",
+        "LabelCountersForWorkteamTypeDef",
+        "LabelCountersTypeDef",
+        "LabelingJobAlgorithmsConfigOutputTypeDef",
+        "LabelingJobAlgorithmsConfigTypeDef",
+        "LabelingJobDataAttributesOutputTypeDef",
+        "LabelingJobDataAttributesTypeDef",
+        "LabelingJobDataSourceTypeDef",
+        "LabelingJobForWorkteamSummaryTypeDef",
+        "LabelingJobInputConfigOutputTypeDef",
+        "LabelingJobInputConfigTypeDef",
+        "LabelingJobOutputConfigTypeDef",
+        "LabelingJobOutputTypeDef",
+        "LabelingJobResourceConfigOutputTypeDef",
+        "LabelingJobResourceConfigTypeDef",
+        "LabelingJobS3DataSourceTypeDef",
+        "LabelingJobSnsDataSourceTypeDef",
+        "LabelingJobStoppingConditionsTypeDef",
+        "LabelingJobSummaryTypeDef",
+        "LambdaStepMetadataTypeDef",
+        "LastUpdateStatusTypeDef",
+        "LineageGroupSummaryTypeDef",
+        "LineageMetadataTypeDef",
+        "ListAIBenchmarkJobsRequestTypeDef",
+        "ListAIBenchmarkJobsResponseTypeDef",
+        "ListAIRecommendationJobsRequestTypeDef",
+        "ListAIRecommendationJobsResponseTypeDef",
+        "ListAIWorkloadConfigsRequestTypeDef",
+        "ListAIWorkloadConfigsResponseTypeDef",
+        "ListActionsRequestTypeDef",
+        "ListActionsResponseTypeDef",
+        "ListAlgorithmsInputTypeDef",
+        "ListAlgorithmsOutputTypeDef",
+        "ListAliasesRequestTypeDef",
+        "ListAliasesResponseTypeDef",
+        "ListAppImageConfigsRequestTypeDef",
+        "ListAppImageConfigsResponseTypeDef",
+        "ListAppsRequestTypeDef",
+        "ListAppsResponseTypeDef",
+        "ListArtifactsRequestTypeDef",
+        "ListArtifactsResponseTypeDef",
+        "ListAssociationsRequestTypeDef",
+        "ListAssociationsResponseTypeDef",
+        "ListAutoMLJobsRequestTypeDef",
+        "ListAutoMLJobsResponseTypeDef",
+        "ListCandidatesForAutoMLJobRequestTypeDef",
+        "ListCandidatesForAutoMLJobResponseTypeDef",
+        "ListClusterEventsRequestTypeDef",
+        "ListClusterEventsResponseTypeDef",
+        "ListClusterNodesRequestTypeDef",
+        "ListClusterNodesResponseTypeDef",
+        "ListClusterSchedulerConfigsRequestTypeDef",
+        "ListClusterSchedulerConfigsResponseTypeDef",
+        "ListClustersRequestTypeDef",
+        "ListClustersResponseTypeDef",
+        "ListCodeRepositoriesInputTypeDef",
+        "ListCodeRepositoriesOutputTypeDef",
+        "ListCompilationJobsRequestTypeDef",
+        "ListCompilationJobsResponseTypeDef",
+        "ListComputeQuotasRequestTypeDef",
+        "ListComputeQuotasResponseTypeDef",
+        "ListContextsRequestTypeDef",
+        "ListContextsResponseTypeDef",
+        "ListDataQualityJobDefinitionsRequestTypeDef",
+        "ListDataQualityJobDefinitionsResponseTypeDef",
+        "ListDeviceFleetsRequestTypeDef",
+        "ListDeviceFleetsResponseTypeDef",
+        "ListDevicesRequestTypeDef",
+        "ListDevicesResponseTypeDef",
+        "ListDomainsRequestTypeDef",
+        "ListDomainsResponseTypeDef",
+        "ListEdgeDeploymentPlansRequestTypeDef",
+        "ListEdgeDeploymentPlansResponseTypeDef",
+        "ListEdgePackagingJobsRequestTypeDef",
+        "ListEdgePackagingJobsResponseTypeDef",
+        "ListEndpointConfigsInputTypeDef",
+        "ListEndpointConfigsOutputTypeDef",
+        "ListEndpointsInputTypeDef",
+        "ListEndpointsOutputTypeDef",
+        "ListExperimentsRequestTypeDef",
+        "ListExperimentsResponseTypeDef",
+        "ListFeatureGroupsRequestTypeDef",
+        "ListFeatureGroupsResponseTypeDef",
+        "ListFlowDefinitionsRequestTypeDef",
+        "ListFlowDefinitionsResponseTypeDef",
+        "ListHubContentVersionsRequestTypeDef",
+        "ListHubContentVersionsResponseTypeDef",
+        "ListHubContentsRequestTypeDef",
+        "ListHubContentsResponseTypeDef",
+        "ListHubsRequestTypeDef",
+        "ListHubsResponseTypeDef",
+        "ListHumanTaskUisRequestTypeDef",
+        "ListHumanTaskUisResponseTypeDef",
+        "ListHyperParameterTuningJobsRequestTypeDef",
+        "ListHyperParameterTuningJobsResponseTypeDef",
+        "ListImageVersionsRequestTypeDef",
+        "ListImageVersionsResponseTypeDef",
+        "ListImagesRequestTypeDef",
+        "ListImagesResponseTypeDef",
+        "ListInferenceComponentsInputTypeDef",
+        "ListInferenceComponentsOutputTypeDef",
+        "ListInferenceExperimentsRequestTypeDef",
+        "ListInferenceExperimentsResponseTypeDef",
+        "ListInferenceRecommendationsJobStepsRequestTypeDef",
+        "ListInferenceRecommendationsJobStepsResponseTypeDef",
+        "ListInferenceRecommendationsJobsRequestTypeDef",
+        "ListInferenceRecommendationsJobsResponseTypeDef",
+        "ListLabelingJobsForWorkteamRequestTypeDef",
+        "ListLabelingJobsForWorkteamResponseTypeDef",
+        "ListLabelingJobsRequestTypeDef",
+        "ListLabelingJobsResponseTypeDef",
+        "ListLineageGroupsRequestTypeDef",
+        "ListLineageGroupsResponseTypeDef",
+        "ListMlflowAppsRequestTypeDef",
+        "ListMlflowAppsResponseTypeDef",
+        "ListMlflowTrackingServersRequestTypeDef",
+        "ListMlflowTrackingServersResponseTypeDef",
+        "ListModelBiasJobDefinitionsRequestTypeDef",
+        "ListModelBiasJobDefinitionsResponseTypeDef",
+        "ListModelCardExportJobsRequestTypeDef",
+        "ListModelCardExportJobsResponseTypeDef",
+        "ListModelCardVersionsRequestTypeDef",
+        "ListModelCardVersionsResponseTypeDef",
+        "ListModelCardsRequestTypeDef",
+        "ListModelCardsResponseTypeDef",
+        "ListModelExplainabilityJobDefinitionsRequestTypeDef",
+        "ListModelExplainabilityJobDefinitionsResponseTypeDef",
+        "ListModelMetadataRequestTypeDef",
+        "ListModelMetadataResponseTypeDef",
+        "ListModelPackageGroupsInputTypeDef",
+        "ListModelPackageGroupsOutputTypeDef",
+        "ListModelPackagesInputTypeDef",
+        "ListModelPackagesOutputTypeDef",
+        "ListModelQualityJobDefinitionsRequestTypeDef",
+        "ListModelQualityJobDefinitionsResponseTypeDef",
+        "ListModelsInputTypeDef",
+        "ListModelsOutputTypeDef",
+        "ListMonitoringAlertHistoryRequestTypeDef",
+        "ListMonitoringAlertHistoryResponseTypeDef",
+        "ListMonitoringAlertsRequestTypeDef",
+        "ListMonitoringAlertsResponseTypeDef",
+        "ListMonitoringExecutionsRequestTypeDef",
+        "ListMonitoringExecutionsResponseTypeDef",
+        "ListMonitoringSchedulesRequestTypeDef",
+        "ListMonitoringSchedulesResponseTypeDef",
+        "ListNotebookInstanceLifecycleConfigsInputTypeDef",
+        "ListNotebookInstanceLifecycleConfigsOutputTypeDef",
+        "ListNotebookInstancesInputTypeDef",
+        "ListNotebookInstancesOutputTypeDef",
+        "ListOptimizationJobsRequestTypeDef",
+        "ListOptimizationJobsResponseTypeDef",
+        "ListPartnerAppsRequestTypeDef",
+        "ListPartnerAppsResponseTypeDef",
+        "ListPipelineExecutionStepsRequestTypeDef",
+        "ListPipelineExecutionStepsResponseTypeDef",
+        "ListPipelineExecutionsRequestTypeDef",
+        "ListPipelineExecutionsResponseTypeDef",
+        "ListPipelineParametersForExecutionRequestTypeDef",
+        "ListPipelineParametersForExecutionResponseTypeDef",
+        "ListPipelineVersionsRequestTypeDef",
+        "ListPipelineVersionsResponseTypeDef",
+        "ListPipelinesRequestTypeDef",
+        "ListPipelinesResponseTypeDef",
+        "ListProcessingJobsRequestTypeDef",
+        "ListProcessingJobsResponseTypeDef",
+        "ListProjectsInputTypeDef",
+        "ListProjectsOutputTypeDef",
+        "ListResourceCatalogsRequestTypeDef",
+        "ListResourceCatalogsResponseTypeDef",
+        "ListSpacesRequestTypeDef",
+        "ListSpacesResponseTypeDef",
+        "ListStageDevicesRequestTypeDef",
+        "ListStageDevicesResponseTypeDef",
+        "ListStudioLifecycleConfigsRequestTypeDef",
+        "ListStudioLifecycleConfigsResponseTypeDef",
+        "ListSubscribedWorkteamsRequestTypeDef",
+        "ListSubscribedWorkteamsResponseTypeDef",
+        "ListTagsInputTypeDef",
+        "ListTagsOutputTypeDef",
+        "ListTrainingJobsForHyperParameterTuningJobRequestTypeDef",
+        "ListTrainingJobsForHyperParameterTuningJobResponseTypeDef",
+        "ListTrainingJobsRequestTypeDef",
+        "ListTrainingJobsResponseTypeDef",
+        "ListTrainingPlansRequestTypeDef",
+        "ListTrainingPlansResponseTypeDef",
+        "ListTransformJobsRequestTypeDef",
+        "ListTransformJobsResponseTypeDef",
+        "ListTrialComponentsRequestTypeDef",
+        "ListTrialComponentsResponseTypeDef",
+        "ListTrialsRequestTypeDef",
+        "ListTrialsResponseTypeDef",
+        "ListUltraServersByReservedCapacityRequestTypeDef",
+        "ListUltraServersByReservedCapacityResponseTypeDef",
+        "ListUserProfilesRequestTypeDef",
+        "ListUserProfilesResponseTypeDef",
+        "ListWorkforcesRequestTypeDef",
+        "ListWorkforcesResponseTypeDef",
+        "ListWorkteamsRequestTypeDef",
+        "ListWorkteamsResponseTypeDef",
+        "MLflowConfigurationTypeDef",
+        "ManagedConfigurationTypeDef",
+        "MemberDefinitionOutputTypeDef",
+        "MemberDefinitionTypeDef",
+        "MetadataPropertiesTypeDef",
+        "MetricDataTypeDef",
+        "MetricDatumTypeDef",
+        "MetricDefinitionTypeDef",
+        "MetricSpecificationTypeDef",
+        "MetricsConfigTypeDef",
+        "MetricsSourceTypeDef",
+        "MlflowAppSummaryTypeDef",
+        "MlflowConfigTypeDef",
+        "MlflowDetailsTypeDef",
+        "ModelAccessConfigTypeDef",
+        "ModelArtifactsTypeDef",
+        "ModelBiasAppSpecificationOutputTypeDef",
+        "ModelBiasAppSpecificationTypeDef",
+        "ModelBiasBaselineConfigTypeDef",
+        "ModelBiasJobInputTypeDef",
+        "ModelCardExportArtifactsTypeDef",
+        "ModelCardExportJobSummaryTypeDef",
+        "ModelCardExportOutputConfigTypeDef",
+        "ModelCardSecurityConfigTypeDef",
+        "ModelCardSummaryTypeDef",
+        "ModelCardTypeDef",
+        "ModelCardVersionSummaryTypeDef",
+        "ModelClientConfigTypeDef",
+        "ModelCompilationConfigOutputTypeDef",
+        "ModelCompilationConfigTypeDef",
+        "ModelConfigurationTypeDef",
+        "ModelDashboardEndpointTypeDef",
+        "ModelDashboardIndicatorActionTypeDef",
+        "ModelDashboardModelCardTypeDef",
+        "ModelDashboardModelTypeDef",
+        "ModelDashboardMonitoringScheduleTypeDef",
+        "ModelDataQualityTypeDef",
+        "ModelDataSourceTypeDef",
+        "ModelDeployConfigTypeDef",
+        "ModelDeployResultTypeDef",
+        "ModelDigestsTypeDef",
+        "ModelExplainabilityAppSpecificationOutputTypeDef",
+        "ModelExplainabilityAppSpecificationTypeDef",
+        "ModelExplainabilityBaselineConfigTypeDef",
+        "ModelExplainabilityJobInputTypeDef",
+        "ModelInfrastructureConfigTypeDef",
+        "ModelInputTypeDef",
+        "ModelLatencyThresholdTypeDef",
+        "ModelLifeCycleTypeDef",
+        "ModelMetadataFilterTypeDef",
+        "ModelMetadataSearchExpressionTypeDef",
+        "ModelMetadataSummaryTypeDef",
+        "ModelMetricsTypeDef",
+        "ModelPackageConfigTypeDef",
+        "ModelPackageContainerDefinitionOutputTypeDef",
+        "ModelPackageContainerDefinitionTypeDef",
+        "ModelPackageGroupSummaryTypeDef",
+        "ModelPackageGroupTypeDef",
+        "ModelPackageModelCardTypeDef",
+        "ModelPackageSecurityConfigTypeDef",
+        "ModelPackageStatusDetailsTypeDef",
+        "ModelPackageStatusItemTypeDef",
+        "ModelPackageSummaryTypeDef",
+        "ModelPackageTypeDef",
+        "ModelPackageValidationProfileOutputTypeDef",
+        "ModelPackageValidationProfileTypeDef",
+        "ModelPackageValidationSpecificationOutputTypeDef",
+        "ModelPackageValidationSpecificationTypeDef",
+        "ModelQualityAppSpecificationOutputTypeDef",
+        "ModelQualityAppSpecificationTypeDef",
+        "ModelQualityBaselineConfigTypeDef",
+        "ModelQualityJobInputTypeDef",
+        "ModelQualityTypeDef",
+        "ModelQuantizationConfigOutputTypeDef",
+        "ModelQuantizationConfigTypeDef",
+        "ModelRegisterSettingsTypeDef",
+        "ModelShardingConfigOutputTypeDef",
+        "ModelShardingConfigTypeDef",
+        "ModelSpeculativeDecodingConfigTypeDef",
+        "ModelSpeculativeDecodingTrainingDataSourceTypeDef",
+        "ModelStepMetadataTypeDef",
+        "ModelSummaryTypeDef",
+        "ModelTypeDef",
+        "ModelVariantConfigSummaryTypeDef",
+        "ModelVariantConfigTypeDef",
+        "MonitoringAlertActionsTypeDef",
+        "MonitoringAlertHistorySummaryTypeDef",
+        "MonitoringAlertSummaryTypeDef",
+        "MonitoringAppSpecificationOutputTypeDef",
+        "MonitoringAppSpecificationTypeDef",
+        "MonitoringBaselineConfigTypeDef",
+        "MonitoringClusterConfigTypeDef",
+        "MonitoringConstraintsResourceTypeDef",
+        "MonitoringCsvDatasetFormatTypeDef",
+        "MonitoringDatasetFormatTypeDef",
+        "MonitoringExecutionSummaryTypeDef",
+        "MonitoringGroundTruthS3InputTypeDef",
+        "MonitoringInputTypeDef",
+        "MonitoringJobDefinitionOutputTypeDef",
+        "MonitoringJobDefinitionSummaryTypeDef",
+        "MonitoringJobDefinitionTypeDef",
+        "MonitoringJsonDatasetFormatTypeDef",
+        "MonitoringNetworkConfigOutputTypeDef",
+        "MonitoringNetworkConfigTypeDef",
+        "MonitoringOutputConfigOutputTypeDef",
+        "MonitoringOutputConfigTypeDef",
+        "MonitoringOutputTypeDef",
+        "MonitoringParquetDatasetFormatTypeDef",
+        "MonitoringResourcesTypeDef",
+        "MonitoringS3OutputTypeDef",
+        "MonitoringScheduleConfigOutputTypeDef",
+        "MonitoringScheduleConfigTypeDef",
+        "MonitoringScheduleSummaryTypeDef",
+        "MonitoringScheduleTypeDef",
+        "MonitoringStatisticsResourceTypeDef",
+        "MonitoringStoppingConditionTypeDef",
+        "MultiModelConfigTypeDef",
+        "NeoVpcConfigOutputTypeDef",
+        "NeoVpcConfigTypeDef",
+        "NestedFiltersTypeDef",
+        "NetworkConfigOutputTypeDef",
+        "NetworkConfigTypeDef",
+        "NodeAdditionResultTypeDef",
+        "NotebookInstanceLifecycleConfigSummaryTypeDef",
+        "NotebookInstanceLifecycleHookTypeDef",
+        "NotebookInstanceSummaryTypeDef",
+        "NotificationConfigurationTypeDef",
+        "ObjectiveStatusCountersTypeDef",
+        "OfflineStoreConfigTypeDef",
+        "OfflineStoreStatusTypeDef",
+        "OidcConfigForResponseTypeDef",
+        "OidcConfigTypeDef",
+        "OidcMemberDefinitionOutputTypeDef",
+        "OidcMemberDefinitionTypeDef",
+        "OnlineStoreConfigTypeDef",
+        "OnlineStoreConfigUpdateTypeDef",
+        "OnlineStoreSecurityConfigTypeDef",
+        "OptimizationConfigOutputTypeDef",
+        "OptimizationConfigTypeDef",
+        "OptimizationJobModelSourceS3TypeDef",
+        "OptimizationJobModelSourceTypeDef",
+        "OptimizationJobOutputConfigTypeDef",
+        "OptimizationJobSummaryTypeDef",
+        "OptimizationModelAccessConfigTypeDef",
+        "OptimizationOutputTypeDef",
+        "OptimizationSageMakerModelTypeDef",
+        "OptimizationVpcConfigOutputTypeDef",
+        "OptimizationVpcConfigTypeDef",
+        "OutputConfigTypeDef",
+        "OutputDataConfigTypeDef",
+        "OutputParameterTypeDef",
+        "OwnershipSettingsSummaryTypeDef",
+        "OwnershipSettingsTypeDef",
+        "ParallelismConfigurationTypeDef",
+        "ParameterRangeOutputTypeDef",
+        "ParameterRangeTypeDef",
+        "ParameterRangesOutputTypeDef",
+        "ParameterRangesTypeDef",
+        "ParameterTypeDef",
+        "ParentHyperParameterTuningJobTypeDef",
+        "ParentTypeDef",
+        "PartnerAppConfigOutputTypeDef",
+        "PartnerAppConfigTypeDef",
+        "PartnerAppMaintenanceConfigTypeDef",
+        "PartnerAppSummaryTypeDef",
+        "PendingDeploymentSummaryTypeDef",
+        "PendingProductionVariantSummaryTypeDef",
+        "PhaseTypeDef",
+        "PipelineDefinitionS3LocationTypeDef",
+        "PipelineExecutionStepMetadataTypeDef",
+        "PipelineExecutionStepTypeDef",
+        "PipelineExecutionSummaryTypeDef",
+        "PipelineExecutionTypeDef",
+        "PipelineExperimentConfigTypeDef",
+        "PipelineSummaryTypeDef",
+        "PipelineTypeDef",
+        "PipelineVersionSummaryTypeDef",
+        "PipelineVersionTypeDef",
+        "PlacementSpecificationTypeDef",
+        "PredefinedMetricSpecificationTypeDef",
+        "PresignedUrlAccessConfigTypeDef",
+        "PriorityClassTypeDef",
+        "ProcessingClusterConfigTypeDef",
+        "ProcessingFeatureStoreOutputTypeDef",
+        "ProcessingInputTypeDef",
+        "ProcessingJobStepMetadataTypeDef",
+        "ProcessingJobSummaryTypeDef",
+        "ProcessingJobTypeDef",
+        "ProcessingOutputConfigOutputTypeDef",
+        "ProcessingOutputConfigTypeDef",
+        "ProcessingOutputTypeDef",
+        "ProcessingResourcesTypeDef",
+        "ProcessingS3InputTypeDef",
+        "ProcessingS3OutputTypeDef",
+        "ProcessingStoppingConditionTypeDef",
+        "ProductionVariantCapacityReservationConfigTypeDef",
+        "ProductionVariantCapacityReservationSummaryTypeDef",
+        "ProductionVariantCoreDumpConfigTypeDef",
+        "ProductionVariantManagedInstanceScalingScaleInPolicyTypeDef",
+        "ProductionVariantManagedInstanceScalingTypeDef",
+        "ProductionVariantOutputTypeDef",
+        "ProductionVariantRoutingConfigTypeDef",
+        "ProductionVariantServerlessConfigTypeDef",
+        "ProductionVariantServerlessUpdateConfigTypeDef",
+        "ProductionVariantStatusTypeDef",
+        "ProductionVariantSummaryTypeDef",
+        "ProductionVariantTypeDef",
+        "ProfilerConfigForUpdateTypeDef",
+        "ProfilerConfigOutputTypeDef",
+        "ProfilerConfigTypeDef",
+        "ProfilerRuleConfigurationOutputTypeDef",
+        "ProfilerRuleConfigurationTypeDef",
+        "ProfilerRuleEvaluationStatusTypeDef",
+        "ProjectSummaryTypeDef",
+        "ProjectTypeDef",
+        "PropertyNameQueryTypeDef",
+        "PropertyNameSuggestionTypeDef",
+        "ProvisioningParameterTypeDef",
+        "PublicWorkforceTaskPriceTypeDef",
+        "PutModelPackageGroupPolicyInputTypeDef",
+        "PutModelPackageGroupPolicyOutputTypeDef",
+        "QualityCheckStepMetadataTypeDef",
+        "QueryFiltersTypeDef",
+        "QueryLineageRequestTypeDef",
+        "QueryLineageResponseTypeDef",
+        "RSessionAppSettingsOutputTypeDef",
+        "RSessionAppSettingsTypeDef",
+        "RStudioServerProAppSettingsTypeDef",
+        "RStudioServerProDomainSettingsForUpdateTypeDef",
+        "RStudioServerProDomainSettingsTypeDef",
+        "RealTimeInferenceConfigTypeDef",
+        "RealTimeInferenceRecommendationTypeDef",
+        "RecommendationJobCompiledOutputConfigTypeDef",
+        "RecommendationJobContainerConfigOutputTypeDef",
+        "RecommendationJobContainerConfigTypeDef",
+        "RecommendationJobInferenceBenchmarkTypeDef",
+        "RecommendationJobInputConfigOutputTypeDef",
+        "RecommendationJobInputConfigTypeDef",
+        "RecommendationJobOutputConfigTypeDef",
+        "RecommendationJobPayloadConfigOutputTypeDef",
+        "RecommendationJobPayloadConfigTypeDef",
+        "RecommendationJobResourceLimitTypeDef",
+        "RecommendationJobStoppingConditionsOutputTypeDef",
+        "RecommendationJobStoppingConditionsTypeDef",
+        "RecommendationJobVpcConfigOutputTypeDef",
+        "RecommendationJobVpcConfigTypeDef",
+        "RecommendationMetricsTypeDef",
+        "RedshiftDatasetDefinitionTypeDef",
+        "RegisterDevicesRequestTypeDef",
+        "RegisterModelStepMetadataTypeDef",
+        "RemoteDebugConfigForUpdateTypeDef",
+        "RemoteDebugConfigTypeDef",
+        "RenderUiTemplateRequestTypeDef",
+        "RenderUiTemplateResponseTypeDef",
+        "RenderableTaskTypeDef",
+        "RenderingErrorTypeDef",
+        "RepositoryAuthConfigTypeDef",
+        "ReservedCapacityOfferingTypeDef",
+        "ReservedCapacitySummaryTypeDef",
+        "ResolvedAttributesTypeDef",
+        "ResourceCatalogTypeDef",
+        "ResourceConfigForUpdateTypeDef",
+        "ResourceConfigOutputTypeDef",
+        "ResourceConfigTypeDef",
+        "ResourceLimitsTypeDef",
+        "ResourceSharingConfigOutputTypeDef",
+        "ResourceSharingConfigTypeDef",
+        "ResourceSpecTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetentionPolicyTypeDef",
+        "RetryPipelineExecutionRequestTypeDef",
+        "RetryPipelineExecutionResponseTypeDef",
+        "RetryStrategyTypeDef",
+        "RoleGroupAssignmentOutputTypeDef",
+        "RoleGroupAssignmentTypeDef",
+        "RollingDeploymentPolicyTypeDef",
+        "RollingUpdatePolicyTypeDef",
+        "S3DataSourceOutputTypeDef",
+        "S3DataSourceTypeDef",
+        "S3FileSystemConfigTypeDef",
+        "S3FileSystemTypeDef",
+        "S3ModelDataSourceTypeDef",
+        "S3PresignTypeDef",
+        "S3StorageConfigTypeDef",
+        "ScalingPolicyMetricTypeDef",
+        "ScalingPolicyObjectiveTypeDef",
+        "ScalingPolicyTypeDef",
+        "ScheduleConfigTypeDef",
+        "ScheduledUpdateConfigOutputTypeDef",
+        "ScheduledUpdateConfigTypeDef",
+        "SchedulerConfigOutputTypeDef",
+        "SchedulerConfigTypeDef",
+        "SearchExpressionTypeDef",
+        "SearchRecordTypeDef",
+        "SearchRequestTypeDef",
+        "SearchResponseTypeDef",
+        "SearchTrainingPlanOfferingsRequestTypeDef",
+        "SearchTrainingPlanOfferingsResponseTypeDef",
+        "SecondaryStatusTransitionTypeDef",
+        "SelectedStepTypeDef",
+        "SelectiveExecutionConfigOutputTypeDef",
+        "SelectiveExecutionConfigTypeDef",
+        "SelectiveExecutionResultTypeDef",
+        "SendPipelineExecutionStepFailureRequestTypeDef",
+        "SendPipelineExecutionStepFailureResponseTypeDef",
+        "SendPipelineExecutionStepSuccessRequestTypeDef",
+        "SendPipelineExecutionStepSuccessResponseTypeDef",
+        "ServerlessJobConfigTypeDef",
+        "ServiceCatalogProvisionedProductDetailsTypeDef",
+        "ServiceCatalogProvisioningDetailsOutputTypeDef",
+        "ServiceCatalogProvisioningDetailsTypeDef",
+        "ServiceCatalogProvisioningUpdateDetailsTypeDef",
+        "SessionChainingConfigTypeDef",
+        "ShadowModeConfigOutputTypeDef",
+        "ShadowModeConfigTypeDef",
+        "ShadowModelVariantConfigTypeDef",
+        "SharingSettingsTypeDef",
+        "ShuffleConfigTypeDef",
+        "SourceAlgorithmSpecificationOutputTypeDef",
+        "SourceAlgorithmSpecificationTypeDef",
+        "SourceAlgorithmTypeDef",
+        "SourceIpConfigOutputTypeDef",
+        "SourceIpConfigTypeDef",
+        "SpaceAppLifecycleManagementTypeDef",
+        "SpaceCodeEditorAppSettingsTypeDef",
+        "SpaceDetailsTypeDef",
+        "SpaceIdleSettingsTypeDef",
+        "SpaceJupyterLabAppSettingsOutputTypeDef",
+        "SpaceJupyterLabAppSettingsTypeDef",
+        "SpaceSettingsOutputTypeDef",
+        "SpaceSettingsSummaryTypeDef",
+        "SpaceSettingsTypeDef",
+        "SpaceSharingSettingsSummaryTypeDef",
+        "SpaceSharingSettingsTypeDef",
+        "SpaceStorageSettingsTypeDef",
+        "StairsTypeDef",
+        "StartClusterHealthCheckRequestTypeDef",
+        "StartClusterHealthCheckResponseTypeDef",
+        "StartEdgeDeploymentStageRequestTypeDef",
+        "StartInferenceExperimentRequestTypeDef",
+        "StartInferenceExperimentResponseTypeDef",
+        "StartMlflowTrackingServerRequestTypeDef",
+        "StartMlflowTrackingServerResponseTypeDef",
+        "StartMonitoringScheduleRequestTypeDef",
+        "StartNotebookInstanceInputTypeDef",
+        "StartPipelineExecutionRequestTypeDef",
+        "StartPipelineExecutionResponseTypeDef",
+        "StartSessionRequestTypeDef",
+        "StartSessionResponseTypeDef",
+        "StopAIBenchmarkJobRequestTypeDef",
+        "StopAIBenchmarkJobResponseTypeDef",
+        "StopAIRecommendationJobRequestTypeDef",
+        "StopAIRecommendationJobResponseTypeDef",
+        "StopAutoMLJobRequestTypeDef",
+        "StopCompilationJobRequestTypeDef",
+        "StopEdgeDeploymentStageRequestTypeDef",
+        "StopEdgePackagingJobRequestTypeDef",
+        "StopHyperParameterTuningJobRequestTypeDef",
+        "StopInferenceExperimentRequestTypeDef",
+        "StopInferenceExperimentResponseTypeDef",
+        "StopInferenceRecommendationsJobRequestTypeDef",
+        "StopLabelingJobRequestTypeDef",
+        "StopMlflowTrackingServerRequestTypeDef",
+        "StopMlflowTrackingServerResponseTypeDef",
+        "StopMonitoringScheduleRequestTypeDef",
+        "StopNotebookInstanceInputTypeDef",
+        "StopOptimizationJobRequestTypeDef",
+        "StopPipelineExecutionRequestTypeDef",
+        "StopPipelineExecutionResponseTypeDef",
+        "StopProcessingJobRequestTypeDef",
+        "StopTrainingJobRequestTypeDef",
+        "StopTransformJobRequestTypeDef",
+        "StoppingConditionTypeDef",
+        "StudioLifecycleConfigDetailsTypeDef",
+        "StudioWebPortalSettingsOutputTypeDef",
+        "StudioWebPortalSettingsTypeDef",
+        "SubscribedWorkteamTypeDef",
+        "SuggestionQueryTypeDef",
+        "TabularJobConfigOutputTypeDef",
+        "TabularJobConfigTypeDef",
+        "TabularResolvedAttributesTypeDef",
+        "TagTypeDef",
+        "TargetPlatformTypeDef",
+        "TargetTrackingScalingPolicyConfigurationTypeDef",
+        "TemplateProviderDetailTypeDef",
+        "TensorBoardAppSettingsTypeDef",
+        "TensorBoardOutputConfigTypeDef",
+        "TextClassificationJobConfigTypeDef",
+        "TextGenerationJobConfigOutputTypeDef",
+        "TextGenerationJobConfigTypeDef",
+        "TextGenerationResolvedAttributesTypeDef",
+        "ThroughputConfigDescriptionTypeDef",
+        "ThroughputConfigTypeDef",
+        "ThroughputConfigUpdateTypeDef",
+        "TimeSeriesConfigOutputTypeDef",
+        "TimeSeriesConfigTypeDef",
+        "TimeSeriesForecastingJobConfigOutputTypeDef",
+        "TimeSeriesForecastingJobConfigTypeDef",
+        "TimeSeriesForecastingSettingsTypeDef",
+        "TimeSeriesTransformationsOutputTypeDef",
+        "TimeSeriesTransformationsTypeDef",
+        "TotalHitsTypeDef",
+        "TrackingServerSummaryTypeDef",
+        "TrafficPatternOutputTypeDef",
+        "TrafficPatternTypeDef",
+        "TrafficRoutingConfigTypeDef",
+        "TrainingImageConfigTypeDef",
+        "TrainingJobDefinitionOutputTypeDef",
+        "TrainingJobDefinitionTypeDef",
+        "TrainingJobStatusCountersTypeDef",
+        "TrainingJobStepMetadataTypeDef",
+        "TrainingJobSummaryTypeDef",
+        "TrainingJobTypeDef",
+        "TrainingPlanExtensionOfferingTypeDef",
+        "TrainingPlanExtensionTypeDef",
+        "TrainingPlanFilterTypeDef",
+        "TrainingPlanOfferingTypeDef",
+        "TrainingPlanSummaryTypeDef",
+        "TrainingProgressInfoTypeDef",
+        "TrainingRepositoryAuthConfigTypeDef",
+        "TrainingSpecificationOutputTypeDef",
+        "TrainingSpecificationTypeDef",
+        "TransformDataSourceTypeDef",
+        "TransformInputTypeDef",
+        "TransformJobDefinitionOutputTypeDef",
+        "TransformJobDefinitionTypeDef",
+        "TransformJobStepMetadataTypeDef",
+        "TransformJobSummaryTypeDef",
+        "TransformJobTypeDef",
+        "TransformOutputTypeDef",
+        "TransformResourcesTypeDef",
+        "TransformS3DataSourceTypeDef",
+        "TrialComponentArtifactTypeDef",
+        "TrialComponentMetricSummaryTypeDef",
+        "TrialComponentParameterValueTypeDef",
+        "TrialComponentSimpleSummaryTypeDef",
+        "TrialComponentSourceDetailTypeDef",
+        "TrialComponentSourceTypeDef",
+        "TrialComponentStatusTypeDef",
+        "TrialComponentSummaryTypeDef",
+        "TrialComponentTypeDef",
+        "TrialSourceTypeDef",
+        "TrialSummaryTypeDef",
+        "TrialTypeDef",
+        "TrustedIdentityPropagationSettingsTypeDef",
+        "TtlDurationTypeDef",
+        "TuningJobCompletionCriteriaTypeDef",
+        "TuningJobStepMetaDataTypeDef",
+        "USDTypeDef",
+        "UiConfigTypeDef",
+        "UiTemplateInfoTypeDef",
+        "UiTemplateTypeDef",
+        "UltraServerInfoTypeDef",
+        "UltraServerSummaryTypeDef",
+        "UltraServerTypeDef",
+        "UnifiedStudioSettingsTypeDef",
+        "UpdateActionRequestTypeDef",
+        "UpdateActionResponseTypeDef",
+        "UpdateAppImageConfigRequestTypeDef",
+        "UpdateAppImageConfigResponseTypeDef",
+        "UpdateArtifactRequestTypeDef",
+        "UpdateArtifactResponseTypeDef",
+        "UpdateClusterRequestTypeDef",
+        "UpdateClusterResponseTypeDef",
+        "UpdateClusterSchedulerConfigRequestTypeDef",
+        "UpdateClusterSchedulerConfigResponseTypeDef",
+        "UpdateClusterSoftwareInstanceGroupSpecificationTypeDef",
+        "UpdateClusterSoftwareRequestTypeDef",
+        "UpdateClusterSoftwareResponseTypeDef",
+        "UpdateCodeRepositoryInputTypeDef",
+        "UpdateCodeRepositoryOutputTypeDef",
+        "UpdateComputeQuotaRequestTypeDef",
+        "UpdateComputeQuotaResponseTypeDef",
+        "UpdateContextRequestTypeDef",
+        "UpdateContextResponseTypeDef",
+        "UpdateDeviceFleetRequestTypeDef",
+        "UpdateDevicesRequestTypeDef",
+        "UpdateDomainRequestTypeDef",
+        "UpdateDomainResponseTypeDef",
+        "UpdateEndpointInputTypeDef",
+        "UpdateEndpointOutputTypeDef",
+        "UpdateEndpointWeightsAndCapacitiesInputTypeDef",
+        "UpdateEndpointWeightsAndCapacitiesOutputTypeDef",
+        "UpdateExperimentRequestTypeDef",
+        "UpdateExperimentResponseTypeDef",
+        "UpdateFeatureGroupRequestTypeDef",
+        "UpdateFeatureGroupResponseTypeDef",
+        "UpdateFeatureMetadataRequestTypeDef",
+        "UpdateHubContentReferenceRequestTypeDef",
+        "UpdateHubContentReferenceResponseTypeDef",
+        "UpdateHubContentRequestTypeDef",
+        "UpdateHubContentResponseTypeDef",
+        "UpdateHubRequestTypeDef",
+        "UpdateHubResponseTypeDef",
+        "UpdateImageRequestTypeDef",
+        "UpdateImageResponseTypeDef",
+        "UpdateImageVersionRequestTypeDef",
+        "UpdateImageVersionResponseTypeDef",
+        "UpdateInferenceComponentInputTypeDef",
+        "UpdateInferenceComponentOutputTypeDef",
+        "UpdateInferenceComponentRuntimeConfigInputTypeDef",
+        "UpdateInferenceComponentRuntimeConfigOutputTypeDef",
+        "UpdateInferenceExperimentRequestTypeDef",
+        "UpdateInferenceExperimentResponseTypeDef",
+        "UpdateMlflowAppRequestTypeDef",
+        "UpdateMlflowAppResponseTypeDef",
+        "UpdateMlflowTrackingServerRequestTypeDef",
+        "UpdateMlflowTrackingServerResponseTypeDef",
+        "UpdateModelCardRequestTypeDef",
+        "UpdateModelCardResponseTypeDef",
+        "UpdateModelPackageInputTypeDef",
+        "UpdateModelPackageOutputTypeDef",
+        "UpdateMonitoringAlertRequestTypeDef",
+        "UpdateMonitoringAlertResponseTypeDef",
+        "UpdateMonitoringScheduleRequestTypeDef",
+        "UpdateMonitoringScheduleResponseTypeDef",
+        "UpdateNotebookInstanceInputTypeDef",
+        "UpdateNotebookInstanceLifecycleConfigInputTypeDef",
+        "UpdateNotebookInstanceLifecycleConfigOutputTypeDef",
+        "UpdateNotebookInstanceOutputTypeDef",
+        "UpdatePartnerAppRequestTypeDef",
+        "UpdatePartnerAppResponseTypeDef",
+        "UpdatePipelineExecutionRequestTypeDef",
+        "UpdatePipelineExecutionResponseTypeDef",
+        "UpdatePipelineRequestTypeDef",
+        "UpdatePipelineResponseTypeDef",
+        "UpdatePipelineVersionRequestTypeDef",
+        "UpdatePipelineVersionResponseTypeDef",
+        "UpdateProjectInputTypeDef",
+        "UpdateProjectOutputTypeDef",
+        "UpdateSpaceRequestTypeDef",
+        "UpdateSpaceResponseTypeDef",
+        "UpdateTemplateProviderTypeDef",
+        "UpdateTrainingJobRequestTypeDef",
+        "UpdateTrainingJobResponseTypeDef",
+        "UpdateTrialComponentRequestTypeDef",
+        "UpdateTrialComponentResponseTypeDef",
+        "UpdateTrialRequestTypeDef",
+        "UpdateTrialResponseTypeDef",
+        "UpdateUserProfileRequestTypeDef",
+        "UpdateUserProfileResponseTypeDef",
+        "UpdateWorkforceRequestTypeDef",
+        "UpdateWorkforceResponseTypeDef",
+        "UpdateWorkteamRequestTypeDef",
+        "UpdateWorkteamResponseTypeDef",
+        "UserContextTypeDef",
+        "UserProfileDetailsTypeDef",
+        "UserSettingsOutputTypeDef",
+        "UserSettingsTypeDef",
+        "VariantPropertyTypeDef",
+        "VectorConfigTypeDef",
+        "VertexTypeDef",
+        "VisibilityConditionsTypeDef",
+        "VpcConfigOutputTypeDef",
+        "VpcConfigTypeDef",
+        "WarmPoolStatusTypeDef",
+        "WorkerAccessConfigurationTypeDef",
+        "WorkforceTypeDef",
+        "WorkforceVpcConfigRequestTypeDef",
+        "WorkforceVpcConfigResponseTypeDef",
+        "WorkloadSpecTypeDef",
+        "WorkspaceSettingsTypeDef",
+        "WorkteamTypeDef",
+    ]
+
+
+class AIBenchmarkInferenceComponentTypeDef(TypedDict):
+    Identifier: str
 
 
 class AIBenchmarkEndpointOutputTypeDef(TypedDict):
@@ -2044,10 +2049,6 @@ class AIBenchmarkEndpointTypeDef(TypedDict):
     ]
 
 
-class AIBenchmarkInferenceComponentTypeDef(TypedDict):
-    Identifier: str
-
-
 class AIBenchmarkJobSummaryTypeDef(TypedDict):
     AIBenchmarkJobName: str
     AIBenchmarkJobArn: str
@@ -2057,8 +2058,18 @@ class AIBenchmarkJobSummaryTypeDef(TypedDict):
     AIWorkloadConfigName: NotRequired[str]
 
 
+class VpcConfigOutputTypeDef(TypedDict):
+    SecurityGroupIds: list[str]
+    Subnets: list[str]
+
+
 class AIBenchmarkNetworkConfigOutputTypeDef(TypedDict):
     VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+
+
+class VpcConfigTypeDef(TypedDict):
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+    Subnets: ReadOnly[Sequence[str]]
 
 
 class AIBenchmarkNetworkConfigTypeDef(TypedDict):
@@ -2067,6 +2078,11 @@ class AIBenchmarkNetworkConfigTypeDef(TypedDict):
 
 class AIBenchmarkOutputConfigTypeDef(TypedDict):
     S3OutputLocation: str
+
+
+class AICloudWatchLogsTypeDef(TypedDict):
+    LogGroupArn: NotRequired[str]
+    LogStreamName: NotRequired[str]
 
 
 class AIBenchmarkOutputResultTypeDef(TypedDict):
@@ -2092,9 +2108,17 @@ class AICapacityReservationConfigTypeDef(TypedDict):
     MlReservationArns: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class AICloudWatchLogsTypeDef(TypedDict):
-    LogGroupArn: NotRequired[str]
-    LogStreamName: NotRequired[str]
+class AIWorkloadS3DataSourceTypeDef(TypedDict):
+    S3Uri: str
+
+
+class AIWorkloadDataSourceTypeDef(TypedDict):
+    S3DataSource: NotRequired[AIWorkloadS3DataSourceTypeDef]
+
+
+class AIWorkloadInputDataConfigTypeDef(TypedDict):
+    ChannelName: str
+    DataSource: AIWorkloadDataSourceTypeDef
 
 
 class AIDatasetConfigOutputTypeDef(TypedDict):
@@ -2127,6 +2151,11 @@ class AIRecommendationConstraintTypeDef(TypedDict):
     Metric: AIRecommendationMetricType
 
 
+class AIRecommendationDeploymentS3ChannelTypeDef(TypedDict):
+    ChannelName: NotRequired[str]
+    Uri: NotRequired[str]
+
+
 class AIRecommendationDeploymentConfigurationTypeDef(TypedDict):
     S3: NotRequired[list[AIRecommendationDeploymentS3ChannelTypeDef]]
     ImageUri: NotRequired[str]
@@ -2134,11 +2163,6 @@ class AIRecommendationDeploymentConfigurationTypeDef(TypedDict):
     InstanceCount: NotRequired[int]
     CopyCountPerInstance: NotRequired[int]
     EnvironmentVariables: NotRequired[dict[str, str]]
-
-
-class AIRecommendationDeploymentS3ChannelTypeDef(TypedDict):
-    ChannelName: NotRequired[str]
-    Uri: NotRequired[str]
 
 
 class AIRecommendationInferenceSpecificationTypeDef(TypedDict):
@@ -2210,21 +2234,12 @@ class AIWorkloadConfigSummaryTypeDef(TypedDict):
     CreationTime: datetime
 
 
+class WorkloadSpecTypeDef(TypedDict):
+    Inline: NotRequired[str]
+
+
 class AIWorkloadConfigsTypeDef(TypedDict):
     WorkloadSpec: WorkloadSpecTypeDef
-
-
-class AIWorkloadDataSourceTypeDef(TypedDict):
-    S3DataSource: NotRequired[AIWorkloadS3DataSourceTypeDef]
-
-
-class AIWorkloadInputDataConfigTypeDef(TypedDict):
-    ChannelName: str
-    DataSource: AIWorkloadDataSourceTypeDef
-
-
-class AIWorkloadS3DataSourceTypeDef(TypedDict):
-    S3Uri: str
 
 
 class AcceleratorPartitionConfigTypeDef(TypedDict):
@@ -2267,6 +2282,11 @@ class AddClusterNodeSpecificationTypeDef(TypedDict):
     InstanceTypes: NotRequired[ReadOnly[Sequence[ClusterInstanceTypeType]]]
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class AddTagsInputTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -2281,6 +2301,70 @@ class AdditionalEnisTypeDef(TypedDict):
     EfaEnis: NotRequired[list[str]]
 
 
+class InferenceHubAccessConfigTypeDef(TypedDict):
+    HubContentArn: str
+
+
+class ModelAccessConfigTypeDef(TypedDict):
+    AcceptEula: bool
+
+
+class S3ModelDataSourceTypeDef(TypedDict):
+    S3Uri: str
+    S3DataType: S3ModelDataTypeType
+    CompressionType: ModelCompressionTypeType
+    ModelAccessConfig: NotRequired[ModelAccessConfigTypeDef]
+    HubAccessConfig: NotRequired[InferenceHubAccessConfigTypeDef]
+    ManifestS3Uri: NotRequired[str]
+    ETag: NotRequired[str]
+    ManifestEtag: NotRequired[str]
+
+
+class AdditionalModelDataSourceTypeDef(TypedDict):
+    ChannelName: str
+    S3DataSource: S3ModelDataSourceTypeDef
+
+
+class AdditionalS3DataSourceTypeDef(TypedDict):
+    S3DataType: AdditionalS3DataSourceDataTypeType
+    S3Uri: str
+    CompressionType: NotRequired[CompressionTypeType]
+    ETag: NotRequired[str]
+
+
+class BaseModelTypeDef(TypedDict):
+    HubContentName: NotRequired[str]
+    HubContentVersion: NotRequired[str]
+    RecipeName: NotRequired[str]
+
+
+class ModelDataSourceTypeDef(TypedDict):
+    S3DataSource: NotRequired[S3ModelDataSourceTypeDef]
+
+
+class ModelInputTypeDef(TypedDict):
+    DataInputConfig: str
+
+
+class ModelPackageContainerDefinitionOutputTypeDef(TypedDict):
+    ContainerHostname: NotRequired[str]
+    Image: NotRequired[str]
+    ImageDigest: NotRequired[str]
+    ModelDataUrl: NotRequired[str]
+    ModelDataSource: NotRequired[ModelDataSourceTypeDef]
+    ProductId: NotRequired[str]
+    Environment: NotRequired[dict[str, str]]
+    ModelInput: NotRequired[ModelInputTypeDef]
+    Framework: NotRequired[str]
+    FrameworkVersion: NotRequired[str]
+    NearestModelName: NotRequired[str]
+    AdditionalModelDataSources: NotRequired[list[AdditionalModelDataSourceTypeDef]]
+    AdditionalS3DataSource: NotRequired[AdditionalS3DataSourceTypeDef]
+    ModelDataETag: NotRequired[str]
+    IsCheckpoint: NotRequired[bool]
+    BaseModel: NotRequired[BaseModelTypeDef]
+
+
 class AdditionalInferenceSpecificationDefinitionOutputTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -2291,6 +2375,27 @@ class AdditionalInferenceSpecificationDefinitionOutputTypeDef(TypedDict):
     ]
     SupportedContentTypes: NotRequired[list[str]]
     SupportedResponseMIMETypes: NotRequired[list[str]]
+
+
+class ModelPackageContainerDefinitionTypeDef(TypedDict):
+    ContainerHostname: NotRequired[str]
+    Image: NotRequired[str]
+    ImageDigest: NotRequired[str]
+    ModelDataUrl: NotRequired[str]
+    ModelDataSource: NotRequired[ModelDataSourceTypeDef]
+    ProductId: NotRequired[str]
+    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
+    ModelInput: NotRequired[ModelInputTypeDef]
+    Framework: NotRequired[str]
+    FrameworkVersion: NotRequired[str]
+    NearestModelName: NotRequired[str]
+    AdditionalModelDataSources: NotRequired[
+        ReadOnly[Sequence[AdditionalModelDataSourceTypeDef]]
+    ]
+    AdditionalS3DataSource: NotRequired[AdditionalS3DataSourceTypeDef]
+    ModelDataETag: NotRequired[str]
+    IsCheckpoint: NotRequired[bool]
+    BaseModel: NotRequired[BaseModelTypeDef]
 
 
 class AdditionalInferenceSpecificationDefinitionTypeDef(TypedDict):
@@ -2307,18 +2412,6 @@ class AdditionalInferenceSpecificationDefinitionTypeDef(TypedDict):
     SupportedResponseMIMETypes: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class AdditionalModelDataSourceTypeDef(TypedDict):
-    ChannelName: str
-    S3DataSource: S3ModelDataSourceTypeDef
-
-
-class AdditionalS3DataSourceTypeDef(TypedDict):
-    S3DataType: AdditionalS3DataSourceDataTypeType
-    S3Uri: str
-    CompressionType: NotRequired[CompressionTypeType]
-    ETag: NotRequired[str]
-
-
 class AgentVersionTypeDef(TypedDict):
     Version: str
     AgentCount: int
@@ -2330,6 +2423,20 @@ class AlarmDetailsTypeDef(TypedDict):
 
 class AlarmTypeDef(TypedDict):
     AlarmName: NotRequired[str]
+
+
+class MetricDefinitionTypeDef(TypedDict):
+    Name: str
+    Regex: str
+
+
+class TrainingRepositoryAuthConfigTypeDef(TypedDict):
+    TrainingRepositoryCredentialsProviderArn: str
+
+
+class TrainingImageConfigTypeDef(TypedDict):
+    TrainingRepositoryAccessMode: TrainingRepositoryAccessModeType
+    TrainingRepositoryAuthConfig: NotRequired[TrainingRepositoryAuthConfigTypeDef]
 
 
 class AlgorithmSpecificationOutputTypeDef(TypedDict):
@@ -2354,15 +2461,15 @@ class AlgorithmSpecificationTypeDef(TypedDict):
     TrainingImageConfig: NotRequired[TrainingImageConfigTypeDef]
 
 
-class AlgorithmStatusDetailsTypeDef(TypedDict):
-    ValidationStatuses: NotRequired[list[AlgorithmStatusItemTypeDef]]
-    ImageScanStatuses: NotRequired[list[AlgorithmStatusItemTypeDef]]
-
-
 class AlgorithmStatusItemTypeDef(TypedDict):
     Name: str
     Status: DetailedAlgorithmStatusType
     FailureReason: NotRequired[str]
+
+
+class AlgorithmStatusDetailsTypeDef(TypedDict):
+    ValidationStatuses: NotRequired[list[AlgorithmStatusItemTypeDef]]
+    ImageScanStatuses: NotRequired[list[AlgorithmStatusItemTypeDef]]
 
 
 class AlgorithmSummaryTypeDef(TypedDict):
@@ -2373,10 +2480,222 @@ class AlgorithmSummaryTypeDef(TypedDict):
     AlgorithmStatus: AlgorithmStatusType
 
 
+class DatasetSourceTypeDef(TypedDict):
+    DatasetArn: str
+
+
+class FileSystemDataSourceTypeDef(TypedDict):
+    FileSystemId: str
+    FileSystemAccessMode: FileSystemAccessModeType
+    FileSystemType: FileSystemTypeType
+    DirectoryPath: str
+
+
+class HubAccessConfigTypeDef(TypedDict):
+    HubContentArn: str
+
+
+S3DataSourceOutputTypeDef = TypedDict(
+    "S3DataSourceOutputTypeDef",
+    {
+        "S3DataType": S3DataTypeType,
+        "S3Uri": str,
+        "S3DataDistributionType": NotRequired[S3DataDistributionType],
+        "AttributeNames": NotRequired[list[str]],
+        "InstanceGroupNames": NotRequired[list[str]],
+        "ModelAccessConfig": NotRequired["ModelAccessConfigTypeDef"],
+        "HubAccessConfig": NotRequired["HubAccessConfigTypeDef"],
+    },
+)
+
+
+class DataSourceOutputTypeDef(TypedDict):
+    S3DataSource: NotRequired[S3DataSourceOutputTypeDef]
+    FileSystemDataSource: NotRequired[FileSystemDataSourceTypeDef]
+    DatasetSource: NotRequired[DatasetSourceTypeDef]
+
+
+class ShuffleConfigTypeDef(TypedDict):
+    Seed: int
+
+
+ChannelOutputTypeDef = TypedDict(
+    "ChannelOutputTypeDef",
+    {
+        "ChannelName": str,
+        "DataSource": "DataSourceOutputTypeDef",
+        "ContentType": NotRequired[str],
+        "CompressionType": NotRequired[CompressionTypeType],
+        "RecordWrapperType": NotRequired[RecordWrapperType],
+        "InputMode": NotRequired[TrainingInputModeType],
+        "ShuffleConfig": NotRequired["ShuffleConfigTypeDef"],
+    },
+)
+
+
+class OutputDataConfigTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+    S3OutputPath: str
+    CompressionType: NotRequired[OutputCompressionTypeType]
+
+
+class InstanceGroupTypeDef(TypedDict):
+    InstanceType: TrainingInstanceTypeType
+    InstanceCount: int
+    InstanceGroupName: str
+
+
+class PlacementSpecificationTypeDef(TypedDict):
+    UltraServerId: NotRequired[str]
+    InstanceCount: int
+
+
+class InstancePlacementConfigOutputTypeDef(TypedDict):
+    EnableMultipleJobs: NotRequired[bool]
+    PlacementSpecifications: NotRequired[list[PlacementSpecificationTypeDef]]
+
+
+class ResourceConfigOutputTypeDef(TypedDict):
+    InstanceType: NotRequired[TrainingInstanceTypeType]
+    InstanceCount: NotRequired[int]
+    VolumeSizeInGB: NotRequired[int]
+    VolumeKmsKeyId: NotRequired[str]
+    KeepAlivePeriodInSeconds: NotRequired[int]
+    InstanceGroups: NotRequired[list[InstanceGroupTypeDef]]
+    TrainingPlanArn: NotRequired[str]
+    InstancePlacementConfig: NotRequired[InstancePlacementConfigOutputTypeDef]
+
+
+class StoppingConditionTypeDef(TypedDict):
+    MaxRuntimeInSeconds: NotRequired[int]
+    MaxWaitTimeInSeconds: NotRequired[int]
+    MaxPendingTimeInSeconds: NotRequired[int]
+
+
+class TrainingJobDefinitionOutputTypeDef(TypedDict):
+    TrainingInputMode: TrainingInputModeType
+    HyperParameters: NotRequired[dict[str, str]]
+    InputDataConfig: list[ChannelOutputTypeDef]
+    OutputDataConfig: OutputDataConfigTypeDef
+    ResourceConfig: ResourceConfigOutputTypeDef
+    StoppingCondition: StoppingConditionTypeDef
+
+
+class TransformS3DataSourceTypeDef(TypedDict):
+    S3DataType: S3DataTypeType
+    S3Uri: str
+
+
+class TransformDataSourceTypeDef(TypedDict):
+    S3DataSource: TransformS3DataSourceTypeDef
+
+
+class TransformInputTypeDef(TypedDict):
+    DataSource: TransformDataSourceTypeDef
+    ContentType: NotRequired[str]
+    CompressionType: NotRequired[CompressionTypeType]
+    SplitType: NotRequired[SplitTypeType]
+
+
+class TransformOutputTypeDef(TypedDict):
+    S3OutputPath: str
+    Accept: NotRequired[str]
+    AssembleWith: NotRequired[AssemblyTypeType]
+    KmsKeyId: NotRequired[str]
+
+
+class TransformResourcesTypeDef(TypedDict):
+    InstanceType: TransformInstanceTypeType
+    InstanceCount: int
+    VolumeKmsKeyId: NotRequired[str]
+    TransformAmiVersion: NotRequired[str]
+
+
+class TransformJobDefinitionOutputTypeDef(TypedDict):
+    MaxConcurrentTransforms: NotRequired[int]
+    MaxPayloadInMB: NotRequired[int]
+    BatchStrategy: NotRequired[BatchStrategyType]
+    Environment: NotRequired[dict[str, str]]
+    TransformInput: TransformInputTypeDef
+    TransformOutput: TransformOutputTypeDef
+    TransformResources: TransformResourcesTypeDef
+
+
 class AlgorithmValidationProfileOutputTypeDef(TypedDict):
     ProfileName: str
     TrainingJobDefinition: TrainingJobDefinitionOutputTypeDef
     TransformJobDefinition: NotRequired[TransformJobDefinitionOutputTypeDef]
+
+
+S3DataSourceTypeDef = TypedDict(
+    "S3DataSourceTypeDef",
+    {
+        "S3DataType": S3DataTypeType,
+        "S3Uri": str,
+        "S3DataDistributionType": NotRequired[S3DataDistributionType],
+        "AttributeNames": NotRequired[ReadOnly[Sequence[str]]],
+        "InstanceGroupNames": NotRequired[ReadOnly[Sequence[str]]],
+        "ModelAccessConfig": NotRequired["ModelAccessConfigTypeDef"],
+        "HubAccessConfig": NotRequired["HubAccessConfigTypeDef"],
+    },
+)
+
+
+class DataSourceTypeDef(TypedDict):
+    S3DataSource: NotRequired[ReadOnly[S3DataSourceTypeDef]]
+    FileSystemDataSource: NotRequired[FileSystemDataSourceTypeDef]
+    DatasetSource: NotRequired[DatasetSourceTypeDef]
+
+
+ChannelTypeDef = TypedDict(
+    "ChannelTypeDef",
+    {
+        "ChannelName": str,
+        "DataSource": ReadOnly["DataSourceTypeDef"],
+        "ContentType": NotRequired[str],
+        "CompressionType": NotRequired[CompressionTypeType],
+        "RecordWrapperType": NotRequired[RecordWrapperType],
+        "InputMode": NotRequired[TrainingInputModeType],
+        "ShuffleConfig": NotRequired["ShuffleConfigTypeDef"],
+    },
+)
+
+
+class InstancePlacementConfigTypeDef(TypedDict):
+    EnableMultipleJobs: NotRequired[bool]
+    PlacementSpecifications: NotRequired[
+        ReadOnly[Sequence[PlacementSpecificationTypeDef]]
+    ]
+
+
+class ResourceConfigTypeDef(TypedDict):
+    InstanceType: NotRequired[TrainingInstanceTypeType]
+    InstanceCount: NotRequired[int]
+    VolumeSizeInGB: NotRequired[int]
+    VolumeKmsKeyId: NotRequired[str]
+    KeepAlivePeriodInSeconds: NotRequired[int]
+    InstanceGroups: NotRequired[ReadOnly[Sequence[InstanceGroupTypeDef]]]
+    TrainingPlanArn: NotRequired[str]
+    InstancePlacementConfig: NotRequired[ReadOnly[InstancePlacementConfigTypeDef]]
+
+
+class TrainingJobDefinitionTypeDef(TypedDict):
+    TrainingInputMode: TrainingInputModeType
+    HyperParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    InputDataConfig: ReadOnly[Sequence[ChannelTypeDef]]
+    OutputDataConfig: OutputDataConfigTypeDef
+    ResourceConfig: ReadOnly[ResourceConfigTypeDef]
+    StoppingCondition: StoppingConditionTypeDef
+
+
+class TransformJobDefinitionTypeDef(TypedDict):
+    MaxConcurrentTransforms: NotRequired[int]
+    MaxPayloadInMB: NotRequired[int]
+    BatchStrategy: NotRequired[BatchStrategyType]
+    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
+    TransformInput: TransformInputTypeDef
+    TransformOutput: TransformOutputTypeDef
+    TransformResources: TransformResourcesTypeDef
 
 
 class AlgorithmValidationProfileTypeDef(TypedDict):
@@ -2404,6 +2723,15 @@ class AnnotationConsolidationConfigTypeDef(TypedDict):
     AnnotationConsolidationLambdaArn: str
 
 
+class ResourceSpecTypeDef(TypedDict):
+    SageMakerImageArn: NotRequired[str]
+    SageMakerImageVersionArn: NotRequired[str]
+    SageMakerImageVersionAlias: NotRequired[str]
+    InstanceType: NotRequired[AppInstanceTypeType]
+    LifecycleConfigArn: NotRequired[str]
+    TrainingPlanArn: NotRequired[str]
+
+
 class AppDetailsTypeDef(TypedDict):
     DomainId: NotRequired[str]
     UserProfileName: NotRequired[str]
@@ -2415,6 +2743,38 @@ class AppDetailsTypeDef(TypedDict):
     ResourceSpec: NotRequired[ResourceSpecTypeDef]
 
 
+class ContainerConfigOutputTypeDef(TypedDict):
+    ContainerArguments: NotRequired[list[str]]
+    ContainerEntrypoint: NotRequired[list[str]]
+    ContainerEnvironmentVariables: NotRequired[dict[str, str]]
+
+
+class FileSystemConfigTypeDef(TypedDict):
+    MountPath: NotRequired[str]
+    DefaultUid: NotRequired[int]
+    DefaultGid: NotRequired[int]
+
+
+class CodeEditorAppImageConfigOutputTypeDef(TypedDict):
+    FileSystemConfig: NotRequired[FileSystemConfigTypeDef]
+    ContainerConfig: NotRequired[ContainerConfigOutputTypeDef]
+
+
+class JupyterLabAppImageConfigOutputTypeDef(TypedDict):
+    FileSystemConfig: NotRequired[FileSystemConfigTypeDef]
+    ContainerConfig: NotRequired[ContainerConfigOutputTypeDef]
+
+
+class KernelSpecTypeDef(TypedDict):
+    Name: str
+    DisplayName: NotRequired[str]
+
+
+class KernelGatewayImageConfigOutputTypeDef(TypedDict):
+    KernelSpecs: list[KernelSpecTypeDef]
+    FileSystemConfig: NotRequired[FileSystemConfigTypeDef]
+
+
 class AppImageConfigDetailsTypeDef(TypedDict):
     AppImageConfigArn: NotRequired[str]
     AppImageConfigName: NotRequired[str]
@@ -2423,6 +2783,13 @@ class AppImageConfigDetailsTypeDef(TypedDict):
     KernelGatewayImageConfig: NotRequired[KernelGatewayImageConfigOutputTypeDef]
     JupyterLabAppImageConfig: NotRequired[JupyterLabAppImageConfigOutputTypeDef]
     CodeEditorAppImageConfig: NotRequired[CodeEditorAppImageConfigOutputTypeDef]
+
+
+class IdleSettingsTypeDef(TypedDict):
+    LifecycleManagement: NotRequired[LifecycleManagementType]
+    IdleTimeoutInMinutes: NotRequired[int]
+    MinIdleTimeoutInMinutes: NotRequired[int]
+    MaxIdleTimeoutInMinutes: NotRequired[int]
 
 
 class AppLifecycleManagementTypeDef(TypedDict):
@@ -2441,6 +2808,11 @@ class AppSpecificationTypeDef(TypedDict):
     ContainerArguments: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class ArtifactSourceTypeTypeDef(TypedDict):
+    SourceIdType: ArtifactSourceIdTypeType
+    Value: str
+
+
 class ArtifactSourceOutputTypeDef(TypedDict):
     SourceUri: str
     SourceTypes: NotRequired[list[ArtifactSourceTypeTypeDef]]
@@ -2449,11 +2821,6 @@ class ArtifactSourceOutputTypeDef(TypedDict):
 class ArtifactSourceTypeDef(TypedDict):
     SourceUri: str
     SourceTypes: NotRequired[ReadOnly[Sequence[ArtifactSourceTypeTypeDef]]]
-
-
-class ArtifactSourceTypeTypeDef(TypedDict):
-    SourceIdType: ArtifactSourceIdTypeType
-    Value: str
 
 
 class ArtifactSummaryTypeDef(TypedDict):
@@ -2481,6 +2848,19 @@ class AssociationInfoTypeDef(TypedDict):
     DestinationArn: str
 
 
+class IamIdentityTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    PrincipalId: NotRequired[str]
+    SourceIdentity: NotRequired[str]
+
+
+class UserContextTypeDef(TypedDict):
+    UserProfileArn: NotRequired[str]
+    UserProfileName: NotRequired[str]
+    DomainId: NotRequired[str]
+    IamIdentity: NotRequired[IamIdentityTypeDef]
+
+
 class AssociationSummaryTypeDef(TypedDict):
     SourceArn: NotRequired[str]
     DestinationArn: NotRequired[str]
@@ -2497,20 +2877,22 @@ class AsyncInferenceClientConfigTypeDef(TypedDict):
     MaxConcurrentInvocationsPerInstance: NotRequired[int]
 
 
-class AsyncInferenceConfigOutputTypeDef(TypedDict):
-    ClientConfig: NotRequired[AsyncInferenceClientConfigTypeDef]
-    OutputConfig: AsyncInferenceOutputConfigOutputTypeDef
-
-
-class AsyncInferenceConfigTypeDef(TypedDict):
-    ClientConfig: NotRequired[AsyncInferenceClientConfigTypeDef]
-    OutputConfig: ReadOnly[AsyncInferenceOutputConfigTypeDef]
-
-
 class AsyncInferenceNotificationConfigOutputTypeDef(TypedDict):
     SuccessTopic: NotRequired[str]
     ErrorTopic: NotRequired[str]
     IncludeInferenceResponseIn: NotRequired[list[AsyncNotificationTopicTypesType]]
+
+
+class AsyncInferenceOutputConfigOutputTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+    S3OutputPath: NotRequired[str]
+    NotificationConfig: NotRequired[AsyncInferenceNotificationConfigOutputTypeDef]
+    S3FailurePath: NotRequired[str]
+
+
+class AsyncInferenceConfigOutputTypeDef(TypedDict):
+    ClientConfig: NotRequired[AsyncInferenceClientConfigTypeDef]
+    OutputConfig: AsyncInferenceOutputConfigOutputTypeDef
 
 
 class AsyncInferenceNotificationConfigTypeDef(TypedDict):
@@ -2521,18 +2903,16 @@ class AsyncInferenceNotificationConfigTypeDef(TypedDict):
     ]
 
 
-class AsyncInferenceOutputConfigOutputTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-    S3OutputPath: NotRequired[str]
-    NotificationConfig: NotRequired[AsyncInferenceNotificationConfigOutputTypeDef]
-    S3FailurePath: NotRequired[str]
-
-
 class AsyncInferenceOutputConfigTypeDef(TypedDict):
     KmsKeyId: NotRequired[str]
     S3OutputPath: NotRequired[str]
     NotificationConfig: NotRequired[ReadOnly[AsyncInferenceNotificationConfigTypeDef]]
     S3FailurePath: NotRequired[str]
+
+
+class AsyncInferenceConfigTypeDef(TypedDict):
+    ClientConfig: NotRequired[AsyncInferenceClientConfigTypeDef]
+    OutputConfig: ReadOnly[AsyncInferenceOutputConfigTypeDef]
 
 
 class AthenaDatasetDefinitionTypeDef(TypedDict):
@@ -2591,6 +2971,37 @@ class AutoMLCandidateStepTypeDef(TypedDict):
     CandidateStepName: str
 
 
+class AutoMLContainerDefinitionTypeDef(TypedDict):
+    Image: str
+    ModelDataUrl: str
+    Environment: NotRequired[dict[str, str]]
+
+
+class CandidateArtifactLocationsTypeDef(TypedDict):
+    Explainability: str
+    ModelInsights: NotRequired[str]
+    BacktestResults: NotRequired[str]
+
+
+class MetricDatumTypeDef(TypedDict):
+    MetricName: NotRequired[AutoMLMetricEnumType]
+    StandardMetricName: NotRequired[AutoMLMetricExtendedEnumType]
+    Value: NotRequired[float]
+    Set: NotRequired[MetricSetSourceType]
+
+
+class CandidatePropertiesTypeDef(TypedDict):
+    CandidateArtifactLocations: NotRequired[CandidateArtifactLocationsTypeDef]
+    CandidateMetrics: NotRequired[list[MetricDatumTypeDef]]
+
+
+class FinalAutoMLJobObjectiveMetricTypeDef(TypedDict):
+    Type: NotRequired[AutoMLJobObjectiveTypeType]
+    MetricName: AutoMLMetricEnumType
+    Value: float
+    StandardMetricName: NotRequired[AutoMLMetricEnumType]
+
+
 class AutoMLCandidateTypeDef(TypedDict):
     CandidateName: str
     FinalAutoMLJobObjectiveMetric: NotRequired[FinalAutoMLJobObjectiveMetricTypeDef]
@@ -2608,6 +3019,15 @@ class AutoMLCandidateTypeDef(TypedDict):
     ]
 
 
+class AutoMLS3DataSourceTypeDef(TypedDict):
+    S3DataType: AutoMLS3DataTypeType
+    S3Uri: str
+
+
+class AutoMLDataSourceTypeDef(TypedDict):
+    S3DataSource: AutoMLS3DataSourceTypeDef
+
+
 class AutoMLChannelTypeDef(TypedDict):
     DataSource: NotRequired[AutoMLDataSourceTypeDef]
     CompressionType: NotRequired[CompressionTypeType]
@@ -2617,18 +3037,12 @@ class AutoMLChannelTypeDef(TypedDict):
     SampleWeightAttributeName: NotRequired[str]
 
 
+class EmrServerlessComputeConfigTypeDef(TypedDict):
+    ExecutionRoleARN: str
+
+
 class AutoMLComputeConfigTypeDef(TypedDict):
     EmrServerlessComputeConfig: NotRequired[EmrServerlessComputeConfigTypeDef]
-
-
-class AutoMLContainerDefinitionTypeDef(TypedDict):
-    Image: str
-    ModelDataUrl: str
-    Environment: NotRequired[dict[str, str]]
-
-
-class AutoMLDataSourceTypeDef(TypedDict):
-    S3DataSource: AutoMLS3DataSourceTypeDef
 
 
 class AutoMLDataSplitConfigTypeDef(TypedDict):
@@ -2653,12 +3067,24 @@ class AutoMLJobCompletionCriteriaTypeDef(TypedDict):
     MaxAutoMLJobRuntimeInSeconds: NotRequired[int]
 
 
+class AutoMLSecurityConfigOutputTypeDef(TypedDict):
+    VolumeKmsKeyId: NotRequired[str]
+    EnableInterContainerTrafficEncryption: NotRequired[bool]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+
+
 class AutoMLJobConfigOutputTypeDef(TypedDict):
     CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
     SecurityConfig: NotRequired[AutoMLSecurityConfigOutputTypeDef]
     CandidateGenerationConfig: NotRequired[AutoMLCandidateGenerationConfigOutputTypeDef]
     DataSplitConfig: NotRequired[AutoMLDataSplitConfigTypeDef]
     Mode: NotRequired[AutoMLModeType]
+
+
+class AutoMLSecurityConfigTypeDef(TypedDict):
+    VolumeKmsKeyId: NotRequired[str]
+    EnableInterContainerTrafficEncryption: NotRequired[bool]
+    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
 
 
 class AutoMLJobConfigTypeDef(TypedDict):
@@ -2679,6 +3105,10 @@ class AutoMLJobStepMetadataTypeDef(TypedDict):
     Arn: NotRequired[str]
 
 
+class AutoMLPartialFailureReasonTypeDef(TypedDict):
+    PartialFailureMessage: NotRequired[str]
+
+
 class AutoMLJobSummaryTypeDef(TypedDict):
     AutoMLJobName: str
     AutoMLJobArn: str
@@ -2696,8 +3126,64 @@ class AutoMLOutputDataConfigTypeDef(TypedDict):
     S3OutputPath: str
 
 
-class AutoMLPartialFailureReasonTypeDef(TypedDict):
-    PartialFailureMessage: NotRequired[str]
+class ImageClassificationJobConfigTypeDef(TypedDict):
+    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
+
+
+class CandidateGenerationConfigOutputTypeDef(TypedDict):
+    AlgorithmsConfig: NotRequired[list[AutoMLAlgorithmConfigOutputTypeDef]]
+
+
+class TabularJobConfigOutputTypeDef(TypedDict):
+    CandidateGenerationConfig: NotRequired[CandidateGenerationConfigOutputTypeDef]
+    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
+    FeatureSpecificationS3Uri: NotRequired[str]
+    Mode: NotRequired[AutoMLModeType]
+    GenerateCandidateDefinitionsOnly: NotRequired[bool]
+    ProblemType: NotRequired[ProblemTypeType]
+    TargetAttributeName: str
+    SampleWeightAttributeName: NotRequired[str]
+
+
+class TextClassificationJobConfigTypeDef(TypedDict):
+    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
+    ContentColumn: str
+    TargetLabelColumn: str
+
+
+class TextGenerationJobConfigOutputTypeDef(TypedDict):
+    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
+    BaseModelName: NotRequired[str]
+    TextGenerationHyperParameters: NotRequired[dict[str, str]]
+    ModelAccessConfig: NotRequired[ModelAccessConfigTypeDef]
+
+
+class HolidayConfigAttributesTypeDef(TypedDict):
+    CountryCode: NotRequired[str]
+
+
+class TimeSeriesConfigOutputTypeDef(TypedDict):
+    TargetAttributeName: str
+    TimestampAttributeName: str
+    ItemIdentifierAttributeName: str
+    GroupingAttributeNames: NotRequired[list[str]]
+
+
+class TimeSeriesTransformationsOutputTypeDef(TypedDict):
+    Filling: NotRequired[dict[str, dict[FillingTypeType, str]]]
+    Aggregation: NotRequired[dict[str, AggregationTransformationValueType]]
+
+
+class TimeSeriesForecastingJobConfigOutputTypeDef(TypedDict):
+    FeatureSpecificationS3Uri: NotRequired[str]
+    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
+    ForecastFrequency: str
+    ForecastHorizon: int
+    ForecastQuantiles: NotRequired[list[str]]
+    Transformations: NotRequired[TimeSeriesTransformationsOutputTypeDef]
+    TimeSeriesConfig: TimeSeriesConfigOutputTypeDef
+    HolidayConfig: NotRequired[list[HolidayConfigAttributesTypeDef]]
+    CandidateGenerationConfig: NotRequired[CandidateGenerationConfigOutputTypeDef]
 
 
 class AutoMLProblemTypeConfigOutputTypeDef(TypedDict):
@@ -2710,6 +3196,52 @@ class AutoMLProblemTypeConfigOutputTypeDef(TypedDict):
     TextGenerationJobConfig: NotRequired[TextGenerationJobConfigOutputTypeDef]
 
 
+class CandidateGenerationConfigTypeDef(TypedDict):
+    AlgorithmsConfig: NotRequired[ReadOnly[Sequence[AutoMLAlgorithmConfigTypeDef]]]
+
+
+class TabularJobConfigTypeDef(TypedDict):
+    CandidateGenerationConfig: NotRequired[ReadOnly[CandidateGenerationConfigTypeDef]]
+    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
+    FeatureSpecificationS3Uri: NotRequired[str]
+    Mode: NotRequired[AutoMLModeType]
+    GenerateCandidateDefinitionsOnly: NotRequired[bool]
+    ProblemType: NotRequired[ProblemTypeType]
+    TargetAttributeName: str
+    SampleWeightAttributeName: NotRequired[str]
+
+
+class TextGenerationJobConfigTypeDef(TypedDict):
+    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
+    BaseModelName: NotRequired[str]
+    TextGenerationHyperParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    ModelAccessConfig: NotRequired[ModelAccessConfigTypeDef]
+
+
+class TimeSeriesConfigTypeDef(TypedDict):
+    TargetAttributeName: str
+    TimestampAttributeName: str
+    ItemIdentifierAttributeName: str
+    GroupingAttributeNames: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TimeSeriesTransformationsTypeDef(TypedDict):
+    Filling: NotRequired[ReadOnly[Mapping[str, Mapping[FillingTypeType, str]]]]
+    Aggregation: NotRequired[ReadOnly[Mapping[str, AggregationTransformationValueType]]]
+
+
+class TimeSeriesForecastingJobConfigTypeDef(TypedDict):
+    FeatureSpecificationS3Uri: NotRequired[str]
+    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
+    ForecastFrequency: str
+    ForecastHorizon: int
+    ForecastQuantiles: NotRequired[ReadOnly[Sequence[str]]]
+    Transformations: NotRequired[ReadOnly[TimeSeriesTransformationsTypeDef]]
+    TimeSeriesConfig: ReadOnly[TimeSeriesConfigTypeDef]
+    HolidayConfig: NotRequired[ReadOnly[Sequence[HolidayConfigAttributesTypeDef]]]
+    CandidateGenerationConfig: NotRequired[ReadOnly[CandidateGenerationConfigTypeDef]]
+
+
 class AutoMLProblemTypeConfigTypeDef(TypedDict):
     ImageClassificationJobConfig: NotRequired[ImageClassificationJobConfigTypeDef]
     TextClassificationJobConfig: NotRequired[TextClassificationJobConfigTypeDef]
@@ -2718,6 +3250,14 @@ class AutoMLProblemTypeConfigTypeDef(TypedDict):
     ]
     TabularJobConfig: NotRequired[ReadOnly[TabularJobConfigTypeDef]]
     TextGenerationJobConfig: NotRequired[ReadOnly[TextGenerationJobConfigTypeDef]]
+
+
+class TabularResolvedAttributesTypeDef(TypedDict):
+    ProblemType: NotRequired[ProblemTypeType]
+
+
+class TextGenerationResolvedAttributesTypeDef(TypedDict):
+    BaseModelName: NotRequired[str]
 
 
 class AutoMLProblemTypeResolvedAttributesTypeDef(TypedDict):
@@ -2733,23 +3273,6 @@ class AutoMLResolvedAttributesTypeDef(TypedDict):
     AutoMLProblemTypeResolvedAttributes: NotRequired[
         AutoMLProblemTypeResolvedAttributesTypeDef
     ]
-
-
-class AutoMLS3DataSourceTypeDef(TypedDict):
-    S3DataType: AutoMLS3DataTypeType
-    S3Uri: str
-
-
-class AutoMLSecurityConfigOutputTypeDef(TypedDict):
-    VolumeKmsKeyId: NotRequired[str]
-    EnableInterContainerTrafficEncryption: NotRequired[bool]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-
-
-class AutoMLSecurityConfigTypeDef(TypedDict):
-    VolumeKmsKeyId: NotRequired[str]
-    EnableInterContainerTrafficEncryption: NotRequired[bool]
-    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
 
 
 class AutoParameterTypeDef(TypedDict):
@@ -2774,12 +3297,6 @@ class AvailableUpgradeTypeDef(TypedDict):
     ReleaseNotes: NotRequired[list[str]]
 
 
-class BaseModelTypeDef(TypedDict):
-    HubContentName: NotRequired[str]
-    HubContentVersion: NotRequired[str]
-    RecipeName: NotRequired[str]
-
-
 class BatchAddClusterNodesErrorTypeDef(TypedDict):
     InstanceGroupName: str
     ErrorCode: BatchAddClusterNodesErrorCodeType
@@ -2793,6 +3310,14 @@ class BatchAddClusterNodesRequestTypeDef(TypedDict):
     ClusterName: str
     ClientToken: NotRequired[str]
     NodesToAdd: ReadOnly[Sequence[AddClusterNodeSpecificationTypeDef]]
+
+
+class NodeAdditionResultTypeDef(TypedDict):
+    NodeLogicalId: str
+    InstanceGroupName: str
+    Status: ClusterInstanceStatusType
+    AvailabilityZones: NotRequired[list[str]]
+    InstanceTypes: NotRequired[list[ClusterInstanceTypeType]]
 
 
 class BatchAddClusterNodesResponseTypeDef(TypedDict):
@@ -2844,14 +3369,14 @@ class BatchDescribeModelPackageInputTypeDef(TypedDict):
     ModelPackageArnList: ReadOnly[Sequence[str]]
 
 
-class BatchDescribeModelPackageOutputTypeDef(TypedDict):
-    ModelPackageSummaries: NotRequired[
-        dict[str, BatchDescribeModelPackageSummaryTypeDef]
+class InferenceSpecificationOutputTypeDef(TypedDict):
+    Containers: list[ModelPackageContainerDefinitionOutputTypeDef]
+    SupportedTransformInstanceTypes: NotRequired[list[TransformInstanceTypeType]]
+    SupportedRealtimeInferenceInstanceTypes: NotRequired[
+        list[ProductionVariantInstanceTypeType]
     ]
-    BatchDescribeModelPackageErrorMap: NotRequired[
-        dict[str, BatchDescribeModelPackageErrorTypeDef]
-    ]
-    ResponseMetadata: ResponseMetadataTypeDef
+    SupportedContentTypes: NotRequired[list[str]]
+    SupportedResponseMIMETypes: NotRequired[list[str]]
 
 
 class BatchDescribeModelPackageSummaryTypeDef(TypedDict):
@@ -2864,6 +3389,16 @@ class BatchDescribeModelPackageSummaryTypeDef(TypedDict):
     ModelPackageStatus: ModelPackageStatusType
     ModelApprovalStatus: NotRequired[ModelApprovalStatusType]
     ModelPackageRegistrationType: NotRequired[ModelPackageRegistrationTypeType]
+
+
+class BatchDescribeModelPackageOutputTypeDef(TypedDict):
+    ModelPackageSummaries: NotRequired[
+        dict[str, BatchDescribeModelPackageSummaryTypeDef]
+    ]
+    BatchDescribeModelPackageErrorMap: NotRequired[
+        dict[str, BatchDescribeModelPackageErrorTypeDef]
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchRebootClusterNodeLogicalIdsErrorTypeDef(TypedDict):
@@ -2922,6 +3457,24 @@ class BatchReplaceClusterNodesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MonitoringCsvDatasetFormatTypeDef(TypedDict):
+    Header: NotRequired[bool]
+
+
+class MonitoringJsonDatasetFormatTypeDef(TypedDict):
+    Line: NotRequired[bool]
+
+
+class MonitoringParquetDatasetFormatTypeDef(TypedDict):
+    pass
+
+
+class MonitoringDatasetFormatTypeDef(TypedDict):
+    Csv: NotRequired[MonitoringCsvDatasetFormatTypeDef]
+    Json: NotRequired[MonitoringJsonDatasetFormatTypeDef]
+    Parquet: NotRequired[MonitoringParquetDatasetFormatTypeDef]
+
+
 class BatchTransformInputTypeDef(TypedDict):
     DataCapturedDestinationS3Uri: str
     DatasetFormat: MonitoringDatasetFormatTypeDef
@@ -2957,10 +3510,28 @@ class BestObjectiveNotImprovingTypeDef(TypedDict):
     MaxNumberOfTrainingJobsNotImproving: NotRequired[int]
 
 
+class MetricsSourceTypeDef(TypedDict):
+    ContentType: str
+    ContentDigest: NotRequired[str]
+    S3Uri: str
+
+
 class BiasTypeDef(TypedDict):
     Report: NotRequired[MetricsSourceTypeDef]
     PreTrainingReport: NotRequired[MetricsSourceTypeDef]
     PostTrainingReport: NotRequired[MetricsSourceTypeDef]
+
+
+class CapacitySizeTypeDef(TypedDict):
+    Type: CapacitySizeTypeType
+    Value: int
+
+
+class TrafficRoutingConfigTypeDef(TypedDict):
+    Type: TrafficRoutingConfigTypeType
+    WaitIntervalInSeconds: int
+    CanarySize: NotRequired[CapacitySizeTypeDef]
+    LinearStepSize: NotRequired[CapacitySizeTypeDef]
 
 
 class BlueGreenUpdatePolicyTypeDef(TypedDict):
@@ -2973,29 +3544,53 @@ class CacheHitResultTypeDef(TypedDict):
     SourcePipelineExecutionArn: NotRequired[str]
 
 
+class OutputParameterTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
 class CallbackStepMetadataTypeDef(TypedDict):
     CallbackToken: NotRequired[str]
     SqsQueueUrl: NotRequired[str]
     OutputParameters: NotRequired[list[OutputParameterTypeDef]]
 
 
-class CandidateArtifactLocationsTypeDef(TypedDict):
-    Explainability: str
-    ModelInsights: NotRequired[str]
-    BacktestResults: NotRequired[str]
+class DirectDeploySettingsTypeDef(TypedDict):
+    Status: NotRequired[FeatureStatusType]
 
 
-class CandidateGenerationConfigOutputTypeDef(TypedDict):
-    AlgorithmsConfig: NotRequired[list[AutoMLAlgorithmConfigOutputTypeDef]]
+class EmrServerlessSettingsTypeDef(TypedDict):
+    ExecutionRoleArn: NotRequired[str]
+    Status: NotRequired[FeatureStatusType]
 
 
-class CandidateGenerationConfigTypeDef(TypedDict):
-    AlgorithmsConfig: NotRequired[ReadOnly[Sequence[AutoMLAlgorithmConfigTypeDef]]]
+class GenerativeAiSettingsTypeDef(TypedDict):
+    AmazonBedrockRoleArn: NotRequired[str]
 
 
-class CandidatePropertiesTypeDef(TypedDict):
-    CandidateArtifactLocations: NotRequired[CandidateArtifactLocationsTypeDef]
-    CandidateMetrics: NotRequired[list[MetricDatumTypeDef]]
+class IdentityProviderOAuthSettingTypeDef(TypedDict):
+    DataSourceName: NotRequired[DataSourceNameType]
+    Status: NotRequired[FeatureStatusType]
+    SecretArn: NotRequired[str]
+
+
+class KendraSettingsTypeDef(TypedDict):
+    Status: NotRequired[FeatureStatusType]
+
+
+class ModelRegisterSettingsTypeDef(TypedDict):
+    Status: NotRequired[FeatureStatusType]
+    CrossAccountModelRegisterRoleArn: NotRequired[str]
+
+
+class TimeSeriesForecastingSettingsTypeDef(TypedDict):
+    Status: NotRequired[FeatureStatusType]
+    AmazonForecastRoleArn: NotRequired[str]
+
+
+class WorkspaceSettingsTypeDef(TypedDict):
+    S3ArtifactPath: NotRequired[str]
+    S3KmsKeyId: NotRequired[str]
 
 
 class CanvasAppSettingsOutputTypeDef(TypedDict):
@@ -3031,11 +3626,6 @@ class CapacityReservationTypeDef(TypedDict):
 
 class CapacitySizeConfigTypeDef(TypedDict):
     Type: NodeUnavailabilityTypeType
-    Value: int
-
-
-class CapacitySizeTypeDef(TypedDict):
-    Type: CapacitySizeTypeType
     Value: int
 
 
@@ -3081,16 +3671,16 @@ class CategoricalParameterTypeDef(TypedDict):
     Value: ReadOnly[Sequence[str]]
 
 
+class CfnStackCreateParameterTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
+
+
 class CfnCreateTemplateProviderTypeDef(TypedDict):
     TemplateName: str
     TemplateURL: str
     RoleARN: NotRequired[str]
     Parameters: NotRequired[ReadOnly[Sequence[CfnStackCreateParameterTypeDef]]]
-
-
-class CfnStackCreateParameterTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
 
 
 class CfnStackDetailTypeDef(TypedDict):
@@ -3123,20 +3713,6 @@ class CfnUpdateTemplateProviderTypeDef(TypedDict):
     Parameters: NotRequired[ReadOnly[Sequence[CfnStackUpdateParameterTypeDef]]]
 
 
-ChannelOutputTypeDef = TypedDict(
-    "ChannelOutputTypeDef",
-    {
-        "ChannelName": str,
-        "DataSource": "DataSourceOutputTypeDef",
-        "ContentType": NotRequired[str],
-        "CompressionType": NotRequired[CompressionTypeType],
-        "RecordWrapperType": NotRequired[RecordWrapperType],
-        "InputMode": NotRequired[TrainingInputModeType],
-        "ShuffleConfig": NotRequired["ShuffleConfigTypeDef"],
-    },
-)
-
-
 class ChannelSpecificationOutputTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -3155,20 +3731,6 @@ class ChannelSpecificationTypeDef(TypedDict):
     SupportedInputModes: ReadOnly[Sequence[TrainingInputModeType]]
 
 
-ChannelTypeDef = TypedDict(
-    "ChannelTypeDef",
-    {
-        "ChannelName": str,
-        "DataSource": ReadOnly["DataSourceTypeDef"],
-        "ContentType": NotRequired[str],
-        "CompressionType": NotRequired[CompressionTypeType],
-        "RecordWrapperType": NotRequired[RecordWrapperType],
-        "InputMode": NotRequired[TrainingInputModeType],
-        "ShuffleConfig": NotRequired["ShuffleConfigTypeDef"],
-    },
-)
-
-
 class CheckpointConfigTypeDef(TypedDict):
     S3Uri: str
     LocalPath: NotRequired[str]
@@ -3185,18 +3747,6 @@ class ClarifyCheckStepMetadataTypeDef(TypedDict):
     RegisterNewBaseline: NotRequired[bool]
 
 
-class ClarifyExplainerConfigOutputTypeDef(TypedDict):
-    EnableExplanations: NotRequired[str]
-    InferenceConfig: NotRequired[ClarifyInferenceConfigOutputTypeDef]
-    ShapConfig: ClarifyShapConfigTypeDef
-
-
-class ClarifyExplainerConfigTypeDef(TypedDict):
-    EnableExplanations: NotRequired[str]
-    InferenceConfig: NotRequired[ReadOnly[ClarifyInferenceConfigTypeDef]]
-    ShapConfig: ClarifyShapConfigTypeDef
-
-
 class ClarifyInferenceConfigOutputTypeDef(TypedDict):
     FeaturesAttribute: NotRequired[str]
     ContentTemplate: NotRequired[str]
@@ -3209,6 +3759,31 @@ class ClarifyInferenceConfigOutputTypeDef(TypedDict):
     LabelHeaders: NotRequired[list[str]]
     FeatureHeaders: NotRequired[list[str]]
     FeatureTypes: NotRequired[list[ClarifyFeatureTypeType]]
+
+
+class ClarifyShapBaselineConfigTypeDef(TypedDict):
+    MimeType: NotRequired[str]
+    ShapBaseline: NotRequired[str]
+    ShapBaselineUri: NotRequired[str]
+
+
+class ClarifyTextConfigTypeDef(TypedDict):
+    Language: ClarifyTextLanguageType
+    Granularity: ClarifyTextGranularityType
+
+
+class ClarifyShapConfigTypeDef(TypedDict):
+    ShapBaselineConfig: ClarifyShapBaselineConfigTypeDef
+    NumberOfSamples: NotRequired[int]
+    UseLogit: NotRequired[bool]
+    Seed: NotRequired[int]
+    TextConfig: NotRequired[ClarifyTextConfigTypeDef]
+
+
+class ClarifyExplainerConfigOutputTypeDef(TypedDict):
+    EnableExplanations: NotRequired[str]
+    InferenceConfig: NotRequired[ClarifyInferenceConfigOutputTypeDef]
+    ShapConfig: ClarifyShapConfigTypeDef
 
 
 class ClarifyInferenceConfigTypeDef(TypedDict):
@@ -3225,23 +3800,10 @@ class ClarifyInferenceConfigTypeDef(TypedDict):
     FeatureTypes: NotRequired[ReadOnly[Sequence[ClarifyFeatureTypeType]]]
 
 
-class ClarifyShapBaselineConfigTypeDef(TypedDict):
-    MimeType: NotRequired[str]
-    ShapBaseline: NotRequired[str]
-    ShapBaselineUri: NotRequired[str]
-
-
-class ClarifyShapConfigTypeDef(TypedDict):
-    ShapBaselineConfig: ClarifyShapBaselineConfigTypeDef
-    NumberOfSamples: NotRequired[int]
-    UseLogit: NotRequired[bool]
-    Seed: NotRequired[int]
-    TextConfig: NotRequired[ClarifyTextConfigTypeDef]
-
-
-class ClarifyTextConfigTypeDef(TypedDict):
-    Language: ClarifyTextLanguageType
-    Granularity: ClarifyTextGranularityType
+class ClarifyExplainerConfigTypeDef(TypedDict):
+    EnableExplanations: NotRequired[str]
+    InferenceConfig: NotRequired[ReadOnly[ClarifyInferenceConfigTypeDef]]
+    ShapConfig: ClarifyShapConfigTypeDef
 
 
 class ClusterAutoScalingConfigOutputTypeDef(TypedDict):
@@ -3256,6 +3818,14 @@ class ClusterAutoScalingConfigTypeDef(TypedDict):
     AutoScalerType: NotRequired[ClusterAutoScalerTypeType]
 
 
+class ClusterOnDemandOptionsTypeDef(TypedDict):
+    pass
+
+
+class ClusterSpotOptionsTypeDef(TypedDict):
+    pass
+
+
 class ClusterCapacityRequirementsTypeDef(TypedDict):
     Spot: NotRequired[ClusterSpotOptionsTypeDef]
     OnDemand: NotRequired[ClusterOnDemandOptionsTypeDef]
@@ -3265,6 +3835,56 @@ class ClusterEbsVolumeConfigTypeDef(TypedDict):
     VolumeSizeInGB: NotRequired[int]
     VolumeKmsKeyId: NotRequired[str]
     RootVolume: NotRequired[bool]
+
+
+class ClusterMetadataTypeDef(TypedDict):
+    FailureMessage: NotRequired[str]
+    EksRoleAccessEntries: NotRequired[list[str]]
+    SlrAccessEntry: NotRequired[str]
+
+
+class InstanceGroupMetadataTypeDef(TypedDict):
+    FailureMessage: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    CapacityReservation: NotRequired[CapacityReservationTypeDef]
+    SubnetId: NotRequired[str]
+    SecurityGroupIds: NotRequired[list[str]]
+    AmiOverride: NotRequired[str]
+
+
+class InstanceGroupScalingMetadataTypeDef(TypedDict):
+    InstanceCount: NotRequired[int]
+    TargetCount: NotRequired[int]
+    MinCount: NotRequired[int]
+    FailureMessage: NotRequired[str]
+
+
+class InstanceRequirementsEniConfigurationTypeDef(TypedDict):
+    CustomerEni: NotRequired[str]
+    AdditionalEnis: NotRequired[AdditionalEnisTypeDef]
+
+
+class InstanceMetadataTypeDef(TypedDict):
+    CustomerEni: NotRequired[str]
+    AdditionalEnis: NotRequired[AdditionalEnisTypeDef]
+    InstanceRequirementsEniConfigurations: NotRequired[
+        list[InstanceRequirementsEniConfigurationTypeDef]
+    ]
+    CapacityReservation: NotRequired[CapacityReservationTypeDef]
+    FailureMessage: NotRequired[str]
+    LcsExecutionState: NotRequired[str]
+    NodeLogicalId: NotRequired[str]
+
+
+class EventMetadataTypeDef(TypedDict):
+    Cluster: NotRequired[ClusterMetadataTypeDef]
+    InstanceGroup: NotRequired[InstanceGroupMetadataTypeDef]
+    InstanceGroupScaling: NotRequired[InstanceGroupScalingMetadataTypeDef]
+    Instance: NotRequired[InstanceMetadataTypeDef]
+
+
+class EventDetailsTypeDef(TypedDict):
+    EventMetadata: NotRequired[EventMetadataTypeDef]
 
 
 class ClusterEventDetailTypeDef(TypedDict):
@@ -3303,6 +3923,67 @@ class ClusterFsxOpenZfsConfigTypeDef(TypedDict):
     MountPath: NotRequired[str]
 
 
+class ClusterInstanceRequirementDetailsTypeDef(TypedDict):
+    CurrentInstanceTypes: NotRequired[list[ClusterInstanceTypeType]]
+    DesiredInstanceTypes: NotRequired[list[ClusterInstanceTypeType]]
+
+
+class ClusterInstanceStorageConfigTypeDef(TypedDict):
+    EbsVolumeConfig: NotRequired[ClusterEbsVolumeConfigTypeDef]
+    FsxLustreConfig: NotRequired[ClusterFsxLustreConfigTypeDef]
+    FsxOpenZfsConfig: NotRequired[ClusterFsxOpenZfsConfigTypeDef]
+
+
+class ClusterInstanceTypeDetailTypeDef(TypedDict):
+    InstanceType: NotRequired[ClusterInstanceTypeType]
+    CurrentCount: NotRequired[int]
+    ThreadsPerCore: NotRequired[int]
+
+
+class ClusterKubernetesTaintTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
+    Effect: ClusterKubernetesTaintEffectType
+
+
+class ClusterKubernetesConfigDetailsTypeDef(TypedDict):
+    CurrentLabels: NotRequired[dict[str, str]]
+    DesiredLabels: NotRequired[dict[str, str]]
+    CurrentTaints: NotRequired[list[ClusterKubernetesTaintTypeDef]]
+    DesiredTaints: NotRequired[list[ClusterKubernetesTaintTypeDef]]
+
+
+class ClusterLifeCycleConfigTypeDef(TypedDict):
+    SourceS3Uri: NotRequired[str]
+    OnCreate: NotRequired[str]
+    OnInitComplete: NotRequired[str]
+
+
+class ClusterNetworkInterfaceDetailsTypeDef(TypedDict):
+    InterfaceType: NotRequired[ClusterInterfaceTypeType]
+
+
+class ClusterSlurmConfigDetailsTypeDef(TypedDict):
+    NodeType: ClusterSlurmNodeTypeType
+    PartitionNames: NotRequired[list[str]]
+
+
+class RollingDeploymentPolicyTypeDef(TypedDict):
+    MaximumBatchSize: CapacitySizeConfigTypeDef
+    RollbackMaximumBatchSize: NotRequired[CapacitySizeConfigTypeDef]
+
+
+class DeploymentConfigurationOutputTypeDef(TypedDict):
+    RollingUpdatePolicy: NotRequired[RollingDeploymentPolicyTypeDef]
+    WaitIntervalInSeconds: NotRequired[int]
+    AutoRollbackConfiguration: NotRequired[list[AlarmDetailsTypeDef]]
+
+
+class ScheduledUpdateConfigOutputTypeDef(TypedDict):
+    ScheduleExpression: str
+    DeploymentConfig: NotRequired[DeploymentConfigurationOutputTypeDef]
+
+
 class ClusterInstanceGroupDetailsTypeDef(TypedDict):
     CurrentCount: NotRequired[int]
     TargetCount: NotRequired[int]
@@ -3334,6 +4015,35 @@ class ClusterInstanceGroupDetailsTypeDef(TypedDict):
     NetworkInterface: NotRequired[ClusterNetworkInterfaceDetailsTypeDef]
 
 
+class ClusterInstanceRequirementsTypeDef(TypedDict):
+    InstanceTypes: ReadOnly[Sequence[ClusterInstanceTypeType]]
+
+
+class ClusterKubernetesConfigTypeDef(TypedDict):
+    Labels: NotRequired[ReadOnly[Mapping[str, str]]]
+    Taints: NotRequired[ReadOnly[Sequence[ClusterKubernetesTaintTypeDef]]]
+
+
+class ClusterNetworkInterfaceTypeDef(TypedDict):
+    InterfaceType: NotRequired[ClusterInterfaceTypeType]
+
+
+class ClusterSlurmConfigTypeDef(TypedDict):
+    NodeType: ClusterSlurmNodeTypeType
+    PartitionNames: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DeploymentConfigurationTypeDef(TypedDict):
+    RollingUpdatePolicy: NotRequired[RollingDeploymentPolicyTypeDef]
+    WaitIntervalInSeconds: NotRequired[int]
+    AutoRollbackConfiguration: NotRequired[ReadOnly[Sequence[AlarmDetailsTypeDef]]]
+
+
+class ScheduledUpdateConfigTypeDef(TypedDict):
+    ScheduleExpression: str
+    DeploymentConfig: NotRequired[ReadOnly[DeploymentConfigurationTypeDef]]
+
+
 class ClusterInstanceGroupSpecificationTypeDef(TypedDict):
     InstanceCount: int
     MinInstanceCount: NotRequired[int]
@@ -3362,37 +4072,9 @@ class ClusterInstancePlacementTypeDef(TypedDict):
     AvailabilityZoneId: NotRequired[str]
 
 
-class ClusterInstanceRequirementDetailsTypeDef(TypedDict):
-    CurrentInstanceTypes: NotRequired[list[ClusterInstanceTypeType]]
-    DesiredInstanceTypes: NotRequired[list[ClusterInstanceTypeType]]
-
-
-class ClusterInstanceRequirementsTypeDef(TypedDict):
-    InstanceTypes: ReadOnly[Sequence[ClusterInstanceTypeType]]
-
-
 class ClusterInstanceStatusDetailsTypeDef(TypedDict):
     Status: ClusterInstanceStatusType
     Message: NotRequired[str]
-
-
-class ClusterInstanceStorageConfigTypeDef(TypedDict):
-    EbsVolumeConfig: NotRequired[ClusterEbsVolumeConfigTypeDef]
-    FsxLustreConfig: NotRequired[ClusterFsxLustreConfigTypeDef]
-    FsxOpenZfsConfig: NotRequired[ClusterFsxOpenZfsConfigTypeDef]
-
-
-class ClusterInstanceTypeDetailTypeDef(TypedDict):
-    InstanceType: NotRequired[ClusterInstanceTypeType]
-    CurrentCount: NotRequired[int]
-    ThreadsPerCore: NotRequired[int]
-
-
-class ClusterKubernetesConfigDetailsTypeDef(TypedDict):
-    CurrentLabels: NotRequired[dict[str, str]]
-    DesiredLabels: NotRequired[dict[str, str]]
-    CurrentTaints: NotRequired[list[ClusterKubernetesTaintTypeDef]]
-    DesiredTaints: NotRequired[list[ClusterKubernetesTaintTypeDef]]
 
 
 class ClusterKubernetesConfigNodeDetailsTypeDef(TypedDict):
@@ -3402,35 +4084,9 @@ class ClusterKubernetesConfigNodeDetailsTypeDef(TypedDict):
     DesiredTaints: NotRequired[list[ClusterKubernetesTaintTypeDef]]
 
 
-class ClusterKubernetesConfigTypeDef(TypedDict):
-    Labels: NotRequired[ReadOnly[Mapping[str, str]]]
-    Taints: NotRequired[ReadOnly[Sequence[ClusterKubernetesTaintTypeDef]]]
-
-
-class ClusterKubernetesTaintTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-    Effect: ClusterKubernetesTaintEffectType
-
-
-class ClusterLifeCycleConfigTypeDef(TypedDict):
-    SourceS3Uri: NotRequired[str]
-    OnCreate: NotRequired[str]
-    OnInitComplete: NotRequired[str]
-
-
-class ClusterMetadataTypeDef(TypedDict):
-    FailureMessage: NotRequired[str]
-    EksRoleAccessEntries: NotRequired[list[str]]
-    SlrAccessEntry: NotRequired[str]
-
-
-class ClusterNetworkInterfaceDetailsTypeDef(TypedDict):
-    InterfaceType: NotRequired[ClusterInterfaceTypeType]
-
-
-class ClusterNetworkInterfaceTypeDef(TypedDict):
-    InterfaceType: NotRequired[ClusterInterfaceTypeType]
+class UltraServerInfoTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Type: NotRequired[str]
 
 
 class ClusterNodeDetailsTypeDef(TypedDict):
@@ -3471,10 +4127,6 @@ class ClusterNodeSummaryTypeDef(TypedDict):
     ImageVersionStatus: NotRequired[ClusterImageVersionStatusType]
 
 
-class ClusterOnDemandOptionsTypeDef(TypedDict):
-    pass
-
-
 class ClusterOrchestratorEksConfigTypeDef(TypedDict):
     ClusterArn: str
 
@@ -3486,6 +4138,16 @@ class ClusterOrchestratorSlurmConfigTypeDef(TypedDict):
 class ClusterOrchestratorTypeDef(TypedDict):
     Eks: NotRequired[ClusterOrchestratorEksConfigTypeDef]
     Slurm: NotRequired[ClusterOrchestratorSlurmConfigTypeDef]
+
+
+class FSxLustreConfigTypeDef(TypedDict):
+    SizeInGiB: int
+    PerUnitStorageThroughput: int
+
+
+class EnvironmentConfigDetailsTypeDef(TypedDict):
+    FSxLustreConfig: NotRequired[FSxLustreConfigTypeDef]
+    S3OutputPath: NotRequired[str]
 
 
 class ClusterRestrictedInstanceGroupDetailsTypeDef(TypedDict):
@@ -3503,6 +4165,10 @@ class ClusterRestrictedInstanceGroupDetailsTypeDef(TypedDict):
     OverrideVpcConfig: NotRequired[VpcConfigOutputTypeDef]
     ScheduledUpdateConfig: NotRequired[ScheduledUpdateConfigOutputTypeDef]
     EnvironmentConfig: NotRequired[EnvironmentConfigDetailsTypeDef]
+
+
+class EnvironmentConfigTypeDef(TypedDict):
+    FSxLustreConfig: NotRequired[FSxLustreConfigTypeDef]
 
 
 class ClusterRestrictedInstanceGroupSpecificationTypeDef(TypedDict):
@@ -3532,20 +4198,6 @@ class ClusterSchedulerConfigSummaryTypeDef(TypedDict):
     ClusterArn: NotRequired[str]
 
 
-class ClusterSlurmConfigDetailsTypeDef(TypedDict):
-    NodeType: ClusterSlurmNodeTypeType
-    PartitionNames: NotRequired[list[str]]
-
-
-class ClusterSlurmConfigTypeDef(TypedDict):
-    NodeType: ClusterSlurmNodeTypeType
-    PartitionNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ClusterSpotOptionsTypeDef(TypedDict):
-    pass
-
-
 class ClusterSummaryTypeDef(TypedDict):
     ClusterArn: str
     ClusterName: str
@@ -3559,14 +4211,21 @@ class ClusterTieredStorageConfigTypeDef(TypedDict):
     InstanceMemoryAllocationPercentage: NotRequired[int]
 
 
-class CodeEditorAppImageConfigOutputTypeDef(TypedDict):
-    FileSystemConfig: NotRequired[FileSystemConfigTypeDef]
-    ContainerConfig: NotRequired[ContainerConfigOutputTypeDef]
+class ContainerConfigTypeDef(TypedDict):
+    ContainerArguments: NotRequired[ReadOnly[Sequence[str]]]
+    ContainerEntrypoint: NotRequired[ReadOnly[Sequence[str]]]
+    ContainerEnvironmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CodeEditorAppImageConfigTypeDef(TypedDict):
     FileSystemConfig: NotRequired[FileSystemConfigTypeDef]
     ContainerConfig: NotRequired[ReadOnly[ContainerConfigTypeDef]]
+
+
+class CustomImageTypeDef(TypedDict):
+    ImageName: str
+    ImageVersionNumber: NotRequired[int]
+    AppImageConfigName: str
 
 
 class CodeEditorAppSettingsOutputTypeDef(TypedDict):
@@ -3583,6 +4242,12 @@ class CodeEditorAppSettingsTypeDef(TypedDict):
     LifecycleConfigArns: NotRequired[ReadOnly[Sequence[str]]]
     AppLifecycleManagement: NotRequired[AppLifecycleManagementTypeDef]
     BuiltInLifecycleConfigArn: NotRequired[str]
+
+
+class GitConfigTypeDef(TypedDict):
+    RepositoryUrl: str
+    Branch: NotRequired[str]
+    SecretArn: NotRequired[str]
 
 
 class CodeRepositorySummaryTypeDef(TypedDict):
@@ -3606,6 +4271,10 @@ class CognitoMemberDefinitionTypeDef(TypedDict):
     UserPool: str
     UserGroup: str
     ClientId: str
+
+
+class VectorConfigTypeDef(TypedDict):
+    Dimension: int
 
 
 class CollectionConfigTypeDef(TypedDict):
@@ -3636,10 +4305,33 @@ class CompilationJobSummaryTypeDef(TypedDict):
     CompilationJobStatus: CompilationJobStatusType
 
 
+class ComputeQuotaResourceConfigTypeDef(TypedDict):
+    InstanceType: ClusterInstanceTypeType
+    Count: NotRequired[int]
+    Accelerators: NotRequired[int]
+    VCpu: NotRequired[float]
+    MemoryInGiB: NotRequired[float]
+    AcceleratorPartition: NotRequired[AcceleratorPartitionConfigTypeDef]
+
+
+class ResourceSharingConfigOutputTypeDef(TypedDict):
+    Strategy: ResourceSharingStrategyType
+    BorrowLimit: NotRequired[int]
+    AbsoluteBorrowLimits: NotRequired[list[ComputeQuotaResourceConfigTypeDef]]
+
+
 class ComputeQuotaConfigOutputTypeDef(TypedDict):
     ComputeQuotaResources: NotRequired[list[ComputeQuotaResourceConfigTypeDef]]
     ResourceSharingConfig: NotRequired[ResourceSharingConfigOutputTypeDef]
     PreemptTeamTasks: NotRequired[PreemptTeamTasksType]
+
+
+class ResourceSharingConfigTypeDef(TypedDict):
+    Strategy: ResourceSharingStrategyType
+    BorrowLimit: NotRequired[int]
+    AbsoluteBorrowLimits: NotRequired[
+        ReadOnly[Sequence[ComputeQuotaResourceConfigTypeDef]]
+    ]
 
 
 class ComputeQuotaConfigTypeDef(TypedDict):
@@ -3650,13 +4342,9 @@ class ComputeQuotaConfigTypeDef(TypedDict):
     PreemptTeamTasks: NotRequired[PreemptTeamTasksType]
 
 
-class ComputeQuotaResourceConfigTypeDef(TypedDict):
-    InstanceType: ClusterInstanceTypeType
-    Count: NotRequired[int]
-    Accelerators: NotRequired[int]
-    VCpu: NotRequired[float]
-    MemoryInGiB: NotRequired[float]
-    AcceleratorPartition: NotRequired[AcceleratorPartitionConfigTypeDef]
+class ComputeQuotaTargetTypeDef(TypedDict):
+    TeamName: str
+    FairShareWeight: NotRequired[int]
 
 
 class ComputeQuotaSummaryTypeDef(TypedDict):
@@ -3673,25 +4361,21 @@ class ComputeQuotaSummaryTypeDef(TypedDict):
     LastModifiedTime: NotRequired[datetime]
 
 
-class ComputeQuotaTargetTypeDef(TypedDict):
-    TeamName: str
-    FairShareWeight: NotRequired[int]
-
-
 class ConditionStepMetadataTypeDef(TypedDict):
     Outcome: NotRequired[ConditionOutcomeType]
 
 
-class ContainerConfigOutputTypeDef(TypedDict):
-    ContainerArguments: NotRequired[list[str]]
-    ContainerEntrypoint: NotRequired[list[str]]
-    ContainerEnvironmentVariables: NotRequired[dict[str, str]]
+class RepositoryAuthConfigTypeDef(TypedDict):
+    RepositoryCredentialsProviderArn: str
 
 
-class ContainerConfigTypeDef(TypedDict):
-    ContainerArguments: NotRequired[ReadOnly[Sequence[str]]]
-    ContainerEntrypoint: NotRequired[ReadOnly[Sequence[str]]]
-    ContainerEnvironmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+class ImageConfigTypeDef(TypedDict):
+    RepositoryAccessMode: RepositoryAccessModeType
+    RepositoryAuthConfig: NotRequired[RepositoryAuthConfigTypeDef]
+
+
+class MultiModelConfigTypeDef(TypedDict):
+    ModelCacheSetting: NotRequired[ModelCacheSettingType]
 
 
 class ContainerDefinitionOutputTypeDef(TypedDict):
@@ -3800,6 +4484,13 @@ class CreateAIWorkloadConfigResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MetadataPropertiesTypeDef(TypedDict):
+    CommitId: NotRequired[str]
+    Repository: NotRequired[str]
+    GeneratedBy: NotRequired[str]
+    ProjectId: NotRequired[str]
+
+
 class CreateActionRequestTypeDef(TypedDict):
     ActionName: str
     Source: ActionSourceTypeDef
@@ -3814,6 +4505,66 @@ class CreateActionRequestTypeDef(TypedDict):
 class CreateActionResponseTypeDef(TypedDict):
     ActionArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InferenceSpecificationTypeDef(TypedDict):
+    Containers: ReadOnly[Sequence[ModelPackageContainerDefinitionTypeDef]]
+    SupportedTransformInstanceTypes: NotRequired[
+        ReadOnly[Sequence[TransformInstanceTypeType]]
+    ]
+    SupportedRealtimeInferenceInstanceTypes: NotRequired[
+        ReadOnly[Sequence[ProductionVariantInstanceTypeType]]
+    ]
+    SupportedContentTypes: NotRequired[ReadOnly[Sequence[str]]]
+    SupportedResponseMIMETypes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class IntegerParameterRangeSpecificationTypeDef(TypedDict):
+    MinValue: str
+    MaxValue: str
+
+
+class ParameterRangeTypeDef(TypedDict):
+    IntegerParameterRangeSpecification: NotRequired[
+        IntegerParameterRangeSpecificationTypeDef
+    ]
+    ContinuousParameterRangeSpecification: NotRequired[
+        ContinuousParameterRangeSpecificationTypeDef
+    ]
+    CategoricalParameterRangeSpecification: NotRequired[
+        ReadOnly[CategoricalParameterRangeSpecificationTypeDef]
+    ]
+
+
+class HyperParameterSpecificationTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    Type: ParameterTypeType
+    Range: NotRequired[ReadOnly[ParameterRangeTypeDef]]
+    IsTunable: NotRequired[bool]
+    IsRequired: NotRequired[bool]
+    DefaultValue: NotRequired[str]
+
+
+class HyperParameterTuningJobObjectiveTypeDef(TypedDict):
+    Type: HyperParameterTuningJobObjectiveTypeType
+    MetricName: str
+
+
+class TrainingSpecificationTypeDef(TypedDict):
+    TrainingImage: str
+    TrainingImageDigest: NotRequired[str]
+    SupportedHyperParameters: NotRequired[
+        ReadOnly[Sequence[HyperParameterSpecificationTypeDef]]
+    ]
+    SupportedTrainingInstanceTypes: ReadOnly[Sequence[TrainingInstanceTypeType]]
+    SupportsDistributedTraining: NotRequired[bool]
+    MetricDefinitions: NotRequired[ReadOnly[Sequence[MetricDefinitionTypeDef]]]
+    TrainingChannels: ReadOnly[Sequence[ChannelSpecificationTypeDef]]
+    SupportedTuningJobObjectiveMetrics: NotRequired[
+        ReadOnly[Sequence[HyperParameterTuningJobObjectiveTypeDef]]
+    ]
+    AdditionalS3DataSource: NotRequired[AdditionalS3DataSourceTypeDef]
 
 
 class CreateAlgorithmInputTypeDef(TypedDict):
@@ -3831,6 +4582,16 @@ class CreateAlgorithmInputTypeDef(TypedDict):
 class CreateAlgorithmOutputTypeDef(TypedDict):
     AlgorithmArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class JupyterLabAppImageConfigTypeDef(TypedDict):
+    FileSystemConfig: NotRequired[FileSystemConfigTypeDef]
+    ContainerConfig: NotRequired[ReadOnly[ContainerConfigTypeDef]]
+
+
+class KernelGatewayImageConfigTypeDef(TypedDict):
+    KernelSpecs: ReadOnly[Sequence[KernelSpecTypeDef]]
+    FileSystemConfig: NotRequired[FileSystemConfigTypeDef]
 
 
 class CreateAppImageConfigRequestTypeDef(TypedDict):
@@ -3874,6 +4635,11 @@ class CreateArtifactRequestTypeDef(TypedDict):
 class CreateArtifactResponseTypeDef(TypedDict):
     ArtifactArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModelDeployConfigTypeDef(TypedDict):
+    AutoGenerateEndpointName: NotRequired[bool]
+    EndpointName: NotRequired[str]
 
 
 class CreateAutoMLJobRequestTypeDef(TypedDict):
@@ -3936,6 +4702,17 @@ class CreateClusterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PriorityClassTypeDef(TypedDict):
+    Name: str
+    Weight: int
+
+
+class SchedulerConfigTypeDef(TypedDict):
+    PriorityClasses: NotRequired[ReadOnly[Sequence[PriorityClassTypeDef]]]
+    FairShare: NotRequired[FairShareType]
+    IdleResourceSharing: NotRequired[IdleResourceSharingType]
+
+
 class CreateClusterSchedulerConfigRequestTypeDef(TypedDict):
     Name: str
     ClusterArn: str
@@ -3959,6 +4736,32 @@ class CreateCodeRepositoryInputTypeDef(TypedDict):
 class CreateCodeRepositoryOutputTypeDef(TypedDict):
     CodeRepositoryArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InputConfigTypeDef(TypedDict):
+    S3Uri: str
+    DataInputConfig: NotRequired[str]
+    Framework: FrameworkType
+    FrameworkVersion: NotRequired[str]
+
+
+class NeoVpcConfigTypeDef(TypedDict):
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+    Subnets: ReadOnly[Sequence[str]]
+
+
+class TargetPlatformTypeDef(TypedDict):
+    Os: TargetPlatformOsType
+    Arch: TargetPlatformArchType
+    Accelerator: NotRequired[TargetPlatformAcceleratorType]
+
+
+class OutputConfigTypeDef(TypedDict):
+    S3OutputLocation: str
+    TargetDevice: NotRequired[TargetDeviceType]
+    TargetPlatform: NotRequired[TargetPlatformTypeDef]
+    CompilerOptions: NotRequired[str]
+    KmsKeyId: NotRequired[str]
 
 
 class CreateCompilationJobRequestTypeDef(TypedDict):
@@ -4007,6 +4810,84 @@ class CreateContextResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataQualityAppSpecificationTypeDef(TypedDict):
+    ImageUri: str
+    ContainerEntrypoint: NotRequired[ReadOnly[Sequence[str]]]
+    ContainerArguments: NotRequired[ReadOnly[Sequence[str]]]
+    RecordPreprocessorSourceUri: NotRequired[str]
+    PostAnalyticsProcessorSourceUri: NotRequired[str]
+    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class MonitoringConstraintsResourceTypeDef(TypedDict):
+    S3Uri: NotRequired[str]
+
+
+class MonitoringStatisticsResourceTypeDef(TypedDict):
+    S3Uri: NotRequired[str]
+
+
+class DataQualityBaselineConfigTypeDef(TypedDict):
+    BaseliningJobName: NotRequired[str]
+    ConstraintsResource: NotRequired[MonitoringConstraintsResourceTypeDef]
+    StatisticsResource: NotRequired[MonitoringStatisticsResourceTypeDef]
+
+
+class EndpointInputTypeDef(TypedDict):
+    EndpointName: str
+    LocalPath: str
+    S3InputMode: NotRequired[ProcessingS3InputModeType]
+    S3DataDistributionType: NotRequired[ProcessingS3DataDistributionTypeType]
+    FeaturesAttribute: NotRequired[str]
+    InferenceAttribute: NotRequired[str]
+    ProbabilityAttribute: NotRequired[str]
+    ProbabilityThresholdAttribute: NotRequired[float]
+    StartTimeOffset: NotRequired[str]
+    EndTimeOffset: NotRequired[str]
+    ExcludeFeaturesAttribute: NotRequired[str]
+
+
+class DataQualityJobInputTypeDef(TypedDict):
+    EndpointInput: NotRequired[EndpointInputTypeDef]
+    BatchTransformInput: NotRequired[BatchTransformInputTypeDef]
+
+
+class MonitoringNetworkConfigTypeDef(TypedDict):
+    EnableInterContainerTrafficEncryption: NotRequired[bool]
+    EnableNetworkIsolation: NotRequired[bool]
+    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
+
+
+class MonitoringS3OutputTypeDef(TypedDict):
+    S3Uri: str
+    LocalPath: str
+    S3UploadMode: NotRequired[ProcessingS3UploadModeType]
+
+
+class MonitoringOutputTypeDef(TypedDict):
+    S3Output: MonitoringS3OutputTypeDef
+
+
+class MonitoringOutputConfigTypeDef(TypedDict):
+    MonitoringOutputs: ReadOnly[Sequence[MonitoringOutputTypeDef]]
+    KmsKeyId: NotRequired[str]
+
+
+class MonitoringClusterConfigTypeDef(TypedDict):
+    InstanceCount: int
+    InstanceType: ProcessingInstanceTypeType
+    VolumeSizeInGB: int
+    VolumeKmsKeyId: NotRequired[str]
+
+
+class MonitoringResourcesTypeDef(TypedDict):
+    ClusterConfig: MonitoringClusterConfigTypeDef
+
+
+class MonitoringStoppingConditionTypeDef(TypedDict):
+    MaxRuntimeInSeconds: int
+
+
 class CreateDataQualityJobDefinitionRequestTypeDef(TypedDict):
     JobDefinitionName: str
     DataQualityBaselineConfig: NotRequired[DataQualityBaselineConfigTypeDef]
@@ -4025,6 +4906,13 @@ class CreateDataQualityJobDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EdgeOutputConfigTypeDef(TypedDict):
+    S3OutputLocation: str
+    KmsKeyId: NotRequired[str]
+    PresetDeploymentType: NotRequired[EdgePresetDeploymentTypeType]
+    PresetDeploymentConfig: NotRequired[str]
+
+
 class CreateDeviceFleetRequestTypeDef(TypedDict):
     DeviceFleetName: str
     RoleArn: NotRequired[str]
@@ -4032,6 +4920,180 @@ class CreateDeviceFleetRequestTypeDef(TypedDict):
     OutputConfig: EdgeOutputConfigTypeDef
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     EnableIotRoleAlias: NotRequired[bool]
+
+
+class EFSFileSystemConfigTypeDef(TypedDict):
+    FileSystemId: str
+    FileSystemPath: NotRequired[str]
+
+
+class FSxLustreFileSystemConfigTypeDef(TypedDict):
+    FileSystemId: str
+    FileSystemPath: NotRequired[str]
+
+
+class S3FileSystemConfigTypeDef(TypedDict):
+    MountPath: NotRequired[str]
+    S3Uri: str
+
+
+class CustomFileSystemConfigTypeDef(TypedDict):
+    EFSFileSystemConfig: NotRequired[EFSFileSystemConfigTypeDef]
+    FSxLustreFileSystemConfig: NotRequired[FSxLustreFileSystemConfigTypeDef]
+    S3FileSystemConfig: NotRequired[S3FileSystemConfigTypeDef]
+
+
+class CustomPosixUserConfigTypeDef(TypedDict):
+    Uid: int
+    Gid: int
+
+
+class DefaultEbsStorageSettingsTypeDef(TypedDict):
+    DefaultEbsVolumeSizeInGb: int
+    MaximumEbsVolumeSizeInGb: int
+
+
+class DefaultSpaceStorageSettingsTypeDef(TypedDict):
+    DefaultEbsStorageSettings: NotRequired[DefaultEbsStorageSettingsTypeDef]
+
+
+class EmrSettingsTypeDef(TypedDict):
+    AssumableRoleArns: NotRequired[ReadOnly[Sequence[str]]]
+    ExecutionRoleArns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class JupyterLabAppSettingsTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    CustomImages: NotRequired[ReadOnly[Sequence[CustomImageTypeDef]]]
+    LifecycleConfigArns: NotRequired[ReadOnly[Sequence[str]]]
+    CodeRepositories: NotRequired[ReadOnly[Sequence[CodeRepositoryTypeDef]]]
+    AppLifecycleManagement: NotRequired[AppLifecycleManagementTypeDef]
+    EmrSettings: NotRequired[ReadOnly[EmrSettingsTypeDef]]
+    BuiltInLifecycleConfigArn: NotRequired[str]
+
+
+class JupyterServerAppSettingsTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    LifecycleConfigArns: NotRequired[ReadOnly[Sequence[str]]]
+    CodeRepositories: NotRequired[ReadOnly[Sequence[CodeRepositoryTypeDef]]]
+
+
+class KernelGatewayAppSettingsTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    CustomImages: NotRequired[ReadOnly[Sequence[CustomImageTypeDef]]]
+    LifecycleConfigArns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DefaultSpaceSettingsTypeDef(TypedDict):
+    ExecutionRole: NotRequired[str]
+    SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
+    JupyterServerAppSettings: NotRequired[ReadOnly[JupyterServerAppSettingsTypeDef]]
+    KernelGatewayAppSettings: NotRequired[ReadOnly[KernelGatewayAppSettingsTypeDef]]
+    JupyterLabAppSettings: NotRequired[ReadOnly[JupyterLabAppSettingsTypeDef]]
+    SpaceStorageSettings: NotRequired[DefaultSpaceStorageSettingsTypeDef]
+    CustomPosixUserConfig: NotRequired[CustomPosixUserConfigTypeDef]
+    CustomFileSystemConfigs: NotRequired[
+        ReadOnly[Sequence[CustomFileSystemConfigTypeDef]]
+    ]
+
+
+class DockerSettingsTypeDef(TypedDict):
+    EnableDockerAccess: NotRequired[FeatureStatusType]
+    VpcOnlyTrustedAccounts: NotRequired[ReadOnly[Sequence[str]]]
+    RootlessDocker: NotRequired[FeatureStatusType]
+
+
+class RStudioServerProDomainSettingsTypeDef(TypedDict):
+    DomainExecutionRoleArn: str
+    RStudioConnectUrl: NotRequired[str]
+    RStudioPackageManagerUrl: NotRequired[str]
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+
+
+class TrustedIdentityPropagationSettingsTypeDef(TypedDict):
+    Status: FeatureStatusType
+
+
+class UnifiedStudioSettingsTypeDef(TypedDict):
+    StudioWebPortalAccess: NotRequired[FeatureStatusType]
+    DomainAccountId: NotRequired[str]
+    DomainRegion: NotRequired[str]
+    DomainId: NotRequired[str]
+    ProjectId: NotRequired[str]
+    EnvironmentId: NotRequired[str]
+    ProjectS3Path: NotRequired[str]
+    SingleSignOnApplicationArn: NotRequired[str]
+
+
+class DomainSettingsTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    RStudioServerProDomainSettings: NotRequired[RStudioServerProDomainSettingsTypeDef]
+    ExecutionRoleIdentityConfig: NotRequired[ExecutionRoleIdentityConfigType]
+    TrustedIdentityPropagationSettings: NotRequired[
+        TrustedIdentityPropagationSettingsTypeDef
+    ]
+    DockerSettings: NotRequired[ReadOnly[DockerSettingsTypeDef]]
+    AmazonQSettings: NotRequired[AmazonQSettingsTypeDef]
+    UnifiedStudioSettings: NotRequired[UnifiedStudioSettingsTypeDef]
+    IpAddressType: NotRequired[IPAddressTypeType]
+
+
+class RSessionAppSettingsTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    CustomImages: NotRequired[ReadOnly[Sequence[CustomImageTypeDef]]]
+
+
+class RStudioServerProAppSettingsTypeDef(TypedDict):
+    AccessStatus: NotRequired[RStudioServerProAccessStatusType]
+    UserGroup: NotRequired[RStudioServerProUserGroupType]
+
+
+class SharingSettingsTypeDef(TypedDict):
+    NotebookOutputOption: NotRequired[NotebookOutputOptionType]
+    S3OutputPath: NotRequired[str]
+    S3KmsKeyId: NotRequired[str]
+
+
+class HiddenSageMakerImageTypeDef(TypedDict):
+    SageMakerImageName: NotRequired[SageMakerImageNameType]
+    VersionAliases: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class StudioWebPortalSettingsTypeDef(TypedDict):
+    HiddenMlTools: NotRequired[ReadOnly[Sequence[MlToolsType]]]
+    HiddenAppTypes: NotRequired[ReadOnly[Sequence[AppTypeType]]]
+    HiddenInstanceTypes: NotRequired[ReadOnly[Sequence[AppInstanceTypeType]]]
+    HiddenSageMakerImageVersionAliases: NotRequired[
+        ReadOnly[Sequence[HiddenSageMakerImageTypeDef]]
+    ]
+    ExecutionRoleSessionNameMode: NotRequired[ExecutionRoleSessionNameModeType]
+
+
+class TensorBoardAppSettingsTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+
+
+class UserSettingsTypeDef(TypedDict):
+    ExecutionRole: NotRequired[str]
+    SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
+    SharingSettings: NotRequired[SharingSettingsTypeDef]
+    JupyterServerAppSettings: NotRequired[ReadOnly[JupyterServerAppSettingsTypeDef]]
+    KernelGatewayAppSettings: NotRequired[ReadOnly[KernelGatewayAppSettingsTypeDef]]
+    TensorBoardAppSettings: NotRequired[TensorBoardAppSettingsTypeDef]
+    RStudioServerProAppSettings: NotRequired[RStudioServerProAppSettingsTypeDef]
+    RSessionAppSettings: NotRequired[ReadOnly[RSessionAppSettingsTypeDef]]
+    CanvasAppSettings: NotRequired[ReadOnly[CanvasAppSettingsTypeDef]]
+    CodeEditorAppSettings: NotRequired[ReadOnly[CodeEditorAppSettingsTypeDef]]
+    JupyterLabAppSettings: NotRequired[ReadOnly[JupyterLabAppSettingsTypeDef]]
+    SpaceStorageSettings: NotRequired[DefaultSpaceStorageSettingsTypeDef]
+    DefaultLandingUri: NotRequired[str]
+    StudioWebPortal: NotRequired[StudioWebPortalType]
+    CustomPosixUserConfig: NotRequired[CustomPosixUserConfigTypeDef]
+    CustomFileSystemConfigs: NotRequired[
+        ReadOnly[Sequence[CustomFileSystemConfigTypeDef]]
+    ]
+    StudioWebPortalSettings: NotRequired[ReadOnly[StudioWebPortalSettingsTypeDef]]
+    AutoMountHomeEFS: NotRequired[AutoMountHomeEFSType]
 
 
 class CreateDomainRequestTypeDef(TypedDict):
@@ -4055,6 +5117,28 @@ class CreateDomainResponseTypeDef(TypedDict):
     DomainId: NotRequired[str]
     Url: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeviceSelectionConfigTypeDef(TypedDict):
+    DeviceSubsetType: DeviceSubsetTypeType
+    Percentage: NotRequired[int]
+    DeviceNames: NotRequired[ReadOnly[Sequence[str]]]
+    DeviceNameContains: NotRequired[str]
+
+
+class EdgeDeploymentConfigTypeDef(TypedDict):
+    FailureHandlingPolicy: FailureHandlingPolicyType
+
+
+class DeploymentStageTypeDef(TypedDict):
+    StageName: str
+    DeviceSelectionConfig: ReadOnly[DeviceSelectionConfigTypeDef]
+    DeploymentConfig: NotRequired[EdgeDeploymentConfigTypeDef]
+
+
+class EdgeDeploymentModelConfigTypeDef(TypedDict):
+    ModelHandle: str
+    EdgePackagingJobName: str
 
 
 class CreateEdgeDeploymentPlanRequestTypeDef(TypedDict):
@@ -4086,6 +5170,88 @@ class CreateEdgePackagingJobRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class DataCaptureConfigTypeDef(TypedDict):
+    EnableCapture: NotRequired[bool]
+    InitialSamplingPercentage: int
+    DestinationS3Uri: str
+    KmsKeyId: NotRequired[str]
+    CaptureOptions: ReadOnly[Sequence[CaptureOptionTypeDef]]
+    CaptureContentTypeHeader: NotRequired[ReadOnly[CaptureContentTypeHeaderTypeDef]]
+
+
+class ExplainerConfigTypeDef(TypedDict):
+    ClarifyExplainerConfig: NotRequired[ReadOnly[ClarifyExplainerConfigTypeDef]]
+
+
+class MetricsConfigTypeDef(TypedDict):
+    EnableEnhancedMetrics: NotRequired[bool]
+    MetricPublishFrequencyInSeconds: NotRequired[int]
+
+
+class InstancePoolTypeDef(TypedDict):
+    InstanceType: ProductionVariantInstanceTypeType
+    ModelNameOverride: NotRequired[str]
+    Priority: int
+
+
+class ProductionVariantCapacityReservationConfigTypeDef(TypedDict):
+    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
+    MlReservationArn: NotRequired[str]
+
+
+class ProductionVariantCoreDumpConfigTypeDef(TypedDict):
+    DestinationS3Uri: str
+    KmsKeyId: NotRequired[str]
+
+
+class ProductionVariantManagedInstanceScalingScaleInPolicyTypeDef(TypedDict):
+    Strategy: ManagedInstanceScalingScaleInStrategyType
+    MaximumStepSize: NotRequired[int]
+    CooldownInMinutes: NotRequired[int]
+
+
+class ProductionVariantManagedInstanceScalingTypeDef(TypedDict):
+    Status: NotRequired[ManagedInstanceScalingStatusType]
+    MinInstanceCount: NotRequired[int]
+    MaxInstanceCount: NotRequired[int]
+    ScaleInPolicy: NotRequired[
+        ProductionVariantManagedInstanceScalingScaleInPolicyTypeDef
+    ]
+
+
+class ProductionVariantRoutingConfigTypeDef(TypedDict):
+    RoutingStrategy: RoutingStrategyType
+
+
+class ProductionVariantServerlessConfigTypeDef(TypedDict):
+    MemorySizeInMB: int
+    MaxConcurrency: int
+    ProvisionedConcurrency: NotRequired[int]
+
+
+class ProductionVariantTypeDef(TypedDict):
+    VariantName: str
+    ModelName: NotRequired[str]
+    InitialInstanceCount: NotRequired[int]
+    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
+    InstancePools: NotRequired[ReadOnly[Sequence[InstancePoolTypeDef]]]
+    VariantInstanceProvisionTimeoutInSeconds: NotRequired[int]
+    InitialVariantWeight: NotRequired[float]
+    AcceleratorType: NotRequired[ProductionVariantAcceleratorTypeType]
+    CoreDumpConfig: NotRequired[ProductionVariantCoreDumpConfigTypeDef]
+    ServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
+    VolumeSizeInGB: NotRequired[int]
+    ModelDataDownloadTimeoutInSeconds: NotRequired[int]
+    ContainerStartupHealthCheckTimeoutInSeconds: NotRequired[int]
+    EnableSSMAccess: NotRequired[bool]
+    ManagedInstanceScaling: NotRequired[ProductionVariantManagedInstanceScalingTypeDef]
+    RoutingConfig: NotRequired[ProductionVariantRoutingConfigTypeDef]
+    InferenceAmiVersion: NotRequired[ProductionVariantInferenceAmiVersionType]
+    CapacityReservationConfig: NotRequired[
+        ProductionVariantCapacityReservationConfigTypeDef
+    ]
+
+
 class CreateEndpointConfigInputTypeDef(TypedDict):
     EndpointConfigName: str
     ProductionVariants: ReadOnly[Sequence[ProductionVariantTypeDef]]
@@ -4104,6 +5270,19 @@ class CreateEndpointConfigInputTypeDef(TypedDict):
 class CreateEndpointConfigOutputTypeDef(TypedDict):
     EndpointConfigArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RollingUpdatePolicyTypeDef(TypedDict):
+    MaximumBatchSize: CapacitySizeTypeDef
+    WaitIntervalInSeconds: int
+    MaximumExecutionTimeoutInSeconds: NotRequired[int]
+    RollbackMaximumBatchSize: NotRequired[CapacitySizeTypeDef]
+
+
+class DeploymentConfigTypeDef(TypedDict):
+    BlueGreenUpdatePolicy: NotRequired[BlueGreenUpdatePolicyTypeDef]
+    RollingUpdatePolicy: NotRequired[RollingUpdatePolicyTypeDef]
+    AutoRollbackConfiguration: NotRequired[ReadOnly[AutoRollbackConfigTypeDef]]
 
 
 class CreateEndpointInputTypeDef(TypedDict):
@@ -4130,6 +5309,54 @@ class CreateExperimentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FeatureDefinitionTypeDef(TypedDict):
+    FeatureName: str
+    FeatureType: FeatureTypeType
+    CollectionType: NotRequired[CollectionTypeType]
+    CollectionConfig: NotRequired[CollectionConfigTypeDef]
+
+
+class DataCatalogConfigTypeDef(TypedDict):
+    TableName: str
+    Catalog: str
+    Database: str
+
+
+class S3StorageConfigTypeDef(TypedDict):
+    S3Uri: str
+    KmsKeyId: NotRequired[str]
+    ResolvedOutputS3Uri: NotRequired[str]
+
+
+class OfflineStoreConfigTypeDef(TypedDict):
+    S3StorageConfig: S3StorageConfigTypeDef
+    DisableGlueTableCreation: NotRequired[bool]
+    DataCatalogConfig: NotRequired[DataCatalogConfigTypeDef]
+    TableFormat: NotRequired[TableFormatType]
+
+
+class OnlineStoreSecurityConfigTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+
+
+class TtlDurationTypeDef(TypedDict):
+    Unit: NotRequired[TtlDurationUnitType]
+    Value: NotRequired[int]
+
+
+class OnlineStoreConfigTypeDef(TypedDict):
+    SecurityConfig: NotRequired[OnlineStoreSecurityConfigTypeDef]
+    EnableOnlineStore: NotRequired[bool]
+    TtlDuration: NotRequired[TtlDurationTypeDef]
+    StorageType: NotRequired[StorageTypeType]
+
+
+class ThroughputConfigTypeDef(TypedDict):
+    ThroughputMode: ThroughputModeType
+    ProvisionedReadCapacityUnits: NotRequired[int]
+    ProvisionedWriteCapacityUnits: NotRequired[int]
+
+
 class CreateFeatureGroupRequestTypeDef(TypedDict):
     FeatureGroupName: str
     RecordIdentifierFeatureName: str
@@ -4148,6 +5375,47 @@ class CreateFeatureGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FlowDefinitionOutputConfigTypeDef(TypedDict):
+    S3OutputPath: str
+    KmsKeyId: NotRequired[str]
+
+
+class HumanLoopActivationConditionsConfigTypeDef(TypedDict):
+    HumanLoopActivationConditions: ReadOnly[DocumentValue]
+
+
+class HumanLoopActivationConfigTypeDef(TypedDict):
+    HumanLoopActivationConditionsConfig: ReadOnly[
+        HumanLoopActivationConditionsConfigTypeDef
+    ]
+
+
+class USDTypeDef(TypedDict):
+    Dollars: NotRequired[int]
+    Cents: NotRequired[int]
+    TenthFractionsOfACent: NotRequired[int]
+
+
+class PublicWorkforceTaskPriceTypeDef(TypedDict):
+    AmountInUsd: NotRequired[USDTypeDef]
+
+
+class HumanLoopConfigTypeDef(TypedDict):
+    WorkteamArn: str
+    HumanTaskUiArn: str
+    TaskTitle: str
+    TaskDescription: str
+    TaskCount: int
+    TaskAvailabilityLifetimeInSeconds: NotRequired[int]
+    TaskTimeLimitInSeconds: NotRequired[int]
+    TaskKeywords: NotRequired[ReadOnly[Sequence[str]]]
+    PublicWorkforceTaskPrice: NotRequired[PublicWorkforceTaskPriceTypeDef]
+
+
+class HumanLoopRequestSourceTypeDef(TypedDict):
+    AwsManagedHumanLoopRequestSource: AwsManagedHumanLoopRequestSourceType
+
+
 class CreateFlowDefinitionRequestTypeDef(TypedDict):
     FlowDefinitionName: str
     HumanLoopRequestSource: NotRequired[HumanLoopRequestSourceTypeDef]
@@ -4161,6 +5429,11 @@ class CreateFlowDefinitionRequestTypeDef(TypedDict):
 class CreateFlowDefinitionResponseTypeDef(TypedDict):
     FlowDefinitionArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PresignedUrlAccessConfigTypeDef(TypedDict):
+    AcceptEula: NotRequired[bool]
+    ExpectedS3Url: NotRequired[str]
 
 
 class CreateHubContentPresignedUrlsRequestTypeDef(TypedDict):
@@ -4193,6 +5466,10 @@ class CreateHubContentReferenceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HubS3StorageConfigTypeDef(TypedDict):
+    S3OutputPath: NotRequired[str]
+
+
 class CreateHubRequestTypeDef(TypedDict):
     HubName: str
     HubDescription: str
@@ -4207,6 +5484,10 @@ class CreateHubResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UiTemplateTypeDef(TypedDict):
+    Content: str
+
+
 class CreateHumanTaskUiRequestTypeDef(TypedDict):
     HumanTaskUiName: str
     UiTemplate: UiTemplateTypeDef
@@ -4216,6 +5497,122 @@ class CreateHumanTaskUiRequestTypeDef(TypedDict):
 class CreateHumanTaskUiResponseTypeDef(TypedDict):
     HumanTaskUiArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HyperParameterAlgorithmSpecificationTypeDef(TypedDict):
+    TrainingImage: NotRequired[str]
+    TrainingInputMode: TrainingInputModeType
+    AlgorithmName: NotRequired[str]
+    MetricDefinitions: NotRequired[ReadOnly[Sequence[MetricDefinitionTypeDef]]]
+
+
+class HyperParameterTuningInstanceConfigTypeDef(TypedDict):
+    InstanceType: TrainingInstanceTypeType
+    InstanceCount: int
+    VolumeSizeInGB: int
+
+
+class HyperParameterTuningResourceConfigTypeDef(TypedDict):
+    InstanceType: NotRequired[TrainingInstanceTypeType]
+    InstanceCount: NotRequired[int]
+    VolumeSizeInGB: NotRequired[int]
+    VolumeKmsKeyId: NotRequired[str]
+    AllocationStrategy: NotRequired[HyperParameterTuningAllocationStrategyType]
+    InstanceConfigs: NotRequired[
+        ReadOnly[Sequence[HyperParameterTuningInstanceConfigTypeDef]]
+    ]
+
+
+class IntegerParameterRangeTypeDef(TypedDict):
+    Name: str
+    MinValue: str
+    MaxValue: str
+    ScalingType: NotRequired[HyperParameterScalingTypeType]
+
+
+class ParameterRangesTypeDef(TypedDict):
+    IntegerParameterRanges: NotRequired[
+        ReadOnly[Sequence[IntegerParameterRangeTypeDef]]
+    ]
+    ContinuousParameterRanges: NotRequired[
+        ReadOnly[Sequence[ContinuousParameterRangeTypeDef]]
+    ]
+    CategoricalParameterRanges: NotRequired[
+        ReadOnly[Sequence[CategoricalParameterRangeTypeDef]]
+    ]
+    AutoParameters: NotRequired[ReadOnly[Sequence[AutoParameterTypeDef]]]
+
+
+class RetryStrategyTypeDef(TypedDict):
+    MaximumRetryAttempts: int
+
+
+class HyperParameterTrainingJobDefinitionTypeDef(TypedDict):
+    DefinitionName: NotRequired[str]
+    TuningObjective: NotRequired[HyperParameterTuningJobObjectiveTypeDef]
+    HyperParameterRanges: NotRequired[ReadOnly[ParameterRangesTypeDef]]
+    StaticHyperParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    AlgorithmSpecification: ReadOnly[HyperParameterAlgorithmSpecificationTypeDef]
+    RoleArn: str
+    InputDataConfig: NotRequired[ReadOnly[Sequence[ChannelTypeDef]]]
+    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
+    OutputDataConfig: OutputDataConfigTypeDef
+    ResourceConfig: NotRequired[ReadOnly[ResourceConfigTypeDef]]
+    HyperParameterTuningResourceConfig: NotRequired[
+        ReadOnly[HyperParameterTuningResourceConfigTypeDef]
+    ]
+    StoppingCondition: StoppingConditionTypeDef
+    EnableNetworkIsolation: NotRequired[bool]
+    EnableInterContainerTrafficEncryption: NotRequired[bool]
+    EnableManagedSpotTraining: NotRequired[bool]
+    CheckpointConfig: NotRequired[CheckpointConfigTypeDef]
+    RetryStrategy: NotRequired[RetryStrategyTypeDef]
+    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class HyperbandStrategyConfigTypeDef(TypedDict):
+    MinResource: NotRequired[int]
+    MaxResource: NotRequired[int]
+
+
+class HyperParameterTuningJobStrategyConfigTypeDef(TypedDict):
+    HyperbandStrategyConfig: NotRequired[HyperbandStrategyConfigTypeDef]
+
+
+class ResourceLimitsTypeDef(TypedDict):
+    MaxNumberOfTrainingJobs: NotRequired[int]
+    MaxParallelTrainingJobs: int
+    MaxRuntimeInSeconds: NotRequired[int]
+
+
+class TuningJobCompletionCriteriaTypeDef(TypedDict):
+    TargetObjectiveMetricValue: NotRequired[float]
+    BestObjectiveNotImproving: NotRequired[BestObjectiveNotImprovingTypeDef]
+    ConvergenceDetected: NotRequired[ConvergenceDetectedTypeDef]
+
+
+class HyperParameterTuningJobConfigTypeDef(TypedDict):
+    Strategy: HyperParameterTuningJobStrategyTypeType
+    StrategyConfig: NotRequired[HyperParameterTuningJobStrategyConfigTypeDef]
+    HyperParameterTuningJobObjective: NotRequired[
+        HyperParameterTuningJobObjectiveTypeDef
+    ]
+    ResourceLimits: ResourceLimitsTypeDef
+    ParameterRanges: NotRequired[ReadOnly[ParameterRangesTypeDef]]
+    TrainingJobEarlyStoppingType: NotRequired[TrainingJobEarlyStoppingTypeType]
+    TuningJobCompletionCriteria: NotRequired[TuningJobCompletionCriteriaTypeDef]
+    RandomSeed: NotRequired[int]
+
+
+class ParentHyperParameterTuningJobTypeDef(TypedDict):
+    HyperParameterTuningJobName: NotRequired[str]
+
+
+class HyperParameterTuningJobWarmStartConfigTypeDef(TypedDict):
+    ParentHyperParameterTuningJobs: ReadOnly[
+        Sequence[ParentHyperParameterTuningJobTypeDef]
+    ]
+    WarmStartType: HyperParameterTuningJobWarmStartTypeType
 
 
 class CreateHyperParameterTuningJobRequestTypeDef(TypedDict):
@@ -4271,6 +5668,57 @@ class CreateImageVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InferenceComponentRuntimeConfigTypeDef(TypedDict):
+    CopyCount: int
+
+
+class InferenceComponentComputeResourceRequirementsTypeDef(TypedDict):
+    NumberOfCpuCoresRequired: NotRequired[float]
+    NumberOfAcceleratorDevicesRequired: NotRequired[float]
+    MinMemoryRequiredInMb: int
+    MaxMemoryRequiredInMb: NotRequired[int]
+
+
+class InferenceComponentContainerSpecificationTypeDef(TypedDict):
+    Image: NotRequired[str]
+    ArtifactUrl: NotRequired[str]
+    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class InferenceComponentDataCacheConfigTypeDef(TypedDict):
+    EnableCaching: bool
+
+
+class InferenceComponentAvailabilityZoneBalanceTypeDef(TypedDict):
+    EnforcementMode: AvailabilityZoneBalanceEnforcementModeType
+    MaxImbalance: NotRequired[int]
+
+
+class InferenceComponentSchedulingConfigTypeDef(TypedDict):
+    PlacementStrategy: InferenceComponentPlacementStrategyType
+    AvailabilityZoneBalance: NotRequired[
+        InferenceComponentAvailabilityZoneBalanceTypeDef
+    ]
+
+
+class InferenceComponentStartupParametersTypeDef(TypedDict):
+    ModelDataDownloadTimeoutInSeconds: NotRequired[int]
+    ContainerStartupHealthCheckTimeoutInSeconds: NotRequired[int]
+
+
+class InferenceComponentSpecificationTypeDef(TypedDict):
+    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
+    ModelName: NotRequired[str]
+    Container: NotRequired[ReadOnly[InferenceComponentContainerSpecificationTypeDef]]
+    StartupParameters: NotRequired[InferenceComponentStartupParametersTypeDef]
+    ComputeResourceRequirements: NotRequired[
+        InferenceComponentComputeResourceRequirementsTypeDef
+    ]
+    BaseInferenceComponentName: NotRequired[str]
+    DataCacheConfig: NotRequired[InferenceComponentDataCacheConfigTypeDef]
+    SchedulingConfig: NotRequired[InferenceComponentSchedulingConfigTypeDef]
+
+
 class CreateInferenceComponentInputTypeDef(TypedDict):
     InferenceComponentName: str
     EndpointName: str
@@ -4286,6 +5734,43 @@ class CreateInferenceComponentInputTypeDef(TypedDict):
 class CreateInferenceComponentOutputTypeDef(TypedDict):
     InferenceComponentArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InferenceExperimentDataStorageConfigTypeDef(TypedDict):
+    Destination: str
+    KmsKey: NotRequired[str]
+    ContentType: NotRequired[ReadOnly[CaptureContentTypeHeaderTypeDef]]
+
+
+class InferenceExperimentScheduleTypeDef(TypedDict):
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class RealTimeInferenceConfigTypeDef(TypedDict):
+    InstanceType: ProductionVariantInstanceTypeType
+    InstanceCount: int
+
+
+class ModelInfrastructureConfigTypeDef(TypedDict):
+    InfrastructureType: ModelInfrastructureTypeType
+    RealTimeInferenceConfig: RealTimeInferenceConfigTypeDef
+
+
+class ModelVariantConfigTypeDef(TypedDict):
+    ModelName: str
+    VariantName: str
+    InfrastructureConfig: ModelInfrastructureConfigTypeDef
+
+
+class ShadowModelVariantConfigTypeDef(TypedDict):
+    ShadowModelVariantName: str
+    SamplingPercentage: int
+
+
+class ShadowModeConfigTypeDef(TypedDict):
+    SourceModelVariantName: str
+    ShadowModelVariants: ReadOnly[Sequence[ShadowModelVariantConfigTypeDef]]
 
 
 class CreateInferenceExperimentRequestTypeDef(TypedDict):
@@ -4309,6 +5794,106 @@ class CreateInferenceExperimentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EndpointInfoTypeDef(TypedDict):
+    EndpointName: NotRequired[str]
+
+
+class EnvironmentParameterRangesTypeDef(TypedDict):
+    CategoricalParameterRanges: NotRequired[
+        ReadOnly[Sequence[CategoricalParameterTypeDef]]
+    ]
+
+
+class EndpointInputConfigurationTypeDef(TypedDict):
+    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
+    ServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
+    InferenceSpecificationName: NotRequired[str]
+    EnvironmentParameterRanges: NotRequired[ReadOnly[EnvironmentParameterRangesTypeDef]]
+
+
+class RecommendationJobPayloadConfigTypeDef(TypedDict):
+    SamplePayloadUrl: NotRequired[str]
+    SupportedContentTypes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RecommendationJobContainerConfigTypeDef(TypedDict):
+    Domain: NotRequired[str]
+    Task: NotRequired[str]
+    Framework: NotRequired[str]
+    FrameworkVersion: NotRequired[str]
+    PayloadConfig: NotRequired[ReadOnly[RecommendationJobPayloadConfigTypeDef]]
+    NearestModelName: NotRequired[str]
+    SupportedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    SupportedEndpointType: NotRequired[RecommendationJobSupportedEndpointTypeType]
+    DataInputConfig: NotRequired[str]
+    SupportedResponseMIMETypes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RecommendationJobResourceLimitTypeDef(TypedDict):
+    MaxNumberOfTests: NotRequired[int]
+    MaxParallelOfTests: NotRequired[int]
+
+
+class RecommendationJobVpcConfigTypeDef(TypedDict):
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+    Subnets: ReadOnly[Sequence[str]]
+
+
+class PhaseTypeDef(TypedDict):
+    InitialNumberOfUsers: NotRequired[int]
+    SpawnRate: NotRequired[int]
+    DurationInSeconds: NotRequired[int]
+
+
+class StairsTypeDef(TypedDict):
+    DurationInSeconds: NotRequired[int]
+    NumberOfSteps: NotRequired[int]
+    UsersPerStep: NotRequired[int]
+
+
+class TrafficPatternTypeDef(TypedDict):
+    TrafficType: NotRequired[TrafficTypeType]
+    Phases: NotRequired[ReadOnly[Sequence[PhaseTypeDef]]]
+    Stairs: NotRequired[StairsTypeDef]
+
+
+class RecommendationJobInputConfigTypeDef(TypedDict):
+    ModelPackageVersionArn: NotRequired[str]
+    ModelName: NotRequired[str]
+    JobDurationInSeconds: NotRequired[int]
+    TrafficPattern: NotRequired[ReadOnly[TrafficPatternTypeDef]]
+    ResourceLimit: NotRequired[RecommendationJobResourceLimitTypeDef]
+    EndpointConfigurations: NotRequired[
+        ReadOnly[Sequence[EndpointInputConfigurationTypeDef]]
+    ]
+    VolumeKmsKeyId: NotRequired[str]
+    ContainerConfig: NotRequired[ReadOnly[RecommendationJobContainerConfigTypeDef]]
+    Endpoints: NotRequired[ReadOnly[Sequence[EndpointInfoTypeDef]]]
+    VpcConfig: NotRequired[ReadOnly[RecommendationJobVpcConfigTypeDef]]
+
+
+class RecommendationJobCompiledOutputConfigTypeDef(TypedDict):
+    S3OutputUri: NotRequired[str]
+
+
+class RecommendationJobOutputConfigTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+    CompiledOutputConfig: NotRequired[RecommendationJobCompiledOutputConfigTypeDef]
+
+
+class ModelLatencyThresholdTypeDef(TypedDict):
+    Percentile: NotRequired[str]
+    ValueInMilliseconds: NotRequired[int]
+
+
+class RecommendationJobStoppingConditionsTypeDef(TypedDict):
+    MaxInvocations: NotRequired[int]
+    ModelLatencyThresholds: NotRequired[
+        ReadOnly[Sequence[ModelLatencyThresholdTypeDef]]
+    ]
+    FlatInvocations: NotRequired[FlatInvocationsType]
+
+
 class CreateInferenceRecommendationsJobRequestTypeDef(TypedDict):
     JobName: str
     JobType: RecommendationJobTypeType
@@ -4325,6 +5910,70 @@ class CreateInferenceRecommendationsJobRequestTypeDef(TypedDict):
 class CreateInferenceRecommendationsJobResponseTypeDef(TypedDict):
     JobArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UiConfigTypeDef(TypedDict):
+    UiTemplateS3Uri: NotRequired[str]
+    HumanTaskUiArn: NotRequired[str]
+
+
+class HumanTaskConfigTypeDef(TypedDict):
+    WorkteamArn: str
+    UiConfig: UiConfigTypeDef
+    PreHumanTaskLambdaArn: NotRequired[str]
+    TaskKeywords: NotRequired[ReadOnly[Sequence[str]]]
+    TaskTitle: str
+    TaskDescription: str
+    NumberOfHumanWorkersPerDataObject: int
+    TaskTimeLimitInSeconds: int
+    TaskAvailabilityLifetimeInSeconds: NotRequired[int]
+    MaxConcurrentTaskCount: NotRequired[int]
+    AnnotationConsolidationConfig: NotRequired[AnnotationConsolidationConfigTypeDef]
+    PublicWorkforceTaskPrice: NotRequired[PublicWorkforceTaskPriceTypeDef]
+
+
+class LabelingJobResourceConfigTypeDef(TypedDict):
+    VolumeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
+
+
+class LabelingJobAlgorithmsConfigTypeDef(TypedDict):
+    LabelingJobAlgorithmSpecificationArn: str
+    InitialActiveLearningModelArn: NotRequired[str]
+    LabelingJobResourceConfig: NotRequired[ReadOnly[LabelingJobResourceConfigTypeDef]]
+
+
+class LabelingJobDataAttributesTypeDef(TypedDict):
+    ContentClassifiers: NotRequired[ReadOnly[Sequence[ContentClassifierType]]]
+
+
+class LabelingJobS3DataSourceTypeDef(TypedDict):
+    ManifestS3Uri: str
+
+
+class LabelingJobSnsDataSourceTypeDef(TypedDict):
+    SnsTopicArn: str
+
+
+class LabelingJobDataSourceTypeDef(TypedDict):
+    S3DataSource: NotRequired[LabelingJobS3DataSourceTypeDef]
+    SnsDataSource: NotRequired[LabelingJobSnsDataSourceTypeDef]
+
+
+class LabelingJobInputConfigTypeDef(TypedDict):
+    DataSource: LabelingJobDataSourceTypeDef
+    DataAttributes: NotRequired[ReadOnly[LabelingJobDataAttributesTypeDef]]
+
+
+class LabelingJobOutputConfigTypeDef(TypedDict):
+    S3OutputPath: str
+    KmsKeyId: NotRequired[str]
+    SnsTopicArn: NotRequired[str]
+
+
+class LabelingJobStoppingConditionsTypeDef(TypedDict):
+    MaxHumanLabeledObjectCount: NotRequired[int]
+    MaxPercentageOfInputDatasetLabeled: NotRequired[int]
 
 
 class CreateLabelingJobRequestTypeDef(TypedDict):
@@ -4381,6 +6030,27 @@ class CreateMlflowTrackingServerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModelBiasAppSpecificationTypeDef(TypedDict):
+    ImageUri: str
+    ConfigUri: str
+    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ModelBiasBaselineConfigTypeDef(TypedDict):
+    BaseliningJobName: NotRequired[str]
+    ConstraintsResource: NotRequired[MonitoringConstraintsResourceTypeDef]
+
+
+class MonitoringGroundTruthS3InputTypeDef(TypedDict):
+    S3Uri: NotRequired[str]
+
+
+class ModelBiasJobInputTypeDef(TypedDict):
+    EndpointInput: NotRequired[EndpointInputTypeDef]
+    BatchTransformInput: NotRequired[BatchTransformInputTypeDef]
+    GroundTruthS3Input: MonitoringGroundTruthS3InputTypeDef
+
+
 class CreateModelBiasJobDefinitionRequestTypeDef(TypedDict):
     JobDefinitionName: str
     ModelBiasBaselineConfig: NotRequired[ModelBiasBaselineConfigTypeDef]
@@ -4399,6 +6069,10 @@ class CreateModelBiasJobDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModelCardExportOutputConfigTypeDef(TypedDict):
+    S3OutputPath: str
+
+
 class CreateModelCardExportJobRequestTypeDef(TypedDict):
     ModelCardName: str
     ModelCardVersion: NotRequired[int]
@@ -4409,6 +6083,10 @@ class CreateModelCardExportJobRequestTypeDef(TypedDict):
 class CreateModelCardExportJobResponseTypeDef(TypedDict):
     ModelCardExportJobArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModelCardSecurityConfigTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
 
 
 class CreateModelCardRequestTypeDef(TypedDict):
@@ -4422,6 +6100,22 @@ class CreateModelCardRequestTypeDef(TypedDict):
 class CreateModelCardResponseTypeDef(TypedDict):
     ModelCardArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModelExplainabilityAppSpecificationTypeDef(TypedDict):
+    ImageUri: str
+    ConfigUri: str
+    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ModelExplainabilityBaselineConfigTypeDef(TypedDict):
+    BaseliningJobName: NotRequired[str]
+    ConstraintsResource: NotRequired[MonitoringConstraintsResourceTypeDef]
+
+
+class ModelExplainabilityJobInputTypeDef(TypedDict):
+    EndpointInput: NotRequired[EndpointInputTypeDef]
+    BatchTransformInput: NotRequired[BatchTransformInputTypeDef]
 
 
 class CreateModelExplainabilityJobDefinitionRequestTypeDef(TypedDict):
@@ -4446,6 +6140,10 @@ class CreateModelExplainabilityJobDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InferenceExecutionConfigTypeDef(TypedDict):
+    Mode: InferenceExecutionModeType
+
+
 class CreateModelInputTypeDef(TypedDict):
     ModelName: str
     PrimaryContainer: NotRequired[ReadOnly[ContainerDefinitionTypeDef]]
@@ -4462,6 +6160,10 @@ class CreateModelOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ManagedConfigurationTypeDef(TypedDict):
+    ManagedStorageType: NotRequired[ManagedStorageTypeType]
+
+
 class CreateModelPackageGroupInputTypeDef(TypedDict):
     ModelPackageGroupName: str
     ModelPackageGroupDescription: NotRequired[str]
@@ -4472,6 +6174,97 @@ class CreateModelPackageGroupInputTypeDef(TypedDict):
 class CreateModelPackageGroupOutputTypeDef(TypedDict):
     ModelPackageGroupArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FileSourceTypeDef(TypedDict):
+    ContentType: NotRequired[str]
+    ContentDigest: NotRequired[str]
+    S3Uri: str
+
+
+class DriftCheckBiasTypeDef(TypedDict):
+    ConfigFile: NotRequired[FileSourceTypeDef]
+    PreTrainingConstraints: NotRequired[MetricsSourceTypeDef]
+    PostTrainingConstraints: NotRequired[MetricsSourceTypeDef]
+
+
+class DriftCheckExplainabilityTypeDef(TypedDict):
+    Constraints: NotRequired[MetricsSourceTypeDef]
+    ConfigFile: NotRequired[FileSourceTypeDef]
+
+
+class DriftCheckModelDataQualityTypeDef(TypedDict):
+    Statistics: NotRequired[MetricsSourceTypeDef]
+    Constraints: NotRequired[MetricsSourceTypeDef]
+
+
+class DriftCheckModelQualityTypeDef(TypedDict):
+    Statistics: NotRequired[MetricsSourceTypeDef]
+    Constraints: NotRequired[MetricsSourceTypeDef]
+
+
+class DriftCheckBaselinesTypeDef(TypedDict):
+    Bias: NotRequired[DriftCheckBiasTypeDef]
+    Explainability: NotRequired[DriftCheckExplainabilityTypeDef]
+    ModelQuality: NotRequired[DriftCheckModelQualityTypeDef]
+    ModelDataQuality: NotRequired[DriftCheckModelDataQualityTypeDef]
+
+
+class ModelLifeCycleTypeDef(TypedDict):
+    Stage: str
+    StageStatus: str
+    StageDescription: NotRequired[str]
+
+
+class ExplainabilityTypeDef(TypedDict):
+    Report: NotRequired[MetricsSourceTypeDef]
+
+
+class ModelDataQualityTypeDef(TypedDict):
+    Statistics: NotRequired[MetricsSourceTypeDef]
+    Constraints: NotRequired[MetricsSourceTypeDef]
+
+
+class ModelQualityTypeDef(TypedDict):
+    Statistics: NotRequired[MetricsSourceTypeDef]
+    Constraints: NotRequired[MetricsSourceTypeDef]
+
+
+class ModelMetricsTypeDef(TypedDict):
+    ModelQuality: NotRequired[ModelQualityTypeDef]
+    ModelDataQuality: NotRequired[ModelDataQualityTypeDef]
+    Bias: NotRequired[BiasTypeDef]
+    Explainability: NotRequired[ExplainabilityTypeDef]
+
+
+class ModelPackageModelCardTypeDef(TypedDict):
+    ModelCardContent: NotRequired[str]
+    ModelCardStatus: NotRequired[ModelCardStatusType]
+
+
+class ModelPackageSecurityConfigTypeDef(TypedDict):
+    KmsKeyId: str
+
+
+class ModelPackageValidationProfileTypeDef(TypedDict):
+    ProfileName: str
+    TransformJobDefinition: ReadOnly[TransformJobDefinitionTypeDef]
+
+
+class ModelPackageValidationSpecificationTypeDef(TypedDict):
+    ValidationRole: str
+    ValidationProfiles: ReadOnly[Sequence[ModelPackageValidationProfileTypeDef]]
+
+
+class SourceAlgorithmTypeDef(TypedDict):
+    ModelDataUrl: NotRequired[str]
+    ModelDataSource: NotRequired[ModelDataSourceTypeDef]
+    ModelDataETag: NotRequired[str]
+    AlgorithmName: str
+
+
+class SourceAlgorithmSpecificationTypeDef(TypedDict):
+    SourceAlgorithms: ReadOnly[Sequence[SourceAlgorithmTypeDef]]
 
 
 class CreateModelPackageInputTypeDef(TypedDict):
@@ -4513,6 +6306,27 @@ class CreateModelPackageOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModelQualityAppSpecificationTypeDef(TypedDict):
+    ImageUri: str
+    ContainerEntrypoint: NotRequired[ReadOnly[Sequence[str]]]
+    ContainerArguments: NotRequired[ReadOnly[Sequence[str]]]
+    RecordPreprocessorSourceUri: NotRequired[str]
+    PostAnalyticsProcessorSourceUri: NotRequired[str]
+    ProblemType: NotRequired[MonitoringProblemTypeType]
+    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ModelQualityBaselineConfigTypeDef(TypedDict):
+    BaseliningJobName: NotRequired[str]
+    ConstraintsResource: NotRequired[MonitoringConstraintsResourceTypeDef]
+
+
+class ModelQualityJobInputTypeDef(TypedDict):
+    EndpointInput: NotRequired[EndpointInputTypeDef]
+    BatchTransformInput: NotRequired[BatchTransformInputTypeDef]
+    GroundTruthS3Input: MonitoringGroundTruthS3InputTypeDef
+
+
 class CreateModelQualityJobDefinitionRequestTypeDef(TypedDict):
     JobDefinitionName: str
     ModelQualityBaselineConfig: NotRequired[ModelQualityBaselineConfigTypeDef]
@@ -4531,6 +6345,56 @@ class CreateModelQualityJobDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MonitoringAppSpecificationTypeDef(TypedDict):
+    ImageUri: str
+    ContainerEntrypoint: NotRequired[ReadOnly[Sequence[str]]]
+    ContainerArguments: NotRequired[ReadOnly[Sequence[str]]]
+    RecordPreprocessorSourceUri: NotRequired[str]
+    PostAnalyticsProcessorSourceUri: NotRequired[str]
+
+
+class MonitoringBaselineConfigTypeDef(TypedDict):
+    BaseliningJobName: NotRequired[str]
+    ConstraintsResource: NotRequired[MonitoringConstraintsResourceTypeDef]
+    StatisticsResource: NotRequired[MonitoringStatisticsResourceTypeDef]
+
+
+class MonitoringInputTypeDef(TypedDict):
+    EndpointInput: NotRequired[EndpointInputTypeDef]
+    BatchTransformInput: NotRequired[BatchTransformInputTypeDef]
+
+
+class NetworkConfigTypeDef(TypedDict):
+    EnableInterContainerTrafficEncryption: NotRequired[bool]
+    EnableNetworkIsolation: NotRequired[bool]
+    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
+
+
+class MonitoringJobDefinitionTypeDef(TypedDict):
+    BaselineConfig: NotRequired[MonitoringBaselineConfigTypeDef]
+    MonitoringInputs: ReadOnly[Sequence[MonitoringInputTypeDef]]
+    MonitoringOutputConfig: ReadOnly[MonitoringOutputConfigTypeDef]
+    MonitoringResources: MonitoringResourcesTypeDef
+    MonitoringAppSpecification: ReadOnly[MonitoringAppSpecificationTypeDef]
+    StoppingCondition: NotRequired[MonitoringStoppingConditionTypeDef]
+    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
+    NetworkConfig: NotRequired[ReadOnly[NetworkConfigTypeDef]]
+    RoleArn: str
+
+
+class ScheduleConfigTypeDef(TypedDict):
+    ScheduleExpression: str
+    DataAnalysisStartTime: NotRequired[str]
+    DataAnalysisEndTime: NotRequired[str]
+
+
+class MonitoringScheduleConfigTypeDef(TypedDict):
+    ScheduleConfig: NotRequired[ScheduleConfigTypeDef]
+    MonitoringJobDefinition: NotRequired[ReadOnly[MonitoringJobDefinitionTypeDef]]
+    MonitoringJobDefinitionName: NotRequired[str]
+    MonitoringType: NotRequired[MonitoringTypeType]
+
+
 class CreateMonitoringScheduleRequestTypeDef(TypedDict):
     MonitoringScheduleName: str
     MonitoringScheduleConfig: ReadOnly[MonitoringScheduleConfigTypeDef]
@@ -4540,6 +6404,10 @@ class CreateMonitoringScheduleRequestTypeDef(TypedDict):
 class CreateMonitoringScheduleResponseTypeDef(TypedDict):
     MonitoringScheduleArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstanceMetadataServiceConfigurationTypeDef(TypedDict):
+    MinimumInstanceMetadataServiceVersion: str
 
 
 class CreateNotebookInstanceInputTypeDef(TypedDict):
@@ -4566,6 +6434,10 @@ class CreateNotebookInstanceInputTypeDef(TypedDict):
     ]
 
 
+class NotebookInstanceLifecycleHookTypeDef(TypedDict):
+    Content: NotRequired[str]
+
+
 class CreateNotebookInstanceLifecycleConfigInputTypeDef(TypedDict):
     NotebookInstanceLifecycleConfigName: str
     OnCreate: NotRequired[ReadOnly[Sequence[NotebookInstanceLifecycleHookTypeDef]]]
@@ -4581,6 +6453,67 @@ class CreateNotebookInstanceLifecycleConfigOutputTypeDef(TypedDict):
 class CreateNotebookInstanceOutputTypeDef(TypedDict):
     NotebookInstanceArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModelCompilationConfigTypeDef(TypedDict):
+    Image: NotRequired[str]
+    OverrideEnvironment: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ModelQuantizationConfigTypeDef(TypedDict):
+    Image: NotRequired[str]
+    OverrideEnvironment: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ModelShardingConfigTypeDef(TypedDict):
+    Image: NotRequired[str]
+    OverrideEnvironment: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ModelSpeculativeDecodingTrainingDataSourceTypeDef(TypedDict):
+    S3Uri: str
+    S3DataType: ModelSpeculativeDecodingS3DataTypeType
+
+
+class ModelSpeculativeDecodingConfigTypeDef(TypedDict):
+    Technique: ModelSpeculativeDecodingTechniqueType
+    TrainingDataSource: NotRequired[ModelSpeculativeDecodingTrainingDataSourceTypeDef]
+
+
+class OptimizationConfigTypeDef(TypedDict):
+    ModelQuantizationConfig: NotRequired[ReadOnly[ModelQuantizationConfigTypeDef]]
+    ModelCompilationConfig: NotRequired[ReadOnly[ModelCompilationConfigTypeDef]]
+    ModelShardingConfig: NotRequired[ReadOnly[ModelShardingConfigTypeDef]]
+    ModelSpeculativeDecodingConfig: NotRequired[ModelSpeculativeDecodingConfigTypeDef]
+
+
+class OptimizationModelAccessConfigTypeDef(TypedDict):
+    AcceptEula: bool
+
+
+class OptimizationJobModelSourceS3TypeDef(TypedDict):
+    S3Uri: NotRequired[str]
+    ModelAccessConfig: NotRequired[OptimizationModelAccessConfigTypeDef]
+
+
+class OptimizationSageMakerModelTypeDef(TypedDict):
+    ModelName: NotRequired[str]
+
+
+class OptimizationJobModelSourceTypeDef(TypedDict):
+    S3: NotRequired[OptimizationJobModelSourceS3TypeDef]
+    SageMakerModel: NotRequired[OptimizationSageMakerModelTypeDef]
+
+
+class OptimizationJobOutputConfigTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+    S3OutputLocation: str
+    SageMakerModel: NotRequired[OptimizationSageMakerModelTypeDef]
+
+
+class OptimizationVpcConfigTypeDef(TypedDict):
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+    Subnets: ReadOnly[Sequence[str]]
 
 
 class CreateOptimizationJobRequestTypeDef(TypedDict):
@@ -4613,6 +6546,22 @@ class CreatePartnerAppPresignedUrlResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RoleGroupAssignmentTypeDef(TypedDict):
+    RoleName: str
+    GroupPatterns: ReadOnly[Sequence[str]]
+
+
+class PartnerAppConfigTypeDef(TypedDict):
+    AdminUsers: NotRequired[ReadOnly[Sequence[str]]]
+    Arguments: NotRequired[ReadOnly[Mapping[str, str]]]
+    AssignedGroupPatterns: NotRequired[ReadOnly[Sequence[str]]]
+    RoleGroupAssignments: NotRequired[ReadOnly[Sequence[RoleGroupAssignmentTypeDef]]]
+
+
+class PartnerAppMaintenanceConfigTypeDef(TypedDict):
+    MaintenanceWindowStart: NotRequired[str]
+
+
 class CreatePartnerAppRequestTypeDef(TypedDict):
     Name: str
     Type: PartnerAppTypeType
@@ -4631,6 +6580,16 @@ class CreatePartnerAppRequestTypeDef(TypedDict):
 class CreatePartnerAppResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ParallelismConfigurationTypeDef(TypedDict):
+    MaxParallelExecutionSteps: int
+
+
+class PipelineDefinitionS3LocationTypeDef(TypedDict):
+    Bucket: str
+    ObjectKey: str
+    VersionId: NotRequired[str]
 
 
 class CreatePipelineRequestTypeDef(TypedDict):
@@ -4696,6 +6655,86 @@ class CreatePresignedNotebookInstanceUrlOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExperimentConfigTypeDef(TypedDict):
+    ExperimentName: NotRequired[str]
+    TrialName: NotRequired[str]
+    TrialComponentDisplayName: NotRequired[str]
+    RunName: NotRequired[str]
+
+
+class RedshiftDatasetDefinitionTypeDef(TypedDict):
+    ClusterId: str
+    Database: str
+    DbUser: str
+    QueryString: str
+    ClusterRoleArn: str
+    OutputS3Uri: str
+    KmsKeyId: NotRequired[str]
+    OutputFormat: RedshiftResultFormatType
+    OutputCompression: NotRequired[RedshiftResultCompressionTypeType]
+
+
+class DatasetDefinitionTypeDef(TypedDict):
+    AthenaDatasetDefinition: NotRequired[AthenaDatasetDefinitionTypeDef]
+    RedshiftDatasetDefinition: NotRequired[RedshiftDatasetDefinitionTypeDef]
+    LocalPath: NotRequired[str]
+    DataDistributionType: NotRequired[DataDistributionTypeType]
+    InputMode: NotRequired[InputModeType]
+
+
+class ProcessingS3InputTypeDef(TypedDict):
+    S3Uri: str
+    LocalPath: NotRequired[str]
+    S3DataType: ProcessingS3DataTypeType
+    S3InputMode: NotRequired[ProcessingS3InputModeType]
+    S3DataDistributionType: NotRequired[ProcessingS3DataDistributionTypeType]
+    S3CompressionType: NotRequired[ProcessingS3CompressionTypeType]
+
+
+class ProcessingInputTypeDef(TypedDict):
+    InputName: str
+    AppManaged: NotRequired[bool]
+    S3Input: NotRequired[ProcessingS3InputTypeDef]
+    DatasetDefinition: NotRequired[DatasetDefinitionTypeDef]
+
+
+class ProcessingFeatureStoreOutputTypeDef(TypedDict):
+    FeatureGroupName: str
+
+
+class ProcessingS3OutputTypeDef(TypedDict):
+    S3Uri: str
+    LocalPath: NotRequired[str]
+    S3UploadMode: ProcessingS3UploadModeType
+
+
+class ProcessingOutputTypeDef(TypedDict):
+    OutputName: str
+    S3Output: NotRequired[ProcessingS3OutputTypeDef]
+    FeatureStoreOutput: NotRequired[ProcessingFeatureStoreOutputTypeDef]
+    AppManaged: NotRequired[bool]
+
+
+class ProcessingOutputConfigTypeDef(TypedDict):
+    Outputs: ReadOnly[Sequence[ProcessingOutputTypeDef]]
+    KmsKeyId: NotRequired[str]
+
+
+class ProcessingClusterConfigTypeDef(TypedDict):
+    InstanceCount: int
+    InstanceType: ProcessingInstanceTypeType
+    VolumeSizeInGB: int
+    VolumeKmsKeyId: NotRequired[str]
+
+
+class ProcessingResourcesTypeDef(TypedDict):
+    ClusterConfig: ProcessingClusterConfigTypeDef
+
+
+class ProcessingStoppingConditionTypeDef(TypedDict):
+    MaxRuntimeInSeconds: int
+
+
 class CreateProcessingJobRequestTypeDef(TypedDict):
     ProcessingInputs: NotRequired[ReadOnly[Sequence[ProcessingInputTypeDef]]]
     ProcessingOutputConfig: NotRequired[ReadOnly[ProcessingOutputConfigTypeDef]]
@@ -4715,6 +6754,24 @@ class CreateProcessingJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateTemplateProviderTypeDef(TypedDict):
+    CfnTemplateProvider: NotRequired[ReadOnly[CfnCreateTemplateProviderTypeDef]]
+
+
+class ProvisioningParameterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class ServiceCatalogProvisioningDetailsTypeDef(TypedDict):
+    ProductId: str
+    ProvisioningArtifactId: NotRequired[str]
+    PathId: NotRequired[str]
+    ProvisioningParameters: NotRequired[
+        ReadOnly[Sequence[ProvisioningParameterTypeDef]]
+    ]
+
+
 class CreateProjectInputTypeDef(TypedDict):
     ProjectName: str
     ProjectDescription: NotRequired[str]
@@ -4729,6 +6786,71 @@ class CreateProjectOutputTypeDef(TypedDict):
     ProjectArn: str
     ProjectId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OwnershipSettingsTypeDef(TypedDict):
+    OwnerUserProfileName: str
+
+
+class EFSFileSystemTypeDef(TypedDict):
+    FileSystemId: str
+
+
+class FSxLustreFileSystemTypeDef(TypedDict):
+    FileSystemId: str
+
+
+class S3FileSystemTypeDef(TypedDict):
+    S3Uri: str
+
+
+class CustomFileSystemTypeDef(TypedDict):
+    EFSFileSystem: NotRequired[EFSFileSystemTypeDef]
+    FSxLustreFileSystem: NotRequired[FSxLustreFileSystemTypeDef]
+    S3FileSystem: NotRequired[S3FileSystemTypeDef]
+
+
+class SpaceIdleSettingsTypeDef(TypedDict):
+    IdleTimeoutInMinutes: NotRequired[int]
+
+
+class SpaceAppLifecycleManagementTypeDef(TypedDict):
+    IdleSettings: NotRequired[SpaceIdleSettingsTypeDef]
+
+
+class SpaceCodeEditorAppSettingsTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    AppLifecycleManagement: NotRequired[SpaceAppLifecycleManagementTypeDef]
+
+
+class SpaceJupyterLabAppSettingsTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    CodeRepositories: NotRequired[ReadOnly[Sequence[CodeRepositoryTypeDef]]]
+    AppLifecycleManagement: NotRequired[SpaceAppLifecycleManagementTypeDef]
+
+
+class EbsStorageSettingsTypeDef(TypedDict):
+    EbsVolumeSizeInGb: int
+
+
+class SpaceStorageSettingsTypeDef(TypedDict):
+    EbsStorageSettings: NotRequired[EbsStorageSettingsTypeDef]
+
+
+class SpaceSettingsTypeDef(TypedDict):
+    JupyterServerAppSettings: NotRequired[ReadOnly[JupyterServerAppSettingsTypeDef]]
+    KernelGatewayAppSettings: NotRequired[ReadOnly[KernelGatewayAppSettingsTypeDef]]
+    CodeEditorAppSettings: NotRequired[SpaceCodeEditorAppSettingsTypeDef]
+    JupyterLabAppSettings: NotRequired[ReadOnly[SpaceJupyterLabAppSettingsTypeDef]]
+    AppType: NotRequired[AppTypeType]
+    SpaceStorageSettings: NotRequired[SpaceStorageSettingsTypeDef]
+    SpaceManagedResources: NotRequired[FeatureStatusType]
+    CustomFileSystems: NotRequired[ReadOnly[Sequence[CustomFileSystemTypeDef]]]
+    RemoteAccess: NotRequired[FeatureStatusType]
+
+
+class SpaceSharingSettingsTypeDef(TypedDict):
+    SharingType: SharingTypeType
 
 
 class CreateSpaceRequestTypeDef(TypedDict):
@@ -4758,8 +6880,78 @@ class CreateStudioLifecycleConfigResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateTemplateProviderTypeDef(TypedDict):
-    CfnTemplateProvider: NotRequired[ReadOnly[CfnCreateTemplateProviderTypeDef]]
+class DebugHookConfigTypeDef(TypedDict):
+    LocalPath: NotRequired[str]
+    S3OutputPath: str
+    HookParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    CollectionConfigurations: NotRequired[
+        ReadOnly[Sequence[CollectionConfigurationTypeDef]]
+    ]
+
+
+class DebugRuleConfigurationTypeDef(TypedDict):
+    RuleConfigurationName: str
+    LocalPath: NotRequired[str]
+    S3OutputPath: NotRequired[str]
+    RuleEvaluatorImage: str
+    InstanceType: NotRequired[ProcessingInstanceTypeType]
+    VolumeSizeInGB: NotRequired[int]
+    RuleParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class InfraCheckConfigTypeDef(TypedDict):
+    EnableInfraCheck: NotRequired[bool]
+
+
+class MlflowConfigTypeDef(TypedDict):
+    MlflowResourceArn: str
+    MlflowExperimentName: NotRequired[str]
+    MlflowRunName: NotRequired[str]
+
+
+class ModelPackageConfigTypeDef(TypedDict):
+    ModelPackageGroupArn: str
+    SourceModelPackageArn: NotRequired[str]
+
+
+class ProfilerConfigTypeDef(TypedDict):
+    S3OutputPath: NotRequired[str]
+    ProfilingIntervalInMilliseconds: NotRequired[int]
+    ProfilingParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    DisableProfiler: NotRequired[bool]
+
+
+class ProfilerRuleConfigurationTypeDef(TypedDict):
+    RuleConfigurationName: str
+    LocalPath: NotRequired[str]
+    S3OutputPath: NotRequired[str]
+    RuleEvaluatorImage: str
+    InstanceType: NotRequired[ProcessingInstanceTypeType]
+    VolumeSizeInGB: NotRequired[int]
+    RuleParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class RemoteDebugConfigTypeDef(TypedDict):
+    EnableRemoteDebug: NotRequired[bool]
+
+
+class ServerlessJobConfigTypeDef(TypedDict):
+    BaseModelArn: str
+    AcceptEula: NotRequired[bool]
+    JobType: ServerlessJobTypeType
+    CustomizationTechnique: NotRequired[CustomizationTechniqueType]
+    Peft: NotRequired[PeftType]
+    EvaluationType: NotRequired[EvaluationTypeType]
+    EvaluatorArn: NotRequired[str]
+
+
+class SessionChainingConfigTypeDef(TypedDict):
+    EnableSessionTagChaining: NotRequired[bool]
+
+
+class TensorBoardOutputConfigTypeDef(TypedDict):
+    LocalPath: NotRequired[str]
+    S3OutputPath: str
 
 
 class CreateTrainingJobRequestTypeDef(TypedDict):
@@ -4814,6 +7006,17 @@ class CreateTrainingPlanResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataProcessingTypeDef(TypedDict):
+    InputFilter: NotRequired[str]
+    OutputFilter: NotRequired[str]
+    JoinSource: NotRequired[JoinSourceType]
+
+
+class ModelClientConfigTypeDef(TypedDict):
+    InvocationsTimeoutInSeconds: NotRequired[int]
+    InvocationsMaxRetries: NotRequired[int]
+
+
 class CreateTransformJobRequestTypeDef(TypedDict):
     TransformJobName: str
     ModelName: str
@@ -4834,6 +7037,21 @@ class CreateTransformJobRequestTypeDef(TypedDict):
 class CreateTransformJobResponseTypeDef(TypedDict):
     TransformJobArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TrialComponentArtifactTypeDef(TypedDict):
+    MediaType: NotRequired[str]
+    Value: str
+
+
+class TrialComponentParameterValueTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    NumberValue: NotRequired[float]
+
+
+class TrialComponentStatusTypeDef(TypedDict):
+    PrimaryStatus: NotRequired[TrialComponentPrimaryStatusType]
+    Message: NotRequired[str]
 
 
 class CreateTrialComponentRequestTypeDef(TypedDict):
@@ -4881,6 +7099,29 @@ class CreateUserProfileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OidcConfigTypeDef(TypedDict):
+    ClientId: str
+    ClientSecret: str
+    Issuer: str
+    AuthorizationEndpoint: str
+    TokenEndpoint: str
+    UserInfoEndpoint: str
+    LogoutEndpoint: str
+    JwksUri: str
+    Scope: NotRequired[str]
+    AuthenticationRequestExtraParams: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class SourceIpConfigTypeDef(TypedDict):
+    Cidrs: ReadOnly[Sequence[str]]
+
+
+class WorkforceVpcConfigRequestTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    Subnets: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateWorkforceRequestTypeDef(TypedDict):
     CognitoConfig: NotRequired[CognitoConfigTypeDef]
     OidcConfig: NotRequired[ReadOnly[OidcConfigTypeDef]]
@@ -4896,6 +7137,32 @@ class CreateWorkforceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OidcMemberDefinitionTypeDef(TypedDict):
+    Groups: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MemberDefinitionTypeDef(TypedDict):
+    CognitoMemberDefinition: NotRequired[CognitoMemberDefinitionTypeDef]
+    OidcMemberDefinition: NotRequired[ReadOnly[OidcMemberDefinitionTypeDef]]
+
+
+class NotificationConfigurationTypeDef(TypedDict):
+    NotificationTopicArn: NotRequired[str]
+
+
+class IamPolicyConstraintsTypeDef(TypedDict):
+    SourceIp: NotRequired[EnabledOrDisabledType]
+    VpcSourceIp: NotRequired[EnabledOrDisabledType]
+
+
+class S3PresignTypeDef(TypedDict):
+    IamPolicyConstraints: NotRequired[IamPolicyConstraintsTypeDef]
+
+
+class WorkerAccessConfigurationTypeDef(TypedDict):
+    S3Presign: NotRequired[S3PresignTypeDef]
+
+
 class CreateWorkteamRequestTypeDef(TypedDict):
     WorkteamName: str
     WorkforceName: NotRequired[str]
@@ -4909,29 +7176,6 @@ class CreateWorkteamRequestTypeDef(TypedDict):
 class CreateWorkteamResponseTypeDef(TypedDict):
     WorkteamArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomFileSystemConfigTypeDef(TypedDict):
-    EFSFileSystemConfig: NotRequired[EFSFileSystemConfigTypeDef]
-    FSxLustreFileSystemConfig: NotRequired[FSxLustreFileSystemConfigTypeDef]
-    S3FileSystemConfig: NotRequired[S3FileSystemConfigTypeDef]
-
-
-class CustomFileSystemTypeDef(TypedDict):
-    EFSFileSystem: NotRequired[EFSFileSystemTypeDef]
-    FSxLustreFileSystem: NotRequired[FSxLustreFileSystemTypeDef]
-    S3FileSystem: NotRequired[S3FileSystemTypeDef]
-
-
-class CustomImageTypeDef(TypedDict):
-    ImageName: str
-    ImageVersionNumber: NotRequired[int]
-    AppImageConfigName: str
-
-
-class CustomPosixUserConfigTypeDef(TypedDict):
-    Uid: int
-    Gid: int
 
 
 class CustomizedMetricSpecificationTypeDef(TypedDict):
@@ -4957,27 +7201,6 @@ class DataCaptureConfigSummaryTypeDef(TypedDict):
     KmsKeyId: str
 
 
-class DataCaptureConfigTypeDef(TypedDict):
-    EnableCapture: NotRequired[bool]
-    InitialSamplingPercentage: int
-    DestinationS3Uri: str
-    KmsKeyId: NotRequired[str]
-    CaptureOptions: ReadOnly[Sequence[CaptureOptionTypeDef]]
-    CaptureContentTypeHeader: NotRequired[ReadOnly[CaptureContentTypeHeaderTypeDef]]
-
-
-class DataCatalogConfigTypeDef(TypedDict):
-    TableName: str
-    Catalog: str
-    Database: str
-
-
-class DataProcessingTypeDef(TypedDict):
-    InputFilter: NotRequired[str]
-    OutputFilter: NotRequired[str]
-    JoinSource: NotRequired[JoinSourceType]
-
-
 class DataQualityAppSpecificationOutputTypeDef(TypedDict):
     ImageUri: str
     ContainerEntrypoint: NotRequired[list[str]]
@@ -4987,64 +7210,11 @@ class DataQualityAppSpecificationOutputTypeDef(TypedDict):
     Environment: NotRequired[dict[str, str]]
 
 
-class DataQualityAppSpecificationTypeDef(TypedDict):
-    ImageUri: str
-    ContainerEntrypoint: NotRequired[ReadOnly[Sequence[str]]]
-    ContainerArguments: NotRequired[ReadOnly[Sequence[str]]]
-    RecordPreprocessorSourceUri: NotRequired[str]
-    PostAnalyticsProcessorSourceUri: NotRequired[str]
-    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class DataQualityBaselineConfigTypeDef(TypedDict):
-    BaseliningJobName: NotRequired[str]
-    ConstraintsResource: NotRequired[MonitoringConstraintsResourceTypeDef]
-    StatisticsResource: NotRequired[MonitoringStatisticsResourceTypeDef]
-
-
-class DataQualityJobInputTypeDef(TypedDict):
-    EndpointInput: NotRequired[EndpointInputTypeDef]
-    BatchTransformInput: NotRequired[BatchTransformInputTypeDef]
-
-
-class DataSourceOutputTypeDef(TypedDict):
-    S3DataSource: NotRequired[S3DataSourceOutputTypeDef]
-    FileSystemDataSource: NotRequired[FileSystemDataSourceTypeDef]
-    DatasetSource: NotRequired[DatasetSourceTypeDef]
-
-
-class DataSourceTypeDef(TypedDict):
-    S3DataSource: NotRequired[ReadOnly[S3DataSourceTypeDef]]
-    FileSystemDataSource: NotRequired[FileSystemDataSourceTypeDef]
-    DatasetSource: NotRequired[DatasetSourceTypeDef]
-
-
-class DatasetDefinitionTypeDef(TypedDict):
-    AthenaDatasetDefinition: NotRequired[AthenaDatasetDefinitionTypeDef]
-    RedshiftDatasetDefinition: NotRequired[RedshiftDatasetDefinitionTypeDef]
-    LocalPath: NotRequired[str]
-    DataDistributionType: NotRequired[DataDistributionTypeType]
-    InputMode: NotRequired[InputModeType]
-
-
-class DatasetSourceTypeDef(TypedDict):
-    DatasetArn: str
-
-
 class DebugHookConfigOutputTypeDef(TypedDict):
     LocalPath: NotRequired[str]
     S3OutputPath: str
     HookParameters: NotRequired[dict[str, str]]
     CollectionConfigurations: NotRequired[list[CollectionConfigurationOutputTypeDef]]
-
-
-class DebugHookConfigTypeDef(TypedDict):
-    LocalPath: NotRequired[str]
-    S3OutputPath: str
-    HookParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    CollectionConfigurations: NotRequired[
-        ReadOnly[Sequence[CollectionConfigurationTypeDef]]
-    ]
 
 
 class DebugRuleConfigurationOutputTypeDef(TypedDict):
@@ -5057,16 +7227,6 @@ class DebugRuleConfigurationOutputTypeDef(TypedDict):
     RuleParameters: NotRequired[dict[str, str]]
 
 
-class DebugRuleConfigurationTypeDef(TypedDict):
-    RuleConfigurationName: str
-    LocalPath: NotRequired[str]
-    S3OutputPath: NotRequired[str]
-    RuleEvaluatorImage: str
-    InstanceType: NotRequired[ProcessingInstanceTypeType]
-    VolumeSizeInGB: NotRequired[int]
-    RuleParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
 class DebugRuleEvaluationStatusTypeDef(TypedDict):
     RuleConfigurationName: NotRequired[str]
     RuleEvaluationJobArn: NotRequired[str]
@@ -5075,9 +7235,31 @@ class DebugRuleEvaluationStatusTypeDef(TypedDict):
     LastModifiedTime: NotRequired[datetime]
 
 
-class DefaultEbsStorageSettingsTypeDef(TypedDict):
-    DefaultEbsVolumeSizeInGb: int
-    MaximumEbsVolumeSizeInGb: int
+class EmrSettingsOutputTypeDef(TypedDict):
+    AssumableRoleArns: NotRequired[list[str]]
+    ExecutionRoleArns: NotRequired[list[str]]
+
+
+class JupyterLabAppSettingsOutputTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    CustomImages: NotRequired[list[CustomImageTypeDef]]
+    LifecycleConfigArns: NotRequired[list[str]]
+    CodeRepositories: NotRequired[list[CodeRepositoryTypeDef]]
+    AppLifecycleManagement: NotRequired[AppLifecycleManagementTypeDef]
+    EmrSettings: NotRequired[EmrSettingsOutputTypeDef]
+    BuiltInLifecycleConfigArn: NotRequired[str]
+
+
+class JupyterServerAppSettingsOutputTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    LifecycleConfigArns: NotRequired[list[str]]
+    CodeRepositories: NotRequired[list[CodeRepositoryTypeDef]]
+
+
+class KernelGatewayAppSettingsOutputTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    CustomImages: NotRequired[list[CustomImageTypeDef]]
+    LifecycleConfigArns: NotRequired[list[str]]
 
 
 class DefaultSpaceSettingsOutputTypeDef(TypedDict):
@@ -5089,23 +7271,6 @@ class DefaultSpaceSettingsOutputTypeDef(TypedDict):
     SpaceStorageSettings: NotRequired[DefaultSpaceStorageSettingsTypeDef]
     CustomPosixUserConfig: NotRequired[CustomPosixUserConfigTypeDef]
     CustomFileSystemConfigs: NotRequired[list[CustomFileSystemConfigTypeDef]]
-
-
-class DefaultSpaceSettingsTypeDef(TypedDict):
-    ExecutionRole: NotRequired[str]
-    SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
-    JupyterServerAppSettings: NotRequired[ReadOnly[JupyterServerAppSettingsTypeDef]]
-    KernelGatewayAppSettings: NotRequired[ReadOnly[KernelGatewayAppSettingsTypeDef]]
-    JupyterLabAppSettings: NotRequired[ReadOnly[JupyterLabAppSettingsTypeDef]]
-    SpaceStorageSettings: NotRequired[DefaultSpaceStorageSettingsTypeDef]
-    CustomPosixUserConfig: NotRequired[CustomPosixUserConfigTypeDef]
-    CustomFileSystemConfigs: NotRequired[
-        ReadOnly[Sequence[CustomFileSystemConfigTypeDef]]
-    ]
-
-
-class DefaultSpaceStorageSettingsTypeDef(TypedDict):
-    DefaultEbsStorageSettings: NotRequired[DefaultEbsStorageSettingsTypeDef]
 
 
 class DeleteAIBenchmarkJobRequestTypeDef(TypedDict):
@@ -5221,6 +7386,10 @@ class DeleteDataQualityJobDefinitionRequestTypeDef(TypedDict):
 
 class DeleteDeviceFleetRequestTypeDef(TypedDict):
     DeviceFleetName: str
+
+
+class RetentionPolicyTypeDef(TypedDict):
+    HomeEfsFileSystem: NotRequired[RetentionTypeType]
 
 
 class DeleteDomainRequestTypeDef(TypedDict):
@@ -5494,22 +7663,10 @@ class DeploymentConfigOutputTypeDef(TypedDict):
     AutoRollbackConfiguration: NotRequired[AutoRollbackConfigOutputTypeDef]
 
 
-class DeploymentConfigTypeDef(TypedDict):
-    BlueGreenUpdatePolicy: NotRequired[BlueGreenUpdatePolicyTypeDef]
-    RollingUpdatePolicy: NotRequired[RollingUpdatePolicyTypeDef]
-    AutoRollbackConfiguration: NotRequired[ReadOnly[AutoRollbackConfigTypeDef]]
-
-
-class DeploymentConfigurationOutputTypeDef(TypedDict):
-    RollingUpdatePolicy: NotRequired[RollingDeploymentPolicyTypeDef]
-    WaitIntervalInSeconds: NotRequired[int]
-    AutoRollbackConfiguration: NotRequired[list[AlarmDetailsTypeDef]]
-
-
-class DeploymentConfigurationTypeDef(TypedDict):
-    RollingUpdatePolicy: NotRequired[RollingDeploymentPolicyTypeDef]
-    WaitIntervalInSeconds: NotRequired[int]
-    AutoRollbackConfiguration: NotRequired[ReadOnly[Sequence[AlarmDetailsTypeDef]]]
+class RealTimeInferenceRecommendationTypeDef(TypedDict):
+    RecommendationId: str
+    InstanceType: ProductionVariantInstanceTypeType
+    Environment: NotRequired[dict[str, str]]
 
 
 class DeploymentRecommendationTypeDef(TypedDict):
@@ -5519,17 +7676,27 @@ class DeploymentRecommendationTypeDef(TypedDict):
     ]
 
 
+class DeviceSelectionConfigOutputTypeDef(TypedDict):
+    DeviceSubsetType: DeviceSubsetTypeType
+    Percentage: NotRequired[int]
+    DeviceNames: NotRequired[list[str]]
+    DeviceNameContains: NotRequired[str]
+
+
+class EdgeDeploymentStatusTypeDef(TypedDict):
+    StageStatus: StageStatusType
+    EdgeDeploymentSuccessInStage: int
+    EdgeDeploymentPendingInStage: int
+    EdgeDeploymentFailedInStage: int
+    EdgeDeploymentStatusMessage: NotRequired[str]
+    EdgeDeploymentStageStartTime: NotRequired[datetime]
+
+
 class DeploymentStageStatusSummaryTypeDef(TypedDict):
     StageName: str
     DeviceSelectionConfig: DeviceSelectionConfigOutputTypeDef
     DeploymentConfig: EdgeDeploymentConfigTypeDef
     DeploymentStatus: EdgeDeploymentStatusTypeDef
-
-
-class DeploymentStageTypeDef(TypedDict):
-    StageName: str
-    DeviceSelectionConfig: ReadOnly[DeviceSelectionConfigTypeDef]
-    DeploymentConfig: NotRequired[EdgeDeploymentConfigTypeDef]
 
 
 class DeregisterDevicesRequestTypeDef(TypedDict):
@@ -5626,6 +7793,44 @@ class DescribeAlgorithmInputTypeDef(TypedDict):
     AlgorithmName: str
 
 
+class ParameterRangeOutputTypeDef(TypedDict):
+    IntegerParameterRangeSpecification: NotRequired[
+        IntegerParameterRangeSpecificationTypeDef
+    ]
+    ContinuousParameterRangeSpecification: NotRequired[
+        ContinuousParameterRangeSpecificationTypeDef
+    ]
+    CategoricalParameterRangeSpecification: NotRequired[
+        CategoricalParameterRangeSpecificationOutputTypeDef
+    ]
+
+
+class HyperParameterSpecificationOutputTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    Type: ParameterTypeType
+    Range: NotRequired[ParameterRangeOutputTypeDef]
+    IsTunable: NotRequired[bool]
+    IsRequired: NotRequired[bool]
+    DefaultValue: NotRequired[str]
+
+
+class TrainingSpecificationOutputTypeDef(TypedDict):
+    TrainingImage: str
+    TrainingImageDigest: NotRequired[str]
+    SupportedHyperParameters: NotRequired[
+        list[HyperParameterSpecificationOutputTypeDef]
+    ]
+    SupportedTrainingInstanceTypes: list[TrainingInstanceTypeType]
+    SupportsDistributedTraining: NotRequired[bool]
+    MetricDefinitions: NotRequired[list[MetricDefinitionTypeDef]]
+    TrainingChannels: list[ChannelSpecificationOutputTypeDef]
+    SupportedTuningJobObjectiveMetrics: NotRequired[
+        list[HyperParameterTuningJobObjectiveTypeDef]
+    ]
+    AdditionalS3DataSource: NotRequired[AdditionalS3DataSourceTypeDef]
+
+
 class DescribeAlgorithmOutputTypeDef(TypedDict):
     AlgorithmName: str
     AlgorithmArn: str
@@ -5704,6 +7909,16 @@ class DescribeArtifactResponseTypeDef(TypedDict):
 
 class DescribeAutoMLJobRequestTypeDef(TypedDict):
     AutoMLJobName: str
+
+
+class ModelDeployResultTypeDef(TypedDict):
+    EndpointName: NotRequired[str]
+
+
+class ResolvedAttributesTypeDef(TypedDict):
+    AutoMLJobObjective: NotRequired[AutoMLJobObjectiveTypeDef]
+    ProblemType: NotRequired[ProblemTypeType]
+    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
 
 
 class DescribeAutoMLJobResponseTypeDef(TypedDict):
@@ -5812,6 +8027,12 @@ class DescribeClusterSchedulerConfigRequestTypeDef(TypedDict):
     ClusterSchedulerConfigVersion: NotRequired[int]
 
 
+class SchedulerConfigOutputTypeDef(TypedDict):
+    PriorityClasses: NotRequired[list[PriorityClassTypeDef]]
+    FairShare: NotRequired[FairShareType]
+    IdleResourceSharing: NotRequired[IdleResourceSharingType]
+
+
 class DescribeClusterSchedulerConfigResponseTypeDef(TypedDict):
     ClusterSchedulerConfigArn: str
     ClusterSchedulerConfigId: str
@@ -5847,6 +8068,19 @@ class DescribeCodeRepositoryOutputTypeDef(TypedDict):
 
 class DescribeCompilationJobRequestTypeDef(TypedDict):
     CompilationJobName: str
+
+
+class ModelArtifactsTypeDef(TypedDict):
+    S3ModelArtifacts: str
+
+
+class ModelDigestsTypeDef(TypedDict):
+    ArtifactDigest: NotRequired[str]
+
+
+class NeoVpcConfigOutputTypeDef(TypedDict):
+    SecurityGroupIds: list[str]
+    Subnets: list[str]
 
 
 class DescribeCompilationJobResponseTypeDef(TypedDict):
@@ -5918,6 +8152,17 @@ class DescribeDataQualityJobDefinitionRequestTypeDef(TypedDict):
     JobDefinitionName: str
 
 
+class MonitoringNetworkConfigOutputTypeDef(TypedDict):
+    EnableInterContainerTrafficEncryption: NotRequired[bool]
+    EnableNetworkIsolation: NotRequired[bool]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+
+
+class MonitoringOutputConfigOutputTypeDef(TypedDict):
+    MonitoringOutputs: list[MonitoringOutputTypeDef]
+    KmsKeyId: NotRequired[str]
+
+
 class DescribeDataQualityJobDefinitionResponseTypeDef(TypedDict):
     JobDefinitionArn: str
     JobDefinitionName: str
@@ -5955,6 +8200,13 @@ class DescribeDeviceRequestTypeDef(TypedDict):
     DeviceFleetName: str
 
 
+class EdgeModelTypeDef(TypedDict):
+    ModelName: str
+    ModelVersion: str
+    LatestSampleTime: NotRequired[datetime]
+    LatestInference: NotRequired[datetime]
+
+
 class DescribeDeviceResponseTypeDef(TypedDict):
     DeviceArn: NotRequired[str]
     DeviceName: str
@@ -5972,6 +8224,66 @@ class DescribeDeviceResponseTypeDef(TypedDict):
 
 class DescribeDomainRequestTypeDef(TypedDict):
     DomainId: str
+
+
+class DockerSettingsOutputTypeDef(TypedDict):
+    EnableDockerAccess: NotRequired[FeatureStatusType]
+    VpcOnlyTrustedAccounts: NotRequired[list[str]]
+    RootlessDocker: NotRequired[FeatureStatusType]
+
+
+class DomainSettingsOutputTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[list[str]]
+    RStudioServerProDomainSettings: NotRequired[RStudioServerProDomainSettingsTypeDef]
+    ExecutionRoleIdentityConfig: NotRequired[ExecutionRoleIdentityConfigType]
+    TrustedIdentityPropagationSettings: NotRequired[
+        TrustedIdentityPropagationSettingsTypeDef
+    ]
+    DockerSettings: NotRequired[DockerSettingsOutputTypeDef]
+    AmazonQSettings: NotRequired[AmazonQSettingsTypeDef]
+    UnifiedStudioSettings: NotRequired[UnifiedStudioSettingsTypeDef]
+    IpAddressType: NotRequired[IPAddressTypeType]
+
+
+class RSessionAppSettingsOutputTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    CustomImages: NotRequired[list[CustomImageTypeDef]]
+
+
+class HiddenSageMakerImageOutputTypeDef(TypedDict):
+    SageMakerImageName: NotRequired[SageMakerImageNameType]
+    VersionAliases: NotRequired[list[str]]
+
+
+class StudioWebPortalSettingsOutputTypeDef(TypedDict):
+    HiddenMlTools: NotRequired[list[MlToolsType]]
+    HiddenAppTypes: NotRequired[list[AppTypeType]]
+    HiddenInstanceTypes: NotRequired[list[AppInstanceTypeType]]
+    HiddenSageMakerImageVersionAliases: NotRequired[
+        list[HiddenSageMakerImageOutputTypeDef]
+    ]
+    ExecutionRoleSessionNameMode: NotRequired[ExecutionRoleSessionNameModeType]
+
+
+class UserSettingsOutputTypeDef(TypedDict):
+    ExecutionRole: NotRequired[str]
+    SecurityGroups: NotRequired[list[str]]
+    SharingSettings: NotRequired[SharingSettingsTypeDef]
+    JupyterServerAppSettings: NotRequired[JupyterServerAppSettingsOutputTypeDef]
+    KernelGatewayAppSettings: NotRequired[KernelGatewayAppSettingsOutputTypeDef]
+    TensorBoardAppSettings: NotRequired[TensorBoardAppSettingsTypeDef]
+    RStudioServerProAppSettings: NotRequired[RStudioServerProAppSettingsTypeDef]
+    RSessionAppSettings: NotRequired[RSessionAppSettingsOutputTypeDef]
+    CanvasAppSettings: NotRequired[CanvasAppSettingsOutputTypeDef]
+    CodeEditorAppSettings: NotRequired[CodeEditorAppSettingsOutputTypeDef]
+    JupyterLabAppSettings: NotRequired[JupyterLabAppSettingsOutputTypeDef]
+    SpaceStorageSettings: NotRequired[DefaultSpaceStorageSettingsTypeDef]
+    DefaultLandingUri: NotRequired[str]
+    StudioWebPortal: NotRequired[StudioWebPortalType]
+    CustomPosixUserConfig: NotRequired[CustomPosixUserConfigTypeDef]
+    CustomFileSystemConfigs: NotRequired[list[CustomFileSystemConfigTypeDef]]
+    StudioWebPortalSettings: NotRequired[StudioWebPortalSettingsOutputTypeDef]
+    AutoMountHomeEFS: NotRequired[AutoMountHomeEFSType]
 
 
 class DescribeDomainResponseTypeDef(TypedDict):
@@ -6026,6 +8338,13 @@ class DescribeEdgePackagingJobRequestTypeDef(TypedDict):
     EdgePackagingJobName: str
 
 
+class EdgePresetDeploymentOutputTypeDef(TypedDict):
+    Type: EdgePresetDeploymentTypeType
+    Artifact: NotRequired[str]
+    Status: NotRequired[EdgePresetDeploymentStatusType]
+    StatusMessage: NotRequired[str]
+
+
 class DescribeEdgePackagingJobResponseTypeDef(TypedDict):
     EdgePackagingJobArn: str
     EdgePackagingJobName: str
@@ -6049,6 +8368,33 @@ class DescribeEndpointConfigInputTypeDef(TypedDict):
     EndpointConfigName: str
 
 
+class ExplainerConfigOutputTypeDef(TypedDict):
+    ClarifyExplainerConfig: NotRequired[ClarifyExplainerConfigOutputTypeDef]
+
+
+class ProductionVariantOutputTypeDef(TypedDict):
+    VariantName: str
+    ModelName: NotRequired[str]
+    InitialInstanceCount: NotRequired[int]
+    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
+    InstancePools: NotRequired[list[InstancePoolTypeDef]]
+    VariantInstanceProvisionTimeoutInSeconds: NotRequired[int]
+    InitialVariantWeight: NotRequired[float]
+    AcceleratorType: NotRequired[ProductionVariantAcceleratorTypeType]
+    CoreDumpConfig: NotRequired[ProductionVariantCoreDumpConfigTypeDef]
+    ServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
+    VolumeSizeInGB: NotRequired[int]
+    ModelDataDownloadTimeoutInSeconds: NotRequired[int]
+    ContainerStartupHealthCheckTimeoutInSeconds: NotRequired[int]
+    EnableSSMAccess: NotRequired[bool]
+    ManagedInstanceScaling: NotRequired[ProductionVariantManagedInstanceScalingTypeDef]
+    RoutingConfig: NotRequired[ProductionVariantRoutingConfigTypeDef]
+    InferenceAmiVersion: NotRequired[ProductionVariantInferenceAmiVersionType]
+    CapacityReservationConfig: NotRequired[
+        ProductionVariantCapacityReservationConfigTypeDef
+    ]
+
+
 class DescribeEndpointConfigOutputTypeDef(TypedDict):
     EndpointConfigName: str
     EndpointConfigArn: str
@@ -6068,6 +8414,75 @@ class DescribeEndpointConfigOutputTypeDef(TypedDict):
 
 class DescribeEndpointInputTypeDef(TypedDict):
     EndpointName: str
+
+
+class InstancePoolSummaryTypeDef(TypedDict):
+    InstanceType: ProductionVariantInstanceTypeType
+    CurrentInstanceCount: int
+
+
+class ProductionVariantStatusTypeDef(TypedDict):
+    Status: VariantStatusType
+    StatusMessage: NotRequired[str]
+    StartTime: NotRequired[datetime]
+
+
+class PendingProductionVariantSummaryTypeDef(TypedDict):
+    VariantName: str
+    DeployedImages: NotRequired[list[DeployedImageTypeDef]]
+    CurrentWeight: NotRequired[float]
+    DesiredWeight: NotRequired[float]
+    CurrentInstanceCount: NotRequired[int]
+    DesiredInstanceCount: NotRequired[int]
+    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
+    InstancePools: NotRequired[list[InstancePoolSummaryTypeDef]]
+    AcceleratorType: NotRequired[ProductionVariantAcceleratorTypeType]
+    VariantStatus: NotRequired[list[ProductionVariantStatusTypeDef]]
+    CurrentServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
+    DesiredServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
+    ManagedInstanceScaling: NotRequired[ProductionVariantManagedInstanceScalingTypeDef]
+    RoutingConfig: NotRequired[ProductionVariantRoutingConfigTypeDef]
+
+
+class PendingDeploymentSummaryTypeDef(TypedDict):
+    EndpointConfigName: str
+    ProductionVariants: NotRequired[list[PendingProductionVariantSummaryTypeDef]]
+    StartTime: NotRequired[datetime]
+    ShadowProductionVariants: NotRequired[list[PendingProductionVariantSummaryTypeDef]]
+
+
+class Ec2CapacityReservationTypeDef(TypedDict):
+    Ec2CapacityReservationId: NotRequired[str]
+    TotalInstanceCount: NotRequired[int]
+    AvailableInstanceCount: NotRequired[int]
+    UsedByCurrentEndpoint: NotRequired[int]
+
+
+class ProductionVariantCapacityReservationSummaryTypeDef(TypedDict):
+    MlReservationArn: NotRequired[str]
+    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
+    TotalInstanceCount: NotRequired[int]
+    AvailableInstanceCount: NotRequired[int]
+    UsedByCurrentEndpoint: NotRequired[int]
+    Ec2CapacityReservations: NotRequired[list[Ec2CapacityReservationTypeDef]]
+
+
+class ProductionVariantSummaryTypeDef(TypedDict):
+    VariantName: str
+    DeployedImages: NotRequired[list[DeployedImageTypeDef]]
+    CurrentWeight: NotRequired[float]
+    DesiredWeight: NotRequired[float]
+    CurrentInstanceCount: NotRequired[int]
+    DesiredInstanceCount: NotRequired[int]
+    InstancePools: NotRequired[list[InstancePoolSummaryTypeDef]]
+    VariantStatus: NotRequired[list[ProductionVariantStatusTypeDef]]
+    CurrentServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
+    DesiredServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
+    ManagedInstanceScaling: NotRequired[ProductionVariantManagedInstanceScalingTypeDef]
+    RoutingConfig: NotRequired[ProductionVariantRoutingConfigTypeDef]
+    CapacityReservationConfig: NotRequired[
+        ProductionVariantCapacityReservationSummaryTypeDef
+    ]
 
 
 class DescribeEndpointOutputTypeDef(TypedDict):
@@ -6093,6 +8508,11 @@ class DescribeExperimentRequestTypeDef(TypedDict):
     ExperimentName: str
 
 
+class ExperimentSourceTypeDef(TypedDict):
+    SourceArn: str
+    SourceType: NotRequired[str]
+
+
 class DescribeExperimentResponseTypeDef(TypedDict):
     ExperimentName: NotRequired[str]
     ExperimentArn: NotRequired[str]
@@ -6109,6 +8529,22 @@ class DescribeExperimentResponseTypeDef(TypedDict):
 class DescribeFeatureGroupRequestTypeDef(TypedDict):
     FeatureGroupName: str
     NextToken: NotRequired[str]
+
+
+class LastUpdateStatusTypeDef(TypedDict):
+    Status: LastUpdateStatusValueType
+    FailureReason: NotRequired[str]
+
+
+class OfflineStoreStatusTypeDef(TypedDict):
+    Status: OfflineStoreStatusValueType
+    BlockedReason: NotRequired[str]
+
+
+class ThroughputConfigDescriptionTypeDef(TypedDict):
+    ThroughputMode: ThroughputModeType
+    ProvisionedReadCapacityUnits: NotRequired[int]
+    ProvisionedWriteCapacityUnits: NotRequired[int]
 
 
 class DescribeFeatureGroupResponseTypeDef(TypedDict):
@@ -6138,6 +8574,11 @@ class DescribeFeatureMetadataRequestTypeDef(TypedDict):
     FeatureName: str
 
 
+class FeatureParameterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class DescribeFeatureMetadataResponseTypeDef(TypedDict):
     FeatureGroupArn: str
     FeatureGroupName: str
@@ -6152,6 +8593,28 @@ class DescribeFeatureMetadataResponseTypeDef(TypedDict):
 
 class DescribeFlowDefinitionRequestTypeDef(TypedDict):
     FlowDefinitionName: str
+
+
+class HumanLoopActivationConditionsConfigOutputTypeDef(TypedDict):
+    HumanLoopActivationConditions: DocumentOutputValue
+
+
+class HumanLoopActivationConfigOutputTypeDef(TypedDict):
+    HumanLoopActivationConditionsConfig: (
+        HumanLoopActivationConditionsConfigOutputTypeDef
+    )
+
+
+class HumanLoopConfigOutputTypeDef(TypedDict):
+    WorkteamArn: str
+    HumanTaskUiArn: str
+    TaskTitle: str
+    TaskDescription: str
+    TaskCount: int
+    TaskAvailabilityLifetimeInSeconds: NotRequired[int]
+    TaskTimeLimitInSeconds: NotRequired[int]
+    TaskKeywords: NotRequired[list[str]]
+    PublicWorkforceTaskPrice: NotRequired[PublicWorkforceTaskPriceTypeDef]
 
 
 class DescribeFlowDefinitionResponseTypeDef(TypedDict):
@@ -6173,6 +8636,11 @@ class DescribeHubContentRequestTypeDef(TypedDict):
     HubContentType: HubContentTypeType
     HubContentName: str
     HubContentVersion: NotRequired[str]
+
+
+class HubContentDependencyTypeDef(TypedDict):
+    DependencyOriginPath: NotRequired[str]
+    DependencyCopyPath: NotRequired[str]
 
 
 class DescribeHubContentResponseTypeDef(TypedDict):
@@ -6221,6 +8689,11 @@ class DescribeHumanTaskUiRequestTypeDef(TypedDict):
     HumanTaskUiName: str
 
 
+class UiTemplateInfoTypeDef(TypedDict):
+    Url: NotRequired[str]
+    ContentSha256: NotRequired[str]
+
+
 class DescribeHumanTaskUiResponseTypeDef(TypedDict):
     HumanTaskUiArn: str
     HumanTaskUiName: str
@@ -6232,6 +8705,118 @@ class DescribeHumanTaskUiResponseTypeDef(TypedDict):
 
 class DescribeHyperParameterTuningJobRequestTypeDef(TypedDict):
     HyperParameterTuningJobName: str
+
+
+class HyperParameterAlgorithmSpecificationOutputTypeDef(TypedDict):
+    TrainingImage: NotRequired[str]
+    TrainingInputMode: TrainingInputModeType
+    AlgorithmName: NotRequired[str]
+    MetricDefinitions: NotRequired[list[MetricDefinitionTypeDef]]
+
+
+class HyperParameterTuningResourceConfigOutputTypeDef(TypedDict):
+    InstanceType: NotRequired[TrainingInstanceTypeType]
+    InstanceCount: NotRequired[int]
+    VolumeSizeInGB: NotRequired[int]
+    VolumeKmsKeyId: NotRequired[str]
+    AllocationStrategy: NotRequired[HyperParameterTuningAllocationStrategyType]
+    InstanceConfigs: NotRequired[list[HyperParameterTuningInstanceConfigTypeDef]]
+
+
+class ParameterRangesOutputTypeDef(TypedDict):
+    IntegerParameterRanges: NotRequired[list[IntegerParameterRangeTypeDef]]
+    ContinuousParameterRanges: NotRequired[list[ContinuousParameterRangeTypeDef]]
+    CategoricalParameterRanges: NotRequired[
+        list[CategoricalParameterRangeOutputTypeDef]
+    ]
+    AutoParameters: NotRequired[list[AutoParameterTypeDef]]
+
+
+class HyperParameterTrainingJobDefinitionOutputTypeDef(TypedDict):
+    DefinitionName: NotRequired[str]
+    TuningObjective: NotRequired[HyperParameterTuningJobObjectiveTypeDef]
+    HyperParameterRanges: NotRequired[ParameterRangesOutputTypeDef]
+    StaticHyperParameters: NotRequired[dict[str, str]]
+    AlgorithmSpecification: HyperParameterAlgorithmSpecificationOutputTypeDef
+    RoleArn: str
+    InputDataConfig: NotRequired[list[ChannelOutputTypeDef]]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    OutputDataConfig: OutputDataConfigTypeDef
+    ResourceConfig: NotRequired[ResourceConfigOutputTypeDef]
+    HyperParameterTuningResourceConfig: NotRequired[
+        HyperParameterTuningResourceConfigOutputTypeDef
+    ]
+    StoppingCondition: StoppingConditionTypeDef
+    EnableNetworkIsolation: NotRequired[bool]
+    EnableInterContainerTrafficEncryption: NotRequired[bool]
+    EnableManagedSpotTraining: NotRequired[bool]
+    CheckpointConfig: NotRequired[CheckpointConfigTypeDef]
+    RetryStrategy: NotRequired[RetryStrategyTypeDef]
+    Environment: NotRequired[dict[str, str]]
+
+
+class FinalHyperParameterTuningJobObjectiveMetricTypeDef(TypedDict):
+    Type: NotRequired[HyperParameterTuningJobObjectiveTypeType]
+    MetricName: str
+    Value: float
+
+
+class HyperParameterTrainingJobSummaryTypeDef(TypedDict):
+    TrainingJobDefinitionName: NotRequired[str]
+    TrainingJobName: str
+    TrainingJobArn: str
+    TuningJobName: NotRequired[str]
+    CreationTime: datetime
+    TrainingStartTime: NotRequired[datetime]
+    TrainingEndTime: NotRequired[datetime]
+    TrainingJobStatus: TrainingJobStatusType
+    TunedHyperParameters: dict[str, str]
+    FailureReason: NotRequired[str]
+    FinalHyperParameterTuningJobObjectiveMetric: NotRequired[
+        FinalHyperParameterTuningJobObjectiveMetricTypeDef
+    ]
+    ObjectiveStatus: NotRequired[ObjectiveStatusType]
+
+
+class HyperParameterTuningJobCompletionDetailsTypeDef(TypedDict):
+    NumberOfTrainingJobsObjectiveNotImproving: NotRequired[int]
+    ConvergenceDetectedTime: NotRequired[datetime]
+
+
+class HyperParameterTuningJobConfigOutputTypeDef(TypedDict):
+    Strategy: HyperParameterTuningJobStrategyTypeType
+    StrategyConfig: NotRequired[HyperParameterTuningJobStrategyConfigTypeDef]
+    HyperParameterTuningJobObjective: NotRequired[
+        HyperParameterTuningJobObjectiveTypeDef
+    ]
+    ResourceLimits: ResourceLimitsTypeDef
+    ParameterRanges: NotRequired[ParameterRangesOutputTypeDef]
+    TrainingJobEarlyStoppingType: NotRequired[TrainingJobEarlyStoppingTypeType]
+    TuningJobCompletionCriteria: NotRequired[TuningJobCompletionCriteriaTypeDef]
+    RandomSeed: NotRequired[int]
+
+
+class HyperParameterTuningJobConsumedResourcesTypeDef(TypedDict):
+    RuntimeInSeconds: NotRequired[int]
+
+
+class HyperParameterTuningJobWarmStartConfigOutputTypeDef(TypedDict):
+    ParentHyperParameterTuningJobs: list[ParentHyperParameterTuningJobTypeDef]
+    WarmStartType: HyperParameterTuningJobWarmStartTypeType
+
+
+class ObjectiveStatusCountersTypeDef(TypedDict):
+    Succeeded: NotRequired[int]
+    Pending: NotRequired[int]
+    Failed: NotRequired[int]
+
+
+class TrainingJobStatusCountersTypeDef(TypedDict):
+    Completed: NotRequired[int]
+    InProgress: NotRequired[int]
+    RetryableError: NotRequired[int]
+    NonRetryableError: NotRequired[int]
+    Stopped: NotRequired[int]
 
 
 class DescribeHyperParameterTuningJobResponseTypeDef(TypedDict):
@@ -6307,6 +8892,57 @@ class DescribeInferenceComponentInputTypeDef(TypedDict):
     InferenceComponentName: str
 
 
+class InferenceComponentCapacitySizeTypeDef(TypedDict):
+    Type: InferenceComponentCapacitySizeTypeType
+    Value: int
+
+
+class InferenceComponentRollingUpdatePolicyTypeDef(TypedDict):
+    MaximumBatchSize: InferenceComponentCapacitySizeTypeDef
+    WaitIntervalInSeconds: int
+    MaximumExecutionTimeoutInSeconds: NotRequired[int]
+    RollbackMaximumBatchSize: NotRequired[InferenceComponentCapacitySizeTypeDef]
+
+
+class InferenceComponentDeploymentConfigOutputTypeDef(TypedDict):
+    RollingUpdatePolicy: InferenceComponentRollingUpdatePolicyTypeDef
+    AutoRollbackConfiguration: NotRequired[AutoRollbackConfigOutputTypeDef]
+
+
+class InferenceComponentPlacementStatusTypeDef(TypedDict):
+    InstanceType: ProductionVariantInstanceTypeType
+    CurrentCopyCount: int
+
+
+class InferenceComponentRuntimeConfigSummaryTypeDef(TypedDict):
+    DesiredCopyCount: NotRequired[int]
+    CurrentCopyCount: NotRequired[int]
+    PlacementStatus: NotRequired[list[InferenceComponentPlacementStatusTypeDef]]
+
+
+class InferenceComponentContainerSpecificationSummaryTypeDef(TypedDict):
+    DeployedImage: NotRequired[DeployedImageTypeDef]
+    ArtifactUrl: NotRequired[str]
+    Environment: NotRequired[dict[str, str]]
+
+
+class InferenceComponentDataCacheConfigSummaryTypeDef(TypedDict):
+    EnableCaching: bool
+
+
+class InferenceComponentSpecificationSummaryTypeDef(TypedDict):
+    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
+    ModelName: NotRequired[str]
+    Container: NotRequired[InferenceComponentContainerSpecificationSummaryTypeDef]
+    StartupParameters: NotRequired[InferenceComponentStartupParametersTypeDef]
+    ComputeResourceRequirements: NotRequired[
+        InferenceComponentComputeResourceRequirementsTypeDef
+    ]
+    BaseInferenceComponentName: NotRequired[str]
+    DataCacheConfig: NotRequired[InferenceComponentDataCacheConfigSummaryTypeDef]
+    SchedulingConfig: NotRequired[InferenceComponentSchedulingConfigTypeDef]
+
+
 class DescribeInferenceComponentOutputTypeDef(TypedDict):
     InferenceComponentName: str
     InferenceComponentArn: str
@@ -6326,6 +8962,36 @@ class DescribeInferenceComponentOutputTypeDef(TypedDict):
 
 class DescribeInferenceExperimentRequestTypeDef(TypedDict):
     Name: str
+
+
+class EndpointMetadataTypeDef(TypedDict):
+    EndpointName: str
+    EndpointConfigName: NotRequired[str]
+    EndpointStatus: NotRequired[EndpointStatusType]
+    FailureReason: NotRequired[str]
+
+
+class InferenceExperimentDataStorageConfigOutputTypeDef(TypedDict):
+    Destination: str
+    KmsKey: NotRequired[str]
+    ContentType: NotRequired[CaptureContentTypeHeaderOutputTypeDef]
+
+
+class InferenceExperimentScheduleOutputTypeDef(TypedDict):
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+
+
+class ModelVariantConfigSummaryTypeDef(TypedDict):
+    ModelName: str
+    VariantName: str
+    InfrastructureConfig: ModelInfrastructureConfigTypeDef
+    Status: ModelVariantStatusType
+
+
+class ShadowModeConfigOutputTypeDef(TypedDict):
+    SourceModelVariantName: str
+    ShadowModelVariants: list[ShadowModelVariantConfigTypeDef]
 
 
 class DescribeInferenceExperimentResponseTypeDef(TypedDict):
@@ -6352,6 +9018,114 @@ class DescribeInferenceRecommendationsJobRequestTypeDef(TypedDict):
     JobName: str
 
 
+class InferenceMetricsTypeDef(TypedDict):
+    MaxInvocations: int
+    ModelLatency: int
+
+
+class EndpointPerformanceTypeDef(TypedDict):
+    Metrics: InferenceMetricsTypeDef
+    EndpointInfo: EndpointInfoTypeDef
+
+
+class EndpointOutputConfigurationTypeDef(TypedDict):
+    EndpointName: str
+    VariantName: str
+    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
+    InitialInstanceCount: NotRequired[int]
+    ServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
+
+
+class EnvironmentParameterTypeDef(TypedDict):
+    Key: str
+    ValueType: str
+    Value: str
+
+
+class ModelConfigurationTypeDef(TypedDict):
+    InferenceSpecificationName: NotRequired[str]
+    EnvironmentParameters: NotRequired[list[EnvironmentParameterTypeDef]]
+    CompilationJobName: NotRequired[str]
+
+
+class RecommendationMetricsTypeDef(TypedDict):
+    CostPerHour: NotRequired[float]
+    CostPerInference: NotRequired[float]
+    MaxInvocations: NotRequired[int]
+    ModelLatency: NotRequired[int]
+    CpuUtilization: NotRequired[float]
+    MemoryUtilization: NotRequired[float]
+    ModelSetupTime: NotRequired[int]
+
+
+class InferenceRecommendationTypeDef(TypedDict):
+    RecommendationId: NotRequired[str]
+    Metrics: NotRequired[RecommendationMetricsTypeDef]
+    EndpointConfiguration: EndpointOutputConfigurationTypeDef
+    ModelConfiguration: ModelConfigurationTypeDef
+    InvocationEndTime: NotRequired[datetime]
+    InvocationStartTime: NotRequired[datetime]
+
+
+class EnvironmentParameterRangesOutputTypeDef(TypedDict):
+    CategoricalParameterRanges: NotRequired[list[CategoricalParameterOutputTypeDef]]
+
+
+class EndpointInputConfigurationOutputTypeDef(TypedDict):
+    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
+    ServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
+    InferenceSpecificationName: NotRequired[str]
+    EnvironmentParameterRanges: NotRequired[EnvironmentParameterRangesOutputTypeDef]
+
+
+class RecommendationJobPayloadConfigOutputTypeDef(TypedDict):
+    SamplePayloadUrl: NotRequired[str]
+    SupportedContentTypes: NotRequired[list[str]]
+
+
+class RecommendationJobContainerConfigOutputTypeDef(TypedDict):
+    Domain: NotRequired[str]
+    Task: NotRequired[str]
+    Framework: NotRequired[str]
+    FrameworkVersion: NotRequired[str]
+    PayloadConfig: NotRequired[RecommendationJobPayloadConfigOutputTypeDef]
+    NearestModelName: NotRequired[str]
+    SupportedInstanceTypes: NotRequired[list[str]]
+    SupportedEndpointType: NotRequired[RecommendationJobSupportedEndpointTypeType]
+    DataInputConfig: NotRequired[str]
+    SupportedResponseMIMETypes: NotRequired[list[str]]
+
+
+class RecommendationJobVpcConfigOutputTypeDef(TypedDict):
+    SecurityGroupIds: list[str]
+    Subnets: list[str]
+
+
+class TrafficPatternOutputTypeDef(TypedDict):
+    TrafficType: NotRequired[TrafficTypeType]
+    Phases: NotRequired[list[PhaseTypeDef]]
+    Stairs: NotRequired[StairsTypeDef]
+
+
+class RecommendationJobInputConfigOutputTypeDef(TypedDict):
+    ModelPackageVersionArn: NotRequired[str]
+    ModelName: NotRequired[str]
+    JobDurationInSeconds: NotRequired[int]
+    TrafficPattern: NotRequired[TrafficPatternOutputTypeDef]
+    ResourceLimit: NotRequired[RecommendationJobResourceLimitTypeDef]
+    EndpointConfigurations: NotRequired[list[EndpointInputConfigurationOutputTypeDef]]
+    VolumeKmsKeyId: NotRequired[str]
+    ContainerConfig: NotRequired[RecommendationJobContainerConfigOutputTypeDef]
+    Endpoints: NotRequired[list[EndpointInfoTypeDef]]
+    VpcConfig: NotRequired[RecommendationJobVpcConfigOutputTypeDef]
+
+
+class RecommendationJobStoppingConditionsOutputTypeDef(TypedDict):
+    MaxInvocations: NotRequired[int]
+    ModelLatencyThresholds: NotRequired[list[ModelLatencyThresholdTypeDef]]
+    FlatInvocations: NotRequired[FlatInvocationsType]
+
+
 class DescribeInferenceRecommendationsJobResponseTypeDef(TypedDict):
     JobName: str
     JobDescription: NotRequired[str]
@@ -6372,6 +9146,54 @@ class DescribeInferenceRecommendationsJobResponseTypeDef(TypedDict):
 
 class DescribeLabelingJobRequestTypeDef(TypedDict):
     LabelingJobName: str
+
+
+class HumanTaskConfigOutputTypeDef(TypedDict):
+    WorkteamArn: str
+    UiConfig: UiConfigTypeDef
+    PreHumanTaskLambdaArn: NotRequired[str]
+    TaskKeywords: NotRequired[list[str]]
+    TaskTitle: str
+    TaskDescription: str
+    NumberOfHumanWorkersPerDataObject: int
+    TaskTimeLimitInSeconds: int
+    TaskAvailabilityLifetimeInSeconds: NotRequired[int]
+    MaxConcurrentTaskCount: NotRequired[int]
+    AnnotationConsolidationConfig: NotRequired[AnnotationConsolidationConfigTypeDef]
+    PublicWorkforceTaskPrice: NotRequired[PublicWorkforceTaskPriceTypeDef]
+
+
+class LabelCountersTypeDef(TypedDict):
+    TotalLabeled: NotRequired[int]
+    HumanLabeled: NotRequired[int]
+    MachineLabeled: NotRequired[int]
+    FailedNonRetryableError: NotRequired[int]
+    Unlabeled: NotRequired[int]
+
+
+class LabelingJobResourceConfigOutputTypeDef(TypedDict):
+    VolumeKmsKeyId: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+
+
+class LabelingJobAlgorithmsConfigOutputTypeDef(TypedDict):
+    LabelingJobAlgorithmSpecificationArn: str
+    InitialActiveLearningModelArn: NotRequired[str]
+    LabelingJobResourceConfig: NotRequired[LabelingJobResourceConfigOutputTypeDef]
+
+
+class LabelingJobDataAttributesOutputTypeDef(TypedDict):
+    ContentClassifiers: NotRequired[list[ContentClassifierType]]
+
+
+class LabelingJobInputConfigOutputTypeDef(TypedDict):
+    DataSource: LabelingJobDataSourceTypeDef
+    DataAttributes: NotRequired[LabelingJobDataAttributesOutputTypeDef]
+
+
+class LabelingJobOutputTypeDef(TypedDict):
+    OutputDatasetS3Uri: str
+    FinalActiveLearningModelArn: NotRequired[str]
 
 
 class DescribeLabelingJobResponseTypeDef(TypedDict):
@@ -6465,6 +9287,12 @@ class DescribeModelBiasJobDefinitionRequestTypeDef(TypedDict):
     JobDefinitionName: str
 
 
+class ModelBiasAppSpecificationOutputTypeDef(TypedDict):
+    ImageUri: str
+    ConfigUri: str
+    Environment: NotRequired[dict[str, str]]
+
+
 class DescribeModelBiasJobDefinitionResponseTypeDef(TypedDict):
     JobDefinitionArn: str
     JobDefinitionName: str
@@ -6482,6 +9310,10 @@ class DescribeModelBiasJobDefinitionResponseTypeDef(TypedDict):
 
 class DescribeModelCardExportJobRequestTypeDef(TypedDict):
     ModelCardExportJobArn: str
+
+
+class ModelCardExportArtifactsTypeDef(TypedDict):
+    S3ExportArtifacts: str
 
 
 class DescribeModelCardExportJobResponseTypeDef(TypedDict):
@@ -6520,6 +9352,12 @@ class DescribeModelCardResponseTypeDef(TypedDict):
 
 class DescribeModelExplainabilityJobDefinitionRequestTypeDef(TypedDict):
     JobDefinitionName: str
+
+
+class ModelExplainabilityAppSpecificationOutputTypeDef(TypedDict):
+    ImageUri: str
+    ConfigUri: str
+    Environment: NotRequired[dict[str, str]]
 
 
 class DescribeModelExplainabilityJobDefinitionResponseTypeDef(TypedDict):
@@ -6578,6 +9416,31 @@ class DescribeModelPackageInputTypeDef(TypedDict):
     ModelPackageName: str
 
 
+class ModelPackageStatusItemTypeDef(TypedDict):
+    Name: str
+    Status: DetailedModelPackageStatusType
+    FailureReason: NotRequired[str]
+
+
+class ModelPackageStatusDetailsTypeDef(TypedDict):
+    ValidationStatuses: list[ModelPackageStatusItemTypeDef]
+    ImageScanStatuses: NotRequired[list[ModelPackageStatusItemTypeDef]]
+
+
+class ModelPackageValidationProfileOutputTypeDef(TypedDict):
+    ProfileName: str
+    TransformJobDefinition: TransformJobDefinitionOutputTypeDef
+
+
+class ModelPackageValidationSpecificationOutputTypeDef(TypedDict):
+    ValidationRole: str
+    ValidationProfiles: list[ModelPackageValidationProfileOutputTypeDef]
+
+
+class SourceAlgorithmSpecificationOutputTypeDef(TypedDict):
+    SourceAlgorithms: list[SourceAlgorithmTypeDef]
+
+
 class DescribeModelPackageOutputTypeDef(TypedDict):
     ModelPackageName: str
     ModelPackageGroupName: NotRequired[str]
@@ -6622,6 +9485,16 @@ class DescribeModelQualityJobDefinitionRequestTypeDef(TypedDict):
     JobDefinitionName: str
 
 
+class ModelQualityAppSpecificationOutputTypeDef(TypedDict):
+    ImageUri: str
+    ContainerEntrypoint: NotRequired[list[str]]
+    ContainerArguments: NotRequired[list[str]]
+    RecordPreprocessorSourceUri: NotRequired[str]
+    PostAnalyticsProcessorSourceUri: NotRequired[str]
+    ProblemType: NotRequired[MonitoringProblemTypeType]
+    Environment: NotRequired[dict[str, str]]
+
+
 class DescribeModelQualityJobDefinitionResponseTypeDef(TypedDict):
     JobDefinitionArn: str
     JobDefinitionName: str
@@ -6639,6 +9512,52 @@ class DescribeModelQualityJobDefinitionResponseTypeDef(TypedDict):
 
 class DescribeMonitoringScheduleRequestTypeDef(TypedDict):
     MonitoringScheduleName: str
+
+
+class MonitoringExecutionSummaryTypeDef(TypedDict):
+    MonitoringScheduleName: str
+    ScheduledTime: datetime
+    CreationTime: datetime
+    LastModifiedTime: datetime
+    MonitoringExecutionStatus: ExecutionStatusType
+    ProcessingJobArn: NotRequired[str]
+    EndpointName: NotRequired[str]
+    FailureReason: NotRequired[str]
+    MonitoringJobDefinitionName: NotRequired[str]
+    MonitoringType: NotRequired[MonitoringTypeType]
+
+
+class MonitoringAppSpecificationOutputTypeDef(TypedDict):
+    ImageUri: str
+    ContainerEntrypoint: NotRequired[list[str]]
+    ContainerArguments: NotRequired[list[str]]
+    RecordPreprocessorSourceUri: NotRequired[str]
+    PostAnalyticsProcessorSourceUri: NotRequired[str]
+
+
+class NetworkConfigOutputTypeDef(TypedDict):
+    EnableInterContainerTrafficEncryption: NotRequired[bool]
+    EnableNetworkIsolation: NotRequired[bool]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+
+
+class MonitoringJobDefinitionOutputTypeDef(TypedDict):
+    BaselineConfig: NotRequired[MonitoringBaselineConfigTypeDef]
+    MonitoringInputs: list[MonitoringInputTypeDef]
+    MonitoringOutputConfig: MonitoringOutputConfigOutputTypeDef
+    MonitoringResources: MonitoringResourcesTypeDef
+    MonitoringAppSpecification: MonitoringAppSpecificationOutputTypeDef
+    StoppingCondition: NotRequired[MonitoringStoppingConditionTypeDef]
+    Environment: NotRequired[dict[str, str]]
+    NetworkConfig: NotRequired[NetworkConfigOutputTypeDef]
+    RoleArn: str
+
+
+class MonitoringScheduleConfigOutputTypeDef(TypedDict):
+    ScheduleConfig: NotRequired[ScheduleConfigTypeDef]
+    MonitoringJobDefinition: NotRequired[MonitoringJobDefinitionOutputTypeDef]
+    MonitoringJobDefinitionName: NotRequired[str]
+    MonitoringType: NotRequired[MonitoringTypeType]
 
 
 class DescribeMonitoringScheduleResponseTypeDef(TypedDict):
@@ -6706,6 +9625,37 @@ class DescribeOptimizationJobRequestTypeDef(TypedDict):
     OptimizationJobName: str
 
 
+class ModelCompilationConfigOutputTypeDef(TypedDict):
+    Image: NotRequired[str]
+    OverrideEnvironment: NotRequired[dict[str, str]]
+
+
+class ModelQuantizationConfigOutputTypeDef(TypedDict):
+    Image: NotRequired[str]
+    OverrideEnvironment: NotRequired[dict[str, str]]
+
+
+class ModelShardingConfigOutputTypeDef(TypedDict):
+    Image: NotRequired[str]
+    OverrideEnvironment: NotRequired[dict[str, str]]
+
+
+class OptimizationConfigOutputTypeDef(TypedDict):
+    ModelQuantizationConfig: NotRequired[ModelQuantizationConfigOutputTypeDef]
+    ModelCompilationConfig: NotRequired[ModelCompilationConfigOutputTypeDef]
+    ModelShardingConfig: NotRequired[ModelShardingConfigOutputTypeDef]
+    ModelSpeculativeDecodingConfig: NotRequired[ModelSpeculativeDecodingConfigTypeDef]
+
+
+class OptimizationOutputTypeDef(TypedDict):
+    RecommendedInferenceImage: NotRequired[str]
+
+
+class OptimizationVpcConfigOutputTypeDef(TypedDict):
+    SecurityGroupIds: list[str]
+    Subnets: list[str]
+
+
 class DescribeOptimizationJobResponseTypeDef(TypedDict):
     OptimizationJobArn: str
     OptimizationJobStatus: OptimizationJobStatusType
@@ -6731,6 +9681,23 @@ class DescribeOptimizationJobResponseTypeDef(TypedDict):
 class DescribePartnerAppRequestTypeDef(TypedDict):
     Arn: str
     IncludeAvailableUpgrade: NotRequired[bool]
+
+
+class ErrorInfoTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Reason: NotRequired[str]
+
+
+class RoleGroupAssignmentOutputTypeDef(TypedDict):
+    RoleName: str
+    GroupPatterns: list[str]
+
+
+class PartnerAppConfigOutputTypeDef(TypedDict):
+    AdminUsers: NotRequired[list[str]]
+    Arguments: NotRequired[dict[str, str]]
+    AssignedGroupPatterns: NotRequired[list[str]]
+    RoleGroupAssignments: NotRequired[list[RoleGroupAssignmentOutputTypeDef]]
 
 
 class DescribePartnerAppResponseTypeDef(TypedDict):
@@ -6768,6 +9735,25 @@ class DescribePipelineDefinitionForExecutionResponseTypeDef(TypedDict):
 
 class DescribePipelineExecutionRequestTypeDef(TypedDict):
     PipelineExecutionArn: str
+
+
+class MLflowConfigurationTypeDef(TypedDict):
+    MlflowResourceArn: NotRequired[str]
+    MlflowExperimentName: NotRequired[str]
+
+
+class PipelineExperimentConfigTypeDef(TypedDict):
+    ExperimentName: NotRequired[str]
+    TrialName: NotRequired[str]
+
+
+class SelectedStepTypeDef(TypedDict):
+    StepName: str
+
+
+class SelectiveExecutionConfigOutputTypeDef(TypedDict):
+    SourcePipelineExecutionArn: NotRequired[str]
+    SelectedSteps: list[SelectedStepTypeDef]
 
 
 class DescribePipelineExecutionResponseTypeDef(TypedDict):
@@ -6817,6 +9803,11 @@ class DescribeProcessingJobRequestTypeDef(TypedDict):
     ProcessingJobName: str
 
 
+class ProcessingOutputConfigOutputTypeDef(TypedDict):
+    Outputs: list[ProcessingOutputTypeDef]
+    KmsKeyId: NotRequired[str]
+
+
 class DescribeProcessingJobResponseTypeDef(TypedDict):
     ProcessingInputs: NotRequired[list[ProcessingInputTypeDef]]
     ProcessingOutputConfig: NotRequired[ProcessingOutputConfigOutputTypeDef]
@@ -6846,6 +9837,22 @@ class DescribeProjectInputTypeDef(TypedDict):
     ProjectName: str
 
 
+class ServiceCatalogProvisionedProductDetailsTypeDef(TypedDict):
+    ProvisionedProductId: NotRequired[str]
+    ProvisionedProductStatusMessage: NotRequired[str]
+
+
+class ServiceCatalogProvisioningDetailsOutputTypeDef(TypedDict):
+    ProductId: str
+    ProvisioningArtifactId: NotRequired[str]
+    PathId: NotRequired[str]
+    ProvisioningParameters: NotRequired[list[ProvisioningParameterTypeDef]]
+
+
+class TemplateProviderDetailTypeDef(TypedDict):
+    CfnTemplateProviderDetail: NotRequired[CfnTemplateProviderDetailTypeDef]
+
+
 class DescribeProjectOutputTypeDef(TypedDict):
     ProjectArn: str
     ProjectName: str
@@ -6870,6 +9877,14 @@ class DescribeReservedCapacityRequestTypeDef(TypedDict):
     ReservedCapacityArn: str
 
 
+class UltraServerSummaryTypeDef(TypedDict):
+    UltraServerType: str
+    InstanceType: ReservedCapacityInstanceTypeType
+    UltraServerCount: NotRequired[int]
+    AvailableSpareInstanceCount: NotRequired[int]
+    UnhealthyInstanceCount: NotRequired[int]
+
+
 class DescribeReservedCapacityResponseTypeDef(TypedDict):
     ReservedCapacityArn: str
     ReservedCapacityType: NotRequired[ReservedCapacityTypeType]
@@ -6890,6 +9905,24 @@ class DescribeReservedCapacityResponseTypeDef(TypedDict):
 class DescribeSpaceRequestTypeDef(TypedDict):
     DomainId: str
     SpaceName: str
+
+
+class SpaceJupyterLabAppSettingsOutputTypeDef(TypedDict):
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    CodeRepositories: NotRequired[list[CodeRepositoryTypeDef]]
+    AppLifecycleManagement: NotRequired[SpaceAppLifecycleManagementTypeDef]
+
+
+class SpaceSettingsOutputTypeDef(TypedDict):
+    JupyterServerAppSettings: NotRequired[JupyterServerAppSettingsOutputTypeDef]
+    KernelGatewayAppSettings: NotRequired[KernelGatewayAppSettingsOutputTypeDef]
+    CodeEditorAppSettings: NotRequired[SpaceCodeEditorAppSettingsTypeDef]
+    JupyterLabAppSettings: NotRequired[SpaceJupyterLabAppSettingsOutputTypeDef]
+    AppType: NotRequired[AppTypeType]
+    SpaceStorageSettings: NotRequired[SpaceStorageSettingsTypeDef]
+    SpaceManagedResources: NotRequired[FeatureStatusType]
+    CustomFileSystems: NotRequired[list[CustomFileSystemTypeDef]]
+    RemoteAccess: NotRequired[FeatureStatusType]
 
 
 class DescribeSpaceResponseTypeDef(TypedDict):
@@ -6927,6 +9960,14 @@ class DescribeSubscribedWorkteamRequestTypeDef(TypedDict):
     WorkteamArn: str
 
 
+class SubscribedWorkteamTypeDef(TypedDict):
+    WorkteamArn: str
+    MarketplaceTitle: NotRequired[str]
+    SellerName: NotRequired[str]
+    MarketplaceDescription: NotRequired[str]
+    ListingId: NotRequired[str]
+
+
 class DescribeSubscribedWorkteamResponseTypeDef(TypedDict):
     SubscribedWorkteam: SubscribedWorkteamTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -6934,6 +9975,62 @@ class DescribeSubscribedWorkteamResponseTypeDef(TypedDict):
 
 class DescribeTrainingJobRequestTypeDef(TypedDict):
     TrainingJobName: str
+
+
+class MetricDataTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Value: NotRequired[float]
+    Timestamp: NotRequired[datetime]
+
+
+class MlflowDetailsTypeDef(TypedDict):
+    MlflowExperimentId: NotRequired[str]
+    MlflowRunId: NotRequired[str]
+
+
+class ProfilerConfigOutputTypeDef(TypedDict):
+    S3OutputPath: NotRequired[str]
+    ProfilingIntervalInMilliseconds: NotRequired[int]
+    ProfilingParameters: NotRequired[dict[str, str]]
+    DisableProfiler: NotRequired[bool]
+
+
+class ProfilerRuleConfigurationOutputTypeDef(TypedDict):
+    RuleConfigurationName: str
+    LocalPath: NotRequired[str]
+    S3OutputPath: NotRequired[str]
+    RuleEvaluatorImage: str
+    InstanceType: NotRequired[ProcessingInstanceTypeType]
+    VolumeSizeInGB: NotRequired[int]
+    RuleParameters: NotRequired[dict[str, str]]
+
+
+class ProfilerRuleEvaluationStatusTypeDef(TypedDict):
+    RuleConfigurationName: NotRequired[str]
+    RuleEvaluationJobArn: NotRequired[str]
+    RuleEvaluationStatus: NotRequired[RuleEvaluationStatusType]
+    StatusDetails: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+
+
+class SecondaryStatusTransitionTypeDef(TypedDict):
+    Status: SecondaryStatusType
+    StartTime: datetime
+    EndTime: NotRequired[datetime]
+    StatusMessage: NotRequired[str]
+
+
+class TrainingProgressInfoTypeDef(TypedDict):
+    TotalStepCountPerEpoch: NotRequired[int]
+    CurrentStep: NotRequired[int]
+    CurrentEpoch: NotRequired[int]
+    MaxEpoch: NotRequired[int]
+
+
+class WarmPoolStatusTypeDef(TypedDict):
+    Status: WarmPoolResourceStatusType
+    ResourceRetainedBillableTimeInSeconds: NotRequired[int]
+    ReusedByJob: NotRequired[str]
 
 
 class DescribeTrainingJobResponseTypeDef(TypedDict):
@@ -7000,6 +10097,20 @@ class DescribeTrainingPlanExtensionHistoryRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TrainingPlanExtensionTypeDef(TypedDict):
+    TrainingPlanExtensionOfferingId: str
+    ExtendedAt: NotRequired[datetime]
+    StartDate: NotRequired[datetime]
+    EndDate: NotRequired[datetime]
+    Status: NotRequired[str]
+    PaymentStatus: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    DurationHours: NotRequired[int]
+    UpfrontFee: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+
+
 class DescribeTrainingPlanExtensionHistoryResponseTypeDef(TypedDict):
     TrainingPlanExtensions: list[TrainingPlanExtensionTypeDef]
     NextToken: NotRequired[str]
@@ -7008,6 +10119,21 @@ class DescribeTrainingPlanExtensionHistoryResponseTypeDef(TypedDict):
 
 class DescribeTrainingPlanRequestTypeDef(TypedDict):
     TrainingPlanName: str
+
+
+class ReservedCapacitySummaryTypeDef(TypedDict):
+    ReservedCapacityArn: str
+    ReservedCapacityType: NotRequired[ReservedCapacityTypeType]
+    UltraServerType: NotRequired[str]
+    UltraServerCount: NotRequired[int]
+    InstanceType: ReservedCapacityInstanceTypeType
+    TotalInstanceCount: int
+    Status: ReservedCapacityStatusType
+    AvailabilityZone: NotRequired[str]
+    DurationHours: NotRequired[int]
+    DurationMinutes: NotRequired[int]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
 
 
 class DescribeTrainingPlanResponseTypeDef(TypedDict):
@@ -7065,6 +10191,23 @@ class DescribeTrialComponentRequestTypeDef(TypedDict):
     TrialComponentName: str
 
 
+class TrialComponentMetricSummaryTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    SourceArn: NotRequired[str]
+    TimeStamp: NotRequired[datetime]
+    Max: NotRequired[float]
+    Min: NotRequired[float]
+    Last: NotRequired[float]
+    Count: NotRequired[int]
+    Avg: NotRequired[float]
+    StdDev: NotRequired[float]
+
+
+class TrialComponentSourceTypeDef(TypedDict):
+    SourceArn: str
+    SourceType: NotRequired[str]
+
+
 class DescribeTrialComponentResponseTypeDef(TypedDict):
     TrialComponentName: NotRequired[str]
     TrialComponentArn: NotRequired[str]
@@ -7089,6 +10232,11 @@ class DescribeTrialComponentResponseTypeDef(TypedDict):
 
 class DescribeTrialRequestTypeDef(TypedDict):
     TrialName: str
+
+
+class TrialSourceTypeDef(TypedDict):
+    SourceArn: str
+    SourceType: NotRequired[str]
 
 
 class DescribeTrialResponseTypeDef(TypedDict):
@@ -7129,6 +10277,44 @@ class DescribeWorkforceRequestTypeDef(TypedDict):
     WorkforceName: str
 
 
+class OidcConfigForResponseTypeDef(TypedDict):
+    ClientId: NotRequired[str]
+    Issuer: NotRequired[str]
+    AuthorizationEndpoint: NotRequired[str]
+    TokenEndpoint: NotRequired[str]
+    UserInfoEndpoint: NotRequired[str]
+    LogoutEndpoint: NotRequired[str]
+    JwksUri: NotRequired[str]
+    Scope: NotRequired[str]
+    AuthenticationRequestExtraParams: NotRequired[dict[str, str]]
+
+
+class SourceIpConfigOutputTypeDef(TypedDict):
+    Cidrs: list[str]
+
+
+class WorkforceVpcConfigResponseTypeDef(TypedDict):
+    VpcId: str
+    SecurityGroupIds: list[str]
+    Subnets: list[str]
+    VpcEndpointId: NotRequired[str]
+
+
+class WorkforceTypeDef(TypedDict):
+    WorkforceName: str
+    WorkforceArn: str
+    LastUpdatedDate: NotRequired[datetime]
+    SourceIpConfig: NotRequired[SourceIpConfigOutputTypeDef]
+    SubDomain: NotRequired[str]
+    CognitoConfig: NotRequired[CognitoConfigTypeDef]
+    OidcConfig: NotRequired[OidcConfigForResponseTypeDef]
+    CreateDate: NotRequired[datetime]
+    WorkforceVpcConfig: NotRequired[WorkforceVpcConfigResponseTypeDef]
+    Status: NotRequired[WorkforceStatusType]
+    FailureReason: NotRequired[str]
+    IpAddressType: NotRequired[WorkforceIpAddressTypeType]
+
+
 class DescribeWorkforceResponseTypeDef(TypedDict):
     Workforce: WorkforceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -7138,9 +10324,37 @@ class DescribeWorkteamRequestTypeDef(TypedDict):
     WorkteamName: str
 
 
+class OidcMemberDefinitionOutputTypeDef(TypedDict):
+    Groups: NotRequired[list[str]]
+
+
+class MemberDefinitionOutputTypeDef(TypedDict):
+    CognitoMemberDefinition: NotRequired[CognitoMemberDefinitionTypeDef]
+    OidcMemberDefinition: NotRequired[OidcMemberDefinitionOutputTypeDef]
+
+
+class WorkteamTypeDef(TypedDict):
+    WorkteamName: str
+    MemberDefinitions: list[MemberDefinitionOutputTypeDef]
+    WorkteamArn: str
+    WorkforceArn: NotRequired[str]
+    ProductListingIds: NotRequired[list[str]]
+    Description: str
+    SubDomain: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    LastUpdatedDate: NotRequired[datetime]
+    NotificationConfiguration: NotRequired[NotificationConfigurationTypeDef]
+    WorkerAccessConfiguration: NotRequired[WorkerAccessConfigurationTypeDef]
+
+
 class DescribeWorkteamResponseTypeDef(TypedDict):
     Workteam: WorkteamTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProductionVariantServerlessUpdateConfigTypeDef(TypedDict):
+    MaxConcurrency: NotRequired[int]
+    ProvisionedConcurrency: NotRequired[int]
 
 
 class DesiredWeightAndCapacityTypeDef(TypedDict):
@@ -7187,23 +10401,14 @@ class DeviceFleetSummaryTypeDef(TypedDict):
     LastModifiedTime: NotRequired[datetime]
 
 
-class DeviceSelectionConfigOutputTypeDef(TypedDict):
-    DeviceSubsetType: DeviceSubsetTypeType
-    Percentage: NotRequired[int]
-    DeviceNames: NotRequired[list[str]]
-    DeviceNameContains: NotRequired[str]
-
-
-class DeviceSelectionConfigTypeDef(TypedDict):
-    DeviceSubsetType: DeviceSubsetTypeType
-    Percentage: NotRequired[int]
-    DeviceNames: NotRequired[ReadOnly[Sequence[str]]]
-    DeviceNameContains: NotRequired[str]
-
-
 class DeviceStatsTypeDef(TypedDict):
     ConnectedDeviceCount: int
     RegisteredDeviceCount: int
+
+
+class EdgeModelSummaryTypeDef(TypedDict):
+    ModelName: str
+    ModelVersion: str
 
 
 class DeviceSummaryTypeDef(TypedDict):
@@ -7224,10 +10429,6 @@ class DeviceTypeDef(TypedDict):
     IotThingName: NotRequired[str]
 
 
-class DirectDeploySettingsTypeDef(TypedDict):
-    Status: NotRequired[FeatureStatusType]
-
-
 class DisableSagemakerServicecatalogPortfolioOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -7243,18 +10444,6 @@ class DisassociateTrialComponentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DockerSettingsOutputTypeDef(TypedDict):
-    EnableDockerAccess: NotRequired[FeatureStatusType]
-    VpcOnlyTrustedAccounts: NotRequired[list[str]]
-    RootlessDocker: NotRequired[FeatureStatusType]
-
-
-class DockerSettingsTypeDef(TypedDict):
-    EnableDockerAccess: NotRequired[FeatureStatusType]
-    VpcOnlyTrustedAccounts: NotRequired[ReadOnly[Sequence[str]]]
-    RootlessDocker: NotRequired[FeatureStatusType]
-
-
 class DomainDetailsTypeDef(TypedDict):
     DomainArn: NotRequired[str]
     DomainId: NotRequired[str]
@@ -7263,6 +10452,13 @@ class DomainDetailsTypeDef(TypedDict):
     CreationTime: NotRequired[datetime]
     LastModifiedTime: NotRequired[datetime]
     Url: NotRequired[str]
+
+
+class RStudioServerProDomainSettingsForUpdateTypeDef(TypedDict):
+    DomainExecutionRoleArn: str
+    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
+    RStudioConnectUrl: NotRequired[str]
+    RStudioPackageManagerUrl: NotRequired[str]
 
 
 class DomainSettingsForUpdateTypeDef(TypedDict):
@@ -7280,58 +10476,22 @@ class DomainSettingsForUpdateTypeDef(TypedDict):
     IpAddressType: NotRequired[IPAddressTypeType]
 
 
-class DomainSettingsOutputTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[list[str]]
-    RStudioServerProDomainSettings: NotRequired[RStudioServerProDomainSettingsTypeDef]
-    ExecutionRoleIdentityConfig: NotRequired[ExecutionRoleIdentityConfigType]
-    TrustedIdentityPropagationSettings: NotRequired[
-        TrustedIdentityPropagationSettingsTypeDef
-    ]
-    DockerSettings: NotRequired[DockerSettingsOutputTypeDef]
-    AmazonQSettings: NotRequired[AmazonQSettingsTypeDef]
-    UnifiedStudioSettings: NotRequired[UnifiedStudioSettingsTypeDef]
-    IpAddressType: NotRequired[IPAddressTypeType]
+class PredefinedMetricSpecificationTypeDef(TypedDict):
+    PredefinedMetricType: NotRequired[str]
 
 
-class DomainSettingsTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    RStudioServerProDomainSettings: NotRequired[RStudioServerProDomainSettingsTypeDef]
-    ExecutionRoleIdentityConfig: NotRequired[ExecutionRoleIdentityConfigType]
-    TrustedIdentityPropagationSettings: NotRequired[
-        TrustedIdentityPropagationSettingsTypeDef
-    ]
-    DockerSettings: NotRequired[ReadOnly[DockerSettingsTypeDef]]
-    AmazonQSettings: NotRequired[AmazonQSettingsTypeDef]
-    UnifiedStudioSettings: NotRequired[UnifiedStudioSettingsTypeDef]
-    IpAddressType: NotRequired[IPAddressTypeType]
+class MetricSpecificationTypeDef(TypedDict):
+    Predefined: NotRequired[PredefinedMetricSpecificationTypeDef]
+    Customized: NotRequired[CustomizedMetricSpecificationTypeDef]
 
 
-class DriftCheckBaselinesTypeDef(TypedDict):
-    Bias: NotRequired[DriftCheckBiasTypeDef]
-    Explainability: NotRequired[DriftCheckExplainabilityTypeDef]
-    ModelQuality: NotRequired[DriftCheckModelQualityTypeDef]
-    ModelDataQuality: NotRequired[DriftCheckModelDataQualityTypeDef]
+class TargetTrackingScalingPolicyConfigurationTypeDef(TypedDict):
+    MetricSpecification: NotRequired[MetricSpecificationTypeDef]
+    TargetValue: NotRequired[float]
 
 
-class DriftCheckBiasTypeDef(TypedDict):
-    ConfigFile: NotRequired[FileSourceTypeDef]
-    PreTrainingConstraints: NotRequired[MetricsSourceTypeDef]
-    PostTrainingConstraints: NotRequired[MetricsSourceTypeDef]
-
-
-class DriftCheckExplainabilityTypeDef(TypedDict):
-    Constraints: NotRequired[MetricsSourceTypeDef]
-    ConfigFile: NotRequired[FileSourceTypeDef]
-
-
-class DriftCheckModelDataQualityTypeDef(TypedDict):
-    Statistics: NotRequired[MetricsSourceTypeDef]
-    Constraints: NotRequired[MetricsSourceTypeDef]
-
-
-class DriftCheckModelQualityTypeDef(TypedDict):
-    Statistics: NotRequired[MetricsSourceTypeDef]
-    Constraints: NotRequired[MetricsSourceTypeDef]
+class ScalingPolicyTypeDef(TypedDict):
+    TargetTracking: NotRequired[TargetTrackingScalingPolicyConfigurationTypeDef]
 
 
 class DynamicScalingConfigurationTypeDef(TypedDict):
@@ -7342,40 +10502,11 @@ class DynamicScalingConfigurationTypeDef(TypedDict):
     ScalingPolicies: NotRequired[list[ScalingPolicyTypeDef]]
 
 
-class EFSFileSystemConfigTypeDef(TypedDict):
-    FileSystemId: str
-    FileSystemPath: NotRequired[str]
-
-
-class EFSFileSystemTypeDef(TypedDict):
-    FileSystemId: str
-
-
 class EMRStepMetadataTypeDef(TypedDict):
     ClusterId: NotRequired[str]
     StepId: NotRequired[str]
     StepName: NotRequired[str]
     LogFilePath: NotRequired[str]
-
-
-class EbsStorageSettingsTypeDef(TypedDict):
-    EbsVolumeSizeInGb: int
-
-
-class Ec2CapacityReservationTypeDef(TypedDict):
-    Ec2CapacityReservationId: NotRequired[str]
-    TotalInstanceCount: NotRequired[int]
-    AvailableInstanceCount: NotRequired[int]
-    UsedByCurrentEndpoint: NotRequired[int]
-
-
-class EdgeDeploymentConfigTypeDef(TypedDict):
-    FailureHandlingPolicy: FailureHandlingPolicyType
-
-
-class EdgeDeploymentModelConfigTypeDef(TypedDict):
-    ModelHandle: str
-    EdgePackagingJobName: str
 
 
 class EdgeDeploymentPlanSummaryTypeDef(TypedDict):
@@ -7389,15 +10520,6 @@ class EdgeDeploymentPlanSummaryTypeDef(TypedDict):
     LastModifiedTime: NotRequired[datetime]
 
 
-class EdgeDeploymentStatusTypeDef(TypedDict):
-    StageStatus: StageStatusType
-    EdgeDeploymentSuccessInStage: int
-    EdgeDeploymentPendingInStage: int
-    EdgeDeploymentFailedInStage: int
-    EdgeDeploymentStatusMessage: NotRequired[str]
-    EdgeDeploymentStageStartTime: NotRequired[datetime]
-
-
 class EdgeModelStatTypeDef(TypedDict):
     ModelName: str
     ModelVersion: str
@@ -7405,25 +10527,6 @@ class EdgeModelStatTypeDef(TypedDict):
     ConnectedDeviceCount: int
     ActiveDeviceCount: int
     SamplingDeviceCount: int
-
-
-class EdgeModelSummaryTypeDef(TypedDict):
-    ModelName: str
-    ModelVersion: str
-
-
-class EdgeModelTypeDef(TypedDict):
-    ModelName: str
-    ModelVersion: str
-    LatestSampleTime: NotRequired[datetime]
-    LatestInference: NotRequired[datetime]
-
-
-class EdgeOutputConfigTypeDef(TypedDict):
-    S3OutputLocation: str
-    KmsKeyId: NotRequired[str]
-    PresetDeploymentType: NotRequired[EdgePresetDeploymentTypeType]
-    PresetDeploymentConfig: NotRequired[str]
 
 
 class EdgePackagingJobSummaryTypeDef(TypedDict):
@@ -7437,36 +10540,10 @@ class EdgePackagingJobSummaryTypeDef(TypedDict):
     LastModifiedTime: NotRequired[datetime]
 
 
-class EdgePresetDeploymentOutputTypeDef(TypedDict):
-    Type: EdgePresetDeploymentTypeType
-    Artifact: NotRequired[str]
-    Status: NotRequired[EdgePresetDeploymentStatusType]
-    StatusMessage: NotRequired[str]
-
-
 class EdgeTypeDef(TypedDict):
     SourceArn: NotRequired[str]
     DestinationArn: NotRequired[str]
     AssociationType: NotRequired[AssociationEdgeTypeType]
-
-
-class EmrServerlessComputeConfigTypeDef(TypedDict):
-    ExecutionRoleARN: str
-
-
-class EmrServerlessSettingsTypeDef(TypedDict):
-    ExecutionRoleArn: NotRequired[str]
-    Status: NotRequired[FeatureStatusType]
-
-
-class EmrSettingsOutputTypeDef(TypedDict):
-    AssumableRoleArns: NotRequired[list[str]]
-    ExecutionRoleArns: NotRequired[list[str]]
-
-
-class EmrSettingsTypeDef(TypedDict):
-    AssumableRoleArns: NotRequired[ReadOnly[Sequence[str]]]
-    ExecutionRoleArns: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class EnableSagemakerServicecatalogPortfolioOutputTypeDef(TypedDict):
@@ -7483,58 +10560,6 @@ class EndpointConfigSummaryTypeDef(TypedDict):
     CreationTime: datetime
 
 
-class EndpointInfoTypeDef(TypedDict):
-    EndpointName: NotRequired[str]
-
-
-class EndpointInputConfigurationOutputTypeDef(TypedDict):
-    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
-    ServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
-    InferenceSpecificationName: NotRequired[str]
-    EnvironmentParameterRanges: NotRequired[EnvironmentParameterRangesOutputTypeDef]
-
-
-class EndpointInputConfigurationTypeDef(TypedDict):
-    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
-    ServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
-    InferenceSpecificationName: NotRequired[str]
-    EnvironmentParameterRanges: NotRequired[ReadOnly[EnvironmentParameterRangesTypeDef]]
-
-
-class EndpointInputTypeDef(TypedDict):
-    EndpointName: str
-    LocalPath: str
-    S3InputMode: NotRequired[ProcessingS3InputModeType]
-    S3DataDistributionType: NotRequired[ProcessingS3DataDistributionTypeType]
-    FeaturesAttribute: NotRequired[str]
-    InferenceAttribute: NotRequired[str]
-    ProbabilityAttribute: NotRequired[str]
-    ProbabilityThresholdAttribute: NotRequired[float]
-    StartTimeOffset: NotRequired[str]
-    EndTimeOffset: NotRequired[str]
-    ExcludeFeaturesAttribute: NotRequired[str]
-
-
-class EndpointMetadataTypeDef(TypedDict):
-    EndpointName: str
-    EndpointConfigName: NotRequired[str]
-    EndpointStatus: NotRequired[EndpointStatusType]
-    FailureReason: NotRequired[str]
-
-
-class EndpointOutputConfigurationTypeDef(TypedDict):
-    EndpointName: str
-    VariantName: str
-    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
-    InitialInstanceCount: NotRequired[int]
-    ServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
-
-
-class EndpointPerformanceTypeDef(TypedDict):
-    Metrics: InferenceMetricsTypeDef
-    EndpointInfo: EndpointInfoTypeDef
-
-
 class EndpointStepMetadataTypeDef(TypedDict):
     Arn: NotRequired[str]
 
@@ -7545,6 +10570,20 @@ class EndpointSummaryTypeDef(TypedDict):
     CreationTime: datetime
     LastModifiedTime: datetime
     EndpointStatus: EndpointStatusType
+
+
+class MonitoringScheduleTypeDef(TypedDict):
+    MonitoringScheduleArn: NotRequired[str]
+    MonitoringScheduleName: NotRequired[str]
+    MonitoringScheduleStatus: NotRequired[ScheduleStatusType]
+    MonitoringType: NotRequired[MonitoringTypeType]
+    FailureReason: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    MonitoringScheduleConfig: NotRequired[MonitoringScheduleConfigOutputTypeDef]
+    EndpointName: NotRequired[str]
+    LastMonitoringExecutionSummary: NotRequired[MonitoringExecutionSummaryTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class EndpointTypeDef(TypedDict):
@@ -7560,59 +10599,6 @@ class EndpointTypeDef(TypedDict):
     MonitoringSchedules: NotRequired[list[MonitoringScheduleTypeDef]]
     Tags: NotRequired[list[TagTypeDef]]
     ShadowProductionVariants: NotRequired[list[ProductionVariantSummaryTypeDef]]
-
-
-class EnvironmentConfigDetailsTypeDef(TypedDict):
-    FSxLustreConfig: NotRequired[FSxLustreConfigTypeDef]
-    S3OutputPath: NotRequired[str]
-
-
-class EnvironmentConfigTypeDef(TypedDict):
-    FSxLustreConfig: NotRequired[FSxLustreConfigTypeDef]
-
-
-class EnvironmentParameterRangesOutputTypeDef(TypedDict):
-    CategoricalParameterRanges: NotRequired[list[CategoricalParameterOutputTypeDef]]
-
-
-class EnvironmentParameterRangesTypeDef(TypedDict):
-    CategoricalParameterRanges: NotRequired[
-        ReadOnly[Sequence[CategoricalParameterTypeDef]]
-    ]
-
-
-class EnvironmentParameterTypeDef(TypedDict):
-    Key: str
-    ValueType: str
-    Value: str
-
-
-class ErrorInfoTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Reason: NotRequired[str]
-
-
-class EventDetailsTypeDef(TypedDict):
-    EventMetadata: NotRequired[EventMetadataTypeDef]
-
-
-class EventMetadataTypeDef(TypedDict):
-    Cluster: NotRequired[ClusterMetadataTypeDef]
-    InstanceGroup: NotRequired[InstanceGroupMetadataTypeDef]
-    InstanceGroupScaling: NotRequired[InstanceGroupScalingMetadataTypeDef]
-    Instance: NotRequired[InstanceMetadataTypeDef]
-
-
-class ExperimentConfigTypeDef(TypedDict):
-    ExperimentName: NotRequired[str]
-    TrialName: NotRequired[str]
-    TrialComponentDisplayName: NotRequired[str]
-    RunName: NotRequired[str]
-
-
-class ExperimentSourceTypeDef(TypedDict):
-    SourceArn: str
-    SourceType: NotRequired[str]
 
 
 class ExperimentSummaryTypeDef(TypedDict):
@@ -7637,18 +10623,6 @@ class ExperimentTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
-class ExplainabilityTypeDef(TypedDict):
-    Report: NotRequired[MetricsSourceTypeDef]
-
-
-class ExplainerConfigOutputTypeDef(TypedDict):
-    ClarifyExplainerConfig: NotRequired[ClarifyExplainerConfigOutputTypeDef]
-
-
-class ExplainerConfigTypeDef(TypedDict):
-    ClarifyExplainerConfig: NotRequired[ReadOnly[ClarifyExplainerConfigTypeDef]]
-
-
 class ExtendTrainingPlanRequestTypeDef(TypedDict):
     TrainingPlanExtensionOfferingId: str
 
@@ -7658,29 +10632,8 @@ class ExtendTrainingPlanResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FSxLustreConfigTypeDef(TypedDict):
-    SizeInGiB: int
-    PerUnitStorageThroughput: int
-
-
-class FSxLustreFileSystemConfigTypeDef(TypedDict):
-    FileSystemId: str
-    FileSystemPath: NotRequired[str]
-
-
-class FSxLustreFileSystemTypeDef(TypedDict):
-    FileSystemId: str
-
-
 class FailStepMetadataTypeDef(TypedDict):
     ErrorMessage: NotRequired[str]
-
-
-class FeatureDefinitionTypeDef(TypedDict):
-    FeatureName: str
-    FeatureType: FeatureTypeType
-    CollectionType: NotRequired[CollectionTypeType]
-    CollectionConfig: NotRequired[CollectionConfigTypeDef]
 
 
 class FeatureGroupSummaryTypeDef(TypedDict):
@@ -7721,52 +10674,10 @@ class FeatureMetadataTypeDef(TypedDict):
     Parameters: NotRequired[list[FeatureParameterTypeDef]]
 
 
-class FeatureParameterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class FileSourceTypeDef(TypedDict):
-    ContentType: NotRequired[str]
-    ContentDigest: NotRequired[str]
-    S3Uri: str
-
-
-class FileSystemConfigTypeDef(TypedDict):
-    MountPath: NotRequired[str]
-    DefaultUid: NotRequired[int]
-    DefaultGid: NotRequired[int]
-
-
-class FileSystemDataSourceTypeDef(TypedDict):
-    FileSystemId: str
-    FileSystemAccessMode: FileSystemAccessModeType
-    FileSystemType: FileSystemTypeType
-    DirectoryPath: str
-
-
 class FilterTypeDef(TypedDict):
     Name: str
     Operator: NotRequired[OperatorType]
     Value: NotRequired[str]
-
-
-class FinalAutoMLJobObjectiveMetricTypeDef(TypedDict):
-    Type: NotRequired[AutoMLJobObjectiveTypeType]
-    MetricName: AutoMLMetricEnumType
-    Value: float
-    StandardMetricName: NotRequired[AutoMLMetricEnumType]
-
-
-class FinalHyperParameterTuningJobObjectiveMetricTypeDef(TypedDict):
-    Type: NotRequired[HyperParameterTuningJobObjectiveTypeType]
-    MetricName: str
-    Value: float
-
-
-class FlowDefinitionOutputConfigTypeDef(TypedDict):
-    S3OutputPath: str
-    KmsKeyId: NotRequired[str]
 
 
 class FlowDefinitionSummaryTypeDef(TypedDict):
@@ -7775,10 +10686,6 @@ class FlowDefinitionSummaryTypeDef(TypedDict):
     FlowDefinitionStatus: FlowDefinitionStatusType
     CreationTime: datetime
     FailureReason: NotRequired[str]
-
-
-class GenerativeAiSettingsTypeDef(TypedDict):
-    AmazonBedrockRoleArn: NotRequired[str]
 
 
 class GetDeviceFleetReportRequestTypeDef(TypedDict):
@@ -7821,12 +10728,22 @@ class GetSagemakerServicecatalogPortfolioStatusOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ScalingPolicyObjectiveTypeDef(TypedDict):
+    MinInvocationsPerMinute: NotRequired[int]
+    MaxInvocationsPerMinute: NotRequired[int]
+
+
 class GetScalingConfigurationRecommendationRequestTypeDef(TypedDict):
     InferenceRecommendationsJobName: str
     RecommendationId: NotRequired[str]
     EndpointName: NotRequired[str]
     TargetCpuUtilizationPerCore: NotRequired[int]
     ScalingPolicyObjective: NotRequired[ScalingPolicyObjectiveTypeDef]
+
+
+class ScalingPolicyMetricTypeDef(TypedDict):
+    InvocationsPerInstance: NotRequired[int]
+    ModelLatency: NotRequired[int]
 
 
 class GetScalingConfigurationRecommendationResponseTypeDef(TypedDict):
@@ -7840,9 +10757,21 @@ class GetScalingConfigurationRecommendationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PropertyNameQueryTypeDef(TypedDict):
+    PropertyNameHint: str
+
+
+class SuggestionQueryTypeDef(TypedDict):
+    PropertyNameQuery: NotRequired[PropertyNameQueryTypeDef]
+
+
 class GetSearchSuggestionsRequestTypeDef(TypedDict):
     Resource: ResourceTypeType
     SuggestionQuery: NotRequired[SuggestionQueryTypeDef]
+
+
+class PropertyNameSuggestionTypeDef(TypedDict):
+    PropertyName: NotRequired[str]
 
 
 class GetSearchSuggestionsResponseTypeDef(TypedDict):
@@ -7852,35 +10781,6 @@ class GetSearchSuggestionsResponseTypeDef(TypedDict):
 
 class GitConfigForUpdateTypeDef(TypedDict):
     SecretArn: NotRequired[str]
-
-
-class GitConfigTypeDef(TypedDict):
-    RepositoryUrl: str
-    Branch: NotRequired[str]
-    SecretArn: NotRequired[str]
-
-
-class HiddenSageMakerImageOutputTypeDef(TypedDict):
-    SageMakerImageName: NotRequired[SageMakerImageNameType]
-    VersionAliases: NotRequired[list[str]]
-
-
-class HiddenSageMakerImageTypeDef(TypedDict):
-    SageMakerImageName: NotRequired[SageMakerImageNameType]
-    VersionAliases: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class HolidayConfigAttributesTypeDef(TypedDict):
-    CountryCode: NotRequired[str]
-
-
-class HubAccessConfigTypeDef(TypedDict):
-    HubContentArn: str
-
-
-class HubContentDependencyTypeDef(TypedDict):
-    DependencyOriginPath: NotRequired[str]
-    DependencyCopyPath: NotRequired[str]
 
 
 class HubContentInfoTypeDef(TypedDict):
@@ -7910,235 +10810,10 @@ class HubInfoTypeDef(TypedDict):
     LastModifiedTime: datetime
 
 
-class HubS3StorageConfigTypeDef(TypedDict):
-    S3OutputPath: NotRequired[str]
-
-
-class HumanLoopActivationConditionsConfigOutputTypeDef(TypedDict):
-    HumanLoopActivationConditions: DocumentOutputValue
-
-
-class HumanLoopActivationConditionsConfigTypeDef(TypedDict):
-    HumanLoopActivationConditions: ReadOnly[DocumentValue]
-
-
-class HumanLoopActivationConfigOutputTypeDef(TypedDict):
-    HumanLoopActivationConditionsConfig: (
-        HumanLoopActivationConditionsConfigOutputTypeDef
-    )
-
-
-class HumanLoopActivationConfigTypeDef(TypedDict):
-    HumanLoopActivationConditionsConfig: ReadOnly[
-        HumanLoopActivationConditionsConfigTypeDef
-    ]
-
-
-class HumanLoopConfigOutputTypeDef(TypedDict):
-    WorkteamArn: str
-    HumanTaskUiArn: str
-    TaskTitle: str
-    TaskDescription: str
-    TaskCount: int
-    TaskAvailabilityLifetimeInSeconds: NotRequired[int]
-    TaskTimeLimitInSeconds: NotRequired[int]
-    TaskKeywords: NotRequired[list[str]]
-    PublicWorkforceTaskPrice: NotRequired[PublicWorkforceTaskPriceTypeDef]
-
-
-class HumanLoopConfigTypeDef(TypedDict):
-    WorkteamArn: str
-    HumanTaskUiArn: str
-    TaskTitle: str
-    TaskDescription: str
-    TaskCount: int
-    TaskAvailabilityLifetimeInSeconds: NotRequired[int]
-    TaskTimeLimitInSeconds: NotRequired[int]
-    TaskKeywords: NotRequired[ReadOnly[Sequence[str]]]
-    PublicWorkforceTaskPrice: NotRequired[PublicWorkforceTaskPriceTypeDef]
-
-
-class HumanLoopRequestSourceTypeDef(TypedDict):
-    AwsManagedHumanLoopRequestSource: AwsManagedHumanLoopRequestSourceType
-
-
-class HumanTaskConfigOutputTypeDef(TypedDict):
-    WorkteamArn: str
-    UiConfig: UiConfigTypeDef
-    PreHumanTaskLambdaArn: NotRequired[str]
-    TaskKeywords: NotRequired[list[str]]
-    TaskTitle: str
-    TaskDescription: str
-    NumberOfHumanWorkersPerDataObject: int
-    TaskTimeLimitInSeconds: int
-    TaskAvailabilityLifetimeInSeconds: NotRequired[int]
-    MaxConcurrentTaskCount: NotRequired[int]
-    AnnotationConsolidationConfig: NotRequired[AnnotationConsolidationConfigTypeDef]
-    PublicWorkforceTaskPrice: NotRequired[PublicWorkforceTaskPriceTypeDef]
-
-
-class HumanTaskConfigTypeDef(TypedDict):
-    WorkteamArn: str
-    UiConfig: UiConfigTypeDef
-    PreHumanTaskLambdaArn: NotRequired[str]
-    TaskKeywords: NotRequired[ReadOnly[Sequence[str]]]
-    TaskTitle: str
-    TaskDescription: str
-    NumberOfHumanWorkersPerDataObject: int
-    TaskTimeLimitInSeconds: int
-    TaskAvailabilityLifetimeInSeconds: NotRequired[int]
-    MaxConcurrentTaskCount: NotRequired[int]
-    AnnotationConsolidationConfig: NotRequired[AnnotationConsolidationConfigTypeDef]
-    PublicWorkforceTaskPrice: NotRequired[PublicWorkforceTaskPriceTypeDef]
-
-
 class HumanTaskUiSummaryTypeDef(TypedDict):
     HumanTaskUiName: str
     HumanTaskUiArn: str
     CreationTime: datetime
-
-
-class HyperParameterAlgorithmSpecificationOutputTypeDef(TypedDict):
-    TrainingImage: NotRequired[str]
-    TrainingInputMode: TrainingInputModeType
-    AlgorithmName: NotRequired[str]
-    MetricDefinitions: NotRequired[list[MetricDefinitionTypeDef]]
-
-
-class HyperParameterAlgorithmSpecificationTypeDef(TypedDict):
-    TrainingImage: NotRequired[str]
-    TrainingInputMode: TrainingInputModeType
-    AlgorithmName: NotRequired[str]
-    MetricDefinitions: NotRequired[ReadOnly[Sequence[MetricDefinitionTypeDef]]]
-
-
-class HyperParameterSpecificationOutputTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    Type: ParameterTypeType
-    Range: NotRequired[ParameterRangeOutputTypeDef]
-    IsTunable: NotRequired[bool]
-    IsRequired: NotRequired[bool]
-    DefaultValue: NotRequired[str]
-
-
-class HyperParameterSpecificationTypeDef(TypedDict):
-    Name: str
-    Description: NotRequired[str]
-    Type: ParameterTypeType
-    Range: NotRequired[ReadOnly[ParameterRangeTypeDef]]
-    IsTunable: NotRequired[bool]
-    IsRequired: NotRequired[bool]
-    DefaultValue: NotRequired[str]
-
-
-class HyperParameterTrainingJobDefinitionOutputTypeDef(TypedDict):
-    DefinitionName: NotRequired[str]
-    TuningObjective: NotRequired[HyperParameterTuningJobObjectiveTypeDef]
-    HyperParameterRanges: NotRequired[ParameterRangesOutputTypeDef]
-    StaticHyperParameters: NotRequired[dict[str, str]]
-    AlgorithmSpecification: HyperParameterAlgorithmSpecificationOutputTypeDef
-    RoleArn: str
-    InputDataConfig: NotRequired[list[ChannelOutputTypeDef]]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    OutputDataConfig: OutputDataConfigTypeDef
-    ResourceConfig: NotRequired[ResourceConfigOutputTypeDef]
-    HyperParameterTuningResourceConfig: NotRequired[
-        HyperParameterTuningResourceConfigOutputTypeDef
-    ]
-    StoppingCondition: StoppingConditionTypeDef
-    EnableNetworkIsolation: NotRequired[bool]
-    EnableInterContainerTrafficEncryption: NotRequired[bool]
-    EnableManagedSpotTraining: NotRequired[bool]
-    CheckpointConfig: NotRequired[CheckpointConfigTypeDef]
-    RetryStrategy: NotRequired[RetryStrategyTypeDef]
-    Environment: NotRequired[dict[str, str]]
-
-
-class HyperParameterTrainingJobDefinitionTypeDef(TypedDict):
-    DefinitionName: NotRequired[str]
-    TuningObjective: NotRequired[HyperParameterTuningJobObjectiveTypeDef]
-    HyperParameterRanges: NotRequired[ReadOnly[ParameterRangesTypeDef]]
-    StaticHyperParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    AlgorithmSpecification: ReadOnly[HyperParameterAlgorithmSpecificationTypeDef]
-    RoleArn: str
-    InputDataConfig: NotRequired[ReadOnly[Sequence[ChannelTypeDef]]]
-    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
-    OutputDataConfig: OutputDataConfigTypeDef
-    ResourceConfig: NotRequired[ReadOnly[ResourceConfigTypeDef]]
-    HyperParameterTuningResourceConfig: NotRequired[
-        ReadOnly[HyperParameterTuningResourceConfigTypeDef]
-    ]
-    StoppingCondition: StoppingConditionTypeDef
-    EnableNetworkIsolation: NotRequired[bool]
-    EnableInterContainerTrafficEncryption: NotRequired[bool]
-    EnableManagedSpotTraining: NotRequired[bool]
-    CheckpointConfig: NotRequired[CheckpointConfigTypeDef]
-    RetryStrategy: NotRequired[RetryStrategyTypeDef]
-    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class HyperParameterTrainingJobSummaryTypeDef(TypedDict):
-    TrainingJobDefinitionName: NotRequired[str]
-    TrainingJobName: str
-    TrainingJobArn: str
-    TuningJobName: NotRequired[str]
-    CreationTime: datetime
-    TrainingStartTime: NotRequired[datetime]
-    TrainingEndTime: NotRequired[datetime]
-    TrainingJobStatus: TrainingJobStatusType
-    TunedHyperParameters: dict[str, str]
-    FailureReason: NotRequired[str]
-    FinalHyperParameterTuningJobObjectiveMetric: NotRequired[
-        FinalHyperParameterTuningJobObjectiveMetricTypeDef
-    ]
-    ObjectiveStatus: NotRequired[ObjectiveStatusType]
-
-
-class HyperParameterTuningInstanceConfigTypeDef(TypedDict):
-    InstanceType: TrainingInstanceTypeType
-    InstanceCount: int
-    VolumeSizeInGB: int
-
-
-class HyperParameterTuningJobCompletionDetailsTypeDef(TypedDict):
-    NumberOfTrainingJobsObjectiveNotImproving: NotRequired[int]
-    ConvergenceDetectedTime: NotRequired[datetime]
-
-
-class HyperParameterTuningJobConfigOutputTypeDef(TypedDict):
-    Strategy: HyperParameterTuningJobStrategyTypeType
-    StrategyConfig: NotRequired[HyperParameterTuningJobStrategyConfigTypeDef]
-    HyperParameterTuningJobObjective: NotRequired[
-        HyperParameterTuningJobObjectiveTypeDef
-    ]
-    ResourceLimits: ResourceLimitsTypeDef
-    ParameterRanges: NotRequired[ParameterRangesOutputTypeDef]
-    TrainingJobEarlyStoppingType: NotRequired[TrainingJobEarlyStoppingTypeType]
-    TuningJobCompletionCriteria: NotRequired[TuningJobCompletionCriteriaTypeDef]
-    RandomSeed: NotRequired[int]
-
-
-class HyperParameterTuningJobConfigTypeDef(TypedDict):
-    Strategy: HyperParameterTuningJobStrategyTypeType
-    StrategyConfig: NotRequired[HyperParameterTuningJobStrategyConfigTypeDef]
-    HyperParameterTuningJobObjective: NotRequired[
-        HyperParameterTuningJobObjectiveTypeDef
-    ]
-    ResourceLimits: ResourceLimitsTypeDef
-    ParameterRanges: NotRequired[ReadOnly[ParameterRangesTypeDef]]
-    TrainingJobEarlyStoppingType: NotRequired[TrainingJobEarlyStoppingTypeType]
-    TuningJobCompletionCriteria: NotRequired[TuningJobCompletionCriteriaTypeDef]
-    RandomSeed: NotRequired[int]
-
-
-class HyperParameterTuningJobConsumedResourcesTypeDef(TypedDict):
-    RuntimeInSeconds: NotRequired[int]
-
-
-class HyperParameterTuningJobObjectiveTypeDef(TypedDict):
-    Type: HyperParameterTuningJobObjectiveTypeType
-    MetricName: str
 
 
 class HyperParameterTuningJobSearchEntityTypeDef(TypedDict):
@@ -8168,10 +10843,6 @@ class HyperParameterTuningJobSearchEntityTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
-class HyperParameterTuningJobStrategyConfigTypeDef(TypedDict):
-    HyperbandStrategyConfig: NotRequired[HyperbandStrategyConfigTypeDef]
-
-
 class HyperParameterTuningJobSummaryTypeDef(TypedDict):
     HyperParameterTuningJobName: str
     HyperParameterTuningJobArn: str
@@ -8183,76 +10854,6 @@ class HyperParameterTuningJobSummaryTypeDef(TypedDict):
     TrainingJobStatusCounters: TrainingJobStatusCountersTypeDef
     ObjectiveStatusCounters: ObjectiveStatusCountersTypeDef
     ResourceLimits: NotRequired[ResourceLimitsTypeDef]
-
-
-class HyperParameterTuningJobWarmStartConfigOutputTypeDef(TypedDict):
-    ParentHyperParameterTuningJobs: list[ParentHyperParameterTuningJobTypeDef]
-    WarmStartType: HyperParameterTuningJobWarmStartTypeType
-
-
-class HyperParameterTuningJobWarmStartConfigTypeDef(TypedDict):
-    ParentHyperParameterTuningJobs: ReadOnly[
-        Sequence[ParentHyperParameterTuningJobTypeDef]
-    ]
-    WarmStartType: HyperParameterTuningJobWarmStartTypeType
-
-
-class HyperParameterTuningResourceConfigOutputTypeDef(TypedDict):
-    InstanceType: NotRequired[TrainingInstanceTypeType]
-    InstanceCount: NotRequired[int]
-    VolumeSizeInGB: NotRequired[int]
-    VolumeKmsKeyId: NotRequired[str]
-    AllocationStrategy: NotRequired[HyperParameterTuningAllocationStrategyType]
-    InstanceConfigs: NotRequired[list[HyperParameterTuningInstanceConfigTypeDef]]
-
-
-class HyperParameterTuningResourceConfigTypeDef(TypedDict):
-    InstanceType: NotRequired[TrainingInstanceTypeType]
-    InstanceCount: NotRequired[int]
-    VolumeSizeInGB: NotRequired[int]
-    VolumeKmsKeyId: NotRequired[str]
-    AllocationStrategy: NotRequired[HyperParameterTuningAllocationStrategyType]
-    InstanceConfigs: NotRequired[
-        ReadOnly[Sequence[HyperParameterTuningInstanceConfigTypeDef]]
-    ]
-
-
-class HyperbandStrategyConfigTypeDef(TypedDict):
-    MinResource: NotRequired[int]
-    MaxResource: NotRequired[int]
-
-
-class IamIdentityTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    PrincipalId: NotRequired[str]
-    SourceIdentity: NotRequired[str]
-
-
-class IamPolicyConstraintsTypeDef(TypedDict):
-    SourceIp: NotRequired[EnabledOrDisabledType]
-    VpcSourceIp: NotRequired[EnabledOrDisabledType]
-
-
-class IdentityProviderOAuthSettingTypeDef(TypedDict):
-    DataSourceName: NotRequired[DataSourceNameType]
-    Status: NotRequired[FeatureStatusType]
-    SecretArn: NotRequired[str]
-
-
-class IdleSettingsTypeDef(TypedDict):
-    LifecycleManagement: NotRequired[LifecycleManagementType]
-    IdleTimeoutInMinutes: NotRequired[int]
-    MinIdleTimeoutInMinutes: NotRequired[int]
-    MaxIdleTimeoutInMinutes: NotRequired[int]
-
-
-class ImageClassificationJobConfigTypeDef(TypedDict):
-    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
-
-
-class ImageConfigTypeDef(TypedDict):
-    RepositoryAccessMode: RepositoryAccessModeType
-    RepositoryAuthConfig: NotRequired[RepositoryAuthConfigTypeDef]
 
 
 class ImageTypeDef(TypedDict):
@@ -8297,48 +10898,6 @@ class ImportHubContentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InferenceComponentAvailabilityZoneBalanceTypeDef(TypedDict):
-    EnforcementMode: AvailabilityZoneBalanceEnforcementModeType
-    MaxImbalance: NotRequired[int]
-
-
-class InferenceComponentCapacitySizeTypeDef(TypedDict):
-    Type: InferenceComponentCapacitySizeTypeType
-    Value: int
-
-
-class InferenceComponentComputeResourceRequirementsTypeDef(TypedDict):
-    NumberOfCpuCoresRequired: NotRequired[float]
-    NumberOfAcceleratorDevicesRequired: NotRequired[float]
-    MinMemoryRequiredInMb: int
-    MaxMemoryRequiredInMb: NotRequired[int]
-
-
-class InferenceComponentContainerSpecificationSummaryTypeDef(TypedDict):
-    DeployedImage: NotRequired[DeployedImageTypeDef]
-    ArtifactUrl: NotRequired[str]
-    Environment: NotRequired[dict[str, str]]
-
-
-class InferenceComponentContainerSpecificationTypeDef(TypedDict):
-    Image: NotRequired[str]
-    ArtifactUrl: NotRequired[str]
-    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class InferenceComponentDataCacheConfigSummaryTypeDef(TypedDict):
-    EnableCaching: bool
-
-
-class InferenceComponentDataCacheConfigTypeDef(TypedDict):
-    EnableCaching: bool
-
-
-class InferenceComponentDeploymentConfigOutputTypeDef(TypedDict):
-    RollingUpdatePolicy: InferenceComponentRollingUpdatePolicyTypeDef
-    AutoRollbackConfiguration: NotRequired[AutoRollbackConfigOutputTypeDef]
-
-
 class InferenceComponentDeploymentConfigTypeDef(TypedDict):
     RollingUpdatePolicy: InferenceComponentRollingUpdatePolicyTypeDef
     AutoRollbackConfiguration: NotRequired[ReadOnly[AutoRollbackConfigTypeDef]]
@@ -8346,66 +10905,6 @@ class InferenceComponentDeploymentConfigTypeDef(TypedDict):
 
 class InferenceComponentMetadataTypeDef(TypedDict):
     Arn: NotRequired[str]
-
-
-class InferenceComponentPlacementStatusTypeDef(TypedDict):
-    InstanceType: ProductionVariantInstanceTypeType
-    CurrentCopyCount: int
-
-
-class InferenceComponentRollingUpdatePolicyTypeDef(TypedDict):
-    MaximumBatchSize: InferenceComponentCapacitySizeTypeDef
-    WaitIntervalInSeconds: int
-    MaximumExecutionTimeoutInSeconds: NotRequired[int]
-    RollbackMaximumBatchSize: NotRequired[InferenceComponentCapacitySizeTypeDef]
-
-
-class InferenceComponentRuntimeConfigSummaryTypeDef(TypedDict):
-    DesiredCopyCount: NotRequired[int]
-    CurrentCopyCount: NotRequired[int]
-    PlacementStatus: NotRequired[list[InferenceComponentPlacementStatusTypeDef]]
-
-
-class InferenceComponentRuntimeConfigTypeDef(TypedDict):
-    CopyCount: int
-
-
-class InferenceComponentSchedulingConfigTypeDef(TypedDict):
-    PlacementStrategy: InferenceComponentPlacementStrategyType
-    AvailabilityZoneBalance: NotRequired[
-        InferenceComponentAvailabilityZoneBalanceTypeDef
-    ]
-
-
-class InferenceComponentSpecificationSummaryTypeDef(TypedDict):
-    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
-    ModelName: NotRequired[str]
-    Container: NotRequired[InferenceComponentContainerSpecificationSummaryTypeDef]
-    StartupParameters: NotRequired[InferenceComponentStartupParametersTypeDef]
-    ComputeResourceRequirements: NotRequired[
-        InferenceComponentComputeResourceRequirementsTypeDef
-    ]
-    BaseInferenceComponentName: NotRequired[str]
-    DataCacheConfig: NotRequired[InferenceComponentDataCacheConfigSummaryTypeDef]
-    SchedulingConfig: NotRequired[InferenceComponentSchedulingConfigTypeDef]
-
-
-class InferenceComponentSpecificationTypeDef(TypedDict):
-    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
-    ModelName: NotRequired[str]
-    Container: NotRequired[ReadOnly[InferenceComponentContainerSpecificationTypeDef]]
-    StartupParameters: NotRequired[InferenceComponentStartupParametersTypeDef]
-    ComputeResourceRequirements: NotRequired[
-        InferenceComponentComputeResourceRequirementsTypeDef
-    ]
-    BaseInferenceComponentName: NotRequired[str]
-    DataCacheConfig: NotRequired[InferenceComponentDataCacheConfigTypeDef]
-    SchedulingConfig: NotRequired[InferenceComponentSchedulingConfigTypeDef]
-
-
-class InferenceComponentStartupParametersTypeDef(TypedDict):
-    ModelDataDownloadTimeoutInSeconds: NotRequired[int]
-    ContainerStartupHealthCheckTimeoutInSeconds: NotRequired[int]
 
 
 class InferenceComponentSummaryTypeDef(TypedDict):
@@ -8417,32 +10916,6 @@ class InferenceComponentSummaryTypeDef(TypedDict):
     VariantName: str
     InferenceComponentStatus: NotRequired[InferenceComponentStatusType]
     LastModifiedTime: datetime
-
-
-class InferenceExecutionConfigTypeDef(TypedDict):
-    Mode: InferenceExecutionModeType
-
-
-class InferenceExperimentDataStorageConfigOutputTypeDef(TypedDict):
-    Destination: str
-    KmsKey: NotRequired[str]
-    ContentType: NotRequired[CaptureContentTypeHeaderOutputTypeDef]
-
-
-class InferenceExperimentDataStorageConfigTypeDef(TypedDict):
-    Destination: str
-    KmsKey: NotRequired[str]
-    ContentType: NotRequired[ReadOnly[CaptureContentTypeHeaderTypeDef]]
-
-
-class InferenceExperimentScheduleOutputTypeDef(TypedDict):
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-
-
-class InferenceExperimentScheduleTypeDef(TypedDict):
-    StartTime: NotRequired[ReadOnly[datetime | str]]
-    EndTime: NotRequired[ReadOnly[datetime | str]]
 
 
 class InferenceExperimentSummaryTypeDef(TypedDict):
@@ -8458,20 +10931,12 @@ class InferenceExperimentSummaryTypeDef(TypedDict):
     RoleArn: NotRequired[str]
 
 
-class InferenceHubAccessConfigTypeDef(TypedDict):
-    HubContentArn: str
-
-
-class InferenceMetricsTypeDef(TypedDict):
-    MaxInvocations: int
-    ModelLatency: int
-
-
-class InferenceRecommendationTypeDef(TypedDict):
-    RecommendationId: NotRequired[str]
+class RecommendationJobInferenceBenchmarkTypeDef(TypedDict):
     Metrics: NotRequired[RecommendationMetricsTypeDef]
-    EndpointConfiguration: EndpointOutputConfigurationTypeDef
+    EndpointMetrics: NotRequired[InferenceMetricsTypeDef]
+    EndpointConfiguration: NotRequired[EndpointOutputConfigurationTypeDef]
     ModelConfiguration: ModelConfigurationTypeDef
+    FailureReason: NotRequired[str]
     InvocationEndTime: NotRequired[datetime]
     InvocationStartTime: NotRequired[datetime]
 
@@ -8499,233 +10964,16 @@ class InferenceRecommendationsJobTypeDef(TypedDict):
     ModelPackageVersionArn: NotRequired[str]
 
 
-class InferenceSpecificationOutputTypeDef(TypedDict):
-    Containers: list[ModelPackageContainerDefinitionOutputTypeDef]
-    SupportedTransformInstanceTypes: NotRequired[list[TransformInstanceTypeType]]
-    SupportedRealtimeInferenceInstanceTypes: NotRequired[
-        list[ProductionVariantInstanceTypeType]
-    ]
-    SupportedContentTypes: NotRequired[list[str]]
-    SupportedResponseMIMETypes: NotRequired[list[str]]
-
-
-class InferenceSpecificationTypeDef(TypedDict):
-    Containers: ReadOnly[Sequence[ModelPackageContainerDefinitionTypeDef]]
-    SupportedTransformInstanceTypes: NotRequired[
-        ReadOnly[Sequence[TransformInstanceTypeType]]
-    ]
-    SupportedRealtimeInferenceInstanceTypes: NotRequired[
-        ReadOnly[Sequence[ProductionVariantInstanceTypeType]]
-    ]
-    SupportedContentTypes: NotRequired[ReadOnly[Sequence[str]]]
-    SupportedResponseMIMETypes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InfraCheckConfigTypeDef(TypedDict):
-    EnableInfraCheck: NotRequired[bool]
-
-
-class InputConfigTypeDef(TypedDict):
-    S3Uri: str
-    DataInputConfig: NotRequired[str]
-    Framework: FrameworkType
-    FrameworkVersion: NotRequired[str]
-
-
 class InstanceGroupHealthCheckConfigurationTypeDef(TypedDict):
     InstanceGroupName: str
     InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
     DeepHealthChecks: ReadOnly[Sequence[DeepHealthCheckTypeType]]
 
 
-class InstanceGroupMetadataTypeDef(TypedDict):
-    FailureMessage: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    CapacityReservation: NotRequired[CapacityReservationTypeDef]
-    SubnetId: NotRequired[str]
-    SecurityGroupIds: NotRequired[list[str]]
-    AmiOverride: NotRequired[str]
-
-
-class InstanceGroupScalingMetadataTypeDef(TypedDict):
-    InstanceCount: NotRequired[int]
-    TargetCount: NotRequired[int]
-    MinCount: NotRequired[int]
-    FailureMessage: NotRequired[str]
-
-
-class InstanceGroupTypeDef(TypedDict):
-    InstanceType: TrainingInstanceTypeType
-    InstanceCount: int
-    InstanceGroupName: str
-
-
-class InstanceMetadataServiceConfigurationTypeDef(TypedDict):
-    MinimumInstanceMetadataServiceVersion: str
-
-
-class InstanceMetadataTypeDef(TypedDict):
-    CustomerEni: NotRequired[str]
-    AdditionalEnis: NotRequired[AdditionalEnisTypeDef]
-    InstanceRequirementsEniConfigurations: NotRequired[
-        list[InstanceRequirementsEniConfigurationTypeDef]
-    ]
-    CapacityReservation: NotRequired[CapacityReservationTypeDef]
-    FailureMessage: NotRequired[str]
-    LcsExecutionState: NotRequired[str]
-    NodeLogicalId: NotRequired[str]
-
-
-class InstancePlacementConfigOutputTypeDef(TypedDict):
-    EnableMultipleJobs: NotRequired[bool]
-    PlacementSpecifications: NotRequired[list[PlacementSpecificationTypeDef]]
-
-
-class InstancePlacementConfigTypeDef(TypedDict):
-    EnableMultipleJobs: NotRequired[bool]
-    PlacementSpecifications: NotRequired[
-        ReadOnly[Sequence[PlacementSpecificationTypeDef]]
-    ]
-
-
-class InstancePoolSummaryTypeDef(TypedDict):
-    InstanceType: ProductionVariantInstanceTypeType
-    CurrentInstanceCount: int
-
-
-class InstancePoolTypeDef(TypedDict):
-    InstanceType: ProductionVariantInstanceTypeType
-    ModelNameOverride: NotRequired[str]
-    Priority: int
-
-
-class InstanceRequirementsEniConfigurationTypeDef(TypedDict):
-    CustomerEni: NotRequired[str]
-    AdditionalEnis: NotRequired[AdditionalEnisTypeDef]
-
-
-class IntegerParameterRangeSpecificationTypeDef(TypedDict):
-    MinValue: str
-    MaxValue: str
-
-
-class IntegerParameterRangeTypeDef(TypedDict):
-    Name: str
-    MinValue: str
-    MaxValue: str
-    ScalingType: NotRequired[HyperParameterScalingTypeType]
-
-
-class JupyterLabAppImageConfigOutputTypeDef(TypedDict):
-    FileSystemConfig: NotRequired[FileSystemConfigTypeDef]
-    ContainerConfig: NotRequired[ContainerConfigOutputTypeDef]
-
-
-class JupyterLabAppImageConfigTypeDef(TypedDict):
-    FileSystemConfig: NotRequired[FileSystemConfigTypeDef]
-    ContainerConfig: NotRequired[ReadOnly[ContainerConfigTypeDef]]
-
-
-class JupyterLabAppSettingsOutputTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    CustomImages: NotRequired[list[CustomImageTypeDef]]
-    LifecycleConfigArns: NotRequired[list[str]]
-    CodeRepositories: NotRequired[list[CodeRepositoryTypeDef]]
-    AppLifecycleManagement: NotRequired[AppLifecycleManagementTypeDef]
-    EmrSettings: NotRequired[EmrSettingsOutputTypeDef]
-    BuiltInLifecycleConfigArn: NotRequired[str]
-
-
-class JupyterLabAppSettingsTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    CustomImages: NotRequired[ReadOnly[Sequence[CustomImageTypeDef]]]
-    LifecycleConfigArns: NotRequired[ReadOnly[Sequence[str]]]
-    CodeRepositories: NotRequired[ReadOnly[Sequence[CodeRepositoryTypeDef]]]
-    AppLifecycleManagement: NotRequired[AppLifecycleManagementTypeDef]
-    EmrSettings: NotRequired[ReadOnly[EmrSettingsTypeDef]]
-    BuiltInLifecycleConfigArn: NotRequired[str]
-
-
-class JupyterServerAppSettingsOutputTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    LifecycleConfigArns: NotRequired[list[str]]
-    CodeRepositories: NotRequired[list[CodeRepositoryTypeDef]]
-
-
-class JupyterServerAppSettingsTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    LifecycleConfigArns: NotRequired[ReadOnly[Sequence[str]]]
-    CodeRepositories: NotRequired[ReadOnly[Sequence[CodeRepositoryTypeDef]]]
-
-
-class KendraSettingsTypeDef(TypedDict):
-    Status: NotRequired[FeatureStatusType]
-
-
-class KernelGatewayAppSettingsOutputTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    CustomImages: NotRequired[list[CustomImageTypeDef]]
-    LifecycleConfigArns: NotRequired[list[str]]
-
-
-class KernelGatewayAppSettingsTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    CustomImages: NotRequired[ReadOnly[Sequence[CustomImageTypeDef]]]
-    LifecycleConfigArns: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class KernelGatewayImageConfigOutputTypeDef(TypedDict):
-    KernelSpecs: list[KernelSpecTypeDef]
-    FileSystemConfig: NotRequired[FileSystemConfigTypeDef]
-
-
-class KernelGatewayImageConfigTypeDef(TypedDict):
-    KernelSpecs: ReadOnly[Sequence[KernelSpecTypeDef]]
-    FileSystemConfig: NotRequired[FileSystemConfigTypeDef]
-
-
-class KernelSpecTypeDef(TypedDict):
-    Name: str
-    DisplayName: NotRequired[str]
-
-
 class LabelCountersForWorkteamTypeDef(TypedDict):
     HumanLabeled: NotRequired[int]
     PendingHuman: NotRequired[int]
     Total: NotRequired[int]
-
-
-class LabelCountersTypeDef(TypedDict):
-    TotalLabeled: NotRequired[int]
-    HumanLabeled: NotRequired[int]
-    MachineLabeled: NotRequired[int]
-    FailedNonRetryableError: NotRequired[int]
-    Unlabeled: NotRequired[int]
-
-
-class LabelingJobAlgorithmsConfigOutputTypeDef(TypedDict):
-    LabelingJobAlgorithmSpecificationArn: str
-    InitialActiveLearningModelArn: NotRequired[str]
-    LabelingJobResourceConfig: NotRequired[LabelingJobResourceConfigOutputTypeDef]
-
-
-class LabelingJobAlgorithmsConfigTypeDef(TypedDict):
-    LabelingJobAlgorithmSpecificationArn: str
-    InitialActiveLearningModelArn: NotRequired[str]
-    LabelingJobResourceConfig: NotRequired[ReadOnly[LabelingJobResourceConfigTypeDef]]
-
-
-class LabelingJobDataAttributesOutputTypeDef(TypedDict):
-    ContentClassifiers: NotRequired[list[ContentClassifierType]]
-
-
-class LabelingJobDataAttributesTypeDef(TypedDict):
-    ContentClassifiers: NotRequired[ReadOnly[Sequence[ContentClassifierType]]]
-
-
-class LabelingJobDataSourceTypeDef(TypedDict):
-    S3DataSource: NotRequired[LabelingJobS3DataSourceTypeDef]
-    SnsDataSource: NotRequired[LabelingJobSnsDataSourceTypeDef]
 
 
 class LabelingJobForWorkteamSummaryTypeDef(TypedDict):
@@ -8735,50 +10983,6 @@ class LabelingJobForWorkteamSummaryTypeDef(TypedDict):
     CreationTime: datetime
     LabelCounters: NotRequired[LabelCountersForWorkteamTypeDef]
     NumberOfHumanWorkersPerDataObject: NotRequired[int]
-
-
-class LabelingJobInputConfigOutputTypeDef(TypedDict):
-    DataSource: LabelingJobDataSourceTypeDef
-    DataAttributes: NotRequired[LabelingJobDataAttributesOutputTypeDef]
-
-
-class LabelingJobInputConfigTypeDef(TypedDict):
-    DataSource: LabelingJobDataSourceTypeDef
-    DataAttributes: NotRequired[ReadOnly[LabelingJobDataAttributesTypeDef]]
-
-
-class LabelingJobOutputConfigTypeDef(TypedDict):
-    S3OutputPath: str
-    KmsKeyId: NotRequired[str]
-    SnsTopicArn: NotRequired[str]
-
-
-class LabelingJobOutputTypeDef(TypedDict):
-    OutputDatasetS3Uri: str
-    FinalActiveLearningModelArn: NotRequired[str]
-
-
-class LabelingJobResourceConfigOutputTypeDef(TypedDict):
-    VolumeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-
-
-class LabelingJobResourceConfigTypeDef(TypedDict):
-    VolumeKmsKeyId: NotRequired[str]
-    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
-
-
-class LabelingJobS3DataSourceTypeDef(TypedDict):
-    ManifestS3Uri: str
-
-
-class LabelingJobSnsDataSourceTypeDef(TypedDict):
-    SnsTopicArn: str
-
-
-class LabelingJobStoppingConditionsTypeDef(TypedDict):
-    MaxHumanLabeledObjectCount: NotRequired[int]
-    MaxPercentageOfInputDatasetLabeled: NotRequired[int]
 
 
 class LabelingJobSummaryTypeDef(TypedDict):
@@ -8799,11 +11003,6 @@ class LabelingJobSummaryTypeDef(TypedDict):
 class LambdaStepMetadataTypeDef(TypedDict):
     Arn: NotRequired[str]
     OutputParameters: NotRequired[list[OutputParameterTypeDef]]
-
-
-class LastUpdateStatusTypeDef(TypedDict):
-    Status: LastUpdateStatusValueType
-    FailureReason: NotRequired[str]
 
 
 class LineageGroupSummaryTypeDef(TypedDict):
@@ -9179,6 +11378,13 @@ class ListDataQualityJobDefinitionsRequestTypeDef(TypedDict):
     NameContains: NotRequired[str]
     CreationTimeBefore: NotRequired[ReadOnly[datetime | str]]
     CreationTimeAfter: NotRequired[ReadOnly[datetime | str]]
+
+
+class MonitoringJobDefinitionSummaryTypeDef(TypedDict):
+    MonitoringJobDefinitionName: str
+    MonitoringJobDefinitionArn: str
+    CreationTime: datetime
+    EndpointName: str
 
 
 class ListDataQualityJobDefinitionsResponseTypeDef(TypedDict):
@@ -9617,6 +11823,15 @@ class ListMlflowAppsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class MlflowAppSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Status: NotRequired[MlflowAppStatusType]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    MlflowVersion: NotRequired[str]
+
+
 class ListMlflowAppsResponseTypeDef(TypedDict):
     Summaries: NotRequired[list[MlflowAppSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -9632,6 +11847,16 @@ class ListMlflowTrackingServersRequestTypeDef(TypedDict):
     SortOrder: NotRequired[SortOrderType]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class TrackingServerSummaryTypeDef(TypedDict):
+    TrackingServerArn: NotRequired[str]
+    TrackingServerName: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    TrackingServerStatus: NotRequired[TrackingServerStatusType]
+    IsActive: NotRequired[IsTrackingServerActiveType]
+    MlflowVersion: NotRequired[str]
 
 
 class ListMlflowTrackingServersResponseTypeDef(TypedDict):
@@ -9670,6 +11895,16 @@ class ListModelCardExportJobsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ModelCardExportJobSummaryTypeDef(TypedDict):
+    ModelCardExportJobName: str
+    ModelCardExportJobArn: str
+    Status: ModelCardExportJobStatusType
+    ModelCardName: str
+    ModelCardVersion: int
+    CreatedAt: datetime
+    LastModifiedAt: datetime
+
+
 class ListModelCardExportJobsResponseTypeDef(TypedDict):
     ModelCardExportJobSummaries: list[ModelCardExportJobSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -9687,6 +11922,15 @@ class ListModelCardVersionsRequestTypeDef(TypedDict):
     SortOrder: NotRequired[ModelCardSortOrderType]
 
 
+class ModelCardVersionSummaryTypeDef(TypedDict):
+    ModelCardName: str
+    ModelCardArn: str
+    ModelCardStatus: ModelCardStatusType
+    ModelCardVersion: int
+    CreationTime: datetime
+    LastModifiedTime: NotRequired[datetime]
+
+
 class ListModelCardVersionsResponseTypeDef(TypedDict):
     ModelCardVersionSummaryList: list[ModelCardVersionSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -9702,6 +11946,14 @@ class ListModelCardsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     SortBy: NotRequired[ModelCardSortByType]
     SortOrder: NotRequired[ModelCardSortOrderType]
+
+
+class ModelCardSummaryTypeDef(TypedDict):
+    ModelCardName: str
+    ModelCardArn: str
+    ModelCardStatus: ModelCardStatusType
+    CreationTime: datetime
+    LastModifiedTime: NotRequired[datetime]
 
 
 class ListModelCardsResponseTypeDef(TypedDict):
@@ -9727,10 +11979,27 @@ class ListModelExplainabilityJobDefinitionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModelMetadataFilterTypeDef(TypedDict):
+    Name: ModelMetadataFilterTypeType
+    Value: str
+
+
+class ModelMetadataSearchExpressionTypeDef(TypedDict):
+    Filters: NotRequired[ReadOnly[Sequence[ModelMetadataFilterTypeDef]]]
+
+
 class ListModelMetadataRequestTypeDef(TypedDict):
     SearchExpression: NotRequired[ReadOnly[ModelMetadataSearchExpressionTypeDef]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ModelMetadataSummaryTypeDef(TypedDict):
+    Domain: str
+    Framework: str
+    Task: str
+    Model: str
+    FrameworkVersion: str
 
 
 class ListModelMetadataResponseTypeDef(TypedDict):
@@ -9750,6 +12019,15 @@ class ListModelPackageGroupsInputTypeDef(TypedDict):
     CrossAccountFilterOption: NotRequired[CrossAccountFilterOptionType]
 
 
+class ModelPackageGroupSummaryTypeDef(TypedDict):
+    ModelPackageGroupName: str
+    ModelPackageGroupArn: str
+    ModelPackageGroupDescription: NotRequired[str]
+    CreationTime: datetime
+    ModelPackageGroupStatus: ModelPackageGroupStatusType
+    ManagedConfiguration: NotRequired[ManagedConfigurationTypeDef]
+
+
 class ListModelPackageGroupsOutputTypeDef(TypedDict):
     ModelPackageGroupSummaryList: list[ModelPackageGroupSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -9767,6 +12045,19 @@ class ListModelPackagesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     SortBy: NotRequired[ModelPackageSortByType]
     SortOrder: NotRequired[SortOrderType]
+
+
+class ModelPackageSummaryTypeDef(TypedDict):
+    ModelPackageName: NotRequired[str]
+    ModelPackageGroupName: NotRequired[str]
+    ModelPackageVersion: NotRequired[int]
+    ModelPackageArn: str
+    ModelPackageDescription: NotRequired[str]
+    CreationTime: datetime
+    ModelPackageStatus: ModelPackageStatusType
+    ModelApprovalStatus: NotRequired[ModelApprovalStatusType]
+    ModelLifeCycle: NotRequired[ModelLifeCycleTypeDef]
+    ModelPackageRegistrationType: NotRequired[ModelPackageRegistrationTypeType]
 
 
 class ListModelPackagesOutputTypeDef(TypedDict):
@@ -9802,6 +12093,12 @@ class ListModelsInputTypeDef(TypedDict):
     CreationTimeAfter: NotRequired[ReadOnly[datetime | str]]
 
 
+class ModelSummaryTypeDef(TypedDict):
+    ModelName: str
+    ModelArn: str
+    CreationTime: datetime
+
+
 class ListModelsOutputTypeDef(TypedDict):
     Models: list[ModelSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -9820,6 +12117,13 @@ class ListMonitoringAlertHistoryRequestTypeDef(TypedDict):
     StatusEquals: NotRequired[MonitoringAlertStatusType]
 
 
+class MonitoringAlertHistorySummaryTypeDef(TypedDict):
+    MonitoringScheduleName: str
+    MonitoringAlertName: str
+    CreationTime: datetime
+    AlertStatus: MonitoringAlertStatusType
+
+
 class ListMonitoringAlertHistoryResponseTypeDef(TypedDict):
     MonitoringAlertHistory: NotRequired[list[MonitoringAlertHistorySummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -9830,6 +12134,24 @@ class ListMonitoringAlertsRequestTypeDef(TypedDict):
     MonitoringScheduleName: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ModelDashboardIndicatorActionTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class MonitoringAlertActionsTypeDef(TypedDict):
+    ModelDashboardIndicator: NotRequired[ModelDashboardIndicatorActionTypeDef]
+
+
+class MonitoringAlertSummaryTypeDef(TypedDict):
+    MonitoringAlertName: str
+    CreationTime: datetime
+    LastModifiedTime: datetime
+    AlertStatus: MonitoringAlertStatusType
+    DatapointsToAlert: int
+    EvaluationPeriod: int
+    Actions: MonitoringAlertActionsTypeDef
 
 
 class ListMonitoringAlertsResponseTypeDef(TypedDict):
@@ -9878,6 +12200,17 @@ class ListMonitoringSchedulesRequestTypeDef(TypedDict):
     MonitoringTypeEquals: NotRequired[MonitoringTypeType]
 
 
+class MonitoringScheduleSummaryTypeDef(TypedDict):
+    MonitoringScheduleName: str
+    MonitoringScheduleArn: str
+    CreationTime: datetime
+    LastModifiedTime: datetime
+    MonitoringScheduleStatus: ScheduleStatusType
+    EndpointName: NotRequired[str]
+    MonitoringJobDefinitionName: NotRequired[str]
+    MonitoringType: NotRequired[MonitoringTypeType]
+
+
 class ListMonitoringSchedulesResponseTypeDef(TypedDict):
     MonitoringScheduleSummaries: list[MonitoringScheduleSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -9894,6 +12227,13 @@ class ListNotebookInstanceLifecycleConfigsInputTypeDef(TypedDict):
     CreationTimeAfter: NotRequired[ReadOnly[datetime | str]]
     LastModifiedTimeBefore: NotRequired[ReadOnly[datetime | str]]
     LastModifiedTimeAfter: NotRequired[ReadOnly[datetime | str]]
+
+
+class NotebookInstanceLifecycleConfigSummaryTypeDef(TypedDict):
+    NotebookInstanceLifecycleConfigName: str
+    NotebookInstanceLifecycleConfigArn: str
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
 
 
 class ListNotebookInstanceLifecycleConfigsOutputTypeDef(TypedDict):
@@ -9920,6 +12260,19 @@ class ListNotebookInstancesInputTypeDef(TypedDict):
     AdditionalCodeRepositoryEquals: NotRequired[str]
 
 
+class NotebookInstanceSummaryTypeDef(TypedDict):
+    NotebookInstanceName: str
+    NotebookInstanceArn: str
+    NotebookInstanceStatus: NotRequired[NotebookInstanceStatusType]
+    Url: NotRequired[str]
+    InstanceType: NotRequired[InstanceTypeType]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    NotebookInstanceLifecycleConfigName: NotRequired[str]
+    DefaultCodeRepository: NotRequired[str]
+    AdditionalCodeRepositories: NotRequired[list[str]]
+
+
 class ListNotebookInstancesOutputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     NotebookInstances: NotRequired[list[NotebookInstanceSummaryTypeDef]]
@@ -9940,6 +12293,19 @@ class ListOptimizationJobsRequestTypeDef(TypedDict):
     SortOrder: NotRequired[SortOrderType]
 
 
+class OptimizationJobSummaryTypeDef(TypedDict):
+    OptimizationJobName: str
+    OptimizationJobArn: str
+    CreationTime: datetime
+    OptimizationJobStatus: OptimizationJobStatusType
+    OptimizationStartTime: NotRequired[datetime]
+    OptimizationEndTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    DeploymentInstanceType: OptimizationJobDeploymentInstanceTypeType
+    MaxInstanceCount: NotRequired[int]
+    OptimizationTypes: list[str]
+
+
 class ListOptimizationJobsResponseTypeDef(TypedDict):
     OptimizationJobSummaries: list[OptimizationJobSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -9949,6 +12315,14 @@ class ListOptimizationJobsResponseTypeDef(TypedDict):
 class ListPartnerAppsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class PartnerAppSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Type: NotRequired[PartnerAppTypeType]
+    Status: NotRequired[PartnerAppStatusType]
+    CreationTime: NotRequired[datetime]
 
 
 class ListPartnerAppsResponseTypeDef(TypedDict):
@@ -9962,6 +12336,90 @@ class ListPipelineExecutionStepsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     SortOrder: NotRequired[SortOrderType]
+
+
+class ModelStepMetadataTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class ProcessingJobStepMetadataTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class QualityCheckStepMetadataTypeDef(TypedDict):
+    CheckType: NotRequired[str]
+    BaselineUsedForDriftCheckStatistics: NotRequired[str]
+    BaselineUsedForDriftCheckConstraints: NotRequired[str]
+    CalculatedBaselineStatistics: NotRequired[str]
+    CalculatedBaselineConstraints: NotRequired[str]
+    ModelPackageGroupName: NotRequired[str]
+    ViolationReport: NotRequired[str]
+    CheckJobArn: NotRequired[str]
+    SkipCheck: NotRequired[bool]
+    RegisterNewBaseline: NotRequired[bool]
+
+
+class RegisterModelStepMetadataTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class TrainingJobStepMetadataTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class TransformJobStepMetadataTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class TuningJobStepMetaDataTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class PipelineExecutionStepMetadataTypeDef(TypedDict):
+    TrainingJob: NotRequired[TrainingJobStepMetadataTypeDef]
+    ProcessingJob: NotRequired[ProcessingJobStepMetadataTypeDef]
+    TransformJob: NotRequired[TransformJobStepMetadataTypeDef]
+    TuningJob: NotRequired[TuningJobStepMetaDataTypeDef]
+    Model: NotRequired[ModelStepMetadataTypeDef]
+    RegisterModel: NotRequired[RegisterModelStepMetadataTypeDef]
+    Condition: NotRequired[ConditionStepMetadataTypeDef]
+    Callback: NotRequired[CallbackStepMetadataTypeDef]
+    Lambda: NotRequired[LambdaStepMetadataTypeDef]
+    EMR: NotRequired[EMRStepMetadataTypeDef]
+    QualityCheck: NotRequired[QualityCheckStepMetadataTypeDef]
+    ClarifyCheck: NotRequired[ClarifyCheckStepMetadataTypeDef]
+    Fail: NotRequired[FailStepMetadataTypeDef]
+    AutoMLJob: NotRequired[AutoMLJobStepMetadataTypeDef]
+    Endpoint: NotRequired[EndpointStepMetadataTypeDef]
+    EndpointConfig: NotRequired[EndpointConfigStepMetadataTypeDef]
+    BedrockCustomModel: NotRequired[BedrockCustomModelMetadataTypeDef]
+    BedrockCustomModelDeployment: NotRequired[
+        BedrockCustomModelDeploymentMetadataTypeDef
+    ]
+    BedrockProvisionedModelThroughput: NotRequired[
+        BedrockProvisionedModelThroughputMetadataTypeDef
+    ]
+    BedrockModelImport: NotRequired[BedrockModelImportMetadataTypeDef]
+    InferenceComponent: NotRequired[InferenceComponentMetadataTypeDef]
+    Lineage: NotRequired[LineageMetadataTypeDef]
+
+
+class SelectiveExecutionResultTypeDef(TypedDict):
+    SourcePipelineExecutionArn: NotRequired[str]
+
+
+class PipelineExecutionStepTypeDef(TypedDict):
+    StepName: NotRequired[str]
+    StepDisplayName: NotRequired[str]
+    StepDescription: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    StepStatus: NotRequired[StepStatusType]
+    CacheHitResult: NotRequired[CacheHitResultTypeDef]
+    FailureReason: NotRequired[str]
+    Metadata: NotRequired[PipelineExecutionStepMetadataTypeDef]
+    AttemptCount: NotRequired[int]
+    SelectiveExecutionResult: NotRequired[SelectiveExecutionResultTypeDef]
 
 
 class ListPipelineExecutionStepsResponseTypeDef(TypedDict):
@@ -9980,6 +12438,15 @@ class ListPipelineExecutionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class PipelineExecutionSummaryTypeDef(TypedDict):
+    PipelineExecutionArn: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    PipelineExecutionStatus: NotRequired[PipelineExecutionStatusType]
+    PipelineExecutionDescription: NotRequired[str]
+    PipelineExecutionDisplayName: NotRequired[str]
+    PipelineExecutionFailureReason: NotRequired[str]
+
+
 class ListPipelineExecutionsResponseTypeDef(TypedDict):
     PipelineExecutionSummaries: NotRequired[list[PipelineExecutionSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -9990,6 +12457,11 @@ class ListPipelineParametersForExecutionRequestTypeDef(TypedDict):
     PipelineExecutionArn: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ParameterTypeDef(TypedDict):
+    Name: str
+    Value: str
 
 
 class ListPipelineParametersForExecutionResponseTypeDef(TypedDict):
@@ -10007,6 +12479,15 @@ class ListPipelineVersionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class PipelineVersionSummaryTypeDef(TypedDict):
+    PipelineArn: NotRequired[str]
+    PipelineVersionId: NotRequired[int]
+    CreationTime: NotRequired[datetime]
+    PipelineVersionDescription: NotRequired[str]
+    PipelineVersionDisplayName: NotRequired[str]
+    LastExecutionPipelineExecutionArn: NotRequired[str]
+
+
 class ListPipelineVersionsResponseTypeDef(TypedDict):
     PipelineVersionSummaries: NotRequired[list[PipelineVersionSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -10021,6 +12502,17 @@ class ListPipelinesRequestTypeDef(TypedDict):
     SortOrder: NotRequired[SortOrderType]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class PipelineSummaryTypeDef(TypedDict):
+    PipelineArn: NotRequired[str]
+    PipelineName: NotRequired[str]
+    PipelineDisplayName: NotRequired[str]
+    PipelineDescription: NotRequired[str]
+    RoleArn: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    LastExecutionTime: NotRequired[datetime]
 
 
 class ListPipelinesResponseTypeDef(TypedDict):
@@ -10042,6 +12534,17 @@ class ListProcessingJobsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ProcessingJobSummaryTypeDef(TypedDict):
+    ProcessingJobName: str
+    ProcessingJobArn: str
+    CreationTime: datetime
+    ProcessingEndTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    ProcessingJobStatus: ProcessingJobStatusType
+    FailureReason: NotRequired[str]
+    ExitMessage: NotRequired[str]
+
+
 class ListProcessingJobsResponseTypeDef(TypedDict):
     ProcessingJobSummaries: list[ProcessingJobSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -10056,6 +12559,15 @@ class ListProjectsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     SortBy: NotRequired[ProjectSortByType]
     SortOrder: NotRequired[ProjectSortOrderType]
+
+
+class ProjectSummaryTypeDef(TypedDict):
+    ProjectName: str
+    ProjectDescription: NotRequired[str]
+    ProjectArn: str
+    ProjectId: str
+    CreationTime: datetime
+    ProjectStatus: ProjectStatusType
 
 
 class ListProjectsOutputTypeDef(TypedDict):
@@ -10074,6 +12586,13 @@ class ListResourceCatalogsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ResourceCatalogTypeDef(TypedDict):
+    ResourceCatalogArn: str
+    ResourceCatalogName: str
+    Description: str
+    CreationTime: datetime
+
+
 class ListResourceCatalogsResponseTypeDef(TypedDict):
     ResourceCatalogs: NotRequired[list[ResourceCatalogTypeDef]]
     NextToken: NotRequired[str]
@@ -10087,6 +12606,32 @@ class ListSpacesRequestTypeDef(TypedDict):
     SortBy: NotRequired[SpaceSortKeyType]
     DomainIdEquals: NotRequired[str]
     SpaceNameContains: NotRequired[str]
+
+
+class OwnershipSettingsSummaryTypeDef(TypedDict):
+    OwnerUserProfileName: NotRequired[str]
+
+
+class SpaceSettingsSummaryTypeDef(TypedDict):
+    AppType: NotRequired[AppTypeType]
+    RemoteAccess: NotRequired[FeatureStatusType]
+    SpaceStorageSettings: NotRequired[SpaceStorageSettingsTypeDef]
+
+
+class SpaceSharingSettingsSummaryTypeDef(TypedDict):
+    SharingType: NotRequired[SharingTypeType]
+
+
+class SpaceDetailsTypeDef(TypedDict):
+    DomainId: NotRequired[str]
+    SpaceName: NotRequired[str]
+    Status: NotRequired[SpaceStatusType]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    SpaceSettingsSummary: NotRequired[SpaceSettingsSummaryTypeDef]
+    SpaceSharingSettingsSummary: NotRequired[SpaceSharingSettingsSummaryTypeDef]
+    OwnershipSettingsSummary: NotRequired[OwnershipSettingsSummaryTypeDef]
+    SpaceDisplayName: NotRequired[str]
 
 
 class ListSpacesResponseTypeDef(TypedDict):
@@ -10120,6 +12665,14 @@ class ListStudioLifecycleConfigsRequestTypeDef(TypedDict):
     ModifiedTimeAfter: NotRequired[ReadOnly[datetime | str]]
     SortBy: NotRequired[StudioLifecycleConfigSortKeyType]
     SortOrder: NotRequired[SortOrderType]
+
+
+class StudioLifecycleConfigDetailsTypeDef(TypedDict):
+    StudioLifecycleConfigArn: NotRequired[str]
+    StudioLifecycleConfigName: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    StudioLifecycleConfigAppType: NotRequired[StudioLifecycleConfigAppTypeType]
 
 
 class ListStudioLifecycleConfigsResponseTypeDef(TypedDict):
@@ -10182,10 +12735,27 @@ class ListTrainingJobsRequestTypeDef(TypedDict):
     TrainingPlanArnEquals: NotRequired[str]
 
 
+class TrainingJobSummaryTypeDef(TypedDict):
+    TrainingJobName: str
+    TrainingJobArn: str
+    CreationTime: datetime
+    TrainingEndTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    TrainingJobStatus: TrainingJobStatusType
+    SecondaryStatus: NotRequired[SecondaryStatusType]
+    WarmPoolStatus: NotRequired[WarmPoolStatusTypeDef]
+    TrainingPlanArn: NotRequired[str]
+
+
 class ListTrainingJobsResponseTypeDef(TypedDict):
     TrainingJobSummaries: list[TrainingJobSummaryTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TrainingPlanFilterTypeDef(TypedDict):
+    Name: TrainingPlanFilterNameType
+    Value: str
 
 
 class ListTrainingPlansRequestTypeDef(TypedDict):
@@ -10196,6 +12766,25 @@ class ListTrainingPlansRequestTypeDef(TypedDict):
     SortBy: NotRequired[TrainingPlanSortByType]
     SortOrder: NotRequired[TrainingPlanSortOrderType]
     Filters: NotRequired[ReadOnly[Sequence[TrainingPlanFilterTypeDef]]]
+
+
+class TrainingPlanSummaryTypeDef(TypedDict):
+    TrainingPlanArn: str
+    TrainingPlanName: str
+    Status: TrainingPlanStatusType
+    StatusMessage: NotRequired[str]
+    DurationHours: NotRequired[int]
+    DurationMinutes: NotRequired[int]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    UpfrontFee: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+    TotalInstanceCount: NotRequired[int]
+    AvailableInstanceCount: NotRequired[int]
+    InUseInstanceCount: NotRequired[int]
+    TotalUltraServerCount: NotRequired[int]
+    TargetResources: NotRequired[list[SageMakerResourceNameType]]
+    ReservedCapacitySummaries: NotRequired[list[ReservedCapacitySummaryTypeDef]]
 
 
 class ListTrainingPlansResponseTypeDef(TypedDict):
@@ -10217,6 +12806,16 @@ class ListTransformJobsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class TransformJobSummaryTypeDef(TypedDict):
+    TransformJobName: str
+    TransformJobArn: str
+    CreationTime: datetime
+    TransformEndTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    TransformJobStatus: TransformJobStatusType
+    FailureReason: NotRequired[str]
+
+
 class ListTransformJobsResponseTypeDef(TypedDict):
     TransformJobSummaries: list[TransformJobSummaryTypeDef]
     NextToken: NotRequired[str]
@@ -10233,6 +12832,20 @@ class ListTrialComponentsRequestTypeDef(TypedDict):
     SortOrder: NotRequired[SortOrderType]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class TrialComponentSummaryTypeDef(TypedDict):
+    TrialComponentName: NotRequired[str]
+    TrialComponentArn: NotRequired[str]
+    DisplayName: NotRequired[str]
+    TrialComponentSource: NotRequired[TrialComponentSourceTypeDef]
+    Status: NotRequired[TrialComponentStatusTypeDef]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    CreationTime: NotRequired[datetime]
+    CreatedBy: NotRequired[UserContextTypeDef]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedBy: NotRequired[UserContextTypeDef]
 
 
 class ListTrialComponentsResponseTypeDef(TypedDict):
@@ -10252,6 +12865,15 @@ class ListTrialsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TrialSummaryTypeDef(TypedDict):
+    TrialArn: NotRequired[str]
+    TrialName: NotRequired[str]
+    DisplayName: NotRequired[str]
+    TrialSource: NotRequired[TrialSourceTypeDef]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+
+
 class ListTrialsResponseTypeDef(TypedDict):
     TrialSummaries: NotRequired[list[TrialSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -10262,6 +12884,20 @@ class ListUltraServersByReservedCapacityRequestTypeDef(TypedDict):
     ReservedCapacityArn: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class UltraServerTypeDef(TypedDict):
+    UltraServerId: str
+    UltraServerType: str
+    AvailabilityZone: str
+    InstanceType: ReservedCapacityInstanceTypeType
+    TotalInstanceCount: int
+    ConfiguredSpareInstanceCount: NotRequired[int]
+    AvailableInstanceCount: NotRequired[int]
+    InUseInstanceCount: NotRequired[int]
+    AvailableSpareInstanceCount: NotRequired[int]
+    UnhealthyInstanceCount: NotRequired[int]
+    HealthStatus: NotRequired[UltraServerHealthStatusType]
 
 
 class ListUltraServersByReservedCapacityResponseTypeDef(TypedDict):
@@ -10277,6 +12913,14 @@ class ListUserProfilesRequestTypeDef(TypedDict):
     SortBy: NotRequired[UserProfileSortKeyType]
     DomainIdEquals: NotRequired[str]
     UserProfileNameContains: NotRequired[str]
+
+
+class UserProfileDetailsTypeDef(TypedDict):
+    DomainId: NotRequired[str]
+    UserProfileName: NotRequired[str]
+    Status: NotRequired[UserProfileStatusType]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
 
 
 class ListUserProfilesResponseTypeDef(TypedDict):
@@ -10313,147 +12957,6 @@ class ListWorkteamsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MLflowConfigurationTypeDef(TypedDict):
-    MlflowResourceArn: NotRequired[str]
-    MlflowExperimentName: NotRequired[str]
-
-
-class ManagedConfigurationTypeDef(TypedDict):
-    ManagedStorageType: NotRequired[ManagedStorageTypeType]
-
-
-class MemberDefinitionOutputTypeDef(TypedDict):
-    CognitoMemberDefinition: NotRequired[CognitoMemberDefinitionTypeDef]
-    OidcMemberDefinition: NotRequired[OidcMemberDefinitionOutputTypeDef]
-
-
-class MemberDefinitionTypeDef(TypedDict):
-    CognitoMemberDefinition: NotRequired[CognitoMemberDefinitionTypeDef]
-    OidcMemberDefinition: NotRequired[ReadOnly[OidcMemberDefinitionTypeDef]]
-
-
-class MetadataPropertiesTypeDef(TypedDict):
-    CommitId: NotRequired[str]
-    Repository: NotRequired[str]
-    GeneratedBy: NotRequired[str]
-    ProjectId: NotRequired[str]
-
-
-class MetricDataTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Value: NotRequired[float]
-    Timestamp: NotRequired[datetime]
-
-
-class MetricDatumTypeDef(TypedDict):
-    MetricName: NotRequired[AutoMLMetricEnumType]
-    StandardMetricName: NotRequired[AutoMLMetricExtendedEnumType]
-    Value: NotRequired[float]
-    Set: NotRequired[MetricSetSourceType]
-
-
-class MetricDefinitionTypeDef(TypedDict):
-    Name: str
-    Regex: str
-
-
-class MetricSpecificationTypeDef(TypedDict):
-    Predefined: NotRequired[PredefinedMetricSpecificationTypeDef]
-    Customized: NotRequired[CustomizedMetricSpecificationTypeDef]
-
-
-class MetricsConfigTypeDef(TypedDict):
-    EnableEnhancedMetrics: NotRequired[bool]
-    MetricPublishFrequencyInSeconds: NotRequired[int]
-
-
-class MetricsSourceTypeDef(TypedDict):
-    ContentType: str
-    ContentDigest: NotRequired[str]
-    S3Uri: str
-
-
-class MlflowAppSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Status: NotRequired[MlflowAppStatusType]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    MlflowVersion: NotRequired[str]
-
-
-class MlflowConfigTypeDef(TypedDict):
-    MlflowResourceArn: str
-    MlflowExperimentName: NotRequired[str]
-    MlflowRunName: NotRequired[str]
-
-
-class MlflowDetailsTypeDef(TypedDict):
-    MlflowExperimentId: NotRequired[str]
-    MlflowRunId: NotRequired[str]
-
-
-class ModelAccessConfigTypeDef(TypedDict):
-    AcceptEula: bool
-
-
-class ModelArtifactsTypeDef(TypedDict):
-    S3ModelArtifacts: str
-
-
-class ModelBiasAppSpecificationOutputTypeDef(TypedDict):
-    ImageUri: str
-    ConfigUri: str
-    Environment: NotRequired[dict[str, str]]
-
-
-class ModelBiasAppSpecificationTypeDef(TypedDict):
-    ImageUri: str
-    ConfigUri: str
-    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ModelBiasBaselineConfigTypeDef(TypedDict):
-    BaseliningJobName: NotRequired[str]
-    ConstraintsResource: NotRequired[MonitoringConstraintsResourceTypeDef]
-
-
-class ModelBiasJobInputTypeDef(TypedDict):
-    EndpointInput: NotRequired[EndpointInputTypeDef]
-    BatchTransformInput: NotRequired[BatchTransformInputTypeDef]
-    GroundTruthS3Input: MonitoringGroundTruthS3InputTypeDef
-
-
-class ModelCardExportArtifactsTypeDef(TypedDict):
-    S3ExportArtifacts: str
-
-
-class ModelCardExportJobSummaryTypeDef(TypedDict):
-    ModelCardExportJobName: str
-    ModelCardExportJobArn: str
-    Status: ModelCardExportJobStatusType
-    ModelCardName: str
-    ModelCardVersion: int
-    CreatedAt: datetime
-    LastModifiedAt: datetime
-
-
-class ModelCardExportOutputConfigTypeDef(TypedDict):
-    S3OutputPath: str
-
-
-class ModelCardSecurityConfigTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-
-
-class ModelCardSummaryTypeDef(TypedDict):
-    ModelCardName: str
-    ModelCardArn: str
-    ModelCardStatus: ModelCardStatusType
-    CreationTime: datetime
-    LastModifiedTime: NotRequired[datetime]
-
-
 class ModelCardTypeDef(TypedDict):
     ModelCardArn: NotRequired[str]
     ModelCardName: NotRequired[str]
@@ -10471,46 +12974,12 @@ class ModelCardTypeDef(TypedDict):
     ModelPackageGroupName: NotRequired[str]
 
 
-class ModelCardVersionSummaryTypeDef(TypedDict):
-    ModelCardName: str
-    ModelCardArn: str
-    ModelCardStatus: ModelCardStatusType
-    ModelCardVersion: int
-    CreationTime: datetime
-    LastModifiedTime: NotRequired[datetime]
-
-
-class ModelClientConfigTypeDef(TypedDict):
-    InvocationsTimeoutInSeconds: NotRequired[int]
-    InvocationsMaxRetries: NotRequired[int]
-
-
-class ModelCompilationConfigOutputTypeDef(TypedDict):
-    Image: NotRequired[str]
-    OverrideEnvironment: NotRequired[dict[str, str]]
-
-
-class ModelCompilationConfigTypeDef(TypedDict):
-    Image: NotRequired[str]
-    OverrideEnvironment: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ModelConfigurationTypeDef(TypedDict):
-    InferenceSpecificationName: NotRequired[str]
-    EnvironmentParameters: NotRequired[list[EnvironmentParameterTypeDef]]
-    CompilationJobName: NotRequired[str]
-
-
 class ModelDashboardEndpointTypeDef(TypedDict):
     EndpointName: str
     EndpointArn: str
     CreationTime: datetime
     LastModifiedTime: datetime
     EndpointStatus: EndpointStatusType
-
-
-class ModelDashboardIndicatorActionTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
 
 
 class ModelDashboardModelCardTypeDef(TypedDict):
@@ -10528,14 +12997,6 @@ class ModelDashboardModelCardTypeDef(TypedDict):
     RiskRating: NotRequired[str]
 
 
-class ModelDashboardModelTypeDef(TypedDict):
-    Model: NotRequired[ModelTypeDef]
-    Endpoints: NotRequired[list[ModelDashboardEndpointTypeDef]]
-    LastBatchTransformJob: NotRequired[TransformJobTypeDef]
-    MonitoringSchedules: NotRequired[list[ModelDashboardMonitoringScheduleTypeDef]]
-    ModelCard: NotRequired[ModelDashboardModelCardTypeDef]
-
-
 class ModelDashboardMonitoringScheduleTypeDef(TypedDict):
     MonitoringScheduleArn: NotRequired[str]
     MonitoringScheduleName: NotRequired[str]
@@ -10551,146 +13012,51 @@ class ModelDashboardMonitoringScheduleTypeDef(TypedDict):
     BatchTransformInput: NotRequired[BatchTransformInputTypeDef]
 
 
-class ModelDataQualityTypeDef(TypedDict):
-    Statistics: NotRequired[MetricsSourceTypeDef]
-    Constraints: NotRequired[MetricsSourceTypeDef]
+class ModelTypeDef(TypedDict):
+    ModelName: NotRequired[str]
+    PrimaryContainer: NotRequired[ContainerDefinitionOutputTypeDef]
+    Containers: NotRequired[list[ContainerDefinitionOutputTypeDef]]
+    InferenceExecutionConfig: NotRequired[InferenceExecutionConfigTypeDef]
+    ExecutionRoleArn: NotRequired[str]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    CreationTime: NotRequired[datetime]
+    ModelArn: NotRequired[str]
+    EnableNetworkIsolation: NotRequired[bool]
+    Tags: NotRequired[list[TagTypeDef]]
+    DeploymentRecommendation: NotRequired[DeploymentRecommendationTypeDef]
 
 
-class ModelDataSourceTypeDef(TypedDict):
-    S3DataSource: NotRequired[S3ModelDataSourceTypeDef]
-
-
-class ModelDeployConfigTypeDef(TypedDict):
-    AutoGenerateEndpointName: NotRequired[bool]
-    EndpointName: NotRequired[str]
-
-
-class ModelDeployResultTypeDef(TypedDict):
-    EndpointName: NotRequired[str]
-
-
-class ModelDigestsTypeDef(TypedDict):
-    ArtifactDigest: NotRequired[str]
-
-
-class ModelExplainabilityAppSpecificationOutputTypeDef(TypedDict):
-    ImageUri: str
-    ConfigUri: str
+class TransformJobTypeDef(TypedDict):
+    TransformJobName: NotRequired[str]
+    TransformJobArn: NotRequired[str]
+    TransformJobStatus: NotRequired[TransformJobStatusType]
+    FailureReason: NotRequired[str]
+    ModelName: NotRequired[str]
+    MaxConcurrentTransforms: NotRequired[int]
+    ModelClientConfig: NotRequired[ModelClientConfigTypeDef]
+    MaxPayloadInMB: NotRequired[int]
+    BatchStrategy: NotRequired[BatchStrategyType]
     Environment: NotRequired[dict[str, str]]
+    TransformInput: NotRequired[TransformInputTypeDef]
+    TransformOutput: NotRequired[TransformOutputTypeDef]
+    DataCaptureConfig: NotRequired[BatchDataCaptureConfigTypeDef]
+    TransformResources: NotRequired[TransformResourcesTypeDef]
+    CreationTime: NotRequired[datetime]
+    TransformStartTime: NotRequired[datetime]
+    TransformEndTime: NotRequired[datetime]
+    LabelingJobArn: NotRequired[str]
+    AutoMLJobArn: NotRequired[str]
+    DataProcessing: NotRequired[DataProcessingTypeDef]
+    ExperimentConfig: NotRequired[ExperimentConfigTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
-class ModelExplainabilityAppSpecificationTypeDef(TypedDict):
-    ImageUri: str
-    ConfigUri: str
-    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ModelExplainabilityBaselineConfigTypeDef(TypedDict):
-    BaseliningJobName: NotRequired[str]
-    ConstraintsResource: NotRequired[MonitoringConstraintsResourceTypeDef]
-
-
-class ModelExplainabilityJobInputTypeDef(TypedDict):
-    EndpointInput: NotRequired[EndpointInputTypeDef]
-    BatchTransformInput: NotRequired[BatchTransformInputTypeDef]
-
-
-class ModelInfrastructureConfigTypeDef(TypedDict):
-    InfrastructureType: ModelInfrastructureTypeType
-    RealTimeInferenceConfig: RealTimeInferenceConfigTypeDef
-
-
-class ModelInputTypeDef(TypedDict):
-    DataInputConfig: str
-
-
-class ModelLatencyThresholdTypeDef(TypedDict):
-    Percentile: NotRequired[str]
-    ValueInMilliseconds: NotRequired[int]
-
-
-class ModelLifeCycleTypeDef(TypedDict):
-    Stage: str
-    StageStatus: str
-    StageDescription: NotRequired[str]
-
-
-class ModelMetadataFilterTypeDef(TypedDict):
-    Name: ModelMetadataFilterTypeType
-    Value: str
-
-
-class ModelMetadataSearchExpressionTypeDef(TypedDict):
-    Filters: NotRequired[ReadOnly[Sequence[ModelMetadataFilterTypeDef]]]
-
-
-class ModelMetadataSummaryTypeDef(TypedDict):
-    Domain: str
-    Framework: str
-    Task: str
-    Model: str
-    FrameworkVersion: str
-
-
-class ModelMetricsTypeDef(TypedDict):
-    ModelQuality: NotRequired[ModelQualityTypeDef]
-    ModelDataQuality: NotRequired[ModelDataQualityTypeDef]
-    Bias: NotRequired[BiasTypeDef]
-    Explainability: NotRequired[ExplainabilityTypeDef]
-
-
-class ModelPackageConfigTypeDef(TypedDict):
-    ModelPackageGroupArn: str
-    SourceModelPackageArn: NotRequired[str]
-
-
-class ModelPackageContainerDefinitionOutputTypeDef(TypedDict):
-    ContainerHostname: NotRequired[str]
-    Image: NotRequired[str]
-    ImageDigest: NotRequired[str]
-    ModelDataUrl: NotRequired[str]
-    ModelDataSource: NotRequired[ModelDataSourceTypeDef]
-    ProductId: NotRequired[str]
-    Environment: NotRequired[dict[str, str]]
-    ModelInput: NotRequired[ModelInputTypeDef]
-    Framework: NotRequired[str]
-    FrameworkVersion: NotRequired[str]
-    NearestModelName: NotRequired[str]
-    AdditionalModelDataSources: NotRequired[list[AdditionalModelDataSourceTypeDef]]
-    AdditionalS3DataSource: NotRequired[AdditionalS3DataSourceTypeDef]
-    ModelDataETag: NotRequired[str]
-    IsCheckpoint: NotRequired[bool]
-    BaseModel: NotRequired[BaseModelTypeDef]
-
-
-class ModelPackageContainerDefinitionTypeDef(TypedDict):
-    ContainerHostname: NotRequired[str]
-    Image: NotRequired[str]
-    ImageDigest: NotRequired[str]
-    ModelDataUrl: NotRequired[str]
-    ModelDataSource: NotRequired[ModelDataSourceTypeDef]
-    ProductId: NotRequired[str]
-    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
-    ModelInput: NotRequired[ModelInputTypeDef]
-    Framework: NotRequired[str]
-    FrameworkVersion: NotRequired[str]
-    NearestModelName: NotRequired[str]
-    AdditionalModelDataSources: NotRequired[
-        ReadOnly[Sequence[AdditionalModelDataSourceTypeDef]]
-    ]
-    AdditionalS3DataSource: NotRequired[AdditionalS3DataSourceTypeDef]
-    ModelDataETag: NotRequired[str]
-    IsCheckpoint: NotRequired[bool]
-    BaseModel: NotRequired[BaseModelTypeDef]
-
-
-class ModelPackageGroupSummaryTypeDef(TypedDict):
-    ModelPackageGroupName: str
-    ModelPackageGroupArn: str
-    ModelPackageGroupDescription: NotRequired[str]
-    CreationTime: datetime
-    ModelPackageGroupStatus: ModelPackageGroupStatusType
-    ManagedConfiguration: NotRequired[ManagedConfigurationTypeDef]
+class ModelDashboardModelTypeDef(TypedDict):
+    Model: NotRequired[ModelTypeDef]
+    Endpoints: NotRequired[list[ModelDashboardEndpointTypeDef]]
+    LastBatchTransformJob: NotRequired[TransformJobTypeDef]
+    MonitoringSchedules: NotRequired[list[ModelDashboardMonitoringScheduleTypeDef]]
+    ModelCard: NotRequired[ModelDashboardModelCardTypeDef]
 
 
 class ModelPackageGroupTypeDef(TypedDict):
@@ -10701,39 +13067,6 @@ class ModelPackageGroupTypeDef(TypedDict):
     CreatedBy: NotRequired[UserContextTypeDef]
     ModelPackageGroupStatus: NotRequired[ModelPackageGroupStatusType]
     Tags: NotRequired[list[TagTypeDef]]
-
-
-class ModelPackageModelCardTypeDef(TypedDict):
-    ModelCardContent: NotRequired[str]
-    ModelCardStatus: NotRequired[ModelCardStatusType]
-
-
-class ModelPackageSecurityConfigTypeDef(TypedDict):
-    KmsKeyId: str
-
-
-class ModelPackageStatusDetailsTypeDef(TypedDict):
-    ValidationStatuses: list[ModelPackageStatusItemTypeDef]
-    ImageScanStatuses: NotRequired[list[ModelPackageStatusItemTypeDef]]
-
-
-class ModelPackageStatusItemTypeDef(TypedDict):
-    Name: str
-    Status: DetailedModelPackageStatusType
-    FailureReason: NotRequired[str]
-
-
-class ModelPackageSummaryTypeDef(TypedDict):
-    ModelPackageName: NotRequired[str]
-    ModelPackageGroupName: NotRequired[str]
-    ModelPackageVersion: NotRequired[int]
-    ModelPackageArn: str
-    ModelPackageDescription: NotRequired[str]
-    CreationTime: datetime
-    ModelPackageStatus: ModelPackageStatusType
-    ModelApprovalStatus: NotRequired[ModelApprovalStatusType]
-    ModelLifeCycle: NotRequired[ModelLifeCycleTypeDef]
-    ModelPackageRegistrationType: NotRequired[ModelPackageRegistrationTypeType]
 
 
 class ModelPackageTypeDef(TypedDict):
@@ -10775,743 +13108,18 @@ class ModelPackageTypeDef(TypedDict):
     SkipModelValidation: NotRequired[SkipModelValidationType]
 
 
-class ModelPackageValidationProfileOutputTypeDef(TypedDict):
-    ProfileName: str
-    TransformJobDefinition: TransformJobDefinitionOutputTypeDef
-
-
-class ModelPackageValidationProfileTypeDef(TypedDict):
-    ProfileName: str
-    TransformJobDefinition: ReadOnly[TransformJobDefinitionTypeDef]
-
-
-class ModelPackageValidationSpecificationOutputTypeDef(TypedDict):
-    ValidationRole: str
-    ValidationProfiles: list[ModelPackageValidationProfileOutputTypeDef]
-
-
-class ModelPackageValidationSpecificationTypeDef(TypedDict):
-    ValidationRole: str
-    ValidationProfiles: ReadOnly[Sequence[ModelPackageValidationProfileTypeDef]]
-
-
-class ModelQualityAppSpecificationOutputTypeDef(TypedDict):
-    ImageUri: str
-    ContainerEntrypoint: NotRequired[list[str]]
-    ContainerArguments: NotRequired[list[str]]
-    RecordPreprocessorSourceUri: NotRequired[str]
-    PostAnalyticsProcessorSourceUri: NotRequired[str]
-    ProblemType: NotRequired[MonitoringProblemTypeType]
-    Environment: NotRequired[dict[str, str]]
-
-
-class ModelQualityAppSpecificationTypeDef(TypedDict):
-    ImageUri: str
-    ContainerEntrypoint: NotRequired[ReadOnly[Sequence[str]]]
-    ContainerArguments: NotRequired[ReadOnly[Sequence[str]]]
-    RecordPreprocessorSourceUri: NotRequired[str]
-    PostAnalyticsProcessorSourceUri: NotRequired[str]
-    ProblemType: NotRequired[MonitoringProblemTypeType]
-    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ModelQualityBaselineConfigTypeDef(TypedDict):
-    BaseliningJobName: NotRequired[str]
-    ConstraintsResource: NotRequired[MonitoringConstraintsResourceTypeDef]
-
-
-class ModelQualityJobInputTypeDef(TypedDict):
-    EndpointInput: NotRequired[EndpointInputTypeDef]
-    BatchTransformInput: NotRequired[BatchTransformInputTypeDef]
-    GroundTruthS3Input: MonitoringGroundTruthS3InputTypeDef
-
-
-class ModelQualityTypeDef(TypedDict):
-    Statistics: NotRequired[MetricsSourceTypeDef]
-    Constraints: NotRequired[MetricsSourceTypeDef]
-
-
-class ModelQuantizationConfigOutputTypeDef(TypedDict):
-    Image: NotRequired[str]
-    OverrideEnvironment: NotRequired[dict[str, str]]
-
-
-class ModelQuantizationConfigTypeDef(TypedDict):
-    Image: NotRequired[str]
-    OverrideEnvironment: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ModelRegisterSettingsTypeDef(TypedDict):
-    Status: NotRequired[FeatureStatusType]
-    CrossAccountModelRegisterRoleArn: NotRequired[str]
-
-
-class ModelShardingConfigOutputTypeDef(TypedDict):
-    Image: NotRequired[str]
-    OverrideEnvironment: NotRequired[dict[str, str]]
-
-
-class ModelShardingConfigTypeDef(TypedDict):
-    Image: NotRequired[str]
-    OverrideEnvironment: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ModelSpeculativeDecodingConfigTypeDef(TypedDict):
-    Technique: ModelSpeculativeDecodingTechniqueType
-    TrainingDataSource: NotRequired[ModelSpeculativeDecodingTrainingDataSourceTypeDef]
-
-
-class ModelSpeculativeDecodingTrainingDataSourceTypeDef(TypedDict):
-    S3Uri: str
-    S3DataType: ModelSpeculativeDecodingS3DataTypeType
-
-
-class ModelStepMetadataTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class ModelSummaryTypeDef(TypedDict):
-    ModelName: str
-    ModelArn: str
-    CreationTime: datetime
-
-
-class ModelTypeDef(TypedDict):
-    ModelName: NotRequired[str]
-    PrimaryContainer: NotRequired[ContainerDefinitionOutputTypeDef]
-    Containers: NotRequired[list[ContainerDefinitionOutputTypeDef]]
-    InferenceExecutionConfig: NotRequired[InferenceExecutionConfigTypeDef]
-    ExecutionRoleArn: NotRequired[str]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    CreationTime: NotRequired[datetime]
-    ModelArn: NotRequired[str]
-    EnableNetworkIsolation: NotRequired[bool]
-    Tags: NotRequired[list[TagTypeDef]]
-    DeploymentRecommendation: NotRequired[DeploymentRecommendationTypeDef]
-
-
-class ModelVariantConfigSummaryTypeDef(TypedDict):
-    ModelName: str
-    VariantName: str
-    InfrastructureConfig: ModelInfrastructureConfigTypeDef
-    Status: ModelVariantStatusType
-
-
-class ModelVariantConfigTypeDef(TypedDict):
-    ModelName: str
-    VariantName: str
-    InfrastructureConfig: ModelInfrastructureConfigTypeDef
-
-
-class MonitoringAlertActionsTypeDef(TypedDict):
-    ModelDashboardIndicator: NotRequired[ModelDashboardIndicatorActionTypeDef]
-
-
-class MonitoringAlertHistorySummaryTypeDef(TypedDict):
-    MonitoringScheduleName: str
-    MonitoringAlertName: str
-    CreationTime: datetime
-    AlertStatus: MonitoringAlertStatusType
-
-
-class MonitoringAlertSummaryTypeDef(TypedDict):
-    MonitoringAlertName: str
-    CreationTime: datetime
-    LastModifiedTime: datetime
-    AlertStatus: MonitoringAlertStatusType
-    DatapointsToAlert: int
-    EvaluationPeriod: int
-    Actions: MonitoringAlertActionsTypeDef
-
-
-class MonitoringAppSpecificationOutputTypeDef(TypedDict):
-    ImageUri: str
-    ContainerEntrypoint: NotRequired[list[str]]
-    ContainerArguments: NotRequired[list[str]]
-    RecordPreprocessorSourceUri: NotRequired[str]
-    PostAnalyticsProcessorSourceUri: NotRequired[str]
-
-
-class MonitoringAppSpecificationTypeDef(TypedDict):
-    ImageUri: str
-    ContainerEntrypoint: NotRequired[ReadOnly[Sequence[str]]]
-    ContainerArguments: NotRequired[ReadOnly[Sequence[str]]]
-    RecordPreprocessorSourceUri: NotRequired[str]
-    PostAnalyticsProcessorSourceUri: NotRequired[str]
-
-
-class MonitoringBaselineConfigTypeDef(TypedDict):
-    BaseliningJobName: NotRequired[str]
-    ConstraintsResource: NotRequired[MonitoringConstraintsResourceTypeDef]
-    StatisticsResource: NotRequired[MonitoringStatisticsResourceTypeDef]
-
-
-class MonitoringClusterConfigTypeDef(TypedDict):
-    InstanceCount: int
-    InstanceType: ProcessingInstanceTypeType
-    VolumeSizeInGB: int
-    VolumeKmsKeyId: NotRequired[str]
-
-
-class MonitoringConstraintsResourceTypeDef(TypedDict):
-    S3Uri: NotRequired[str]
-
-
-class MonitoringCsvDatasetFormatTypeDef(TypedDict):
-    Header: NotRequired[bool]
-
-
-class MonitoringDatasetFormatTypeDef(TypedDict):
-    Csv: NotRequired[MonitoringCsvDatasetFormatTypeDef]
-    Json: NotRequired[MonitoringJsonDatasetFormatTypeDef]
-    Parquet: NotRequired[MonitoringParquetDatasetFormatTypeDef]
-
-
-class MonitoringExecutionSummaryTypeDef(TypedDict):
-    MonitoringScheduleName: str
-    ScheduledTime: datetime
-    CreationTime: datetime
-    LastModifiedTime: datetime
-    MonitoringExecutionStatus: ExecutionStatusType
-    ProcessingJobArn: NotRequired[str]
-    EndpointName: NotRequired[str]
-    FailureReason: NotRequired[str]
-    MonitoringJobDefinitionName: NotRequired[str]
-    MonitoringType: NotRequired[MonitoringTypeType]
-
-
-class MonitoringGroundTruthS3InputTypeDef(TypedDict):
-    S3Uri: NotRequired[str]
-
-
-class MonitoringInputTypeDef(TypedDict):
-    EndpointInput: NotRequired[EndpointInputTypeDef]
-    BatchTransformInput: NotRequired[BatchTransformInputTypeDef]
-
-
-class MonitoringJobDefinitionOutputTypeDef(TypedDict):
-    BaselineConfig: NotRequired[MonitoringBaselineConfigTypeDef]
-    MonitoringInputs: list[MonitoringInputTypeDef]
-    MonitoringOutputConfig: MonitoringOutputConfigOutputTypeDef
-    MonitoringResources: MonitoringResourcesTypeDef
-    MonitoringAppSpecification: MonitoringAppSpecificationOutputTypeDef
-    StoppingCondition: NotRequired[MonitoringStoppingConditionTypeDef]
-    Environment: NotRequired[dict[str, str]]
-    NetworkConfig: NotRequired[NetworkConfigOutputTypeDef]
-    RoleArn: str
-
-
-class MonitoringJobDefinitionSummaryTypeDef(TypedDict):
-    MonitoringJobDefinitionName: str
-    MonitoringJobDefinitionArn: str
-    CreationTime: datetime
-    EndpointName: str
-
-
-class MonitoringJobDefinitionTypeDef(TypedDict):
-    BaselineConfig: NotRequired[MonitoringBaselineConfigTypeDef]
-    MonitoringInputs: ReadOnly[Sequence[MonitoringInputTypeDef]]
-    MonitoringOutputConfig: ReadOnly[MonitoringOutputConfigTypeDef]
-    MonitoringResources: MonitoringResourcesTypeDef
-    MonitoringAppSpecification: ReadOnly[MonitoringAppSpecificationTypeDef]
-    StoppingCondition: NotRequired[MonitoringStoppingConditionTypeDef]
-    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
-    NetworkConfig: NotRequired[ReadOnly[NetworkConfigTypeDef]]
-    RoleArn: str
-
-
-class MonitoringJsonDatasetFormatTypeDef(TypedDict):
-    Line: NotRequired[bool]
-
-
-class MonitoringNetworkConfigOutputTypeDef(TypedDict):
-    EnableInterContainerTrafficEncryption: NotRequired[bool]
-    EnableNetworkIsolation: NotRequired[bool]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-
-
-class MonitoringNetworkConfigTypeDef(TypedDict):
-    EnableInterContainerTrafficEncryption: NotRequired[bool]
-    EnableNetworkIsolation: NotRequired[bool]
-    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
-
-
-class MonitoringOutputConfigOutputTypeDef(TypedDict):
-    MonitoringOutputs: list[MonitoringOutputTypeDef]
-    KmsKeyId: NotRequired[str]
-
-
-class MonitoringOutputConfigTypeDef(TypedDict):
-    MonitoringOutputs: ReadOnly[Sequence[MonitoringOutputTypeDef]]
-    KmsKeyId: NotRequired[str]
-
-
-class MonitoringOutputTypeDef(TypedDict):
-    S3Output: MonitoringS3OutputTypeDef
-
-
-class MonitoringParquetDatasetFormatTypeDef(TypedDict):
-    pass
-
-
-class MonitoringResourcesTypeDef(TypedDict):
-    ClusterConfig: MonitoringClusterConfigTypeDef
-
-
-class MonitoringS3OutputTypeDef(TypedDict):
-    S3Uri: str
-    LocalPath: str
-    S3UploadMode: NotRequired[ProcessingS3UploadModeType]
-
-
-class MonitoringScheduleConfigOutputTypeDef(TypedDict):
-    ScheduleConfig: NotRequired[ScheduleConfigTypeDef]
-    MonitoringJobDefinition: NotRequired[MonitoringJobDefinitionOutputTypeDef]
-    MonitoringJobDefinitionName: NotRequired[str]
-    MonitoringType: NotRequired[MonitoringTypeType]
-
-
-class MonitoringScheduleConfigTypeDef(TypedDict):
-    ScheduleConfig: NotRequired[ScheduleConfigTypeDef]
-    MonitoringJobDefinition: NotRequired[ReadOnly[MonitoringJobDefinitionTypeDef]]
-    MonitoringJobDefinitionName: NotRequired[str]
-    MonitoringType: NotRequired[MonitoringTypeType]
-
-
-class MonitoringScheduleSummaryTypeDef(TypedDict):
-    MonitoringScheduleName: str
-    MonitoringScheduleArn: str
-    CreationTime: datetime
-    LastModifiedTime: datetime
-    MonitoringScheduleStatus: ScheduleStatusType
-    EndpointName: NotRequired[str]
-    MonitoringJobDefinitionName: NotRequired[str]
-    MonitoringType: NotRequired[MonitoringTypeType]
-
-
-class MonitoringScheduleTypeDef(TypedDict):
-    MonitoringScheduleArn: NotRequired[str]
-    MonitoringScheduleName: NotRequired[str]
-    MonitoringScheduleStatus: NotRequired[ScheduleStatusType]
-    MonitoringType: NotRequired[MonitoringTypeType]
-    FailureReason: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    MonitoringScheduleConfig: NotRequired[MonitoringScheduleConfigOutputTypeDef]
-    EndpointName: NotRequired[str]
-    LastMonitoringExecutionSummary: NotRequired[MonitoringExecutionSummaryTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class MonitoringStatisticsResourceTypeDef(TypedDict):
-    S3Uri: NotRequired[str]
-
-
-class MonitoringStoppingConditionTypeDef(TypedDict):
-    MaxRuntimeInSeconds: int
-
-
-class MultiModelConfigTypeDef(TypedDict):
-    ModelCacheSetting: NotRequired[ModelCacheSettingType]
-
-
-class NeoVpcConfigOutputTypeDef(TypedDict):
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class NeoVpcConfigTypeDef(TypedDict):
-    SecurityGroupIds: ReadOnly[Sequence[str]]
-    Subnets: ReadOnly[Sequence[str]]
-
-
 class NestedFiltersTypeDef(TypedDict):
     NestedPropertyName: str
     Filters: ReadOnly[Sequence[FilterTypeDef]]
-
-
-class NetworkConfigOutputTypeDef(TypedDict):
-    EnableInterContainerTrafficEncryption: NotRequired[bool]
-    EnableNetworkIsolation: NotRequired[bool]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-
-
-class NetworkConfigTypeDef(TypedDict):
-    EnableInterContainerTrafficEncryption: NotRequired[bool]
-    EnableNetworkIsolation: NotRequired[bool]
-    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
-
-
-class NodeAdditionResultTypeDef(TypedDict):
-    NodeLogicalId: str
-    InstanceGroupName: str
-    Status: ClusterInstanceStatusType
-    AvailabilityZones: NotRequired[list[str]]
-    InstanceTypes: NotRequired[list[ClusterInstanceTypeType]]
-
-
-class NotebookInstanceLifecycleConfigSummaryTypeDef(TypedDict):
-    NotebookInstanceLifecycleConfigName: str
-    NotebookInstanceLifecycleConfigArn: str
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class NotebookInstanceLifecycleHookTypeDef(TypedDict):
-    Content: NotRequired[str]
-
-
-class NotebookInstanceSummaryTypeDef(TypedDict):
-    NotebookInstanceName: str
-    NotebookInstanceArn: str
-    NotebookInstanceStatus: NotRequired[NotebookInstanceStatusType]
-    Url: NotRequired[str]
-    InstanceType: NotRequired[InstanceTypeType]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    NotebookInstanceLifecycleConfigName: NotRequired[str]
-    DefaultCodeRepository: NotRequired[str]
-    AdditionalCodeRepositories: NotRequired[list[str]]
-
-
-class NotificationConfigurationTypeDef(TypedDict):
-    NotificationTopicArn: NotRequired[str]
-
-
-class ObjectiveStatusCountersTypeDef(TypedDict):
-    Succeeded: NotRequired[int]
-    Pending: NotRequired[int]
-    Failed: NotRequired[int]
-
-
-class OfflineStoreConfigTypeDef(TypedDict):
-    S3StorageConfig: S3StorageConfigTypeDef
-    DisableGlueTableCreation: NotRequired[bool]
-    DataCatalogConfig: NotRequired[DataCatalogConfigTypeDef]
-    TableFormat: NotRequired[TableFormatType]
-
-
-class OfflineStoreStatusTypeDef(TypedDict):
-    Status: OfflineStoreStatusValueType
-    BlockedReason: NotRequired[str]
-
-
-class OidcConfigForResponseTypeDef(TypedDict):
-    ClientId: NotRequired[str]
-    Issuer: NotRequired[str]
-    AuthorizationEndpoint: NotRequired[str]
-    TokenEndpoint: NotRequired[str]
-    UserInfoEndpoint: NotRequired[str]
-    LogoutEndpoint: NotRequired[str]
-    JwksUri: NotRequired[str]
-    Scope: NotRequired[str]
-    AuthenticationRequestExtraParams: NotRequired[dict[str, str]]
-
-
-class OidcConfigTypeDef(TypedDict):
-    ClientId: str
-    ClientSecret: str
-    Issuer: str
-    AuthorizationEndpoint: str
-    TokenEndpoint: str
-    UserInfoEndpoint: str
-    LogoutEndpoint: str
-    JwksUri: str
-    Scope: NotRequired[str]
-    AuthenticationRequestExtraParams: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class OidcMemberDefinitionOutputTypeDef(TypedDict):
-    Groups: NotRequired[list[str]]
-
-
-class OidcMemberDefinitionTypeDef(TypedDict):
-    Groups: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class OnlineStoreConfigTypeDef(TypedDict):
-    SecurityConfig: NotRequired[OnlineStoreSecurityConfigTypeDef]
-    EnableOnlineStore: NotRequired[bool]
-    TtlDuration: NotRequired[TtlDurationTypeDef]
-    StorageType: NotRequired[StorageTypeType]
 
 
 class OnlineStoreConfigUpdateTypeDef(TypedDict):
     TtlDuration: NotRequired[TtlDurationTypeDef]
 
 
-class OnlineStoreSecurityConfigTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-
-
-class OptimizationConfigOutputTypeDef(TypedDict):
-    ModelQuantizationConfig: NotRequired[ModelQuantizationConfigOutputTypeDef]
-    ModelCompilationConfig: NotRequired[ModelCompilationConfigOutputTypeDef]
-    ModelShardingConfig: NotRequired[ModelShardingConfigOutputTypeDef]
-    ModelSpeculativeDecodingConfig: NotRequired[ModelSpeculativeDecodingConfigTypeDef]
-
-
-class OptimizationConfigTypeDef(TypedDict):
-    ModelQuantizationConfig: NotRequired[ReadOnly[ModelQuantizationConfigTypeDef]]
-    ModelCompilationConfig: NotRequired[ReadOnly[ModelCompilationConfigTypeDef]]
-    ModelShardingConfig: NotRequired[ReadOnly[ModelShardingConfigTypeDef]]
-    ModelSpeculativeDecodingConfig: NotRequired[ModelSpeculativeDecodingConfigTypeDef]
-
-
-class OptimizationJobModelSourceS3TypeDef(TypedDict):
-    S3Uri: NotRequired[str]
-    ModelAccessConfig: NotRequired[OptimizationModelAccessConfigTypeDef]
-
-
-class OptimizationJobModelSourceTypeDef(TypedDict):
-    S3: NotRequired[OptimizationJobModelSourceS3TypeDef]
-    SageMakerModel: NotRequired[OptimizationSageMakerModelTypeDef]
-
-
-class OptimizationJobOutputConfigTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-    S3OutputLocation: str
-    SageMakerModel: NotRequired[OptimizationSageMakerModelTypeDef]
-
-
-class OptimizationJobSummaryTypeDef(TypedDict):
-    OptimizationJobName: str
-    OptimizationJobArn: str
-    CreationTime: datetime
-    OptimizationJobStatus: OptimizationJobStatusType
-    OptimizationStartTime: NotRequired[datetime]
-    OptimizationEndTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    DeploymentInstanceType: OptimizationJobDeploymentInstanceTypeType
-    MaxInstanceCount: NotRequired[int]
-    OptimizationTypes: list[str]
-
-
-class OptimizationModelAccessConfigTypeDef(TypedDict):
-    AcceptEula: bool
-
-
-class OptimizationOutputTypeDef(TypedDict):
-    RecommendedInferenceImage: NotRequired[str]
-
-
-class OptimizationSageMakerModelTypeDef(TypedDict):
-    ModelName: NotRequired[str]
-
-
-class OptimizationVpcConfigOutputTypeDef(TypedDict):
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class OptimizationVpcConfigTypeDef(TypedDict):
-    SecurityGroupIds: ReadOnly[Sequence[str]]
-    Subnets: ReadOnly[Sequence[str]]
-
-
-class OutputConfigTypeDef(TypedDict):
-    S3OutputLocation: str
-    TargetDevice: NotRequired[TargetDeviceType]
-    TargetPlatform: NotRequired[TargetPlatformTypeDef]
-    CompilerOptions: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-
-
-class OutputDataConfigTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-    S3OutputPath: str
-    CompressionType: NotRequired[OutputCompressionTypeType]
-
-
-class OutputParameterTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class OwnershipSettingsSummaryTypeDef(TypedDict):
-    OwnerUserProfileName: NotRequired[str]
-
-
-class OwnershipSettingsTypeDef(TypedDict):
-    OwnerUserProfileName: str
-
-
-class ParallelismConfigurationTypeDef(TypedDict):
-    MaxParallelExecutionSteps: int
-
-
-class ParameterRangeOutputTypeDef(TypedDict):
-    IntegerParameterRangeSpecification: NotRequired[
-        IntegerParameterRangeSpecificationTypeDef
-    ]
-    ContinuousParameterRangeSpecification: NotRequired[
-        ContinuousParameterRangeSpecificationTypeDef
-    ]
-    CategoricalParameterRangeSpecification: NotRequired[
-        CategoricalParameterRangeSpecificationOutputTypeDef
-    ]
-
-
-class ParameterRangeTypeDef(TypedDict):
-    IntegerParameterRangeSpecification: NotRequired[
-        IntegerParameterRangeSpecificationTypeDef
-    ]
-    ContinuousParameterRangeSpecification: NotRequired[
-        ContinuousParameterRangeSpecificationTypeDef
-    ]
-    CategoricalParameterRangeSpecification: NotRequired[
-        ReadOnly[CategoricalParameterRangeSpecificationTypeDef]
-    ]
-
-
-class ParameterRangesOutputTypeDef(TypedDict):
-    IntegerParameterRanges: NotRequired[list[IntegerParameterRangeTypeDef]]
-    ContinuousParameterRanges: NotRequired[list[ContinuousParameterRangeTypeDef]]
-    CategoricalParameterRanges: NotRequired[
-        list[CategoricalParameterRangeOutputTypeDef]
-    ]
-    AutoParameters: NotRequired[list[AutoParameterTypeDef]]
-
-
-class ParameterRangesTypeDef(TypedDict):
-    IntegerParameterRanges: NotRequired[
-        ReadOnly[Sequence[IntegerParameterRangeTypeDef]]
-    ]
-    ContinuousParameterRanges: NotRequired[
-        ReadOnly[Sequence[ContinuousParameterRangeTypeDef]]
-    ]
-    CategoricalParameterRanges: NotRequired[
-        ReadOnly[Sequence[CategoricalParameterRangeTypeDef]]
-    ]
-    AutoParameters: NotRequired[ReadOnly[Sequence[AutoParameterTypeDef]]]
-
-
-class ParameterTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class ParentHyperParameterTuningJobTypeDef(TypedDict):
-    HyperParameterTuningJobName: NotRequired[str]
-
-
 class ParentTypeDef(TypedDict):
     TrialName: NotRequired[str]
     ExperimentName: NotRequired[str]
-
-
-class PartnerAppConfigOutputTypeDef(TypedDict):
-    AdminUsers: NotRequired[list[str]]
-    Arguments: NotRequired[dict[str, str]]
-    AssignedGroupPatterns: NotRequired[list[str]]
-    RoleGroupAssignments: NotRequired[list[RoleGroupAssignmentOutputTypeDef]]
-
-
-class PartnerAppConfigTypeDef(TypedDict):
-    AdminUsers: NotRequired[ReadOnly[Sequence[str]]]
-    Arguments: NotRequired[ReadOnly[Mapping[str, str]]]
-    AssignedGroupPatterns: NotRequired[ReadOnly[Sequence[str]]]
-    RoleGroupAssignments: NotRequired[ReadOnly[Sequence[RoleGroupAssignmentTypeDef]]]
-
-
-class PartnerAppMaintenanceConfigTypeDef(TypedDict):
-    MaintenanceWindowStart: NotRequired[str]
-
-
-class PartnerAppSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Type: NotRequired[PartnerAppTypeType]
-    Status: NotRequired[PartnerAppStatusType]
-    CreationTime: NotRequired[datetime]
-
-
-class PendingDeploymentSummaryTypeDef(TypedDict):
-    EndpointConfigName: str
-    ProductionVariants: NotRequired[list[PendingProductionVariantSummaryTypeDef]]
-    StartTime: NotRequired[datetime]
-    ShadowProductionVariants: NotRequired[list[PendingProductionVariantSummaryTypeDef]]
-
-
-class PendingProductionVariantSummaryTypeDef(TypedDict):
-    VariantName: str
-    DeployedImages: NotRequired[list[DeployedImageTypeDef]]
-    CurrentWeight: NotRequired[float]
-    DesiredWeight: NotRequired[float]
-    CurrentInstanceCount: NotRequired[int]
-    DesiredInstanceCount: NotRequired[int]
-    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
-    InstancePools: NotRequired[list[InstancePoolSummaryTypeDef]]
-    AcceleratorType: NotRequired[ProductionVariantAcceleratorTypeType]
-    VariantStatus: NotRequired[list[ProductionVariantStatusTypeDef]]
-    CurrentServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
-    DesiredServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
-    ManagedInstanceScaling: NotRequired[ProductionVariantManagedInstanceScalingTypeDef]
-    RoutingConfig: NotRequired[ProductionVariantRoutingConfigTypeDef]
-
-
-class PhaseTypeDef(TypedDict):
-    InitialNumberOfUsers: NotRequired[int]
-    SpawnRate: NotRequired[int]
-    DurationInSeconds: NotRequired[int]
-
-
-class PipelineDefinitionS3LocationTypeDef(TypedDict):
-    Bucket: str
-    ObjectKey: str
-    VersionId: NotRequired[str]
-
-
-class PipelineExecutionStepMetadataTypeDef(TypedDict):
-    TrainingJob: NotRequired[TrainingJobStepMetadataTypeDef]
-    ProcessingJob: NotRequired[ProcessingJobStepMetadataTypeDef]
-    TransformJob: NotRequired[TransformJobStepMetadataTypeDef]
-    TuningJob: NotRequired[TuningJobStepMetaDataTypeDef]
-    Model: NotRequired[ModelStepMetadataTypeDef]
-    RegisterModel: NotRequired[RegisterModelStepMetadataTypeDef]
-    Condition: NotRequired[ConditionStepMetadataTypeDef]
-    Callback: NotRequired[CallbackStepMetadataTypeDef]
-    Lambda: NotRequired[LambdaStepMetadataTypeDef]
-    EMR: NotRequired[EMRStepMetadataTypeDef]
-    QualityCheck: NotRequired[QualityCheckStepMetadataTypeDef]
-    ClarifyCheck: NotRequired[ClarifyCheckStepMetadataTypeDef]
-    Fail: NotRequired[FailStepMetadataTypeDef]
-    AutoMLJob: NotRequired[AutoMLJobStepMetadataTypeDef]
-    Endpoint: NotRequired[EndpointStepMetadataTypeDef]
-    EndpointConfig: NotRequired[EndpointConfigStepMetadataTypeDef]
-    BedrockCustomModel: NotRequired[BedrockCustomModelMetadataTypeDef]
-    BedrockCustomModelDeployment: NotRequired[
-        BedrockCustomModelDeploymentMetadataTypeDef
-    ]
-    BedrockProvisionedModelThroughput: NotRequired[
-        BedrockProvisionedModelThroughputMetadataTypeDef
-    ]
-    BedrockModelImport: NotRequired[BedrockModelImportMetadataTypeDef]
-    InferenceComponent: NotRequired[InferenceComponentMetadataTypeDef]
-    Lineage: NotRequired[LineageMetadataTypeDef]
-
-
-class PipelineExecutionStepTypeDef(TypedDict):
-    StepName: NotRequired[str]
-    StepDisplayName: NotRequired[str]
-    StepDescription: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    StepStatus: NotRequired[StepStatusType]
-    CacheHitResult: NotRequired[CacheHitResultTypeDef]
-    FailureReason: NotRequired[str]
-    Metadata: NotRequired[PipelineExecutionStepMetadataTypeDef]
-    AttemptCount: NotRequired[int]
-    SelectiveExecutionResult: NotRequired[SelectiveExecutionResultTypeDef]
-
-
-class PipelineExecutionSummaryTypeDef(TypedDict):
-    PipelineExecutionArn: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    PipelineExecutionStatus: NotRequired[PipelineExecutionStatusType]
-    PipelineExecutionDescription: NotRequired[str]
-    PipelineExecutionDisplayName: NotRequired[str]
-    PipelineExecutionFailureReason: NotRequired[str]
 
 
 class PipelineExecutionTypeDef(TypedDict):
@@ -11533,22 +13141,6 @@ class PipelineExecutionTypeDef(TypedDict):
     PipelineVersionDisplayName: NotRequired[str]
 
 
-class PipelineExperimentConfigTypeDef(TypedDict):
-    ExperimentName: NotRequired[str]
-    TrialName: NotRequired[str]
-
-
-class PipelineSummaryTypeDef(TypedDict):
-    PipelineArn: NotRequired[str]
-    PipelineName: NotRequired[str]
-    PipelineDisplayName: NotRequired[str]
-    PipelineDescription: NotRequired[str]
-    RoleArn: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    LastExecutionTime: NotRequired[datetime]
-
-
 class PipelineTypeDef(TypedDict):
     PipelineArn: NotRequired[str]
     PipelineName: NotRequired[str]
@@ -11565,15 +13157,6 @@ class PipelineTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
-class PipelineVersionSummaryTypeDef(TypedDict):
-    PipelineArn: NotRequired[str]
-    PipelineVersionId: NotRequired[int]
-    CreationTime: NotRequired[datetime]
-    PipelineVersionDescription: NotRequired[str]
-    PipelineVersionDisplayName: NotRequired[str]
-    LastExecutionPipelineExecutionArn: NotRequired[str]
-
-
 class PipelineVersionTypeDef(TypedDict):
     PipelineArn: NotRequired[str]
     PipelineVersionId: NotRequired[int]
@@ -11586,58 +13169,6 @@ class PipelineVersionTypeDef(TypedDict):
     LastExecutedPipelineExecutionArn: NotRequired[str]
     LastExecutedPipelineExecutionDisplayName: NotRequired[str]
     LastExecutedPipelineExecutionStatus: NotRequired[PipelineExecutionStatusType]
-
-
-class PlacementSpecificationTypeDef(TypedDict):
-    UltraServerId: NotRequired[str]
-    InstanceCount: int
-
-
-class PredefinedMetricSpecificationTypeDef(TypedDict):
-    PredefinedMetricType: NotRequired[str]
-
-
-class PresignedUrlAccessConfigTypeDef(TypedDict):
-    AcceptEula: NotRequired[bool]
-    ExpectedS3Url: NotRequired[str]
-
-
-class PriorityClassTypeDef(TypedDict):
-    Name: str
-    Weight: int
-
-
-class ProcessingClusterConfigTypeDef(TypedDict):
-    InstanceCount: int
-    InstanceType: ProcessingInstanceTypeType
-    VolumeSizeInGB: int
-    VolumeKmsKeyId: NotRequired[str]
-
-
-class ProcessingFeatureStoreOutputTypeDef(TypedDict):
-    FeatureGroupName: str
-
-
-class ProcessingInputTypeDef(TypedDict):
-    InputName: str
-    AppManaged: NotRequired[bool]
-    S3Input: NotRequired[ProcessingS3InputTypeDef]
-    DatasetDefinition: NotRequired[DatasetDefinitionTypeDef]
-
-
-class ProcessingJobStepMetadataTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class ProcessingJobSummaryTypeDef(TypedDict):
-    ProcessingJobName: str
-    ProcessingJobArn: str
-    CreationTime: datetime
-    ProcessingEndTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    ProcessingJobStatus: ProcessingJobStatusType
-    FailureReason: NotRequired[str]
-    ExitMessage: NotRequired[str]
 
 
 class ProcessingJobTypeDef(TypedDict):
@@ -11665,221 +13196,11 @@ class ProcessingJobTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
-class ProcessingOutputConfigOutputTypeDef(TypedDict):
-    Outputs: list[ProcessingOutputTypeDef]
-    KmsKeyId: NotRequired[str]
-
-
-class ProcessingOutputConfigTypeDef(TypedDict):
-    Outputs: ReadOnly[Sequence[ProcessingOutputTypeDef]]
-    KmsKeyId: NotRequired[str]
-
-
-class ProcessingOutputTypeDef(TypedDict):
-    OutputName: str
-    S3Output: NotRequired[ProcessingS3OutputTypeDef]
-    FeatureStoreOutput: NotRequired[ProcessingFeatureStoreOutputTypeDef]
-    AppManaged: NotRequired[bool]
-
-
-class ProcessingResourcesTypeDef(TypedDict):
-    ClusterConfig: ProcessingClusterConfigTypeDef
-
-
-class ProcessingS3InputTypeDef(TypedDict):
-    S3Uri: str
-    LocalPath: NotRequired[str]
-    S3DataType: ProcessingS3DataTypeType
-    S3InputMode: NotRequired[ProcessingS3InputModeType]
-    S3DataDistributionType: NotRequired[ProcessingS3DataDistributionTypeType]
-    S3CompressionType: NotRequired[ProcessingS3CompressionTypeType]
-
-
-class ProcessingS3OutputTypeDef(TypedDict):
-    S3Uri: str
-    LocalPath: NotRequired[str]
-    S3UploadMode: ProcessingS3UploadModeType
-
-
-class ProcessingStoppingConditionTypeDef(TypedDict):
-    MaxRuntimeInSeconds: int
-
-
-class ProductionVariantCapacityReservationConfigTypeDef(TypedDict):
-    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
-    MlReservationArn: NotRequired[str]
-
-
-class ProductionVariantCapacityReservationSummaryTypeDef(TypedDict):
-    MlReservationArn: NotRequired[str]
-    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
-    TotalInstanceCount: NotRequired[int]
-    AvailableInstanceCount: NotRequired[int]
-    UsedByCurrentEndpoint: NotRequired[int]
-    Ec2CapacityReservations: NotRequired[list[Ec2CapacityReservationTypeDef]]
-
-
-class ProductionVariantCoreDumpConfigTypeDef(TypedDict):
-    DestinationS3Uri: str
-    KmsKeyId: NotRequired[str]
-
-
-class ProductionVariantManagedInstanceScalingScaleInPolicyTypeDef(TypedDict):
-    Strategy: ManagedInstanceScalingScaleInStrategyType
-    MaximumStepSize: NotRequired[int]
-    CooldownInMinutes: NotRequired[int]
-
-
-class ProductionVariantManagedInstanceScalingTypeDef(TypedDict):
-    Status: NotRequired[ManagedInstanceScalingStatusType]
-    MinInstanceCount: NotRequired[int]
-    MaxInstanceCount: NotRequired[int]
-    ScaleInPolicy: NotRequired[
-        ProductionVariantManagedInstanceScalingScaleInPolicyTypeDef
-    ]
-
-
-class ProductionVariantOutputTypeDef(TypedDict):
-    VariantName: str
-    ModelName: NotRequired[str]
-    InitialInstanceCount: NotRequired[int]
-    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
-    InstancePools: NotRequired[list[InstancePoolTypeDef]]
-    VariantInstanceProvisionTimeoutInSeconds: NotRequired[int]
-    InitialVariantWeight: NotRequired[float]
-    AcceleratorType: NotRequired[ProductionVariantAcceleratorTypeType]
-    CoreDumpConfig: NotRequired[ProductionVariantCoreDumpConfigTypeDef]
-    ServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
-    VolumeSizeInGB: NotRequired[int]
-    ModelDataDownloadTimeoutInSeconds: NotRequired[int]
-    ContainerStartupHealthCheckTimeoutInSeconds: NotRequired[int]
-    EnableSSMAccess: NotRequired[bool]
-    ManagedInstanceScaling: NotRequired[ProductionVariantManagedInstanceScalingTypeDef]
-    RoutingConfig: NotRequired[ProductionVariantRoutingConfigTypeDef]
-    InferenceAmiVersion: NotRequired[ProductionVariantInferenceAmiVersionType]
-    CapacityReservationConfig: NotRequired[
-        ProductionVariantCapacityReservationConfigTypeDef
-    ]
-
-
-class ProductionVariantRoutingConfigTypeDef(TypedDict):
-    RoutingStrategy: RoutingStrategyType
-
-
-class ProductionVariantServerlessConfigTypeDef(TypedDict):
-    MemorySizeInMB: int
-    MaxConcurrency: int
-    ProvisionedConcurrency: NotRequired[int]
-
-
-class ProductionVariantServerlessUpdateConfigTypeDef(TypedDict):
-    MaxConcurrency: NotRequired[int]
-    ProvisionedConcurrency: NotRequired[int]
-
-
-class ProductionVariantStatusTypeDef(TypedDict):
-    Status: VariantStatusType
-    StatusMessage: NotRequired[str]
-    StartTime: NotRequired[datetime]
-
-
-class ProductionVariantSummaryTypeDef(TypedDict):
-    VariantName: str
-    DeployedImages: NotRequired[list[DeployedImageTypeDef]]
-    CurrentWeight: NotRequired[float]
-    DesiredWeight: NotRequired[float]
-    CurrentInstanceCount: NotRequired[int]
-    DesiredInstanceCount: NotRequired[int]
-    InstancePools: NotRequired[list[InstancePoolSummaryTypeDef]]
-    VariantStatus: NotRequired[list[ProductionVariantStatusTypeDef]]
-    CurrentServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
-    DesiredServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
-    ManagedInstanceScaling: NotRequired[ProductionVariantManagedInstanceScalingTypeDef]
-    RoutingConfig: NotRequired[ProductionVariantRoutingConfigTypeDef]
-    CapacityReservationConfig: NotRequired[
-        ProductionVariantCapacityReservationSummaryTypeDef
-    ]
-
-
-class ProductionVariantTypeDef(TypedDict):
-    VariantName: str
-    ModelName: NotRequired[str]
-    InitialInstanceCount: NotRequired[int]
-    InstanceType: NotRequired[ProductionVariantInstanceTypeType]
-    InstancePools: NotRequired[ReadOnly[Sequence[InstancePoolTypeDef]]]
-    VariantInstanceProvisionTimeoutInSeconds: NotRequired[int]
-    InitialVariantWeight: NotRequired[float]
-    AcceleratorType: NotRequired[ProductionVariantAcceleratorTypeType]
-    CoreDumpConfig: NotRequired[ProductionVariantCoreDumpConfigTypeDef]
-    ServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
-    VolumeSizeInGB: NotRequired[int]
-    ModelDataDownloadTimeoutInSeconds: NotRequired[int]
-    ContainerStartupHealthCheckTimeoutInSeconds: NotRequired[int]
-    EnableSSMAccess: NotRequired[bool]
-    ManagedInstanceScaling: NotRequired[ProductionVariantManagedInstanceScalingTypeDef]
-    RoutingConfig: NotRequired[ProductionVariantRoutingConfigTypeDef]
-    InferenceAmiVersion: NotRequired[ProductionVariantInferenceAmiVersionType]
-    CapacityReservationConfig: NotRequired[
-        ProductionVariantCapacityReservationConfigTypeDef
-    ]
-
-
 class ProfilerConfigForUpdateTypeDef(TypedDict):
     S3OutputPath: NotRequired[str]
     ProfilingIntervalInMilliseconds: NotRequired[int]
     ProfilingParameters: NotRequired[ReadOnly[Mapping[str, str]]]
     DisableProfiler: NotRequired[bool]
-
-
-class ProfilerConfigOutputTypeDef(TypedDict):
-    S3OutputPath: NotRequired[str]
-    ProfilingIntervalInMilliseconds: NotRequired[int]
-    ProfilingParameters: NotRequired[dict[str, str]]
-    DisableProfiler: NotRequired[bool]
-
-
-class ProfilerConfigTypeDef(TypedDict):
-    S3OutputPath: NotRequired[str]
-    ProfilingIntervalInMilliseconds: NotRequired[int]
-    ProfilingParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    DisableProfiler: NotRequired[bool]
-
-
-class ProfilerRuleConfigurationOutputTypeDef(TypedDict):
-    RuleConfigurationName: str
-    LocalPath: NotRequired[str]
-    S3OutputPath: NotRequired[str]
-    RuleEvaluatorImage: str
-    InstanceType: NotRequired[ProcessingInstanceTypeType]
-    VolumeSizeInGB: NotRequired[int]
-    RuleParameters: NotRequired[dict[str, str]]
-
-
-class ProfilerRuleConfigurationTypeDef(TypedDict):
-    RuleConfigurationName: str
-    LocalPath: NotRequired[str]
-    S3OutputPath: NotRequired[str]
-    RuleEvaluatorImage: str
-    InstanceType: NotRequired[ProcessingInstanceTypeType]
-    VolumeSizeInGB: NotRequired[int]
-    RuleParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ProfilerRuleEvaluationStatusTypeDef(TypedDict):
-    RuleConfigurationName: NotRequired[str]
-    RuleEvaluationJobArn: NotRequired[str]
-    RuleEvaluationStatus: NotRequired[RuleEvaluationStatusType]
-    StatusDetails: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class ProjectSummaryTypeDef(TypedDict):
-    ProjectName: str
-    ProjectDescription: NotRequired[str]
-    ProjectArn: str
-    ProjectId: str
-    CreationTime: datetime
-    ProjectStatus: ProjectStatusType
 
 
 class ProjectTypeDef(TypedDict):
@@ -11902,23 +13223,6 @@ class ProjectTypeDef(TypedDict):
     LastModifiedBy: NotRequired[UserContextTypeDef]
 
 
-class PropertyNameQueryTypeDef(TypedDict):
-    PropertyNameHint: str
-
-
-class PropertyNameSuggestionTypeDef(TypedDict):
-    PropertyName: NotRequired[str]
-
-
-class ProvisioningParameterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class PublicWorkforceTaskPriceTypeDef(TypedDict):
-    AmountInUsd: NotRequired[USDTypeDef]
-
-
 class PutModelPackageGroupPolicyInputTypeDef(TypedDict):
     ModelPackageGroupName: str
     ResourcePolicy: str
@@ -11927,19 +13231,6 @@ class PutModelPackageGroupPolicyInputTypeDef(TypedDict):
 class PutModelPackageGroupPolicyOutputTypeDef(TypedDict):
     ModelPackageGroupArn: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class QualityCheckStepMetadataTypeDef(TypedDict):
-    CheckType: NotRequired[str]
-    BaselineUsedForDriftCheckStatistics: NotRequired[str]
-    BaselineUsedForDriftCheckConstraints: NotRequired[str]
-    CalculatedBaselineStatistics: NotRequired[str]
-    CalculatedBaselineConstraints: NotRequired[str]
-    ModelPackageGroupName: NotRequired[str]
-    ViolationReport: NotRequired[str]
-    CheckJobArn: NotRequired[str]
-    SkipCheck: NotRequired[bool]
-    RegisterNewBaseline: NotRequired[bool]
 
 
 class QueryFiltersTypeDef(TypedDict):
@@ -11962,185 +13253,17 @@ class QueryLineageRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class VertexTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Type: NotRequired[str]
+    LineageType: NotRequired[LineageTypeType]
+
+
 class QueryLineageResponseTypeDef(TypedDict):
     Vertices: NotRequired[list[VertexTypeDef]]
     Edges: NotRequired[list[EdgeTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RSessionAppSettingsOutputTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    CustomImages: NotRequired[list[CustomImageTypeDef]]
-
-
-class RSessionAppSettingsTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    CustomImages: NotRequired[ReadOnly[Sequence[CustomImageTypeDef]]]
-
-
-class RStudioServerProAppSettingsTypeDef(TypedDict):
-    AccessStatus: NotRequired[RStudioServerProAccessStatusType]
-    UserGroup: NotRequired[RStudioServerProUserGroupType]
-
-
-class RStudioServerProDomainSettingsForUpdateTypeDef(TypedDict):
-    DomainExecutionRoleArn: str
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    RStudioConnectUrl: NotRequired[str]
-    RStudioPackageManagerUrl: NotRequired[str]
-
-
-class RStudioServerProDomainSettingsTypeDef(TypedDict):
-    DomainExecutionRoleArn: str
-    RStudioConnectUrl: NotRequired[str]
-    RStudioPackageManagerUrl: NotRequired[str]
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-
-
-class RealTimeInferenceConfigTypeDef(TypedDict):
-    InstanceType: ProductionVariantInstanceTypeType
-    InstanceCount: int
-
-
-class RealTimeInferenceRecommendationTypeDef(TypedDict):
-    RecommendationId: str
-    InstanceType: ProductionVariantInstanceTypeType
-    Environment: NotRequired[dict[str, str]]
-
-
-class RecommendationJobCompiledOutputConfigTypeDef(TypedDict):
-    S3OutputUri: NotRequired[str]
-
-
-class RecommendationJobContainerConfigOutputTypeDef(TypedDict):
-    Domain: NotRequired[str]
-    Task: NotRequired[str]
-    Framework: NotRequired[str]
-    FrameworkVersion: NotRequired[str]
-    PayloadConfig: NotRequired[RecommendationJobPayloadConfigOutputTypeDef]
-    NearestModelName: NotRequired[str]
-    SupportedInstanceTypes: NotRequired[list[str]]
-    SupportedEndpointType: NotRequired[RecommendationJobSupportedEndpointTypeType]
-    DataInputConfig: NotRequired[str]
-    SupportedResponseMIMETypes: NotRequired[list[str]]
-
-
-class RecommendationJobContainerConfigTypeDef(TypedDict):
-    Domain: NotRequired[str]
-    Task: NotRequired[str]
-    Framework: NotRequired[str]
-    FrameworkVersion: NotRequired[str]
-    PayloadConfig: NotRequired[ReadOnly[RecommendationJobPayloadConfigTypeDef]]
-    NearestModelName: NotRequired[str]
-    SupportedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    SupportedEndpointType: NotRequired[RecommendationJobSupportedEndpointTypeType]
-    DataInputConfig: NotRequired[str]
-    SupportedResponseMIMETypes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RecommendationJobInferenceBenchmarkTypeDef(TypedDict):
-    Metrics: NotRequired[RecommendationMetricsTypeDef]
-    EndpointMetrics: NotRequired[InferenceMetricsTypeDef]
-    EndpointConfiguration: NotRequired[EndpointOutputConfigurationTypeDef]
-    ModelConfiguration: ModelConfigurationTypeDef
-    FailureReason: NotRequired[str]
-    InvocationEndTime: NotRequired[datetime]
-    InvocationStartTime: NotRequired[datetime]
-
-
-class RecommendationJobInputConfigOutputTypeDef(TypedDict):
-    ModelPackageVersionArn: NotRequired[str]
-    ModelName: NotRequired[str]
-    JobDurationInSeconds: NotRequired[int]
-    TrafficPattern: NotRequired[TrafficPatternOutputTypeDef]
-    ResourceLimit: NotRequired[RecommendationJobResourceLimitTypeDef]
-    EndpointConfigurations: NotRequired[list[EndpointInputConfigurationOutputTypeDef]]
-    VolumeKmsKeyId: NotRequired[str]
-    ContainerConfig: NotRequired[RecommendationJobContainerConfigOutputTypeDef]
-    Endpoints: NotRequired[list[EndpointInfoTypeDef]]
-    VpcConfig: NotRequired[RecommendationJobVpcConfigOutputTypeDef]
-
-
-class RecommendationJobInputConfigTypeDef(TypedDict):
-    ModelPackageVersionArn: NotRequired[str]
-    ModelName: NotRequired[str]
-    JobDurationInSeconds: NotRequired[int]
-    TrafficPattern: NotRequired[ReadOnly[TrafficPatternTypeDef]]
-    ResourceLimit: NotRequired[RecommendationJobResourceLimitTypeDef]
-    EndpointConfigurations: NotRequired[
-        ReadOnly[Sequence[EndpointInputConfigurationTypeDef]]
-    ]
-    VolumeKmsKeyId: NotRequired[str]
-    ContainerConfig: NotRequired[ReadOnly[RecommendationJobContainerConfigTypeDef]]
-    Endpoints: NotRequired[ReadOnly[Sequence[EndpointInfoTypeDef]]]
-    VpcConfig: NotRequired[ReadOnly[RecommendationJobVpcConfigTypeDef]]
-
-
-class RecommendationJobOutputConfigTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-    CompiledOutputConfig: NotRequired[RecommendationJobCompiledOutputConfigTypeDef]
-
-
-class RecommendationJobPayloadConfigOutputTypeDef(TypedDict):
-    SamplePayloadUrl: NotRequired[str]
-    SupportedContentTypes: NotRequired[list[str]]
-
-
-class RecommendationJobPayloadConfigTypeDef(TypedDict):
-    SamplePayloadUrl: NotRequired[str]
-    SupportedContentTypes: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RecommendationJobResourceLimitTypeDef(TypedDict):
-    MaxNumberOfTests: NotRequired[int]
-    MaxParallelOfTests: NotRequired[int]
-
-
-class RecommendationJobStoppingConditionsOutputTypeDef(TypedDict):
-    MaxInvocations: NotRequired[int]
-    ModelLatencyThresholds: NotRequired[list[ModelLatencyThresholdTypeDef]]
-    FlatInvocations: NotRequired[FlatInvocationsType]
-
-
-class RecommendationJobStoppingConditionsTypeDef(TypedDict):
-    MaxInvocations: NotRequired[int]
-    ModelLatencyThresholds: NotRequired[
-        ReadOnly[Sequence[ModelLatencyThresholdTypeDef]]
-    ]
-    FlatInvocations: NotRequired[FlatInvocationsType]
-
-
-class RecommendationJobVpcConfigOutputTypeDef(TypedDict):
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class RecommendationJobVpcConfigTypeDef(TypedDict):
-    SecurityGroupIds: ReadOnly[Sequence[str]]
-    Subnets: ReadOnly[Sequence[str]]
-
-
-class RecommendationMetricsTypeDef(TypedDict):
-    CostPerHour: NotRequired[float]
-    CostPerInference: NotRequired[float]
-    MaxInvocations: NotRequired[int]
-    ModelLatency: NotRequired[int]
-    CpuUtilization: NotRequired[float]
-    MemoryUtilization: NotRequired[float]
-    ModelSetupTime: NotRequired[int]
-
-
-class RedshiftDatasetDefinitionTypeDef(TypedDict):
-    ClusterId: str
-    Database: str
-    DbUser: str
-    QueryString: str
-    ClusterRoleArn: str
-    OutputS3Uri: str
-    KmsKeyId: NotRequired[str]
-    OutputFormat: RedshiftResultFormatType
-    OutputCompression: NotRequired[RedshiftResultCompressionTypeType]
 
 
 class RegisterDevicesRequestTypeDef(TypedDict):
@@ -12149,16 +13272,12 @@ class RegisterDevicesRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
-class RegisterModelStepMetadataTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
 class RemoteDebugConfigForUpdateTypeDef(TypedDict):
     EnableRemoteDebug: NotRequired[bool]
 
 
-class RemoteDebugConfigTypeDef(TypedDict):
-    EnableRemoteDebug: NotRequired[bool]
+class RenderableTaskTypeDef(TypedDict):
+    Input: str
 
 
 class RenderUiTemplateRequestTypeDef(TypedDict):
@@ -12168,23 +13287,15 @@ class RenderUiTemplateRequestTypeDef(TypedDict):
     HumanTaskUiArn: NotRequired[str]
 
 
-class RenderUiTemplateResponseTypeDef(TypedDict):
-    RenderedContent: str
-    Errors: list[RenderingErrorTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RenderableTaskTypeDef(TypedDict):
-    Input: str
-
-
 class RenderingErrorTypeDef(TypedDict):
     Code: str
     Message: str
 
 
-class RepositoryAuthConfigTypeDef(TypedDict):
-    RepositoryCredentialsProviderArn: str
+class RenderUiTemplateResponseTypeDef(TypedDict):
+    RenderedContent: str
+    Errors: list[RenderingErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ReservedCapacityOfferingTypeDef(TypedDict):
@@ -12202,91 +13313,8 @@ class ReservedCapacityOfferingTypeDef(TypedDict):
     ExtensionEndTime: NotRequired[datetime]
 
 
-class ReservedCapacitySummaryTypeDef(TypedDict):
-    ReservedCapacityArn: str
-    ReservedCapacityType: NotRequired[ReservedCapacityTypeType]
-    UltraServerType: NotRequired[str]
-    UltraServerCount: NotRequired[int]
-    InstanceType: ReservedCapacityInstanceTypeType
-    TotalInstanceCount: int
-    Status: ReservedCapacityStatusType
-    AvailabilityZone: NotRequired[str]
-    DurationHours: NotRequired[int]
-    DurationMinutes: NotRequired[int]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-
-
-class ResolvedAttributesTypeDef(TypedDict):
-    AutoMLJobObjective: NotRequired[AutoMLJobObjectiveTypeDef]
-    ProblemType: NotRequired[ProblemTypeType]
-    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
-
-
-class ResourceCatalogTypeDef(TypedDict):
-    ResourceCatalogArn: str
-    ResourceCatalogName: str
-    Description: str
-    CreationTime: datetime
-
-
 class ResourceConfigForUpdateTypeDef(TypedDict):
     KeepAlivePeriodInSeconds: int
-
-
-class ResourceConfigOutputTypeDef(TypedDict):
-    InstanceType: NotRequired[TrainingInstanceTypeType]
-    InstanceCount: NotRequired[int]
-    VolumeSizeInGB: NotRequired[int]
-    VolumeKmsKeyId: NotRequired[str]
-    KeepAlivePeriodInSeconds: NotRequired[int]
-    InstanceGroups: NotRequired[list[InstanceGroupTypeDef]]
-    TrainingPlanArn: NotRequired[str]
-    InstancePlacementConfig: NotRequired[InstancePlacementConfigOutputTypeDef]
-
-
-class ResourceConfigTypeDef(TypedDict):
-    InstanceType: NotRequired[TrainingInstanceTypeType]
-    InstanceCount: NotRequired[int]
-    VolumeSizeInGB: NotRequired[int]
-    VolumeKmsKeyId: NotRequired[str]
-    KeepAlivePeriodInSeconds: NotRequired[int]
-    InstanceGroups: NotRequired[ReadOnly[Sequence[InstanceGroupTypeDef]]]
-    TrainingPlanArn: NotRequired[str]
-    InstancePlacementConfig: NotRequired[ReadOnly[InstancePlacementConfigTypeDef]]
-
-
-class ResourceLimitsTypeDef(TypedDict):
-    MaxNumberOfTrainingJobs: NotRequired[int]
-    MaxParallelTrainingJobs: int
-    MaxRuntimeInSeconds: NotRequired[int]
-
-
-class ResourceSharingConfigOutputTypeDef(TypedDict):
-    Strategy: ResourceSharingStrategyType
-    BorrowLimit: NotRequired[int]
-    AbsoluteBorrowLimits: NotRequired[list[ComputeQuotaResourceConfigTypeDef]]
-
-
-class ResourceSharingConfigTypeDef(TypedDict):
-    Strategy: ResourceSharingStrategyType
-    BorrowLimit: NotRequired[int]
-    AbsoluteBorrowLimits: NotRequired[
-        ReadOnly[Sequence[ComputeQuotaResourceConfigTypeDef]]
-    ]
-
-
-class ResourceSpecTypeDef(TypedDict):
-    SageMakerImageArn: NotRequired[str]
-    SageMakerImageVersionArn: NotRequired[str]
-    SageMakerImageVersionAlias: NotRequired[str]
-    InstanceType: NotRequired[AppInstanceTypeType]
-    LifecycleConfigArn: NotRequired[str]
-    TrainingPlanArn: NotRequired[str]
-
-
-class RetentionPolicyTypeDef(TypedDict):
-    HomeEfsFileSystem: NotRequired[RetentionTypeType]
 
 
 class RetryPipelineExecutionRequestTypeDef(TypedDict):
@@ -12300,137 +13328,109 @@ class RetryPipelineExecutionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RetryStrategyTypeDef(TypedDict):
-    MaximumRetryAttempts: int
-
-
-class RoleGroupAssignmentOutputTypeDef(TypedDict):
-    RoleName: str
-    GroupPatterns: list[str]
-
-
-class RoleGroupAssignmentTypeDef(TypedDict):
-    RoleName: str
-    GroupPatterns: ReadOnly[Sequence[str]]
-
-
-class RollingDeploymentPolicyTypeDef(TypedDict):
-    MaximumBatchSize: CapacitySizeConfigTypeDef
-    RollbackMaximumBatchSize: NotRequired[CapacitySizeConfigTypeDef]
-
-
-class RollingUpdatePolicyTypeDef(TypedDict):
-    MaximumBatchSize: CapacitySizeTypeDef
-    WaitIntervalInSeconds: int
-    MaximumExecutionTimeoutInSeconds: NotRequired[int]
-    RollbackMaximumBatchSize: NotRequired[CapacitySizeTypeDef]
-
-
-S3DataSourceOutputTypeDef = TypedDict(
-    "S3DataSourceOutputTypeDef",
-    {
-        "S3DataType": S3DataTypeType,
-        "S3Uri": str,
-        "S3DataDistributionType": NotRequired[S3DataDistributionType],
-        "AttributeNames": NotRequired[list[str]],
-        "InstanceGroupNames": NotRequired[list[str]],
-        "ModelAccessConfig": NotRequired["ModelAccessConfigTypeDef"],
-        "HubAccessConfig": NotRequired["HubAccessConfigTypeDef"],
-    },
-)
-
-
-S3DataSourceTypeDef = TypedDict(
-    "S3DataSourceTypeDef",
-    {
-        "S3DataType": S3DataTypeType,
-        "S3Uri": str,
-        "S3DataDistributionType": NotRequired[S3DataDistributionType],
-        "AttributeNames": NotRequired[ReadOnly[Sequence[str]]],
-        "InstanceGroupNames": NotRequired[ReadOnly[Sequence[str]]],
-        "ModelAccessConfig": NotRequired["ModelAccessConfigTypeDef"],
-        "HubAccessConfig": NotRequired["HubAccessConfigTypeDef"],
-    },
-)
-
-
-class S3FileSystemConfigTypeDef(TypedDict):
-    MountPath: NotRequired[str]
-    S3Uri: str
-
-
-class S3FileSystemTypeDef(TypedDict):
-    S3Uri: str
-
-
-class S3ModelDataSourceTypeDef(TypedDict):
-    S3Uri: str
-    S3DataType: S3ModelDataTypeType
-    CompressionType: ModelCompressionTypeType
-    ModelAccessConfig: NotRequired[ModelAccessConfigTypeDef]
-    HubAccessConfig: NotRequired[InferenceHubAccessConfigTypeDef]
-    ManifestS3Uri: NotRequired[str]
-    ETag: NotRequired[str]
-    ManifestEtag: NotRequired[str]
-
-
-class S3PresignTypeDef(TypedDict):
-    IamPolicyConstraints: NotRequired[IamPolicyConstraintsTypeDef]
-
-
-class S3StorageConfigTypeDef(TypedDict):
-    S3Uri: str
-    KmsKeyId: NotRequired[str]
-    ResolvedOutputS3Uri: NotRequired[str]
-
-
-class ScalingPolicyMetricTypeDef(TypedDict):
-    InvocationsPerInstance: NotRequired[int]
-    ModelLatency: NotRequired[int]
-
-
-class ScalingPolicyObjectiveTypeDef(TypedDict):
-    MinInvocationsPerMinute: NotRequired[int]
-    MaxInvocationsPerMinute: NotRequired[int]
-
-
-class ScalingPolicyTypeDef(TypedDict):
-    TargetTracking: NotRequired[TargetTrackingScalingPolicyConfigurationTypeDef]
-
-
-class ScheduleConfigTypeDef(TypedDict):
-    ScheduleExpression: str
-    DataAnalysisStartTime: NotRequired[str]
-    DataAnalysisEndTime: NotRequired[str]
-
-
-class ScheduledUpdateConfigOutputTypeDef(TypedDict):
-    ScheduleExpression: str
-    DeploymentConfig: NotRequired[DeploymentConfigurationOutputTypeDef]
-
-
-class ScheduledUpdateConfigTypeDef(TypedDict):
-    ScheduleExpression: str
-    DeploymentConfig: NotRequired[ReadOnly[DeploymentConfigurationTypeDef]]
-
-
-class SchedulerConfigOutputTypeDef(TypedDict):
-    PriorityClasses: NotRequired[list[PriorityClassTypeDef]]
-    FairShare: NotRequired[FairShareType]
-    IdleResourceSharing: NotRequired[IdleResourceSharingType]
-
-
-class SchedulerConfigTypeDef(TypedDict):
-    PriorityClasses: NotRequired[ReadOnly[Sequence[PriorityClassTypeDef]]]
-    FairShare: NotRequired[FairShareType]
-    IdleResourceSharing: NotRequired[IdleResourceSharingType]
-
-
 class SearchExpressionTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     NestedFilters: NotRequired[ReadOnly[Sequence[NestedFiltersTypeDef]]]
     SubExpressions: NotRequired[ReadOnly[Sequence[SearchExpressionTypeDef]]]
     Operator: NotRequired[BooleanOperatorType]
+
+
+class TrainingJobTypeDef(TypedDict):
+    TrainingJobName: NotRequired[str]
+    TrainingJobArn: NotRequired[str]
+    TuningJobArn: NotRequired[str]
+    LabelingJobArn: NotRequired[str]
+    AutoMLJobArn: NotRequired[str]
+    ModelArtifacts: NotRequired[ModelArtifactsTypeDef]
+    TrainingJobStatus: NotRequired[TrainingJobStatusType]
+    SecondaryStatus: NotRequired[SecondaryStatusType]
+    FailureReason: NotRequired[str]
+    HyperParameters: NotRequired[dict[str, str]]
+    AlgorithmSpecification: NotRequired[AlgorithmSpecificationOutputTypeDef]
+    RoleArn: NotRequired[str]
+    InputDataConfig: NotRequired[list[ChannelOutputTypeDef]]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    ResourceConfig: NotRequired[ResourceConfigOutputTypeDef]
+    WarmPoolStatus: NotRequired[WarmPoolStatusTypeDef]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    StoppingCondition: NotRequired[StoppingConditionTypeDef]
+    CreationTime: NotRequired[datetime]
+    TrainingStartTime: NotRequired[datetime]
+    TrainingEndTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    SecondaryStatusTransitions: NotRequired[list[SecondaryStatusTransitionTypeDef]]
+    FinalMetricDataList: NotRequired[list[MetricDataTypeDef]]
+    EnableNetworkIsolation: NotRequired[bool]
+    EnableInterContainerTrafficEncryption: NotRequired[bool]
+    EnableManagedSpotTraining: NotRequired[bool]
+    CheckpointConfig: NotRequired[CheckpointConfigTypeDef]
+    TrainingTimeInSeconds: NotRequired[int]
+    BillableTimeInSeconds: NotRequired[int]
+    DebugHookConfig: NotRequired[DebugHookConfigOutputTypeDef]
+    ExperimentConfig: NotRequired[ExperimentConfigTypeDef]
+    DebugRuleConfigurations: NotRequired[list[DebugRuleConfigurationOutputTypeDef]]
+    TensorBoardOutputConfig: NotRequired[TensorBoardOutputConfigTypeDef]
+    DebugRuleEvaluationStatuses: NotRequired[list[DebugRuleEvaluationStatusTypeDef]]
+    OutputModelPackageArn: NotRequired[str]
+    ModelPackageConfig: NotRequired[ModelPackageConfigTypeDef]
+    ProfilerConfig: NotRequired[ProfilerConfigOutputTypeDef]
+    Environment: NotRequired[dict[str, str]]
+    RetryStrategy: NotRequired[RetryStrategyTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class TrialComponentSourceDetailTypeDef(TypedDict):
+    SourceArn: NotRequired[str]
+    TrainingJob: NotRequired[TrainingJobTypeDef]
+    ProcessingJob: NotRequired[ProcessingJobTypeDef]
+    TransformJob: NotRequired[TransformJobTypeDef]
+
+
+class TrialComponentTypeDef(TypedDict):
+    TrialComponentName: NotRequired[str]
+    DisplayName: NotRequired[str]
+    TrialComponentArn: NotRequired[str]
+    Source: NotRequired[TrialComponentSourceTypeDef]
+    Status: NotRequired[TrialComponentStatusTypeDef]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    CreationTime: NotRequired[datetime]
+    CreatedBy: NotRequired[UserContextTypeDef]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedBy: NotRequired[UserContextTypeDef]
+    Parameters: NotRequired[dict[str, TrialComponentParameterValueTypeDef]]
+    InputArtifacts: NotRequired[dict[str, TrialComponentArtifactTypeDef]]
+    OutputArtifacts: NotRequired[dict[str, TrialComponentArtifactTypeDef]]
+    Metrics: NotRequired[list[TrialComponentMetricSummaryTypeDef]]
+    MetadataProperties: NotRequired[MetadataPropertiesTypeDef]
+    SourceDetail: NotRequired[TrialComponentSourceDetailTypeDef]
+    LineageGroupArn: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    Parents: NotRequired[list[ParentTypeDef]]
+    RunName: NotRequired[str]
+
+
+class TrialComponentSimpleSummaryTypeDef(TypedDict):
+    TrialComponentName: NotRequired[str]
+    TrialComponentArn: NotRequired[str]
+    TrialComponentSource: NotRequired[TrialComponentSourceTypeDef]
+    CreationTime: NotRequired[datetime]
+    CreatedBy: NotRequired[UserContextTypeDef]
+
+
+class TrialTypeDef(TypedDict):
+    TrialName: NotRequired[str]
+    TrialArn: NotRequired[str]
+    DisplayName: NotRequired[str]
+    ExperimentName: NotRequired[str]
+    Source: NotRequired[TrialSourceTypeDef]
+    CreationTime: NotRequired[datetime]
+    CreatedBy: NotRequired[UserContextTypeDef]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedBy: NotRequired[UserContextTypeDef]
+    MetadataProperties: NotRequired[MetadataPropertiesTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    TrialComponentSummaries: NotRequired[list[TrialComponentSimpleSummaryTypeDef]]
 
 
 class SearchRecordTypeDef(TypedDict):
@@ -12452,6 +13452,11 @@ class SearchRecordTypeDef(TypedDict):
     Model: NotRequired[ModelDashboardModelTypeDef]
 
 
+class VisibilityConditionsTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class SearchRequestTypeDef(TypedDict):
     Resource: ResourceTypeType
     SearchExpression: NotRequired[ReadOnly[SearchExpressionTypeDef]]
@@ -12461,6 +13466,11 @@ class SearchRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     CrossAccountFilterOption: NotRequired[CrossAccountFilterOptionType]
     VisibilityConditions: NotRequired[ReadOnly[Sequence[VisibilityConditionsTypeDef]]]
+
+
+class TotalHitsTypeDef(TypedDict):
+    Value: NotRequired[int]
+    Relation: NotRequired[RelationType]
 
 
 class SearchResponseTypeDef(TypedDict):
@@ -12482,6 +13492,28 @@ class SearchTrainingPlanOfferingsRequestTypeDef(TypedDict):
     TrainingPlanArn: NotRequired[str]
 
 
+class TrainingPlanExtensionOfferingTypeDef(TypedDict):
+    TrainingPlanExtensionOfferingId: str
+    AvailabilityZone: NotRequired[str]
+    StartDate: NotRequired[datetime]
+    EndDate: NotRequired[datetime]
+    DurationHours: NotRequired[int]
+    UpfrontFee: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+
+
+class TrainingPlanOfferingTypeDef(TypedDict):
+    TrainingPlanOfferingId: str
+    TargetResources: list[SageMakerResourceNameType]
+    RequestedStartTimeAfter: NotRequired[datetime]
+    RequestedEndTimeBefore: NotRequired[datetime]
+    DurationHours: NotRequired[int]
+    DurationMinutes: NotRequired[int]
+    UpfrontFee: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+    ReservedCapacityOfferings: NotRequired[list[ReservedCapacityOfferingTypeDef]]
+
+
 class SearchTrainingPlanOfferingsResponseTypeDef(TypedDict):
     TrainingPlanOfferings: list[TrainingPlanOfferingTypeDef]
     TrainingPlanExtensionOfferings: NotRequired[
@@ -12490,29 +13522,9 @@ class SearchTrainingPlanOfferingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SecondaryStatusTransitionTypeDef(TypedDict):
-    Status: SecondaryStatusType
-    StartTime: datetime
-    EndTime: NotRequired[datetime]
-    StatusMessage: NotRequired[str]
-
-
-class SelectedStepTypeDef(TypedDict):
-    StepName: str
-
-
-class SelectiveExecutionConfigOutputTypeDef(TypedDict):
-    SourcePipelineExecutionArn: NotRequired[str]
-    SelectedSteps: list[SelectedStepTypeDef]
-
-
 class SelectiveExecutionConfigTypeDef(TypedDict):
     SourcePipelineExecutionArn: NotRequired[str]
     SelectedSteps: ReadOnly[Sequence[SelectedStepTypeDef]]
-
-
-class SelectiveExecutionResultTypeDef(TypedDict):
-    SourcePipelineExecutionArn: NotRequired[str]
 
 
 class SendPipelineExecutionStepFailureRequestTypeDef(TypedDict):
@@ -12537,179 +13549,11 @@ class SendPipelineExecutionStepSuccessResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ServerlessJobConfigTypeDef(TypedDict):
-    BaseModelArn: str
-    AcceptEula: NotRequired[bool]
-    JobType: ServerlessJobTypeType
-    CustomizationTechnique: NotRequired[CustomizationTechniqueType]
-    Peft: NotRequired[PeftType]
-    EvaluationType: NotRequired[EvaluationTypeType]
-    EvaluatorArn: NotRequired[str]
-
-
-class ServiceCatalogProvisionedProductDetailsTypeDef(TypedDict):
-    ProvisionedProductId: NotRequired[str]
-    ProvisionedProductStatusMessage: NotRequired[str]
-
-
-class ServiceCatalogProvisioningDetailsOutputTypeDef(TypedDict):
-    ProductId: str
-    ProvisioningArtifactId: NotRequired[str]
-    PathId: NotRequired[str]
-    ProvisioningParameters: NotRequired[list[ProvisioningParameterTypeDef]]
-
-
-class ServiceCatalogProvisioningDetailsTypeDef(TypedDict):
-    ProductId: str
-    ProvisioningArtifactId: NotRequired[str]
-    PathId: NotRequired[str]
-    ProvisioningParameters: NotRequired[
-        ReadOnly[Sequence[ProvisioningParameterTypeDef]]
-    ]
-
-
 class ServiceCatalogProvisioningUpdateDetailsTypeDef(TypedDict):
     ProvisioningArtifactId: NotRequired[str]
     ProvisioningParameters: NotRequired[
         ReadOnly[Sequence[ProvisioningParameterTypeDef]]
     ]
-
-
-class SessionChainingConfigTypeDef(TypedDict):
-    EnableSessionTagChaining: NotRequired[bool]
-
-
-class ShadowModeConfigOutputTypeDef(TypedDict):
-    SourceModelVariantName: str
-    ShadowModelVariants: list[ShadowModelVariantConfigTypeDef]
-
-
-class ShadowModeConfigTypeDef(TypedDict):
-    SourceModelVariantName: str
-    ShadowModelVariants: ReadOnly[Sequence[ShadowModelVariantConfigTypeDef]]
-
-
-class ShadowModelVariantConfigTypeDef(TypedDict):
-    ShadowModelVariantName: str
-    SamplingPercentage: int
-
-
-class SharingSettingsTypeDef(TypedDict):
-    NotebookOutputOption: NotRequired[NotebookOutputOptionType]
-    S3OutputPath: NotRequired[str]
-    S3KmsKeyId: NotRequired[str]
-
-
-class ShuffleConfigTypeDef(TypedDict):
-    Seed: int
-
-
-class SourceAlgorithmSpecificationOutputTypeDef(TypedDict):
-    SourceAlgorithms: list[SourceAlgorithmTypeDef]
-
-
-class SourceAlgorithmSpecificationTypeDef(TypedDict):
-    SourceAlgorithms: ReadOnly[Sequence[SourceAlgorithmTypeDef]]
-
-
-class SourceAlgorithmTypeDef(TypedDict):
-    ModelDataUrl: NotRequired[str]
-    ModelDataSource: NotRequired[ModelDataSourceTypeDef]
-    ModelDataETag: NotRequired[str]
-    AlgorithmName: str
-
-
-class SourceIpConfigOutputTypeDef(TypedDict):
-    Cidrs: list[str]
-
-
-class SourceIpConfigTypeDef(TypedDict):
-    Cidrs: ReadOnly[Sequence[str]]
-
-
-class SpaceAppLifecycleManagementTypeDef(TypedDict):
-    IdleSettings: NotRequired[SpaceIdleSettingsTypeDef]
-
-
-class SpaceCodeEditorAppSettingsTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    AppLifecycleManagement: NotRequired[SpaceAppLifecycleManagementTypeDef]
-
-
-class SpaceDetailsTypeDef(TypedDict):
-    DomainId: NotRequired[str]
-    SpaceName: NotRequired[str]
-    Status: NotRequired[SpaceStatusType]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    SpaceSettingsSummary: NotRequired[SpaceSettingsSummaryTypeDef]
-    SpaceSharingSettingsSummary: NotRequired[SpaceSharingSettingsSummaryTypeDef]
-    OwnershipSettingsSummary: NotRequired[OwnershipSettingsSummaryTypeDef]
-    SpaceDisplayName: NotRequired[str]
-
-
-class SpaceIdleSettingsTypeDef(TypedDict):
-    IdleTimeoutInMinutes: NotRequired[int]
-
-
-class SpaceJupyterLabAppSettingsOutputTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    CodeRepositories: NotRequired[list[CodeRepositoryTypeDef]]
-    AppLifecycleManagement: NotRequired[SpaceAppLifecycleManagementTypeDef]
-
-
-class SpaceJupyterLabAppSettingsTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-    CodeRepositories: NotRequired[ReadOnly[Sequence[CodeRepositoryTypeDef]]]
-    AppLifecycleManagement: NotRequired[SpaceAppLifecycleManagementTypeDef]
-
-
-class SpaceSettingsOutputTypeDef(TypedDict):
-    JupyterServerAppSettings: NotRequired[JupyterServerAppSettingsOutputTypeDef]
-    KernelGatewayAppSettings: NotRequired[KernelGatewayAppSettingsOutputTypeDef]
-    CodeEditorAppSettings: NotRequired[SpaceCodeEditorAppSettingsTypeDef]
-    JupyterLabAppSettings: NotRequired[SpaceJupyterLabAppSettingsOutputTypeDef]
-    AppType: NotRequired[AppTypeType]
-    SpaceStorageSettings: NotRequired[SpaceStorageSettingsTypeDef]
-    SpaceManagedResources: NotRequired[FeatureStatusType]
-    CustomFileSystems: NotRequired[list[CustomFileSystemTypeDef]]
-    RemoteAccess: NotRequired[FeatureStatusType]
-
-
-class SpaceSettingsSummaryTypeDef(TypedDict):
-    AppType: NotRequired[AppTypeType]
-    RemoteAccess: NotRequired[FeatureStatusType]
-    SpaceStorageSettings: NotRequired[SpaceStorageSettingsTypeDef]
-
-
-class SpaceSettingsTypeDef(TypedDict):
-    JupyterServerAppSettings: NotRequired[ReadOnly[JupyterServerAppSettingsTypeDef]]
-    KernelGatewayAppSettings: NotRequired[ReadOnly[KernelGatewayAppSettingsTypeDef]]
-    CodeEditorAppSettings: NotRequired[SpaceCodeEditorAppSettingsTypeDef]
-    JupyterLabAppSettings: NotRequired[ReadOnly[SpaceJupyterLabAppSettingsTypeDef]]
-    AppType: NotRequired[AppTypeType]
-    SpaceStorageSettings: NotRequired[SpaceStorageSettingsTypeDef]
-    SpaceManagedResources: NotRequired[FeatureStatusType]
-    CustomFileSystems: NotRequired[ReadOnly[Sequence[CustomFileSystemTypeDef]]]
-    RemoteAccess: NotRequired[FeatureStatusType]
-
-
-class SpaceSharingSettingsSummaryTypeDef(TypedDict):
-    SharingType: NotRequired[SharingTypeType]
-
-
-class SpaceSharingSettingsTypeDef(TypedDict):
-    SharingType: SharingTypeType
-
-
-class SpaceStorageSettingsTypeDef(TypedDict):
-    EbsStorageSettings: NotRequired[EbsStorageSettingsTypeDef]
-
-
-class StairsTypeDef(TypedDict):
-    DurationInSeconds: NotRequired[int]
-    NumberOfSteps: NotRequired[int]
-    UsersPerStep: NotRequired[int]
 
 
 class StartClusterHealthCheckRequestTypeDef(TypedDict):
@@ -12886,708 +13730,10 @@ class StopTransformJobRequestTypeDef(TypedDict):
     TransformJobName: str
 
 
-class StoppingConditionTypeDef(TypedDict):
-    MaxRuntimeInSeconds: NotRequired[int]
-    MaxWaitTimeInSeconds: NotRequired[int]
-    MaxPendingTimeInSeconds: NotRequired[int]
-
-
-class StudioLifecycleConfigDetailsTypeDef(TypedDict):
-    StudioLifecycleConfigArn: NotRequired[str]
-    StudioLifecycleConfigName: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    StudioLifecycleConfigAppType: NotRequired[StudioLifecycleConfigAppTypeType]
-
-
-class StudioWebPortalSettingsOutputTypeDef(TypedDict):
-    HiddenMlTools: NotRequired[list[MlToolsType]]
-    HiddenAppTypes: NotRequired[list[AppTypeType]]
-    HiddenInstanceTypes: NotRequired[list[AppInstanceTypeType]]
-    HiddenSageMakerImageVersionAliases: NotRequired[
-        list[HiddenSageMakerImageOutputTypeDef]
-    ]
-    ExecutionRoleSessionNameMode: NotRequired[ExecutionRoleSessionNameModeType]
-
-
-class StudioWebPortalSettingsTypeDef(TypedDict):
-    HiddenMlTools: NotRequired[ReadOnly[Sequence[MlToolsType]]]
-    HiddenAppTypes: NotRequired[ReadOnly[Sequence[AppTypeType]]]
-    HiddenInstanceTypes: NotRequired[ReadOnly[Sequence[AppInstanceTypeType]]]
-    HiddenSageMakerImageVersionAliases: NotRequired[
-        ReadOnly[Sequence[HiddenSageMakerImageTypeDef]]
-    ]
-    ExecutionRoleSessionNameMode: NotRequired[ExecutionRoleSessionNameModeType]
-
-
-class SubscribedWorkteamTypeDef(TypedDict):
-    WorkteamArn: str
-    MarketplaceTitle: NotRequired[str]
-    SellerName: NotRequired[str]
-    MarketplaceDescription: NotRequired[str]
-    ListingId: NotRequired[str]
-
-
-class SuggestionQueryTypeDef(TypedDict):
-    PropertyNameQuery: NotRequired[PropertyNameQueryTypeDef]
-
-
-class TabularJobConfigOutputTypeDef(TypedDict):
-    CandidateGenerationConfig: NotRequired[CandidateGenerationConfigOutputTypeDef]
-    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
-    FeatureSpecificationS3Uri: NotRequired[str]
-    Mode: NotRequired[AutoMLModeType]
-    GenerateCandidateDefinitionsOnly: NotRequired[bool]
-    ProblemType: NotRequired[ProblemTypeType]
-    TargetAttributeName: str
-    SampleWeightAttributeName: NotRequired[str]
-
-
-class TabularJobConfigTypeDef(TypedDict):
-    CandidateGenerationConfig: NotRequired[ReadOnly[CandidateGenerationConfigTypeDef]]
-    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
-    FeatureSpecificationS3Uri: NotRequired[str]
-    Mode: NotRequired[AutoMLModeType]
-    GenerateCandidateDefinitionsOnly: NotRequired[bool]
-    ProblemType: NotRequired[ProblemTypeType]
-    TargetAttributeName: str
-    SampleWeightAttributeName: NotRequired[str]
-
-
-class TabularResolvedAttributesTypeDef(TypedDict):
-    ProblemType: NotRequired[ProblemTypeType]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TargetPlatformTypeDef(TypedDict):
-    Os: TargetPlatformOsType
-    Arch: TargetPlatformArchType
-    Accelerator: NotRequired[TargetPlatformAcceleratorType]
-
-
-class TargetTrackingScalingPolicyConfigurationTypeDef(TypedDict):
-    MetricSpecification: NotRequired[MetricSpecificationTypeDef]
-    TargetValue: NotRequired[float]
-
-
-class TemplateProviderDetailTypeDef(TypedDict):
-    CfnTemplateProviderDetail: NotRequired[CfnTemplateProviderDetailTypeDef]
-
-
-class TensorBoardAppSettingsTypeDef(TypedDict):
-    DefaultResourceSpec: NotRequired[ResourceSpecTypeDef]
-
-
-class TensorBoardOutputConfigTypeDef(TypedDict):
-    LocalPath: NotRequired[str]
-    S3OutputPath: str
-
-
-class TextClassificationJobConfigTypeDef(TypedDict):
-    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
-    ContentColumn: str
-    TargetLabelColumn: str
-
-
-class TextGenerationJobConfigOutputTypeDef(TypedDict):
-    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
-    BaseModelName: NotRequired[str]
-    TextGenerationHyperParameters: NotRequired[dict[str, str]]
-    ModelAccessConfig: NotRequired[ModelAccessConfigTypeDef]
-
-
-class TextGenerationJobConfigTypeDef(TypedDict):
-    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
-    BaseModelName: NotRequired[str]
-    TextGenerationHyperParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    ModelAccessConfig: NotRequired[ModelAccessConfigTypeDef]
-
-
-class TextGenerationResolvedAttributesTypeDef(TypedDict):
-    BaseModelName: NotRequired[str]
-
-
-class ThroughputConfigDescriptionTypeDef(TypedDict):
-    ThroughputMode: ThroughputModeType
-    ProvisionedReadCapacityUnits: NotRequired[int]
-    ProvisionedWriteCapacityUnits: NotRequired[int]
-
-
-class ThroughputConfigTypeDef(TypedDict):
-    ThroughputMode: ThroughputModeType
-    ProvisionedReadCapacityUnits: NotRequired[int]
-    ProvisionedWriteCapacityUnits: NotRequired[int]
-
-
 class ThroughputConfigUpdateTypeDef(TypedDict):
     ThroughputMode: NotRequired[ThroughputModeType]
     ProvisionedReadCapacityUnits: NotRequired[int]
     ProvisionedWriteCapacityUnits: NotRequired[int]
-
-
-class TimeSeriesConfigOutputTypeDef(TypedDict):
-    TargetAttributeName: str
-    TimestampAttributeName: str
-    ItemIdentifierAttributeName: str
-    GroupingAttributeNames: NotRequired[list[str]]
-
-
-class TimeSeriesConfigTypeDef(TypedDict):
-    TargetAttributeName: str
-    TimestampAttributeName: str
-    ItemIdentifierAttributeName: str
-    GroupingAttributeNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TimeSeriesForecastingJobConfigOutputTypeDef(TypedDict):
-    FeatureSpecificationS3Uri: NotRequired[str]
-    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
-    ForecastFrequency: str
-    ForecastHorizon: int
-    ForecastQuantiles: NotRequired[list[str]]
-    Transformations: NotRequired[TimeSeriesTransformationsOutputTypeDef]
-    TimeSeriesConfig: TimeSeriesConfigOutputTypeDef
-    HolidayConfig: NotRequired[list[HolidayConfigAttributesTypeDef]]
-    CandidateGenerationConfig: NotRequired[CandidateGenerationConfigOutputTypeDef]
-
-
-class TimeSeriesForecastingJobConfigTypeDef(TypedDict):
-    FeatureSpecificationS3Uri: NotRequired[str]
-    CompletionCriteria: NotRequired[AutoMLJobCompletionCriteriaTypeDef]
-    ForecastFrequency: str
-    ForecastHorizon: int
-    ForecastQuantiles: NotRequired[ReadOnly[Sequence[str]]]
-    Transformations: NotRequired[ReadOnly[TimeSeriesTransformationsTypeDef]]
-    TimeSeriesConfig: ReadOnly[TimeSeriesConfigTypeDef]
-    HolidayConfig: NotRequired[ReadOnly[Sequence[HolidayConfigAttributesTypeDef]]]
-    CandidateGenerationConfig: NotRequired[ReadOnly[CandidateGenerationConfigTypeDef]]
-
-
-class TimeSeriesForecastingSettingsTypeDef(TypedDict):
-    Status: NotRequired[FeatureStatusType]
-    AmazonForecastRoleArn: NotRequired[str]
-
-
-class TimeSeriesTransformationsOutputTypeDef(TypedDict):
-    Filling: NotRequired[dict[str, dict[FillingTypeType, str]]]
-    Aggregation: NotRequired[dict[str, AggregationTransformationValueType]]
-
-
-class TimeSeriesTransformationsTypeDef(TypedDict):
-    Filling: NotRequired[ReadOnly[Mapping[str, Mapping[FillingTypeType, str]]]]
-    Aggregation: NotRequired[ReadOnly[Mapping[str, AggregationTransformationValueType]]]
-
-
-class TotalHitsTypeDef(TypedDict):
-    Value: NotRequired[int]
-    Relation: NotRequired[RelationType]
-
-
-class TrackingServerSummaryTypeDef(TypedDict):
-    TrackingServerArn: NotRequired[str]
-    TrackingServerName: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    TrackingServerStatus: NotRequired[TrackingServerStatusType]
-    IsActive: NotRequired[IsTrackingServerActiveType]
-    MlflowVersion: NotRequired[str]
-
-
-class TrafficPatternOutputTypeDef(TypedDict):
-    TrafficType: NotRequired[TrafficTypeType]
-    Phases: NotRequired[list[PhaseTypeDef]]
-    Stairs: NotRequired[StairsTypeDef]
-
-
-class TrafficPatternTypeDef(TypedDict):
-    TrafficType: NotRequired[TrafficTypeType]
-    Phases: NotRequired[ReadOnly[Sequence[PhaseTypeDef]]]
-    Stairs: NotRequired[StairsTypeDef]
-
-
-class TrafficRoutingConfigTypeDef(TypedDict):
-    Type: TrafficRoutingConfigTypeType
-    WaitIntervalInSeconds: int
-    CanarySize: NotRequired[CapacitySizeTypeDef]
-    LinearStepSize: NotRequired[CapacitySizeTypeDef]
-
-
-class TrainingImageConfigTypeDef(TypedDict):
-    TrainingRepositoryAccessMode: TrainingRepositoryAccessModeType
-    TrainingRepositoryAuthConfig: NotRequired[TrainingRepositoryAuthConfigTypeDef]
-
-
-class TrainingJobDefinitionOutputTypeDef(TypedDict):
-    TrainingInputMode: TrainingInputModeType
-    HyperParameters: NotRequired[dict[str, str]]
-    InputDataConfig: list[ChannelOutputTypeDef]
-    OutputDataConfig: OutputDataConfigTypeDef
-    ResourceConfig: ResourceConfigOutputTypeDef
-    StoppingCondition: StoppingConditionTypeDef
-
-
-class TrainingJobDefinitionTypeDef(TypedDict):
-    TrainingInputMode: TrainingInputModeType
-    HyperParameters: NotRequired[ReadOnly[Mapping[str, str]]]
-    InputDataConfig: ReadOnly[Sequence[ChannelTypeDef]]
-    OutputDataConfig: OutputDataConfigTypeDef
-    ResourceConfig: ReadOnly[ResourceConfigTypeDef]
-    StoppingCondition: StoppingConditionTypeDef
-
-
-class TrainingJobStatusCountersTypeDef(TypedDict):
-    Completed: NotRequired[int]
-    InProgress: NotRequired[int]
-    RetryableError: NotRequired[int]
-    NonRetryableError: NotRequired[int]
-    Stopped: NotRequired[int]
-
-
-class TrainingJobStepMetadataTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class TrainingJobSummaryTypeDef(TypedDict):
-    TrainingJobName: str
-    TrainingJobArn: str
-    CreationTime: datetime
-    TrainingEndTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    TrainingJobStatus: TrainingJobStatusType
-    SecondaryStatus: NotRequired[SecondaryStatusType]
-    WarmPoolStatus: NotRequired[WarmPoolStatusTypeDef]
-    TrainingPlanArn: NotRequired[str]
-
-
-class TrainingJobTypeDef(TypedDict):
-    TrainingJobName: NotRequired[str]
-    TrainingJobArn: NotRequired[str]
-    TuningJobArn: NotRequired[str]
-    LabelingJobArn: NotRequired[str]
-    AutoMLJobArn: NotRequired[str]
-    ModelArtifacts: NotRequired[ModelArtifactsTypeDef]
-    TrainingJobStatus: NotRequired[TrainingJobStatusType]
-    SecondaryStatus: NotRequired[SecondaryStatusType]
-    FailureReason: NotRequired[str]
-    HyperParameters: NotRequired[dict[str, str]]
-    AlgorithmSpecification: NotRequired[AlgorithmSpecificationOutputTypeDef]
-    RoleArn: NotRequired[str]
-    InputDataConfig: NotRequired[list[ChannelOutputTypeDef]]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    ResourceConfig: NotRequired[ResourceConfigOutputTypeDef]
-    WarmPoolStatus: NotRequired[WarmPoolStatusTypeDef]
-    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    StoppingCondition: NotRequired[StoppingConditionTypeDef]
-    CreationTime: NotRequired[datetime]
-    TrainingStartTime: NotRequired[datetime]
-    TrainingEndTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    SecondaryStatusTransitions: NotRequired[list[SecondaryStatusTransitionTypeDef]]
-    FinalMetricDataList: NotRequired[list[MetricDataTypeDef]]
-    EnableNetworkIsolation: NotRequired[bool]
-    EnableInterContainerTrafficEncryption: NotRequired[bool]
-    EnableManagedSpotTraining: NotRequired[bool]
-    CheckpointConfig: NotRequired[CheckpointConfigTypeDef]
-    TrainingTimeInSeconds: NotRequired[int]
-    BillableTimeInSeconds: NotRequired[int]
-    DebugHookConfig: NotRequired[DebugHookConfigOutputTypeDef]
-    ExperimentConfig: NotRequired[ExperimentConfigTypeDef]
-    DebugRuleConfigurations: NotRequired[list[DebugRuleConfigurationOutputTypeDef]]
-    TensorBoardOutputConfig: NotRequired[TensorBoardOutputConfigTypeDef]
-    DebugRuleEvaluationStatuses: NotRequired[list[DebugRuleEvaluationStatusTypeDef]]
-    OutputModelPackageArn: NotRequired[str]
-    ModelPackageConfig: NotRequired[ModelPackageConfigTypeDef]
-    ProfilerConfig: NotRequired[ProfilerConfigOutputTypeDef]
-    Environment: NotRequired[dict[str, str]]
-    RetryStrategy: NotRequired[RetryStrategyTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TrainingPlanExtensionOfferingTypeDef(TypedDict):
-    TrainingPlanExtensionOfferingId: str
-    AvailabilityZone: NotRequired[str]
-    StartDate: NotRequired[datetime]
-    EndDate: NotRequired[datetime]
-    DurationHours: NotRequired[int]
-    UpfrontFee: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-
-
-class TrainingPlanExtensionTypeDef(TypedDict):
-    TrainingPlanExtensionOfferingId: str
-    ExtendedAt: NotRequired[datetime]
-    StartDate: NotRequired[datetime]
-    EndDate: NotRequired[datetime]
-    Status: NotRequired[str]
-    PaymentStatus: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    AvailabilityZoneId: NotRequired[str]
-    DurationHours: NotRequired[int]
-    UpfrontFee: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-
-
-class TrainingPlanFilterTypeDef(TypedDict):
-    Name: TrainingPlanFilterNameType
-    Value: str
-
-
-class TrainingPlanOfferingTypeDef(TypedDict):
-    TrainingPlanOfferingId: str
-    TargetResources: list[SageMakerResourceNameType]
-    RequestedStartTimeAfter: NotRequired[datetime]
-    RequestedEndTimeBefore: NotRequired[datetime]
-    DurationHours: NotRequired[int]
-    DurationMinutes: NotRequired[int]
-    UpfrontFee: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-    ReservedCapacityOfferings: NotRequired[list[ReservedCapacityOfferingTypeDef]]
-
-
-class TrainingPlanSummaryTypeDef(TypedDict):
-    TrainingPlanArn: str
-    TrainingPlanName: str
-    Status: TrainingPlanStatusType
-    StatusMessage: NotRequired[str]
-    DurationHours: NotRequired[int]
-    DurationMinutes: NotRequired[int]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    UpfrontFee: NotRequired[str]
-    CurrencyCode: NotRequired[str]
-    TotalInstanceCount: NotRequired[int]
-    AvailableInstanceCount: NotRequired[int]
-    InUseInstanceCount: NotRequired[int]
-    TotalUltraServerCount: NotRequired[int]
-    TargetResources: NotRequired[list[SageMakerResourceNameType]]
-    ReservedCapacitySummaries: NotRequired[list[ReservedCapacitySummaryTypeDef]]
-
-
-class TrainingProgressInfoTypeDef(TypedDict):
-    TotalStepCountPerEpoch: NotRequired[int]
-    CurrentStep: NotRequired[int]
-    CurrentEpoch: NotRequired[int]
-    MaxEpoch: NotRequired[int]
-
-
-class TrainingRepositoryAuthConfigTypeDef(TypedDict):
-    TrainingRepositoryCredentialsProviderArn: str
-
-
-class TrainingSpecificationOutputTypeDef(TypedDict):
-    TrainingImage: str
-    TrainingImageDigest: NotRequired[str]
-    SupportedHyperParameters: NotRequired[
-        list[HyperParameterSpecificationOutputTypeDef]
-    ]
-    SupportedTrainingInstanceTypes: list[TrainingInstanceTypeType]
-    SupportsDistributedTraining: NotRequired[bool]
-    MetricDefinitions: NotRequired[list[MetricDefinitionTypeDef]]
-    TrainingChannels: list[ChannelSpecificationOutputTypeDef]
-    SupportedTuningJobObjectiveMetrics: NotRequired[
-        list[HyperParameterTuningJobObjectiveTypeDef]
-    ]
-    AdditionalS3DataSource: NotRequired[AdditionalS3DataSourceTypeDef]
-
-
-class TrainingSpecificationTypeDef(TypedDict):
-    TrainingImage: str
-    TrainingImageDigest: NotRequired[str]
-    SupportedHyperParameters: NotRequired[
-        ReadOnly[Sequence[HyperParameterSpecificationTypeDef]]
-    ]
-    SupportedTrainingInstanceTypes: ReadOnly[Sequence[TrainingInstanceTypeType]]
-    SupportsDistributedTraining: NotRequired[bool]
-    MetricDefinitions: NotRequired[ReadOnly[Sequence[MetricDefinitionTypeDef]]]
-    TrainingChannels: ReadOnly[Sequence[ChannelSpecificationTypeDef]]
-    SupportedTuningJobObjectiveMetrics: NotRequired[
-        ReadOnly[Sequence[HyperParameterTuningJobObjectiveTypeDef]]
-    ]
-    AdditionalS3DataSource: NotRequired[AdditionalS3DataSourceTypeDef]
-
-
-class TransformDataSourceTypeDef(TypedDict):
-    S3DataSource: TransformS3DataSourceTypeDef
-
-
-class TransformInputTypeDef(TypedDict):
-    DataSource: TransformDataSourceTypeDef
-    ContentType: NotRequired[str]
-    CompressionType: NotRequired[CompressionTypeType]
-    SplitType: NotRequired[SplitTypeType]
-
-
-class TransformJobDefinitionOutputTypeDef(TypedDict):
-    MaxConcurrentTransforms: NotRequired[int]
-    MaxPayloadInMB: NotRequired[int]
-    BatchStrategy: NotRequired[BatchStrategyType]
-    Environment: NotRequired[dict[str, str]]
-    TransformInput: TransformInputTypeDef
-    TransformOutput: TransformOutputTypeDef
-    TransformResources: TransformResourcesTypeDef
-
-
-class TransformJobDefinitionTypeDef(TypedDict):
-    MaxConcurrentTransforms: NotRequired[int]
-    MaxPayloadInMB: NotRequired[int]
-    BatchStrategy: NotRequired[BatchStrategyType]
-    Environment: NotRequired[ReadOnly[Mapping[str, str]]]
-    TransformInput: TransformInputTypeDef
-    TransformOutput: TransformOutputTypeDef
-    TransformResources: TransformResourcesTypeDef
-
-
-class TransformJobStepMetadataTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class TransformJobSummaryTypeDef(TypedDict):
-    TransformJobName: str
-    TransformJobArn: str
-    CreationTime: datetime
-    TransformEndTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    TransformJobStatus: TransformJobStatusType
-    FailureReason: NotRequired[str]
-
-
-class TransformJobTypeDef(TypedDict):
-    TransformJobName: NotRequired[str]
-    TransformJobArn: NotRequired[str]
-    TransformJobStatus: NotRequired[TransformJobStatusType]
-    FailureReason: NotRequired[str]
-    ModelName: NotRequired[str]
-    MaxConcurrentTransforms: NotRequired[int]
-    ModelClientConfig: NotRequired[ModelClientConfigTypeDef]
-    MaxPayloadInMB: NotRequired[int]
-    BatchStrategy: NotRequired[BatchStrategyType]
-    Environment: NotRequired[dict[str, str]]
-    TransformInput: NotRequired[TransformInputTypeDef]
-    TransformOutput: NotRequired[TransformOutputTypeDef]
-    DataCaptureConfig: NotRequired[BatchDataCaptureConfigTypeDef]
-    TransformResources: NotRequired[TransformResourcesTypeDef]
-    CreationTime: NotRequired[datetime]
-    TransformStartTime: NotRequired[datetime]
-    TransformEndTime: NotRequired[datetime]
-    LabelingJobArn: NotRequired[str]
-    AutoMLJobArn: NotRequired[str]
-    DataProcessing: NotRequired[DataProcessingTypeDef]
-    ExperimentConfig: NotRequired[ExperimentConfigTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class TransformOutputTypeDef(TypedDict):
-    S3OutputPath: str
-    Accept: NotRequired[str]
-    AssembleWith: NotRequired[AssemblyTypeType]
-    KmsKeyId: NotRequired[str]
-
-
-class TransformResourcesTypeDef(TypedDict):
-    InstanceType: TransformInstanceTypeType
-    InstanceCount: int
-    VolumeKmsKeyId: NotRequired[str]
-    TransformAmiVersion: NotRequired[str]
-
-
-class TransformS3DataSourceTypeDef(TypedDict):
-    S3DataType: S3DataTypeType
-    S3Uri: str
-
-
-class TrialComponentArtifactTypeDef(TypedDict):
-    MediaType: NotRequired[str]
-    Value: str
-
-
-class TrialComponentMetricSummaryTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    SourceArn: NotRequired[str]
-    TimeStamp: NotRequired[datetime]
-    Max: NotRequired[float]
-    Min: NotRequired[float]
-    Last: NotRequired[float]
-    Count: NotRequired[int]
-    Avg: NotRequired[float]
-    StdDev: NotRequired[float]
-
-
-class TrialComponentParameterValueTypeDef(TypedDict):
-    StringValue: NotRequired[str]
-    NumberValue: NotRequired[float]
-
-
-class TrialComponentSimpleSummaryTypeDef(TypedDict):
-    TrialComponentName: NotRequired[str]
-    TrialComponentArn: NotRequired[str]
-    TrialComponentSource: NotRequired[TrialComponentSourceTypeDef]
-    CreationTime: NotRequired[datetime]
-    CreatedBy: NotRequired[UserContextTypeDef]
-
-
-class TrialComponentSourceDetailTypeDef(TypedDict):
-    SourceArn: NotRequired[str]
-    TrainingJob: NotRequired[TrainingJobTypeDef]
-    ProcessingJob: NotRequired[ProcessingJobTypeDef]
-    TransformJob: NotRequired[TransformJobTypeDef]
-
-
-class TrialComponentSourceTypeDef(TypedDict):
-    SourceArn: str
-    SourceType: NotRequired[str]
-
-
-class TrialComponentStatusTypeDef(TypedDict):
-    PrimaryStatus: NotRequired[TrialComponentPrimaryStatusType]
-    Message: NotRequired[str]
-
-
-class TrialComponentSummaryTypeDef(TypedDict):
-    TrialComponentName: NotRequired[str]
-    TrialComponentArn: NotRequired[str]
-    DisplayName: NotRequired[str]
-    TrialComponentSource: NotRequired[TrialComponentSourceTypeDef]
-    Status: NotRequired[TrialComponentStatusTypeDef]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    CreationTime: NotRequired[datetime]
-    CreatedBy: NotRequired[UserContextTypeDef]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedBy: NotRequired[UserContextTypeDef]
-
-
-class TrialComponentTypeDef(TypedDict):
-    TrialComponentName: NotRequired[str]
-    DisplayName: NotRequired[str]
-    TrialComponentArn: NotRequired[str]
-    Source: NotRequired[TrialComponentSourceTypeDef]
-    Status: NotRequired[TrialComponentStatusTypeDef]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    CreationTime: NotRequired[datetime]
-    CreatedBy: NotRequired[UserContextTypeDef]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedBy: NotRequired[UserContextTypeDef]
-    Parameters: NotRequired[dict[str, TrialComponentParameterValueTypeDef]]
-    InputArtifacts: NotRequired[dict[str, TrialComponentArtifactTypeDef]]
-    OutputArtifacts: NotRequired[dict[str, TrialComponentArtifactTypeDef]]
-    Metrics: NotRequired[list[TrialComponentMetricSummaryTypeDef]]
-    MetadataProperties: NotRequired[MetadataPropertiesTypeDef]
-    SourceDetail: NotRequired[TrialComponentSourceDetailTypeDef]
-    LineageGroupArn: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    Parents: NotRequired[list[ParentTypeDef]]
-    RunName: NotRequired[str]
-
-
-class TrialSourceTypeDef(TypedDict):
-    SourceArn: str
-    SourceType: NotRequired[str]
-
-
-class TrialSummaryTypeDef(TypedDict):
-    TrialArn: NotRequired[str]
-    TrialName: NotRequired[str]
-    DisplayName: NotRequired[str]
-    TrialSource: NotRequired[TrialSourceTypeDef]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class TrialTypeDef(TypedDict):
-    TrialName: NotRequired[str]
-    TrialArn: NotRequired[str]
-    DisplayName: NotRequired[str]
-    ExperimentName: NotRequired[str]
-    Source: NotRequired[TrialSourceTypeDef]
-    CreationTime: NotRequired[datetime]
-    CreatedBy: NotRequired[UserContextTypeDef]
-    LastModifiedTime: NotRequired[datetime]
-    LastModifiedBy: NotRequired[UserContextTypeDef]
-    MetadataProperties: NotRequired[MetadataPropertiesTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    TrialComponentSummaries: NotRequired[list[TrialComponentSimpleSummaryTypeDef]]
-
-
-class TrustedIdentityPropagationSettingsTypeDef(TypedDict):
-    Status: FeatureStatusType
-
-
-class TtlDurationTypeDef(TypedDict):
-    Unit: NotRequired[TtlDurationUnitType]
-    Value: NotRequired[int]
-
-
-class TuningJobCompletionCriteriaTypeDef(TypedDict):
-    TargetObjectiveMetricValue: NotRequired[float]
-    BestObjectiveNotImproving: NotRequired[BestObjectiveNotImprovingTypeDef]
-    ConvergenceDetected: NotRequired[ConvergenceDetectedTypeDef]
-
-
-class TuningJobStepMetaDataTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class USDTypeDef(TypedDict):
-    Dollars: NotRequired[int]
-    Cents: NotRequired[int]
-    TenthFractionsOfACent: NotRequired[int]
-
-
-class UiConfigTypeDef(TypedDict):
-    UiTemplateS3Uri: NotRequired[str]
-    HumanTaskUiArn: NotRequired[str]
-
-
-class UiTemplateInfoTypeDef(TypedDict):
-    Url: NotRequired[str]
-    ContentSha256: NotRequired[str]
-
-
-class UiTemplateTypeDef(TypedDict):
-    Content: str
-
-
-class UltraServerInfoTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class UltraServerSummaryTypeDef(TypedDict):
-    UltraServerType: str
-    InstanceType: ReservedCapacityInstanceTypeType
-    UltraServerCount: NotRequired[int]
-    AvailableSpareInstanceCount: NotRequired[int]
-    UnhealthyInstanceCount: NotRequired[int]
-
-
-class UltraServerTypeDef(TypedDict):
-    UltraServerId: str
-    UltraServerType: str
-    AvailabilityZone: str
-    InstanceType: ReservedCapacityInstanceTypeType
-    TotalInstanceCount: int
-    ConfiguredSpareInstanceCount: NotRequired[int]
-    AvailableInstanceCount: NotRequired[int]
-    InUseInstanceCount: NotRequired[int]
-    AvailableSpareInstanceCount: NotRequired[int]
-    UnhealthyInstanceCount: NotRequired[int]
-    HealthStatus: NotRequired[UltraServerHealthStatusType]
-
-
-class UnifiedStudioSettingsTypeDef(TypedDict):
-    StudioWebPortalAccess: NotRequired[FeatureStatusType]
-    DomainAccountId: NotRequired[str]
-    DomainRegion: NotRequired[str]
-    DomainId: NotRequired[str]
-    ProjectId: NotRequired[str]
-    EnvironmentId: NotRequired[str]
-    ProjectS3Path: NotRequired[str]
-    SingleSignOnApplicationArn: NotRequired[str]
 
 
 class UpdateActionRequestTypeDef(TypedDict):
@@ -13745,6 +13891,10 @@ class UpdateDomainRequestTypeDef(TypedDict):
 class UpdateDomainResponseTypeDef(TypedDict):
     DomainArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VariantPropertyTypeDef(TypedDict):
+    VariantPropertyType: VariantPropertyTypeType
 
 
 class UpdateEndpointInputTypeDef(TypedDict):
@@ -14102,6 +14252,10 @@ class UpdatePipelineVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateTemplateProviderTypeDef(TypedDict):
+    CfnTemplateProvider: NotRequired[ReadOnly[CfnUpdateTemplateProviderTypeDef]]
+
+
 class UpdateProjectInputTypeDef(TypedDict):
     ProjectName: str
     ProjectDescription: NotRequired[str]
@@ -14129,10 +14283,6 @@ class UpdateSpaceRequestTypeDef(TypedDict):
 class UpdateSpaceResponseTypeDef(TypedDict):
     SpaceArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateTemplateProviderTypeDef(TypedDict):
-    CfnTemplateProvider: NotRequired[ReadOnly[CfnUpdateTemplateProviderTypeDef]]
 
 
 class UpdateTrainingJobRequestTypeDef(TypedDict):
@@ -14214,152 +14364,3 @@ class UpdateWorkteamRequestTypeDef(TypedDict):
 class UpdateWorkteamResponseTypeDef(TypedDict):
     Workteam: WorkteamTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserContextTypeDef(TypedDict):
-    UserProfileArn: NotRequired[str]
-    UserProfileName: NotRequired[str]
-    DomainId: NotRequired[str]
-    IamIdentity: NotRequired[IamIdentityTypeDef]
-
-
-class UserProfileDetailsTypeDef(TypedDict):
-    DomainId: NotRequired[str]
-    UserProfileName: NotRequired[str]
-    Status: NotRequired[UserProfileStatusType]
-    CreationTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class UserSettingsOutputTypeDef(TypedDict):
-    ExecutionRole: NotRequired[str]
-    SecurityGroups: NotRequired[list[str]]
-    SharingSettings: NotRequired[SharingSettingsTypeDef]
-    JupyterServerAppSettings: NotRequired[JupyterServerAppSettingsOutputTypeDef]
-    KernelGatewayAppSettings: NotRequired[KernelGatewayAppSettingsOutputTypeDef]
-    TensorBoardAppSettings: NotRequired[TensorBoardAppSettingsTypeDef]
-    RStudioServerProAppSettings: NotRequired[RStudioServerProAppSettingsTypeDef]
-    RSessionAppSettings: NotRequired[RSessionAppSettingsOutputTypeDef]
-    CanvasAppSettings: NotRequired[CanvasAppSettingsOutputTypeDef]
-    CodeEditorAppSettings: NotRequired[CodeEditorAppSettingsOutputTypeDef]
-    JupyterLabAppSettings: NotRequired[JupyterLabAppSettingsOutputTypeDef]
-    SpaceStorageSettings: NotRequired[DefaultSpaceStorageSettingsTypeDef]
-    DefaultLandingUri: NotRequired[str]
-    StudioWebPortal: NotRequired[StudioWebPortalType]
-    CustomPosixUserConfig: NotRequired[CustomPosixUserConfigTypeDef]
-    CustomFileSystemConfigs: NotRequired[list[CustomFileSystemConfigTypeDef]]
-    StudioWebPortalSettings: NotRequired[StudioWebPortalSettingsOutputTypeDef]
-    AutoMountHomeEFS: NotRequired[AutoMountHomeEFSType]
-
-
-class UserSettingsTypeDef(TypedDict):
-    ExecutionRole: NotRequired[str]
-    SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
-    SharingSettings: NotRequired[SharingSettingsTypeDef]
-    JupyterServerAppSettings: NotRequired[ReadOnly[JupyterServerAppSettingsTypeDef]]
-    KernelGatewayAppSettings: NotRequired[ReadOnly[KernelGatewayAppSettingsTypeDef]]
-    TensorBoardAppSettings: NotRequired[TensorBoardAppSettingsTypeDef]
-    RStudioServerProAppSettings: NotRequired[RStudioServerProAppSettingsTypeDef]
-    RSessionAppSettings: NotRequired[ReadOnly[RSessionAppSettingsTypeDef]]
-    CanvasAppSettings: NotRequired[ReadOnly[CanvasAppSettingsTypeDef]]
-    CodeEditorAppSettings: NotRequired[ReadOnly[CodeEditorAppSettingsTypeDef]]
-    JupyterLabAppSettings: NotRequired[ReadOnly[JupyterLabAppSettingsTypeDef]]
-    SpaceStorageSettings: NotRequired[DefaultSpaceStorageSettingsTypeDef]
-    DefaultLandingUri: NotRequired[str]
-    StudioWebPortal: NotRequired[StudioWebPortalType]
-    CustomPosixUserConfig: NotRequired[CustomPosixUserConfigTypeDef]
-    CustomFileSystemConfigs: NotRequired[
-        ReadOnly[Sequence[CustomFileSystemConfigTypeDef]]
-    ]
-    StudioWebPortalSettings: NotRequired[ReadOnly[StudioWebPortalSettingsTypeDef]]
-    AutoMountHomeEFS: NotRequired[AutoMountHomeEFSType]
-
-
-class VariantPropertyTypeDef(TypedDict):
-    VariantPropertyType: VariantPropertyTypeType
-
-
-class VectorConfigTypeDef(TypedDict):
-    Dimension: int
-
-
-class VertexTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Type: NotRequired[str]
-    LineageType: NotRequired[LineageTypeType]
-
-
-class VisibilityConditionsTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class VpcConfigOutputTypeDef(TypedDict):
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class VpcConfigTypeDef(TypedDict):
-    SecurityGroupIds: ReadOnly[Sequence[str]]
-    Subnets: ReadOnly[Sequence[str]]
-
-
-class WarmPoolStatusTypeDef(TypedDict):
-    Status: WarmPoolResourceStatusType
-    ResourceRetainedBillableTimeInSeconds: NotRequired[int]
-    ReusedByJob: NotRequired[str]
-
-
-class WorkerAccessConfigurationTypeDef(TypedDict):
-    S3Presign: NotRequired[S3PresignTypeDef]
-
-
-class WorkforceTypeDef(TypedDict):
-    WorkforceName: str
-    WorkforceArn: str
-    LastUpdatedDate: NotRequired[datetime]
-    SourceIpConfig: NotRequired[SourceIpConfigOutputTypeDef]
-    SubDomain: NotRequired[str]
-    CognitoConfig: NotRequired[CognitoConfigTypeDef]
-    OidcConfig: NotRequired[OidcConfigForResponseTypeDef]
-    CreateDate: NotRequired[datetime]
-    WorkforceVpcConfig: NotRequired[WorkforceVpcConfigResponseTypeDef]
-    Status: NotRequired[WorkforceStatusType]
-    FailureReason: NotRequired[str]
-    IpAddressType: NotRequired[WorkforceIpAddressTypeType]
-
-
-class WorkforceVpcConfigRequestTypeDef(TypedDict):
-    VpcId: NotRequired[str]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    Subnets: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class WorkforceVpcConfigResponseTypeDef(TypedDict):
-    VpcId: str
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-    VpcEndpointId: NotRequired[str]
-
-
-class WorkloadSpecTypeDef(TypedDict):
-    Inline: NotRequired[str]
-
-
-class WorkspaceSettingsTypeDef(TypedDict):
-    S3ArtifactPath: NotRequired[str]
-    S3KmsKeyId: NotRequired[str]
-
-
-class WorkteamTypeDef(TypedDict):
-    WorkteamName: str
-    MemberDefinitions: list[MemberDefinitionOutputTypeDef]
-    WorkteamArn: str
-    WorkforceArn: NotRequired[str]
-    ProductListingIds: NotRequired[list[str]]
-    Description: str
-    SubDomain: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    LastUpdatedDate: NotRequired[datetime]
-    NotificationConfiguration: NotRequired[NotificationConfigurationTypeDef]
-    WorkerAccessConfiguration: NotRequired[WorkerAccessConfigurationTypeDef]

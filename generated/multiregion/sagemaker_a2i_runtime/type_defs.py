@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -24,24 +24,25 @@ from .literals import (
     SortOrderType,
 )
 
-__all__ = [
-    "DeleteHumanLoopRequestTypeDef",
-    "DeleteHumanLoopResponseTypeDef",
-    "DescribeHumanLoopRequestTypeDef",
-    "DescribeHumanLoopResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "HumanLoopDataAttributesTypeDef",
-    "HumanLoopInputTypeDef",
-    "HumanLoopOutputTypeDef",
-    "HumanLoopSummaryTypeDef",
-    "ListHumanLoopsRequestTypeDef",
-    "ListHumanLoopsResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartHumanLoopRequestTypeDef",
-    "StartHumanLoopResponseTypeDef",
-    "StopHumanLoopRequestTypeDef",
-    "StopHumanLoopResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DeleteHumanLoopRequestTypeDef",
+        "DeleteHumanLoopResponseTypeDef",
+        "DescribeHumanLoopRequestTypeDef",
+        "DescribeHumanLoopResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "HumanLoopDataAttributesTypeDef",
+        "HumanLoopInputTypeDef",
+        "HumanLoopOutputTypeDef",
+        "HumanLoopSummaryTypeDef",
+        "ListHumanLoopsRequestTypeDef",
+        "ListHumanLoopsResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartHumanLoopRequestTypeDef",
+        "StartHumanLoopResponseTypeDef",
+        "StopHumanLoopRequestTypeDef",
+        "StopHumanLoopResponseTypeDef",
+    ]
 
 
 class DeleteHumanLoopRequestTypeDef(TypedDict):
@@ -54,6 +55,10 @@ class DeleteHumanLoopResponseTypeDef(TypedDict):
 
 class DescribeHumanLoopRequestTypeDef(TypedDict):
     HumanLoopName: str
+
+
+class HumanLoopOutputTypeDef(TypedDict):
+    OutputS3Uri: str
 
 
 class DescribeHumanLoopResponseTypeDef(TypedDict):
@@ -74,10 +79,6 @@ class HumanLoopDataAttributesTypeDef(TypedDict):
 
 class HumanLoopInputTypeDef(TypedDict):
     InputContent: str
-
-
-class HumanLoopOutputTypeDef(TypedDict):
-    OutputS3Uri: str
 
 
 class HumanLoopSummaryTypeDef(TypedDict):

@@ -2,15 +2,16 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Sagemaker Edge Manager: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ChecksumTypeType",
-    "DeploymentStatusType",
-    "DeploymentTypeType",
-    "FailureHandlingPolicyType",
-    "ModelStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChecksumTypeType",
+        "DeploymentStatusType",
+        "DeploymentTypeType",
+        "FailureHandlingPolicyType",
+        "ModelStateType",
+    ]
 
 ChecksumTypeType = Literal["SHA1"]
 DeploymentStatusType = Literal["SUCCESS", "FAIL"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,22 +26,23 @@ from .literals import (
     ModelStateType,
 )
 
-__all__ = [
-    "ChecksumTypeDef",
-    "DefinitionTypeDef",
-    "DeploymentModelTypeDef",
-    "DeploymentResultTypeDef",
-    "EdgeDeploymentTypeDef",
-    "EdgeMetricTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetDeploymentsRequestTypeDef",
-    "GetDeploymentsResultTypeDef",
-    "GetDeviceRegistrationRequestTypeDef",
-    "GetDeviceRegistrationResultTypeDef",
-    "ModelTypeDef",
-    "ResponseMetadataTypeDef",
-    "SendHeartbeatRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChecksumTypeDef",
+        "DefinitionTypeDef",
+        "DeploymentModelTypeDef",
+        "DeploymentResultTypeDef",
+        "EdgeDeploymentTypeDef",
+        "EdgeMetricTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetDeploymentsRequestTypeDef",
+        "GetDeploymentsResultTypeDef",
+        "GetDeviceRegistrationRequestTypeDef",
+        "GetDeviceRegistrationResultTypeDef",
+        "ModelTypeDef",
+        "ResponseMetadataTypeDef",
+        "SendHeartbeatRequestTypeDef",
+    ]
 
 
 class ChecksumTypeDef(TypedDict):

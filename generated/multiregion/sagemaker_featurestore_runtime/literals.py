@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon SageMaker Feature Store Runtime: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DeletionModeType",
-    "ExpirationTimeResponseType",
-    "TargetStoreType",
-    "TtlDurationUnitType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DeletionModeType",
+        "ExpirationTimeResponseType",
+        "TargetStoreType",
+        "TtlDurationUnitType",
+    ]
 
 DeletionModeType = Literal["SoftDelete", "HardDelete"]
 ExpirationTimeResponseType = Literal["Enabled", "Disabled"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,23 +25,24 @@ from .literals import (
     TtlDurationUnitType,
 )
 
-__all__ = [
-    "BatchGetRecordErrorTypeDef",
-    "BatchGetRecordIdentifierOutputTypeDef",
-    "BatchGetRecordIdentifierTypeDef",
-    "BatchGetRecordRequestTypeDef",
-    "BatchGetRecordResponseTypeDef",
-    "BatchGetRecordResultDetailTypeDef",
-    "DeleteRecordRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FeatureValueOutputTypeDef",
-    "FeatureValueTypeDef",
-    "GetRecordRequestTypeDef",
-    "GetRecordResponseTypeDef",
-    "PutRecordRequestTypeDef",
-    "ResponseMetadataTypeDef",
-    "TtlDurationTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchGetRecordErrorTypeDef",
+        "BatchGetRecordIdentifierOutputTypeDef",
+        "BatchGetRecordIdentifierTypeDef",
+        "BatchGetRecordRequestTypeDef",
+        "BatchGetRecordResponseTypeDef",
+        "BatchGetRecordResultDetailTypeDef",
+        "DeleteRecordRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FeatureValueOutputTypeDef",
+        "FeatureValueTypeDef",
+        "GetRecordRequestTypeDef",
+        "GetRecordResponseTypeDef",
+        "PutRecordRequestTypeDef",
+        "ResponseMetadataTypeDef",
+        "TtlDurationTypeDef",
+    ]
 
 
 class BatchGetRecordErrorTypeDef(TypedDict):
@@ -68,11 +69,10 @@ class BatchGetRecordRequestTypeDef(TypedDict):
     ExpirationTimeResponse: NotRequired[ExpirationTimeResponseType]
 
 
-class BatchGetRecordResponseTypeDef(TypedDict):
-    Records: list[BatchGetRecordResultDetailTypeDef]
-    Errors: list[BatchGetRecordErrorTypeDef]
-    UnprocessedIdentifiers: list[BatchGetRecordIdentifierOutputTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
+class FeatureValueOutputTypeDef(TypedDict):
+    FeatureName: str
+    ValueAsString: NotRequired[str]
+    ValueAsStringList: NotRequired[list[str]]
 
 
 class BatchGetRecordResultDetailTypeDef(TypedDict):
@@ -82,18 +82,19 @@ class BatchGetRecordResultDetailTypeDef(TypedDict):
     ExpiresAt: NotRequired[str]
 
 
+class BatchGetRecordResponseTypeDef(TypedDict):
+    Records: list[BatchGetRecordResultDetailTypeDef]
+    Errors: list[BatchGetRecordErrorTypeDef]
+    UnprocessedIdentifiers: list[BatchGetRecordIdentifierOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteRecordRequestTypeDef(TypedDict):
     FeatureGroupName: str
     RecordIdentifierValueAsString: str
     EventTime: str
     TargetStores: NotRequired[ReadOnly[Sequence[TargetStoreType]]]
     DeletionMode: NotRequired[DeletionModeType]
-
-
-class FeatureValueOutputTypeDef(TypedDict):
-    FeatureName: str
-    ValueAsString: NotRequired[str]
-    ValueAsStringList: NotRequired[list[str]]
 
 
 class FeatureValueTypeDef(TypedDict):
@@ -115,13 +116,13 @@ class GetRecordResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TtlDurationTypeDef(TypedDict):
+    Unit: TtlDurationUnitType
+    Value: int
+
+
 class PutRecordRequestTypeDef(TypedDict):
     FeatureGroupName: str
     Record: ReadOnly[Sequence[FeatureValueTypeDef]]
     TargetStores: NotRequired[ReadOnly[Sequence[TargetStoreType]]]
     TtlDuration: NotRequired[TtlDurationTypeDef]
-
-
-class TtlDurationTypeDef(TypedDict):
-    Unit: TtlDurationUnitType
-    Value: int

@@ -2,34 +2,35 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon SageMaker geospatial capabilities: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AlgorithmNameCloudRemovalType",
-    "AlgorithmNameGeoMosaicType",
-    "AlgorithmNameResamplingType",
-    "ComparisonOperatorType",
-    "DataCollectionTypeType",
-    "EarthObservationJobErrorTypeType",
-    "EarthObservationJobExportStatusType",
-    "EarthObservationJobStatusType",
-    "ExportErrorTypeType",
-    "GroupByType",
-    "LogicalOperatorType",
-    "OutputTypeType",
-    "PredefinedResolutionType",
-    "SortOrderType",
-    "TargetOptionsType",
-    "TemporalStatisticsType",
-    "UnitType",
-    "VectorEnrichmentJobDocumentTypeType",
-    "VectorEnrichmentJobErrorTypeType",
-    "VectorEnrichmentJobExportErrorTypeType",
-    "VectorEnrichmentJobExportStatusType",
-    "VectorEnrichmentJobStatusType",
-    "VectorEnrichmentJobTypeType",
-    "ZonalStatisticsType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AlgorithmNameCloudRemovalType",
+        "AlgorithmNameGeoMosaicType",
+        "AlgorithmNameResamplingType",
+        "ComparisonOperatorType",
+        "DataCollectionTypeType",
+        "EarthObservationJobErrorTypeType",
+        "EarthObservationJobExportStatusType",
+        "EarthObservationJobStatusType",
+        "ExportErrorTypeType",
+        "GroupByType",
+        "LogicalOperatorType",
+        "OutputTypeType",
+        "PredefinedResolutionType",
+        "SortOrderType",
+        "TargetOptionsType",
+        "TemporalStatisticsType",
+        "UnitType",
+        "VectorEnrichmentJobDocumentTypeType",
+        "VectorEnrichmentJobErrorTypeType",
+        "VectorEnrichmentJobExportErrorTypeType",
+        "VectorEnrichmentJobExportStatusType",
+        "VectorEnrichmentJobStatusType",
+        "VectorEnrichmentJobTypeType",
+        "ZonalStatisticsType",
+    ]
 
 AlgorithmNameCloudRemovalType = Literal["INTERPOLATION"]
 AlgorithmNameGeoMosaicType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -46,126 +46,143 @@ from .literals import (
     ZonalStatisticsType,
 )
 
-__all__ = [
-    "AreaOfInterestGeometryOutputTypeDef",
-    "AreaOfInterestGeometryTypeDef",
-    "AreaOfInterestOutputTypeDef",
-    "AreaOfInterestTypeDef",
-    "AssetValueTypeDef",
-    "BandMathConfigInputOutputTypeDef",
-    "BandMathConfigInputTypeDef",
-    "CloudMaskingConfigInputTypeDef",
-    "CloudRemovalConfigInputOutputTypeDef",
-    "CloudRemovalConfigInputTypeDef",
-    "CustomIndicesInputOutputTypeDef",
-    "CustomIndicesInputTypeDef",
-    "DeleteEarthObservationJobInputTypeDef",
-    "DeleteEarthObservationJobOutputTypeDef",
-    "DeleteVectorEnrichmentJobInputTypeDef",
-    "DeleteVectorEnrichmentJobOutputTypeDef",
-    "EarthObservationJobErrorDetailsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EoCloudCoverInputTypeDef",
-    "ExportEarthObservationJobInputTypeDef",
-    "ExportEarthObservationJobOutputTypeDef",
-    "ExportErrorDetailsOutputTypeDef",
-    "ExportErrorDetailsTypeDef",
-    "ExportS3DataInputTypeDef",
-    "ExportVectorEnrichmentJobInputTypeDef",
-    "ExportVectorEnrichmentJobOutputConfigTypeDef",
-    "ExportVectorEnrichmentJobOutputTypeDef",
-    "FilterTypeDef",
-    "GeoMosaicConfigInputOutputTypeDef",
-    "GeoMosaicConfigInputTypeDef",
-    "GeometryTypeDef",
-    "GetEarthObservationJobInputTypeDef",
-    "GetEarthObservationJobOutputTypeDef",
-    "GetRasterDataCollectionInputTypeDef",
-    "GetRasterDataCollectionOutputTypeDef",
-    "GetTileInputTypeDef",
-    "GetTileOutputTypeDef",
-    "GetVectorEnrichmentJobInputTypeDef",
-    "GetVectorEnrichmentJobOutputTypeDef",
-    "InputConfigInputTypeDef",
-    "InputConfigOutputTypeDef",
-    "ItemSourceTypeDef",
-    "JobConfigInputOutputTypeDef",
-    "JobConfigInputTypeDef",
-    "LandCoverSegmentationConfigInputTypeDef",
-    "LandsatCloudCoverLandInputTypeDef",
-    "ListEarthObservationJobInputTypeDef",
-    "ListEarthObservationJobOutputConfigTypeDef",
-    "ListEarthObservationJobOutputTypeDef",
-    "ListRasterDataCollectionsInputTypeDef",
-    "ListRasterDataCollectionsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListVectorEnrichmentJobInputTypeDef",
-    "ListVectorEnrichmentJobOutputConfigTypeDef",
-    "ListVectorEnrichmentJobOutputTypeDef",
-    "MapMatchingConfigTypeDef",
-    "MultiPolygonGeometryInputOutputTypeDef",
-    "MultiPolygonGeometryInputTypeDef",
-    "OperationTypeDef",
-    "OutputBandTypeDef",
-    "OutputConfigInputTypeDef",
-    "OutputResolutionResamplingInputTypeDef",
-    "OutputResolutionStackInputTypeDef",
-    "PlatformInputTypeDef",
-    "PolygonGeometryInputOutputTypeDef",
-    "PolygonGeometryInputTypeDef",
-    "PropertiesTypeDef",
-    "PropertyFilterTypeDef",
-    "PropertyFiltersOutputTypeDef",
-    "PropertyFiltersTypeDef",
-    "PropertyTypeDef",
-    "RasterDataCollectionMetadataTypeDef",
-    "RasterDataCollectionQueryInputTypeDef",
-    "RasterDataCollectionQueryOutputTypeDef",
-    "RasterDataCollectionQueryWithBandFilterInputTypeDef",
-    "ResamplingConfigInputOutputTypeDef",
-    "ResamplingConfigInputTypeDef",
-    "ResponseMetadataTypeDef",
-    "ReverseGeocodingConfigTypeDef",
-    "SearchRasterDataCollectionInputTypeDef",
-    "SearchRasterDataCollectionOutputTypeDef",
-    "StackConfigInputOutputTypeDef",
-    "StackConfigInputTypeDef",
-    "StartEarthObservationJobInputTypeDef",
-    "StartEarthObservationJobOutputTypeDef",
-    "StartVectorEnrichmentJobInputTypeDef",
-    "StartVectorEnrichmentJobOutputTypeDef",
-    "StopEarthObservationJobInputTypeDef",
-    "StopEarthObservationJobOutputTypeDef",
-    "StopVectorEnrichmentJobInputTypeDef",
-    "StopVectorEnrichmentJobOutputTypeDef",
-    "StreamingBody",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TemporalStatisticsConfigInputOutputTypeDef",
-    "TemporalStatisticsConfigInputTypeDef",
-    "TimeRangeFilterInputTypeDef",
-    "TimeRangeFilterOutputTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UserDefinedTypeDef",
-    "VectorEnrichmentJobConfigTypeDef",
-    "VectorEnrichmentJobDataSourceConfigInputTypeDef",
-    "VectorEnrichmentJobErrorDetailsTypeDef",
-    "VectorEnrichmentJobExportErrorDetailsTypeDef",
-    "VectorEnrichmentJobInputConfigTypeDef",
-    "VectorEnrichmentJobS3DataTypeDef",
-    "ViewOffNadirInputTypeDef",
-    "ViewSunAzimuthInputTypeDef",
-    "ViewSunElevationInputTypeDef",
-    "ZonalStatisticsConfigInputOutputTypeDef",
-    "ZonalStatisticsConfigInputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AreaOfInterestGeometryOutputTypeDef",
+        "AreaOfInterestGeometryTypeDef",
+        "AreaOfInterestOutputTypeDef",
+        "AreaOfInterestTypeDef",
+        "AssetValueTypeDef",
+        "BandMathConfigInputOutputTypeDef",
+        "BandMathConfigInputTypeDef",
+        "CloudMaskingConfigInputTypeDef",
+        "CloudRemovalConfigInputOutputTypeDef",
+        "CloudRemovalConfigInputTypeDef",
+        "CustomIndicesInputOutputTypeDef",
+        "CustomIndicesInputTypeDef",
+        "DeleteEarthObservationJobInputTypeDef",
+        "DeleteEarthObservationJobOutputTypeDef",
+        "DeleteVectorEnrichmentJobInputTypeDef",
+        "DeleteVectorEnrichmentJobOutputTypeDef",
+        "EarthObservationJobErrorDetailsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EoCloudCoverInputTypeDef",
+        "ExportEarthObservationJobInputTypeDef",
+        "ExportEarthObservationJobOutputTypeDef",
+        "ExportErrorDetailsOutputTypeDef",
+        "ExportErrorDetailsTypeDef",
+        "ExportS3DataInputTypeDef",
+        "ExportVectorEnrichmentJobInputTypeDef",
+        "ExportVectorEnrichmentJobOutputConfigTypeDef",
+        "ExportVectorEnrichmentJobOutputTypeDef",
+        "FilterTypeDef",
+        "GeoMosaicConfigInputOutputTypeDef",
+        "GeoMosaicConfigInputTypeDef",
+        "GeometryTypeDef",
+        "GetEarthObservationJobInputTypeDef",
+        "GetEarthObservationJobOutputTypeDef",
+        "GetRasterDataCollectionInputTypeDef",
+        "GetRasterDataCollectionOutputTypeDef",
+        "GetTileInputTypeDef",
+        "GetTileOutputTypeDef",
+        "GetVectorEnrichmentJobInputTypeDef",
+        "GetVectorEnrichmentJobOutputTypeDef",
+        "InputConfigInputTypeDef",
+        "InputConfigOutputTypeDef",
+        "ItemSourceTypeDef",
+        "JobConfigInputOutputTypeDef",
+        "JobConfigInputTypeDef",
+        "LandCoverSegmentationConfigInputTypeDef",
+        "LandsatCloudCoverLandInputTypeDef",
+        "ListEarthObservationJobInputTypeDef",
+        "ListEarthObservationJobOutputConfigTypeDef",
+        "ListEarthObservationJobOutputTypeDef",
+        "ListRasterDataCollectionsInputTypeDef",
+        "ListRasterDataCollectionsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListVectorEnrichmentJobInputTypeDef",
+        "ListVectorEnrichmentJobOutputConfigTypeDef",
+        "ListVectorEnrichmentJobOutputTypeDef",
+        "MapMatchingConfigTypeDef",
+        "MultiPolygonGeometryInputOutputTypeDef",
+        "MultiPolygonGeometryInputTypeDef",
+        "OperationTypeDef",
+        "OutputBandTypeDef",
+        "OutputConfigInputTypeDef",
+        "OutputResolutionResamplingInputTypeDef",
+        "OutputResolutionStackInputTypeDef",
+        "PlatformInputTypeDef",
+        "PolygonGeometryInputOutputTypeDef",
+        "PolygonGeometryInputTypeDef",
+        "PropertiesTypeDef",
+        "PropertyFilterTypeDef",
+        "PropertyFiltersOutputTypeDef",
+        "PropertyFiltersTypeDef",
+        "PropertyTypeDef",
+        "RasterDataCollectionMetadataTypeDef",
+        "RasterDataCollectionQueryInputTypeDef",
+        "RasterDataCollectionQueryOutputTypeDef",
+        "RasterDataCollectionQueryWithBandFilterInputTypeDef",
+        "ResamplingConfigInputOutputTypeDef",
+        "ResamplingConfigInputTypeDef",
+        "ResponseMetadataTypeDef",
+        "ReverseGeocodingConfigTypeDef",
+        "SearchRasterDataCollectionInputTypeDef",
+        "SearchRasterDataCollectionOutputTypeDef",
+        "StackConfigInputOutputTypeDef",
+        "StackConfigInputTypeDef",
+        "StartEarthObservationJobInputTypeDef",
+        "StartEarthObservationJobOutputTypeDef",
+        "StartVectorEnrichmentJobInputTypeDef",
+        "StartVectorEnrichmentJobOutputTypeDef",
+        "StopEarthObservationJobInputTypeDef",
+        "StopEarthObservationJobOutputTypeDef",
+        "StopVectorEnrichmentJobInputTypeDef",
+        "StopVectorEnrichmentJobOutputTypeDef",
+        "StreamingBody",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TemporalStatisticsConfigInputOutputTypeDef",
+        "TemporalStatisticsConfigInputTypeDef",
+        "TimeRangeFilterInputTypeDef",
+        "TimeRangeFilterOutputTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UserDefinedTypeDef",
+        "VectorEnrichmentJobConfigTypeDef",
+        "VectorEnrichmentJobDataSourceConfigInputTypeDef",
+        "VectorEnrichmentJobErrorDetailsTypeDef",
+        "VectorEnrichmentJobExportErrorDetailsTypeDef",
+        "VectorEnrichmentJobInputConfigTypeDef",
+        "VectorEnrichmentJobS3DataTypeDef",
+        "ViewOffNadirInputTypeDef",
+        "ViewSunAzimuthInputTypeDef",
+        "ViewSunElevationInputTypeDef",
+        "ZonalStatisticsConfigInputOutputTypeDef",
+        "ZonalStatisticsConfigInputTypeDef",
+    ]
+
+
+class MultiPolygonGeometryInputOutputTypeDef(TypedDict):
+    Coordinates: list[list[list[list[float]]]]
+
+
+class PolygonGeometryInputOutputTypeDef(TypedDict):
+    Coordinates: list[list[list[float]]]
 
 
 class AreaOfInterestGeometryOutputTypeDef(TypedDict):
     MultiPolygonGeometry: NotRequired[MultiPolygonGeometryInputOutputTypeDef]
     PolygonGeometry: NotRequired[PolygonGeometryInputOutputTypeDef]
+
+
+class MultiPolygonGeometryInputTypeDef(TypedDict):
+    Coordinates: ReadOnly[Sequence[Sequence[Sequence[Sequence[float]]]]]
+
+
+class PolygonGeometryInputTypeDef(TypedDict):
+    Coordinates: ReadOnly[Sequence[Sequence[Sequence[float]]]]
 
 
 class AreaOfInterestGeometryTypeDef(TypedDict):
@@ -185,9 +202,23 @@ class AssetValueTypeDef(TypedDict):
     Href: NotRequired[str]
 
 
+class OperationTypeDef(TypedDict):
+    Equation: str
+    Name: str
+    OutputType: NotRequired[OutputTypeType]
+
+
+class CustomIndicesInputOutputTypeDef(TypedDict):
+    Operations: NotRequired[list[OperationTypeDef]]
+
+
 class BandMathConfigInputOutputTypeDef(TypedDict):
     CustomIndices: NotRequired[CustomIndicesInputOutputTypeDef]
     PredefinedIndices: NotRequired[list[str]]
+
+
+class CustomIndicesInputTypeDef(TypedDict):
+    Operations: NotRequired[ReadOnly[Sequence[OperationTypeDef]]]
 
 
 class BandMathConfigInputTypeDef(TypedDict):
@@ -209,14 +240,6 @@ class CloudRemovalConfigInputTypeDef(TypedDict):
     AlgorithmName: NotRequired[AlgorithmNameCloudRemovalType]
     InterpolationValue: NotRequired[str]
     TargetBands: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class CustomIndicesInputOutputTypeDef(TypedDict):
-    Operations: NotRequired[list[OperationTypeDef]]
-
-
-class CustomIndicesInputTypeDef(TypedDict):
-    Operations: NotRequired[ReadOnly[Sequence[OperationTypeDef]]]
 
 
 class DeleteEarthObservationJobInputTypeDef(TypedDict):
@@ -243,6 +266,15 @@ class EarthObservationJobErrorDetailsTypeDef(TypedDict):
 class EoCloudCoverInputTypeDef(TypedDict):
     LowerBound: float
     UpperBound: float
+
+
+class ExportS3DataInputTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+    S3Uri: str
+
+
+class OutputConfigInputTypeDef(TypedDict):
+    S3Data: ExportS3DataInputTypeDef
 
 
 class ExportEarthObservationJobInputTypeDef(TypedDict):
@@ -273,9 +305,13 @@ class ExportErrorDetailsTypeDef(TypedDict):
     ExportSourceImages: NotRequired[ExportErrorDetailsOutputTypeDef]
 
 
-class ExportS3DataInputTypeDef(TypedDict):
+class VectorEnrichmentJobS3DataTypeDef(TypedDict):
     KmsKeyId: NotRequired[str]
     S3Uri: str
+
+
+class ExportVectorEnrichmentJobOutputConfigTypeDef(TypedDict):
+    S3Data: VectorEnrichmentJobS3DataTypeDef
 
 
 class ExportVectorEnrichmentJobInputTypeDef(TypedDict):
@@ -283,10 +319,6 @@ class ExportVectorEnrichmentJobInputTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     ExecutionRoleArn: str
     OutputConfig: ExportVectorEnrichmentJobOutputConfigTypeDef
-
-
-class ExportVectorEnrichmentJobOutputConfigTypeDef(TypedDict):
-    S3Data: VectorEnrichmentJobS3DataTypeDef
 
 
 class ExportVectorEnrichmentJobOutputTypeDef(TypedDict):
@@ -322,6 +354,126 @@ class GeometryTypeDef(TypedDict):
 
 class GetEarthObservationJobInputTypeDef(TypedDict):
     Arn: str
+
+
+class LandsatCloudCoverLandInputTypeDef(TypedDict):
+    LowerBound: float
+    UpperBound: float
+
+
+class PlatformInputTypeDef(TypedDict):
+    ComparisonOperator: NotRequired[ComparisonOperatorType]
+    Value: str
+
+
+class ViewOffNadirInputTypeDef(TypedDict):
+    LowerBound: float
+    UpperBound: float
+
+
+class ViewSunAzimuthInputTypeDef(TypedDict):
+    LowerBound: float
+    UpperBound: float
+
+
+class ViewSunElevationInputTypeDef(TypedDict):
+    LowerBound: float
+    UpperBound: float
+
+
+class PropertyTypeDef(TypedDict):
+    EoCloudCover: NotRequired[EoCloudCoverInputTypeDef]
+    LandsatCloudCoverLand: NotRequired[LandsatCloudCoverLandInputTypeDef]
+    Platform: NotRequired[PlatformInputTypeDef]
+    ViewOffNadir: NotRequired[ViewOffNadirInputTypeDef]
+    ViewSunAzimuth: NotRequired[ViewSunAzimuthInputTypeDef]
+    ViewSunElevation: NotRequired[ViewSunElevationInputTypeDef]
+
+
+class PropertyFilterTypeDef(TypedDict):
+    Property: PropertyTypeDef
+
+
+class PropertyFiltersOutputTypeDef(TypedDict):
+    LogicalOperator: NotRequired[LogicalOperatorType]
+    Properties: NotRequired[list[PropertyFilterTypeDef]]
+
+
+class TimeRangeFilterOutputTypeDef(TypedDict):
+    EndTime: datetime
+    StartTime: datetime
+
+
+class RasterDataCollectionQueryOutputTypeDef(TypedDict):
+    AreaOfInterest: NotRequired[AreaOfInterestOutputTypeDef]
+    PropertyFilters: NotRequired[PropertyFiltersOutputTypeDef]
+    RasterDataCollectionArn: str
+    RasterDataCollectionName: str
+    TimeRangeFilter: TimeRangeFilterOutputTypeDef
+
+
+class InputConfigOutputTypeDef(TypedDict):
+    PreviousEarthObservationJobArn: NotRequired[str]
+    RasterDataCollectionQuery: NotRequired[RasterDataCollectionQueryOutputTypeDef]
+
+
+class LandCoverSegmentationConfigInputTypeDef(TypedDict):
+    pass
+
+
+class UserDefinedTypeDef(TypedDict):
+    Unit: UnitType
+    Value: float
+
+
+class OutputResolutionResamplingInputTypeDef(TypedDict):
+    UserDefined: UserDefinedTypeDef
+
+
+class ResamplingConfigInputOutputTypeDef(TypedDict):
+    AlgorithmName: NotRequired[AlgorithmNameResamplingType]
+    OutputResolution: OutputResolutionResamplingInputTypeDef
+    TargetBands: NotRequired[list[str]]
+
+
+class OutputResolutionStackInputTypeDef(TypedDict):
+    Predefined: NotRequired[PredefinedResolutionType]
+    UserDefined: NotRequired[UserDefinedTypeDef]
+
+
+class StackConfigInputOutputTypeDef(TypedDict):
+    OutputResolution: NotRequired[OutputResolutionStackInputTypeDef]
+    TargetBands: NotRequired[list[str]]
+
+
+class TemporalStatisticsConfigInputOutputTypeDef(TypedDict):
+    GroupBy: NotRequired[GroupByType]
+    Statistics: list[TemporalStatisticsType]
+    TargetBands: NotRequired[list[str]]
+
+
+class ZonalStatisticsConfigInputOutputTypeDef(TypedDict):
+    Statistics: list[ZonalStatisticsType]
+    TargetBands: NotRequired[list[str]]
+    ZoneS3Path: str
+    ZoneS3PathKmsKeyId: NotRequired[str]
+
+
+class JobConfigInputOutputTypeDef(TypedDict):
+    BandMathConfig: NotRequired[BandMathConfigInputOutputTypeDef]
+    CloudMaskingConfig: NotRequired[CloudMaskingConfigInputTypeDef]
+    CloudRemovalConfig: NotRequired[CloudRemovalConfigInputOutputTypeDef]
+    GeoMosaicConfig: NotRequired[GeoMosaicConfigInputOutputTypeDef]
+    LandCoverSegmentationConfig: NotRequired[LandCoverSegmentationConfigInputTypeDef]
+    ResamplingConfig: NotRequired[ResamplingConfigInputOutputTypeDef]
+    StackConfig: NotRequired[StackConfigInputOutputTypeDef]
+    TemporalStatisticsConfig: NotRequired[TemporalStatisticsConfigInputOutputTypeDef]
+    ZonalStatisticsConfig: NotRequired[ZonalStatisticsConfigInputOutputTypeDef]
+
+
+class OutputBandTypeDef(TypedDict):
+    BandName: str
+    OutputDataType: OutputTypeType
 
 
 class GetEarthObservationJobOutputTypeDef(TypedDict):
@@ -382,6 +534,42 @@ class GetVectorEnrichmentJobInputTypeDef(TypedDict):
     Arn: str
 
 
+class MapMatchingConfigTypeDef(TypedDict):
+    IdAttributeName: str
+    TimestampAttributeName: str
+    XAttributeName: str
+    YAttributeName: str
+
+
+class ReverseGeocodingConfigTypeDef(TypedDict):
+    XAttributeName: str
+    YAttributeName: str
+
+
+class VectorEnrichmentJobConfigTypeDef(TypedDict):
+    MapMatchingConfig: NotRequired[MapMatchingConfigTypeDef]
+    ReverseGeocodingConfig: NotRequired[ReverseGeocodingConfigTypeDef]
+
+
+class VectorEnrichmentJobErrorDetailsTypeDef(TypedDict):
+    ErrorMessage: NotRequired[str]
+    ErrorType: NotRequired[VectorEnrichmentJobErrorTypeType]
+
+
+class VectorEnrichmentJobExportErrorDetailsTypeDef(TypedDict):
+    Message: NotRequired[str]
+    Type: NotRequired[VectorEnrichmentJobExportErrorTypeType]
+
+
+class VectorEnrichmentJobDataSourceConfigInputTypeDef(TypedDict):
+    S3Data: NotRequired[VectorEnrichmentJobS3DataTypeDef]
+
+
+class VectorEnrichmentJobInputConfigTypeDef(TypedDict):
+    DataSourceConfig: VectorEnrichmentJobDataSourceConfigInputTypeDef
+    DocumentType: VectorEnrichmentJobDocumentTypeType
+
+
 class GetVectorEnrichmentJobOutputTypeDef(TypedDict):
     Arn: str
     CreationTime: datetime
@@ -400,6 +588,23 @@ class GetVectorEnrichmentJobOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PropertyFiltersTypeDef(TypedDict):
+    LogicalOperator: NotRequired[LogicalOperatorType]
+    Properties: NotRequired[ReadOnly[Sequence[PropertyFilterTypeDef]]]
+
+
+class TimeRangeFilterInputTypeDef(TypedDict):
+    EndTime: ReadOnly[datetime | str]
+    StartTime: ReadOnly[datetime | str]
+
+
+class RasterDataCollectionQueryInputTypeDef(TypedDict):
+    AreaOfInterest: NotRequired[ReadOnly[AreaOfInterestTypeDef]]
+    PropertyFilters: NotRequired[ReadOnly[PropertyFiltersTypeDef]]
+    RasterDataCollectionArn: str
+    TimeRangeFilter: ReadOnly[TimeRangeFilterInputTypeDef]
+
+
 class InputConfigInputTypeDef(TypedDict):
     PreviousEarthObservationJobArn: NotRequired[str]
     RasterDataCollectionQuery: NotRequired[
@@ -407,9 +612,13 @@ class InputConfigInputTypeDef(TypedDict):
     ]
 
 
-class InputConfigOutputTypeDef(TypedDict):
-    PreviousEarthObservationJobArn: NotRequired[str]
-    RasterDataCollectionQuery: NotRequired[RasterDataCollectionQueryOutputTypeDef]
+class PropertiesTypeDef(TypedDict):
+    EoCloudCover: NotRequired[float]
+    LandsatCloudCoverLand: NotRequired[float]
+    Platform: NotRequired[str]
+    ViewOffNadir: NotRequired[float]
+    ViewSunAzimuth: NotRequired[float]
+    ViewSunElevation: NotRequired[float]
 
 
 class ItemSourceTypeDef(TypedDict):
@@ -420,16 +629,28 @@ class ItemSourceTypeDef(TypedDict):
     Properties: NotRequired[PropertiesTypeDef]
 
 
-class JobConfigInputOutputTypeDef(TypedDict):
-    BandMathConfig: NotRequired[BandMathConfigInputOutputTypeDef]
-    CloudMaskingConfig: NotRequired[CloudMaskingConfigInputTypeDef]
-    CloudRemovalConfig: NotRequired[CloudRemovalConfigInputOutputTypeDef]
-    GeoMosaicConfig: NotRequired[GeoMosaicConfigInputOutputTypeDef]
-    LandCoverSegmentationConfig: NotRequired[LandCoverSegmentationConfigInputTypeDef]
-    ResamplingConfig: NotRequired[ResamplingConfigInputOutputTypeDef]
-    StackConfig: NotRequired[StackConfigInputOutputTypeDef]
-    TemporalStatisticsConfig: NotRequired[TemporalStatisticsConfigInputOutputTypeDef]
-    ZonalStatisticsConfig: NotRequired[ZonalStatisticsConfigInputOutputTypeDef]
+class ResamplingConfigInputTypeDef(TypedDict):
+    AlgorithmName: NotRequired[AlgorithmNameResamplingType]
+    OutputResolution: OutputResolutionResamplingInputTypeDef
+    TargetBands: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class StackConfigInputTypeDef(TypedDict):
+    OutputResolution: NotRequired[OutputResolutionStackInputTypeDef]
+    TargetBands: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TemporalStatisticsConfigInputTypeDef(TypedDict):
+    GroupBy: NotRequired[GroupByType]
+    Statistics: ReadOnly[Sequence[TemporalStatisticsType]]
+    TargetBands: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ZonalStatisticsConfigInputTypeDef(TypedDict):
+    Statistics: ReadOnly[Sequence[ZonalStatisticsType]]
+    TargetBands: NotRequired[ReadOnly[Sequence[str]]]
+    ZoneS3Path: str
+    ZoneS3PathKmsKeyId: NotRequired[str]
 
 
 class JobConfigInputTypeDef(TypedDict):
@@ -444,15 +665,6 @@ class JobConfigInputTypeDef(TypedDict):
         ReadOnly[TemporalStatisticsConfigInputTypeDef]
     ]
     ZonalStatisticsConfig: NotRequired[ReadOnly[ZonalStatisticsConfigInputTypeDef]]
-
-
-class LandCoverSegmentationConfigInputTypeDef(TypedDict):
-    pass
-
-
-class LandsatCloudCoverLandInputTypeDef(TypedDict):
-    LowerBound: float
-    UpperBound: float
 
 
 class ListEarthObservationJobInputTypeDef(TypedDict):
@@ -482,6 +694,16 @@ class ListEarthObservationJobOutputTypeDef(TypedDict):
 class ListRasterDataCollectionsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class RasterDataCollectionMetadataTypeDef(TypedDict):
+    Arn: str
+    Description: str
+    DescriptionPageUrl: NotRequired[str]
+    Name: str
+    SupportedFilters: list[FilterTypeDef]
+    Tags: NotRequired[dict[str, str]]
+    Type: DataCollectionTypeType
 
 
 class ListRasterDataCollectionsOutputTypeDef(TypedDict):
@@ -523,137 +745,11 @@ class ListVectorEnrichmentJobOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MapMatchingConfigTypeDef(TypedDict):
-    IdAttributeName: str
-    TimestampAttributeName: str
-    XAttributeName: str
-    YAttributeName: str
-
-
-class MultiPolygonGeometryInputOutputTypeDef(TypedDict):
-    Coordinates: list[list[list[list[float]]]]
-
-
-class MultiPolygonGeometryInputTypeDef(TypedDict):
-    Coordinates: ReadOnly[Sequence[Sequence[Sequence[Sequence[float]]]]]
-
-
-class OperationTypeDef(TypedDict):
-    Equation: str
-    Name: str
-    OutputType: NotRequired[OutputTypeType]
-
-
-class OutputBandTypeDef(TypedDict):
-    BandName: str
-    OutputDataType: OutputTypeType
-
-
-class OutputConfigInputTypeDef(TypedDict):
-    S3Data: ExportS3DataInputTypeDef
-
-
-class OutputResolutionResamplingInputTypeDef(TypedDict):
-    UserDefined: UserDefinedTypeDef
-
-
-class OutputResolutionStackInputTypeDef(TypedDict):
-    Predefined: NotRequired[PredefinedResolutionType]
-    UserDefined: NotRequired[UserDefinedTypeDef]
-
-
-class PlatformInputTypeDef(TypedDict):
-    ComparisonOperator: NotRequired[ComparisonOperatorType]
-    Value: str
-
-
-class PolygonGeometryInputOutputTypeDef(TypedDict):
-    Coordinates: list[list[list[float]]]
-
-
-class PolygonGeometryInputTypeDef(TypedDict):
-    Coordinates: ReadOnly[Sequence[Sequence[Sequence[float]]]]
-
-
-class PropertiesTypeDef(TypedDict):
-    EoCloudCover: NotRequired[float]
-    LandsatCloudCoverLand: NotRequired[float]
-    Platform: NotRequired[str]
-    ViewOffNadir: NotRequired[float]
-    ViewSunAzimuth: NotRequired[float]
-    ViewSunElevation: NotRequired[float]
-
-
-class PropertyFilterTypeDef(TypedDict):
-    Property: PropertyTypeDef
-
-
-class PropertyFiltersOutputTypeDef(TypedDict):
-    LogicalOperator: NotRequired[LogicalOperatorType]
-    Properties: NotRequired[list[PropertyFilterTypeDef]]
-
-
-class PropertyFiltersTypeDef(TypedDict):
-    LogicalOperator: NotRequired[LogicalOperatorType]
-    Properties: NotRequired[ReadOnly[Sequence[PropertyFilterTypeDef]]]
-
-
-class PropertyTypeDef(TypedDict):
-    EoCloudCover: NotRequired[EoCloudCoverInputTypeDef]
-    LandsatCloudCoverLand: NotRequired[LandsatCloudCoverLandInputTypeDef]
-    Platform: NotRequired[PlatformInputTypeDef]
-    ViewOffNadir: NotRequired[ViewOffNadirInputTypeDef]
-    ViewSunAzimuth: NotRequired[ViewSunAzimuthInputTypeDef]
-    ViewSunElevation: NotRequired[ViewSunElevationInputTypeDef]
-
-
-class RasterDataCollectionMetadataTypeDef(TypedDict):
-    Arn: str
-    Description: str
-    DescriptionPageUrl: NotRequired[str]
-    Name: str
-    SupportedFilters: list[FilterTypeDef]
-    Tags: NotRequired[dict[str, str]]
-    Type: DataCollectionTypeType
-
-
-class RasterDataCollectionQueryInputTypeDef(TypedDict):
-    AreaOfInterest: NotRequired[ReadOnly[AreaOfInterestTypeDef]]
-    PropertyFilters: NotRequired[ReadOnly[PropertyFiltersTypeDef]]
-    RasterDataCollectionArn: str
-    TimeRangeFilter: ReadOnly[TimeRangeFilterInputTypeDef]
-
-
-class RasterDataCollectionQueryOutputTypeDef(TypedDict):
-    AreaOfInterest: NotRequired[AreaOfInterestOutputTypeDef]
-    PropertyFilters: NotRequired[PropertyFiltersOutputTypeDef]
-    RasterDataCollectionArn: str
-    RasterDataCollectionName: str
-    TimeRangeFilter: TimeRangeFilterOutputTypeDef
-
-
 class RasterDataCollectionQueryWithBandFilterInputTypeDef(TypedDict):
     AreaOfInterest: NotRequired[ReadOnly[AreaOfInterestTypeDef]]
     BandFilter: NotRequired[ReadOnly[Sequence[str]]]
     PropertyFilters: NotRequired[ReadOnly[PropertyFiltersTypeDef]]
     TimeRangeFilter: ReadOnly[TimeRangeFilterInputTypeDef]
-
-
-class ResamplingConfigInputOutputTypeDef(TypedDict):
-    AlgorithmName: NotRequired[AlgorithmNameResamplingType]
-    OutputResolution: OutputResolutionResamplingInputTypeDef
-    TargetBands: NotRequired[list[str]]
-
-
-class ResamplingConfigInputTypeDef(TypedDict):
-    AlgorithmName: NotRequired[AlgorithmNameResamplingType]
-    OutputResolution: OutputResolutionResamplingInputTypeDef
-    TargetBands: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ReverseGeocodingConfigTypeDef(TypedDict):
-    XAttributeName: str
-    YAttributeName: str
 
 
 class SearchRasterDataCollectionInputTypeDef(TypedDict):
@@ -669,16 +765,6 @@ class SearchRasterDataCollectionOutputTypeDef(TypedDict):
     Items: NotRequired[list[ItemSourceTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StackConfigInputOutputTypeDef(TypedDict):
-    OutputResolution: NotRequired[OutputResolutionStackInputTypeDef]
-    TargetBands: NotRequired[list[str]]
-
-
-class StackConfigInputTypeDef(TypedDict):
-    OutputResolution: NotRequired[OutputResolutionStackInputTypeDef]
-    TargetBands: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class StartEarthObservationJobInputTypeDef(TypedDict):
@@ -755,28 +841,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TemporalStatisticsConfigInputOutputTypeDef(TypedDict):
-    GroupBy: NotRequired[GroupByType]
-    Statistics: list[TemporalStatisticsType]
-    TargetBands: NotRequired[list[str]]
-
-
-class TemporalStatisticsConfigInputTypeDef(TypedDict):
-    GroupBy: NotRequired[GroupByType]
-    Statistics: ReadOnly[Sequence[TemporalStatisticsType]]
-    TargetBands: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class TimeRangeFilterInputTypeDef(TypedDict):
-    EndTime: ReadOnly[datetime | str]
-    StartTime: ReadOnly[datetime | str]
-
-
-class TimeRangeFilterOutputTypeDef(TypedDict):
-    EndTime: datetime
-    StartTime: datetime
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -784,66 +848,3 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserDefinedTypeDef(TypedDict):
-    Unit: UnitType
-    Value: float
-
-
-class VectorEnrichmentJobConfigTypeDef(TypedDict):
-    MapMatchingConfig: NotRequired[MapMatchingConfigTypeDef]
-    ReverseGeocodingConfig: NotRequired[ReverseGeocodingConfigTypeDef]
-
-
-class VectorEnrichmentJobDataSourceConfigInputTypeDef(TypedDict):
-    S3Data: NotRequired[VectorEnrichmentJobS3DataTypeDef]
-
-
-class VectorEnrichmentJobErrorDetailsTypeDef(TypedDict):
-    ErrorMessage: NotRequired[str]
-    ErrorType: NotRequired[VectorEnrichmentJobErrorTypeType]
-
-
-class VectorEnrichmentJobExportErrorDetailsTypeDef(TypedDict):
-    Message: NotRequired[str]
-    Type: NotRequired[VectorEnrichmentJobExportErrorTypeType]
-
-
-class VectorEnrichmentJobInputConfigTypeDef(TypedDict):
-    DataSourceConfig: VectorEnrichmentJobDataSourceConfigInputTypeDef
-    DocumentType: VectorEnrichmentJobDocumentTypeType
-
-
-class VectorEnrichmentJobS3DataTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-    S3Uri: str
-
-
-class ViewOffNadirInputTypeDef(TypedDict):
-    LowerBound: float
-    UpperBound: float
-
-
-class ViewSunAzimuthInputTypeDef(TypedDict):
-    LowerBound: float
-    UpperBound: float
-
-
-class ViewSunElevationInputTypeDef(TypedDict):
-    LowerBound: float
-    UpperBound: float
-
-
-class ZonalStatisticsConfigInputOutputTypeDef(TypedDict):
-    Statistics: list[ZonalStatisticsType]
-    TargetBands: NotRequired[list[str]]
-    ZoneS3Path: str
-    ZoneS3PathKmsKeyId: NotRequired[str]
-
-
-class ZonalStatisticsConfigInputTypeDef(TypedDict):
-    Statistics: ReadOnly[Sequence[ZonalStatisticsType]]
-    TargetBands: NotRequired[ReadOnly[Sequence[str]]]
-    ZoneS3Path: str
-    ZoneS3PathKmsKeyId: NotRequired[str]

@@ -2,15 +2,16 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon SageMaker Metrics Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "MetricQueryResultStatusType",
-    "MetricStatisticType",
-    "PeriodType",
-    "PutMetricsErrorCodeType",
-    "XAxisTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "MetricQueryResultStatusType",
+        "MetricStatisticType",
+        "PeriodType",
+        "PutMetricsErrorCodeType",
+        "XAxisTypeType",
+    ]
 
 MetricQueryResultStatusType = Literal[
     "Complete",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,49 +26,19 @@ from .literals import (
     XAxisTypeType,
 )
 
-__all__ = [
-    "BatchGetMetricsRequestTypeDef",
-    "BatchGetMetricsResponseTypeDef",
-    "BatchPutMetricsErrorTypeDef",
-    "BatchPutMetricsRequestTypeDef",
-    "BatchPutMetricsResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "MetricQueryResultTypeDef",
-    "MetricQueryTypeDef",
-    "RawMetricDataTypeDef",
-    "ResponseMetadataTypeDef",
-]
-
-
-class BatchGetMetricsRequestTypeDef(TypedDict):
-    MetricQueries: ReadOnly[Sequence[MetricQueryTypeDef]]
-
-
-class BatchGetMetricsResponseTypeDef(TypedDict):
-    MetricQueryResults: NotRequired[list[MetricQueryResultTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchPutMetricsErrorTypeDef(TypedDict):
-    Code: NotRequired[PutMetricsErrorCodeType]
-    MetricIndex: NotRequired[int]
-
-
-class BatchPutMetricsRequestTypeDef(TypedDict):
-    TrialComponentName: str
-    MetricData: ReadOnly[Sequence[RawMetricDataTypeDef]]
-
-
-class BatchPutMetricsResponseTypeDef(TypedDict):
-    Errors: NotRequired[list[BatchPutMetricsErrorTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MetricQueryResultTypeDef(TypedDict):
-    Status: MetricQueryResultStatusType
-    Message: NotRequired[str]
-    XAxisValues: list[int]
-    MetricValues: list[float]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchGetMetricsRequestTypeDef",
+        "BatchGetMetricsResponseTypeDef",
+        "BatchPutMetricsErrorTypeDef",
+        "BatchPutMetricsRequestTypeDef",
+        "BatchPutMetricsResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "MetricQueryResultTypeDef",
+        "MetricQueryTypeDef",
+        "RawMetricDataTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
 
 
 class MetricQueryTypeDef(TypedDict):
@@ -81,8 +51,39 @@ class MetricQueryTypeDef(TypedDict):
     End: NotRequired[int]
 
 
+class BatchGetMetricsRequestTypeDef(TypedDict):
+    MetricQueries: ReadOnly[Sequence[MetricQueryTypeDef]]
+
+
+class MetricQueryResultTypeDef(TypedDict):
+    Status: MetricQueryResultStatusType
+    Message: NotRequired[str]
+    XAxisValues: list[int]
+    MetricValues: list[float]
+
+
+class BatchGetMetricsResponseTypeDef(TypedDict):
+    MetricQueryResults: NotRequired[list[MetricQueryResultTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchPutMetricsErrorTypeDef(TypedDict):
+    Code: NotRequired[PutMetricsErrorCodeType]
+    MetricIndex: NotRequired[int]
+
+
 class RawMetricDataTypeDef(TypedDict):
     MetricName: str
     Timestamp: ReadOnly[datetime | str]
     Step: NotRequired[int]
     Value: float
+
+
+class BatchPutMetricsRequestTypeDef(TypedDict):
+    TrialComponentName: str
+    MetricData: ReadOnly[Sequence[RawMetricDataTypeDef]]
+
+
+class BatchPutMetricsResponseTypeDef(TypedDict):
+    Errors: NotRequired[list[BatchPutMetricsErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -19,21 +19,22 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "EventStream",
-    "InternalStreamFailureTypeDef",
-    "InvokeEndpointAsyncInputTypeDef",
-    "InvokeEndpointAsyncOutputTypeDef",
-    "InvokeEndpointInputTypeDef",
-    "InvokeEndpointOutputTypeDef",
-    "InvokeEndpointWithResponseStreamInputTypeDef",
-    "InvokeEndpointWithResponseStreamOutputTypeDef",
-    "ModelStreamErrorTypeDef",
-    "PayloadPartTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResponseStreamTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "EventStream",
+        "InternalStreamFailureTypeDef",
+        "InvokeEndpointAsyncInputTypeDef",
+        "InvokeEndpointAsyncOutputTypeDef",
+        "InvokeEndpointInputTypeDef",
+        "InvokeEndpointOutputTypeDef",
+        "InvokeEndpointWithResponseStreamInputTypeDef",
+        "InvokeEndpointWithResponseStreamOutputTypeDef",
+        "ModelStreamErrorTypeDef",
+        "PayloadPartTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResponseStreamTypeDef",
+    ]
 
 
 class InternalStreamFailureTypeDef(TypedDict):
@@ -98,14 +99,6 @@ class InvokeEndpointWithResponseStreamInputTypeDef(TypedDict):
     SessionId: NotRequired[str]
 
 
-class InvokeEndpointWithResponseStreamOutputTypeDef(TypedDict):
-    Body: EventStream[ResponseStreamTypeDef]
-    ContentType: NotRequired[str]
-    InvokedProductionVariant: NotRequired[str]
-    CustomAttributes: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ModelStreamErrorTypeDef(TypedDict):
     Message: NotRequired[str]
     ErrorCode: NotRequired[str]
@@ -119,3 +112,11 @@ class ResponseStreamTypeDef(TypedDict):
     PayloadPart: NotRequired[PayloadPartTypeDef]
     ModelStreamError: NotRequired[ModelStreamErrorTypeDef]
     InternalStreamFailure: NotRequired[InternalStreamFailureTypeDef]
+
+
+class InvokeEndpointWithResponseStreamOutputTypeDef(TypedDict):
+    Body: EventStream[ResponseStreamTypeDef]
+    ContentType: NotRequired[str]
+    InvokedProductionVariant: NotRequired[str]
+    CustomAttributes: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef

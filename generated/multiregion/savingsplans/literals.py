@@ -2,23 +2,24 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Savings Plans: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CurrencyCodeType",
-    "SavingsPlanOfferingFilterAttributeType",
-    "SavingsPlanOfferingPropertyKeyType",
-    "SavingsPlanPaymentOptionType",
-    "SavingsPlanProductTypeType",
-    "SavingsPlanRateFilterAttributeType",
-    "SavingsPlanRateFilterNameType",
-    "SavingsPlanRatePropertyKeyType",
-    "SavingsPlanRateServiceCodeType",
-    "SavingsPlanRateUnitType",
-    "SavingsPlanStateType",
-    "SavingsPlanTypeType",
-    "SavingsPlansFilterNameType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CurrencyCodeType",
+        "SavingsPlanOfferingFilterAttributeType",
+        "SavingsPlanOfferingPropertyKeyType",
+        "SavingsPlanPaymentOptionType",
+        "SavingsPlanProductTypeType",
+        "SavingsPlanRateFilterAttributeType",
+        "SavingsPlanRateFilterNameType",
+        "SavingsPlanRatePropertyKeyType",
+        "SavingsPlanRateServiceCodeType",
+        "SavingsPlanRateUnitType",
+        "SavingsPlanStateType",
+        "SavingsPlanTypeType",
+        "SavingsPlansFilterNameType",
+    ]
 
 CurrencyCodeType = Literal["CNY", "USD", "EUR"]
 SavingsPlanOfferingFilterAttributeType = Literal["region", "instanceFamily"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -34,42 +34,43 @@ from .literals import (
     SavingsPlansFilterNameType,
 )
 
-__all__ = [
-    "CreateSavingsPlanRequestTypeDef",
-    "CreateSavingsPlanResponseTypeDef",
-    "DeleteQueuedSavingsPlanRequestTypeDef",
-    "DeleteQueuedSavingsPlanResponseTypeDef",
-    "DescribeSavingsPlanRatesRequestTypeDef",
-    "DescribeSavingsPlanRatesResponseTypeDef",
-    "DescribeSavingsPlansOfferingRatesRequestTypeDef",
-    "DescribeSavingsPlansOfferingRatesResponseTypeDef",
-    "DescribeSavingsPlansOfferingsRequestTypeDef",
-    "DescribeSavingsPlansOfferingsResponseTypeDef",
-    "DescribeSavingsPlansRequestTypeDef",
-    "DescribeSavingsPlansResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ParentSavingsPlanOfferingTypeDef",
-    "ResponseMetadataTypeDef",
-    "ReturnSavingsPlanRequestTypeDef",
-    "ReturnSavingsPlanResponseTypeDef",
-    "SavingsPlanFilterTypeDef",
-    "SavingsPlanOfferingFilterElementTypeDef",
-    "SavingsPlanOfferingPropertyTypeDef",
-    "SavingsPlanOfferingRateFilterElementTypeDef",
-    "SavingsPlanOfferingRatePropertyTypeDef",
-    "SavingsPlanOfferingRateTypeDef",
-    "SavingsPlanOfferingTypeDef",
-    "SavingsPlanRateFilterTypeDef",
-    "SavingsPlanRatePropertyTypeDef",
-    "SavingsPlanRateTypeDef",
-    "SavingsPlanTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateSavingsPlanRequestTypeDef",
+        "CreateSavingsPlanResponseTypeDef",
+        "DeleteQueuedSavingsPlanRequestTypeDef",
+        "DeleteQueuedSavingsPlanResponseTypeDef",
+        "DescribeSavingsPlanRatesRequestTypeDef",
+        "DescribeSavingsPlanRatesResponseTypeDef",
+        "DescribeSavingsPlansOfferingRatesRequestTypeDef",
+        "DescribeSavingsPlansOfferingRatesResponseTypeDef",
+        "DescribeSavingsPlansOfferingsRequestTypeDef",
+        "DescribeSavingsPlansOfferingsResponseTypeDef",
+        "DescribeSavingsPlansRequestTypeDef",
+        "DescribeSavingsPlansResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ParentSavingsPlanOfferingTypeDef",
+        "ResponseMetadataTypeDef",
+        "ReturnSavingsPlanRequestTypeDef",
+        "ReturnSavingsPlanResponseTypeDef",
+        "SavingsPlanFilterTypeDef",
+        "SavingsPlanOfferingFilterElementTypeDef",
+        "SavingsPlanOfferingPropertyTypeDef",
+        "SavingsPlanOfferingRateFilterElementTypeDef",
+        "SavingsPlanOfferingRatePropertyTypeDef",
+        "SavingsPlanOfferingRateTypeDef",
+        "SavingsPlanOfferingTypeDef",
+        "SavingsPlanRateFilterTypeDef",
+        "SavingsPlanRatePropertyTypeDef",
+        "SavingsPlanRateTypeDef",
+        "SavingsPlanTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
 
 
 class CreateSavingsPlanRequestTypeDef(TypedDict):
@@ -94,6 +95,11 @@ class DeleteQueuedSavingsPlanResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SavingsPlanRateFilterTypeDef(TypedDict):
+    name: NotRequired[SavingsPlanRateFilterNameType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DescribeSavingsPlanRatesRequestTypeDef(TypedDict):
     savingsPlanId: str
     filters: NotRequired[ReadOnly[Sequence[SavingsPlanRateFilterTypeDef]]]
@@ -101,11 +107,32 @@ class DescribeSavingsPlanRatesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class SavingsPlanRatePropertyTypeDef(TypedDict):
+    name: NotRequired[SavingsPlanRatePropertyKeyType]
+    value: NotRequired[str]
+
+
+class SavingsPlanRateTypeDef(TypedDict):
+    rate: NotRequired[str]
+    currency: NotRequired[CurrencyCodeType]
+    unit: NotRequired[SavingsPlanRateUnitType]
+    productType: NotRequired[SavingsPlanProductTypeType]
+    serviceCode: NotRequired[SavingsPlanRateServiceCodeType]
+    usageType: NotRequired[str]
+    operation: NotRequired[str]
+    properties: NotRequired[list[SavingsPlanRatePropertyTypeDef]]
+
+
 class DescribeSavingsPlanRatesResponseTypeDef(TypedDict):
     savingsPlanId: NotRequired[str]
     searchResults: NotRequired[list[SavingsPlanRateTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SavingsPlanOfferingRateFilterElementTypeDef(TypedDict):
+    name: NotRequired[SavingsPlanRateFilterAttributeType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DescribeSavingsPlansOfferingRatesRequestTypeDef(TypedDict):
@@ -125,58 +152,6 @@ class DescribeSavingsPlansOfferingRatesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
-class DescribeSavingsPlansOfferingRatesResponseTypeDef(TypedDict):
-    searchResults: NotRequired[list[SavingsPlanOfferingRateTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeSavingsPlansOfferingsRequestTypeDef(TypedDict):
-    offeringIds: NotRequired[ReadOnly[Sequence[str]]]
-    paymentOptions: NotRequired[ReadOnly[Sequence[SavingsPlanPaymentOptionType]]]
-    productType: NotRequired[SavingsPlanProductTypeType]
-    planTypes: NotRequired[ReadOnly[Sequence[SavingsPlanTypeType]]]
-    durations: NotRequired[ReadOnly[Sequence[int]]]
-    currencies: NotRequired[ReadOnly[Sequence[CurrencyCodeType]]]
-    descriptions: NotRequired[ReadOnly[Sequence[str]]]
-    serviceCodes: NotRequired[ReadOnly[Sequence[str]]]
-    usageTypes: NotRequired[ReadOnly[Sequence[str]]]
-    operations: NotRequired[ReadOnly[Sequence[str]]]
-    filters: NotRequired[ReadOnly[Sequence[SavingsPlanOfferingFilterElementTypeDef]]]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-
-
-class DescribeSavingsPlansOfferingsResponseTypeDef(TypedDict):
-    searchResults: NotRequired[list[SavingsPlanOfferingTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeSavingsPlansRequestTypeDef(TypedDict):
-    savingsPlanArns: NotRequired[ReadOnly[Sequence[str]]]
-    savingsPlanIds: NotRequired[ReadOnly[Sequence[str]]]
-    nextToken: NotRequired[str]
-    maxResults: NotRequired[int]
-    states: NotRequired[ReadOnly[Sequence[SavingsPlanStateType]]]
-    filters: NotRequired[ReadOnly[Sequence[SavingsPlanFilterTypeDef]]]
-
-
-class DescribeSavingsPlansResponseTypeDef(TypedDict):
-    savingsPlans: NotRequired[list[SavingsPlanTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    resourceArn: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    tags: NotRequired[dict[str, str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ParentSavingsPlanOfferingTypeDef(TypedDict):
     offeringId: NotRequired[str]
     paymentOption: NotRequired[SavingsPlanPaymentOptionType]
@@ -184,36 +159,6 @@ class ParentSavingsPlanOfferingTypeDef(TypedDict):
     durationSeconds: NotRequired[int]
     currency: NotRequired[CurrencyCodeType]
     planDescription: NotRequired[str]
-
-
-class ReturnSavingsPlanRequestTypeDef(TypedDict):
-    savingsPlanId: str
-    clientToken: NotRequired[str]
-
-
-class ReturnSavingsPlanResponseTypeDef(TypedDict):
-    savingsPlanId: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SavingsPlanFilterTypeDef(TypedDict):
-    name: NotRequired[SavingsPlansFilterNameType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SavingsPlanOfferingFilterElementTypeDef(TypedDict):
-    name: NotRequired[SavingsPlanOfferingFilterAttributeType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SavingsPlanOfferingPropertyTypeDef(TypedDict):
-    name: NotRequired[SavingsPlanOfferingPropertyKeyType]
-    value: NotRequired[str]
-
-
-class SavingsPlanOfferingRateFilterElementTypeDef(TypedDict):
-    name: NotRequired[SavingsPlanRateFilterAttributeType]
-    values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class SavingsPlanOfferingRatePropertyTypeDef(TypedDict):
@@ -232,6 +177,38 @@ class SavingsPlanOfferingRateTypeDef(TypedDict):
     properties: NotRequired[list[SavingsPlanOfferingRatePropertyTypeDef]]
 
 
+class DescribeSavingsPlansOfferingRatesResponseTypeDef(TypedDict):
+    searchResults: NotRequired[list[SavingsPlanOfferingRateTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SavingsPlanOfferingFilterElementTypeDef(TypedDict):
+    name: NotRequired[SavingsPlanOfferingFilterAttributeType]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DescribeSavingsPlansOfferingsRequestTypeDef(TypedDict):
+    offeringIds: NotRequired[ReadOnly[Sequence[str]]]
+    paymentOptions: NotRequired[ReadOnly[Sequence[SavingsPlanPaymentOptionType]]]
+    productType: NotRequired[SavingsPlanProductTypeType]
+    planTypes: NotRequired[ReadOnly[Sequence[SavingsPlanTypeType]]]
+    durations: NotRequired[ReadOnly[Sequence[int]]]
+    currencies: NotRequired[ReadOnly[Sequence[CurrencyCodeType]]]
+    descriptions: NotRequired[ReadOnly[Sequence[str]]]
+    serviceCodes: NotRequired[ReadOnly[Sequence[str]]]
+    usageTypes: NotRequired[ReadOnly[Sequence[str]]]
+    operations: NotRequired[ReadOnly[Sequence[str]]]
+    filters: NotRequired[ReadOnly[Sequence[SavingsPlanOfferingFilterElementTypeDef]]]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class SavingsPlanOfferingPropertyTypeDef(TypedDict):
+    name: NotRequired[SavingsPlanOfferingPropertyKeyType]
+    value: NotRequired[str]
+
+
 class SavingsPlanOfferingTypeDef(TypedDict):
     offeringId: NotRequired[str]
     productTypes: NotRequired[list[SavingsPlanProductTypeType]]
@@ -246,25 +223,24 @@ class SavingsPlanOfferingTypeDef(TypedDict):
     properties: NotRequired[list[SavingsPlanOfferingPropertyTypeDef]]
 
 
-class SavingsPlanRateFilterTypeDef(TypedDict):
-    name: NotRequired[SavingsPlanRateFilterNameType]
+class DescribeSavingsPlansOfferingsResponseTypeDef(TypedDict):
+    searchResults: NotRequired[list[SavingsPlanOfferingTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SavingsPlanFilterTypeDef(TypedDict):
+    name: NotRequired[SavingsPlansFilterNameType]
     values: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class SavingsPlanRatePropertyTypeDef(TypedDict):
-    name: NotRequired[SavingsPlanRatePropertyKeyType]
-    value: NotRequired[str]
-
-
-class SavingsPlanRateTypeDef(TypedDict):
-    rate: NotRequired[str]
-    currency: NotRequired[CurrencyCodeType]
-    unit: NotRequired[SavingsPlanRateUnitType]
-    productType: NotRequired[SavingsPlanProductTypeType]
-    serviceCode: NotRequired[SavingsPlanRateServiceCodeType]
-    usageType: NotRequired[str]
-    operation: NotRequired[str]
-    properties: NotRequired[list[SavingsPlanRatePropertyTypeDef]]
+class DescribeSavingsPlansRequestTypeDef(TypedDict):
+    savingsPlanArns: NotRequired[ReadOnly[Sequence[str]]]
+    savingsPlanIds: NotRequired[ReadOnly[Sequence[str]]]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    states: NotRequired[ReadOnly[Sequence[SavingsPlanStateType]]]
+    filters: NotRequired[ReadOnly[Sequence[SavingsPlanFilterTypeDef]]]
 
 
 class SavingsPlanTypeDef(TypedDict):
@@ -287,6 +263,31 @@ class SavingsPlanTypeDef(TypedDict):
     termDurationInSeconds: NotRequired[int]
     tags: NotRequired[dict[str, str]]
     returnableUntil: NotRequired[str]
+
+
+class DescribeSavingsPlansResponseTypeDef(TypedDict):
+    savingsPlans: NotRequired[list[SavingsPlanTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    resourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReturnSavingsPlanRequestTypeDef(TypedDict):
+    savingsPlanId: str
+    clientToken: NotRequired[str]
+
+
+class ReturnSavingsPlanResponseTypeDef(TypedDict):
+    savingsPlanId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon EventBridge Scheduler: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionAfterCompletionType",
-    "AssignPublicIpType",
-    "FlexibleTimeWindowModeType",
-    "LaunchTypeType",
-    "PlacementConstraintTypeType",
-    "PlacementStrategyTypeType",
-    "PropagateTagsType",
-    "ScheduleGroupStateType",
-    "ScheduleStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionAfterCompletionType",
+        "AssignPublicIpType",
+        "FlexibleTimeWindowModeType",
+        "LaunchTypeType",
+        "PlacementConstraintTypeType",
+        "PlacementStrategyTypeType",
+        "PropagateTagsType",
+        "ScheduleGroupStateType",
+        "ScheduleStateType",
+    ]
 
 ActionAfterCompletionType = Literal["NONE", "DELETE"]
 AssignPublicIpType = Literal["ENABLED", "DISABLED"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,58 +30,59 @@ from .literals import (
     ScheduleStateType,
 )
 
-__all__ = [
-    "AwsVpcConfigurationOutputTypeDef",
-    "AwsVpcConfigurationTypeDef",
-    "CapacityProviderStrategyItemTypeDef",
-    "CreateScheduleGroupInputTypeDef",
-    "CreateScheduleGroupOutputTypeDef",
-    "CreateScheduleInputTypeDef",
-    "CreateScheduleOutputTypeDef",
-    "DeadLetterConfigTypeDef",
-    "DeleteScheduleGroupInputTypeDef",
-    "DeleteScheduleGroupOutputTypeDef",
-    "DeleteScheduleInputTypeDef",
-    "DeleteScheduleOutputTypeDef",
-    "EcsParametersOutputTypeDef",
-    "EcsParametersTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventBridgeParametersTypeDef",
-    "FlexibleTimeWindowTypeDef",
-    "GetScheduleGroupInputTypeDef",
-    "GetScheduleGroupOutputTypeDef",
-    "GetScheduleInputTypeDef",
-    "GetScheduleOutputTypeDef",
-    "KinesisParametersTypeDef",
-    "ListScheduleGroupsInputTypeDef",
-    "ListScheduleGroupsOutputTypeDef",
-    "ListSchedulesInputTypeDef",
-    "ListSchedulesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "NetworkConfigurationOutputTypeDef",
-    "NetworkConfigurationTypeDef",
-    "PlacementConstraintTypeDef",
-    "PlacementStrategyTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryPolicyTypeDef",
-    "SageMakerPipelineParameterTypeDef",
-    "SageMakerPipelineParametersOutputTypeDef",
-    "SageMakerPipelineParametersTypeDef",
-    "ScheduleGroupSummaryTypeDef",
-    "ScheduleSummaryTypeDef",
-    "SqsParametersTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "TargetOutputTypeDef",
-    "TargetSummaryTypeDef",
-    "TargetTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateScheduleInputTypeDef",
-    "UpdateScheduleOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AwsVpcConfigurationOutputTypeDef",
+        "AwsVpcConfigurationTypeDef",
+        "CapacityProviderStrategyItemTypeDef",
+        "CreateScheduleGroupInputTypeDef",
+        "CreateScheduleGroupOutputTypeDef",
+        "CreateScheduleInputTypeDef",
+        "CreateScheduleOutputTypeDef",
+        "DeadLetterConfigTypeDef",
+        "DeleteScheduleGroupInputTypeDef",
+        "DeleteScheduleGroupOutputTypeDef",
+        "DeleteScheduleInputTypeDef",
+        "DeleteScheduleOutputTypeDef",
+        "EcsParametersOutputTypeDef",
+        "EcsParametersTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventBridgeParametersTypeDef",
+        "FlexibleTimeWindowTypeDef",
+        "GetScheduleGroupInputTypeDef",
+        "GetScheduleGroupOutputTypeDef",
+        "GetScheduleInputTypeDef",
+        "GetScheduleOutputTypeDef",
+        "KinesisParametersTypeDef",
+        "ListScheduleGroupsInputTypeDef",
+        "ListScheduleGroupsOutputTypeDef",
+        "ListSchedulesInputTypeDef",
+        "ListSchedulesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "NetworkConfigurationOutputTypeDef",
+        "NetworkConfigurationTypeDef",
+        "PlacementConstraintTypeDef",
+        "PlacementStrategyTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryPolicyTypeDef",
+        "SageMakerPipelineParameterTypeDef",
+        "SageMakerPipelineParametersOutputTypeDef",
+        "SageMakerPipelineParametersTypeDef",
+        "ScheduleGroupSummaryTypeDef",
+        "ScheduleSummaryTypeDef",
+        "SqsParametersTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "TargetOutputTypeDef",
+        "TargetSummaryTypeDef",
+        "TargetTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateScheduleInputTypeDef",
+        "UpdateScheduleOutputTypeDef",
+    ]
 
 
 class AwsVpcConfigurationOutputTypeDef(TypedDict):
@@ -102,6 +103,11 @@ class CapacityProviderStrategyItemTypeDef(TypedDict):
     weight: NotRequired[int]
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateScheduleGroupInputTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     Name: str
@@ -113,65 +119,27 @@ class CreateScheduleGroupOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateScheduleInputTypeDef(TypedDict):
-    ActionAfterCompletion: NotRequired[ActionAfterCompletionType]
-    ClientToken: NotRequired[str]
-    Description: NotRequired[str]
-    EndDate: NotRequired[ReadOnly[datetime | str]]
-    FlexibleTimeWindow: FlexibleTimeWindowTypeDef
-    GroupName: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
-    Name: str
-    ScheduleExpression: str
-    ScheduleExpressionTimezone: NotRequired[str]
-    StartDate: NotRequired[ReadOnly[datetime | str]]
-    State: NotRequired[ScheduleStateType]
-    Target: ReadOnly[TargetTypeDef]
-
-
-class CreateScheduleOutputTypeDef(TypedDict):
-    ScheduleArn: str
-    ResponseMetadata: ResponseMetadataTypeDef
+class FlexibleTimeWindowTypeDef(TypedDict):
+    MaximumWindowInMinutes: NotRequired[int]
+    Mode: FlexibleTimeWindowModeType
 
 
 class DeadLetterConfigTypeDef(TypedDict):
     Arn: NotRequired[str]
 
 
-class DeleteScheduleGroupInputTypeDef(TypedDict):
-    ClientToken: NotRequired[str]
-    Name: str
+class NetworkConfigurationTypeDef(TypedDict):
+    awsvpcConfiguration: NotRequired[ReadOnly[AwsVpcConfigurationTypeDef]]
 
 
-class DeleteScheduleGroupOutputTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
+class PlacementConstraintTypeDef(TypedDict):
+    expression: NotRequired[str]
+    type: NotRequired[PlacementConstraintTypeType]
 
 
-class DeleteScheduleInputTypeDef(TypedDict):
-    ClientToken: NotRequired[str]
-    GroupName: NotRequired[str]
-    Name: str
-
-
-class DeleteScheduleOutputTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EcsParametersOutputTypeDef(TypedDict):
-    CapacityProviderStrategy: NotRequired[list[CapacityProviderStrategyItemTypeDef]]
-    EnableECSManagedTags: NotRequired[bool]
-    EnableExecuteCommand: NotRequired[bool]
-    Group: NotRequired[str]
-    LaunchType: NotRequired[LaunchTypeType]
-    NetworkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
-    PlacementConstraints: NotRequired[list[PlacementConstraintTypeDef]]
-    PlacementStrategy: NotRequired[list[PlacementStrategyTypeDef]]
-    PlatformVersion: NotRequired[str]
-    PropagateTags: NotRequired[PropagateTagsType]
-    ReferenceId: NotRequired[str]
-    Tags: NotRequired[list[dict[str, str]]]
-    TaskCount: NotRequired[int]
-    TaskDefinitionArn: str
+class PlacementStrategyTypeDef(TypedDict):
+    field: NotRequired[str]
+    type: NotRequired[PlacementStrategyTypeType]
 
 
 class EcsParametersTypeDef(TypedDict):
@@ -198,9 +166,104 @@ class EventBridgeParametersTypeDef(TypedDict):
     Source: str
 
 
-class FlexibleTimeWindowTypeDef(TypedDict):
-    MaximumWindowInMinutes: NotRequired[int]
-    Mode: FlexibleTimeWindowModeType
+class KinesisParametersTypeDef(TypedDict):
+    PartitionKey: str
+
+
+class RetryPolicyTypeDef(TypedDict):
+    MaximumEventAgeInSeconds: NotRequired[int]
+    MaximumRetryAttempts: NotRequired[int]
+
+
+class SageMakerPipelineParameterTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class SageMakerPipelineParametersTypeDef(TypedDict):
+    PipelineParameterList: NotRequired[
+        ReadOnly[Sequence[SageMakerPipelineParameterTypeDef]]
+    ]
+
+
+class SqsParametersTypeDef(TypedDict):
+    MessageGroupId: NotRequired[str]
+
+
+class TargetTypeDef(TypedDict):
+    Arn: str
+    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
+    EcsParameters: NotRequired[ReadOnly[EcsParametersTypeDef]]
+    EventBridgeParameters: NotRequired[EventBridgeParametersTypeDef]
+    Input: NotRequired[str]
+    KinesisParameters: NotRequired[KinesisParametersTypeDef]
+    RetryPolicy: NotRequired[RetryPolicyTypeDef]
+    RoleArn: str
+    SageMakerPipelineParameters: NotRequired[
+        ReadOnly[SageMakerPipelineParametersTypeDef]
+    ]
+    SqsParameters: NotRequired[SqsParametersTypeDef]
+
+
+class CreateScheduleInputTypeDef(TypedDict):
+    ActionAfterCompletion: NotRequired[ActionAfterCompletionType]
+    ClientToken: NotRequired[str]
+    Description: NotRequired[str]
+    EndDate: NotRequired[ReadOnly[datetime | str]]
+    FlexibleTimeWindow: FlexibleTimeWindowTypeDef
+    GroupName: NotRequired[str]
+    KmsKeyArn: NotRequired[str]
+    Name: str
+    ScheduleExpression: str
+    ScheduleExpressionTimezone: NotRequired[str]
+    StartDate: NotRequired[ReadOnly[datetime | str]]
+    State: NotRequired[ScheduleStateType]
+    Target: ReadOnly[TargetTypeDef]
+
+
+class CreateScheduleOutputTypeDef(TypedDict):
+    ScheduleArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteScheduleGroupInputTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    Name: str
+
+
+class DeleteScheduleGroupOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteScheduleInputTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    GroupName: NotRequired[str]
+    Name: str
+
+
+class DeleteScheduleOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NetworkConfigurationOutputTypeDef(TypedDict):
+    awsvpcConfiguration: NotRequired[AwsVpcConfigurationOutputTypeDef]
+
+
+class EcsParametersOutputTypeDef(TypedDict):
+    CapacityProviderStrategy: NotRequired[list[CapacityProviderStrategyItemTypeDef]]
+    EnableECSManagedTags: NotRequired[bool]
+    EnableExecuteCommand: NotRequired[bool]
+    Group: NotRequired[str]
+    LaunchType: NotRequired[LaunchTypeType]
+    NetworkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
+    PlacementConstraints: NotRequired[list[PlacementConstraintTypeDef]]
+    PlacementStrategy: NotRequired[list[PlacementStrategyTypeDef]]
+    PlatformVersion: NotRequired[str]
+    PropagateTags: NotRequired[PropagateTagsType]
+    ReferenceId: NotRequired[str]
+    Tags: NotRequired[list[dict[str, str]]]
+    TaskCount: NotRequired[int]
+    TaskDefinitionArn: str
 
 
 class GetScheduleGroupInputTypeDef(TypedDict):
@@ -219,6 +282,23 @@ class GetScheduleGroupOutputTypeDef(TypedDict):
 class GetScheduleInputTypeDef(TypedDict):
     GroupName: NotRequired[str]
     Name: str
+
+
+class SageMakerPipelineParametersOutputTypeDef(TypedDict):
+    PipelineParameterList: NotRequired[list[SageMakerPipelineParameterTypeDef]]
+
+
+class TargetOutputTypeDef(TypedDict):
+    Arn: str
+    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
+    EcsParameters: NotRequired[EcsParametersOutputTypeDef]
+    EventBridgeParameters: NotRequired[EventBridgeParametersTypeDef]
+    Input: NotRequired[str]
+    KinesisParameters: NotRequired[KinesisParametersTypeDef]
+    RetryPolicy: NotRequired[RetryPolicyTypeDef]
+    RoleArn: str
+    SageMakerPipelineParameters: NotRequired[SageMakerPipelineParametersOutputTypeDef]
+    SqsParameters: NotRequired[SqsParametersTypeDef]
 
 
 class GetScheduleOutputTypeDef(TypedDict):
@@ -240,14 +320,18 @@ class GetScheduleOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class KinesisParametersTypeDef(TypedDict):
-    PartitionKey: str
-
-
 class ListScheduleGroupsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NamePrefix: NotRequired[str]
     NextToken: NotRequired[str]
+
+
+class ScheduleGroupSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CreationDate: NotRequired[datetime]
+    LastModificationDate: NotRequired[datetime]
+    Name: NotRequired[str]
+    State: NotRequired[ScheduleGroupStateType]
 
 
 class ListScheduleGroupsOutputTypeDef(TypedDict):
@@ -262,6 +346,20 @@ class ListSchedulesInputTypeDef(TypedDict):
     NamePrefix: NotRequired[str]
     NextToken: NotRequired[str]
     State: NotRequired[ScheduleStateType]
+
+
+class TargetSummaryTypeDef(TypedDict):
+    Arn: str
+
+
+class ScheduleSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CreationDate: NotRequired[datetime]
+    GroupName: NotRequired[str]
+    LastModificationDate: NotRequired[datetime]
+    Name: NotRequired[str]
+    State: NotRequired[ScheduleStateType]
+    Target: NotRequired[TargetSummaryTypeDef]
 
 
 class ListSchedulesOutputTypeDef(TypedDict):
@@ -279,66 +377,6 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NetworkConfigurationOutputTypeDef(TypedDict):
-    awsvpcConfiguration: NotRequired[AwsVpcConfigurationOutputTypeDef]
-
-
-class NetworkConfigurationTypeDef(TypedDict):
-    awsvpcConfiguration: NotRequired[ReadOnly[AwsVpcConfigurationTypeDef]]
-
-
-class PlacementConstraintTypeDef(TypedDict):
-    expression: NotRequired[str]
-    type: NotRequired[PlacementConstraintTypeType]
-
-
-class PlacementStrategyTypeDef(TypedDict):
-    field: NotRequired[str]
-    type: NotRequired[PlacementStrategyTypeType]
-
-
-class RetryPolicyTypeDef(TypedDict):
-    MaximumEventAgeInSeconds: NotRequired[int]
-    MaximumRetryAttempts: NotRequired[int]
-
-
-class SageMakerPipelineParameterTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class SageMakerPipelineParametersOutputTypeDef(TypedDict):
-    PipelineParameterList: NotRequired[list[SageMakerPipelineParameterTypeDef]]
-
-
-class SageMakerPipelineParametersTypeDef(TypedDict):
-    PipelineParameterList: NotRequired[
-        ReadOnly[Sequence[SageMakerPipelineParameterTypeDef]]
-    ]
-
-
-class ScheduleGroupSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    LastModificationDate: NotRequired[datetime]
-    Name: NotRequired[str]
-    State: NotRequired[ScheduleGroupStateType]
-
-
-class ScheduleSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    GroupName: NotRequired[str]
-    LastModificationDate: NotRequired[datetime]
-    Name: NotRequired[str]
-    State: NotRequired[ScheduleStateType]
-    Target: NotRequired[TargetSummaryTypeDef]
-
-
-class SqsParametersTypeDef(TypedDict):
-    MessageGroupId: NotRequired[str]
-
-
 class TagResourceInputTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -346,43 +384,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TargetOutputTypeDef(TypedDict):
-    Arn: str
-    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
-    EcsParameters: NotRequired[EcsParametersOutputTypeDef]
-    EventBridgeParameters: NotRequired[EventBridgeParametersTypeDef]
-    Input: NotRequired[str]
-    KinesisParameters: NotRequired[KinesisParametersTypeDef]
-    RetryPolicy: NotRequired[RetryPolicyTypeDef]
-    RoleArn: str
-    SageMakerPipelineParameters: NotRequired[SageMakerPipelineParametersOutputTypeDef]
-    SqsParameters: NotRequired[SqsParametersTypeDef]
-
-
-class TargetSummaryTypeDef(TypedDict):
-    Arn: str
-
-
-class TargetTypeDef(TypedDict):
-    Arn: str
-    DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
-    EcsParameters: NotRequired[ReadOnly[EcsParametersTypeDef]]
-    EventBridgeParameters: NotRequired[EventBridgeParametersTypeDef]
-    Input: NotRequired[str]
-    KinesisParameters: NotRequired[KinesisParametersTypeDef]
-    RetryPolicy: NotRequired[RetryPolicyTypeDef]
-    RoleArn: str
-    SageMakerPipelineParameters: NotRequired[
-        ReadOnly[SageMakerPipelineParametersTypeDef]
-    ]
-    SqsParameters: NotRequired[SqsParametersTypeDef]
 
 
 class UntagResourceInputTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -26,73 +26,74 @@ from .literals import (
     TypeType,
 )
 
-__all__ = [
-    "CreateDiscovererRequestTypeDef",
-    "CreateDiscovererResponseTypeDef",
-    "CreateRegistryRequestTypeDef",
-    "CreateRegistryResponseTypeDef",
-    "CreateSchemaRequestTypeDef",
-    "CreateSchemaResponseTypeDef",
-    "DeleteDiscovererRequestTypeDef",
-    "DeleteRegistryRequestTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteSchemaRequestTypeDef",
-    "DeleteSchemaVersionRequestTypeDef",
-    "DescribeCodeBindingRequestTypeDef",
-    "DescribeCodeBindingResponseTypeDef",
-    "DescribeDiscovererRequestTypeDef",
-    "DescribeDiscovererResponseTypeDef",
-    "DescribeRegistryRequestTypeDef",
-    "DescribeRegistryResponseTypeDef",
-    "DescribeSchemaRequestTypeDef",
-    "DescribeSchemaResponseTypeDef",
-    "DiscovererSummaryTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "ExportSchemaRequestTypeDef",
-    "ExportSchemaResponseTypeDef",
-    "GetCodeBindingSourceRequestTypeDef",
-    "GetCodeBindingSourceResponseTypeDef",
-    "GetDiscoveredSchemaRequestTypeDef",
-    "GetDiscoveredSchemaResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "ListDiscoverersRequestTypeDef",
-    "ListDiscoverersResponseTypeDef",
-    "ListRegistriesRequestTypeDef",
-    "ListRegistriesResponseTypeDef",
-    "ListSchemaVersionsRequestTypeDef",
-    "ListSchemaVersionsResponseTypeDef",
-    "ListSchemasRequestTypeDef",
-    "ListSchemasResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PutCodeBindingRequestTypeDef",
-    "PutCodeBindingResponseTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "RegistrySummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "SchemaSummaryTypeDef",
-    "SchemaVersionSummaryTypeDef",
-    "SearchSchemaSummaryTypeDef",
-    "SearchSchemaVersionSummaryTypeDef",
-    "SearchSchemasRequestTypeDef",
-    "SearchSchemasResponseTypeDef",
-    "StartDiscovererRequestTypeDef",
-    "StartDiscovererResponseTypeDef",
-    "StopDiscovererRequestTypeDef",
-    "StopDiscovererResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateDiscovererRequestTypeDef",
-    "UpdateDiscovererResponseTypeDef",
-    "UpdateRegistryRequestTypeDef",
-    "UpdateRegistryResponseTypeDef",
-    "UpdateSchemaRequestTypeDef",
-    "UpdateSchemaResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateDiscovererRequestTypeDef",
+        "CreateDiscovererResponseTypeDef",
+        "CreateRegistryRequestTypeDef",
+        "CreateRegistryResponseTypeDef",
+        "CreateSchemaRequestTypeDef",
+        "CreateSchemaResponseTypeDef",
+        "DeleteDiscovererRequestTypeDef",
+        "DeleteRegistryRequestTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteSchemaRequestTypeDef",
+        "DeleteSchemaVersionRequestTypeDef",
+        "DescribeCodeBindingRequestTypeDef",
+        "DescribeCodeBindingResponseTypeDef",
+        "DescribeDiscovererRequestTypeDef",
+        "DescribeDiscovererResponseTypeDef",
+        "DescribeRegistryRequestTypeDef",
+        "DescribeRegistryResponseTypeDef",
+        "DescribeSchemaRequestTypeDef",
+        "DescribeSchemaResponseTypeDef",
+        "DiscovererSummaryTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "ExportSchemaRequestTypeDef",
+        "ExportSchemaResponseTypeDef",
+        "GetCodeBindingSourceRequestTypeDef",
+        "GetCodeBindingSourceResponseTypeDef",
+        "GetDiscoveredSchemaRequestTypeDef",
+        "GetDiscoveredSchemaResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "ListDiscoverersRequestTypeDef",
+        "ListDiscoverersResponseTypeDef",
+        "ListRegistriesRequestTypeDef",
+        "ListRegistriesResponseTypeDef",
+        "ListSchemaVersionsRequestTypeDef",
+        "ListSchemaVersionsResponseTypeDef",
+        "ListSchemasRequestTypeDef",
+        "ListSchemasResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PutCodeBindingRequestTypeDef",
+        "PutCodeBindingResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "RegistrySummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "SchemaSummaryTypeDef",
+        "SchemaVersionSummaryTypeDef",
+        "SearchSchemaSummaryTypeDef",
+        "SearchSchemaVersionSummaryTypeDef",
+        "SearchSchemasRequestTypeDef",
+        "SearchSchemasResponseTypeDef",
+        "StartDiscovererRequestTypeDef",
+        "StartDiscovererResponseTypeDef",
+        "StopDiscovererRequestTypeDef",
+        "StopDiscovererResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateDiscovererRequestTypeDef",
+        "UpdateDiscovererResponseTypeDef",
+        "UpdateRegistryRequestTypeDef",
+        "UpdateRegistryResponseTypeDef",
+        "UpdateSchemaRequestTypeDef",
+        "UpdateSchemaResponseTypeDef",
+    ]
 
 
 class CreateDiscovererRequestTypeDef(TypedDict):
@@ -309,6 +310,12 @@ class ListRegistriesRequestTypeDef(TypedDict):
     Scope: NotRequired[str]
 
 
+class RegistrySummaryTypeDef(TypedDict):
+    RegistryArn: NotRequired[str]
+    RegistryName: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
 class ListRegistriesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Registries: NotRequired[list[RegistrySummaryTypeDef]]
@@ -322,6 +329,13 @@ class ListSchemaVersionsRequestTypeDef(TypedDict):
     SchemaName: str
 
 
+class SchemaVersionSummaryTypeDef(TypedDict):
+    SchemaArn: NotRequired[str]
+    SchemaName: NotRequired[str]
+    SchemaVersion: NotRequired[str]
+    Type: NotRequired[TypeType]
+
+
 class ListSchemaVersionsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     SchemaVersions: NotRequired[list[SchemaVersionSummaryTypeDef]]
@@ -333,6 +347,14 @@ class ListSchemasRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RegistryName: str
     SchemaNamePrefix: NotRequired[str]
+
+
+class SchemaSummaryTypeDef(TypedDict):
+    LastModified: NotRequired[datetime]
+    SchemaArn: NotRequired[str]
+    SchemaName: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    VersionCount: NotRequired[int]
 
 
 class ListSchemasResponseTypeDef(TypedDict):
@@ -377,23 +399,8 @@ class PutResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegistrySummaryTypeDef(TypedDict):
-    RegistryArn: NotRequired[str]
-    RegistryName: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-
-
-class SchemaSummaryTypeDef(TypedDict):
-    LastModified: NotRequired[datetime]
-    SchemaArn: NotRequired[str]
-    SchemaName: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    VersionCount: NotRequired[int]
-
-
-class SchemaVersionSummaryTypeDef(TypedDict):
-    SchemaArn: NotRequired[str]
-    SchemaName: NotRequired[str]
+class SearchSchemaVersionSummaryTypeDef(TypedDict):
+    CreatedDate: NotRequired[datetime]
     SchemaVersion: NotRequired[str]
     Type: NotRequired[TypeType]
 
@@ -403,12 +410,6 @@ class SearchSchemaSummaryTypeDef(TypedDict):
     SchemaArn: NotRequired[str]
     SchemaName: NotRequired[str]
     SchemaVersions: NotRequired[list[SearchSchemaVersionSummaryTypeDef]]
-
-
-class SearchSchemaVersionSummaryTypeDef(TypedDict):
-    CreatedDate: NotRequired[datetime]
-    SchemaVersion: NotRequired[str]
-    Type: NotRequired[TypeType]
 
 
 class SearchSchemasRequestTypeDef(TypedDict):

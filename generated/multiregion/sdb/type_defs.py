@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,30 +18,31 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "AttributeTypeDef",
-    "BatchDeleteAttributesRequestTypeDef",
-    "BatchPutAttributesRequestTypeDef",
-    "CreateDomainRequestTypeDef",
-    "DeletableItemTypeDef",
-    "DeleteAttributesRequestTypeDef",
-    "DeleteDomainRequestTypeDef",
-    "DomainMetadataRequestTypeDef",
-    "DomainMetadataResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAttributesRequestTypeDef",
-    "GetAttributesResultTypeDef",
-    "ItemTypeDef",
-    "ListDomainsRequestTypeDef",
-    "ListDomainsResultTypeDef",
-    "PutAttributesRequestTypeDef",
-    "ReplaceableAttributeTypeDef",
-    "ReplaceableItemTypeDef",
-    "ResponseMetadataTypeDef",
-    "SelectRequestTypeDef",
-    "SelectResultTypeDef",
-    "UpdateConditionTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttributeTypeDef",
+        "BatchDeleteAttributesRequestTypeDef",
+        "BatchPutAttributesRequestTypeDef",
+        "CreateDomainRequestTypeDef",
+        "DeletableItemTypeDef",
+        "DeleteAttributesRequestTypeDef",
+        "DeleteDomainRequestTypeDef",
+        "DomainMetadataRequestTypeDef",
+        "DomainMetadataResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAttributesRequestTypeDef",
+        "GetAttributesResultTypeDef",
+        "ItemTypeDef",
+        "ListDomainsRequestTypeDef",
+        "ListDomainsResultTypeDef",
+        "PutAttributesRequestTypeDef",
+        "ReplaceableAttributeTypeDef",
+        "ReplaceableItemTypeDef",
+        "ResponseMetadataTypeDef",
+        "SelectRequestTypeDef",
+        "SelectResultTypeDef",
+        "UpdateConditionTypeDef",
+    ]
 
 
 class AttributeTypeDef(TypedDict):
@@ -51,9 +52,25 @@ class AttributeTypeDef(TypedDict):
     AlternateValueEncoding: NotRequired[str]
 
 
+class DeletableItemTypeDef(TypedDict):
+    Name: str
+    Attributes: NotRequired[ReadOnly[Sequence[AttributeTypeDef]]]
+
+
 class BatchDeleteAttributesRequestTypeDef(TypedDict):
     DomainName: str
     Items: ReadOnly[Sequence[DeletableItemTypeDef]]
+
+
+class ReplaceableAttributeTypeDef(TypedDict):
+    Name: str
+    Value: str
+    Replace: NotRequired[bool]
+
+
+class ReplaceableItemTypeDef(TypedDict):
+    Name: str
+    Attributes: ReadOnly[Sequence[ReplaceableAttributeTypeDef]]
 
 
 class BatchPutAttributesRequestTypeDef(TypedDict):
@@ -65,9 +82,10 @@ class CreateDomainRequestTypeDef(TypedDict):
     DomainName: str
 
 
-class DeletableItemTypeDef(TypedDict):
-    Name: str
-    Attributes: NotRequired[ReadOnly[Sequence[AttributeTypeDef]]]
+class UpdateConditionTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+    Exists: NotRequired[bool]
 
 
 class DeleteAttributesRequestTypeDef(TypedDict):
@@ -132,17 +150,6 @@ class PutAttributesRequestTypeDef(TypedDict):
     Expected: NotRequired[UpdateConditionTypeDef]
 
 
-class ReplaceableAttributeTypeDef(TypedDict):
-    Name: str
-    Value: str
-    Replace: NotRequired[bool]
-
-
-class ReplaceableItemTypeDef(TypedDict):
-    Name: str
-    Attributes: ReadOnly[Sequence[ReplaceableAttributeTypeDef]]
-
-
 class SelectRequestTypeDef(TypedDict):
     SelectExpression: str
     NextToken: NotRequired[str]
@@ -153,9 +160,3 @@ class SelectResultTypeDef(TypedDict):
     Items: NotRequired[list[ItemTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateConditionTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-    Exists: NotRequired[bool]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,65 +25,66 @@ from .literals import (
     StatusTypeType,
 )
 
-__all__ = [
-    "APIErrorTypeTypeDef",
-    "BatchGetSecretValueRequestTypeDef",
-    "BatchGetSecretValueResponseTypeDef",
-    "CancelRotateSecretRequestTypeDef",
-    "CancelRotateSecretResponseTypeDef",
-    "CreateSecretRequestTypeDef",
-    "CreateSecretResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeleteSecretRequestTypeDef",
-    "DeleteSecretResponseTypeDef",
-    "DescribeSecretRequestTypeDef",
-    "DescribeSecretResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExternalSecretRotationMetadataItemTypeDef",
-    "FilterTypeDef",
-    "GetRandomPasswordRequestTypeDef",
-    "GetRandomPasswordResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "GetSecretValueRequestTypeDef",
-    "GetSecretValueResponseTypeDef",
-    "ListSecretVersionIdsRequestTypeDef",
-    "ListSecretVersionIdsResponseTypeDef",
-    "ListSecretsRequestTypeDef",
-    "ListSecretsResponseTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "PutSecretValueRequestTypeDef",
-    "PutSecretValueResponseTypeDef",
-    "RemoveRegionsFromReplicationRequestTypeDef",
-    "RemoveRegionsFromReplicationResponseTypeDef",
-    "ReplicaRegionTypeTypeDef",
-    "ReplicateSecretToRegionsRequestTypeDef",
-    "ReplicateSecretToRegionsResponseTypeDef",
-    "ReplicationStatusTypeTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreSecretRequestTypeDef",
-    "RestoreSecretResponseTypeDef",
-    "RotateSecretRequestTypeDef",
-    "RotateSecretResponseTypeDef",
-    "RotationRulesTypeTypeDef",
-    "SecretListEntryTypeDef",
-    "SecretValueEntryTypeDef",
-    "SecretVersionsListEntryTypeDef",
-    "StopReplicationToReplicaRequestTypeDef",
-    "StopReplicationToReplicaResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateSecretRequestTypeDef",
-    "UpdateSecretResponseTypeDef",
-    "UpdateSecretVersionStageRequestTypeDef",
-    "UpdateSecretVersionStageResponseTypeDef",
-    "ValidateResourcePolicyRequestTypeDef",
-    "ValidateResourcePolicyResponseTypeDef",
-    "ValidationErrorsEntryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "APIErrorTypeTypeDef",
+        "BatchGetSecretValueRequestTypeDef",
+        "BatchGetSecretValueResponseTypeDef",
+        "CancelRotateSecretRequestTypeDef",
+        "CancelRotateSecretResponseTypeDef",
+        "CreateSecretRequestTypeDef",
+        "CreateSecretResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteSecretRequestTypeDef",
+        "DeleteSecretResponseTypeDef",
+        "DescribeSecretRequestTypeDef",
+        "DescribeSecretResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExternalSecretRotationMetadataItemTypeDef",
+        "FilterTypeDef",
+        "GetRandomPasswordRequestTypeDef",
+        "GetRandomPasswordResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetSecretValueRequestTypeDef",
+        "GetSecretValueResponseTypeDef",
+        "ListSecretVersionIdsRequestTypeDef",
+        "ListSecretVersionIdsResponseTypeDef",
+        "ListSecretsRequestTypeDef",
+        "ListSecretsResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "PutSecretValueRequestTypeDef",
+        "PutSecretValueResponseTypeDef",
+        "RemoveRegionsFromReplicationRequestTypeDef",
+        "RemoveRegionsFromReplicationResponseTypeDef",
+        "ReplicaRegionTypeTypeDef",
+        "ReplicateSecretToRegionsRequestTypeDef",
+        "ReplicateSecretToRegionsResponseTypeDef",
+        "ReplicationStatusTypeTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreSecretRequestTypeDef",
+        "RestoreSecretResponseTypeDef",
+        "RotateSecretRequestTypeDef",
+        "RotateSecretResponseTypeDef",
+        "RotationRulesTypeTypeDef",
+        "SecretListEntryTypeDef",
+        "SecretValueEntryTypeDef",
+        "SecretVersionsListEntryTypeDef",
+        "StopReplicationToReplicaRequestTypeDef",
+        "StopReplicationToReplicaResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateSecretRequestTypeDef",
+        "UpdateSecretResponseTypeDef",
+        "UpdateSecretVersionStageRequestTypeDef",
+        "UpdateSecretVersionStageResponseTypeDef",
+        "ValidateResourcePolicyRequestTypeDef",
+        "ValidateResourcePolicyResponseTypeDef",
+        "ValidationErrorsEntryTypeDef",
+    ]
 
 
 class APIErrorTypeTypeDef(TypedDict):
@@ -92,11 +93,26 @@ class APIErrorTypeTypeDef(TypedDict):
     Message: NotRequired[str]
 
 
+class FilterTypeDef(TypedDict):
+    Key: NotRequired[FilterNameStringTypeType]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class BatchGetSecretValueRequestTypeDef(TypedDict):
     SecretIdList: NotRequired[ReadOnly[Sequence[str]]]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class SecretValueEntryTypeDef(TypedDict):
+    ARN: NotRequired[str]
+    Name: NotRequired[str]
+    VersionId: NotRequired[str]
+    SecretBinary: NotRequired[bytes]
+    SecretString: NotRequired[str]
+    VersionStages: NotRequired[list[str]]
+    CreatedDate: NotRequired[datetime]
 
 
 class BatchGetSecretValueResponseTypeDef(TypedDict):
@@ -117,6 +133,16 @@ class CancelRotateSecretResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ReplicaRegionTypeTypeDef(TypedDict):
+    Region: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class CreateSecretRequestTypeDef(TypedDict):
     Name: str
     ClientRequestToken: NotRequired[str]
@@ -128,6 +154,14 @@ class CreateSecretRequestTypeDef(TypedDict):
     AddReplicaRegions: NotRequired[ReadOnly[Sequence[ReplicaRegionTypeTypeDef]]]
     ForceOverwriteReplicaSecret: NotRequired[bool]
     Type: NotRequired[str]
+
+
+class ReplicationStatusTypeTypeDef(TypedDict):
+    Region: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    Status: NotRequired[StatusTypeType]
+    StatusMessage: NotRequired[str]
+    LastAccessedDate: NotRequired[datetime]
 
 
 class CreateSecretResponseTypeDef(TypedDict):
@@ -165,6 +199,17 @@ class DescribeSecretRequestTypeDef(TypedDict):
     SecretId: str
 
 
+class ExternalSecretRotationMetadataItemTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class RotationRulesTypeTypeDef(TypedDict):
+    AutomaticallyAfterDays: NotRequired[int]
+    Duration: NotRequired[str]
+    ScheduleExpression: NotRequired[str]
+
+
 class DescribeSecretResponseTypeDef(TypedDict):
     ARN: NotRequired[str]
     Name: NotRequired[str]
@@ -190,16 +235,6 @@ class DescribeSecretResponseTypeDef(TypedDict):
     PrimaryRegion: NotRequired[str]
     ReplicationStatus: NotRequired[list[ReplicationStatusTypeTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ExternalSecretRotationMetadataItemTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class FilterTypeDef(TypedDict):
-    Key: NotRequired[FilterNameStringTypeType]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class GetRandomPasswordRequestTypeDef(TypedDict):
@@ -253,6 +288,14 @@ class ListSecretVersionIdsRequestTypeDef(TypedDict):
     IncludeDeprecated: NotRequired[bool]
 
 
+class SecretVersionsListEntryTypeDef(TypedDict):
+    VersionId: NotRequired[str]
+    VersionStages: NotRequired[list[str]]
+    LastAccessedDate: NotRequired[datetime]
+    CreatedDate: NotRequired[datetime]
+    KmsKeyIds: NotRequired[list[str]]
+
+
 class ListSecretVersionIdsResponseTypeDef(TypedDict):
     Versions: NotRequired[list[SecretVersionsListEntryTypeDef]]
     NextToken: NotRequired[str]
@@ -268,6 +311,31 @@ class ListSecretsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     SortOrder: NotRequired[SortOrderTypeType]
     SortBy: NotRequired[SortByTypeType]
+
+
+class SecretListEntryTypeDef(TypedDict):
+    ARN: NotRequired[str]
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+    Description: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    RotationEnabled: NotRequired[bool]
+    RotationLambdaARN: NotRequired[str]
+    RotationRules: NotRequired[RotationRulesTypeTypeDef]
+    ExternalSecretRotationMetadata: NotRequired[
+        list[ExternalSecretRotationMetadataItemTypeDef]
+    ]
+    ExternalSecretRotationRoleArn: NotRequired[str]
+    LastRotatedDate: NotRequired[datetime]
+    LastChangedDate: NotRequired[datetime]
+    LastAccessedDate: NotRequired[datetime]
+    DeletedDate: NotRequired[datetime]
+    NextRotationDate: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+    SecretVersionsToStages: NotRequired[dict[str, list[str]]]
+    OwningService: NotRequired[str]
+    CreatedDate: NotRequired[datetime]
+    PrimaryRegion: NotRequired[str]
 
 
 class ListSecretsResponseTypeDef(TypedDict):
@@ -316,11 +384,6 @@ class RemoveRegionsFromReplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReplicaRegionTypeTypeDef(TypedDict):
-    Region: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-
-
 class ReplicateSecretToRegionsRequestTypeDef(TypedDict):
     SecretId: str
     AddReplicaRegions: ReadOnly[Sequence[ReplicaRegionTypeTypeDef]]
@@ -331,14 +394,6 @@ class ReplicateSecretToRegionsResponseTypeDef(TypedDict):
     ARN: NotRequired[str]
     ReplicationStatus: NotRequired[list[ReplicationStatusTypeTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReplicationStatusTypeTypeDef(TypedDict):
-    Region: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    Status: NotRequired[StatusTypeType]
-    StatusMessage: NotRequired[str]
-    LastAccessedDate: NotRequired[datetime]
 
 
 class RestoreSecretRequestTypeDef(TypedDict):
@@ -370,55 +425,6 @@ class RotateSecretResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RotationRulesTypeTypeDef(TypedDict):
-    AutomaticallyAfterDays: NotRequired[int]
-    Duration: NotRequired[str]
-    ScheduleExpression: NotRequired[str]
-
-
-class SecretListEntryTypeDef(TypedDict):
-    ARN: NotRequired[str]
-    Name: NotRequired[str]
-    Type: NotRequired[str]
-    Description: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    RotationEnabled: NotRequired[bool]
-    RotationLambdaARN: NotRequired[str]
-    RotationRules: NotRequired[RotationRulesTypeTypeDef]
-    ExternalSecretRotationMetadata: NotRequired[
-        list[ExternalSecretRotationMetadataItemTypeDef]
-    ]
-    ExternalSecretRotationRoleArn: NotRequired[str]
-    LastRotatedDate: NotRequired[datetime]
-    LastChangedDate: NotRequired[datetime]
-    LastAccessedDate: NotRequired[datetime]
-    DeletedDate: NotRequired[datetime]
-    NextRotationDate: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-    SecretVersionsToStages: NotRequired[dict[str, list[str]]]
-    OwningService: NotRequired[str]
-    CreatedDate: NotRequired[datetime]
-    PrimaryRegion: NotRequired[str]
-
-
-class SecretValueEntryTypeDef(TypedDict):
-    ARN: NotRequired[str]
-    Name: NotRequired[str]
-    VersionId: NotRequired[str]
-    SecretBinary: NotRequired[bytes]
-    SecretString: NotRequired[str]
-    VersionStages: NotRequired[list[str]]
-    CreatedDate: NotRequired[datetime]
-
-
-class SecretVersionsListEntryTypeDef(TypedDict):
-    VersionId: NotRequired[str]
-    VersionStages: NotRequired[list[str]]
-    LastAccessedDate: NotRequired[datetime]
-    CreatedDate: NotRequired[datetime]
-    KmsKeyIds: NotRequired[list[str]]
-
-
 class StopReplicationToReplicaRequestTypeDef(TypedDict):
     SecretId: str
 
@@ -431,11 +437,6 @@ class StopReplicationToReplicaResponseTypeDef(TypedDict):
 class TagResourceRequestTypeDef(TypedDict):
     SecretId: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -478,12 +479,12 @@ class ValidateResourcePolicyRequestTypeDef(TypedDict):
     ResourcePolicy: str
 
 
+class ValidationErrorsEntryTypeDef(TypedDict):
+    CheckName: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
 class ValidateResourcePolicyResponseTypeDef(TypedDict):
     PolicyValidationPassed: NotRequired[bool]
     ValidationErrors: NotRequired[list[ValidationErrorsEntryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ValidationErrorsEntryTypeDef(TypedDict):
-    CheckName: NotRequired[str]
-    ErrorMessage: NotRequired[str]

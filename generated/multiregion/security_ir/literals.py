@@ -2,27 +2,28 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Security Incident Response: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActionTypeType",
-    "AwsRegionType",
-    "CaseAttachmentStatusType",
-    "CaseStatusType",
-    "ClosureCodeType",
-    "CommunicationTypeType",
-    "CustomerTypeType",
-    "EngagementTypeType",
-    "ExecutionStatusType",
-    "MembershipAccountRelationshipStatusType",
-    "MembershipAccountRelationshipTypeType",
-    "MembershipStatusType",
-    "OptInFeatureNameType",
-    "PendingActionType",
-    "ResolverTypeType",
-    "SelfManagedCaseStatusType",
-    "UsefulnessRatingType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionTypeType",
+        "AwsRegionType",
+        "CaseAttachmentStatusType",
+        "CaseStatusType",
+        "ClosureCodeType",
+        "CommunicationTypeType",
+        "CustomerTypeType",
+        "EngagementTypeType",
+        "ExecutionStatusType",
+        "MembershipAccountRelationshipStatusType",
+        "MembershipAccountRelationshipTypeType",
+        "MembershipStatusType",
+        "OptInFeatureNameType",
+        "PendingActionType",
+        "ResolverTypeType",
+        "SelfManagedCaseStatusType",
+        "UsefulnessRatingType",
+    ]
 
 ActionTypeType = Literal["Evidence", "Investigation", "Summarization"]
 AwsRegionType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -38,81 +38,94 @@ from .literals import (
     UsefulnessRatingType,
 )
 
-__all__ = [
-    "BatchGetMemberAccountDetailsRequestTypeDef",
-    "BatchGetMemberAccountDetailsResponseTypeDef",
-    "CancelMembershipRequestTypeDef",
-    "CancelMembershipResponseTypeDef",
-    "CaseAttachmentAttributesTypeDef",
-    "CaseEditItemTypeDef",
-    "CaseMetadataEntryTypeDef",
-    "CloseCaseRequestTypeDef",
-    "CloseCaseResponseTypeDef",
-    "CreateCaseCommentRequestTypeDef",
-    "CreateCaseCommentResponseTypeDef",
-    "CreateCaseRequestTypeDef",
-    "CreateCaseResponseTypeDef",
-    "CreateMembershipRequestTypeDef",
-    "CreateMembershipResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetCaseAttachmentDownloadUrlRequestTypeDef",
-    "GetCaseAttachmentDownloadUrlResponseTypeDef",
-    "GetCaseAttachmentUploadUrlRequestTypeDef",
-    "GetCaseAttachmentUploadUrlResponseTypeDef",
-    "GetCaseRequestTypeDef",
-    "GetCaseResponseTypeDef",
-    "GetMembershipAccountDetailErrorTypeDef",
-    "GetMembershipAccountDetailItemTypeDef",
-    "GetMembershipRequestTypeDef",
-    "GetMembershipResponseTypeDef",
-    "ImpactedAwsRegionTypeDef",
-    "IncidentResponderOutputTypeDef",
-    "IncidentResponderTypeDef",
-    "InvestigationActionTypeDef",
-    "InvestigationFeedbackTypeDef",
-    "ListCaseEditsRequestTypeDef",
-    "ListCaseEditsResponseTypeDef",
-    "ListCasesItemTypeDef",
-    "ListCasesRequestTypeDef",
-    "ListCasesResponseTypeDef",
-    "ListCommentsItemTypeDef",
-    "ListCommentsRequestTypeDef",
-    "ListCommentsResponseTypeDef",
-    "ListInvestigationsRequestTypeDef",
-    "ListInvestigationsResponseTypeDef",
-    "ListMembershipItemTypeDef",
-    "ListMembershipsRequestTypeDef",
-    "ListMembershipsResponseTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "MembershipAccountsConfigurationsTypeDef",
-    "MembershipAccountsConfigurationsUpdateTypeDef",
-    "OptInFeatureTypeDef",
-    "ResponseMetadataTypeDef",
-    "SendFeedbackRequestTypeDef",
-    "SendFeedbackResponseTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "ThreatActorIpTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateCaseCommentRequestTypeDef",
-    "UpdateCaseCommentResponseTypeDef",
-    "UpdateCaseRequestTypeDef",
-    "UpdateCaseResponseTypeDef",
-    "UpdateCaseStatusRequestTypeDef",
-    "UpdateCaseStatusResponseTypeDef",
-    "UpdateMembershipRequestTypeDef",
-    "UpdateMembershipResponseTypeDef",
-    "UpdateResolverTypeRequestTypeDef",
-    "UpdateResolverTypeResponseTypeDef",
-    "WatcherTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchGetMemberAccountDetailsRequestTypeDef",
+        "BatchGetMemberAccountDetailsResponseTypeDef",
+        "CancelMembershipRequestTypeDef",
+        "CancelMembershipResponseTypeDef",
+        "CaseAttachmentAttributesTypeDef",
+        "CaseEditItemTypeDef",
+        "CaseMetadataEntryTypeDef",
+        "CloseCaseRequestTypeDef",
+        "CloseCaseResponseTypeDef",
+        "CreateCaseCommentRequestTypeDef",
+        "CreateCaseCommentResponseTypeDef",
+        "CreateCaseRequestTypeDef",
+        "CreateCaseResponseTypeDef",
+        "CreateMembershipRequestTypeDef",
+        "CreateMembershipResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetCaseAttachmentDownloadUrlRequestTypeDef",
+        "GetCaseAttachmentDownloadUrlResponseTypeDef",
+        "GetCaseAttachmentUploadUrlRequestTypeDef",
+        "GetCaseAttachmentUploadUrlResponseTypeDef",
+        "GetCaseRequestTypeDef",
+        "GetCaseResponseTypeDef",
+        "GetMembershipAccountDetailErrorTypeDef",
+        "GetMembershipAccountDetailItemTypeDef",
+        "GetMembershipRequestTypeDef",
+        "GetMembershipResponseTypeDef",
+        "ImpactedAwsRegionTypeDef",
+        "IncidentResponderOutputTypeDef",
+        "IncidentResponderTypeDef",
+        "InvestigationActionTypeDef",
+        "InvestigationFeedbackTypeDef",
+        "ListCaseEditsRequestTypeDef",
+        "ListCaseEditsResponseTypeDef",
+        "ListCasesItemTypeDef",
+        "ListCasesRequestTypeDef",
+        "ListCasesResponseTypeDef",
+        "ListCommentsItemTypeDef",
+        "ListCommentsRequestTypeDef",
+        "ListCommentsResponseTypeDef",
+        "ListInvestigationsRequestTypeDef",
+        "ListInvestigationsResponseTypeDef",
+        "ListMembershipItemTypeDef",
+        "ListMembershipsRequestTypeDef",
+        "ListMembershipsResponseTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "MembershipAccountsConfigurationsTypeDef",
+        "MembershipAccountsConfigurationsUpdateTypeDef",
+        "OptInFeatureTypeDef",
+        "ResponseMetadataTypeDef",
+        "SendFeedbackRequestTypeDef",
+        "SendFeedbackResponseTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "ThreatActorIpTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateCaseCommentRequestTypeDef",
+        "UpdateCaseCommentResponseTypeDef",
+        "UpdateCaseRequestTypeDef",
+        "UpdateCaseResponseTypeDef",
+        "UpdateCaseStatusRequestTypeDef",
+        "UpdateCaseStatusResponseTypeDef",
+        "UpdateMembershipRequestTypeDef",
+        "UpdateMembershipResponseTypeDef",
+        "UpdateResolverTypeRequestTypeDef",
+        "UpdateResolverTypeResponseTypeDef",
+        "WatcherTypeDef",
+    ]
 
 
 class BatchGetMemberAccountDetailsRequestTypeDef(TypedDict):
     membershipId: str
     accountIds: ReadOnly[Sequence[str]]
+
+
+class GetMembershipAccountDetailErrorTypeDef(TypedDict):
+    accountId: str
+    error: str
+    message: str
+
+
+class GetMembershipAccountDetailItemTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    relationshipStatus: NotRequired[MembershipAccountRelationshipStatusType]
+    relationshipType: NotRequired[MembershipAccountRelationshipTypeType]
 
 
 class BatchGetMemberAccountDetailsResponseTypeDef(TypedDict):
@@ -171,6 +184,21 @@ class CreateCaseCommentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImpactedAwsRegionTypeDef(TypedDict):
+    region: AwsRegionType
+
+
+class ThreatActorIpTypeDef(TypedDict):
+    ipAddress: str
+    userAgent: NotRequired[str]
+
+
+class WatcherTypeDef(TypedDict):
+    email: str
+    name: NotRequired[str]
+    jobTitle: NotRequired[str]
+
+
 class CreateCaseRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     resolverType: ResolverTypeType
@@ -189,6 +217,18 @@ class CreateCaseRequestTypeDef(TypedDict):
 class CreateCaseResponseTypeDef(TypedDict):
     caseId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IncidentResponderTypeDef(TypedDict):
+    name: str
+    jobTitle: str
+    email: str
+    communicationPreferences: NotRequired[ReadOnly[Sequence[CommunicationTypeType]]]
+
+
+class OptInFeatureTypeDef(TypedDict):
+    featureName: OptInFeatureNameType
+    isEnabled: bool
 
 
 class CreateMembershipRequestTypeDef(TypedDict):
@@ -255,20 +295,20 @@ class GetCaseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GetMembershipAccountDetailErrorTypeDef(TypedDict):
-    accountId: str
-    error: str
-    message: str
-
-
-class GetMembershipAccountDetailItemTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    relationshipStatus: NotRequired[MembershipAccountRelationshipStatusType]
-    relationshipType: NotRequired[MembershipAccountRelationshipTypeType]
-
-
 class GetMembershipRequestTypeDef(TypedDict):
     membershipId: str
+
+
+class IncidentResponderOutputTypeDef(TypedDict):
+    name: str
+    jobTitle: str
+    email: str
+    communicationPreferences: NotRequired[list[CommunicationTypeType]]
+
+
+class MembershipAccountsConfigurationsTypeDef(TypedDict):
+    coverEntireOrganization: NotRequired[bool]
+    organizationalUnits: NotRequired[list[str]]
 
 
 class GetMembershipResponseTypeDef(TypedDict):
@@ -290,22 +330,10 @@ class GetMembershipResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ImpactedAwsRegionTypeDef(TypedDict):
-    region: AwsRegionType
-
-
-class IncidentResponderOutputTypeDef(TypedDict):
-    name: str
-    jobTitle: str
-    email: str
-    communicationPreferences: NotRequired[list[CommunicationTypeType]]
-
-
-class IncidentResponderTypeDef(TypedDict):
-    name: str
-    jobTitle: str
-    email: str
-    communicationPreferences: NotRequired[ReadOnly[Sequence[CommunicationTypeType]]]
+class InvestigationFeedbackTypeDef(TypedDict):
+    usefulness: NotRequired[UsefulnessRatingType]
+    comment: NotRequired[str]
+    submittedAt: NotRequired[datetime]
 
 
 class InvestigationActionTypeDef(TypedDict):
@@ -316,12 +344,6 @@ class InvestigationActionTypeDef(TypedDict):
     status: ExecutionStatusType
     lastUpdated: datetime
     feedback: NotRequired[InvestigationFeedbackTypeDef]
-
-
-class InvestigationFeedbackTypeDef(TypedDict):
-    usefulness: NotRequired[UsefulnessRatingType]
-    comment: NotRequired[str]
-    submittedAt: NotRequired[datetime]
 
 
 class ListCaseEditsRequestTypeDef(TypedDict):
@@ -424,20 +446,10 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MembershipAccountsConfigurationsTypeDef(TypedDict):
-    coverEntireOrganization: NotRequired[bool]
-    organizationalUnits: NotRequired[list[str]]
-
-
 class MembershipAccountsConfigurationsUpdateTypeDef(TypedDict):
     coverEntireOrganization: NotRequired[bool]
     organizationalUnitsToAdd: NotRequired[ReadOnly[Sequence[str]]]
     organizationalUnitsToRemove: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class OptInFeatureTypeDef(TypedDict):
-    featureName: OptInFeatureNameType
-    isEnabled: bool
 
 
 class SendFeedbackRequestTypeDef(TypedDict):
@@ -458,11 +470,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ThreatActorIpTypeDef(TypedDict):
-    ipAddress: str
-    userAgent: NotRequired[str]
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -549,9 +556,3 @@ class UpdateResolverTypeResponseTypeDef(TypedDict):
     caseStatus: NotRequired[CaseStatusType]
     resolverType: NotRequired[ResolverTypeType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WatcherTypeDef(TypedDict):
-    email: str
-    name: NotRequired[str]
-    jobTitle: NotRequired[str]

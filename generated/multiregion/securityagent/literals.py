@@ -2,37 +2,38 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Security Agent: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessTypeType",
-    "ArtifactTypeType",
-    "AuthenticationProviderTypeType",
-    "CodeRemediationStrategyType",
-    "CodeRemediationTaskStatusType",
-    "ConfidenceLevelType",
-    "ContextTypeType",
-    "DNSRecordTypeType",
-    "DomainVerificationMethodType",
-    "ErrorCodeType",
-    "FindingStatusType",
-    "JobStatusType",
-    "LogTypeType",
-    "MembershipTypeFilterType",
-    "MembershipTypeType",
-    "NetworkTrafficRuleEffectType",
-    "NetworkTrafficRuleTypeType",
-    "ProviderType",
-    "ProviderTypeType",
-    "ResourceTypeType",
-    "RiskLevelType",
-    "RiskTypeType",
-    "StepNameType",
-    "StepStatusType",
-    "TargetDomainStatusType",
-    "TaskExecutionStatusType",
-    "UserRoleType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessTypeType",
+        "ArtifactTypeType",
+        "AuthenticationProviderTypeType",
+        "CodeRemediationStrategyType",
+        "CodeRemediationTaskStatusType",
+        "ConfidenceLevelType",
+        "ContextTypeType",
+        "DNSRecordTypeType",
+        "DomainVerificationMethodType",
+        "ErrorCodeType",
+        "FindingStatusType",
+        "JobStatusType",
+        "LogTypeType",
+        "MembershipTypeFilterType",
+        "MembershipTypeType",
+        "NetworkTrafficRuleEffectType",
+        "NetworkTrafficRuleTypeType",
+        "ProviderType",
+        "ProviderTypeType",
+        "ResourceTypeType",
+        "RiskLevelType",
+        "RiskTypeType",
+        "StepNameType",
+        "StepStatusType",
+        "TargetDomainStatusType",
+        "TaskExecutionStatusType",
+        "UserRoleType",
+    ]
 
 AccessTypeType = Literal["PRIVATE", "PUBLIC"]
 ArtifactTypeType = Literal[

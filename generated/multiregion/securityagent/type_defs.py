@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -48,204 +48,211 @@ from .literals import (
     UserRoleType,
 )
 
-__all__ = [
-    "AWSResourcesOutputTypeDef",
-    "AWSResourcesTypeDef",
-    "ActorOutputTypeDef",
-    "ActorTypeDef",
-    "AddArtifactInputTypeDef",
-    "AddArtifactOutputTypeDef",
-    "AgentSpaceSummaryTypeDef",
-    "AgentSpaceTypeDef",
-    "ApplicationSummaryTypeDef",
-    "ArtifactMetadataItemTypeDef",
-    "ArtifactSummaryTypeDef",
-    "ArtifactTypeDef",
-    "AssetsOutputTypeDef",
-    "AssetsTypeDef",
-    "AuthenticationTypeDef",
-    "BatchDeleteCodeReviewsInputTypeDef",
-    "BatchDeleteCodeReviewsOutputTypeDef",
-    "BatchDeletePentestsInputTypeDef",
-    "BatchDeletePentestsOutputTypeDef",
-    "BatchGetAgentSpacesInputTypeDef",
-    "BatchGetAgentSpacesOutputTypeDef",
-    "BatchGetArtifactMetadataInputTypeDef",
-    "BatchGetArtifactMetadataOutputTypeDef",
-    "BatchGetCodeReviewJobTasksInputTypeDef",
-    "BatchGetCodeReviewJobTasksOutputTypeDef",
-    "BatchGetCodeReviewJobsInputTypeDef",
-    "BatchGetCodeReviewJobsOutputTypeDef",
-    "BatchGetCodeReviewsInputTypeDef",
-    "BatchGetCodeReviewsOutputTypeDef",
-    "BatchGetFindingsInputTypeDef",
-    "BatchGetFindingsOutputTypeDef",
-    "BatchGetPentestJobTasksInputTypeDef",
-    "BatchGetPentestJobTasksOutputTypeDef",
-    "BatchGetPentestJobsInputTypeDef",
-    "BatchGetPentestJobsOutputTypeDef",
-    "BatchGetPentestsInputTypeDef",
-    "BatchGetPentestsOutputTypeDef",
-    "BatchGetTargetDomainsInputTypeDef",
-    "BatchGetTargetDomainsOutputTypeDef",
-    "CategoryTypeDef",
-    "CloudWatchLogTypeDef",
-    "CodeLocationTypeDef",
-    "CodeRemediationTaskDetailsTypeDef",
-    "CodeRemediationTaskTypeDef",
-    "CodeReviewJobSummaryTypeDef",
-    "CodeReviewJobTaskSummaryTypeDef",
-    "CodeReviewJobTaskTypeDef",
-    "CodeReviewJobTypeDef",
-    "CodeReviewSettingsTypeDef",
-    "CodeReviewSummaryTypeDef",
-    "CodeReviewTypeDef",
-    "CreateAgentSpaceInputTypeDef",
-    "CreateAgentSpaceOutputTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateCodeReviewInputTypeDef",
-    "CreateCodeReviewOutputTypeDef",
-    "CreateIntegrationInputTypeDef",
-    "CreateIntegrationOutputTypeDef",
-    "CreateMembershipRequestTypeDef",
-    "CreateMembershipResponseTypeDef",
-    "CreatePentestInputTypeDef",
-    "CreatePentestOutputTypeDef",
-    "CreateTargetDomainInputTypeDef",
-    "CreateTargetDomainOutputTypeDef",
-    "CustomHeaderTypeDef",
-    "DeleteAgentSpaceInputTypeDef",
-    "DeleteAgentSpaceOutputTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteArtifactInputTypeDef",
-    "DeleteArtifactOutputTypeDef",
-    "DeleteCodeReviewFailureTypeDef",
-    "DeleteIntegrationInputTypeDef",
-    "DeleteIntegrationOutputTypeDef",
-    "DeleteMembershipRequestTypeDef",
-    "DeleteMembershipResponseTypeDef",
-    "DeletePentestFailureTypeDef",
-    "DeleteTargetDomainInputTypeDef",
-    "DeleteTargetDomainOutputTypeDef",
-    "DiscoveredEndpointTypeDef",
-    "DnsVerificationTypeDef",
-    "DocumentInfoTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointTypeDef",
-    "ErrorInformationTypeDef",
-    "ExecutionContextTypeDef",
-    "FindingSummaryTypeDef",
-    "FindingTypeDef",
-    "GetApplicationRequestTypeDef",
-    "GetApplicationResponseTypeDef",
-    "GetArtifactInputTypeDef",
-    "GetArtifactOutputTypeDef",
-    "GetIntegrationInputTypeDef",
-    "GetIntegrationOutputTypeDef",
-    "GitHubIntegrationInputTypeDef",
-    "GitHubRepositoryMetadataTypeDef",
-    "GitHubRepositoryResourceTypeDef",
-    "GitHubResourceCapabilitiesTypeDef",
-    "HttpVerificationTypeDef",
-    "IdCConfigurationTypeDef",
-    "InitiateProviderRegistrationInputTypeDef",
-    "InitiateProviderRegistrationOutputTypeDef",
-    "IntegratedRepositoryTypeDef",
-    "IntegratedResourceInputItemTypeDef",
-    "IntegratedResourceMetadataTypeDef",
-    "IntegratedResourceSummaryTypeDef",
-    "IntegratedResourceTypeDef",
-    "IntegrationFilterTypeDef",
-    "IntegrationSummaryTypeDef",
-    "ListAgentSpacesInputTypeDef",
-    "ListAgentSpacesOutputTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListArtifactsInputTypeDef",
-    "ListArtifactsOutputTypeDef",
-    "ListCodeReviewJobTasksInputTypeDef",
-    "ListCodeReviewJobTasksOutputTypeDef",
-    "ListCodeReviewJobsForCodeReviewInputTypeDef",
-    "ListCodeReviewJobsForCodeReviewOutputTypeDef",
-    "ListCodeReviewsInputTypeDef",
-    "ListCodeReviewsOutputTypeDef",
-    "ListDiscoveredEndpointsInputTypeDef",
-    "ListDiscoveredEndpointsOutputTypeDef",
-    "ListFindingsInputTypeDef",
-    "ListFindingsOutputTypeDef",
-    "ListIntegratedResourcesInputTypeDef",
-    "ListIntegratedResourcesOutputTypeDef",
-    "ListIntegrationsInputTypeDef",
-    "ListIntegrationsOutputTypeDef",
-    "ListMembershipsRequestTypeDef",
-    "ListMembershipsResponseTypeDef",
-    "ListPentestJobTasksInputTypeDef",
-    "ListPentestJobTasksOutputTypeDef",
-    "ListPentestJobsForPentestInputTypeDef",
-    "ListPentestJobsForPentestOutputTypeDef",
-    "ListPentestsInputTypeDef",
-    "ListPentestsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListTargetDomainsInputTypeDef",
-    "ListTargetDomainsOutputTypeDef",
-    "LogLocationTypeDef",
-    "MemberMetadataTypeDef",
-    "MembershipConfigTypeDef",
-    "MembershipSummaryTypeDef",
-    "NetworkTrafficConfigOutputTypeDef",
-    "NetworkTrafficConfigTypeDef",
-    "NetworkTrafficRuleTypeDef",
-    "PentestJobSummaryTypeDef",
-    "PentestJobTypeDef",
-    "PentestSummaryTypeDef",
-    "PentestTypeDef",
-    "ProviderInputTypeDef",
-    "ProviderResourceCapabilitiesTypeDef",
-    "ResponseMetadataTypeDef",
-    "SourceCodeRepositoryTypeDef",
-    "StartCodeRemediationInputTypeDef",
-    "StartCodeRemediationOutputTypeDef",
-    "StartCodeReviewJobInputTypeDef",
-    "StartCodeReviewJobOutputTypeDef",
-    "StartPentestJobInputTypeDef",
-    "StartPentestJobOutputTypeDef",
-    "StepTypeDef",
-    "StopCodeReviewJobInputTypeDef",
-    "StopCodeReviewJobOutputTypeDef",
-    "StopPentestJobInputTypeDef",
-    "StopPentestJobOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TargetDomainSummaryTypeDef",
-    "TargetDomainTypeDef",
-    "TaskSummaryTypeDef",
-    "TaskTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateAgentSpaceInputTypeDef",
-    "UpdateAgentSpaceOutputTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "UpdateCodeReviewInputTypeDef",
-    "UpdateCodeReviewOutputTypeDef",
-    "UpdateFindingInputTypeDef",
-    "UpdateFindingOutputTypeDef",
-    "UpdateIntegratedResourcesInputTypeDef",
-    "UpdateIntegratedResourcesOutputTypeDef",
-    "UpdatePentestInputTypeDef",
-    "UpdatePentestOutputTypeDef",
-    "UpdateTargetDomainInputTypeDef",
-    "UpdateTargetDomainOutputTypeDef",
-    "UserConfigTypeDef",
-    "UserMetadataTypeDef",
-    "VerificationDetailsTypeDef",
-    "VerifyTargetDomainInputTypeDef",
-    "VerifyTargetDomainOutputTypeDef",
-    "VpcConfigOutputTypeDef",
-    "VpcConfigTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AWSResourcesOutputTypeDef",
+        "AWSResourcesTypeDef",
+        "ActorOutputTypeDef",
+        "ActorTypeDef",
+        "AddArtifactInputTypeDef",
+        "AddArtifactOutputTypeDef",
+        "AgentSpaceSummaryTypeDef",
+        "AgentSpaceTypeDef",
+        "ApplicationSummaryTypeDef",
+        "ArtifactMetadataItemTypeDef",
+        "ArtifactSummaryTypeDef",
+        "ArtifactTypeDef",
+        "AssetsOutputTypeDef",
+        "AssetsTypeDef",
+        "AuthenticationTypeDef",
+        "BatchDeleteCodeReviewsInputTypeDef",
+        "BatchDeleteCodeReviewsOutputTypeDef",
+        "BatchDeletePentestsInputTypeDef",
+        "BatchDeletePentestsOutputTypeDef",
+        "BatchGetAgentSpacesInputTypeDef",
+        "BatchGetAgentSpacesOutputTypeDef",
+        "BatchGetArtifactMetadataInputTypeDef",
+        "BatchGetArtifactMetadataOutputTypeDef",
+        "BatchGetCodeReviewJobTasksInputTypeDef",
+        "BatchGetCodeReviewJobTasksOutputTypeDef",
+        "BatchGetCodeReviewJobsInputTypeDef",
+        "BatchGetCodeReviewJobsOutputTypeDef",
+        "BatchGetCodeReviewsInputTypeDef",
+        "BatchGetCodeReviewsOutputTypeDef",
+        "BatchGetFindingsInputTypeDef",
+        "BatchGetFindingsOutputTypeDef",
+        "BatchGetPentestJobTasksInputTypeDef",
+        "BatchGetPentestJobTasksOutputTypeDef",
+        "BatchGetPentestJobsInputTypeDef",
+        "BatchGetPentestJobsOutputTypeDef",
+        "BatchGetPentestsInputTypeDef",
+        "BatchGetPentestsOutputTypeDef",
+        "BatchGetTargetDomainsInputTypeDef",
+        "BatchGetTargetDomainsOutputTypeDef",
+        "CategoryTypeDef",
+        "CloudWatchLogTypeDef",
+        "CodeLocationTypeDef",
+        "CodeRemediationTaskDetailsTypeDef",
+        "CodeRemediationTaskTypeDef",
+        "CodeReviewJobSummaryTypeDef",
+        "CodeReviewJobTaskSummaryTypeDef",
+        "CodeReviewJobTaskTypeDef",
+        "CodeReviewJobTypeDef",
+        "CodeReviewSettingsTypeDef",
+        "CodeReviewSummaryTypeDef",
+        "CodeReviewTypeDef",
+        "CreateAgentSpaceInputTypeDef",
+        "CreateAgentSpaceOutputTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateCodeReviewInputTypeDef",
+        "CreateCodeReviewOutputTypeDef",
+        "CreateIntegrationInputTypeDef",
+        "CreateIntegrationOutputTypeDef",
+        "CreateMembershipRequestTypeDef",
+        "CreateMembershipResponseTypeDef",
+        "CreatePentestInputTypeDef",
+        "CreatePentestOutputTypeDef",
+        "CreateTargetDomainInputTypeDef",
+        "CreateTargetDomainOutputTypeDef",
+        "CustomHeaderTypeDef",
+        "DeleteAgentSpaceInputTypeDef",
+        "DeleteAgentSpaceOutputTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteArtifactInputTypeDef",
+        "DeleteArtifactOutputTypeDef",
+        "DeleteCodeReviewFailureTypeDef",
+        "DeleteIntegrationInputTypeDef",
+        "DeleteIntegrationOutputTypeDef",
+        "DeleteMembershipRequestTypeDef",
+        "DeleteMembershipResponseTypeDef",
+        "DeletePentestFailureTypeDef",
+        "DeleteTargetDomainInputTypeDef",
+        "DeleteTargetDomainOutputTypeDef",
+        "DiscoveredEndpointTypeDef",
+        "DnsVerificationTypeDef",
+        "DocumentInfoTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointTypeDef",
+        "ErrorInformationTypeDef",
+        "ExecutionContextTypeDef",
+        "FindingSummaryTypeDef",
+        "FindingTypeDef",
+        "GetApplicationRequestTypeDef",
+        "GetApplicationResponseTypeDef",
+        "GetArtifactInputTypeDef",
+        "GetArtifactOutputTypeDef",
+        "GetIntegrationInputTypeDef",
+        "GetIntegrationOutputTypeDef",
+        "GitHubIntegrationInputTypeDef",
+        "GitHubRepositoryMetadataTypeDef",
+        "GitHubRepositoryResourceTypeDef",
+        "GitHubResourceCapabilitiesTypeDef",
+        "HttpVerificationTypeDef",
+        "IdCConfigurationTypeDef",
+        "InitiateProviderRegistrationInputTypeDef",
+        "InitiateProviderRegistrationOutputTypeDef",
+        "IntegratedRepositoryTypeDef",
+        "IntegratedResourceInputItemTypeDef",
+        "IntegratedResourceMetadataTypeDef",
+        "IntegratedResourceSummaryTypeDef",
+        "IntegratedResourceTypeDef",
+        "IntegrationFilterTypeDef",
+        "IntegrationSummaryTypeDef",
+        "ListAgentSpacesInputTypeDef",
+        "ListAgentSpacesOutputTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListArtifactsInputTypeDef",
+        "ListArtifactsOutputTypeDef",
+        "ListCodeReviewJobTasksInputTypeDef",
+        "ListCodeReviewJobTasksOutputTypeDef",
+        "ListCodeReviewJobsForCodeReviewInputTypeDef",
+        "ListCodeReviewJobsForCodeReviewOutputTypeDef",
+        "ListCodeReviewsInputTypeDef",
+        "ListCodeReviewsOutputTypeDef",
+        "ListDiscoveredEndpointsInputTypeDef",
+        "ListDiscoveredEndpointsOutputTypeDef",
+        "ListFindingsInputTypeDef",
+        "ListFindingsOutputTypeDef",
+        "ListIntegratedResourcesInputTypeDef",
+        "ListIntegratedResourcesOutputTypeDef",
+        "ListIntegrationsInputTypeDef",
+        "ListIntegrationsOutputTypeDef",
+        "ListMembershipsRequestTypeDef",
+        "ListMembershipsResponseTypeDef",
+        "ListPentestJobTasksInputTypeDef",
+        "ListPentestJobTasksOutputTypeDef",
+        "ListPentestJobsForPentestInputTypeDef",
+        "ListPentestJobsForPentestOutputTypeDef",
+        "ListPentestsInputTypeDef",
+        "ListPentestsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListTargetDomainsInputTypeDef",
+        "ListTargetDomainsOutputTypeDef",
+        "LogLocationTypeDef",
+        "MemberMetadataTypeDef",
+        "MembershipConfigTypeDef",
+        "MembershipSummaryTypeDef",
+        "NetworkTrafficConfigOutputTypeDef",
+        "NetworkTrafficConfigTypeDef",
+        "NetworkTrafficRuleTypeDef",
+        "PentestJobSummaryTypeDef",
+        "PentestJobTypeDef",
+        "PentestSummaryTypeDef",
+        "PentestTypeDef",
+        "ProviderInputTypeDef",
+        "ProviderResourceCapabilitiesTypeDef",
+        "ResponseMetadataTypeDef",
+        "SourceCodeRepositoryTypeDef",
+        "StartCodeRemediationInputTypeDef",
+        "StartCodeRemediationOutputTypeDef",
+        "StartCodeReviewJobInputTypeDef",
+        "StartCodeReviewJobOutputTypeDef",
+        "StartPentestJobInputTypeDef",
+        "StartPentestJobOutputTypeDef",
+        "StepTypeDef",
+        "StopCodeReviewJobInputTypeDef",
+        "StopCodeReviewJobOutputTypeDef",
+        "StopPentestJobInputTypeDef",
+        "StopPentestJobOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TargetDomainSummaryTypeDef",
+        "TargetDomainTypeDef",
+        "TaskSummaryTypeDef",
+        "TaskTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateAgentSpaceInputTypeDef",
+        "UpdateAgentSpaceOutputTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "UpdateCodeReviewInputTypeDef",
+        "UpdateCodeReviewOutputTypeDef",
+        "UpdateFindingInputTypeDef",
+        "UpdateFindingOutputTypeDef",
+        "UpdateIntegratedResourcesInputTypeDef",
+        "UpdateIntegratedResourcesOutputTypeDef",
+        "UpdatePentestInputTypeDef",
+        "UpdatePentestOutputTypeDef",
+        "UpdateTargetDomainInputTypeDef",
+        "UpdateTargetDomainOutputTypeDef",
+        "UserConfigTypeDef",
+        "UserMetadataTypeDef",
+        "VerificationDetailsTypeDef",
+        "VerifyTargetDomainInputTypeDef",
+        "VerifyTargetDomainOutputTypeDef",
+        "VpcConfigOutputTypeDef",
+        "VpcConfigTypeDef",
+    ]
+
+
+class VpcConfigOutputTypeDef(TypedDict):
+    vpcArn: NotRequired[str]
+    securityGroupArns: NotRequired[list[str]]
+    subnetArns: NotRequired[list[str]]
 
 
 class AWSResourcesOutputTypeDef(TypedDict):
@@ -257,6 +264,12 @@ class AWSResourcesOutputTypeDef(TypedDict):
     iamRoles: NotRequired[list[str]]
 
 
+class VpcConfigTypeDef(TypedDict):
+    vpcArn: NotRequired[str]
+    securityGroupArns: NotRequired[ReadOnly[Sequence[str]]]
+    subnetArns: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class AWSResourcesTypeDef(TypedDict):
     vpcs: NotRequired[ReadOnly[Sequence[VpcConfigTypeDef]]]
     logGroups: NotRequired[ReadOnly[Sequence[str]]]
@@ -264,6 +277,11 @@ class AWSResourcesTypeDef(TypedDict):
     secretArns: NotRequired[ReadOnly[Sequence[str]]]
     lambdaFunctionArns: NotRequired[ReadOnly[Sequence[str]]]
     iamRoles: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AuthenticationTypeDef(TypedDict):
+    providerType: NotRequired[AuthenticationProviderTypeType]
+    value: NotRequired[str]
 
 
 class ActorOutputTypeDef(TypedDict):
@@ -297,6 +315,11 @@ class AgentSpaceSummaryTypeDef(TypedDict):
     name: str
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+
+
+class CodeReviewSettingsTypeDef(TypedDict):
+    controlsScanning: bool
+    generalPurposeScanning: bool
 
 
 class AgentSpaceTypeDef(TypedDict):
@@ -336,6 +359,24 @@ class ArtifactTypeDef(TypedDict):
     type: ArtifactTypeType
 
 
+class DocumentInfoTypeDef(TypedDict):
+    s3Location: NotRequired[str]
+    artifactId: NotRequired[str]
+
+
+class EndpointTypeDef(TypedDict):
+    uri: NotRequired[str]
+
+
+class IntegratedRepositoryTypeDef(TypedDict):
+    integrationId: str
+    providerResourceId: str
+
+
+class SourceCodeRepositoryTypeDef(TypedDict):
+    s3Location: NotRequired[str]
+
+
 class AssetsOutputTypeDef(TypedDict):
     endpoints: NotRequired[list[EndpointTypeDef]]
     actors: NotRequired[list[ActorOutputTypeDef]]
@@ -352,14 +393,14 @@ class AssetsTypeDef(TypedDict):
     integratedRepositories: NotRequired[ReadOnly[Sequence[IntegratedRepositoryTypeDef]]]
 
 
-class AuthenticationTypeDef(TypedDict):
-    providerType: NotRequired[AuthenticationProviderTypeType]
-    value: NotRequired[str]
-
-
 class BatchDeleteCodeReviewsInputTypeDef(TypedDict):
     codeReviewIds: ReadOnly[Sequence[str]]
     agentSpaceId: str
+
+
+class DeleteCodeReviewFailureTypeDef(TypedDict):
+    codeReviewId: NotRequired[str]
+    reason: NotRequired[str]
 
 
 class BatchDeleteCodeReviewsOutputTypeDef(TypedDict):
@@ -371,6 +412,47 @@ class BatchDeleteCodeReviewsOutputTypeDef(TypedDict):
 class BatchDeletePentestsInputTypeDef(TypedDict):
     pentestIds: ReadOnly[Sequence[str]]
     agentSpaceId: str
+
+
+class DeletePentestFailureTypeDef(TypedDict):
+    pentestId: NotRequired[str]
+    reason: NotRequired[str]
+
+
+class CloudWatchLogTypeDef(TypedDict):
+    logGroup: NotRequired[str]
+    logStream: NotRequired[str]
+
+
+class CustomHeaderTypeDef(TypedDict):
+    name: NotRequired[str]
+    value: NotRequired[str]
+
+
+class NetworkTrafficRuleTypeDef(TypedDict):
+    effect: NotRequired[NetworkTrafficRuleEffectType]
+    pattern: NotRequired[str]
+    networkTrafficRuleType: NotRequired[NetworkTrafficRuleTypeType]
+
+
+class NetworkTrafficConfigOutputTypeDef(TypedDict):
+    rules: NotRequired[list[NetworkTrafficRuleTypeDef]]
+    customHeaders: NotRequired[list[CustomHeaderTypeDef]]
+
+
+class PentestTypeDef(TypedDict):
+    pentestId: str
+    agentSpaceId: str
+    title: str
+    assets: AssetsOutputTypeDef
+    excludeRiskTypes: NotRequired[list[RiskTypeType]]
+    serviceRole: NotRequired[str]
+    logConfig: NotRequired[CloudWatchLogTypeDef]
+    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    networkTrafficConfig: NotRequired[NetworkTrafficConfigOutputTypeDef]
+    codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
 
 
 class BatchDeletePentestsOutputTypeDef(TypedDict):
@@ -404,136 +486,14 @@ class BatchGetCodeReviewJobTasksInputTypeDef(TypedDict):
     codeReviewJobTaskIds: ReadOnly[Sequence[str]]
 
 
-class BatchGetCodeReviewJobTasksOutputTypeDef(TypedDict):
-    codeReviewJobTasks: NotRequired[list[CodeReviewJobTaskTypeDef]]
-    notFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetCodeReviewJobsInputTypeDef(TypedDict):
-    codeReviewJobIds: ReadOnly[Sequence[str]]
-    agentSpaceId: str
-
-
-class BatchGetCodeReviewJobsOutputTypeDef(TypedDict):
-    codeReviewJobs: NotRequired[list[CodeReviewJobTypeDef]]
-    notFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetCodeReviewsInputTypeDef(TypedDict):
-    codeReviewIds: ReadOnly[Sequence[str]]
-    agentSpaceId: str
-
-
-class BatchGetCodeReviewsOutputTypeDef(TypedDict):
-    codeReviews: NotRequired[list[CodeReviewTypeDef]]
-    notFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetFindingsInputTypeDef(TypedDict):
-    findingIds: ReadOnly[Sequence[str]]
-    agentSpaceId: str
-
-
-class BatchGetFindingsOutputTypeDef(TypedDict):
-    findings: NotRequired[list[FindingTypeDef]]
-    notFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetPentestJobTasksInputTypeDef(TypedDict):
-    agentSpaceId: str
-    taskIds: ReadOnly[Sequence[str]]
-
-
-class BatchGetPentestJobTasksOutputTypeDef(TypedDict):
-    tasks: NotRequired[list[TaskTypeDef]]
-    notFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetPentestJobsInputTypeDef(TypedDict):
-    pentestJobIds: ReadOnly[Sequence[str]]
-    agentSpaceId: str
-
-
-class BatchGetPentestJobsOutputTypeDef(TypedDict):
-    pentestJobs: NotRequired[list[PentestJobTypeDef]]
-    notFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetPentestsInputTypeDef(TypedDict):
-    pentestIds: ReadOnly[Sequence[str]]
-    agentSpaceId: str
-
-
-class BatchGetPentestsOutputTypeDef(TypedDict):
-    pentests: NotRequired[list[PentestTypeDef]]
-    notFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetTargetDomainsInputTypeDef(TypedDict):
-    targetDomainIds: ReadOnly[Sequence[str]]
-
-
-class BatchGetTargetDomainsOutputTypeDef(TypedDict):
-    targetDomains: NotRequired[list[TargetDomainTypeDef]]
-    notFound: NotRequired[list[str]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class CategoryTypeDef(TypedDict):
     name: NotRequired[str]
     isPrimary: NotRequired[bool]
 
 
-class CloudWatchLogTypeDef(TypedDict):
-    logGroup: NotRequired[str]
-    logStream: NotRequired[str]
-
-
-class CodeLocationTypeDef(TypedDict):
-    filePath: str
-    lineStart: NotRequired[int]
-    lineEnd: NotRequired[int]
-    label: NotRequired[str]
-
-
-class CodeRemediationTaskDetailsTypeDef(TypedDict):
-    repoName: NotRequired[str]
-    codeDiffLink: NotRequired[str]
-    pullRequestLink: NotRequired[str]
-
-
-class CodeRemediationTaskTypeDef(TypedDict):
-    status: CodeRemediationTaskStatusType
-    statusReason: NotRequired[str]
-    taskDetails: NotRequired[list[CodeRemediationTaskDetailsTypeDef]]
-
-
-class CodeReviewJobSummaryTypeDef(TypedDict):
-    codeReviewJobId: str
-    codeReviewId: str
-    title: NotRequired[str]
-    status: NotRequired[JobStatusType]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
-class CodeReviewJobTaskSummaryTypeDef(TypedDict):
-    taskId: str
-    codeReviewId: NotRequired[str]
-    codeReviewJobId: NotRequired[str]
-    agentSpaceId: NotRequired[str]
-    title: NotRequired[str]
-    riskType: NotRequired[RiskTypeType]
-    executionStatus: NotRequired[TaskExecutionStatusType]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
+class LogLocationTypeDef(TypedDict):
+    logType: NotRequired[LogTypeType]
+    cloudWatchLog: NotRequired[CloudWatchLogTypeDef]
 
 
 class CodeReviewJobTaskTypeDef(TypedDict):
@@ -547,6 +507,35 @@ class CodeReviewJobTaskTypeDef(TypedDict):
     riskType: NotRequired[RiskTypeType]
     executionStatus: NotRequired[TaskExecutionStatusType]
     logsLocation: NotRequired[LogLocationTypeDef]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class BatchGetCodeReviewJobTasksOutputTypeDef(TypedDict):
+    codeReviewJobTasks: NotRequired[list[CodeReviewJobTaskTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetCodeReviewJobsInputTypeDef(TypedDict):
+    codeReviewJobIds: ReadOnly[Sequence[str]]
+    agentSpaceId: str
+
+
+class ErrorInformationTypeDef(TypedDict):
+    code: NotRequired[ErrorCodeType]
+    message: NotRequired[str]
+
+
+class ExecutionContextTypeDef(TypedDict):
+    contextType: NotRequired[ContextTypeType]
+    context: NotRequired[str]
+    timestamp: NotRequired[datetime]
+
+
+class StepTypeDef(TypedDict):
+    name: NotRequired[StepNameType]
+    status: NotRequired[StepStatusType]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
 
@@ -570,17 +559,15 @@ class CodeReviewJobTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
 
 
-class CodeReviewSettingsTypeDef(TypedDict):
-    controlsScanning: bool
-    generalPurposeScanning: bool
+class BatchGetCodeReviewJobsOutputTypeDef(TypedDict):
+    codeReviewJobs: NotRequired[list[CodeReviewJobTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CodeReviewSummaryTypeDef(TypedDict):
-    codeReviewId: str
+class BatchGetCodeReviewsInputTypeDef(TypedDict):
+    codeReviewIds: ReadOnly[Sequence[str]]
     agentSpaceId: str
-    title: str
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
 
 
 class CodeReviewTypeDef(TypedDict):
@@ -591,6 +578,207 @@ class CodeReviewTypeDef(TypedDict):
     serviceRole: NotRequired[str]
     logConfig: NotRequired[CloudWatchLogTypeDef]
     codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class BatchGetCodeReviewsOutputTypeDef(TypedDict):
+    codeReviews: NotRequired[list[CodeReviewTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetFindingsInputTypeDef(TypedDict):
+    findingIds: ReadOnly[Sequence[str]]
+    agentSpaceId: str
+
+
+class CodeLocationTypeDef(TypedDict):
+    filePath: str
+    lineStart: NotRequired[int]
+    lineEnd: NotRequired[int]
+    label: NotRequired[str]
+
+
+class CodeRemediationTaskDetailsTypeDef(TypedDict):
+    repoName: NotRequired[str]
+    codeDiffLink: NotRequired[str]
+    pullRequestLink: NotRequired[str]
+
+
+class CodeRemediationTaskTypeDef(TypedDict):
+    status: CodeRemediationTaskStatusType
+    statusReason: NotRequired[str]
+    taskDetails: NotRequired[list[CodeRemediationTaskDetailsTypeDef]]
+
+
+class FindingTypeDef(TypedDict):
+    findingId: str
+    agentSpaceId: str
+    pentestId: NotRequired[str]
+    pentestJobId: NotRequired[str]
+    codeReviewId: NotRequired[str]
+    codeReviewJobId: NotRequired[str]
+    taskId: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    status: NotRequired[FindingStatusType]
+    riskType: NotRequired[str]
+    riskLevel: NotRequired[RiskLevelType]
+    riskScore: NotRequired[str]
+    reasoning: NotRequired[str]
+    confidence: NotRequired[ConfidenceLevelType]
+    attackScript: NotRequired[str]
+    codeRemediationTask: NotRequired[CodeRemediationTaskTypeDef]
+    lastUpdatedBy: NotRequired[str]
+    codeLocations: NotRequired[list[CodeLocationTypeDef]]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class BatchGetFindingsOutputTypeDef(TypedDict):
+    findings: NotRequired[list[FindingTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetPentestJobTasksInputTypeDef(TypedDict):
+    agentSpaceId: str
+    taskIds: ReadOnly[Sequence[str]]
+
+
+class TaskTypeDef(TypedDict):
+    taskId: str
+    pentestId: NotRequired[str]
+    pentestJobId: NotRequired[str]
+    agentSpaceId: NotRequired[str]
+    title: NotRequired[str]
+    description: NotRequired[str]
+    categories: NotRequired[list[CategoryTypeDef]]
+    riskType: NotRequired[RiskTypeType]
+    targetEndpoint: NotRequired[EndpointTypeDef]
+    executionStatus: NotRequired[TaskExecutionStatusType]
+    logsLocation: NotRequired[LogLocationTypeDef]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class BatchGetPentestJobTasksOutputTypeDef(TypedDict):
+    tasks: NotRequired[list[TaskTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetPentestJobsInputTypeDef(TypedDict):
+    pentestJobIds: ReadOnly[Sequence[str]]
+    agentSpaceId: str
+
+
+class PentestJobTypeDef(TypedDict):
+    pentestJobId: NotRequired[str]
+    pentestId: NotRequired[str]
+    title: NotRequired[str]
+    overview: NotRequired[str]
+    status: NotRequired[JobStatusType]
+    endpoints: NotRequired[list[EndpointTypeDef]]
+    actors: NotRequired[list[ActorOutputTypeDef]]
+    documents: NotRequired[list[DocumentInfoTypeDef]]
+    sourceCode: NotRequired[list[SourceCodeRepositoryTypeDef]]
+    excludePaths: NotRequired[list[EndpointTypeDef]]
+    allowedDomains: NotRequired[list[EndpointTypeDef]]
+    excludeRiskTypes: NotRequired[list[RiskTypeType]]
+    steps: NotRequired[list[StepTypeDef]]
+    executionContext: NotRequired[list[ExecutionContextTypeDef]]
+    serviceRole: NotRequired[str]
+    logConfig: NotRequired[CloudWatchLogTypeDef]
+    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    networkTrafficConfig: NotRequired[NetworkTrafficConfigOutputTypeDef]
+    errorInformation: NotRequired[ErrorInformationTypeDef]
+    integratedRepositories: NotRequired[list[IntegratedRepositoryTypeDef]]
+    codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class BatchGetPentestJobsOutputTypeDef(TypedDict):
+    pentestJobs: NotRequired[list[PentestJobTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetPentestsInputTypeDef(TypedDict):
+    pentestIds: ReadOnly[Sequence[str]]
+    agentSpaceId: str
+
+
+class BatchGetPentestsOutputTypeDef(TypedDict):
+    pentests: NotRequired[list[PentestTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetTargetDomainsInputTypeDef(TypedDict):
+    targetDomainIds: ReadOnly[Sequence[str]]
+
+
+class DnsVerificationTypeDef(TypedDict):
+    token: NotRequired[str]
+    dnsRecordName: NotRequired[str]
+    dnsRecordType: NotRequired[DNSRecordTypeType]
+
+
+class HttpVerificationTypeDef(TypedDict):
+    token: NotRequired[str]
+    routePath: NotRequired[str]
+
+
+class VerificationDetailsTypeDef(TypedDict):
+    method: NotRequired[DomainVerificationMethodType]
+    dnsTxt: NotRequired[DnsVerificationTypeDef]
+    httpRoute: NotRequired[HttpVerificationTypeDef]
+
+
+class TargetDomainTypeDef(TypedDict):
+    targetDomainId: str
+    domainName: str
+    verificationStatus: NotRequired[TargetDomainStatusType]
+    verificationStatusReason: NotRequired[str]
+    verificationDetails: NotRequired[VerificationDetailsTypeDef]
+    createdAt: NotRequired[datetime]
+    verifiedAt: NotRequired[datetime]
+
+
+class BatchGetTargetDomainsOutputTypeDef(TypedDict):
+    targetDomains: NotRequired[list[TargetDomainTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CodeReviewJobSummaryTypeDef(TypedDict):
+    codeReviewJobId: str
+    codeReviewId: str
+    title: NotRequired[str]
+    status: NotRequired[JobStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class CodeReviewJobTaskSummaryTypeDef(TypedDict):
+    taskId: str
+    codeReviewId: NotRequired[str]
+    codeReviewJobId: NotRequired[str]
+    agentSpaceId: NotRequired[str]
+    title: NotRequired[str]
+    riskType: NotRequired[RiskTypeType]
+    executionStatus: NotRequired[TaskExecutionStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class CodeReviewSummaryTypeDef(TypedDict):
+    codeReviewId: str
+    agentSpaceId: str
+    title: str
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
 
@@ -652,6 +840,16 @@ class CreateCodeReviewOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GitHubIntegrationInputTypeDef(TypedDict):
+    code: str
+    state: str
+    organizationName: NotRequired[str]
+
+
+class ProviderInputTypeDef(TypedDict):
+    github: NotRequired[GitHubIntegrationInputTypeDef]
+
+
 class CreateIntegrationInputTypeDef(TypedDict):
     provider: ProviderType
     input: ProviderInputTypeDef
@@ -665,6 +863,14 @@ class CreateIntegrationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UserConfigTypeDef(TypedDict):
+    role: NotRequired[UserRoleType]
+
+
+class MembershipConfigTypeDef(TypedDict):
+    user: NotRequired[UserConfigTypeDef]
+
+
 class CreateMembershipRequestTypeDef(TypedDict):
     applicationId: str
     agentSpaceId: str
@@ -675,6 +881,11 @@ class CreateMembershipRequestTypeDef(TypedDict):
 
 class CreateMembershipResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NetworkTrafficConfigTypeDef(TypedDict):
+    rules: NotRequired[ReadOnly[Sequence[NetworkTrafficRuleTypeDef]]]
+    customHeaders: NotRequired[ReadOnly[Sequence[CustomHeaderTypeDef]]]
 
 
 class CreatePentestInputTypeDef(TypedDict):
@@ -719,11 +930,6 @@ class CreateTargetDomainOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CustomHeaderTypeDef(TypedDict):
-    name: NotRequired[str]
-    value: NotRequired[str]
-
-
 class DeleteAgentSpaceInputTypeDef(TypedDict):
     agentSpaceId: str
 
@@ -746,11 +952,6 @@ class DeleteArtifactOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeleteCodeReviewFailureTypeDef(TypedDict):
-    codeReviewId: NotRequired[str]
-    reason: NotRequired[str]
-
-
 class DeleteIntegrationInputTypeDef(TypedDict):
     integrationId: str
 
@@ -768,11 +969,6 @@ class DeleteMembershipRequestTypeDef(TypedDict):
 
 class DeleteMembershipResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeletePentestFailureTypeDef(TypedDict):
-    pentestId: NotRequired[str]
-    reason: NotRequired[str]
 
 
 class DeleteTargetDomainInputTypeDef(TypedDict):
@@ -794,32 +990,6 @@ class DiscoveredEndpointTypeDef(TypedDict):
     description: NotRequired[str]
 
 
-class DnsVerificationTypeDef(TypedDict):
-    token: NotRequired[str]
-    dnsRecordName: NotRequired[str]
-    dnsRecordType: NotRequired[DNSRecordTypeType]
-
-
-class DocumentInfoTypeDef(TypedDict):
-    s3Location: NotRequired[str]
-    artifactId: NotRequired[str]
-
-
-class EndpointTypeDef(TypedDict):
-    uri: NotRequired[str]
-
-
-class ErrorInformationTypeDef(TypedDict):
-    code: NotRequired[ErrorCodeType]
-    message: NotRequired[str]
-
-
-class ExecutionContextTypeDef(TypedDict):
-    contextType: NotRequired[ContextTypeType]
-    context: NotRequired[str]
-    timestamp: NotRequired[datetime]
-
-
 class FindingSummaryTypeDef(TypedDict):
     findingId: str
     agentSpaceId: str
@@ -836,32 +1006,13 @@ class FindingSummaryTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
 
 
-class FindingTypeDef(TypedDict):
-    findingId: str
-    agentSpaceId: str
-    pentestId: NotRequired[str]
-    pentestJobId: NotRequired[str]
-    codeReviewId: NotRequired[str]
-    codeReviewJobId: NotRequired[str]
-    taskId: NotRequired[str]
-    name: NotRequired[str]
-    description: NotRequired[str]
-    status: NotRequired[FindingStatusType]
-    riskType: NotRequired[str]
-    riskLevel: NotRequired[RiskLevelType]
-    riskScore: NotRequired[str]
-    reasoning: NotRequired[str]
-    confidence: NotRequired[ConfidenceLevelType]
-    attackScript: NotRequired[str]
-    codeRemediationTask: NotRequired[CodeRemediationTaskTypeDef]
-    lastUpdatedBy: NotRequired[str]
-    codeLocations: NotRequired[list[CodeLocationTypeDef]]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
 class GetApplicationRequestTypeDef(TypedDict):
     applicationId: str
+
+
+class IdCConfigurationTypeDef(TypedDict):
+    idcApplicationArn: NotRequired[str]
+    idcInstanceArn: NotRequired[str]
 
 
 class GetApplicationResponseTypeDef(TypedDict):
@@ -902,12 +1053,6 @@ class GetIntegrationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GitHubIntegrationInputTypeDef(TypedDict):
-    code: str
-    state: str
-    organizationName: NotRequired[str]
-
-
 class GitHubRepositoryMetadataTypeDef(TypedDict):
     name: str
     providerResourceId: str
@@ -925,16 +1070,6 @@ class GitHubResourceCapabilitiesTypeDef(TypedDict):
     remediateCode: NotRequired[bool]
 
 
-class HttpVerificationTypeDef(TypedDict):
-    token: NotRequired[str]
-    routePath: NotRequired[str]
-
-
-class IdCConfigurationTypeDef(TypedDict):
-    idcApplicationArn: NotRequired[str]
-    idcInstanceArn: NotRequired[str]
-
-
 class InitiateProviderRegistrationInputTypeDef(TypedDict):
     provider: ProviderType
 
@@ -945,9 +1080,12 @@ class InitiateProviderRegistrationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IntegratedRepositoryTypeDef(TypedDict):
-    integrationId: str
-    providerResourceId: str
+class IntegratedResourceTypeDef(TypedDict):
+    githubRepository: NotRequired[GitHubRepositoryResourceTypeDef]
+
+
+class ProviderResourceCapabilitiesTypeDef(TypedDict):
+    github: NotRequired[GitHubResourceCapabilitiesTypeDef]
 
 
 class IntegratedResourceInputItemTypeDef(TypedDict):
@@ -963,10 +1101,6 @@ class IntegratedResourceSummaryTypeDef(TypedDict):
     integrationId: str
     resource: IntegratedResourceMetadataTypeDef
     capabilities: NotRequired[ProviderResourceCapabilitiesTypeDef]
-
-
-class IntegratedResourceTypeDef(TypedDict):
-    githubRepository: NotRequired[GitHubRepositoryResourceTypeDef]
 
 
 class IntegrationFilterTypeDef(TypedDict):
@@ -1123,6 +1257,28 @@ class ListMembershipsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class UserMetadataTypeDef(TypedDict):
+    username: str
+    email: str
+
+
+class MemberMetadataTypeDef(TypedDict):
+    user: NotRequired[UserMetadataTypeDef]
+
+
+class MembershipSummaryTypeDef(TypedDict):
+    membershipId: str
+    applicationId: str
+    agentSpaceId: str
+    memberType: MembershipTypeType
+    config: NotRequired[MembershipConfigTypeDef]
+    metadata: NotRequired[MemberMetadataTypeDef]
+    createdAt: datetime
+    updatedAt: datetime
+    createdBy: str
+    updatedBy: str
+
+
 class ListMembershipsResponseTypeDef(TypedDict):
     membershipSummaries: list[MembershipSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -1138,6 +1294,18 @@ class ListPentestJobTasksInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class TaskSummaryTypeDef(TypedDict):
+    taskId: str
+    pentestId: NotRequired[str]
+    pentestJobId: NotRequired[str]
+    agentSpaceId: NotRequired[str]
+    title: NotRequired[str]
+    riskType: NotRequired[RiskTypeType]
+    executionStatus: NotRequired[TaskExecutionStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
 class ListPentestJobTasksOutputTypeDef(TypedDict):
     taskSummaries: NotRequired[list[TaskSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1151,6 +1319,15 @@ class ListPentestJobsForPentestInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class PentestJobSummaryTypeDef(TypedDict):
+    pentestJobId: str
+    pentestId: str
+    title: NotRequired[str]
+    status: NotRequired[JobStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
 class ListPentestJobsForPentestOutputTypeDef(TypedDict):
     pentestJobSummaries: NotRequired[list[PentestJobSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1161,6 +1338,14 @@ class ListPentestsInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     agentSpaceId: str
+
+
+class PentestSummaryTypeDef(TypedDict):
+    pentestId: str
+    agentSpaceId: str
+    title: str
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
 
 
 class ListPentestsOutputTypeDef(TypedDict):
@@ -1183,122 +1368,16 @@ class ListTargetDomainsInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class TargetDomainSummaryTypeDef(TypedDict):
+    targetDomainId: str
+    domainName: str
+    verificationStatus: NotRequired[TargetDomainStatusType]
+
+
 class ListTargetDomainsOutputTypeDef(TypedDict):
     targetDomainSummaries: NotRequired[list[TargetDomainSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogLocationTypeDef(TypedDict):
-    logType: NotRequired[LogTypeType]
-    cloudWatchLog: NotRequired[CloudWatchLogTypeDef]
-
-
-class MemberMetadataTypeDef(TypedDict):
-    user: NotRequired[UserMetadataTypeDef]
-
-
-class MembershipConfigTypeDef(TypedDict):
-    user: NotRequired[UserConfigTypeDef]
-
-
-class MembershipSummaryTypeDef(TypedDict):
-    membershipId: str
-    applicationId: str
-    agentSpaceId: str
-    memberType: MembershipTypeType
-    config: NotRequired[MembershipConfigTypeDef]
-    metadata: NotRequired[MemberMetadataTypeDef]
-    createdAt: datetime
-    updatedAt: datetime
-    createdBy: str
-    updatedBy: str
-
-
-class NetworkTrafficConfigOutputTypeDef(TypedDict):
-    rules: NotRequired[list[NetworkTrafficRuleTypeDef]]
-    customHeaders: NotRequired[list[CustomHeaderTypeDef]]
-
-
-class NetworkTrafficConfigTypeDef(TypedDict):
-    rules: NotRequired[ReadOnly[Sequence[NetworkTrafficRuleTypeDef]]]
-    customHeaders: NotRequired[ReadOnly[Sequence[CustomHeaderTypeDef]]]
-
-
-class NetworkTrafficRuleTypeDef(TypedDict):
-    effect: NotRequired[NetworkTrafficRuleEffectType]
-    pattern: NotRequired[str]
-    networkTrafficRuleType: NotRequired[NetworkTrafficRuleTypeType]
-
-
-class PentestJobSummaryTypeDef(TypedDict):
-    pentestJobId: str
-    pentestId: str
-    title: NotRequired[str]
-    status: NotRequired[JobStatusType]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
-class PentestJobTypeDef(TypedDict):
-    pentestJobId: NotRequired[str]
-    pentestId: NotRequired[str]
-    title: NotRequired[str]
-    overview: NotRequired[str]
-    status: NotRequired[JobStatusType]
-    endpoints: NotRequired[list[EndpointTypeDef]]
-    actors: NotRequired[list[ActorOutputTypeDef]]
-    documents: NotRequired[list[DocumentInfoTypeDef]]
-    sourceCode: NotRequired[list[SourceCodeRepositoryTypeDef]]
-    excludePaths: NotRequired[list[EndpointTypeDef]]
-    allowedDomains: NotRequired[list[EndpointTypeDef]]
-    excludeRiskTypes: NotRequired[list[RiskTypeType]]
-    steps: NotRequired[list[StepTypeDef]]
-    executionContext: NotRequired[list[ExecutionContextTypeDef]]
-    serviceRole: NotRequired[str]
-    logConfig: NotRequired[CloudWatchLogTypeDef]
-    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    networkTrafficConfig: NotRequired[NetworkTrafficConfigOutputTypeDef]
-    errorInformation: NotRequired[ErrorInformationTypeDef]
-    integratedRepositories: NotRequired[list[IntegratedRepositoryTypeDef]]
-    codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
-class PentestSummaryTypeDef(TypedDict):
-    pentestId: str
-    agentSpaceId: str
-    title: str
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
-class PentestTypeDef(TypedDict):
-    pentestId: str
-    agentSpaceId: str
-    title: str
-    assets: AssetsOutputTypeDef
-    excludeRiskTypes: NotRequired[list[RiskTypeType]]
-    serviceRole: NotRequired[str]
-    logConfig: NotRequired[CloudWatchLogTypeDef]
-    vpcConfig: NotRequired[VpcConfigOutputTypeDef]
-    networkTrafficConfig: NotRequired[NetworkTrafficConfigOutputTypeDef]
-    codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
-class ProviderInputTypeDef(TypedDict):
-    github: NotRequired[GitHubIntegrationInputTypeDef]
-
-
-class ProviderResourceCapabilitiesTypeDef(TypedDict):
-    github: NotRequired[GitHubResourceCapabilitiesTypeDef]
-
-
-class SourceCodeRepositoryTypeDef(TypedDict):
-    s3Location: NotRequired[str]
 
 
 class StartCodeRemediationInputTypeDef(TypedDict):
@@ -1344,13 +1423,6 @@ class StartPentestJobOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StepTypeDef(TypedDict):
-    name: NotRequired[StepNameType]
-    status: NotRequired[StepStatusType]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
 class StopCodeReviewJobInputTypeDef(TypedDict):
     agentSpaceId: str
     codeReviewJobId: str
@@ -1376,50 +1448,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TargetDomainSummaryTypeDef(TypedDict):
-    targetDomainId: str
-    domainName: str
-    verificationStatus: NotRequired[TargetDomainStatusType]
-
-
-class TargetDomainTypeDef(TypedDict):
-    targetDomainId: str
-    domainName: str
-    verificationStatus: NotRequired[TargetDomainStatusType]
-    verificationStatusReason: NotRequired[str]
-    verificationDetails: NotRequired[VerificationDetailsTypeDef]
-    createdAt: NotRequired[datetime]
-    verifiedAt: NotRequired[datetime]
-
-
-class TaskSummaryTypeDef(TypedDict):
-    taskId: str
-    pentestId: NotRequired[str]
-    pentestJobId: NotRequired[str]
-    agentSpaceId: NotRequired[str]
-    title: NotRequired[str]
-    riskType: NotRequired[RiskTypeType]
-    executionStatus: NotRequired[TaskExecutionStatusType]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-
-
-class TaskTypeDef(TypedDict):
-    taskId: str
-    pentestId: NotRequired[str]
-    pentestJobId: NotRequired[str]
-    agentSpaceId: NotRequired[str]
-    title: NotRequired[str]
-    description: NotRequired[str]
-    categories: NotRequired[list[CategoryTypeDef]]
-    riskType: NotRequired[RiskTypeType]
-    targetEndpoint: NotRequired[EndpointTypeDef]
-    executionStatus: NotRequired[TaskExecutionStatusType]
-    logsLocation: NotRequired[LogLocationTypeDef]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -1549,21 +1577,6 @@ class UpdateTargetDomainOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UserConfigTypeDef(TypedDict):
-    role: NotRequired[UserRoleType]
-
-
-class UserMetadataTypeDef(TypedDict):
-    username: str
-    email: str
-
-
-class VerificationDetailsTypeDef(TypedDict):
-    method: NotRequired[DomainVerificationMethodType]
-    dnsTxt: NotRequired[DnsVerificationTypeDef]
-    httpRoute: NotRequired[HttpVerificationTypeDef]
-
-
 class VerifyTargetDomainInputTypeDef(TypedDict):
     targetDomainId: str
 
@@ -1577,15 +1590,3 @@ class VerifyTargetDomainOutputTypeDef(TypedDict):
     status: NotRequired[TargetDomainStatusType]
     verificationStatusReason: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VpcConfigOutputTypeDef(TypedDict):
-    vpcArn: NotRequired[str]
-    securityGroupArns: NotRequired[list[str]]
-    subnetArns: NotRequired[list[str]]
-
-
-class VpcConfigTypeDef(TypedDict):
-    vpcArn: NotRequired[str]
-    securityGroupArns: NotRequired[ReadOnly[Sequence[str]]]
-    subnetArns: NotRequired[ReadOnly[Sequence[str]]]

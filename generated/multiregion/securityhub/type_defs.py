@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -96,1195 +96,1196 @@ from .literals import (
     WorkflowStatusType,
 )
 
-__all__ = [
-    "AcceptAdministratorInvitationRequestTypeDef",
-    "AcceptAdministratorInvitationResponseTypeDef",
-    "AcceptInvitationRequestTypeDef",
-    "AcceptInvitationResponseTypeDef",
-    "AccountDetailsTypeDef",
-    "ActionLocalIpDetailsTypeDef",
-    "ActionLocalPortDetailsTypeDef",
-    "ActionOutputTypeDef",
-    "ActionRemoteIpDetailsTypeDef",
-    "ActionRemotePortDetailsTypeDef",
-    "ActionTargetTypeDef",
-    "ActionTypeDef",
-    "ActorSessionTypeDef",
-    "ActorTypeDef",
-    "ActorUserTypeDef",
-    "AdjustmentTypeDef",
-    "AdminAccountTypeDef",
-    "AggregatorV2TypeDef",
-    "AssociatedStandardTypeDef",
-    "AssociationFiltersTypeDef",
-    "AssociationSetDetailsTypeDef",
-    "AssociationStateDetailsTypeDef",
-    "AutomationRulesActionOutputTypeDef",
-    "AutomationRulesActionTypeDef",
-    "AutomationRulesActionTypeObjectV2TypeDef",
-    "AutomationRulesActionV2TypeDef",
-    "AutomationRulesConfigTypeDef",
-    "AutomationRulesFindingFieldsUpdateOutputTypeDef",
-    "AutomationRulesFindingFieldsUpdateTypeDef",
-    "AutomationRulesFindingFieldsUpdateV2TypeDef",
-    "AutomationRulesFindingFiltersOutputTypeDef",
-    "AutomationRulesFindingFiltersTypeDef",
-    "AutomationRulesMetadataTypeDef",
-    "AutomationRulesMetadataV2TypeDef",
-    "AvailabilityZoneTypeDef",
-    "AwsAmazonMqBrokerDetailsOutputTypeDef",
-    "AwsAmazonMqBrokerDetailsTypeDef",
-    "AwsAmazonMqBrokerEncryptionOptionsDetailsTypeDef",
-    "AwsAmazonMqBrokerLdapServerMetadataDetailsOutputTypeDef",
-    "AwsAmazonMqBrokerLdapServerMetadataDetailsTypeDef",
-    "AwsAmazonMqBrokerLogsDetailsTypeDef",
-    "AwsAmazonMqBrokerLogsPendingDetailsTypeDef",
-    "AwsAmazonMqBrokerMaintenanceWindowStartTimeDetailsTypeDef",
-    "AwsAmazonMqBrokerUsersDetailsTypeDef",
-    "AwsApiCallActionDomainDetailsTypeDef",
-    "AwsApiCallActionOutputTypeDef",
-    "AwsApiCallActionTypeDef",
-    "AwsApiGatewayAccessLogSettingsTypeDef",
-    "AwsApiGatewayCanarySettingsOutputTypeDef",
-    "AwsApiGatewayCanarySettingsTypeDef",
-    "AwsApiGatewayEndpointConfigurationOutputTypeDef",
-    "AwsApiGatewayEndpointConfigurationTypeDef",
-    "AwsApiGatewayMethodSettingsTypeDef",
-    "AwsApiGatewayRestApiDetailsOutputTypeDef",
-    "AwsApiGatewayRestApiDetailsTypeDef",
-    "AwsApiGatewayStageDetailsOutputTypeDef",
-    "AwsApiGatewayStageDetailsTypeDef",
-    "AwsApiGatewayV2ApiDetailsOutputTypeDef",
-    "AwsApiGatewayV2ApiDetailsTypeDef",
-    "AwsApiGatewayV2RouteSettingsTypeDef",
-    "AwsApiGatewayV2StageDetailsOutputTypeDef",
-    "AwsApiGatewayV2StageDetailsTypeDef",
-    "AwsAppSyncGraphQlApiAdditionalAuthenticationProvidersDetailsTypeDef",
-    "AwsAppSyncGraphQlApiDetailsOutputTypeDef",
-    "AwsAppSyncGraphQlApiDetailsTypeDef",
-    "AwsAppSyncGraphQlApiLambdaAuthorizerConfigDetailsTypeDef",
-    "AwsAppSyncGraphQlApiLogConfigDetailsTypeDef",
-    "AwsAppSyncGraphQlApiOpenIdConnectConfigDetailsTypeDef",
-    "AwsAppSyncGraphQlApiUserPoolConfigDetailsTypeDef",
-    "AwsAthenaWorkGroupConfigurationDetailsTypeDef",
-    "AwsAthenaWorkGroupConfigurationResultConfigurationDetailsTypeDef",
-    "AwsAthenaWorkGroupConfigurationResultConfigurationEncryptionConfigurationDetailsTypeDef",
-    "AwsAthenaWorkGroupDetailsTypeDef",
-    "AwsAutoScalingAutoScalingGroupAvailabilityZonesListDetailsTypeDef",
-    "AwsAutoScalingAutoScalingGroupDetailsOutputTypeDef",
-    "AwsAutoScalingAutoScalingGroupDetailsTypeDef",
-    "AwsAutoScalingAutoScalingGroupLaunchTemplateLaunchTemplateSpecificationTypeDef",
-    "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyDetailsOutputTypeDef",
-    "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyDetailsTypeDef",
-    "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyInstancesDistributionDetailsTypeDef",
-    "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsOutputTypeDef",
-    "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsTypeDef",
-    "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationTypeDef",
-    "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateOverridesListDetailsTypeDef",
-    "AwsAutoScalingLaunchConfigurationBlockDeviceMappingsDetailsTypeDef",
-    "AwsAutoScalingLaunchConfigurationBlockDeviceMappingsEbsDetailsTypeDef",
-    "AwsAutoScalingLaunchConfigurationDetailsOutputTypeDef",
-    "AwsAutoScalingLaunchConfigurationDetailsTypeDef",
-    "AwsAutoScalingLaunchConfigurationInstanceMonitoringDetailsTypeDef",
-    "AwsAutoScalingLaunchConfigurationMetadataOptionsTypeDef",
-    "AwsBackupBackupPlanAdvancedBackupSettingsDetailsOutputTypeDef",
-    "AwsBackupBackupPlanAdvancedBackupSettingsDetailsTypeDef",
-    "AwsBackupBackupPlanBackupPlanDetailsOutputTypeDef",
-    "AwsBackupBackupPlanBackupPlanDetailsTypeDef",
-    "AwsBackupBackupPlanDetailsOutputTypeDef",
-    "AwsBackupBackupPlanDetailsTypeDef",
-    "AwsBackupBackupPlanLifecycleDetailsTypeDef",
-    "AwsBackupBackupPlanRuleCopyActionsDetailsTypeDef",
-    "AwsBackupBackupPlanRuleDetailsOutputTypeDef",
-    "AwsBackupBackupPlanRuleDetailsTypeDef",
-    "AwsBackupBackupVaultDetailsOutputTypeDef",
-    "AwsBackupBackupVaultDetailsTypeDef",
-    "AwsBackupBackupVaultNotificationsDetailsOutputTypeDef",
-    "AwsBackupBackupVaultNotificationsDetailsTypeDef",
-    "AwsBackupRecoveryPointCalculatedLifecycleDetailsTypeDef",
-    "AwsBackupRecoveryPointCreatedByDetailsTypeDef",
-    "AwsBackupRecoveryPointDetailsTypeDef",
-    "AwsBackupRecoveryPointLifecycleDetailsTypeDef",
-    "AwsCertificateManagerCertificateDetailsOutputTypeDef",
-    "AwsCertificateManagerCertificateDetailsTypeDef",
-    "AwsCertificateManagerCertificateDomainValidationOptionOutputTypeDef",
-    "AwsCertificateManagerCertificateDomainValidationOptionTypeDef",
-    "AwsCertificateManagerCertificateExtendedKeyUsageTypeDef",
-    "AwsCertificateManagerCertificateKeyUsageTypeDef",
-    "AwsCertificateManagerCertificateOptionsTypeDef",
-    "AwsCertificateManagerCertificateRenewalSummaryOutputTypeDef",
-    "AwsCertificateManagerCertificateRenewalSummaryTypeDef",
-    "AwsCertificateManagerCertificateResourceRecordTypeDef",
-    "AwsCloudFormationStackDetailsOutputTypeDef",
-    "AwsCloudFormationStackDetailsTypeDef",
-    "AwsCloudFormationStackDriftInformationDetailsTypeDef",
-    "AwsCloudFormationStackOutputsDetailsTypeDef",
-    "AwsCloudFrontDistributionCacheBehaviorTypeDef",
-    "AwsCloudFrontDistributionCacheBehaviorsOutputTypeDef",
-    "AwsCloudFrontDistributionCacheBehaviorsTypeDef",
-    "AwsCloudFrontDistributionDefaultCacheBehaviorTypeDef",
-    "AwsCloudFrontDistributionDetailsOutputTypeDef",
-    "AwsCloudFrontDistributionDetailsTypeDef",
-    "AwsCloudFrontDistributionLoggingTypeDef",
-    "AwsCloudFrontDistributionOriginCustomOriginConfigOutputTypeDef",
-    "AwsCloudFrontDistributionOriginCustomOriginConfigTypeDef",
-    "AwsCloudFrontDistributionOriginGroupFailoverOutputTypeDef",
-    "AwsCloudFrontDistributionOriginGroupFailoverStatusCodesOutputTypeDef",
-    "AwsCloudFrontDistributionOriginGroupFailoverStatusCodesTypeDef",
-    "AwsCloudFrontDistributionOriginGroupFailoverTypeDef",
-    "AwsCloudFrontDistributionOriginGroupOutputTypeDef",
-    "AwsCloudFrontDistributionOriginGroupTypeDef",
-    "AwsCloudFrontDistributionOriginGroupsOutputTypeDef",
-    "AwsCloudFrontDistributionOriginGroupsTypeDef",
-    "AwsCloudFrontDistributionOriginItemOutputTypeDef",
-    "AwsCloudFrontDistributionOriginItemTypeDef",
-    "AwsCloudFrontDistributionOriginS3OriginConfigTypeDef",
-    "AwsCloudFrontDistributionOriginSslProtocolsOutputTypeDef",
-    "AwsCloudFrontDistributionOriginSslProtocolsTypeDef",
-    "AwsCloudFrontDistributionOriginsOutputTypeDef",
-    "AwsCloudFrontDistributionOriginsTypeDef",
-    "AwsCloudFrontDistributionViewerCertificateTypeDef",
-    "AwsCloudTrailTrailDetailsTypeDef",
-    "AwsCloudWatchAlarmDetailsOutputTypeDef",
-    "AwsCloudWatchAlarmDetailsTypeDef",
-    "AwsCloudWatchAlarmDimensionsDetailsTypeDef",
-    "AwsCodeBuildProjectArtifactsDetailsTypeDef",
-    "AwsCodeBuildProjectDetailsOutputTypeDef",
-    "AwsCodeBuildProjectDetailsTypeDef",
-    "AwsCodeBuildProjectEnvironmentEnvironmentVariablesDetailsTypeDef",
-    "AwsCodeBuildProjectEnvironmentOutputTypeDef",
-    "AwsCodeBuildProjectEnvironmentRegistryCredentialTypeDef",
-    "AwsCodeBuildProjectEnvironmentTypeDef",
-    "AwsCodeBuildProjectLogsConfigCloudWatchLogsDetailsTypeDef",
-    "AwsCodeBuildProjectLogsConfigDetailsTypeDef",
-    "AwsCodeBuildProjectLogsConfigS3LogsDetailsTypeDef",
-    "AwsCodeBuildProjectSourceTypeDef",
-    "AwsCodeBuildProjectVpcConfigOutputTypeDef",
-    "AwsCodeBuildProjectVpcConfigTypeDef",
-    "AwsCorsConfigurationOutputTypeDef",
-    "AwsCorsConfigurationTypeDef",
-    "AwsDmsEndpointDetailsTypeDef",
-    "AwsDmsReplicationInstanceDetailsOutputTypeDef",
-    "AwsDmsReplicationInstanceDetailsTypeDef",
-    "AwsDmsReplicationInstanceReplicationSubnetGroupDetailsTypeDef",
-    "AwsDmsReplicationInstanceVpcSecurityGroupsDetailsTypeDef",
-    "AwsDmsReplicationTaskDetailsTypeDef",
-    "AwsDynamoDbTableAttributeDefinitionTypeDef",
-    "AwsDynamoDbTableBillingModeSummaryTypeDef",
-    "AwsDynamoDbTableDetailsOutputTypeDef",
-    "AwsDynamoDbTableDetailsTypeDef",
-    "AwsDynamoDbTableGlobalSecondaryIndexOutputTypeDef",
-    "AwsDynamoDbTableGlobalSecondaryIndexTypeDef",
-    "AwsDynamoDbTableKeySchemaTypeDef",
-    "AwsDynamoDbTableLocalSecondaryIndexOutputTypeDef",
-    "AwsDynamoDbTableLocalSecondaryIndexTypeDef",
-    "AwsDynamoDbTableProjectionOutputTypeDef",
-    "AwsDynamoDbTableProjectionTypeDef",
-    "AwsDynamoDbTableProvisionedThroughputOverrideTypeDef",
-    "AwsDynamoDbTableProvisionedThroughputTypeDef",
-    "AwsDynamoDbTableReplicaGlobalSecondaryIndexTypeDef",
-    "AwsDynamoDbTableReplicaOutputTypeDef",
-    "AwsDynamoDbTableReplicaTypeDef",
-    "AwsDynamoDbTableRestoreSummaryTypeDef",
-    "AwsDynamoDbTableSseDescriptionTypeDef",
-    "AwsDynamoDbTableStreamSpecificationTypeDef",
-    "AwsEc2ClientVpnEndpointAuthenticationOptionsActiveDirectoryDetailsTypeDef",
-    "AwsEc2ClientVpnEndpointAuthenticationOptionsDetailsTypeDef",
-    "AwsEc2ClientVpnEndpointAuthenticationOptionsFederatedAuthenticationDetailsTypeDef",
-    "AwsEc2ClientVpnEndpointAuthenticationOptionsMutualAuthenticationDetailsTypeDef",
-    "AwsEc2ClientVpnEndpointClientConnectOptionsDetailsTypeDef",
-    "AwsEc2ClientVpnEndpointClientConnectOptionsStatusDetailsTypeDef",
-    "AwsEc2ClientVpnEndpointClientLoginBannerOptionsDetailsTypeDef",
-    "AwsEc2ClientVpnEndpointConnectionLogOptionsDetailsTypeDef",
-    "AwsEc2ClientVpnEndpointDetailsOutputTypeDef",
-    "AwsEc2ClientVpnEndpointDetailsTypeDef",
-    "AwsEc2EipDetailsTypeDef",
-    "AwsEc2InstanceDetailsOutputTypeDef",
-    "AwsEc2InstanceDetailsTypeDef",
-    "AwsEc2InstanceMetadataOptionsTypeDef",
-    "AwsEc2InstanceMonitoringDetailsTypeDef",
-    "AwsEc2InstanceNetworkInterfacesDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataBlockDeviceMappingSetDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataBlockDeviceMappingSetEbsDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataCapacityReservationSpecificationCapacityReservationTargetDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataCapacityReservationSpecificationDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataCpuOptionsDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataCreditSpecificationDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataDetailsOutputTypeDef",
-    "AwsEc2LaunchTemplateDataDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataElasticGpuSpecificationSetDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataElasticInferenceAcceleratorSetDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataEnclaveOptionsDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataHibernationOptionsDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataIamInstanceProfileDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceMarketOptionsDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceMarketOptionsSpotOptionsDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorCountDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorTotalMemoryMiBDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceRequirementsBaselineEbsBandwidthMbpsDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceRequirementsDetailsOutputTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceRequirementsDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceRequirementsMemoryGiBPerVCpuDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceRequirementsMemoryMiBDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceRequirementsNetworkInterfaceCountDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceRequirementsTotalLocalStorageGBDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataInstanceRequirementsVCpuCountDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataLicenseSetDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataMaintenanceOptionsDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataMetadataOptionsDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataMonitoringDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataNetworkInterfaceSetDetailsOutputTypeDef",
-    "AwsEc2LaunchTemplateDataNetworkInterfaceSetDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv4PrefixesDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6AddressesDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6PrefixesDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataNetworkInterfaceSetPrivateIpAddressesDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataPlacementDetailsTypeDef",
-    "AwsEc2LaunchTemplateDataPrivateDnsNameOptionsDetailsTypeDef",
-    "AwsEc2LaunchTemplateDetailsOutputTypeDef",
-    "AwsEc2LaunchTemplateDetailsTypeDef",
-    "AwsEc2NetworkAclAssociationTypeDef",
-    "AwsEc2NetworkAclDetailsOutputTypeDef",
-    "AwsEc2NetworkAclDetailsTypeDef",
-    "AwsEc2NetworkAclEntryTypeDef",
-    "AwsEc2NetworkInterfaceAttachmentTypeDef",
-    "AwsEc2NetworkInterfaceDetailsOutputTypeDef",
-    "AwsEc2NetworkInterfaceDetailsTypeDef",
-    "AwsEc2NetworkInterfaceIpV6AddressDetailTypeDef",
-    "AwsEc2NetworkInterfacePrivateIpAddressDetailTypeDef",
-    "AwsEc2NetworkInterfaceSecurityGroupTypeDef",
-    "AwsEc2RouteTableDetailsOutputTypeDef",
-    "AwsEc2RouteTableDetailsTypeDef",
-    "AwsEc2SecurityGroupDetailsOutputTypeDef",
-    "AwsEc2SecurityGroupDetailsTypeDef",
-    "AwsEc2SecurityGroupIpPermissionOutputTypeDef",
-    "AwsEc2SecurityGroupIpPermissionTypeDef",
-    "AwsEc2SecurityGroupIpRangeTypeDef",
-    "AwsEc2SecurityGroupIpv6RangeTypeDef",
-    "AwsEc2SecurityGroupPrefixListIdTypeDef",
-    "AwsEc2SecurityGroupUserIdGroupPairTypeDef",
-    "AwsEc2SubnetDetailsOutputTypeDef",
-    "AwsEc2SubnetDetailsTypeDef",
-    "AwsEc2TransitGatewayDetailsOutputTypeDef",
-    "AwsEc2TransitGatewayDetailsTypeDef",
-    "AwsEc2VolumeAttachmentTypeDef",
-    "AwsEc2VolumeDetailsOutputTypeDef",
-    "AwsEc2VolumeDetailsTypeDef",
-    "AwsEc2VpcDetailsOutputTypeDef",
-    "AwsEc2VpcDetailsTypeDef",
-    "AwsEc2VpcEndpointServiceDetailsOutputTypeDef",
-    "AwsEc2VpcEndpointServiceDetailsTypeDef",
-    "AwsEc2VpcEndpointServiceServiceTypeDetailsTypeDef",
-    "AwsEc2VpcPeeringConnectionDetailsOutputTypeDef",
-    "AwsEc2VpcPeeringConnectionDetailsTypeDef",
-    "AwsEc2VpcPeeringConnectionStatusDetailsTypeDef",
-    "AwsEc2VpcPeeringConnectionVpcInfoDetailsOutputTypeDef",
-    "AwsEc2VpcPeeringConnectionVpcInfoDetailsTypeDef",
-    "AwsEc2VpnConnectionDetailsOutputTypeDef",
-    "AwsEc2VpnConnectionDetailsTypeDef",
-    "AwsEc2VpnConnectionOptionsDetailsOutputTypeDef",
-    "AwsEc2VpnConnectionOptionsDetailsTypeDef",
-    "AwsEc2VpnConnectionOptionsTunnelOptionsDetailsOutputTypeDef",
-    "AwsEc2VpnConnectionOptionsTunnelOptionsDetailsTypeDef",
-    "AwsEc2VpnConnectionRoutesDetailsTypeDef",
-    "AwsEc2VpnConnectionVgwTelemetryDetailsTypeDef",
-    "AwsEcrContainerImageDetailsOutputTypeDef",
-    "AwsEcrContainerImageDetailsTypeDef",
-    "AwsEcrRepositoryDetailsTypeDef",
-    "AwsEcrRepositoryImageScanningConfigurationDetailsTypeDef",
-    "AwsEcrRepositoryLifecyclePolicyDetailsTypeDef",
-    "AwsEcsClusterClusterSettingsDetailsTypeDef",
-    "AwsEcsClusterConfigurationDetailsTypeDef",
-    "AwsEcsClusterConfigurationExecuteCommandConfigurationDetailsTypeDef",
-    "AwsEcsClusterConfigurationExecuteCommandConfigurationLogConfigurationDetailsTypeDef",
-    "AwsEcsClusterDefaultCapacityProviderStrategyDetailsTypeDef",
-    "AwsEcsClusterDetailsOutputTypeDef",
-    "AwsEcsClusterDetailsTypeDef",
-    "AwsEcsContainerDetailsOutputTypeDef",
-    "AwsEcsContainerDetailsTypeDef",
-    "AwsEcsServiceCapacityProviderStrategyDetailsTypeDef",
-    "AwsEcsServiceDeploymentConfigurationDeploymentCircuitBreakerDetailsTypeDef",
-    "AwsEcsServiceDeploymentConfigurationDetailsTypeDef",
-    "AwsEcsServiceDeploymentControllerDetailsTypeDef",
-    "AwsEcsServiceDetailsOutputTypeDef",
-    "AwsEcsServiceDetailsTypeDef",
-    "AwsEcsServiceLoadBalancersDetailsTypeDef",
-    "AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsOutputTypeDef",
-    "AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsTypeDef",
-    "AwsEcsServiceNetworkConfigurationDetailsOutputTypeDef",
-    "AwsEcsServiceNetworkConfigurationDetailsTypeDef",
-    "AwsEcsServicePlacementConstraintsDetailsTypeDef",
-    "AwsEcsServicePlacementStrategiesDetailsTypeDef",
-    "AwsEcsServiceServiceRegistriesDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsDependsOnDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsEnvironmentDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsEnvironmentFilesDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsExtraHostsDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsFirelensConfigurationDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsFirelensConfigurationDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsHealthCheckDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsHealthCheckDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationSecretOptionsDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsMountPointsDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsPortMappingsDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsRepositoryCredentialsDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsResourceRequirementsDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsSecretsDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsSystemControlsDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsUlimitsDetailsTypeDef",
-    "AwsEcsTaskDefinitionContainerDefinitionsVolumesFromDetailsTypeDef",
-    "AwsEcsTaskDefinitionDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionDetailsTypeDef",
-    "AwsEcsTaskDefinitionInferenceAcceleratorsDetailsTypeDef",
-    "AwsEcsTaskDefinitionPlacementConstraintsDetailsTypeDef",
-    "AwsEcsTaskDefinitionProxyConfigurationDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionProxyConfigurationDetailsTypeDef",
-    "AwsEcsTaskDefinitionProxyConfigurationProxyConfigurationPropertiesDetailsTypeDef",
-    "AwsEcsTaskDefinitionVolumesDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionVolumesDetailsTypeDef",
-    "AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsOutputTypeDef",
-    "AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsTypeDef",
-    "AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationAuthorizationConfigDetailsTypeDef",
-    "AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationDetailsTypeDef",
-    "AwsEcsTaskDefinitionVolumesHostDetailsTypeDef",
-    "AwsEcsTaskDetailsOutputTypeDef",
-    "AwsEcsTaskDetailsTypeDef",
-    "AwsEcsTaskVolumeDetailsTypeDef",
-    "AwsEcsTaskVolumeHostDetailsTypeDef",
-    "AwsEfsAccessPointDetailsOutputTypeDef",
-    "AwsEfsAccessPointDetailsTypeDef",
-    "AwsEfsAccessPointPosixUserDetailsOutputTypeDef",
-    "AwsEfsAccessPointPosixUserDetailsTypeDef",
-    "AwsEfsAccessPointRootDirectoryCreationInfoDetailsTypeDef",
-    "AwsEfsAccessPointRootDirectoryDetailsTypeDef",
-    "AwsEksClusterDetailsOutputTypeDef",
-    "AwsEksClusterDetailsTypeDef",
-    "AwsEksClusterLoggingClusterLoggingDetailsOutputTypeDef",
-    "AwsEksClusterLoggingClusterLoggingDetailsTypeDef",
-    "AwsEksClusterLoggingDetailsOutputTypeDef",
-    "AwsEksClusterLoggingDetailsTypeDef",
-    "AwsEksClusterResourcesVpcConfigDetailsOutputTypeDef",
-    "AwsEksClusterResourcesVpcConfigDetailsTypeDef",
-    "AwsElasticBeanstalkEnvironmentDetailsOutputTypeDef",
-    "AwsElasticBeanstalkEnvironmentDetailsTypeDef",
-    "AwsElasticBeanstalkEnvironmentEnvironmentLinkTypeDef",
-    "AwsElasticBeanstalkEnvironmentOptionSettingTypeDef",
-    "AwsElasticBeanstalkEnvironmentTierTypeDef",
-    "AwsElasticsearchDomainDetailsOutputTypeDef",
-    "AwsElasticsearchDomainDetailsTypeDef",
-    "AwsElasticsearchDomainDomainEndpointOptionsTypeDef",
-    "AwsElasticsearchDomainElasticsearchClusterConfigDetailsTypeDef",
-    "AwsElasticsearchDomainElasticsearchClusterConfigZoneAwarenessConfigDetailsTypeDef",
-    "AwsElasticsearchDomainEncryptionAtRestOptionsTypeDef",
-    "AwsElasticsearchDomainLogPublishingOptionsLogConfigTypeDef",
-    "AwsElasticsearchDomainLogPublishingOptionsTypeDef",
-    "AwsElasticsearchDomainNodeToNodeEncryptionOptionsTypeDef",
-    "AwsElasticsearchDomainServiceSoftwareOptionsTypeDef",
-    "AwsElasticsearchDomainVPCOptionsOutputTypeDef",
-    "AwsElasticsearchDomainVPCOptionsTypeDef",
-    "AwsElbAppCookieStickinessPolicyTypeDef",
-    "AwsElbLbCookieStickinessPolicyTypeDef",
-    "AwsElbLoadBalancerAccessLogTypeDef",
-    "AwsElbLoadBalancerAdditionalAttributeTypeDef",
-    "AwsElbLoadBalancerAttributesOutputTypeDef",
-    "AwsElbLoadBalancerAttributesTypeDef",
-    "AwsElbLoadBalancerBackendServerDescriptionOutputTypeDef",
-    "AwsElbLoadBalancerBackendServerDescriptionTypeDef",
-    "AwsElbLoadBalancerConnectionDrainingTypeDef",
-    "AwsElbLoadBalancerConnectionSettingsTypeDef",
-    "AwsElbLoadBalancerCrossZoneLoadBalancingTypeDef",
-    "AwsElbLoadBalancerDetailsOutputTypeDef",
-    "AwsElbLoadBalancerDetailsTypeDef",
-    "AwsElbLoadBalancerHealthCheckTypeDef",
-    "AwsElbLoadBalancerInstanceTypeDef",
-    "AwsElbLoadBalancerListenerDescriptionOutputTypeDef",
-    "AwsElbLoadBalancerListenerDescriptionTypeDef",
-    "AwsElbLoadBalancerListenerTypeDef",
-    "AwsElbLoadBalancerPoliciesOutputTypeDef",
-    "AwsElbLoadBalancerPoliciesTypeDef",
-    "AwsElbLoadBalancerSourceSecurityGroupTypeDef",
-    "AwsElbv2LoadBalancerAttributeTypeDef",
-    "AwsElbv2LoadBalancerDetailsOutputTypeDef",
-    "AwsElbv2LoadBalancerDetailsTypeDef",
-    "AwsEventSchemasRegistryDetailsTypeDef",
-    "AwsEventsEndpointDetailsOutputTypeDef",
-    "AwsEventsEndpointDetailsTypeDef",
-    "AwsEventsEndpointEventBusesDetailsTypeDef",
-    "AwsEventsEndpointReplicationConfigDetailsTypeDef",
-    "AwsEventsEndpointRoutingConfigDetailsTypeDef",
-    "AwsEventsEndpointRoutingConfigFailoverConfigDetailsTypeDef",
-    "AwsEventsEndpointRoutingConfigFailoverConfigPrimaryDetailsTypeDef",
-    "AwsEventsEndpointRoutingConfigFailoverConfigSecondaryDetailsTypeDef",
-    "AwsEventsEventbusDetailsTypeDef",
-    "AwsGuardDutyDetectorDataSourcesCloudTrailDetailsTypeDef",
-    "AwsGuardDutyDetectorDataSourcesDetailsTypeDef",
-    "AwsGuardDutyDetectorDataSourcesDnsLogsDetailsTypeDef",
-    "AwsGuardDutyDetectorDataSourcesFlowLogsDetailsTypeDef",
-    "AwsGuardDutyDetectorDataSourcesKubernetesAuditLogsDetailsTypeDef",
-    "AwsGuardDutyDetectorDataSourcesKubernetesDetailsTypeDef",
-    "AwsGuardDutyDetectorDataSourcesMalwareProtectionDetailsTypeDef",
-    "AwsGuardDutyDetectorDataSourcesMalwareProtectionScanEc2InstanceWithFindingsDetailsTypeDef",
-    "AwsGuardDutyDetectorDataSourcesMalwareProtectionScanEc2InstanceWithFindingsEbsVolumesDetailsTypeDef",
-    "AwsGuardDutyDetectorDataSourcesS3LogsDetailsTypeDef",
-    "AwsGuardDutyDetectorDetailsOutputTypeDef",
-    "AwsGuardDutyDetectorDetailsTypeDef",
-    "AwsGuardDutyDetectorFeaturesDetailsTypeDef",
-    "AwsIamAccessKeyDetailsTypeDef",
-    "AwsIamAccessKeySessionContextAttributesTypeDef",
-    "AwsIamAccessKeySessionContextSessionIssuerTypeDef",
-    "AwsIamAccessKeySessionContextTypeDef",
-    "AwsIamAttachedManagedPolicyTypeDef",
-    "AwsIamGroupDetailsOutputTypeDef",
-    "AwsIamGroupDetailsTypeDef",
-    "AwsIamGroupPolicyTypeDef",
-    "AwsIamInstanceProfileOutputTypeDef",
-    "AwsIamInstanceProfileRoleTypeDef",
-    "AwsIamInstanceProfileTypeDef",
-    "AwsIamPermissionsBoundaryTypeDef",
-    "AwsIamPolicyDetailsOutputTypeDef",
-    "AwsIamPolicyDetailsTypeDef",
-    "AwsIamPolicyVersionTypeDef",
-    "AwsIamRoleDetailsOutputTypeDef",
-    "AwsIamRoleDetailsTypeDef",
-    "AwsIamRolePolicyTypeDef",
-    "AwsIamUserDetailsOutputTypeDef",
-    "AwsIamUserDetailsTypeDef",
-    "AwsIamUserPolicyTypeDef",
-    "AwsKinesisStreamDetailsTypeDef",
-    "AwsKinesisStreamStreamEncryptionDetailsTypeDef",
-    "AwsKmsKeyDetailsTypeDef",
-    "AwsLambdaFunctionCodeTypeDef",
-    "AwsLambdaFunctionDeadLetterConfigTypeDef",
-    "AwsLambdaFunctionDetailsOutputTypeDef",
-    "AwsLambdaFunctionDetailsTypeDef",
-    "AwsLambdaFunctionEnvironmentErrorTypeDef",
-    "AwsLambdaFunctionEnvironmentOutputTypeDef",
-    "AwsLambdaFunctionEnvironmentTypeDef",
-    "AwsLambdaFunctionLayerTypeDef",
-    "AwsLambdaFunctionTracingConfigTypeDef",
-    "AwsLambdaFunctionVpcConfigOutputTypeDef",
-    "AwsLambdaFunctionVpcConfigTypeDef",
-    "AwsLambdaLayerVersionDetailsOutputTypeDef",
-    "AwsLambdaLayerVersionDetailsTypeDef",
-    "AwsMountPointTypeDef",
-    "AwsMskClusterClusterInfoClientAuthenticationDetailsOutputTypeDef",
-    "AwsMskClusterClusterInfoClientAuthenticationDetailsTypeDef",
-    "AwsMskClusterClusterInfoClientAuthenticationSaslDetailsTypeDef",
-    "AwsMskClusterClusterInfoClientAuthenticationSaslIamDetailsTypeDef",
-    "AwsMskClusterClusterInfoClientAuthenticationSaslScramDetailsTypeDef",
-    "AwsMskClusterClusterInfoClientAuthenticationTlsDetailsOutputTypeDef",
-    "AwsMskClusterClusterInfoClientAuthenticationTlsDetailsTypeDef",
-    "AwsMskClusterClusterInfoClientAuthenticationUnauthenticatedDetailsTypeDef",
-    "AwsMskClusterClusterInfoDetailsOutputTypeDef",
-    "AwsMskClusterClusterInfoDetailsTypeDef",
-    "AwsMskClusterClusterInfoEncryptionInfoDetailsTypeDef",
-    "AwsMskClusterClusterInfoEncryptionInfoEncryptionAtRestDetailsTypeDef",
-    "AwsMskClusterClusterInfoEncryptionInfoEncryptionInTransitDetailsTypeDef",
-    "AwsMskClusterDetailsOutputTypeDef",
-    "AwsMskClusterDetailsTypeDef",
-    "AwsNetworkFirewallFirewallDetailsOutputTypeDef",
-    "AwsNetworkFirewallFirewallDetailsTypeDef",
-    "AwsNetworkFirewallFirewallPolicyDetailsOutputTypeDef",
-    "AwsNetworkFirewallFirewallPolicyDetailsTypeDef",
-    "AwsNetworkFirewallFirewallSubnetMappingsDetailsTypeDef",
-    "AwsNetworkFirewallRuleGroupDetailsOutputTypeDef",
-    "AwsNetworkFirewallRuleGroupDetailsTypeDef",
-    "AwsOpenSearchServiceDomainAdvancedSecurityOptionsDetailsTypeDef",
-    "AwsOpenSearchServiceDomainClusterConfigDetailsTypeDef",
-    "AwsOpenSearchServiceDomainClusterConfigZoneAwarenessConfigDetailsTypeDef",
-    "AwsOpenSearchServiceDomainDetailsOutputTypeDef",
-    "AwsOpenSearchServiceDomainDetailsTypeDef",
-    "AwsOpenSearchServiceDomainDomainEndpointOptionsDetailsTypeDef",
-    "AwsOpenSearchServiceDomainEncryptionAtRestOptionsDetailsTypeDef",
-    "AwsOpenSearchServiceDomainLogPublishingOptionTypeDef",
-    "AwsOpenSearchServiceDomainLogPublishingOptionsDetailsTypeDef",
-    "AwsOpenSearchServiceDomainMasterUserOptionsDetailsTypeDef",
-    "AwsOpenSearchServiceDomainNodeToNodeEncryptionOptionsDetailsTypeDef",
-    "AwsOpenSearchServiceDomainServiceSoftwareOptionsDetailsTypeDef",
-    "AwsOpenSearchServiceDomainVpcOptionsDetailsOutputTypeDef",
-    "AwsOpenSearchServiceDomainVpcOptionsDetailsTypeDef",
-    "AwsOrganizationScopeTypeDef",
-    "AwsRdsDbClusterAssociatedRoleTypeDef",
-    "AwsRdsDbClusterDetailsOutputTypeDef",
-    "AwsRdsDbClusterDetailsTypeDef",
-    "AwsRdsDbClusterMemberTypeDef",
-    "AwsRdsDbClusterOptionGroupMembershipTypeDef",
-    "AwsRdsDbClusterSnapshotDbClusterSnapshotAttributeOutputTypeDef",
-    "AwsRdsDbClusterSnapshotDbClusterSnapshotAttributeTypeDef",
-    "AwsRdsDbClusterSnapshotDetailsOutputTypeDef",
-    "AwsRdsDbClusterSnapshotDetailsTypeDef",
-    "AwsRdsDbDomainMembershipTypeDef",
-    "AwsRdsDbInstanceAssociatedRoleTypeDef",
-    "AwsRdsDbInstanceDetailsOutputTypeDef",
-    "AwsRdsDbInstanceDetailsTypeDef",
-    "AwsRdsDbInstanceEndpointTypeDef",
-    "AwsRdsDbInstanceVpcSecurityGroupTypeDef",
-    "AwsRdsDbOptionGroupMembershipTypeDef",
-    "AwsRdsDbParameterGroupTypeDef",
-    "AwsRdsDbPendingModifiedValuesOutputTypeDef",
-    "AwsRdsDbPendingModifiedValuesTypeDef",
-    "AwsRdsDbProcessorFeatureTypeDef",
-    "AwsRdsDbSecurityGroupDetailsOutputTypeDef",
-    "AwsRdsDbSecurityGroupDetailsTypeDef",
-    "AwsRdsDbSecurityGroupEc2SecurityGroupTypeDef",
-    "AwsRdsDbSecurityGroupIpRangeTypeDef",
-    "AwsRdsDbSnapshotDetailsOutputTypeDef",
-    "AwsRdsDbSnapshotDetailsTypeDef",
-    "AwsRdsDbStatusInfoTypeDef",
-    "AwsRdsDbSubnetGroupOutputTypeDef",
-    "AwsRdsDbSubnetGroupSubnetAvailabilityZoneTypeDef",
-    "AwsRdsDbSubnetGroupSubnetTypeDef",
-    "AwsRdsDbSubnetGroupTypeDef",
-    "AwsRdsEventSubscriptionDetailsOutputTypeDef",
-    "AwsRdsEventSubscriptionDetailsTypeDef",
-    "AwsRdsPendingCloudWatchLogsExportsOutputTypeDef",
-    "AwsRdsPendingCloudWatchLogsExportsTypeDef",
-    "AwsRedshiftClusterClusterNodeTypeDef",
-    "AwsRedshiftClusterClusterParameterGroupOutputTypeDef",
-    "AwsRedshiftClusterClusterParameterGroupTypeDef",
-    "AwsRedshiftClusterClusterParameterStatusTypeDef",
-    "AwsRedshiftClusterClusterSecurityGroupTypeDef",
-    "AwsRedshiftClusterClusterSnapshotCopyStatusTypeDef",
-    "AwsRedshiftClusterDeferredMaintenanceWindowTypeDef",
-    "AwsRedshiftClusterDetailsOutputTypeDef",
-    "AwsRedshiftClusterDetailsTypeDef",
-    "AwsRedshiftClusterElasticIpStatusTypeDef",
-    "AwsRedshiftClusterEndpointTypeDef",
-    "AwsRedshiftClusterHsmStatusTypeDef",
-    "AwsRedshiftClusterIamRoleTypeDef",
-    "AwsRedshiftClusterLoggingStatusTypeDef",
-    "AwsRedshiftClusterPendingModifiedValuesTypeDef",
-    "AwsRedshiftClusterResizeInfoTypeDef",
-    "AwsRedshiftClusterRestoreStatusTypeDef",
-    "AwsRedshiftClusterVpcSecurityGroupTypeDef",
-    "AwsRoute53HostedZoneConfigDetailsTypeDef",
-    "AwsRoute53HostedZoneDetailsOutputTypeDef",
-    "AwsRoute53HostedZoneDetailsTypeDef",
-    "AwsRoute53HostedZoneObjectDetailsTypeDef",
-    "AwsRoute53HostedZoneVpcDetailsTypeDef",
-    "AwsRoute53QueryLoggingConfigDetailsTypeDef",
-    "AwsS3AccessPointDetailsTypeDef",
-    "AwsS3AccessPointVpcConfigurationDetailsTypeDef",
-    "AwsS3AccountPublicAccessBlockDetailsTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationDetailsOutputTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationDetailsTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesAbortIncompleteMultipartUploadDetailsTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesDetailsOutputTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesDetailsTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesFilterDetailsOutputTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesFilterDetailsTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsOutputTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsDetailsTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsTagDetailsTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateTagDetailsTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesNoncurrentVersionTransitionsDetailsTypeDef",
-    "AwsS3BucketBucketLifecycleConfigurationRulesTransitionsDetailsTypeDef",
-    "AwsS3BucketBucketVersioningConfigurationTypeDef",
-    "AwsS3BucketDetailsOutputTypeDef",
-    "AwsS3BucketDetailsTypeDef",
-    "AwsS3BucketLoggingConfigurationTypeDef",
-    "AwsS3BucketNotificationConfigurationDetailOutputTypeDef",
-    "AwsS3BucketNotificationConfigurationDetailTypeDef",
-    "AwsS3BucketNotificationConfigurationFilterOutputTypeDef",
-    "AwsS3BucketNotificationConfigurationFilterTypeDef",
-    "AwsS3BucketNotificationConfigurationOutputTypeDef",
-    "AwsS3BucketNotificationConfigurationS3KeyFilterOutputTypeDef",
-    "AwsS3BucketNotificationConfigurationS3KeyFilterRuleTypeDef",
-    "AwsS3BucketNotificationConfigurationS3KeyFilterTypeDef",
-    "AwsS3BucketNotificationConfigurationTypeDef",
-    "AwsS3BucketObjectLockConfigurationRuleDefaultRetentionDetailsTypeDef",
-    "AwsS3BucketObjectLockConfigurationRuleDetailsTypeDef",
-    "AwsS3BucketObjectLockConfigurationTypeDef",
-    "AwsS3BucketServerSideEncryptionByDefaultTypeDef",
-    "AwsS3BucketServerSideEncryptionConfigurationOutputTypeDef",
-    "AwsS3BucketServerSideEncryptionConfigurationTypeDef",
-    "AwsS3BucketServerSideEncryptionRuleTypeDef",
-    "AwsS3BucketWebsiteConfigurationOutputTypeDef",
-    "AwsS3BucketWebsiteConfigurationRedirectToTypeDef",
-    "AwsS3BucketWebsiteConfigurationRoutingRuleConditionTypeDef",
-    "AwsS3BucketWebsiteConfigurationRoutingRuleRedirectTypeDef",
-    "AwsS3BucketWebsiteConfigurationRoutingRuleTypeDef",
-    "AwsS3BucketWebsiteConfigurationTypeDef",
-    "AwsS3ObjectDetailsTypeDef",
-    "AwsSageMakerNotebookInstanceDetailsOutputTypeDef",
-    "AwsSageMakerNotebookInstanceDetailsTypeDef",
-    "AwsSageMakerNotebookInstanceMetadataServiceConfigurationDetailsTypeDef",
-    "AwsSecretsManagerSecretDetailsTypeDef",
-    "AwsSecretsManagerSecretRotationRulesTypeDef",
-    "AwsSecurityFindingFiltersOutputTypeDef",
-    "AwsSecurityFindingFiltersTypeDef",
-    "AwsSecurityFindingIdentifierTypeDef",
-    "AwsSecurityFindingOutputTypeDef",
-    "AwsSecurityFindingTypeDef",
-    "AwsSnsTopicDetailsOutputTypeDef",
-    "AwsSnsTopicDetailsTypeDef",
-    "AwsSnsTopicSubscriptionTypeDef",
-    "AwsSqsQueueDetailsTypeDef",
-    "AwsSsmComplianceSummaryTypeDef",
-    "AwsSsmPatchComplianceDetailsTypeDef",
-    "AwsSsmPatchTypeDef",
-    "AwsStepFunctionStateMachineDetailsOutputTypeDef",
-    "AwsStepFunctionStateMachineDetailsTypeDef",
-    "AwsStepFunctionStateMachineLoggingConfigurationDestinationsCloudWatchLogsLogGroupDetailsTypeDef",
-    "AwsStepFunctionStateMachineLoggingConfigurationDestinationsDetailsTypeDef",
-    "AwsStepFunctionStateMachineLoggingConfigurationDetailsOutputTypeDef",
-    "AwsStepFunctionStateMachineLoggingConfigurationDetailsTypeDef",
-    "AwsStepFunctionStateMachineTracingConfigurationDetailsTypeDef",
-    "AwsWafRateBasedRuleDetailsOutputTypeDef",
-    "AwsWafRateBasedRuleDetailsTypeDef",
-    "AwsWafRateBasedRuleMatchPredicateTypeDef",
-    "AwsWafRegionalRateBasedRuleDetailsOutputTypeDef",
-    "AwsWafRegionalRateBasedRuleDetailsTypeDef",
-    "AwsWafRegionalRateBasedRuleMatchPredicateTypeDef",
-    "AwsWafRegionalRuleDetailsOutputTypeDef",
-    "AwsWafRegionalRuleDetailsTypeDef",
-    "AwsWafRegionalRuleGroupDetailsOutputTypeDef",
-    "AwsWafRegionalRuleGroupDetailsTypeDef",
-    "AwsWafRegionalRuleGroupRulesActionDetailsTypeDef",
-    "AwsWafRegionalRuleGroupRulesDetailsTypeDef",
-    "AwsWafRegionalRulePredicateListDetailsTypeDef",
-    "AwsWafRegionalWebAclDetailsOutputTypeDef",
-    "AwsWafRegionalWebAclDetailsTypeDef",
-    "AwsWafRegionalWebAclRulesListActionDetailsTypeDef",
-    "AwsWafRegionalWebAclRulesListDetailsTypeDef",
-    "AwsWafRegionalWebAclRulesListOverrideActionDetailsTypeDef",
-    "AwsWafRuleDetailsOutputTypeDef",
-    "AwsWafRuleDetailsTypeDef",
-    "AwsWafRuleGroupDetailsOutputTypeDef",
-    "AwsWafRuleGroupDetailsTypeDef",
-    "AwsWafRuleGroupRulesActionDetailsTypeDef",
-    "AwsWafRuleGroupRulesDetailsTypeDef",
-    "AwsWafRulePredicateListDetailsTypeDef",
-    "AwsWafWebAclDetailsOutputTypeDef",
-    "AwsWafWebAclDetailsTypeDef",
-    "AwsWafWebAclRuleOutputTypeDef",
-    "AwsWafWebAclRuleTypeDef",
-    "AwsWafv2ActionAllowDetailsOutputTypeDef",
-    "AwsWafv2ActionAllowDetailsTypeDef",
-    "AwsWafv2ActionBlockDetailsOutputTypeDef",
-    "AwsWafv2ActionBlockDetailsTypeDef",
-    "AwsWafv2CustomHttpHeaderTypeDef",
-    "AwsWafv2CustomRequestHandlingDetailsOutputTypeDef",
-    "AwsWafv2CustomRequestHandlingDetailsTypeDef",
-    "AwsWafv2CustomResponseDetailsOutputTypeDef",
-    "AwsWafv2CustomResponseDetailsTypeDef",
-    "AwsWafv2RuleGroupDetailsOutputTypeDef",
-    "AwsWafv2RuleGroupDetailsTypeDef",
-    "AwsWafv2RulesActionCaptchaDetailsOutputTypeDef",
-    "AwsWafv2RulesActionCaptchaDetailsTypeDef",
-    "AwsWafv2RulesActionCountDetailsOutputTypeDef",
-    "AwsWafv2RulesActionCountDetailsTypeDef",
-    "AwsWafv2RulesActionDetailsOutputTypeDef",
-    "AwsWafv2RulesActionDetailsTypeDef",
-    "AwsWafv2RulesDetailsOutputTypeDef",
-    "AwsWafv2RulesDetailsTypeDef",
-    "AwsWafv2VisibilityConfigDetailsTypeDef",
-    "AwsWafv2WebAclActionDetailsOutputTypeDef",
-    "AwsWafv2WebAclActionDetailsTypeDef",
-    "AwsWafv2WebAclCaptchaConfigDetailsTypeDef",
-    "AwsWafv2WebAclCaptchaConfigImmunityTimePropertyDetailsTypeDef",
-    "AwsWafv2WebAclDetailsOutputTypeDef",
-    "AwsWafv2WebAclDetailsTypeDef",
-    "AwsXrayEncryptionConfigDetailsTypeDef",
-    "BatchDeleteAutomationRulesRequestTypeDef",
-    "BatchDeleteAutomationRulesResponseTypeDef",
-    "BatchDisableStandardsRequestTypeDef",
-    "BatchDisableStandardsResponseTypeDef",
-    "BatchEnableStandardsRequestTypeDef",
-    "BatchEnableStandardsResponseTypeDef",
-    "BatchGetAutomationRulesRequestTypeDef",
-    "BatchGetAutomationRulesResponseTypeDef",
-    "BatchGetConfigurationPolicyAssociationsRequestTypeDef",
-    "BatchGetConfigurationPolicyAssociationsResponseTypeDef",
-    "BatchGetSecurityControlsRequestTypeDef",
-    "BatchGetSecurityControlsResponseTypeDef",
-    "BatchGetStandardsControlAssociationsRequestTypeDef",
-    "BatchGetStandardsControlAssociationsResponseTypeDef",
-    "BatchImportFindingsRequestTypeDef",
-    "BatchImportFindingsResponseTypeDef",
-    "BatchUpdateAutomationRulesRequestTypeDef",
-    "BatchUpdateAutomationRulesResponseTypeDef",
-    "BatchUpdateFindingsRequestTypeDef",
-    "BatchUpdateFindingsResponseTypeDef",
-    "BatchUpdateFindingsUnprocessedFindingTypeDef",
-    "BatchUpdateFindingsV2ProcessedFindingTypeDef",
-    "BatchUpdateFindingsV2RequestTypeDef",
-    "BatchUpdateFindingsV2ResponseTypeDef",
-    "BatchUpdateFindingsV2UnprocessedFindingTypeDef",
-    "BatchUpdateStandardsControlAssociationsRequestTypeDef",
-    "BatchUpdateStandardsControlAssociationsResponseTypeDef",
-    "BooleanConfigurationOptionsTypeDef",
-    "BooleanFilterTypeDef",
-    "CellTypeDef",
-    "CidrBlockAssociationTypeDef",
-    "CityTypeDef",
-    "ClassificationResultOutputTypeDef",
-    "ClassificationResultTypeDef",
-    "ClassificationStatusTypeDef",
-    "CloudWatchLogsLogGroupArnConfigDetailsTypeDef",
-    "CodeRepositoryDetailsTypeDef",
-    "CodeVulnerabilitiesFilePathTypeDef",
-    "ComplianceOutputTypeDef",
-    "ComplianceTypeDef",
-    "CompositeFilterOutputTypeDef",
-    "CompositeFilterTypeDef",
-    "ConfigurationOptionsTypeDef",
-    "ConfigurationPolicyAssociationSummaryTypeDef",
-    "ConfigurationPolicyAssociationTypeDef",
-    "ConfigurationPolicySummaryTypeDef",
-    "ConnectorSummaryTypeDef",
-    "ContainerDetailsOutputTypeDef",
-    "ContainerDetailsTypeDef",
-    "CountryTypeDef",
-    "CreateActionTargetRequestTypeDef",
-    "CreateActionTargetResponseTypeDef",
-    "CreateAggregatorV2RequestTypeDef",
-    "CreateAggregatorV2ResponseTypeDef",
-    "CreateAutomationRuleRequestTypeDef",
-    "CreateAutomationRuleResponseTypeDef",
-    "CreateAutomationRuleV2RequestTypeDef",
-    "CreateAutomationRuleV2ResponseTypeDef",
-    "CreateConfigurationPolicyRequestTypeDef",
-    "CreateConfigurationPolicyResponseTypeDef",
-    "CreateConnectorV2RequestTypeDef",
-    "CreateConnectorV2ResponseTypeDef",
-    "CreateFindingAggregatorRequestTypeDef",
-    "CreateFindingAggregatorResponseTypeDef",
-    "CreateInsightRequestTypeDef",
-    "CreateInsightResponseTypeDef",
-    "CreateMembersRequestTypeDef",
-    "CreateMembersResponseTypeDef",
-    "CreateTicketV2RequestTypeDef",
-    "CreateTicketV2ResponseTypeDef",
-    "CriteriaOutputTypeDef",
-    "CriteriaTypeDef",
-    "CustomDataIdentifiersDetectionsOutputTypeDef",
-    "CustomDataIdentifiersDetectionsTypeDef",
-    "CustomDataIdentifiersResultOutputTypeDef",
-    "CustomDataIdentifiersResultTypeDef",
-    "CvssOutputTypeDef",
-    "CvssTypeDef",
-    "DataClassificationDetailsOutputTypeDef",
-    "DataClassificationDetailsTypeDef",
-    "DateFilterTypeDef",
-    "DateRangeTypeDef",
-    "DeclineInvitationsRequestTypeDef",
-    "DeclineInvitationsResponseTypeDef",
-    "DeleteActionTargetRequestTypeDef",
-    "DeleteActionTargetResponseTypeDef",
-    "DeleteAggregatorV2RequestTypeDef",
-    "DeleteAggregatorV2ResponseTypeDef",
-    "DeleteAutomationRuleV2RequestTypeDef",
-    "DeleteAutomationRuleV2ResponseTypeDef",
-    "DeleteConfigurationPolicyRequestTypeDef",
-    "DeleteConfigurationPolicyResponseTypeDef",
-    "DeleteConnectorV2RequestTypeDef",
-    "DeleteConnectorV2ResponseTypeDef",
-    "DeleteFindingAggregatorRequestTypeDef",
-    "DeleteFindingAggregatorResponseTypeDef",
-    "DeleteInsightRequestTypeDef",
-    "DeleteInsightResponseTypeDef",
-    "DeleteInvitationsRequestTypeDef",
-    "DeleteInvitationsResponseTypeDef",
-    "DeleteMembersRequestTypeDef",
-    "DeleteMembersResponseTypeDef",
-    "DescribeActionTargetsRequestTypeDef",
-    "DescribeActionTargetsResponseTypeDef",
-    "DescribeHubRequestTypeDef",
-    "DescribeHubResponseTypeDef",
-    "DescribeOrganizationConfigurationResponseTypeDef",
-    "DescribeProductsRequestTypeDef",
-    "DescribeProductsResponseTypeDef",
-    "DescribeProductsV2RequestTypeDef",
-    "DescribeProductsV2ResponseTypeDef",
-    "DescribeSecurityHubV2ResponseTypeDef",
-    "DescribeStandardsControlsRequestTypeDef",
-    "DescribeStandardsControlsResponseTypeDef",
-    "DescribeStandardsRequestTypeDef",
-    "DescribeStandardsResponseTypeDef",
-    "DetectionOutputTypeDef",
-    "DetectionTypeDef",
-    "DisableImportFindingsForProductRequestTypeDef",
-    "DisableImportFindingsForProductResponseTypeDef",
-    "DisableOrganizationAdminAccountRequestTypeDef",
-    "DisableOrganizationAdminAccountResponseTypeDef",
-    "DisableSecurityHubResponseTypeDef",
-    "DisableSecurityHubV2ResponseTypeDef",
-    "DisassociateFromAdministratorAccountResponseTypeDef",
-    "DisassociateFromMasterAccountResponseTypeDef",
-    "DisassociateMembersRequestTypeDef",
-    "DisassociateMembersResponseTypeDef",
-    "DnsRequestActionTypeDef",
-    "DocumentOutputValue",
-    "DoubleConfigurationOptionsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableImportFindingsForProductRequestTypeDef",
-    "EnableImportFindingsForProductResponseTypeDef",
-    "EnableOrganizationAdminAccountRequestTypeDef",
-    "EnableOrganizationAdminAccountResponseTypeDef",
-    "EnableSecurityHubRequestTypeDef",
-    "EnableSecurityHubResponseTypeDef",
-    "EnableSecurityHubV2RequestTypeDef",
-    "EnableSecurityHubV2ResponseTypeDef",
-    "EnumConfigurationOptionsTypeDef",
-    "EnumListConfigurationOptionsTypeDef",
-    "ExternalIntegrationConfigurationTypeDef",
-    "FilePathsTypeDef",
-    "FindingAggregatorTypeDef",
-    "FindingHistoryRecordTypeDef",
-    "FindingHistoryUpdateSourceTypeDef",
-    "FindingHistoryUpdateTypeDef",
-    "FindingProviderFieldsOutputTypeDef",
-    "FindingProviderFieldsTypeDef",
-    "FindingProviderSeverityTypeDef",
-    "FindingScopesTypeDef",
-    "FindingsTrendsCompositeFilterTypeDef",
-    "FindingsTrendsFiltersTypeDef",
-    "FindingsTrendsStringFilterTypeDef",
-    "FirewallPolicyDetailsOutputTypeDef",
-    "FirewallPolicyDetailsTypeDef",
-    "FirewallPolicyStatefulRuleGroupReferencesDetailsTypeDef",
-    "FirewallPolicyStatelessCustomActionsDetailsOutputTypeDef",
-    "FirewallPolicyStatelessCustomActionsDetailsTypeDef",
-    "FirewallPolicyStatelessRuleGroupReferencesDetailsTypeDef",
-    "GenerateRecommendedPolicyV2RequestTypeDef",
-    "GenerateRecommendedPolicyV2ResponseTypeDef",
-    "GeneratorDetailsOutputTypeDef",
-    "GeneratorDetailsTypeDef",
-    "GeoLocationTypeDef",
-    "GetAdministratorAccountResponseTypeDef",
-    "GetAggregatorV2RequestTypeDef",
-    "GetAggregatorV2ResponseTypeDef",
-    "GetAutomationRuleV2RequestTypeDef",
-    "GetAutomationRuleV2ResponseTypeDef",
-    "GetConfigurationPolicyAssociationRequestTypeDef",
-    "GetConfigurationPolicyAssociationResponseTypeDef",
-    "GetConfigurationPolicyRequestTypeDef",
-    "GetConfigurationPolicyResponseTypeDef",
-    "GetConnectorV2RequestTypeDef",
-    "GetConnectorV2ResponseTypeDef",
-    "GetEnabledStandardsRequestTypeDef",
-    "GetEnabledStandardsResponseTypeDef",
-    "GetFindingAggregatorRequestTypeDef",
-    "GetFindingAggregatorResponseTypeDef",
-    "GetFindingHistoryRequestTypeDef",
-    "GetFindingHistoryResponseTypeDef",
-    "GetFindingStatisticsV2RequestTypeDef",
-    "GetFindingStatisticsV2ResponseTypeDef",
-    "GetFindingsRequestTypeDef",
-    "GetFindingsResponseTypeDef",
-    "GetFindingsTrendsV2RequestTypeDef",
-    "GetFindingsTrendsV2ResponseTypeDef",
-    "GetFindingsV2RequestTypeDef",
-    "GetFindingsV2ResponseTypeDef",
-    "GetInsightResultsRequestTypeDef",
-    "GetInsightResultsResponseTypeDef",
-    "GetInsightsRequestTypeDef",
-    "GetInsightsResponseTypeDef",
-    "GetInvitationsCountResponseTypeDef",
-    "GetMasterAccountResponseTypeDef",
-    "GetMembersRequestTypeDef",
-    "GetMembersResponseTypeDef",
-    "GetRecommendedPolicyV2RequestTypeDef",
-    "GetRecommendedPolicyV2ResponseTypeDef",
-    "GetResourcesStatisticsV2RequestTypeDef",
-    "GetResourcesStatisticsV2ResponseTypeDef",
-    "GetResourcesTrendsV2RequestTypeDef",
-    "GetResourcesTrendsV2ResponseTypeDef",
-    "GetResourcesV2RequestTypeDef",
-    "GetResourcesV2ResponseTypeDef",
-    "GetSecurityControlDefinitionRequestTypeDef",
-    "GetSecurityControlDefinitionResponseTypeDef",
-    "GroupByResultTypeDef",
-    "GroupByRuleTypeDef",
-    "GroupByValueTypeDef",
-    "HealthCheckTypeDef",
-    "IcmpTypeCodeTypeDef",
-    "ImportFindingsErrorTypeDef",
-    "IndicatorOutputTypeDef",
-    "IndicatorTypeDef",
-    "InsightResultValueTypeDef",
-    "InsightResultsTypeDef",
-    "InsightTypeDef",
-    "IntegerConfigurationOptionsTypeDef",
-    "IntegerListConfigurationOptionsTypeDef",
-    "InvitationTypeDef",
-    "InviteMembersRequestTypeDef",
-    "InviteMembersResponseTypeDef",
-    "IpFilterTypeDef",
-    "IpOrganizationDetailsTypeDef",
-    "Ipv6CidrBlockAssociationTypeDef",
-    "JiraCloudDetailTypeDef",
-    "JiraCloudProviderConfigurationTypeDef",
-    "JiraCloudUpdateConfigurationTypeDef",
-    "KeywordFilterTypeDef",
-    "ListAggregatorsV2RequestTypeDef",
-    "ListAggregatorsV2ResponseTypeDef",
-    "ListAutomationRulesRequestTypeDef",
-    "ListAutomationRulesResponseTypeDef",
-    "ListAutomationRulesV2RequestTypeDef",
-    "ListAutomationRulesV2ResponseTypeDef",
-    "ListConfigurationPoliciesRequestTypeDef",
-    "ListConfigurationPoliciesResponseTypeDef",
-    "ListConfigurationPolicyAssociationsRequestTypeDef",
-    "ListConfigurationPolicyAssociationsResponseTypeDef",
-    "ListConnectorsV2RequestTypeDef",
-    "ListConnectorsV2ResponseTypeDef",
-    "ListEnabledProductsForImportRequestTypeDef",
-    "ListEnabledProductsForImportResponseTypeDef",
-    "ListFindingAggregatorsRequestTypeDef",
-    "ListFindingAggregatorsResponseTypeDef",
-    "ListInvitationsRequestTypeDef",
-    "ListInvitationsResponseTypeDef",
-    "ListMembersRequestTypeDef",
-    "ListMembersResponseTypeDef",
-    "ListOrganizationAdminAccountsRequestTypeDef",
-    "ListOrganizationAdminAccountsResponseTypeDef",
-    "ListSecurityControlDefinitionsRequestTypeDef",
-    "ListSecurityControlDefinitionsResponseTypeDef",
-    "ListStandardsControlAssociationsRequestTypeDef",
-    "ListStandardsControlAssociationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LoadBalancerStateTypeDef",
-    "MalwareTypeDef",
-    "MapFilterTypeDef",
-    "MemberTypeDef",
-    "NetworkAutonomousSystemTypeDef",
-    "NetworkConnectionActionTypeDef",
-    "NetworkConnectionTypeDef",
-    "NetworkEndpointTypeDef",
-    "NetworkGeoLocationTypeDef",
-    "NetworkHeaderOutputTypeDef",
-    "NetworkHeaderTypeDef",
-    "NetworkPathComponentDetailsOutputTypeDef",
-    "NetworkPathComponentDetailsTypeDef",
-    "NetworkPathComponentOutputTypeDef",
-    "NetworkPathComponentTypeDef",
-    "NetworkTypeDef",
-    "NoteTypeDef",
-    "NoteUpdateTypeDef",
-    "NumberFilterTypeDef",
-    "OccurrencesOutputTypeDef",
-    "OccurrencesTypeDef",
-    "OcsfBooleanFilterTypeDef",
-    "OcsfDateFilterTypeDef",
-    "OcsfFindingFiltersOutputTypeDef",
-    "OcsfFindingFiltersTypeDef",
-    "OcsfFindingIdentifierTypeDef",
-    "OcsfIpFilterTypeDef",
-    "OcsfMapFilterTypeDef",
-    "OcsfNumberFilterTypeDef",
-    "OcsfStringFilterTypeDef",
-    "OrganizationConfigurationTypeDef",
-    "PageTypeDef",
-    "ParameterConfigurationOutputTypeDef",
-    "ParameterConfigurationTypeDef",
-    "ParameterDefinitionTypeDef",
-    "ParameterValueOutputTypeDef",
-    "ParameterValueTypeDef",
-    "PatchSummaryTypeDef",
-    "PolicyOutputTypeDef",
-    "PolicyTypeDef",
-    "PortProbeActionOutputTypeDef",
-    "PortProbeActionTypeDef",
-    "PortProbeDetailTypeDef",
-    "PortRangeFromToTypeDef",
-    "PortRangeTypeDef",
-    "ProcessDetailsTypeDef",
-    "ProductTypeDef",
-    "ProductV2TypeDef",
-    "PropagatingVgwSetDetailsTypeDef",
-    "ProviderConfigurationTypeDef",
-    "ProviderDetailTypeDef",
-    "ProviderSummaryTypeDef",
-    "ProviderUpdateConfigurationTypeDef",
-    "RangeTypeDef",
-    "RecommendationErrorTypeDef",
-    "RecommendationStepTypeDef",
-    "RecommendationTypeDef",
-    "RecordTypeDef",
-    "RegisterConnectorV2RequestTypeDef",
-    "RegisterConnectorV2ResponseTypeDef",
-    "RelatedFindingTypeDef",
-    "RemediationTypeDef",
-    "ResourceDetailsOutputTypeDef",
-    "ResourceDetailsTypeDef",
-    "ResourceFindingsSummaryTypeDef",
-    "ResourceGroupByRuleTypeDef",
-    "ResourceOutputTypeDef",
-    "ResourceResultTypeDef",
-    "ResourceScopesTypeDef",
-    "ResourceSeverityBreakdownTypeDef",
-    "ResourceTagTypeDef",
-    "ResourceTypeDef",
-    "ResourcesCompositeFilterTypeDef",
-    "ResourcesCountTypeDef",
-    "ResourcesDateFilterTypeDef",
-    "ResourcesFiltersTypeDef",
-    "ResourcesMapFilterTypeDef",
-    "ResourcesNumberFilterTypeDef",
-    "ResourcesStringFilterTypeDef",
-    "ResourcesTrendsCompositeFilterTypeDef",
-    "ResourcesTrendsFiltersTypeDef",
-    "ResourcesTrendsMetricsResultTypeDef",
-    "ResourcesTrendsStringFilterTypeDef",
-    "ResourcesTrendsValuesTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultTypeDef",
-    "RouteSetDetailsTypeDef",
-    "RuleGroupDetailsOutputTypeDef",
-    "RuleGroupDetailsTypeDef",
-    "RuleGroupSourceCustomActionsDetailsOutputTypeDef",
-    "RuleGroupSourceCustomActionsDetailsTypeDef",
-    "RuleGroupSourceListDetailsOutputTypeDef",
-    "RuleGroupSourceListDetailsTypeDef",
-    "RuleGroupSourceOutputTypeDef",
-    "RuleGroupSourceStatefulRulesDetailsOutputTypeDef",
-    "RuleGroupSourceStatefulRulesDetailsTypeDef",
-    "RuleGroupSourceStatefulRulesHeaderDetailsTypeDef",
-    "RuleGroupSourceStatefulRulesOptionsDetailsOutputTypeDef",
-    "RuleGroupSourceStatefulRulesOptionsDetailsTypeDef",
-    "RuleGroupSourceStatelessRuleDefinitionOutputTypeDef",
-    "RuleGroupSourceStatelessRuleDefinitionTypeDef",
-    "RuleGroupSourceStatelessRuleMatchAttributesDestinationPortsTypeDef",
-    "RuleGroupSourceStatelessRuleMatchAttributesDestinationsTypeDef",
-    "RuleGroupSourceStatelessRuleMatchAttributesOutputTypeDef",
-    "RuleGroupSourceStatelessRuleMatchAttributesSourcePortsTypeDef",
-    "RuleGroupSourceStatelessRuleMatchAttributesSourcesTypeDef",
-    "RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsOutputTypeDef",
-    "RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsTypeDef",
-    "RuleGroupSourceStatelessRuleMatchAttributesTypeDef",
-    "RuleGroupSourceStatelessRulesAndCustomActionsDetailsOutputTypeDef",
-    "RuleGroupSourceStatelessRulesAndCustomActionsDetailsTypeDef",
-    "RuleGroupSourceStatelessRulesDetailsOutputTypeDef",
-    "RuleGroupSourceStatelessRulesDetailsTypeDef",
-    "RuleGroupSourceTypeDef",
-    "RuleGroupVariablesIpSetsDetailsOutputTypeDef",
-    "RuleGroupVariablesIpSetsDetailsTypeDef",
-    "RuleGroupVariablesOutputTypeDef",
-    "RuleGroupVariablesPortSetsDetailsOutputTypeDef",
-    "RuleGroupVariablesPortSetsDetailsTypeDef",
-    "RuleGroupVariablesTypeDef",
-    "SecurityControlCustomParameterOutputTypeDef",
-    "SecurityControlCustomParameterTypeDef",
-    "SecurityControlDefinitionTypeDef",
-    "SecurityControlParameterOutputTypeDef",
-    "SecurityControlParameterTypeDef",
-    "SecurityControlTypeDef",
-    "SecurityControlsConfigurationOutputTypeDef",
-    "SecurityControlsConfigurationTypeDef",
-    "SecurityHubPolicyOutputTypeDef",
-    "SecurityHubPolicyTypeDef",
-    "SensitiveDataDetectionsOutputTypeDef",
-    "SensitiveDataDetectionsTypeDef",
-    "SensitiveDataResultOutputTypeDef",
-    "SensitiveDataResultTypeDef",
-    "SequenceOutputTypeDef",
-    "SequenceTypeDef",
-    "ServiceNowDetailTypeDef",
-    "ServiceNowProviderConfigurationTypeDef",
-    "ServiceNowUpdateConfigurationTypeDef",
-    "SeverityTrendsCountTypeDef",
-    "SeverityTypeDef",
-    "SeverityUpdateTypeDef",
-    "SignalOutputTypeDef",
-    "SignalTypeDef",
-    "SoftwarePackageTypeDef",
-    "SortCriterionTypeDef",
-    "StandardTypeDef",
-    "StandardsControlAssociationDetailTypeDef",
-    "StandardsControlAssociationIdTypeDef",
-    "StandardsControlAssociationSummaryTypeDef",
-    "StandardsControlAssociationUpdateTypeDef",
-    "StandardsControlTypeDef",
-    "StandardsManagedByTypeDef",
-    "StandardsStatusReasonTypeDef",
-    "StandardsSubscriptionRequestTypeDef",
-    "StandardsSubscriptionTypeDef",
-    "StartConfigurationPolicyAssociationRequestTypeDef",
-    "StartConfigurationPolicyAssociationResponseTypeDef",
-    "StartConfigurationPolicyDisassociationRequestTypeDef",
-    "StartConfigurationPolicyDisassociationResponseTypeDef",
-    "StatelessCustomActionDefinitionOutputTypeDef",
-    "StatelessCustomActionDefinitionTypeDef",
-    "StatelessCustomPublishMetricActionDimensionTypeDef",
-    "StatelessCustomPublishMetricActionOutputTypeDef",
-    "StatelessCustomPublishMetricActionTypeDef",
-    "StatusReasonTypeDef",
-    "StringConfigurationOptionsTypeDef",
-    "StringFilterTypeDef",
-    "StringListConfigurationOptionsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TargetTypeDef",
-    "ThreatIntelIndicatorTypeDef",
-    "ThreatOutputTypeDef",
-    "ThreatTypeDef",
-    "TrendsMetricsResultTypeDef",
-    "TrendsValuesTypeDef",
-    "UnprocessedAutomationRuleTypeDef",
-    "UnprocessedConfigurationPolicyAssociationTypeDef",
-    "UnprocessedSecurityControlTypeDef",
-    "UnprocessedStandardsControlAssociationTypeDef",
-    "UnprocessedStandardsControlAssociationUpdateTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UnusedPermissionsRecommendationStepTypeDef",
-    "UpdateActionTargetRequestTypeDef",
-    "UpdateActionTargetResponseTypeDef",
-    "UpdateAggregatorV2RequestTypeDef",
-    "UpdateAggregatorV2ResponseTypeDef",
-    "UpdateAutomationRuleV2RequestTypeDef",
-    "UpdateAutomationRuleV2ResponseTypeDef",
-    "UpdateAutomationRulesRequestItemTypeDef",
-    "UpdateConfigurationPolicyRequestTypeDef",
-    "UpdateConfigurationPolicyResponseTypeDef",
-    "UpdateConnectorV2RequestTypeDef",
-    "UpdateConnectorV2ResponseTypeDef",
-    "UpdateFindingAggregatorRequestTypeDef",
-    "UpdateFindingAggregatorResponseTypeDef",
-    "UpdateFindingsRequestTypeDef",
-    "UpdateFindingsResponseTypeDef",
-    "UpdateInsightRequestTypeDef",
-    "UpdateInsightResponseTypeDef",
-    "UpdateOrganizationConfigurationRequestTypeDef",
-    "UpdateOrganizationConfigurationResponseTypeDef",
-    "UpdateSecurityControlRequestTypeDef",
-    "UpdateSecurityControlResponseTypeDef",
-    "UpdateSecurityHubConfigurationRequestTypeDef",
-    "UpdateSecurityHubConfigurationResponseTypeDef",
-    "UpdateStandardsControlRequestTypeDef",
-    "UpdateStandardsControlResponseTypeDef",
-    "UserAccountTypeDef",
-    "VolumeMountTypeDef",
-    "VpcInfoCidrBlockSetDetailsTypeDef",
-    "VpcInfoIpv6CidrBlockSetDetailsTypeDef",
-    "VpcInfoPeeringOptionsDetailsTypeDef",
-    "VulnerabilityCodeVulnerabilitiesOutputTypeDef",
-    "VulnerabilityCodeVulnerabilitiesTypeDef",
-    "VulnerabilityOutputTypeDef",
-    "VulnerabilityTypeDef",
-    "VulnerabilityVendorTypeDef",
-    "WafActionTypeDef",
-    "WafExcludedRuleTypeDef",
-    "WafOverrideActionTypeDef",
-    "WorkflowTypeDef",
-    "WorkflowUpdateTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptAdministratorInvitationRequestTypeDef",
+        "AcceptAdministratorInvitationResponseTypeDef",
+        "AcceptInvitationRequestTypeDef",
+        "AcceptInvitationResponseTypeDef",
+        "AccountDetailsTypeDef",
+        "ActionLocalIpDetailsTypeDef",
+        "ActionLocalPortDetailsTypeDef",
+        "ActionOutputTypeDef",
+        "ActionRemoteIpDetailsTypeDef",
+        "ActionRemotePortDetailsTypeDef",
+        "ActionTargetTypeDef",
+        "ActionTypeDef",
+        "ActorSessionTypeDef",
+        "ActorTypeDef",
+        "ActorUserTypeDef",
+        "AdjustmentTypeDef",
+        "AdminAccountTypeDef",
+        "AggregatorV2TypeDef",
+        "AssociatedStandardTypeDef",
+        "AssociationFiltersTypeDef",
+        "AssociationSetDetailsTypeDef",
+        "AssociationStateDetailsTypeDef",
+        "AutomationRulesActionOutputTypeDef",
+        "AutomationRulesActionTypeDef",
+        "AutomationRulesActionTypeObjectV2TypeDef",
+        "AutomationRulesActionV2TypeDef",
+        "AutomationRulesConfigTypeDef",
+        "AutomationRulesFindingFieldsUpdateOutputTypeDef",
+        "AutomationRulesFindingFieldsUpdateTypeDef",
+        "AutomationRulesFindingFieldsUpdateV2TypeDef",
+        "AutomationRulesFindingFiltersOutputTypeDef",
+        "AutomationRulesFindingFiltersTypeDef",
+        "AutomationRulesMetadataTypeDef",
+        "AutomationRulesMetadataV2TypeDef",
+        "AvailabilityZoneTypeDef",
+        "AwsAmazonMqBrokerDetailsOutputTypeDef",
+        "AwsAmazonMqBrokerDetailsTypeDef",
+        "AwsAmazonMqBrokerEncryptionOptionsDetailsTypeDef",
+        "AwsAmazonMqBrokerLdapServerMetadataDetailsOutputTypeDef",
+        "AwsAmazonMqBrokerLdapServerMetadataDetailsTypeDef",
+        "AwsAmazonMqBrokerLogsDetailsTypeDef",
+        "AwsAmazonMqBrokerLogsPendingDetailsTypeDef",
+        "AwsAmazonMqBrokerMaintenanceWindowStartTimeDetailsTypeDef",
+        "AwsAmazonMqBrokerUsersDetailsTypeDef",
+        "AwsApiCallActionDomainDetailsTypeDef",
+        "AwsApiCallActionOutputTypeDef",
+        "AwsApiCallActionTypeDef",
+        "AwsApiGatewayAccessLogSettingsTypeDef",
+        "AwsApiGatewayCanarySettingsOutputTypeDef",
+        "AwsApiGatewayCanarySettingsTypeDef",
+        "AwsApiGatewayEndpointConfigurationOutputTypeDef",
+        "AwsApiGatewayEndpointConfigurationTypeDef",
+        "AwsApiGatewayMethodSettingsTypeDef",
+        "AwsApiGatewayRestApiDetailsOutputTypeDef",
+        "AwsApiGatewayRestApiDetailsTypeDef",
+        "AwsApiGatewayStageDetailsOutputTypeDef",
+        "AwsApiGatewayStageDetailsTypeDef",
+        "AwsApiGatewayV2ApiDetailsOutputTypeDef",
+        "AwsApiGatewayV2ApiDetailsTypeDef",
+        "AwsApiGatewayV2RouteSettingsTypeDef",
+        "AwsApiGatewayV2StageDetailsOutputTypeDef",
+        "AwsApiGatewayV2StageDetailsTypeDef",
+        "AwsAppSyncGraphQlApiAdditionalAuthenticationProvidersDetailsTypeDef",
+        "AwsAppSyncGraphQlApiDetailsOutputTypeDef",
+        "AwsAppSyncGraphQlApiDetailsTypeDef",
+        "AwsAppSyncGraphQlApiLambdaAuthorizerConfigDetailsTypeDef",
+        "AwsAppSyncGraphQlApiLogConfigDetailsTypeDef",
+        "AwsAppSyncGraphQlApiOpenIdConnectConfigDetailsTypeDef",
+        "AwsAppSyncGraphQlApiUserPoolConfigDetailsTypeDef",
+        "AwsAthenaWorkGroupConfigurationDetailsTypeDef",
+        "AwsAthenaWorkGroupConfigurationResultConfigurationDetailsTypeDef",
+        "AwsAthenaWorkGroupConfigurationResultConfigurationEncryptionConfigurationDetailsTypeDef",
+        "AwsAthenaWorkGroupDetailsTypeDef",
+        "AwsAutoScalingAutoScalingGroupAvailabilityZonesListDetailsTypeDef",
+        "AwsAutoScalingAutoScalingGroupDetailsOutputTypeDef",
+        "AwsAutoScalingAutoScalingGroupDetailsTypeDef",
+        "AwsAutoScalingAutoScalingGroupLaunchTemplateLaunchTemplateSpecificationTypeDef",
+        "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyDetailsOutputTypeDef",
+        "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyDetailsTypeDef",
+        "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyInstancesDistributionDetailsTypeDef",
+        "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsOutputTypeDef",
+        "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsTypeDef",
+        "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationTypeDef",
+        "AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateOverridesListDetailsTypeDef",
+        "AwsAutoScalingLaunchConfigurationBlockDeviceMappingsDetailsTypeDef",
+        "AwsAutoScalingLaunchConfigurationBlockDeviceMappingsEbsDetailsTypeDef",
+        "AwsAutoScalingLaunchConfigurationDetailsOutputTypeDef",
+        "AwsAutoScalingLaunchConfigurationDetailsTypeDef",
+        "AwsAutoScalingLaunchConfigurationInstanceMonitoringDetailsTypeDef",
+        "AwsAutoScalingLaunchConfigurationMetadataOptionsTypeDef",
+        "AwsBackupBackupPlanAdvancedBackupSettingsDetailsOutputTypeDef",
+        "AwsBackupBackupPlanAdvancedBackupSettingsDetailsTypeDef",
+        "AwsBackupBackupPlanBackupPlanDetailsOutputTypeDef",
+        "AwsBackupBackupPlanBackupPlanDetailsTypeDef",
+        "AwsBackupBackupPlanDetailsOutputTypeDef",
+        "AwsBackupBackupPlanDetailsTypeDef",
+        "AwsBackupBackupPlanLifecycleDetailsTypeDef",
+        "AwsBackupBackupPlanRuleCopyActionsDetailsTypeDef",
+        "AwsBackupBackupPlanRuleDetailsOutputTypeDef",
+        "AwsBackupBackupPlanRuleDetailsTypeDef",
+        "AwsBackupBackupVaultDetailsOutputTypeDef",
+        "AwsBackupBackupVaultDetailsTypeDef",
+        "AwsBackupBackupVaultNotificationsDetailsOutputTypeDef",
+        "AwsBackupBackupVaultNotificationsDetailsTypeDef",
+        "AwsBackupRecoveryPointCalculatedLifecycleDetailsTypeDef",
+        "AwsBackupRecoveryPointCreatedByDetailsTypeDef",
+        "AwsBackupRecoveryPointDetailsTypeDef",
+        "AwsBackupRecoveryPointLifecycleDetailsTypeDef",
+        "AwsCertificateManagerCertificateDetailsOutputTypeDef",
+        "AwsCertificateManagerCertificateDetailsTypeDef",
+        "AwsCertificateManagerCertificateDomainValidationOptionOutputTypeDef",
+        "AwsCertificateManagerCertificateDomainValidationOptionTypeDef",
+        "AwsCertificateManagerCertificateExtendedKeyUsageTypeDef",
+        "AwsCertificateManagerCertificateKeyUsageTypeDef",
+        "AwsCertificateManagerCertificateOptionsTypeDef",
+        "AwsCertificateManagerCertificateRenewalSummaryOutputTypeDef",
+        "AwsCertificateManagerCertificateRenewalSummaryTypeDef",
+        "AwsCertificateManagerCertificateResourceRecordTypeDef",
+        "AwsCloudFormationStackDetailsOutputTypeDef",
+        "AwsCloudFormationStackDetailsTypeDef",
+        "AwsCloudFormationStackDriftInformationDetailsTypeDef",
+        "AwsCloudFormationStackOutputsDetailsTypeDef",
+        "AwsCloudFrontDistributionCacheBehaviorTypeDef",
+        "AwsCloudFrontDistributionCacheBehaviorsOutputTypeDef",
+        "AwsCloudFrontDistributionCacheBehaviorsTypeDef",
+        "AwsCloudFrontDistributionDefaultCacheBehaviorTypeDef",
+        "AwsCloudFrontDistributionDetailsOutputTypeDef",
+        "AwsCloudFrontDistributionDetailsTypeDef",
+        "AwsCloudFrontDistributionLoggingTypeDef",
+        "AwsCloudFrontDistributionOriginCustomOriginConfigOutputTypeDef",
+        "AwsCloudFrontDistributionOriginCustomOriginConfigTypeDef",
+        "AwsCloudFrontDistributionOriginGroupFailoverOutputTypeDef",
+        "AwsCloudFrontDistributionOriginGroupFailoverStatusCodesOutputTypeDef",
+        "AwsCloudFrontDistributionOriginGroupFailoverStatusCodesTypeDef",
+        "AwsCloudFrontDistributionOriginGroupFailoverTypeDef",
+        "AwsCloudFrontDistributionOriginGroupOutputTypeDef",
+        "AwsCloudFrontDistributionOriginGroupTypeDef",
+        "AwsCloudFrontDistributionOriginGroupsOutputTypeDef",
+        "AwsCloudFrontDistributionOriginGroupsTypeDef",
+        "AwsCloudFrontDistributionOriginItemOutputTypeDef",
+        "AwsCloudFrontDistributionOriginItemTypeDef",
+        "AwsCloudFrontDistributionOriginS3OriginConfigTypeDef",
+        "AwsCloudFrontDistributionOriginSslProtocolsOutputTypeDef",
+        "AwsCloudFrontDistributionOriginSslProtocolsTypeDef",
+        "AwsCloudFrontDistributionOriginsOutputTypeDef",
+        "AwsCloudFrontDistributionOriginsTypeDef",
+        "AwsCloudFrontDistributionViewerCertificateTypeDef",
+        "AwsCloudTrailTrailDetailsTypeDef",
+        "AwsCloudWatchAlarmDetailsOutputTypeDef",
+        "AwsCloudWatchAlarmDetailsTypeDef",
+        "AwsCloudWatchAlarmDimensionsDetailsTypeDef",
+        "AwsCodeBuildProjectArtifactsDetailsTypeDef",
+        "AwsCodeBuildProjectDetailsOutputTypeDef",
+        "AwsCodeBuildProjectDetailsTypeDef",
+        "AwsCodeBuildProjectEnvironmentEnvironmentVariablesDetailsTypeDef",
+        "AwsCodeBuildProjectEnvironmentOutputTypeDef",
+        "AwsCodeBuildProjectEnvironmentRegistryCredentialTypeDef",
+        "AwsCodeBuildProjectEnvironmentTypeDef",
+        "AwsCodeBuildProjectLogsConfigCloudWatchLogsDetailsTypeDef",
+        "AwsCodeBuildProjectLogsConfigDetailsTypeDef",
+        "AwsCodeBuildProjectLogsConfigS3LogsDetailsTypeDef",
+        "AwsCodeBuildProjectSourceTypeDef",
+        "AwsCodeBuildProjectVpcConfigOutputTypeDef",
+        "AwsCodeBuildProjectVpcConfigTypeDef",
+        "AwsCorsConfigurationOutputTypeDef",
+        "AwsCorsConfigurationTypeDef",
+        "AwsDmsEndpointDetailsTypeDef",
+        "AwsDmsReplicationInstanceDetailsOutputTypeDef",
+        "AwsDmsReplicationInstanceDetailsTypeDef",
+        "AwsDmsReplicationInstanceReplicationSubnetGroupDetailsTypeDef",
+        "AwsDmsReplicationInstanceVpcSecurityGroupsDetailsTypeDef",
+        "AwsDmsReplicationTaskDetailsTypeDef",
+        "AwsDynamoDbTableAttributeDefinitionTypeDef",
+        "AwsDynamoDbTableBillingModeSummaryTypeDef",
+        "AwsDynamoDbTableDetailsOutputTypeDef",
+        "AwsDynamoDbTableDetailsTypeDef",
+        "AwsDynamoDbTableGlobalSecondaryIndexOutputTypeDef",
+        "AwsDynamoDbTableGlobalSecondaryIndexTypeDef",
+        "AwsDynamoDbTableKeySchemaTypeDef",
+        "AwsDynamoDbTableLocalSecondaryIndexOutputTypeDef",
+        "AwsDynamoDbTableLocalSecondaryIndexTypeDef",
+        "AwsDynamoDbTableProjectionOutputTypeDef",
+        "AwsDynamoDbTableProjectionTypeDef",
+        "AwsDynamoDbTableProvisionedThroughputOverrideTypeDef",
+        "AwsDynamoDbTableProvisionedThroughputTypeDef",
+        "AwsDynamoDbTableReplicaGlobalSecondaryIndexTypeDef",
+        "AwsDynamoDbTableReplicaOutputTypeDef",
+        "AwsDynamoDbTableReplicaTypeDef",
+        "AwsDynamoDbTableRestoreSummaryTypeDef",
+        "AwsDynamoDbTableSseDescriptionTypeDef",
+        "AwsDynamoDbTableStreamSpecificationTypeDef",
+        "AwsEc2ClientVpnEndpointAuthenticationOptionsActiveDirectoryDetailsTypeDef",
+        "AwsEc2ClientVpnEndpointAuthenticationOptionsDetailsTypeDef",
+        "AwsEc2ClientVpnEndpointAuthenticationOptionsFederatedAuthenticationDetailsTypeDef",
+        "AwsEc2ClientVpnEndpointAuthenticationOptionsMutualAuthenticationDetailsTypeDef",
+        "AwsEc2ClientVpnEndpointClientConnectOptionsDetailsTypeDef",
+        "AwsEc2ClientVpnEndpointClientConnectOptionsStatusDetailsTypeDef",
+        "AwsEc2ClientVpnEndpointClientLoginBannerOptionsDetailsTypeDef",
+        "AwsEc2ClientVpnEndpointConnectionLogOptionsDetailsTypeDef",
+        "AwsEc2ClientVpnEndpointDetailsOutputTypeDef",
+        "AwsEc2ClientVpnEndpointDetailsTypeDef",
+        "AwsEc2EipDetailsTypeDef",
+        "AwsEc2InstanceDetailsOutputTypeDef",
+        "AwsEc2InstanceDetailsTypeDef",
+        "AwsEc2InstanceMetadataOptionsTypeDef",
+        "AwsEc2InstanceMonitoringDetailsTypeDef",
+        "AwsEc2InstanceNetworkInterfacesDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataBlockDeviceMappingSetDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataBlockDeviceMappingSetEbsDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataCapacityReservationSpecificationCapacityReservationTargetDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataCapacityReservationSpecificationDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataCpuOptionsDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataCreditSpecificationDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataDetailsOutputTypeDef",
+        "AwsEc2LaunchTemplateDataDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataElasticGpuSpecificationSetDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataElasticInferenceAcceleratorSetDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataEnclaveOptionsDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataHibernationOptionsDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataIamInstanceProfileDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceMarketOptionsDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceMarketOptionsSpotOptionsDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorCountDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorTotalMemoryMiBDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceRequirementsBaselineEbsBandwidthMbpsDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceRequirementsDetailsOutputTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceRequirementsDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceRequirementsMemoryGiBPerVCpuDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceRequirementsMemoryMiBDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceRequirementsNetworkInterfaceCountDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceRequirementsTotalLocalStorageGBDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataInstanceRequirementsVCpuCountDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataLicenseSetDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataMaintenanceOptionsDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataMetadataOptionsDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataMonitoringDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataNetworkInterfaceSetDetailsOutputTypeDef",
+        "AwsEc2LaunchTemplateDataNetworkInterfaceSetDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv4PrefixesDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6AddressesDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6PrefixesDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataNetworkInterfaceSetPrivateIpAddressesDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataPlacementDetailsTypeDef",
+        "AwsEc2LaunchTemplateDataPrivateDnsNameOptionsDetailsTypeDef",
+        "AwsEc2LaunchTemplateDetailsOutputTypeDef",
+        "AwsEc2LaunchTemplateDetailsTypeDef",
+        "AwsEc2NetworkAclAssociationTypeDef",
+        "AwsEc2NetworkAclDetailsOutputTypeDef",
+        "AwsEc2NetworkAclDetailsTypeDef",
+        "AwsEc2NetworkAclEntryTypeDef",
+        "AwsEc2NetworkInterfaceAttachmentTypeDef",
+        "AwsEc2NetworkInterfaceDetailsOutputTypeDef",
+        "AwsEc2NetworkInterfaceDetailsTypeDef",
+        "AwsEc2NetworkInterfaceIpV6AddressDetailTypeDef",
+        "AwsEc2NetworkInterfacePrivateIpAddressDetailTypeDef",
+        "AwsEc2NetworkInterfaceSecurityGroupTypeDef",
+        "AwsEc2RouteTableDetailsOutputTypeDef",
+        "AwsEc2RouteTableDetailsTypeDef",
+        "AwsEc2SecurityGroupDetailsOutputTypeDef",
+        "AwsEc2SecurityGroupDetailsTypeDef",
+        "AwsEc2SecurityGroupIpPermissionOutputTypeDef",
+        "AwsEc2SecurityGroupIpPermissionTypeDef",
+        "AwsEc2SecurityGroupIpRangeTypeDef",
+        "AwsEc2SecurityGroupIpv6RangeTypeDef",
+        "AwsEc2SecurityGroupPrefixListIdTypeDef",
+        "AwsEc2SecurityGroupUserIdGroupPairTypeDef",
+        "AwsEc2SubnetDetailsOutputTypeDef",
+        "AwsEc2SubnetDetailsTypeDef",
+        "AwsEc2TransitGatewayDetailsOutputTypeDef",
+        "AwsEc2TransitGatewayDetailsTypeDef",
+        "AwsEc2VolumeAttachmentTypeDef",
+        "AwsEc2VolumeDetailsOutputTypeDef",
+        "AwsEc2VolumeDetailsTypeDef",
+        "AwsEc2VpcDetailsOutputTypeDef",
+        "AwsEc2VpcDetailsTypeDef",
+        "AwsEc2VpcEndpointServiceDetailsOutputTypeDef",
+        "AwsEc2VpcEndpointServiceDetailsTypeDef",
+        "AwsEc2VpcEndpointServiceServiceTypeDetailsTypeDef",
+        "AwsEc2VpcPeeringConnectionDetailsOutputTypeDef",
+        "AwsEc2VpcPeeringConnectionDetailsTypeDef",
+        "AwsEc2VpcPeeringConnectionStatusDetailsTypeDef",
+        "AwsEc2VpcPeeringConnectionVpcInfoDetailsOutputTypeDef",
+        "AwsEc2VpcPeeringConnectionVpcInfoDetailsTypeDef",
+        "AwsEc2VpnConnectionDetailsOutputTypeDef",
+        "AwsEc2VpnConnectionDetailsTypeDef",
+        "AwsEc2VpnConnectionOptionsDetailsOutputTypeDef",
+        "AwsEc2VpnConnectionOptionsDetailsTypeDef",
+        "AwsEc2VpnConnectionOptionsTunnelOptionsDetailsOutputTypeDef",
+        "AwsEc2VpnConnectionOptionsTunnelOptionsDetailsTypeDef",
+        "AwsEc2VpnConnectionRoutesDetailsTypeDef",
+        "AwsEc2VpnConnectionVgwTelemetryDetailsTypeDef",
+        "AwsEcrContainerImageDetailsOutputTypeDef",
+        "AwsEcrContainerImageDetailsTypeDef",
+        "AwsEcrRepositoryDetailsTypeDef",
+        "AwsEcrRepositoryImageScanningConfigurationDetailsTypeDef",
+        "AwsEcrRepositoryLifecyclePolicyDetailsTypeDef",
+        "AwsEcsClusterClusterSettingsDetailsTypeDef",
+        "AwsEcsClusterConfigurationDetailsTypeDef",
+        "AwsEcsClusterConfigurationExecuteCommandConfigurationDetailsTypeDef",
+        "AwsEcsClusterConfigurationExecuteCommandConfigurationLogConfigurationDetailsTypeDef",
+        "AwsEcsClusterDefaultCapacityProviderStrategyDetailsTypeDef",
+        "AwsEcsClusterDetailsOutputTypeDef",
+        "AwsEcsClusterDetailsTypeDef",
+        "AwsEcsContainerDetailsOutputTypeDef",
+        "AwsEcsContainerDetailsTypeDef",
+        "AwsEcsServiceCapacityProviderStrategyDetailsTypeDef",
+        "AwsEcsServiceDeploymentConfigurationDeploymentCircuitBreakerDetailsTypeDef",
+        "AwsEcsServiceDeploymentConfigurationDetailsTypeDef",
+        "AwsEcsServiceDeploymentControllerDetailsTypeDef",
+        "AwsEcsServiceDetailsOutputTypeDef",
+        "AwsEcsServiceDetailsTypeDef",
+        "AwsEcsServiceLoadBalancersDetailsTypeDef",
+        "AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsOutputTypeDef",
+        "AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsTypeDef",
+        "AwsEcsServiceNetworkConfigurationDetailsOutputTypeDef",
+        "AwsEcsServiceNetworkConfigurationDetailsTypeDef",
+        "AwsEcsServicePlacementConstraintsDetailsTypeDef",
+        "AwsEcsServicePlacementStrategiesDetailsTypeDef",
+        "AwsEcsServiceServiceRegistriesDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsDependsOnDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsEnvironmentDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsEnvironmentFilesDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsExtraHostsDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsFirelensConfigurationDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsFirelensConfigurationDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsHealthCheckDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsHealthCheckDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationSecretOptionsDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsMountPointsDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsPortMappingsDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsRepositoryCredentialsDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsResourceRequirementsDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsSecretsDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsSystemControlsDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsUlimitsDetailsTypeDef",
+        "AwsEcsTaskDefinitionContainerDefinitionsVolumesFromDetailsTypeDef",
+        "AwsEcsTaskDefinitionDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionDetailsTypeDef",
+        "AwsEcsTaskDefinitionInferenceAcceleratorsDetailsTypeDef",
+        "AwsEcsTaskDefinitionPlacementConstraintsDetailsTypeDef",
+        "AwsEcsTaskDefinitionProxyConfigurationDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionProxyConfigurationDetailsTypeDef",
+        "AwsEcsTaskDefinitionProxyConfigurationProxyConfigurationPropertiesDetailsTypeDef",
+        "AwsEcsTaskDefinitionVolumesDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionVolumesDetailsTypeDef",
+        "AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsOutputTypeDef",
+        "AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsTypeDef",
+        "AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationAuthorizationConfigDetailsTypeDef",
+        "AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationDetailsTypeDef",
+        "AwsEcsTaskDefinitionVolumesHostDetailsTypeDef",
+        "AwsEcsTaskDetailsOutputTypeDef",
+        "AwsEcsTaskDetailsTypeDef",
+        "AwsEcsTaskVolumeDetailsTypeDef",
+        "AwsEcsTaskVolumeHostDetailsTypeDef",
+        "AwsEfsAccessPointDetailsOutputTypeDef",
+        "AwsEfsAccessPointDetailsTypeDef",
+        "AwsEfsAccessPointPosixUserDetailsOutputTypeDef",
+        "AwsEfsAccessPointPosixUserDetailsTypeDef",
+        "AwsEfsAccessPointRootDirectoryCreationInfoDetailsTypeDef",
+        "AwsEfsAccessPointRootDirectoryDetailsTypeDef",
+        "AwsEksClusterDetailsOutputTypeDef",
+        "AwsEksClusterDetailsTypeDef",
+        "AwsEksClusterLoggingClusterLoggingDetailsOutputTypeDef",
+        "AwsEksClusterLoggingClusterLoggingDetailsTypeDef",
+        "AwsEksClusterLoggingDetailsOutputTypeDef",
+        "AwsEksClusterLoggingDetailsTypeDef",
+        "AwsEksClusterResourcesVpcConfigDetailsOutputTypeDef",
+        "AwsEksClusterResourcesVpcConfigDetailsTypeDef",
+        "AwsElasticBeanstalkEnvironmentDetailsOutputTypeDef",
+        "AwsElasticBeanstalkEnvironmentDetailsTypeDef",
+        "AwsElasticBeanstalkEnvironmentEnvironmentLinkTypeDef",
+        "AwsElasticBeanstalkEnvironmentOptionSettingTypeDef",
+        "AwsElasticBeanstalkEnvironmentTierTypeDef",
+        "AwsElasticsearchDomainDetailsOutputTypeDef",
+        "AwsElasticsearchDomainDetailsTypeDef",
+        "AwsElasticsearchDomainDomainEndpointOptionsTypeDef",
+        "AwsElasticsearchDomainElasticsearchClusterConfigDetailsTypeDef",
+        "AwsElasticsearchDomainElasticsearchClusterConfigZoneAwarenessConfigDetailsTypeDef",
+        "AwsElasticsearchDomainEncryptionAtRestOptionsTypeDef",
+        "AwsElasticsearchDomainLogPublishingOptionsLogConfigTypeDef",
+        "AwsElasticsearchDomainLogPublishingOptionsTypeDef",
+        "AwsElasticsearchDomainNodeToNodeEncryptionOptionsTypeDef",
+        "AwsElasticsearchDomainServiceSoftwareOptionsTypeDef",
+        "AwsElasticsearchDomainVPCOptionsOutputTypeDef",
+        "AwsElasticsearchDomainVPCOptionsTypeDef",
+        "AwsElbAppCookieStickinessPolicyTypeDef",
+        "AwsElbLbCookieStickinessPolicyTypeDef",
+        "AwsElbLoadBalancerAccessLogTypeDef",
+        "AwsElbLoadBalancerAdditionalAttributeTypeDef",
+        "AwsElbLoadBalancerAttributesOutputTypeDef",
+        "AwsElbLoadBalancerAttributesTypeDef",
+        "AwsElbLoadBalancerBackendServerDescriptionOutputTypeDef",
+        "AwsElbLoadBalancerBackendServerDescriptionTypeDef",
+        "AwsElbLoadBalancerConnectionDrainingTypeDef",
+        "AwsElbLoadBalancerConnectionSettingsTypeDef",
+        "AwsElbLoadBalancerCrossZoneLoadBalancingTypeDef",
+        "AwsElbLoadBalancerDetailsOutputTypeDef",
+        "AwsElbLoadBalancerDetailsTypeDef",
+        "AwsElbLoadBalancerHealthCheckTypeDef",
+        "AwsElbLoadBalancerInstanceTypeDef",
+        "AwsElbLoadBalancerListenerDescriptionOutputTypeDef",
+        "AwsElbLoadBalancerListenerDescriptionTypeDef",
+        "AwsElbLoadBalancerListenerTypeDef",
+        "AwsElbLoadBalancerPoliciesOutputTypeDef",
+        "AwsElbLoadBalancerPoliciesTypeDef",
+        "AwsElbLoadBalancerSourceSecurityGroupTypeDef",
+        "AwsElbv2LoadBalancerAttributeTypeDef",
+        "AwsElbv2LoadBalancerDetailsOutputTypeDef",
+        "AwsElbv2LoadBalancerDetailsTypeDef",
+        "AwsEventSchemasRegistryDetailsTypeDef",
+        "AwsEventsEndpointDetailsOutputTypeDef",
+        "AwsEventsEndpointDetailsTypeDef",
+        "AwsEventsEndpointEventBusesDetailsTypeDef",
+        "AwsEventsEndpointReplicationConfigDetailsTypeDef",
+        "AwsEventsEndpointRoutingConfigDetailsTypeDef",
+        "AwsEventsEndpointRoutingConfigFailoverConfigDetailsTypeDef",
+        "AwsEventsEndpointRoutingConfigFailoverConfigPrimaryDetailsTypeDef",
+        "AwsEventsEndpointRoutingConfigFailoverConfigSecondaryDetailsTypeDef",
+        "AwsEventsEventbusDetailsTypeDef",
+        "AwsGuardDutyDetectorDataSourcesCloudTrailDetailsTypeDef",
+        "AwsGuardDutyDetectorDataSourcesDetailsTypeDef",
+        "AwsGuardDutyDetectorDataSourcesDnsLogsDetailsTypeDef",
+        "AwsGuardDutyDetectorDataSourcesFlowLogsDetailsTypeDef",
+        "AwsGuardDutyDetectorDataSourcesKubernetesAuditLogsDetailsTypeDef",
+        "AwsGuardDutyDetectorDataSourcesKubernetesDetailsTypeDef",
+        "AwsGuardDutyDetectorDataSourcesMalwareProtectionDetailsTypeDef",
+        "AwsGuardDutyDetectorDataSourcesMalwareProtectionScanEc2InstanceWithFindingsDetailsTypeDef",
+        "AwsGuardDutyDetectorDataSourcesMalwareProtectionScanEc2InstanceWithFindingsEbsVolumesDetailsTypeDef",
+        "AwsGuardDutyDetectorDataSourcesS3LogsDetailsTypeDef",
+        "AwsGuardDutyDetectorDetailsOutputTypeDef",
+        "AwsGuardDutyDetectorDetailsTypeDef",
+        "AwsGuardDutyDetectorFeaturesDetailsTypeDef",
+        "AwsIamAccessKeyDetailsTypeDef",
+        "AwsIamAccessKeySessionContextAttributesTypeDef",
+        "AwsIamAccessKeySessionContextSessionIssuerTypeDef",
+        "AwsIamAccessKeySessionContextTypeDef",
+        "AwsIamAttachedManagedPolicyTypeDef",
+        "AwsIamGroupDetailsOutputTypeDef",
+        "AwsIamGroupDetailsTypeDef",
+        "AwsIamGroupPolicyTypeDef",
+        "AwsIamInstanceProfileOutputTypeDef",
+        "AwsIamInstanceProfileRoleTypeDef",
+        "AwsIamInstanceProfileTypeDef",
+        "AwsIamPermissionsBoundaryTypeDef",
+        "AwsIamPolicyDetailsOutputTypeDef",
+        "AwsIamPolicyDetailsTypeDef",
+        "AwsIamPolicyVersionTypeDef",
+        "AwsIamRoleDetailsOutputTypeDef",
+        "AwsIamRoleDetailsTypeDef",
+        "AwsIamRolePolicyTypeDef",
+        "AwsIamUserDetailsOutputTypeDef",
+        "AwsIamUserDetailsTypeDef",
+        "AwsIamUserPolicyTypeDef",
+        "AwsKinesisStreamDetailsTypeDef",
+        "AwsKinesisStreamStreamEncryptionDetailsTypeDef",
+        "AwsKmsKeyDetailsTypeDef",
+        "AwsLambdaFunctionCodeTypeDef",
+        "AwsLambdaFunctionDeadLetterConfigTypeDef",
+        "AwsLambdaFunctionDetailsOutputTypeDef",
+        "AwsLambdaFunctionDetailsTypeDef",
+        "AwsLambdaFunctionEnvironmentErrorTypeDef",
+        "AwsLambdaFunctionEnvironmentOutputTypeDef",
+        "AwsLambdaFunctionEnvironmentTypeDef",
+        "AwsLambdaFunctionLayerTypeDef",
+        "AwsLambdaFunctionTracingConfigTypeDef",
+        "AwsLambdaFunctionVpcConfigOutputTypeDef",
+        "AwsLambdaFunctionVpcConfigTypeDef",
+        "AwsLambdaLayerVersionDetailsOutputTypeDef",
+        "AwsLambdaLayerVersionDetailsTypeDef",
+        "AwsMountPointTypeDef",
+        "AwsMskClusterClusterInfoClientAuthenticationDetailsOutputTypeDef",
+        "AwsMskClusterClusterInfoClientAuthenticationDetailsTypeDef",
+        "AwsMskClusterClusterInfoClientAuthenticationSaslDetailsTypeDef",
+        "AwsMskClusterClusterInfoClientAuthenticationSaslIamDetailsTypeDef",
+        "AwsMskClusterClusterInfoClientAuthenticationSaslScramDetailsTypeDef",
+        "AwsMskClusterClusterInfoClientAuthenticationTlsDetailsOutputTypeDef",
+        "AwsMskClusterClusterInfoClientAuthenticationTlsDetailsTypeDef",
+        "AwsMskClusterClusterInfoClientAuthenticationUnauthenticatedDetailsTypeDef",
+        "AwsMskClusterClusterInfoDetailsOutputTypeDef",
+        "AwsMskClusterClusterInfoDetailsTypeDef",
+        "AwsMskClusterClusterInfoEncryptionInfoDetailsTypeDef",
+        "AwsMskClusterClusterInfoEncryptionInfoEncryptionAtRestDetailsTypeDef",
+        "AwsMskClusterClusterInfoEncryptionInfoEncryptionInTransitDetailsTypeDef",
+        "AwsMskClusterDetailsOutputTypeDef",
+        "AwsMskClusterDetailsTypeDef",
+        "AwsNetworkFirewallFirewallDetailsOutputTypeDef",
+        "AwsNetworkFirewallFirewallDetailsTypeDef",
+        "AwsNetworkFirewallFirewallPolicyDetailsOutputTypeDef",
+        "AwsNetworkFirewallFirewallPolicyDetailsTypeDef",
+        "AwsNetworkFirewallFirewallSubnetMappingsDetailsTypeDef",
+        "AwsNetworkFirewallRuleGroupDetailsOutputTypeDef",
+        "AwsNetworkFirewallRuleGroupDetailsTypeDef",
+        "AwsOpenSearchServiceDomainAdvancedSecurityOptionsDetailsTypeDef",
+        "AwsOpenSearchServiceDomainClusterConfigDetailsTypeDef",
+        "AwsOpenSearchServiceDomainClusterConfigZoneAwarenessConfigDetailsTypeDef",
+        "AwsOpenSearchServiceDomainDetailsOutputTypeDef",
+        "AwsOpenSearchServiceDomainDetailsTypeDef",
+        "AwsOpenSearchServiceDomainDomainEndpointOptionsDetailsTypeDef",
+        "AwsOpenSearchServiceDomainEncryptionAtRestOptionsDetailsTypeDef",
+        "AwsOpenSearchServiceDomainLogPublishingOptionTypeDef",
+        "AwsOpenSearchServiceDomainLogPublishingOptionsDetailsTypeDef",
+        "AwsOpenSearchServiceDomainMasterUserOptionsDetailsTypeDef",
+        "AwsOpenSearchServiceDomainNodeToNodeEncryptionOptionsDetailsTypeDef",
+        "AwsOpenSearchServiceDomainServiceSoftwareOptionsDetailsTypeDef",
+        "AwsOpenSearchServiceDomainVpcOptionsDetailsOutputTypeDef",
+        "AwsOpenSearchServiceDomainVpcOptionsDetailsTypeDef",
+        "AwsOrganizationScopeTypeDef",
+        "AwsRdsDbClusterAssociatedRoleTypeDef",
+        "AwsRdsDbClusterDetailsOutputTypeDef",
+        "AwsRdsDbClusterDetailsTypeDef",
+        "AwsRdsDbClusterMemberTypeDef",
+        "AwsRdsDbClusterOptionGroupMembershipTypeDef",
+        "AwsRdsDbClusterSnapshotDbClusterSnapshotAttributeOutputTypeDef",
+        "AwsRdsDbClusterSnapshotDbClusterSnapshotAttributeTypeDef",
+        "AwsRdsDbClusterSnapshotDetailsOutputTypeDef",
+        "AwsRdsDbClusterSnapshotDetailsTypeDef",
+        "AwsRdsDbDomainMembershipTypeDef",
+        "AwsRdsDbInstanceAssociatedRoleTypeDef",
+        "AwsRdsDbInstanceDetailsOutputTypeDef",
+        "AwsRdsDbInstanceDetailsTypeDef",
+        "AwsRdsDbInstanceEndpointTypeDef",
+        "AwsRdsDbInstanceVpcSecurityGroupTypeDef",
+        "AwsRdsDbOptionGroupMembershipTypeDef",
+        "AwsRdsDbParameterGroupTypeDef",
+        "AwsRdsDbPendingModifiedValuesOutputTypeDef",
+        "AwsRdsDbPendingModifiedValuesTypeDef",
+        "AwsRdsDbProcessorFeatureTypeDef",
+        "AwsRdsDbSecurityGroupDetailsOutputTypeDef",
+        "AwsRdsDbSecurityGroupDetailsTypeDef",
+        "AwsRdsDbSecurityGroupEc2SecurityGroupTypeDef",
+        "AwsRdsDbSecurityGroupIpRangeTypeDef",
+        "AwsRdsDbSnapshotDetailsOutputTypeDef",
+        "AwsRdsDbSnapshotDetailsTypeDef",
+        "AwsRdsDbStatusInfoTypeDef",
+        "AwsRdsDbSubnetGroupOutputTypeDef",
+        "AwsRdsDbSubnetGroupSubnetAvailabilityZoneTypeDef",
+        "AwsRdsDbSubnetGroupSubnetTypeDef",
+        "AwsRdsDbSubnetGroupTypeDef",
+        "AwsRdsEventSubscriptionDetailsOutputTypeDef",
+        "AwsRdsEventSubscriptionDetailsTypeDef",
+        "AwsRdsPendingCloudWatchLogsExportsOutputTypeDef",
+        "AwsRdsPendingCloudWatchLogsExportsTypeDef",
+        "AwsRedshiftClusterClusterNodeTypeDef",
+        "AwsRedshiftClusterClusterParameterGroupOutputTypeDef",
+        "AwsRedshiftClusterClusterParameterGroupTypeDef",
+        "AwsRedshiftClusterClusterParameterStatusTypeDef",
+        "AwsRedshiftClusterClusterSecurityGroupTypeDef",
+        "AwsRedshiftClusterClusterSnapshotCopyStatusTypeDef",
+        "AwsRedshiftClusterDeferredMaintenanceWindowTypeDef",
+        "AwsRedshiftClusterDetailsOutputTypeDef",
+        "AwsRedshiftClusterDetailsTypeDef",
+        "AwsRedshiftClusterElasticIpStatusTypeDef",
+        "AwsRedshiftClusterEndpointTypeDef",
+        "AwsRedshiftClusterHsmStatusTypeDef",
+        "AwsRedshiftClusterIamRoleTypeDef",
+        "AwsRedshiftClusterLoggingStatusTypeDef",
+        "AwsRedshiftClusterPendingModifiedValuesTypeDef",
+        "AwsRedshiftClusterResizeInfoTypeDef",
+        "AwsRedshiftClusterRestoreStatusTypeDef",
+        "AwsRedshiftClusterVpcSecurityGroupTypeDef",
+        "AwsRoute53HostedZoneConfigDetailsTypeDef",
+        "AwsRoute53HostedZoneDetailsOutputTypeDef",
+        "AwsRoute53HostedZoneDetailsTypeDef",
+        "AwsRoute53HostedZoneObjectDetailsTypeDef",
+        "AwsRoute53HostedZoneVpcDetailsTypeDef",
+        "AwsRoute53QueryLoggingConfigDetailsTypeDef",
+        "AwsS3AccessPointDetailsTypeDef",
+        "AwsS3AccessPointVpcConfigurationDetailsTypeDef",
+        "AwsS3AccountPublicAccessBlockDetailsTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationDetailsOutputTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationDetailsTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesAbortIncompleteMultipartUploadDetailsTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesDetailsOutputTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesDetailsTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesFilterDetailsOutputTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesFilterDetailsTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsOutputTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsDetailsTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsTagDetailsTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateTagDetailsTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesNoncurrentVersionTransitionsDetailsTypeDef",
+        "AwsS3BucketBucketLifecycleConfigurationRulesTransitionsDetailsTypeDef",
+        "AwsS3BucketBucketVersioningConfigurationTypeDef",
+        "AwsS3BucketDetailsOutputTypeDef",
+        "AwsS3BucketDetailsTypeDef",
+        "AwsS3BucketLoggingConfigurationTypeDef",
+        "AwsS3BucketNotificationConfigurationDetailOutputTypeDef",
+        "AwsS3BucketNotificationConfigurationDetailTypeDef",
+        "AwsS3BucketNotificationConfigurationFilterOutputTypeDef",
+        "AwsS3BucketNotificationConfigurationFilterTypeDef",
+        "AwsS3BucketNotificationConfigurationOutputTypeDef",
+        "AwsS3BucketNotificationConfigurationS3KeyFilterOutputTypeDef",
+        "AwsS3BucketNotificationConfigurationS3KeyFilterRuleTypeDef",
+        "AwsS3BucketNotificationConfigurationS3KeyFilterTypeDef",
+        "AwsS3BucketNotificationConfigurationTypeDef",
+        "AwsS3BucketObjectLockConfigurationRuleDefaultRetentionDetailsTypeDef",
+        "AwsS3BucketObjectLockConfigurationRuleDetailsTypeDef",
+        "AwsS3BucketObjectLockConfigurationTypeDef",
+        "AwsS3BucketServerSideEncryptionByDefaultTypeDef",
+        "AwsS3BucketServerSideEncryptionConfigurationOutputTypeDef",
+        "AwsS3BucketServerSideEncryptionConfigurationTypeDef",
+        "AwsS3BucketServerSideEncryptionRuleTypeDef",
+        "AwsS3BucketWebsiteConfigurationOutputTypeDef",
+        "AwsS3BucketWebsiteConfigurationRedirectToTypeDef",
+        "AwsS3BucketWebsiteConfigurationRoutingRuleConditionTypeDef",
+        "AwsS3BucketWebsiteConfigurationRoutingRuleRedirectTypeDef",
+        "AwsS3BucketWebsiteConfigurationRoutingRuleTypeDef",
+        "AwsS3BucketWebsiteConfigurationTypeDef",
+        "AwsS3ObjectDetailsTypeDef",
+        "AwsSageMakerNotebookInstanceDetailsOutputTypeDef",
+        "AwsSageMakerNotebookInstanceDetailsTypeDef",
+        "AwsSageMakerNotebookInstanceMetadataServiceConfigurationDetailsTypeDef",
+        "AwsSecretsManagerSecretDetailsTypeDef",
+        "AwsSecretsManagerSecretRotationRulesTypeDef",
+        "AwsSecurityFindingFiltersOutputTypeDef",
+        "AwsSecurityFindingFiltersTypeDef",
+        "AwsSecurityFindingIdentifierTypeDef",
+        "AwsSecurityFindingOutputTypeDef",
+        "AwsSecurityFindingTypeDef",
+        "AwsSnsTopicDetailsOutputTypeDef",
+        "AwsSnsTopicDetailsTypeDef",
+        "AwsSnsTopicSubscriptionTypeDef",
+        "AwsSqsQueueDetailsTypeDef",
+        "AwsSsmComplianceSummaryTypeDef",
+        "AwsSsmPatchComplianceDetailsTypeDef",
+        "AwsSsmPatchTypeDef",
+        "AwsStepFunctionStateMachineDetailsOutputTypeDef",
+        "AwsStepFunctionStateMachineDetailsTypeDef",
+        "AwsStepFunctionStateMachineLoggingConfigurationDestinationsCloudWatchLogsLogGroupDetailsTypeDef",
+        "AwsStepFunctionStateMachineLoggingConfigurationDestinationsDetailsTypeDef",
+        "AwsStepFunctionStateMachineLoggingConfigurationDetailsOutputTypeDef",
+        "AwsStepFunctionStateMachineLoggingConfigurationDetailsTypeDef",
+        "AwsStepFunctionStateMachineTracingConfigurationDetailsTypeDef",
+        "AwsWafRateBasedRuleDetailsOutputTypeDef",
+        "AwsWafRateBasedRuleDetailsTypeDef",
+        "AwsWafRateBasedRuleMatchPredicateTypeDef",
+        "AwsWafRegionalRateBasedRuleDetailsOutputTypeDef",
+        "AwsWafRegionalRateBasedRuleDetailsTypeDef",
+        "AwsWafRegionalRateBasedRuleMatchPredicateTypeDef",
+        "AwsWafRegionalRuleDetailsOutputTypeDef",
+        "AwsWafRegionalRuleDetailsTypeDef",
+        "AwsWafRegionalRuleGroupDetailsOutputTypeDef",
+        "AwsWafRegionalRuleGroupDetailsTypeDef",
+        "AwsWafRegionalRuleGroupRulesActionDetailsTypeDef",
+        "AwsWafRegionalRuleGroupRulesDetailsTypeDef",
+        "AwsWafRegionalRulePredicateListDetailsTypeDef",
+        "AwsWafRegionalWebAclDetailsOutputTypeDef",
+        "AwsWafRegionalWebAclDetailsTypeDef",
+        "AwsWafRegionalWebAclRulesListActionDetailsTypeDef",
+        "AwsWafRegionalWebAclRulesListDetailsTypeDef",
+        "AwsWafRegionalWebAclRulesListOverrideActionDetailsTypeDef",
+        "AwsWafRuleDetailsOutputTypeDef",
+        "AwsWafRuleDetailsTypeDef",
+        "AwsWafRuleGroupDetailsOutputTypeDef",
+        "AwsWafRuleGroupDetailsTypeDef",
+        "AwsWafRuleGroupRulesActionDetailsTypeDef",
+        "AwsWafRuleGroupRulesDetailsTypeDef",
+        "AwsWafRulePredicateListDetailsTypeDef",
+        "AwsWafWebAclDetailsOutputTypeDef",
+        "AwsWafWebAclDetailsTypeDef",
+        "AwsWafWebAclRuleOutputTypeDef",
+        "AwsWafWebAclRuleTypeDef",
+        "AwsWafv2ActionAllowDetailsOutputTypeDef",
+        "AwsWafv2ActionAllowDetailsTypeDef",
+        "AwsWafv2ActionBlockDetailsOutputTypeDef",
+        "AwsWafv2ActionBlockDetailsTypeDef",
+        "AwsWafv2CustomHttpHeaderTypeDef",
+        "AwsWafv2CustomRequestHandlingDetailsOutputTypeDef",
+        "AwsWafv2CustomRequestHandlingDetailsTypeDef",
+        "AwsWafv2CustomResponseDetailsOutputTypeDef",
+        "AwsWafv2CustomResponseDetailsTypeDef",
+        "AwsWafv2RuleGroupDetailsOutputTypeDef",
+        "AwsWafv2RuleGroupDetailsTypeDef",
+        "AwsWafv2RulesActionCaptchaDetailsOutputTypeDef",
+        "AwsWafv2RulesActionCaptchaDetailsTypeDef",
+        "AwsWafv2RulesActionCountDetailsOutputTypeDef",
+        "AwsWafv2RulesActionCountDetailsTypeDef",
+        "AwsWafv2RulesActionDetailsOutputTypeDef",
+        "AwsWafv2RulesActionDetailsTypeDef",
+        "AwsWafv2RulesDetailsOutputTypeDef",
+        "AwsWafv2RulesDetailsTypeDef",
+        "AwsWafv2VisibilityConfigDetailsTypeDef",
+        "AwsWafv2WebAclActionDetailsOutputTypeDef",
+        "AwsWafv2WebAclActionDetailsTypeDef",
+        "AwsWafv2WebAclCaptchaConfigDetailsTypeDef",
+        "AwsWafv2WebAclCaptchaConfigImmunityTimePropertyDetailsTypeDef",
+        "AwsWafv2WebAclDetailsOutputTypeDef",
+        "AwsWafv2WebAclDetailsTypeDef",
+        "AwsXrayEncryptionConfigDetailsTypeDef",
+        "BatchDeleteAutomationRulesRequestTypeDef",
+        "BatchDeleteAutomationRulesResponseTypeDef",
+        "BatchDisableStandardsRequestTypeDef",
+        "BatchDisableStandardsResponseTypeDef",
+        "BatchEnableStandardsRequestTypeDef",
+        "BatchEnableStandardsResponseTypeDef",
+        "BatchGetAutomationRulesRequestTypeDef",
+        "BatchGetAutomationRulesResponseTypeDef",
+        "BatchGetConfigurationPolicyAssociationsRequestTypeDef",
+        "BatchGetConfigurationPolicyAssociationsResponseTypeDef",
+        "BatchGetSecurityControlsRequestTypeDef",
+        "BatchGetSecurityControlsResponseTypeDef",
+        "BatchGetStandardsControlAssociationsRequestTypeDef",
+        "BatchGetStandardsControlAssociationsResponseTypeDef",
+        "BatchImportFindingsRequestTypeDef",
+        "BatchImportFindingsResponseTypeDef",
+        "BatchUpdateAutomationRulesRequestTypeDef",
+        "BatchUpdateAutomationRulesResponseTypeDef",
+        "BatchUpdateFindingsRequestTypeDef",
+        "BatchUpdateFindingsResponseTypeDef",
+        "BatchUpdateFindingsUnprocessedFindingTypeDef",
+        "BatchUpdateFindingsV2ProcessedFindingTypeDef",
+        "BatchUpdateFindingsV2RequestTypeDef",
+        "BatchUpdateFindingsV2ResponseTypeDef",
+        "BatchUpdateFindingsV2UnprocessedFindingTypeDef",
+        "BatchUpdateStandardsControlAssociationsRequestTypeDef",
+        "BatchUpdateStandardsControlAssociationsResponseTypeDef",
+        "BooleanConfigurationOptionsTypeDef",
+        "BooleanFilterTypeDef",
+        "CellTypeDef",
+        "CidrBlockAssociationTypeDef",
+        "CityTypeDef",
+        "ClassificationResultOutputTypeDef",
+        "ClassificationResultTypeDef",
+        "ClassificationStatusTypeDef",
+        "CloudWatchLogsLogGroupArnConfigDetailsTypeDef",
+        "CodeRepositoryDetailsTypeDef",
+        "CodeVulnerabilitiesFilePathTypeDef",
+        "ComplianceOutputTypeDef",
+        "ComplianceTypeDef",
+        "CompositeFilterOutputTypeDef",
+        "CompositeFilterTypeDef",
+        "ConfigurationOptionsTypeDef",
+        "ConfigurationPolicyAssociationSummaryTypeDef",
+        "ConfigurationPolicyAssociationTypeDef",
+        "ConfigurationPolicySummaryTypeDef",
+        "ConnectorSummaryTypeDef",
+        "ContainerDetailsOutputTypeDef",
+        "ContainerDetailsTypeDef",
+        "CountryTypeDef",
+        "CreateActionTargetRequestTypeDef",
+        "CreateActionTargetResponseTypeDef",
+        "CreateAggregatorV2RequestTypeDef",
+        "CreateAggregatorV2ResponseTypeDef",
+        "CreateAutomationRuleRequestTypeDef",
+        "CreateAutomationRuleResponseTypeDef",
+        "CreateAutomationRuleV2RequestTypeDef",
+        "CreateAutomationRuleV2ResponseTypeDef",
+        "CreateConfigurationPolicyRequestTypeDef",
+        "CreateConfigurationPolicyResponseTypeDef",
+        "CreateConnectorV2RequestTypeDef",
+        "CreateConnectorV2ResponseTypeDef",
+        "CreateFindingAggregatorRequestTypeDef",
+        "CreateFindingAggregatorResponseTypeDef",
+        "CreateInsightRequestTypeDef",
+        "CreateInsightResponseTypeDef",
+        "CreateMembersRequestTypeDef",
+        "CreateMembersResponseTypeDef",
+        "CreateTicketV2RequestTypeDef",
+        "CreateTicketV2ResponseTypeDef",
+        "CriteriaOutputTypeDef",
+        "CriteriaTypeDef",
+        "CustomDataIdentifiersDetectionsOutputTypeDef",
+        "CustomDataIdentifiersDetectionsTypeDef",
+        "CustomDataIdentifiersResultOutputTypeDef",
+        "CustomDataIdentifiersResultTypeDef",
+        "CvssOutputTypeDef",
+        "CvssTypeDef",
+        "DataClassificationDetailsOutputTypeDef",
+        "DataClassificationDetailsTypeDef",
+        "DateFilterTypeDef",
+        "DateRangeTypeDef",
+        "DeclineInvitationsRequestTypeDef",
+        "DeclineInvitationsResponseTypeDef",
+        "DeleteActionTargetRequestTypeDef",
+        "DeleteActionTargetResponseTypeDef",
+        "DeleteAggregatorV2RequestTypeDef",
+        "DeleteAggregatorV2ResponseTypeDef",
+        "DeleteAutomationRuleV2RequestTypeDef",
+        "DeleteAutomationRuleV2ResponseTypeDef",
+        "DeleteConfigurationPolicyRequestTypeDef",
+        "DeleteConfigurationPolicyResponseTypeDef",
+        "DeleteConnectorV2RequestTypeDef",
+        "DeleteConnectorV2ResponseTypeDef",
+        "DeleteFindingAggregatorRequestTypeDef",
+        "DeleteFindingAggregatorResponseTypeDef",
+        "DeleteInsightRequestTypeDef",
+        "DeleteInsightResponseTypeDef",
+        "DeleteInvitationsRequestTypeDef",
+        "DeleteInvitationsResponseTypeDef",
+        "DeleteMembersRequestTypeDef",
+        "DeleteMembersResponseTypeDef",
+        "DescribeActionTargetsRequestTypeDef",
+        "DescribeActionTargetsResponseTypeDef",
+        "DescribeHubRequestTypeDef",
+        "DescribeHubResponseTypeDef",
+        "DescribeOrganizationConfigurationResponseTypeDef",
+        "DescribeProductsRequestTypeDef",
+        "DescribeProductsResponseTypeDef",
+        "DescribeProductsV2RequestTypeDef",
+        "DescribeProductsV2ResponseTypeDef",
+        "DescribeSecurityHubV2ResponseTypeDef",
+        "DescribeStandardsControlsRequestTypeDef",
+        "DescribeStandardsControlsResponseTypeDef",
+        "DescribeStandardsRequestTypeDef",
+        "DescribeStandardsResponseTypeDef",
+        "DetectionOutputTypeDef",
+        "DetectionTypeDef",
+        "DisableImportFindingsForProductRequestTypeDef",
+        "DisableImportFindingsForProductResponseTypeDef",
+        "DisableOrganizationAdminAccountRequestTypeDef",
+        "DisableOrganizationAdminAccountResponseTypeDef",
+        "DisableSecurityHubResponseTypeDef",
+        "DisableSecurityHubV2ResponseTypeDef",
+        "DisassociateFromAdministratorAccountResponseTypeDef",
+        "DisassociateFromMasterAccountResponseTypeDef",
+        "DisassociateMembersRequestTypeDef",
+        "DisassociateMembersResponseTypeDef",
+        "DnsRequestActionTypeDef",
+        "DocumentOutputValue",
+        "DoubleConfigurationOptionsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableImportFindingsForProductRequestTypeDef",
+        "EnableImportFindingsForProductResponseTypeDef",
+        "EnableOrganizationAdminAccountRequestTypeDef",
+        "EnableOrganizationAdminAccountResponseTypeDef",
+        "EnableSecurityHubRequestTypeDef",
+        "EnableSecurityHubResponseTypeDef",
+        "EnableSecurityHubV2RequestTypeDef",
+        "EnableSecurityHubV2ResponseTypeDef",
+        "EnumConfigurationOptionsTypeDef",
+        "EnumListConfigurationOptionsTypeDef",
+        "ExternalIntegrationConfigurationTypeDef",
+        "FilePathsTypeDef",
+        "FindingAggregatorTypeDef",
+        "FindingHistoryRecordTypeDef",
+        "FindingHistoryUpdateSourceTypeDef",
+        "FindingHistoryUpdateTypeDef",
+        "FindingProviderFieldsOutputTypeDef",
+        "FindingProviderFieldsTypeDef",
+        "FindingProviderSeverityTypeDef",
+        "FindingScopesTypeDef",
+        "FindingsTrendsCompositeFilterTypeDef",
+        "FindingsTrendsFiltersTypeDef",
+        "FindingsTrendsStringFilterTypeDef",
+        "FirewallPolicyDetailsOutputTypeDef",
+        "FirewallPolicyDetailsTypeDef",
+        "FirewallPolicyStatefulRuleGroupReferencesDetailsTypeDef",
+        "FirewallPolicyStatelessCustomActionsDetailsOutputTypeDef",
+        "FirewallPolicyStatelessCustomActionsDetailsTypeDef",
+        "FirewallPolicyStatelessRuleGroupReferencesDetailsTypeDef",
+        "GenerateRecommendedPolicyV2RequestTypeDef",
+        "GenerateRecommendedPolicyV2ResponseTypeDef",
+        "GeneratorDetailsOutputTypeDef",
+        "GeneratorDetailsTypeDef",
+        "GeoLocationTypeDef",
+        "GetAdministratorAccountResponseTypeDef",
+        "GetAggregatorV2RequestTypeDef",
+        "GetAggregatorV2ResponseTypeDef",
+        "GetAutomationRuleV2RequestTypeDef",
+        "GetAutomationRuleV2ResponseTypeDef",
+        "GetConfigurationPolicyAssociationRequestTypeDef",
+        "GetConfigurationPolicyAssociationResponseTypeDef",
+        "GetConfigurationPolicyRequestTypeDef",
+        "GetConfigurationPolicyResponseTypeDef",
+        "GetConnectorV2RequestTypeDef",
+        "GetConnectorV2ResponseTypeDef",
+        "GetEnabledStandardsRequestTypeDef",
+        "GetEnabledStandardsResponseTypeDef",
+        "GetFindingAggregatorRequestTypeDef",
+        "GetFindingAggregatorResponseTypeDef",
+        "GetFindingHistoryRequestTypeDef",
+        "GetFindingHistoryResponseTypeDef",
+        "GetFindingStatisticsV2RequestTypeDef",
+        "GetFindingStatisticsV2ResponseTypeDef",
+        "GetFindingsRequestTypeDef",
+        "GetFindingsResponseTypeDef",
+        "GetFindingsTrendsV2RequestTypeDef",
+        "GetFindingsTrendsV2ResponseTypeDef",
+        "GetFindingsV2RequestTypeDef",
+        "GetFindingsV2ResponseTypeDef",
+        "GetInsightResultsRequestTypeDef",
+        "GetInsightResultsResponseTypeDef",
+        "GetInsightsRequestTypeDef",
+        "GetInsightsResponseTypeDef",
+        "GetInvitationsCountResponseTypeDef",
+        "GetMasterAccountResponseTypeDef",
+        "GetMembersRequestTypeDef",
+        "GetMembersResponseTypeDef",
+        "GetRecommendedPolicyV2RequestTypeDef",
+        "GetRecommendedPolicyV2ResponseTypeDef",
+        "GetResourcesStatisticsV2RequestTypeDef",
+        "GetResourcesStatisticsV2ResponseTypeDef",
+        "GetResourcesTrendsV2RequestTypeDef",
+        "GetResourcesTrendsV2ResponseTypeDef",
+        "GetResourcesV2RequestTypeDef",
+        "GetResourcesV2ResponseTypeDef",
+        "GetSecurityControlDefinitionRequestTypeDef",
+        "GetSecurityControlDefinitionResponseTypeDef",
+        "GroupByResultTypeDef",
+        "GroupByRuleTypeDef",
+        "GroupByValueTypeDef",
+        "HealthCheckTypeDef",
+        "IcmpTypeCodeTypeDef",
+        "ImportFindingsErrorTypeDef",
+        "IndicatorOutputTypeDef",
+        "IndicatorTypeDef",
+        "InsightResultValueTypeDef",
+        "InsightResultsTypeDef",
+        "InsightTypeDef",
+        "IntegerConfigurationOptionsTypeDef",
+        "IntegerListConfigurationOptionsTypeDef",
+        "InvitationTypeDef",
+        "InviteMembersRequestTypeDef",
+        "InviteMembersResponseTypeDef",
+        "IpFilterTypeDef",
+        "IpOrganizationDetailsTypeDef",
+        "Ipv6CidrBlockAssociationTypeDef",
+        "JiraCloudDetailTypeDef",
+        "JiraCloudProviderConfigurationTypeDef",
+        "JiraCloudUpdateConfigurationTypeDef",
+        "KeywordFilterTypeDef",
+        "ListAggregatorsV2RequestTypeDef",
+        "ListAggregatorsV2ResponseTypeDef",
+        "ListAutomationRulesRequestTypeDef",
+        "ListAutomationRulesResponseTypeDef",
+        "ListAutomationRulesV2RequestTypeDef",
+        "ListAutomationRulesV2ResponseTypeDef",
+        "ListConfigurationPoliciesRequestTypeDef",
+        "ListConfigurationPoliciesResponseTypeDef",
+        "ListConfigurationPolicyAssociationsRequestTypeDef",
+        "ListConfigurationPolicyAssociationsResponseTypeDef",
+        "ListConnectorsV2RequestTypeDef",
+        "ListConnectorsV2ResponseTypeDef",
+        "ListEnabledProductsForImportRequestTypeDef",
+        "ListEnabledProductsForImportResponseTypeDef",
+        "ListFindingAggregatorsRequestTypeDef",
+        "ListFindingAggregatorsResponseTypeDef",
+        "ListInvitationsRequestTypeDef",
+        "ListInvitationsResponseTypeDef",
+        "ListMembersRequestTypeDef",
+        "ListMembersResponseTypeDef",
+        "ListOrganizationAdminAccountsRequestTypeDef",
+        "ListOrganizationAdminAccountsResponseTypeDef",
+        "ListSecurityControlDefinitionsRequestTypeDef",
+        "ListSecurityControlDefinitionsResponseTypeDef",
+        "ListStandardsControlAssociationsRequestTypeDef",
+        "ListStandardsControlAssociationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LoadBalancerStateTypeDef",
+        "MalwareTypeDef",
+        "MapFilterTypeDef",
+        "MemberTypeDef",
+        "NetworkAutonomousSystemTypeDef",
+        "NetworkConnectionActionTypeDef",
+        "NetworkConnectionTypeDef",
+        "NetworkEndpointTypeDef",
+        "NetworkGeoLocationTypeDef",
+        "NetworkHeaderOutputTypeDef",
+        "NetworkHeaderTypeDef",
+        "NetworkPathComponentDetailsOutputTypeDef",
+        "NetworkPathComponentDetailsTypeDef",
+        "NetworkPathComponentOutputTypeDef",
+        "NetworkPathComponentTypeDef",
+        "NetworkTypeDef",
+        "NoteTypeDef",
+        "NoteUpdateTypeDef",
+        "NumberFilterTypeDef",
+        "OccurrencesOutputTypeDef",
+        "OccurrencesTypeDef",
+        "OcsfBooleanFilterTypeDef",
+        "OcsfDateFilterTypeDef",
+        "OcsfFindingFiltersOutputTypeDef",
+        "OcsfFindingFiltersTypeDef",
+        "OcsfFindingIdentifierTypeDef",
+        "OcsfIpFilterTypeDef",
+        "OcsfMapFilterTypeDef",
+        "OcsfNumberFilterTypeDef",
+        "OcsfStringFilterTypeDef",
+        "OrganizationConfigurationTypeDef",
+        "PageTypeDef",
+        "ParameterConfigurationOutputTypeDef",
+        "ParameterConfigurationTypeDef",
+        "ParameterDefinitionTypeDef",
+        "ParameterValueOutputTypeDef",
+        "ParameterValueTypeDef",
+        "PatchSummaryTypeDef",
+        "PolicyOutputTypeDef",
+        "PolicyTypeDef",
+        "PortProbeActionOutputTypeDef",
+        "PortProbeActionTypeDef",
+        "PortProbeDetailTypeDef",
+        "PortRangeFromToTypeDef",
+        "PortRangeTypeDef",
+        "ProcessDetailsTypeDef",
+        "ProductTypeDef",
+        "ProductV2TypeDef",
+        "PropagatingVgwSetDetailsTypeDef",
+        "ProviderConfigurationTypeDef",
+        "ProviderDetailTypeDef",
+        "ProviderSummaryTypeDef",
+        "ProviderUpdateConfigurationTypeDef",
+        "RangeTypeDef",
+        "RecommendationErrorTypeDef",
+        "RecommendationStepTypeDef",
+        "RecommendationTypeDef",
+        "RecordTypeDef",
+        "RegisterConnectorV2RequestTypeDef",
+        "RegisterConnectorV2ResponseTypeDef",
+        "RelatedFindingTypeDef",
+        "RemediationTypeDef",
+        "ResourceDetailsOutputTypeDef",
+        "ResourceDetailsTypeDef",
+        "ResourceFindingsSummaryTypeDef",
+        "ResourceGroupByRuleTypeDef",
+        "ResourceOutputTypeDef",
+        "ResourceResultTypeDef",
+        "ResourceScopesTypeDef",
+        "ResourceSeverityBreakdownTypeDef",
+        "ResourceTagTypeDef",
+        "ResourceTypeDef",
+        "ResourcesCompositeFilterTypeDef",
+        "ResourcesCountTypeDef",
+        "ResourcesDateFilterTypeDef",
+        "ResourcesFiltersTypeDef",
+        "ResourcesMapFilterTypeDef",
+        "ResourcesNumberFilterTypeDef",
+        "ResourcesStringFilterTypeDef",
+        "ResourcesTrendsCompositeFilterTypeDef",
+        "ResourcesTrendsFiltersTypeDef",
+        "ResourcesTrendsMetricsResultTypeDef",
+        "ResourcesTrendsStringFilterTypeDef",
+        "ResourcesTrendsValuesTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultTypeDef",
+        "RouteSetDetailsTypeDef",
+        "RuleGroupDetailsOutputTypeDef",
+        "RuleGroupDetailsTypeDef",
+        "RuleGroupSourceCustomActionsDetailsOutputTypeDef",
+        "RuleGroupSourceCustomActionsDetailsTypeDef",
+        "RuleGroupSourceListDetailsOutputTypeDef",
+        "RuleGroupSourceListDetailsTypeDef",
+        "RuleGroupSourceOutputTypeDef",
+        "RuleGroupSourceStatefulRulesDetailsOutputTypeDef",
+        "RuleGroupSourceStatefulRulesDetailsTypeDef",
+        "RuleGroupSourceStatefulRulesHeaderDetailsTypeDef",
+        "RuleGroupSourceStatefulRulesOptionsDetailsOutputTypeDef",
+        "RuleGroupSourceStatefulRulesOptionsDetailsTypeDef",
+        "RuleGroupSourceStatelessRuleDefinitionOutputTypeDef",
+        "RuleGroupSourceStatelessRuleDefinitionTypeDef",
+        "RuleGroupSourceStatelessRuleMatchAttributesDestinationPortsTypeDef",
+        "RuleGroupSourceStatelessRuleMatchAttributesDestinationsTypeDef",
+        "RuleGroupSourceStatelessRuleMatchAttributesOutputTypeDef",
+        "RuleGroupSourceStatelessRuleMatchAttributesSourcePortsTypeDef",
+        "RuleGroupSourceStatelessRuleMatchAttributesSourcesTypeDef",
+        "RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsOutputTypeDef",
+        "RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsTypeDef",
+        "RuleGroupSourceStatelessRuleMatchAttributesTypeDef",
+        "RuleGroupSourceStatelessRulesAndCustomActionsDetailsOutputTypeDef",
+        "RuleGroupSourceStatelessRulesAndCustomActionsDetailsTypeDef",
+        "RuleGroupSourceStatelessRulesDetailsOutputTypeDef",
+        "RuleGroupSourceStatelessRulesDetailsTypeDef",
+        "RuleGroupSourceTypeDef",
+        "RuleGroupVariablesIpSetsDetailsOutputTypeDef",
+        "RuleGroupVariablesIpSetsDetailsTypeDef",
+        "RuleGroupVariablesOutputTypeDef",
+        "RuleGroupVariablesPortSetsDetailsOutputTypeDef",
+        "RuleGroupVariablesPortSetsDetailsTypeDef",
+        "RuleGroupVariablesTypeDef",
+        "SecurityControlCustomParameterOutputTypeDef",
+        "SecurityControlCustomParameterTypeDef",
+        "SecurityControlDefinitionTypeDef",
+        "SecurityControlParameterOutputTypeDef",
+        "SecurityControlParameterTypeDef",
+        "SecurityControlTypeDef",
+        "SecurityControlsConfigurationOutputTypeDef",
+        "SecurityControlsConfigurationTypeDef",
+        "SecurityHubPolicyOutputTypeDef",
+        "SecurityHubPolicyTypeDef",
+        "SensitiveDataDetectionsOutputTypeDef",
+        "SensitiveDataDetectionsTypeDef",
+        "SensitiveDataResultOutputTypeDef",
+        "SensitiveDataResultTypeDef",
+        "SequenceOutputTypeDef",
+        "SequenceTypeDef",
+        "ServiceNowDetailTypeDef",
+        "ServiceNowProviderConfigurationTypeDef",
+        "ServiceNowUpdateConfigurationTypeDef",
+        "SeverityTrendsCountTypeDef",
+        "SeverityTypeDef",
+        "SeverityUpdateTypeDef",
+        "SignalOutputTypeDef",
+        "SignalTypeDef",
+        "SoftwarePackageTypeDef",
+        "SortCriterionTypeDef",
+        "StandardTypeDef",
+        "StandardsControlAssociationDetailTypeDef",
+        "StandardsControlAssociationIdTypeDef",
+        "StandardsControlAssociationSummaryTypeDef",
+        "StandardsControlAssociationUpdateTypeDef",
+        "StandardsControlTypeDef",
+        "StandardsManagedByTypeDef",
+        "StandardsStatusReasonTypeDef",
+        "StandardsSubscriptionRequestTypeDef",
+        "StandardsSubscriptionTypeDef",
+        "StartConfigurationPolicyAssociationRequestTypeDef",
+        "StartConfigurationPolicyAssociationResponseTypeDef",
+        "StartConfigurationPolicyDisassociationRequestTypeDef",
+        "StartConfigurationPolicyDisassociationResponseTypeDef",
+        "StatelessCustomActionDefinitionOutputTypeDef",
+        "StatelessCustomActionDefinitionTypeDef",
+        "StatelessCustomPublishMetricActionDimensionTypeDef",
+        "StatelessCustomPublishMetricActionOutputTypeDef",
+        "StatelessCustomPublishMetricActionTypeDef",
+        "StatusReasonTypeDef",
+        "StringConfigurationOptionsTypeDef",
+        "StringFilterTypeDef",
+        "StringListConfigurationOptionsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TargetTypeDef",
+        "ThreatIntelIndicatorTypeDef",
+        "ThreatOutputTypeDef",
+        "ThreatTypeDef",
+        "TrendsMetricsResultTypeDef",
+        "TrendsValuesTypeDef",
+        "UnprocessedAutomationRuleTypeDef",
+        "UnprocessedConfigurationPolicyAssociationTypeDef",
+        "UnprocessedSecurityControlTypeDef",
+        "UnprocessedStandardsControlAssociationTypeDef",
+        "UnprocessedStandardsControlAssociationUpdateTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UnusedPermissionsRecommendationStepTypeDef",
+        "UpdateActionTargetRequestTypeDef",
+        "UpdateActionTargetResponseTypeDef",
+        "UpdateAggregatorV2RequestTypeDef",
+        "UpdateAggregatorV2ResponseTypeDef",
+        "UpdateAutomationRuleV2RequestTypeDef",
+        "UpdateAutomationRuleV2ResponseTypeDef",
+        "UpdateAutomationRulesRequestItemTypeDef",
+        "UpdateConfigurationPolicyRequestTypeDef",
+        "UpdateConfigurationPolicyResponseTypeDef",
+        "UpdateConnectorV2RequestTypeDef",
+        "UpdateConnectorV2ResponseTypeDef",
+        "UpdateFindingAggregatorRequestTypeDef",
+        "UpdateFindingAggregatorResponseTypeDef",
+        "UpdateFindingsRequestTypeDef",
+        "UpdateFindingsResponseTypeDef",
+        "UpdateInsightRequestTypeDef",
+        "UpdateInsightResponseTypeDef",
+        "UpdateOrganizationConfigurationRequestTypeDef",
+        "UpdateOrganizationConfigurationResponseTypeDef",
+        "UpdateSecurityControlRequestTypeDef",
+        "UpdateSecurityControlResponseTypeDef",
+        "UpdateSecurityHubConfigurationRequestTypeDef",
+        "UpdateSecurityHubConfigurationResponseTypeDef",
+        "UpdateStandardsControlRequestTypeDef",
+        "UpdateStandardsControlResponseTypeDef",
+        "UserAccountTypeDef",
+        "VolumeMountTypeDef",
+        "VpcInfoCidrBlockSetDetailsTypeDef",
+        "VpcInfoIpv6CidrBlockSetDetailsTypeDef",
+        "VpcInfoPeeringOptionsDetailsTypeDef",
+        "VulnerabilityCodeVulnerabilitiesOutputTypeDef",
+        "VulnerabilityCodeVulnerabilitiesTypeDef",
+        "VulnerabilityOutputTypeDef",
+        "VulnerabilityTypeDef",
+        "VulnerabilityVendorTypeDef",
+        "WafActionTypeDef",
+        "WafExcludedRuleTypeDef",
+        "WafOverrideActionTypeDef",
+        "WorkflowTypeDef",
+        "WorkflowUpdateTypeDef",
+    ]
 
 
 class AcceptAdministratorInvitationRequestTypeDef(TypedDict):
@@ -1319,12 +1320,25 @@ class ActionLocalPortDetailsTypeDef(TypedDict):
     PortName: NotRequired[str]
 
 
-class ActionOutputTypeDef(TypedDict):
-    ActionType: NotRequired[str]
-    NetworkConnectionAction: NotRequired[NetworkConnectionActionTypeDef]
-    AwsApiCallAction: NotRequired[AwsApiCallActionOutputTypeDef]
-    DnsRequestAction: NotRequired[DnsRequestActionTypeDef]
-    PortProbeAction: NotRequired[PortProbeActionOutputTypeDef]
+class CityTypeDef(TypedDict):
+    CityName: NotRequired[str]
+
+
+class CountryTypeDef(TypedDict):
+    CountryCode: NotRequired[str]
+    CountryName: NotRequired[str]
+
+
+class GeoLocationTypeDef(TypedDict):
+    Lon: NotRequired[float]
+    Lat: NotRequired[float]
+
+
+class IpOrganizationDetailsTypeDef(TypedDict):
+    Asn: NotRequired[int]
+    AsnOrg: NotRequired[str]
+    Isp: NotRequired[str]
+    Org: NotRequired[str]
 
 
 class ActionRemoteIpDetailsTypeDef(TypedDict):
@@ -1335,15 +1349,80 @@ class ActionRemoteIpDetailsTypeDef(TypedDict):
     GeoLocation: NotRequired[GeoLocationTypeDef]
 
 
+class AwsApiCallActionDomainDetailsTypeDef(TypedDict):
+    Domain: NotRequired[str]
+
+
+class AwsApiCallActionOutputTypeDef(TypedDict):
+    Api: NotRequired[str]
+    ServiceName: NotRequired[str]
+    CallerType: NotRequired[str]
+    RemoteIpDetails: NotRequired[ActionRemoteIpDetailsTypeDef]
+    DomainDetails: NotRequired[AwsApiCallActionDomainDetailsTypeDef]
+    AffectedResources: NotRequired[dict[str, str]]
+    FirstSeen: NotRequired[str]
+    LastSeen: NotRequired[str]
+
+
+class DnsRequestActionTypeDef(TypedDict):
+    Domain: NotRequired[str]
+    Protocol: NotRequired[str]
+    Blocked: NotRequired[bool]
+
+
 class ActionRemotePortDetailsTypeDef(TypedDict):
     Port: NotRequired[int]
     PortName: NotRequired[str]
+
+
+class NetworkConnectionActionTypeDef(TypedDict):
+    ConnectionDirection: NotRequired[str]
+    RemoteIpDetails: NotRequired[ActionRemoteIpDetailsTypeDef]
+    RemotePortDetails: NotRequired[ActionRemotePortDetailsTypeDef]
+    LocalPortDetails: NotRequired[ActionLocalPortDetailsTypeDef]
+    Protocol: NotRequired[str]
+    Blocked: NotRequired[bool]
+
+
+class PortProbeDetailTypeDef(TypedDict):
+    LocalPortDetails: NotRequired[ActionLocalPortDetailsTypeDef]
+    LocalIpDetails: NotRequired[ActionLocalIpDetailsTypeDef]
+    RemoteIpDetails: NotRequired[ActionRemoteIpDetailsTypeDef]
+
+
+class PortProbeActionOutputTypeDef(TypedDict):
+    PortProbeDetails: NotRequired[list[PortProbeDetailTypeDef]]
+    Blocked: NotRequired[bool]
+
+
+class ActionOutputTypeDef(TypedDict):
+    ActionType: NotRequired[str]
+    NetworkConnectionAction: NotRequired[NetworkConnectionActionTypeDef]
+    AwsApiCallAction: NotRequired[AwsApiCallActionOutputTypeDef]
+    DnsRequestAction: NotRequired[DnsRequestActionTypeDef]
+    PortProbeAction: NotRequired[PortProbeActionOutputTypeDef]
 
 
 class ActionTargetTypeDef(TypedDict):
     ActionTargetArn: str
     Name: str
     Description: str
+
+
+class AwsApiCallActionTypeDef(TypedDict):
+    Api: NotRequired[str]
+    ServiceName: NotRequired[str]
+    CallerType: NotRequired[str]
+    RemoteIpDetails: NotRequired[ActionRemoteIpDetailsTypeDef]
+    DomainDetails: NotRequired[AwsApiCallActionDomainDetailsTypeDef]
+    AffectedResources: NotRequired[ReadOnly[Mapping[str, str]]]
+    FirstSeen: NotRequired[str]
+    LastSeen: NotRequired[str]
+
+
+class PortProbeActionTypeDef(TypedDict):
+    PortProbeDetails: NotRequired[ReadOnly[Sequence[PortProbeDetailTypeDef]]]
+    Blocked: NotRequired[bool]
 
 
 class ActionTypeDef(TypedDict):
@@ -1361,10 +1440,9 @@ class ActorSessionTypeDef(TypedDict):
     Issuer: NotRequired[str]
 
 
-class ActorTypeDef(TypedDict):
-    Id: NotRequired[str]
-    User: NotRequired[ActorUserTypeDef]
-    Session: NotRequired[ActorSessionTypeDef]
+class UserAccountTypeDef(TypedDict):
+    Uid: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class ActorUserTypeDef(TypedDict):
@@ -1373,6 +1451,12 @@ class ActorUserTypeDef(TypedDict):
     Type: NotRequired[str]
     CredentialUid: NotRequired[str]
     Account: NotRequired[UserAccountTypeDef]
+
+
+class ActorTypeDef(TypedDict):
+    Id: NotRequired[str]
+    User: NotRequired[ActorUserTypeDef]
+    Session: NotRequired[ActorSessionTypeDef]
 
 
 class AdjustmentTypeDef(TypedDict):
@@ -1399,6 +1483,11 @@ class AssociationFiltersTypeDef(TypedDict):
     AssociationStatus: NotRequired[ConfigurationPolicyAssociationStatusType]
 
 
+class AssociationStateDetailsTypeDef(TypedDict):
+    State: NotRequired[str]
+    StatusMessage: NotRequired[str]
+
+
 class AssociationSetDetailsTypeDef(TypedDict):
     AssociationState: NotRequired[AssociationStateDetailsTypeDef]
     GatewayId: NotRequired[str]
@@ -1408,47 +1497,24 @@ class AssociationSetDetailsTypeDef(TypedDict):
     SubnetId: NotRequired[str]
 
 
-class AssociationStateDetailsTypeDef(TypedDict):
-    State: NotRequired[str]
-    StatusMessage: NotRequired[str]
+class NoteUpdateTypeDef(TypedDict):
+    Text: str
+    UpdatedBy: str
 
 
-class AutomationRulesActionOutputTypeDef(TypedDict):
-    Type: NotRequired[AutomationRulesActionTypeType]
-    FindingFieldsUpdate: NotRequired[AutomationRulesFindingFieldsUpdateOutputTypeDef]
+class RelatedFindingTypeDef(TypedDict):
+    ProductArn: str
+    Id: str
 
 
-class AutomationRulesActionTypeDef(TypedDict):
-    Type: NotRequired[AutomationRulesActionTypeType]
-    FindingFieldsUpdate: NotRequired[
-        ReadOnly[AutomationRulesFindingFieldsUpdateTypeDef]
-    ]
+class SeverityUpdateTypeDef(TypedDict):
+    Normalized: NotRequired[int]
+    Product: NotRequired[float]
+    Label: NotRequired[SeverityLabelType]
 
 
-class AutomationRulesActionTypeObjectV2TypeDef(TypedDict):
-    Type: NotRequired[AutomationRulesActionTypeV2Type]
-
-
-class AutomationRulesActionV2TypeDef(TypedDict):
-    Type: AutomationRulesActionTypeV2Type
-    FindingFieldsUpdate: NotRequired[AutomationRulesFindingFieldsUpdateV2TypeDef]
-    ExternalIntegrationConfiguration: NotRequired[
-        ExternalIntegrationConfigurationTypeDef
-    ]
-
-
-class AutomationRulesConfigTypeDef(TypedDict):
-    RuleArn: NotRequired[str]
-    RuleStatus: NotRequired[RuleStatusType]
-    RuleOrder: NotRequired[int]
-    RuleName: NotRequired[str]
-    Description: NotRequired[str]
-    IsTerminal: NotRequired[bool]
-    Criteria: NotRequired[AutomationRulesFindingFiltersOutputTypeDef]
-    Actions: NotRequired[list[AutomationRulesActionOutputTypeDef]]
-    CreatedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-    CreatedBy: NotRequired[str]
+class WorkflowUpdateTypeDef(TypedDict):
+    Status: NotRequired[WorkflowStatusType]
 
 
 class AutomationRulesFindingFieldsUpdateOutputTypeDef(TypedDict):
@@ -1463,6 +1529,11 @@ class AutomationRulesFindingFieldsUpdateOutputTypeDef(TypedDict):
     RelatedFindings: NotRequired[list[RelatedFindingTypeDef]]
 
 
+class AutomationRulesActionOutputTypeDef(TypedDict):
+    Type: NotRequired[AutomationRulesActionTypeType]
+    FindingFieldsUpdate: NotRequired[AutomationRulesFindingFieldsUpdateOutputTypeDef]
+
+
 class AutomationRulesFindingFieldsUpdateTypeDef(TypedDict):
     Note: NotRequired[NoteUpdateTypeDef]
     Severity: NotRequired[SeverityUpdateTypeDef]
@@ -1475,10 +1546,64 @@ class AutomationRulesFindingFieldsUpdateTypeDef(TypedDict):
     RelatedFindings: NotRequired[ReadOnly[Sequence[RelatedFindingTypeDef]]]
 
 
+class AutomationRulesActionTypeDef(TypedDict):
+    Type: NotRequired[AutomationRulesActionTypeType]
+    FindingFieldsUpdate: NotRequired[
+        ReadOnly[AutomationRulesFindingFieldsUpdateTypeDef]
+    ]
+
+
+class AutomationRulesActionTypeObjectV2TypeDef(TypedDict):
+    Type: NotRequired[AutomationRulesActionTypeV2Type]
+
+
 class AutomationRulesFindingFieldsUpdateV2TypeDef(TypedDict):
     SeverityId: NotRequired[int]
     Comment: NotRequired[str]
     StatusId: NotRequired[int]
+
+
+class ExternalIntegrationConfigurationTypeDef(TypedDict):
+    ConnectorArn: NotRequired[str]
+
+
+class AutomationRulesActionV2TypeDef(TypedDict):
+    Type: AutomationRulesActionTypeV2Type
+    FindingFieldsUpdate: NotRequired[AutomationRulesFindingFieldsUpdateV2TypeDef]
+    ExternalIntegrationConfiguration: NotRequired[
+        ExternalIntegrationConfigurationTypeDef
+    ]
+
+
+class DateRangeTypeDef(TypedDict):
+    Value: NotRequired[int]
+    Unit: NotRequired[DateRangeUnitType]
+    Comparison: NotRequired[DateRangeComparisonType]
+
+
+class DateFilterTypeDef(TypedDict):
+    Start: NotRequired[str]
+    End: NotRequired[str]
+    DateRange: NotRequired[DateRangeTypeDef]
+
+
+class MapFilterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+    Comparison: NotRequired[MapFilterComparisonType]
+
+
+class NumberFilterTypeDef(TypedDict):
+    Gte: NotRequired[float]
+    Lte: NotRequired[float]
+    Eq: NotRequired[float]
+    Gt: NotRequired[float]
+    Lt: NotRequired[float]
+
+
+class StringFilterTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Comparison: NotRequired[StringFilterComparisonType]
 
 
 class AutomationRulesFindingFiltersOutputTypeDef(TypedDict):
@@ -1520,6 +1645,20 @@ class AutomationRulesFindingFiltersOutputTypeDef(TypedDict):
     ResourceApplicationArn: NotRequired[list[StringFilterTypeDef]]
     ResourceApplicationName: NotRequired[list[StringFilterTypeDef]]
     AwsAccountName: NotRequired[list[StringFilterTypeDef]]
+
+
+class AutomationRulesConfigTypeDef(TypedDict):
+    RuleArn: NotRequired[str]
+    RuleStatus: NotRequired[RuleStatusType]
+    RuleOrder: NotRequired[int]
+    RuleName: NotRequired[str]
+    Description: NotRequired[str]
+    IsTerminal: NotRequired[bool]
+    Criteria: NotRequired[AutomationRulesFindingFiltersOutputTypeDef]
+    Actions: NotRequired[list[AutomationRulesActionOutputTypeDef]]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    CreatedBy: NotRequired[str]
 
 
 class AutomationRulesFindingFiltersTypeDef(TypedDict):
@@ -1594,6 +1733,48 @@ class AvailabilityZoneTypeDef(TypedDict):
     SubnetId: NotRequired[str]
 
 
+class AwsAmazonMqBrokerEncryptionOptionsDetailsTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+    UseAwsOwnedKey: NotRequired[bool]
+
+
+class AwsAmazonMqBrokerLdapServerMetadataDetailsOutputTypeDef(TypedDict):
+    Hosts: NotRequired[list[str]]
+    RoleBase: NotRequired[str]
+    RoleName: NotRequired[str]
+    RoleSearchMatching: NotRequired[str]
+    RoleSearchSubtree: NotRequired[bool]
+    ServiceAccountUsername: NotRequired[str]
+    UserBase: NotRequired[str]
+    UserRoleName: NotRequired[str]
+    UserSearchMatching: NotRequired[str]
+    UserSearchSubtree: NotRequired[bool]
+
+
+class AwsAmazonMqBrokerLogsPendingDetailsTypeDef(TypedDict):
+    Audit: NotRequired[bool]
+    General: NotRequired[bool]
+
+
+class AwsAmazonMqBrokerLogsDetailsTypeDef(TypedDict):
+    Audit: NotRequired[bool]
+    General: NotRequired[bool]
+    AuditLogGroup: NotRequired[str]
+    GeneralLogGroup: NotRequired[str]
+    Pending: NotRequired[AwsAmazonMqBrokerLogsPendingDetailsTypeDef]
+
+
+class AwsAmazonMqBrokerMaintenanceWindowStartTimeDetailsTypeDef(TypedDict):
+    DayOfWeek: NotRequired[str]
+    TimeOfDay: NotRequired[str]
+    TimeZone: NotRequired[str]
+
+
+class AwsAmazonMqBrokerUsersDetailsTypeDef(TypedDict):
+    PendingChange: NotRequired[str]
+    Username: NotRequired[str]
+
+
 class AwsAmazonMqBrokerDetailsOutputTypeDef(TypedDict):
     AuthenticationStrategy: NotRequired[str]
     AutoMinorVersionUpgrade: NotRequired[bool]
@@ -1619,6 +1800,19 @@ class AwsAmazonMqBrokerDetailsOutputTypeDef(TypedDict):
     Users: NotRequired[list[AwsAmazonMqBrokerUsersDetailsTypeDef]]
 
 
+class AwsAmazonMqBrokerLdapServerMetadataDetailsTypeDef(TypedDict):
+    Hosts: NotRequired[ReadOnly[Sequence[str]]]
+    RoleBase: NotRequired[str]
+    RoleName: NotRequired[str]
+    RoleSearchMatching: NotRequired[str]
+    RoleSearchSubtree: NotRequired[bool]
+    ServiceAccountUsername: NotRequired[str]
+    UserBase: NotRequired[str]
+    UserRoleName: NotRequired[str]
+    UserSearchMatching: NotRequired[str]
+    UserSearchSubtree: NotRequired[bool]
+
+
 class AwsAmazonMqBrokerDetailsTypeDef(TypedDict):
     AuthenticationStrategy: NotRequired[str]
     AutoMinorVersionUpgrade: NotRequired[bool]
@@ -1642,87 +1836,6 @@ class AwsAmazonMqBrokerDetailsTypeDef(TypedDict):
     StorageType: NotRequired[str]
     SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
     Users: NotRequired[ReadOnly[Sequence[AwsAmazonMqBrokerUsersDetailsTypeDef]]]
-
-
-class AwsAmazonMqBrokerEncryptionOptionsDetailsTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-    UseAwsOwnedKey: NotRequired[bool]
-
-
-class AwsAmazonMqBrokerLdapServerMetadataDetailsOutputTypeDef(TypedDict):
-    Hosts: NotRequired[list[str]]
-    RoleBase: NotRequired[str]
-    RoleName: NotRequired[str]
-    RoleSearchMatching: NotRequired[str]
-    RoleSearchSubtree: NotRequired[bool]
-    ServiceAccountUsername: NotRequired[str]
-    UserBase: NotRequired[str]
-    UserRoleName: NotRequired[str]
-    UserSearchMatching: NotRequired[str]
-    UserSearchSubtree: NotRequired[bool]
-
-
-class AwsAmazonMqBrokerLdapServerMetadataDetailsTypeDef(TypedDict):
-    Hosts: NotRequired[ReadOnly[Sequence[str]]]
-    RoleBase: NotRequired[str]
-    RoleName: NotRequired[str]
-    RoleSearchMatching: NotRequired[str]
-    RoleSearchSubtree: NotRequired[bool]
-    ServiceAccountUsername: NotRequired[str]
-    UserBase: NotRequired[str]
-    UserRoleName: NotRequired[str]
-    UserSearchMatching: NotRequired[str]
-    UserSearchSubtree: NotRequired[bool]
-
-
-class AwsAmazonMqBrokerLogsDetailsTypeDef(TypedDict):
-    Audit: NotRequired[bool]
-    General: NotRequired[bool]
-    AuditLogGroup: NotRequired[str]
-    GeneralLogGroup: NotRequired[str]
-    Pending: NotRequired[AwsAmazonMqBrokerLogsPendingDetailsTypeDef]
-
-
-class AwsAmazonMqBrokerLogsPendingDetailsTypeDef(TypedDict):
-    Audit: NotRequired[bool]
-    General: NotRequired[bool]
-
-
-class AwsAmazonMqBrokerMaintenanceWindowStartTimeDetailsTypeDef(TypedDict):
-    DayOfWeek: NotRequired[str]
-    TimeOfDay: NotRequired[str]
-    TimeZone: NotRequired[str]
-
-
-class AwsAmazonMqBrokerUsersDetailsTypeDef(TypedDict):
-    PendingChange: NotRequired[str]
-    Username: NotRequired[str]
-
-
-class AwsApiCallActionDomainDetailsTypeDef(TypedDict):
-    Domain: NotRequired[str]
-
-
-class AwsApiCallActionOutputTypeDef(TypedDict):
-    Api: NotRequired[str]
-    ServiceName: NotRequired[str]
-    CallerType: NotRequired[str]
-    RemoteIpDetails: NotRequired[ActionRemoteIpDetailsTypeDef]
-    DomainDetails: NotRequired[AwsApiCallActionDomainDetailsTypeDef]
-    AffectedResources: NotRequired[dict[str, str]]
-    FirstSeen: NotRequired[str]
-    LastSeen: NotRequired[str]
-
-
-class AwsApiCallActionTypeDef(TypedDict):
-    Api: NotRequired[str]
-    ServiceName: NotRequired[str]
-    CallerType: NotRequired[str]
-    RemoteIpDetails: NotRequired[ActionRemoteIpDetailsTypeDef]
-    DomainDetails: NotRequired[AwsApiCallActionDomainDetailsTypeDef]
-    AffectedResources: NotRequired[ReadOnly[Mapping[str, str]]]
-    FirstSeen: NotRequired[str]
-    LastSeen: NotRequired[str]
 
 
 class AwsApiGatewayAccessLogSettingsTypeDef(TypedDict):
@@ -1831,6 +1944,15 @@ class AwsApiGatewayStageDetailsTypeDef(TypedDict):
     WebAclArn: NotRequired[str]
 
 
+class AwsCorsConfigurationOutputTypeDef(TypedDict):
+    AllowOrigins: NotRequired[list[str]]
+    AllowCredentials: NotRequired[bool]
+    ExposeHeaders: NotRequired[list[str]]
+    MaxAge: NotRequired[int]
+    AllowMethods: NotRequired[list[str]]
+    AllowHeaders: NotRequired[list[str]]
+
+
 class AwsApiGatewayV2ApiDetailsOutputTypeDef(TypedDict):
     ApiEndpoint: NotRequired[str]
     ApiId: NotRequired[str]
@@ -1842,6 +1964,15 @@ class AwsApiGatewayV2ApiDetailsOutputTypeDef(TypedDict):
     ProtocolType: NotRequired[str]
     RouteSelectionExpression: NotRequired[str]
     CorsConfiguration: NotRequired[AwsCorsConfigurationOutputTypeDef]
+
+
+class AwsCorsConfigurationTypeDef(TypedDict):
+    AllowOrigins: NotRequired[ReadOnly[Sequence[str]]]
+    AllowCredentials: NotRequired[bool]
+    ExposeHeaders: NotRequired[ReadOnly[Sequence[str]]]
+    MaxAge: NotRequired[int]
+    AllowMethods: NotRequired[ReadOnly[Sequence[str]]]
+    AllowHeaders: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class AwsApiGatewayV2ApiDetailsTypeDef(TypedDict):
@@ -1897,6 +2028,26 @@ class AwsApiGatewayV2StageDetailsTypeDef(TypedDict):
     ApiGatewayManaged: NotRequired[bool]
 
 
+class AwsAppSyncGraphQlApiLambdaAuthorizerConfigDetailsTypeDef(TypedDict):
+    AuthorizerResultTtlInSeconds: NotRequired[int]
+    AuthorizerUri: NotRequired[str]
+    IdentityValidationExpression: NotRequired[str]
+
+
+class AwsAppSyncGraphQlApiOpenIdConnectConfigDetailsTypeDef(TypedDict):
+    AuthTtL: NotRequired[int]
+    ClientId: NotRequired[str]
+    IatTtL: NotRequired[int]
+    Issuer: NotRequired[str]
+
+
+class AwsAppSyncGraphQlApiUserPoolConfigDetailsTypeDef(TypedDict):
+    AppIdClientRegex: NotRequired[str]
+    AwsRegion: NotRequired[str]
+    DefaultAction: NotRequired[str]
+    UserPoolId: NotRequired[str]
+
+
 class AwsAppSyncGraphQlApiAdditionalAuthenticationProvidersDetailsTypeDef(TypedDict):
     AuthenticationType: NotRequired[str]
     LambdaAuthorizerConfig: NotRequired[
@@ -1906,6 +2057,12 @@ class AwsAppSyncGraphQlApiAdditionalAuthenticationProvidersDetailsTypeDef(TypedD
         AwsAppSyncGraphQlApiOpenIdConnectConfigDetailsTypeDef
     ]
     UserPoolConfig: NotRequired[AwsAppSyncGraphQlApiUserPoolConfigDetailsTypeDef]
+
+
+class AwsAppSyncGraphQlApiLogConfigDetailsTypeDef(TypedDict):
+    CloudWatchLogsRoleArn: NotRequired[str]
+    ExcludeVerboseContent: NotRequired[bool]
+    FieldLogLevel: NotRequired[str]
 
 
 class AwsAppSyncGraphQlApiDetailsOutputTypeDef(TypedDict):
@@ -1954,36 +2111,11 @@ class AwsAppSyncGraphQlApiDetailsTypeDef(TypedDict):
     WafWebAclArn: NotRequired[str]
 
 
-class AwsAppSyncGraphQlApiLambdaAuthorizerConfigDetailsTypeDef(TypedDict):
-    AuthorizerResultTtlInSeconds: NotRequired[int]
-    AuthorizerUri: NotRequired[str]
-    IdentityValidationExpression: NotRequired[str]
-
-
-class AwsAppSyncGraphQlApiLogConfigDetailsTypeDef(TypedDict):
-    CloudWatchLogsRoleArn: NotRequired[str]
-    ExcludeVerboseContent: NotRequired[bool]
-    FieldLogLevel: NotRequired[str]
-
-
-class AwsAppSyncGraphQlApiOpenIdConnectConfigDetailsTypeDef(TypedDict):
-    AuthTtL: NotRequired[int]
-    ClientId: NotRequired[str]
-    IatTtL: NotRequired[int]
-    Issuer: NotRequired[str]
-
-
-class AwsAppSyncGraphQlApiUserPoolConfigDetailsTypeDef(TypedDict):
-    AppIdClientRegex: NotRequired[str]
-    AwsRegion: NotRequired[str]
-    DefaultAction: NotRequired[str]
-    UserPoolId: NotRequired[str]
-
-
-class AwsAthenaWorkGroupConfigurationDetailsTypeDef(TypedDict):
-    ResultConfiguration: NotRequired[
-        AwsAthenaWorkGroupConfigurationResultConfigurationDetailsTypeDef
-    ]
+class AwsAthenaWorkGroupConfigurationResultConfigurationEncryptionConfigurationDetailsTypeDef(
+    TypedDict
+):
+    EncryptionOption: NotRequired[str]
+    KmsKey: NotRequired[str]
 
 
 class AwsAthenaWorkGroupConfigurationResultConfigurationDetailsTypeDef(TypedDict):
@@ -1992,11 +2124,10 @@ class AwsAthenaWorkGroupConfigurationResultConfigurationDetailsTypeDef(TypedDict
     ]
 
 
-class AwsAthenaWorkGroupConfigurationResultConfigurationEncryptionConfigurationDetailsTypeDef(
-    TypedDict
-):
-    EncryptionOption: NotRequired[str]
-    KmsKey: NotRequired[str]
+class AwsAthenaWorkGroupConfigurationDetailsTypeDef(TypedDict):
+    ResultConfiguration: NotRequired[
+        AwsAthenaWorkGroupConfigurationResultConfigurationDetailsTypeDef
+    ]
 
 
 class AwsAthenaWorkGroupDetailsTypeDef(TypedDict):
@@ -2008,6 +2139,62 @@ class AwsAthenaWorkGroupDetailsTypeDef(TypedDict):
 
 class AwsAutoScalingAutoScalingGroupAvailabilityZonesListDetailsTypeDef(TypedDict):
     Value: NotRequired[str]
+
+
+class AwsAutoScalingAutoScalingGroupLaunchTemplateLaunchTemplateSpecificationTypeDef(
+    TypedDict
+):
+    LaunchTemplateId: NotRequired[str]
+    LaunchTemplateName: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyInstancesDistributionDetailsTypeDef(
+    TypedDict
+):
+    OnDemandAllocationStrategy: NotRequired[str]
+    OnDemandBaseCapacity: NotRequired[int]
+    OnDemandPercentageAboveBaseCapacity: NotRequired[int]
+    SpotAllocationStrategy: NotRequired[str]
+    SpotInstancePools: NotRequired[int]
+    SpotMaxPrice: NotRequired[str]
+
+
+class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationTypeDef(
+    TypedDict
+):
+    LaunchTemplateId: NotRequired[str]
+    LaunchTemplateName: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateOverridesListDetailsTypeDef(
+    TypedDict
+):
+    InstanceType: NotRequired[str]
+    WeightedCapacity: NotRequired[str]
+
+
+class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsOutputTypeDef(
+    TypedDict
+):
+    LaunchTemplateSpecification: NotRequired[
+        AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationTypeDef
+    ]
+    Overrides: NotRequired[
+        list[
+            AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateOverridesListDetailsTypeDef
+        ]
+    ]
+
+
+class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyDetailsOutputTypeDef(TypedDict):
+    InstancesDistribution: NotRequired[
+        AwsAutoScalingAutoScalingGroupMixedInstancesPolicyInstancesDistributionDetailsTypeDef
+    ]
+    LaunchTemplate: NotRequired[
+        AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsOutputTypeDef
+    ]
 
 
 class AwsAutoScalingAutoScalingGroupDetailsOutputTypeDef(TypedDict):
@@ -2026,6 +2213,32 @@ class AwsAutoScalingAutoScalingGroupDetailsOutputTypeDef(TypedDict):
         AwsAutoScalingAutoScalingGroupLaunchTemplateLaunchTemplateSpecificationTypeDef
     ]
     CapacityRebalance: NotRequired[bool]
+
+
+class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsTypeDef(
+    TypedDict
+):
+    LaunchTemplateSpecification: NotRequired[
+        AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationTypeDef
+    ]
+    Overrides: NotRequired[
+        ReadOnly[
+            Sequence[
+                AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateOverridesListDetailsTypeDef
+            ]
+        ]
+    ]
+
+
+class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyDetailsTypeDef(TypedDict):
+    InstancesDistribution: NotRequired[
+        AwsAutoScalingAutoScalingGroupMixedInstancesPolicyInstancesDistributionDetailsTypeDef
+    ]
+    LaunchTemplate: NotRequired[
+        ReadOnly[
+            AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsTypeDef
+        ]
+    ]
 
 
 class AwsAutoScalingAutoScalingGroupDetailsTypeDef(TypedDict):
@@ -2048,86 +2261,13 @@ class AwsAutoScalingAutoScalingGroupDetailsTypeDef(TypedDict):
     CapacityRebalance: NotRequired[bool]
 
 
-class AwsAutoScalingAutoScalingGroupLaunchTemplateLaunchTemplateSpecificationTypeDef(
-    TypedDict
-):
-    LaunchTemplateId: NotRequired[str]
-    LaunchTemplateName: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyDetailsOutputTypeDef(TypedDict):
-    InstancesDistribution: NotRequired[
-        AwsAutoScalingAutoScalingGroupMixedInstancesPolicyInstancesDistributionDetailsTypeDef
-    ]
-    LaunchTemplate: NotRequired[
-        AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsOutputTypeDef
-    ]
-
-
-class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyDetailsTypeDef(TypedDict):
-    InstancesDistribution: NotRequired[
-        AwsAutoScalingAutoScalingGroupMixedInstancesPolicyInstancesDistributionDetailsTypeDef
-    ]
-    LaunchTemplate: NotRequired[
-        ReadOnly[
-            AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsTypeDef
-        ]
-    ]
-
-
-class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyInstancesDistributionDetailsTypeDef(
-    TypedDict
-):
-    OnDemandAllocationStrategy: NotRequired[str]
-    OnDemandBaseCapacity: NotRequired[int]
-    OnDemandPercentageAboveBaseCapacity: NotRequired[int]
-    SpotAllocationStrategy: NotRequired[str]
-    SpotInstancePools: NotRequired[int]
-    SpotMaxPrice: NotRequired[str]
-
-
-class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsOutputTypeDef(
-    TypedDict
-):
-    LaunchTemplateSpecification: NotRequired[
-        AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationTypeDef
-    ]
-    Overrides: NotRequired[
-        list[
-            AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateOverridesListDetailsTypeDef
-        ]
-    ]
-
-
-class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateDetailsTypeDef(
-    TypedDict
-):
-    LaunchTemplateSpecification: NotRequired[
-        AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationTypeDef
-    ]
-    Overrides: NotRequired[
-        ReadOnly[
-            Sequence[
-                AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateOverridesListDetailsTypeDef
-            ]
-        ]
-    ]
-
-
-class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationTypeDef(
-    TypedDict
-):
-    LaunchTemplateId: NotRequired[str]
-    LaunchTemplateName: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class AwsAutoScalingAutoScalingGroupMixedInstancesPolicyLaunchTemplateOverridesListDetailsTypeDef(
-    TypedDict
-):
-    InstanceType: NotRequired[str]
-    WeightedCapacity: NotRequired[str]
+class AwsAutoScalingLaunchConfigurationBlockDeviceMappingsEbsDetailsTypeDef(TypedDict):
+    DeleteOnTermination: NotRequired[bool]
+    Encrypted: NotRequired[bool]
+    Iops: NotRequired[int]
+    SnapshotId: NotRequired[str]
+    VolumeSize: NotRequired[int]
+    VolumeType: NotRequired[str]
 
 
 class AwsAutoScalingLaunchConfigurationBlockDeviceMappingsDetailsTypeDef(TypedDict):
@@ -2139,13 +2279,14 @@ class AwsAutoScalingLaunchConfigurationBlockDeviceMappingsDetailsTypeDef(TypedDi
     VirtualName: NotRequired[str]
 
 
-class AwsAutoScalingLaunchConfigurationBlockDeviceMappingsEbsDetailsTypeDef(TypedDict):
-    DeleteOnTermination: NotRequired[bool]
-    Encrypted: NotRequired[bool]
-    Iops: NotRequired[int]
-    SnapshotId: NotRequired[str]
-    VolumeSize: NotRequired[int]
-    VolumeType: NotRequired[str]
+class AwsAutoScalingLaunchConfigurationInstanceMonitoringDetailsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class AwsAutoScalingLaunchConfigurationMetadataOptionsTypeDef(TypedDict):
+    HttpEndpoint: NotRequired[str]
+    HttpPutResponseHopLimit: NotRequired[int]
+    HttpTokens: NotRequired[str]
 
 
 class AwsAutoScalingLaunchConfigurationDetailsOutputTypeDef(TypedDict):
@@ -2206,16 +2347,6 @@ class AwsAutoScalingLaunchConfigurationDetailsTypeDef(TypedDict):
     ]
 
 
-class AwsAutoScalingLaunchConfigurationInstanceMonitoringDetailsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class AwsAutoScalingLaunchConfigurationMetadataOptionsTypeDef(TypedDict):
-    HttpEndpoint: NotRequired[str]
-    HttpPutResponseHopLimit: NotRequired[int]
-    HttpTokens: NotRequired[str]
-
-
 class AwsBackupBackupPlanAdvancedBackupSettingsDetailsOutputTypeDef(TypedDict):
     BackupOptions: NotRequired[dict[str, str]]
     ResourceType: NotRequired[str]
@@ -2226,12 +2357,48 @@ class AwsBackupBackupPlanAdvancedBackupSettingsDetailsTypeDef(TypedDict):
     ResourceType: NotRequired[str]
 
 
+class AwsBackupBackupPlanLifecycleDetailsTypeDef(TypedDict):
+    DeleteAfterDays: NotRequired[int]
+    MoveToColdStorageAfterDays: NotRequired[int]
+
+
+class AwsBackupBackupPlanRuleCopyActionsDetailsTypeDef(TypedDict):
+    DestinationBackupVaultArn: NotRequired[str]
+    Lifecycle: NotRequired[AwsBackupBackupPlanLifecycleDetailsTypeDef]
+
+
+class AwsBackupBackupPlanRuleDetailsOutputTypeDef(TypedDict):
+    TargetBackupVault: NotRequired[str]
+    StartWindowMinutes: NotRequired[int]
+    ScheduleExpression: NotRequired[str]
+    RuleName: NotRequired[str]
+    RuleId: NotRequired[str]
+    EnableContinuousBackup: NotRequired[bool]
+    CompletionWindowMinutes: NotRequired[int]
+    CopyActions: NotRequired[list[AwsBackupBackupPlanRuleCopyActionsDetailsTypeDef]]
+    Lifecycle: NotRequired[AwsBackupBackupPlanLifecycleDetailsTypeDef]
+
+
 class AwsBackupBackupPlanBackupPlanDetailsOutputTypeDef(TypedDict):
     BackupPlanName: NotRequired[str]
     AdvancedBackupSettings: NotRequired[
         list[AwsBackupBackupPlanAdvancedBackupSettingsDetailsOutputTypeDef]
     ]
     BackupPlanRule: NotRequired[list[AwsBackupBackupPlanRuleDetailsOutputTypeDef]]
+
+
+class AwsBackupBackupPlanRuleDetailsTypeDef(TypedDict):
+    TargetBackupVault: NotRequired[str]
+    StartWindowMinutes: NotRequired[int]
+    ScheduleExpression: NotRequired[str]
+    RuleName: NotRequired[str]
+    RuleId: NotRequired[str]
+    EnableContinuousBackup: NotRequired[bool]
+    CompletionWindowMinutes: NotRequired[int]
+    CopyActions: NotRequired[
+        ReadOnly[Sequence[AwsBackupBackupPlanRuleCopyActionsDetailsTypeDef]]
+    ]
+    Lifecycle: NotRequired[AwsBackupBackupPlanLifecycleDetailsTypeDef]
 
 
 class AwsBackupBackupPlanBackupPlanDetailsTypeDef(TypedDict):
@@ -2258,40 +2425,9 @@ class AwsBackupBackupPlanDetailsTypeDef(TypedDict):
     VersionId: NotRequired[str]
 
 
-class AwsBackupBackupPlanLifecycleDetailsTypeDef(TypedDict):
-    DeleteAfterDays: NotRequired[int]
-    MoveToColdStorageAfterDays: NotRequired[int]
-
-
-class AwsBackupBackupPlanRuleCopyActionsDetailsTypeDef(TypedDict):
-    DestinationBackupVaultArn: NotRequired[str]
-    Lifecycle: NotRequired[AwsBackupBackupPlanLifecycleDetailsTypeDef]
-
-
-class AwsBackupBackupPlanRuleDetailsOutputTypeDef(TypedDict):
-    TargetBackupVault: NotRequired[str]
-    StartWindowMinutes: NotRequired[int]
-    ScheduleExpression: NotRequired[str]
-    RuleName: NotRequired[str]
-    RuleId: NotRequired[str]
-    EnableContinuousBackup: NotRequired[bool]
-    CompletionWindowMinutes: NotRequired[int]
-    CopyActions: NotRequired[list[AwsBackupBackupPlanRuleCopyActionsDetailsTypeDef]]
-    Lifecycle: NotRequired[AwsBackupBackupPlanLifecycleDetailsTypeDef]
-
-
-class AwsBackupBackupPlanRuleDetailsTypeDef(TypedDict):
-    TargetBackupVault: NotRequired[str]
-    StartWindowMinutes: NotRequired[int]
-    ScheduleExpression: NotRequired[str]
-    RuleName: NotRequired[str]
-    RuleId: NotRequired[str]
-    EnableContinuousBackup: NotRequired[bool]
-    CompletionWindowMinutes: NotRequired[int]
-    CopyActions: NotRequired[
-        ReadOnly[Sequence[AwsBackupBackupPlanRuleCopyActionsDetailsTypeDef]]
-    ]
-    Lifecycle: NotRequired[AwsBackupBackupPlanLifecycleDetailsTypeDef]
+class AwsBackupBackupVaultNotificationsDetailsOutputTypeDef(TypedDict):
+    BackupVaultEvents: NotRequired[list[str]]
+    SnsTopicArn: NotRequired[str]
 
 
 class AwsBackupBackupVaultDetailsOutputTypeDef(TypedDict):
@@ -2300,6 +2436,11 @@ class AwsBackupBackupVaultDetailsOutputTypeDef(TypedDict):
     EncryptionKeyArn: NotRequired[str]
     Notifications: NotRequired[AwsBackupBackupVaultNotificationsDetailsOutputTypeDef]
     AccessPolicy: NotRequired[str]
+
+
+class AwsBackupBackupVaultNotificationsDetailsTypeDef(TypedDict):
+    BackupVaultEvents: NotRequired[ReadOnly[Sequence[str]]]
+    SnsTopicArn: NotRequired[str]
 
 
 class AwsBackupBackupVaultDetailsTypeDef(TypedDict):
@@ -2312,16 +2453,6 @@ class AwsBackupBackupVaultDetailsTypeDef(TypedDict):
     AccessPolicy: NotRequired[str]
 
 
-class AwsBackupBackupVaultNotificationsDetailsOutputTypeDef(TypedDict):
-    BackupVaultEvents: NotRequired[list[str]]
-    SnsTopicArn: NotRequired[str]
-
-
-class AwsBackupBackupVaultNotificationsDetailsTypeDef(TypedDict):
-    BackupVaultEvents: NotRequired[ReadOnly[Sequence[str]]]
-    SnsTopicArn: NotRequired[str]
-
-
 class AwsBackupRecoveryPointCalculatedLifecycleDetailsTypeDef(TypedDict):
     DeleteAt: NotRequired[str]
     MoveToColdStorageAt: NotRequired[str]
@@ -2332,6 +2463,11 @@ class AwsBackupRecoveryPointCreatedByDetailsTypeDef(TypedDict):
     BackupPlanId: NotRequired[str]
     BackupPlanVersion: NotRequired[str]
     BackupRuleId: NotRequired[str]
+
+
+class AwsBackupRecoveryPointLifecycleDetailsTypeDef(TypedDict):
+    DeleteAfterDays: NotRequired[int]
+    MoveToColdStorageAfterDays: NotRequired[int]
 
 
 class AwsBackupRecoveryPointDetailsTypeDef(TypedDict):
@@ -2358,9 +2494,41 @@ class AwsBackupRecoveryPointDetailsTypeDef(TypedDict):
     StorageClass: NotRequired[str]
 
 
-class AwsBackupRecoveryPointLifecycleDetailsTypeDef(TypedDict):
-    DeleteAfterDays: NotRequired[int]
-    MoveToColdStorageAfterDays: NotRequired[int]
+class AwsCertificateManagerCertificateResourceRecordTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class AwsCertificateManagerCertificateDomainValidationOptionOutputTypeDef(TypedDict):
+    DomainName: NotRequired[str]
+    ResourceRecord: NotRequired[AwsCertificateManagerCertificateResourceRecordTypeDef]
+    ValidationDomain: NotRequired[str]
+    ValidationEmails: NotRequired[list[str]]
+    ValidationMethod: NotRequired[str]
+    ValidationStatus: NotRequired[str]
+
+
+class AwsCertificateManagerCertificateExtendedKeyUsageTypeDef(TypedDict):
+    Name: NotRequired[str]
+    OId: NotRequired[str]
+
+
+class AwsCertificateManagerCertificateKeyUsageTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class AwsCertificateManagerCertificateOptionsTypeDef(TypedDict):
+    CertificateTransparencyLoggingPreference: NotRequired[str]
+
+
+class AwsCertificateManagerCertificateRenewalSummaryOutputTypeDef(TypedDict):
+    DomainValidationOptions: NotRequired[
+        list[AwsCertificateManagerCertificateDomainValidationOptionOutputTypeDef]
+    ]
+    RenewalStatus: NotRequired[str]
+    RenewalStatusReason: NotRequired[str]
+    UpdatedAt: NotRequired[str]
 
 
 class AwsCertificateManagerCertificateDetailsOutputTypeDef(TypedDict):
@@ -2393,6 +2561,26 @@ class AwsCertificateManagerCertificateDetailsOutputTypeDef(TypedDict):
     Subject: NotRequired[str]
     SubjectAlternativeNames: NotRequired[list[str]]
     Type: NotRequired[str]
+
+
+class AwsCertificateManagerCertificateDomainValidationOptionTypeDef(TypedDict):
+    DomainName: NotRequired[str]
+    ResourceRecord: NotRequired[AwsCertificateManagerCertificateResourceRecordTypeDef]
+    ValidationDomain: NotRequired[str]
+    ValidationEmails: NotRequired[ReadOnly[Sequence[str]]]
+    ValidationMethod: NotRequired[str]
+    ValidationStatus: NotRequired[str]
+
+
+class AwsCertificateManagerCertificateRenewalSummaryTypeDef(TypedDict):
+    DomainValidationOptions: NotRequired[
+        ReadOnly[
+            Sequence[AwsCertificateManagerCertificateDomainValidationOptionTypeDef]
+        ]
+    ]
+    RenewalStatus: NotRequired[str]
+    RenewalStatusReason: NotRequired[str]
+    UpdatedAt: NotRequired[str]
 
 
 class AwsCertificateManagerCertificateDetailsTypeDef(TypedDict):
@@ -2431,61 +2619,14 @@ class AwsCertificateManagerCertificateDetailsTypeDef(TypedDict):
     Type: NotRequired[str]
 
 
-class AwsCertificateManagerCertificateDomainValidationOptionOutputTypeDef(TypedDict):
-    DomainName: NotRequired[str]
-    ResourceRecord: NotRequired[AwsCertificateManagerCertificateResourceRecordTypeDef]
-    ValidationDomain: NotRequired[str]
-    ValidationEmails: NotRequired[list[str]]
-    ValidationMethod: NotRequired[str]
-    ValidationStatus: NotRequired[str]
+class AwsCloudFormationStackDriftInformationDetailsTypeDef(TypedDict):
+    StackDriftStatus: NotRequired[str]
 
 
-class AwsCertificateManagerCertificateDomainValidationOptionTypeDef(TypedDict):
-    DomainName: NotRequired[str]
-    ResourceRecord: NotRequired[AwsCertificateManagerCertificateResourceRecordTypeDef]
-    ValidationDomain: NotRequired[str]
-    ValidationEmails: NotRequired[ReadOnly[Sequence[str]]]
-    ValidationMethod: NotRequired[str]
-    ValidationStatus: NotRequired[str]
-
-
-class AwsCertificateManagerCertificateExtendedKeyUsageTypeDef(TypedDict):
-    Name: NotRequired[str]
-    OId: NotRequired[str]
-
-
-class AwsCertificateManagerCertificateKeyUsageTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class AwsCertificateManagerCertificateOptionsTypeDef(TypedDict):
-    CertificateTransparencyLoggingPreference: NotRequired[str]
-
-
-class AwsCertificateManagerCertificateRenewalSummaryOutputTypeDef(TypedDict):
-    DomainValidationOptions: NotRequired[
-        list[AwsCertificateManagerCertificateDomainValidationOptionOutputTypeDef]
-    ]
-    RenewalStatus: NotRequired[str]
-    RenewalStatusReason: NotRequired[str]
-    UpdatedAt: NotRequired[str]
-
-
-class AwsCertificateManagerCertificateRenewalSummaryTypeDef(TypedDict):
-    DomainValidationOptions: NotRequired[
-        ReadOnly[
-            Sequence[AwsCertificateManagerCertificateDomainValidationOptionTypeDef]
-        ]
-    ]
-    RenewalStatus: NotRequired[str]
-    RenewalStatusReason: NotRequired[str]
-    UpdatedAt: NotRequired[str]
-
-
-class AwsCertificateManagerCertificateResourceRecordTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[str]
-    Value: NotRequired[str]
+class AwsCloudFormationStackOutputsDetailsTypeDef(TypedDict):
+    Description: NotRequired[str]
+    OutputKey: NotRequired[str]
+    OutputValue: NotRequired[str]
 
 
 class AwsCloudFormationStackDetailsOutputTypeDef(TypedDict):
@@ -2526,16 +2667,6 @@ class AwsCloudFormationStackDetailsTypeDef(TypedDict):
     TimeoutInMinutes: NotRequired[int]
 
 
-class AwsCloudFormationStackDriftInformationDetailsTypeDef(TypedDict):
-    StackDriftStatus: NotRequired[str]
-
-
-class AwsCloudFormationStackOutputsDetailsTypeDef(TypedDict):
-    Description: NotRequired[str]
-    OutputKey: NotRequired[str]
-    OutputValue: NotRequired[str]
-
-
 class AwsCloudFrontDistributionCacheBehaviorTypeDef(TypedDict):
     ViewerProtocolPolicy: NotRequired[str]
 
@@ -2554,6 +2685,78 @@ class AwsCloudFrontDistributionDefaultCacheBehaviorTypeDef(TypedDict):
     ViewerProtocolPolicy: NotRequired[str]
 
 
+class AwsCloudFrontDistributionLoggingTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Enabled: NotRequired[bool]
+    IncludeCookies: NotRequired[bool]
+    Prefix: NotRequired[str]
+
+
+class AwsCloudFrontDistributionOriginGroupFailoverStatusCodesOutputTypeDef(TypedDict):
+    Items: NotRequired[list[int]]
+    Quantity: NotRequired[int]
+
+
+class AwsCloudFrontDistributionOriginGroupFailoverOutputTypeDef(TypedDict):
+    StatusCodes: NotRequired[
+        AwsCloudFrontDistributionOriginGroupFailoverStatusCodesOutputTypeDef
+    ]
+
+
+class AwsCloudFrontDistributionOriginGroupOutputTypeDef(TypedDict):
+    FailoverCriteria: NotRequired[
+        AwsCloudFrontDistributionOriginGroupFailoverOutputTypeDef
+    ]
+
+
+class AwsCloudFrontDistributionOriginGroupsOutputTypeDef(TypedDict):
+    Items: NotRequired[list[AwsCloudFrontDistributionOriginGroupOutputTypeDef]]
+
+
+class AwsCloudFrontDistributionOriginSslProtocolsOutputTypeDef(TypedDict):
+    Items: NotRequired[list[str]]
+    Quantity: NotRequired[int]
+
+
+class AwsCloudFrontDistributionOriginCustomOriginConfigOutputTypeDef(TypedDict):
+    HttpPort: NotRequired[int]
+    HttpsPort: NotRequired[int]
+    OriginKeepaliveTimeout: NotRequired[int]
+    OriginProtocolPolicy: NotRequired[str]
+    OriginReadTimeout: NotRequired[int]
+    OriginSslProtocols: NotRequired[
+        AwsCloudFrontDistributionOriginSslProtocolsOutputTypeDef
+    ]
+
+
+class AwsCloudFrontDistributionOriginS3OriginConfigTypeDef(TypedDict):
+    OriginAccessIdentity: NotRequired[str]
+
+
+class AwsCloudFrontDistributionOriginItemOutputTypeDef(TypedDict):
+    DomainName: NotRequired[str]
+    Id: NotRequired[str]
+    OriginPath: NotRequired[str]
+    S3OriginConfig: NotRequired[AwsCloudFrontDistributionOriginS3OriginConfigTypeDef]
+    CustomOriginConfig: NotRequired[
+        AwsCloudFrontDistributionOriginCustomOriginConfigOutputTypeDef
+    ]
+
+
+class AwsCloudFrontDistributionOriginsOutputTypeDef(TypedDict):
+    Items: NotRequired[list[AwsCloudFrontDistributionOriginItemOutputTypeDef]]
+
+
+class AwsCloudFrontDistributionViewerCertificateTypeDef(TypedDict):
+    AcmCertificateArn: NotRequired[str]
+    Certificate: NotRequired[str]
+    CertificateSource: NotRequired[str]
+    CloudFrontDefaultCertificate: NotRequired[bool]
+    IamCertificateId: NotRequired[str]
+    MinimumProtocolVersion: NotRequired[str]
+    SslSupportMethod: NotRequired[str]
+
+
 class AwsCloudFrontDistributionDetailsOutputTypeDef(TypedDict):
     CacheBehaviors: NotRequired[AwsCloudFrontDistributionCacheBehaviorsOutputTypeDef]
     DefaultCacheBehavior: NotRequired[
@@ -2569,6 +2772,57 @@ class AwsCloudFrontDistributionDetailsOutputTypeDef(TypedDict):
     ViewerCertificate: NotRequired[AwsCloudFrontDistributionViewerCertificateTypeDef]
     Status: NotRequired[str]
     WebAclId: NotRequired[str]
+
+
+class AwsCloudFrontDistributionOriginGroupFailoverStatusCodesTypeDef(TypedDict):
+    Items: NotRequired[ReadOnly[Sequence[int]]]
+    Quantity: NotRequired[int]
+
+
+class AwsCloudFrontDistributionOriginGroupFailoverTypeDef(TypedDict):
+    StatusCodes: NotRequired[
+        ReadOnly[AwsCloudFrontDistributionOriginGroupFailoverStatusCodesTypeDef]
+    ]
+
+
+class AwsCloudFrontDistributionOriginGroupTypeDef(TypedDict):
+    FailoverCriteria: NotRequired[
+        ReadOnly[AwsCloudFrontDistributionOriginGroupFailoverTypeDef]
+    ]
+
+
+class AwsCloudFrontDistributionOriginGroupsTypeDef(TypedDict):
+    Items: NotRequired[ReadOnly[Sequence[AwsCloudFrontDistributionOriginGroupTypeDef]]]
+
+
+class AwsCloudFrontDistributionOriginSslProtocolsTypeDef(TypedDict):
+    Items: NotRequired[ReadOnly[Sequence[str]]]
+    Quantity: NotRequired[int]
+
+
+class AwsCloudFrontDistributionOriginCustomOriginConfigTypeDef(TypedDict):
+    HttpPort: NotRequired[int]
+    HttpsPort: NotRequired[int]
+    OriginKeepaliveTimeout: NotRequired[int]
+    OriginProtocolPolicy: NotRequired[str]
+    OriginReadTimeout: NotRequired[int]
+    OriginSslProtocols: NotRequired[
+        ReadOnly[AwsCloudFrontDistributionOriginSslProtocolsTypeDef]
+    ]
+
+
+class AwsCloudFrontDistributionOriginItemTypeDef(TypedDict):
+    DomainName: NotRequired[str]
+    Id: NotRequired[str]
+    OriginPath: NotRequired[str]
+    S3OriginConfig: NotRequired[AwsCloudFrontDistributionOriginS3OriginConfigTypeDef]
+    CustomOriginConfig: NotRequired[
+        ReadOnly[AwsCloudFrontDistributionOriginCustomOriginConfigTypeDef]
+    ]
+
+
+class AwsCloudFrontDistributionOriginsTypeDef(TypedDict):
+    Items: NotRequired[ReadOnly[Sequence[AwsCloudFrontDistributionOriginItemTypeDef]]]
 
 
 class AwsCloudFrontDistributionDetailsTypeDef(TypedDict):
@@ -2590,129 +2844,6 @@ class AwsCloudFrontDistributionDetailsTypeDef(TypedDict):
     WebAclId: NotRequired[str]
 
 
-class AwsCloudFrontDistributionLoggingTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Enabled: NotRequired[bool]
-    IncludeCookies: NotRequired[bool]
-    Prefix: NotRequired[str]
-
-
-class AwsCloudFrontDistributionOriginCustomOriginConfigOutputTypeDef(TypedDict):
-    HttpPort: NotRequired[int]
-    HttpsPort: NotRequired[int]
-    OriginKeepaliveTimeout: NotRequired[int]
-    OriginProtocolPolicy: NotRequired[str]
-    OriginReadTimeout: NotRequired[int]
-    OriginSslProtocols: NotRequired[
-        AwsCloudFrontDistributionOriginSslProtocolsOutputTypeDef
-    ]
-
-
-class AwsCloudFrontDistributionOriginCustomOriginConfigTypeDef(TypedDict):
-    HttpPort: NotRequired[int]
-    HttpsPort: NotRequired[int]
-    OriginKeepaliveTimeout: NotRequired[int]
-    OriginProtocolPolicy: NotRequired[str]
-    OriginReadTimeout: NotRequired[int]
-    OriginSslProtocols: NotRequired[
-        ReadOnly[AwsCloudFrontDistributionOriginSslProtocolsTypeDef]
-    ]
-
-
-class AwsCloudFrontDistributionOriginGroupFailoverOutputTypeDef(TypedDict):
-    StatusCodes: NotRequired[
-        AwsCloudFrontDistributionOriginGroupFailoverStatusCodesOutputTypeDef
-    ]
-
-
-class AwsCloudFrontDistributionOriginGroupFailoverStatusCodesOutputTypeDef(TypedDict):
-    Items: NotRequired[list[int]]
-    Quantity: NotRequired[int]
-
-
-class AwsCloudFrontDistributionOriginGroupFailoverStatusCodesTypeDef(TypedDict):
-    Items: NotRequired[ReadOnly[Sequence[int]]]
-    Quantity: NotRequired[int]
-
-
-class AwsCloudFrontDistributionOriginGroupFailoverTypeDef(TypedDict):
-    StatusCodes: NotRequired[
-        ReadOnly[AwsCloudFrontDistributionOriginGroupFailoverStatusCodesTypeDef]
-    ]
-
-
-class AwsCloudFrontDistributionOriginGroupOutputTypeDef(TypedDict):
-    FailoverCriteria: NotRequired[
-        AwsCloudFrontDistributionOriginGroupFailoverOutputTypeDef
-    ]
-
-
-class AwsCloudFrontDistributionOriginGroupTypeDef(TypedDict):
-    FailoverCriteria: NotRequired[
-        ReadOnly[AwsCloudFrontDistributionOriginGroupFailoverTypeDef]
-    ]
-
-
-class AwsCloudFrontDistributionOriginGroupsOutputTypeDef(TypedDict):
-    Items: NotRequired[list[AwsCloudFrontDistributionOriginGroupOutputTypeDef]]
-
-
-class AwsCloudFrontDistributionOriginGroupsTypeDef(TypedDict):
-    Items: NotRequired[ReadOnly[Sequence[AwsCloudFrontDistributionOriginGroupTypeDef]]]
-
-
-class AwsCloudFrontDistributionOriginItemOutputTypeDef(TypedDict):
-    DomainName: NotRequired[str]
-    Id: NotRequired[str]
-    OriginPath: NotRequired[str]
-    S3OriginConfig: NotRequired[AwsCloudFrontDistributionOriginS3OriginConfigTypeDef]
-    CustomOriginConfig: NotRequired[
-        AwsCloudFrontDistributionOriginCustomOriginConfigOutputTypeDef
-    ]
-
-
-class AwsCloudFrontDistributionOriginItemTypeDef(TypedDict):
-    DomainName: NotRequired[str]
-    Id: NotRequired[str]
-    OriginPath: NotRequired[str]
-    S3OriginConfig: NotRequired[AwsCloudFrontDistributionOriginS3OriginConfigTypeDef]
-    CustomOriginConfig: NotRequired[
-        ReadOnly[AwsCloudFrontDistributionOriginCustomOriginConfigTypeDef]
-    ]
-
-
-class AwsCloudFrontDistributionOriginS3OriginConfigTypeDef(TypedDict):
-    OriginAccessIdentity: NotRequired[str]
-
-
-class AwsCloudFrontDistributionOriginSslProtocolsOutputTypeDef(TypedDict):
-    Items: NotRequired[list[str]]
-    Quantity: NotRequired[int]
-
-
-class AwsCloudFrontDistributionOriginSslProtocolsTypeDef(TypedDict):
-    Items: NotRequired[ReadOnly[Sequence[str]]]
-    Quantity: NotRequired[int]
-
-
-class AwsCloudFrontDistributionOriginsOutputTypeDef(TypedDict):
-    Items: NotRequired[list[AwsCloudFrontDistributionOriginItemOutputTypeDef]]
-
-
-class AwsCloudFrontDistributionOriginsTypeDef(TypedDict):
-    Items: NotRequired[ReadOnly[Sequence[AwsCloudFrontDistributionOriginItemTypeDef]]]
-
-
-class AwsCloudFrontDistributionViewerCertificateTypeDef(TypedDict):
-    AcmCertificateArn: NotRequired[str]
-    Certificate: NotRequired[str]
-    CertificateSource: NotRequired[str]
-    CloudFrontDefaultCertificate: NotRequired[bool]
-    IamCertificateId: NotRequired[str]
-    MinimumProtocolVersion: NotRequired[str]
-    SslSupportMethod: NotRequired[str]
-
-
 class AwsCloudTrailTrailDetailsTypeDef(TypedDict):
     CloudWatchLogsLogGroupArn: NotRequired[str]
     CloudWatchLogsRoleArn: NotRequired[str]
@@ -2729,6 +2860,11 @@ class AwsCloudTrailTrailDetailsTypeDef(TypedDict):
     SnsTopicArn: NotRequired[str]
     SnsTopicName: NotRequired[str]
     TrailArn: NotRequired[str]
+
+
+class AwsCloudWatchAlarmDimensionsDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class AwsCloudWatchAlarmDetailsOutputTypeDef(TypedDict):
@@ -2783,11 +2919,6 @@ class AwsCloudWatchAlarmDetailsTypeDef(TypedDict):
     Unit: NotRequired[str]
 
 
-class AwsCloudWatchAlarmDimensionsDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-
-
 class AwsCodeBuildProjectArtifactsDetailsTypeDef(TypedDict):
     ArtifactIdentifier: NotRequired[str]
     EncryptionDisabled: NotRequired[bool]
@@ -2800,6 +2931,62 @@ class AwsCodeBuildProjectArtifactsDetailsTypeDef(TypedDict):
     Type: NotRequired[str]
 
 
+class AwsCodeBuildProjectEnvironmentEnvironmentVariablesDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class AwsCodeBuildProjectEnvironmentRegistryCredentialTypeDef(TypedDict):
+    Credential: NotRequired[str]
+    CredentialProvider: NotRequired[str]
+
+
+class AwsCodeBuildProjectEnvironmentOutputTypeDef(TypedDict):
+    Certificate: NotRequired[str]
+    EnvironmentVariables: NotRequired[
+        list[AwsCodeBuildProjectEnvironmentEnvironmentVariablesDetailsTypeDef]
+    ]
+    PrivilegedMode: NotRequired[bool]
+    ImagePullCredentialsType: NotRequired[str]
+    RegistryCredential: NotRequired[
+        AwsCodeBuildProjectEnvironmentRegistryCredentialTypeDef
+    ]
+    Type: NotRequired[str]
+
+
+class AwsCodeBuildProjectLogsConfigCloudWatchLogsDetailsTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+    Status: NotRequired[str]
+    StreamName: NotRequired[str]
+
+
+class AwsCodeBuildProjectLogsConfigS3LogsDetailsTypeDef(TypedDict):
+    EncryptionDisabled: NotRequired[bool]
+    Location: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class AwsCodeBuildProjectLogsConfigDetailsTypeDef(TypedDict):
+    CloudWatchLogs: NotRequired[
+        AwsCodeBuildProjectLogsConfigCloudWatchLogsDetailsTypeDef
+    ]
+    S3Logs: NotRequired[AwsCodeBuildProjectLogsConfigS3LogsDetailsTypeDef]
+
+
+class AwsCodeBuildProjectSourceTypeDef(TypedDict):
+    Type: NotRequired[str]
+    Location: NotRequired[str]
+    GitCloneDepth: NotRequired[int]
+    InsecureSsl: NotRequired[bool]
+
+
+class AwsCodeBuildProjectVpcConfigOutputTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+    Subnets: NotRequired[list[str]]
+    SecurityGroupIds: NotRequired[list[str]]
+
+
 class AwsCodeBuildProjectDetailsOutputTypeDef(TypedDict):
     EncryptionKey: NotRequired[str]
     Artifacts: NotRequired[list[AwsCodeBuildProjectArtifactsDetailsTypeDef]]
@@ -2810,6 +2997,27 @@ class AwsCodeBuildProjectDetailsOutputTypeDef(TypedDict):
     LogsConfig: NotRequired[AwsCodeBuildProjectLogsConfigDetailsTypeDef]
     VpcConfig: NotRequired[AwsCodeBuildProjectVpcConfigOutputTypeDef]
     SecondaryArtifacts: NotRequired[list[AwsCodeBuildProjectArtifactsDetailsTypeDef]]
+
+
+class AwsCodeBuildProjectEnvironmentTypeDef(TypedDict):
+    Certificate: NotRequired[str]
+    EnvironmentVariables: NotRequired[
+        ReadOnly[
+            Sequence[AwsCodeBuildProjectEnvironmentEnvironmentVariablesDetailsTypeDef]
+        ]
+    ]
+    PrivilegedMode: NotRequired[bool]
+    ImagePullCredentialsType: NotRequired[str]
+    RegistryCredential: NotRequired[
+        AwsCodeBuildProjectEnvironmentRegistryCredentialTypeDef
+    ]
+    Type: NotRequired[str]
+
+
+class AwsCodeBuildProjectVpcConfigTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+    Subnets: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class AwsCodeBuildProjectDetailsTypeDef(TypedDict):
@@ -2828,101 +3036,6 @@ class AwsCodeBuildProjectDetailsTypeDef(TypedDict):
     ]
 
 
-class AwsCodeBuildProjectEnvironmentEnvironmentVariablesDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class AwsCodeBuildProjectEnvironmentOutputTypeDef(TypedDict):
-    Certificate: NotRequired[str]
-    EnvironmentVariables: NotRequired[
-        list[AwsCodeBuildProjectEnvironmentEnvironmentVariablesDetailsTypeDef]
-    ]
-    PrivilegedMode: NotRequired[bool]
-    ImagePullCredentialsType: NotRequired[str]
-    RegistryCredential: NotRequired[
-        AwsCodeBuildProjectEnvironmentRegistryCredentialTypeDef
-    ]
-    Type: NotRequired[str]
-
-
-class AwsCodeBuildProjectEnvironmentRegistryCredentialTypeDef(TypedDict):
-    Credential: NotRequired[str]
-    CredentialProvider: NotRequired[str]
-
-
-class AwsCodeBuildProjectEnvironmentTypeDef(TypedDict):
-    Certificate: NotRequired[str]
-    EnvironmentVariables: NotRequired[
-        ReadOnly[
-            Sequence[AwsCodeBuildProjectEnvironmentEnvironmentVariablesDetailsTypeDef]
-        ]
-    ]
-    PrivilegedMode: NotRequired[bool]
-    ImagePullCredentialsType: NotRequired[str]
-    RegistryCredential: NotRequired[
-        AwsCodeBuildProjectEnvironmentRegistryCredentialTypeDef
-    ]
-    Type: NotRequired[str]
-
-
-class AwsCodeBuildProjectLogsConfigCloudWatchLogsDetailsTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-    Status: NotRequired[str]
-    StreamName: NotRequired[str]
-
-
-class AwsCodeBuildProjectLogsConfigDetailsTypeDef(TypedDict):
-    CloudWatchLogs: NotRequired[
-        AwsCodeBuildProjectLogsConfigCloudWatchLogsDetailsTypeDef
-    ]
-    S3Logs: NotRequired[AwsCodeBuildProjectLogsConfigS3LogsDetailsTypeDef]
-
-
-class AwsCodeBuildProjectLogsConfigS3LogsDetailsTypeDef(TypedDict):
-    EncryptionDisabled: NotRequired[bool]
-    Location: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class AwsCodeBuildProjectSourceTypeDef(TypedDict):
-    Type: NotRequired[str]
-    Location: NotRequired[str]
-    GitCloneDepth: NotRequired[int]
-    InsecureSsl: NotRequired[bool]
-
-
-class AwsCodeBuildProjectVpcConfigOutputTypeDef(TypedDict):
-    VpcId: NotRequired[str]
-    Subnets: NotRequired[list[str]]
-    SecurityGroupIds: NotRequired[list[str]]
-
-
-class AwsCodeBuildProjectVpcConfigTypeDef(TypedDict):
-    VpcId: NotRequired[str]
-    Subnets: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class AwsCorsConfigurationOutputTypeDef(TypedDict):
-    AllowOrigins: NotRequired[list[str]]
-    AllowCredentials: NotRequired[bool]
-    ExposeHeaders: NotRequired[list[str]]
-    MaxAge: NotRequired[int]
-    AllowMethods: NotRequired[list[str]]
-    AllowHeaders: NotRequired[list[str]]
-
-
-class AwsCorsConfigurationTypeDef(TypedDict):
-    AllowOrigins: NotRequired[ReadOnly[Sequence[str]]]
-    AllowCredentials: NotRequired[bool]
-    ExposeHeaders: NotRequired[ReadOnly[Sequence[str]]]
-    MaxAge: NotRequired[int]
-    AllowMethods: NotRequired[ReadOnly[Sequence[str]]]
-    AllowHeaders: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class AwsDmsEndpointDetailsTypeDef(TypedDict):
     CertificateArn: NotRequired[str]
     DatabaseName: NotRequired[str]
@@ -2937,6 +3050,14 @@ class AwsDmsEndpointDetailsTypeDef(TypedDict):
     ServerName: NotRequired[str]
     SslMode: NotRequired[str]
     Username: NotRequired[str]
+
+
+class AwsDmsReplicationInstanceReplicationSubnetGroupDetailsTypeDef(TypedDict):
+    ReplicationSubnetGroupIdentifier: NotRequired[str]
+
+
+class AwsDmsReplicationInstanceVpcSecurityGroupsDetailsTypeDef(TypedDict):
+    VpcSecurityGroupId: NotRequired[str]
 
 
 class AwsDmsReplicationInstanceDetailsOutputTypeDef(TypedDict):
@@ -2977,14 +3098,6 @@ class AwsDmsReplicationInstanceDetailsTypeDef(TypedDict):
     ]
 
 
-class AwsDmsReplicationInstanceReplicationSubnetGroupDetailsTypeDef(TypedDict):
-    ReplicationSubnetGroupIdentifier: NotRequired[str]
-
-
-class AwsDmsReplicationInstanceVpcSecurityGroupsDetailsTypeDef(TypedDict):
-    VpcSecurityGroupId: NotRequired[str]
-
-
 class AwsDmsReplicationTaskDetailsTypeDef(TypedDict):
     CdcStartPosition: NotRequired[str]
     CdcStartTime: NotRequired[str]
@@ -3009,6 +3122,86 @@ class AwsDynamoDbTableAttributeDefinitionTypeDef(TypedDict):
 class AwsDynamoDbTableBillingModeSummaryTypeDef(TypedDict):
     BillingMode: NotRequired[str]
     LastUpdateToPayPerRequestDateTime: NotRequired[str]
+
+
+class AwsDynamoDbTableKeySchemaTypeDef(TypedDict):
+    AttributeName: NotRequired[str]
+    KeyType: NotRequired[str]
+
+
+class AwsDynamoDbTableProjectionOutputTypeDef(TypedDict):
+    NonKeyAttributes: NotRequired[list[str]]
+    ProjectionType: NotRequired[str]
+
+
+class AwsDynamoDbTableProvisionedThroughputTypeDef(TypedDict):
+    LastDecreaseDateTime: NotRequired[str]
+    LastIncreaseDateTime: NotRequired[str]
+    NumberOfDecreasesToday: NotRequired[int]
+    ReadCapacityUnits: NotRequired[int]
+    WriteCapacityUnits: NotRequired[int]
+
+
+class AwsDynamoDbTableGlobalSecondaryIndexOutputTypeDef(TypedDict):
+    Backfilling: NotRequired[bool]
+    IndexArn: NotRequired[str]
+    IndexName: NotRequired[str]
+    IndexSizeBytes: NotRequired[int]
+    IndexStatus: NotRequired[str]
+    ItemCount: NotRequired[int]
+    KeySchema: NotRequired[list[AwsDynamoDbTableKeySchemaTypeDef]]
+    Projection: NotRequired[AwsDynamoDbTableProjectionOutputTypeDef]
+    ProvisionedThroughput: NotRequired[AwsDynamoDbTableProvisionedThroughputTypeDef]
+
+
+class AwsDynamoDbTableLocalSecondaryIndexOutputTypeDef(TypedDict):
+    IndexArn: NotRequired[str]
+    IndexName: NotRequired[str]
+    KeySchema: NotRequired[list[AwsDynamoDbTableKeySchemaTypeDef]]
+    Projection: NotRequired[AwsDynamoDbTableProjectionOutputTypeDef]
+
+
+class AwsDynamoDbTableProvisionedThroughputOverrideTypeDef(TypedDict):
+    ReadCapacityUnits: NotRequired[int]
+
+
+class AwsDynamoDbTableReplicaGlobalSecondaryIndexTypeDef(TypedDict):
+    IndexName: NotRequired[str]
+    ProvisionedThroughputOverride: NotRequired[
+        AwsDynamoDbTableProvisionedThroughputOverrideTypeDef
+    ]
+
+
+class AwsDynamoDbTableReplicaOutputTypeDef(TypedDict):
+    GlobalSecondaryIndexes: NotRequired[
+        list[AwsDynamoDbTableReplicaGlobalSecondaryIndexTypeDef]
+    ]
+    KmsMasterKeyId: NotRequired[str]
+    ProvisionedThroughputOverride: NotRequired[
+        AwsDynamoDbTableProvisionedThroughputOverrideTypeDef
+    ]
+    RegionName: NotRequired[str]
+    ReplicaStatus: NotRequired[str]
+    ReplicaStatusDescription: NotRequired[str]
+
+
+class AwsDynamoDbTableRestoreSummaryTypeDef(TypedDict):
+    SourceBackupArn: NotRequired[str]
+    SourceTableArn: NotRequired[str]
+    RestoreDateTime: NotRequired[str]
+    RestoreInProgress: NotRequired[bool]
+
+
+class AwsDynamoDbTableSseDescriptionTypeDef(TypedDict):
+    InaccessibleEncryptionDateTime: NotRequired[str]
+    Status: NotRequired[str]
+    SseType: NotRequired[str]
+    KmsMasterKeyArn: NotRequired[str]
+
+
+class AwsDynamoDbTableStreamSpecificationTypeDef(TypedDict):
+    StreamEnabled: NotRequired[bool]
+    StreamViewType: NotRequired[str]
 
 
 class AwsDynamoDbTableDetailsOutputTypeDef(TypedDict):
@@ -3036,6 +3229,43 @@ class AwsDynamoDbTableDetailsOutputTypeDef(TypedDict):
     TableSizeBytes: NotRequired[int]
     TableStatus: NotRequired[str]
     DeletionProtectionEnabled: NotRequired[bool]
+
+
+class AwsDynamoDbTableProjectionTypeDef(TypedDict):
+    NonKeyAttributes: NotRequired[ReadOnly[Sequence[str]]]
+    ProjectionType: NotRequired[str]
+
+
+class AwsDynamoDbTableGlobalSecondaryIndexTypeDef(TypedDict):
+    Backfilling: NotRequired[bool]
+    IndexArn: NotRequired[str]
+    IndexName: NotRequired[str]
+    IndexSizeBytes: NotRequired[int]
+    IndexStatus: NotRequired[str]
+    ItemCount: NotRequired[int]
+    KeySchema: NotRequired[ReadOnly[Sequence[AwsDynamoDbTableKeySchemaTypeDef]]]
+    Projection: NotRequired[ReadOnly[AwsDynamoDbTableProjectionTypeDef]]
+    ProvisionedThroughput: NotRequired[AwsDynamoDbTableProvisionedThroughputTypeDef]
+
+
+class AwsDynamoDbTableLocalSecondaryIndexTypeDef(TypedDict):
+    IndexArn: NotRequired[str]
+    IndexName: NotRequired[str]
+    KeySchema: NotRequired[ReadOnly[Sequence[AwsDynamoDbTableKeySchemaTypeDef]]]
+    Projection: NotRequired[ReadOnly[AwsDynamoDbTableProjectionTypeDef]]
+
+
+class AwsDynamoDbTableReplicaTypeDef(TypedDict):
+    GlobalSecondaryIndexes: NotRequired[
+        ReadOnly[Sequence[AwsDynamoDbTableReplicaGlobalSecondaryIndexTypeDef]]
+    ]
+    KmsMasterKeyId: NotRequired[str]
+    ProvisionedThroughputOverride: NotRequired[
+        AwsDynamoDbTableProvisionedThroughputOverrideTypeDef
+    ]
+    RegionName: NotRequired[str]
+    ReplicaStatus: NotRequired[str]
+    ReplicaStatusDescription: NotRequired[str]
 
 
 class AwsDynamoDbTableDetailsTypeDef(TypedDict):
@@ -3067,140 +3297,10 @@ class AwsDynamoDbTableDetailsTypeDef(TypedDict):
     DeletionProtectionEnabled: NotRequired[bool]
 
 
-class AwsDynamoDbTableGlobalSecondaryIndexOutputTypeDef(TypedDict):
-    Backfilling: NotRequired[bool]
-    IndexArn: NotRequired[str]
-    IndexName: NotRequired[str]
-    IndexSizeBytes: NotRequired[int]
-    IndexStatus: NotRequired[str]
-    ItemCount: NotRequired[int]
-    KeySchema: NotRequired[list[AwsDynamoDbTableKeySchemaTypeDef]]
-    Projection: NotRequired[AwsDynamoDbTableProjectionOutputTypeDef]
-    ProvisionedThroughput: NotRequired[AwsDynamoDbTableProvisionedThroughputTypeDef]
-
-
-class AwsDynamoDbTableGlobalSecondaryIndexTypeDef(TypedDict):
-    Backfilling: NotRequired[bool]
-    IndexArn: NotRequired[str]
-    IndexName: NotRequired[str]
-    IndexSizeBytes: NotRequired[int]
-    IndexStatus: NotRequired[str]
-    ItemCount: NotRequired[int]
-    KeySchema: NotRequired[ReadOnly[Sequence[AwsDynamoDbTableKeySchemaTypeDef]]]
-    Projection: NotRequired[ReadOnly[AwsDynamoDbTableProjectionTypeDef]]
-    ProvisionedThroughput: NotRequired[AwsDynamoDbTableProvisionedThroughputTypeDef]
-
-
-class AwsDynamoDbTableKeySchemaTypeDef(TypedDict):
-    AttributeName: NotRequired[str]
-    KeyType: NotRequired[str]
-
-
-class AwsDynamoDbTableLocalSecondaryIndexOutputTypeDef(TypedDict):
-    IndexArn: NotRequired[str]
-    IndexName: NotRequired[str]
-    KeySchema: NotRequired[list[AwsDynamoDbTableKeySchemaTypeDef]]
-    Projection: NotRequired[AwsDynamoDbTableProjectionOutputTypeDef]
-
-
-class AwsDynamoDbTableLocalSecondaryIndexTypeDef(TypedDict):
-    IndexArn: NotRequired[str]
-    IndexName: NotRequired[str]
-    KeySchema: NotRequired[ReadOnly[Sequence[AwsDynamoDbTableKeySchemaTypeDef]]]
-    Projection: NotRequired[ReadOnly[AwsDynamoDbTableProjectionTypeDef]]
-
-
-class AwsDynamoDbTableProjectionOutputTypeDef(TypedDict):
-    NonKeyAttributes: NotRequired[list[str]]
-    ProjectionType: NotRequired[str]
-
-
-class AwsDynamoDbTableProjectionTypeDef(TypedDict):
-    NonKeyAttributes: NotRequired[ReadOnly[Sequence[str]]]
-    ProjectionType: NotRequired[str]
-
-
-class AwsDynamoDbTableProvisionedThroughputOverrideTypeDef(TypedDict):
-    ReadCapacityUnits: NotRequired[int]
-
-
-class AwsDynamoDbTableProvisionedThroughputTypeDef(TypedDict):
-    LastDecreaseDateTime: NotRequired[str]
-    LastIncreaseDateTime: NotRequired[str]
-    NumberOfDecreasesToday: NotRequired[int]
-    ReadCapacityUnits: NotRequired[int]
-    WriteCapacityUnits: NotRequired[int]
-
-
-class AwsDynamoDbTableReplicaGlobalSecondaryIndexTypeDef(TypedDict):
-    IndexName: NotRequired[str]
-    ProvisionedThroughputOverride: NotRequired[
-        AwsDynamoDbTableProvisionedThroughputOverrideTypeDef
-    ]
-
-
-class AwsDynamoDbTableReplicaOutputTypeDef(TypedDict):
-    GlobalSecondaryIndexes: NotRequired[
-        list[AwsDynamoDbTableReplicaGlobalSecondaryIndexTypeDef]
-    ]
-    KmsMasterKeyId: NotRequired[str]
-    ProvisionedThroughputOverride: NotRequired[
-        AwsDynamoDbTableProvisionedThroughputOverrideTypeDef
-    ]
-    RegionName: NotRequired[str]
-    ReplicaStatus: NotRequired[str]
-    ReplicaStatusDescription: NotRequired[str]
-
-
-class AwsDynamoDbTableReplicaTypeDef(TypedDict):
-    GlobalSecondaryIndexes: NotRequired[
-        ReadOnly[Sequence[AwsDynamoDbTableReplicaGlobalSecondaryIndexTypeDef]]
-    ]
-    KmsMasterKeyId: NotRequired[str]
-    ProvisionedThroughputOverride: NotRequired[
-        AwsDynamoDbTableProvisionedThroughputOverrideTypeDef
-    ]
-    RegionName: NotRequired[str]
-    ReplicaStatus: NotRequired[str]
-    ReplicaStatusDescription: NotRequired[str]
-
-
-class AwsDynamoDbTableRestoreSummaryTypeDef(TypedDict):
-    SourceBackupArn: NotRequired[str]
-    SourceTableArn: NotRequired[str]
-    RestoreDateTime: NotRequired[str]
-    RestoreInProgress: NotRequired[bool]
-
-
-class AwsDynamoDbTableSseDescriptionTypeDef(TypedDict):
-    InaccessibleEncryptionDateTime: NotRequired[str]
-    Status: NotRequired[str]
-    SseType: NotRequired[str]
-    KmsMasterKeyArn: NotRequired[str]
-
-
-class AwsDynamoDbTableStreamSpecificationTypeDef(TypedDict):
-    StreamEnabled: NotRequired[bool]
-    StreamViewType: NotRequired[str]
-
-
 class AwsEc2ClientVpnEndpointAuthenticationOptionsActiveDirectoryDetailsTypeDef(
     TypedDict
 ):
     DirectoryId: NotRequired[str]
-
-
-class AwsEc2ClientVpnEndpointAuthenticationOptionsDetailsTypeDef(TypedDict):
-    Type: NotRequired[str]
-    ActiveDirectory: NotRequired[
-        AwsEc2ClientVpnEndpointAuthenticationOptionsActiveDirectoryDetailsTypeDef
-    ]
-    MutualAuthentication: NotRequired[
-        AwsEc2ClientVpnEndpointAuthenticationOptionsMutualAuthenticationDetailsTypeDef
-    ]
-    FederatedAuthentication: NotRequired[
-        AwsEc2ClientVpnEndpointAuthenticationOptionsFederatedAuthenticationDetailsTypeDef
-    ]
 
 
 class AwsEc2ClientVpnEndpointAuthenticationOptionsFederatedAuthenticationDetailsTypeDef(
@@ -3216,15 +3316,28 @@ class AwsEc2ClientVpnEndpointAuthenticationOptionsMutualAuthenticationDetailsTyp
     ClientRootCertificateChain: NotRequired[str]
 
 
-class AwsEc2ClientVpnEndpointClientConnectOptionsDetailsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    LambdaFunctionArn: NotRequired[str]
-    Status: NotRequired[AwsEc2ClientVpnEndpointClientConnectOptionsStatusDetailsTypeDef]
+class AwsEc2ClientVpnEndpointAuthenticationOptionsDetailsTypeDef(TypedDict):
+    Type: NotRequired[str]
+    ActiveDirectory: NotRequired[
+        AwsEc2ClientVpnEndpointAuthenticationOptionsActiveDirectoryDetailsTypeDef
+    ]
+    MutualAuthentication: NotRequired[
+        AwsEc2ClientVpnEndpointAuthenticationOptionsMutualAuthenticationDetailsTypeDef
+    ]
+    FederatedAuthentication: NotRequired[
+        AwsEc2ClientVpnEndpointAuthenticationOptionsFederatedAuthenticationDetailsTypeDef
+    ]
 
 
 class AwsEc2ClientVpnEndpointClientConnectOptionsStatusDetailsTypeDef(TypedDict):
     Code: NotRequired[str]
     Message: NotRequired[str]
+
+
+class AwsEc2ClientVpnEndpointClientConnectOptionsDetailsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    LambdaFunctionArn: NotRequired[str]
+    Status: NotRequired[AwsEc2ClientVpnEndpointClientConnectOptionsStatusDetailsTypeDef]
 
 
 class AwsEc2ClientVpnEndpointClientLoginBannerOptionsDetailsTypeDef(TypedDict):
@@ -3305,6 +3418,22 @@ class AwsEc2EipDetailsTypeDef(TypedDict):
     PrivateIpAddress: NotRequired[str]
 
 
+class AwsEc2InstanceMetadataOptionsTypeDef(TypedDict):
+    HttpEndpoint: NotRequired[str]
+    HttpProtocolIpv6: NotRequired[str]
+    HttpPutResponseHopLimit: NotRequired[int]
+    HttpTokens: NotRequired[str]
+    InstanceMetadataTags: NotRequired[str]
+
+
+class AwsEc2InstanceMonitoringDetailsTypeDef(TypedDict):
+    State: NotRequired[str]
+
+
+class AwsEc2InstanceNetworkInterfacesDetailsTypeDef(TypedDict):
+    NetworkInterfaceId: NotRequired[str]
+
+
 class AwsEc2InstanceDetailsOutputTypeDef(TypedDict):
     Type: NotRequired[str]
     ImageId: NotRequired[str]
@@ -3339,29 +3468,6 @@ class AwsEc2InstanceDetailsTypeDef(TypedDict):
     Monitoring: NotRequired[AwsEc2InstanceMonitoringDetailsTypeDef]
 
 
-class AwsEc2InstanceMetadataOptionsTypeDef(TypedDict):
-    HttpEndpoint: NotRequired[str]
-    HttpProtocolIpv6: NotRequired[str]
-    HttpPutResponseHopLimit: NotRequired[int]
-    HttpTokens: NotRequired[str]
-    InstanceMetadataTags: NotRequired[str]
-
-
-class AwsEc2InstanceMonitoringDetailsTypeDef(TypedDict):
-    State: NotRequired[str]
-
-
-class AwsEc2InstanceNetworkInterfacesDetailsTypeDef(TypedDict):
-    NetworkInterfaceId: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataBlockDeviceMappingSetDetailsTypeDef(TypedDict):
-    DeviceName: NotRequired[str]
-    Ebs: NotRequired[AwsEc2LaunchTemplateDataBlockDeviceMappingSetEbsDetailsTypeDef]
-    NoDevice: NotRequired[str]
-    VirtualName: NotRequired[str]
-
-
 class AwsEc2LaunchTemplateDataBlockDeviceMappingSetEbsDetailsTypeDef(TypedDict):
     DeleteOnTermination: NotRequired[bool]
     Encrypted: NotRequired[bool]
@@ -3371,6 +3477,13 @@ class AwsEc2LaunchTemplateDataBlockDeviceMappingSetEbsDetailsTypeDef(TypedDict):
     Throughput: NotRequired[int]
     VolumeSize: NotRequired[int]
     VolumeType: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataBlockDeviceMappingSetDetailsTypeDef(TypedDict):
+    DeviceName: NotRequired[str]
+    Ebs: NotRequired[AwsEc2LaunchTemplateDataBlockDeviceMappingSetEbsDetailsTypeDef]
+    NoDevice: NotRequired[str]
+    VirtualName: NotRequired[str]
 
 
 class AwsEc2LaunchTemplateDataCapacityReservationSpecificationCapacityReservationTargetDetailsTypeDef(
@@ -3394,6 +3507,223 @@ class AwsEc2LaunchTemplateDataCpuOptionsDetailsTypeDef(TypedDict):
 
 class AwsEc2LaunchTemplateDataCreditSpecificationDetailsTypeDef(TypedDict):
     CpuCredits: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataElasticGpuSpecificationSetDetailsTypeDef(TypedDict):
+    Type: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataElasticInferenceAcceleratorSetDetailsTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Type: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataEnclaveOptionsDetailsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class AwsEc2LaunchTemplateDataHibernationOptionsDetailsTypeDef(TypedDict):
+    Configured: NotRequired[bool]
+
+
+class AwsEc2LaunchTemplateDataIamInstanceProfileDetailsTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataInstanceMarketOptionsSpotOptionsDetailsTypeDef(TypedDict):
+    BlockDurationMinutes: NotRequired[int]
+    InstanceInterruptionBehavior: NotRequired[str]
+    MaxPrice: NotRequired[str]
+    SpotInstanceType: NotRequired[str]
+    ValidUntil: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataInstanceMarketOptionsDetailsTypeDef(TypedDict):
+    MarketType: NotRequired[str]
+    SpotOptions: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceMarketOptionsSpotOptionsDetailsTypeDef
+    ]
+
+
+class AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorCountDetailsTypeDef(
+    TypedDict
+):
+    Max: NotRequired[int]
+    Min: NotRequired[int]
+
+
+class AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorTotalMemoryMiBDetailsTypeDef(
+    TypedDict
+):
+    Max: NotRequired[int]
+    Min: NotRequired[int]
+
+
+class AwsEc2LaunchTemplateDataInstanceRequirementsBaselineEbsBandwidthMbpsDetailsTypeDef(
+    TypedDict
+):
+    Max: NotRequired[int]
+    Min: NotRequired[int]
+
+
+class AwsEc2LaunchTemplateDataInstanceRequirementsMemoryGiBPerVCpuDetailsTypeDef(
+    TypedDict
+):
+    Max: NotRequired[float]
+    Min: NotRequired[float]
+
+
+class AwsEc2LaunchTemplateDataInstanceRequirementsMemoryMiBDetailsTypeDef(TypedDict):
+    Max: NotRequired[int]
+    Min: NotRequired[int]
+
+
+class AwsEc2LaunchTemplateDataInstanceRequirementsNetworkInterfaceCountDetailsTypeDef(
+    TypedDict
+):
+    Max: NotRequired[int]
+    Min: NotRequired[int]
+
+
+class AwsEc2LaunchTemplateDataInstanceRequirementsTotalLocalStorageGBDetailsTypeDef(
+    TypedDict
+):
+    Max: NotRequired[float]
+    Min: NotRequired[float]
+
+
+class AwsEc2LaunchTemplateDataInstanceRequirementsVCpuCountDetailsTypeDef(TypedDict):
+    Max: NotRequired[int]
+    Min: NotRequired[int]
+
+
+class AwsEc2LaunchTemplateDataInstanceRequirementsDetailsOutputTypeDef(TypedDict):
+    AcceleratorCount: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorCountDetailsTypeDef
+    ]
+    AcceleratorManufacturers: NotRequired[list[str]]
+    AcceleratorNames: NotRequired[list[str]]
+    AcceleratorTotalMemoryMiB: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorTotalMemoryMiBDetailsTypeDef
+    ]
+    AcceleratorTypes: NotRequired[list[str]]
+    BareMetal: NotRequired[str]
+    BaselineEbsBandwidthMbps: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsBaselineEbsBandwidthMbpsDetailsTypeDef
+    ]
+    BurstablePerformance: NotRequired[str]
+    CpuManufacturers: NotRequired[list[str]]
+    ExcludedInstanceTypes: NotRequired[list[str]]
+    InstanceGenerations: NotRequired[list[str]]
+    LocalStorage: NotRequired[str]
+    LocalStorageTypes: NotRequired[list[str]]
+    MemoryGiBPerVCpu: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsMemoryGiBPerVCpuDetailsTypeDef
+    ]
+    MemoryMiB: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsMemoryMiBDetailsTypeDef
+    ]
+    NetworkInterfaceCount: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsNetworkInterfaceCountDetailsTypeDef
+    ]
+    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
+    RequireHibernateSupport: NotRequired[bool]
+    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
+    TotalLocalStorageGB: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsTotalLocalStorageGBDetailsTypeDef
+    ]
+    VCpuCount: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsVCpuCountDetailsTypeDef
+    ]
+
+
+class AwsEc2LaunchTemplateDataLicenseSetDetailsTypeDef(TypedDict):
+    LicenseConfigurationArn: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataMaintenanceOptionsDetailsTypeDef(TypedDict):
+    AutoRecovery: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataMetadataOptionsDetailsTypeDef(TypedDict):
+    HttpEndpoint: NotRequired[str]
+    HttpProtocolIpv6: NotRequired[str]
+    HttpTokens: NotRequired[str]
+    HttpPutResponseHopLimit: NotRequired[int]
+    InstanceMetadataTags: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataMonitoringDetailsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv4PrefixesDetailsTypeDef(TypedDict):
+    Ipv4Prefix: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6AddressesDetailsTypeDef(TypedDict):
+    Ipv6Address: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6PrefixesDetailsTypeDef(TypedDict):
+    Ipv6Prefix: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataNetworkInterfaceSetPrivateIpAddressesDetailsTypeDef(
+    TypedDict
+):
+    Primary: NotRequired[bool]
+    PrivateIpAddress: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataNetworkInterfaceSetDetailsOutputTypeDef(TypedDict):
+    AssociateCarrierIpAddress: NotRequired[bool]
+    AssociatePublicIpAddress: NotRequired[bool]
+    DeleteOnTermination: NotRequired[bool]
+    Description: NotRequired[str]
+    DeviceIndex: NotRequired[int]
+    Groups: NotRequired[list[str]]
+    InterfaceType: NotRequired[str]
+    Ipv4PrefixCount: NotRequired[int]
+    Ipv4Prefixes: NotRequired[
+        list[AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv4PrefixesDetailsTypeDef]
+    ]
+    Ipv6AddressCount: NotRequired[int]
+    Ipv6Addresses: NotRequired[
+        list[AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6AddressesDetailsTypeDef]
+    ]
+    Ipv6PrefixCount: NotRequired[int]
+    Ipv6Prefixes: NotRequired[
+        list[AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6PrefixesDetailsTypeDef]
+    ]
+    NetworkCardIndex: NotRequired[int]
+    NetworkInterfaceId: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+    PrivateIpAddresses: NotRequired[
+        list[
+            AwsEc2LaunchTemplateDataNetworkInterfaceSetPrivateIpAddressesDetailsTypeDef
+        ]
+    ]
+    SecondaryPrivateIpAddressCount: NotRequired[int]
+    SubnetId: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataPlacementDetailsTypeDef(TypedDict):
+    Affinity: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    GroupName: NotRequired[str]
+    HostId: NotRequired[str]
+    HostResourceGroupArn: NotRequired[str]
+    PartitionNumber: NotRequired[int]
+    SpreadDomain: NotRequired[str]
+    Tenancy: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataPrivateDnsNameOptionsDetailsTypeDef(TypedDict):
+    EnableResourceNameDnsAAAARecord: NotRequired[bool]
+    EnableResourceNameDnsARecord: NotRequired[bool]
+    HostnameType: NotRequired[str]
 
 
 class AwsEc2LaunchTemplateDataDetailsOutputTypeDef(TypedDict):
@@ -3451,6 +3781,92 @@ class AwsEc2LaunchTemplateDataDetailsOutputTypeDef(TypedDict):
     SecurityGroupIdSet: NotRequired[list[str]]
     SecurityGroupSet: NotRequired[list[str]]
     UserData: NotRequired[str]
+
+
+class AwsEc2LaunchTemplateDataInstanceRequirementsDetailsTypeDef(TypedDict):
+    AcceleratorCount: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorCountDetailsTypeDef
+    ]
+    AcceleratorManufacturers: NotRequired[ReadOnly[Sequence[str]]]
+    AcceleratorNames: NotRequired[ReadOnly[Sequence[str]]]
+    AcceleratorTotalMemoryMiB: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorTotalMemoryMiBDetailsTypeDef
+    ]
+    AcceleratorTypes: NotRequired[ReadOnly[Sequence[str]]]
+    BareMetal: NotRequired[str]
+    BaselineEbsBandwidthMbps: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsBaselineEbsBandwidthMbpsDetailsTypeDef
+    ]
+    BurstablePerformance: NotRequired[str]
+    CpuManufacturers: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    InstanceGenerations: NotRequired[ReadOnly[Sequence[str]]]
+    LocalStorage: NotRequired[str]
+    LocalStorageTypes: NotRequired[ReadOnly[Sequence[str]]]
+    MemoryGiBPerVCpu: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsMemoryGiBPerVCpuDetailsTypeDef
+    ]
+    MemoryMiB: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsMemoryMiBDetailsTypeDef
+    ]
+    NetworkInterfaceCount: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsNetworkInterfaceCountDetailsTypeDef
+    ]
+    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
+    RequireHibernateSupport: NotRequired[bool]
+    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
+    TotalLocalStorageGB: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsTotalLocalStorageGBDetailsTypeDef
+    ]
+    VCpuCount: NotRequired[
+        AwsEc2LaunchTemplateDataInstanceRequirementsVCpuCountDetailsTypeDef
+    ]
+
+
+class AwsEc2LaunchTemplateDataNetworkInterfaceSetDetailsTypeDef(TypedDict):
+    AssociateCarrierIpAddress: NotRequired[bool]
+    AssociatePublicIpAddress: NotRequired[bool]
+    DeleteOnTermination: NotRequired[bool]
+    Description: NotRequired[str]
+    DeviceIndex: NotRequired[int]
+    Groups: NotRequired[ReadOnly[Sequence[str]]]
+    InterfaceType: NotRequired[str]
+    Ipv4PrefixCount: NotRequired[int]
+    Ipv4Prefixes: NotRequired[
+        ReadOnly[
+            Sequence[
+                AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv4PrefixesDetailsTypeDef
+            ]
+        ]
+    ]
+    Ipv6AddressCount: NotRequired[int]
+    Ipv6Addresses: NotRequired[
+        ReadOnly[
+            Sequence[
+                AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6AddressesDetailsTypeDef
+            ]
+        ]
+    ]
+    Ipv6PrefixCount: NotRequired[int]
+    Ipv6Prefixes: NotRequired[
+        ReadOnly[
+            Sequence[
+                AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6PrefixesDetailsTypeDef
+            ]
+        ]
+    ]
+    NetworkCardIndex: NotRequired[int]
+    NetworkInterfaceId: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+    PrivateIpAddresses: NotRequired[
+        ReadOnly[
+            Sequence[
+                AwsEc2LaunchTemplateDataNetworkInterfaceSetPrivateIpAddressesDetailsTypeDef
+            ]
+        ]
+    ]
+    SecondaryPrivateIpAddressCount: NotRequired[int]
+    SubnetId: NotRequired[str]
 
 
 class AwsEc2LaunchTemplateDataDetailsTypeDef(TypedDict):
@@ -3518,309 +3934,6 @@ class AwsEc2LaunchTemplateDataDetailsTypeDef(TypedDict):
     UserData: NotRequired[str]
 
 
-class AwsEc2LaunchTemplateDataElasticGpuSpecificationSetDetailsTypeDef(TypedDict):
-    Type: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataElasticInferenceAcceleratorSetDetailsTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Type: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataEnclaveOptionsDetailsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class AwsEc2LaunchTemplateDataHibernationOptionsDetailsTypeDef(TypedDict):
-    Configured: NotRequired[bool]
-
-
-class AwsEc2LaunchTemplateDataIamInstanceProfileDetailsTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataInstanceMarketOptionsDetailsTypeDef(TypedDict):
-    MarketType: NotRequired[str]
-    SpotOptions: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceMarketOptionsSpotOptionsDetailsTypeDef
-    ]
-
-
-class AwsEc2LaunchTemplateDataInstanceMarketOptionsSpotOptionsDetailsTypeDef(TypedDict):
-    BlockDurationMinutes: NotRequired[int]
-    InstanceInterruptionBehavior: NotRequired[str]
-    MaxPrice: NotRequired[str]
-    SpotInstanceType: NotRequired[str]
-    ValidUntil: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorCountDetailsTypeDef(
-    TypedDict
-):
-    Max: NotRequired[int]
-    Min: NotRequired[int]
-
-
-class AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorTotalMemoryMiBDetailsTypeDef(
-    TypedDict
-):
-    Max: NotRequired[int]
-    Min: NotRequired[int]
-
-
-class AwsEc2LaunchTemplateDataInstanceRequirementsBaselineEbsBandwidthMbpsDetailsTypeDef(
-    TypedDict
-):
-    Max: NotRequired[int]
-    Min: NotRequired[int]
-
-
-class AwsEc2LaunchTemplateDataInstanceRequirementsDetailsOutputTypeDef(TypedDict):
-    AcceleratorCount: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorCountDetailsTypeDef
-    ]
-    AcceleratorManufacturers: NotRequired[list[str]]
-    AcceleratorNames: NotRequired[list[str]]
-    AcceleratorTotalMemoryMiB: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorTotalMemoryMiBDetailsTypeDef
-    ]
-    AcceleratorTypes: NotRequired[list[str]]
-    BareMetal: NotRequired[str]
-    BaselineEbsBandwidthMbps: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsBaselineEbsBandwidthMbpsDetailsTypeDef
-    ]
-    BurstablePerformance: NotRequired[str]
-    CpuManufacturers: NotRequired[list[str]]
-    ExcludedInstanceTypes: NotRequired[list[str]]
-    InstanceGenerations: NotRequired[list[str]]
-    LocalStorage: NotRequired[str]
-    LocalStorageTypes: NotRequired[list[str]]
-    MemoryGiBPerVCpu: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsMemoryGiBPerVCpuDetailsTypeDef
-    ]
-    MemoryMiB: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsMemoryMiBDetailsTypeDef
-    ]
-    NetworkInterfaceCount: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsNetworkInterfaceCountDetailsTypeDef
-    ]
-    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
-    RequireHibernateSupport: NotRequired[bool]
-    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
-    TotalLocalStorageGB: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsTotalLocalStorageGBDetailsTypeDef
-    ]
-    VCpuCount: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsVCpuCountDetailsTypeDef
-    ]
-
-
-class AwsEc2LaunchTemplateDataInstanceRequirementsDetailsTypeDef(TypedDict):
-    AcceleratorCount: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorCountDetailsTypeDef
-    ]
-    AcceleratorManufacturers: NotRequired[ReadOnly[Sequence[str]]]
-    AcceleratorNames: NotRequired[ReadOnly[Sequence[str]]]
-    AcceleratorTotalMemoryMiB: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsAcceleratorTotalMemoryMiBDetailsTypeDef
-    ]
-    AcceleratorTypes: NotRequired[ReadOnly[Sequence[str]]]
-    BareMetal: NotRequired[str]
-    BaselineEbsBandwidthMbps: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsBaselineEbsBandwidthMbpsDetailsTypeDef
-    ]
-    BurstablePerformance: NotRequired[str]
-    CpuManufacturers: NotRequired[ReadOnly[Sequence[str]]]
-    ExcludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    InstanceGenerations: NotRequired[ReadOnly[Sequence[str]]]
-    LocalStorage: NotRequired[str]
-    LocalStorageTypes: NotRequired[ReadOnly[Sequence[str]]]
-    MemoryGiBPerVCpu: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsMemoryGiBPerVCpuDetailsTypeDef
-    ]
-    MemoryMiB: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsMemoryMiBDetailsTypeDef
-    ]
-    NetworkInterfaceCount: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsNetworkInterfaceCountDetailsTypeDef
-    ]
-    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
-    RequireHibernateSupport: NotRequired[bool]
-    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
-    TotalLocalStorageGB: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsTotalLocalStorageGBDetailsTypeDef
-    ]
-    VCpuCount: NotRequired[
-        AwsEc2LaunchTemplateDataInstanceRequirementsVCpuCountDetailsTypeDef
-    ]
-
-
-class AwsEc2LaunchTemplateDataInstanceRequirementsMemoryGiBPerVCpuDetailsTypeDef(
-    TypedDict
-):
-    Max: NotRequired[float]
-    Min: NotRequired[float]
-
-
-class AwsEc2LaunchTemplateDataInstanceRequirementsMemoryMiBDetailsTypeDef(TypedDict):
-    Max: NotRequired[int]
-    Min: NotRequired[int]
-
-
-class AwsEc2LaunchTemplateDataInstanceRequirementsNetworkInterfaceCountDetailsTypeDef(
-    TypedDict
-):
-    Max: NotRequired[int]
-    Min: NotRequired[int]
-
-
-class AwsEc2LaunchTemplateDataInstanceRequirementsTotalLocalStorageGBDetailsTypeDef(
-    TypedDict
-):
-    Max: NotRequired[float]
-    Min: NotRequired[float]
-
-
-class AwsEc2LaunchTemplateDataInstanceRequirementsVCpuCountDetailsTypeDef(TypedDict):
-    Max: NotRequired[int]
-    Min: NotRequired[int]
-
-
-class AwsEc2LaunchTemplateDataLicenseSetDetailsTypeDef(TypedDict):
-    LicenseConfigurationArn: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataMaintenanceOptionsDetailsTypeDef(TypedDict):
-    AutoRecovery: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataMetadataOptionsDetailsTypeDef(TypedDict):
-    HttpEndpoint: NotRequired[str]
-    HttpProtocolIpv6: NotRequired[str]
-    HttpTokens: NotRequired[str]
-    HttpPutResponseHopLimit: NotRequired[int]
-    InstanceMetadataTags: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataMonitoringDetailsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class AwsEc2LaunchTemplateDataNetworkInterfaceSetDetailsOutputTypeDef(TypedDict):
-    AssociateCarrierIpAddress: NotRequired[bool]
-    AssociatePublicIpAddress: NotRequired[bool]
-    DeleteOnTermination: NotRequired[bool]
-    Description: NotRequired[str]
-    DeviceIndex: NotRequired[int]
-    Groups: NotRequired[list[str]]
-    InterfaceType: NotRequired[str]
-    Ipv4PrefixCount: NotRequired[int]
-    Ipv4Prefixes: NotRequired[
-        list[AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv4PrefixesDetailsTypeDef]
-    ]
-    Ipv6AddressCount: NotRequired[int]
-    Ipv6Addresses: NotRequired[
-        list[AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6AddressesDetailsTypeDef]
-    ]
-    Ipv6PrefixCount: NotRequired[int]
-    Ipv6Prefixes: NotRequired[
-        list[AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6PrefixesDetailsTypeDef]
-    ]
-    NetworkCardIndex: NotRequired[int]
-    NetworkInterfaceId: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-    PrivateIpAddresses: NotRequired[
-        list[
-            AwsEc2LaunchTemplateDataNetworkInterfaceSetPrivateIpAddressesDetailsTypeDef
-        ]
-    ]
-    SecondaryPrivateIpAddressCount: NotRequired[int]
-    SubnetId: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataNetworkInterfaceSetDetailsTypeDef(TypedDict):
-    AssociateCarrierIpAddress: NotRequired[bool]
-    AssociatePublicIpAddress: NotRequired[bool]
-    DeleteOnTermination: NotRequired[bool]
-    Description: NotRequired[str]
-    DeviceIndex: NotRequired[int]
-    Groups: NotRequired[ReadOnly[Sequence[str]]]
-    InterfaceType: NotRequired[str]
-    Ipv4PrefixCount: NotRequired[int]
-    Ipv4Prefixes: NotRequired[
-        ReadOnly[
-            Sequence[
-                AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv4PrefixesDetailsTypeDef
-            ]
-        ]
-    ]
-    Ipv6AddressCount: NotRequired[int]
-    Ipv6Addresses: NotRequired[
-        ReadOnly[
-            Sequence[
-                AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6AddressesDetailsTypeDef
-            ]
-        ]
-    ]
-    Ipv6PrefixCount: NotRequired[int]
-    Ipv6Prefixes: NotRequired[
-        ReadOnly[
-            Sequence[
-                AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6PrefixesDetailsTypeDef
-            ]
-        ]
-    ]
-    NetworkCardIndex: NotRequired[int]
-    NetworkInterfaceId: NotRequired[str]
-    PrivateIpAddress: NotRequired[str]
-    PrivateIpAddresses: NotRequired[
-        ReadOnly[
-            Sequence[
-                AwsEc2LaunchTemplateDataNetworkInterfaceSetPrivateIpAddressesDetailsTypeDef
-            ]
-        ]
-    ]
-    SecondaryPrivateIpAddressCount: NotRequired[int]
-    SubnetId: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv4PrefixesDetailsTypeDef(TypedDict):
-    Ipv4Prefix: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6AddressesDetailsTypeDef(TypedDict):
-    Ipv6Address: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataNetworkInterfaceSetIpv6PrefixesDetailsTypeDef(TypedDict):
-    Ipv6Prefix: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataNetworkInterfaceSetPrivateIpAddressesDetailsTypeDef(
-    TypedDict
-):
-    Primary: NotRequired[bool]
-    PrivateIpAddress: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataPlacementDetailsTypeDef(TypedDict):
-    Affinity: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    GroupName: NotRequired[str]
-    HostId: NotRequired[str]
-    HostResourceGroupArn: NotRequired[str]
-    PartitionNumber: NotRequired[int]
-    SpreadDomain: NotRequired[str]
-    Tenancy: NotRequired[str]
-
-
-class AwsEc2LaunchTemplateDataPrivateDnsNameOptionsDetailsTypeDef(TypedDict):
-    EnableResourceNameDnsAAAARecord: NotRequired[bool]
-    EnableResourceNameDnsARecord: NotRequired[bool]
-    HostnameType: NotRequired[str]
-
-
 class AwsEc2LaunchTemplateDetailsOutputTypeDef(TypedDict):
     LaunchTemplateName: NotRequired[str]
     Id: NotRequired[str]
@@ -3843,6 +3956,27 @@ class AwsEc2NetworkAclAssociationTypeDef(TypedDict):
     SubnetId: NotRequired[str]
 
 
+class IcmpTypeCodeTypeDef(TypedDict):
+    Code: NotRequired[int]
+    Type: NotRequired[int]
+
+
+class PortRangeFromToTypeDef(TypedDict):
+    From: NotRequired[int]
+    To: NotRequired[int]
+
+
+class AwsEc2NetworkAclEntryTypeDef(TypedDict):
+    CidrBlock: NotRequired[str]
+    Egress: NotRequired[bool]
+    IcmpTypeCode: NotRequired[IcmpTypeCodeTypeDef]
+    Ipv6CidrBlock: NotRequired[str]
+    PortRange: NotRequired[PortRangeFromToTypeDef]
+    Protocol: NotRequired[str]
+    RuleAction: NotRequired[str]
+    RuleNumber: NotRequired[int]
+
+
 class AwsEc2NetworkAclDetailsOutputTypeDef(TypedDict):
     IsDefault: NotRequired[bool]
     NetworkAclId: NotRequired[str]
@@ -3861,17 +3995,6 @@ class AwsEc2NetworkAclDetailsTypeDef(TypedDict):
     Entries: NotRequired[ReadOnly[Sequence[AwsEc2NetworkAclEntryTypeDef]]]
 
 
-class AwsEc2NetworkAclEntryTypeDef(TypedDict):
-    CidrBlock: NotRequired[str]
-    Egress: NotRequired[bool]
-    IcmpTypeCode: NotRequired[IcmpTypeCodeTypeDef]
-    Ipv6CidrBlock: NotRequired[str]
-    PortRange: NotRequired[PortRangeFromToTypeDef]
-    Protocol: NotRequired[str]
-    RuleAction: NotRequired[str]
-    RuleNumber: NotRequired[int]
-
-
 class AwsEc2NetworkInterfaceAttachmentTypeDef(TypedDict):
     AttachTime: NotRequired[str]
     AttachmentId: NotRequired[str]
@@ -3880,6 +4003,20 @@ class AwsEc2NetworkInterfaceAttachmentTypeDef(TypedDict):
     InstanceId: NotRequired[str]
     InstanceOwnerId: NotRequired[str]
     Status: NotRequired[str]
+
+
+class AwsEc2NetworkInterfaceIpV6AddressDetailTypeDef(TypedDict):
+    IpV6Address: NotRequired[str]
+
+
+class AwsEc2NetworkInterfacePrivateIpAddressDetailTypeDef(TypedDict):
+    PrivateIpAddress: NotRequired[str]
+    PrivateDnsName: NotRequired[str]
+
+
+class AwsEc2NetworkInterfaceSecurityGroupTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+    GroupId: NotRequired[str]
 
 
 class AwsEc2NetworkInterfaceDetailsOutputTypeDef(TypedDict):
@@ -3912,18 +4049,27 @@ class AwsEc2NetworkInterfaceDetailsTypeDef(TypedDict):
     PublicIp: NotRequired[str]
 
 
-class AwsEc2NetworkInterfaceIpV6AddressDetailTypeDef(TypedDict):
-    IpV6Address: NotRequired[str]
+class PropagatingVgwSetDetailsTypeDef(TypedDict):
+    GatewayId: NotRequired[str]
 
 
-class AwsEc2NetworkInterfacePrivateIpAddressDetailTypeDef(TypedDict):
-    PrivateIpAddress: NotRequired[str]
-    PrivateDnsName: NotRequired[str]
-
-
-class AwsEc2NetworkInterfaceSecurityGroupTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-    GroupId: NotRequired[str]
+class RouteSetDetailsTypeDef(TypedDict):
+    CarrierGatewayId: NotRequired[str]
+    CoreNetworkArn: NotRequired[str]
+    DestinationCidrBlock: NotRequired[str]
+    DestinationIpv6CidrBlock: NotRequired[str]
+    DestinationPrefixListId: NotRequired[str]
+    EgressOnlyInternetGatewayId: NotRequired[str]
+    GatewayId: NotRequired[str]
+    InstanceId: NotRequired[str]
+    InstanceOwnerId: NotRequired[str]
+    LocalGatewayId: NotRequired[str]
+    NatGatewayId: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    Origin: NotRequired[str]
+    State: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    VpcPeeringConnectionId: NotRequired[str]
 
 
 class AwsEc2RouteTableDetailsOutputTypeDef(TypedDict):
@@ -3942,52 +4088,6 @@ class AwsEc2RouteTableDetailsTypeDef(TypedDict):
     RouteTableId: NotRequired[str]
     RouteSet: NotRequired[ReadOnly[Sequence[RouteSetDetailsTypeDef]]]
     VpcId: NotRequired[str]
-
-
-class AwsEc2SecurityGroupDetailsOutputTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-    GroupId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    VpcId: NotRequired[str]
-    IpPermissions: NotRequired[list[AwsEc2SecurityGroupIpPermissionOutputTypeDef]]
-    IpPermissionsEgress: NotRequired[list[AwsEc2SecurityGroupIpPermissionOutputTypeDef]]
-
-
-class AwsEc2SecurityGroupDetailsTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-    GroupId: NotRequired[str]
-    OwnerId: NotRequired[str]
-    VpcId: NotRequired[str]
-    IpPermissions: NotRequired[
-        ReadOnly[Sequence[AwsEc2SecurityGroupIpPermissionTypeDef]]
-    ]
-    IpPermissionsEgress: NotRequired[
-        ReadOnly[Sequence[AwsEc2SecurityGroupIpPermissionTypeDef]]
-    ]
-
-
-class AwsEc2SecurityGroupIpPermissionOutputTypeDef(TypedDict):
-    IpProtocol: NotRequired[str]
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-    UserIdGroupPairs: NotRequired[list[AwsEc2SecurityGroupUserIdGroupPairTypeDef]]
-    IpRanges: NotRequired[list[AwsEc2SecurityGroupIpRangeTypeDef]]
-    Ipv6Ranges: NotRequired[list[AwsEc2SecurityGroupIpv6RangeTypeDef]]
-    PrefixListIds: NotRequired[list[AwsEc2SecurityGroupPrefixListIdTypeDef]]
-
-
-class AwsEc2SecurityGroupIpPermissionTypeDef(TypedDict):
-    IpProtocol: NotRequired[str]
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-    UserIdGroupPairs: NotRequired[
-        ReadOnly[Sequence[AwsEc2SecurityGroupUserIdGroupPairTypeDef]]
-    ]
-    IpRanges: NotRequired[ReadOnly[Sequence[AwsEc2SecurityGroupIpRangeTypeDef]]]
-    Ipv6Ranges: NotRequired[ReadOnly[Sequence[AwsEc2SecurityGroupIpv6RangeTypeDef]]]
-    PrefixListIds: NotRequired[
-        ReadOnly[Sequence[AwsEc2SecurityGroupPrefixListIdTypeDef]]
-    ]
 
 
 class AwsEc2SecurityGroupIpRangeTypeDef(TypedDict):
@@ -4009,6 +4109,58 @@ class AwsEc2SecurityGroupUserIdGroupPairTypeDef(TypedDict):
     UserId: NotRequired[str]
     VpcId: NotRequired[str]
     VpcPeeringConnectionId: NotRequired[str]
+
+
+class AwsEc2SecurityGroupIpPermissionOutputTypeDef(TypedDict):
+    IpProtocol: NotRequired[str]
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+    UserIdGroupPairs: NotRequired[list[AwsEc2SecurityGroupUserIdGroupPairTypeDef]]
+    IpRanges: NotRequired[list[AwsEc2SecurityGroupIpRangeTypeDef]]
+    Ipv6Ranges: NotRequired[list[AwsEc2SecurityGroupIpv6RangeTypeDef]]
+    PrefixListIds: NotRequired[list[AwsEc2SecurityGroupPrefixListIdTypeDef]]
+
+
+class AwsEc2SecurityGroupDetailsOutputTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+    GroupId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    VpcId: NotRequired[str]
+    IpPermissions: NotRequired[list[AwsEc2SecurityGroupIpPermissionOutputTypeDef]]
+    IpPermissionsEgress: NotRequired[list[AwsEc2SecurityGroupIpPermissionOutputTypeDef]]
+
+
+class AwsEc2SecurityGroupIpPermissionTypeDef(TypedDict):
+    IpProtocol: NotRequired[str]
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+    UserIdGroupPairs: NotRequired[
+        ReadOnly[Sequence[AwsEc2SecurityGroupUserIdGroupPairTypeDef]]
+    ]
+    IpRanges: NotRequired[ReadOnly[Sequence[AwsEc2SecurityGroupIpRangeTypeDef]]]
+    Ipv6Ranges: NotRequired[ReadOnly[Sequence[AwsEc2SecurityGroupIpv6RangeTypeDef]]]
+    PrefixListIds: NotRequired[
+        ReadOnly[Sequence[AwsEc2SecurityGroupPrefixListIdTypeDef]]
+    ]
+
+
+class AwsEc2SecurityGroupDetailsTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+    GroupId: NotRequired[str]
+    OwnerId: NotRequired[str]
+    VpcId: NotRequired[str]
+    IpPermissions: NotRequired[
+        ReadOnly[Sequence[AwsEc2SecurityGroupIpPermissionTypeDef]]
+    ]
+    IpPermissionsEgress: NotRequired[
+        ReadOnly[Sequence[AwsEc2SecurityGroupIpPermissionTypeDef]]
+    ]
+
+
+class Ipv6CidrBlockAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    Ipv6CidrBlock: NotRequired[str]
+    CidrBlockState: NotRequired[str]
 
 
 class AwsEc2SubnetDetailsOutputTypeDef(TypedDict):
@@ -4110,6 +4262,12 @@ class AwsEc2VolumeDetailsTypeDef(TypedDict):
     VolumeScanStatus: NotRequired[str]
 
 
+class CidrBlockAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    CidrBlock: NotRequired[str]
+    CidrBlockState: NotRequired[str]
+
+
 class AwsEc2VpcDetailsOutputTypeDef(TypedDict):
     CidrBlockAssociationSet: NotRequired[list[CidrBlockAssociationTypeDef]]
     Ipv6CidrBlockAssociationSet: NotRequired[list[Ipv6CidrBlockAssociationTypeDef]]
@@ -4126,6 +4284,10 @@ class AwsEc2VpcDetailsTypeDef(TypedDict):
     ]
     DhcpOptionsId: NotRequired[str]
     State: NotRequired[str]
+
+
+class AwsEc2VpcEndpointServiceServiceTypeDetailsTypeDef(TypedDict):
+    ServiceType: NotRequired[str]
 
 
 class AwsEc2VpcEndpointServiceDetailsOutputTypeDef(TypedDict):
@@ -4158,33 +4320,23 @@ class AwsEc2VpcEndpointServiceDetailsTypeDef(TypedDict):
     ]
 
 
-class AwsEc2VpcEndpointServiceServiceTypeDetailsTypeDef(TypedDict):
-    ServiceType: NotRequired[str]
-
-
-class AwsEc2VpcPeeringConnectionDetailsOutputTypeDef(TypedDict):
-    AccepterVpcInfo: NotRequired[AwsEc2VpcPeeringConnectionVpcInfoDetailsOutputTypeDef]
-    ExpirationTime: NotRequired[str]
-    RequesterVpcInfo: NotRequired[AwsEc2VpcPeeringConnectionVpcInfoDetailsOutputTypeDef]
-    Status: NotRequired[AwsEc2VpcPeeringConnectionStatusDetailsTypeDef]
-    VpcPeeringConnectionId: NotRequired[str]
-
-
-class AwsEc2VpcPeeringConnectionDetailsTypeDef(TypedDict):
-    AccepterVpcInfo: NotRequired[
-        ReadOnly[AwsEc2VpcPeeringConnectionVpcInfoDetailsTypeDef]
-    ]
-    ExpirationTime: NotRequired[str]
-    RequesterVpcInfo: NotRequired[
-        ReadOnly[AwsEc2VpcPeeringConnectionVpcInfoDetailsTypeDef]
-    ]
-    Status: NotRequired[AwsEc2VpcPeeringConnectionStatusDetailsTypeDef]
-    VpcPeeringConnectionId: NotRequired[str]
-
-
 class AwsEc2VpcPeeringConnectionStatusDetailsTypeDef(TypedDict):
     Code: NotRequired[str]
     Message: NotRequired[str]
+
+
+class VpcInfoCidrBlockSetDetailsTypeDef(TypedDict):
+    CidrBlock: NotRequired[str]
+
+
+class VpcInfoIpv6CidrBlockSetDetailsTypeDef(TypedDict):
+    Ipv6CidrBlock: NotRequired[str]
+
+
+class VpcInfoPeeringOptionsDetailsTypeDef(TypedDict):
+    AllowDnsResolutionFromRemoteVpc: NotRequired[bool]
+    AllowEgressFromLocalClassicLinkToRemoteVpc: NotRequired[bool]
+    AllowEgressFromLocalVpcToRemoteClassicLink: NotRequired[bool]
 
 
 class AwsEc2VpcPeeringConnectionVpcInfoDetailsOutputTypeDef(TypedDict):
@@ -4195,6 +4347,14 @@ class AwsEc2VpcPeeringConnectionVpcInfoDetailsOutputTypeDef(TypedDict):
     PeeringOptions: NotRequired[VpcInfoPeeringOptionsDetailsTypeDef]
     Region: NotRequired[str]
     VpcId: NotRequired[str]
+
+
+class AwsEc2VpcPeeringConnectionDetailsOutputTypeDef(TypedDict):
+    AccepterVpcInfo: NotRequired[AwsEc2VpcPeeringConnectionVpcInfoDetailsOutputTypeDef]
+    ExpirationTime: NotRequired[str]
+    RequesterVpcInfo: NotRequired[AwsEc2VpcPeeringConnectionVpcInfoDetailsOutputTypeDef]
+    Status: NotRequired[AwsEc2VpcPeeringConnectionStatusDetailsTypeDef]
+    VpcPeeringConnectionId: NotRequired[str]
 
 
 class AwsEc2VpcPeeringConnectionVpcInfoDetailsTypeDef(TypedDict):
@@ -4209,48 +4369,16 @@ class AwsEc2VpcPeeringConnectionVpcInfoDetailsTypeDef(TypedDict):
     VpcId: NotRequired[str]
 
 
-class AwsEc2VpnConnectionDetailsOutputTypeDef(TypedDict):
-    VpnConnectionId: NotRequired[str]
-    State: NotRequired[str]
-    CustomerGatewayId: NotRequired[str]
-    CustomerGatewayConfiguration: NotRequired[str]
-    Type: NotRequired[str]
-    VpnGatewayId: NotRequired[str]
-    Category: NotRequired[str]
-    VgwTelemetry: NotRequired[list[AwsEc2VpnConnectionVgwTelemetryDetailsTypeDef]]
-    Options: NotRequired[AwsEc2VpnConnectionOptionsDetailsOutputTypeDef]
-    Routes: NotRequired[list[AwsEc2VpnConnectionRoutesDetailsTypeDef]]
-    TransitGatewayId: NotRequired[str]
-
-
-class AwsEc2VpnConnectionDetailsTypeDef(TypedDict):
-    VpnConnectionId: NotRequired[str]
-    State: NotRequired[str]
-    CustomerGatewayId: NotRequired[str]
-    CustomerGatewayConfiguration: NotRequired[str]
-    Type: NotRequired[str]
-    VpnGatewayId: NotRequired[str]
-    Category: NotRequired[str]
-    VgwTelemetry: NotRequired[
-        ReadOnly[Sequence[AwsEc2VpnConnectionVgwTelemetryDetailsTypeDef]]
+class AwsEc2VpcPeeringConnectionDetailsTypeDef(TypedDict):
+    AccepterVpcInfo: NotRequired[
+        ReadOnly[AwsEc2VpcPeeringConnectionVpcInfoDetailsTypeDef]
     ]
-    Options: NotRequired[ReadOnly[AwsEc2VpnConnectionOptionsDetailsTypeDef]]
-    Routes: NotRequired[ReadOnly[Sequence[AwsEc2VpnConnectionRoutesDetailsTypeDef]]]
-    TransitGatewayId: NotRequired[str]
-
-
-class AwsEc2VpnConnectionOptionsDetailsOutputTypeDef(TypedDict):
-    StaticRoutesOnly: NotRequired[bool]
-    TunnelOptions: NotRequired[
-        list[AwsEc2VpnConnectionOptionsTunnelOptionsDetailsOutputTypeDef]
+    ExpirationTime: NotRequired[str]
+    RequesterVpcInfo: NotRequired[
+        ReadOnly[AwsEc2VpcPeeringConnectionVpcInfoDetailsTypeDef]
     ]
-
-
-class AwsEc2VpnConnectionOptionsDetailsTypeDef(TypedDict):
-    StaticRoutesOnly: NotRequired[bool]
-    TunnelOptions: NotRequired[
-        ReadOnly[Sequence[AwsEc2VpnConnectionOptionsTunnelOptionsDetailsTypeDef]]
-    ]
+    Status: NotRequired[AwsEc2VpcPeeringConnectionStatusDetailsTypeDef]
+    VpcPeeringConnectionId: NotRequired[str]
 
 
 class AwsEc2VpnConnectionOptionsTunnelOptionsDetailsOutputTypeDef(TypedDict):
@@ -4272,6 +4400,41 @@ class AwsEc2VpnConnectionOptionsTunnelOptionsDetailsOutputTypeDef(TypedDict):
     TunnelInsideCidr: NotRequired[str]
 
 
+class AwsEc2VpnConnectionOptionsDetailsOutputTypeDef(TypedDict):
+    StaticRoutesOnly: NotRequired[bool]
+    TunnelOptions: NotRequired[
+        list[AwsEc2VpnConnectionOptionsTunnelOptionsDetailsOutputTypeDef]
+    ]
+
+
+class AwsEc2VpnConnectionRoutesDetailsTypeDef(TypedDict):
+    DestinationCidrBlock: NotRequired[str]
+    State: NotRequired[str]
+
+
+class AwsEc2VpnConnectionVgwTelemetryDetailsTypeDef(TypedDict):
+    AcceptedRouteCount: NotRequired[int]
+    CertificateArn: NotRequired[str]
+    LastStatusChange: NotRequired[str]
+    OutsideIpAddress: NotRequired[str]
+    Status: NotRequired[str]
+    StatusMessage: NotRequired[str]
+
+
+class AwsEc2VpnConnectionDetailsOutputTypeDef(TypedDict):
+    VpnConnectionId: NotRequired[str]
+    State: NotRequired[str]
+    CustomerGatewayId: NotRequired[str]
+    CustomerGatewayConfiguration: NotRequired[str]
+    Type: NotRequired[str]
+    VpnGatewayId: NotRequired[str]
+    Category: NotRequired[str]
+    VgwTelemetry: NotRequired[list[AwsEc2VpnConnectionVgwTelemetryDetailsTypeDef]]
+    Options: NotRequired[AwsEc2VpnConnectionOptionsDetailsOutputTypeDef]
+    Routes: NotRequired[list[AwsEc2VpnConnectionRoutesDetailsTypeDef]]
+    TransitGatewayId: NotRequired[str]
+
+
 class AwsEc2VpnConnectionOptionsTunnelOptionsDetailsTypeDef(TypedDict):
     DpdTimeoutSeconds: NotRequired[int]
     IkeVersions: NotRequired[ReadOnly[Sequence[str]]]
@@ -4291,18 +4454,27 @@ class AwsEc2VpnConnectionOptionsTunnelOptionsDetailsTypeDef(TypedDict):
     TunnelInsideCidr: NotRequired[str]
 
 
-class AwsEc2VpnConnectionRoutesDetailsTypeDef(TypedDict):
-    DestinationCidrBlock: NotRequired[str]
+class AwsEc2VpnConnectionOptionsDetailsTypeDef(TypedDict):
+    StaticRoutesOnly: NotRequired[bool]
+    TunnelOptions: NotRequired[
+        ReadOnly[Sequence[AwsEc2VpnConnectionOptionsTunnelOptionsDetailsTypeDef]]
+    ]
+
+
+class AwsEc2VpnConnectionDetailsTypeDef(TypedDict):
+    VpnConnectionId: NotRequired[str]
     State: NotRequired[str]
-
-
-class AwsEc2VpnConnectionVgwTelemetryDetailsTypeDef(TypedDict):
-    AcceptedRouteCount: NotRequired[int]
-    CertificateArn: NotRequired[str]
-    LastStatusChange: NotRequired[str]
-    OutsideIpAddress: NotRequired[str]
-    Status: NotRequired[str]
-    StatusMessage: NotRequired[str]
+    CustomerGatewayId: NotRequired[str]
+    CustomerGatewayConfiguration: NotRequired[str]
+    Type: NotRequired[str]
+    VpnGatewayId: NotRequired[str]
+    Category: NotRequired[str]
+    VgwTelemetry: NotRequired[
+        ReadOnly[Sequence[AwsEc2VpnConnectionVgwTelemetryDetailsTypeDef]]
+    ]
+    Options: NotRequired[ReadOnly[AwsEc2VpnConnectionOptionsDetailsTypeDef]]
+    Routes: NotRequired[ReadOnly[Sequence[AwsEc2VpnConnectionRoutesDetailsTypeDef]]]
+    TransitGatewayId: NotRequired[str]
 
 
 class AwsEcrContainerImageDetailsOutputTypeDef(TypedDict):
@@ -4323,6 +4495,15 @@ class AwsEcrContainerImageDetailsTypeDef(TypedDict):
     ImagePublishedAt: NotRequired[str]
 
 
+class AwsEcrRepositoryImageScanningConfigurationDetailsTypeDef(TypedDict):
+    ScanOnPush: NotRequired[bool]
+
+
+class AwsEcrRepositoryLifecyclePolicyDetailsTypeDef(TypedDict):
+    LifecyclePolicyText: NotRequired[str]
+    RegistryId: NotRequired[str]
+
+
 class AwsEcrRepositoryDetailsTypeDef(TypedDict):
     Arn: NotRequired[str]
     ImageScanningConfiguration: NotRequired[
@@ -4334,32 +4515,9 @@ class AwsEcrRepositoryDetailsTypeDef(TypedDict):
     RepositoryPolicyText: NotRequired[str]
 
 
-class AwsEcrRepositoryImageScanningConfigurationDetailsTypeDef(TypedDict):
-    ScanOnPush: NotRequired[bool]
-
-
-class AwsEcrRepositoryLifecyclePolicyDetailsTypeDef(TypedDict):
-    LifecyclePolicyText: NotRequired[str]
-    RegistryId: NotRequired[str]
-
-
 class AwsEcsClusterClusterSettingsDetailsTypeDef(TypedDict):
     Name: NotRequired[str]
     Value: NotRequired[str]
-
-
-class AwsEcsClusterConfigurationDetailsTypeDef(TypedDict):
-    ExecuteCommandConfiguration: NotRequired[
-        AwsEcsClusterConfigurationExecuteCommandConfigurationDetailsTypeDef
-    ]
-
-
-class AwsEcsClusterConfigurationExecuteCommandConfigurationDetailsTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-    LogConfiguration: NotRequired[
-        AwsEcsClusterConfigurationExecuteCommandConfigurationLogConfigurationDetailsTypeDef
-    ]
-    Logging: NotRequired[str]
 
 
 class AwsEcsClusterConfigurationExecuteCommandConfigurationLogConfigurationDetailsTypeDef(
@@ -4370,6 +4528,20 @@ class AwsEcsClusterConfigurationExecuteCommandConfigurationLogConfigurationDetai
     S3BucketName: NotRequired[str]
     S3EncryptionEnabled: NotRequired[bool]
     S3KeyPrefix: NotRequired[str]
+
+
+class AwsEcsClusterConfigurationExecuteCommandConfigurationDetailsTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+    LogConfiguration: NotRequired[
+        AwsEcsClusterConfigurationExecuteCommandConfigurationLogConfigurationDetailsTypeDef
+    ]
+    Logging: NotRequired[str]
+
+
+class AwsEcsClusterConfigurationDetailsTypeDef(TypedDict):
+    ExecuteCommandConfiguration: NotRequired[
+        AwsEcsClusterConfigurationExecuteCommandConfigurationDetailsTypeDef
+    ]
 
 
 class AwsEcsClusterDefaultCapacityProviderStrategyDetailsTypeDef(TypedDict):
@@ -4408,6 +4580,11 @@ class AwsEcsClusterDetailsTypeDef(TypedDict):
     RegisteredContainerInstancesCount: NotRequired[int]
     RunningTasksCount: NotRequired[int]
     Status: NotRequired[str]
+
+
+class AwsMountPointTypeDef(TypedDict):
+    SourceVolume: NotRequired[str]
+    ContainerPath: NotRequired[str]
 
 
 class AwsEcsContainerDetailsOutputTypeDef(TypedDict):
@@ -4449,6 +4626,44 @@ class AwsEcsServiceDeploymentControllerDetailsTypeDef(TypedDict):
     Type: NotRequired[str]
 
 
+class AwsEcsServiceLoadBalancersDetailsTypeDef(TypedDict):
+    ContainerName: NotRequired[str]
+    ContainerPort: NotRequired[int]
+    LoadBalancerName: NotRequired[str]
+    TargetGroupArn: NotRequired[str]
+
+
+class AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsOutputTypeDef(
+    TypedDict
+):
+    AssignPublicIp: NotRequired[str]
+    SecurityGroups: NotRequired[list[str]]
+    Subnets: NotRequired[list[str]]
+
+
+class AwsEcsServiceNetworkConfigurationDetailsOutputTypeDef(TypedDict):
+    AwsVpcConfiguration: NotRequired[
+        AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsOutputTypeDef
+    ]
+
+
+class AwsEcsServicePlacementConstraintsDetailsTypeDef(TypedDict):
+    Expression: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class AwsEcsServicePlacementStrategiesDetailsTypeDef(TypedDict):
+    Field: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class AwsEcsServiceServiceRegistriesDetailsTypeDef(TypedDict):
+    ContainerName: NotRequired[str]
+    ContainerPort: NotRequired[int]
+    Port: NotRequired[int]
+    RegistryArn: NotRequired[str]
+
+
 class AwsEcsServiceDetailsOutputTypeDef(TypedDict):
     CapacityProviderStrategy: NotRequired[
         list[AwsEcsServiceCapacityProviderStrategyDetailsTypeDef]
@@ -4482,6 +4697,18 @@ class AwsEcsServiceDetailsOutputTypeDef(TypedDict):
     ServiceName: NotRequired[str]
     ServiceRegistries: NotRequired[list[AwsEcsServiceServiceRegistriesDetailsTypeDef]]
     TaskDefinition: NotRequired[str]
+
+
+class AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsTypeDef(TypedDict):
+    AssignPublicIp: NotRequired[str]
+    SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
+    Subnets: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AwsEcsServiceNetworkConfigurationDetailsTypeDef(TypedDict):
+    AwsVpcConfiguration: NotRequired[
+        ReadOnly[AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsTypeDef]
+    ]
 
 
 class AwsEcsServiceDetailsTypeDef(TypedDict):
@@ -4523,59 +4750,159 @@ class AwsEcsServiceDetailsTypeDef(TypedDict):
     TaskDefinition: NotRequired[str]
 
 
-class AwsEcsServiceLoadBalancersDetailsTypeDef(TypedDict):
-    ContainerName: NotRequired[str]
-    ContainerPort: NotRequired[int]
-    LoadBalancerName: NotRequired[str]
-    TargetGroupArn: NotRequired[str]
-
-
-class AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsOutputTypeDef(
-    TypedDict
-):
-    AssignPublicIp: NotRequired[str]
-    SecurityGroups: NotRequired[list[str]]
-    Subnets: NotRequired[list[str]]
-
-
-class AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsTypeDef(TypedDict):
-    AssignPublicIp: NotRequired[str]
-    SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
-    Subnets: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class AwsEcsServiceNetworkConfigurationDetailsOutputTypeDef(TypedDict):
-    AwsVpcConfiguration: NotRequired[
-        AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsOutputTypeDef
-    ]
-
-
-class AwsEcsServiceNetworkConfigurationDetailsTypeDef(TypedDict):
-    AwsVpcConfiguration: NotRequired[
-        ReadOnly[AwsEcsServiceNetworkConfigurationAwsVpcConfigurationDetailsTypeDef]
-    ]
-
-
-class AwsEcsServicePlacementConstraintsDetailsTypeDef(TypedDict):
-    Expression: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class AwsEcsServicePlacementStrategiesDetailsTypeDef(TypedDict):
-    Field: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class AwsEcsServiceServiceRegistriesDetailsTypeDef(TypedDict):
-    ContainerName: NotRequired[str]
-    ContainerPort: NotRequired[int]
-    Port: NotRequired[int]
-    RegistryArn: NotRequired[str]
-
-
 class AwsEcsTaskDefinitionContainerDefinitionsDependsOnDetailsTypeDef(TypedDict):
     Condition: NotRequired[str]
     ContainerName: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsEnvironmentDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsEnvironmentFilesDetailsTypeDef(TypedDict):
+    Type: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsExtraHostsDetailsTypeDef(TypedDict):
+    Hostname: NotRequired[str]
+    IpAddress: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsFirelensConfigurationDetailsOutputTypeDef(
+    TypedDict
+):
+    Options: NotRequired[dict[str, str]]
+    Type: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsHealthCheckDetailsOutputTypeDef(
+    TypedDict
+):
+    Command: NotRequired[list[str]]
+    Interval: NotRequired[int]
+    Retries: NotRequired[int]
+    StartPeriod: NotRequired[int]
+    Timeout: NotRequired[int]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsOutputTypeDef(
+    TypedDict
+):
+    Add: NotRequired[list[str]]
+    Drop: NotRequired[list[str]]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsOutputTypeDef(
+    TypedDict
+):
+    ContainerPath: NotRequired[str]
+    HostPath: NotRequired[str]
+    Permissions: NotRequired[list[str]]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsOutputTypeDef(
+    TypedDict
+):
+    ContainerPath: NotRequired[str]
+    MountOptions: NotRequired[list[str]]
+    Size: NotRequired[int]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDetailsOutputTypeDef(
+    TypedDict
+):
+    Capabilities: NotRequired[
+        AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsOutputTypeDef
+    ]
+    Devices: NotRequired[
+        list[
+            AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsOutputTypeDef
+        ]
+    ]
+    InitProcessEnabled: NotRequired[bool]
+    MaxSwap: NotRequired[int]
+    SharedMemorySize: NotRequired[int]
+    Swappiness: NotRequired[int]
+    Tmpfs: NotRequired[
+        list[
+            AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsOutputTypeDef
+        ]
+    ]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationSecretOptionsDetailsTypeDef(
+    TypedDict
+):
+    Name: NotRequired[str]
+    ValueFrom: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationDetailsOutputTypeDef(
+    TypedDict
+):
+    LogDriver: NotRequired[str]
+    Options: NotRequired[dict[str, str]]
+    SecretOptions: NotRequired[
+        list[
+            AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationSecretOptionsDetailsTypeDef
+        ]
+    ]
+
+
+AwsEcsTaskDefinitionContainerDefinitionsMountPointsDetailsTypeDef = TypedDict(
+    "AwsEcsTaskDefinitionContainerDefinitionsMountPointsDetailsTypeDef",
+    {
+        "ContainerPath": NotRequired[str],
+        "ReadOnly": NotRequired[bool],
+        "SourceVolume": NotRequired[str],
+    },
+)
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsPortMappingsDetailsTypeDef(TypedDict):
+    ContainerPort: NotRequired[int]
+    HostPort: NotRequired[int]
+    Protocol: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsRepositoryCredentialsDetailsTypeDef(
+    TypedDict
+):
+    CredentialsParameter: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsResourceRequirementsDetailsTypeDef(
+    TypedDict
+):
+    Type: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsSecretsDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ValueFrom: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsSystemControlsDetailsTypeDef(TypedDict):
+    Namespace: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsUlimitsDetailsTypeDef(TypedDict):
+    HardLimit: NotRequired[int]
+    Name: NotRequired[str]
+    SoftLimit: NotRequired[int]
+
+
+AwsEcsTaskDefinitionContainerDefinitionsVolumesFromDetailsTypeDef = TypedDict(
+    "AwsEcsTaskDefinitionContainerDefinitionsVolumesFromDetailsTypeDef",
+    {
+        "ReadOnly": NotRequired[bool],
+        "SourceContainer": NotRequired[str],
+    },
+)
 
 
 class AwsEcsTaskDefinitionContainerDefinitionsDetailsOutputTypeDef(TypedDict):
@@ -4650,6 +4977,82 @@ class AwsEcsTaskDefinitionContainerDefinitionsDetailsOutputTypeDef(TypedDict):
         list[AwsEcsTaskDefinitionContainerDefinitionsVolumesFromDetailsTypeDef]
     ]
     WorkingDirectory: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsFirelensConfigurationDetailsTypeDef(
+    TypedDict
+):
+    Options: NotRequired[ReadOnly[Mapping[str, str]]]
+    Type: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsHealthCheckDetailsTypeDef(TypedDict):
+    Command: NotRequired[ReadOnly[Sequence[str]]]
+    Interval: NotRequired[int]
+    Retries: NotRequired[int]
+    StartPeriod: NotRequired[int]
+    Timeout: NotRequired[int]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsTypeDef(
+    TypedDict
+):
+    Add: NotRequired[ReadOnly[Sequence[str]]]
+    Drop: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsTypeDef(
+    TypedDict
+):
+    ContainerPath: NotRequired[str]
+    HostPath: NotRequired[str]
+    Permissions: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsTypeDef(
+    TypedDict
+):
+    ContainerPath: NotRequired[str]
+    MountOptions: NotRequired[ReadOnly[Sequence[str]]]
+    Size: NotRequired[int]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDetailsTypeDef(TypedDict):
+    Capabilities: NotRequired[
+        ReadOnly[
+            AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsTypeDef
+        ]
+    ]
+    Devices: NotRequired[
+        ReadOnly[
+            Sequence[
+                AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsTypeDef
+            ]
+        ]
+    ]
+    InitProcessEnabled: NotRequired[bool]
+    MaxSwap: NotRequired[int]
+    SharedMemorySize: NotRequired[int]
+    Swappiness: NotRequired[int]
+    Tmpfs: NotRequired[
+        ReadOnly[
+            Sequence[
+                AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsTypeDef
+            ]
+        ]
+    ]
+
+
+class AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationDetailsTypeDef(TypedDict):
+    LogDriver: NotRequired[str]
+    Options: NotRequired[ReadOnly[Mapping[str, str]]]
+    SecretOptions: NotRequired[
+        ReadOnly[
+            Sequence[
+                AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationSecretOptionsDetailsTypeDef
+            ]
+        ]
+    ]
 
 
 class AwsEcsTaskDefinitionContainerDefinitionsDetailsTypeDef(TypedDict):
@@ -4756,230 +5159,73 @@ class AwsEcsTaskDefinitionContainerDefinitionsDetailsTypeDef(TypedDict):
     WorkingDirectory: NotRequired[str]
 
 
-class AwsEcsTaskDefinitionContainerDefinitionsEnvironmentDetailsTypeDef(TypedDict):
+class AwsEcsTaskDefinitionInferenceAcceleratorsDetailsTypeDef(TypedDict):
+    DeviceName: NotRequired[str]
+    DeviceType: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionPlacementConstraintsDetailsTypeDef(TypedDict):
+    Expression: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionProxyConfigurationProxyConfigurationPropertiesDetailsTypeDef(
+    TypedDict
+):
     Name: NotRequired[str]
     Value: NotRequired[str]
 
 
-class AwsEcsTaskDefinitionContainerDefinitionsEnvironmentFilesDetailsTypeDef(TypedDict):
-    Type: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsExtraHostsDetailsTypeDef(TypedDict):
-    Hostname: NotRequired[str]
-    IpAddress: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsFirelensConfigurationDetailsOutputTypeDef(
-    TypedDict
-):
-    Options: NotRequired[dict[str, str]]
-    Type: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsFirelensConfigurationDetailsTypeDef(
-    TypedDict
-):
-    Options: NotRequired[ReadOnly[Mapping[str, str]]]
-    Type: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsHealthCheckDetailsOutputTypeDef(
-    TypedDict
-):
-    Command: NotRequired[list[str]]
-    Interval: NotRequired[int]
-    Retries: NotRequired[int]
-    StartPeriod: NotRequired[int]
-    Timeout: NotRequired[int]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsHealthCheckDetailsTypeDef(TypedDict):
-    Command: NotRequired[ReadOnly[Sequence[str]]]
-    Interval: NotRequired[int]
-    Retries: NotRequired[int]
-    StartPeriod: NotRequired[int]
-    Timeout: NotRequired[int]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsOutputTypeDef(
-    TypedDict
-):
-    Add: NotRequired[list[str]]
-    Drop: NotRequired[list[str]]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsTypeDef(
-    TypedDict
-):
-    Add: NotRequired[ReadOnly[Sequence[str]]]
-    Drop: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDetailsOutputTypeDef(
-    TypedDict
-):
-    Capabilities: NotRequired[
-        AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsOutputTypeDef
-    ]
-    Devices: NotRequired[
+class AwsEcsTaskDefinitionProxyConfigurationDetailsOutputTypeDef(TypedDict):
+    ContainerName: NotRequired[str]
+    ProxyConfigurationProperties: NotRequired[
         list[
-            AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsOutputTypeDef
+            AwsEcsTaskDefinitionProxyConfigurationProxyConfigurationPropertiesDetailsTypeDef
         ]
     ]
-    InitProcessEnabled: NotRequired[bool]
-    MaxSwap: NotRequired[int]
-    SharedMemorySize: NotRequired[int]
-    Swappiness: NotRequired[int]
-    Tmpfs: NotRequired[
-        list[
-            AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsOutputTypeDef
-        ]
-    ]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDetailsTypeDef(TypedDict):
-    Capabilities: NotRequired[
-        ReadOnly[
-            AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersCapabilitiesDetailsTypeDef
-        ]
-    ]
-    Devices: NotRequired[
-        ReadOnly[
-            Sequence[
-                AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsTypeDef
-            ]
-        ]
-    ]
-    InitProcessEnabled: NotRequired[bool]
-    MaxSwap: NotRequired[int]
-    SharedMemorySize: NotRequired[int]
-    Swappiness: NotRequired[int]
-    Tmpfs: NotRequired[
-        ReadOnly[
-            Sequence[
-                AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsTypeDef
-            ]
-        ]
-    ]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsOutputTypeDef(
-    TypedDict
-):
-    ContainerPath: NotRequired[str]
-    HostPath: NotRequired[str]
-    Permissions: NotRequired[list[str]]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersDevicesDetailsTypeDef(
-    TypedDict
-):
-    ContainerPath: NotRequired[str]
-    HostPath: NotRequired[str]
-    Permissions: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsOutputTypeDef(
-    TypedDict
-):
-    ContainerPath: NotRequired[str]
-    MountOptions: NotRequired[list[str]]
-    Size: NotRequired[int]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsLinuxParametersTmpfsDetailsTypeDef(
-    TypedDict
-):
-    ContainerPath: NotRequired[str]
-    MountOptions: NotRequired[ReadOnly[Sequence[str]]]
-    Size: NotRequired[int]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationDetailsOutputTypeDef(
-    TypedDict
-):
-    LogDriver: NotRequired[str]
-    Options: NotRequired[dict[str, str]]
-    SecretOptions: NotRequired[
-        list[
-            AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationSecretOptionsDetailsTypeDef
-        ]
-    ]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationDetailsTypeDef(TypedDict):
-    LogDriver: NotRequired[str]
-    Options: NotRequired[ReadOnly[Mapping[str, str]]]
-    SecretOptions: NotRequired[
-        ReadOnly[
-            Sequence[
-                AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationSecretOptionsDetailsTypeDef
-            ]
-        ]
-    ]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsLogConfigurationSecretOptionsDetailsTypeDef(
-    TypedDict
-):
-    Name: NotRequired[str]
-    ValueFrom: NotRequired[str]
-
-
-AwsEcsTaskDefinitionContainerDefinitionsMountPointsDetailsTypeDef = TypedDict(
-    "AwsEcsTaskDefinitionContainerDefinitionsMountPointsDetailsTypeDef",
-    {
-        "ContainerPath": NotRequired[str],
-        "ReadOnly": NotRequired[bool],
-        "SourceVolume": NotRequired[str],
-    },
-)
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsPortMappingsDetailsTypeDef(TypedDict):
-    ContainerPort: NotRequired[int]
-    HostPort: NotRequired[int]
-    Protocol: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsRepositoryCredentialsDetailsTypeDef(
-    TypedDict
-):
-    CredentialsParameter: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsResourceRequirementsDetailsTypeDef(
-    TypedDict
-):
     Type: NotRequired[str]
-    Value: NotRequired[str]
 
 
-class AwsEcsTaskDefinitionContainerDefinitionsSecretsDetailsTypeDef(TypedDict):
+class AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsOutputTypeDef(
+    TypedDict
+):
+    Autoprovision: NotRequired[bool]
+    Driver: NotRequired[str]
+    DriverOpts: NotRequired[dict[str, str]]
+    Labels: NotRequired[dict[str, str]]
+    Scope: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationAuthorizationConfigDetailsTypeDef(
+    TypedDict
+):
+    AccessPointId: NotRequired[str]
+    Iam: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationDetailsTypeDef(TypedDict):
+    AuthorizationConfig: NotRequired[
+        AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationAuthorizationConfigDetailsTypeDef
+    ]
+    FilesystemId: NotRequired[str]
+    RootDirectory: NotRequired[str]
+    TransitEncryption: NotRequired[str]
+    TransitEncryptionPort: NotRequired[int]
+
+
+class AwsEcsTaskDefinitionVolumesHostDetailsTypeDef(TypedDict):
+    SourcePath: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionVolumesDetailsOutputTypeDef(TypedDict):
+    DockerVolumeConfiguration: NotRequired[
+        AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsOutputTypeDef
+    ]
+    EfsVolumeConfiguration: NotRequired[
+        AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationDetailsTypeDef
+    ]
+    Host: NotRequired[AwsEcsTaskDefinitionVolumesHostDetailsTypeDef]
     Name: NotRequired[str]
-    ValueFrom: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsSystemControlsDetailsTypeDef(TypedDict):
-    Namespace: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionContainerDefinitionsUlimitsDetailsTypeDef(TypedDict):
-    HardLimit: NotRequired[int]
-    Name: NotRequired[str]
-    SoftLimit: NotRequired[int]
-
-
-AwsEcsTaskDefinitionContainerDefinitionsVolumesFromDetailsTypeDef = TypedDict(
-    "AwsEcsTaskDefinitionContainerDefinitionsVolumesFromDetailsTypeDef",
-    {
-        "ReadOnly": NotRequired[bool],
-        "SourceContainer": NotRequired[str],
-    },
-)
 
 
 class AwsEcsTaskDefinitionDetailsOutputTypeDef(TypedDict):
@@ -5008,6 +5254,37 @@ class AwsEcsTaskDefinitionDetailsOutputTypeDef(TypedDict):
     Status: NotRequired[str]
 
 
+class AwsEcsTaskDefinitionProxyConfigurationDetailsTypeDef(TypedDict):
+    ContainerName: NotRequired[str]
+    ProxyConfigurationProperties: NotRequired[
+        ReadOnly[
+            Sequence[
+                AwsEcsTaskDefinitionProxyConfigurationProxyConfigurationPropertiesDetailsTypeDef
+            ]
+        ]
+    ]
+    Type: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsTypeDef(TypedDict):
+    Autoprovision: NotRequired[bool]
+    Driver: NotRequired[str]
+    DriverOpts: NotRequired[ReadOnly[Mapping[str, str]]]
+    Labels: NotRequired[ReadOnly[Mapping[str, str]]]
+    Scope: NotRequired[str]
+
+
+class AwsEcsTaskDefinitionVolumesDetailsTypeDef(TypedDict):
+    DockerVolumeConfiguration: NotRequired[
+        ReadOnly[AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsTypeDef]
+    ]
+    EfsVolumeConfiguration: NotRequired[
+        AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationDetailsTypeDef
+    ]
+    Host: NotRequired[AwsEcsTaskDefinitionVolumesHostDetailsTypeDef]
+    Name: NotRequired[str]
+
+
 class AwsEcsTaskDefinitionDetailsTypeDef(TypedDict):
     ContainerDefinitions: NotRequired[
         ReadOnly[Sequence[AwsEcsTaskDefinitionContainerDefinitionsDetailsTypeDef]]
@@ -5034,104 +5311,13 @@ class AwsEcsTaskDefinitionDetailsTypeDef(TypedDict):
     Status: NotRequired[str]
 
 
-class AwsEcsTaskDefinitionInferenceAcceleratorsDetailsTypeDef(TypedDict):
-    DeviceName: NotRequired[str]
-    DeviceType: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionPlacementConstraintsDetailsTypeDef(TypedDict):
-    Expression: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionProxyConfigurationDetailsOutputTypeDef(TypedDict):
-    ContainerName: NotRequired[str]
-    ProxyConfigurationProperties: NotRequired[
-        list[
-            AwsEcsTaskDefinitionProxyConfigurationProxyConfigurationPropertiesDetailsTypeDef
-        ]
-    ]
-    Type: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionProxyConfigurationDetailsTypeDef(TypedDict):
-    ContainerName: NotRequired[str]
-    ProxyConfigurationProperties: NotRequired[
-        ReadOnly[
-            Sequence[
-                AwsEcsTaskDefinitionProxyConfigurationProxyConfigurationPropertiesDetailsTypeDef
-            ]
-        ]
-    ]
-    Type: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionProxyConfigurationProxyConfigurationPropertiesDetailsTypeDef(
-    TypedDict
-):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionVolumesDetailsOutputTypeDef(TypedDict):
-    DockerVolumeConfiguration: NotRequired[
-        AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsOutputTypeDef
-    ]
-    EfsVolumeConfiguration: NotRequired[
-        AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationDetailsTypeDef
-    ]
-    Host: NotRequired[AwsEcsTaskDefinitionVolumesHostDetailsTypeDef]
-    Name: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionVolumesDetailsTypeDef(TypedDict):
-    DockerVolumeConfiguration: NotRequired[
-        ReadOnly[AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsTypeDef]
-    ]
-    EfsVolumeConfiguration: NotRequired[
-        AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationDetailsTypeDef
-    ]
-    Host: NotRequired[AwsEcsTaskDefinitionVolumesHostDetailsTypeDef]
-    Name: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsOutputTypeDef(
-    TypedDict
-):
-    Autoprovision: NotRequired[bool]
-    Driver: NotRequired[str]
-    DriverOpts: NotRequired[dict[str, str]]
-    Labels: NotRequired[dict[str, str]]
-    Scope: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionVolumesDockerVolumeConfigurationDetailsTypeDef(TypedDict):
-    Autoprovision: NotRequired[bool]
-    Driver: NotRequired[str]
-    DriverOpts: NotRequired[ReadOnly[Mapping[str, str]]]
-    Labels: NotRequired[ReadOnly[Mapping[str, str]]]
-    Scope: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationAuthorizationConfigDetailsTypeDef(
-    TypedDict
-):
-    AccessPointId: NotRequired[str]
-    Iam: NotRequired[str]
-
-
-class AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationDetailsTypeDef(TypedDict):
-    AuthorizationConfig: NotRequired[
-        AwsEcsTaskDefinitionVolumesEfsVolumeConfigurationAuthorizationConfigDetailsTypeDef
-    ]
-    FilesystemId: NotRequired[str]
-    RootDirectory: NotRequired[str]
-    TransitEncryption: NotRequired[str]
-    TransitEncryptionPort: NotRequired[int]
-
-
-class AwsEcsTaskDefinitionVolumesHostDetailsTypeDef(TypedDict):
+class AwsEcsTaskVolumeHostDetailsTypeDef(TypedDict):
     SourcePath: NotRequired[str]
+
+
+class AwsEcsTaskVolumeDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Host: NotRequired[AwsEcsTaskVolumeHostDetailsTypeDef]
 
 
 class AwsEcsTaskDetailsOutputTypeDef(TypedDict):
@@ -5158,42 +5344,9 @@ class AwsEcsTaskDetailsTypeDef(TypedDict):
     Containers: NotRequired[ReadOnly[Sequence[AwsEcsContainerDetailsTypeDef]]]
 
 
-class AwsEcsTaskVolumeDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Host: NotRequired[AwsEcsTaskVolumeHostDetailsTypeDef]
-
-
-class AwsEcsTaskVolumeHostDetailsTypeDef(TypedDict):
-    SourcePath: NotRequired[str]
-
-
-class AwsEfsAccessPointDetailsOutputTypeDef(TypedDict):
-    AccessPointId: NotRequired[str]
-    Arn: NotRequired[str]
-    ClientToken: NotRequired[str]
-    FileSystemId: NotRequired[str]
-    PosixUser: NotRequired[AwsEfsAccessPointPosixUserDetailsOutputTypeDef]
-    RootDirectory: NotRequired[AwsEfsAccessPointRootDirectoryDetailsTypeDef]
-
-
-class AwsEfsAccessPointDetailsTypeDef(TypedDict):
-    AccessPointId: NotRequired[str]
-    Arn: NotRequired[str]
-    ClientToken: NotRequired[str]
-    FileSystemId: NotRequired[str]
-    PosixUser: NotRequired[ReadOnly[AwsEfsAccessPointPosixUserDetailsTypeDef]]
-    RootDirectory: NotRequired[AwsEfsAccessPointRootDirectoryDetailsTypeDef]
-
-
 class AwsEfsAccessPointPosixUserDetailsOutputTypeDef(TypedDict):
     Gid: NotRequired[str]
     SecondaryGids: NotRequired[list[str]]
-    Uid: NotRequired[str]
-
-
-class AwsEfsAccessPointPosixUserDetailsTypeDef(TypedDict):
-    Gid: NotRequired[str]
-    SecondaryGids: NotRequired[ReadOnly[Sequence[str]]]
     Uid: NotRequired[str]
 
 
@@ -5208,6 +5361,47 @@ class AwsEfsAccessPointRootDirectoryDetailsTypeDef(TypedDict):
     Path: NotRequired[str]
 
 
+class AwsEfsAccessPointDetailsOutputTypeDef(TypedDict):
+    AccessPointId: NotRequired[str]
+    Arn: NotRequired[str]
+    ClientToken: NotRequired[str]
+    FileSystemId: NotRequired[str]
+    PosixUser: NotRequired[AwsEfsAccessPointPosixUserDetailsOutputTypeDef]
+    RootDirectory: NotRequired[AwsEfsAccessPointRootDirectoryDetailsTypeDef]
+
+
+class AwsEfsAccessPointPosixUserDetailsTypeDef(TypedDict):
+    Gid: NotRequired[str]
+    SecondaryGids: NotRequired[ReadOnly[Sequence[str]]]
+    Uid: NotRequired[str]
+
+
+class AwsEfsAccessPointDetailsTypeDef(TypedDict):
+    AccessPointId: NotRequired[str]
+    Arn: NotRequired[str]
+    ClientToken: NotRequired[str]
+    FileSystemId: NotRequired[str]
+    PosixUser: NotRequired[ReadOnly[AwsEfsAccessPointPosixUserDetailsTypeDef]]
+    RootDirectory: NotRequired[AwsEfsAccessPointRootDirectoryDetailsTypeDef]
+
+
+class AwsEksClusterLoggingClusterLoggingDetailsOutputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Types: NotRequired[list[str]]
+
+
+class AwsEksClusterLoggingDetailsOutputTypeDef(TypedDict):
+    ClusterLogging: NotRequired[
+        list[AwsEksClusterLoggingClusterLoggingDetailsOutputTypeDef]
+    ]
+
+
+class AwsEksClusterResourcesVpcConfigDetailsOutputTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[list[str]]
+    SubnetIds: NotRequired[list[str]]
+    EndpointPublicAccess: NotRequired[bool]
+
+
 class AwsEksClusterDetailsOutputTypeDef(TypedDict):
     Arn: NotRequired[str]
     CertificateAuthorityData: NotRequired[str]
@@ -5218,6 +5412,23 @@ class AwsEksClusterDetailsOutputTypeDef(TypedDict):
     RoleArn: NotRequired[str]
     Version: NotRequired[str]
     Logging: NotRequired[AwsEksClusterLoggingDetailsOutputTypeDef]
+
+
+class AwsEksClusterLoggingClusterLoggingDetailsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Types: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AwsEksClusterLoggingDetailsTypeDef(TypedDict):
+    ClusterLogging: NotRequired[
+        ReadOnly[Sequence[AwsEksClusterLoggingClusterLoggingDetailsTypeDef]]
+    ]
+
+
+class AwsEksClusterResourcesVpcConfigDetailsTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    EndpointPublicAccess: NotRequired[bool]
 
 
 class AwsEksClusterDetailsTypeDef(TypedDict):
@@ -5234,38 +5445,22 @@ class AwsEksClusterDetailsTypeDef(TypedDict):
     Logging: NotRequired[ReadOnly[AwsEksClusterLoggingDetailsTypeDef]]
 
 
-class AwsEksClusterLoggingClusterLoggingDetailsOutputTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    Types: NotRequired[list[str]]
+class AwsElasticBeanstalkEnvironmentEnvironmentLinkTypeDef(TypedDict):
+    EnvironmentName: NotRequired[str]
+    LinkName: NotRequired[str]
 
 
-class AwsEksClusterLoggingClusterLoggingDetailsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    Types: NotRequired[ReadOnly[Sequence[str]]]
+class AwsElasticBeanstalkEnvironmentOptionSettingTypeDef(TypedDict):
+    Namespace: NotRequired[str]
+    OptionName: NotRequired[str]
+    ResourceName: NotRequired[str]
+    Value: NotRequired[str]
 
 
-class AwsEksClusterLoggingDetailsOutputTypeDef(TypedDict):
-    ClusterLogging: NotRequired[
-        list[AwsEksClusterLoggingClusterLoggingDetailsOutputTypeDef]
-    ]
-
-
-class AwsEksClusterLoggingDetailsTypeDef(TypedDict):
-    ClusterLogging: NotRequired[
-        ReadOnly[Sequence[AwsEksClusterLoggingClusterLoggingDetailsTypeDef]]
-    ]
-
-
-class AwsEksClusterResourcesVpcConfigDetailsOutputTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[list[str]]
-    SubnetIds: NotRequired[list[str]]
-    EndpointPublicAccess: NotRequired[bool]
-
-
-class AwsEksClusterResourcesVpcConfigDetailsTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    EndpointPublicAccess: NotRequired[bool]
+class AwsElasticBeanstalkEnvironmentTierTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+    Version: NotRequired[str]
 
 
 class AwsElasticBeanstalkEnvironmentDetailsOutputTypeDef(TypedDict):
@@ -5314,79 +5509,15 @@ class AwsElasticBeanstalkEnvironmentDetailsTypeDef(TypedDict):
     VersionLabel: NotRequired[str]
 
 
-class AwsElasticBeanstalkEnvironmentEnvironmentLinkTypeDef(TypedDict):
-    EnvironmentName: NotRequired[str]
-    LinkName: NotRequired[str]
-
-
-class AwsElasticBeanstalkEnvironmentOptionSettingTypeDef(TypedDict):
-    Namespace: NotRequired[str]
-    OptionName: NotRequired[str]
-    ResourceName: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class AwsElasticBeanstalkEnvironmentTierTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class AwsElasticsearchDomainDetailsOutputTypeDef(TypedDict):
-    AccessPolicies: NotRequired[str]
-    DomainEndpointOptions: NotRequired[
-        AwsElasticsearchDomainDomainEndpointOptionsTypeDef
-    ]
-    DomainId: NotRequired[str]
-    DomainName: NotRequired[str]
-    Endpoint: NotRequired[str]
-    Endpoints: NotRequired[dict[str, str]]
-    ElasticsearchVersion: NotRequired[str]
-    ElasticsearchClusterConfig: NotRequired[
-        AwsElasticsearchDomainElasticsearchClusterConfigDetailsTypeDef
-    ]
-    EncryptionAtRestOptions: NotRequired[
-        AwsElasticsearchDomainEncryptionAtRestOptionsTypeDef
-    ]
-    LogPublishingOptions: NotRequired[AwsElasticsearchDomainLogPublishingOptionsTypeDef]
-    NodeToNodeEncryptionOptions: NotRequired[
-        AwsElasticsearchDomainNodeToNodeEncryptionOptionsTypeDef
-    ]
-    ServiceSoftwareOptions: NotRequired[
-        AwsElasticsearchDomainServiceSoftwareOptionsTypeDef
-    ]
-    VPCOptions: NotRequired[AwsElasticsearchDomainVPCOptionsOutputTypeDef]
-
-
-class AwsElasticsearchDomainDetailsTypeDef(TypedDict):
-    AccessPolicies: NotRequired[str]
-    DomainEndpointOptions: NotRequired[
-        AwsElasticsearchDomainDomainEndpointOptionsTypeDef
-    ]
-    DomainId: NotRequired[str]
-    DomainName: NotRequired[str]
-    Endpoint: NotRequired[str]
-    Endpoints: NotRequired[ReadOnly[Mapping[str, str]]]
-    ElasticsearchVersion: NotRequired[str]
-    ElasticsearchClusterConfig: NotRequired[
-        AwsElasticsearchDomainElasticsearchClusterConfigDetailsTypeDef
-    ]
-    EncryptionAtRestOptions: NotRequired[
-        AwsElasticsearchDomainEncryptionAtRestOptionsTypeDef
-    ]
-    LogPublishingOptions: NotRequired[AwsElasticsearchDomainLogPublishingOptionsTypeDef]
-    NodeToNodeEncryptionOptions: NotRequired[
-        AwsElasticsearchDomainNodeToNodeEncryptionOptionsTypeDef
-    ]
-    ServiceSoftwareOptions: NotRequired[
-        AwsElasticsearchDomainServiceSoftwareOptionsTypeDef
-    ]
-    VPCOptions: NotRequired[ReadOnly[AwsElasticsearchDomainVPCOptionsTypeDef]]
-
-
 class AwsElasticsearchDomainDomainEndpointOptionsTypeDef(TypedDict):
     EnforceHTTPS: NotRequired[bool]
     TLSSecurityPolicy: NotRequired[str]
+
+
+class AwsElasticsearchDomainElasticsearchClusterConfigZoneAwarenessConfigDetailsTypeDef(
+    TypedDict
+):
+    AvailabilityZoneCount: NotRequired[int]
 
 
 class AwsElasticsearchDomainElasticsearchClusterConfigDetailsTypeDef(TypedDict):
@@ -5399,12 +5530,6 @@ class AwsElasticsearchDomainElasticsearchClusterConfigDetailsTypeDef(TypedDict):
         AwsElasticsearchDomainElasticsearchClusterConfigZoneAwarenessConfigDetailsTypeDef
     ]
     ZoneAwarenessEnabled: NotRequired[bool]
-
-
-class AwsElasticsearchDomainElasticsearchClusterConfigZoneAwarenessConfigDetailsTypeDef(
-    TypedDict
-):
-    AvailabilityZoneCount: NotRequired[int]
 
 
 class AwsElasticsearchDomainEncryptionAtRestOptionsTypeDef(TypedDict):
@@ -5448,11 +5573,63 @@ class AwsElasticsearchDomainVPCOptionsOutputTypeDef(TypedDict):
     VPCId: NotRequired[str]
 
 
+class AwsElasticsearchDomainDetailsOutputTypeDef(TypedDict):
+    AccessPolicies: NotRequired[str]
+    DomainEndpointOptions: NotRequired[
+        AwsElasticsearchDomainDomainEndpointOptionsTypeDef
+    ]
+    DomainId: NotRequired[str]
+    DomainName: NotRequired[str]
+    Endpoint: NotRequired[str]
+    Endpoints: NotRequired[dict[str, str]]
+    ElasticsearchVersion: NotRequired[str]
+    ElasticsearchClusterConfig: NotRequired[
+        AwsElasticsearchDomainElasticsearchClusterConfigDetailsTypeDef
+    ]
+    EncryptionAtRestOptions: NotRequired[
+        AwsElasticsearchDomainEncryptionAtRestOptionsTypeDef
+    ]
+    LogPublishingOptions: NotRequired[AwsElasticsearchDomainLogPublishingOptionsTypeDef]
+    NodeToNodeEncryptionOptions: NotRequired[
+        AwsElasticsearchDomainNodeToNodeEncryptionOptionsTypeDef
+    ]
+    ServiceSoftwareOptions: NotRequired[
+        AwsElasticsearchDomainServiceSoftwareOptionsTypeDef
+    ]
+    VPCOptions: NotRequired[AwsElasticsearchDomainVPCOptionsOutputTypeDef]
+
+
 class AwsElasticsearchDomainVPCOptionsTypeDef(TypedDict):
     AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
     SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
     SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
     VPCId: NotRequired[str]
+
+
+class AwsElasticsearchDomainDetailsTypeDef(TypedDict):
+    AccessPolicies: NotRequired[str]
+    DomainEndpointOptions: NotRequired[
+        AwsElasticsearchDomainDomainEndpointOptionsTypeDef
+    ]
+    DomainId: NotRequired[str]
+    DomainName: NotRequired[str]
+    Endpoint: NotRequired[str]
+    Endpoints: NotRequired[ReadOnly[Mapping[str, str]]]
+    ElasticsearchVersion: NotRequired[str]
+    ElasticsearchClusterConfig: NotRequired[
+        AwsElasticsearchDomainElasticsearchClusterConfigDetailsTypeDef
+    ]
+    EncryptionAtRestOptions: NotRequired[
+        AwsElasticsearchDomainEncryptionAtRestOptionsTypeDef
+    ]
+    LogPublishingOptions: NotRequired[AwsElasticsearchDomainLogPublishingOptionsTypeDef]
+    NodeToNodeEncryptionOptions: NotRequired[
+        AwsElasticsearchDomainNodeToNodeEncryptionOptionsTypeDef
+    ]
+    ServiceSoftwareOptions: NotRequired[
+        AwsElasticsearchDomainServiceSoftwareOptionsTypeDef
+    ]
+    VPCOptions: NotRequired[ReadOnly[AwsElasticsearchDomainVPCOptionsTypeDef]]
 
 
 class AwsElbAppCookieStickinessPolicyTypeDef(TypedDict):
@@ -5475,6 +5652,19 @@ class AwsElbLoadBalancerAccessLogTypeDef(TypedDict):
 class AwsElbLoadBalancerAdditionalAttributeTypeDef(TypedDict):
     Key: NotRequired[str]
     Value: NotRequired[str]
+
+
+class AwsElbLoadBalancerConnectionDrainingTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Timeout: NotRequired[int]
+
+
+class AwsElbLoadBalancerConnectionSettingsTypeDef(TypedDict):
+    IdleTimeout: NotRequired[int]
+
+
+class AwsElbLoadBalancerCrossZoneLoadBalancingTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
 
 
 class AwsElbLoadBalancerAttributesOutputTypeDef(TypedDict):
@@ -5507,17 +5697,42 @@ class AwsElbLoadBalancerBackendServerDescriptionTypeDef(TypedDict):
     PolicyNames: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class AwsElbLoadBalancerConnectionDrainingTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
+class AwsElbLoadBalancerHealthCheckTypeDef(TypedDict):
+    HealthyThreshold: NotRequired[int]
+    Interval: NotRequired[int]
+    Target: NotRequired[str]
     Timeout: NotRequired[int]
+    UnhealthyThreshold: NotRequired[int]
 
 
-class AwsElbLoadBalancerConnectionSettingsTypeDef(TypedDict):
-    IdleTimeout: NotRequired[int]
+class AwsElbLoadBalancerInstanceTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
 
 
-class AwsElbLoadBalancerCrossZoneLoadBalancingTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
+class AwsElbLoadBalancerListenerTypeDef(TypedDict):
+    InstancePort: NotRequired[int]
+    InstanceProtocol: NotRequired[str]
+    LoadBalancerPort: NotRequired[int]
+    Protocol: NotRequired[str]
+    SslCertificateId: NotRequired[str]
+
+
+class AwsElbLoadBalancerListenerDescriptionOutputTypeDef(TypedDict):
+    Listener: NotRequired[AwsElbLoadBalancerListenerTypeDef]
+    PolicyNames: NotRequired[list[str]]
+
+
+class AwsElbLoadBalancerPoliciesOutputTypeDef(TypedDict):
+    AppCookieStickinessPolicies: NotRequired[
+        list[AwsElbAppCookieStickinessPolicyTypeDef]
+    ]
+    LbCookieStickinessPolicies: NotRequired[list[AwsElbLbCookieStickinessPolicyTypeDef]]
+    OtherPolicies: NotRequired[list[str]]
+
+
+class AwsElbLoadBalancerSourceSecurityGroupTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+    OwnerAlias: NotRequired[str]
 
 
 class AwsElbLoadBalancerDetailsOutputTypeDef(TypedDict):
@@ -5544,6 +5759,21 @@ class AwsElbLoadBalancerDetailsOutputTypeDef(TypedDict):
     VpcId: NotRequired[str]
 
 
+class AwsElbLoadBalancerListenerDescriptionTypeDef(TypedDict):
+    Listener: NotRequired[AwsElbLoadBalancerListenerTypeDef]
+    PolicyNames: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AwsElbLoadBalancerPoliciesTypeDef(TypedDict):
+    AppCookieStickinessPolicies: NotRequired[
+        ReadOnly[Sequence[AwsElbAppCookieStickinessPolicyTypeDef]]
+    ]
+    LbCookieStickinessPolicies: NotRequired[
+        ReadOnly[Sequence[AwsElbLbCookieStickinessPolicyTypeDef]]
+    ]
+    OtherPolicies: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class AwsElbLoadBalancerDetailsTypeDef(TypedDict):
     AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
     BackendServerDescriptions: NotRequired[
@@ -5568,62 +5798,14 @@ class AwsElbLoadBalancerDetailsTypeDef(TypedDict):
     VpcId: NotRequired[str]
 
 
-class AwsElbLoadBalancerHealthCheckTypeDef(TypedDict):
-    HealthyThreshold: NotRequired[int]
-    Interval: NotRequired[int]
-    Target: NotRequired[str]
-    Timeout: NotRequired[int]
-    UnhealthyThreshold: NotRequired[int]
-
-
-class AwsElbLoadBalancerInstanceTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-
-
-class AwsElbLoadBalancerListenerDescriptionOutputTypeDef(TypedDict):
-    Listener: NotRequired[AwsElbLoadBalancerListenerTypeDef]
-    PolicyNames: NotRequired[list[str]]
-
-
-class AwsElbLoadBalancerListenerDescriptionTypeDef(TypedDict):
-    Listener: NotRequired[AwsElbLoadBalancerListenerTypeDef]
-    PolicyNames: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class AwsElbLoadBalancerListenerTypeDef(TypedDict):
-    InstancePort: NotRequired[int]
-    InstanceProtocol: NotRequired[str]
-    LoadBalancerPort: NotRequired[int]
-    Protocol: NotRequired[str]
-    SslCertificateId: NotRequired[str]
-
-
-class AwsElbLoadBalancerPoliciesOutputTypeDef(TypedDict):
-    AppCookieStickinessPolicies: NotRequired[
-        list[AwsElbAppCookieStickinessPolicyTypeDef]
-    ]
-    LbCookieStickinessPolicies: NotRequired[list[AwsElbLbCookieStickinessPolicyTypeDef]]
-    OtherPolicies: NotRequired[list[str]]
-
-
-class AwsElbLoadBalancerPoliciesTypeDef(TypedDict):
-    AppCookieStickinessPolicies: NotRequired[
-        ReadOnly[Sequence[AwsElbAppCookieStickinessPolicyTypeDef]]
-    ]
-    LbCookieStickinessPolicies: NotRequired[
-        ReadOnly[Sequence[AwsElbLbCookieStickinessPolicyTypeDef]]
-    ]
-    OtherPolicies: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class AwsElbLoadBalancerSourceSecurityGroupTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-    OwnerAlias: NotRequired[str]
-
-
 class AwsElbv2LoadBalancerAttributeTypeDef(TypedDict):
     Key: NotRequired[str]
     Value: NotRequired[str]
+
+
+class LoadBalancerStateTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Reason: NotRequired[str]
 
 
 class AwsElbv2LoadBalancerDetailsOutputTypeDef(TypedDict):
@@ -5662,6 +5844,37 @@ class AwsEventSchemasRegistryDetailsTypeDef(TypedDict):
     RegistryName: NotRequired[str]
 
 
+class AwsEventsEndpointEventBusesDetailsTypeDef(TypedDict):
+    EventBusArn: NotRequired[str]
+
+
+class AwsEventsEndpointReplicationConfigDetailsTypeDef(TypedDict):
+    State: NotRequired[str]
+
+
+class AwsEventsEndpointRoutingConfigFailoverConfigPrimaryDetailsTypeDef(TypedDict):
+    HealthCheck: NotRequired[str]
+
+
+class AwsEventsEndpointRoutingConfigFailoverConfigSecondaryDetailsTypeDef(TypedDict):
+    Route: NotRequired[str]
+
+
+class AwsEventsEndpointRoutingConfigFailoverConfigDetailsTypeDef(TypedDict):
+    Primary: NotRequired[
+        AwsEventsEndpointRoutingConfigFailoverConfigPrimaryDetailsTypeDef
+    ]
+    Secondary: NotRequired[
+        AwsEventsEndpointRoutingConfigFailoverConfigSecondaryDetailsTypeDef
+    ]
+
+
+class AwsEventsEndpointRoutingConfigDetailsTypeDef(TypedDict):
+    FailoverConfig: NotRequired[
+        AwsEventsEndpointRoutingConfigFailoverConfigDetailsTypeDef
+    ]
+
+
 class AwsEventsEndpointDetailsOutputTypeDef(TypedDict):
     Arn: NotRequired[str]
     Description: NotRequired[str]
@@ -5692,37 +5905,6 @@ class AwsEventsEndpointDetailsTypeDef(TypedDict):
     StateReason: NotRequired[str]
 
 
-class AwsEventsEndpointEventBusesDetailsTypeDef(TypedDict):
-    EventBusArn: NotRequired[str]
-
-
-class AwsEventsEndpointReplicationConfigDetailsTypeDef(TypedDict):
-    State: NotRequired[str]
-
-
-class AwsEventsEndpointRoutingConfigDetailsTypeDef(TypedDict):
-    FailoverConfig: NotRequired[
-        AwsEventsEndpointRoutingConfigFailoverConfigDetailsTypeDef
-    ]
-
-
-class AwsEventsEndpointRoutingConfigFailoverConfigDetailsTypeDef(TypedDict):
-    Primary: NotRequired[
-        AwsEventsEndpointRoutingConfigFailoverConfigPrimaryDetailsTypeDef
-    ]
-    Secondary: NotRequired[
-        AwsEventsEndpointRoutingConfigFailoverConfigSecondaryDetailsTypeDef
-    ]
-
-
-class AwsEventsEndpointRoutingConfigFailoverConfigPrimaryDetailsTypeDef(TypedDict):
-    HealthCheck: NotRequired[str]
-
-
-class AwsEventsEndpointRoutingConfigFailoverConfigSecondaryDetailsTypeDef(TypedDict):
-    Route: NotRequired[str]
-
-
 class AwsEventsEventbusDetailsTypeDef(TypedDict):
     Arn: NotRequired[str]
     Name: NotRequired[str]
@@ -5731,17 +5913,6 @@ class AwsEventsEventbusDetailsTypeDef(TypedDict):
 
 class AwsGuardDutyDetectorDataSourcesCloudTrailDetailsTypeDef(TypedDict):
     Status: NotRequired[str]
-
-
-class AwsGuardDutyDetectorDataSourcesDetailsTypeDef(TypedDict):
-    CloudTrail: NotRequired[AwsGuardDutyDetectorDataSourcesCloudTrailDetailsTypeDef]
-    DnsLogs: NotRequired[AwsGuardDutyDetectorDataSourcesDnsLogsDetailsTypeDef]
-    FlowLogs: NotRequired[AwsGuardDutyDetectorDataSourcesFlowLogsDetailsTypeDef]
-    Kubernetes: NotRequired[AwsGuardDutyDetectorDataSourcesKubernetesDetailsTypeDef]
-    MalwareProtection: NotRequired[
-        AwsGuardDutyDetectorDataSourcesMalwareProtectionDetailsTypeDef
-    ]
-    S3Logs: NotRequired[AwsGuardDutyDetectorDataSourcesS3LogsDetailsTypeDef]
 
 
 class AwsGuardDutyDetectorDataSourcesDnsLogsDetailsTypeDef(TypedDict):
@@ -5762,11 +5933,11 @@ class AwsGuardDutyDetectorDataSourcesKubernetesDetailsTypeDef(TypedDict):
     ]
 
 
-class AwsGuardDutyDetectorDataSourcesMalwareProtectionDetailsTypeDef(TypedDict):
-    ScanEc2InstanceWithFindings: NotRequired[
-        AwsGuardDutyDetectorDataSourcesMalwareProtectionScanEc2InstanceWithFindingsDetailsTypeDef
-    ]
-    ServiceRole: NotRequired[str]
+class AwsGuardDutyDetectorDataSourcesMalwareProtectionScanEc2InstanceWithFindingsEbsVolumesDetailsTypeDef(
+    TypedDict
+):
+    Reason: NotRequired[str]
+    Status: NotRequired[str]
 
 
 class AwsGuardDutyDetectorDataSourcesMalwareProtectionScanEc2InstanceWithFindingsDetailsTypeDef(
@@ -5777,14 +5948,30 @@ class AwsGuardDutyDetectorDataSourcesMalwareProtectionScanEc2InstanceWithFinding
     ]
 
 
-class AwsGuardDutyDetectorDataSourcesMalwareProtectionScanEc2InstanceWithFindingsEbsVolumesDetailsTypeDef(
-    TypedDict
-):
-    Reason: NotRequired[str]
-    Status: NotRequired[str]
+class AwsGuardDutyDetectorDataSourcesMalwareProtectionDetailsTypeDef(TypedDict):
+    ScanEc2InstanceWithFindings: NotRequired[
+        AwsGuardDutyDetectorDataSourcesMalwareProtectionScanEc2InstanceWithFindingsDetailsTypeDef
+    ]
+    ServiceRole: NotRequired[str]
 
 
 class AwsGuardDutyDetectorDataSourcesS3LogsDetailsTypeDef(TypedDict):
+    Status: NotRequired[str]
+
+
+class AwsGuardDutyDetectorDataSourcesDetailsTypeDef(TypedDict):
+    CloudTrail: NotRequired[AwsGuardDutyDetectorDataSourcesCloudTrailDetailsTypeDef]
+    DnsLogs: NotRequired[AwsGuardDutyDetectorDataSourcesDnsLogsDetailsTypeDef]
+    FlowLogs: NotRequired[AwsGuardDutyDetectorDataSourcesFlowLogsDetailsTypeDef]
+    Kubernetes: NotRequired[AwsGuardDutyDetectorDataSourcesKubernetesDetailsTypeDef]
+    MalwareProtection: NotRequired[
+        AwsGuardDutyDetectorDataSourcesMalwareProtectionDetailsTypeDef
+    ]
+    S3Logs: NotRequired[AwsGuardDutyDetectorDataSourcesS3LogsDetailsTypeDef]
+
+
+class AwsGuardDutyDetectorFeaturesDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
     Status: NotRequired[str]
 
 
@@ -5806,23 +5993,6 @@ class AwsGuardDutyDetectorDetailsTypeDef(TypedDict):
     Status: NotRequired[str]
 
 
-class AwsGuardDutyDetectorFeaturesDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class AwsIamAccessKeyDetailsTypeDef(TypedDict):
-    UserName: NotRequired[str]
-    Status: NotRequired[AwsIamAccessKeyStatusType]
-    CreatedAt: NotRequired[str]
-    PrincipalId: NotRequired[str]
-    PrincipalType: NotRequired[str]
-    PrincipalName: NotRequired[str]
-    AccountId: NotRequired[str]
-    AccessKeyId: NotRequired[str]
-    SessionContext: NotRequired[AwsIamAccessKeySessionContextTypeDef]
-
-
 class AwsIamAccessKeySessionContextAttributesTypeDef(TypedDict):
     MfaAuthenticated: NotRequired[bool]
     CreationDate: NotRequired[str]
@@ -5841,9 +6011,25 @@ class AwsIamAccessKeySessionContextTypeDef(TypedDict):
     SessionIssuer: NotRequired[AwsIamAccessKeySessionContextSessionIssuerTypeDef]
 
 
+class AwsIamAccessKeyDetailsTypeDef(TypedDict):
+    UserName: NotRequired[str]
+    Status: NotRequired[AwsIamAccessKeyStatusType]
+    CreatedAt: NotRequired[str]
+    PrincipalId: NotRequired[str]
+    PrincipalType: NotRequired[str]
+    PrincipalName: NotRequired[str]
+    AccountId: NotRequired[str]
+    AccessKeyId: NotRequired[str]
+    SessionContext: NotRequired[AwsIamAccessKeySessionContextTypeDef]
+
+
 class AwsIamAttachedManagedPolicyTypeDef(TypedDict):
     PolicyName: NotRequired[str]
     PolicyArn: NotRequired[str]
+
+
+class AwsIamGroupPolicyTypeDef(TypedDict):
+    PolicyName: NotRequired[str]
 
 
 class AwsIamGroupDetailsOutputTypeDef(TypedDict):
@@ -5866,8 +6052,13 @@ class AwsIamGroupDetailsTypeDef(TypedDict):
     Path: NotRequired[str]
 
 
-class AwsIamGroupPolicyTypeDef(TypedDict):
-    PolicyName: NotRequired[str]
+class AwsIamInstanceProfileRoleTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    AssumeRolePolicyDocument: NotRequired[str]
+    CreateDate: NotRequired[str]
+    Path: NotRequired[str]
+    RoleId: NotRequired[str]
+    RoleName: NotRequired[str]
 
 
 class AwsIamInstanceProfileOutputTypeDef(TypedDict):
@@ -5877,15 +6068,6 @@ class AwsIamInstanceProfileOutputTypeDef(TypedDict):
     InstanceProfileName: NotRequired[str]
     Path: NotRequired[str]
     Roles: NotRequired[list[AwsIamInstanceProfileRoleTypeDef]]
-
-
-class AwsIamInstanceProfileRoleTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    AssumeRolePolicyDocument: NotRequired[str]
-    CreateDate: NotRequired[str]
-    Path: NotRequired[str]
-    RoleId: NotRequired[str]
-    RoleName: NotRequired[str]
 
 
 class AwsIamInstanceProfileTypeDef(TypedDict):
@@ -5900,6 +6082,12 @@ class AwsIamInstanceProfileTypeDef(TypedDict):
 class AwsIamPermissionsBoundaryTypeDef(TypedDict):
     PermissionsBoundaryArn: NotRequired[str]
     PermissionsBoundaryType: NotRequired[str]
+
+
+class AwsIamPolicyVersionTypeDef(TypedDict):
+    VersionId: NotRequired[str]
+    IsDefaultVersion: NotRequired[bool]
+    CreateDate: NotRequired[str]
 
 
 class AwsIamPolicyDetailsOutputTypeDef(TypedDict):
@@ -5930,10 +6118,8 @@ class AwsIamPolicyDetailsTypeDef(TypedDict):
     UpdateDate: NotRequired[str]
 
 
-class AwsIamPolicyVersionTypeDef(TypedDict):
-    VersionId: NotRequired[str]
-    IsDefaultVersion: NotRequired[bool]
-    CreateDate: NotRequired[str]
+class AwsIamRolePolicyTypeDef(TypedDict):
+    PolicyName: NotRequired[str]
 
 
 class AwsIamRoleDetailsOutputTypeDef(TypedDict):
@@ -5964,7 +6150,7 @@ class AwsIamRoleDetailsTypeDef(TypedDict):
     Path: NotRequired[str]
 
 
-class AwsIamRolePolicyTypeDef(TypedDict):
+class AwsIamUserPolicyTypeDef(TypedDict):
     PolicyName: NotRequired[str]
 
 
@@ -5992,8 +6178,9 @@ class AwsIamUserDetailsTypeDef(TypedDict):
     UserPolicyList: NotRequired[ReadOnly[Sequence[AwsIamUserPolicyTypeDef]]]
 
 
-class AwsIamUserPolicyTypeDef(TypedDict):
-    PolicyName: NotRequired[str]
+class AwsKinesisStreamStreamEncryptionDetailsTypeDef(TypedDict):
+    EncryptionType: NotRequired[str]
+    KeyId: NotRequired[str]
 
 
 class AwsKinesisStreamDetailsTypeDef(TypedDict):
@@ -6002,11 +6189,6 @@ class AwsKinesisStreamDetailsTypeDef(TypedDict):
     StreamEncryption: NotRequired[AwsKinesisStreamStreamEncryptionDetailsTypeDef]
     ShardCount: NotRequired[int]
     RetentionPeriodHours: NotRequired[int]
-
-
-class AwsKinesisStreamStreamEncryptionDetailsTypeDef(TypedDict):
-    EncryptionType: NotRequired[str]
-    KeyId: NotRequired[str]
 
 
 class AwsKmsKeyDetailsTypeDef(TypedDict):
@@ -6029,6 +6211,31 @@ class AwsLambdaFunctionCodeTypeDef(TypedDict):
 
 class AwsLambdaFunctionDeadLetterConfigTypeDef(TypedDict):
     TargetArn: NotRequired[str]
+
+
+class AwsLambdaFunctionEnvironmentErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class AwsLambdaFunctionEnvironmentOutputTypeDef(TypedDict):
+    Variables: NotRequired[dict[str, str]]
+    Error: NotRequired[AwsLambdaFunctionEnvironmentErrorTypeDef]
+
+
+class AwsLambdaFunctionLayerTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CodeSize: NotRequired[int]
+
+
+class AwsLambdaFunctionTracingConfigTypeDef(TypedDict):
+    Mode: NotRequired[str]
+
+
+class AwsLambdaFunctionVpcConfigOutputTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[list[str]]
+    SubnetIds: NotRequired[list[str]]
+    VpcId: NotRequired[str]
 
 
 class AwsLambdaFunctionDetailsOutputTypeDef(TypedDict):
@@ -6054,6 +6261,17 @@ class AwsLambdaFunctionDetailsOutputTypeDef(TypedDict):
     PackageType: NotRequired[str]
 
 
+class AwsLambdaFunctionEnvironmentTypeDef(TypedDict):
+    Variables: NotRequired[ReadOnly[Mapping[str, str]]]
+    Error: NotRequired[AwsLambdaFunctionEnvironmentErrorTypeDef]
+
+
+class AwsLambdaFunctionVpcConfigTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    VpcId: NotRequired[str]
+
+
 class AwsLambdaFunctionDetailsTypeDef(TypedDict):
     Code: NotRequired[AwsLambdaFunctionCodeTypeDef]
     CodeSha256: NotRequired[str]
@@ -6077,42 +6295,6 @@ class AwsLambdaFunctionDetailsTypeDef(TypedDict):
     PackageType: NotRequired[str]
 
 
-class AwsLambdaFunctionEnvironmentErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class AwsLambdaFunctionEnvironmentOutputTypeDef(TypedDict):
-    Variables: NotRequired[dict[str, str]]
-    Error: NotRequired[AwsLambdaFunctionEnvironmentErrorTypeDef]
-
-
-class AwsLambdaFunctionEnvironmentTypeDef(TypedDict):
-    Variables: NotRequired[ReadOnly[Mapping[str, str]]]
-    Error: NotRequired[AwsLambdaFunctionEnvironmentErrorTypeDef]
-
-
-class AwsLambdaFunctionLayerTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CodeSize: NotRequired[int]
-
-
-class AwsLambdaFunctionTracingConfigTypeDef(TypedDict):
-    Mode: NotRequired[str]
-
-
-class AwsLambdaFunctionVpcConfigOutputTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[list[str]]
-    SubnetIds: NotRequired[list[str]]
-    VpcId: NotRequired[str]
-
-
-class AwsLambdaFunctionVpcConfigTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    VpcId: NotRequired[str]
-
-
 class AwsLambdaLayerVersionDetailsOutputTypeDef(TypedDict):
     Version: NotRequired[int]
     CompatibleRuntimes: NotRequired[list[str]]
@@ -6125,9 +6307,30 @@ class AwsLambdaLayerVersionDetailsTypeDef(TypedDict):
     CreatedDate: NotRequired[str]
 
 
-class AwsMountPointTypeDef(TypedDict):
-    SourceVolume: NotRequired[str]
-    ContainerPath: NotRequired[str]
+class AwsMskClusterClusterInfoClientAuthenticationSaslIamDetailsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class AwsMskClusterClusterInfoClientAuthenticationSaslScramDetailsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class AwsMskClusterClusterInfoClientAuthenticationSaslDetailsTypeDef(TypedDict):
+    Iam: NotRequired[AwsMskClusterClusterInfoClientAuthenticationSaslIamDetailsTypeDef]
+    Scram: NotRequired[
+        AwsMskClusterClusterInfoClientAuthenticationSaslScramDetailsTypeDef
+    ]
+
+
+class AwsMskClusterClusterInfoClientAuthenticationTlsDetailsOutputTypeDef(TypedDict):
+    CertificateAuthorityArnList: NotRequired[list[str]]
+    Enabled: NotRequired[bool]
+
+
+class AwsMskClusterClusterInfoClientAuthenticationUnauthenticatedDetailsTypeDef(
+    TypedDict
+):
+    Enabled: NotRequired[bool]
 
 
 class AwsMskClusterClusterInfoClientAuthenticationDetailsOutputTypeDef(TypedDict):
@@ -6140,6 +6343,11 @@ class AwsMskClusterClusterInfoClientAuthenticationDetailsOutputTypeDef(TypedDict
     ]
 
 
+class AwsMskClusterClusterInfoClientAuthenticationTlsDetailsTypeDef(TypedDict):
+    CertificateAuthorityArnList: NotRequired[ReadOnly[Sequence[str]]]
+    Enabled: NotRequired[bool]
+
+
 class AwsMskClusterClusterInfoClientAuthenticationDetailsTypeDef(TypedDict):
     Sasl: NotRequired[AwsMskClusterClusterInfoClientAuthenticationSaslDetailsTypeDef]
     Unauthenticated: NotRequired[
@@ -6150,35 +6358,24 @@ class AwsMskClusterClusterInfoClientAuthenticationDetailsTypeDef(TypedDict):
     ]
 
 
-class AwsMskClusterClusterInfoClientAuthenticationSaslDetailsTypeDef(TypedDict):
-    Iam: NotRequired[AwsMskClusterClusterInfoClientAuthenticationSaslIamDetailsTypeDef]
-    Scram: NotRequired[
-        AwsMskClusterClusterInfoClientAuthenticationSaslScramDetailsTypeDef
-    ]
+class AwsMskClusterClusterInfoEncryptionInfoEncryptionAtRestDetailsTypeDef(TypedDict):
+    DataVolumeKMSKeyId: NotRequired[str]
 
 
-class AwsMskClusterClusterInfoClientAuthenticationSaslIamDetailsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class AwsMskClusterClusterInfoClientAuthenticationSaslScramDetailsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class AwsMskClusterClusterInfoClientAuthenticationTlsDetailsOutputTypeDef(TypedDict):
-    CertificateAuthorityArnList: NotRequired[list[str]]
-    Enabled: NotRequired[bool]
-
-
-class AwsMskClusterClusterInfoClientAuthenticationTlsDetailsTypeDef(TypedDict):
-    CertificateAuthorityArnList: NotRequired[ReadOnly[Sequence[str]]]
-    Enabled: NotRequired[bool]
-
-
-class AwsMskClusterClusterInfoClientAuthenticationUnauthenticatedDetailsTypeDef(
+class AwsMskClusterClusterInfoEncryptionInfoEncryptionInTransitDetailsTypeDef(
     TypedDict
 ):
-    Enabled: NotRequired[bool]
+    InCluster: NotRequired[bool]
+    ClientBroker: NotRequired[str]
+
+
+class AwsMskClusterClusterInfoEncryptionInfoDetailsTypeDef(TypedDict):
+    EncryptionInTransit: NotRequired[
+        AwsMskClusterClusterInfoEncryptionInfoEncryptionInTransitDetailsTypeDef
+    ]
+    EncryptionAtRest: NotRequired[
+        AwsMskClusterClusterInfoEncryptionInfoEncryptionAtRestDetailsTypeDef
+    ]
 
 
 class AwsMskClusterClusterInfoDetailsOutputTypeDef(TypedDict):
@@ -6203,32 +6400,16 @@ class AwsMskClusterClusterInfoDetailsTypeDef(TypedDict):
     EnhancedMonitoring: NotRequired[str]
 
 
-class AwsMskClusterClusterInfoEncryptionInfoDetailsTypeDef(TypedDict):
-    EncryptionInTransit: NotRequired[
-        AwsMskClusterClusterInfoEncryptionInfoEncryptionInTransitDetailsTypeDef
-    ]
-    EncryptionAtRest: NotRequired[
-        AwsMskClusterClusterInfoEncryptionInfoEncryptionAtRestDetailsTypeDef
-    ]
-
-
-class AwsMskClusterClusterInfoEncryptionInfoEncryptionAtRestDetailsTypeDef(TypedDict):
-    DataVolumeKMSKeyId: NotRequired[str]
-
-
-class AwsMskClusterClusterInfoEncryptionInfoEncryptionInTransitDetailsTypeDef(
-    TypedDict
-):
-    InCluster: NotRequired[bool]
-    ClientBroker: NotRequired[str]
-
-
 class AwsMskClusterDetailsOutputTypeDef(TypedDict):
     ClusterInfo: NotRequired[AwsMskClusterClusterInfoDetailsOutputTypeDef]
 
 
 class AwsMskClusterDetailsTypeDef(TypedDict):
     ClusterInfo: NotRequired[ReadOnly[AwsMskClusterClusterInfoDetailsTypeDef]]
+
+
+class AwsNetworkFirewallFirewallSubnetMappingsDetailsTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
 
 
 class AwsNetworkFirewallFirewallDetailsOutputTypeDef(TypedDict):
@@ -6261,12 +6442,83 @@ class AwsNetworkFirewallFirewallDetailsTypeDef(TypedDict):
     VpcId: NotRequired[str]
 
 
+class FirewallPolicyStatefulRuleGroupReferencesDetailsTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+
+
+class StatelessCustomPublishMetricActionDimensionTypeDef(TypedDict):
+    Value: NotRequired[str]
+
+
+class StatelessCustomPublishMetricActionOutputTypeDef(TypedDict):
+    Dimensions: NotRequired[list[StatelessCustomPublishMetricActionDimensionTypeDef]]
+
+
+class StatelessCustomActionDefinitionOutputTypeDef(TypedDict):
+    PublishMetricAction: NotRequired[StatelessCustomPublishMetricActionOutputTypeDef]
+
+
+class FirewallPolicyStatelessCustomActionsDetailsOutputTypeDef(TypedDict):
+    ActionDefinition: NotRequired[StatelessCustomActionDefinitionOutputTypeDef]
+    ActionName: NotRequired[str]
+
+
+class FirewallPolicyStatelessRuleGroupReferencesDetailsTypeDef(TypedDict):
+    Priority: NotRequired[int]
+    ResourceArn: NotRequired[str]
+
+
+class FirewallPolicyDetailsOutputTypeDef(TypedDict):
+    StatefulRuleGroupReferences: NotRequired[
+        list[FirewallPolicyStatefulRuleGroupReferencesDetailsTypeDef]
+    ]
+    StatelessCustomActions: NotRequired[
+        list[FirewallPolicyStatelessCustomActionsDetailsOutputTypeDef]
+    ]
+    StatelessDefaultActions: NotRequired[list[str]]
+    StatelessFragmentDefaultActions: NotRequired[list[str]]
+    StatelessRuleGroupReferences: NotRequired[
+        list[FirewallPolicyStatelessRuleGroupReferencesDetailsTypeDef]
+    ]
+
+
 class AwsNetworkFirewallFirewallPolicyDetailsOutputTypeDef(TypedDict):
     FirewallPolicy: NotRequired[FirewallPolicyDetailsOutputTypeDef]
     FirewallPolicyArn: NotRequired[str]
     FirewallPolicyId: NotRequired[str]
     FirewallPolicyName: NotRequired[str]
     Description: NotRequired[str]
+
+
+class StatelessCustomPublishMetricActionTypeDef(TypedDict):
+    Dimensions: NotRequired[
+        ReadOnly[Sequence[StatelessCustomPublishMetricActionDimensionTypeDef]]
+    ]
+
+
+class StatelessCustomActionDefinitionTypeDef(TypedDict):
+    PublishMetricAction: NotRequired[
+        ReadOnly[StatelessCustomPublishMetricActionTypeDef]
+    ]
+
+
+class FirewallPolicyStatelessCustomActionsDetailsTypeDef(TypedDict):
+    ActionDefinition: NotRequired[ReadOnly[StatelessCustomActionDefinitionTypeDef]]
+    ActionName: NotRequired[str]
+
+
+class FirewallPolicyDetailsTypeDef(TypedDict):
+    StatefulRuleGroupReferences: NotRequired[
+        ReadOnly[Sequence[FirewallPolicyStatefulRuleGroupReferencesDetailsTypeDef]]
+    ]
+    StatelessCustomActions: NotRequired[
+        ReadOnly[Sequence[FirewallPolicyStatelessCustomActionsDetailsTypeDef]]
+    ]
+    StatelessDefaultActions: NotRequired[ReadOnly[Sequence[str]]]
+    StatelessFragmentDefaultActions: NotRequired[ReadOnly[Sequence[str]]]
+    StatelessRuleGroupReferences: NotRequired[
+        ReadOnly[Sequence[FirewallPolicyStatelessRuleGroupReferencesDetailsTypeDef]]
+    ]
 
 
 class AwsNetworkFirewallFirewallPolicyDetailsTypeDef(TypedDict):
@@ -6277,8 +6529,123 @@ class AwsNetworkFirewallFirewallPolicyDetailsTypeDef(TypedDict):
     Description: NotRequired[str]
 
 
-class AwsNetworkFirewallFirewallSubnetMappingsDetailsTypeDef(TypedDict):
-    SubnetId: NotRequired[str]
+class RuleGroupSourceListDetailsOutputTypeDef(TypedDict):
+    GeneratedRulesType: NotRequired[str]
+    TargetTypes: NotRequired[list[str]]
+    Targets: NotRequired[list[str]]
+
+
+class RuleGroupSourceStatefulRulesHeaderDetailsTypeDef(TypedDict):
+    Destination: NotRequired[str]
+    DestinationPort: NotRequired[str]
+    Direction: NotRequired[str]
+    Protocol: NotRequired[str]
+    Source: NotRequired[str]
+    SourcePort: NotRequired[str]
+
+
+class RuleGroupSourceStatefulRulesOptionsDetailsOutputTypeDef(TypedDict):
+    Keyword: NotRequired[str]
+    Settings: NotRequired[list[str]]
+
+
+class RuleGroupSourceStatefulRulesDetailsOutputTypeDef(TypedDict):
+    Action: NotRequired[str]
+    Header: NotRequired[RuleGroupSourceStatefulRulesHeaderDetailsTypeDef]
+    RuleOptions: NotRequired[
+        list[RuleGroupSourceStatefulRulesOptionsDetailsOutputTypeDef]
+    ]
+
+
+class RuleGroupSourceCustomActionsDetailsOutputTypeDef(TypedDict):
+    ActionDefinition: NotRequired[StatelessCustomActionDefinitionOutputTypeDef]
+    ActionName: NotRequired[str]
+
+
+class RuleGroupSourceStatelessRuleMatchAttributesDestinationPortsTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+
+
+class RuleGroupSourceStatelessRuleMatchAttributesDestinationsTypeDef(TypedDict):
+    AddressDefinition: NotRequired[str]
+
+
+class RuleGroupSourceStatelessRuleMatchAttributesSourcePortsTypeDef(TypedDict):
+    FromPort: NotRequired[int]
+    ToPort: NotRequired[int]
+
+
+class RuleGroupSourceStatelessRuleMatchAttributesSourcesTypeDef(TypedDict):
+    AddressDefinition: NotRequired[str]
+
+
+class RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsOutputTypeDef(TypedDict):
+    Flags: NotRequired[list[str]]
+    Masks: NotRequired[list[str]]
+
+
+class RuleGroupSourceStatelessRuleMatchAttributesOutputTypeDef(TypedDict):
+    DestinationPorts: NotRequired[
+        list[RuleGroupSourceStatelessRuleMatchAttributesDestinationPortsTypeDef]
+    ]
+    Destinations: NotRequired[
+        list[RuleGroupSourceStatelessRuleMatchAttributesDestinationsTypeDef]
+    ]
+    Protocols: NotRequired[list[int]]
+    SourcePorts: NotRequired[
+        list[RuleGroupSourceStatelessRuleMatchAttributesSourcePortsTypeDef]
+    ]
+    Sources: NotRequired[
+        list[RuleGroupSourceStatelessRuleMatchAttributesSourcesTypeDef]
+    ]
+    TcpFlags: NotRequired[
+        list[RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsOutputTypeDef]
+    ]
+
+
+class RuleGroupSourceStatelessRuleDefinitionOutputTypeDef(TypedDict):
+    Actions: NotRequired[list[str]]
+    MatchAttributes: NotRequired[
+        RuleGroupSourceStatelessRuleMatchAttributesOutputTypeDef
+    ]
+
+
+class RuleGroupSourceStatelessRulesDetailsOutputTypeDef(TypedDict):
+    Priority: NotRequired[int]
+    RuleDefinition: NotRequired[RuleGroupSourceStatelessRuleDefinitionOutputTypeDef]
+
+
+class RuleGroupSourceStatelessRulesAndCustomActionsDetailsOutputTypeDef(TypedDict):
+    CustomActions: NotRequired[list[RuleGroupSourceCustomActionsDetailsOutputTypeDef]]
+    StatelessRules: NotRequired[list[RuleGroupSourceStatelessRulesDetailsOutputTypeDef]]
+
+
+class RuleGroupSourceOutputTypeDef(TypedDict):
+    RulesSourceList: NotRequired[RuleGroupSourceListDetailsOutputTypeDef]
+    RulesString: NotRequired[str]
+    StatefulRules: NotRequired[list[RuleGroupSourceStatefulRulesDetailsOutputTypeDef]]
+    StatelessRulesAndCustomActions: NotRequired[
+        RuleGroupSourceStatelessRulesAndCustomActionsDetailsOutputTypeDef
+    ]
+
+
+class RuleGroupVariablesIpSetsDetailsOutputTypeDef(TypedDict):
+    Definition: NotRequired[list[str]]
+
+
+class RuleGroupVariablesPortSetsDetailsOutputTypeDef(TypedDict):
+    Definition: NotRequired[list[str]]
+
+
+class RuleGroupVariablesOutputTypeDef(TypedDict):
+    IpSets: NotRequired[RuleGroupVariablesIpSetsDetailsOutputTypeDef]
+    PortSets: NotRequired[RuleGroupVariablesPortSetsDetailsOutputTypeDef]
+
+
+class RuleGroupDetailsOutputTypeDef(TypedDict):
+    RuleVariables: NotRequired[RuleGroupVariablesOutputTypeDef]
+    RulesSource: NotRequired[RuleGroupSourceOutputTypeDef]
 
 
 class AwsNetworkFirewallRuleGroupDetailsOutputTypeDef(TypedDict):
@@ -6291,6 +6658,110 @@ class AwsNetworkFirewallRuleGroupDetailsOutputTypeDef(TypedDict):
     Type: NotRequired[str]
 
 
+class RuleGroupSourceListDetailsTypeDef(TypedDict):
+    GeneratedRulesType: NotRequired[str]
+    TargetTypes: NotRequired[ReadOnly[Sequence[str]]]
+    Targets: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RuleGroupSourceStatefulRulesOptionsDetailsTypeDef(TypedDict):
+    Keyword: NotRequired[str]
+    Settings: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RuleGroupSourceStatefulRulesDetailsTypeDef(TypedDict):
+    Action: NotRequired[str]
+    Header: NotRequired[RuleGroupSourceStatefulRulesHeaderDetailsTypeDef]
+    RuleOptions: NotRequired[
+        ReadOnly[Sequence[RuleGroupSourceStatefulRulesOptionsDetailsTypeDef]]
+    ]
+
+
+class RuleGroupSourceCustomActionsDetailsTypeDef(TypedDict):
+    ActionDefinition: NotRequired[ReadOnly[StatelessCustomActionDefinitionTypeDef]]
+    ActionName: NotRequired[str]
+
+
+class RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsTypeDef(TypedDict):
+    Flags: NotRequired[ReadOnly[Sequence[str]]]
+    Masks: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RuleGroupSourceStatelessRuleMatchAttributesTypeDef(TypedDict):
+    DestinationPorts: NotRequired[
+        ReadOnly[
+            Sequence[RuleGroupSourceStatelessRuleMatchAttributesDestinationPortsTypeDef]
+        ]
+    ]
+    Destinations: NotRequired[
+        ReadOnly[
+            Sequence[RuleGroupSourceStatelessRuleMatchAttributesDestinationsTypeDef]
+        ]
+    ]
+    Protocols: NotRequired[ReadOnly[Sequence[int]]]
+    SourcePorts: NotRequired[
+        ReadOnly[
+            Sequence[RuleGroupSourceStatelessRuleMatchAttributesSourcePortsTypeDef]
+        ]
+    ]
+    Sources: NotRequired[
+        ReadOnly[Sequence[RuleGroupSourceStatelessRuleMatchAttributesSourcesTypeDef]]
+    ]
+    TcpFlags: NotRequired[
+        ReadOnly[Sequence[RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsTypeDef]]
+    ]
+
+
+class RuleGroupSourceStatelessRuleDefinitionTypeDef(TypedDict):
+    Actions: NotRequired[ReadOnly[Sequence[str]]]
+    MatchAttributes: NotRequired[
+        ReadOnly[RuleGroupSourceStatelessRuleMatchAttributesTypeDef]
+    ]
+
+
+class RuleGroupSourceStatelessRulesDetailsTypeDef(TypedDict):
+    Priority: NotRequired[int]
+    RuleDefinition: NotRequired[ReadOnly[RuleGroupSourceStatelessRuleDefinitionTypeDef]]
+
+
+class RuleGroupSourceStatelessRulesAndCustomActionsDetailsTypeDef(TypedDict):
+    CustomActions: NotRequired[
+        ReadOnly[Sequence[RuleGroupSourceCustomActionsDetailsTypeDef]]
+    ]
+    StatelessRules: NotRequired[
+        ReadOnly[Sequence[RuleGroupSourceStatelessRulesDetailsTypeDef]]
+    ]
+
+
+class RuleGroupSourceTypeDef(TypedDict):
+    RulesSourceList: NotRequired[ReadOnly[RuleGroupSourceListDetailsTypeDef]]
+    RulesString: NotRequired[str]
+    StatefulRules: NotRequired[
+        ReadOnly[Sequence[RuleGroupSourceStatefulRulesDetailsTypeDef]]
+    ]
+    StatelessRulesAndCustomActions: NotRequired[
+        ReadOnly[RuleGroupSourceStatelessRulesAndCustomActionsDetailsTypeDef]
+    ]
+
+
+class RuleGroupVariablesIpSetsDetailsTypeDef(TypedDict):
+    Definition: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RuleGroupVariablesPortSetsDetailsTypeDef(TypedDict):
+    Definition: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RuleGroupVariablesTypeDef(TypedDict):
+    IpSets: NotRequired[ReadOnly[RuleGroupVariablesIpSetsDetailsTypeDef]]
+    PortSets: NotRequired[ReadOnly[RuleGroupVariablesPortSetsDetailsTypeDef]]
+
+
+class RuleGroupDetailsTypeDef(TypedDict):
+    RuleVariables: NotRequired[ReadOnly[RuleGroupVariablesTypeDef]]
+    RulesSource: NotRequired[ReadOnly[RuleGroupSourceTypeDef]]
+
+
 class AwsNetworkFirewallRuleGroupDetailsTypeDef(TypedDict):
     Capacity: NotRequired[int]
     Description: NotRequired[str]
@@ -6301,12 +6772,24 @@ class AwsNetworkFirewallRuleGroupDetailsTypeDef(TypedDict):
     Type: NotRequired[str]
 
 
+class AwsOpenSearchServiceDomainMasterUserOptionsDetailsTypeDef(TypedDict):
+    MasterUserArn: NotRequired[str]
+    MasterUserName: NotRequired[str]
+    MasterUserPassword: NotRequired[str]
+
+
 class AwsOpenSearchServiceDomainAdvancedSecurityOptionsDetailsTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     InternalUserDatabaseEnabled: NotRequired[bool]
     MasterUserOptions: NotRequired[
         AwsOpenSearchServiceDomainMasterUserOptionsDetailsTypeDef
     ]
+
+
+class AwsOpenSearchServiceDomainClusterConfigZoneAwarenessConfigDetailsTypeDef(
+    TypedDict
+):
+    AvailabilityZoneCount: NotRequired[int]
 
 
 class AwsOpenSearchServiceDomainClusterConfigDetailsTypeDef(TypedDict):
@@ -6324,10 +6807,48 @@ class AwsOpenSearchServiceDomainClusterConfigDetailsTypeDef(TypedDict):
     DedicatedMasterType: NotRequired[str]
 
 
-class AwsOpenSearchServiceDomainClusterConfigZoneAwarenessConfigDetailsTypeDef(
-    TypedDict
-):
-    AvailabilityZoneCount: NotRequired[int]
+class AwsOpenSearchServiceDomainDomainEndpointOptionsDetailsTypeDef(TypedDict):
+    CustomEndpointCertificateArn: NotRequired[str]
+    CustomEndpointEnabled: NotRequired[bool]
+    EnforceHTTPS: NotRequired[bool]
+    CustomEndpoint: NotRequired[str]
+    TLSSecurityPolicy: NotRequired[str]
+
+
+class AwsOpenSearchServiceDomainEncryptionAtRestOptionsDetailsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+
+
+class AwsOpenSearchServiceDomainLogPublishingOptionTypeDef(TypedDict):
+    CloudWatchLogsLogGroupArn: NotRequired[str]
+    Enabled: NotRequired[bool]
+
+
+class AwsOpenSearchServiceDomainLogPublishingOptionsDetailsTypeDef(TypedDict):
+    IndexSlowLogs: NotRequired[AwsOpenSearchServiceDomainLogPublishingOptionTypeDef]
+    SearchSlowLogs: NotRequired[AwsOpenSearchServiceDomainLogPublishingOptionTypeDef]
+    AuditLogs: NotRequired[AwsOpenSearchServiceDomainLogPublishingOptionTypeDef]
+
+
+class AwsOpenSearchServiceDomainNodeToNodeEncryptionOptionsDetailsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class AwsOpenSearchServiceDomainServiceSoftwareOptionsDetailsTypeDef(TypedDict):
+    AutomatedUpdateDate: NotRequired[str]
+    Cancellable: NotRequired[bool]
+    CurrentVersion: NotRequired[str]
+    Description: NotRequired[str]
+    NewVersion: NotRequired[str]
+    UpdateAvailable: NotRequired[bool]
+    UpdateStatus: NotRequired[str]
+    OptionalDeployment: NotRequired[bool]
+
+
+class AwsOpenSearchServiceDomainVpcOptionsDetailsOutputTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[list[str]]
+    SubnetIds: NotRequired[list[str]]
 
 
 class AwsOpenSearchServiceDomainDetailsOutputTypeDef(TypedDict):
@@ -6358,6 +6879,11 @@ class AwsOpenSearchServiceDomainDetailsOutputTypeDef(TypedDict):
     AdvancedSecurityOptions: NotRequired[
         AwsOpenSearchServiceDomainAdvancedSecurityOptionsDetailsTypeDef
     ]
+
+
+class AwsOpenSearchServiceDomainVpcOptionsDetailsTypeDef(TypedDict):
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class AwsOpenSearchServiceDomainDetailsTypeDef(TypedDict):
@@ -6392,61 +6918,6 @@ class AwsOpenSearchServiceDomainDetailsTypeDef(TypedDict):
     ]
 
 
-class AwsOpenSearchServiceDomainDomainEndpointOptionsDetailsTypeDef(TypedDict):
-    CustomEndpointCertificateArn: NotRequired[str]
-    CustomEndpointEnabled: NotRequired[bool]
-    EnforceHTTPS: NotRequired[bool]
-    CustomEndpoint: NotRequired[str]
-    TLSSecurityPolicy: NotRequired[str]
-
-
-class AwsOpenSearchServiceDomainEncryptionAtRestOptionsDetailsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-
-
-class AwsOpenSearchServiceDomainLogPublishingOptionTypeDef(TypedDict):
-    CloudWatchLogsLogGroupArn: NotRequired[str]
-    Enabled: NotRequired[bool]
-
-
-class AwsOpenSearchServiceDomainLogPublishingOptionsDetailsTypeDef(TypedDict):
-    IndexSlowLogs: NotRequired[AwsOpenSearchServiceDomainLogPublishingOptionTypeDef]
-    SearchSlowLogs: NotRequired[AwsOpenSearchServiceDomainLogPublishingOptionTypeDef]
-    AuditLogs: NotRequired[AwsOpenSearchServiceDomainLogPublishingOptionTypeDef]
-
-
-class AwsOpenSearchServiceDomainMasterUserOptionsDetailsTypeDef(TypedDict):
-    MasterUserArn: NotRequired[str]
-    MasterUserName: NotRequired[str]
-    MasterUserPassword: NotRequired[str]
-
-
-class AwsOpenSearchServiceDomainNodeToNodeEncryptionOptionsDetailsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class AwsOpenSearchServiceDomainServiceSoftwareOptionsDetailsTypeDef(TypedDict):
-    AutomatedUpdateDate: NotRequired[str]
-    Cancellable: NotRequired[bool]
-    CurrentVersion: NotRequired[str]
-    Description: NotRequired[str]
-    NewVersion: NotRequired[str]
-    UpdateAvailable: NotRequired[bool]
-    UpdateStatus: NotRequired[str]
-    OptionalDeployment: NotRequired[bool]
-
-
-class AwsOpenSearchServiceDomainVpcOptionsDetailsOutputTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[list[str]]
-    SubnetIds: NotRequired[list[str]]
-
-
-class AwsOpenSearchServiceDomainVpcOptionsDetailsTypeDef(TypedDict):
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class AwsOrganizationScopeTypeDef(TypedDict):
     OrganizationId: NotRequired[str]
     OrganizationalUnitId: NotRequired[str]
@@ -6454,6 +6925,30 @@ class AwsOrganizationScopeTypeDef(TypedDict):
 
 class AwsRdsDbClusterAssociatedRoleTypeDef(TypedDict):
     RoleArn: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class AwsRdsDbClusterMemberTypeDef(TypedDict):
+    IsClusterWriter: NotRequired[bool]
+    PromotionTier: NotRequired[int]
+    DbInstanceIdentifier: NotRequired[str]
+    DbClusterParameterGroupStatus: NotRequired[str]
+
+
+class AwsRdsDbClusterOptionGroupMembershipTypeDef(TypedDict):
+    DbClusterOptionGroupName: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class AwsRdsDbDomainMembershipTypeDef(TypedDict):
+    Domain: NotRequired[str]
+    Status: NotRequired[str]
+    Fqdn: NotRequired[str]
+    IamRoleName: NotRequired[str]
+
+
+class AwsRdsDbInstanceVpcSecurityGroupTypeDef(TypedDict):
+    VpcSecurityGroupId: NotRequired[str]
     Status: NotRequired[str]
 
 
@@ -6547,18 +7042,6 @@ class AwsRdsDbClusterDetailsTypeDef(TypedDict):
     AutoMinorVersionUpgrade: NotRequired[bool]
 
 
-class AwsRdsDbClusterMemberTypeDef(TypedDict):
-    IsClusterWriter: NotRequired[bool]
-    PromotionTier: NotRequired[int]
-    DbInstanceIdentifier: NotRequired[str]
-    DbClusterParameterGroupStatus: NotRequired[str]
-
-
-class AwsRdsDbClusterOptionGroupMembershipTypeDef(TypedDict):
-    DbClusterOptionGroupName: NotRequired[str]
-    Status: NotRequired[str]
-
-
 class AwsRdsDbClusterSnapshotDbClusterSnapshotAttributeOutputTypeDef(TypedDict):
     AttributeName: NotRequired[str]
     AttributeValues: NotRequired[list[str]]
@@ -6617,17 +7100,84 @@ class AwsRdsDbClusterSnapshotDetailsTypeDef(TypedDict):
     ]
 
 
-class AwsRdsDbDomainMembershipTypeDef(TypedDict):
-    Domain: NotRequired[str]
-    Status: NotRequired[str]
-    Fqdn: NotRequired[str]
-    IamRoleName: NotRequired[str]
-
-
 class AwsRdsDbInstanceAssociatedRoleTypeDef(TypedDict):
     RoleArn: NotRequired[str]
     FeatureName: NotRequired[str]
     Status: NotRequired[str]
+
+
+class AwsRdsDbInstanceEndpointTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Port: NotRequired[int]
+    HostedZoneId: NotRequired[str]
+
+
+class AwsRdsDbOptionGroupMembershipTypeDef(TypedDict):
+    OptionGroupName: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class AwsRdsDbParameterGroupTypeDef(TypedDict):
+    DbParameterGroupName: NotRequired[str]
+    ParameterApplyStatus: NotRequired[str]
+
+
+class AwsRdsDbProcessorFeatureTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class AwsRdsPendingCloudWatchLogsExportsOutputTypeDef(TypedDict):
+    LogTypesToEnable: NotRequired[list[str]]
+    LogTypesToDisable: NotRequired[list[str]]
+
+
+class AwsRdsDbPendingModifiedValuesOutputTypeDef(TypedDict):
+    DbInstanceClass: NotRequired[str]
+    AllocatedStorage: NotRequired[int]
+    MasterUserPassword: NotRequired[str]
+    Port: NotRequired[int]
+    BackupRetentionPeriod: NotRequired[int]
+    MultiAZ: NotRequired[bool]
+    EngineVersion: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    Iops: NotRequired[int]
+    DbInstanceIdentifier: NotRequired[str]
+    StorageType: NotRequired[str]
+    CaCertificateIdentifier: NotRequired[str]
+    DbSubnetGroupName: NotRequired[str]
+    PendingCloudWatchLogsExports: NotRequired[
+        AwsRdsPendingCloudWatchLogsExportsOutputTypeDef
+    ]
+    ProcessorFeatures: NotRequired[list[AwsRdsDbProcessorFeatureTypeDef]]
+
+
+class AwsRdsDbStatusInfoTypeDef(TypedDict):
+    StatusType: NotRequired[str]
+    Normal: NotRequired[bool]
+    Status: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class AwsRdsDbSubnetGroupSubnetAvailabilityZoneTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class AwsRdsDbSubnetGroupSubnetTypeDef(TypedDict):
+    SubnetIdentifier: NotRequired[str]
+    SubnetAvailabilityZone: NotRequired[
+        AwsRdsDbSubnetGroupSubnetAvailabilityZoneTypeDef
+    ]
+    SubnetStatus: NotRequired[str]
+
+
+class AwsRdsDbSubnetGroupOutputTypeDef(TypedDict):
+    DbSubnetGroupName: NotRequired[str]
+    DbSubnetGroupDescription: NotRequired[str]
+    VpcId: NotRequired[str]
+    SubnetGroupStatus: NotRequired[str]
+    Subnets: NotRequired[list[AwsRdsDbSubnetGroupSubnetTypeDef]]
+    DbSubnetGroupArn: NotRequired[str]
 
 
 class AwsRdsDbInstanceDetailsOutputTypeDef(TypedDict):
@@ -6688,6 +7238,40 @@ class AwsRdsDbInstanceDetailsOutputTypeDef(TypedDict):
     ProcessorFeatures: NotRequired[list[AwsRdsDbProcessorFeatureTypeDef]]
     ListenerEndpoint: NotRequired[AwsRdsDbInstanceEndpointTypeDef]
     MaxAllocatedStorage: NotRequired[int]
+
+
+class AwsRdsPendingCloudWatchLogsExportsTypeDef(TypedDict):
+    LogTypesToEnable: NotRequired[ReadOnly[Sequence[str]]]
+    LogTypesToDisable: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AwsRdsDbPendingModifiedValuesTypeDef(TypedDict):
+    DbInstanceClass: NotRequired[str]
+    AllocatedStorage: NotRequired[int]
+    MasterUserPassword: NotRequired[str]
+    Port: NotRequired[int]
+    BackupRetentionPeriod: NotRequired[int]
+    MultiAZ: NotRequired[bool]
+    EngineVersion: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    Iops: NotRequired[int]
+    DbInstanceIdentifier: NotRequired[str]
+    StorageType: NotRequired[str]
+    CaCertificateIdentifier: NotRequired[str]
+    DbSubnetGroupName: NotRequired[str]
+    PendingCloudWatchLogsExports: NotRequired[
+        ReadOnly[AwsRdsPendingCloudWatchLogsExportsTypeDef]
+    ]
+    ProcessorFeatures: NotRequired[ReadOnly[Sequence[AwsRdsDbProcessorFeatureTypeDef]]]
+
+
+class AwsRdsDbSubnetGroupTypeDef(TypedDict):
+    DbSubnetGroupName: NotRequired[str]
+    DbSubnetGroupDescription: NotRequired[str]
+    VpcId: NotRequired[str]
+    SubnetGroupStatus: NotRequired[str]
+    Subnets: NotRequired[ReadOnly[Sequence[AwsRdsDbSubnetGroupSubnetTypeDef]]]
+    DbSubnetGroupArn: NotRequired[str]
 
 
 class AwsRdsDbInstanceDetailsTypeDef(TypedDict):
@@ -6756,70 +7340,16 @@ class AwsRdsDbInstanceDetailsTypeDef(TypedDict):
     MaxAllocatedStorage: NotRequired[int]
 
 
-class AwsRdsDbInstanceEndpointTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Port: NotRequired[int]
-    HostedZoneId: NotRequired[str]
-
-
-class AwsRdsDbInstanceVpcSecurityGroupTypeDef(TypedDict):
-    VpcSecurityGroupId: NotRequired[str]
+class AwsRdsDbSecurityGroupEc2SecurityGroupTypeDef(TypedDict):
+    Ec2SecurityGroupId: NotRequired[str]
+    Ec2SecurityGroupName: NotRequired[str]
+    Ec2SecurityGroupOwnerId: NotRequired[str]
     Status: NotRequired[str]
 
 
-class AwsRdsDbOptionGroupMembershipTypeDef(TypedDict):
-    OptionGroupName: NotRequired[str]
+class AwsRdsDbSecurityGroupIpRangeTypeDef(TypedDict):
+    CidrIp: NotRequired[str]
     Status: NotRequired[str]
-
-
-class AwsRdsDbParameterGroupTypeDef(TypedDict):
-    DbParameterGroupName: NotRequired[str]
-    ParameterApplyStatus: NotRequired[str]
-
-
-class AwsRdsDbPendingModifiedValuesOutputTypeDef(TypedDict):
-    DbInstanceClass: NotRequired[str]
-    AllocatedStorage: NotRequired[int]
-    MasterUserPassword: NotRequired[str]
-    Port: NotRequired[int]
-    BackupRetentionPeriod: NotRequired[int]
-    MultiAZ: NotRequired[bool]
-    EngineVersion: NotRequired[str]
-    LicenseModel: NotRequired[str]
-    Iops: NotRequired[int]
-    DbInstanceIdentifier: NotRequired[str]
-    StorageType: NotRequired[str]
-    CaCertificateIdentifier: NotRequired[str]
-    DbSubnetGroupName: NotRequired[str]
-    PendingCloudWatchLogsExports: NotRequired[
-        AwsRdsPendingCloudWatchLogsExportsOutputTypeDef
-    ]
-    ProcessorFeatures: NotRequired[list[AwsRdsDbProcessorFeatureTypeDef]]
-
-
-class AwsRdsDbPendingModifiedValuesTypeDef(TypedDict):
-    DbInstanceClass: NotRequired[str]
-    AllocatedStorage: NotRequired[int]
-    MasterUserPassword: NotRequired[str]
-    Port: NotRequired[int]
-    BackupRetentionPeriod: NotRequired[int]
-    MultiAZ: NotRequired[bool]
-    EngineVersion: NotRequired[str]
-    LicenseModel: NotRequired[str]
-    Iops: NotRequired[int]
-    DbInstanceIdentifier: NotRequired[str]
-    StorageType: NotRequired[str]
-    CaCertificateIdentifier: NotRequired[str]
-    DbSubnetGroupName: NotRequired[str]
-    PendingCloudWatchLogsExports: NotRequired[
-        ReadOnly[AwsRdsPendingCloudWatchLogsExportsTypeDef]
-    ]
-    ProcessorFeatures: NotRequired[ReadOnly[Sequence[AwsRdsDbProcessorFeatureTypeDef]]]
-
-
-class AwsRdsDbProcessorFeatureTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class AwsRdsDbSecurityGroupDetailsOutputTypeDef(TypedDict):
@@ -6842,18 +7372,6 @@ class AwsRdsDbSecurityGroupDetailsTypeDef(TypedDict):
     IpRanges: NotRequired[ReadOnly[Sequence[AwsRdsDbSecurityGroupIpRangeTypeDef]]]
     OwnerId: NotRequired[str]
     VpcId: NotRequired[str]
-
-
-class AwsRdsDbSecurityGroupEc2SecurityGroupTypeDef(TypedDict):
-    Ec2SecurityGroupId: NotRequired[str]
-    Ec2SecurityGroupName: NotRequired[str]
-    Ec2SecurityGroupOwnerId: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class AwsRdsDbSecurityGroupIpRangeTypeDef(TypedDict):
-    CidrIp: NotRequired[str]
-    Status: NotRequired[str]
 
 
 class AwsRdsDbSnapshotDetailsOutputTypeDef(TypedDict):
@@ -6916,43 +7434,6 @@ class AwsRdsDbSnapshotDetailsTypeDef(TypedDict):
     DbiResourceId: NotRequired[str]
 
 
-class AwsRdsDbStatusInfoTypeDef(TypedDict):
-    StatusType: NotRequired[str]
-    Normal: NotRequired[bool]
-    Status: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class AwsRdsDbSubnetGroupOutputTypeDef(TypedDict):
-    DbSubnetGroupName: NotRequired[str]
-    DbSubnetGroupDescription: NotRequired[str]
-    VpcId: NotRequired[str]
-    SubnetGroupStatus: NotRequired[str]
-    Subnets: NotRequired[list[AwsRdsDbSubnetGroupSubnetTypeDef]]
-    DbSubnetGroupArn: NotRequired[str]
-
-
-class AwsRdsDbSubnetGroupSubnetAvailabilityZoneTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class AwsRdsDbSubnetGroupSubnetTypeDef(TypedDict):
-    SubnetIdentifier: NotRequired[str]
-    SubnetAvailabilityZone: NotRequired[
-        AwsRdsDbSubnetGroupSubnetAvailabilityZoneTypeDef
-    ]
-    SubnetStatus: NotRequired[str]
-
-
-class AwsRdsDbSubnetGroupTypeDef(TypedDict):
-    DbSubnetGroupName: NotRequired[str]
-    DbSubnetGroupDescription: NotRequired[str]
-    VpcId: NotRequired[str]
-    SubnetGroupStatus: NotRequired[str]
-    Subnets: NotRequired[ReadOnly[Sequence[AwsRdsDbSubnetGroupSubnetTypeDef]]]
-    DbSubnetGroupArn: NotRequired[str]
-
-
 class AwsRdsEventSubscriptionDetailsOutputTypeDef(TypedDict):
     CustSubscriptionId: NotRequired[str]
     CustomerAwsId: NotRequired[str]
@@ -6979,20 +7460,16 @@ class AwsRdsEventSubscriptionDetailsTypeDef(TypedDict):
     SubscriptionCreationTime: NotRequired[str]
 
 
-class AwsRdsPendingCloudWatchLogsExportsOutputTypeDef(TypedDict):
-    LogTypesToEnable: NotRequired[list[str]]
-    LogTypesToDisable: NotRequired[list[str]]
-
-
-class AwsRdsPendingCloudWatchLogsExportsTypeDef(TypedDict):
-    LogTypesToEnable: NotRequired[ReadOnly[Sequence[str]]]
-    LogTypesToDisable: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class AwsRedshiftClusterClusterNodeTypeDef(TypedDict):
     NodeRole: NotRequired[str]
     PrivateIpAddress: NotRequired[str]
     PublicIpAddress: NotRequired[str]
+
+
+class AwsRedshiftClusterClusterParameterStatusTypeDef(TypedDict):
+    ParameterName: NotRequired[str]
+    ParameterApplyStatus: NotRequired[str]
+    ParameterApplyErrorDescription: NotRequired[str]
 
 
 class AwsRedshiftClusterClusterParameterGroupOutputTypeDef(TypedDict):
@@ -7011,12 +7488,6 @@ class AwsRedshiftClusterClusterParameterGroupTypeDef(TypedDict):
     ParameterGroupName: NotRequired[str]
 
 
-class AwsRedshiftClusterClusterParameterStatusTypeDef(TypedDict):
-    ParameterName: NotRequired[str]
-    ParameterApplyStatus: NotRequired[str]
-    ParameterApplyErrorDescription: NotRequired[str]
-
-
 class AwsRedshiftClusterClusterSecurityGroupTypeDef(TypedDict):
     ClusterSecurityGroupName: NotRequired[str]
     Status: NotRequired[str]
@@ -7033,6 +7504,69 @@ class AwsRedshiftClusterDeferredMaintenanceWindowTypeDef(TypedDict):
     DeferMaintenanceEndTime: NotRequired[str]
     DeferMaintenanceIdentifier: NotRequired[str]
     DeferMaintenanceStartTime: NotRequired[str]
+
+
+class AwsRedshiftClusterElasticIpStatusTypeDef(TypedDict):
+    ElasticIp: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class AwsRedshiftClusterEndpointTypeDef(TypedDict):
+    Address: NotRequired[str]
+    Port: NotRequired[int]
+
+
+class AwsRedshiftClusterHsmStatusTypeDef(TypedDict):
+    HsmClientCertificateIdentifier: NotRequired[str]
+    HsmConfigurationIdentifier: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class AwsRedshiftClusterIamRoleTypeDef(TypedDict):
+    ApplyStatus: NotRequired[str]
+    IamRoleArn: NotRequired[str]
+
+
+class AwsRedshiftClusterLoggingStatusTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    LastFailureMessage: NotRequired[str]
+    LastFailureTime: NotRequired[str]
+    LastSuccessfulDeliveryTime: NotRequired[str]
+    LoggingEnabled: NotRequired[bool]
+    S3KeyPrefix: NotRequired[str]
+
+
+class AwsRedshiftClusterPendingModifiedValuesTypeDef(TypedDict):
+    AutomatedSnapshotRetentionPeriod: NotRequired[int]
+    ClusterIdentifier: NotRequired[str]
+    ClusterType: NotRequired[str]
+    ClusterVersion: NotRequired[str]
+    EncryptionType: NotRequired[str]
+    EnhancedVpcRouting: NotRequired[bool]
+    MaintenanceTrackName: NotRequired[str]
+    MasterUserPassword: NotRequired[str]
+    NodeType: NotRequired[str]
+    NumberOfNodes: NotRequired[int]
+    PubliclyAccessible: NotRequired[bool]
+
+
+class AwsRedshiftClusterResizeInfoTypeDef(TypedDict):
+    AllowCancelResize: NotRequired[bool]
+    ResizeType: NotRequired[str]
+
+
+class AwsRedshiftClusterRestoreStatusTypeDef(TypedDict):
+    CurrentRestoreRateInMegaBytesPerSecond: NotRequired[float]
+    ElapsedTimeInSeconds: NotRequired[int]
+    EstimatedTimeToCompletionInSeconds: NotRequired[int]
+    ProgressInMegaBytes: NotRequired[int]
+    SnapshotSizeInMegaBytes: NotRequired[int]
+    Status: NotRequired[str]
+
+
+class AwsRedshiftClusterVpcSecurityGroupTypeDef(TypedDict):
+    Status: NotRequired[str]
+    VpcSecurityGroupId: NotRequired[str]
 
 
 class AwsRedshiftClusterDetailsOutputTypeDef(TypedDict):
@@ -7147,71 +7681,31 @@ class AwsRedshiftClusterDetailsTypeDef(TypedDict):
     LoggingStatus: NotRequired[AwsRedshiftClusterLoggingStatusTypeDef]
 
 
-class AwsRedshiftClusterElasticIpStatusTypeDef(TypedDict):
-    ElasticIp: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class AwsRedshiftClusterEndpointTypeDef(TypedDict):
-    Address: NotRequired[str]
-    Port: NotRequired[int]
-
-
-class AwsRedshiftClusterHsmStatusTypeDef(TypedDict):
-    HsmClientCertificateIdentifier: NotRequired[str]
-    HsmConfigurationIdentifier: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class AwsRedshiftClusterIamRoleTypeDef(TypedDict):
-    ApplyStatus: NotRequired[str]
-    IamRoleArn: NotRequired[str]
-
-
-class AwsRedshiftClusterLoggingStatusTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    LastFailureMessage: NotRequired[str]
-    LastFailureTime: NotRequired[str]
-    LastSuccessfulDeliveryTime: NotRequired[str]
-    LoggingEnabled: NotRequired[bool]
-    S3KeyPrefix: NotRequired[str]
-
-
-class AwsRedshiftClusterPendingModifiedValuesTypeDef(TypedDict):
-    AutomatedSnapshotRetentionPeriod: NotRequired[int]
-    ClusterIdentifier: NotRequired[str]
-    ClusterType: NotRequired[str]
-    ClusterVersion: NotRequired[str]
-    EncryptionType: NotRequired[str]
-    EnhancedVpcRouting: NotRequired[bool]
-    MaintenanceTrackName: NotRequired[str]
-    MasterUserPassword: NotRequired[str]
-    NodeType: NotRequired[str]
-    NumberOfNodes: NotRequired[int]
-    PubliclyAccessible: NotRequired[bool]
-
-
-class AwsRedshiftClusterResizeInfoTypeDef(TypedDict):
-    AllowCancelResize: NotRequired[bool]
-    ResizeType: NotRequired[str]
-
-
-class AwsRedshiftClusterRestoreStatusTypeDef(TypedDict):
-    CurrentRestoreRateInMegaBytesPerSecond: NotRequired[float]
-    ElapsedTimeInSeconds: NotRequired[int]
-    EstimatedTimeToCompletionInSeconds: NotRequired[int]
-    ProgressInMegaBytes: NotRequired[int]
-    SnapshotSizeInMegaBytes: NotRequired[int]
-    Status: NotRequired[str]
-
-
-class AwsRedshiftClusterVpcSecurityGroupTypeDef(TypedDict):
-    Status: NotRequired[str]
-    VpcSecurityGroupId: NotRequired[str]
-
-
 class AwsRoute53HostedZoneConfigDetailsTypeDef(TypedDict):
     Comment: NotRequired[str]
+
+
+class AwsRoute53HostedZoneObjectDetailsTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Config: NotRequired[AwsRoute53HostedZoneConfigDetailsTypeDef]
+
+
+class AwsRoute53HostedZoneVpcDetailsTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Region: NotRequired[str]
+
+
+class CloudWatchLogsLogGroupArnConfigDetailsTypeDef(TypedDict):
+    CloudWatchLogsLogGroupArn: NotRequired[str]
+    HostedZoneId: NotRequired[str]
+    Id: NotRequired[str]
+
+
+class AwsRoute53QueryLoggingConfigDetailsTypeDef(TypedDict):
+    CloudWatchLogsLogGroupArn: NotRequired[
+        CloudWatchLogsLogGroupArnConfigDetailsTypeDef
+    ]
 
 
 class AwsRoute53HostedZoneDetailsOutputTypeDef(TypedDict):
@@ -7228,21 +7722,15 @@ class AwsRoute53HostedZoneDetailsTypeDef(TypedDict):
     QueryLoggingConfig: NotRequired[AwsRoute53QueryLoggingConfigDetailsTypeDef]
 
 
-class AwsRoute53HostedZoneObjectDetailsTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Config: NotRequired[AwsRoute53HostedZoneConfigDetailsTypeDef]
+class AwsS3AccessPointVpcConfigurationDetailsTypeDef(TypedDict):
+    VpcId: NotRequired[str]
 
 
-class AwsRoute53HostedZoneVpcDetailsTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Region: NotRequired[str]
-
-
-class AwsRoute53QueryLoggingConfigDetailsTypeDef(TypedDict):
-    CloudWatchLogsLogGroupArn: NotRequired[
-        CloudWatchLogsLogGroupArnConfigDetailsTypeDef
-    ]
+class AwsS3AccountPublicAccessBlockDetailsTypeDef(TypedDict):
+    BlockPublicAcls: NotRequired[bool]
+    BlockPublicPolicy: NotRequired[bool]
+    IgnorePublicAcls: NotRequired[bool]
+    RestrictPublicBuckets: NotRequired[bool]
 
 
 class AwsS3AccessPointDetailsTypeDef(TypedDict):
@@ -7258,33 +7746,68 @@ class AwsS3AccessPointDetailsTypeDef(TypedDict):
     VpcConfiguration: NotRequired[AwsS3AccessPointVpcConfigurationDetailsTypeDef]
 
 
-class AwsS3AccessPointVpcConfigurationDetailsTypeDef(TypedDict):
-    VpcId: NotRequired[str]
-
-
-class AwsS3AccountPublicAccessBlockDetailsTypeDef(TypedDict):
-    BlockPublicAcls: NotRequired[bool]
-    BlockPublicPolicy: NotRequired[bool]
-    IgnorePublicAcls: NotRequired[bool]
-    RestrictPublicBuckets: NotRequired[bool]
-
-
-class AwsS3BucketBucketLifecycleConfigurationDetailsOutputTypeDef(TypedDict):
-    Rules: NotRequired[
-        list[AwsS3BucketBucketLifecycleConfigurationRulesDetailsOutputTypeDef]
-    ]
-
-
-class AwsS3BucketBucketLifecycleConfigurationDetailsTypeDef(TypedDict):
-    Rules: NotRequired[
-        ReadOnly[Sequence[AwsS3BucketBucketLifecycleConfigurationRulesDetailsTypeDef]]
-    ]
-
-
 class AwsS3BucketBucketLifecycleConfigurationRulesAbortIncompleteMultipartUploadDetailsTypeDef(
     TypedDict
 ):
     DaysAfterInitiation: NotRequired[int]
+
+
+class AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsTagDetailsTypeDef(
+    TypedDict
+):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsDetailsTypeDef(
+    TypedDict
+):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[
+        AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsTagDetailsTypeDef
+    ]
+    Type: NotRequired[str]
+
+
+class AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateTagDetailsTypeDef(
+    TypedDict
+):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsOutputTypeDef(
+    TypedDict
+):
+    Operands: NotRequired[
+        list[
+            AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsDetailsTypeDef
+        ]
+    ]
+    Prefix: NotRequired[str]
+    Tag: NotRequired[
+        AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateTagDetailsTypeDef
+    ]
+    Type: NotRequired[str]
+
+
+class AwsS3BucketBucketLifecycleConfigurationRulesFilterDetailsOutputTypeDef(TypedDict):
+    Predicate: NotRequired[
+        AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsOutputTypeDef
+    ]
+
+
+class AwsS3BucketBucketLifecycleConfigurationRulesNoncurrentVersionTransitionsDetailsTypeDef(
+    TypedDict
+):
+    Days: NotRequired[int]
+    StorageClass: NotRequired[str]
+
+
+class AwsS3BucketBucketLifecycleConfigurationRulesTransitionsDetailsTypeDef(TypedDict):
+    Date: NotRequired[str]
+    Days: NotRequired[int]
+    StorageClass: NotRequired[str]
 
 
 class AwsS3BucketBucketLifecycleConfigurationRulesDetailsOutputTypeDef(TypedDict):
@@ -7308,6 +7831,37 @@ class AwsS3BucketBucketLifecycleConfigurationRulesDetailsOutputTypeDef(TypedDict
     Status: NotRequired[str]
     Transitions: NotRequired[
         list[AwsS3BucketBucketLifecycleConfigurationRulesTransitionsDetailsTypeDef]
+    ]
+
+
+class AwsS3BucketBucketLifecycleConfigurationDetailsOutputTypeDef(TypedDict):
+    Rules: NotRequired[
+        list[AwsS3BucketBucketLifecycleConfigurationRulesDetailsOutputTypeDef]
+    ]
+
+
+class AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsTypeDef(
+    TypedDict
+):
+    Operands: NotRequired[
+        ReadOnly[
+            Sequence[
+                AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsDetailsTypeDef
+            ]
+        ]
+    ]
+    Prefix: NotRequired[str]
+    Tag: NotRequired[
+        AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateTagDetailsTypeDef
+    ]
+    Type: NotRequired[str]
+
+
+class AwsS3BucketBucketLifecycleConfigurationRulesFilterDetailsTypeDef(TypedDict):
+    Predicate: NotRequired[
+        ReadOnly[
+            AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsTypeDef
+        ]
     ]
 
 
@@ -7341,92 +7895,112 @@ class AwsS3BucketBucketLifecycleConfigurationRulesDetailsTypeDef(TypedDict):
     ]
 
 
-class AwsS3BucketBucketLifecycleConfigurationRulesFilterDetailsOutputTypeDef(TypedDict):
-    Predicate: NotRequired[
-        AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsOutputTypeDef
+class AwsS3BucketBucketLifecycleConfigurationDetailsTypeDef(TypedDict):
+    Rules: NotRequired[
+        ReadOnly[Sequence[AwsS3BucketBucketLifecycleConfigurationRulesDetailsTypeDef]]
     ]
-
-
-class AwsS3BucketBucketLifecycleConfigurationRulesFilterDetailsTypeDef(TypedDict):
-    Predicate: NotRequired[
-        ReadOnly[
-            AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsTypeDef
-        ]
-    ]
-
-
-class AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsOutputTypeDef(
-    TypedDict
-):
-    Operands: NotRequired[
-        list[
-            AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsDetailsTypeDef
-        ]
-    ]
-    Prefix: NotRequired[str]
-    Tag: NotRequired[
-        AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateTagDetailsTypeDef
-    ]
-    Type: NotRequired[str]
-
-
-class AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateDetailsTypeDef(
-    TypedDict
-):
-    Operands: NotRequired[
-        ReadOnly[
-            Sequence[
-                AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsDetailsTypeDef
-            ]
-        ]
-    ]
-    Prefix: NotRequired[str]
-    Tag: NotRequired[
-        AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateTagDetailsTypeDef
-    ]
-    Type: NotRequired[str]
-
-
-class AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsDetailsTypeDef(
-    TypedDict
-):
-    Prefix: NotRequired[str]
-    Tag: NotRequired[
-        AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsTagDetailsTypeDef
-    ]
-    Type: NotRequired[str]
-
-
-class AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateOperandsTagDetailsTypeDef(
-    TypedDict
-):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class AwsS3BucketBucketLifecycleConfigurationRulesFilterPredicateTagDetailsTypeDef(
-    TypedDict
-):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class AwsS3BucketBucketLifecycleConfigurationRulesNoncurrentVersionTransitionsDetailsTypeDef(
-    TypedDict
-):
-    Days: NotRequired[int]
-    StorageClass: NotRequired[str]
-
-
-class AwsS3BucketBucketLifecycleConfigurationRulesTransitionsDetailsTypeDef(TypedDict):
-    Date: NotRequired[str]
-    Days: NotRequired[int]
-    StorageClass: NotRequired[str]
 
 
 class AwsS3BucketBucketVersioningConfigurationTypeDef(TypedDict):
     IsMfaDeleteEnabled: NotRequired[bool]
     Status: NotRequired[str]
+
+
+class AwsS3BucketLoggingConfigurationTypeDef(TypedDict):
+    DestinationBucketName: NotRequired[str]
+    LogFilePrefix: NotRequired[str]
+
+
+class AwsS3BucketNotificationConfigurationS3KeyFilterRuleTypeDef(TypedDict):
+    Name: NotRequired[AwsS3BucketNotificationConfigurationS3KeyFilterRuleNameType]
+    Value: NotRequired[str]
+
+
+class AwsS3BucketNotificationConfigurationS3KeyFilterOutputTypeDef(TypedDict):
+    FilterRules: NotRequired[
+        list[AwsS3BucketNotificationConfigurationS3KeyFilterRuleTypeDef]
+    ]
+
+
+class AwsS3BucketNotificationConfigurationFilterOutputTypeDef(TypedDict):
+    S3KeyFilter: NotRequired[
+        AwsS3BucketNotificationConfigurationS3KeyFilterOutputTypeDef
+    ]
+
+
+class AwsS3BucketNotificationConfigurationDetailOutputTypeDef(TypedDict):
+    Events: NotRequired[list[str]]
+    Filter: NotRequired[AwsS3BucketNotificationConfigurationFilterOutputTypeDef]
+    Destination: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class AwsS3BucketNotificationConfigurationOutputTypeDef(TypedDict):
+    Configurations: NotRequired[
+        list[AwsS3BucketNotificationConfigurationDetailOutputTypeDef]
+    ]
+
+
+class AwsS3BucketObjectLockConfigurationRuleDefaultRetentionDetailsTypeDef(TypedDict):
+    Days: NotRequired[int]
+    Mode: NotRequired[str]
+    Years: NotRequired[int]
+
+
+class AwsS3BucketObjectLockConfigurationRuleDetailsTypeDef(TypedDict):
+    DefaultRetention: NotRequired[
+        AwsS3BucketObjectLockConfigurationRuleDefaultRetentionDetailsTypeDef
+    ]
+
+
+class AwsS3BucketObjectLockConfigurationTypeDef(TypedDict):
+    ObjectLockEnabled: NotRequired[str]
+    Rule: NotRequired[AwsS3BucketObjectLockConfigurationRuleDetailsTypeDef]
+
+
+class AwsS3BucketServerSideEncryptionByDefaultTypeDef(TypedDict):
+    SSEAlgorithm: NotRequired[str]
+    KMSMasterKeyID: NotRequired[str]
+
+
+class AwsS3BucketServerSideEncryptionRuleTypeDef(TypedDict):
+    ApplyServerSideEncryptionByDefault: NotRequired[
+        AwsS3BucketServerSideEncryptionByDefaultTypeDef
+    ]
+
+
+class AwsS3BucketServerSideEncryptionConfigurationOutputTypeDef(TypedDict):
+    Rules: NotRequired[list[AwsS3BucketServerSideEncryptionRuleTypeDef]]
+
+
+class AwsS3BucketWebsiteConfigurationRedirectToTypeDef(TypedDict):
+    Hostname: NotRequired[str]
+    Protocol: NotRequired[str]
+
+
+class AwsS3BucketWebsiteConfigurationRoutingRuleConditionTypeDef(TypedDict):
+    HttpErrorCodeReturnedEquals: NotRequired[str]
+    KeyPrefixEquals: NotRequired[str]
+
+
+class AwsS3BucketWebsiteConfigurationRoutingRuleRedirectTypeDef(TypedDict):
+    Hostname: NotRequired[str]
+    HttpRedirectCode: NotRequired[str]
+    Protocol: NotRequired[str]
+    ReplaceKeyPrefixWith: NotRequired[str]
+    ReplaceKeyWith: NotRequired[str]
+
+
+class AwsS3BucketWebsiteConfigurationRoutingRuleTypeDef(TypedDict):
+    Condition: NotRequired[AwsS3BucketWebsiteConfigurationRoutingRuleConditionTypeDef]
+    Redirect: NotRequired[AwsS3BucketWebsiteConfigurationRoutingRuleRedirectTypeDef]
+
+
+class AwsS3BucketWebsiteConfigurationOutputTypeDef(TypedDict):
+    ErrorDocument: NotRequired[str]
+    IndexDocumentSuffix: NotRequired[str]
+    RedirectAllRequestsTo: NotRequired[AwsS3BucketWebsiteConfigurationRedirectToTypeDef]
+    RoutingRules: NotRequired[list[AwsS3BucketWebsiteConfigurationRoutingRuleTypeDef]]
 
 
 class AwsS3BucketDetailsOutputTypeDef(TypedDict):
@@ -7458,6 +8032,44 @@ class AwsS3BucketDetailsOutputTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
+class AwsS3BucketNotificationConfigurationS3KeyFilterTypeDef(TypedDict):
+    FilterRules: NotRequired[
+        ReadOnly[Sequence[AwsS3BucketNotificationConfigurationS3KeyFilterRuleTypeDef]]
+    ]
+
+
+class AwsS3BucketNotificationConfigurationFilterTypeDef(TypedDict):
+    S3KeyFilter: NotRequired[
+        ReadOnly[AwsS3BucketNotificationConfigurationS3KeyFilterTypeDef]
+    ]
+
+
+class AwsS3BucketNotificationConfigurationDetailTypeDef(TypedDict):
+    Events: NotRequired[ReadOnly[Sequence[str]]]
+    Filter: NotRequired[ReadOnly[AwsS3BucketNotificationConfigurationFilterTypeDef]]
+    Destination: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class AwsS3BucketNotificationConfigurationTypeDef(TypedDict):
+    Configurations: NotRequired[
+        ReadOnly[Sequence[AwsS3BucketNotificationConfigurationDetailTypeDef]]
+    ]
+
+
+class AwsS3BucketServerSideEncryptionConfigurationTypeDef(TypedDict):
+    Rules: NotRequired[ReadOnly[Sequence[AwsS3BucketServerSideEncryptionRuleTypeDef]]]
+
+
+class AwsS3BucketWebsiteConfigurationTypeDef(TypedDict):
+    ErrorDocument: NotRequired[str]
+    IndexDocumentSuffix: NotRequired[str]
+    RedirectAllRequestsTo: NotRequired[AwsS3BucketWebsiteConfigurationRedirectToTypeDef]
+    RoutingRules: NotRequired[
+        ReadOnly[Sequence[AwsS3BucketWebsiteConfigurationRoutingRuleTypeDef]]
+    ]
+
+
 class AwsS3BucketDetailsTypeDef(TypedDict):
     OwnerId: NotRequired[str]
     OwnerName: NotRequired[str]
@@ -7487,141 +8099,6 @@ class AwsS3BucketDetailsTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
-class AwsS3BucketLoggingConfigurationTypeDef(TypedDict):
-    DestinationBucketName: NotRequired[str]
-    LogFilePrefix: NotRequired[str]
-
-
-class AwsS3BucketNotificationConfigurationDetailOutputTypeDef(TypedDict):
-    Events: NotRequired[list[str]]
-    Filter: NotRequired[AwsS3BucketNotificationConfigurationFilterOutputTypeDef]
-    Destination: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class AwsS3BucketNotificationConfigurationDetailTypeDef(TypedDict):
-    Events: NotRequired[ReadOnly[Sequence[str]]]
-    Filter: NotRequired[ReadOnly[AwsS3BucketNotificationConfigurationFilterTypeDef]]
-    Destination: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class AwsS3BucketNotificationConfigurationFilterOutputTypeDef(TypedDict):
-    S3KeyFilter: NotRequired[
-        AwsS3BucketNotificationConfigurationS3KeyFilterOutputTypeDef
-    ]
-
-
-class AwsS3BucketNotificationConfigurationFilterTypeDef(TypedDict):
-    S3KeyFilter: NotRequired[
-        ReadOnly[AwsS3BucketNotificationConfigurationS3KeyFilterTypeDef]
-    ]
-
-
-class AwsS3BucketNotificationConfigurationOutputTypeDef(TypedDict):
-    Configurations: NotRequired[
-        list[AwsS3BucketNotificationConfigurationDetailOutputTypeDef]
-    ]
-
-
-class AwsS3BucketNotificationConfigurationS3KeyFilterOutputTypeDef(TypedDict):
-    FilterRules: NotRequired[
-        list[AwsS3BucketNotificationConfigurationS3KeyFilterRuleTypeDef]
-    ]
-
-
-class AwsS3BucketNotificationConfigurationS3KeyFilterRuleTypeDef(TypedDict):
-    Name: NotRequired[AwsS3BucketNotificationConfigurationS3KeyFilterRuleNameType]
-    Value: NotRequired[str]
-
-
-class AwsS3BucketNotificationConfigurationS3KeyFilterTypeDef(TypedDict):
-    FilterRules: NotRequired[
-        ReadOnly[Sequence[AwsS3BucketNotificationConfigurationS3KeyFilterRuleTypeDef]]
-    ]
-
-
-class AwsS3BucketNotificationConfigurationTypeDef(TypedDict):
-    Configurations: NotRequired[
-        ReadOnly[Sequence[AwsS3BucketNotificationConfigurationDetailTypeDef]]
-    ]
-
-
-class AwsS3BucketObjectLockConfigurationRuleDefaultRetentionDetailsTypeDef(TypedDict):
-    Days: NotRequired[int]
-    Mode: NotRequired[str]
-    Years: NotRequired[int]
-
-
-class AwsS3BucketObjectLockConfigurationRuleDetailsTypeDef(TypedDict):
-    DefaultRetention: NotRequired[
-        AwsS3BucketObjectLockConfigurationRuleDefaultRetentionDetailsTypeDef
-    ]
-
-
-class AwsS3BucketObjectLockConfigurationTypeDef(TypedDict):
-    ObjectLockEnabled: NotRequired[str]
-    Rule: NotRequired[AwsS3BucketObjectLockConfigurationRuleDetailsTypeDef]
-
-
-class AwsS3BucketServerSideEncryptionByDefaultTypeDef(TypedDict):
-    SSEAlgorithm: NotRequired[str]
-    KMSMasterKeyID: NotRequired[str]
-
-
-class AwsS3BucketServerSideEncryptionConfigurationOutputTypeDef(TypedDict):
-    Rules: NotRequired[list[AwsS3BucketServerSideEncryptionRuleTypeDef]]
-
-
-class AwsS3BucketServerSideEncryptionConfigurationTypeDef(TypedDict):
-    Rules: NotRequired[ReadOnly[Sequence[AwsS3BucketServerSideEncryptionRuleTypeDef]]]
-
-
-class AwsS3BucketServerSideEncryptionRuleTypeDef(TypedDict):
-    ApplyServerSideEncryptionByDefault: NotRequired[
-        AwsS3BucketServerSideEncryptionByDefaultTypeDef
-    ]
-
-
-class AwsS3BucketWebsiteConfigurationOutputTypeDef(TypedDict):
-    ErrorDocument: NotRequired[str]
-    IndexDocumentSuffix: NotRequired[str]
-    RedirectAllRequestsTo: NotRequired[AwsS3BucketWebsiteConfigurationRedirectToTypeDef]
-    RoutingRules: NotRequired[list[AwsS3BucketWebsiteConfigurationRoutingRuleTypeDef]]
-
-
-class AwsS3BucketWebsiteConfigurationRedirectToTypeDef(TypedDict):
-    Hostname: NotRequired[str]
-    Protocol: NotRequired[str]
-
-
-class AwsS3BucketWebsiteConfigurationRoutingRuleConditionTypeDef(TypedDict):
-    HttpErrorCodeReturnedEquals: NotRequired[str]
-    KeyPrefixEquals: NotRequired[str]
-
-
-class AwsS3BucketWebsiteConfigurationRoutingRuleRedirectTypeDef(TypedDict):
-    Hostname: NotRequired[str]
-    HttpRedirectCode: NotRequired[str]
-    Protocol: NotRequired[str]
-    ReplaceKeyPrefixWith: NotRequired[str]
-    ReplaceKeyWith: NotRequired[str]
-
-
-class AwsS3BucketWebsiteConfigurationRoutingRuleTypeDef(TypedDict):
-    Condition: NotRequired[AwsS3BucketWebsiteConfigurationRoutingRuleConditionTypeDef]
-    Redirect: NotRequired[AwsS3BucketWebsiteConfigurationRoutingRuleRedirectTypeDef]
-
-
-class AwsS3BucketWebsiteConfigurationTypeDef(TypedDict):
-    ErrorDocument: NotRequired[str]
-    IndexDocumentSuffix: NotRequired[str]
-    RedirectAllRequestsTo: NotRequired[AwsS3BucketWebsiteConfigurationRedirectToTypeDef]
-    RoutingRules: NotRequired[
-        ReadOnly[Sequence[AwsS3BucketWebsiteConfigurationRoutingRuleTypeDef]]
-    ]
-
-
 class AwsS3ObjectDetailsTypeDef(TypedDict):
     LastModified: NotRequired[str]
     ETag: NotRequired[str]
@@ -7629,6 +8106,10 @@ class AwsS3ObjectDetailsTypeDef(TypedDict):
     ContentType: NotRequired[str]
     ServerSideEncryption: NotRequired[str]
     SSEKMSKeyId: NotRequired[str]
+
+
+class AwsSageMakerNotebookInstanceMetadataServiceConfigurationDetailsTypeDef(TypedDict):
+    MinimumInstanceMetadataServiceVersion: NotRequired[str]
 
 
 class AwsSageMakerNotebookInstanceDetailsOutputTypeDef(TypedDict):
@@ -7681,8 +8162,8 @@ class AwsSageMakerNotebookInstanceDetailsTypeDef(TypedDict):
     VolumeSizeInGB: NotRequired[int]
 
 
-class AwsSageMakerNotebookInstanceMetadataServiceConfigurationDetailsTypeDef(TypedDict):
-    MinimumInstanceMetadataServiceVersion: NotRequired[str]
+class AwsSecretsManagerSecretRotationRulesTypeDef(TypedDict):
+    AutomaticallyAfterDays: NotRequired[int]
 
 
 class AwsSecretsManagerSecretDetailsTypeDef(TypedDict):
@@ -7696,8 +8177,16 @@ class AwsSecretsManagerSecretDetailsTypeDef(TypedDict):
     Description: NotRequired[str]
 
 
-class AwsSecretsManagerSecretRotationRulesTypeDef(TypedDict):
-    AutomaticallyAfterDays: NotRequired[int]
+class BooleanFilterTypeDef(TypedDict):
+    Value: NotRequired[bool]
+
+
+class IpFilterTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+
+
+class KeywordFilterTypeDef(TypedDict):
+    Value: NotRequired[str]
 
 
 class AwsSecurityFindingFiltersOutputTypeDef(TypedDict):
@@ -7953,6 +8442,870 @@ class AwsSecurityFindingIdentifierTypeDef(TypedDict):
     ProductArn: str
 
 
+class SecurityControlParameterOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[list[str]]
+
+
+class StatusReasonTypeDef(TypedDict):
+    ReasonCode: str
+    Description: NotRequired[str]
+
+
+class ComplianceOutputTypeDef(TypedDict):
+    Status: NotRequired[ComplianceStatusType]
+    RelatedRequirements: NotRequired[list[str]]
+    StatusReasons: NotRequired[list[StatusReasonTypeDef]]
+    SecurityControlId: NotRequired[str]
+    AssociatedStandards: NotRequired[list[AssociatedStandardTypeDef]]
+    SecurityControlParameters: NotRequired[list[SecurityControlParameterOutputTypeDef]]
+
+
+class IndicatorOutputTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[list[str]]
+    Title: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class NetworkAutonomousSystemTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Number: NotRequired[int]
+
+
+class NetworkConnectionTypeDef(TypedDict):
+    Direction: NotRequired[ConnectionDirectionType]
+
+
+class NetworkGeoLocationTypeDef(TypedDict):
+    City: NotRequired[str]
+    Country: NotRequired[str]
+    Lat: NotRequired[float]
+    Lon: NotRequired[float]
+
+
+class NetworkEndpointTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Ip: NotRequired[str]
+    Domain: NotRequired[str]
+    Port: NotRequired[int]
+    Location: NotRequired[NetworkGeoLocationTypeDef]
+    AutonomousSystem: NotRequired[NetworkAutonomousSystemTypeDef]
+    Connection: NotRequired[NetworkConnectionTypeDef]
+
+
+class SignalOutputTypeDef(TypedDict):
+    Type: NotRequired[str]
+    Id: NotRequired[str]
+    Title: NotRequired[str]
+    ProductArn: NotRequired[str]
+    ResourceIds: NotRequired[list[str]]
+    SignalIndicators: NotRequired[list[IndicatorOutputTypeDef]]
+    Name: NotRequired[str]
+    CreatedAt: NotRequired[int]
+    UpdatedAt: NotRequired[int]
+    FirstSeenAt: NotRequired[int]
+    LastSeenAt: NotRequired[int]
+    Severity: NotRequired[float]
+    Count: NotRequired[int]
+    ActorIds: NotRequired[list[str]]
+    EndpointIds: NotRequired[list[str]]
+
+
+class SequenceOutputTypeDef(TypedDict):
+    Uid: NotRequired[str]
+    Actors: NotRequired[list[ActorTypeDef]]
+    Endpoints: NotRequired[list[NetworkEndpointTypeDef]]
+    Signals: NotRequired[list[SignalOutputTypeDef]]
+    SequenceIndicators: NotRequired[list[IndicatorOutputTypeDef]]
+
+
+class DetectionOutputTypeDef(TypedDict):
+    Sequence: NotRequired[SequenceOutputTypeDef]
+
+
+class FindingProviderSeverityTypeDef(TypedDict):
+    Label: NotRequired[SeverityLabelType]
+    Original: NotRequired[str]
+
+
+class FindingProviderFieldsOutputTypeDef(TypedDict):
+    Confidence: NotRequired[int]
+    Criticality: NotRequired[int]
+    RelatedFindings: NotRequired[list[RelatedFindingTypeDef]]
+    Severity: NotRequired[FindingProviderSeverityTypeDef]
+    Types: NotRequired[list[str]]
+
+
+class GeneratorDetailsOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Labels: NotRequired[list[str]]
+
+
+class MalwareTypeDef(TypedDict):
+    Name: str
+    Type: NotRequired[MalwareTypeType]
+    Path: NotRequired[str]
+    State: NotRequired[MalwareStateType]
+
+
+class PortRangeTypeDef(TypedDict):
+    Begin: NotRequired[int]
+    End: NotRequired[int]
+
+
+class NetworkPathComponentDetailsOutputTypeDef(TypedDict):
+    Address: NotRequired[list[str]]
+    PortRanges: NotRequired[list[PortRangeTypeDef]]
+
+
+class NetworkHeaderOutputTypeDef(TypedDict):
+    Protocol: NotRequired[str]
+    Destination: NotRequired[NetworkPathComponentDetailsOutputTypeDef]
+    Source: NotRequired[NetworkPathComponentDetailsOutputTypeDef]
+
+
+class NetworkPathComponentOutputTypeDef(TypedDict):
+    ComponentId: NotRequired[str]
+    ComponentType: NotRequired[str]
+    Egress: NotRequired[NetworkHeaderOutputTypeDef]
+    Ingress: NotRequired[NetworkHeaderOutputTypeDef]
+
+
+class NetworkTypeDef(TypedDict):
+    Direction: NotRequired[NetworkDirectionType]
+    Protocol: NotRequired[str]
+    OpenPortRange: NotRequired[PortRangeTypeDef]
+    SourceIpV4: NotRequired[str]
+    SourceIpV6: NotRequired[str]
+    SourcePort: NotRequired[int]
+    SourceDomain: NotRequired[str]
+    SourceMac: NotRequired[str]
+    DestinationIpV4: NotRequired[str]
+    DestinationIpV6: NotRequired[str]
+    DestinationPort: NotRequired[int]
+    DestinationDomain: NotRequired[str]
+
+
+class NoteTypeDef(TypedDict):
+    Text: str
+    UpdatedBy: str
+    UpdatedAt: str
+
+
+class PatchSummaryTypeDef(TypedDict):
+    Id: str
+    InstalledCount: NotRequired[int]
+    MissingCount: NotRequired[int]
+    FailedCount: NotRequired[int]
+    InstalledOtherCount: NotRequired[int]
+    InstalledRejectedCount: NotRequired[int]
+    InstalledPendingReboot: NotRequired[int]
+    OperationStartTime: NotRequired[str]
+    OperationEndTime: NotRequired[str]
+    RebootOption: NotRequired[str]
+    Operation: NotRequired[str]
+
+
+class ProcessDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Path: NotRequired[str]
+    Pid: NotRequired[int]
+    ParentPid: NotRequired[int]
+    LaunchedAt: NotRequired[str]
+    TerminatedAt: NotRequired[str]
+
+
+class RecommendationTypeDef(TypedDict):
+    Text: NotRequired[str]
+    Url: NotRequired[str]
+
+
+class RemediationTypeDef(TypedDict):
+    Recommendation: NotRequired[RecommendationTypeDef]
+
+
+class ClassificationStatusTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Reason: NotRequired[str]
+
+
+class CellTypeDef(TypedDict):
+    Column: NotRequired[int]
+    Row: NotRequired[int]
+    ColumnName: NotRequired[str]
+    CellReference: NotRequired[str]
+
+
+class RangeTypeDef(TypedDict):
+    Start: NotRequired[int]
+    End: NotRequired[int]
+    StartColumn: NotRequired[int]
+
+
+class PageTypeDef(TypedDict):
+    PageNumber: NotRequired[int]
+    LineRange: NotRequired[RangeTypeDef]
+    OffsetRange: NotRequired[RangeTypeDef]
+
+
+class RecordTypeDef(TypedDict):
+    JsonPath: NotRequired[str]
+    RecordIndex: NotRequired[int]
+
+
+class OccurrencesOutputTypeDef(TypedDict):
+    LineRanges: NotRequired[list[RangeTypeDef]]
+    OffsetRanges: NotRequired[list[RangeTypeDef]]
+    Pages: NotRequired[list[PageTypeDef]]
+    Records: NotRequired[list[RecordTypeDef]]
+    Cells: NotRequired[list[CellTypeDef]]
+
+
+class CustomDataIdentifiersDetectionsOutputTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Occurrences: NotRequired[OccurrencesOutputTypeDef]
+
+
+class CustomDataIdentifiersResultOutputTypeDef(TypedDict):
+    Detections: NotRequired[list[CustomDataIdentifiersDetectionsOutputTypeDef]]
+    TotalCount: NotRequired[int]
+
+
+class SensitiveDataDetectionsOutputTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Type: NotRequired[str]
+    Occurrences: NotRequired[OccurrencesOutputTypeDef]
+
+
+class SensitiveDataResultOutputTypeDef(TypedDict):
+    Category: NotRequired[str]
+    Detections: NotRequired[list[SensitiveDataDetectionsOutputTypeDef]]
+    TotalCount: NotRequired[int]
+
+
+class ClassificationResultOutputTypeDef(TypedDict):
+    MimeType: NotRequired[str]
+    SizeClassified: NotRequired[int]
+    AdditionalOccurrences: NotRequired[bool]
+    Status: NotRequired[ClassificationStatusTypeDef]
+    SensitiveData: NotRequired[list[SensitiveDataResultOutputTypeDef]]
+    CustomDataIdentifiers: NotRequired[CustomDataIdentifiersResultOutputTypeDef]
+
+
+class DataClassificationDetailsOutputTypeDef(TypedDict):
+    DetailedResultsLocation: NotRequired[str]
+    Result: NotRequired[ClassificationResultOutputTypeDef]
+
+
+class AwsSnsTopicSubscriptionTypeDef(TypedDict):
+    Endpoint: NotRequired[str]
+    Protocol: NotRequired[str]
+
+
+class AwsSnsTopicDetailsOutputTypeDef(TypedDict):
+    KmsMasterKeyId: NotRequired[str]
+    Subscription: NotRequired[list[AwsSnsTopicSubscriptionTypeDef]]
+    TopicName: NotRequired[str]
+    Owner: NotRequired[str]
+    SqsSuccessFeedbackRoleArn: NotRequired[str]
+    SqsFailureFeedbackRoleArn: NotRequired[str]
+    ApplicationSuccessFeedbackRoleArn: NotRequired[str]
+    FirehoseSuccessFeedbackRoleArn: NotRequired[str]
+    FirehoseFailureFeedbackRoleArn: NotRequired[str]
+    HttpSuccessFeedbackRoleArn: NotRequired[str]
+    HttpFailureFeedbackRoleArn: NotRequired[str]
+
+
+class AwsSqsQueueDetailsTypeDef(TypedDict):
+    KmsDataKeyReusePeriodSeconds: NotRequired[int]
+    KmsMasterKeyId: NotRequired[str]
+    QueueName: NotRequired[str]
+    DeadLetterTargetArn: NotRequired[str]
+
+
+class AwsSsmComplianceSummaryTypeDef(TypedDict):
+    Status: NotRequired[str]
+    CompliantCriticalCount: NotRequired[int]
+    CompliantHighCount: NotRequired[int]
+    CompliantMediumCount: NotRequired[int]
+    ExecutionType: NotRequired[str]
+    NonCompliantCriticalCount: NotRequired[int]
+    CompliantInformationalCount: NotRequired[int]
+    NonCompliantInformationalCount: NotRequired[int]
+    CompliantUnspecifiedCount: NotRequired[int]
+    NonCompliantLowCount: NotRequired[int]
+    NonCompliantHighCount: NotRequired[int]
+    CompliantLowCount: NotRequired[int]
+    ComplianceType: NotRequired[str]
+    PatchBaselineId: NotRequired[str]
+    OverallSeverity: NotRequired[str]
+    NonCompliantMediumCount: NotRequired[int]
+    NonCompliantUnspecifiedCount: NotRequired[int]
+    PatchGroup: NotRequired[str]
+
+
+class AwsSsmPatchTypeDef(TypedDict):
+    ComplianceSummary: NotRequired[AwsSsmComplianceSummaryTypeDef]
+
+
+class AwsSsmPatchComplianceDetailsTypeDef(TypedDict):
+    Patch: NotRequired[AwsSsmPatchTypeDef]
+
+
+class AwsStepFunctionStateMachineLoggingConfigurationDestinationsCloudWatchLogsLogGroupDetailsTypeDef(
+    TypedDict
+):
+    LogGroupArn: NotRequired[str]
+
+
+class AwsStepFunctionStateMachineLoggingConfigurationDestinationsDetailsTypeDef(
+    TypedDict
+):
+    CloudWatchLogsLogGroup: NotRequired[
+        AwsStepFunctionStateMachineLoggingConfigurationDestinationsCloudWatchLogsLogGroupDetailsTypeDef
+    ]
+
+
+class AwsStepFunctionStateMachineLoggingConfigurationDetailsOutputTypeDef(TypedDict):
+    Destinations: NotRequired[
+        list[AwsStepFunctionStateMachineLoggingConfigurationDestinationsDetailsTypeDef]
+    ]
+    IncludeExecutionData: NotRequired[bool]
+    Level: NotRequired[str]
+
+
+class AwsStepFunctionStateMachineTracingConfigurationDetailsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
+class AwsStepFunctionStateMachineDetailsOutputTypeDef(TypedDict):
+    Label: NotRequired[str]
+    LoggingConfiguration: NotRequired[
+        AwsStepFunctionStateMachineLoggingConfigurationDetailsOutputTypeDef
+    ]
+    Name: NotRequired[str]
+    RoleArn: NotRequired[str]
+    StateMachineArn: NotRequired[str]
+    Status: NotRequired[str]
+    TracingConfiguration: NotRequired[
+        AwsStepFunctionStateMachineTracingConfigurationDetailsTypeDef
+    ]
+    Type: NotRequired[str]
+
+
+class AwsWafRateBasedRuleMatchPredicateTypeDef(TypedDict):
+    DataId: NotRequired[str]
+    Negated: NotRequired[bool]
+    Type: NotRequired[str]
+
+
+class AwsWafRateBasedRuleDetailsOutputTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    RateKey: NotRequired[str]
+    RateLimit: NotRequired[int]
+    RuleId: NotRequired[str]
+    MatchPredicates: NotRequired[list[AwsWafRateBasedRuleMatchPredicateTypeDef]]
+
+
+class AwsWafRegionalRateBasedRuleMatchPredicateTypeDef(TypedDict):
+    DataId: NotRequired[str]
+    Negated: NotRequired[bool]
+    Type: NotRequired[str]
+
+
+class AwsWafRegionalRateBasedRuleDetailsOutputTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    RateKey: NotRequired[str]
+    RateLimit: NotRequired[int]
+    RuleId: NotRequired[str]
+    MatchPredicates: NotRequired[list[AwsWafRegionalRateBasedRuleMatchPredicateTypeDef]]
+
+
+class AwsWafRegionalRulePredicateListDetailsTypeDef(TypedDict):
+    DataId: NotRequired[str]
+    Negated: NotRequired[bool]
+    Type: NotRequired[str]
+
+
+class AwsWafRegionalRuleDetailsOutputTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    PredicateList: NotRequired[list[AwsWafRegionalRulePredicateListDetailsTypeDef]]
+    RuleId: NotRequired[str]
+
+
+class AwsWafRegionalRuleGroupRulesActionDetailsTypeDef(TypedDict):
+    Type: NotRequired[str]
+
+
+class AwsWafRegionalRuleGroupRulesDetailsTypeDef(TypedDict):
+    Action: NotRequired[AwsWafRegionalRuleGroupRulesActionDetailsTypeDef]
+    Priority: NotRequired[int]
+    RuleId: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class AwsWafRegionalRuleGroupDetailsOutputTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    RuleGroupId: NotRequired[str]
+    Rules: NotRequired[list[AwsWafRegionalRuleGroupRulesDetailsTypeDef]]
+
+
+class AwsWafRegionalWebAclRulesListActionDetailsTypeDef(TypedDict):
+    Type: NotRequired[str]
+
+
+class AwsWafRegionalWebAclRulesListOverrideActionDetailsTypeDef(TypedDict):
+    Type: NotRequired[str]
+
+
+class AwsWafRegionalWebAclRulesListDetailsTypeDef(TypedDict):
+    Action: NotRequired[AwsWafRegionalWebAclRulesListActionDetailsTypeDef]
+    OverrideAction: NotRequired[
+        AwsWafRegionalWebAclRulesListOverrideActionDetailsTypeDef
+    ]
+    Priority: NotRequired[int]
+    RuleId: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class AwsWafRegionalWebAclDetailsOutputTypeDef(TypedDict):
+    DefaultAction: NotRequired[str]
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    RulesList: NotRequired[list[AwsWafRegionalWebAclRulesListDetailsTypeDef]]
+    WebAclId: NotRequired[str]
+
+
+class AwsWafRulePredicateListDetailsTypeDef(TypedDict):
+    DataId: NotRequired[str]
+    Negated: NotRequired[bool]
+    Type: NotRequired[str]
+
+
+class AwsWafRuleDetailsOutputTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    PredicateList: NotRequired[list[AwsWafRulePredicateListDetailsTypeDef]]
+    RuleId: NotRequired[str]
+
+
+class AwsWafRuleGroupRulesActionDetailsTypeDef(TypedDict):
+    Type: NotRequired[str]
+
+
+class AwsWafRuleGroupRulesDetailsTypeDef(TypedDict):
+    Action: NotRequired[AwsWafRuleGroupRulesActionDetailsTypeDef]
+    Priority: NotRequired[int]
+    RuleId: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class AwsWafRuleGroupDetailsOutputTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    RuleGroupId: NotRequired[str]
+    Rules: NotRequired[list[AwsWafRuleGroupRulesDetailsTypeDef]]
+
+
+class WafActionTypeDef(TypedDict):
+    Type: NotRequired[str]
+
+
+class WafExcludedRuleTypeDef(TypedDict):
+    RuleId: NotRequired[str]
+
+
+class WafOverrideActionTypeDef(TypedDict):
+    Type: NotRequired[str]
+
+
+class AwsWafWebAclRuleOutputTypeDef(TypedDict):
+    Action: NotRequired[WafActionTypeDef]
+    ExcludedRules: NotRequired[list[WafExcludedRuleTypeDef]]
+    OverrideAction: NotRequired[WafOverrideActionTypeDef]
+    Priority: NotRequired[int]
+    RuleId: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class AwsWafWebAclDetailsOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    DefaultAction: NotRequired[str]
+    Rules: NotRequired[list[AwsWafWebAclRuleOutputTypeDef]]
+    WebAclId: NotRequired[str]
+
+
+class AwsWafv2CustomHttpHeaderTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class AwsWafv2CustomRequestHandlingDetailsOutputTypeDef(TypedDict):
+    InsertHeaders: NotRequired[list[AwsWafv2CustomHttpHeaderTypeDef]]
+
+
+class AwsWafv2ActionAllowDetailsOutputTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[
+        AwsWafv2CustomRequestHandlingDetailsOutputTypeDef
+    ]
+
+
+class AwsWafv2CustomResponseDetailsOutputTypeDef(TypedDict):
+    CustomResponseBodyKey: NotRequired[str]
+    ResponseCode: NotRequired[int]
+    ResponseHeaders: NotRequired[list[AwsWafv2CustomHttpHeaderTypeDef]]
+
+
+class AwsWafv2ActionBlockDetailsOutputTypeDef(TypedDict):
+    CustomResponse: NotRequired[AwsWafv2CustomResponseDetailsOutputTypeDef]
+
+
+class AwsWafv2RulesActionCaptchaDetailsOutputTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[
+        AwsWafv2CustomRequestHandlingDetailsOutputTypeDef
+    ]
+
+
+class AwsWafv2RulesActionCountDetailsOutputTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[
+        AwsWafv2CustomRequestHandlingDetailsOutputTypeDef
+    ]
+
+
+class AwsWafv2RulesActionDetailsOutputTypeDef(TypedDict):
+    Allow: NotRequired[AwsWafv2ActionAllowDetailsOutputTypeDef]
+    Block: NotRequired[AwsWafv2ActionBlockDetailsOutputTypeDef]
+    Captcha: NotRequired[AwsWafv2RulesActionCaptchaDetailsOutputTypeDef]
+    Count: NotRequired[AwsWafv2RulesActionCountDetailsOutputTypeDef]
+
+
+class AwsWafv2VisibilityConfigDetailsTypeDef(TypedDict):
+    CloudWatchMetricsEnabled: NotRequired[bool]
+    MetricName: NotRequired[str]
+    SampledRequestsEnabled: NotRequired[bool]
+
+
+class AwsWafv2RulesDetailsOutputTypeDef(TypedDict):
+    Action: NotRequired[AwsWafv2RulesActionDetailsOutputTypeDef]
+    Name: NotRequired[str]
+    OverrideAction: NotRequired[str]
+    Priority: NotRequired[int]
+    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
+
+
+class AwsWafv2RuleGroupDetailsOutputTypeDef(TypedDict):
+    Capacity: NotRequired[int]
+    Description: NotRequired[str]
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    Rules: NotRequired[list[AwsWafv2RulesDetailsOutputTypeDef]]
+    Scope: NotRequired[str]
+    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
+
+
+class AwsWafv2WebAclActionDetailsOutputTypeDef(TypedDict):
+    Allow: NotRequired[AwsWafv2ActionAllowDetailsOutputTypeDef]
+    Block: NotRequired[AwsWafv2ActionBlockDetailsOutputTypeDef]
+
+
+class AwsWafv2WebAclCaptchaConfigImmunityTimePropertyDetailsTypeDef(TypedDict):
+    ImmunityTime: NotRequired[int]
+
+
+class AwsWafv2WebAclCaptchaConfigDetailsTypeDef(TypedDict):
+    ImmunityTimeProperty: NotRequired[
+        AwsWafv2WebAclCaptchaConfigImmunityTimePropertyDetailsTypeDef
+    ]
+
+
+class AwsWafv2WebAclDetailsOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    ManagedbyFirewallManager: NotRequired[bool]
+    Id: NotRequired[str]
+    Capacity: NotRequired[int]
+    CaptchaConfig: NotRequired[AwsWafv2WebAclCaptchaConfigDetailsTypeDef]
+    DefaultAction: NotRequired[AwsWafv2WebAclActionDetailsOutputTypeDef]
+    Description: NotRequired[str]
+    Rules: NotRequired[list[AwsWafv2RulesDetailsOutputTypeDef]]
+    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
+
+
+class AwsXrayEncryptionConfigDetailsTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    Status: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class CodeRepositoryDetailsTypeDef(TypedDict):
+    ProviderType: NotRequired[str]
+    ProjectName: NotRequired[str]
+    CodeSecurityIntegrationArn: NotRequired[str]
+
+
+class VolumeMountTypeDef(TypedDict):
+    Name: NotRequired[str]
+    MountPath: NotRequired[str]
+
+
+class ContainerDetailsOutputTypeDef(TypedDict):
+    ContainerRuntime: NotRequired[str]
+    Name: NotRequired[str]
+    ImageId: NotRequired[str]
+    ImageName: NotRequired[str]
+    LaunchedAt: NotRequired[str]
+    VolumeMounts: NotRequired[list[VolumeMountTypeDef]]
+    Privileged: NotRequired[bool]
+
+
+class ResourceDetailsOutputTypeDef(TypedDict):
+    AwsAutoScalingAutoScalingGroup: NotRequired[
+        AwsAutoScalingAutoScalingGroupDetailsOutputTypeDef
+    ]
+    AwsCodeBuildProject: NotRequired[AwsCodeBuildProjectDetailsOutputTypeDef]
+    AwsCloudFrontDistribution: NotRequired[
+        AwsCloudFrontDistributionDetailsOutputTypeDef
+    ]
+    AwsEc2Instance: NotRequired[AwsEc2InstanceDetailsOutputTypeDef]
+    AwsEc2NetworkInterface: NotRequired[AwsEc2NetworkInterfaceDetailsOutputTypeDef]
+    AwsEc2SecurityGroup: NotRequired[AwsEc2SecurityGroupDetailsOutputTypeDef]
+    AwsEc2Volume: NotRequired[AwsEc2VolumeDetailsOutputTypeDef]
+    AwsEc2Vpc: NotRequired[AwsEc2VpcDetailsOutputTypeDef]
+    AwsEc2Eip: NotRequired[AwsEc2EipDetailsTypeDef]
+    AwsEc2Subnet: NotRequired[AwsEc2SubnetDetailsOutputTypeDef]
+    AwsEc2NetworkAcl: NotRequired[AwsEc2NetworkAclDetailsOutputTypeDef]
+    AwsElbv2LoadBalancer: NotRequired[AwsElbv2LoadBalancerDetailsOutputTypeDef]
+    AwsElasticBeanstalkEnvironment: NotRequired[
+        AwsElasticBeanstalkEnvironmentDetailsOutputTypeDef
+    ]
+    AwsElasticsearchDomain: NotRequired[AwsElasticsearchDomainDetailsOutputTypeDef]
+    AwsS3Bucket: NotRequired[AwsS3BucketDetailsOutputTypeDef]
+    AwsS3AccountPublicAccessBlock: NotRequired[
+        AwsS3AccountPublicAccessBlockDetailsTypeDef
+    ]
+    AwsS3Object: NotRequired[AwsS3ObjectDetailsTypeDef]
+    AwsSecretsManagerSecret: NotRequired[AwsSecretsManagerSecretDetailsTypeDef]
+    AwsIamAccessKey: NotRequired[AwsIamAccessKeyDetailsTypeDef]
+    AwsIamUser: NotRequired[AwsIamUserDetailsOutputTypeDef]
+    AwsIamPolicy: NotRequired[AwsIamPolicyDetailsOutputTypeDef]
+    AwsApiGatewayV2Stage: NotRequired[AwsApiGatewayV2StageDetailsOutputTypeDef]
+    AwsApiGatewayV2Api: NotRequired[AwsApiGatewayV2ApiDetailsOutputTypeDef]
+    AwsDynamoDbTable: NotRequired[AwsDynamoDbTableDetailsOutputTypeDef]
+    AwsApiGatewayStage: NotRequired[AwsApiGatewayStageDetailsOutputTypeDef]
+    AwsApiGatewayRestApi: NotRequired[AwsApiGatewayRestApiDetailsOutputTypeDef]
+    AwsCloudTrailTrail: NotRequired[AwsCloudTrailTrailDetailsTypeDef]
+    AwsSsmPatchCompliance: NotRequired[AwsSsmPatchComplianceDetailsTypeDef]
+    AwsCertificateManagerCertificate: NotRequired[
+        AwsCertificateManagerCertificateDetailsOutputTypeDef
+    ]
+    AwsRedshiftCluster: NotRequired[AwsRedshiftClusterDetailsOutputTypeDef]
+    AwsElbLoadBalancer: NotRequired[AwsElbLoadBalancerDetailsOutputTypeDef]
+    AwsIamGroup: NotRequired[AwsIamGroupDetailsOutputTypeDef]
+    AwsIamRole: NotRequired[AwsIamRoleDetailsOutputTypeDef]
+    AwsKmsKey: NotRequired[AwsKmsKeyDetailsTypeDef]
+    AwsLambdaFunction: NotRequired[AwsLambdaFunctionDetailsOutputTypeDef]
+    AwsLambdaLayerVersion: NotRequired[AwsLambdaLayerVersionDetailsOutputTypeDef]
+    AwsRdsDbInstance: NotRequired[AwsRdsDbInstanceDetailsOutputTypeDef]
+    AwsSnsTopic: NotRequired[AwsSnsTopicDetailsOutputTypeDef]
+    AwsSqsQueue: NotRequired[AwsSqsQueueDetailsTypeDef]
+    AwsWafWebAcl: NotRequired[AwsWafWebAclDetailsOutputTypeDef]
+    AwsRdsDbSnapshot: NotRequired[AwsRdsDbSnapshotDetailsOutputTypeDef]
+    AwsRdsDbClusterSnapshot: NotRequired[AwsRdsDbClusterSnapshotDetailsOutputTypeDef]
+    AwsRdsDbCluster: NotRequired[AwsRdsDbClusterDetailsOutputTypeDef]
+    AwsEcsCluster: NotRequired[AwsEcsClusterDetailsOutputTypeDef]
+    AwsEcsContainer: NotRequired[AwsEcsContainerDetailsOutputTypeDef]
+    AwsEcsTaskDefinition: NotRequired[AwsEcsTaskDefinitionDetailsOutputTypeDef]
+    Container: NotRequired[ContainerDetailsOutputTypeDef]
+    Other: NotRequired[dict[str, str]]
+    AwsRdsEventSubscription: NotRequired[AwsRdsEventSubscriptionDetailsOutputTypeDef]
+    AwsEcsService: NotRequired[AwsEcsServiceDetailsOutputTypeDef]
+    AwsAutoScalingLaunchConfiguration: NotRequired[
+        AwsAutoScalingLaunchConfigurationDetailsOutputTypeDef
+    ]
+    AwsEc2VpnConnection: NotRequired[AwsEc2VpnConnectionDetailsOutputTypeDef]
+    AwsEcrContainerImage: NotRequired[AwsEcrContainerImageDetailsOutputTypeDef]
+    AwsOpenSearchServiceDomain: NotRequired[
+        AwsOpenSearchServiceDomainDetailsOutputTypeDef
+    ]
+    AwsEc2VpcEndpointService: NotRequired[AwsEc2VpcEndpointServiceDetailsOutputTypeDef]
+    AwsXrayEncryptionConfig: NotRequired[AwsXrayEncryptionConfigDetailsTypeDef]
+    AwsWafRateBasedRule: NotRequired[AwsWafRateBasedRuleDetailsOutputTypeDef]
+    AwsWafRegionalRateBasedRule: NotRequired[
+        AwsWafRegionalRateBasedRuleDetailsOutputTypeDef
+    ]
+    AwsEcrRepository: NotRequired[AwsEcrRepositoryDetailsTypeDef]
+    AwsEksCluster: NotRequired[AwsEksClusterDetailsOutputTypeDef]
+    AwsNetworkFirewallFirewallPolicy: NotRequired[
+        AwsNetworkFirewallFirewallPolicyDetailsOutputTypeDef
+    ]
+    AwsNetworkFirewallFirewall: NotRequired[
+        AwsNetworkFirewallFirewallDetailsOutputTypeDef
+    ]
+    AwsNetworkFirewallRuleGroup: NotRequired[
+        AwsNetworkFirewallRuleGroupDetailsOutputTypeDef
+    ]
+    AwsRdsDbSecurityGroup: NotRequired[AwsRdsDbSecurityGroupDetailsOutputTypeDef]
+    AwsKinesisStream: NotRequired[AwsKinesisStreamDetailsTypeDef]
+    AwsEc2TransitGateway: NotRequired[AwsEc2TransitGatewayDetailsOutputTypeDef]
+    AwsEfsAccessPoint: NotRequired[AwsEfsAccessPointDetailsOutputTypeDef]
+    AwsCloudFormationStack: NotRequired[AwsCloudFormationStackDetailsOutputTypeDef]
+    AwsCloudWatchAlarm: NotRequired[AwsCloudWatchAlarmDetailsOutputTypeDef]
+    AwsEc2VpcPeeringConnection: NotRequired[
+        AwsEc2VpcPeeringConnectionDetailsOutputTypeDef
+    ]
+    AwsWafRegionalRuleGroup: NotRequired[AwsWafRegionalRuleGroupDetailsOutputTypeDef]
+    AwsWafRegionalRule: NotRequired[AwsWafRegionalRuleDetailsOutputTypeDef]
+    AwsWafRegionalWebAcl: NotRequired[AwsWafRegionalWebAclDetailsOutputTypeDef]
+    AwsWafRule: NotRequired[AwsWafRuleDetailsOutputTypeDef]
+    AwsWafRuleGroup: NotRequired[AwsWafRuleGroupDetailsOutputTypeDef]
+    AwsEcsTask: NotRequired[AwsEcsTaskDetailsOutputTypeDef]
+    AwsBackupBackupVault: NotRequired[AwsBackupBackupVaultDetailsOutputTypeDef]
+    AwsBackupBackupPlan: NotRequired[AwsBackupBackupPlanDetailsOutputTypeDef]
+    AwsBackupRecoveryPoint: NotRequired[AwsBackupRecoveryPointDetailsTypeDef]
+    AwsEc2LaunchTemplate: NotRequired[AwsEc2LaunchTemplateDetailsOutputTypeDef]
+    AwsSageMakerNotebookInstance: NotRequired[
+        AwsSageMakerNotebookInstanceDetailsOutputTypeDef
+    ]
+    AwsWafv2WebAcl: NotRequired[AwsWafv2WebAclDetailsOutputTypeDef]
+    AwsWafv2RuleGroup: NotRequired[AwsWafv2RuleGroupDetailsOutputTypeDef]
+    AwsEc2RouteTable: NotRequired[AwsEc2RouteTableDetailsOutputTypeDef]
+    AwsAmazonMqBroker: NotRequired[AwsAmazonMqBrokerDetailsOutputTypeDef]
+    AwsAppSyncGraphQlApi: NotRequired[AwsAppSyncGraphQlApiDetailsOutputTypeDef]
+    AwsEventSchemasRegistry: NotRequired[AwsEventSchemasRegistryDetailsTypeDef]
+    AwsGuardDutyDetector: NotRequired[AwsGuardDutyDetectorDetailsOutputTypeDef]
+    AwsStepFunctionStateMachine: NotRequired[
+        AwsStepFunctionStateMachineDetailsOutputTypeDef
+    ]
+    AwsAthenaWorkGroup: NotRequired[AwsAthenaWorkGroupDetailsTypeDef]
+    AwsEventsEventbus: NotRequired[AwsEventsEventbusDetailsTypeDef]
+    AwsDmsEndpoint: NotRequired[AwsDmsEndpointDetailsTypeDef]
+    AwsEventsEndpoint: NotRequired[AwsEventsEndpointDetailsOutputTypeDef]
+    AwsDmsReplicationTask: NotRequired[AwsDmsReplicationTaskDetailsTypeDef]
+    AwsDmsReplicationInstance: NotRequired[
+        AwsDmsReplicationInstanceDetailsOutputTypeDef
+    ]
+    AwsRoute53HostedZone: NotRequired[AwsRoute53HostedZoneDetailsOutputTypeDef]
+    AwsMskCluster: NotRequired[AwsMskClusterDetailsOutputTypeDef]
+    AwsS3AccessPoint: NotRequired[AwsS3AccessPointDetailsTypeDef]
+    AwsEc2ClientVpnEndpoint: NotRequired[AwsEc2ClientVpnEndpointDetailsOutputTypeDef]
+    CodeRepository: NotRequired[CodeRepositoryDetailsTypeDef]
+
+
+class ResourceOutputTypeDef(TypedDict):
+    Type: str
+    Id: str
+    Partition: NotRequired[PartitionType]
+    Region: NotRequired[str]
+    ResourceRole: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    DataClassification: NotRequired[DataClassificationDetailsOutputTypeDef]
+    Details: NotRequired[ResourceDetailsOutputTypeDef]
+    ApplicationName: NotRequired[str]
+    ApplicationArn: NotRequired[str]
+
+
+class SeverityTypeDef(TypedDict):
+    Product: NotRequired[float]
+    Label: NotRequired[SeverityLabelType]
+    Normalized: NotRequired[int]
+    Original: NotRequired[str]
+
+
+class ThreatIntelIndicatorTypeDef(TypedDict):
+    Type: NotRequired[ThreatIntelIndicatorTypeType]
+    Value: NotRequired[str]
+    Category: NotRequired[ThreatIntelIndicatorCategoryType]
+    LastObservedAt: NotRequired[str]
+    Source: NotRequired[str]
+    SourceUrl: NotRequired[str]
+
+
+class FilePathsTypeDef(TypedDict):
+    FilePath: NotRequired[str]
+    FileName: NotRequired[str]
+    ResourceId: NotRequired[str]
+    Hash: NotRequired[str]
+
+
+class ThreatOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Severity: NotRequired[str]
+    ItemCount: NotRequired[int]
+    FilePaths: NotRequired[list[FilePathsTypeDef]]
+
+
+class CvssOutputTypeDef(TypedDict):
+    Version: NotRequired[str]
+    BaseScore: NotRequired[float]
+    BaseVector: NotRequired[str]
+    Source: NotRequired[str]
+    Adjustments: NotRequired[list[AdjustmentTypeDef]]
+
+
+class SoftwarePackageTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Version: NotRequired[str]
+    Epoch: NotRequired[str]
+    Release: NotRequired[str]
+    Architecture: NotRequired[str]
+    PackageManager: NotRequired[str]
+    FilePath: NotRequired[str]
+    FixedInVersion: NotRequired[str]
+    Remediation: NotRequired[str]
+    SourceLayerHash: NotRequired[str]
+    SourceLayerArn: NotRequired[str]
+
+
+class CodeVulnerabilitiesFilePathTypeDef(TypedDict):
+    EndLine: NotRequired[int]
+    FileName: NotRequired[str]
+    FilePath: NotRequired[str]
+    StartLine: NotRequired[int]
+
+
+class VulnerabilityCodeVulnerabilitiesOutputTypeDef(TypedDict):
+    Cwes: NotRequired[list[str]]
+    FilePath: NotRequired[CodeVulnerabilitiesFilePathTypeDef]
+    SourceArn: NotRequired[str]
+
+
+class VulnerabilityVendorTypeDef(TypedDict):
+    Name: str
+    Url: NotRequired[str]
+    VendorSeverity: NotRequired[str]
+    VendorCreatedAt: NotRequired[str]
+    VendorUpdatedAt: NotRequired[str]
+
+
+class VulnerabilityOutputTypeDef(TypedDict):
+    Id: str
+    VulnerablePackages: NotRequired[list[SoftwarePackageTypeDef]]
+    Cvss: NotRequired[list[CvssOutputTypeDef]]
+    RelatedVulnerabilities: NotRequired[list[str]]
+    Vendor: NotRequired[VulnerabilityVendorTypeDef]
+    ReferenceUrls: NotRequired[list[str]]
+    FixAvailable: NotRequired[VulnerabilityFixAvailableType]
+    EpssScore: NotRequired[float]
+    ExploitAvailable: NotRequired[VulnerabilityExploitAvailableType]
+    LastKnownExploitAt: NotRequired[str]
+    CodeVulnerabilities: NotRequired[
+        list[VulnerabilityCodeVulnerabilitiesOutputTypeDef]
+    ]
+
+
+class WorkflowTypeDef(TypedDict):
+    Status: NotRequired[WorkflowStatusType]
+
+
 class AwsSecurityFindingOutputTypeDef(TypedDict):
     SchemaVersion: str
     Id: str
@@ -7999,6 +9352,537 @@ class AwsSecurityFindingOutputTypeDef(TypedDict):
     ProcessedAt: NotRequired[str]
     AwsAccountName: NotRequired[str]
     Detection: NotRequired[DetectionOutputTypeDef]
+
+
+class SecurityControlParameterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ComplianceTypeDef(TypedDict):
+    Status: NotRequired[ComplianceStatusType]
+    RelatedRequirements: NotRequired[ReadOnly[Sequence[str]]]
+    StatusReasons: NotRequired[ReadOnly[Sequence[StatusReasonTypeDef]]]
+    SecurityControlId: NotRequired[str]
+    AssociatedStandards: NotRequired[ReadOnly[Sequence[AssociatedStandardTypeDef]]]
+    SecurityControlParameters: NotRequired[
+        ReadOnly[Sequence[SecurityControlParameterTypeDef]]
+    ]
+
+
+class IndicatorTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    Title: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class SignalTypeDef(TypedDict):
+    Type: NotRequired[str]
+    Id: NotRequired[str]
+    Title: NotRequired[str]
+    ProductArn: NotRequired[str]
+    ResourceIds: NotRequired[ReadOnly[Sequence[str]]]
+    SignalIndicators: NotRequired[ReadOnly[Sequence[IndicatorTypeDef]]]
+    Name: NotRequired[str]
+    CreatedAt: NotRequired[int]
+    UpdatedAt: NotRequired[int]
+    FirstSeenAt: NotRequired[int]
+    LastSeenAt: NotRequired[int]
+    Severity: NotRequired[float]
+    Count: NotRequired[int]
+    ActorIds: NotRequired[ReadOnly[Sequence[str]]]
+    EndpointIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SequenceTypeDef(TypedDict):
+    Uid: NotRequired[str]
+    Actors: NotRequired[ReadOnly[Sequence[ActorTypeDef]]]
+    Endpoints: NotRequired[ReadOnly[Sequence[NetworkEndpointTypeDef]]]
+    Signals: NotRequired[ReadOnly[Sequence[SignalTypeDef]]]
+    SequenceIndicators: NotRequired[ReadOnly[Sequence[IndicatorTypeDef]]]
+
+
+class DetectionTypeDef(TypedDict):
+    Sequence: NotRequired[ReadOnly[SequenceTypeDef]]
+
+
+class FindingProviderFieldsTypeDef(TypedDict):
+    Confidence: NotRequired[int]
+    Criticality: NotRequired[int]
+    RelatedFindings: NotRequired[ReadOnly[Sequence[RelatedFindingTypeDef]]]
+    Severity: NotRequired[FindingProviderSeverityTypeDef]
+    Types: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GeneratorDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Labels: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class NetworkPathComponentDetailsTypeDef(TypedDict):
+    Address: NotRequired[ReadOnly[Sequence[str]]]
+    PortRanges: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
+
+
+class NetworkHeaderTypeDef(TypedDict):
+    Protocol: NotRequired[str]
+    Destination: NotRequired[ReadOnly[NetworkPathComponentDetailsTypeDef]]
+    Source: NotRequired[ReadOnly[NetworkPathComponentDetailsTypeDef]]
+
+
+class NetworkPathComponentTypeDef(TypedDict):
+    ComponentId: NotRequired[str]
+    ComponentType: NotRequired[str]
+    Egress: NotRequired[ReadOnly[NetworkHeaderTypeDef]]
+    Ingress: NotRequired[ReadOnly[NetworkHeaderTypeDef]]
+
+
+class OccurrencesTypeDef(TypedDict):
+    LineRanges: NotRequired[ReadOnly[Sequence[RangeTypeDef]]]
+    OffsetRanges: NotRequired[ReadOnly[Sequence[RangeTypeDef]]]
+    Pages: NotRequired[ReadOnly[Sequence[PageTypeDef]]]
+    Records: NotRequired[ReadOnly[Sequence[RecordTypeDef]]]
+    Cells: NotRequired[ReadOnly[Sequence[CellTypeDef]]]
+
+
+class CustomDataIdentifiersDetectionsTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    Occurrences: NotRequired[ReadOnly[OccurrencesTypeDef]]
+
+
+class CustomDataIdentifiersResultTypeDef(TypedDict):
+    Detections: NotRequired[ReadOnly[Sequence[CustomDataIdentifiersDetectionsTypeDef]]]
+    TotalCount: NotRequired[int]
+
+
+class SensitiveDataDetectionsTypeDef(TypedDict):
+    Count: NotRequired[int]
+    Type: NotRequired[str]
+    Occurrences: NotRequired[ReadOnly[OccurrencesTypeDef]]
+
+
+class SensitiveDataResultTypeDef(TypedDict):
+    Category: NotRequired[str]
+    Detections: NotRequired[ReadOnly[Sequence[SensitiveDataDetectionsTypeDef]]]
+    TotalCount: NotRequired[int]
+
+
+class ClassificationResultTypeDef(TypedDict):
+    MimeType: NotRequired[str]
+    SizeClassified: NotRequired[int]
+    AdditionalOccurrences: NotRequired[bool]
+    Status: NotRequired[ClassificationStatusTypeDef]
+    SensitiveData: NotRequired[ReadOnly[Sequence[SensitiveDataResultTypeDef]]]
+    CustomDataIdentifiers: NotRequired[ReadOnly[CustomDataIdentifiersResultTypeDef]]
+
+
+class DataClassificationDetailsTypeDef(TypedDict):
+    DetailedResultsLocation: NotRequired[str]
+    Result: NotRequired[ReadOnly[ClassificationResultTypeDef]]
+
+
+class AwsSnsTopicDetailsTypeDef(TypedDict):
+    KmsMasterKeyId: NotRequired[str]
+    Subscription: NotRequired[ReadOnly[Sequence[AwsSnsTopicSubscriptionTypeDef]]]
+    TopicName: NotRequired[str]
+    Owner: NotRequired[str]
+    SqsSuccessFeedbackRoleArn: NotRequired[str]
+    SqsFailureFeedbackRoleArn: NotRequired[str]
+    ApplicationSuccessFeedbackRoleArn: NotRequired[str]
+    FirehoseSuccessFeedbackRoleArn: NotRequired[str]
+    FirehoseFailureFeedbackRoleArn: NotRequired[str]
+    HttpSuccessFeedbackRoleArn: NotRequired[str]
+    HttpFailureFeedbackRoleArn: NotRequired[str]
+
+
+class AwsStepFunctionStateMachineLoggingConfigurationDetailsTypeDef(TypedDict):
+    Destinations: NotRequired[
+        ReadOnly[
+            Sequence[
+                AwsStepFunctionStateMachineLoggingConfigurationDestinationsDetailsTypeDef
+            ]
+        ]
+    ]
+    IncludeExecutionData: NotRequired[bool]
+    Level: NotRequired[str]
+
+
+class AwsStepFunctionStateMachineDetailsTypeDef(TypedDict):
+    Label: NotRequired[str]
+    LoggingConfiguration: NotRequired[
+        ReadOnly[AwsStepFunctionStateMachineLoggingConfigurationDetailsTypeDef]
+    ]
+    Name: NotRequired[str]
+    RoleArn: NotRequired[str]
+    StateMachineArn: NotRequired[str]
+    Status: NotRequired[str]
+    TracingConfiguration: NotRequired[
+        AwsStepFunctionStateMachineTracingConfigurationDetailsTypeDef
+    ]
+    Type: NotRequired[str]
+
+
+class AwsWafRateBasedRuleDetailsTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    RateKey: NotRequired[str]
+    RateLimit: NotRequired[int]
+    RuleId: NotRequired[str]
+    MatchPredicates: NotRequired[
+        ReadOnly[Sequence[AwsWafRateBasedRuleMatchPredicateTypeDef]]
+    ]
+
+
+class AwsWafRegionalRateBasedRuleDetailsTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    RateKey: NotRequired[str]
+    RateLimit: NotRequired[int]
+    RuleId: NotRequired[str]
+    MatchPredicates: NotRequired[
+        ReadOnly[Sequence[AwsWafRegionalRateBasedRuleMatchPredicateTypeDef]]
+    ]
+
+
+class AwsWafRegionalRuleDetailsTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    PredicateList: NotRequired[
+        ReadOnly[Sequence[AwsWafRegionalRulePredicateListDetailsTypeDef]]
+    ]
+    RuleId: NotRequired[str]
+
+
+class AwsWafRegionalRuleGroupDetailsTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    RuleGroupId: NotRequired[str]
+    Rules: NotRequired[ReadOnly[Sequence[AwsWafRegionalRuleGroupRulesDetailsTypeDef]]]
+
+
+class AwsWafRegionalWebAclDetailsTypeDef(TypedDict):
+    DefaultAction: NotRequired[str]
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    RulesList: NotRequired[
+        ReadOnly[Sequence[AwsWafRegionalWebAclRulesListDetailsTypeDef]]
+    ]
+    WebAclId: NotRequired[str]
+
+
+class AwsWafRuleDetailsTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    PredicateList: NotRequired[
+        ReadOnly[Sequence[AwsWafRulePredicateListDetailsTypeDef]]
+    ]
+    RuleId: NotRequired[str]
+
+
+class AwsWafRuleGroupDetailsTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    Name: NotRequired[str]
+    RuleGroupId: NotRequired[str]
+    Rules: NotRequired[ReadOnly[Sequence[AwsWafRuleGroupRulesDetailsTypeDef]]]
+
+
+class AwsWafWebAclRuleTypeDef(TypedDict):
+    Action: NotRequired[WafActionTypeDef]
+    ExcludedRules: NotRequired[ReadOnly[Sequence[WafExcludedRuleTypeDef]]]
+    OverrideAction: NotRequired[WafOverrideActionTypeDef]
+    Priority: NotRequired[int]
+    RuleId: NotRequired[str]
+    Type: NotRequired[str]
+
+
+class AwsWafWebAclDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    DefaultAction: NotRequired[str]
+    Rules: NotRequired[ReadOnly[Sequence[AwsWafWebAclRuleTypeDef]]]
+    WebAclId: NotRequired[str]
+
+
+class AwsWafv2CustomRequestHandlingDetailsTypeDef(TypedDict):
+    InsertHeaders: NotRequired[ReadOnly[Sequence[AwsWafv2CustomHttpHeaderTypeDef]]]
+
+
+class AwsWafv2ActionAllowDetailsTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[
+        ReadOnly[AwsWafv2CustomRequestHandlingDetailsTypeDef]
+    ]
+
+
+class AwsWafv2CustomResponseDetailsTypeDef(TypedDict):
+    CustomResponseBodyKey: NotRequired[str]
+    ResponseCode: NotRequired[int]
+    ResponseHeaders: NotRequired[ReadOnly[Sequence[AwsWafv2CustomHttpHeaderTypeDef]]]
+
+
+class AwsWafv2ActionBlockDetailsTypeDef(TypedDict):
+    CustomResponse: NotRequired[ReadOnly[AwsWafv2CustomResponseDetailsTypeDef]]
+
+
+class AwsWafv2RulesActionCaptchaDetailsTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[
+        ReadOnly[AwsWafv2CustomRequestHandlingDetailsTypeDef]
+    ]
+
+
+class AwsWafv2RulesActionCountDetailsTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[
+        ReadOnly[AwsWafv2CustomRequestHandlingDetailsTypeDef]
+    ]
+
+
+class AwsWafv2RulesActionDetailsTypeDef(TypedDict):
+    Allow: NotRequired[ReadOnly[AwsWafv2ActionAllowDetailsTypeDef]]
+    Block: NotRequired[ReadOnly[AwsWafv2ActionBlockDetailsTypeDef]]
+    Captcha: NotRequired[ReadOnly[AwsWafv2RulesActionCaptchaDetailsTypeDef]]
+    Count: NotRequired[ReadOnly[AwsWafv2RulesActionCountDetailsTypeDef]]
+
+
+class AwsWafv2RulesDetailsTypeDef(TypedDict):
+    Action: NotRequired[ReadOnly[AwsWafv2RulesActionDetailsTypeDef]]
+    Name: NotRequired[str]
+    OverrideAction: NotRequired[str]
+    Priority: NotRequired[int]
+    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
+
+
+class AwsWafv2RuleGroupDetailsTypeDef(TypedDict):
+    Capacity: NotRequired[int]
+    Description: NotRequired[str]
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    Rules: NotRequired[ReadOnly[Sequence[AwsWafv2RulesDetailsTypeDef]]]
+    Scope: NotRequired[str]
+    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
+
+
+class AwsWafv2WebAclActionDetailsTypeDef(TypedDict):
+    Allow: NotRequired[ReadOnly[AwsWafv2ActionAllowDetailsTypeDef]]
+    Block: NotRequired[ReadOnly[AwsWafv2ActionBlockDetailsTypeDef]]
+
+
+class AwsWafv2WebAclDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    ManagedbyFirewallManager: NotRequired[bool]
+    Id: NotRequired[str]
+    Capacity: NotRequired[int]
+    CaptchaConfig: NotRequired[AwsWafv2WebAclCaptchaConfigDetailsTypeDef]
+    DefaultAction: NotRequired[ReadOnly[AwsWafv2WebAclActionDetailsTypeDef]]
+    Description: NotRequired[str]
+    Rules: NotRequired[ReadOnly[Sequence[AwsWafv2RulesDetailsTypeDef]]]
+    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
+
+
+class ContainerDetailsTypeDef(TypedDict):
+    ContainerRuntime: NotRequired[str]
+    Name: NotRequired[str]
+    ImageId: NotRequired[str]
+    ImageName: NotRequired[str]
+    LaunchedAt: NotRequired[str]
+    VolumeMounts: NotRequired[ReadOnly[Sequence[VolumeMountTypeDef]]]
+    Privileged: NotRequired[bool]
+
+
+class ResourceDetailsTypeDef(TypedDict):
+    AwsAutoScalingAutoScalingGroup: NotRequired[
+        ReadOnly[AwsAutoScalingAutoScalingGroupDetailsTypeDef]
+    ]
+    AwsCodeBuildProject: NotRequired[ReadOnly[AwsCodeBuildProjectDetailsTypeDef]]
+    AwsCloudFrontDistribution: NotRequired[
+        ReadOnly[AwsCloudFrontDistributionDetailsTypeDef]
+    ]
+    AwsEc2Instance: NotRequired[ReadOnly[AwsEc2InstanceDetailsTypeDef]]
+    AwsEc2NetworkInterface: NotRequired[ReadOnly[AwsEc2NetworkInterfaceDetailsTypeDef]]
+    AwsEc2SecurityGroup: NotRequired[ReadOnly[AwsEc2SecurityGroupDetailsTypeDef]]
+    AwsEc2Volume: NotRequired[ReadOnly[AwsEc2VolumeDetailsTypeDef]]
+    AwsEc2Vpc: NotRequired[ReadOnly[AwsEc2VpcDetailsTypeDef]]
+    AwsEc2Eip: NotRequired[AwsEc2EipDetailsTypeDef]
+    AwsEc2Subnet: NotRequired[ReadOnly[AwsEc2SubnetDetailsTypeDef]]
+    AwsEc2NetworkAcl: NotRequired[ReadOnly[AwsEc2NetworkAclDetailsTypeDef]]
+    AwsElbv2LoadBalancer: NotRequired[ReadOnly[AwsElbv2LoadBalancerDetailsTypeDef]]
+    AwsElasticBeanstalkEnvironment: NotRequired[
+        ReadOnly[AwsElasticBeanstalkEnvironmentDetailsTypeDef]
+    ]
+    AwsElasticsearchDomain: NotRequired[ReadOnly[AwsElasticsearchDomainDetailsTypeDef]]
+    AwsS3Bucket: NotRequired[ReadOnly[AwsS3BucketDetailsTypeDef]]
+    AwsS3AccountPublicAccessBlock: NotRequired[
+        AwsS3AccountPublicAccessBlockDetailsTypeDef
+    ]
+    AwsS3Object: NotRequired[AwsS3ObjectDetailsTypeDef]
+    AwsSecretsManagerSecret: NotRequired[AwsSecretsManagerSecretDetailsTypeDef]
+    AwsIamAccessKey: NotRequired[AwsIamAccessKeyDetailsTypeDef]
+    AwsIamUser: NotRequired[ReadOnly[AwsIamUserDetailsTypeDef]]
+    AwsIamPolicy: NotRequired[ReadOnly[AwsIamPolicyDetailsTypeDef]]
+    AwsApiGatewayV2Stage: NotRequired[ReadOnly[AwsApiGatewayV2StageDetailsTypeDef]]
+    AwsApiGatewayV2Api: NotRequired[ReadOnly[AwsApiGatewayV2ApiDetailsTypeDef]]
+    AwsDynamoDbTable: NotRequired[ReadOnly[AwsDynamoDbTableDetailsTypeDef]]
+    AwsApiGatewayStage: NotRequired[ReadOnly[AwsApiGatewayStageDetailsTypeDef]]
+    AwsApiGatewayRestApi: NotRequired[ReadOnly[AwsApiGatewayRestApiDetailsTypeDef]]
+    AwsCloudTrailTrail: NotRequired[AwsCloudTrailTrailDetailsTypeDef]
+    AwsSsmPatchCompliance: NotRequired[AwsSsmPatchComplianceDetailsTypeDef]
+    AwsCertificateManagerCertificate: NotRequired[
+        ReadOnly[AwsCertificateManagerCertificateDetailsTypeDef]
+    ]
+    AwsRedshiftCluster: NotRequired[ReadOnly[AwsRedshiftClusterDetailsTypeDef]]
+    AwsElbLoadBalancer: NotRequired[ReadOnly[AwsElbLoadBalancerDetailsTypeDef]]
+    AwsIamGroup: NotRequired[ReadOnly[AwsIamGroupDetailsTypeDef]]
+    AwsIamRole: NotRequired[ReadOnly[AwsIamRoleDetailsTypeDef]]
+    AwsKmsKey: NotRequired[AwsKmsKeyDetailsTypeDef]
+    AwsLambdaFunction: NotRequired[ReadOnly[AwsLambdaFunctionDetailsTypeDef]]
+    AwsLambdaLayerVersion: NotRequired[ReadOnly[AwsLambdaLayerVersionDetailsTypeDef]]
+    AwsRdsDbInstance: NotRequired[ReadOnly[AwsRdsDbInstanceDetailsTypeDef]]
+    AwsSnsTopic: NotRequired[ReadOnly[AwsSnsTopicDetailsTypeDef]]
+    AwsSqsQueue: NotRequired[AwsSqsQueueDetailsTypeDef]
+    AwsWafWebAcl: NotRequired[ReadOnly[AwsWafWebAclDetailsTypeDef]]
+    AwsRdsDbSnapshot: NotRequired[ReadOnly[AwsRdsDbSnapshotDetailsTypeDef]]
+    AwsRdsDbClusterSnapshot: NotRequired[
+        ReadOnly[AwsRdsDbClusterSnapshotDetailsTypeDef]
+    ]
+    AwsRdsDbCluster: NotRequired[ReadOnly[AwsRdsDbClusterDetailsTypeDef]]
+    AwsEcsCluster: NotRequired[ReadOnly[AwsEcsClusterDetailsTypeDef]]
+    AwsEcsContainer: NotRequired[ReadOnly[AwsEcsContainerDetailsTypeDef]]
+    AwsEcsTaskDefinition: NotRequired[ReadOnly[AwsEcsTaskDefinitionDetailsTypeDef]]
+    Container: NotRequired[ReadOnly[ContainerDetailsTypeDef]]
+    Other: NotRequired[ReadOnly[Mapping[str, str]]]
+    AwsRdsEventSubscription: NotRequired[
+        ReadOnly[AwsRdsEventSubscriptionDetailsTypeDef]
+    ]
+    AwsEcsService: NotRequired[ReadOnly[AwsEcsServiceDetailsTypeDef]]
+    AwsAutoScalingLaunchConfiguration: NotRequired[
+        ReadOnly[AwsAutoScalingLaunchConfigurationDetailsTypeDef]
+    ]
+    AwsEc2VpnConnection: NotRequired[ReadOnly[AwsEc2VpnConnectionDetailsTypeDef]]
+    AwsEcrContainerImage: NotRequired[ReadOnly[AwsEcrContainerImageDetailsTypeDef]]
+    AwsOpenSearchServiceDomain: NotRequired[
+        ReadOnly[AwsOpenSearchServiceDomainDetailsTypeDef]
+    ]
+    AwsEc2VpcEndpointService: NotRequired[
+        ReadOnly[AwsEc2VpcEndpointServiceDetailsTypeDef]
+    ]
+    AwsXrayEncryptionConfig: NotRequired[AwsXrayEncryptionConfigDetailsTypeDef]
+    AwsWafRateBasedRule: NotRequired[ReadOnly[AwsWafRateBasedRuleDetailsTypeDef]]
+    AwsWafRegionalRateBasedRule: NotRequired[
+        ReadOnly[AwsWafRegionalRateBasedRuleDetailsTypeDef]
+    ]
+    AwsEcrRepository: NotRequired[AwsEcrRepositoryDetailsTypeDef]
+    AwsEksCluster: NotRequired[ReadOnly[AwsEksClusterDetailsTypeDef]]
+    AwsNetworkFirewallFirewallPolicy: NotRequired[
+        ReadOnly[AwsNetworkFirewallFirewallPolicyDetailsTypeDef]
+    ]
+    AwsNetworkFirewallFirewall: NotRequired[
+        ReadOnly[AwsNetworkFirewallFirewallDetailsTypeDef]
+    ]
+    AwsNetworkFirewallRuleGroup: NotRequired[
+        ReadOnly[AwsNetworkFirewallRuleGroupDetailsTypeDef]
+    ]
+    AwsRdsDbSecurityGroup: NotRequired[ReadOnly[AwsRdsDbSecurityGroupDetailsTypeDef]]
+    AwsKinesisStream: NotRequired[AwsKinesisStreamDetailsTypeDef]
+    AwsEc2TransitGateway: NotRequired[ReadOnly[AwsEc2TransitGatewayDetailsTypeDef]]
+    AwsEfsAccessPoint: NotRequired[ReadOnly[AwsEfsAccessPointDetailsTypeDef]]
+    AwsCloudFormationStack: NotRequired[ReadOnly[AwsCloudFormationStackDetailsTypeDef]]
+    AwsCloudWatchAlarm: NotRequired[ReadOnly[AwsCloudWatchAlarmDetailsTypeDef]]
+    AwsEc2VpcPeeringConnection: NotRequired[
+        ReadOnly[AwsEc2VpcPeeringConnectionDetailsTypeDef]
+    ]
+    AwsWafRegionalRuleGroup: NotRequired[
+        ReadOnly[AwsWafRegionalRuleGroupDetailsTypeDef]
+    ]
+    AwsWafRegionalRule: NotRequired[ReadOnly[AwsWafRegionalRuleDetailsTypeDef]]
+    AwsWafRegionalWebAcl: NotRequired[ReadOnly[AwsWafRegionalWebAclDetailsTypeDef]]
+    AwsWafRule: NotRequired[ReadOnly[AwsWafRuleDetailsTypeDef]]
+    AwsWafRuleGroup: NotRequired[ReadOnly[AwsWafRuleGroupDetailsTypeDef]]
+    AwsEcsTask: NotRequired[ReadOnly[AwsEcsTaskDetailsTypeDef]]
+    AwsBackupBackupVault: NotRequired[ReadOnly[AwsBackupBackupVaultDetailsTypeDef]]
+    AwsBackupBackupPlan: NotRequired[ReadOnly[AwsBackupBackupPlanDetailsTypeDef]]
+    AwsBackupRecoveryPoint: NotRequired[AwsBackupRecoveryPointDetailsTypeDef]
+    AwsEc2LaunchTemplate: NotRequired[ReadOnly[AwsEc2LaunchTemplateDetailsTypeDef]]
+    AwsSageMakerNotebookInstance: NotRequired[
+        ReadOnly[AwsSageMakerNotebookInstanceDetailsTypeDef]
+    ]
+    AwsWafv2WebAcl: NotRequired[ReadOnly[AwsWafv2WebAclDetailsTypeDef]]
+    AwsWafv2RuleGroup: NotRequired[ReadOnly[AwsWafv2RuleGroupDetailsTypeDef]]
+    AwsEc2RouteTable: NotRequired[ReadOnly[AwsEc2RouteTableDetailsTypeDef]]
+    AwsAmazonMqBroker: NotRequired[ReadOnly[AwsAmazonMqBrokerDetailsTypeDef]]
+    AwsAppSyncGraphQlApi: NotRequired[ReadOnly[AwsAppSyncGraphQlApiDetailsTypeDef]]
+    AwsEventSchemasRegistry: NotRequired[AwsEventSchemasRegistryDetailsTypeDef]
+    AwsGuardDutyDetector: NotRequired[ReadOnly[AwsGuardDutyDetectorDetailsTypeDef]]
+    AwsStepFunctionStateMachine: NotRequired[
+        ReadOnly[AwsStepFunctionStateMachineDetailsTypeDef]
+    ]
+    AwsAthenaWorkGroup: NotRequired[AwsAthenaWorkGroupDetailsTypeDef]
+    AwsEventsEventbus: NotRequired[AwsEventsEventbusDetailsTypeDef]
+    AwsDmsEndpoint: NotRequired[AwsDmsEndpointDetailsTypeDef]
+    AwsEventsEndpoint: NotRequired[ReadOnly[AwsEventsEndpointDetailsTypeDef]]
+    AwsDmsReplicationTask: NotRequired[AwsDmsReplicationTaskDetailsTypeDef]
+    AwsDmsReplicationInstance: NotRequired[
+        ReadOnly[AwsDmsReplicationInstanceDetailsTypeDef]
+    ]
+    AwsRoute53HostedZone: NotRequired[ReadOnly[AwsRoute53HostedZoneDetailsTypeDef]]
+    AwsMskCluster: NotRequired[ReadOnly[AwsMskClusterDetailsTypeDef]]
+    AwsS3AccessPoint: NotRequired[AwsS3AccessPointDetailsTypeDef]
+    AwsEc2ClientVpnEndpoint: NotRequired[
+        ReadOnly[AwsEc2ClientVpnEndpointDetailsTypeDef]
+    ]
+    CodeRepository: NotRequired[CodeRepositoryDetailsTypeDef]
+
+
+class ResourceTypeDef(TypedDict):
+    Type: str
+    Id: str
+    Partition: NotRequired[PartitionType]
+    Region: NotRequired[str]
+    ResourceRole: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    DataClassification: NotRequired[ReadOnly[DataClassificationDetailsTypeDef]]
+    Details: NotRequired[ReadOnly[ResourceDetailsTypeDef]]
+    ApplicationName: NotRequired[str]
+    ApplicationArn: NotRequired[str]
+
+
+class ThreatTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Severity: NotRequired[str]
+    ItemCount: NotRequired[int]
+    FilePaths: NotRequired[ReadOnly[Sequence[FilePathsTypeDef]]]
+
+
+class CvssTypeDef(TypedDict):
+    Version: NotRequired[str]
+    BaseScore: NotRequired[float]
+    BaseVector: NotRequired[str]
+    Source: NotRequired[str]
+    Adjustments: NotRequired[ReadOnly[Sequence[AdjustmentTypeDef]]]
+
+
+class VulnerabilityCodeVulnerabilitiesTypeDef(TypedDict):
+    Cwes: NotRequired[ReadOnly[Sequence[str]]]
+    FilePath: NotRequired[CodeVulnerabilitiesFilePathTypeDef]
+    SourceArn: NotRequired[str]
+
+
+class VulnerabilityTypeDef(TypedDict):
+    Id: str
+    VulnerablePackages: NotRequired[ReadOnly[Sequence[SoftwarePackageTypeDef]]]
+    Cvss: NotRequired[ReadOnly[Sequence[CvssTypeDef]]]
+    RelatedVulnerabilities: NotRequired[ReadOnly[Sequence[str]]]
+    Vendor: NotRequired[VulnerabilityVendorTypeDef]
+    ReferenceUrls: NotRequired[ReadOnly[Sequence[str]]]
+    FixAvailable: NotRequired[VulnerabilityFixAvailableType]
+    EpssScore: NotRequired[float]
+    ExploitAvailable: NotRequired[VulnerabilityExploitAvailableType]
+    LastKnownExploitAt: NotRequired[str]
+    CodeVulnerabilities: NotRequired[
+        ReadOnly[Sequence[VulnerabilityCodeVulnerabilitiesTypeDef]]
+    ]
 
 
 class AwsSecurityFindingTypeDef(TypedDict):
@@ -8049,538 +9933,14 @@ class AwsSecurityFindingTypeDef(TypedDict):
     Detection: NotRequired[ReadOnly[DetectionTypeDef]]
 
 
-class AwsSnsTopicDetailsOutputTypeDef(TypedDict):
-    KmsMasterKeyId: NotRequired[str]
-    Subscription: NotRequired[list[AwsSnsTopicSubscriptionTypeDef]]
-    TopicName: NotRequired[str]
-    Owner: NotRequired[str]
-    SqsSuccessFeedbackRoleArn: NotRequired[str]
-    SqsFailureFeedbackRoleArn: NotRequired[str]
-    ApplicationSuccessFeedbackRoleArn: NotRequired[str]
-    FirehoseSuccessFeedbackRoleArn: NotRequired[str]
-    FirehoseFailureFeedbackRoleArn: NotRequired[str]
-    HttpSuccessFeedbackRoleArn: NotRequired[str]
-    HttpFailureFeedbackRoleArn: NotRequired[str]
-
-
-class AwsSnsTopicDetailsTypeDef(TypedDict):
-    KmsMasterKeyId: NotRequired[str]
-    Subscription: NotRequired[ReadOnly[Sequence[AwsSnsTopicSubscriptionTypeDef]]]
-    TopicName: NotRequired[str]
-    Owner: NotRequired[str]
-    SqsSuccessFeedbackRoleArn: NotRequired[str]
-    SqsFailureFeedbackRoleArn: NotRequired[str]
-    ApplicationSuccessFeedbackRoleArn: NotRequired[str]
-    FirehoseSuccessFeedbackRoleArn: NotRequired[str]
-    FirehoseFailureFeedbackRoleArn: NotRequired[str]
-    HttpSuccessFeedbackRoleArn: NotRequired[str]
-    HttpFailureFeedbackRoleArn: NotRequired[str]
-
-
-class AwsSnsTopicSubscriptionTypeDef(TypedDict):
-    Endpoint: NotRequired[str]
-    Protocol: NotRequired[str]
-
-
-class AwsSqsQueueDetailsTypeDef(TypedDict):
-    KmsDataKeyReusePeriodSeconds: NotRequired[int]
-    KmsMasterKeyId: NotRequired[str]
-    QueueName: NotRequired[str]
-    DeadLetterTargetArn: NotRequired[str]
-
-
-class AwsSsmComplianceSummaryTypeDef(TypedDict):
-    Status: NotRequired[str]
-    CompliantCriticalCount: NotRequired[int]
-    CompliantHighCount: NotRequired[int]
-    CompliantMediumCount: NotRequired[int]
-    ExecutionType: NotRequired[str]
-    NonCompliantCriticalCount: NotRequired[int]
-    CompliantInformationalCount: NotRequired[int]
-    NonCompliantInformationalCount: NotRequired[int]
-    CompliantUnspecifiedCount: NotRequired[int]
-    NonCompliantLowCount: NotRequired[int]
-    NonCompliantHighCount: NotRequired[int]
-    CompliantLowCount: NotRequired[int]
-    ComplianceType: NotRequired[str]
-    PatchBaselineId: NotRequired[str]
-    OverallSeverity: NotRequired[str]
-    NonCompliantMediumCount: NotRequired[int]
-    NonCompliantUnspecifiedCount: NotRequired[int]
-    PatchGroup: NotRequired[str]
-
-
-class AwsSsmPatchComplianceDetailsTypeDef(TypedDict):
-    Patch: NotRequired[AwsSsmPatchTypeDef]
-
-
-class AwsSsmPatchTypeDef(TypedDict):
-    ComplianceSummary: NotRequired[AwsSsmComplianceSummaryTypeDef]
-
-
-class AwsStepFunctionStateMachineDetailsOutputTypeDef(TypedDict):
-    Label: NotRequired[str]
-    LoggingConfiguration: NotRequired[
-        AwsStepFunctionStateMachineLoggingConfigurationDetailsOutputTypeDef
-    ]
-    Name: NotRequired[str]
-    RoleArn: NotRequired[str]
-    StateMachineArn: NotRequired[str]
-    Status: NotRequired[str]
-    TracingConfiguration: NotRequired[
-        AwsStepFunctionStateMachineTracingConfigurationDetailsTypeDef
-    ]
-    Type: NotRequired[str]
-
-
-class AwsStepFunctionStateMachineDetailsTypeDef(TypedDict):
-    Label: NotRequired[str]
-    LoggingConfiguration: NotRequired[
-        ReadOnly[AwsStepFunctionStateMachineLoggingConfigurationDetailsTypeDef]
-    ]
-    Name: NotRequired[str]
-    RoleArn: NotRequired[str]
-    StateMachineArn: NotRequired[str]
-    Status: NotRequired[str]
-    TracingConfiguration: NotRequired[
-        AwsStepFunctionStateMachineTracingConfigurationDetailsTypeDef
-    ]
-    Type: NotRequired[str]
-
-
-class AwsStepFunctionStateMachineLoggingConfigurationDestinationsCloudWatchLogsLogGroupDetailsTypeDef(
-    TypedDict
-):
-    LogGroupArn: NotRequired[str]
-
-
-class AwsStepFunctionStateMachineLoggingConfigurationDestinationsDetailsTypeDef(
-    TypedDict
-):
-    CloudWatchLogsLogGroup: NotRequired[
-        AwsStepFunctionStateMachineLoggingConfigurationDestinationsCloudWatchLogsLogGroupDetailsTypeDef
-    ]
-
-
-class AwsStepFunctionStateMachineLoggingConfigurationDetailsOutputTypeDef(TypedDict):
-    Destinations: NotRequired[
-        list[AwsStepFunctionStateMachineLoggingConfigurationDestinationsDetailsTypeDef]
-    ]
-    IncludeExecutionData: NotRequired[bool]
-    Level: NotRequired[str]
-
-
-class AwsStepFunctionStateMachineLoggingConfigurationDetailsTypeDef(TypedDict):
-    Destinations: NotRequired[
-        ReadOnly[
-            Sequence[
-                AwsStepFunctionStateMachineLoggingConfigurationDestinationsDetailsTypeDef
-            ]
-        ]
-    ]
-    IncludeExecutionData: NotRequired[bool]
-    Level: NotRequired[str]
-
-
-class AwsStepFunctionStateMachineTracingConfigurationDetailsTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-
-
-class AwsWafRateBasedRuleDetailsOutputTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    RateKey: NotRequired[str]
-    RateLimit: NotRequired[int]
-    RuleId: NotRequired[str]
-    MatchPredicates: NotRequired[list[AwsWafRateBasedRuleMatchPredicateTypeDef]]
-
-
-class AwsWafRateBasedRuleDetailsTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    RateKey: NotRequired[str]
-    RateLimit: NotRequired[int]
-    RuleId: NotRequired[str]
-    MatchPredicates: NotRequired[
-        ReadOnly[Sequence[AwsWafRateBasedRuleMatchPredicateTypeDef]]
-    ]
-
-
-class AwsWafRateBasedRuleMatchPredicateTypeDef(TypedDict):
-    DataId: NotRequired[str]
-    Negated: NotRequired[bool]
-    Type: NotRequired[str]
-
-
-class AwsWafRegionalRateBasedRuleDetailsOutputTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    RateKey: NotRequired[str]
-    RateLimit: NotRequired[int]
-    RuleId: NotRequired[str]
-    MatchPredicates: NotRequired[list[AwsWafRegionalRateBasedRuleMatchPredicateTypeDef]]
-
-
-class AwsWafRegionalRateBasedRuleDetailsTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    RateKey: NotRequired[str]
-    RateLimit: NotRequired[int]
-    RuleId: NotRequired[str]
-    MatchPredicates: NotRequired[
-        ReadOnly[Sequence[AwsWafRegionalRateBasedRuleMatchPredicateTypeDef]]
-    ]
-
-
-class AwsWafRegionalRateBasedRuleMatchPredicateTypeDef(TypedDict):
-    DataId: NotRequired[str]
-    Negated: NotRequired[bool]
-    Type: NotRequired[str]
-
-
-class AwsWafRegionalRuleDetailsOutputTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    PredicateList: NotRequired[list[AwsWafRegionalRulePredicateListDetailsTypeDef]]
-    RuleId: NotRequired[str]
-
-
-class AwsWafRegionalRuleDetailsTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    PredicateList: NotRequired[
-        ReadOnly[Sequence[AwsWafRegionalRulePredicateListDetailsTypeDef]]
-    ]
-    RuleId: NotRequired[str]
-
-
-class AwsWafRegionalRuleGroupDetailsOutputTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    RuleGroupId: NotRequired[str]
-    Rules: NotRequired[list[AwsWafRegionalRuleGroupRulesDetailsTypeDef]]
-
-
-class AwsWafRegionalRuleGroupDetailsTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    RuleGroupId: NotRequired[str]
-    Rules: NotRequired[ReadOnly[Sequence[AwsWafRegionalRuleGroupRulesDetailsTypeDef]]]
-
-
-class AwsWafRegionalRuleGroupRulesActionDetailsTypeDef(TypedDict):
-    Type: NotRequired[str]
-
-
-class AwsWafRegionalRuleGroupRulesDetailsTypeDef(TypedDict):
-    Action: NotRequired[AwsWafRegionalRuleGroupRulesActionDetailsTypeDef]
-    Priority: NotRequired[int]
-    RuleId: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class AwsWafRegionalRulePredicateListDetailsTypeDef(TypedDict):
-    DataId: NotRequired[str]
-    Negated: NotRequired[bool]
-    Type: NotRequired[str]
-
-
-class AwsWafRegionalWebAclDetailsOutputTypeDef(TypedDict):
-    DefaultAction: NotRequired[str]
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    RulesList: NotRequired[list[AwsWafRegionalWebAclRulesListDetailsTypeDef]]
-    WebAclId: NotRequired[str]
-
-
-class AwsWafRegionalWebAclDetailsTypeDef(TypedDict):
-    DefaultAction: NotRequired[str]
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    RulesList: NotRequired[
-        ReadOnly[Sequence[AwsWafRegionalWebAclRulesListDetailsTypeDef]]
-    ]
-    WebAclId: NotRequired[str]
-
-
-class AwsWafRegionalWebAclRulesListActionDetailsTypeDef(TypedDict):
-    Type: NotRequired[str]
-
-
-class AwsWafRegionalWebAclRulesListDetailsTypeDef(TypedDict):
-    Action: NotRequired[AwsWafRegionalWebAclRulesListActionDetailsTypeDef]
-    OverrideAction: NotRequired[
-        AwsWafRegionalWebAclRulesListOverrideActionDetailsTypeDef
-    ]
-    Priority: NotRequired[int]
-    RuleId: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class AwsWafRegionalWebAclRulesListOverrideActionDetailsTypeDef(TypedDict):
-    Type: NotRequired[str]
-
-
-class AwsWafRuleDetailsOutputTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    PredicateList: NotRequired[list[AwsWafRulePredicateListDetailsTypeDef]]
-    RuleId: NotRequired[str]
-
-
-class AwsWafRuleDetailsTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    PredicateList: NotRequired[
-        ReadOnly[Sequence[AwsWafRulePredicateListDetailsTypeDef]]
-    ]
-    RuleId: NotRequired[str]
-
-
-class AwsWafRuleGroupDetailsOutputTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    RuleGroupId: NotRequired[str]
-    Rules: NotRequired[list[AwsWafRuleGroupRulesDetailsTypeDef]]
-
-
-class AwsWafRuleGroupDetailsTypeDef(TypedDict):
-    MetricName: NotRequired[str]
-    Name: NotRequired[str]
-    RuleGroupId: NotRequired[str]
-    Rules: NotRequired[ReadOnly[Sequence[AwsWafRuleGroupRulesDetailsTypeDef]]]
-
-
-class AwsWafRuleGroupRulesActionDetailsTypeDef(TypedDict):
-    Type: NotRequired[str]
-
-
-class AwsWafRuleGroupRulesDetailsTypeDef(TypedDict):
-    Action: NotRequired[AwsWafRuleGroupRulesActionDetailsTypeDef]
-    Priority: NotRequired[int]
-    RuleId: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class AwsWafRulePredicateListDetailsTypeDef(TypedDict):
-    DataId: NotRequired[str]
-    Negated: NotRequired[bool]
-    Type: NotRequired[str]
-
-
-class AwsWafWebAclDetailsOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    DefaultAction: NotRequired[str]
-    Rules: NotRequired[list[AwsWafWebAclRuleOutputTypeDef]]
-    WebAclId: NotRequired[str]
-
-
-class AwsWafWebAclDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    DefaultAction: NotRequired[str]
-    Rules: NotRequired[ReadOnly[Sequence[AwsWafWebAclRuleTypeDef]]]
-    WebAclId: NotRequired[str]
-
-
-class AwsWafWebAclRuleOutputTypeDef(TypedDict):
-    Action: NotRequired[WafActionTypeDef]
-    ExcludedRules: NotRequired[list[WafExcludedRuleTypeDef]]
-    OverrideAction: NotRequired[WafOverrideActionTypeDef]
-    Priority: NotRequired[int]
-    RuleId: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class AwsWafWebAclRuleTypeDef(TypedDict):
-    Action: NotRequired[WafActionTypeDef]
-    ExcludedRules: NotRequired[ReadOnly[Sequence[WafExcludedRuleTypeDef]]]
-    OverrideAction: NotRequired[WafOverrideActionTypeDef]
-    Priority: NotRequired[int]
-    RuleId: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class AwsWafv2ActionAllowDetailsOutputTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[
-        AwsWafv2CustomRequestHandlingDetailsOutputTypeDef
-    ]
-
-
-class AwsWafv2ActionAllowDetailsTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[
-        ReadOnly[AwsWafv2CustomRequestHandlingDetailsTypeDef]
-    ]
-
-
-class AwsWafv2ActionBlockDetailsOutputTypeDef(TypedDict):
-    CustomResponse: NotRequired[AwsWafv2CustomResponseDetailsOutputTypeDef]
-
-
-class AwsWafv2ActionBlockDetailsTypeDef(TypedDict):
-    CustomResponse: NotRequired[ReadOnly[AwsWafv2CustomResponseDetailsTypeDef]]
-
-
-class AwsWafv2CustomHttpHeaderTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class AwsWafv2CustomRequestHandlingDetailsOutputTypeDef(TypedDict):
-    InsertHeaders: NotRequired[list[AwsWafv2CustomHttpHeaderTypeDef]]
-
-
-class AwsWafv2CustomRequestHandlingDetailsTypeDef(TypedDict):
-    InsertHeaders: NotRequired[ReadOnly[Sequence[AwsWafv2CustomHttpHeaderTypeDef]]]
-
-
-class AwsWafv2CustomResponseDetailsOutputTypeDef(TypedDict):
-    CustomResponseBodyKey: NotRequired[str]
-    ResponseCode: NotRequired[int]
-    ResponseHeaders: NotRequired[list[AwsWafv2CustomHttpHeaderTypeDef]]
-
-
-class AwsWafv2CustomResponseDetailsTypeDef(TypedDict):
-    CustomResponseBodyKey: NotRequired[str]
-    ResponseCode: NotRequired[int]
-    ResponseHeaders: NotRequired[ReadOnly[Sequence[AwsWafv2CustomHttpHeaderTypeDef]]]
-
-
-class AwsWafv2RuleGroupDetailsOutputTypeDef(TypedDict):
-    Capacity: NotRequired[int]
-    Description: NotRequired[str]
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    Rules: NotRequired[list[AwsWafv2RulesDetailsOutputTypeDef]]
-    Scope: NotRequired[str]
-    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
-
-
-class AwsWafv2RuleGroupDetailsTypeDef(TypedDict):
-    Capacity: NotRequired[int]
-    Description: NotRequired[str]
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    Rules: NotRequired[ReadOnly[Sequence[AwsWafv2RulesDetailsTypeDef]]]
-    Scope: NotRequired[str]
-    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
-
-
-class AwsWafv2RulesActionCaptchaDetailsOutputTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[
-        AwsWafv2CustomRequestHandlingDetailsOutputTypeDef
-    ]
-
-
-class AwsWafv2RulesActionCaptchaDetailsTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[
-        ReadOnly[AwsWafv2CustomRequestHandlingDetailsTypeDef]
-    ]
-
-
-class AwsWafv2RulesActionCountDetailsOutputTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[
-        AwsWafv2CustomRequestHandlingDetailsOutputTypeDef
-    ]
-
-
-class AwsWafv2RulesActionCountDetailsTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[
-        ReadOnly[AwsWafv2CustomRequestHandlingDetailsTypeDef]
-    ]
-
-
-class AwsWafv2RulesActionDetailsOutputTypeDef(TypedDict):
-    Allow: NotRequired[AwsWafv2ActionAllowDetailsOutputTypeDef]
-    Block: NotRequired[AwsWafv2ActionBlockDetailsOutputTypeDef]
-    Captcha: NotRequired[AwsWafv2RulesActionCaptchaDetailsOutputTypeDef]
-    Count: NotRequired[AwsWafv2RulesActionCountDetailsOutputTypeDef]
-
-
-class AwsWafv2RulesActionDetailsTypeDef(TypedDict):
-    Allow: NotRequired[ReadOnly[AwsWafv2ActionAllowDetailsTypeDef]]
-    Block: NotRequired[ReadOnly[AwsWafv2ActionBlockDetailsTypeDef]]
-    Captcha: NotRequired[ReadOnly[AwsWafv2RulesActionCaptchaDetailsTypeDef]]
-    Count: NotRequired[ReadOnly[AwsWafv2RulesActionCountDetailsTypeDef]]
-
-
-class AwsWafv2RulesDetailsOutputTypeDef(TypedDict):
-    Action: NotRequired[AwsWafv2RulesActionDetailsOutputTypeDef]
-    Name: NotRequired[str]
-    OverrideAction: NotRequired[str]
-    Priority: NotRequired[int]
-    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
-
-
-class AwsWafv2RulesDetailsTypeDef(TypedDict):
-    Action: NotRequired[ReadOnly[AwsWafv2RulesActionDetailsTypeDef]]
-    Name: NotRequired[str]
-    OverrideAction: NotRequired[str]
-    Priority: NotRequired[int]
-    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
-
-
-class AwsWafv2VisibilityConfigDetailsTypeDef(TypedDict):
-    CloudWatchMetricsEnabled: NotRequired[bool]
-    MetricName: NotRequired[str]
-    SampledRequestsEnabled: NotRequired[bool]
-
-
-class AwsWafv2WebAclActionDetailsOutputTypeDef(TypedDict):
-    Allow: NotRequired[AwsWafv2ActionAllowDetailsOutputTypeDef]
-    Block: NotRequired[AwsWafv2ActionBlockDetailsOutputTypeDef]
-
-
-class AwsWafv2WebAclActionDetailsTypeDef(TypedDict):
-    Allow: NotRequired[ReadOnly[AwsWafv2ActionAllowDetailsTypeDef]]
-    Block: NotRequired[ReadOnly[AwsWafv2ActionBlockDetailsTypeDef]]
-
-
-class AwsWafv2WebAclCaptchaConfigDetailsTypeDef(TypedDict):
-    ImmunityTimeProperty: NotRequired[
-        AwsWafv2WebAclCaptchaConfigImmunityTimePropertyDetailsTypeDef
-    ]
-
-
-class AwsWafv2WebAclCaptchaConfigImmunityTimePropertyDetailsTypeDef(TypedDict):
-    ImmunityTime: NotRequired[int]
-
-
-class AwsWafv2WebAclDetailsOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    ManagedbyFirewallManager: NotRequired[bool]
-    Id: NotRequired[str]
-    Capacity: NotRequired[int]
-    CaptchaConfig: NotRequired[AwsWafv2WebAclCaptchaConfigDetailsTypeDef]
-    DefaultAction: NotRequired[AwsWafv2WebAclActionDetailsOutputTypeDef]
-    Description: NotRequired[str]
-    Rules: NotRequired[list[AwsWafv2RulesDetailsOutputTypeDef]]
-    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
-
-
-class AwsWafv2WebAclDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    ManagedbyFirewallManager: NotRequired[bool]
-    Id: NotRequired[str]
-    Capacity: NotRequired[int]
-    CaptchaConfig: NotRequired[AwsWafv2WebAclCaptchaConfigDetailsTypeDef]
-    DefaultAction: NotRequired[ReadOnly[AwsWafv2WebAclActionDetailsTypeDef]]
-    Description: NotRequired[str]
-    Rules: NotRequired[ReadOnly[Sequence[AwsWafv2RulesDetailsTypeDef]]]
-    VisibilityConfig: NotRequired[AwsWafv2VisibilityConfigDetailsTypeDef]
-
-
-class AwsXrayEncryptionConfigDetailsTypeDef(TypedDict):
-    KeyId: NotRequired[str]
-    Status: NotRequired[str]
-    Type: NotRequired[str]
-
-
 class BatchDeleteAutomationRulesRequestTypeDef(TypedDict):
     AutomationRulesArns: ReadOnly[Sequence[str]]
+
+
+class UnprocessedAutomationRuleTypeDef(TypedDict):
+    RuleArn: NotRequired[str]
+    ErrorCode: NotRequired[int]
+    ErrorMessage: NotRequired[str]
 
 
 class BatchDeleteAutomationRulesResponseTypeDef(TypedDict):
@@ -8593,9 +9953,27 @@ class BatchDisableStandardsRequestTypeDef(TypedDict):
     StandardsSubscriptionArns: ReadOnly[Sequence[str]]
 
 
+class StandardsStatusReasonTypeDef(TypedDict):
+    StatusReasonCode: StatusReasonCodeType
+
+
+class StandardsSubscriptionTypeDef(TypedDict):
+    StandardsSubscriptionArn: str
+    StandardsArn: str
+    StandardsInput: dict[str, str]
+    StandardsStatus: StandardsStatusType
+    StandardsControlsUpdatable: NotRequired[StandardsControlsUpdatableType]
+    StandardsStatusReason: NotRequired[StandardsStatusReasonTypeDef]
+
+
 class BatchDisableStandardsResponseTypeDef(TypedDict):
     StandardsSubscriptions: NotRequired[list[StandardsSubscriptionTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StandardsSubscriptionRequestTypeDef(TypedDict):
+    StandardsArn: str
+    StandardsInput: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class BatchEnableStandardsRequestTypeDef(TypedDict):
@@ -8619,10 +9997,38 @@ class BatchGetAutomationRulesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TargetTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    OrganizationalUnitId: NotRequired[str]
+    RootId: NotRequired[str]
+
+
+class ConfigurationPolicyAssociationTypeDef(TypedDict):
+    Target: NotRequired[TargetTypeDef]
+
+
 class BatchGetConfigurationPolicyAssociationsRequestTypeDef(TypedDict):
     ConfigurationPolicyAssociationIdentifiers: ReadOnly[
         Sequence[ConfigurationPolicyAssociationTypeDef]
     ]
+
+
+class ConfigurationPolicyAssociationSummaryTypeDef(TypedDict):
+    ConfigurationPolicyId: NotRequired[str]
+    TargetId: NotRequired[str]
+    TargetType: NotRequired[TargetTypeType]
+    AssociationType: NotRequired[AssociationTypeType]
+    UpdatedAt: NotRequired[datetime]
+    AssociationStatus: NotRequired[ConfigurationPolicyAssociationStatusType]
+    AssociationStatusMessage: NotRequired[str]
+
+
+class UnprocessedConfigurationPolicyAssociationTypeDef(TypedDict):
+    ConfigurationPolicyAssociationIdentifiers: NotRequired[
+        ConfigurationPolicyAssociationTypeDef
+    ]
+    ErrorCode: NotRequired[str]
+    ErrorReason: NotRequired[str]
 
 
 class BatchGetConfigurationPolicyAssociationsResponseTypeDef(TypedDict):
@@ -8639,16 +10045,75 @@ class BatchGetSecurityControlsRequestTypeDef(TypedDict):
     SecurityControlIds: ReadOnly[Sequence[str]]
 
 
+class ParameterValueOutputTypeDef(TypedDict):
+    Integer: NotRequired[int]
+    IntegerList: NotRequired[list[int]]
+    Double: NotRequired[float]
+    String: NotRequired[str]
+    StringList: NotRequired[list[str]]
+    Boolean: NotRequired[bool]
+    Enum: NotRequired[str]
+    EnumList: NotRequired[list[str]]
+
+
+class ParameterConfigurationOutputTypeDef(TypedDict):
+    ValueType: ParameterValueTypeType
+    Value: NotRequired[ParameterValueOutputTypeDef]
+
+
+class SecurityControlTypeDef(TypedDict):
+    SecurityControlId: str
+    SecurityControlArn: str
+    Title: str
+    Description: str
+    RemediationUrl: str
+    SeverityRating: SeverityRatingType
+    SecurityControlStatus: ControlStatusType
+    UpdateStatus: NotRequired[UpdateStatusType]
+    Parameters: NotRequired[dict[str, ParameterConfigurationOutputTypeDef]]
+    LastUpdateReason: NotRequired[str]
+
+
+class UnprocessedSecurityControlTypeDef(TypedDict):
+    SecurityControlId: str
+    ErrorCode: UnprocessedErrorCodeType
+    ErrorReason: NotRequired[str]
+
+
 class BatchGetSecurityControlsResponseTypeDef(TypedDict):
     SecurityControls: list[SecurityControlTypeDef]
     UnprocessedIds: NotRequired[list[UnprocessedSecurityControlTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StandardsControlAssociationIdTypeDef(TypedDict):
+    SecurityControlId: str
+    StandardsArn: str
+
+
 class BatchGetStandardsControlAssociationsRequestTypeDef(TypedDict):
     StandardsControlAssociationIds: ReadOnly[
         Sequence[StandardsControlAssociationIdTypeDef]
     ]
+
+
+class StandardsControlAssociationDetailTypeDef(TypedDict):
+    StandardsArn: str
+    SecurityControlId: str
+    SecurityControlArn: str
+    AssociationStatus: AssociationStatusType
+    RelatedRequirements: NotRequired[list[str]]
+    UpdatedAt: NotRequired[datetime]
+    UpdatedReason: NotRequired[str]
+    StandardsControlTitle: NotRequired[str]
+    StandardsControlDescription: NotRequired[str]
+    StandardsControlArns: NotRequired[list[str]]
+
+
+class UnprocessedStandardsControlAssociationTypeDef(TypedDict):
+    StandardsControlAssociationId: StandardsControlAssociationIdTypeDef
+    ErrorCode: UnprocessedErrorCodeType
+    ErrorReason: NotRequired[str]
 
 
 class BatchGetStandardsControlAssociationsResponseTypeDef(TypedDict):
@@ -8663,11 +10128,28 @@ class BatchImportFindingsRequestTypeDef(TypedDict):
     Findings: ReadOnly[Sequence[AwsSecurityFindingTypeDef]]
 
 
+class ImportFindingsErrorTypeDef(TypedDict):
+    Id: str
+    ErrorCode: str
+    ErrorMessage: str
+
+
 class BatchImportFindingsResponseTypeDef(TypedDict):
     FailedCount: int
     SuccessCount: int
     FailedFindings: NotRequired[list[ImportFindingsErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAutomationRulesRequestItemTypeDef(TypedDict):
+    RuleArn: str
+    RuleStatus: NotRequired[RuleStatusType]
+    RuleOrder: NotRequired[int]
+    Description: NotRequired[str]
+    RuleName: NotRequired[str]
+    IsTerminal: NotRequired[bool]
+    Criteria: NotRequired[ReadOnly[AutomationRulesFindingFiltersTypeDef]]
+    Actions: NotRequired[ReadOnly[Sequence[AutomationRulesActionTypeDef]]]
 
 
 class BatchUpdateAutomationRulesRequestTypeDef(TypedDict):
@@ -8695,16 +10177,22 @@ class BatchUpdateFindingsRequestTypeDef(TypedDict):
     RelatedFindings: NotRequired[ReadOnly[Sequence[RelatedFindingTypeDef]]]
 
 
+class BatchUpdateFindingsUnprocessedFindingTypeDef(TypedDict):
+    FindingIdentifier: AwsSecurityFindingIdentifierTypeDef
+    ErrorCode: str
+    ErrorMessage: str
+
+
 class BatchUpdateFindingsResponseTypeDef(TypedDict):
     ProcessedFindings: list[AwsSecurityFindingIdentifierTypeDef]
     UnprocessedFindings: list[BatchUpdateFindingsUnprocessedFindingTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class BatchUpdateFindingsUnprocessedFindingTypeDef(TypedDict):
-    FindingIdentifier: AwsSecurityFindingIdentifierTypeDef
-    ErrorCode: str
-    ErrorMessage: str
+class OcsfFindingIdentifierTypeDef(TypedDict):
+    CloudAccountUid: str
+    FindingInfoUid: str
+    MetadataProductUid: str
 
 
 class BatchUpdateFindingsV2ProcessedFindingTypeDef(TypedDict):
@@ -8720,12 +10208,6 @@ class BatchUpdateFindingsV2RequestTypeDef(TypedDict):
     StatusId: NotRequired[int]
 
 
-class BatchUpdateFindingsV2ResponseTypeDef(TypedDict):
-    ProcessedFindings: list[BatchUpdateFindingsV2ProcessedFindingTypeDef]
-    UnprocessedFindings: list[BatchUpdateFindingsV2UnprocessedFindingTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class BatchUpdateFindingsV2UnprocessedFindingTypeDef(TypedDict):
     FindingIdentifier: NotRequired[OcsfFindingIdentifierTypeDef]
     MetadataUid: NotRequired[str]
@@ -8733,10 +10215,29 @@ class BatchUpdateFindingsV2UnprocessedFindingTypeDef(TypedDict):
     ErrorMessage: NotRequired[str]
 
 
+class BatchUpdateFindingsV2ResponseTypeDef(TypedDict):
+    ProcessedFindings: list[BatchUpdateFindingsV2ProcessedFindingTypeDef]
+    UnprocessedFindings: list[BatchUpdateFindingsV2UnprocessedFindingTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StandardsControlAssociationUpdateTypeDef(TypedDict):
+    StandardsArn: str
+    SecurityControlId: str
+    AssociationStatus: AssociationStatusType
+    UpdatedReason: NotRequired[str]
+
+
 class BatchUpdateStandardsControlAssociationsRequestTypeDef(TypedDict):
     StandardsControlAssociationUpdates: ReadOnly[
         Sequence[StandardsControlAssociationUpdateTypeDef]
     ]
+
+
+class UnprocessedStandardsControlAssociationUpdateTypeDef(TypedDict):
+    StandardsControlAssociationUpdate: StandardsControlAssociationUpdateTypeDef
+    ErrorCode: UnprocessedErrorCodeType
+    ErrorReason: NotRequired[str]
 
 
 class BatchUpdateStandardsControlAssociationsResponseTypeDef(TypedDict):
@@ -8750,87 +10251,34 @@ class BooleanConfigurationOptionsTypeDef(TypedDict):
     DefaultValue: NotRequired[bool]
 
 
-class BooleanFilterTypeDef(TypedDict):
-    Value: NotRequired[bool]
+class OcsfBooleanFilterTypeDef(TypedDict):
+    FieldName: NotRequired[OcsfBooleanFieldType]
+    Filter: NotRequired[BooleanFilterTypeDef]
 
 
-class CellTypeDef(TypedDict):
-    Column: NotRequired[int]
-    Row: NotRequired[int]
-    ColumnName: NotRequired[str]
-    CellReference: NotRequired[str]
+class OcsfDateFilterTypeDef(TypedDict):
+    FieldName: NotRequired[OcsfDateFieldType]
+    Filter: NotRequired[DateFilterTypeDef]
 
 
-class CidrBlockAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    CidrBlock: NotRequired[str]
-    CidrBlockState: NotRequired[str]
+class OcsfIpFilterTypeDef(TypedDict):
+    FieldName: NotRequired[OcsfIpFieldType]
+    Filter: NotRequired[IpFilterTypeDef]
 
 
-class CityTypeDef(TypedDict):
-    CityName: NotRequired[str]
+class OcsfMapFilterTypeDef(TypedDict):
+    FieldName: NotRequired[OcsfMapFieldType]
+    Filter: NotRequired[MapFilterTypeDef]
 
 
-class ClassificationResultOutputTypeDef(TypedDict):
-    MimeType: NotRequired[str]
-    SizeClassified: NotRequired[int]
-    AdditionalOccurrences: NotRequired[bool]
-    Status: NotRequired[ClassificationStatusTypeDef]
-    SensitiveData: NotRequired[list[SensitiveDataResultOutputTypeDef]]
-    CustomDataIdentifiers: NotRequired[CustomDataIdentifiersResultOutputTypeDef]
+class OcsfNumberFilterTypeDef(TypedDict):
+    FieldName: NotRequired[OcsfNumberFieldType]
+    Filter: NotRequired[NumberFilterTypeDef]
 
 
-class ClassificationResultTypeDef(TypedDict):
-    MimeType: NotRequired[str]
-    SizeClassified: NotRequired[int]
-    AdditionalOccurrences: NotRequired[bool]
-    Status: NotRequired[ClassificationStatusTypeDef]
-    SensitiveData: NotRequired[ReadOnly[Sequence[SensitiveDataResultTypeDef]]]
-    CustomDataIdentifiers: NotRequired[ReadOnly[CustomDataIdentifiersResultTypeDef]]
-
-
-class ClassificationStatusTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Reason: NotRequired[str]
-
-
-class CloudWatchLogsLogGroupArnConfigDetailsTypeDef(TypedDict):
-    CloudWatchLogsLogGroupArn: NotRequired[str]
-    HostedZoneId: NotRequired[str]
-    Id: NotRequired[str]
-
-
-class CodeRepositoryDetailsTypeDef(TypedDict):
-    ProviderType: NotRequired[str]
-    ProjectName: NotRequired[str]
-    CodeSecurityIntegrationArn: NotRequired[str]
-
-
-class CodeVulnerabilitiesFilePathTypeDef(TypedDict):
-    EndLine: NotRequired[int]
-    FileName: NotRequired[str]
-    FilePath: NotRequired[str]
-    StartLine: NotRequired[int]
-
-
-class ComplianceOutputTypeDef(TypedDict):
-    Status: NotRequired[ComplianceStatusType]
-    RelatedRequirements: NotRequired[list[str]]
-    StatusReasons: NotRequired[list[StatusReasonTypeDef]]
-    SecurityControlId: NotRequired[str]
-    AssociatedStandards: NotRequired[list[AssociatedStandardTypeDef]]
-    SecurityControlParameters: NotRequired[list[SecurityControlParameterOutputTypeDef]]
-
-
-class ComplianceTypeDef(TypedDict):
-    Status: NotRequired[ComplianceStatusType]
-    RelatedRequirements: NotRequired[ReadOnly[Sequence[str]]]
-    StatusReasons: NotRequired[ReadOnly[Sequence[StatusReasonTypeDef]]]
-    SecurityControlId: NotRequired[str]
-    AssociatedStandards: NotRequired[ReadOnly[Sequence[AssociatedStandardTypeDef]]]
-    SecurityControlParameters: NotRequired[
-        ReadOnly[Sequence[SecurityControlParameterTypeDef]]
-    ]
+class OcsfStringFilterTypeDef(TypedDict):
+    FieldName: NotRequired[OcsfStringFieldType]
+    Filter: NotRequired[StringFilterTypeDef]
 
 
 class CompositeFilterOutputTypeDef(TypedDict):
@@ -8855,6 +10303,49 @@ class CompositeFilterTypeDef(TypedDict):
     Operator: NotRequired[AllowedOperatorsType]
 
 
+class DoubleConfigurationOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[float]
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class EnumConfigurationOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[str]
+    AllowedValues: NotRequired[list[str]]
+
+
+class EnumListConfigurationOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[list[str]]
+    MaxItems: NotRequired[int]
+    AllowedValues: NotRequired[list[str]]
+
+
+class IntegerConfigurationOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[int]
+    Min: NotRequired[int]
+    Max: NotRequired[int]
+
+
+class IntegerListConfigurationOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[list[int]]
+    Min: NotRequired[int]
+    Max: NotRequired[int]
+    MaxItems: NotRequired[int]
+
+
+class StringConfigurationOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[str]
+    Re2Expression: NotRequired[str]
+    ExpressionDescription: NotRequired[str]
+
+
+class StringListConfigurationOptionsTypeDef(TypedDict):
+    DefaultValue: NotRequired[list[str]]
+    Re2Expression: NotRequired[str]
+    MaxItems: NotRequired[int]
+    ExpressionDescription: NotRequired[str]
+
+
 class ConfigurationOptionsTypeDef(TypedDict):
     Integer: NotRequired[IntegerConfigurationOptionsTypeDef]
     IntegerList: NotRequired[IntegerListConfigurationOptionsTypeDef]
@@ -8866,20 +10357,6 @@ class ConfigurationOptionsTypeDef(TypedDict):
     EnumList: NotRequired[EnumListConfigurationOptionsTypeDef]
 
 
-class ConfigurationPolicyAssociationSummaryTypeDef(TypedDict):
-    ConfigurationPolicyId: NotRequired[str]
-    TargetId: NotRequired[str]
-    TargetType: NotRequired[TargetTypeType]
-    AssociationType: NotRequired[AssociationTypeType]
-    UpdatedAt: NotRequired[datetime]
-    AssociationStatus: NotRequired[ConfigurationPolicyAssociationStatusType]
-    AssociationStatusMessage: NotRequired[str]
-
-
-class ConfigurationPolicyAssociationTypeDef(TypedDict):
-    Target: NotRequired[TargetTypeDef]
-
-
 class ConfigurationPolicySummaryTypeDef(TypedDict):
     Arn: NotRequired[str]
     Id: NotRequired[str]
@@ -8889,6 +10366,11 @@ class ConfigurationPolicySummaryTypeDef(TypedDict):
     ServiceEnabled: NotRequired[bool]
 
 
+class ProviderSummaryTypeDef(TypedDict):
+    ProviderName: NotRequired[ConnectorProviderNameType]
+    ConnectorStatus: NotRequired[ConnectorStatusType]
+
+
 class ConnectorSummaryTypeDef(TypedDict):
     ConnectorArn: NotRequired[str]
     ConnectorId: str
@@ -8896,31 +10378,6 @@ class ConnectorSummaryTypeDef(TypedDict):
     Description: NotRequired[str]
     ProviderSummary: ProviderSummaryTypeDef
     CreatedAt: datetime
-
-
-class ContainerDetailsOutputTypeDef(TypedDict):
-    ContainerRuntime: NotRequired[str]
-    Name: NotRequired[str]
-    ImageId: NotRequired[str]
-    ImageName: NotRequired[str]
-    LaunchedAt: NotRequired[str]
-    VolumeMounts: NotRequired[list[VolumeMountTypeDef]]
-    Privileged: NotRequired[bool]
-
-
-class ContainerDetailsTypeDef(TypedDict):
-    ContainerRuntime: NotRequired[str]
-    Name: NotRequired[str]
-    ImageId: NotRequired[str]
-    ImageName: NotRequired[str]
-    LaunchedAt: NotRequired[str]
-    VolumeMounts: NotRequired[ReadOnly[Sequence[VolumeMountTypeDef]]]
-    Privileged: NotRequired[bool]
-
-
-class CountryTypeDef(TypedDict):
-    CountryCode: NotRequired[str]
-    CountryName: NotRequired[str]
 
 
 class CreateActionTargetRequestTypeDef(TypedDict):
@@ -8965,6 +10422,15 @@ class CreateAutomationRuleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OcsfFindingFiltersTypeDef(TypedDict):
+    CompositeFilters: NotRequired[ReadOnly[Sequence[CompositeFilterTypeDef]]]
+    CompositeOperator: NotRequired[AllowedOperatorsType]
+
+
+class CriteriaTypeDef(TypedDict):
+    OcsfFindingCriteria: NotRequired[ReadOnly[OcsfFindingFiltersTypeDef]]
+
+
 class CreateAutomationRuleV2RequestTypeDef(TypedDict):
     RuleName: str
     RuleStatus: NotRequired[RuleStatusV2Type]
@@ -8982,11 +10448,77 @@ class CreateAutomationRuleV2ResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ParameterValueTypeDef(TypedDict):
+    Integer: NotRequired[int]
+    IntegerList: NotRequired[ReadOnly[Sequence[int]]]
+    Double: NotRequired[float]
+    String: NotRequired[str]
+    StringList: NotRequired[ReadOnly[Sequence[str]]]
+    Boolean: NotRequired[bool]
+    Enum: NotRequired[str]
+    EnumList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ParameterConfigurationTypeDef(TypedDict):
+    ValueType: ParameterValueTypeType
+    Value: NotRequired[ReadOnly[ParameterValueTypeDef]]
+
+
+class SecurityControlCustomParameterTypeDef(TypedDict):
+    SecurityControlId: NotRequired[str]
+    Parameters: NotRequired[ReadOnly[Mapping[str, ParameterConfigurationTypeDef]]]
+
+
+class SecurityControlsConfigurationTypeDef(TypedDict):
+    EnabledSecurityControlIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+    DisabledSecurityControlIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityControlCustomParameters: NotRequired[
+        ReadOnly[Sequence[SecurityControlCustomParameterTypeDef]]
+    ]
+
+
+class SecurityHubPolicyTypeDef(TypedDict):
+    ServiceEnabled: NotRequired[bool]
+    EnabledStandardIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityControlsConfiguration: NotRequired[
+        ReadOnly[SecurityControlsConfigurationTypeDef]
+    ]
+
+
+class PolicyTypeDef(TypedDict):
+    SecurityHub: NotRequired[ReadOnly[SecurityHubPolicyTypeDef]]
+
+
 class CreateConfigurationPolicyRequestTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
     ConfigurationPolicy: ReadOnly[PolicyTypeDef]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class SecurityControlCustomParameterOutputTypeDef(TypedDict):
+    SecurityControlId: NotRequired[str]
+    Parameters: NotRequired[dict[str, ParameterConfigurationOutputTypeDef]]
+
+
+class SecurityControlsConfigurationOutputTypeDef(TypedDict):
+    EnabledSecurityControlIdentifiers: NotRequired[list[str]]
+    DisabledSecurityControlIdentifiers: NotRequired[list[str]]
+    SecurityControlCustomParameters: NotRequired[
+        list[SecurityControlCustomParameterOutputTypeDef]
+    ]
+
+
+class SecurityHubPolicyOutputTypeDef(TypedDict):
+    ServiceEnabled: NotRequired[bool]
+    EnabledStandardIdentifiers: NotRequired[list[str]]
+    SecurityControlsConfiguration: NotRequired[
+        SecurityControlsConfigurationOutputTypeDef
+    ]
+
+
+class PolicyOutputTypeDef(TypedDict):
+    SecurityHub: NotRequired[SecurityHubPolicyOutputTypeDef]
 
 
 class CreateConfigurationPolicyResponseTypeDef(TypedDict):
@@ -8998,6 +10530,20 @@ class CreateConfigurationPolicyResponseTypeDef(TypedDict):
     CreatedAt: NotRequired[datetime]
     ConfigurationPolicy: NotRequired[PolicyOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class JiraCloudProviderConfigurationTypeDef(TypedDict):
+    ProjectKey: NotRequired[str]
+
+
+class ServiceNowProviderConfigurationTypeDef(TypedDict):
+    InstanceName: str
+    SecretArn: str
+
+
+class ProviderConfigurationTypeDef(TypedDict):
+    JiraCloud: NotRequired[JiraCloudProviderConfigurationTypeDef]
+    ServiceNow: NotRequired[ServiceNowProviderConfigurationTypeDef]
 
 
 class CreateConnectorV2RequestTypeDef(TypedDict):
@@ -9045,6 +10591,11 @@ class CreateMembersRequestTypeDef(TypedDict):
     AccountDetails: ReadOnly[Sequence[AccountDetailsTypeDef]]
 
 
+class ResultTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    ProcessingResult: NotRequired[str]
+
+
 class CreateMembersResponseTypeDef(TypedDict):
     UnprocessedAccounts: NotRequired[list[ResultTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -9063,74 +10614,13 @@ class CreateTicketV2ResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OcsfFindingFiltersOutputTypeDef(TypedDict):
+    CompositeFilters: NotRequired[list[CompositeFilterOutputTypeDef]]
+    CompositeOperator: NotRequired[AllowedOperatorsType]
+
+
 class CriteriaOutputTypeDef(TypedDict):
     OcsfFindingCriteria: NotRequired[OcsfFindingFiltersOutputTypeDef]
-
-
-class CriteriaTypeDef(TypedDict):
-    OcsfFindingCriteria: NotRequired[ReadOnly[OcsfFindingFiltersTypeDef]]
-
-
-class CustomDataIdentifiersDetectionsOutputTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Occurrences: NotRequired[OccurrencesOutputTypeDef]
-
-
-class CustomDataIdentifiersDetectionsTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Arn: NotRequired[str]
-    Name: NotRequired[str]
-    Occurrences: NotRequired[ReadOnly[OccurrencesTypeDef]]
-
-
-class CustomDataIdentifiersResultOutputTypeDef(TypedDict):
-    Detections: NotRequired[list[CustomDataIdentifiersDetectionsOutputTypeDef]]
-    TotalCount: NotRequired[int]
-
-
-class CustomDataIdentifiersResultTypeDef(TypedDict):
-    Detections: NotRequired[ReadOnly[Sequence[CustomDataIdentifiersDetectionsTypeDef]]]
-    TotalCount: NotRequired[int]
-
-
-class CvssOutputTypeDef(TypedDict):
-    Version: NotRequired[str]
-    BaseScore: NotRequired[float]
-    BaseVector: NotRequired[str]
-    Source: NotRequired[str]
-    Adjustments: NotRequired[list[AdjustmentTypeDef]]
-
-
-class CvssTypeDef(TypedDict):
-    Version: NotRequired[str]
-    BaseScore: NotRequired[float]
-    BaseVector: NotRequired[str]
-    Source: NotRequired[str]
-    Adjustments: NotRequired[ReadOnly[Sequence[AdjustmentTypeDef]]]
-
-
-class DataClassificationDetailsOutputTypeDef(TypedDict):
-    DetailedResultsLocation: NotRequired[str]
-    Result: NotRequired[ClassificationResultOutputTypeDef]
-
-
-class DataClassificationDetailsTypeDef(TypedDict):
-    DetailedResultsLocation: NotRequired[str]
-    Result: NotRequired[ReadOnly[ClassificationResultTypeDef]]
-
-
-class DateFilterTypeDef(TypedDict):
-    Start: NotRequired[str]
-    End: NotRequired[str]
-    DateRange: NotRequired[DateRangeTypeDef]
-
-
-class DateRangeTypeDef(TypedDict):
-    Value: NotRequired[int]
-    Unit: NotRequired[DateRangeUnitType]
-    Comparison: NotRequired[DateRangeComparisonType]
 
 
 class DeclineInvitationsRequestTypeDef(TypedDict):
@@ -9242,6 +10732,12 @@ class DescribeHubResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OrganizationConfigurationTypeDef(TypedDict):
+    ConfigurationType: NotRequired[OrganizationConfigurationConfigurationTypeType]
+    Status: NotRequired[OrganizationConfigurationStatusType]
+    StatusMessage: NotRequired[str]
+
+
 class DescribeOrganizationConfigurationResponseTypeDef(TypedDict):
     AutoEnable: NotRequired[bool]
     MemberAccountLimitReached: NotRequired[bool]
@@ -9256,6 +10752,18 @@ class DescribeProductsRequestTypeDef(TypedDict):
     ProductArn: NotRequired[str]
 
 
+class ProductTypeDef(TypedDict):
+    ProductArn: str
+    ProductName: NotRequired[str]
+    CompanyName: NotRequired[str]
+    Description: NotRequired[str]
+    Categories: NotRequired[list[str]]
+    IntegrationTypes: NotRequired[list[IntegrationTypeType]]
+    MarketplaceUrl: NotRequired[str]
+    ActivationUrl: NotRequired[str]
+    ProductSubscriptionResourcePolicy: NotRequired[str]
+
+
 class DescribeProductsResponseTypeDef(TypedDict):
     Products: list[ProductTypeDef]
     NextToken: NotRequired[str]
@@ -9265,6 +10773,17 @@ class DescribeProductsResponseTypeDef(TypedDict):
 class DescribeProductsV2RequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ProductV2TypeDef(TypedDict):
+    ProductV2Name: NotRequired[str]
+    CompanyName: NotRequired[str]
+    Description: NotRequired[str]
+    Categories: NotRequired[list[str]]
+    IntegrationV2Types: NotRequired[list[IntegrationV2TypeType]]
+    MarketplaceUrl: NotRequired[str]
+    ActivationUrl: NotRequired[str]
+    MarketplaceProductId: NotRequired[str]
 
 
 class DescribeProductsV2ResponseTypeDef(TypedDict):
@@ -9285,6 +10804,19 @@ class DescribeStandardsControlsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class StandardsControlTypeDef(TypedDict):
+    StandardsControlArn: NotRequired[str]
+    ControlStatus: NotRequired[ControlStatusType]
+    DisabledReason: NotRequired[str]
+    ControlStatusUpdatedAt: NotRequired[datetime]
+    ControlId: NotRequired[str]
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    RemediationUrl: NotRequired[str]
+    SeverityRating: NotRequired[SeverityRatingType]
+    RelatedRequirements: NotRequired[list[str]]
+
+
 class DescribeStandardsControlsResponseTypeDef(TypedDict):
     Controls: NotRequired[list[StandardsControlTypeDef]]
     NextToken: NotRequired[str]
@@ -9296,18 +10828,23 @@ class DescribeStandardsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class StandardsManagedByTypeDef(TypedDict):
+    Company: NotRequired[str]
+    Product: NotRequired[str]
+
+
+class StandardTypeDef(TypedDict):
+    StandardsArn: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    EnabledByDefault: NotRequired[bool]
+    StandardsManagedBy: NotRequired[StandardsManagedByTypeDef]
+
+
 class DescribeStandardsResponseTypeDef(TypedDict):
     Standards: NotRequired[list[StandardTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DetectionOutputTypeDef(TypedDict):
-    Sequence: NotRequired[SequenceOutputTypeDef]
-
-
-class DetectionTypeDef(TypedDict):
-    Sequence: NotRequired[ReadOnly[SequenceTypeDef]]
 
 
 class DisableImportFindingsForProductRequestTypeDef(TypedDict):
@@ -9351,18 +10888,6 @@ class DisassociateMembersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DnsRequestActionTypeDef(TypedDict):
-    Domain: NotRequired[str]
-    Protocol: NotRequired[str]
-    Blocked: NotRequired[bool]
-
-
-class DoubleConfigurationOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[float]
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
 class EnableImportFindingsForProductRequestTypeDef(TypedDict):
     ProductArn: str
 
@@ -9402,39 +10927,8 @@ class EnableSecurityHubV2ResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EnumConfigurationOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[str]
-    AllowedValues: NotRequired[list[str]]
-
-
-class EnumListConfigurationOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[list[str]]
-    MaxItems: NotRequired[int]
-    AllowedValues: NotRequired[list[str]]
-
-
-class ExternalIntegrationConfigurationTypeDef(TypedDict):
-    ConnectorArn: NotRequired[str]
-
-
-class FilePathsTypeDef(TypedDict):
-    FilePath: NotRequired[str]
-    FileName: NotRequired[str]
-    ResourceId: NotRequired[str]
-    Hash: NotRequired[str]
-
-
 class FindingAggregatorTypeDef(TypedDict):
     FindingAggregatorArn: NotRequired[str]
-
-
-class FindingHistoryRecordTypeDef(TypedDict):
-    FindingIdentifier: NotRequired[AwsSecurityFindingIdentifierTypeDef]
-    UpdateTime: NotRequired[datetime]
-    FindingCreated: NotRequired[bool]
-    UpdateSource: NotRequired[FindingHistoryUpdateSourceTypeDef]
-    Updates: NotRequired[list[FindingHistoryUpdateTypeDef]]
-    NextToken: NotRequired[str]
 
 
 class FindingHistoryUpdateSourceTypeDef(TypedDict):
@@ -9448,29 +10942,22 @@ class FindingHistoryUpdateTypeDef(TypedDict):
     NewValue: NotRequired[str]
 
 
-class FindingProviderFieldsOutputTypeDef(TypedDict):
-    Confidence: NotRequired[int]
-    Criticality: NotRequired[int]
-    RelatedFindings: NotRequired[list[RelatedFindingTypeDef]]
-    Severity: NotRequired[FindingProviderSeverityTypeDef]
-    Types: NotRequired[list[str]]
-
-
-class FindingProviderFieldsTypeDef(TypedDict):
-    Confidence: NotRequired[int]
-    Criticality: NotRequired[int]
-    RelatedFindings: NotRequired[ReadOnly[Sequence[RelatedFindingTypeDef]]]
-    Severity: NotRequired[FindingProviderSeverityTypeDef]
-    Types: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class FindingProviderSeverityTypeDef(TypedDict):
-    Label: NotRequired[SeverityLabelType]
-    Original: NotRequired[str]
+class FindingHistoryRecordTypeDef(TypedDict):
+    FindingIdentifier: NotRequired[AwsSecurityFindingIdentifierTypeDef]
+    UpdateTime: NotRequired[datetime]
+    FindingCreated: NotRequired[bool]
+    UpdateSource: NotRequired[FindingHistoryUpdateSourceTypeDef]
+    Updates: NotRequired[list[FindingHistoryUpdateTypeDef]]
+    NextToken: NotRequired[str]
 
 
 class FindingScopesTypeDef(TypedDict):
     AwsOrganizations: NotRequired[ReadOnly[Sequence[AwsOrganizationScopeTypeDef]]]
+
+
+class FindingsTrendsStringFilterTypeDef(TypedDict):
+    FieldName: NotRequired[FindingsTrendsStringFieldType]
+    Filter: NotRequired[StringFilterTypeDef]
 
 
 class FindingsTrendsCompositeFilterTypeDef(TypedDict):
@@ -9488,58 +10975,6 @@ class FindingsTrendsFiltersTypeDef(TypedDict):
     CompositeOperator: NotRequired[AllowedOperatorsType]
 
 
-class FindingsTrendsStringFilterTypeDef(TypedDict):
-    FieldName: NotRequired[FindingsTrendsStringFieldType]
-    Filter: NotRequired[StringFilterTypeDef]
-
-
-class FirewallPolicyDetailsOutputTypeDef(TypedDict):
-    StatefulRuleGroupReferences: NotRequired[
-        list[FirewallPolicyStatefulRuleGroupReferencesDetailsTypeDef]
-    ]
-    StatelessCustomActions: NotRequired[
-        list[FirewallPolicyStatelessCustomActionsDetailsOutputTypeDef]
-    ]
-    StatelessDefaultActions: NotRequired[list[str]]
-    StatelessFragmentDefaultActions: NotRequired[list[str]]
-    StatelessRuleGroupReferences: NotRequired[
-        list[FirewallPolicyStatelessRuleGroupReferencesDetailsTypeDef]
-    ]
-
-
-class FirewallPolicyDetailsTypeDef(TypedDict):
-    StatefulRuleGroupReferences: NotRequired[
-        ReadOnly[Sequence[FirewallPolicyStatefulRuleGroupReferencesDetailsTypeDef]]
-    ]
-    StatelessCustomActions: NotRequired[
-        ReadOnly[Sequence[FirewallPolicyStatelessCustomActionsDetailsTypeDef]]
-    ]
-    StatelessDefaultActions: NotRequired[ReadOnly[Sequence[str]]]
-    StatelessFragmentDefaultActions: NotRequired[ReadOnly[Sequence[str]]]
-    StatelessRuleGroupReferences: NotRequired[
-        ReadOnly[Sequence[FirewallPolicyStatelessRuleGroupReferencesDetailsTypeDef]]
-    ]
-
-
-class FirewallPolicyStatefulRuleGroupReferencesDetailsTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-
-
-class FirewallPolicyStatelessCustomActionsDetailsOutputTypeDef(TypedDict):
-    ActionDefinition: NotRequired[StatelessCustomActionDefinitionOutputTypeDef]
-    ActionName: NotRequired[str]
-
-
-class FirewallPolicyStatelessCustomActionsDetailsTypeDef(TypedDict):
-    ActionDefinition: NotRequired[ReadOnly[StatelessCustomActionDefinitionTypeDef]]
-    ActionName: NotRequired[str]
-
-
-class FirewallPolicyStatelessRuleGroupReferencesDetailsTypeDef(TypedDict):
-    Priority: NotRequired[int]
-    ResourceArn: NotRequired[str]
-
-
 class GenerateRecommendedPolicyV2RequestTypeDef(TypedDict):
     MetadataUid: str
 
@@ -9548,21 +10983,11 @@ class GenerateRecommendedPolicyV2ResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GeneratorDetailsOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Labels: NotRequired[list[str]]
-
-
-class GeneratorDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Labels: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class GeoLocationTypeDef(TypedDict):
-    Lon: NotRequired[float]
-    Lat: NotRequired[float]
+class InvitationTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    InvitationId: NotRequired[str]
+    InvitedAt: NotRequired[datetime]
+    MemberStatus: NotRequired[str]
 
 
 class GetAdministratorAccountResponseTypeDef(TypedDict):
@@ -9634,6 +11059,31 @@ class GetConnectorV2RequestTypeDef(TypedDict):
     ConnectorId: str
 
 
+class HealthCheckTypeDef(TypedDict):
+    ConnectorStatus: ConnectorStatusType
+    Message: NotRequired[str]
+    LastCheckedAt: datetime
+
+
+class JiraCloudDetailTypeDef(TypedDict):
+    CloudId: NotRequired[str]
+    ProjectKey: NotRequired[str]
+    Domain: NotRequired[str]
+    AuthUrl: NotRequired[str]
+    AuthStatus: NotRequired[ConnectorAuthStatusType]
+
+
+class ServiceNowDetailTypeDef(TypedDict):
+    InstanceName: NotRequired[str]
+    SecretArn: str
+    AuthStatus: ConnectorAuthStatusType
+
+
+class ProviderDetailTypeDef(TypedDict):
+    JiraCloud: NotRequired[JiraCloudDetailTypeDef]
+    ServiceNow: NotRequired[ServiceNowDetailTypeDef]
+
+
 class GetConnectorV2ResponseTypeDef(TypedDict):
     ConnectorArn: NotRequired[str]
     ConnectorId: str
@@ -9685,6 +11135,11 @@ class GetFindingHistoryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GroupByRuleTypeDef(TypedDict):
+    Filters: NotRequired[ReadOnly[OcsfFindingFiltersTypeDef]]
+    GroupByField: GroupByFieldType
+
+
 class GetFindingStatisticsV2RequestTypeDef(TypedDict):
     GroupByRules: ReadOnly[Sequence[GroupByRuleTypeDef]]
     Scopes: NotRequired[ReadOnly[FindingScopesTypeDef]]
@@ -9692,9 +11147,24 @@ class GetFindingStatisticsV2RequestTypeDef(TypedDict):
     MaxStatisticResults: NotRequired[int]
 
 
+class GroupByValueTypeDef(TypedDict):
+    FieldValue: NotRequired[str]
+    Count: NotRequired[int]
+
+
+class GroupByResultTypeDef(TypedDict):
+    GroupByField: NotRequired[str]
+    GroupByValues: NotRequired[list[GroupByValueTypeDef]]
+
+
 class GetFindingStatisticsV2ResponseTypeDef(TypedDict):
     GroupByResults: NotRequired[list[GroupByResultTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SortCriterionTypeDef(TypedDict):
+    Field: NotRequired[str]
+    SortOrder: NotRequired[SortOrderType]
 
 
 class GetFindingsRequestTypeDef(TypedDict):
@@ -9716,6 +11186,26 @@ class GetFindingsTrendsV2RequestTypeDef(TypedDict):
     EndTime: ReadOnly[datetime | str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class SeverityTrendsCountTypeDef(TypedDict):
+    Unknown: int
+    Informational: int
+    Low: int
+    Medium: int
+    High: int
+    Critical: int
+    Fatal: int
+    Other: int
+
+
+class TrendsValuesTypeDef(TypedDict):
+    SeverityTrends: SeverityTrendsCountTypeDef
+
+
+class TrendsMetricsResultTypeDef(TypedDict):
+    Timestamp: datetime
+    TrendsValues: TrendsValuesTypeDef
 
 
 class GetFindingsTrendsV2ResponseTypeDef(TypedDict):
@@ -9743,6 +11233,17 @@ class GetInsightResultsRequestTypeDef(TypedDict):
     InsightArn: str
 
 
+class InsightResultValueTypeDef(TypedDict):
+    GroupByAttributeValue: str
+    Count: int
+
+
+class InsightResultsTypeDef(TypedDict):
+    InsightArn: str
+    GroupByAttribute: str
+    ResultValues: list[InsightResultValueTypeDef]
+
+
 class GetInsightResultsResponseTypeDef(TypedDict):
     InsightResults: InsightResultsTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -9752,6 +11253,13 @@ class GetInsightsRequestTypeDef(TypedDict):
     InsightArns: NotRequired[ReadOnly[Sequence[str]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class InsightTypeDef(TypedDict):
+    InsightArn: str
+    Name: str
+    Filters: AwsSecurityFindingFiltersOutputTypeDef
+    GroupByAttribute: str
 
 
 class GetInsightsResponseTypeDef(TypedDict):
@@ -9774,6 +11282,16 @@ class GetMembersRequestTypeDef(TypedDict):
     AccountIds: ReadOnly[Sequence[str]]
 
 
+class MemberTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    Email: NotRequired[str]
+    MasterId: NotRequired[str]
+    AdministratorId: NotRequired[str]
+    MemberStatus: NotRequired[str]
+    InvitedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+
+
 class GetMembersResponseTypeDef(TypedDict):
     Members: NotRequired[list[MemberTypeDef]]
     UnprocessedAccounts: NotRequired[list[ResultTypeDef]]
@@ -9786,6 +11304,23 @@ class GetRecommendedPolicyV2RequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RecommendationErrorTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class UnusedPermissionsRecommendationStepTypeDef(TypedDict):
+    RecommendedAction: NotRequired[str]
+    ExistingPolicy: NotRequired[str]
+    ExistingPolicyId: NotRequired[str]
+    PolicyUpdatedAt: NotRequired[datetime]
+    RecommendedPolicy: NotRequired[str]
+
+
+class RecommendationStepTypeDef(TypedDict):
+    UnusedPermissions: NotRequired[UnusedPermissionsRecommendationStepTypeDef]
+
+
 class GetRecommendedPolicyV2ResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RecommendationType: NotRequired[RecommendationTypeType]
@@ -9794,6 +11329,51 @@ class GetRecommendedPolicyV2ResponseTypeDef(TypedDict):
     Status: NotRequired[RecommendationStatusType]
     ResourceArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourcesDateFilterTypeDef(TypedDict):
+    FieldName: NotRequired[ResourcesDateFieldType]
+    Filter: NotRequired[DateFilterTypeDef]
+
+
+class ResourcesMapFilterTypeDef(TypedDict):
+    FieldName: NotRequired[ResourcesMapFieldType]
+    Filter: NotRequired[MapFilterTypeDef]
+
+
+class ResourcesNumberFilterTypeDef(TypedDict):
+    FieldName: NotRequired[ResourcesNumberFieldType]
+    Filter: NotRequired[NumberFilterTypeDef]
+
+
+class ResourcesStringFilterTypeDef(TypedDict):
+    FieldName: NotRequired[ResourcesStringFieldType]
+    Filter: NotRequired[StringFilterTypeDef]
+
+
+class ResourcesCompositeFilterTypeDef(TypedDict):
+    StringFilters: NotRequired[ReadOnly[Sequence[ResourcesStringFilterTypeDef]]]
+    DateFilters: NotRequired[ReadOnly[Sequence[ResourcesDateFilterTypeDef]]]
+    NumberFilters: NotRequired[ReadOnly[Sequence[ResourcesNumberFilterTypeDef]]]
+    MapFilters: NotRequired[ReadOnly[Sequence[ResourcesMapFilterTypeDef]]]
+    NestedCompositeFilters: NotRequired[
+        ReadOnly[Sequence[ResourcesCompositeFilterTypeDef]]
+    ]
+    Operator: NotRequired[AllowedOperatorsType]
+
+
+class ResourcesFiltersTypeDef(TypedDict):
+    CompositeFilters: NotRequired[ReadOnly[Sequence[ResourcesCompositeFilterTypeDef]]]
+    CompositeOperator: NotRequired[AllowedOperatorsType]
+
+
+class ResourceGroupByRuleTypeDef(TypedDict):
+    GroupByField: ResourceGroupByFieldType
+    Filters: NotRequired[ReadOnly[ResourcesFiltersTypeDef]]
+
+
+class ResourceScopesTypeDef(TypedDict):
+    AwsOrganizations: NotRequired[ReadOnly[Sequence[AwsOrganizationScopeTypeDef]]]
 
 
 class GetResourcesStatisticsV2RequestTypeDef(TypedDict):
@@ -9808,12 +11388,45 @@ class GetResourcesStatisticsV2ResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ResourcesTrendsStringFilterTypeDef(TypedDict):
+    FieldName: NotRequired[ResourcesTrendsStringFieldType]
+    Filter: NotRequired[StringFilterTypeDef]
+
+
+class ResourcesTrendsCompositeFilterTypeDef(TypedDict):
+    StringFilters: NotRequired[ReadOnly[Sequence[ResourcesTrendsStringFilterTypeDef]]]
+    NestedCompositeFilters: NotRequired[
+        ReadOnly[Sequence[ResourcesTrendsCompositeFilterTypeDef]]
+    ]
+    Operator: NotRequired[AllowedOperatorsType]
+
+
+class ResourcesTrendsFiltersTypeDef(TypedDict):
+    CompositeFilters: NotRequired[
+        ReadOnly[Sequence[ResourcesTrendsCompositeFilterTypeDef]]
+    ]
+    CompositeOperator: NotRequired[AllowedOperatorsType]
+
+
 class GetResourcesTrendsV2RequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[ResourcesTrendsFiltersTypeDef]]
     StartTime: ReadOnly[datetime | str]
     EndTime: ReadOnly[datetime | str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ResourcesCountTypeDef(TypedDict):
+    AllResources: int
+
+
+class ResourcesTrendsValuesTypeDef(TypedDict):
+    ResourcesCount: ResourcesCountTypeDef
+
+
+class ResourcesTrendsMetricsResultTypeDef(TypedDict):
+    Timestamp: datetime
+    TrendsValues: ResourcesTrendsValuesTypeDef
 
 
 class GetResourcesTrendsV2ResponseTypeDef(TypedDict):
@@ -9831,6 +11444,44 @@ class GetResourcesV2RequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ResourceSeverityBreakdownTypeDef(TypedDict):
+    Other: NotRequired[int]
+    Fatal: NotRequired[int]
+    Critical: NotRequired[int]
+    High: NotRequired[int]
+    Medium: NotRequired[int]
+    Low: NotRequired[int]
+    Informational: NotRequired[int]
+    Unknown: NotRequired[int]
+
+
+class ResourceFindingsSummaryTypeDef(TypedDict):
+    FindingType: str
+    ProductName: str
+    TotalFindings: int
+    Severities: NotRequired[ResourceSeverityBreakdownTypeDef]
+
+
+class ResourceTagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class ResourceResultTypeDef(TypedDict):
+    ResourceGuid: NotRequired[str]
+    ResourceId: str
+    AccountId: str
+    Region: str
+    ResourceCategory: NotRequired[ResourceCategoryType]
+    ResourceType: NotRequired[str]
+    ResourceName: NotRequired[str]
+    ResourceCreationTimeDt: NotRequired[str]
+    ResourceDetailCaptureTimeDt: str
+    FindingsSummary: NotRequired[list[ResourceFindingsSummaryTypeDef]]
+    ResourceTags: NotRequired[list[ResourceTagTypeDef]]
+    ResourceConfig: DocumentOutputValue
+
+
 class GetResourcesV2ResponseTypeDef(TypedDict):
     Resources: list[ResourceResultTypeDef]
     NextToken: NotRequired[str]
@@ -9841,93 +11492,25 @@ class GetSecurityControlDefinitionRequestTypeDef(TypedDict):
     SecurityControlId: str
 
 
+class ParameterDefinitionTypeDef(TypedDict):
+    Description: str
+    ConfigurationOptions: ConfigurationOptionsTypeDef
+
+
+class SecurityControlDefinitionTypeDef(TypedDict):
+    SecurityControlId: str
+    Title: str
+    Description: str
+    RemediationUrl: str
+    SeverityRating: SeverityRatingType
+    CurrentRegionAvailability: RegionAvailabilityStatusType
+    CustomizableProperties: NotRequired[list[SecurityControlPropertyType]]
+    ParameterDefinitions: NotRequired[dict[str, ParameterDefinitionTypeDef]]
+
+
 class GetSecurityControlDefinitionResponseTypeDef(TypedDict):
     SecurityControlDefinition: SecurityControlDefinitionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GroupByResultTypeDef(TypedDict):
-    GroupByField: NotRequired[str]
-    GroupByValues: NotRequired[list[GroupByValueTypeDef]]
-
-
-class GroupByRuleTypeDef(TypedDict):
-    Filters: NotRequired[ReadOnly[OcsfFindingFiltersTypeDef]]
-    GroupByField: GroupByFieldType
-
-
-class GroupByValueTypeDef(TypedDict):
-    FieldValue: NotRequired[str]
-    Count: NotRequired[int]
-
-
-class HealthCheckTypeDef(TypedDict):
-    ConnectorStatus: ConnectorStatusType
-    Message: NotRequired[str]
-    LastCheckedAt: datetime
-
-
-class IcmpTypeCodeTypeDef(TypedDict):
-    Code: NotRequired[int]
-    Type: NotRequired[int]
-
-
-class ImportFindingsErrorTypeDef(TypedDict):
-    Id: str
-    ErrorCode: str
-    ErrorMessage: str
-
-
-class IndicatorOutputTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[list[str]]
-    Title: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class IndicatorTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-    Title: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class InsightResultValueTypeDef(TypedDict):
-    GroupByAttributeValue: str
-    Count: int
-
-
-class InsightResultsTypeDef(TypedDict):
-    InsightArn: str
-    GroupByAttribute: str
-    ResultValues: list[InsightResultValueTypeDef]
-
-
-class InsightTypeDef(TypedDict):
-    InsightArn: str
-    Name: str
-    Filters: AwsSecurityFindingFiltersOutputTypeDef
-    GroupByAttribute: str
-
-
-class IntegerConfigurationOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[int]
-    Min: NotRequired[int]
-    Max: NotRequired[int]
-
-
-class IntegerListConfigurationOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[list[int]]
-    Min: NotRequired[int]
-    Max: NotRequired[int]
-    MaxItems: NotRequired[int]
-
-
-class InvitationTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    InvitationId: NotRequired[str]
-    InvitedAt: NotRequired[datetime]
-    MemberStatus: NotRequired[str]
 
 
 class InviteMembersRequestTypeDef(TypedDict):
@@ -9939,41 +11522,8 @@ class InviteMembersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IpFilterTypeDef(TypedDict):
-    Cidr: NotRequired[str]
-
-
-class IpOrganizationDetailsTypeDef(TypedDict):
-    Asn: NotRequired[int]
-    AsnOrg: NotRequired[str]
-    Isp: NotRequired[str]
-    Org: NotRequired[str]
-
-
-class Ipv6CidrBlockAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    Ipv6CidrBlock: NotRequired[str]
-    CidrBlockState: NotRequired[str]
-
-
-class JiraCloudDetailTypeDef(TypedDict):
-    CloudId: NotRequired[str]
-    ProjectKey: NotRequired[str]
-    Domain: NotRequired[str]
-    AuthUrl: NotRequired[str]
-    AuthStatus: NotRequired[ConnectorAuthStatusType]
-
-
-class JiraCloudProviderConfigurationTypeDef(TypedDict):
-    ProjectKey: NotRequired[str]
-
-
 class JiraCloudUpdateConfigurationTypeDef(TypedDict):
     ProjectKey: NotRequired[str]
-
-
-class KeywordFilterTypeDef(TypedDict):
-    Value: NotRequired[str]
 
 
 class ListAggregatorsV2RequestTypeDef(TypedDict):
@@ -10123,6 +11673,18 @@ class ListStandardsControlAssociationsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class StandardsControlAssociationSummaryTypeDef(TypedDict):
+    StandardsArn: str
+    SecurityControlId: str
+    SecurityControlArn: str
+    AssociationStatus: AssociationStatusType
+    RelatedRequirements: NotRequired[list[str]]
+    UpdatedAt: NotRequired[datetime]
+    UpdatedReason: NotRequired[str]
+    StandardsControlTitle: NotRequired[str]
+    StandardsControlDescription: NotRequired[str]
+
+
 class ListStandardsControlAssociationsResponseTypeDef(TypedDict):
     StandardsControlAssociationSummaries: list[
         StandardsControlAssociationSummaryTypeDef
@@ -10140,377 +11702,13 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoadBalancerStateTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Reason: NotRequired[str]
-
-
-class MalwareTypeDef(TypedDict):
-    Name: str
-    Type: NotRequired[MalwareTypeType]
-    Path: NotRequired[str]
-    State: NotRequired[MalwareStateType]
-
-
-class MapFilterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-    Comparison: NotRequired[MapFilterComparisonType]
-
-
-class MemberTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    Email: NotRequired[str]
-    MasterId: NotRequired[str]
-    AdministratorId: NotRequired[str]
-    MemberStatus: NotRequired[str]
-    InvitedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-
-
-class NetworkAutonomousSystemTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Number: NotRequired[int]
-
-
-class NetworkConnectionActionTypeDef(TypedDict):
-    ConnectionDirection: NotRequired[str]
-    RemoteIpDetails: NotRequired[ActionRemoteIpDetailsTypeDef]
-    RemotePortDetails: NotRequired[ActionRemotePortDetailsTypeDef]
-    LocalPortDetails: NotRequired[ActionLocalPortDetailsTypeDef]
-    Protocol: NotRequired[str]
-    Blocked: NotRequired[bool]
-
-
-class NetworkConnectionTypeDef(TypedDict):
-    Direction: NotRequired[ConnectionDirectionType]
-
-
-class NetworkEndpointTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Ip: NotRequired[str]
-    Domain: NotRequired[str]
-    Port: NotRequired[int]
-    Location: NotRequired[NetworkGeoLocationTypeDef]
-    AutonomousSystem: NotRequired[NetworkAutonomousSystemTypeDef]
-    Connection: NotRequired[NetworkConnectionTypeDef]
-
-
-class NetworkGeoLocationTypeDef(TypedDict):
-    City: NotRequired[str]
-    Country: NotRequired[str]
-    Lat: NotRequired[float]
-    Lon: NotRequired[float]
-
-
-class NetworkHeaderOutputTypeDef(TypedDict):
-    Protocol: NotRequired[str]
-    Destination: NotRequired[NetworkPathComponentDetailsOutputTypeDef]
-    Source: NotRequired[NetworkPathComponentDetailsOutputTypeDef]
-
-
-class NetworkHeaderTypeDef(TypedDict):
-    Protocol: NotRequired[str]
-    Destination: NotRequired[ReadOnly[NetworkPathComponentDetailsTypeDef]]
-    Source: NotRequired[ReadOnly[NetworkPathComponentDetailsTypeDef]]
-
-
-class NetworkPathComponentDetailsOutputTypeDef(TypedDict):
-    Address: NotRequired[list[str]]
-    PortRanges: NotRequired[list[PortRangeTypeDef]]
-
-
-class NetworkPathComponentDetailsTypeDef(TypedDict):
-    Address: NotRequired[ReadOnly[Sequence[str]]]
-    PortRanges: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
-
-
-class NetworkPathComponentOutputTypeDef(TypedDict):
-    ComponentId: NotRequired[str]
-    ComponentType: NotRequired[str]
-    Egress: NotRequired[NetworkHeaderOutputTypeDef]
-    Ingress: NotRequired[NetworkHeaderOutputTypeDef]
-
-
-class NetworkPathComponentTypeDef(TypedDict):
-    ComponentId: NotRequired[str]
-    ComponentType: NotRequired[str]
-    Egress: NotRequired[ReadOnly[NetworkHeaderTypeDef]]
-    Ingress: NotRequired[ReadOnly[NetworkHeaderTypeDef]]
-
-
-class NetworkTypeDef(TypedDict):
-    Direction: NotRequired[NetworkDirectionType]
-    Protocol: NotRequired[str]
-    OpenPortRange: NotRequired[PortRangeTypeDef]
-    SourceIpV4: NotRequired[str]
-    SourceIpV6: NotRequired[str]
-    SourcePort: NotRequired[int]
-    SourceDomain: NotRequired[str]
-    SourceMac: NotRequired[str]
-    DestinationIpV4: NotRequired[str]
-    DestinationIpV6: NotRequired[str]
-    DestinationPort: NotRequired[int]
-    DestinationDomain: NotRequired[str]
-
-
-class NoteTypeDef(TypedDict):
-    Text: str
-    UpdatedBy: str
-    UpdatedAt: str
-
-
-class NoteUpdateTypeDef(TypedDict):
-    Text: str
-    UpdatedBy: str
-
-
-class NumberFilterTypeDef(TypedDict):
-    Gte: NotRequired[float]
-    Lte: NotRequired[float]
-    Eq: NotRequired[float]
-    Gt: NotRequired[float]
-    Lt: NotRequired[float]
-
-
-class OccurrencesOutputTypeDef(TypedDict):
-    LineRanges: NotRequired[list[RangeTypeDef]]
-    OffsetRanges: NotRequired[list[RangeTypeDef]]
-    Pages: NotRequired[list[PageTypeDef]]
-    Records: NotRequired[list[RecordTypeDef]]
-    Cells: NotRequired[list[CellTypeDef]]
-
-
-class OccurrencesTypeDef(TypedDict):
-    LineRanges: NotRequired[ReadOnly[Sequence[RangeTypeDef]]]
-    OffsetRanges: NotRequired[ReadOnly[Sequence[RangeTypeDef]]]
-    Pages: NotRequired[ReadOnly[Sequence[PageTypeDef]]]
-    Records: NotRequired[ReadOnly[Sequence[RecordTypeDef]]]
-    Cells: NotRequired[ReadOnly[Sequence[CellTypeDef]]]
-
-
-class OcsfBooleanFilterTypeDef(TypedDict):
-    FieldName: NotRequired[OcsfBooleanFieldType]
-    Filter: NotRequired[BooleanFilterTypeDef]
-
-
-class OcsfDateFilterTypeDef(TypedDict):
-    FieldName: NotRequired[OcsfDateFieldType]
-    Filter: NotRequired[DateFilterTypeDef]
-
-
-class OcsfFindingFiltersOutputTypeDef(TypedDict):
-    CompositeFilters: NotRequired[list[CompositeFilterOutputTypeDef]]
-    CompositeOperator: NotRequired[AllowedOperatorsType]
-
-
-class OcsfFindingFiltersTypeDef(TypedDict):
-    CompositeFilters: NotRequired[ReadOnly[Sequence[CompositeFilterTypeDef]]]
-    CompositeOperator: NotRequired[AllowedOperatorsType]
-
-
-class OcsfFindingIdentifierTypeDef(TypedDict):
-    CloudAccountUid: str
-    FindingInfoUid: str
-    MetadataProductUid: str
-
-
-class OcsfIpFilterTypeDef(TypedDict):
-    FieldName: NotRequired[OcsfIpFieldType]
-    Filter: NotRequired[IpFilterTypeDef]
-
-
-class OcsfMapFilterTypeDef(TypedDict):
-    FieldName: NotRequired[OcsfMapFieldType]
-    Filter: NotRequired[MapFilterTypeDef]
-
-
-class OcsfNumberFilterTypeDef(TypedDict):
-    FieldName: NotRequired[OcsfNumberFieldType]
-    Filter: NotRequired[NumberFilterTypeDef]
-
-
-class OcsfStringFilterTypeDef(TypedDict):
-    FieldName: NotRequired[OcsfStringFieldType]
-    Filter: NotRequired[StringFilterTypeDef]
-
-
-class OrganizationConfigurationTypeDef(TypedDict):
-    ConfigurationType: NotRequired[OrganizationConfigurationConfigurationTypeType]
-    Status: NotRequired[OrganizationConfigurationStatusType]
-    StatusMessage: NotRequired[str]
-
-
-class PageTypeDef(TypedDict):
-    PageNumber: NotRequired[int]
-    LineRange: NotRequired[RangeTypeDef]
-    OffsetRange: NotRequired[RangeTypeDef]
-
-
-class ParameterConfigurationOutputTypeDef(TypedDict):
-    ValueType: ParameterValueTypeType
-    Value: NotRequired[ParameterValueOutputTypeDef]
-
-
-class ParameterConfigurationTypeDef(TypedDict):
-    ValueType: ParameterValueTypeType
-    Value: NotRequired[ReadOnly[ParameterValueTypeDef]]
-
-
-class ParameterDefinitionTypeDef(TypedDict):
-    Description: str
-    ConfigurationOptions: ConfigurationOptionsTypeDef
-
-
-class ParameterValueOutputTypeDef(TypedDict):
-    Integer: NotRequired[int]
-    IntegerList: NotRequired[list[int]]
-    Double: NotRequired[float]
-    String: NotRequired[str]
-    StringList: NotRequired[list[str]]
-    Boolean: NotRequired[bool]
-    Enum: NotRequired[str]
-    EnumList: NotRequired[list[str]]
-
-
-class ParameterValueTypeDef(TypedDict):
-    Integer: NotRequired[int]
-    IntegerList: NotRequired[ReadOnly[Sequence[int]]]
-    Double: NotRequired[float]
-    String: NotRequired[str]
-    StringList: NotRequired[ReadOnly[Sequence[str]]]
-    Boolean: NotRequired[bool]
-    Enum: NotRequired[str]
-    EnumList: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PatchSummaryTypeDef(TypedDict):
-    Id: str
-    InstalledCount: NotRequired[int]
-    MissingCount: NotRequired[int]
-    FailedCount: NotRequired[int]
-    InstalledOtherCount: NotRequired[int]
-    InstalledRejectedCount: NotRequired[int]
-    InstalledPendingReboot: NotRequired[int]
-    OperationStartTime: NotRequired[str]
-    OperationEndTime: NotRequired[str]
-    RebootOption: NotRequired[str]
-    Operation: NotRequired[str]
-
-
-class PolicyOutputTypeDef(TypedDict):
-    SecurityHub: NotRequired[SecurityHubPolicyOutputTypeDef]
-
-
-class PolicyTypeDef(TypedDict):
-    SecurityHub: NotRequired[ReadOnly[SecurityHubPolicyTypeDef]]
-
-
-class PortProbeActionOutputTypeDef(TypedDict):
-    PortProbeDetails: NotRequired[list[PortProbeDetailTypeDef]]
-    Blocked: NotRequired[bool]
-
-
-class PortProbeActionTypeDef(TypedDict):
-    PortProbeDetails: NotRequired[ReadOnly[Sequence[PortProbeDetailTypeDef]]]
-    Blocked: NotRequired[bool]
-
-
-class PortProbeDetailTypeDef(TypedDict):
-    LocalPortDetails: NotRequired[ActionLocalPortDetailsTypeDef]
-    LocalIpDetails: NotRequired[ActionLocalIpDetailsTypeDef]
-    RemoteIpDetails: NotRequired[ActionRemoteIpDetailsTypeDef]
-
-
-class PortRangeFromToTypeDef(TypedDict):
-    From: NotRequired[int]
-    To: NotRequired[int]
-
-
-class PortRangeTypeDef(TypedDict):
-    Begin: NotRequired[int]
-    End: NotRequired[int]
-
-
-class ProcessDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Path: NotRequired[str]
-    Pid: NotRequired[int]
-    ParentPid: NotRequired[int]
-    LaunchedAt: NotRequired[str]
-    TerminatedAt: NotRequired[str]
-
-
-class ProductTypeDef(TypedDict):
-    ProductArn: str
-    ProductName: NotRequired[str]
-    CompanyName: NotRequired[str]
-    Description: NotRequired[str]
-    Categories: NotRequired[list[str]]
-    IntegrationTypes: NotRequired[list[IntegrationTypeType]]
-    MarketplaceUrl: NotRequired[str]
-    ActivationUrl: NotRequired[str]
-    ProductSubscriptionResourcePolicy: NotRequired[str]
-
-
-class ProductV2TypeDef(TypedDict):
-    ProductV2Name: NotRequired[str]
-    CompanyName: NotRequired[str]
-    Description: NotRequired[str]
-    Categories: NotRequired[list[str]]
-    IntegrationV2Types: NotRequired[list[IntegrationV2TypeType]]
-    MarketplaceUrl: NotRequired[str]
-    ActivationUrl: NotRequired[str]
-    MarketplaceProductId: NotRequired[str]
-
-
-class PropagatingVgwSetDetailsTypeDef(TypedDict):
-    GatewayId: NotRequired[str]
-
-
-class ProviderConfigurationTypeDef(TypedDict):
-    JiraCloud: NotRequired[JiraCloudProviderConfigurationTypeDef]
-    ServiceNow: NotRequired[ServiceNowProviderConfigurationTypeDef]
-
-
-class ProviderDetailTypeDef(TypedDict):
-    JiraCloud: NotRequired[JiraCloudDetailTypeDef]
-    ServiceNow: NotRequired[ServiceNowDetailTypeDef]
-
-
-class ProviderSummaryTypeDef(TypedDict):
-    ProviderName: NotRequired[ConnectorProviderNameType]
-    ConnectorStatus: NotRequired[ConnectorStatusType]
+class ServiceNowUpdateConfigurationTypeDef(TypedDict):
+    SecretArn: NotRequired[str]
 
 
 class ProviderUpdateConfigurationTypeDef(TypedDict):
     JiraCloud: NotRequired[JiraCloudUpdateConfigurationTypeDef]
     ServiceNow: NotRequired[ServiceNowUpdateConfigurationTypeDef]
-
-
-class RangeTypeDef(TypedDict):
-    Start: NotRequired[int]
-    End: NotRequired[int]
-    StartColumn: NotRequired[int]
-
-
-class RecommendationErrorTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class RecommendationStepTypeDef(TypedDict):
-    UnusedPermissions: NotRequired[UnusedPermissionsRecommendationStepTypeDef]
-
-
-class RecommendationTypeDef(TypedDict):
-    Text: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class RecordTypeDef(TypedDict):
-    JsonPath: NotRequired[str]
-    RecordIndex: NotRequired[int]
 
 
 class RegisterConnectorV2RequestTypeDef(TypedDict):
@@ -10522,971 +11720,6 @@ class RegisterConnectorV2ResponseTypeDef(TypedDict):
     ConnectorArn: NotRequired[str]
     ConnectorId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RelatedFindingTypeDef(TypedDict):
-    ProductArn: str
-    Id: str
-
-
-class RemediationTypeDef(TypedDict):
-    Recommendation: NotRequired[RecommendationTypeDef]
-
-
-class ResourceDetailsOutputTypeDef(TypedDict):
-    AwsAutoScalingAutoScalingGroup: NotRequired[
-        AwsAutoScalingAutoScalingGroupDetailsOutputTypeDef
-    ]
-    AwsCodeBuildProject: NotRequired[AwsCodeBuildProjectDetailsOutputTypeDef]
-    AwsCloudFrontDistribution: NotRequired[
-        AwsCloudFrontDistributionDetailsOutputTypeDef
-    ]
-    AwsEc2Instance: NotRequired[AwsEc2InstanceDetailsOutputTypeDef]
-    AwsEc2NetworkInterface: NotRequired[AwsEc2NetworkInterfaceDetailsOutputTypeDef]
-    AwsEc2SecurityGroup: NotRequired[AwsEc2SecurityGroupDetailsOutputTypeDef]
-    AwsEc2Volume: NotRequired[AwsEc2VolumeDetailsOutputTypeDef]
-    AwsEc2Vpc: NotRequired[AwsEc2VpcDetailsOutputTypeDef]
-    AwsEc2Eip: NotRequired[AwsEc2EipDetailsTypeDef]
-    AwsEc2Subnet: NotRequired[AwsEc2SubnetDetailsOutputTypeDef]
-    AwsEc2NetworkAcl: NotRequired[AwsEc2NetworkAclDetailsOutputTypeDef]
-    AwsElbv2LoadBalancer: NotRequired[AwsElbv2LoadBalancerDetailsOutputTypeDef]
-    AwsElasticBeanstalkEnvironment: NotRequired[
-        AwsElasticBeanstalkEnvironmentDetailsOutputTypeDef
-    ]
-    AwsElasticsearchDomain: NotRequired[AwsElasticsearchDomainDetailsOutputTypeDef]
-    AwsS3Bucket: NotRequired[AwsS3BucketDetailsOutputTypeDef]
-    AwsS3AccountPublicAccessBlock: NotRequired[
-        AwsS3AccountPublicAccessBlockDetailsTypeDef
-    ]
-    AwsS3Object: NotRequired[AwsS3ObjectDetailsTypeDef]
-    AwsSecretsManagerSecret: NotRequired[AwsSecretsManagerSecretDetailsTypeDef]
-    AwsIamAccessKey: NotRequired[AwsIamAccessKeyDetailsTypeDef]
-    AwsIamUser: NotRequired[AwsIamUserDetailsOutputTypeDef]
-    AwsIamPolicy: NotRequired[AwsIamPolicyDetailsOutputTypeDef]
-    AwsApiGatewayV2Stage: NotRequired[AwsApiGatewayV2StageDetailsOutputTypeDef]
-    AwsApiGatewayV2Api: NotRequired[AwsApiGatewayV2ApiDetailsOutputTypeDef]
-    AwsDynamoDbTable: NotRequired[AwsDynamoDbTableDetailsOutputTypeDef]
-    AwsApiGatewayStage: NotRequired[AwsApiGatewayStageDetailsOutputTypeDef]
-    AwsApiGatewayRestApi: NotRequired[AwsApiGatewayRestApiDetailsOutputTypeDef]
-    AwsCloudTrailTrail: NotRequired[AwsCloudTrailTrailDetailsTypeDef]
-    AwsSsmPatchCompliance: NotRequired[AwsSsmPatchComplianceDetailsTypeDef]
-    AwsCertificateManagerCertificate: NotRequired[
-        AwsCertificateManagerCertificateDetailsOutputTypeDef
-    ]
-    AwsRedshiftCluster: NotRequired[AwsRedshiftClusterDetailsOutputTypeDef]
-    AwsElbLoadBalancer: NotRequired[AwsElbLoadBalancerDetailsOutputTypeDef]
-    AwsIamGroup: NotRequired[AwsIamGroupDetailsOutputTypeDef]
-    AwsIamRole: NotRequired[AwsIamRoleDetailsOutputTypeDef]
-    AwsKmsKey: NotRequired[AwsKmsKeyDetailsTypeDef]
-    AwsLambdaFunction: NotRequired[AwsLambdaFunctionDetailsOutputTypeDef]
-    AwsLambdaLayerVersion: NotRequired[AwsLambdaLayerVersionDetailsOutputTypeDef]
-    AwsRdsDbInstance: NotRequired[AwsRdsDbInstanceDetailsOutputTypeDef]
-    AwsSnsTopic: NotRequired[AwsSnsTopicDetailsOutputTypeDef]
-    AwsSqsQueue: NotRequired[AwsSqsQueueDetailsTypeDef]
-    AwsWafWebAcl: NotRequired[AwsWafWebAclDetailsOutputTypeDef]
-    AwsRdsDbSnapshot: NotRequired[AwsRdsDbSnapshotDetailsOutputTypeDef]
-    AwsRdsDbClusterSnapshot: NotRequired[AwsRdsDbClusterSnapshotDetailsOutputTypeDef]
-    AwsRdsDbCluster: NotRequired[AwsRdsDbClusterDetailsOutputTypeDef]
-    AwsEcsCluster: NotRequired[AwsEcsClusterDetailsOutputTypeDef]
-    AwsEcsContainer: NotRequired[AwsEcsContainerDetailsOutputTypeDef]
-    AwsEcsTaskDefinition: NotRequired[AwsEcsTaskDefinitionDetailsOutputTypeDef]
-    Container: NotRequired[ContainerDetailsOutputTypeDef]
-    Other: NotRequired[dict[str, str]]
-    AwsRdsEventSubscription: NotRequired[AwsRdsEventSubscriptionDetailsOutputTypeDef]
-    AwsEcsService: NotRequired[AwsEcsServiceDetailsOutputTypeDef]
-    AwsAutoScalingLaunchConfiguration: NotRequired[
-        AwsAutoScalingLaunchConfigurationDetailsOutputTypeDef
-    ]
-    AwsEc2VpnConnection: NotRequired[AwsEc2VpnConnectionDetailsOutputTypeDef]
-    AwsEcrContainerImage: NotRequired[AwsEcrContainerImageDetailsOutputTypeDef]
-    AwsOpenSearchServiceDomain: NotRequired[
-        AwsOpenSearchServiceDomainDetailsOutputTypeDef
-    ]
-    AwsEc2VpcEndpointService: NotRequired[AwsEc2VpcEndpointServiceDetailsOutputTypeDef]
-    AwsXrayEncryptionConfig: NotRequired[AwsXrayEncryptionConfigDetailsTypeDef]
-    AwsWafRateBasedRule: NotRequired[AwsWafRateBasedRuleDetailsOutputTypeDef]
-    AwsWafRegionalRateBasedRule: NotRequired[
-        AwsWafRegionalRateBasedRuleDetailsOutputTypeDef
-    ]
-    AwsEcrRepository: NotRequired[AwsEcrRepositoryDetailsTypeDef]
-    AwsEksCluster: NotRequired[AwsEksClusterDetailsOutputTypeDef]
-    AwsNetworkFirewallFirewallPolicy: NotRequired[
-        AwsNetworkFirewallFirewallPolicyDetailsOutputTypeDef
-    ]
-    AwsNetworkFirewallFirewall: NotRequired[
-        AwsNetworkFirewallFirewallDetailsOutputTypeDef
-    ]
-    AwsNetworkFirewallRuleGroup: NotRequired[
-        AwsNetworkFirewallRuleGroupDetailsOutputTypeDef
-    ]
-    AwsRdsDbSecurityGroup: NotRequired[AwsRdsDbSecurityGroupDetailsOutputTypeDef]
-    AwsKinesisStream: NotRequired[AwsKinesisStreamDetailsTypeDef]
-    AwsEc2TransitGateway: NotRequired[AwsEc2TransitGatewayDetailsOutputTypeDef]
-    AwsEfsAccessPoint: NotRequired[AwsEfsAccessPointDetailsOutputTypeDef]
-    AwsCloudFormationStack: NotRequired[AwsCloudFormationStackDetailsOutputTypeDef]
-    AwsCloudWatchAlarm: NotRequired[AwsCloudWatchAlarmDetailsOutputTypeDef]
-    AwsEc2VpcPeeringConnection: NotRequired[
-        AwsEc2VpcPeeringConnectionDetailsOutputTypeDef
-    ]
-    AwsWafRegionalRuleGroup: NotRequired[AwsWafRegionalRuleGroupDetailsOutputTypeDef]
-    AwsWafRegionalRule: NotRequired[AwsWafRegionalRuleDetailsOutputTypeDef]
-    AwsWafRegionalWebAcl: NotRequired[AwsWafRegionalWebAclDetailsOutputTypeDef]
-    AwsWafRule: NotRequired[AwsWafRuleDetailsOutputTypeDef]
-    AwsWafRuleGroup: NotRequired[AwsWafRuleGroupDetailsOutputTypeDef]
-    AwsEcsTask: NotRequired[AwsEcsTaskDetailsOutputTypeDef]
-    AwsBackupBackupVault: NotRequired[AwsBackupBackupVaultDetailsOutputTypeDef]
-    AwsBackupBackupPlan: NotRequired[AwsBackupBackupPlanDetailsOutputTypeDef]
-    AwsBackupRecoveryPoint: NotRequired[AwsBackupRecoveryPointDetailsTypeDef]
-    AwsEc2LaunchTemplate: NotRequired[AwsEc2LaunchTemplateDetailsOutputTypeDef]
-    AwsSageMakerNotebookInstance: NotRequired[
-        AwsSageMakerNotebookInstanceDetailsOutputTypeDef
-    ]
-    AwsWafv2WebAcl: NotRequired[AwsWafv2WebAclDetailsOutputTypeDef]
-    AwsWafv2RuleGroup: NotRequired[AwsWafv2RuleGroupDetailsOutputTypeDef]
-    AwsEc2RouteTable: NotRequired[AwsEc2RouteTableDetailsOutputTypeDef]
-    AwsAmazonMqBroker: NotRequired[AwsAmazonMqBrokerDetailsOutputTypeDef]
-    AwsAppSyncGraphQlApi: NotRequired[AwsAppSyncGraphQlApiDetailsOutputTypeDef]
-    AwsEventSchemasRegistry: NotRequired[AwsEventSchemasRegistryDetailsTypeDef]
-    AwsGuardDutyDetector: NotRequired[AwsGuardDutyDetectorDetailsOutputTypeDef]
-    AwsStepFunctionStateMachine: NotRequired[
-        AwsStepFunctionStateMachineDetailsOutputTypeDef
-    ]
-    AwsAthenaWorkGroup: NotRequired[AwsAthenaWorkGroupDetailsTypeDef]
-    AwsEventsEventbus: NotRequired[AwsEventsEventbusDetailsTypeDef]
-    AwsDmsEndpoint: NotRequired[AwsDmsEndpointDetailsTypeDef]
-    AwsEventsEndpoint: NotRequired[AwsEventsEndpointDetailsOutputTypeDef]
-    AwsDmsReplicationTask: NotRequired[AwsDmsReplicationTaskDetailsTypeDef]
-    AwsDmsReplicationInstance: NotRequired[
-        AwsDmsReplicationInstanceDetailsOutputTypeDef
-    ]
-    AwsRoute53HostedZone: NotRequired[AwsRoute53HostedZoneDetailsOutputTypeDef]
-    AwsMskCluster: NotRequired[AwsMskClusterDetailsOutputTypeDef]
-    AwsS3AccessPoint: NotRequired[AwsS3AccessPointDetailsTypeDef]
-    AwsEc2ClientVpnEndpoint: NotRequired[AwsEc2ClientVpnEndpointDetailsOutputTypeDef]
-    CodeRepository: NotRequired[CodeRepositoryDetailsTypeDef]
-
-
-class ResourceDetailsTypeDef(TypedDict):
-    AwsAutoScalingAutoScalingGroup: NotRequired[
-        ReadOnly[AwsAutoScalingAutoScalingGroupDetailsTypeDef]
-    ]
-    AwsCodeBuildProject: NotRequired[ReadOnly[AwsCodeBuildProjectDetailsTypeDef]]
-    AwsCloudFrontDistribution: NotRequired[
-        ReadOnly[AwsCloudFrontDistributionDetailsTypeDef]
-    ]
-    AwsEc2Instance: NotRequired[ReadOnly[AwsEc2InstanceDetailsTypeDef]]
-    AwsEc2NetworkInterface: NotRequired[ReadOnly[AwsEc2NetworkInterfaceDetailsTypeDef]]
-    AwsEc2SecurityGroup: NotRequired[ReadOnly[AwsEc2SecurityGroupDetailsTypeDef]]
-    AwsEc2Volume: NotRequired[ReadOnly[AwsEc2VolumeDetailsTypeDef]]
-    AwsEc2Vpc: NotRequired[ReadOnly[AwsEc2VpcDetailsTypeDef]]
-    AwsEc2Eip: NotRequired[AwsEc2EipDetailsTypeDef]
-    AwsEc2Subnet: NotRequired[ReadOnly[AwsEc2SubnetDetailsTypeDef]]
-    AwsEc2NetworkAcl: NotRequired[ReadOnly[AwsEc2NetworkAclDetailsTypeDef]]
-    AwsElbv2LoadBalancer: NotRequired[ReadOnly[AwsElbv2LoadBalancerDetailsTypeDef]]
-    AwsElasticBeanstalkEnvironment: NotRequired[
-        ReadOnly[AwsElasticBeanstalkEnvironmentDetailsTypeDef]
-    ]
-    AwsElasticsearchDomain: NotRequired[ReadOnly[AwsElasticsearchDomainDetailsTypeDef]]
-    AwsS3Bucket: NotRequired[ReadOnly[AwsS3BucketDetailsTypeDef]]
-    AwsS3AccountPublicAccessBlock: NotRequired[
-        AwsS3AccountPublicAccessBlockDetailsTypeDef
-    ]
-    AwsS3Object: NotRequired[AwsS3ObjectDetailsTypeDef]
-    AwsSecretsManagerSecret: NotRequired[AwsSecretsManagerSecretDetailsTypeDef]
-    AwsIamAccessKey: NotRequired[AwsIamAccessKeyDetailsTypeDef]
-    AwsIamUser: NotRequired[ReadOnly[AwsIamUserDetailsTypeDef]]
-    AwsIamPolicy: NotRequired[ReadOnly[AwsIamPolicyDetailsTypeDef]]
-    AwsApiGatewayV2Stage: NotRequired[ReadOnly[AwsApiGatewayV2StageDetailsTypeDef]]
-    AwsApiGatewayV2Api: NotRequired[ReadOnly[AwsApiGatewayV2ApiDetailsTypeDef]]
-    AwsDynamoDbTable: NotRequired[ReadOnly[AwsDynamoDbTableDetailsTypeDef]]
-    AwsApiGatewayStage: NotRequired[ReadOnly[AwsApiGatewayStageDetailsTypeDef]]
-    AwsApiGatewayRestApi: NotRequired[ReadOnly[AwsApiGatewayRestApiDetailsTypeDef]]
-    AwsCloudTrailTrail: NotRequired[AwsCloudTrailTrailDetailsTypeDef]
-    AwsSsmPatchCompliance: NotRequired[AwsSsmPatchComplianceDetailsTypeDef]
-    AwsCertificateManagerCertificate: NotRequired[
-        ReadOnly[AwsCertificateManagerCertificateDetailsTypeDef]
-    ]
-    AwsRedshiftCluster: NotRequired[ReadOnly[AwsRedshiftClusterDetailsTypeDef]]
-    AwsElbLoadBalancer: NotRequired[ReadOnly[AwsElbLoadBalancerDetailsTypeDef]]
-    AwsIamGroup: NotRequired[ReadOnly[AwsIamGroupDetailsTypeDef]]
-    AwsIamRole: NotRequired[ReadOnly[AwsIamRoleDetailsTypeDef]]
-    AwsKmsKey: NotRequired[AwsKmsKeyDetailsTypeDef]
-    AwsLambdaFunction: NotRequired[ReadOnly[AwsLambdaFunctionDetailsTypeDef]]
-    AwsLambdaLayerVersion: NotRequired[ReadOnly[AwsLambdaLayerVersionDetailsTypeDef]]
-    AwsRdsDbInstance: NotRequired[ReadOnly[AwsRdsDbInstanceDetailsTypeDef]]
-    AwsSnsTopic: NotRequired[ReadOnly[AwsSnsTopicDetailsTypeDef]]
-    AwsSqsQueue: NotRequired[AwsSqsQueueDetailsTypeDef]
-    AwsWafWebAcl: NotRequired[ReadOnly[AwsWafWebAclDetailsTypeDef]]
-    AwsRdsDbSnapshot: NotRequired[ReadOnly[AwsRdsDbSnapshotDetailsTypeDef]]
-    AwsRdsDbClusterSnapshot: NotRequired[
-        ReadOnly[AwsRdsDbClusterSnapshotDetailsTypeDef]
-    ]
-    AwsRdsDbCluster: NotRequired[ReadOnly[AwsRdsDbClusterDetailsTypeDef]]
-    AwsEcsCluster: NotRequired[ReadOnly[AwsEcsClusterDetailsTypeDef]]
-    AwsEcsContainer: NotRequired[ReadOnly[AwsEcsContainerDetailsTypeDef]]
-    AwsEcsTaskDefinition: NotRequired[ReadOnly[AwsEcsTaskDefinitionDetailsTypeDef]]
-    Container: NotRequired[ReadOnly[ContainerDetailsTypeDef]]
-    Other: NotRequired[ReadOnly[Mapping[str, str]]]
-    AwsRdsEventSubscription: NotRequired[
-        ReadOnly[AwsRdsEventSubscriptionDetailsTypeDef]
-    ]
-    AwsEcsService: NotRequired[ReadOnly[AwsEcsServiceDetailsTypeDef]]
-    AwsAutoScalingLaunchConfiguration: NotRequired[
-        ReadOnly[AwsAutoScalingLaunchConfigurationDetailsTypeDef]
-    ]
-    AwsEc2VpnConnection: NotRequired[ReadOnly[AwsEc2VpnConnectionDetailsTypeDef]]
-    AwsEcrContainerImage: NotRequired[ReadOnly[AwsEcrContainerImageDetailsTypeDef]]
-    AwsOpenSearchServiceDomain: NotRequired[
-        ReadOnly[AwsOpenSearchServiceDomainDetailsTypeDef]
-    ]
-    AwsEc2VpcEndpointService: NotRequired[
-        ReadOnly[AwsEc2VpcEndpointServiceDetailsTypeDef]
-    ]
-    AwsXrayEncryptionConfig: NotRequired[AwsXrayEncryptionConfigDetailsTypeDef]
-    AwsWafRateBasedRule: NotRequired[ReadOnly[AwsWafRateBasedRuleDetailsTypeDef]]
-    AwsWafRegionalRateBasedRule: NotRequired[
-        ReadOnly[AwsWafRegionalRateBasedRuleDetailsTypeDef]
-    ]
-    AwsEcrRepository: NotRequired[AwsEcrRepositoryDetailsTypeDef]
-    AwsEksCluster: NotRequired[ReadOnly[AwsEksClusterDetailsTypeDef]]
-    AwsNetworkFirewallFirewallPolicy: NotRequired[
-        ReadOnly[AwsNetworkFirewallFirewallPolicyDetailsTypeDef]
-    ]
-    AwsNetworkFirewallFirewall: NotRequired[
-        ReadOnly[AwsNetworkFirewallFirewallDetailsTypeDef]
-    ]
-    AwsNetworkFirewallRuleGroup: NotRequired[
-        ReadOnly[AwsNetworkFirewallRuleGroupDetailsTypeDef]
-    ]
-    AwsRdsDbSecurityGroup: NotRequired[ReadOnly[AwsRdsDbSecurityGroupDetailsTypeDef]]
-    AwsKinesisStream: NotRequired[AwsKinesisStreamDetailsTypeDef]
-    AwsEc2TransitGateway: NotRequired[ReadOnly[AwsEc2TransitGatewayDetailsTypeDef]]
-    AwsEfsAccessPoint: NotRequired[ReadOnly[AwsEfsAccessPointDetailsTypeDef]]
-    AwsCloudFormationStack: NotRequired[ReadOnly[AwsCloudFormationStackDetailsTypeDef]]
-    AwsCloudWatchAlarm: NotRequired[ReadOnly[AwsCloudWatchAlarmDetailsTypeDef]]
-    AwsEc2VpcPeeringConnection: NotRequired[
-        ReadOnly[AwsEc2VpcPeeringConnectionDetailsTypeDef]
-    ]
-    AwsWafRegionalRuleGroup: NotRequired[
-        ReadOnly[AwsWafRegionalRuleGroupDetailsTypeDef]
-    ]
-    AwsWafRegionalRule: NotRequired[ReadOnly[AwsWafRegionalRuleDetailsTypeDef]]
-    AwsWafRegionalWebAcl: NotRequired[ReadOnly[AwsWafRegionalWebAclDetailsTypeDef]]
-    AwsWafRule: NotRequired[ReadOnly[AwsWafRuleDetailsTypeDef]]
-    AwsWafRuleGroup: NotRequired[ReadOnly[AwsWafRuleGroupDetailsTypeDef]]
-    AwsEcsTask: NotRequired[ReadOnly[AwsEcsTaskDetailsTypeDef]]
-    AwsBackupBackupVault: NotRequired[ReadOnly[AwsBackupBackupVaultDetailsTypeDef]]
-    AwsBackupBackupPlan: NotRequired[ReadOnly[AwsBackupBackupPlanDetailsTypeDef]]
-    AwsBackupRecoveryPoint: NotRequired[AwsBackupRecoveryPointDetailsTypeDef]
-    AwsEc2LaunchTemplate: NotRequired[ReadOnly[AwsEc2LaunchTemplateDetailsTypeDef]]
-    AwsSageMakerNotebookInstance: NotRequired[
-        ReadOnly[AwsSageMakerNotebookInstanceDetailsTypeDef]
-    ]
-    AwsWafv2WebAcl: NotRequired[ReadOnly[AwsWafv2WebAclDetailsTypeDef]]
-    AwsWafv2RuleGroup: NotRequired[ReadOnly[AwsWafv2RuleGroupDetailsTypeDef]]
-    AwsEc2RouteTable: NotRequired[ReadOnly[AwsEc2RouteTableDetailsTypeDef]]
-    AwsAmazonMqBroker: NotRequired[ReadOnly[AwsAmazonMqBrokerDetailsTypeDef]]
-    AwsAppSyncGraphQlApi: NotRequired[ReadOnly[AwsAppSyncGraphQlApiDetailsTypeDef]]
-    AwsEventSchemasRegistry: NotRequired[AwsEventSchemasRegistryDetailsTypeDef]
-    AwsGuardDutyDetector: NotRequired[ReadOnly[AwsGuardDutyDetectorDetailsTypeDef]]
-    AwsStepFunctionStateMachine: NotRequired[
-        ReadOnly[AwsStepFunctionStateMachineDetailsTypeDef]
-    ]
-    AwsAthenaWorkGroup: NotRequired[AwsAthenaWorkGroupDetailsTypeDef]
-    AwsEventsEventbus: NotRequired[AwsEventsEventbusDetailsTypeDef]
-    AwsDmsEndpoint: NotRequired[AwsDmsEndpointDetailsTypeDef]
-    AwsEventsEndpoint: NotRequired[ReadOnly[AwsEventsEndpointDetailsTypeDef]]
-    AwsDmsReplicationTask: NotRequired[AwsDmsReplicationTaskDetailsTypeDef]
-    AwsDmsReplicationInstance: NotRequired[
-        ReadOnly[AwsDmsReplicationInstanceDetailsTypeDef]
-    ]
-    AwsRoute53HostedZone: NotRequired[ReadOnly[AwsRoute53HostedZoneDetailsTypeDef]]
-    AwsMskCluster: NotRequired[ReadOnly[AwsMskClusterDetailsTypeDef]]
-    AwsS3AccessPoint: NotRequired[AwsS3AccessPointDetailsTypeDef]
-    AwsEc2ClientVpnEndpoint: NotRequired[
-        ReadOnly[AwsEc2ClientVpnEndpointDetailsTypeDef]
-    ]
-    CodeRepository: NotRequired[CodeRepositoryDetailsTypeDef]
-
-
-class ResourceFindingsSummaryTypeDef(TypedDict):
-    FindingType: str
-    ProductName: str
-    TotalFindings: int
-    Severities: NotRequired[ResourceSeverityBreakdownTypeDef]
-
-
-class ResourceGroupByRuleTypeDef(TypedDict):
-    GroupByField: ResourceGroupByFieldType
-    Filters: NotRequired[ReadOnly[ResourcesFiltersTypeDef]]
-
-
-class ResourceOutputTypeDef(TypedDict):
-    Type: str
-    Id: str
-    Partition: NotRequired[PartitionType]
-    Region: NotRequired[str]
-    ResourceRole: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    DataClassification: NotRequired[DataClassificationDetailsOutputTypeDef]
-    Details: NotRequired[ResourceDetailsOutputTypeDef]
-    ApplicationName: NotRequired[str]
-    ApplicationArn: NotRequired[str]
-
-
-class ResourceResultTypeDef(TypedDict):
-    ResourceGuid: NotRequired[str]
-    ResourceId: str
-    AccountId: str
-    Region: str
-    ResourceCategory: NotRequired[ResourceCategoryType]
-    ResourceType: NotRequired[str]
-    ResourceName: NotRequired[str]
-    ResourceCreationTimeDt: NotRequired[str]
-    ResourceDetailCaptureTimeDt: str
-    FindingsSummary: NotRequired[list[ResourceFindingsSummaryTypeDef]]
-    ResourceTags: NotRequired[list[ResourceTagTypeDef]]
-    ResourceConfig: DocumentOutputValue
-
-
-class ResourceScopesTypeDef(TypedDict):
-    AwsOrganizations: NotRequired[ReadOnly[Sequence[AwsOrganizationScopeTypeDef]]]
-
-
-class ResourceSeverityBreakdownTypeDef(TypedDict):
-    Other: NotRequired[int]
-    Fatal: NotRequired[int]
-    Critical: NotRequired[int]
-    High: NotRequired[int]
-    Medium: NotRequired[int]
-    Low: NotRequired[int]
-    Informational: NotRequired[int]
-    Unknown: NotRequired[int]
-
-
-class ResourceTagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class ResourceTypeDef(TypedDict):
-    Type: str
-    Id: str
-    Partition: NotRequired[PartitionType]
-    Region: NotRequired[str]
-    ResourceRole: NotRequired[str]
-    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
-    DataClassification: NotRequired[ReadOnly[DataClassificationDetailsTypeDef]]
-    Details: NotRequired[ReadOnly[ResourceDetailsTypeDef]]
-    ApplicationName: NotRequired[str]
-    ApplicationArn: NotRequired[str]
-
-
-class ResourcesCompositeFilterTypeDef(TypedDict):
-    StringFilters: NotRequired[ReadOnly[Sequence[ResourcesStringFilterTypeDef]]]
-    DateFilters: NotRequired[ReadOnly[Sequence[ResourcesDateFilterTypeDef]]]
-    NumberFilters: NotRequired[ReadOnly[Sequence[ResourcesNumberFilterTypeDef]]]
-    MapFilters: NotRequired[ReadOnly[Sequence[ResourcesMapFilterTypeDef]]]
-    NestedCompositeFilters: NotRequired[
-        ReadOnly[Sequence[ResourcesCompositeFilterTypeDef]]
-    ]
-    Operator: NotRequired[AllowedOperatorsType]
-
-
-class ResourcesCountTypeDef(TypedDict):
-    AllResources: int
-
-
-class ResourcesDateFilterTypeDef(TypedDict):
-    FieldName: NotRequired[ResourcesDateFieldType]
-    Filter: NotRequired[DateFilterTypeDef]
-
-
-class ResourcesFiltersTypeDef(TypedDict):
-    CompositeFilters: NotRequired[ReadOnly[Sequence[ResourcesCompositeFilterTypeDef]]]
-    CompositeOperator: NotRequired[AllowedOperatorsType]
-
-
-class ResourcesMapFilterTypeDef(TypedDict):
-    FieldName: NotRequired[ResourcesMapFieldType]
-    Filter: NotRequired[MapFilterTypeDef]
-
-
-class ResourcesNumberFilterTypeDef(TypedDict):
-    FieldName: NotRequired[ResourcesNumberFieldType]
-    Filter: NotRequired[NumberFilterTypeDef]
-
-
-class ResourcesStringFilterTypeDef(TypedDict):
-    FieldName: NotRequired[ResourcesStringFieldType]
-    Filter: NotRequired[StringFilterTypeDef]
-
-
-class ResourcesTrendsCompositeFilterTypeDef(TypedDict):
-    StringFilters: NotRequired[ReadOnly[Sequence[ResourcesTrendsStringFilterTypeDef]]]
-    NestedCompositeFilters: NotRequired[
-        ReadOnly[Sequence[ResourcesTrendsCompositeFilterTypeDef]]
-    ]
-    Operator: NotRequired[AllowedOperatorsType]
-
-
-class ResourcesTrendsFiltersTypeDef(TypedDict):
-    CompositeFilters: NotRequired[
-        ReadOnly[Sequence[ResourcesTrendsCompositeFilterTypeDef]]
-    ]
-    CompositeOperator: NotRequired[AllowedOperatorsType]
-
-
-class ResourcesTrendsMetricsResultTypeDef(TypedDict):
-    Timestamp: datetime
-    TrendsValues: ResourcesTrendsValuesTypeDef
-
-
-class ResourcesTrendsStringFilterTypeDef(TypedDict):
-    FieldName: NotRequired[ResourcesTrendsStringFieldType]
-    Filter: NotRequired[StringFilterTypeDef]
-
-
-class ResourcesTrendsValuesTypeDef(TypedDict):
-    ResourcesCount: ResourcesCountTypeDef
-
-
-class ResultTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    ProcessingResult: NotRequired[str]
-
-
-class RouteSetDetailsTypeDef(TypedDict):
-    CarrierGatewayId: NotRequired[str]
-    CoreNetworkArn: NotRequired[str]
-    DestinationCidrBlock: NotRequired[str]
-    DestinationIpv6CidrBlock: NotRequired[str]
-    DestinationPrefixListId: NotRequired[str]
-    EgressOnlyInternetGatewayId: NotRequired[str]
-    GatewayId: NotRequired[str]
-    InstanceId: NotRequired[str]
-    InstanceOwnerId: NotRequired[str]
-    LocalGatewayId: NotRequired[str]
-    NatGatewayId: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    Origin: NotRequired[str]
-    State: NotRequired[str]
-    TransitGatewayId: NotRequired[str]
-    VpcPeeringConnectionId: NotRequired[str]
-
-
-class RuleGroupDetailsOutputTypeDef(TypedDict):
-    RuleVariables: NotRequired[RuleGroupVariablesOutputTypeDef]
-    RulesSource: NotRequired[RuleGroupSourceOutputTypeDef]
-
-
-class RuleGroupDetailsTypeDef(TypedDict):
-    RuleVariables: NotRequired[ReadOnly[RuleGroupVariablesTypeDef]]
-    RulesSource: NotRequired[ReadOnly[RuleGroupSourceTypeDef]]
-
-
-class RuleGroupSourceCustomActionsDetailsOutputTypeDef(TypedDict):
-    ActionDefinition: NotRequired[StatelessCustomActionDefinitionOutputTypeDef]
-    ActionName: NotRequired[str]
-
-
-class RuleGroupSourceCustomActionsDetailsTypeDef(TypedDict):
-    ActionDefinition: NotRequired[ReadOnly[StatelessCustomActionDefinitionTypeDef]]
-    ActionName: NotRequired[str]
-
-
-class RuleGroupSourceListDetailsOutputTypeDef(TypedDict):
-    GeneratedRulesType: NotRequired[str]
-    TargetTypes: NotRequired[list[str]]
-    Targets: NotRequired[list[str]]
-
-
-class RuleGroupSourceListDetailsTypeDef(TypedDict):
-    GeneratedRulesType: NotRequired[str]
-    TargetTypes: NotRequired[ReadOnly[Sequence[str]]]
-    Targets: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RuleGroupSourceOutputTypeDef(TypedDict):
-    RulesSourceList: NotRequired[RuleGroupSourceListDetailsOutputTypeDef]
-    RulesString: NotRequired[str]
-    StatefulRules: NotRequired[list[RuleGroupSourceStatefulRulesDetailsOutputTypeDef]]
-    StatelessRulesAndCustomActions: NotRequired[
-        RuleGroupSourceStatelessRulesAndCustomActionsDetailsOutputTypeDef
-    ]
-
-
-class RuleGroupSourceStatefulRulesDetailsOutputTypeDef(TypedDict):
-    Action: NotRequired[str]
-    Header: NotRequired[RuleGroupSourceStatefulRulesHeaderDetailsTypeDef]
-    RuleOptions: NotRequired[
-        list[RuleGroupSourceStatefulRulesOptionsDetailsOutputTypeDef]
-    ]
-
-
-class RuleGroupSourceStatefulRulesDetailsTypeDef(TypedDict):
-    Action: NotRequired[str]
-    Header: NotRequired[RuleGroupSourceStatefulRulesHeaderDetailsTypeDef]
-    RuleOptions: NotRequired[
-        ReadOnly[Sequence[RuleGroupSourceStatefulRulesOptionsDetailsTypeDef]]
-    ]
-
-
-class RuleGroupSourceStatefulRulesHeaderDetailsTypeDef(TypedDict):
-    Destination: NotRequired[str]
-    DestinationPort: NotRequired[str]
-    Direction: NotRequired[str]
-    Protocol: NotRequired[str]
-    Source: NotRequired[str]
-    SourcePort: NotRequired[str]
-
-
-class RuleGroupSourceStatefulRulesOptionsDetailsOutputTypeDef(TypedDict):
-    Keyword: NotRequired[str]
-    Settings: NotRequired[list[str]]
-
-
-class RuleGroupSourceStatefulRulesOptionsDetailsTypeDef(TypedDict):
-    Keyword: NotRequired[str]
-    Settings: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RuleGroupSourceStatelessRuleDefinitionOutputTypeDef(TypedDict):
-    Actions: NotRequired[list[str]]
-    MatchAttributes: NotRequired[
-        RuleGroupSourceStatelessRuleMatchAttributesOutputTypeDef
-    ]
-
-
-class RuleGroupSourceStatelessRuleDefinitionTypeDef(TypedDict):
-    Actions: NotRequired[ReadOnly[Sequence[str]]]
-    MatchAttributes: NotRequired[
-        ReadOnly[RuleGroupSourceStatelessRuleMatchAttributesTypeDef]
-    ]
-
-
-class RuleGroupSourceStatelessRuleMatchAttributesDestinationPortsTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-
-
-class RuleGroupSourceStatelessRuleMatchAttributesDestinationsTypeDef(TypedDict):
-    AddressDefinition: NotRequired[str]
-
-
-class RuleGroupSourceStatelessRuleMatchAttributesOutputTypeDef(TypedDict):
-    DestinationPorts: NotRequired[
-        list[RuleGroupSourceStatelessRuleMatchAttributesDestinationPortsTypeDef]
-    ]
-    Destinations: NotRequired[
-        list[RuleGroupSourceStatelessRuleMatchAttributesDestinationsTypeDef]
-    ]
-    Protocols: NotRequired[list[int]]
-    SourcePorts: NotRequired[
-        list[RuleGroupSourceStatelessRuleMatchAttributesSourcePortsTypeDef]
-    ]
-    Sources: NotRequired[
-        list[RuleGroupSourceStatelessRuleMatchAttributesSourcesTypeDef]
-    ]
-    TcpFlags: NotRequired[
-        list[RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsOutputTypeDef]
-    ]
-
-
-class RuleGroupSourceStatelessRuleMatchAttributesSourcePortsTypeDef(TypedDict):
-    FromPort: NotRequired[int]
-    ToPort: NotRequired[int]
-
-
-class RuleGroupSourceStatelessRuleMatchAttributesSourcesTypeDef(TypedDict):
-    AddressDefinition: NotRequired[str]
-
-
-class RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsOutputTypeDef(TypedDict):
-    Flags: NotRequired[list[str]]
-    Masks: NotRequired[list[str]]
-
-
-class RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsTypeDef(TypedDict):
-    Flags: NotRequired[ReadOnly[Sequence[str]]]
-    Masks: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RuleGroupSourceStatelessRuleMatchAttributesTypeDef(TypedDict):
-    DestinationPorts: NotRequired[
-        ReadOnly[
-            Sequence[RuleGroupSourceStatelessRuleMatchAttributesDestinationPortsTypeDef]
-        ]
-    ]
-    Destinations: NotRequired[
-        ReadOnly[
-            Sequence[RuleGroupSourceStatelessRuleMatchAttributesDestinationsTypeDef]
-        ]
-    ]
-    Protocols: NotRequired[ReadOnly[Sequence[int]]]
-    SourcePorts: NotRequired[
-        ReadOnly[
-            Sequence[RuleGroupSourceStatelessRuleMatchAttributesSourcePortsTypeDef]
-        ]
-    ]
-    Sources: NotRequired[
-        ReadOnly[Sequence[RuleGroupSourceStatelessRuleMatchAttributesSourcesTypeDef]]
-    ]
-    TcpFlags: NotRequired[
-        ReadOnly[Sequence[RuleGroupSourceStatelessRuleMatchAttributesTcpFlagsTypeDef]]
-    ]
-
-
-class RuleGroupSourceStatelessRulesAndCustomActionsDetailsOutputTypeDef(TypedDict):
-    CustomActions: NotRequired[list[RuleGroupSourceCustomActionsDetailsOutputTypeDef]]
-    StatelessRules: NotRequired[list[RuleGroupSourceStatelessRulesDetailsOutputTypeDef]]
-
-
-class RuleGroupSourceStatelessRulesAndCustomActionsDetailsTypeDef(TypedDict):
-    CustomActions: NotRequired[
-        ReadOnly[Sequence[RuleGroupSourceCustomActionsDetailsTypeDef]]
-    ]
-    StatelessRules: NotRequired[
-        ReadOnly[Sequence[RuleGroupSourceStatelessRulesDetailsTypeDef]]
-    ]
-
-
-class RuleGroupSourceStatelessRulesDetailsOutputTypeDef(TypedDict):
-    Priority: NotRequired[int]
-    RuleDefinition: NotRequired[RuleGroupSourceStatelessRuleDefinitionOutputTypeDef]
-
-
-class RuleGroupSourceStatelessRulesDetailsTypeDef(TypedDict):
-    Priority: NotRequired[int]
-    RuleDefinition: NotRequired[ReadOnly[RuleGroupSourceStatelessRuleDefinitionTypeDef]]
-
-
-class RuleGroupSourceTypeDef(TypedDict):
-    RulesSourceList: NotRequired[ReadOnly[RuleGroupSourceListDetailsTypeDef]]
-    RulesString: NotRequired[str]
-    StatefulRules: NotRequired[
-        ReadOnly[Sequence[RuleGroupSourceStatefulRulesDetailsTypeDef]]
-    ]
-    StatelessRulesAndCustomActions: NotRequired[
-        ReadOnly[RuleGroupSourceStatelessRulesAndCustomActionsDetailsTypeDef]
-    ]
-
-
-class RuleGroupVariablesIpSetsDetailsOutputTypeDef(TypedDict):
-    Definition: NotRequired[list[str]]
-
-
-class RuleGroupVariablesIpSetsDetailsTypeDef(TypedDict):
-    Definition: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RuleGroupVariablesOutputTypeDef(TypedDict):
-    IpSets: NotRequired[RuleGroupVariablesIpSetsDetailsOutputTypeDef]
-    PortSets: NotRequired[RuleGroupVariablesPortSetsDetailsOutputTypeDef]
-
-
-class RuleGroupVariablesPortSetsDetailsOutputTypeDef(TypedDict):
-    Definition: NotRequired[list[str]]
-
-
-class RuleGroupVariablesPortSetsDetailsTypeDef(TypedDict):
-    Definition: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RuleGroupVariablesTypeDef(TypedDict):
-    IpSets: NotRequired[ReadOnly[RuleGroupVariablesIpSetsDetailsTypeDef]]
-    PortSets: NotRequired[ReadOnly[RuleGroupVariablesPortSetsDetailsTypeDef]]
-
-
-class SecurityControlCustomParameterOutputTypeDef(TypedDict):
-    SecurityControlId: NotRequired[str]
-    Parameters: NotRequired[dict[str, ParameterConfigurationOutputTypeDef]]
-
-
-class SecurityControlCustomParameterTypeDef(TypedDict):
-    SecurityControlId: NotRequired[str]
-    Parameters: NotRequired[ReadOnly[Mapping[str, ParameterConfigurationTypeDef]]]
-
-
-class SecurityControlDefinitionTypeDef(TypedDict):
-    SecurityControlId: str
-    Title: str
-    Description: str
-    RemediationUrl: str
-    SeverityRating: SeverityRatingType
-    CurrentRegionAvailability: RegionAvailabilityStatusType
-    CustomizableProperties: NotRequired[list[SecurityControlPropertyType]]
-    ParameterDefinitions: NotRequired[dict[str, ParameterDefinitionTypeDef]]
-
-
-class SecurityControlParameterOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[list[str]]
-
-
-class SecurityControlParameterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SecurityControlTypeDef(TypedDict):
-    SecurityControlId: str
-    SecurityControlArn: str
-    Title: str
-    Description: str
-    RemediationUrl: str
-    SeverityRating: SeverityRatingType
-    SecurityControlStatus: ControlStatusType
-    UpdateStatus: NotRequired[UpdateStatusType]
-    Parameters: NotRequired[dict[str, ParameterConfigurationOutputTypeDef]]
-    LastUpdateReason: NotRequired[str]
-
-
-class SecurityControlsConfigurationOutputTypeDef(TypedDict):
-    EnabledSecurityControlIdentifiers: NotRequired[list[str]]
-    DisabledSecurityControlIdentifiers: NotRequired[list[str]]
-    SecurityControlCustomParameters: NotRequired[
-        list[SecurityControlCustomParameterOutputTypeDef]
-    ]
-
-
-class SecurityControlsConfigurationTypeDef(TypedDict):
-    EnabledSecurityControlIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
-    DisabledSecurityControlIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityControlCustomParameters: NotRequired[
-        ReadOnly[Sequence[SecurityControlCustomParameterTypeDef]]
-    ]
-
-
-class SecurityHubPolicyOutputTypeDef(TypedDict):
-    ServiceEnabled: NotRequired[bool]
-    EnabledStandardIdentifiers: NotRequired[list[str]]
-    SecurityControlsConfiguration: NotRequired[
-        SecurityControlsConfigurationOutputTypeDef
-    ]
-
-
-class SecurityHubPolicyTypeDef(TypedDict):
-    ServiceEnabled: NotRequired[bool]
-    EnabledStandardIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityControlsConfiguration: NotRequired[
-        ReadOnly[SecurityControlsConfigurationTypeDef]
-    ]
-
-
-class SensitiveDataDetectionsOutputTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Type: NotRequired[str]
-    Occurrences: NotRequired[OccurrencesOutputTypeDef]
-
-
-class SensitiveDataDetectionsTypeDef(TypedDict):
-    Count: NotRequired[int]
-    Type: NotRequired[str]
-    Occurrences: NotRequired[ReadOnly[OccurrencesTypeDef]]
-
-
-class SensitiveDataResultOutputTypeDef(TypedDict):
-    Category: NotRequired[str]
-    Detections: NotRequired[list[SensitiveDataDetectionsOutputTypeDef]]
-    TotalCount: NotRequired[int]
-
-
-class SensitiveDataResultTypeDef(TypedDict):
-    Category: NotRequired[str]
-    Detections: NotRequired[ReadOnly[Sequence[SensitiveDataDetectionsTypeDef]]]
-    TotalCount: NotRequired[int]
-
-
-class SequenceOutputTypeDef(TypedDict):
-    Uid: NotRequired[str]
-    Actors: NotRequired[list[ActorTypeDef]]
-    Endpoints: NotRequired[list[NetworkEndpointTypeDef]]
-    Signals: NotRequired[list[SignalOutputTypeDef]]
-    SequenceIndicators: NotRequired[list[IndicatorOutputTypeDef]]
-
-
-class SequenceTypeDef(TypedDict):
-    Uid: NotRequired[str]
-    Actors: NotRequired[ReadOnly[Sequence[ActorTypeDef]]]
-    Endpoints: NotRequired[ReadOnly[Sequence[NetworkEndpointTypeDef]]]
-    Signals: NotRequired[ReadOnly[Sequence[SignalTypeDef]]]
-    SequenceIndicators: NotRequired[ReadOnly[Sequence[IndicatorTypeDef]]]
-
-
-class ServiceNowDetailTypeDef(TypedDict):
-    InstanceName: NotRequired[str]
-    SecretArn: str
-    AuthStatus: ConnectorAuthStatusType
-
-
-class ServiceNowProviderConfigurationTypeDef(TypedDict):
-    InstanceName: str
-    SecretArn: str
-
-
-class ServiceNowUpdateConfigurationTypeDef(TypedDict):
-    SecretArn: NotRequired[str]
-
-
-class SeverityTrendsCountTypeDef(TypedDict):
-    Unknown: int
-    Informational: int
-    Low: int
-    Medium: int
-    High: int
-    Critical: int
-    Fatal: int
-    Other: int
-
-
-class SeverityTypeDef(TypedDict):
-    Product: NotRequired[float]
-    Label: NotRequired[SeverityLabelType]
-    Normalized: NotRequired[int]
-    Original: NotRequired[str]
-
-
-class SeverityUpdateTypeDef(TypedDict):
-    Normalized: NotRequired[int]
-    Product: NotRequired[float]
-    Label: NotRequired[SeverityLabelType]
-
-
-class SignalOutputTypeDef(TypedDict):
-    Type: NotRequired[str]
-    Id: NotRequired[str]
-    Title: NotRequired[str]
-    ProductArn: NotRequired[str]
-    ResourceIds: NotRequired[list[str]]
-    SignalIndicators: NotRequired[list[IndicatorOutputTypeDef]]
-    Name: NotRequired[str]
-    CreatedAt: NotRequired[int]
-    UpdatedAt: NotRequired[int]
-    FirstSeenAt: NotRequired[int]
-    LastSeenAt: NotRequired[int]
-    Severity: NotRequired[float]
-    Count: NotRequired[int]
-    ActorIds: NotRequired[list[str]]
-    EndpointIds: NotRequired[list[str]]
-
-
-class SignalTypeDef(TypedDict):
-    Type: NotRequired[str]
-    Id: NotRequired[str]
-    Title: NotRequired[str]
-    ProductArn: NotRequired[str]
-    ResourceIds: NotRequired[ReadOnly[Sequence[str]]]
-    SignalIndicators: NotRequired[ReadOnly[Sequence[IndicatorTypeDef]]]
-    Name: NotRequired[str]
-    CreatedAt: NotRequired[int]
-    UpdatedAt: NotRequired[int]
-    FirstSeenAt: NotRequired[int]
-    LastSeenAt: NotRequired[int]
-    Severity: NotRequired[float]
-    Count: NotRequired[int]
-    ActorIds: NotRequired[ReadOnly[Sequence[str]]]
-    EndpointIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class SoftwarePackageTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Version: NotRequired[str]
-    Epoch: NotRequired[str]
-    Release: NotRequired[str]
-    Architecture: NotRequired[str]
-    PackageManager: NotRequired[str]
-    FilePath: NotRequired[str]
-    FixedInVersion: NotRequired[str]
-    Remediation: NotRequired[str]
-    SourceLayerHash: NotRequired[str]
-    SourceLayerArn: NotRequired[str]
-
-
-class SortCriterionTypeDef(TypedDict):
-    Field: NotRequired[str]
-    SortOrder: NotRequired[SortOrderType]
-
-
-class StandardTypeDef(TypedDict):
-    StandardsArn: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    EnabledByDefault: NotRequired[bool]
-    StandardsManagedBy: NotRequired[StandardsManagedByTypeDef]
-
-
-class StandardsControlAssociationDetailTypeDef(TypedDict):
-    StandardsArn: str
-    SecurityControlId: str
-    SecurityControlArn: str
-    AssociationStatus: AssociationStatusType
-    RelatedRequirements: NotRequired[list[str]]
-    UpdatedAt: NotRequired[datetime]
-    UpdatedReason: NotRequired[str]
-    StandardsControlTitle: NotRequired[str]
-    StandardsControlDescription: NotRequired[str]
-    StandardsControlArns: NotRequired[list[str]]
-
-
-class StandardsControlAssociationIdTypeDef(TypedDict):
-    SecurityControlId: str
-    StandardsArn: str
-
-
-class StandardsControlAssociationSummaryTypeDef(TypedDict):
-    StandardsArn: str
-    SecurityControlId: str
-    SecurityControlArn: str
-    AssociationStatus: AssociationStatusType
-    RelatedRequirements: NotRequired[list[str]]
-    UpdatedAt: NotRequired[datetime]
-    UpdatedReason: NotRequired[str]
-    StandardsControlTitle: NotRequired[str]
-    StandardsControlDescription: NotRequired[str]
-
-
-class StandardsControlAssociationUpdateTypeDef(TypedDict):
-    StandardsArn: str
-    SecurityControlId: str
-    AssociationStatus: AssociationStatusType
-    UpdatedReason: NotRequired[str]
-
-
-class StandardsControlTypeDef(TypedDict):
-    StandardsControlArn: NotRequired[str]
-    ControlStatus: NotRequired[ControlStatusType]
-    DisabledReason: NotRequired[str]
-    ControlStatusUpdatedAt: NotRequired[datetime]
-    ControlId: NotRequired[str]
-    Title: NotRequired[str]
-    Description: NotRequired[str]
-    RemediationUrl: NotRequired[str]
-    SeverityRating: NotRequired[SeverityRatingType]
-    RelatedRequirements: NotRequired[list[str]]
-
-
-class StandardsManagedByTypeDef(TypedDict):
-    Company: NotRequired[str]
-    Product: NotRequired[str]
-
-
-class StandardsStatusReasonTypeDef(TypedDict):
-    StatusReasonCode: StatusReasonCodeType
-
-
-class StandardsSubscriptionRequestTypeDef(TypedDict):
-    StandardsArn: str
-    StandardsInput: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class StandardsSubscriptionTypeDef(TypedDict):
-    StandardsSubscriptionArn: str
-    StandardsArn: str
-    StandardsInput: dict[str, str]
-    StandardsStatus: StandardsStatusType
-    StandardsControlsUpdatable: NotRequired[StandardsControlsUpdatableType]
-    StandardsStatusReason: NotRequired[StandardsStatusReasonTypeDef]
 
 
 class StartConfigurationPolicyAssociationRequestTypeDef(TypedDict):
@@ -11514,53 +11747,6 @@ class StartConfigurationPolicyDisassociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StatelessCustomActionDefinitionOutputTypeDef(TypedDict):
-    PublishMetricAction: NotRequired[StatelessCustomPublishMetricActionOutputTypeDef]
-
-
-class StatelessCustomActionDefinitionTypeDef(TypedDict):
-    PublishMetricAction: NotRequired[
-        ReadOnly[StatelessCustomPublishMetricActionTypeDef]
-    ]
-
-
-class StatelessCustomPublishMetricActionDimensionTypeDef(TypedDict):
-    Value: NotRequired[str]
-
-
-class StatelessCustomPublishMetricActionOutputTypeDef(TypedDict):
-    Dimensions: NotRequired[list[StatelessCustomPublishMetricActionDimensionTypeDef]]
-
-
-class StatelessCustomPublishMetricActionTypeDef(TypedDict):
-    Dimensions: NotRequired[
-        ReadOnly[Sequence[StatelessCustomPublishMetricActionDimensionTypeDef]]
-    ]
-
-
-class StatusReasonTypeDef(TypedDict):
-    ReasonCode: str
-    Description: NotRequired[str]
-
-
-class StringConfigurationOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[str]
-    Re2Expression: NotRequired[str]
-    ExpressionDescription: NotRequired[str]
-
-
-class StringFilterTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Comparison: NotRequired[StringFilterComparisonType]
-
-
-class StringListConfigurationOptionsTypeDef(TypedDict):
-    DefaultValue: NotRequired[list[str]]
-    Re2Expression: NotRequired[str]
-    MaxItems: NotRequired[int]
-    ExpressionDescription: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -11570,76 +11756,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TargetTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    OrganizationalUnitId: NotRequired[str]
-    RootId: NotRequired[str]
-
-
-class ThreatIntelIndicatorTypeDef(TypedDict):
-    Type: NotRequired[ThreatIntelIndicatorTypeType]
-    Value: NotRequired[str]
-    Category: NotRequired[ThreatIntelIndicatorCategoryType]
-    LastObservedAt: NotRequired[str]
-    Source: NotRequired[str]
-    SourceUrl: NotRequired[str]
-
-
-class ThreatOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Severity: NotRequired[str]
-    ItemCount: NotRequired[int]
-    FilePaths: NotRequired[list[FilePathsTypeDef]]
-
-
-class ThreatTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Severity: NotRequired[str]
-    ItemCount: NotRequired[int]
-    FilePaths: NotRequired[ReadOnly[Sequence[FilePathsTypeDef]]]
-
-
-class TrendsMetricsResultTypeDef(TypedDict):
-    Timestamp: datetime
-    TrendsValues: TrendsValuesTypeDef
-
-
-class TrendsValuesTypeDef(TypedDict):
-    SeverityTrends: SeverityTrendsCountTypeDef
-
-
-class UnprocessedAutomationRuleTypeDef(TypedDict):
-    RuleArn: NotRequired[str]
-    ErrorCode: NotRequired[int]
-    ErrorMessage: NotRequired[str]
-
-
-class UnprocessedConfigurationPolicyAssociationTypeDef(TypedDict):
-    ConfigurationPolicyAssociationIdentifiers: NotRequired[
-        ConfigurationPolicyAssociationTypeDef
-    ]
-    ErrorCode: NotRequired[str]
-    ErrorReason: NotRequired[str]
-
-
-class UnprocessedSecurityControlTypeDef(TypedDict):
-    SecurityControlId: str
-    ErrorCode: UnprocessedErrorCodeType
-    ErrorReason: NotRequired[str]
-
-
-class UnprocessedStandardsControlAssociationTypeDef(TypedDict):
-    StandardsControlAssociationId: StandardsControlAssociationIdTypeDef
-    ErrorCode: UnprocessedErrorCodeType
-    ErrorReason: NotRequired[str]
-
-
-class UnprocessedStandardsControlAssociationUpdateTypeDef(TypedDict):
-    StandardsControlAssociationUpdate: StandardsControlAssociationUpdateTypeDef
-    ErrorCode: UnprocessedErrorCodeType
-    ErrorReason: NotRequired[str]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -11647,14 +11763,6 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UnusedPermissionsRecommendationStepTypeDef(TypedDict):
-    RecommendedAction: NotRequired[str]
-    ExistingPolicy: NotRequired[str]
-    ExistingPolicyId: NotRequired[str]
-    PolicyUpdatedAt: NotRequired[datetime]
-    RecommendedPolicy: NotRequired[str]
 
 
 class UpdateActionTargetRequestTypeDef(TypedDict):
@@ -11693,17 +11801,6 @@ class UpdateAutomationRuleV2RequestTypeDef(TypedDict):
 
 class UpdateAutomationRuleV2ResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateAutomationRulesRequestItemTypeDef(TypedDict):
-    RuleArn: str
-    RuleStatus: NotRequired[RuleStatusType]
-    RuleOrder: NotRequired[int]
-    Description: NotRequired[str]
-    RuleName: NotRequired[str]
-    IsTerminal: NotRequired[bool]
-    Criteria: NotRequired[ReadOnly[AutomationRulesFindingFiltersTypeDef]]
-    Actions: NotRequired[ReadOnly[Sequence[AutomationRulesActionTypeDef]]]
 
 
 class UpdateConfigurationPolicyRequestTypeDef(TypedDict):
@@ -11807,99 +11904,3 @@ class UpdateStandardsControlRequestTypeDef(TypedDict):
 
 class UpdateStandardsControlResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserAccountTypeDef(TypedDict):
-    Uid: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class VolumeMountTypeDef(TypedDict):
-    Name: NotRequired[str]
-    MountPath: NotRequired[str]
-
-
-class VpcInfoCidrBlockSetDetailsTypeDef(TypedDict):
-    CidrBlock: NotRequired[str]
-
-
-class VpcInfoIpv6CidrBlockSetDetailsTypeDef(TypedDict):
-    Ipv6CidrBlock: NotRequired[str]
-
-
-class VpcInfoPeeringOptionsDetailsTypeDef(TypedDict):
-    AllowDnsResolutionFromRemoteVpc: NotRequired[bool]
-    AllowEgressFromLocalClassicLinkToRemoteVpc: NotRequired[bool]
-    AllowEgressFromLocalVpcToRemoteClassicLink: NotRequired[bool]
-
-
-class VulnerabilityCodeVulnerabilitiesOutputTypeDef(TypedDict):
-    Cwes: NotRequired[list[str]]
-    FilePath: NotRequired[CodeVulnerabilitiesFilePathTypeDef]
-    SourceArn: NotRequired[str]
-
-
-class VulnerabilityCodeVulnerabilitiesTypeDef(TypedDict):
-    Cwes: NotRequired[ReadOnly[Sequence[str]]]
-    FilePath: NotRequired[CodeVulnerabilitiesFilePathTypeDef]
-    SourceArn: NotRequired[str]
-
-
-class VulnerabilityOutputTypeDef(TypedDict):
-    Id: str
-    VulnerablePackages: NotRequired[list[SoftwarePackageTypeDef]]
-    Cvss: NotRequired[list[CvssOutputTypeDef]]
-    RelatedVulnerabilities: NotRequired[list[str]]
-    Vendor: NotRequired[VulnerabilityVendorTypeDef]
-    ReferenceUrls: NotRequired[list[str]]
-    FixAvailable: NotRequired[VulnerabilityFixAvailableType]
-    EpssScore: NotRequired[float]
-    ExploitAvailable: NotRequired[VulnerabilityExploitAvailableType]
-    LastKnownExploitAt: NotRequired[str]
-    CodeVulnerabilities: NotRequired[
-        list[VulnerabilityCodeVulnerabilitiesOutputTypeDef]
-    ]
-
-
-class VulnerabilityTypeDef(TypedDict):
-    Id: str
-    VulnerablePackages: NotRequired[ReadOnly[Sequence[SoftwarePackageTypeDef]]]
-    Cvss: NotRequired[ReadOnly[Sequence[CvssTypeDef]]]
-    RelatedVulnerabilities: NotRequired[ReadOnly[Sequence[str]]]
-    Vendor: NotRequired[VulnerabilityVendorTypeDef]
-    ReferenceUrls: NotRequired[ReadOnly[Sequence[str]]]
-    FixAvailable: NotRequired[VulnerabilityFixAvailableType]
-    EpssScore: NotRequired[float]
-    ExploitAvailable: NotRequired[VulnerabilityExploitAvailableType]
-    LastKnownExploitAt: NotRequired[str]
-    CodeVulnerabilities: NotRequired[
-        ReadOnly[Sequence[VulnerabilityCodeVulnerabilitiesTypeDef]]
-    ]
-
-
-class VulnerabilityVendorTypeDef(TypedDict):
-    Name: str
-    Url: NotRequired[str]
-    VendorSeverity: NotRequired[str]
-    VendorCreatedAt: NotRequired[str]
-    VendorUpdatedAt: NotRequired[str]
-
-
-class WafActionTypeDef(TypedDict):
-    Type: NotRequired[str]
-
-
-class WafExcludedRuleTypeDef(TypedDict):
-    RuleId: NotRequired[str]
-
-
-class WafOverrideActionTypeDef(TypedDict):
-    Type: NotRequired[str]
-
-
-class WorkflowTypeDef(TypedDict):
-    Status: NotRequired[WorkflowStatusType]
-
-
-class WorkflowUpdateTypeDef(TypedDict):
-    Status: NotRequired[WorkflowStatusType]

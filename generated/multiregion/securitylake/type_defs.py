@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,99 +27,100 @@ from .literals import (
     SubscriberStatusType,
 )
 
-__all__ = [
-    "AwsIdentityTypeDef",
-    "AwsLogSourceConfigurationTypeDef",
-    "AwsLogSourceResourceTypeDef",
-    "CreateAwsLogSourceRequestTypeDef",
-    "CreateAwsLogSourceResponseTypeDef",
-    "CreateCustomLogSourceRequestTypeDef",
-    "CreateCustomLogSourceResponseTypeDef",
-    "CreateDataLakeExceptionSubscriptionRequestTypeDef",
-    "CreateDataLakeExceptionSubscriptionResponseTypeDef",
-    "CreateDataLakeOrganizationConfigurationRequestTypeDef",
-    "CreateDataLakeOrganizationConfigurationResponseTypeDef",
-    "CreateDataLakeRequestTypeDef",
-    "CreateDataLakeResponseTypeDef",
-    "CreateSubscriberNotificationRequestTypeDef",
-    "CreateSubscriberNotificationResponseTypeDef",
-    "CreateSubscriberRequestTypeDef",
-    "CreateSubscriberResponseTypeDef",
-    "CustomLogSourceAttributesTypeDef",
-    "CustomLogSourceConfigurationTypeDef",
-    "CustomLogSourceCrawlerConfigurationTypeDef",
-    "CustomLogSourceProviderTypeDef",
-    "CustomLogSourceResourceTypeDef",
-    "DataLakeAutoEnableNewAccountConfigurationOutputTypeDef",
-    "DataLakeAutoEnableNewAccountConfigurationTypeDef",
-    "DataLakeConfigurationTypeDef",
-    "DataLakeEncryptionConfigurationTypeDef",
-    "DataLakeExceptionTypeDef",
-    "DataLakeLifecycleConfigurationOutputTypeDef",
-    "DataLakeLifecycleConfigurationTypeDef",
-    "DataLakeLifecycleExpirationTypeDef",
-    "DataLakeLifecycleTransitionTypeDef",
-    "DataLakeReplicationConfigurationOutputTypeDef",
-    "DataLakeReplicationConfigurationTypeDef",
-    "DataLakeResourceTypeDef",
-    "DataLakeSourceStatusTypeDef",
-    "DataLakeSourceTypeDef",
-    "DataLakeUpdateExceptionTypeDef",
-    "DataLakeUpdateStatusTypeDef",
-    "DeleteAwsLogSourceRequestTypeDef",
-    "DeleteAwsLogSourceResponseTypeDef",
-    "DeleteCustomLogSourceRequestTypeDef",
-    "DeleteCustomLogSourceResponseTypeDef",
-    "DeleteDataLakeExceptionSubscriptionResponseTypeDef",
-    "DeleteDataLakeOrganizationConfigurationRequestTypeDef",
-    "DeleteDataLakeOrganizationConfigurationResponseTypeDef",
-    "DeleteDataLakeRequestTypeDef",
-    "DeleteDataLakeResponseTypeDef",
-    "DeleteSubscriberNotificationRequestTypeDef",
-    "DeleteSubscriberNotificationResponseTypeDef",
-    "DeleteSubscriberRequestTypeDef",
-    "DeleteSubscriberResponseTypeDef",
-    "DeregisterDataLakeDelegatedAdministratorResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetDataLakeExceptionSubscriptionResponseTypeDef",
-    "GetDataLakeOrganizationConfigurationResponseTypeDef",
-    "GetDataLakeSourcesRequestTypeDef",
-    "GetDataLakeSourcesResponseTypeDef",
-    "GetSubscriberRequestTypeDef",
-    "GetSubscriberResponseTypeDef",
-    "HttpsNotificationConfigurationTypeDef",
-    "ListDataLakeExceptionsRequestTypeDef",
-    "ListDataLakeExceptionsResponseTypeDef",
-    "ListDataLakesRequestTypeDef",
-    "ListDataLakesResponseTypeDef",
-    "ListLogSourcesRequestTypeDef",
-    "ListLogSourcesResponseTypeDef",
-    "ListSubscribersRequestTypeDef",
-    "ListSubscribersResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LogSourceResourceTypeDef",
-    "LogSourceTypeDef",
-    "NotificationConfigurationTypeDef",
-    "RegisterDataLakeDelegatedAdministratorRequestTypeDef",
-    "RegisterDataLakeDelegatedAdministratorResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SqsNotificationConfigurationTypeDef",
-    "SubscriberResourceTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDataLakeExceptionSubscriptionRequestTypeDef",
-    "UpdateDataLakeExceptionSubscriptionResponseTypeDef",
-    "UpdateDataLakeRequestTypeDef",
-    "UpdateDataLakeResponseTypeDef",
-    "UpdateSubscriberNotificationRequestTypeDef",
-    "UpdateSubscriberNotificationResponseTypeDef",
-    "UpdateSubscriberRequestTypeDef",
-    "UpdateSubscriberResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AwsIdentityTypeDef",
+        "AwsLogSourceConfigurationTypeDef",
+        "AwsLogSourceResourceTypeDef",
+        "CreateAwsLogSourceRequestTypeDef",
+        "CreateAwsLogSourceResponseTypeDef",
+        "CreateCustomLogSourceRequestTypeDef",
+        "CreateCustomLogSourceResponseTypeDef",
+        "CreateDataLakeExceptionSubscriptionRequestTypeDef",
+        "CreateDataLakeExceptionSubscriptionResponseTypeDef",
+        "CreateDataLakeOrganizationConfigurationRequestTypeDef",
+        "CreateDataLakeOrganizationConfigurationResponseTypeDef",
+        "CreateDataLakeRequestTypeDef",
+        "CreateDataLakeResponseTypeDef",
+        "CreateSubscriberNotificationRequestTypeDef",
+        "CreateSubscriberNotificationResponseTypeDef",
+        "CreateSubscriberRequestTypeDef",
+        "CreateSubscriberResponseTypeDef",
+        "CustomLogSourceAttributesTypeDef",
+        "CustomLogSourceConfigurationTypeDef",
+        "CustomLogSourceCrawlerConfigurationTypeDef",
+        "CustomLogSourceProviderTypeDef",
+        "CustomLogSourceResourceTypeDef",
+        "DataLakeAutoEnableNewAccountConfigurationOutputTypeDef",
+        "DataLakeAutoEnableNewAccountConfigurationTypeDef",
+        "DataLakeConfigurationTypeDef",
+        "DataLakeEncryptionConfigurationTypeDef",
+        "DataLakeExceptionTypeDef",
+        "DataLakeLifecycleConfigurationOutputTypeDef",
+        "DataLakeLifecycleConfigurationTypeDef",
+        "DataLakeLifecycleExpirationTypeDef",
+        "DataLakeLifecycleTransitionTypeDef",
+        "DataLakeReplicationConfigurationOutputTypeDef",
+        "DataLakeReplicationConfigurationTypeDef",
+        "DataLakeResourceTypeDef",
+        "DataLakeSourceStatusTypeDef",
+        "DataLakeSourceTypeDef",
+        "DataLakeUpdateExceptionTypeDef",
+        "DataLakeUpdateStatusTypeDef",
+        "DeleteAwsLogSourceRequestTypeDef",
+        "DeleteAwsLogSourceResponseTypeDef",
+        "DeleteCustomLogSourceRequestTypeDef",
+        "DeleteCustomLogSourceResponseTypeDef",
+        "DeleteDataLakeExceptionSubscriptionResponseTypeDef",
+        "DeleteDataLakeOrganizationConfigurationRequestTypeDef",
+        "DeleteDataLakeOrganizationConfigurationResponseTypeDef",
+        "DeleteDataLakeRequestTypeDef",
+        "DeleteDataLakeResponseTypeDef",
+        "DeleteSubscriberNotificationRequestTypeDef",
+        "DeleteSubscriberNotificationResponseTypeDef",
+        "DeleteSubscriberRequestTypeDef",
+        "DeleteSubscriberResponseTypeDef",
+        "DeregisterDataLakeDelegatedAdministratorResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetDataLakeExceptionSubscriptionResponseTypeDef",
+        "GetDataLakeOrganizationConfigurationResponseTypeDef",
+        "GetDataLakeSourcesRequestTypeDef",
+        "GetDataLakeSourcesResponseTypeDef",
+        "GetSubscriberRequestTypeDef",
+        "GetSubscriberResponseTypeDef",
+        "HttpsNotificationConfigurationTypeDef",
+        "ListDataLakeExceptionsRequestTypeDef",
+        "ListDataLakeExceptionsResponseTypeDef",
+        "ListDataLakesRequestTypeDef",
+        "ListDataLakesResponseTypeDef",
+        "ListLogSourcesRequestTypeDef",
+        "ListLogSourcesResponseTypeDef",
+        "ListSubscribersRequestTypeDef",
+        "ListSubscribersResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LogSourceResourceTypeDef",
+        "LogSourceTypeDef",
+        "NotificationConfigurationTypeDef",
+        "RegisterDataLakeDelegatedAdministratorRequestTypeDef",
+        "RegisterDataLakeDelegatedAdministratorResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SqsNotificationConfigurationTypeDef",
+        "SubscriberResourceTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDataLakeExceptionSubscriptionRequestTypeDef",
+        "UpdateDataLakeExceptionSubscriptionResponseTypeDef",
+        "UpdateDataLakeRequestTypeDef",
+        "UpdateDataLakeResponseTypeDef",
+        "UpdateSubscriberNotificationRequestTypeDef",
+        "UpdateSubscriberNotificationResponseTypeDef",
+        "UpdateSubscriberRequestTypeDef",
+        "UpdateSubscriberResponseTypeDef",
+    ]
 
 
 class AwsIdentityTypeDef(TypedDict):
@@ -148,10 +149,37 @@ class CreateAwsLogSourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomLogSourceCrawlerConfigurationTypeDef(TypedDict):
+    roleArn: str
+
+
+class CustomLogSourceConfigurationTypeDef(TypedDict):
+    crawlerConfiguration: CustomLogSourceCrawlerConfigurationTypeDef
+    providerIdentity: AwsIdentityTypeDef
+
+
 class CreateCustomLogSourceRequestTypeDef(TypedDict):
     configuration: CustomLogSourceConfigurationTypeDef
     eventClasses: NotRequired[ReadOnly[Sequence[str]]]
     sourceName: str
+    sourceVersion: NotRequired[str]
+
+
+class CustomLogSourceAttributesTypeDef(TypedDict):
+    crawlerArn: NotRequired[str]
+    databaseArn: NotRequired[str]
+    tableArn: NotRequired[str]
+
+
+class CustomLogSourceProviderTypeDef(TypedDict):
+    location: NotRequired[str]
+    roleArn: NotRequired[str]
+
+
+class CustomLogSourceResourceTypeDef(TypedDict):
+    attributes: NotRequired[CustomLogSourceAttributesTypeDef]
+    provider: NotRequired[CustomLogSourceProviderTypeDef]
+    sourceName: NotRequired[str]
     sourceVersion: NotRequired[str]
 
 
@@ -170,6 +198,11 @@ class CreateDataLakeExceptionSubscriptionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataLakeAutoEnableNewAccountConfigurationTypeDef(TypedDict):
+    region: str
+    sources: ReadOnly[Sequence[AwsLogSourceResourceTypeDef]]
+
+
 class CreateDataLakeOrganizationConfigurationRequestTypeDef(TypedDict):
     autoEnableNewAccount: NotRequired[
         ReadOnly[Sequence[DataLakeAutoEnableNewAccountConfigurationTypeDef]]
@@ -180,106 +213,8 @@ class CreateDataLakeOrganizationConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateDataLakeRequestTypeDef(TypedDict):
-    configurations: ReadOnly[Sequence[DataLakeConfigurationTypeDef]]
-    metaStoreManagerRoleArn: str
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateDataLakeResponseTypeDef(TypedDict):
-    dataLakes: NotRequired[list[DataLakeResourceTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateSubscriberNotificationRequestTypeDef(TypedDict):
-    configuration: NotificationConfigurationTypeDef
-    subscriberId: str
-
-
-class CreateSubscriberNotificationResponseTypeDef(TypedDict):
-    subscriberEndpoint: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateSubscriberRequestTypeDef(TypedDict):
-    accessTypes: NotRequired[ReadOnly[Sequence[AccessTypeType]]]
-    sources: ReadOnly[Sequence[LogSourceResourceTypeDef]]
-    subscriberDescription: NotRequired[str]
-    subscriberIdentity: AwsIdentityTypeDef
-    subscriberName: str
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateSubscriberResponseTypeDef(TypedDict):
-    subscriber: NotRequired[SubscriberResourceTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomLogSourceAttributesTypeDef(TypedDict):
-    crawlerArn: NotRequired[str]
-    databaseArn: NotRequired[str]
-    tableArn: NotRequired[str]
-
-
-class CustomLogSourceConfigurationTypeDef(TypedDict):
-    crawlerConfiguration: CustomLogSourceCrawlerConfigurationTypeDef
-    providerIdentity: AwsIdentityTypeDef
-
-
-class CustomLogSourceCrawlerConfigurationTypeDef(TypedDict):
-    roleArn: str
-
-
-class CustomLogSourceProviderTypeDef(TypedDict):
-    location: NotRequired[str]
-    roleArn: NotRequired[str]
-
-
-class CustomLogSourceResourceTypeDef(TypedDict):
-    attributes: NotRequired[CustomLogSourceAttributesTypeDef]
-    provider: NotRequired[CustomLogSourceProviderTypeDef]
-    sourceName: NotRequired[str]
-    sourceVersion: NotRequired[str]
-
-
-class DataLakeAutoEnableNewAccountConfigurationOutputTypeDef(TypedDict):
-    region: str
-    sources: list[AwsLogSourceResourceTypeDef]
-
-
-class DataLakeAutoEnableNewAccountConfigurationTypeDef(TypedDict):
-    region: str
-    sources: ReadOnly[Sequence[AwsLogSourceResourceTypeDef]]
-
-
-class DataLakeConfigurationTypeDef(TypedDict):
-    encryptionConfiguration: NotRequired[DataLakeEncryptionConfigurationTypeDef]
-    lifecycleConfiguration: NotRequired[ReadOnly[DataLakeLifecycleConfigurationTypeDef]]
-    region: str
-    replicationConfiguration: NotRequired[
-        ReadOnly[DataLakeReplicationConfigurationTypeDef]
-    ]
-
-
 class DataLakeEncryptionConfigurationTypeDef(TypedDict):
     kmsKeyId: NotRequired[str]
-
-
-class DataLakeExceptionTypeDef(TypedDict):
-    exception: NotRequired[str]
-    region: NotRequired[str]
-    remediation: NotRequired[str]
-    timestamp: NotRequired[datetime]
-
-
-class DataLakeLifecycleConfigurationOutputTypeDef(TypedDict):
-    expiration: NotRequired[DataLakeLifecycleExpirationTypeDef]
-    transitions: NotRequired[list[DataLakeLifecycleTransitionTypeDef]]
-
-
-class DataLakeLifecycleConfigurationTypeDef(TypedDict):
-    expiration: NotRequired[DataLakeLifecycleExpirationTypeDef]
-    transitions: NotRequired[ReadOnly[Sequence[DataLakeLifecycleTransitionTypeDef]]]
 
 
 class DataLakeLifecycleExpirationTypeDef(TypedDict):
@@ -291,14 +226,55 @@ class DataLakeLifecycleTransitionTypeDef(TypedDict):
     storageClass: NotRequired[str]
 
 
-class DataLakeReplicationConfigurationOutputTypeDef(TypedDict):
-    regions: NotRequired[list[str]]
-    roleArn: NotRequired[str]
+class DataLakeLifecycleConfigurationTypeDef(TypedDict):
+    expiration: NotRequired[DataLakeLifecycleExpirationTypeDef]
+    transitions: NotRequired[ReadOnly[Sequence[DataLakeLifecycleTransitionTypeDef]]]
 
 
 class DataLakeReplicationConfigurationTypeDef(TypedDict):
     regions: NotRequired[ReadOnly[Sequence[str]]]
     roleArn: NotRequired[str]
+
+
+class DataLakeConfigurationTypeDef(TypedDict):
+    encryptionConfiguration: NotRequired[DataLakeEncryptionConfigurationTypeDef]
+    lifecycleConfiguration: NotRequired[ReadOnly[DataLakeLifecycleConfigurationTypeDef]]
+    region: str
+    replicationConfiguration: NotRequired[
+        ReadOnly[DataLakeReplicationConfigurationTypeDef]
+    ]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class CreateDataLakeRequestTypeDef(TypedDict):
+    configurations: ReadOnly[Sequence[DataLakeConfigurationTypeDef]]
+    metaStoreManagerRoleArn: str
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class DataLakeLifecycleConfigurationOutputTypeDef(TypedDict):
+    expiration: NotRequired[DataLakeLifecycleExpirationTypeDef]
+    transitions: NotRequired[list[DataLakeLifecycleTransitionTypeDef]]
+
+
+class DataLakeReplicationConfigurationOutputTypeDef(TypedDict):
+    regions: NotRequired[list[str]]
+    roleArn: NotRequired[str]
+
+
+class DataLakeUpdateExceptionTypeDef(TypedDict):
+    code: NotRequired[str]
+    reason: NotRequired[str]
+
+
+class DataLakeUpdateStatusTypeDef(TypedDict):
+    exception: NotRequired[DataLakeUpdateExceptionTypeDef]
+    requestId: NotRequired[str]
+    status: NotRequired[DataLakeStatusType]
 
 
 class DataLakeResourceTypeDef(TypedDict):
@@ -312,6 +288,87 @@ class DataLakeResourceTypeDef(TypedDict):
     updateStatus: NotRequired[DataLakeUpdateStatusTypeDef]
 
 
+class CreateDataLakeResponseTypeDef(TypedDict):
+    dataLakes: NotRequired[list[DataLakeResourceTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HttpsNotificationConfigurationTypeDef(TypedDict):
+    authorizationApiKeyName: NotRequired[str]
+    authorizationApiKeyValue: NotRequired[str]
+    endpoint: str
+    httpMethod: NotRequired[HttpMethodType]
+    targetRoleArn: str
+
+
+class SqsNotificationConfigurationTypeDef(TypedDict):
+    pass
+
+
+class NotificationConfigurationTypeDef(TypedDict):
+    httpsNotificationConfiguration: NotRequired[HttpsNotificationConfigurationTypeDef]
+    sqsNotificationConfiguration: NotRequired[SqsNotificationConfigurationTypeDef]
+
+
+class CreateSubscriberNotificationRequestTypeDef(TypedDict):
+    configuration: NotificationConfigurationTypeDef
+    subscriberId: str
+
+
+class CreateSubscriberNotificationResponseTypeDef(TypedDict):
+    subscriberEndpoint: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LogSourceResourceTypeDef(TypedDict):
+    awsLogSource: NotRequired[AwsLogSourceResourceTypeDef]
+    customLogSource: NotRequired[CustomLogSourceResourceTypeDef]
+
+
+class CreateSubscriberRequestTypeDef(TypedDict):
+    accessTypes: NotRequired[ReadOnly[Sequence[AccessTypeType]]]
+    sources: ReadOnly[Sequence[LogSourceResourceTypeDef]]
+    subscriberDescription: NotRequired[str]
+    subscriberIdentity: AwsIdentityTypeDef
+    subscriberName: str
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class SubscriberResourceTypeDef(TypedDict):
+    accessTypes: NotRequired[list[AccessTypeType]]
+    createdAt: NotRequired[datetime]
+    resourceShareArn: NotRequired[str]
+    resourceShareName: NotRequired[str]
+    roleArn: NotRequired[str]
+    s3BucketArn: NotRequired[str]
+    sources: list[LogSourceResourceTypeDef]
+    subscriberArn: str
+    subscriberDescription: NotRequired[str]
+    subscriberEndpoint: NotRequired[str]
+    subscriberId: str
+    subscriberIdentity: AwsIdentityTypeDef
+    subscriberName: str
+    subscriberStatus: NotRequired[SubscriberStatusType]
+    updatedAt: NotRequired[datetime]
+
+
+class CreateSubscriberResponseTypeDef(TypedDict):
+    subscriber: NotRequired[SubscriberResourceTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataLakeAutoEnableNewAccountConfigurationOutputTypeDef(TypedDict):
+    region: str
+    sources: list[AwsLogSourceResourceTypeDef]
+
+
+class DataLakeExceptionTypeDef(TypedDict):
+    exception: NotRequired[str]
+    region: NotRequired[str]
+    remediation: NotRequired[str]
+    timestamp: NotRequired[datetime]
+
+
 class DataLakeSourceStatusTypeDef(TypedDict):
     resource: NotRequired[str]
     status: NotRequired[SourceCollectionStatusType]
@@ -322,17 +379,6 @@ class DataLakeSourceTypeDef(TypedDict):
     eventClasses: NotRequired[list[str]]
     sourceName: NotRequired[str]
     sourceStatuses: NotRequired[list[DataLakeSourceStatusTypeDef]]
-
-
-class DataLakeUpdateExceptionTypeDef(TypedDict):
-    code: NotRequired[str]
-    reason: NotRequired[str]
-
-
-class DataLakeUpdateStatusTypeDef(TypedDict):
-    exception: NotRequired[DataLakeUpdateExceptionTypeDef]
-    requestId: NotRequired[str]
-    status: NotRequired[DataLakeStatusType]
 
 
 class DeleteAwsLogSourceRequestTypeDef(TypedDict):
@@ -431,14 +477,6 @@ class GetSubscriberResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HttpsNotificationConfigurationTypeDef(TypedDict):
-    authorizationApiKeyName: NotRequired[str]
-    authorizationApiKeyValue: NotRequired[str]
-    endpoint: str
-    httpMethod: NotRequired[HttpMethodType]
-    targetRoleArn: str
-
-
 class ListDataLakeExceptionsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -468,6 +506,12 @@ class ListLogSourcesRequestTypeDef(TypedDict):
     sources: NotRequired[ReadOnly[Sequence[LogSourceResourceTypeDef]]]
 
 
+class LogSourceTypeDef(TypedDict):
+    account: NotRequired[str]
+    region: NotRequired[str]
+    sources: NotRequired[list[LogSourceResourceTypeDef]]
+
+
 class ListLogSourcesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     sources: NotRequired[list[LogSourceTypeDef]]
@@ -494,50 +538,12 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogSourceResourceTypeDef(TypedDict):
-    awsLogSource: NotRequired[AwsLogSourceResourceTypeDef]
-    customLogSource: NotRequired[CustomLogSourceResourceTypeDef]
-
-
-class LogSourceTypeDef(TypedDict):
-    account: NotRequired[str]
-    region: NotRequired[str]
-    sources: NotRequired[list[LogSourceResourceTypeDef]]
-
-
-class NotificationConfigurationTypeDef(TypedDict):
-    httpsNotificationConfiguration: NotRequired[HttpsNotificationConfigurationTypeDef]
-    sqsNotificationConfiguration: NotRequired[SqsNotificationConfigurationTypeDef]
-
-
 class RegisterDataLakeDelegatedAdministratorRequestTypeDef(TypedDict):
     accountId: str
 
 
 class RegisterDataLakeDelegatedAdministratorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SqsNotificationConfigurationTypeDef(TypedDict):
-    pass
-
-
-class SubscriberResourceTypeDef(TypedDict):
-    accessTypes: NotRequired[list[AccessTypeType]]
-    createdAt: NotRequired[datetime]
-    resourceShareArn: NotRequired[str]
-    resourceShareName: NotRequired[str]
-    roleArn: NotRequired[str]
-    s3BucketArn: NotRequired[str]
-    sources: list[LogSourceResourceTypeDef]
-    subscriberArn: str
-    subscriberDescription: NotRequired[str]
-    subscriberEndpoint: NotRequired[str]
-    subscriberId: str
-    subscriberIdentity: AwsIdentityTypeDef
-    subscriberName: str
-    subscriberStatus: NotRequired[SubscriberStatusType]
-    updatedAt: NotRequired[datetime]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -547,11 +553,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,47 +23,48 @@ from .literals import (
     StatusType,
 )
 
-__all__ = [
-    "ApplicationDependencySummaryTypeDef",
-    "ApplicationPolicyStatementOutputTypeDef",
-    "ApplicationPolicyStatementTypeDef",
-    "ApplicationSummaryTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateApplicationVersionRequestTypeDef",
-    "CreateApplicationVersionResponseTypeDef",
-    "CreateCloudFormationChangeSetRequestTypeDef",
-    "CreateCloudFormationChangeSetResponseTypeDef",
-    "CreateCloudFormationTemplateRequestTypeDef",
-    "CreateCloudFormationTemplateResponseTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetApplicationPolicyRequestTypeDef",
-    "GetApplicationPolicyResponseTypeDef",
-    "GetApplicationRequestTypeDef",
-    "GetApplicationResponseTypeDef",
-    "GetCloudFormationTemplateRequestTypeDef",
-    "GetCloudFormationTemplateResponseTypeDef",
-    "ListApplicationDependenciesRequestTypeDef",
-    "ListApplicationDependenciesResponseTypeDef",
-    "ListApplicationVersionsRequestTypeDef",
-    "ListApplicationVersionsResponseTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ParameterDefinitionTypeDef",
-    "ParameterValueTypeDef",
-    "PutApplicationPolicyRequestTypeDef",
-    "PutApplicationPolicyResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RollbackConfigurationTypeDef",
-    "RollbackTriggerTypeDef",
-    "TagTypeDef",
-    "UnshareApplicationRequestTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "VersionSummaryTypeDef",
-    "VersionTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationDependencySummaryTypeDef",
+        "ApplicationPolicyStatementOutputTypeDef",
+        "ApplicationPolicyStatementTypeDef",
+        "ApplicationSummaryTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateApplicationVersionRequestTypeDef",
+        "CreateApplicationVersionResponseTypeDef",
+        "CreateCloudFormationChangeSetRequestTypeDef",
+        "CreateCloudFormationChangeSetResponseTypeDef",
+        "CreateCloudFormationTemplateRequestTypeDef",
+        "CreateCloudFormationTemplateResponseTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetApplicationPolicyRequestTypeDef",
+        "GetApplicationPolicyResponseTypeDef",
+        "GetApplicationRequestTypeDef",
+        "GetApplicationResponseTypeDef",
+        "GetCloudFormationTemplateRequestTypeDef",
+        "GetCloudFormationTemplateResponseTypeDef",
+        "ListApplicationDependenciesRequestTypeDef",
+        "ListApplicationDependenciesResponseTypeDef",
+        "ListApplicationVersionsRequestTypeDef",
+        "ListApplicationVersionsResponseTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ParameterDefinitionTypeDef",
+        "ParameterValueTypeDef",
+        "PutApplicationPolicyRequestTypeDef",
+        "PutApplicationPolicyResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RollbackConfigurationTypeDef",
+        "RollbackTriggerTypeDef",
+        "TagTypeDef",
+        "UnshareApplicationRequestTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "VersionSummaryTypeDef",
+        "VersionTypeDef",
+    ]
 
 
 class ApplicationDependencySummaryTypeDef(TypedDict):
@@ -114,6 +115,34 @@ class CreateApplicationRequestTypeDef(TypedDict):
     TemplateUrl: NotRequired[str]
 
 
+class ParameterDefinitionTypeDef(TypedDict):
+    AllowedPattern: NotRequired[str]
+    AllowedValues: NotRequired[list[str]]
+    ConstraintDescription: NotRequired[str]
+    DefaultValue: NotRequired[str]
+    Description: NotRequired[str]
+    MaxLength: NotRequired[int]
+    MaxValue: NotRequired[int]
+    MinLength: NotRequired[int]
+    MinValue: NotRequired[int]
+    Name: str
+    NoEcho: NotRequired[bool]
+    ReferencedByResources: list[str]
+    Type: NotRequired[str]
+
+
+class VersionTypeDef(TypedDict):
+    ApplicationId: str
+    CreationTime: str
+    ParameterDefinitions: list[ParameterDefinitionTypeDef]
+    RequiredCapabilities: list[CapabilityType]
+    ResourcesSupported: bool
+    SemanticVersion: str
+    SourceCodeArchiveUrl: NotRequired[str]
+    SourceCodeUrl: NotRequired[str]
+    TemplateUrl: str
+
+
 class CreateApplicationResponseTypeDef(TypedDict):
     ApplicationId: NotRequired[str]
     Author: NotRequired[str]
@@ -151,6 +180,26 @@ class CreateApplicationVersionResponseTypeDef(TypedDict):
     SourceCodeUrl: NotRequired[str]
     TemplateUrl: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ParameterValueTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class RollbackTriggerTypeDef(TypedDict):
+    Arn: str
+    Type: str
+
+
+class RollbackConfigurationTypeDef(TypedDict):
+    MonitoringTimeInMinutes: NotRequired[int]
+    RollbackTriggers: NotRequired[ReadOnly[Sequence[RollbackTriggerTypeDef]]]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateCloudFormationChangeSetRequestTypeDef(TypedDict):
@@ -263,6 +312,13 @@ class ListApplicationVersionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class VersionSummaryTypeDef(TypedDict):
+    ApplicationId: str
+    CreationTime: str
+    SemanticVersion: str
+    SourceCodeUrl: NotRequired[str]
+
+
 class ListApplicationVersionsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Versions: NotRequired[list[VersionSummaryTypeDef]]
@@ -280,27 +336,6 @@ class ListApplicationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ParameterDefinitionTypeDef(TypedDict):
-    AllowedPattern: NotRequired[str]
-    AllowedValues: NotRequired[list[str]]
-    ConstraintDescription: NotRequired[str]
-    DefaultValue: NotRequired[str]
-    Description: NotRequired[str]
-    MaxLength: NotRequired[int]
-    MaxValue: NotRequired[int]
-    MinLength: NotRequired[int]
-    MinValue: NotRequired[int]
-    Name: str
-    NoEcho: NotRequired[bool]
-    ReferencedByResources: list[str]
-    Type: NotRequired[str]
-
-
-class ParameterValueTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
 class PutApplicationPolicyRequestTypeDef(TypedDict):
     ApplicationId: str
     Statements: ReadOnly[Sequence[ApplicationPolicyStatementTypeDef]]
@@ -309,21 +344,6 @@ class PutApplicationPolicyRequestTypeDef(TypedDict):
 class PutApplicationPolicyResponseTypeDef(TypedDict):
     Statements: NotRequired[list[ApplicationPolicyStatementOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RollbackConfigurationTypeDef(TypedDict):
-    MonitoringTimeInMinutes: NotRequired[int]
-    RollbackTriggers: NotRequired[ReadOnly[Sequence[RollbackTriggerTypeDef]]]
-
-
-class RollbackTriggerTypeDef(TypedDict):
-    Arn: str
-    Type: str
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UnshareApplicationRequestTypeDef(TypedDict):
@@ -356,22 +376,3 @@ class UpdateApplicationResponseTypeDef(TypedDict):
     VerifiedAuthorUrl: NotRequired[str]
     Version: NotRequired[VersionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VersionSummaryTypeDef(TypedDict):
-    ApplicationId: str
-    CreationTime: str
-    SemanticVersion: str
-    SourceCodeUrl: NotRequired[str]
-
-
-class VersionTypeDef(TypedDict):
-    ApplicationId: str
-    CreationTime: str
-    ParameterDefinitions: list[ParameterDefinitionTypeDef]
-    RequiredCapabilities: list[CapabilityType]
-    ResourcesSupported: bool
-    SemanticVersion: str
-    SourceCodeArchiveUrl: NotRequired[str]
-    SourceCodeUrl: NotRequired[str]
-    TemplateUrl: str

@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Service Quotas: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AppliedLevelEnumType",
-    "ErrorCodeType",
-    "OptInLevelType",
-    "OptInStatusType",
-    "OptInTypeType",
-    "PeriodUnitType",
-    "QuotaContextScopeType",
-    "ReportStatusType",
-    "RequestStatusType",
-    "RequestTypeType",
-    "ServiceQuotaTemplateAssociationStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppliedLevelEnumType",
+        "ErrorCodeType",
+        "OptInLevelType",
+        "OptInStatusType",
+        "OptInTypeType",
+        "PeriodUnitType",
+        "QuotaContextScopeType",
+        "ReportStatusType",
+        "RequestStatusType",
+        "RequestTypeType",
+        "ServiceQuotaTemplateAssociationStatusType",
+    ]
 
 AppliedLevelEnumType = Literal["ACCOUNT", "RESOURCE", "ALL"]
 ErrorCodeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,67 +32,68 @@ from .literals import (
     ServiceQuotaTemplateAssociationStatusType,
 )
 
-__all__ = [
-    "AssociateServiceQuotaTemplateResponseTypeDef",
-    "CreateSupportCaseRequestTypeDef",
-    "CreateSupportCaseResponseTypeDef",
-    "DeleteServiceQuotaIncreaseRequestFromTemplateRequestTypeDef",
-    "DeleteServiceQuotaIncreaseRequestFromTemplateResponseTypeDef",
-    "DisassociateServiceQuotaTemplateResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorReasonTypeDef",
-    "GetAWSDefaultServiceQuotaRequestTypeDef",
-    "GetAWSDefaultServiceQuotaResponseTypeDef",
-    "GetAssociationForServiceQuotaTemplateResponseTypeDef",
-    "GetAutoManagementConfigurationResponseTypeDef",
-    "GetQuotaUtilizationReportRequestTypeDef",
-    "GetQuotaUtilizationReportResponseTypeDef",
-    "GetRequestedServiceQuotaChangeRequestTypeDef",
-    "GetRequestedServiceQuotaChangeResponseTypeDef",
-    "GetServiceQuotaIncreaseRequestFromTemplateRequestTypeDef",
-    "GetServiceQuotaIncreaseRequestFromTemplateResponseTypeDef",
-    "GetServiceQuotaRequestTypeDef",
-    "GetServiceQuotaResponseTypeDef",
-    "ListAWSDefaultServiceQuotasRequestTypeDef",
-    "ListAWSDefaultServiceQuotasResponseTypeDef",
-    "ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef",
-    "ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef",
-    "ListRequestedServiceQuotaChangeHistoryRequestTypeDef",
-    "ListRequestedServiceQuotaChangeHistoryResponseTypeDef",
-    "ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef",
-    "ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef",
-    "ListServiceQuotasRequestTypeDef",
-    "ListServiceQuotasResponseTypeDef",
-    "ListServicesRequestTypeDef",
-    "ListServicesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MetricInfoTypeDef",
-    "PutServiceQuotaIncreaseRequestIntoTemplateRequestTypeDef",
-    "PutServiceQuotaIncreaseRequestIntoTemplateResponseTypeDef",
-    "QuotaContextInfoTypeDef",
-    "QuotaInfoTypeDef",
-    "QuotaPeriodTypeDef",
-    "QuotaUtilizationInfoTypeDef",
-    "RequestServiceQuotaIncreaseRequestTypeDef",
-    "RequestServiceQuotaIncreaseResponseTypeDef",
-    "RequestedServiceQuotaChangeTypeDef",
-    "ResponseMetadataTypeDef",
-    "ServiceInfoTypeDef",
-    "ServiceQuotaIncreaseRequestInTemplateTypeDef",
-    "ServiceQuotaTypeDef",
-    "StartAutoManagementRequestTypeDef",
-    "StartAutoManagementResponseTypeDef",
-    "StartQuotaUtilizationReportResponseTypeDef",
-    "StopAutoManagementResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAutoManagementRequestTypeDef",
-    "UpdateAutoManagementResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateServiceQuotaTemplateResponseTypeDef",
+        "CreateSupportCaseRequestTypeDef",
+        "CreateSupportCaseResponseTypeDef",
+        "DeleteServiceQuotaIncreaseRequestFromTemplateRequestTypeDef",
+        "DeleteServiceQuotaIncreaseRequestFromTemplateResponseTypeDef",
+        "DisassociateServiceQuotaTemplateResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorReasonTypeDef",
+        "GetAWSDefaultServiceQuotaRequestTypeDef",
+        "GetAWSDefaultServiceQuotaResponseTypeDef",
+        "GetAssociationForServiceQuotaTemplateResponseTypeDef",
+        "GetAutoManagementConfigurationResponseTypeDef",
+        "GetQuotaUtilizationReportRequestTypeDef",
+        "GetQuotaUtilizationReportResponseTypeDef",
+        "GetRequestedServiceQuotaChangeRequestTypeDef",
+        "GetRequestedServiceQuotaChangeResponseTypeDef",
+        "GetServiceQuotaIncreaseRequestFromTemplateRequestTypeDef",
+        "GetServiceQuotaIncreaseRequestFromTemplateResponseTypeDef",
+        "GetServiceQuotaRequestTypeDef",
+        "GetServiceQuotaResponseTypeDef",
+        "ListAWSDefaultServiceQuotasRequestTypeDef",
+        "ListAWSDefaultServiceQuotasResponseTypeDef",
+        "ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef",
+        "ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef",
+        "ListRequestedServiceQuotaChangeHistoryRequestTypeDef",
+        "ListRequestedServiceQuotaChangeHistoryResponseTypeDef",
+        "ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef",
+        "ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef",
+        "ListServiceQuotasRequestTypeDef",
+        "ListServiceQuotasResponseTypeDef",
+        "ListServicesRequestTypeDef",
+        "ListServicesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MetricInfoTypeDef",
+        "PutServiceQuotaIncreaseRequestIntoTemplateRequestTypeDef",
+        "PutServiceQuotaIncreaseRequestIntoTemplateResponseTypeDef",
+        "QuotaContextInfoTypeDef",
+        "QuotaInfoTypeDef",
+        "QuotaPeriodTypeDef",
+        "QuotaUtilizationInfoTypeDef",
+        "RequestServiceQuotaIncreaseRequestTypeDef",
+        "RequestServiceQuotaIncreaseResponseTypeDef",
+        "RequestedServiceQuotaChangeTypeDef",
+        "ResponseMetadataTypeDef",
+        "ServiceInfoTypeDef",
+        "ServiceQuotaIncreaseRequestInTemplateTypeDef",
+        "ServiceQuotaTypeDef",
+        "StartAutoManagementRequestTypeDef",
+        "StartAutoManagementResponseTypeDef",
+        "StartQuotaUtilizationReportResponseTypeDef",
+        "StopAutoManagementResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAutoManagementRequestTypeDef",
+        "UpdateAutoManagementResponseTypeDef",
+    ]
 
 
 class AssociateServiceQuotaTemplateResponseTypeDef(TypedDict):
@@ -131,6 +132,42 @@ class GetAWSDefaultServiceQuotaRequestTypeDef(TypedDict):
     QuotaCode: str
 
 
+class MetricInfoTypeDef(TypedDict):
+    MetricNamespace: NotRequired[str]
+    MetricName: NotRequired[str]
+    MetricDimensions: NotRequired[dict[str, str]]
+    MetricStatisticRecommendation: NotRequired[str]
+
+
+class QuotaContextInfoTypeDef(TypedDict):
+    ContextScope: NotRequired[QuotaContextScopeType]
+    ContextScopeType: NotRequired[str]
+    ContextId: NotRequired[str]
+
+
+class QuotaPeriodTypeDef(TypedDict):
+    PeriodValue: NotRequired[int]
+    PeriodUnit: NotRequired[PeriodUnitType]
+
+
+class ServiceQuotaTypeDef(TypedDict):
+    ServiceCode: NotRequired[str]
+    ServiceName: NotRequired[str]
+    QuotaArn: NotRequired[str]
+    QuotaCode: NotRequired[str]
+    QuotaName: NotRequired[str]
+    Value: NotRequired[float]
+    Unit: NotRequired[str]
+    Adjustable: NotRequired[bool]
+    GlobalQuota: NotRequired[bool]
+    UsageMetric: NotRequired[MetricInfoTypeDef]
+    Period: NotRequired[QuotaPeriodTypeDef]
+    ErrorReason: NotRequired[ErrorReasonTypeDef]
+    QuotaAppliedAtLevel: NotRequired[AppliedLevelEnumType]
+    QuotaContext: NotRequired[QuotaContextInfoTypeDef]
+    Description: NotRequired[str]
+
+
 class GetAWSDefaultServiceQuotaResponseTypeDef(TypedDict):
     Quota: NotRequired[ServiceQuotaTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -141,6 +178,11 @@ class GetAssociationForServiceQuotaTemplateResponseTypeDef(TypedDict):
         ServiceQuotaTemplateAssociationStatusType
     ]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class QuotaInfoTypeDef(TypedDict):
+    QuotaCode: NotRequired[str]
+    QuotaName: NotRequired[str]
 
 
 class GetAutoManagementConfigurationResponseTypeDef(TypedDict):
@@ -156,6 +198,18 @@ class GetQuotaUtilizationReportRequestTypeDef(TypedDict):
     ReportId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class QuotaUtilizationInfoTypeDef(TypedDict):
+    QuotaCode: NotRequired[str]
+    ServiceCode: NotRequired[str]
+    QuotaName: NotRequired[str]
+    Namespace: NotRequired[str]
+    Utilization: NotRequired[float]
+    DefaultValue: NotRequired[float]
+    AppliedValue: NotRequired[float]
+    ServiceName: NotRequired[str]
+    Adjustable: NotRequired[bool]
 
 
 class GetQuotaUtilizationReportResponseTypeDef(TypedDict):
@@ -174,6 +228,26 @@ class GetRequestedServiceQuotaChangeRequestTypeDef(TypedDict):
     RequestId: str
 
 
+class RequestedServiceQuotaChangeTypeDef(TypedDict):
+    Id: NotRequired[str]
+    RequestType: NotRequired[RequestTypeType]
+    CaseId: NotRequired[str]
+    ServiceCode: NotRequired[str]
+    ServiceName: NotRequired[str]
+    QuotaCode: NotRequired[str]
+    QuotaName: NotRequired[str]
+    DesiredValue: NotRequired[float]
+    Status: NotRequired[RequestStatusType]
+    Created: NotRequired[datetime]
+    LastUpdated: NotRequired[datetime]
+    Requester: NotRequired[str]
+    QuotaArn: NotRequired[str]
+    GlobalQuota: NotRequired[bool]
+    Unit: NotRequired[str]
+    QuotaRequestedAtLevel: NotRequired[AppliedLevelEnumType]
+    QuotaContext: NotRequired[QuotaContextInfoTypeDef]
+
+
 class GetRequestedServiceQuotaChangeResponseTypeDef(TypedDict):
     RequestedQuota: NotRequired[RequestedServiceQuotaChangeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -183,6 +257,17 @@ class GetServiceQuotaIncreaseRequestFromTemplateRequestTypeDef(TypedDict):
     ServiceCode: str
     QuotaCode: str
     AwsRegion: str
+
+
+class ServiceQuotaIncreaseRequestInTemplateTypeDef(TypedDict):
+    ServiceCode: NotRequired[str]
+    ServiceName: NotRequired[str]
+    QuotaCode: NotRequired[str]
+    QuotaName: NotRequired[str]
+    DesiredValue: NotRequired[float]
+    AwsRegion: NotRequired[str]
+    Unit: NotRequired[str]
+    GlobalQuota: NotRequired[bool]
 
 
 class GetServiceQuotaIncreaseRequestFromTemplateResponseTypeDef(TypedDict):
@@ -278,6 +363,11 @@ class ListServicesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ServiceInfoTypeDef(TypedDict):
+    ServiceCode: NotRequired[str]
+    ServiceName: NotRequired[str]
+
+
 class ListServicesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Services: NotRequired[list[ServiceInfoTypeDef]]
@@ -288,16 +378,14 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceARN: str
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MetricInfoTypeDef(TypedDict):
-    MetricNamespace: NotRequired[str]
-    MetricName: NotRequired[str]
-    MetricDimensions: NotRequired[dict[str, str]]
-    MetricStatisticRecommendation: NotRequired[str]
 
 
 class PutServiceQuotaIncreaseRequestIntoTemplateRequestTypeDef(TypedDict):
@@ -314,34 +402,6 @@ class PutServiceQuotaIncreaseRequestIntoTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QuotaContextInfoTypeDef(TypedDict):
-    ContextScope: NotRequired[QuotaContextScopeType]
-    ContextScopeType: NotRequired[str]
-    ContextId: NotRequired[str]
-
-
-class QuotaInfoTypeDef(TypedDict):
-    QuotaCode: NotRequired[str]
-    QuotaName: NotRequired[str]
-
-
-class QuotaPeriodTypeDef(TypedDict):
-    PeriodValue: NotRequired[int]
-    PeriodUnit: NotRequired[PeriodUnitType]
-
-
-class QuotaUtilizationInfoTypeDef(TypedDict):
-    QuotaCode: NotRequired[str]
-    ServiceCode: NotRequired[str]
-    QuotaName: NotRequired[str]
-    Namespace: NotRequired[str]
-    Utilization: NotRequired[float]
-    DefaultValue: NotRequired[float]
-    AppliedValue: NotRequired[float]
-    ServiceName: NotRequired[str]
-    Adjustable: NotRequired[bool]
-
-
 class RequestServiceQuotaIncreaseRequestTypeDef(TypedDict):
     ServiceCode: str
     QuotaCode: str
@@ -353,60 +413,6 @@ class RequestServiceQuotaIncreaseRequestTypeDef(TypedDict):
 class RequestServiceQuotaIncreaseResponseTypeDef(TypedDict):
     RequestedQuota: NotRequired[RequestedServiceQuotaChangeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RequestedServiceQuotaChangeTypeDef(TypedDict):
-    Id: NotRequired[str]
-    RequestType: NotRequired[RequestTypeType]
-    CaseId: NotRequired[str]
-    ServiceCode: NotRequired[str]
-    ServiceName: NotRequired[str]
-    QuotaCode: NotRequired[str]
-    QuotaName: NotRequired[str]
-    DesiredValue: NotRequired[float]
-    Status: NotRequired[RequestStatusType]
-    Created: NotRequired[datetime]
-    LastUpdated: NotRequired[datetime]
-    Requester: NotRequired[str]
-    QuotaArn: NotRequired[str]
-    GlobalQuota: NotRequired[bool]
-    Unit: NotRequired[str]
-    QuotaRequestedAtLevel: NotRequired[AppliedLevelEnumType]
-    QuotaContext: NotRequired[QuotaContextInfoTypeDef]
-
-
-class ServiceInfoTypeDef(TypedDict):
-    ServiceCode: NotRequired[str]
-    ServiceName: NotRequired[str]
-
-
-class ServiceQuotaIncreaseRequestInTemplateTypeDef(TypedDict):
-    ServiceCode: NotRequired[str]
-    ServiceName: NotRequired[str]
-    QuotaCode: NotRequired[str]
-    QuotaName: NotRequired[str]
-    DesiredValue: NotRequired[float]
-    AwsRegion: NotRequired[str]
-    Unit: NotRequired[str]
-    GlobalQuota: NotRequired[bool]
-
-
-class ServiceQuotaTypeDef(TypedDict):
-    ServiceCode: NotRequired[str]
-    ServiceName: NotRequired[str]
-    QuotaArn: NotRequired[str]
-    QuotaCode: NotRequired[str]
-    QuotaName: NotRequired[str]
-    Value: NotRequired[float]
-    Unit: NotRequired[str]
-    Adjustable: NotRequired[bool]
-    GlobalQuota: NotRequired[bool]
-    UsageMetric: NotRequired[MetricInfoTypeDef]
-    Period: NotRequired[QuotaPeriodTypeDef]
-    ErrorReason: NotRequired[ErrorReasonTypeDef]
-    QuotaAppliedAtLevel: NotRequired[AppliedLevelEnumType]
-    QuotaContext: NotRequired[QuotaContextInfoTypeDef]
-    Description: NotRequired[str]
 
 
 class StartAutoManagementRequestTypeDef(TypedDict):
@@ -438,11 +444,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

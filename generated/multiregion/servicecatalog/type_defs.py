@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -58,247 +58,248 @@ from .literals import (
     StatusType,
 )
 
-__all__ = [
-    "AcceptPortfolioShareInputTypeDef",
-    "AcceptPortfolioShareOutputTypeDef",
-    "AccessLevelFilterTypeDef",
-    "AssociateBudgetWithResourceInputTypeDef",
-    "AssociateBudgetWithResourceOutputTypeDef",
-    "AssociatePrincipalWithPortfolioInputTypeDef",
-    "AssociatePrincipalWithPortfolioOutputTypeDef",
-    "AssociateProductWithPortfolioInputTypeDef",
-    "AssociateProductWithPortfolioOutputTypeDef",
-    "AssociateServiceActionWithProvisioningArtifactInputTypeDef",
-    "AssociateServiceActionWithProvisioningArtifactOutputTypeDef",
-    "AssociateTagOptionWithResourceInputTypeDef",
-    "AssociateTagOptionWithResourceOutputTypeDef",
-    "BatchAssociateServiceActionWithProvisioningArtifactInputTypeDef",
-    "BatchAssociateServiceActionWithProvisioningArtifactOutputTypeDef",
-    "BatchDisassociateServiceActionFromProvisioningArtifactInputTypeDef",
-    "BatchDisassociateServiceActionFromProvisioningArtifactOutputTypeDef",
-    "BudgetDetailTypeDef",
-    "CloudWatchDashboardTypeDef",
-    "CodeStarParametersTypeDef",
-    "ConstraintDetailTypeDef",
-    "ConstraintSummaryTypeDef",
-    "CopyProductInputTypeDef",
-    "CopyProductOutputTypeDef",
-    "CreateConstraintInputTypeDef",
-    "CreateConstraintOutputTypeDef",
-    "CreatePortfolioInputTypeDef",
-    "CreatePortfolioOutputTypeDef",
-    "CreatePortfolioShareInputTypeDef",
-    "CreatePortfolioShareOutputTypeDef",
-    "CreateProductInputTypeDef",
-    "CreateProductOutputTypeDef",
-    "CreateProvisionedProductPlanInputTypeDef",
-    "CreateProvisionedProductPlanOutputTypeDef",
-    "CreateProvisioningArtifactInputTypeDef",
-    "CreateProvisioningArtifactOutputTypeDef",
-    "CreateServiceActionInputTypeDef",
-    "CreateServiceActionOutputTypeDef",
-    "CreateTagOptionInputTypeDef",
-    "CreateTagOptionOutputTypeDef",
-    "DeleteConstraintInputTypeDef",
-    "DeleteConstraintOutputTypeDef",
-    "DeletePortfolioInputTypeDef",
-    "DeletePortfolioOutputTypeDef",
-    "DeletePortfolioShareInputTypeDef",
-    "DeletePortfolioShareOutputTypeDef",
-    "DeleteProductInputTypeDef",
-    "DeleteProductOutputTypeDef",
-    "DeleteProvisionedProductPlanInputTypeDef",
-    "DeleteProvisionedProductPlanOutputTypeDef",
-    "DeleteProvisioningArtifactInputTypeDef",
-    "DeleteProvisioningArtifactOutputTypeDef",
-    "DeleteServiceActionInputTypeDef",
-    "DeleteServiceActionOutputTypeDef",
-    "DeleteTagOptionInputTypeDef",
-    "DeleteTagOptionOutputTypeDef",
-    "DescribeConstraintInputTypeDef",
-    "DescribeConstraintOutputTypeDef",
-    "DescribeCopyProductStatusInputTypeDef",
-    "DescribeCopyProductStatusOutputTypeDef",
-    "DescribePortfolioInputTypeDef",
-    "DescribePortfolioOutputTypeDef",
-    "DescribePortfolioShareStatusInputTypeDef",
-    "DescribePortfolioShareStatusOutputTypeDef",
-    "DescribePortfolioSharesInputTypeDef",
-    "DescribePortfolioSharesOutputTypeDef",
-    "DescribeProductAsAdminInputTypeDef",
-    "DescribeProductAsAdminOutputTypeDef",
-    "DescribeProductInputTypeDef",
-    "DescribeProductOutputTypeDef",
-    "DescribeProductViewInputTypeDef",
-    "DescribeProductViewOutputTypeDef",
-    "DescribeProvisionedProductInputTypeDef",
-    "DescribeProvisionedProductOutputTypeDef",
-    "DescribeProvisionedProductPlanInputTypeDef",
-    "DescribeProvisionedProductPlanOutputTypeDef",
-    "DescribeProvisioningArtifactInputTypeDef",
-    "DescribeProvisioningArtifactOutputTypeDef",
-    "DescribeProvisioningParametersInputTypeDef",
-    "DescribeProvisioningParametersOutputTypeDef",
-    "DescribeRecordInputTypeDef",
-    "DescribeRecordOutputTypeDef",
-    "DescribeServiceActionExecutionParametersInputTypeDef",
-    "DescribeServiceActionExecutionParametersOutputTypeDef",
-    "DescribeServiceActionInputTypeDef",
-    "DescribeServiceActionOutputTypeDef",
-    "DescribeTagOptionInputTypeDef",
-    "DescribeTagOptionOutputTypeDef",
-    "DisableAWSOrganizationsAccessOutputTypeDef",
-    "DisassociateBudgetFromResourceInputTypeDef",
-    "DisassociateBudgetFromResourceOutputTypeDef",
-    "DisassociatePrincipalFromPortfolioInputTypeDef",
-    "DisassociatePrincipalFromPortfolioOutputTypeDef",
-    "DisassociateProductFromPortfolioInputTypeDef",
-    "DisassociateProductFromPortfolioOutputTypeDef",
-    "DisassociateServiceActionFromProvisioningArtifactInputTypeDef",
-    "DisassociateServiceActionFromProvisioningArtifactOutputTypeDef",
-    "DisassociateTagOptionFromResourceInputTypeDef",
-    "DisassociateTagOptionFromResourceOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableAWSOrganizationsAccessOutputTypeDef",
-    "EngineWorkflowResourceIdentifierTypeDef",
-    "ExecuteProvisionedProductPlanInputTypeDef",
-    "ExecuteProvisionedProductPlanOutputTypeDef",
-    "ExecuteProvisionedProductServiceActionInputTypeDef",
-    "ExecuteProvisionedProductServiceActionOutputTypeDef",
-    "ExecutionParameterTypeDef",
-    "FailedServiceActionAssociationTypeDef",
-    "GetAWSOrganizationsAccessStatusOutputTypeDef",
-    "GetProvisionedProductOutputsInputTypeDef",
-    "GetProvisionedProductOutputsOutputTypeDef",
-    "ImportAsProvisionedProductInputTypeDef",
-    "ImportAsProvisionedProductOutputTypeDef",
-    "LastSyncTypeDef",
-    "LaunchPathSummaryTypeDef",
-    "LaunchPathTypeDef",
-    "ListAcceptedPortfolioSharesInputTypeDef",
-    "ListAcceptedPortfolioSharesOutputTypeDef",
-    "ListBudgetsForResourceInputTypeDef",
-    "ListBudgetsForResourceOutputTypeDef",
-    "ListConstraintsForPortfolioInputTypeDef",
-    "ListConstraintsForPortfolioOutputTypeDef",
-    "ListLaunchPathsInputTypeDef",
-    "ListLaunchPathsOutputTypeDef",
-    "ListOrganizationPortfolioAccessInputTypeDef",
-    "ListOrganizationPortfolioAccessOutputTypeDef",
-    "ListPortfolioAccessInputTypeDef",
-    "ListPortfolioAccessOutputTypeDef",
-    "ListPortfoliosForProductInputTypeDef",
-    "ListPortfoliosForProductOutputTypeDef",
-    "ListPortfoliosInputTypeDef",
-    "ListPortfoliosOutputTypeDef",
-    "ListPrincipalsForPortfolioInputTypeDef",
-    "ListPrincipalsForPortfolioOutputTypeDef",
-    "ListProvisionedProductPlansInputTypeDef",
-    "ListProvisionedProductPlansOutputTypeDef",
-    "ListProvisioningArtifactsForServiceActionInputTypeDef",
-    "ListProvisioningArtifactsForServiceActionOutputTypeDef",
-    "ListProvisioningArtifactsInputTypeDef",
-    "ListProvisioningArtifactsOutputTypeDef",
-    "ListRecordHistoryInputTypeDef",
-    "ListRecordHistoryOutputTypeDef",
-    "ListRecordHistorySearchFilterTypeDef",
-    "ListResourcesForTagOptionInputTypeDef",
-    "ListResourcesForTagOptionOutputTypeDef",
-    "ListServiceActionsForProvisioningArtifactInputTypeDef",
-    "ListServiceActionsForProvisioningArtifactOutputTypeDef",
-    "ListServiceActionsInputTypeDef",
-    "ListServiceActionsOutputTypeDef",
-    "ListStackInstancesForProvisionedProductInputTypeDef",
-    "ListStackInstancesForProvisionedProductOutputTypeDef",
-    "ListTagOptionsFiltersTypeDef",
-    "ListTagOptionsInputTypeDef",
-    "ListTagOptionsOutputTypeDef",
-    "NotifyProvisionProductEngineWorkflowResultInputTypeDef",
-    "NotifyProvisionProductEngineWorkflowResultOutputTypeDef",
-    "NotifyTerminateProvisionedProductEngineWorkflowResultInputTypeDef",
-    "NotifyTerminateProvisionedProductEngineWorkflowResultOutputTypeDef",
-    "NotifyUpdateProvisionedProductEngineWorkflowResultInputTypeDef",
-    "NotifyUpdateProvisionedProductEngineWorkflowResultOutputTypeDef",
-    "OrganizationNodeTypeDef",
-    "ParameterConstraintsTypeDef",
-    "PortfolioDetailTypeDef",
-    "PortfolioShareDetailTypeDef",
-    "PrincipalTypeDef",
-    "ProductViewAggregationValueTypeDef",
-    "ProductViewDetailTypeDef",
-    "ProductViewSummaryTypeDef",
-    "ProvisionProductInputTypeDef",
-    "ProvisionProductOutputTypeDef",
-    "ProvisionedProductAttributeTypeDef",
-    "ProvisionedProductDetailTypeDef",
-    "ProvisionedProductPlanDetailsTypeDef",
-    "ProvisionedProductPlanSummaryTypeDef",
-    "ProvisioningArtifactDetailTypeDef",
-    "ProvisioningArtifactOutputTypeDef",
-    "ProvisioningArtifactParameterTypeDef",
-    "ProvisioningArtifactPreferencesTypeDef",
-    "ProvisioningArtifactPropertiesTypeDef",
-    "ProvisioningArtifactSummaryTypeDef",
-    "ProvisioningArtifactTypeDef",
-    "ProvisioningArtifactViewTypeDef",
-    "ProvisioningParameterTypeDef",
-    "ProvisioningPreferencesTypeDef",
-    "RecordDetailTypeDef",
-    "RecordErrorTypeDef",
-    "RecordOutputTypeDef",
-    "RecordTagTypeDef",
-    "RejectPortfolioShareInputTypeDef",
-    "RejectPortfolioShareOutputTypeDef",
-    "ResourceChangeDetailTypeDef",
-    "ResourceChangeTypeDef",
-    "ResourceDetailTypeDef",
-    "ResourceTargetDefinitionTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScanProvisionedProductsInputTypeDef",
-    "ScanProvisionedProductsOutputTypeDef",
-    "SearchProductsAsAdminInputTypeDef",
-    "SearchProductsAsAdminOutputTypeDef",
-    "SearchProductsInputTypeDef",
-    "SearchProductsOutputTypeDef",
-    "SearchProvisionedProductsInputTypeDef",
-    "SearchProvisionedProductsOutputTypeDef",
-    "ServiceActionAssociationTypeDef",
-    "ServiceActionDetailTypeDef",
-    "ServiceActionSummaryTypeDef",
-    "ShareDetailsTypeDef",
-    "ShareErrorTypeDef",
-    "SourceConnectionDetailTypeDef",
-    "SourceConnectionParametersTypeDef",
-    "SourceConnectionTypeDef",
-    "StackInstanceTypeDef",
-    "TagOptionDetailTypeDef",
-    "TagOptionSummaryTypeDef",
-    "TagTypeDef",
-    "TerminateProvisionedProductInputTypeDef",
-    "TerminateProvisionedProductOutputTypeDef",
-    "UniqueTagResourceIdentifierTypeDef",
-    "UpdateConstraintInputTypeDef",
-    "UpdateConstraintOutputTypeDef",
-    "UpdatePortfolioInputTypeDef",
-    "UpdatePortfolioOutputTypeDef",
-    "UpdatePortfolioShareInputTypeDef",
-    "UpdatePortfolioShareOutputTypeDef",
-    "UpdateProductInputTypeDef",
-    "UpdateProductOutputTypeDef",
-    "UpdateProvisionedProductInputTypeDef",
-    "UpdateProvisionedProductOutputTypeDef",
-    "UpdateProvisionedProductPropertiesInputTypeDef",
-    "UpdateProvisionedProductPropertiesOutputTypeDef",
-    "UpdateProvisioningArtifactInputTypeDef",
-    "UpdateProvisioningArtifactOutputTypeDef",
-    "UpdateProvisioningParameterTypeDef",
-    "UpdateProvisioningPreferencesTypeDef",
-    "UpdateServiceActionInputTypeDef",
-    "UpdateServiceActionOutputTypeDef",
-    "UpdateTagOptionInputTypeDef",
-    "UpdateTagOptionOutputTypeDef",
-    "UsageInstructionTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptPortfolioShareInputTypeDef",
+        "AcceptPortfolioShareOutputTypeDef",
+        "AccessLevelFilterTypeDef",
+        "AssociateBudgetWithResourceInputTypeDef",
+        "AssociateBudgetWithResourceOutputTypeDef",
+        "AssociatePrincipalWithPortfolioInputTypeDef",
+        "AssociatePrincipalWithPortfolioOutputTypeDef",
+        "AssociateProductWithPortfolioInputTypeDef",
+        "AssociateProductWithPortfolioOutputTypeDef",
+        "AssociateServiceActionWithProvisioningArtifactInputTypeDef",
+        "AssociateServiceActionWithProvisioningArtifactOutputTypeDef",
+        "AssociateTagOptionWithResourceInputTypeDef",
+        "AssociateTagOptionWithResourceOutputTypeDef",
+        "BatchAssociateServiceActionWithProvisioningArtifactInputTypeDef",
+        "BatchAssociateServiceActionWithProvisioningArtifactOutputTypeDef",
+        "BatchDisassociateServiceActionFromProvisioningArtifactInputTypeDef",
+        "BatchDisassociateServiceActionFromProvisioningArtifactOutputTypeDef",
+        "BudgetDetailTypeDef",
+        "CloudWatchDashboardTypeDef",
+        "CodeStarParametersTypeDef",
+        "ConstraintDetailTypeDef",
+        "ConstraintSummaryTypeDef",
+        "CopyProductInputTypeDef",
+        "CopyProductOutputTypeDef",
+        "CreateConstraintInputTypeDef",
+        "CreateConstraintOutputTypeDef",
+        "CreatePortfolioInputTypeDef",
+        "CreatePortfolioOutputTypeDef",
+        "CreatePortfolioShareInputTypeDef",
+        "CreatePortfolioShareOutputTypeDef",
+        "CreateProductInputTypeDef",
+        "CreateProductOutputTypeDef",
+        "CreateProvisionedProductPlanInputTypeDef",
+        "CreateProvisionedProductPlanOutputTypeDef",
+        "CreateProvisioningArtifactInputTypeDef",
+        "CreateProvisioningArtifactOutputTypeDef",
+        "CreateServiceActionInputTypeDef",
+        "CreateServiceActionOutputTypeDef",
+        "CreateTagOptionInputTypeDef",
+        "CreateTagOptionOutputTypeDef",
+        "DeleteConstraintInputTypeDef",
+        "DeleteConstraintOutputTypeDef",
+        "DeletePortfolioInputTypeDef",
+        "DeletePortfolioOutputTypeDef",
+        "DeletePortfolioShareInputTypeDef",
+        "DeletePortfolioShareOutputTypeDef",
+        "DeleteProductInputTypeDef",
+        "DeleteProductOutputTypeDef",
+        "DeleteProvisionedProductPlanInputTypeDef",
+        "DeleteProvisionedProductPlanOutputTypeDef",
+        "DeleteProvisioningArtifactInputTypeDef",
+        "DeleteProvisioningArtifactOutputTypeDef",
+        "DeleteServiceActionInputTypeDef",
+        "DeleteServiceActionOutputTypeDef",
+        "DeleteTagOptionInputTypeDef",
+        "DeleteTagOptionOutputTypeDef",
+        "DescribeConstraintInputTypeDef",
+        "DescribeConstraintOutputTypeDef",
+        "DescribeCopyProductStatusInputTypeDef",
+        "DescribeCopyProductStatusOutputTypeDef",
+        "DescribePortfolioInputTypeDef",
+        "DescribePortfolioOutputTypeDef",
+        "DescribePortfolioShareStatusInputTypeDef",
+        "DescribePortfolioShareStatusOutputTypeDef",
+        "DescribePortfolioSharesInputTypeDef",
+        "DescribePortfolioSharesOutputTypeDef",
+        "DescribeProductAsAdminInputTypeDef",
+        "DescribeProductAsAdminOutputTypeDef",
+        "DescribeProductInputTypeDef",
+        "DescribeProductOutputTypeDef",
+        "DescribeProductViewInputTypeDef",
+        "DescribeProductViewOutputTypeDef",
+        "DescribeProvisionedProductInputTypeDef",
+        "DescribeProvisionedProductOutputTypeDef",
+        "DescribeProvisionedProductPlanInputTypeDef",
+        "DescribeProvisionedProductPlanOutputTypeDef",
+        "DescribeProvisioningArtifactInputTypeDef",
+        "DescribeProvisioningArtifactOutputTypeDef",
+        "DescribeProvisioningParametersInputTypeDef",
+        "DescribeProvisioningParametersOutputTypeDef",
+        "DescribeRecordInputTypeDef",
+        "DescribeRecordOutputTypeDef",
+        "DescribeServiceActionExecutionParametersInputTypeDef",
+        "DescribeServiceActionExecutionParametersOutputTypeDef",
+        "DescribeServiceActionInputTypeDef",
+        "DescribeServiceActionOutputTypeDef",
+        "DescribeTagOptionInputTypeDef",
+        "DescribeTagOptionOutputTypeDef",
+        "DisableAWSOrganizationsAccessOutputTypeDef",
+        "DisassociateBudgetFromResourceInputTypeDef",
+        "DisassociateBudgetFromResourceOutputTypeDef",
+        "DisassociatePrincipalFromPortfolioInputTypeDef",
+        "DisassociatePrincipalFromPortfolioOutputTypeDef",
+        "DisassociateProductFromPortfolioInputTypeDef",
+        "DisassociateProductFromPortfolioOutputTypeDef",
+        "DisassociateServiceActionFromProvisioningArtifactInputTypeDef",
+        "DisassociateServiceActionFromProvisioningArtifactOutputTypeDef",
+        "DisassociateTagOptionFromResourceInputTypeDef",
+        "DisassociateTagOptionFromResourceOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableAWSOrganizationsAccessOutputTypeDef",
+        "EngineWorkflowResourceIdentifierTypeDef",
+        "ExecuteProvisionedProductPlanInputTypeDef",
+        "ExecuteProvisionedProductPlanOutputTypeDef",
+        "ExecuteProvisionedProductServiceActionInputTypeDef",
+        "ExecuteProvisionedProductServiceActionOutputTypeDef",
+        "ExecutionParameterTypeDef",
+        "FailedServiceActionAssociationTypeDef",
+        "GetAWSOrganizationsAccessStatusOutputTypeDef",
+        "GetProvisionedProductOutputsInputTypeDef",
+        "GetProvisionedProductOutputsOutputTypeDef",
+        "ImportAsProvisionedProductInputTypeDef",
+        "ImportAsProvisionedProductOutputTypeDef",
+        "LastSyncTypeDef",
+        "LaunchPathSummaryTypeDef",
+        "LaunchPathTypeDef",
+        "ListAcceptedPortfolioSharesInputTypeDef",
+        "ListAcceptedPortfolioSharesOutputTypeDef",
+        "ListBudgetsForResourceInputTypeDef",
+        "ListBudgetsForResourceOutputTypeDef",
+        "ListConstraintsForPortfolioInputTypeDef",
+        "ListConstraintsForPortfolioOutputTypeDef",
+        "ListLaunchPathsInputTypeDef",
+        "ListLaunchPathsOutputTypeDef",
+        "ListOrganizationPortfolioAccessInputTypeDef",
+        "ListOrganizationPortfolioAccessOutputTypeDef",
+        "ListPortfolioAccessInputTypeDef",
+        "ListPortfolioAccessOutputTypeDef",
+        "ListPortfoliosForProductInputTypeDef",
+        "ListPortfoliosForProductOutputTypeDef",
+        "ListPortfoliosInputTypeDef",
+        "ListPortfoliosOutputTypeDef",
+        "ListPrincipalsForPortfolioInputTypeDef",
+        "ListPrincipalsForPortfolioOutputTypeDef",
+        "ListProvisionedProductPlansInputTypeDef",
+        "ListProvisionedProductPlansOutputTypeDef",
+        "ListProvisioningArtifactsForServiceActionInputTypeDef",
+        "ListProvisioningArtifactsForServiceActionOutputTypeDef",
+        "ListProvisioningArtifactsInputTypeDef",
+        "ListProvisioningArtifactsOutputTypeDef",
+        "ListRecordHistoryInputTypeDef",
+        "ListRecordHistoryOutputTypeDef",
+        "ListRecordHistorySearchFilterTypeDef",
+        "ListResourcesForTagOptionInputTypeDef",
+        "ListResourcesForTagOptionOutputTypeDef",
+        "ListServiceActionsForProvisioningArtifactInputTypeDef",
+        "ListServiceActionsForProvisioningArtifactOutputTypeDef",
+        "ListServiceActionsInputTypeDef",
+        "ListServiceActionsOutputTypeDef",
+        "ListStackInstancesForProvisionedProductInputTypeDef",
+        "ListStackInstancesForProvisionedProductOutputTypeDef",
+        "ListTagOptionsFiltersTypeDef",
+        "ListTagOptionsInputTypeDef",
+        "ListTagOptionsOutputTypeDef",
+        "NotifyProvisionProductEngineWorkflowResultInputTypeDef",
+        "NotifyProvisionProductEngineWorkflowResultOutputTypeDef",
+        "NotifyTerminateProvisionedProductEngineWorkflowResultInputTypeDef",
+        "NotifyTerminateProvisionedProductEngineWorkflowResultOutputTypeDef",
+        "NotifyUpdateProvisionedProductEngineWorkflowResultInputTypeDef",
+        "NotifyUpdateProvisionedProductEngineWorkflowResultOutputTypeDef",
+        "OrganizationNodeTypeDef",
+        "ParameterConstraintsTypeDef",
+        "PortfolioDetailTypeDef",
+        "PortfolioShareDetailTypeDef",
+        "PrincipalTypeDef",
+        "ProductViewAggregationValueTypeDef",
+        "ProductViewDetailTypeDef",
+        "ProductViewSummaryTypeDef",
+        "ProvisionProductInputTypeDef",
+        "ProvisionProductOutputTypeDef",
+        "ProvisionedProductAttributeTypeDef",
+        "ProvisionedProductDetailTypeDef",
+        "ProvisionedProductPlanDetailsTypeDef",
+        "ProvisionedProductPlanSummaryTypeDef",
+        "ProvisioningArtifactDetailTypeDef",
+        "ProvisioningArtifactOutputTypeDef",
+        "ProvisioningArtifactParameterTypeDef",
+        "ProvisioningArtifactPreferencesTypeDef",
+        "ProvisioningArtifactPropertiesTypeDef",
+        "ProvisioningArtifactSummaryTypeDef",
+        "ProvisioningArtifactTypeDef",
+        "ProvisioningArtifactViewTypeDef",
+        "ProvisioningParameterTypeDef",
+        "ProvisioningPreferencesTypeDef",
+        "RecordDetailTypeDef",
+        "RecordErrorTypeDef",
+        "RecordOutputTypeDef",
+        "RecordTagTypeDef",
+        "RejectPortfolioShareInputTypeDef",
+        "RejectPortfolioShareOutputTypeDef",
+        "ResourceChangeDetailTypeDef",
+        "ResourceChangeTypeDef",
+        "ResourceDetailTypeDef",
+        "ResourceTargetDefinitionTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScanProvisionedProductsInputTypeDef",
+        "ScanProvisionedProductsOutputTypeDef",
+        "SearchProductsAsAdminInputTypeDef",
+        "SearchProductsAsAdminOutputTypeDef",
+        "SearchProductsInputTypeDef",
+        "SearchProductsOutputTypeDef",
+        "SearchProvisionedProductsInputTypeDef",
+        "SearchProvisionedProductsOutputTypeDef",
+        "ServiceActionAssociationTypeDef",
+        "ServiceActionDetailTypeDef",
+        "ServiceActionSummaryTypeDef",
+        "ShareDetailsTypeDef",
+        "ShareErrorTypeDef",
+        "SourceConnectionDetailTypeDef",
+        "SourceConnectionParametersTypeDef",
+        "SourceConnectionTypeDef",
+        "StackInstanceTypeDef",
+        "TagOptionDetailTypeDef",
+        "TagOptionSummaryTypeDef",
+        "TagTypeDef",
+        "TerminateProvisionedProductInputTypeDef",
+        "TerminateProvisionedProductOutputTypeDef",
+        "UniqueTagResourceIdentifierTypeDef",
+        "UpdateConstraintInputTypeDef",
+        "UpdateConstraintOutputTypeDef",
+        "UpdatePortfolioInputTypeDef",
+        "UpdatePortfolioOutputTypeDef",
+        "UpdatePortfolioShareInputTypeDef",
+        "UpdatePortfolioShareOutputTypeDef",
+        "UpdateProductInputTypeDef",
+        "UpdateProductOutputTypeDef",
+        "UpdateProvisionedProductInputTypeDef",
+        "UpdateProvisionedProductOutputTypeDef",
+        "UpdateProvisionedProductPropertiesInputTypeDef",
+        "UpdateProvisionedProductPropertiesOutputTypeDef",
+        "UpdateProvisioningArtifactInputTypeDef",
+        "UpdateProvisioningArtifactOutputTypeDef",
+        "UpdateProvisioningParameterTypeDef",
+        "UpdateProvisioningPreferencesTypeDef",
+        "UpdateServiceActionInputTypeDef",
+        "UpdateServiceActionOutputTypeDef",
+        "UpdateTagOptionInputTypeDef",
+        "UpdateTagOptionOutputTypeDef",
+        "UsageInstructionTypeDef",
+    ]
 
 
 class AcceptPortfolioShareInputTypeDef(TypedDict):
@@ -368,9 +369,23 @@ class AssociateTagOptionWithResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ServiceActionAssociationTypeDef(TypedDict):
+    ServiceActionId: str
+    ProductId: str
+    ProvisioningArtifactId: str
+
+
 class BatchAssociateServiceActionWithProvisioningArtifactInputTypeDef(TypedDict):
     ServiceActionAssociations: ReadOnly[Sequence[ServiceActionAssociationTypeDef]]
     AcceptLanguage: NotRequired[str]
+
+
+class FailedServiceActionAssociationTypeDef(TypedDict):
+    ServiceActionId: NotRequired[str]
+    ProductId: NotRequired[str]
+    ProvisioningArtifactId: NotRequired[str]
+    ErrorCode: NotRequired[ServiceActionAssociationErrorCodeType]
+    ErrorMessage: NotRequired[str]
 
 
 class BatchAssociateServiceActionWithProvisioningArtifactOutputTypeDef(TypedDict):
@@ -455,6 +470,11 @@ class CreateConstraintOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreatePortfolioInputTypeDef(TypedDict):
     AcceptLanguage: NotRequired[str]
     DisplayName: str
@@ -464,10 +484,24 @@ class CreatePortfolioInputTypeDef(TypedDict):
     IdempotencyToken: str
 
 
+class PortfolioDetailTypeDef(TypedDict):
+    Id: NotRequired[str]
+    ARN: NotRequired[str]
+    DisplayName: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    ProviderName: NotRequired[str]
+
+
 class CreatePortfolioOutputTypeDef(TypedDict):
     PortfolioDetail: NotRequired[PortfolioDetailTypeDef]
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OrganizationNodeTypeDef(TypedDict):
+    Type: NotRequired[OrganizationNodeTypeType]
+    Value: NotRequired[str]
 
 
 class CreatePortfolioShareInputTypeDef(TypedDict):
@@ -482,6 +516,23 @@ class CreatePortfolioShareInputTypeDef(TypedDict):
 class CreatePortfolioShareOutputTypeDef(TypedDict):
     PortfolioShareToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProvisioningArtifactPropertiesTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Info: NotRequired[ReadOnly[Mapping[str, str]]]
+    Type: NotRequired[ProvisioningArtifactTypeType]
+    DisableTemplateValidation: NotRequired[bool]
+
+
+class SourceConnectionParametersTypeDef(TypedDict):
+    CodeStar: NotRequired[CodeStarParametersTypeDef]
+
+
+class SourceConnectionTypeDef(TypedDict):
+    Type: NotRequired[SourceTypeType]
+    ConnectionParameters: SourceConnectionParametersTypeDef
 
 
 class CreateProductInputTypeDef(TypedDict):
@@ -502,11 +553,64 @@ class CreateProductInputTypeDef(TypedDict):
     SourceConnection: NotRequired[SourceConnectionTypeDef]
 
 
+class ProductViewSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    ProductId: NotRequired[str]
+    Name: NotRequired[str]
+    Owner: NotRequired[str]
+    ShortDescription: NotRequired[str]
+    Type: NotRequired[ProductTypeType]
+    Distributor: NotRequired[str]
+    HasDefaultPath: NotRequired[bool]
+    SupportEmail: NotRequired[str]
+    SupportDescription: NotRequired[str]
+    SupportUrl: NotRequired[str]
+
+
+class LastSyncTypeDef(TypedDict):
+    LastSyncTime: NotRequired[datetime]
+    LastSyncStatus: NotRequired[LastSyncStatusType]
+    LastSyncStatusMessage: NotRequired[str]
+    LastSuccessfulSyncTime: NotRequired[datetime]
+    LastSuccessfulSyncProvisioningArtifactId: NotRequired[str]
+
+
+class SourceConnectionDetailTypeDef(TypedDict):
+    Type: NotRequired[SourceTypeType]
+    ConnectionParameters: NotRequired[SourceConnectionParametersTypeDef]
+    LastSync: NotRequired[LastSyncTypeDef]
+
+
+class ProductViewDetailTypeDef(TypedDict):
+    ProductViewSummary: NotRequired[ProductViewSummaryTypeDef]
+    Status: NotRequired[StatusType]
+    ProductARN: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    SourceConnection: NotRequired[SourceConnectionDetailTypeDef]
+
+
+class ProvisioningArtifactDetailTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Type: NotRequired[ProvisioningArtifactTypeType]
+    CreatedTime: NotRequired[datetime]
+    Active: NotRequired[bool]
+    Guidance: NotRequired[ProvisioningArtifactGuidanceType]
+    SourceRevision: NotRequired[str]
+
+
 class CreateProductOutputTypeDef(TypedDict):
     ProductViewDetail: NotRequired[ProductViewDetailTypeDef]
     ProvisioningArtifactDetail: NotRequired[ProvisioningArtifactDetailTypeDef]
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateProvisioningParameterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+    UsePreviousValue: NotRequired[bool]
 
 
 class CreateProvisionedProductPlanInputTypeDef(TypedDict):
@@ -557,6 +661,18 @@ class CreateServiceActionInputTypeDef(TypedDict):
     IdempotencyToken: str
 
 
+class ServiceActionSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    DefinitionType: NotRequired[ServiceActionDefinitionTypeType]
+
+
+class ServiceActionDetailTypeDef(TypedDict):
+    ServiceActionSummary: NotRequired[ServiceActionSummaryTypeDef]
+    Definition: NotRequired[dict[ServiceActionDefinitionKeyType, str]]
+
+
 class CreateServiceActionOutputTypeDef(TypedDict):
     ServiceActionDetail: NotRequired[ServiceActionDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -565,6 +681,14 @@ class CreateServiceActionOutputTypeDef(TypedDict):
 class CreateTagOptionInputTypeDef(TypedDict):
     Key: str
     Value: str
+
+
+class TagOptionDetailTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+    Active: NotRequired[bool]
+    Id: NotRequired[str]
+    Owner: NotRequired[str]
 
 
 class CreateTagOptionOutputTypeDef(TypedDict):
@@ -690,6 +814,17 @@ class DescribePortfolioShareStatusInputTypeDef(TypedDict):
     PortfolioShareToken: str
 
 
+class ShareErrorTypeDef(TypedDict):
+    Accounts: NotRequired[list[str]]
+    Message: NotRequired[str]
+    Error: NotRequired[str]
+
+
+class ShareDetailsTypeDef(TypedDict):
+    SuccessfulShares: NotRequired[list[str]]
+    ShareErrors: NotRequired[list[ShareErrorTypeDef]]
+
+
 class DescribePortfolioShareStatusOutputTypeDef(TypedDict):
     PortfolioShareToken: NotRequired[str]
     PortfolioId: NotRequired[str]
@@ -706,6 +841,14 @@ class DescribePortfolioSharesInputTypeDef(TypedDict):
     PageSize: NotRequired[int]
 
 
+class PortfolioShareDetailTypeDef(TypedDict):
+    PrincipalId: NotRequired[str]
+    Type: NotRequired[DescribePortfolioShareTypeType]
+    Accepted: NotRequired[bool]
+    ShareTagOptions: NotRequired[bool]
+    SharePrincipals: NotRequired[bool]
+
+
 class DescribePortfolioSharesOutputTypeDef(TypedDict):
     NextPageToken: NotRequired[str]
     PortfolioShareDetails: NotRequired[list[PortfolioShareDetailTypeDef]]
@@ -717,6 +860,14 @@ class DescribeProductAsAdminInputTypeDef(TypedDict):
     Id: NotRequired[str]
     Name: NotRequired[str]
     SourcePortfolioId: NotRequired[str]
+
+
+class ProvisioningArtifactSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    ProvisioningArtifactMetadata: NotRequired[dict[str, str]]
 
 
 class DescribeProductAsAdminOutputTypeDef(TypedDict):
@@ -732,6 +883,19 @@ class DescribeProductInputTypeDef(TypedDict):
     AcceptLanguage: NotRequired[str]
     Id: NotRequired[str]
     Name: NotRequired[str]
+
+
+class LaunchPathTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class ProvisioningArtifactTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    Guidance: NotRequired[ProvisioningArtifactGuidanceType]
 
 
 class DescribeProductOutputTypeDef(TypedDict):
@@ -759,6 +923,23 @@ class DescribeProvisionedProductInputTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
+class ProvisionedProductDetailTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    Type: NotRequired[str]
+    Id: NotRequired[str]
+    Status: NotRequired[ProvisionedProductStatusType]
+    StatusMessage: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    IdempotencyToken: NotRequired[str]
+    LastRecordId: NotRequired[str]
+    LastProvisioningRecordId: NotRequired[str]
+    LastSuccessfulProvisioningRecordId: NotRequired[str]
+    ProductId: NotRequired[str]
+    ProvisioningArtifactId: NotRequired[str]
+    LaunchRoleArn: NotRequired[str]
+
+
 class DescribeProvisionedProductOutputTypeDef(TypedDict):
     ProvisionedProductDetail: NotRequired[ProvisionedProductDetailTypeDef]
     CloudWatchDashboards: NotRequired[list[CloudWatchDashboardTypeDef]]
@@ -770,6 +951,46 @@ class DescribeProvisionedProductPlanInputTypeDef(TypedDict):
     PlanId: str
     PageSize: NotRequired[int]
     PageToken: NotRequired[str]
+
+
+class ProvisionedProductPlanDetailsTypeDef(TypedDict):
+    CreatedTime: NotRequired[datetime]
+    PathId: NotRequired[str]
+    ProductId: NotRequired[str]
+    PlanName: NotRequired[str]
+    PlanId: NotRequired[str]
+    ProvisionProductId: NotRequired[str]
+    ProvisionProductName: NotRequired[str]
+    PlanType: NotRequired[ProvisionedProductPlanTypeType]
+    ProvisioningArtifactId: NotRequired[str]
+    Status: NotRequired[ProvisionedProductPlanStatusType]
+    UpdatedTime: NotRequired[datetime]
+    NotificationArns: NotRequired[list[str]]
+    ProvisioningParameters: NotRequired[list[UpdateProvisioningParameterTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
+    StatusMessage: NotRequired[str]
+
+
+class ResourceTargetDefinitionTypeDef(TypedDict):
+    Attribute: NotRequired[ResourceAttributeType]
+    Name: NotRequired[str]
+    RequiresRecreation: NotRequired[RequiresRecreationType]
+
+
+class ResourceChangeDetailTypeDef(TypedDict):
+    Target: NotRequired[ResourceTargetDefinitionTypeDef]
+    Evaluation: NotRequired[EvaluationTypeType]
+    CausingEntity: NotRequired[str]
+
+
+class ResourceChangeTypeDef(TypedDict):
+    Action: NotRequired[ChangeActionType]
+    LogicalResourceId: NotRequired[str]
+    PhysicalResourceId: NotRequired[str]
+    ResourceType: NotRequired[str]
+    Replacement: NotRequired[ReplacementType]
+    Scope: NotRequired[list[ResourceAttributeType]]
+    Details: NotRequired[list[ResourceChangeDetailTypeDef]]
 
 
 class DescribeProvisionedProductPlanOutputTypeDef(TypedDict):
@@ -787,6 +1008,25 @@ class DescribeProvisioningArtifactInputTypeDef(TypedDict):
     ProductName: NotRequired[str]
     Verbose: NotRequired[bool]
     IncludeProvisioningArtifactParameters: NotRequired[bool]
+
+
+class ParameterConstraintsTypeDef(TypedDict):
+    AllowedValues: NotRequired[list[str]]
+    AllowedPattern: NotRequired[str]
+    ConstraintDescription: NotRequired[str]
+    MaxLength: NotRequired[str]
+    MinLength: NotRequired[str]
+    MaxValue: NotRequired[str]
+    MinValue: NotRequired[str]
+
+
+class ProvisioningArtifactParameterTypeDef(TypedDict):
+    ParameterKey: NotRequired[str]
+    DefaultValue: NotRequired[str]
+    ParameterType: NotRequired[str]
+    IsNoEcho: NotRequired[bool]
+    Description: NotRequired[str]
+    ParameterConstraints: NotRequired[ParameterConstraintsTypeDef]
 
 
 class DescribeProvisioningArtifactOutputTypeDef(TypedDict):
@@ -809,6 +1049,26 @@ class DescribeProvisioningParametersInputTypeDef(TypedDict):
     PathName: NotRequired[str]
 
 
+class ProvisioningArtifactOutputTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class ProvisioningArtifactPreferencesTypeDef(TypedDict):
+    StackSetAccounts: NotRequired[list[str]]
+    StackSetRegions: NotRequired[list[str]]
+
+
+class TagOptionSummaryTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[list[str]]
+
+
+class UsageInstructionTypeDef(TypedDict):
+    Type: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class DescribeProvisioningParametersOutputTypeDef(TypedDict):
     ProvisioningArtifactParameters: NotRequired[
         list[ProvisioningArtifactParameterTypeDef]
@@ -829,6 +1089,39 @@ class DescribeRecordInputTypeDef(TypedDict):
     PageSize: NotRequired[int]
 
 
+class RecordErrorTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class RecordTagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class RecordDetailTypeDef(TypedDict):
+    RecordId: NotRequired[str]
+    ProvisionedProductName: NotRequired[str]
+    Status: NotRequired[RecordStatusType]
+    CreatedTime: NotRequired[datetime]
+    UpdatedTime: NotRequired[datetime]
+    ProvisionedProductType: NotRequired[str]
+    RecordType: NotRequired[str]
+    ProvisionedProductId: NotRequired[str]
+    ProductId: NotRequired[str]
+    ProvisioningArtifactId: NotRequired[str]
+    PathId: NotRequired[str]
+    RecordErrors: NotRequired[list[RecordErrorTypeDef]]
+    RecordTags: NotRequired[list[RecordTagTypeDef]]
+    LaunchRoleArn: NotRequired[str]
+
+
+class RecordOutputTypeDef(TypedDict):
+    OutputKey: NotRequired[str]
+    OutputValue: NotRequired[str]
+    Description: NotRequired[str]
+
+
 class DescribeRecordOutputTypeDef(TypedDict):
     RecordDetail: NotRequired[RecordDetailTypeDef]
     RecordOutputs: NotRequired[list[RecordOutputTypeDef]]
@@ -840,6 +1133,12 @@ class DescribeServiceActionExecutionParametersInputTypeDef(TypedDict):
     ProvisionedProductId: str
     ServiceActionId: str
     AcceptLanguage: NotRequired[str]
+
+
+class ExecutionParameterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[str]
+    DefaultValues: NotRequired[list[str]]
 
 
 class DescribeServiceActionExecutionParametersOutputTypeDef(TypedDict):
@@ -925,6 +1224,11 @@ class EnableAWSOrganizationsAccessOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UniqueTagResourceIdentifierTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class EngineWorkflowResourceIdentifierTypeDef(TypedDict):
     UniqueTag: NotRequired[UniqueTagResourceIdentifierTypeDef]
 
@@ -951,20 +1255,6 @@ class ExecuteProvisionedProductServiceActionInputTypeDef(TypedDict):
 class ExecuteProvisionedProductServiceActionOutputTypeDef(TypedDict):
     RecordDetail: NotRequired[RecordDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ExecutionParameterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[str]
-    DefaultValues: NotRequired[list[str]]
-
-
-class FailedServiceActionAssociationTypeDef(TypedDict):
-    ServiceActionId: NotRequired[str]
-    ProductId: NotRequired[str]
-    ProvisioningArtifactId: NotRequired[str]
-    ErrorCode: NotRequired[ServiceActionAssociationErrorCodeType]
-    ErrorMessage: NotRequired[str]
 
 
 class GetAWSOrganizationsAccessStatusOutputTypeDef(TypedDict):
@@ -1001,23 +1291,10 @@ class ImportAsProvisionedProductOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LastSyncTypeDef(TypedDict):
-    LastSyncTime: NotRequired[datetime]
-    LastSyncStatus: NotRequired[LastSyncStatusType]
-    LastSyncStatusMessage: NotRequired[str]
-    LastSuccessfulSyncTime: NotRequired[datetime]
-    LastSuccessfulSyncProvisioningArtifactId: NotRequired[str]
-
-
 class LaunchPathSummaryTypeDef(TypedDict):
     Id: NotRequired[str]
     ConstraintSummaries: NotRequired[list[ConstraintSummaryTypeDef]]
     Tags: NotRequired[list[TagTypeDef]]
-    Name: NotRequired[str]
-
-
-class LaunchPathTypeDef(TypedDict):
-    Id: NotRequired[str]
     Name: NotRequired[str]
 
 
@@ -1134,6 +1411,11 @@ class ListPrincipalsForPortfolioInputTypeDef(TypedDict):
     PageToken: NotRequired[str]
 
 
+class PrincipalTypeDef(TypedDict):
+    PrincipalARN: NotRequired[str]
+    PrincipalType: NotRequired[PrincipalTypeType]
+
+
 class ListPrincipalsForPortfolioOutputTypeDef(TypedDict):
     Principals: NotRequired[list[PrincipalTypeDef]]
     NextPageToken: NotRequired[str]
@@ -1148,6 +1430,15 @@ class ListProvisionedProductPlansInputTypeDef(TypedDict):
     AccessLevelFilter: NotRequired[AccessLevelFilterTypeDef]
 
 
+class ProvisionedProductPlanSummaryTypeDef(TypedDict):
+    PlanName: NotRequired[str]
+    PlanId: NotRequired[str]
+    ProvisionProductId: NotRequired[str]
+    ProvisionProductName: NotRequired[str]
+    PlanType: NotRequired[ProvisionedProductPlanTypeType]
+    ProvisioningArtifactId: NotRequired[str]
+
+
 class ListProvisionedProductPlansOutputTypeDef(TypedDict):
     ProvisionedProductPlans: NotRequired[list[ProvisionedProductPlanSummaryTypeDef]]
     NextPageToken: NotRequired[str]
@@ -1159,6 +1450,11 @@ class ListProvisioningArtifactsForServiceActionInputTypeDef(TypedDict):
     PageSize: NotRequired[int]
     PageToken: NotRequired[str]
     AcceptLanguage: NotRequired[str]
+
+
+class ProvisioningArtifactViewTypeDef(TypedDict):
+    ProductViewSummary: NotRequired[ProductViewSummaryTypeDef]
+    ProvisioningArtifact: NotRequired[ProvisioningArtifactTypeDef]
 
 
 class ListProvisioningArtifactsForServiceActionOutputTypeDef(TypedDict):
@@ -1178,6 +1474,11 @@ class ListProvisioningArtifactsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListRecordHistorySearchFilterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
 class ListRecordHistoryInputTypeDef(TypedDict):
     AcceptLanguage: NotRequired[str]
     AccessLevelFilter: NotRequired[AccessLevelFilterTypeDef]
@@ -1192,16 +1493,19 @@ class ListRecordHistoryOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListRecordHistorySearchFilterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
 class ListResourcesForTagOptionInputTypeDef(TypedDict):
     TagOptionId: str
     ResourceType: NotRequired[str]
     PageSize: NotRequired[int]
     PageToken: NotRequired[str]
+
+
+class ResourceDetailTypeDef(TypedDict):
+    Id: NotRequired[str]
+    ARN: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
 
 
 class ListResourcesForTagOptionOutputTypeDef(TypedDict):
@@ -1241,6 +1545,12 @@ class ListStackInstancesForProvisionedProductInputTypeDef(TypedDict):
     ProvisionedProductId: str
     PageToken: NotRequired[str]
     PageSize: NotRequired[int]
+
+
+class StackInstanceTypeDef(TypedDict):
+    Account: NotRequired[str]
+    Region: NotRequired[str]
+    StackInstanceStatus: NotRequired[StackInstanceStatusType]
 
 
 class ListStackInstancesForProvisionedProductOutputTypeDef(TypedDict):
@@ -1306,68 +1616,23 @@ class NotifyUpdateProvisionedProductEngineWorkflowResultOutputTypeDef(TypedDict)
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OrganizationNodeTypeDef(TypedDict):
-    Type: NotRequired[OrganizationNodeTypeType]
-    Value: NotRequired[str]
-
-
-class ParameterConstraintsTypeDef(TypedDict):
-    AllowedValues: NotRequired[list[str]]
-    AllowedPattern: NotRequired[str]
-    ConstraintDescription: NotRequired[str]
-    MaxLength: NotRequired[str]
-    MinLength: NotRequired[str]
-    MaxValue: NotRequired[str]
-    MinValue: NotRequired[str]
-
-
-class PortfolioDetailTypeDef(TypedDict):
-    Id: NotRequired[str]
-    ARN: NotRequired[str]
-    DisplayName: NotRequired[str]
-    Description: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    ProviderName: NotRequired[str]
-
-
-class PortfolioShareDetailTypeDef(TypedDict):
-    PrincipalId: NotRequired[str]
-    Type: NotRequired[DescribePortfolioShareTypeType]
-    Accepted: NotRequired[bool]
-    ShareTagOptions: NotRequired[bool]
-    SharePrincipals: NotRequired[bool]
-
-
-class PrincipalTypeDef(TypedDict):
-    PrincipalARN: NotRequired[str]
-    PrincipalType: NotRequired[PrincipalTypeType]
-
-
 class ProductViewAggregationValueTypeDef(TypedDict):
     Value: NotRequired[str]
     ApproximateCount: NotRequired[int]
 
 
-class ProductViewDetailTypeDef(TypedDict):
-    ProductViewSummary: NotRequired[ProductViewSummaryTypeDef]
-    Status: NotRequired[StatusType]
-    ProductARN: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    SourceConnection: NotRequired[SourceConnectionDetailTypeDef]
+class ProvisioningParameterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
-class ProductViewSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    ProductId: NotRequired[str]
-    Name: NotRequired[str]
-    Owner: NotRequired[str]
-    ShortDescription: NotRequired[str]
-    Type: NotRequired[ProductTypeType]
-    Distributor: NotRequired[str]
-    HasDefaultPath: NotRequired[bool]
-    SupportEmail: NotRequired[str]
-    SupportDescription: NotRequired[str]
-    SupportUrl: NotRequired[str]
+class ProvisioningPreferencesTypeDef(TypedDict):
+    StackSetAccounts: NotRequired[ReadOnly[Sequence[str]]]
+    StackSetRegions: NotRequired[ReadOnly[Sequence[str]]]
+    StackSetFailureToleranceCount: NotRequired[int]
+    StackSetFailureTolerancePercentage: NotRequired[int]
+    StackSetMaxConcurrencyCount: NotRequired[int]
+    StackSetMaxConcurrencyPercentage: NotRequired[int]
 
 
 class ProvisionProductInputTypeDef(TypedDict):
@@ -1415,156 +1680,6 @@ class ProvisionedProductAttributeTypeDef(TypedDict):
     UserArnSession: NotRequired[str]
 
 
-class ProvisionedProductDetailTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    Type: NotRequired[str]
-    Id: NotRequired[str]
-    Status: NotRequired[ProvisionedProductStatusType]
-    StatusMessage: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    IdempotencyToken: NotRequired[str]
-    LastRecordId: NotRequired[str]
-    LastProvisioningRecordId: NotRequired[str]
-    LastSuccessfulProvisioningRecordId: NotRequired[str]
-    ProductId: NotRequired[str]
-    ProvisioningArtifactId: NotRequired[str]
-    LaunchRoleArn: NotRequired[str]
-
-
-class ProvisionedProductPlanDetailsTypeDef(TypedDict):
-    CreatedTime: NotRequired[datetime]
-    PathId: NotRequired[str]
-    ProductId: NotRequired[str]
-    PlanName: NotRequired[str]
-    PlanId: NotRequired[str]
-    ProvisionProductId: NotRequired[str]
-    ProvisionProductName: NotRequired[str]
-    PlanType: NotRequired[ProvisionedProductPlanTypeType]
-    ProvisioningArtifactId: NotRequired[str]
-    Status: NotRequired[ProvisionedProductPlanStatusType]
-    UpdatedTime: NotRequired[datetime]
-    NotificationArns: NotRequired[list[str]]
-    ProvisioningParameters: NotRequired[list[UpdateProvisioningParameterTypeDef]]
-    Tags: NotRequired[list[TagTypeDef]]
-    StatusMessage: NotRequired[str]
-
-
-class ProvisionedProductPlanSummaryTypeDef(TypedDict):
-    PlanName: NotRequired[str]
-    PlanId: NotRequired[str]
-    ProvisionProductId: NotRequired[str]
-    ProvisionProductName: NotRequired[str]
-    PlanType: NotRequired[ProvisionedProductPlanTypeType]
-    ProvisioningArtifactId: NotRequired[str]
-
-
-class ProvisioningArtifactDetailTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Type: NotRequired[ProvisioningArtifactTypeType]
-    CreatedTime: NotRequired[datetime]
-    Active: NotRequired[bool]
-    Guidance: NotRequired[ProvisioningArtifactGuidanceType]
-    SourceRevision: NotRequired[str]
-
-
-class ProvisioningArtifactOutputTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class ProvisioningArtifactParameterTypeDef(TypedDict):
-    ParameterKey: NotRequired[str]
-    DefaultValue: NotRequired[str]
-    ParameterType: NotRequired[str]
-    IsNoEcho: NotRequired[bool]
-    Description: NotRequired[str]
-    ParameterConstraints: NotRequired[ParameterConstraintsTypeDef]
-
-
-class ProvisioningArtifactPreferencesTypeDef(TypedDict):
-    StackSetAccounts: NotRequired[list[str]]
-    StackSetRegions: NotRequired[list[str]]
-
-
-class ProvisioningArtifactPropertiesTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Info: NotRequired[ReadOnly[Mapping[str, str]]]
-    Type: NotRequired[ProvisioningArtifactTypeType]
-    DisableTemplateValidation: NotRequired[bool]
-
-
-class ProvisioningArtifactSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    ProvisioningArtifactMetadata: NotRequired[dict[str, str]]
-
-
-class ProvisioningArtifactTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    Guidance: NotRequired[ProvisioningArtifactGuidanceType]
-
-
-class ProvisioningArtifactViewTypeDef(TypedDict):
-    ProductViewSummary: NotRequired[ProductViewSummaryTypeDef]
-    ProvisioningArtifact: NotRequired[ProvisioningArtifactTypeDef]
-
-
-class ProvisioningParameterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class ProvisioningPreferencesTypeDef(TypedDict):
-    StackSetAccounts: NotRequired[ReadOnly[Sequence[str]]]
-    StackSetRegions: NotRequired[ReadOnly[Sequence[str]]]
-    StackSetFailureToleranceCount: NotRequired[int]
-    StackSetFailureTolerancePercentage: NotRequired[int]
-    StackSetMaxConcurrencyCount: NotRequired[int]
-    StackSetMaxConcurrencyPercentage: NotRequired[int]
-
-
-class RecordDetailTypeDef(TypedDict):
-    RecordId: NotRequired[str]
-    ProvisionedProductName: NotRequired[str]
-    Status: NotRequired[RecordStatusType]
-    CreatedTime: NotRequired[datetime]
-    UpdatedTime: NotRequired[datetime]
-    ProvisionedProductType: NotRequired[str]
-    RecordType: NotRequired[str]
-    ProvisionedProductId: NotRequired[str]
-    ProductId: NotRequired[str]
-    ProvisioningArtifactId: NotRequired[str]
-    PathId: NotRequired[str]
-    RecordErrors: NotRequired[list[RecordErrorTypeDef]]
-    RecordTags: NotRequired[list[RecordTagTypeDef]]
-    LaunchRoleArn: NotRequired[str]
-
-
-class RecordErrorTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class RecordOutputTypeDef(TypedDict):
-    OutputKey: NotRequired[str]
-    OutputValue: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class RecordTagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
 class RejectPortfolioShareInputTypeDef(TypedDict):
     AcceptLanguage: NotRequired[str]
     PortfolioId: str
@@ -1573,36 +1688,6 @@ class RejectPortfolioShareInputTypeDef(TypedDict):
 
 class RejectPortfolioShareOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResourceChangeDetailTypeDef(TypedDict):
-    Target: NotRequired[ResourceTargetDefinitionTypeDef]
-    Evaluation: NotRequired[EvaluationTypeType]
-    CausingEntity: NotRequired[str]
-
-
-class ResourceChangeTypeDef(TypedDict):
-    Action: NotRequired[ChangeActionType]
-    LogicalResourceId: NotRequired[str]
-    PhysicalResourceId: NotRequired[str]
-    ResourceType: NotRequired[str]
-    Replacement: NotRequired[ReplacementType]
-    Scope: NotRequired[list[ResourceAttributeType]]
-    Details: NotRequired[list[ResourceChangeDetailTypeDef]]
-
-
-class ResourceDetailTypeDef(TypedDict):
-    Id: NotRequired[str]
-    ARN: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-
-
-class ResourceTargetDefinitionTypeDef(TypedDict):
-    Attribute: NotRequired[ResourceAttributeType]
-    Name: NotRequired[str]
-    RequiresRecreation: NotRequired[RequiresRecreationType]
 
 
 class ScanProvisionedProductsInputTypeDef(TypedDict):
@@ -1672,74 +1757,6 @@ class SearchProvisionedProductsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ServiceActionAssociationTypeDef(TypedDict):
-    ServiceActionId: str
-    ProductId: str
-    ProvisioningArtifactId: str
-
-
-class ServiceActionDetailTypeDef(TypedDict):
-    ServiceActionSummary: NotRequired[ServiceActionSummaryTypeDef]
-    Definition: NotRequired[dict[ServiceActionDefinitionKeyType, str]]
-
-
-class ServiceActionSummaryTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    DefinitionType: NotRequired[ServiceActionDefinitionTypeType]
-
-
-class ShareDetailsTypeDef(TypedDict):
-    SuccessfulShares: NotRequired[list[str]]
-    ShareErrors: NotRequired[list[ShareErrorTypeDef]]
-
-
-class ShareErrorTypeDef(TypedDict):
-    Accounts: NotRequired[list[str]]
-    Message: NotRequired[str]
-    Error: NotRequired[str]
-
-
-class SourceConnectionDetailTypeDef(TypedDict):
-    Type: NotRequired[SourceTypeType]
-    ConnectionParameters: NotRequired[SourceConnectionParametersTypeDef]
-    LastSync: NotRequired[LastSyncTypeDef]
-
-
-class SourceConnectionParametersTypeDef(TypedDict):
-    CodeStar: NotRequired[CodeStarParametersTypeDef]
-
-
-class SourceConnectionTypeDef(TypedDict):
-    Type: NotRequired[SourceTypeType]
-    ConnectionParameters: SourceConnectionParametersTypeDef
-
-
-class StackInstanceTypeDef(TypedDict):
-    Account: NotRequired[str]
-    Region: NotRequired[str]
-    StackInstanceStatus: NotRequired[StackInstanceStatusType]
-
-
-class TagOptionDetailTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-    Active: NotRequired[bool]
-    Id: NotRequired[str]
-    Owner: NotRequired[str]
-
-
-class TagOptionSummaryTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[list[str]]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
 class TerminateProvisionedProductInputTypeDef(TypedDict):
     ProvisionedProductName: NotRequired[str]
     ProvisionedProductId: NotRequired[str]
@@ -1752,11 +1769,6 @@ class TerminateProvisionedProductInputTypeDef(TypedDict):
 class TerminateProvisionedProductOutputTypeDef(TypedDict):
     RecordDetail: NotRequired[RecordDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UniqueTagResourceIdentifierTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class UpdateConstraintInputTypeDef(TypedDict):
@@ -1825,6 +1837,16 @@ class UpdateProductOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateProvisioningPreferencesTypeDef(TypedDict):
+    StackSetAccounts: NotRequired[ReadOnly[Sequence[str]]]
+    StackSetRegions: NotRequired[ReadOnly[Sequence[str]]]
+    StackSetFailureToleranceCount: NotRequired[int]
+    StackSetFailureTolerancePercentage: NotRequired[int]
+    StackSetMaxConcurrencyCount: NotRequired[int]
+    StackSetMaxConcurrencyPercentage: NotRequired[int]
+    StackSetOperationType: NotRequired[StackSetOperationTypeType]
+
+
 class UpdateProvisionedProductInputTypeDef(TypedDict):
     AcceptLanguage: NotRequired[str]
     ProvisionedProductName: NotRequired[str]
@@ -1880,22 +1902,6 @@ class UpdateProvisioningArtifactOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateProvisioningParameterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-    UsePreviousValue: NotRequired[bool]
-
-
-class UpdateProvisioningPreferencesTypeDef(TypedDict):
-    StackSetAccounts: NotRequired[ReadOnly[Sequence[str]]]
-    StackSetRegions: NotRequired[ReadOnly[Sequence[str]]]
-    StackSetFailureToleranceCount: NotRequired[int]
-    StackSetFailureTolerancePercentage: NotRequired[int]
-    StackSetMaxConcurrencyCount: NotRequired[int]
-    StackSetMaxConcurrencyPercentage: NotRequired[int]
-    StackSetOperationType: NotRequired[StackSetOperationTypeType]
-
-
 class UpdateServiceActionInputTypeDef(TypedDict):
     Id: str
     Name: NotRequired[str]
@@ -1918,8 +1924,3 @@ class UpdateTagOptionInputTypeDef(TypedDict):
 class UpdateTagOptionOutputTypeDef(TypedDict):
     TagOptionDetail: NotRequired[TagOptionDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UsageInstructionTypeDef(TypedDict):
-    Type: NotRequired[str]
-    Value: NotRequired[str]

@@ -2,16 +2,17 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Service Catalog App Registry: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplicationTagStatusType",
-    "AssociationOptionType",
-    "ResourceGroupStateType",
-    "ResourceItemStatusType",
-    "ResourceTypeType",
-    "SyncActionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationTagStatusType",
+        "AssociationOptionType",
+        "ResourceGroupStateType",
+        "ResourceItemStatusType",
+        "ResourceTypeType",
+        "SyncActionType",
+    ]
 
 ApplicationTagStatusType = Literal["IN_PROGRESS", "SUCCESS", "FAILURE"]
 AssociationOptionType = Literal["APPLY_APPLICATION_TAG", "SKIP_APPLICATION_TAG"]

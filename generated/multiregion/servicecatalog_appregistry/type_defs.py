@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -27,71 +27,76 @@ from .literals import (
     SyncActionType,
 )
 
-__all__ = [
-    "AppRegistryConfigurationTypeDef",
-    "ApplicationSummaryTypeDef",
-    "ApplicationTagResultTypeDef",
-    "ApplicationTypeDef",
-    "AssociateAttributeGroupRequestTypeDef",
-    "AssociateAttributeGroupResponseTypeDef",
-    "AssociateResourceRequestTypeDef",
-    "AssociateResourceResponseTypeDef",
-    "AttributeGroupDetailsTypeDef",
-    "AttributeGroupSummaryTypeDef",
-    "AttributeGroupTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateAttributeGroupRequestTypeDef",
-    "CreateAttributeGroupResponseTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DeleteAttributeGroupRequestTypeDef",
-    "DeleteAttributeGroupResponseTypeDef",
-    "DisassociateAttributeGroupRequestTypeDef",
-    "DisassociateAttributeGroupResponseTypeDef",
-    "DisassociateResourceRequestTypeDef",
-    "DisassociateResourceResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetApplicationRequestTypeDef",
-    "GetApplicationResponseTypeDef",
-    "GetAssociatedResourceRequestTypeDef",
-    "GetAssociatedResourceResponseTypeDef",
-    "GetAttributeGroupRequestTypeDef",
-    "GetAttributeGroupResponseTypeDef",
-    "GetConfigurationResponseTypeDef",
-    "IntegrationsTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListAssociatedAttributeGroupsRequestTypeDef",
-    "ListAssociatedAttributeGroupsResponseTypeDef",
-    "ListAssociatedResourcesRequestTypeDef",
-    "ListAssociatedResourcesResponseTypeDef",
-    "ListAttributeGroupsForApplicationRequestTypeDef",
-    "ListAttributeGroupsForApplicationResponseTypeDef",
-    "ListAttributeGroupsRequestTypeDef",
-    "ListAttributeGroupsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PutConfigurationRequestTypeDef",
-    "ResourceDetailsTypeDef",
-    "ResourceGroupTypeDef",
-    "ResourceInfoTypeDef",
-    "ResourceIntegrationsTypeDef",
-    "ResourceTypeDef",
-    "ResourcesListItemTypeDef",
-    "ResponseMetadataTypeDef",
-    "SyncResourceRequestTypeDef",
-    "SyncResourceResponseTypeDef",
-    "TagQueryConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "UpdateAttributeGroupRequestTypeDef",
-    "UpdateAttributeGroupResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppRegistryConfigurationTypeDef",
+        "ApplicationSummaryTypeDef",
+        "ApplicationTagResultTypeDef",
+        "ApplicationTypeDef",
+        "AssociateAttributeGroupRequestTypeDef",
+        "AssociateAttributeGroupResponseTypeDef",
+        "AssociateResourceRequestTypeDef",
+        "AssociateResourceResponseTypeDef",
+        "AttributeGroupDetailsTypeDef",
+        "AttributeGroupSummaryTypeDef",
+        "AttributeGroupTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateAttributeGroupRequestTypeDef",
+        "CreateAttributeGroupResponseTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DeleteAttributeGroupRequestTypeDef",
+        "DeleteAttributeGroupResponseTypeDef",
+        "DisassociateAttributeGroupRequestTypeDef",
+        "DisassociateAttributeGroupResponseTypeDef",
+        "DisassociateResourceRequestTypeDef",
+        "DisassociateResourceResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetApplicationRequestTypeDef",
+        "GetApplicationResponseTypeDef",
+        "GetAssociatedResourceRequestTypeDef",
+        "GetAssociatedResourceResponseTypeDef",
+        "GetAttributeGroupRequestTypeDef",
+        "GetAttributeGroupResponseTypeDef",
+        "GetConfigurationResponseTypeDef",
+        "IntegrationsTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListAssociatedAttributeGroupsRequestTypeDef",
+        "ListAssociatedAttributeGroupsResponseTypeDef",
+        "ListAssociatedResourcesRequestTypeDef",
+        "ListAssociatedResourcesResponseTypeDef",
+        "ListAttributeGroupsForApplicationRequestTypeDef",
+        "ListAttributeGroupsForApplicationResponseTypeDef",
+        "ListAttributeGroupsRequestTypeDef",
+        "ListAttributeGroupsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PutConfigurationRequestTypeDef",
+        "ResourceDetailsTypeDef",
+        "ResourceGroupTypeDef",
+        "ResourceInfoTypeDef",
+        "ResourceIntegrationsTypeDef",
+        "ResourceTypeDef",
+        "ResourcesListItemTypeDef",
+        "ResponseMetadataTypeDef",
+        "SyncResourceRequestTypeDef",
+        "SyncResourceResponseTypeDef",
+        "TagQueryConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "UpdateAttributeGroupRequestTypeDef",
+        "UpdateAttributeGroupResponseTypeDef",
+    ]
+
+
+class TagQueryConfigurationTypeDef(TypedDict):
+    tagKey: NotRequired[str]
 
 
 class AppRegistryConfigurationTypeDef(TypedDict):
@@ -105,6 +110,13 @@ class ApplicationSummaryTypeDef(TypedDict):
     description: NotRequired[str]
     creationTime: NotRequired[datetime]
     lastUpdateTime: NotRequired[datetime]
+
+
+class ResourcesListItemTypeDef(TypedDict):
+    resourceArn: NotRequired[str]
+    errorMessage: NotRequired[str]
+    status: NotRequired[str]
+    resourceType: NotRequired[str]
 
 
 class ApplicationTagResultTypeDef(TypedDict):
@@ -247,6 +259,17 @@ class GetApplicationRequestTypeDef(TypedDict):
     application: str
 
 
+class ResourceGroupTypeDef(TypedDict):
+    state: NotRequired[ResourceGroupStateType]
+    arn: NotRequired[str]
+    errorMessage: NotRequired[str]
+
+
+class IntegrationsTypeDef(TypedDict):
+    resourceGroup: NotRequired[ResourceGroupTypeDef]
+    applicationTagResourceGroup: NotRequired[ResourceGroupTypeDef]
+
+
 class GetApplicationResponseTypeDef(TypedDict):
     id: NotRequired[str]
     arn: NotRequired[str]
@@ -268,6 +291,17 @@ class GetAssociatedResourceRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     resourceTagStatus: NotRequired[ReadOnly[Sequence[ResourceItemStatusType]]]
     maxResults: NotRequired[int]
+
+
+class ResourceIntegrationsTypeDef(TypedDict):
+    resourceGroup: NotRequired[ResourceGroupTypeDef]
+
+
+class ResourceTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    associationTime: NotRequired[datetime]
+    integrations: NotRequired[ResourceIntegrationsTypeDef]
 
 
 class GetAssociatedResourceResponseTypeDef(TypedDict):
@@ -299,11 +333,6 @@ class GetConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IntegrationsTypeDef(TypedDict):
-    resourceGroup: NotRequired[ResourceGroupTypeDef]
-    applicationTagResourceGroup: NotRequired[ResourceGroupTypeDef]
-
-
 class ListApplicationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
@@ -331,6 +360,18 @@ class ListAssociatedResourcesRequestTypeDef(TypedDict):
     application: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class ResourceDetailsTypeDef(TypedDict):
+    tagValue: NotRequired[str]
+
+
+class ResourceInfoTypeDef(TypedDict):
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    resourceType: NotRequired[ResourceTypeType]
+    resourceDetails: NotRequired[ResourceDetailsTypeDef]
+    options: NotRequired[list[AssociationOptionType]]
 
 
 class ListAssociatedResourcesResponseTypeDef(TypedDict):
@@ -375,42 +416,6 @@ class PutConfigurationRequestTypeDef(TypedDict):
     configuration: AppRegistryConfigurationTypeDef
 
 
-class ResourceDetailsTypeDef(TypedDict):
-    tagValue: NotRequired[str]
-
-
-class ResourceGroupTypeDef(TypedDict):
-    state: NotRequired[ResourceGroupStateType]
-    arn: NotRequired[str]
-    errorMessage: NotRequired[str]
-
-
-class ResourceInfoTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    resourceType: NotRequired[ResourceTypeType]
-    resourceDetails: NotRequired[ResourceDetailsTypeDef]
-    options: NotRequired[list[AssociationOptionType]]
-
-
-class ResourceIntegrationsTypeDef(TypedDict):
-    resourceGroup: NotRequired[ResourceGroupTypeDef]
-
-
-class ResourceTypeDef(TypedDict):
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    associationTime: NotRequired[datetime]
-    integrations: NotRequired[ResourceIntegrationsTypeDef]
-
-
-class ResourcesListItemTypeDef(TypedDict):
-    resourceArn: NotRequired[str]
-    errorMessage: NotRequired[str]
-    status: NotRequired[str]
-    resourceType: NotRequired[str]
-
-
 class SyncResourceRequestTypeDef(TypedDict):
     resourceType: ResourceTypeType
     resource: str
@@ -421,10 +426,6 @@ class SyncResourceResponseTypeDef(TypedDict):
     resourceArn: NotRequired[str]
     actionTaken: NotRequired[SyncActionType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagQueryConfigurationTypeDef(TypedDict):
-    tagKey: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Cloud Map: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CustomHealthStatusType",
-    "FilterConditionType",
-    "HealthCheckTypeType",
-    "HealthStatusFilterType",
-    "HealthStatusType",
-    "NamespaceFilterNameType",
-    "NamespaceTypeType",
-    "OperationFilterNameType",
-    "OperationStatusType",
-    "OperationTargetTypeType",
-    "OperationTypeType",
-    "RecordTypeType",
-    "RoutingPolicyType",
-    "ServiceFilterNameType",
-    "ServiceTypeOptionType",
-    "ServiceTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CustomHealthStatusType",
+        "FilterConditionType",
+        "HealthCheckTypeType",
+        "HealthStatusFilterType",
+        "HealthStatusType",
+        "NamespaceFilterNameType",
+        "NamespaceTypeType",
+        "OperationFilterNameType",
+        "OperationStatusType",
+        "OperationTargetTypeType",
+        "OperationTypeType",
+        "RecordTypeType",
+        "RoutingPolicyType",
+        "ServiceFilterNameType",
+        "ServiceTypeOptionType",
+        "ServiceTypeType",
+    ]
 
 CustomHealthStatusType = Literal["HEALTHY", "UNHEALTHY"]
 FilterConditionType = Literal["EQ", "IN", "BETWEEN", "BEGINS_WITH"]

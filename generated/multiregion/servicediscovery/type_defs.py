@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,106 +37,112 @@ from .literals import (
     ServiceTypeType,
 )
 
-__all__ = [
-    "CreateHttpNamespaceRequestTypeDef",
-    "CreateHttpNamespaceResponseTypeDef",
-    "CreatePrivateDnsNamespaceRequestTypeDef",
-    "CreatePrivateDnsNamespaceResponseTypeDef",
-    "CreatePublicDnsNamespaceRequestTypeDef",
-    "CreatePublicDnsNamespaceResponseTypeDef",
-    "CreateServiceRequestTypeDef",
-    "CreateServiceResponseTypeDef",
-    "DeleteNamespaceRequestTypeDef",
-    "DeleteNamespaceResponseTypeDef",
-    "DeleteServiceAttributesRequestTypeDef",
-    "DeleteServiceAttributesResponseTypeDef",
-    "DeleteServiceRequestTypeDef",
-    "DeleteServiceResponseTypeDef",
-    "DeregisterInstanceRequestTypeDef",
-    "DeregisterInstanceResponseTypeDef",
-    "DiscoverInstancesRequestTypeDef",
-    "DiscoverInstancesResponseTypeDef",
-    "DiscoverInstancesRevisionRequestTypeDef",
-    "DiscoverInstancesRevisionResponseTypeDef",
-    "DnsConfigChangeTypeDef",
-    "DnsConfigOutputTypeDef",
-    "DnsConfigTypeDef",
-    "DnsPropertiesTypeDef",
-    "DnsRecordTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetInstanceRequestTypeDef",
-    "GetInstanceResponseTypeDef",
-    "GetInstancesHealthStatusRequestTypeDef",
-    "GetInstancesHealthStatusResponseTypeDef",
-    "GetNamespaceRequestTypeDef",
-    "GetNamespaceResponseTypeDef",
-    "GetOperationRequestTypeDef",
-    "GetOperationResponseTypeDef",
-    "GetServiceAttributesRequestTypeDef",
-    "GetServiceAttributesResponseTypeDef",
-    "GetServiceRequestTypeDef",
-    "GetServiceResponseTypeDef",
-    "HealthCheckConfigTypeDef",
-    "HealthCheckCustomConfigTypeDef",
-    "HttpInstanceSummaryTypeDef",
-    "HttpNamespaceChangeTypeDef",
-    "HttpPropertiesTypeDef",
-    "InstanceSummaryTypeDef",
-    "InstanceTypeDef",
-    "ListInstancesRequestTypeDef",
-    "ListInstancesResponseTypeDef",
-    "ListNamespacesRequestTypeDef",
-    "ListNamespacesResponseTypeDef",
-    "ListOperationsRequestTypeDef",
-    "ListOperationsResponseTypeDef",
-    "ListServicesRequestTypeDef",
-    "ListServicesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NamespaceFilterTypeDef",
-    "NamespacePropertiesTypeDef",
-    "NamespaceSummaryTypeDef",
-    "NamespaceTypeDef",
-    "OperationFilterTypeDef",
-    "OperationSummaryTypeDef",
-    "OperationTypeDef",
-    "PrivateDnsNamespaceChangeTypeDef",
-    "PrivateDnsNamespacePropertiesChangeTypeDef",
-    "PrivateDnsNamespacePropertiesTypeDef",
-    "PrivateDnsPropertiesMutableChangeTypeDef",
-    "PrivateDnsPropertiesMutableTypeDef",
-    "PublicDnsNamespaceChangeTypeDef",
-    "PublicDnsNamespacePropertiesChangeTypeDef",
-    "PublicDnsNamespacePropertiesTypeDef",
-    "PublicDnsPropertiesMutableChangeTypeDef",
-    "PublicDnsPropertiesMutableTypeDef",
-    "RegisterInstanceRequestTypeDef",
-    "RegisterInstanceResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SOAChangeTypeDef",
-    "SOATypeDef",
-    "ServiceAttributesTypeDef",
-    "ServiceChangeTypeDef",
-    "ServiceFilterTypeDef",
-    "ServiceSummaryTypeDef",
-    "ServiceTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateHttpNamespaceRequestTypeDef",
-    "UpdateHttpNamespaceResponseTypeDef",
-    "UpdateInstanceCustomHealthStatusRequestTypeDef",
-    "UpdatePrivateDnsNamespaceRequestTypeDef",
-    "UpdatePrivateDnsNamespaceResponseTypeDef",
-    "UpdatePublicDnsNamespaceRequestTypeDef",
-    "UpdatePublicDnsNamespaceResponseTypeDef",
-    "UpdateServiceAttributesRequestTypeDef",
-    "UpdateServiceAttributesResponseTypeDef",
-    "UpdateServiceRequestTypeDef",
-    "UpdateServiceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateHttpNamespaceRequestTypeDef",
+        "CreateHttpNamespaceResponseTypeDef",
+        "CreatePrivateDnsNamespaceRequestTypeDef",
+        "CreatePrivateDnsNamespaceResponseTypeDef",
+        "CreatePublicDnsNamespaceRequestTypeDef",
+        "CreatePublicDnsNamespaceResponseTypeDef",
+        "CreateServiceRequestTypeDef",
+        "CreateServiceResponseTypeDef",
+        "DeleteNamespaceRequestTypeDef",
+        "DeleteNamespaceResponseTypeDef",
+        "DeleteServiceAttributesRequestTypeDef",
+        "DeleteServiceAttributesResponseTypeDef",
+        "DeleteServiceRequestTypeDef",
+        "DeleteServiceResponseTypeDef",
+        "DeregisterInstanceRequestTypeDef",
+        "DeregisterInstanceResponseTypeDef",
+        "DiscoverInstancesRequestTypeDef",
+        "DiscoverInstancesResponseTypeDef",
+        "DiscoverInstancesRevisionRequestTypeDef",
+        "DiscoverInstancesRevisionResponseTypeDef",
+        "DnsConfigChangeTypeDef",
+        "DnsConfigOutputTypeDef",
+        "DnsConfigTypeDef",
+        "DnsPropertiesTypeDef",
+        "DnsRecordTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetInstanceRequestTypeDef",
+        "GetInstanceResponseTypeDef",
+        "GetInstancesHealthStatusRequestTypeDef",
+        "GetInstancesHealthStatusResponseTypeDef",
+        "GetNamespaceRequestTypeDef",
+        "GetNamespaceResponseTypeDef",
+        "GetOperationRequestTypeDef",
+        "GetOperationResponseTypeDef",
+        "GetServiceAttributesRequestTypeDef",
+        "GetServiceAttributesResponseTypeDef",
+        "GetServiceRequestTypeDef",
+        "GetServiceResponseTypeDef",
+        "HealthCheckConfigTypeDef",
+        "HealthCheckCustomConfigTypeDef",
+        "HttpInstanceSummaryTypeDef",
+        "HttpNamespaceChangeTypeDef",
+        "HttpPropertiesTypeDef",
+        "InstanceSummaryTypeDef",
+        "InstanceTypeDef",
+        "ListInstancesRequestTypeDef",
+        "ListInstancesResponseTypeDef",
+        "ListNamespacesRequestTypeDef",
+        "ListNamespacesResponseTypeDef",
+        "ListOperationsRequestTypeDef",
+        "ListOperationsResponseTypeDef",
+        "ListServicesRequestTypeDef",
+        "ListServicesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NamespaceFilterTypeDef",
+        "NamespacePropertiesTypeDef",
+        "NamespaceSummaryTypeDef",
+        "NamespaceTypeDef",
+        "OperationFilterTypeDef",
+        "OperationSummaryTypeDef",
+        "OperationTypeDef",
+        "PrivateDnsNamespaceChangeTypeDef",
+        "PrivateDnsNamespacePropertiesChangeTypeDef",
+        "PrivateDnsNamespacePropertiesTypeDef",
+        "PrivateDnsPropertiesMutableChangeTypeDef",
+        "PrivateDnsPropertiesMutableTypeDef",
+        "PublicDnsNamespaceChangeTypeDef",
+        "PublicDnsNamespacePropertiesChangeTypeDef",
+        "PublicDnsNamespacePropertiesTypeDef",
+        "PublicDnsPropertiesMutableChangeTypeDef",
+        "PublicDnsPropertiesMutableTypeDef",
+        "RegisterInstanceRequestTypeDef",
+        "RegisterInstanceResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SOAChangeTypeDef",
+        "SOATypeDef",
+        "ServiceAttributesTypeDef",
+        "ServiceChangeTypeDef",
+        "ServiceFilterTypeDef",
+        "ServiceSummaryTypeDef",
+        "ServiceTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateHttpNamespaceRequestTypeDef",
+        "UpdateHttpNamespaceResponseTypeDef",
+        "UpdateInstanceCustomHealthStatusRequestTypeDef",
+        "UpdatePrivateDnsNamespaceRequestTypeDef",
+        "UpdatePrivateDnsNamespaceResponseTypeDef",
+        "UpdatePublicDnsNamespaceRequestTypeDef",
+        "UpdatePublicDnsNamespaceResponseTypeDef",
+        "UpdateServiceAttributesRequestTypeDef",
+        "UpdateServiceAttributesResponseTypeDef",
+        "UpdateServiceRequestTypeDef",
+        "UpdateServiceResponseTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateHttpNamespaceRequestTypeDef(TypedDict):
@@ -149,6 +155,18 @@ class CreateHttpNamespaceRequestTypeDef(TypedDict):
 class CreateHttpNamespaceResponseTypeDef(TypedDict):
     OperationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SOATypeDef(TypedDict):
+    TTL: int
+
+
+class PrivateDnsPropertiesMutableTypeDef(TypedDict):
+    SOA: SOATypeDef
+
+
+class PrivateDnsNamespacePropertiesTypeDef(TypedDict):
+    DnsProperties: PrivateDnsPropertiesMutableTypeDef
 
 
 class CreatePrivateDnsNamespaceRequestTypeDef(TypedDict):
@@ -165,6 +183,14 @@ class CreatePrivateDnsNamespaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PublicDnsPropertiesMutableTypeDef(TypedDict):
+    SOA: SOATypeDef
+
+
+class PublicDnsNamespacePropertiesTypeDef(TypedDict):
+    DnsProperties: PublicDnsPropertiesMutableTypeDef
+
+
 class CreatePublicDnsNamespaceRequestTypeDef(TypedDict):
     Name: str
     CreatorRequestId: NotRequired[str]
@@ -178,6 +204,27 @@ class CreatePublicDnsNamespaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DnsRecordTypeDef(TypedDict):
+    Type: RecordTypeType
+    TTL: int
+
+
+class DnsConfigTypeDef(TypedDict):
+    NamespaceId: NotRequired[str]
+    RoutingPolicy: NotRequired[RoutingPolicyType]
+    DnsRecords: ReadOnly[Sequence[DnsRecordTypeDef]]
+
+
+class HealthCheckConfigTypeDef(TypedDict):
+    Type: HealthCheckTypeType
+    ResourcePath: NotRequired[str]
+    FailureThreshold: NotRequired[int]
+
+
+class HealthCheckCustomConfigTypeDef(TypedDict):
+    FailureThreshold: NotRequired[int]
+
+
 class CreateServiceRequestTypeDef(TypedDict):
     Name: str
     NamespaceId: NotRequired[str]
@@ -188,6 +235,29 @@ class CreateServiceRequestTypeDef(TypedDict):
     HealthCheckCustomConfig: NotRequired[HealthCheckCustomConfigTypeDef]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     Type: NotRequired[ServiceTypeOptionType]
+
+
+class DnsConfigOutputTypeDef(TypedDict):
+    NamespaceId: NotRequired[str]
+    RoutingPolicy: NotRequired[RoutingPolicyType]
+    DnsRecords: list[DnsRecordTypeDef]
+
+
+class ServiceTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    ResourceOwner: NotRequired[str]
+    Name: NotRequired[str]
+    NamespaceId: NotRequired[str]
+    Description: NotRequired[str]
+    InstanceCount: NotRequired[int]
+    DnsConfig: NotRequired[DnsConfigOutputTypeDef]
+    Type: NotRequired[ServiceTypeType]
+    HealthCheckConfig: NotRequired[HealthCheckConfigTypeDef]
+    HealthCheckCustomConfig: NotRequired[HealthCheckCustomConfigTypeDef]
+    CreateDate: NotRequired[datetime]
+    CreatorRequestId: NotRequired[str]
+    CreatedByAccount: NotRequired[str]
 
 
 class CreateServiceResponseTypeDef(TypedDict):
@@ -241,6 +311,14 @@ class DiscoverInstancesRequestTypeDef(TypedDict):
     OwnerAccount: NotRequired[str]
 
 
+class HttpInstanceSummaryTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    NamespaceName: NotRequired[str]
+    ServiceName: NotRequired[str]
+    HealthStatus: NotRequired[HealthStatusType]
+    Attributes: NotRequired[dict[str, str]]
+
+
 class DiscoverInstancesResponseTypeDef(TypedDict):
     Instances: NotRequired[list[HttpInstanceSummaryTypeDef]]
     InstancesRevision: NotRequired[int]
@@ -262,31 +340,21 @@ class DnsConfigChangeTypeDef(TypedDict):
     DnsRecords: ReadOnly[Sequence[DnsRecordTypeDef]]
 
 
-class DnsConfigOutputTypeDef(TypedDict):
-    NamespaceId: NotRequired[str]
-    RoutingPolicy: NotRequired[RoutingPolicyType]
-    DnsRecords: list[DnsRecordTypeDef]
-
-
-class DnsConfigTypeDef(TypedDict):
-    NamespaceId: NotRequired[str]
-    RoutingPolicy: NotRequired[RoutingPolicyType]
-    DnsRecords: ReadOnly[Sequence[DnsRecordTypeDef]]
-
-
 class DnsPropertiesTypeDef(TypedDict):
     HostedZoneId: NotRequired[str]
     SOA: NotRequired[SOATypeDef]
 
 
-class DnsRecordTypeDef(TypedDict):
-    Type: RecordTypeType
-    TTL: int
-
-
 class GetInstanceRequestTypeDef(TypedDict):
     ServiceId: str
     InstanceId: str
+
+
+class InstanceTypeDef(TypedDict):
+    Id: str
+    CreatorRequestId: NotRequired[str]
+    Attributes: NotRequired[dict[str, str]]
+    CreatedByAccount: NotRequired[str]
 
 
 class GetInstanceResponseTypeDef(TypedDict):
@@ -312,6 +380,28 @@ class GetNamespaceRequestTypeDef(TypedDict):
     Id: str
 
 
+class HttpPropertiesTypeDef(TypedDict):
+    HttpName: NotRequired[str]
+
+
+class NamespacePropertiesTypeDef(TypedDict):
+    DnsProperties: NotRequired[DnsPropertiesTypeDef]
+    HttpProperties: NotRequired[HttpPropertiesTypeDef]
+
+
+class NamespaceTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    ResourceOwner: NotRequired[str]
+    Name: NotRequired[str]
+    Type: NotRequired[NamespaceTypeType]
+    Description: NotRequired[str]
+    ServiceCount: NotRequired[int]
+    Properties: NotRequired[NamespacePropertiesTypeDef]
+    CreateDate: NotRequired[datetime]
+    CreatorRequestId: NotRequired[str]
+
+
 class GetNamespaceResponseTypeDef(TypedDict):
     Namespace: NotRequired[NamespaceTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -322,6 +412,18 @@ class GetOperationRequestTypeDef(TypedDict):
     OwnerAccount: NotRequired[str]
 
 
+class OperationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    OwnerAccount: NotRequired[str]
+    Type: NotRequired[OperationTypeType]
+    Status: NotRequired[OperationStatusType]
+    ErrorMessage: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    UpdateDate: NotRequired[datetime]
+    Targets: NotRequired[dict[OperationTargetTypeType, str]]
+
+
 class GetOperationResponseTypeDef(TypedDict):
     Operation: NotRequired[OperationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -329,6 +431,12 @@ class GetOperationResponseTypeDef(TypedDict):
 
 class GetServiceAttributesRequestTypeDef(TypedDict):
     ServiceId: str
+
+
+class ServiceAttributesTypeDef(TypedDict):
+    ServiceArn: NotRequired[str]
+    ResourceOwner: NotRequired[str]
+    Attributes: NotRequired[dict[str, str]]
 
 
 class GetServiceAttributesResponseTypeDef(TypedDict):
@@ -345,41 +453,12 @@ class GetServiceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HealthCheckConfigTypeDef(TypedDict):
-    Type: HealthCheckTypeType
-    ResourcePath: NotRequired[str]
-    FailureThreshold: NotRequired[int]
-
-
-class HealthCheckCustomConfigTypeDef(TypedDict):
-    FailureThreshold: NotRequired[int]
-
-
-class HttpInstanceSummaryTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    NamespaceName: NotRequired[str]
-    ServiceName: NotRequired[str]
-    HealthStatus: NotRequired[HealthStatusType]
-    Attributes: NotRequired[dict[str, str]]
-
-
 class HttpNamespaceChangeTypeDef(TypedDict):
     Description: str
 
 
-class HttpPropertiesTypeDef(TypedDict):
-    HttpName: NotRequired[str]
-
-
 class InstanceSummaryTypeDef(TypedDict):
     Id: NotRequired[str]
-    Attributes: NotRequired[dict[str, str]]
-    CreatedByAccount: NotRequired[str]
-
-
-class InstanceTypeDef(TypedDict):
-    Id: str
-    CreatorRequestId: NotRequired[str]
     Attributes: NotRequired[dict[str, str]]
     CreatedByAccount: NotRequired[str]
 
@@ -397,60 +476,16 @@ class ListInstancesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListNamespacesRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-    Filters: NotRequired[ReadOnly[Sequence[NamespaceFilterTypeDef]]]
-
-
-class ListNamespacesResponseTypeDef(TypedDict):
-    Namespaces: NotRequired[list[NamespaceSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListOperationsRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-    Filters: NotRequired[ReadOnly[Sequence[OperationFilterTypeDef]]]
-
-
-class ListOperationsResponseTypeDef(TypedDict):
-    Operations: NotRequired[list[OperationSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListServicesRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-    Filters: NotRequired[ReadOnly[Sequence[ServiceFilterTypeDef]]]
-
-
-class ListServicesResponseTypeDef(TypedDict):
-    Services: NotRequired[list[ServiceSummaryTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceARN: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[list[TagTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class NamespaceFilterTypeDef(TypedDict):
     Name: NamespaceFilterNameType
     Values: ReadOnly[Sequence[str]]
     Condition: NotRequired[FilterConditionType]
 
 
-class NamespacePropertiesTypeDef(TypedDict):
-    DnsProperties: NotRequired[DnsPropertiesTypeDef]
-    HttpProperties: NotRequired[HttpPropertiesTypeDef]
+class ListNamespacesRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    Filters: NotRequired[ReadOnly[Sequence[NamespaceFilterTypeDef]]]
 
 
 class NamespaceSummaryTypeDef(TypedDict):
@@ -465,17 +500,10 @@ class NamespaceSummaryTypeDef(TypedDict):
     CreateDate: NotRequired[datetime]
 
 
-class NamespaceTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    ResourceOwner: NotRequired[str]
-    Name: NotRequired[str]
-    Type: NotRequired[NamespaceTypeType]
-    Description: NotRequired[str]
-    ServiceCount: NotRequired[int]
-    Properties: NotRequired[NamespacePropertiesTypeDef]
-    CreateDate: NotRequired[datetime]
-    CreatorRequestId: NotRequired[str]
+class ListNamespacesResponseTypeDef(TypedDict):
+    Namespaces: NotRequired[list[NamespaceSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class OperationFilterTypeDef(TypedDict):
@@ -484,101 +512,33 @@ class OperationFilterTypeDef(TypedDict):
     Condition: NotRequired[FilterConditionType]
 
 
+class ListOperationsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    Filters: NotRequired[ReadOnly[Sequence[OperationFilterTypeDef]]]
+
+
 class OperationSummaryTypeDef(TypedDict):
     Id: NotRequired[str]
     Status: NotRequired[OperationStatusType]
 
 
-class OperationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    OwnerAccount: NotRequired[str]
-    Type: NotRequired[OperationTypeType]
-    Status: NotRequired[OperationStatusType]
-    ErrorMessage: NotRequired[str]
-    ErrorCode: NotRequired[str]
-    CreateDate: NotRequired[datetime]
-    UpdateDate: NotRequired[datetime]
-    Targets: NotRequired[dict[OperationTargetTypeType, str]]
-
-
-class PrivateDnsNamespaceChangeTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Properties: NotRequired[PrivateDnsNamespacePropertiesChangeTypeDef]
-
-
-class PrivateDnsNamespacePropertiesChangeTypeDef(TypedDict):
-    DnsProperties: PrivateDnsPropertiesMutableChangeTypeDef
-
-
-class PrivateDnsNamespacePropertiesTypeDef(TypedDict):
-    DnsProperties: PrivateDnsPropertiesMutableTypeDef
-
-
-class PrivateDnsPropertiesMutableChangeTypeDef(TypedDict):
-    SOA: SOAChangeTypeDef
-
-
-class PrivateDnsPropertiesMutableTypeDef(TypedDict):
-    SOA: SOATypeDef
-
-
-class PublicDnsNamespaceChangeTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Properties: NotRequired[PublicDnsNamespacePropertiesChangeTypeDef]
-
-
-class PublicDnsNamespacePropertiesChangeTypeDef(TypedDict):
-    DnsProperties: PublicDnsPropertiesMutableChangeTypeDef
-
-
-class PublicDnsNamespacePropertiesTypeDef(TypedDict):
-    DnsProperties: PublicDnsPropertiesMutableTypeDef
-
-
-class PublicDnsPropertiesMutableChangeTypeDef(TypedDict):
-    SOA: SOAChangeTypeDef
-
-
-class PublicDnsPropertiesMutableTypeDef(TypedDict):
-    SOA: SOATypeDef
-
-
-class RegisterInstanceRequestTypeDef(TypedDict):
-    ServiceId: str
-    InstanceId: str
-    CreatorRequestId: NotRequired[str]
-    Attributes: ReadOnly[Mapping[str, str]]
-
-
-class RegisterInstanceResponseTypeDef(TypedDict):
-    OperationId: NotRequired[str]
+class ListOperationsResponseTypeDef(TypedDict):
+    Operations: NotRequired[list[OperationSummaryTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SOAChangeTypeDef(TypedDict):
-    TTL: int
-
-
-class SOATypeDef(TypedDict):
-    TTL: int
-
-
-class ServiceAttributesTypeDef(TypedDict):
-    ServiceArn: NotRequired[str]
-    ResourceOwner: NotRequired[str]
-    Attributes: NotRequired[dict[str, str]]
-
-
-class ServiceChangeTypeDef(TypedDict):
-    Description: NotRequired[str]
-    DnsConfig: NotRequired[ReadOnly[DnsConfigChangeTypeDef]]
-    HealthCheckConfig: NotRequired[HealthCheckConfigTypeDef]
 
 
 class ServiceFilterTypeDef(TypedDict):
     Name: ServiceFilterNameType
     Values: ReadOnly[Sequence[str]]
     Condition: NotRequired[FilterConditionType]
+
+
+class ListServicesRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    Filters: NotRequired[ReadOnly[Sequence[ServiceFilterTypeDef]]]
 
 
 class ServiceSummaryTypeDef(TypedDict):
@@ -596,21 +556,67 @@ class ServiceSummaryTypeDef(TypedDict):
     CreatedByAccount: NotRequired[str]
 
 
-class ServiceTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Arn: NotRequired[str]
-    ResourceOwner: NotRequired[str]
-    Name: NotRequired[str]
-    NamespaceId: NotRequired[str]
+class ListServicesResponseTypeDef(TypedDict):
+    Services: NotRequired[list[ServiceSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceARN: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SOAChangeTypeDef(TypedDict):
+    TTL: int
+
+
+class PrivateDnsPropertiesMutableChangeTypeDef(TypedDict):
+    SOA: SOAChangeTypeDef
+
+
+class PrivateDnsNamespacePropertiesChangeTypeDef(TypedDict):
+    DnsProperties: PrivateDnsPropertiesMutableChangeTypeDef
+
+
+class PrivateDnsNamespaceChangeTypeDef(TypedDict):
     Description: NotRequired[str]
-    InstanceCount: NotRequired[int]
-    DnsConfig: NotRequired[DnsConfigOutputTypeDef]
-    Type: NotRequired[ServiceTypeType]
-    HealthCheckConfig: NotRequired[HealthCheckConfigTypeDef]
-    HealthCheckCustomConfig: NotRequired[HealthCheckCustomConfigTypeDef]
-    CreateDate: NotRequired[datetime]
+    Properties: NotRequired[PrivateDnsNamespacePropertiesChangeTypeDef]
+
+
+class PublicDnsPropertiesMutableChangeTypeDef(TypedDict):
+    SOA: SOAChangeTypeDef
+
+
+class PublicDnsNamespacePropertiesChangeTypeDef(TypedDict):
+    DnsProperties: PublicDnsPropertiesMutableChangeTypeDef
+
+
+class PublicDnsNamespaceChangeTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Properties: NotRequired[PublicDnsNamespacePropertiesChangeTypeDef]
+
+
+class RegisterInstanceRequestTypeDef(TypedDict):
+    ServiceId: str
+    InstanceId: str
     CreatorRequestId: NotRequired[str]
-    CreatedByAccount: NotRequired[str]
+    Attributes: ReadOnly[Mapping[str, str]]
+
+
+class RegisterInstanceResponseTypeDef(TypedDict):
+    OperationId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ServiceChangeTypeDef(TypedDict):
+    Description: NotRequired[str]
+    DnsConfig: NotRequired[ReadOnly[DnsConfigChangeTypeDef]]
+    HealthCheckConfig: NotRequired[HealthCheckConfigTypeDef]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -620,11 +626,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

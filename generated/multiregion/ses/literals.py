@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Simple Email Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BehaviorOnMXFailureType",
-    "BounceTypeType",
-    "BulkEmailStatusType",
-    "ConfigurationSetAttributeType",
-    "CustomMailFromStatusType",
-    "DimensionValueSourceType",
-    "DsnActionType",
-    "EventTypeType",
-    "IdentityTypeType",
-    "InvocationTypeType",
-    "NotificationTypeType",
-    "ReceiptFilterPolicyType",
-    "SNSActionEncodingType",
-    "StopScopeType",
-    "TlsPolicyType",
-    "VerificationStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BehaviorOnMXFailureType",
+        "BounceTypeType",
+        "BulkEmailStatusType",
+        "ConfigurationSetAttributeType",
+        "CustomMailFromStatusType",
+        "DimensionValueSourceType",
+        "DsnActionType",
+        "EventTypeType",
+        "IdentityTypeType",
+        "InvocationTypeType",
+        "NotificationTypeType",
+        "ReceiptFilterPolicyType",
+        "SNSActionEncodingType",
+        "StopScopeType",
+        "TlsPolicyType",
+        "VerificationStatusType",
+    ]
 
 BehaviorOnMXFailureType = Literal["UseDefaultValue", "RejectMessage"]
 BounceTypeType = Literal[

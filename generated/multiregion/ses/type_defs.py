@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,188 +37,194 @@ from .literals import (
     VerificationStatusType,
 )
 
-__all__ = [
-    "AddHeaderActionTypeDef",
-    "BodyTypeDef",
-    "BounceActionTypeDef",
-    "BouncedRecipientInfoTypeDef",
-    "BulkEmailDestinationStatusTypeDef",
-    "BulkEmailDestinationTypeDef",
-    "CloneReceiptRuleSetRequestTypeDef",
-    "CloneReceiptRuleSetResponseTypeDef",
-    "CloudWatchDestinationOutputTypeDef",
-    "CloudWatchDestinationTypeDef",
-    "CloudWatchDimensionConfigurationTypeDef",
-    "ConfigurationSetTypeDef",
-    "ConnectActionTypeDef",
-    "ContentTypeDef",
-    "CreateConfigurationSetEventDestinationRequestTypeDef",
-    "CreateConfigurationSetEventDestinationResponseTypeDef",
-    "CreateConfigurationSetRequestTypeDef",
-    "CreateConfigurationSetResponseTypeDef",
-    "CreateConfigurationSetTrackingOptionsRequestTypeDef",
-    "CreateConfigurationSetTrackingOptionsResponseTypeDef",
-    "CreateCustomVerificationEmailTemplateRequestTypeDef",
-    "CreateReceiptFilterRequestTypeDef",
-    "CreateReceiptFilterResponseTypeDef",
-    "CreateReceiptRuleRequestTypeDef",
-    "CreateReceiptRuleResponseTypeDef",
-    "CreateReceiptRuleSetRequestTypeDef",
-    "CreateReceiptRuleSetResponseTypeDef",
-    "CreateTemplateRequestTypeDef",
-    "CreateTemplateResponseTypeDef",
-    "CustomVerificationEmailTemplateTypeDef",
-    "DeleteConfigurationSetEventDestinationRequestTypeDef",
-    "DeleteConfigurationSetEventDestinationResponseTypeDef",
-    "DeleteConfigurationSetRequestTypeDef",
-    "DeleteConfigurationSetResponseTypeDef",
-    "DeleteConfigurationSetTrackingOptionsRequestTypeDef",
-    "DeleteConfigurationSetTrackingOptionsResponseTypeDef",
-    "DeleteCustomVerificationEmailTemplateRequestTypeDef",
-    "DeleteIdentityPolicyRequestTypeDef",
-    "DeleteIdentityPolicyResponseTypeDef",
-    "DeleteIdentityRequestTypeDef",
-    "DeleteIdentityResponseTypeDef",
-    "DeleteReceiptFilterRequestTypeDef",
-    "DeleteReceiptFilterResponseTypeDef",
-    "DeleteReceiptRuleRequestTypeDef",
-    "DeleteReceiptRuleResponseTypeDef",
-    "DeleteReceiptRuleSetRequestTypeDef",
-    "DeleteReceiptRuleSetResponseTypeDef",
-    "DeleteTemplateRequestTypeDef",
-    "DeleteTemplateResponseTypeDef",
-    "DeleteVerifiedEmailAddressRequestTypeDef",
-    "DeliveryOptionsTypeDef",
-    "DescribeActiveReceiptRuleSetResponseTypeDef",
-    "DescribeConfigurationSetRequestTypeDef",
-    "DescribeConfigurationSetResponseTypeDef",
-    "DescribeReceiptRuleRequestTypeDef",
-    "DescribeReceiptRuleResponseTypeDef",
-    "DescribeReceiptRuleSetRequestTypeDef",
-    "DescribeReceiptRuleSetResponseTypeDef",
-    "DestinationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventDestinationOutputTypeDef",
-    "EventDestinationTypeDef",
-    "ExtensionFieldTypeDef",
-    "GetAccountSendingEnabledResponseTypeDef",
-    "GetCustomVerificationEmailTemplateRequestTypeDef",
-    "GetCustomVerificationEmailTemplateResponseTypeDef",
-    "GetIdentityDkimAttributesRequestTypeDef",
-    "GetIdentityDkimAttributesResponseTypeDef",
-    "GetIdentityMailFromDomainAttributesRequestTypeDef",
-    "GetIdentityMailFromDomainAttributesResponseTypeDef",
-    "GetIdentityNotificationAttributesRequestTypeDef",
-    "GetIdentityNotificationAttributesResponseTypeDef",
-    "GetIdentityPoliciesRequestTypeDef",
-    "GetIdentityPoliciesResponseTypeDef",
-    "GetIdentityVerificationAttributesRequestTypeDef",
-    "GetIdentityVerificationAttributesResponseTypeDef",
-    "GetSendQuotaResponseTypeDef",
-    "GetSendStatisticsResponseTypeDef",
-    "GetTemplateRequestTypeDef",
-    "GetTemplateResponseTypeDef",
-    "IdentityDkimAttributesTypeDef",
-    "IdentityMailFromDomainAttributesTypeDef",
-    "IdentityNotificationAttributesTypeDef",
-    "IdentityVerificationAttributesTypeDef",
-    "KinesisFirehoseDestinationTypeDef",
-    "LambdaActionTypeDef",
-    "ListConfigurationSetsRequestTypeDef",
-    "ListConfigurationSetsResponseTypeDef",
-    "ListCustomVerificationEmailTemplatesRequestTypeDef",
-    "ListCustomVerificationEmailTemplatesResponseTypeDef",
-    "ListIdentitiesRequestTypeDef",
-    "ListIdentitiesResponseTypeDef",
-    "ListIdentityPoliciesRequestTypeDef",
-    "ListIdentityPoliciesResponseTypeDef",
-    "ListReceiptFiltersResponseTypeDef",
-    "ListReceiptRuleSetsRequestTypeDef",
-    "ListReceiptRuleSetsResponseTypeDef",
-    "ListTemplatesRequestTypeDef",
-    "ListTemplatesResponseTypeDef",
-    "ListVerifiedEmailAddressesResponseTypeDef",
-    "MessageDsnTypeDef",
-    "MessageTagTypeDef",
-    "MessageTypeDef",
-    "PutConfigurationSetDeliveryOptionsRequestTypeDef",
-    "PutConfigurationSetDeliveryOptionsResponseTypeDef",
-    "PutIdentityPolicyRequestTypeDef",
-    "PutIdentityPolicyResponseTypeDef",
-    "RawMessageTypeDef",
-    "ReceiptActionTypeDef",
-    "ReceiptFilterTypeDef",
-    "ReceiptIpFilterTypeDef",
-    "ReceiptRuleOutputTypeDef",
-    "ReceiptRuleSetMetadataTypeDef",
-    "ReceiptRuleTypeDef",
-    "RecipientDsnFieldsTypeDef",
-    "ReorderReceiptRuleSetRequestTypeDef",
-    "ReorderReceiptRuleSetResponseTypeDef",
-    "ReputationOptionsTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3ActionTypeDef",
-    "SNSActionTypeDef",
-    "SNSDestinationTypeDef",
-    "SendBounceRequestTypeDef",
-    "SendBounceResponseTypeDef",
-    "SendBulkTemplatedEmailRequestTypeDef",
-    "SendBulkTemplatedEmailResponseTypeDef",
-    "SendCustomVerificationEmailRequestTypeDef",
-    "SendCustomVerificationEmailResponseTypeDef",
-    "SendDataPointTypeDef",
-    "SendEmailRequestTypeDef",
-    "SendEmailResponseTypeDef",
-    "SendRawEmailRequestTypeDef",
-    "SendRawEmailResponseTypeDef",
-    "SendTemplatedEmailRequestTypeDef",
-    "SendTemplatedEmailResponseTypeDef",
-    "SetActiveReceiptRuleSetRequestTypeDef",
-    "SetActiveReceiptRuleSetResponseTypeDef",
-    "SetIdentityDkimEnabledRequestTypeDef",
-    "SetIdentityDkimEnabledResponseTypeDef",
-    "SetIdentityFeedbackForwardingEnabledRequestTypeDef",
-    "SetIdentityFeedbackForwardingEnabledResponseTypeDef",
-    "SetIdentityHeadersInNotificationsEnabledRequestTypeDef",
-    "SetIdentityHeadersInNotificationsEnabledResponseTypeDef",
-    "SetIdentityMailFromDomainRequestTypeDef",
-    "SetIdentityMailFromDomainResponseTypeDef",
-    "SetIdentityNotificationTopicRequestTypeDef",
-    "SetIdentityNotificationTopicResponseTypeDef",
-    "SetReceiptRulePositionRequestTypeDef",
-    "SetReceiptRulePositionResponseTypeDef",
-    "StopActionTypeDef",
-    "TemplateMetadataTypeDef",
-    "TemplateTypeDef",
-    "TestRenderTemplateRequestTypeDef",
-    "TestRenderTemplateResponseTypeDef",
-    "TrackingOptionsTypeDef",
-    "UpdateAccountSendingEnabledRequestTypeDef",
-    "UpdateConfigurationSetEventDestinationRequestTypeDef",
-    "UpdateConfigurationSetEventDestinationResponseTypeDef",
-    "UpdateConfigurationSetReputationMetricsEnabledRequestTypeDef",
-    "UpdateConfigurationSetSendingEnabledRequestTypeDef",
-    "UpdateConfigurationSetTrackingOptionsRequestTypeDef",
-    "UpdateConfigurationSetTrackingOptionsResponseTypeDef",
-    "UpdateCustomVerificationEmailTemplateRequestTypeDef",
-    "UpdateReceiptRuleRequestTypeDef",
-    "UpdateReceiptRuleResponseTypeDef",
-    "UpdateTemplateRequestTypeDef",
-    "UpdateTemplateResponseTypeDef",
-    "VerifyDomainDkimRequestTypeDef",
-    "VerifyDomainDkimResponseTypeDef",
-    "VerifyDomainIdentityRequestTypeDef",
-    "VerifyDomainIdentityResponseTypeDef",
-    "VerifyEmailAddressRequestTypeDef",
-    "VerifyEmailIdentityRequestTypeDef",
-    "VerifyEmailIdentityResponseTypeDef",
-    "WorkmailActionTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddHeaderActionTypeDef",
+        "BodyTypeDef",
+        "BounceActionTypeDef",
+        "BouncedRecipientInfoTypeDef",
+        "BulkEmailDestinationStatusTypeDef",
+        "BulkEmailDestinationTypeDef",
+        "CloneReceiptRuleSetRequestTypeDef",
+        "CloneReceiptRuleSetResponseTypeDef",
+        "CloudWatchDestinationOutputTypeDef",
+        "CloudWatchDestinationTypeDef",
+        "CloudWatchDimensionConfigurationTypeDef",
+        "ConfigurationSetTypeDef",
+        "ConnectActionTypeDef",
+        "ContentTypeDef",
+        "CreateConfigurationSetEventDestinationRequestTypeDef",
+        "CreateConfigurationSetEventDestinationResponseTypeDef",
+        "CreateConfigurationSetRequestTypeDef",
+        "CreateConfigurationSetResponseTypeDef",
+        "CreateConfigurationSetTrackingOptionsRequestTypeDef",
+        "CreateConfigurationSetTrackingOptionsResponseTypeDef",
+        "CreateCustomVerificationEmailTemplateRequestTypeDef",
+        "CreateReceiptFilterRequestTypeDef",
+        "CreateReceiptFilterResponseTypeDef",
+        "CreateReceiptRuleRequestTypeDef",
+        "CreateReceiptRuleResponseTypeDef",
+        "CreateReceiptRuleSetRequestTypeDef",
+        "CreateReceiptRuleSetResponseTypeDef",
+        "CreateTemplateRequestTypeDef",
+        "CreateTemplateResponseTypeDef",
+        "CustomVerificationEmailTemplateTypeDef",
+        "DeleteConfigurationSetEventDestinationRequestTypeDef",
+        "DeleteConfigurationSetEventDestinationResponseTypeDef",
+        "DeleteConfigurationSetRequestTypeDef",
+        "DeleteConfigurationSetResponseTypeDef",
+        "DeleteConfigurationSetTrackingOptionsRequestTypeDef",
+        "DeleteConfigurationSetTrackingOptionsResponseTypeDef",
+        "DeleteCustomVerificationEmailTemplateRequestTypeDef",
+        "DeleteIdentityPolicyRequestTypeDef",
+        "DeleteIdentityPolicyResponseTypeDef",
+        "DeleteIdentityRequestTypeDef",
+        "DeleteIdentityResponseTypeDef",
+        "DeleteReceiptFilterRequestTypeDef",
+        "DeleteReceiptFilterResponseTypeDef",
+        "DeleteReceiptRuleRequestTypeDef",
+        "DeleteReceiptRuleResponseTypeDef",
+        "DeleteReceiptRuleSetRequestTypeDef",
+        "DeleteReceiptRuleSetResponseTypeDef",
+        "DeleteTemplateRequestTypeDef",
+        "DeleteTemplateResponseTypeDef",
+        "DeleteVerifiedEmailAddressRequestTypeDef",
+        "DeliveryOptionsTypeDef",
+        "DescribeActiveReceiptRuleSetResponseTypeDef",
+        "DescribeConfigurationSetRequestTypeDef",
+        "DescribeConfigurationSetResponseTypeDef",
+        "DescribeReceiptRuleRequestTypeDef",
+        "DescribeReceiptRuleResponseTypeDef",
+        "DescribeReceiptRuleSetRequestTypeDef",
+        "DescribeReceiptRuleSetResponseTypeDef",
+        "DestinationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventDestinationOutputTypeDef",
+        "EventDestinationTypeDef",
+        "ExtensionFieldTypeDef",
+        "GetAccountSendingEnabledResponseTypeDef",
+        "GetCustomVerificationEmailTemplateRequestTypeDef",
+        "GetCustomVerificationEmailTemplateResponseTypeDef",
+        "GetIdentityDkimAttributesRequestTypeDef",
+        "GetIdentityDkimAttributesResponseTypeDef",
+        "GetIdentityMailFromDomainAttributesRequestTypeDef",
+        "GetIdentityMailFromDomainAttributesResponseTypeDef",
+        "GetIdentityNotificationAttributesRequestTypeDef",
+        "GetIdentityNotificationAttributesResponseTypeDef",
+        "GetIdentityPoliciesRequestTypeDef",
+        "GetIdentityPoliciesResponseTypeDef",
+        "GetIdentityVerificationAttributesRequestTypeDef",
+        "GetIdentityVerificationAttributesResponseTypeDef",
+        "GetSendQuotaResponseTypeDef",
+        "GetSendStatisticsResponseTypeDef",
+        "GetTemplateRequestTypeDef",
+        "GetTemplateResponseTypeDef",
+        "IdentityDkimAttributesTypeDef",
+        "IdentityMailFromDomainAttributesTypeDef",
+        "IdentityNotificationAttributesTypeDef",
+        "IdentityVerificationAttributesTypeDef",
+        "KinesisFirehoseDestinationTypeDef",
+        "LambdaActionTypeDef",
+        "ListConfigurationSetsRequestTypeDef",
+        "ListConfigurationSetsResponseTypeDef",
+        "ListCustomVerificationEmailTemplatesRequestTypeDef",
+        "ListCustomVerificationEmailTemplatesResponseTypeDef",
+        "ListIdentitiesRequestTypeDef",
+        "ListIdentitiesResponseTypeDef",
+        "ListIdentityPoliciesRequestTypeDef",
+        "ListIdentityPoliciesResponseTypeDef",
+        "ListReceiptFiltersResponseTypeDef",
+        "ListReceiptRuleSetsRequestTypeDef",
+        "ListReceiptRuleSetsResponseTypeDef",
+        "ListTemplatesRequestTypeDef",
+        "ListTemplatesResponseTypeDef",
+        "ListVerifiedEmailAddressesResponseTypeDef",
+        "MessageDsnTypeDef",
+        "MessageTagTypeDef",
+        "MessageTypeDef",
+        "PutConfigurationSetDeliveryOptionsRequestTypeDef",
+        "PutConfigurationSetDeliveryOptionsResponseTypeDef",
+        "PutIdentityPolicyRequestTypeDef",
+        "PutIdentityPolicyResponseTypeDef",
+        "RawMessageTypeDef",
+        "ReceiptActionTypeDef",
+        "ReceiptFilterTypeDef",
+        "ReceiptIpFilterTypeDef",
+        "ReceiptRuleOutputTypeDef",
+        "ReceiptRuleSetMetadataTypeDef",
+        "ReceiptRuleTypeDef",
+        "RecipientDsnFieldsTypeDef",
+        "ReorderReceiptRuleSetRequestTypeDef",
+        "ReorderReceiptRuleSetResponseTypeDef",
+        "ReputationOptionsTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3ActionTypeDef",
+        "SNSActionTypeDef",
+        "SNSDestinationTypeDef",
+        "SendBounceRequestTypeDef",
+        "SendBounceResponseTypeDef",
+        "SendBulkTemplatedEmailRequestTypeDef",
+        "SendBulkTemplatedEmailResponseTypeDef",
+        "SendCustomVerificationEmailRequestTypeDef",
+        "SendCustomVerificationEmailResponseTypeDef",
+        "SendDataPointTypeDef",
+        "SendEmailRequestTypeDef",
+        "SendEmailResponseTypeDef",
+        "SendRawEmailRequestTypeDef",
+        "SendRawEmailResponseTypeDef",
+        "SendTemplatedEmailRequestTypeDef",
+        "SendTemplatedEmailResponseTypeDef",
+        "SetActiveReceiptRuleSetRequestTypeDef",
+        "SetActiveReceiptRuleSetResponseTypeDef",
+        "SetIdentityDkimEnabledRequestTypeDef",
+        "SetIdentityDkimEnabledResponseTypeDef",
+        "SetIdentityFeedbackForwardingEnabledRequestTypeDef",
+        "SetIdentityFeedbackForwardingEnabledResponseTypeDef",
+        "SetIdentityHeadersInNotificationsEnabledRequestTypeDef",
+        "SetIdentityHeadersInNotificationsEnabledResponseTypeDef",
+        "SetIdentityMailFromDomainRequestTypeDef",
+        "SetIdentityMailFromDomainResponseTypeDef",
+        "SetIdentityNotificationTopicRequestTypeDef",
+        "SetIdentityNotificationTopicResponseTypeDef",
+        "SetReceiptRulePositionRequestTypeDef",
+        "SetReceiptRulePositionResponseTypeDef",
+        "StopActionTypeDef",
+        "TemplateMetadataTypeDef",
+        "TemplateTypeDef",
+        "TestRenderTemplateRequestTypeDef",
+        "TestRenderTemplateResponseTypeDef",
+        "TrackingOptionsTypeDef",
+        "UpdateAccountSendingEnabledRequestTypeDef",
+        "UpdateConfigurationSetEventDestinationRequestTypeDef",
+        "UpdateConfigurationSetEventDestinationResponseTypeDef",
+        "UpdateConfigurationSetReputationMetricsEnabledRequestTypeDef",
+        "UpdateConfigurationSetSendingEnabledRequestTypeDef",
+        "UpdateConfigurationSetTrackingOptionsRequestTypeDef",
+        "UpdateConfigurationSetTrackingOptionsResponseTypeDef",
+        "UpdateCustomVerificationEmailTemplateRequestTypeDef",
+        "UpdateReceiptRuleRequestTypeDef",
+        "UpdateReceiptRuleResponseTypeDef",
+        "UpdateTemplateRequestTypeDef",
+        "UpdateTemplateResponseTypeDef",
+        "VerifyDomainDkimRequestTypeDef",
+        "VerifyDomainDkimResponseTypeDef",
+        "VerifyDomainIdentityRequestTypeDef",
+        "VerifyDomainIdentityResponseTypeDef",
+        "VerifyEmailAddressRequestTypeDef",
+        "VerifyEmailIdentityRequestTypeDef",
+        "VerifyEmailIdentityResponseTypeDef",
+        "WorkmailActionTypeDef",
+    ]
 
 
 class AddHeaderActionTypeDef(TypedDict):
     HeaderName: str
     HeaderValue: str
+
+
+class ContentTypeDef(TypedDict):
+    Data: str
+    Charset: NotRequired[str]
 
 
 class BodyTypeDef(TypedDict):
@@ -234,6 +240,21 @@ class BounceActionTypeDef(TypedDict):
     Sender: str
 
 
+class ExtensionFieldTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class RecipientDsnFieldsTypeDef(TypedDict):
+    FinalRecipient: NotRequired[str]
+    Action: DsnActionType
+    RemoteMta: NotRequired[str]
+    Status: str
+    DiagnosticCode: NotRequired[str]
+    LastAttemptDate: NotRequired[ReadOnly[datetime | str]]
+    ExtensionFields: NotRequired[ReadOnly[Sequence[ExtensionFieldTypeDef]]]
+
+
 class BouncedRecipientInfoTypeDef(TypedDict):
     Recipient: str
     RecipientArn: NotRequired[str]
@@ -245,6 +266,17 @@ class BulkEmailDestinationStatusTypeDef(TypedDict):
     Status: NotRequired[BulkEmailStatusType]
     Error: NotRequired[str]
     MessageId: NotRequired[str]
+
+
+class DestinationTypeDef(TypedDict):
+    ToAddresses: NotRequired[ReadOnly[Sequence[str]]]
+    CcAddresses: NotRequired[ReadOnly[Sequence[str]]]
+    BccAddresses: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MessageTagTypeDef(TypedDict):
+    Name: str
+    Value: str
 
 
 class BulkEmailDestinationTypeDef(TypedDict):
@@ -262,18 +294,18 @@ class CloneReceiptRuleSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CloudWatchDimensionConfigurationTypeDef(TypedDict):
+    DimensionName: str
+    DimensionValueSource: DimensionValueSourceType
+    DefaultDimensionValue: str
+
+
 class CloudWatchDestinationOutputTypeDef(TypedDict):
     DimensionConfigurations: list[CloudWatchDimensionConfigurationTypeDef]
 
 
 class CloudWatchDestinationTypeDef(TypedDict):
     DimensionConfigurations: ReadOnly[Sequence[CloudWatchDimensionConfigurationTypeDef]]
-
-
-class CloudWatchDimensionConfigurationTypeDef(TypedDict):
-    DimensionName: str
-    DimensionValueSource: DimensionValueSourceType
-    DefaultDimensionValue: str
 
 
 class ConfigurationSetTypeDef(TypedDict):
@@ -285,9 +317,22 @@ class ConnectActionTypeDef(TypedDict):
     IAMRoleARN: str
 
 
-class ContentTypeDef(TypedDict):
-    Data: str
-    Charset: NotRequired[str]
+class KinesisFirehoseDestinationTypeDef(TypedDict):
+    IAMRoleARN: str
+    DeliveryStreamARN: str
+
+
+class SNSDestinationTypeDef(TypedDict):
+    TopicARN: str
+
+
+class EventDestinationTypeDef(TypedDict):
+    Name: str
+    Enabled: NotRequired[bool]
+    MatchingEventTypes: ReadOnly[Sequence[EventTypeType]]
+    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
+    CloudWatchDestination: NotRequired[ReadOnly[CloudWatchDestinationTypeDef]]
+    SNSDestination: NotRequired[SNSDestinationTypeDef]
 
 
 class CreateConfigurationSetEventDestinationRequestTypeDef(TypedDict):
@@ -305,6 +350,10 @@ class CreateConfigurationSetRequestTypeDef(TypedDict):
 
 class CreateConfigurationSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TrackingOptionsTypeDef(TypedDict):
+    CustomRedirectDomain: NotRequired[str]
 
 
 class CreateConfigurationSetTrackingOptionsRequestTypeDef(TypedDict):
@@ -325,12 +374,71 @@ class CreateCustomVerificationEmailTemplateRequestTypeDef(TypedDict):
     FailureRedirectionURL: str
 
 
+class ReceiptIpFilterTypeDef(TypedDict):
+    Policy: ReceiptFilterPolicyType
+    Cidr: str
+
+
+class ReceiptFilterTypeDef(TypedDict):
+    Name: str
+    IpFilter: ReceiptIpFilterTypeDef
+
+
 class CreateReceiptFilterRequestTypeDef(TypedDict):
     Filter: ReceiptFilterTypeDef
 
 
 class CreateReceiptFilterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LambdaActionTypeDef(TypedDict):
+    TopicArn: NotRequired[str]
+    FunctionArn: str
+    InvocationType: NotRequired[InvocationTypeType]
+
+
+class S3ActionTypeDef(TypedDict):
+    TopicArn: NotRequired[str]
+    BucketName: str
+    ObjectKeyPrefix: NotRequired[str]
+    KmsKeyArn: NotRequired[str]
+    IamRoleArn: NotRequired[str]
+
+
+class SNSActionTypeDef(TypedDict):
+    TopicArn: str
+    Encoding: NotRequired[SNSActionEncodingType]
+
+
+class StopActionTypeDef(TypedDict):
+    Scope: StopScopeType
+    TopicArn: NotRequired[str]
+
+
+class WorkmailActionTypeDef(TypedDict):
+    TopicArn: NotRequired[str]
+    OrganizationArn: str
+
+
+class ReceiptActionTypeDef(TypedDict):
+    S3Action: NotRequired[S3ActionTypeDef]
+    BounceAction: NotRequired[BounceActionTypeDef]
+    WorkmailAction: NotRequired[WorkmailActionTypeDef]
+    LambdaAction: NotRequired[LambdaActionTypeDef]
+    StopAction: NotRequired[StopActionTypeDef]
+    AddHeaderAction: NotRequired[AddHeaderActionTypeDef]
+    SNSAction: NotRequired[SNSActionTypeDef]
+    ConnectAction: NotRequired[ConnectActionTypeDef]
+
+
+class ReceiptRuleTypeDef(TypedDict):
+    Name: str
+    Enabled: NotRequired[bool]
+    TlsPolicy: NotRequired[TlsPolicyType]
+    Recipients: NotRequired[ReadOnly[Sequence[str]]]
+    Actions: NotRequired[ReadOnly[Sequence[ReceiptActionTypeDef]]]
+    ScanEnabled: NotRequired[bool]
 
 
 class CreateReceiptRuleRequestTypeDef(TypedDict):
@@ -349,6 +457,13 @@ class CreateReceiptRuleSetRequestTypeDef(TypedDict):
 
 class CreateReceiptRuleSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TemplateTypeDef(TypedDict):
+    TemplateName: str
+    SubjectPart: NotRequired[str]
+    TextPart: NotRequired[str]
+    HtmlPart: NotRequired[str]
 
 
 class CreateTemplateRequestTypeDef(TypedDict):
@@ -454,6 +569,20 @@ class DeliveryOptionsTypeDef(TypedDict):
     TlsPolicy: NotRequired[TlsPolicyType]
 
 
+class ReceiptRuleOutputTypeDef(TypedDict):
+    Name: str
+    Enabled: NotRequired[bool]
+    TlsPolicy: NotRequired[TlsPolicyType]
+    Recipients: NotRequired[list[str]]
+    Actions: NotRequired[list[ReceiptActionTypeDef]]
+    ScanEnabled: NotRequired[bool]
+
+
+class ReceiptRuleSetMetadataTypeDef(TypedDict):
+    Name: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+
+
 class DescribeActiveReceiptRuleSetResponseTypeDef(TypedDict):
     Metadata: NotRequired[ReceiptRuleSetMetadataTypeDef]
     Rules: NotRequired[list[ReceiptRuleOutputTypeDef]]
@@ -465,6 +594,21 @@ class DescribeConfigurationSetRequestTypeDef(TypedDict):
     ConfigurationSetAttributeNames: NotRequired[
         ReadOnly[Sequence[ConfigurationSetAttributeType]]
     ]
+
+
+class EventDestinationOutputTypeDef(TypedDict):
+    Name: str
+    Enabled: NotRequired[bool]
+    MatchingEventTypes: list[EventTypeType]
+    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
+    CloudWatchDestination: NotRequired[CloudWatchDestinationOutputTypeDef]
+    SNSDestination: NotRequired[SNSDestinationTypeDef]
+
+
+class ReputationOptionsTypeDef(TypedDict):
+    SendingEnabled: NotRequired[bool]
+    ReputationMetricsEnabled: NotRequired[bool]
+    LastFreshStart: NotRequired[datetime]
 
 
 class DescribeConfigurationSetResponseTypeDef(TypedDict):
@@ -496,35 +640,6 @@ class DescribeReceiptRuleSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DestinationTypeDef(TypedDict):
-    ToAddresses: NotRequired[ReadOnly[Sequence[str]]]
-    CcAddresses: NotRequired[ReadOnly[Sequence[str]]]
-    BccAddresses: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class EventDestinationOutputTypeDef(TypedDict):
-    Name: str
-    Enabled: NotRequired[bool]
-    MatchingEventTypes: list[EventTypeType]
-    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
-    CloudWatchDestination: NotRequired[CloudWatchDestinationOutputTypeDef]
-    SNSDestination: NotRequired[SNSDestinationTypeDef]
-
-
-class EventDestinationTypeDef(TypedDict):
-    Name: str
-    Enabled: NotRequired[bool]
-    MatchingEventTypes: ReadOnly[Sequence[EventTypeType]]
-    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
-    CloudWatchDestination: NotRequired[ReadOnly[CloudWatchDestinationTypeDef]]
-    SNSDestination: NotRequired[SNSDestinationTypeDef]
-
-
-class ExtensionFieldTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
 class GetAccountSendingEnabledResponseTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -548,6 +663,12 @@ class GetIdentityDkimAttributesRequestTypeDef(TypedDict):
     Identities: ReadOnly[Sequence[str]]
 
 
+class IdentityDkimAttributesTypeDef(TypedDict):
+    DkimEnabled: bool
+    DkimVerificationStatus: VerificationStatusType
+    DkimTokens: NotRequired[list[str]]
+
+
 class GetIdentityDkimAttributesResponseTypeDef(TypedDict):
     DkimAttributes: dict[str, IdentityDkimAttributesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -557,6 +678,12 @@ class GetIdentityMailFromDomainAttributesRequestTypeDef(TypedDict):
     Identities: ReadOnly[Sequence[str]]
 
 
+class IdentityMailFromDomainAttributesTypeDef(TypedDict):
+    MailFromDomain: str
+    MailFromDomainStatus: CustomMailFromStatusType
+    BehaviorOnMXFailure: BehaviorOnMXFailureType
+
+
 class GetIdentityMailFromDomainAttributesResponseTypeDef(TypedDict):
     MailFromDomainAttributes: dict[str, IdentityMailFromDomainAttributesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -564,6 +691,16 @@ class GetIdentityMailFromDomainAttributesResponseTypeDef(TypedDict):
 
 class GetIdentityNotificationAttributesRequestTypeDef(TypedDict):
     Identities: ReadOnly[Sequence[str]]
+
+
+class IdentityNotificationAttributesTypeDef(TypedDict):
+    BounceTopic: str
+    ComplaintTopic: str
+    DeliveryTopic: str
+    ForwardingEnabled: bool
+    HeadersInBounceNotificationsEnabled: NotRequired[bool]
+    HeadersInComplaintNotificationsEnabled: NotRequired[bool]
+    HeadersInDeliveryNotificationsEnabled: NotRequired[bool]
 
 
 class GetIdentityNotificationAttributesResponseTypeDef(TypedDict):
@@ -585,6 +722,11 @@ class GetIdentityVerificationAttributesRequestTypeDef(TypedDict):
     Identities: ReadOnly[Sequence[str]]
 
 
+class IdentityVerificationAttributesTypeDef(TypedDict):
+    VerificationStatus: VerificationStatusType
+    VerificationToken: NotRequired[str]
+
+
 class GetIdentityVerificationAttributesResponseTypeDef(TypedDict):
     VerificationAttributes: dict[str, IdentityVerificationAttributesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -595,6 +737,14 @@ class GetSendQuotaResponseTypeDef(TypedDict):
     MaxSendRate: NotRequired[float]
     SentLast24Hours: NotRequired[float]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SendDataPointTypeDef(TypedDict):
+    Timestamp: NotRequired[datetime]
+    DeliveryAttempts: NotRequired[int]
+    Bounces: NotRequired[int]
+    Complaints: NotRequired[int]
+    Rejects: NotRequired[int]
 
 
 class GetSendStatisticsResponseTypeDef(TypedDict):
@@ -609,44 +759,6 @@ class GetTemplateRequestTypeDef(TypedDict):
 class GetTemplateResponseTypeDef(TypedDict):
     Template: NotRequired[TemplateTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IdentityDkimAttributesTypeDef(TypedDict):
-    DkimEnabled: bool
-    DkimVerificationStatus: VerificationStatusType
-    DkimTokens: NotRequired[list[str]]
-
-
-class IdentityMailFromDomainAttributesTypeDef(TypedDict):
-    MailFromDomain: str
-    MailFromDomainStatus: CustomMailFromStatusType
-    BehaviorOnMXFailure: BehaviorOnMXFailureType
-
-
-class IdentityNotificationAttributesTypeDef(TypedDict):
-    BounceTopic: str
-    ComplaintTopic: str
-    DeliveryTopic: str
-    ForwardingEnabled: bool
-    HeadersInBounceNotificationsEnabled: NotRequired[bool]
-    HeadersInComplaintNotificationsEnabled: NotRequired[bool]
-    HeadersInDeliveryNotificationsEnabled: NotRequired[bool]
-
-
-class IdentityVerificationAttributesTypeDef(TypedDict):
-    VerificationStatus: VerificationStatusType
-    VerificationToken: NotRequired[str]
-
-
-class KinesisFirehoseDestinationTypeDef(TypedDict):
-    IAMRoleARN: str
-    DeliveryStreamARN: str
-
-
-class LambdaActionTypeDef(TypedDict):
-    TopicArn: NotRequired[str]
-    FunctionArn: str
-    InvocationType: NotRequired[InvocationTypeType]
 
 
 class ListConfigurationSetsRequestTypeDef(TypedDict):
@@ -714,6 +826,11 @@ class ListTemplatesRequestTypeDef(TypedDict):
     MaxItems: NotRequired[int]
 
 
+class TemplateMetadataTypeDef(TypedDict):
+    Name: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+
+
 class ListTemplatesResponseTypeDef(TypedDict):
     TemplatesMetadata: NotRequired[list[TemplateMetadataTypeDef]]
     NextToken: NotRequired[str]
@@ -729,11 +846,6 @@ class MessageDsnTypeDef(TypedDict):
     ReportingMta: str
     ArrivalDate: NotRequired[ReadOnly[datetime | str]]
     ExtensionFields: NotRequired[ReadOnly[Sequence[ExtensionFieldTypeDef]]]
-
-
-class MessageTagTypeDef(TypedDict):
-    Name: str
-    Value: str
 
 
 class MessageTypeDef(TypedDict):
@@ -764,60 +876,6 @@ class RawMessageTypeDef(TypedDict):
     Data: ReadOnly[bytes | str | IO[Any]]
 
 
-class ReceiptActionTypeDef(TypedDict):
-    S3Action: NotRequired[S3ActionTypeDef]
-    BounceAction: NotRequired[BounceActionTypeDef]
-    WorkmailAction: NotRequired[WorkmailActionTypeDef]
-    LambdaAction: NotRequired[LambdaActionTypeDef]
-    StopAction: NotRequired[StopActionTypeDef]
-    AddHeaderAction: NotRequired[AddHeaderActionTypeDef]
-    SNSAction: NotRequired[SNSActionTypeDef]
-    ConnectAction: NotRequired[ConnectActionTypeDef]
-
-
-class ReceiptFilterTypeDef(TypedDict):
-    Name: str
-    IpFilter: ReceiptIpFilterTypeDef
-
-
-class ReceiptIpFilterTypeDef(TypedDict):
-    Policy: ReceiptFilterPolicyType
-    Cidr: str
-
-
-class ReceiptRuleOutputTypeDef(TypedDict):
-    Name: str
-    Enabled: NotRequired[bool]
-    TlsPolicy: NotRequired[TlsPolicyType]
-    Recipients: NotRequired[list[str]]
-    Actions: NotRequired[list[ReceiptActionTypeDef]]
-    ScanEnabled: NotRequired[bool]
-
-
-class ReceiptRuleSetMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-
-
-class ReceiptRuleTypeDef(TypedDict):
-    Name: str
-    Enabled: NotRequired[bool]
-    TlsPolicy: NotRequired[TlsPolicyType]
-    Recipients: NotRequired[ReadOnly[Sequence[str]]]
-    Actions: NotRequired[ReadOnly[Sequence[ReceiptActionTypeDef]]]
-    ScanEnabled: NotRequired[bool]
-
-
-class RecipientDsnFieldsTypeDef(TypedDict):
-    FinalRecipient: NotRequired[str]
-    Action: DsnActionType
-    RemoteMta: NotRequired[str]
-    Status: str
-    DiagnosticCode: NotRequired[str]
-    LastAttemptDate: NotRequired[ReadOnly[datetime | str]]
-    ExtensionFields: NotRequired[ReadOnly[Sequence[ExtensionFieldTypeDef]]]
-
-
 class ReorderReceiptRuleSetRequestTypeDef(TypedDict):
     RuleSetName: str
     RuleNames: ReadOnly[Sequence[str]]
@@ -825,29 +883,6 @@ class ReorderReceiptRuleSetRequestTypeDef(TypedDict):
 
 class ReorderReceiptRuleSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReputationOptionsTypeDef(TypedDict):
-    SendingEnabled: NotRequired[bool]
-    ReputationMetricsEnabled: NotRequired[bool]
-    LastFreshStart: NotRequired[datetime]
-
-
-class S3ActionTypeDef(TypedDict):
-    TopicArn: NotRequired[str]
-    BucketName: str
-    ObjectKeyPrefix: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
-    IamRoleArn: NotRequired[str]
-
-
-class SNSActionTypeDef(TypedDict):
-    TopicArn: str
-    Encoding: NotRequired[SNSActionEncodingType]
-
-
-class SNSDestinationTypeDef(TypedDict):
-    TopicARN: str
 
 
 class SendBounceRequestTypeDef(TypedDict):
@@ -892,14 +927,6 @@ class SendCustomVerificationEmailRequestTypeDef(TypedDict):
 class SendCustomVerificationEmailResponseTypeDef(TypedDict):
     MessageId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SendDataPointTypeDef(TypedDict):
-    Timestamp: NotRequired[datetime]
-    DeliveryAttempts: NotRequired[int]
-    Bounces: NotRequired[int]
-    Complaints: NotRequired[int]
-    Rejects: NotRequired[int]
 
 
 class SendEmailRequestTypeDef(TypedDict):
@@ -1020,23 +1047,6 @@ class SetReceiptRulePositionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StopActionTypeDef(TypedDict):
-    Scope: StopScopeType
-    TopicArn: NotRequired[str]
-
-
-class TemplateMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-
-
-class TemplateTypeDef(TypedDict):
-    TemplateName: str
-    SubjectPart: NotRequired[str]
-    TextPart: NotRequired[str]
-    HtmlPart: NotRequired[str]
-
-
 class TestRenderTemplateRequestTypeDef(TypedDict):
     TemplateName: str
     TemplateData: str
@@ -1045,10 +1055,6 @@ class TestRenderTemplateRequestTypeDef(TypedDict):
 class TestRenderTemplateResponseTypeDef(TypedDict):
     RenderedTemplate: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TrackingOptionsTypeDef(TypedDict):
-    CustomRedirectDomain: NotRequired[str]
 
 
 class UpdateAccountSendingEnabledRequestTypeDef(TypedDict):
@@ -1137,8 +1143,3 @@ class VerifyEmailIdentityRequestTypeDef(TypedDict):
 
 class VerifyEmailIdentityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkmailActionTypeDef(TypedDict):
-    TopicArn: NotRequired[str]
-    OrganizationArn: str

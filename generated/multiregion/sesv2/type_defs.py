@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -72,349 +72,355 @@ from .literals import (
     WarmupStatusType,
 )
 
-__all__ = [
-    "AccountDetailsTypeDef",
-    "ArchivingOptionsTypeDef",
-    "AttachmentTypeDef",
-    "BatchGetMetricDataQueryTypeDef",
-    "BatchGetMetricDataRequestTypeDef",
-    "BatchGetMetricDataResponseTypeDef",
-    "BlacklistEntryTypeDef",
-    "BodyTypeDef",
-    "BounceTypeDef",
-    "BulkEmailContentTypeDef",
-    "BulkEmailEntryResultTypeDef",
-    "BulkEmailEntryTypeDef",
-    "CancelExportJobRequestTypeDef",
-    "CancelExportJobResponseTypeDef",
-    "CloudWatchDestinationOutputTypeDef",
-    "CloudWatchDestinationTypeDef",
-    "CloudWatchDimensionConfigurationTypeDef",
-    "ComplaintTypeDef",
-    "ContactListDestinationTypeDef",
-    "ContactListTypeDef",
-    "ContactTypeDef",
-    "ContentTypeDef",
-    "CreateConfigurationSetEventDestinationRequestTypeDef",
-    "CreateConfigurationSetEventDestinationResponseTypeDef",
-    "CreateConfigurationSetRequestTypeDef",
-    "CreateConfigurationSetResponseTypeDef",
-    "CreateContactListRequestTypeDef",
-    "CreateContactListResponseTypeDef",
-    "CreateContactRequestTypeDef",
-    "CreateContactResponseTypeDef",
-    "CreateCustomVerificationEmailTemplateRequestTypeDef",
-    "CreateCustomVerificationEmailTemplateResponseTypeDef",
-    "CreateDedicatedIpPoolRequestTypeDef",
-    "CreateDedicatedIpPoolResponseTypeDef",
-    "CreateDeliverabilityTestReportRequestTypeDef",
-    "CreateDeliverabilityTestReportResponseTypeDef",
-    "CreateEmailIdentityPolicyRequestTypeDef",
-    "CreateEmailIdentityPolicyResponseTypeDef",
-    "CreateEmailIdentityRequestTypeDef",
-    "CreateEmailIdentityResponseTypeDef",
-    "CreateEmailTemplateRequestTypeDef",
-    "CreateEmailTemplateResponseTypeDef",
-    "CreateExportJobRequestTypeDef",
-    "CreateExportJobResponseTypeDef",
-    "CreateImportJobRequestTypeDef",
-    "CreateImportJobResponseTypeDef",
-    "CreateMultiRegionEndpointRequestTypeDef",
-    "CreateMultiRegionEndpointResponseTypeDef",
-    "CreateTenantRequestTypeDef",
-    "CreateTenantResourceAssociationRequestTypeDef",
-    "CreateTenantResourceAssociationResponseTypeDef",
-    "CreateTenantResponseTypeDef",
-    "CustomVerificationEmailTemplateMetadataTypeDef",
-    "DailyVolumeTypeDef",
-    "DashboardAttributesTypeDef",
-    "DashboardOptionsTypeDef",
-    "DedicatedIpPoolTypeDef",
-    "DedicatedIpTypeDef",
-    "DeleteConfigurationSetEventDestinationRequestTypeDef",
-    "DeleteConfigurationSetEventDestinationResponseTypeDef",
-    "DeleteConfigurationSetRequestTypeDef",
-    "DeleteConfigurationSetResponseTypeDef",
-    "DeleteContactListRequestTypeDef",
-    "DeleteContactListResponseTypeDef",
-    "DeleteContactRequestTypeDef",
-    "DeleteContactResponseTypeDef",
-    "DeleteCustomVerificationEmailTemplateRequestTypeDef",
-    "DeleteCustomVerificationEmailTemplateResponseTypeDef",
-    "DeleteDedicatedIpPoolRequestTypeDef",
-    "DeleteDedicatedIpPoolResponseTypeDef",
-    "DeleteEmailIdentityPolicyRequestTypeDef",
-    "DeleteEmailIdentityPolicyResponseTypeDef",
-    "DeleteEmailIdentityRequestTypeDef",
-    "DeleteEmailIdentityResponseTypeDef",
-    "DeleteEmailTemplateRequestTypeDef",
-    "DeleteEmailTemplateResponseTypeDef",
-    "DeleteMultiRegionEndpointRequestTypeDef",
-    "DeleteMultiRegionEndpointResponseTypeDef",
-    "DeleteSuppressedDestinationRequestTypeDef",
-    "DeleteSuppressedDestinationResponseTypeDef",
-    "DeleteTenantRequestTypeDef",
-    "DeleteTenantResourceAssociationRequestTypeDef",
-    "DeleteTenantResourceAssociationResponseTypeDef",
-    "DeleteTenantResponseTypeDef",
-    "DeliverabilityTestReportTypeDef",
-    "DeliveryOptionsTypeDef",
-    "DestinationTypeDef",
-    "DetailsTypeDef",
-    "DkimAttributesTypeDef",
-    "DkimSigningAttributesTypeDef",
-    "DomainDeliverabilityCampaignTypeDef",
-    "DomainDeliverabilityTrackingOptionOutputTypeDef",
-    "DomainDeliverabilityTrackingOptionTypeDef",
-    "DomainIspPlacementTypeDef",
-    "EmailAddressInsightsMailboxEvaluationsTypeDef",
-    "EmailAddressInsightsVerdictTypeDef",
-    "EmailContentTypeDef",
-    "EmailInsightsTypeDef",
-    "EmailTemplateContentTypeDef",
-    "EmailTemplateMetadataTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventBridgeDestinationTypeDef",
-    "EventDestinationDefinitionTypeDef",
-    "EventDestinationTypeDef",
-    "EventDetailsTypeDef",
-    "ExportDataSourceOutputTypeDef",
-    "ExportDataSourceTypeDef",
-    "ExportDestinationTypeDef",
-    "ExportJobSummaryTypeDef",
-    "ExportMetricTypeDef",
-    "ExportStatisticsTypeDef",
-    "FailureInfoTypeDef",
-    "GetAccountResponseTypeDef",
-    "GetBlacklistReportsRequestTypeDef",
-    "GetBlacklistReportsResponseTypeDef",
-    "GetConfigurationSetEventDestinationsRequestTypeDef",
-    "GetConfigurationSetEventDestinationsResponseTypeDef",
-    "GetConfigurationSetRequestTypeDef",
-    "GetConfigurationSetResponseTypeDef",
-    "GetContactListRequestTypeDef",
-    "GetContactListResponseTypeDef",
-    "GetContactRequestTypeDef",
-    "GetContactResponseTypeDef",
-    "GetCustomVerificationEmailTemplateRequestTypeDef",
-    "GetCustomVerificationEmailTemplateResponseTypeDef",
-    "GetDedicatedIpPoolRequestTypeDef",
-    "GetDedicatedIpPoolResponseTypeDef",
-    "GetDedicatedIpRequestTypeDef",
-    "GetDedicatedIpResponseTypeDef",
-    "GetDedicatedIpsRequestTypeDef",
-    "GetDedicatedIpsResponseTypeDef",
-    "GetDeliverabilityDashboardOptionsResponseTypeDef",
-    "GetDeliverabilityTestReportRequestTypeDef",
-    "GetDeliverabilityTestReportResponseTypeDef",
-    "GetDomainDeliverabilityCampaignRequestTypeDef",
-    "GetDomainDeliverabilityCampaignResponseTypeDef",
-    "GetDomainStatisticsReportRequestTypeDef",
-    "GetDomainStatisticsReportResponseTypeDef",
-    "GetEmailAddressInsightsRequestTypeDef",
-    "GetEmailAddressInsightsResponseTypeDef",
-    "GetEmailIdentityPoliciesRequestTypeDef",
-    "GetEmailIdentityPoliciesResponseTypeDef",
-    "GetEmailIdentityRequestTypeDef",
-    "GetEmailIdentityResponseTypeDef",
-    "GetEmailTemplateRequestTypeDef",
-    "GetEmailTemplateResponseTypeDef",
-    "GetExportJobRequestTypeDef",
-    "GetExportJobResponseTypeDef",
-    "GetImportJobRequestTypeDef",
-    "GetImportJobResponseTypeDef",
-    "GetMessageInsightsRequestTypeDef",
-    "GetMessageInsightsResponseTypeDef",
-    "GetMultiRegionEndpointRequestTypeDef",
-    "GetMultiRegionEndpointResponseTypeDef",
-    "GetReputationEntityRequestTypeDef",
-    "GetReputationEntityResponseTypeDef",
-    "GetSuppressedDestinationRequestTypeDef",
-    "GetSuppressedDestinationResponseTypeDef",
-    "GetTenantRequestTypeDef",
-    "GetTenantResponseTypeDef",
-    "GuardianAttributesTypeDef",
-    "GuardianOptionsTypeDef",
-    "IdentityInfoTypeDef",
-    "ImportDataSourceTypeDef",
-    "ImportDestinationTypeDef",
-    "ImportJobSummaryTypeDef",
-    "InboxPlacementTrackingOptionOutputTypeDef",
-    "InboxPlacementTrackingOptionTypeDef",
-    "InsightsEventTypeDef",
-    "IspPlacementTypeDef",
-    "KinesisFirehoseDestinationTypeDef",
-    "ListConfigurationSetsRequestTypeDef",
-    "ListConfigurationSetsResponseTypeDef",
-    "ListContactListsRequestTypeDef",
-    "ListContactListsResponseTypeDef",
-    "ListContactsFilterTypeDef",
-    "ListContactsRequestTypeDef",
-    "ListContactsResponseTypeDef",
-    "ListCustomVerificationEmailTemplatesRequestTypeDef",
-    "ListCustomVerificationEmailTemplatesResponseTypeDef",
-    "ListDedicatedIpPoolsRequestTypeDef",
-    "ListDedicatedIpPoolsResponseTypeDef",
-    "ListDeliverabilityTestReportsRequestTypeDef",
-    "ListDeliverabilityTestReportsResponseTypeDef",
-    "ListDomainDeliverabilityCampaignsRequestTypeDef",
-    "ListDomainDeliverabilityCampaignsResponseTypeDef",
-    "ListEmailIdentitiesRequestTypeDef",
-    "ListEmailIdentitiesResponseTypeDef",
-    "ListEmailTemplatesRequestTypeDef",
-    "ListEmailTemplatesResponseTypeDef",
-    "ListExportJobsRequestTypeDef",
-    "ListExportJobsResponseTypeDef",
-    "ListImportJobsRequestTypeDef",
-    "ListImportJobsResponseTypeDef",
-    "ListManagementOptionsTypeDef",
-    "ListMultiRegionEndpointsRequestTypeDef",
-    "ListMultiRegionEndpointsResponseTypeDef",
-    "ListRecommendationsRequestTypeDef",
-    "ListRecommendationsResponseTypeDef",
-    "ListReputationEntitiesRequestTypeDef",
-    "ListReputationEntitiesResponseTypeDef",
-    "ListResourceTenantsRequestTypeDef",
-    "ListResourceTenantsResponseTypeDef",
-    "ListSuppressedDestinationsRequestTypeDef",
-    "ListSuppressedDestinationsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTenantResourcesRequestTypeDef",
-    "ListTenantResourcesResponseTypeDef",
-    "ListTenantsRequestTypeDef",
-    "ListTenantsResponseTypeDef",
-    "MailFromAttributesTypeDef",
-    "MailboxValidationTypeDef",
-    "MessageHeaderTypeDef",
-    "MessageInsightsDataSourceOutputTypeDef",
-    "MessageInsightsDataSourceTypeDef",
-    "MessageInsightsFiltersOutputTypeDef",
-    "MessageInsightsFiltersTypeDef",
-    "MessageTagTypeDef",
-    "MessageTypeDef",
-    "MetricDataErrorTypeDef",
-    "MetricDataResultTypeDef",
-    "MetricsDataSourceOutputTypeDef",
-    "MetricsDataSourceTypeDef",
-    "MultiRegionEndpointTypeDef",
-    "OverallVolumeTypeDef",
-    "PinpointDestinationTypeDef",
-    "PlacementStatisticsTypeDef",
-    "PutAccountDedicatedIpWarmupAttributesRequestTypeDef",
-    "PutAccountDedicatedIpWarmupAttributesResponseTypeDef",
-    "PutAccountDetailsRequestTypeDef",
-    "PutAccountDetailsResponseTypeDef",
-    "PutAccountSendingAttributesRequestTypeDef",
-    "PutAccountSendingAttributesResponseTypeDef",
-    "PutAccountSuppressionAttributesRequestTypeDef",
-    "PutAccountSuppressionAttributesResponseTypeDef",
-    "PutAccountVdmAttributesRequestTypeDef",
-    "PutAccountVdmAttributesResponseTypeDef",
-    "PutConfigurationSetArchivingOptionsRequestTypeDef",
-    "PutConfigurationSetArchivingOptionsResponseTypeDef",
-    "PutConfigurationSetDeliveryOptionsRequestTypeDef",
-    "PutConfigurationSetDeliveryOptionsResponseTypeDef",
-    "PutConfigurationSetReputationOptionsRequestTypeDef",
-    "PutConfigurationSetReputationOptionsResponseTypeDef",
-    "PutConfigurationSetSendingOptionsRequestTypeDef",
-    "PutConfigurationSetSendingOptionsResponseTypeDef",
-    "PutConfigurationSetSuppressionOptionsRequestTypeDef",
-    "PutConfigurationSetSuppressionOptionsResponseTypeDef",
-    "PutConfigurationSetTrackingOptionsRequestTypeDef",
-    "PutConfigurationSetTrackingOptionsResponseTypeDef",
-    "PutConfigurationSetVdmOptionsRequestTypeDef",
-    "PutConfigurationSetVdmOptionsResponseTypeDef",
-    "PutDedicatedIpInPoolRequestTypeDef",
-    "PutDedicatedIpInPoolResponseTypeDef",
-    "PutDedicatedIpPoolScalingAttributesRequestTypeDef",
-    "PutDedicatedIpPoolScalingAttributesResponseTypeDef",
-    "PutDedicatedIpWarmupAttributesRequestTypeDef",
-    "PutDedicatedIpWarmupAttributesResponseTypeDef",
-    "PutDeliverabilityDashboardOptionRequestTypeDef",
-    "PutDeliverabilityDashboardOptionResponseTypeDef",
-    "PutEmailIdentityConfigurationSetAttributesRequestTypeDef",
-    "PutEmailIdentityConfigurationSetAttributesResponseTypeDef",
-    "PutEmailIdentityDkimAttributesRequestTypeDef",
-    "PutEmailIdentityDkimAttributesResponseTypeDef",
-    "PutEmailIdentityDkimSigningAttributesRequestTypeDef",
-    "PutEmailIdentityDkimSigningAttributesResponseTypeDef",
-    "PutEmailIdentityFeedbackAttributesRequestTypeDef",
-    "PutEmailIdentityFeedbackAttributesResponseTypeDef",
-    "PutEmailIdentityMailFromAttributesRequestTypeDef",
-    "PutEmailIdentityMailFromAttributesResponseTypeDef",
-    "PutSuppressedDestinationRequestTypeDef",
-    "PutSuppressedDestinationResponseTypeDef",
-    "RawMessageTypeDef",
-    "RecommendationTypeDef",
-    "ReplacementEmailContentTypeDef",
-    "ReplacementTemplateTypeDef",
-    "ReputationEntityTypeDef",
-    "ReputationOptionsOutputTypeDef",
-    "ReputationOptionsTypeDef",
-    "ResourceTenantMetadataTypeDef",
-    "ResponseMetadataTypeDef",
-    "ReviewDetailsTypeDef",
-    "RouteDetailsTypeDef",
-    "RouteTypeDef",
-    "SOARecordTypeDef",
-    "SendBulkEmailRequestTypeDef",
-    "SendBulkEmailResponseTypeDef",
-    "SendCustomVerificationEmailRequestTypeDef",
-    "SendCustomVerificationEmailResponseTypeDef",
-    "SendEmailRequestTypeDef",
-    "SendEmailResponseTypeDef",
-    "SendQuotaTypeDef",
-    "SendingOptionsTypeDef",
-    "SnsDestinationTypeDef",
-    "StatusRecordTypeDef",
-    "SuppressedDestinationAttributesTypeDef",
-    "SuppressedDestinationSummaryTypeDef",
-    "SuppressedDestinationTypeDef",
-    "SuppressionAttributesTypeDef",
-    "SuppressionConditionThresholdTypeDef",
-    "SuppressionConfidenceThresholdTypeDef",
-    "SuppressionListDestinationTypeDef",
-    "SuppressionOptionsOutputTypeDef",
-    "SuppressionOptionsTypeDef",
-    "SuppressionValidationAttributesTypeDef",
-    "SuppressionValidationOptionsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TemplateTypeDef",
-    "TenantInfoTypeDef",
-    "TenantResourceTypeDef",
-    "TenantTypeDef",
-    "TestRenderEmailTemplateRequestTypeDef",
-    "TestRenderEmailTemplateResponseTypeDef",
-    "TopicFilterTypeDef",
-    "TopicPreferenceTypeDef",
-    "TopicTypeDef",
-    "TrackingOptionsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateConfigurationSetEventDestinationRequestTypeDef",
-    "UpdateConfigurationSetEventDestinationResponseTypeDef",
-    "UpdateContactListRequestTypeDef",
-    "UpdateContactListResponseTypeDef",
-    "UpdateContactRequestTypeDef",
-    "UpdateContactResponseTypeDef",
-    "UpdateCustomVerificationEmailTemplateRequestTypeDef",
-    "UpdateCustomVerificationEmailTemplateResponseTypeDef",
-    "UpdateEmailIdentityPolicyRequestTypeDef",
-    "UpdateEmailIdentityPolicyResponseTypeDef",
-    "UpdateEmailTemplateRequestTypeDef",
-    "UpdateEmailTemplateResponseTypeDef",
-    "UpdateReputationEntityCustomerManagedStatusRequestTypeDef",
-    "UpdateReputationEntityCustomerManagedStatusResponseTypeDef",
-    "UpdateReputationEntityPolicyRequestTypeDef",
-    "UpdateReputationEntityPolicyResponseTypeDef",
-    "VdmAttributesTypeDef",
-    "VdmOptionsTypeDef",
-    "VerificationInfoTypeDef",
-    "VolumeStatisticsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountDetailsTypeDef",
+        "ArchivingOptionsTypeDef",
+        "AttachmentTypeDef",
+        "BatchGetMetricDataQueryTypeDef",
+        "BatchGetMetricDataRequestTypeDef",
+        "BatchGetMetricDataResponseTypeDef",
+        "BlacklistEntryTypeDef",
+        "BodyTypeDef",
+        "BounceTypeDef",
+        "BulkEmailContentTypeDef",
+        "BulkEmailEntryResultTypeDef",
+        "BulkEmailEntryTypeDef",
+        "CancelExportJobRequestTypeDef",
+        "CancelExportJobResponseTypeDef",
+        "CloudWatchDestinationOutputTypeDef",
+        "CloudWatchDestinationTypeDef",
+        "CloudWatchDimensionConfigurationTypeDef",
+        "ComplaintTypeDef",
+        "ContactListDestinationTypeDef",
+        "ContactListTypeDef",
+        "ContactTypeDef",
+        "ContentTypeDef",
+        "CreateConfigurationSetEventDestinationRequestTypeDef",
+        "CreateConfigurationSetEventDestinationResponseTypeDef",
+        "CreateConfigurationSetRequestTypeDef",
+        "CreateConfigurationSetResponseTypeDef",
+        "CreateContactListRequestTypeDef",
+        "CreateContactListResponseTypeDef",
+        "CreateContactRequestTypeDef",
+        "CreateContactResponseTypeDef",
+        "CreateCustomVerificationEmailTemplateRequestTypeDef",
+        "CreateCustomVerificationEmailTemplateResponseTypeDef",
+        "CreateDedicatedIpPoolRequestTypeDef",
+        "CreateDedicatedIpPoolResponseTypeDef",
+        "CreateDeliverabilityTestReportRequestTypeDef",
+        "CreateDeliverabilityTestReportResponseTypeDef",
+        "CreateEmailIdentityPolicyRequestTypeDef",
+        "CreateEmailIdentityPolicyResponseTypeDef",
+        "CreateEmailIdentityRequestTypeDef",
+        "CreateEmailIdentityResponseTypeDef",
+        "CreateEmailTemplateRequestTypeDef",
+        "CreateEmailTemplateResponseTypeDef",
+        "CreateExportJobRequestTypeDef",
+        "CreateExportJobResponseTypeDef",
+        "CreateImportJobRequestTypeDef",
+        "CreateImportJobResponseTypeDef",
+        "CreateMultiRegionEndpointRequestTypeDef",
+        "CreateMultiRegionEndpointResponseTypeDef",
+        "CreateTenantRequestTypeDef",
+        "CreateTenantResourceAssociationRequestTypeDef",
+        "CreateTenantResourceAssociationResponseTypeDef",
+        "CreateTenantResponseTypeDef",
+        "CustomVerificationEmailTemplateMetadataTypeDef",
+        "DailyVolumeTypeDef",
+        "DashboardAttributesTypeDef",
+        "DashboardOptionsTypeDef",
+        "DedicatedIpPoolTypeDef",
+        "DedicatedIpTypeDef",
+        "DeleteConfigurationSetEventDestinationRequestTypeDef",
+        "DeleteConfigurationSetEventDestinationResponseTypeDef",
+        "DeleteConfigurationSetRequestTypeDef",
+        "DeleteConfigurationSetResponseTypeDef",
+        "DeleteContactListRequestTypeDef",
+        "DeleteContactListResponseTypeDef",
+        "DeleteContactRequestTypeDef",
+        "DeleteContactResponseTypeDef",
+        "DeleteCustomVerificationEmailTemplateRequestTypeDef",
+        "DeleteCustomVerificationEmailTemplateResponseTypeDef",
+        "DeleteDedicatedIpPoolRequestTypeDef",
+        "DeleteDedicatedIpPoolResponseTypeDef",
+        "DeleteEmailIdentityPolicyRequestTypeDef",
+        "DeleteEmailIdentityPolicyResponseTypeDef",
+        "DeleteEmailIdentityRequestTypeDef",
+        "DeleteEmailIdentityResponseTypeDef",
+        "DeleteEmailTemplateRequestTypeDef",
+        "DeleteEmailTemplateResponseTypeDef",
+        "DeleteMultiRegionEndpointRequestTypeDef",
+        "DeleteMultiRegionEndpointResponseTypeDef",
+        "DeleteSuppressedDestinationRequestTypeDef",
+        "DeleteSuppressedDestinationResponseTypeDef",
+        "DeleteTenantRequestTypeDef",
+        "DeleteTenantResourceAssociationRequestTypeDef",
+        "DeleteTenantResourceAssociationResponseTypeDef",
+        "DeleteTenantResponseTypeDef",
+        "DeliverabilityTestReportTypeDef",
+        "DeliveryOptionsTypeDef",
+        "DestinationTypeDef",
+        "DetailsTypeDef",
+        "DkimAttributesTypeDef",
+        "DkimSigningAttributesTypeDef",
+        "DomainDeliverabilityCampaignTypeDef",
+        "DomainDeliverabilityTrackingOptionOutputTypeDef",
+        "DomainDeliverabilityTrackingOptionTypeDef",
+        "DomainIspPlacementTypeDef",
+        "EmailAddressInsightsMailboxEvaluationsTypeDef",
+        "EmailAddressInsightsVerdictTypeDef",
+        "EmailContentTypeDef",
+        "EmailInsightsTypeDef",
+        "EmailTemplateContentTypeDef",
+        "EmailTemplateMetadataTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventBridgeDestinationTypeDef",
+        "EventDestinationDefinitionTypeDef",
+        "EventDestinationTypeDef",
+        "EventDetailsTypeDef",
+        "ExportDataSourceOutputTypeDef",
+        "ExportDataSourceTypeDef",
+        "ExportDestinationTypeDef",
+        "ExportJobSummaryTypeDef",
+        "ExportMetricTypeDef",
+        "ExportStatisticsTypeDef",
+        "FailureInfoTypeDef",
+        "GetAccountResponseTypeDef",
+        "GetBlacklistReportsRequestTypeDef",
+        "GetBlacklistReportsResponseTypeDef",
+        "GetConfigurationSetEventDestinationsRequestTypeDef",
+        "GetConfigurationSetEventDestinationsResponseTypeDef",
+        "GetConfigurationSetRequestTypeDef",
+        "GetConfigurationSetResponseTypeDef",
+        "GetContactListRequestTypeDef",
+        "GetContactListResponseTypeDef",
+        "GetContactRequestTypeDef",
+        "GetContactResponseTypeDef",
+        "GetCustomVerificationEmailTemplateRequestTypeDef",
+        "GetCustomVerificationEmailTemplateResponseTypeDef",
+        "GetDedicatedIpPoolRequestTypeDef",
+        "GetDedicatedIpPoolResponseTypeDef",
+        "GetDedicatedIpRequestTypeDef",
+        "GetDedicatedIpResponseTypeDef",
+        "GetDedicatedIpsRequestTypeDef",
+        "GetDedicatedIpsResponseTypeDef",
+        "GetDeliverabilityDashboardOptionsResponseTypeDef",
+        "GetDeliverabilityTestReportRequestTypeDef",
+        "GetDeliverabilityTestReportResponseTypeDef",
+        "GetDomainDeliverabilityCampaignRequestTypeDef",
+        "GetDomainDeliverabilityCampaignResponseTypeDef",
+        "GetDomainStatisticsReportRequestTypeDef",
+        "GetDomainStatisticsReportResponseTypeDef",
+        "GetEmailAddressInsightsRequestTypeDef",
+        "GetEmailAddressInsightsResponseTypeDef",
+        "GetEmailIdentityPoliciesRequestTypeDef",
+        "GetEmailIdentityPoliciesResponseTypeDef",
+        "GetEmailIdentityRequestTypeDef",
+        "GetEmailIdentityResponseTypeDef",
+        "GetEmailTemplateRequestTypeDef",
+        "GetEmailTemplateResponseTypeDef",
+        "GetExportJobRequestTypeDef",
+        "GetExportJobResponseTypeDef",
+        "GetImportJobRequestTypeDef",
+        "GetImportJobResponseTypeDef",
+        "GetMessageInsightsRequestTypeDef",
+        "GetMessageInsightsResponseTypeDef",
+        "GetMultiRegionEndpointRequestTypeDef",
+        "GetMultiRegionEndpointResponseTypeDef",
+        "GetReputationEntityRequestTypeDef",
+        "GetReputationEntityResponseTypeDef",
+        "GetSuppressedDestinationRequestTypeDef",
+        "GetSuppressedDestinationResponseTypeDef",
+        "GetTenantRequestTypeDef",
+        "GetTenantResponseTypeDef",
+        "GuardianAttributesTypeDef",
+        "GuardianOptionsTypeDef",
+        "IdentityInfoTypeDef",
+        "ImportDataSourceTypeDef",
+        "ImportDestinationTypeDef",
+        "ImportJobSummaryTypeDef",
+        "InboxPlacementTrackingOptionOutputTypeDef",
+        "InboxPlacementTrackingOptionTypeDef",
+        "InsightsEventTypeDef",
+        "IspPlacementTypeDef",
+        "KinesisFirehoseDestinationTypeDef",
+        "ListConfigurationSetsRequestTypeDef",
+        "ListConfigurationSetsResponseTypeDef",
+        "ListContactListsRequestTypeDef",
+        "ListContactListsResponseTypeDef",
+        "ListContactsFilterTypeDef",
+        "ListContactsRequestTypeDef",
+        "ListContactsResponseTypeDef",
+        "ListCustomVerificationEmailTemplatesRequestTypeDef",
+        "ListCustomVerificationEmailTemplatesResponseTypeDef",
+        "ListDedicatedIpPoolsRequestTypeDef",
+        "ListDedicatedIpPoolsResponseTypeDef",
+        "ListDeliverabilityTestReportsRequestTypeDef",
+        "ListDeliverabilityTestReportsResponseTypeDef",
+        "ListDomainDeliverabilityCampaignsRequestTypeDef",
+        "ListDomainDeliverabilityCampaignsResponseTypeDef",
+        "ListEmailIdentitiesRequestTypeDef",
+        "ListEmailIdentitiesResponseTypeDef",
+        "ListEmailTemplatesRequestTypeDef",
+        "ListEmailTemplatesResponseTypeDef",
+        "ListExportJobsRequestTypeDef",
+        "ListExportJobsResponseTypeDef",
+        "ListImportJobsRequestTypeDef",
+        "ListImportJobsResponseTypeDef",
+        "ListManagementOptionsTypeDef",
+        "ListMultiRegionEndpointsRequestTypeDef",
+        "ListMultiRegionEndpointsResponseTypeDef",
+        "ListRecommendationsRequestTypeDef",
+        "ListRecommendationsResponseTypeDef",
+        "ListReputationEntitiesRequestTypeDef",
+        "ListReputationEntitiesResponseTypeDef",
+        "ListResourceTenantsRequestTypeDef",
+        "ListResourceTenantsResponseTypeDef",
+        "ListSuppressedDestinationsRequestTypeDef",
+        "ListSuppressedDestinationsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTenantResourcesRequestTypeDef",
+        "ListTenantResourcesResponseTypeDef",
+        "ListTenantsRequestTypeDef",
+        "ListTenantsResponseTypeDef",
+        "MailFromAttributesTypeDef",
+        "MailboxValidationTypeDef",
+        "MessageHeaderTypeDef",
+        "MessageInsightsDataSourceOutputTypeDef",
+        "MessageInsightsDataSourceTypeDef",
+        "MessageInsightsFiltersOutputTypeDef",
+        "MessageInsightsFiltersTypeDef",
+        "MessageTagTypeDef",
+        "MessageTypeDef",
+        "MetricDataErrorTypeDef",
+        "MetricDataResultTypeDef",
+        "MetricsDataSourceOutputTypeDef",
+        "MetricsDataSourceTypeDef",
+        "MultiRegionEndpointTypeDef",
+        "OverallVolumeTypeDef",
+        "PinpointDestinationTypeDef",
+        "PlacementStatisticsTypeDef",
+        "PutAccountDedicatedIpWarmupAttributesRequestTypeDef",
+        "PutAccountDedicatedIpWarmupAttributesResponseTypeDef",
+        "PutAccountDetailsRequestTypeDef",
+        "PutAccountDetailsResponseTypeDef",
+        "PutAccountSendingAttributesRequestTypeDef",
+        "PutAccountSendingAttributesResponseTypeDef",
+        "PutAccountSuppressionAttributesRequestTypeDef",
+        "PutAccountSuppressionAttributesResponseTypeDef",
+        "PutAccountVdmAttributesRequestTypeDef",
+        "PutAccountVdmAttributesResponseTypeDef",
+        "PutConfigurationSetArchivingOptionsRequestTypeDef",
+        "PutConfigurationSetArchivingOptionsResponseTypeDef",
+        "PutConfigurationSetDeliveryOptionsRequestTypeDef",
+        "PutConfigurationSetDeliveryOptionsResponseTypeDef",
+        "PutConfigurationSetReputationOptionsRequestTypeDef",
+        "PutConfigurationSetReputationOptionsResponseTypeDef",
+        "PutConfigurationSetSendingOptionsRequestTypeDef",
+        "PutConfigurationSetSendingOptionsResponseTypeDef",
+        "PutConfigurationSetSuppressionOptionsRequestTypeDef",
+        "PutConfigurationSetSuppressionOptionsResponseTypeDef",
+        "PutConfigurationSetTrackingOptionsRequestTypeDef",
+        "PutConfigurationSetTrackingOptionsResponseTypeDef",
+        "PutConfigurationSetVdmOptionsRequestTypeDef",
+        "PutConfigurationSetVdmOptionsResponseTypeDef",
+        "PutDedicatedIpInPoolRequestTypeDef",
+        "PutDedicatedIpInPoolResponseTypeDef",
+        "PutDedicatedIpPoolScalingAttributesRequestTypeDef",
+        "PutDedicatedIpPoolScalingAttributesResponseTypeDef",
+        "PutDedicatedIpWarmupAttributesRequestTypeDef",
+        "PutDedicatedIpWarmupAttributesResponseTypeDef",
+        "PutDeliverabilityDashboardOptionRequestTypeDef",
+        "PutDeliverabilityDashboardOptionResponseTypeDef",
+        "PutEmailIdentityConfigurationSetAttributesRequestTypeDef",
+        "PutEmailIdentityConfigurationSetAttributesResponseTypeDef",
+        "PutEmailIdentityDkimAttributesRequestTypeDef",
+        "PutEmailIdentityDkimAttributesResponseTypeDef",
+        "PutEmailIdentityDkimSigningAttributesRequestTypeDef",
+        "PutEmailIdentityDkimSigningAttributesResponseTypeDef",
+        "PutEmailIdentityFeedbackAttributesRequestTypeDef",
+        "PutEmailIdentityFeedbackAttributesResponseTypeDef",
+        "PutEmailIdentityMailFromAttributesRequestTypeDef",
+        "PutEmailIdentityMailFromAttributesResponseTypeDef",
+        "PutSuppressedDestinationRequestTypeDef",
+        "PutSuppressedDestinationResponseTypeDef",
+        "RawMessageTypeDef",
+        "RecommendationTypeDef",
+        "ReplacementEmailContentTypeDef",
+        "ReplacementTemplateTypeDef",
+        "ReputationEntityTypeDef",
+        "ReputationOptionsOutputTypeDef",
+        "ReputationOptionsTypeDef",
+        "ResourceTenantMetadataTypeDef",
+        "ResponseMetadataTypeDef",
+        "ReviewDetailsTypeDef",
+        "RouteDetailsTypeDef",
+        "RouteTypeDef",
+        "SOARecordTypeDef",
+        "SendBulkEmailRequestTypeDef",
+        "SendBulkEmailResponseTypeDef",
+        "SendCustomVerificationEmailRequestTypeDef",
+        "SendCustomVerificationEmailResponseTypeDef",
+        "SendEmailRequestTypeDef",
+        "SendEmailResponseTypeDef",
+        "SendQuotaTypeDef",
+        "SendingOptionsTypeDef",
+        "SnsDestinationTypeDef",
+        "StatusRecordTypeDef",
+        "SuppressedDestinationAttributesTypeDef",
+        "SuppressedDestinationSummaryTypeDef",
+        "SuppressedDestinationTypeDef",
+        "SuppressionAttributesTypeDef",
+        "SuppressionConditionThresholdTypeDef",
+        "SuppressionConfidenceThresholdTypeDef",
+        "SuppressionListDestinationTypeDef",
+        "SuppressionOptionsOutputTypeDef",
+        "SuppressionOptionsTypeDef",
+        "SuppressionValidationAttributesTypeDef",
+        "SuppressionValidationOptionsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TemplateTypeDef",
+        "TenantInfoTypeDef",
+        "TenantResourceTypeDef",
+        "TenantTypeDef",
+        "TestRenderEmailTemplateRequestTypeDef",
+        "TestRenderEmailTemplateResponseTypeDef",
+        "TopicFilterTypeDef",
+        "TopicPreferenceTypeDef",
+        "TopicTypeDef",
+        "TrackingOptionsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateConfigurationSetEventDestinationRequestTypeDef",
+        "UpdateConfigurationSetEventDestinationResponseTypeDef",
+        "UpdateContactListRequestTypeDef",
+        "UpdateContactListResponseTypeDef",
+        "UpdateContactRequestTypeDef",
+        "UpdateContactResponseTypeDef",
+        "UpdateCustomVerificationEmailTemplateRequestTypeDef",
+        "UpdateCustomVerificationEmailTemplateResponseTypeDef",
+        "UpdateEmailIdentityPolicyRequestTypeDef",
+        "UpdateEmailIdentityPolicyResponseTypeDef",
+        "UpdateEmailTemplateRequestTypeDef",
+        "UpdateEmailTemplateResponseTypeDef",
+        "UpdateReputationEntityCustomerManagedStatusRequestTypeDef",
+        "UpdateReputationEntityCustomerManagedStatusResponseTypeDef",
+        "UpdateReputationEntityPolicyRequestTypeDef",
+        "UpdateReputationEntityPolicyResponseTypeDef",
+        "VdmAttributesTypeDef",
+        "VdmOptionsTypeDef",
+        "VerificationInfoTypeDef",
+        "VolumeStatisticsTypeDef",
+    ]
+
+
+class ReviewDetailsTypeDef(TypedDict):
+    Status: NotRequired[ReviewStatusType]
+    CaseId: NotRequired[str]
 
 
 class AccountDetailsTypeDef(TypedDict):
@@ -453,6 +459,18 @@ class BatchGetMetricDataRequestTypeDef(TypedDict):
     Queries: ReadOnly[Sequence[BatchGetMetricDataQueryTypeDef]]
 
 
+class MetricDataErrorTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Code: NotRequired[QueryErrorCodeType]
+    Message: NotRequired[str]
+
+
+class MetricDataResultTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Timestamps: NotRequired[list[datetime]]
+    Values: NotRequired[list[int]]
+
+
 class BatchGetMetricDataResponseTypeDef(TypedDict):
     Results: NotRequired[list[MetricDataResultTypeDef]]
     Errors: NotRequired[list[MetricDataErrorTypeDef]]
@@ -463,6 +481,11 @@ class BlacklistEntryTypeDef(TypedDict):
     RblName: NotRequired[str]
     ListingTime: NotRequired[datetime]
     Description: NotRequired[str]
+
+
+class ContentTypeDef(TypedDict):
+    Data: str
+    Charset: NotRequired[str]
 
 
 class BodyTypeDef(TypedDict):
@@ -476,6 +499,26 @@ class BounceTypeDef(TypedDict):
     DiagnosticCode: NotRequired[str]
 
 
+class EmailTemplateContentTypeDef(TypedDict):
+    Subject: NotRequired[str]
+    Text: NotRequired[str]
+    Html: NotRequired[str]
+
+
+class MessageHeaderTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class TemplateTypeDef(TypedDict):
+    TemplateName: NotRequired[str]
+    TemplateArn: NotRequired[str]
+    TemplateContent: NotRequired[EmailTemplateContentTypeDef]
+    TemplateData: NotRequired[str]
+    Headers: NotRequired[ReadOnly[Sequence[MessageHeaderTypeDef]]]
+    Attachments: NotRequired[ReadOnly[Sequence[AttachmentTypeDef]]]
+
+
 class BulkEmailContentTypeDef(TypedDict):
     Template: NotRequired[ReadOnly[TemplateTypeDef]]
 
@@ -484,6 +527,25 @@ class BulkEmailEntryResultTypeDef(TypedDict):
     Status: NotRequired[BulkEmailStatusType]
     Error: NotRequired[str]
     MessageId: NotRequired[str]
+
+
+class DestinationTypeDef(TypedDict):
+    ToAddresses: NotRequired[ReadOnly[Sequence[str]]]
+    CcAddresses: NotRequired[ReadOnly[Sequence[str]]]
+    BccAddresses: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class MessageTagTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class ReplacementTemplateTypeDef(TypedDict):
+    ReplacementTemplateData: NotRequired[str]
+
+
+class ReplacementEmailContentTypeDef(TypedDict):
+    ReplacementTemplate: NotRequired[ReplacementTemplateTypeDef]
 
 
 class BulkEmailEntryTypeDef(TypedDict):
@@ -501,18 +563,18 @@ class CancelExportJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CloudWatchDimensionConfigurationTypeDef(TypedDict):
+    DimensionName: str
+    DimensionValueSource: DimensionValueSourceType
+    DefaultDimensionValue: str
+
+
 class CloudWatchDestinationOutputTypeDef(TypedDict):
     DimensionConfigurations: list[CloudWatchDimensionConfigurationTypeDef]
 
 
 class CloudWatchDestinationTypeDef(TypedDict):
     DimensionConfigurations: ReadOnly[Sequence[CloudWatchDimensionConfigurationTypeDef]]
-
-
-class CloudWatchDimensionConfigurationTypeDef(TypedDict):
-    DimensionName: str
-    DimensionValueSource: DimensionValueSourceType
-    DefaultDimensionValue: str
 
 
 class ComplaintTypeDef(TypedDict):
@@ -530,6 +592,11 @@ class ContactListTypeDef(TypedDict):
     LastUpdatedTimestamp: NotRequired[datetime]
 
 
+class TopicPreferenceTypeDef(TypedDict):
+    TopicName: str
+    SubscriptionStatus: SubscriptionStatusType
+
+
 class ContactTypeDef(TypedDict):
     EmailAddress: NotRequired[str]
     TopicPreferences: NotRequired[list[TopicPreferenceTypeDef]]
@@ -538,9 +605,31 @@ class ContactTypeDef(TypedDict):
     LastUpdatedTimestamp: NotRequired[datetime]
 
 
-class ContentTypeDef(TypedDict):
-    Data: str
-    Charset: NotRequired[str]
+class EventBridgeDestinationTypeDef(TypedDict):
+    EventBusArn: str
+
+
+class KinesisFirehoseDestinationTypeDef(TypedDict):
+    IamRoleArn: str
+    DeliveryStreamArn: str
+
+
+class PinpointDestinationTypeDef(TypedDict):
+    ApplicationArn: NotRequired[str]
+
+
+class SnsDestinationTypeDef(TypedDict):
+    TopicArn: str
+
+
+class EventDestinationDefinitionTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    MatchingEventTypes: NotRequired[ReadOnly[Sequence[EventTypeType]]]
+    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
+    CloudWatchDestination: NotRequired[ReadOnly[CloudWatchDestinationTypeDef]]
+    SnsDestination: NotRequired[SnsDestinationTypeDef]
+    EventBridgeDestination: NotRequired[EventBridgeDestinationTypeDef]
+    PinpointDestination: NotRequired[PinpointDestinationTypeDef]
 
 
 class CreateConfigurationSetEventDestinationRequestTypeDef(TypedDict):
@@ -551,6 +640,62 @@ class CreateConfigurationSetEventDestinationRequestTypeDef(TypedDict):
 
 class CreateConfigurationSetEventDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeliveryOptionsTypeDef(TypedDict):
+    TlsPolicy: NotRequired[TlsPolicyType]
+    SendingPoolName: NotRequired[str]
+    MaxDeliverySeconds: NotRequired[int]
+
+
+class ReputationOptionsTypeDef(TypedDict):
+    ReputationMetricsEnabled: NotRequired[bool]
+    LastFreshStart: NotRequired[ReadOnly[datetime | str]]
+
+
+class SendingOptionsTypeDef(TypedDict):
+    SendingEnabled: NotRequired[bool]
+
+
+class SuppressionConfidenceThresholdTypeDef(TypedDict):
+    ConfidenceVerdictThreshold: SuppressionConfidenceVerdictThresholdType
+
+
+class SuppressionConditionThresholdTypeDef(TypedDict):
+    ConditionThresholdEnabled: FeatureStatusType
+    OverallConfidenceThreshold: NotRequired[SuppressionConfidenceThresholdTypeDef]
+
+
+class SuppressionValidationOptionsTypeDef(TypedDict):
+    ConditionThreshold: SuppressionConditionThresholdTypeDef
+
+
+class SuppressionOptionsTypeDef(TypedDict):
+    SuppressedReasons: NotRequired[ReadOnly[Sequence[SuppressionListReasonType]]]
+    ValidationOptions: NotRequired[SuppressionValidationOptionsTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class TrackingOptionsTypeDef(TypedDict):
+    CustomRedirectDomain: str
+    HttpsPolicy: NotRequired[HttpsPolicyType]
+
+
+class DashboardOptionsTypeDef(TypedDict):
+    EngagementMetrics: NotRequired[FeatureStatusType]
+
+
+class GuardianOptionsTypeDef(TypedDict):
+    OptimizedSharedDelivery: NotRequired[FeatureStatusType]
+
+
+class VdmOptionsTypeDef(TypedDict):
+    DashboardOptions: NotRequired[DashboardOptionsTypeDef]
+    GuardianOptions: NotRequired[GuardianOptionsTypeDef]
 
 
 class CreateConfigurationSetRequestTypeDef(TypedDict):
@@ -567,6 +712,13 @@ class CreateConfigurationSetRequestTypeDef(TypedDict):
 
 class CreateConfigurationSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TopicTypeDef(TypedDict):
+    TopicName: str
+    DisplayName: str
+    Description: NotRequired[str]
+    DefaultSubscriptionStatus: SubscriptionStatusType
 
 
 class CreateContactListRequestTypeDef(TypedDict):
@@ -616,6 +768,23 @@ class CreateDedicatedIpPoolResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MessageTypeDef(TypedDict):
+    Subject: ContentTypeDef
+    Body: BodyTypeDef
+    Headers: NotRequired[ReadOnly[Sequence[MessageHeaderTypeDef]]]
+    Attachments: NotRequired[ReadOnly[Sequence[AttachmentTypeDef]]]
+
+
+class RawMessageTypeDef(TypedDict):
+    Data: ReadOnly[bytes | str | IO[Any]]
+
+
+class EmailContentTypeDef(TypedDict):
+    Simple: NotRequired[ReadOnly[MessageTypeDef]]
+    Raw: NotRequired[ReadOnly[RawMessageTypeDef]]
+    Template: NotRequired[ReadOnly[TemplateTypeDef]]
+
+
 class CreateDeliverabilityTestReportRequestTypeDef(TypedDict):
     ReportName: NotRequired[str]
     FromEmailAddress: str
@@ -639,11 +808,29 @@ class CreateEmailIdentityPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DkimSigningAttributesTypeDef(TypedDict):
+    DomainSigningSelector: NotRequired[str]
+    DomainSigningPrivateKey: NotRequired[str]
+    NextSigningKeyLength: NotRequired[DkimSigningKeyLengthType]
+    DomainSigningAttributesOrigin: NotRequired[DkimSigningAttributesOriginType]
+
+
 class CreateEmailIdentityRequestTypeDef(TypedDict):
     EmailIdentity: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     DkimSigningAttributes: NotRequired[DkimSigningAttributesTypeDef]
     ConfigurationSetName: NotRequired[str]
+
+
+class DkimAttributesTypeDef(TypedDict):
+    SigningEnabled: NotRequired[bool]
+    Status: NotRequired[DkimStatusType]
+    Tokens: NotRequired[list[str]]
+    SigningHostedZone: NotRequired[str]
+    SigningAttributesOrigin: NotRequired[DkimSigningAttributesOriginType]
+    NextSigningKeyLength: NotRequired[DkimSigningKeyLengthType]
+    CurrentSigningKeyLength: NotRequired[DkimSigningKeyLengthType]
+    LastKeyGenerationTimestamp: NotRequired[datetime]
 
 
 class CreateEmailIdentityResponseTypeDef(TypedDict):
@@ -663,6 +850,46 @@ class CreateEmailTemplateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MessageInsightsFiltersTypeDef(TypedDict):
+    FromEmailAddress: NotRequired[ReadOnly[Sequence[str]]]
+    Destination: NotRequired[ReadOnly[Sequence[str]]]
+    Subject: NotRequired[ReadOnly[Sequence[str]]]
+    Isp: NotRequired[ReadOnly[Sequence[str]]]
+    LastDeliveryEvent: NotRequired[ReadOnly[Sequence[DeliveryEventTypeType]]]
+    LastEngagementEvent: NotRequired[ReadOnly[Sequence[EngagementEventTypeType]]]
+
+
+class MessageInsightsDataSourceTypeDef(TypedDict):
+    StartDate: ReadOnly[datetime | str]
+    EndDate: ReadOnly[datetime | str]
+    Include: NotRequired[ReadOnly[MessageInsightsFiltersTypeDef]]
+    Exclude: NotRequired[ReadOnly[MessageInsightsFiltersTypeDef]]
+    MaxResults: NotRequired[int]
+
+
+class ExportMetricTypeDef(TypedDict):
+    Name: NotRequired[MetricType]
+    Aggregation: NotRequired[MetricAggregationType]
+
+
+class MetricsDataSourceTypeDef(TypedDict):
+    Dimensions: ReadOnly[Mapping[MetricDimensionNameType, Sequence[str]]]
+    Namespace: MetricNamespaceType
+    Metrics: ReadOnly[Sequence[ExportMetricTypeDef]]
+    StartDate: ReadOnly[datetime | str]
+    EndDate: ReadOnly[datetime | str]
+
+
+class ExportDataSourceTypeDef(TypedDict):
+    MetricsDataSource: NotRequired[ReadOnly[MetricsDataSourceTypeDef]]
+    MessageInsightsDataSource: NotRequired[ReadOnly[MessageInsightsDataSourceTypeDef]]
+
+
+class ExportDestinationTypeDef(TypedDict):
+    DataFormat: DataFormatType
+    S3Url: NotRequired[str]
+
+
 class CreateExportJobRequestTypeDef(TypedDict):
     ExportDataSource: ReadOnly[ExportDataSourceTypeDef]
     ExportDestination: ExportDestinationTypeDef
@@ -673,6 +900,20 @@ class CreateExportJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImportDataSourceTypeDef(TypedDict):
+    S3Url: str
+    DataFormat: DataFormatType
+
+
+class SuppressionListDestinationTypeDef(TypedDict):
+    SuppressionListImportAction: SuppressionListImportActionType
+
+
+class ImportDestinationTypeDef(TypedDict):
+    SuppressionListDestination: NotRequired[SuppressionListDestinationTypeDef]
+    ContactListDestination: NotRequired[ContactListDestinationTypeDef]
+
+
 class CreateImportJobRequestTypeDef(TypedDict):
     ImportDestination: ImportDestinationTypeDef
     ImportDataSource: ImportDataSourceTypeDef
@@ -681,6 +922,14 @@ class CreateImportJobRequestTypeDef(TypedDict):
 class CreateImportJobResponseTypeDef(TypedDict):
     JobId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RouteDetailsTypeDef(TypedDict):
+    Region: str
+
+
+class DetailsTypeDef(TypedDict):
+    RoutesDetails: ReadOnly[Sequence[RouteDetailsTypeDef]]
 
 
 class CreateMultiRegionEndpointRequestTypeDef(TypedDict):
@@ -727,6 +976,21 @@ class CustomVerificationEmailTemplateMetadataTypeDef(TypedDict):
     FailureRedirectionURL: NotRequired[str]
 
 
+class DomainIspPlacementTypeDef(TypedDict):
+    IspName: NotRequired[str]
+    InboxRawCount: NotRequired[int]
+    SpamRawCount: NotRequired[int]
+    InboxPercentage: NotRequired[float]
+    SpamPercentage: NotRequired[float]
+
+
+class VolumeStatisticsTypeDef(TypedDict):
+    InboxRawCount: NotRequired[int]
+    SpamRawCount: NotRequired[int]
+    ProjectedInbox: NotRequired[int]
+    ProjectedSpam: NotRequired[int]
+
+
 class DailyVolumeTypeDef(TypedDict):
     StartDate: NotRequired[datetime]
     VolumeStatistics: NotRequired[VolumeStatisticsTypeDef]
@@ -734,10 +998,6 @@ class DailyVolumeTypeDef(TypedDict):
 
 
 class DashboardAttributesTypeDef(TypedDict):
-    EngagementMetrics: NotRequired[FeatureStatusType]
-
-
-class DashboardOptionsTypeDef(TypedDict):
     EngagementMetrics: NotRequired[FeatureStatusType]
 
 
@@ -871,40 +1131,6 @@ class DeliverabilityTestReportTypeDef(TypedDict):
     DeliverabilityTestStatus: NotRequired[DeliverabilityTestStatusType]
 
 
-class DeliveryOptionsTypeDef(TypedDict):
-    TlsPolicy: NotRequired[TlsPolicyType]
-    SendingPoolName: NotRequired[str]
-    MaxDeliverySeconds: NotRequired[int]
-
-
-class DestinationTypeDef(TypedDict):
-    ToAddresses: NotRequired[ReadOnly[Sequence[str]]]
-    CcAddresses: NotRequired[ReadOnly[Sequence[str]]]
-    BccAddresses: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DetailsTypeDef(TypedDict):
-    RoutesDetails: ReadOnly[Sequence[RouteDetailsTypeDef]]
-
-
-class DkimAttributesTypeDef(TypedDict):
-    SigningEnabled: NotRequired[bool]
-    Status: NotRequired[DkimStatusType]
-    Tokens: NotRequired[list[str]]
-    SigningHostedZone: NotRequired[str]
-    SigningAttributesOrigin: NotRequired[DkimSigningAttributesOriginType]
-    NextSigningKeyLength: NotRequired[DkimSigningKeyLengthType]
-    CurrentSigningKeyLength: NotRequired[DkimSigningKeyLengthType]
-    LastKeyGenerationTimestamp: NotRequired[datetime]
-
-
-class DkimSigningAttributesTypeDef(TypedDict):
-    DomainSigningSelector: NotRequired[str]
-    DomainSigningPrivateKey: NotRequired[str]
-    NextSigningKeyLength: NotRequired[DkimSigningKeyLengthType]
-    DomainSigningAttributesOrigin: NotRequired[DkimSigningAttributesOriginType]
-
-
 class DomainDeliverabilityCampaignTypeDef(TypedDict):
     CampaignId: NotRequired[str]
     ImageUrl: NotRequired[str]
@@ -922,10 +1148,20 @@ class DomainDeliverabilityCampaignTypeDef(TypedDict):
     Esps: NotRequired[list[str]]
 
 
+class InboxPlacementTrackingOptionOutputTypeDef(TypedDict):
+    Global: NotRequired[bool]
+    TrackedIsps: NotRequired[list[str]]
+
+
 class DomainDeliverabilityTrackingOptionOutputTypeDef(TypedDict):
     Domain: NotRequired[str]
     SubscriptionStartDate: NotRequired[datetime]
     InboxPlacementTrackingOption: NotRequired[InboxPlacementTrackingOptionOutputTypeDef]
+
+
+class InboxPlacementTrackingOptionTypeDef(TypedDict):
+    Global: NotRequired[bool]
+    TrackedIsps: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DomainDeliverabilityTrackingOptionTypeDef(TypedDict):
@@ -936,12 +1172,8 @@ class DomainDeliverabilityTrackingOptionTypeDef(TypedDict):
     ]
 
 
-class DomainIspPlacementTypeDef(TypedDict):
-    IspName: NotRequired[str]
-    InboxRawCount: NotRequired[int]
-    SpamRawCount: NotRequired[int]
-    InboxPercentage: NotRequired[float]
-    SpamPercentage: NotRequired[float]
+class EmailAddressInsightsVerdictTypeDef(TypedDict):
+    ConfidenceVerdict: NotRequired[EmailAddressInsightsConfidenceVerdictType]
 
 
 class EmailAddressInsightsMailboxEvaluationsTypeDef(TypedDict):
@@ -953,14 +1185,15 @@ class EmailAddressInsightsMailboxEvaluationsTypeDef(TypedDict):
     IsRandomInput: NotRequired[EmailAddressInsightsVerdictTypeDef]
 
 
-class EmailAddressInsightsVerdictTypeDef(TypedDict):
-    ConfidenceVerdict: NotRequired[EmailAddressInsightsConfidenceVerdictType]
+class EventDetailsTypeDef(TypedDict):
+    Bounce: NotRequired[BounceTypeDef]
+    Complaint: NotRequired[ComplaintTypeDef]
 
 
-class EmailContentTypeDef(TypedDict):
-    Simple: NotRequired[ReadOnly[MessageTypeDef]]
-    Raw: NotRequired[ReadOnly[RawMessageTypeDef]]
-    Template: NotRequired[ReadOnly[TemplateTypeDef]]
+class InsightsEventTypeDef(TypedDict):
+    Timestamp: NotRequired[datetime]
+    Type: NotRequired[EventTypeType]
+    Details: NotRequired[EventDetailsTypeDef]
 
 
 class EmailInsightsTypeDef(TypedDict):
@@ -969,29 +1202,9 @@ class EmailInsightsTypeDef(TypedDict):
     Events: NotRequired[list[InsightsEventTypeDef]]
 
 
-class EmailTemplateContentTypeDef(TypedDict):
-    Subject: NotRequired[str]
-    Text: NotRequired[str]
-    Html: NotRequired[str]
-
-
 class EmailTemplateMetadataTypeDef(TypedDict):
     TemplateName: NotRequired[str]
     CreatedTimestamp: NotRequired[datetime]
-
-
-class EventBridgeDestinationTypeDef(TypedDict):
-    EventBusArn: str
-
-
-class EventDestinationDefinitionTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
-    MatchingEventTypes: NotRequired[ReadOnly[Sequence[EventTypeType]]]
-    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
-    CloudWatchDestination: NotRequired[ReadOnly[CloudWatchDestinationTypeDef]]
-    SnsDestination: NotRequired[SnsDestinationTypeDef]
-    EventBridgeDestination: NotRequired[EventBridgeDestinationTypeDef]
-    PinpointDestination: NotRequired[PinpointDestinationTypeDef]
 
 
 class EventDestinationTypeDef(TypedDict):
@@ -1005,24 +1218,34 @@ class EventDestinationTypeDef(TypedDict):
     PinpointDestination: NotRequired[PinpointDestinationTypeDef]
 
 
-class EventDetailsTypeDef(TypedDict):
-    Bounce: NotRequired[BounceTypeDef]
-    Complaint: NotRequired[ComplaintTypeDef]
+class MessageInsightsFiltersOutputTypeDef(TypedDict):
+    FromEmailAddress: NotRequired[list[str]]
+    Destination: NotRequired[list[str]]
+    Subject: NotRequired[list[str]]
+    Isp: NotRequired[list[str]]
+    LastDeliveryEvent: NotRequired[list[DeliveryEventTypeType]]
+    LastEngagementEvent: NotRequired[list[EngagementEventTypeType]]
+
+
+class MessageInsightsDataSourceOutputTypeDef(TypedDict):
+    StartDate: datetime
+    EndDate: datetime
+    Include: NotRequired[MessageInsightsFiltersOutputTypeDef]
+    Exclude: NotRequired[MessageInsightsFiltersOutputTypeDef]
+    MaxResults: NotRequired[int]
+
+
+class MetricsDataSourceOutputTypeDef(TypedDict):
+    Dimensions: dict[MetricDimensionNameType, list[str]]
+    Namespace: MetricNamespaceType
+    Metrics: list[ExportMetricTypeDef]
+    StartDate: datetime
+    EndDate: datetime
 
 
 class ExportDataSourceOutputTypeDef(TypedDict):
     MetricsDataSource: NotRequired[MetricsDataSourceOutputTypeDef]
     MessageInsightsDataSource: NotRequired[MessageInsightsDataSourceOutputTypeDef]
-
-
-class ExportDataSourceTypeDef(TypedDict):
-    MetricsDataSource: NotRequired[ReadOnly[MetricsDataSourceTypeDef]]
-    MessageInsightsDataSource: NotRequired[ReadOnly[MessageInsightsDataSourceTypeDef]]
-
-
-class ExportDestinationTypeDef(TypedDict):
-    DataFormat: DataFormatType
-    S3Url: NotRequired[str]
 
 
 class ExportJobSummaryTypeDef(TypedDict):
@@ -1033,11 +1256,6 @@ class ExportJobSummaryTypeDef(TypedDict):
     CompletedTimestamp: NotRequired[datetime]
 
 
-class ExportMetricTypeDef(TypedDict):
-    Name: NotRequired[MetricType]
-    Aggregation: NotRequired[MetricAggregationType]
-
-
 class ExportStatisticsTypeDef(TypedDict):
     ProcessedRecordsCount: NotRequired[int]
     ExportedRecordsCount: NotRequired[int]
@@ -1046,6 +1264,31 @@ class ExportStatisticsTypeDef(TypedDict):
 class FailureInfoTypeDef(TypedDict):
     FailedRecordsS3Url: NotRequired[str]
     ErrorMessage: NotRequired[str]
+
+
+class SendQuotaTypeDef(TypedDict):
+    Max24HourSend: NotRequired[float]
+    MaxSendRate: NotRequired[float]
+    SentLast24Hours: NotRequired[float]
+
+
+class SuppressionValidationAttributesTypeDef(TypedDict):
+    ConditionThreshold: SuppressionConditionThresholdTypeDef
+
+
+class SuppressionAttributesTypeDef(TypedDict):
+    SuppressedReasons: NotRequired[list[SuppressionListReasonType]]
+    ValidationAttributes: NotRequired[SuppressionValidationAttributesTypeDef]
+
+
+class GuardianAttributesTypeDef(TypedDict):
+    OptimizedSharedDelivery: NotRequired[FeatureStatusType]
+
+
+class VdmAttributesTypeDef(TypedDict):
+    VdmEnabled: FeatureStatusType
+    DashboardAttributes: NotRequired[DashboardAttributesTypeDef]
+    GuardianAttributes: NotRequired[GuardianAttributesTypeDef]
 
 
 class GetAccountResponseTypeDef(TypedDict):
@@ -1080,6 +1323,16 @@ class GetConfigurationSetEventDestinationsResponseTypeDef(TypedDict):
 
 class GetConfigurationSetRequestTypeDef(TypedDict):
     ConfigurationSetName: str
+
+
+class ReputationOptionsOutputTypeDef(TypedDict):
+    ReputationMetricsEnabled: NotRequired[bool]
+    LastFreshStart: NotRequired[datetime]
+
+
+class SuppressionOptionsOutputTypeDef(TypedDict):
+    SuppressedReasons: NotRequired[list[SuppressionListReasonType]]
+    ValidationOptions: NotRequired[SuppressionValidationOptionsTypeDef]
 
 
 class GetConfigurationSetResponseTypeDef(TypedDict):
@@ -1188,6 +1441,19 @@ class GetDeliverabilityTestReportRequestTypeDef(TypedDict):
     ReportId: str
 
 
+class PlacementStatisticsTypeDef(TypedDict):
+    InboxPercentage: NotRequired[float]
+    SpamPercentage: NotRequired[float]
+    MissingPercentage: NotRequired[float]
+    SpfPercentage: NotRequired[float]
+    DkimPercentage: NotRequired[float]
+
+
+class IspPlacementTypeDef(TypedDict):
+    IspName: NotRequired[str]
+    PlacementStatistics: NotRequired[PlacementStatisticsTypeDef]
+
+
 class GetDeliverabilityTestReportResponseTypeDef(TypedDict):
     DeliverabilityTestReport: DeliverabilityTestReportTypeDef
     OverallPlacement: PlacementStatisticsTypeDef
@@ -1212,6 +1478,12 @@ class GetDomainStatisticsReportRequestTypeDef(TypedDict):
     EndDate: ReadOnly[datetime | str]
 
 
+class OverallVolumeTypeDef(TypedDict):
+    VolumeStatistics: NotRequired[VolumeStatisticsTypeDef]
+    ReadRatePercent: NotRequired[float]
+    DomainIspPlacements: NotRequired[list[DomainIspPlacementTypeDef]]
+
+
 class GetDomainStatisticsReportResponseTypeDef(TypedDict):
     OverallVolume: OverallVolumeTypeDef
     DailyVolumes: list[DailyVolumeTypeDef]
@@ -1220,6 +1492,11 @@ class GetDomainStatisticsReportResponseTypeDef(TypedDict):
 
 class GetEmailAddressInsightsRequestTypeDef(TypedDict):
     EmailAddress: str
+
+
+class MailboxValidationTypeDef(TypedDict):
+    IsValid: NotRequired[EmailAddressInsightsVerdictTypeDef]
+    Evaluations: NotRequired[EmailAddressInsightsMailboxEvaluationsTypeDef]
 
 
 class GetEmailAddressInsightsResponseTypeDef(TypedDict):
@@ -1238,6 +1515,25 @@ class GetEmailIdentityPoliciesResponseTypeDef(TypedDict):
 
 class GetEmailIdentityRequestTypeDef(TypedDict):
     EmailIdentity: str
+
+
+class MailFromAttributesTypeDef(TypedDict):
+    MailFromDomain: str
+    MailFromDomainStatus: MailFromDomainStatusType
+    BehaviorOnMxFailure: BehaviorOnMxFailureType
+
+
+class SOARecordTypeDef(TypedDict):
+    PrimaryNameServer: NotRequired[str]
+    AdminEmail: NotRequired[str]
+    SerialNumber: NotRequired[int]
+
+
+class VerificationInfoTypeDef(TypedDict):
+    LastCheckedTimestamp: NotRequired[datetime]
+    LastSuccessTimestamp: NotRequired[datetime]
+    ErrorType: NotRequired[VerificationErrorType]
+    SOARecord: NotRequired[SOARecordTypeDef]
 
 
 class GetEmailIdentityResponseTypeDef(TypedDict):
@@ -1316,6 +1612,10 @@ class GetMultiRegionEndpointRequestTypeDef(TypedDict):
     EndpointName: str
 
 
+class RouteTypeDef(TypedDict):
+    Region: str
+
+
 class GetMultiRegionEndpointResponseTypeDef(TypedDict):
     EndpointName: NotRequired[str]
     EndpointId: NotRequired[str]
@@ -1331,6 +1631,22 @@ class GetReputationEntityRequestTypeDef(TypedDict):
     ReputationEntityType: ReputationEntityTypeType
 
 
+class StatusRecordTypeDef(TypedDict):
+    Status: NotRequired[SendingStatusType]
+    Cause: NotRequired[str]
+    LastUpdatedTimestamp: NotRequired[datetime]
+
+
+class ReputationEntityTypeDef(TypedDict):
+    ReputationEntityReference: NotRequired[str]
+    ReputationEntityType: NotRequired[ReputationEntityTypeType]
+    ReputationManagementPolicy: NotRequired[str]
+    CustomerManagedStatus: NotRequired[StatusRecordTypeDef]
+    AwsSesManagedStatus: NotRequired[StatusRecordTypeDef]
+    SendingStatusAggregate: NotRequired[SendingStatusType]
+    ReputationImpact: NotRequired[RecommendationImpactType]
+
+
 class GetReputationEntityResponseTypeDef(TypedDict):
     ReputationEntity: NotRequired[ReputationEntityTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1338,6 +1654,18 @@ class GetReputationEntityResponseTypeDef(TypedDict):
 
 class GetSuppressedDestinationRequestTypeDef(TypedDict):
     EmailAddress: str
+
+
+class SuppressedDestinationAttributesTypeDef(TypedDict):
+    MessageId: NotRequired[str]
+    FeedbackId: NotRequired[str]
+
+
+class SuppressedDestinationTypeDef(TypedDict):
+    EmailAddress: str
+    Reason: SuppressionListReasonType
+    LastUpdateTime: datetime
+    Attributes: NotRequired[SuppressedDestinationAttributesTypeDef]
 
 
 class GetSuppressedDestinationResponseTypeDef(TypedDict):
@@ -1349,17 +1677,18 @@ class GetTenantRequestTypeDef(TypedDict):
     TenantName: str
 
 
+class TenantTypeDef(TypedDict):
+    TenantName: NotRequired[str]
+    TenantId: NotRequired[str]
+    TenantArn: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+    SendingStatus: NotRequired[SendingStatusType]
+
+
 class GetTenantResponseTypeDef(TypedDict):
     Tenant: NotRequired[TenantTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GuardianAttributesTypeDef(TypedDict):
-    OptimizedSharedDelivery: NotRequired[FeatureStatusType]
-
-
-class GuardianOptionsTypeDef(TypedDict):
-    OptimizedSharedDelivery: NotRequired[FeatureStatusType]
 
 
 class IdentityInfoTypeDef(TypedDict):
@@ -1369,16 +1698,6 @@ class IdentityInfoTypeDef(TypedDict):
     VerificationStatus: NotRequired[VerificationStatusType]
 
 
-class ImportDataSourceTypeDef(TypedDict):
-    S3Url: str
-    DataFormat: DataFormatType
-
-
-class ImportDestinationTypeDef(TypedDict):
-    SuppressionListDestination: NotRequired[SuppressionListDestinationTypeDef]
-    ContactListDestination: NotRequired[ContactListDestinationTypeDef]
-
-
 class ImportJobSummaryTypeDef(TypedDict):
     JobId: NotRequired[str]
     ImportDestination: NotRequired[ImportDestinationTypeDef]
@@ -1386,32 +1705,6 @@ class ImportJobSummaryTypeDef(TypedDict):
     CreatedTimestamp: NotRequired[datetime]
     ProcessedRecordsCount: NotRequired[int]
     FailedRecordsCount: NotRequired[int]
-
-
-class InboxPlacementTrackingOptionOutputTypeDef(TypedDict):
-    Global: NotRequired[bool]
-    TrackedIsps: NotRequired[list[str]]
-
-
-class InboxPlacementTrackingOptionTypeDef(TypedDict):
-    Global: NotRequired[bool]
-    TrackedIsps: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class InsightsEventTypeDef(TypedDict):
-    Timestamp: NotRequired[datetime]
-    Type: NotRequired[EventTypeType]
-    Details: NotRequired[EventDetailsTypeDef]
-
-
-class IspPlacementTypeDef(TypedDict):
-    IspName: NotRequired[str]
-    PlacementStatistics: NotRequired[PlacementStatisticsTypeDef]
-
-
-class KinesisFirehoseDestinationTypeDef(TypedDict):
-    IamRoleArn: str
-    DeliveryStreamArn: str
 
 
 class ListConfigurationSetsRequestTypeDef(TypedDict):
@@ -1434,6 +1727,11 @@ class ListContactListsResponseTypeDef(TypedDict):
     ContactLists: NotRequired[list[ContactListTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TopicFilterTypeDef(TypedDict):
+    TopicName: NotRequired[str]
+    UseDefaultIfPreferenceUnavailable: NotRequired[bool]
 
 
 class ListContactsFilterTypeDef(TypedDict):
@@ -1560,6 +1858,15 @@ class ListMultiRegionEndpointsRequestTypeDef(TypedDict):
     PageSize: NotRequired[int]
 
 
+class MultiRegionEndpointTypeDef(TypedDict):
+    EndpointName: NotRequired[str]
+    Status: NotRequired[StatusType]
+    EndpointId: NotRequired[str]
+    Regions: NotRequired[list[str]]
+    CreatedTimestamp: NotRequired[datetime]
+    LastUpdatedTimestamp: NotRequired[datetime]
+
+
 class ListMultiRegionEndpointsResponseTypeDef(TypedDict):
     MultiRegionEndpoints: NotRequired[list[MultiRegionEndpointTypeDef]]
     NextToken: NotRequired[str]
@@ -1570,6 +1877,16 @@ class ListRecommendationsRequestTypeDef(TypedDict):
     Filter: NotRequired[ReadOnly[Mapping[ListRecommendationsFilterKeyType, str]]]
     NextToken: NotRequired[str]
     PageSize: NotRequired[int]
+
+
+class RecommendationTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    Type: NotRequired[RecommendationTypeType]
+    Description: NotRequired[str]
+    Status: NotRequired[RecommendationStatusType]
+    CreatedTimestamp: NotRequired[datetime]
+    LastUpdatedTimestamp: NotRequired[datetime]
+    Impact: NotRequired[RecommendationImpactType]
 
 
 class ListRecommendationsResponseTypeDef(TypedDict):
@@ -1596,6 +1913,13 @@ class ListResourceTenantsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ResourceTenantMetadataTypeDef(TypedDict):
+    TenantName: NotRequired[str]
+    TenantId: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    AssociatedTimestamp: NotRequired[datetime]
+
+
 class ListResourceTenantsResponseTypeDef(TypedDict):
     ResourceTenants: NotRequired[list[ResourceTenantMetadataTypeDef]]
     NextToken: NotRequired[str]
@@ -1608,6 +1932,12 @@ class ListSuppressedDestinationsRequestTypeDef(TypedDict):
     EndDate: NotRequired[ReadOnly[datetime | str]]
     NextToken: NotRequired[str]
     PageSize: NotRequired[int]
+
+
+class SuppressedDestinationSummaryTypeDef(TypedDict):
+    EmailAddress: str
+    Reason: SuppressionListReasonType
+    LastUpdateTime: datetime
 
 
 class ListSuppressedDestinationsResponseTypeDef(TypedDict):
@@ -1634,6 +1964,11 @@ class ListTenantResourcesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TenantResourceTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    ResourceArn: NotRequired[str]
+
+
 class ListTenantResourcesResponseTypeDef(TypedDict):
     TenantResources: NotRequired[list[TenantResourceTypeDef]]
     NextToken: NotRequired[str]
@@ -1645,127 +1980,17 @@ class ListTenantsRequestTypeDef(TypedDict):
     PageSize: NotRequired[int]
 
 
+class TenantInfoTypeDef(TypedDict):
+    TenantName: NotRequired[str]
+    TenantId: NotRequired[str]
+    TenantArn: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+
+
 class ListTenantsResponseTypeDef(TypedDict):
     Tenants: NotRequired[list[TenantInfoTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MailFromAttributesTypeDef(TypedDict):
-    MailFromDomain: str
-    MailFromDomainStatus: MailFromDomainStatusType
-    BehaviorOnMxFailure: BehaviorOnMxFailureType
-
-
-class MailboxValidationTypeDef(TypedDict):
-    IsValid: NotRequired[EmailAddressInsightsVerdictTypeDef]
-    Evaluations: NotRequired[EmailAddressInsightsMailboxEvaluationsTypeDef]
-
-
-class MessageHeaderTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class MessageInsightsDataSourceOutputTypeDef(TypedDict):
-    StartDate: datetime
-    EndDate: datetime
-    Include: NotRequired[MessageInsightsFiltersOutputTypeDef]
-    Exclude: NotRequired[MessageInsightsFiltersOutputTypeDef]
-    MaxResults: NotRequired[int]
-
-
-class MessageInsightsDataSourceTypeDef(TypedDict):
-    StartDate: ReadOnly[datetime | str]
-    EndDate: ReadOnly[datetime | str]
-    Include: NotRequired[ReadOnly[MessageInsightsFiltersTypeDef]]
-    Exclude: NotRequired[ReadOnly[MessageInsightsFiltersTypeDef]]
-    MaxResults: NotRequired[int]
-
-
-class MessageInsightsFiltersOutputTypeDef(TypedDict):
-    FromEmailAddress: NotRequired[list[str]]
-    Destination: NotRequired[list[str]]
-    Subject: NotRequired[list[str]]
-    Isp: NotRequired[list[str]]
-    LastDeliveryEvent: NotRequired[list[DeliveryEventTypeType]]
-    LastEngagementEvent: NotRequired[list[EngagementEventTypeType]]
-
-
-class MessageInsightsFiltersTypeDef(TypedDict):
-    FromEmailAddress: NotRequired[ReadOnly[Sequence[str]]]
-    Destination: NotRequired[ReadOnly[Sequence[str]]]
-    Subject: NotRequired[ReadOnly[Sequence[str]]]
-    Isp: NotRequired[ReadOnly[Sequence[str]]]
-    LastDeliveryEvent: NotRequired[ReadOnly[Sequence[DeliveryEventTypeType]]]
-    LastEngagementEvent: NotRequired[ReadOnly[Sequence[EngagementEventTypeType]]]
-
-
-class MessageTagTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class MessageTypeDef(TypedDict):
-    Subject: ContentTypeDef
-    Body: BodyTypeDef
-    Headers: NotRequired[ReadOnly[Sequence[MessageHeaderTypeDef]]]
-    Attachments: NotRequired[ReadOnly[Sequence[AttachmentTypeDef]]]
-
-
-class MetricDataErrorTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Code: NotRequired[QueryErrorCodeType]
-    Message: NotRequired[str]
-
-
-class MetricDataResultTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Timestamps: NotRequired[list[datetime]]
-    Values: NotRequired[list[int]]
-
-
-class MetricsDataSourceOutputTypeDef(TypedDict):
-    Dimensions: dict[MetricDimensionNameType, list[str]]
-    Namespace: MetricNamespaceType
-    Metrics: list[ExportMetricTypeDef]
-    StartDate: datetime
-    EndDate: datetime
-
-
-class MetricsDataSourceTypeDef(TypedDict):
-    Dimensions: ReadOnly[Mapping[MetricDimensionNameType, Sequence[str]]]
-    Namespace: MetricNamespaceType
-    Metrics: ReadOnly[Sequence[ExportMetricTypeDef]]
-    StartDate: ReadOnly[datetime | str]
-    EndDate: ReadOnly[datetime | str]
-
-
-class MultiRegionEndpointTypeDef(TypedDict):
-    EndpointName: NotRequired[str]
-    Status: NotRequired[StatusType]
-    EndpointId: NotRequired[str]
-    Regions: NotRequired[list[str]]
-    CreatedTimestamp: NotRequired[datetime]
-    LastUpdatedTimestamp: NotRequired[datetime]
-
-
-class OverallVolumeTypeDef(TypedDict):
-    VolumeStatistics: NotRequired[VolumeStatisticsTypeDef]
-    ReadRatePercent: NotRequired[float]
-    DomainIspPlacements: NotRequired[list[DomainIspPlacementTypeDef]]
-
-
-class PinpointDestinationTypeDef(TypedDict):
-    ApplicationArn: NotRequired[str]
-
-
-class PlacementStatisticsTypeDef(TypedDict):
-    InboxPercentage: NotRequired[float]
-    SpamPercentage: NotRequired[float]
-    MissingPercentage: NotRequired[float]
-    SpfPercentage: NotRequired[float]
-    DkimPercentage: NotRequired[float]
 
 
 class PutAccountDedicatedIpWarmupAttributesRequestTypeDef(TypedDict):
@@ -1978,74 +2203,6 @@ class PutSuppressedDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RawMessageTypeDef(TypedDict):
-    Data: ReadOnly[bytes | str | IO[Any]]
-
-
-class RecommendationTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    Type: NotRequired[RecommendationTypeType]
-    Description: NotRequired[str]
-    Status: NotRequired[RecommendationStatusType]
-    CreatedTimestamp: NotRequired[datetime]
-    LastUpdatedTimestamp: NotRequired[datetime]
-    Impact: NotRequired[RecommendationImpactType]
-
-
-class ReplacementEmailContentTypeDef(TypedDict):
-    ReplacementTemplate: NotRequired[ReplacementTemplateTypeDef]
-
-
-class ReplacementTemplateTypeDef(TypedDict):
-    ReplacementTemplateData: NotRequired[str]
-
-
-class ReputationEntityTypeDef(TypedDict):
-    ReputationEntityReference: NotRequired[str]
-    ReputationEntityType: NotRequired[ReputationEntityTypeType]
-    ReputationManagementPolicy: NotRequired[str]
-    CustomerManagedStatus: NotRequired[StatusRecordTypeDef]
-    AwsSesManagedStatus: NotRequired[StatusRecordTypeDef]
-    SendingStatusAggregate: NotRequired[SendingStatusType]
-    ReputationImpact: NotRequired[RecommendationImpactType]
-
-
-class ReputationOptionsOutputTypeDef(TypedDict):
-    ReputationMetricsEnabled: NotRequired[bool]
-    LastFreshStart: NotRequired[datetime]
-
-
-class ReputationOptionsTypeDef(TypedDict):
-    ReputationMetricsEnabled: NotRequired[bool]
-    LastFreshStart: NotRequired[ReadOnly[datetime | str]]
-
-
-class ResourceTenantMetadataTypeDef(TypedDict):
-    TenantName: NotRequired[str]
-    TenantId: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    AssociatedTimestamp: NotRequired[datetime]
-
-
-class ReviewDetailsTypeDef(TypedDict):
-    Status: NotRequired[ReviewStatusType]
-    CaseId: NotRequired[str]
-
-
-class RouteDetailsTypeDef(TypedDict):
-    Region: str
-
-
-class RouteTypeDef(TypedDict):
-    Region: str
-
-
-class SOARecordTypeDef(TypedDict):
-    PrimaryNameServer: NotRequired[str]
-    AdminEmail: NotRequired[str]
-    SerialNumber: NotRequired[int]
-
-
 class SendBulkEmailRequestTypeDef(TypedDict):
     FromEmailAddress: NotRequired[str]
     FromEmailAddressIdentityArn: NotRequired[str]
@@ -2096,80 +2253,6 @@ class SendEmailResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SendQuotaTypeDef(TypedDict):
-    Max24HourSend: NotRequired[float]
-    MaxSendRate: NotRequired[float]
-    SentLast24Hours: NotRequired[float]
-
-
-class SendingOptionsTypeDef(TypedDict):
-    SendingEnabled: NotRequired[bool]
-
-
-class SnsDestinationTypeDef(TypedDict):
-    TopicArn: str
-
-
-class StatusRecordTypeDef(TypedDict):
-    Status: NotRequired[SendingStatusType]
-    Cause: NotRequired[str]
-    LastUpdatedTimestamp: NotRequired[datetime]
-
-
-class SuppressedDestinationAttributesTypeDef(TypedDict):
-    MessageId: NotRequired[str]
-    FeedbackId: NotRequired[str]
-
-
-class SuppressedDestinationSummaryTypeDef(TypedDict):
-    EmailAddress: str
-    Reason: SuppressionListReasonType
-    LastUpdateTime: datetime
-
-
-class SuppressedDestinationTypeDef(TypedDict):
-    EmailAddress: str
-    Reason: SuppressionListReasonType
-    LastUpdateTime: datetime
-    Attributes: NotRequired[SuppressedDestinationAttributesTypeDef]
-
-
-class SuppressionAttributesTypeDef(TypedDict):
-    SuppressedReasons: NotRequired[list[SuppressionListReasonType]]
-    ValidationAttributes: NotRequired[SuppressionValidationAttributesTypeDef]
-
-
-class SuppressionConditionThresholdTypeDef(TypedDict):
-    ConditionThresholdEnabled: FeatureStatusType
-    OverallConfidenceThreshold: NotRequired[SuppressionConfidenceThresholdTypeDef]
-
-
-class SuppressionConfidenceThresholdTypeDef(TypedDict):
-    ConfidenceVerdictThreshold: SuppressionConfidenceVerdictThresholdType
-
-
-class SuppressionListDestinationTypeDef(TypedDict):
-    SuppressionListImportAction: SuppressionListImportActionType
-
-
-class SuppressionOptionsOutputTypeDef(TypedDict):
-    SuppressedReasons: NotRequired[list[SuppressionListReasonType]]
-    ValidationOptions: NotRequired[SuppressionValidationOptionsTypeDef]
-
-
-class SuppressionOptionsTypeDef(TypedDict):
-    SuppressedReasons: NotRequired[ReadOnly[Sequence[SuppressionListReasonType]]]
-    ValidationOptions: NotRequired[SuppressionValidationOptionsTypeDef]
-
-
-class SuppressionValidationAttributesTypeDef(TypedDict):
-    ConditionThreshold: SuppressionConditionThresholdTypeDef
-
-
-class SuppressionValidationOptionsTypeDef(TypedDict):
-    ConditionThreshold: SuppressionConditionThresholdTypeDef
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -2177,41 +2260,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TemplateTypeDef(TypedDict):
-    TemplateName: NotRequired[str]
-    TemplateArn: NotRequired[str]
-    TemplateContent: NotRequired[EmailTemplateContentTypeDef]
-    TemplateData: NotRequired[str]
-    Headers: NotRequired[ReadOnly[Sequence[MessageHeaderTypeDef]]]
-    Attachments: NotRequired[ReadOnly[Sequence[AttachmentTypeDef]]]
-
-
-class TenantInfoTypeDef(TypedDict):
-    TenantName: NotRequired[str]
-    TenantId: NotRequired[str]
-    TenantArn: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-
-
-class TenantResourceTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeType]
-    ResourceArn: NotRequired[str]
-
-
-class TenantTypeDef(TypedDict):
-    TenantName: NotRequired[str]
-    TenantId: NotRequired[str]
-    TenantArn: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-    Tags: NotRequired[list[TagTypeDef]]
-    SendingStatus: NotRequired[SendingStatusType]
 
 
 class TestRenderEmailTemplateRequestTypeDef(TypedDict):
@@ -2222,28 +2270,6 @@ class TestRenderEmailTemplateRequestTypeDef(TypedDict):
 class TestRenderEmailTemplateResponseTypeDef(TypedDict):
     RenderedTemplate: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TopicFilterTypeDef(TypedDict):
-    TopicName: NotRequired[str]
-    UseDefaultIfPreferenceUnavailable: NotRequired[bool]
-
-
-class TopicPreferenceTypeDef(TypedDict):
-    TopicName: str
-    SubscriptionStatus: SubscriptionStatusType
-
-
-class TopicTypeDef(TypedDict):
-    TopicName: str
-    DisplayName: str
-    Description: NotRequired[str]
-    DefaultSubscriptionStatus: SubscriptionStatusType
-
-
-class TrackingOptionsTypeDef(TypedDict):
-    CustomRedirectDomain: str
-    HttpsPolicy: NotRequired[HttpsPolicyType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2337,28 +2363,3 @@ class UpdateReputationEntityPolicyRequestTypeDef(TypedDict):
 
 class UpdateReputationEntityPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VdmAttributesTypeDef(TypedDict):
-    VdmEnabled: FeatureStatusType
-    DashboardAttributes: NotRequired[DashboardAttributesTypeDef]
-    GuardianAttributes: NotRequired[GuardianAttributesTypeDef]
-
-
-class VdmOptionsTypeDef(TypedDict):
-    DashboardOptions: NotRequired[DashboardOptionsTypeDef]
-    GuardianOptions: NotRequired[GuardianOptionsTypeDef]
-
-
-class VerificationInfoTypeDef(TypedDict):
-    LastCheckedTimestamp: NotRequired[datetime]
-    LastSuccessTimestamp: NotRequired[datetime]
-    ErrorType: NotRequired[VerificationErrorType]
-    SOARecord: NotRequired[SOARecordTypeDef]
-
-
-class VolumeStatisticsTypeDef(TypedDict):
-    InboxRawCount: NotRequired[int]
-    SpamRawCount: NotRequired[int]
-    ProjectedInbox: NotRequired[int]
-    ProjectedSpam: NotRequired[int]

@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Shield: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplicationLayerAutomaticResponseStatusType",
-    "AttackLayerType",
-    "AttackPropertyIdentifierType",
-    "AutoRenewType",
-    "ProactiveEngagementStatusType",
-    "ProtectedResourceTypeType",
-    "ProtectionGroupAggregationType",
-    "ProtectionGroupPatternType",
-    "SubResourceTypeType",
-    "SubscriptionStateType",
-    "UnitType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationLayerAutomaticResponseStatusType",
+        "AttackLayerType",
+        "AttackPropertyIdentifierType",
+        "AutoRenewType",
+        "ProactiveEngagementStatusType",
+        "ProtectedResourceTypeType",
+        "ProtectionGroupAggregationType",
+        "ProtectionGroupPatternType",
+        "SubResourceTypeType",
+        "SubscriptionStateType",
+        "UnitType",
+    ]
 
 ApplicationLayerAutomaticResponseStatusType = Literal["ENABLED", "DISABLED"]
 AttackLayerType = Literal["NETWORK", "APPLICATION"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,103 +32,117 @@ from .literals import (
     UnitType,
 )
 
-__all__ = [
-    "ApplicationLayerAutomaticResponseConfigurationTypeDef",
-    "AssociateDRTLogBucketRequestTypeDef",
-    "AssociateDRTLogBucketResponseTypeDef",
-    "AssociateDRTRoleRequestTypeDef",
-    "AssociateDRTRoleResponseTypeDef",
-    "AssociateHealthCheckRequestTypeDef",
-    "AssociateHealthCheckResponseTypeDef",
-    "AssociateProactiveEngagementDetailsRequestTypeDef",
-    "AssociateProactiveEngagementDetailsResponseTypeDef",
-    "AttackDetailTypeDef",
-    "AttackPropertyTypeDef",
-    "AttackStatisticsDataItemTypeDef",
-    "AttackSummaryTypeDef",
-    "AttackVectorDescriptionTypeDef",
-    "AttackVolumeStatisticsTypeDef",
-    "AttackVolumeTypeDef",
-    "BlockActionTypeDef",
-    "ContributorTypeDef",
-    "CountActionTypeDef",
-    "CreateProtectionGroupRequestTypeDef",
-    "CreateProtectionGroupResponseTypeDef",
-    "CreateProtectionRequestTypeDef",
-    "CreateProtectionResponseTypeDef",
-    "CreateSubscriptionResponseTypeDef",
-    "DeleteProtectionGroupRequestTypeDef",
-    "DeleteProtectionGroupResponseTypeDef",
-    "DeleteProtectionRequestTypeDef",
-    "DeleteProtectionResponseTypeDef",
-    "DeleteSubscriptionResponseTypeDef",
-    "DescribeAttackRequestTypeDef",
-    "DescribeAttackResponseTypeDef",
-    "DescribeAttackStatisticsResponseTypeDef",
-    "DescribeDRTAccessResponseTypeDef",
-    "DescribeEmergencyContactSettingsResponseTypeDef",
-    "DescribeProtectionGroupRequestTypeDef",
-    "DescribeProtectionGroupResponseTypeDef",
-    "DescribeProtectionRequestTypeDef",
-    "DescribeProtectionResponseTypeDef",
-    "DescribeSubscriptionResponseTypeDef",
-    "DisableApplicationLayerAutomaticResponseRequestTypeDef",
-    "DisableApplicationLayerAutomaticResponseResponseTypeDef",
-    "DisableProactiveEngagementResponseTypeDef",
-    "DisassociateDRTLogBucketRequestTypeDef",
-    "DisassociateDRTLogBucketResponseTypeDef",
-    "DisassociateDRTRoleResponseTypeDef",
-    "DisassociateHealthCheckRequestTypeDef",
-    "DisassociateHealthCheckResponseTypeDef",
-    "EmergencyContactTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnableApplicationLayerAutomaticResponseRequestTypeDef",
-    "EnableApplicationLayerAutomaticResponseResponseTypeDef",
-    "EnableProactiveEngagementResponseTypeDef",
-    "GetSubscriptionStateResponseTypeDef",
-    "InclusionProtectionFiltersTypeDef",
-    "InclusionProtectionGroupFiltersTypeDef",
-    "LimitTypeDef",
-    "ListAttacksRequestTypeDef",
-    "ListAttacksResponseTypeDef",
-    "ListProtectionGroupsRequestTypeDef",
-    "ListProtectionGroupsResponseTypeDef",
-    "ListProtectionsRequestTypeDef",
-    "ListProtectionsResponseTypeDef",
-    "ListResourcesInProtectionGroupRequestTypeDef",
-    "ListResourcesInProtectionGroupResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MitigationTypeDef",
-    "ProtectionGroupArbitraryPatternLimitsTypeDef",
-    "ProtectionGroupLimitsTypeDef",
-    "ProtectionGroupPatternTypeLimitsTypeDef",
-    "ProtectionGroupTypeDef",
-    "ProtectionLimitsTypeDef",
-    "ProtectionTypeDef",
-    "ResponseActionTypeDef",
-    "ResponseMetadataTypeDef",
-    "SubResourceSummaryTypeDef",
-    "SubscriptionLimitsTypeDef",
-    "SubscriptionTypeDef",
-    "SummarizedAttackVectorTypeDef",
-    "SummarizedCounterTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TimeRangeOutputTypeDef",
-    "TimeRangeTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationLayerAutomaticResponseRequestTypeDef",
-    "UpdateApplicationLayerAutomaticResponseResponseTypeDef",
-    "UpdateEmergencyContactSettingsRequestTypeDef",
-    "UpdateEmergencyContactSettingsResponseTypeDef",
-    "UpdateProtectionGroupRequestTypeDef",
-    "UpdateProtectionGroupResponseTypeDef",
-    "UpdateSubscriptionRequestTypeDef",
-    "UpdateSubscriptionResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationLayerAutomaticResponseConfigurationTypeDef",
+        "AssociateDRTLogBucketRequestTypeDef",
+        "AssociateDRTLogBucketResponseTypeDef",
+        "AssociateDRTRoleRequestTypeDef",
+        "AssociateDRTRoleResponseTypeDef",
+        "AssociateHealthCheckRequestTypeDef",
+        "AssociateHealthCheckResponseTypeDef",
+        "AssociateProactiveEngagementDetailsRequestTypeDef",
+        "AssociateProactiveEngagementDetailsResponseTypeDef",
+        "AttackDetailTypeDef",
+        "AttackPropertyTypeDef",
+        "AttackStatisticsDataItemTypeDef",
+        "AttackSummaryTypeDef",
+        "AttackVectorDescriptionTypeDef",
+        "AttackVolumeStatisticsTypeDef",
+        "AttackVolumeTypeDef",
+        "BlockActionTypeDef",
+        "ContributorTypeDef",
+        "CountActionTypeDef",
+        "CreateProtectionGroupRequestTypeDef",
+        "CreateProtectionGroupResponseTypeDef",
+        "CreateProtectionRequestTypeDef",
+        "CreateProtectionResponseTypeDef",
+        "CreateSubscriptionResponseTypeDef",
+        "DeleteProtectionGroupRequestTypeDef",
+        "DeleteProtectionGroupResponseTypeDef",
+        "DeleteProtectionRequestTypeDef",
+        "DeleteProtectionResponseTypeDef",
+        "DeleteSubscriptionResponseTypeDef",
+        "DescribeAttackRequestTypeDef",
+        "DescribeAttackResponseTypeDef",
+        "DescribeAttackStatisticsResponseTypeDef",
+        "DescribeDRTAccessResponseTypeDef",
+        "DescribeEmergencyContactSettingsResponseTypeDef",
+        "DescribeProtectionGroupRequestTypeDef",
+        "DescribeProtectionGroupResponseTypeDef",
+        "DescribeProtectionRequestTypeDef",
+        "DescribeProtectionResponseTypeDef",
+        "DescribeSubscriptionResponseTypeDef",
+        "DisableApplicationLayerAutomaticResponseRequestTypeDef",
+        "DisableApplicationLayerAutomaticResponseResponseTypeDef",
+        "DisableProactiveEngagementResponseTypeDef",
+        "DisassociateDRTLogBucketRequestTypeDef",
+        "DisassociateDRTLogBucketResponseTypeDef",
+        "DisassociateDRTRoleResponseTypeDef",
+        "DisassociateHealthCheckRequestTypeDef",
+        "DisassociateHealthCheckResponseTypeDef",
+        "EmergencyContactTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnableApplicationLayerAutomaticResponseRequestTypeDef",
+        "EnableApplicationLayerAutomaticResponseResponseTypeDef",
+        "EnableProactiveEngagementResponseTypeDef",
+        "GetSubscriptionStateResponseTypeDef",
+        "InclusionProtectionFiltersTypeDef",
+        "InclusionProtectionGroupFiltersTypeDef",
+        "LimitTypeDef",
+        "ListAttacksRequestTypeDef",
+        "ListAttacksResponseTypeDef",
+        "ListProtectionGroupsRequestTypeDef",
+        "ListProtectionGroupsResponseTypeDef",
+        "ListProtectionsRequestTypeDef",
+        "ListProtectionsResponseTypeDef",
+        "ListResourcesInProtectionGroupRequestTypeDef",
+        "ListResourcesInProtectionGroupResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MitigationTypeDef",
+        "ProtectionGroupArbitraryPatternLimitsTypeDef",
+        "ProtectionGroupLimitsTypeDef",
+        "ProtectionGroupPatternTypeLimitsTypeDef",
+        "ProtectionGroupTypeDef",
+        "ProtectionLimitsTypeDef",
+        "ProtectionTypeDef",
+        "ResponseActionTypeDef",
+        "ResponseMetadataTypeDef",
+        "SubResourceSummaryTypeDef",
+        "SubscriptionLimitsTypeDef",
+        "SubscriptionTypeDef",
+        "SummarizedAttackVectorTypeDef",
+        "SummarizedCounterTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TimeRangeOutputTypeDef",
+        "TimeRangeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationLayerAutomaticResponseRequestTypeDef",
+        "UpdateApplicationLayerAutomaticResponseResponseTypeDef",
+        "UpdateEmergencyContactSettingsRequestTypeDef",
+        "UpdateEmergencyContactSettingsResponseTypeDef",
+        "UpdateProtectionGroupRequestTypeDef",
+        "UpdateProtectionGroupResponseTypeDef",
+        "UpdateSubscriptionRequestTypeDef",
+        "UpdateSubscriptionResponseTypeDef",
+    ]
+
+
+class BlockActionTypeDef(TypedDict):
+    pass
+
+
+class CountActionTypeDef(TypedDict):
+    pass
+
+
+class ResponseActionTypeDef(TypedDict):
+    Block: NotRequired[BlockActionTypeDef]
+    Count: NotRequired[CountActionTypeDef]
 
 
 class ApplicationLayerAutomaticResponseConfigurationTypeDef(TypedDict):
@@ -161,12 +175,56 @@ class AssociateHealthCheckResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EmergencyContactTypeDef(TypedDict):
+    EmailAddress: str
+    PhoneNumber: NotRequired[str]
+    ContactNotes: NotRequired[str]
+
+
 class AssociateProactiveEngagementDetailsRequestTypeDef(TypedDict):
     EmergencyContactList: ReadOnly[Sequence[EmergencyContactTypeDef]]
 
 
 class AssociateProactiveEngagementDetailsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ContributorTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[int]
+
+
+class AttackPropertyTypeDef(TypedDict):
+    AttackLayer: NotRequired[AttackLayerType]
+    AttackPropertyIdentifier: NotRequired[AttackPropertyIdentifierType]
+    TopContributors: NotRequired[list[ContributorTypeDef]]
+    Unit: NotRequired[UnitType]
+    Total: NotRequired[int]
+
+
+class MitigationTypeDef(TypedDict):
+    MitigationName: NotRequired[str]
+
+
+class SummarizedCounterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Max: NotRequired[float]
+    Average: NotRequired[float]
+    Sum: NotRequired[float]
+    N: NotRequired[int]
+    Unit: NotRequired[str]
+
+
+class SummarizedAttackVectorTypeDef(TypedDict):
+    VectorType: str
+    VectorCounters: NotRequired[list[SummarizedCounterTypeDef]]
+
+
+class SubResourceSummaryTypeDef(TypedDict):
+    Type: NotRequired[SubResourceTypeType]
+    Id: NotRequired[str]
+    AttackVectors: NotRequired[list[SummarizedAttackVectorTypeDef]]
+    Counters: NotRequired[list[SummarizedCounterTypeDef]]
 
 
 class AttackDetailTypeDef(TypedDict):
@@ -180,31 +238,6 @@ class AttackDetailTypeDef(TypedDict):
     Mitigations: NotRequired[list[MitigationTypeDef]]
 
 
-class AttackPropertyTypeDef(TypedDict):
-    AttackLayer: NotRequired[AttackLayerType]
-    AttackPropertyIdentifier: NotRequired[AttackPropertyIdentifierType]
-    TopContributors: NotRequired[list[ContributorTypeDef]]
-    Unit: NotRequired[UnitType]
-    Total: NotRequired[int]
-
-
-class AttackStatisticsDataItemTypeDef(TypedDict):
-    AttackVolume: NotRequired[AttackVolumeTypeDef]
-    AttackCount: int
-
-
-class AttackSummaryTypeDef(TypedDict):
-    AttackId: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    AttackVectors: NotRequired[list[AttackVectorDescriptionTypeDef]]
-
-
-class AttackVectorDescriptionTypeDef(TypedDict):
-    VectorType: str
-
-
 class AttackVolumeStatisticsTypeDef(TypedDict):
     Max: float
 
@@ -215,17 +248,26 @@ class AttackVolumeTypeDef(TypedDict):
     RequestsPerSecond: NotRequired[AttackVolumeStatisticsTypeDef]
 
 
-class BlockActionTypeDef(TypedDict):
-    pass
+class AttackStatisticsDataItemTypeDef(TypedDict):
+    AttackVolume: NotRequired[AttackVolumeTypeDef]
+    AttackCount: int
 
 
-class ContributorTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[int]
+class AttackVectorDescriptionTypeDef(TypedDict):
+    VectorType: str
 
 
-class CountActionTypeDef(TypedDict):
-    pass
+class AttackSummaryTypeDef(TypedDict):
+    AttackId: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    AttackVectors: NotRequired[list[AttackVectorDescriptionTypeDef]]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class CreateProtectionGroupRequestTypeDef(TypedDict):
@@ -285,6 +327,11 @@ class DescribeAttackResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TimeRangeOutputTypeDef(TypedDict):
+    FromInclusive: NotRequired[datetime]
+    ToExclusive: NotRequired[datetime]
+
+
 class DescribeAttackStatisticsResponseTypeDef(TypedDict):
     TimeRange: TimeRangeOutputTypeDef
     DataItems: list[AttackStatisticsDataItemTypeDef]
@@ -306,6 +353,15 @@ class DescribeProtectionGroupRequestTypeDef(TypedDict):
     ProtectionGroupId: str
 
 
+class ProtectionGroupTypeDef(TypedDict):
+    ProtectionGroupId: str
+    Aggregation: ProtectionGroupAggregationType
+    Pattern: ProtectionGroupPatternType
+    ResourceType: NotRequired[ProtectedResourceTypeType]
+    Members: list[str]
+    ProtectionGroupArn: NotRequired[str]
+
+
 class DescribeProtectionGroupResponseTypeDef(TypedDict):
     ProtectionGroup: ProtectionGroupTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -316,9 +372,58 @@ class DescribeProtectionRequestTypeDef(TypedDict):
     ResourceArn: NotRequired[str]
 
 
+class ProtectionTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    HealthCheckIds: NotRequired[list[str]]
+    ProtectionArn: NotRequired[str]
+    ApplicationLayerAutomaticResponseConfiguration: NotRequired[
+        ApplicationLayerAutomaticResponseConfigurationTypeDef
+    ]
+
+
 class DescribeProtectionResponseTypeDef(TypedDict):
     Protection: NotRequired[ProtectionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LimitTypeDef(TypedDict):
+    Type: NotRequired[str]
+    Max: NotRequired[int]
+
+
+class ProtectionGroupArbitraryPatternLimitsTypeDef(TypedDict):
+    MaxMembers: int
+
+
+class ProtectionGroupPatternTypeLimitsTypeDef(TypedDict):
+    ArbitraryPatternLimits: ProtectionGroupArbitraryPatternLimitsTypeDef
+
+
+class ProtectionGroupLimitsTypeDef(TypedDict):
+    MaxProtectionGroups: int
+    PatternTypeLimits: ProtectionGroupPatternTypeLimitsTypeDef
+
+
+class ProtectionLimitsTypeDef(TypedDict):
+    ProtectedResourceTypeLimits: list[LimitTypeDef]
+
+
+class SubscriptionLimitsTypeDef(TypedDict):
+    ProtectionLimits: ProtectionLimitsTypeDef
+    ProtectionGroupLimits: ProtectionGroupLimitsTypeDef
+
+
+class SubscriptionTypeDef(TypedDict):
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    TimeCommitmentInSeconds: NotRequired[int]
+    AutoRenew: NotRequired[AutoRenewType]
+    Limits: NotRequired[list[LimitTypeDef]]
+    ProactiveEngagementStatus: NotRequired[ProactiveEngagementStatusType]
+    SubscriptionLimits: SubscriptionLimitsTypeDef
+    SubscriptionArn: NotRequired[str]
 
 
 class DescribeSubscriptionResponseTypeDef(TypedDict):
@@ -359,12 +464,6 @@ class DisassociateHealthCheckResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EmergencyContactTypeDef(TypedDict):
-    EmailAddress: str
-    PhoneNumber: NotRequired[str]
-    ContactNotes: NotRequired[str]
-
-
 class EnableApplicationLayerAutomaticResponseRequestTypeDef(TypedDict):
     ResourceArn: str
     Action: ResponseActionTypeDef
@@ -396,9 +495,9 @@ class InclusionProtectionGroupFiltersTypeDef(TypedDict):
     Aggregations: NotRequired[ReadOnly[Sequence[ProtectionGroupAggregationType]]]
 
 
-class LimitTypeDef(TypedDict):
-    Type: NotRequired[str]
-    Max: NotRequired[int]
+class TimeRangeTypeDef(TypedDict):
+    FromInclusive: NotRequired[ReadOnly[datetime | str]]
+    ToExclusive: NotRequired[ReadOnly[datetime | str]]
 
 
 class ListAttacksRequestTypeDef(TypedDict):
@@ -460,89 +559,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MitigationTypeDef(TypedDict):
-    MitigationName: NotRequired[str]
-
-
-class ProtectionGroupArbitraryPatternLimitsTypeDef(TypedDict):
-    MaxMembers: int
-
-
-class ProtectionGroupLimitsTypeDef(TypedDict):
-    MaxProtectionGroups: int
-    PatternTypeLimits: ProtectionGroupPatternTypeLimitsTypeDef
-
-
-class ProtectionGroupPatternTypeLimitsTypeDef(TypedDict):
-    ArbitraryPatternLimits: ProtectionGroupArbitraryPatternLimitsTypeDef
-
-
-class ProtectionGroupTypeDef(TypedDict):
-    ProtectionGroupId: str
-    Aggregation: ProtectionGroupAggregationType
-    Pattern: ProtectionGroupPatternType
-    ResourceType: NotRequired[ProtectedResourceTypeType]
-    Members: list[str]
-    ProtectionGroupArn: NotRequired[str]
-
-
-class ProtectionLimitsTypeDef(TypedDict):
-    ProtectedResourceTypeLimits: list[LimitTypeDef]
-
-
-class ProtectionTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    HealthCheckIds: NotRequired[list[str]]
-    ProtectionArn: NotRequired[str]
-    ApplicationLayerAutomaticResponseConfiguration: NotRequired[
-        ApplicationLayerAutomaticResponseConfigurationTypeDef
-    ]
-
-
-class ResponseActionTypeDef(TypedDict):
-    Block: NotRequired[BlockActionTypeDef]
-    Count: NotRequired[CountActionTypeDef]
-
-
-class SubResourceSummaryTypeDef(TypedDict):
-    Type: NotRequired[SubResourceTypeType]
-    Id: NotRequired[str]
-    AttackVectors: NotRequired[list[SummarizedAttackVectorTypeDef]]
-    Counters: NotRequired[list[SummarizedCounterTypeDef]]
-
-
-class SubscriptionLimitsTypeDef(TypedDict):
-    ProtectionLimits: ProtectionLimitsTypeDef
-    ProtectionGroupLimits: ProtectionGroupLimitsTypeDef
-
-
-class SubscriptionTypeDef(TypedDict):
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    TimeCommitmentInSeconds: NotRequired[int]
-    AutoRenew: NotRequired[AutoRenewType]
-    Limits: NotRequired[list[LimitTypeDef]]
-    ProactiveEngagementStatus: NotRequired[ProactiveEngagementStatusType]
-    SubscriptionLimits: SubscriptionLimitsTypeDef
-    SubscriptionArn: NotRequired[str]
-
-
-class SummarizedAttackVectorTypeDef(TypedDict):
-    VectorType: str
-    VectorCounters: NotRequired[list[SummarizedCounterTypeDef]]
-
-
-class SummarizedCounterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Max: NotRequired[float]
-    Average: NotRequired[float]
-    Sum: NotRequired[float]
-    N: NotRequired[int]
-    Unit: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -550,21 +566,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TimeRangeOutputTypeDef(TypedDict):
-    FromInclusive: NotRequired[datetime]
-    ToExclusive: NotRequired[datetime]
-
-
-class TimeRangeTypeDef(TypedDict):
-    FromInclusive: NotRequired[ReadOnly[datetime | str]]
-    ToExclusive: NotRequired[ReadOnly[datetime | str]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,17 +2,18 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Signer: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "CategoryType",
-    "EncryptionAlgorithmType",
-    "HashAlgorithmType",
-    "ImageFormatType",
-    "SigningProfileStatusType",
-    "SigningStatusType",
-    "ValidityTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CategoryType",
+        "EncryptionAlgorithmType",
+        "HashAlgorithmType",
+        "ImageFormatType",
+        "SigningProfileStatusType",
+        "SigningStatusType",
+        "ValidityTypeType",
+    ]
 
 CategoryType = Literal["AWSIoT"]
 EncryptionAlgorithmType = Literal["RSA", "ECDSA"]

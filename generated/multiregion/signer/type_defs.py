@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -28,65 +28,66 @@ from .literals import (
     ValidityTypeType,
 )
 
-__all__ = [
-    "AddProfilePermissionRequestTypeDef",
-    "AddProfilePermissionResponseTypeDef",
-    "CancelSigningProfileRequestTypeDef",
-    "DescribeSigningJobRequestTypeDef",
-    "DescribeSigningJobResponseTypeDef",
-    "DestinationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionAlgorithmOptionsTypeDef",
-    "GetRevocationStatusRequestTypeDef",
-    "GetRevocationStatusResponseTypeDef",
-    "GetSigningPlatformRequestTypeDef",
-    "GetSigningPlatformResponseTypeDef",
-    "GetSigningProfileRequestTypeDef",
-    "GetSigningProfileResponseTypeDef",
-    "HashAlgorithmOptionsTypeDef",
-    "ListProfilePermissionsRequestTypeDef",
-    "ListProfilePermissionsResponseTypeDef",
-    "ListSigningJobsRequestTypeDef",
-    "ListSigningJobsResponseTypeDef",
-    "ListSigningPlatformsRequestTypeDef",
-    "ListSigningPlatformsResponseTypeDef",
-    "ListSigningProfilesRequestTypeDef",
-    "ListSigningProfilesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "PermissionTypeDef",
-    "PutSigningProfileRequestTypeDef",
-    "PutSigningProfileResponseTypeDef",
-    "RemoveProfilePermissionRequestTypeDef",
-    "RemoveProfilePermissionResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RevokeSignatureRequestTypeDef",
-    "RevokeSigningProfileRequestTypeDef",
-    "S3DestinationTypeDef",
-    "S3SignedObjectTypeDef",
-    "S3SourceTypeDef",
-    "SignPayloadRequestTypeDef",
-    "SignPayloadResponseTypeDef",
-    "SignatureValidityPeriodTypeDef",
-    "SignedObjectTypeDef",
-    "SigningConfigurationOverridesTypeDef",
-    "SigningConfigurationTypeDef",
-    "SigningImageFormatTypeDef",
-    "SigningJobRevocationRecordTypeDef",
-    "SigningJobTypeDef",
-    "SigningMaterialTypeDef",
-    "SigningPlatformOverridesTypeDef",
-    "SigningPlatformTypeDef",
-    "SigningProfileRevocationRecordTypeDef",
-    "SigningProfileTypeDef",
-    "SourceTypeDef",
-    "StartSigningJobRequestTypeDef",
-    "StartSigningJobResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddProfilePermissionRequestTypeDef",
+        "AddProfilePermissionResponseTypeDef",
+        "CancelSigningProfileRequestTypeDef",
+        "DescribeSigningJobRequestTypeDef",
+        "DescribeSigningJobResponseTypeDef",
+        "DestinationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionAlgorithmOptionsTypeDef",
+        "GetRevocationStatusRequestTypeDef",
+        "GetRevocationStatusResponseTypeDef",
+        "GetSigningPlatformRequestTypeDef",
+        "GetSigningPlatformResponseTypeDef",
+        "GetSigningProfileRequestTypeDef",
+        "GetSigningProfileResponseTypeDef",
+        "HashAlgorithmOptionsTypeDef",
+        "ListProfilePermissionsRequestTypeDef",
+        "ListProfilePermissionsResponseTypeDef",
+        "ListSigningJobsRequestTypeDef",
+        "ListSigningJobsResponseTypeDef",
+        "ListSigningPlatformsRequestTypeDef",
+        "ListSigningPlatformsResponseTypeDef",
+        "ListSigningProfilesRequestTypeDef",
+        "ListSigningProfilesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "PermissionTypeDef",
+        "PutSigningProfileRequestTypeDef",
+        "PutSigningProfileResponseTypeDef",
+        "RemoveProfilePermissionRequestTypeDef",
+        "RemoveProfilePermissionResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RevokeSignatureRequestTypeDef",
+        "RevokeSigningProfileRequestTypeDef",
+        "S3DestinationTypeDef",
+        "S3SignedObjectTypeDef",
+        "S3SourceTypeDef",
+        "SignPayloadRequestTypeDef",
+        "SignPayloadResponseTypeDef",
+        "SignatureValidityPeriodTypeDef",
+        "SignedObjectTypeDef",
+        "SigningConfigurationOverridesTypeDef",
+        "SigningConfigurationTypeDef",
+        "SigningImageFormatTypeDef",
+        "SigningJobRevocationRecordTypeDef",
+        "SigningJobTypeDef",
+        "SigningMaterialTypeDef",
+        "SigningPlatformOverridesTypeDef",
+        "SigningPlatformTypeDef",
+        "SigningProfileRevocationRecordTypeDef",
+        "SigningProfileTypeDef",
+        "SourceTypeDef",
+        "StartSigningJobRequestTypeDef",
+        "StartSigningJobResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+    ]
 
 
 class AddProfilePermissionRequestTypeDef(TypedDict):
@@ -111,6 +112,45 @@ class DescribeSigningJobRequestTypeDef(TypedDict):
     jobId: str
 
 
+class S3SignedObjectTypeDef(TypedDict):
+    bucketName: NotRequired[str]
+    key: NotRequired[str]
+
+
+class SignedObjectTypeDef(TypedDict):
+    s3: NotRequired[S3SignedObjectTypeDef]
+
+
+class SigningJobRevocationRecordTypeDef(TypedDict):
+    reason: NotRequired[str]
+    revokedAt: NotRequired[datetime]
+    revokedBy: NotRequired[str]
+
+
+class SigningMaterialTypeDef(TypedDict):
+    certificateArn: str
+
+
+class SigningConfigurationOverridesTypeDef(TypedDict):
+    encryptionAlgorithm: NotRequired[EncryptionAlgorithmType]
+    hashAlgorithm: NotRequired[HashAlgorithmType]
+
+
+class SigningPlatformOverridesTypeDef(TypedDict):
+    signingConfiguration: NotRequired[SigningConfigurationOverridesTypeDef]
+    signingImageFormat: NotRequired[ImageFormatType]
+
+
+class S3SourceTypeDef(TypedDict):
+    bucketName: str
+    key: str
+    version: str
+
+
+class SourceTypeDef(TypedDict):
+    s3: NotRequired[S3SourceTypeDef]
+
+
 class DescribeSigningJobResponseTypeDef(TypedDict):
     jobId: NotRequired[str]
     source: NotRequired[SourceTypeDef]
@@ -132,6 +172,11 @@ class DescribeSigningJobResponseTypeDef(TypedDict):
     jobOwner: NotRequired[str]
     jobInvoker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3DestinationTypeDef(TypedDict):
+    bucketName: NotRequired[str]
+    prefix: NotRequired[str]
 
 
 class DestinationTypeDef(TypedDict):
@@ -160,6 +205,21 @@ class GetSigningPlatformRequestTypeDef(TypedDict):
     platformId: str
 
 
+class HashAlgorithmOptionsTypeDef(TypedDict):
+    allowedValues: list[HashAlgorithmType]
+    defaultValue: HashAlgorithmType
+
+
+class SigningConfigurationTypeDef(TypedDict):
+    encryptionAlgorithmOptions: EncryptionAlgorithmOptionsTypeDef
+    hashAlgorithmOptions: HashAlgorithmOptionsTypeDef
+
+
+class SigningImageFormatTypeDef(TypedDict):
+    supportedFormats: list[ImageFormatType]
+    defaultFormat: ImageFormatType
+
+
 class GetSigningPlatformResponseTypeDef(TypedDict):
     platformId: NotRequired[str]
     displayName: NotRequired[str]
@@ -176,6 +236,17 @@ class GetSigningPlatformResponseTypeDef(TypedDict):
 class GetSigningProfileRequestTypeDef(TypedDict):
     profileName: str
     profileOwner: NotRequired[str]
+
+
+class SignatureValidityPeriodTypeDef(TypedDict):
+    value: NotRequired[int]
+    type: NotRequired[ValidityTypeType]
+
+
+class SigningProfileRevocationRecordTypeDef(TypedDict):
+    revocationEffectiveFrom: NotRequired[datetime]
+    revokedAt: NotRequired[datetime]
+    revokedBy: NotRequired[str]
 
 
 class GetSigningProfileResponseTypeDef(TypedDict):
@@ -196,14 +267,16 @@ class GetSigningProfileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HashAlgorithmOptionsTypeDef(TypedDict):
-    allowedValues: list[HashAlgorithmType]
-    defaultValue: HashAlgorithmType
-
-
 class ListProfilePermissionsRequestTypeDef(TypedDict):
     profileName: str
     nextToken: NotRequired[str]
+
+
+class PermissionTypeDef(TypedDict):
+    action: NotRequired[str]
+    principal: NotRequired[str]
+    statementId: NotRequired[str]
+    profileVersion: NotRequired[str]
 
 
 class ListProfilePermissionsResponseTypeDef(TypedDict):
@@ -226,6 +299,23 @@ class ListSigningJobsRequestTypeDef(TypedDict):
     jobInvoker: NotRequired[str]
 
 
+class SigningJobTypeDef(TypedDict):
+    jobId: NotRequired[str]
+    source: NotRequired[SourceTypeDef]
+    signedObject: NotRequired[SignedObjectTypeDef]
+    signingMaterial: NotRequired[SigningMaterialTypeDef]
+    createdAt: NotRequired[datetime]
+    status: NotRequired[SigningStatusType]
+    isRevoked: NotRequired[bool]
+    profileName: NotRequired[str]
+    profileVersion: NotRequired[str]
+    platformId: NotRequired[str]
+    platformDisplayName: NotRequired[str]
+    signatureExpiresAt: NotRequired[datetime]
+    jobOwner: NotRequired[str]
+    jobInvoker: NotRequired[str]
+
+
 class ListSigningJobsResponseTypeDef(TypedDict):
     jobs: NotRequired[list[SigningJobTypeDef]]
     nextToken: NotRequired[str]
@@ -238,6 +328,18 @@ class ListSigningPlatformsRequestTypeDef(TypedDict):
     target: NotRequired[str]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SigningPlatformTypeDef(TypedDict):
+    platformId: NotRequired[str]
+    displayName: NotRequired[str]
+    partner: NotRequired[str]
+    target: NotRequired[str]
+    category: NotRequired[CategoryType]
+    signingConfiguration: NotRequired[SigningConfigurationTypeDef]
+    signingImageFormat: NotRequired[SigningImageFormatTypeDef]
+    maxSizeInMB: NotRequired[int]
+    revocationSupported: NotRequired[bool]
 
 
 class ListSigningPlatformsResponseTypeDef(TypedDict):
@@ -254,6 +356,20 @@ class ListSigningProfilesRequestTypeDef(TypedDict):
     statuses: NotRequired[ReadOnly[Sequence[SigningProfileStatusType]]]
 
 
+class SigningProfileTypeDef(TypedDict):
+    profileName: NotRequired[str]
+    profileVersion: NotRequired[str]
+    profileVersionArn: NotRequired[str]
+    signingMaterial: NotRequired[SigningMaterialTypeDef]
+    signatureValidityPeriod: NotRequired[SignatureValidityPeriodTypeDef]
+    platformId: NotRequired[str]
+    platformDisplayName: NotRequired[str]
+    signingParameters: NotRequired[dict[str, str]]
+    status: NotRequired[SigningProfileStatusType]
+    arn: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
 class ListSigningProfilesResponseTypeDef(TypedDict):
     profiles: NotRequired[list[SigningProfileTypeDef]]
     nextToken: NotRequired[str]
@@ -267,13 +383,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PermissionTypeDef(TypedDict):
-    action: NotRequired[str]
-    principal: NotRequired[str]
-    statementId: NotRequired[str]
-    profileVersion: NotRequired[str]
 
 
 class PutSigningProfileRequestTypeDef(TypedDict):
@@ -317,22 +426,6 @@ class RevokeSigningProfileRequestTypeDef(TypedDict):
     effectiveTime: ReadOnly[datetime | str]
 
 
-class S3DestinationTypeDef(TypedDict):
-    bucketName: NotRequired[str]
-    prefix: NotRequired[str]
-
-
-class S3SignedObjectTypeDef(TypedDict):
-    bucketName: NotRequired[str]
-    key: NotRequired[str]
-
-
-class S3SourceTypeDef(TypedDict):
-    bucketName: str
-    key: str
-    version: str
-
-
 class SignPayloadRequestTypeDef(TypedDict):
     profileName: str
     profileOwner: NotRequired[str]
@@ -346,98 +439,6 @@ class SignPayloadResponseTypeDef(TypedDict):
     metadata: NotRequired[dict[str, str]]
     signature: NotRequired[bytes]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SignatureValidityPeriodTypeDef(TypedDict):
-    value: NotRequired[int]
-    type: NotRequired[ValidityTypeType]
-
-
-class SignedObjectTypeDef(TypedDict):
-    s3: NotRequired[S3SignedObjectTypeDef]
-
-
-class SigningConfigurationOverridesTypeDef(TypedDict):
-    encryptionAlgorithm: NotRequired[EncryptionAlgorithmType]
-    hashAlgorithm: NotRequired[HashAlgorithmType]
-
-
-class SigningConfigurationTypeDef(TypedDict):
-    encryptionAlgorithmOptions: EncryptionAlgorithmOptionsTypeDef
-    hashAlgorithmOptions: HashAlgorithmOptionsTypeDef
-
-
-class SigningImageFormatTypeDef(TypedDict):
-    supportedFormats: list[ImageFormatType]
-    defaultFormat: ImageFormatType
-
-
-class SigningJobRevocationRecordTypeDef(TypedDict):
-    reason: NotRequired[str]
-    revokedAt: NotRequired[datetime]
-    revokedBy: NotRequired[str]
-
-
-class SigningJobTypeDef(TypedDict):
-    jobId: NotRequired[str]
-    source: NotRequired[SourceTypeDef]
-    signedObject: NotRequired[SignedObjectTypeDef]
-    signingMaterial: NotRequired[SigningMaterialTypeDef]
-    createdAt: NotRequired[datetime]
-    status: NotRequired[SigningStatusType]
-    isRevoked: NotRequired[bool]
-    profileName: NotRequired[str]
-    profileVersion: NotRequired[str]
-    platformId: NotRequired[str]
-    platformDisplayName: NotRequired[str]
-    signatureExpiresAt: NotRequired[datetime]
-    jobOwner: NotRequired[str]
-    jobInvoker: NotRequired[str]
-
-
-class SigningMaterialTypeDef(TypedDict):
-    certificateArn: str
-
-
-class SigningPlatformOverridesTypeDef(TypedDict):
-    signingConfiguration: NotRequired[SigningConfigurationOverridesTypeDef]
-    signingImageFormat: NotRequired[ImageFormatType]
-
-
-class SigningPlatformTypeDef(TypedDict):
-    platformId: NotRequired[str]
-    displayName: NotRequired[str]
-    partner: NotRequired[str]
-    target: NotRequired[str]
-    category: NotRequired[CategoryType]
-    signingConfiguration: NotRequired[SigningConfigurationTypeDef]
-    signingImageFormat: NotRequired[SigningImageFormatTypeDef]
-    maxSizeInMB: NotRequired[int]
-    revocationSupported: NotRequired[bool]
-
-
-class SigningProfileRevocationRecordTypeDef(TypedDict):
-    revocationEffectiveFrom: NotRequired[datetime]
-    revokedAt: NotRequired[datetime]
-    revokedBy: NotRequired[str]
-
-
-class SigningProfileTypeDef(TypedDict):
-    profileName: NotRequired[str]
-    profileVersion: NotRequired[str]
-    profileVersionArn: NotRequired[str]
-    signingMaterial: NotRequired[SigningMaterialTypeDef]
-    signatureValidityPeriod: NotRequired[SignatureValidityPeriodTypeDef]
-    platformId: NotRequired[str]
-    platformDisplayName: NotRequired[str]
-    signingParameters: NotRequired[dict[str, str]]
-    status: NotRequired[SigningProfileStatusType]
-    arn: NotRequired[str]
-    tags: NotRequired[dict[str, str]]
-
-
-class SourceTypeDef(TypedDict):
-    s3: NotRequired[S3SourceTypeDef]
 
 
 class StartSigningJobRequestTypeDef(TypedDict):

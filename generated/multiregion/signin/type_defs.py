@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,15 +18,16 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "AccessTokenTypeDef",
-    "CreateOAuth2TokenRequestBodyTypeDef",
-    "CreateOAuth2TokenRequestTypeDef",
-    "CreateOAuth2TokenResponseBodyTypeDef",
-    "CreateOAuth2TokenResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ResponseMetadataTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessTokenTypeDef",
+        "CreateOAuth2TokenRequestBodyTypeDef",
+        "CreateOAuth2TokenRequestTypeDef",
+        "CreateOAuth2TokenResponseBodyTypeDef",
+        "CreateOAuth2TokenResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ResponseMetadataTypeDef",
+    ]
 
 
 class AccessTokenTypeDef(TypedDict):

@@ -2,9 +2,10 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon SimpleDB v2: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["ExportStatusType", "S3SseAlgorithmType"]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = ["ExportStatusType", "S3SseAlgorithmType"]
 
 ExportStatusType = Literal["PENDING", "IN_PROGRESS", "SUCCEEDED", "FAILED"]
 S3SseAlgorithmType = Literal["AES256", "KMS"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,17 +23,18 @@ from .literals import (
     S3SseAlgorithmType,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "ExportSummaryTypeDef",
-    "GetExportRequestTypeDef",
-    "GetExportResponseTypeDef",
-    "ListExportsRequestTypeDef",
-    "ListExportsResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartDomainExportRequestTypeDef",
-    "StartDomainExportResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "ExportSummaryTypeDef",
+        "GetExportRequestTypeDef",
+        "GetExportResponseTypeDef",
+        "ListExportsRequestTypeDef",
+        "ListExportsResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartDomainExportRequestTypeDef",
+        "StartDomainExportResponseTypeDef",
+    ]
 
 
 class ExportSummaryTypeDef(TypedDict):

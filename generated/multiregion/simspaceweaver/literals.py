@@ -2,17 +2,18 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS SimSpace Weaver: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ClockStatusType",
-    "ClockTargetStatusType",
-    "LifecycleManagementStrategyType",
-    "SimulationAppStatusType",
-    "SimulationAppTargetStatusType",
-    "SimulationStatusType",
-    "SimulationTargetStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ClockStatusType",
+        "ClockTargetStatusType",
+        "LifecycleManagementStrategyType",
+        "SimulationAppStatusType",
+        "SimulationAppTargetStatusType",
+        "SimulationStatusType",
+        "SimulationTargetStatusType",
+    ]
 
 ClockStatusType = Literal["UNKNOWN", "STARTING", "STARTED", "STOPPING", "STOPPED"]
 ClockTargetStatusType = Literal["UNKNOWN", "STARTED", "STOPPED"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -28,60 +28,66 @@ from .literals import (
     SimulationTargetStatusType,
 )
 
-__all__ = [
-    "CloudWatchLogsLogGroupTypeDef",
-    "CreateSnapshotInputTypeDef",
-    "CreateSnapshotOutputTypeDef",
-    "DeleteAppInputTypeDef",
-    "DeleteAppOutputTypeDef",
-    "DeleteSimulationInputTypeDef",
-    "DeleteSimulationOutputTypeDef",
-    "DescribeAppInputTypeDef",
-    "DescribeAppOutputTypeDef",
-    "DescribeSimulationInputTypeDef",
-    "DescribeSimulationOutputTypeDef",
-    "DomainTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "LaunchOverridesOutputTypeDef",
-    "LaunchOverridesTypeDef",
-    "ListAppsInputTypeDef",
-    "ListAppsOutputTypeDef",
-    "ListSimulationsInputTypeDef",
-    "ListSimulationsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "LiveSimulationStateTypeDef",
-    "LogDestinationTypeDef",
-    "LoggingConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3DestinationTypeDef",
-    "S3LocationTypeDef",
-    "SimulationAppEndpointInfoTypeDef",
-    "SimulationAppMetadataTypeDef",
-    "SimulationAppPortMappingTypeDef",
-    "SimulationClockTypeDef",
-    "SimulationMetadataTypeDef",
-    "StartAppInputTypeDef",
-    "StartAppOutputTypeDef",
-    "StartClockInputTypeDef",
-    "StartClockOutputTypeDef",
-    "StartSimulationInputTypeDef",
-    "StartSimulationOutputTypeDef",
-    "StopAppInputTypeDef",
-    "StopAppOutputTypeDef",
-    "StopClockInputTypeDef",
-    "StopClockOutputTypeDef",
-    "StopSimulationInputTypeDef",
-    "StopSimulationOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CloudWatchLogsLogGroupTypeDef",
+        "CreateSnapshotInputTypeDef",
+        "CreateSnapshotOutputTypeDef",
+        "DeleteAppInputTypeDef",
+        "DeleteAppOutputTypeDef",
+        "DeleteSimulationInputTypeDef",
+        "DeleteSimulationOutputTypeDef",
+        "DescribeAppInputTypeDef",
+        "DescribeAppOutputTypeDef",
+        "DescribeSimulationInputTypeDef",
+        "DescribeSimulationOutputTypeDef",
+        "DomainTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "LaunchOverridesOutputTypeDef",
+        "LaunchOverridesTypeDef",
+        "ListAppsInputTypeDef",
+        "ListAppsOutputTypeDef",
+        "ListSimulationsInputTypeDef",
+        "ListSimulationsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "LiveSimulationStateTypeDef",
+        "LogDestinationTypeDef",
+        "LoggingConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3DestinationTypeDef",
+        "S3LocationTypeDef",
+        "SimulationAppEndpointInfoTypeDef",
+        "SimulationAppMetadataTypeDef",
+        "SimulationAppPortMappingTypeDef",
+        "SimulationClockTypeDef",
+        "SimulationMetadataTypeDef",
+        "StartAppInputTypeDef",
+        "StartAppOutputTypeDef",
+        "StartClockInputTypeDef",
+        "StartClockOutputTypeDef",
+        "StartSimulationInputTypeDef",
+        "StartSimulationOutputTypeDef",
+        "StopAppInputTypeDef",
+        "StopAppOutputTypeDef",
+        "StopClockInputTypeDef",
+        "StopClockOutputTypeDef",
+        "StopSimulationInputTypeDef",
+        "StopSimulationOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+    ]
 
 
 class CloudWatchLogsLogGroupTypeDef(TypedDict):
     LogGroupArn: NotRequired[str]
+
+
+class S3DestinationTypeDef(TypedDict):
+    BucketName: str
+    ObjectKeyPrefix: NotRequired[str]
 
 
 class CreateSnapshotInputTypeDef(TypedDict):
@@ -117,6 +123,20 @@ class DescribeAppInputTypeDef(TypedDict):
     Simulation: str
 
 
+class LaunchOverridesOutputTypeDef(TypedDict):
+    LaunchCommands: NotRequired[list[str]]
+
+
+class SimulationAppPortMappingTypeDef(TypedDict):
+    Actual: NotRequired[int]
+    Declared: NotRequired[int]
+
+
+class SimulationAppEndpointInfoTypeDef(TypedDict):
+    Address: NotRequired[str]
+    IngressPortMappings: NotRequired[list[SimulationAppPortMappingTypeDef]]
+
+
 class DescribeAppOutputTypeDef(TypedDict):
     Description: NotRequired[str]
     Domain: NotRequired[str]
@@ -131,6 +151,34 @@ class DescribeAppOutputTypeDef(TypedDict):
 
 class DescribeSimulationInputTypeDef(TypedDict):
     Simulation: str
+
+
+class DomainTypeDef(TypedDict):
+    Lifecycle: NotRequired[LifecycleManagementStrategyType]
+    Name: NotRequired[str]
+
+
+class SimulationClockTypeDef(TypedDict):
+    Status: NotRequired[ClockStatusType]
+    TargetStatus: NotRequired[ClockTargetStatusType]
+
+
+class LiveSimulationStateTypeDef(TypedDict):
+    Clocks: NotRequired[list[SimulationClockTypeDef]]
+    Domains: NotRequired[list[DomainTypeDef]]
+
+
+class LogDestinationTypeDef(TypedDict):
+    CloudWatchLogsLogGroup: NotRequired[CloudWatchLogsLogGroupTypeDef]
+
+
+class LoggingConfigurationTypeDef(TypedDict):
+    Destinations: NotRequired[list[LogDestinationTypeDef]]
+
+
+class S3LocationTypeDef(TypedDict):
+    BucketName: str
+    ObjectKey: str
 
 
 class DescribeSimulationOutputTypeDef(TypedDict):
@@ -152,15 +200,6 @@ class DescribeSimulationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DomainTypeDef(TypedDict):
-    Lifecycle: NotRequired[LifecycleManagementStrategyType]
-    Name: NotRequired[str]
-
-
-class LaunchOverridesOutputTypeDef(TypedDict):
-    LaunchCommands: NotRequired[list[str]]
-
-
 class LaunchOverridesTypeDef(TypedDict):
     LaunchCommands: NotRequired[ReadOnly[Sequence[str]]]
 
@@ -172,6 +211,14 @@ class ListAppsInputTypeDef(TypedDict):
     Simulation: str
 
 
+class SimulationAppMetadataTypeDef(TypedDict):
+    Domain: NotRequired[str]
+    Name: NotRequired[str]
+    Simulation: NotRequired[str]
+    Status: NotRequired[SimulationAppStatusType]
+    TargetStatus: NotRequired[SimulationAppTargetStatusType]
+
+
 class ListAppsOutputTypeDef(TypedDict):
     Apps: NotRequired[list[SimulationAppMetadataTypeDef]]
     NextToken: NotRequired[str]
@@ -181,6 +228,14 @@ class ListAppsOutputTypeDef(TypedDict):
 class ListSimulationsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class SimulationMetadataTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    Name: NotRequired[str]
+    Status: NotRequired[SimulationStatusType]
+    TargetStatus: NotRequired[SimulationTargetStatusType]
 
 
 class ListSimulationsOutputTypeDef(TypedDict):
@@ -196,60 +251,6 @@ class ListTagsForResourceInputTypeDef(TypedDict):
 class ListTagsForResourceOutputTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LiveSimulationStateTypeDef(TypedDict):
-    Clocks: NotRequired[list[SimulationClockTypeDef]]
-    Domains: NotRequired[list[DomainTypeDef]]
-
-
-class LogDestinationTypeDef(TypedDict):
-    CloudWatchLogsLogGroup: NotRequired[CloudWatchLogsLogGroupTypeDef]
-
-
-class LoggingConfigurationTypeDef(TypedDict):
-    Destinations: NotRequired[list[LogDestinationTypeDef]]
-
-
-class S3DestinationTypeDef(TypedDict):
-    BucketName: str
-    ObjectKeyPrefix: NotRequired[str]
-
-
-class S3LocationTypeDef(TypedDict):
-    BucketName: str
-    ObjectKey: str
-
-
-class SimulationAppEndpointInfoTypeDef(TypedDict):
-    Address: NotRequired[str]
-    IngressPortMappings: NotRequired[list[SimulationAppPortMappingTypeDef]]
-
-
-class SimulationAppMetadataTypeDef(TypedDict):
-    Domain: NotRequired[str]
-    Name: NotRequired[str]
-    Simulation: NotRequired[str]
-    Status: NotRequired[SimulationAppStatusType]
-    TargetStatus: NotRequired[SimulationAppTargetStatusType]
-
-
-class SimulationAppPortMappingTypeDef(TypedDict):
-    Actual: NotRequired[int]
-    Declared: NotRequired[int]
-
-
-class SimulationClockTypeDef(TypedDict):
-    Status: NotRequired[ClockStatusType]
-    TargetStatus: NotRequired[ClockTargetStatusType]
-
-
-class SimulationMetadataTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    Name: NotRequired[str]
-    Status: NotRequired[SimulationStatusType]
-    TargetStatus: NotRequired[SimulationTargetStatusType]
 
 
 class StartAppInputTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,35 +22,36 @@ from .literals import (
     EventTypeType,
 )
 
-__all__ = [
-    "CallInstructionsMessageTypeTypeDef",
-    "CloudWatchLogsDestinationTypeDef",
-    "CreateConfigurationSetEventDestinationRequestTypeDef",
-    "CreateConfigurationSetEventDestinationResponseTypeDef",
-    "CreateConfigurationSetRequestTypeDef",
-    "CreateConfigurationSetResponseTypeDef",
-    "DeleteConfigurationSetEventDestinationRequestTypeDef",
-    "DeleteConfigurationSetEventDestinationResponseTypeDef",
-    "DeleteConfigurationSetRequestTypeDef",
-    "DeleteConfigurationSetResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventDestinationDefinitionTypeDef",
-    "EventDestinationTypeDef",
-    "GetConfigurationSetEventDestinationsRequestTypeDef",
-    "GetConfigurationSetEventDestinationsResponseTypeDef",
-    "KinesisFirehoseDestinationTypeDef",
-    "ListConfigurationSetsRequestTypeDef",
-    "ListConfigurationSetsResponseTypeDef",
-    "PlainTextMessageTypeTypeDef",
-    "ResponseMetadataTypeDef",
-    "SSMLMessageTypeTypeDef",
-    "SendVoiceMessageRequestTypeDef",
-    "SendVoiceMessageResponseTypeDef",
-    "SnsDestinationTypeDef",
-    "UpdateConfigurationSetEventDestinationRequestTypeDef",
-    "UpdateConfigurationSetEventDestinationResponseTypeDef",
-    "VoiceMessageContentTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CallInstructionsMessageTypeTypeDef",
+        "CloudWatchLogsDestinationTypeDef",
+        "CreateConfigurationSetEventDestinationRequestTypeDef",
+        "CreateConfigurationSetEventDestinationResponseTypeDef",
+        "CreateConfigurationSetRequestTypeDef",
+        "CreateConfigurationSetResponseTypeDef",
+        "DeleteConfigurationSetEventDestinationRequestTypeDef",
+        "DeleteConfigurationSetEventDestinationResponseTypeDef",
+        "DeleteConfigurationSetRequestTypeDef",
+        "DeleteConfigurationSetResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventDestinationDefinitionTypeDef",
+        "EventDestinationTypeDef",
+        "GetConfigurationSetEventDestinationsRequestTypeDef",
+        "GetConfigurationSetEventDestinationsResponseTypeDef",
+        "KinesisFirehoseDestinationTypeDef",
+        "ListConfigurationSetsRequestTypeDef",
+        "ListConfigurationSetsResponseTypeDef",
+        "PlainTextMessageTypeTypeDef",
+        "ResponseMetadataTypeDef",
+        "SSMLMessageTypeTypeDef",
+        "SendVoiceMessageRequestTypeDef",
+        "SendVoiceMessageResponseTypeDef",
+        "SnsDestinationTypeDef",
+        "UpdateConfigurationSetEventDestinationRequestTypeDef",
+        "UpdateConfigurationSetEventDestinationResponseTypeDef",
+        "VoiceMessageContentTypeDef",
+    ]
 
 
 class CallInstructionsMessageTypeTypeDef(TypedDict):
@@ -60,6 +61,23 @@ class CallInstructionsMessageTypeTypeDef(TypedDict):
 class CloudWatchLogsDestinationTypeDef(TypedDict):
     IamRoleArn: NotRequired[str]
     LogGroupArn: NotRequired[str]
+
+
+class KinesisFirehoseDestinationTypeDef(TypedDict):
+    DeliveryStreamArn: NotRequired[str]
+    IamRoleArn: NotRequired[str]
+
+
+class SnsDestinationTypeDef(TypedDict):
+    TopicArn: NotRequired[str]
+
+
+class EventDestinationDefinitionTypeDef(TypedDict):
+    CloudWatchLogsDestination: NotRequired[CloudWatchLogsDestinationTypeDef]
+    Enabled: NotRequired[bool]
+    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
+    MatchingEventTypes: NotRequired[ReadOnly[Sequence[EventTypeType]]]
+    SnsDestination: NotRequired[SnsDestinationTypeDef]
 
 
 class CreateConfigurationSetEventDestinationRequestTypeDef(TypedDict):
@@ -97,14 +115,6 @@ class DeleteConfigurationSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class EventDestinationDefinitionTypeDef(TypedDict):
-    CloudWatchLogsDestination: NotRequired[CloudWatchLogsDestinationTypeDef]
-    Enabled: NotRequired[bool]
-    KinesisFirehoseDestination: NotRequired[KinesisFirehoseDestinationTypeDef]
-    MatchingEventTypes: NotRequired[ReadOnly[Sequence[EventTypeType]]]
-    SnsDestination: NotRequired[SnsDestinationTypeDef]
-
-
 class EventDestinationTypeDef(TypedDict):
     CloudWatchLogsDestination: NotRequired[CloudWatchLogsDestinationTypeDef]
     Enabled: NotRequired[bool]
@@ -121,11 +131,6 @@ class GetConfigurationSetEventDestinationsRequestTypeDef(TypedDict):
 class GetConfigurationSetEventDestinationsResponseTypeDef(TypedDict):
     EventDestinations: NotRequired[list[EventDestinationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class KinesisFirehoseDestinationTypeDef(TypedDict):
-    DeliveryStreamArn: NotRequired[str]
-    IamRoleArn: NotRequired[str]
 
 
 class ListConfigurationSetsRequestTypeDef(TypedDict):
@@ -151,6 +156,12 @@ class SSMLMessageTypeTypeDef(TypedDict):
     VoiceId: NotRequired[str]
 
 
+class VoiceMessageContentTypeDef(TypedDict):
+    CallInstructionsMessage: NotRequired[CallInstructionsMessageTypeTypeDef]
+    PlainTextMessage: NotRequired[PlainTextMessageTypeTypeDef]
+    SSMLMessage: NotRequired[SSMLMessageTypeTypeDef]
+
+
 class SendVoiceMessageRequestTypeDef(TypedDict):
     CallerId: NotRequired[str]
     ConfigurationSetName: NotRequired[str]
@@ -164,10 +175,6 @@ class SendVoiceMessageResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SnsDestinationTypeDef(TypedDict):
-    TopicArn: NotRequired[str]
-
-
 class UpdateConfigurationSetEventDestinationRequestTypeDef(TypedDict):
     ConfigurationSetName: str
     EventDestination: NotRequired[ReadOnly[EventDestinationDefinitionTypeDef]]
@@ -176,9 +183,3 @@ class UpdateConfigurationSetEventDestinationRequestTypeDef(TypedDict):
 
 class UpdateConfigurationSetEventDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VoiceMessageContentTypeDef(TypedDict):
-    CallInstructionsMessage: NotRequired[CallInstructionsMessageTypeTypeDef]
-    PlainTextMessage: NotRequired[PlainTextMessageTypeTypeDef]
-    SSMLMessage: NotRequired[SSMLMessageTypeTypeDef]

@@ -2,17 +2,18 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Snow Device Management: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AttachmentStatusType",
-    "ExecutionStateType",
-    "InstanceStateNameType",
-    "IpAddressAssignmentType",
-    "PhysicalConnectorTypeType",
-    "TaskStateType",
-    "UnlockStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AttachmentStatusType",
+        "ExecutionStateType",
+        "InstanceStateNameType",
+        "IpAddressAssignmentType",
+        "PhysicalConnectorTypeType",
+        "TaskStateType",
+        "UnlockStateType",
+    ]
 
 AttachmentStatusType = Literal["ATTACHING", "ATTACHED", "DETACHING", "DETACHED"]
 ExecutionStateType = Literal[

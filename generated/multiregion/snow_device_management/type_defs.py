@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -28,51 +28,52 @@ from .literals import (
     UnlockStateType,
 )
 
-__all__ = [
-    "CancelTaskInputTypeDef",
-    "CancelTaskOutputTypeDef",
-    "CapacityTypeDef",
-    "CommandTypeDef",
-    "CpuOptionsTypeDef",
-    "CreateTaskInputTypeDef",
-    "CreateTaskOutputTypeDef",
-    "DescribeDeviceEc2InputTypeDef",
-    "DescribeDeviceEc2OutputTypeDef",
-    "DescribeDeviceInputTypeDef",
-    "DescribeDeviceOutputTypeDef",
-    "DescribeExecutionInputTypeDef",
-    "DescribeExecutionOutputTypeDef",
-    "DescribeTaskInputTypeDef",
-    "DescribeTaskOutputTypeDef",
-    "DeviceSummaryTypeDef",
-    "EbsInstanceBlockDeviceTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExecutionSummaryTypeDef",
-    "InstanceBlockDeviceMappingTypeDef",
-    "InstanceStateTypeDef",
-    "InstanceSummaryTypeDef",
-    "InstanceTypeDef",
-    "ListDeviceResourcesInputTypeDef",
-    "ListDeviceResourcesOutputTypeDef",
-    "ListDevicesInputTypeDef",
-    "ListDevicesOutputTypeDef",
-    "ListExecutionsInputTypeDef",
-    "ListExecutionsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListTasksInputTypeDef",
-    "ListTasksOutputTypeDef",
-    "PhysicalNetworkInterfaceTypeDef",
-    "RebootTypeDef",
-    "ResourceSummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "SecurityGroupIdentifierTypeDef",
-    "SoftwareInformationTypeDef",
-    "TagResourceInputTypeDef",
-    "TaskSummaryTypeDef",
-    "UnlockTypeDef",
-    "UntagResourceInputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CancelTaskInputTypeDef",
+        "CancelTaskOutputTypeDef",
+        "CapacityTypeDef",
+        "CommandTypeDef",
+        "CpuOptionsTypeDef",
+        "CreateTaskInputTypeDef",
+        "CreateTaskOutputTypeDef",
+        "DescribeDeviceEc2InputTypeDef",
+        "DescribeDeviceEc2OutputTypeDef",
+        "DescribeDeviceInputTypeDef",
+        "DescribeDeviceOutputTypeDef",
+        "DescribeExecutionInputTypeDef",
+        "DescribeExecutionOutputTypeDef",
+        "DescribeTaskInputTypeDef",
+        "DescribeTaskOutputTypeDef",
+        "DeviceSummaryTypeDef",
+        "EbsInstanceBlockDeviceTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExecutionSummaryTypeDef",
+        "InstanceBlockDeviceMappingTypeDef",
+        "InstanceStateTypeDef",
+        "InstanceSummaryTypeDef",
+        "InstanceTypeDef",
+        "ListDeviceResourcesInputTypeDef",
+        "ListDeviceResourcesOutputTypeDef",
+        "ListDevicesInputTypeDef",
+        "ListDevicesOutputTypeDef",
+        "ListExecutionsInputTypeDef",
+        "ListExecutionsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListTasksInputTypeDef",
+        "ListTasksOutputTypeDef",
+        "PhysicalNetworkInterfaceTypeDef",
+        "RebootTypeDef",
+        "ResourceSummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "SecurityGroupIdentifierTypeDef",
+        "SoftwareInformationTypeDef",
+        "TagResourceInputTypeDef",
+        "TaskSummaryTypeDef",
+        "UnlockTypeDef",
+        "UntagResourceInputTypeDef",
+    ]
 
 
 class CancelTaskInputTypeDef(TypedDict):
@@ -90,6 +91,14 @@ class CapacityTypeDef(TypedDict):
     total: NotRequired[int]
     unit: NotRequired[str]
     used: NotRequired[int]
+
+
+class RebootTypeDef(TypedDict):
+    pass
+
+
+class UnlockTypeDef(TypedDict):
+    pass
 
 
 class CommandTypeDef(TypedDict):
@@ -121,6 +130,49 @@ class DescribeDeviceEc2InputTypeDef(TypedDict):
     managedDeviceId: str
 
 
+class EbsInstanceBlockDeviceTypeDef(TypedDict):
+    attachTime: NotRequired[datetime]
+    deleteOnTermination: NotRequired[bool]
+    status: NotRequired[AttachmentStatusType]
+    volumeId: NotRequired[str]
+
+
+class InstanceBlockDeviceMappingTypeDef(TypedDict):
+    deviceName: NotRequired[str]
+    ebs: NotRequired[EbsInstanceBlockDeviceTypeDef]
+
+
+class InstanceStateTypeDef(TypedDict):
+    code: NotRequired[int]
+    name: NotRequired[InstanceStateNameType]
+
+
+class SecurityGroupIdentifierTypeDef(TypedDict):
+    groupId: NotRequired[str]
+    groupName: NotRequired[str]
+
+
+class InstanceTypeDef(TypedDict):
+    amiLaunchIndex: NotRequired[int]
+    blockDeviceMappings: NotRequired[list[InstanceBlockDeviceMappingTypeDef]]
+    cpuOptions: NotRequired[CpuOptionsTypeDef]
+    createdAt: NotRequired[datetime]
+    imageId: NotRequired[str]
+    instanceId: NotRequired[str]
+    instanceType: NotRequired[str]
+    privateIpAddress: NotRequired[str]
+    publicIpAddress: NotRequired[str]
+    rootDeviceName: NotRequired[str]
+    securityGroups: NotRequired[list[SecurityGroupIdentifierTypeDef]]
+    state: NotRequired[InstanceStateTypeDef]
+    updatedAt: NotRequired[datetime]
+
+
+class InstanceSummaryTypeDef(TypedDict):
+    instance: NotRequired[InstanceTypeDef]
+    lastUpdatedAt: NotRequired[datetime]
+
+
 class DescribeDeviceEc2OutputTypeDef(TypedDict):
     instances: NotRequired[list[InstanceSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -128,6 +180,22 @@ class DescribeDeviceEc2OutputTypeDef(TypedDict):
 
 class DescribeDeviceInputTypeDef(TypedDict):
     managedDeviceId: str
+
+
+class PhysicalNetworkInterfaceTypeDef(TypedDict):
+    defaultGateway: NotRequired[str]
+    ipAddress: NotRequired[str]
+    ipAddressAssignment: NotRequired[IpAddressAssignmentType]
+    macAddress: NotRequired[str]
+    netmask: NotRequired[str]
+    physicalConnectorType: NotRequired[PhysicalConnectorTypeType]
+    physicalNetworkInterfaceId: NotRequired[str]
+
+
+class SoftwareInformationTypeDef(TypedDict):
+    installState: NotRequired[str]
+    installedVersion: NotRequired[str]
+    installingVersion: NotRequired[str]
 
 
 class DescribeDeviceOutputTypeDef(TypedDict):
@@ -184,13 +252,6 @@ class DeviceSummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class EbsInstanceBlockDeviceTypeDef(TypedDict):
-    attachTime: NotRequired[datetime]
-    deleteOnTermination: NotRequired[bool]
-    status: NotRequired[AttachmentStatusType]
-    volumeId: NotRequired[str]
-
-
 class ExecutionSummaryTypeDef(TypedDict):
     executionId: NotRequired[str]
     managedDeviceId: NotRequired[str]
@@ -198,42 +259,17 @@ class ExecutionSummaryTypeDef(TypedDict):
     taskId: NotRequired[str]
 
 
-class InstanceBlockDeviceMappingTypeDef(TypedDict):
-    deviceName: NotRequired[str]
-    ebs: NotRequired[EbsInstanceBlockDeviceTypeDef]
-
-
-class InstanceStateTypeDef(TypedDict):
-    code: NotRequired[int]
-    name: NotRequired[InstanceStateNameType]
-
-
-class InstanceSummaryTypeDef(TypedDict):
-    instance: NotRequired[InstanceTypeDef]
-    lastUpdatedAt: NotRequired[datetime]
-
-
-class InstanceTypeDef(TypedDict):
-    amiLaunchIndex: NotRequired[int]
-    blockDeviceMappings: NotRequired[list[InstanceBlockDeviceMappingTypeDef]]
-    cpuOptions: NotRequired[CpuOptionsTypeDef]
-    createdAt: NotRequired[datetime]
-    imageId: NotRequired[str]
-    instanceId: NotRequired[str]
-    instanceType: NotRequired[str]
-    privateIpAddress: NotRequired[str]
-    publicIpAddress: NotRequired[str]
-    rootDeviceName: NotRequired[str]
-    securityGroups: NotRequired[list[SecurityGroupIdentifierTypeDef]]
-    state: NotRequired[InstanceStateTypeDef]
-    updatedAt: NotRequired[datetime]
-
-
 class ListDeviceResourcesInputTypeDef(TypedDict):
     managedDeviceId: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     type: NotRequired[str]
+
+
+class ResourceSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    resourceType: str
 
 
 class ListDeviceResourcesOutputTypeDef(TypedDict):
@@ -282,48 +318,6 @@ class ListTasksInputTypeDef(TypedDict):
     state: NotRequired[TaskStateType]
 
 
-class ListTasksOutputTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    tasks: NotRequired[list[TaskSummaryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PhysicalNetworkInterfaceTypeDef(TypedDict):
-    defaultGateway: NotRequired[str]
-    ipAddress: NotRequired[str]
-    ipAddressAssignment: NotRequired[IpAddressAssignmentType]
-    macAddress: NotRequired[str]
-    netmask: NotRequired[str]
-    physicalConnectorType: NotRequired[PhysicalConnectorTypeType]
-    physicalNetworkInterfaceId: NotRequired[str]
-
-
-class RebootTypeDef(TypedDict):
-    pass
-
-
-class ResourceSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    resourceType: str
-
-
-class SecurityGroupIdentifierTypeDef(TypedDict):
-    groupId: NotRequired[str]
-    groupName: NotRequired[str]
-
-
-class SoftwareInformationTypeDef(TypedDict):
-    installState: NotRequired[str]
-    installedVersion: NotRequired[str]
-    installingVersion: NotRequired[str]
-
-
-class TagResourceInputTypeDef(TypedDict):
-    resourceArn: str
-    tags: ReadOnly[Mapping[str, str]]
-
-
 class TaskSummaryTypeDef(TypedDict):
     state: NotRequired[TaskStateType]
     tags: NotRequired[dict[str, str]]
@@ -331,8 +325,15 @@ class TaskSummaryTypeDef(TypedDict):
     taskId: str
 
 
-class UnlockTypeDef(TypedDict):
-    pass
+class ListTasksOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    tasks: NotRequired[list[TaskSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagResourceInputTypeDef(TypedDict):
+    resourceArn: str
+    tags: ReadOnly[Mapping[str, str]]
 
 
 class UntagResourceInputTypeDef(TypedDict):

@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Import/Export Snowball: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AddressTypeType",
-    "ClusterStateType",
-    "DeviceServiceNameType",
-    "ImpactLevelType",
-    "JobStateType",
-    "JobTypeType",
-    "LongTermPricingTypeType",
-    "RemoteManagementType",
-    "ServiceNameType",
-    "ShipmentStateType",
-    "ShippingLabelStatusType",
-    "ShippingOptionType",
-    "SnowballCapacityType",
-    "SnowballTypeType",
-    "StorageUnitType",
-    "TransferOptionType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddressTypeType",
+        "ClusterStateType",
+        "DeviceServiceNameType",
+        "ImpactLevelType",
+        "JobStateType",
+        "JobTypeType",
+        "LongTermPricingTypeType",
+        "RemoteManagementType",
+        "ServiceNameType",
+        "ShipmentStateType",
+        "ShippingLabelStatusType",
+        "ShippingOptionType",
+        "SnowballCapacityType",
+        "SnowballTypeType",
+        "StorageUnitType",
+        "TransferOptionType",
+    ]
 
 AddressTypeType = Literal["CUST_PICKUP", "AWS_SHIP"]
 ClusterStateType = Literal[

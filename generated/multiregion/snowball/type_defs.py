@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,100 +37,101 @@ from .literals import (
     TransferOptionType,
 )
 
-__all__ = [
-    "AddressTypeDef",
-    "CancelClusterRequestTypeDef",
-    "CancelClusterResultTypeDef",
-    "CancelJobRequestTypeDef",
-    "CancelJobResultTypeDef",
-    "ClusterListEntryTypeDef",
-    "ClusterMetadataTypeDef",
-    "CompatibleImageTypeDef",
-    "CreateAddressRequestTypeDef",
-    "CreateAddressResultTypeDef",
-    "CreateClusterRequestTypeDef",
-    "CreateClusterResultTypeDef",
-    "CreateJobRequestTypeDef",
-    "CreateJobResultTypeDef",
-    "CreateLongTermPricingRequestTypeDef",
-    "CreateLongTermPricingResultTypeDef",
-    "CreateReturnShippingLabelRequestTypeDef",
-    "CreateReturnShippingLabelResultTypeDef",
-    "DataTransferTypeDef",
-    "DependentServiceTypeDef",
-    "DescribeAddressRequestTypeDef",
-    "DescribeAddressResultTypeDef",
-    "DescribeAddressesRequestTypeDef",
-    "DescribeAddressesResultTypeDef",
-    "DescribeClusterRequestTypeDef",
-    "DescribeClusterResultTypeDef",
-    "DescribeJobRequestTypeDef",
-    "DescribeJobResultTypeDef",
-    "DescribeReturnShippingLabelRequestTypeDef",
-    "DescribeReturnShippingLabelResultTypeDef",
-    "DeviceConfigurationTypeDef",
-    "EKSOnDeviceServiceConfigurationTypeDef",
-    "Ec2AmiResourceTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventTriggerDefinitionTypeDef",
-    "GetJobManifestRequestTypeDef",
-    "GetJobManifestResultTypeDef",
-    "GetJobUnlockCodeRequestTypeDef",
-    "GetJobUnlockCodeResultTypeDef",
-    "GetSnowballUsageResultTypeDef",
-    "GetSoftwareUpdatesRequestTypeDef",
-    "GetSoftwareUpdatesResultTypeDef",
-    "INDTaxDocumentsTypeDef",
-    "JobListEntryTypeDef",
-    "JobLogsTypeDef",
-    "JobMetadataTypeDef",
-    "JobResourceOutputTypeDef",
-    "JobResourceTypeDef",
-    "KeyRangeTypeDef",
-    "LambdaResourceOutputTypeDef",
-    "LambdaResourceTypeDef",
-    "ListClusterJobsRequestTypeDef",
-    "ListClusterJobsResultTypeDef",
-    "ListClustersRequestTypeDef",
-    "ListClustersResultTypeDef",
-    "ListCompatibleImagesRequestTypeDef",
-    "ListCompatibleImagesResultTypeDef",
-    "ListJobsRequestTypeDef",
-    "ListJobsResultTypeDef",
-    "ListLongTermPricingRequestTypeDef",
-    "ListLongTermPricingResultTypeDef",
-    "ListPickupLocationsRequestTypeDef",
-    "ListPickupLocationsResultTypeDef",
-    "ListServiceVersionsRequestTypeDef",
-    "ListServiceVersionsResultTypeDef",
-    "LongTermPricingListEntryTypeDef",
-    "NFSOnDeviceServiceConfigurationTypeDef",
-    "NotificationOutputTypeDef",
-    "NotificationTypeDef",
-    "OnDeviceServiceConfigurationTypeDef",
-    "PickupDetailsOutputTypeDef",
-    "PickupDetailsTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3OnDeviceServiceConfigurationTypeDef",
-    "S3ResourceOutputTypeDef",
-    "S3ResourceTypeDef",
-    "ServiceVersionTypeDef",
-    "ShipmentTypeDef",
-    "ShippingDetailsTypeDef",
-    "SnowconeDeviceConfigurationTypeDef",
-    "TGWOnDeviceServiceConfigurationTypeDef",
-    "TargetOnDeviceServiceTypeDef",
-    "TaxDocumentsTypeDef",
-    "UpdateClusterRequestTypeDef",
-    "UpdateClusterResultTypeDef",
-    "UpdateJobRequestTypeDef",
-    "UpdateJobResultTypeDef",
-    "UpdateJobShipmentStateRequestTypeDef",
-    "UpdateJobShipmentStateResultTypeDef",
-    "UpdateLongTermPricingRequestTypeDef",
-    "UpdateLongTermPricingResultTypeDef",
-    "WirelessConnectionTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddressTypeDef",
+        "CancelClusterRequestTypeDef",
+        "CancelClusterResultTypeDef",
+        "CancelJobRequestTypeDef",
+        "CancelJobResultTypeDef",
+        "ClusterListEntryTypeDef",
+        "ClusterMetadataTypeDef",
+        "CompatibleImageTypeDef",
+        "CreateAddressRequestTypeDef",
+        "CreateAddressResultTypeDef",
+        "CreateClusterRequestTypeDef",
+        "CreateClusterResultTypeDef",
+        "CreateJobRequestTypeDef",
+        "CreateJobResultTypeDef",
+        "CreateLongTermPricingRequestTypeDef",
+        "CreateLongTermPricingResultTypeDef",
+        "CreateReturnShippingLabelRequestTypeDef",
+        "CreateReturnShippingLabelResultTypeDef",
+        "DataTransferTypeDef",
+        "DependentServiceTypeDef",
+        "DescribeAddressRequestTypeDef",
+        "DescribeAddressResultTypeDef",
+        "DescribeAddressesRequestTypeDef",
+        "DescribeAddressesResultTypeDef",
+        "DescribeClusterRequestTypeDef",
+        "DescribeClusterResultTypeDef",
+        "DescribeJobRequestTypeDef",
+        "DescribeJobResultTypeDef",
+        "DescribeReturnShippingLabelRequestTypeDef",
+        "DescribeReturnShippingLabelResultTypeDef",
+        "DeviceConfigurationTypeDef",
+        "EKSOnDeviceServiceConfigurationTypeDef",
+        "Ec2AmiResourceTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventTriggerDefinitionTypeDef",
+        "GetJobManifestRequestTypeDef",
+        "GetJobManifestResultTypeDef",
+        "GetJobUnlockCodeRequestTypeDef",
+        "GetJobUnlockCodeResultTypeDef",
+        "GetSnowballUsageResultTypeDef",
+        "GetSoftwareUpdatesRequestTypeDef",
+        "GetSoftwareUpdatesResultTypeDef",
+        "INDTaxDocumentsTypeDef",
+        "JobListEntryTypeDef",
+        "JobLogsTypeDef",
+        "JobMetadataTypeDef",
+        "JobResourceOutputTypeDef",
+        "JobResourceTypeDef",
+        "KeyRangeTypeDef",
+        "LambdaResourceOutputTypeDef",
+        "LambdaResourceTypeDef",
+        "ListClusterJobsRequestTypeDef",
+        "ListClusterJobsResultTypeDef",
+        "ListClustersRequestTypeDef",
+        "ListClustersResultTypeDef",
+        "ListCompatibleImagesRequestTypeDef",
+        "ListCompatibleImagesResultTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResultTypeDef",
+        "ListLongTermPricingRequestTypeDef",
+        "ListLongTermPricingResultTypeDef",
+        "ListPickupLocationsRequestTypeDef",
+        "ListPickupLocationsResultTypeDef",
+        "ListServiceVersionsRequestTypeDef",
+        "ListServiceVersionsResultTypeDef",
+        "LongTermPricingListEntryTypeDef",
+        "NFSOnDeviceServiceConfigurationTypeDef",
+        "NotificationOutputTypeDef",
+        "NotificationTypeDef",
+        "OnDeviceServiceConfigurationTypeDef",
+        "PickupDetailsOutputTypeDef",
+        "PickupDetailsTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3OnDeviceServiceConfigurationTypeDef",
+        "S3ResourceOutputTypeDef",
+        "S3ResourceTypeDef",
+        "ServiceVersionTypeDef",
+        "ShipmentTypeDef",
+        "ShippingDetailsTypeDef",
+        "SnowconeDeviceConfigurationTypeDef",
+        "TGWOnDeviceServiceConfigurationTypeDef",
+        "TargetOnDeviceServiceTypeDef",
+        "TaxDocumentsTypeDef",
+        "UpdateClusterRequestTypeDef",
+        "UpdateClusterResultTypeDef",
+        "UpdateJobRequestTypeDef",
+        "UpdateJobResultTypeDef",
+        "UpdateJobShipmentStateRequestTypeDef",
+        "UpdateJobShipmentStateResultTypeDef",
+        "UpdateLongTermPricingRequestTypeDef",
+        "UpdateLongTermPricingResultTypeDef",
+        "WirelessConnectionTypeDef",
+    ]
 
 
 class AddressTypeDef(TypedDict):
@@ -174,6 +175,86 @@ class ClusterListEntryTypeDef(TypedDict):
     Description: NotRequired[str]
 
 
+class Ec2AmiResourceTypeDef(TypedDict):
+    AmiId: str
+    SnowballAmiId: NotRequired[str]
+
+
+class EventTriggerDefinitionTypeDef(TypedDict):
+    EventResourceARN: NotRequired[str]
+
+
+class LambdaResourceOutputTypeDef(TypedDict):
+    LambdaArn: NotRequired[str]
+    EventTriggers: NotRequired[list[EventTriggerDefinitionTypeDef]]
+
+
+class KeyRangeTypeDef(TypedDict):
+    BeginMarker: NotRequired[str]
+    EndMarker: NotRequired[str]
+
+
+class TargetOnDeviceServiceTypeDef(TypedDict):
+    ServiceName: NotRequired[DeviceServiceNameType]
+    TransferOption: NotRequired[TransferOptionType]
+
+
+class S3ResourceOutputTypeDef(TypedDict):
+    BucketArn: NotRequired[str]
+    KeyRange: NotRequired[KeyRangeTypeDef]
+    TargetOnDeviceServices: NotRequired[list[TargetOnDeviceServiceTypeDef]]
+
+
+class JobResourceOutputTypeDef(TypedDict):
+    S3Resources: NotRequired[list[S3ResourceOutputTypeDef]]
+    LambdaResources: NotRequired[list[LambdaResourceOutputTypeDef]]
+    Ec2AmiResources: NotRequired[list[Ec2AmiResourceTypeDef]]
+
+
+class NotificationOutputTypeDef(TypedDict):
+    SnsTopicARN: NotRequired[str]
+    JobStatesToNotify: NotRequired[list[JobStateType]]
+    NotifyAll: NotRequired[bool]
+    DevicePickupSnsTopicARN: NotRequired[str]
+
+
+class EKSOnDeviceServiceConfigurationTypeDef(TypedDict):
+    KubernetesVersion: NotRequired[str]
+    EKSAnywhereVersion: NotRequired[str]
+
+
+class NFSOnDeviceServiceConfigurationTypeDef(TypedDict):
+    StorageLimit: NotRequired[int]
+    StorageUnit: NotRequired[StorageUnitType]
+
+
+class S3OnDeviceServiceConfigurationTypeDef(TypedDict):
+    StorageLimit: NotRequired[float]
+    StorageUnit: NotRequired[StorageUnitType]
+    ServiceSize: NotRequired[int]
+    FaultTolerance: NotRequired[int]
+
+
+class TGWOnDeviceServiceConfigurationTypeDef(TypedDict):
+    StorageLimit: NotRequired[int]
+    StorageUnit: NotRequired[StorageUnitType]
+
+
+class OnDeviceServiceConfigurationTypeDef(TypedDict):
+    NFSOnDeviceService: NotRequired[NFSOnDeviceServiceConfigurationTypeDef]
+    TGWOnDeviceService: NotRequired[TGWOnDeviceServiceConfigurationTypeDef]
+    EKSOnDeviceService: NotRequired[EKSOnDeviceServiceConfigurationTypeDef]
+    S3OnDeviceService: NotRequired[S3OnDeviceServiceConfigurationTypeDef]
+
+
+class INDTaxDocumentsTypeDef(TypedDict):
+    GSTIN: NotRequired[str]
+
+
+class TaxDocumentsTypeDef(TypedDict):
+    IND: NotRequired[INDTaxDocumentsTypeDef]
+
+
 class ClusterMetadataTypeDef(TypedDict):
     ClusterId: NotRequired[str]
     Description: NotRequired[str]
@@ -206,6 +287,32 @@ class CreateAddressResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LambdaResourceTypeDef(TypedDict):
+    LambdaArn: NotRequired[str]
+    EventTriggers: NotRequired[ReadOnly[Sequence[EventTriggerDefinitionTypeDef]]]
+
+
+class S3ResourceTypeDef(TypedDict):
+    BucketArn: NotRequired[str]
+    KeyRange: NotRequired[KeyRangeTypeDef]
+    TargetOnDeviceServices: NotRequired[
+        ReadOnly[Sequence[TargetOnDeviceServiceTypeDef]]
+    ]
+
+
+class JobResourceTypeDef(TypedDict):
+    S3Resources: NotRequired[ReadOnly[Sequence[S3ResourceTypeDef]]]
+    LambdaResources: NotRequired[ReadOnly[Sequence[LambdaResourceTypeDef]]]
+    Ec2AmiResources: NotRequired[ReadOnly[Sequence[Ec2AmiResourceTypeDef]]]
+
+
+class NotificationTypeDef(TypedDict):
+    SnsTopicARN: NotRequired[str]
+    JobStatesToNotify: NotRequired[ReadOnly[Sequence[JobStateType]]]
+    NotifyAll: NotRequired[bool]
+    DevicePickupSnsTopicARN: NotRequired[str]
+
+
 class CreateClusterRequestTypeDef(TypedDict):
     JobType: JobTypeType
     Resources: NotRequired[ReadOnly[JobResourceTypeDef]]
@@ -226,10 +333,42 @@ class CreateClusterRequestTypeDef(TypedDict):
     SnowballCapacityPreference: NotRequired[SnowballCapacityType]
 
 
+class JobListEntryTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobState: NotRequired[JobStateType]
+    IsMaster: NotRequired[bool]
+    JobType: NotRequired[JobTypeType]
+    SnowballType: NotRequired[SnowballTypeType]
+    CreationDate: NotRequired[datetime]
+    Description: NotRequired[str]
+
+
 class CreateClusterResultTypeDef(TypedDict):
     ClusterId: NotRequired[str]
     JobListEntries: NotRequired[list[JobListEntryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WirelessConnectionTypeDef(TypedDict):
+    IsWifiEnabled: NotRequired[bool]
+
+
+class SnowconeDeviceConfigurationTypeDef(TypedDict):
+    WirelessConnection: NotRequired[WirelessConnectionTypeDef]
+
+
+class DeviceConfigurationTypeDef(TypedDict):
+    SnowconeDeviceConfiguration: NotRequired[SnowconeDeviceConfigurationTypeDef]
+
+
+class PickupDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    PhoneNumber: NotRequired[str]
+    Email: NotRequired[str]
+    IdentificationNumber: NotRequired[str]
+    IdentificationExpirationDate: NotRequired[ReadOnly[datetime | str]]
+    IdentificationIssuingOrg: NotRequired[str]
+    DevicePickupId: NotRequired[str]
 
 
 class CreateJobRequestTypeDef(TypedDict):
@@ -287,6 +426,10 @@ class DataTransferTypeDef(TypedDict):
     TotalObjects: NotRequired[int]
 
 
+class ServiceVersionTypeDef(TypedDict):
+    Version: NotRequired[str]
+
+
 class DependentServiceTypeDef(TypedDict):
     ServiceName: NotRequired[ServiceNameType]
     ServiceVersion: NotRequired[ServiceVersionTypeDef]
@@ -325,6 +468,61 @@ class DescribeJobRequestTypeDef(TypedDict):
     JobId: str
 
 
+class JobLogsTypeDef(TypedDict):
+    JobCompletionReportURI: NotRequired[str]
+    JobSuccessLogURI: NotRequired[str]
+    JobFailureLogURI: NotRequired[str]
+
+
+class PickupDetailsOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    PhoneNumber: NotRequired[str]
+    Email: NotRequired[str]
+    IdentificationNumber: NotRequired[str]
+    IdentificationExpirationDate: NotRequired[datetime]
+    IdentificationIssuingOrg: NotRequired[str]
+    DevicePickupId: NotRequired[str]
+
+
+class ShipmentTypeDef(TypedDict):
+    Status: NotRequired[str]
+    TrackingNumber: NotRequired[str]
+
+
+class ShippingDetailsTypeDef(TypedDict):
+    ShippingOption: NotRequired[ShippingOptionType]
+    InboundShipment: NotRequired[ShipmentTypeDef]
+    OutboundShipment: NotRequired[ShipmentTypeDef]
+
+
+class JobMetadataTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobState: NotRequired[JobStateType]
+    JobType: NotRequired[JobTypeType]
+    SnowballType: NotRequired[SnowballTypeType]
+    CreationDate: NotRequired[datetime]
+    Resources: NotRequired[JobResourceOutputTypeDef]
+    Description: NotRequired[str]
+    KmsKeyARN: NotRequired[str]
+    RoleARN: NotRequired[str]
+    AddressId: NotRequired[str]
+    ShippingDetails: NotRequired[ShippingDetailsTypeDef]
+    SnowballCapacityPreference: NotRequired[SnowballCapacityType]
+    Notification: NotRequired[NotificationOutputTypeDef]
+    DataTransferProgress: NotRequired[DataTransferTypeDef]
+    JobLogInfo: NotRequired[JobLogsTypeDef]
+    ClusterId: NotRequired[str]
+    ForwardingAddressId: NotRequired[str]
+    TaxDocuments: NotRequired[TaxDocumentsTypeDef]
+    DeviceConfiguration: NotRequired[DeviceConfigurationTypeDef]
+    RemoteManagement: NotRequired[RemoteManagementType]
+    LongTermPricingId: NotRequired[str]
+    OnDeviceServiceConfiguration: NotRequired[OnDeviceServiceConfigurationTypeDef]
+    ImpactLevel: NotRequired[ImpactLevelType]
+    PickupDetails: NotRequired[PickupDetailsOutputTypeDef]
+    SnowballId: NotRequired[str]
+
+
 class DescribeJobResultTypeDef(TypedDict):
     JobMetadata: NotRequired[JobMetadataTypeDef]
     SubJobMetadata: NotRequired[list[JobMetadataTypeDef]]
@@ -340,24 +538,6 @@ class DescribeReturnShippingLabelResultTypeDef(TypedDict):
     ExpirationDate: NotRequired[datetime]
     ReturnShippingLabelURI: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeviceConfigurationTypeDef(TypedDict):
-    SnowconeDeviceConfiguration: NotRequired[SnowconeDeviceConfigurationTypeDef]
-
-
-class EKSOnDeviceServiceConfigurationTypeDef(TypedDict):
-    KubernetesVersion: NotRequired[str]
-    EKSAnywhereVersion: NotRequired[str]
-
-
-class Ec2AmiResourceTypeDef(TypedDict):
-    AmiId: str
-    SnowballAmiId: NotRequired[str]
-
-
-class EventTriggerDefinitionTypeDef(TypedDict):
-    EventResourceARN: NotRequired[str]
 
 
 class GetJobManifestRequestTypeDef(TypedDict):
@@ -391,81 +571,6 @@ class GetSoftwareUpdatesRequestTypeDef(TypedDict):
 class GetSoftwareUpdatesResultTypeDef(TypedDict):
     UpdatesURI: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class INDTaxDocumentsTypeDef(TypedDict):
-    GSTIN: NotRequired[str]
-
-
-class JobListEntryTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobState: NotRequired[JobStateType]
-    IsMaster: NotRequired[bool]
-    JobType: NotRequired[JobTypeType]
-    SnowballType: NotRequired[SnowballTypeType]
-    CreationDate: NotRequired[datetime]
-    Description: NotRequired[str]
-
-
-class JobLogsTypeDef(TypedDict):
-    JobCompletionReportURI: NotRequired[str]
-    JobSuccessLogURI: NotRequired[str]
-    JobFailureLogURI: NotRequired[str]
-
-
-class JobMetadataTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobState: NotRequired[JobStateType]
-    JobType: NotRequired[JobTypeType]
-    SnowballType: NotRequired[SnowballTypeType]
-    CreationDate: NotRequired[datetime]
-    Resources: NotRequired[JobResourceOutputTypeDef]
-    Description: NotRequired[str]
-    KmsKeyARN: NotRequired[str]
-    RoleARN: NotRequired[str]
-    AddressId: NotRequired[str]
-    ShippingDetails: NotRequired[ShippingDetailsTypeDef]
-    SnowballCapacityPreference: NotRequired[SnowballCapacityType]
-    Notification: NotRequired[NotificationOutputTypeDef]
-    DataTransferProgress: NotRequired[DataTransferTypeDef]
-    JobLogInfo: NotRequired[JobLogsTypeDef]
-    ClusterId: NotRequired[str]
-    ForwardingAddressId: NotRequired[str]
-    TaxDocuments: NotRequired[TaxDocumentsTypeDef]
-    DeviceConfiguration: NotRequired[DeviceConfigurationTypeDef]
-    RemoteManagement: NotRequired[RemoteManagementType]
-    LongTermPricingId: NotRequired[str]
-    OnDeviceServiceConfiguration: NotRequired[OnDeviceServiceConfigurationTypeDef]
-    ImpactLevel: NotRequired[ImpactLevelType]
-    PickupDetails: NotRequired[PickupDetailsOutputTypeDef]
-    SnowballId: NotRequired[str]
-
-
-class JobResourceOutputTypeDef(TypedDict):
-    S3Resources: NotRequired[list[S3ResourceOutputTypeDef]]
-    LambdaResources: NotRequired[list[LambdaResourceOutputTypeDef]]
-    Ec2AmiResources: NotRequired[list[Ec2AmiResourceTypeDef]]
-
-
-class JobResourceTypeDef(TypedDict):
-    S3Resources: NotRequired[ReadOnly[Sequence[S3ResourceTypeDef]]]
-    LambdaResources: NotRequired[ReadOnly[Sequence[LambdaResourceTypeDef]]]
-    Ec2AmiResources: NotRequired[ReadOnly[Sequence[Ec2AmiResourceTypeDef]]]
-
-
-class KeyRangeTypeDef(TypedDict):
-    BeginMarker: NotRequired[str]
-    EndMarker: NotRequired[str]
-
-
-class LambdaResourceOutputTypeDef(TypedDict):
-    LambdaArn: NotRequired[str]
-    EventTriggers: NotRequired[list[EventTriggerDefinitionTypeDef]]
-
-
-class LambdaResourceTypeDef(TypedDict):
-    LambdaArn: NotRequired[str]
-    EventTriggers: NotRequired[ReadOnly[Sequence[EventTriggerDefinitionTypeDef]]]
 
 
 class ListClusterJobsRequestTypeDef(TypedDict):
@@ -518,6 +623,19 @@ class ListLongTermPricingRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class LongTermPricingListEntryTypeDef(TypedDict):
+    LongTermPricingId: NotRequired[str]
+    LongTermPricingEndDate: NotRequired[datetime]
+    LongTermPricingStartDate: NotRequired[datetime]
+    LongTermPricingType: NotRequired[LongTermPricingTypeType]
+    CurrentActiveJob: NotRequired[str]
+    ReplacementJob: NotRequired[str]
+    IsLongTermPricingAutoRenew: NotRequired[bool]
+    LongTermPricingStatus: NotRequired[str]
+    SnowballType: NotRequired[SnowballTypeType]
+    JobIds: NotRequired[list[str]]
+
+
 class ListLongTermPricingResultTypeDef(TypedDict):
     LongTermPricingEntries: NotRequired[list[LongTermPricingListEntryTypeDef]]
     NextToken: NotRequired[str]
@@ -548,119 +666,6 @@ class ListServiceVersionsResultTypeDef(TypedDict):
     DependentServices: NotRequired[list[DependentServiceTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LongTermPricingListEntryTypeDef(TypedDict):
-    LongTermPricingId: NotRequired[str]
-    LongTermPricingEndDate: NotRequired[datetime]
-    LongTermPricingStartDate: NotRequired[datetime]
-    LongTermPricingType: NotRequired[LongTermPricingTypeType]
-    CurrentActiveJob: NotRequired[str]
-    ReplacementJob: NotRequired[str]
-    IsLongTermPricingAutoRenew: NotRequired[bool]
-    LongTermPricingStatus: NotRequired[str]
-    SnowballType: NotRequired[SnowballTypeType]
-    JobIds: NotRequired[list[str]]
-
-
-class NFSOnDeviceServiceConfigurationTypeDef(TypedDict):
-    StorageLimit: NotRequired[int]
-    StorageUnit: NotRequired[StorageUnitType]
-
-
-class NotificationOutputTypeDef(TypedDict):
-    SnsTopicARN: NotRequired[str]
-    JobStatesToNotify: NotRequired[list[JobStateType]]
-    NotifyAll: NotRequired[bool]
-    DevicePickupSnsTopicARN: NotRequired[str]
-
-
-class NotificationTypeDef(TypedDict):
-    SnsTopicARN: NotRequired[str]
-    JobStatesToNotify: NotRequired[ReadOnly[Sequence[JobStateType]]]
-    NotifyAll: NotRequired[bool]
-    DevicePickupSnsTopicARN: NotRequired[str]
-
-
-class OnDeviceServiceConfigurationTypeDef(TypedDict):
-    NFSOnDeviceService: NotRequired[NFSOnDeviceServiceConfigurationTypeDef]
-    TGWOnDeviceService: NotRequired[TGWOnDeviceServiceConfigurationTypeDef]
-    EKSOnDeviceService: NotRequired[EKSOnDeviceServiceConfigurationTypeDef]
-    S3OnDeviceService: NotRequired[S3OnDeviceServiceConfigurationTypeDef]
-
-
-class PickupDetailsOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    PhoneNumber: NotRequired[str]
-    Email: NotRequired[str]
-    IdentificationNumber: NotRequired[str]
-    IdentificationExpirationDate: NotRequired[datetime]
-    IdentificationIssuingOrg: NotRequired[str]
-    DevicePickupId: NotRequired[str]
-
-
-class PickupDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    PhoneNumber: NotRequired[str]
-    Email: NotRequired[str]
-    IdentificationNumber: NotRequired[str]
-    IdentificationExpirationDate: NotRequired[ReadOnly[datetime | str]]
-    IdentificationIssuingOrg: NotRequired[str]
-    DevicePickupId: NotRequired[str]
-
-
-class S3OnDeviceServiceConfigurationTypeDef(TypedDict):
-    StorageLimit: NotRequired[float]
-    StorageUnit: NotRequired[StorageUnitType]
-    ServiceSize: NotRequired[int]
-    FaultTolerance: NotRequired[int]
-
-
-class S3ResourceOutputTypeDef(TypedDict):
-    BucketArn: NotRequired[str]
-    KeyRange: NotRequired[KeyRangeTypeDef]
-    TargetOnDeviceServices: NotRequired[list[TargetOnDeviceServiceTypeDef]]
-
-
-class S3ResourceTypeDef(TypedDict):
-    BucketArn: NotRequired[str]
-    KeyRange: NotRequired[KeyRangeTypeDef]
-    TargetOnDeviceServices: NotRequired[
-        ReadOnly[Sequence[TargetOnDeviceServiceTypeDef]]
-    ]
-
-
-class ServiceVersionTypeDef(TypedDict):
-    Version: NotRequired[str]
-
-
-class ShipmentTypeDef(TypedDict):
-    Status: NotRequired[str]
-    TrackingNumber: NotRequired[str]
-
-
-class ShippingDetailsTypeDef(TypedDict):
-    ShippingOption: NotRequired[ShippingOptionType]
-    InboundShipment: NotRequired[ShipmentTypeDef]
-    OutboundShipment: NotRequired[ShipmentTypeDef]
-
-
-class SnowconeDeviceConfigurationTypeDef(TypedDict):
-    WirelessConnection: NotRequired[WirelessConnectionTypeDef]
-
-
-class TGWOnDeviceServiceConfigurationTypeDef(TypedDict):
-    StorageLimit: NotRequired[int]
-    StorageUnit: NotRequired[StorageUnitType]
-
-
-class TargetOnDeviceServiceTypeDef(TypedDict):
-    ServiceName: NotRequired[DeviceServiceNameType]
-    TransferOption: NotRequired[TransferOptionType]
-
-
-class TaxDocumentsTypeDef(TypedDict):
-    IND: NotRequired[INDTaxDocumentsTypeDef]
 
 
 class UpdateClusterRequestTypeDef(TypedDict):
@@ -714,7 +719,3 @@ class UpdateLongTermPricingRequestTypeDef(TypedDict):
 
 class UpdateLongTermPricingResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WirelessConnectionTypeDef(TypedDict):
-    IsWifiEnabled: NotRequired[bool]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,93 +25,94 @@ from .literals import (
     SMSSandboxPhoneNumberVerificationStatusType,
 )
 
-__all__ = [
-    "AddPermissionInputTypeDef",
-    "BatchResultErrorEntryTypeDef",
-    "CheckIfPhoneNumberIsOptedOutInputTypeDef",
-    "CheckIfPhoneNumberIsOptedOutResponseTypeDef",
-    "ConfirmSubscriptionInputTypeDef",
-    "ConfirmSubscriptionResponseTypeDef",
-    "CreateEndpointResponseTypeDef",
-    "CreatePlatformApplicationInputTypeDef",
-    "CreatePlatformApplicationResponseTypeDef",
-    "CreatePlatformEndpointInputTypeDef",
-    "CreateSMSSandboxPhoneNumberInputTypeDef",
-    "CreateSMSSandboxPhoneNumberResultTypeDef",
-    "CreateTopicInputTypeDef",
-    "CreateTopicResponseTypeDef",
-    "DeleteEndpointInputTypeDef",
-    "DeletePlatformApplicationInputTypeDef",
-    "DeleteSMSSandboxPhoneNumberInputTypeDef",
-    "DeleteSMSSandboxPhoneNumberResultTypeDef",
-    "DeleteTopicInputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointTypeDef",
-    "GetDataProtectionPolicyInputTypeDef",
-    "GetDataProtectionPolicyResponseTypeDef",
-    "GetEndpointAttributesInputTypeDef",
-    "GetEndpointAttributesResponseTypeDef",
-    "GetPlatformApplicationAttributesInputTypeDef",
-    "GetPlatformApplicationAttributesResponseTypeDef",
-    "GetSMSAttributesInputTypeDef",
-    "GetSMSAttributesResponseTypeDef",
-    "GetSMSSandboxAccountStatusResultTypeDef",
-    "GetSubscriptionAttributesInputTypeDef",
-    "GetSubscriptionAttributesResponseTypeDef",
-    "GetTopicAttributesInputTypeDef",
-    "GetTopicAttributesResponseTypeDef",
-    "ListEndpointsByPlatformApplicationInputTypeDef",
-    "ListEndpointsByPlatformApplicationResponseTypeDef",
-    "ListOriginationNumbersRequestTypeDef",
-    "ListOriginationNumbersResultTypeDef",
-    "ListPhoneNumbersOptedOutInputTypeDef",
-    "ListPhoneNumbersOptedOutResponseTypeDef",
-    "ListPlatformApplicationsInputTypeDef",
-    "ListPlatformApplicationsResponseTypeDef",
-    "ListSMSSandboxPhoneNumbersInputTypeDef",
-    "ListSMSSandboxPhoneNumbersResultTypeDef",
-    "ListSubscriptionsByTopicInputTypeDef",
-    "ListSubscriptionsByTopicResponseTypeDef",
-    "ListSubscriptionsInputTypeDef",
-    "ListSubscriptionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTopicsInputTypeDef",
-    "ListTopicsResponseTypeDef",
-    "MessageAttributeValueTypeDef",
-    "OptInPhoneNumberInputTypeDef",
-    "OptInPhoneNumberResponseTypeDef",
-    "PhoneNumberInformationTypeDef",
-    "PlatformApplicationTypeDef",
-    "PublishBatchInputTypeDef",
-    "PublishBatchRequestEntryTypeDef",
-    "PublishBatchResponseTypeDef",
-    "PublishBatchResultEntryTypeDef",
-    "PublishInputTypeDef",
-    "PublishResponseTypeDef",
-    "PutDataProtectionPolicyInputTypeDef",
-    "RemovePermissionInputTypeDef",
-    "ResponseMetadataTypeDef",
-    "SMSSandboxPhoneNumberTypeDef",
-    "SetEndpointAttributesInputTypeDef",
-    "SetPlatformApplicationAttributesInputTypeDef",
-    "SetSMSAttributesInputTypeDef",
-    "SetSMSAttributesResponseTypeDef",
-    "SetSubscriptionAttributesInputTypeDef",
-    "SetTopicAttributesInputTypeDef",
-    "SubscribeInputTypeDef",
-    "SubscribeResponseTypeDef",
-    "SubscriptionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TopicTypeDef",
-    "UnsubscribeInputTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "VerifySMSSandboxPhoneNumberInputTypeDef",
-    "VerifySMSSandboxPhoneNumberResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddPermissionInputTypeDef",
+        "BatchResultErrorEntryTypeDef",
+        "CheckIfPhoneNumberIsOptedOutInputTypeDef",
+        "CheckIfPhoneNumberIsOptedOutResponseTypeDef",
+        "ConfirmSubscriptionInputTypeDef",
+        "ConfirmSubscriptionResponseTypeDef",
+        "CreateEndpointResponseTypeDef",
+        "CreatePlatformApplicationInputTypeDef",
+        "CreatePlatformApplicationResponseTypeDef",
+        "CreatePlatformEndpointInputTypeDef",
+        "CreateSMSSandboxPhoneNumberInputTypeDef",
+        "CreateSMSSandboxPhoneNumberResultTypeDef",
+        "CreateTopicInputTypeDef",
+        "CreateTopicResponseTypeDef",
+        "DeleteEndpointInputTypeDef",
+        "DeletePlatformApplicationInputTypeDef",
+        "DeleteSMSSandboxPhoneNumberInputTypeDef",
+        "DeleteSMSSandboxPhoneNumberResultTypeDef",
+        "DeleteTopicInputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointTypeDef",
+        "GetDataProtectionPolicyInputTypeDef",
+        "GetDataProtectionPolicyResponseTypeDef",
+        "GetEndpointAttributesInputTypeDef",
+        "GetEndpointAttributesResponseTypeDef",
+        "GetPlatformApplicationAttributesInputTypeDef",
+        "GetPlatformApplicationAttributesResponseTypeDef",
+        "GetSMSAttributesInputTypeDef",
+        "GetSMSAttributesResponseTypeDef",
+        "GetSMSSandboxAccountStatusResultTypeDef",
+        "GetSubscriptionAttributesInputTypeDef",
+        "GetSubscriptionAttributesResponseTypeDef",
+        "GetTopicAttributesInputTypeDef",
+        "GetTopicAttributesResponseTypeDef",
+        "ListEndpointsByPlatformApplicationInputTypeDef",
+        "ListEndpointsByPlatformApplicationResponseTypeDef",
+        "ListOriginationNumbersRequestTypeDef",
+        "ListOriginationNumbersResultTypeDef",
+        "ListPhoneNumbersOptedOutInputTypeDef",
+        "ListPhoneNumbersOptedOutResponseTypeDef",
+        "ListPlatformApplicationsInputTypeDef",
+        "ListPlatformApplicationsResponseTypeDef",
+        "ListSMSSandboxPhoneNumbersInputTypeDef",
+        "ListSMSSandboxPhoneNumbersResultTypeDef",
+        "ListSubscriptionsByTopicInputTypeDef",
+        "ListSubscriptionsByTopicResponseTypeDef",
+        "ListSubscriptionsInputTypeDef",
+        "ListSubscriptionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTopicsInputTypeDef",
+        "ListTopicsResponseTypeDef",
+        "MessageAttributeValueTypeDef",
+        "OptInPhoneNumberInputTypeDef",
+        "OptInPhoneNumberResponseTypeDef",
+        "PhoneNumberInformationTypeDef",
+        "PlatformApplicationTypeDef",
+        "PublishBatchInputTypeDef",
+        "PublishBatchRequestEntryTypeDef",
+        "PublishBatchResponseTypeDef",
+        "PublishBatchResultEntryTypeDef",
+        "PublishInputTypeDef",
+        "PublishResponseTypeDef",
+        "PutDataProtectionPolicyInputTypeDef",
+        "RemovePermissionInputTypeDef",
+        "ResponseMetadataTypeDef",
+        "SMSSandboxPhoneNumberTypeDef",
+        "SetEndpointAttributesInputTypeDef",
+        "SetPlatformApplicationAttributesInputTypeDef",
+        "SetSMSAttributesInputTypeDef",
+        "SetSMSAttributesResponseTypeDef",
+        "SetSubscriptionAttributesInputTypeDef",
+        "SetTopicAttributesInputTypeDef",
+        "SubscribeInputTypeDef",
+        "SubscribeResponseTypeDef",
+        "SubscriptionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TopicTypeDef",
+        "UnsubscribeInputTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "VerifySMSSandboxPhoneNumberInputTypeDef",
+        "VerifySMSSandboxPhoneNumberResultTypeDef",
+    ]
 
 
 class AddPermissionInputTypeDef(TypedDict):
@@ -178,6 +179,11 @@ class CreateSMSSandboxPhoneNumberInputTypeDef(TypedDict):
 
 class CreateSMSSandboxPhoneNumberResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateTopicInputTypeDef(TypedDict):
@@ -292,6 +298,15 @@ class ListOriginationNumbersRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class PhoneNumberInformationTypeDef(TypedDict):
+    CreatedAt: NotRequired[datetime]
+    PhoneNumber: NotRequired[str]
+    Status: NotRequired[str]
+    Iso2CountryCode: NotRequired[str]
+    RouteType: NotRequired[RouteTypeType]
+    NumberCapabilities: NotRequired[list[NumberCapabilityType]]
+
+
 class ListOriginationNumbersResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     PhoneNumbers: NotRequired[list[PhoneNumberInformationTypeDef]]
@@ -312,6 +327,11 @@ class ListPlatformApplicationsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PlatformApplicationTypeDef(TypedDict):
+    PlatformApplicationArn: NotRequired[str]
+    Attributes: NotRequired[dict[str, str]]
+
+
 class ListPlatformApplicationsResponseTypeDef(TypedDict):
     PlatformApplications: NotRequired[list[PlatformApplicationTypeDef]]
     NextToken: NotRequired[str]
@@ -323,6 +343,11 @@ class ListSMSSandboxPhoneNumbersInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class SMSSandboxPhoneNumberTypeDef(TypedDict):
+    PhoneNumber: NotRequired[str]
+    Status: NotRequired[SMSSandboxPhoneNumberVerificationStatusType]
+
+
 class ListSMSSandboxPhoneNumbersResultTypeDef(TypedDict):
     PhoneNumbers: list[SMSSandboxPhoneNumberTypeDef]
     NextToken: NotRequired[str]
@@ -332,6 +357,14 @@ class ListSMSSandboxPhoneNumbersResultTypeDef(TypedDict):
 class ListSubscriptionsByTopicInputTypeDef(TypedDict):
     TopicArn: str
     NextToken: NotRequired[str]
+
+
+class SubscriptionTypeDef(TypedDict):
+    SubscriptionArn: NotRequired[str]
+    Owner: NotRequired[str]
+    Protocol: NotRequired[str]
+    Endpoint: NotRequired[str]
+    TopicArn: NotRequired[str]
 
 
 class ListSubscriptionsByTopicResponseTypeDef(TypedDict):
@@ -363,6 +396,10 @@ class ListTopicsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TopicTypeDef(TypedDict):
+    TopicArn: NotRequired[str]
+
+
 class ListTopicsResponseTypeDef(TypedDict):
     Topics: NotRequired[list[TopicTypeDef]]
     NextToken: NotRequired[str]
@@ -383,25 +420,6 @@ class OptInPhoneNumberResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PhoneNumberInformationTypeDef(TypedDict):
-    CreatedAt: NotRequired[datetime]
-    PhoneNumber: NotRequired[str]
-    Status: NotRequired[str]
-    Iso2CountryCode: NotRequired[str]
-    RouteType: NotRequired[RouteTypeType]
-    NumberCapabilities: NotRequired[list[NumberCapabilityType]]
-
-
-class PlatformApplicationTypeDef(TypedDict):
-    PlatformApplicationArn: NotRequired[str]
-    Attributes: NotRequired[dict[str, str]]
-
-
-class PublishBatchInputTypeDef(TypedDict):
-    TopicArn: str
-    PublishBatchRequestEntries: ReadOnly[Sequence[PublishBatchRequestEntryTypeDef]]
-
-
 class PublishBatchRequestEntryTypeDef(TypedDict):
     Id: str
     Message: str
@@ -412,16 +430,21 @@ class PublishBatchRequestEntryTypeDef(TypedDict):
     MessageGroupId: NotRequired[str]
 
 
-class PublishBatchResponseTypeDef(TypedDict):
-    Successful: NotRequired[list[PublishBatchResultEntryTypeDef]]
-    Failed: NotRequired[list[BatchResultErrorEntryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class PublishBatchInputTypeDef(TypedDict):
+    TopicArn: str
+    PublishBatchRequestEntries: ReadOnly[Sequence[PublishBatchRequestEntryTypeDef]]
 
 
 class PublishBatchResultEntryTypeDef(TypedDict):
     Id: NotRequired[str]
     MessageId: NotRequired[str]
     SequenceNumber: NotRequired[str]
+
+
+class PublishBatchResponseTypeDef(TypedDict):
+    Successful: NotRequired[list[PublishBatchResultEntryTypeDef]]
+    Failed: NotRequired[list[BatchResultErrorEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PublishInputTypeDef(TypedDict):
@@ -450,11 +473,6 @@ class PutDataProtectionPolicyInputTypeDef(TypedDict):
 class RemovePermissionInputTypeDef(TypedDict):
     TopicArn: str
     Label: str
-
-
-class SMSSandboxPhoneNumberTypeDef(TypedDict):
-    PhoneNumber: NotRequired[str]
-    Status: NotRequired[SMSSandboxPhoneNumberVerificationStatusType]
 
 
 class SetEndpointAttributesInputTypeDef(TypedDict):
@@ -500,14 +518,6 @@ class SubscribeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubscriptionTypeDef(TypedDict):
-    SubscriptionArn: NotRequired[str]
-    Owner: NotRequired[str]
-    Protocol: NotRequired[str]
-    Endpoint: NotRequired[str]
-    TopicArn: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -515,15 +525,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TopicTypeDef(TypedDict):
-    TopicArn: NotRequired[str]
 
 
 class UnsubscribeInputTypeDef(TypedDict):

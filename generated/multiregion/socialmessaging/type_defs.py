@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,72 +22,110 @@ from .literals import (
     RegistrationStatusType,
 )
 
-__all__ = [
-    "AssociateWhatsAppBusinessAccountInputTypeDef",
-    "AssociateWhatsAppBusinessAccountOutputTypeDef",
-    "CreateWhatsAppMessageTemplateFromLibraryInputTypeDef",
-    "CreateWhatsAppMessageTemplateFromLibraryOutputTypeDef",
-    "CreateWhatsAppMessageTemplateInputTypeDef",
-    "CreateWhatsAppMessageTemplateMediaInputTypeDef",
-    "CreateWhatsAppMessageTemplateMediaOutputTypeDef",
-    "CreateWhatsAppMessageTemplateOutputTypeDef",
-    "DeleteWhatsAppMessageMediaInputTypeDef",
-    "DeleteWhatsAppMessageMediaOutputTypeDef",
-    "DeleteWhatsAppMessageTemplateInputTypeDef",
-    "DeleteWhatsAppMessageTemplateOutputTypeDef",
-    "DisassociateWhatsAppBusinessAccountInputTypeDef",
-    "DisassociateWhatsAppBusinessAccountOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetLinkedWhatsAppBusinessAccountInputTypeDef",
-    "GetLinkedWhatsAppBusinessAccountOutputTypeDef",
-    "GetLinkedWhatsAppBusinessAccountPhoneNumberInputTypeDef",
-    "GetLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef",
-    "GetWhatsAppMessageMediaInputTypeDef",
-    "GetWhatsAppMessageMediaOutputTypeDef",
-    "GetWhatsAppMessageTemplateInputTypeDef",
-    "GetWhatsAppMessageTemplateOutputTypeDef",
-    "LibraryTemplateBodyInputsTypeDef",
-    "LibraryTemplateButtonInputTypeDef",
-    "LibraryTemplateButtonListTypeDef",
-    "LinkedWhatsAppBusinessAccountIdMetaDataTypeDef",
-    "LinkedWhatsAppBusinessAccountSummaryTypeDef",
-    "LinkedWhatsAppBusinessAccountTypeDef",
-    "ListLinkedWhatsAppBusinessAccountsInputTypeDef",
-    "ListLinkedWhatsAppBusinessAccountsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListWhatsAppMessageTemplatesInputTypeDef",
-    "ListWhatsAppMessageTemplatesOutputTypeDef",
-    "ListWhatsAppTemplateLibraryInputTypeDef",
-    "ListWhatsAppTemplateLibraryOutputTypeDef",
-    "MetaLibraryTemplateDefinitionTypeDef",
-    "MetaLibraryTemplateTypeDef",
-    "PostWhatsAppMessageMediaInputTypeDef",
-    "PostWhatsAppMessageMediaOutputTypeDef",
-    "PutWhatsAppBusinessAccountEventDestinationsInputTypeDef",
-    "PutWhatsAppBusinessAccountEventDestinationsOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3FileTypeDef",
-    "S3PresignedUrlTypeDef",
-    "SendWhatsAppMessageInputTypeDef",
-    "SendWhatsAppMessageOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "TemplateSummaryTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateWhatsAppMessageTemplateInputTypeDef",
-    "UpdateWhatsAppMessageTemplateOutputTypeDef",
-    "WabaPhoneNumberSetupFinalizationTypeDef",
-    "WabaSetupFinalizationTypeDef",
-    "WhatsAppBusinessAccountEventDestinationTypeDef",
-    "WhatsAppPhoneNumberDetailTypeDef",
-    "WhatsAppPhoneNumberSummaryTypeDef",
-    "WhatsAppSetupFinalizationTypeDef",
-    "WhatsAppSignupCallbackResultTypeDef",
-    "WhatsAppSignupCallbackTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateWhatsAppBusinessAccountInputTypeDef",
+        "AssociateWhatsAppBusinessAccountOutputTypeDef",
+        "CreateWhatsAppMessageTemplateFromLibraryInputTypeDef",
+        "CreateWhatsAppMessageTemplateFromLibraryOutputTypeDef",
+        "CreateWhatsAppMessageTemplateInputTypeDef",
+        "CreateWhatsAppMessageTemplateMediaInputTypeDef",
+        "CreateWhatsAppMessageTemplateMediaOutputTypeDef",
+        "CreateWhatsAppMessageTemplateOutputTypeDef",
+        "DeleteWhatsAppMessageMediaInputTypeDef",
+        "DeleteWhatsAppMessageMediaOutputTypeDef",
+        "DeleteWhatsAppMessageTemplateInputTypeDef",
+        "DeleteWhatsAppMessageTemplateOutputTypeDef",
+        "DisassociateWhatsAppBusinessAccountInputTypeDef",
+        "DisassociateWhatsAppBusinessAccountOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetLinkedWhatsAppBusinessAccountInputTypeDef",
+        "GetLinkedWhatsAppBusinessAccountOutputTypeDef",
+        "GetLinkedWhatsAppBusinessAccountPhoneNumberInputTypeDef",
+        "GetLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef",
+        "GetWhatsAppMessageMediaInputTypeDef",
+        "GetWhatsAppMessageMediaOutputTypeDef",
+        "GetWhatsAppMessageTemplateInputTypeDef",
+        "GetWhatsAppMessageTemplateOutputTypeDef",
+        "LibraryTemplateBodyInputsTypeDef",
+        "LibraryTemplateButtonInputTypeDef",
+        "LibraryTemplateButtonListTypeDef",
+        "LinkedWhatsAppBusinessAccountIdMetaDataTypeDef",
+        "LinkedWhatsAppBusinessAccountSummaryTypeDef",
+        "LinkedWhatsAppBusinessAccountTypeDef",
+        "ListLinkedWhatsAppBusinessAccountsInputTypeDef",
+        "ListLinkedWhatsAppBusinessAccountsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListWhatsAppMessageTemplatesInputTypeDef",
+        "ListWhatsAppMessageTemplatesOutputTypeDef",
+        "ListWhatsAppTemplateLibraryInputTypeDef",
+        "ListWhatsAppTemplateLibraryOutputTypeDef",
+        "MetaLibraryTemplateDefinitionTypeDef",
+        "MetaLibraryTemplateTypeDef",
+        "PostWhatsAppMessageMediaInputTypeDef",
+        "PostWhatsAppMessageMediaOutputTypeDef",
+        "PutWhatsAppBusinessAccountEventDestinationsInputTypeDef",
+        "PutWhatsAppBusinessAccountEventDestinationsOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3FileTypeDef",
+        "S3PresignedUrlTypeDef",
+        "SendWhatsAppMessageInputTypeDef",
+        "SendWhatsAppMessageOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "TemplateSummaryTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateWhatsAppMessageTemplateInputTypeDef",
+        "UpdateWhatsAppMessageTemplateOutputTypeDef",
+        "WabaPhoneNumberSetupFinalizationTypeDef",
+        "WabaSetupFinalizationTypeDef",
+        "WhatsAppBusinessAccountEventDestinationTypeDef",
+        "WhatsAppPhoneNumberDetailTypeDef",
+        "WhatsAppPhoneNumberSummaryTypeDef",
+        "WhatsAppSetupFinalizationTypeDef",
+        "WhatsAppSignupCallbackResultTypeDef",
+        "WhatsAppSignupCallbackTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: NotRequired[str]
+
+
+class WabaPhoneNumberSetupFinalizationTypeDef(TypedDict):
+    id: str
+    twoFactorPin: str
+    dataLocalizationRegion: NotRequired[str]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class WhatsAppBusinessAccountEventDestinationTypeDef(TypedDict):
+    eventDestinationArn: str
+    roleArn: NotRequired[str]
+
+
+class WabaSetupFinalizationTypeDef(TypedDict):
+    id: NotRequired[str]
+    eventDestinations: NotRequired[
+        ReadOnly[Sequence[WhatsAppBusinessAccountEventDestinationTypeDef]]
+    ]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class WhatsAppSetupFinalizationTypeDef(TypedDict):
+    associateInProgressToken: str
+    phoneNumbers: ReadOnly[Sequence[WabaPhoneNumberSetupFinalizationTypeDef]]
+    phoneNumberParent: NotRequired[str]
+    waba: NotRequired[ReadOnly[WabaSetupFinalizationTypeDef]]
+
+
+class WhatsAppSignupCallbackTypeDef(TypedDict):
+    accessToken: str
+    callbackUrl: NotRequired[str]
 
 
 class AssociateWhatsAppBusinessAccountInputTypeDef(TypedDict):
@@ -95,11 +133,66 @@ class AssociateWhatsAppBusinessAccountInputTypeDef(TypedDict):
     setupFinalization: NotRequired[ReadOnly[WhatsAppSetupFinalizationTypeDef]]
 
 
+class WhatsAppPhoneNumberDetailTypeDef(TypedDict):
+    arn: str
+    phoneNumber: str
+    phoneNumberId: str
+    metaPhoneNumberId: str
+    displayPhoneNumberName: str
+    displayPhoneNumber: str
+    qualityRating: str
+    dataLocalizationRegion: NotRequired[str]
+
+
+class LinkedWhatsAppBusinessAccountIdMetaDataTypeDef(TypedDict):
+    accountName: NotRequired[str]
+    registrationStatus: NotRequired[RegistrationStatusType]
+    unregisteredWhatsAppPhoneNumbers: NotRequired[
+        list[WhatsAppPhoneNumberDetailTypeDef]
+    ]
+    wabaId: NotRequired[str]
+
+
+class WhatsAppSignupCallbackResultTypeDef(TypedDict):
+    associateInProgressToken: NotRequired[str]
+    linkedAccountsWithIncompleteSetup: NotRequired[
+        dict[str, LinkedWhatsAppBusinessAccountIdMetaDataTypeDef]
+    ]
+
+
 class AssociateWhatsAppBusinessAccountOutputTypeDef(TypedDict):
     signupCallbackResult: NotRequired[WhatsAppSignupCallbackResultTypeDef]
     statusCode: NotRequired[int]
     linkedWhatsAppBusinessAccountId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LibraryTemplateBodyInputsTypeDef(TypedDict):
+    addContactNumber: NotRequired[bool]
+    addLearnMoreLink: NotRequired[bool]
+    addSecurityRecommendation: NotRequired[bool]
+    addTrackPackageLink: NotRequired[bool]
+    codeExpirationMinutes: NotRequired[int]
+
+
+class LibraryTemplateButtonInputTypeDef(TypedDict):
+    type: NotRequired[str]
+    phoneNumber: NotRequired[str]
+    url: NotRequired[ReadOnly[Mapping[str, str]]]
+    otpType: NotRequired[str]
+    zeroTapTermsAccepted: NotRequired[bool]
+    supportedApps: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
+
+
+class MetaLibraryTemplateTypeDef(TypedDict):
+    templateName: str
+    libraryTemplateName: str
+    templateCategory: str
+    templateLanguage: str
+    libraryTemplateButtonInputs: NotRequired[
+        ReadOnly[Sequence[LibraryTemplateButtonInputTypeDef]]
+    ]
+    libraryTemplateBodyInputs: NotRequired[LibraryTemplateBodyInputsTypeDef]
 
 
 class CreateWhatsAppMessageTemplateFromLibraryInputTypeDef(TypedDict):
@@ -117,6 +210,11 @@ class CreateWhatsAppMessageTemplateFromLibraryOutputTypeDef(TypedDict):
 class CreateWhatsAppMessageTemplateInputTypeDef(TypedDict):
     templateDefinition: ReadOnly[bytes | str | IO[Any]]
     id: str
+
+
+class S3FileTypeDef(TypedDict):
+    bucketName: str
+    key: str
 
 
 class CreateWhatsAppMessageTemplateMediaInputTypeDef(TypedDict):
@@ -169,6 +267,29 @@ class GetLinkedWhatsAppBusinessAccountInputTypeDef(TypedDict):
     id: str
 
 
+class WhatsAppPhoneNumberSummaryTypeDef(TypedDict):
+    arn: str
+    phoneNumber: str
+    phoneNumberId: str
+    metaPhoneNumberId: str
+    displayPhoneNumberName: str
+    displayPhoneNumber: str
+    qualityRating: str
+    dataLocalizationRegion: NotRequired[str]
+
+
+class LinkedWhatsAppBusinessAccountTypeDef(TypedDict):
+    arn: str
+    id: str
+    wabaId: str
+    registrationStatus: RegistrationStatusType
+    linkDate: datetime
+    wabaName: str
+    eventDestinations: list[WhatsAppBusinessAccountEventDestinationTypeDef]
+    marketingMessagesOnboardingStatus: NotRequired[str]
+    phoneNumbers: list[WhatsAppPhoneNumberSummaryTypeDef]
+
+
 class GetLinkedWhatsAppBusinessAccountOutputTypeDef(TypedDict):
     account: NotRequired[LinkedWhatsAppBusinessAccountTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -182,6 +303,11 @@ class GetLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef(TypedDict):
     phoneNumber: NotRequired[WhatsAppPhoneNumberDetailTypeDef]
     linkedWhatsAppBusinessAccountId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3PresignedUrlTypeDef(TypedDict):
+    url: str
+    headers: ReadOnly[Mapping[str, str]]
 
 
 class GetWhatsAppMessageMediaInputTypeDef(TypedDict):
@@ -210,23 +336,6 @@ class GetWhatsAppMessageTemplateOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LibraryTemplateBodyInputsTypeDef(TypedDict):
-    addContactNumber: NotRequired[bool]
-    addLearnMoreLink: NotRequired[bool]
-    addSecurityRecommendation: NotRequired[bool]
-    addTrackPackageLink: NotRequired[bool]
-    codeExpirationMinutes: NotRequired[int]
-
-
-class LibraryTemplateButtonInputTypeDef(TypedDict):
-    type: NotRequired[str]
-    phoneNumber: NotRequired[str]
-    url: NotRequired[ReadOnly[Mapping[str, str]]]
-    otpType: NotRequired[str]
-    zeroTapTermsAccepted: NotRequired[bool]
-    supportedApps: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
-
-
 class LibraryTemplateButtonListTypeDef(TypedDict):
     type: NotRequired[str]
     text: NotRequired[str]
@@ -235,15 +344,6 @@ class LibraryTemplateButtonListTypeDef(TypedDict):
     otpType: NotRequired[str]
     zeroTapTermsAccepted: NotRequired[bool]
     supportedApps: NotRequired[list[dict[str, str]]]
-
-
-class LinkedWhatsAppBusinessAccountIdMetaDataTypeDef(TypedDict):
-    accountName: NotRequired[str]
-    registrationStatus: NotRequired[RegistrationStatusType]
-    unregisteredWhatsAppPhoneNumbers: NotRequired[
-        list[WhatsAppPhoneNumberDetailTypeDef]
-    ]
-    wabaId: NotRequired[str]
 
 
 class LinkedWhatsAppBusinessAccountSummaryTypeDef(TypedDict):
@@ -255,18 +355,6 @@ class LinkedWhatsAppBusinessAccountSummaryTypeDef(TypedDict):
     wabaName: str
     eventDestinations: list[WhatsAppBusinessAccountEventDestinationTypeDef]
     marketingMessagesOnboardingStatus: NotRequired[str]
-
-
-class LinkedWhatsAppBusinessAccountTypeDef(TypedDict):
-    arn: str
-    id: str
-    wabaId: str
-    registrationStatus: RegistrationStatusType
-    linkDate: datetime
-    wabaName: str
-    eventDestinations: list[WhatsAppBusinessAccountEventDestinationTypeDef]
-    marketingMessagesOnboardingStatus: NotRequired[str]
-    phoneNumbers: list[WhatsAppPhoneNumberSummaryTypeDef]
 
 
 class ListLinkedWhatsAppBusinessAccountsInputTypeDef(TypedDict):
@@ -296,6 +384,15 @@ class ListWhatsAppMessageTemplatesInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class TemplateSummaryTypeDef(TypedDict):
+    templateName: NotRequired[str]
+    metaTemplateId: NotRequired[str]
+    templateStatus: NotRequired[str]
+    templateQualityScore: NotRequired[str]
+    templateLanguage: NotRequired[str]
+    templateCategory: NotRequired[str]
+
+
 class ListWhatsAppMessageTemplatesOutputTypeDef(TypedDict):
     templates: NotRequired[list[TemplateSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -307,12 +404,6 @@ class ListWhatsAppTemplateLibraryInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     id: str
     filters: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class ListWhatsAppTemplateLibraryOutputTypeDef(TypedDict):
-    metaLibraryTemplates: NotRequired[list[MetaLibraryTemplateDefinitionTypeDef]]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class MetaLibraryTemplateDefinitionTypeDef(TypedDict):
@@ -329,15 +420,10 @@ class MetaLibraryTemplateDefinitionTypeDef(TypedDict):
     templateBodyExampleParams: NotRequired[list[str]]
 
 
-class MetaLibraryTemplateTypeDef(TypedDict):
-    templateName: str
-    libraryTemplateName: str
-    templateCategory: str
-    templateLanguage: str
-    libraryTemplateButtonInputs: NotRequired[
-        ReadOnly[Sequence[LibraryTemplateButtonInputTypeDef]]
-    ]
-    libraryTemplateBodyInputs: NotRequired[LibraryTemplateBodyInputsTypeDef]
+class ListWhatsAppTemplateLibraryOutputTypeDef(TypedDict):
+    metaLibraryTemplates: NotRequired[list[MetaLibraryTemplateDefinitionTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PostWhatsAppMessageMediaInputTypeDef(TypedDict):
@@ -362,16 +448,6 @@ class PutWhatsAppBusinessAccountEventDestinationsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class S3FileTypeDef(TypedDict):
-    bucketName: str
-    key: str
-
-
-class S3PresignedUrlTypeDef(TypedDict):
-    url: str
-    headers: ReadOnly[Mapping[str, str]]
-
-
 class SendWhatsAppMessageInputTypeDef(TypedDict):
     originationPhoneNumberId: str
     message: ReadOnly[bytes | str | IO[Any]]
@@ -391,20 +467,6 @@ class TagResourceInputTypeDef(TypedDict):
 class TagResourceOutputTypeDef(TypedDict):
     statusCode: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: str
-    value: NotRequired[str]
-
-
-class TemplateSummaryTypeDef(TypedDict):
-    templateName: NotRequired[str]
-    metaTemplateId: NotRequired[str]
-    templateStatus: NotRequired[str]
-    templateQualityScore: NotRequired[str]
-    templateLanguage: NotRequired[str]
-    templateCategory: NotRequired[str]
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -430,64 +492,3 @@ class UpdateWhatsAppMessageTemplateInputTypeDef(TypedDict):
 
 class UpdateWhatsAppMessageTemplateOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WabaPhoneNumberSetupFinalizationTypeDef(TypedDict):
-    id: str
-    twoFactorPin: str
-    dataLocalizationRegion: NotRequired[str]
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class WabaSetupFinalizationTypeDef(TypedDict):
-    id: NotRequired[str]
-    eventDestinations: NotRequired[
-        ReadOnly[Sequence[WhatsAppBusinessAccountEventDestinationTypeDef]]
-    ]
-    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class WhatsAppBusinessAccountEventDestinationTypeDef(TypedDict):
-    eventDestinationArn: str
-    roleArn: NotRequired[str]
-
-
-class WhatsAppPhoneNumberDetailTypeDef(TypedDict):
-    arn: str
-    phoneNumber: str
-    phoneNumberId: str
-    metaPhoneNumberId: str
-    displayPhoneNumberName: str
-    displayPhoneNumber: str
-    qualityRating: str
-    dataLocalizationRegion: NotRequired[str]
-
-
-class WhatsAppPhoneNumberSummaryTypeDef(TypedDict):
-    arn: str
-    phoneNumber: str
-    phoneNumberId: str
-    metaPhoneNumberId: str
-    displayPhoneNumberName: str
-    displayPhoneNumber: str
-    qualityRating: str
-    dataLocalizationRegion: NotRequired[str]
-
-
-class WhatsAppSetupFinalizationTypeDef(TypedDict):
-    associateInProgressToken: str
-    phoneNumbers: ReadOnly[Sequence[WabaPhoneNumberSetupFinalizationTypeDef]]
-    phoneNumberParent: NotRequired[str]
-    waba: NotRequired[ReadOnly[WabaSetupFinalizationTypeDef]]
-
-
-class WhatsAppSignupCallbackResultTypeDef(TypedDict):
-    associateInProgressToken: NotRequired[str]
-    linkedAccountsWithIncompleteSetup: NotRequired[
-        dict[str, LinkedWhatsAppBusinessAccountIdMetaDataTypeDef]
-    ]
-
-
-class WhatsAppSignupCallbackTypeDef(TypedDict):
-    accessToken: str
-    callbackUrl: NotRequired[str]

@@ -2,13 +2,14 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Simple Queue Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "MessageSystemAttributeNameForSendsType",
-    "MessageSystemAttributeNameType",
-    "QueueAttributeNameType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "MessageSystemAttributeNameForSendsType",
+        "MessageSystemAttributeNameType",
+        "QueueAttributeNameType",
+    ]
 
 MessageSystemAttributeNameType = Literal[
     "All",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -119,495 +119,501 @@ from .literals import (
     StopTypeType,
 )
 
-__all__ = [
-    "AccountSharingInfoTypeDef",
-    "ActivationTypeDef",
-    "AddTagsToResourceRequestTypeDef",
-    "AddTagsToResourceResultTypeDef",
-    "AlarmConfigurationOutputTypeDef",
-    "AlarmConfigurationTypeDef",
-    "AlarmStateInformationTypeDef",
-    "AlarmTypeDef",
-    "AssociateOpsItemRelatedItemRequestTypeDef",
-    "AssociateOpsItemRelatedItemResponseTypeDef",
-    "AssociationDescriptionTypeDef",
-    "AssociationExecutionFilterTypeDef",
-    "AssociationExecutionTargetTypeDef",
-    "AssociationExecutionTargetsFilterTypeDef",
-    "AssociationExecutionTypeDef",
-    "AssociationFilterTypeDef",
-    "AssociationOverviewTypeDef",
-    "AssociationStatusOutputTypeDef",
-    "AssociationStatusTypeDef",
-    "AssociationTypeDef",
-    "AssociationVersionInfoTypeDef",
-    "AttachmentContentTypeDef",
-    "AttachmentInformationTypeDef",
-    "AttachmentsSourceTypeDef",
-    "AutomationExecutionFilterTypeDef",
-    "AutomationExecutionInputsTypeDef",
-    "AutomationExecutionMetadataTypeDef",
-    "AutomationExecutionPreviewTypeDef",
-    "AutomationExecutionTypeDef",
-    "BaselineOverrideTypeDef",
-    "CancelCommandRequestTypeDef",
-    "CancelCommandResultTypeDef",
-    "CancelMaintenanceWindowExecutionRequestTypeDef",
-    "CancelMaintenanceWindowExecutionResultTypeDef",
-    "CloudWatchOutputConfigTypeDef",
-    "CommandFilterTypeDef",
-    "CommandInvocationTypeDef",
-    "CommandPluginTypeDef",
-    "CommandTypeDef",
-    "ComplianceExecutionSummaryOutputTypeDef",
-    "ComplianceExecutionSummaryTypeDef",
-    "ComplianceItemEntryTypeDef",
-    "ComplianceItemTypeDef",
-    "ComplianceStringFilterTypeDef",
-    "ComplianceSummaryItemTypeDef",
-    "CompliantSummaryTypeDef",
-    "CreateActivationRequestTypeDef",
-    "CreateActivationResultTypeDef",
-    "CreateAssociationBatchRequestEntryOutputTypeDef",
-    "CreateAssociationBatchRequestEntryTypeDef",
-    "CreateAssociationBatchRequestTypeDef",
-    "CreateAssociationBatchResultTypeDef",
-    "CreateAssociationRequestTypeDef",
-    "CreateAssociationResultTypeDef",
-    "CreateDocumentRequestTypeDef",
-    "CreateDocumentResultTypeDef",
-    "CreateMaintenanceWindowRequestTypeDef",
-    "CreateMaintenanceWindowResultTypeDef",
-    "CreateOpsItemRequestTypeDef",
-    "CreateOpsItemResponseTypeDef",
-    "CreateOpsMetadataRequestTypeDef",
-    "CreateOpsMetadataResultTypeDef",
-    "CreatePatchBaselineRequestTypeDef",
-    "CreatePatchBaselineResultTypeDef",
-    "CreateResourceDataSyncRequestTypeDef",
-    "CreateResourceDataSyncResultTypeDef",
-    "CredentialsTypeDef",
-    "DeleteActivationRequestTypeDef",
-    "DeleteActivationResultTypeDef",
-    "DeleteAssociationRequestTypeDef",
-    "DeleteAssociationResultTypeDef",
-    "DeleteDocumentRequestTypeDef",
-    "DeleteDocumentResultTypeDef",
-    "DeleteInventoryRequestTypeDef",
-    "DeleteInventoryResultTypeDef",
-    "DeleteMaintenanceWindowRequestTypeDef",
-    "DeleteMaintenanceWindowResultTypeDef",
-    "DeleteOpsItemRequestTypeDef",
-    "DeleteOpsItemResponseTypeDef",
-    "DeleteOpsMetadataRequestTypeDef",
-    "DeleteOpsMetadataResultTypeDef",
-    "DeleteParameterRequestTypeDef",
-    "DeleteParameterResultTypeDef",
-    "DeleteParametersRequestTypeDef",
-    "DeleteParametersResultTypeDef",
-    "DeletePatchBaselineRequestTypeDef",
-    "DeletePatchBaselineResultTypeDef",
-    "DeleteResourceDataSyncRequestTypeDef",
-    "DeleteResourceDataSyncResultTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeregisterManagedInstanceRequestTypeDef",
-    "DeregisterManagedInstanceResultTypeDef",
-    "DeregisterPatchBaselineForPatchGroupRequestTypeDef",
-    "DeregisterPatchBaselineForPatchGroupResultTypeDef",
-    "DeregisterTargetFromMaintenanceWindowRequestTypeDef",
-    "DeregisterTargetFromMaintenanceWindowResultTypeDef",
-    "DeregisterTaskFromMaintenanceWindowRequestTypeDef",
-    "DeregisterTaskFromMaintenanceWindowResultTypeDef",
-    "DescribeActivationsFilterTypeDef",
-    "DescribeActivationsRequestTypeDef",
-    "DescribeActivationsResultTypeDef",
-    "DescribeAssociationExecutionTargetsRequestTypeDef",
-    "DescribeAssociationExecutionTargetsResultTypeDef",
-    "DescribeAssociationExecutionsRequestTypeDef",
-    "DescribeAssociationExecutionsResultTypeDef",
-    "DescribeAssociationRequestTypeDef",
-    "DescribeAssociationResultTypeDef",
-    "DescribeAutomationExecutionsRequestTypeDef",
-    "DescribeAutomationExecutionsResultTypeDef",
-    "DescribeAutomationStepExecutionsRequestTypeDef",
-    "DescribeAutomationStepExecutionsResultTypeDef",
-    "DescribeAvailablePatchesRequestTypeDef",
-    "DescribeAvailablePatchesResultTypeDef",
-    "DescribeDocumentPermissionRequestTypeDef",
-    "DescribeDocumentPermissionResponseTypeDef",
-    "DescribeDocumentRequestTypeDef",
-    "DescribeDocumentResultTypeDef",
-    "DescribeEffectiveInstanceAssociationsRequestTypeDef",
-    "DescribeEffectiveInstanceAssociationsResultTypeDef",
-    "DescribeEffectivePatchesForPatchBaselineRequestTypeDef",
-    "DescribeEffectivePatchesForPatchBaselineResultTypeDef",
-    "DescribeInstanceAssociationsStatusRequestTypeDef",
-    "DescribeInstanceAssociationsStatusResultTypeDef",
-    "DescribeInstanceInformationRequestTypeDef",
-    "DescribeInstanceInformationResultTypeDef",
-    "DescribeInstancePatchStatesForPatchGroupRequestTypeDef",
-    "DescribeInstancePatchStatesForPatchGroupResultTypeDef",
-    "DescribeInstancePatchStatesRequestTypeDef",
-    "DescribeInstancePatchStatesResultTypeDef",
-    "DescribeInstancePatchesRequestTypeDef",
-    "DescribeInstancePatchesResultTypeDef",
-    "DescribeInstancePropertiesRequestTypeDef",
-    "DescribeInstancePropertiesResultTypeDef",
-    "DescribeInventoryDeletionsRequestTypeDef",
-    "DescribeInventoryDeletionsResultTypeDef",
-    "DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef",
-    "DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef",
-    "DescribeMaintenanceWindowExecutionTasksRequestTypeDef",
-    "DescribeMaintenanceWindowExecutionTasksResultTypeDef",
-    "DescribeMaintenanceWindowExecutionsRequestTypeDef",
-    "DescribeMaintenanceWindowExecutionsResultTypeDef",
-    "DescribeMaintenanceWindowScheduleRequestTypeDef",
-    "DescribeMaintenanceWindowScheduleResultTypeDef",
-    "DescribeMaintenanceWindowTargetsRequestTypeDef",
-    "DescribeMaintenanceWindowTargetsResultTypeDef",
-    "DescribeMaintenanceWindowTasksRequestTypeDef",
-    "DescribeMaintenanceWindowTasksResultTypeDef",
-    "DescribeMaintenanceWindowsForTargetRequestTypeDef",
-    "DescribeMaintenanceWindowsForTargetResultTypeDef",
-    "DescribeMaintenanceWindowsRequestTypeDef",
-    "DescribeMaintenanceWindowsResultTypeDef",
-    "DescribeOpsItemsRequestTypeDef",
-    "DescribeOpsItemsResponseTypeDef",
-    "DescribeParametersRequestTypeDef",
-    "DescribeParametersResultTypeDef",
-    "DescribePatchBaselinesRequestTypeDef",
-    "DescribePatchBaselinesResultTypeDef",
-    "DescribePatchGroupStateRequestTypeDef",
-    "DescribePatchGroupStateResultTypeDef",
-    "DescribePatchGroupsRequestTypeDef",
-    "DescribePatchGroupsResultTypeDef",
-    "DescribePatchPropertiesRequestTypeDef",
-    "DescribePatchPropertiesResultTypeDef",
-    "DescribeSessionsRequestTypeDef",
-    "DescribeSessionsResponseTypeDef",
-    "DisassociateOpsItemRelatedItemRequestTypeDef",
-    "DisassociateOpsItemRelatedItemResponseTypeDef",
-    "DocumentDefaultVersionDescriptionTypeDef",
-    "DocumentDescriptionTypeDef",
-    "DocumentFilterTypeDef",
-    "DocumentIdentifierTypeDef",
-    "DocumentKeyValuesFilterTypeDef",
-    "DocumentMetadataResponseInfoTypeDef",
-    "DocumentParameterTypeDef",
-    "DocumentRequiresTypeDef",
-    "DocumentReviewCommentSourceTypeDef",
-    "DocumentReviewerResponseSourceTypeDef",
-    "DocumentReviewsTypeDef",
-    "DocumentVersionInfoTypeDef",
-    "EffectivePatchTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExecutionInputsTypeDef",
-    "ExecutionPreviewTypeDef",
-    "FailedCreateAssociationTypeDef",
-    "FailureDetailsTypeDef",
-    "GetAccessTokenRequestTypeDef",
-    "GetAccessTokenResponseTypeDef",
-    "GetAutomationExecutionRequestTypeDef",
-    "GetAutomationExecutionResultTypeDef",
-    "GetCalendarStateRequestTypeDef",
-    "GetCalendarStateResponseTypeDef",
-    "GetCommandInvocationRequestTypeDef",
-    "GetCommandInvocationResultTypeDef",
-    "GetConnectionStatusRequestTypeDef",
-    "GetConnectionStatusResponseTypeDef",
-    "GetDefaultPatchBaselineRequestTypeDef",
-    "GetDefaultPatchBaselineResultTypeDef",
-    "GetDeployablePatchSnapshotForInstanceRequestTypeDef",
-    "GetDeployablePatchSnapshotForInstanceResultTypeDef",
-    "GetDocumentRequestTypeDef",
-    "GetDocumentResultTypeDef",
-    "GetExecutionPreviewRequestTypeDef",
-    "GetExecutionPreviewResponseTypeDef",
-    "GetInventoryRequestTypeDef",
-    "GetInventoryResultTypeDef",
-    "GetInventorySchemaRequestTypeDef",
-    "GetInventorySchemaResultTypeDef",
-    "GetMaintenanceWindowExecutionRequestTypeDef",
-    "GetMaintenanceWindowExecutionResultTypeDef",
-    "GetMaintenanceWindowExecutionTaskInvocationRequestTypeDef",
-    "GetMaintenanceWindowExecutionTaskInvocationResultTypeDef",
-    "GetMaintenanceWindowExecutionTaskRequestTypeDef",
-    "GetMaintenanceWindowExecutionTaskResultTypeDef",
-    "GetMaintenanceWindowRequestTypeDef",
-    "GetMaintenanceWindowResultTypeDef",
-    "GetMaintenanceWindowTaskRequestTypeDef",
-    "GetMaintenanceWindowTaskResultTypeDef",
-    "GetOpsItemRequestTypeDef",
-    "GetOpsItemResponseTypeDef",
-    "GetOpsMetadataRequestTypeDef",
-    "GetOpsMetadataResultTypeDef",
-    "GetOpsSummaryRequestTypeDef",
-    "GetOpsSummaryResultTypeDef",
-    "GetParameterHistoryRequestTypeDef",
-    "GetParameterHistoryResultTypeDef",
-    "GetParameterRequestTypeDef",
-    "GetParameterResultTypeDef",
-    "GetParametersByPathRequestTypeDef",
-    "GetParametersByPathResultTypeDef",
-    "GetParametersRequestTypeDef",
-    "GetParametersResultTypeDef",
-    "GetPatchBaselineForPatchGroupRequestTypeDef",
-    "GetPatchBaselineForPatchGroupResultTypeDef",
-    "GetPatchBaselineRequestTypeDef",
-    "GetPatchBaselineResultTypeDef",
-    "GetResourcePoliciesRequestTypeDef",
-    "GetResourcePoliciesResponseEntryTypeDef",
-    "GetResourcePoliciesResponseTypeDef",
-    "GetServiceSettingRequestTypeDef",
-    "GetServiceSettingResultTypeDef",
-    "InstanceAggregatedAssociationOverviewTypeDef",
-    "InstanceAssociationOutputLocationTypeDef",
-    "InstanceAssociationOutputUrlTypeDef",
-    "InstanceAssociationStatusInfoTypeDef",
-    "InstanceAssociationTypeDef",
-    "InstanceInfoTypeDef",
-    "InstanceInformationFilterTypeDef",
-    "InstanceInformationStringFilterTypeDef",
-    "InstanceInformationTypeDef",
-    "InstancePatchStateFilterTypeDef",
-    "InstancePatchStateTypeDef",
-    "InstancePropertyFilterTypeDef",
-    "InstancePropertyStringFilterTypeDef",
-    "InstancePropertyTypeDef",
-    "InventoryAggregatorTypeDef",
-    "InventoryDeletionStatusItemTypeDef",
-    "InventoryDeletionSummaryItemTypeDef",
-    "InventoryDeletionSummaryTypeDef",
-    "InventoryFilterTypeDef",
-    "InventoryGroupTypeDef",
-    "InventoryItemAttributeTypeDef",
-    "InventoryItemSchemaTypeDef",
-    "InventoryItemTypeDef",
-    "InventoryResultEntityTypeDef",
-    "InventoryResultItemTypeDef",
-    "LabelParameterVersionRequestTypeDef",
-    "LabelParameterVersionResultTypeDef",
-    "ListAssociationVersionsRequestTypeDef",
-    "ListAssociationVersionsResultTypeDef",
-    "ListAssociationsRequestTypeDef",
-    "ListAssociationsResultTypeDef",
-    "ListCommandInvocationsRequestTypeDef",
-    "ListCommandInvocationsResultTypeDef",
-    "ListCommandsRequestTypeDef",
-    "ListCommandsResultTypeDef",
-    "ListComplianceItemsRequestTypeDef",
-    "ListComplianceItemsResultTypeDef",
-    "ListComplianceSummariesRequestTypeDef",
-    "ListComplianceSummariesResultTypeDef",
-    "ListDocumentMetadataHistoryRequestTypeDef",
-    "ListDocumentMetadataHistoryResponseTypeDef",
-    "ListDocumentVersionsRequestTypeDef",
-    "ListDocumentVersionsResultTypeDef",
-    "ListDocumentsRequestTypeDef",
-    "ListDocumentsResultTypeDef",
-    "ListInventoryEntriesRequestTypeDef",
-    "ListInventoryEntriesResultTypeDef",
-    "ListNodesRequestTypeDef",
-    "ListNodesResultTypeDef",
-    "ListNodesSummaryRequestTypeDef",
-    "ListNodesSummaryResultTypeDef",
-    "ListOpsItemEventsRequestTypeDef",
-    "ListOpsItemEventsResponseTypeDef",
-    "ListOpsItemRelatedItemsRequestTypeDef",
-    "ListOpsItemRelatedItemsResponseTypeDef",
-    "ListOpsMetadataRequestTypeDef",
-    "ListOpsMetadataResultTypeDef",
-    "ListResourceComplianceSummariesRequestTypeDef",
-    "ListResourceComplianceSummariesResultTypeDef",
-    "ListResourceDataSyncRequestTypeDef",
-    "ListResourceDataSyncResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResultTypeDef",
-    "LoggingInfoTypeDef",
-    "MaintenanceWindowAutomationParametersOutputTypeDef",
-    "MaintenanceWindowAutomationParametersTypeDef",
-    "MaintenanceWindowExecutionTaskIdentityTypeDef",
-    "MaintenanceWindowExecutionTaskInvocationIdentityTypeDef",
-    "MaintenanceWindowExecutionTypeDef",
-    "MaintenanceWindowFilterTypeDef",
-    "MaintenanceWindowIdentityForTargetTypeDef",
-    "MaintenanceWindowIdentityTypeDef",
-    "MaintenanceWindowLambdaParametersOutputTypeDef",
-    "MaintenanceWindowLambdaParametersTypeDef",
-    "MaintenanceWindowRunCommandParametersOutputTypeDef",
-    "MaintenanceWindowRunCommandParametersTypeDef",
-    "MaintenanceWindowStepFunctionsParametersTypeDef",
-    "MaintenanceWindowTargetTypeDef",
-    "MaintenanceWindowTaskInvocationParametersOutputTypeDef",
-    "MaintenanceWindowTaskInvocationParametersTypeDef",
-    "MaintenanceWindowTaskParameterValueExpressionOutputTypeDef",
-    "MaintenanceWindowTaskParameterValueExpressionTypeDef",
-    "MaintenanceWindowTaskTypeDef",
-    "MetadataValueTypeDef",
-    "ModifyDocumentPermissionRequestTypeDef",
-    "ModifyDocumentPermissionResponseTypeDef",
-    "NodeAggregatorTypeDef",
-    "NodeFilterTypeDef",
-    "NodeOwnerInfoTypeDef",
-    "NodeTypeDef",
-    "NodeTypeTypeDef",
-    "NonCompliantSummaryTypeDef",
-    "NotificationConfigOutputTypeDef",
-    "NotificationConfigTypeDef",
-    "OpsAggregatorTypeDef",
-    "OpsEntityItemTypeDef",
-    "OpsEntityTypeDef",
-    "OpsFilterTypeDef",
-    "OpsItemDataValueTypeDef",
-    "OpsItemEventFilterTypeDef",
-    "OpsItemEventSummaryTypeDef",
-    "OpsItemFilterTypeDef",
-    "OpsItemIdentityTypeDef",
-    "OpsItemNotificationTypeDef",
-    "OpsItemRelatedItemSummaryTypeDef",
-    "OpsItemRelatedItemsFilterTypeDef",
-    "OpsItemSummaryTypeDef",
-    "OpsItemTypeDef",
-    "OpsMetadataFilterTypeDef",
-    "OpsMetadataTypeDef",
-    "OpsResultAttributeTypeDef",
-    "OutputSourceTypeDef",
-    "ParameterHistoryTypeDef",
-    "ParameterInlinePolicyTypeDef",
-    "ParameterMetadataTypeDef",
-    "ParameterStringFilterTypeDef",
-    "ParameterTypeDef",
-    "ParametersFilterTypeDef",
-    "ParentStepDetailsTypeDef",
-    "PatchBaselineIdentityTypeDef",
-    "PatchComplianceDataTypeDef",
-    "PatchFilterGroupOutputTypeDef",
-    "PatchFilterGroupTypeDef",
-    "PatchFilterOutputTypeDef",
-    "PatchFilterTypeDef",
-    "PatchGroupPatchBaselineMappingTypeDef",
-    "PatchOrchestratorFilterTypeDef",
-    "PatchRuleGroupOutputTypeDef",
-    "PatchRuleGroupTypeDef",
-    "PatchRuleOutputTypeDef",
-    "PatchRuleTypeDef",
-    "PatchSourceOutputTypeDef",
-    "PatchSourceTypeDef",
-    "PatchStatusTypeDef",
-    "PatchTypeDef",
-    "ProgressCountersTypeDef",
-    "PutComplianceItemsRequestTypeDef",
-    "PutComplianceItemsResultTypeDef",
-    "PutInventoryRequestTypeDef",
-    "PutInventoryResultTypeDef",
-    "PutParameterRequestTypeDef",
-    "PutParameterResultTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "RegisterDefaultPatchBaselineRequestTypeDef",
-    "RegisterDefaultPatchBaselineResultTypeDef",
-    "RegisterPatchBaselineForPatchGroupRequestTypeDef",
-    "RegisterPatchBaselineForPatchGroupResultTypeDef",
-    "RegisterTargetWithMaintenanceWindowRequestTypeDef",
-    "RegisterTargetWithMaintenanceWindowResultTypeDef",
-    "RegisterTaskWithMaintenanceWindowRequestTypeDef",
-    "RegisterTaskWithMaintenanceWindowResultTypeDef",
-    "RegistrationMetadataItemTypeDef",
-    "RelatedOpsItemTypeDef",
-    "RemoveTagsFromResourceRequestTypeDef",
-    "RemoveTagsFromResourceResultTypeDef",
-    "ResetServiceSettingRequestTypeDef",
-    "ResetServiceSettingResultTypeDef",
-    "ResolvedTargetsTypeDef",
-    "ResourceComplianceSummaryItemTypeDef",
-    "ResourceDataSyncAwsOrganizationsSourceOutputTypeDef",
-    "ResourceDataSyncAwsOrganizationsSourceTypeDef",
-    "ResourceDataSyncDestinationDataSharingTypeDef",
-    "ResourceDataSyncItemTypeDef",
-    "ResourceDataSyncOrganizationalUnitTypeDef",
-    "ResourceDataSyncS3DestinationTypeDef",
-    "ResourceDataSyncSourceTypeDef",
-    "ResourceDataSyncSourceWithStateTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultAttributeTypeDef",
-    "ResumeSessionRequestTypeDef",
-    "ResumeSessionResponseTypeDef",
-    "ReviewInformationTypeDef",
-    "RunbookOutputTypeDef",
-    "RunbookTypeDef",
-    "S3OutputLocationTypeDef",
-    "S3OutputUrlTypeDef",
-    "ScheduledWindowExecutionTypeDef",
-    "SendAutomationSignalRequestTypeDef",
-    "SendAutomationSignalResultTypeDef",
-    "SendCommandRequestTypeDef",
-    "SendCommandResultTypeDef",
-    "ServiceSettingTypeDef",
-    "SessionFilterTypeDef",
-    "SessionManagerOutputUrlTypeDef",
-    "SessionTypeDef",
-    "SeveritySummaryTypeDef",
-    "StartAccessRequestRequestTypeDef",
-    "StartAccessRequestResponseTypeDef",
-    "StartAssociationsOnceRequestTypeDef",
-    "StartAssociationsOnceResultTypeDef",
-    "StartAutomationExecutionRequestTypeDef",
-    "StartAutomationExecutionResultTypeDef",
-    "StartChangeRequestExecutionRequestTypeDef",
-    "StartChangeRequestExecutionResultTypeDef",
-    "StartExecutionPreviewRequestTypeDef",
-    "StartExecutionPreviewResponseTypeDef",
-    "StartSessionRequestTypeDef",
-    "StartSessionResponseTypeDef",
-    "StepExecutionFilterTypeDef",
-    "StepExecutionTypeDef",
-    "StopAutomationExecutionRequestTypeDef",
-    "StopAutomationExecutionResultTypeDef",
-    "TagTypeDef",
-    "TargetLocationOutputTypeDef",
-    "TargetLocationTypeDef",
-    "TargetOutputTypeDef",
-    "TargetPreviewTypeDef",
-    "TargetTypeDef",
-    "TerminateSessionRequestTypeDef",
-    "TerminateSessionResponseTypeDef",
-    "UnlabelParameterVersionRequestTypeDef",
-    "UnlabelParameterVersionResultTypeDef",
-    "UpdateAssociationRequestTypeDef",
-    "UpdateAssociationResultTypeDef",
-    "UpdateAssociationStatusRequestTypeDef",
-    "UpdateAssociationStatusResultTypeDef",
-    "UpdateDocumentDefaultVersionRequestTypeDef",
-    "UpdateDocumentDefaultVersionResultTypeDef",
-    "UpdateDocumentMetadataRequestTypeDef",
-    "UpdateDocumentMetadataResponseTypeDef",
-    "UpdateDocumentRequestTypeDef",
-    "UpdateDocumentResultTypeDef",
-    "UpdateMaintenanceWindowRequestTypeDef",
-    "UpdateMaintenanceWindowResultTypeDef",
-    "UpdateMaintenanceWindowTargetRequestTypeDef",
-    "UpdateMaintenanceWindowTargetResultTypeDef",
-    "UpdateMaintenanceWindowTaskRequestTypeDef",
-    "UpdateMaintenanceWindowTaskResultTypeDef",
-    "UpdateManagedInstanceRoleRequestTypeDef",
-    "UpdateManagedInstanceRoleResultTypeDef",
-    "UpdateOpsItemRequestTypeDef",
-    "UpdateOpsItemResponseTypeDef",
-    "UpdateOpsMetadataRequestTypeDef",
-    "UpdateOpsMetadataResultTypeDef",
-    "UpdatePatchBaselineRequestTypeDef",
-    "UpdatePatchBaselineResultTypeDef",
-    "UpdateResourceDataSyncRequestTypeDef",
-    "UpdateResourceDataSyncResultTypeDef",
-    "UpdateServiceSettingRequestTypeDef",
-    "UpdateServiceSettingResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountSharingInfoTypeDef",
+        "ActivationTypeDef",
+        "AddTagsToResourceRequestTypeDef",
+        "AddTagsToResourceResultTypeDef",
+        "AlarmConfigurationOutputTypeDef",
+        "AlarmConfigurationTypeDef",
+        "AlarmStateInformationTypeDef",
+        "AlarmTypeDef",
+        "AssociateOpsItemRelatedItemRequestTypeDef",
+        "AssociateOpsItemRelatedItemResponseTypeDef",
+        "AssociationDescriptionTypeDef",
+        "AssociationExecutionFilterTypeDef",
+        "AssociationExecutionTargetTypeDef",
+        "AssociationExecutionTargetsFilterTypeDef",
+        "AssociationExecutionTypeDef",
+        "AssociationFilterTypeDef",
+        "AssociationOverviewTypeDef",
+        "AssociationStatusOutputTypeDef",
+        "AssociationStatusTypeDef",
+        "AssociationTypeDef",
+        "AssociationVersionInfoTypeDef",
+        "AttachmentContentTypeDef",
+        "AttachmentInformationTypeDef",
+        "AttachmentsSourceTypeDef",
+        "AutomationExecutionFilterTypeDef",
+        "AutomationExecutionInputsTypeDef",
+        "AutomationExecutionMetadataTypeDef",
+        "AutomationExecutionPreviewTypeDef",
+        "AutomationExecutionTypeDef",
+        "BaselineOverrideTypeDef",
+        "CancelCommandRequestTypeDef",
+        "CancelCommandResultTypeDef",
+        "CancelMaintenanceWindowExecutionRequestTypeDef",
+        "CancelMaintenanceWindowExecutionResultTypeDef",
+        "CloudWatchOutputConfigTypeDef",
+        "CommandFilterTypeDef",
+        "CommandInvocationTypeDef",
+        "CommandPluginTypeDef",
+        "CommandTypeDef",
+        "ComplianceExecutionSummaryOutputTypeDef",
+        "ComplianceExecutionSummaryTypeDef",
+        "ComplianceItemEntryTypeDef",
+        "ComplianceItemTypeDef",
+        "ComplianceStringFilterTypeDef",
+        "ComplianceSummaryItemTypeDef",
+        "CompliantSummaryTypeDef",
+        "CreateActivationRequestTypeDef",
+        "CreateActivationResultTypeDef",
+        "CreateAssociationBatchRequestEntryOutputTypeDef",
+        "CreateAssociationBatchRequestEntryTypeDef",
+        "CreateAssociationBatchRequestTypeDef",
+        "CreateAssociationBatchResultTypeDef",
+        "CreateAssociationRequestTypeDef",
+        "CreateAssociationResultTypeDef",
+        "CreateDocumentRequestTypeDef",
+        "CreateDocumentResultTypeDef",
+        "CreateMaintenanceWindowRequestTypeDef",
+        "CreateMaintenanceWindowResultTypeDef",
+        "CreateOpsItemRequestTypeDef",
+        "CreateOpsItemResponseTypeDef",
+        "CreateOpsMetadataRequestTypeDef",
+        "CreateOpsMetadataResultTypeDef",
+        "CreatePatchBaselineRequestTypeDef",
+        "CreatePatchBaselineResultTypeDef",
+        "CreateResourceDataSyncRequestTypeDef",
+        "CreateResourceDataSyncResultTypeDef",
+        "CredentialsTypeDef",
+        "DeleteActivationRequestTypeDef",
+        "DeleteActivationResultTypeDef",
+        "DeleteAssociationRequestTypeDef",
+        "DeleteAssociationResultTypeDef",
+        "DeleteDocumentRequestTypeDef",
+        "DeleteDocumentResultTypeDef",
+        "DeleteInventoryRequestTypeDef",
+        "DeleteInventoryResultTypeDef",
+        "DeleteMaintenanceWindowRequestTypeDef",
+        "DeleteMaintenanceWindowResultTypeDef",
+        "DeleteOpsItemRequestTypeDef",
+        "DeleteOpsItemResponseTypeDef",
+        "DeleteOpsMetadataRequestTypeDef",
+        "DeleteOpsMetadataResultTypeDef",
+        "DeleteParameterRequestTypeDef",
+        "DeleteParameterResultTypeDef",
+        "DeleteParametersRequestTypeDef",
+        "DeleteParametersResultTypeDef",
+        "DeletePatchBaselineRequestTypeDef",
+        "DeletePatchBaselineResultTypeDef",
+        "DeleteResourceDataSyncRequestTypeDef",
+        "DeleteResourceDataSyncResultTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeregisterManagedInstanceRequestTypeDef",
+        "DeregisterManagedInstanceResultTypeDef",
+        "DeregisterPatchBaselineForPatchGroupRequestTypeDef",
+        "DeregisterPatchBaselineForPatchGroupResultTypeDef",
+        "DeregisterTargetFromMaintenanceWindowRequestTypeDef",
+        "DeregisterTargetFromMaintenanceWindowResultTypeDef",
+        "DeregisterTaskFromMaintenanceWindowRequestTypeDef",
+        "DeregisterTaskFromMaintenanceWindowResultTypeDef",
+        "DescribeActivationsFilterTypeDef",
+        "DescribeActivationsRequestTypeDef",
+        "DescribeActivationsResultTypeDef",
+        "DescribeAssociationExecutionTargetsRequestTypeDef",
+        "DescribeAssociationExecutionTargetsResultTypeDef",
+        "DescribeAssociationExecutionsRequestTypeDef",
+        "DescribeAssociationExecutionsResultTypeDef",
+        "DescribeAssociationRequestTypeDef",
+        "DescribeAssociationResultTypeDef",
+        "DescribeAutomationExecutionsRequestTypeDef",
+        "DescribeAutomationExecutionsResultTypeDef",
+        "DescribeAutomationStepExecutionsRequestTypeDef",
+        "DescribeAutomationStepExecutionsResultTypeDef",
+        "DescribeAvailablePatchesRequestTypeDef",
+        "DescribeAvailablePatchesResultTypeDef",
+        "DescribeDocumentPermissionRequestTypeDef",
+        "DescribeDocumentPermissionResponseTypeDef",
+        "DescribeDocumentRequestTypeDef",
+        "DescribeDocumentResultTypeDef",
+        "DescribeEffectiveInstanceAssociationsRequestTypeDef",
+        "DescribeEffectiveInstanceAssociationsResultTypeDef",
+        "DescribeEffectivePatchesForPatchBaselineRequestTypeDef",
+        "DescribeEffectivePatchesForPatchBaselineResultTypeDef",
+        "DescribeInstanceAssociationsStatusRequestTypeDef",
+        "DescribeInstanceAssociationsStatusResultTypeDef",
+        "DescribeInstanceInformationRequestTypeDef",
+        "DescribeInstanceInformationResultTypeDef",
+        "DescribeInstancePatchStatesForPatchGroupRequestTypeDef",
+        "DescribeInstancePatchStatesForPatchGroupResultTypeDef",
+        "DescribeInstancePatchStatesRequestTypeDef",
+        "DescribeInstancePatchStatesResultTypeDef",
+        "DescribeInstancePatchesRequestTypeDef",
+        "DescribeInstancePatchesResultTypeDef",
+        "DescribeInstancePropertiesRequestTypeDef",
+        "DescribeInstancePropertiesResultTypeDef",
+        "DescribeInventoryDeletionsRequestTypeDef",
+        "DescribeInventoryDeletionsResultTypeDef",
+        "DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef",
+        "DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef",
+        "DescribeMaintenanceWindowExecutionTasksRequestTypeDef",
+        "DescribeMaintenanceWindowExecutionTasksResultTypeDef",
+        "DescribeMaintenanceWindowExecutionsRequestTypeDef",
+        "DescribeMaintenanceWindowExecutionsResultTypeDef",
+        "DescribeMaintenanceWindowScheduleRequestTypeDef",
+        "DescribeMaintenanceWindowScheduleResultTypeDef",
+        "DescribeMaintenanceWindowTargetsRequestTypeDef",
+        "DescribeMaintenanceWindowTargetsResultTypeDef",
+        "DescribeMaintenanceWindowTasksRequestTypeDef",
+        "DescribeMaintenanceWindowTasksResultTypeDef",
+        "DescribeMaintenanceWindowsForTargetRequestTypeDef",
+        "DescribeMaintenanceWindowsForTargetResultTypeDef",
+        "DescribeMaintenanceWindowsRequestTypeDef",
+        "DescribeMaintenanceWindowsResultTypeDef",
+        "DescribeOpsItemsRequestTypeDef",
+        "DescribeOpsItemsResponseTypeDef",
+        "DescribeParametersRequestTypeDef",
+        "DescribeParametersResultTypeDef",
+        "DescribePatchBaselinesRequestTypeDef",
+        "DescribePatchBaselinesResultTypeDef",
+        "DescribePatchGroupStateRequestTypeDef",
+        "DescribePatchGroupStateResultTypeDef",
+        "DescribePatchGroupsRequestTypeDef",
+        "DescribePatchGroupsResultTypeDef",
+        "DescribePatchPropertiesRequestTypeDef",
+        "DescribePatchPropertiesResultTypeDef",
+        "DescribeSessionsRequestTypeDef",
+        "DescribeSessionsResponseTypeDef",
+        "DisassociateOpsItemRelatedItemRequestTypeDef",
+        "DisassociateOpsItemRelatedItemResponseTypeDef",
+        "DocumentDefaultVersionDescriptionTypeDef",
+        "DocumentDescriptionTypeDef",
+        "DocumentFilterTypeDef",
+        "DocumentIdentifierTypeDef",
+        "DocumentKeyValuesFilterTypeDef",
+        "DocumentMetadataResponseInfoTypeDef",
+        "DocumentParameterTypeDef",
+        "DocumentRequiresTypeDef",
+        "DocumentReviewCommentSourceTypeDef",
+        "DocumentReviewerResponseSourceTypeDef",
+        "DocumentReviewsTypeDef",
+        "DocumentVersionInfoTypeDef",
+        "EffectivePatchTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExecutionInputsTypeDef",
+        "ExecutionPreviewTypeDef",
+        "FailedCreateAssociationTypeDef",
+        "FailureDetailsTypeDef",
+        "GetAccessTokenRequestTypeDef",
+        "GetAccessTokenResponseTypeDef",
+        "GetAutomationExecutionRequestTypeDef",
+        "GetAutomationExecutionResultTypeDef",
+        "GetCalendarStateRequestTypeDef",
+        "GetCalendarStateResponseTypeDef",
+        "GetCommandInvocationRequestTypeDef",
+        "GetCommandInvocationResultTypeDef",
+        "GetConnectionStatusRequestTypeDef",
+        "GetConnectionStatusResponseTypeDef",
+        "GetDefaultPatchBaselineRequestTypeDef",
+        "GetDefaultPatchBaselineResultTypeDef",
+        "GetDeployablePatchSnapshotForInstanceRequestTypeDef",
+        "GetDeployablePatchSnapshotForInstanceResultTypeDef",
+        "GetDocumentRequestTypeDef",
+        "GetDocumentResultTypeDef",
+        "GetExecutionPreviewRequestTypeDef",
+        "GetExecutionPreviewResponseTypeDef",
+        "GetInventoryRequestTypeDef",
+        "GetInventoryResultTypeDef",
+        "GetInventorySchemaRequestTypeDef",
+        "GetInventorySchemaResultTypeDef",
+        "GetMaintenanceWindowExecutionRequestTypeDef",
+        "GetMaintenanceWindowExecutionResultTypeDef",
+        "GetMaintenanceWindowExecutionTaskInvocationRequestTypeDef",
+        "GetMaintenanceWindowExecutionTaskInvocationResultTypeDef",
+        "GetMaintenanceWindowExecutionTaskRequestTypeDef",
+        "GetMaintenanceWindowExecutionTaskResultTypeDef",
+        "GetMaintenanceWindowRequestTypeDef",
+        "GetMaintenanceWindowResultTypeDef",
+        "GetMaintenanceWindowTaskRequestTypeDef",
+        "GetMaintenanceWindowTaskResultTypeDef",
+        "GetOpsItemRequestTypeDef",
+        "GetOpsItemResponseTypeDef",
+        "GetOpsMetadataRequestTypeDef",
+        "GetOpsMetadataResultTypeDef",
+        "GetOpsSummaryRequestTypeDef",
+        "GetOpsSummaryResultTypeDef",
+        "GetParameterHistoryRequestTypeDef",
+        "GetParameterHistoryResultTypeDef",
+        "GetParameterRequestTypeDef",
+        "GetParameterResultTypeDef",
+        "GetParametersByPathRequestTypeDef",
+        "GetParametersByPathResultTypeDef",
+        "GetParametersRequestTypeDef",
+        "GetParametersResultTypeDef",
+        "GetPatchBaselineForPatchGroupRequestTypeDef",
+        "GetPatchBaselineForPatchGroupResultTypeDef",
+        "GetPatchBaselineRequestTypeDef",
+        "GetPatchBaselineResultTypeDef",
+        "GetResourcePoliciesRequestTypeDef",
+        "GetResourcePoliciesResponseEntryTypeDef",
+        "GetResourcePoliciesResponseTypeDef",
+        "GetServiceSettingRequestTypeDef",
+        "GetServiceSettingResultTypeDef",
+        "InstanceAggregatedAssociationOverviewTypeDef",
+        "InstanceAssociationOutputLocationTypeDef",
+        "InstanceAssociationOutputUrlTypeDef",
+        "InstanceAssociationStatusInfoTypeDef",
+        "InstanceAssociationTypeDef",
+        "InstanceInfoTypeDef",
+        "InstanceInformationFilterTypeDef",
+        "InstanceInformationStringFilterTypeDef",
+        "InstanceInformationTypeDef",
+        "InstancePatchStateFilterTypeDef",
+        "InstancePatchStateTypeDef",
+        "InstancePropertyFilterTypeDef",
+        "InstancePropertyStringFilterTypeDef",
+        "InstancePropertyTypeDef",
+        "InventoryAggregatorTypeDef",
+        "InventoryDeletionStatusItemTypeDef",
+        "InventoryDeletionSummaryItemTypeDef",
+        "InventoryDeletionSummaryTypeDef",
+        "InventoryFilterTypeDef",
+        "InventoryGroupTypeDef",
+        "InventoryItemAttributeTypeDef",
+        "InventoryItemSchemaTypeDef",
+        "InventoryItemTypeDef",
+        "InventoryResultEntityTypeDef",
+        "InventoryResultItemTypeDef",
+        "LabelParameterVersionRequestTypeDef",
+        "LabelParameterVersionResultTypeDef",
+        "ListAssociationVersionsRequestTypeDef",
+        "ListAssociationVersionsResultTypeDef",
+        "ListAssociationsRequestTypeDef",
+        "ListAssociationsResultTypeDef",
+        "ListCommandInvocationsRequestTypeDef",
+        "ListCommandInvocationsResultTypeDef",
+        "ListCommandsRequestTypeDef",
+        "ListCommandsResultTypeDef",
+        "ListComplianceItemsRequestTypeDef",
+        "ListComplianceItemsResultTypeDef",
+        "ListComplianceSummariesRequestTypeDef",
+        "ListComplianceSummariesResultTypeDef",
+        "ListDocumentMetadataHistoryRequestTypeDef",
+        "ListDocumentMetadataHistoryResponseTypeDef",
+        "ListDocumentVersionsRequestTypeDef",
+        "ListDocumentVersionsResultTypeDef",
+        "ListDocumentsRequestTypeDef",
+        "ListDocumentsResultTypeDef",
+        "ListInventoryEntriesRequestTypeDef",
+        "ListInventoryEntriesResultTypeDef",
+        "ListNodesRequestTypeDef",
+        "ListNodesResultTypeDef",
+        "ListNodesSummaryRequestTypeDef",
+        "ListNodesSummaryResultTypeDef",
+        "ListOpsItemEventsRequestTypeDef",
+        "ListOpsItemEventsResponseTypeDef",
+        "ListOpsItemRelatedItemsRequestTypeDef",
+        "ListOpsItemRelatedItemsResponseTypeDef",
+        "ListOpsMetadataRequestTypeDef",
+        "ListOpsMetadataResultTypeDef",
+        "ListResourceComplianceSummariesRequestTypeDef",
+        "ListResourceComplianceSummariesResultTypeDef",
+        "ListResourceDataSyncRequestTypeDef",
+        "ListResourceDataSyncResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResultTypeDef",
+        "LoggingInfoTypeDef",
+        "MaintenanceWindowAutomationParametersOutputTypeDef",
+        "MaintenanceWindowAutomationParametersTypeDef",
+        "MaintenanceWindowExecutionTaskIdentityTypeDef",
+        "MaintenanceWindowExecutionTaskInvocationIdentityTypeDef",
+        "MaintenanceWindowExecutionTypeDef",
+        "MaintenanceWindowFilterTypeDef",
+        "MaintenanceWindowIdentityForTargetTypeDef",
+        "MaintenanceWindowIdentityTypeDef",
+        "MaintenanceWindowLambdaParametersOutputTypeDef",
+        "MaintenanceWindowLambdaParametersTypeDef",
+        "MaintenanceWindowRunCommandParametersOutputTypeDef",
+        "MaintenanceWindowRunCommandParametersTypeDef",
+        "MaintenanceWindowStepFunctionsParametersTypeDef",
+        "MaintenanceWindowTargetTypeDef",
+        "MaintenanceWindowTaskInvocationParametersOutputTypeDef",
+        "MaintenanceWindowTaskInvocationParametersTypeDef",
+        "MaintenanceWindowTaskParameterValueExpressionOutputTypeDef",
+        "MaintenanceWindowTaskParameterValueExpressionTypeDef",
+        "MaintenanceWindowTaskTypeDef",
+        "MetadataValueTypeDef",
+        "ModifyDocumentPermissionRequestTypeDef",
+        "ModifyDocumentPermissionResponseTypeDef",
+        "NodeAggregatorTypeDef",
+        "NodeFilterTypeDef",
+        "NodeOwnerInfoTypeDef",
+        "NodeTypeDef",
+        "NodeTypeTypeDef",
+        "NonCompliantSummaryTypeDef",
+        "NotificationConfigOutputTypeDef",
+        "NotificationConfigTypeDef",
+        "OpsAggregatorTypeDef",
+        "OpsEntityItemTypeDef",
+        "OpsEntityTypeDef",
+        "OpsFilterTypeDef",
+        "OpsItemDataValueTypeDef",
+        "OpsItemEventFilterTypeDef",
+        "OpsItemEventSummaryTypeDef",
+        "OpsItemFilterTypeDef",
+        "OpsItemIdentityTypeDef",
+        "OpsItemNotificationTypeDef",
+        "OpsItemRelatedItemSummaryTypeDef",
+        "OpsItemRelatedItemsFilterTypeDef",
+        "OpsItemSummaryTypeDef",
+        "OpsItemTypeDef",
+        "OpsMetadataFilterTypeDef",
+        "OpsMetadataTypeDef",
+        "OpsResultAttributeTypeDef",
+        "OutputSourceTypeDef",
+        "ParameterHistoryTypeDef",
+        "ParameterInlinePolicyTypeDef",
+        "ParameterMetadataTypeDef",
+        "ParameterStringFilterTypeDef",
+        "ParameterTypeDef",
+        "ParametersFilterTypeDef",
+        "ParentStepDetailsTypeDef",
+        "PatchBaselineIdentityTypeDef",
+        "PatchComplianceDataTypeDef",
+        "PatchFilterGroupOutputTypeDef",
+        "PatchFilterGroupTypeDef",
+        "PatchFilterOutputTypeDef",
+        "PatchFilterTypeDef",
+        "PatchGroupPatchBaselineMappingTypeDef",
+        "PatchOrchestratorFilterTypeDef",
+        "PatchRuleGroupOutputTypeDef",
+        "PatchRuleGroupTypeDef",
+        "PatchRuleOutputTypeDef",
+        "PatchRuleTypeDef",
+        "PatchSourceOutputTypeDef",
+        "PatchSourceTypeDef",
+        "PatchStatusTypeDef",
+        "PatchTypeDef",
+        "ProgressCountersTypeDef",
+        "PutComplianceItemsRequestTypeDef",
+        "PutComplianceItemsResultTypeDef",
+        "PutInventoryRequestTypeDef",
+        "PutInventoryResultTypeDef",
+        "PutParameterRequestTypeDef",
+        "PutParameterResultTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "RegisterDefaultPatchBaselineRequestTypeDef",
+        "RegisterDefaultPatchBaselineResultTypeDef",
+        "RegisterPatchBaselineForPatchGroupRequestTypeDef",
+        "RegisterPatchBaselineForPatchGroupResultTypeDef",
+        "RegisterTargetWithMaintenanceWindowRequestTypeDef",
+        "RegisterTargetWithMaintenanceWindowResultTypeDef",
+        "RegisterTaskWithMaintenanceWindowRequestTypeDef",
+        "RegisterTaskWithMaintenanceWindowResultTypeDef",
+        "RegistrationMetadataItemTypeDef",
+        "RelatedOpsItemTypeDef",
+        "RemoveTagsFromResourceRequestTypeDef",
+        "RemoveTagsFromResourceResultTypeDef",
+        "ResetServiceSettingRequestTypeDef",
+        "ResetServiceSettingResultTypeDef",
+        "ResolvedTargetsTypeDef",
+        "ResourceComplianceSummaryItemTypeDef",
+        "ResourceDataSyncAwsOrganizationsSourceOutputTypeDef",
+        "ResourceDataSyncAwsOrganizationsSourceTypeDef",
+        "ResourceDataSyncDestinationDataSharingTypeDef",
+        "ResourceDataSyncItemTypeDef",
+        "ResourceDataSyncOrganizationalUnitTypeDef",
+        "ResourceDataSyncS3DestinationTypeDef",
+        "ResourceDataSyncSourceTypeDef",
+        "ResourceDataSyncSourceWithStateTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultAttributeTypeDef",
+        "ResumeSessionRequestTypeDef",
+        "ResumeSessionResponseTypeDef",
+        "ReviewInformationTypeDef",
+        "RunbookOutputTypeDef",
+        "RunbookTypeDef",
+        "S3OutputLocationTypeDef",
+        "S3OutputUrlTypeDef",
+        "ScheduledWindowExecutionTypeDef",
+        "SendAutomationSignalRequestTypeDef",
+        "SendAutomationSignalResultTypeDef",
+        "SendCommandRequestTypeDef",
+        "SendCommandResultTypeDef",
+        "ServiceSettingTypeDef",
+        "SessionFilterTypeDef",
+        "SessionManagerOutputUrlTypeDef",
+        "SessionTypeDef",
+        "SeveritySummaryTypeDef",
+        "StartAccessRequestRequestTypeDef",
+        "StartAccessRequestResponseTypeDef",
+        "StartAssociationsOnceRequestTypeDef",
+        "StartAssociationsOnceResultTypeDef",
+        "StartAutomationExecutionRequestTypeDef",
+        "StartAutomationExecutionResultTypeDef",
+        "StartChangeRequestExecutionRequestTypeDef",
+        "StartChangeRequestExecutionResultTypeDef",
+        "StartExecutionPreviewRequestTypeDef",
+        "StartExecutionPreviewResponseTypeDef",
+        "StartSessionRequestTypeDef",
+        "StartSessionResponseTypeDef",
+        "StepExecutionFilterTypeDef",
+        "StepExecutionTypeDef",
+        "StopAutomationExecutionRequestTypeDef",
+        "StopAutomationExecutionResultTypeDef",
+        "TagTypeDef",
+        "TargetLocationOutputTypeDef",
+        "TargetLocationTypeDef",
+        "TargetOutputTypeDef",
+        "TargetPreviewTypeDef",
+        "TargetTypeDef",
+        "TerminateSessionRequestTypeDef",
+        "TerminateSessionResponseTypeDef",
+        "UnlabelParameterVersionRequestTypeDef",
+        "UnlabelParameterVersionResultTypeDef",
+        "UpdateAssociationRequestTypeDef",
+        "UpdateAssociationResultTypeDef",
+        "UpdateAssociationStatusRequestTypeDef",
+        "UpdateAssociationStatusResultTypeDef",
+        "UpdateDocumentDefaultVersionRequestTypeDef",
+        "UpdateDocumentDefaultVersionResultTypeDef",
+        "UpdateDocumentMetadataRequestTypeDef",
+        "UpdateDocumentMetadataResponseTypeDef",
+        "UpdateDocumentRequestTypeDef",
+        "UpdateDocumentResultTypeDef",
+        "UpdateMaintenanceWindowRequestTypeDef",
+        "UpdateMaintenanceWindowResultTypeDef",
+        "UpdateMaintenanceWindowTargetRequestTypeDef",
+        "UpdateMaintenanceWindowTargetResultTypeDef",
+        "UpdateMaintenanceWindowTaskRequestTypeDef",
+        "UpdateMaintenanceWindowTaskResultTypeDef",
+        "UpdateManagedInstanceRoleRequestTypeDef",
+        "UpdateManagedInstanceRoleResultTypeDef",
+        "UpdateOpsItemRequestTypeDef",
+        "UpdateOpsItemResponseTypeDef",
+        "UpdateOpsMetadataRequestTypeDef",
+        "UpdateOpsMetadataResultTypeDef",
+        "UpdatePatchBaselineRequestTypeDef",
+        "UpdatePatchBaselineResultTypeDef",
+        "UpdateResourceDataSyncRequestTypeDef",
+        "UpdateResourceDataSyncResultTypeDef",
+        "UpdateServiceSettingRequestTypeDef",
+        "UpdateServiceSettingResultTypeDef",
+    ]
 
 
 class AccountSharingInfoTypeDef(TypedDict):
     AccountId: NotRequired[str]
     SharedDocumentVersion: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class ActivationTypeDef(TypedDict):
@@ -633,6 +639,10 @@ class AddTagsToResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AlarmTypeDef(TypedDict):
+    Name: str
+
+
 class AlarmConfigurationOutputTypeDef(TypedDict):
     IgnorePollAlarmFailure: NotRequired[bool]
     Alarms: list[AlarmTypeDef]
@@ -648,10 +658,6 @@ class AlarmStateInformationTypeDef(TypedDict):
     State: ExternalAlarmStateType
 
 
-class AlarmTypeDef(TypedDict):
-    Name: str
-
-
 class AssociateOpsItemRelatedItemRequestTypeDef(TypedDict):
     OpsItemId: str
     AssociationType: str
@@ -662,6 +668,48 @@ class AssociateOpsItemRelatedItemRequestTypeDef(TypedDict):
 class AssociateOpsItemRelatedItemResponseTypeDef(TypedDict):
     AssociationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AssociationOverviewTypeDef(TypedDict):
+    Status: NotRequired[str]
+    DetailedStatus: NotRequired[str]
+    AssociationStatusAggregatedCount: NotRequired[dict[str, int]]
+
+
+class AssociationStatusOutputTypeDef(TypedDict):
+    Date: datetime
+    Name: AssociationStatusNameType
+    Message: str
+    AdditionalInfo: NotRequired[str]
+
+
+class S3OutputLocationTypeDef(TypedDict):
+    OutputS3Region: NotRequired[str]
+    OutputS3BucketName: NotRequired[str]
+    OutputS3KeyPrefix: NotRequired[str]
+
+
+class InstanceAssociationOutputLocationTypeDef(TypedDict):
+    S3Location: NotRequired[S3OutputLocationTypeDef]
+
+
+class TargetOutputTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[list[str]]
+
+
+class TargetLocationOutputTypeDef(TypedDict):
+    Accounts: NotRequired[list[str]]
+    Regions: NotRequired[list[str]]
+    TargetLocationMaxConcurrency: NotRequired[str]
+    TargetLocationMaxErrors: NotRequired[str]
+    ExecutionRoleName: NotRequired[str]
+    TargetLocationAlarmConfiguration: NotRequired[AlarmConfigurationOutputTypeDef]
+    IncludeChildOrganizationUnits: NotRequired[bool]
+    ExcludeAccounts: NotRequired[list[str]]
+    Targets: NotRequired[list[TargetOutputTypeDef]]
+    TargetsMaxConcurrency: NotRequired[str]
+    TargetsMaxErrors: NotRequired[str]
 
 
 class AssociationDescriptionTypeDef(TypedDict):
@@ -703,6 +751,11 @@ class AssociationExecutionFilterTypeDef(TypedDict):
     Type: AssociationFilterOperatorTypeType
 
 
+class OutputSourceTypeDef(TypedDict):
+    OutputSourceId: NotRequired[str]
+    OutputSourceType: NotRequired[str]
+
+
 class AssociationExecutionTargetTypeDef(TypedDict):
     AssociationId: NotRequired[str]
     AssociationVersion: NotRequired[str]
@@ -736,19 +789,6 @@ class AssociationExecutionTypeDef(TypedDict):
 class AssociationFilterTypeDef(TypedDict):
     key: AssociationFilterKeyType
     value: str
-
-
-class AssociationOverviewTypeDef(TypedDict):
-    Status: NotRequired[str]
-    DetailedStatus: NotRequired[str]
-    AssociationStatusAggregatedCount: NotRequired[dict[str, int]]
-
-
-class AssociationStatusOutputTypeDef(TypedDict):
-    Date: datetime
-    Name: AssociationStatusNameType
-    Message: str
-    AdditionalInfo: NotRequired[str]
 
 
 class AssociationStatusTypeDef(TypedDict):
@@ -821,6 +861,25 @@ class AutomationExecutionFilterTypeDef(TypedDict):
     Values: ReadOnly[Sequence[str]]
 
 
+class TargetTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TargetLocationTypeDef(TypedDict):
+    Accounts: NotRequired[ReadOnly[Sequence[str]]]
+    Regions: NotRequired[ReadOnly[Sequence[str]]]
+    TargetLocationMaxConcurrency: NotRequired[str]
+    TargetLocationMaxErrors: NotRequired[str]
+    ExecutionRoleName: NotRequired[str]
+    TargetLocationAlarmConfiguration: NotRequired[ReadOnly[AlarmConfigurationTypeDef]]
+    IncludeChildOrganizationUnits: NotRequired[bool]
+    ExcludeAccounts: NotRequired[ReadOnly[Sequence[str]]]
+    Targets: NotRequired[ReadOnly[Sequence[TargetTypeDef]]]
+    TargetsMaxConcurrency: NotRequired[str]
+    TargetsMaxErrors: NotRequired[str]
+
+
 class AutomationExecutionInputsTypeDef(TypedDict):
     Parameters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
     TargetParameterName: NotRequired[str]
@@ -828,6 +887,23 @@ class AutomationExecutionInputsTypeDef(TypedDict):
     TargetMaps: NotRequired[ReadOnly[Sequence[Mapping[str, Sequence[str]]]]]
     TargetLocations: NotRequired[ReadOnly[Sequence[TargetLocationTypeDef]]]
     TargetLocationsURL: NotRequired[str]
+
+
+class ResolvedTargetsTypeDef(TypedDict):
+    ParameterValues: NotRequired[list[str]]
+    Truncated: NotRequired[bool]
+
+
+class RunbookOutputTypeDef(TypedDict):
+    DocumentName: str
+    DocumentVersion: NotRequired[str]
+    Parameters: NotRequired[dict[str, list[str]]]
+    TargetParameterName: NotRequired[str]
+    Targets: NotRequired[list[TargetOutputTypeDef]]
+    TargetMaps: NotRequired[list[dict[str, list[str]]]]
+    MaxConcurrency: NotRequired[str]
+    MaxErrors: NotRequired[str]
+    TargetLocations: NotRequired[list[TargetLocationOutputTypeDef]]
 
 
 class AutomationExecutionMetadataTypeDef(TypedDict):
@@ -864,11 +940,65 @@ class AutomationExecutionMetadataTypeDef(TypedDict):
     ChangeRequestName: NotRequired[str]
 
 
+class TargetPreviewTypeDef(TypedDict):
+    Count: NotRequired[int]
+    TargetType: NotRequired[str]
+
+
 class AutomationExecutionPreviewTypeDef(TypedDict):
     StepPreviews: NotRequired[dict[ImpactTypeType, int]]
     Regions: NotRequired[list[str]]
     TargetPreviews: NotRequired[list[TargetPreviewTypeDef]]
     TotalAccounts: NotRequired[int]
+
+
+class ProgressCountersTypeDef(TypedDict):
+    TotalSteps: NotRequired[int]
+    SuccessSteps: NotRequired[int]
+    FailedSteps: NotRequired[int]
+    CancelledSteps: NotRequired[int]
+    TimedOutSteps: NotRequired[int]
+
+
+class FailureDetailsTypeDef(TypedDict):
+    FailureStage: NotRequired[str]
+    FailureType: NotRequired[str]
+    Details: NotRequired[dict[str, list[str]]]
+
+
+class ParentStepDetailsTypeDef(TypedDict):
+    StepExecutionId: NotRequired[str]
+    StepName: NotRequired[str]
+    Action: NotRequired[str]
+    Iteration: NotRequired[int]
+    IteratorValue: NotRequired[str]
+
+
+class StepExecutionTypeDef(TypedDict):
+    StepName: NotRequired[str]
+    Action: NotRequired[str]
+    TimeoutSeconds: NotRequired[int]
+    OnFailure: NotRequired[str]
+    MaxAttempts: NotRequired[int]
+    ExecutionStartTime: NotRequired[datetime]
+    ExecutionEndTime: NotRequired[datetime]
+    StepStatus: NotRequired[AutomationExecutionStatusType]
+    ResponseCode: NotRequired[str]
+    Inputs: NotRequired[dict[str, str]]
+    Outputs: NotRequired[dict[str, list[str]]]
+    Response: NotRequired[str]
+    FailureMessage: NotRequired[str]
+    FailureDetails: NotRequired[FailureDetailsTypeDef]
+    StepExecutionId: NotRequired[str]
+    OverriddenParameters: NotRequired[dict[str, list[str]]]
+    IsEnd: NotRequired[bool]
+    NextStep: NotRequired[str]
+    IsCritical: NotRequired[bool]
+    ValidNextSteps: NotRequired[list[str]]
+    Targets: NotRequired[list[TargetOutputTypeDef]]
+    TargetLocation: NotRequired[TargetLocationOutputTypeDef]
+    TriggeredAlarms: NotRequired[list[AlarmStateInformationTypeDef]]
+    ParentStepDetails: NotRequired[ParentStepDetailsTypeDef]
 
 
 class AutomationExecutionTypeDef(TypedDict):
@@ -907,6 +1037,33 @@ class AutomationExecutionTypeDef(TypedDict):
     AssociationId: NotRequired[str]
     ChangeRequestName: NotRequired[str]
     Variables: NotRequired[dict[str, list[str]]]
+
+
+class PatchFilterTypeDef(TypedDict):
+    Key: PatchFilterKeyType
+    Values: ReadOnly[Sequence[str]]
+
+
+class PatchFilterGroupTypeDef(TypedDict):
+    PatchFilters: ReadOnly[Sequence[PatchFilterTypeDef]]
+
+
+class PatchRuleTypeDef(TypedDict):
+    PatchFilterGroup: ReadOnly[PatchFilterGroupTypeDef]
+    ComplianceLevel: NotRequired[PatchComplianceLevelType]
+    ApproveAfterDays: NotRequired[int]
+    ApproveUntilDate: NotRequired[str]
+    EnableNonSecurity: NotRequired[bool]
+
+
+class PatchRuleGroupTypeDef(TypedDict):
+    PatchRules: ReadOnly[Sequence[PatchRuleTypeDef]]
+
+
+class PatchSourceTypeDef(TypedDict):
+    Name: str
+    Products: ReadOnly[Sequence[str]]
+    Configuration: str
 
 
 class BaselineOverrideTypeDef(TypedDict):
@@ -950,6 +1107,27 @@ class CommandFilterTypeDef(TypedDict):
     value: str
 
 
+class CommandPluginTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Status: NotRequired[CommandPluginStatusType]
+    StatusDetails: NotRequired[str]
+    ResponseCode: NotRequired[int]
+    ResponseStartDateTime: NotRequired[datetime]
+    ResponseFinishDateTime: NotRequired[datetime]
+    Output: NotRequired[str]
+    StandardOutputUrl: NotRequired[str]
+    StandardErrorUrl: NotRequired[str]
+    OutputS3Region: NotRequired[str]
+    OutputS3BucketName: NotRequired[str]
+    OutputS3KeyPrefix: NotRequired[str]
+
+
+class NotificationConfigOutputTypeDef(TypedDict):
+    NotificationArn: NotRequired[str]
+    NotificationEvents: NotRequired[list[NotificationEventType]]
+    NotificationType: NotRequired[NotificationTypeType]
+
+
 class CommandInvocationTypeDef(TypedDict):
     CommandId: NotRequired[str]
     InstanceId: NotRequired[str]
@@ -967,21 +1145,6 @@ class CommandInvocationTypeDef(TypedDict):
     ServiceRole: NotRequired[str]
     NotificationConfig: NotRequired[NotificationConfigOutputTypeDef]
     CloudWatchOutputConfig: NotRequired[CloudWatchOutputConfigTypeDef]
-
-
-class CommandPluginTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Status: NotRequired[CommandPluginStatusType]
-    StatusDetails: NotRequired[str]
-    ResponseCode: NotRequired[int]
-    ResponseStartDateTime: NotRequired[datetime]
-    ResponseFinishDateTime: NotRequired[datetime]
-    Output: NotRequired[str]
-    StandardOutputUrl: NotRequired[str]
-    StandardErrorUrl: NotRequired[str]
-    OutputS3Region: NotRequired[str]
-    OutputS3BucketName: NotRequired[str]
-    OutputS3KeyPrefix: NotRequired[str]
 
 
 class CommandTypeDef(TypedDict):
@@ -1051,15 +1214,34 @@ class ComplianceStringFilterTypeDef(TypedDict):
     Type: NotRequired[ComplianceQueryOperatorTypeType]
 
 
+class SeveritySummaryTypeDef(TypedDict):
+    CriticalCount: NotRequired[int]
+    HighCount: NotRequired[int]
+    MediumCount: NotRequired[int]
+    LowCount: NotRequired[int]
+    InformationalCount: NotRequired[int]
+    UnspecifiedCount: NotRequired[int]
+
+
+class CompliantSummaryTypeDef(TypedDict):
+    CompliantCount: NotRequired[int]
+    SeveritySummary: NotRequired[SeveritySummaryTypeDef]
+
+
+class NonCompliantSummaryTypeDef(TypedDict):
+    NonCompliantCount: NotRequired[int]
+    SeveritySummary: NotRequired[SeveritySummaryTypeDef]
+
+
 class ComplianceSummaryItemTypeDef(TypedDict):
     ComplianceType: NotRequired[str]
     CompliantSummary: NotRequired[CompliantSummaryTypeDef]
     NonCompliantSummary: NotRequired[NonCompliantSummaryTypeDef]
 
 
-class CompliantSummaryTypeDef(TypedDict):
-    CompliantCount: NotRequired[int]
-    SeveritySummary: NotRequired[SeveritySummaryTypeDef]
+class RegistrationMetadataItemTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateActivationRequestTypeDef(TypedDict):
@@ -1131,6 +1313,12 @@ class CreateAssociationBatchRequestTypeDef(TypedDict):
     AssociationDispatchAssumeRole: NotRequired[str]
 
 
+class FailedCreateAssociationTypeDef(TypedDict):
+    Entry: NotRequired[CreateAssociationBatchRequestEntryOutputTypeDef]
+    Message: NotRequired[str]
+    Fault: NotRequired[FaultType]
+
+
 class CreateAssociationBatchResultTypeDef(TypedDict):
     Successful: NotRequired[list[AssociationDescriptionTypeDef]]
     Failed: NotRequired[list[FailedCreateAssociationTypeDef]]
@@ -1167,6 +1355,13 @@ class CreateAssociationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DocumentRequiresTypeDef(TypedDict):
+    Name: str
+    Version: NotRequired[str]
+    RequireType: NotRequired[str]
+    VersionName: NotRequired[str]
+
+
 class CreateDocumentRequestTypeDef(TypedDict):
     Content: str
     Requires: NotRequired[ReadOnly[Sequence[DocumentRequiresTypeDef]]]
@@ -1178,6 +1373,52 @@ class CreateDocumentRequestTypeDef(TypedDict):
     DocumentFormat: NotRequired[DocumentFormatType]
     TargetType: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class DocumentParameterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[DocumentParameterTypeType]
+    Description: NotRequired[str]
+    DefaultValue: NotRequired[str]
+
+
+class ReviewInformationTypeDef(TypedDict):
+    ReviewedTime: NotRequired[datetime]
+    Status: NotRequired[ReviewStatusType]
+    Reviewer: NotRequired[str]
+
+
+class DocumentDescriptionTypeDef(TypedDict):
+    Sha1: NotRequired[str]
+    Hash: NotRequired[str]
+    HashType: NotRequired[DocumentHashTypeType]
+    Name: NotRequired[str]
+    DisplayName: NotRequired[str]
+    VersionName: NotRequired[str]
+    Owner: NotRequired[str]
+    CreatedDate: NotRequired[datetime]
+    Status: NotRequired[DocumentStatusType]
+    StatusInformation: NotRequired[str]
+    DocumentVersion: NotRequired[str]
+    Description: NotRequired[str]
+    Parameters: NotRequired[list[DocumentParameterTypeDef]]
+    PlatformTypes: NotRequired[list[PlatformTypeType]]
+    DocumentType: NotRequired[DocumentTypeType]
+    SchemaVersion: NotRequired[str]
+    LatestVersion: NotRequired[str]
+    DefaultVersion: NotRequired[str]
+    DocumentFormat: NotRequired[DocumentFormatType]
+    TargetType: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    AttachmentsInformation: NotRequired[list[AttachmentInformationTypeDef]]
+    Requires: NotRequired[list[DocumentRequiresTypeDef]]
+    Author: NotRequired[str]
+    ReviewInformation: NotRequired[list[ReviewInformationTypeDef]]
+    ApprovedVersion: NotRequired[str]
+    PendingReviewVersion: NotRequired[str]
+    ReviewStatus: NotRequired[ReviewStatusType]
+    Category: NotRequired[list[str]]
+    CategoryEnum: NotRequired[list[str]]
 
 
 class CreateDocumentResultTypeDef(TypedDict):
@@ -1205,6 +1446,19 @@ class CreateMaintenanceWindowResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OpsItemDataValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Type: NotRequired[OpsItemDataTypeType]
+
+
+class OpsItemNotificationTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class RelatedOpsItemTypeDef(TypedDict):
+    OpsItemId: str
+
+
 class CreateOpsItemRequestTypeDef(TypedDict):
     Description: str
     OpsItemType: NotRequired[str]
@@ -1228,6 +1482,10 @@ class CreateOpsItemResponseTypeDef(TypedDict):
     OpsItemId: NotRequired[str]
     OpsItemArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MetadataValueTypeDef(TypedDict):
+    Value: NotRequired[str]
 
 
 class CreateOpsMetadataRequestTypeDef(TypedDict):
@@ -1261,6 +1519,40 @@ class CreatePatchBaselineRequestTypeDef(TypedDict):
 class CreatePatchBaselineResultTypeDef(TypedDict):
     BaselineId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceDataSyncDestinationDataSharingTypeDef(TypedDict):
+    DestinationDataSharingType: NotRequired[str]
+
+
+class ResourceDataSyncS3DestinationTypeDef(TypedDict):
+    BucketName: str
+    Prefix: NotRequired[str]
+    SyncFormat: ResourceDataSyncS3FormatType
+    Region: str
+    AWSKMSKeyARN: NotRequired[str]
+    DestinationDataSharing: NotRequired[ResourceDataSyncDestinationDataSharingTypeDef]
+
+
+class ResourceDataSyncOrganizationalUnitTypeDef(TypedDict):
+    OrganizationalUnitId: NotRequired[str]
+
+
+class ResourceDataSyncAwsOrganizationsSourceTypeDef(TypedDict):
+    OrganizationSourceType: str
+    OrganizationalUnits: NotRequired[
+        ReadOnly[Sequence[ResourceDataSyncOrganizationalUnitTypeDef]]
+    ]
+
+
+class ResourceDataSyncSourceTypeDef(TypedDict):
+    SourceType: str
+    AwsOrganizationsSource: NotRequired[
+        ReadOnly[ResourceDataSyncAwsOrganizationsSourceTypeDef]
+    ]
+    SourceRegions: ReadOnly[Sequence[str]]
+    IncludeFutureRegions: NotRequired[bool]
+    EnableAllOpsDataSources: NotRequired[bool]
 
 
 class CreateResourceDataSyncRequestTypeDef(TypedDict):
@@ -1315,6 +1607,18 @@ class DeleteInventoryRequestTypeDef(TypedDict):
     SchemaDeleteOption: NotRequired[InventorySchemaDeleteOptionType]
     DryRun: NotRequired[bool]
     ClientToken: NotRequired[str]
+
+
+class InventoryDeletionSummaryItemTypeDef(TypedDict):
+    Version: NotRequired[str]
+    Count: NotRequired[int]
+    RemainingCount: NotRequired[int]
+
+
+class InventoryDeletionSummaryTypeDef(TypedDict):
+    TotalCount: NotRequired[int]
+    RemainingCount: NotRequired[int]
+    SummaryItems: NotRequired[list[InventoryDeletionSummaryItemTypeDef]]
 
 
 class DeleteInventoryResultTypeDef(TypedDict):
@@ -1507,6 +1811,11 @@ class DescribeAutomationExecutionsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StepExecutionFilterTypeDef(TypedDict):
+    Key: StepExecutionFilterKeyType
+    Values: ReadOnly[Sequence[str]]
+
+
 class DescribeAutomationStepExecutionsRequestTypeDef(TypedDict):
     AutomationExecutionId: str
     Filters: NotRequired[ReadOnly[Sequence[StepExecutionFilterTypeDef]]]
@@ -1521,10 +1830,41 @@ class DescribeAutomationStepExecutionsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PatchOrchestratorFilterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class DescribeAvailablePatchesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[PatchOrchestratorFilterTypeDef]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class PatchTypeDef(TypedDict):
+    Id: NotRequired[str]
+    ReleaseDate: NotRequired[datetime]
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    ContentUrl: NotRequired[str]
+    Vendor: NotRequired[str]
+    ProductFamily: NotRequired[str]
+    Product: NotRequired[str]
+    Classification: NotRequired[str]
+    MsrcSeverity: NotRequired[str]
+    KbNumber: NotRequired[str]
+    MsrcNumber: NotRequired[str]
+    Language: NotRequired[str]
+    AdvisoryIds: NotRequired[list[str]]
+    BugzillaIds: NotRequired[list[str]]
+    CVEIds: NotRequired[list[str]]
+    Name: NotRequired[str]
+    Epoch: NotRequired[int]
+    Version: NotRequired[str]
+    Release: NotRequired[str]
+    Arch: NotRequired[str]
+    Severity: NotRequired[str]
+    Repository: NotRequired[str]
 
 
 class DescribeAvailablePatchesResultTypeDef(TypedDict):
@@ -1564,6 +1904,13 @@ class DescribeEffectiveInstanceAssociationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class InstanceAssociationTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    InstanceId: NotRequired[str]
+    Content: NotRequired[str]
+    AssociationVersion: NotRequired[str]
+
+
 class DescribeEffectiveInstanceAssociationsResultTypeDef(TypedDict):
     Associations: NotRequired[list[InstanceAssociationTypeDef]]
     NextToken: NotRequired[str]
@@ -1574,6 +1921,17 @@ class DescribeEffectivePatchesForPatchBaselineRequestTypeDef(TypedDict):
     BaselineId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class PatchStatusTypeDef(TypedDict):
+    DeploymentStatus: NotRequired[PatchDeploymentStatusType]
+    ComplianceLevel: NotRequired[PatchComplianceLevelType]
+    ApprovalDate: NotRequired[datetime]
+
+
+class EffectivePatchTypeDef(TypedDict):
+    Patch: NotRequired[PatchTypeDef]
+    PatchStatus: NotRequired[PatchStatusTypeDef]
 
 
 class DescribeEffectivePatchesForPatchBaselineResultTypeDef(TypedDict):
@@ -1588,12 +1946,45 @@ class DescribeInstanceAssociationsStatusRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class S3OutputUrlTypeDef(TypedDict):
+    OutputUrl: NotRequired[str]
+
+
+class InstanceAssociationOutputUrlTypeDef(TypedDict):
+    S3OutputUrl: NotRequired[S3OutputUrlTypeDef]
+
+
+class InstanceAssociationStatusInfoTypeDef(TypedDict):
+    AssociationId: NotRequired[str]
+    Name: NotRequired[str]
+    DocumentVersion: NotRequired[str]
+    AssociationVersion: NotRequired[str]
+    InstanceId: NotRequired[str]
+    ExecutionDate: NotRequired[datetime]
+    Status: NotRequired[str]
+    DetailedStatus: NotRequired[str]
+    ExecutionSummary: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    OutputUrl: NotRequired[InstanceAssociationOutputUrlTypeDef]
+    AssociationName: NotRequired[str]
+
+
 class DescribeInstanceAssociationsStatusResultTypeDef(TypedDict):
     InstanceAssociationStatusInfos: NotRequired[
         list[InstanceAssociationStatusInfoTypeDef]
     ]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstanceInformationFilterTypeDef(TypedDict):
+    key: InstanceInformationFilterKeyType
+    valueSet: ReadOnly[Sequence[str]]
+
+
+class InstanceInformationStringFilterTypeDef(TypedDict):
+    Key: str
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeInstanceInformationRequestTypeDef(TypedDict):
@@ -1605,10 +1996,45 @@ class DescribeInstanceInformationRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class InstanceAggregatedAssociationOverviewTypeDef(TypedDict):
+    DetailedStatus: NotRequired[str]
+    InstanceAssociationStatusAggregatedCount: NotRequired[dict[str, int]]
+
+
+class InstanceInformationTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    PingStatus: NotRequired[PingStatusType]
+    LastPingDateTime: NotRequired[datetime]
+    AgentVersion: NotRequired[str]
+    IsLatestVersion: NotRequired[bool]
+    PlatformType: NotRequired[PlatformTypeType]
+    PlatformName: NotRequired[str]
+    PlatformVersion: NotRequired[str]
+    ActivationId: NotRequired[str]
+    IamRole: NotRequired[str]
+    RegistrationDate: NotRequired[datetime]
+    ResourceType: NotRequired[ResourceTypeType]
+    Name: NotRequired[str]
+    IPAddress: NotRequired[str]
+    ComputerName: NotRequired[str]
+    AssociationStatus: NotRequired[str]
+    LastAssociationExecutionDate: NotRequired[datetime]
+    LastSuccessfulAssociationExecutionDate: NotRequired[datetime]
+    AssociationOverview: NotRequired[InstanceAggregatedAssociationOverviewTypeDef]
+    SourceId: NotRequired[str]
+    SourceType: NotRequired[SourceTypeType]
+
+
 class DescribeInstanceInformationResultTypeDef(TypedDict):
     InstanceInformationList: NotRequired[list[InstanceInformationTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstancePatchStateFilterTypeDef(TypedDict):
+    Key: str
+    Values: ReadOnly[Sequence[str]]
+    Type: InstancePatchStateOperatorTypeType
 
 
 class DescribeInstancePatchStatesForPatchGroupRequestTypeDef(TypedDict):
@@ -1616,6 +2042,32 @@ class DescribeInstancePatchStatesForPatchGroupRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[InstancePatchStateFilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class InstancePatchStateTypeDef(TypedDict):
+    InstanceId: str
+    PatchGroup: str
+    BaselineId: str
+    SnapshotId: NotRequired[str]
+    InstallOverrideList: NotRequired[str]
+    OwnerInformation: NotRequired[str]
+    InstalledCount: NotRequired[int]
+    InstalledOtherCount: NotRequired[int]
+    InstalledPendingRebootCount: NotRequired[int]
+    InstalledRejectedCount: NotRequired[int]
+    MissingCount: NotRequired[int]
+    FailedCount: NotRequired[int]
+    UnreportedNotApplicableCount: NotRequired[int]
+    NotApplicableCount: NotRequired[int]
+    AvailableSecurityUpdateCount: NotRequired[int]
+    OperationStartTime: datetime
+    OperationEndTime: datetime
+    Operation: PatchOperationTypeType
+    LastNoRebootInstallOperationTime: NotRequired[datetime]
+    RebootOption: NotRequired[RebootOptionType]
+    CriticalNonCompliantCount: NotRequired[int]
+    SecurityNonCompliantCount: NotRequired[int]
+    OtherNonCompliantCount: NotRequired[int]
 
 
 class DescribeInstancePatchStatesForPatchGroupResultTypeDef(TypedDict):
@@ -1643,10 +2095,31 @@ class DescribeInstancePatchesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class PatchComplianceDataTypeDef(TypedDict):
+    Title: str
+    KBId: str
+    Classification: str
+    Severity: str
+    State: PatchComplianceDataStateType
+    InstalledTime: datetime
+    CVEIds: NotRequired[str]
+
+
 class DescribeInstancePatchesResultTypeDef(TypedDict):
     Patches: NotRequired[list[PatchComplianceDataTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstancePropertyFilterTypeDef(TypedDict):
+    key: InstancePropertyFilterKeyType
+    valueSet: ReadOnly[Sequence[str]]
+
+
+class InstancePropertyStringFilterTypeDef(TypedDict):
+    Key: str
+    Values: ReadOnly[Sequence[str]]
+    Operator: NotRequired[InstancePropertyFilterOperatorType]
 
 
 class DescribeInstancePropertiesRequestTypeDef(TypedDict):
@@ -1658,6 +2131,35 @@ class DescribeInstancePropertiesRequestTypeDef(TypedDict):
     ]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class InstancePropertyTypeDef(TypedDict):
+    Name: NotRequired[str]
+    InstanceId: NotRequired[str]
+    InstanceType: NotRequired[str]
+    InstanceRole: NotRequired[str]
+    KeyName: NotRequired[str]
+    InstanceState: NotRequired[str]
+    Architecture: NotRequired[str]
+    IPAddress: NotRequired[str]
+    LaunchTime: NotRequired[datetime]
+    PingStatus: NotRequired[PingStatusType]
+    LastPingDateTime: NotRequired[datetime]
+    AgentVersion: NotRequired[str]
+    PlatformType: NotRequired[PlatformTypeType]
+    PlatformName: NotRequired[str]
+    PlatformVersion: NotRequired[str]
+    ActivationId: NotRequired[str]
+    IamRole: NotRequired[str]
+    RegistrationDate: NotRequired[datetime]
+    ResourceType: NotRequired[str]
+    ComputerName: NotRequired[str]
+    AssociationStatus: NotRequired[str]
+    LastAssociationExecutionDate: NotRequired[datetime]
+    LastSuccessfulAssociationExecutionDate: NotRequired[datetime]
+    AssociationOverview: NotRequired[InstanceAggregatedAssociationOverviewTypeDef]
+    SourceId: NotRequired[str]
+    SourceType: NotRequired[SourceTypeType]
 
 
 class DescribeInstancePropertiesResultTypeDef(TypedDict):
@@ -1672,10 +2174,25 @@ class DescribeInventoryDeletionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class InventoryDeletionStatusItemTypeDef(TypedDict):
+    DeletionId: NotRequired[str]
+    TypeName: NotRequired[str]
+    DeletionStartTime: NotRequired[datetime]
+    LastStatus: NotRequired[InventoryDeletionStatusType]
+    LastStatusMessage: NotRequired[str]
+    DeletionSummary: NotRequired[InventoryDeletionSummaryTypeDef]
+    LastStatusUpdateTime: NotRequired[datetime]
+
+
 class DescribeInventoryDeletionsResultTypeDef(TypedDict):
     InventoryDeletions: NotRequired[list[InventoryDeletionStatusItemTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MaintenanceWindowFilterTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef(TypedDict):
@@ -1684,6 +2201,21 @@ class DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef(TypedDict)
     Filters: NotRequired[ReadOnly[Sequence[MaintenanceWindowFilterTypeDef]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class MaintenanceWindowExecutionTaskInvocationIdentityTypeDef(TypedDict):
+    WindowExecutionId: NotRequired[str]
+    TaskExecutionId: NotRequired[str]
+    InvocationId: NotRequired[str]
+    ExecutionId: NotRequired[str]
+    TaskType: NotRequired[MaintenanceWindowTaskTypeType]
+    Parameters: NotRequired[str]
+    Status: NotRequired[MaintenanceWindowExecutionStatusType]
+    StatusDetails: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    OwnerInformation: NotRequired[str]
+    WindowTargetId: NotRequired[str]
 
 
 class DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef(TypedDict):
@@ -1701,6 +2233,19 @@ class DescribeMaintenanceWindowExecutionTasksRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class MaintenanceWindowExecutionTaskIdentityTypeDef(TypedDict):
+    WindowExecutionId: NotRequired[str]
+    TaskExecutionId: NotRequired[str]
+    Status: NotRequired[MaintenanceWindowExecutionStatusType]
+    StatusDetails: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    TaskArn: NotRequired[str]
+    TaskType: NotRequired[MaintenanceWindowTaskTypeType]
+    AlarmConfiguration: NotRequired[AlarmConfigurationOutputTypeDef]
+    TriggeredAlarms: NotRequired[list[AlarmStateInformationTypeDef]]
+
+
 class DescribeMaintenanceWindowExecutionTasksResultTypeDef(TypedDict):
     WindowExecutionTaskIdentities: NotRequired[
         list[MaintenanceWindowExecutionTaskIdentityTypeDef]
@@ -1714,6 +2259,15 @@ class DescribeMaintenanceWindowExecutionsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[MaintenanceWindowFilterTypeDef]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class MaintenanceWindowExecutionTypeDef(TypedDict):
+    WindowId: NotRequired[str]
+    WindowExecutionId: NotRequired[str]
+    Status: NotRequired[MaintenanceWindowExecutionStatusType]
+    StatusDetails: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
 
 
 class DescribeMaintenanceWindowExecutionsResultTypeDef(TypedDict):
@@ -1731,6 +2285,12 @@ class DescribeMaintenanceWindowScheduleRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ScheduledWindowExecutionTypeDef(TypedDict):
+    WindowId: NotRequired[str]
+    Name: NotRequired[str]
+    ExecutionTime: NotRequired[str]
+
+
 class DescribeMaintenanceWindowScheduleResultTypeDef(TypedDict):
     ScheduledWindowExecutions: NotRequired[list[ScheduledWindowExecutionTypeDef]]
     NextToken: NotRequired[str]
@@ -1742,6 +2302,16 @@ class DescribeMaintenanceWindowTargetsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[MaintenanceWindowFilterTypeDef]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class MaintenanceWindowTargetTypeDef(TypedDict):
+    WindowId: NotRequired[str]
+    WindowTargetId: NotRequired[str]
+    ResourceType: NotRequired[MaintenanceWindowResourceTypeType]
+    Targets: NotRequired[list[TargetOutputTypeDef]]
+    OwnerInformation: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
 
 
 class DescribeMaintenanceWindowTargetsResultTypeDef(TypedDict):
@@ -1757,6 +2327,36 @@ class DescribeMaintenanceWindowTasksRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class LoggingInfoTypeDef(TypedDict):
+    S3BucketName: str
+    S3KeyPrefix: NotRequired[str]
+    S3Region: str
+
+
+class MaintenanceWindowTaskParameterValueExpressionOutputTypeDef(TypedDict):
+    Values: NotRequired[list[str]]
+
+
+class MaintenanceWindowTaskTypeDef(TypedDict):
+    WindowId: NotRequired[str]
+    WindowTaskId: NotRequired[str]
+    TaskArn: NotRequired[str]
+    Type: NotRequired[MaintenanceWindowTaskTypeType]
+    Targets: NotRequired[list[TargetOutputTypeDef]]
+    TaskParameters: NotRequired[
+        dict[str, MaintenanceWindowTaskParameterValueExpressionOutputTypeDef]
+    ]
+    Priority: NotRequired[int]
+    LoggingInfo: NotRequired[LoggingInfoTypeDef]
+    ServiceRoleArn: NotRequired[str]
+    MaxConcurrency: NotRequired[str]
+    MaxErrors: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    CutoffBehavior: NotRequired[MaintenanceWindowTaskCutoffBehaviorType]
+    AlarmConfiguration: NotRequired[AlarmConfigurationOutputTypeDef]
+
+
 class DescribeMaintenanceWindowTasksResultTypeDef(TypedDict):
     Tasks: NotRequired[list[MaintenanceWindowTaskTypeDef]]
     NextToken: NotRequired[str]
@@ -1768,6 +2368,11 @@ class DescribeMaintenanceWindowsForTargetRequestTypeDef(TypedDict):
     ResourceType: MaintenanceWindowResourceTypeType
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class MaintenanceWindowIdentityForTargetTypeDef(TypedDict):
+    WindowId: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class DescribeMaintenanceWindowsForTargetResultTypeDef(TypedDict):
@@ -1782,10 +2387,31 @@ class DescribeMaintenanceWindowsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class MaintenanceWindowIdentityTypeDef(TypedDict):
+    WindowId: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Enabled: NotRequired[bool]
+    Duration: NotRequired[int]
+    Cutoff: NotRequired[int]
+    Schedule: NotRequired[str]
+    ScheduleTimezone: NotRequired[str]
+    ScheduleOffset: NotRequired[int]
+    EndDate: NotRequired[str]
+    StartDate: NotRequired[str]
+    NextExecutionTime: NotRequired[str]
+
+
 class DescribeMaintenanceWindowsResultTypeDef(TypedDict):
     WindowIdentities: NotRequired[list[MaintenanceWindowIdentityTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OpsItemFilterTypeDef(TypedDict):
+    Key: OpsItemFilterKeyType
+    Values: ReadOnly[Sequence[str]]
+    Operator: OpsItemFilterOperatorType
 
 
 class DescribeOpsItemsRequestTypeDef(TypedDict):
@@ -1794,10 +2420,41 @@ class DescribeOpsItemsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class OpsItemSummaryTypeDef(TypedDict):
+    CreatedBy: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    LastModifiedBy: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    Priority: NotRequired[int]
+    Source: NotRequired[str]
+    Status: NotRequired[OpsItemStatusType]
+    OpsItemId: NotRequired[str]
+    Title: NotRequired[str]
+    OperationalData: NotRequired[dict[str, OpsItemDataValueTypeDef]]
+    Category: NotRequired[str]
+    Severity: NotRequired[str]
+    OpsItemType: NotRequired[str]
+    ActualStartTime: NotRequired[datetime]
+    ActualEndTime: NotRequired[datetime]
+    PlannedStartTime: NotRequired[datetime]
+    PlannedEndTime: NotRequired[datetime]
+
+
 class DescribeOpsItemsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     OpsItemSummaries: NotRequired[list[OpsItemSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ParameterStringFilterTypeDef(TypedDict):
+    Key: str
+    Option: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ParametersFilterTypeDef(TypedDict):
+    Key: ParametersFilterKeyType
+    Values: ReadOnly[Sequence[str]]
 
 
 class DescribeParametersRequestTypeDef(TypedDict):
@@ -1806,6 +2463,27 @@ class DescribeParametersRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     Shared: NotRequired[bool]
+
+
+class ParameterInlinePolicyTypeDef(TypedDict):
+    PolicyText: NotRequired[str]
+    PolicyType: NotRequired[str]
+    PolicyStatus: NotRequired[str]
+
+
+class ParameterMetadataTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ARN: NotRequired[str]
+    Type: NotRequired[ParameterTypeType]
+    KeyId: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    LastModifiedUser: NotRequired[str]
+    Description: NotRequired[str]
+    AllowedPattern: NotRequired[str]
+    Version: NotRequired[int]
+    Tier: NotRequired[ParameterTierType]
+    Policies: NotRequired[list[ParameterInlinePolicyTypeDef]]
+    DataType: NotRequired[str]
 
 
 class DescribeParametersResultTypeDef(TypedDict):
@@ -1818,6 +2496,14 @@ class DescribePatchBaselinesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[PatchOrchestratorFilterTypeDef]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class PatchBaselineIdentityTypeDef(TypedDict):
+    BaselineId: NotRequired[str]
+    BaselineName: NotRequired[str]
+    OperatingSystem: NotRequired[OperatingSystemType]
+    BaselineDescription: NotRequired[str]
+    DefaultBaseline: NotRequired[bool]
 
 
 class DescribePatchBaselinesResultTypeDef(TypedDict):
@@ -1853,6 +2539,11 @@ class DescribePatchGroupsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PatchGroupPatchBaselineMappingTypeDef(TypedDict):
+    PatchGroup: NotRequired[str]
+    BaselineIdentity: NotRequired[PatchBaselineIdentityTypeDef]
+
+
 class DescribePatchGroupsResultTypeDef(TypedDict):
     Mappings: NotRequired[list[PatchGroupPatchBaselineMappingTypeDef]]
     NextToken: NotRequired[str]
@@ -1873,11 +2564,36 @@ class DescribePatchPropertiesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SessionFilterTypeDef(TypedDict):
+    key: SessionFilterKeyType
+    value: str
+
+
 class DescribeSessionsRequestTypeDef(TypedDict):
     State: SessionStateType
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[SessionFilterTypeDef]]]
+
+
+class SessionManagerOutputUrlTypeDef(TypedDict):
+    S3OutputUrl: NotRequired[str]
+    CloudWatchOutputUrl: NotRequired[str]
+
+
+class SessionTypeDef(TypedDict):
+    SessionId: NotRequired[str]
+    Target: NotRequired[str]
+    Status: NotRequired[SessionStatusType]
+    StartDate: NotRequired[datetime]
+    EndDate: NotRequired[datetime]
+    DocumentName: NotRequired[str]
+    Owner: NotRequired[str]
+    Reason: NotRequired[str]
+    Details: NotRequired[str]
+    OutputUrl: NotRequired[SessionManagerOutputUrlTypeDef]
+    MaxSessionDuration: NotRequired[str]
+    AccessType: NotRequired[AccessTypeType]
 
 
 class DescribeSessionsResponseTypeDef(TypedDict):
@@ -1899,39 +2615,6 @@ class DocumentDefaultVersionDescriptionTypeDef(TypedDict):
     Name: NotRequired[str]
     DefaultVersion: NotRequired[str]
     DefaultVersionName: NotRequired[str]
-
-
-class DocumentDescriptionTypeDef(TypedDict):
-    Sha1: NotRequired[str]
-    Hash: NotRequired[str]
-    HashType: NotRequired[DocumentHashTypeType]
-    Name: NotRequired[str]
-    DisplayName: NotRequired[str]
-    VersionName: NotRequired[str]
-    Owner: NotRequired[str]
-    CreatedDate: NotRequired[datetime]
-    Status: NotRequired[DocumentStatusType]
-    StatusInformation: NotRequired[str]
-    DocumentVersion: NotRequired[str]
-    Description: NotRequired[str]
-    Parameters: NotRequired[list[DocumentParameterTypeDef]]
-    PlatformTypes: NotRequired[list[PlatformTypeType]]
-    DocumentType: NotRequired[DocumentTypeType]
-    SchemaVersion: NotRequired[str]
-    LatestVersion: NotRequired[str]
-    DefaultVersion: NotRequired[str]
-    DocumentFormat: NotRequired[DocumentFormatType]
-    TargetType: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    AttachmentsInformation: NotRequired[list[AttachmentInformationTypeDef]]
-    Requires: NotRequired[list[DocumentRequiresTypeDef]]
-    Author: NotRequired[str]
-    ReviewInformation: NotRequired[list[ReviewInformationTypeDef]]
-    ApprovedVersion: NotRequired[str]
-    PendingReviewVersion: NotRequired[str]
-    ReviewStatus: NotRequired[ReviewStatusType]
-    Category: NotRequired[list[str]]
-    CategoryEnum: NotRequired[list[str]]
 
 
 class DocumentFilterTypeDef(TypedDict):
@@ -1962,24 +2645,6 @@ class DocumentKeyValuesFilterTypeDef(TypedDict):
     Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class DocumentMetadataResponseInfoTypeDef(TypedDict):
-    ReviewerResponse: NotRequired[list[DocumentReviewerResponseSourceTypeDef]]
-
-
-class DocumentParameterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[DocumentParameterTypeType]
-    Description: NotRequired[str]
-    DefaultValue: NotRequired[str]
-
-
-class DocumentRequiresTypeDef(TypedDict):
-    Name: str
-    Version: NotRequired[str]
-    RequireType: NotRequired[str]
-    VersionName: NotRequired[str]
-
-
 class DocumentReviewCommentSourceTypeDef(TypedDict):
     Type: NotRequired[DocumentReviewCommentTypeType]
     Content: NotRequired[str]
@@ -1991,6 +2656,10 @@ class DocumentReviewerResponseSourceTypeDef(TypedDict):
     ReviewStatus: NotRequired[ReviewStatusType]
     Comment: NotRequired[list[DocumentReviewCommentSourceTypeDef]]
     Reviewer: NotRequired[str]
+
+
+class DocumentMetadataResponseInfoTypeDef(TypedDict):
+    ReviewerResponse: NotRequired[list[DocumentReviewerResponseSourceTypeDef]]
 
 
 class DocumentReviewsTypeDef(TypedDict):
@@ -2011,29 +2680,12 @@ class DocumentVersionInfoTypeDef(TypedDict):
     ReviewStatus: NotRequired[ReviewStatusType]
 
 
-class EffectivePatchTypeDef(TypedDict):
-    Patch: NotRequired[PatchTypeDef]
-    PatchStatus: NotRequired[PatchStatusTypeDef]
-
-
 class ExecutionInputsTypeDef(TypedDict):
     Automation: NotRequired[ReadOnly[AutomationExecutionInputsTypeDef]]
 
 
 class ExecutionPreviewTypeDef(TypedDict):
     Automation: NotRequired[AutomationExecutionPreviewTypeDef]
-
-
-class FailedCreateAssociationTypeDef(TypedDict):
-    Entry: NotRequired[CreateAssociationBatchRequestEntryOutputTypeDef]
-    Message: NotRequired[str]
-    Fault: NotRequired[FaultType]
-
-
-class FailureDetailsTypeDef(TypedDict):
-    FailureStage: NotRequired[str]
-    FailureType: NotRequired[str]
-    Details: NotRequired[dict[str, list[str]]]
 
 
 class GetAccessTokenRequestTypeDef(TypedDict):
@@ -2166,12 +2818,46 @@ class GetExecutionPreviewResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InventoryFilterTypeDef(TypedDict):
+    Key: str
+    Values: ReadOnly[Sequence[str]]
+    Type: NotRequired[InventoryQueryOperatorTypeType]
+
+
+class InventoryGroupTypeDef(TypedDict):
+    Name: str
+    Filters: ReadOnly[Sequence[InventoryFilterTypeDef]]
+
+
+class InventoryAggregatorTypeDef(TypedDict):
+    Expression: NotRequired[str]
+    Aggregators: NotRequired[ReadOnly[Sequence[InventoryAggregatorTypeDef]]]
+    Groups: NotRequired[ReadOnly[Sequence[InventoryGroupTypeDef]]]
+
+
+class ResultAttributeTypeDef(TypedDict):
+    TypeName: str
+
+
 class GetInventoryRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[InventoryFilterTypeDef]]]
     Aggregators: NotRequired[ReadOnly[Sequence[InventoryAggregatorTypeDef]]]
     ResultAttributes: NotRequired[ReadOnly[Sequence[ResultAttributeTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class InventoryResultItemTypeDef(TypedDict):
+    TypeName: str
+    SchemaVersion: str
+    CaptureTime: NotRequired[str]
+    ContentHash: NotRequired[str]
+    Content: list[dict[str, str]]
+
+
+class InventoryResultEntityTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Data: NotRequired[dict[str, InventoryResultItemTypeDef]]
 
 
 class GetInventoryResultTypeDef(TypedDict):
@@ -2186,6 +2872,18 @@ class GetInventorySchemaRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     Aggregator: NotRequired[bool]
     SubType: NotRequired[bool]
+
+
+class InventoryItemAttributeTypeDef(TypedDict):
+    Name: str
+    DataType: InventoryAttributeDataTypeType
+
+
+class InventoryItemSchemaTypeDef(TypedDict):
+    TypeName: str
+    Version: NotRequired[str]
+    Attributes: list[InventoryItemAttributeTypeDef]
+    DisplayName: NotRequired[str]
 
 
 class GetInventorySchemaResultTypeDef(TypedDict):
@@ -2284,6 +2982,43 @@ class GetMaintenanceWindowTaskRequestTypeDef(TypedDict):
     WindowTaskId: str
 
 
+class MaintenanceWindowAutomationParametersOutputTypeDef(TypedDict):
+    DocumentVersion: NotRequired[str]
+    Parameters: NotRequired[dict[str, list[str]]]
+
+
+class MaintenanceWindowLambdaParametersOutputTypeDef(TypedDict):
+    ClientContext: NotRequired[str]
+    Qualifier: NotRequired[str]
+    Payload: NotRequired[bytes]
+
+
+class MaintenanceWindowRunCommandParametersOutputTypeDef(TypedDict):
+    Comment: NotRequired[str]
+    CloudWatchOutputConfig: NotRequired[CloudWatchOutputConfigTypeDef]
+    DocumentHash: NotRequired[str]
+    DocumentHashType: NotRequired[DocumentHashTypeType]
+    DocumentVersion: NotRequired[str]
+    NotificationConfig: NotRequired[NotificationConfigOutputTypeDef]
+    OutputS3BucketName: NotRequired[str]
+    OutputS3KeyPrefix: NotRequired[str]
+    Parameters: NotRequired[dict[str, list[str]]]
+    ServiceRoleArn: NotRequired[str]
+    TimeoutSeconds: NotRequired[int]
+
+
+class MaintenanceWindowStepFunctionsParametersTypeDef(TypedDict):
+    Input: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class MaintenanceWindowTaskInvocationParametersOutputTypeDef(TypedDict):
+    RunCommand: NotRequired[MaintenanceWindowRunCommandParametersOutputTypeDef]
+    Automation: NotRequired[MaintenanceWindowAutomationParametersOutputTypeDef]
+    StepFunctions: NotRequired[MaintenanceWindowStepFunctionsParametersTypeDef]
+    Lambda: NotRequired[MaintenanceWindowLambdaParametersOutputTypeDef]
+
+
 class GetMaintenanceWindowTaskResultTypeDef(TypedDict):
     WindowId: NotRequired[str]
     WindowTaskId: NotRequired[str]
@@ -2313,6 +3048,31 @@ class GetOpsItemRequestTypeDef(TypedDict):
     OpsItemArn: NotRequired[str]
 
 
+class OpsItemTypeDef(TypedDict):
+    CreatedBy: NotRequired[str]
+    OpsItemType: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    Description: NotRequired[str]
+    LastModifiedBy: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    Notifications: NotRequired[list[OpsItemNotificationTypeDef]]
+    Priority: NotRequired[int]
+    RelatedOpsItems: NotRequired[list[RelatedOpsItemTypeDef]]
+    Status: NotRequired[OpsItemStatusType]
+    OpsItemId: NotRequired[str]
+    Version: NotRequired[str]
+    Title: NotRequired[str]
+    Source: NotRequired[str]
+    OperationalData: NotRequired[dict[str, OpsItemDataValueTypeDef]]
+    Category: NotRequired[str]
+    Severity: NotRequired[str]
+    ActualStartTime: NotRequired[datetime]
+    ActualEndTime: NotRequired[datetime]
+    PlannedStartTime: NotRequired[datetime]
+    PlannedEndTime: NotRequired[datetime]
+    OpsItemArn: NotRequired[str]
+
+
 class GetOpsItemResponseTypeDef(TypedDict):
     OpsItem: NotRequired[OpsItemTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2331,6 +3091,25 @@ class GetOpsMetadataResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OpsFilterTypeDef(TypedDict):
+    Key: str
+    Values: ReadOnly[Sequence[str]]
+    Type: NotRequired[OpsFilterOperatorTypeType]
+
+
+class OpsAggregatorTypeDef(TypedDict):
+    AggregatorType: NotRequired[str]
+    TypeName: NotRequired[str]
+    AttributeName: NotRequired[str]
+    Values: NotRequired[ReadOnly[Mapping[str, str]]]
+    Filters: NotRequired[ReadOnly[Sequence[OpsFilterTypeDef]]]
+    Aggregators: NotRequired[ReadOnly[Sequence[OpsAggregatorTypeDef]]]
+
+
+class OpsResultAttributeTypeDef(TypedDict):
+    TypeName: str
+
+
 class GetOpsSummaryRequestTypeDef(TypedDict):
     SyncName: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[OpsFilterTypeDef]]]
@@ -2338,6 +3117,16 @@ class GetOpsSummaryRequestTypeDef(TypedDict):
     ResultAttributes: NotRequired[ReadOnly[Sequence[OpsResultAttributeTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class OpsEntityItemTypeDef(TypedDict):
+    CaptureTime: NotRequired[str]
+    Content: NotRequired[list[dict[str, str]]]
+
+
+class OpsEntityTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Data: NotRequired[dict[str, OpsEntityItemTypeDef]]
 
 
 class GetOpsSummaryResultTypeDef(TypedDict):
@@ -2353,6 +3142,22 @@ class GetParameterHistoryRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ParameterHistoryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[ParameterTypeType]
+    KeyId: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    LastModifiedUser: NotRequired[str]
+    Description: NotRequired[str]
+    Value: NotRequired[str]
+    AllowedPattern: NotRequired[str]
+    Version: NotRequired[int]
+    Labels: NotRequired[list[str]]
+    Tier: NotRequired[ParameterTierType]
+    Policies: NotRequired[list[ParameterInlinePolicyTypeDef]]
+    DataType: NotRequired[str]
+
+
 class GetParameterHistoryResultTypeDef(TypedDict):
     Parameters: NotRequired[list[ParameterHistoryTypeDef]]
     NextToken: NotRequired[str]
@@ -2362,6 +3167,18 @@ class GetParameterHistoryResultTypeDef(TypedDict):
 class GetParameterRequestTypeDef(TypedDict):
     Name: str
     WithDecryption: NotRequired[bool]
+
+
+class ParameterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[ParameterTypeType]
+    Value: NotRequired[str]
+    Version: NotRequired[int]
+    Selector: NotRequired[str]
+    SourceResult: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    ARN: NotRequired[str]
+    DataType: NotRequired[str]
 
 
 class GetParameterResultTypeDef(TypedDict):
@@ -2411,6 +3228,33 @@ class GetPatchBaselineRequestTypeDef(TypedDict):
     BaselineId: str
 
 
+class PatchFilterOutputTypeDef(TypedDict):
+    Key: PatchFilterKeyType
+    Values: list[str]
+
+
+class PatchFilterGroupOutputTypeDef(TypedDict):
+    PatchFilters: list[PatchFilterOutputTypeDef]
+
+
+class PatchRuleOutputTypeDef(TypedDict):
+    PatchFilterGroup: PatchFilterGroupOutputTypeDef
+    ComplianceLevel: NotRequired[PatchComplianceLevelType]
+    ApproveAfterDays: NotRequired[int]
+    ApproveUntilDate: NotRequired[str]
+    EnableNonSecurity: NotRequired[bool]
+
+
+class PatchRuleGroupOutputTypeDef(TypedDict):
+    PatchRules: list[PatchRuleOutputTypeDef]
+
+
+class PatchSourceOutputTypeDef(TypedDict):
+    Name: str
+    Products: list[str]
+    Configuration: str
+
+
 class GetPatchBaselineResultTypeDef(TypedDict):
     BaselineId: NotRequired[str]
     Name: NotRequired[str]
@@ -2453,44 +3297,18 @@ class GetServiceSettingRequestTypeDef(TypedDict):
     SettingId: str
 
 
+class ServiceSettingTypeDef(TypedDict):
+    SettingId: NotRequired[str]
+    SettingValue: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    LastModifiedUser: NotRequired[str]
+    ARN: NotRequired[str]
+    Status: NotRequired[str]
+
+
 class GetServiceSettingResultTypeDef(TypedDict):
     ServiceSetting: NotRequired[ServiceSettingTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InstanceAggregatedAssociationOverviewTypeDef(TypedDict):
-    DetailedStatus: NotRequired[str]
-    InstanceAssociationStatusAggregatedCount: NotRequired[dict[str, int]]
-
-
-class InstanceAssociationOutputLocationTypeDef(TypedDict):
-    S3Location: NotRequired[S3OutputLocationTypeDef]
-
-
-class InstanceAssociationOutputUrlTypeDef(TypedDict):
-    S3OutputUrl: NotRequired[S3OutputUrlTypeDef]
-
-
-class InstanceAssociationStatusInfoTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    Name: NotRequired[str]
-    DocumentVersion: NotRequired[str]
-    AssociationVersion: NotRequired[str]
-    InstanceId: NotRequired[str]
-    ExecutionDate: NotRequired[datetime]
-    Status: NotRequired[str]
-    DetailedStatus: NotRequired[str]
-    ExecutionSummary: NotRequired[str]
-    ErrorCode: NotRequired[str]
-    OutputUrl: NotRequired[InstanceAssociationOutputUrlTypeDef]
-    AssociationName: NotRequired[str]
-
-
-class InstanceAssociationTypeDef(TypedDict):
-    AssociationId: NotRequired[str]
-    InstanceId: NotRequired[str]
-    Content: NotRequired[str]
-    AssociationVersion: NotRequired[str]
 
 
 class InstanceInfoTypeDef(TypedDict):
@@ -2506,163 +3324,6 @@ class InstanceInfoTypeDef(TypedDict):
     ResourceType: NotRequired[ResourceTypeType]
 
 
-class InstanceInformationFilterTypeDef(TypedDict):
-    key: InstanceInformationFilterKeyType
-    valueSet: ReadOnly[Sequence[str]]
-
-
-class InstanceInformationStringFilterTypeDef(TypedDict):
-    Key: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class InstanceInformationTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-    PingStatus: NotRequired[PingStatusType]
-    LastPingDateTime: NotRequired[datetime]
-    AgentVersion: NotRequired[str]
-    IsLatestVersion: NotRequired[bool]
-    PlatformType: NotRequired[PlatformTypeType]
-    PlatformName: NotRequired[str]
-    PlatformVersion: NotRequired[str]
-    ActivationId: NotRequired[str]
-    IamRole: NotRequired[str]
-    RegistrationDate: NotRequired[datetime]
-    ResourceType: NotRequired[ResourceTypeType]
-    Name: NotRequired[str]
-    IPAddress: NotRequired[str]
-    ComputerName: NotRequired[str]
-    AssociationStatus: NotRequired[str]
-    LastAssociationExecutionDate: NotRequired[datetime]
-    LastSuccessfulAssociationExecutionDate: NotRequired[datetime]
-    AssociationOverview: NotRequired[InstanceAggregatedAssociationOverviewTypeDef]
-    SourceId: NotRequired[str]
-    SourceType: NotRequired[SourceTypeType]
-
-
-class InstancePatchStateFilterTypeDef(TypedDict):
-    Key: str
-    Values: ReadOnly[Sequence[str]]
-    Type: InstancePatchStateOperatorTypeType
-
-
-class InstancePatchStateTypeDef(TypedDict):
-    InstanceId: str
-    PatchGroup: str
-    BaselineId: str
-    SnapshotId: NotRequired[str]
-    InstallOverrideList: NotRequired[str]
-    OwnerInformation: NotRequired[str]
-    InstalledCount: NotRequired[int]
-    InstalledOtherCount: NotRequired[int]
-    InstalledPendingRebootCount: NotRequired[int]
-    InstalledRejectedCount: NotRequired[int]
-    MissingCount: NotRequired[int]
-    FailedCount: NotRequired[int]
-    UnreportedNotApplicableCount: NotRequired[int]
-    NotApplicableCount: NotRequired[int]
-    AvailableSecurityUpdateCount: NotRequired[int]
-    OperationStartTime: datetime
-    OperationEndTime: datetime
-    Operation: PatchOperationTypeType
-    LastNoRebootInstallOperationTime: NotRequired[datetime]
-    RebootOption: NotRequired[RebootOptionType]
-    CriticalNonCompliantCount: NotRequired[int]
-    SecurityNonCompliantCount: NotRequired[int]
-    OtherNonCompliantCount: NotRequired[int]
-
-
-class InstancePropertyFilterTypeDef(TypedDict):
-    key: InstancePropertyFilterKeyType
-    valueSet: ReadOnly[Sequence[str]]
-
-
-class InstancePropertyStringFilterTypeDef(TypedDict):
-    Key: str
-    Values: ReadOnly[Sequence[str]]
-    Operator: NotRequired[InstancePropertyFilterOperatorType]
-
-
-class InstancePropertyTypeDef(TypedDict):
-    Name: NotRequired[str]
-    InstanceId: NotRequired[str]
-    InstanceType: NotRequired[str]
-    InstanceRole: NotRequired[str]
-    KeyName: NotRequired[str]
-    InstanceState: NotRequired[str]
-    Architecture: NotRequired[str]
-    IPAddress: NotRequired[str]
-    LaunchTime: NotRequired[datetime]
-    PingStatus: NotRequired[PingStatusType]
-    LastPingDateTime: NotRequired[datetime]
-    AgentVersion: NotRequired[str]
-    PlatformType: NotRequired[PlatformTypeType]
-    PlatformName: NotRequired[str]
-    PlatformVersion: NotRequired[str]
-    ActivationId: NotRequired[str]
-    IamRole: NotRequired[str]
-    RegistrationDate: NotRequired[datetime]
-    ResourceType: NotRequired[str]
-    ComputerName: NotRequired[str]
-    AssociationStatus: NotRequired[str]
-    LastAssociationExecutionDate: NotRequired[datetime]
-    LastSuccessfulAssociationExecutionDate: NotRequired[datetime]
-    AssociationOverview: NotRequired[InstanceAggregatedAssociationOverviewTypeDef]
-    SourceId: NotRequired[str]
-    SourceType: NotRequired[SourceTypeType]
-
-
-class InventoryAggregatorTypeDef(TypedDict):
-    Expression: NotRequired[str]
-    Aggregators: NotRequired[ReadOnly[Sequence[InventoryAggregatorTypeDef]]]
-    Groups: NotRequired[ReadOnly[Sequence[InventoryGroupTypeDef]]]
-
-
-class InventoryDeletionStatusItemTypeDef(TypedDict):
-    DeletionId: NotRequired[str]
-    TypeName: NotRequired[str]
-    DeletionStartTime: NotRequired[datetime]
-    LastStatus: NotRequired[InventoryDeletionStatusType]
-    LastStatusMessage: NotRequired[str]
-    DeletionSummary: NotRequired[InventoryDeletionSummaryTypeDef]
-    LastStatusUpdateTime: NotRequired[datetime]
-
-
-class InventoryDeletionSummaryItemTypeDef(TypedDict):
-    Version: NotRequired[str]
-    Count: NotRequired[int]
-    RemainingCount: NotRequired[int]
-
-
-class InventoryDeletionSummaryTypeDef(TypedDict):
-    TotalCount: NotRequired[int]
-    RemainingCount: NotRequired[int]
-    SummaryItems: NotRequired[list[InventoryDeletionSummaryItemTypeDef]]
-
-
-class InventoryFilterTypeDef(TypedDict):
-    Key: str
-    Values: ReadOnly[Sequence[str]]
-    Type: NotRequired[InventoryQueryOperatorTypeType]
-
-
-class InventoryGroupTypeDef(TypedDict):
-    Name: str
-    Filters: ReadOnly[Sequence[InventoryFilterTypeDef]]
-
-
-class InventoryItemAttributeTypeDef(TypedDict):
-    Name: str
-    DataType: InventoryAttributeDataTypeType
-
-
-class InventoryItemSchemaTypeDef(TypedDict):
-    TypeName: str
-    Version: NotRequired[str]
-    Attributes: list[InventoryItemAttributeTypeDef]
-    DisplayName: NotRequired[str]
-
-
 class InventoryItemTypeDef(TypedDict):
     TypeName: str
     SchemaVersion: str
@@ -2670,19 +3331,6 @@ class InventoryItemTypeDef(TypedDict):
     ContentHash: NotRequired[str]
     Content: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
     Context: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class InventoryResultEntityTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Data: NotRequired[dict[str, InventoryResultItemTypeDef]]
-
-
-class InventoryResultItemTypeDef(TypedDict):
-    TypeName: str
-    SchemaVersion: str
-    CaptureTime: NotRequired[str]
-    ContentHash: NotRequired[str]
-    Content: list[dict[str, str]]
 
 
 class LabelParameterVersionRequestTypeDef(TypedDict):
@@ -2836,6 +3484,12 @@ class ListInventoryEntriesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class NodeFilterTypeDef(TypedDict):
+    Key: NodeFilterKeyType
+    Values: ReadOnly[Sequence[str]]
+    Type: NotRequired[NodeFilterOperatorTypeType]
+
+
 class ListNodesRequestTypeDef(TypedDict):
     SyncName: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[NodeFilterTypeDef]]]
@@ -2843,10 +3497,35 @@ class ListNodesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class NodeOwnerInfoTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    OrganizationalUnitId: NotRequired[str]
+    OrganizationalUnitPath: NotRequired[str]
+
+
+class NodeTypeTypeDef(TypedDict):
+    Instance: NotRequired[InstanceInfoTypeDef]
+
+
+class NodeTypeDef(TypedDict):
+    CaptureTime: NotRequired[datetime]
+    Id: NotRequired[str]
+    Owner: NotRequired[NodeOwnerInfoTypeDef]
+    Region: NotRequired[str]
+    NodeType: NotRequired[NodeTypeTypeDef]
+
+
 class ListNodesResultTypeDef(TypedDict):
     Nodes: NotRequired[list[NodeTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NodeAggregatorTypeDef(TypedDict):
+    AggregatorType: NodeAggregatorTypeType
+    TypeName: NodeTypeNameType
+    AttributeName: NodeAttributeNameType
+    Aggregators: NotRequired[ReadOnly[Sequence[NodeAggregatorTypeDef]]]
 
 
 class ListNodesSummaryRequestTypeDef(TypedDict):
@@ -2863,16 +3542,42 @@ class ListNodesSummaryResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OpsItemEventFilterTypeDef(TypedDict):
+    Key: OpsItemEventFilterKeyType
+    Values: ReadOnly[Sequence[str]]
+    Operator: OpsItemEventFilterOperatorType
+
+
 class ListOpsItemEventsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[OpsItemEventFilterTypeDef]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
 
 
+class OpsItemIdentityTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class OpsItemEventSummaryTypeDef(TypedDict):
+    OpsItemId: NotRequired[str]
+    EventId: NotRequired[str]
+    Source: NotRequired[str]
+    DetailType: NotRequired[str]
+    Detail: NotRequired[str]
+    CreatedBy: NotRequired[OpsItemIdentityTypeDef]
+    CreatedTime: NotRequired[datetime]
+
+
 class ListOpsItemEventsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Summaries: NotRequired[list[OpsItemEventSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OpsItemRelatedItemsFilterTypeDef(TypedDict):
+    Key: OpsItemRelatedItemsFilterKeyType
+    Values: ReadOnly[Sequence[str]]
+    Operator: OpsItemRelatedItemsFilterOperatorType
 
 
 class ListOpsItemRelatedItemsRequestTypeDef(TypedDict):
@@ -2882,16 +3587,41 @@ class ListOpsItemRelatedItemsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class OpsItemRelatedItemSummaryTypeDef(TypedDict):
+    OpsItemId: NotRequired[str]
+    AssociationId: NotRequired[str]
+    ResourceType: NotRequired[str]
+    AssociationType: NotRequired[str]
+    ResourceUri: NotRequired[str]
+    CreatedBy: NotRequired[OpsItemIdentityTypeDef]
+    CreatedTime: NotRequired[datetime]
+    LastModifiedBy: NotRequired[OpsItemIdentityTypeDef]
+    LastModifiedTime: NotRequired[datetime]
+
+
 class ListOpsItemRelatedItemsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Summaries: NotRequired[list[OpsItemRelatedItemSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OpsMetadataFilterTypeDef(TypedDict):
+    Key: str
+    Values: ReadOnly[Sequence[str]]
+
+
 class ListOpsMetadataRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[OpsMetadataFilterTypeDef]]]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class OpsMetadataTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    OpsMetadataArn: NotRequired[str]
+    LastModifiedDate: NotRequired[datetime]
+    LastModifiedUser: NotRequired[str]
+    CreationDate: NotRequired[datetime]
 
 
 class ListOpsMetadataResultTypeDef(TypedDict):
@@ -2906,6 +3636,17 @@ class ListResourceComplianceSummariesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ResourceComplianceSummaryItemTypeDef(TypedDict):
+    ComplianceType: NotRequired[str]
+    ResourceType: NotRequired[str]
+    ResourceId: NotRequired[str]
+    Status: NotRequired[ComplianceStatusType]
+    OverallSeverity: NotRequired[ComplianceSeverityType]
+    ExecutionSummary: NotRequired[ComplianceExecutionSummaryOutputTypeDef]
+    CompliantSummary: NotRequired[CompliantSummaryTypeDef]
+    NonCompliantSummary: NotRequired[NonCompliantSummaryTypeDef]
+
+
 class ListResourceComplianceSummariesResultTypeDef(TypedDict):
     ResourceComplianceSummaryItems: NotRequired[
         list[ResourceComplianceSummaryItemTypeDef]
@@ -2918,6 +3659,35 @@ class ListResourceDataSyncRequestTypeDef(TypedDict):
     SyncType: NotRequired[str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ResourceDataSyncAwsOrganizationsSourceOutputTypeDef(TypedDict):
+    OrganizationSourceType: str
+    OrganizationalUnits: NotRequired[list[ResourceDataSyncOrganizationalUnitTypeDef]]
+
+
+class ResourceDataSyncSourceWithStateTypeDef(TypedDict):
+    SourceType: NotRequired[str]
+    AwsOrganizationsSource: NotRequired[
+        ResourceDataSyncAwsOrganizationsSourceOutputTypeDef
+    ]
+    SourceRegions: NotRequired[list[str]]
+    IncludeFutureRegions: NotRequired[bool]
+    State: NotRequired[str]
+    EnableAllOpsDataSources: NotRequired[bool]
+
+
+class ResourceDataSyncItemTypeDef(TypedDict):
+    SyncName: NotRequired[str]
+    SyncType: NotRequired[str]
+    SyncSource: NotRequired[ResourceDataSyncSourceWithStateTypeDef]
+    S3Destination: NotRequired[ResourceDataSyncS3DestinationTypeDef]
+    LastSyncTime: NotRequired[datetime]
+    LastSuccessfulSyncTime: NotRequired[datetime]
+    SyncLastModifiedTime: NotRequired[datetime]
+    LastStatus: NotRequired[LastResourceDataSyncStatusType]
+    SyncCreatedTime: NotRequired[datetime]
+    LastSyncStatusMessage: NotRequired[str]
 
 
 class ListResourceDataSyncResultTypeDef(TypedDict):
@@ -2936,88 +3706,9 @@ class ListTagsForResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoggingInfoTypeDef(TypedDict):
-    S3BucketName: str
-    S3KeyPrefix: NotRequired[str]
-    S3Region: str
-
-
-class MaintenanceWindowAutomationParametersOutputTypeDef(TypedDict):
-    DocumentVersion: NotRequired[str]
-    Parameters: NotRequired[dict[str, list[str]]]
-
-
 class MaintenanceWindowAutomationParametersTypeDef(TypedDict):
     DocumentVersion: NotRequired[str]
     Parameters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-
-
-class MaintenanceWindowExecutionTaskIdentityTypeDef(TypedDict):
-    WindowExecutionId: NotRequired[str]
-    TaskExecutionId: NotRequired[str]
-    Status: NotRequired[MaintenanceWindowExecutionStatusType]
-    StatusDetails: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    TaskArn: NotRequired[str]
-    TaskType: NotRequired[MaintenanceWindowTaskTypeType]
-    AlarmConfiguration: NotRequired[AlarmConfigurationOutputTypeDef]
-    TriggeredAlarms: NotRequired[list[AlarmStateInformationTypeDef]]
-
-
-class MaintenanceWindowExecutionTaskInvocationIdentityTypeDef(TypedDict):
-    WindowExecutionId: NotRequired[str]
-    TaskExecutionId: NotRequired[str]
-    InvocationId: NotRequired[str]
-    ExecutionId: NotRequired[str]
-    TaskType: NotRequired[MaintenanceWindowTaskTypeType]
-    Parameters: NotRequired[str]
-    Status: NotRequired[MaintenanceWindowExecutionStatusType]
-    StatusDetails: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    OwnerInformation: NotRequired[str]
-    WindowTargetId: NotRequired[str]
-
-
-class MaintenanceWindowExecutionTypeDef(TypedDict):
-    WindowId: NotRequired[str]
-    WindowExecutionId: NotRequired[str]
-    Status: NotRequired[MaintenanceWindowExecutionStatusType]
-    StatusDetails: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-
-
-class MaintenanceWindowFilterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MaintenanceWindowIdentityForTargetTypeDef(TypedDict):
-    WindowId: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class MaintenanceWindowIdentityTypeDef(TypedDict):
-    WindowId: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Enabled: NotRequired[bool]
-    Duration: NotRequired[int]
-    Cutoff: NotRequired[int]
-    Schedule: NotRequired[str]
-    ScheduleTimezone: NotRequired[str]
-    ScheduleOffset: NotRequired[int]
-    EndDate: NotRequired[str]
-    StartDate: NotRequired[str]
-    NextExecutionTime: NotRequired[str]
-
-
-class MaintenanceWindowLambdaParametersOutputTypeDef(TypedDict):
-    ClientContext: NotRequired[str]
-    Qualifier: NotRequired[str]
-    Payload: NotRequired[bytes]
 
 
 class MaintenanceWindowLambdaParametersTypeDef(TypedDict):
@@ -3026,18 +3717,10 @@ class MaintenanceWindowLambdaParametersTypeDef(TypedDict):
     Payload: NotRequired[ReadOnly[bytes | str | IO[Any]]]
 
 
-class MaintenanceWindowRunCommandParametersOutputTypeDef(TypedDict):
-    Comment: NotRequired[str]
-    CloudWatchOutputConfig: NotRequired[CloudWatchOutputConfigTypeDef]
-    DocumentHash: NotRequired[str]
-    DocumentHashType: NotRequired[DocumentHashTypeType]
-    DocumentVersion: NotRequired[str]
-    NotificationConfig: NotRequired[NotificationConfigOutputTypeDef]
-    OutputS3BucketName: NotRequired[str]
-    OutputS3KeyPrefix: NotRequired[str]
-    Parameters: NotRequired[dict[str, list[str]]]
-    ServiceRoleArn: NotRequired[str]
-    TimeoutSeconds: NotRequired[int]
+class NotificationConfigTypeDef(TypedDict):
+    NotificationArn: NotRequired[str]
+    NotificationEvents: NotRequired[ReadOnly[Sequence[NotificationEventType]]]
+    NotificationType: NotRequired[NotificationTypeType]
 
 
 class MaintenanceWindowRunCommandParametersTypeDef(TypedDict):
@@ -3054,28 +3737,6 @@ class MaintenanceWindowRunCommandParametersTypeDef(TypedDict):
     TimeoutSeconds: NotRequired[int]
 
 
-class MaintenanceWindowStepFunctionsParametersTypeDef(TypedDict):
-    Input: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class MaintenanceWindowTargetTypeDef(TypedDict):
-    WindowId: NotRequired[str]
-    WindowTargetId: NotRequired[str]
-    ResourceType: NotRequired[MaintenanceWindowResourceTypeType]
-    Targets: NotRequired[list[TargetOutputTypeDef]]
-    OwnerInformation: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class MaintenanceWindowTaskInvocationParametersOutputTypeDef(TypedDict):
-    RunCommand: NotRequired[MaintenanceWindowRunCommandParametersOutputTypeDef]
-    Automation: NotRequired[MaintenanceWindowAutomationParametersOutputTypeDef]
-    StepFunctions: NotRequired[MaintenanceWindowStepFunctionsParametersTypeDef]
-    Lambda: NotRequired[MaintenanceWindowLambdaParametersOutputTypeDef]
-
-
 class MaintenanceWindowTaskInvocationParametersTypeDef(TypedDict):
     RunCommand: NotRequired[ReadOnly[MaintenanceWindowRunCommandParametersTypeDef]]
     Automation: NotRequired[ReadOnly[MaintenanceWindowAutomationParametersTypeDef]]
@@ -3083,36 +3744,8 @@ class MaintenanceWindowTaskInvocationParametersTypeDef(TypedDict):
     Lambda: NotRequired[ReadOnly[MaintenanceWindowLambdaParametersTypeDef]]
 
 
-class MaintenanceWindowTaskParameterValueExpressionOutputTypeDef(TypedDict):
-    Values: NotRequired[list[str]]
-
-
 class MaintenanceWindowTaskParameterValueExpressionTypeDef(TypedDict):
     Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class MaintenanceWindowTaskTypeDef(TypedDict):
-    WindowId: NotRequired[str]
-    WindowTaskId: NotRequired[str]
-    TaskArn: NotRequired[str]
-    Type: NotRequired[MaintenanceWindowTaskTypeType]
-    Targets: NotRequired[list[TargetOutputTypeDef]]
-    TaskParameters: NotRequired[
-        dict[str, MaintenanceWindowTaskParameterValueExpressionOutputTypeDef]
-    ]
-    Priority: NotRequired[int]
-    LoggingInfo: NotRequired[LoggingInfoTypeDef]
-    ServiceRoleArn: NotRequired[str]
-    MaxConcurrency: NotRequired[str]
-    MaxErrors: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    CutoffBehavior: NotRequired[MaintenanceWindowTaskCutoffBehaviorType]
-    AlarmConfiguration: NotRequired[AlarmConfigurationOutputTypeDef]
-
-
-class MetadataValueTypeDef(TypedDict):
-    Value: NotRequired[str]
 
 
 class ModifyDocumentPermissionRequestTypeDef(TypedDict):
@@ -3125,389 +3758,6 @@ class ModifyDocumentPermissionRequestTypeDef(TypedDict):
 
 class ModifyDocumentPermissionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NodeAggregatorTypeDef(TypedDict):
-    AggregatorType: NodeAggregatorTypeType
-    TypeName: NodeTypeNameType
-    AttributeName: NodeAttributeNameType
-    Aggregators: NotRequired[ReadOnly[Sequence[NodeAggregatorTypeDef]]]
-
-
-class NodeFilterTypeDef(TypedDict):
-    Key: NodeFilterKeyType
-    Values: ReadOnly[Sequence[str]]
-    Type: NotRequired[NodeFilterOperatorTypeType]
-
-
-class NodeOwnerInfoTypeDef(TypedDict):
-    AccountId: NotRequired[str]
-    OrganizationalUnitId: NotRequired[str]
-    OrganizationalUnitPath: NotRequired[str]
-
-
-class NodeTypeDef(TypedDict):
-    CaptureTime: NotRequired[datetime]
-    Id: NotRequired[str]
-    Owner: NotRequired[NodeOwnerInfoTypeDef]
-    Region: NotRequired[str]
-    NodeType: NotRequired[NodeTypeTypeDef]
-
-
-class NodeTypeTypeDef(TypedDict):
-    Instance: NotRequired[InstanceInfoTypeDef]
-
-
-class NonCompliantSummaryTypeDef(TypedDict):
-    NonCompliantCount: NotRequired[int]
-    SeveritySummary: NotRequired[SeveritySummaryTypeDef]
-
-
-class NotificationConfigOutputTypeDef(TypedDict):
-    NotificationArn: NotRequired[str]
-    NotificationEvents: NotRequired[list[NotificationEventType]]
-    NotificationType: NotRequired[NotificationTypeType]
-
-
-class NotificationConfigTypeDef(TypedDict):
-    NotificationArn: NotRequired[str]
-    NotificationEvents: NotRequired[ReadOnly[Sequence[NotificationEventType]]]
-    NotificationType: NotRequired[NotificationTypeType]
-
-
-class OpsAggregatorTypeDef(TypedDict):
-    AggregatorType: NotRequired[str]
-    TypeName: NotRequired[str]
-    AttributeName: NotRequired[str]
-    Values: NotRequired[ReadOnly[Mapping[str, str]]]
-    Filters: NotRequired[ReadOnly[Sequence[OpsFilterTypeDef]]]
-    Aggregators: NotRequired[ReadOnly[Sequence[OpsAggregatorTypeDef]]]
-
-
-class OpsEntityItemTypeDef(TypedDict):
-    CaptureTime: NotRequired[str]
-    Content: NotRequired[list[dict[str, str]]]
-
-
-class OpsEntityTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Data: NotRequired[dict[str, OpsEntityItemTypeDef]]
-
-
-class OpsFilterTypeDef(TypedDict):
-    Key: str
-    Values: ReadOnly[Sequence[str]]
-    Type: NotRequired[OpsFilterOperatorTypeType]
-
-
-class OpsItemDataValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Type: NotRequired[OpsItemDataTypeType]
-
-
-class OpsItemEventFilterTypeDef(TypedDict):
-    Key: OpsItemEventFilterKeyType
-    Values: ReadOnly[Sequence[str]]
-    Operator: OpsItemEventFilterOperatorType
-
-
-class OpsItemEventSummaryTypeDef(TypedDict):
-    OpsItemId: NotRequired[str]
-    EventId: NotRequired[str]
-    Source: NotRequired[str]
-    DetailType: NotRequired[str]
-    Detail: NotRequired[str]
-    CreatedBy: NotRequired[OpsItemIdentityTypeDef]
-    CreatedTime: NotRequired[datetime]
-
-
-class OpsItemFilterTypeDef(TypedDict):
-    Key: OpsItemFilterKeyType
-    Values: ReadOnly[Sequence[str]]
-    Operator: OpsItemFilterOperatorType
-
-
-class OpsItemIdentityTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class OpsItemNotificationTypeDef(TypedDict):
-    Arn: NotRequired[str]
-
-
-class OpsItemRelatedItemSummaryTypeDef(TypedDict):
-    OpsItemId: NotRequired[str]
-    AssociationId: NotRequired[str]
-    ResourceType: NotRequired[str]
-    AssociationType: NotRequired[str]
-    ResourceUri: NotRequired[str]
-    CreatedBy: NotRequired[OpsItemIdentityTypeDef]
-    CreatedTime: NotRequired[datetime]
-    LastModifiedBy: NotRequired[OpsItemIdentityTypeDef]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class OpsItemRelatedItemsFilterTypeDef(TypedDict):
-    Key: OpsItemRelatedItemsFilterKeyType
-    Values: ReadOnly[Sequence[str]]
-    Operator: OpsItemRelatedItemsFilterOperatorType
-
-
-class OpsItemSummaryTypeDef(TypedDict):
-    CreatedBy: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    LastModifiedBy: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-    Priority: NotRequired[int]
-    Source: NotRequired[str]
-    Status: NotRequired[OpsItemStatusType]
-    OpsItemId: NotRequired[str]
-    Title: NotRequired[str]
-    OperationalData: NotRequired[dict[str, OpsItemDataValueTypeDef]]
-    Category: NotRequired[str]
-    Severity: NotRequired[str]
-    OpsItemType: NotRequired[str]
-    ActualStartTime: NotRequired[datetime]
-    ActualEndTime: NotRequired[datetime]
-    PlannedStartTime: NotRequired[datetime]
-    PlannedEndTime: NotRequired[datetime]
-
-
-class OpsItemTypeDef(TypedDict):
-    CreatedBy: NotRequired[str]
-    OpsItemType: NotRequired[str]
-    CreatedTime: NotRequired[datetime]
-    Description: NotRequired[str]
-    LastModifiedBy: NotRequired[str]
-    LastModifiedTime: NotRequired[datetime]
-    Notifications: NotRequired[list[OpsItemNotificationTypeDef]]
-    Priority: NotRequired[int]
-    RelatedOpsItems: NotRequired[list[RelatedOpsItemTypeDef]]
-    Status: NotRequired[OpsItemStatusType]
-    OpsItemId: NotRequired[str]
-    Version: NotRequired[str]
-    Title: NotRequired[str]
-    Source: NotRequired[str]
-    OperationalData: NotRequired[dict[str, OpsItemDataValueTypeDef]]
-    Category: NotRequired[str]
-    Severity: NotRequired[str]
-    ActualStartTime: NotRequired[datetime]
-    ActualEndTime: NotRequired[datetime]
-    PlannedStartTime: NotRequired[datetime]
-    PlannedEndTime: NotRequired[datetime]
-    OpsItemArn: NotRequired[str]
-
-
-class OpsMetadataFilterTypeDef(TypedDict):
-    Key: str
-    Values: ReadOnly[Sequence[str]]
-
-
-class OpsMetadataTypeDef(TypedDict):
-    ResourceId: NotRequired[str]
-    OpsMetadataArn: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    LastModifiedUser: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-
-
-class OpsResultAttributeTypeDef(TypedDict):
-    TypeName: str
-
-
-class OutputSourceTypeDef(TypedDict):
-    OutputSourceId: NotRequired[str]
-    OutputSourceType: NotRequired[str]
-
-
-class ParameterHistoryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[ParameterTypeType]
-    KeyId: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    LastModifiedUser: NotRequired[str]
-    Description: NotRequired[str]
-    Value: NotRequired[str]
-    AllowedPattern: NotRequired[str]
-    Version: NotRequired[int]
-    Labels: NotRequired[list[str]]
-    Tier: NotRequired[ParameterTierType]
-    Policies: NotRequired[list[ParameterInlinePolicyTypeDef]]
-    DataType: NotRequired[str]
-
-
-class ParameterInlinePolicyTypeDef(TypedDict):
-    PolicyText: NotRequired[str]
-    PolicyType: NotRequired[str]
-    PolicyStatus: NotRequired[str]
-
-
-class ParameterMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ARN: NotRequired[str]
-    Type: NotRequired[ParameterTypeType]
-    KeyId: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    LastModifiedUser: NotRequired[str]
-    Description: NotRequired[str]
-    AllowedPattern: NotRequired[str]
-    Version: NotRequired[int]
-    Tier: NotRequired[ParameterTierType]
-    Policies: NotRequired[list[ParameterInlinePolicyTypeDef]]
-    DataType: NotRequired[str]
-
-
-class ParameterStringFilterTypeDef(TypedDict):
-    Key: str
-    Option: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ParameterTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[ParameterTypeType]
-    Value: NotRequired[str]
-    Version: NotRequired[int]
-    Selector: NotRequired[str]
-    SourceResult: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    ARN: NotRequired[str]
-    DataType: NotRequired[str]
-
-
-class ParametersFilterTypeDef(TypedDict):
-    Key: ParametersFilterKeyType
-    Values: ReadOnly[Sequence[str]]
-
-
-class ParentStepDetailsTypeDef(TypedDict):
-    StepExecutionId: NotRequired[str]
-    StepName: NotRequired[str]
-    Action: NotRequired[str]
-    Iteration: NotRequired[int]
-    IteratorValue: NotRequired[str]
-
-
-class PatchBaselineIdentityTypeDef(TypedDict):
-    BaselineId: NotRequired[str]
-    BaselineName: NotRequired[str]
-    OperatingSystem: NotRequired[OperatingSystemType]
-    BaselineDescription: NotRequired[str]
-    DefaultBaseline: NotRequired[bool]
-
-
-class PatchComplianceDataTypeDef(TypedDict):
-    Title: str
-    KBId: str
-    Classification: str
-    Severity: str
-    State: PatchComplianceDataStateType
-    InstalledTime: datetime
-    CVEIds: NotRequired[str]
-
-
-class PatchFilterGroupOutputTypeDef(TypedDict):
-    PatchFilters: list[PatchFilterOutputTypeDef]
-
-
-class PatchFilterGroupTypeDef(TypedDict):
-    PatchFilters: ReadOnly[Sequence[PatchFilterTypeDef]]
-
-
-class PatchFilterOutputTypeDef(TypedDict):
-    Key: PatchFilterKeyType
-    Values: list[str]
-
-
-class PatchFilterTypeDef(TypedDict):
-    Key: PatchFilterKeyType
-    Values: ReadOnly[Sequence[str]]
-
-
-class PatchGroupPatchBaselineMappingTypeDef(TypedDict):
-    PatchGroup: NotRequired[str]
-    BaselineIdentity: NotRequired[PatchBaselineIdentityTypeDef]
-
-
-class PatchOrchestratorFilterTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PatchRuleGroupOutputTypeDef(TypedDict):
-    PatchRules: list[PatchRuleOutputTypeDef]
-
-
-class PatchRuleGroupTypeDef(TypedDict):
-    PatchRules: ReadOnly[Sequence[PatchRuleTypeDef]]
-
-
-class PatchRuleOutputTypeDef(TypedDict):
-    PatchFilterGroup: PatchFilterGroupOutputTypeDef
-    ComplianceLevel: NotRequired[PatchComplianceLevelType]
-    ApproveAfterDays: NotRequired[int]
-    ApproveUntilDate: NotRequired[str]
-    EnableNonSecurity: NotRequired[bool]
-
-
-class PatchRuleTypeDef(TypedDict):
-    PatchFilterGroup: ReadOnly[PatchFilterGroupTypeDef]
-    ComplianceLevel: NotRequired[PatchComplianceLevelType]
-    ApproveAfterDays: NotRequired[int]
-    ApproveUntilDate: NotRequired[str]
-    EnableNonSecurity: NotRequired[bool]
-
-
-class PatchSourceOutputTypeDef(TypedDict):
-    Name: str
-    Products: list[str]
-    Configuration: str
-
-
-class PatchSourceTypeDef(TypedDict):
-    Name: str
-    Products: ReadOnly[Sequence[str]]
-    Configuration: str
-
-
-class PatchStatusTypeDef(TypedDict):
-    DeploymentStatus: NotRequired[PatchDeploymentStatusType]
-    ComplianceLevel: NotRequired[PatchComplianceLevelType]
-    ApprovalDate: NotRequired[datetime]
-
-
-class PatchTypeDef(TypedDict):
-    Id: NotRequired[str]
-    ReleaseDate: NotRequired[datetime]
-    Title: NotRequired[str]
-    Description: NotRequired[str]
-    ContentUrl: NotRequired[str]
-    Vendor: NotRequired[str]
-    ProductFamily: NotRequired[str]
-    Product: NotRequired[str]
-    Classification: NotRequired[str]
-    MsrcSeverity: NotRequired[str]
-    KbNumber: NotRequired[str]
-    MsrcNumber: NotRequired[str]
-    Language: NotRequired[str]
-    AdvisoryIds: NotRequired[list[str]]
-    BugzillaIds: NotRequired[list[str]]
-    CVEIds: NotRequired[list[str]]
-    Name: NotRequired[str]
-    Epoch: NotRequired[int]
-    Version: NotRequired[str]
-    Release: NotRequired[str]
-    Arch: NotRequired[str]
-    Severity: NotRequired[str]
-    Repository: NotRequired[str]
-
-
-class ProgressCountersTypeDef(TypedDict):
-    TotalSteps: NotRequired[int]
-    SuccessSteps: NotRequired[int]
-    FailedSteps: NotRequired[int]
-    CancelledSteps: NotRequired[int]
-    TimedOutSteps: NotRequired[int]
 
 
 class PutComplianceItemsRequestTypeDef(TypedDict):
@@ -3630,15 +3880,6 @@ class RegisterTaskWithMaintenanceWindowResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegistrationMetadataItemTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class RelatedOpsItemTypeDef(TypedDict):
-    OpsItemId: str
-
-
 class RemoveTagsFromResourceRequestTypeDef(TypedDict):
     ResourceType: ResourceTypeForTaggingType
     ResourceId: str
@@ -3658,89 +3899,6 @@ class ResetServiceSettingResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResolvedTargetsTypeDef(TypedDict):
-    ParameterValues: NotRequired[list[str]]
-    Truncated: NotRequired[bool]
-
-
-class ResourceComplianceSummaryItemTypeDef(TypedDict):
-    ComplianceType: NotRequired[str]
-    ResourceType: NotRequired[str]
-    ResourceId: NotRequired[str]
-    Status: NotRequired[ComplianceStatusType]
-    OverallSeverity: NotRequired[ComplianceSeverityType]
-    ExecutionSummary: NotRequired[ComplianceExecutionSummaryOutputTypeDef]
-    CompliantSummary: NotRequired[CompliantSummaryTypeDef]
-    NonCompliantSummary: NotRequired[NonCompliantSummaryTypeDef]
-
-
-class ResourceDataSyncAwsOrganizationsSourceOutputTypeDef(TypedDict):
-    OrganizationSourceType: str
-    OrganizationalUnits: NotRequired[list[ResourceDataSyncOrganizationalUnitTypeDef]]
-
-
-class ResourceDataSyncAwsOrganizationsSourceTypeDef(TypedDict):
-    OrganizationSourceType: str
-    OrganizationalUnits: NotRequired[
-        ReadOnly[Sequence[ResourceDataSyncOrganizationalUnitTypeDef]]
-    ]
-
-
-class ResourceDataSyncDestinationDataSharingTypeDef(TypedDict):
-    DestinationDataSharingType: NotRequired[str]
-
-
-class ResourceDataSyncItemTypeDef(TypedDict):
-    SyncName: NotRequired[str]
-    SyncType: NotRequired[str]
-    SyncSource: NotRequired[ResourceDataSyncSourceWithStateTypeDef]
-    S3Destination: NotRequired[ResourceDataSyncS3DestinationTypeDef]
-    LastSyncTime: NotRequired[datetime]
-    LastSuccessfulSyncTime: NotRequired[datetime]
-    SyncLastModifiedTime: NotRequired[datetime]
-    LastStatus: NotRequired[LastResourceDataSyncStatusType]
-    SyncCreatedTime: NotRequired[datetime]
-    LastSyncStatusMessage: NotRequired[str]
-
-
-class ResourceDataSyncOrganizationalUnitTypeDef(TypedDict):
-    OrganizationalUnitId: NotRequired[str]
-
-
-class ResourceDataSyncS3DestinationTypeDef(TypedDict):
-    BucketName: str
-    Prefix: NotRequired[str]
-    SyncFormat: ResourceDataSyncS3FormatType
-    Region: str
-    AWSKMSKeyARN: NotRequired[str]
-    DestinationDataSharing: NotRequired[ResourceDataSyncDestinationDataSharingTypeDef]
-
-
-class ResourceDataSyncSourceTypeDef(TypedDict):
-    SourceType: str
-    AwsOrganizationsSource: NotRequired[
-        ReadOnly[ResourceDataSyncAwsOrganizationsSourceTypeDef]
-    ]
-    SourceRegions: ReadOnly[Sequence[str]]
-    IncludeFutureRegions: NotRequired[bool]
-    EnableAllOpsDataSources: NotRequired[bool]
-
-
-class ResourceDataSyncSourceWithStateTypeDef(TypedDict):
-    SourceType: NotRequired[str]
-    AwsOrganizationsSource: NotRequired[
-        ResourceDataSyncAwsOrganizationsSourceOutputTypeDef
-    ]
-    SourceRegions: NotRequired[list[str]]
-    IncludeFutureRegions: NotRequired[bool]
-    State: NotRequired[str]
-    EnableAllOpsDataSources: NotRequired[bool]
-
-
-class ResultAttributeTypeDef(TypedDict):
-    TypeName: str
-
-
 class ResumeSessionRequestTypeDef(TypedDict):
     SessionId: str
 
@@ -3750,24 +3908,6 @@ class ResumeSessionResponseTypeDef(TypedDict):
     TokenValue: NotRequired[str]
     StreamUrl: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ReviewInformationTypeDef(TypedDict):
-    ReviewedTime: NotRequired[datetime]
-    Status: NotRequired[ReviewStatusType]
-    Reviewer: NotRequired[str]
-
-
-class RunbookOutputTypeDef(TypedDict):
-    DocumentName: str
-    DocumentVersion: NotRequired[str]
-    Parameters: NotRequired[dict[str, list[str]]]
-    TargetParameterName: NotRequired[str]
-    Targets: NotRequired[list[TargetOutputTypeDef]]
-    TargetMaps: NotRequired[list[dict[str, list[str]]]]
-    MaxConcurrency: NotRequired[str]
-    MaxErrors: NotRequired[str]
-    TargetLocations: NotRequired[list[TargetLocationOutputTypeDef]]
 
 
 class RunbookTypeDef(TypedDict):
@@ -3780,22 +3920,6 @@ class RunbookTypeDef(TypedDict):
     MaxConcurrency: NotRequired[str]
     MaxErrors: NotRequired[str]
     TargetLocations: NotRequired[ReadOnly[Sequence[TargetLocationTypeDef]]]
-
-
-class S3OutputLocationTypeDef(TypedDict):
-    OutputS3Region: NotRequired[str]
-    OutputS3BucketName: NotRequired[str]
-    OutputS3KeyPrefix: NotRequired[str]
-
-
-class S3OutputUrlTypeDef(TypedDict):
-    OutputUrl: NotRequired[str]
-
-
-class ScheduledWindowExecutionTypeDef(TypedDict):
-    WindowId: NotRequired[str]
-    Name: NotRequired[str]
-    ExecutionTime: NotRequired[str]
 
 
 class SendAutomationSignalRequestTypeDef(TypedDict):
@@ -3832,49 +3956,6 @@ class SendCommandRequestTypeDef(TypedDict):
 class SendCommandResultTypeDef(TypedDict):
     Command: NotRequired[CommandTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ServiceSettingTypeDef(TypedDict):
-    SettingId: NotRequired[str]
-    SettingValue: NotRequired[str]
-    LastModifiedDate: NotRequired[datetime]
-    LastModifiedUser: NotRequired[str]
-    ARN: NotRequired[str]
-    Status: NotRequired[str]
-
-
-class SessionFilterTypeDef(TypedDict):
-    key: SessionFilterKeyType
-    value: str
-
-
-class SessionManagerOutputUrlTypeDef(TypedDict):
-    S3OutputUrl: NotRequired[str]
-    CloudWatchOutputUrl: NotRequired[str]
-
-
-class SessionTypeDef(TypedDict):
-    SessionId: NotRequired[str]
-    Target: NotRequired[str]
-    Status: NotRequired[SessionStatusType]
-    StartDate: NotRequired[datetime]
-    EndDate: NotRequired[datetime]
-    DocumentName: NotRequired[str]
-    Owner: NotRequired[str]
-    Reason: NotRequired[str]
-    Details: NotRequired[str]
-    OutputUrl: NotRequired[SessionManagerOutputUrlTypeDef]
-    MaxSessionDuration: NotRequired[str]
-    AccessType: NotRequired[AccessTypeType]
-
-
-class SeveritySummaryTypeDef(TypedDict):
-    CriticalCount: NotRequired[int]
-    HighCount: NotRequired[int]
-    MediumCount: NotRequired[int]
-    LowCount: NotRequired[int]
-    InformationalCount: NotRequired[int]
-    UnspecifiedCount: NotRequired[int]
 
 
 class StartAccessRequestRequestTypeDef(TypedDict):
@@ -3962,38 +4043,6 @@ class StartSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StepExecutionFilterTypeDef(TypedDict):
-    Key: StepExecutionFilterKeyType
-    Values: ReadOnly[Sequence[str]]
-
-
-class StepExecutionTypeDef(TypedDict):
-    StepName: NotRequired[str]
-    Action: NotRequired[str]
-    TimeoutSeconds: NotRequired[int]
-    OnFailure: NotRequired[str]
-    MaxAttempts: NotRequired[int]
-    ExecutionStartTime: NotRequired[datetime]
-    ExecutionEndTime: NotRequired[datetime]
-    StepStatus: NotRequired[AutomationExecutionStatusType]
-    ResponseCode: NotRequired[str]
-    Inputs: NotRequired[dict[str, str]]
-    Outputs: NotRequired[dict[str, list[str]]]
-    Response: NotRequired[str]
-    FailureMessage: NotRequired[str]
-    FailureDetails: NotRequired[FailureDetailsTypeDef]
-    StepExecutionId: NotRequired[str]
-    OverriddenParameters: NotRequired[dict[str, list[str]]]
-    IsEnd: NotRequired[bool]
-    NextStep: NotRequired[str]
-    IsCritical: NotRequired[bool]
-    ValidNextSteps: NotRequired[list[str]]
-    Targets: NotRequired[list[TargetOutputTypeDef]]
-    TargetLocation: NotRequired[TargetLocationOutputTypeDef]
-    TriggeredAlarms: NotRequired[list[AlarmStateInformationTypeDef]]
-    ParentStepDetails: NotRequired[ParentStepDetailsTypeDef]
-
-
 class StopAutomationExecutionRequestTypeDef(TypedDict):
     AutomationExecutionId: str
     Type: NotRequired[StopTypeType]
@@ -4001,54 +4050,6 @@ class StopAutomationExecutionRequestTypeDef(TypedDict):
 
 class StopAutomationExecutionResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TargetLocationOutputTypeDef(TypedDict):
-    Accounts: NotRequired[list[str]]
-    Regions: NotRequired[list[str]]
-    TargetLocationMaxConcurrency: NotRequired[str]
-    TargetLocationMaxErrors: NotRequired[str]
-    ExecutionRoleName: NotRequired[str]
-    TargetLocationAlarmConfiguration: NotRequired[AlarmConfigurationOutputTypeDef]
-    IncludeChildOrganizationUnits: NotRequired[bool]
-    ExcludeAccounts: NotRequired[list[str]]
-    Targets: NotRequired[list[TargetOutputTypeDef]]
-    TargetsMaxConcurrency: NotRequired[str]
-    TargetsMaxErrors: NotRequired[str]
-
-
-class TargetLocationTypeDef(TypedDict):
-    Accounts: NotRequired[ReadOnly[Sequence[str]]]
-    Regions: NotRequired[ReadOnly[Sequence[str]]]
-    TargetLocationMaxConcurrency: NotRequired[str]
-    TargetLocationMaxErrors: NotRequired[str]
-    ExecutionRoleName: NotRequired[str]
-    TargetLocationAlarmConfiguration: NotRequired[ReadOnly[AlarmConfigurationTypeDef]]
-    IncludeChildOrganizationUnits: NotRequired[bool]
-    ExcludeAccounts: NotRequired[ReadOnly[Sequence[str]]]
-    Targets: NotRequired[ReadOnly[Sequence[TargetTypeDef]]]
-    TargetsMaxConcurrency: NotRequired[str]
-    TargetsMaxErrors: NotRequired[str]
-
-
-class TargetOutputTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[list[str]]
-
-
-class TargetPreviewTypeDef(TypedDict):
-    Count: NotRequired[int]
-    TargetType: NotRequired[str]
-
-
-class TargetTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Values: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class TerminateSessionRequestTypeDef(TypedDict):

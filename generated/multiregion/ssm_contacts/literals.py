@@ -2,18 +2,19 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Systems Manager Incident Manager Contacts: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AcceptCodeValidationType",
-    "AcceptTypeType",
-    "ActivationStatusType",
-    "ChannelTypeType",
-    "ContactTypeType",
-    "DayOfWeekType",
-    "ReceiptTypeType",
-    "ShiftTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptCodeValidationType",
+        "AcceptTypeType",
+        "ActivationStatusType",
+        "ChannelTypeType",
+        "ContactTypeType",
+        "DayOfWeekType",
+        "ReceiptTypeType",
+        "ShiftTypeType",
+    ]
 
 AcceptCodeValidationType = Literal["IGNORE", "ENFORCE"]
 AcceptTypeType = Literal["DELIVERED", "READ"]

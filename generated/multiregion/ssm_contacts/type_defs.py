@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -29,115 +29,116 @@ from .literals import (
     ShiftTypeType,
 )
 
-__all__ = [
-    "AcceptPageRequestTypeDef",
-    "AcceptPageResultTypeDef",
-    "ActivateContactChannelRequestTypeDef",
-    "ActivateContactChannelResultTypeDef",
-    "ChannelTargetInfoTypeDef",
-    "ContactChannelAddressTypeDef",
-    "ContactChannelTypeDef",
-    "ContactTargetInfoTypeDef",
-    "ContactTypeDef",
-    "CoverageTimeTypeDef",
-    "CreateContactChannelRequestTypeDef",
-    "CreateContactChannelResultTypeDef",
-    "CreateContactRequestTypeDef",
-    "CreateContactResultTypeDef",
-    "CreateRotationOverrideRequestTypeDef",
-    "CreateRotationOverrideResultTypeDef",
-    "CreateRotationRequestTypeDef",
-    "CreateRotationResultTypeDef",
-    "DeactivateContactChannelRequestTypeDef",
-    "DeactivateContactChannelResultTypeDef",
-    "DeleteContactChannelRequestTypeDef",
-    "DeleteContactChannelResultTypeDef",
-    "DeleteContactRequestTypeDef",
-    "DeleteContactResultTypeDef",
-    "DeleteRotationOverrideRequestTypeDef",
-    "DeleteRotationOverrideResultTypeDef",
-    "DeleteRotationRequestTypeDef",
-    "DeleteRotationResultTypeDef",
-    "DescribeEngagementRequestTypeDef",
-    "DescribeEngagementResultTypeDef",
-    "DescribePageRequestTypeDef",
-    "DescribePageResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EngagementTypeDef",
-    "GetContactChannelRequestTypeDef",
-    "GetContactChannelResultTypeDef",
-    "GetContactPolicyRequestTypeDef",
-    "GetContactPolicyResultTypeDef",
-    "GetContactRequestTypeDef",
-    "GetContactResultTypeDef",
-    "GetRotationOverrideRequestTypeDef",
-    "GetRotationOverrideResultTypeDef",
-    "GetRotationRequestTypeDef",
-    "GetRotationResultTypeDef",
-    "HandOffTimeTypeDef",
-    "ListContactChannelsRequestTypeDef",
-    "ListContactChannelsResultTypeDef",
-    "ListContactsRequestTypeDef",
-    "ListContactsResultTypeDef",
-    "ListEngagementsRequestTypeDef",
-    "ListEngagementsResultTypeDef",
-    "ListPageReceiptsRequestTypeDef",
-    "ListPageReceiptsResultTypeDef",
-    "ListPageResolutionsRequestTypeDef",
-    "ListPageResolutionsResultTypeDef",
-    "ListPagesByContactRequestTypeDef",
-    "ListPagesByContactResultTypeDef",
-    "ListPagesByEngagementRequestTypeDef",
-    "ListPagesByEngagementResultTypeDef",
-    "ListPreviewRotationShiftsRequestTypeDef",
-    "ListPreviewRotationShiftsResultTypeDef",
-    "ListRotationOverridesRequestTypeDef",
-    "ListRotationOverridesResultTypeDef",
-    "ListRotationShiftsRequestTypeDef",
-    "ListRotationShiftsResultTypeDef",
-    "ListRotationsRequestTypeDef",
-    "ListRotationsResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResultTypeDef",
-    "MonthlySettingTypeDef",
-    "PageTypeDef",
-    "PlanOutputTypeDef",
-    "PlanTypeDef",
-    "PreviewOverrideTypeDef",
-    "PutContactPolicyRequestTypeDef",
-    "PutContactPolicyResultTypeDef",
-    "ReceiptTypeDef",
-    "RecurrenceSettingsOutputTypeDef",
-    "RecurrenceSettingsTypeDef",
-    "ResolutionContactTypeDef",
-    "ResponseMetadataTypeDef",
-    "RotationOverrideTypeDef",
-    "RotationShiftTypeDef",
-    "RotationTypeDef",
-    "SendActivationCodeRequestTypeDef",
-    "SendActivationCodeResultTypeDef",
-    "ShiftDetailsTypeDef",
-    "StageOutputTypeDef",
-    "StageTypeDef",
-    "StartEngagementRequestTypeDef",
-    "StartEngagementResultTypeDef",
-    "StopEngagementRequestTypeDef",
-    "StopEngagementResultTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResultTypeDef",
-    "TagTypeDef",
-    "TargetTypeDef",
-    "TimeRangeTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResultTypeDef",
-    "UpdateContactChannelRequestTypeDef",
-    "UpdateContactChannelResultTypeDef",
-    "UpdateContactRequestTypeDef",
-    "UpdateContactResultTypeDef",
-    "UpdateRotationRequestTypeDef",
-    "UpdateRotationResultTypeDef",
-    "WeeklySettingTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptPageRequestTypeDef",
+        "AcceptPageResultTypeDef",
+        "ActivateContactChannelRequestTypeDef",
+        "ActivateContactChannelResultTypeDef",
+        "ChannelTargetInfoTypeDef",
+        "ContactChannelAddressTypeDef",
+        "ContactChannelTypeDef",
+        "ContactTargetInfoTypeDef",
+        "ContactTypeDef",
+        "CoverageTimeTypeDef",
+        "CreateContactChannelRequestTypeDef",
+        "CreateContactChannelResultTypeDef",
+        "CreateContactRequestTypeDef",
+        "CreateContactResultTypeDef",
+        "CreateRotationOverrideRequestTypeDef",
+        "CreateRotationOverrideResultTypeDef",
+        "CreateRotationRequestTypeDef",
+        "CreateRotationResultTypeDef",
+        "DeactivateContactChannelRequestTypeDef",
+        "DeactivateContactChannelResultTypeDef",
+        "DeleteContactChannelRequestTypeDef",
+        "DeleteContactChannelResultTypeDef",
+        "DeleteContactRequestTypeDef",
+        "DeleteContactResultTypeDef",
+        "DeleteRotationOverrideRequestTypeDef",
+        "DeleteRotationOverrideResultTypeDef",
+        "DeleteRotationRequestTypeDef",
+        "DeleteRotationResultTypeDef",
+        "DescribeEngagementRequestTypeDef",
+        "DescribeEngagementResultTypeDef",
+        "DescribePageRequestTypeDef",
+        "DescribePageResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EngagementTypeDef",
+        "GetContactChannelRequestTypeDef",
+        "GetContactChannelResultTypeDef",
+        "GetContactPolicyRequestTypeDef",
+        "GetContactPolicyResultTypeDef",
+        "GetContactRequestTypeDef",
+        "GetContactResultTypeDef",
+        "GetRotationOverrideRequestTypeDef",
+        "GetRotationOverrideResultTypeDef",
+        "GetRotationRequestTypeDef",
+        "GetRotationResultTypeDef",
+        "HandOffTimeTypeDef",
+        "ListContactChannelsRequestTypeDef",
+        "ListContactChannelsResultTypeDef",
+        "ListContactsRequestTypeDef",
+        "ListContactsResultTypeDef",
+        "ListEngagementsRequestTypeDef",
+        "ListEngagementsResultTypeDef",
+        "ListPageReceiptsRequestTypeDef",
+        "ListPageReceiptsResultTypeDef",
+        "ListPageResolutionsRequestTypeDef",
+        "ListPageResolutionsResultTypeDef",
+        "ListPagesByContactRequestTypeDef",
+        "ListPagesByContactResultTypeDef",
+        "ListPagesByEngagementRequestTypeDef",
+        "ListPagesByEngagementResultTypeDef",
+        "ListPreviewRotationShiftsRequestTypeDef",
+        "ListPreviewRotationShiftsResultTypeDef",
+        "ListRotationOverridesRequestTypeDef",
+        "ListRotationOverridesResultTypeDef",
+        "ListRotationShiftsRequestTypeDef",
+        "ListRotationShiftsResultTypeDef",
+        "ListRotationsRequestTypeDef",
+        "ListRotationsResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResultTypeDef",
+        "MonthlySettingTypeDef",
+        "PageTypeDef",
+        "PlanOutputTypeDef",
+        "PlanTypeDef",
+        "PreviewOverrideTypeDef",
+        "PutContactPolicyRequestTypeDef",
+        "PutContactPolicyResultTypeDef",
+        "ReceiptTypeDef",
+        "RecurrenceSettingsOutputTypeDef",
+        "RecurrenceSettingsTypeDef",
+        "ResolutionContactTypeDef",
+        "ResponseMetadataTypeDef",
+        "RotationOverrideTypeDef",
+        "RotationShiftTypeDef",
+        "RotationTypeDef",
+        "SendActivationCodeRequestTypeDef",
+        "SendActivationCodeResultTypeDef",
+        "ShiftDetailsTypeDef",
+        "StageOutputTypeDef",
+        "StageTypeDef",
+        "StartEngagementRequestTypeDef",
+        "StartEngagementResultTypeDef",
+        "StopEngagementRequestTypeDef",
+        "StopEngagementResultTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResultTypeDef",
+        "TagTypeDef",
+        "TargetTypeDef",
+        "TimeRangeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResultTypeDef",
+        "UpdateContactChannelRequestTypeDef",
+        "UpdateContactChannelResultTypeDef",
+        "UpdateContactRequestTypeDef",
+        "UpdateContactResultTypeDef",
+        "UpdateRotationRequestTypeDef",
+        "UpdateRotationResultTypeDef",
+        "WeeklySettingTypeDef",
+    ]
 
 
 class AcceptPageRequestTypeDef(TypedDict):
@@ -192,6 +193,11 @@ class ContactTypeDef(TypedDict):
     Type: ContactTypeType
 
 
+class HandOffTimeTypeDef(TypedDict):
+    HourOfDay: int
+    MinuteOfHour: int
+
+
 class CoverageTimeTypeDef(TypedDict):
     Start: NotRequired[HandOffTimeTypeDef]
     End: NotRequired[HandOffTimeTypeDef]
@@ -209,6 +215,26 @@ class CreateContactChannelRequestTypeDef(TypedDict):
 class CreateContactChannelResultTypeDef(TypedDict):
     ContactChannelArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TargetTypeDef(TypedDict):
+    ChannelTargetInfo: NotRequired[ChannelTargetInfoTypeDef]
+    ContactTargetInfo: NotRequired[ContactTargetInfoTypeDef]
+
+
+class StageTypeDef(TypedDict):
+    DurationInMinutes: int
+    Targets: ReadOnly[Sequence[TargetTypeDef]]
+
+
+class PlanTypeDef(TypedDict):
+    Stages: NotRequired[ReadOnly[Sequence[StageTypeDef]]]
+    RotationIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class CreateContactRequestTypeDef(TypedDict):
@@ -236,6 +262,27 @@ class CreateRotationOverrideRequestTypeDef(TypedDict):
 class CreateRotationOverrideResultTypeDef(TypedDict):
     RotationOverrideId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MonthlySettingTypeDef(TypedDict):
+    DayOfMonth: int
+    HandOffTime: HandOffTimeTypeDef
+
+
+class WeeklySettingTypeDef(TypedDict):
+    DayOfWeek: DayOfWeekType
+    HandOffTime: HandOffTimeTypeDef
+
+
+class RecurrenceSettingsTypeDef(TypedDict):
+    MonthlySettings: NotRequired[ReadOnly[Sequence[MonthlySettingTypeDef]]]
+    WeeklySettings: NotRequired[ReadOnly[Sequence[WeeklySettingTypeDef]]]
+    DailySettings: NotRequired[ReadOnly[Sequence[HandOffTimeTypeDef]]]
+    NumberOfOnCalls: int
+    ShiftCoverages: NotRequired[
+        ReadOnly[Mapping[DayOfWeekType, Sequence[CoverageTimeTypeDef]]]
+    ]
+    RecurrenceMultiplier: int
 
 
 class CreateRotationRequestTypeDef(TypedDict):
@@ -369,6 +416,16 @@ class GetContactRequestTypeDef(TypedDict):
     ContactId: str
 
 
+class StageOutputTypeDef(TypedDict):
+    DurationInMinutes: int
+    Targets: list[TargetTypeDef]
+
+
+class PlanOutputTypeDef(TypedDict):
+    Stages: NotRequired[list[StageOutputTypeDef]]
+    RotationIds: NotRequired[list[str]]
+
+
 class GetContactResultTypeDef(TypedDict):
     ContactArn: str
     Alias: str
@@ -397,6 +454,15 @@ class GetRotationRequestTypeDef(TypedDict):
     RotationId: str
 
 
+class RecurrenceSettingsOutputTypeDef(TypedDict):
+    MonthlySettings: NotRequired[list[MonthlySettingTypeDef]]
+    WeeklySettings: NotRequired[list[WeeklySettingTypeDef]]
+    DailySettings: NotRequired[list[HandOffTimeTypeDef]]
+    NumberOfOnCalls: int
+    ShiftCoverages: NotRequired[dict[DayOfWeekType, list[CoverageTimeTypeDef]]]
+    RecurrenceMultiplier: int
+
+
 class GetRotationResultTypeDef(TypedDict):
     RotationArn: str
     Name: str
@@ -405,11 +471,6 @@ class GetRotationResultTypeDef(TypedDict):
     TimeZoneId: str
     Recurrence: RecurrenceSettingsOutputTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HandOffTimeTypeDef(TypedDict):
-    HourOfDay: int
-    MinuteOfHour: int
 
 
 class ListContactChannelsRequestTypeDef(TypedDict):
@@ -437,6 +498,11 @@ class ListContactsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TimeRangeTypeDef(TypedDict):
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: NotRequired[ReadOnly[datetime | str]]
+
+
 class ListEngagementsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
@@ -456,6 +522,13 @@ class ListPageReceiptsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ReceiptTypeDef(TypedDict):
+    ContactChannelArn: NotRequired[str]
+    ReceiptType: ReceiptTypeType
+    ReceiptInfo: NotRequired[str]
+    ReceiptTime: datetime
+
+
 class ListPageReceiptsResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Receipts: NotRequired[list[ReceiptTypeDef]]
@@ -465,6 +538,12 @@ class ListPageReceiptsResultTypeDef(TypedDict):
 class ListPageResolutionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     PageId: str
+
+
+class ResolutionContactTypeDef(TypedDict):
+    ContactArn: str
+    Type: ContactTypeType
+    StageIndex: NotRequired[int]
 
 
 class ListPageResolutionsResultTypeDef(TypedDict):
@@ -477,6 +556,17 @@ class ListPagesByContactRequestTypeDef(TypedDict):
     ContactId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class PageTypeDef(TypedDict):
+    PageArn: str
+    EngagementArn: str
+    ContactArn: str
+    Sender: str
+    IncidentId: NotRequired[str]
+    SentTime: NotRequired[datetime]
+    DeliveryTime: NotRequired[datetime]
+    ReadTime: NotRequired[datetime]
 
 
 class ListPagesByContactResultTypeDef(TypedDict):
@@ -497,6 +587,12 @@ class ListPagesByEngagementResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PreviewOverrideTypeDef(TypedDict):
+    NewMembers: NotRequired[ReadOnly[Sequence[str]]]
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: NotRequired[ReadOnly[datetime | str]]
+
+
 class ListPreviewRotationShiftsRequestTypeDef(TypedDict):
     RotationStartTime: NotRequired[ReadOnly[datetime | str]]
     StartTime: NotRequired[ReadOnly[datetime | str]]
@@ -507,6 +603,18 @@ class ListPreviewRotationShiftsRequestTypeDef(TypedDict):
     Overrides: NotRequired[ReadOnly[Sequence[PreviewOverrideTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ShiftDetailsTypeDef(TypedDict):
+    OverriddenContactIds: list[str]
+
+
+class RotationShiftTypeDef(TypedDict):
+    ContactIds: NotRequired[list[str]]
+    StartTime: datetime
+    EndTime: datetime
+    Type: NotRequired[ShiftTypeType]
+    ShiftDetails: NotRequired[ShiftDetailsTypeDef]
 
 
 class ListPreviewRotationShiftsResultTypeDef(TypedDict):
@@ -521,6 +629,14 @@ class ListRotationOverridesRequestTypeDef(TypedDict):
     EndTime: ReadOnly[datetime | str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class RotationOverrideTypeDef(TypedDict):
+    RotationOverrideId: str
+    NewContactIds: list[str]
+    StartTime: datetime
+    EndTime: datetime
+    CreateTime: datetime
 
 
 class ListRotationOverridesResultTypeDef(TypedDict):
@@ -549,6 +665,15 @@ class ListRotationsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RotationTypeDef(TypedDict):
+    RotationArn: str
+    Name: str
+    ContactIds: NotRequired[list[str]]
+    StartTime: NotRequired[datetime]
+    TimeZoneId: NotRequired[str]
+    Recurrence: NotRequired[RecurrenceSettingsOutputTypeDef]
+
+
 class ListRotationsResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Rotations: list[RotationTypeDef]
@@ -564,38 +689,6 @@ class ListTagsForResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MonthlySettingTypeDef(TypedDict):
-    DayOfMonth: int
-    HandOffTime: HandOffTimeTypeDef
-
-
-class PageTypeDef(TypedDict):
-    PageArn: str
-    EngagementArn: str
-    ContactArn: str
-    Sender: str
-    IncidentId: NotRequired[str]
-    SentTime: NotRequired[datetime]
-    DeliveryTime: NotRequired[datetime]
-    ReadTime: NotRequired[datetime]
-
-
-class PlanOutputTypeDef(TypedDict):
-    Stages: NotRequired[list[StageOutputTypeDef]]
-    RotationIds: NotRequired[list[str]]
-
-
-class PlanTypeDef(TypedDict):
-    Stages: NotRequired[ReadOnly[Sequence[StageTypeDef]]]
-    RotationIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class PreviewOverrideTypeDef(TypedDict):
-    NewMembers: NotRequired[ReadOnly[Sequence[str]]]
-    StartTime: NotRequired[ReadOnly[datetime | str]]
-    EndTime: NotRequired[ReadOnly[datetime | str]]
-
-
 class PutContactPolicyRequestTypeDef(TypedDict):
     ContactArn: str
     Policy: str
@@ -605,84 +698,12 @@ class PutContactPolicyResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ReceiptTypeDef(TypedDict):
-    ContactChannelArn: NotRequired[str]
-    ReceiptType: ReceiptTypeType
-    ReceiptInfo: NotRequired[str]
-    ReceiptTime: datetime
-
-
-class RecurrenceSettingsOutputTypeDef(TypedDict):
-    MonthlySettings: NotRequired[list[MonthlySettingTypeDef]]
-    WeeklySettings: NotRequired[list[WeeklySettingTypeDef]]
-    DailySettings: NotRequired[list[HandOffTimeTypeDef]]
-    NumberOfOnCalls: int
-    ShiftCoverages: NotRequired[dict[DayOfWeekType, list[CoverageTimeTypeDef]]]
-    RecurrenceMultiplier: int
-
-
-class RecurrenceSettingsTypeDef(TypedDict):
-    MonthlySettings: NotRequired[ReadOnly[Sequence[MonthlySettingTypeDef]]]
-    WeeklySettings: NotRequired[ReadOnly[Sequence[WeeklySettingTypeDef]]]
-    DailySettings: NotRequired[ReadOnly[Sequence[HandOffTimeTypeDef]]]
-    NumberOfOnCalls: int
-    ShiftCoverages: NotRequired[
-        ReadOnly[Mapping[DayOfWeekType, Sequence[CoverageTimeTypeDef]]]
-    ]
-    RecurrenceMultiplier: int
-
-
-class ResolutionContactTypeDef(TypedDict):
-    ContactArn: str
-    Type: ContactTypeType
-    StageIndex: NotRequired[int]
-
-
-class RotationOverrideTypeDef(TypedDict):
-    RotationOverrideId: str
-    NewContactIds: list[str]
-    StartTime: datetime
-    EndTime: datetime
-    CreateTime: datetime
-
-
-class RotationShiftTypeDef(TypedDict):
-    ContactIds: NotRequired[list[str]]
-    StartTime: datetime
-    EndTime: datetime
-    Type: NotRequired[ShiftTypeType]
-    ShiftDetails: NotRequired[ShiftDetailsTypeDef]
-
-
-class RotationTypeDef(TypedDict):
-    RotationArn: str
-    Name: str
-    ContactIds: NotRequired[list[str]]
-    StartTime: NotRequired[datetime]
-    TimeZoneId: NotRequired[str]
-    Recurrence: NotRequired[RecurrenceSettingsOutputTypeDef]
-
-
 class SendActivationCodeRequestTypeDef(TypedDict):
     ContactChannelId: str
 
 
 class SendActivationCodeResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ShiftDetailsTypeDef(TypedDict):
-    OverriddenContactIds: list[str]
-
-
-class StageOutputTypeDef(TypedDict):
-    DurationInMinutes: int
-    Targets: list[TargetTypeDef]
-
-
-class StageTypeDef(TypedDict):
-    DurationInMinutes: int
-    Targets: ReadOnly[Sequence[TargetTypeDef]]
 
 
 class StartEngagementRequestTypeDef(TypedDict):
@@ -717,21 +738,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class TargetTypeDef(TypedDict):
-    ChannelTargetInfo: NotRequired[ChannelTargetInfoTypeDef]
-    ContactTargetInfo: NotRequired[ContactTargetInfoTypeDef]
-
-
-class TimeRangeTypeDef(TypedDict):
-    StartTime: NotRequired[ReadOnly[datetime | str]]
-    EndTime: NotRequired[ReadOnly[datetime | str]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -773,8 +779,3 @@ class UpdateRotationRequestTypeDef(TypedDict):
 
 class UpdateRotationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WeeklySettingTypeDef(TypedDict):
-    DayOfWeek: DayOfWeekType
-    HandOffTime: HandOffTimeTypeDef

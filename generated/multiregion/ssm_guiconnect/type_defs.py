@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,25 +18,39 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "ConnectionRecordingPreferencesOutputTypeDef",
-    "ConnectionRecordingPreferencesTypeDef",
-    "DeleteConnectionRecordingPreferencesRequestTypeDef",
-    "DeleteConnectionRecordingPreferencesResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetConnectionRecordingPreferencesResponseTypeDef",
-    "RecordingDestinationsOutputTypeDef",
-    "RecordingDestinationsTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3BucketTypeDef",
-    "UpdateConnectionRecordingPreferencesRequestTypeDef",
-    "UpdateConnectionRecordingPreferencesResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ConnectionRecordingPreferencesOutputTypeDef",
+        "ConnectionRecordingPreferencesTypeDef",
+        "DeleteConnectionRecordingPreferencesRequestTypeDef",
+        "DeleteConnectionRecordingPreferencesResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetConnectionRecordingPreferencesResponseTypeDef",
+        "RecordingDestinationsOutputTypeDef",
+        "RecordingDestinationsTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3BucketTypeDef",
+        "UpdateConnectionRecordingPreferencesRequestTypeDef",
+        "UpdateConnectionRecordingPreferencesResponseTypeDef",
+    ]
+
+
+class S3BucketTypeDef(TypedDict):
+    BucketName: str
+    BucketOwner: str
+
+
+class RecordingDestinationsOutputTypeDef(TypedDict):
+    S3Buckets: list[S3BucketTypeDef]
 
 
 class ConnectionRecordingPreferencesOutputTypeDef(TypedDict):
     KMSKeyArn: str
     RecordingDestinations: RecordingDestinationsOutputTypeDef
+
+
+class RecordingDestinationsTypeDef(TypedDict):
+    S3Buckets: ReadOnly[Sequence[S3BucketTypeDef]]
 
 
 class ConnectionRecordingPreferencesTypeDef(TypedDict):
@@ -59,19 +73,6 @@ class GetConnectionRecordingPreferencesResponseTypeDef(TypedDict):
         ConnectionRecordingPreferencesOutputTypeDef
     ]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecordingDestinationsOutputTypeDef(TypedDict):
-    S3Buckets: list[S3BucketTypeDef]
-
-
-class RecordingDestinationsTypeDef(TypedDict):
-    S3Buckets: ReadOnly[Sequence[S3BucketTypeDef]]
-
-
-class S3BucketTypeDef(TypedDict):
-    BucketName: str
-    BucketOwner: str
 
 
 class UpdateConnectionRecordingPreferencesRequestTypeDef(TypedDict):

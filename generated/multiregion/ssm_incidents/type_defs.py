@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -29,120 +29,145 @@ from .literals import (
     VariableTypeType,
 )
 
-__all__ = [
-    "ActionOutputTypeDef",
-    "ActionTypeDef",
-    "AddRegionActionTypeDef",
-    "AttributeValueListTypeDef",
-    "AutomationExecutionTypeDef",
-    "BatchGetIncidentFindingsErrorTypeDef",
-    "BatchGetIncidentFindingsInputTypeDef",
-    "BatchGetIncidentFindingsOutputTypeDef",
-    "ChatChannelOutputTypeDef",
-    "ChatChannelTypeDef",
-    "CloudFormationStackUpdateTypeDef",
-    "CodeDeployDeploymentTypeDef",
-    "ConditionTypeDef",
-    "CreateReplicationSetInputTypeDef",
-    "CreateReplicationSetOutputTypeDef",
-    "CreateResponsePlanInputTypeDef",
-    "CreateResponsePlanOutputTypeDef",
-    "CreateTimelineEventInputTypeDef",
-    "CreateTimelineEventOutputTypeDef",
-    "DeleteIncidentRecordInputTypeDef",
-    "DeleteIncidentRecordOutputTypeDef",
-    "DeleteRegionActionTypeDef",
-    "DeleteReplicationSetInputTypeDef",
-    "DeleteReplicationSetOutputTypeDef",
-    "DeleteResourcePolicyInputTypeDef",
-    "DeleteResourcePolicyOutputTypeDef",
-    "DeleteResponsePlanInputTypeDef",
-    "DeleteResponsePlanOutputTypeDef",
-    "DeleteTimelineEventInputTypeDef",
-    "DeleteTimelineEventOutputTypeDef",
-    "DynamicSsmParameterValueTypeDef",
-    "EmptyChatChannelTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventReferenceTypeDef",
-    "EventSummaryTypeDef",
-    "FilterTypeDef",
-    "FindingDetailsTypeDef",
-    "FindingSummaryTypeDef",
-    "FindingTypeDef",
-    "GetIncidentRecordInputTypeDef",
-    "GetIncidentRecordOutputTypeDef",
-    "GetReplicationSetInputTypeDef",
-    "GetReplicationSetOutputTypeDef",
-    "GetResourcePoliciesInputTypeDef",
-    "GetResourcePoliciesOutputTypeDef",
-    "GetResponsePlanInputTypeDef",
-    "GetResponsePlanOutputTypeDef",
-    "GetTimelineEventInputTypeDef",
-    "GetTimelineEventOutputTypeDef",
-    "IncidentRecordSourceTypeDef",
-    "IncidentRecordSummaryTypeDef",
-    "IncidentRecordTypeDef",
-    "IncidentTemplateOutputTypeDef",
-    "IncidentTemplateTypeDef",
-    "IntegrationTypeDef",
-    "ItemIdentifierTypeDef",
-    "ItemValueTypeDef",
-    "ListIncidentFindingsInputTypeDef",
-    "ListIncidentFindingsOutputTypeDef",
-    "ListIncidentRecordsInputTypeDef",
-    "ListIncidentRecordsOutputTypeDef",
-    "ListRelatedItemsInputTypeDef",
-    "ListRelatedItemsOutputTypeDef",
-    "ListReplicationSetsInputTypeDef",
-    "ListReplicationSetsOutputTypeDef",
-    "ListResponsePlansInputTypeDef",
-    "ListResponsePlansOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTimelineEventsInputTypeDef",
-    "ListTimelineEventsOutputTypeDef",
-    "NotificationTargetItemTypeDef",
-    "PagerDutyConfigurationTypeDef",
-    "PagerDutyIncidentConfigurationTypeDef",
-    "PagerDutyIncidentDetailTypeDef",
-    "PutResourcePolicyInputTypeDef",
-    "PutResourcePolicyOutputTypeDef",
-    "RegionInfoTypeDef",
-    "RegionMapInputValueTypeDef",
-    "RelatedItemTypeDef",
-    "RelatedItemsUpdateTypeDef",
-    "ReplicationSetTypeDef",
-    "ResourcePolicyTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResponsePlanSummaryTypeDef",
-    "SsmAutomationOutputTypeDef",
-    "SsmAutomationTypeDef",
-    "StartIncidentInputTypeDef",
-    "StartIncidentOutputTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TimelineEventTypeDef",
-    "TriggerDetailsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDeletionProtectionInputTypeDef",
-    "UpdateDeletionProtectionOutputTypeDef",
-    "UpdateIncidentRecordInputTypeDef",
-    "UpdateIncidentRecordOutputTypeDef",
-    "UpdateRelatedItemsInputTypeDef",
-    "UpdateRelatedItemsOutputTypeDef",
-    "UpdateReplicationSetActionTypeDef",
-    "UpdateReplicationSetInputTypeDef",
-    "UpdateReplicationSetOutputTypeDef",
-    "UpdateResponsePlanInputTypeDef",
-    "UpdateResponsePlanOutputTypeDef",
-    "UpdateTimelineEventInputTypeDef",
-    "UpdateTimelineEventOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionOutputTypeDef",
+        "ActionTypeDef",
+        "AddRegionActionTypeDef",
+        "AttributeValueListTypeDef",
+        "AutomationExecutionTypeDef",
+        "BatchGetIncidentFindingsErrorTypeDef",
+        "BatchGetIncidentFindingsInputTypeDef",
+        "BatchGetIncidentFindingsOutputTypeDef",
+        "ChatChannelOutputTypeDef",
+        "ChatChannelTypeDef",
+        "CloudFormationStackUpdateTypeDef",
+        "CodeDeployDeploymentTypeDef",
+        "ConditionTypeDef",
+        "CreateReplicationSetInputTypeDef",
+        "CreateReplicationSetOutputTypeDef",
+        "CreateResponsePlanInputTypeDef",
+        "CreateResponsePlanOutputTypeDef",
+        "CreateTimelineEventInputTypeDef",
+        "CreateTimelineEventOutputTypeDef",
+        "DeleteIncidentRecordInputTypeDef",
+        "DeleteIncidentRecordOutputTypeDef",
+        "DeleteRegionActionTypeDef",
+        "DeleteReplicationSetInputTypeDef",
+        "DeleteReplicationSetOutputTypeDef",
+        "DeleteResourcePolicyInputTypeDef",
+        "DeleteResourcePolicyOutputTypeDef",
+        "DeleteResponsePlanInputTypeDef",
+        "DeleteResponsePlanOutputTypeDef",
+        "DeleteTimelineEventInputTypeDef",
+        "DeleteTimelineEventOutputTypeDef",
+        "DynamicSsmParameterValueTypeDef",
+        "EmptyChatChannelTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventReferenceTypeDef",
+        "EventSummaryTypeDef",
+        "FilterTypeDef",
+        "FindingDetailsTypeDef",
+        "FindingSummaryTypeDef",
+        "FindingTypeDef",
+        "GetIncidentRecordInputTypeDef",
+        "GetIncidentRecordOutputTypeDef",
+        "GetReplicationSetInputTypeDef",
+        "GetReplicationSetOutputTypeDef",
+        "GetResourcePoliciesInputTypeDef",
+        "GetResourcePoliciesOutputTypeDef",
+        "GetResponsePlanInputTypeDef",
+        "GetResponsePlanOutputTypeDef",
+        "GetTimelineEventInputTypeDef",
+        "GetTimelineEventOutputTypeDef",
+        "IncidentRecordSourceTypeDef",
+        "IncidentRecordSummaryTypeDef",
+        "IncidentRecordTypeDef",
+        "IncidentTemplateOutputTypeDef",
+        "IncidentTemplateTypeDef",
+        "IntegrationTypeDef",
+        "ItemIdentifierTypeDef",
+        "ItemValueTypeDef",
+        "ListIncidentFindingsInputTypeDef",
+        "ListIncidentFindingsOutputTypeDef",
+        "ListIncidentRecordsInputTypeDef",
+        "ListIncidentRecordsOutputTypeDef",
+        "ListRelatedItemsInputTypeDef",
+        "ListRelatedItemsOutputTypeDef",
+        "ListReplicationSetsInputTypeDef",
+        "ListReplicationSetsOutputTypeDef",
+        "ListResponsePlansInputTypeDef",
+        "ListResponsePlansOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTimelineEventsInputTypeDef",
+        "ListTimelineEventsOutputTypeDef",
+        "NotificationTargetItemTypeDef",
+        "PagerDutyConfigurationTypeDef",
+        "PagerDutyIncidentConfigurationTypeDef",
+        "PagerDutyIncidentDetailTypeDef",
+        "PutResourcePolicyInputTypeDef",
+        "PutResourcePolicyOutputTypeDef",
+        "RegionInfoTypeDef",
+        "RegionMapInputValueTypeDef",
+        "RelatedItemTypeDef",
+        "RelatedItemsUpdateTypeDef",
+        "ReplicationSetTypeDef",
+        "ResourcePolicyTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResponsePlanSummaryTypeDef",
+        "SsmAutomationOutputTypeDef",
+        "SsmAutomationTypeDef",
+        "StartIncidentInputTypeDef",
+        "StartIncidentOutputTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TimelineEventTypeDef",
+        "TriggerDetailsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDeletionProtectionInputTypeDef",
+        "UpdateDeletionProtectionOutputTypeDef",
+        "UpdateIncidentRecordInputTypeDef",
+        "UpdateIncidentRecordOutputTypeDef",
+        "UpdateRelatedItemsInputTypeDef",
+        "UpdateRelatedItemsOutputTypeDef",
+        "UpdateReplicationSetActionTypeDef",
+        "UpdateReplicationSetInputTypeDef",
+        "UpdateReplicationSetOutputTypeDef",
+        "UpdateResponsePlanInputTypeDef",
+        "UpdateResponsePlanOutputTypeDef",
+        "UpdateTimelineEventInputTypeDef",
+        "UpdateTimelineEventOutputTypeDef",
+    ]
+
+
+class DynamicSsmParameterValueTypeDef(TypedDict):
+    variable: NotRequired[VariableTypeType]
+
+
+class SsmAutomationOutputTypeDef(TypedDict):
+    documentName: str
+    documentVersion: NotRequired[str]
+    dynamicParameters: NotRequired[dict[str, DynamicSsmParameterValueTypeDef]]
+    parameters: NotRequired[dict[str, list[str]]]
+    roleArn: str
+    targetAccount: NotRequired[SsmTargetAccountType]
 
 
 class ActionOutputTypeDef(TypedDict):
     ssmAutomation: NotRequired[SsmAutomationOutputTypeDef]
+
+
+class SsmAutomationTypeDef(TypedDict):
+    documentName: str
+    documentVersion: NotRequired[str]
+    dynamicParameters: NotRequired[
+        ReadOnly[Mapping[str, DynamicSsmParameterValueTypeDef]]
+    ]
+    parameters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    roleArn: str
+    targetAccount: NotRequired[SsmTargetAccountType]
 
 
 class ActionTypeDef(TypedDict):
@@ -174,22 +199,6 @@ class BatchGetIncidentFindingsInputTypeDef(TypedDict):
     incidentRecordArn: str
 
 
-class BatchGetIncidentFindingsOutputTypeDef(TypedDict):
-    errors: list[BatchGetIncidentFindingsErrorTypeDef]
-    findings: list[FindingTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ChatChannelOutputTypeDef(TypedDict):
-    chatbotSns: NotRequired[list[str]]
-    empty: NotRequired[EmptyChatChannelTypeDef]
-
-
-class ChatChannelTypeDef(TypedDict):
-    chatbotSns: NotRequired[ReadOnly[Sequence[str]]]
-    empty: NotRequired[EmptyChatChannelTypeDef]
-
-
 class CloudFormationStackUpdateTypeDef(TypedDict):
     endTime: NotRequired[datetime]
     stackArn: str
@@ -203,10 +212,46 @@ class CodeDeployDeploymentTypeDef(TypedDict):
     startTime: datetime
 
 
+class FindingDetailsTypeDef(TypedDict):
+    cloudFormationStackUpdate: NotRequired[CloudFormationStackUpdateTypeDef]
+    codeDeployDeployment: NotRequired[CodeDeployDeploymentTypeDef]
+
+
+class FindingTypeDef(TypedDict):
+    creationTime: datetime
+    details: NotRequired[FindingDetailsTypeDef]
+    id: str
+    lastModifiedTime: datetime
+
+
+class BatchGetIncidentFindingsOutputTypeDef(TypedDict):
+    errors: list[BatchGetIncidentFindingsErrorTypeDef]
+    findings: list[FindingTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EmptyChatChannelTypeDef(TypedDict):
+    pass
+
+
+class ChatChannelOutputTypeDef(TypedDict):
+    chatbotSns: NotRequired[list[str]]
+    empty: NotRequired[EmptyChatChannelTypeDef]
+
+
+class ChatChannelTypeDef(TypedDict):
+    chatbotSns: NotRequired[ReadOnly[Sequence[str]]]
+    empty: NotRequired[EmptyChatChannelTypeDef]
+
+
 class ConditionTypeDef(TypedDict):
     after: NotRequired[ReadOnly[datetime | str]]
     before: NotRequired[ReadOnly[datetime | str]]
     equals: NotRequired[ReadOnly[AttributeValueListTypeDef]]
+
+
+class RegionMapInputValueTypeDef(TypedDict):
+    sseKmsKeyId: NotRequired[str]
 
 
 class CreateReplicationSetInputTypeDef(TypedDict):
@@ -218,6 +263,33 @@ class CreateReplicationSetInputTypeDef(TypedDict):
 class CreateReplicationSetOutputTypeDef(TypedDict):
     arn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NotificationTargetItemTypeDef(TypedDict):
+    snsTopicArn: NotRequired[str]
+
+
+class IncidentTemplateTypeDef(TypedDict):
+    dedupeString: NotRequired[str]
+    impact: int
+    incidentTags: NotRequired[ReadOnly[Mapping[str, str]]]
+    notificationTargets: NotRequired[ReadOnly[Sequence[NotificationTargetItemTypeDef]]]
+    summary: NotRequired[str]
+    title: str
+
+
+class PagerDutyIncidentConfigurationTypeDef(TypedDict):
+    serviceId: str
+
+
+class PagerDutyConfigurationTypeDef(TypedDict):
+    name: str
+    pagerDutyIncidentConfiguration: PagerDutyIncidentConfigurationTypeDef
+    secretId: str
+
+
+class IntegrationTypeDef(TypedDict):
+    pagerDutyConfiguration: NotRequired[PagerDutyConfigurationTypeDef]
 
 
 class CreateResponsePlanInputTypeDef(TypedDict):
@@ -235,6 +307,11 @@ class CreateResponsePlanInputTypeDef(TypedDict):
 class CreateResponsePlanOutputTypeDef(TypedDict):
     arn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EventReferenceTypeDef(TypedDict):
+    relatedItemId: NotRequired[str]
+    resource: NotRequired[str]
 
 
 class CreateTimelineEventInputTypeDef(TypedDict):
@@ -298,19 +375,6 @@ class DeleteTimelineEventOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DynamicSsmParameterValueTypeDef(TypedDict):
-    variable: NotRequired[VariableTypeType]
-
-
-class EmptyChatChannelTypeDef(TypedDict):
-    pass
-
-
-class EventReferenceTypeDef(TypedDict):
-    relatedItemId: NotRequired[str]
-    resource: NotRequired[str]
-
-
 class EventSummaryTypeDef(TypedDict):
     eventId: str
     eventReferences: NotRequired[list[EventReferenceTypeDef]]
@@ -325,19 +389,7 @@ class FilterTypeDef(TypedDict):
     key: str
 
 
-class FindingDetailsTypeDef(TypedDict):
-    cloudFormationStackUpdate: NotRequired[CloudFormationStackUpdateTypeDef]
-    codeDeployDeployment: NotRequired[CodeDeployDeploymentTypeDef]
-
-
 class FindingSummaryTypeDef(TypedDict):
-    id: str
-    lastModifiedTime: datetime
-
-
-class FindingTypeDef(TypedDict):
-    creationTime: datetime
-    details: NotRequired[FindingDetailsTypeDef]
     id: str
     lastModifiedTime: datetime
 
@@ -346,73 +398,11 @@ class GetIncidentRecordInputTypeDef(TypedDict):
     arn: str
 
 
-class GetIncidentRecordOutputTypeDef(TypedDict):
-    incidentRecord: IncidentRecordTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetReplicationSetInputTypeDef(TypedDict):
-    arn: str
-
-
-class GetReplicationSetOutputTypeDef(TypedDict):
-    replicationSet: ReplicationSetTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetResourcePoliciesInputTypeDef(TypedDict):
-    maxResults: NotRequired[int]
-    nextToken: NotRequired[str]
-    resourceArn: str
-
-
-class GetResourcePoliciesOutputTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    resourcePolicies: list[ResourcePolicyTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetResponsePlanInputTypeDef(TypedDict):
-    arn: str
-
-
-class GetResponsePlanOutputTypeDef(TypedDict):
-    actions: NotRequired[list[ActionOutputTypeDef]]
-    arn: str
-    chatChannel: NotRequired[ChatChannelOutputTypeDef]
-    displayName: NotRequired[str]
-    engagements: NotRequired[list[str]]
-    incidentTemplate: IncidentTemplateOutputTypeDef
-    integrations: NotRequired[list[IntegrationTypeDef]]
-    name: str
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetTimelineEventInputTypeDef(TypedDict):
-    eventId: str
-    incidentRecordArn: str
-
-
-class GetTimelineEventOutputTypeDef(TypedDict):
-    event: TimelineEventTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class IncidentRecordSourceTypeDef(TypedDict):
     createdBy: str
     invokedBy: NotRequired[str]
     resourceArn: NotRequired[str]
     source: str
-
-
-class IncidentRecordSummaryTypeDef(TypedDict):
-    arn: str
-    creationTime: datetime
-    impact: int
-    incidentRecordSource: IncidentRecordSourceTypeDef
-    resolvedTime: NotRequired[datetime]
-    status: IncidentRecordStatusType
-    title: str
 
 
 class IncidentRecordTypeDef(TypedDict):
@@ -432,6 +422,60 @@ class IncidentRecordTypeDef(TypedDict):
     title: str
 
 
+class GetIncidentRecordOutputTypeDef(TypedDict):
+    incidentRecord: IncidentRecordTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetReplicationSetInputTypeDef(TypedDict):
+    arn: str
+
+
+class RegionInfoTypeDef(TypedDict):
+    sseKmsKeyId: NotRequired[str]
+    status: RegionStatusType
+    statusMessage: NotRequired[str]
+    statusUpdateDateTime: datetime
+
+
+class ReplicationSetTypeDef(TypedDict):
+    arn: NotRequired[str]
+    createdBy: str
+    createdTime: datetime
+    deletionProtected: bool
+    lastModifiedBy: str
+    lastModifiedTime: datetime
+    regionMap: dict[str, RegionInfoTypeDef]
+    status: ReplicationSetStatusType
+
+
+class GetReplicationSetOutputTypeDef(TypedDict):
+    replicationSet: ReplicationSetTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetResourcePoliciesInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    resourceArn: str
+
+
+class ResourcePolicyTypeDef(TypedDict):
+    policyDocument: str
+    policyId: str
+    ramResourceShareRegion: str
+
+
+class GetResourcePoliciesOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    resourcePolicies: list[ResourcePolicyTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetResponsePlanInputTypeDef(TypedDict):
+    arn: str
+
+
 class IncidentTemplateOutputTypeDef(TypedDict):
     dedupeString: NotRequired[str]
     impact: int
@@ -441,22 +485,52 @@ class IncidentTemplateOutputTypeDef(TypedDict):
     title: str
 
 
-class IncidentTemplateTypeDef(TypedDict):
-    dedupeString: NotRequired[str]
+class GetResponsePlanOutputTypeDef(TypedDict):
+    actions: NotRequired[list[ActionOutputTypeDef]]
+    arn: str
+    chatChannel: NotRequired[ChatChannelOutputTypeDef]
+    displayName: NotRequired[str]
+    engagements: NotRequired[list[str]]
+    incidentTemplate: IncidentTemplateOutputTypeDef
+    integrations: NotRequired[list[IntegrationTypeDef]]
+    name: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTimelineEventInputTypeDef(TypedDict):
+    eventId: str
+    incidentRecordArn: str
+
+
+class TimelineEventTypeDef(TypedDict):
+    eventData: str
+    eventId: str
+    eventReferences: NotRequired[list[EventReferenceTypeDef]]
+    eventTime: datetime
+    eventType: str
+    eventUpdatedTime: datetime
+    incidentRecordArn: str
+
+
+class GetTimelineEventOutputTypeDef(TypedDict):
+    event: TimelineEventTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IncidentRecordSummaryTypeDef(TypedDict):
+    arn: str
+    creationTime: datetime
     impact: int
-    incidentTags: NotRequired[ReadOnly[Mapping[str, str]]]
-    notificationTargets: NotRequired[ReadOnly[Sequence[NotificationTargetItemTypeDef]]]
-    summary: NotRequired[str]
+    incidentRecordSource: IncidentRecordSourceTypeDef
+    resolvedTime: NotRequired[datetime]
+    status: IncidentRecordStatusType
     title: str
 
 
-class IntegrationTypeDef(TypedDict):
-    pagerDutyConfiguration: NotRequired[PagerDutyConfigurationTypeDef]
-
-
-class ItemIdentifierTypeDef(TypedDict):
-    type: ItemTypeType
-    value: ItemValueTypeDef
+class PagerDutyIncidentDetailTypeDef(TypedDict):
+    autoResolve: NotRequired[bool]
+    id: str
+    secretId: NotRequired[str]
 
 
 class ItemValueTypeDef(TypedDict):
@@ -464,6 +538,11 @@ class ItemValueTypeDef(TypedDict):
     metricDefinition: NotRequired[str]
     pagerDutyIncidentDetail: NotRequired[PagerDutyIncidentDetailTypeDef]
     url: NotRequired[str]
+
+
+class ItemIdentifierTypeDef(TypedDict):
+    type: ItemTypeType
+    value: ItemValueTypeDef
 
 
 class ListIncidentFindingsInputTypeDef(TypedDict):
@@ -496,6 +575,12 @@ class ListRelatedItemsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class RelatedItemTypeDef(TypedDict):
+    generatedId: NotRequired[str]
+    identifier: ItemIdentifierTypeDef
+    title: NotRequired[str]
+
+
 class ListRelatedItemsOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     relatedItems: list[RelatedItemTypeDef]
@@ -516,6 +601,12 @@ class ListReplicationSetsOutputTypeDef(TypedDict):
 class ListResponsePlansInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ResponsePlanSummaryTypeDef(TypedDict):
+    arn: str
+    displayName: NotRequired[str]
+    name: str
 
 
 class ListResponsePlansOutputTypeDef(TypedDict):
@@ -548,26 +639,6 @@ class ListTimelineEventsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NotificationTargetItemTypeDef(TypedDict):
-    snsTopicArn: NotRequired[str]
-
-
-class PagerDutyConfigurationTypeDef(TypedDict):
-    name: str
-    pagerDutyIncidentConfiguration: PagerDutyIncidentConfigurationTypeDef
-    secretId: str
-
-
-class PagerDutyIncidentConfigurationTypeDef(TypedDict):
-    serviceId: str
-
-
-class PagerDutyIncidentDetailTypeDef(TypedDict):
-    autoResolve: NotRequired[bool]
-    id: str
-    secretId: NotRequired[str]
-
-
 class PutResourcePolicyInputTypeDef(TypedDict):
     policy: str
     resourceArn: str
@@ -578,69 +649,16 @@ class PutResourcePolicyOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RegionInfoTypeDef(TypedDict):
-    sseKmsKeyId: NotRequired[str]
-    status: RegionStatusType
-    statusMessage: NotRequired[str]
-    statusUpdateDateTime: datetime
-
-
-class RegionMapInputValueTypeDef(TypedDict):
-    sseKmsKeyId: NotRequired[str]
-
-
-class RelatedItemTypeDef(TypedDict):
-    generatedId: NotRequired[str]
-    identifier: ItemIdentifierTypeDef
-    title: NotRequired[str]
-
-
 class RelatedItemsUpdateTypeDef(TypedDict):
     itemToAdd: NotRequired[RelatedItemTypeDef]
     itemToRemove: NotRequired[ItemIdentifierTypeDef]
 
 
-class ReplicationSetTypeDef(TypedDict):
-    arn: NotRequired[str]
-    createdBy: str
-    createdTime: datetime
-    deletionProtected: bool
-    lastModifiedBy: str
-    lastModifiedTime: datetime
-    regionMap: dict[str, RegionInfoTypeDef]
-    status: ReplicationSetStatusType
-
-
-class ResourcePolicyTypeDef(TypedDict):
-    policyDocument: str
-    policyId: str
-    ramResourceShareRegion: str
-
-
-class ResponsePlanSummaryTypeDef(TypedDict):
-    arn: str
-    displayName: NotRequired[str]
-    name: str
-
-
-class SsmAutomationOutputTypeDef(TypedDict):
-    documentName: str
-    documentVersion: NotRequired[str]
-    dynamicParameters: NotRequired[dict[str, DynamicSsmParameterValueTypeDef]]
-    parameters: NotRequired[dict[str, list[str]]]
-    roleArn: str
-    targetAccount: NotRequired[SsmTargetAccountType]
-
-
-class SsmAutomationTypeDef(TypedDict):
-    documentName: str
-    documentVersion: NotRequired[str]
-    dynamicParameters: NotRequired[
-        ReadOnly[Mapping[str, DynamicSsmParameterValueTypeDef]]
-    ]
-    parameters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
-    roleArn: str
-    targetAccount: NotRequired[SsmTargetAccountType]
+class TriggerDetailsTypeDef(TypedDict):
+    rawData: NotRequired[str]
+    source: str
+    timestamp: ReadOnly[datetime | str]
+    triggerArn: NotRequired[str]
 
 
 class StartIncidentInputTypeDef(TypedDict):
@@ -664,23 +682,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TimelineEventTypeDef(TypedDict):
-    eventData: str
-    eventId: str
-    eventReferences: NotRequired[list[EventReferenceTypeDef]]
-    eventTime: datetime
-    eventType: str
-    eventUpdatedTime: datetime
-    incidentRecordArn: str
-
-
-class TriggerDetailsTypeDef(TypedDict):
-    rawData: NotRequired[str]
-    source: str
-    timestamp: ReadOnly[datetime | str]
-    triggerArn: NotRequired[str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

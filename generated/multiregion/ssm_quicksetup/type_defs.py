@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,40 +23,41 @@ from .literals import (
     StatusTypeType,
 )
 
-__all__ = [
-    "ConfigurationDefinitionInputTypeDef",
-    "ConfigurationDefinitionSummaryTypeDef",
-    "ConfigurationDefinitionTypeDef",
-    "ConfigurationManagerSummaryTypeDef",
-    "ConfigurationSummaryTypeDef",
-    "CreateConfigurationManagerInputTypeDef",
-    "CreateConfigurationManagerOutputTypeDef",
-    "DeleteConfigurationManagerInputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FilterTypeDef",
-    "GetConfigurationInputTypeDef",
-    "GetConfigurationManagerInputTypeDef",
-    "GetConfigurationManagerOutputTypeDef",
-    "GetConfigurationOutputTypeDef",
-    "GetServiceSettingsOutputTypeDef",
-    "ListConfigurationManagersInputTypeDef",
-    "ListConfigurationManagersOutputTypeDef",
-    "ListConfigurationsInputTypeDef",
-    "ListConfigurationsOutputTypeDef",
-    "ListQuickSetupTypesOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "QuickSetupTypeOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "ServiceSettingsTypeDef",
-    "StatusSummaryTypeDef",
-    "TagEntryTypeDef",
-    "TagResourceInputTypeDef",
-    "UntagResourceInputTypeDef",
-    "UpdateConfigurationDefinitionInputTypeDef",
-    "UpdateConfigurationManagerInputTypeDef",
-    "UpdateServiceSettingsInputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ConfigurationDefinitionInputTypeDef",
+        "ConfigurationDefinitionSummaryTypeDef",
+        "ConfigurationDefinitionTypeDef",
+        "ConfigurationManagerSummaryTypeDef",
+        "ConfigurationSummaryTypeDef",
+        "CreateConfigurationManagerInputTypeDef",
+        "CreateConfigurationManagerOutputTypeDef",
+        "DeleteConfigurationManagerInputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FilterTypeDef",
+        "GetConfigurationInputTypeDef",
+        "GetConfigurationManagerInputTypeDef",
+        "GetConfigurationManagerOutputTypeDef",
+        "GetConfigurationOutputTypeDef",
+        "GetServiceSettingsOutputTypeDef",
+        "ListConfigurationManagersInputTypeDef",
+        "ListConfigurationManagersOutputTypeDef",
+        "ListConfigurationsInputTypeDef",
+        "ListConfigurationsOutputTypeDef",
+        "ListQuickSetupTypesOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "QuickSetupTypeOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "ServiceSettingsTypeDef",
+        "StatusSummaryTypeDef",
+        "TagEntryTypeDef",
+        "TagResourceInputTypeDef",
+        "UntagResourceInputTypeDef",
+        "UpdateConfigurationDefinitionInputTypeDef",
+        "UpdateConfigurationManagerInputTypeDef",
+        "UpdateServiceSettingsInputTypeDef",
+    ]
 
 
 class ConfigurationDefinitionInputTypeDef(TypedDict):
@@ -81,6 +82,18 @@ class ConfigurationDefinitionTypeDef(TypedDict):
     Parameters: dict[str, str]
     Type: str
     TypeVersion: NotRequired[str]
+
+
+StatusSummaryTypeDef = TypedDict(
+    "StatusSummaryTypeDef",
+    {
+        "LastUpdatedAt": datetime,
+        "Status": NotRequired[StatusType],
+        "StatusDetails": NotRequired[dict[str, str]],
+        "StatusMessage": NotRequired[str],
+        "StatusType": StatusTypeType,
+    },
+)
 
 
 class ConfigurationManagerSummaryTypeDef(TypedDict):
@@ -162,6 +175,10 @@ class GetConfigurationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ServiceSettingsTypeDef(TypedDict):
+    ExplorerEnablingRoleArn: NotRequired[str]
+
+
 class GetServiceSettingsOutputTypeDef(TypedDict):
     ServiceSettings: NotRequired[ServiceSettingsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -193,6 +210,11 @@ class ListConfigurationsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class QuickSetupTypeOutputTypeDef(TypedDict):
+    LatestVersion: NotRequired[str]
+    Type: NotRequired[str]
+
+
 class ListQuickSetupTypesOutputTypeDef(TypedDict):
     QuickSetupTypeList: NotRequired[list[QuickSetupTypeOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -202,35 +224,14 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceArn: str
 
 
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[list[TagEntryTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class QuickSetupTypeOutputTypeDef(TypedDict):
-    LatestVersion: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class ServiceSettingsTypeDef(TypedDict):
-    ExplorerEnablingRoleArn: NotRequired[str]
-
-
-StatusSummaryTypeDef = TypedDict(
-    "StatusSummaryTypeDef",
-    {
-        "LastUpdatedAt": datetime,
-        "Status": NotRequired[StatusType],
-        "StatusDetails": NotRequired[dict[str, str]],
-        "StatusMessage": NotRequired[str],
-        "StatusType": StatusTypeType,
-    },
-)
-
-
 class TagEntryTypeDef(TypedDict):
     Key: NotRequired[str]
     Value: NotRequired[str]
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[list[TagEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class TagResourceInputTypeDef(TypedDict):

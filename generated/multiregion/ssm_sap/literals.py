@@ -2,33 +2,34 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Systems Manager for SAP: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AllocationTypeType",
-    "ApplicationDiscoveryStatusType",
-    "ApplicationStatusType",
-    "ApplicationTypeType",
-    "BackintModeType",
-    "ClusterStatusType",
-    "ComponentStatusType",
-    "ComponentTypeType",
-    "ConfigurationCheckOperationListingModeType",
-    "ConfigurationCheckTypeType",
-    "ConnectedEntityTypeType",
-    "CredentialTypeType",
-    "DatabaseConnectionMethodType",
-    "DatabaseStatusType",
-    "DatabaseTypeType",
-    "FilterOperatorType",
-    "HostRoleType",
-    "OperationEventStatusType",
-    "OperationModeType",
-    "OperationStatusType",
-    "PermissionActionTypeType",
-    "ReplicationModeType",
-    "RuleResultStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AllocationTypeType",
+        "ApplicationDiscoveryStatusType",
+        "ApplicationStatusType",
+        "ApplicationTypeType",
+        "BackintModeType",
+        "ClusterStatusType",
+        "ComponentStatusType",
+        "ComponentTypeType",
+        "ConfigurationCheckOperationListingModeType",
+        "ConfigurationCheckTypeType",
+        "ConnectedEntityTypeType",
+        "CredentialTypeType",
+        "DatabaseConnectionMethodType",
+        "DatabaseStatusType",
+        "DatabaseTypeType",
+        "FilterOperatorType",
+        "HostRoleType",
+        "OperationEventStatusType",
+        "OperationModeType",
+        "OperationStatusType",
+        "PermissionActionTypeType",
+        "ReplicationModeType",
+        "RuleResultStatusType",
+    ]
 
 AllocationTypeType = Literal["VPC_SUBNET", "ELASTIC_IP", "OVERLAY", "UNKNOWN"]
 ApplicationDiscoveryStatusType = Literal[

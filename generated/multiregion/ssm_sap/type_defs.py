@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -44,87 +44,88 @@ from .literals import (
     RuleResultStatusType,
 )
 
-__all__ = [
-    "ApplicationCredentialTypeDef",
-    "ApplicationSummaryTypeDef",
-    "ApplicationTypeDef",
-    "AssociatedHostTypeDef",
-    "BackintConfigTypeDef",
-    "ComponentInfoTypeDef",
-    "ComponentSummaryTypeDef",
-    "ComponentTypeDef",
-    "ConfigurationCheckDefinitionTypeDef",
-    "ConfigurationCheckOperationTypeDef",
-    "DatabaseConnectionTypeDef",
-    "DatabaseSummaryTypeDef",
-    "DatabaseTypeDef",
-    "DeleteResourcePermissionInputTypeDef",
-    "DeleteResourcePermissionOutputTypeDef",
-    "DeregisterApplicationInputTypeDef",
-    "DeregisterApplicationOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FilterTypeDef",
-    "GetApplicationInputTypeDef",
-    "GetApplicationOutputTypeDef",
-    "GetComponentInputTypeDef",
-    "GetComponentOutputTypeDef",
-    "GetConfigurationCheckOperationInputTypeDef",
-    "GetConfigurationCheckOperationOutputTypeDef",
-    "GetDatabaseInputTypeDef",
-    "GetDatabaseOutputTypeDef",
-    "GetOperationInputTypeDef",
-    "GetOperationOutputTypeDef",
-    "GetResourcePermissionInputTypeDef",
-    "GetResourcePermissionOutputTypeDef",
-    "HostTypeDef",
-    "IpAddressMemberTypeDef",
-    "ListApplicationsInputTypeDef",
-    "ListApplicationsOutputTypeDef",
-    "ListComponentsInputTypeDef",
-    "ListComponentsOutputTypeDef",
-    "ListConfigurationCheckDefinitionsInputTypeDef",
-    "ListConfigurationCheckDefinitionsOutputTypeDef",
-    "ListConfigurationCheckOperationsInputTypeDef",
-    "ListConfigurationCheckOperationsOutputTypeDef",
-    "ListDatabasesInputTypeDef",
-    "ListDatabasesOutputTypeDef",
-    "ListOperationEventsInputTypeDef",
-    "ListOperationEventsOutputTypeDef",
-    "ListOperationsInputTypeDef",
-    "ListOperationsOutputTypeDef",
-    "ListSubCheckResultsInputTypeDef",
-    "ListSubCheckResultsOutputTypeDef",
-    "ListSubCheckRuleResultsInputTypeDef",
-    "ListSubCheckRuleResultsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "OperationEventTypeDef",
-    "OperationTypeDef",
-    "PutResourcePermissionInputTypeDef",
-    "PutResourcePermissionOutputTypeDef",
-    "RegisterApplicationInputTypeDef",
-    "RegisterApplicationOutputTypeDef",
-    "ResilienceTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleResultTypeDef",
-    "RuleStatusCountsTypeDef",
-    "StartApplicationInputTypeDef",
-    "StartApplicationOutputTypeDef",
-    "StartApplicationRefreshInputTypeDef",
-    "StartApplicationRefreshOutputTypeDef",
-    "StartConfigurationChecksInputTypeDef",
-    "StartConfigurationChecksOutputTypeDef",
-    "StopApplicationInputTypeDef",
-    "StopApplicationOutputTypeDef",
-    "SubCheckResultTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationSettingsInputTypeDef",
-    "UpdateApplicationSettingsOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationCredentialTypeDef",
+        "ApplicationSummaryTypeDef",
+        "ApplicationTypeDef",
+        "AssociatedHostTypeDef",
+        "BackintConfigTypeDef",
+        "ComponentInfoTypeDef",
+        "ComponentSummaryTypeDef",
+        "ComponentTypeDef",
+        "ConfigurationCheckDefinitionTypeDef",
+        "ConfigurationCheckOperationTypeDef",
+        "DatabaseConnectionTypeDef",
+        "DatabaseSummaryTypeDef",
+        "DatabaseTypeDef",
+        "DeleteResourcePermissionInputTypeDef",
+        "DeleteResourcePermissionOutputTypeDef",
+        "DeregisterApplicationInputTypeDef",
+        "DeregisterApplicationOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FilterTypeDef",
+        "GetApplicationInputTypeDef",
+        "GetApplicationOutputTypeDef",
+        "GetComponentInputTypeDef",
+        "GetComponentOutputTypeDef",
+        "GetConfigurationCheckOperationInputTypeDef",
+        "GetConfigurationCheckOperationOutputTypeDef",
+        "GetDatabaseInputTypeDef",
+        "GetDatabaseOutputTypeDef",
+        "GetOperationInputTypeDef",
+        "GetOperationOutputTypeDef",
+        "GetResourcePermissionInputTypeDef",
+        "GetResourcePermissionOutputTypeDef",
+        "HostTypeDef",
+        "IpAddressMemberTypeDef",
+        "ListApplicationsInputTypeDef",
+        "ListApplicationsOutputTypeDef",
+        "ListComponentsInputTypeDef",
+        "ListComponentsOutputTypeDef",
+        "ListConfigurationCheckDefinitionsInputTypeDef",
+        "ListConfigurationCheckDefinitionsOutputTypeDef",
+        "ListConfigurationCheckOperationsInputTypeDef",
+        "ListConfigurationCheckOperationsOutputTypeDef",
+        "ListDatabasesInputTypeDef",
+        "ListDatabasesOutputTypeDef",
+        "ListOperationEventsInputTypeDef",
+        "ListOperationEventsOutputTypeDef",
+        "ListOperationsInputTypeDef",
+        "ListOperationsOutputTypeDef",
+        "ListSubCheckResultsInputTypeDef",
+        "ListSubCheckResultsOutputTypeDef",
+        "ListSubCheckRuleResultsInputTypeDef",
+        "ListSubCheckRuleResultsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "OperationEventTypeDef",
+        "OperationTypeDef",
+        "PutResourcePermissionInputTypeDef",
+        "PutResourcePermissionOutputTypeDef",
+        "RegisterApplicationInputTypeDef",
+        "RegisterApplicationOutputTypeDef",
+        "ResilienceTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleResultTypeDef",
+        "RuleStatusCountsTypeDef",
+        "StartApplicationInputTypeDef",
+        "StartApplicationOutputTypeDef",
+        "StartApplicationRefreshInputTypeDef",
+        "StartApplicationRefreshOutputTypeDef",
+        "StartConfigurationChecksInputTypeDef",
+        "StartConfigurationChecksOutputTypeDef",
+        "StopApplicationInputTypeDef",
+        "StopApplicationOutputTypeDef",
+        "SubCheckResultTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationSettingsInputTypeDef",
+        "UpdateApplicationSettingsOutputTypeDef",
+    ]
 
 
 class ApplicationCredentialTypeDef(TypedDict):
@@ -154,6 +155,12 @@ class ApplicationTypeDef(TypedDict):
     AssociatedApplicationArns: NotRequired[list[str]]
 
 
+class IpAddressMemberTypeDef(TypedDict):
+    IpAddress: NotRequired[str]
+    Primary: NotRequired[bool]
+    AllocationType: NotRequired[AllocationTypeType]
+
+
 class AssociatedHostTypeDef(TypedDict):
     Hostname: NotRequired[str]
     Ec2InstanceId: NotRequired[str]
@@ -178,6 +185,29 @@ class ComponentSummaryTypeDef(TypedDict):
     ComponentType: NotRequired[ComponentTypeType]
     Tags: NotRequired[dict[str, str]]
     Arn: NotRequired[str]
+
+
+class DatabaseConnectionTypeDef(TypedDict):
+    DatabaseConnectionMethod: NotRequired[DatabaseConnectionMethodType]
+    DatabaseArn: NotRequired[str]
+    ConnectionIp: NotRequired[str]
+
+
+class HostTypeDef(TypedDict):
+    HostName: NotRequired[str]
+    HostIp: NotRequired[str]
+    EC2InstanceId: NotRequired[str]
+    InstanceId: NotRequired[str]
+    HostRole: NotRequired[HostRoleType]
+    OsVersion: NotRequired[str]
+
+
+class ResilienceTypeDef(TypedDict):
+    HsrTier: NotRequired[str]
+    HsrReplicationMode: NotRequired[ReplicationModeType]
+    HsrOperationMode: NotRequired[OperationModeType]
+    ClusterStatus: NotRequired[ClusterStatusType]
+    EnqueueReplication: NotRequired[bool]
 
 
 class ComponentTypeDef(TypedDict):
@@ -210,6 +240,14 @@ class ConfigurationCheckDefinitionTypeDef(TypedDict):
     ApplicableApplicationTypes: NotRequired[list[ApplicationTypeType]]
 
 
+class RuleStatusCountsTypeDef(TypedDict):
+    Failed: NotRequired[int]
+    Warning: NotRequired[int]
+    Info: NotRequired[int]
+    Passed: NotRequired[int]
+    Unknown: NotRequired[int]
+
+
 class ConfigurationCheckOperationTypeDef(TypedDict):
     Id: NotRequired[str]
     ApplicationId: NotRequired[str]
@@ -221,12 +259,6 @@ class ConfigurationCheckOperationTypeDef(TypedDict):
     StartTime: NotRequired[datetime]
     EndTime: NotRequired[datetime]
     RuleStatusCounts: NotRequired[RuleStatusCountsTypeDef]
-
-
-class DatabaseConnectionTypeDef(TypedDict):
-    DatabaseConnectionMethod: NotRequired[DatabaseConnectionMethodType]
-    DatabaseArn: NotRequired[str]
-    ConnectionIp: NotRequired[str]
 
 
 class DatabaseSummaryTypeDef(TypedDict):
@@ -327,6 +359,20 @@ class GetOperationInputTypeDef(TypedDict):
     OperationId: str
 
 
+class OperationTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Type: NotRequired[str]
+    Status: NotRequired[OperationStatusType]
+    StatusMessage: NotRequired[str]
+    Properties: NotRequired[dict[str, str]]
+    ResourceType: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+
+
 class GetOperationOutputTypeDef(TypedDict):
     Operation: NotRequired[OperationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -340,21 +386,6 @@ class GetResourcePermissionInputTypeDef(TypedDict):
 class GetResourcePermissionOutputTypeDef(TypedDict):
     Policy: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HostTypeDef(TypedDict):
-    HostName: NotRequired[str]
-    HostIp: NotRequired[str]
-    EC2InstanceId: NotRequired[str]
-    InstanceId: NotRequired[str]
-    HostRole: NotRequired[HostRoleType]
-    OsVersion: NotRequired[str]
-
-
-class IpAddressMemberTypeDef(TypedDict):
-    IpAddress: NotRequired[str]
-    Primary: NotRequired[bool]
-    AllocationType: NotRequired[AllocationTypeType]
 
 
 class ListApplicationsInputTypeDef(TypedDict):
@@ -426,6 +457,19 @@ class ListOperationEventsInputTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class ResourceTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    ResourceType: NotRequired[str]
+
+
+class OperationEventTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Resource: NotRequired[ResourceTypeDef]
+    Status: NotRequired[OperationEventStatusType]
+    StatusMessage: NotRequired[str]
+    Timestamp: NotRequired[datetime]
+
+
 class ListOperationEventsOutputTypeDef(TypedDict):
     OperationEvents: NotRequired[list[OperationEventTypeDef]]
     NextToken: NotRequired[str]
@@ -451,6 +495,13 @@ class ListSubCheckResultsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SubCheckResultTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    References: NotRequired[list[str]]
+
+
 class ListSubCheckResultsOutputTypeDef(TypedDict):
     SubCheckResults: NotRequired[list[SubCheckResultTypeDef]]
     NextToken: NotRequired[str]
@@ -461,6 +512,14 @@ class ListSubCheckRuleResultsInputTypeDef(TypedDict):
     SubCheckResultId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class RuleResultTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[RuleResultStatusType]
+    Message: NotRequired[str]
+    Metadata: NotRequired[dict[str, str]]
 
 
 class ListSubCheckRuleResultsOutputTypeDef(TypedDict):
@@ -476,28 +535,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class OperationEventTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Resource: NotRequired[ResourceTypeDef]
-    Status: NotRequired[OperationEventStatusType]
-    StatusMessage: NotRequired[str]
-    Timestamp: NotRequired[datetime]
-
-
-class OperationTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Type: NotRequired[str]
-    Status: NotRequired[OperationStatusType]
-    StatusMessage: NotRequired[str]
-    Properties: NotRequired[dict[str, str]]
-    ResourceType: NotRequired[str]
-    ResourceId: NotRequired[str]
-    ResourceArn: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
 
 
 class PutResourcePermissionInputTypeDef(TypedDict):
@@ -527,35 +564,6 @@ class RegisterApplicationOutputTypeDef(TypedDict):
     Application: NotRequired[ApplicationTypeDef]
     OperationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ResilienceTypeDef(TypedDict):
-    HsrTier: NotRequired[str]
-    HsrReplicationMode: NotRequired[ReplicationModeType]
-    HsrOperationMode: NotRequired[OperationModeType]
-    ClusterStatus: NotRequired[ClusterStatusType]
-    EnqueueReplication: NotRequired[bool]
-
-
-class ResourceTypeDef(TypedDict):
-    ResourceArn: NotRequired[str]
-    ResourceType: NotRequired[str]
-
-
-class RuleResultTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[RuleResultStatusType]
-    Message: NotRequired[str]
-    Metadata: NotRequired[dict[str, str]]
-
-
-class RuleStatusCountsTypeDef(TypedDict):
-    Failed: NotRequired[int]
-    Warning: NotRequired[int]
-    Info: NotRequired[int]
-    Passed: NotRequired[int]
-    Unknown: NotRequired[int]
 
 
 class StartApplicationInputTypeDef(TypedDict):
@@ -595,13 +603,6 @@ class StopApplicationInputTypeDef(TypedDict):
 class StopApplicationOutputTypeDef(TypedDict):
     OperationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SubCheckResultTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    References: NotRequired[list[str]]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,20 +18,21 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "AccountInfoTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetRoleCredentialsRequestTypeDef",
-    "GetRoleCredentialsResponseTypeDef",
-    "ListAccountRolesRequestTypeDef",
-    "ListAccountRolesResponseTypeDef",
-    "ListAccountsRequestTypeDef",
-    "ListAccountsResponseTypeDef",
-    "LogoutRequestTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoleCredentialsTypeDef",
-    "RoleInfoTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountInfoTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetRoleCredentialsRequestTypeDef",
+        "GetRoleCredentialsResponseTypeDef",
+        "ListAccountRolesRequestTypeDef",
+        "ListAccountRolesResponseTypeDef",
+        "ListAccountsRequestTypeDef",
+        "ListAccountsResponseTypeDef",
+        "LogoutRequestTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoleCredentialsTypeDef",
+        "RoleInfoTypeDef",
+    ]
 
 
 class AccountInfoTypeDef(TypedDict):
@@ -46,6 +47,13 @@ class GetRoleCredentialsRequestTypeDef(TypedDict):
     accessToken: str
 
 
+class RoleCredentialsTypeDef(TypedDict):
+    accessKeyId: NotRequired[str]
+    secretAccessKey: NotRequired[str]
+    sessionToken: NotRequired[str]
+    expiration: NotRequired[int]
+
+
 class GetRoleCredentialsResponseTypeDef(TypedDict):
     roleCredentials: NotRequired[RoleCredentialsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -56,6 +64,11 @@ class ListAccountRolesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     accessToken: str
     accountId: str
+
+
+class RoleInfoTypeDef(TypedDict):
+    roleName: NotRequired[str]
+    accountId: NotRequired[str]
 
 
 class ListAccountRolesResponseTypeDef(TypedDict):
@@ -78,15 +91,3 @@ class ListAccountsResponseTypeDef(TypedDict):
 
 class LogoutRequestTypeDef(TypedDict):
     accessToken: str
-
-
-class RoleCredentialsTypeDef(TypedDict):
-    accessKeyId: NotRequired[str]
-    secretAccessKey: NotRequired[str]
-    sessionToken: NotRequired[str]
-    expiration: NotRequired[int]
-
-
-class RoleInfoTypeDef(TypedDict):
-    roleName: NotRequired[str]
-    accountId: NotRequired[str]

@@ -2,29 +2,30 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Single Sign-On Admin: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplicationStatusType",
-    "ApplicationVisibilityType",
-    "AuthenticationMethodTypeType",
-    "FederationProtocolType",
-    "GrantTypeType",
-    "InstanceAccessControlAttributeConfigurationStatusType",
-    "InstanceStatusType",
-    "JwksRetrievalOptionType",
-    "KmsKeyStatusType",
-    "KmsKeyTypeType",
-    "PrincipalTypeType",
-    "ProvisionTargetTypeType",
-    "ProvisioningStatusType",
-    "RegionStatusType",
-    "SignInOriginType",
-    "StatusValuesType",
-    "TargetTypeType",
-    "TrustedTokenIssuerTypeType",
-    "UserBackgroundSessionApplicationStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplicationStatusType",
+        "ApplicationVisibilityType",
+        "AuthenticationMethodTypeType",
+        "FederationProtocolType",
+        "GrantTypeType",
+        "InstanceAccessControlAttributeConfigurationStatusType",
+        "InstanceStatusType",
+        "JwksRetrievalOptionType",
+        "KmsKeyStatusType",
+        "KmsKeyTypeType",
+        "PrincipalTypeType",
+        "ProvisionTargetTypeType",
+        "ProvisioningStatusType",
+        "RegionStatusType",
+        "SignInOriginType",
+        "StatusValuesType",
+        "TargetTypeType",
+        "TrustedTokenIssuerTypeType",
+        "UserBackgroundSessionApplicationStatusType",
+    ]
 
 ApplicationStatusType = Literal["ENABLED", "DISABLED"]
 ApplicationVisibilityType = Literal["ENABLED", "DISABLED"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -42,221 +42,226 @@ from .literals import (
     UserBackgroundSessionApplicationStatusType,
 )
 
-__all__ = [
-    "AccessControlAttributeOutputTypeDef",
-    "AccessControlAttributeTypeDef",
-    "AccessControlAttributeValueOutputTypeDef",
-    "AccessControlAttributeValueTypeDef",
-    "AccountAssignmentForPrincipalTypeDef",
-    "AccountAssignmentOperationStatusMetadataTypeDef",
-    "AccountAssignmentOperationStatusTypeDef",
-    "AccountAssignmentTypeDef",
-    "AddRegionRequestTypeDef",
-    "AddRegionResponseTypeDef",
-    "ApplicationAssignmentForPrincipalTypeDef",
-    "ApplicationAssignmentTypeDef",
-    "ApplicationProviderTypeDef",
-    "ApplicationTypeDef",
-    "AttachCustomerManagedPolicyReferenceToPermissionSetRequestTypeDef",
-    "AttachCustomerManagedPolicyReferenceToPermissionSetResponseTypeDef",
-    "AttachManagedPolicyToPermissionSetRequestTypeDef",
-    "AttachManagedPolicyToPermissionSetResponseTypeDef",
-    "AttachedManagedPolicyTypeDef",
-    "AuthenticationMethodItemTypeDef",
-    "AuthenticationMethodOutputTypeDef",
-    "AuthenticationMethodTypeDef",
-    "AuthorizationCodeGrantOutputTypeDef",
-    "AuthorizationCodeGrantTypeDef",
-    "AuthorizedTokenIssuerOutputTypeDef",
-    "AuthorizedTokenIssuerTypeDef",
-    "CreateAccountAssignmentRequestTypeDef",
-    "CreateAccountAssignmentResponseTypeDef",
-    "CreateApplicationAssignmentRequestTypeDef",
-    "CreateApplicationAssignmentResponseTypeDef",
-    "CreateApplicationRequestTypeDef",
-    "CreateApplicationResponseTypeDef",
-    "CreateInstanceAccessControlAttributeConfigurationRequestTypeDef",
-    "CreateInstanceAccessControlAttributeConfigurationResponseTypeDef",
-    "CreateInstanceRequestTypeDef",
-    "CreateInstanceResponseTypeDef",
-    "CreatePermissionSetRequestTypeDef",
-    "CreatePermissionSetResponseTypeDef",
-    "CreateTrustedTokenIssuerRequestTypeDef",
-    "CreateTrustedTokenIssuerResponseTypeDef",
-    "CustomerManagedPolicyReferenceTypeDef",
-    "DeleteAccountAssignmentRequestTypeDef",
-    "DeleteAccountAssignmentResponseTypeDef",
-    "DeleteApplicationAccessScopeRequestTypeDef",
-    "DeleteApplicationAssignmentRequestTypeDef",
-    "DeleteApplicationAssignmentResponseTypeDef",
-    "DeleteApplicationAuthenticationMethodRequestTypeDef",
-    "DeleteApplicationGrantRequestTypeDef",
-    "DeleteApplicationRequestTypeDef",
-    "DeleteApplicationResponseTypeDef",
-    "DeleteInlinePolicyFromPermissionSetRequestTypeDef",
-    "DeleteInlinePolicyFromPermissionSetResponseTypeDef",
-    "DeleteInstanceAccessControlAttributeConfigurationRequestTypeDef",
-    "DeleteInstanceAccessControlAttributeConfigurationResponseTypeDef",
-    "DeleteInstanceRequestTypeDef",
-    "DeleteInstanceResponseTypeDef",
-    "DeletePermissionSetRequestTypeDef",
-    "DeletePermissionSetResponseTypeDef",
-    "DeletePermissionsBoundaryFromPermissionSetRequestTypeDef",
-    "DeletePermissionsBoundaryFromPermissionSetResponseTypeDef",
-    "DeleteTrustedTokenIssuerRequestTypeDef",
-    "DeleteTrustedTokenIssuerResponseTypeDef",
-    "DescribeAccountAssignmentCreationStatusRequestTypeDef",
-    "DescribeAccountAssignmentCreationStatusResponseTypeDef",
-    "DescribeAccountAssignmentDeletionStatusRequestTypeDef",
-    "DescribeAccountAssignmentDeletionStatusResponseTypeDef",
-    "DescribeApplicationAssignmentRequestTypeDef",
-    "DescribeApplicationAssignmentResponseTypeDef",
-    "DescribeApplicationProviderRequestTypeDef",
-    "DescribeApplicationProviderResponseTypeDef",
-    "DescribeApplicationRequestTypeDef",
-    "DescribeApplicationResponseTypeDef",
-    "DescribeInstanceAccessControlAttributeConfigurationRequestTypeDef",
-    "DescribeInstanceAccessControlAttributeConfigurationResponseTypeDef",
-    "DescribeInstanceRequestTypeDef",
-    "DescribeInstanceResponseTypeDef",
-    "DescribePermissionSetProvisioningStatusRequestTypeDef",
-    "DescribePermissionSetProvisioningStatusResponseTypeDef",
-    "DescribePermissionSetRequestTypeDef",
-    "DescribePermissionSetResponseTypeDef",
-    "DescribeRegionRequestTypeDef",
-    "DescribeRegionResponseTypeDef",
-    "DescribeTrustedTokenIssuerRequestTypeDef",
-    "DescribeTrustedTokenIssuerResponseTypeDef",
-    "DetachCustomerManagedPolicyReferenceFromPermissionSetRequestTypeDef",
-    "DetachCustomerManagedPolicyReferenceFromPermissionSetResponseTypeDef",
-    "DetachManagedPolicyFromPermissionSetRequestTypeDef",
-    "DetachManagedPolicyFromPermissionSetResponseTypeDef",
-    "DisplayDataTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationDetailsTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "GetApplicationAccessScopeRequestTypeDef",
-    "GetApplicationAccessScopeResponseTypeDef",
-    "GetApplicationAssignmentConfigurationRequestTypeDef",
-    "GetApplicationAssignmentConfigurationResponseTypeDef",
-    "GetApplicationAuthenticationMethodRequestTypeDef",
-    "GetApplicationAuthenticationMethodResponseTypeDef",
-    "GetApplicationGrantRequestTypeDef",
-    "GetApplicationGrantResponseTypeDef",
-    "GetApplicationSessionConfigurationRequestTypeDef",
-    "GetApplicationSessionConfigurationResponseTypeDef",
-    "GetInlinePolicyForPermissionSetRequestTypeDef",
-    "GetInlinePolicyForPermissionSetResponseTypeDef",
-    "GetPermissionsBoundaryForPermissionSetRequestTypeDef",
-    "GetPermissionsBoundaryForPermissionSetResponseTypeDef",
-    "GrantItemTypeDef",
-    "GrantOutputTypeDef",
-    "GrantTypeDef",
-    "IamAuthenticationMethodOutputTypeDef",
-    "IamAuthenticationMethodTypeDef",
-    "InstanceAccessControlAttributeConfigurationOutputTypeDef",
-    "InstanceAccessControlAttributeConfigurationTypeDef",
-    "InstanceMetadataTypeDef",
-    "JwtBearerGrantOutputTypeDef",
-    "JwtBearerGrantTypeDef",
-    "ListAccountAssignmentCreationStatusRequestTypeDef",
-    "ListAccountAssignmentCreationStatusResponseTypeDef",
-    "ListAccountAssignmentDeletionStatusRequestTypeDef",
-    "ListAccountAssignmentDeletionStatusResponseTypeDef",
-    "ListAccountAssignmentsFilterTypeDef",
-    "ListAccountAssignmentsForPrincipalRequestTypeDef",
-    "ListAccountAssignmentsForPrincipalResponseTypeDef",
-    "ListAccountAssignmentsRequestTypeDef",
-    "ListAccountAssignmentsResponseTypeDef",
-    "ListAccountsForProvisionedPermissionSetRequestTypeDef",
-    "ListAccountsForProvisionedPermissionSetResponseTypeDef",
-    "ListApplicationAccessScopesRequestTypeDef",
-    "ListApplicationAccessScopesResponseTypeDef",
-    "ListApplicationAssignmentsFilterTypeDef",
-    "ListApplicationAssignmentsForPrincipalRequestTypeDef",
-    "ListApplicationAssignmentsForPrincipalResponseTypeDef",
-    "ListApplicationAssignmentsRequestTypeDef",
-    "ListApplicationAssignmentsResponseTypeDef",
-    "ListApplicationAuthenticationMethodsRequestTypeDef",
-    "ListApplicationAuthenticationMethodsResponseTypeDef",
-    "ListApplicationGrantsRequestTypeDef",
-    "ListApplicationGrantsResponseTypeDef",
-    "ListApplicationProvidersRequestTypeDef",
-    "ListApplicationProvidersResponseTypeDef",
-    "ListApplicationsFilterTypeDef",
-    "ListApplicationsRequestTypeDef",
-    "ListApplicationsResponseTypeDef",
-    "ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef",
-    "ListCustomerManagedPolicyReferencesInPermissionSetResponseTypeDef",
-    "ListInstancesRequestTypeDef",
-    "ListInstancesResponseTypeDef",
-    "ListManagedPoliciesInPermissionSetRequestTypeDef",
-    "ListManagedPoliciesInPermissionSetResponseTypeDef",
-    "ListPermissionSetProvisioningStatusRequestTypeDef",
-    "ListPermissionSetProvisioningStatusResponseTypeDef",
-    "ListPermissionSetsProvisionedToAccountRequestTypeDef",
-    "ListPermissionSetsProvisionedToAccountResponseTypeDef",
-    "ListPermissionSetsRequestTypeDef",
-    "ListPermissionSetsResponseTypeDef",
-    "ListRegionsRequestTypeDef",
-    "ListRegionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTrustedTokenIssuersRequestTypeDef",
-    "ListTrustedTokenIssuersResponseTypeDef",
-    "OidcJwtConfigurationTypeDef",
-    "OidcJwtUpdateConfigurationTypeDef",
-    "OperationStatusFilterTypeDef",
-    "PermissionSetProvisioningStatusMetadataTypeDef",
-    "PermissionSetProvisioningStatusTypeDef",
-    "PermissionSetTypeDef",
-    "PermissionsBoundaryTypeDef",
-    "PortalOptionsTypeDef",
-    "ProvisionPermissionSetRequestTypeDef",
-    "ProvisionPermissionSetResponseTypeDef",
-    "PutApplicationAccessScopeRequestTypeDef",
-    "PutApplicationAssignmentConfigurationRequestTypeDef",
-    "PutApplicationAssignmentConfigurationResponseTypeDef",
-    "PutApplicationAuthenticationMethodRequestTypeDef",
-    "PutApplicationGrantRequestTypeDef",
-    "PutApplicationSessionConfigurationRequestTypeDef",
-    "PutApplicationSessionConfigurationResponseTypeDef",
-    "PutInlinePolicyToPermissionSetRequestTypeDef",
-    "PutInlinePolicyToPermissionSetResponseTypeDef",
-    "PutPermissionsBoundaryToPermissionSetRequestTypeDef",
-    "PutPermissionsBoundaryToPermissionSetResponseTypeDef",
-    "RefreshTokenGrantTypeDef",
-    "RegionMetadataTypeDef",
-    "RemoveRegionRequestTypeDef",
-    "RemoveRegionResponseTypeDef",
-    "ResourceServerConfigTypeDef",
-    "ResourceServerScopeDetailsTypeDef",
-    "ResponseMetadataTypeDef",
-    "ScopeDetailsTypeDef",
-    "SignInOptionsTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TokenExchangeGrantTypeDef",
-    "TrustedTokenIssuerConfigurationTypeDef",
-    "TrustedTokenIssuerMetadataTypeDef",
-    "TrustedTokenIssuerUpdateConfigurationTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateApplicationPortalOptionsTypeDef",
-    "UpdateApplicationRequestTypeDef",
-    "UpdateApplicationResponseTypeDef",
-    "UpdateInstanceAccessControlAttributeConfigurationRequestTypeDef",
-    "UpdateInstanceAccessControlAttributeConfigurationResponseTypeDef",
-    "UpdateInstanceRequestTypeDef",
-    "UpdateInstanceResponseTypeDef",
-    "UpdatePermissionSetRequestTypeDef",
-    "UpdatePermissionSetResponseTypeDef",
-    "UpdateTrustedTokenIssuerRequestTypeDef",
-    "UpdateTrustedTokenIssuerResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessControlAttributeOutputTypeDef",
+        "AccessControlAttributeTypeDef",
+        "AccessControlAttributeValueOutputTypeDef",
+        "AccessControlAttributeValueTypeDef",
+        "AccountAssignmentForPrincipalTypeDef",
+        "AccountAssignmentOperationStatusMetadataTypeDef",
+        "AccountAssignmentOperationStatusTypeDef",
+        "AccountAssignmentTypeDef",
+        "AddRegionRequestTypeDef",
+        "AddRegionResponseTypeDef",
+        "ApplicationAssignmentForPrincipalTypeDef",
+        "ApplicationAssignmentTypeDef",
+        "ApplicationProviderTypeDef",
+        "ApplicationTypeDef",
+        "AttachCustomerManagedPolicyReferenceToPermissionSetRequestTypeDef",
+        "AttachCustomerManagedPolicyReferenceToPermissionSetResponseTypeDef",
+        "AttachManagedPolicyToPermissionSetRequestTypeDef",
+        "AttachManagedPolicyToPermissionSetResponseTypeDef",
+        "AttachedManagedPolicyTypeDef",
+        "AuthenticationMethodItemTypeDef",
+        "AuthenticationMethodOutputTypeDef",
+        "AuthenticationMethodTypeDef",
+        "AuthorizationCodeGrantOutputTypeDef",
+        "AuthorizationCodeGrantTypeDef",
+        "AuthorizedTokenIssuerOutputTypeDef",
+        "AuthorizedTokenIssuerTypeDef",
+        "CreateAccountAssignmentRequestTypeDef",
+        "CreateAccountAssignmentResponseTypeDef",
+        "CreateApplicationAssignmentRequestTypeDef",
+        "CreateApplicationAssignmentResponseTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
+        "CreateInstanceAccessControlAttributeConfigurationRequestTypeDef",
+        "CreateInstanceAccessControlAttributeConfigurationResponseTypeDef",
+        "CreateInstanceRequestTypeDef",
+        "CreateInstanceResponseTypeDef",
+        "CreatePermissionSetRequestTypeDef",
+        "CreatePermissionSetResponseTypeDef",
+        "CreateTrustedTokenIssuerRequestTypeDef",
+        "CreateTrustedTokenIssuerResponseTypeDef",
+        "CustomerManagedPolicyReferenceTypeDef",
+        "DeleteAccountAssignmentRequestTypeDef",
+        "DeleteAccountAssignmentResponseTypeDef",
+        "DeleteApplicationAccessScopeRequestTypeDef",
+        "DeleteApplicationAssignmentRequestTypeDef",
+        "DeleteApplicationAssignmentResponseTypeDef",
+        "DeleteApplicationAuthenticationMethodRequestTypeDef",
+        "DeleteApplicationGrantRequestTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
+        "DeleteInlinePolicyFromPermissionSetRequestTypeDef",
+        "DeleteInlinePolicyFromPermissionSetResponseTypeDef",
+        "DeleteInstanceAccessControlAttributeConfigurationRequestTypeDef",
+        "DeleteInstanceAccessControlAttributeConfigurationResponseTypeDef",
+        "DeleteInstanceRequestTypeDef",
+        "DeleteInstanceResponseTypeDef",
+        "DeletePermissionSetRequestTypeDef",
+        "DeletePermissionSetResponseTypeDef",
+        "DeletePermissionsBoundaryFromPermissionSetRequestTypeDef",
+        "DeletePermissionsBoundaryFromPermissionSetResponseTypeDef",
+        "DeleteTrustedTokenIssuerRequestTypeDef",
+        "DeleteTrustedTokenIssuerResponseTypeDef",
+        "DescribeAccountAssignmentCreationStatusRequestTypeDef",
+        "DescribeAccountAssignmentCreationStatusResponseTypeDef",
+        "DescribeAccountAssignmentDeletionStatusRequestTypeDef",
+        "DescribeAccountAssignmentDeletionStatusResponseTypeDef",
+        "DescribeApplicationAssignmentRequestTypeDef",
+        "DescribeApplicationAssignmentResponseTypeDef",
+        "DescribeApplicationProviderRequestTypeDef",
+        "DescribeApplicationProviderResponseTypeDef",
+        "DescribeApplicationRequestTypeDef",
+        "DescribeApplicationResponseTypeDef",
+        "DescribeInstanceAccessControlAttributeConfigurationRequestTypeDef",
+        "DescribeInstanceAccessControlAttributeConfigurationResponseTypeDef",
+        "DescribeInstanceRequestTypeDef",
+        "DescribeInstanceResponseTypeDef",
+        "DescribePermissionSetProvisioningStatusRequestTypeDef",
+        "DescribePermissionSetProvisioningStatusResponseTypeDef",
+        "DescribePermissionSetRequestTypeDef",
+        "DescribePermissionSetResponseTypeDef",
+        "DescribeRegionRequestTypeDef",
+        "DescribeRegionResponseTypeDef",
+        "DescribeTrustedTokenIssuerRequestTypeDef",
+        "DescribeTrustedTokenIssuerResponseTypeDef",
+        "DetachCustomerManagedPolicyReferenceFromPermissionSetRequestTypeDef",
+        "DetachCustomerManagedPolicyReferenceFromPermissionSetResponseTypeDef",
+        "DetachManagedPolicyFromPermissionSetRequestTypeDef",
+        "DetachManagedPolicyFromPermissionSetResponseTypeDef",
+        "DisplayDataTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationDetailsTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "GetApplicationAccessScopeRequestTypeDef",
+        "GetApplicationAccessScopeResponseTypeDef",
+        "GetApplicationAssignmentConfigurationRequestTypeDef",
+        "GetApplicationAssignmentConfigurationResponseTypeDef",
+        "GetApplicationAuthenticationMethodRequestTypeDef",
+        "GetApplicationAuthenticationMethodResponseTypeDef",
+        "GetApplicationGrantRequestTypeDef",
+        "GetApplicationGrantResponseTypeDef",
+        "GetApplicationSessionConfigurationRequestTypeDef",
+        "GetApplicationSessionConfigurationResponseTypeDef",
+        "GetInlinePolicyForPermissionSetRequestTypeDef",
+        "GetInlinePolicyForPermissionSetResponseTypeDef",
+        "GetPermissionsBoundaryForPermissionSetRequestTypeDef",
+        "GetPermissionsBoundaryForPermissionSetResponseTypeDef",
+        "GrantItemTypeDef",
+        "GrantOutputTypeDef",
+        "GrantTypeDef",
+        "IamAuthenticationMethodOutputTypeDef",
+        "IamAuthenticationMethodTypeDef",
+        "InstanceAccessControlAttributeConfigurationOutputTypeDef",
+        "InstanceAccessControlAttributeConfigurationTypeDef",
+        "InstanceMetadataTypeDef",
+        "JwtBearerGrantOutputTypeDef",
+        "JwtBearerGrantTypeDef",
+        "ListAccountAssignmentCreationStatusRequestTypeDef",
+        "ListAccountAssignmentCreationStatusResponseTypeDef",
+        "ListAccountAssignmentDeletionStatusRequestTypeDef",
+        "ListAccountAssignmentDeletionStatusResponseTypeDef",
+        "ListAccountAssignmentsFilterTypeDef",
+        "ListAccountAssignmentsForPrincipalRequestTypeDef",
+        "ListAccountAssignmentsForPrincipalResponseTypeDef",
+        "ListAccountAssignmentsRequestTypeDef",
+        "ListAccountAssignmentsResponseTypeDef",
+        "ListAccountsForProvisionedPermissionSetRequestTypeDef",
+        "ListAccountsForProvisionedPermissionSetResponseTypeDef",
+        "ListApplicationAccessScopesRequestTypeDef",
+        "ListApplicationAccessScopesResponseTypeDef",
+        "ListApplicationAssignmentsFilterTypeDef",
+        "ListApplicationAssignmentsForPrincipalRequestTypeDef",
+        "ListApplicationAssignmentsForPrincipalResponseTypeDef",
+        "ListApplicationAssignmentsRequestTypeDef",
+        "ListApplicationAssignmentsResponseTypeDef",
+        "ListApplicationAuthenticationMethodsRequestTypeDef",
+        "ListApplicationAuthenticationMethodsResponseTypeDef",
+        "ListApplicationGrantsRequestTypeDef",
+        "ListApplicationGrantsResponseTypeDef",
+        "ListApplicationProvidersRequestTypeDef",
+        "ListApplicationProvidersResponseTypeDef",
+        "ListApplicationsFilterTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
+        "ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef",
+        "ListCustomerManagedPolicyReferencesInPermissionSetResponseTypeDef",
+        "ListInstancesRequestTypeDef",
+        "ListInstancesResponseTypeDef",
+        "ListManagedPoliciesInPermissionSetRequestTypeDef",
+        "ListManagedPoliciesInPermissionSetResponseTypeDef",
+        "ListPermissionSetProvisioningStatusRequestTypeDef",
+        "ListPermissionSetProvisioningStatusResponseTypeDef",
+        "ListPermissionSetsProvisionedToAccountRequestTypeDef",
+        "ListPermissionSetsProvisionedToAccountResponseTypeDef",
+        "ListPermissionSetsRequestTypeDef",
+        "ListPermissionSetsResponseTypeDef",
+        "ListRegionsRequestTypeDef",
+        "ListRegionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTrustedTokenIssuersRequestTypeDef",
+        "ListTrustedTokenIssuersResponseTypeDef",
+        "OidcJwtConfigurationTypeDef",
+        "OidcJwtUpdateConfigurationTypeDef",
+        "OperationStatusFilterTypeDef",
+        "PermissionSetProvisioningStatusMetadataTypeDef",
+        "PermissionSetProvisioningStatusTypeDef",
+        "PermissionSetTypeDef",
+        "PermissionsBoundaryTypeDef",
+        "PortalOptionsTypeDef",
+        "ProvisionPermissionSetRequestTypeDef",
+        "ProvisionPermissionSetResponseTypeDef",
+        "PutApplicationAccessScopeRequestTypeDef",
+        "PutApplicationAssignmentConfigurationRequestTypeDef",
+        "PutApplicationAssignmentConfigurationResponseTypeDef",
+        "PutApplicationAuthenticationMethodRequestTypeDef",
+        "PutApplicationGrantRequestTypeDef",
+        "PutApplicationSessionConfigurationRequestTypeDef",
+        "PutApplicationSessionConfigurationResponseTypeDef",
+        "PutInlinePolicyToPermissionSetRequestTypeDef",
+        "PutInlinePolicyToPermissionSetResponseTypeDef",
+        "PutPermissionsBoundaryToPermissionSetRequestTypeDef",
+        "PutPermissionsBoundaryToPermissionSetResponseTypeDef",
+        "RefreshTokenGrantTypeDef",
+        "RegionMetadataTypeDef",
+        "RemoveRegionRequestTypeDef",
+        "RemoveRegionResponseTypeDef",
+        "ResourceServerConfigTypeDef",
+        "ResourceServerScopeDetailsTypeDef",
+        "ResponseMetadataTypeDef",
+        "ScopeDetailsTypeDef",
+        "SignInOptionsTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TokenExchangeGrantTypeDef",
+        "TrustedTokenIssuerConfigurationTypeDef",
+        "TrustedTokenIssuerMetadataTypeDef",
+        "TrustedTokenIssuerUpdateConfigurationTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateApplicationPortalOptionsTypeDef",
+        "UpdateApplicationRequestTypeDef",
+        "UpdateApplicationResponseTypeDef",
+        "UpdateInstanceAccessControlAttributeConfigurationRequestTypeDef",
+        "UpdateInstanceAccessControlAttributeConfigurationResponseTypeDef",
+        "UpdateInstanceRequestTypeDef",
+        "UpdateInstanceResponseTypeDef",
+        "UpdatePermissionSetRequestTypeDef",
+        "UpdatePermissionSetResponseTypeDef",
+        "UpdateTrustedTokenIssuerRequestTypeDef",
+        "UpdateTrustedTokenIssuerResponseTypeDef",
+    ]
+
+
+class AccessControlAttributeValueOutputTypeDef(TypedDict):
+    Source: list[str]
 
 
 class AccessControlAttributeOutputTypeDef(TypedDict):
@@ -264,17 +269,13 @@ class AccessControlAttributeOutputTypeDef(TypedDict):
     Value: AccessControlAttributeValueOutputTypeDef
 
 
+class AccessControlAttributeValueTypeDef(TypedDict):
+    Source: ReadOnly[Sequence[str]]
+
+
 class AccessControlAttributeTypeDef(TypedDict):
     Key: str
     Value: ReadOnly[AccessControlAttributeValueTypeDef]
-
-
-class AccessControlAttributeValueOutputTypeDef(TypedDict):
-    Source: list[str]
-
-
-class AccessControlAttributeValueTypeDef(TypedDict):
-    Source: ReadOnly[Sequence[str]]
 
 
 class AccountAssignmentForPrincipalTypeDef(TypedDict):
@@ -331,11 +332,36 @@ class ApplicationAssignmentTypeDef(TypedDict):
     PrincipalType: PrincipalTypeType
 
 
+class DisplayDataTypeDef(TypedDict):
+    DisplayName: NotRequired[str]
+    IconUrl: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class ResourceServerScopeDetailsTypeDef(TypedDict):
+    LongDescription: NotRequired[str]
+    DetailedTitle: NotRequired[str]
+
+
+class ResourceServerConfigTypeDef(TypedDict):
+    Scopes: NotRequired[dict[str, ResourceServerScopeDetailsTypeDef]]
+
+
 class ApplicationProviderTypeDef(TypedDict):
     ApplicationProviderArn: str
     FederationProtocol: NotRequired[FederationProtocolType]
     DisplayData: NotRequired[DisplayDataTypeDef]
     ResourceServerConfig: NotRequired[ResourceServerConfigTypeDef]
+
+
+class SignInOptionsTypeDef(TypedDict):
+    Origin: SignInOriginType
+    ApplicationUrl: NotRequired[str]
+
+
+class PortalOptionsTypeDef(TypedDict):
+    SignInOptions: NotRequired[SignInOptionsTypeDef]
+    Visibility: NotRequired[ApplicationVisibilityType]
 
 
 class ApplicationTypeDef(TypedDict):
@@ -350,6 +376,11 @@ class ApplicationTypeDef(TypedDict):
     Description: NotRequired[str]
     CreatedDate: NotRequired[datetime]
     CreatedFrom: NotRequired[str]
+
+
+class CustomerManagedPolicyReferenceTypeDef(TypedDict):
+    Name: str
+    Path: NotRequired[str]
 
 
 class AttachCustomerManagedPolicyReferenceToPermissionSetRequestTypeDef(TypedDict):
@@ -377,13 +408,21 @@ class AttachedManagedPolicyTypeDef(TypedDict):
     Arn: NotRequired[str]
 
 
+class IamAuthenticationMethodOutputTypeDef(TypedDict):
+    ActorPolicy: DocumentOutputValue
+
+
+class AuthenticationMethodOutputTypeDef(TypedDict):
+    Iam: NotRequired[IamAuthenticationMethodOutputTypeDef]
+
+
 class AuthenticationMethodItemTypeDef(TypedDict):
     AuthenticationMethodType: NotRequired[AuthenticationMethodTypeType]
     AuthenticationMethod: NotRequired[AuthenticationMethodOutputTypeDef]
 
 
-class AuthenticationMethodOutputTypeDef(TypedDict):
-    Iam: NotRequired[IamAuthenticationMethodOutputTypeDef]
+class IamAuthenticationMethodTypeDef(TypedDict):
+    ActorPolicy: ReadOnly[DocumentValue]
 
 
 class AuthenticationMethodTypeDef(TypedDict):
@@ -434,6 +473,11 @@ class CreateApplicationAssignmentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateApplicationRequestTypeDef(TypedDict):
     InstanceArn: str
     ApplicationProviderArn: str
@@ -450,6 +494,10 @@ class CreateApplicationResponseTypeDef(TypedDict):
     InstanceArn: NotRequired[str]
     IdentityStoreArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstanceAccessControlAttributeConfigurationTypeDef(TypedDict):
+    AccessControlAttributes: ReadOnly[Sequence[AccessControlAttributeTypeDef]]
 
 
 class CreateInstanceAccessControlAttributeConfigurationRequestTypeDef(TypedDict):
@@ -483,9 +531,29 @@ class CreatePermissionSetRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class PermissionSetTypeDef(TypedDict):
+    Name: NotRequired[str]
+    PermissionSetArn: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedDate: NotRequired[datetime]
+    SessionDuration: NotRequired[str]
+    RelayState: NotRequired[str]
+
+
 class CreatePermissionSetResponseTypeDef(TypedDict):
     PermissionSet: NotRequired[PermissionSetTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OidcJwtConfigurationTypeDef(TypedDict):
+    IssuerUrl: str
+    ClaimAttributePath: str
+    IdentityStoreAttributePath: str
+    JwksRetrievalOption: JwksRetrievalOptionType
+
+
+class TrustedTokenIssuerConfigurationTypeDef(TypedDict):
+    OidcJwtConfiguration: NotRequired[OidcJwtConfigurationTypeDef]
 
 
 class CreateTrustedTokenIssuerRequestTypeDef(TypedDict):
@@ -500,11 +568,6 @@ class CreateTrustedTokenIssuerRequestTypeDef(TypedDict):
 class CreateTrustedTokenIssuerResponseTypeDef(TypedDict):
     TrustedTokenIssuerArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomerManagedPolicyReferenceTypeDef(TypedDict):
-    Name: str
-    Path: NotRequired[str]
 
 
 class DeleteAccountAssignmentRequestTypeDef(TypedDict):
@@ -679,6 +742,10 @@ class DescribeInstanceAccessControlAttributeConfigurationRequestTypeDef(TypedDic
     InstanceArn: str
 
 
+class InstanceAccessControlAttributeConfigurationOutputTypeDef(TypedDict):
+    AccessControlAttributes: list[AccessControlAttributeOutputTypeDef]
+
+
 class DescribeInstanceAccessControlAttributeConfigurationResponseTypeDef(TypedDict):
     Status: NotRequired[InstanceAccessControlAttributeConfigurationStatusType]
     StatusReason: NotRequired[str]
@@ -690,6 +757,13 @@ class DescribeInstanceAccessControlAttributeConfigurationResponseTypeDef(TypedDi
 
 class DescribeInstanceRequestTypeDef(TypedDict):
     InstanceArn: str
+
+
+class EncryptionConfigurationDetailsTypeDef(TypedDict):
+    KeyType: NotRequired[KmsKeyTypeType]
+    KmsKeyArn: NotRequired[str]
+    EncryptionStatus: NotRequired[KmsKeyStatusType]
+    EncryptionStatusReason: NotRequired[str]
 
 
 class DescribeInstanceResponseTypeDef(TypedDict):
@@ -707,6 +781,15 @@ class DescribeInstanceResponseTypeDef(TypedDict):
 class DescribePermissionSetProvisioningStatusRequestTypeDef(TypedDict):
     InstanceArn: str
     ProvisionPermissionSetRequestId: str
+
+
+class PermissionSetProvisioningStatusTypeDef(TypedDict):
+    Status: NotRequired[StatusValuesType]
+    RequestId: NotRequired[str]
+    AccountId: NotRequired[str]
+    PermissionSetArn: NotRequired[str]
+    FailureReason: NotRequired[str]
+    CreatedDate: NotRequired[datetime]
 
 
 class DescribePermissionSetProvisioningStatusResponseTypeDef(TypedDict):
@@ -769,19 +852,6 @@ class DetachManagedPolicyFromPermissionSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DisplayDataTypeDef(TypedDict):
-    DisplayName: NotRequired[str]
-    IconUrl: NotRequired[str]
-    Description: NotRequired[str]
-
-
-class EncryptionConfigurationDetailsTypeDef(TypedDict):
-    KeyType: NotRequired[KmsKeyTypeType]
-    KmsKeyArn: NotRequired[str]
-    EncryptionStatus: NotRequired[KmsKeyStatusType]
-    EncryptionStatusReason: NotRequired[str]
-
-
 class EncryptionConfigurationTypeDef(TypedDict):
     KeyType: KmsKeyTypeType
     KmsKeyArn: NotRequired[str]
@@ -822,6 +892,25 @@ class GetApplicationGrantRequestTypeDef(TypedDict):
     GrantType: GrantTypeType
 
 
+class JwtBearerGrantOutputTypeDef(TypedDict):
+    AuthorizedTokenIssuers: NotRequired[list[AuthorizedTokenIssuerOutputTypeDef]]
+
+
+class RefreshTokenGrantTypeDef(TypedDict):
+    pass
+
+
+class TokenExchangeGrantTypeDef(TypedDict):
+    pass
+
+
+class GrantOutputTypeDef(TypedDict):
+    AuthorizationCode: NotRequired[AuthorizationCodeGrantOutputTypeDef]
+    JwtBearer: NotRequired[JwtBearerGrantOutputTypeDef]
+    RefreshToken: NotRequired[RefreshTokenGrantTypeDef]
+    TokenExchange: NotRequired[TokenExchangeGrantTypeDef]
+
+
 class GetApplicationGrantResponseTypeDef(TypedDict):
     Grant: GrantOutputTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -853,6 +942,11 @@ class GetPermissionsBoundaryForPermissionSetRequestTypeDef(TypedDict):
     PermissionSetArn: str
 
 
+class PermissionsBoundaryTypeDef(TypedDict):
+    CustomerManagedPolicyReference: NotRequired[CustomerManagedPolicyReferenceTypeDef]
+    ManagedPolicyArn: NotRequired[str]
+
+
 class GetPermissionsBoundaryForPermissionSetResponseTypeDef(TypedDict):
     PermissionsBoundary: NotRequired[PermissionsBoundaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -863,11 +957,10 @@ class GrantItemTypeDef(TypedDict):
     Grant: GrantOutputTypeDef
 
 
-class GrantOutputTypeDef(TypedDict):
-    AuthorizationCode: NotRequired[AuthorizationCodeGrantOutputTypeDef]
-    JwtBearer: NotRequired[JwtBearerGrantOutputTypeDef]
-    RefreshToken: NotRequired[RefreshTokenGrantTypeDef]
-    TokenExchange: NotRequired[TokenExchangeGrantTypeDef]
+class JwtBearerGrantTypeDef(TypedDict):
+    AuthorizedTokenIssuers: NotRequired[
+        ReadOnly[Sequence[AuthorizedTokenIssuerTypeDef]]
+    ]
 
 
 class GrantTypeDef(TypedDict):
@@ -875,22 +968,6 @@ class GrantTypeDef(TypedDict):
     JwtBearer: NotRequired[ReadOnly[JwtBearerGrantTypeDef]]
     RefreshToken: NotRequired[RefreshTokenGrantTypeDef]
     TokenExchange: NotRequired[TokenExchangeGrantTypeDef]
-
-
-class IamAuthenticationMethodOutputTypeDef(TypedDict):
-    ActorPolicy: DocumentOutputValue
-
-
-class IamAuthenticationMethodTypeDef(TypedDict):
-    ActorPolicy: ReadOnly[DocumentValue]
-
-
-class InstanceAccessControlAttributeConfigurationOutputTypeDef(TypedDict):
-    AccessControlAttributes: list[AccessControlAttributeOutputTypeDef]
-
-
-class InstanceAccessControlAttributeConfigurationTypeDef(TypedDict):
-    AccessControlAttributes: ReadOnly[Sequence[AccessControlAttributeTypeDef]]
 
 
 class InstanceMetadataTypeDef(TypedDict):
@@ -903,14 +980,8 @@ class InstanceMetadataTypeDef(TypedDict):
     StatusReason: NotRequired[str]
 
 
-class JwtBearerGrantOutputTypeDef(TypedDict):
-    AuthorizedTokenIssuers: NotRequired[list[AuthorizedTokenIssuerOutputTypeDef]]
-
-
-class JwtBearerGrantTypeDef(TypedDict):
-    AuthorizedTokenIssuers: NotRequired[
-        ReadOnly[Sequence[AuthorizedTokenIssuerTypeDef]]
-    ]
+class OperationStatusFilterTypeDef(TypedDict):
+    Status: NotRequired[StatusValuesType]
 
 
 class ListAccountAssignmentCreationStatusRequestTypeDef(TypedDict):
@@ -994,6 +1065,11 @@ class ListApplicationAccessScopesRequestTypeDef(TypedDict):
     ApplicationArn: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ScopeDetailsTypeDef(TypedDict):
+    Scope: str
+    AuthorizedTargets: NotRequired[list[str]]
 
 
 class ListApplicationAccessScopesResponseTypeDef(TypedDict):
@@ -1130,6 +1206,12 @@ class ListPermissionSetProvisioningStatusRequestTypeDef(TypedDict):
     Filter: NotRequired[OperationStatusFilterTypeDef]
 
 
+class PermissionSetProvisioningStatusMetadataTypeDef(TypedDict):
+    Status: NotRequired[StatusValuesType]
+    RequestId: NotRequired[str]
+    CreatedDate: NotRequired[datetime]
+
+
 class ListPermissionSetProvisioningStatusResponseTypeDef(TypedDict):
     PermissionSetsProvisioningStatus: NotRequired[
         list[PermissionSetProvisioningStatusMetadataTypeDef]
@@ -1170,6 +1252,13 @@ class ListRegionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RegionMetadataTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+    Status: NotRequired[RegionStatusType]
+    AddedDate: NotRequired[datetime]
+    IsPrimaryRegion: NotRequired[bool]
+
+
 class ListRegionsResponseTypeDef(TypedDict):
     Regions: NotRequired[list[RegionMetadataTypeDef]]
     NextToken: NotRequired[str]
@@ -1194,61 +1283,22 @@ class ListTrustedTokenIssuersRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TrustedTokenIssuerMetadataTypeDef(TypedDict):
+    TrustedTokenIssuerArn: NotRequired[str]
+    Name: NotRequired[str]
+    TrustedTokenIssuerType: NotRequired[TrustedTokenIssuerTypeType]
+
+
 class ListTrustedTokenIssuersResponseTypeDef(TypedDict):
     TrustedTokenIssuers: NotRequired[list[TrustedTokenIssuerMetadataTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OidcJwtConfigurationTypeDef(TypedDict):
-    IssuerUrl: str
-    ClaimAttributePath: str
-    IdentityStoreAttributePath: str
-    JwksRetrievalOption: JwksRetrievalOptionType
-
-
 class OidcJwtUpdateConfigurationTypeDef(TypedDict):
     ClaimAttributePath: NotRequired[str]
     IdentityStoreAttributePath: NotRequired[str]
     JwksRetrievalOption: NotRequired[JwksRetrievalOptionType]
-
-
-class OperationStatusFilterTypeDef(TypedDict):
-    Status: NotRequired[StatusValuesType]
-
-
-class PermissionSetProvisioningStatusMetadataTypeDef(TypedDict):
-    Status: NotRequired[StatusValuesType]
-    RequestId: NotRequired[str]
-    CreatedDate: NotRequired[datetime]
-
-
-class PermissionSetProvisioningStatusTypeDef(TypedDict):
-    Status: NotRequired[StatusValuesType]
-    RequestId: NotRequired[str]
-    AccountId: NotRequired[str]
-    PermissionSetArn: NotRequired[str]
-    FailureReason: NotRequired[str]
-    CreatedDate: NotRequired[datetime]
-
-
-class PermissionSetTypeDef(TypedDict):
-    Name: NotRequired[str]
-    PermissionSetArn: NotRequired[str]
-    Description: NotRequired[str]
-    CreatedDate: NotRequired[datetime]
-    SessionDuration: NotRequired[str]
-    RelayState: NotRequired[str]
-
-
-class PermissionsBoundaryTypeDef(TypedDict):
-    CustomerManagedPolicyReference: NotRequired[CustomerManagedPolicyReferenceTypeDef]
-    ManagedPolicyArn: NotRequired[str]
-
-
-class PortalOptionsTypeDef(TypedDict):
-    SignInOptions: NotRequired[SignInOptionsTypeDef]
-    Visibility: NotRequired[ApplicationVisibilityType]
 
 
 class ProvisionPermissionSetRequestTypeDef(TypedDict):
@@ -1321,17 +1371,6 @@ class PutPermissionsBoundaryToPermissionSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RefreshTokenGrantTypeDef(TypedDict):
-    pass
-
-
-class RegionMetadataTypeDef(TypedDict):
-    RegionName: NotRequired[str]
-    Status: NotRequired[RegionStatusType]
-    AddedDate: NotRequired[datetime]
-    IsPrimaryRegion: NotRequired[bool]
-
-
 class RemoveRegionRequestTypeDef(TypedDict):
     InstanceArn: str
     RegionName: str
@@ -1342,25 +1381,6 @@ class RemoveRegionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceServerConfigTypeDef(TypedDict):
-    Scopes: NotRequired[dict[str, ResourceServerScopeDetailsTypeDef]]
-
-
-class ResourceServerScopeDetailsTypeDef(TypedDict):
-    LongDescription: NotRequired[str]
-    DetailedTitle: NotRequired[str]
-
-
-class ScopeDetailsTypeDef(TypedDict):
-    Scope: str
-    AuthorizedTargets: NotRequired[list[str]]
-
-
-class SignInOptionsTypeDef(TypedDict):
-    Origin: SignInOriginType
-    ApplicationUrl: NotRequired[str]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     InstanceArn: NotRequired[str]
     ResourceArn: str
@@ -1369,25 +1389,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TokenExchangeGrantTypeDef(TypedDict):
-    pass
-
-
-class TrustedTokenIssuerConfigurationTypeDef(TypedDict):
-    OidcJwtConfiguration: NotRequired[OidcJwtConfigurationTypeDef]
-
-
-class TrustedTokenIssuerMetadataTypeDef(TypedDict):
-    TrustedTokenIssuerArn: NotRequired[str]
-    Name: NotRequired[str]
-    TrustedTokenIssuerType: NotRequired[TrustedTokenIssuerTypeType]
 
 
 class TrustedTokenIssuerUpdateConfigurationTypeDef(TypedDict):

@@ -2,26 +2,27 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Step Functions: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "EncryptionTypeType",
-    "ExecutionRedriveFilterType",
-    "ExecutionRedriveStatusType",
-    "ExecutionStatusType",
-    "HistoryEventTypeType",
-    "IncludedDataType",
-    "InspectionLevelType",
-    "LogLevelType",
-    "MapRunStatusType",
-    "MockResponseValidationModeType",
-    "StateMachineStatusType",
-    "StateMachineTypeType",
-    "SyncExecutionStatusType",
-    "TestExecutionStatusType",
-    "ValidateStateMachineDefinitionResultCodeType",
-    "ValidateStateMachineDefinitionSeverityType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EncryptionTypeType",
+        "ExecutionRedriveFilterType",
+        "ExecutionRedriveStatusType",
+        "ExecutionStatusType",
+        "HistoryEventTypeType",
+        "IncludedDataType",
+        "InspectionLevelType",
+        "LogLevelType",
+        "MapRunStatusType",
+        "MockResponseValidationModeType",
+        "StateMachineStatusType",
+        "StateMachineTypeType",
+        "SyncExecutionStatusType",
+        "TestExecutionStatusType",
+        "ValidateStateMachineDefinitionResultCodeType",
+        "ValidateStateMachineDefinitionSeverityType",
+    ]
 
 EncryptionTypeType = Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY"]
 ExecutionRedriveFilterType = Literal["REDRIVEN", "NOT_REDRIVEN"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -37,148 +37,149 @@ from .literals import (
     ValidateStateMachineDefinitionSeverityType,
 )
 
-__all__ = [
-    "ActivityFailedEventDetailsTypeDef",
-    "ActivityListItemTypeDef",
-    "ActivityScheduleFailedEventDetailsTypeDef",
-    "ActivityScheduledEventDetailsTypeDef",
-    "ActivityStartedEventDetailsTypeDef",
-    "ActivitySucceededEventDetailsTypeDef",
-    "ActivityTimedOutEventDetailsTypeDef",
-    "AssignedVariablesDetailsTypeDef",
-    "BillingDetailsTypeDef",
-    "CloudWatchEventsExecutionDataDetailsTypeDef",
-    "CloudWatchLogsLogGroupTypeDef",
-    "CreateActivityInputTypeDef",
-    "CreateActivityOutputTypeDef",
-    "CreateStateMachineAliasInputTypeDef",
-    "CreateStateMachineAliasOutputTypeDef",
-    "CreateStateMachineInputTypeDef",
-    "CreateStateMachineOutputTypeDef",
-    "DeleteActivityInputTypeDef",
-    "DeleteActivityOutputTypeDef",
-    "DeleteStateMachineAliasInputTypeDef",
-    "DeleteStateMachineAliasOutputTypeDef",
-    "DeleteStateMachineInputTypeDef",
-    "DeleteStateMachineOutputTypeDef",
-    "DeleteStateMachineVersionInputTypeDef",
-    "DeleteStateMachineVersionOutputTypeDef",
-    "DescribeActivityInputTypeDef",
-    "DescribeActivityOutputTypeDef",
-    "DescribeExecutionInputTypeDef",
-    "DescribeExecutionOutputTypeDef",
-    "DescribeMapRunInputTypeDef",
-    "DescribeMapRunOutputTypeDef",
-    "DescribeStateMachineAliasInputTypeDef",
-    "DescribeStateMachineAliasOutputTypeDef",
-    "DescribeStateMachineForExecutionInputTypeDef",
-    "DescribeStateMachineForExecutionOutputTypeDef",
-    "DescribeStateMachineInputTypeDef",
-    "DescribeStateMachineOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigurationTypeDef",
-    "EvaluationFailedEventDetailsTypeDef",
-    "ExecutionAbortedEventDetailsTypeDef",
-    "ExecutionFailedEventDetailsTypeDef",
-    "ExecutionListItemTypeDef",
-    "ExecutionRedrivenEventDetailsTypeDef",
-    "ExecutionStartedEventDetailsTypeDef",
-    "ExecutionSucceededEventDetailsTypeDef",
-    "ExecutionTimedOutEventDetailsTypeDef",
-    "GetActivityTaskInputTypeDef",
-    "GetActivityTaskOutputTypeDef",
-    "GetExecutionHistoryInputTypeDef",
-    "GetExecutionHistoryOutputTypeDef",
-    "HistoryEventExecutionDataDetailsTypeDef",
-    "HistoryEventTypeDef",
-    "InspectionDataRequestTypeDef",
-    "InspectionDataResponseTypeDef",
-    "InspectionDataTypeDef",
-    "InspectionErrorDetailsTypeDef",
-    "LambdaFunctionFailedEventDetailsTypeDef",
-    "LambdaFunctionScheduleFailedEventDetailsTypeDef",
-    "LambdaFunctionScheduledEventDetailsTypeDef",
-    "LambdaFunctionStartFailedEventDetailsTypeDef",
-    "LambdaFunctionSucceededEventDetailsTypeDef",
-    "LambdaFunctionTimedOutEventDetailsTypeDef",
-    "ListActivitiesInputTypeDef",
-    "ListActivitiesOutputTypeDef",
-    "ListExecutionsInputTypeDef",
-    "ListExecutionsOutputTypeDef",
-    "ListMapRunsInputTypeDef",
-    "ListMapRunsOutputTypeDef",
-    "ListStateMachineAliasesInputTypeDef",
-    "ListStateMachineAliasesOutputTypeDef",
-    "ListStateMachineVersionsInputTypeDef",
-    "ListStateMachineVersionsOutputTypeDef",
-    "ListStateMachinesInputTypeDef",
-    "ListStateMachinesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "LogDestinationTypeDef",
-    "LoggingConfigurationOutputTypeDef",
-    "LoggingConfigurationTypeDef",
-    "MapIterationEventDetailsTypeDef",
-    "MapRunExecutionCountsTypeDef",
-    "MapRunFailedEventDetailsTypeDef",
-    "MapRunItemCountsTypeDef",
-    "MapRunListItemTypeDef",
-    "MapRunRedrivenEventDetailsTypeDef",
-    "MapRunStartedEventDetailsTypeDef",
-    "MapStateStartedEventDetailsTypeDef",
-    "MockErrorOutputTypeDef",
-    "MockInputTypeDef",
-    "PublishStateMachineVersionInputTypeDef",
-    "PublishStateMachineVersionOutputTypeDef",
-    "RedriveExecutionInputTypeDef",
-    "RedriveExecutionOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "RoutingConfigurationListItemTypeDef",
-    "SendTaskFailureInputTypeDef",
-    "SendTaskFailureOutputTypeDef",
-    "SendTaskHeartbeatInputTypeDef",
-    "SendTaskHeartbeatOutputTypeDef",
-    "SendTaskSuccessInputTypeDef",
-    "SendTaskSuccessOutputTypeDef",
-    "StartExecutionInputTypeDef",
-    "StartExecutionOutputTypeDef",
-    "StartSyncExecutionInputTypeDef",
-    "StartSyncExecutionOutputTypeDef",
-    "StateEnteredEventDetailsTypeDef",
-    "StateExitedEventDetailsTypeDef",
-    "StateMachineAliasListItemTypeDef",
-    "StateMachineListItemTypeDef",
-    "StateMachineVersionListItemTypeDef",
-    "StopExecutionInputTypeDef",
-    "StopExecutionOutputTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TagTypeDef",
-    "TaskCredentialsTypeDef",
-    "TaskFailedEventDetailsTypeDef",
-    "TaskScheduledEventDetailsTypeDef",
-    "TaskStartFailedEventDetailsTypeDef",
-    "TaskStartedEventDetailsTypeDef",
-    "TaskSubmitFailedEventDetailsTypeDef",
-    "TaskSubmittedEventDetailsTypeDef",
-    "TaskSucceededEventDetailsTypeDef",
-    "TaskTimedOutEventDetailsTypeDef",
-    "TestStateConfigurationTypeDef",
-    "TestStateInputTypeDef",
-    "TestStateOutputTypeDef",
-    "TracingConfigurationTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateMapRunInputTypeDef",
-    "UpdateMapRunOutputTypeDef",
-    "UpdateStateMachineAliasInputTypeDef",
-    "UpdateStateMachineAliasOutputTypeDef",
-    "UpdateStateMachineInputTypeDef",
-    "UpdateStateMachineOutputTypeDef",
-    "ValidateStateMachineDefinitionDiagnosticTypeDef",
-    "ValidateStateMachineDefinitionInputTypeDef",
-    "ValidateStateMachineDefinitionOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActivityFailedEventDetailsTypeDef",
+        "ActivityListItemTypeDef",
+        "ActivityScheduleFailedEventDetailsTypeDef",
+        "ActivityScheduledEventDetailsTypeDef",
+        "ActivityStartedEventDetailsTypeDef",
+        "ActivitySucceededEventDetailsTypeDef",
+        "ActivityTimedOutEventDetailsTypeDef",
+        "AssignedVariablesDetailsTypeDef",
+        "BillingDetailsTypeDef",
+        "CloudWatchEventsExecutionDataDetailsTypeDef",
+        "CloudWatchLogsLogGroupTypeDef",
+        "CreateActivityInputTypeDef",
+        "CreateActivityOutputTypeDef",
+        "CreateStateMachineAliasInputTypeDef",
+        "CreateStateMachineAliasOutputTypeDef",
+        "CreateStateMachineInputTypeDef",
+        "CreateStateMachineOutputTypeDef",
+        "DeleteActivityInputTypeDef",
+        "DeleteActivityOutputTypeDef",
+        "DeleteStateMachineAliasInputTypeDef",
+        "DeleteStateMachineAliasOutputTypeDef",
+        "DeleteStateMachineInputTypeDef",
+        "DeleteStateMachineOutputTypeDef",
+        "DeleteStateMachineVersionInputTypeDef",
+        "DeleteStateMachineVersionOutputTypeDef",
+        "DescribeActivityInputTypeDef",
+        "DescribeActivityOutputTypeDef",
+        "DescribeExecutionInputTypeDef",
+        "DescribeExecutionOutputTypeDef",
+        "DescribeMapRunInputTypeDef",
+        "DescribeMapRunOutputTypeDef",
+        "DescribeStateMachineAliasInputTypeDef",
+        "DescribeStateMachineAliasOutputTypeDef",
+        "DescribeStateMachineForExecutionInputTypeDef",
+        "DescribeStateMachineForExecutionOutputTypeDef",
+        "DescribeStateMachineInputTypeDef",
+        "DescribeStateMachineOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationTypeDef",
+        "EvaluationFailedEventDetailsTypeDef",
+        "ExecutionAbortedEventDetailsTypeDef",
+        "ExecutionFailedEventDetailsTypeDef",
+        "ExecutionListItemTypeDef",
+        "ExecutionRedrivenEventDetailsTypeDef",
+        "ExecutionStartedEventDetailsTypeDef",
+        "ExecutionSucceededEventDetailsTypeDef",
+        "ExecutionTimedOutEventDetailsTypeDef",
+        "GetActivityTaskInputTypeDef",
+        "GetActivityTaskOutputTypeDef",
+        "GetExecutionHistoryInputTypeDef",
+        "GetExecutionHistoryOutputTypeDef",
+        "HistoryEventExecutionDataDetailsTypeDef",
+        "HistoryEventTypeDef",
+        "InspectionDataRequestTypeDef",
+        "InspectionDataResponseTypeDef",
+        "InspectionDataTypeDef",
+        "InspectionErrorDetailsTypeDef",
+        "LambdaFunctionFailedEventDetailsTypeDef",
+        "LambdaFunctionScheduleFailedEventDetailsTypeDef",
+        "LambdaFunctionScheduledEventDetailsTypeDef",
+        "LambdaFunctionStartFailedEventDetailsTypeDef",
+        "LambdaFunctionSucceededEventDetailsTypeDef",
+        "LambdaFunctionTimedOutEventDetailsTypeDef",
+        "ListActivitiesInputTypeDef",
+        "ListActivitiesOutputTypeDef",
+        "ListExecutionsInputTypeDef",
+        "ListExecutionsOutputTypeDef",
+        "ListMapRunsInputTypeDef",
+        "ListMapRunsOutputTypeDef",
+        "ListStateMachineAliasesInputTypeDef",
+        "ListStateMachineAliasesOutputTypeDef",
+        "ListStateMachineVersionsInputTypeDef",
+        "ListStateMachineVersionsOutputTypeDef",
+        "ListStateMachinesInputTypeDef",
+        "ListStateMachinesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "LogDestinationTypeDef",
+        "LoggingConfigurationOutputTypeDef",
+        "LoggingConfigurationTypeDef",
+        "MapIterationEventDetailsTypeDef",
+        "MapRunExecutionCountsTypeDef",
+        "MapRunFailedEventDetailsTypeDef",
+        "MapRunItemCountsTypeDef",
+        "MapRunListItemTypeDef",
+        "MapRunRedrivenEventDetailsTypeDef",
+        "MapRunStartedEventDetailsTypeDef",
+        "MapStateStartedEventDetailsTypeDef",
+        "MockErrorOutputTypeDef",
+        "MockInputTypeDef",
+        "PublishStateMachineVersionInputTypeDef",
+        "PublishStateMachineVersionOutputTypeDef",
+        "RedriveExecutionInputTypeDef",
+        "RedriveExecutionOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "RoutingConfigurationListItemTypeDef",
+        "SendTaskFailureInputTypeDef",
+        "SendTaskFailureOutputTypeDef",
+        "SendTaskHeartbeatInputTypeDef",
+        "SendTaskHeartbeatOutputTypeDef",
+        "SendTaskSuccessInputTypeDef",
+        "SendTaskSuccessOutputTypeDef",
+        "StartExecutionInputTypeDef",
+        "StartExecutionOutputTypeDef",
+        "StartSyncExecutionInputTypeDef",
+        "StartSyncExecutionOutputTypeDef",
+        "StateEnteredEventDetailsTypeDef",
+        "StateExitedEventDetailsTypeDef",
+        "StateMachineAliasListItemTypeDef",
+        "StateMachineListItemTypeDef",
+        "StateMachineVersionListItemTypeDef",
+        "StopExecutionInputTypeDef",
+        "StopExecutionOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TagTypeDef",
+        "TaskCredentialsTypeDef",
+        "TaskFailedEventDetailsTypeDef",
+        "TaskScheduledEventDetailsTypeDef",
+        "TaskStartFailedEventDetailsTypeDef",
+        "TaskStartedEventDetailsTypeDef",
+        "TaskSubmitFailedEventDetailsTypeDef",
+        "TaskSubmittedEventDetailsTypeDef",
+        "TaskSucceededEventDetailsTypeDef",
+        "TaskTimedOutEventDetailsTypeDef",
+        "TestStateConfigurationTypeDef",
+        "TestStateInputTypeDef",
+        "TestStateOutputTypeDef",
+        "TracingConfigurationTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateMapRunInputTypeDef",
+        "UpdateMapRunOutputTypeDef",
+        "UpdateStateMachineAliasInputTypeDef",
+        "UpdateStateMachineAliasOutputTypeDef",
+        "UpdateStateMachineInputTypeDef",
+        "UpdateStateMachineOutputTypeDef",
+        "ValidateStateMachineDefinitionDiagnosticTypeDef",
+        "ValidateStateMachineDefinitionInputTypeDef",
+        "ValidateStateMachineDefinitionOutputTypeDef",
+    ]
 
 
 class ActivityFailedEventDetailsTypeDef(TypedDict):
@@ -195,6 +196,10 @@ class ActivityListItemTypeDef(TypedDict):
 class ActivityScheduleFailedEventDetailsTypeDef(TypedDict):
     error: NotRequired[str]
     cause: NotRequired[str]
+
+
+class HistoryEventExecutionDataDetailsTypeDef(TypedDict):
+    truncated: NotRequired[bool]
 
 
 class ActivityScheduledEventDetailsTypeDef(TypedDict):
@@ -236,6 +241,17 @@ class CloudWatchLogsLogGroupTypeDef(TypedDict):
     logGroupArn: NotRequired[str]
 
 
+class EncryptionConfigurationTypeDef(TypedDict):
+    kmsKeyId: NotRequired[str]
+    kmsDataKeyReusePeriodSeconds: NotRequired[int]
+    type: EncryptionTypeType
+
+
+class TagTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+
+
 class CreateActivityInputTypeDef(TypedDict):
     name: str
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
@@ -248,6 +264,11 @@ class CreateActivityOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RoutingConfigurationListItemTypeDef(TypedDict):
+    stateMachineVersionArn: str
+    weight: int
+
+
 class CreateStateMachineAliasInputTypeDef(TypedDict):
     description: NotRequired[str]
     name: str
@@ -258,6 +279,20 @@ class CreateStateMachineAliasOutputTypeDef(TypedDict):
     stateMachineAliasArn: str
     creationDate: datetime
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LogDestinationTypeDef(TypedDict):
+    cloudWatchLogsLogGroup: NotRequired[CloudWatchLogsLogGroupTypeDef]
+
+
+class LoggingConfigurationTypeDef(TypedDict):
+    level: NotRequired[LogLevelType]
+    includeExecutionData: NotRequired[bool]
+    destinations: NotRequired[ReadOnly[Sequence[LogDestinationTypeDef]]]
+
+
+class TracingConfigurationTypeDef(TypedDict):
+    enabled: NotRequired[bool]
 
 
 class CreateStateMachineInputTypeDef(TypedDict):
@@ -357,6 +392,32 @@ class DescribeMapRunInputTypeDef(TypedDict):
     mapRunArn: str
 
 
+class MapRunExecutionCountsTypeDef(TypedDict):
+    pending: int
+    running: int
+    succeeded: int
+    failed: int
+    timedOut: int
+    aborted: int
+    total: int
+    resultsWritten: int
+    failuresNotRedrivable: NotRequired[int]
+    pendingRedrive: NotRequired[int]
+
+
+class MapRunItemCountsTypeDef(TypedDict):
+    pending: int
+    running: int
+    succeeded: int
+    failed: int
+    timedOut: int
+    aborted: int
+    total: int
+    resultsWritten: int
+    failuresNotRedrivable: NotRequired[int]
+    pendingRedrive: NotRequired[int]
+
+
 class DescribeMapRunOutputTypeDef(TypedDict):
     mapRunArn: str
     executionArn: str
@@ -390,6 +451,12 @@ class DescribeStateMachineAliasOutputTypeDef(TypedDict):
 class DescribeStateMachineForExecutionInputTypeDef(TypedDict):
     executionArn: str
     includedData: NotRequired[IncludedDataType]
+
+
+class LoggingConfigurationOutputTypeDef(TypedDict):
+    level: NotRequired[LogLevelType]
+    includeExecutionData: NotRequired[bool]
+    destinations: NotRequired[list[LogDestinationTypeDef]]
 
 
 class DescribeStateMachineForExecutionOutputTypeDef(TypedDict):
@@ -429,12 +496,6 @@ class DescribeStateMachineOutputTypeDef(TypedDict):
     encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
     variableReferences: NotRequired[dict[str, list[str]]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EncryptionConfigurationTypeDef(TypedDict):
-    kmsKeyId: NotRequired[str]
-    kmsDataKeyReusePeriodSeconds: NotRequired[int]
-    type: EncryptionTypeType
 
 
 class EvaluationFailedEventDetailsTypeDef(TypedDict):
@@ -510,14 +571,135 @@ class GetExecutionHistoryInputTypeDef(TypedDict):
     includeExecutionData: NotRequired[bool]
 
 
-class GetExecutionHistoryOutputTypeDef(TypedDict):
-    events: list[HistoryEventTypeDef]
-    nextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class LambdaFunctionFailedEventDetailsTypeDef(TypedDict):
+    error: NotRequired[str]
+    cause: NotRequired[str]
 
 
-class HistoryEventExecutionDataDetailsTypeDef(TypedDict):
-    truncated: NotRequired[bool]
+class LambdaFunctionScheduleFailedEventDetailsTypeDef(TypedDict):
+    error: NotRequired[str]
+    cause: NotRequired[str]
+
+
+class TaskCredentialsTypeDef(TypedDict):
+    roleArn: NotRequired[str]
+
+
+class LambdaFunctionScheduledEventDetailsTypeDef(TypedDict):
+    resource: str
+    input: NotRequired[str]
+    inputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
+    timeoutInSeconds: NotRequired[int]
+    taskCredentials: NotRequired[TaskCredentialsTypeDef]
+
+
+class LambdaFunctionStartFailedEventDetailsTypeDef(TypedDict):
+    error: NotRequired[str]
+    cause: NotRequired[str]
+
+
+class LambdaFunctionSucceededEventDetailsTypeDef(TypedDict):
+    output: NotRequired[str]
+    outputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
+
+
+class LambdaFunctionTimedOutEventDetailsTypeDef(TypedDict):
+    error: NotRequired[str]
+    cause: NotRequired[str]
+
+
+class MapIterationEventDetailsTypeDef(TypedDict):
+    name: NotRequired[str]
+    index: NotRequired[int]
+
+
+class MapRunFailedEventDetailsTypeDef(TypedDict):
+    error: NotRequired[str]
+    cause: NotRequired[str]
+
+
+class MapRunRedrivenEventDetailsTypeDef(TypedDict):
+    mapRunArn: NotRequired[str]
+    redriveCount: NotRequired[int]
+
+
+class MapRunStartedEventDetailsTypeDef(TypedDict):
+    mapRunArn: NotRequired[str]
+
+
+class MapStateStartedEventDetailsTypeDef(TypedDict):
+    length: NotRequired[int]
+
+
+class StateEnteredEventDetailsTypeDef(TypedDict):
+    name: str
+    input: NotRequired[str]
+    inputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
+
+
+class StateExitedEventDetailsTypeDef(TypedDict):
+    name: str
+    output: NotRequired[str]
+    outputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
+    assignedVariables: NotRequired[dict[str, str]]
+    assignedVariablesDetails: NotRequired[AssignedVariablesDetailsTypeDef]
+
+
+class TaskFailedEventDetailsTypeDef(TypedDict):
+    resourceType: str
+    resource: str
+    error: NotRequired[str]
+    cause: NotRequired[str]
+
+
+class TaskScheduledEventDetailsTypeDef(TypedDict):
+    resourceType: str
+    resource: str
+    region: str
+    parameters: str
+    timeoutInSeconds: NotRequired[int]
+    heartbeatInSeconds: NotRequired[int]
+    taskCredentials: NotRequired[TaskCredentialsTypeDef]
+
+
+class TaskStartFailedEventDetailsTypeDef(TypedDict):
+    resourceType: str
+    resource: str
+    error: NotRequired[str]
+    cause: NotRequired[str]
+
+
+class TaskStartedEventDetailsTypeDef(TypedDict):
+    resourceType: str
+    resource: str
+
+
+class TaskSubmitFailedEventDetailsTypeDef(TypedDict):
+    resourceType: str
+    resource: str
+    error: NotRequired[str]
+    cause: NotRequired[str]
+
+
+class TaskSubmittedEventDetailsTypeDef(TypedDict):
+    resourceType: str
+    resource: str
+    output: NotRequired[str]
+    outputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
+
+
+class TaskSucceededEventDetailsTypeDef(TypedDict):
+    resourceType: str
+    resource: str
+    output: NotRequired[str]
+    outputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
+
+
+class TaskTimedOutEventDetailsTypeDef(TypedDict):
+    resourceType: str
+    resource: str
+    error: NotRequired[str]
+    cause: NotRequired[str]
 
 
 class HistoryEventTypeDef(TypedDict):
@@ -578,6 +760,12 @@ class HistoryEventTypeDef(TypedDict):
     evaluationFailedEventDetails: NotRequired[EvaluationFailedEventDetailsTypeDef]
 
 
+class GetExecutionHistoryOutputTypeDef(TypedDict):
+    events: list[HistoryEventTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class InspectionDataRequestTypeDef(TypedDict):
     protocol: NotRequired[str]
     method: NotRequired[str]
@@ -592,6 +780,12 @@ class InspectionDataResponseTypeDef(TypedDict):
     statusMessage: NotRequired[str]
     headers: NotRequired[str]
     body: NotRequired[str]
+
+
+class InspectionErrorDetailsTypeDef(TypedDict):
+    catchIndex: NotRequired[int]
+    retryIndex: NotRequired[int]
+    retryBackoffIntervalSeconds: NotRequired[int]
 
 
 class InspectionDataTypeDef(TypedDict):
@@ -613,45 +807,6 @@ class InspectionDataTypeDef(TypedDict):
     toleratedFailureCount: NotRequired[int]
     toleratedFailurePercentage: NotRequired[float]
     maxConcurrency: NotRequired[int]
-
-
-class InspectionErrorDetailsTypeDef(TypedDict):
-    catchIndex: NotRequired[int]
-    retryIndex: NotRequired[int]
-    retryBackoffIntervalSeconds: NotRequired[int]
-
-
-class LambdaFunctionFailedEventDetailsTypeDef(TypedDict):
-    error: NotRequired[str]
-    cause: NotRequired[str]
-
-
-class LambdaFunctionScheduleFailedEventDetailsTypeDef(TypedDict):
-    error: NotRequired[str]
-    cause: NotRequired[str]
-
-
-class LambdaFunctionScheduledEventDetailsTypeDef(TypedDict):
-    resource: str
-    input: NotRequired[str]
-    inputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
-    timeoutInSeconds: NotRequired[int]
-    taskCredentials: NotRequired[TaskCredentialsTypeDef]
-
-
-class LambdaFunctionStartFailedEventDetailsTypeDef(TypedDict):
-    error: NotRequired[str]
-    cause: NotRequired[str]
-
-
-class LambdaFunctionSucceededEventDetailsTypeDef(TypedDict):
-    output: NotRequired[str]
-    outputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
-
-
-class LambdaFunctionTimedOutEventDetailsTypeDef(TypedDict):
-    error: NotRequired[str]
-    cause: NotRequired[str]
 
 
 class ListActivitiesInputTypeDef(TypedDict):
@@ -686,6 +841,14 @@ class ListMapRunsInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class MapRunListItemTypeDef(TypedDict):
+    executionArn: str
+    mapRunArn: str
+    stateMachineArn: str
+    startDate: datetime
+    stopDate: NotRequired[datetime]
+
+
 class ListMapRunsOutputTypeDef(TypedDict):
     mapRuns: list[MapRunListItemTypeDef]
     nextToken: NotRequired[str]
@@ -696,6 +859,11 @@ class ListStateMachineAliasesInputTypeDef(TypedDict):
     stateMachineArn: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class StateMachineAliasListItemTypeDef(TypedDict):
+    stateMachineAliasArn: str
+    creationDate: datetime
 
 
 class ListStateMachineAliasesOutputTypeDef(TypedDict):
@@ -710,6 +878,11 @@ class ListStateMachineVersionsInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class StateMachineVersionListItemTypeDef(TypedDict):
+    stateMachineVersionArn: str
+    creationDate: datetime
+
+
 class ListStateMachineVersionsOutputTypeDef(TypedDict):
     stateMachineVersions: list[StateMachineVersionListItemTypeDef]
     nextToken: NotRequired[str]
@@ -719,6 +892,13 @@ class ListStateMachineVersionsOutputTypeDef(TypedDict):
 class ListStateMachinesInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class StateMachineListItemTypeDef(TypedDict):
+    stateMachineArn: str
+    name: str
+    type: StateMachineTypeType
+    creationDate: datetime
 
 
 class ListStateMachinesOutputTypeDef(TypedDict):
@@ -734,79 +914,6 @@ class ListTagsForResourceInputTypeDef(TypedDict):
 class ListTagsForResourceOutputTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LogDestinationTypeDef(TypedDict):
-    cloudWatchLogsLogGroup: NotRequired[CloudWatchLogsLogGroupTypeDef]
-
-
-class LoggingConfigurationOutputTypeDef(TypedDict):
-    level: NotRequired[LogLevelType]
-    includeExecutionData: NotRequired[bool]
-    destinations: NotRequired[list[LogDestinationTypeDef]]
-
-
-class LoggingConfigurationTypeDef(TypedDict):
-    level: NotRequired[LogLevelType]
-    includeExecutionData: NotRequired[bool]
-    destinations: NotRequired[ReadOnly[Sequence[LogDestinationTypeDef]]]
-
-
-class MapIterationEventDetailsTypeDef(TypedDict):
-    name: NotRequired[str]
-    index: NotRequired[int]
-
-
-class MapRunExecutionCountsTypeDef(TypedDict):
-    pending: int
-    running: int
-    succeeded: int
-    failed: int
-    timedOut: int
-    aborted: int
-    total: int
-    resultsWritten: int
-    failuresNotRedrivable: NotRequired[int]
-    pendingRedrive: NotRequired[int]
-
-
-class MapRunFailedEventDetailsTypeDef(TypedDict):
-    error: NotRequired[str]
-    cause: NotRequired[str]
-
-
-class MapRunItemCountsTypeDef(TypedDict):
-    pending: int
-    running: int
-    succeeded: int
-    failed: int
-    timedOut: int
-    aborted: int
-    total: int
-    resultsWritten: int
-    failuresNotRedrivable: NotRequired[int]
-    pendingRedrive: NotRequired[int]
-
-
-class MapRunListItemTypeDef(TypedDict):
-    executionArn: str
-    mapRunArn: str
-    stateMachineArn: str
-    startDate: datetime
-    stopDate: NotRequired[datetime]
-
-
-class MapRunRedrivenEventDetailsTypeDef(TypedDict):
-    mapRunArn: NotRequired[str]
-    redriveCount: NotRequired[int]
-
-
-class MapRunStartedEventDetailsTypeDef(TypedDict):
-    mapRunArn: NotRequired[str]
-
-
-class MapStateStartedEventDetailsTypeDef(TypedDict):
-    length: NotRequired[int]
 
 
 class MockErrorOutputTypeDef(TypedDict):
@@ -840,11 +947,6 @@ class RedriveExecutionInputTypeDef(TypedDict):
 class RedriveExecutionOutputTypeDef(TypedDict):
     redriveDate: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RoutingConfigurationListItemTypeDef(TypedDict):
-    stateMachineVersionArn: str
-    weight: int
 
 
 class SendTaskFailureInputTypeDef(TypedDict):
@@ -913,37 +1015,6 @@ class StartSyncExecutionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StateEnteredEventDetailsTypeDef(TypedDict):
-    name: str
-    input: NotRequired[str]
-    inputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
-
-
-class StateExitedEventDetailsTypeDef(TypedDict):
-    name: str
-    output: NotRequired[str]
-    outputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
-    assignedVariables: NotRequired[dict[str, str]]
-    assignedVariablesDetails: NotRequired[AssignedVariablesDetailsTypeDef]
-
-
-class StateMachineAliasListItemTypeDef(TypedDict):
-    stateMachineAliasArn: str
-    creationDate: datetime
-
-
-class StateMachineListItemTypeDef(TypedDict):
-    stateMachineArn: str
-    name: str
-    type: StateMachineTypeType
-    creationDate: datetime
-
-
-class StateMachineVersionListItemTypeDef(TypedDict):
-    stateMachineVersionArn: str
-    creationDate: datetime
-
-
 class StopExecutionInputTypeDef(TypedDict):
     executionArn: str
     error: NotRequired[str]
@@ -962,72 +1033,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    key: NotRequired[str]
-    value: NotRequired[str]
-
-
-class TaskCredentialsTypeDef(TypedDict):
-    roleArn: NotRequired[str]
-
-
-class TaskFailedEventDetailsTypeDef(TypedDict):
-    resourceType: str
-    resource: str
-    error: NotRequired[str]
-    cause: NotRequired[str]
-
-
-class TaskScheduledEventDetailsTypeDef(TypedDict):
-    resourceType: str
-    resource: str
-    region: str
-    parameters: str
-    timeoutInSeconds: NotRequired[int]
-    heartbeatInSeconds: NotRequired[int]
-    taskCredentials: NotRequired[TaskCredentialsTypeDef]
-
-
-class TaskStartFailedEventDetailsTypeDef(TypedDict):
-    resourceType: str
-    resource: str
-    error: NotRequired[str]
-    cause: NotRequired[str]
-
-
-class TaskStartedEventDetailsTypeDef(TypedDict):
-    resourceType: str
-    resource: str
-
-
-class TaskSubmitFailedEventDetailsTypeDef(TypedDict):
-    resourceType: str
-    resource: str
-    error: NotRequired[str]
-    cause: NotRequired[str]
-
-
-class TaskSubmittedEventDetailsTypeDef(TypedDict):
-    resourceType: str
-    resource: str
-    output: NotRequired[str]
-    outputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
-
-
-class TaskSucceededEventDetailsTypeDef(TypedDict):
-    resourceType: str
-    resource: str
-    output: NotRequired[str]
-    outputDetails: NotRequired[HistoryEventExecutionDataDetailsTypeDef]
-
-
-class TaskTimedOutEventDetailsTypeDef(TypedDict):
-    resourceType: str
-    resource: str
-    error: NotRequired[str]
-    cause: NotRequired[str]
 
 
 class TestStateConfigurationTypeDef(TypedDict):
@@ -1058,10 +1063,6 @@ class TestStateOutputTypeDef(TypedDict):
     nextState: NotRequired[str]
     status: NotRequired[TestExecutionStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TracingConfigurationTypeDef(TypedDict):
-    enabled: NotRequired[bool]
 
 
 class UntagResourceInputTypeDef(TypedDict):

@@ -2,25 +2,26 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Storage Gateway: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActiveDirectoryStatusType",
-    "AutomaticUpdatePolicyType",
-    "AvailabilityMonitorTestStatusType",
-    "CacheReportFilterNameType",
-    "CacheReportStatusType",
-    "CaseSensitivityType",
-    "EncryptionTypeType",
-    "FileShareTypeType",
-    "GatewayCapacityType",
-    "HostEnvironmentType",
-    "ObjectACLType",
-    "PoolStatusType",
-    "RetentionLockTypeType",
-    "SMBSecurityStrategyType",
-    "TapeStorageClassType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActiveDirectoryStatusType",
+        "AutomaticUpdatePolicyType",
+        "AvailabilityMonitorTestStatusType",
+        "CacheReportFilterNameType",
+        "CacheReportStatusType",
+        "CaseSensitivityType",
+        "EncryptionTypeType",
+        "FileShareTypeType",
+        "GatewayCapacityType",
+        "HostEnvironmentType",
+        "ObjectACLType",
+        "PoolStatusType",
+        "RetentionLockTypeType",
+        "SMBSecurityStrategyType",
+        "TapeStorageClassType",
+    ]
 
 ActiveDirectoryStatusType = Literal[
     "ACCESS_DENIED",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -36,239 +36,245 @@ from .literals import (
     TapeStorageClassType,
 )
 
-__all__ = [
-    "ActivateGatewayInputTypeDef",
-    "ActivateGatewayOutputTypeDef",
-    "AddCacheInputTypeDef",
-    "AddCacheOutputTypeDef",
-    "AddTagsToResourceInputTypeDef",
-    "AddTagsToResourceOutputTypeDef",
-    "AddUploadBufferInputTypeDef",
-    "AddUploadBufferOutputTypeDef",
-    "AddWorkingStorageInputTypeDef",
-    "AddWorkingStorageOutputTypeDef",
-    "AssignTapePoolInputTypeDef",
-    "AssignTapePoolOutputTypeDef",
-    "AssociateFileSystemInputTypeDef",
-    "AssociateFileSystemOutputTypeDef",
-    "AttachVolumeInputTypeDef",
-    "AttachVolumeOutputTypeDef",
-    "AutomaticTapeCreationPolicyInfoTypeDef",
-    "AutomaticTapeCreationRuleTypeDef",
-    "BandwidthRateLimitIntervalOutputTypeDef",
-    "BandwidthRateLimitIntervalTypeDef",
-    "CacheAttributesTypeDef",
-    "CacheReportFilterOutputTypeDef",
-    "CacheReportFilterTypeDef",
-    "CacheReportInfoTypeDef",
-    "CachediSCSIVolumeTypeDef",
-    "CancelArchivalInputTypeDef",
-    "CancelArchivalOutputTypeDef",
-    "CancelCacheReportInputTypeDef",
-    "CancelCacheReportOutputTypeDef",
-    "CancelRetrievalInputTypeDef",
-    "CancelRetrievalOutputTypeDef",
-    "ChapInfoTypeDef",
-    "CreateCachediSCSIVolumeInputTypeDef",
-    "CreateCachediSCSIVolumeOutputTypeDef",
-    "CreateNFSFileShareInputTypeDef",
-    "CreateNFSFileShareOutputTypeDef",
-    "CreateSMBFileShareInputTypeDef",
-    "CreateSMBFileShareOutputTypeDef",
-    "CreateSnapshotFromVolumeRecoveryPointInputTypeDef",
-    "CreateSnapshotFromVolumeRecoveryPointOutputTypeDef",
-    "CreateSnapshotInputTypeDef",
-    "CreateSnapshotOutputTypeDef",
-    "CreateStorediSCSIVolumeInputTypeDef",
-    "CreateStorediSCSIVolumeOutputTypeDef",
-    "CreateTapePoolInputTypeDef",
-    "CreateTapePoolOutputTypeDef",
-    "CreateTapeWithBarcodeInputTypeDef",
-    "CreateTapeWithBarcodeOutputTypeDef",
-    "CreateTapesInputTypeDef",
-    "CreateTapesOutputTypeDef",
-    "DeleteAutomaticTapeCreationPolicyInputTypeDef",
-    "DeleteAutomaticTapeCreationPolicyOutputTypeDef",
-    "DeleteBandwidthRateLimitInputTypeDef",
-    "DeleteBandwidthRateLimitOutputTypeDef",
-    "DeleteCacheReportInputTypeDef",
-    "DeleteCacheReportOutputTypeDef",
-    "DeleteChapCredentialsInputTypeDef",
-    "DeleteChapCredentialsOutputTypeDef",
-    "DeleteFileShareInputTypeDef",
-    "DeleteFileShareOutputTypeDef",
-    "DeleteGatewayInputTypeDef",
-    "DeleteGatewayOutputTypeDef",
-    "DeleteSnapshotScheduleInputTypeDef",
-    "DeleteSnapshotScheduleOutputTypeDef",
-    "DeleteTapeArchiveInputTypeDef",
-    "DeleteTapeArchiveOutputTypeDef",
-    "DeleteTapeInputTypeDef",
-    "DeleteTapeOutputTypeDef",
-    "DeleteTapePoolInputTypeDef",
-    "DeleteTapePoolOutputTypeDef",
-    "DeleteVolumeInputTypeDef",
-    "DeleteVolumeOutputTypeDef",
-    "DescribeAvailabilityMonitorTestInputTypeDef",
-    "DescribeAvailabilityMonitorTestOutputTypeDef",
-    "DescribeBandwidthRateLimitInputTypeDef",
-    "DescribeBandwidthRateLimitOutputTypeDef",
-    "DescribeBandwidthRateLimitScheduleInputTypeDef",
-    "DescribeBandwidthRateLimitScheduleOutputTypeDef",
-    "DescribeCacheInputTypeDef",
-    "DescribeCacheOutputTypeDef",
-    "DescribeCacheReportInputTypeDef",
-    "DescribeCacheReportOutputTypeDef",
-    "DescribeCachediSCSIVolumesInputTypeDef",
-    "DescribeCachediSCSIVolumesOutputTypeDef",
-    "DescribeChapCredentialsInputTypeDef",
-    "DescribeChapCredentialsOutputTypeDef",
-    "DescribeFileSystemAssociationsInputTypeDef",
-    "DescribeFileSystemAssociationsOutputTypeDef",
-    "DescribeGatewayInformationInputTypeDef",
-    "DescribeGatewayInformationOutputTypeDef",
-    "DescribeMaintenanceStartTimeInputTypeDef",
-    "DescribeMaintenanceStartTimeOutputTypeDef",
-    "DescribeNFSFileSharesInputTypeDef",
-    "DescribeNFSFileSharesOutputTypeDef",
-    "DescribeSMBFileSharesInputTypeDef",
-    "DescribeSMBFileSharesOutputTypeDef",
-    "DescribeSMBSettingsInputTypeDef",
-    "DescribeSMBSettingsOutputTypeDef",
-    "DescribeSnapshotScheduleInputTypeDef",
-    "DescribeSnapshotScheduleOutputTypeDef",
-    "DescribeStorediSCSIVolumesInputTypeDef",
-    "DescribeStorediSCSIVolumesOutputTypeDef",
-    "DescribeTapeArchivesInputTypeDef",
-    "DescribeTapeArchivesOutputTypeDef",
-    "DescribeTapeRecoveryPointsInputTypeDef",
-    "DescribeTapeRecoveryPointsOutputTypeDef",
-    "DescribeTapesInputTypeDef",
-    "DescribeTapesOutputTypeDef",
-    "DescribeUploadBufferInputTypeDef",
-    "DescribeUploadBufferOutputTypeDef",
-    "DescribeVTLDevicesInputTypeDef",
-    "DescribeVTLDevicesOutputTypeDef",
-    "DescribeWorkingStorageInputTypeDef",
-    "DescribeWorkingStorageOutputTypeDef",
-    "DetachVolumeInputTypeDef",
-    "DetachVolumeOutputTypeDef",
-    "DeviceiSCSIAttributesTypeDef",
-    "DisableGatewayInputTypeDef",
-    "DisableGatewayOutputTypeDef",
-    "DisassociateFileSystemInputTypeDef",
-    "DisassociateFileSystemOutputTypeDef",
-    "DiskTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointNetworkConfigurationOutputTypeDef",
-    "EndpointNetworkConfigurationTypeDef",
-    "EvictFilesFailingUploadInputTypeDef",
-    "EvictFilesFailingUploadOutputTypeDef",
-    "FileShareInfoTypeDef",
-    "FileSystemAssociationInfoTypeDef",
-    "FileSystemAssociationStatusDetailTypeDef",
-    "FileSystemAssociationSummaryTypeDef",
-    "GatewayInfoTypeDef",
-    "JoinDomainInputTypeDef",
-    "JoinDomainOutputTypeDef",
-    "ListAutomaticTapeCreationPoliciesInputTypeDef",
-    "ListAutomaticTapeCreationPoliciesOutputTypeDef",
-    "ListCacheReportsInputTypeDef",
-    "ListCacheReportsOutputTypeDef",
-    "ListFileSharesInputTypeDef",
-    "ListFileSharesOutputTypeDef",
-    "ListFileSystemAssociationsInputTypeDef",
-    "ListFileSystemAssociationsOutputTypeDef",
-    "ListGatewaysInputTypeDef",
-    "ListGatewaysOutputTypeDef",
-    "ListLocalDisksInputTypeDef",
-    "ListLocalDisksOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListTapePoolsInputTypeDef",
-    "ListTapePoolsOutputTypeDef",
-    "ListTapesInputTypeDef",
-    "ListTapesOutputTypeDef",
-    "ListVolumeInitiatorsInputTypeDef",
-    "ListVolumeInitiatorsOutputTypeDef",
-    "ListVolumeRecoveryPointsInputTypeDef",
-    "ListVolumeRecoveryPointsOutputTypeDef",
-    "ListVolumesInputTypeDef",
-    "ListVolumesOutputTypeDef",
-    "NFSFileShareDefaultsTypeDef",
-    "NFSFileShareInfoTypeDef",
-    "NetworkInterfaceTypeDef",
-    "NotifyWhenUploadedInputTypeDef",
-    "NotifyWhenUploadedOutputTypeDef",
-    "PoolInfoTypeDef",
-    "RefreshCacheInputTypeDef",
-    "RefreshCacheOutputTypeDef",
-    "RemoveTagsFromResourceInputTypeDef",
-    "RemoveTagsFromResourceOutputTypeDef",
-    "ResetCacheInputTypeDef",
-    "ResetCacheOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetrieveTapeArchiveInputTypeDef",
-    "RetrieveTapeArchiveOutputTypeDef",
-    "RetrieveTapeRecoveryPointInputTypeDef",
-    "RetrieveTapeRecoveryPointOutputTypeDef",
-    "SMBFileShareInfoTypeDef",
-    "SMBLocalGroupsOutputTypeDef",
-    "SMBLocalGroupsTypeDef",
-    "SetLocalConsolePasswordInputTypeDef",
-    "SetLocalConsolePasswordOutputTypeDef",
-    "SetSMBGuestPasswordInputTypeDef",
-    "SetSMBGuestPasswordOutputTypeDef",
-    "ShutdownGatewayInputTypeDef",
-    "ShutdownGatewayOutputTypeDef",
-    "SoftwareUpdatePreferencesTypeDef",
-    "StartAvailabilityMonitorTestInputTypeDef",
-    "StartAvailabilityMonitorTestOutputTypeDef",
-    "StartCacheReportInputTypeDef",
-    "StartCacheReportOutputTypeDef",
-    "StartGatewayInputTypeDef",
-    "StartGatewayOutputTypeDef",
-    "StorediSCSIVolumeTypeDef",
-    "TagTypeDef",
-    "TapeArchiveTypeDef",
-    "TapeInfoTypeDef",
-    "TapeRecoveryPointInfoTypeDef",
-    "TapeTypeDef",
-    "UpdateAutomaticTapeCreationPolicyInputTypeDef",
-    "UpdateAutomaticTapeCreationPolicyOutputTypeDef",
-    "UpdateBandwidthRateLimitInputTypeDef",
-    "UpdateBandwidthRateLimitOutputTypeDef",
-    "UpdateBandwidthRateLimitScheduleInputTypeDef",
-    "UpdateBandwidthRateLimitScheduleOutputTypeDef",
-    "UpdateChapCredentialsInputTypeDef",
-    "UpdateChapCredentialsOutputTypeDef",
-    "UpdateFileSystemAssociationInputTypeDef",
-    "UpdateFileSystemAssociationOutputTypeDef",
-    "UpdateGatewayInformationInputTypeDef",
-    "UpdateGatewayInformationOutputTypeDef",
-    "UpdateGatewaySoftwareNowInputTypeDef",
-    "UpdateGatewaySoftwareNowOutputTypeDef",
-    "UpdateMaintenanceStartTimeInputTypeDef",
-    "UpdateMaintenanceStartTimeOutputTypeDef",
-    "UpdateNFSFileShareInputTypeDef",
-    "UpdateNFSFileShareOutputTypeDef",
-    "UpdateSMBFileShareInputTypeDef",
-    "UpdateSMBFileShareOutputTypeDef",
-    "UpdateSMBFileShareVisibilityInputTypeDef",
-    "UpdateSMBFileShareVisibilityOutputTypeDef",
-    "UpdateSMBLocalGroupsInputTypeDef",
-    "UpdateSMBLocalGroupsOutputTypeDef",
-    "UpdateSMBSecurityStrategyInputTypeDef",
-    "UpdateSMBSecurityStrategyOutputTypeDef",
-    "UpdateSnapshotScheduleInputTypeDef",
-    "UpdateSnapshotScheduleOutputTypeDef",
-    "UpdateVTLDeviceTypeInputTypeDef",
-    "UpdateVTLDeviceTypeOutputTypeDef",
-    "VTLDeviceTypeDef",
-    "VolumeInfoTypeDef",
-    "VolumeRecoveryPointInfoTypeDef",
-    "VolumeiSCSIAttributesTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActivateGatewayInputTypeDef",
+        "ActivateGatewayOutputTypeDef",
+        "AddCacheInputTypeDef",
+        "AddCacheOutputTypeDef",
+        "AddTagsToResourceInputTypeDef",
+        "AddTagsToResourceOutputTypeDef",
+        "AddUploadBufferInputTypeDef",
+        "AddUploadBufferOutputTypeDef",
+        "AddWorkingStorageInputTypeDef",
+        "AddWorkingStorageOutputTypeDef",
+        "AssignTapePoolInputTypeDef",
+        "AssignTapePoolOutputTypeDef",
+        "AssociateFileSystemInputTypeDef",
+        "AssociateFileSystemOutputTypeDef",
+        "AttachVolumeInputTypeDef",
+        "AttachVolumeOutputTypeDef",
+        "AutomaticTapeCreationPolicyInfoTypeDef",
+        "AutomaticTapeCreationRuleTypeDef",
+        "BandwidthRateLimitIntervalOutputTypeDef",
+        "BandwidthRateLimitIntervalTypeDef",
+        "CacheAttributesTypeDef",
+        "CacheReportFilterOutputTypeDef",
+        "CacheReportFilterTypeDef",
+        "CacheReportInfoTypeDef",
+        "CachediSCSIVolumeTypeDef",
+        "CancelArchivalInputTypeDef",
+        "CancelArchivalOutputTypeDef",
+        "CancelCacheReportInputTypeDef",
+        "CancelCacheReportOutputTypeDef",
+        "CancelRetrievalInputTypeDef",
+        "CancelRetrievalOutputTypeDef",
+        "ChapInfoTypeDef",
+        "CreateCachediSCSIVolumeInputTypeDef",
+        "CreateCachediSCSIVolumeOutputTypeDef",
+        "CreateNFSFileShareInputTypeDef",
+        "CreateNFSFileShareOutputTypeDef",
+        "CreateSMBFileShareInputTypeDef",
+        "CreateSMBFileShareOutputTypeDef",
+        "CreateSnapshotFromVolumeRecoveryPointInputTypeDef",
+        "CreateSnapshotFromVolumeRecoveryPointOutputTypeDef",
+        "CreateSnapshotInputTypeDef",
+        "CreateSnapshotOutputTypeDef",
+        "CreateStorediSCSIVolumeInputTypeDef",
+        "CreateStorediSCSIVolumeOutputTypeDef",
+        "CreateTapePoolInputTypeDef",
+        "CreateTapePoolOutputTypeDef",
+        "CreateTapeWithBarcodeInputTypeDef",
+        "CreateTapeWithBarcodeOutputTypeDef",
+        "CreateTapesInputTypeDef",
+        "CreateTapesOutputTypeDef",
+        "DeleteAutomaticTapeCreationPolicyInputTypeDef",
+        "DeleteAutomaticTapeCreationPolicyOutputTypeDef",
+        "DeleteBandwidthRateLimitInputTypeDef",
+        "DeleteBandwidthRateLimitOutputTypeDef",
+        "DeleteCacheReportInputTypeDef",
+        "DeleteCacheReportOutputTypeDef",
+        "DeleteChapCredentialsInputTypeDef",
+        "DeleteChapCredentialsOutputTypeDef",
+        "DeleteFileShareInputTypeDef",
+        "DeleteFileShareOutputTypeDef",
+        "DeleteGatewayInputTypeDef",
+        "DeleteGatewayOutputTypeDef",
+        "DeleteSnapshotScheduleInputTypeDef",
+        "DeleteSnapshotScheduleOutputTypeDef",
+        "DeleteTapeArchiveInputTypeDef",
+        "DeleteTapeArchiveOutputTypeDef",
+        "DeleteTapeInputTypeDef",
+        "DeleteTapeOutputTypeDef",
+        "DeleteTapePoolInputTypeDef",
+        "DeleteTapePoolOutputTypeDef",
+        "DeleteVolumeInputTypeDef",
+        "DeleteVolumeOutputTypeDef",
+        "DescribeAvailabilityMonitorTestInputTypeDef",
+        "DescribeAvailabilityMonitorTestOutputTypeDef",
+        "DescribeBandwidthRateLimitInputTypeDef",
+        "DescribeBandwidthRateLimitOutputTypeDef",
+        "DescribeBandwidthRateLimitScheduleInputTypeDef",
+        "DescribeBandwidthRateLimitScheduleOutputTypeDef",
+        "DescribeCacheInputTypeDef",
+        "DescribeCacheOutputTypeDef",
+        "DescribeCacheReportInputTypeDef",
+        "DescribeCacheReportOutputTypeDef",
+        "DescribeCachediSCSIVolumesInputTypeDef",
+        "DescribeCachediSCSIVolumesOutputTypeDef",
+        "DescribeChapCredentialsInputTypeDef",
+        "DescribeChapCredentialsOutputTypeDef",
+        "DescribeFileSystemAssociationsInputTypeDef",
+        "DescribeFileSystemAssociationsOutputTypeDef",
+        "DescribeGatewayInformationInputTypeDef",
+        "DescribeGatewayInformationOutputTypeDef",
+        "DescribeMaintenanceStartTimeInputTypeDef",
+        "DescribeMaintenanceStartTimeOutputTypeDef",
+        "DescribeNFSFileSharesInputTypeDef",
+        "DescribeNFSFileSharesOutputTypeDef",
+        "DescribeSMBFileSharesInputTypeDef",
+        "DescribeSMBFileSharesOutputTypeDef",
+        "DescribeSMBSettingsInputTypeDef",
+        "DescribeSMBSettingsOutputTypeDef",
+        "DescribeSnapshotScheduleInputTypeDef",
+        "DescribeSnapshotScheduleOutputTypeDef",
+        "DescribeStorediSCSIVolumesInputTypeDef",
+        "DescribeStorediSCSIVolumesOutputTypeDef",
+        "DescribeTapeArchivesInputTypeDef",
+        "DescribeTapeArchivesOutputTypeDef",
+        "DescribeTapeRecoveryPointsInputTypeDef",
+        "DescribeTapeRecoveryPointsOutputTypeDef",
+        "DescribeTapesInputTypeDef",
+        "DescribeTapesOutputTypeDef",
+        "DescribeUploadBufferInputTypeDef",
+        "DescribeUploadBufferOutputTypeDef",
+        "DescribeVTLDevicesInputTypeDef",
+        "DescribeVTLDevicesOutputTypeDef",
+        "DescribeWorkingStorageInputTypeDef",
+        "DescribeWorkingStorageOutputTypeDef",
+        "DetachVolumeInputTypeDef",
+        "DetachVolumeOutputTypeDef",
+        "DeviceiSCSIAttributesTypeDef",
+        "DisableGatewayInputTypeDef",
+        "DisableGatewayOutputTypeDef",
+        "DisassociateFileSystemInputTypeDef",
+        "DisassociateFileSystemOutputTypeDef",
+        "DiskTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointNetworkConfigurationOutputTypeDef",
+        "EndpointNetworkConfigurationTypeDef",
+        "EvictFilesFailingUploadInputTypeDef",
+        "EvictFilesFailingUploadOutputTypeDef",
+        "FileShareInfoTypeDef",
+        "FileSystemAssociationInfoTypeDef",
+        "FileSystemAssociationStatusDetailTypeDef",
+        "FileSystemAssociationSummaryTypeDef",
+        "GatewayInfoTypeDef",
+        "JoinDomainInputTypeDef",
+        "JoinDomainOutputTypeDef",
+        "ListAutomaticTapeCreationPoliciesInputTypeDef",
+        "ListAutomaticTapeCreationPoliciesOutputTypeDef",
+        "ListCacheReportsInputTypeDef",
+        "ListCacheReportsOutputTypeDef",
+        "ListFileSharesInputTypeDef",
+        "ListFileSharesOutputTypeDef",
+        "ListFileSystemAssociationsInputTypeDef",
+        "ListFileSystemAssociationsOutputTypeDef",
+        "ListGatewaysInputTypeDef",
+        "ListGatewaysOutputTypeDef",
+        "ListLocalDisksInputTypeDef",
+        "ListLocalDisksOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListTapePoolsInputTypeDef",
+        "ListTapePoolsOutputTypeDef",
+        "ListTapesInputTypeDef",
+        "ListTapesOutputTypeDef",
+        "ListVolumeInitiatorsInputTypeDef",
+        "ListVolumeInitiatorsOutputTypeDef",
+        "ListVolumeRecoveryPointsInputTypeDef",
+        "ListVolumeRecoveryPointsOutputTypeDef",
+        "ListVolumesInputTypeDef",
+        "ListVolumesOutputTypeDef",
+        "NFSFileShareDefaultsTypeDef",
+        "NFSFileShareInfoTypeDef",
+        "NetworkInterfaceTypeDef",
+        "NotifyWhenUploadedInputTypeDef",
+        "NotifyWhenUploadedOutputTypeDef",
+        "PoolInfoTypeDef",
+        "RefreshCacheInputTypeDef",
+        "RefreshCacheOutputTypeDef",
+        "RemoveTagsFromResourceInputTypeDef",
+        "RemoveTagsFromResourceOutputTypeDef",
+        "ResetCacheInputTypeDef",
+        "ResetCacheOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetrieveTapeArchiveInputTypeDef",
+        "RetrieveTapeArchiveOutputTypeDef",
+        "RetrieveTapeRecoveryPointInputTypeDef",
+        "RetrieveTapeRecoveryPointOutputTypeDef",
+        "SMBFileShareInfoTypeDef",
+        "SMBLocalGroupsOutputTypeDef",
+        "SMBLocalGroupsTypeDef",
+        "SetLocalConsolePasswordInputTypeDef",
+        "SetLocalConsolePasswordOutputTypeDef",
+        "SetSMBGuestPasswordInputTypeDef",
+        "SetSMBGuestPasswordOutputTypeDef",
+        "ShutdownGatewayInputTypeDef",
+        "ShutdownGatewayOutputTypeDef",
+        "SoftwareUpdatePreferencesTypeDef",
+        "StartAvailabilityMonitorTestInputTypeDef",
+        "StartAvailabilityMonitorTestOutputTypeDef",
+        "StartCacheReportInputTypeDef",
+        "StartCacheReportOutputTypeDef",
+        "StartGatewayInputTypeDef",
+        "StartGatewayOutputTypeDef",
+        "StorediSCSIVolumeTypeDef",
+        "TagTypeDef",
+        "TapeArchiveTypeDef",
+        "TapeInfoTypeDef",
+        "TapeRecoveryPointInfoTypeDef",
+        "TapeTypeDef",
+        "UpdateAutomaticTapeCreationPolicyInputTypeDef",
+        "UpdateAutomaticTapeCreationPolicyOutputTypeDef",
+        "UpdateBandwidthRateLimitInputTypeDef",
+        "UpdateBandwidthRateLimitOutputTypeDef",
+        "UpdateBandwidthRateLimitScheduleInputTypeDef",
+        "UpdateBandwidthRateLimitScheduleOutputTypeDef",
+        "UpdateChapCredentialsInputTypeDef",
+        "UpdateChapCredentialsOutputTypeDef",
+        "UpdateFileSystemAssociationInputTypeDef",
+        "UpdateFileSystemAssociationOutputTypeDef",
+        "UpdateGatewayInformationInputTypeDef",
+        "UpdateGatewayInformationOutputTypeDef",
+        "UpdateGatewaySoftwareNowInputTypeDef",
+        "UpdateGatewaySoftwareNowOutputTypeDef",
+        "UpdateMaintenanceStartTimeInputTypeDef",
+        "UpdateMaintenanceStartTimeOutputTypeDef",
+        "UpdateNFSFileShareInputTypeDef",
+        "UpdateNFSFileShareOutputTypeDef",
+        "UpdateSMBFileShareInputTypeDef",
+        "UpdateSMBFileShareOutputTypeDef",
+        "UpdateSMBFileShareVisibilityInputTypeDef",
+        "UpdateSMBFileShareVisibilityOutputTypeDef",
+        "UpdateSMBLocalGroupsInputTypeDef",
+        "UpdateSMBLocalGroupsOutputTypeDef",
+        "UpdateSMBSecurityStrategyInputTypeDef",
+        "UpdateSMBSecurityStrategyOutputTypeDef",
+        "UpdateSnapshotScheduleInputTypeDef",
+        "UpdateSnapshotScheduleOutputTypeDef",
+        "UpdateVTLDeviceTypeInputTypeDef",
+        "UpdateVTLDeviceTypeOutputTypeDef",
+        "VTLDeviceTypeDef",
+        "VolumeInfoTypeDef",
+        "VolumeRecoveryPointInfoTypeDef",
+        "VolumeiSCSIAttributesTypeDef",
+    ]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class ActivateGatewayInputTypeDef(TypedDict):
@@ -338,6 +344,14 @@ class AssignTapePoolOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CacheAttributesTypeDef(TypedDict):
+    CacheStaleTimeoutInSeconds: NotRequired[int]
+
+
+class EndpointNetworkConfigurationTypeDef(TypedDict):
+    IpAddresses: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class AssociateFileSystemInputTypeDef(TypedDict):
     UserName: str
     Password: str
@@ -371,17 +385,17 @@ class AttachVolumeOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AutomaticTapeCreationPolicyInfoTypeDef(TypedDict):
-    AutomaticTapeCreationRules: NotRequired[list[AutomaticTapeCreationRuleTypeDef]]
-    GatewayARN: NotRequired[str]
-
-
 class AutomaticTapeCreationRuleTypeDef(TypedDict):
     TapeBarcodePrefix: str
     PoolId: str
     TapeSizeInBytes: int
     MinimumNumTapes: int
     Worm: NotRequired[bool]
+
+
+class AutomaticTapeCreationPolicyInfoTypeDef(TypedDict):
+    AutomaticTapeCreationRules: NotRequired[list[AutomaticTapeCreationRuleTypeDef]]
+    GatewayARN: NotRequired[str]
 
 
 class BandwidthRateLimitIntervalOutputTypeDef(TypedDict):
@@ -402,10 +416,6 @@ class BandwidthRateLimitIntervalTypeDef(TypedDict):
     DaysOfWeek: ReadOnly[Sequence[int]]
     AverageUploadRateLimitInBitsPerSec: NotRequired[int]
     AverageDownloadRateLimitInBitsPerSec: NotRequired[int]
-
-
-class CacheAttributesTypeDef(TypedDict):
-    CacheStaleTimeoutInSeconds: NotRequired[int]
 
 
 class CacheReportFilterOutputTypeDef(TypedDict):
@@ -431,6 +441,14 @@ class CacheReportInfoTypeDef(TypedDict):
     ExclusionFilters: NotRequired[list[CacheReportFilterOutputTypeDef]]
     ReportName: NotRequired[str]
     Tags: NotRequired[list[TagTypeDef]]
+
+
+class VolumeiSCSIAttributesTypeDef(TypedDict):
+    TargetARN: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    NetworkInterfacePort: NotRequired[int]
+    LunNumber: NotRequired[int]
+    ChapEnabled: NotRequired[bool]
 
 
 class CachediSCSIVolumeTypeDef(TypedDict):
@@ -502,6 +520,13 @@ class CreateCachediSCSIVolumeOutputTypeDef(TypedDict):
     VolumeARN: NotRequired[str]
     TargetARN: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NFSFileShareDefaultsTypeDef(TypedDict):
+    FileMode: NotRequired[str]
+    DirectoryMode: NotRequired[str]
+    GroupId: NotRequired[int]
+    OwnerId: NotRequired[int]
 
 
 CreateNFSFileShareInputTypeDef = TypedDict(
@@ -854,6 +879,28 @@ class DescribeFileSystemAssociationsInputTypeDef(TypedDict):
     FileSystemAssociationARNList: ReadOnly[Sequence[str]]
 
 
+class EndpointNetworkConfigurationOutputTypeDef(TypedDict):
+    IpAddresses: NotRequired[list[str]]
+
+
+class FileSystemAssociationStatusDetailTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+
+
+class FileSystemAssociationInfoTypeDef(TypedDict):
+    FileSystemAssociationARN: NotRequired[str]
+    LocationARN: NotRequired[str]
+    FileSystemAssociationStatus: NotRequired[str]
+    AuditDestinationARN: NotRequired[str]
+    GatewayARN: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    CacheAttributes: NotRequired[CacheAttributesTypeDef]
+    EndpointNetworkConfiguration: NotRequired[EndpointNetworkConfigurationOutputTypeDef]
+    FileSystemAssociationStatusDetails: NotRequired[
+        list[FileSystemAssociationStatusDetailTypeDef]
+    ]
+
+
 class DescribeFileSystemAssociationsOutputTypeDef(TypedDict):
     FileSystemAssociationInfoList: NotRequired[list[FileSystemAssociationInfoTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -861,6 +908,12 @@ class DescribeFileSystemAssociationsOutputTypeDef(TypedDict):
 
 class DescribeGatewayInformationInputTypeDef(TypedDict):
     GatewayARN: str
+
+
+class NetworkInterfaceTypeDef(TypedDict):
+    Ipv4Address: NotRequired[str]
+    MacAddress: NotRequired[str]
+    Ipv6Address: NotRequired[str]
 
 
 class DescribeGatewayInformationOutputTypeDef(TypedDict):
@@ -893,6 +946,10 @@ class DescribeMaintenanceStartTimeInputTypeDef(TypedDict):
     GatewayARN: str
 
 
+class SoftwareUpdatePreferencesTypeDef(TypedDict):
+    AutomaticUpdatePolicy: NotRequired[AutomaticUpdatePolicyType]
+
+
 class DescribeMaintenanceStartTimeOutputTypeDef(TypedDict):
     GatewayARN: NotRequired[str]
     HourOfDay: NotRequired[int]
@@ -908,6 +965,38 @@ class DescribeNFSFileSharesInputTypeDef(TypedDict):
     FileShareARNList: ReadOnly[Sequence[str]]
 
 
+NFSFileShareInfoTypeDef = TypedDict(
+    "NFSFileShareInfoTypeDef",
+    {
+        "NFSFileShareDefaults": NotRequired["NFSFileShareDefaultsTypeDef"],
+        "FileShareARN": NotRequired[str],
+        "FileShareId": NotRequired[str],
+        "FileShareStatus": NotRequired[str],
+        "GatewayARN": NotRequired[str],
+        "EncryptionType": NotRequired[EncryptionTypeType],
+        "KMSEncrypted": NotRequired[bool],
+        "KMSKey": NotRequired[str],
+        "Path": NotRequired[str],
+        "Role": NotRequired[str],
+        "LocationARN": NotRequired[str],
+        "DefaultStorageClass": NotRequired[str],
+        "ObjectACL": NotRequired[ObjectACLType],
+        "ClientList": NotRequired[list[str]],
+        "Squash": NotRequired[str],
+        "ReadOnly": NotRequired[bool],
+        "GuessMIMETypeEnabled": NotRequired[bool],
+        "RequesterPays": NotRequired[bool],
+        "Tags": NotRequired[list["TagTypeDef"]],
+        "FileShareName": NotRequired[str],
+        "CacheAttributes": NotRequired["CacheAttributesTypeDef"],
+        "NotificationPolicy": NotRequired[str],
+        "VPCEndpointDNSName": NotRequired[str],
+        "BucketRegion": NotRequired[str],
+        "AuditDestinationARN": NotRequired[str],
+    },
+)
+
+
 class DescribeNFSFileSharesOutputTypeDef(TypedDict):
     NFSFileShareInfoList: NotRequired[list[NFSFileShareInfoTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -917,6 +1006,43 @@ class DescribeSMBFileSharesInputTypeDef(TypedDict):
     FileShareARNList: ReadOnly[Sequence[str]]
 
 
+SMBFileShareInfoTypeDef = TypedDict(
+    "SMBFileShareInfoTypeDef",
+    {
+        "FileShareARN": NotRequired[str],
+        "FileShareId": NotRequired[str],
+        "FileShareStatus": NotRequired[str],
+        "GatewayARN": NotRequired[str],
+        "EncryptionType": NotRequired[EncryptionTypeType],
+        "KMSEncrypted": NotRequired[bool],
+        "KMSKey": NotRequired[str],
+        "Path": NotRequired[str],
+        "Role": NotRequired[str],
+        "LocationARN": NotRequired[str],
+        "DefaultStorageClass": NotRequired[str],
+        "ObjectACL": NotRequired[ObjectACLType],
+        "ReadOnly": NotRequired[bool],
+        "GuessMIMETypeEnabled": NotRequired[bool],
+        "RequesterPays": NotRequired[bool],
+        "SMBACLEnabled": NotRequired[bool],
+        "AccessBasedEnumeration": NotRequired[bool],
+        "AdminUserList": NotRequired[list[str]],
+        "ValidUserList": NotRequired[list[str]],
+        "InvalidUserList": NotRequired[list[str]],
+        "AuditDestinationARN": NotRequired[str],
+        "Authentication": NotRequired[str],
+        "CaseSensitivity": NotRequired[CaseSensitivityType],
+        "Tags": NotRequired[list["TagTypeDef"]],
+        "FileShareName": NotRequired[str],
+        "CacheAttributes": NotRequired["CacheAttributesTypeDef"],
+        "NotificationPolicy": NotRequired[str],
+        "VPCEndpointDNSName": NotRequired[str],
+        "BucketRegion": NotRequired[str],
+        "OplocksEnabled": NotRequired[bool],
+    },
+)
+
+
 class DescribeSMBFileSharesOutputTypeDef(TypedDict):
     SMBFileShareInfoList: NotRequired[list[SMBFileShareInfoTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -924,6 +1050,10 @@ class DescribeSMBFileSharesOutputTypeDef(TypedDict):
 
 class DescribeSMBSettingsInputTypeDef(TypedDict):
     GatewayARN: str
+
+
+class SMBLocalGroupsOutputTypeDef(TypedDict):
+    GatewayAdmins: NotRequired[list[str]]
 
 
 class DescribeSMBSettingsOutputTypeDef(TypedDict):
@@ -955,6 +1085,24 @@ class DescribeStorediSCSIVolumesInputTypeDef(TypedDict):
     VolumeARNs: ReadOnly[Sequence[str]]
 
 
+class StorediSCSIVolumeTypeDef(TypedDict):
+    VolumeARN: NotRequired[str]
+    VolumeId: NotRequired[str]
+    VolumeType: NotRequired[str]
+    VolumeStatus: NotRequired[str]
+    VolumeAttachmentStatus: NotRequired[str]
+    VolumeSizeInBytes: NotRequired[int]
+    VolumeProgress: NotRequired[float]
+    VolumeDiskId: NotRequired[str]
+    SourceSnapshotId: NotRequired[str]
+    PreservedExistingData: NotRequired[bool]
+    VolumeiSCSIAttributes: NotRequired[VolumeiSCSIAttributesTypeDef]
+    CreatedDate: NotRequired[datetime]
+    VolumeUsedInBytes: NotRequired[int]
+    KMSKey: NotRequired[str]
+    TargetName: NotRequired[str]
+
+
 class DescribeStorediSCSIVolumesOutputTypeDef(TypedDict):
     StorediSCSIVolumes: NotRequired[list[StorediSCSIVolumeTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -964,6 +1112,22 @@ class DescribeTapeArchivesInputTypeDef(TypedDict):
     TapeARNs: NotRequired[ReadOnly[Sequence[str]]]
     Marker: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class TapeArchiveTypeDef(TypedDict):
+    TapeARN: NotRequired[str]
+    TapeBarcode: NotRequired[str]
+    TapeCreatedDate: NotRequired[datetime]
+    TapeSizeInBytes: NotRequired[int]
+    CompletionTime: NotRequired[datetime]
+    RetrievedTo: NotRequired[str]
+    TapeStatus: NotRequired[str]
+    TapeUsedInBytes: NotRequired[int]
+    KMSKey: NotRequired[str]
+    PoolId: NotRequired[str]
+    Worm: NotRequired[bool]
+    RetentionStartDate: NotRequired[datetime]
+    PoolEntryDate: NotRequired[datetime]
 
 
 class DescribeTapeArchivesOutputTypeDef(TypedDict):
@@ -978,6 +1142,13 @@ class DescribeTapeRecoveryPointsInputTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class TapeRecoveryPointInfoTypeDef(TypedDict):
+    TapeARN: NotRequired[str]
+    TapeRecoveryPointTime: NotRequired[datetime]
+    TapeSizeInBytes: NotRequired[int]
+    TapeStatus: NotRequired[str]
+
+
 class DescribeTapeRecoveryPointsOutputTypeDef(TypedDict):
     GatewayARN: NotRequired[str]
     TapeRecoveryPointInfos: NotRequired[list[TapeRecoveryPointInfoTypeDef]]
@@ -990,6 +1161,22 @@ class DescribeTapesInputTypeDef(TypedDict):
     TapeARNs: NotRequired[ReadOnly[Sequence[str]]]
     Marker: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class TapeTypeDef(TypedDict):
+    TapeARN: NotRequired[str]
+    TapeBarcode: NotRequired[str]
+    TapeCreatedDate: NotRequired[datetime]
+    TapeSizeInBytes: NotRequired[int]
+    TapeStatus: NotRequired[str]
+    VTLDevice: NotRequired[str]
+    Progress: NotRequired[float]
+    TapeUsedInBytes: NotRequired[int]
+    KMSKey: NotRequired[str]
+    PoolId: NotRequired[str]
+    Worm: NotRequired[bool]
+    RetentionStartDate: NotRequired[datetime]
+    PoolEntryDate: NotRequired[datetime]
 
 
 class DescribeTapesOutputTypeDef(TypedDict):
@@ -1015,6 +1202,21 @@ class DescribeVTLDevicesInputTypeDef(TypedDict):
     VTLDeviceARNs: NotRequired[ReadOnly[Sequence[str]]]
     Marker: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class DeviceiSCSIAttributesTypeDef(TypedDict):
+    TargetARN: NotRequired[str]
+    NetworkInterfaceId: NotRequired[str]
+    NetworkInterfacePort: NotRequired[int]
+    ChapEnabled: NotRequired[bool]
+
+
+class VTLDeviceTypeDef(TypedDict):
+    VTLDeviceARN: NotRequired[str]
+    VTLDeviceType: NotRequired[str]
+    VTLDeviceVendor: NotRequired[str]
+    VTLDeviceProductIdentifier: NotRequired[str]
+    DeviceiSCSIAttributes: NotRequired[DeviceiSCSIAttributesTypeDef]
 
 
 class DescribeVTLDevicesOutputTypeDef(TypedDict):
@@ -1044,13 +1246,6 @@ class DetachVolumeInputTypeDef(TypedDict):
 class DetachVolumeOutputTypeDef(TypedDict):
     VolumeARN: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeviceiSCSIAttributesTypeDef(TypedDict):
-    TargetARN: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    NetworkInterfacePort: NotRequired[int]
-    ChapEnabled: NotRequired[bool]
 
 
 class DisableGatewayInputTypeDef(TypedDict):
@@ -1083,14 +1278,6 @@ class DiskTypeDef(TypedDict):
     DiskAttributeList: NotRequired[list[str]]
 
 
-class EndpointNetworkConfigurationOutputTypeDef(TypedDict):
-    IpAddresses: NotRequired[list[str]]
-
-
-class EndpointNetworkConfigurationTypeDef(TypedDict):
-    IpAddresses: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class EvictFilesFailingUploadInputTypeDef(TypedDict):
     FileShareARN: str
     ForceRemove: NotRequired[bool]
@@ -1107,24 +1294,6 @@ class FileShareInfoTypeDef(TypedDict):
     FileShareId: NotRequired[str]
     FileShareStatus: NotRequired[str]
     GatewayARN: NotRequired[str]
-
-
-class FileSystemAssociationInfoTypeDef(TypedDict):
-    FileSystemAssociationARN: NotRequired[str]
-    LocationARN: NotRequired[str]
-    FileSystemAssociationStatus: NotRequired[str]
-    AuditDestinationARN: NotRequired[str]
-    GatewayARN: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-    CacheAttributes: NotRequired[CacheAttributesTypeDef]
-    EndpointNetworkConfiguration: NotRequired[EndpointNetworkConfigurationOutputTypeDef]
-    FileSystemAssociationStatusDetails: NotRequired[
-        list[FileSystemAssociationStatusDetailTypeDef]
-    ]
-
-
-class FileSystemAssociationStatusDetailTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
 
 
 class FileSystemAssociationSummaryTypeDef(TypedDict):
@@ -1253,6 +1422,15 @@ class ListTapePoolsInputTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class PoolInfoTypeDef(TypedDict):
+    PoolARN: NotRequired[str]
+    PoolName: NotRequired[str]
+    StorageClass: NotRequired[TapeStorageClassType]
+    RetentionLockType: NotRequired[RetentionLockTypeType]
+    RetentionLockTimeInDays: NotRequired[int]
+    PoolStatus: NotRequired[PoolStatusType]
+
+
 class ListTapePoolsOutputTypeDef(TypedDict):
     PoolInfos: NotRequired[list[PoolInfoTypeDef]]
     Marker: NotRequired[str]
@@ -1263,6 +1441,17 @@ class ListTapesInputTypeDef(TypedDict):
     TapeARNs: NotRequired[ReadOnly[Sequence[str]]]
     Marker: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class TapeInfoTypeDef(TypedDict):
+    TapeARN: NotRequired[str]
+    TapeBarcode: NotRequired[str]
+    TapeSizeInBytes: NotRequired[int]
+    TapeStatus: NotRequired[str]
+    GatewayARN: NotRequired[str]
+    PoolId: NotRequired[str]
+    RetentionStartDate: NotRequired[datetime]
+    PoolEntryDate: NotRequired[datetime]
 
 
 class ListTapesOutputTypeDef(TypedDict):
@@ -1284,6 +1473,13 @@ class ListVolumeRecoveryPointsInputTypeDef(TypedDict):
     GatewayARN: str
 
 
+class VolumeRecoveryPointInfoTypeDef(TypedDict):
+    VolumeARN: NotRequired[str]
+    VolumeSizeInBytes: NotRequired[int]
+    VolumeUsageInBytes: NotRequired[int]
+    VolumeRecoveryPointTime: NotRequired[str]
+
+
 class ListVolumeRecoveryPointsOutputTypeDef(TypedDict):
     GatewayARN: NotRequired[str]
     VolumeRecoveryPointInfos: NotRequired[list[VolumeRecoveryPointInfoTypeDef]]
@@ -1296,56 +1492,21 @@ class ListVolumesInputTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class VolumeInfoTypeDef(TypedDict):
+    VolumeARN: NotRequired[str]
+    VolumeId: NotRequired[str]
+    GatewayARN: NotRequired[str]
+    GatewayId: NotRequired[str]
+    VolumeType: NotRequired[str]
+    VolumeSizeInBytes: NotRequired[int]
+    VolumeAttachmentStatus: NotRequired[str]
+
+
 class ListVolumesOutputTypeDef(TypedDict):
     GatewayARN: NotRequired[str]
     Marker: NotRequired[str]
     VolumeInfos: NotRequired[list[VolumeInfoTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NFSFileShareDefaultsTypeDef(TypedDict):
-    FileMode: NotRequired[str]
-    DirectoryMode: NotRequired[str]
-    GroupId: NotRequired[int]
-    OwnerId: NotRequired[int]
-
-
-NFSFileShareInfoTypeDef = TypedDict(
-    "NFSFileShareInfoTypeDef",
-    {
-        "NFSFileShareDefaults": NotRequired["NFSFileShareDefaultsTypeDef"],
-        "FileShareARN": NotRequired[str],
-        "FileShareId": NotRequired[str],
-        "FileShareStatus": NotRequired[str],
-        "GatewayARN": NotRequired[str],
-        "EncryptionType": NotRequired[EncryptionTypeType],
-        "KMSEncrypted": NotRequired[bool],
-        "KMSKey": NotRequired[str],
-        "Path": NotRequired[str],
-        "Role": NotRequired[str],
-        "LocationARN": NotRequired[str],
-        "DefaultStorageClass": NotRequired[str],
-        "ObjectACL": NotRequired[ObjectACLType],
-        "ClientList": NotRequired[list[str]],
-        "Squash": NotRequired[str],
-        "ReadOnly": NotRequired[bool],
-        "GuessMIMETypeEnabled": NotRequired[bool],
-        "RequesterPays": NotRequired[bool],
-        "Tags": NotRequired[list["TagTypeDef"]],
-        "FileShareName": NotRequired[str],
-        "CacheAttributes": NotRequired["CacheAttributesTypeDef"],
-        "NotificationPolicy": NotRequired[str],
-        "VPCEndpointDNSName": NotRequired[str],
-        "BucketRegion": NotRequired[str],
-        "AuditDestinationARN": NotRequired[str],
-    },
-)
-
-
-class NetworkInterfaceTypeDef(TypedDict):
-    Ipv4Address: NotRequired[str]
-    MacAddress: NotRequired[str]
-    Ipv6Address: NotRequired[str]
 
 
 class NotifyWhenUploadedInputTypeDef(TypedDict):
@@ -1356,15 +1517,6 @@ class NotifyWhenUploadedOutputTypeDef(TypedDict):
     FileShareARN: NotRequired[str]
     NotificationId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PoolInfoTypeDef(TypedDict):
-    PoolARN: NotRequired[str]
-    PoolName: NotRequired[str]
-    StorageClass: NotRequired[TapeStorageClassType]
-    RetentionLockType: NotRequired[RetentionLockTypeType]
-    RetentionLockTimeInDays: NotRequired[int]
-    PoolStatus: NotRequired[PoolStatusType]
 
 
 class RefreshCacheInputTypeDef(TypedDict):
@@ -1418,47 +1570,6 @@ class RetrieveTapeRecoveryPointOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-SMBFileShareInfoTypeDef = TypedDict(
-    "SMBFileShareInfoTypeDef",
-    {
-        "FileShareARN": NotRequired[str],
-        "FileShareId": NotRequired[str],
-        "FileShareStatus": NotRequired[str],
-        "GatewayARN": NotRequired[str],
-        "EncryptionType": NotRequired[EncryptionTypeType],
-        "KMSEncrypted": NotRequired[bool],
-        "KMSKey": NotRequired[str],
-        "Path": NotRequired[str],
-        "Role": NotRequired[str],
-        "LocationARN": NotRequired[str],
-        "DefaultStorageClass": NotRequired[str],
-        "ObjectACL": NotRequired[ObjectACLType],
-        "ReadOnly": NotRequired[bool],
-        "GuessMIMETypeEnabled": NotRequired[bool],
-        "RequesterPays": NotRequired[bool],
-        "SMBACLEnabled": NotRequired[bool],
-        "AccessBasedEnumeration": NotRequired[bool],
-        "AdminUserList": NotRequired[list[str]],
-        "ValidUserList": NotRequired[list[str]],
-        "InvalidUserList": NotRequired[list[str]],
-        "AuditDestinationARN": NotRequired[str],
-        "Authentication": NotRequired[str],
-        "CaseSensitivity": NotRequired[CaseSensitivityType],
-        "Tags": NotRequired[list["TagTypeDef"]],
-        "FileShareName": NotRequired[str],
-        "CacheAttributes": NotRequired["CacheAttributesTypeDef"],
-        "NotificationPolicy": NotRequired[str],
-        "VPCEndpointDNSName": NotRequired[str],
-        "BucketRegion": NotRequired[str],
-        "OplocksEnabled": NotRequired[bool],
-    },
-)
-
-
-class SMBLocalGroupsOutputTypeDef(TypedDict):
-    GatewayAdmins: NotRequired[list[str]]
-
-
 class SMBLocalGroupsTypeDef(TypedDict):
     GatewayAdmins: NotRequired[ReadOnly[Sequence[str]]]
 
@@ -1490,10 +1601,6 @@ class ShutdownGatewayInputTypeDef(TypedDict):
 class ShutdownGatewayOutputTypeDef(TypedDict):
     GatewayARN: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SoftwareUpdatePreferencesTypeDef(TypedDict):
-    AutomaticUpdatePolicy: NotRequired[AutomaticUpdatePolicyType]
 
 
 class StartAvailabilityMonitorTestInputTypeDef(TypedDict):
@@ -1529,79 +1636,6 @@ class StartGatewayInputTypeDef(TypedDict):
 class StartGatewayOutputTypeDef(TypedDict):
     GatewayARN: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class StorediSCSIVolumeTypeDef(TypedDict):
-    VolumeARN: NotRequired[str]
-    VolumeId: NotRequired[str]
-    VolumeType: NotRequired[str]
-    VolumeStatus: NotRequired[str]
-    VolumeAttachmentStatus: NotRequired[str]
-    VolumeSizeInBytes: NotRequired[int]
-    VolumeProgress: NotRequired[float]
-    VolumeDiskId: NotRequired[str]
-    SourceSnapshotId: NotRequired[str]
-    PreservedExistingData: NotRequired[bool]
-    VolumeiSCSIAttributes: NotRequired[VolumeiSCSIAttributesTypeDef]
-    CreatedDate: NotRequired[datetime]
-    VolumeUsedInBytes: NotRequired[int]
-    KMSKey: NotRequired[str]
-    TargetName: NotRequired[str]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TapeArchiveTypeDef(TypedDict):
-    TapeARN: NotRequired[str]
-    TapeBarcode: NotRequired[str]
-    TapeCreatedDate: NotRequired[datetime]
-    TapeSizeInBytes: NotRequired[int]
-    CompletionTime: NotRequired[datetime]
-    RetrievedTo: NotRequired[str]
-    TapeStatus: NotRequired[str]
-    TapeUsedInBytes: NotRequired[int]
-    KMSKey: NotRequired[str]
-    PoolId: NotRequired[str]
-    Worm: NotRequired[bool]
-    RetentionStartDate: NotRequired[datetime]
-    PoolEntryDate: NotRequired[datetime]
-
-
-class TapeInfoTypeDef(TypedDict):
-    TapeARN: NotRequired[str]
-    TapeBarcode: NotRequired[str]
-    TapeSizeInBytes: NotRequired[int]
-    TapeStatus: NotRequired[str]
-    GatewayARN: NotRequired[str]
-    PoolId: NotRequired[str]
-    RetentionStartDate: NotRequired[datetime]
-    PoolEntryDate: NotRequired[datetime]
-
-
-class TapeRecoveryPointInfoTypeDef(TypedDict):
-    TapeARN: NotRequired[str]
-    TapeRecoveryPointTime: NotRequired[datetime]
-    TapeSizeInBytes: NotRequired[int]
-    TapeStatus: NotRequired[str]
-
-
-class TapeTypeDef(TypedDict):
-    TapeARN: NotRequired[str]
-    TapeBarcode: NotRequired[str]
-    TapeCreatedDate: NotRequired[datetime]
-    TapeSizeInBytes: NotRequired[int]
-    TapeStatus: NotRequired[str]
-    VTLDevice: NotRequired[str]
-    Progress: NotRequired[float]
-    TapeUsedInBytes: NotRequired[int]
-    KMSKey: NotRequired[str]
-    PoolId: NotRequired[str]
-    Worm: NotRequired[bool]
-    RetentionStartDate: NotRequired[datetime]
-    PoolEntryDate: NotRequired[datetime]
 
 
 class UpdateAutomaticTapeCreationPolicyInputTypeDef(TypedDict):
@@ -1809,36 +1843,3 @@ class UpdateVTLDeviceTypeInputTypeDef(TypedDict):
 class UpdateVTLDeviceTypeOutputTypeDef(TypedDict):
     VTLDeviceARN: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VTLDeviceTypeDef(TypedDict):
-    VTLDeviceARN: NotRequired[str]
-    VTLDeviceType: NotRequired[str]
-    VTLDeviceVendor: NotRequired[str]
-    VTLDeviceProductIdentifier: NotRequired[str]
-    DeviceiSCSIAttributes: NotRequired[DeviceiSCSIAttributesTypeDef]
-
-
-class VolumeInfoTypeDef(TypedDict):
-    VolumeARN: NotRequired[str]
-    VolumeId: NotRequired[str]
-    GatewayARN: NotRequired[str]
-    GatewayId: NotRequired[str]
-    VolumeType: NotRequired[str]
-    VolumeSizeInBytes: NotRequired[int]
-    VolumeAttachmentStatus: NotRequired[str]
-
-
-class VolumeRecoveryPointInfoTypeDef(TypedDict):
-    VolumeARN: NotRequired[str]
-    VolumeSizeInBytes: NotRequired[int]
-    VolumeUsageInBytes: NotRequired[int]
-    VolumeRecoveryPointTime: NotRequired[str]
-
-
-class VolumeiSCSIAttributesTypeDef(TypedDict):
-    TargetARN: NotRequired[str]
-    NetworkInterfaceId: NotRequired[str]
-    NetworkInterfacePort: NotRequired[int]
-    LunNumber: NotRequired[int]
-    ChapEnabled: NotRequired[bool]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,37 +18,52 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "AssumeRoleRequestTypeDef",
-    "AssumeRoleResponseTypeDef",
-    "AssumeRoleWithSAMLRequestTypeDef",
-    "AssumeRoleWithSAMLResponseTypeDef",
-    "AssumeRoleWithWebIdentityRequestTypeDef",
-    "AssumeRoleWithWebIdentityResponseTypeDef",
-    "AssumeRootRequestTypeDef",
-    "AssumeRootResponseTypeDef",
-    "AssumedRoleUserTypeDef",
-    "CredentialsTypeDef",
-    "DecodeAuthorizationMessageRequestTypeDef",
-    "DecodeAuthorizationMessageResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FederatedUserTypeDef",
-    "GetAccessKeyInfoRequestTypeDef",
-    "GetAccessKeyInfoResponseTypeDef",
-    "GetCallerIdentityResponseTypeDef",
-    "GetDelegatedAccessTokenRequestTypeDef",
-    "GetDelegatedAccessTokenResponseTypeDef",
-    "GetFederationTokenRequestTypeDef",
-    "GetFederationTokenResponseTypeDef",
-    "GetSessionTokenRequestTypeDef",
-    "GetSessionTokenResponseTypeDef",
-    "GetWebIdentityTokenRequestTypeDef",
-    "GetWebIdentityTokenResponseTypeDef",
-    "PolicyDescriptorTypeTypeDef",
-    "ProvidedContextTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssumeRoleRequestTypeDef",
+        "AssumeRoleResponseTypeDef",
+        "AssumeRoleWithSAMLRequestTypeDef",
+        "AssumeRoleWithSAMLResponseTypeDef",
+        "AssumeRoleWithWebIdentityRequestTypeDef",
+        "AssumeRoleWithWebIdentityResponseTypeDef",
+        "AssumeRootRequestTypeDef",
+        "AssumeRootResponseTypeDef",
+        "AssumedRoleUserTypeDef",
+        "CredentialsTypeDef",
+        "DecodeAuthorizationMessageRequestTypeDef",
+        "DecodeAuthorizationMessageResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FederatedUserTypeDef",
+        "GetAccessKeyInfoRequestTypeDef",
+        "GetAccessKeyInfoResponseTypeDef",
+        "GetCallerIdentityResponseTypeDef",
+        "GetDelegatedAccessTokenRequestTypeDef",
+        "GetDelegatedAccessTokenResponseTypeDef",
+        "GetFederationTokenRequestTypeDef",
+        "GetFederationTokenResponseTypeDef",
+        "GetSessionTokenRequestTypeDef",
+        "GetSessionTokenResponseTypeDef",
+        "GetWebIdentityTokenRequestTypeDef",
+        "GetWebIdentityTokenResponseTypeDef",
+        "PolicyDescriptorTypeTypeDef",
+        "ProvidedContextTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagTypeDef",
+    ]
+
+
+class PolicyDescriptorTypeTypeDef(TypedDict):
+    arn: NotRequired[str]
+
+
+class ProvidedContextTypeDef(TypedDict):
+    ProviderArn: NotRequired[str]
+    ContextAssertion: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class AssumeRoleRequestTypeDef(TypedDict):
@@ -64,6 +79,18 @@ class AssumeRoleRequestTypeDef(TypedDict):
     TokenCode: NotRequired[str]
     SourceIdentity: NotRequired[str]
     ProvidedContexts: NotRequired[ReadOnly[Sequence[ProvidedContextTypeDef]]]
+
+
+class AssumedRoleUserTypeDef(TypedDict):
+    AssumedRoleId: str
+    Arn: str
+
+
+class CredentialsTypeDef(TypedDict):
+    AccessKeyId: str
+    SecretAccessKey: str
+    SessionToken: str
+    Expiration: datetime
 
 
 class AssumeRoleResponseTypeDef(TypedDict):
@@ -127,18 +154,6 @@ class AssumeRootResponseTypeDef(TypedDict):
     Credentials: NotRequired[CredentialsTypeDef]
     SourceIdentity: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class AssumedRoleUserTypeDef(TypedDict):
-    AssumedRoleId: str
-    Arn: str
-
-
-class CredentialsTypeDef(TypedDict):
-    AccessKeyId: str
-    SecretAccessKey: str
-    SessionToken: str
-    Expiration: datetime
 
 
 class DecodeAuthorizationMessageRequestTypeDef(TypedDict):
@@ -219,17 +234,3 @@ class GetWebIdentityTokenResponseTypeDef(TypedDict):
     WebIdentityToken: NotRequired[str]
     Expiration: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PolicyDescriptorTypeTypeDef(TypedDict):
-    arn: NotRequired[str]
-
-
-class ProvidedContextTypeDef(TypedDict):
-    ProviderArn: NotRequired[str]
-    ContextAssertion: NotRequired[str]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str

@@ -2,25 +2,26 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Supply Chain: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ConfigurationJobStatusType",
-    "DataIntegrationEventDatasetLoadStatusType",
-    "DataIntegrationEventDatasetOperationTypeType",
-    "DataIntegrationEventTypeType",
-    "DataIntegrationFlowDedupeStrategyTypeType",
-    "DataIntegrationFlowExecutionStatusType",
-    "DataIntegrationFlowFieldPriorityDedupeSortOrderType",
-    "DataIntegrationFlowFileTypeType",
-    "DataIntegrationFlowLoadTypeType",
-    "DataIntegrationFlowSourceTypeType",
-    "DataIntegrationFlowTargetTypeType",
-    "DataIntegrationFlowTransformationTypeType",
-    "DataLakeDatasetPartitionTransformTypeType",
-    "DataLakeDatasetSchemaFieldTypeType",
-    "InstanceStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ConfigurationJobStatusType",
+        "DataIntegrationEventDatasetLoadStatusType",
+        "DataIntegrationEventDatasetOperationTypeType",
+        "DataIntegrationEventTypeType",
+        "DataIntegrationFlowDedupeStrategyTypeType",
+        "DataIntegrationFlowExecutionStatusType",
+        "DataIntegrationFlowFieldPriorityDedupeSortOrderType",
+        "DataIntegrationFlowFileTypeType",
+        "DataIntegrationFlowLoadTypeType",
+        "DataIntegrationFlowSourceTypeType",
+        "DataIntegrationFlowTargetTypeType",
+        "DataIntegrationFlowTransformationTypeType",
+        "DataLakeDatasetPartitionTransformTypeType",
+        "DataLakeDatasetSchemaFieldTypeType",
+        "InstanceStateType",
+    ]
 
 ConfigurationJobStatusType = Literal[
     "NEW",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -36,112 +36,113 @@ from .literals import (
     InstanceStateType,
 )
 
-__all__ = [
-    "BillOfMaterialsImportJobTypeDef",
-    "CreateBillOfMaterialsImportJobRequestTypeDef",
-    "CreateBillOfMaterialsImportJobResponseTypeDef",
-    "CreateDataIntegrationFlowRequestTypeDef",
-    "CreateDataIntegrationFlowResponseTypeDef",
-    "CreateDataLakeDatasetRequestTypeDef",
-    "CreateDataLakeDatasetResponseTypeDef",
-    "CreateDataLakeNamespaceRequestTypeDef",
-    "CreateDataLakeNamespaceResponseTypeDef",
-    "CreateInstanceRequestTypeDef",
-    "CreateInstanceResponseTypeDef",
-    "DataIntegrationEventDatasetLoadExecutionDetailsTypeDef",
-    "DataIntegrationEventDatasetTargetConfigurationTypeDef",
-    "DataIntegrationEventDatasetTargetDetailsTypeDef",
-    "DataIntegrationEventTypeDef",
-    "DataIntegrationFlowDatasetOptionsOutputTypeDef",
-    "DataIntegrationFlowDatasetOptionsTypeDef",
-    "DataIntegrationFlowDatasetSourceConfigurationOutputTypeDef",
-    "DataIntegrationFlowDatasetSourceConfigurationTypeDef",
-    "DataIntegrationFlowDatasetSourceTypeDef",
-    "DataIntegrationFlowDatasetTargetConfigurationOutputTypeDef",
-    "DataIntegrationFlowDatasetTargetConfigurationTypeDef",
-    "DataIntegrationFlowDedupeStrategyOutputTypeDef",
-    "DataIntegrationFlowDedupeStrategyTypeDef",
-    "DataIntegrationFlowExecutionOutputMetadataTypeDef",
-    "DataIntegrationFlowExecutionSourceInfoTypeDef",
-    "DataIntegrationFlowExecutionTypeDef",
-    "DataIntegrationFlowFieldPriorityDedupeFieldTypeDef",
-    "DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationOutputTypeDef",
-    "DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationTypeDef",
-    "DataIntegrationFlowS3OptionsTypeDef",
-    "DataIntegrationFlowS3SourceConfigurationTypeDef",
-    "DataIntegrationFlowS3SourceTypeDef",
-    "DataIntegrationFlowS3TargetConfigurationTypeDef",
-    "DataIntegrationFlowSQLTransformationConfigurationTypeDef",
-    "DataIntegrationFlowSourceOutputTypeDef",
-    "DataIntegrationFlowSourceTypeDef",
-    "DataIntegrationFlowTargetOutputTypeDef",
-    "DataIntegrationFlowTargetTypeDef",
-    "DataIntegrationFlowTransformationTypeDef",
-    "DataIntegrationFlowTypeDef",
-    "DataLakeDatasetPartitionFieldTransformTypeDef",
-    "DataLakeDatasetPartitionFieldTypeDef",
-    "DataLakeDatasetPartitionSpecOutputTypeDef",
-    "DataLakeDatasetPartitionSpecTypeDef",
-    "DataLakeDatasetPrimaryKeyFieldTypeDef",
-    "DataLakeDatasetSchemaFieldTypeDef",
-    "DataLakeDatasetSchemaOutputTypeDef",
-    "DataLakeDatasetSchemaTypeDef",
-    "DataLakeDatasetTypeDef",
-    "DataLakeNamespaceTypeDef",
-    "DeleteDataIntegrationFlowRequestTypeDef",
-    "DeleteDataIntegrationFlowResponseTypeDef",
-    "DeleteDataLakeDatasetRequestTypeDef",
-    "DeleteDataLakeDatasetResponseTypeDef",
-    "DeleteDataLakeNamespaceRequestTypeDef",
-    "DeleteDataLakeNamespaceResponseTypeDef",
-    "DeleteInstanceRequestTypeDef",
-    "DeleteInstanceResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetBillOfMaterialsImportJobRequestTypeDef",
-    "GetBillOfMaterialsImportJobResponseTypeDef",
-    "GetDataIntegrationEventRequestTypeDef",
-    "GetDataIntegrationEventResponseTypeDef",
-    "GetDataIntegrationFlowExecutionRequestTypeDef",
-    "GetDataIntegrationFlowExecutionResponseTypeDef",
-    "GetDataIntegrationFlowRequestTypeDef",
-    "GetDataIntegrationFlowResponseTypeDef",
-    "GetDataLakeDatasetRequestTypeDef",
-    "GetDataLakeDatasetResponseTypeDef",
-    "GetDataLakeNamespaceRequestTypeDef",
-    "GetDataLakeNamespaceResponseTypeDef",
-    "GetInstanceRequestTypeDef",
-    "GetInstanceResponseTypeDef",
-    "InstanceTypeDef",
-    "ListDataIntegrationEventsRequestTypeDef",
-    "ListDataIntegrationEventsResponseTypeDef",
-    "ListDataIntegrationFlowExecutionsRequestTypeDef",
-    "ListDataIntegrationFlowExecutionsResponseTypeDef",
-    "ListDataIntegrationFlowsRequestTypeDef",
-    "ListDataIntegrationFlowsResponseTypeDef",
-    "ListDataLakeDatasetsRequestTypeDef",
-    "ListDataLakeDatasetsResponseTypeDef",
-    "ListDataLakeNamespacesRequestTypeDef",
-    "ListDataLakeNamespacesResponseTypeDef",
-    "ListInstancesRequestTypeDef",
-    "ListInstancesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SendDataIntegrationEventRequestTypeDef",
-    "SendDataIntegrationEventResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDataIntegrationFlowRequestTypeDef",
-    "UpdateDataIntegrationFlowResponseTypeDef",
-    "UpdateDataLakeDatasetRequestTypeDef",
-    "UpdateDataLakeDatasetResponseTypeDef",
-    "UpdateDataLakeNamespaceRequestTypeDef",
-    "UpdateDataLakeNamespaceResponseTypeDef",
-    "UpdateInstanceRequestTypeDef",
-    "UpdateInstanceResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BillOfMaterialsImportJobTypeDef",
+        "CreateBillOfMaterialsImportJobRequestTypeDef",
+        "CreateBillOfMaterialsImportJobResponseTypeDef",
+        "CreateDataIntegrationFlowRequestTypeDef",
+        "CreateDataIntegrationFlowResponseTypeDef",
+        "CreateDataLakeDatasetRequestTypeDef",
+        "CreateDataLakeDatasetResponseTypeDef",
+        "CreateDataLakeNamespaceRequestTypeDef",
+        "CreateDataLakeNamespaceResponseTypeDef",
+        "CreateInstanceRequestTypeDef",
+        "CreateInstanceResponseTypeDef",
+        "DataIntegrationEventDatasetLoadExecutionDetailsTypeDef",
+        "DataIntegrationEventDatasetTargetConfigurationTypeDef",
+        "DataIntegrationEventDatasetTargetDetailsTypeDef",
+        "DataIntegrationEventTypeDef",
+        "DataIntegrationFlowDatasetOptionsOutputTypeDef",
+        "DataIntegrationFlowDatasetOptionsTypeDef",
+        "DataIntegrationFlowDatasetSourceConfigurationOutputTypeDef",
+        "DataIntegrationFlowDatasetSourceConfigurationTypeDef",
+        "DataIntegrationFlowDatasetSourceTypeDef",
+        "DataIntegrationFlowDatasetTargetConfigurationOutputTypeDef",
+        "DataIntegrationFlowDatasetTargetConfigurationTypeDef",
+        "DataIntegrationFlowDedupeStrategyOutputTypeDef",
+        "DataIntegrationFlowDedupeStrategyTypeDef",
+        "DataIntegrationFlowExecutionOutputMetadataTypeDef",
+        "DataIntegrationFlowExecutionSourceInfoTypeDef",
+        "DataIntegrationFlowExecutionTypeDef",
+        "DataIntegrationFlowFieldPriorityDedupeFieldTypeDef",
+        "DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationOutputTypeDef",
+        "DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationTypeDef",
+        "DataIntegrationFlowS3OptionsTypeDef",
+        "DataIntegrationFlowS3SourceConfigurationTypeDef",
+        "DataIntegrationFlowS3SourceTypeDef",
+        "DataIntegrationFlowS3TargetConfigurationTypeDef",
+        "DataIntegrationFlowSQLTransformationConfigurationTypeDef",
+        "DataIntegrationFlowSourceOutputTypeDef",
+        "DataIntegrationFlowSourceTypeDef",
+        "DataIntegrationFlowTargetOutputTypeDef",
+        "DataIntegrationFlowTargetTypeDef",
+        "DataIntegrationFlowTransformationTypeDef",
+        "DataIntegrationFlowTypeDef",
+        "DataLakeDatasetPartitionFieldTransformTypeDef",
+        "DataLakeDatasetPartitionFieldTypeDef",
+        "DataLakeDatasetPartitionSpecOutputTypeDef",
+        "DataLakeDatasetPartitionSpecTypeDef",
+        "DataLakeDatasetPrimaryKeyFieldTypeDef",
+        "DataLakeDatasetSchemaFieldTypeDef",
+        "DataLakeDatasetSchemaOutputTypeDef",
+        "DataLakeDatasetSchemaTypeDef",
+        "DataLakeDatasetTypeDef",
+        "DataLakeNamespaceTypeDef",
+        "DeleteDataIntegrationFlowRequestTypeDef",
+        "DeleteDataIntegrationFlowResponseTypeDef",
+        "DeleteDataLakeDatasetRequestTypeDef",
+        "DeleteDataLakeDatasetResponseTypeDef",
+        "DeleteDataLakeNamespaceRequestTypeDef",
+        "DeleteDataLakeNamespaceResponseTypeDef",
+        "DeleteInstanceRequestTypeDef",
+        "DeleteInstanceResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetBillOfMaterialsImportJobRequestTypeDef",
+        "GetBillOfMaterialsImportJobResponseTypeDef",
+        "GetDataIntegrationEventRequestTypeDef",
+        "GetDataIntegrationEventResponseTypeDef",
+        "GetDataIntegrationFlowExecutionRequestTypeDef",
+        "GetDataIntegrationFlowExecutionResponseTypeDef",
+        "GetDataIntegrationFlowRequestTypeDef",
+        "GetDataIntegrationFlowResponseTypeDef",
+        "GetDataLakeDatasetRequestTypeDef",
+        "GetDataLakeDatasetResponseTypeDef",
+        "GetDataLakeNamespaceRequestTypeDef",
+        "GetDataLakeNamespaceResponseTypeDef",
+        "GetInstanceRequestTypeDef",
+        "GetInstanceResponseTypeDef",
+        "InstanceTypeDef",
+        "ListDataIntegrationEventsRequestTypeDef",
+        "ListDataIntegrationEventsResponseTypeDef",
+        "ListDataIntegrationFlowExecutionsRequestTypeDef",
+        "ListDataIntegrationFlowExecutionsResponseTypeDef",
+        "ListDataIntegrationFlowsRequestTypeDef",
+        "ListDataIntegrationFlowsResponseTypeDef",
+        "ListDataLakeDatasetsRequestTypeDef",
+        "ListDataLakeDatasetsResponseTypeDef",
+        "ListDataLakeNamespacesRequestTypeDef",
+        "ListDataLakeNamespacesResponseTypeDef",
+        "ListInstancesRequestTypeDef",
+        "ListInstancesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SendDataIntegrationEventRequestTypeDef",
+        "SendDataIntegrationEventResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDataIntegrationFlowRequestTypeDef",
+        "UpdateDataIntegrationFlowResponseTypeDef",
+        "UpdateDataLakeDatasetRequestTypeDef",
+        "UpdateDataLakeDatasetResponseTypeDef",
+        "UpdateDataLakeNamespaceRequestTypeDef",
+        "UpdateDataLakeNamespaceResponseTypeDef",
+        "UpdateInstanceRequestTypeDef",
+        "UpdateInstanceResponseTypeDef",
+    ]
 
 
 class BillOfMaterialsImportJobTypeDef(TypedDict):
@@ -163,6 +164,82 @@ class CreateBillOfMaterialsImportJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataIntegrationFlowFieldPriorityDedupeFieldTypeDef(TypedDict):
+    name: str
+    sortOrder: DataIntegrationFlowFieldPriorityDedupeSortOrderType
+
+
+class DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationTypeDef(TypedDict):
+    fields: ReadOnly[Sequence[DataIntegrationFlowFieldPriorityDedupeFieldTypeDef]]
+
+
+class DataIntegrationFlowDedupeStrategyTypeDef(TypedDict):
+    type: DataIntegrationFlowDedupeStrategyTypeType
+    fieldPriority: NotRequired[
+        ReadOnly[DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationTypeDef]
+    ]
+
+
+class DataIntegrationFlowDatasetOptionsTypeDef(TypedDict):
+    loadType: NotRequired[DataIntegrationFlowLoadTypeType]
+    dedupeRecords: NotRequired[bool]
+    dedupeStrategy: NotRequired[ReadOnly[DataIntegrationFlowDedupeStrategyTypeDef]]
+
+
+class DataIntegrationFlowDatasetSourceConfigurationTypeDef(TypedDict):
+    datasetIdentifier: str
+    options: NotRequired[ReadOnly[DataIntegrationFlowDatasetOptionsTypeDef]]
+
+
+class DataIntegrationFlowS3OptionsTypeDef(TypedDict):
+    fileType: NotRequired[DataIntegrationFlowFileTypeType]
+
+
+class DataIntegrationFlowS3SourceConfigurationTypeDef(TypedDict):
+    bucketName: str
+    prefix: str
+    options: NotRequired[DataIntegrationFlowS3OptionsTypeDef]
+
+
+class DataIntegrationFlowSourceTypeDef(TypedDict):
+    sourceType: DataIntegrationFlowSourceTypeType
+    sourceName: str
+    s3Source: NotRequired[DataIntegrationFlowS3SourceConfigurationTypeDef]
+    datasetSource: NotRequired[
+        ReadOnly[DataIntegrationFlowDatasetSourceConfigurationTypeDef]
+    ]
+
+
+class DataIntegrationFlowDatasetTargetConfigurationTypeDef(TypedDict):
+    datasetIdentifier: str
+    options: NotRequired[ReadOnly[DataIntegrationFlowDatasetOptionsTypeDef]]
+
+
+class DataIntegrationFlowS3TargetConfigurationTypeDef(TypedDict):
+    bucketName: str
+    prefix: str
+    options: NotRequired[DataIntegrationFlowS3OptionsTypeDef]
+
+
+class DataIntegrationFlowTargetTypeDef(TypedDict):
+    targetType: DataIntegrationFlowTargetTypeType
+    s3Target: NotRequired[DataIntegrationFlowS3TargetConfigurationTypeDef]
+    datasetTarget: NotRequired[
+        ReadOnly[DataIntegrationFlowDatasetTargetConfigurationTypeDef]
+    ]
+
+
+class DataIntegrationFlowSQLTransformationConfigurationTypeDef(TypedDict):
+    query: str
+
+
+class DataIntegrationFlowTransformationTypeDef(TypedDict):
+    transformationType: DataIntegrationFlowTransformationTypeType
+    sqlTransformation: NotRequired[
+        DataIntegrationFlowSQLTransformationConfigurationTypeDef
+    ]
+
+
 class CreateDataIntegrationFlowRequestTypeDef(TypedDict):
     instanceId: str
     name: str
@@ -178,6 +255,35 @@ class CreateDataIntegrationFlowResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DataLakeDatasetPartitionFieldTransformTypeDef(TypedDict):
+    type: DataLakeDatasetPartitionTransformTypeType
+
+
+class DataLakeDatasetPartitionFieldTypeDef(TypedDict):
+    name: str
+    transform: DataLakeDatasetPartitionFieldTransformTypeDef
+
+
+class DataLakeDatasetPartitionSpecTypeDef(TypedDict):
+    fields: ReadOnly[Sequence[DataLakeDatasetPartitionFieldTypeDef]]
+
+
+class DataLakeDatasetPrimaryKeyFieldTypeDef(TypedDict):
+    name: str
+
+
+class DataLakeDatasetSchemaFieldTypeDef(TypedDict):
+    name: str
+    type: DataLakeDatasetSchemaFieldTypeType
+    isRequired: bool
+
+
+class DataLakeDatasetSchemaTypeDef(TypedDict):
+    name: str
+    fields: ReadOnly[Sequence[DataLakeDatasetSchemaFieldTypeDef]]
+    primaryKeys: NotRequired[ReadOnly[Sequence[DataLakeDatasetPrimaryKeyFieldTypeDef]]]
+
+
 class CreateDataLakeDatasetRequestTypeDef(TypedDict):
     instanceId: str
     namespace: str
@@ -186,6 +292,28 @@ class CreateDataLakeDatasetRequestTypeDef(TypedDict):
     description: NotRequired[str]
     partitionSpec: NotRequired[ReadOnly[DataLakeDatasetPartitionSpecTypeDef]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class DataLakeDatasetPartitionSpecOutputTypeDef(TypedDict):
+    fields: list[DataLakeDatasetPartitionFieldTypeDef]
+
+
+class DataLakeDatasetSchemaOutputTypeDef(TypedDict):
+    name: str
+    fields: list[DataLakeDatasetSchemaFieldTypeDef]
+    primaryKeys: NotRequired[list[DataLakeDatasetPrimaryKeyFieldTypeDef]]
+
+
+class DataLakeDatasetTypeDef(TypedDict):
+    instanceId: str
+    namespace: str
+    name: str
+    arn: str
+    schema: DataLakeDatasetSchemaOutputTypeDef
+    description: NotRequired[str]
+    partitionSpec: NotRequired[DataLakeDatasetPartitionSpecOutputTypeDef]
+    createdTime: datetime
+    lastModifiedTime: datetime
 
 
 class CreateDataLakeDatasetResponseTypeDef(TypedDict):
@@ -200,6 +328,15 @@ class CreateDataLakeNamespaceRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class DataLakeNamespaceTypeDef(TypedDict):
+    instanceId: str
+    name: str
+    arn: str
+    description: NotRequired[str]
+    createdTime: datetime
+    lastModifiedTime: datetime
+
+
 class CreateDataLakeNamespaceResponseTypeDef(TypedDict):
     namespace: DataLakeNamespaceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
@@ -212,6 +349,20 @@ class CreateInstanceRequestTypeDef(TypedDict):
     webAppDnsDomain: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     clientToken: NotRequired[str]
+
+
+class InstanceTypeDef(TypedDict):
+    instanceId: str
+    awsAccountId: str
+    state: InstanceStateType
+    errorMessage: NotRequired[str]
+    webAppDnsDomain: NotRequired[str]
+    createdTime: NotRequired[datetime]
+    lastModifiedTime: NotRequired[datetime]
+    instanceName: NotRequired[str]
+    instanceDescription: NotRequired[str]
+    kmsKeyArn: NotRequired[str]
+    versionNumber: NotRequired[float]
 
 
 class CreateInstanceResponseTypeDef(TypedDict):
@@ -244,26 +395,28 @@ class DataIntegrationEventTypeDef(TypedDict):
     datasetTargetDetails: NotRequired[DataIntegrationEventDatasetTargetDetailsTypeDef]
 
 
+class DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationOutputTypeDef(
+    TypedDict
+):
+    fields: list[DataIntegrationFlowFieldPriorityDedupeFieldTypeDef]
+
+
+class DataIntegrationFlowDedupeStrategyOutputTypeDef(TypedDict):
+    type: DataIntegrationFlowDedupeStrategyTypeType
+    fieldPriority: NotRequired[
+        DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationOutputTypeDef
+    ]
+
+
 class DataIntegrationFlowDatasetOptionsOutputTypeDef(TypedDict):
     loadType: NotRequired[DataIntegrationFlowLoadTypeType]
     dedupeRecords: NotRequired[bool]
     dedupeStrategy: NotRequired[DataIntegrationFlowDedupeStrategyOutputTypeDef]
 
 
-class DataIntegrationFlowDatasetOptionsTypeDef(TypedDict):
-    loadType: NotRequired[DataIntegrationFlowLoadTypeType]
-    dedupeRecords: NotRequired[bool]
-    dedupeStrategy: NotRequired[ReadOnly[DataIntegrationFlowDedupeStrategyTypeDef]]
-
-
 class DataIntegrationFlowDatasetSourceConfigurationOutputTypeDef(TypedDict):
     datasetIdentifier: str
     options: NotRequired[DataIntegrationFlowDatasetOptionsOutputTypeDef]
-
-
-class DataIntegrationFlowDatasetSourceConfigurationTypeDef(TypedDict):
-    datasetIdentifier: str
-    options: NotRequired[ReadOnly[DataIntegrationFlowDatasetOptionsTypeDef]]
 
 
 class DataIntegrationFlowDatasetSourceTypeDef(TypedDict):
@@ -275,27 +428,13 @@ class DataIntegrationFlowDatasetTargetConfigurationOutputTypeDef(TypedDict):
     options: NotRequired[DataIntegrationFlowDatasetOptionsOutputTypeDef]
 
 
-class DataIntegrationFlowDatasetTargetConfigurationTypeDef(TypedDict):
-    datasetIdentifier: str
-    options: NotRequired[ReadOnly[DataIntegrationFlowDatasetOptionsTypeDef]]
-
-
-class DataIntegrationFlowDedupeStrategyOutputTypeDef(TypedDict):
-    type: DataIntegrationFlowDedupeStrategyTypeType
-    fieldPriority: NotRequired[
-        DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationOutputTypeDef
-    ]
-
-
-class DataIntegrationFlowDedupeStrategyTypeDef(TypedDict):
-    type: DataIntegrationFlowDedupeStrategyTypeType
-    fieldPriority: NotRequired[
-        ReadOnly[DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationTypeDef]
-    ]
-
-
 class DataIntegrationFlowExecutionOutputMetadataTypeDef(TypedDict):
     diagnosticReportsRootS3URI: NotRequired[str]
+
+
+class DataIntegrationFlowS3SourceTypeDef(TypedDict):
+    bucketName: str
+    key: str
 
 
 class DataIntegrationFlowExecutionSourceInfoTypeDef(TypedDict):
@@ -316,61 +455,12 @@ class DataIntegrationFlowExecutionTypeDef(TypedDict):
     outputMetadata: NotRequired[DataIntegrationFlowExecutionOutputMetadataTypeDef]
 
 
-class DataIntegrationFlowFieldPriorityDedupeFieldTypeDef(TypedDict):
-    name: str
-    sortOrder: DataIntegrationFlowFieldPriorityDedupeSortOrderType
-
-
-class DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationOutputTypeDef(
-    TypedDict
-):
-    fields: list[DataIntegrationFlowFieldPriorityDedupeFieldTypeDef]
-
-
-class DataIntegrationFlowFieldPriorityDedupeStrategyConfigurationTypeDef(TypedDict):
-    fields: ReadOnly[Sequence[DataIntegrationFlowFieldPriorityDedupeFieldTypeDef]]
-
-
-class DataIntegrationFlowS3OptionsTypeDef(TypedDict):
-    fileType: NotRequired[DataIntegrationFlowFileTypeType]
-
-
-class DataIntegrationFlowS3SourceConfigurationTypeDef(TypedDict):
-    bucketName: str
-    prefix: str
-    options: NotRequired[DataIntegrationFlowS3OptionsTypeDef]
-
-
-class DataIntegrationFlowS3SourceTypeDef(TypedDict):
-    bucketName: str
-    key: str
-
-
-class DataIntegrationFlowS3TargetConfigurationTypeDef(TypedDict):
-    bucketName: str
-    prefix: str
-    options: NotRequired[DataIntegrationFlowS3OptionsTypeDef]
-
-
-class DataIntegrationFlowSQLTransformationConfigurationTypeDef(TypedDict):
-    query: str
-
-
 class DataIntegrationFlowSourceOutputTypeDef(TypedDict):
     sourceType: DataIntegrationFlowSourceTypeType
     sourceName: str
     s3Source: NotRequired[DataIntegrationFlowS3SourceConfigurationTypeDef]
     datasetSource: NotRequired[
         DataIntegrationFlowDatasetSourceConfigurationOutputTypeDef
-    ]
-
-
-class DataIntegrationFlowSourceTypeDef(TypedDict):
-    sourceType: DataIntegrationFlowSourceTypeType
-    sourceName: str
-    s3Source: NotRequired[DataIntegrationFlowS3SourceConfigurationTypeDef]
-    datasetSource: NotRequired[
-        ReadOnly[DataIntegrationFlowDatasetSourceConfigurationTypeDef]
     ]
 
 
@@ -382,87 +472,12 @@ class DataIntegrationFlowTargetOutputTypeDef(TypedDict):
     ]
 
 
-class DataIntegrationFlowTargetTypeDef(TypedDict):
-    targetType: DataIntegrationFlowTargetTypeType
-    s3Target: NotRequired[DataIntegrationFlowS3TargetConfigurationTypeDef]
-    datasetTarget: NotRequired[
-        ReadOnly[DataIntegrationFlowDatasetTargetConfigurationTypeDef]
-    ]
-
-
-class DataIntegrationFlowTransformationTypeDef(TypedDict):
-    transformationType: DataIntegrationFlowTransformationTypeType
-    sqlTransformation: NotRequired[
-        DataIntegrationFlowSQLTransformationConfigurationTypeDef
-    ]
-
-
 class DataIntegrationFlowTypeDef(TypedDict):
     instanceId: str
     name: str
     sources: list[DataIntegrationFlowSourceOutputTypeDef]
     transformation: DataIntegrationFlowTransformationTypeDef
     target: DataIntegrationFlowTargetOutputTypeDef
-    createdTime: datetime
-    lastModifiedTime: datetime
-
-
-class DataLakeDatasetPartitionFieldTransformTypeDef(TypedDict):
-    type: DataLakeDatasetPartitionTransformTypeType
-
-
-class DataLakeDatasetPartitionFieldTypeDef(TypedDict):
-    name: str
-    transform: DataLakeDatasetPartitionFieldTransformTypeDef
-
-
-class DataLakeDatasetPartitionSpecOutputTypeDef(TypedDict):
-    fields: list[DataLakeDatasetPartitionFieldTypeDef]
-
-
-class DataLakeDatasetPartitionSpecTypeDef(TypedDict):
-    fields: ReadOnly[Sequence[DataLakeDatasetPartitionFieldTypeDef]]
-
-
-class DataLakeDatasetPrimaryKeyFieldTypeDef(TypedDict):
-    name: str
-
-
-class DataLakeDatasetSchemaFieldTypeDef(TypedDict):
-    name: str
-    type: DataLakeDatasetSchemaFieldTypeType
-    isRequired: bool
-
-
-class DataLakeDatasetSchemaOutputTypeDef(TypedDict):
-    name: str
-    fields: list[DataLakeDatasetSchemaFieldTypeDef]
-    primaryKeys: NotRequired[list[DataLakeDatasetPrimaryKeyFieldTypeDef]]
-
-
-class DataLakeDatasetSchemaTypeDef(TypedDict):
-    name: str
-    fields: ReadOnly[Sequence[DataLakeDatasetSchemaFieldTypeDef]]
-    primaryKeys: NotRequired[ReadOnly[Sequence[DataLakeDatasetPrimaryKeyFieldTypeDef]]]
-
-
-class DataLakeDatasetTypeDef(TypedDict):
-    instanceId: str
-    namespace: str
-    name: str
-    arn: str
-    schema: DataLakeDatasetSchemaOutputTypeDef
-    description: NotRequired[str]
-    partitionSpec: NotRequired[DataLakeDatasetPartitionSpecOutputTypeDef]
-    createdTime: datetime
-    lastModifiedTime: datetime
-
-
-class DataLakeNamespaceTypeDef(TypedDict):
-    instanceId: str
-    name: str
-    arn: str
-    description: NotRequired[str]
     createdTime: datetime
     lastModifiedTime: datetime
 
@@ -580,20 +595,6 @@ class GetInstanceRequestTypeDef(TypedDict):
 class GetInstanceResponseTypeDef(TypedDict):
     instance: InstanceTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InstanceTypeDef(TypedDict):
-    instanceId: str
-    awsAccountId: str
-    state: InstanceStateType
-    errorMessage: NotRequired[str]
-    webAppDnsDomain: NotRequired[str]
-    createdTime: NotRequired[datetime]
-    lastModifiedTime: NotRequired[datetime]
-    instanceName: NotRequired[str]
-    instanceDescription: NotRequired[str]
-    kmsKeyArn: NotRequired[str]
-    versionNumber: NotRequired[float]
 
 
 class ListDataIntegrationEventsRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -18,63 +18,69 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
-__all__ = [
-    "AddAttachmentsToSetRequestTypeDef",
-    "AddAttachmentsToSetResponseTypeDef",
-    "AddCommunicationToCaseRequestTypeDef",
-    "AddCommunicationToCaseResponseTypeDef",
-    "AttachmentDetailsTypeDef",
-    "AttachmentOutputTypeDef",
-    "AttachmentTypeDef",
-    "CaseDetailsTypeDef",
-    "CategoryTypeDef",
-    "CommunicationTypeDef",
-    "CommunicationTypeOptionsTypeDef",
-    "CreateCaseRequestTypeDef",
-    "CreateCaseResponseTypeDef",
-    "DateIntervalTypeDef",
-    "DescribeAttachmentRequestTypeDef",
-    "DescribeAttachmentResponseTypeDef",
-    "DescribeCasesRequestTypeDef",
-    "DescribeCasesResponseTypeDef",
-    "DescribeCommunicationsRequestTypeDef",
-    "DescribeCommunicationsResponseTypeDef",
-    "DescribeCreateCaseOptionsRequestTypeDef",
-    "DescribeCreateCaseOptionsResponseTypeDef",
-    "DescribeServicesRequestTypeDef",
-    "DescribeServicesResponseTypeDef",
-    "DescribeSeverityLevelsRequestTypeDef",
-    "DescribeSeverityLevelsResponseTypeDef",
-    "DescribeSupportedLanguagesRequestTypeDef",
-    "DescribeSupportedLanguagesResponseTypeDef",
-    "DescribeTrustedAdvisorCheckRefreshStatusesRequestTypeDef",
-    "DescribeTrustedAdvisorCheckRefreshStatusesResponseTypeDef",
-    "DescribeTrustedAdvisorCheckResultRequestTypeDef",
-    "DescribeTrustedAdvisorCheckResultResponseTypeDef",
-    "DescribeTrustedAdvisorCheckSummariesRequestTypeDef",
-    "DescribeTrustedAdvisorCheckSummariesResponseTypeDef",
-    "DescribeTrustedAdvisorChecksRequestTypeDef",
-    "DescribeTrustedAdvisorChecksResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "RecentCaseCommunicationsTypeDef",
-    "RefreshTrustedAdvisorCheckRequestTypeDef",
-    "RefreshTrustedAdvisorCheckResponseTypeDef",
-    "ResolveCaseRequestTypeDef",
-    "ResolveCaseResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "ServiceTypeDef",
-    "SeverityLevelTypeDef",
-    "SupportedHourTypeDef",
-    "SupportedLanguageTypeDef",
-    "TrustedAdvisorCategorySpecificSummaryTypeDef",
-    "TrustedAdvisorCheckDescriptionTypeDef",
-    "TrustedAdvisorCheckRefreshStatusTypeDef",
-    "TrustedAdvisorCheckResultTypeDef",
-    "TrustedAdvisorCheckSummaryTypeDef",
-    "TrustedAdvisorCostOptimizingSummaryTypeDef",
-    "TrustedAdvisorResourceDetailTypeDef",
-    "TrustedAdvisorResourcesSummaryTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddAttachmentsToSetRequestTypeDef",
+        "AddAttachmentsToSetResponseTypeDef",
+        "AddCommunicationToCaseRequestTypeDef",
+        "AddCommunicationToCaseResponseTypeDef",
+        "AttachmentDetailsTypeDef",
+        "AttachmentOutputTypeDef",
+        "AttachmentTypeDef",
+        "CaseDetailsTypeDef",
+        "CategoryTypeDef",
+        "CommunicationTypeDef",
+        "CommunicationTypeOptionsTypeDef",
+        "CreateCaseRequestTypeDef",
+        "CreateCaseResponseTypeDef",
+        "DateIntervalTypeDef",
+        "DescribeAttachmentRequestTypeDef",
+        "DescribeAttachmentResponseTypeDef",
+        "DescribeCasesRequestTypeDef",
+        "DescribeCasesResponseTypeDef",
+        "DescribeCommunicationsRequestTypeDef",
+        "DescribeCommunicationsResponseTypeDef",
+        "DescribeCreateCaseOptionsRequestTypeDef",
+        "DescribeCreateCaseOptionsResponseTypeDef",
+        "DescribeServicesRequestTypeDef",
+        "DescribeServicesResponseTypeDef",
+        "DescribeSeverityLevelsRequestTypeDef",
+        "DescribeSeverityLevelsResponseTypeDef",
+        "DescribeSupportedLanguagesRequestTypeDef",
+        "DescribeSupportedLanguagesResponseTypeDef",
+        "DescribeTrustedAdvisorCheckRefreshStatusesRequestTypeDef",
+        "DescribeTrustedAdvisorCheckRefreshStatusesResponseTypeDef",
+        "DescribeTrustedAdvisorCheckResultRequestTypeDef",
+        "DescribeTrustedAdvisorCheckResultResponseTypeDef",
+        "DescribeTrustedAdvisorCheckSummariesRequestTypeDef",
+        "DescribeTrustedAdvisorCheckSummariesResponseTypeDef",
+        "DescribeTrustedAdvisorChecksRequestTypeDef",
+        "DescribeTrustedAdvisorChecksResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "RecentCaseCommunicationsTypeDef",
+        "RefreshTrustedAdvisorCheckRequestTypeDef",
+        "RefreshTrustedAdvisorCheckResponseTypeDef",
+        "ResolveCaseRequestTypeDef",
+        "ResolveCaseResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "ServiceTypeDef",
+        "SeverityLevelTypeDef",
+        "SupportedHourTypeDef",
+        "SupportedLanguageTypeDef",
+        "TrustedAdvisorCategorySpecificSummaryTypeDef",
+        "TrustedAdvisorCheckDescriptionTypeDef",
+        "TrustedAdvisorCheckRefreshStatusTypeDef",
+        "TrustedAdvisorCheckResultTypeDef",
+        "TrustedAdvisorCheckSummaryTypeDef",
+        "TrustedAdvisorCostOptimizingSummaryTypeDef",
+        "TrustedAdvisorResourceDetailTypeDef",
+        "TrustedAdvisorResourcesSummaryTypeDef",
+    ]
+
+
+class AttachmentTypeDef(TypedDict):
+    fileName: NotRequired[str]
+    data: NotRequired[ReadOnly[bytes | str | IO[Any]]]
 
 
 class AddAttachmentsToSetRequestTypeDef(TypedDict):
@@ -110,9 +116,17 @@ class AttachmentOutputTypeDef(TypedDict):
     data: NotRequired[bytes]
 
 
-class AttachmentTypeDef(TypedDict):
-    fileName: NotRequired[str]
-    data: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+class CommunicationTypeDef(TypedDict):
+    caseId: NotRequired[str]
+    body: NotRequired[str]
+    submittedBy: NotRequired[str]
+    timeCreated: NotRequired[str]
+    attachmentSet: NotRequired[list[AttachmentDetailsTypeDef]]
+
+
+class RecentCaseCommunicationsTypeDef(TypedDict):
+    communications: NotRequired[list[CommunicationTypeDef]]
+    nextToken: NotRequired[str]
 
 
 class CaseDetailsTypeDef(TypedDict):
@@ -135,12 +149,14 @@ class CategoryTypeDef(TypedDict):
     name: NotRequired[str]
 
 
-class CommunicationTypeDef(TypedDict):
-    caseId: NotRequired[str]
-    body: NotRequired[str]
-    submittedBy: NotRequired[str]
-    timeCreated: NotRequired[str]
-    attachmentSet: NotRequired[list[AttachmentDetailsTypeDef]]
+class DateIntervalTypeDef(TypedDict):
+    startDateTime: NotRequired[str]
+    endDateTime: NotRequired[str]
+
+
+class SupportedHourTypeDef(TypedDict):
+    startTime: NotRequired[str]
+    endTime: NotRequired[str]
 
 
 class CommunicationTypeOptionsTypeDef(TypedDict):
@@ -164,11 +180,6 @@ class CreateCaseRequestTypeDef(TypedDict):
 class CreateCaseResponseTypeDef(TypedDict):
     caseId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DateIntervalTypeDef(TypedDict):
-    startDateTime: NotRequired[str]
-    endDateTime: NotRequired[str]
 
 
 class DescribeAttachmentRequestTypeDef(TypedDict):
@@ -230,6 +241,12 @@ class DescribeServicesRequestTypeDef(TypedDict):
     language: NotRequired[str]
 
 
+class ServiceTypeDef(TypedDict):
+    code: NotRequired[str]
+    name: NotRequired[str]
+    categories: NotRequired[list[CategoryTypeDef]]
+
+
 class DescribeServicesResponseTypeDef(TypedDict):
     services: NotRequired[list[ServiceTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -237,6 +254,11 @@ class DescribeServicesResponseTypeDef(TypedDict):
 
 class DescribeSeverityLevelsRequestTypeDef(TypedDict):
     language: NotRequired[str]
+
+
+class SeverityLevelTypeDef(TypedDict):
+    code: NotRequired[str]
+    name: NotRequired[str]
 
 
 class DescribeSeverityLevelsResponseTypeDef(TypedDict):
@@ -250,6 +272,12 @@ class DescribeSupportedLanguagesRequestTypeDef(TypedDict):
     categoryCode: str
 
 
+class SupportedLanguageTypeDef(TypedDict):
+    code: NotRequired[str]
+    language: NotRequired[str]
+    display: NotRequired[str]
+
+
 class DescribeSupportedLanguagesResponseTypeDef(TypedDict):
     supportedLanguages: NotRequired[list[SupportedLanguageTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -257,6 +285,12 @@ class DescribeSupportedLanguagesResponseTypeDef(TypedDict):
 
 class DescribeTrustedAdvisorCheckRefreshStatusesRequestTypeDef(TypedDict):
     checkIds: ReadOnly[Sequence[str]]
+
+
+class TrustedAdvisorCheckRefreshStatusTypeDef(TypedDict):
+    checkId: str
+    status: str
+    millisUntilNextRefreshable: int
 
 
 class DescribeTrustedAdvisorCheckRefreshStatusesResponseTypeDef(TypedDict):
@@ -269,6 +303,39 @@ class DescribeTrustedAdvisorCheckResultRequestTypeDef(TypedDict):
     language: NotRequired[str]
 
 
+class TrustedAdvisorCostOptimizingSummaryTypeDef(TypedDict):
+    estimatedMonthlySavings: float
+    estimatedPercentMonthlySavings: float
+
+
+class TrustedAdvisorCategorySpecificSummaryTypeDef(TypedDict):
+    costOptimizing: NotRequired[TrustedAdvisorCostOptimizingSummaryTypeDef]
+
+
+class TrustedAdvisorResourceDetailTypeDef(TypedDict):
+    status: str
+    region: NotRequired[str]
+    resourceId: str
+    isSuppressed: NotRequired[bool]
+    metadata: list[str]
+
+
+class TrustedAdvisorResourcesSummaryTypeDef(TypedDict):
+    resourcesProcessed: int
+    resourcesFlagged: int
+    resourcesIgnored: int
+    resourcesSuppressed: int
+
+
+class TrustedAdvisorCheckResultTypeDef(TypedDict):
+    checkId: str
+    timestamp: str
+    status: str
+    resourcesSummary: TrustedAdvisorResourcesSummaryTypeDef
+    categorySpecificSummary: TrustedAdvisorCategorySpecificSummaryTypeDef
+    flaggedResources: list[TrustedAdvisorResourceDetailTypeDef]
+
+
 class DescribeTrustedAdvisorCheckResultResponseTypeDef(TypedDict):
     result: NotRequired[TrustedAdvisorCheckResultTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -276,6 +343,15 @@ class DescribeTrustedAdvisorCheckResultResponseTypeDef(TypedDict):
 
 class DescribeTrustedAdvisorCheckSummariesRequestTypeDef(TypedDict):
     checkIds: ReadOnly[Sequence[str]]
+
+
+class TrustedAdvisorCheckSummaryTypeDef(TypedDict):
+    checkId: str
+    timestamp: str
+    status: str
+    hasFlaggedResources: NotRequired[bool]
+    resourcesSummary: TrustedAdvisorResourcesSummaryTypeDef
+    categorySpecificSummary: TrustedAdvisorCategorySpecificSummaryTypeDef
 
 
 class DescribeTrustedAdvisorCheckSummariesResponseTypeDef(TypedDict):
@@ -287,14 +363,17 @@ class DescribeTrustedAdvisorChecksRequestTypeDef(TypedDict):
     language: str
 
 
+class TrustedAdvisorCheckDescriptionTypeDef(TypedDict):
+    id: str
+    name: str
+    description: str
+    category: str
+    metadata: list[str]
+
+
 class DescribeTrustedAdvisorChecksResponseTypeDef(TypedDict):
     checks: list[TrustedAdvisorCheckDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RecentCaseCommunicationsTypeDef(TypedDict):
-    communications: NotRequired[list[CommunicationTypeDef]]
-    nextToken: NotRequired[str]
 
 
 class RefreshTrustedAdvisorCheckRequestTypeDef(TypedDict):
@@ -314,81 +393,3 @@ class ResolveCaseResponseTypeDef(TypedDict):
     initialCaseStatus: NotRequired[str]
     finalCaseStatus: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ServiceTypeDef(TypedDict):
-    code: NotRequired[str]
-    name: NotRequired[str]
-    categories: NotRequired[list[CategoryTypeDef]]
-
-
-class SeverityLevelTypeDef(TypedDict):
-    code: NotRequired[str]
-    name: NotRequired[str]
-
-
-class SupportedHourTypeDef(TypedDict):
-    startTime: NotRequired[str]
-    endTime: NotRequired[str]
-
-
-class SupportedLanguageTypeDef(TypedDict):
-    code: NotRequired[str]
-    language: NotRequired[str]
-    display: NotRequired[str]
-
-
-class TrustedAdvisorCategorySpecificSummaryTypeDef(TypedDict):
-    costOptimizing: NotRequired[TrustedAdvisorCostOptimizingSummaryTypeDef]
-
-
-class TrustedAdvisorCheckDescriptionTypeDef(TypedDict):
-    id: str
-    name: str
-    description: str
-    category: str
-    metadata: list[str]
-
-
-class TrustedAdvisorCheckRefreshStatusTypeDef(TypedDict):
-    checkId: str
-    status: str
-    millisUntilNextRefreshable: int
-
-
-class TrustedAdvisorCheckResultTypeDef(TypedDict):
-    checkId: str
-    timestamp: str
-    status: str
-    resourcesSummary: TrustedAdvisorResourcesSummaryTypeDef
-    categorySpecificSummary: TrustedAdvisorCategorySpecificSummaryTypeDef
-    flaggedResources: list[TrustedAdvisorResourceDetailTypeDef]
-
-
-class TrustedAdvisorCheckSummaryTypeDef(TypedDict):
-    checkId: str
-    timestamp: str
-    status: str
-    hasFlaggedResources: NotRequired[bool]
-    resourcesSummary: TrustedAdvisorResourcesSummaryTypeDef
-    categorySpecificSummary: TrustedAdvisorCategorySpecificSummaryTypeDef
-
-
-class TrustedAdvisorCostOptimizingSummaryTypeDef(TypedDict):
-    estimatedMonthlySavings: float
-    estimatedPercentMonthlySavings: float
-
-
-class TrustedAdvisorResourceDetailTypeDef(TypedDict):
-    status: str
-    region: NotRequired[str]
-    resourceId: str
-    isSuppressed: NotRequired[bool]
-    metadata: list[str]
-
-
-class TrustedAdvisorResourcesSummaryTypeDef(TypedDict):
-    resourcesProcessed: int
-    resourcesFlagged: int
-    resourcesIgnored: int
-    resourcesSuppressed: int

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -23,30 +23,31 @@ from .literals import (
     NotificationSeverityLevelType,
 )
 
-__all__ = [
-    "CreateSlackChannelConfigurationRequestTypeDef",
-    "CreateSlackChannelConfigurationResultTypeDef",
-    "DeleteAccountAliasResultTypeDef",
-    "DeleteSlackChannelConfigurationRequestTypeDef",
-    "DeleteSlackChannelConfigurationResultTypeDef",
-    "DeleteSlackWorkspaceConfigurationRequestTypeDef",
-    "DeleteSlackWorkspaceConfigurationResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetAccountAliasResultTypeDef",
-    "ListSlackChannelConfigurationsRequestTypeDef",
-    "ListSlackChannelConfigurationsResultTypeDef",
-    "ListSlackWorkspaceConfigurationsRequestTypeDef",
-    "ListSlackWorkspaceConfigurationsResultTypeDef",
-    "PutAccountAliasRequestTypeDef",
-    "PutAccountAliasResultTypeDef",
-    "RegisterSlackWorkspaceForOrganizationRequestTypeDef",
-    "RegisterSlackWorkspaceForOrganizationResultTypeDef",
-    "ResponseMetadataTypeDef",
-    "SlackChannelConfigurationTypeDef",
-    "SlackWorkspaceConfigurationTypeDef",
-    "UpdateSlackChannelConfigurationRequestTypeDef",
-    "UpdateSlackChannelConfigurationResultTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateSlackChannelConfigurationRequestTypeDef",
+        "CreateSlackChannelConfigurationResultTypeDef",
+        "DeleteAccountAliasResultTypeDef",
+        "DeleteSlackChannelConfigurationRequestTypeDef",
+        "DeleteSlackChannelConfigurationResultTypeDef",
+        "DeleteSlackWorkspaceConfigurationRequestTypeDef",
+        "DeleteSlackWorkspaceConfigurationResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetAccountAliasResultTypeDef",
+        "ListSlackChannelConfigurationsRequestTypeDef",
+        "ListSlackChannelConfigurationsResultTypeDef",
+        "ListSlackWorkspaceConfigurationsRequestTypeDef",
+        "ListSlackWorkspaceConfigurationsResultTypeDef",
+        "PutAccountAliasRequestTypeDef",
+        "PutAccountAliasResultTypeDef",
+        "RegisterSlackWorkspaceForOrganizationRequestTypeDef",
+        "RegisterSlackWorkspaceForOrganizationResultTypeDef",
+        "ResponseMetadataTypeDef",
+        "SlackChannelConfigurationTypeDef",
+        "SlackWorkspaceConfigurationTypeDef",
+        "UpdateSlackChannelConfigurationRequestTypeDef",
+        "UpdateSlackChannelConfigurationResultTypeDef",
+    ]
 
 
 class CreateSlackChannelConfigurationRequestTypeDef(TypedDict):
@@ -94,6 +95,17 @@ class ListSlackChannelConfigurationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class SlackChannelConfigurationTypeDef(TypedDict):
+    channelId: str
+    channelName: NotRequired[str]
+    channelRoleArn: NotRequired[str]
+    notifyOnAddCorrespondenceToCase: NotRequired[bool]
+    notifyOnCaseSeverity: NotRequired[NotificationSeverityLevelType]
+    notifyOnCreateOrReopenCase: NotRequired[bool]
+    notifyOnResolveCase: NotRequired[bool]
+    teamId: str
+
+
 class ListSlackChannelConfigurationsResultTypeDef(TypedDict):
     nextToken: NotRequired[str]
     slackChannelConfigurations: list[SlackChannelConfigurationTypeDef]
@@ -102,6 +114,12 @@ class ListSlackChannelConfigurationsResultTypeDef(TypedDict):
 
 class ListSlackWorkspaceConfigurationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
+
+
+class SlackWorkspaceConfigurationTypeDef(TypedDict):
+    allowOrganizationMemberAccount: NotRequired[bool]
+    teamId: str
+    teamName: NotRequired[str]
 
 
 class ListSlackWorkspaceConfigurationsResultTypeDef(TypedDict):
@@ -127,23 +145,6 @@ class RegisterSlackWorkspaceForOrganizationResultTypeDef(TypedDict):
     teamId: NotRequired[str]
     teamName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SlackChannelConfigurationTypeDef(TypedDict):
-    channelId: str
-    channelName: NotRequired[str]
-    channelRoleArn: NotRequired[str]
-    notifyOnAddCorrespondenceToCase: NotRequired[bool]
-    notifyOnCaseSeverity: NotRequired[NotificationSeverityLevelType]
-    notifyOnCreateOrReopenCase: NotRequired[bool]
-    notifyOnResolveCase: NotRequired[bool]
-    teamId: str
-
-
-class SlackWorkspaceConfigurationTypeDef(TypedDict):
-    allowOrganizationMemberAccount: NotRequired[bool]
-    teamId: str
-    teamName: NotRequired[str]
 
 
 class UpdateSlackChannelConfigurationRequestTypeDef(TypedDict):

@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Sustainability: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DimensionType",
-    "EmissionsTypeType",
-    "EmissionsUnitType",
-    "TimeGranularityType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DimensionType",
+        "EmissionsTypeType",
+        "EmissionsUnitType",
+        "TimeGranularityType",
+    ]
 
 DimensionType = Literal["USAGE_ACCOUNT_ID", "REGION", "SERVICE"]
 EmissionsTypeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,21 +25,22 @@ from .literals import (
     TimeGranularityType,
 )
 
-__all__ = [
-    "DimensionEntryTypeDef",
-    "EmissionsTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EstimatedCarbonEmissionsTypeDef",
-    "FilterExpressionTypeDef",
-    "GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef",
-    "GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef",
-    "GetEstimatedCarbonEmissionsRequestTypeDef",
-    "GetEstimatedCarbonEmissionsResponseTypeDef",
-    "GranularityConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "TimePeriodOutputTypeDef",
-    "TimePeriodTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DimensionEntryTypeDef",
+        "EmissionsTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EstimatedCarbonEmissionsTypeDef",
+        "FilterExpressionTypeDef",
+        "GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef",
+        "GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef",
+        "GetEstimatedCarbonEmissionsRequestTypeDef",
+        "GetEstimatedCarbonEmissionsResponseTypeDef",
+        "GranularityConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "TimePeriodOutputTypeDef",
+        "TimePeriodTypeDef",
+    ]
 
 
 class DimensionEntryTypeDef(TypedDict):
@@ -50,6 +51,11 @@ class DimensionEntryTypeDef(TypedDict):
 class EmissionsTypeDef(TypedDict):
     Value: float
     Unit: EmissionsUnitType
+
+
+class TimePeriodOutputTypeDef(TypedDict):
+    Start: datetime
+    End: datetime
 
 
 class EstimatedCarbonEmissionsTypeDef(TypedDict):
@@ -63,6 +69,11 @@ class FilterExpressionTypeDef(TypedDict):
     Dimensions: NotRequired[ReadOnly[Mapping[DimensionType, Sequence[str]]]]
 
 
+class TimePeriodTypeDef(TypedDict):
+    Start: ReadOnly[datetime | str]
+    End: ReadOnly[datetime | str]
+
+
 class GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef(TypedDict):
     TimePeriod: ReadOnly[TimePeriodTypeDef]
     Dimensions: ReadOnly[Sequence[DimensionType]]
@@ -74,6 +85,10 @@ class GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef(TypedDict):
     Results: NotRequired[list[DimensionEntryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GranularityConfigurationTypeDef(TypedDict):
+    FiscalYearStartMonth: NotRequired[int]
 
 
 class GetEstimatedCarbonEmissionsRequestTypeDef(TypedDict):
@@ -91,17 +106,3 @@ class GetEstimatedCarbonEmissionsResponseTypeDef(TypedDict):
     Results: list[EstimatedCarbonEmissionsTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GranularityConfigurationTypeDef(TypedDict):
-    FiscalYearStartMonth: NotRequired[int]
-
-
-class TimePeriodOutputTypeDef(TypedDict):
-    Start: datetime
-    End: datetime
-
-
-class TimePeriodTypeDef(TypedDict):
-    Start: ReadOnly[datetime | str]
-    End: ReadOnly[datetime | str]

@@ -2,36 +2,37 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Simple Workflow Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ActivityTaskTimeoutTypeType",
-    "CancelTimerFailedCauseType",
-    "CancelWorkflowExecutionFailedCauseType",
-    "ChildPolicyType",
-    "CloseStatusType",
-    "CompleteWorkflowExecutionFailedCauseType",
-    "ContinueAsNewWorkflowExecutionFailedCauseType",
-    "DecisionTaskTimeoutTypeType",
-    "DecisionTypeType",
-    "EventTypeType",
-    "ExecutionStatusType",
-    "FailWorkflowExecutionFailedCauseType",
-    "LambdaFunctionTimeoutTypeType",
-    "RecordMarkerFailedCauseType",
-    "RegistrationStatusType",
-    "RequestCancelActivityTaskFailedCauseType",
-    "RequestCancelExternalWorkflowExecutionFailedCauseType",
-    "ScheduleActivityTaskFailedCauseType",
-    "ScheduleLambdaFunctionFailedCauseType",
-    "SignalExternalWorkflowExecutionFailedCauseType",
-    "StartChildWorkflowExecutionFailedCauseType",
-    "StartLambdaFunctionFailedCauseType",
-    "StartTimerFailedCauseType",
-    "WorkflowExecutionCancelRequestedCauseType",
-    "WorkflowExecutionTerminatedCauseType",
-    "WorkflowExecutionTimeoutTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActivityTaskTimeoutTypeType",
+        "CancelTimerFailedCauseType",
+        "CancelWorkflowExecutionFailedCauseType",
+        "ChildPolicyType",
+        "CloseStatusType",
+        "CompleteWorkflowExecutionFailedCauseType",
+        "ContinueAsNewWorkflowExecutionFailedCauseType",
+        "DecisionTaskTimeoutTypeType",
+        "DecisionTypeType",
+        "EventTypeType",
+        "ExecutionStatusType",
+        "FailWorkflowExecutionFailedCauseType",
+        "LambdaFunctionTimeoutTypeType",
+        "RecordMarkerFailedCauseType",
+        "RegistrationStatusType",
+        "RequestCancelActivityTaskFailedCauseType",
+        "RequestCancelExternalWorkflowExecutionFailedCauseType",
+        "ScheduleActivityTaskFailedCauseType",
+        "ScheduleLambdaFunctionFailedCauseType",
+        "SignalExternalWorkflowExecutionFailedCauseType",
+        "StartChildWorkflowExecutionFailedCauseType",
+        "StartLambdaFunctionFailedCauseType",
+        "StartTimerFailedCauseType",
+        "WorkflowExecutionCancelRequestedCauseType",
+        "WorkflowExecutionTerminatedCauseType",
+        "WorkflowExecutionTimeoutTypeType",
+    ]
 
 ActivityTaskTimeoutTypeType = Literal[
     "START_TO_CLOSE",

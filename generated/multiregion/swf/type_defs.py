@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -47,153 +47,154 @@ from .literals import (
     WorkflowExecutionTimeoutTypeType,
 )
 
-__all__ = [
-    "ActivityTaskCancelRequestedEventAttributesTypeDef",
-    "ActivityTaskCanceledEventAttributesTypeDef",
-    "ActivityTaskCompletedEventAttributesTypeDef",
-    "ActivityTaskFailedEventAttributesTypeDef",
-    "ActivityTaskScheduledEventAttributesTypeDef",
-    "ActivityTaskStartedEventAttributesTypeDef",
-    "ActivityTaskStatusTypeDef",
-    "ActivityTaskTimedOutEventAttributesTypeDef",
-    "ActivityTaskTypeDef",
-    "ActivityTypeConfigurationTypeDef",
-    "ActivityTypeDetailTypeDef",
-    "ActivityTypeInfoTypeDef",
-    "ActivityTypeInfosTypeDef",
-    "ActivityTypeTypeDef",
-    "CancelTimerDecisionAttributesTypeDef",
-    "CancelTimerFailedEventAttributesTypeDef",
-    "CancelWorkflowExecutionDecisionAttributesTypeDef",
-    "CancelWorkflowExecutionFailedEventAttributesTypeDef",
-    "ChildWorkflowExecutionCanceledEventAttributesTypeDef",
-    "ChildWorkflowExecutionCompletedEventAttributesTypeDef",
-    "ChildWorkflowExecutionFailedEventAttributesTypeDef",
-    "ChildWorkflowExecutionStartedEventAttributesTypeDef",
-    "ChildWorkflowExecutionTerminatedEventAttributesTypeDef",
-    "ChildWorkflowExecutionTimedOutEventAttributesTypeDef",
-    "CloseStatusFilterTypeDef",
-    "CompleteWorkflowExecutionDecisionAttributesTypeDef",
-    "CompleteWorkflowExecutionFailedEventAttributesTypeDef",
-    "ContinueAsNewWorkflowExecutionDecisionAttributesTypeDef",
-    "ContinueAsNewWorkflowExecutionFailedEventAttributesTypeDef",
-    "CountClosedWorkflowExecutionsInputTypeDef",
-    "CountOpenWorkflowExecutionsInputTypeDef",
-    "CountPendingActivityTasksInputTypeDef",
-    "CountPendingDecisionTasksInputTypeDef",
-    "DecisionTaskCompletedEventAttributesTypeDef",
-    "DecisionTaskScheduledEventAttributesTypeDef",
-    "DecisionTaskStartedEventAttributesTypeDef",
-    "DecisionTaskTimedOutEventAttributesTypeDef",
-    "DecisionTaskTypeDef",
-    "DecisionTypeDef",
-    "DeleteActivityTypeInputTypeDef",
-    "DeleteWorkflowTypeInputTypeDef",
-    "DeprecateActivityTypeInputTypeDef",
-    "DeprecateDomainInputTypeDef",
-    "DeprecateWorkflowTypeInputTypeDef",
-    "DescribeActivityTypeInputTypeDef",
-    "DescribeDomainInputTypeDef",
-    "DescribeWorkflowExecutionInputTypeDef",
-    "DescribeWorkflowTypeInputTypeDef",
-    "DomainConfigurationTypeDef",
-    "DomainDetailTypeDef",
-    "DomainInfoTypeDef",
-    "DomainInfosTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExecutionTimeFilterTypeDef",
-    "ExternalWorkflowExecutionCancelRequestedEventAttributesTypeDef",
-    "ExternalWorkflowExecutionSignaledEventAttributesTypeDef",
-    "FailWorkflowExecutionDecisionAttributesTypeDef",
-    "FailWorkflowExecutionFailedEventAttributesTypeDef",
-    "GetWorkflowExecutionHistoryInputTypeDef",
-    "HistoryEventTypeDef",
-    "HistoryTypeDef",
-    "LambdaFunctionCompletedEventAttributesTypeDef",
-    "LambdaFunctionFailedEventAttributesTypeDef",
-    "LambdaFunctionScheduledEventAttributesTypeDef",
-    "LambdaFunctionStartedEventAttributesTypeDef",
-    "LambdaFunctionTimedOutEventAttributesTypeDef",
-    "ListActivityTypesInputTypeDef",
-    "ListClosedWorkflowExecutionsInputTypeDef",
-    "ListDomainsInputTypeDef",
-    "ListOpenWorkflowExecutionsInputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListWorkflowTypesInputTypeDef",
-    "MarkerRecordedEventAttributesTypeDef",
-    "PendingTaskCountTypeDef",
-    "PollForActivityTaskInputTypeDef",
-    "PollForDecisionTaskInputTypeDef",
-    "RecordActivityTaskHeartbeatInputTypeDef",
-    "RecordMarkerDecisionAttributesTypeDef",
-    "RecordMarkerFailedEventAttributesTypeDef",
-    "RegisterActivityTypeInputTypeDef",
-    "RegisterDomainInputTypeDef",
-    "RegisterWorkflowTypeInputTypeDef",
-    "RequestCancelActivityTaskDecisionAttributesTypeDef",
-    "RequestCancelActivityTaskFailedEventAttributesTypeDef",
-    "RequestCancelExternalWorkflowExecutionDecisionAttributesTypeDef",
-    "RequestCancelExternalWorkflowExecutionFailedEventAttributesTypeDef",
-    "RequestCancelExternalWorkflowExecutionInitiatedEventAttributesTypeDef",
-    "RequestCancelWorkflowExecutionInputTypeDef",
-    "ResourceTagTypeDef",
-    "RespondActivityTaskCanceledInputTypeDef",
-    "RespondActivityTaskCompletedInputTypeDef",
-    "RespondActivityTaskFailedInputTypeDef",
-    "RespondDecisionTaskCompletedInputTypeDef",
-    "ResponseMetadataTypeDef",
-    "RunTypeDef",
-    "ScheduleActivityTaskDecisionAttributesTypeDef",
-    "ScheduleActivityTaskFailedEventAttributesTypeDef",
-    "ScheduleLambdaFunctionDecisionAttributesTypeDef",
-    "ScheduleLambdaFunctionFailedEventAttributesTypeDef",
-    "SignalExternalWorkflowExecutionDecisionAttributesTypeDef",
-    "SignalExternalWorkflowExecutionFailedEventAttributesTypeDef",
-    "SignalExternalWorkflowExecutionInitiatedEventAttributesTypeDef",
-    "SignalWorkflowExecutionInputTypeDef",
-    "StartChildWorkflowExecutionDecisionAttributesTypeDef",
-    "StartChildWorkflowExecutionFailedEventAttributesTypeDef",
-    "StartChildWorkflowExecutionInitiatedEventAttributesTypeDef",
-    "StartLambdaFunctionFailedEventAttributesTypeDef",
-    "StartTimerDecisionAttributesTypeDef",
-    "StartTimerFailedEventAttributesTypeDef",
-    "StartWorkflowExecutionInputTypeDef",
-    "TagFilterTypeDef",
-    "TagResourceInputTypeDef",
-    "TaskListTypeDef",
-    "TerminateWorkflowExecutionInputTypeDef",
-    "TimerCanceledEventAttributesTypeDef",
-    "TimerFiredEventAttributesTypeDef",
-    "TimerStartedEventAttributesTypeDef",
-    "UndeprecateActivityTypeInputTypeDef",
-    "UndeprecateDomainInputTypeDef",
-    "UndeprecateWorkflowTypeInputTypeDef",
-    "UntagResourceInputTypeDef",
-    "WorkflowExecutionCancelRequestedEventAttributesTypeDef",
-    "WorkflowExecutionCanceledEventAttributesTypeDef",
-    "WorkflowExecutionCompletedEventAttributesTypeDef",
-    "WorkflowExecutionConfigurationTypeDef",
-    "WorkflowExecutionContinuedAsNewEventAttributesTypeDef",
-    "WorkflowExecutionCountTypeDef",
-    "WorkflowExecutionDetailTypeDef",
-    "WorkflowExecutionFailedEventAttributesTypeDef",
-    "WorkflowExecutionFilterTypeDef",
-    "WorkflowExecutionInfoTypeDef",
-    "WorkflowExecutionInfosTypeDef",
-    "WorkflowExecutionOpenCountsTypeDef",
-    "WorkflowExecutionSignaledEventAttributesTypeDef",
-    "WorkflowExecutionStartedEventAttributesTypeDef",
-    "WorkflowExecutionTerminatedEventAttributesTypeDef",
-    "WorkflowExecutionTimedOutEventAttributesTypeDef",
-    "WorkflowExecutionTypeDef",
-    "WorkflowTypeConfigurationTypeDef",
-    "WorkflowTypeDetailTypeDef",
-    "WorkflowTypeFilterTypeDef",
-    "WorkflowTypeInfoTypeDef",
-    "WorkflowTypeInfosTypeDef",
-    "WorkflowTypeTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActivityTaskCancelRequestedEventAttributesTypeDef",
+        "ActivityTaskCanceledEventAttributesTypeDef",
+        "ActivityTaskCompletedEventAttributesTypeDef",
+        "ActivityTaskFailedEventAttributesTypeDef",
+        "ActivityTaskScheduledEventAttributesTypeDef",
+        "ActivityTaskStartedEventAttributesTypeDef",
+        "ActivityTaskStatusTypeDef",
+        "ActivityTaskTimedOutEventAttributesTypeDef",
+        "ActivityTaskTypeDef",
+        "ActivityTypeConfigurationTypeDef",
+        "ActivityTypeDetailTypeDef",
+        "ActivityTypeInfoTypeDef",
+        "ActivityTypeInfosTypeDef",
+        "ActivityTypeTypeDef",
+        "CancelTimerDecisionAttributesTypeDef",
+        "CancelTimerFailedEventAttributesTypeDef",
+        "CancelWorkflowExecutionDecisionAttributesTypeDef",
+        "CancelWorkflowExecutionFailedEventAttributesTypeDef",
+        "ChildWorkflowExecutionCanceledEventAttributesTypeDef",
+        "ChildWorkflowExecutionCompletedEventAttributesTypeDef",
+        "ChildWorkflowExecutionFailedEventAttributesTypeDef",
+        "ChildWorkflowExecutionStartedEventAttributesTypeDef",
+        "ChildWorkflowExecutionTerminatedEventAttributesTypeDef",
+        "ChildWorkflowExecutionTimedOutEventAttributesTypeDef",
+        "CloseStatusFilterTypeDef",
+        "CompleteWorkflowExecutionDecisionAttributesTypeDef",
+        "CompleteWorkflowExecutionFailedEventAttributesTypeDef",
+        "ContinueAsNewWorkflowExecutionDecisionAttributesTypeDef",
+        "ContinueAsNewWorkflowExecutionFailedEventAttributesTypeDef",
+        "CountClosedWorkflowExecutionsInputTypeDef",
+        "CountOpenWorkflowExecutionsInputTypeDef",
+        "CountPendingActivityTasksInputTypeDef",
+        "CountPendingDecisionTasksInputTypeDef",
+        "DecisionTaskCompletedEventAttributesTypeDef",
+        "DecisionTaskScheduledEventAttributesTypeDef",
+        "DecisionTaskStartedEventAttributesTypeDef",
+        "DecisionTaskTimedOutEventAttributesTypeDef",
+        "DecisionTaskTypeDef",
+        "DecisionTypeDef",
+        "DeleteActivityTypeInputTypeDef",
+        "DeleteWorkflowTypeInputTypeDef",
+        "DeprecateActivityTypeInputTypeDef",
+        "DeprecateDomainInputTypeDef",
+        "DeprecateWorkflowTypeInputTypeDef",
+        "DescribeActivityTypeInputTypeDef",
+        "DescribeDomainInputTypeDef",
+        "DescribeWorkflowExecutionInputTypeDef",
+        "DescribeWorkflowTypeInputTypeDef",
+        "DomainConfigurationTypeDef",
+        "DomainDetailTypeDef",
+        "DomainInfoTypeDef",
+        "DomainInfosTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExecutionTimeFilterTypeDef",
+        "ExternalWorkflowExecutionCancelRequestedEventAttributesTypeDef",
+        "ExternalWorkflowExecutionSignaledEventAttributesTypeDef",
+        "FailWorkflowExecutionDecisionAttributesTypeDef",
+        "FailWorkflowExecutionFailedEventAttributesTypeDef",
+        "GetWorkflowExecutionHistoryInputTypeDef",
+        "HistoryEventTypeDef",
+        "HistoryTypeDef",
+        "LambdaFunctionCompletedEventAttributesTypeDef",
+        "LambdaFunctionFailedEventAttributesTypeDef",
+        "LambdaFunctionScheduledEventAttributesTypeDef",
+        "LambdaFunctionStartedEventAttributesTypeDef",
+        "LambdaFunctionTimedOutEventAttributesTypeDef",
+        "ListActivityTypesInputTypeDef",
+        "ListClosedWorkflowExecutionsInputTypeDef",
+        "ListDomainsInputTypeDef",
+        "ListOpenWorkflowExecutionsInputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListWorkflowTypesInputTypeDef",
+        "MarkerRecordedEventAttributesTypeDef",
+        "PendingTaskCountTypeDef",
+        "PollForActivityTaskInputTypeDef",
+        "PollForDecisionTaskInputTypeDef",
+        "RecordActivityTaskHeartbeatInputTypeDef",
+        "RecordMarkerDecisionAttributesTypeDef",
+        "RecordMarkerFailedEventAttributesTypeDef",
+        "RegisterActivityTypeInputTypeDef",
+        "RegisterDomainInputTypeDef",
+        "RegisterWorkflowTypeInputTypeDef",
+        "RequestCancelActivityTaskDecisionAttributesTypeDef",
+        "RequestCancelActivityTaskFailedEventAttributesTypeDef",
+        "RequestCancelExternalWorkflowExecutionDecisionAttributesTypeDef",
+        "RequestCancelExternalWorkflowExecutionFailedEventAttributesTypeDef",
+        "RequestCancelExternalWorkflowExecutionInitiatedEventAttributesTypeDef",
+        "RequestCancelWorkflowExecutionInputTypeDef",
+        "ResourceTagTypeDef",
+        "RespondActivityTaskCanceledInputTypeDef",
+        "RespondActivityTaskCompletedInputTypeDef",
+        "RespondActivityTaskFailedInputTypeDef",
+        "RespondDecisionTaskCompletedInputTypeDef",
+        "ResponseMetadataTypeDef",
+        "RunTypeDef",
+        "ScheduleActivityTaskDecisionAttributesTypeDef",
+        "ScheduleActivityTaskFailedEventAttributesTypeDef",
+        "ScheduleLambdaFunctionDecisionAttributesTypeDef",
+        "ScheduleLambdaFunctionFailedEventAttributesTypeDef",
+        "SignalExternalWorkflowExecutionDecisionAttributesTypeDef",
+        "SignalExternalWorkflowExecutionFailedEventAttributesTypeDef",
+        "SignalExternalWorkflowExecutionInitiatedEventAttributesTypeDef",
+        "SignalWorkflowExecutionInputTypeDef",
+        "StartChildWorkflowExecutionDecisionAttributesTypeDef",
+        "StartChildWorkflowExecutionFailedEventAttributesTypeDef",
+        "StartChildWorkflowExecutionInitiatedEventAttributesTypeDef",
+        "StartLambdaFunctionFailedEventAttributesTypeDef",
+        "StartTimerDecisionAttributesTypeDef",
+        "StartTimerFailedEventAttributesTypeDef",
+        "StartWorkflowExecutionInputTypeDef",
+        "TagFilterTypeDef",
+        "TagResourceInputTypeDef",
+        "TaskListTypeDef",
+        "TerminateWorkflowExecutionInputTypeDef",
+        "TimerCanceledEventAttributesTypeDef",
+        "TimerFiredEventAttributesTypeDef",
+        "TimerStartedEventAttributesTypeDef",
+        "UndeprecateActivityTypeInputTypeDef",
+        "UndeprecateDomainInputTypeDef",
+        "UndeprecateWorkflowTypeInputTypeDef",
+        "UntagResourceInputTypeDef",
+        "WorkflowExecutionCancelRequestedEventAttributesTypeDef",
+        "WorkflowExecutionCanceledEventAttributesTypeDef",
+        "WorkflowExecutionCompletedEventAttributesTypeDef",
+        "WorkflowExecutionConfigurationTypeDef",
+        "WorkflowExecutionContinuedAsNewEventAttributesTypeDef",
+        "WorkflowExecutionCountTypeDef",
+        "WorkflowExecutionDetailTypeDef",
+        "WorkflowExecutionFailedEventAttributesTypeDef",
+        "WorkflowExecutionFilterTypeDef",
+        "WorkflowExecutionInfoTypeDef",
+        "WorkflowExecutionInfosTypeDef",
+        "WorkflowExecutionOpenCountsTypeDef",
+        "WorkflowExecutionSignaledEventAttributesTypeDef",
+        "WorkflowExecutionStartedEventAttributesTypeDef",
+        "WorkflowExecutionTerminatedEventAttributesTypeDef",
+        "WorkflowExecutionTimedOutEventAttributesTypeDef",
+        "WorkflowExecutionTypeDef",
+        "WorkflowTypeConfigurationTypeDef",
+        "WorkflowTypeDetailTypeDef",
+        "WorkflowTypeFilterTypeDef",
+        "WorkflowTypeInfoTypeDef",
+        "WorkflowTypeInfosTypeDef",
+        "WorkflowTypeTypeDef",
+    ]
 
 
 class ActivityTaskCancelRequestedEventAttributesTypeDef(TypedDict):
@@ -219,6 +220,15 @@ class ActivityTaskFailedEventAttributesTypeDef(TypedDict):
     details: NotRequired[str]
     scheduledEventId: int
     startedEventId: int
+
+
+class ActivityTypeTypeDef(TypedDict):
+    name: str
+    version: str
+
+
+class TaskListTypeDef(TypedDict):
+    name: str
 
 
 class ActivityTaskScheduledEventAttributesTypeDef(TypedDict):
@@ -252,6 +262,11 @@ class ActivityTaskTimedOutEventAttributesTypeDef(TypedDict):
     details: NotRequired[str]
 
 
+class WorkflowExecutionTypeDef(TypedDict):
+    workflowId: str
+    runId: str
+
+
 class ActivityTaskTypeDef(TypedDict):
     taskToken: str
     activityId: str
@@ -271,12 +286,6 @@ class ActivityTypeConfigurationTypeDef(TypedDict):
     defaultTaskScheduleToCloseTimeout: NotRequired[str]
 
 
-class ActivityTypeDetailTypeDef(TypedDict):
-    typeInfo: ActivityTypeInfoTypeDef
-    configuration: ActivityTypeConfigurationTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class ActivityTypeInfoTypeDef(TypedDict):
     activityType: ActivityTypeTypeDef
     status: RegistrationStatusType
@@ -285,15 +294,16 @@ class ActivityTypeInfoTypeDef(TypedDict):
     deprecationDate: NotRequired[datetime]
 
 
+class ActivityTypeDetailTypeDef(TypedDict):
+    typeInfo: ActivityTypeInfoTypeDef
+    configuration: ActivityTypeConfigurationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ActivityTypeInfosTypeDef(TypedDict):
     typeInfos: list[ActivityTypeInfoTypeDef]
     nextPageToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ActivityTypeTypeDef(TypedDict):
-    name: str
-    version: str
 
 
 class CancelTimerDecisionAttributesTypeDef(TypedDict):
@@ -313,6 +323,11 @@ class CancelWorkflowExecutionDecisionAttributesTypeDef(TypedDict):
 class CancelWorkflowExecutionFailedEventAttributesTypeDef(TypedDict):
     cause: CancelWorkflowExecutionFailedCauseType
     decisionTaskCompletedEventId: int
+
+
+class WorkflowTypeTypeDef(TypedDict):
+    name: str
+    version: str
 
 
 class ChildWorkflowExecutionCanceledEventAttributesTypeDef(TypedDict):
@@ -391,6 +406,24 @@ class ContinueAsNewWorkflowExecutionFailedEventAttributesTypeDef(TypedDict):
     decisionTaskCompletedEventId: int
 
 
+class ExecutionTimeFilterTypeDef(TypedDict):
+    oldestDate: ReadOnly[datetime | str]
+    latestDate: NotRequired[ReadOnly[datetime | str]]
+
+
+class TagFilterTypeDef(TypedDict):
+    tag: str
+
+
+class WorkflowExecutionFilterTypeDef(TypedDict):
+    workflowId: str
+
+
+class WorkflowTypeFilterTypeDef(TypedDict):
+    name: str
+    version: NotRequired[str]
+
+
 class CountClosedWorkflowExecutionsInputTypeDef(TypedDict):
     domain: str
     startTimeFilter: NotRequired[ReadOnly[ExecutionTimeFilterTypeDef]]
@@ -445,125 +478,6 @@ class DecisionTaskTimedOutEventAttributesTypeDef(TypedDict):
     startedEventId: int
 
 
-class DecisionTaskTypeDef(TypedDict):
-    taskToken: str
-    startedEventId: int
-    workflowExecution: WorkflowExecutionTypeDef
-    workflowType: WorkflowTypeTypeDef
-    events: list[HistoryEventTypeDef]
-    nextPageToken: NotRequired[str]
-    previousStartedEventId: NotRequired[int]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DecisionTypeDef(TypedDict):
-    decisionType: DecisionTypeType
-    scheduleActivityTaskDecisionAttributes: NotRequired[
-        ScheduleActivityTaskDecisionAttributesTypeDef
-    ]
-    requestCancelActivityTaskDecisionAttributes: NotRequired[
-        RequestCancelActivityTaskDecisionAttributesTypeDef
-    ]
-    completeWorkflowExecutionDecisionAttributes: NotRequired[
-        CompleteWorkflowExecutionDecisionAttributesTypeDef
-    ]
-    failWorkflowExecutionDecisionAttributes: NotRequired[
-        FailWorkflowExecutionDecisionAttributesTypeDef
-    ]
-    cancelWorkflowExecutionDecisionAttributes: NotRequired[
-        CancelWorkflowExecutionDecisionAttributesTypeDef
-    ]
-    continueAsNewWorkflowExecutionDecisionAttributes: NotRequired[
-        ReadOnly[ContinueAsNewWorkflowExecutionDecisionAttributesTypeDef]
-    ]
-    recordMarkerDecisionAttributes: NotRequired[RecordMarkerDecisionAttributesTypeDef]
-    startTimerDecisionAttributes: NotRequired[StartTimerDecisionAttributesTypeDef]
-    cancelTimerDecisionAttributes: NotRequired[CancelTimerDecisionAttributesTypeDef]
-    signalExternalWorkflowExecutionDecisionAttributes: NotRequired[
-        SignalExternalWorkflowExecutionDecisionAttributesTypeDef
-    ]
-    requestCancelExternalWorkflowExecutionDecisionAttributes: NotRequired[
-        RequestCancelExternalWorkflowExecutionDecisionAttributesTypeDef
-    ]
-    startChildWorkflowExecutionDecisionAttributes: NotRequired[
-        ReadOnly[StartChildWorkflowExecutionDecisionAttributesTypeDef]
-    ]
-    scheduleLambdaFunctionDecisionAttributes: NotRequired[
-        ScheduleLambdaFunctionDecisionAttributesTypeDef
-    ]
-
-
-class DeleteActivityTypeInputTypeDef(TypedDict):
-    domain: str
-    activityType: ActivityTypeTypeDef
-
-
-class DeleteWorkflowTypeInputTypeDef(TypedDict):
-    domain: str
-    workflowType: WorkflowTypeTypeDef
-
-
-class DeprecateActivityTypeInputTypeDef(TypedDict):
-    domain: str
-    activityType: ActivityTypeTypeDef
-
-
-class DeprecateDomainInputTypeDef(TypedDict):
-    name: str
-
-
-class DeprecateWorkflowTypeInputTypeDef(TypedDict):
-    domain: str
-    workflowType: WorkflowTypeTypeDef
-
-
-class DescribeActivityTypeInputTypeDef(TypedDict):
-    domain: str
-    activityType: ActivityTypeTypeDef
-
-
-class DescribeDomainInputTypeDef(TypedDict):
-    name: str
-
-
-class DescribeWorkflowExecutionInputTypeDef(TypedDict):
-    domain: str
-    execution: WorkflowExecutionTypeDef
-
-
-class DescribeWorkflowTypeInputTypeDef(TypedDict):
-    domain: str
-    workflowType: WorkflowTypeTypeDef
-
-
-class DomainConfigurationTypeDef(TypedDict):
-    workflowExecutionRetentionPeriodInDays: str
-
-
-class DomainDetailTypeDef(TypedDict):
-    domainInfo: DomainInfoTypeDef
-    configuration: DomainConfigurationTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DomainInfoTypeDef(TypedDict):
-    name: str
-    status: RegistrationStatusType
-    description: NotRequired[str]
-    arn: NotRequired[str]
-
-
-class DomainInfosTypeDef(TypedDict):
-    domainInfos: list[DomainInfoTypeDef]
-    nextPageToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ExecutionTimeFilterTypeDef(TypedDict):
-    oldestDate: ReadOnly[datetime | str]
-    latestDate: NotRequired[ReadOnly[datetime | str]]
-
-
 class ExternalWorkflowExecutionCancelRequestedEventAttributesTypeDef(TypedDict):
     workflowExecution: WorkflowExecutionTypeDef
     initiatedEventId: int
@@ -574,22 +488,231 @@ class ExternalWorkflowExecutionSignaledEventAttributesTypeDef(TypedDict):
     initiatedEventId: int
 
 
-class FailWorkflowExecutionDecisionAttributesTypeDef(TypedDict):
-    reason: NotRequired[str]
-    details: NotRequired[str]
-
-
 class FailWorkflowExecutionFailedEventAttributesTypeDef(TypedDict):
     cause: FailWorkflowExecutionFailedCauseType
     decisionTaskCompletedEventId: int
 
 
-class GetWorkflowExecutionHistoryInputTypeDef(TypedDict):
-    domain: str
-    execution: WorkflowExecutionTypeDef
-    nextPageToken: NotRequired[str]
-    maximumPageSize: NotRequired[int]
-    reverseOrder: NotRequired[bool]
+class LambdaFunctionCompletedEventAttributesTypeDef(TypedDict):
+    scheduledEventId: int
+    startedEventId: int
+    result: NotRequired[str]
+
+
+class LambdaFunctionFailedEventAttributesTypeDef(TypedDict):
+    scheduledEventId: int
+    startedEventId: int
+    reason: NotRequired[str]
+    details: NotRequired[str]
+
+
+class LambdaFunctionScheduledEventAttributesTypeDef(TypedDict):
+    id: str
+    name: str
+    control: NotRequired[str]
+    input: NotRequired[str]
+    startToCloseTimeout: NotRequired[str]
+    decisionTaskCompletedEventId: int
+
+
+class LambdaFunctionStartedEventAttributesTypeDef(TypedDict):
+    scheduledEventId: int
+
+
+class LambdaFunctionTimedOutEventAttributesTypeDef(TypedDict):
+    scheduledEventId: int
+    startedEventId: int
+    timeoutType: NotRequired[LambdaFunctionTimeoutTypeType]
+
+
+class MarkerRecordedEventAttributesTypeDef(TypedDict):
+    markerName: str
+    details: NotRequired[str]
+    decisionTaskCompletedEventId: int
+
+
+class RecordMarkerFailedEventAttributesTypeDef(TypedDict):
+    markerName: str
+    cause: RecordMarkerFailedCauseType
+    decisionTaskCompletedEventId: int
+
+
+class RequestCancelActivityTaskFailedEventAttributesTypeDef(TypedDict):
+    activityId: str
+    cause: RequestCancelActivityTaskFailedCauseType
+    decisionTaskCompletedEventId: int
+
+
+class RequestCancelExternalWorkflowExecutionFailedEventAttributesTypeDef(TypedDict):
+    workflowId: str
+    runId: NotRequired[str]
+    cause: RequestCancelExternalWorkflowExecutionFailedCauseType
+    initiatedEventId: int
+    decisionTaskCompletedEventId: int
+    control: NotRequired[str]
+
+
+class RequestCancelExternalWorkflowExecutionInitiatedEventAttributesTypeDef(TypedDict):
+    workflowId: str
+    runId: NotRequired[str]
+    decisionTaskCompletedEventId: int
+    control: NotRequired[str]
+
+
+class ScheduleActivityTaskFailedEventAttributesTypeDef(TypedDict):
+    activityType: ActivityTypeTypeDef
+    activityId: str
+    cause: ScheduleActivityTaskFailedCauseType
+    decisionTaskCompletedEventId: int
+
+
+class ScheduleLambdaFunctionFailedEventAttributesTypeDef(TypedDict):
+    id: str
+    name: str
+    cause: ScheduleLambdaFunctionFailedCauseType
+    decisionTaskCompletedEventId: int
+
+
+class SignalExternalWorkflowExecutionFailedEventAttributesTypeDef(TypedDict):
+    workflowId: str
+    runId: NotRequired[str]
+    cause: SignalExternalWorkflowExecutionFailedCauseType
+    initiatedEventId: int
+    decisionTaskCompletedEventId: int
+    control: NotRequired[str]
+
+
+class SignalExternalWorkflowExecutionInitiatedEventAttributesTypeDef(TypedDict):
+    workflowId: str
+    runId: NotRequired[str]
+    signalName: str
+    input: NotRequired[str]
+    decisionTaskCompletedEventId: int
+    control: NotRequired[str]
+
+
+class StartChildWorkflowExecutionFailedEventAttributesTypeDef(TypedDict):
+    workflowType: WorkflowTypeTypeDef
+    cause: StartChildWorkflowExecutionFailedCauseType
+    workflowId: str
+    initiatedEventId: int
+    decisionTaskCompletedEventId: int
+    control: NotRequired[str]
+
+
+class StartChildWorkflowExecutionInitiatedEventAttributesTypeDef(TypedDict):
+    workflowId: str
+    workflowType: WorkflowTypeTypeDef
+    control: NotRequired[str]
+    input: NotRequired[str]
+    executionStartToCloseTimeout: NotRequired[str]
+    taskList: TaskListTypeDef
+    taskPriority: NotRequired[str]
+    decisionTaskCompletedEventId: int
+    childPolicy: ChildPolicyType
+    taskStartToCloseTimeout: NotRequired[str]
+    tagList: NotRequired[list[str]]
+    lambdaRole: NotRequired[str]
+
+
+class StartLambdaFunctionFailedEventAttributesTypeDef(TypedDict):
+    scheduledEventId: NotRequired[int]
+    cause: NotRequired[StartLambdaFunctionFailedCauseType]
+    message: NotRequired[str]
+
+
+class StartTimerFailedEventAttributesTypeDef(TypedDict):
+    timerId: str
+    cause: StartTimerFailedCauseType
+    decisionTaskCompletedEventId: int
+
+
+class TimerCanceledEventAttributesTypeDef(TypedDict):
+    timerId: str
+    startedEventId: int
+    decisionTaskCompletedEventId: int
+
+
+class TimerFiredEventAttributesTypeDef(TypedDict):
+    timerId: str
+    startedEventId: int
+
+
+class TimerStartedEventAttributesTypeDef(TypedDict):
+    timerId: str
+    control: NotRequired[str]
+    startToFireTimeout: str
+    decisionTaskCompletedEventId: int
+
+
+class WorkflowExecutionCancelRequestedEventAttributesTypeDef(TypedDict):
+    externalWorkflowExecution: NotRequired[WorkflowExecutionTypeDef]
+    externalInitiatedEventId: NotRequired[int]
+    cause: NotRequired[WorkflowExecutionCancelRequestedCauseType]
+
+
+class WorkflowExecutionCanceledEventAttributesTypeDef(TypedDict):
+    details: NotRequired[str]
+    decisionTaskCompletedEventId: int
+
+
+class WorkflowExecutionCompletedEventAttributesTypeDef(TypedDict):
+    result: NotRequired[str]
+    decisionTaskCompletedEventId: int
+
+
+class WorkflowExecutionContinuedAsNewEventAttributesTypeDef(TypedDict):
+    input: NotRequired[str]
+    decisionTaskCompletedEventId: int
+    newExecutionRunId: str
+    executionStartToCloseTimeout: NotRequired[str]
+    taskList: TaskListTypeDef
+    taskPriority: NotRequired[str]
+    taskStartToCloseTimeout: NotRequired[str]
+    childPolicy: ChildPolicyType
+    tagList: NotRequired[list[str]]
+    workflowType: WorkflowTypeTypeDef
+    lambdaRole: NotRequired[str]
+
+
+class WorkflowExecutionFailedEventAttributesTypeDef(TypedDict):
+    reason: NotRequired[str]
+    details: NotRequired[str]
+    decisionTaskCompletedEventId: int
+
+
+class WorkflowExecutionSignaledEventAttributesTypeDef(TypedDict):
+    signalName: str
+    input: NotRequired[str]
+    externalWorkflowExecution: NotRequired[WorkflowExecutionTypeDef]
+    externalInitiatedEventId: NotRequired[int]
+
+
+class WorkflowExecutionStartedEventAttributesTypeDef(TypedDict):
+    input: NotRequired[str]
+    executionStartToCloseTimeout: NotRequired[str]
+    taskStartToCloseTimeout: NotRequired[str]
+    childPolicy: ChildPolicyType
+    taskList: TaskListTypeDef
+    taskPriority: NotRequired[str]
+    workflowType: WorkflowTypeTypeDef
+    tagList: NotRequired[list[str]]
+    continuedExecutionRunId: NotRequired[str]
+    parentWorkflowExecution: NotRequired[WorkflowExecutionTypeDef]
+    parentInitiatedEventId: NotRequired[int]
+    lambdaRole: NotRequired[str]
+
+
+class WorkflowExecutionTerminatedEventAttributesTypeDef(TypedDict):
+    reason: NotRequired[str]
+    details: NotRequired[str]
+    childPolicy: ChildPolicyType
+    cause: NotRequired[WorkflowExecutionTerminatedCauseType]
+
+
+class WorkflowExecutionTimedOutEventAttributesTypeDef(TypedDict):
+    timeoutType: WorkflowExecutionTimeoutTypeType
+    childPolicy: ChildPolicyType
 
 
 class HistoryEventTypeDef(TypedDict):
@@ -750,42 +873,201 @@ class HistoryEventTypeDef(TypedDict):
     ]
 
 
-class HistoryTypeDef(TypedDict):
+class DecisionTaskTypeDef(TypedDict):
+    taskToken: str
+    startedEventId: int
+    workflowExecution: WorkflowExecutionTypeDef
+    workflowType: WorkflowTypeTypeDef
     events: list[HistoryEventTypeDef]
     nextPageToken: NotRequired[str]
+    previousStartedEventId: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LambdaFunctionCompletedEventAttributesTypeDef(TypedDict):
-    scheduledEventId: int
-    startedEventId: int
-    result: NotRequired[str]
-
-
-class LambdaFunctionFailedEventAttributesTypeDef(TypedDict):
-    scheduledEventId: int
-    startedEventId: int
+class FailWorkflowExecutionDecisionAttributesTypeDef(TypedDict):
     reason: NotRequired[str]
     details: NotRequired[str]
 
 
-class LambdaFunctionScheduledEventAttributesTypeDef(TypedDict):
+class RecordMarkerDecisionAttributesTypeDef(TypedDict):
+    markerName: str
+    details: NotRequired[str]
+
+
+class RequestCancelActivityTaskDecisionAttributesTypeDef(TypedDict):
+    activityId: str
+
+
+class RequestCancelExternalWorkflowExecutionDecisionAttributesTypeDef(TypedDict):
+    workflowId: str
+    runId: NotRequired[str]
+    control: NotRequired[str]
+
+
+class ScheduleActivityTaskDecisionAttributesTypeDef(TypedDict):
+    activityType: ActivityTypeTypeDef
+    activityId: str
+    control: NotRequired[str]
+    input: NotRequired[str]
+    scheduleToCloseTimeout: NotRequired[str]
+    taskList: NotRequired[TaskListTypeDef]
+    taskPriority: NotRequired[str]
+    scheduleToStartTimeout: NotRequired[str]
+    startToCloseTimeout: NotRequired[str]
+    heartbeatTimeout: NotRequired[str]
+
+
+class ScheduleLambdaFunctionDecisionAttributesTypeDef(TypedDict):
     id: str
     name: str
     control: NotRequired[str]
     input: NotRequired[str]
     startToCloseTimeout: NotRequired[str]
-    decisionTaskCompletedEventId: int
 
 
-class LambdaFunctionStartedEventAttributesTypeDef(TypedDict):
-    scheduledEventId: int
+class SignalExternalWorkflowExecutionDecisionAttributesTypeDef(TypedDict):
+    workflowId: str
+    runId: NotRequired[str]
+    signalName: str
+    input: NotRequired[str]
+    control: NotRequired[str]
 
 
-class LambdaFunctionTimedOutEventAttributesTypeDef(TypedDict):
-    scheduledEventId: int
-    startedEventId: int
-    timeoutType: NotRequired[LambdaFunctionTimeoutTypeType]
+class StartChildWorkflowExecutionDecisionAttributesTypeDef(TypedDict):
+    workflowType: WorkflowTypeTypeDef
+    workflowId: str
+    control: NotRequired[str]
+    input: NotRequired[str]
+    executionStartToCloseTimeout: NotRequired[str]
+    taskList: NotRequired[TaskListTypeDef]
+    taskPriority: NotRequired[str]
+    taskStartToCloseTimeout: NotRequired[str]
+    childPolicy: NotRequired[ChildPolicyType]
+    tagList: NotRequired[ReadOnly[Sequence[str]]]
+    lambdaRole: NotRequired[str]
+
+
+class StartTimerDecisionAttributesTypeDef(TypedDict):
+    timerId: str
+    control: NotRequired[str]
+    startToFireTimeout: str
+
+
+class DecisionTypeDef(TypedDict):
+    decisionType: DecisionTypeType
+    scheduleActivityTaskDecisionAttributes: NotRequired[
+        ScheduleActivityTaskDecisionAttributesTypeDef
+    ]
+    requestCancelActivityTaskDecisionAttributes: NotRequired[
+        RequestCancelActivityTaskDecisionAttributesTypeDef
+    ]
+    completeWorkflowExecutionDecisionAttributes: NotRequired[
+        CompleteWorkflowExecutionDecisionAttributesTypeDef
+    ]
+    failWorkflowExecutionDecisionAttributes: NotRequired[
+        FailWorkflowExecutionDecisionAttributesTypeDef
+    ]
+    cancelWorkflowExecutionDecisionAttributes: NotRequired[
+        CancelWorkflowExecutionDecisionAttributesTypeDef
+    ]
+    continueAsNewWorkflowExecutionDecisionAttributes: NotRequired[
+        ReadOnly[ContinueAsNewWorkflowExecutionDecisionAttributesTypeDef]
+    ]
+    recordMarkerDecisionAttributes: NotRequired[RecordMarkerDecisionAttributesTypeDef]
+    startTimerDecisionAttributes: NotRequired[StartTimerDecisionAttributesTypeDef]
+    cancelTimerDecisionAttributes: NotRequired[CancelTimerDecisionAttributesTypeDef]
+    signalExternalWorkflowExecutionDecisionAttributes: NotRequired[
+        SignalExternalWorkflowExecutionDecisionAttributesTypeDef
+    ]
+    requestCancelExternalWorkflowExecutionDecisionAttributes: NotRequired[
+        RequestCancelExternalWorkflowExecutionDecisionAttributesTypeDef
+    ]
+    startChildWorkflowExecutionDecisionAttributes: NotRequired[
+        ReadOnly[StartChildWorkflowExecutionDecisionAttributesTypeDef]
+    ]
+    scheduleLambdaFunctionDecisionAttributes: NotRequired[
+        ScheduleLambdaFunctionDecisionAttributesTypeDef
+    ]
+
+
+class DeleteActivityTypeInputTypeDef(TypedDict):
+    domain: str
+    activityType: ActivityTypeTypeDef
+
+
+class DeleteWorkflowTypeInputTypeDef(TypedDict):
+    domain: str
+    workflowType: WorkflowTypeTypeDef
+
+
+class DeprecateActivityTypeInputTypeDef(TypedDict):
+    domain: str
+    activityType: ActivityTypeTypeDef
+
+
+class DeprecateDomainInputTypeDef(TypedDict):
+    name: str
+
+
+class DeprecateWorkflowTypeInputTypeDef(TypedDict):
+    domain: str
+    workflowType: WorkflowTypeTypeDef
+
+
+class DescribeActivityTypeInputTypeDef(TypedDict):
+    domain: str
+    activityType: ActivityTypeTypeDef
+
+
+class DescribeDomainInputTypeDef(TypedDict):
+    name: str
+
+
+class DescribeWorkflowExecutionInputTypeDef(TypedDict):
+    domain: str
+    execution: WorkflowExecutionTypeDef
+
+
+class DescribeWorkflowTypeInputTypeDef(TypedDict):
+    domain: str
+    workflowType: WorkflowTypeTypeDef
+
+
+class DomainConfigurationTypeDef(TypedDict):
+    workflowExecutionRetentionPeriodInDays: str
+
+
+class DomainInfoTypeDef(TypedDict):
+    name: str
+    status: RegistrationStatusType
+    description: NotRequired[str]
+    arn: NotRequired[str]
+
+
+class DomainDetailTypeDef(TypedDict):
+    domainInfo: DomainInfoTypeDef
+    configuration: DomainConfigurationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DomainInfosTypeDef(TypedDict):
+    domainInfos: list[DomainInfoTypeDef]
+    nextPageToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetWorkflowExecutionHistoryInputTypeDef(TypedDict):
+    domain: str
+    execution: WorkflowExecutionTypeDef
+    nextPageToken: NotRequired[str]
+    maximumPageSize: NotRequired[int]
+    reverseOrder: NotRequired[bool]
+
+
+class HistoryTypeDef(TypedDict):
+    events: list[HistoryEventTypeDef]
+    nextPageToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListActivityTypesInputTypeDef(TypedDict):
@@ -832,6 +1114,11 @@ class ListTagsForResourceInputTypeDef(TypedDict):
     resourceArn: str
 
 
+class ResourceTagTypeDef(TypedDict):
+    key: str
+    value: NotRequired[str]
+
+
 class ListTagsForResourceOutputTypeDef(TypedDict):
     tags: NotRequired[list[ResourceTagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -844,12 +1131,6 @@ class ListWorkflowTypesInputTypeDef(TypedDict):
     nextPageToken: NotRequired[str]
     maximumPageSize: NotRequired[int]
     reverseOrder: NotRequired[bool]
-
-
-class MarkerRecordedEventAttributesTypeDef(TypedDict):
-    markerName: str
-    details: NotRequired[str]
-    decisionTaskCompletedEventId: int
 
 
 class PendingTaskCountTypeDef(TypedDict):
@@ -877,17 +1158,6 @@ class PollForDecisionTaskInputTypeDef(TypedDict):
 class RecordActivityTaskHeartbeatInputTypeDef(TypedDict):
     taskToken: str
     details: NotRequired[str]
-
-
-class RecordMarkerDecisionAttributesTypeDef(TypedDict):
-    markerName: str
-    details: NotRequired[str]
-
-
-class RecordMarkerFailedEventAttributesTypeDef(TypedDict):
-    markerName: str
-    cause: RecordMarkerFailedCauseType
-    decisionTaskCompletedEventId: int
 
 
 class RegisterActivityTypeInputTypeDef(TypedDict):
@@ -923,47 +1193,10 @@ class RegisterWorkflowTypeInputTypeDef(TypedDict):
     defaultLambdaRole: NotRequired[str]
 
 
-class RequestCancelActivityTaskDecisionAttributesTypeDef(TypedDict):
-    activityId: str
-
-
-class RequestCancelActivityTaskFailedEventAttributesTypeDef(TypedDict):
-    activityId: str
-    cause: RequestCancelActivityTaskFailedCauseType
-    decisionTaskCompletedEventId: int
-
-
-class RequestCancelExternalWorkflowExecutionDecisionAttributesTypeDef(TypedDict):
-    workflowId: str
-    runId: NotRequired[str]
-    control: NotRequired[str]
-
-
-class RequestCancelExternalWorkflowExecutionFailedEventAttributesTypeDef(TypedDict):
-    workflowId: str
-    runId: NotRequired[str]
-    cause: RequestCancelExternalWorkflowExecutionFailedCauseType
-    initiatedEventId: int
-    decisionTaskCompletedEventId: int
-    control: NotRequired[str]
-
-
-class RequestCancelExternalWorkflowExecutionInitiatedEventAttributesTypeDef(TypedDict):
-    workflowId: str
-    runId: NotRequired[str]
-    decisionTaskCompletedEventId: int
-    control: NotRequired[str]
-
-
 class RequestCancelWorkflowExecutionInputTypeDef(TypedDict):
     domain: str
     workflowId: str
     runId: NotRequired[str]
-
-
-class ResourceTagTypeDef(TypedDict):
-    key: str
-    value: NotRequired[str]
 
 
 class RespondActivityTaskCanceledInputTypeDef(TypedDict):
@@ -995,129 +1228,12 @@ class RunTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ScheduleActivityTaskDecisionAttributesTypeDef(TypedDict):
-    activityType: ActivityTypeTypeDef
-    activityId: str
-    control: NotRequired[str]
-    input: NotRequired[str]
-    scheduleToCloseTimeout: NotRequired[str]
-    taskList: NotRequired[TaskListTypeDef]
-    taskPriority: NotRequired[str]
-    scheduleToStartTimeout: NotRequired[str]
-    startToCloseTimeout: NotRequired[str]
-    heartbeatTimeout: NotRequired[str]
-
-
-class ScheduleActivityTaskFailedEventAttributesTypeDef(TypedDict):
-    activityType: ActivityTypeTypeDef
-    activityId: str
-    cause: ScheduleActivityTaskFailedCauseType
-    decisionTaskCompletedEventId: int
-
-
-class ScheduleLambdaFunctionDecisionAttributesTypeDef(TypedDict):
-    id: str
-    name: str
-    control: NotRequired[str]
-    input: NotRequired[str]
-    startToCloseTimeout: NotRequired[str]
-
-
-class ScheduleLambdaFunctionFailedEventAttributesTypeDef(TypedDict):
-    id: str
-    name: str
-    cause: ScheduleLambdaFunctionFailedCauseType
-    decisionTaskCompletedEventId: int
-
-
-class SignalExternalWorkflowExecutionDecisionAttributesTypeDef(TypedDict):
-    workflowId: str
-    runId: NotRequired[str]
-    signalName: str
-    input: NotRequired[str]
-    control: NotRequired[str]
-
-
-class SignalExternalWorkflowExecutionFailedEventAttributesTypeDef(TypedDict):
-    workflowId: str
-    runId: NotRequired[str]
-    cause: SignalExternalWorkflowExecutionFailedCauseType
-    initiatedEventId: int
-    decisionTaskCompletedEventId: int
-    control: NotRequired[str]
-
-
-class SignalExternalWorkflowExecutionInitiatedEventAttributesTypeDef(TypedDict):
-    workflowId: str
-    runId: NotRequired[str]
-    signalName: str
-    input: NotRequired[str]
-    decisionTaskCompletedEventId: int
-    control: NotRequired[str]
-
-
 class SignalWorkflowExecutionInputTypeDef(TypedDict):
     domain: str
     workflowId: str
     runId: NotRequired[str]
     signalName: str
     input: NotRequired[str]
-
-
-class StartChildWorkflowExecutionDecisionAttributesTypeDef(TypedDict):
-    workflowType: WorkflowTypeTypeDef
-    workflowId: str
-    control: NotRequired[str]
-    input: NotRequired[str]
-    executionStartToCloseTimeout: NotRequired[str]
-    taskList: NotRequired[TaskListTypeDef]
-    taskPriority: NotRequired[str]
-    taskStartToCloseTimeout: NotRequired[str]
-    childPolicy: NotRequired[ChildPolicyType]
-    tagList: NotRequired[ReadOnly[Sequence[str]]]
-    lambdaRole: NotRequired[str]
-
-
-class StartChildWorkflowExecutionFailedEventAttributesTypeDef(TypedDict):
-    workflowType: WorkflowTypeTypeDef
-    cause: StartChildWorkflowExecutionFailedCauseType
-    workflowId: str
-    initiatedEventId: int
-    decisionTaskCompletedEventId: int
-    control: NotRequired[str]
-
-
-class StartChildWorkflowExecutionInitiatedEventAttributesTypeDef(TypedDict):
-    workflowId: str
-    workflowType: WorkflowTypeTypeDef
-    control: NotRequired[str]
-    input: NotRequired[str]
-    executionStartToCloseTimeout: NotRequired[str]
-    taskList: TaskListTypeDef
-    taskPriority: NotRequired[str]
-    decisionTaskCompletedEventId: int
-    childPolicy: ChildPolicyType
-    taskStartToCloseTimeout: NotRequired[str]
-    tagList: NotRequired[list[str]]
-    lambdaRole: NotRequired[str]
-
-
-class StartLambdaFunctionFailedEventAttributesTypeDef(TypedDict):
-    scheduledEventId: NotRequired[int]
-    cause: NotRequired[StartLambdaFunctionFailedCauseType]
-    message: NotRequired[str]
-
-
-class StartTimerDecisionAttributesTypeDef(TypedDict):
-    timerId: str
-    control: NotRequired[str]
-    startToFireTimeout: str
-
-
-class StartTimerFailedEventAttributesTypeDef(TypedDict):
-    timerId: str
-    cause: StartTimerFailedCauseType
-    decisionTaskCompletedEventId: int
 
 
 class StartWorkflowExecutionInputTypeDef(TypedDict):
@@ -1134,17 +1250,9 @@ class StartWorkflowExecutionInputTypeDef(TypedDict):
     lambdaRole: NotRequired[str]
 
 
-class TagFilterTypeDef(TypedDict):
-    tag: str
-
-
 class TagResourceInputTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Sequence[ResourceTagTypeDef]]
-
-
-class TaskListTypeDef(TypedDict):
-    name: str
 
 
 class TerminateWorkflowExecutionInputTypeDef(TypedDict):
@@ -1154,24 +1262,6 @@ class TerminateWorkflowExecutionInputTypeDef(TypedDict):
     reason: NotRequired[str]
     details: NotRequired[str]
     childPolicy: NotRequired[ChildPolicyType]
-
-
-class TimerCanceledEventAttributesTypeDef(TypedDict):
-    timerId: str
-    startedEventId: int
-    decisionTaskCompletedEventId: int
-
-
-class TimerFiredEventAttributesTypeDef(TypedDict):
-    timerId: str
-    startedEventId: int
-
-
-class TimerStartedEventAttributesTypeDef(TypedDict):
-    timerId: str
-    control: NotRequired[str]
-    startToFireTimeout: str
-    decisionTaskCompletedEventId: int
 
 
 class UndeprecateActivityTypeInputTypeDef(TypedDict):
@@ -1193,22 +1283,6 @@ class UntagResourceInputTypeDef(TypedDict):
     tagKeys: ReadOnly[Sequence[str]]
 
 
-class WorkflowExecutionCancelRequestedEventAttributesTypeDef(TypedDict):
-    externalWorkflowExecution: NotRequired[WorkflowExecutionTypeDef]
-    externalInitiatedEventId: NotRequired[int]
-    cause: NotRequired[WorkflowExecutionCancelRequestedCauseType]
-
-
-class WorkflowExecutionCanceledEventAttributesTypeDef(TypedDict):
-    details: NotRequired[str]
-    decisionTaskCompletedEventId: int
-
-
-class WorkflowExecutionCompletedEventAttributesTypeDef(TypedDict):
-    result: NotRequired[str]
-    decisionTaskCompletedEventId: int
-
-
 class WorkflowExecutionConfigurationTypeDef(TypedDict):
     taskStartToCloseTimeout: str
     executionStartToCloseTimeout: str
@@ -1218,43 +1292,10 @@ class WorkflowExecutionConfigurationTypeDef(TypedDict):
     lambdaRole: NotRequired[str]
 
 
-class WorkflowExecutionContinuedAsNewEventAttributesTypeDef(TypedDict):
-    input: NotRequired[str]
-    decisionTaskCompletedEventId: int
-    newExecutionRunId: str
-    executionStartToCloseTimeout: NotRequired[str]
-    taskList: TaskListTypeDef
-    taskPriority: NotRequired[str]
-    taskStartToCloseTimeout: NotRequired[str]
-    childPolicy: ChildPolicyType
-    tagList: NotRequired[list[str]]
-    workflowType: WorkflowTypeTypeDef
-    lambdaRole: NotRequired[str]
-
-
 class WorkflowExecutionCountTypeDef(TypedDict):
     count: int
     truncated: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkflowExecutionDetailTypeDef(TypedDict):
-    executionInfo: WorkflowExecutionInfoTypeDef
-    executionConfiguration: WorkflowExecutionConfigurationTypeDef
-    openCounts: WorkflowExecutionOpenCountsTypeDef
-    latestActivityTaskTimestamp: NotRequired[datetime]
-    latestExecutionContext: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkflowExecutionFailedEventAttributesTypeDef(TypedDict):
-    reason: NotRequired[str]
-    details: NotRequired[str]
-    decisionTaskCompletedEventId: int
-
-
-class WorkflowExecutionFilterTypeDef(TypedDict):
-    workflowId: str
 
 
 class WorkflowExecutionInfoTypeDef(TypedDict):
@@ -1269,12 +1310,6 @@ class WorkflowExecutionInfoTypeDef(TypedDict):
     cancelRequested: NotRequired[bool]
 
 
-class WorkflowExecutionInfosTypeDef(TypedDict):
-    executionInfos: list[WorkflowExecutionInfoTypeDef]
-    nextPageToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class WorkflowExecutionOpenCountsTypeDef(TypedDict):
     openActivityTasks: int
     openDecisionTasks: int
@@ -1283,43 +1318,19 @@ class WorkflowExecutionOpenCountsTypeDef(TypedDict):
     openLambdaFunctions: NotRequired[int]
 
 
-class WorkflowExecutionSignaledEventAttributesTypeDef(TypedDict):
-    signalName: str
-    input: NotRequired[str]
-    externalWorkflowExecution: NotRequired[WorkflowExecutionTypeDef]
-    externalInitiatedEventId: NotRequired[int]
+class WorkflowExecutionDetailTypeDef(TypedDict):
+    executionInfo: WorkflowExecutionInfoTypeDef
+    executionConfiguration: WorkflowExecutionConfigurationTypeDef
+    openCounts: WorkflowExecutionOpenCountsTypeDef
+    latestActivityTaskTimestamp: NotRequired[datetime]
+    latestExecutionContext: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class WorkflowExecutionStartedEventAttributesTypeDef(TypedDict):
-    input: NotRequired[str]
-    executionStartToCloseTimeout: NotRequired[str]
-    taskStartToCloseTimeout: NotRequired[str]
-    childPolicy: ChildPolicyType
-    taskList: TaskListTypeDef
-    taskPriority: NotRequired[str]
-    workflowType: WorkflowTypeTypeDef
-    tagList: NotRequired[list[str]]
-    continuedExecutionRunId: NotRequired[str]
-    parentWorkflowExecution: NotRequired[WorkflowExecutionTypeDef]
-    parentInitiatedEventId: NotRequired[int]
-    lambdaRole: NotRequired[str]
-
-
-class WorkflowExecutionTerminatedEventAttributesTypeDef(TypedDict):
-    reason: NotRequired[str]
-    details: NotRequired[str]
-    childPolicy: ChildPolicyType
-    cause: NotRequired[WorkflowExecutionTerminatedCauseType]
-
-
-class WorkflowExecutionTimedOutEventAttributesTypeDef(TypedDict):
-    timeoutType: WorkflowExecutionTimeoutTypeType
-    childPolicy: ChildPolicyType
-
-
-class WorkflowExecutionTypeDef(TypedDict):
-    workflowId: str
-    runId: str
+class WorkflowExecutionInfosTypeDef(TypedDict):
+    executionInfos: list[WorkflowExecutionInfoTypeDef]
+    nextPageToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class WorkflowTypeConfigurationTypeDef(TypedDict):
@@ -1331,17 +1342,6 @@ class WorkflowTypeConfigurationTypeDef(TypedDict):
     defaultLambdaRole: NotRequired[str]
 
 
-class WorkflowTypeDetailTypeDef(TypedDict):
-    typeInfo: WorkflowTypeInfoTypeDef
-    configuration: WorkflowTypeConfigurationTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkflowTypeFilterTypeDef(TypedDict):
-    name: str
-    version: NotRequired[str]
-
-
 class WorkflowTypeInfoTypeDef(TypedDict):
     workflowType: WorkflowTypeTypeDef
     status: RegistrationStatusType
@@ -1350,12 +1350,13 @@ class WorkflowTypeInfoTypeDef(TypedDict):
     deprecationDate: NotRequired[datetime]
 
 
+class WorkflowTypeDetailTypeDef(TypedDict):
+    typeInfo: WorkflowTypeInfoTypeDef
+    configuration: WorkflowTypeConfigurationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class WorkflowTypeInfosTypeDef(TypedDict):
     typeInfos: list[WorkflowTypeInfoTypeDef]
     nextPageToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkflowTypeTypeDef(TypedDict):
-    name: str
-    version: str

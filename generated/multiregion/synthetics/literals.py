@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Synthetics: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BrowserTypeType",
-    "CanaryRunStateReasonCodeType",
-    "CanaryRunStateType",
-    "CanaryRunTestResultType",
-    "CanaryStateReasonCodeType",
-    "CanaryStateType",
-    "DependencyTypeType",
-    "EncryptionModeType",
-    "ProvisionedResourceCleanupSettingType",
-    "ResourceToTagType",
-    "RunTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BrowserTypeType",
+        "CanaryRunStateReasonCodeType",
+        "CanaryRunStateType",
+        "CanaryRunTestResultType",
+        "CanaryStateReasonCodeType",
+        "CanaryStateType",
+        "DependencyTypeType",
+        "EncryptionModeType",
+        "ProvisionedResourceCleanupSettingType",
+        "ResourceToTagType",
+        "RunTypeType",
+    ]
 
 BrowserTypeType = Literal["CHROME", "FIREFOX"]
 CanaryRunStateType = Literal["RUNNING", "PASSED", "FAILED"]

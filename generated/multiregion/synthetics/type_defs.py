@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,86 +32,92 @@ from .literals import (
     RunTypeType,
 )
 
-__all__ = [
-    "ArtifactConfigInputTypeDef",
-    "ArtifactConfigOutputTypeDef",
-    "AssociateResourceRequestTypeDef",
-    "AssociateResourceResponseTypeDef",
-    "BaseScreenshotOutputTypeDef",
-    "BaseScreenshotTypeDef",
-    "BrowserConfigTypeDef",
-    "CanaryCodeInputTypeDef",
-    "CanaryCodeOutputTypeDef",
-    "CanaryDryRunConfigOutputTypeDef",
-    "CanaryLastRunTypeDef",
-    "CanaryRunConfigInputTypeDef",
-    "CanaryRunConfigOutputTypeDef",
-    "CanaryRunStatusTypeDef",
-    "CanaryRunTimelineTypeDef",
-    "CanaryRunTypeDef",
-    "CanaryScheduleInputTypeDef",
-    "CanaryScheduleOutputTypeDef",
-    "CanaryStatusTypeDef",
-    "CanaryTimelineTypeDef",
-    "CanaryTypeDef",
-    "CreateCanaryRequestTypeDef",
-    "CreateCanaryResponseTypeDef",
-    "CreateGroupRequestTypeDef",
-    "CreateGroupResponseTypeDef",
-    "DeleteCanaryRequestTypeDef",
-    "DeleteCanaryResponseTypeDef",
-    "DeleteGroupRequestTypeDef",
-    "DeleteGroupResponseTypeDef",
-    "DependencyTypeDef",
-    "DescribeCanariesLastRunRequestTypeDef",
-    "DescribeCanariesLastRunResponseTypeDef",
-    "DescribeCanariesRequestTypeDef",
-    "DescribeCanariesResponseTypeDef",
-    "DescribeRuntimeVersionsRequestTypeDef",
-    "DescribeRuntimeVersionsResponseTypeDef",
-    "DisassociateResourceRequestTypeDef",
-    "DisassociateResourceResponseTypeDef",
-    "DryRunConfigOutputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EngineConfigTypeDef",
-    "GetCanaryRequestTypeDef",
-    "GetCanaryResponseTypeDef",
-    "GetCanaryRunsRequestTypeDef",
-    "GetCanaryRunsResponseTypeDef",
-    "GetGroupRequestTypeDef",
-    "GetGroupResponseTypeDef",
-    "GroupSummaryTypeDef",
-    "GroupTypeDef",
-    "ListAssociatedGroupsRequestTypeDef",
-    "ListAssociatedGroupsResponseTypeDef",
-    "ListGroupResourcesRequestTypeDef",
-    "ListGroupResourcesResponseTypeDef",
-    "ListGroupsRequestTypeDef",
-    "ListGroupsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RetryConfigInputTypeDef",
-    "RetryConfigOutputTypeDef",
-    "RuntimeVersionTypeDef",
-    "S3EncryptionConfigTypeDef",
-    "StartCanaryDryRunRequestTypeDef",
-    "StartCanaryDryRunResponseTypeDef",
-    "StartCanaryRequestTypeDef",
-    "StartCanaryResponseTypeDef",
-    "StopCanaryRequestTypeDef",
-    "StopCanaryResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateCanaryRequestTypeDef",
-    "UpdateCanaryResponseTypeDef",
-    "VisualReferenceInputTypeDef",
-    "VisualReferenceOutputTypeDef",
-    "VpcConfigInputTypeDef",
-    "VpcConfigOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ArtifactConfigInputTypeDef",
+        "ArtifactConfigOutputTypeDef",
+        "AssociateResourceRequestTypeDef",
+        "AssociateResourceResponseTypeDef",
+        "BaseScreenshotOutputTypeDef",
+        "BaseScreenshotTypeDef",
+        "BrowserConfigTypeDef",
+        "CanaryCodeInputTypeDef",
+        "CanaryCodeOutputTypeDef",
+        "CanaryDryRunConfigOutputTypeDef",
+        "CanaryLastRunTypeDef",
+        "CanaryRunConfigInputTypeDef",
+        "CanaryRunConfigOutputTypeDef",
+        "CanaryRunStatusTypeDef",
+        "CanaryRunTimelineTypeDef",
+        "CanaryRunTypeDef",
+        "CanaryScheduleInputTypeDef",
+        "CanaryScheduleOutputTypeDef",
+        "CanaryStatusTypeDef",
+        "CanaryTimelineTypeDef",
+        "CanaryTypeDef",
+        "CreateCanaryRequestTypeDef",
+        "CreateCanaryResponseTypeDef",
+        "CreateGroupRequestTypeDef",
+        "CreateGroupResponseTypeDef",
+        "DeleteCanaryRequestTypeDef",
+        "DeleteCanaryResponseTypeDef",
+        "DeleteGroupRequestTypeDef",
+        "DeleteGroupResponseTypeDef",
+        "DependencyTypeDef",
+        "DescribeCanariesLastRunRequestTypeDef",
+        "DescribeCanariesLastRunResponseTypeDef",
+        "DescribeCanariesRequestTypeDef",
+        "DescribeCanariesResponseTypeDef",
+        "DescribeRuntimeVersionsRequestTypeDef",
+        "DescribeRuntimeVersionsResponseTypeDef",
+        "DisassociateResourceRequestTypeDef",
+        "DisassociateResourceResponseTypeDef",
+        "DryRunConfigOutputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EngineConfigTypeDef",
+        "GetCanaryRequestTypeDef",
+        "GetCanaryResponseTypeDef",
+        "GetCanaryRunsRequestTypeDef",
+        "GetCanaryRunsResponseTypeDef",
+        "GetGroupRequestTypeDef",
+        "GetGroupResponseTypeDef",
+        "GroupSummaryTypeDef",
+        "GroupTypeDef",
+        "ListAssociatedGroupsRequestTypeDef",
+        "ListAssociatedGroupsResponseTypeDef",
+        "ListGroupResourcesRequestTypeDef",
+        "ListGroupResourcesResponseTypeDef",
+        "ListGroupsRequestTypeDef",
+        "ListGroupsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RetryConfigInputTypeDef",
+        "RetryConfigOutputTypeDef",
+        "RuntimeVersionTypeDef",
+        "S3EncryptionConfigTypeDef",
+        "StartCanaryDryRunRequestTypeDef",
+        "StartCanaryDryRunResponseTypeDef",
+        "StartCanaryRequestTypeDef",
+        "StartCanaryResponseTypeDef",
+        "StopCanaryRequestTypeDef",
+        "StopCanaryResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateCanaryRequestTypeDef",
+        "UpdateCanaryResponseTypeDef",
+        "VisualReferenceInputTypeDef",
+        "VisualReferenceOutputTypeDef",
+        "VpcConfigInputTypeDef",
+        "VpcConfigOutputTypeDef",
+    ]
+
+
+class S3EncryptionConfigTypeDef(TypedDict):
+    EncryptionMode: NotRequired[EncryptionModeType]
+    KmsKeyArn: NotRequired[str]
 
 
 class ArtifactConfigInputTypeDef(TypedDict):
@@ -145,6 +151,11 @@ class BrowserConfigTypeDef(TypedDict):
     BrowserType: NotRequired[BrowserTypeType]
 
 
+class DependencyTypeDef(TypedDict):
+    Type: NotRequired[DependencyTypeType]
+    Reference: str
+
+
 class CanaryCodeInputTypeDef(TypedDict):
     S3Bucket: NotRequired[str]
     S3Key: NotRequired[str]
@@ -164,26 +175,6 @@ class CanaryCodeOutputTypeDef(TypedDict):
 
 class CanaryDryRunConfigOutputTypeDef(TypedDict):
     DryRunId: NotRequired[str]
-
-
-class CanaryLastRunTypeDef(TypedDict):
-    CanaryName: NotRequired[str]
-    LastRun: NotRequired[CanaryRunTypeDef]
-
-
-class CanaryRunConfigInputTypeDef(TypedDict):
-    TimeoutInSeconds: NotRequired[int]
-    MemoryInMB: NotRequired[int]
-    ActiveTracing: NotRequired[bool]
-    EnvironmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
-    EphemeralStorage: NotRequired[int]
-
-
-class CanaryRunConfigOutputTypeDef(TypedDict):
-    TimeoutInSeconds: NotRequired[int]
-    MemoryInMB: NotRequired[int]
-    ActiveTracing: NotRequired[bool]
-    EphemeralStorage: NotRequired[int]
 
 
 class CanaryRunStatusTypeDef(TypedDict):
@@ -211,10 +202,38 @@ class CanaryRunTypeDef(TypedDict):
     BrowserType: NotRequired[BrowserTypeType]
 
 
+class CanaryLastRunTypeDef(TypedDict):
+    CanaryName: NotRequired[str]
+    LastRun: NotRequired[CanaryRunTypeDef]
+
+
+class CanaryRunConfigInputTypeDef(TypedDict):
+    TimeoutInSeconds: NotRequired[int]
+    MemoryInMB: NotRequired[int]
+    ActiveTracing: NotRequired[bool]
+    EnvironmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+    EphemeralStorage: NotRequired[int]
+
+
+class CanaryRunConfigOutputTypeDef(TypedDict):
+    TimeoutInSeconds: NotRequired[int]
+    MemoryInMB: NotRequired[int]
+    ActiveTracing: NotRequired[bool]
+    EphemeralStorage: NotRequired[int]
+
+
+class RetryConfigInputTypeDef(TypedDict):
+    MaxRetries: int
+
+
 class CanaryScheduleInputTypeDef(TypedDict):
     Expression: str
     DurationInSeconds: NotRequired[int]
     RetryConfig: NotRequired[RetryConfigInputTypeDef]
+
+
+class RetryConfigOutputTypeDef(TypedDict):
+    MaxRetries: NotRequired[int]
 
 
 class CanaryScheduleOutputTypeDef(TypedDict):
@@ -234,6 +253,29 @@ class CanaryTimelineTypeDef(TypedDict):
     LastModified: NotRequired[datetime]
     LastStarted: NotRequired[datetime]
     LastStopped: NotRequired[datetime]
+
+
+class DryRunConfigOutputTypeDef(TypedDict):
+    DryRunId: NotRequired[str]
+    LastDryRunExecutionStatus: NotRequired[str]
+
+
+class EngineConfigTypeDef(TypedDict):
+    EngineArn: NotRequired[str]
+    BrowserType: NotRequired[BrowserTypeType]
+
+
+class VisualReferenceOutputTypeDef(TypedDict):
+    BaseScreenshots: NotRequired[list[BaseScreenshotOutputTypeDef]]
+    BaseCanaryRunId: NotRequired[str]
+    BrowserType: NotRequired[BrowserTypeType]
+
+
+class VpcConfigOutputTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    SecurityGroupIds: NotRequired[list[str]]
+    Ipv6AllowedForDualStack: NotRequired[bool]
 
 
 class CanaryTypeDef(TypedDict):
@@ -259,6 +301,12 @@ class CanaryTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     ArtifactConfig: NotRequired[ArtifactConfigOutputTypeDef]
     DryRunConfig: NotRequired[DryRunConfigOutputTypeDef]
+
+
+class VpcConfigInputTypeDef(TypedDict):
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    Ipv6AllowedForDualStack: NotRequired[bool]
 
 
 class CreateCanaryRequestTypeDef(TypedDict):
@@ -289,6 +337,15 @@ class CreateGroupRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class GroupTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    CreatedTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+
+
 class CreateGroupResponseTypeDef(TypedDict):
     Group: NotRequired[GroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -309,11 +366,6 @@ class DeleteGroupRequestTypeDef(TypedDict):
 
 class DeleteGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DependencyTypeDef(TypedDict):
-    Type: NotRequired[DependencyTypeType]
-    Reference: str
 
 
 class DescribeCanariesLastRunRequestTypeDef(TypedDict):
@@ -346,6 +398,13 @@ class DescribeRuntimeVersionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class RuntimeVersionTypeDef(TypedDict):
+    VersionName: NotRequired[str]
+    Description: NotRequired[str]
+    ReleaseDate: NotRequired[datetime]
+    DeprecationDate: NotRequired[datetime]
+
+
 class DescribeRuntimeVersionsResponseTypeDef(TypedDict):
     RuntimeVersions: NotRequired[list[RuntimeVersionTypeDef]]
     NextToken: NotRequired[str]
@@ -359,16 +418,6 @@ class DisassociateResourceRequestTypeDef(TypedDict):
 
 class DisassociateResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DryRunConfigOutputTypeDef(TypedDict):
-    DryRunId: NotRequired[str]
-    LastDryRunExecutionStatus: NotRequired[str]
-
-
-class EngineConfigTypeDef(TypedDict):
-    EngineArn: NotRequired[str]
-    BrowserType: NotRequired[BrowserTypeType]
 
 
 class GetCanaryRequestTypeDef(TypedDict):
@@ -408,15 +457,6 @@ class GroupSummaryTypeDef(TypedDict):
     Id: NotRequired[str]
     Name: NotRequired[str]
     Arn: NotRequired[str]
-
-
-class GroupTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    CreatedTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
 
 
 class ListAssociatedGroupsRequestTypeDef(TypedDict):
@@ -463,24 +503,10 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RetryConfigInputTypeDef(TypedDict):
-    MaxRetries: int
-
-
-class RetryConfigOutputTypeDef(TypedDict):
-    MaxRetries: NotRequired[int]
-
-
-class RuntimeVersionTypeDef(TypedDict):
-    VersionName: NotRequired[str]
-    Description: NotRequired[str]
-    ReleaseDate: NotRequired[datetime]
-    DeprecationDate: NotRequired[datetime]
-
-
-class S3EncryptionConfigTypeDef(TypedDict):
-    EncryptionMode: NotRequired[EncryptionModeType]
-    KmsKeyArn: NotRequired[str]
+class VisualReferenceInputTypeDef(TypedDict):
+    BaseScreenshots: NotRequired[ReadOnly[Sequence[BaseScreenshotTypeDef]]]
+    BaseCanaryRunId: str
+    BrowserType: NotRequired[BrowserTypeType]
 
 
 class StartCanaryDryRunRequestTypeDef(TypedDict):
@@ -560,28 +586,3 @@ class UpdateCanaryRequestTypeDef(TypedDict):
 
 class UpdateCanaryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VisualReferenceInputTypeDef(TypedDict):
-    BaseScreenshots: NotRequired[ReadOnly[Sequence[BaseScreenshotTypeDef]]]
-    BaseCanaryRunId: str
-    BrowserType: NotRequired[BrowserTypeType]
-
-
-class VisualReferenceOutputTypeDef(TypedDict):
-    BaseScreenshots: NotRequired[list[BaseScreenshotOutputTypeDef]]
-    BaseCanaryRunId: NotRequired[str]
-    BrowserType: NotRequired[BrowserTypeType]
-
-
-class VpcConfigInputTypeDef(TypedDict):
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    Ipv6AllowedForDualStack: NotRequired[bool]
-
-
-class VpcConfigOutputTypeDef(TypedDict):
-    VpcId: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    SecurityGroupIds: NotRequired[list[str]]
-    Ipv6AllowedForDualStack: NotRequired[bool]

@@ -2,28 +2,29 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Tax Settings: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AddressRoleTypeType",
-    "EntityExemptionAccountStatusType",
-    "HeritageStatusType",
-    "IndonesiaTaxRegistrationNumberTypeType",
-    "IndustriesType",
-    "IsraelCustomerTypeType",
-    "IsraelDealerTypeType",
-    "MalaysiaServiceTaxCodeType",
-    "PersonTypeType",
-    "RegistrationTypeType",
-    "SaudiArabiaTaxRegistrationNumberTypeType",
-    "SectorType",
-    "SupplementalTaxRegistrationTypeType",
-    "TaxRegistrationNumberTypeType",
-    "TaxRegistrationStatusType",
-    "TaxRegistrationTypeType",
-    "UkraineTrnTypeType",
-    "UzbekistanTaxRegistrationNumberTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AddressRoleTypeType",
+        "EntityExemptionAccountStatusType",
+        "HeritageStatusType",
+        "IndonesiaTaxRegistrationNumberTypeType",
+        "IndustriesType",
+        "IsraelCustomerTypeType",
+        "IsraelDealerTypeType",
+        "MalaysiaServiceTaxCodeType",
+        "PersonTypeType",
+        "RegistrationTypeType",
+        "SaudiArabiaTaxRegistrationNumberTypeType",
+        "SectorType",
+        "SupplementalTaxRegistrationTypeType",
+        "TaxRegistrationNumberTypeType",
+        "TaxRegistrationStatusType",
+        "TaxRegistrationTypeType",
+        "UkraineTrnTypeType",
+        "UzbekistanTaxRegistrationNumberTypeType",
+    ]
 
 AddressRoleTypeType = Literal["TaxAddress", "BillingAddress", "ContactAddress"]
 EntityExemptionAccountStatusType = Literal["None", "Valid", "Expired", "Pending"]

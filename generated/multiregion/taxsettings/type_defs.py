@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -39,148 +39,88 @@ from .literals import (
     UzbekistanTaxRegistrationNumberTypeType,
 )
 
-__all__ = [
-    "AccountDetailsTypeDef",
-    "AccountMetaDataTypeDef",
-    "AdditionalInfoRequestTypeDef",
-    "AdditionalInfoResponseTypeDef",
-    "AddressTypeDef",
-    "AuthorityTypeDef",
-    "BatchDeleteTaxRegistrationErrorTypeDef",
-    "BatchDeleteTaxRegistrationRequestTypeDef",
-    "BatchDeleteTaxRegistrationResponseTypeDef",
-    "BatchGetTaxExemptionsRequestTypeDef",
-    "BatchGetTaxExemptionsResponseTypeDef",
-    "BatchPutTaxRegistrationErrorTypeDef",
-    "BatchPutTaxRegistrationRequestTypeDef",
-    "BatchPutTaxRegistrationResponseTypeDef",
-    "BrazilAdditionalInfoTypeDef",
-    "CanadaAdditionalInfoTypeDef",
-    "DeleteSupplementalTaxRegistrationRequestTypeDef",
-    "DeleteSupplementalTaxRegistrationResponseTypeDef",
-    "DeleteTaxRegistrationRequestTypeDef",
-    "DeleteTaxRegistrationResponseTypeDef",
-    "DestinationS3LocationTypeDef",
-    "EgyptAdditionalInfoTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EstoniaAdditionalInfoTypeDef",
-    "ExemptionCertificateTypeDef",
-    "GeorgiaAdditionalInfoTypeDef",
-    "GetTaxExemptionTypesResponseTypeDef",
-    "GetTaxInheritanceResponseTypeDef",
-    "GetTaxRegistrationDocumentRequestTypeDef",
-    "GetTaxRegistrationDocumentResponseTypeDef",
-    "GetTaxRegistrationRequestTypeDef",
-    "GetTaxRegistrationResponseTypeDef",
-    "GreeceAdditionalInfoTypeDef",
-    "IndiaAdditionalInfoTypeDef",
-    "IndonesiaAdditionalInfoTypeDef",
-    "IsraelAdditionalInfoTypeDef",
-    "ItalyAdditionalInfoTypeDef",
-    "JurisdictionTypeDef",
-    "KenyaAdditionalInfoTypeDef",
-    "ListSupplementalTaxRegistrationsRequestTypeDef",
-    "ListSupplementalTaxRegistrationsResponseTypeDef",
-    "ListTaxExemptionsRequestTypeDef",
-    "ListTaxExemptionsResponseTypeDef",
-    "ListTaxRegistrationsRequestTypeDef",
-    "ListTaxRegistrationsResponseTypeDef",
-    "MalaysiaAdditionalInfoOutputTypeDef",
-    "MalaysiaAdditionalInfoTypeDef",
-    "PolandAdditionalInfoTypeDef",
-    "PutSupplementalTaxRegistrationRequestTypeDef",
-    "PutSupplementalTaxRegistrationResponseTypeDef",
-    "PutTaxExemptionRequestTypeDef",
-    "PutTaxExemptionResponseTypeDef",
-    "PutTaxInheritanceRequestTypeDef",
-    "PutTaxInheritanceResponseTypeDef",
-    "PutTaxRegistrationRequestTypeDef",
-    "PutTaxRegistrationResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "RomaniaAdditionalInfoTypeDef",
-    "SaudiArabiaAdditionalInfoTypeDef",
-    "SourceS3LocationTypeDef",
-    "SouthKoreaAdditionalInfoTypeDef",
-    "SpainAdditionalInfoTypeDef",
-    "SupplementalTaxRegistrationEntryTypeDef",
-    "SupplementalTaxRegistrationTypeDef",
-    "TaxDocumentMetadataTypeDef",
-    "TaxExemptionDetailsTypeDef",
-    "TaxExemptionTypeDef",
-    "TaxExemptionTypeTypeDef",
-    "TaxInheritanceDetailsTypeDef",
-    "TaxRegistrationDocFileTypeDef",
-    "TaxRegistrationDocumentTypeDef",
-    "TaxRegistrationEntryTypeDef",
-    "TaxRegistrationTypeDef",
-    "TaxRegistrationWithJurisdictionTypeDef",
-    "TurkeyAdditionalInfoTypeDef",
-    "UkraineAdditionalInfoTypeDef",
-    "UzbekistanAdditionalInfoTypeDef",
-    "VerificationDetailsTypeDef",
-    "VietnamAdditionalInfoTypeDef",
-]
-
-
-class AccountDetailsTypeDef(TypedDict):
-    accountId: NotRequired[str]
-    accountMetaData: NotRequired[AccountMetaDataTypeDef]
-    taxInheritanceDetails: NotRequired[TaxInheritanceDetailsTypeDef]
-    taxRegistration: NotRequired[TaxRegistrationWithJurisdictionTypeDef]
-
-
-class AccountMetaDataTypeDef(TypedDict):
-    accountName: NotRequired[str]
-    address: NotRequired[AddressTypeDef]
-    addressRoleMap: NotRequired[dict[AddressRoleTypeType, JurisdictionTypeDef]]
-    addressType: NotRequired[AddressRoleTypeType]
-    seller: NotRequired[str]
-
-
-class AdditionalInfoRequestTypeDef(TypedDict):
-    canadaAdditionalInfo: NotRequired[CanadaAdditionalInfoTypeDef]
-    egyptAdditionalInfo: NotRequired[EgyptAdditionalInfoTypeDef]
-    estoniaAdditionalInfo: NotRequired[EstoniaAdditionalInfoTypeDef]
-    georgiaAdditionalInfo: NotRequired[GeorgiaAdditionalInfoTypeDef]
-    greeceAdditionalInfo: NotRequired[GreeceAdditionalInfoTypeDef]
-    indonesiaAdditionalInfo: NotRequired[IndonesiaAdditionalInfoTypeDef]
-    israelAdditionalInfo: NotRequired[IsraelAdditionalInfoTypeDef]
-    italyAdditionalInfo: NotRequired[ItalyAdditionalInfoTypeDef]
-    kenyaAdditionalInfo: NotRequired[KenyaAdditionalInfoTypeDef]
-    malaysiaAdditionalInfo: NotRequired[ReadOnly[MalaysiaAdditionalInfoTypeDef]]
-    polandAdditionalInfo: NotRequired[PolandAdditionalInfoTypeDef]
-    romaniaAdditionalInfo: NotRequired[RomaniaAdditionalInfoTypeDef]
-    saudiArabiaAdditionalInfo: NotRequired[SaudiArabiaAdditionalInfoTypeDef]
-    southKoreaAdditionalInfo: NotRequired[SouthKoreaAdditionalInfoTypeDef]
-    spainAdditionalInfo: NotRequired[SpainAdditionalInfoTypeDef]
-    turkeyAdditionalInfo: NotRequired[TurkeyAdditionalInfoTypeDef]
-    ukraineAdditionalInfo: NotRequired[UkraineAdditionalInfoTypeDef]
-    uzbekistanAdditionalInfo: NotRequired[UzbekistanAdditionalInfoTypeDef]
-    vietnamAdditionalInfo: NotRequired[VietnamAdditionalInfoTypeDef]
-
-
-class AdditionalInfoResponseTypeDef(TypedDict):
-    brazilAdditionalInfo: NotRequired[BrazilAdditionalInfoTypeDef]
-    canadaAdditionalInfo: NotRequired[CanadaAdditionalInfoTypeDef]
-    egyptAdditionalInfo: NotRequired[EgyptAdditionalInfoTypeDef]
-    estoniaAdditionalInfo: NotRequired[EstoniaAdditionalInfoTypeDef]
-    georgiaAdditionalInfo: NotRequired[GeorgiaAdditionalInfoTypeDef]
-    greeceAdditionalInfo: NotRequired[GreeceAdditionalInfoTypeDef]
-    indiaAdditionalInfo: NotRequired[IndiaAdditionalInfoTypeDef]
-    indonesiaAdditionalInfo: NotRequired[IndonesiaAdditionalInfoTypeDef]
-    israelAdditionalInfo: NotRequired[IsraelAdditionalInfoTypeDef]
-    italyAdditionalInfo: NotRequired[ItalyAdditionalInfoTypeDef]
-    kenyaAdditionalInfo: NotRequired[KenyaAdditionalInfoTypeDef]
-    malaysiaAdditionalInfo: NotRequired[MalaysiaAdditionalInfoOutputTypeDef]
-    polandAdditionalInfo: NotRequired[PolandAdditionalInfoTypeDef]
-    romaniaAdditionalInfo: NotRequired[RomaniaAdditionalInfoTypeDef]
-    saudiArabiaAdditionalInfo: NotRequired[SaudiArabiaAdditionalInfoTypeDef]
-    southKoreaAdditionalInfo: NotRequired[SouthKoreaAdditionalInfoTypeDef]
-    spainAdditionalInfo: NotRequired[SpainAdditionalInfoTypeDef]
-    turkeyAdditionalInfo: NotRequired[TurkeyAdditionalInfoTypeDef]
-    ukraineAdditionalInfo: NotRequired[UkraineAdditionalInfoTypeDef]
-    uzbekistanAdditionalInfo: NotRequired[UzbekistanAdditionalInfoTypeDef]
-    vietnamAdditionalInfo: NotRequired[VietnamAdditionalInfoTypeDef]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountDetailsTypeDef",
+        "AccountMetaDataTypeDef",
+        "AdditionalInfoRequestTypeDef",
+        "AdditionalInfoResponseTypeDef",
+        "AddressTypeDef",
+        "AuthorityTypeDef",
+        "BatchDeleteTaxRegistrationErrorTypeDef",
+        "BatchDeleteTaxRegistrationRequestTypeDef",
+        "BatchDeleteTaxRegistrationResponseTypeDef",
+        "BatchGetTaxExemptionsRequestTypeDef",
+        "BatchGetTaxExemptionsResponseTypeDef",
+        "BatchPutTaxRegistrationErrorTypeDef",
+        "BatchPutTaxRegistrationRequestTypeDef",
+        "BatchPutTaxRegistrationResponseTypeDef",
+        "BrazilAdditionalInfoTypeDef",
+        "CanadaAdditionalInfoTypeDef",
+        "DeleteSupplementalTaxRegistrationRequestTypeDef",
+        "DeleteSupplementalTaxRegistrationResponseTypeDef",
+        "DeleteTaxRegistrationRequestTypeDef",
+        "DeleteTaxRegistrationResponseTypeDef",
+        "DestinationS3LocationTypeDef",
+        "EgyptAdditionalInfoTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EstoniaAdditionalInfoTypeDef",
+        "ExemptionCertificateTypeDef",
+        "GeorgiaAdditionalInfoTypeDef",
+        "GetTaxExemptionTypesResponseTypeDef",
+        "GetTaxInheritanceResponseTypeDef",
+        "GetTaxRegistrationDocumentRequestTypeDef",
+        "GetTaxRegistrationDocumentResponseTypeDef",
+        "GetTaxRegistrationRequestTypeDef",
+        "GetTaxRegistrationResponseTypeDef",
+        "GreeceAdditionalInfoTypeDef",
+        "IndiaAdditionalInfoTypeDef",
+        "IndonesiaAdditionalInfoTypeDef",
+        "IsraelAdditionalInfoTypeDef",
+        "ItalyAdditionalInfoTypeDef",
+        "JurisdictionTypeDef",
+        "KenyaAdditionalInfoTypeDef",
+        "ListSupplementalTaxRegistrationsRequestTypeDef",
+        "ListSupplementalTaxRegistrationsResponseTypeDef",
+        "ListTaxExemptionsRequestTypeDef",
+        "ListTaxExemptionsResponseTypeDef",
+        "ListTaxRegistrationsRequestTypeDef",
+        "ListTaxRegistrationsResponseTypeDef",
+        "MalaysiaAdditionalInfoOutputTypeDef",
+        "MalaysiaAdditionalInfoTypeDef",
+        "PolandAdditionalInfoTypeDef",
+        "PutSupplementalTaxRegistrationRequestTypeDef",
+        "PutSupplementalTaxRegistrationResponseTypeDef",
+        "PutTaxExemptionRequestTypeDef",
+        "PutTaxExemptionResponseTypeDef",
+        "PutTaxInheritanceRequestTypeDef",
+        "PutTaxInheritanceResponseTypeDef",
+        "PutTaxRegistrationRequestTypeDef",
+        "PutTaxRegistrationResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "RomaniaAdditionalInfoTypeDef",
+        "SaudiArabiaAdditionalInfoTypeDef",
+        "SourceS3LocationTypeDef",
+        "SouthKoreaAdditionalInfoTypeDef",
+        "SpainAdditionalInfoTypeDef",
+        "SupplementalTaxRegistrationEntryTypeDef",
+        "SupplementalTaxRegistrationTypeDef",
+        "TaxDocumentMetadataTypeDef",
+        "TaxExemptionDetailsTypeDef",
+        "TaxExemptionTypeDef",
+        "TaxExemptionTypeTypeDef",
+        "TaxInheritanceDetailsTypeDef",
+        "TaxRegistrationDocFileTypeDef",
+        "TaxRegistrationDocumentTypeDef",
+        "TaxRegistrationEntryTypeDef",
+        "TaxRegistrationTypeDef",
+        "TaxRegistrationWithJurisdictionTypeDef",
+        "TurkeyAdditionalInfoTypeDef",
+        "UkraineAdditionalInfoTypeDef",
+        "UzbekistanAdditionalInfoTypeDef",
+        "VerificationDetailsTypeDef",
+        "VietnamAdditionalInfoTypeDef",
+    ]
 
 
 class AddressTypeDef(TypedDict):
@@ -194,51 +134,22 @@ class AddressTypeDef(TypedDict):
     stateOrRegion: NotRequired[str]
 
 
-class AuthorityTypeDef(TypedDict):
-    country: str
-    state: NotRequired[str]
+class JurisdictionTypeDef(TypedDict):
+    countryCode: str
+    stateOrRegion: NotRequired[str]
 
 
-class BatchDeleteTaxRegistrationErrorTypeDef(TypedDict):
-    accountId: str
-    code: NotRequired[str]
-    message: str
+class AccountMetaDataTypeDef(TypedDict):
+    accountName: NotRequired[str]
+    address: NotRequired[AddressTypeDef]
+    addressRoleMap: NotRequired[dict[AddressRoleTypeType, JurisdictionTypeDef]]
+    addressType: NotRequired[AddressRoleTypeType]
+    seller: NotRequired[str]
 
 
-class BatchDeleteTaxRegistrationRequestTypeDef(TypedDict):
-    accountIds: ReadOnly[Sequence[str]]
-
-
-class BatchDeleteTaxRegistrationResponseTypeDef(TypedDict):
-    errors: list[BatchDeleteTaxRegistrationErrorTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchGetTaxExemptionsRequestTypeDef(TypedDict):
-    accountIds: ReadOnly[Sequence[str]]
-
-
-class BatchGetTaxExemptionsResponseTypeDef(TypedDict):
-    failedAccounts: NotRequired[list[str]]
-    taxExemptionDetailsMap: NotRequired[dict[str, TaxExemptionDetailsTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchPutTaxRegistrationErrorTypeDef(TypedDict):
-    accountId: str
-    code: NotRequired[str]
-    message: str
-
-
-class BatchPutTaxRegistrationRequestTypeDef(TypedDict):
-    accountIds: ReadOnly[Sequence[str]]
-    taxRegistrationEntry: ReadOnly[TaxRegistrationEntryTypeDef]
-
-
-class BatchPutTaxRegistrationResponseTypeDef(TypedDict):
-    errors: list[BatchPutTaxRegistrationErrorTypeDef]
-    status: NotRequired[TaxRegistrationStatusType]
-    ResponseMetadata: ResponseMetadataTypeDef
+class TaxInheritanceDetailsTypeDef(TypedDict):
+    inheritanceObtainedReason: NotRequired[str]
+    parentEntityId: NotRequired[str]
 
 
 class BrazilAdditionalInfoTypeDef(TypedDict):
@@ -253,27 +164,6 @@ class CanadaAdditionalInfoTypeDef(TypedDict):
     provincialSalesTaxId: NotRequired[str]
 
 
-class DeleteSupplementalTaxRegistrationRequestTypeDef(TypedDict):
-    authorityId: str
-
-
-class DeleteSupplementalTaxRegistrationResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeleteTaxRegistrationRequestTypeDef(TypedDict):
-    accountId: NotRequired[str]
-
-
-class DeleteTaxRegistrationResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DestinationS3LocationTypeDef(TypedDict):
-    bucket: str
-    prefix: NotRequired[str]
-
-
 class EgyptAdditionalInfoTypeDef(TypedDict):
     uniqueIdentificationNumber: NotRequired[str]
     uniqueIdentificationNumberExpirationDate: NotRequired[str]
@@ -283,43 +173,8 @@ class EstoniaAdditionalInfoTypeDef(TypedDict):
     registryCommercialCode: str
 
 
-class ExemptionCertificateTypeDef(TypedDict):
-    documentFile: ReadOnly[bytes | str | IO[Any]]
-    documentName: str
-
-
 class GeorgiaAdditionalInfoTypeDef(TypedDict):
     personType: PersonTypeType
-
-
-class GetTaxExemptionTypesResponseTypeDef(TypedDict):
-    taxExemptionTypes: NotRequired[list[TaxExemptionTypeTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetTaxInheritanceResponseTypeDef(TypedDict):
-    heritageStatus: NotRequired[HeritageStatusType]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetTaxRegistrationDocumentRequestTypeDef(TypedDict):
-    destinationS3Location: NotRequired[DestinationS3LocationTypeDef]
-    taxDocumentMetadata: TaxDocumentMetadataTypeDef
-
-
-class GetTaxRegistrationDocumentResponseTypeDef(TypedDict):
-    destinationFilePath: NotRequired[str]
-    presignedS3Url: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetTaxRegistrationRequestTypeDef(TypedDict):
-    accountId: NotRequired[str]
-
-
-class GetTaxRegistrationResponseTypeDef(TypedDict):
-    taxRegistration: NotRequired[TaxRegistrationTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GreeceAdditionalInfoTypeDef(TypedDict):
@@ -348,18 +203,320 @@ class ItalyAdditionalInfoTypeDef(TypedDict):
     taxCode: NotRequired[str]
 
 
-class JurisdictionTypeDef(TypedDict):
-    countryCode: str
-    stateOrRegion: NotRequired[str]
-
-
 class KenyaAdditionalInfoTypeDef(TypedDict):
     personType: PersonTypeType
+
+
+class MalaysiaAdditionalInfoOutputTypeDef(TypedDict):
+    businessRegistrationNumber: NotRequired[str]
+    serviceTaxCodes: NotRequired[list[MalaysiaServiceTaxCodeType]]
+    taxInformationNumber: NotRequired[str]
+
+
+class PolandAdditionalInfoTypeDef(TypedDict):
+    individualRegistrationNumber: NotRequired[str]
+    isGroupVatEnabled: NotRequired[bool]
+
+
+class RomaniaAdditionalInfoTypeDef(TypedDict):
+    taxRegistrationNumberType: TaxRegistrationNumberTypeType
+
+
+class SaudiArabiaAdditionalInfoTypeDef(TypedDict):
+    taxRegistrationNumberType: NotRequired[SaudiArabiaTaxRegistrationNumberTypeType]
+
+
+class SouthKoreaAdditionalInfoTypeDef(TypedDict):
+    businessRepresentativeName: str
+    itemOfBusiness: str
+    lineOfBusiness: str
+
+
+class SpainAdditionalInfoTypeDef(TypedDict):
+    registrationType: RegistrationTypeType
+
+
+class TurkeyAdditionalInfoTypeDef(TypedDict):
+    industries: NotRequired[IndustriesType]
+    kepEmailId: NotRequired[str]
+    secondaryTaxId: NotRequired[str]
+    taxOffice: NotRequired[str]
+
+
+class UkraineAdditionalInfoTypeDef(TypedDict):
+    ukraineTrnType: UkraineTrnTypeType
+
+
+class UzbekistanAdditionalInfoTypeDef(TypedDict):
+    taxRegistrationNumberType: NotRequired[UzbekistanTaxRegistrationNumberTypeType]
+    vatRegistrationNumber: NotRequired[str]
+
+
+class VietnamAdditionalInfoTypeDef(TypedDict):
+    electronicTransactionCodeNumber: NotRequired[str]
+    enterpriseIdentificationNumber: NotRequired[str]
+    paymentVoucherNumber: NotRequired[str]
+    paymentVoucherNumberDate: NotRequired[str]
+
+
+class AdditionalInfoResponseTypeDef(TypedDict):
+    brazilAdditionalInfo: NotRequired[BrazilAdditionalInfoTypeDef]
+    canadaAdditionalInfo: NotRequired[CanadaAdditionalInfoTypeDef]
+    egyptAdditionalInfo: NotRequired[EgyptAdditionalInfoTypeDef]
+    estoniaAdditionalInfo: NotRequired[EstoniaAdditionalInfoTypeDef]
+    georgiaAdditionalInfo: NotRequired[GeorgiaAdditionalInfoTypeDef]
+    greeceAdditionalInfo: NotRequired[GreeceAdditionalInfoTypeDef]
+    indiaAdditionalInfo: NotRequired[IndiaAdditionalInfoTypeDef]
+    indonesiaAdditionalInfo: NotRequired[IndonesiaAdditionalInfoTypeDef]
+    israelAdditionalInfo: NotRequired[IsraelAdditionalInfoTypeDef]
+    italyAdditionalInfo: NotRequired[ItalyAdditionalInfoTypeDef]
+    kenyaAdditionalInfo: NotRequired[KenyaAdditionalInfoTypeDef]
+    malaysiaAdditionalInfo: NotRequired[MalaysiaAdditionalInfoOutputTypeDef]
+    polandAdditionalInfo: NotRequired[PolandAdditionalInfoTypeDef]
+    romaniaAdditionalInfo: NotRequired[RomaniaAdditionalInfoTypeDef]
+    saudiArabiaAdditionalInfo: NotRequired[SaudiArabiaAdditionalInfoTypeDef]
+    southKoreaAdditionalInfo: NotRequired[SouthKoreaAdditionalInfoTypeDef]
+    spainAdditionalInfo: NotRequired[SpainAdditionalInfoTypeDef]
+    turkeyAdditionalInfo: NotRequired[TurkeyAdditionalInfoTypeDef]
+    ukraineAdditionalInfo: NotRequired[UkraineAdditionalInfoTypeDef]
+    uzbekistanAdditionalInfo: NotRequired[UzbekistanAdditionalInfoTypeDef]
+    vietnamAdditionalInfo: NotRequired[VietnamAdditionalInfoTypeDef]
+
+
+class TaxDocumentMetadataTypeDef(TypedDict):
+    taxDocumentAccessToken: str
+    taxDocumentName: str
+
+
+class TaxRegistrationWithJurisdictionTypeDef(TypedDict):
+    additionalTaxInformation: NotRequired[AdditionalInfoResponseTypeDef]
+    certifiedEmailId: NotRequired[str]
+    jurisdiction: JurisdictionTypeDef
+    legalName: str
+    registrationId: str
+    registrationType: TaxRegistrationTypeType
+    sector: NotRequired[SectorType]
+    status: TaxRegistrationStatusType
+    taxDocumentMetadatas: NotRequired[list[TaxDocumentMetadataTypeDef]]
+
+
+class AccountDetailsTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    accountMetaData: NotRequired[AccountMetaDataTypeDef]
+    taxInheritanceDetails: NotRequired[TaxInheritanceDetailsTypeDef]
+    taxRegistration: NotRequired[TaxRegistrationWithJurisdictionTypeDef]
+
+
+class MalaysiaAdditionalInfoTypeDef(TypedDict):
+    businessRegistrationNumber: NotRequired[str]
+    serviceTaxCodes: NotRequired[ReadOnly[Sequence[MalaysiaServiceTaxCodeType]]]
+    taxInformationNumber: NotRequired[str]
+
+
+class AdditionalInfoRequestTypeDef(TypedDict):
+    canadaAdditionalInfo: NotRequired[CanadaAdditionalInfoTypeDef]
+    egyptAdditionalInfo: NotRequired[EgyptAdditionalInfoTypeDef]
+    estoniaAdditionalInfo: NotRequired[EstoniaAdditionalInfoTypeDef]
+    georgiaAdditionalInfo: NotRequired[GeorgiaAdditionalInfoTypeDef]
+    greeceAdditionalInfo: NotRequired[GreeceAdditionalInfoTypeDef]
+    indonesiaAdditionalInfo: NotRequired[IndonesiaAdditionalInfoTypeDef]
+    israelAdditionalInfo: NotRequired[IsraelAdditionalInfoTypeDef]
+    italyAdditionalInfo: NotRequired[ItalyAdditionalInfoTypeDef]
+    kenyaAdditionalInfo: NotRequired[KenyaAdditionalInfoTypeDef]
+    malaysiaAdditionalInfo: NotRequired[ReadOnly[MalaysiaAdditionalInfoTypeDef]]
+    polandAdditionalInfo: NotRequired[PolandAdditionalInfoTypeDef]
+    romaniaAdditionalInfo: NotRequired[RomaniaAdditionalInfoTypeDef]
+    saudiArabiaAdditionalInfo: NotRequired[SaudiArabiaAdditionalInfoTypeDef]
+    southKoreaAdditionalInfo: NotRequired[SouthKoreaAdditionalInfoTypeDef]
+    spainAdditionalInfo: NotRequired[SpainAdditionalInfoTypeDef]
+    turkeyAdditionalInfo: NotRequired[TurkeyAdditionalInfoTypeDef]
+    ukraineAdditionalInfo: NotRequired[UkraineAdditionalInfoTypeDef]
+    uzbekistanAdditionalInfo: NotRequired[UzbekistanAdditionalInfoTypeDef]
+    vietnamAdditionalInfo: NotRequired[VietnamAdditionalInfoTypeDef]
+
+
+class AuthorityTypeDef(TypedDict):
+    country: str
+    state: NotRequired[str]
+
+
+class BatchDeleteTaxRegistrationErrorTypeDef(TypedDict):
+    accountId: str
+    code: NotRequired[str]
+    message: str
+
+
+class BatchDeleteTaxRegistrationRequestTypeDef(TypedDict):
+    accountIds: ReadOnly[Sequence[str]]
+
+
+class BatchDeleteTaxRegistrationResponseTypeDef(TypedDict):
+    errors: list[BatchDeleteTaxRegistrationErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetTaxExemptionsRequestTypeDef(TypedDict):
+    accountIds: ReadOnly[Sequence[str]]
+
+
+class TaxExemptionTypeTypeDef(TypedDict):
+    applicableJurisdictions: NotRequired[list[AuthorityTypeDef]]
+    description: NotRequired[str]
+    displayName: NotRequired[str]
+
+
+class TaxExemptionTypeDef(TypedDict):
+    authority: AuthorityTypeDef
+    effectiveDate: NotRequired[datetime]
+    expirationDate: NotRequired[datetime]
+    status: NotRequired[EntityExemptionAccountStatusType]
+    systemEffectiveDate: NotRequired[datetime]
+    taxExemptionType: TaxExemptionTypeTypeDef
+
+
+class TaxExemptionDetailsTypeDef(TypedDict):
+    heritageObtainedDetails: NotRequired[bool]
+    heritageObtainedParentEntity: NotRequired[str]
+    heritageObtainedReason: NotRequired[str]
+    taxExemptions: NotRequired[list[TaxExemptionTypeDef]]
+
+
+class BatchGetTaxExemptionsResponseTypeDef(TypedDict):
+    failedAccounts: NotRequired[list[str]]
+    taxExemptionDetailsMap: NotRequired[dict[str, TaxExemptionDetailsTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchPutTaxRegistrationErrorTypeDef(TypedDict):
+    accountId: str
+    code: NotRequired[str]
+    message: str
+
+
+class SourceS3LocationTypeDef(TypedDict):
+    bucket: str
+    key: str
+
+
+class TaxRegistrationDocFileTypeDef(TypedDict):
+    fileContent: ReadOnly[bytes | str | IO[Any]]
+    fileName: str
+
+
+class TaxRegistrationDocumentTypeDef(TypedDict):
+    file: NotRequired[ReadOnly[TaxRegistrationDocFileTypeDef]]
+    s3Location: NotRequired[SourceS3LocationTypeDef]
+
+
+class VerificationDetailsTypeDef(TypedDict):
+    dateOfBirth: NotRequired[str]
+    taxRegistrationDocuments: NotRequired[
+        ReadOnly[Sequence[TaxRegistrationDocumentTypeDef]]
+    ]
+
+
+class TaxRegistrationEntryTypeDef(TypedDict):
+    additionalTaxInformation: NotRequired[ReadOnly[AdditionalInfoRequestTypeDef]]
+    certifiedEmailId: NotRequired[str]
+    legalAddress: NotRequired[AddressTypeDef]
+    legalName: NotRequired[str]
+    registrationId: str
+    registrationType: TaxRegistrationTypeType
+    sector: NotRequired[SectorType]
+    verificationDetails: NotRequired[ReadOnly[VerificationDetailsTypeDef]]
+
+
+class BatchPutTaxRegistrationRequestTypeDef(TypedDict):
+    accountIds: ReadOnly[Sequence[str]]
+    taxRegistrationEntry: ReadOnly[TaxRegistrationEntryTypeDef]
+
+
+class BatchPutTaxRegistrationResponseTypeDef(TypedDict):
+    errors: list[BatchPutTaxRegistrationErrorTypeDef]
+    status: NotRequired[TaxRegistrationStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteSupplementalTaxRegistrationRequestTypeDef(TypedDict):
+    authorityId: str
+
+
+class DeleteSupplementalTaxRegistrationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteTaxRegistrationRequestTypeDef(TypedDict):
+    accountId: NotRequired[str]
+
+
+class DeleteTaxRegistrationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DestinationS3LocationTypeDef(TypedDict):
+    bucket: str
+    prefix: NotRequired[str]
+
+
+class ExemptionCertificateTypeDef(TypedDict):
+    documentFile: ReadOnly[bytes | str | IO[Any]]
+    documentName: str
+
+
+class GetTaxExemptionTypesResponseTypeDef(TypedDict):
+    taxExemptionTypes: NotRequired[list[TaxExemptionTypeTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTaxInheritanceResponseTypeDef(TypedDict):
+    heritageStatus: NotRequired[HeritageStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTaxRegistrationDocumentRequestTypeDef(TypedDict):
+    destinationS3Location: NotRequired[DestinationS3LocationTypeDef]
+    taxDocumentMetadata: TaxDocumentMetadataTypeDef
+
+
+class GetTaxRegistrationDocumentResponseTypeDef(TypedDict):
+    destinationFilePath: NotRequired[str]
+    presignedS3Url: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTaxRegistrationRequestTypeDef(TypedDict):
+    accountId: NotRequired[str]
+
+
+class TaxRegistrationTypeDef(TypedDict):
+    additionalTaxInformation: NotRequired[AdditionalInfoResponseTypeDef]
+    certifiedEmailId: NotRequired[str]
+    legalAddress: AddressTypeDef
+    legalName: str
+    registrationId: str
+    registrationType: TaxRegistrationTypeType
+    sector: NotRequired[SectorType]
+    status: TaxRegistrationStatusType
+    taxDocumentMetadatas: NotRequired[list[TaxDocumentMetadataTypeDef]]
+
+
+class GetTaxRegistrationResponseTypeDef(TypedDict):
+    taxRegistration: NotRequired[TaxRegistrationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListSupplementalTaxRegistrationsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SupplementalTaxRegistrationTypeDef(TypedDict):
+    address: AddressTypeDef
+    authorityId: str
+    legalName: str
+    registrationId: str
+    registrationType: SupplementalTaxRegistrationTypeType
+    status: TaxRegistrationStatusType
 
 
 class ListSupplementalTaxRegistrationsResponseTypeDef(TypedDict):
@@ -390,21 +547,11 @@ class ListTaxRegistrationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MalaysiaAdditionalInfoOutputTypeDef(TypedDict):
-    businessRegistrationNumber: NotRequired[str]
-    serviceTaxCodes: NotRequired[list[MalaysiaServiceTaxCodeType]]
-    taxInformationNumber: NotRequired[str]
-
-
-class MalaysiaAdditionalInfoTypeDef(TypedDict):
-    businessRegistrationNumber: NotRequired[str]
-    serviceTaxCodes: NotRequired[ReadOnly[Sequence[MalaysiaServiceTaxCodeType]]]
-    taxInformationNumber: NotRequired[str]
-
-
-class PolandAdditionalInfoTypeDef(TypedDict):
-    individualRegistrationNumber: NotRequired[str]
-    isGroupVatEnabled: NotRequired[bool]
+class SupplementalTaxRegistrationEntryTypeDef(TypedDict):
+    address: AddressTypeDef
+    legalName: str
+    registrationId: str
+    registrationType: SupplementalTaxRegistrationTypeType
 
 
 class PutSupplementalTaxRegistrationRequestTypeDef(TypedDict):
@@ -445,149 +592,3 @@ class PutTaxRegistrationRequestTypeDef(TypedDict):
 class PutTaxRegistrationResponseTypeDef(TypedDict):
     status: NotRequired[TaxRegistrationStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RomaniaAdditionalInfoTypeDef(TypedDict):
-    taxRegistrationNumberType: TaxRegistrationNumberTypeType
-
-
-class SaudiArabiaAdditionalInfoTypeDef(TypedDict):
-    taxRegistrationNumberType: NotRequired[SaudiArabiaTaxRegistrationNumberTypeType]
-
-
-class SourceS3LocationTypeDef(TypedDict):
-    bucket: str
-    key: str
-
-
-class SouthKoreaAdditionalInfoTypeDef(TypedDict):
-    businessRepresentativeName: str
-    itemOfBusiness: str
-    lineOfBusiness: str
-
-
-class SpainAdditionalInfoTypeDef(TypedDict):
-    registrationType: RegistrationTypeType
-
-
-class SupplementalTaxRegistrationEntryTypeDef(TypedDict):
-    address: AddressTypeDef
-    legalName: str
-    registrationId: str
-    registrationType: SupplementalTaxRegistrationTypeType
-
-
-class SupplementalTaxRegistrationTypeDef(TypedDict):
-    address: AddressTypeDef
-    authorityId: str
-    legalName: str
-    registrationId: str
-    registrationType: SupplementalTaxRegistrationTypeType
-    status: TaxRegistrationStatusType
-
-
-class TaxDocumentMetadataTypeDef(TypedDict):
-    taxDocumentAccessToken: str
-    taxDocumentName: str
-
-
-class TaxExemptionDetailsTypeDef(TypedDict):
-    heritageObtainedDetails: NotRequired[bool]
-    heritageObtainedParentEntity: NotRequired[str]
-    heritageObtainedReason: NotRequired[str]
-    taxExemptions: NotRequired[list[TaxExemptionTypeDef]]
-
-
-class TaxExemptionTypeDef(TypedDict):
-    authority: AuthorityTypeDef
-    effectiveDate: NotRequired[datetime]
-    expirationDate: NotRequired[datetime]
-    status: NotRequired[EntityExemptionAccountStatusType]
-    systemEffectiveDate: NotRequired[datetime]
-    taxExemptionType: TaxExemptionTypeTypeDef
-
-
-class TaxExemptionTypeTypeDef(TypedDict):
-    applicableJurisdictions: NotRequired[list[AuthorityTypeDef]]
-    description: NotRequired[str]
-    displayName: NotRequired[str]
-
-
-class TaxInheritanceDetailsTypeDef(TypedDict):
-    inheritanceObtainedReason: NotRequired[str]
-    parentEntityId: NotRequired[str]
-
-
-class TaxRegistrationDocFileTypeDef(TypedDict):
-    fileContent: ReadOnly[bytes | str | IO[Any]]
-    fileName: str
-
-
-class TaxRegistrationDocumentTypeDef(TypedDict):
-    file: NotRequired[ReadOnly[TaxRegistrationDocFileTypeDef]]
-    s3Location: NotRequired[SourceS3LocationTypeDef]
-
-
-class TaxRegistrationEntryTypeDef(TypedDict):
-    additionalTaxInformation: NotRequired[ReadOnly[AdditionalInfoRequestTypeDef]]
-    certifiedEmailId: NotRequired[str]
-    legalAddress: NotRequired[AddressTypeDef]
-    legalName: NotRequired[str]
-    registrationId: str
-    registrationType: TaxRegistrationTypeType
-    sector: NotRequired[SectorType]
-    verificationDetails: NotRequired[ReadOnly[VerificationDetailsTypeDef]]
-
-
-class TaxRegistrationTypeDef(TypedDict):
-    additionalTaxInformation: NotRequired[AdditionalInfoResponseTypeDef]
-    certifiedEmailId: NotRequired[str]
-    legalAddress: AddressTypeDef
-    legalName: str
-    registrationId: str
-    registrationType: TaxRegistrationTypeType
-    sector: NotRequired[SectorType]
-    status: TaxRegistrationStatusType
-    taxDocumentMetadatas: NotRequired[list[TaxDocumentMetadataTypeDef]]
-
-
-class TaxRegistrationWithJurisdictionTypeDef(TypedDict):
-    additionalTaxInformation: NotRequired[AdditionalInfoResponseTypeDef]
-    certifiedEmailId: NotRequired[str]
-    jurisdiction: JurisdictionTypeDef
-    legalName: str
-    registrationId: str
-    registrationType: TaxRegistrationTypeType
-    sector: NotRequired[SectorType]
-    status: TaxRegistrationStatusType
-    taxDocumentMetadatas: NotRequired[list[TaxDocumentMetadataTypeDef]]
-
-
-class TurkeyAdditionalInfoTypeDef(TypedDict):
-    industries: NotRequired[IndustriesType]
-    kepEmailId: NotRequired[str]
-    secondaryTaxId: NotRequired[str]
-    taxOffice: NotRequired[str]
-
-
-class UkraineAdditionalInfoTypeDef(TypedDict):
-    ukraineTrnType: UkraineTrnTypeType
-
-
-class UzbekistanAdditionalInfoTypeDef(TypedDict):
-    taxRegistrationNumberType: NotRequired[UzbekistanTaxRegistrationNumberTypeType]
-    vatRegistrationNumber: NotRequired[str]
-
-
-class VerificationDetailsTypeDef(TypedDict):
-    dateOfBirth: NotRequired[str]
-    taxRegistrationDocuments: NotRequired[
-        ReadOnly[Sequence[TaxRegistrationDocumentTypeDef]]
-    ]
-
-
-class VietnamAdditionalInfoTypeDef(TypedDict):
-    electronicTransactionCodeNumber: NotRequired[str]
-    enterpriseIdentificationNumber: NotRequired[str]
-    paymentVoucherNumber: NotRequired[str]
-    paymentVoucherNumberDate: NotRequired[str]

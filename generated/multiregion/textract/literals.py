@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Textract: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AdapterVersionStatusType",
-    "AutoUpdateType",
-    "BlockTypeType",
-    "ContentClassifierType",
-    "EntityTypeType",
-    "FeatureTypeType",
-    "JobStatusType",
-    "RelationshipTypeType",
-    "SelectionStatusType",
-    "TextTypeType",
-    "ValueTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AdapterVersionStatusType",
+        "AutoUpdateType",
+        "BlockTypeType",
+        "ContentClassifierType",
+        "EntityTypeType",
+        "FeatureTypeType",
+        "JobStatusType",
+        "RelationshipTypeType",
+        "SelectionStatusType",
+        "TextTypeType",
+        "ValueTypeType",
+    ]
 
 AdapterVersionStatusType = Literal[
     "ACTIVE",

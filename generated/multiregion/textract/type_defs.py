@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,111 +33,112 @@ from .literals import (
     ValueTypeType,
 )
 
-__all__ = [
-    "AdapterOverviewTypeDef",
-    "AdapterTypeDef",
-    "AdapterVersionDatasetConfigTypeDef",
-    "AdapterVersionEvaluationMetricTypeDef",
-    "AdapterVersionOverviewTypeDef",
-    "AdaptersConfigTypeDef",
-    "AnalyzeDocumentRequestTypeDef",
-    "AnalyzeDocumentResponseTypeDef",
-    "AnalyzeExpenseRequestTypeDef",
-    "AnalyzeExpenseResponseTypeDef",
-    "AnalyzeIDDetectionsTypeDef",
-    "AnalyzeIDRequestTypeDef",
-    "AnalyzeIDResponseTypeDef",
-    "BlockTypeDef",
-    "BoundingBoxTypeDef",
-    "CreateAdapterRequestTypeDef",
-    "CreateAdapterResponseTypeDef",
-    "CreateAdapterVersionRequestTypeDef",
-    "CreateAdapterVersionResponseTypeDef",
-    "DeleteAdapterRequestTypeDef",
-    "DeleteAdapterResponseTypeDef",
-    "DeleteAdapterVersionRequestTypeDef",
-    "DeleteAdapterVersionResponseTypeDef",
-    "DetectDocumentTextRequestTypeDef",
-    "DetectDocumentTextResponseTypeDef",
-    "DetectedSignatureTypeDef",
-    "DocumentGroupTypeDef",
-    "DocumentLocationTypeDef",
-    "DocumentMetadataTypeDef",
-    "DocumentOutputValue",
-    "DocumentTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EvaluationMetricTypeDef",
-    "ExpenseCurrencyTypeDef",
-    "ExpenseDetectionTypeDef",
-    "ExpenseDocumentTypeDef",
-    "ExpenseFieldTypeDef",
-    "ExpenseGroupPropertyTypeDef",
-    "ExpenseTypeTypeDef",
-    "ExtractionTypeDef",
-    "GeometryTypeDef",
-    "GetAdapterRequestTypeDef",
-    "GetAdapterResponseTypeDef",
-    "GetAdapterVersionRequestTypeDef",
-    "GetAdapterVersionResponseTypeDef",
-    "GetDocumentAnalysisRequestTypeDef",
-    "GetDocumentAnalysisResponseTypeDef",
-    "GetDocumentTextDetectionRequestTypeDef",
-    "GetDocumentTextDetectionResponseTypeDef",
-    "GetExpenseAnalysisRequestTypeDef",
-    "GetExpenseAnalysisResponseTypeDef",
-    "GetLendingAnalysisRequestTypeDef",
-    "GetLendingAnalysisResponseTypeDef",
-    "GetLendingAnalysisSummaryRequestTypeDef",
-    "GetLendingAnalysisSummaryResponseTypeDef",
-    "HumanLoopActivationOutputTypeDef",
-    "HumanLoopConfigTypeDef",
-    "HumanLoopDataAttributesTypeDef",
-    "IdentityDocumentFieldTypeDef",
-    "IdentityDocumentTypeDef",
-    "LendingDetectionTypeDef",
-    "LendingDocumentTypeDef",
-    "LendingFieldTypeDef",
-    "LendingResultTypeDef",
-    "LendingSummaryTypeDef",
-    "LineItemFieldsTypeDef",
-    "LineItemGroupTypeDef",
-    "ListAdapterVersionsRequestTypeDef",
-    "ListAdapterVersionsResponseTypeDef",
-    "ListAdaptersRequestTypeDef",
-    "ListAdaptersResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NormalizedValueTypeDef",
-    "NotificationChannelTypeDef",
-    "OutputConfigTypeDef",
-    "PageClassificationTypeDef",
-    "PointTypeDef",
-    "PredictionTypeDef",
-    "QueriesConfigTypeDef",
-    "QueryOutputTypeDef",
-    "QueryTypeDef",
-    "RelationshipTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3ObjectTypeDef",
-    "SignatureDetectionTypeDef",
-    "SplitDocumentTypeDef",
-    "StartDocumentAnalysisRequestTypeDef",
-    "StartDocumentAnalysisResponseTypeDef",
-    "StartDocumentTextDetectionRequestTypeDef",
-    "StartDocumentTextDetectionResponseTypeDef",
-    "StartExpenseAnalysisRequestTypeDef",
-    "StartExpenseAnalysisResponseTypeDef",
-    "StartLendingAnalysisRequestTypeDef",
-    "StartLendingAnalysisResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UndetectedSignatureTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAdapterRequestTypeDef",
-    "UpdateAdapterResponseTypeDef",
-    "WarningTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AdapterOverviewTypeDef",
+        "AdapterTypeDef",
+        "AdapterVersionDatasetConfigTypeDef",
+        "AdapterVersionEvaluationMetricTypeDef",
+        "AdapterVersionOverviewTypeDef",
+        "AdaptersConfigTypeDef",
+        "AnalyzeDocumentRequestTypeDef",
+        "AnalyzeDocumentResponseTypeDef",
+        "AnalyzeExpenseRequestTypeDef",
+        "AnalyzeExpenseResponseTypeDef",
+        "AnalyzeIDDetectionsTypeDef",
+        "AnalyzeIDRequestTypeDef",
+        "AnalyzeIDResponseTypeDef",
+        "BlockTypeDef",
+        "BoundingBoxTypeDef",
+        "CreateAdapterRequestTypeDef",
+        "CreateAdapterResponseTypeDef",
+        "CreateAdapterVersionRequestTypeDef",
+        "CreateAdapterVersionResponseTypeDef",
+        "DeleteAdapterRequestTypeDef",
+        "DeleteAdapterResponseTypeDef",
+        "DeleteAdapterVersionRequestTypeDef",
+        "DeleteAdapterVersionResponseTypeDef",
+        "DetectDocumentTextRequestTypeDef",
+        "DetectDocumentTextResponseTypeDef",
+        "DetectedSignatureTypeDef",
+        "DocumentGroupTypeDef",
+        "DocumentLocationTypeDef",
+        "DocumentMetadataTypeDef",
+        "DocumentOutputValue",
+        "DocumentTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EvaluationMetricTypeDef",
+        "ExpenseCurrencyTypeDef",
+        "ExpenseDetectionTypeDef",
+        "ExpenseDocumentTypeDef",
+        "ExpenseFieldTypeDef",
+        "ExpenseGroupPropertyTypeDef",
+        "ExpenseTypeTypeDef",
+        "ExtractionTypeDef",
+        "GeometryTypeDef",
+        "GetAdapterRequestTypeDef",
+        "GetAdapterResponseTypeDef",
+        "GetAdapterVersionRequestTypeDef",
+        "GetAdapterVersionResponseTypeDef",
+        "GetDocumentAnalysisRequestTypeDef",
+        "GetDocumentAnalysisResponseTypeDef",
+        "GetDocumentTextDetectionRequestTypeDef",
+        "GetDocumentTextDetectionResponseTypeDef",
+        "GetExpenseAnalysisRequestTypeDef",
+        "GetExpenseAnalysisResponseTypeDef",
+        "GetLendingAnalysisRequestTypeDef",
+        "GetLendingAnalysisResponseTypeDef",
+        "GetLendingAnalysisSummaryRequestTypeDef",
+        "GetLendingAnalysisSummaryResponseTypeDef",
+        "HumanLoopActivationOutputTypeDef",
+        "HumanLoopConfigTypeDef",
+        "HumanLoopDataAttributesTypeDef",
+        "IdentityDocumentFieldTypeDef",
+        "IdentityDocumentTypeDef",
+        "LendingDetectionTypeDef",
+        "LendingDocumentTypeDef",
+        "LendingFieldTypeDef",
+        "LendingResultTypeDef",
+        "LendingSummaryTypeDef",
+        "LineItemFieldsTypeDef",
+        "LineItemGroupTypeDef",
+        "ListAdapterVersionsRequestTypeDef",
+        "ListAdapterVersionsResponseTypeDef",
+        "ListAdaptersRequestTypeDef",
+        "ListAdaptersResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NormalizedValueTypeDef",
+        "NotificationChannelTypeDef",
+        "OutputConfigTypeDef",
+        "PageClassificationTypeDef",
+        "PointTypeDef",
+        "PredictionTypeDef",
+        "QueriesConfigTypeDef",
+        "QueryOutputTypeDef",
+        "QueryTypeDef",
+        "RelationshipTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3ObjectTypeDef",
+        "SignatureDetectionTypeDef",
+        "SplitDocumentTypeDef",
+        "StartDocumentAnalysisRequestTypeDef",
+        "StartDocumentAnalysisResponseTypeDef",
+        "StartDocumentTextDetectionRequestTypeDef",
+        "StartDocumentTextDetectionResponseTypeDef",
+        "StartExpenseAnalysisRequestTypeDef",
+        "StartExpenseAnalysisResponseTypeDef",
+        "StartLendingAnalysisRequestTypeDef",
+        "StartLendingAnalysisResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UndetectedSignatureTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAdapterRequestTypeDef",
+        "UpdateAdapterResponseTypeDef",
+        "WarningTypeDef",
+    ]
 
 
 class AdapterOverviewTypeDef(TypedDict):
@@ -153,8 +154,20 @@ class AdapterTypeDef(TypedDict):
     Version: str
 
 
+class S3ObjectTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Name: NotRequired[str]
+    Version: NotRequired[str]
+
+
 class AdapterVersionDatasetConfigTypeDef(TypedDict):
     ManifestS3Object: NotRequired[S3ObjectTypeDef]
+
+
+class EvaluationMetricTypeDef(TypedDict):
+    F1Score: NotRequired[float]
+    Precision: NotRequired[float]
+    Recall: NotRequired[float]
 
 
 class AdapterVersionEvaluationMetricTypeDef(TypedDict):
@@ -176,6 +189,31 @@ class AdaptersConfigTypeDef(TypedDict):
     Adapters: ReadOnly[Sequence[AdapterTypeDef]]
 
 
+class DocumentTypeDef(TypedDict):
+    Bytes: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    S3Object: NotRequired[S3ObjectTypeDef]
+
+
+class HumanLoopDataAttributesTypeDef(TypedDict):
+    ContentClassifiers: NotRequired[ReadOnly[Sequence[ContentClassifierType]]]
+
+
+class HumanLoopConfigTypeDef(TypedDict):
+    HumanLoopName: str
+    FlowDefinitionArn: str
+    DataAttributes: NotRequired[ReadOnly[HumanLoopDataAttributesTypeDef]]
+
+
+class QueryTypeDef(TypedDict):
+    Text: str
+    Alias: NotRequired[str]
+    Pages: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class QueriesConfigTypeDef(TypedDict):
+    Queries: ReadOnly[Sequence[QueryTypeDef]]
+
+
 class AnalyzeDocumentRequestTypeDef(TypedDict):
     Document: ReadOnly[DocumentTypeDef]
     FeatureTypes: ReadOnly[Sequence[FeatureTypeType]]
@@ -184,39 +222,33 @@ class AnalyzeDocumentRequestTypeDef(TypedDict):
     AdaptersConfig: NotRequired[ReadOnly[AdaptersConfigTypeDef]]
 
 
-class AnalyzeDocumentResponseTypeDef(TypedDict):
-    DocumentMetadata: NotRequired[DocumentMetadataTypeDef]
-    Blocks: NotRequired[list[BlockTypeDef]]
-    HumanLoopActivationOutput: NotRequired[HumanLoopActivationOutputTypeDef]
-    AnalyzeDocumentModelVersion: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class BoundingBoxTypeDef(TypedDict):
+    Width: NotRequired[float]
+    Height: NotRequired[float]
+    Left: NotRequired[float]
+    Top: NotRequired[float]
 
 
-class AnalyzeExpenseRequestTypeDef(TypedDict):
-    Document: ReadOnly[DocumentTypeDef]
+class PointTypeDef(TypedDict):
+    X: NotRequired[float]
+    Y: NotRequired[float]
 
 
-class AnalyzeExpenseResponseTypeDef(TypedDict):
-    DocumentMetadata: NotRequired[DocumentMetadataTypeDef]
-    ExpenseDocuments: NotRequired[list[ExpenseDocumentTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
+class GeometryTypeDef(TypedDict):
+    BoundingBox: NotRequired[BoundingBoxTypeDef]
+    Polygon: NotRequired[list[PointTypeDef]]
+    RotationAngle: NotRequired[float]
 
 
-class AnalyzeIDDetectionsTypeDef(TypedDict):
+class QueryOutputTypeDef(TypedDict):
     Text: str
-    NormalizedValue: NotRequired[NormalizedValueTypeDef]
-    Confidence: NotRequired[float]
+    Alias: NotRequired[str]
+    Pages: NotRequired[list[str]]
 
 
-class AnalyzeIDRequestTypeDef(TypedDict):
-    DocumentPages: ReadOnly[Sequence[DocumentTypeDef]]
-
-
-class AnalyzeIDResponseTypeDef(TypedDict):
-    IdentityDocuments: NotRequired[list[IdentityDocumentTypeDef]]
-    DocumentMetadata: NotRequired[DocumentMetadataTypeDef]
-    AnalyzeIDModelVersion: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class RelationshipTypeDef(TypedDict):
+    Type: NotRequired[RelationshipTypeType]
+    Ids: NotRequired[list[str]]
 
 
 class BlockTypeDef(TypedDict):
@@ -237,11 +269,111 @@ class BlockTypeDef(TypedDict):
     Query: NotRequired[QueryOutputTypeDef]
 
 
-class BoundingBoxTypeDef(TypedDict):
-    Width: NotRequired[float]
-    Height: NotRequired[float]
-    Left: NotRequired[float]
-    Top: NotRequired[float]
+class DocumentMetadataTypeDef(TypedDict):
+    Pages: NotRequired[int]
+
+
+class HumanLoopActivationOutputTypeDef(TypedDict):
+    HumanLoopArn: NotRequired[str]
+    HumanLoopActivationReasons: NotRequired[list[str]]
+    HumanLoopActivationConditionsEvaluationResults: NotRequired[DocumentOutputValue]
+
+
+class AnalyzeDocumentResponseTypeDef(TypedDict):
+    DocumentMetadata: NotRequired[DocumentMetadataTypeDef]
+    Blocks: NotRequired[list[BlockTypeDef]]
+    HumanLoopActivationOutput: NotRequired[HumanLoopActivationOutputTypeDef]
+    AnalyzeDocumentModelVersion: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AnalyzeExpenseRequestTypeDef(TypedDict):
+    Document: ReadOnly[DocumentTypeDef]
+
+
+class ExpenseCurrencyTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Confidence: NotRequired[float]
+
+
+class ExpenseDetectionTypeDef(TypedDict):
+    Text: NotRequired[str]
+    Geometry: NotRequired[GeometryTypeDef]
+    Confidence: NotRequired[float]
+
+
+class ExpenseGroupPropertyTypeDef(TypedDict):
+    Types: NotRequired[list[str]]
+    Id: NotRequired[str]
+
+
+class ExpenseTypeTypeDef(TypedDict):
+    Text: NotRequired[str]
+    Confidence: NotRequired[float]
+
+
+class ExpenseFieldTypeDef(TypedDict):
+    Type: NotRequired[ExpenseTypeTypeDef]
+    LabelDetection: NotRequired[ExpenseDetectionTypeDef]
+    ValueDetection: NotRequired[ExpenseDetectionTypeDef]
+    PageNumber: NotRequired[int]
+    Currency: NotRequired[ExpenseCurrencyTypeDef]
+    GroupProperties: NotRequired[list[ExpenseGroupPropertyTypeDef]]
+
+
+class LineItemFieldsTypeDef(TypedDict):
+    LineItemExpenseFields: NotRequired[list[ExpenseFieldTypeDef]]
+
+
+class LineItemGroupTypeDef(TypedDict):
+    LineItemGroupIndex: NotRequired[int]
+    LineItems: NotRequired[list[LineItemFieldsTypeDef]]
+
+
+class ExpenseDocumentTypeDef(TypedDict):
+    ExpenseIndex: NotRequired[int]
+    SummaryFields: NotRequired[list[ExpenseFieldTypeDef]]
+    LineItemGroups: NotRequired[list[LineItemGroupTypeDef]]
+    Blocks: NotRequired[list[BlockTypeDef]]
+
+
+class AnalyzeExpenseResponseTypeDef(TypedDict):
+    DocumentMetadata: NotRequired[DocumentMetadataTypeDef]
+    ExpenseDocuments: NotRequired[list[ExpenseDocumentTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NormalizedValueTypeDef(TypedDict):
+    Value: NotRequired[str]
+    ValueType: NotRequired[ValueTypeType]
+
+
+class AnalyzeIDDetectionsTypeDef(TypedDict):
+    Text: str
+    NormalizedValue: NotRequired[NormalizedValueTypeDef]
+    Confidence: NotRequired[float]
+
+
+class AnalyzeIDRequestTypeDef(TypedDict):
+    DocumentPages: ReadOnly[Sequence[DocumentTypeDef]]
+
+
+class IdentityDocumentFieldTypeDef(TypedDict):
+    Type: NotRequired[AnalyzeIDDetectionsTypeDef]
+    ValueDetection: NotRequired[AnalyzeIDDetectionsTypeDef]
+
+
+class IdentityDocumentTypeDef(TypedDict):
+    DocumentIndex: NotRequired[int]
+    IdentityDocumentFields: NotRequired[list[IdentityDocumentFieldTypeDef]]
+    Blocks: NotRequired[list[BlockTypeDef]]
+
+
+class AnalyzeIDResponseTypeDef(TypedDict):
+    IdentityDocuments: NotRequired[list[IdentityDocumentTypeDef]]
+    DocumentMetadata: NotRequired[DocumentMetadataTypeDef]
+    AnalyzeIDModelVersion: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateAdapterRequestTypeDef(TypedDict):
@@ -256,6 +388,11 @@ class CreateAdapterRequestTypeDef(TypedDict):
 class CreateAdapterResponseTypeDef(TypedDict):
     AdapterId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OutputConfigTypeDef(TypedDict):
+    S3Bucket: str
+    S3Prefix: NotRequired[str]
 
 
 class CreateAdapterVersionRequestTypeDef(TypedDict):
@@ -305,6 +442,15 @@ class DetectedSignatureTypeDef(TypedDict):
     Page: NotRequired[int]
 
 
+class SplitDocumentTypeDef(TypedDict):
+    Index: NotRequired[int]
+    Pages: NotRequired[list[int]]
+
+
+class UndetectedSignatureTypeDef(TypedDict):
+    Page: NotRequired[int]
+
+
 class DocumentGroupTypeDef(TypedDict):
     Type: NotRequired[str]
     SplitDocuments: NotRequired[list[SplitDocumentTypeDef]]
@@ -316,68 +462,33 @@ class DocumentLocationTypeDef(TypedDict):
     S3Object: NotRequired[S3ObjectTypeDef]
 
 
-class DocumentMetadataTypeDef(TypedDict):
-    Pages: NotRequired[int]
-
-
-class DocumentTypeDef(TypedDict):
-    Bytes: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    S3Object: NotRequired[S3ObjectTypeDef]
-
-
-class EvaluationMetricTypeDef(TypedDict):
-    F1Score: NotRequired[float]
-    Precision: NotRequired[float]
-    Recall: NotRequired[float]
-
-
-class ExpenseCurrencyTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Confidence: NotRequired[float]
-
-
-class ExpenseDetectionTypeDef(TypedDict):
+class LendingDetectionTypeDef(TypedDict):
     Text: NotRequired[str]
+    SelectionStatus: NotRequired[SelectionStatusType]
     Geometry: NotRequired[GeometryTypeDef]
     Confidence: NotRequired[float]
 
 
-class ExpenseDocumentTypeDef(TypedDict):
-    ExpenseIndex: NotRequired[int]
-    SummaryFields: NotRequired[list[ExpenseFieldTypeDef]]
-    LineItemGroups: NotRequired[list[LineItemGroupTypeDef]]
-    Blocks: NotRequired[list[BlockTypeDef]]
+class LendingFieldTypeDef(TypedDict):
+    Type: NotRequired[str]
+    KeyDetection: NotRequired[LendingDetectionTypeDef]
+    ValueDetections: NotRequired[list[LendingDetectionTypeDef]]
 
 
-class ExpenseFieldTypeDef(TypedDict):
-    Type: NotRequired[ExpenseTypeTypeDef]
-    LabelDetection: NotRequired[ExpenseDetectionTypeDef]
-    ValueDetection: NotRequired[ExpenseDetectionTypeDef]
-    PageNumber: NotRequired[int]
-    Currency: NotRequired[ExpenseCurrencyTypeDef]
-    GroupProperties: NotRequired[list[ExpenseGroupPropertyTypeDef]]
-
-
-class ExpenseGroupPropertyTypeDef(TypedDict):
-    Types: NotRequired[list[str]]
-    Id: NotRequired[str]
-
-
-class ExpenseTypeTypeDef(TypedDict):
-    Text: NotRequired[str]
+class SignatureDetectionTypeDef(TypedDict):
     Confidence: NotRequired[float]
+    Geometry: NotRequired[GeometryTypeDef]
+
+
+class LendingDocumentTypeDef(TypedDict):
+    LendingFields: NotRequired[list[LendingFieldTypeDef]]
+    SignatureDetections: NotRequired[list[SignatureDetectionTypeDef]]
 
 
 class ExtractionTypeDef(TypedDict):
     LendingDocument: NotRequired[LendingDocumentTypeDef]
     ExpenseDocument: NotRequired[ExpenseDocumentTypeDef]
     IdentityDocument: NotRequired[IdentityDocumentTypeDef]
-
-
-class GeometryTypeDef(TypedDict):
-    BoundingBox: NotRequired[BoundingBoxTypeDef]
-    Polygon: NotRequired[list[PointTypeDef]]
-    RotationAngle: NotRequired[float]
 
 
 class GetAdapterRequestTypeDef(TypedDict):
@@ -419,6 +530,11 @@ class GetDocumentAnalysisRequestTypeDef(TypedDict):
     JobId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class WarningTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    Pages: NotRequired[list[int]]
 
 
 class GetDocumentAnalysisResponseTypeDef(TypedDict):
@@ -472,6 +588,22 @@ class GetLendingAnalysisRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class PredictionTypeDef(TypedDict):
+    Value: NotRequired[str]
+    Confidence: NotRequired[float]
+
+
+class PageClassificationTypeDef(TypedDict):
+    PageType: list[PredictionTypeDef]
+    PageNumber: list[PredictionTypeDef]
+
+
+class LendingResultTypeDef(TypedDict):
+    Page: NotRequired[int]
+    PageClassification: NotRequired[PageClassificationTypeDef]
+    Extractions: NotRequired[list[ExtractionTypeDef]]
+
+
 class GetLendingAnalysisResponseTypeDef(TypedDict):
     DocumentMetadata: NotRequired[DocumentMetadataTypeDef]
     JobStatus: NotRequired[JobStatusType]
@@ -487,6 +619,11 @@ class GetLendingAnalysisSummaryRequestTypeDef(TypedDict):
     JobId: str
 
 
+class LendingSummaryTypeDef(TypedDict):
+    DocumentGroups: NotRequired[list[DocumentGroupTypeDef]]
+    UndetectedDocumentTypes: NotRequired[list[str]]
+
+
 class GetLendingAnalysisSummaryResponseTypeDef(TypedDict):
     DocumentMetadata: NotRequired[DocumentMetadataTypeDef]
     JobStatus: NotRequired[JobStatusType]
@@ -495,71 +632,6 @@ class GetLendingAnalysisSummaryResponseTypeDef(TypedDict):
     StatusMessage: NotRequired[str]
     AnalyzeLendingModelVersion: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HumanLoopActivationOutputTypeDef(TypedDict):
-    HumanLoopArn: NotRequired[str]
-    HumanLoopActivationReasons: NotRequired[list[str]]
-    HumanLoopActivationConditionsEvaluationResults: NotRequired[DocumentOutputValue]
-
-
-class HumanLoopConfigTypeDef(TypedDict):
-    HumanLoopName: str
-    FlowDefinitionArn: str
-    DataAttributes: NotRequired[ReadOnly[HumanLoopDataAttributesTypeDef]]
-
-
-class HumanLoopDataAttributesTypeDef(TypedDict):
-    ContentClassifiers: NotRequired[ReadOnly[Sequence[ContentClassifierType]]]
-
-
-class IdentityDocumentFieldTypeDef(TypedDict):
-    Type: NotRequired[AnalyzeIDDetectionsTypeDef]
-    ValueDetection: NotRequired[AnalyzeIDDetectionsTypeDef]
-
-
-class IdentityDocumentTypeDef(TypedDict):
-    DocumentIndex: NotRequired[int]
-    IdentityDocumentFields: NotRequired[list[IdentityDocumentFieldTypeDef]]
-    Blocks: NotRequired[list[BlockTypeDef]]
-
-
-class LendingDetectionTypeDef(TypedDict):
-    Text: NotRequired[str]
-    SelectionStatus: NotRequired[SelectionStatusType]
-    Geometry: NotRequired[GeometryTypeDef]
-    Confidence: NotRequired[float]
-
-
-class LendingDocumentTypeDef(TypedDict):
-    LendingFields: NotRequired[list[LendingFieldTypeDef]]
-    SignatureDetections: NotRequired[list[SignatureDetectionTypeDef]]
-
-
-class LendingFieldTypeDef(TypedDict):
-    Type: NotRequired[str]
-    KeyDetection: NotRequired[LendingDetectionTypeDef]
-    ValueDetections: NotRequired[list[LendingDetectionTypeDef]]
-
-
-class LendingResultTypeDef(TypedDict):
-    Page: NotRequired[int]
-    PageClassification: NotRequired[PageClassificationTypeDef]
-    Extractions: NotRequired[list[ExtractionTypeDef]]
-
-
-class LendingSummaryTypeDef(TypedDict):
-    DocumentGroups: NotRequired[list[DocumentGroupTypeDef]]
-    UndetectedDocumentTypes: NotRequired[list[str]]
-
-
-class LineItemFieldsTypeDef(TypedDict):
-    LineItemExpenseFields: NotRequired[list[ExpenseFieldTypeDef]]
-
-
-class LineItemGroupTypeDef(TypedDict):
-    LineItemGroupIndex: NotRequired[int]
-    LineItems: NotRequired[list[LineItemFieldsTypeDef]]
 
 
 class ListAdapterVersionsRequestTypeDef(TypedDict):
@@ -598,71 +670,9 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class NormalizedValueTypeDef(TypedDict):
-    Value: NotRequired[str]
-    ValueType: NotRequired[ValueTypeType]
-
-
 class NotificationChannelTypeDef(TypedDict):
     SNSTopicArn: str
     RoleArn: str
-
-
-class OutputConfigTypeDef(TypedDict):
-    S3Bucket: str
-    S3Prefix: NotRequired[str]
-
-
-class PageClassificationTypeDef(TypedDict):
-    PageType: list[PredictionTypeDef]
-    PageNumber: list[PredictionTypeDef]
-
-
-class PointTypeDef(TypedDict):
-    X: NotRequired[float]
-    Y: NotRequired[float]
-
-
-class PredictionTypeDef(TypedDict):
-    Value: NotRequired[str]
-    Confidence: NotRequired[float]
-
-
-class QueriesConfigTypeDef(TypedDict):
-    Queries: ReadOnly[Sequence[QueryTypeDef]]
-
-
-class QueryOutputTypeDef(TypedDict):
-    Text: str
-    Alias: NotRequired[str]
-    Pages: NotRequired[list[str]]
-
-
-class QueryTypeDef(TypedDict):
-    Text: str
-    Alias: NotRequired[str]
-    Pages: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RelationshipTypeDef(TypedDict):
-    Type: NotRequired[RelationshipTypeType]
-    Ids: NotRequired[list[str]]
-
-
-class S3ObjectTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Name: NotRequired[str]
-    Version: NotRequired[str]
-
-
-class SignatureDetectionTypeDef(TypedDict):
-    Confidence: NotRequired[float]
-    Geometry: NotRequired[GeometryTypeDef]
-
-
-class SplitDocumentTypeDef(TypedDict):
-    Index: NotRequired[int]
-    Pages: NotRequired[list[int]]
 
 
 class StartDocumentAnalysisRequestTypeDef(TypedDict):
@@ -733,10 +743,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UndetectedSignatureTypeDef(TypedDict):
-    Page: NotRequired[int]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -761,8 +767,3 @@ class UpdateAdapterResponseTypeDef(TypedDict):
     FeatureTypes: NotRequired[list[FeatureTypeType]]
     AutoUpdate: NotRequired[AutoUpdateType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WarningTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    Pages: NotRequired[list[int]]

@@ -2,25 +2,26 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Timestream InfluxDB: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ClusterDeploymentTypeType",
-    "ClusterStatusType",
-    "DataFusionRuntimeTypeType",
-    "DbInstanceTypeType",
-    "DbStorageTypeType",
-    "DeploymentTypeType",
-    "DurationTypeType",
-    "EngineTypeType",
-    "FailoverModeType",
-    "InstanceModeType",
-    "LogFormatsType",
-    "LogLevelType",
-    "NetworkTypeType",
-    "StatusType",
-    "TracingTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ClusterDeploymentTypeType",
+        "ClusterStatusType",
+        "DataFusionRuntimeTypeType",
+        "DbInstanceTypeType",
+        "DbStorageTypeType",
+        "DeploymentTypeType",
+        "DurationTypeType",
+        "EngineTypeType",
+        "FailoverModeType",
+        "InstanceModeType",
+        "LogFormatsType",
+        "LogLevelType",
+        "NetworkTypeType",
+        "StatusType",
+        "TracingTypeType",
+    ]
 
 ClusterDeploymentTypeType = Literal["MULTI_NODE_READ_REPLICAS"]
 ClusterStatusType = Literal[

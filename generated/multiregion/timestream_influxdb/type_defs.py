@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -36,66 +36,81 @@ from .literals import (
     TracingTypeType,
 )
 
-__all__ = [
-    "ClusterConfigurationTypeDef",
-    "CreateDbClusterInputTypeDef",
-    "CreateDbClusterOutputTypeDef",
-    "CreateDbInstanceInputTypeDef",
-    "CreateDbInstanceOutputTypeDef",
-    "CreateDbParameterGroupInputTypeDef",
-    "CreateDbParameterGroupOutputTypeDef",
-    "DbClusterSummaryTypeDef",
-    "DbInstanceForClusterSummaryTypeDef",
-    "DbInstanceSummaryTypeDef",
-    "DbParameterGroupSummaryTypeDef",
-    "DeleteDbClusterInputTypeDef",
-    "DeleteDbClusterOutputTypeDef",
-    "DeleteDbInstanceInputTypeDef",
-    "DeleteDbInstanceOutputTypeDef",
-    "DurationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetDbClusterInputTypeDef",
-    "GetDbClusterOutputTypeDef",
-    "GetDbInstanceInputTypeDef",
-    "GetDbInstanceOutputTypeDef",
-    "GetDbParameterGroupInputTypeDef",
-    "GetDbParameterGroupOutputTypeDef",
-    "InfluxDBv2ParametersTypeDef",
-    "InfluxDBv3CoreParametersTypeDef",
-    "InfluxDBv3EnterpriseParametersTypeDef",
-    "ListDbClustersInputTypeDef",
-    "ListDbClustersOutputTypeDef",
-    "ListDbInstancesForClusterInputTypeDef",
-    "ListDbInstancesForClusterOutputTypeDef",
-    "ListDbInstancesInputTypeDef",
-    "ListDbInstancesOutputTypeDef",
-    "ListDbParameterGroupsInputTypeDef",
-    "ListDbParameterGroupsOutputTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "LogDeliveryConfigurationTypeDef",
-    "MaintenanceScheduleTypeDef",
-    "ParametersTypeDef",
-    "PercentOrAbsoluteLongTypeDef",
-    "RebootDbClusterInputTypeDef",
-    "RebootDbClusterOutputTypeDef",
-    "RebootDbInstanceInputTypeDef",
-    "RebootDbInstanceOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3ConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateDbClusterInputTypeDef",
-    "UpdateDbClusterOutputTypeDef",
-    "UpdateDbInstanceInputTypeDef",
-    "UpdateDbInstanceOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ClusterConfigurationTypeDef",
+        "CreateDbClusterInputTypeDef",
+        "CreateDbClusterOutputTypeDef",
+        "CreateDbInstanceInputTypeDef",
+        "CreateDbInstanceOutputTypeDef",
+        "CreateDbParameterGroupInputTypeDef",
+        "CreateDbParameterGroupOutputTypeDef",
+        "DbClusterSummaryTypeDef",
+        "DbInstanceForClusterSummaryTypeDef",
+        "DbInstanceSummaryTypeDef",
+        "DbParameterGroupSummaryTypeDef",
+        "DeleteDbClusterInputTypeDef",
+        "DeleteDbClusterOutputTypeDef",
+        "DeleteDbInstanceInputTypeDef",
+        "DeleteDbInstanceOutputTypeDef",
+        "DurationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetDbClusterInputTypeDef",
+        "GetDbClusterOutputTypeDef",
+        "GetDbInstanceInputTypeDef",
+        "GetDbInstanceOutputTypeDef",
+        "GetDbParameterGroupInputTypeDef",
+        "GetDbParameterGroupOutputTypeDef",
+        "InfluxDBv2ParametersTypeDef",
+        "InfluxDBv3CoreParametersTypeDef",
+        "InfluxDBv3EnterpriseParametersTypeDef",
+        "ListDbClustersInputTypeDef",
+        "ListDbClustersOutputTypeDef",
+        "ListDbInstancesForClusterInputTypeDef",
+        "ListDbInstancesForClusterOutputTypeDef",
+        "ListDbInstancesInputTypeDef",
+        "ListDbInstancesOutputTypeDef",
+        "ListDbParameterGroupsInputTypeDef",
+        "ListDbParameterGroupsOutputTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "LogDeliveryConfigurationTypeDef",
+        "MaintenanceScheduleTypeDef",
+        "ParametersTypeDef",
+        "PercentOrAbsoluteLongTypeDef",
+        "RebootDbClusterInputTypeDef",
+        "RebootDbClusterOutputTypeDef",
+        "RebootDbInstanceInputTypeDef",
+        "RebootDbInstanceOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3ConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateDbClusterInputTypeDef",
+        "UpdateDbClusterOutputTypeDef",
+        "UpdateDbInstanceInputTypeDef",
+        "UpdateDbInstanceOutputTypeDef",
+    ]
 
 
 class ClusterConfigurationTypeDef(TypedDict):
     ingestQueryInstances: NotRequired[int]
     queryOnlyInstances: NotRequired[int]
     dedicatedCompactor: NotRequired[bool]
+
+
+class S3ConfigurationTypeDef(TypedDict):
+    bucketName: str
+    enabled: bool
+
+
+class LogDeliveryConfigurationTypeDef(TypedDict):
+    s3Configuration: S3ConfigurationTypeDef
+
+
+class MaintenanceScheduleTypeDef(TypedDict):
+    timezone: str
+    preferredMaintenanceWindow: str
 
 
 class CreateDbClusterInputTypeDef(TypedDict):
@@ -174,6 +189,156 @@ class CreateDbInstanceOutputTypeDef(TypedDict):
     lastMaintenanceTime: NotRequired[datetime]
     nextMaintenanceTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DurationTypeDef(TypedDict):
+    durationType: DurationTypeType
+    value: int
+
+
+class InfluxDBv2ParametersTypeDef(TypedDict):
+    fluxLogEnabled: NotRequired[bool]
+    logLevel: NotRequired[LogLevelType]
+    noTasks: NotRequired[bool]
+    queryConcurrency: NotRequired[int]
+    queryQueueSize: NotRequired[int]
+    tracingType: NotRequired[TracingTypeType]
+    metricsDisabled: NotRequired[bool]
+    httpIdleTimeout: NotRequired[DurationTypeDef]
+    httpReadHeaderTimeout: NotRequired[DurationTypeDef]
+    httpReadTimeout: NotRequired[DurationTypeDef]
+    httpWriteTimeout: NotRequired[DurationTypeDef]
+    influxqlMaxSelectBuckets: NotRequired[int]
+    influxqlMaxSelectPoint: NotRequired[int]
+    influxqlMaxSelectSeries: NotRequired[int]
+    pprofDisabled: NotRequired[bool]
+    queryInitialMemoryBytes: NotRequired[int]
+    queryMaxMemoryBytes: NotRequired[int]
+    queryMemoryBytes: NotRequired[int]
+    sessionLength: NotRequired[int]
+    sessionRenewDisabled: NotRequired[bool]
+    storageCacheMaxMemorySize: NotRequired[int]
+    storageCacheSnapshotMemorySize: NotRequired[int]
+    storageCacheSnapshotWriteColdDuration: NotRequired[DurationTypeDef]
+    storageCompactFullWriteColdDuration: NotRequired[DurationTypeDef]
+    storageCompactThroughputBurst: NotRequired[int]
+    storageMaxConcurrentCompactions: NotRequired[int]
+    storageMaxIndexLogFileSize: NotRequired[int]
+    storageNoValidateFieldSize: NotRequired[bool]
+    storageRetentionCheckInterval: NotRequired[DurationTypeDef]
+    storageSeriesFileMaxConcurrentSnapshotCompactions: NotRequired[int]
+    storageSeriesIdSetCacheSize: NotRequired[int]
+    storageWalMaxConcurrentWrites: NotRequired[int]
+    storageWalMaxWriteDelay: NotRequired[DurationTypeDef]
+    uiDisabled: NotRequired[bool]
+
+
+class PercentOrAbsoluteLongTypeDef(TypedDict):
+    percent: NotRequired[str]
+    absolute: NotRequired[int]
+
+
+class InfluxDBv3CoreParametersTypeDef(TypedDict):
+    queryFileLimit: NotRequired[int]
+    queryLogSize: NotRequired[int]
+    logFilter: NotRequired[str]
+    logFormat: NotRequired[LogFormatsType]
+    dataFusionNumThreads: NotRequired[int]
+    dataFusionRuntimeType: NotRequired[DataFusionRuntimeTypeType]
+    dataFusionRuntimeDisableLifoSlot: NotRequired[bool]
+    dataFusionRuntimeEventInterval: NotRequired[int]
+    dataFusionRuntimeGlobalQueueInterval: NotRequired[int]
+    dataFusionRuntimeMaxBlockingThreads: NotRequired[int]
+    dataFusionRuntimeMaxIoEventsPerTick: NotRequired[int]
+    dataFusionRuntimeThreadKeepAlive: NotRequired[DurationTypeDef]
+    dataFusionRuntimeThreadPriority: NotRequired[int]
+    dataFusionMaxParquetFanout: NotRequired[int]
+    dataFusionUseCachedParquetLoader: NotRequired[bool]
+    dataFusionConfig: NotRequired[str]
+    maxHttpRequestSize: NotRequired[int]
+    forceSnapshotMemThreshold: NotRequired[PercentOrAbsoluteLongTypeDef]
+    walSnapshotSize: NotRequired[int]
+    walMaxWriteBufferSize: NotRequired[int]
+    snapshottedWalFilesToKeep: NotRequired[int]
+    preemptiveCacheAge: NotRequired[DurationTypeDef]
+    parquetMemCachePrunePercentage: NotRequired[float]
+    parquetMemCachePruneInterval: NotRequired[DurationTypeDef]
+    disableParquetMemCache: NotRequired[bool]
+    parquetMemCacheQueryPathDuration: NotRequired[DurationTypeDef]
+    lastCacheEvictionInterval: NotRequired[DurationTypeDef]
+    distinctCacheEvictionInterval: NotRequired[DurationTypeDef]
+    gen1Duration: NotRequired[DurationTypeDef]
+    execMemPoolBytes: NotRequired[PercentOrAbsoluteLongTypeDef]
+    parquetMemCacheSize: NotRequired[PercentOrAbsoluteLongTypeDef]
+    walReplayFailOnError: NotRequired[bool]
+    walReplayConcurrencyLimit: NotRequired[int]
+    tableIndexCacheMaxEntries: NotRequired[int]
+    tableIndexCacheConcurrencyLimit: NotRequired[int]
+    gen1LookbackDuration: NotRequired[DurationTypeDef]
+    retentionCheckInterval: NotRequired[DurationTypeDef]
+    deleteGracePeriod: NotRequired[DurationTypeDef]
+    hardDeleteDefaultDuration: NotRequired[DurationTypeDef]
+
+
+class InfluxDBv3EnterpriseParametersTypeDef(TypedDict):
+    queryFileLimit: NotRequired[int]
+    queryLogSize: NotRequired[int]
+    logFilter: NotRequired[str]
+    logFormat: NotRequired[LogFormatsType]
+    dataFusionNumThreads: NotRequired[int]
+    dataFusionRuntimeType: NotRequired[DataFusionRuntimeTypeType]
+    dataFusionRuntimeDisableLifoSlot: NotRequired[bool]
+    dataFusionRuntimeEventInterval: NotRequired[int]
+    dataFusionRuntimeGlobalQueueInterval: NotRequired[int]
+    dataFusionRuntimeMaxBlockingThreads: NotRequired[int]
+    dataFusionRuntimeMaxIoEventsPerTick: NotRequired[int]
+    dataFusionRuntimeThreadKeepAlive: NotRequired[DurationTypeDef]
+    dataFusionRuntimeThreadPriority: NotRequired[int]
+    dataFusionMaxParquetFanout: NotRequired[int]
+    dataFusionUseCachedParquetLoader: NotRequired[bool]
+    dataFusionConfig: NotRequired[str]
+    maxHttpRequestSize: NotRequired[int]
+    forceSnapshotMemThreshold: NotRequired[PercentOrAbsoluteLongTypeDef]
+    walSnapshotSize: NotRequired[int]
+    walMaxWriteBufferSize: NotRequired[int]
+    snapshottedWalFilesToKeep: NotRequired[int]
+    preemptiveCacheAge: NotRequired[DurationTypeDef]
+    parquetMemCachePrunePercentage: NotRequired[float]
+    parquetMemCachePruneInterval: NotRequired[DurationTypeDef]
+    disableParquetMemCache: NotRequired[bool]
+    parquetMemCacheQueryPathDuration: NotRequired[DurationTypeDef]
+    lastCacheEvictionInterval: NotRequired[DurationTypeDef]
+    distinctCacheEvictionInterval: NotRequired[DurationTypeDef]
+    gen1Duration: NotRequired[DurationTypeDef]
+    execMemPoolBytes: NotRequired[PercentOrAbsoluteLongTypeDef]
+    parquetMemCacheSize: NotRequired[PercentOrAbsoluteLongTypeDef]
+    walReplayFailOnError: NotRequired[bool]
+    walReplayConcurrencyLimit: NotRequired[int]
+    tableIndexCacheMaxEntries: NotRequired[int]
+    tableIndexCacheConcurrencyLimit: NotRequired[int]
+    gen1LookbackDuration: NotRequired[DurationTypeDef]
+    retentionCheckInterval: NotRequired[DurationTypeDef]
+    deleteGracePeriod: NotRequired[DurationTypeDef]
+    hardDeleteDefaultDuration: NotRequired[DurationTypeDef]
+    ingestQueryInstances: int
+    queryOnlyInstances: int
+    dedicatedCompactor: bool
+    compactionRowLimit: NotRequired[int]
+    compactionMaxNumFilesPerPlan: NotRequired[int]
+    compactionGen2Duration: NotRequired[DurationTypeDef]
+    compactionMultipliers: NotRequired[str]
+    compactionCleanupWait: NotRequired[DurationTypeDef]
+    compactionCheckInterval: NotRequired[DurationTypeDef]
+    lastValueCacheDisableFromHistory: NotRequired[bool]
+    distinctValueCacheDisableFromHistory: NotRequired[bool]
+    replicationInterval: NotRequired[DurationTypeDef]
+    catalogSyncInterval: NotRequired[DurationTypeDef]
+
+
+class ParametersTypeDef(TypedDict):
+    InfluxDBv2: NotRequired[InfluxDBv2ParametersTypeDef]
+    InfluxDBv3Core: NotRequired[InfluxDBv3CoreParametersTypeDef]
+    InfluxDBv3Enterprise: NotRequired[InfluxDBv3EnterpriseParametersTypeDef]
 
 
 class CreateDbParameterGroupInputTypeDef(TypedDict):
@@ -287,11 +452,6 @@ class DeleteDbInstanceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DurationTypeDef(TypedDict):
-    durationType: DurationTypeType
-    value: int
-
-
 class GetDbClusterInputTypeDef(TypedDict):
     dbClusterId: str
 
@@ -370,140 +530,6 @@ class GetDbParameterGroupOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InfluxDBv2ParametersTypeDef(TypedDict):
-    fluxLogEnabled: NotRequired[bool]
-    logLevel: NotRequired[LogLevelType]
-    noTasks: NotRequired[bool]
-    queryConcurrency: NotRequired[int]
-    queryQueueSize: NotRequired[int]
-    tracingType: NotRequired[TracingTypeType]
-    metricsDisabled: NotRequired[bool]
-    httpIdleTimeout: NotRequired[DurationTypeDef]
-    httpReadHeaderTimeout: NotRequired[DurationTypeDef]
-    httpReadTimeout: NotRequired[DurationTypeDef]
-    httpWriteTimeout: NotRequired[DurationTypeDef]
-    influxqlMaxSelectBuckets: NotRequired[int]
-    influxqlMaxSelectPoint: NotRequired[int]
-    influxqlMaxSelectSeries: NotRequired[int]
-    pprofDisabled: NotRequired[bool]
-    queryInitialMemoryBytes: NotRequired[int]
-    queryMaxMemoryBytes: NotRequired[int]
-    queryMemoryBytes: NotRequired[int]
-    sessionLength: NotRequired[int]
-    sessionRenewDisabled: NotRequired[bool]
-    storageCacheMaxMemorySize: NotRequired[int]
-    storageCacheSnapshotMemorySize: NotRequired[int]
-    storageCacheSnapshotWriteColdDuration: NotRequired[DurationTypeDef]
-    storageCompactFullWriteColdDuration: NotRequired[DurationTypeDef]
-    storageCompactThroughputBurst: NotRequired[int]
-    storageMaxConcurrentCompactions: NotRequired[int]
-    storageMaxIndexLogFileSize: NotRequired[int]
-    storageNoValidateFieldSize: NotRequired[bool]
-    storageRetentionCheckInterval: NotRequired[DurationTypeDef]
-    storageSeriesFileMaxConcurrentSnapshotCompactions: NotRequired[int]
-    storageSeriesIdSetCacheSize: NotRequired[int]
-    storageWalMaxConcurrentWrites: NotRequired[int]
-    storageWalMaxWriteDelay: NotRequired[DurationTypeDef]
-    uiDisabled: NotRequired[bool]
-
-
-class InfluxDBv3CoreParametersTypeDef(TypedDict):
-    queryFileLimit: NotRequired[int]
-    queryLogSize: NotRequired[int]
-    logFilter: NotRequired[str]
-    logFormat: NotRequired[LogFormatsType]
-    dataFusionNumThreads: NotRequired[int]
-    dataFusionRuntimeType: NotRequired[DataFusionRuntimeTypeType]
-    dataFusionRuntimeDisableLifoSlot: NotRequired[bool]
-    dataFusionRuntimeEventInterval: NotRequired[int]
-    dataFusionRuntimeGlobalQueueInterval: NotRequired[int]
-    dataFusionRuntimeMaxBlockingThreads: NotRequired[int]
-    dataFusionRuntimeMaxIoEventsPerTick: NotRequired[int]
-    dataFusionRuntimeThreadKeepAlive: NotRequired[DurationTypeDef]
-    dataFusionRuntimeThreadPriority: NotRequired[int]
-    dataFusionMaxParquetFanout: NotRequired[int]
-    dataFusionUseCachedParquetLoader: NotRequired[bool]
-    dataFusionConfig: NotRequired[str]
-    maxHttpRequestSize: NotRequired[int]
-    forceSnapshotMemThreshold: NotRequired[PercentOrAbsoluteLongTypeDef]
-    walSnapshotSize: NotRequired[int]
-    walMaxWriteBufferSize: NotRequired[int]
-    snapshottedWalFilesToKeep: NotRequired[int]
-    preemptiveCacheAge: NotRequired[DurationTypeDef]
-    parquetMemCachePrunePercentage: NotRequired[float]
-    parquetMemCachePruneInterval: NotRequired[DurationTypeDef]
-    disableParquetMemCache: NotRequired[bool]
-    parquetMemCacheQueryPathDuration: NotRequired[DurationTypeDef]
-    lastCacheEvictionInterval: NotRequired[DurationTypeDef]
-    distinctCacheEvictionInterval: NotRequired[DurationTypeDef]
-    gen1Duration: NotRequired[DurationTypeDef]
-    execMemPoolBytes: NotRequired[PercentOrAbsoluteLongTypeDef]
-    parquetMemCacheSize: NotRequired[PercentOrAbsoluteLongTypeDef]
-    walReplayFailOnError: NotRequired[bool]
-    walReplayConcurrencyLimit: NotRequired[int]
-    tableIndexCacheMaxEntries: NotRequired[int]
-    tableIndexCacheConcurrencyLimit: NotRequired[int]
-    gen1LookbackDuration: NotRequired[DurationTypeDef]
-    retentionCheckInterval: NotRequired[DurationTypeDef]
-    deleteGracePeriod: NotRequired[DurationTypeDef]
-    hardDeleteDefaultDuration: NotRequired[DurationTypeDef]
-
-
-class InfluxDBv3EnterpriseParametersTypeDef(TypedDict):
-    queryFileLimit: NotRequired[int]
-    queryLogSize: NotRequired[int]
-    logFilter: NotRequired[str]
-    logFormat: NotRequired[LogFormatsType]
-    dataFusionNumThreads: NotRequired[int]
-    dataFusionRuntimeType: NotRequired[DataFusionRuntimeTypeType]
-    dataFusionRuntimeDisableLifoSlot: NotRequired[bool]
-    dataFusionRuntimeEventInterval: NotRequired[int]
-    dataFusionRuntimeGlobalQueueInterval: NotRequired[int]
-    dataFusionRuntimeMaxBlockingThreads: NotRequired[int]
-    dataFusionRuntimeMaxIoEventsPerTick: NotRequired[int]
-    dataFusionRuntimeThreadKeepAlive: NotRequired[DurationTypeDef]
-    dataFusionRuntimeThreadPriority: NotRequired[int]
-    dataFusionMaxParquetFanout: NotRequired[int]
-    dataFusionUseCachedParquetLoader: NotRequired[bool]
-    dataFusionConfig: NotRequired[str]
-    maxHttpRequestSize: NotRequired[int]
-    forceSnapshotMemThreshold: NotRequired[PercentOrAbsoluteLongTypeDef]
-    walSnapshotSize: NotRequired[int]
-    walMaxWriteBufferSize: NotRequired[int]
-    snapshottedWalFilesToKeep: NotRequired[int]
-    preemptiveCacheAge: NotRequired[DurationTypeDef]
-    parquetMemCachePrunePercentage: NotRequired[float]
-    parquetMemCachePruneInterval: NotRequired[DurationTypeDef]
-    disableParquetMemCache: NotRequired[bool]
-    parquetMemCacheQueryPathDuration: NotRequired[DurationTypeDef]
-    lastCacheEvictionInterval: NotRequired[DurationTypeDef]
-    distinctCacheEvictionInterval: NotRequired[DurationTypeDef]
-    gen1Duration: NotRequired[DurationTypeDef]
-    execMemPoolBytes: NotRequired[PercentOrAbsoluteLongTypeDef]
-    parquetMemCacheSize: NotRequired[PercentOrAbsoluteLongTypeDef]
-    walReplayFailOnError: NotRequired[bool]
-    walReplayConcurrencyLimit: NotRequired[int]
-    tableIndexCacheMaxEntries: NotRequired[int]
-    tableIndexCacheConcurrencyLimit: NotRequired[int]
-    gen1LookbackDuration: NotRequired[DurationTypeDef]
-    retentionCheckInterval: NotRequired[DurationTypeDef]
-    deleteGracePeriod: NotRequired[DurationTypeDef]
-    hardDeleteDefaultDuration: NotRequired[DurationTypeDef]
-    ingestQueryInstances: int
-    queryOnlyInstances: int
-    dedicatedCompactor: bool
-    compactionRowLimit: NotRequired[int]
-    compactionMaxNumFilesPerPlan: NotRequired[int]
-    compactionGen2Duration: NotRequired[DurationTypeDef]
-    compactionMultipliers: NotRequired[str]
-    compactionCleanupWait: NotRequired[DurationTypeDef]
-    compactionCheckInterval: NotRequired[DurationTypeDef]
-    lastValueCacheDisableFromHistory: NotRequired[bool]
-    distinctValueCacheDisableFromHistory: NotRequired[bool]
-    replicationInterval: NotRequired[DurationTypeDef]
-    catalogSyncInterval: NotRequired[DurationTypeDef]
-
-
 class ListDbClustersInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
@@ -558,26 +584,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LogDeliveryConfigurationTypeDef(TypedDict):
-    s3Configuration: S3ConfigurationTypeDef
-
-
-class MaintenanceScheduleTypeDef(TypedDict):
-    timezone: str
-    preferredMaintenanceWindow: str
-
-
-class ParametersTypeDef(TypedDict):
-    InfluxDBv2: NotRequired[InfluxDBv2ParametersTypeDef]
-    InfluxDBv3Core: NotRequired[InfluxDBv3CoreParametersTypeDef]
-    InfluxDBv3Enterprise: NotRequired[InfluxDBv3EnterpriseParametersTypeDef]
-
-
-class PercentOrAbsoluteLongTypeDef(TypedDict):
-    percent: NotRequired[str]
-    absolute: NotRequired[int]
-
-
 class RebootDbClusterInputTypeDef(TypedDict):
     dbClusterId: str
     instanceIds: NotRequired[ReadOnly[Sequence[str]]]
@@ -619,11 +625,6 @@ class RebootDbInstanceOutputTypeDef(TypedDict):
     lastMaintenanceTime: NotRequired[datetime]
     nextMaintenanceTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class S3ConfigurationTypeDef(TypedDict):
-    bucketName: str
-    enabled: bool
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Timestream Query: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ComputeModeType",
-    "DimensionValueTypeType",
-    "LastUpdateStatusType",
-    "MeasureValueTypeType",
-    "QueryInsightsModeType",
-    "QueryPricingModelType",
-    "S3EncryptionOptionType",
-    "ScalarMeasureValueTypeType",
-    "ScalarTypeType",
-    "ScheduledQueryInsightsModeType",
-    "ScheduledQueryRunStatusType",
-    "ScheduledQueryStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ComputeModeType",
+        "DimensionValueTypeType",
+        "LastUpdateStatusType",
+        "MeasureValueTypeType",
+        "QueryInsightsModeType",
+        "QueryPricingModelType",
+        "S3EncryptionOptionType",
+        "ScalarMeasureValueTypeType",
+        "ScalarTypeType",
+        "ScheduledQueryInsightsModeType",
+        "ScheduledQueryRunStatusType",
+        "ScheduledQueryStateType",
+    ]
 
 ComputeModeType = Literal["ON_DEMAND", "PROVISIONED"]
 DimensionValueTypeType = Literal["VARCHAR"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,82 +33,87 @@ from .literals import (
     ScheduledQueryStateType,
 )
 
-__all__ = [
-    "AccountSettingsNotificationConfigurationTypeDef",
-    "CancelQueryRequestTypeDef",
-    "CancelQueryResponseTypeDef",
-    "ColumnInfoTypeDef",
-    "CreateScheduledQueryRequestTypeDef",
-    "CreateScheduledQueryResponseTypeDef",
-    "DatumTypeDef",
-    "DeleteScheduledQueryRequestTypeDef",
-    "DescribeAccountSettingsResponseTypeDef",
-    "DescribeEndpointsResponseTypeDef",
-    "DescribeScheduledQueryRequestTypeDef",
-    "DescribeScheduledQueryResponseTypeDef",
-    "DimensionMappingTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointTypeDef",
-    "ErrorReportConfigurationTypeDef",
-    "ErrorReportLocationTypeDef",
-    "ExecuteScheduledQueryRequestTypeDef",
-    "ExecutionStatsTypeDef",
-    "LastUpdateTypeDef",
-    "ListScheduledQueriesRequestTypeDef",
-    "ListScheduledQueriesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MixedMeasureMappingOutputTypeDef",
-    "MixedMeasureMappingTypeDef",
-    "MultiMeasureAttributeMappingTypeDef",
-    "MultiMeasureMappingsOutputTypeDef",
-    "MultiMeasureMappingsTypeDef",
-    "NotificationConfigurationTypeDef",
-    "ParameterMappingTypeDef",
-    "PrepareQueryRequestTypeDef",
-    "PrepareQueryResponseTypeDef",
-    "ProvisionedCapacityRequestTypeDef",
-    "ProvisionedCapacityResponseTypeDef",
-    "QueryComputeRequestTypeDef",
-    "QueryComputeResponseTypeDef",
-    "QueryInsightsResponseTypeDef",
-    "QueryInsightsTypeDef",
-    "QueryRequestTypeDef",
-    "QueryResponseTypeDef",
-    "QuerySpatialCoverageMaxTypeDef",
-    "QuerySpatialCoverageTypeDef",
-    "QueryStatusTypeDef",
-    "QueryTemporalRangeMaxTypeDef",
-    "QueryTemporalRangeTypeDef",
-    "ResponseMetadataTypeDef",
-    "RowTypeDef",
-    "S3ConfigurationTypeDef",
-    "S3ReportLocationTypeDef",
-    "ScheduleConfigurationTypeDef",
-    "ScheduledQueryDescriptionTypeDef",
-    "ScheduledQueryInsightsResponseTypeDef",
-    "ScheduledQueryInsightsTypeDef",
-    "ScheduledQueryRunSummaryTypeDef",
-    "ScheduledQueryTypeDef",
-    "SelectColumnTypeDef",
-    "SnsConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TargetConfigurationOutputTypeDef",
-    "TargetConfigurationTypeDef",
-    "TargetDestinationTypeDef",
-    "TimeSeriesDataPointTypeDef",
-    "TimestreamConfigurationOutputTypeDef",
-    "TimestreamConfigurationTypeDef",
-    "TimestreamDestinationTypeDef",
-    "TypeTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccountSettingsRequestTypeDef",
-    "UpdateAccountSettingsResponseTypeDef",
-    "UpdateScheduledQueryRequestTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountSettingsNotificationConfigurationTypeDef",
+        "CancelQueryRequestTypeDef",
+        "CancelQueryResponseTypeDef",
+        "ColumnInfoTypeDef",
+        "CreateScheduledQueryRequestTypeDef",
+        "CreateScheduledQueryResponseTypeDef",
+        "DatumTypeDef",
+        "DeleteScheduledQueryRequestTypeDef",
+        "DescribeAccountSettingsResponseTypeDef",
+        "DescribeEndpointsResponseTypeDef",
+        "DescribeScheduledQueryRequestTypeDef",
+        "DescribeScheduledQueryResponseTypeDef",
+        "DimensionMappingTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointTypeDef",
+        "ErrorReportConfigurationTypeDef",
+        "ErrorReportLocationTypeDef",
+        "ExecuteScheduledQueryRequestTypeDef",
+        "ExecutionStatsTypeDef",
+        "LastUpdateTypeDef",
+        "ListScheduledQueriesRequestTypeDef",
+        "ListScheduledQueriesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MixedMeasureMappingOutputTypeDef",
+        "MixedMeasureMappingTypeDef",
+        "MultiMeasureAttributeMappingTypeDef",
+        "MultiMeasureMappingsOutputTypeDef",
+        "MultiMeasureMappingsTypeDef",
+        "NotificationConfigurationTypeDef",
+        "ParameterMappingTypeDef",
+        "PrepareQueryRequestTypeDef",
+        "PrepareQueryResponseTypeDef",
+        "ProvisionedCapacityRequestTypeDef",
+        "ProvisionedCapacityResponseTypeDef",
+        "QueryComputeRequestTypeDef",
+        "QueryComputeResponseTypeDef",
+        "QueryInsightsResponseTypeDef",
+        "QueryInsightsTypeDef",
+        "QueryRequestTypeDef",
+        "QueryResponseTypeDef",
+        "QuerySpatialCoverageMaxTypeDef",
+        "QuerySpatialCoverageTypeDef",
+        "QueryStatusTypeDef",
+        "QueryTemporalRangeMaxTypeDef",
+        "QueryTemporalRangeTypeDef",
+        "ResponseMetadataTypeDef",
+        "RowTypeDef",
+        "S3ConfigurationTypeDef",
+        "S3ReportLocationTypeDef",
+        "ScheduleConfigurationTypeDef",
+        "ScheduledQueryDescriptionTypeDef",
+        "ScheduledQueryInsightsResponseTypeDef",
+        "ScheduledQueryInsightsTypeDef",
+        "ScheduledQueryRunSummaryTypeDef",
+        "ScheduledQueryTypeDef",
+        "SelectColumnTypeDef",
+        "SnsConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TargetConfigurationOutputTypeDef",
+        "TargetConfigurationTypeDef",
+        "TargetDestinationTypeDef",
+        "TimeSeriesDataPointTypeDef",
+        "TimestreamConfigurationOutputTypeDef",
+        "TimestreamConfigurationTypeDef",
+        "TimestreamDestinationTypeDef",
+        "TypeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccountSettingsRequestTypeDef",
+        "UpdateAccountSettingsResponseTypeDef",
+        "UpdateScheduledQueryRequestTypeDef",
+    ]
+
+
+class SnsConfigurationTypeDef(TypedDict):
+    TopicArn: str
 
 
 class AccountSettingsNotificationConfigurationTypeDef(TypedDict):
@@ -125,9 +130,81 @@ class CancelQueryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TypeTypeDef(TypedDict):
+    ScalarType: NotRequired[ScalarTypeType]
+    ArrayColumnInfo: NotRequired[ColumnInfoTypeDef]
+    TimeSeriesMeasureValueColumnInfo: NotRequired[ColumnInfoTypeDef]
+    RowColumnInfo: NotRequired[list[ColumnInfoTypeDef]]
+
+
 class ColumnInfoTypeDef(TypedDict):
     Name: NotRequired[str]
     Type: TypeTypeDef
+
+
+class S3ConfigurationTypeDef(TypedDict):
+    BucketName: str
+    ObjectKeyPrefix: NotRequired[str]
+    EncryptionOption: NotRequired[S3EncryptionOptionType]
+
+
+class ErrorReportConfigurationTypeDef(TypedDict):
+    S3Configuration: S3ConfigurationTypeDef
+
+
+class NotificationConfigurationTypeDef(TypedDict):
+    SnsConfiguration: SnsConfigurationTypeDef
+
+
+class ScheduleConfigurationTypeDef(TypedDict):
+    ScheduleExpression: str
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class DimensionMappingTypeDef(TypedDict):
+    Name: str
+    DimensionValueType: DimensionValueTypeType
+
+
+class MultiMeasureAttributeMappingTypeDef(TypedDict):
+    SourceColumn: str
+    TargetMultiMeasureAttributeName: NotRequired[str]
+    MeasureValueType: ScalarMeasureValueTypeType
+
+
+class MixedMeasureMappingTypeDef(TypedDict):
+    MeasureName: NotRequired[str]
+    SourceColumn: NotRequired[str]
+    TargetMeasureName: NotRequired[str]
+    MeasureValueType: MeasureValueTypeType
+    MultiMeasureAttributeMappings: NotRequired[
+        ReadOnly[Sequence[MultiMeasureAttributeMappingTypeDef]]
+    ]
+
+
+class MultiMeasureMappingsTypeDef(TypedDict):
+    TargetMultiMeasureName: NotRequired[str]
+    MultiMeasureAttributeMappings: ReadOnly[
+        Sequence[MultiMeasureAttributeMappingTypeDef]
+    ]
+
+
+class TimestreamConfigurationTypeDef(TypedDict):
+    DatabaseName: str
+    TableName: str
+    TimeColumn: str
+    DimensionMappings: ReadOnly[Sequence[DimensionMappingTypeDef]]
+    MultiMeasureMappings: NotRequired[ReadOnly[MultiMeasureMappingsTypeDef]]
+    MixedMeasureMappings: NotRequired[ReadOnly[Sequence[MixedMeasureMappingTypeDef]]]
+    MeasureNameColumn: NotRequired[str]
+
+
+class TargetConfigurationTypeDef(TypedDict):
+    TimestreamConfiguration: ReadOnly[TimestreamConfigurationTypeDef]
 
 
 class CreateScheduledQueryRequestTypeDef(TypedDict):
@@ -148,6 +225,15 @@ class CreateScheduledQueryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RowTypeDef(TypedDict):
+    Data: list[DatumTypeDef]
+
+
+class TimeSeriesDataPointTypeDef(TypedDict):
+    Time: str
+    Value: DatumTypeDef
+
+
 class DatumTypeDef(TypedDict):
     ScalarValue: NotRequired[str]
     TimeSeriesValue: NotRequired[list[TimeSeriesDataPointTypeDef]]
@@ -160,11 +246,35 @@ class DeleteScheduledQueryRequestTypeDef(TypedDict):
     ScheduledQueryArn: str
 
 
+class LastUpdateTypeDef(TypedDict):
+    TargetQueryTCU: NotRequired[int]
+    Status: NotRequired[LastUpdateStatusType]
+    StatusMessage: NotRequired[str]
+
+
+class ProvisionedCapacityResponseTypeDef(TypedDict):
+    ActiveQueryTCU: NotRequired[int]
+    NotificationConfiguration: NotRequired[
+        AccountSettingsNotificationConfigurationTypeDef
+    ]
+    LastUpdate: NotRequired[LastUpdateTypeDef]
+
+
+class QueryComputeResponseTypeDef(TypedDict):
+    ComputeMode: NotRequired[ComputeModeType]
+    ProvisionedCapacity: NotRequired[ProvisionedCapacityResponseTypeDef]
+
+
 class DescribeAccountSettingsResponseTypeDef(TypedDict):
     MaxQueryTCU: NotRequired[int]
     QueryPricingModel: NotRequired[QueryPricingModelType]
     QueryCompute: NotRequired[QueryComputeResponseTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EndpointTypeDef(TypedDict):
+    Address: str
+    CachePeriodInMinutes: int
 
 
 class DescribeEndpointsResponseTypeDef(TypedDict):
@@ -176,34 +286,13 @@ class DescribeScheduledQueryRequestTypeDef(TypedDict):
     ScheduledQueryArn: str
 
 
-class DescribeScheduledQueryResponseTypeDef(TypedDict):
-    ScheduledQuery: ScheduledQueryDescriptionTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DimensionMappingTypeDef(TypedDict):
-    Name: str
-    DimensionValueType: DimensionValueTypeType
-
-
-class EndpointTypeDef(TypedDict):
-    Address: str
-    CachePeriodInMinutes: int
-
-
-class ErrorReportConfigurationTypeDef(TypedDict):
-    S3Configuration: S3ConfigurationTypeDef
+class S3ReportLocationTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    ObjectKey: NotRequired[str]
 
 
 class ErrorReportLocationTypeDef(TypedDict):
     S3ReportLocation: NotRequired[S3ReportLocationTypeDef]
-
-
-class ExecuteScheduledQueryRequestTypeDef(TypedDict):
-    ScheduledQueryArn: str
-    InvocationTime: ReadOnly[datetime | str]
-    ClientToken: NotRequired[str]
-    QueryInsights: NotRequired[ScheduledQueryInsightsTypeDef]
 
 
 class ExecutionStatsTypeDef(TypedDict):
@@ -215,15 +304,130 @@ class ExecutionStatsTypeDef(TypedDict):
     QueryResultRows: NotRequired[int]
 
 
-class LastUpdateTypeDef(TypedDict):
-    TargetQueryTCU: NotRequired[int]
-    Status: NotRequired[LastUpdateStatusType]
-    StatusMessage: NotRequired[str]
+class QuerySpatialCoverageMaxTypeDef(TypedDict):
+    Value: NotRequired[float]
+    TableArn: NotRequired[str]
+    PartitionKey: NotRequired[list[str]]
+
+
+class QuerySpatialCoverageTypeDef(TypedDict):
+    Max: NotRequired[QuerySpatialCoverageMaxTypeDef]
+
+
+class QueryTemporalRangeMaxTypeDef(TypedDict):
+    Value: NotRequired[int]
+    TableArn: NotRequired[str]
+
+
+class QueryTemporalRangeTypeDef(TypedDict):
+    Max: NotRequired[QueryTemporalRangeMaxTypeDef]
+
+
+class ScheduledQueryInsightsResponseTypeDef(TypedDict):
+    QuerySpatialCoverage: NotRequired[QuerySpatialCoverageTypeDef]
+    QueryTemporalRange: NotRequired[QueryTemporalRangeTypeDef]
+    QueryTableCount: NotRequired[int]
+    OutputRows: NotRequired[int]
+    OutputBytes: NotRequired[int]
+
+
+class ScheduledQueryRunSummaryTypeDef(TypedDict):
+    InvocationTime: NotRequired[datetime]
+    TriggerTime: NotRequired[datetime]
+    RunStatus: NotRequired[ScheduledQueryRunStatusType]
+    ExecutionStats: NotRequired[ExecutionStatsTypeDef]
+    QueryInsightsResponse: NotRequired[ScheduledQueryInsightsResponseTypeDef]
+    ErrorReportLocation: NotRequired[ErrorReportLocationTypeDef]
+    FailureReason: NotRequired[str]
+
+
+class MixedMeasureMappingOutputTypeDef(TypedDict):
+    MeasureName: NotRequired[str]
+    SourceColumn: NotRequired[str]
+    TargetMeasureName: NotRequired[str]
+    MeasureValueType: MeasureValueTypeType
+    MultiMeasureAttributeMappings: NotRequired[
+        list[MultiMeasureAttributeMappingTypeDef]
+    ]
+
+
+class MultiMeasureMappingsOutputTypeDef(TypedDict):
+    TargetMultiMeasureName: NotRequired[str]
+    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMappingTypeDef]
+
+
+class TimestreamConfigurationOutputTypeDef(TypedDict):
+    DatabaseName: str
+    TableName: str
+    TimeColumn: str
+    DimensionMappings: list[DimensionMappingTypeDef]
+    MultiMeasureMappings: NotRequired[MultiMeasureMappingsOutputTypeDef]
+    MixedMeasureMappings: NotRequired[list[MixedMeasureMappingOutputTypeDef]]
+    MeasureNameColumn: NotRequired[str]
+
+
+class TargetConfigurationOutputTypeDef(TypedDict):
+    TimestreamConfiguration: TimestreamConfigurationOutputTypeDef
+
+
+class ScheduledQueryDescriptionTypeDef(TypedDict):
+    Arn: str
+    Name: str
+    QueryString: str
+    CreationTime: NotRequired[datetime]
+    State: ScheduledQueryStateType
+    PreviousInvocationTime: NotRequired[datetime]
+    NextInvocationTime: NotRequired[datetime]
+    ScheduleConfiguration: ScheduleConfigurationTypeDef
+    NotificationConfiguration: NotificationConfigurationTypeDef
+    TargetConfiguration: NotRequired[TargetConfigurationOutputTypeDef]
+    ScheduledQueryExecutionRoleArn: NotRequired[str]
+    KmsKeyId: NotRequired[str]
+    ErrorReportConfiguration: NotRequired[ErrorReportConfigurationTypeDef]
+    LastRunSummary: NotRequired[ScheduledQueryRunSummaryTypeDef]
+    RecentlyFailedRuns: NotRequired[list[ScheduledQueryRunSummaryTypeDef]]
+
+
+class DescribeScheduledQueryResponseTypeDef(TypedDict):
+    ScheduledQuery: ScheduledQueryDescriptionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ScheduledQueryInsightsTypeDef(TypedDict):
+    Mode: ScheduledQueryInsightsModeType
+
+
+class ExecuteScheduledQueryRequestTypeDef(TypedDict):
+    ScheduledQueryArn: str
+    InvocationTime: ReadOnly[datetime | str]
+    ClientToken: NotRequired[str]
+    QueryInsights: NotRequired[ScheduledQueryInsightsTypeDef]
 
 
 class ListScheduledQueriesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class TimestreamDestinationTypeDef(TypedDict):
+    DatabaseName: NotRequired[str]
+    TableName: NotRequired[str]
+
+
+class TargetDestinationTypeDef(TypedDict):
+    TimestreamDestination: NotRequired[TimestreamDestinationTypeDef]
+
+
+class ScheduledQueryTypeDef(TypedDict):
+    Arn: str
+    Name: str
+    CreationTime: NotRequired[datetime]
+    State: ScheduledQueryStateType
+    PreviousInvocationTime: NotRequired[datetime]
+    NextInvocationTime: NotRequired[datetime]
+    ErrorReportConfiguration: NotRequired[ErrorReportConfigurationTypeDef]
+    TargetDestination: NotRequired[TargetDestinationTypeDef]
+    LastRunStatus: NotRequired[ScheduledQueryRunStatusType]
 
 
 class ListScheduledQueriesResponseTypeDef(TypedDict):
@@ -244,48 +448,6 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MixedMeasureMappingOutputTypeDef(TypedDict):
-    MeasureName: NotRequired[str]
-    SourceColumn: NotRequired[str]
-    TargetMeasureName: NotRequired[str]
-    MeasureValueType: MeasureValueTypeType
-    MultiMeasureAttributeMappings: NotRequired[
-        list[MultiMeasureAttributeMappingTypeDef]
-    ]
-
-
-class MixedMeasureMappingTypeDef(TypedDict):
-    MeasureName: NotRequired[str]
-    SourceColumn: NotRequired[str]
-    TargetMeasureName: NotRequired[str]
-    MeasureValueType: MeasureValueTypeType
-    MultiMeasureAttributeMappings: NotRequired[
-        ReadOnly[Sequence[MultiMeasureAttributeMappingTypeDef]]
-    ]
-
-
-class MultiMeasureAttributeMappingTypeDef(TypedDict):
-    SourceColumn: str
-    TargetMultiMeasureAttributeName: NotRequired[str]
-    MeasureValueType: ScalarMeasureValueTypeType
-
-
-class MultiMeasureMappingsOutputTypeDef(TypedDict):
-    TargetMultiMeasureName: NotRequired[str]
-    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMappingTypeDef]
-
-
-class MultiMeasureMappingsTypeDef(TypedDict):
-    TargetMultiMeasureName: NotRequired[str]
-    MultiMeasureAttributeMappings: ReadOnly[
-        Sequence[MultiMeasureAttributeMappingTypeDef]
-    ]
-
-
-class NotificationConfigurationTypeDef(TypedDict):
-    SnsConfiguration: SnsConfigurationTypeDef
-
-
 class ParameterMappingTypeDef(TypedDict):
     Name: str
     Type: TypeTypeDef
@@ -294,6 +456,14 @@ class ParameterMappingTypeDef(TypedDict):
 class PrepareQueryRequestTypeDef(TypedDict):
     QueryString: str
     ValidateOnly: NotRequired[bool]
+
+
+class SelectColumnTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Type: NotRequired[TypeTypeDef]
+    DatabaseName: NotRequired[str]
+    TableName: NotRequired[str]
+    Aliased: NotRequired[bool]
 
 
 class PrepareQueryResponseTypeDef(TypedDict):
@@ -310,22 +480,9 @@ class ProvisionedCapacityRequestTypeDef(TypedDict):
     ]
 
 
-class ProvisionedCapacityResponseTypeDef(TypedDict):
-    ActiveQueryTCU: NotRequired[int]
-    NotificationConfiguration: NotRequired[
-        AccountSettingsNotificationConfigurationTypeDef
-    ]
-    LastUpdate: NotRequired[LastUpdateTypeDef]
-
-
 class QueryComputeRequestTypeDef(TypedDict):
     ComputeMode: NotRequired[ComputeModeType]
     ProvisionedCapacity: NotRequired[ProvisionedCapacityRequestTypeDef]
-
-
-class QueryComputeResponseTypeDef(TypedDict):
-    ComputeMode: NotRequired[ComputeModeType]
-    ProvisionedCapacity: NotRequired[ProvisionedCapacityResponseTypeDef]
 
 
 class QueryInsightsResponseTypeDef(TypedDict):
@@ -351,6 +508,12 @@ class QueryRequestTypeDef(TypedDict):
     QueryInsights: NotRequired[QueryInsightsTypeDef]
 
 
+class QueryStatusTypeDef(TypedDict):
+    ProgressPercentage: NotRequired[float]
+    CumulativeBytesScanned: NotRequired[int]
+    CumulativeBytesMetered: NotRequired[int]
+
+
 class QueryResponseTypeDef(TypedDict):
     QueryId: str
     NextToken: NotRequired[str]
@@ -361,114 +524,6 @@ class QueryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QuerySpatialCoverageMaxTypeDef(TypedDict):
-    Value: NotRequired[float]
-    TableArn: NotRequired[str]
-    PartitionKey: NotRequired[list[str]]
-
-
-class QuerySpatialCoverageTypeDef(TypedDict):
-    Max: NotRequired[QuerySpatialCoverageMaxTypeDef]
-
-
-class QueryStatusTypeDef(TypedDict):
-    ProgressPercentage: NotRequired[float]
-    CumulativeBytesScanned: NotRequired[int]
-    CumulativeBytesMetered: NotRequired[int]
-
-
-class QueryTemporalRangeMaxTypeDef(TypedDict):
-    Value: NotRequired[int]
-    TableArn: NotRequired[str]
-
-
-class QueryTemporalRangeTypeDef(TypedDict):
-    Max: NotRequired[QueryTemporalRangeMaxTypeDef]
-
-
-class RowTypeDef(TypedDict):
-    Data: list[DatumTypeDef]
-
-
-class S3ConfigurationTypeDef(TypedDict):
-    BucketName: str
-    ObjectKeyPrefix: NotRequired[str]
-    EncryptionOption: NotRequired[S3EncryptionOptionType]
-
-
-class S3ReportLocationTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    ObjectKey: NotRequired[str]
-
-
-class ScheduleConfigurationTypeDef(TypedDict):
-    ScheduleExpression: str
-
-
-class ScheduledQueryDescriptionTypeDef(TypedDict):
-    Arn: str
-    Name: str
-    QueryString: str
-    CreationTime: NotRequired[datetime]
-    State: ScheduledQueryStateType
-    PreviousInvocationTime: NotRequired[datetime]
-    NextInvocationTime: NotRequired[datetime]
-    ScheduleConfiguration: ScheduleConfigurationTypeDef
-    NotificationConfiguration: NotificationConfigurationTypeDef
-    TargetConfiguration: NotRequired[TargetConfigurationOutputTypeDef]
-    ScheduledQueryExecutionRoleArn: NotRequired[str]
-    KmsKeyId: NotRequired[str]
-    ErrorReportConfiguration: NotRequired[ErrorReportConfigurationTypeDef]
-    LastRunSummary: NotRequired[ScheduledQueryRunSummaryTypeDef]
-    RecentlyFailedRuns: NotRequired[list[ScheduledQueryRunSummaryTypeDef]]
-
-
-class ScheduledQueryInsightsResponseTypeDef(TypedDict):
-    QuerySpatialCoverage: NotRequired[QuerySpatialCoverageTypeDef]
-    QueryTemporalRange: NotRequired[QueryTemporalRangeTypeDef]
-    QueryTableCount: NotRequired[int]
-    OutputRows: NotRequired[int]
-    OutputBytes: NotRequired[int]
-
-
-class ScheduledQueryInsightsTypeDef(TypedDict):
-    Mode: ScheduledQueryInsightsModeType
-
-
-class ScheduledQueryRunSummaryTypeDef(TypedDict):
-    InvocationTime: NotRequired[datetime]
-    TriggerTime: NotRequired[datetime]
-    RunStatus: NotRequired[ScheduledQueryRunStatusType]
-    ExecutionStats: NotRequired[ExecutionStatsTypeDef]
-    QueryInsightsResponse: NotRequired[ScheduledQueryInsightsResponseTypeDef]
-    ErrorReportLocation: NotRequired[ErrorReportLocationTypeDef]
-    FailureReason: NotRequired[str]
-
-
-class ScheduledQueryTypeDef(TypedDict):
-    Arn: str
-    Name: str
-    CreationTime: NotRequired[datetime]
-    State: ScheduledQueryStateType
-    PreviousInvocationTime: NotRequired[datetime]
-    NextInvocationTime: NotRequired[datetime]
-    ErrorReportConfiguration: NotRequired[ErrorReportConfigurationTypeDef]
-    TargetDestination: NotRequired[TargetDestinationTypeDef]
-    LastRunStatus: NotRequired[ScheduledQueryRunStatusType]
-
-
-class SelectColumnTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Type: NotRequired[TypeTypeDef]
-    DatabaseName: NotRequired[str]
-    TableName: NotRequired[str]
-    Aliased: NotRequired[bool]
-
-
-class SnsConfigurationTypeDef(TypedDict):
-    TopicArn: str
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -476,60 +531,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TargetConfigurationOutputTypeDef(TypedDict):
-    TimestreamConfiguration: TimestreamConfigurationOutputTypeDef
-
-
-class TargetConfigurationTypeDef(TypedDict):
-    TimestreamConfiguration: ReadOnly[TimestreamConfigurationTypeDef]
-
-
-class TargetDestinationTypeDef(TypedDict):
-    TimestreamDestination: NotRequired[TimestreamDestinationTypeDef]
-
-
-class TimeSeriesDataPointTypeDef(TypedDict):
-    Time: str
-    Value: DatumTypeDef
-
-
-class TimestreamConfigurationOutputTypeDef(TypedDict):
-    DatabaseName: str
-    TableName: str
-    TimeColumn: str
-    DimensionMappings: list[DimensionMappingTypeDef]
-    MultiMeasureMappings: NotRequired[MultiMeasureMappingsOutputTypeDef]
-    MixedMeasureMappings: NotRequired[list[MixedMeasureMappingOutputTypeDef]]
-    MeasureNameColumn: NotRequired[str]
-
-
-class TimestreamConfigurationTypeDef(TypedDict):
-    DatabaseName: str
-    TableName: str
-    TimeColumn: str
-    DimensionMappings: ReadOnly[Sequence[DimensionMappingTypeDef]]
-    MultiMeasureMappings: NotRequired[ReadOnly[MultiMeasureMappingsTypeDef]]
-    MixedMeasureMappings: NotRequired[ReadOnly[Sequence[MixedMeasureMappingTypeDef]]]
-    MeasureNameColumn: NotRequired[str]
-
-
-class TimestreamDestinationTypeDef(TypedDict):
-    DatabaseName: NotRequired[str]
-    TableName: NotRequired[str]
-
-
-class TypeTypeDef(TypedDict):
-    ScalarType: NotRequired[ScalarTypeType]
-    ArrayColumnInfo: NotRequired[ColumnInfoTypeDef]
-    TimeSeriesMeasureValueColumnInfo: NotRequired[ColumnInfoTypeDef]
-    RowColumnInfo: NotRequired[list[ColumnInfoTypeDef]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Timestream Write: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BatchLoadDataFormatType",
-    "BatchLoadStatusType",
-    "DimensionValueTypeType",
-    "MeasureValueTypeType",
-    "PartitionKeyEnforcementLevelType",
-    "PartitionKeyTypeType",
-    "S3EncryptionOptionType",
-    "ScalarMeasureValueTypeType",
-    "TableStatusType",
-    "TimeUnitType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchLoadDataFormatType",
+        "BatchLoadStatusType",
+        "DimensionValueTypeType",
+        "MeasureValueTypeType",
+        "PartitionKeyEnforcementLevelType",
+        "PartitionKeyTypeType",
+        "S3EncryptionOptionType",
+        "ScalarMeasureValueTypeType",
+        "TableStatusType",
+        "TimeUnitType",
+    ]
 
 BatchLoadDataFormatType = Literal["CSV"]
 BatchLoadStatusType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,79 +31,80 @@ from .literals import (
     TimeUnitType,
 )
 
-__all__ = [
-    "BatchLoadProgressReportTypeDef",
-    "BatchLoadTaskDescriptionTypeDef",
-    "BatchLoadTaskTypeDef",
-    "CreateBatchLoadTaskRequestTypeDef",
-    "CreateBatchLoadTaskResponseTypeDef",
-    "CreateDatabaseRequestTypeDef",
-    "CreateDatabaseResponseTypeDef",
-    "CreateTableRequestTypeDef",
-    "CreateTableResponseTypeDef",
-    "CsvConfigurationTypeDef",
-    "DataModelConfigurationOutputTypeDef",
-    "DataModelConfigurationTypeDef",
-    "DataModelOutputTypeDef",
-    "DataModelS3ConfigurationTypeDef",
-    "DataModelTypeDef",
-    "DataSourceConfigurationTypeDef",
-    "DataSourceS3ConfigurationTypeDef",
-    "DatabaseTypeDef",
-    "DeleteDatabaseRequestTypeDef",
-    "DeleteTableRequestTypeDef",
-    "DescribeBatchLoadTaskRequestTypeDef",
-    "DescribeBatchLoadTaskResponseTypeDef",
-    "DescribeDatabaseRequestTypeDef",
-    "DescribeDatabaseResponseTypeDef",
-    "DescribeEndpointsResponseTypeDef",
-    "DescribeTableRequestTypeDef",
-    "DescribeTableResponseTypeDef",
-    "DimensionMappingTypeDef",
-    "DimensionTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointTypeDef",
-    "ListBatchLoadTasksRequestTypeDef",
-    "ListBatchLoadTasksResponseTypeDef",
-    "ListDatabasesRequestTypeDef",
-    "ListDatabasesResponseTypeDef",
-    "ListTablesRequestTypeDef",
-    "ListTablesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MagneticStoreRejectedDataLocationTypeDef",
-    "MagneticStoreWritePropertiesTypeDef",
-    "MeasureValueTypeDef",
-    "MixedMeasureMappingOutputTypeDef",
-    "MixedMeasureMappingTypeDef",
-    "MultiMeasureAttributeMappingTypeDef",
-    "MultiMeasureMappingsOutputTypeDef",
-    "MultiMeasureMappingsTypeDef",
-    "PartitionKeyTypeDef",
-    "RecordTypeDef",
-    "RecordsIngestedTypeDef",
-    "ReportConfigurationTypeDef",
-    "ReportS3ConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResumeBatchLoadTaskRequestTypeDef",
-    "ResumeBatchLoadTaskResponseTypeDef",
-    "RetentionPropertiesTypeDef",
-    "S3ConfigurationTypeDef",
-    "SchemaOutputTypeDef",
-    "SchemaTypeDef",
-    "TableTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDatabaseRequestTypeDef",
-    "UpdateDatabaseResponseTypeDef",
-    "UpdateTableRequestTypeDef",
-    "UpdateTableResponseTypeDef",
-    "WriteRecordsRequestTypeDef",
-    "WriteRecordsResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BatchLoadProgressReportTypeDef",
+        "BatchLoadTaskDescriptionTypeDef",
+        "BatchLoadTaskTypeDef",
+        "CreateBatchLoadTaskRequestTypeDef",
+        "CreateBatchLoadTaskResponseTypeDef",
+        "CreateDatabaseRequestTypeDef",
+        "CreateDatabaseResponseTypeDef",
+        "CreateTableRequestTypeDef",
+        "CreateTableResponseTypeDef",
+        "CsvConfigurationTypeDef",
+        "DataModelConfigurationOutputTypeDef",
+        "DataModelConfigurationTypeDef",
+        "DataModelOutputTypeDef",
+        "DataModelS3ConfigurationTypeDef",
+        "DataModelTypeDef",
+        "DataSourceConfigurationTypeDef",
+        "DataSourceS3ConfigurationTypeDef",
+        "DatabaseTypeDef",
+        "DeleteDatabaseRequestTypeDef",
+        "DeleteTableRequestTypeDef",
+        "DescribeBatchLoadTaskRequestTypeDef",
+        "DescribeBatchLoadTaskResponseTypeDef",
+        "DescribeDatabaseRequestTypeDef",
+        "DescribeDatabaseResponseTypeDef",
+        "DescribeEndpointsResponseTypeDef",
+        "DescribeTableRequestTypeDef",
+        "DescribeTableResponseTypeDef",
+        "DimensionMappingTypeDef",
+        "DimensionTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointTypeDef",
+        "ListBatchLoadTasksRequestTypeDef",
+        "ListBatchLoadTasksResponseTypeDef",
+        "ListDatabasesRequestTypeDef",
+        "ListDatabasesResponseTypeDef",
+        "ListTablesRequestTypeDef",
+        "ListTablesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MagneticStoreRejectedDataLocationTypeDef",
+        "MagneticStoreWritePropertiesTypeDef",
+        "MeasureValueTypeDef",
+        "MixedMeasureMappingOutputTypeDef",
+        "MixedMeasureMappingTypeDef",
+        "MultiMeasureAttributeMappingTypeDef",
+        "MultiMeasureMappingsOutputTypeDef",
+        "MultiMeasureMappingsTypeDef",
+        "PartitionKeyTypeDef",
+        "RecordTypeDef",
+        "RecordsIngestedTypeDef",
+        "ReportConfigurationTypeDef",
+        "ReportS3ConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResumeBatchLoadTaskRequestTypeDef",
+        "ResumeBatchLoadTaskResponseTypeDef",
+        "RetentionPropertiesTypeDef",
+        "S3ConfigurationTypeDef",
+        "SchemaOutputTypeDef",
+        "SchemaTypeDef",
+        "TableTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDatabaseRequestTypeDef",
+        "UpdateDatabaseResponseTypeDef",
+        "UpdateTableRequestTypeDef",
+        "UpdateTableResponseTypeDef",
+        "WriteRecordsRequestTypeDef",
+        "WriteRecordsResponseTypeDef",
+    ]
 
 
 class BatchLoadProgressReportTypeDef(TypedDict):
@@ -113,6 +114,81 @@ class BatchLoadProgressReportTypeDef(TypedDict):
     RecordIngestionFailures: NotRequired[int]
     FileFailures: NotRequired[int]
     BytesMetered: NotRequired[int]
+
+
+class DimensionMappingTypeDef(TypedDict):
+    SourceColumn: NotRequired[str]
+    DestinationColumn: NotRequired[str]
+
+
+class MultiMeasureAttributeMappingTypeDef(TypedDict):
+    SourceColumn: str
+    TargetMultiMeasureAttributeName: NotRequired[str]
+    MeasureValueType: NotRequired[ScalarMeasureValueTypeType]
+
+
+class MixedMeasureMappingOutputTypeDef(TypedDict):
+    MeasureName: NotRequired[str]
+    SourceColumn: NotRequired[str]
+    TargetMeasureName: NotRequired[str]
+    MeasureValueType: MeasureValueTypeType
+    MultiMeasureAttributeMappings: NotRequired[
+        list[MultiMeasureAttributeMappingTypeDef]
+    ]
+
+
+class MultiMeasureMappingsOutputTypeDef(TypedDict):
+    TargetMultiMeasureName: NotRequired[str]
+    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMappingTypeDef]
+
+
+class DataModelOutputTypeDef(TypedDict):
+    TimeColumn: NotRequired[str]
+    TimeUnit: NotRequired[TimeUnitType]
+    DimensionMappings: list[DimensionMappingTypeDef]
+    MultiMeasureMappings: NotRequired[MultiMeasureMappingsOutputTypeDef]
+    MixedMeasureMappings: NotRequired[list[MixedMeasureMappingOutputTypeDef]]
+    MeasureNameColumn: NotRequired[str]
+
+
+class DataModelS3ConfigurationTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    ObjectKey: NotRequired[str]
+
+
+class DataModelConfigurationOutputTypeDef(TypedDict):
+    DataModel: NotRequired[DataModelOutputTypeDef]
+    DataModelS3Configuration: NotRequired[DataModelS3ConfigurationTypeDef]
+
+
+class CsvConfigurationTypeDef(TypedDict):
+    ColumnSeparator: NotRequired[str]
+    EscapeChar: NotRequired[str]
+    QuoteChar: NotRequired[str]
+    NullValue: NotRequired[str]
+    TrimWhiteSpace: NotRequired[bool]
+
+
+class DataSourceS3ConfigurationTypeDef(TypedDict):
+    BucketName: str
+    ObjectKeyPrefix: NotRequired[str]
+
+
+class DataSourceConfigurationTypeDef(TypedDict):
+    DataSourceS3Configuration: DataSourceS3ConfigurationTypeDef
+    CsvConfiguration: NotRequired[CsvConfigurationTypeDef]
+    DataFormat: BatchLoadDataFormatType
+
+
+class ReportS3ConfigurationTypeDef(TypedDict):
+    BucketName: str
+    ObjectKeyPrefix: NotRequired[str]
+    EncryptionOption: NotRequired[S3EncryptionOptionType]
+    KmsKeyId: NotRequired[str]
+
+
+class ReportConfigurationTypeDef(TypedDict):
+    ReportS3Configuration: NotRequired[ReportS3ConfigurationTypeDef]
 
 
 class BatchLoadTaskDescriptionTypeDef(TypedDict):
@@ -141,6 +217,37 @@ class BatchLoadTaskTypeDef(TypedDict):
     ResumableUntil: NotRequired[datetime]
 
 
+class MixedMeasureMappingTypeDef(TypedDict):
+    MeasureName: NotRequired[str]
+    SourceColumn: NotRequired[str]
+    TargetMeasureName: NotRequired[str]
+    MeasureValueType: MeasureValueTypeType
+    MultiMeasureAttributeMappings: NotRequired[
+        ReadOnly[Sequence[MultiMeasureAttributeMappingTypeDef]]
+    ]
+
+
+class MultiMeasureMappingsTypeDef(TypedDict):
+    TargetMultiMeasureName: NotRequired[str]
+    MultiMeasureAttributeMappings: ReadOnly[
+        Sequence[MultiMeasureAttributeMappingTypeDef]
+    ]
+
+
+class DataModelTypeDef(TypedDict):
+    TimeColumn: NotRequired[str]
+    TimeUnit: NotRequired[TimeUnitType]
+    DimensionMappings: ReadOnly[Sequence[DimensionMappingTypeDef]]
+    MultiMeasureMappings: NotRequired[ReadOnly[MultiMeasureMappingsTypeDef]]
+    MixedMeasureMappings: NotRequired[ReadOnly[Sequence[MixedMeasureMappingTypeDef]]]
+    MeasureNameColumn: NotRequired[str]
+
+
+class DataModelConfigurationTypeDef(TypedDict):
+    DataModel: NotRequired[ReadOnly[DataModelTypeDef]]
+    DataModelS3Configuration: NotRequired[DataModelS3ConfigurationTypeDef]
+
+
 class CreateBatchLoadTaskRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     DataModelConfiguration: NotRequired[ReadOnly[DataModelConfigurationTypeDef]]
@@ -156,15 +263,62 @@ class CreateBatchLoadTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateDatabaseRequestTypeDef(TypedDict):
     DatabaseName: str
     KmsKeyId: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class DatabaseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    TableCount: NotRequired[int]
+    KmsKeyId: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+
+
 class CreateDatabaseResponseTypeDef(TypedDict):
     Database: NotRequired[DatabaseTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3ConfigurationTypeDef(TypedDict):
+    BucketName: NotRequired[str]
+    ObjectKeyPrefix: NotRequired[str]
+    EncryptionOption: NotRequired[S3EncryptionOptionType]
+    KmsKeyId: NotRequired[str]
+
+
+class MagneticStoreRejectedDataLocationTypeDef(TypedDict):
+    S3Configuration: NotRequired[S3ConfigurationTypeDef]
+
+
+class MagneticStoreWritePropertiesTypeDef(TypedDict):
+    EnableMagneticStoreWrites: bool
+    MagneticStoreRejectedDataLocation: NotRequired[
+        MagneticStoreRejectedDataLocationTypeDef
+    ]
+
+
+class RetentionPropertiesTypeDef(TypedDict):
+    MemoryStoreRetentionPeriodInHours: int
+    MagneticStoreRetentionPeriodInDays: int
+
+
+class PartitionKeyTypeDef(TypedDict):
+    Type: PartitionKeyTypeType
+    Name: NotRequired[str]
+    EnforcementInRecord: NotRequired[PartitionKeyEnforcementLevelType]
+
+
+class SchemaTypeDef(TypedDict):
+    CompositePartitionKey: NotRequired[ReadOnly[Sequence[PartitionKeyTypeDef]]]
 
 
 class CreateTableRequestTypeDef(TypedDict):
@@ -176,70 +330,25 @@ class CreateTableRequestTypeDef(TypedDict):
     Schema: NotRequired[ReadOnly[SchemaTypeDef]]
 
 
+class SchemaOutputTypeDef(TypedDict):
+    CompositePartitionKey: NotRequired[list[PartitionKeyTypeDef]]
+
+
+class TableTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    TableName: NotRequired[str]
+    DatabaseName: NotRequired[str]
+    TableStatus: NotRequired[TableStatusType]
+    RetentionProperties: NotRequired[RetentionPropertiesTypeDef]
+    CreationTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    MagneticStoreWriteProperties: NotRequired[MagneticStoreWritePropertiesTypeDef]
+    Schema: NotRequired[SchemaOutputTypeDef]
+
+
 class CreateTableResponseTypeDef(TypedDict):
     Table: NotRequired[TableTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CsvConfigurationTypeDef(TypedDict):
-    ColumnSeparator: NotRequired[str]
-    EscapeChar: NotRequired[str]
-    QuoteChar: NotRequired[str]
-    NullValue: NotRequired[str]
-    TrimWhiteSpace: NotRequired[bool]
-
-
-class DataModelConfigurationOutputTypeDef(TypedDict):
-    DataModel: NotRequired[DataModelOutputTypeDef]
-    DataModelS3Configuration: NotRequired[DataModelS3ConfigurationTypeDef]
-
-
-class DataModelConfigurationTypeDef(TypedDict):
-    DataModel: NotRequired[ReadOnly[DataModelTypeDef]]
-    DataModelS3Configuration: NotRequired[DataModelS3ConfigurationTypeDef]
-
-
-class DataModelOutputTypeDef(TypedDict):
-    TimeColumn: NotRequired[str]
-    TimeUnit: NotRequired[TimeUnitType]
-    DimensionMappings: list[DimensionMappingTypeDef]
-    MultiMeasureMappings: NotRequired[MultiMeasureMappingsOutputTypeDef]
-    MixedMeasureMappings: NotRequired[list[MixedMeasureMappingOutputTypeDef]]
-    MeasureNameColumn: NotRequired[str]
-
-
-class DataModelS3ConfigurationTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    ObjectKey: NotRequired[str]
-
-
-class DataModelTypeDef(TypedDict):
-    TimeColumn: NotRequired[str]
-    TimeUnit: NotRequired[TimeUnitType]
-    DimensionMappings: ReadOnly[Sequence[DimensionMappingTypeDef]]
-    MultiMeasureMappings: NotRequired[ReadOnly[MultiMeasureMappingsTypeDef]]
-    MixedMeasureMappings: NotRequired[ReadOnly[Sequence[MixedMeasureMappingTypeDef]]]
-    MeasureNameColumn: NotRequired[str]
-
-
-class DataSourceConfigurationTypeDef(TypedDict):
-    DataSourceS3Configuration: DataSourceS3ConfigurationTypeDef
-    CsvConfiguration: NotRequired[CsvConfigurationTypeDef]
-    DataFormat: BatchLoadDataFormatType
-
-
-class DataSourceS3ConfigurationTypeDef(TypedDict):
-    BucketName: str
-    ObjectKeyPrefix: NotRequired[str]
-
-
-class DatabaseTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    TableCount: NotRequired[int]
-    KmsKeyId: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
 
 
 class DeleteDatabaseRequestTypeDef(TypedDict):
@@ -269,6 +378,11 @@ class DescribeDatabaseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EndpointTypeDef(TypedDict):
+    Address: str
+    CachePeriodInMinutes: int
+
+
 class DescribeEndpointsResponseTypeDef(TypedDict):
     Endpoints: list[EndpointTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -284,20 +398,10 @@ class DescribeTableResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DimensionMappingTypeDef(TypedDict):
-    SourceColumn: NotRequired[str]
-    DestinationColumn: NotRequired[str]
-
-
 class DimensionTypeDef(TypedDict):
     Name: str
     Value: str
     DimensionValueType: NotRequired[DimensionValueTypeType]
-
-
-class EndpointTypeDef(TypedDict):
-    Address: str
-    CachePeriodInMinutes: int
 
 
 class ListBatchLoadTasksRequestTypeDef(TypedDict):
@@ -344,65 +448,10 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MagneticStoreRejectedDataLocationTypeDef(TypedDict):
-    S3Configuration: NotRequired[S3ConfigurationTypeDef]
-
-
-class MagneticStoreWritePropertiesTypeDef(TypedDict):
-    EnableMagneticStoreWrites: bool
-    MagneticStoreRejectedDataLocation: NotRequired[
-        MagneticStoreRejectedDataLocationTypeDef
-    ]
-
-
 class MeasureValueTypeDef(TypedDict):
     Name: str
     Value: str
     Type: MeasureValueTypeType
-
-
-class MixedMeasureMappingOutputTypeDef(TypedDict):
-    MeasureName: NotRequired[str]
-    SourceColumn: NotRequired[str]
-    TargetMeasureName: NotRequired[str]
-    MeasureValueType: MeasureValueTypeType
-    MultiMeasureAttributeMappings: NotRequired[
-        list[MultiMeasureAttributeMappingTypeDef]
-    ]
-
-
-class MixedMeasureMappingTypeDef(TypedDict):
-    MeasureName: NotRequired[str]
-    SourceColumn: NotRequired[str]
-    TargetMeasureName: NotRequired[str]
-    MeasureValueType: MeasureValueTypeType
-    MultiMeasureAttributeMappings: NotRequired[
-        ReadOnly[Sequence[MultiMeasureAttributeMappingTypeDef]]
-    ]
-
-
-class MultiMeasureAttributeMappingTypeDef(TypedDict):
-    SourceColumn: str
-    TargetMultiMeasureAttributeName: NotRequired[str]
-    MeasureValueType: NotRequired[ScalarMeasureValueTypeType]
-
-
-class MultiMeasureMappingsOutputTypeDef(TypedDict):
-    TargetMultiMeasureName: NotRequired[str]
-    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMappingTypeDef]
-
-
-class MultiMeasureMappingsTypeDef(TypedDict):
-    TargetMultiMeasureName: NotRequired[str]
-    MultiMeasureAttributeMappings: ReadOnly[
-        Sequence[MultiMeasureAttributeMappingTypeDef]
-    ]
-
-
-class PartitionKeyTypeDef(TypedDict):
-    Type: PartitionKeyTypeType
-    Name: NotRequired[str]
-    EnforcementInRecord: NotRequired[PartitionKeyEnforcementLevelType]
 
 
 class RecordTypeDef(TypedDict):
@@ -422,55 +471,12 @@ class RecordsIngestedTypeDef(TypedDict):
     MagneticStore: NotRequired[int]
 
 
-class ReportConfigurationTypeDef(TypedDict):
-    ReportS3Configuration: NotRequired[ReportS3ConfigurationTypeDef]
-
-
-class ReportS3ConfigurationTypeDef(TypedDict):
-    BucketName: str
-    ObjectKeyPrefix: NotRequired[str]
-    EncryptionOption: NotRequired[S3EncryptionOptionType]
-    KmsKeyId: NotRequired[str]
-
-
 class ResumeBatchLoadTaskRequestTypeDef(TypedDict):
     TaskId: str
 
 
 class ResumeBatchLoadTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RetentionPropertiesTypeDef(TypedDict):
-    MemoryStoreRetentionPeriodInHours: int
-    MagneticStoreRetentionPeriodInDays: int
-
-
-class S3ConfigurationTypeDef(TypedDict):
-    BucketName: NotRequired[str]
-    ObjectKeyPrefix: NotRequired[str]
-    EncryptionOption: NotRequired[S3EncryptionOptionType]
-    KmsKeyId: NotRequired[str]
-
-
-class SchemaOutputTypeDef(TypedDict):
-    CompositePartitionKey: NotRequired[list[PartitionKeyTypeDef]]
-
-
-class SchemaTypeDef(TypedDict):
-    CompositePartitionKey: NotRequired[ReadOnly[Sequence[PartitionKeyTypeDef]]]
-
-
-class TableTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    TableName: NotRequired[str]
-    DatabaseName: NotRequired[str]
-    TableStatus: NotRequired[TableStatusType]
-    RetentionProperties: NotRequired[RetentionPropertiesTypeDef]
-    CreationTime: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-    MagneticStoreWriteProperties: NotRequired[MagneticStoreWritePropertiesTypeDef]
-    Schema: NotRequired[SchemaOutputTypeDef]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -480,11 +486,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):

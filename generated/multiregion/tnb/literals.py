@@ -2,25 +2,26 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Telco Network Builder: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "DescriptorContentTypeType",
-    "LcmOperationTypeType",
-    "NsLcmOperationStateType",
-    "NsStateType",
-    "NsdOnboardingStateType",
-    "NsdOperationalStateType",
-    "NsdUsageStateType",
-    "OnboardingStateType",
-    "OperationalStateType",
-    "PackageContentTypeType",
-    "TaskStatusType",
-    "UpdateSolNetworkTypeType",
-    "UsageStateType",
-    "VnfInstantiationStateType",
-    "VnfOperationalStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "DescriptorContentTypeType",
+        "LcmOperationTypeType",
+        "NsLcmOperationStateType",
+        "NsStateType",
+        "NsdOnboardingStateType",
+        "NsdOperationalStateType",
+        "NsdUsageStateType",
+        "OnboardingStateType",
+        "OperationalStateType",
+        "PackageContentTypeType",
+        "TaskStatusType",
+        "UpdateSolNetworkTypeType",
+        "UsageStateType",
+        "VnfInstantiationStateType",
+        "VnfOperationalStateType",
+    ]
 
 DescriptorContentTypeType = Literal["text/plain"]
 LcmOperationTypeType = Literal["INSTANTIATE", "UPDATE", "TERMINATE"]

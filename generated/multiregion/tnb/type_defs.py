@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -38,109 +38,110 @@ from .literals import (
     VnfOperationalStateType,
 )
 
-__all__ = [
-    "CancelSolNetworkOperationInputTypeDef",
-    "CreateSolFunctionPackageInputTypeDef",
-    "CreateSolFunctionPackageOutputTypeDef",
-    "CreateSolNetworkInstanceInputTypeDef",
-    "CreateSolNetworkInstanceOutputTypeDef",
-    "CreateSolNetworkPackageInputTypeDef",
-    "CreateSolNetworkPackageOutputTypeDef",
-    "DeleteSolFunctionPackageInputTypeDef",
-    "DeleteSolNetworkInstanceInputTypeDef",
-    "DeleteSolNetworkPackageInputTypeDef",
-    "DocumentOutputValue",
-    "DocumentValue",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorInfoTypeDef",
-    "FunctionArtifactMetaTypeDef",
-    "GetSolFunctionInstanceInputTypeDef",
-    "GetSolFunctionInstanceMetadataTypeDef",
-    "GetSolFunctionInstanceOutputTypeDef",
-    "GetSolFunctionPackageContentInputTypeDef",
-    "GetSolFunctionPackageContentOutputTypeDef",
-    "GetSolFunctionPackageDescriptorInputTypeDef",
-    "GetSolFunctionPackageDescriptorOutputTypeDef",
-    "GetSolFunctionPackageInputTypeDef",
-    "GetSolFunctionPackageMetadataTypeDef",
-    "GetSolFunctionPackageOutputTypeDef",
-    "GetSolInstantiatedVnfInfoTypeDef",
-    "GetSolNetworkInstanceInputTypeDef",
-    "GetSolNetworkInstanceMetadataTypeDef",
-    "GetSolNetworkInstanceOutputTypeDef",
-    "GetSolNetworkOperationInputTypeDef",
-    "GetSolNetworkOperationMetadataTypeDef",
-    "GetSolNetworkOperationOutputTypeDef",
-    "GetSolNetworkOperationTaskDetailsTypeDef",
-    "GetSolNetworkPackageContentInputTypeDef",
-    "GetSolNetworkPackageContentOutputTypeDef",
-    "GetSolNetworkPackageDescriptorInputTypeDef",
-    "GetSolNetworkPackageDescriptorOutputTypeDef",
-    "GetSolNetworkPackageInputTypeDef",
-    "GetSolNetworkPackageMetadataTypeDef",
-    "GetSolNetworkPackageOutputTypeDef",
-    "GetSolVnfInfoTypeDef",
-    "GetSolVnfcResourceInfoMetadataTypeDef",
-    "GetSolVnfcResourceInfoTypeDef",
-    "InstantiateMetadataTypeDef",
-    "InstantiateSolNetworkInstanceInputTypeDef",
-    "InstantiateSolNetworkInstanceOutputTypeDef",
-    "LcmOperationInfoTypeDef",
-    "ListSolFunctionInstanceInfoTypeDef",
-    "ListSolFunctionInstanceMetadataTypeDef",
-    "ListSolFunctionInstancesInputTypeDef",
-    "ListSolFunctionInstancesOutputTypeDef",
-    "ListSolFunctionPackageInfoTypeDef",
-    "ListSolFunctionPackageMetadataTypeDef",
-    "ListSolFunctionPackagesInputTypeDef",
-    "ListSolFunctionPackagesOutputTypeDef",
-    "ListSolNetworkInstanceInfoTypeDef",
-    "ListSolNetworkInstanceMetadataTypeDef",
-    "ListSolNetworkInstancesInputTypeDef",
-    "ListSolNetworkInstancesOutputTypeDef",
-    "ListSolNetworkOperationsInfoTypeDef",
-    "ListSolNetworkOperationsInputTypeDef",
-    "ListSolNetworkOperationsMetadataTypeDef",
-    "ListSolNetworkOperationsOutputTypeDef",
-    "ListSolNetworkPackageInfoTypeDef",
-    "ListSolNetworkPackageMetadataTypeDef",
-    "ListSolNetworkPackagesInputTypeDef",
-    "ListSolNetworkPackagesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ModifyVnfInfoMetadataTypeDef",
-    "NetworkArtifactMetaTypeDef",
-    "ProblemDetailsTypeDef",
-    "PutSolFunctionPackageContentInputTypeDef",
-    "PutSolFunctionPackageContentMetadataTypeDef",
-    "PutSolFunctionPackageContentOutputTypeDef",
-    "PutSolNetworkPackageContentInputTypeDef",
-    "PutSolNetworkPackageContentMetadataTypeDef",
-    "PutSolNetworkPackageContentOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TerminateSolNetworkInstanceInputTypeDef",
-    "TerminateSolNetworkInstanceOutputTypeDef",
-    "ToscaOverrideTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateNsMetadataTypeDef",
-    "UpdateSolFunctionPackageInputTypeDef",
-    "UpdateSolFunctionPackageOutputTypeDef",
-    "UpdateSolNetworkInstanceInputTypeDef",
-    "UpdateSolNetworkInstanceOutputTypeDef",
-    "UpdateSolNetworkModifyTypeDef",
-    "UpdateSolNetworkPackageInputTypeDef",
-    "UpdateSolNetworkPackageOutputTypeDef",
-    "UpdateSolNetworkServiceDataTypeDef",
-    "ValidateSolFunctionPackageContentInputTypeDef",
-    "ValidateSolFunctionPackageContentMetadataTypeDef",
-    "ValidateSolFunctionPackageContentOutputTypeDef",
-    "ValidateSolNetworkPackageContentInputTypeDef",
-    "ValidateSolNetworkPackageContentMetadataTypeDef",
-    "ValidateSolNetworkPackageContentOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CancelSolNetworkOperationInputTypeDef",
+        "CreateSolFunctionPackageInputTypeDef",
+        "CreateSolFunctionPackageOutputTypeDef",
+        "CreateSolNetworkInstanceInputTypeDef",
+        "CreateSolNetworkInstanceOutputTypeDef",
+        "CreateSolNetworkPackageInputTypeDef",
+        "CreateSolNetworkPackageOutputTypeDef",
+        "DeleteSolFunctionPackageInputTypeDef",
+        "DeleteSolNetworkInstanceInputTypeDef",
+        "DeleteSolNetworkPackageInputTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorInfoTypeDef",
+        "FunctionArtifactMetaTypeDef",
+        "GetSolFunctionInstanceInputTypeDef",
+        "GetSolFunctionInstanceMetadataTypeDef",
+        "GetSolFunctionInstanceOutputTypeDef",
+        "GetSolFunctionPackageContentInputTypeDef",
+        "GetSolFunctionPackageContentOutputTypeDef",
+        "GetSolFunctionPackageDescriptorInputTypeDef",
+        "GetSolFunctionPackageDescriptorOutputTypeDef",
+        "GetSolFunctionPackageInputTypeDef",
+        "GetSolFunctionPackageMetadataTypeDef",
+        "GetSolFunctionPackageOutputTypeDef",
+        "GetSolInstantiatedVnfInfoTypeDef",
+        "GetSolNetworkInstanceInputTypeDef",
+        "GetSolNetworkInstanceMetadataTypeDef",
+        "GetSolNetworkInstanceOutputTypeDef",
+        "GetSolNetworkOperationInputTypeDef",
+        "GetSolNetworkOperationMetadataTypeDef",
+        "GetSolNetworkOperationOutputTypeDef",
+        "GetSolNetworkOperationTaskDetailsTypeDef",
+        "GetSolNetworkPackageContentInputTypeDef",
+        "GetSolNetworkPackageContentOutputTypeDef",
+        "GetSolNetworkPackageDescriptorInputTypeDef",
+        "GetSolNetworkPackageDescriptorOutputTypeDef",
+        "GetSolNetworkPackageInputTypeDef",
+        "GetSolNetworkPackageMetadataTypeDef",
+        "GetSolNetworkPackageOutputTypeDef",
+        "GetSolVnfInfoTypeDef",
+        "GetSolVnfcResourceInfoMetadataTypeDef",
+        "GetSolVnfcResourceInfoTypeDef",
+        "InstantiateMetadataTypeDef",
+        "InstantiateSolNetworkInstanceInputTypeDef",
+        "InstantiateSolNetworkInstanceOutputTypeDef",
+        "LcmOperationInfoTypeDef",
+        "ListSolFunctionInstanceInfoTypeDef",
+        "ListSolFunctionInstanceMetadataTypeDef",
+        "ListSolFunctionInstancesInputTypeDef",
+        "ListSolFunctionInstancesOutputTypeDef",
+        "ListSolFunctionPackageInfoTypeDef",
+        "ListSolFunctionPackageMetadataTypeDef",
+        "ListSolFunctionPackagesInputTypeDef",
+        "ListSolFunctionPackagesOutputTypeDef",
+        "ListSolNetworkInstanceInfoTypeDef",
+        "ListSolNetworkInstanceMetadataTypeDef",
+        "ListSolNetworkInstancesInputTypeDef",
+        "ListSolNetworkInstancesOutputTypeDef",
+        "ListSolNetworkOperationsInfoTypeDef",
+        "ListSolNetworkOperationsInputTypeDef",
+        "ListSolNetworkOperationsMetadataTypeDef",
+        "ListSolNetworkOperationsOutputTypeDef",
+        "ListSolNetworkPackageInfoTypeDef",
+        "ListSolNetworkPackageMetadataTypeDef",
+        "ListSolNetworkPackagesInputTypeDef",
+        "ListSolNetworkPackagesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ModifyVnfInfoMetadataTypeDef",
+        "NetworkArtifactMetaTypeDef",
+        "ProblemDetailsTypeDef",
+        "PutSolFunctionPackageContentInputTypeDef",
+        "PutSolFunctionPackageContentMetadataTypeDef",
+        "PutSolFunctionPackageContentOutputTypeDef",
+        "PutSolNetworkPackageContentInputTypeDef",
+        "PutSolNetworkPackageContentMetadataTypeDef",
+        "PutSolNetworkPackageContentOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TerminateSolNetworkInstanceInputTypeDef",
+        "TerminateSolNetworkInstanceOutputTypeDef",
+        "ToscaOverrideTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateNsMetadataTypeDef",
+        "UpdateSolFunctionPackageInputTypeDef",
+        "UpdateSolFunctionPackageOutputTypeDef",
+        "UpdateSolNetworkInstanceInputTypeDef",
+        "UpdateSolNetworkInstanceOutputTypeDef",
+        "UpdateSolNetworkModifyTypeDef",
+        "UpdateSolNetworkPackageInputTypeDef",
+        "UpdateSolNetworkPackageOutputTypeDef",
+        "UpdateSolNetworkServiceDataTypeDef",
+        "ValidateSolFunctionPackageContentInputTypeDef",
+        "ValidateSolFunctionPackageContentMetadataTypeDef",
+        "ValidateSolFunctionPackageContentOutputTypeDef",
+        "ValidateSolNetworkPackageContentInputTypeDef",
+        "ValidateSolNetworkPackageContentMetadataTypeDef",
+        "ValidateSolNetworkPackageContentOutputTypeDef",
+    ]
 
 
 class CancelSolNetworkOperationInputTypeDef(TypedDict):
@@ -208,6 +209,11 @@ class ErrorInfoTypeDef(TypedDict):
     details: NotRequired[str]
 
 
+class ToscaOverrideTypeDef(TypedDict):
+    defaultValue: NotRequired[str]
+    name: NotRequired[str]
+
+
 class FunctionArtifactMetaTypeDef(TypedDict):
     overrides: NotRequired[list[ToscaOverrideTypeDef]]
 
@@ -219,6 +225,21 @@ class GetSolFunctionInstanceInputTypeDef(TypedDict):
 class GetSolFunctionInstanceMetadataTypeDef(TypedDict):
     createdAt: datetime
     lastModified: datetime
+
+
+class GetSolVnfcResourceInfoMetadataTypeDef(TypedDict):
+    cluster: NotRequired[str]
+    helmChart: NotRequired[str]
+    nodeGroup: NotRequired[str]
+
+
+class GetSolVnfcResourceInfoTypeDef(TypedDict):
+    metadata: NotRequired[GetSolVnfcResourceInfoMetadataTypeDef]
+
+
+class GetSolVnfInfoTypeDef(TypedDict):
+    vnfState: NotRequired[VnfOperationalStateType]
+    vnfcResourceInfo: NotRequired[list[GetSolVnfcResourceInfoTypeDef]]
 
 
 class GetSolFunctionInstanceOutputTypeDef(TypedDict):
@@ -297,6 +318,10 @@ class GetSolNetworkInstanceMetadataTypeDef(TypedDict):
     lastModified: datetime
 
 
+class LcmOperationInfoTypeDef(TypedDict):
+    nsLcmOpOccId: str
+
+
 class GetSolNetworkInstanceOutputTypeDef(TypedDict):
     arn: str
     id: str
@@ -315,12 +340,41 @@ class GetSolNetworkOperationInputTypeDef(TypedDict):
     nsLcmOpOccId: str
 
 
+class InstantiateMetadataTypeDef(TypedDict):
+    additionalParamsForNs: NotRequired[DocumentOutputValue]
+    nsdInfoId: str
+
+
+class ModifyVnfInfoMetadataTypeDef(TypedDict):
+    vnfConfigurableProperties: DocumentOutputValue
+    vnfInstanceId: str
+
+
+class UpdateNsMetadataTypeDef(TypedDict):
+    additionalParamsForNs: NotRequired[DocumentOutputValue]
+    nsdInfoId: str
+
+
 class GetSolNetworkOperationMetadataTypeDef(TypedDict):
     createdAt: datetime
     instantiateMetadata: NotRequired[InstantiateMetadataTypeDef]
     lastModified: datetime
     modifyVnfInfoMetadata: NotRequired[ModifyVnfInfoMetadataTypeDef]
     updateNsMetadata: NotRequired[UpdateNsMetadataTypeDef]
+
+
+class GetSolNetworkOperationTaskDetailsTypeDef(TypedDict):
+    taskContext: NotRequired[dict[str, str]]
+    taskEndTime: NotRequired[datetime]
+    taskErrorDetails: NotRequired[ErrorInfoTypeDef]
+    taskName: NotRequired[str]
+    taskStartTime: NotRequired[datetime]
+    taskStatus: NotRequired[TaskStatusType]
+
+
+class ProblemDetailsTypeDef(TypedDict):
+    detail: str
+    title: NotRequired[str]
 
 
 class GetSolNetworkOperationOutputTypeDef(TypedDict):
@@ -335,15 +389,6 @@ class GetSolNetworkOperationOutputTypeDef(TypedDict):
     tasks: NotRequired[list[GetSolNetworkOperationTaskDetailsTypeDef]]
     updateType: NotRequired[UpdateSolNetworkTypeType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GetSolNetworkOperationTaskDetailsTypeDef(TypedDict):
-    taskContext: NotRequired[dict[str, str]]
-    taskEndTime: NotRequired[datetime]
-    taskErrorDetails: NotRequired[ErrorInfoTypeDef]
-    taskName: NotRequired[str]
-    taskStartTime: NotRequired[datetime]
-    taskStatus: NotRequired[TaskStatusType]
 
 
 class GetSolNetworkPackageContentInputTypeDef(TypedDict):
@@ -371,6 +416,10 @@ class GetSolNetworkPackageInputTypeDef(TypedDict):
     nsdInfoId: str
 
 
+class NetworkArtifactMetaTypeDef(TypedDict):
+    overrides: NotRequired[list[ToscaOverrideTypeDef]]
+
+
 class GetSolNetworkPackageMetadataTypeDef(TypedDict):
     createdAt: datetime
     lastModified: datetime
@@ -392,26 +441,6 @@ class GetSolNetworkPackageOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GetSolVnfInfoTypeDef(TypedDict):
-    vnfState: NotRequired[VnfOperationalStateType]
-    vnfcResourceInfo: NotRequired[list[GetSolVnfcResourceInfoTypeDef]]
-
-
-class GetSolVnfcResourceInfoMetadataTypeDef(TypedDict):
-    cluster: NotRequired[str]
-    helmChart: NotRequired[str]
-    nodeGroup: NotRequired[str]
-
-
-class GetSolVnfcResourceInfoTypeDef(TypedDict):
-    metadata: NotRequired[GetSolVnfcResourceInfoMetadataTypeDef]
-
-
-class InstantiateMetadataTypeDef(TypedDict):
-    additionalParamsForNs: NotRequired[DocumentOutputValue]
-    nsdInfoId: str
-
-
 class InstantiateSolNetworkInstanceInputTypeDef(TypedDict):
     additionalParamsForNs: NotRequired[ReadOnly[DocumentValue]]
     dryRun: NotRequired[bool]
@@ -425,8 +454,9 @@ class InstantiateSolNetworkInstanceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LcmOperationInfoTypeDef(TypedDict):
-    nsLcmOpOccId: str
+class ListSolFunctionInstanceMetadataTypeDef(TypedDict):
+    createdAt: datetime
+    lastModified: datetime
 
 
 class ListSolFunctionInstanceInfoTypeDef(TypedDict):
@@ -440,11 +470,6 @@ class ListSolFunctionInstanceInfoTypeDef(TypedDict):
     vnfPkgName: NotRequired[str]
 
 
-class ListSolFunctionInstanceMetadataTypeDef(TypedDict):
-    createdAt: datetime
-    lastModified: datetime
-
-
 class ListSolFunctionInstancesInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -454,6 +479,11 @@ class ListSolFunctionInstancesOutputTypeDef(TypedDict):
     functionInstances: NotRequired[list[ListSolFunctionInstanceInfoTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSolFunctionPackageMetadataTypeDef(TypedDict):
+    createdAt: datetime
+    lastModified: datetime
 
 
 class ListSolFunctionPackageInfoTypeDef(TypedDict):
@@ -469,11 +499,6 @@ class ListSolFunctionPackageInfoTypeDef(TypedDict):
     vnfdVersion: NotRequired[str]
 
 
-class ListSolFunctionPackageMetadataTypeDef(TypedDict):
-    createdAt: datetime
-    lastModified: datetime
-
-
 class ListSolFunctionPackagesInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -483,6 +508,11 @@ class ListSolFunctionPackagesOutputTypeDef(TypedDict):
     functionPackages: list[ListSolFunctionPackageInfoTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSolNetworkInstanceMetadataTypeDef(TypedDict):
+    createdAt: datetime
+    lastModified: datetime
 
 
 class ListSolNetworkInstanceInfoTypeDef(TypedDict):
@@ -496,11 +526,6 @@ class ListSolNetworkInstanceInfoTypeDef(TypedDict):
     nsdInfoId: str
 
 
-class ListSolNetworkInstanceMetadataTypeDef(TypedDict):
-    createdAt: datetime
-    lastModified: datetime
-
-
 class ListSolNetworkInstancesInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -510,6 +535,13 @@ class ListSolNetworkInstancesOutputTypeDef(TypedDict):
     networkInstances: NotRequired[list[ListSolNetworkInstanceInfoTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSolNetworkOperationsMetadataTypeDef(TypedDict):
+    createdAt: datetime
+    lastModified: datetime
+    nsdInfoId: NotRequired[str]
+    vnfInstanceId: NotRequired[str]
 
 
 class ListSolNetworkOperationsInfoTypeDef(TypedDict):
@@ -529,17 +561,15 @@ class ListSolNetworkOperationsInputTypeDef(TypedDict):
     nsInstanceId: NotRequired[str]
 
 
-class ListSolNetworkOperationsMetadataTypeDef(TypedDict):
-    createdAt: datetime
-    lastModified: datetime
-    nsdInfoId: NotRequired[str]
-    vnfInstanceId: NotRequired[str]
-
-
 class ListSolNetworkOperationsOutputTypeDef(TypedDict):
     networkOperations: NotRequired[list[ListSolNetworkOperationsInfoTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSolNetworkPackageMetadataTypeDef(TypedDict):
+    createdAt: datetime
+    lastModified: datetime
 
 
 class ListSolNetworkPackageInfoTypeDef(TypedDict):
@@ -555,11 +585,6 @@ class ListSolNetworkPackageInfoTypeDef(TypedDict):
     nsdUsageState: NsdUsageStateType
     nsdVersion: NotRequired[str]
     vnfPkgIds: NotRequired[list[str]]
-
-
-class ListSolNetworkPackageMetadataTypeDef(TypedDict):
-    createdAt: datetime
-    lastModified: datetime
 
 
 class ListSolNetworkPackagesInputTypeDef(TypedDict):
@@ -580,20 +605,6 @@ class ListTagsForResourceInputTypeDef(TypedDict):
 class ListTagsForResourceOutputTypeDef(TypedDict):
     tags: dict[str, str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ModifyVnfInfoMetadataTypeDef(TypedDict):
-    vnfConfigurableProperties: DocumentOutputValue
-    vnfInstanceId: str
-
-
-class NetworkArtifactMetaTypeDef(TypedDict):
-    overrides: NotRequired[list[ToscaOverrideTypeDef]]
-
-
-class ProblemDetailsTypeDef(TypedDict):
-    detail: str
-    title: NotRequired[str]
 
 
 class PutSolFunctionPackageContentInputTypeDef(TypedDict):
@@ -657,11 +668,6 @@ class TerminateSolNetworkInstanceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ToscaOverrideTypeDef(TypedDict):
-    defaultValue: NotRequired[str]
-    name: NotRequired[str]
-
-
 class UntagResourceInputTypeDef(TypedDict):
     resourceArn: str
     tagKeys: ReadOnly[Sequence[str]]
@@ -669,11 +675,6 @@ class UntagResourceInputTypeDef(TypedDict):
 
 class UntagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateNsMetadataTypeDef(TypedDict):
-    additionalParamsForNs: NotRequired[DocumentOutputValue]
-    nsdInfoId: str
 
 
 class UpdateSolFunctionPackageInputTypeDef(TypedDict):
@@ -684,6 +685,16 @@ class UpdateSolFunctionPackageInputTypeDef(TypedDict):
 class UpdateSolFunctionPackageOutputTypeDef(TypedDict):
     operationalState: OperationalStateType
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateSolNetworkModifyTypeDef(TypedDict):
+    vnfConfigurableProperties: ReadOnly[DocumentValue]
+    vnfInstanceId: str
+
+
+class UpdateSolNetworkServiceDataTypeDef(TypedDict):
+    additionalParamsForNs: NotRequired[ReadOnly[DocumentValue]]
+    nsdInfoId: str
 
 
 class UpdateSolNetworkInstanceInputTypeDef(TypedDict):
@@ -700,11 +711,6 @@ class UpdateSolNetworkInstanceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateSolNetworkModifyTypeDef(TypedDict):
-    vnfConfigurableProperties: ReadOnly[DocumentValue]
-    vnfInstanceId: str
-
-
 class UpdateSolNetworkPackageInputTypeDef(TypedDict):
     nsdInfoId: str
     nsdOperationalState: NsdOperationalStateType
@@ -713,11 +719,6 @@ class UpdateSolNetworkPackageInputTypeDef(TypedDict):
 class UpdateSolNetworkPackageOutputTypeDef(TypedDict):
     nsdOperationalState: NsdOperationalStateType
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateSolNetworkServiceDataTypeDef(TypedDict):
-    additionalParamsForNs: NotRequired[ReadOnly[DocumentValue]]
-    nsdInfoId: str
 
 
 class ValidateSolFunctionPackageContentInputTypeDef(TypedDict):

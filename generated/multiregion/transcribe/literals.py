@@ -2,39 +2,40 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Transcribe Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BaseModelNameType",
-    "CLMLanguageCodeType",
-    "CallAnalyticsFeatureType",
-    "CallAnalyticsJobStatusType",
-    "CallAnalyticsSkippedReasonCodeType",
-    "InputTypeType",
-    "LanguageCodeType",
-    "MediaFormatType",
-    "MedicalContentIdentificationTypeType",
-    "MedicalScribeJobStatusType",
-    "MedicalScribeLanguageCodeType",
-    "MedicalScribeNoteTemplateType",
-    "MedicalScribeParticipantRoleType",
-    "ModelStatusType",
-    "OutputLocationTypeType",
-    "ParticipantRoleType",
-    "PiiEntityTypeType",
-    "PronounsType",
-    "RedactionOutputType",
-    "RedactionTypeType",
-    "SentimentValueType",
-    "SpecialtyType",
-    "SubtitleFormatType",
-    "ToxicityCategoryType",
-    "TranscriptFilterTypeType",
-    "TranscriptionJobStatusType",
-    "TypeType",
-    "VocabularyFilterMethodType",
-    "VocabularyStateType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BaseModelNameType",
+        "CLMLanguageCodeType",
+        "CallAnalyticsFeatureType",
+        "CallAnalyticsJobStatusType",
+        "CallAnalyticsSkippedReasonCodeType",
+        "InputTypeType",
+        "LanguageCodeType",
+        "MediaFormatType",
+        "MedicalContentIdentificationTypeType",
+        "MedicalScribeJobStatusType",
+        "MedicalScribeLanguageCodeType",
+        "MedicalScribeNoteTemplateType",
+        "MedicalScribeParticipantRoleType",
+        "ModelStatusType",
+        "OutputLocationTypeType",
+        "ParticipantRoleType",
+        "PiiEntityTypeType",
+        "PronounsType",
+        "RedactionOutputType",
+        "RedactionTypeType",
+        "SentimentValueType",
+        "SpecialtyType",
+        "SubtitleFormatType",
+        "ToxicityCategoryType",
+        "TranscriptFilterTypeType",
+        "TranscriptionJobStatusType",
+        "TypeType",
+        "VocabularyFilterMethodType",
+        "VocabularyStateType",
+    ]
 
 BaseModelNameType = Literal["NarrowBand", "WideBand"]
 CLMLanguageCodeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -50,140 +50,141 @@ from .literals import (
     VocabularyStateType,
 )
 
-__all__ = [
-    "AbsoluteTimeRangeTypeDef",
-    "CallAnalyticsJobDetailsTypeDef",
-    "CallAnalyticsJobSettingsOutputTypeDef",
-    "CallAnalyticsJobSettingsTypeDef",
-    "CallAnalyticsJobSummaryTypeDef",
-    "CallAnalyticsJobTypeDef",
-    "CallAnalyticsSkippedFeatureTypeDef",
-    "CategoryPropertiesTypeDef",
-    "ChannelDefinitionTypeDef",
-    "ClinicalNoteGenerationSettingsTypeDef",
-    "ContentRedactionOutputTypeDef",
-    "ContentRedactionTypeDef",
-    "CreateCallAnalyticsCategoryRequestTypeDef",
-    "CreateCallAnalyticsCategoryResponseTypeDef",
-    "CreateLanguageModelRequestTypeDef",
-    "CreateLanguageModelResponseTypeDef",
-    "CreateMedicalVocabularyRequestTypeDef",
-    "CreateMedicalVocabularyResponseTypeDef",
-    "CreateVocabularyFilterRequestTypeDef",
-    "CreateVocabularyFilterResponseTypeDef",
-    "CreateVocabularyRequestTypeDef",
-    "CreateVocabularyResponseTypeDef",
-    "DeleteCallAnalyticsCategoryRequestTypeDef",
-    "DeleteCallAnalyticsCategoryResponseTypeDef",
-    "DeleteCallAnalyticsJobRequestTypeDef",
-    "DeleteCallAnalyticsJobResponseTypeDef",
-    "DeleteLanguageModelRequestTypeDef",
-    "DeleteMedicalScribeJobRequestTypeDef",
-    "DeleteMedicalTranscriptionJobRequestTypeDef",
-    "DeleteMedicalVocabularyRequestTypeDef",
-    "DeleteTranscriptionJobRequestTypeDef",
-    "DeleteVocabularyFilterRequestTypeDef",
-    "DeleteVocabularyRequestTypeDef",
-    "DescribeLanguageModelRequestTypeDef",
-    "DescribeLanguageModelResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetCallAnalyticsCategoryRequestTypeDef",
-    "GetCallAnalyticsCategoryResponseTypeDef",
-    "GetCallAnalyticsJobRequestTypeDef",
-    "GetCallAnalyticsJobResponseTypeDef",
-    "GetMedicalScribeJobRequestTypeDef",
-    "GetMedicalScribeJobResponseTypeDef",
-    "GetMedicalTranscriptionJobRequestTypeDef",
-    "GetMedicalTranscriptionJobResponseTypeDef",
-    "GetMedicalVocabularyRequestTypeDef",
-    "GetMedicalVocabularyResponseTypeDef",
-    "GetTranscriptionJobRequestTypeDef",
-    "GetTranscriptionJobResponseTypeDef",
-    "GetVocabularyFilterRequestTypeDef",
-    "GetVocabularyFilterResponseTypeDef",
-    "GetVocabularyRequestTypeDef",
-    "GetVocabularyResponseTypeDef",
-    "InputDataConfigTypeDef",
-    "InterruptionFilterTypeDef",
-    "JobExecutionSettingsTypeDef",
-    "LanguageCodeItemTypeDef",
-    "LanguageIdSettingsTypeDef",
-    "LanguageModelTypeDef",
-    "ListCallAnalyticsCategoriesRequestTypeDef",
-    "ListCallAnalyticsCategoriesResponseTypeDef",
-    "ListCallAnalyticsJobsRequestTypeDef",
-    "ListCallAnalyticsJobsResponseTypeDef",
-    "ListLanguageModelsRequestTypeDef",
-    "ListLanguageModelsResponseTypeDef",
-    "ListMedicalScribeJobsRequestTypeDef",
-    "ListMedicalScribeJobsResponseTypeDef",
-    "ListMedicalTranscriptionJobsRequestTypeDef",
-    "ListMedicalTranscriptionJobsResponseTypeDef",
-    "ListMedicalVocabulariesRequestTypeDef",
-    "ListMedicalVocabulariesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTranscriptionJobsRequestTypeDef",
-    "ListTranscriptionJobsResponseTypeDef",
-    "ListVocabulariesRequestTypeDef",
-    "ListVocabulariesResponseTypeDef",
-    "ListVocabularyFiltersRequestTypeDef",
-    "ListVocabularyFiltersResponseTypeDef",
-    "MediaTypeDef",
-    "MedicalScribeChannelDefinitionTypeDef",
-    "MedicalScribeContextTypeDef",
-    "MedicalScribeJobSummaryTypeDef",
-    "MedicalScribeJobTypeDef",
-    "MedicalScribeOutputTypeDef",
-    "MedicalScribePatientContextTypeDef",
-    "MedicalScribeSettingsTypeDef",
-    "MedicalTranscriptTypeDef",
-    "MedicalTranscriptionJobSummaryTypeDef",
-    "MedicalTranscriptionJobTypeDef",
-    "MedicalTranscriptionSettingTypeDef",
-    "ModelSettingsTypeDef",
-    "NonTalkTimeFilterTypeDef",
-    "RelativeTimeRangeTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleOutputTypeDef",
-    "RuleTypeDef",
-    "SentimentFilterOutputTypeDef",
-    "SentimentFilterTypeDef",
-    "SettingsTypeDef",
-    "StartCallAnalyticsJobRequestTypeDef",
-    "StartCallAnalyticsJobResponseTypeDef",
-    "StartMedicalScribeJobRequestTypeDef",
-    "StartMedicalScribeJobResponseTypeDef",
-    "StartMedicalTranscriptionJobRequestTypeDef",
-    "StartMedicalTranscriptionJobResponseTypeDef",
-    "StartTranscriptionJobRequestTypeDef",
-    "StartTranscriptionJobResponseTypeDef",
-    "SubtitlesOutputTypeDef",
-    "SubtitlesTypeDef",
-    "SummarizationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "ToxicityDetectionSettingsOutputTypeDef",
-    "ToxicityDetectionSettingsTypeDef",
-    "TranscriptFilterOutputTypeDef",
-    "TranscriptFilterTypeDef",
-    "TranscriptTypeDef",
-    "TranscriptionJobSummaryTypeDef",
-    "TranscriptionJobTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateCallAnalyticsCategoryRequestTypeDef",
-    "UpdateCallAnalyticsCategoryResponseTypeDef",
-    "UpdateMedicalVocabularyRequestTypeDef",
-    "UpdateMedicalVocabularyResponseTypeDef",
-    "UpdateVocabularyFilterRequestTypeDef",
-    "UpdateVocabularyFilterResponseTypeDef",
-    "UpdateVocabularyRequestTypeDef",
-    "UpdateVocabularyResponseTypeDef",
-    "VocabularyFilterInfoTypeDef",
-    "VocabularyInfoTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AbsoluteTimeRangeTypeDef",
+        "CallAnalyticsJobDetailsTypeDef",
+        "CallAnalyticsJobSettingsOutputTypeDef",
+        "CallAnalyticsJobSettingsTypeDef",
+        "CallAnalyticsJobSummaryTypeDef",
+        "CallAnalyticsJobTypeDef",
+        "CallAnalyticsSkippedFeatureTypeDef",
+        "CategoryPropertiesTypeDef",
+        "ChannelDefinitionTypeDef",
+        "ClinicalNoteGenerationSettingsTypeDef",
+        "ContentRedactionOutputTypeDef",
+        "ContentRedactionTypeDef",
+        "CreateCallAnalyticsCategoryRequestTypeDef",
+        "CreateCallAnalyticsCategoryResponseTypeDef",
+        "CreateLanguageModelRequestTypeDef",
+        "CreateLanguageModelResponseTypeDef",
+        "CreateMedicalVocabularyRequestTypeDef",
+        "CreateMedicalVocabularyResponseTypeDef",
+        "CreateVocabularyFilterRequestTypeDef",
+        "CreateVocabularyFilterResponseTypeDef",
+        "CreateVocabularyRequestTypeDef",
+        "CreateVocabularyResponseTypeDef",
+        "DeleteCallAnalyticsCategoryRequestTypeDef",
+        "DeleteCallAnalyticsCategoryResponseTypeDef",
+        "DeleteCallAnalyticsJobRequestTypeDef",
+        "DeleteCallAnalyticsJobResponseTypeDef",
+        "DeleteLanguageModelRequestTypeDef",
+        "DeleteMedicalScribeJobRequestTypeDef",
+        "DeleteMedicalTranscriptionJobRequestTypeDef",
+        "DeleteMedicalVocabularyRequestTypeDef",
+        "DeleteTranscriptionJobRequestTypeDef",
+        "DeleteVocabularyFilterRequestTypeDef",
+        "DeleteVocabularyRequestTypeDef",
+        "DescribeLanguageModelRequestTypeDef",
+        "DescribeLanguageModelResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetCallAnalyticsCategoryRequestTypeDef",
+        "GetCallAnalyticsCategoryResponseTypeDef",
+        "GetCallAnalyticsJobRequestTypeDef",
+        "GetCallAnalyticsJobResponseTypeDef",
+        "GetMedicalScribeJobRequestTypeDef",
+        "GetMedicalScribeJobResponseTypeDef",
+        "GetMedicalTranscriptionJobRequestTypeDef",
+        "GetMedicalTranscriptionJobResponseTypeDef",
+        "GetMedicalVocabularyRequestTypeDef",
+        "GetMedicalVocabularyResponseTypeDef",
+        "GetTranscriptionJobRequestTypeDef",
+        "GetTranscriptionJobResponseTypeDef",
+        "GetVocabularyFilterRequestTypeDef",
+        "GetVocabularyFilterResponseTypeDef",
+        "GetVocabularyRequestTypeDef",
+        "GetVocabularyResponseTypeDef",
+        "InputDataConfigTypeDef",
+        "InterruptionFilterTypeDef",
+        "JobExecutionSettingsTypeDef",
+        "LanguageCodeItemTypeDef",
+        "LanguageIdSettingsTypeDef",
+        "LanguageModelTypeDef",
+        "ListCallAnalyticsCategoriesRequestTypeDef",
+        "ListCallAnalyticsCategoriesResponseTypeDef",
+        "ListCallAnalyticsJobsRequestTypeDef",
+        "ListCallAnalyticsJobsResponseTypeDef",
+        "ListLanguageModelsRequestTypeDef",
+        "ListLanguageModelsResponseTypeDef",
+        "ListMedicalScribeJobsRequestTypeDef",
+        "ListMedicalScribeJobsResponseTypeDef",
+        "ListMedicalTranscriptionJobsRequestTypeDef",
+        "ListMedicalTranscriptionJobsResponseTypeDef",
+        "ListMedicalVocabulariesRequestTypeDef",
+        "ListMedicalVocabulariesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTranscriptionJobsRequestTypeDef",
+        "ListTranscriptionJobsResponseTypeDef",
+        "ListVocabulariesRequestTypeDef",
+        "ListVocabulariesResponseTypeDef",
+        "ListVocabularyFiltersRequestTypeDef",
+        "ListVocabularyFiltersResponseTypeDef",
+        "MediaTypeDef",
+        "MedicalScribeChannelDefinitionTypeDef",
+        "MedicalScribeContextTypeDef",
+        "MedicalScribeJobSummaryTypeDef",
+        "MedicalScribeJobTypeDef",
+        "MedicalScribeOutputTypeDef",
+        "MedicalScribePatientContextTypeDef",
+        "MedicalScribeSettingsTypeDef",
+        "MedicalTranscriptTypeDef",
+        "MedicalTranscriptionJobSummaryTypeDef",
+        "MedicalTranscriptionJobTypeDef",
+        "MedicalTranscriptionSettingTypeDef",
+        "ModelSettingsTypeDef",
+        "NonTalkTimeFilterTypeDef",
+        "RelativeTimeRangeTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleOutputTypeDef",
+        "RuleTypeDef",
+        "SentimentFilterOutputTypeDef",
+        "SentimentFilterTypeDef",
+        "SettingsTypeDef",
+        "StartCallAnalyticsJobRequestTypeDef",
+        "StartCallAnalyticsJobResponseTypeDef",
+        "StartMedicalScribeJobRequestTypeDef",
+        "StartMedicalScribeJobResponseTypeDef",
+        "StartMedicalTranscriptionJobRequestTypeDef",
+        "StartMedicalTranscriptionJobResponseTypeDef",
+        "StartTranscriptionJobRequestTypeDef",
+        "StartTranscriptionJobResponseTypeDef",
+        "SubtitlesOutputTypeDef",
+        "SubtitlesTypeDef",
+        "SummarizationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "ToxicityDetectionSettingsOutputTypeDef",
+        "ToxicityDetectionSettingsTypeDef",
+        "TranscriptFilterOutputTypeDef",
+        "TranscriptFilterTypeDef",
+        "TranscriptTypeDef",
+        "TranscriptionJobSummaryTypeDef",
+        "TranscriptionJobTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateCallAnalyticsCategoryRequestTypeDef",
+        "UpdateCallAnalyticsCategoryResponseTypeDef",
+        "UpdateMedicalVocabularyRequestTypeDef",
+        "UpdateMedicalVocabularyResponseTypeDef",
+        "UpdateVocabularyFilterRequestTypeDef",
+        "UpdateVocabularyFilterResponseTypeDef",
+        "UpdateVocabularyRequestTypeDef",
+        "UpdateVocabularyResponseTypeDef",
+        "VocabularyFilterInfoTypeDef",
+        "VocabularyInfoTypeDef",
+    ]
 
 
 class AbsoluteTimeRangeTypeDef(TypedDict):
@@ -193,8 +194,30 @@ class AbsoluteTimeRangeTypeDef(TypedDict):
     Last: NotRequired[int]
 
 
+class CallAnalyticsSkippedFeatureTypeDef(TypedDict):
+    Feature: NotRequired[CallAnalyticsFeatureType]
+    ReasonCode: NotRequired[CallAnalyticsSkippedReasonCodeType]
+    Message: NotRequired[str]
+
+
 class CallAnalyticsJobDetailsTypeDef(TypedDict):
     Skipped: NotRequired[list[CallAnalyticsSkippedFeatureTypeDef]]
+
+
+class ContentRedactionOutputTypeDef(TypedDict):
+    RedactionType: RedactionTypeType
+    RedactionOutput: RedactionOutputType
+    PiiEntityTypes: NotRequired[list[PiiEntityTypeType]]
+
+
+class LanguageIdSettingsTypeDef(TypedDict):
+    VocabularyName: NotRequired[str]
+    VocabularyFilterName: NotRequired[str]
+    LanguageModelName: NotRequired[str]
+
+
+class SummarizationTypeDef(TypedDict):
+    GenerateAbstractiveSummary: bool
 
 
 class CallAnalyticsJobSettingsOutputTypeDef(TypedDict):
@@ -206,6 +229,12 @@ class CallAnalyticsJobSettingsOutputTypeDef(TypedDict):
     LanguageOptions: NotRequired[list[LanguageCodeType]]
     LanguageIdSettings: NotRequired[dict[LanguageCodeType, LanguageIdSettingsTypeDef]]
     Summarization: NotRequired[SummarizationTypeDef]
+
+
+class ContentRedactionTypeDef(TypedDict):
+    RedactionType: RedactionTypeType
+    RedactionOutput: RedactionOutputType
+    PiiEntityTypes: NotRequired[ReadOnly[Sequence[PiiEntityTypeType]]]
 
 
 class CallAnalyticsJobSettingsTypeDef(TypedDict):
@@ -232,6 +261,26 @@ class CallAnalyticsJobSummaryTypeDef(TypedDict):
     FailureReason: NotRequired[str]
 
 
+class ChannelDefinitionTypeDef(TypedDict):
+    ChannelId: NotRequired[int]
+    ParticipantRole: NotRequired[ParticipantRoleType]
+
+
+class MediaTypeDef(TypedDict):
+    MediaFileUri: NotRequired[str]
+    RedactedMediaFileUri: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class TranscriptTypeDef(TypedDict):
+    TranscriptFileUri: NotRequired[str]
+    RedactedTranscriptFileUri: NotRequired[str]
+
+
 class CallAnalyticsJobTypeDef(TypedDict):
     CallAnalyticsJobName: NotRequired[str]
     CallAnalyticsJobStatus: NotRequired[CallAnalyticsJobStatusType]
@@ -252,10 +301,50 @@ class CallAnalyticsJobTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
-class CallAnalyticsSkippedFeatureTypeDef(TypedDict):
-    Feature: NotRequired[CallAnalyticsFeatureType]
-    ReasonCode: NotRequired[CallAnalyticsSkippedReasonCodeType]
-    Message: NotRequired[str]
+class RelativeTimeRangeTypeDef(TypedDict):
+    StartPercentage: NotRequired[int]
+    EndPercentage: NotRequired[int]
+    First: NotRequired[int]
+    Last: NotRequired[int]
+
+
+class InterruptionFilterTypeDef(TypedDict):
+    Threshold: NotRequired[int]
+    ParticipantRole: NotRequired[ParticipantRoleType]
+    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
+    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
+    Negate: NotRequired[bool]
+
+
+class NonTalkTimeFilterTypeDef(TypedDict):
+    Threshold: NotRequired[int]
+    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
+    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
+    Negate: NotRequired[bool]
+
+
+class SentimentFilterOutputTypeDef(TypedDict):
+    Sentiments: list[SentimentValueType]
+    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
+    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
+    ParticipantRole: NotRequired[ParticipantRoleType]
+    Negate: NotRequired[bool]
+
+
+class TranscriptFilterOutputTypeDef(TypedDict):
+    TranscriptFilterType: TranscriptFilterTypeType
+    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
+    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
+    ParticipantRole: NotRequired[ParticipantRoleType]
+    Negate: NotRequired[bool]
+    Targets: list[str]
+
+
+class RuleOutputTypeDef(TypedDict):
+    NonTalkTimeFilter: NotRequired[NonTalkTimeFilterTypeDef]
+    InterruptionFilter: NotRequired[InterruptionFilterTypeDef]
+    TranscriptFilter: NotRequired[TranscriptFilterOutputTypeDef]
+    SentimentFilter: NotRequired[SentimentFilterOutputTypeDef]
 
 
 class CategoryPropertiesTypeDef(TypedDict):
@@ -267,25 +356,32 @@ class CategoryPropertiesTypeDef(TypedDict):
     InputType: NotRequired[InputTypeType]
 
 
-class ChannelDefinitionTypeDef(TypedDict):
-    ChannelId: NotRequired[int]
-    ParticipantRole: NotRequired[ParticipantRoleType]
-
-
 class ClinicalNoteGenerationSettingsTypeDef(TypedDict):
     NoteTemplate: NotRequired[MedicalScribeNoteTemplateType]
 
 
-class ContentRedactionOutputTypeDef(TypedDict):
-    RedactionType: RedactionTypeType
-    RedactionOutput: RedactionOutputType
-    PiiEntityTypes: NotRequired[list[PiiEntityTypeType]]
+class SentimentFilterTypeDef(TypedDict):
+    Sentiments: ReadOnly[Sequence[SentimentValueType]]
+    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
+    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
+    ParticipantRole: NotRequired[ParticipantRoleType]
+    Negate: NotRequired[bool]
 
 
-class ContentRedactionTypeDef(TypedDict):
-    RedactionType: RedactionTypeType
-    RedactionOutput: RedactionOutputType
-    PiiEntityTypes: NotRequired[ReadOnly[Sequence[PiiEntityTypeType]]]
+class TranscriptFilterTypeDef(TypedDict):
+    TranscriptFilterType: TranscriptFilterTypeType
+    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
+    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
+    ParticipantRole: NotRequired[ParticipantRoleType]
+    Negate: NotRequired[bool]
+    Targets: ReadOnly[Sequence[str]]
+
+
+class RuleTypeDef(TypedDict):
+    NonTalkTimeFilter: NotRequired[NonTalkTimeFilterTypeDef]
+    InterruptionFilter: NotRequired[InterruptionFilterTypeDef]
+    TranscriptFilter: NotRequired[ReadOnly[TranscriptFilterTypeDef]]
+    SentimentFilter: NotRequired[ReadOnly[SentimentFilterTypeDef]]
 
 
 class CreateCallAnalyticsCategoryRequestTypeDef(TypedDict):
@@ -298,6 +394,12 @@ class CreateCallAnalyticsCategoryRequestTypeDef(TypedDict):
 class CreateCallAnalyticsCategoryResponseTypeDef(TypedDict):
     CategoryProperties: NotRequired[CategoryPropertiesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InputDataConfigTypeDef(TypedDict):
+    S3Uri: str
+    TuningDataS3Uri: NotRequired[str]
+    DataAccessRoleArn: str
 
 
 class CreateLanguageModelRequestTypeDef(TypedDict):
@@ -415,6 +517,18 @@ class DescribeLanguageModelRequestTypeDef(TypedDict):
     ModelName: str
 
 
+class LanguageModelTypeDef(TypedDict):
+    ModelName: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    LanguageCode: NotRequired[CLMLanguageCodeType]
+    BaseModelName: NotRequired[BaseModelNameType]
+    ModelStatus: NotRequired[ModelStatusType]
+    UpgradeAvailability: NotRequired[bool]
+    FailureReason: NotRequired[str]
+    InputDataConfig: NotRequired[InputDataConfigTypeDef]
+
+
 class DescribeLanguageModelResponseTypeDef(TypedDict):
     LanguageModel: NotRequired[LanguageModelTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -442,6 +556,43 @@ class GetMedicalScribeJobRequestTypeDef(TypedDict):
     MedicalScribeJobName: str
 
 
+class MedicalScribeChannelDefinitionTypeDef(TypedDict):
+    ChannelId: int
+    ParticipantRole: MedicalScribeParticipantRoleType
+
+
+class MedicalScribeOutputTypeDef(TypedDict):
+    TranscriptFileUri: str
+    ClinicalDocumentUri: str
+
+
+class MedicalScribeSettingsTypeDef(TypedDict):
+    ShowSpeakerLabels: NotRequired[bool]
+    MaxSpeakerLabels: NotRequired[int]
+    ChannelIdentification: NotRequired[bool]
+    VocabularyName: NotRequired[str]
+    VocabularyFilterName: NotRequired[str]
+    VocabularyFilterMethod: NotRequired[VocabularyFilterMethodType]
+    ClinicalNoteGenerationSettings: NotRequired[ClinicalNoteGenerationSettingsTypeDef]
+
+
+class MedicalScribeJobTypeDef(TypedDict):
+    MedicalScribeJobName: NotRequired[str]
+    MedicalScribeJobStatus: NotRequired[MedicalScribeJobStatusType]
+    LanguageCode: NotRequired[MedicalScribeLanguageCodeType]
+    Media: NotRequired[MediaTypeDef]
+    MedicalScribeOutput: NotRequired[MedicalScribeOutputTypeDef]
+    StartTime: NotRequired[datetime]
+    CreationTime: NotRequired[datetime]
+    CompletionTime: NotRequired[datetime]
+    FailureReason: NotRequired[str]
+    Settings: NotRequired[MedicalScribeSettingsTypeDef]
+    DataAccessRoleArn: NotRequired[str]
+    ChannelDefinitions: NotRequired[list[MedicalScribeChannelDefinitionTypeDef]]
+    MedicalScribeContextProvided: NotRequired[bool]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class GetMedicalScribeJobResponseTypeDef(TypedDict):
     MedicalScribeJob: NotRequired[MedicalScribeJobTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -449,6 +600,38 @@ class GetMedicalScribeJobResponseTypeDef(TypedDict):
 
 class GetMedicalTranscriptionJobRequestTypeDef(TypedDict):
     MedicalTranscriptionJobName: str
+
+
+class MedicalTranscriptTypeDef(TypedDict):
+    TranscriptFileUri: NotRequired[str]
+
+
+class MedicalTranscriptionSettingTypeDef(TypedDict):
+    ShowSpeakerLabels: NotRequired[bool]
+    MaxSpeakerLabels: NotRequired[int]
+    ChannelIdentification: NotRequired[bool]
+    ShowAlternatives: NotRequired[bool]
+    MaxAlternatives: NotRequired[int]
+    VocabularyName: NotRequired[str]
+
+
+class MedicalTranscriptionJobTypeDef(TypedDict):
+    MedicalTranscriptionJobName: NotRequired[str]
+    TranscriptionJobStatus: NotRequired[TranscriptionJobStatusType]
+    LanguageCode: NotRequired[LanguageCodeType]
+    MediaSampleRateHertz: NotRequired[int]
+    MediaFormat: NotRequired[MediaFormatType]
+    Media: NotRequired[MediaTypeDef]
+    Transcript: NotRequired[MedicalTranscriptTypeDef]
+    StartTime: NotRequired[datetime]
+    CreationTime: NotRequired[datetime]
+    CompletionTime: NotRequired[datetime]
+    FailureReason: NotRequired[str]
+    Settings: NotRequired[MedicalTranscriptionSettingTypeDef]
+    ContentIdentificationType: NotRequired[MedicalContentIdentificationTypeType]
+    Specialty: NotRequired[SpecialtyType]
+    Type: NotRequired[TypeType]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class GetMedicalTranscriptionJobResponseTypeDef(TypedDict):
@@ -472,6 +655,68 @@ class GetMedicalVocabularyResponseTypeDef(TypedDict):
 
 class GetTranscriptionJobRequestTypeDef(TypedDict):
     TranscriptionJobName: str
+
+
+class JobExecutionSettingsTypeDef(TypedDict):
+    AllowDeferredExecution: NotRequired[bool]
+    DataAccessRoleArn: NotRequired[str]
+
+
+class LanguageCodeItemTypeDef(TypedDict):
+    LanguageCode: NotRequired[LanguageCodeType]
+    DurationInSeconds: NotRequired[float]
+
+
+class ModelSettingsTypeDef(TypedDict):
+    LanguageModelName: NotRequired[str]
+
+
+class SettingsTypeDef(TypedDict):
+    VocabularyName: NotRequired[str]
+    ShowSpeakerLabels: NotRequired[bool]
+    MaxSpeakerLabels: NotRequired[int]
+    ChannelIdentification: NotRequired[bool]
+    ShowAlternatives: NotRequired[bool]
+    MaxAlternatives: NotRequired[int]
+    VocabularyFilterName: NotRequired[str]
+    VocabularyFilterMethod: NotRequired[VocabularyFilterMethodType]
+
+
+class SubtitlesOutputTypeDef(TypedDict):
+    Formats: NotRequired[list[SubtitleFormatType]]
+    SubtitleFileUris: NotRequired[list[str]]
+    OutputStartIndex: NotRequired[int]
+
+
+class ToxicityDetectionSettingsOutputTypeDef(TypedDict):
+    ToxicityCategories: list[ToxicityCategoryType]
+
+
+class TranscriptionJobTypeDef(TypedDict):
+    TranscriptionJobName: NotRequired[str]
+    TranscriptionJobStatus: NotRequired[TranscriptionJobStatusType]
+    LanguageCode: NotRequired[LanguageCodeType]
+    MediaSampleRateHertz: NotRequired[int]
+    MediaFormat: NotRequired[MediaFormatType]
+    Media: NotRequired[MediaTypeDef]
+    Transcript: NotRequired[TranscriptTypeDef]
+    StartTime: NotRequired[datetime]
+    CreationTime: NotRequired[datetime]
+    CompletionTime: NotRequired[datetime]
+    FailureReason: NotRequired[str]
+    Settings: NotRequired[SettingsTypeDef]
+    ModelSettings: NotRequired[ModelSettingsTypeDef]
+    JobExecutionSettings: NotRequired[JobExecutionSettingsTypeDef]
+    ContentRedaction: NotRequired[ContentRedactionOutputTypeDef]
+    IdentifyLanguage: NotRequired[bool]
+    IdentifyMultipleLanguages: NotRequired[bool]
+    LanguageOptions: NotRequired[list[LanguageCodeType]]
+    IdentifiedLanguageScore: NotRequired[float]
+    LanguageCodes: NotRequired[list[LanguageCodeItemTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
+    Subtitles: NotRequired[SubtitlesOutputTypeDef]
+    LanguageIdSettings: NotRequired[dict[LanguageCodeType, LanguageIdSettingsTypeDef]]
+    ToxicityDetection: NotRequired[list[ToxicityDetectionSettingsOutputTypeDef]]
 
 
 class GetTranscriptionJobResponseTypeDef(TypedDict):
@@ -503,48 +748,6 @@ class GetVocabularyResponseTypeDef(TypedDict):
     FailureReason: NotRequired[str]
     DownloadUri: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InputDataConfigTypeDef(TypedDict):
-    S3Uri: str
-    TuningDataS3Uri: NotRequired[str]
-    DataAccessRoleArn: str
-
-
-class InterruptionFilterTypeDef(TypedDict):
-    Threshold: NotRequired[int]
-    ParticipantRole: NotRequired[ParticipantRoleType]
-    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
-    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
-    Negate: NotRequired[bool]
-
-
-class JobExecutionSettingsTypeDef(TypedDict):
-    AllowDeferredExecution: NotRequired[bool]
-    DataAccessRoleArn: NotRequired[str]
-
-
-class LanguageCodeItemTypeDef(TypedDict):
-    LanguageCode: NotRequired[LanguageCodeType]
-    DurationInSeconds: NotRequired[float]
-
-
-class LanguageIdSettingsTypeDef(TypedDict):
-    VocabularyName: NotRequired[str]
-    VocabularyFilterName: NotRequired[str]
-    LanguageModelName: NotRequired[str]
-
-
-class LanguageModelTypeDef(TypedDict):
-    ModelName: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    LastModifiedTime: NotRequired[datetime]
-    LanguageCode: NotRequired[CLMLanguageCodeType]
-    BaseModelName: NotRequired[BaseModelNameType]
-    ModelStatus: NotRequired[ModelStatusType]
-    UpgradeAvailability: NotRequired[bool]
-    FailureReason: NotRequired[str]
-    InputDataConfig: NotRequired[InputDataConfigTypeDef]
 
 
 class ListCallAnalyticsCategoriesRequestTypeDef(TypedDict):
@@ -592,6 +795,16 @@ class ListMedicalScribeJobsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class MedicalScribeJobSummaryTypeDef(TypedDict):
+    MedicalScribeJobName: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    StartTime: NotRequired[datetime]
+    CompletionTime: NotRequired[datetime]
+    LanguageCode: NotRequired[MedicalScribeLanguageCodeType]
+    MedicalScribeJobStatus: NotRequired[MedicalScribeJobStatusType]
+    FailureReason: NotRequired[str]
+
+
 class ListMedicalScribeJobsResponseTypeDef(TypedDict):
     Status: NotRequired[MedicalScribeJobStatusType]
     NextToken: NotRequired[str]
@@ -604,6 +817,20 @@ class ListMedicalTranscriptionJobsRequestTypeDef(TypedDict):
     JobNameContains: NotRequired[str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class MedicalTranscriptionJobSummaryTypeDef(TypedDict):
+    MedicalTranscriptionJobName: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    StartTime: NotRequired[datetime]
+    CompletionTime: NotRequired[datetime]
+    LanguageCode: NotRequired[LanguageCodeType]
+    TranscriptionJobStatus: NotRequired[TranscriptionJobStatusType]
+    FailureReason: NotRequired[str]
+    OutputLocationType: NotRequired[OutputLocationTypeType]
+    Specialty: NotRequired[SpecialtyType]
+    ContentIdentificationType: NotRequired[MedicalContentIdentificationTypeType]
+    Type: NotRequired[TypeType]
 
 
 class ListMedicalTranscriptionJobsResponseTypeDef(TypedDict):
@@ -620,6 +847,13 @@ class ListMedicalVocabulariesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     StateEquals: NotRequired[VocabularyStateType]
     NameContains: NotRequired[str]
+
+
+class VocabularyInfoTypeDef(TypedDict):
+    VocabularyName: NotRequired[str]
+    LanguageCode: NotRequired[LanguageCodeType]
+    LastModifiedTime: NotRequired[datetime]
+    VocabularyState: NotRequired[VocabularyStateType]
 
 
 class ListMedicalVocabulariesResponseTypeDef(TypedDict):
@@ -644,6 +878,24 @@ class ListTranscriptionJobsRequestTypeDef(TypedDict):
     JobNameContains: NotRequired[str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class TranscriptionJobSummaryTypeDef(TypedDict):
+    TranscriptionJobName: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    StartTime: NotRequired[datetime]
+    CompletionTime: NotRequired[datetime]
+    LanguageCode: NotRequired[LanguageCodeType]
+    TranscriptionJobStatus: NotRequired[TranscriptionJobStatusType]
+    FailureReason: NotRequired[str]
+    OutputLocationType: NotRequired[OutputLocationTypeType]
+    ContentRedaction: NotRequired[ContentRedactionOutputTypeDef]
+    ModelSettings: NotRequired[ModelSettingsTypeDef]
+    IdentifyLanguage: NotRequired[bool]
+    IdentifyMultipleLanguages: NotRequired[bool]
+    IdentifiedLanguageScore: NotRequired[float]
+    LanguageCodes: NotRequired[list[LanguageCodeItemTypeDef]]
+    ToxicityDetection: NotRequired[list[ToxicityDetectionSettingsOutputTypeDef]]
 
 
 class ListTranscriptionJobsResponseTypeDef(TypedDict):
@@ -673,175 +925,24 @@ class ListVocabularyFiltersRequestTypeDef(TypedDict):
     NameContains: NotRequired[str]
 
 
+class VocabularyFilterInfoTypeDef(TypedDict):
+    VocabularyFilterName: NotRequired[str]
+    LanguageCode: NotRequired[LanguageCodeType]
+    LastModifiedTime: NotRequired[datetime]
+
+
 class ListVocabularyFiltersResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     VocabularyFilters: NotRequired[list[VocabularyFilterInfoTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MediaTypeDef(TypedDict):
-    MediaFileUri: NotRequired[str]
-    RedactedMediaFileUri: NotRequired[str]
-
-
-class MedicalScribeChannelDefinitionTypeDef(TypedDict):
-    ChannelId: int
-    ParticipantRole: MedicalScribeParticipantRoleType
-
-
-class MedicalScribeContextTypeDef(TypedDict):
-    PatientContext: NotRequired[MedicalScribePatientContextTypeDef]
-
-
-class MedicalScribeJobSummaryTypeDef(TypedDict):
-    MedicalScribeJobName: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    StartTime: NotRequired[datetime]
-    CompletionTime: NotRequired[datetime]
-    LanguageCode: NotRequired[MedicalScribeLanguageCodeType]
-    MedicalScribeJobStatus: NotRequired[MedicalScribeJobStatusType]
-    FailureReason: NotRequired[str]
-
-
-class MedicalScribeJobTypeDef(TypedDict):
-    MedicalScribeJobName: NotRequired[str]
-    MedicalScribeJobStatus: NotRequired[MedicalScribeJobStatusType]
-    LanguageCode: NotRequired[MedicalScribeLanguageCodeType]
-    Media: NotRequired[MediaTypeDef]
-    MedicalScribeOutput: NotRequired[MedicalScribeOutputTypeDef]
-    StartTime: NotRequired[datetime]
-    CreationTime: NotRequired[datetime]
-    CompletionTime: NotRequired[datetime]
-    FailureReason: NotRequired[str]
-    Settings: NotRequired[MedicalScribeSettingsTypeDef]
-    DataAccessRoleArn: NotRequired[str]
-    ChannelDefinitions: NotRequired[list[MedicalScribeChannelDefinitionTypeDef]]
-    MedicalScribeContextProvided: NotRequired[bool]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class MedicalScribeOutputTypeDef(TypedDict):
-    TranscriptFileUri: str
-    ClinicalDocumentUri: str
-
-
 class MedicalScribePatientContextTypeDef(TypedDict):
     Pronouns: NotRequired[PronounsType]
 
 
-class MedicalScribeSettingsTypeDef(TypedDict):
-    ShowSpeakerLabels: NotRequired[bool]
-    MaxSpeakerLabels: NotRequired[int]
-    ChannelIdentification: NotRequired[bool]
-    VocabularyName: NotRequired[str]
-    VocabularyFilterName: NotRequired[str]
-    VocabularyFilterMethod: NotRequired[VocabularyFilterMethodType]
-    ClinicalNoteGenerationSettings: NotRequired[ClinicalNoteGenerationSettingsTypeDef]
-
-
-class MedicalTranscriptTypeDef(TypedDict):
-    TranscriptFileUri: NotRequired[str]
-
-
-class MedicalTranscriptionJobSummaryTypeDef(TypedDict):
-    MedicalTranscriptionJobName: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    StartTime: NotRequired[datetime]
-    CompletionTime: NotRequired[datetime]
-    LanguageCode: NotRequired[LanguageCodeType]
-    TranscriptionJobStatus: NotRequired[TranscriptionJobStatusType]
-    FailureReason: NotRequired[str]
-    OutputLocationType: NotRequired[OutputLocationTypeType]
-    Specialty: NotRequired[SpecialtyType]
-    ContentIdentificationType: NotRequired[MedicalContentIdentificationTypeType]
-    Type: NotRequired[TypeType]
-
-
-class MedicalTranscriptionJobTypeDef(TypedDict):
-    MedicalTranscriptionJobName: NotRequired[str]
-    TranscriptionJobStatus: NotRequired[TranscriptionJobStatusType]
-    LanguageCode: NotRequired[LanguageCodeType]
-    MediaSampleRateHertz: NotRequired[int]
-    MediaFormat: NotRequired[MediaFormatType]
-    Media: NotRequired[MediaTypeDef]
-    Transcript: NotRequired[MedicalTranscriptTypeDef]
-    StartTime: NotRequired[datetime]
-    CreationTime: NotRequired[datetime]
-    CompletionTime: NotRequired[datetime]
-    FailureReason: NotRequired[str]
-    Settings: NotRequired[MedicalTranscriptionSettingTypeDef]
-    ContentIdentificationType: NotRequired[MedicalContentIdentificationTypeType]
-    Specialty: NotRequired[SpecialtyType]
-    Type: NotRequired[TypeType]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class MedicalTranscriptionSettingTypeDef(TypedDict):
-    ShowSpeakerLabels: NotRequired[bool]
-    MaxSpeakerLabels: NotRequired[int]
-    ChannelIdentification: NotRequired[bool]
-    ShowAlternatives: NotRequired[bool]
-    MaxAlternatives: NotRequired[int]
-    VocabularyName: NotRequired[str]
-
-
-class ModelSettingsTypeDef(TypedDict):
-    LanguageModelName: NotRequired[str]
-
-
-class NonTalkTimeFilterTypeDef(TypedDict):
-    Threshold: NotRequired[int]
-    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
-    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
-    Negate: NotRequired[bool]
-
-
-class RelativeTimeRangeTypeDef(TypedDict):
-    StartPercentage: NotRequired[int]
-    EndPercentage: NotRequired[int]
-    First: NotRequired[int]
-    Last: NotRequired[int]
-
-
-class RuleOutputTypeDef(TypedDict):
-    NonTalkTimeFilter: NotRequired[NonTalkTimeFilterTypeDef]
-    InterruptionFilter: NotRequired[InterruptionFilterTypeDef]
-    TranscriptFilter: NotRequired[TranscriptFilterOutputTypeDef]
-    SentimentFilter: NotRequired[SentimentFilterOutputTypeDef]
-
-
-class RuleTypeDef(TypedDict):
-    NonTalkTimeFilter: NotRequired[NonTalkTimeFilterTypeDef]
-    InterruptionFilter: NotRequired[InterruptionFilterTypeDef]
-    TranscriptFilter: NotRequired[ReadOnly[TranscriptFilterTypeDef]]
-    SentimentFilter: NotRequired[ReadOnly[SentimentFilterTypeDef]]
-
-
-class SentimentFilterOutputTypeDef(TypedDict):
-    Sentiments: list[SentimentValueType]
-    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
-    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
-    ParticipantRole: NotRequired[ParticipantRoleType]
-    Negate: NotRequired[bool]
-
-
-class SentimentFilterTypeDef(TypedDict):
-    Sentiments: ReadOnly[Sequence[SentimentValueType]]
-    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
-    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
-    ParticipantRole: NotRequired[ParticipantRoleType]
-    Negate: NotRequired[bool]
-
-
-class SettingsTypeDef(TypedDict):
-    VocabularyName: NotRequired[str]
-    ShowSpeakerLabels: NotRequired[bool]
-    MaxSpeakerLabels: NotRequired[int]
-    ChannelIdentification: NotRequired[bool]
-    ShowAlternatives: NotRequired[bool]
-    MaxAlternatives: NotRequired[int]
-    VocabularyFilterName: NotRequired[str]
-    VocabularyFilterMethod: NotRequired[VocabularyFilterMethodType]
+class MedicalScribeContextTypeDef(TypedDict):
+    PatientContext: NotRequired[MedicalScribePatientContextTypeDef]
 
 
 class StartCallAnalyticsJobRequestTypeDef(TypedDict):
@@ -902,6 +1003,15 @@ class StartMedicalTranscriptionJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SubtitlesTypeDef(TypedDict):
+    Formats: NotRequired[ReadOnly[Sequence[SubtitleFormatType]]]
+    OutputStartIndex: NotRequired[int]
+
+
+class ToxicityDetectionSettingsTypeDef(TypedDict):
+    ToxicityCategories: ReadOnly[Sequence[ToxicityCategoryType]]
+
+
 class StartTranscriptionJobRequestTypeDef(TypedDict):
     TranscriptionJobName: str
     LanguageCode: NotRequired[LanguageCodeType]
@@ -932,21 +1042,6 @@ class StartTranscriptionJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SubtitlesOutputTypeDef(TypedDict):
-    Formats: NotRequired[list[SubtitleFormatType]]
-    SubtitleFileUris: NotRequired[list[str]]
-    OutputStartIndex: NotRequired[int]
-
-
-class SubtitlesTypeDef(TypedDict):
-    Formats: NotRequired[ReadOnly[Sequence[SubtitleFormatType]]]
-    OutputStartIndex: NotRequired[int]
-
-
-class SummarizationTypeDef(TypedDict):
-    GenerateAbstractiveSummary: bool
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -954,87 +1049,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class ToxicityDetectionSettingsOutputTypeDef(TypedDict):
-    ToxicityCategories: list[ToxicityCategoryType]
-
-
-class ToxicityDetectionSettingsTypeDef(TypedDict):
-    ToxicityCategories: ReadOnly[Sequence[ToxicityCategoryType]]
-
-
-class TranscriptFilterOutputTypeDef(TypedDict):
-    TranscriptFilterType: TranscriptFilterTypeType
-    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
-    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
-    ParticipantRole: NotRequired[ParticipantRoleType]
-    Negate: NotRequired[bool]
-    Targets: list[str]
-
-
-class TranscriptFilterTypeDef(TypedDict):
-    TranscriptFilterType: TranscriptFilterTypeType
-    AbsoluteTimeRange: NotRequired[AbsoluteTimeRangeTypeDef]
-    RelativeTimeRange: NotRequired[RelativeTimeRangeTypeDef]
-    ParticipantRole: NotRequired[ParticipantRoleType]
-    Negate: NotRequired[bool]
-    Targets: ReadOnly[Sequence[str]]
-
-
-class TranscriptTypeDef(TypedDict):
-    TranscriptFileUri: NotRequired[str]
-    RedactedTranscriptFileUri: NotRequired[str]
-
-
-class TranscriptionJobSummaryTypeDef(TypedDict):
-    TranscriptionJobName: NotRequired[str]
-    CreationTime: NotRequired[datetime]
-    StartTime: NotRequired[datetime]
-    CompletionTime: NotRequired[datetime]
-    LanguageCode: NotRequired[LanguageCodeType]
-    TranscriptionJobStatus: NotRequired[TranscriptionJobStatusType]
-    FailureReason: NotRequired[str]
-    OutputLocationType: NotRequired[OutputLocationTypeType]
-    ContentRedaction: NotRequired[ContentRedactionOutputTypeDef]
-    ModelSettings: NotRequired[ModelSettingsTypeDef]
-    IdentifyLanguage: NotRequired[bool]
-    IdentifyMultipleLanguages: NotRequired[bool]
-    IdentifiedLanguageScore: NotRequired[float]
-    LanguageCodes: NotRequired[list[LanguageCodeItemTypeDef]]
-    ToxicityDetection: NotRequired[list[ToxicityDetectionSettingsOutputTypeDef]]
-
-
-class TranscriptionJobTypeDef(TypedDict):
-    TranscriptionJobName: NotRequired[str]
-    TranscriptionJobStatus: NotRequired[TranscriptionJobStatusType]
-    LanguageCode: NotRequired[LanguageCodeType]
-    MediaSampleRateHertz: NotRequired[int]
-    MediaFormat: NotRequired[MediaFormatType]
-    Media: NotRequired[MediaTypeDef]
-    Transcript: NotRequired[TranscriptTypeDef]
-    StartTime: NotRequired[datetime]
-    CreationTime: NotRequired[datetime]
-    CompletionTime: NotRequired[datetime]
-    FailureReason: NotRequired[str]
-    Settings: NotRequired[SettingsTypeDef]
-    ModelSettings: NotRequired[ModelSettingsTypeDef]
-    JobExecutionSettings: NotRequired[JobExecutionSettingsTypeDef]
-    ContentRedaction: NotRequired[ContentRedactionOutputTypeDef]
-    IdentifyLanguage: NotRequired[bool]
-    IdentifyMultipleLanguages: NotRequired[bool]
-    LanguageOptions: NotRequired[list[LanguageCodeType]]
-    IdentifiedLanguageScore: NotRequired[float]
-    LanguageCodes: NotRequired[list[LanguageCodeItemTypeDef]]
-    Tags: NotRequired[list[TagTypeDef]]
-    Subtitles: NotRequired[SubtitlesOutputTypeDef]
-    LanguageIdSettings: NotRequired[dict[LanguageCodeType, LanguageIdSettingsTypeDef]]
-    ToxicityDetection: NotRequired[list[ToxicityDetectionSettingsOutputTypeDef]]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1099,16 +1113,3 @@ class UpdateVocabularyResponseTypeDef(TypedDict):
     LastModifiedTime: NotRequired[datetime]
     VocabularyState: NotRequired[VocabularyStateType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VocabularyFilterInfoTypeDef(TypedDict):
-    VocabularyFilterName: NotRequired[str]
-    LanguageCode: NotRequired[LanguageCodeType]
-    LastModifiedTime: NotRequired[datetime]
-
-
-class VocabularyInfoTypeDef(TypedDict):
-    VocabularyName: NotRequired[str]
-    LanguageCode: NotRequired[LanguageCodeType]
-    LastModifiedTime: NotRequired[datetime]
-    VocabularyState: NotRequired[VocabularyStateType]

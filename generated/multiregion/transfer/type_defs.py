@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -62,223 +62,224 @@ from .literals import (
     WorkflowStepTypeType,
 )
 
-__all__ = [
-    "As2AsyncMdnConnectorConfigOutputTypeDef",
-    "As2AsyncMdnConnectorConfigTypeDef",
-    "As2ConnectorConfigOutputTypeDef",
-    "As2ConnectorConfigTypeDef",
-    "ConnectorEgressConfigTypeDef",
-    "ConnectorFileTransferResultTypeDef",
-    "ConnectorVpcLatticeEgressConfigTypeDef",
-    "CopyStepDetailsTypeDef",
-    "CreateAccessRequestTypeDef",
-    "CreateAccessResponseTypeDef",
-    "CreateAgreementRequestTypeDef",
-    "CreateAgreementResponseTypeDef",
-    "CreateConnectorRequestTypeDef",
-    "CreateConnectorResponseTypeDef",
-    "CreateProfileRequestTypeDef",
-    "CreateProfileResponseTypeDef",
-    "CreateServerRequestTypeDef",
-    "CreateServerResponseTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "CreateWebAppRequestTypeDef",
-    "CreateWebAppResponseTypeDef",
-    "CreateWorkflowRequestTypeDef",
-    "CreateWorkflowResponseTypeDef",
-    "CustomDirectoriesTypeTypeDef",
-    "CustomHttpHeaderTypeDef",
-    "CustomStepDetailsTypeDef",
-    "DecryptStepDetailsTypeDef",
-    "DeleteAccessRequestTypeDef",
-    "DeleteAgreementRequestTypeDef",
-    "DeleteCertificateRequestTypeDef",
-    "DeleteConnectorRequestTypeDef",
-    "DeleteHostKeyRequestTypeDef",
-    "DeleteProfileRequestTypeDef",
-    "DeleteServerRequestTypeDef",
-    "DeleteSshPublicKeyRequestTypeDef",
-    "DeleteStepDetailsTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteWebAppCustomizationRequestTypeDef",
-    "DeleteWebAppRequestTypeDef",
-    "DeleteWorkflowRequestTypeDef",
-    "DescribeAccessRequestTypeDef",
-    "DescribeAccessResponseTypeDef",
-    "DescribeAgreementRequestTypeDef",
-    "DescribeAgreementResponseTypeDef",
-    "DescribeCertificateRequestTypeDef",
-    "DescribeCertificateResponseTypeDef",
-    "DescribeConnectorRequestTypeDef",
-    "DescribeConnectorResponseTypeDef",
-    "DescribeExecutionRequestTypeDef",
-    "DescribeExecutionResponseTypeDef",
-    "DescribeHostKeyRequestTypeDef",
-    "DescribeHostKeyResponseTypeDef",
-    "DescribeProfileRequestTypeDef",
-    "DescribeProfileResponseTypeDef",
-    "DescribeSecurityPolicyRequestTypeDef",
-    "DescribeSecurityPolicyResponseTypeDef",
-    "DescribeServerRequestTypeDef",
-    "DescribeServerResponseTypeDef",
-    "DescribeUserRequestTypeDef",
-    "DescribeUserResponseTypeDef",
-    "DescribeWebAppCustomizationRequestTypeDef",
-    "DescribeWebAppCustomizationResponseTypeDef",
-    "DescribeWebAppRequestTypeDef",
-    "DescribeWebAppResponseTypeDef",
-    "DescribeWorkflowRequestTypeDef",
-    "DescribeWorkflowResponseTypeDef",
-    "DescribedAccessTypeDef",
-    "DescribedAgreementTypeDef",
-    "DescribedCertificateTypeDef",
-    "DescribedConnectorEgressConfigTypeDef",
-    "DescribedConnectorTypeDef",
-    "DescribedConnectorVpcLatticeEgressConfigTypeDef",
-    "DescribedExecutionTypeDef",
-    "DescribedHostKeyTypeDef",
-    "DescribedIdentityCenterConfigTypeDef",
-    "DescribedProfileTypeDef",
-    "DescribedSecurityPolicyTypeDef",
-    "DescribedServerTypeDef",
-    "DescribedUserTypeDef",
-    "DescribedWebAppCustomizationTypeDef",
-    "DescribedWebAppEndpointDetailsTypeDef",
-    "DescribedWebAppIdentityProviderDetailsTypeDef",
-    "DescribedWebAppTypeDef",
-    "DescribedWebAppVpcConfigTypeDef",
-    "DescribedWorkflowTypeDef",
-    "EfsFileLocationTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EndpointDetailsOutputTypeDef",
-    "EndpointDetailsTypeDef",
-    "ExecutionErrorTypeDef",
-    "ExecutionResultsTypeDef",
-    "ExecutionStepResultTypeDef",
-    "FileLocationTypeDef",
-    "HomeDirectoryMapEntryTypeDef",
-    "IdentityCenterConfigTypeDef",
-    "IdentityProviderDetailsTypeDef",
-    "ImportCertificateRequestTypeDef",
-    "ImportCertificateResponseTypeDef",
-    "ImportHostKeyRequestTypeDef",
-    "ImportHostKeyResponseTypeDef",
-    "ImportSshPublicKeyRequestTypeDef",
-    "ImportSshPublicKeyResponseTypeDef",
-    "InputFileLocationTypeDef",
-    "ListAccessesRequestTypeDef",
-    "ListAccessesResponseTypeDef",
-    "ListAgreementsRequestTypeDef",
-    "ListAgreementsResponseTypeDef",
-    "ListCertificatesRequestTypeDef",
-    "ListCertificatesResponseTypeDef",
-    "ListConnectorsRequestTypeDef",
-    "ListConnectorsResponseTypeDef",
-    "ListExecutionsRequestTypeDef",
-    "ListExecutionsResponseTypeDef",
-    "ListFileTransferResultsRequestTypeDef",
-    "ListFileTransferResultsResponseTypeDef",
-    "ListHostKeysRequestTypeDef",
-    "ListHostKeysResponseTypeDef",
-    "ListProfilesRequestTypeDef",
-    "ListProfilesResponseTypeDef",
-    "ListSecurityPoliciesRequestTypeDef",
-    "ListSecurityPoliciesResponseTypeDef",
-    "ListServersRequestTypeDef",
-    "ListServersResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "ListWebAppsRequestTypeDef",
-    "ListWebAppsResponseTypeDef",
-    "ListWorkflowsRequestTypeDef",
-    "ListWorkflowsResponseTypeDef",
-    "ListedAccessTypeDef",
-    "ListedAgreementTypeDef",
-    "ListedCertificateTypeDef",
-    "ListedConnectorTypeDef",
-    "ListedExecutionTypeDef",
-    "ListedHostKeyTypeDef",
-    "ListedProfileTypeDef",
-    "ListedServerTypeDef",
-    "ListedUserTypeDef",
-    "ListedWebAppTypeDef",
-    "ListedWorkflowTypeDef",
-    "LoggingConfigurationTypeDef",
-    "PosixProfileOutputTypeDef",
-    "PosixProfileTypeDef",
-    "ProtocolDetailsOutputTypeDef",
-    "ProtocolDetailsTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3FileLocationTypeDef",
-    "S3InputFileLocationTypeDef",
-    "S3StorageOptionsTypeDef",
-    "S3TagTypeDef",
-    "SendWorkflowStepStateRequestTypeDef",
-    "SendWorkflowStepStateResponseTypeDef",
-    "ServiceMetadataTypeDef",
-    "SftpConnectorConfigOutputTypeDef",
-    "SftpConnectorConfigTypeDef",
-    "SftpConnectorConnectionDetailsTypeDef",
-    "SshPublicKeyTypeDef",
-    "StartDirectoryListingRequestTypeDef",
-    "StartDirectoryListingResponseTypeDef",
-    "StartFileTransferRequestTypeDef",
-    "StartFileTransferResponseTypeDef",
-    "StartRemoteDeleteRequestTypeDef",
-    "StartRemoteDeleteResponseTypeDef",
-    "StartRemoteMoveRequestTypeDef",
-    "StartRemoteMoveResponseTypeDef",
-    "StartServerRequestTypeDef",
-    "StopServerRequestTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagStepDetailsOutputTypeDef",
-    "TagStepDetailsTypeDef",
-    "TagTypeDef",
-    "TestConnectionRequestTypeDef",
-    "TestConnectionResponseTypeDef",
-    "TestIdentityProviderRequestTypeDef",
-    "TestIdentityProviderResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UpdateAccessRequestTypeDef",
-    "UpdateAccessResponseTypeDef",
-    "UpdateAgreementRequestTypeDef",
-    "UpdateAgreementResponseTypeDef",
-    "UpdateCertificateRequestTypeDef",
-    "UpdateCertificateResponseTypeDef",
-    "UpdateConnectorEgressConfigTypeDef",
-    "UpdateConnectorRequestTypeDef",
-    "UpdateConnectorResponseTypeDef",
-    "UpdateConnectorVpcLatticeEgressConfigTypeDef",
-    "UpdateHostKeyRequestTypeDef",
-    "UpdateHostKeyResponseTypeDef",
-    "UpdateProfileRequestTypeDef",
-    "UpdateProfileResponseTypeDef",
-    "UpdateServerRequestTypeDef",
-    "UpdateServerResponseTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResponseTypeDef",
-    "UpdateWebAppCustomizationRequestTypeDef",
-    "UpdateWebAppCustomizationResponseTypeDef",
-    "UpdateWebAppEndpointDetailsTypeDef",
-    "UpdateWebAppIdentityCenterConfigTypeDef",
-    "UpdateWebAppIdentityProviderDetailsTypeDef",
-    "UpdateWebAppRequestTypeDef",
-    "UpdateWebAppResponseTypeDef",
-    "UpdateWebAppVpcConfigTypeDef",
-    "UserDetailsTypeDef",
-    "WebAppEndpointDetailsTypeDef",
-    "WebAppIdentityProviderDetailsTypeDef",
-    "WebAppUnitsTypeDef",
-    "WebAppVpcConfigTypeDef",
-    "WorkflowDetailTypeDef",
-    "WorkflowDetailsOutputTypeDef",
-    "WorkflowDetailsTypeDef",
-    "WorkflowStepOutputTypeDef",
-    "WorkflowStepTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "As2AsyncMdnConnectorConfigOutputTypeDef",
+        "As2AsyncMdnConnectorConfigTypeDef",
+        "As2ConnectorConfigOutputTypeDef",
+        "As2ConnectorConfigTypeDef",
+        "ConnectorEgressConfigTypeDef",
+        "ConnectorFileTransferResultTypeDef",
+        "ConnectorVpcLatticeEgressConfigTypeDef",
+        "CopyStepDetailsTypeDef",
+        "CreateAccessRequestTypeDef",
+        "CreateAccessResponseTypeDef",
+        "CreateAgreementRequestTypeDef",
+        "CreateAgreementResponseTypeDef",
+        "CreateConnectorRequestTypeDef",
+        "CreateConnectorResponseTypeDef",
+        "CreateProfileRequestTypeDef",
+        "CreateProfileResponseTypeDef",
+        "CreateServerRequestTypeDef",
+        "CreateServerResponseTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "CreateWebAppRequestTypeDef",
+        "CreateWebAppResponseTypeDef",
+        "CreateWorkflowRequestTypeDef",
+        "CreateWorkflowResponseTypeDef",
+        "CustomDirectoriesTypeTypeDef",
+        "CustomHttpHeaderTypeDef",
+        "CustomStepDetailsTypeDef",
+        "DecryptStepDetailsTypeDef",
+        "DeleteAccessRequestTypeDef",
+        "DeleteAgreementRequestTypeDef",
+        "DeleteCertificateRequestTypeDef",
+        "DeleteConnectorRequestTypeDef",
+        "DeleteHostKeyRequestTypeDef",
+        "DeleteProfileRequestTypeDef",
+        "DeleteServerRequestTypeDef",
+        "DeleteSshPublicKeyRequestTypeDef",
+        "DeleteStepDetailsTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteWebAppCustomizationRequestTypeDef",
+        "DeleteWebAppRequestTypeDef",
+        "DeleteWorkflowRequestTypeDef",
+        "DescribeAccessRequestTypeDef",
+        "DescribeAccessResponseTypeDef",
+        "DescribeAgreementRequestTypeDef",
+        "DescribeAgreementResponseTypeDef",
+        "DescribeCertificateRequestTypeDef",
+        "DescribeCertificateResponseTypeDef",
+        "DescribeConnectorRequestTypeDef",
+        "DescribeConnectorResponseTypeDef",
+        "DescribeExecutionRequestTypeDef",
+        "DescribeExecutionResponseTypeDef",
+        "DescribeHostKeyRequestTypeDef",
+        "DescribeHostKeyResponseTypeDef",
+        "DescribeProfileRequestTypeDef",
+        "DescribeProfileResponseTypeDef",
+        "DescribeSecurityPolicyRequestTypeDef",
+        "DescribeSecurityPolicyResponseTypeDef",
+        "DescribeServerRequestTypeDef",
+        "DescribeServerResponseTypeDef",
+        "DescribeUserRequestTypeDef",
+        "DescribeUserResponseTypeDef",
+        "DescribeWebAppCustomizationRequestTypeDef",
+        "DescribeWebAppCustomizationResponseTypeDef",
+        "DescribeWebAppRequestTypeDef",
+        "DescribeWebAppResponseTypeDef",
+        "DescribeWorkflowRequestTypeDef",
+        "DescribeWorkflowResponseTypeDef",
+        "DescribedAccessTypeDef",
+        "DescribedAgreementTypeDef",
+        "DescribedCertificateTypeDef",
+        "DescribedConnectorEgressConfigTypeDef",
+        "DescribedConnectorTypeDef",
+        "DescribedConnectorVpcLatticeEgressConfigTypeDef",
+        "DescribedExecutionTypeDef",
+        "DescribedHostKeyTypeDef",
+        "DescribedIdentityCenterConfigTypeDef",
+        "DescribedProfileTypeDef",
+        "DescribedSecurityPolicyTypeDef",
+        "DescribedServerTypeDef",
+        "DescribedUserTypeDef",
+        "DescribedWebAppCustomizationTypeDef",
+        "DescribedWebAppEndpointDetailsTypeDef",
+        "DescribedWebAppIdentityProviderDetailsTypeDef",
+        "DescribedWebAppTypeDef",
+        "DescribedWebAppVpcConfigTypeDef",
+        "DescribedWorkflowTypeDef",
+        "EfsFileLocationTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EndpointDetailsOutputTypeDef",
+        "EndpointDetailsTypeDef",
+        "ExecutionErrorTypeDef",
+        "ExecutionResultsTypeDef",
+        "ExecutionStepResultTypeDef",
+        "FileLocationTypeDef",
+        "HomeDirectoryMapEntryTypeDef",
+        "IdentityCenterConfigTypeDef",
+        "IdentityProviderDetailsTypeDef",
+        "ImportCertificateRequestTypeDef",
+        "ImportCertificateResponseTypeDef",
+        "ImportHostKeyRequestTypeDef",
+        "ImportHostKeyResponseTypeDef",
+        "ImportSshPublicKeyRequestTypeDef",
+        "ImportSshPublicKeyResponseTypeDef",
+        "InputFileLocationTypeDef",
+        "ListAccessesRequestTypeDef",
+        "ListAccessesResponseTypeDef",
+        "ListAgreementsRequestTypeDef",
+        "ListAgreementsResponseTypeDef",
+        "ListCertificatesRequestTypeDef",
+        "ListCertificatesResponseTypeDef",
+        "ListConnectorsRequestTypeDef",
+        "ListConnectorsResponseTypeDef",
+        "ListExecutionsRequestTypeDef",
+        "ListExecutionsResponseTypeDef",
+        "ListFileTransferResultsRequestTypeDef",
+        "ListFileTransferResultsResponseTypeDef",
+        "ListHostKeysRequestTypeDef",
+        "ListHostKeysResponseTypeDef",
+        "ListProfilesRequestTypeDef",
+        "ListProfilesResponseTypeDef",
+        "ListSecurityPoliciesRequestTypeDef",
+        "ListSecurityPoliciesResponseTypeDef",
+        "ListServersRequestTypeDef",
+        "ListServersResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "ListWebAppsRequestTypeDef",
+        "ListWebAppsResponseTypeDef",
+        "ListWorkflowsRequestTypeDef",
+        "ListWorkflowsResponseTypeDef",
+        "ListedAccessTypeDef",
+        "ListedAgreementTypeDef",
+        "ListedCertificateTypeDef",
+        "ListedConnectorTypeDef",
+        "ListedExecutionTypeDef",
+        "ListedHostKeyTypeDef",
+        "ListedProfileTypeDef",
+        "ListedServerTypeDef",
+        "ListedUserTypeDef",
+        "ListedWebAppTypeDef",
+        "ListedWorkflowTypeDef",
+        "LoggingConfigurationTypeDef",
+        "PosixProfileOutputTypeDef",
+        "PosixProfileTypeDef",
+        "ProtocolDetailsOutputTypeDef",
+        "ProtocolDetailsTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3FileLocationTypeDef",
+        "S3InputFileLocationTypeDef",
+        "S3StorageOptionsTypeDef",
+        "S3TagTypeDef",
+        "SendWorkflowStepStateRequestTypeDef",
+        "SendWorkflowStepStateResponseTypeDef",
+        "ServiceMetadataTypeDef",
+        "SftpConnectorConfigOutputTypeDef",
+        "SftpConnectorConfigTypeDef",
+        "SftpConnectorConnectionDetailsTypeDef",
+        "SshPublicKeyTypeDef",
+        "StartDirectoryListingRequestTypeDef",
+        "StartDirectoryListingResponseTypeDef",
+        "StartFileTransferRequestTypeDef",
+        "StartFileTransferResponseTypeDef",
+        "StartRemoteDeleteRequestTypeDef",
+        "StartRemoteDeleteResponseTypeDef",
+        "StartRemoteMoveRequestTypeDef",
+        "StartRemoteMoveResponseTypeDef",
+        "StartServerRequestTypeDef",
+        "StopServerRequestTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagStepDetailsOutputTypeDef",
+        "TagStepDetailsTypeDef",
+        "TagTypeDef",
+        "TestConnectionRequestTypeDef",
+        "TestConnectionResponseTypeDef",
+        "TestIdentityProviderRequestTypeDef",
+        "TestIdentityProviderResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAccessRequestTypeDef",
+        "UpdateAccessResponseTypeDef",
+        "UpdateAgreementRequestTypeDef",
+        "UpdateAgreementResponseTypeDef",
+        "UpdateCertificateRequestTypeDef",
+        "UpdateCertificateResponseTypeDef",
+        "UpdateConnectorEgressConfigTypeDef",
+        "UpdateConnectorRequestTypeDef",
+        "UpdateConnectorResponseTypeDef",
+        "UpdateConnectorVpcLatticeEgressConfigTypeDef",
+        "UpdateHostKeyRequestTypeDef",
+        "UpdateHostKeyResponseTypeDef",
+        "UpdateProfileRequestTypeDef",
+        "UpdateProfileResponseTypeDef",
+        "UpdateServerRequestTypeDef",
+        "UpdateServerResponseTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResponseTypeDef",
+        "UpdateWebAppCustomizationRequestTypeDef",
+        "UpdateWebAppCustomizationResponseTypeDef",
+        "UpdateWebAppEndpointDetailsTypeDef",
+        "UpdateWebAppIdentityCenterConfigTypeDef",
+        "UpdateWebAppIdentityProviderDetailsTypeDef",
+        "UpdateWebAppRequestTypeDef",
+        "UpdateWebAppResponseTypeDef",
+        "UpdateWebAppVpcConfigTypeDef",
+        "UserDetailsTypeDef",
+        "WebAppEndpointDetailsTypeDef",
+        "WebAppIdentityProviderDetailsTypeDef",
+        "WebAppUnitsTypeDef",
+        "WebAppVpcConfigTypeDef",
+        "WorkflowDetailTypeDef",
+        "WorkflowDetailsOutputTypeDef",
+        "WorkflowDetailsTypeDef",
+        "WorkflowStepOutputTypeDef",
+        "WorkflowStepTypeDef",
+    ]
 
 
 class As2AsyncMdnConnectorConfigOutputTypeDef(TypedDict):
@@ -319,6 +320,11 @@ class As2ConnectorConfigTypeDef(TypedDict):
     AsyncMdnConfig: NotRequired[ReadOnly[As2AsyncMdnConnectorConfigTypeDef]]
 
 
+class ConnectorVpcLatticeEgressConfigTypeDef(TypedDict):
+    ResourceConfigurationArn: str
+    PortNumber: NotRequired[int]
+
+
 class ConnectorEgressConfigTypeDef(TypedDict):
     VpcLattice: NotRequired[ConnectorVpcLatticeEgressConfigTypeDef]
 
@@ -330,9 +336,19 @@ class ConnectorFileTransferResultTypeDef(TypedDict):
     FailureMessage: NotRequired[str]
 
 
-class ConnectorVpcLatticeEgressConfigTypeDef(TypedDict):
-    ResourceConfigurationArn: str
-    PortNumber: NotRequired[int]
+class EfsFileLocationTypeDef(TypedDict):
+    FileSystemId: NotRequired[str]
+    Path: NotRequired[str]
+
+
+class S3InputFileLocationTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Key: NotRequired[str]
+
+
+class InputFileLocationTypeDef(TypedDict):
+    S3FileLocation: NotRequired[S3InputFileLocationTypeDef]
+    EfsFileLocation: NotRequired[EfsFileLocationTypeDef]
 
 
 class CopyStepDetailsTypeDef(TypedDict):
@@ -340,6 +356,18 @@ class CopyStepDetailsTypeDef(TypedDict):
     DestinationFileLocation: NotRequired[InputFileLocationTypeDef]
     OverwriteExisting: NotRequired[OverwriteExistingType]
     SourceFileLocation: NotRequired[str]
+
+
+class HomeDirectoryMapEntryTypeDef(TypedDict):
+    Entry: str
+    Target: str
+    Type: NotRequired[MapTypeType]
+
+
+class PosixProfileTypeDef(TypedDict):
+    Uid: int
+    Gid: int
+    SecondaryGids: NotRequired[ReadOnly[Sequence[int]]]
 
 
 class CreateAccessRequestTypeDef(TypedDict):
@@ -359,6 +387,19 @@ class CreateAccessResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomDirectoriesTypeTypeDef(TypedDict):
+    FailedFilesDirectory: str
+    MdnFilesDirectory: str
+    PayloadFilesDirectory: str
+    StatusFilesDirectory: str
+    TemporaryFilesDirectory: str
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateAgreementRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     ServerId: str
@@ -376,6 +417,12 @@ class CreateAgreementRequestTypeDef(TypedDict):
 class CreateAgreementResponseTypeDef(TypedDict):
     AgreementId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SftpConnectorConfigTypeDef(TypedDict):
+    UserSecretId: NotRequired[str]
+    TrustedHostKeys: NotRequired[ReadOnly[Sequence[str]]]
+    MaxConcurrentConnections: NotRequired[int]
 
 
 class CreateConnectorRequestTypeDef(TypedDict):
@@ -405,6 +452,43 @@ class CreateProfileRequestTypeDef(TypedDict):
 class CreateProfileResponseTypeDef(TypedDict):
     ProfileId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EndpointDetailsTypeDef(TypedDict):
+    AddressAllocationIds: NotRequired[ReadOnly[Sequence[str]]]
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    VpcEndpointId: NotRequired[str]
+    VpcId: NotRequired[str]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class IdentityProviderDetailsTypeDef(TypedDict):
+    Url: NotRequired[str]
+    InvocationRole: NotRequired[str]
+    DirectoryId: NotRequired[str]
+    Function: NotRequired[str]
+    SftpAuthenticationMethods: NotRequired[SftpAuthenticationMethodsType]
+
+
+class ProtocolDetailsTypeDef(TypedDict):
+    PassiveIp: NotRequired[str]
+    TlsSessionResumptionMode: NotRequired[TlsSessionResumptionModeType]
+    SetStatOption: NotRequired[SetStatOptionType]
+    As2Transports: NotRequired[ReadOnly[Sequence[As2TransportType]]]
+
+
+class S3StorageOptionsTypeDef(TypedDict):
+    DirectoryListingOptimization: NotRequired[DirectoryListingOptimizationType]
+
+
+class WorkflowDetailTypeDef(TypedDict):
+    WorkflowId: str
+    ExecutionRole: str
+
+
+class WorkflowDetailsTypeDef(TypedDict):
+    OnUpload: NotRequired[ReadOnly[Sequence[WorkflowDetailTypeDef]]]
+    OnPartialUpload: NotRequired[ReadOnly[Sequence[WorkflowDetailTypeDef]]]
 
 
 class CreateServerRequestTypeDef(TypedDict):
@@ -452,6 +536,30 @@ class CreateUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class WebAppVpcConfigTypeDef(TypedDict):
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    VpcId: NotRequired[str]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    IpAddressType: NotRequired[WebAppVpcEndpointIpAddressTypeType]
+
+
+class WebAppEndpointDetailsTypeDef(TypedDict):
+    Vpc: NotRequired[ReadOnly[WebAppVpcConfigTypeDef]]
+
+
+class IdentityCenterConfigTypeDef(TypedDict):
+    InstanceArn: NotRequired[str]
+    Role: NotRequired[str]
+
+
+class WebAppIdentityProviderDetailsTypeDef(TypedDict):
+    IdentityCenterConfig: NotRequired[IdentityCenterConfigTypeDef]
+
+
+class WebAppUnitsTypeDef(TypedDict):
+    Provisioned: NotRequired[int]
+
+
 class CreateWebAppRequestTypeDef(TypedDict):
     IdentityProviderDetails: WebAppIdentityProviderDetailsTypeDef
     AccessEndpoint: NotRequired[str]
@@ -464,31 +572,6 @@ class CreateWebAppRequestTypeDef(TypedDict):
 class CreateWebAppResponseTypeDef(TypedDict):
     WebAppId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateWorkflowRequestTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Steps: ReadOnly[Sequence[WorkflowStepTypeDef]]
-    OnExceptionSteps: NotRequired[ReadOnly[Sequence[WorkflowStepTypeDef]]]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateWorkflowResponseTypeDef(TypedDict):
-    WorkflowId: str
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomDirectoriesTypeTypeDef(TypedDict):
-    FailedFilesDirectory: str
-    MdnFilesDirectory: str
-    PayloadFilesDirectory: str
-    StatusFilesDirectory: str
-    TemporaryFilesDirectory: str
-
-
-class CustomHttpHeaderTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
 
 
 class CustomStepDetailsTypeDef(TypedDict):
@@ -504,6 +587,48 @@ class DecryptStepDetailsTypeDef(TypedDict):
     SourceFileLocation: NotRequired[str]
     OverwriteExisting: NotRequired[OverwriteExistingType]
     DestinationFileLocation: InputFileLocationTypeDef
+
+
+class DeleteStepDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    SourceFileLocation: NotRequired[str]
+
+
+class S3TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class TagStepDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
+    SourceFileLocation: NotRequired[str]
+
+
+class WorkflowStepTypeDef(TypedDict):
+    Type: NotRequired[WorkflowStepTypeType]
+    CopyStepDetails: NotRequired[CopyStepDetailsTypeDef]
+    CustomStepDetails: NotRequired[CustomStepDetailsTypeDef]
+    DeleteStepDetails: NotRequired[DeleteStepDetailsTypeDef]
+    TagStepDetails: NotRequired[ReadOnly[TagStepDetailsTypeDef]]
+    DecryptStepDetails: NotRequired[DecryptStepDetailsTypeDef]
+
+
+class CreateWorkflowRequestTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Steps: ReadOnly[Sequence[WorkflowStepTypeDef]]
+    OnExceptionSteps: NotRequired[ReadOnly[Sequence[WorkflowStepTypeDef]]]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateWorkflowResponseTypeDef(TypedDict):
+    WorkflowId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomHttpHeaderTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
 
 
 class DeleteAccessRequestTypeDef(TypedDict):
@@ -543,11 +668,6 @@ class DeleteSshPublicKeyRequestTypeDef(TypedDict):
     UserName: str
 
 
-class DeleteStepDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    SourceFileLocation: NotRequired[str]
-
-
 class DeleteUserRequestTypeDef(TypedDict):
     ServerId: str
     UserName: str
@@ -570,124 +690,10 @@ class DescribeAccessRequestTypeDef(TypedDict):
     ExternalId: str
 
 
-class DescribeAccessResponseTypeDef(TypedDict):
-    ServerId: str
-    Access: DescribedAccessTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeAgreementRequestTypeDef(TypedDict):
-    AgreementId: str
-    ServerId: str
-
-
-class DescribeAgreementResponseTypeDef(TypedDict):
-    Agreement: DescribedAgreementTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeCertificateRequestTypeDef(TypedDict):
-    CertificateId: str
-
-
-class DescribeCertificateResponseTypeDef(TypedDict):
-    Certificate: DescribedCertificateTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeConnectorRequestTypeDef(TypedDict):
-    ConnectorId: str
-
-
-class DescribeConnectorResponseTypeDef(TypedDict):
-    Connector: DescribedConnectorTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeExecutionRequestTypeDef(TypedDict):
-    ExecutionId: str
-    WorkflowId: str
-
-
-class DescribeExecutionResponseTypeDef(TypedDict):
-    WorkflowId: str
-    Execution: DescribedExecutionTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeHostKeyRequestTypeDef(TypedDict):
-    ServerId: str
-    HostKeyId: str
-
-
-class DescribeHostKeyResponseTypeDef(TypedDict):
-    HostKey: DescribedHostKeyTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeProfileRequestTypeDef(TypedDict):
-    ProfileId: str
-
-
-class DescribeProfileResponseTypeDef(TypedDict):
-    Profile: DescribedProfileTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeSecurityPolicyRequestTypeDef(TypedDict):
-    SecurityPolicyName: str
-
-
-class DescribeSecurityPolicyResponseTypeDef(TypedDict):
-    SecurityPolicy: DescribedSecurityPolicyTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeServerRequestTypeDef(TypedDict):
-    ServerId: str
-
-
-class DescribeServerResponseTypeDef(TypedDict):
-    Server: DescribedServerTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeUserRequestTypeDef(TypedDict):
-    ServerId: str
-    UserName: str
-
-
-class DescribeUserResponseTypeDef(TypedDict):
-    ServerId: str
-    User: DescribedUserTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeWebAppCustomizationRequestTypeDef(TypedDict):
-    WebAppId: str
-
-
-class DescribeWebAppCustomizationResponseTypeDef(TypedDict):
-    WebAppCustomization: DescribedWebAppCustomizationTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeWebAppRequestTypeDef(TypedDict):
-    WebAppId: str
-
-
-class DescribeWebAppResponseTypeDef(TypedDict):
-    WebApp: DescribedWebAppTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeWorkflowRequestTypeDef(TypedDict):
-    WorkflowId: str
-
-
-class DescribeWorkflowResponseTypeDef(TypedDict):
-    Workflow: DescribedWorkflowTypeDef
-    ResponseMetadata: ResponseMetadataTypeDef
+class PosixProfileOutputTypeDef(TypedDict):
+    Uid: int
+    Gid: int
+    SecondaryGids: NotRequired[list[int]]
 
 
 class DescribedAccessTypeDef(TypedDict):
@@ -698,6 +704,17 @@ class DescribedAccessTypeDef(TypedDict):
     PosixProfile: NotRequired[PosixProfileOutputTypeDef]
     Role: NotRequired[str]
     ExternalId: NotRequired[str]
+
+
+class DescribeAccessResponseTypeDef(TypedDict):
+    ServerId: str
+    Access: DescribedAccessTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeAgreementRequestTypeDef(TypedDict):
+    AgreementId: str
+    ServerId: str
 
 
 class DescribedAgreementTypeDef(TypedDict):
@@ -714,6 +731,15 @@ class DescribedAgreementTypeDef(TypedDict):
     PreserveFilename: NotRequired[PreserveFilenameTypeType]
     EnforceMessageSigning: NotRequired[EnforceMessageSigningTypeType]
     CustomDirectories: NotRequired[CustomDirectoriesTypeTypeDef]
+
+
+class DescribeAgreementResponseTypeDef(TypedDict):
+    Agreement: DescribedAgreementTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeCertificateRequestTypeDef(TypedDict):
+    CertificateId: str
 
 
 class DescribedCertificateTypeDef(TypedDict):
@@ -733,8 +759,28 @@ class DescribedCertificateTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
+class DescribeCertificateResponseTypeDef(TypedDict):
+    Certificate: DescribedCertificateTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeConnectorRequestTypeDef(TypedDict):
+    ConnectorId: str
+
+
+class DescribedConnectorVpcLatticeEgressConfigTypeDef(TypedDict):
+    ResourceConfigurationArn: str
+    PortNumber: NotRequired[int]
+
+
 class DescribedConnectorEgressConfigTypeDef(TypedDict):
     VpcLattice: NotRequired[DescribedConnectorVpcLatticeEgressConfigTypeDef]
+
+
+class SftpConnectorConfigOutputTypeDef(TypedDict):
+    UserSecretId: NotRequired[str]
+    TrustedHostKeys: NotRequired[list[str]]
+    MaxConcurrentConnections: NotRequired[int]
 
 
 class DescribedConnectorTypeDef(TypedDict):
@@ -755,9 +801,57 @@ class DescribedConnectorTypeDef(TypedDict):
     IpAddressType: NotRequired[ConnectorsIpAddressTypeType]
 
 
-class DescribedConnectorVpcLatticeEgressConfigTypeDef(TypedDict):
-    ResourceConfigurationArn: str
-    PortNumber: NotRequired[int]
+class DescribeConnectorResponseTypeDef(TypedDict):
+    Connector: DescribedConnectorTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeExecutionRequestTypeDef(TypedDict):
+    ExecutionId: str
+    WorkflowId: str
+
+
+class ExecutionErrorTypeDef(TypedDict):
+    Type: ExecutionErrorTypeType
+    Message: str
+
+
+class ExecutionStepResultTypeDef(TypedDict):
+    StepType: NotRequired[WorkflowStepTypeType]
+    Outputs: NotRequired[str]
+    Error: NotRequired[ExecutionErrorTypeDef]
+
+
+class ExecutionResultsTypeDef(TypedDict):
+    Steps: NotRequired[list[ExecutionStepResultTypeDef]]
+    OnExceptionSteps: NotRequired[list[ExecutionStepResultTypeDef]]
+
+
+class S3FileLocationTypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Key: NotRequired[str]
+    VersionId: NotRequired[str]
+    Etag: NotRequired[str]
+
+
+class FileLocationTypeDef(TypedDict):
+    S3FileLocation: NotRequired[S3FileLocationTypeDef]
+    EfsFileLocation: NotRequired[EfsFileLocationTypeDef]
+
+
+class LoggingConfigurationTypeDef(TypedDict):
+    LoggingRole: NotRequired[str]
+    LogGroupName: NotRequired[str]
+
+
+class UserDetailsTypeDef(TypedDict):
+    UserName: str
+    ServerId: str
+    SessionId: NotRequired[str]
+
+
+class ServiceMetadataTypeDef(TypedDict):
+    UserDetails: UserDetailsTypeDef
 
 
 class DescribedExecutionTypeDef(TypedDict):
@@ -771,6 +865,17 @@ class DescribedExecutionTypeDef(TypedDict):
     Results: NotRequired[ExecutionResultsTypeDef]
 
 
+class DescribeExecutionResponseTypeDef(TypedDict):
+    WorkflowId: str
+    Execution: DescribedExecutionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeHostKeyRequestTypeDef(TypedDict):
+    ServerId: str
+    HostKeyId: str
+
+
 class DescribedHostKeyTypeDef(TypedDict):
     Arn: str
     HostKeyId: NotRequired[str]
@@ -781,10 +886,13 @@ class DescribedHostKeyTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
-class DescribedIdentityCenterConfigTypeDef(TypedDict):
-    ApplicationArn: NotRequired[str]
-    InstanceArn: NotRequired[str]
-    Role: NotRequired[str]
+class DescribeHostKeyResponseTypeDef(TypedDict):
+    HostKey: DescribedHostKeyTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeProfileRequestTypeDef(TypedDict):
+    ProfileId: str
 
 
 class DescribedProfileTypeDef(TypedDict):
@@ -794,6 +902,15 @@ class DescribedProfileTypeDef(TypedDict):
     As2Id: NotRequired[str]
     CertificateIds: NotRequired[list[str]]
     Tags: NotRequired[list[TagTypeDef]]
+
+
+class DescribeProfileResponseTypeDef(TypedDict):
+    Profile: DescribedProfileTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeSecurityPolicyRequestTypeDef(TypedDict):
+    SecurityPolicyName: str
 
 
 class DescribedSecurityPolicyTypeDef(TypedDict):
@@ -806,6 +923,35 @@ class DescribedSecurityPolicyTypeDef(TypedDict):
     SshHostKeyAlgorithms: NotRequired[list[str]]
     Type: NotRequired[SecurityPolicyResourceTypeType]
     Protocols: NotRequired[list[SecurityPolicyProtocolType]]
+
+
+class DescribeSecurityPolicyResponseTypeDef(TypedDict):
+    SecurityPolicy: DescribedSecurityPolicyTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeServerRequestTypeDef(TypedDict):
+    ServerId: str
+
+
+class EndpointDetailsOutputTypeDef(TypedDict):
+    AddressAllocationIds: NotRequired[list[str]]
+    SubnetIds: NotRequired[list[str]]
+    VpcEndpointId: NotRequired[str]
+    VpcId: NotRequired[str]
+    SecurityGroupIds: NotRequired[list[str]]
+
+
+class ProtocolDetailsOutputTypeDef(TypedDict):
+    PassiveIp: NotRequired[str]
+    TlsSessionResumptionMode: NotRequired[TlsSessionResumptionModeType]
+    SetStatOption: NotRequired[SetStatOptionType]
+    As2Transports: NotRequired[list[As2TransportType]]
+
+
+class WorkflowDetailsOutputTypeDef(TypedDict):
+    OnUpload: NotRequired[list[WorkflowDetailTypeDef]]
+    OnPartialUpload: NotRequired[list[WorkflowDetailTypeDef]]
 
 
 class DescribedServerTypeDef(TypedDict):
@@ -834,6 +980,22 @@ class DescribedServerTypeDef(TypedDict):
     IpAddressType: NotRequired[IpAddressTypeType]
 
 
+class DescribeServerResponseTypeDef(TypedDict):
+    Server: DescribedServerTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeUserRequestTypeDef(TypedDict):
+    ServerId: str
+    UserName: str
+
+
+class SshPublicKeyTypeDef(TypedDict):
+    DateImported: datetime
+    SshPublicKeyBody: str
+    SshPublicKeyId: str
+
+
 class DescribedUserTypeDef(TypedDict):
     Arn: str
     HomeDirectory: NotRequired[str]
@@ -847,6 +1009,16 @@ class DescribedUserTypeDef(TypedDict):
     UserName: NotRequired[str]
 
 
+class DescribeUserResponseTypeDef(TypedDict):
+    ServerId: str
+    User: DescribedUserTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeWebAppCustomizationRequestTypeDef(TypedDict):
+    WebAppId: str
+
+
 class DescribedWebAppCustomizationTypeDef(TypedDict):
     Arn: str
     WebAppId: str
@@ -855,8 +1027,29 @@ class DescribedWebAppCustomizationTypeDef(TypedDict):
     FaviconFile: NotRequired[bytes]
 
 
+class DescribeWebAppCustomizationResponseTypeDef(TypedDict):
+    WebAppCustomization: DescribedWebAppCustomizationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeWebAppRequestTypeDef(TypedDict):
+    WebAppId: str
+
+
+class DescribedWebAppVpcConfigTypeDef(TypedDict):
+    SubnetIds: NotRequired[list[str]]
+    VpcId: NotRequired[str]
+    VpcEndpointId: NotRequired[str]
+
+
 class DescribedWebAppEndpointDetailsTypeDef(TypedDict):
     Vpc: NotRequired[DescribedWebAppVpcConfigTypeDef]
+
+
+class DescribedIdentityCenterConfigTypeDef(TypedDict):
+    ApplicationArn: NotRequired[str]
+    InstanceArn: NotRequired[str]
+    Role: NotRequired[str]
 
 
 class DescribedWebAppIdentityProviderDetailsTypeDef(TypedDict):
@@ -878,10 +1071,28 @@ class DescribedWebAppTypeDef(TypedDict):
     DescribedEndpointDetails: NotRequired[DescribedWebAppEndpointDetailsTypeDef]
 
 
-class DescribedWebAppVpcConfigTypeDef(TypedDict):
-    SubnetIds: NotRequired[list[str]]
-    VpcId: NotRequired[str]
-    VpcEndpointId: NotRequired[str]
+class DescribeWebAppResponseTypeDef(TypedDict):
+    WebApp: DescribedWebAppTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeWorkflowRequestTypeDef(TypedDict):
+    WorkflowId: str
+
+
+class TagStepDetailsOutputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Tags: NotRequired[list[S3TagTypeDef]]
+    SourceFileLocation: NotRequired[str]
+
+
+class WorkflowStepOutputTypeDef(TypedDict):
+    Type: NotRequired[WorkflowStepTypeType]
+    CopyStepDetails: NotRequired[CopyStepDetailsTypeDef]
+    CustomStepDetails: NotRequired[CustomStepDetailsTypeDef]
+    DeleteStepDetails: NotRequired[DeleteStepDetailsTypeDef]
+    TagStepDetails: NotRequired[TagStepDetailsOutputTypeDef]
+    DecryptStepDetails: NotRequired[DecryptStepDetailsTypeDef]
 
 
 class DescribedWorkflowTypeDef(TypedDict):
@@ -893,65 +1104,9 @@ class DescribedWorkflowTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
-class EfsFileLocationTypeDef(TypedDict):
-    FileSystemId: NotRequired[str]
-    Path: NotRequired[str]
-
-
-class EndpointDetailsOutputTypeDef(TypedDict):
-    AddressAllocationIds: NotRequired[list[str]]
-    SubnetIds: NotRequired[list[str]]
-    VpcEndpointId: NotRequired[str]
-    VpcId: NotRequired[str]
-    SecurityGroupIds: NotRequired[list[str]]
-
-
-class EndpointDetailsTypeDef(TypedDict):
-    AddressAllocationIds: NotRequired[ReadOnly[Sequence[str]]]
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    VpcEndpointId: NotRequired[str]
-    VpcId: NotRequired[str]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ExecutionErrorTypeDef(TypedDict):
-    Type: ExecutionErrorTypeType
-    Message: str
-
-
-class ExecutionResultsTypeDef(TypedDict):
-    Steps: NotRequired[list[ExecutionStepResultTypeDef]]
-    OnExceptionSteps: NotRequired[list[ExecutionStepResultTypeDef]]
-
-
-class ExecutionStepResultTypeDef(TypedDict):
-    StepType: NotRequired[WorkflowStepTypeType]
-    Outputs: NotRequired[str]
-    Error: NotRequired[ExecutionErrorTypeDef]
-
-
-class FileLocationTypeDef(TypedDict):
-    S3FileLocation: NotRequired[S3FileLocationTypeDef]
-    EfsFileLocation: NotRequired[EfsFileLocationTypeDef]
-
-
-class HomeDirectoryMapEntryTypeDef(TypedDict):
-    Entry: str
-    Target: str
-    Type: NotRequired[MapTypeType]
-
-
-class IdentityCenterConfigTypeDef(TypedDict):
-    InstanceArn: NotRequired[str]
-    Role: NotRequired[str]
-
-
-class IdentityProviderDetailsTypeDef(TypedDict):
-    Url: NotRequired[str]
-    InvocationRole: NotRequired[str]
-    DirectoryId: NotRequired[str]
-    Function: NotRequired[str]
-    SftpAuthenticationMethods: NotRequired[SftpAuthenticationMethodsType]
+class DescribeWorkflowResponseTypeDef(TypedDict):
+    Workflow: DescribedWorkflowTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ImportCertificateRequestTypeDef(TypedDict):
@@ -996,15 +1151,17 @@ class ImportSshPublicKeyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InputFileLocationTypeDef(TypedDict):
-    S3FileLocation: NotRequired[S3InputFileLocationTypeDef]
-    EfsFileLocation: NotRequired[EfsFileLocationTypeDef]
-
-
 class ListAccessesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     ServerId: str
+
+
+class ListedAccessTypeDef(TypedDict):
+    HomeDirectory: NotRequired[str]
+    HomeDirectoryType: NotRequired[HomeDirectoryTypeType]
+    Role: NotRequired[str]
+    ExternalId: NotRequired[str]
 
 
 class ListAccessesResponseTypeDef(TypedDict):
@@ -1020,6 +1177,16 @@ class ListAgreementsRequestTypeDef(TypedDict):
     ServerId: str
 
 
+class ListedAgreementTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    AgreementId: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[AgreementStatusTypeType]
+    ServerId: NotRequired[str]
+    LocalProfileId: NotRequired[str]
+    PartnerProfileId: NotRequired[str]
+
+
 class ListAgreementsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Agreements: list[ListedAgreementTypeDef]
@@ -1029,6 +1196,17 @@ class ListAgreementsResponseTypeDef(TypedDict):
 class ListCertificatesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ListedCertificateTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CertificateId: NotRequired[str]
+    Usage: NotRequired[CertificateUsageTypeType]
+    Status: NotRequired[CertificateStatusTypeType]
+    ActiveDate: NotRequired[datetime]
+    InactiveDate: NotRequired[datetime]
+    Type: NotRequired[CertificateTypeType]
+    Description: NotRequired[str]
 
 
 class ListCertificatesResponseTypeDef(TypedDict):
@@ -1042,6 +1220,12 @@ class ListConnectorsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ListedConnectorTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    ConnectorId: NotRequired[str]
+    Url: NotRequired[str]
+
+
 class ListConnectorsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Connectors: list[ListedConnectorTypeDef]
@@ -1052,6 +1236,13 @@ class ListExecutionsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
     WorkflowId: str
+
+
+class ListedExecutionTypeDef(TypedDict):
+    ExecutionId: NotRequired[str]
+    InitialFileLocation: NotRequired[FileLocationTypeDef]
+    ServiceMetadata: NotRequired[ServiceMetadataTypeDef]
+    Status: NotRequired[ExecutionStatusType]
 
 
 class ListExecutionsResponseTypeDef(TypedDict):
@@ -1080,6 +1271,15 @@ class ListHostKeysRequestTypeDef(TypedDict):
     ServerId: str
 
 
+class ListedHostKeyTypeDef(TypedDict):
+    Arn: str
+    HostKeyId: NotRequired[str]
+    Fingerprint: NotRequired[str]
+    Description: NotRequired[str]
+    Type: NotRequired[str]
+    DateImported: NotRequired[datetime]
+
+
 class ListHostKeysResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ServerId: str
@@ -1090,6 +1290,13 @@ class ListHostKeysResponseTypeDef(TypedDict):
 class ListProfilesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+    ProfileType: NotRequired[ProfileTypeType]
+
+
+class ListedProfileTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    ProfileId: NotRequired[str]
+    As2Id: NotRequired[str]
     ProfileType: NotRequired[ProfileTypeType]
 
 
@@ -1113,6 +1320,17 @@ class ListSecurityPoliciesResponseTypeDef(TypedDict):
 class ListServersRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ListedServerTypeDef(TypedDict):
+    Arn: str
+    Domain: NotRequired[DomainType]
+    IdentityProviderType: NotRequired[IdentityProviderTypeType]
+    EndpointType: NotRequired[EndpointTypeType]
+    LoggingRole: NotRequired[str]
+    ServerId: NotRequired[str]
+    State: NotRequired[StateType]
+    UserCount: NotRequired[int]
 
 
 class ListServersResponseTypeDef(TypedDict):
@@ -1140,6 +1358,15 @@ class ListUsersRequestTypeDef(TypedDict):
     ServerId: str
 
 
+class ListedUserTypeDef(TypedDict):
+    Arn: str
+    HomeDirectory: NotRequired[str]
+    HomeDirectoryType: NotRequired[HomeDirectoryTypeType]
+    Role: NotRequired[str]
+    SshPublicKeyCount: NotRequired[int]
+    UserName: NotRequired[str]
+
+
 class ListUsersResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ServerId: str
@@ -1150,6 +1377,14 @@ class ListUsersResponseTypeDef(TypedDict):
 class ListWebAppsRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class ListedWebAppTypeDef(TypedDict):
+    Arn: str
+    WebAppId: str
+    AccessEndpoint: NotRequired[str]
+    WebAppEndpoint: NotRequired[str]
+    EndpointType: NotRequired[WebAppEndpointTypeType]
 
 
 class ListWebAppsResponseTypeDef(TypedDict):
@@ -1163,153 +1398,16 @@ class ListWorkflowsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class ListWorkflowsResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    Workflows: list[ListedWorkflowTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListedAccessTypeDef(TypedDict):
-    HomeDirectory: NotRequired[str]
-    HomeDirectoryType: NotRequired[HomeDirectoryTypeType]
-    Role: NotRequired[str]
-    ExternalId: NotRequired[str]
-
-
-class ListedAgreementTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    AgreementId: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[AgreementStatusTypeType]
-    ServerId: NotRequired[str]
-    LocalProfileId: NotRequired[str]
-    PartnerProfileId: NotRequired[str]
-
-
-class ListedCertificateTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CertificateId: NotRequired[str]
-    Usage: NotRequired[CertificateUsageTypeType]
-    Status: NotRequired[CertificateStatusTypeType]
-    ActiveDate: NotRequired[datetime]
-    InactiveDate: NotRequired[datetime]
-    Type: NotRequired[CertificateTypeType]
-    Description: NotRequired[str]
-
-
-class ListedConnectorTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    ConnectorId: NotRequired[str]
-    Url: NotRequired[str]
-
-
-class ListedExecutionTypeDef(TypedDict):
-    ExecutionId: NotRequired[str]
-    InitialFileLocation: NotRequired[FileLocationTypeDef]
-    ServiceMetadata: NotRequired[ServiceMetadataTypeDef]
-    Status: NotRequired[ExecutionStatusType]
-
-
-class ListedHostKeyTypeDef(TypedDict):
-    Arn: str
-    HostKeyId: NotRequired[str]
-    Fingerprint: NotRequired[str]
-    Description: NotRequired[str]
-    Type: NotRequired[str]
-    DateImported: NotRequired[datetime]
-
-
-class ListedProfileTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    ProfileId: NotRequired[str]
-    As2Id: NotRequired[str]
-    ProfileType: NotRequired[ProfileTypeType]
-
-
-class ListedServerTypeDef(TypedDict):
-    Arn: str
-    Domain: NotRequired[DomainType]
-    IdentityProviderType: NotRequired[IdentityProviderTypeType]
-    EndpointType: NotRequired[EndpointTypeType]
-    LoggingRole: NotRequired[str]
-    ServerId: NotRequired[str]
-    State: NotRequired[StateType]
-    UserCount: NotRequired[int]
-
-
-class ListedUserTypeDef(TypedDict):
-    Arn: str
-    HomeDirectory: NotRequired[str]
-    HomeDirectoryType: NotRequired[HomeDirectoryTypeType]
-    Role: NotRequired[str]
-    SshPublicKeyCount: NotRequired[int]
-    UserName: NotRequired[str]
-
-
-class ListedWebAppTypeDef(TypedDict):
-    Arn: str
-    WebAppId: str
-    AccessEndpoint: NotRequired[str]
-    WebAppEndpoint: NotRequired[str]
-    EndpointType: NotRequired[WebAppEndpointTypeType]
-
-
 class ListedWorkflowTypeDef(TypedDict):
     WorkflowId: NotRequired[str]
     Description: NotRequired[str]
     Arn: NotRequired[str]
 
 
-class LoggingConfigurationTypeDef(TypedDict):
-    LoggingRole: NotRequired[str]
-    LogGroupName: NotRequired[str]
-
-
-class PosixProfileOutputTypeDef(TypedDict):
-    Uid: int
-    Gid: int
-    SecondaryGids: NotRequired[list[int]]
-
-
-class PosixProfileTypeDef(TypedDict):
-    Uid: int
-    Gid: int
-    SecondaryGids: NotRequired[ReadOnly[Sequence[int]]]
-
-
-class ProtocolDetailsOutputTypeDef(TypedDict):
-    PassiveIp: NotRequired[str]
-    TlsSessionResumptionMode: NotRequired[TlsSessionResumptionModeType]
-    SetStatOption: NotRequired[SetStatOptionType]
-    As2Transports: NotRequired[list[As2TransportType]]
-
-
-class ProtocolDetailsTypeDef(TypedDict):
-    PassiveIp: NotRequired[str]
-    TlsSessionResumptionMode: NotRequired[TlsSessionResumptionModeType]
-    SetStatOption: NotRequired[SetStatOptionType]
-    As2Transports: NotRequired[ReadOnly[Sequence[As2TransportType]]]
-
-
-class S3FileLocationTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Key: NotRequired[str]
-    VersionId: NotRequired[str]
-    Etag: NotRequired[str]
-
-
-class S3InputFileLocationTypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Key: NotRequired[str]
-
-
-class S3StorageOptionsTypeDef(TypedDict):
-    DirectoryListingOptimization: NotRequired[DirectoryListingOptimizationType]
-
-
-class S3TagTypeDef(TypedDict):
-    Key: str
-    Value: str
+class ListWorkflowsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    Workflows: list[ListedWorkflowTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SendWorkflowStepStateRequestTypeDef(TypedDict):
@@ -1323,30 +1421,8 @@ class SendWorkflowStepStateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ServiceMetadataTypeDef(TypedDict):
-    UserDetails: UserDetailsTypeDef
-
-
-class SftpConnectorConfigOutputTypeDef(TypedDict):
-    UserSecretId: NotRequired[str]
-    TrustedHostKeys: NotRequired[list[str]]
-    MaxConcurrentConnections: NotRequired[int]
-
-
-class SftpConnectorConfigTypeDef(TypedDict):
-    UserSecretId: NotRequired[str]
-    TrustedHostKeys: NotRequired[ReadOnly[Sequence[str]]]
-    MaxConcurrentConnections: NotRequired[int]
-
-
 class SftpConnectorConnectionDetailsTypeDef(TypedDict):
     HostKey: NotRequired[str]
-
-
-class SshPublicKeyTypeDef(TypedDict):
-    DateImported: datetime
-    SshPublicKeyBody: str
-    SshPublicKeyId: str
 
 
 class StartDirectoryListingRequestTypeDef(TypedDict):
@@ -1408,23 +1484,6 @@ class StopServerRequestTypeDef(TypedDict):
 class TagResourceRequestTypeDef(TypedDict):
     Arn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagStepDetailsOutputTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Tags: NotRequired[list[S3TagTypeDef]]
-    SourceFileLocation: NotRequired[str]
-
-
-class TagStepDetailsTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Tags: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
-    SourceFileLocation: NotRequired[str]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class TestConnectionRequestTypeDef(TypedDict):
@@ -1508,6 +1567,11 @@ class UpdateCertificateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateConnectorVpcLatticeEgressConfigTypeDef(TypedDict):
+    ResourceConfigurationArn: NotRequired[str]
+    PortNumber: NotRequired[int]
+
+
 class UpdateConnectorEgressConfigTypeDef(TypedDict):
     VpcLattice: NotRequired[UpdateConnectorVpcLatticeEgressConfigTypeDef]
 
@@ -1527,11 +1591,6 @@ class UpdateConnectorRequestTypeDef(TypedDict):
 class UpdateConnectorResponseTypeDef(TypedDict):
     ConnectorId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateConnectorVpcLatticeEgressConfigTypeDef(TypedDict):
-    ResourceConfigurationArn: NotRequired[str]
-    PortNumber: NotRequired[int]
 
 
 class UpdateHostKeyRequestTypeDef(TypedDict):
@@ -1610,6 +1669,11 @@ class UpdateWebAppCustomizationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateWebAppVpcConfigTypeDef(TypedDict):
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    IpAddressType: NotRequired[WebAppVpcEndpointIpAddressTypeType]
+
+
 class UpdateWebAppEndpointDetailsTypeDef(TypedDict):
     Vpc: NotRequired[ReadOnly[UpdateWebAppVpcConfigTypeDef]]
 
@@ -1633,66 +1697,3 @@ class UpdateWebAppRequestTypeDef(TypedDict):
 class UpdateWebAppResponseTypeDef(TypedDict):
     WebAppId: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateWebAppVpcConfigTypeDef(TypedDict):
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    IpAddressType: NotRequired[WebAppVpcEndpointIpAddressTypeType]
-
-
-class UserDetailsTypeDef(TypedDict):
-    UserName: str
-    ServerId: str
-    SessionId: NotRequired[str]
-
-
-class WebAppEndpointDetailsTypeDef(TypedDict):
-    Vpc: NotRequired[ReadOnly[WebAppVpcConfigTypeDef]]
-
-
-class WebAppIdentityProviderDetailsTypeDef(TypedDict):
-    IdentityCenterConfig: NotRequired[IdentityCenterConfigTypeDef]
-
-
-class WebAppUnitsTypeDef(TypedDict):
-    Provisioned: NotRequired[int]
-
-
-class WebAppVpcConfigTypeDef(TypedDict):
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    VpcId: NotRequired[str]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    IpAddressType: NotRequired[WebAppVpcEndpointIpAddressTypeType]
-
-
-class WorkflowDetailTypeDef(TypedDict):
-    WorkflowId: str
-    ExecutionRole: str
-
-
-class WorkflowDetailsOutputTypeDef(TypedDict):
-    OnUpload: NotRequired[list[WorkflowDetailTypeDef]]
-    OnPartialUpload: NotRequired[list[WorkflowDetailTypeDef]]
-
-
-class WorkflowDetailsTypeDef(TypedDict):
-    OnUpload: NotRequired[ReadOnly[Sequence[WorkflowDetailTypeDef]]]
-    OnPartialUpload: NotRequired[ReadOnly[Sequence[WorkflowDetailTypeDef]]]
-
-
-class WorkflowStepOutputTypeDef(TypedDict):
-    Type: NotRequired[WorkflowStepTypeType]
-    CopyStepDetails: NotRequired[CopyStepDetailsTypeDef]
-    CustomStepDetails: NotRequired[CustomStepDetailsTypeDef]
-    DeleteStepDetails: NotRequired[DeleteStepDetailsTypeDef]
-    TagStepDetails: NotRequired[TagStepDetailsOutputTypeDef]
-    DecryptStepDetails: NotRequired[DecryptStepDetailsTypeDef]
-
-
-class WorkflowStepTypeDef(TypedDict):
-    Type: NotRequired[WorkflowStepTypeType]
-    CopyStepDetails: NotRequired[CopyStepDetailsTypeDef]
-    CustomStepDetails: NotRequired[CustomStepDetailsTypeDef]
-    DeleteStepDetails: NotRequired[DeleteStepDetailsTypeDef]
-    TagStepDetails: NotRequired[ReadOnly[TagStepDetailsTypeDef]]
-    DecryptStepDetails: NotRequired[DecryptStepDetailsTypeDef]

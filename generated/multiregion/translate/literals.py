@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Translate: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "BrevityType",
-    "DirectionalityType",
-    "DisplayLanguageCodeType",
-    "EncryptionKeyTypeType",
-    "FormalityType",
-    "JobStatusType",
-    "MergeStrategyType",
-    "ParallelDataFormatType",
-    "ParallelDataStatusType",
-    "ProfanityType",
-    "TerminologyDataFormatType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BrevityType",
+        "DirectionalityType",
+        "DisplayLanguageCodeType",
+        "EncryptionKeyTypeType",
+        "FormalityType",
+        "JobStatusType",
+        "MergeStrategyType",
+        "ParallelDataFormatType",
+        "ParallelDataStatusType",
+        "ProfanityType",
+        "TerminologyDataFormatType",
+    ]
 
 BrevityType = Literal["ON"]
 DirectionalityType = Literal["UNI", "MULTI"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,71 +32,92 @@ from .literals import (
     TerminologyDataFormatType,
 )
 
-__all__ = [
-    "AppliedTerminologyTypeDef",
-    "CreateParallelDataRequestTypeDef",
-    "CreateParallelDataResponseTypeDef",
-    "DeleteParallelDataRequestTypeDef",
-    "DeleteParallelDataResponseTypeDef",
-    "DeleteTerminologyRequestTypeDef",
-    "DescribeTextTranslationJobRequestTypeDef",
-    "DescribeTextTranslationJobResponseTypeDef",
-    "DocumentTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionKeyTypeDef",
-    "GetParallelDataRequestTypeDef",
-    "GetParallelDataResponseTypeDef",
-    "GetTerminologyRequestTypeDef",
-    "GetTerminologyResponseTypeDef",
-    "ImportTerminologyRequestTypeDef",
-    "ImportTerminologyResponseTypeDef",
-    "InputDataConfigTypeDef",
-    "JobDetailsTypeDef",
-    "LanguageTypeDef",
-    "ListLanguagesRequestTypeDef",
-    "ListLanguagesResponseTypeDef",
-    "ListParallelDataRequestTypeDef",
-    "ListParallelDataResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTerminologiesRequestTypeDef",
-    "ListTerminologiesResponseTypeDef",
-    "ListTextTranslationJobsRequestTypeDef",
-    "ListTextTranslationJobsResponseTypeDef",
-    "OutputDataConfigTypeDef",
-    "ParallelDataConfigTypeDef",
-    "ParallelDataDataLocationTypeDef",
-    "ParallelDataPropertiesTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartTextTranslationJobRequestTypeDef",
-    "StartTextTranslationJobResponseTypeDef",
-    "StopTextTranslationJobRequestTypeDef",
-    "StopTextTranslationJobResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TermTypeDef",
-    "TerminologyDataLocationTypeDef",
-    "TerminologyDataTypeDef",
-    "TerminologyPropertiesTypeDef",
-    "TextTranslationJobFilterTypeDef",
-    "TextTranslationJobPropertiesTypeDef",
-    "TranslateDocumentRequestTypeDef",
-    "TranslateDocumentResponseTypeDef",
-    "TranslateTextRequestTypeDef",
-    "TranslateTextResponseTypeDef",
-    "TranslatedDocumentTypeDef",
-    "TranslationSettingsTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateParallelDataRequestTypeDef",
-    "UpdateParallelDataResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppliedTerminologyTypeDef",
+        "CreateParallelDataRequestTypeDef",
+        "CreateParallelDataResponseTypeDef",
+        "DeleteParallelDataRequestTypeDef",
+        "DeleteParallelDataResponseTypeDef",
+        "DeleteTerminologyRequestTypeDef",
+        "DescribeTextTranslationJobRequestTypeDef",
+        "DescribeTextTranslationJobResponseTypeDef",
+        "DocumentTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionKeyTypeDef",
+        "GetParallelDataRequestTypeDef",
+        "GetParallelDataResponseTypeDef",
+        "GetTerminologyRequestTypeDef",
+        "GetTerminologyResponseTypeDef",
+        "ImportTerminologyRequestTypeDef",
+        "ImportTerminologyResponseTypeDef",
+        "InputDataConfigTypeDef",
+        "JobDetailsTypeDef",
+        "LanguageTypeDef",
+        "ListLanguagesRequestTypeDef",
+        "ListLanguagesResponseTypeDef",
+        "ListParallelDataRequestTypeDef",
+        "ListParallelDataResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTerminologiesRequestTypeDef",
+        "ListTerminologiesResponseTypeDef",
+        "ListTextTranslationJobsRequestTypeDef",
+        "ListTextTranslationJobsResponseTypeDef",
+        "OutputDataConfigTypeDef",
+        "ParallelDataConfigTypeDef",
+        "ParallelDataDataLocationTypeDef",
+        "ParallelDataPropertiesTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartTextTranslationJobRequestTypeDef",
+        "StartTextTranslationJobResponseTypeDef",
+        "StopTextTranslationJobRequestTypeDef",
+        "StopTextTranslationJobResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TermTypeDef",
+        "TerminologyDataLocationTypeDef",
+        "TerminologyDataTypeDef",
+        "TerminologyPropertiesTypeDef",
+        "TextTranslationJobFilterTypeDef",
+        "TextTranslationJobPropertiesTypeDef",
+        "TranslateDocumentRequestTypeDef",
+        "TranslateDocumentResponseTypeDef",
+        "TranslateTextRequestTypeDef",
+        "TranslateTextResponseTypeDef",
+        "TranslatedDocumentTypeDef",
+        "TranslationSettingsTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateParallelDataRequestTypeDef",
+        "UpdateParallelDataResponseTypeDef",
+    ]
+
+
+class TermTypeDef(TypedDict):
+    SourceText: NotRequired[str]
+    TargetText: NotRequired[str]
 
 
 class AppliedTerminologyTypeDef(TypedDict):
     Name: NotRequired[str]
     Terms: NotRequired[list[TermTypeDef]]
+
+
+class EncryptionKeyTypeDef(TypedDict):
+    Type: EncryptionKeyTypeType
+    Id: str
+
+
+class ParallelDataConfigTypeDef(TypedDict):
+    S3Uri: NotRequired[str]
+    Format: NotRequired[ParallelDataFormatType]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateParallelDataRequestTypeDef(TypedDict):
@@ -132,6 +153,46 @@ class DescribeTextTranslationJobRequestTypeDef(TypedDict):
     JobId: str
 
 
+class InputDataConfigTypeDef(TypedDict):
+    S3Uri: str
+    ContentType: str
+
+
+class JobDetailsTypeDef(TypedDict):
+    TranslatedDocumentsCount: NotRequired[int]
+    DocumentsWithErrorsCount: NotRequired[int]
+    InputDocumentsCount: NotRequired[int]
+
+
+class OutputDataConfigTypeDef(TypedDict):
+    S3Uri: str
+    EncryptionKey: NotRequired[EncryptionKeyTypeDef]
+
+
+class TranslationSettingsTypeDef(TypedDict):
+    Formality: NotRequired[FormalityType]
+    Profanity: NotRequired[ProfanityType]
+    Brevity: NotRequired[BrevityType]
+
+
+class TextTranslationJobPropertiesTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    JobDetails: NotRequired[JobDetailsTypeDef]
+    SourceLanguageCode: NotRequired[str]
+    TargetLanguageCodes: NotRequired[list[str]]
+    TerminologyNames: NotRequired[list[str]]
+    ParallelDataNames: NotRequired[list[str]]
+    Message: NotRequired[str]
+    SubmittedTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    InputDataConfig: NotRequired[InputDataConfigTypeDef]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    DataAccessRoleArn: NotRequired[str]
+    Settings: NotRequired[TranslationSettingsTypeDef]
+
+
 class DescribeTextTranslationJobResponseTypeDef(TypedDict):
     TextTranslationJobProperties: NotRequired[TextTranslationJobPropertiesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -142,13 +203,33 @@ class DocumentTypeDef(TypedDict):
     ContentType: str
 
 
-class EncryptionKeyTypeDef(TypedDict):
-    Type: EncryptionKeyTypeType
-    Id: str
-
-
 class GetParallelDataRequestTypeDef(TypedDict):
     Name: str
+
+
+class ParallelDataDataLocationTypeDef(TypedDict):
+    RepositoryType: str
+    Location: str
+
+
+class ParallelDataPropertiesTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    Description: NotRequired[str]
+    Status: NotRequired[ParallelDataStatusType]
+    SourceLanguageCode: NotRequired[str]
+    TargetLanguageCodes: NotRequired[list[str]]
+    ParallelDataConfig: NotRequired[ParallelDataConfigTypeDef]
+    Message: NotRequired[str]
+    ImportedDataSize: NotRequired[int]
+    ImportedRecordCount: NotRequired[int]
+    FailedRecordCount: NotRequired[int]
+    SkippedRecordCount: NotRequired[int]
+    EncryptionKey: NotRequired[EncryptionKeyTypeDef]
+    CreatedAt: NotRequired[datetime]
+    LastUpdatedAt: NotRequired[datetime]
+    LatestUpdateAttemptStatus: NotRequired[ParallelDataStatusType]
+    LatestUpdateAttemptAt: NotRequired[datetime]
 
 
 class GetParallelDataResponseTypeDef(TypedDict):
@@ -166,11 +247,39 @@ class GetTerminologyRequestTypeDef(TypedDict):
     TerminologyDataFormat: NotRequired[TerminologyDataFormatType]
 
 
+class TerminologyDataLocationTypeDef(TypedDict):
+    RepositoryType: str
+    Location: str
+
+
+class TerminologyPropertiesTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Arn: NotRequired[str]
+    SourceLanguageCode: NotRequired[str]
+    TargetLanguageCodes: NotRequired[list[str]]
+    EncryptionKey: NotRequired[EncryptionKeyTypeDef]
+    SizeBytes: NotRequired[int]
+    TermCount: NotRequired[int]
+    CreatedAt: NotRequired[datetime]
+    LastUpdatedAt: NotRequired[datetime]
+    Directionality: NotRequired[DirectionalityType]
+    Message: NotRequired[str]
+    SkippedTermCount: NotRequired[int]
+    Format: NotRequired[TerminologyDataFormatType]
+
+
 class GetTerminologyResponseTypeDef(TypedDict):
     TerminologyProperties: NotRequired[TerminologyPropertiesTypeDef]
     TerminologyDataLocation: NotRequired[TerminologyDataLocationTypeDef]
     AuxiliaryDataLocation: NotRequired[TerminologyDataLocationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TerminologyDataTypeDef(TypedDict):
+    File: ReadOnly[bytes | str | IO[Any]]
+    Format: TerminologyDataFormatType
+    Directionality: NotRequired[DirectionalityType]
 
 
 class ImportTerminologyRequestTypeDef(TypedDict):
@@ -186,17 +295,6 @@ class ImportTerminologyResponseTypeDef(TypedDict):
     TerminologyProperties: NotRequired[TerminologyPropertiesTypeDef]
     AuxiliaryDataLocation: NotRequired[TerminologyDataLocationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class InputDataConfigTypeDef(TypedDict):
-    S3Uri: str
-    ContentType: str
-
-
-class JobDetailsTypeDef(TypedDict):
-    TranslatedDocumentsCount: NotRequired[int]
-    DocumentsWithErrorsCount: NotRequired[int]
-    InputDocumentsCount: NotRequired[int]
 
 
 class LanguageTypeDef(TypedDict):
@@ -248,6 +346,13 @@ class ListTerminologiesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TextTranslationJobFilterTypeDef(TypedDict):
+    JobName: NotRequired[str]
+    JobStatus: NotRequired[JobStatusType]
+    SubmittedBeforeTime: NotRequired[ReadOnly[datetime | str]]
+    SubmittedAfterTime: NotRequired[ReadOnly[datetime | str]]
+
+
 class ListTextTranslationJobsRequestTypeDef(TypedDict):
     Filter: NotRequired[ReadOnly[TextTranslationJobFilterTypeDef]]
     NextToken: NotRequired[str]
@@ -260,41 +365,6 @@ class ListTextTranslationJobsResponseTypeDef(TypedDict):
     ]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class OutputDataConfigTypeDef(TypedDict):
-    S3Uri: str
-    EncryptionKey: NotRequired[EncryptionKeyTypeDef]
-
-
-class ParallelDataConfigTypeDef(TypedDict):
-    S3Uri: NotRequired[str]
-    Format: NotRequired[ParallelDataFormatType]
-
-
-class ParallelDataDataLocationTypeDef(TypedDict):
-    RepositoryType: str
-    Location: str
-
-
-class ParallelDataPropertiesTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-    Description: NotRequired[str]
-    Status: NotRequired[ParallelDataStatusType]
-    SourceLanguageCode: NotRequired[str]
-    TargetLanguageCodes: NotRequired[list[str]]
-    ParallelDataConfig: NotRequired[ParallelDataConfigTypeDef]
-    Message: NotRequired[str]
-    ImportedDataSize: NotRequired[int]
-    ImportedRecordCount: NotRequired[int]
-    FailedRecordCount: NotRequired[int]
-    SkippedRecordCount: NotRequired[int]
-    EncryptionKey: NotRequired[EncryptionKeyTypeDef]
-    CreatedAt: NotRequired[datetime]
-    LastUpdatedAt: NotRequired[datetime]
-    LatestUpdateAttemptStatus: NotRequired[ParallelDataStatusType]
-    LatestUpdateAttemptAt: NotRequired[datetime]
 
 
 class StartTextTranslationJobRequestTypeDef(TypedDict):
@@ -335,75 +405,16 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TermTypeDef(TypedDict):
-    SourceText: NotRequired[str]
-    TargetText: NotRequired[str]
-
-
-class TerminologyDataLocationTypeDef(TypedDict):
-    RepositoryType: str
-    Location: str
-
-
-class TerminologyDataTypeDef(TypedDict):
-    File: ReadOnly[bytes | str | IO[Any]]
-    Format: TerminologyDataFormatType
-    Directionality: NotRequired[DirectionalityType]
-
-
-class TerminologyPropertiesTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Arn: NotRequired[str]
-    SourceLanguageCode: NotRequired[str]
-    TargetLanguageCodes: NotRequired[list[str]]
-    EncryptionKey: NotRequired[EncryptionKeyTypeDef]
-    SizeBytes: NotRequired[int]
-    TermCount: NotRequired[int]
-    CreatedAt: NotRequired[datetime]
-    LastUpdatedAt: NotRequired[datetime]
-    Directionality: NotRequired[DirectionalityType]
-    Message: NotRequired[str]
-    SkippedTermCount: NotRequired[int]
-    Format: NotRequired[TerminologyDataFormatType]
-
-
-class TextTranslationJobFilterTypeDef(TypedDict):
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    SubmittedBeforeTime: NotRequired[ReadOnly[datetime | str]]
-    SubmittedAfterTime: NotRequired[ReadOnly[datetime | str]]
-
-
-class TextTranslationJobPropertiesTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    JobName: NotRequired[str]
-    JobStatus: NotRequired[JobStatusType]
-    JobDetails: NotRequired[JobDetailsTypeDef]
-    SourceLanguageCode: NotRequired[str]
-    TargetLanguageCodes: NotRequired[list[str]]
-    TerminologyNames: NotRequired[list[str]]
-    ParallelDataNames: NotRequired[list[str]]
-    Message: NotRequired[str]
-    SubmittedTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    InputDataConfig: NotRequired[InputDataConfigTypeDef]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    DataAccessRoleArn: NotRequired[str]
-    Settings: NotRequired[TranslationSettingsTypeDef]
-
-
 class TranslateDocumentRequestTypeDef(TypedDict):
     Document: ReadOnly[DocumentTypeDef]
     TerminologyNames: NotRequired[ReadOnly[Sequence[str]]]
     SourceLanguageCode: str
     TargetLanguageCode: str
     Settings: NotRequired[TranslationSettingsTypeDef]
+
+
+class TranslatedDocumentTypeDef(TypedDict):
+    Content: bytes
 
 
 class TranslateDocumentResponseTypeDef(TypedDict):
@@ -430,16 +441,6 @@ class TranslateTextResponseTypeDef(TypedDict):
     AppliedTerminologies: NotRequired[list[AppliedTerminologyTypeDef]]
     AppliedSettings: NotRequired[TranslationSettingsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TranslatedDocumentTypeDef(TypedDict):
-    Content: bytes
-
-
-class TranslationSettingsTypeDef(TypedDict):
-    Formality: NotRequired[FormalityType]
-    Profanity: NotRequired[ProfanityType]
-    Brevity: NotRequired[BrevityType]
 
 
 class UntagResourceRequestTypeDef(TypedDict):

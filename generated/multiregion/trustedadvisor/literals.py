@@ -2,21 +2,22 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of TrustedAdvisor Public API: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ExclusionStatusType",
-    "RecommendationLanguageType",
-    "RecommendationLifecycleStageType",
-    "RecommendationPillarType",
-    "RecommendationSourceType",
-    "RecommendationStatusType",
-    "RecommendationTypeType",
-    "ResourceStatusType",
-    "StatusReasonType",
-    "UpdateRecommendationLifecycleStageReasonCodeType",
-    "UpdateRecommendationLifecycleStageType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ExclusionStatusType",
+        "RecommendationLanguageType",
+        "RecommendationLifecycleStageType",
+        "RecommendationPillarType",
+        "RecommendationSourceType",
+        "RecommendationStatusType",
+        "RecommendationTypeType",
+        "ResourceStatusType",
+        "StatusReasonType",
+        "UpdateRecommendationLifecycleStageReasonCodeType",
+        "UpdateRecommendationLifecycleStageType",
+    ]
 
 ExclusionStatusType = Literal["excluded", "included"]
 RecommendationLanguageType = Literal[

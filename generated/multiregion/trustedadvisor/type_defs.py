@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -32,43 +32,44 @@ from .literals import (
     UpdateRecommendationLifecycleStageType,
 )
 
-__all__ = [
-    "AccountRecommendationLifecycleSummaryTypeDef",
-    "BatchUpdateRecommendationResourceExclusionRequestTypeDef",
-    "BatchUpdateRecommendationResourceExclusionResponseTypeDef",
-    "CheckSummaryTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetOrganizationRecommendationRequestTypeDef",
-    "GetOrganizationRecommendationResponseTypeDef",
-    "GetRecommendationRequestTypeDef",
-    "GetRecommendationResponseTypeDef",
-    "ListChecksRequestTypeDef",
-    "ListChecksResponseTypeDef",
-    "ListOrganizationRecommendationAccountsRequestTypeDef",
-    "ListOrganizationRecommendationAccountsResponseTypeDef",
-    "ListOrganizationRecommendationResourcesRequestTypeDef",
-    "ListOrganizationRecommendationResourcesResponseTypeDef",
-    "ListOrganizationRecommendationsRequestTypeDef",
-    "ListOrganizationRecommendationsResponseTypeDef",
-    "ListRecommendationResourcesRequestTypeDef",
-    "ListRecommendationResourcesResponseTypeDef",
-    "ListRecommendationsRequestTypeDef",
-    "ListRecommendationsResponseTypeDef",
-    "OrganizationRecommendationResourceSummaryTypeDef",
-    "OrganizationRecommendationSummaryTypeDef",
-    "OrganizationRecommendationTypeDef",
-    "RecommendationCostOptimizingAggregatesTypeDef",
-    "RecommendationPillarSpecificAggregatesTypeDef",
-    "RecommendationResourceExclusionTypeDef",
-    "RecommendationResourceSummaryTypeDef",
-    "RecommendationResourcesAggregatesTypeDef",
-    "RecommendationSummaryTypeDef",
-    "RecommendationTypeDef",
-    "ResponseMetadataTypeDef",
-    "UpdateOrganizationRecommendationLifecycleRequestTypeDef",
-    "UpdateRecommendationLifecycleRequestTypeDef",
-    "UpdateRecommendationResourceExclusionErrorTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountRecommendationLifecycleSummaryTypeDef",
+        "BatchUpdateRecommendationResourceExclusionRequestTypeDef",
+        "BatchUpdateRecommendationResourceExclusionResponseTypeDef",
+        "CheckSummaryTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetOrganizationRecommendationRequestTypeDef",
+        "GetOrganizationRecommendationResponseTypeDef",
+        "GetRecommendationRequestTypeDef",
+        "GetRecommendationResponseTypeDef",
+        "ListChecksRequestTypeDef",
+        "ListChecksResponseTypeDef",
+        "ListOrganizationRecommendationAccountsRequestTypeDef",
+        "ListOrganizationRecommendationAccountsResponseTypeDef",
+        "ListOrganizationRecommendationResourcesRequestTypeDef",
+        "ListOrganizationRecommendationResourcesResponseTypeDef",
+        "ListOrganizationRecommendationsRequestTypeDef",
+        "ListOrganizationRecommendationsResponseTypeDef",
+        "ListRecommendationResourcesRequestTypeDef",
+        "ListRecommendationResourcesResponseTypeDef",
+        "ListRecommendationsRequestTypeDef",
+        "ListRecommendationsResponseTypeDef",
+        "OrganizationRecommendationResourceSummaryTypeDef",
+        "OrganizationRecommendationSummaryTypeDef",
+        "OrganizationRecommendationTypeDef",
+        "RecommendationCostOptimizingAggregatesTypeDef",
+        "RecommendationPillarSpecificAggregatesTypeDef",
+        "RecommendationResourceExclusionTypeDef",
+        "RecommendationResourceSummaryTypeDef",
+        "RecommendationResourcesAggregatesTypeDef",
+        "RecommendationSummaryTypeDef",
+        "RecommendationTypeDef",
+        "ResponseMetadataTypeDef",
+        "UpdateOrganizationRecommendationLifecycleRequestTypeDef",
+        "UpdateRecommendationLifecycleRequestTypeDef",
+        "UpdateRecommendationResourceExclusionErrorTypeDef",
+    ]
 
 
 class AccountRecommendationLifecycleSummaryTypeDef(TypedDict):
@@ -82,10 +83,21 @@ class AccountRecommendationLifecycleSummaryTypeDef(TypedDict):
     lastUpdatedAt: NotRequired[datetime]
 
 
+class RecommendationResourceExclusionTypeDef(TypedDict):
+    arn: str
+    isExcluded: bool
+
+
 class BatchUpdateRecommendationResourceExclusionRequestTypeDef(TypedDict):
     recommendationResourceExclusions: ReadOnly[
         Sequence[RecommendationResourceExclusionTypeDef]
     ]
+
+
+class UpdateRecommendationResourceExclusionErrorTypeDef(TypedDict):
+    arn: NotRequired[str]
+    errorCode: NotRequired[str]
+    errorMessage: NotRequired[str]
 
 
 class BatchUpdateRecommendationResourceExclusionResponseTypeDef(TypedDict):
@@ -110,6 +122,46 @@ class GetOrganizationRecommendationRequestTypeDef(TypedDict):
     organizationRecommendationIdentifier: str
 
 
+class RecommendationCostOptimizingAggregatesTypeDef(TypedDict):
+    estimatedMonthlySavings: float
+    estimatedPercentMonthlySavings: float
+
+
+class RecommendationPillarSpecificAggregatesTypeDef(TypedDict):
+    costOptimizing: NotRequired[RecommendationCostOptimizingAggregatesTypeDef]
+
+
+class RecommendationResourcesAggregatesTypeDef(TypedDict):
+    okCount: int
+    warningCount: int
+    errorCount: int
+    excludedCount: NotRequired[int]
+
+
+class OrganizationRecommendationTypeDef(TypedDict):
+    id: str
+    type: RecommendationTypeType
+    checkArn: NotRequired[str]
+    status: RecommendationStatusType
+    lifecycleStage: NotRequired[RecommendationLifecycleStageType]
+    pillars: list[RecommendationPillarType]
+    source: RecommendationSourceType
+    awsServices: NotRequired[list[str]]
+    name: str
+    resourcesAggregates: RecommendationResourcesAggregatesTypeDef
+    pillarSpecificAggregates: NotRequired[RecommendationPillarSpecificAggregatesTypeDef]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    arn: str
+    description: str
+    createdBy: NotRequired[str]
+    updatedOnBehalfOf: NotRequired[str]
+    updatedOnBehalfOfJobTitle: NotRequired[str]
+    updateReason: NotRequired[str]
+    updateReasonCode: NotRequired[UpdateRecommendationLifecycleStageReasonCodeType]
+    resolvedAt: NotRequired[datetime]
+
+
 class GetOrganizationRecommendationResponseTypeDef(TypedDict):
     organizationRecommendation: NotRequired[OrganizationRecommendationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -118,6 +170,31 @@ class GetOrganizationRecommendationResponseTypeDef(TypedDict):
 class GetRecommendationRequestTypeDef(TypedDict):
     recommendationIdentifier: str
     language: NotRequired[RecommendationLanguageType]
+
+
+class RecommendationTypeDef(TypedDict):
+    id: str
+    type: RecommendationTypeType
+    checkArn: NotRequired[str]
+    status: RecommendationStatusType
+    lifecycleStage: NotRequired[RecommendationLifecycleStageType]
+    pillars: list[RecommendationPillarType]
+    source: RecommendationSourceType
+    awsServices: NotRequired[list[str]]
+    name: str
+    resourcesAggregates: RecommendationResourcesAggregatesTypeDef
+    pillarSpecificAggregates: NotRequired[RecommendationPillarSpecificAggregatesTypeDef]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    arn: str
+    statusReason: NotRequired[StatusReasonType]
+    description: str
+    createdBy: NotRequired[str]
+    updatedOnBehalfOf: NotRequired[str]
+    updatedOnBehalfOfJobTitle: NotRequired[str]
+    updateReason: NotRequired[str]
+    updateReasonCode: NotRequired[UpdateRecommendationLifecycleStageReasonCodeType]
+    resolvedAt: NotRequired[datetime]
 
 
 class GetRecommendationResponseTypeDef(TypedDict):
@@ -165,6 +242,19 @@ class ListOrganizationRecommendationResourcesRequestTypeDef(TypedDict):
     affectedAccountId: NotRequired[str]
 
 
+class OrganizationRecommendationResourceSummaryTypeDef(TypedDict):
+    id: str
+    arn: str
+    awsResourceId: str
+    regionCode: str
+    status: ResourceStatusType
+    metadata: dict[str, str]
+    lastUpdatedAt: datetime
+    exclusionStatus: NotRequired[ExclusionStatusType]
+    accountId: NotRequired[str]
+    recommendationArn: str
+
+
 class ListOrganizationRecommendationResourcesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     organizationRecommendationResourceSummaries: list[
@@ -186,6 +276,23 @@ class ListOrganizationRecommendationsRequestTypeDef(TypedDict):
     beforeLastUpdatedAt: NotRequired[ReadOnly[datetime | str]]
 
 
+class OrganizationRecommendationSummaryTypeDef(TypedDict):
+    id: str
+    type: RecommendationTypeType
+    checkArn: NotRequired[str]
+    status: RecommendationStatusType
+    lifecycleStage: NotRequired[RecommendationLifecycleStageType]
+    pillars: list[RecommendationPillarType]
+    source: RecommendationSourceType
+    awsServices: NotRequired[list[str]]
+    name: str
+    resourcesAggregates: RecommendationResourcesAggregatesTypeDef
+    pillarSpecificAggregates: NotRequired[RecommendationPillarSpecificAggregatesTypeDef]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    arn: str
+
+
 class ListOrganizationRecommendationsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     organizationRecommendationSummaries: list[OrganizationRecommendationSummaryTypeDef]
@@ -200,6 +307,18 @@ class ListRecommendationResourcesRequestTypeDef(TypedDict):
     regionCode: NotRequired[str]
     recommendationIdentifier: str
     language: NotRequired[RecommendationLanguageType]
+
+
+class RecommendationResourceSummaryTypeDef(TypedDict):
+    id: str
+    arn: str
+    awsResourceId: str
+    regionCode: str
+    status: ResourceStatusType
+    metadata: dict[str, str]
+    lastUpdatedAt: datetime
+    exclusionStatus: NotRequired[ExclusionStatusType]
+    recommendationArn: str
 
 
 class ListRecommendationResourcesResponseTypeDef(TypedDict):
@@ -222,99 +341,6 @@ class ListRecommendationsRequestTypeDef(TypedDict):
     language: NotRequired[RecommendationLanguageType]
 
 
-class ListRecommendationsResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    recommendationSummaries: list[RecommendationSummaryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class OrganizationRecommendationResourceSummaryTypeDef(TypedDict):
-    id: str
-    arn: str
-    awsResourceId: str
-    regionCode: str
-    status: ResourceStatusType
-    metadata: dict[str, str]
-    lastUpdatedAt: datetime
-    exclusionStatus: NotRequired[ExclusionStatusType]
-    accountId: NotRequired[str]
-    recommendationArn: str
-
-
-class OrganizationRecommendationSummaryTypeDef(TypedDict):
-    id: str
-    type: RecommendationTypeType
-    checkArn: NotRequired[str]
-    status: RecommendationStatusType
-    lifecycleStage: NotRequired[RecommendationLifecycleStageType]
-    pillars: list[RecommendationPillarType]
-    source: RecommendationSourceType
-    awsServices: NotRequired[list[str]]
-    name: str
-    resourcesAggregates: RecommendationResourcesAggregatesTypeDef
-    pillarSpecificAggregates: NotRequired[RecommendationPillarSpecificAggregatesTypeDef]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    arn: str
-
-
-class OrganizationRecommendationTypeDef(TypedDict):
-    id: str
-    type: RecommendationTypeType
-    checkArn: NotRequired[str]
-    status: RecommendationStatusType
-    lifecycleStage: NotRequired[RecommendationLifecycleStageType]
-    pillars: list[RecommendationPillarType]
-    source: RecommendationSourceType
-    awsServices: NotRequired[list[str]]
-    name: str
-    resourcesAggregates: RecommendationResourcesAggregatesTypeDef
-    pillarSpecificAggregates: NotRequired[RecommendationPillarSpecificAggregatesTypeDef]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    arn: str
-    description: str
-    createdBy: NotRequired[str]
-    updatedOnBehalfOf: NotRequired[str]
-    updatedOnBehalfOfJobTitle: NotRequired[str]
-    updateReason: NotRequired[str]
-    updateReasonCode: NotRequired[UpdateRecommendationLifecycleStageReasonCodeType]
-    resolvedAt: NotRequired[datetime]
-
-
-class RecommendationCostOptimizingAggregatesTypeDef(TypedDict):
-    estimatedMonthlySavings: float
-    estimatedPercentMonthlySavings: float
-
-
-class RecommendationPillarSpecificAggregatesTypeDef(TypedDict):
-    costOptimizing: NotRequired[RecommendationCostOptimizingAggregatesTypeDef]
-
-
-class RecommendationResourceExclusionTypeDef(TypedDict):
-    arn: str
-    isExcluded: bool
-
-
-class RecommendationResourceSummaryTypeDef(TypedDict):
-    id: str
-    arn: str
-    awsResourceId: str
-    regionCode: str
-    status: ResourceStatusType
-    metadata: dict[str, str]
-    lastUpdatedAt: datetime
-    exclusionStatus: NotRequired[ExclusionStatusType]
-    recommendationArn: str
-
-
-class RecommendationResourcesAggregatesTypeDef(TypedDict):
-    okCount: int
-    warningCount: int
-    errorCount: int
-    excludedCount: NotRequired[int]
-
-
 class RecommendationSummaryTypeDef(TypedDict):
     id: str
     type: RecommendationTypeType
@@ -333,29 +359,10 @@ class RecommendationSummaryTypeDef(TypedDict):
     statusReason: NotRequired[StatusReasonType]
 
 
-class RecommendationTypeDef(TypedDict):
-    id: str
-    type: RecommendationTypeType
-    checkArn: NotRequired[str]
-    status: RecommendationStatusType
-    lifecycleStage: NotRequired[RecommendationLifecycleStageType]
-    pillars: list[RecommendationPillarType]
-    source: RecommendationSourceType
-    awsServices: NotRequired[list[str]]
-    name: str
-    resourcesAggregates: RecommendationResourcesAggregatesTypeDef
-    pillarSpecificAggregates: NotRequired[RecommendationPillarSpecificAggregatesTypeDef]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    arn: str
-    statusReason: NotRequired[StatusReasonType]
-    description: str
-    createdBy: NotRequired[str]
-    updatedOnBehalfOf: NotRequired[str]
-    updatedOnBehalfOfJobTitle: NotRequired[str]
-    updateReason: NotRequired[str]
-    updateReasonCode: NotRequired[UpdateRecommendationLifecycleStageReasonCodeType]
-    resolvedAt: NotRequired[datetime]
+class ListRecommendationsResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    recommendationSummaries: list[RecommendationSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateOrganizationRecommendationLifecycleRequestTypeDef(TypedDict):
@@ -370,9 +377,3 @@ class UpdateRecommendationLifecycleRequestTypeDef(TypedDict):
     updateReason: NotRequired[str]
     updateReasonCode: NotRequired[UpdateRecommendationLifecycleStageReasonCodeType]
     recommendationIdentifier: str
-
-
-class UpdateRecommendationResourceExclusionErrorTypeDef(TypedDict):
-    arn: NotRequired[str]
-    errorCode: NotRequired[str]
-    errorMessage: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -22,15 +22,16 @@ from .literals import (
     AccountColorType,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "GetAccountCustomizationsOutputTypeDef",
-    "ListServicesInputTypeDef",
-    "ListServicesOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "UpdateAccountCustomizationsInputTypeDef",
-    "UpdateAccountCustomizationsOutputTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "GetAccountCustomizationsOutputTypeDef",
+        "ListServicesInputTypeDef",
+        "ListServicesOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "UpdateAccountCustomizationsInputTypeDef",
+        "UpdateAccountCustomizationsOutputTypeDef",
+    ]
 
 
 class GetAccountCustomizationsOutputTypeDef(TypedDict):

@@ -2,19 +2,20 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Verified Permissions: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AliasStateType",
-    "BatchGetPolicyErrorCodeType",
-    "CedarVersionType",
-    "DecisionType",
-    "DeletionProtectionType",
-    "OpenIdIssuerType",
-    "PolicyEffectType",
-    "PolicyTypeType",
-    "ValidationModeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AliasStateType",
+        "BatchGetPolicyErrorCodeType",
+        "CedarVersionType",
+        "DecisionType",
+        "DeletionProtectionType",
+        "OpenIdIssuerType",
+        "PolicyEffectType",
+        "PolicyTypeType",
+        "ValidationModeType",
+    ]
 
 AliasStateType = Literal["Active", "PendingDeletion"]
 BatchGetPolicyErrorCodeType = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -30,164 +30,170 @@ from .literals import (
     ValidationModeType,
 )
 
-__all__ = [
-    "ActionIdentifierTypeDef",
-    "AttributeValueOutputTypeDef",
-    "AttributeValueTypeDef",
-    "BatchGetPolicyErrorItemTypeDef",
-    "BatchGetPolicyInputItemTypeDef",
-    "BatchGetPolicyInputTypeDef",
-    "BatchGetPolicyOutputItemTypeDef",
-    "BatchGetPolicyOutputTypeDef",
-    "BatchIsAuthorizedInputItemOutputTypeDef",
-    "BatchIsAuthorizedInputItemTypeDef",
-    "BatchIsAuthorizedInputTypeDef",
-    "BatchIsAuthorizedOutputItemTypeDef",
-    "BatchIsAuthorizedOutputTypeDef",
-    "BatchIsAuthorizedWithTokenInputItemOutputTypeDef",
-    "BatchIsAuthorizedWithTokenInputItemTypeDef",
-    "BatchIsAuthorizedWithTokenInputTypeDef",
-    "BatchIsAuthorizedWithTokenOutputItemTypeDef",
-    "BatchIsAuthorizedWithTokenOutputTypeDef",
-    "CedarTagValueTypeDef",
-    "CognitoGroupConfigurationDetailTypeDef",
-    "CognitoGroupConfigurationItemTypeDef",
-    "CognitoGroupConfigurationTypeDef",
-    "CognitoUserPoolConfigurationDetailTypeDef",
-    "CognitoUserPoolConfigurationItemTypeDef",
-    "CognitoUserPoolConfigurationTypeDef",
-    "ConfigurationDetailTypeDef",
-    "ConfigurationItemTypeDef",
-    "ConfigurationTypeDef",
-    "ContextDefinitionOutputTypeDef",
-    "ContextDefinitionTypeDef",
-    "CreateIdentitySourceInputTypeDef",
-    "CreateIdentitySourceOutputTypeDef",
-    "CreatePolicyInputTypeDef",
-    "CreatePolicyOutputTypeDef",
-    "CreatePolicyStoreAliasInputTypeDef",
-    "CreatePolicyStoreAliasOutputTypeDef",
-    "CreatePolicyStoreInputTypeDef",
-    "CreatePolicyStoreOutputTypeDef",
-    "CreatePolicyTemplateInputTypeDef",
-    "CreatePolicyTemplateOutputTypeDef",
-    "DeleteIdentitySourceInputTypeDef",
-    "DeleteIdentitySourceOutputTypeDef",
-    "DeletePolicyInputTypeDef",
-    "DeletePolicyOutputTypeDef",
-    "DeletePolicyStoreAliasInputTypeDef",
-    "DeletePolicyStoreAliasOutputTypeDef",
-    "DeletePolicyStoreInputTypeDef",
-    "DeletePolicyStoreOutputTypeDef",
-    "DeletePolicyTemplateInputTypeDef",
-    "DeletePolicyTemplateOutputTypeDef",
-    "DeterminingPolicyItemTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionSettingsTypeDef",
-    "EncryptionStateTypeDef",
-    "EntitiesDefinitionTypeDef",
-    "EntityIdentifierTypeDef",
-    "EntityItemTypeDef",
-    "EntityReferenceTypeDef",
-    "EvaluationErrorItemTypeDef",
-    "GetIdentitySourceInputTypeDef",
-    "GetIdentitySourceOutputTypeDef",
-    "GetPolicyInputTypeDef",
-    "GetPolicyOutputTypeDef",
-    "GetPolicyStoreAliasInputTypeDef",
-    "GetPolicyStoreAliasOutputTypeDef",
-    "GetPolicyStoreInputTypeDef",
-    "GetPolicyStoreOutputTypeDef",
-    "GetPolicyTemplateInputTypeDef",
-    "GetPolicyTemplateOutputTypeDef",
-    "GetSchemaInputTypeDef",
-    "GetSchemaOutputTypeDef",
-    "IdentitySourceDetailsTypeDef",
-    "IdentitySourceFilterTypeDef",
-    "IdentitySourceItemDetailsTypeDef",
-    "IdentitySourceItemTypeDef",
-    "IsAuthorizedInputTypeDef",
-    "IsAuthorizedOutputTypeDef",
-    "IsAuthorizedWithTokenInputTypeDef",
-    "IsAuthorizedWithTokenOutputTypeDef",
-    "KmsEncryptionSettingsTypeDef",
-    "KmsEncryptionStateTypeDef",
-    "ListIdentitySourcesInputTypeDef",
-    "ListIdentitySourcesOutputTypeDef",
-    "ListPoliciesInputTypeDef",
-    "ListPoliciesOutputTypeDef",
-    "ListPolicyStoreAliasesInputTypeDef",
-    "ListPolicyStoreAliasesOutputTypeDef",
-    "ListPolicyStoresInputTypeDef",
-    "ListPolicyStoresOutputTypeDef",
-    "ListPolicyTemplatesInputTypeDef",
-    "ListPolicyTemplatesOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "OpenIdConnectAccessTokenConfigurationDetailTypeDef",
-    "OpenIdConnectAccessTokenConfigurationItemTypeDef",
-    "OpenIdConnectAccessTokenConfigurationTypeDef",
-    "OpenIdConnectConfigurationDetailTypeDef",
-    "OpenIdConnectConfigurationItemTypeDef",
-    "OpenIdConnectConfigurationTypeDef",
-    "OpenIdConnectGroupConfigurationDetailTypeDef",
-    "OpenIdConnectGroupConfigurationItemTypeDef",
-    "OpenIdConnectGroupConfigurationTypeDef",
-    "OpenIdConnectIdentityTokenConfigurationDetailTypeDef",
-    "OpenIdConnectIdentityTokenConfigurationItemTypeDef",
-    "OpenIdConnectIdentityTokenConfigurationTypeDef",
-    "OpenIdConnectTokenSelectionDetailTypeDef",
-    "OpenIdConnectTokenSelectionItemTypeDef",
-    "OpenIdConnectTokenSelectionTypeDef",
-    "PolicyDefinitionDetailTypeDef",
-    "PolicyDefinitionItemTypeDef",
-    "PolicyDefinitionTypeDef",
-    "PolicyFilterTypeDef",
-    "PolicyItemTypeDef",
-    "PolicyStoreAliasFilterTypeDef",
-    "PolicyStoreAliasItemTypeDef",
-    "PolicyStoreItemTypeDef",
-    "PolicyTemplateItemTypeDef",
-    "PutSchemaInputTypeDef",
-    "PutSchemaOutputTypeDef",
-    "ResponseMetadataTypeDef",
-    "SchemaDefinitionTypeDef",
-    "StaticPolicyDefinitionDetailTypeDef",
-    "StaticPolicyDefinitionItemTypeDef",
-    "StaticPolicyDefinitionTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TemplateLinkedPolicyDefinitionDetailTypeDef",
-    "TemplateLinkedPolicyDefinitionItemTypeDef",
-    "TemplateLinkedPolicyDefinitionTypeDef",
-    "UnitTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateCognitoGroupConfigurationTypeDef",
-    "UpdateCognitoUserPoolConfigurationTypeDef",
-    "UpdateConfigurationTypeDef",
-    "UpdateIdentitySourceInputTypeDef",
-    "UpdateIdentitySourceOutputTypeDef",
-    "UpdateOpenIdConnectAccessTokenConfigurationTypeDef",
-    "UpdateOpenIdConnectConfigurationTypeDef",
-    "UpdateOpenIdConnectGroupConfigurationTypeDef",
-    "UpdateOpenIdConnectIdentityTokenConfigurationTypeDef",
-    "UpdateOpenIdConnectTokenSelectionTypeDef",
-    "UpdatePolicyDefinitionTypeDef",
-    "UpdatePolicyInputTypeDef",
-    "UpdatePolicyOutputTypeDef",
-    "UpdatePolicyStoreInputTypeDef",
-    "UpdatePolicyStoreOutputTypeDef",
-    "UpdatePolicyTemplateInputTypeDef",
-    "UpdatePolicyTemplateOutputTypeDef",
-    "UpdateStaticPolicyDefinitionTypeDef",
-    "ValidationSettingsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActionIdentifierTypeDef",
+        "AttributeValueOutputTypeDef",
+        "AttributeValueTypeDef",
+        "BatchGetPolicyErrorItemTypeDef",
+        "BatchGetPolicyInputItemTypeDef",
+        "BatchGetPolicyInputTypeDef",
+        "BatchGetPolicyOutputItemTypeDef",
+        "BatchGetPolicyOutputTypeDef",
+        "BatchIsAuthorizedInputItemOutputTypeDef",
+        "BatchIsAuthorizedInputItemTypeDef",
+        "BatchIsAuthorizedInputTypeDef",
+        "BatchIsAuthorizedOutputItemTypeDef",
+        "BatchIsAuthorizedOutputTypeDef",
+        "BatchIsAuthorizedWithTokenInputItemOutputTypeDef",
+        "BatchIsAuthorizedWithTokenInputItemTypeDef",
+        "BatchIsAuthorizedWithTokenInputTypeDef",
+        "BatchIsAuthorizedWithTokenOutputItemTypeDef",
+        "BatchIsAuthorizedWithTokenOutputTypeDef",
+        "CedarTagValueTypeDef",
+        "CognitoGroupConfigurationDetailTypeDef",
+        "CognitoGroupConfigurationItemTypeDef",
+        "CognitoGroupConfigurationTypeDef",
+        "CognitoUserPoolConfigurationDetailTypeDef",
+        "CognitoUserPoolConfigurationItemTypeDef",
+        "CognitoUserPoolConfigurationTypeDef",
+        "ConfigurationDetailTypeDef",
+        "ConfigurationItemTypeDef",
+        "ConfigurationTypeDef",
+        "ContextDefinitionOutputTypeDef",
+        "ContextDefinitionTypeDef",
+        "CreateIdentitySourceInputTypeDef",
+        "CreateIdentitySourceOutputTypeDef",
+        "CreatePolicyInputTypeDef",
+        "CreatePolicyOutputTypeDef",
+        "CreatePolicyStoreAliasInputTypeDef",
+        "CreatePolicyStoreAliasOutputTypeDef",
+        "CreatePolicyStoreInputTypeDef",
+        "CreatePolicyStoreOutputTypeDef",
+        "CreatePolicyTemplateInputTypeDef",
+        "CreatePolicyTemplateOutputTypeDef",
+        "DeleteIdentitySourceInputTypeDef",
+        "DeleteIdentitySourceOutputTypeDef",
+        "DeletePolicyInputTypeDef",
+        "DeletePolicyOutputTypeDef",
+        "DeletePolicyStoreAliasInputTypeDef",
+        "DeletePolicyStoreAliasOutputTypeDef",
+        "DeletePolicyStoreInputTypeDef",
+        "DeletePolicyStoreOutputTypeDef",
+        "DeletePolicyTemplateInputTypeDef",
+        "DeletePolicyTemplateOutputTypeDef",
+        "DeterminingPolicyItemTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionSettingsTypeDef",
+        "EncryptionStateTypeDef",
+        "EntitiesDefinitionTypeDef",
+        "EntityIdentifierTypeDef",
+        "EntityItemTypeDef",
+        "EntityReferenceTypeDef",
+        "EvaluationErrorItemTypeDef",
+        "GetIdentitySourceInputTypeDef",
+        "GetIdentitySourceOutputTypeDef",
+        "GetPolicyInputTypeDef",
+        "GetPolicyOutputTypeDef",
+        "GetPolicyStoreAliasInputTypeDef",
+        "GetPolicyStoreAliasOutputTypeDef",
+        "GetPolicyStoreInputTypeDef",
+        "GetPolicyStoreOutputTypeDef",
+        "GetPolicyTemplateInputTypeDef",
+        "GetPolicyTemplateOutputTypeDef",
+        "GetSchemaInputTypeDef",
+        "GetSchemaOutputTypeDef",
+        "IdentitySourceDetailsTypeDef",
+        "IdentitySourceFilterTypeDef",
+        "IdentitySourceItemDetailsTypeDef",
+        "IdentitySourceItemTypeDef",
+        "IsAuthorizedInputTypeDef",
+        "IsAuthorizedOutputTypeDef",
+        "IsAuthorizedWithTokenInputTypeDef",
+        "IsAuthorizedWithTokenOutputTypeDef",
+        "KmsEncryptionSettingsTypeDef",
+        "KmsEncryptionStateTypeDef",
+        "ListIdentitySourcesInputTypeDef",
+        "ListIdentitySourcesOutputTypeDef",
+        "ListPoliciesInputTypeDef",
+        "ListPoliciesOutputTypeDef",
+        "ListPolicyStoreAliasesInputTypeDef",
+        "ListPolicyStoreAliasesOutputTypeDef",
+        "ListPolicyStoresInputTypeDef",
+        "ListPolicyStoresOutputTypeDef",
+        "ListPolicyTemplatesInputTypeDef",
+        "ListPolicyTemplatesOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "OpenIdConnectAccessTokenConfigurationDetailTypeDef",
+        "OpenIdConnectAccessTokenConfigurationItemTypeDef",
+        "OpenIdConnectAccessTokenConfigurationTypeDef",
+        "OpenIdConnectConfigurationDetailTypeDef",
+        "OpenIdConnectConfigurationItemTypeDef",
+        "OpenIdConnectConfigurationTypeDef",
+        "OpenIdConnectGroupConfigurationDetailTypeDef",
+        "OpenIdConnectGroupConfigurationItemTypeDef",
+        "OpenIdConnectGroupConfigurationTypeDef",
+        "OpenIdConnectIdentityTokenConfigurationDetailTypeDef",
+        "OpenIdConnectIdentityTokenConfigurationItemTypeDef",
+        "OpenIdConnectIdentityTokenConfigurationTypeDef",
+        "OpenIdConnectTokenSelectionDetailTypeDef",
+        "OpenIdConnectTokenSelectionItemTypeDef",
+        "OpenIdConnectTokenSelectionTypeDef",
+        "PolicyDefinitionDetailTypeDef",
+        "PolicyDefinitionItemTypeDef",
+        "PolicyDefinitionTypeDef",
+        "PolicyFilterTypeDef",
+        "PolicyItemTypeDef",
+        "PolicyStoreAliasFilterTypeDef",
+        "PolicyStoreAliasItemTypeDef",
+        "PolicyStoreItemTypeDef",
+        "PolicyTemplateItemTypeDef",
+        "PutSchemaInputTypeDef",
+        "PutSchemaOutputTypeDef",
+        "ResponseMetadataTypeDef",
+        "SchemaDefinitionTypeDef",
+        "StaticPolicyDefinitionDetailTypeDef",
+        "StaticPolicyDefinitionItemTypeDef",
+        "StaticPolicyDefinitionTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TemplateLinkedPolicyDefinitionDetailTypeDef",
+        "TemplateLinkedPolicyDefinitionItemTypeDef",
+        "TemplateLinkedPolicyDefinitionTypeDef",
+        "UnitTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateCognitoGroupConfigurationTypeDef",
+        "UpdateCognitoUserPoolConfigurationTypeDef",
+        "UpdateConfigurationTypeDef",
+        "UpdateIdentitySourceInputTypeDef",
+        "UpdateIdentitySourceOutputTypeDef",
+        "UpdateOpenIdConnectAccessTokenConfigurationTypeDef",
+        "UpdateOpenIdConnectConfigurationTypeDef",
+        "UpdateOpenIdConnectGroupConfigurationTypeDef",
+        "UpdateOpenIdConnectIdentityTokenConfigurationTypeDef",
+        "UpdateOpenIdConnectTokenSelectionTypeDef",
+        "UpdatePolicyDefinitionTypeDef",
+        "UpdatePolicyInputTypeDef",
+        "UpdatePolicyOutputTypeDef",
+        "UpdatePolicyStoreInputTypeDef",
+        "UpdatePolicyStoreOutputTypeDef",
+        "UpdatePolicyTemplateInputTypeDef",
+        "UpdatePolicyTemplateOutputTypeDef",
+        "UpdateStaticPolicyDefinitionTypeDef",
+        "ValidationSettingsTypeDef",
+    ]
 
 
 class ActionIdentifierTypeDef(TypedDict):
     actionType: str
     actionId: str
+
+
+class EntityIdentifierTypeDef(TypedDict):
+    entityType: str
+    entityId: str
 
 
 class AttributeValueOutputTypeDef(TypedDict):
@@ -232,6 +238,22 @@ class BatchGetPolicyInputTypeDef(TypedDict):
     requests: ReadOnly[Sequence[BatchGetPolicyInputItemTypeDef]]
 
 
+class StaticPolicyDefinitionDetailTypeDef(TypedDict):
+    description: NotRequired[str]
+    statement: str
+
+
+class TemplateLinkedPolicyDefinitionDetailTypeDef(TypedDict):
+    policyTemplateId: str
+    principal: NotRequired[EntityIdentifierTypeDef]
+    resource: NotRequired[EntityIdentifierTypeDef]
+
+
+class PolicyDefinitionDetailTypeDef(TypedDict):
+    static: NotRequired[StaticPolicyDefinitionDetailTypeDef]
+    templateLinked: NotRequired[TemplateLinkedPolicyDefinitionDetailTypeDef]
+
+
 class BatchGetPolicyOutputItemTypeDef(TypedDict):
     policyStoreId: str
     policyId: str
@@ -248,11 +270,21 @@ class BatchGetPolicyOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ContextDefinitionOutputTypeDef(TypedDict):
+    contextMap: NotRequired[dict[str, AttributeValueOutputTypeDef]]
+    cedarJson: NotRequired[str]
+
+
 class BatchIsAuthorizedInputItemOutputTypeDef(TypedDict):
     principal: NotRequired[EntityIdentifierTypeDef]
     action: NotRequired[ActionIdentifierTypeDef]
     resource: NotRequired[EntityIdentifierTypeDef]
     context: NotRequired[ContextDefinitionOutputTypeDef]
+
+
+class ContextDefinitionTypeDef(TypedDict):
+    contextMap: NotRequired[ReadOnly[Mapping[str, AttributeValueTypeDef]]]
+    cedarJson: NotRequired[str]
 
 
 class BatchIsAuthorizedInputItemTypeDef(TypedDict):
@@ -262,10 +294,43 @@ class BatchIsAuthorizedInputItemTypeDef(TypedDict):
     context: NotRequired[ReadOnly[ContextDefinitionTypeDef]]
 
 
+class CedarTagValueTypeDef(TypedDict):
+    boolean: NotRequired[bool]
+    entityIdentifier: NotRequired[EntityIdentifierTypeDef]
+    long: NotRequired[int]
+    string: NotRequired[str]
+    set: NotRequired[ReadOnly[Sequence[CedarTagValueTypeDef]]]
+    record: NotRequired[ReadOnly[Mapping[str, CedarTagValueTypeDef]]]
+    ipaddr: NotRequired[str]
+    decimal: NotRequired[str]
+    datetime: NotRequired[str]
+    duration: NotRequired[str]
+
+
+class EntityItemTypeDef(TypedDict):
+    identifier: EntityIdentifierTypeDef
+    attributes: NotRequired[ReadOnly[Mapping[str, AttributeValueTypeDef]]]
+    parents: NotRequired[ReadOnly[Sequence[EntityIdentifierTypeDef]]]
+    tags: NotRequired[ReadOnly[Mapping[str, CedarTagValueTypeDef]]]
+
+
+class EntitiesDefinitionTypeDef(TypedDict):
+    entityList: NotRequired[ReadOnly[Sequence[EntityItemTypeDef]]]
+    cedarJson: NotRequired[str]
+
+
 class BatchIsAuthorizedInputTypeDef(TypedDict):
     policyStoreId: str
     entities: NotRequired[ReadOnly[EntitiesDefinitionTypeDef]]
     requests: ReadOnly[Sequence[BatchIsAuthorizedInputItemTypeDef]]
+
+
+class DeterminingPolicyItemTypeDef(TypedDict):
+    policyId: str
+
+
+class EvaluationErrorItemTypeDef(TypedDict):
+    errorDescription: str
 
 
 class BatchIsAuthorizedOutputItemTypeDef(TypedDict):
@@ -313,19 +378,6 @@ class BatchIsAuthorizedWithTokenOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CedarTagValueTypeDef(TypedDict):
-    boolean: NotRequired[bool]
-    entityIdentifier: NotRequired[EntityIdentifierTypeDef]
-    long: NotRequired[int]
-    string: NotRequired[str]
-    set: NotRequired[ReadOnly[Sequence[CedarTagValueTypeDef]]]
-    record: NotRequired[ReadOnly[Mapping[str, CedarTagValueTypeDef]]]
-    ipaddr: NotRequired[str]
-    decimal: NotRequired[str]
-    datetime: NotRequired[str]
-    duration: NotRequired[str]
-
-
 class CognitoGroupConfigurationDetailTypeDef(TypedDict):
     groupEntityType: NotRequired[str]
 
@@ -358,9 +410,63 @@ class CognitoUserPoolConfigurationTypeDef(TypedDict):
     groupConfiguration: NotRequired[CognitoGroupConfigurationTypeDef]
 
 
+class OpenIdConnectGroupConfigurationDetailTypeDef(TypedDict):
+    groupClaim: str
+    groupEntityType: str
+
+
+class OpenIdConnectAccessTokenConfigurationDetailTypeDef(TypedDict):
+    principalIdClaim: NotRequired[str]
+    audiences: NotRequired[list[str]]
+
+
+class OpenIdConnectIdentityTokenConfigurationDetailTypeDef(TypedDict):
+    principalIdClaim: NotRequired[str]
+    clientIds: NotRequired[list[str]]
+
+
+class OpenIdConnectTokenSelectionDetailTypeDef(TypedDict):
+    accessTokenOnly: NotRequired[OpenIdConnectAccessTokenConfigurationDetailTypeDef]
+    identityTokenOnly: NotRequired[OpenIdConnectIdentityTokenConfigurationDetailTypeDef]
+
+
+class OpenIdConnectConfigurationDetailTypeDef(TypedDict):
+    issuer: str
+    entityIdPrefix: NotRequired[str]
+    groupConfiguration: NotRequired[OpenIdConnectGroupConfigurationDetailTypeDef]
+    tokenSelection: OpenIdConnectTokenSelectionDetailTypeDef
+
+
 class ConfigurationDetailTypeDef(TypedDict):
     cognitoUserPoolConfiguration: NotRequired[CognitoUserPoolConfigurationDetailTypeDef]
     openIdConnectConfiguration: NotRequired[OpenIdConnectConfigurationDetailTypeDef]
+
+
+class OpenIdConnectGroupConfigurationItemTypeDef(TypedDict):
+    groupClaim: str
+    groupEntityType: str
+
+
+class OpenIdConnectAccessTokenConfigurationItemTypeDef(TypedDict):
+    principalIdClaim: NotRequired[str]
+    audiences: NotRequired[list[str]]
+
+
+class OpenIdConnectIdentityTokenConfigurationItemTypeDef(TypedDict):
+    principalIdClaim: NotRequired[str]
+    clientIds: NotRequired[list[str]]
+
+
+class OpenIdConnectTokenSelectionItemTypeDef(TypedDict):
+    accessTokenOnly: NotRequired[OpenIdConnectAccessTokenConfigurationItemTypeDef]
+    identityTokenOnly: NotRequired[OpenIdConnectIdentityTokenConfigurationItemTypeDef]
+
+
+class OpenIdConnectConfigurationItemTypeDef(TypedDict):
+    issuer: str
+    entityIdPrefix: NotRequired[str]
+    groupConfiguration: NotRequired[OpenIdConnectGroupConfigurationItemTypeDef]
+    tokenSelection: OpenIdConnectTokenSelectionItemTypeDef
 
 
 class ConfigurationItemTypeDef(TypedDict):
@@ -368,21 +474,40 @@ class ConfigurationItemTypeDef(TypedDict):
     openIdConnectConfiguration: NotRequired[OpenIdConnectConfigurationItemTypeDef]
 
 
+class OpenIdConnectGroupConfigurationTypeDef(TypedDict):
+    groupClaim: str
+    groupEntityType: str
+
+
+class OpenIdConnectAccessTokenConfigurationTypeDef(TypedDict):
+    principalIdClaim: NotRequired[str]
+    audiences: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class OpenIdConnectIdentityTokenConfigurationTypeDef(TypedDict):
+    principalIdClaim: NotRequired[str]
+    clientIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class OpenIdConnectTokenSelectionTypeDef(TypedDict):
+    accessTokenOnly: NotRequired[ReadOnly[OpenIdConnectAccessTokenConfigurationTypeDef]]
+    identityTokenOnly: NotRequired[
+        ReadOnly[OpenIdConnectIdentityTokenConfigurationTypeDef]
+    ]
+
+
+class OpenIdConnectConfigurationTypeDef(TypedDict):
+    issuer: str
+    entityIdPrefix: NotRequired[str]
+    groupConfiguration: NotRequired[OpenIdConnectGroupConfigurationTypeDef]
+    tokenSelection: ReadOnly[OpenIdConnectTokenSelectionTypeDef]
+
+
 class ConfigurationTypeDef(TypedDict):
     cognitoUserPoolConfiguration: NotRequired[
         ReadOnly[CognitoUserPoolConfigurationTypeDef]
     ]
     openIdConnectConfiguration: NotRequired[ReadOnly[OpenIdConnectConfigurationTypeDef]]
-
-
-class ContextDefinitionOutputTypeDef(TypedDict):
-    contextMap: NotRequired[dict[str, AttributeValueOutputTypeDef]]
-    cedarJson: NotRequired[str]
-
-
-class ContextDefinitionTypeDef(TypedDict):
-    contextMap: NotRequired[ReadOnly[Mapping[str, AttributeValueTypeDef]]]
-    cedarJson: NotRequired[str]
 
 
 class CreateIdentitySourceInputTypeDef(TypedDict):
@@ -398,6 +523,22 @@ class CreateIdentitySourceOutputTypeDef(TypedDict):
     lastUpdatedDate: datetime
     policyStoreId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StaticPolicyDefinitionTypeDef(TypedDict):
+    description: NotRequired[str]
+    statement: str
+
+
+class TemplateLinkedPolicyDefinitionTypeDef(TypedDict):
+    policyTemplateId: str
+    principal: NotRequired[EntityIdentifierTypeDef]
+    resource: NotRequired[EntityIdentifierTypeDef]
+
+
+class PolicyDefinitionTypeDef(TypedDict):
+    static: NotRequired[StaticPolicyDefinitionTypeDef]
+    templateLinked: NotRequired[TemplateLinkedPolicyDefinitionTypeDef]
 
 
 class CreatePolicyInputTypeDef(TypedDict):
@@ -431,6 +572,24 @@ class CreatePolicyStoreAliasOutputTypeDef(TypedDict):
     aliasArn: str
     createdAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KmsEncryptionSettingsTypeDef(TypedDict):
+    key: str
+    encryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class UnitTypeDef(TypedDict):
+    pass
+
+
+class EncryptionSettingsTypeDef(TypedDict):
+    kmsEncryptionSettings: NotRequired[ReadOnly[KmsEncryptionSettingsTypeDef]]
+    default: NotRequired[UnitTypeDef]
+
+
+class ValidationSettingsTypeDef(TypedDict):
+    mode: ValidationModeType
 
 
 class CreatePolicyStoreInputTypeDef(TypedDict):
@@ -509,13 +668,9 @@ class DeletePolicyTemplateOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeterminingPolicyItemTypeDef(TypedDict):
-    policyId: str
-
-
-class EncryptionSettingsTypeDef(TypedDict):
-    kmsEncryptionSettings: NotRequired[ReadOnly[KmsEncryptionSettingsTypeDef]]
-    default: NotRequired[UnitTypeDef]
+class KmsEncryptionStateTypeDef(TypedDict):
+    key: str
+    encryptionContext: dict[str, str]
 
 
 class EncryptionStateTypeDef(TypedDict):
@@ -523,35 +678,21 @@ class EncryptionStateTypeDef(TypedDict):
     default: NotRequired[UnitTypeDef]
 
 
-class EntitiesDefinitionTypeDef(TypedDict):
-    entityList: NotRequired[ReadOnly[Sequence[EntityItemTypeDef]]]
-    cedarJson: NotRequired[str]
-
-
-class EntityIdentifierTypeDef(TypedDict):
-    entityType: str
-    entityId: str
-
-
-class EntityItemTypeDef(TypedDict):
-    identifier: EntityIdentifierTypeDef
-    attributes: NotRequired[ReadOnly[Mapping[str, AttributeValueTypeDef]]]
-    parents: NotRequired[ReadOnly[Sequence[EntityIdentifierTypeDef]]]
-    tags: NotRequired[ReadOnly[Mapping[str, CedarTagValueTypeDef]]]
-
-
 class EntityReferenceTypeDef(TypedDict):
     unspecified: NotRequired[bool]
     identifier: NotRequired[EntityIdentifierTypeDef]
 
 
-class EvaluationErrorItemTypeDef(TypedDict):
-    errorDescription: str
-
-
 class GetIdentitySourceInputTypeDef(TypedDict):
     policyStoreId: str
     identitySourceId: str
+
+
+class IdentitySourceDetailsTypeDef(TypedDict):
+    clientIds: NotRequired[list[str]]
+    userPoolArn: NotRequired[str]
+    discoveryUrl: NotRequired[str]
+    openIdIssuer: NotRequired[OpenIdIssuerType]
 
 
 class GetIdentitySourceOutputTypeDef(TypedDict):
@@ -646,13 +787,6 @@ class GetSchemaOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IdentitySourceDetailsTypeDef(TypedDict):
-    clientIds: NotRequired[list[str]]
-    userPoolArn: NotRequired[str]
-    discoveryUrl: NotRequired[str]
-    openIdIssuer: NotRequired[OpenIdIssuerType]
-
-
 class IdentitySourceFilterTypeDef(TypedDict):
     principalEntityType: NotRequired[str]
 
@@ -708,16 +842,6 @@ class IsAuthorizedWithTokenOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class KmsEncryptionSettingsTypeDef(TypedDict):
-    key: str
-    encryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class KmsEncryptionStateTypeDef(TypedDict):
-    key: str
-    encryptionContext: dict[str, str]
-
-
 class ListIdentitySourcesInputTypeDef(TypedDict):
     policyStoreId: str
     nextToken: NotRequired[str]
@@ -731,11 +855,47 @@ class ListIdentitySourcesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PolicyFilterTypeDef(TypedDict):
+    principal: NotRequired[EntityReferenceTypeDef]
+    resource: NotRequired[EntityReferenceTypeDef]
+    policyType: NotRequired[PolicyTypeType]
+    policyTemplateId: NotRequired[str]
+
+
 class ListPoliciesInputTypeDef(TypedDict):
     policyStoreId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     filter: NotRequired[PolicyFilterTypeDef]
+
+
+class StaticPolicyDefinitionItemTypeDef(TypedDict):
+    description: NotRequired[str]
+
+
+class TemplateLinkedPolicyDefinitionItemTypeDef(TypedDict):
+    policyTemplateId: str
+    principal: NotRequired[EntityIdentifierTypeDef]
+    resource: NotRequired[EntityIdentifierTypeDef]
+
+
+class PolicyDefinitionItemTypeDef(TypedDict):
+    static: NotRequired[StaticPolicyDefinitionItemTypeDef]
+    templateLinked: NotRequired[TemplateLinkedPolicyDefinitionItemTypeDef]
+
+
+class PolicyItemTypeDef(TypedDict):
+    policyStoreId: str
+    policyId: str
+    policyType: PolicyTypeType
+    principal: NotRequired[EntityIdentifierTypeDef]
+    resource: NotRequired[EntityIdentifierTypeDef]
+    actions: NotRequired[list[ActionIdentifierTypeDef]]
+    definition: PolicyDefinitionItemTypeDef
+    createdDate: datetime
+    lastUpdatedDate: datetime
+    effect: NotRequired[PolicyEffectType]
+    name: NotRequired[str]
 
 
 class ListPoliciesOutputTypeDef(TypedDict):
@@ -744,10 +904,22 @@ class ListPoliciesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PolicyStoreAliasFilterTypeDef(TypedDict):
+    policyStoreId: NotRequired[str]
+
+
 class ListPolicyStoreAliasesInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     filter: NotRequired[PolicyStoreAliasFilterTypeDef]
+
+
+class PolicyStoreAliasItemTypeDef(TypedDict):
+    aliasName: str
+    policyStoreId: str
+    aliasArn: str
+    createdAt: datetime
+    state: AliasStateType
 
 
 class ListPolicyStoreAliasesOutputTypeDef(TypedDict):
@@ -761,6 +933,14 @@ class ListPolicyStoresInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PolicyStoreItemTypeDef(TypedDict):
+    policyStoreId: str
+    arn: str
+    createdDate: datetime
+    lastUpdatedDate: NotRequired[datetime]
+    description: NotRequired[str]
+
+
 class ListPolicyStoresOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     policyStores: list[PolicyStoreItemTypeDef]
@@ -771,6 +951,15 @@ class ListPolicyTemplatesInputTypeDef(TypedDict):
     policyStoreId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class PolicyTemplateItemTypeDef(TypedDict):
+    policyStoreId: str
+    policyTemplateId: str
+    description: NotRequired[str]
+    createdDate: datetime
+    lastUpdatedDate: datetime
+    name: NotRequired[str]
 
 
 class ListPolicyTemplatesOutputTypeDef(TypedDict):
@@ -788,152 +977,8 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OpenIdConnectAccessTokenConfigurationDetailTypeDef(TypedDict):
-    principalIdClaim: NotRequired[str]
-    audiences: NotRequired[list[str]]
-
-
-class OpenIdConnectAccessTokenConfigurationItemTypeDef(TypedDict):
-    principalIdClaim: NotRequired[str]
-    audiences: NotRequired[list[str]]
-
-
-class OpenIdConnectAccessTokenConfigurationTypeDef(TypedDict):
-    principalIdClaim: NotRequired[str]
-    audiences: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class OpenIdConnectConfigurationDetailTypeDef(TypedDict):
-    issuer: str
-    entityIdPrefix: NotRequired[str]
-    groupConfiguration: NotRequired[OpenIdConnectGroupConfigurationDetailTypeDef]
-    tokenSelection: OpenIdConnectTokenSelectionDetailTypeDef
-
-
-class OpenIdConnectConfigurationItemTypeDef(TypedDict):
-    issuer: str
-    entityIdPrefix: NotRequired[str]
-    groupConfiguration: NotRequired[OpenIdConnectGroupConfigurationItemTypeDef]
-    tokenSelection: OpenIdConnectTokenSelectionItemTypeDef
-
-
-class OpenIdConnectConfigurationTypeDef(TypedDict):
-    issuer: str
-    entityIdPrefix: NotRequired[str]
-    groupConfiguration: NotRequired[OpenIdConnectGroupConfigurationTypeDef]
-    tokenSelection: ReadOnly[OpenIdConnectTokenSelectionTypeDef]
-
-
-class OpenIdConnectGroupConfigurationDetailTypeDef(TypedDict):
-    groupClaim: str
-    groupEntityType: str
-
-
-class OpenIdConnectGroupConfigurationItemTypeDef(TypedDict):
-    groupClaim: str
-    groupEntityType: str
-
-
-class OpenIdConnectGroupConfigurationTypeDef(TypedDict):
-    groupClaim: str
-    groupEntityType: str
-
-
-class OpenIdConnectIdentityTokenConfigurationDetailTypeDef(TypedDict):
-    principalIdClaim: NotRequired[str]
-    clientIds: NotRequired[list[str]]
-
-
-class OpenIdConnectIdentityTokenConfigurationItemTypeDef(TypedDict):
-    principalIdClaim: NotRequired[str]
-    clientIds: NotRequired[list[str]]
-
-
-class OpenIdConnectIdentityTokenConfigurationTypeDef(TypedDict):
-    principalIdClaim: NotRequired[str]
-    clientIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class OpenIdConnectTokenSelectionDetailTypeDef(TypedDict):
-    accessTokenOnly: NotRequired[OpenIdConnectAccessTokenConfigurationDetailTypeDef]
-    identityTokenOnly: NotRequired[OpenIdConnectIdentityTokenConfigurationDetailTypeDef]
-
-
-class OpenIdConnectTokenSelectionItemTypeDef(TypedDict):
-    accessTokenOnly: NotRequired[OpenIdConnectAccessTokenConfigurationItemTypeDef]
-    identityTokenOnly: NotRequired[OpenIdConnectIdentityTokenConfigurationItemTypeDef]
-
-
-class OpenIdConnectTokenSelectionTypeDef(TypedDict):
-    accessTokenOnly: NotRequired[ReadOnly[OpenIdConnectAccessTokenConfigurationTypeDef]]
-    identityTokenOnly: NotRequired[
-        ReadOnly[OpenIdConnectIdentityTokenConfigurationTypeDef]
-    ]
-
-
-class PolicyDefinitionDetailTypeDef(TypedDict):
-    static: NotRequired[StaticPolicyDefinitionDetailTypeDef]
-    templateLinked: NotRequired[TemplateLinkedPolicyDefinitionDetailTypeDef]
-
-
-class PolicyDefinitionItemTypeDef(TypedDict):
-    static: NotRequired[StaticPolicyDefinitionItemTypeDef]
-    templateLinked: NotRequired[TemplateLinkedPolicyDefinitionItemTypeDef]
-
-
-class PolicyDefinitionTypeDef(TypedDict):
-    static: NotRequired[StaticPolicyDefinitionTypeDef]
-    templateLinked: NotRequired[TemplateLinkedPolicyDefinitionTypeDef]
-
-
-class PolicyFilterTypeDef(TypedDict):
-    principal: NotRequired[EntityReferenceTypeDef]
-    resource: NotRequired[EntityReferenceTypeDef]
-    policyType: NotRequired[PolicyTypeType]
-    policyTemplateId: NotRequired[str]
-
-
-class PolicyItemTypeDef(TypedDict):
-    policyStoreId: str
-    policyId: str
-    policyType: PolicyTypeType
-    principal: NotRequired[EntityIdentifierTypeDef]
-    resource: NotRequired[EntityIdentifierTypeDef]
-    actions: NotRequired[list[ActionIdentifierTypeDef]]
-    definition: PolicyDefinitionItemTypeDef
-    createdDate: datetime
-    lastUpdatedDate: datetime
-    effect: NotRequired[PolicyEffectType]
-    name: NotRequired[str]
-
-
-class PolicyStoreAliasFilterTypeDef(TypedDict):
-    policyStoreId: NotRequired[str]
-
-
-class PolicyStoreAliasItemTypeDef(TypedDict):
-    aliasName: str
-    policyStoreId: str
-    aliasArn: str
-    createdAt: datetime
-    state: AliasStateType
-
-
-class PolicyStoreItemTypeDef(TypedDict):
-    policyStoreId: str
-    arn: str
-    createdDate: datetime
-    lastUpdatedDate: NotRequired[datetime]
-    description: NotRequired[str]
-
-
-class PolicyTemplateItemTypeDef(TypedDict):
-    policyStoreId: str
-    policyTemplateId: str
-    description: NotRequired[str]
-    createdDate: datetime
-    lastUpdatedDate: datetime
-    name: NotRequired[str]
+class SchemaDefinitionTypeDef(TypedDict):
+    cedarJson: NotRequired[str]
 
 
 class PutSchemaInputTypeDef(TypedDict):
@@ -949,24 +994,6 @@ class PutSchemaOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SchemaDefinitionTypeDef(TypedDict):
-    cedarJson: NotRequired[str]
-
-
-class StaticPolicyDefinitionDetailTypeDef(TypedDict):
-    description: NotRequired[str]
-    statement: str
-
-
-class StaticPolicyDefinitionItemTypeDef(TypedDict):
-    description: NotRequired[str]
-
-
-class StaticPolicyDefinitionTypeDef(TypedDict):
-    description: NotRequired[str]
-    statement: str
-
-
 class TagResourceInputTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -974,28 +1001,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TemplateLinkedPolicyDefinitionDetailTypeDef(TypedDict):
-    policyTemplateId: str
-    principal: NotRequired[EntityIdentifierTypeDef]
-    resource: NotRequired[EntityIdentifierTypeDef]
-
-
-class TemplateLinkedPolicyDefinitionItemTypeDef(TypedDict):
-    policyTemplateId: str
-    principal: NotRequired[EntityIdentifierTypeDef]
-    resource: NotRequired[EntityIdentifierTypeDef]
-
-
-class TemplateLinkedPolicyDefinitionTypeDef(TypedDict):
-    policyTemplateId: str
-    principal: NotRequired[EntityIdentifierTypeDef]
-    resource: NotRequired[EntityIdentifierTypeDef]
-
-
-class UnitTypeDef(TypedDict):
-    pass
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -1015,6 +1020,37 @@ class UpdateCognitoUserPoolConfigurationTypeDef(TypedDict):
     userPoolArn: str
     clientIds: NotRequired[ReadOnly[Sequence[str]]]
     groupConfiguration: NotRequired[UpdateCognitoGroupConfigurationTypeDef]
+
+
+class UpdateOpenIdConnectGroupConfigurationTypeDef(TypedDict):
+    groupClaim: str
+    groupEntityType: str
+
+
+class UpdateOpenIdConnectAccessTokenConfigurationTypeDef(TypedDict):
+    principalIdClaim: NotRequired[str]
+    audiences: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class UpdateOpenIdConnectIdentityTokenConfigurationTypeDef(TypedDict):
+    principalIdClaim: NotRequired[str]
+    clientIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class UpdateOpenIdConnectTokenSelectionTypeDef(TypedDict):
+    accessTokenOnly: NotRequired[
+        ReadOnly[UpdateOpenIdConnectAccessTokenConfigurationTypeDef]
+    ]
+    identityTokenOnly: NotRequired[
+        ReadOnly[UpdateOpenIdConnectIdentityTokenConfigurationTypeDef]
+    ]
+
+
+class UpdateOpenIdConnectConfigurationTypeDef(TypedDict):
+    issuer: str
+    entityIdPrefix: NotRequired[str]
+    groupConfiguration: NotRequired[UpdateOpenIdConnectGroupConfigurationTypeDef]
+    tokenSelection: ReadOnly[UpdateOpenIdConnectTokenSelectionTypeDef]
 
 
 class UpdateConfigurationTypeDef(TypedDict):
@@ -1041,35 +1077,9 @@ class UpdateIdentitySourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateOpenIdConnectAccessTokenConfigurationTypeDef(TypedDict):
-    principalIdClaim: NotRequired[str]
-    audiences: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class UpdateOpenIdConnectConfigurationTypeDef(TypedDict):
-    issuer: str
-    entityIdPrefix: NotRequired[str]
-    groupConfiguration: NotRequired[UpdateOpenIdConnectGroupConfigurationTypeDef]
-    tokenSelection: ReadOnly[UpdateOpenIdConnectTokenSelectionTypeDef]
-
-
-class UpdateOpenIdConnectGroupConfigurationTypeDef(TypedDict):
-    groupClaim: str
-    groupEntityType: str
-
-
-class UpdateOpenIdConnectIdentityTokenConfigurationTypeDef(TypedDict):
-    principalIdClaim: NotRequired[str]
-    clientIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class UpdateOpenIdConnectTokenSelectionTypeDef(TypedDict):
-    accessTokenOnly: NotRequired[
-        ReadOnly[UpdateOpenIdConnectAccessTokenConfigurationTypeDef]
-    ]
-    identityTokenOnly: NotRequired[
-        ReadOnly[UpdateOpenIdConnectIdentityTokenConfigurationTypeDef]
-    ]
+class UpdateStaticPolicyDefinitionTypeDef(TypedDict):
+    description: NotRequired[str]
+    statement: str
 
 
 class UpdatePolicyDefinitionTypeDef(TypedDict):
@@ -1125,12 +1135,3 @@ class UpdatePolicyTemplateOutputTypeDef(TypedDict):
     createdDate: datetime
     lastUpdatedDate: datetime
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateStaticPolicyDefinitionTypeDef(TypedDict):
-    description: NotRequired[str]
-    statement: str
-
-
-class ValidationSettingsTypeDef(TypedDict):
-    mode: ValidationModeType

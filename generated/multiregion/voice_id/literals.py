@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Voice ID: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AuthenticationDecisionType",
-    "DomainStatusType",
-    "DuplicateRegistrationActionType",
-    "ExistingEnrollmentActionType",
-    "FraudDetectionActionType",
-    "FraudDetectionDecisionType",
-    "FraudDetectionReasonType",
-    "FraudsterRegistrationJobStatusType",
-    "ServerSideEncryptionUpdateStatusType",
-    "SpeakerEnrollmentJobStatusType",
-    "SpeakerStatusType",
-    "StreamingStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthenticationDecisionType",
+        "DomainStatusType",
+        "DuplicateRegistrationActionType",
+        "ExistingEnrollmentActionType",
+        "FraudDetectionActionType",
+        "FraudDetectionDecisionType",
+        "FraudDetectionReasonType",
+        "FraudsterRegistrationJobStatusType",
+        "ServerSideEncryptionUpdateStatusType",
+        "SpeakerEnrollmentJobStatusType",
+        "SpeakerStatusType",
+        "StreamingStatusType",
+    ]
 
 AuthenticationDecisionType = Literal[
     "ACCEPT",

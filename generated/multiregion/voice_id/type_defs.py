@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,103 +33,111 @@ from .literals import (
     StreamingStatusType,
 )
 
-__all__ = [
-    "AssociateFraudsterRequestTypeDef",
-    "AssociateFraudsterResponseTypeDef",
-    "AuthenticationConfigurationTypeDef",
-    "AuthenticationResultTypeDef",
-    "CreateDomainRequestTypeDef",
-    "CreateDomainResponseTypeDef",
-    "CreateWatchlistRequestTypeDef",
-    "CreateWatchlistResponseTypeDef",
-    "DeleteDomainRequestTypeDef",
-    "DeleteFraudsterRequestTypeDef",
-    "DeleteSpeakerRequestTypeDef",
-    "DeleteWatchlistRequestTypeDef",
-    "DescribeDomainRequestTypeDef",
-    "DescribeDomainResponseTypeDef",
-    "DescribeFraudsterRegistrationJobRequestTypeDef",
-    "DescribeFraudsterRegistrationJobResponseTypeDef",
-    "DescribeFraudsterRequestTypeDef",
-    "DescribeFraudsterResponseTypeDef",
-    "DescribeSpeakerEnrollmentJobRequestTypeDef",
-    "DescribeSpeakerEnrollmentJobResponseTypeDef",
-    "DescribeSpeakerRequestTypeDef",
-    "DescribeSpeakerResponseTypeDef",
-    "DescribeWatchlistRequestTypeDef",
-    "DescribeWatchlistResponseTypeDef",
-    "DisassociateFraudsterRequestTypeDef",
-    "DisassociateFraudsterResponseTypeDef",
-    "DomainSummaryTypeDef",
-    "DomainTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnrollmentConfigOutputTypeDef",
-    "EnrollmentConfigTypeDef",
-    "EnrollmentJobFraudDetectionConfigOutputTypeDef",
-    "EnrollmentJobFraudDetectionConfigTypeDef",
-    "EvaluateSessionRequestTypeDef",
-    "EvaluateSessionResponseTypeDef",
-    "FailureDetailsTypeDef",
-    "FraudDetectionConfigurationTypeDef",
-    "FraudDetectionResultTypeDef",
-    "FraudRiskDetailsTypeDef",
-    "FraudsterRegistrationJobSummaryTypeDef",
-    "FraudsterRegistrationJobTypeDef",
-    "FraudsterSummaryTypeDef",
-    "FraudsterTypeDef",
-    "InputDataConfigTypeDef",
-    "JobProgressTypeDef",
-    "KnownFraudsterRiskTypeDef",
-    "ListDomainsRequestTypeDef",
-    "ListDomainsResponseTypeDef",
-    "ListFraudsterRegistrationJobsRequestTypeDef",
-    "ListFraudsterRegistrationJobsResponseTypeDef",
-    "ListFraudstersRequestTypeDef",
-    "ListFraudstersResponseTypeDef",
-    "ListSpeakerEnrollmentJobsRequestTypeDef",
-    "ListSpeakerEnrollmentJobsResponseTypeDef",
-    "ListSpeakersRequestTypeDef",
-    "ListSpeakersResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWatchlistsRequestTypeDef",
-    "ListWatchlistsResponseTypeDef",
-    "OptOutSpeakerRequestTypeDef",
-    "OptOutSpeakerResponseTypeDef",
-    "OutputDataConfigTypeDef",
-    "RegistrationConfigOutputTypeDef",
-    "RegistrationConfigTypeDef",
-    "ResponseMetadataTypeDef",
-    "ServerSideEncryptionConfigurationTypeDef",
-    "ServerSideEncryptionUpdateDetailsTypeDef",
-    "SpeakerEnrollmentJobSummaryTypeDef",
-    "SpeakerEnrollmentJobTypeDef",
-    "SpeakerSummaryTypeDef",
-    "SpeakerTypeDef",
-    "StartFraudsterRegistrationJobRequestTypeDef",
-    "StartFraudsterRegistrationJobResponseTypeDef",
-    "StartSpeakerEnrollmentJobRequestTypeDef",
-    "StartSpeakerEnrollmentJobResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDomainRequestTypeDef",
-    "UpdateDomainResponseTypeDef",
-    "UpdateWatchlistRequestTypeDef",
-    "UpdateWatchlistResponseTypeDef",
-    "VoiceSpoofingRiskTypeDef",
-    "WatchlistDetailsTypeDef",
-    "WatchlistSummaryTypeDef",
-    "WatchlistTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateFraudsterRequestTypeDef",
+        "AssociateFraudsterResponseTypeDef",
+        "AuthenticationConfigurationTypeDef",
+        "AuthenticationResultTypeDef",
+        "CreateDomainRequestTypeDef",
+        "CreateDomainResponseTypeDef",
+        "CreateWatchlistRequestTypeDef",
+        "CreateWatchlistResponseTypeDef",
+        "DeleteDomainRequestTypeDef",
+        "DeleteFraudsterRequestTypeDef",
+        "DeleteSpeakerRequestTypeDef",
+        "DeleteWatchlistRequestTypeDef",
+        "DescribeDomainRequestTypeDef",
+        "DescribeDomainResponseTypeDef",
+        "DescribeFraudsterRegistrationJobRequestTypeDef",
+        "DescribeFraudsterRegistrationJobResponseTypeDef",
+        "DescribeFraudsterRequestTypeDef",
+        "DescribeFraudsterResponseTypeDef",
+        "DescribeSpeakerEnrollmentJobRequestTypeDef",
+        "DescribeSpeakerEnrollmentJobResponseTypeDef",
+        "DescribeSpeakerRequestTypeDef",
+        "DescribeSpeakerResponseTypeDef",
+        "DescribeWatchlistRequestTypeDef",
+        "DescribeWatchlistResponseTypeDef",
+        "DisassociateFraudsterRequestTypeDef",
+        "DisassociateFraudsterResponseTypeDef",
+        "DomainSummaryTypeDef",
+        "DomainTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnrollmentConfigOutputTypeDef",
+        "EnrollmentConfigTypeDef",
+        "EnrollmentJobFraudDetectionConfigOutputTypeDef",
+        "EnrollmentJobFraudDetectionConfigTypeDef",
+        "EvaluateSessionRequestTypeDef",
+        "EvaluateSessionResponseTypeDef",
+        "FailureDetailsTypeDef",
+        "FraudDetectionConfigurationTypeDef",
+        "FraudDetectionResultTypeDef",
+        "FraudRiskDetailsTypeDef",
+        "FraudsterRegistrationJobSummaryTypeDef",
+        "FraudsterRegistrationJobTypeDef",
+        "FraudsterSummaryTypeDef",
+        "FraudsterTypeDef",
+        "InputDataConfigTypeDef",
+        "JobProgressTypeDef",
+        "KnownFraudsterRiskTypeDef",
+        "ListDomainsRequestTypeDef",
+        "ListDomainsResponseTypeDef",
+        "ListFraudsterRegistrationJobsRequestTypeDef",
+        "ListFraudsterRegistrationJobsResponseTypeDef",
+        "ListFraudstersRequestTypeDef",
+        "ListFraudstersResponseTypeDef",
+        "ListSpeakerEnrollmentJobsRequestTypeDef",
+        "ListSpeakerEnrollmentJobsResponseTypeDef",
+        "ListSpeakersRequestTypeDef",
+        "ListSpeakersResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWatchlistsRequestTypeDef",
+        "ListWatchlistsResponseTypeDef",
+        "OptOutSpeakerRequestTypeDef",
+        "OptOutSpeakerResponseTypeDef",
+        "OutputDataConfigTypeDef",
+        "RegistrationConfigOutputTypeDef",
+        "RegistrationConfigTypeDef",
+        "ResponseMetadataTypeDef",
+        "ServerSideEncryptionConfigurationTypeDef",
+        "ServerSideEncryptionUpdateDetailsTypeDef",
+        "SpeakerEnrollmentJobSummaryTypeDef",
+        "SpeakerEnrollmentJobTypeDef",
+        "SpeakerSummaryTypeDef",
+        "SpeakerTypeDef",
+        "StartFraudsterRegistrationJobRequestTypeDef",
+        "StartFraudsterRegistrationJobResponseTypeDef",
+        "StartSpeakerEnrollmentJobRequestTypeDef",
+        "StartSpeakerEnrollmentJobResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDomainRequestTypeDef",
+        "UpdateDomainResponseTypeDef",
+        "UpdateWatchlistRequestTypeDef",
+        "UpdateWatchlistResponseTypeDef",
+        "VoiceSpoofingRiskTypeDef",
+        "WatchlistDetailsTypeDef",
+        "WatchlistSummaryTypeDef",
+        "WatchlistTypeDef",
+    ]
 
 
 class AssociateFraudsterRequestTypeDef(TypedDict):
     DomainId: str
     FraudsterId: str
     WatchlistId: str
+
+
+class FraudsterTypeDef(TypedDict):
+    CreatedAt: NotRequired[datetime]
+    DomainId: NotRequired[str]
+    GeneratedFraudsterId: NotRequired[str]
+    WatchlistIds: NotRequired[list[str]]
 
 
 class AssociateFraudsterResponseTypeDef(TypedDict):
@@ -152,12 +160,48 @@ class AuthenticationResultTypeDef(TypedDict):
     Score: NotRequired[int]
 
 
+class ServerSideEncryptionConfigurationTypeDef(TypedDict):
+    KmsKeyId: str
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateDomainRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     Description: NotRequired[str]
     Name: str
     ServerSideEncryptionConfiguration: ServerSideEncryptionConfigurationTypeDef
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ServerSideEncryptionUpdateDetailsTypeDef(TypedDict):
+    Message: NotRequired[str]
+    OldKmsKeyId: NotRequired[str]
+    UpdateStatus: NotRequired[ServerSideEncryptionUpdateStatusType]
+
+
+class WatchlistDetailsTypeDef(TypedDict):
+    DefaultWatchlistId: str
+
+
+class DomainTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    Description: NotRequired[str]
+    DomainId: NotRequired[str]
+    DomainStatus: NotRequired[DomainStatusType]
+    Name: NotRequired[str]
+    ServerSideEncryptionConfiguration: NotRequired[
+        ServerSideEncryptionConfigurationTypeDef
+    ]
+    ServerSideEncryptionUpdateDetails: NotRequired[
+        ServerSideEncryptionUpdateDetailsTypeDef
+    ]
+    UpdatedAt: NotRequired[datetime]
+    WatchlistDetails: NotRequired[WatchlistDetailsTypeDef]
 
 
 class CreateDomainResponseTypeDef(TypedDict):
@@ -170,6 +214,16 @@ class CreateWatchlistRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     DomainId: str
     Name: str
+
+
+class WatchlistTypeDef(TypedDict):
+    CreatedAt: NotRequired[datetime]
+    DefaultWatchlist: NotRequired[bool]
+    Description: NotRequired[str]
+    DomainId: NotRequired[str]
+    Name: NotRequired[str]
+    UpdatedAt: NotRequired[datetime]
+    WatchlistId: NotRequired[str]
 
 
 class CreateWatchlistResponseTypeDef(TypedDict):
@@ -210,6 +264,45 @@ class DescribeFraudsterRegistrationJobRequestTypeDef(TypedDict):
     JobId: str
 
 
+class FailureDetailsTypeDef(TypedDict):
+    Message: NotRequired[str]
+    StatusCode: NotRequired[int]
+
+
+class InputDataConfigTypeDef(TypedDict):
+    S3Uri: str
+
+
+class JobProgressTypeDef(TypedDict):
+    PercentComplete: NotRequired[int]
+
+
+class OutputDataConfigTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+    S3Uri: str
+
+
+class RegistrationConfigOutputTypeDef(TypedDict):
+    DuplicateRegistrationAction: NotRequired[DuplicateRegistrationActionType]
+    FraudsterSimilarityThreshold: NotRequired[int]
+    WatchlistIds: NotRequired[list[str]]
+
+
+class FraudsterRegistrationJobTypeDef(TypedDict):
+    CreatedAt: NotRequired[datetime]
+    DataAccessRoleArn: NotRequired[str]
+    DomainId: NotRequired[str]
+    EndedAt: NotRequired[datetime]
+    FailureDetails: NotRequired[FailureDetailsTypeDef]
+    InputDataConfig: NotRequired[InputDataConfigTypeDef]
+    JobId: NotRequired[str]
+    JobName: NotRequired[str]
+    JobProgress: NotRequired[JobProgressTypeDef]
+    JobStatus: NotRequired[FraudsterRegistrationJobStatusType]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+    RegistrationConfig: NotRequired[RegistrationConfigOutputTypeDef]
+
+
 class DescribeFraudsterRegistrationJobResponseTypeDef(TypedDict):
     Job: NotRequired[FraudsterRegistrationJobTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -230,6 +323,32 @@ class DescribeSpeakerEnrollmentJobRequestTypeDef(TypedDict):
     JobId: str
 
 
+class EnrollmentJobFraudDetectionConfigOutputTypeDef(TypedDict):
+    FraudDetectionAction: NotRequired[FraudDetectionActionType]
+    RiskThreshold: NotRequired[int]
+    WatchlistIds: NotRequired[list[str]]
+
+
+class EnrollmentConfigOutputTypeDef(TypedDict):
+    ExistingEnrollmentAction: NotRequired[ExistingEnrollmentActionType]
+    FraudDetectionConfig: NotRequired[EnrollmentJobFraudDetectionConfigOutputTypeDef]
+
+
+class SpeakerEnrollmentJobTypeDef(TypedDict):
+    CreatedAt: NotRequired[datetime]
+    DataAccessRoleArn: NotRequired[str]
+    DomainId: NotRequired[str]
+    EndedAt: NotRequired[datetime]
+    EnrollmentConfig: NotRequired[EnrollmentConfigOutputTypeDef]
+    FailureDetails: NotRequired[FailureDetailsTypeDef]
+    InputDataConfig: NotRequired[InputDataConfigTypeDef]
+    JobId: NotRequired[str]
+    JobName: NotRequired[str]
+    JobProgress: NotRequired[JobProgressTypeDef]
+    JobStatus: NotRequired[SpeakerEnrollmentJobStatusType]
+    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
+
+
 class DescribeSpeakerEnrollmentJobResponseTypeDef(TypedDict):
     Job: NotRequired[SpeakerEnrollmentJobTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -238,6 +357,16 @@ class DescribeSpeakerEnrollmentJobResponseTypeDef(TypedDict):
 class DescribeSpeakerRequestTypeDef(TypedDict):
     DomainId: str
     SpeakerId: str
+
+
+class SpeakerTypeDef(TypedDict):
+    CreatedAt: NotRequired[datetime]
+    CustomerSpeakerId: NotRequired[str]
+    DomainId: NotRequired[str]
+    GeneratedSpeakerId: NotRequired[str]
+    LastAccessedAt: NotRequired[datetime]
+    Status: NotRequired[SpeakerStatusType]
+    UpdatedAt: NotRequired[datetime]
 
 
 class DescribeSpeakerResponseTypeDef(TypedDict):
@@ -283,26 +412,10 @@ class DomainSummaryTypeDef(TypedDict):
     WatchlistDetails: NotRequired[WatchlistDetailsTypeDef]
 
 
-class DomainTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    Description: NotRequired[str]
-    DomainId: NotRequired[str]
-    DomainStatus: NotRequired[DomainStatusType]
-    Name: NotRequired[str]
-    ServerSideEncryptionConfiguration: NotRequired[
-        ServerSideEncryptionConfigurationTypeDef
-    ]
-    ServerSideEncryptionUpdateDetails: NotRequired[
-        ServerSideEncryptionUpdateDetailsTypeDef
-    ]
-    UpdatedAt: NotRequired[datetime]
-    WatchlistDetails: NotRequired[WatchlistDetailsTypeDef]
-
-
-class EnrollmentConfigOutputTypeDef(TypedDict):
-    ExistingEnrollmentAction: NotRequired[ExistingEnrollmentActionType]
-    FraudDetectionConfig: NotRequired[EnrollmentJobFraudDetectionConfigOutputTypeDef]
+class EnrollmentJobFraudDetectionConfigTypeDef(TypedDict):
+    FraudDetectionAction: NotRequired[FraudDetectionActionType]
+    RiskThreshold: NotRequired[int]
+    WatchlistIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class EnrollmentConfigTypeDef(TypedDict):
@@ -312,41 +425,28 @@ class EnrollmentConfigTypeDef(TypedDict):
     ]
 
 
-class EnrollmentJobFraudDetectionConfigOutputTypeDef(TypedDict):
-    FraudDetectionAction: NotRequired[FraudDetectionActionType]
-    RiskThreshold: NotRequired[int]
-    WatchlistIds: NotRequired[list[str]]
-
-
-class EnrollmentJobFraudDetectionConfigTypeDef(TypedDict):
-    FraudDetectionAction: NotRequired[FraudDetectionActionType]
-    RiskThreshold: NotRequired[int]
-    WatchlistIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
 class EvaluateSessionRequestTypeDef(TypedDict):
     DomainId: str
     SessionNameOrId: str
 
 
-class EvaluateSessionResponseTypeDef(TypedDict):
-    AuthenticationResult: NotRequired[AuthenticationResultTypeDef]
-    DomainId: NotRequired[str]
-    FraudDetectionResult: NotRequired[FraudDetectionResultTypeDef]
-    SessionId: NotRequired[str]
-    SessionName: NotRequired[str]
-    StreamingStatus: NotRequired[StreamingStatusType]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class FailureDetailsTypeDef(TypedDict):
-    Message: NotRequired[str]
-    StatusCode: NotRequired[int]
-
-
 class FraudDetectionConfigurationTypeDef(TypedDict):
     RiskThreshold: NotRequired[int]
     WatchlistId: NotRequired[str]
+
+
+class KnownFraudsterRiskTypeDef(TypedDict):
+    GeneratedFraudsterId: NotRequired[str]
+    RiskScore: int
+
+
+class VoiceSpoofingRiskTypeDef(TypedDict):
+    RiskScore: int
+
+
+class FraudRiskDetailsTypeDef(TypedDict):
+    KnownFraudsterRisk: KnownFraudsterRiskTypeDef
+    VoiceSpoofingRisk: VoiceSpoofingRiskTypeDef
 
 
 class FraudDetectionResultTypeDef(TypedDict):
@@ -359,9 +459,14 @@ class FraudDetectionResultTypeDef(TypedDict):
     RiskDetails: NotRequired[FraudRiskDetailsTypeDef]
 
 
-class FraudRiskDetailsTypeDef(TypedDict):
-    KnownFraudsterRisk: KnownFraudsterRiskTypeDef
-    VoiceSpoofingRisk: VoiceSpoofingRiskTypeDef
+class EvaluateSessionResponseTypeDef(TypedDict):
+    AuthenticationResult: NotRequired[AuthenticationResultTypeDef]
+    DomainId: NotRequired[str]
+    FraudDetectionResult: NotRequired[FraudDetectionResultTypeDef]
+    SessionId: NotRequired[str]
+    SessionName: NotRequired[str]
+    StreamingStatus: NotRequired[StreamingStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class FraudsterRegistrationJobSummaryTypeDef(TypedDict):
@@ -375,46 +480,11 @@ class FraudsterRegistrationJobSummaryTypeDef(TypedDict):
     JobStatus: NotRequired[FraudsterRegistrationJobStatusType]
 
 
-class FraudsterRegistrationJobTypeDef(TypedDict):
-    CreatedAt: NotRequired[datetime]
-    DataAccessRoleArn: NotRequired[str]
-    DomainId: NotRequired[str]
-    EndedAt: NotRequired[datetime]
-    FailureDetails: NotRequired[FailureDetailsTypeDef]
-    InputDataConfig: NotRequired[InputDataConfigTypeDef]
-    JobId: NotRequired[str]
-    JobName: NotRequired[str]
-    JobProgress: NotRequired[JobProgressTypeDef]
-    JobStatus: NotRequired[FraudsterRegistrationJobStatusType]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-    RegistrationConfig: NotRequired[RegistrationConfigOutputTypeDef]
-
-
 class FraudsterSummaryTypeDef(TypedDict):
     CreatedAt: NotRequired[datetime]
     DomainId: NotRequired[str]
     GeneratedFraudsterId: NotRequired[str]
     WatchlistIds: NotRequired[list[str]]
-
-
-class FraudsterTypeDef(TypedDict):
-    CreatedAt: NotRequired[datetime]
-    DomainId: NotRequired[str]
-    GeneratedFraudsterId: NotRequired[str]
-    WatchlistIds: NotRequired[list[str]]
-
-
-class InputDataConfigTypeDef(TypedDict):
-    S3Uri: str
-
-
-class JobProgressTypeDef(TypedDict):
-    PercentComplete: NotRequired[int]
-
-
-class KnownFraudsterRiskTypeDef(TypedDict):
-    GeneratedFraudsterId: NotRequired[str]
-    RiskScore: int
 
 
 class ListDomainsRequestTypeDef(TypedDict):
@@ -461,6 +531,17 @@ class ListSpeakerEnrollmentJobsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SpeakerEnrollmentJobSummaryTypeDef(TypedDict):
+    CreatedAt: NotRequired[datetime]
+    DomainId: NotRequired[str]
+    EndedAt: NotRequired[datetime]
+    FailureDetails: NotRequired[FailureDetailsTypeDef]
+    JobId: NotRequired[str]
+    JobName: NotRequired[str]
+    JobProgress: NotRequired[JobProgressTypeDef]
+    JobStatus: NotRequired[SpeakerEnrollmentJobStatusType]
+
+
 class ListSpeakerEnrollmentJobsResponseTypeDef(TypedDict):
     JobSummaries: NotRequired[list[SpeakerEnrollmentJobSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -471,6 +552,16 @@ class ListSpeakersRequestTypeDef(TypedDict):
     DomainId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class SpeakerSummaryTypeDef(TypedDict):
+    CreatedAt: NotRequired[datetime]
+    CustomerSpeakerId: NotRequired[str]
+    DomainId: NotRequired[str]
+    GeneratedSpeakerId: NotRequired[str]
+    LastAccessedAt: NotRequired[datetime]
+    Status: NotRequired[SpeakerStatusType]
+    UpdatedAt: NotRequired[datetime]
 
 
 class ListSpeakersResponseTypeDef(TypedDict):
@@ -494,6 +585,16 @@ class ListWatchlistsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class WatchlistSummaryTypeDef(TypedDict):
+    CreatedAt: NotRequired[datetime]
+    DefaultWatchlist: NotRequired[bool]
+    Description: NotRequired[str]
+    DomainId: NotRequired[str]
+    Name: NotRequired[str]
+    UpdatedAt: NotRequired[datetime]
+    WatchlistId: NotRequired[str]
+
+
 class ListWatchlistsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     WatchlistSummaries: NotRequired[list[WatchlistSummaryTypeDef]]
@@ -510,77 +611,10 @@ class OptOutSpeakerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class OutputDataConfigTypeDef(TypedDict):
-    KmsKeyId: NotRequired[str]
-    S3Uri: str
-
-
-class RegistrationConfigOutputTypeDef(TypedDict):
-    DuplicateRegistrationAction: NotRequired[DuplicateRegistrationActionType]
-    FraudsterSimilarityThreshold: NotRequired[int]
-    WatchlistIds: NotRequired[list[str]]
-
-
 class RegistrationConfigTypeDef(TypedDict):
     DuplicateRegistrationAction: NotRequired[DuplicateRegistrationActionType]
     FraudsterSimilarityThreshold: NotRequired[int]
     WatchlistIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ServerSideEncryptionConfigurationTypeDef(TypedDict):
-    KmsKeyId: str
-
-
-class ServerSideEncryptionUpdateDetailsTypeDef(TypedDict):
-    Message: NotRequired[str]
-    OldKmsKeyId: NotRequired[str]
-    UpdateStatus: NotRequired[ServerSideEncryptionUpdateStatusType]
-
-
-class SpeakerEnrollmentJobSummaryTypeDef(TypedDict):
-    CreatedAt: NotRequired[datetime]
-    DomainId: NotRequired[str]
-    EndedAt: NotRequired[datetime]
-    FailureDetails: NotRequired[FailureDetailsTypeDef]
-    JobId: NotRequired[str]
-    JobName: NotRequired[str]
-    JobProgress: NotRequired[JobProgressTypeDef]
-    JobStatus: NotRequired[SpeakerEnrollmentJobStatusType]
-
-
-class SpeakerEnrollmentJobTypeDef(TypedDict):
-    CreatedAt: NotRequired[datetime]
-    DataAccessRoleArn: NotRequired[str]
-    DomainId: NotRequired[str]
-    EndedAt: NotRequired[datetime]
-    EnrollmentConfig: NotRequired[EnrollmentConfigOutputTypeDef]
-    FailureDetails: NotRequired[FailureDetailsTypeDef]
-    InputDataConfig: NotRequired[InputDataConfigTypeDef]
-    JobId: NotRequired[str]
-    JobName: NotRequired[str]
-    JobProgress: NotRequired[JobProgressTypeDef]
-    JobStatus: NotRequired[SpeakerEnrollmentJobStatusType]
-    OutputDataConfig: NotRequired[OutputDataConfigTypeDef]
-
-
-class SpeakerSummaryTypeDef(TypedDict):
-    CreatedAt: NotRequired[datetime]
-    CustomerSpeakerId: NotRequired[str]
-    DomainId: NotRequired[str]
-    GeneratedSpeakerId: NotRequired[str]
-    LastAccessedAt: NotRequired[datetime]
-    Status: NotRequired[SpeakerStatusType]
-    UpdatedAt: NotRequired[datetime]
-
-
-class SpeakerTypeDef(TypedDict):
-    CreatedAt: NotRequired[datetime]
-    CustomerSpeakerId: NotRequired[str]
-    DomainId: NotRequired[str]
-    GeneratedSpeakerId: NotRequired[str]
-    LastAccessedAt: NotRequired[datetime]
-    Status: NotRequired[SpeakerStatusType]
-    UpdatedAt: NotRequired[datetime]
 
 
 class StartFraudsterRegistrationJobRequestTypeDef(TypedDict):
@@ -622,11 +656,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -658,31 +687,3 @@ class UpdateWatchlistRequestTypeDef(TypedDict):
 class UpdateWatchlistResponseTypeDef(TypedDict):
     Watchlist: NotRequired[WatchlistTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class VoiceSpoofingRiskTypeDef(TypedDict):
-    RiskScore: int
-
-
-class WatchlistDetailsTypeDef(TypedDict):
-    DefaultWatchlistId: str
-
-
-class WatchlistSummaryTypeDef(TypedDict):
-    CreatedAt: NotRequired[datetime]
-    DefaultWatchlist: NotRequired[bool]
-    Description: NotRequired[str]
-    DomainId: NotRequired[str]
-    Name: NotRequired[str]
-    UpdatedAt: NotRequired[datetime]
-    WatchlistId: NotRequired[str]
-
-
-class WatchlistTypeDef(TypedDict):
-    CreatedAt: NotRequired[datetime]
-    DefaultWatchlist: NotRequired[bool]
-    Description: NotRequired[str]
-    DomainId: NotRequired[str]
-    Name: NotRequired[str]
-    UpdatedAt: NotRequired[datetime]
-    WatchlistId: NotRequired[str]

@@ -2,35 +2,36 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon VPC Lattice: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AuthPolicyStateType",
-    "AuthTypeType",
-    "HealthCheckProtocolVersionType",
-    "IpAddressTypeType",
-    "LambdaEventStructureVersionType",
-    "ListenerProtocolType",
-    "PrivateDnsPreferenceType",
-    "ProtocolTypeType",
-    "ResourceConfigDnsResolutionType",
-    "ResourceConfigurationIpAddressTypeType",
-    "ResourceConfigurationStatusType",
-    "ResourceConfigurationTypeType",
-    "ResourceGatewayIpAddressTypeType",
-    "ResourceGatewayStatusType",
-    "ServiceNetworkLogTypeType",
-    "ServiceNetworkResourceAssociationStatusType",
-    "ServiceNetworkServiceAssociationStatusType",
-    "ServiceNetworkVpcAssociationStatusType",
-    "ServiceStatusType",
-    "TargetGroupProtocolType",
-    "TargetGroupProtocolVersionType",
-    "TargetGroupStatusType",
-    "TargetGroupTypeType",
-    "TargetStatusType",
-    "VerificationStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthPolicyStateType",
+        "AuthTypeType",
+        "HealthCheckProtocolVersionType",
+        "IpAddressTypeType",
+        "LambdaEventStructureVersionType",
+        "ListenerProtocolType",
+        "PrivateDnsPreferenceType",
+        "ProtocolTypeType",
+        "ResourceConfigDnsResolutionType",
+        "ResourceConfigurationIpAddressTypeType",
+        "ResourceConfigurationStatusType",
+        "ResourceConfigurationTypeType",
+        "ResourceGatewayIpAddressTypeType",
+        "ResourceGatewayStatusType",
+        "ServiceNetworkLogTypeType",
+        "ServiceNetworkResourceAssociationStatusType",
+        "ServiceNetworkServiceAssociationStatusType",
+        "ServiceNetworkVpcAssociationStatusType",
+        "ServiceStatusType",
+        "TargetGroupProtocolType",
+        "TargetGroupProtocolVersionType",
+        "TargetGroupStatusType",
+        "TargetGroupTypeType",
+        "TargetStatusType",
+        "VerificationStatusType",
+    ]
 
 AuthPolicyStateType = Literal["Active", "Inactive"]
 AuthTypeType = Literal["NONE", "AWS_IAM"]

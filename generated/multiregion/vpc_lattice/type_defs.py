@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -46,202 +46,203 @@ from .literals import (
     VerificationStatusType,
 )
 
-__all__ = [
-    "AccessLogSubscriptionSummaryTypeDef",
-    "ArnResourceTypeDef",
-    "BatchUpdateRuleRequestTypeDef",
-    "BatchUpdateRuleResponseTypeDef",
-    "CreateAccessLogSubscriptionRequestTypeDef",
-    "CreateAccessLogSubscriptionResponseTypeDef",
-    "CreateListenerRequestTypeDef",
-    "CreateListenerResponseTypeDef",
-    "CreateResourceConfigurationRequestTypeDef",
-    "CreateResourceConfigurationResponseTypeDef",
-    "CreateResourceGatewayRequestTypeDef",
-    "CreateResourceGatewayResponseTypeDef",
-    "CreateRuleRequestTypeDef",
-    "CreateRuleResponseTypeDef",
-    "CreateServiceNetworkRequestTypeDef",
-    "CreateServiceNetworkResourceAssociationRequestTypeDef",
-    "CreateServiceNetworkResourceAssociationResponseTypeDef",
-    "CreateServiceNetworkResponseTypeDef",
-    "CreateServiceNetworkServiceAssociationRequestTypeDef",
-    "CreateServiceNetworkServiceAssociationResponseTypeDef",
-    "CreateServiceNetworkVpcAssociationRequestTypeDef",
-    "CreateServiceNetworkVpcAssociationResponseTypeDef",
-    "CreateServiceRequestTypeDef",
-    "CreateServiceResponseTypeDef",
-    "CreateTargetGroupRequestTypeDef",
-    "CreateTargetGroupResponseTypeDef",
-    "DeleteAccessLogSubscriptionRequestTypeDef",
-    "DeleteAccessLogSubscriptionResponseTypeDef",
-    "DeleteAuthPolicyRequestTypeDef",
-    "DeleteAuthPolicyResponseTypeDef",
-    "DeleteDomainVerificationRequestTypeDef",
-    "DeleteDomainVerificationResponseTypeDef",
-    "DeleteListenerRequestTypeDef",
-    "DeleteListenerResponseTypeDef",
-    "DeleteResourceConfigurationRequestTypeDef",
-    "DeleteResourceConfigurationResponseTypeDef",
-    "DeleteResourceEndpointAssociationRequestTypeDef",
-    "DeleteResourceEndpointAssociationResponseTypeDef",
-    "DeleteResourceGatewayRequestTypeDef",
-    "DeleteResourceGatewayResponseTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResponseTypeDef",
-    "DeleteRuleRequestTypeDef",
-    "DeleteRuleResponseTypeDef",
-    "DeleteServiceNetworkRequestTypeDef",
-    "DeleteServiceNetworkResourceAssociationRequestTypeDef",
-    "DeleteServiceNetworkResourceAssociationResponseTypeDef",
-    "DeleteServiceNetworkResponseTypeDef",
-    "DeleteServiceNetworkServiceAssociationRequestTypeDef",
-    "DeleteServiceNetworkServiceAssociationResponseTypeDef",
-    "DeleteServiceNetworkVpcAssociationRequestTypeDef",
-    "DeleteServiceNetworkVpcAssociationResponseTypeDef",
-    "DeleteServiceRequestTypeDef",
-    "DeleteServiceResponseTypeDef",
-    "DeleteTargetGroupRequestTypeDef",
-    "DeleteTargetGroupResponseTypeDef",
-    "DeregisterTargetsRequestTypeDef",
-    "DeregisterTargetsResponseTypeDef",
-    "DnsEntryTypeDef",
-    "DnsOptionsOutputTypeDef",
-    "DnsOptionsTypeDef",
-    "DnsResourceTypeDef",
-    "DomainVerificationSummaryTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FixedResponseActionTypeDef",
-    "ForwardActionOutputTypeDef",
-    "ForwardActionTypeDef",
-    "GetAccessLogSubscriptionRequestTypeDef",
-    "GetAccessLogSubscriptionResponseTypeDef",
-    "GetAuthPolicyRequestTypeDef",
-    "GetAuthPolicyResponseTypeDef",
-    "GetDomainVerificationRequestTypeDef",
-    "GetDomainVerificationResponseTypeDef",
-    "GetListenerRequestTypeDef",
-    "GetListenerResponseTypeDef",
-    "GetResourceConfigurationRequestTypeDef",
-    "GetResourceConfigurationResponseTypeDef",
-    "GetResourceGatewayRequestTypeDef",
-    "GetResourceGatewayResponseTypeDef",
-    "GetResourcePolicyRequestTypeDef",
-    "GetResourcePolicyResponseTypeDef",
-    "GetRuleRequestTypeDef",
-    "GetRuleResponseTypeDef",
-    "GetServiceNetworkRequestTypeDef",
-    "GetServiceNetworkResourceAssociationRequestTypeDef",
-    "GetServiceNetworkResourceAssociationResponseTypeDef",
-    "GetServiceNetworkResponseTypeDef",
-    "GetServiceNetworkServiceAssociationRequestTypeDef",
-    "GetServiceNetworkServiceAssociationResponseTypeDef",
-    "GetServiceNetworkVpcAssociationRequestTypeDef",
-    "GetServiceNetworkVpcAssociationResponseTypeDef",
-    "GetServiceRequestTypeDef",
-    "GetServiceResponseTypeDef",
-    "GetTargetGroupRequestTypeDef",
-    "GetTargetGroupResponseTypeDef",
-    "HeaderMatchTypeDef",
-    "HeaderMatchTypeTypeDef",
-    "HealthCheckConfigTypeDef",
-    "HttpMatchOutputTypeDef",
-    "HttpMatchTypeDef",
-    "IpResourceTypeDef",
-    "ListAccessLogSubscriptionsRequestTypeDef",
-    "ListAccessLogSubscriptionsResponseTypeDef",
-    "ListDomainVerificationsRequestTypeDef",
-    "ListDomainVerificationsResponseTypeDef",
-    "ListListenersRequestTypeDef",
-    "ListListenersResponseTypeDef",
-    "ListResourceConfigurationsRequestTypeDef",
-    "ListResourceConfigurationsResponseTypeDef",
-    "ListResourceEndpointAssociationsRequestTypeDef",
-    "ListResourceEndpointAssociationsResponseTypeDef",
-    "ListResourceGatewaysRequestTypeDef",
-    "ListResourceGatewaysResponseTypeDef",
-    "ListRulesRequestTypeDef",
-    "ListRulesResponseTypeDef",
-    "ListServiceNetworkResourceAssociationsRequestTypeDef",
-    "ListServiceNetworkResourceAssociationsResponseTypeDef",
-    "ListServiceNetworkServiceAssociationsRequestTypeDef",
-    "ListServiceNetworkServiceAssociationsResponseTypeDef",
-    "ListServiceNetworkVpcAssociationsRequestTypeDef",
-    "ListServiceNetworkVpcAssociationsResponseTypeDef",
-    "ListServiceNetworkVpcEndpointAssociationsRequestTypeDef",
-    "ListServiceNetworkVpcEndpointAssociationsResponseTypeDef",
-    "ListServiceNetworksRequestTypeDef",
-    "ListServiceNetworksResponseTypeDef",
-    "ListServicesRequestTypeDef",
-    "ListServicesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTargetGroupsRequestTypeDef",
-    "ListTargetGroupsResponseTypeDef",
-    "ListTargetsRequestTypeDef",
-    "ListTargetsResponseTypeDef",
-    "ListenerSummaryTypeDef",
-    "MatcherTypeDef",
-    "PathMatchTypeDef",
-    "PathMatchTypeTypeDef",
-    "PutAuthPolicyRequestTypeDef",
-    "PutAuthPolicyResponseTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResponseTypeDef",
-    "RegisterTargetsRequestTypeDef",
-    "RegisterTargetsResponseTypeDef",
-    "ResourceConfigurationDefinitionTypeDef",
-    "ResourceConfigurationSummaryTypeDef",
-    "ResourceEndpointAssociationSummaryTypeDef",
-    "ResourceGatewaySummaryTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleActionOutputTypeDef",
-    "RuleActionTypeDef",
-    "RuleMatchOutputTypeDef",
-    "RuleMatchTypeDef",
-    "RuleSummaryTypeDef",
-    "RuleUpdateFailureTypeDef",
-    "RuleUpdateSuccessTypeDef",
-    "RuleUpdateTypeDef",
-    "ServiceNetworkEndpointAssociationTypeDef",
-    "ServiceNetworkResourceAssociationSummaryTypeDef",
-    "ServiceNetworkServiceAssociationSummaryTypeDef",
-    "ServiceNetworkSummaryTypeDef",
-    "ServiceNetworkVpcAssociationSummaryTypeDef",
-    "ServiceSummaryTypeDef",
-    "SharingConfigTypeDef",
-    "StartDomainVerificationRequestTypeDef",
-    "StartDomainVerificationResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TargetFailureTypeDef",
-    "TargetGroupConfigTypeDef",
-    "TargetGroupSummaryTypeDef",
-    "TargetSummaryTypeDef",
-    "TargetTypeDef",
-    "TxtMethodConfigTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAccessLogSubscriptionRequestTypeDef",
-    "UpdateAccessLogSubscriptionResponseTypeDef",
-    "UpdateListenerRequestTypeDef",
-    "UpdateListenerResponseTypeDef",
-    "UpdateResourceConfigurationRequestTypeDef",
-    "UpdateResourceConfigurationResponseTypeDef",
-    "UpdateResourceGatewayRequestTypeDef",
-    "UpdateResourceGatewayResponseTypeDef",
-    "UpdateRuleRequestTypeDef",
-    "UpdateRuleResponseTypeDef",
-    "UpdateServiceNetworkRequestTypeDef",
-    "UpdateServiceNetworkResponseTypeDef",
-    "UpdateServiceNetworkVpcAssociationRequestTypeDef",
-    "UpdateServiceNetworkVpcAssociationResponseTypeDef",
-    "UpdateServiceRequestTypeDef",
-    "UpdateServiceResponseTypeDef",
-    "UpdateTargetGroupRequestTypeDef",
-    "UpdateTargetGroupResponseTypeDef",
-    "WeightedTargetGroupTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessLogSubscriptionSummaryTypeDef",
+        "ArnResourceTypeDef",
+        "BatchUpdateRuleRequestTypeDef",
+        "BatchUpdateRuleResponseTypeDef",
+        "CreateAccessLogSubscriptionRequestTypeDef",
+        "CreateAccessLogSubscriptionResponseTypeDef",
+        "CreateListenerRequestTypeDef",
+        "CreateListenerResponseTypeDef",
+        "CreateResourceConfigurationRequestTypeDef",
+        "CreateResourceConfigurationResponseTypeDef",
+        "CreateResourceGatewayRequestTypeDef",
+        "CreateResourceGatewayResponseTypeDef",
+        "CreateRuleRequestTypeDef",
+        "CreateRuleResponseTypeDef",
+        "CreateServiceNetworkRequestTypeDef",
+        "CreateServiceNetworkResourceAssociationRequestTypeDef",
+        "CreateServiceNetworkResourceAssociationResponseTypeDef",
+        "CreateServiceNetworkResponseTypeDef",
+        "CreateServiceNetworkServiceAssociationRequestTypeDef",
+        "CreateServiceNetworkServiceAssociationResponseTypeDef",
+        "CreateServiceNetworkVpcAssociationRequestTypeDef",
+        "CreateServiceNetworkVpcAssociationResponseTypeDef",
+        "CreateServiceRequestTypeDef",
+        "CreateServiceResponseTypeDef",
+        "CreateTargetGroupRequestTypeDef",
+        "CreateTargetGroupResponseTypeDef",
+        "DeleteAccessLogSubscriptionRequestTypeDef",
+        "DeleteAccessLogSubscriptionResponseTypeDef",
+        "DeleteAuthPolicyRequestTypeDef",
+        "DeleteAuthPolicyResponseTypeDef",
+        "DeleteDomainVerificationRequestTypeDef",
+        "DeleteDomainVerificationResponseTypeDef",
+        "DeleteListenerRequestTypeDef",
+        "DeleteListenerResponseTypeDef",
+        "DeleteResourceConfigurationRequestTypeDef",
+        "DeleteResourceConfigurationResponseTypeDef",
+        "DeleteResourceEndpointAssociationRequestTypeDef",
+        "DeleteResourceEndpointAssociationResponseTypeDef",
+        "DeleteResourceGatewayRequestTypeDef",
+        "DeleteResourceGatewayResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteRuleRequestTypeDef",
+        "DeleteRuleResponseTypeDef",
+        "DeleteServiceNetworkRequestTypeDef",
+        "DeleteServiceNetworkResourceAssociationRequestTypeDef",
+        "DeleteServiceNetworkResourceAssociationResponseTypeDef",
+        "DeleteServiceNetworkResponseTypeDef",
+        "DeleteServiceNetworkServiceAssociationRequestTypeDef",
+        "DeleteServiceNetworkServiceAssociationResponseTypeDef",
+        "DeleteServiceNetworkVpcAssociationRequestTypeDef",
+        "DeleteServiceNetworkVpcAssociationResponseTypeDef",
+        "DeleteServiceRequestTypeDef",
+        "DeleteServiceResponseTypeDef",
+        "DeleteTargetGroupRequestTypeDef",
+        "DeleteTargetGroupResponseTypeDef",
+        "DeregisterTargetsRequestTypeDef",
+        "DeregisterTargetsResponseTypeDef",
+        "DnsEntryTypeDef",
+        "DnsOptionsOutputTypeDef",
+        "DnsOptionsTypeDef",
+        "DnsResourceTypeDef",
+        "DomainVerificationSummaryTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FixedResponseActionTypeDef",
+        "ForwardActionOutputTypeDef",
+        "ForwardActionTypeDef",
+        "GetAccessLogSubscriptionRequestTypeDef",
+        "GetAccessLogSubscriptionResponseTypeDef",
+        "GetAuthPolicyRequestTypeDef",
+        "GetAuthPolicyResponseTypeDef",
+        "GetDomainVerificationRequestTypeDef",
+        "GetDomainVerificationResponseTypeDef",
+        "GetListenerRequestTypeDef",
+        "GetListenerResponseTypeDef",
+        "GetResourceConfigurationRequestTypeDef",
+        "GetResourceConfigurationResponseTypeDef",
+        "GetResourceGatewayRequestTypeDef",
+        "GetResourceGatewayResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetRuleRequestTypeDef",
+        "GetRuleResponseTypeDef",
+        "GetServiceNetworkRequestTypeDef",
+        "GetServiceNetworkResourceAssociationRequestTypeDef",
+        "GetServiceNetworkResourceAssociationResponseTypeDef",
+        "GetServiceNetworkResponseTypeDef",
+        "GetServiceNetworkServiceAssociationRequestTypeDef",
+        "GetServiceNetworkServiceAssociationResponseTypeDef",
+        "GetServiceNetworkVpcAssociationRequestTypeDef",
+        "GetServiceNetworkVpcAssociationResponseTypeDef",
+        "GetServiceRequestTypeDef",
+        "GetServiceResponseTypeDef",
+        "GetTargetGroupRequestTypeDef",
+        "GetTargetGroupResponseTypeDef",
+        "HeaderMatchTypeDef",
+        "HeaderMatchTypeTypeDef",
+        "HealthCheckConfigTypeDef",
+        "HttpMatchOutputTypeDef",
+        "HttpMatchTypeDef",
+        "IpResourceTypeDef",
+        "ListAccessLogSubscriptionsRequestTypeDef",
+        "ListAccessLogSubscriptionsResponseTypeDef",
+        "ListDomainVerificationsRequestTypeDef",
+        "ListDomainVerificationsResponseTypeDef",
+        "ListListenersRequestTypeDef",
+        "ListListenersResponseTypeDef",
+        "ListResourceConfigurationsRequestTypeDef",
+        "ListResourceConfigurationsResponseTypeDef",
+        "ListResourceEndpointAssociationsRequestTypeDef",
+        "ListResourceEndpointAssociationsResponseTypeDef",
+        "ListResourceGatewaysRequestTypeDef",
+        "ListResourceGatewaysResponseTypeDef",
+        "ListRulesRequestTypeDef",
+        "ListRulesResponseTypeDef",
+        "ListServiceNetworkResourceAssociationsRequestTypeDef",
+        "ListServiceNetworkResourceAssociationsResponseTypeDef",
+        "ListServiceNetworkServiceAssociationsRequestTypeDef",
+        "ListServiceNetworkServiceAssociationsResponseTypeDef",
+        "ListServiceNetworkVpcAssociationsRequestTypeDef",
+        "ListServiceNetworkVpcAssociationsResponseTypeDef",
+        "ListServiceNetworkVpcEndpointAssociationsRequestTypeDef",
+        "ListServiceNetworkVpcEndpointAssociationsResponseTypeDef",
+        "ListServiceNetworksRequestTypeDef",
+        "ListServiceNetworksResponseTypeDef",
+        "ListServicesRequestTypeDef",
+        "ListServicesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTargetGroupsRequestTypeDef",
+        "ListTargetGroupsResponseTypeDef",
+        "ListTargetsRequestTypeDef",
+        "ListTargetsResponseTypeDef",
+        "ListenerSummaryTypeDef",
+        "MatcherTypeDef",
+        "PathMatchTypeDef",
+        "PathMatchTypeTypeDef",
+        "PutAuthPolicyRequestTypeDef",
+        "PutAuthPolicyResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
+        "RegisterTargetsRequestTypeDef",
+        "RegisterTargetsResponseTypeDef",
+        "ResourceConfigurationDefinitionTypeDef",
+        "ResourceConfigurationSummaryTypeDef",
+        "ResourceEndpointAssociationSummaryTypeDef",
+        "ResourceGatewaySummaryTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleActionOutputTypeDef",
+        "RuleActionTypeDef",
+        "RuleMatchOutputTypeDef",
+        "RuleMatchTypeDef",
+        "RuleSummaryTypeDef",
+        "RuleUpdateFailureTypeDef",
+        "RuleUpdateSuccessTypeDef",
+        "RuleUpdateTypeDef",
+        "ServiceNetworkEndpointAssociationTypeDef",
+        "ServiceNetworkResourceAssociationSummaryTypeDef",
+        "ServiceNetworkServiceAssociationSummaryTypeDef",
+        "ServiceNetworkSummaryTypeDef",
+        "ServiceNetworkVpcAssociationSummaryTypeDef",
+        "ServiceSummaryTypeDef",
+        "SharingConfigTypeDef",
+        "StartDomainVerificationRequestTypeDef",
+        "StartDomainVerificationResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TargetFailureTypeDef",
+        "TargetGroupConfigTypeDef",
+        "TargetGroupSummaryTypeDef",
+        "TargetSummaryTypeDef",
+        "TargetTypeDef",
+        "TxtMethodConfigTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAccessLogSubscriptionRequestTypeDef",
+        "UpdateAccessLogSubscriptionResponseTypeDef",
+        "UpdateListenerRequestTypeDef",
+        "UpdateListenerResponseTypeDef",
+        "UpdateResourceConfigurationRequestTypeDef",
+        "UpdateResourceConfigurationResponseTypeDef",
+        "UpdateResourceGatewayRequestTypeDef",
+        "UpdateResourceGatewayResponseTypeDef",
+        "UpdateRuleRequestTypeDef",
+        "UpdateRuleResponseTypeDef",
+        "UpdateServiceNetworkRequestTypeDef",
+        "UpdateServiceNetworkResponseTypeDef",
+        "UpdateServiceNetworkVpcAssociationRequestTypeDef",
+        "UpdateServiceNetworkVpcAssociationResponseTypeDef",
+        "UpdateServiceRequestTypeDef",
+        "UpdateServiceResponseTypeDef",
+        "UpdateTargetGroupRequestTypeDef",
+        "UpdateTargetGroupResponseTypeDef",
+        "WeightedTargetGroupTypeDef",
+    ]
 
 
 class AccessLogSubscriptionSummaryTypeDef(TypedDict):
@@ -259,10 +260,102 @@ class ArnResourceTypeDef(TypedDict):
     arn: NotRequired[str]
 
 
+class FixedResponseActionTypeDef(TypedDict):
+    statusCode: int
+
+
+class WeightedTargetGroupTypeDef(TypedDict):
+    targetGroupIdentifier: str
+    weight: NotRequired[int]
+
+
+class ForwardActionTypeDef(TypedDict):
+    targetGroups: ReadOnly[Sequence[WeightedTargetGroupTypeDef]]
+
+
+class RuleActionTypeDef(TypedDict):
+    forward: NotRequired[ReadOnly[ForwardActionTypeDef]]
+    fixedResponse: NotRequired[FixedResponseActionTypeDef]
+
+
+class HeaderMatchTypeTypeDef(TypedDict):
+    exact: NotRequired[str]
+    prefix: NotRequired[str]
+    contains: NotRequired[str]
+
+
+class HeaderMatchTypeDef(TypedDict):
+    name: str
+    match: HeaderMatchTypeTypeDef
+    caseSensitive: NotRequired[bool]
+
+
+class PathMatchTypeTypeDef(TypedDict):
+    exact: NotRequired[str]
+    prefix: NotRequired[str]
+
+
+class PathMatchTypeDef(TypedDict):
+    match: PathMatchTypeTypeDef
+    caseSensitive: NotRequired[bool]
+
+
+class HttpMatchTypeDef(TypedDict):
+    method: NotRequired[str]
+    pathMatch: NotRequired[PathMatchTypeDef]
+    headerMatches: NotRequired[ReadOnly[Sequence[HeaderMatchTypeDef]]]
+
+
+class RuleMatchTypeDef(TypedDict):
+    httpMatch: NotRequired[ReadOnly[HttpMatchTypeDef]]
+
+
+class RuleUpdateTypeDef(TypedDict):
+    ruleIdentifier: str
+    match: NotRequired[ReadOnly[RuleMatchTypeDef]]
+    priority: NotRequired[int]
+    action: NotRequired[ReadOnly[RuleActionTypeDef]]
+
+
 class BatchUpdateRuleRequestTypeDef(TypedDict):
     serviceIdentifier: str
     listenerIdentifier: str
     rules: ReadOnly[Sequence[RuleUpdateTypeDef]]
+
+
+class RuleUpdateFailureTypeDef(TypedDict):
+    ruleIdentifier: NotRequired[str]
+    failureCode: NotRequired[str]
+    failureMessage: NotRequired[str]
+
+
+class ForwardActionOutputTypeDef(TypedDict):
+    targetGroups: list[WeightedTargetGroupTypeDef]
+
+
+class RuleActionOutputTypeDef(TypedDict):
+    forward: NotRequired[ForwardActionOutputTypeDef]
+    fixedResponse: NotRequired[FixedResponseActionTypeDef]
+
+
+class HttpMatchOutputTypeDef(TypedDict):
+    method: NotRequired[str]
+    pathMatch: NotRequired[PathMatchTypeDef]
+    headerMatches: NotRequired[list[HeaderMatchTypeDef]]
+
+
+class RuleMatchOutputTypeDef(TypedDict):
+    httpMatch: NotRequired[HttpMatchOutputTypeDef]
+
+
+class RuleUpdateSuccessTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    name: NotRequired[str]
+    isDefault: NotRequired[bool]
+    match: NotRequired[RuleMatchOutputTypeDef]
+    priority: NotRequired[int]
+    action: NotRequired[RuleActionOutputTypeDef]
 
 
 class BatchUpdateRuleResponseTypeDef(TypedDict):
@@ -309,6 +402,21 @@ class CreateListenerResponseTypeDef(TypedDict):
     serviceId: NotRequired[str]
     defaultAction: NotRequired[RuleActionOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DnsResourceTypeDef(TypedDict):
+    domainName: NotRequired[str]
+    ipAddressType: NotRequired[ResourceConfigurationIpAddressTypeType]
+
+
+class IpResourceTypeDef(TypedDict):
+    ipAddress: NotRequired[str]
+
+
+class ResourceConfigurationDefinitionTypeDef(TypedDict):
+    dnsResource: NotRequired[DnsResourceTypeDef]
+    ipResource: NotRequired[IpResourceTypeDef]
+    arnResource: NotRequired[ArnResourceTypeDef]
 
 
 class CreateResourceConfigurationRequestTypeDef(TypedDict):
@@ -395,6 +503,10 @@ class CreateRuleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SharingConfigTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+
+
 class CreateServiceNetworkRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     name: str
@@ -436,6 +548,11 @@ class CreateServiceNetworkServiceAssociationRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class DnsEntryTypeDef(TypedDict):
+    domainName: NotRequired[str]
+    hostedZoneId: NotRequired[str]
+
+
 class CreateServiceNetworkServiceAssociationResponseTypeDef(TypedDict):
     id: NotRequired[str]
     status: NotRequired[ServiceNetworkServiceAssociationStatusType]
@@ -446,6 +563,11 @@ class CreateServiceNetworkServiceAssociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DnsOptionsTypeDef(TypedDict):
+    privateDnsPreference: NotRequired[PrivateDnsPreferenceType]
+    privateDnsSpecifiedDomains: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateServiceNetworkVpcAssociationRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     serviceNetworkIdentifier: str
@@ -454,6 +576,11 @@ class CreateServiceNetworkVpcAssociationRequestTypeDef(TypedDict):
     securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     dnsOptions: NotRequired[ReadOnly[DnsOptionsTypeDef]]
+
+
+class DnsOptionsOutputTypeDef(TypedDict):
+    privateDnsPreference: NotRequired[PrivateDnsPreferenceType]
+    privateDnsSpecifiedDomains: NotRequired[list[str]]
 
 
 class CreateServiceNetworkVpcAssociationResponseTypeDef(TypedDict):
@@ -486,6 +613,33 @@ class CreateServiceResponseTypeDef(TypedDict):
     authType: NotRequired[AuthTypeType]
     dnsEntry: NotRequired[DnsEntryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MatcherTypeDef(TypedDict):
+    httpCode: NotRequired[str]
+
+
+class HealthCheckConfigTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    protocol: NotRequired[TargetGroupProtocolType]
+    protocolVersion: NotRequired[HealthCheckProtocolVersionType]
+    port: NotRequired[int]
+    path: NotRequired[str]
+    healthCheckIntervalSeconds: NotRequired[int]
+    healthCheckTimeoutSeconds: NotRequired[int]
+    healthyThresholdCount: NotRequired[int]
+    unhealthyThresholdCount: NotRequired[int]
+    matcher: NotRequired[MatcherTypeDef]
+
+
+class TargetGroupConfigTypeDef(TypedDict):
+    port: NotRequired[int]
+    protocol: NotRequired[TargetGroupProtocolType]
+    protocolVersion: NotRequired[TargetGroupProtocolVersionType]
+    ipAddressType: NotRequired[IpAddressTypeType]
+    vpcIdentifier: NotRequired[str]
+    healthCheck: NotRequired[HealthCheckConfigTypeDef]
+    lambdaEventStructureVersion: NotRequired[LambdaEventStructureVersionType]
 
 
 class CreateTargetGroupRequestTypeDef(TypedDict):
@@ -654,9 +808,21 @@ class DeleteTargetGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TargetTypeDef(TypedDict):
+    id: str
+    port: NotRequired[int]
+
+
 class DeregisterTargetsRequestTypeDef(TypedDict):
     targetGroupIdentifier: str
     targets: ReadOnly[Sequence[TargetTypeDef]]
+
+
+class TargetFailureTypeDef(TypedDict):
+    id: NotRequired[str]
+    port: NotRequired[int]
+    failureCode: NotRequired[str]
+    failureMessage: NotRequired[str]
 
 
 class DeregisterTargetsResponseTypeDef(TypedDict):
@@ -665,24 +831,9 @@ class DeregisterTargetsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DnsEntryTypeDef(TypedDict):
-    domainName: NotRequired[str]
-    hostedZoneId: NotRequired[str]
-
-
-class DnsOptionsOutputTypeDef(TypedDict):
-    privateDnsPreference: NotRequired[PrivateDnsPreferenceType]
-    privateDnsSpecifiedDomains: NotRequired[list[str]]
-
-
-class DnsOptionsTypeDef(TypedDict):
-    privateDnsPreference: NotRequired[PrivateDnsPreferenceType]
-    privateDnsSpecifiedDomains: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class DnsResourceTypeDef(TypedDict):
-    domainName: NotRequired[str]
-    ipAddressType: NotRequired[ResourceConfigurationIpAddressTypeType]
+class TxtMethodConfigTypeDef(TypedDict):
+    value: str
+    name: str
 
 
 class DomainVerificationSummaryTypeDef(TypedDict):
@@ -694,18 +845,6 @@ class DomainVerificationSummaryTypeDef(TypedDict):
     createdAt: datetime
     lastVerifiedTime: NotRequired[datetime]
     tags: NotRequired[dict[str, str]]
-
-
-class FixedResponseActionTypeDef(TypedDict):
-    statusCode: int
-
-
-class ForwardActionOutputTypeDef(TypedDict):
-    targetGroups: list[WeightedTargetGroupTypeDef]
-
-
-class ForwardActionTypeDef(TypedDict):
-    targetGroups: ReadOnly[Sequence[WeightedTargetGroupTypeDef]]
 
 
 class GetAccessLogSubscriptionRequestTypeDef(TypedDict):
@@ -978,47 +1117,6 @@ class GetTargetGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HeaderMatchTypeDef(TypedDict):
-    name: str
-    match: HeaderMatchTypeTypeDef
-    caseSensitive: NotRequired[bool]
-
-
-class HeaderMatchTypeTypeDef(TypedDict):
-    exact: NotRequired[str]
-    prefix: NotRequired[str]
-    contains: NotRequired[str]
-
-
-class HealthCheckConfigTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-    protocol: NotRequired[TargetGroupProtocolType]
-    protocolVersion: NotRequired[HealthCheckProtocolVersionType]
-    port: NotRequired[int]
-    path: NotRequired[str]
-    healthCheckIntervalSeconds: NotRequired[int]
-    healthCheckTimeoutSeconds: NotRequired[int]
-    healthyThresholdCount: NotRequired[int]
-    unhealthyThresholdCount: NotRequired[int]
-    matcher: NotRequired[MatcherTypeDef]
-
-
-class HttpMatchOutputTypeDef(TypedDict):
-    method: NotRequired[str]
-    pathMatch: NotRequired[PathMatchTypeDef]
-    headerMatches: NotRequired[list[HeaderMatchTypeDef]]
-
-
-class HttpMatchTypeDef(TypedDict):
-    method: NotRequired[str]
-    pathMatch: NotRequired[PathMatchTypeDef]
-    headerMatches: NotRequired[ReadOnly[Sequence[HeaderMatchTypeDef]]]
-
-
-class IpResourceTypeDef(TypedDict):
-    ipAddress: NotRequired[str]
-
-
 class ListAccessLogSubscriptionsRequestTypeDef(TypedDict):
     resourceIdentifier: str
     maxResults: NotRequired[int]
@@ -1048,6 +1146,16 @@ class ListListenersRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ListenerSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    name: NotRequired[str]
+    protocol: NotRequired[ListenerProtocolType]
+    port: NotRequired[int]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+
+
 class ListListenersResponseTypeDef(TypedDict):
     items: list[ListenerSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -1060,6 +1168,22 @@ class ListResourceConfigurationsRequestTypeDef(TypedDict):
     domainVerificationIdentifier: NotRequired[str]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ResourceConfigurationSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    resourceGatewayId: NotRequired[str]
+    resourceConfigurationGroupId: NotRequired[str]
+    type: NotRequired[ResourceConfigurationTypeType]
+    status: NotRequired[ResourceConfigurationStatusType]
+    amazonManaged: NotRequired[bool]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    customDomainName: NotRequired[str]
+    domainVerificationId: NotRequired[str]
+    groupDomain: NotRequired[str]
 
 
 class ListResourceConfigurationsResponseTypeDef(TypedDict):
@@ -1077,6 +1201,18 @@ class ListResourceEndpointAssociationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ResourceEndpointAssociationSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    resourceConfigurationId: NotRequired[str]
+    resourceConfigurationArn: NotRequired[str]
+    resourceConfigurationName: NotRequired[str]
+    vpcEndpointId: NotRequired[str]
+    vpcEndpointOwner: NotRequired[str]
+    createdBy: NotRequired[str]
+    createdAt: NotRequired[datetime]
+
+
 class ListResourceEndpointAssociationsResponseTypeDef(TypedDict):
     items: list[ResourceEndpointAssociationSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -1086,6 +1222,21 @@ class ListResourceEndpointAssociationsResponseTypeDef(TypedDict):
 class ListResourceGatewaysRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ResourceGatewaySummaryTypeDef(TypedDict):
+    name: NotRequired[str]
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    status: NotRequired[ResourceGatewayStatusType]
+    vpcIdentifier: NotRequired[str]
+    subnetIds: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
+    ipAddressType: NotRequired[ResourceGatewayIpAddressTypeType]
+    ipv4AddressesPerEni: NotRequired[int]
+    resourceConfigDnsResolution: NotRequired[ResourceConfigDnsResolutionType]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
 
 
 class ListResourceGatewaysResponseTypeDef(TypedDict):
@@ -1099,6 +1250,16 @@ class ListRulesRequestTypeDef(TypedDict):
     listenerIdentifier: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class RuleSummaryTypeDef(TypedDict):
+    arn: NotRequired[str]
+    id: NotRequired[str]
+    name: NotRequired[str]
+    isDefault: NotRequired[bool]
+    priority: NotRequired[int]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
 
 
 class ListRulesResponseTypeDef(TypedDict):
@@ -1115,6 +1276,25 @@ class ListServiceNetworkResourceAssociationsRequestTypeDef(TypedDict):
     includeChildren: NotRequired[bool]
 
 
+class ServiceNetworkResourceAssociationSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    status: NotRequired[ServiceNetworkResourceAssociationStatusType]
+    createdBy: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    resourceConfigurationId: NotRequired[str]
+    resourceConfigurationArn: NotRequired[str]
+    resourceConfigurationName: NotRequired[str]
+    serviceNetworkId: NotRequired[str]
+    serviceNetworkArn: NotRequired[str]
+    serviceNetworkName: NotRequired[str]
+    dnsEntry: NotRequired[DnsEntryTypeDef]
+    privateDnsEntry: NotRequired[DnsEntryTypeDef]
+    isManagedAssociation: NotRequired[bool]
+    failureCode: NotRequired[str]
+    privateDnsEnabled: NotRequired[bool]
+
+
 class ListServiceNetworkResourceAssociationsResponseTypeDef(TypedDict):
     items: list[ServiceNetworkResourceAssociationSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -1126,6 +1306,22 @@ class ListServiceNetworkServiceAssociationsRequestTypeDef(TypedDict):
     serviceIdentifier: NotRequired[str]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ServiceNetworkServiceAssociationSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    status: NotRequired[ServiceNetworkServiceAssociationStatusType]
+    arn: NotRequired[str]
+    createdBy: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    serviceId: NotRequired[str]
+    serviceName: NotRequired[str]
+    serviceArn: NotRequired[str]
+    serviceNetworkId: NotRequired[str]
+    serviceNetworkName: NotRequired[str]
+    serviceNetworkArn: NotRequired[str]
+    dnsEntry: NotRequired[DnsEntryTypeDef]
+    customDomainName: NotRequired[str]
 
 
 class ListServiceNetworkServiceAssociationsResponseTypeDef(TypedDict):
@@ -1141,6 +1337,21 @@ class ListServiceNetworkVpcAssociationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ServiceNetworkVpcAssociationSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    status: NotRequired[ServiceNetworkVpcAssociationStatusType]
+    createdBy: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    serviceNetworkId: NotRequired[str]
+    serviceNetworkName: NotRequired[str]
+    serviceNetworkArn: NotRequired[str]
+    privateDnsEnabled: NotRequired[bool]
+    dnsOptions: NotRequired[DnsOptionsOutputTypeDef]
+    vpcId: NotRequired[str]
+    lastUpdatedAt: NotRequired[datetime]
+
+
 class ListServiceNetworkVpcAssociationsResponseTypeDef(TypedDict):
     items: list[ServiceNetworkVpcAssociationSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -1151,6 +1362,16 @@ class ListServiceNetworkVpcEndpointAssociationsRequestTypeDef(TypedDict):
     serviceNetworkIdentifier: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ServiceNetworkEndpointAssociationTypeDef(TypedDict):
+    vpcEndpointId: NotRequired[str]
+    vpcId: NotRequired[str]
+    vpcEndpointOwnerId: NotRequired[str]
+    id: NotRequired[str]
+    state: NotRequired[str]
+    serviceNetworkArn: NotRequired[str]
+    createdAt: NotRequired[datetime]
 
 
 class ListServiceNetworkVpcEndpointAssociationsResponseTypeDef(TypedDict):
@@ -1164,6 +1385,17 @@ class ListServiceNetworksRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class ServiceNetworkSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    numberOfAssociatedVPCs: NotRequired[int]
+    numberOfAssociatedServices: NotRequired[int]
+    numberOfAssociatedResourceConfigurations: NotRequired[int]
+
+
 class ListServiceNetworksResponseTypeDef(TypedDict):
     items: list[ServiceNetworkSummaryTypeDef]
     nextToken: NotRequired[str]
@@ -1173,6 +1405,17 @@ class ListServiceNetworksResponseTypeDef(TypedDict):
 class ListServicesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class ServiceSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    arn: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    dnsEntry: NotRequired[DnsEntryTypeDef]
+    customDomainName: NotRequired[str]
+    status: NotRequired[ServiceStatusType]
 
 
 class ListServicesResponseTypeDef(TypedDict):
@@ -1197,6 +1440,22 @@ class ListTargetGroupsRequestTypeDef(TypedDict):
     targetGroupType: NotRequired[TargetGroupTypeType]
 
 
+class TargetGroupSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    type: NotRequired[TargetGroupTypeType]
+    createdAt: NotRequired[datetime]
+    port: NotRequired[int]
+    protocol: NotRequired[TargetGroupProtocolType]
+    ipAddressType: NotRequired[IpAddressTypeType]
+    vpcIdentifier: NotRequired[str]
+    lastUpdatedAt: NotRequired[datetime]
+    status: NotRequired[TargetGroupStatusType]
+    serviceArns: NotRequired[list[str]]
+    lambdaEventStructureVersion: NotRequired[LambdaEventStructureVersionType]
+
+
 class ListTargetGroupsResponseTypeDef(TypedDict):
     items: NotRequired[list[TargetGroupSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1210,34 +1469,17 @@ class ListTargetsRequestTypeDef(TypedDict):
     targets: NotRequired[ReadOnly[Sequence[TargetTypeDef]]]
 
 
+class TargetSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    port: NotRequired[int]
+    status: NotRequired[TargetStatusType]
+    reasonCode: NotRequired[str]
+
+
 class ListTargetsResponseTypeDef(TypedDict):
     items: list[TargetSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListenerSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    name: NotRequired[str]
-    protocol: NotRequired[ListenerProtocolType]
-    port: NotRequired[int]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-
-
-class MatcherTypeDef(TypedDict):
-    httpCode: NotRequired[str]
-
-
-class PathMatchTypeDef(TypedDict):
-    match: PathMatchTypeTypeDef
-    caseSensitive: NotRequired[bool]
-
-
-class PathMatchTypeTypeDef(TypedDict):
-    exact: NotRequired[str]
-    prefix: NotRequired[str]
 
 
 class PutAuthPolicyRequestTypeDef(TypedDict):
@@ -1271,192 +1513,6 @@ class RegisterTargetsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceConfigurationDefinitionTypeDef(TypedDict):
-    dnsResource: NotRequired[DnsResourceTypeDef]
-    ipResource: NotRequired[IpResourceTypeDef]
-    arnResource: NotRequired[ArnResourceTypeDef]
-
-
-class ResourceConfigurationSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    resourceGatewayId: NotRequired[str]
-    resourceConfigurationGroupId: NotRequired[str]
-    type: NotRequired[ResourceConfigurationTypeType]
-    status: NotRequired[ResourceConfigurationStatusType]
-    amazonManaged: NotRequired[bool]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    customDomainName: NotRequired[str]
-    domainVerificationId: NotRequired[str]
-    groupDomain: NotRequired[str]
-
-
-class ResourceEndpointAssociationSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    resourceConfigurationId: NotRequired[str]
-    resourceConfigurationArn: NotRequired[str]
-    resourceConfigurationName: NotRequired[str]
-    vpcEndpointId: NotRequired[str]
-    vpcEndpointOwner: NotRequired[str]
-    createdBy: NotRequired[str]
-    createdAt: NotRequired[datetime]
-
-
-class ResourceGatewaySummaryTypeDef(TypedDict):
-    name: NotRequired[str]
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    status: NotRequired[ResourceGatewayStatusType]
-    vpcIdentifier: NotRequired[str]
-    subnetIds: NotRequired[list[str]]
-    securityGroupIds: NotRequired[list[str]]
-    ipAddressType: NotRequired[ResourceGatewayIpAddressTypeType]
-    ipv4AddressesPerEni: NotRequired[int]
-    resourceConfigDnsResolution: NotRequired[ResourceConfigDnsResolutionType]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-
-
-class RuleActionOutputTypeDef(TypedDict):
-    forward: NotRequired[ForwardActionOutputTypeDef]
-    fixedResponse: NotRequired[FixedResponseActionTypeDef]
-
-
-class RuleActionTypeDef(TypedDict):
-    forward: NotRequired[ReadOnly[ForwardActionTypeDef]]
-    fixedResponse: NotRequired[FixedResponseActionTypeDef]
-
-
-class RuleMatchOutputTypeDef(TypedDict):
-    httpMatch: NotRequired[HttpMatchOutputTypeDef]
-
-
-class RuleMatchTypeDef(TypedDict):
-    httpMatch: NotRequired[ReadOnly[HttpMatchTypeDef]]
-
-
-class RuleSummaryTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    name: NotRequired[str]
-    isDefault: NotRequired[bool]
-    priority: NotRequired[int]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-
-
-class RuleUpdateFailureTypeDef(TypedDict):
-    ruleIdentifier: NotRequired[str]
-    failureCode: NotRequired[str]
-    failureMessage: NotRequired[str]
-
-
-class RuleUpdateSuccessTypeDef(TypedDict):
-    arn: NotRequired[str]
-    id: NotRequired[str]
-    name: NotRequired[str]
-    isDefault: NotRequired[bool]
-    match: NotRequired[RuleMatchOutputTypeDef]
-    priority: NotRequired[int]
-    action: NotRequired[RuleActionOutputTypeDef]
-
-
-class RuleUpdateTypeDef(TypedDict):
-    ruleIdentifier: str
-    match: NotRequired[ReadOnly[RuleMatchTypeDef]]
-    priority: NotRequired[int]
-    action: NotRequired[ReadOnly[RuleActionTypeDef]]
-
-
-class ServiceNetworkEndpointAssociationTypeDef(TypedDict):
-    vpcEndpointId: NotRequired[str]
-    vpcId: NotRequired[str]
-    vpcEndpointOwnerId: NotRequired[str]
-    id: NotRequired[str]
-    state: NotRequired[str]
-    serviceNetworkArn: NotRequired[str]
-    createdAt: NotRequired[datetime]
-
-
-class ServiceNetworkResourceAssociationSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    status: NotRequired[ServiceNetworkResourceAssociationStatusType]
-    createdBy: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    resourceConfigurationId: NotRequired[str]
-    resourceConfigurationArn: NotRequired[str]
-    resourceConfigurationName: NotRequired[str]
-    serviceNetworkId: NotRequired[str]
-    serviceNetworkArn: NotRequired[str]
-    serviceNetworkName: NotRequired[str]
-    dnsEntry: NotRequired[DnsEntryTypeDef]
-    privateDnsEntry: NotRequired[DnsEntryTypeDef]
-    isManagedAssociation: NotRequired[bool]
-    failureCode: NotRequired[str]
-    privateDnsEnabled: NotRequired[bool]
-
-
-class ServiceNetworkServiceAssociationSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    status: NotRequired[ServiceNetworkServiceAssociationStatusType]
-    arn: NotRequired[str]
-    createdBy: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    serviceId: NotRequired[str]
-    serviceName: NotRequired[str]
-    serviceArn: NotRequired[str]
-    serviceNetworkId: NotRequired[str]
-    serviceNetworkName: NotRequired[str]
-    serviceNetworkArn: NotRequired[str]
-    dnsEntry: NotRequired[DnsEntryTypeDef]
-    customDomainName: NotRequired[str]
-
-
-class ServiceNetworkSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    numberOfAssociatedVPCs: NotRequired[int]
-    numberOfAssociatedServices: NotRequired[int]
-    numberOfAssociatedResourceConfigurations: NotRequired[int]
-
-
-class ServiceNetworkVpcAssociationSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    status: NotRequired[ServiceNetworkVpcAssociationStatusType]
-    createdBy: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    serviceNetworkId: NotRequired[str]
-    serviceNetworkName: NotRequired[str]
-    serviceNetworkArn: NotRequired[str]
-    privateDnsEnabled: NotRequired[bool]
-    dnsOptions: NotRequired[DnsOptionsOutputTypeDef]
-    vpcId: NotRequired[str]
-    lastUpdatedAt: NotRequired[datetime]
-
-
-class ServiceSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    arn: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    lastUpdatedAt: NotRequired[datetime]
-    dnsEntry: NotRequired[DnsEntryTypeDef]
-    customDomainName: NotRequired[str]
-    status: NotRequired[ServiceStatusType]
-
-
-class SharingConfigTypeDef(TypedDict):
-    enabled: NotRequired[bool]
-
-
 class StartDomainVerificationRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     domainName: str
@@ -1479,56 +1535,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TargetFailureTypeDef(TypedDict):
-    id: NotRequired[str]
-    port: NotRequired[int]
-    failureCode: NotRequired[str]
-    failureMessage: NotRequired[str]
-
-
-class TargetGroupConfigTypeDef(TypedDict):
-    port: NotRequired[int]
-    protocol: NotRequired[TargetGroupProtocolType]
-    protocolVersion: NotRequired[TargetGroupProtocolVersionType]
-    ipAddressType: NotRequired[IpAddressTypeType]
-    vpcIdentifier: NotRequired[str]
-    healthCheck: NotRequired[HealthCheckConfigTypeDef]
-    lambdaEventStructureVersion: NotRequired[LambdaEventStructureVersionType]
-
-
-class TargetGroupSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    arn: NotRequired[str]
-    name: NotRequired[str]
-    type: NotRequired[TargetGroupTypeType]
-    createdAt: NotRequired[datetime]
-    port: NotRequired[int]
-    protocol: NotRequired[TargetGroupProtocolType]
-    ipAddressType: NotRequired[IpAddressTypeType]
-    vpcIdentifier: NotRequired[str]
-    lastUpdatedAt: NotRequired[datetime]
-    status: NotRequired[TargetGroupStatusType]
-    serviceArns: NotRequired[list[str]]
-    lambdaEventStructureVersion: NotRequired[LambdaEventStructureVersionType]
-
-
-class TargetSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    port: NotRequired[int]
-    status: NotRequired[TargetStatusType]
-    reasonCode: NotRequired[str]
-
-
-class TargetTypeDef(TypedDict):
-    id: str
-    port: NotRequired[int]
-
-
-class TxtMethodConfigTypeDef(TypedDict):
-    value: str
-    name: str
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1687,8 +1693,3 @@ class UpdateTargetGroupResponseTypeDef(TypedDict):
     config: NotRequired[TargetGroupConfigTypeDef]
     status: NotRequired[TargetGroupStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WeightedTargetGroupTypeDef(TypedDict):
-    targetGroupIdentifier: str
-    weight: NotRequired[int]

@@ -2,24 +2,25 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS WAF: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ChangeActionType",
-    "ChangeTokenStatusType",
-    "ComparisonOperatorType",
-    "GeoMatchConstraintTypeType",
-    "GeoMatchConstraintValueType",
-    "IPSetDescriptorTypeType",
-    "MatchFieldTypeType",
-    "PositionalConstraintType",
-    "PredicateTypeType",
-    "RateKeyType",
-    "TextTransformationType",
-    "WafActionTypeType",
-    "WafOverrideActionTypeType",
-    "WafRuleTypeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ChangeActionType",
+        "ChangeTokenStatusType",
+        "ComparisonOperatorType",
+        "GeoMatchConstraintTypeType",
+        "GeoMatchConstraintValueType",
+        "IPSetDescriptorTypeType",
+        "MatchFieldTypeType",
+        "PositionalConstraintType",
+        "PredicateTypeType",
+        "RateKeyType",
+        "TextTransformationType",
+        "WafActionTypeType",
+        "WafOverrideActionTypeType",
+        "WafRuleTypeType",
+    ]
 
 ChangeActionType = Literal["INSERT", "DELETE"]
 ChangeTokenStatusType = Literal["PROVISIONED", "PENDING", "INSYNC"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -35,222 +35,235 @@ from .literals import (
     WafRuleTypeType,
 )
 
-__all__ = [
-    "ActivatedRuleOutputTypeDef",
-    "ActivatedRuleTypeDef",
-    "ByteMatchSetSummaryTypeDef",
-    "ByteMatchSetTypeDef",
-    "ByteMatchSetUpdateTypeDef",
-    "ByteMatchTupleOutputTypeDef",
-    "ByteMatchTupleTypeDef",
-    "CreateByteMatchSetRequestTypeDef",
-    "CreateByteMatchSetResponseTypeDef",
-    "CreateGeoMatchSetRequestTypeDef",
-    "CreateGeoMatchSetResponseTypeDef",
-    "CreateIPSetRequestTypeDef",
-    "CreateIPSetResponseTypeDef",
-    "CreateRateBasedRuleRequestTypeDef",
-    "CreateRateBasedRuleResponseTypeDef",
-    "CreateRegexMatchSetRequestTypeDef",
-    "CreateRegexMatchSetResponseTypeDef",
-    "CreateRegexPatternSetRequestTypeDef",
-    "CreateRegexPatternSetResponseTypeDef",
-    "CreateRuleGroupRequestTypeDef",
-    "CreateRuleGroupResponseTypeDef",
-    "CreateRuleRequestTypeDef",
-    "CreateRuleResponseTypeDef",
-    "CreateSizeConstraintSetRequestTypeDef",
-    "CreateSizeConstraintSetResponseTypeDef",
-    "CreateSqlInjectionMatchSetRequestTypeDef",
-    "CreateSqlInjectionMatchSetResponseTypeDef",
-    "CreateWebACLMigrationStackRequestTypeDef",
-    "CreateWebACLMigrationStackResponseTypeDef",
-    "CreateWebACLRequestTypeDef",
-    "CreateWebACLResponseTypeDef",
-    "CreateXssMatchSetRequestTypeDef",
-    "CreateXssMatchSetResponseTypeDef",
-    "DeleteByteMatchSetRequestTypeDef",
-    "DeleteByteMatchSetResponseTypeDef",
-    "DeleteGeoMatchSetRequestTypeDef",
-    "DeleteGeoMatchSetResponseTypeDef",
-    "DeleteIPSetRequestTypeDef",
-    "DeleteIPSetResponseTypeDef",
-    "DeleteLoggingConfigurationRequestTypeDef",
-    "DeleteLoggingConfigurationResponseTypeDef",
-    "DeletePermissionPolicyRequestTypeDef",
-    "DeletePermissionPolicyResponseTypeDef",
-    "DeleteRateBasedRuleRequestTypeDef",
-    "DeleteRateBasedRuleResponseTypeDef",
-    "DeleteRegexMatchSetRequestTypeDef",
-    "DeleteRegexMatchSetResponseTypeDef",
-    "DeleteRegexPatternSetRequestTypeDef",
-    "DeleteRegexPatternSetResponseTypeDef",
-    "DeleteRuleGroupRequestTypeDef",
-    "DeleteRuleGroupResponseTypeDef",
-    "DeleteRuleRequestTypeDef",
-    "DeleteRuleResponseTypeDef",
-    "DeleteSizeConstraintSetRequestTypeDef",
-    "DeleteSizeConstraintSetResponseTypeDef",
-    "DeleteSqlInjectionMatchSetRequestTypeDef",
-    "DeleteSqlInjectionMatchSetResponseTypeDef",
-    "DeleteWebACLRequestTypeDef",
-    "DeleteWebACLResponseTypeDef",
-    "DeleteXssMatchSetRequestTypeDef",
-    "DeleteXssMatchSetResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExcludedRuleTypeDef",
-    "FieldToMatchTypeDef",
-    "GeoMatchConstraintTypeDef",
-    "GeoMatchSetSummaryTypeDef",
-    "GeoMatchSetTypeDef",
-    "GeoMatchSetUpdateTypeDef",
-    "GetByteMatchSetRequestTypeDef",
-    "GetByteMatchSetResponseTypeDef",
-    "GetChangeTokenResponseTypeDef",
-    "GetChangeTokenStatusRequestTypeDef",
-    "GetChangeTokenStatusResponseTypeDef",
-    "GetGeoMatchSetRequestTypeDef",
-    "GetGeoMatchSetResponseTypeDef",
-    "GetIPSetRequestTypeDef",
-    "GetIPSetResponseTypeDef",
-    "GetLoggingConfigurationRequestTypeDef",
-    "GetLoggingConfigurationResponseTypeDef",
-    "GetPermissionPolicyRequestTypeDef",
-    "GetPermissionPolicyResponseTypeDef",
-    "GetRateBasedRuleManagedKeysRequestTypeDef",
-    "GetRateBasedRuleManagedKeysResponseTypeDef",
-    "GetRateBasedRuleRequestTypeDef",
-    "GetRateBasedRuleResponseTypeDef",
-    "GetRegexMatchSetRequestTypeDef",
-    "GetRegexMatchSetResponseTypeDef",
-    "GetRegexPatternSetRequestTypeDef",
-    "GetRegexPatternSetResponseTypeDef",
-    "GetRuleGroupRequestTypeDef",
-    "GetRuleGroupResponseTypeDef",
-    "GetRuleRequestTypeDef",
-    "GetRuleResponseTypeDef",
-    "GetSampledRequestsRequestTypeDef",
-    "GetSampledRequestsResponseTypeDef",
-    "GetSizeConstraintSetRequestTypeDef",
-    "GetSizeConstraintSetResponseTypeDef",
-    "GetSqlInjectionMatchSetRequestTypeDef",
-    "GetSqlInjectionMatchSetResponseTypeDef",
-    "GetWebACLRequestTypeDef",
-    "GetWebACLResponseTypeDef",
-    "GetXssMatchSetRequestTypeDef",
-    "GetXssMatchSetResponseTypeDef",
-    "HTTPHeaderTypeDef",
-    "HTTPRequestTypeDef",
-    "IPSetDescriptorTypeDef",
-    "IPSetSummaryTypeDef",
-    "IPSetTypeDef",
-    "IPSetUpdateTypeDef",
-    "ListActivatedRulesInRuleGroupRequestTypeDef",
-    "ListActivatedRulesInRuleGroupResponseTypeDef",
-    "ListByteMatchSetsRequestTypeDef",
-    "ListByteMatchSetsResponseTypeDef",
-    "ListGeoMatchSetsRequestTypeDef",
-    "ListGeoMatchSetsResponseTypeDef",
-    "ListIPSetsRequestTypeDef",
-    "ListIPSetsResponseTypeDef",
-    "ListLoggingConfigurationsRequestTypeDef",
-    "ListLoggingConfigurationsResponseTypeDef",
-    "ListRateBasedRulesRequestTypeDef",
-    "ListRateBasedRulesResponseTypeDef",
-    "ListRegexMatchSetsRequestTypeDef",
-    "ListRegexMatchSetsResponseTypeDef",
-    "ListRegexPatternSetsRequestTypeDef",
-    "ListRegexPatternSetsResponseTypeDef",
-    "ListRuleGroupsRequestTypeDef",
-    "ListRuleGroupsResponseTypeDef",
-    "ListRulesRequestTypeDef",
-    "ListRulesResponseTypeDef",
-    "ListSizeConstraintSetsRequestTypeDef",
-    "ListSizeConstraintSetsResponseTypeDef",
-    "ListSqlInjectionMatchSetsRequestTypeDef",
-    "ListSqlInjectionMatchSetsResponseTypeDef",
-    "ListSubscribedRuleGroupsRequestTypeDef",
-    "ListSubscribedRuleGroupsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWebACLsRequestTypeDef",
-    "ListWebACLsResponseTypeDef",
-    "ListXssMatchSetsRequestTypeDef",
-    "ListXssMatchSetsResponseTypeDef",
-    "LoggingConfigurationOutputTypeDef",
-    "LoggingConfigurationTypeDef",
-    "PredicateTypeDef",
-    "PutLoggingConfigurationRequestTypeDef",
-    "PutLoggingConfigurationResponseTypeDef",
-    "PutPermissionPolicyRequestTypeDef",
-    "PutPermissionPolicyResponseTypeDef",
-    "RateBasedRuleTypeDef",
-    "RegexMatchSetSummaryTypeDef",
-    "RegexMatchSetTypeDef",
-    "RegexMatchSetUpdateTypeDef",
-    "RegexMatchTupleTypeDef",
-    "RegexPatternSetSummaryTypeDef",
-    "RegexPatternSetTypeDef",
-    "RegexPatternSetUpdateTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleGroupSummaryTypeDef",
-    "RuleGroupTypeDef",
-    "RuleGroupUpdateTypeDef",
-    "RuleSummaryTypeDef",
-    "RuleTypeDef",
-    "RuleUpdateTypeDef",
-    "SampledHTTPRequestTypeDef",
-    "SizeConstraintSetSummaryTypeDef",
-    "SizeConstraintSetTypeDef",
-    "SizeConstraintSetUpdateTypeDef",
-    "SizeConstraintTypeDef",
-    "SqlInjectionMatchSetSummaryTypeDef",
-    "SqlInjectionMatchSetTypeDef",
-    "SqlInjectionMatchSetUpdateTypeDef",
-    "SqlInjectionMatchTupleTypeDef",
-    "SubscribedRuleGroupSummaryTypeDef",
-    "TagInfoForResourceTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TimeWindowOutputTypeDef",
-    "TimeWindowTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateByteMatchSetRequestTypeDef",
-    "UpdateByteMatchSetResponseTypeDef",
-    "UpdateGeoMatchSetRequestTypeDef",
-    "UpdateGeoMatchSetResponseTypeDef",
-    "UpdateIPSetRequestTypeDef",
-    "UpdateIPSetResponseTypeDef",
-    "UpdateRateBasedRuleRequestTypeDef",
-    "UpdateRateBasedRuleResponseTypeDef",
-    "UpdateRegexMatchSetRequestTypeDef",
-    "UpdateRegexMatchSetResponseTypeDef",
-    "UpdateRegexPatternSetRequestTypeDef",
-    "UpdateRegexPatternSetResponseTypeDef",
-    "UpdateRuleGroupRequestTypeDef",
-    "UpdateRuleGroupResponseTypeDef",
-    "UpdateRuleRequestTypeDef",
-    "UpdateRuleResponseTypeDef",
-    "UpdateSizeConstraintSetRequestTypeDef",
-    "UpdateSizeConstraintSetResponseTypeDef",
-    "UpdateSqlInjectionMatchSetRequestTypeDef",
-    "UpdateSqlInjectionMatchSetResponseTypeDef",
-    "UpdateWebACLRequestTypeDef",
-    "UpdateWebACLResponseTypeDef",
-    "UpdateXssMatchSetRequestTypeDef",
-    "UpdateXssMatchSetResponseTypeDef",
-    "WafActionTypeDef",
-    "WafOverrideActionTypeDef",
-    "WebACLSummaryTypeDef",
-    "WebACLTypeDef",
-    "WebACLUpdateTypeDef",
-    "XssMatchSetSummaryTypeDef",
-    "XssMatchSetTypeDef",
-    "XssMatchSetUpdateTypeDef",
-    "XssMatchTupleTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ActivatedRuleOutputTypeDef",
+        "ActivatedRuleTypeDef",
+        "ByteMatchSetSummaryTypeDef",
+        "ByteMatchSetTypeDef",
+        "ByteMatchSetUpdateTypeDef",
+        "ByteMatchTupleOutputTypeDef",
+        "ByteMatchTupleTypeDef",
+        "CreateByteMatchSetRequestTypeDef",
+        "CreateByteMatchSetResponseTypeDef",
+        "CreateGeoMatchSetRequestTypeDef",
+        "CreateGeoMatchSetResponseTypeDef",
+        "CreateIPSetRequestTypeDef",
+        "CreateIPSetResponseTypeDef",
+        "CreateRateBasedRuleRequestTypeDef",
+        "CreateRateBasedRuleResponseTypeDef",
+        "CreateRegexMatchSetRequestTypeDef",
+        "CreateRegexMatchSetResponseTypeDef",
+        "CreateRegexPatternSetRequestTypeDef",
+        "CreateRegexPatternSetResponseTypeDef",
+        "CreateRuleGroupRequestTypeDef",
+        "CreateRuleGroupResponseTypeDef",
+        "CreateRuleRequestTypeDef",
+        "CreateRuleResponseTypeDef",
+        "CreateSizeConstraintSetRequestTypeDef",
+        "CreateSizeConstraintSetResponseTypeDef",
+        "CreateSqlInjectionMatchSetRequestTypeDef",
+        "CreateSqlInjectionMatchSetResponseTypeDef",
+        "CreateWebACLMigrationStackRequestTypeDef",
+        "CreateWebACLMigrationStackResponseTypeDef",
+        "CreateWebACLRequestTypeDef",
+        "CreateWebACLResponseTypeDef",
+        "CreateXssMatchSetRequestTypeDef",
+        "CreateXssMatchSetResponseTypeDef",
+        "DeleteByteMatchSetRequestTypeDef",
+        "DeleteByteMatchSetResponseTypeDef",
+        "DeleteGeoMatchSetRequestTypeDef",
+        "DeleteGeoMatchSetResponseTypeDef",
+        "DeleteIPSetRequestTypeDef",
+        "DeleteIPSetResponseTypeDef",
+        "DeleteLoggingConfigurationRequestTypeDef",
+        "DeleteLoggingConfigurationResponseTypeDef",
+        "DeletePermissionPolicyRequestTypeDef",
+        "DeletePermissionPolicyResponseTypeDef",
+        "DeleteRateBasedRuleRequestTypeDef",
+        "DeleteRateBasedRuleResponseTypeDef",
+        "DeleteRegexMatchSetRequestTypeDef",
+        "DeleteRegexMatchSetResponseTypeDef",
+        "DeleteRegexPatternSetRequestTypeDef",
+        "DeleteRegexPatternSetResponseTypeDef",
+        "DeleteRuleGroupRequestTypeDef",
+        "DeleteRuleGroupResponseTypeDef",
+        "DeleteRuleRequestTypeDef",
+        "DeleteRuleResponseTypeDef",
+        "DeleteSizeConstraintSetRequestTypeDef",
+        "DeleteSizeConstraintSetResponseTypeDef",
+        "DeleteSqlInjectionMatchSetRequestTypeDef",
+        "DeleteSqlInjectionMatchSetResponseTypeDef",
+        "DeleteWebACLRequestTypeDef",
+        "DeleteWebACLResponseTypeDef",
+        "DeleteXssMatchSetRequestTypeDef",
+        "DeleteXssMatchSetResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExcludedRuleTypeDef",
+        "FieldToMatchTypeDef",
+        "GeoMatchConstraintTypeDef",
+        "GeoMatchSetSummaryTypeDef",
+        "GeoMatchSetTypeDef",
+        "GeoMatchSetUpdateTypeDef",
+        "GetByteMatchSetRequestTypeDef",
+        "GetByteMatchSetResponseTypeDef",
+        "GetChangeTokenResponseTypeDef",
+        "GetChangeTokenStatusRequestTypeDef",
+        "GetChangeTokenStatusResponseTypeDef",
+        "GetGeoMatchSetRequestTypeDef",
+        "GetGeoMatchSetResponseTypeDef",
+        "GetIPSetRequestTypeDef",
+        "GetIPSetResponseTypeDef",
+        "GetLoggingConfigurationRequestTypeDef",
+        "GetLoggingConfigurationResponseTypeDef",
+        "GetPermissionPolicyRequestTypeDef",
+        "GetPermissionPolicyResponseTypeDef",
+        "GetRateBasedRuleManagedKeysRequestTypeDef",
+        "GetRateBasedRuleManagedKeysResponseTypeDef",
+        "GetRateBasedRuleRequestTypeDef",
+        "GetRateBasedRuleResponseTypeDef",
+        "GetRegexMatchSetRequestTypeDef",
+        "GetRegexMatchSetResponseTypeDef",
+        "GetRegexPatternSetRequestTypeDef",
+        "GetRegexPatternSetResponseTypeDef",
+        "GetRuleGroupRequestTypeDef",
+        "GetRuleGroupResponseTypeDef",
+        "GetRuleRequestTypeDef",
+        "GetRuleResponseTypeDef",
+        "GetSampledRequestsRequestTypeDef",
+        "GetSampledRequestsResponseTypeDef",
+        "GetSizeConstraintSetRequestTypeDef",
+        "GetSizeConstraintSetResponseTypeDef",
+        "GetSqlInjectionMatchSetRequestTypeDef",
+        "GetSqlInjectionMatchSetResponseTypeDef",
+        "GetWebACLRequestTypeDef",
+        "GetWebACLResponseTypeDef",
+        "GetXssMatchSetRequestTypeDef",
+        "GetXssMatchSetResponseTypeDef",
+        "HTTPHeaderTypeDef",
+        "HTTPRequestTypeDef",
+        "IPSetDescriptorTypeDef",
+        "IPSetSummaryTypeDef",
+        "IPSetTypeDef",
+        "IPSetUpdateTypeDef",
+        "ListActivatedRulesInRuleGroupRequestTypeDef",
+        "ListActivatedRulesInRuleGroupResponseTypeDef",
+        "ListByteMatchSetsRequestTypeDef",
+        "ListByteMatchSetsResponseTypeDef",
+        "ListGeoMatchSetsRequestTypeDef",
+        "ListGeoMatchSetsResponseTypeDef",
+        "ListIPSetsRequestTypeDef",
+        "ListIPSetsResponseTypeDef",
+        "ListLoggingConfigurationsRequestTypeDef",
+        "ListLoggingConfigurationsResponseTypeDef",
+        "ListRateBasedRulesRequestTypeDef",
+        "ListRateBasedRulesResponseTypeDef",
+        "ListRegexMatchSetsRequestTypeDef",
+        "ListRegexMatchSetsResponseTypeDef",
+        "ListRegexPatternSetsRequestTypeDef",
+        "ListRegexPatternSetsResponseTypeDef",
+        "ListRuleGroupsRequestTypeDef",
+        "ListRuleGroupsResponseTypeDef",
+        "ListRulesRequestTypeDef",
+        "ListRulesResponseTypeDef",
+        "ListSizeConstraintSetsRequestTypeDef",
+        "ListSizeConstraintSetsResponseTypeDef",
+        "ListSqlInjectionMatchSetsRequestTypeDef",
+        "ListSqlInjectionMatchSetsResponseTypeDef",
+        "ListSubscribedRuleGroupsRequestTypeDef",
+        "ListSubscribedRuleGroupsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWebACLsRequestTypeDef",
+        "ListWebACLsResponseTypeDef",
+        "ListXssMatchSetsRequestTypeDef",
+        "ListXssMatchSetsResponseTypeDef",
+        "LoggingConfigurationOutputTypeDef",
+        "LoggingConfigurationTypeDef",
+        "PredicateTypeDef",
+        "PutLoggingConfigurationRequestTypeDef",
+        "PutLoggingConfigurationResponseTypeDef",
+        "PutPermissionPolicyRequestTypeDef",
+        "PutPermissionPolicyResponseTypeDef",
+        "RateBasedRuleTypeDef",
+        "RegexMatchSetSummaryTypeDef",
+        "RegexMatchSetTypeDef",
+        "RegexMatchSetUpdateTypeDef",
+        "RegexMatchTupleTypeDef",
+        "RegexPatternSetSummaryTypeDef",
+        "RegexPatternSetTypeDef",
+        "RegexPatternSetUpdateTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleGroupSummaryTypeDef",
+        "RuleGroupTypeDef",
+        "RuleGroupUpdateTypeDef",
+        "RuleSummaryTypeDef",
+        "RuleTypeDef",
+        "RuleUpdateTypeDef",
+        "SampledHTTPRequestTypeDef",
+        "SizeConstraintSetSummaryTypeDef",
+        "SizeConstraintSetTypeDef",
+        "SizeConstraintSetUpdateTypeDef",
+        "SizeConstraintTypeDef",
+        "SqlInjectionMatchSetSummaryTypeDef",
+        "SqlInjectionMatchSetTypeDef",
+        "SqlInjectionMatchSetUpdateTypeDef",
+        "SqlInjectionMatchTupleTypeDef",
+        "SubscribedRuleGroupSummaryTypeDef",
+        "TagInfoForResourceTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TimeWindowOutputTypeDef",
+        "TimeWindowTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateByteMatchSetRequestTypeDef",
+        "UpdateByteMatchSetResponseTypeDef",
+        "UpdateGeoMatchSetRequestTypeDef",
+        "UpdateGeoMatchSetResponseTypeDef",
+        "UpdateIPSetRequestTypeDef",
+        "UpdateIPSetResponseTypeDef",
+        "UpdateRateBasedRuleRequestTypeDef",
+        "UpdateRateBasedRuleResponseTypeDef",
+        "UpdateRegexMatchSetRequestTypeDef",
+        "UpdateRegexMatchSetResponseTypeDef",
+        "UpdateRegexPatternSetRequestTypeDef",
+        "UpdateRegexPatternSetResponseTypeDef",
+        "UpdateRuleGroupRequestTypeDef",
+        "UpdateRuleGroupResponseTypeDef",
+        "UpdateRuleRequestTypeDef",
+        "UpdateRuleResponseTypeDef",
+        "UpdateSizeConstraintSetRequestTypeDef",
+        "UpdateSizeConstraintSetResponseTypeDef",
+        "UpdateSqlInjectionMatchSetRequestTypeDef",
+        "UpdateSqlInjectionMatchSetResponseTypeDef",
+        "UpdateWebACLRequestTypeDef",
+        "UpdateWebACLResponseTypeDef",
+        "UpdateXssMatchSetRequestTypeDef",
+        "UpdateXssMatchSetResponseTypeDef",
+        "WafActionTypeDef",
+        "WafOverrideActionTypeDef",
+        "WebACLSummaryTypeDef",
+        "WebACLTypeDef",
+        "WebACLUpdateTypeDef",
+        "XssMatchSetSummaryTypeDef",
+        "XssMatchSetTypeDef",
+        "XssMatchSetUpdateTypeDef",
+        "XssMatchTupleTypeDef",
+    ]
+
+
+class ExcludedRuleTypeDef(TypedDict):
+    RuleId: str
+
+
+class WafActionTypeDef(TypedDict):
+    Type: WafActionTypeType
+
+
+class WafOverrideActionTypeDef(TypedDict):
+    Type: WafOverrideActionTypeType
 
 
 class ActivatedRuleOutputTypeDef(TypedDict):
@@ -276,15 +289,9 @@ class ByteMatchSetSummaryTypeDef(TypedDict):
     Name: str
 
 
-class ByteMatchSetTypeDef(TypedDict):
-    ByteMatchSetId: str
-    Name: NotRequired[str]
-    ByteMatchTuples: list[ByteMatchTupleOutputTypeDef]
-
-
-class ByteMatchSetUpdateTypeDef(TypedDict):
-    Action: ChangeActionType
-    ByteMatchTuple: ReadOnly[ByteMatchTupleTypeDef]
+class FieldToMatchTypeDef(TypedDict):
+    Type: MatchFieldTypeType
+    Data: NotRequired[str]
 
 
 class ByteMatchTupleOutputTypeDef(TypedDict):
@@ -294,11 +301,22 @@ class ByteMatchTupleOutputTypeDef(TypedDict):
     PositionalConstraint: PositionalConstraintType
 
 
+class ByteMatchSetTypeDef(TypedDict):
+    ByteMatchSetId: str
+    Name: NotRequired[str]
+    ByteMatchTuples: list[ByteMatchTupleOutputTypeDef]
+
+
 class ByteMatchTupleTypeDef(TypedDict):
     FieldToMatch: FieldToMatchTypeDef
     TargetString: ReadOnly[bytes | str | IO[Any]]
     TextTransformation: TextTransformationType
     PositionalConstraint: PositionalConstraintType
+
+
+class ByteMatchSetUpdateTypeDef(TypedDict):
+    Action: ChangeActionType
+    ByteMatchTuple: ReadOnly[ByteMatchTupleTypeDef]
 
 
 class CreateByteMatchSetRequestTypeDef(TypedDict):
@@ -317,6 +335,17 @@ class CreateGeoMatchSetRequestTypeDef(TypedDict):
     ChangeToken: str
 
 
+class GeoMatchConstraintTypeDef(TypedDict):
+    Type: GeoMatchConstraintTypeType
+    Value: GeoMatchConstraintValueType
+
+
+class GeoMatchSetTypeDef(TypedDict):
+    GeoMatchSetId: str
+    Name: NotRequired[str]
+    GeoMatchConstraints: list[GeoMatchConstraintTypeDef]
+
+
 class CreateGeoMatchSetResponseTypeDef(TypedDict):
     GeoMatchSet: NotRequired[GeoMatchSetTypeDef]
     ChangeToken: NotRequired[str]
@@ -328,10 +357,26 @@ class CreateIPSetRequestTypeDef(TypedDict):
     ChangeToken: str
 
 
+class IPSetDescriptorTypeDef(TypedDict):
+    Type: IPSetDescriptorTypeType
+    Value: str
+
+
+class IPSetTypeDef(TypedDict):
+    IPSetId: str
+    Name: NotRequired[str]
+    IPSetDescriptors: list[IPSetDescriptorTypeDef]
+
+
 class CreateIPSetResponseTypeDef(TypedDict):
     IPSet: NotRequired[IPSetTypeDef]
     ChangeToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class CreateRateBasedRuleRequestTypeDef(TypedDict):
@@ -341,6 +386,21 @@ class CreateRateBasedRuleRequestTypeDef(TypedDict):
     RateLimit: int
     ChangeToken: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PredicateTypeDef(TypedDict):
+    Negated: bool
+    Type: PredicateTypeType
+    DataId: str
+
+
+class RateBasedRuleTypeDef(TypedDict):
+    RuleId: str
+    Name: NotRequired[str]
+    MetricName: NotRequired[str]
+    MatchPredicates: list[PredicateTypeDef]
+    RateKey: RateKeyType
+    RateLimit: int
 
 
 class CreateRateBasedRuleResponseTypeDef(TypedDict):
@@ -354,6 +414,18 @@ class CreateRegexMatchSetRequestTypeDef(TypedDict):
     ChangeToken: str
 
 
+class RegexMatchTupleTypeDef(TypedDict):
+    FieldToMatch: FieldToMatchTypeDef
+    TextTransformation: TextTransformationType
+    RegexPatternSetId: str
+
+
+class RegexMatchSetTypeDef(TypedDict):
+    RegexMatchSetId: NotRequired[str]
+    Name: NotRequired[str]
+    RegexMatchTuples: NotRequired[list[RegexMatchTupleTypeDef]]
+
+
 class CreateRegexMatchSetResponseTypeDef(TypedDict):
     RegexMatchSet: NotRequired[RegexMatchSetTypeDef]
     ChangeToken: NotRequired[str]
@@ -363,6 +435,12 @@ class CreateRegexMatchSetResponseTypeDef(TypedDict):
 class CreateRegexPatternSetRequestTypeDef(TypedDict):
     Name: str
     ChangeToken: str
+
+
+class RegexPatternSetTypeDef(TypedDict):
+    RegexPatternSetId: str
+    Name: NotRequired[str]
+    RegexPatternStrings: list[str]
 
 
 class CreateRegexPatternSetResponseTypeDef(TypedDict):
@@ -378,6 +456,12 @@ class CreateRuleGroupRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class RuleGroupTypeDef(TypedDict):
+    RuleGroupId: str
+    Name: NotRequired[str]
+    MetricName: NotRequired[str]
+
+
 class CreateRuleGroupResponseTypeDef(TypedDict):
     RuleGroup: NotRequired[RuleGroupTypeDef]
     ChangeToken: NotRequired[str]
@@ -391,6 +475,13 @@ class CreateRuleRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class RuleTypeDef(TypedDict):
+    RuleId: str
+    Name: NotRequired[str]
+    MetricName: NotRequired[str]
+    Predicates: list[PredicateTypeDef]
+
+
 class CreateRuleResponseTypeDef(TypedDict):
     Rule: NotRequired[RuleTypeDef]
     ChangeToken: NotRequired[str]
@@ -402,6 +493,19 @@ class CreateSizeConstraintSetRequestTypeDef(TypedDict):
     ChangeToken: str
 
 
+class SizeConstraintTypeDef(TypedDict):
+    FieldToMatch: FieldToMatchTypeDef
+    TextTransformation: TextTransformationType
+    ComparisonOperator: ComparisonOperatorType
+    Size: int
+
+
+class SizeConstraintSetTypeDef(TypedDict):
+    SizeConstraintSetId: str
+    Name: NotRequired[str]
+    SizeConstraints: list[SizeConstraintTypeDef]
+
+
 class CreateSizeConstraintSetResponseTypeDef(TypedDict):
     SizeConstraintSet: NotRequired[SizeConstraintSetTypeDef]
     ChangeToken: NotRequired[str]
@@ -411,6 +515,17 @@ class CreateSizeConstraintSetResponseTypeDef(TypedDict):
 class CreateSqlInjectionMatchSetRequestTypeDef(TypedDict):
     Name: str
     ChangeToken: str
+
+
+class SqlInjectionMatchTupleTypeDef(TypedDict):
+    FieldToMatch: FieldToMatchTypeDef
+    TextTransformation: TextTransformationType
+
+
+class SqlInjectionMatchSetTypeDef(TypedDict):
+    SqlInjectionMatchSetId: str
+    Name: NotRequired[str]
+    SqlInjectionMatchTuples: list[SqlInjectionMatchTupleTypeDef]
 
 
 class CreateSqlInjectionMatchSetResponseTypeDef(TypedDict):
@@ -438,6 +553,15 @@ class CreateWebACLRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class WebACLTypeDef(TypedDict):
+    WebACLId: str
+    Name: NotRequired[str]
+    MetricName: NotRequired[str]
+    DefaultAction: WafActionTypeDef
+    Rules: list[ActivatedRuleOutputTypeDef]
+    WebACLArn: NotRequired[str]
+
+
 class CreateWebACLResponseTypeDef(TypedDict):
     WebACL: NotRequired[WebACLTypeDef]
     ChangeToken: NotRequired[str]
@@ -447,6 +571,17 @@ class CreateWebACLResponseTypeDef(TypedDict):
 class CreateXssMatchSetRequestTypeDef(TypedDict):
     Name: str
     ChangeToken: str
+
+
+class XssMatchTupleTypeDef(TypedDict):
+    FieldToMatch: FieldToMatchTypeDef
+    TextTransformation: TextTransformationType
+
+
+class XssMatchSetTypeDef(TypedDict):
+    XssMatchSetId: str
+    Name: NotRequired[str]
+    XssMatchTuples: list[XssMatchTupleTypeDef]
 
 
 class CreateXssMatchSetResponseTypeDef(TypedDict):
@@ -591,29 +726,9 @@ class DeleteXssMatchSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ExcludedRuleTypeDef(TypedDict):
-    RuleId: str
-
-
-class FieldToMatchTypeDef(TypedDict):
-    Type: MatchFieldTypeType
-    Data: NotRequired[str]
-
-
-class GeoMatchConstraintTypeDef(TypedDict):
-    Type: GeoMatchConstraintTypeType
-    Value: GeoMatchConstraintValueType
-
-
 class GeoMatchSetSummaryTypeDef(TypedDict):
     GeoMatchSetId: str
     Name: str
-
-
-class GeoMatchSetTypeDef(TypedDict):
-    GeoMatchSetId: str
-    Name: NotRequired[str]
-    GeoMatchConstraints: list[GeoMatchConstraintTypeDef]
 
 
 class GeoMatchSetUpdateTypeDef(TypedDict):
@@ -664,6 +779,12 @@ class GetIPSetResponseTypeDef(TypedDict):
 
 class GetLoggingConfigurationRequestTypeDef(TypedDict):
     ResourceArn: str
+
+
+class LoggingConfigurationOutputTypeDef(TypedDict):
+    ResourceArn: str
+    LogDestinationConfigs: list[str]
+    RedactedFields: NotRequired[list[FieldToMatchTypeDef]]
 
 
 class GetLoggingConfigurationResponseTypeDef(TypedDict):
@@ -736,11 +857,43 @@ class GetRuleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TimeWindowTypeDef(TypedDict):
+    StartTime: ReadOnly[datetime | str]
+    EndTime: ReadOnly[datetime | str]
+
+
 class GetSampledRequestsRequestTypeDef(TypedDict):
     WebAclId: str
     RuleId: str
     TimeWindow: ReadOnly[TimeWindowTypeDef]
     MaxItems: int
+
+
+class HTTPHeaderTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class HTTPRequestTypeDef(TypedDict):
+    ClientIP: NotRequired[str]
+    Country: NotRequired[str]
+    URI: NotRequired[str]
+    Method: NotRequired[str]
+    HTTPVersion: NotRequired[str]
+    Headers: NotRequired[list[HTTPHeaderTypeDef]]
+
+
+class SampledHTTPRequestTypeDef(TypedDict):
+    Request: HTTPRequestTypeDef
+    Weight: int
+    Timestamp: NotRequired[datetime]
+    Action: NotRequired[str]
+    RuleWithinRuleGroup: NotRequired[str]
+
+
+class TimeWindowOutputTypeDef(TypedDict):
+    StartTime: datetime
+    EndTime: datetime
 
 
 class GetSampledRequestsResponseTypeDef(TypedDict):
@@ -786,34 +939,9 @@ class GetXssMatchSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class HTTPHeaderTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class HTTPRequestTypeDef(TypedDict):
-    ClientIP: NotRequired[str]
-    Country: NotRequired[str]
-    URI: NotRequired[str]
-    Method: NotRequired[str]
-    HTTPVersion: NotRequired[str]
-    Headers: NotRequired[list[HTTPHeaderTypeDef]]
-
-
-class IPSetDescriptorTypeDef(TypedDict):
-    Type: IPSetDescriptorTypeType
-    Value: str
-
-
 class IPSetSummaryTypeDef(TypedDict):
     IPSetId: str
     Name: str
-
-
-class IPSetTypeDef(TypedDict):
-    IPSetId: str
-    Name: NotRequired[str]
-    IPSetDescriptors: list[IPSetDescriptorTypeDef]
 
 
 class IPSetUpdateTypeDef(TypedDict):
@@ -882,6 +1010,11 @@ class ListRateBasedRulesRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class RuleSummaryTypeDef(TypedDict):
+    RuleId: str
+    Name: str
+
+
 class ListRateBasedRulesResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     Rules: NotRequired[list[RuleSummaryTypeDef]]
@@ -891,6 +1024,11 @@ class ListRateBasedRulesResponseTypeDef(TypedDict):
 class ListRegexMatchSetsRequestTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class RegexMatchSetSummaryTypeDef(TypedDict):
+    RegexMatchSetId: str
+    Name: str
 
 
 class ListRegexMatchSetsResponseTypeDef(TypedDict):
@@ -904,6 +1042,11 @@ class ListRegexPatternSetsRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class RegexPatternSetSummaryTypeDef(TypedDict):
+    RegexPatternSetId: str
+    Name: str
+
+
 class ListRegexPatternSetsResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     RegexPatternSets: NotRequired[list[RegexPatternSetSummaryTypeDef]]
@@ -913,6 +1056,11 @@ class ListRegexPatternSetsResponseTypeDef(TypedDict):
 class ListRuleGroupsRequestTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class RuleGroupSummaryTypeDef(TypedDict):
+    RuleGroupId: str
+    Name: str
 
 
 class ListRuleGroupsResponseTypeDef(TypedDict):
@@ -937,6 +1085,11 @@ class ListSizeConstraintSetsRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class SizeConstraintSetSummaryTypeDef(TypedDict):
+    SizeConstraintSetId: str
+    Name: str
+
+
 class ListSizeConstraintSetsResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     SizeConstraintSets: NotRequired[list[SizeConstraintSetSummaryTypeDef]]
@@ -948,6 +1101,11 @@ class ListSqlInjectionMatchSetsRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class SqlInjectionMatchSetSummaryTypeDef(TypedDict):
+    SqlInjectionMatchSetId: str
+    Name: str
+
+
 class ListSqlInjectionMatchSetsResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     SqlInjectionMatchSets: NotRequired[list[SqlInjectionMatchSetSummaryTypeDef]]
@@ -957,6 +1115,12 @@ class ListSqlInjectionMatchSetsResponseTypeDef(TypedDict):
 class ListSubscribedRuleGroupsRequestTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class SubscribedRuleGroupSummaryTypeDef(TypedDict):
+    RuleGroupId: str
+    Name: str
+    MetricName: str
 
 
 class ListSubscribedRuleGroupsResponseTypeDef(TypedDict):
@@ -971,6 +1135,11 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceARN: str
 
 
+class TagInfoForResourceTypeDef(TypedDict):
+    ResourceARN: NotRequired[str]
+    TagList: NotRequired[list[TagTypeDef]]
+
+
 class ListTagsForResourceResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     TagInfoForResource: NotRequired[TagInfoForResourceTypeDef]
@@ -980,6 +1149,11 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
 class ListWebACLsRequestTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class WebACLSummaryTypeDef(TypedDict):
+    WebACLId: str
+    Name: str
 
 
 class ListWebACLsResponseTypeDef(TypedDict):
@@ -993,28 +1167,21 @@ class ListXssMatchSetsRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class XssMatchSetSummaryTypeDef(TypedDict):
+    XssMatchSetId: str
+    Name: str
+
+
 class ListXssMatchSetsResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     XssMatchSets: NotRequired[list[XssMatchSetSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoggingConfigurationOutputTypeDef(TypedDict):
-    ResourceArn: str
-    LogDestinationConfigs: list[str]
-    RedactedFields: NotRequired[list[FieldToMatchTypeDef]]
-
-
 class LoggingConfigurationTypeDef(TypedDict):
     ResourceArn: str
     LogDestinationConfigs: ReadOnly[Sequence[str]]
     RedactedFields: NotRequired[ReadOnly[Sequence[FieldToMatchTypeDef]]]
-
-
-class PredicateTypeDef(TypedDict):
-    Negated: bool
-    Type: PredicateTypeType
-    DataId: str
 
 
 class PutLoggingConfigurationRequestTypeDef(TypedDict):
@@ -1035,46 +1202,9 @@ class PutPermissionPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RateBasedRuleTypeDef(TypedDict):
-    RuleId: str
-    Name: NotRequired[str]
-    MetricName: NotRequired[str]
-    MatchPredicates: list[PredicateTypeDef]
-    RateKey: RateKeyType
-    RateLimit: int
-
-
-class RegexMatchSetSummaryTypeDef(TypedDict):
-    RegexMatchSetId: str
-    Name: str
-
-
-class RegexMatchSetTypeDef(TypedDict):
-    RegexMatchSetId: NotRequired[str]
-    Name: NotRequired[str]
-    RegexMatchTuples: NotRequired[list[RegexMatchTupleTypeDef]]
-
-
 class RegexMatchSetUpdateTypeDef(TypedDict):
     Action: ChangeActionType
     RegexMatchTuple: RegexMatchTupleTypeDef
-
-
-class RegexMatchTupleTypeDef(TypedDict):
-    FieldToMatch: FieldToMatchTypeDef
-    TextTransformation: TextTransformationType
-    RegexPatternSetId: str
-
-
-class RegexPatternSetSummaryTypeDef(TypedDict):
-    RegexPatternSetId: str
-    Name: str
-
-
-class RegexPatternSetTypeDef(TypedDict):
-    RegexPatternSetId: str
-    Name: NotRequired[str]
-    RegexPatternStrings: list[str]
 
 
 class RegexPatternSetUpdateTypeDef(TypedDict):
@@ -1082,32 +1212,9 @@ class RegexPatternSetUpdateTypeDef(TypedDict):
     RegexPatternString: str
 
 
-class RuleGroupSummaryTypeDef(TypedDict):
-    RuleGroupId: str
-    Name: str
-
-
-class RuleGroupTypeDef(TypedDict):
-    RuleGroupId: str
-    Name: NotRequired[str]
-    MetricName: NotRequired[str]
-
-
 class RuleGroupUpdateTypeDef(TypedDict):
     Action: ChangeActionType
     ActivatedRule: ReadOnly[ActivatedRuleTypeDef]
-
-
-class RuleSummaryTypeDef(TypedDict):
-    RuleId: str
-    Name: str
-
-
-class RuleTypeDef(TypedDict):
-    RuleId: str
-    Name: NotRequired[str]
-    MetricName: NotRequired[str]
-    Predicates: list[PredicateTypeDef]
 
 
 class RuleUpdateTypeDef(TypedDict):
@@ -1115,67 +1222,14 @@ class RuleUpdateTypeDef(TypedDict):
     Predicate: PredicateTypeDef
 
 
-class SampledHTTPRequestTypeDef(TypedDict):
-    Request: HTTPRequestTypeDef
-    Weight: int
-    Timestamp: NotRequired[datetime]
-    Action: NotRequired[str]
-    RuleWithinRuleGroup: NotRequired[str]
-
-
-class SizeConstraintSetSummaryTypeDef(TypedDict):
-    SizeConstraintSetId: str
-    Name: str
-
-
-class SizeConstraintSetTypeDef(TypedDict):
-    SizeConstraintSetId: str
-    Name: NotRequired[str]
-    SizeConstraints: list[SizeConstraintTypeDef]
-
-
 class SizeConstraintSetUpdateTypeDef(TypedDict):
     Action: ChangeActionType
     SizeConstraint: SizeConstraintTypeDef
 
 
-class SizeConstraintTypeDef(TypedDict):
-    FieldToMatch: FieldToMatchTypeDef
-    TextTransformation: TextTransformationType
-    ComparisonOperator: ComparisonOperatorType
-    Size: int
-
-
-class SqlInjectionMatchSetSummaryTypeDef(TypedDict):
-    SqlInjectionMatchSetId: str
-    Name: str
-
-
-class SqlInjectionMatchSetTypeDef(TypedDict):
-    SqlInjectionMatchSetId: str
-    Name: NotRequired[str]
-    SqlInjectionMatchTuples: list[SqlInjectionMatchTupleTypeDef]
-
-
 class SqlInjectionMatchSetUpdateTypeDef(TypedDict):
     Action: ChangeActionType
     SqlInjectionMatchTuple: SqlInjectionMatchTupleTypeDef
-
-
-class SqlInjectionMatchTupleTypeDef(TypedDict):
-    FieldToMatch: FieldToMatchTypeDef
-    TextTransformation: TextTransformationType
-
-
-class SubscribedRuleGroupSummaryTypeDef(TypedDict):
-    RuleGroupId: str
-    Name: str
-    MetricName: str
-
-
-class TagInfoForResourceTypeDef(TypedDict):
-    ResourceARN: NotRequired[str]
-    TagList: NotRequired[list[TagTypeDef]]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -1185,21 +1239,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TimeWindowOutputTypeDef(TypedDict):
-    StartTime: datetime
-    EndTime: datetime
-
-
-class TimeWindowTypeDef(TypedDict):
-    StartTime: ReadOnly[datetime | str]
-    EndTime: ReadOnly[datetime | str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1322,6 +1361,11 @@ class UpdateSqlInjectionMatchSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class WebACLUpdateTypeDef(TypedDict):
+    Action: ChangeActionType
+    ActivatedRule: ReadOnly[ActivatedRuleTypeDef]
+
+
 class UpdateWebACLRequestTypeDef(TypedDict):
     WebACLId: str
     ChangeToken: str
@@ -1334,6 +1378,11 @@ class UpdateWebACLResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class XssMatchSetUpdateTypeDef(TypedDict):
+    Action: ChangeActionType
+    XssMatchTuple: XssMatchTupleTypeDef
+
+
 class UpdateXssMatchSetRequestTypeDef(TypedDict):
     XssMatchSetId: str
     ChangeToken: str
@@ -1343,51 +1392,3 @@ class UpdateXssMatchSetRequestTypeDef(TypedDict):
 class UpdateXssMatchSetResponseTypeDef(TypedDict):
     ChangeToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WafActionTypeDef(TypedDict):
-    Type: WafActionTypeType
-
-
-class WafOverrideActionTypeDef(TypedDict):
-    Type: WafOverrideActionTypeType
-
-
-class WebACLSummaryTypeDef(TypedDict):
-    WebACLId: str
-    Name: str
-
-
-class WebACLTypeDef(TypedDict):
-    WebACLId: str
-    Name: NotRequired[str]
-    MetricName: NotRequired[str]
-    DefaultAction: WafActionTypeDef
-    Rules: list[ActivatedRuleOutputTypeDef]
-    WebACLArn: NotRequired[str]
-
-
-class WebACLUpdateTypeDef(TypedDict):
-    Action: ChangeActionType
-    ActivatedRule: ReadOnly[ActivatedRuleTypeDef]
-
-
-class XssMatchSetSummaryTypeDef(TypedDict):
-    XssMatchSetId: str
-    Name: str
-
-
-class XssMatchSetTypeDef(TypedDict):
-    XssMatchSetId: str
-    Name: NotRequired[str]
-    XssMatchTuples: list[XssMatchTupleTypeDef]
-
-
-class XssMatchSetUpdateTypeDef(TypedDict):
-    Action: ChangeActionType
-    XssMatchTuple: XssMatchTupleTypeDef
-
-
-class XssMatchTupleTypeDef(TypedDict):
-    FieldToMatch: FieldToMatchTypeDef
-    TextTransformation: TextTransformationType

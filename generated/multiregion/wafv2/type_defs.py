@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -54,323 +54,324 @@ from .literals import (
     UsageOfActionType,
 )
 
-__all__ = [
-    "APIKeySummaryTypeDef",
-    "AWSManagedRulesACFPRuleSetOutputTypeDef",
-    "AWSManagedRulesACFPRuleSetTypeDef",
-    "AWSManagedRulesATPRuleSetOutputTypeDef",
-    "AWSManagedRulesATPRuleSetTypeDef",
-    "AWSManagedRulesAntiDDoSRuleSetOutputTypeDef",
-    "AWSManagedRulesAntiDDoSRuleSetTypeDef",
-    "AWSManagedRulesBotControlRuleSetTypeDef",
-    "ActionConditionTypeDef",
-    "AddressFieldTypeDef",
-    "AllQueryArgumentsTypeDef",
-    "AllTypeDef",
-    "AllowActionOutputTypeDef",
-    "AllowActionTypeDef",
-    "AndStatementOutputTypeDef",
-    "AndStatementTypeDef",
-    "ApplicationAttributeOutputTypeDef",
-    "ApplicationAttributeTypeDef",
-    "ApplicationConfigOutputTypeDef",
-    "ApplicationConfigTypeDef",
-    "AsnMatchStatementOutputTypeDef",
-    "AsnMatchStatementTypeDef",
-    "AssociateWebACLRequestTypeDef",
-    "AssociateWebACLResponseTypeDef",
-    "AssociationConfigOutputTypeDef",
-    "AssociationConfigTypeDef",
-    "BlockActionOutputTypeDef",
-    "BlockActionTypeDef",
-    "BodyTypeDef",
-    "BotStatisticsTypeDef",
-    "ByteMatchStatementOutputTypeDef",
-    "ByteMatchStatementTypeDef",
-    "CaptchaActionOutputTypeDef",
-    "CaptchaActionTypeDef",
-    "CaptchaConfigTypeDef",
-    "CaptchaResponseTypeDef",
-    "ChallengeActionOutputTypeDef",
-    "ChallengeActionTypeDef",
-    "ChallengeConfigTypeDef",
-    "ChallengeResponseTypeDef",
-    "CheckCapacityRequestTypeDef",
-    "CheckCapacityResponseTypeDef",
-    "ClientSideActionConfigOutputTypeDef",
-    "ClientSideActionConfigTypeDef",
-    "ClientSideActionOutputTypeDef",
-    "ClientSideActionTypeDef",
-    "ConditionTypeDef",
-    "CookieMatchPatternOutputTypeDef",
-    "CookieMatchPatternTypeDef",
-    "CookiesOutputTypeDef",
-    "CookiesTypeDef",
-    "CountActionOutputTypeDef",
-    "CountActionTypeDef",
-    "CreateAPIKeyRequestTypeDef",
-    "CreateAPIKeyResponseTypeDef",
-    "CreateIPSetRequestTypeDef",
-    "CreateIPSetResponseTypeDef",
-    "CreateRegexPatternSetRequestTypeDef",
-    "CreateRegexPatternSetResponseTypeDef",
-    "CreateRuleGroupRequestTypeDef",
-    "CreateRuleGroupResponseTypeDef",
-    "CreateWebACLRequestTypeDef",
-    "CreateWebACLResponseTypeDef",
-    "CustomHTTPHeaderTypeDef",
-    "CustomRequestHandlingOutputTypeDef",
-    "CustomRequestHandlingTypeDef",
-    "CustomResponseBodyTypeDef",
-    "CustomResponseOutputTypeDef",
-    "CustomResponseTypeDef",
-    "DataProtectionConfigOutputTypeDef",
-    "DataProtectionConfigTypeDef",
-    "DataProtectionOutputTypeDef",
-    "DataProtectionTypeDef",
-    "DefaultActionOutputTypeDef",
-    "DefaultActionTypeDef",
-    "DeleteAPIKeyRequestTypeDef",
-    "DeleteAPIKeyResponseTypeDef",
-    "DeleteFirewallManagerRuleGroupsRequestTypeDef",
-    "DeleteFirewallManagerRuleGroupsResponseTypeDef",
-    "DeleteIPSetRequestTypeDef",
-    "DeleteIPSetResponseTypeDef",
-    "DeleteLoggingConfigurationRequestTypeDef",
-    "DeleteLoggingConfigurationResponseTypeDef",
-    "DeletePermissionPolicyRequestTypeDef",
-    "DeletePermissionPolicyResponseTypeDef",
-    "DeleteRegexPatternSetRequestTypeDef",
-    "DeleteRegexPatternSetResponseTypeDef",
-    "DeleteRuleGroupRequestTypeDef",
-    "DeleteRuleGroupResponseTypeDef",
-    "DeleteWebACLRequestTypeDef",
-    "DeleteWebACLResponseTypeDef",
-    "DescribeAllManagedProductsRequestTypeDef",
-    "DescribeAllManagedProductsResponseTypeDef",
-    "DescribeManagedProductsByVendorRequestTypeDef",
-    "DescribeManagedProductsByVendorResponseTypeDef",
-    "DescribeManagedRuleGroupRequestTypeDef",
-    "DescribeManagedRuleGroupResponseTypeDef",
-    "DisassociateWebACLRequestTypeDef",
-    "DisassociateWebACLResponseTypeDef",
-    "EmailFieldTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExcludedRuleTypeDef",
-    "FieldToMatchOutputTypeDef",
-    "FieldToMatchTypeDef",
-    "FieldToProtectOutputTypeDef",
-    "FieldToProtectTypeDef",
-    "FilterOutputTypeDef",
-    "FilterSourceTypeDef",
-    "FilterTypeDef",
-    "FirewallManagerRuleGroupTypeDef",
-    "FirewallManagerStatementTypeDef",
-    "ForwardedIPConfigTypeDef",
-    "GenerateMobileSdkReleaseUrlRequestTypeDef",
-    "GenerateMobileSdkReleaseUrlResponseTypeDef",
-    "GeoMatchStatementOutputTypeDef",
-    "GeoMatchStatementTypeDef",
-    "GetDecryptedAPIKeyRequestTypeDef",
-    "GetDecryptedAPIKeyResponseTypeDef",
-    "GetIPSetRequestTypeDef",
-    "GetIPSetResponseTypeDef",
-    "GetLoggingConfigurationRequestTypeDef",
-    "GetLoggingConfigurationResponseTypeDef",
-    "GetManagedRuleSetRequestTypeDef",
-    "GetManagedRuleSetResponseTypeDef",
-    "GetMobileSdkReleaseRequestTypeDef",
-    "GetMobileSdkReleaseResponseTypeDef",
-    "GetPermissionPolicyRequestTypeDef",
-    "GetPermissionPolicyResponseTypeDef",
-    "GetRateBasedStatementManagedKeysRequestTypeDef",
-    "GetRateBasedStatementManagedKeysResponseTypeDef",
-    "GetRegexPatternSetRequestTypeDef",
-    "GetRegexPatternSetResponseTypeDef",
-    "GetRuleGroupRequestTypeDef",
-    "GetRuleGroupResponseTypeDef",
-    "GetSampledRequestsRequestTypeDef",
-    "GetSampledRequestsResponseTypeDef",
-    "GetTopPathStatisticsByTrafficRequestTypeDef",
-    "GetTopPathStatisticsByTrafficResponseTypeDef",
-    "GetWebACLForResourceRequestTypeDef",
-    "GetWebACLForResourceResponseTypeDef",
-    "GetWebACLRequestTypeDef",
-    "GetWebACLResponseTypeDef",
-    "HTTPHeaderTypeDef",
-    "HTTPRequestTypeDef",
-    "HeaderMatchPatternOutputTypeDef",
-    "HeaderMatchPatternTypeDef",
-    "HeaderOrderTypeDef",
-    "HeadersOutputTypeDef",
-    "HeadersTypeDef",
-    "IPSetForwardedIPConfigTypeDef",
-    "IPSetReferenceStatementTypeDef",
-    "IPSetSummaryTypeDef",
-    "IPSetTypeDef",
-    "ImmunityTimePropertyTypeDef",
-    "JA3FingerprintTypeDef",
-    "JA4FingerprintTypeDef",
-    "JsonBodyOutputTypeDef",
-    "JsonBodyTypeDef",
-    "JsonMatchPatternOutputTypeDef",
-    "JsonMatchPatternTypeDef",
-    "LabelMatchStatementTypeDef",
-    "LabelNameConditionTypeDef",
-    "LabelSummaryTypeDef",
-    "LabelTypeDef",
-    "ListAPIKeysRequestTypeDef",
-    "ListAPIKeysResponseTypeDef",
-    "ListAvailableManagedRuleGroupVersionsRequestTypeDef",
-    "ListAvailableManagedRuleGroupVersionsResponseTypeDef",
-    "ListAvailableManagedRuleGroupsRequestTypeDef",
-    "ListAvailableManagedRuleGroupsResponseTypeDef",
-    "ListIPSetsRequestTypeDef",
-    "ListIPSetsResponseTypeDef",
-    "ListLoggingConfigurationsRequestTypeDef",
-    "ListLoggingConfigurationsResponseTypeDef",
-    "ListManagedRuleSetsRequestTypeDef",
-    "ListManagedRuleSetsResponseTypeDef",
-    "ListMobileSdkReleasesRequestTypeDef",
-    "ListMobileSdkReleasesResponseTypeDef",
-    "ListRegexPatternSetsRequestTypeDef",
-    "ListRegexPatternSetsResponseTypeDef",
-    "ListResourcesForWebACLRequestTypeDef",
-    "ListResourcesForWebACLResponseTypeDef",
-    "ListRuleGroupsRequestTypeDef",
-    "ListRuleGroupsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWebACLsRequestTypeDef",
-    "ListWebACLsResponseTypeDef",
-    "LoggingConfigurationOutputTypeDef",
-    "LoggingConfigurationTypeDef",
-    "LoggingFilterOutputTypeDef",
-    "LoggingFilterTypeDef",
-    "ManagedProductDescriptorTypeDef",
-    "ManagedRuleGroupConfigOutputTypeDef",
-    "ManagedRuleGroupConfigTypeDef",
-    "ManagedRuleGroupStatementOutputTypeDef",
-    "ManagedRuleGroupStatementTypeDef",
-    "ManagedRuleGroupSummaryTypeDef",
-    "ManagedRuleGroupVersionTypeDef",
-    "ManagedRuleSetSummaryTypeDef",
-    "ManagedRuleSetTypeDef",
-    "ManagedRuleSetVersionTypeDef",
-    "MethodTypeDef",
-    "MobileSdkReleaseTypeDef",
-    "NoneActionTypeDef",
-    "NotStatementOutputTypeDef",
-    "NotStatementTypeDef",
-    "OnSourceDDoSProtectionConfigTypeDef",
-    "OrStatementOutputTypeDef",
-    "OrStatementTypeDef",
-    "OverrideActionOutputTypeDef",
-    "OverrideActionTypeDef",
-    "PasswordFieldTypeDef",
-    "PathStatisticsTypeDef",
-    "PhoneNumberFieldTypeDef",
-    "PutLoggingConfigurationRequestTypeDef",
-    "PutLoggingConfigurationResponseTypeDef",
-    "PutManagedRuleSetVersionsRequestTypeDef",
-    "PutManagedRuleSetVersionsResponseTypeDef",
-    "PutPermissionPolicyRequestTypeDef",
-    "PutPermissionPolicyResponseTypeDef",
-    "QueryStringTypeDef",
-    "RateBasedStatementCustomKeyOutputTypeDef",
-    "RateBasedStatementCustomKeyTypeDef",
-    "RateBasedStatementManagedKeysIPSetTypeDef",
-    "RateBasedStatementOutputTypeDef",
-    "RateBasedStatementTypeDef",
-    "RateLimitAsnTypeDef",
-    "RateLimitCookieOutputTypeDef",
-    "RateLimitCookieTypeDef",
-    "RateLimitForwardedIPTypeDef",
-    "RateLimitHTTPMethodTypeDef",
-    "RateLimitHeaderOutputTypeDef",
-    "RateLimitHeaderTypeDef",
-    "RateLimitIPTypeDef",
-    "RateLimitJA3FingerprintTypeDef",
-    "RateLimitJA4FingerprintTypeDef",
-    "RateLimitLabelNamespaceTypeDef",
-    "RateLimitQueryArgumentOutputTypeDef",
-    "RateLimitQueryArgumentTypeDef",
-    "RateLimitQueryStringOutputTypeDef",
-    "RateLimitQueryStringTypeDef",
-    "RateLimitUriPathOutputTypeDef",
-    "RateLimitUriPathTypeDef",
-    "RegexMatchStatementOutputTypeDef",
-    "RegexMatchStatementTypeDef",
-    "RegexPatternSetReferenceStatementOutputTypeDef",
-    "RegexPatternSetReferenceStatementTypeDef",
-    "RegexPatternSetSummaryTypeDef",
-    "RegexPatternSetTypeDef",
-    "RegexTypeDef",
-    "ReleaseSummaryTypeDef",
-    "RequestBodyAssociatedResourceTypeConfigTypeDef",
-    "RequestInspectionACFPOutputTypeDef",
-    "RequestInspectionACFPTypeDef",
-    "RequestInspectionTypeDef",
-    "ResponseInspectionBodyContainsOutputTypeDef",
-    "ResponseInspectionBodyContainsTypeDef",
-    "ResponseInspectionHeaderOutputTypeDef",
-    "ResponseInspectionHeaderTypeDef",
-    "ResponseInspectionJsonOutputTypeDef",
-    "ResponseInspectionJsonTypeDef",
-    "ResponseInspectionOutputTypeDef",
-    "ResponseInspectionStatusCodeOutputTypeDef",
-    "ResponseInspectionStatusCodeTypeDef",
-    "ResponseInspectionTypeDef",
-    "ResponseMetadataTypeDef",
-    "RuleActionOutputTypeDef",
-    "RuleActionOverrideOutputTypeDef",
-    "RuleActionOverrideTypeDef",
-    "RuleActionTypeDef",
-    "RuleGroupReferenceStatementOutputTypeDef",
-    "RuleGroupReferenceStatementTypeDef",
-    "RuleGroupSummaryTypeDef",
-    "RuleGroupTypeDef",
-    "RuleOutputTypeDef",
-    "RuleSummaryTypeDef",
-    "RuleTypeDef",
-    "SampledHTTPRequestTypeDef",
-    "SingleHeaderTypeDef",
-    "SingleQueryArgumentTypeDef",
-    "SizeConstraintStatementOutputTypeDef",
-    "SizeConstraintStatementTypeDef",
-    "SqliMatchStatementOutputTypeDef",
-    "SqliMatchStatementTypeDef",
-    "StatementOutputTypeDef",
-    "StatementTypeDef",
-    "TagInfoForResourceTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TextTransformationTypeDef",
-    "TimeWindowOutputTypeDef",
-    "TimeWindowTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateIPSetRequestTypeDef",
-    "UpdateIPSetResponseTypeDef",
-    "UpdateManagedRuleSetVersionExpiryDateRequestTypeDef",
-    "UpdateManagedRuleSetVersionExpiryDateResponseTypeDef",
-    "UpdateRegexPatternSetRequestTypeDef",
-    "UpdateRegexPatternSetResponseTypeDef",
-    "UpdateRuleGroupRequestTypeDef",
-    "UpdateRuleGroupResponseTypeDef",
-    "UpdateWebACLRequestTypeDef",
-    "UpdateWebACLResponseTypeDef",
-    "UriFragmentTypeDef",
-    "UriPathTypeDef",
-    "UsernameFieldTypeDef",
-    "VersionToPublishTypeDef",
-    "VisibilityConfigTypeDef",
-    "WebACLSummaryTypeDef",
-    "WebACLTypeDef",
-    "XssMatchStatementOutputTypeDef",
-    "XssMatchStatementTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "APIKeySummaryTypeDef",
+        "AWSManagedRulesACFPRuleSetOutputTypeDef",
+        "AWSManagedRulesACFPRuleSetTypeDef",
+        "AWSManagedRulesATPRuleSetOutputTypeDef",
+        "AWSManagedRulesATPRuleSetTypeDef",
+        "AWSManagedRulesAntiDDoSRuleSetOutputTypeDef",
+        "AWSManagedRulesAntiDDoSRuleSetTypeDef",
+        "AWSManagedRulesBotControlRuleSetTypeDef",
+        "ActionConditionTypeDef",
+        "AddressFieldTypeDef",
+        "AllQueryArgumentsTypeDef",
+        "AllTypeDef",
+        "AllowActionOutputTypeDef",
+        "AllowActionTypeDef",
+        "AndStatementOutputTypeDef",
+        "AndStatementTypeDef",
+        "ApplicationAttributeOutputTypeDef",
+        "ApplicationAttributeTypeDef",
+        "ApplicationConfigOutputTypeDef",
+        "ApplicationConfigTypeDef",
+        "AsnMatchStatementOutputTypeDef",
+        "AsnMatchStatementTypeDef",
+        "AssociateWebACLRequestTypeDef",
+        "AssociateWebACLResponseTypeDef",
+        "AssociationConfigOutputTypeDef",
+        "AssociationConfigTypeDef",
+        "BlockActionOutputTypeDef",
+        "BlockActionTypeDef",
+        "BodyTypeDef",
+        "BotStatisticsTypeDef",
+        "ByteMatchStatementOutputTypeDef",
+        "ByteMatchStatementTypeDef",
+        "CaptchaActionOutputTypeDef",
+        "CaptchaActionTypeDef",
+        "CaptchaConfigTypeDef",
+        "CaptchaResponseTypeDef",
+        "ChallengeActionOutputTypeDef",
+        "ChallengeActionTypeDef",
+        "ChallengeConfigTypeDef",
+        "ChallengeResponseTypeDef",
+        "CheckCapacityRequestTypeDef",
+        "CheckCapacityResponseTypeDef",
+        "ClientSideActionConfigOutputTypeDef",
+        "ClientSideActionConfigTypeDef",
+        "ClientSideActionOutputTypeDef",
+        "ClientSideActionTypeDef",
+        "ConditionTypeDef",
+        "CookieMatchPatternOutputTypeDef",
+        "CookieMatchPatternTypeDef",
+        "CookiesOutputTypeDef",
+        "CookiesTypeDef",
+        "CountActionOutputTypeDef",
+        "CountActionTypeDef",
+        "CreateAPIKeyRequestTypeDef",
+        "CreateAPIKeyResponseTypeDef",
+        "CreateIPSetRequestTypeDef",
+        "CreateIPSetResponseTypeDef",
+        "CreateRegexPatternSetRequestTypeDef",
+        "CreateRegexPatternSetResponseTypeDef",
+        "CreateRuleGroupRequestTypeDef",
+        "CreateRuleGroupResponseTypeDef",
+        "CreateWebACLRequestTypeDef",
+        "CreateWebACLResponseTypeDef",
+        "CustomHTTPHeaderTypeDef",
+        "CustomRequestHandlingOutputTypeDef",
+        "CustomRequestHandlingTypeDef",
+        "CustomResponseBodyTypeDef",
+        "CustomResponseOutputTypeDef",
+        "CustomResponseTypeDef",
+        "DataProtectionConfigOutputTypeDef",
+        "DataProtectionConfigTypeDef",
+        "DataProtectionOutputTypeDef",
+        "DataProtectionTypeDef",
+        "DefaultActionOutputTypeDef",
+        "DefaultActionTypeDef",
+        "DeleteAPIKeyRequestTypeDef",
+        "DeleteAPIKeyResponseTypeDef",
+        "DeleteFirewallManagerRuleGroupsRequestTypeDef",
+        "DeleteFirewallManagerRuleGroupsResponseTypeDef",
+        "DeleteIPSetRequestTypeDef",
+        "DeleteIPSetResponseTypeDef",
+        "DeleteLoggingConfigurationRequestTypeDef",
+        "DeleteLoggingConfigurationResponseTypeDef",
+        "DeletePermissionPolicyRequestTypeDef",
+        "DeletePermissionPolicyResponseTypeDef",
+        "DeleteRegexPatternSetRequestTypeDef",
+        "DeleteRegexPatternSetResponseTypeDef",
+        "DeleteRuleGroupRequestTypeDef",
+        "DeleteRuleGroupResponseTypeDef",
+        "DeleteWebACLRequestTypeDef",
+        "DeleteWebACLResponseTypeDef",
+        "DescribeAllManagedProductsRequestTypeDef",
+        "DescribeAllManagedProductsResponseTypeDef",
+        "DescribeManagedProductsByVendorRequestTypeDef",
+        "DescribeManagedProductsByVendorResponseTypeDef",
+        "DescribeManagedRuleGroupRequestTypeDef",
+        "DescribeManagedRuleGroupResponseTypeDef",
+        "DisassociateWebACLRequestTypeDef",
+        "DisassociateWebACLResponseTypeDef",
+        "EmailFieldTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExcludedRuleTypeDef",
+        "FieldToMatchOutputTypeDef",
+        "FieldToMatchTypeDef",
+        "FieldToProtectOutputTypeDef",
+        "FieldToProtectTypeDef",
+        "FilterOutputTypeDef",
+        "FilterSourceTypeDef",
+        "FilterTypeDef",
+        "FirewallManagerRuleGroupTypeDef",
+        "FirewallManagerStatementTypeDef",
+        "ForwardedIPConfigTypeDef",
+        "GenerateMobileSdkReleaseUrlRequestTypeDef",
+        "GenerateMobileSdkReleaseUrlResponseTypeDef",
+        "GeoMatchStatementOutputTypeDef",
+        "GeoMatchStatementTypeDef",
+        "GetDecryptedAPIKeyRequestTypeDef",
+        "GetDecryptedAPIKeyResponseTypeDef",
+        "GetIPSetRequestTypeDef",
+        "GetIPSetResponseTypeDef",
+        "GetLoggingConfigurationRequestTypeDef",
+        "GetLoggingConfigurationResponseTypeDef",
+        "GetManagedRuleSetRequestTypeDef",
+        "GetManagedRuleSetResponseTypeDef",
+        "GetMobileSdkReleaseRequestTypeDef",
+        "GetMobileSdkReleaseResponseTypeDef",
+        "GetPermissionPolicyRequestTypeDef",
+        "GetPermissionPolicyResponseTypeDef",
+        "GetRateBasedStatementManagedKeysRequestTypeDef",
+        "GetRateBasedStatementManagedKeysResponseTypeDef",
+        "GetRegexPatternSetRequestTypeDef",
+        "GetRegexPatternSetResponseTypeDef",
+        "GetRuleGroupRequestTypeDef",
+        "GetRuleGroupResponseTypeDef",
+        "GetSampledRequestsRequestTypeDef",
+        "GetSampledRequestsResponseTypeDef",
+        "GetTopPathStatisticsByTrafficRequestTypeDef",
+        "GetTopPathStatisticsByTrafficResponseTypeDef",
+        "GetWebACLForResourceRequestTypeDef",
+        "GetWebACLForResourceResponseTypeDef",
+        "GetWebACLRequestTypeDef",
+        "GetWebACLResponseTypeDef",
+        "HTTPHeaderTypeDef",
+        "HTTPRequestTypeDef",
+        "HeaderMatchPatternOutputTypeDef",
+        "HeaderMatchPatternTypeDef",
+        "HeaderOrderTypeDef",
+        "HeadersOutputTypeDef",
+        "HeadersTypeDef",
+        "IPSetForwardedIPConfigTypeDef",
+        "IPSetReferenceStatementTypeDef",
+        "IPSetSummaryTypeDef",
+        "IPSetTypeDef",
+        "ImmunityTimePropertyTypeDef",
+        "JA3FingerprintTypeDef",
+        "JA4FingerprintTypeDef",
+        "JsonBodyOutputTypeDef",
+        "JsonBodyTypeDef",
+        "JsonMatchPatternOutputTypeDef",
+        "JsonMatchPatternTypeDef",
+        "LabelMatchStatementTypeDef",
+        "LabelNameConditionTypeDef",
+        "LabelSummaryTypeDef",
+        "LabelTypeDef",
+        "ListAPIKeysRequestTypeDef",
+        "ListAPIKeysResponseTypeDef",
+        "ListAvailableManagedRuleGroupVersionsRequestTypeDef",
+        "ListAvailableManagedRuleGroupVersionsResponseTypeDef",
+        "ListAvailableManagedRuleGroupsRequestTypeDef",
+        "ListAvailableManagedRuleGroupsResponseTypeDef",
+        "ListIPSetsRequestTypeDef",
+        "ListIPSetsResponseTypeDef",
+        "ListLoggingConfigurationsRequestTypeDef",
+        "ListLoggingConfigurationsResponseTypeDef",
+        "ListManagedRuleSetsRequestTypeDef",
+        "ListManagedRuleSetsResponseTypeDef",
+        "ListMobileSdkReleasesRequestTypeDef",
+        "ListMobileSdkReleasesResponseTypeDef",
+        "ListRegexPatternSetsRequestTypeDef",
+        "ListRegexPatternSetsResponseTypeDef",
+        "ListResourcesForWebACLRequestTypeDef",
+        "ListResourcesForWebACLResponseTypeDef",
+        "ListRuleGroupsRequestTypeDef",
+        "ListRuleGroupsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWebACLsRequestTypeDef",
+        "ListWebACLsResponseTypeDef",
+        "LoggingConfigurationOutputTypeDef",
+        "LoggingConfigurationTypeDef",
+        "LoggingFilterOutputTypeDef",
+        "LoggingFilterTypeDef",
+        "ManagedProductDescriptorTypeDef",
+        "ManagedRuleGroupConfigOutputTypeDef",
+        "ManagedRuleGroupConfigTypeDef",
+        "ManagedRuleGroupStatementOutputTypeDef",
+        "ManagedRuleGroupStatementTypeDef",
+        "ManagedRuleGroupSummaryTypeDef",
+        "ManagedRuleGroupVersionTypeDef",
+        "ManagedRuleSetSummaryTypeDef",
+        "ManagedRuleSetTypeDef",
+        "ManagedRuleSetVersionTypeDef",
+        "MethodTypeDef",
+        "MobileSdkReleaseTypeDef",
+        "NoneActionTypeDef",
+        "NotStatementOutputTypeDef",
+        "NotStatementTypeDef",
+        "OnSourceDDoSProtectionConfigTypeDef",
+        "OrStatementOutputTypeDef",
+        "OrStatementTypeDef",
+        "OverrideActionOutputTypeDef",
+        "OverrideActionTypeDef",
+        "PasswordFieldTypeDef",
+        "PathStatisticsTypeDef",
+        "PhoneNumberFieldTypeDef",
+        "PutLoggingConfigurationRequestTypeDef",
+        "PutLoggingConfigurationResponseTypeDef",
+        "PutManagedRuleSetVersionsRequestTypeDef",
+        "PutManagedRuleSetVersionsResponseTypeDef",
+        "PutPermissionPolicyRequestTypeDef",
+        "PutPermissionPolicyResponseTypeDef",
+        "QueryStringTypeDef",
+        "RateBasedStatementCustomKeyOutputTypeDef",
+        "RateBasedStatementCustomKeyTypeDef",
+        "RateBasedStatementManagedKeysIPSetTypeDef",
+        "RateBasedStatementOutputTypeDef",
+        "RateBasedStatementTypeDef",
+        "RateLimitAsnTypeDef",
+        "RateLimitCookieOutputTypeDef",
+        "RateLimitCookieTypeDef",
+        "RateLimitForwardedIPTypeDef",
+        "RateLimitHTTPMethodTypeDef",
+        "RateLimitHeaderOutputTypeDef",
+        "RateLimitHeaderTypeDef",
+        "RateLimitIPTypeDef",
+        "RateLimitJA3FingerprintTypeDef",
+        "RateLimitJA4FingerprintTypeDef",
+        "RateLimitLabelNamespaceTypeDef",
+        "RateLimitQueryArgumentOutputTypeDef",
+        "RateLimitQueryArgumentTypeDef",
+        "RateLimitQueryStringOutputTypeDef",
+        "RateLimitQueryStringTypeDef",
+        "RateLimitUriPathOutputTypeDef",
+        "RateLimitUriPathTypeDef",
+        "RegexMatchStatementOutputTypeDef",
+        "RegexMatchStatementTypeDef",
+        "RegexPatternSetReferenceStatementOutputTypeDef",
+        "RegexPatternSetReferenceStatementTypeDef",
+        "RegexPatternSetSummaryTypeDef",
+        "RegexPatternSetTypeDef",
+        "RegexTypeDef",
+        "ReleaseSummaryTypeDef",
+        "RequestBodyAssociatedResourceTypeConfigTypeDef",
+        "RequestInspectionACFPOutputTypeDef",
+        "RequestInspectionACFPTypeDef",
+        "RequestInspectionTypeDef",
+        "ResponseInspectionBodyContainsOutputTypeDef",
+        "ResponseInspectionBodyContainsTypeDef",
+        "ResponseInspectionHeaderOutputTypeDef",
+        "ResponseInspectionHeaderTypeDef",
+        "ResponseInspectionJsonOutputTypeDef",
+        "ResponseInspectionJsonTypeDef",
+        "ResponseInspectionOutputTypeDef",
+        "ResponseInspectionStatusCodeOutputTypeDef",
+        "ResponseInspectionStatusCodeTypeDef",
+        "ResponseInspectionTypeDef",
+        "ResponseMetadataTypeDef",
+        "RuleActionOutputTypeDef",
+        "RuleActionOverrideOutputTypeDef",
+        "RuleActionOverrideTypeDef",
+        "RuleActionTypeDef",
+        "RuleGroupReferenceStatementOutputTypeDef",
+        "RuleGroupReferenceStatementTypeDef",
+        "RuleGroupSummaryTypeDef",
+        "RuleGroupTypeDef",
+        "RuleOutputTypeDef",
+        "RuleSummaryTypeDef",
+        "RuleTypeDef",
+        "SampledHTTPRequestTypeDef",
+        "SingleHeaderTypeDef",
+        "SingleQueryArgumentTypeDef",
+        "SizeConstraintStatementOutputTypeDef",
+        "SizeConstraintStatementTypeDef",
+        "SqliMatchStatementOutputTypeDef",
+        "SqliMatchStatementTypeDef",
+        "StatementOutputTypeDef",
+        "StatementTypeDef",
+        "TagInfoForResourceTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TextTransformationTypeDef",
+        "TimeWindowOutputTypeDef",
+        "TimeWindowTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateIPSetRequestTypeDef",
+        "UpdateIPSetResponseTypeDef",
+        "UpdateManagedRuleSetVersionExpiryDateRequestTypeDef",
+        "UpdateManagedRuleSetVersionExpiryDateResponseTypeDef",
+        "UpdateRegexPatternSetRequestTypeDef",
+        "UpdateRegexPatternSetResponseTypeDef",
+        "UpdateRuleGroupRequestTypeDef",
+        "UpdateRuleGroupResponseTypeDef",
+        "UpdateWebACLRequestTypeDef",
+        "UpdateWebACLResponseTypeDef",
+        "UriFragmentTypeDef",
+        "UriPathTypeDef",
+        "UsernameFieldTypeDef",
+        "VersionToPublishTypeDef",
+        "VisibilityConfigTypeDef",
+        "WebACLSummaryTypeDef",
+        "WebACLTypeDef",
+        "XssMatchStatementOutputTypeDef",
+        "XssMatchStatementTypeDef",
+    ]
 
 
 class APIKeySummaryTypeDef(TypedDict):
@@ -378,6 +379,64 @@ class APIKeySummaryTypeDef(TypedDict):
     APIKey: NotRequired[str]
     CreationTimestamp: NotRequired[datetime]
     Version: NotRequired[int]
+
+
+class AddressFieldTypeDef(TypedDict):
+    Identifier: str
+
+
+class EmailFieldTypeDef(TypedDict):
+    Identifier: str
+
+
+class PasswordFieldTypeDef(TypedDict):
+    Identifier: str
+
+
+class PhoneNumberFieldTypeDef(TypedDict):
+    Identifier: str
+
+
+class UsernameFieldTypeDef(TypedDict):
+    Identifier: str
+
+
+class RequestInspectionACFPOutputTypeDef(TypedDict):
+    PayloadType: PayloadTypeType
+    UsernameField: NotRequired[UsernameFieldTypeDef]
+    PasswordField: NotRequired[PasswordFieldTypeDef]
+    EmailField: NotRequired[EmailFieldTypeDef]
+    PhoneNumberFields: NotRequired[list[PhoneNumberFieldTypeDef]]
+    AddressFields: NotRequired[list[AddressFieldTypeDef]]
+
+
+class ResponseInspectionBodyContainsOutputTypeDef(TypedDict):
+    SuccessStrings: list[str]
+    FailureStrings: list[str]
+
+
+class ResponseInspectionHeaderOutputTypeDef(TypedDict):
+    Name: str
+    SuccessValues: list[str]
+    FailureValues: list[str]
+
+
+class ResponseInspectionJsonOutputTypeDef(TypedDict):
+    Identifier: str
+    SuccessValues: list[str]
+    FailureValues: list[str]
+
+
+class ResponseInspectionStatusCodeOutputTypeDef(TypedDict):
+    SuccessCodes: list[int]
+    FailureCodes: list[int]
+
+
+class ResponseInspectionOutputTypeDef(TypedDict):
+    StatusCode: NotRequired[ResponseInspectionStatusCodeOutputTypeDef]
+    Header: NotRequired[ResponseInspectionHeaderOutputTypeDef]
+    BodyContains: NotRequired[ResponseInspectionBodyContainsOutputTypeDef]
+    Json: NotRequired[ResponseInspectionJsonOutputTypeDef]
 
 
 class AWSManagedRulesACFPRuleSetOutputTypeDef(TypedDict):
@@ -388,12 +447,56 @@ class AWSManagedRulesACFPRuleSetOutputTypeDef(TypedDict):
     EnableRegexInPath: NotRequired[bool]
 
 
+class RequestInspectionACFPTypeDef(TypedDict):
+    PayloadType: PayloadTypeType
+    UsernameField: NotRequired[UsernameFieldTypeDef]
+    PasswordField: NotRequired[PasswordFieldTypeDef]
+    EmailField: NotRequired[EmailFieldTypeDef]
+    PhoneNumberFields: NotRequired[ReadOnly[Sequence[PhoneNumberFieldTypeDef]]]
+    AddressFields: NotRequired[ReadOnly[Sequence[AddressFieldTypeDef]]]
+
+
+class ResponseInspectionBodyContainsTypeDef(TypedDict):
+    SuccessStrings: ReadOnly[Sequence[str]]
+    FailureStrings: ReadOnly[Sequence[str]]
+
+
+class ResponseInspectionHeaderTypeDef(TypedDict):
+    Name: str
+    SuccessValues: ReadOnly[Sequence[str]]
+    FailureValues: ReadOnly[Sequence[str]]
+
+
+class ResponseInspectionJsonTypeDef(TypedDict):
+    Identifier: str
+    SuccessValues: ReadOnly[Sequence[str]]
+    FailureValues: ReadOnly[Sequence[str]]
+
+
+class ResponseInspectionStatusCodeTypeDef(TypedDict):
+    SuccessCodes: ReadOnly[Sequence[int]]
+    FailureCodes: ReadOnly[Sequence[int]]
+
+
+class ResponseInspectionTypeDef(TypedDict):
+    StatusCode: NotRequired[ReadOnly[ResponseInspectionStatusCodeTypeDef]]
+    Header: NotRequired[ReadOnly[ResponseInspectionHeaderTypeDef]]
+    BodyContains: NotRequired[ReadOnly[ResponseInspectionBodyContainsTypeDef]]
+    Json: NotRequired[ReadOnly[ResponseInspectionJsonTypeDef]]
+
+
 class AWSManagedRulesACFPRuleSetTypeDef(TypedDict):
     CreationPath: str
     RegistrationPagePath: str
     RequestInspection: ReadOnly[RequestInspectionACFPTypeDef]
     ResponseInspection: NotRequired[ReadOnly[ResponseInspectionTypeDef]]
     EnableRegexInPath: NotRequired[bool]
+
+
+class RequestInspectionTypeDef(TypedDict):
+    PayloadType: PayloadTypeType
+    UsernameField: UsernameFieldTypeDef
+    PasswordField: PasswordFieldTypeDef
 
 
 class AWSManagedRulesATPRuleSetOutputTypeDef(TypedDict):
@@ -410,9 +513,33 @@ class AWSManagedRulesATPRuleSetTypeDef(TypedDict):
     EnableRegexInPath: NotRequired[bool]
 
 
+class RegexTypeDef(TypedDict):
+    RegexString: NotRequired[str]
+
+
+class ClientSideActionOutputTypeDef(TypedDict):
+    UsageOfAction: UsageOfActionType
+    Sensitivity: NotRequired[SensitivityToActType]
+    ExemptUriRegularExpressions: NotRequired[list[RegexTypeDef]]
+
+
+class ClientSideActionConfigOutputTypeDef(TypedDict):
+    Challenge: ClientSideActionOutputTypeDef
+
+
 class AWSManagedRulesAntiDDoSRuleSetOutputTypeDef(TypedDict):
     ClientSideActionConfig: ClientSideActionConfigOutputTypeDef
     SensitivityToBlock: NotRequired[SensitivityToActType]
+
+
+class ClientSideActionTypeDef(TypedDict):
+    UsageOfAction: UsageOfActionType
+    Sensitivity: NotRequired[SensitivityToActType]
+    ExemptUriRegularExpressions: NotRequired[ReadOnly[Sequence[RegexTypeDef]]]
+
+
+class ClientSideActionConfigTypeDef(TypedDict):
+    Challenge: ReadOnly[ClientSideActionTypeDef]
 
 
 class AWSManagedRulesAntiDDoSRuleSetTypeDef(TypedDict):
@@ -429,10 +556,6 @@ class ActionConditionTypeDef(TypedDict):
     Action: ActionValueType
 
 
-class AddressFieldTypeDef(TypedDict):
-    Identifier: str
-
-
 class AllQueryArgumentsTypeDef(TypedDict):
     pass
 
@@ -441,16 +564,615 @@ class AllTypeDef(TypedDict):
     pass
 
 
+class CustomHTTPHeaderTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
+class CustomRequestHandlingOutputTypeDef(TypedDict):
+    InsertHeaders: list[CustomHTTPHeaderTypeDef]
+
+
 class AllowActionOutputTypeDef(TypedDict):
     CustomRequestHandling: NotRequired[CustomRequestHandlingOutputTypeDef]
+
+
+class CustomRequestHandlingTypeDef(TypedDict):
+    InsertHeaders: ReadOnly[Sequence[CustomHTTPHeaderTypeDef]]
 
 
 class AllowActionTypeDef(TypedDict):
     CustomRequestHandling: NotRequired[ReadOnly[CustomRequestHandlingTypeDef]]
 
 
+class ForwardedIPConfigTypeDef(TypedDict):
+    HeaderName: str
+    FallbackBehavior: FallbackBehaviorType
+
+
+class AsnMatchStatementOutputTypeDef(TypedDict):
+    AsnList: list[int]
+    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
+
+
+class BodyTypeDef(TypedDict):
+    OversizeHandling: NotRequired[OversizeHandlingType]
+
+
+class CookieMatchPatternOutputTypeDef(TypedDict):
+    All: NotRequired[AllTypeDef]
+    IncludedCookies: NotRequired[list[str]]
+    ExcludedCookies: NotRequired[list[str]]
+
+
+class CookiesOutputTypeDef(TypedDict):
+    MatchPattern: CookieMatchPatternOutputTypeDef
+    MatchScope: MapMatchScopeType
+    OversizeHandling: OversizeHandlingType
+
+
+class HeaderOrderTypeDef(TypedDict):
+    OversizeHandling: OversizeHandlingType
+
+
+class HeaderMatchPatternOutputTypeDef(TypedDict):
+    All: NotRequired[AllTypeDef]
+    IncludedHeaders: NotRequired[list[str]]
+    ExcludedHeaders: NotRequired[list[str]]
+
+
+class HeadersOutputTypeDef(TypedDict):
+    MatchPattern: HeaderMatchPatternOutputTypeDef
+    MatchScope: MapMatchScopeType
+    OversizeHandling: OversizeHandlingType
+
+
+class JA3FingerprintTypeDef(TypedDict):
+    FallbackBehavior: FallbackBehaviorType
+
+
+class JA4FingerprintTypeDef(TypedDict):
+    FallbackBehavior: FallbackBehaviorType
+
+
+class JsonMatchPatternOutputTypeDef(TypedDict):
+    All: NotRequired[AllTypeDef]
+    IncludedPaths: NotRequired[list[str]]
+
+
+class JsonBodyOutputTypeDef(TypedDict):
+    MatchPattern: JsonMatchPatternOutputTypeDef
+    MatchScope: JsonMatchScopeType
+    InvalidFallbackBehavior: NotRequired[BodyParsingFallbackBehaviorType]
+    OversizeHandling: NotRequired[OversizeHandlingType]
+
+
+class MethodTypeDef(TypedDict):
+    pass
+
+
+class QueryStringTypeDef(TypedDict):
+    pass
+
+
+class SingleHeaderTypeDef(TypedDict):
+    Name: str
+
+
+class SingleQueryArgumentTypeDef(TypedDict):
+    Name: str
+
+
+class UriFragmentTypeDef(TypedDict):
+    FallbackBehavior: NotRequired[FallbackBehaviorType]
+
+
+class UriPathTypeDef(TypedDict):
+    pass
+
+
+class FieldToMatchOutputTypeDef(TypedDict):
+    SingleHeader: NotRequired[SingleHeaderTypeDef]
+    SingleQueryArgument: NotRequired[SingleQueryArgumentTypeDef]
+    AllQueryArguments: NotRequired[AllQueryArgumentsTypeDef]
+    UriPath: NotRequired[UriPathTypeDef]
+    QueryString: NotRequired[QueryStringTypeDef]
+    Body: NotRequired[BodyTypeDef]
+    Method: NotRequired[MethodTypeDef]
+    JsonBody: NotRequired[JsonBodyOutputTypeDef]
+    Headers: NotRequired[HeadersOutputTypeDef]
+    Cookies: NotRequired[CookiesOutputTypeDef]
+    HeaderOrder: NotRequired[HeaderOrderTypeDef]
+    JA3Fingerprint: NotRequired[JA3FingerprintTypeDef]
+    JA4Fingerprint: NotRequired[JA4FingerprintTypeDef]
+    UriFragment: NotRequired[UriFragmentTypeDef]
+
+
+class TextTransformationTypeDef(TypedDict):
+    Priority: int
+    Type: TextTransformationTypeType
+
+
+class ByteMatchStatementOutputTypeDef(TypedDict):
+    SearchString: bytes
+    FieldToMatch: FieldToMatchOutputTypeDef
+    TextTransformations: list[TextTransformationTypeDef]
+    PositionalConstraint: PositionalConstraintType
+
+
+class GeoMatchStatementOutputTypeDef(TypedDict):
+    CountryCodes: NotRequired[list[CountryCodeType]]
+    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
+
+
+class IPSetForwardedIPConfigTypeDef(TypedDict):
+    HeaderName: str
+    FallbackBehavior: FallbackBehaviorType
+    Position: ForwardedIPPositionType
+
+
+class IPSetReferenceStatementTypeDef(TypedDict):
+    ARN: str
+    IPSetForwardedIPConfig: NotRequired[IPSetForwardedIPConfigTypeDef]
+
+
+class LabelMatchStatementTypeDef(TypedDict):
+    Scope: LabelMatchScopeType
+    Key: str
+
+
+class ExcludedRuleTypeDef(TypedDict):
+    Name: str
+
+
+class ManagedRuleGroupConfigOutputTypeDef(TypedDict):
+    LoginPath: NotRequired[str]
+    PayloadType: NotRequired[PayloadTypeType]
+    UsernameField: NotRequired[UsernameFieldTypeDef]
+    PasswordField: NotRequired[PasswordFieldTypeDef]
+    AWSManagedRulesBotControlRuleSet: NotRequired[
+        AWSManagedRulesBotControlRuleSetTypeDef
+    ]
+    AWSManagedRulesATPRuleSet: NotRequired[AWSManagedRulesATPRuleSetOutputTypeDef]
+    AWSManagedRulesACFPRuleSet: NotRequired[AWSManagedRulesACFPRuleSetOutputTypeDef]
+    AWSManagedRulesAntiDDoSRuleSet: NotRequired[
+        AWSManagedRulesAntiDDoSRuleSetOutputTypeDef
+    ]
+
+
+class CustomResponseOutputTypeDef(TypedDict):
+    ResponseCode: int
+    CustomResponseBodyKey: NotRequired[str]
+    ResponseHeaders: NotRequired[list[CustomHTTPHeaderTypeDef]]
+
+
+class BlockActionOutputTypeDef(TypedDict):
+    CustomResponse: NotRequired[CustomResponseOutputTypeDef]
+
+
+class CaptchaActionOutputTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[CustomRequestHandlingOutputTypeDef]
+
+
+class ChallengeActionOutputTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[CustomRequestHandlingOutputTypeDef]
+
+
+class CountActionOutputTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[CustomRequestHandlingOutputTypeDef]
+
+
+class RuleActionOutputTypeDef(TypedDict):
+    Block: NotRequired[BlockActionOutputTypeDef]
+    Allow: NotRequired[AllowActionOutputTypeDef]
+    Count: NotRequired[CountActionOutputTypeDef]
+    Captcha: NotRequired[CaptchaActionOutputTypeDef]
+    Challenge: NotRequired[ChallengeActionOutputTypeDef]
+
+
+class RuleActionOverrideOutputTypeDef(TypedDict):
+    Name: str
+    ActionToUse: RuleActionOutputTypeDef
+
+
+class ManagedRuleGroupStatementOutputTypeDef(TypedDict):
+    VendorName: str
+    Name: str
+    Version: NotRequired[str]
+    ExcludedRules: NotRequired[list[ExcludedRuleTypeDef]]
+    ScopeDownStatement: NotRequired[StatementOutputTypeDef]
+    ManagedRuleGroupConfigs: NotRequired[list[ManagedRuleGroupConfigOutputTypeDef]]
+    RuleActionOverrides: NotRequired[list[RuleActionOverrideOutputTypeDef]]
+
+
+class NotStatementOutputTypeDef(TypedDict):
+    Statement: StatementOutputTypeDef
+
+
+class OrStatementOutputTypeDef(TypedDict):
+    Statements: list[StatementOutputTypeDef]
+
+
+class RateLimitAsnTypeDef(TypedDict):
+    pass
+
+
+class RateLimitCookieOutputTypeDef(TypedDict):
+    Name: str
+    TextTransformations: list[TextTransformationTypeDef]
+
+
+class RateLimitForwardedIPTypeDef(TypedDict):
+    pass
+
+
+class RateLimitHTTPMethodTypeDef(TypedDict):
+    pass
+
+
+class RateLimitHeaderOutputTypeDef(TypedDict):
+    Name: str
+    TextTransformations: list[TextTransformationTypeDef]
+
+
+class RateLimitIPTypeDef(TypedDict):
+    pass
+
+
+class RateLimitJA3FingerprintTypeDef(TypedDict):
+    FallbackBehavior: FallbackBehaviorType
+
+
+class RateLimitJA4FingerprintTypeDef(TypedDict):
+    FallbackBehavior: FallbackBehaviorType
+
+
+class RateLimitLabelNamespaceTypeDef(TypedDict):
+    Namespace: str
+
+
+class RateLimitQueryArgumentOutputTypeDef(TypedDict):
+    Name: str
+    TextTransformations: list[TextTransformationTypeDef]
+
+
+class RateLimitQueryStringOutputTypeDef(TypedDict):
+    TextTransformations: list[TextTransformationTypeDef]
+
+
+class RateLimitUriPathOutputTypeDef(TypedDict):
+    TextTransformations: list[TextTransformationTypeDef]
+
+
+class RateBasedStatementCustomKeyOutputTypeDef(TypedDict):
+    Header: NotRequired[RateLimitHeaderOutputTypeDef]
+    Cookie: NotRequired[RateLimitCookieOutputTypeDef]
+    QueryArgument: NotRequired[RateLimitQueryArgumentOutputTypeDef]
+    QueryString: NotRequired[RateLimitQueryStringOutputTypeDef]
+    HTTPMethod: NotRequired[RateLimitHTTPMethodTypeDef]
+    ForwardedIP: NotRequired[RateLimitForwardedIPTypeDef]
+    IP: NotRequired[RateLimitIPTypeDef]
+    LabelNamespace: NotRequired[RateLimitLabelNamespaceTypeDef]
+    UriPath: NotRequired[RateLimitUriPathOutputTypeDef]
+    JA3Fingerprint: NotRequired[RateLimitJA3FingerprintTypeDef]
+    JA4Fingerprint: NotRequired[RateLimitJA4FingerprintTypeDef]
+    ASN: NotRequired[RateLimitAsnTypeDef]
+
+
+class RateBasedStatementOutputTypeDef(TypedDict):
+    Limit: int
+    EvaluationWindowSec: NotRequired[int]
+    AggregateKeyType: RateBasedStatementAggregateKeyTypeType
+    ScopeDownStatement: NotRequired[StatementOutputTypeDef]
+    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
+    CustomKeys: NotRequired[list[RateBasedStatementCustomKeyOutputTypeDef]]
+
+
+class RegexMatchStatementOutputTypeDef(TypedDict):
+    RegexString: str
+    FieldToMatch: FieldToMatchOutputTypeDef
+    TextTransformations: list[TextTransformationTypeDef]
+
+
+class RegexPatternSetReferenceStatementOutputTypeDef(TypedDict):
+    ARN: str
+    FieldToMatch: FieldToMatchOutputTypeDef
+    TextTransformations: list[TextTransformationTypeDef]
+
+
+class RuleGroupReferenceStatementOutputTypeDef(TypedDict):
+    ARN: str
+    ExcludedRules: NotRequired[list[ExcludedRuleTypeDef]]
+    RuleActionOverrides: NotRequired[list[RuleActionOverrideOutputTypeDef]]
+
+
+class SizeConstraintStatementOutputTypeDef(TypedDict):
+    FieldToMatch: FieldToMatchOutputTypeDef
+    ComparisonOperator: ComparisonOperatorType
+    Size: int
+    TextTransformations: list[TextTransformationTypeDef]
+
+
+class SqliMatchStatementOutputTypeDef(TypedDict):
+    FieldToMatch: FieldToMatchOutputTypeDef
+    TextTransformations: list[TextTransformationTypeDef]
+    SensitivityLevel: NotRequired[SensitivityLevelType]
+
+
+class XssMatchStatementOutputTypeDef(TypedDict):
+    FieldToMatch: FieldToMatchOutputTypeDef
+    TextTransformations: list[TextTransformationTypeDef]
+
+
+class StatementOutputTypeDef(TypedDict):
+    ByteMatchStatement: NotRequired[ByteMatchStatementOutputTypeDef]
+    SqliMatchStatement: NotRequired[SqliMatchStatementOutputTypeDef]
+    XssMatchStatement: NotRequired[XssMatchStatementOutputTypeDef]
+    SizeConstraintStatement: NotRequired[SizeConstraintStatementOutputTypeDef]
+    GeoMatchStatement: NotRequired[GeoMatchStatementOutputTypeDef]
+    RuleGroupReferenceStatement: NotRequired[RuleGroupReferenceStatementOutputTypeDef]
+    IPSetReferenceStatement: NotRequired[IPSetReferenceStatementTypeDef]
+    RegexPatternSetReferenceStatement: NotRequired[
+        RegexPatternSetReferenceStatementOutputTypeDef
+    ]
+    RateBasedStatement: NotRequired[RateBasedStatementOutputTypeDef]
+    AndStatement: NotRequired[AndStatementOutputTypeDef]
+    OrStatement: NotRequired[OrStatementOutputTypeDef]
+    NotStatement: NotRequired[NotStatementOutputTypeDef]
+    ManagedRuleGroupStatement: NotRequired[ManagedRuleGroupStatementOutputTypeDef]
+    LabelMatchStatement: NotRequired[LabelMatchStatementTypeDef]
+    RegexMatchStatement: NotRequired[RegexMatchStatementOutputTypeDef]
+    AsnMatchStatement: NotRequired[AsnMatchStatementOutputTypeDef]
+
+
 class AndStatementOutputTypeDef(TypedDict):
     Statements: list[StatementOutputTypeDef]
+
+
+class AsnMatchStatementTypeDef(TypedDict):
+    AsnList: ReadOnly[Sequence[int]]
+    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
+
+
+class CookieMatchPatternTypeDef(TypedDict):
+    All: NotRequired[AllTypeDef]
+    IncludedCookies: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludedCookies: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CookiesTypeDef(TypedDict):
+    MatchPattern: ReadOnly[CookieMatchPatternTypeDef]
+    MatchScope: MapMatchScopeType
+    OversizeHandling: OversizeHandlingType
+
+
+class HeaderMatchPatternTypeDef(TypedDict):
+    All: NotRequired[AllTypeDef]
+    IncludedHeaders: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludedHeaders: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class HeadersTypeDef(TypedDict):
+    MatchPattern: ReadOnly[HeaderMatchPatternTypeDef]
+    MatchScope: MapMatchScopeType
+    OversizeHandling: OversizeHandlingType
+
+
+class JsonMatchPatternTypeDef(TypedDict):
+    All: NotRequired[AllTypeDef]
+    IncludedPaths: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class JsonBodyTypeDef(TypedDict):
+    MatchPattern: ReadOnly[JsonMatchPatternTypeDef]
+    MatchScope: JsonMatchScopeType
+    InvalidFallbackBehavior: NotRequired[BodyParsingFallbackBehaviorType]
+    OversizeHandling: NotRequired[OversizeHandlingType]
+
+
+class FieldToMatchTypeDef(TypedDict):
+    SingleHeader: NotRequired[SingleHeaderTypeDef]
+    SingleQueryArgument: NotRequired[SingleQueryArgumentTypeDef]
+    AllQueryArguments: NotRequired[AllQueryArgumentsTypeDef]
+    UriPath: NotRequired[UriPathTypeDef]
+    QueryString: NotRequired[QueryStringTypeDef]
+    Body: NotRequired[BodyTypeDef]
+    Method: NotRequired[MethodTypeDef]
+    JsonBody: NotRequired[ReadOnly[JsonBodyTypeDef]]
+    Headers: NotRequired[ReadOnly[HeadersTypeDef]]
+    Cookies: NotRequired[ReadOnly[CookiesTypeDef]]
+    HeaderOrder: NotRequired[HeaderOrderTypeDef]
+    JA3Fingerprint: NotRequired[JA3FingerprintTypeDef]
+    JA4Fingerprint: NotRequired[JA4FingerprintTypeDef]
+    UriFragment: NotRequired[UriFragmentTypeDef]
+
+
+class ByteMatchStatementTypeDef(TypedDict):
+    SearchString: ReadOnly[bytes | str | IO[Any]]
+    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
+    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+    PositionalConstraint: PositionalConstraintType
+
+
+class GeoMatchStatementTypeDef(TypedDict):
+    CountryCodes: NotRequired[ReadOnly[Sequence[CountryCodeType]]]
+    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
+
+
+class ManagedRuleGroupConfigTypeDef(TypedDict):
+    LoginPath: NotRequired[str]
+    PayloadType: NotRequired[PayloadTypeType]
+    UsernameField: NotRequired[UsernameFieldTypeDef]
+    PasswordField: NotRequired[PasswordFieldTypeDef]
+    AWSManagedRulesBotControlRuleSet: NotRequired[
+        AWSManagedRulesBotControlRuleSetTypeDef
+    ]
+    AWSManagedRulesATPRuleSet: NotRequired[ReadOnly[AWSManagedRulesATPRuleSetTypeDef]]
+    AWSManagedRulesACFPRuleSet: NotRequired[ReadOnly[AWSManagedRulesACFPRuleSetTypeDef]]
+    AWSManagedRulesAntiDDoSRuleSet: NotRequired[
+        ReadOnly[AWSManagedRulesAntiDDoSRuleSetTypeDef]
+    ]
+
+
+class CustomResponseTypeDef(TypedDict):
+    ResponseCode: int
+    CustomResponseBodyKey: NotRequired[str]
+    ResponseHeaders: NotRequired[ReadOnly[Sequence[CustomHTTPHeaderTypeDef]]]
+
+
+class BlockActionTypeDef(TypedDict):
+    CustomResponse: NotRequired[ReadOnly[CustomResponseTypeDef]]
+
+
+class CaptchaActionTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[ReadOnly[CustomRequestHandlingTypeDef]]
+
+
+class ChallengeActionTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[ReadOnly[CustomRequestHandlingTypeDef]]
+
+
+class CountActionTypeDef(TypedDict):
+    CustomRequestHandling: NotRequired[ReadOnly[CustomRequestHandlingTypeDef]]
+
+
+class RuleActionTypeDef(TypedDict):
+    Block: NotRequired[ReadOnly[BlockActionTypeDef]]
+    Allow: NotRequired[ReadOnly[AllowActionTypeDef]]
+    Count: NotRequired[ReadOnly[CountActionTypeDef]]
+    Captcha: NotRequired[ReadOnly[CaptchaActionTypeDef]]
+    Challenge: NotRequired[ReadOnly[ChallengeActionTypeDef]]
+
+
+class RuleActionOverrideTypeDef(TypedDict):
+    Name: str
+    ActionToUse: ReadOnly[RuleActionTypeDef]
+
+
+class ManagedRuleGroupStatementTypeDef(TypedDict):
+    VendorName: str
+    Name: str
+    Version: NotRequired[str]
+    ExcludedRules: NotRequired[ReadOnly[Sequence[ExcludedRuleTypeDef]]]
+    ScopeDownStatement: NotRequired[ReadOnly[StatementTypeDef]]
+    ManagedRuleGroupConfigs: NotRequired[
+        ReadOnly[Sequence[ManagedRuleGroupConfigTypeDef]]
+    ]
+    RuleActionOverrides: NotRequired[ReadOnly[Sequence[RuleActionOverrideTypeDef]]]
+
+
+class NotStatementTypeDef(TypedDict):
+    Statement: ReadOnly[StatementTypeDef]
+
+
+class OrStatementTypeDef(TypedDict):
+    Statements: ReadOnly[Sequence[StatementTypeDef]]
+
+
+class RateLimitCookieTypeDef(TypedDict):
+    Name: str
+    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+
+
+class RateLimitHeaderTypeDef(TypedDict):
+    Name: str
+    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+
+
+class RateLimitQueryArgumentTypeDef(TypedDict):
+    Name: str
+    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+
+
+class RateLimitQueryStringTypeDef(TypedDict):
+    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+
+
+class RateLimitUriPathTypeDef(TypedDict):
+    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+
+
+class RateBasedStatementCustomKeyTypeDef(TypedDict):
+    Header: NotRequired[ReadOnly[RateLimitHeaderTypeDef]]
+    Cookie: NotRequired[ReadOnly[RateLimitCookieTypeDef]]
+    QueryArgument: NotRequired[ReadOnly[RateLimitQueryArgumentTypeDef]]
+    QueryString: NotRequired[ReadOnly[RateLimitQueryStringTypeDef]]
+    HTTPMethod: NotRequired[RateLimitHTTPMethodTypeDef]
+    ForwardedIP: NotRequired[RateLimitForwardedIPTypeDef]
+    IP: NotRequired[RateLimitIPTypeDef]
+    LabelNamespace: NotRequired[RateLimitLabelNamespaceTypeDef]
+    UriPath: NotRequired[ReadOnly[RateLimitUriPathTypeDef]]
+    JA3Fingerprint: NotRequired[RateLimitJA3FingerprintTypeDef]
+    JA4Fingerprint: NotRequired[RateLimitJA4FingerprintTypeDef]
+    ASN: NotRequired[RateLimitAsnTypeDef]
+
+
+class RateBasedStatementTypeDef(TypedDict):
+    Limit: int
+    EvaluationWindowSec: NotRequired[int]
+    AggregateKeyType: RateBasedStatementAggregateKeyTypeType
+    ScopeDownStatement: NotRequired[ReadOnly[StatementTypeDef]]
+    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
+    CustomKeys: NotRequired[ReadOnly[Sequence[RateBasedStatementCustomKeyTypeDef]]]
+
+
+class RegexMatchStatementTypeDef(TypedDict):
+    RegexString: str
+    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
+    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+
+
+class RegexPatternSetReferenceStatementTypeDef(TypedDict):
+    ARN: str
+    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
+    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+
+
+class RuleGroupReferenceStatementTypeDef(TypedDict):
+    ARN: str
+    ExcludedRules: NotRequired[ReadOnly[Sequence[ExcludedRuleTypeDef]]]
+    RuleActionOverrides: NotRequired[ReadOnly[Sequence[RuleActionOverrideTypeDef]]]
+
+
+class SizeConstraintStatementTypeDef(TypedDict):
+    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
+    ComparisonOperator: ComparisonOperatorType
+    Size: int
+    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+
+
+class SqliMatchStatementTypeDef(TypedDict):
+    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
+    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+    SensitivityLevel: NotRequired[SensitivityLevelType]
+
+
+class XssMatchStatementTypeDef(TypedDict):
+    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
+    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+
+
+class StatementTypeDef(TypedDict):
+    ByteMatchStatement: NotRequired[ReadOnly[ByteMatchStatementTypeDef]]
+    SqliMatchStatement: NotRequired[ReadOnly[SqliMatchStatementTypeDef]]
+    XssMatchStatement: NotRequired[ReadOnly[XssMatchStatementTypeDef]]
+    SizeConstraintStatement: NotRequired[ReadOnly[SizeConstraintStatementTypeDef]]
+    GeoMatchStatement: NotRequired[ReadOnly[GeoMatchStatementTypeDef]]
+    RuleGroupReferenceStatement: NotRequired[
+        ReadOnly[RuleGroupReferenceStatementTypeDef]
+    ]
+    IPSetReferenceStatement: NotRequired[IPSetReferenceStatementTypeDef]
+    RegexPatternSetReferenceStatement: NotRequired[
+        ReadOnly[RegexPatternSetReferenceStatementTypeDef]
+    ]
+    RateBasedStatement: NotRequired[ReadOnly[RateBasedStatementTypeDef]]
+    AndStatement: NotRequired[ReadOnly[AndStatementTypeDef]]
+    OrStatement: NotRequired[ReadOnly[OrStatementTypeDef]]
+    NotStatement: NotRequired[ReadOnly[NotStatementTypeDef]]
+    ManagedRuleGroupStatement: NotRequired[ReadOnly[ManagedRuleGroupStatementTypeDef]]
+    LabelMatchStatement: NotRequired[LabelMatchStatementTypeDef]
+    RegexMatchStatement: NotRequired[ReadOnly[RegexMatchStatementTypeDef]]
+    AsnMatchStatement: NotRequired[ReadOnly[AsnMatchStatementTypeDef]]
 
 
 class AndStatementTypeDef(TypedDict):
@@ -475,16 +1197,6 @@ class ApplicationConfigTypeDef(TypedDict):
     Attributes: NotRequired[ReadOnly[Sequence[ApplicationAttributeTypeDef]]]
 
 
-class AsnMatchStatementOutputTypeDef(TypedDict):
-    AsnList: list[int]
-    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
-
-
-class AsnMatchStatementTypeDef(TypedDict):
-    AsnList: ReadOnly[Sequence[int]]
-    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
-
-
 class AssociateWebACLRequestTypeDef(TypedDict):
     WebACLArn: str
     ResourceArn: str
@@ -492,6 +1204,10 @@ class AssociateWebACLRequestTypeDef(TypedDict):
 
 class AssociateWebACLResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RequestBodyAssociatedResourceTypeConfigTypeDef(TypedDict):
+    DefaultSizeInspectionLimit: SizeInspectionLimitType
 
 
 class AssociationConfigOutputTypeDef(TypedDict):
@@ -511,44 +1227,14 @@ class AssociationConfigTypeDef(TypedDict):
     ]
 
 
-class BlockActionOutputTypeDef(TypedDict):
-    CustomResponse: NotRequired[CustomResponseOutputTypeDef]
-
-
-class BlockActionTypeDef(TypedDict):
-    CustomResponse: NotRequired[ReadOnly[CustomResponseTypeDef]]
-
-
-class BodyTypeDef(TypedDict):
-    OversizeHandling: NotRequired[OversizeHandlingType]
-
-
 class BotStatisticsTypeDef(TypedDict):
     BotName: str
     RequestCount: int
     Percentage: float
 
 
-class ByteMatchStatementOutputTypeDef(TypedDict):
-    SearchString: bytes
-    FieldToMatch: FieldToMatchOutputTypeDef
-    TextTransformations: list[TextTransformationTypeDef]
-    PositionalConstraint: PositionalConstraintType
-
-
-class ByteMatchStatementTypeDef(TypedDict):
-    SearchString: ReadOnly[bytes | str | IO[Any]]
-    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
-    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
-    PositionalConstraint: PositionalConstraintType
-
-
-class CaptchaActionOutputTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[CustomRequestHandlingOutputTypeDef]
-
-
-class CaptchaActionTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[ReadOnly[CustomRequestHandlingTypeDef]]
+class ImmunityTimePropertyTypeDef(TypedDict):
+    ImmunityTime: int
 
 
 class CaptchaConfigTypeDef(TypedDict):
@@ -561,14 +1247,6 @@ class CaptchaResponseTypeDef(TypedDict):
     FailureReason: NotRequired[FailureReasonType]
 
 
-class ChallengeActionOutputTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[CustomRequestHandlingOutputTypeDef]
-
-
-class ChallengeActionTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[ReadOnly[CustomRequestHandlingTypeDef]]
-
-
 class ChallengeConfigTypeDef(TypedDict):
     ImmunityTimeProperty: NotRequired[ImmunityTimePropertyTypeDef]
 
@@ -577,6 +1255,41 @@ class ChallengeResponseTypeDef(TypedDict):
     ResponseCode: NotRequired[int]
     SolveTimestamp: NotRequired[int]
     FailureReason: NotRequired[FailureReasonType]
+
+
+class LabelTypeDef(TypedDict):
+    Name: str
+
+
+class NoneActionTypeDef(TypedDict):
+    pass
+
+
+OverrideActionTypeDef = TypedDict(
+    "OverrideActionTypeDef",
+    {
+        "Count": NotRequired[ReadOnly["CountActionTypeDef"]],
+        "None": NotRequired["NoneActionTypeDef"],
+    },
+)
+
+
+class VisibilityConfigTypeDef(TypedDict):
+    SampledRequestsEnabled: bool
+    CloudWatchMetricsEnabled: bool
+    MetricName: str
+
+
+class RuleTypeDef(TypedDict):
+    Name: str
+    Priority: int
+    Statement: ReadOnly[StatementTypeDef]
+    Action: NotRequired[ReadOnly[RuleActionTypeDef]]
+    OverrideAction: NotRequired[ReadOnly[OverrideActionTypeDef]]
+    RuleLabels: NotRequired[ReadOnly[Sequence[LabelTypeDef]]]
+    VisibilityConfig: VisibilityConfigTypeDef
+    CaptchaConfig: NotRequired[CaptchaConfigTypeDef]
+    ChallengeConfig: NotRequired[ChallengeConfigTypeDef]
 
 
 class CheckCapacityRequestTypeDef(TypedDict):
@@ -589,61 +1302,13 @@ class CheckCapacityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ClientSideActionConfigOutputTypeDef(TypedDict):
-    Challenge: ClientSideActionOutputTypeDef
-
-
-class ClientSideActionConfigTypeDef(TypedDict):
-    Challenge: ReadOnly[ClientSideActionTypeDef]
-
-
-class ClientSideActionOutputTypeDef(TypedDict):
-    UsageOfAction: UsageOfActionType
-    Sensitivity: NotRequired[SensitivityToActType]
-    ExemptUriRegularExpressions: NotRequired[list[RegexTypeDef]]
-
-
-class ClientSideActionTypeDef(TypedDict):
-    UsageOfAction: UsageOfActionType
-    Sensitivity: NotRequired[SensitivityToActType]
-    ExemptUriRegularExpressions: NotRequired[ReadOnly[Sequence[RegexTypeDef]]]
+class LabelNameConditionTypeDef(TypedDict):
+    LabelName: str
 
 
 class ConditionTypeDef(TypedDict):
     ActionCondition: NotRequired[ActionConditionTypeDef]
     LabelNameCondition: NotRequired[LabelNameConditionTypeDef]
-
-
-class CookieMatchPatternOutputTypeDef(TypedDict):
-    All: NotRequired[AllTypeDef]
-    IncludedCookies: NotRequired[list[str]]
-    ExcludedCookies: NotRequired[list[str]]
-
-
-class CookieMatchPatternTypeDef(TypedDict):
-    All: NotRequired[AllTypeDef]
-    IncludedCookies: NotRequired[ReadOnly[Sequence[str]]]
-    ExcludedCookies: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class CookiesOutputTypeDef(TypedDict):
-    MatchPattern: CookieMatchPatternOutputTypeDef
-    MatchScope: MapMatchScopeType
-    OversizeHandling: OversizeHandlingType
-
-
-class CookiesTypeDef(TypedDict):
-    MatchPattern: ReadOnly[CookieMatchPatternTypeDef]
-    MatchScope: MapMatchScopeType
-    OversizeHandling: OversizeHandlingType
-
-
-class CountActionOutputTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[CustomRequestHandlingOutputTypeDef]
-
-
-class CountActionTypeDef(TypedDict):
-    CustomRequestHandling: NotRequired[ReadOnly[CustomRequestHandlingTypeDef]]
 
 
 class CreateAPIKeyRequestTypeDef(TypedDict):
@@ -656,6 +1321,11 @@ class CreateAPIKeyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateIPSetRequestTypeDef(TypedDict):
     Name: str
     Scope: ScopeType
@@ -663,6 +1333,14 @@ class CreateIPSetRequestTypeDef(TypedDict):
     IPAddressVersion: IPAddressVersionType
     Addresses: ReadOnly[Sequence[str]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class IPSetSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+    Description: NotRequired[str]
+    LockToken: NotRequired[str]
+    ARN: NotRequired[str]
 
 
 class CreateIPSetResponseTypeDef(TypedDict):
@@ -678,9 +1356,22 @@ class CreateRegexPatternSetRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class RegexPatternSetSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+    Description: NotRequired[str]
+    LockToken: NotRequired[str]
+    ARN: NotRequired[str]
+
+
 class CreateRegexPatternSetResponseTypeDef(TypedDict):
     Summary: NotRequired[RegexPatternSetSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomResponseBodyTypeDef(TypedDict):
+    ContentType: ResponseContentTypeType
+    Content: str
 
 
 class CreateRuleGroupRequestTypeDef(TypedDict):
@@ -694,9 +1385,42 @@ class CreateRuleGroupRequestTypeDef(TypedDict):
     CustomResponseBodies: NotRequired[ReadOnly[Mapping[str, CustomResponseBodyTypeDef]]]
 
 
+class RuleGroupSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+    Description: NotRequired[str]
+    LockToken: NotRequired[str]
+    ARN: NotRequired[str]
+
+
 class CreateRuleGroupResponseTypeDef(TypedDict):
     Summary: NotRequired[RuleGroupSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FieldToProtectTypeDef(TypedDict):
+    FieldType: FieldToProtectTypeType
+    FieldKeys: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DataProtectionTypeDef(TypedDict):
+    Field: ReadOnly[FieldToProtectTypeDef]
+    Action: DataProtectionActionType
+    ExcludeRuleMatchDetails: NotRequired[bool]
+    ExcludeRateBasedDetails: NotRequired[bool]
+
+
+class DataProtectionConfigTypeDef(TypedDict):
+    DataProtections: ReadOnly[Sequence[DataProtectionTypeDef]]
+
+
+class DefaultActionTypeDef(TypedDict):
+    Block: NotRequired[ReadOnly[BlockActionTypeDef]]
+    Allow: NotRequired[ReadOnly[AllowActionTypeDef]]
+
+
+class OnSourceDDoSProtectionConfigTypeDef(TypedDict):
+    ALBLowReputationMode: LowReputationModeType
 
 
 class CreateWebACLRequestTypeDef(TypedDict):
@@ -717,47 +1441,22 @@ class CreateWebACLRequestTypeDef(TypedDict):
     ApplicationConfig: NotRequired[ReadOnly[ApplicationConfigTypeDef]]
 
 
+class WebACLSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+    Description: NotRequired[str]
+    LockToken: NotRequired[str]
+    ARN: NotRequired[str]
+
+
 class CreateWebACLResponseTypeDef(TypedDict):
     Summary: NotRequired[WebACLSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CustomHTTPHeaderTypeDef(TypedDict):
-    Name: str
-    Value: str
-
-
-class CustomRequestHandlingOutputTypeDef(TypedDict):
-    InsertHeaders: list[CustomHTTPHeaderTypeDef]
-
-
-class CustomRequestHandlingTypeDef(TypedDict):
-    InsertHeaders: ReadOnly[Sequence[CustomHTTPHeaderTypeDef]]
-
-
-class CustomResponseBodyTypeDef(TypedDict):
-    ContentType: ResponseContentTypeType
-    Content: str
-
-
-class CustomResponseOutputTypeDef(TypedDict):
-    ResponseCode: int
-    CustomResponseBodyKey: NotRequired[str]
-    ResponseHeaders: NotRequired[list[CustomHTTPHeaderTypeDef]]
-
-
-class CustomResponseTypeDef(TypedDict):
-    ResponseCode: int
-    CustomResponseBodyKey: NotRequired[str]
-    ResponseHeaders: NotRequired[ReadOnly[Sequence[CustomHTTPHeaderTypeDef]]]
-
-
-class DataProtectionConfigOutputTypeDef(TypedDict):
-    DataProtections: list[DataProtectionOutputTypeDef]
-
-
-class DataProtectionConfigTypeDef(TypedDict):
-    DataProtections: ReadOnly[Sequence[DataProtectionTypeDef]]
+class FieldToProtectOutputTypeDef(TypedDict):
+    FieldType: FieldToProtectTypeType
+    FieldKeys: NotRequired[list[str]]
 
 
 class DataProtectionOutputTypeDef(TypedDict):
@@ -767,21 +1466,13 @@ class DataProtectionOutputTypeDef(TypedDict):
     ExcludeRateBasedDetails: NotRequired[bool]
 
 
-class DataProtectionTypeDef(TypedDict):
-    Field: ReadOnly[FieldToProtectTypeDef]
-    Action: DataProtectionActionType
-    ExcludeRuleMatchDetails: NotRequired[bool]
-    ExcludeRateBasedDetails: NotRequired[bool]
+class DataProtectionConfigOutputTypeDef(TypedDict):
+    DataProtections: list[DataProtectionOutputTypeDef]
 
 
 class DefaultActionOutputTypeDef(TypedDict):
     Block: NotRequired[BlockActionOutputTypeDef]
     Allow: NotRequired[AllowActionOutputTypeDef]
-
-
-class DefaultActionTypeDef(TypedDict):
-    Block: NotRequired[ReadOnly[BlockActionTypeDef]]
-    Allow: NotRequired[ReadOnly[AllowActionTypeDef]]
 
 
 class DeleteAPIKeyRequestTypeDef(TypedDict):
@@ -869,6 +1560,18 @@ class DescribeAllManagedProductsRequestTypeDef(TypedDict):
     Scope: ScopeType
 
 
+class ManagedProductDescriptorTypeDef(TypedDict):
+    VendorName: NotRequired[str]
+    ManagedRuleSetName: NotRequired[str]
+    ProductId: NotRequired[str]
+    ProductLink: NotRequired[str]
+    ProductTitle: NotRequired[str]
+    ProductDescription: NotRequired[str]
+    SnsTopicArn: NotRequired[str]
+    IsVersioningSupported: NotRequired[bool]
+    IsAdvancedManagedRuleSet: NotRequired[bool]
+
+
 class DescribeAllManagedProductsResponseTypeDef(TypedDict):
     ManagedProducts: NotRequired[list[ManagedProductDescriptorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -891,6 +1594,15 @@ class DescribeManagedRuleGroupRequestTypeDef(TypedDict):
     VersionName: NotRequired[str]
 
 
+class LabelSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+
+
+class RuleSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Action: NotRequired[RuleActionOutputTypeDef]
+
+
 class DescribeManagedRuleGroupResponseTypeDef(TypedDict):
     VersionName: NotRequired[str]
     SnsTopicArn: NotRequired[str]
@@ -908,58 +1620,6 @@ class DisassociateWebACLRequestTypeDef(TypedDict):
 
 class DisassociateWebACLResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EmailFieldTypeDef(TypedDict):
-    Identifier: str
-
-
-class ExcludedRuleTypeDef(TypedDict):
-    Name: str
-
-
-class FieldToMatchOutputTypeDef(TypedDict):
-    SingleHeader: NotRequired[SingleHeaderTypeDef]
-    SingleQueryArgument: NotRequired[SingleQueryArgumentTypeDef]
-    AllQueryArguments: NotRequired[AllQueryArgumentsTypeDef]
-    UriPath: NotRequired[UriPathTypeDef]
-    QueryString: NotRequired[QueryStringTypeDef]
-    Body: NotRequired[BodyTypeDef]
-    Method: NotRequired[MethodTypeDef]
-    JsonBody: NotRequired[JsonBodyOutputTypeDef]
-    Headers: NotRequired[HeadersOutputTypeDef]
-    Cookies: NotRequired[CookiesOutputTypeDef]
-    HeaderOrder: NotRequired[HeaderOrderTypeDef]
-    JA3Fingerprint: NotRequired[JA3FingerprintTypeDef]
-    JA4Fingerprint: NotRequired[JA4FingerprintTypeDef]
-    UriFragment: NotRequired[UriFragmentTypeDef]
-
-
-class FieldToMatchTypeDef(TypedDict):
-    SingleHeader: NotRequired[SingleHeaderTypeDef]
-    SingleQueryArgument: NotRequired[SingleQueryArgumentTypeDef]
-    AllQueryArguments: NotRequired[AllQueryArgumentsTypeDef]
-    UriPath: NotRequired[UriPathTypeDef]
-    QueryString: NotRequired[QueryStringTypeDef]
-    Body: NotRequired[BodyTypeDef]
-    Method: NotRequired[MethodTypeDef]
-    JsonBody: NotRequired[ReadOnly[JsonBodyTypeDef]]
-    Headers: NotRequired[ReadOnly[HeadersTypeDef]]
-    Cookies: NotRequired[ReadOnly[CookiesTypeDef]]
-    HeaderOrder: NotRequired[HeaderOrderTypeDef]
-    JA3Fingerprint: NotRequired[JA3FingerprintTypeDef]
-    JA4Fingerprint: NotRequired[JA4FingerprintTypeDef]
-    UriFragment: NotRequired[UriFragmentTypeDef]
-
-
-class FieldToProtectOutputTypeDef(TypedDict):
-    FieldType: FieldToProtectTypeType
-    FieldKeys: NotRequired[list[str]]
-
-
-class FieldToProtectTypeDef(TypedDict):
-    FieldType: FieldToProtectTypeType
-    FieldKeys: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class FilterOutputTypeDef(TypedDict):
@@ -980,22 +1640,26 @@ class FilterTypeDef(TypedDict):
     Conditions: ReadOnly[Sequence[ConditionTypeDef]]
 
 
+class FirewallManagerStatementTypeDef(TypedDict):
+    ManagedRuleGroupStatement: NotRequired[ManagedRuleGroupStatementOutputTypeDef]
+    RuleGroupReferenceStatement: NotRequired[RuleGroupReferenceStatementOutputTypeDef]
+
+
+OverrideActionOutputTypeDef = TypedDict(
+    "OverrideActionOutputTypeDef",
+    {
+        "Count": NotRequired["CountActionOutputTypeDef"],
+        "None": NotRequired["NoneActionTypeDef"],
+    },
+)
+
+
 class FirewallManagerRuleGroupTypeDef(TypedDict):
     Name: str
     Priority: int
     FirewallManagerStatement: FirewallManagerStatementTypeDef
     OverrideAction: OverrideActionOutputTypeDef
     VisibilityConfig: VisibilityConfigTypeDef
-
-
-class FirewallManagerStatementTypeDef(TypedDict):
-    ManagedRuleGroupStatement: NotRequired[ManagedRuleGroupStatementOutputTypeDef]
-    RuleGroupReferenceStatement: NotRequired[RuleGroupReferenceStatementOutputTypeDef]
-
-
-class ForwardedIPConfigTypeDef(TypedDict):
-    HeaderName: str
-    FallbackBehavior: FallbackBehaviorType
 
 
 class GenerateMobileSdkReleaseUrlRequestTypeDef(TypedDict):
@@ -1006,16 +1670,6 @@ class GenerateMobileSdkReleaseUrlRequestTypeDef(TypedDict):
 class GenerateMobileSdkReleaseUrlResponseTypeDef(TypedDict):
     Url: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GeoMatchStatementOutputTypeDef(TypedDict):
-    CountryCodes: NotRequired[list[CountryCodeType]]
-    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
-
-
-class GeoMatchStatementTypeDef(TypedDict):
-    CountryCodes: NotRequired[ReadOnly[Sequence[CountryCodeType]]]
-    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
 
 
 class GetDecryptedAPIKeyRequestTypeDef(TypedDict):
@@ -1035,6 +1689,15 @@ class GetIPSetRequestTypeDef(TypedDict):
     Id: str
 
 
+class IPSetTypeDef(TypedDict):
+    Name: str
+    Id: str
+    ARN: str
+    Description: NotRequired[str]
+    IPAddressVersion: IPAddressVersionType
+    Addresses: list[str]
+
+
 class GetIPSetResponseTypeDef(TypedDict):
     IPSet: NotRequired[IPSetTypeDef]
     LockToken: NotRequired[str]
@@ -1043,6 +1706,21 @@ class GetIPSetResponseTypeDef(TypedDict):
 
 class GetLoggingConfigurationRequestTypeDef(TypedDict):
     ResourceArn: str
+    LogType: NotRequired[LogTypeType]
+    LogScope: NotRequired[LogScopeType]
+
+
+class LoggingFilterOutputTypeDef(TypedDict):
+    Filters: list[FilterOutputTypeDef]
+    DefaultBehavior: FilterBehaviorType
+
+
+class LoggingConfigurationOutputTypeDef(TypedDict):
+    ResourceArn: str
+    LogDestinationConfigs: list[str]
+    RedactedFields: NotRequired[list[FieldToMatchOutputTypeDef]]
+    ManagedByFirewallManager: NotRequired[bool]
+    LoggingFilter: NotRequired[LoggingFilterOutputTypeDef]
     LogType: NotRequired[LogTypeType]
     LogScope: NotRequired[LogScopeType]
 
@@ -1058,6 +1736,25 @@ class GetManagedRuleSetRequestTypeDef(TypedDict):
     Id: str
 
 
+class ManagedRuleSetVersionTypeDef(TypedDict):
+    AssociatedRuleGroupArn: NotRequired[str]
+    Capacity: NotRequired[int]
+    ForecastedLifetime: NotRequired[int]
+    PublishTimestamp: NotRequired[datetime]
+    LastUpdateTimestamp: NotRequired[datetime]
+    ExpiryTimestamp: NotRequired[datetime]
+
+
+class ManagedRuleSetTypeDef(TypedDict):
+    Name: str
+    Id: str
+    ARN: str
+    Description: NotRequired[str]
+    PublishedVersions: NotRequired[dict[str, ManagedRuleSetVersionTypeDef]]
+    RecommendedVersion: NotRequired[str]
+    LabelNamespace: NotRequired[str]
+
+
 class GetManagedRuleSetResponseTypeDef(TypedDict):
     ManagedRuleSet: NotRequired[ManagedRuleSetTypeDef]
     LockToken: NotRequired[str]
@@ -1067,6 +1764,13 @@ class GetManagedRuleSetResponseTypeDef(TypedDict):
 class GetMobileSdkReleaseRequestTypeDef(TypedDict):
     Platform: PlatformType
     ReleaseVersion: str
+
+
+class MobileSdkReleaseTypeDef(TypedDict):
+    ReleaseVersion: NotRequired[str]
+    Timestamp: NotRequired[datetime]
+    ReleaseNotes: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class GetMobileSdkReleaseResponseTypeDef(TypedDict):
@@ -1091,6 +1795,11 @@ class GetRateBasedStatementManagedKeysRequestTypeDef(TypedDict):
     RuleName: str
 
 
+class RateBasedStatementManagedKeysIPSetTypeDef(TypedDict):
+    IPAddressVersion: NotRequired[IPAddressVersionType]
+    Addresses: NotRequired[list[str]]
+
+
 class GetRateBasedStatementManagedKeysResponseTypeDef(TypedDict):
     ManagedKeysIPV4: NotRequired[RateBasedStatementManagedKeysIPSetTypeDef]
     ManagedKeysIPV6: NotRequired[RateBasedStatementManagedKeysIPSetTypeDef]
@@ -1101,6 +1810,14 @@ class GetRegexPatternSetRequestTypeDef(TypedDict):
     Name: str
     Scope: ScopeType
     Id: str
+
+
+class RegexPatternSetTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+    ARN: NotRequired[str]
+    Description: NotRequired[str]
+    RegularExpressionList: NotRequired[list[RegexTypeDef]]
 
 
 class GetRegexPatternSetResponseTypeDef(TypedDict):
@@ -1116,10 +1833,41 @@ class GetRuleGroupRequestTypeDef(TypedDict):
     ARN: NotRequired[str]
 
 
+class RuleOutputTypeDef(TypedDict):
+    Name: str
+    Priority: int
+    Statement: StatementOutputTypeDef
+    Action: NotRequired[RuleActionOutputTypeDef]
+    OverrideAction: NotRequired[OverrideActionOutputTypeDef]
+    RuleLabels: NotRequired[list[LabelTypeDef]]
+    VisibilityConfig: VisibilityConfigTypeDef
+    CaptchaConfig: NotRequired[CaptchaConfigTypeDef]
+    ChallengeConfig: NotRequired[ChallengeConfigTypeDef]
+
+
+class RuleGroupTypeDef(TypedDict):
+    Name: str
+    Id: str
+    Capacity: int
+    ARN: str
+    Description: NotRequired[str]
+    Rules: NotRequired[list[RuleOutputTypeDef]]
+    VisibilityConfig: VisibilityConfigTypeDef
+    LabelNamespace: NotRequired[str]
+    CustomResponseBodies: NotRequired[dict[str, CustomResponseBodyTypeDef]]
+    AvailableLabels: NotRequired[list[LabelSummaryTypeDef]]
+    ConsumedLabels: NotRequired[list[LabelSummaryTypeDef]]
+
+
 class GetRuleGroupResponseTypeDef(TypedDict):
     RuleGroup: NotRequired[RuleGroupTypeDef]
     LockToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TimeWindowTypeDef(TypedDict):
+    StartTime: ReadOnly[datetime | str]
+    EndTime: ReadOnly[datetime | str]
 
 
 class GetSampledRequestsRequestTypeDef(TypedDict):
@@ -1128,6 +1876,39 @@ class GetSampledRequestsRequestTypeDef(TypedDict):
     Scope: ScopeType
     TimeWindow: ReadOnly[TimeWindowTypeDef]
     MaxItems: int
+
+
+class HTTPHeaderTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class HTTPRequestTypeDef(TypedDict):
+    ClientIP: NotRequired[str]
+    Country: NotRequired[str]
+    URI: NotRequired[str]
+    Method: NotRequired[str]
+    HTTPVersion: NotRequired[str]
+    Headers: NotRequired[list[HTTPHeaderTypeDef]]
+
+
+class SampledHTTPRequestTypeDef(TypedDict):
+    Request: HTTPRequestTypeDef
+    Weight: int
+    Timestamp: NotRequired[datetime]
+    Action: NotRequired[str]
+    RuleNameWithinRuleGroup: NotRequired[str]
+    RequestHeadersInserted: NotRequired[list[HTTPHeaderTypeDef]]
+    ResponseCodeSent: NotRequired[int]
+    Labels: NotRequired[list[LabelTypeDef]]
+    CaptchaResponse: NotRequired[CaptchaResponseTypeDef]
+    ChallengeResponse: NotRequired[ChallengeResponseTypeDef]
+    OverriddenAction: NotRequired[str]
+
+
+class TimeWindowOutputTypeDef(TypedDict):
+    StartTime: datetime
+    EndTime: datetime
 
 
 class GetSampledRequestsResponseTypeDef(TypedDict):
@@ -1150,6 +1931,14 @@ class GetTopPathStatisticsByTrafficRequestTypeDef(TypedDict):
     NextMarker: NotRequired[str]
 
 
+class PathStatisticsTypeDef(TypedDict):
+    Source: NotRequired[FilterSourceTypeDef]
+    Path: str
+    RequestCount: int
+    Percentage: float
+    TopBots: NotRequired[list[BotStatisticsTypeDef]]
+
+
 class GetTopPathStatisticsByTrafficResponseTypeDef(TypedDict):
     PathStatistics: list[PathStatisticsTypeDef]
     TotalRequestCount: int
@@ -1160,6 +1949,34 @@ class GetTopPathStatisticsByTrafficResponseTypeDef(TypedDict):
 
 class GetWebACLForResourceRequestTypeDef(TypedDict):
     ResourceArn: str
+
+
+class WebACLTypeDef(TypedDict):
+    Name: str
+    Id: str
+    ARN: str
+    DefaultAction: DefaultActionOutputTypeDef
+    Description: NotRequired[str]
+    Rules: NotRequired[list[RuleOutputTypeDef]]
+    VisibilityConfig: VisibilityConfigTypeDef
+    DataProtectionConfig: NotRequired[DataProtectionConfigOutputTypeDef]
+    Capacity: NotRequired[int]
+    PreProcessFirewallManagerRuleGroups: NotRequired[
+        list[FirewallManagerRuleGroupTypeDef]
+    ]
+    PostProcessFirewallManagerRuleGroups: NotRequired[
+        list[FirewallManagerRuleGroupTypeDef]
+    ]
+    ManagedByFirewallManager: NotRequired[bool]
+    LabelNamespace: NotRequired[str]
+    CustomResponseBodies: NotRequired[dict[str, CustomResponseBodyTypeDef]]
+    CaptchaConfig: NotRequired[CaptchaConfigTypeDef]
+    ChallengeConfig: NotRequired[ChallengeConfigTypeDef]
+    TokenDomains: NotRequired[list[str]]
+    AssociationConfig: NotRequired[AssociationConfigOutputTypeDef]
+    RetrofittedByFirewallManager: NotRequired[bool]
+    OnSourceDDoSProtectionConfig: NotRequired[OnSourceDDoSProtectionConfigTypeDef]
+    ApplicationConfig: NotRequired[ApplicationConfigOutputTypeDef]
 
 
 class GetWebACLForResourceResponseTypeDef(TypedDict):
@@ -1179,129 +1996,6 @@ class GetWebACLResponseTypeDef(TypedDict):
     LockToken: NotRequired[str]
     ApplicationIntegrationURL: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class HTTPHeaderTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Value: NotRequired[str]
-
-
-class HTTPRequestTypeDef(TypedDict):
-    ClientIP: NotRequired[str]
-    Country: NotRequired[str]
-    URI: NotRequired[str]
-    Method: NotRequired[str]
-    HTTPVersion: NotRequired[str]
-    Headers: NotRequired[list[HTTPHeaderTypeDef]]
-
-
-class HeaderMatchPatternOutputTypeDef(TypedDict):
-    All: NotRequired[AllTypeDef]
-    IncludedHeaders: NotRequired[list[str]]
-    ExcludedHeaders: NotRequired[list[str]]
-
-
-class HeaderMatchPatternTypeDef(TypedDict):
-    All: NotRequired[AllTypeDef]
-    IncludedHeaders: NotRequired[ReadOnly[Sequence[str]]]
-    ExcludedHeaders: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class HeaderOrderTypeDef(TypedDict):
-    OversizeHandling: OversizeHandlingType
-
-
-class HeadersOutputTypeDef(TypedDict):
-    MatchPattern: HeaderMatchPatternOutputTypeDef
-    MatchScope: MapMatchScopeType
-    OversizeHandling: OversizeHandlingType
-
-
-class HeadersTypeDef(TypedDict):
-    MatchPattern: ReadOnly[HeaderMatchPatternTypeDef]
-    MatchScope: MapMatchScopeType
-    OversizeHandling: OversizeHandlingType
-
-
-class IPSetForwardedIPConfigTypeDef(TypedDict):
-    HeaderName: str
-    FallbackBehavior: FallbackBehaviorType
-    Position: ForwardedIPPositionType
-
-
-class IPSetReferenceStatementTypeDef(TypedDict):
-    ARN: str
-    IPSetForwardedIPConfig: NotRequired[IPSetForwardedIPConfigTypeDef]
-
-
-class IPSetSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-    Description: NotRequired[str]
-    LockToken: NotRequired[str]
-    ARN: NotRequired[str]
-
-
-class IPSetTypeDef(TypedDict):
-    Name: str
-    Id: str
-    ARN: str
-    Description: NotRequired[str]
-    IPAddressVersion: IPAddressVersionType
-    Addresses: list[str]
-
-
-class ImmunityTimePropertyTypeDef(TypedDict):
-    ImmunityTime: int
-
-
-class JA3FingerprintTypeDef(TypedDict):
-    FallbackBehavior: FallbackBehaviorType
-
-
-class JA4FingerprintTypeDef(TypedDict):
-    FallbackBehavior: FallbackBehaviorType
-
-
-class JsonBodyOutputTypeDef(TypedDict):
-    MatchPattern: JsonMatchPatternOutputTypeDef
-    MatchScope: JsonMatchScopeType
-    InvalidFallbackBehavior: NotRequired[BodyParsingFallbackBehaviorType]
-    OversizeHandling: NotRequired[OversizeHandlingType]
-
-
-class JsonBodyTypeDef(TypedDict):
-    MatchPattern: ReadOnly[JsonMatchPatternTypeDef]
-    MatchScope: JsonMatchScopeType
-    InvalidFallbackBehavior: NotRequired[BodyParsingFallbackBehaviorType]
-    OversizeHandling: NotRequired[OversizeHandlingType]
-
-
-class JsonMatchPatternOutputTypeDef(TypedDict):
-    All: NotRequired[AllTypeDef]
-    IncludedPaths: NotRequired[list[str]]
-
-
-class JsonMatchPatternTypeDef(TypedDict):
-    All: NotRequired[AllTypeDef]
-    IncludedPaths: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class LabelMatchStatementTypeDef(TypedDict):
-    Scope: LabelMatchScopeType
-    Key: str
-
-
-class LabelNameConditionTypeDef(TypedDict):
-    LabelName: str
-
-
-class LabelSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-
-
-class LabelTypeDef(TypedDict):
-    Name: str
 
 
 class ListAPIKeysRequestTypeDef(TypedDict):
@@ -1325,6 +2019,11 @@ class ListAvailableManagedRuleGroupVersionsRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class ManagedRuleGroupVersionTypeDef(TypedDict):
+    Name: NotRequired[str]
+    LastUpdateTimestamp: NotRequired[datetime]
+
+
 class ListAvailableManagedRuleGroupVersionsResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     Versions: NotRequired[list[ManagedRuleGroupVersionTypeDef]]
@@ -1336,6 +2035,13 @@ class ListAvailableManagedRuleGroupsRequestTypeDef(TypedDict):
     Scope: ScopeType
     NextMarker: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class ManagedRuleGroupSummaryTypeDef(TypedDict):
+    VendorName: NotRequired[str]
+    Name: NotRequired[str]
+    VersioningSupported: NotRequired[bool]
+    Description: NotRequired[str]
 
 
 class ListAvailableManagedRuleGroupsResponseTypeDef(TypedDict):
@@ -1375,6 +2081,15 @@ class ListManagedRuleSetsRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
 
 
+class ManagedRuleSetSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Id: NotRequired[str]
+    Description: NotRequired[str]
+    LockToken: NotRequired[str]
+    ARN: NotRequired[str]
+    LabelNamespace: NotRequired[str]
+
+
 class ListManagedRuleSetsResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     ManagedRuleSets: NotRequired[list[ManagedRuleSetSummaryTypeDef]]
@@ -1385,6 +2100,11 @@ class ListMobileSdkReleasesRequestTypeDef(TypedDict):
     Platform: PlatformType
     NextMarker: NotRequired[str]
     Limit: NotRequired[int]
+
+
+class ReleaseSummaryTypeDef(TypedDict):
+    ReleaseVersion: NotRequired[str]
+    Timestamp: NotRequired[datetime]
 
 
 class ListMobileSdkReleasesResponseTypeDef(TypedDict):
@@ -1433,6 +2153,11 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceARN: str
 
 
+class TagInfoForResourceTypeDef(TypedDict):
+    ResourceARN: NotRequired[str]
+    TagList: NotRequired[list[TagTypeDef]]
+
+
 class ListTagsForResourceResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     TagInfoForResource: NotRequired[TagInfoForResourceTypeDef]
@@ -1451,14 +2176,9 @@ class ListWebACLsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class LoggingConfigurationOutputTypeDef(TypedDict):
-    ResourceArn: str
-    LogDestinationConfigs: list[str]
-    RedactedFields: NotRequired[list[FieldToMatchOutputTypeDef]]
-    ManagedByFirewallManager: NotRequired[bool]
-    LoggingFilter: NotRequired[LoggingFilterOutputTypeDef]
-    LogType: NotRequired[LogTypeType]
-    LogScope: NotRequired[LogScopeType]
+class LoggingFilterTypeDef(TypedDict):
+    Filters: ReadOnly[Sequence[FilterTypeDef]]
+    DefaultBehavior: FilterBehaviorType
 
 
 class LoggingConfigurationTypeDef(TypedDict):
@@ -1471,189 +2191,6 @@ class LoggingConfigurationTypeDef(TypedDict):
     LogScope: NotRequired[LogScopeType]
 
 
-class LoggingFilterOutputTypeDef(TypedDict):
-    Filters: list[FilterOutputTypeDef]
-    DefaultBehavior: FilterBehaviorType
-
-
-class LoggingFilterTypeDef(TypedDict):
-    Filters: ReadOnly[Sequence[FilterTypeDef]]
-    DefaultBehavior: FilterBehaviorType
-
-
-class ManagedProductDescriptorTypeDef(TypedDict):
-    VendorName: NotRequired[str]
-    ManagedRuleSetName: NotRequired[str]
-    ProductId: NotRequired[str]
-    ProductLink: NotRequired[str]
-    ProductTitle: NotRequired[str]
-    ProductDescription: NotRequired[str]
-    SnsTopicArn: NotRequired[str]
-    IsVersioningSupported: NotRequired[bool]
-    IsAdvancedManagedRuleSet: NotRequired[bool]
-
-
-class ManagedRuleGroupConfigOutputTypeDef(TypedDict):
-    LoginPath: NotRequired[str]
-    PayloadType: NotRequired[PayloadTypeType]
-    UsernameField: NotRequired[UsernameFieldTypeDef]
-    PasswordField: NotRequired[PasswordFieldTypeDef]
-    AWSManagedRulesBotControlRuleSet: NotRequired[
-        AWSManagedRulesBotControlRuleSetTypeDef
-    ]
-    AWSManagedRulesATPRuleSet: NotRequired[AWSManagedRulesATPRuleSetOutputTypeDef]
-    AWSManagedRulesACFPRuleSet: NotRequired[AWSManagedRulesACFPRuleSetOutputTypeDef]
-    AWSManagedRulesAntiDDoSRuleSet: NotRequired[
-        AWSManagedRulesAntiDDoSRuleSetOutputTypeDef
-    ]
-
-
-class ManagedRuleGroupConfigTypeDef(TypedDict):
-    LoginPath: NotRequired[str]
-    PayloadType: NotRequired[PayloadTypeType]
-    UsernameField: NotRequired[UsernameFieldTypeDef]
-    PasswordField: NotRequired[PasswordFieldTypeDef]
-    AWSManagedRulesBotControlRuleSet: NotRequired[
-        AWSManagedRulesBotControlRuleSetTypeDef
-    ]
-    AWSManagedRulesATPRuleSet: NotRequired[ReadOnly[AWSManagedRulesATPRuleSetTypeDef]]
-    AWSManagedRulesACFPRuleSet: NotRequired[ReadOnly[AWSManagedRulesACFPRuleSetTypeDef]]
-    AWSManagedRulesAntiDDoSRuleSet: NotRequired[
-        ReadOnly[AWSManagedRulesAntiDDoSRuleSetTypeDef]
-    ]
-
-
-class ManagedRuleGroupStatementOutputTypeDef(TypedDict):
-    VendorName: str
-    Name: str
-    Version: NotRequired[str]
-    ExcludedRules: NotRequired[list[ExcludedRuleTypeDef]]
-    ScopeDownStatement: NotRequired[StatementOutputTypeDef]
-    ManagedRuleGroupConfigs: NotRequired[list[ManagedRuleGroupConfigOutputTypeDef]]
-    RuleActionOverrides: NotRequired[list[RuleActionOverrideOutputTypeDef]]
-
-
-class ManagedRuleGroupStatementTypeDef(TypedDict):
-    VendorName: str
-    Name: str
-    Version: NotRequired[str]
-    ExcludedRules: NotRequired[ReadOnly[Sequence[ExcludedRuleTypeDef]]]
-    ScopeDownStatement: NotRequired[ReadOnly[StatementTypeDef]]
-    ManagedRuleGroupConfigs: NotRequired[
-        ReadOnly[Sequence[ManagedRuleGroupConfigTypeDef]]
-    ]
-    RuleActionOverrides: NotRequired[ReadOnly[Sequence[RuleActionOverrideTypeDef]]]
-
-
-class ManagedRuleGroupSummaryTypeDef(TypedDict):
-    VendorName: NotRequired[str]
-    Name: NotRequired[str]
-    VersioningSupported: NotRequired[bool]
-    Description: NotRequired[str]
-
-
-class ManagedRuleGroupVersionTypeDef(TypedDict):
-    Name: NotRequired[str]
-    LastUpdateTimestamp: NotRequired[datetime]
-
-
-class ManagedRuleSetSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-    Description: NotRequired[str]
-    LockToken: NotRequired[str]
-    ARN: NotRequired[str]
-    LabelNamespace: NotRequired[str]
-
-
-class ManagedRuleSetTypeDef(TypedDict):
-    Name: str
-    Id: str
-    ARN: str
-    Description: NotRequired[str]
-    PublishedVersions: NotRequired[dict[str, ManagedRuleSetVersionTypeDef]]
-    RecommendedVersion: NotRequired[str]
-    LabelNamespace: NotRequired[str]
-
-
-class ManagedRuleSetVersionTypeDef(TypedDict):
-    AssociatedRuleGroupArn: NotRequired[str]
-    Capacity: NotRequired[int]
-    ForecastedLifetime: NotRequired[int]
-    PublishTimestamp: NotRequired[datetime]
-    LastUpdateTimestamp: NotRequired[datetime]
-    ExpiryTimestamp: NotRequired[datetime]
-
-
-class MethodTypeDef(TypedDict):
-    pass
-
-
-class MobileSdkReleaseTypeDef(TypedDict):
-    ReleaseVersion: NotRequired[str]
-    Timestamp: NotRequired[datetime]
-    ReleaseNotes: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class NoneActionTypeDef(TypedDict):
-    pass
-
-
-class NotStatementOutputTypeDef(TypedDict):
-    Statement: StatementOutputTypeDef
-
-
-class NotStatementTypeDef(TypedDict):
-    Statement: ReadOnly[StatementTypeDef]
-
-
-class OnSourceDDoSProtectionConfigTypeDef(TypedDict):
-    ALBLowReputationMode: LowReputationModeType
-
-
-class OrStatementOutputTypeDef(TypedDict):
-    Statements: list[StatementOutputTypeDef]
-
-
-class OrStatementTypeDef(TypedDict):
-    Statements: ReadOnly[Sequence[StatementTypeDef]]
-
-
-OverrideActionOutputTypeDef = TypedDict(
-    "OverrideActionOutputTypeDef",
-    {
-        "Count": NotRequired["CountActionOutputTypeDef"],
-        "None": NotRequired["NoneActionTypeDef"],
-    },
-)
-
-
-OverrideActionTypeDef = TypedDict(
-    "OverrideActionTypeDef",
-    {
-        "Count": NotRequired[ReadOnly["CountActionTypeDef"]],
-        "None": NotRequired["NoneActionTypeDef"],
-    },
-)
-
-
-class PasswordFieldTypeDef(TypedDict):
-    Identifier: str
-
-
-class PathStatisticsTypeDef(TypedDict):
-    Source: NotRequired[FilterSourceTypeDef]
-    Path: str
-    RequestCount: int
-    Percentage: float
-    TopBots: NotRequired[list[BotStatisticsTypeDef]]
-
-
-class PhoneNumberFieldTypeDef(TypedDict):
-    Identifier: str
-
-
 class PutLoggingConfigurationRequestTypeDef(TypedDict):
     LoggingConfiguration: ReadOnly[LoggingConfigurationTypeDef]
 
@@ -1661,6 +2198,11 @@ class PutLoggingConfigurationRequestTypeDef(TypedDict):
 class PutLoggingConfigurationResponseTypeDef(TypedDict):
     LoggingConfiguration: NotRequired[LoggingConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VersionToPublishTypeDef(TypedDict):
+    AssociatedRuleGroupArn: NotRequired[str]
+    ForecastedLifetime: NotRequired[int]
 
 
 class PutManagedRuleSetVersionsRequestTypeDef(TypedDict):
@@ -1686,458 +2228,6 @@ class PutPermissionPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class QueryStringTypeDef(TypedDict):
-    pass
-
-
-class RateBasedStatementCustomKeyOutputTypeDef(TypedDict):
-    Header: NotRequired[RateLimitHeaderOutputTypeDef]
-    Cookie: NotRequired[RateLimitCookieOutputTypeDef]
-    QueryArgument: NotRequired[RateLimitQueryArgumentOutputTypeDef]
-    QueryString: NotRequired[RateLimitQueryStringOutputTypeDef]
-    HTTPMethod: NotRequired[RateLimitHTTPMethodTypeDef]
-    ForwardedIP: NotRequired[RateLimitForwardedIPTypeDef]
-    IP: NotRequired[RateLimitIPTypeDef]
-    LabelNamespace: NotRequired[RateLimitLabelNamespaceTypeDef]
-    UriPath: NotRequired[RateLimitUriPathOutputTypeDef]
-    JA3Fingerprint: NotRequired[RateLimitJA3FingerprintTypeDef]
-    JA4Fingerprint: NotRequired[RateLimitJA4FingerprintTypeDef]
-    ASN: NotRequired[RateLimitAsnTypeDef]
-
-
-class RateBasedStatementCustomKeyTypeDef(TypedDict):
-    Header: NotRequired[ReadOnly[RateLimitHeaderTypeDef]]
-    Cookie: NotRequired[ReadOnly[RateLimitCookieTypeDef]]
-    QueryArgument: NotRequired[ReadOnly[RateLimitQueryArgumentTypeDef]]
-    QueryString: NotRequired[ReadOnly[RateLimitQueryStringTypeDef]]
-    HTTPMethod: NotRequired[RateLimitHTTPMethodTypeDef]
-    ForwardedIP: NotRequired[RateLimitForwardedIPTypeDef]
-    IP: NotRequired[RateLimitIPTypeDef]
-    LabelNamespace: NotRequired[RateLimitLabelNamespaceTypeDef]
-    UriPath: NotRequired[ReadOnly[RateLimitUriPathTypeDef]]
-    JA3Fingerprint: NotRequired[RateLimitJA3FingerprintTypeDef]
-    JA4Fingerprint: NotRequired[RateLimitJA4FingerprintTypeDef]
-    ASN: NotRequired[RateLimitAsnTypeDef]
-
-
-class RateBasedStatementManagedKeysIPSetTypeDef(TypedDict):
-    IPAddressVersion: NotRequired[IPAddressVersionType]
-    Addresses: NotRequired[list[str]]
-
-
-class RateBasedStatementOutputTypeDef(TypedDict):
-    Limit: int
-    EvaluationWindowSec: NotRequired[int]
-    AggregateKeyType: RateBasedStatementAggregateKeyTypeType
-    ScopeDownStatement: NotRequired[StatementOutputTypeDef]
-    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
-    CustomKeys: NotRequired[list[RateBasedStatementCustomKeyOutputTypeDef]]
-
-
-class RateBasedStatementTypeDef(TypedDict):
-    Limit: int
-    EvaluationWindowSec: NotRequired[int]
-    AggregateKeyType: RateBasedStatementAggregateKeyTypeType
-    ScopeDownStatement: NotRequired[ReadOnly[StatementTypeDef]]
-    ForwardedIPConfig: NotRequired[ForwardedIPConfigTypeDef]
-    CustomKeys: NotRequired[ReadOnly[Sequence[RateBasedStatementCustomKeyTypeDef]]]
-
-
-class RateLimitAsnTypeDef(TypedDict):
-    pass
-
-
-class RateLimitCookieOutputTypeDef(TypedDict):
-    Name: str
-    TextTransformations: list[TextTransformationTypeDef]
-
-
-class RateLimitCookieTypeDef(TypedDict):
-    Name: str
-    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
-
-
-class RateLimitForwardedIPTypeDef(TypedDict):
-    pass
-
-
-class RateLimitHTTPMethodTypeDef(TypedDict):
-    pass
-
-
-class RateLimitHeaderOutputTypeDef(TypedDict):
-    Name: str
-    TextTransformations: list[TextTransformationTypeDef]
-
-
-class RateLimitHeaderTypeDef(TypedDict):
-    Name: str
-    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
-
-
-class RateLimitIPTypeDef(TypedDict):
-    pass
-
-
-class RateLimitJA3FingerprintTypeDef(TypedDict):
-    FallbackBehavior: FallbackBehaviorType
-
-
-class RateLimitJA4FingerprintTypeDef(TypedDict):
-    FallbackBehavior: FallbackBehaviorType
-
-
-class RateLimitLabelNamespaceTypeDef(TypedDict):
-    Namespace: str
-
-
-class RateLimitQueryArgumentOutputTypeDef(TypedDict):
-    Name: str
-    TextTransformations: list[TextTransformationTypeDef]
-
-
-class RateLimitQueryArgumentTypeDef(TypedDict):
-    Name: str
-    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
-
-
-class RateLimitQueryStringOutputTypeDef(TypedDict):
-    TextTransformations: list[TextTransformationTypeDef]
-
-
-class RateLimitQueryStringTypeDef(TypedDict):
-    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
-
-
-class RateLimitUriPathOutputTypeDef(TypedDict):
-    TextTransformations: list[TextTransformationTypeDef]
-
-
-class RateLimitUriPathTypeDef(TypedDict):
-    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
-
-
-class RegexMatchStatementOutputTypeDef(TypedDict):
-    RegexString: str
-    FieldToMatch: FieldToMatchOutputTypeDef
-    TextTransformations: list[TextTransformationTypeDef]
-
-
-class RegexMatchStatementTypeDef(TypedDict):
-    RegexString: str
-    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
-    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
-
-
-class RegexPatternSetReferenceStatementOutputTypeDef(TypedDict):
-    ARN: str
-    FieldToMatch: FieldToMatchOutputTypeDef
-    TextTransformations: list[TextTransformationTypeDef]
-
-
-class RegexPatternSetReferenceStatementTypeDef(TypedDict):
-    ARN: str
-    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
-    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
-
-
-class RegexPatternSetSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-    Description: NotRequired[str]
-    LockToken: NotRequired[str]
-    ARN: NotRequired[str]
-
-
-class RegexPatternSetTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-    ARN: NotRequired[str]
-    Description: NotRequired[str]
-    RegularExpressionList: NotRequired[list[RegexTypeDef]]
-
-
-class RegexTypeDef(TypedDict):
-    RegexString: NotRequired[str]
-
-
-class ReleaseSummaryTypeDef(TypedDict):
-    ReleaseVersion: NotRequired[str]
-    Timestamp: NotRequired[datetime]
-
-
-class RequestBodyAssociatedResourceTypeConfigTypeDef(TypedDict):
-    DefaultSizeInspectionLimit: SizeInspectionLimitType
-
-
-class RequestInspectionACFPOutputTypeDef(TypedDict):
-    PayloadType: PayloadTypeType
-    UsernameField: NotRequired[UsernameFieldTypeDef]
-    PasswordField: NotRequired[PasswordFieldTypeDef]
-    EmailField: NotRequired[EmailFieldTypeDef]
-    PhoneNumberFields: NotRequired[list[PhoneNumberFieldTypeDef]]
-    AddressFields: NotRequired[list[AddressFieldTypeDef]]
-
-
-class RequestInspectionACFPTypeDef(TypedDict):
-    PayloadType: PayloadTypeType
-    UsernameField: NotRequired[UsernameFieldTypeDef]
-    PasswordField: NotRequired[PasswordFieldTypeDef]
-    EmailField: NotRequired[EmailFieldTypeDef]
-    PhoneNumberFields: NotRequired[ReadOnly[Sequence[PhoneNumberFieldTypeDef]]]
-    AddressFields: NotRequired[ReadOnly[Sequence[AddressFieldTypeDef]]]
-
-
-class RequestInspectionTypeDef(TypedDict):
-    PayloadType: PayloadTypeType
-    UsernameField: UsernameFieldTypeDef
-    PasswordField: PasswordFieldTypeDef
-
-
-class ResponseInspectionBodyContainsOutputTypeDef(TypedDict):
-    SuccessStrings: list[str]
-    FailureStrings: list[str]
-
-
-class ResponseInspectionBodyContainsTypeDef(TypedDict):
-    SuccessStrings: ReadOnly[Sequence[str]]
-    FailureStrings: ReadOnly[Sequence[str]]
-
-
-class ResponseInspectionHeaderOutputTypeDef(TypedDict):
-    Name: str
-    SuccessValues: list[str]
-    FailureValues: list[str]
-
-
-class ResponseInspectionHeaderTypeDef(TypedDict):
-    Name: str
-    SuccessValues: ReadOnly[Sequence[str]]
-    FailureValues: ReadOnly[Sequence[str]]
-
-
-class ResponseInspectionJsonOutputTypeDef(TypedDict):
-    Identifier: str
-    SuccessValues: list[str]
-    FailureValues: list[str]
-
-
-class ResponseInspectionJsonTypeDef(TypedDict):
-    Identifier: str
-    SuccessValues: ReadOnly[Sequence[str]]
-    FailureValues: ReadOnly[Sequence[str]]
-
-
-class ResponseInspectionOutputTypeDef(TypedDict):
-    StatusCode: NotRequired[ResponseInspectionStatusCodeOutputTypeDef]
-    Header: NotRequired[ResponseInspectionHeaderOutputTypeDef]
-    BodyContains: NotRequired[ResponseInspectionBodyContainsOutputTypeDef]
-    Json: NotRequired[ResponseInspectionJsonOutputTypeDef]
-
-
-class ResponseInspectionStatusCodeOutputTypeDef(TypedDict):
-    SuccessCodes: list[int]
-    FailureCodes: list[int]
-
-
-class ResponseInspectionStatusCodeTypeDef(TypedDict):
-    SuccessCodes: ReadOnly[Sequence[int]]
-    FailureCodes: ReadOnly[Sequence[int]]
-
-
-class ResponseInspectionTypeDef(TypedDict):
-    StatusCode: NotRequired[ReadOnly[ResponseInspectionStatusCodeTypeDef]]
-    Header: NotRequired[ReadOnly[ResponseInspectionHeaderTypeDef]]
-    BodyContains: NotRequired[ReadOnly[ResponseInspectionBodyContainsTypeDef]]
-    Json: NotRequired[ReadOnly[ResponseInspectionJsonTypeDef]]
-
-
-class RuleActionOutputTypeDef(TypedDict):
-    Block: NotRequired[BlockActionOutputTypeDef]
-    Allow: NotRequired[AllowActionOutputTypeDef]
-    Count: NotRequired[CountActionOutputTypeDef]
-    Captcha: NotRequired[CaptchaActionOutputTypeDef]
-    Challenge: NotRequired[ChallengeActionOutputTypeDef]
-
-
-class RuleActionOverrideOutputTypeDef(TypedDict):
-    Name: str
-    ActionToUse: RuleActionOutputTypeDef
-
-
-class RuleActionOverrideTypeDef(TypedDict):
-    Name: str
-    ActionToUse: ReadOnly[RuleActionTypeDef]
-
-
-class RuleActionTypeDef(TypedDict):
-    Block: NotRequired[ReadOnly[BlockActionTypeDef]]
-    Allow: NotRequired[ReadOnly[AllowActionTypeDef]]
-    Count: NotRequired[ReadOnly[CountActionTypeDef]]
-    Captcha: NotRequired[ReadOnly[CaptchaActionTypeDef]]
-    Challenge: NotRequired[ReadOnly[ChallengeActionTypeDef]]
-
-
-class RuleGroupReferenceStatementOutputTypeDef(TypedDict):
-    ARN: str
-    ExcludedRules: NotRequired[list[ExcludedRuleTypeDef]]
-    RuleActionOverrides: NotRequired[list[RuleActionOverrideOutputTypeDef]]
-
-
-class RuleGroupReferenceStatementTypeDef(TypedDict):
-    ARN: str
-    ExcludedRules: NotRequired[ReadOnly[Sequence[ExcludedRuleTypeDef]]]
-    RuleActionOverrides: NotRequired[ReadOnly[Sequence[RuleActionOverrideTypeDef]]]
-
-
-class RuleGroupSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-    Description: NotRequired[str]
-    LockToken: NotRequired[str]
-    ARN: NotRequired[str]
-
-
-class RuleGroupTypeDef(TypedDict):
-    Name: str
-    Id: str
-    Capacity: int
-    ARN: str
-    Description: NotRequired[str]
-    Rules: NotRequired[list[RuleOutputTypeDef]]
-    VisibilityConfig: VisibilityConfigTypeDef
-    LabelNamespace: NotRequired[str]
-    CustomResponseBodies: NotRequired[dict[str, CustomResponseBodyTypeDef]]
-    AvailableLabels: NotRequired[list[LabelSummaryTypeDef]]
-    ConsumedLabels: NotRequired[list[LabelSummaryTypeDef]]
-
-
-class RuleOutputTypeDef(TypedDict):
-    Name: str
-    Priority: int
-    Statement: StatementOutputTypeDef
-    Action: NotRequired[RuleActionOutputTypeDef]
-    OverrideAction: NotRequired[OverrideActionOutputTypeDef]
-    RuleLabels: NotRequired[list[LabelTypeDef]]
-    VisibilityConfig: VisibilityConfigTypeDef
-    CaptchaConfig: NotRequired[CaptchaConfigTypeDef]
-    ChallengeConfig: NotRequired[ChallengeConfigTypeDef]
-
-
-class RuleSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Action: NotRequired[RuleActionOutputTypeDef]
-
-
-class RuleTypeDef(TypedDict):
-    Name: str
-    Priority: int
-    Statement: ReadOnly[StatementTypeDef]
-    Action: NotRequired[ReadOnly[RuleActionTypeDef]]
-    OverrideAction: NotRequired[ReadOnly[OverrideActionTypeDef]]
-    RuleLabels: NotRequired[ReadOnly[Sequence[LabelTypeDef]]]
-    VisibilityConfig: VisibilityConfigTypeDef
-    CaptchaConfig: NotRequired[CaptchaConfigTypeDef]
-    ChallengeConfig: NotRequired[ChallengeConfigTypeDef]
-
-
-class SampledHTTPRequestTypeDef(TypedDict):
-    Request: HTTPRequestTypeDef
-    Weight: int
-    Timestamp: NotRequired[datetime]
-    Action: NotRequired[str]
-    RuleNameWithinRuleGroup: NotRequired[str]
-    RequestHeadersInserted: NotRequired[list[HTTPHeaderTypeDef]]
-    ResponseCodeSent: NotRequired[int]
-    Labels: NotRequired[list[LabelTypeDef]]
-    CaptchaResponse: NotRequired[CaptchaResponseTypeDef]
-    ChallengeResponse: NotRequired[ChallengeResponseTypeDef]
-    OverriddenAction: NotRequired[str]
-
-
-class SingleHeaderTypeDef(TypedDict):
-    Name: str
-
-
-class SingleQueryArgumentTypeDef(TypedDict):
-    Name: str
-
-
-class SizeConstraintStatementOutputTypeDef(TypedDict):
-    FieldToMatch: FieldToMatchOutputTypeDef
-    ComparisonOperator: ComparisonOperatorType
-    Size: int
-    TextTransformations: list[TextTransformationTypeDef]
-
-
-class SizeConstraintStatementTypeDef(TypedDict):
-    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
-    ComparisonOperator: ComparisonOperatorType
-    Size: int
-    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
-
-
-class SqliMatchStatementOutputTypeDef(TypedDict):
-    FieldToMatch: FieldToMatchOutputTypeDef
-    TextTransformations: list[TextTransformationTypeDef]
-    SensitivityLevel: NotRequired[SensitivityLevelType]
-
-
-class SqliMatchStatementTypeDef(TypedDict):
-    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
-    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
-    SensitivityLevel: NotRequired[SensitivityLevelType]
-
-
-class StatementOutputTypeDef(TypedDict):
-    ByteMatchStatement: NotRequired[ByteMatchStatementOutputTypeDef]
-    SqliMatchStatement: NotRequired[SqliMatchStatementOutputTypeDef]
-    XssMatchStatement: NotRequired[XssMatchStatementOutputTypeDef]
-    SizeConstraintStatement: NotRequired[SizeConstraintStatementOutputTypeDef]
-    GeoMatchStatement: NotRequired[GeoMatchStatementOutputTypeDef]
-    RuleGroupReferenceStatement: NotRequired[RuleGroupReferenceStatementOutputTypeDef]
-    IPSetReferenceStatement: NotRequired[IPSetReferenceStatementTypeDef]
-    RegexPatternSetReferenceStatement: NotRequired[
-        RegexPatternSetReferenceStatementOutputTypeDef
-    ]
-    RateBasedStatement: NotRequired[RateBasedStatementOutputTypeDef]
-    AndStatement: NotRequired[AndStatementOutputTypeDef]
-    OrStatement: NotRequired[OrStatementOutputTypeDef]
-    NotStatement: NotRequired[NotStatementOutputTypeDef]
-    ManagedRuleGroupStatement: NotRequired[ManagedRuleGroupStatementOutputTypeDef]
-    LabelMatchStatement: NotRequired[LabelMatchStatementTypeDef]
-    RegexMatchStatement: NotRequired[RegexMatchStatementOutputTypeDef]
-    AsnMatchStatement: NotRequired[AsnMatchStatementOutputTypeDef]
-
-
-class StatementTypeDef(TypedDict):
-    ByteMatchStatement: NotRequired[ReadOnly[ByteMatchStatementTypeDef]]
-    SqliMatchStatement: NotRequired[ReadOnly[SqliMatchStatementTypeDef]]
-    XssMatchStatement: NotRequired[ReadOnly[XssMatchStatementTypeDef]]
-    SizeConstraintStatement: NotRequired[ReadOnly[SizeConstraintStatementTypeDef]]
-    GeoMatchStatement: NotRequired[ReadOnly[GeoMatchStatementTypeDef]]
-    RuleGroupReferenceStatement: NotRequired[
-        ReadOnly[RuleGroupReferenceStatementTypeDef]
-    ]
-    IPSetReferenceStatement: NotRequired[IPSetReferenceStatementTypeDef]
-    RegexPatternSetReferenceStatement: NotRequired[
-        ReadOnly[RegexPatternSetReferenceStatementTypeDef]
-    ]
-    RateBasedStatement: NotRequired[ReadOnly[RateBasedStatementTypeDef]]
-    AndStatement: NotRequired[ReadOnly[AndStatementTypeDef]]
-    OrStatement: NotRequired[ReadOnly[OrStatementTypeDef]]
-    NotStatement: NotRequired[ReadOnly[NotStatementTypeDef]]
-    ManagedRuleGroupStatement: NotRequired[ReadOnly[ManagedRuleGroupStatementTypeDef]]
-    LabelMatchStatement: NotRequired[LabelMatchStatementTypeDef]
-    RegexMatchStatement: NotRequired[ReadOnly[RegexMatchStatementTypeDef]]
-    AsnMatchStatement: NotRequired[ReadOnly[AsnMatchStatementTypeDef]]
-
-
-class TagInfoForResourceTypeDef(TypedDict):
-    ResourceARN: NotRequired[str]
-    TagList: NotRequired[list[TagTypeDef]]
-
-
 class TagResourceRequestTypeDef(TypedDict):
     ResourceARN: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
@@ -2145,26 +2235,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TextTransformationTypeDef(TypedDict):
-    Priority: int
-    Type: TextTransformationTypeType
-
-
-class TimeWindowOutputTypeDef(TypedDict):
-    StartTime: datetime
-    EndTime: datetime
-
-
-class TimeWindowTypeDef(TypedDict):
-    StartTime: ReadOnly[datetime | str]
-    EndTime: ReadOnly[datetime | str]
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -2258,72 +2328,3 @@ class UpdateWebACLRequestTypeDef(TypedDict):
 class UpdateWebACLResponseTypeDef(TypedDict):
     NextLockToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UriFragmentTypeDef(TypedDict):
-    FallbackBehavior: NotRequired[FallbackBehaviorType]
-
-
-class UriPathTypeDef(TypedDict):
-    pass
-
-
-class UsernameFieldTypeDef(TypedDict):
-    Identifier: str
-
-
-class VersionToPublishTypeDef(TypedDict):
-    AssociatedRuleGroupArn: NotRequired[str]
-    ForecastedLifetime: NotRequired[int]
-
-
-class VisibilityConfigTypeDef(TypedDict):
-    SampledRequestsEnabled: bool
-    CloudWatchMetricsEnabled: bool
-    MetricName: str
-
-
-class WebACLSummaryTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Id: NotRequired[str]
-    Description: NotRequired[str]
-    LockToken: NotRequired[str]
-    ARN: NotRequired[str]
-
-
-class WebACLTypeDef(TypedDict):
-    Name: str
-    Id: str
-    ARN: str
-    DefaultAction: DefaultActionOutputTypeDef
-    Description: NotRequired[str]
-    Rules: NotRequired[list[RuleOutputTypeDef]]
-    VisibilityConfig: VisibilityConfigTypeDef
-    DataProtectionConfig: NotRequired[DataProtectionConfigOutputTypeDef]
-    Capacity: NotRequired[int]
-    PreProcessFirewallManagerRuleGroups: NotRequired[
-        list[FirewallManagerRuleGroupTypeDef]
-    ]
-    PostProcessFirewallManagerRuleGroups: NotRequired[
-        list[FirewallManagerRuleGroupTypeDef]
-    ]
-    ManagedByFirewallManager: NotRequired[bool]
-    LabelNamespace: NotRequired[str]
-    CustomResponseBodies: NotRequired[dict[str, CustomResponseBodyTypeDef]]
-    CaptchaConfig: NotRequired[CaptchaConfigTypeDef]
-    ChallengeConfig: NotRequired[ChallengeConfigTypeDef]
-    TokenDomains: NotRequired[list[str]]
-    AssociationConfig: NotRequired[AssociationConfigOutputTypeDef]
-    RetrofittedByFirewallManager: NotRequired[bool]
-    OnSourceDDoSProtectionConfig: NotRequired[OnSourceDDoSProtectionConfigTypeDef]
-    ApplicationConfig: NotRequired[ApplicationConfigOutputTypeDef]
-
-
-class XssMatchStatementOutputTypeDef(TypedDict):
-    FieldToMatch: FieldToMatchOutputTypeDef
-    TextTransformations: list[TextTransformationTypeDef]
-
-
-class XssMatchStatementTypeDef(TypedDict):
-    FieldToMatch: ReadOnly[FieldToMatchTypeDef]
-    TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]

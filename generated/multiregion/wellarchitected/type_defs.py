@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -60,201 +60,202 @@ from .literals import (
     WorkloadIssueManagementStatusType,
 )
 
-__all__ = [
-    "AccountJiraConfigurationInputTypeDef",
-    "AccountJiraConfigurationOutputTypeDef",
-    "AdditionalResourcesTypeDef",
-    "AnswerSummaryTypeDef",
-    "AnswerTypeDef",
-    "AssociateLensesInputTypeDef",
-    "AssociateProfilesInputTypeDef",
-    "BestPracticeTypeDef",
-    "CheckDetailTypeDef",
-    "CheckSummaryTypeDef",
-    "ChoiceAnswerSummaryTypeDef",
-    "ChoiceAnswerTypeDef",
-    "ChoiceContentTypeDef",
-    "ChoiceImprovementPlanTypeDef",
-    "ChoiceTypeDef",
-    "ChoiceUpdateTypeDef",
-    "ConsolidatedReportMetricTypeDef",
-    "CreateLensShareInputTypeDef",
-    "CreateLensShareOutputTypeDef",
-    "CreateLensVersionInputTypeDef",
-    "CreateLensVersionOutputTypeDef",
-    "CreateMilestoneInputTypeDef",
-    "CreateMilestoneOutputTypeDef",
-    "CreateProfileInputTypeDef",
-    "CreateProfileOutputTypeDef",
-    "CreateProfileShareInputTypeDef",
-    "CreateProfileShareOutputTypeDef",
-    "CreateReviewTemplateInputTypeDef",
-    "CreateReviewTemplateOutputTypeDef",
-    "CreateTemplateShareInputTypeDef",
-    "CreateTemplateShareOutputTypeDef",
-    "CreateWorkloadInputTypeDef",
-    "CreateWorkloadOutputTypeDef",
-    "CreateWorkloadShareInputTypeDef",
-    "CreateWorkloadShareOutputTypeDef",
-    "DeleteLensInputTypeDef",
-    "DeleteLensShareInputTypeDef",
-    "DeleteProfileInputTypeDef",
-    "DeleteProfileShareInputTypeDef",
-    "DeleteReviewTemplateInputTypeDef",
-    "DeleteTemplateShareInputTypeDef",
-    "DeleteWorkloadInputTypeDef",
-    "DeleteWorkloadShareInputTypeDef",
-    "DisassociateLensesInputTypeDef",
-    "DisassociateProfilesInputTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExportLensInputTypeDef",
-    "ExportLensOutputTypeDef",
-    "GetAnswerInputTypeDef",
-    "GetAnswerOutputTypeDef",
-    "GetConsolidatedReportInputTypeDef",
-    "GetConsolidatedReportOutputTypeDef",
-    "GetGlobalSettingsOutputTypeDef",
-    "GetLensInputTypeDef",
-    "GetLensOutputTypeDef",
-    "GetLensReviewInputTypeDef",
-    "GetLensReviewOutputTypeDef",
-    "GetLensReviewReportInputTypeDef",
-    "GetLensReviewReportOutputTypeDef",
-    "GetLensVersionDifferenceInputTypeDef",
-    "GetLensVersionDifferenceOutputTypeDef",
-    "GetMilestoneInputTypeDef",
-    "GetMilestoneOutputTypeDef",
-    "GetProfileInputTypeDef",
-    "GetProfileOutputTypeDef",
-    "GetProfileTemplateOutputTypeDef",
-    "GetReviewTemplateAnswerInputTypeDef",
-    "GetReviewTemplateAnswerOutputTypeDef",
-    "GetReviewTemplateInputTypeDef",
-    "GetReviewTemplateLensReviewInputTypeDef",
-    "GetReviewTemplateLensReviewOutputTypeDef",
-    "GetReviewTemplateOutputTypeDef",
-    "GetWorkloadInputTypeDef",
-    "GetWorkloadOutputTypeDef",
-    "ImportLensInputTypeDef",
-    "ImportLensOutputTypeDef",
-    "ImprovementSummaryTypeDef",
-    "JiraConfigurationTypeDef",
-    "JiraSelectedQuestionConfigurationOutputTypeDef",
-    "JiraSelectedQuestionConfigurationTypeDef",
-    "LensMetricTypeDef",
-    "LensReviewReportTypeDef",
-    "LensReviewSummaryTypeDef",
-    "LensReviewTypeDef",
-    "LensShareSummaryTypeDef",
-    "LensSummaryTypeDef",
-    "LensTypeDef",
-    "LensUpgradeSummaryTypeDef",
-    "ListAnswersInputTypeDef",
-    "ListAnswersOutputTypeDef",
-    "ListCheckDetailsInputTypeDef",
-    "ListCheckDetailsOutputTypeDef",
-    "ListCheckSummariesInputTypeDef",
-    "ListCheckSummariesOutputTypeDef",
-    "ListLensReviewImprovementsInputTypeDef",
-    "ListLensReviewImprovementsOutputTypeDef",
-    "ListLensReviewsInputTypeDef",
-    "ListLensReviewsOutputTypeDef",
-    "ListLensSharesInputTypeDef",
-    "ListLensSharesOutputTypeDef",
-    "ListLensesInputTypeDef",
-    "ListLensesOutputTypeDef",
-    "ListMilestonesInputTypeDef",
-    "ListMilestonesOutputTypeDef",
-    "ListNotificationsInputTypeDef",
-    "ListNotificationsOutputTypeDef",
-    "ListProfileNotificationsInputTypeDef",
-    "ListProfileNotificationsOutputTypeDef",
-    "ListProfileSharesInputTypeDef",
-    "ListProfileSharesOutputTypeDef",
-    "ListProfilesInputTypeDef",
-    "ListProfilesOutputTypeDef",
-    "ListReviewTemplateAnswersInputTypeDef",
-    "ListReviewTemplateAnswersOutputTypeDef",
-    "ListReviewTemplatesInputTypeDef",
-    "ListReviewTemplatesOutputTypeDef",
-    "ListShareInvitationsInputTypeDef",
-    "ListShareInvitationsOutputTypeDef",
-    "ListTagsForResourceInputTypeDef",
-    "ListTagsForResourceOutputTypeDef",
-    "ListTemplateSharesInputTypeDef",
-    "ListTemplateSharesOutputTypeDef",
-    "ListWorkloadSharesInputTypeDef",
-    "ListWorkloadSharesOutputTypeDef",
-    "ListWorkloadsInputTypeDef",
-    "ListWorkloadsOutputTypeDef",
-    "MilestoneSummaryTypeDef",
-    "MilestoneTypeDef",
-    "NotificationSummaryTypeDef",
-    "PillarDifferenceTypeDef",
-    "PillarMetricTypeDef",
-    "PillarReviewSummaryTypeDef",
-    "ProfileChoiceTypeDef",
-    "ProfileNotificationSummaryTypeDef",
-    "ProfileQuestionTypeDef",
-    "ProfileQuestionUpdateTypeDef",
-    "ProfileShareSummaryTypeDef",
-    "ProfileSummaryTypeDef",
-    "ProfileTemplateChoiceTypeDef",
-    "ProfileTemplateQuestionTypeDef",
-    "ProfileTemplateTypeDef",
-    "ProfileTypeDef",
-    "QuestionDifferenceTypeDef",
-    "QuestionMetricTypeDef",
-    "ResponseMetadataTypeDef",
-    "ReviewTemplateAnswerSummaryTypeDef",
-    "ReviewTemplateAnswerTypeDef",
-    "ReviewTemplateLensReviewTypeDef",
-    "ReviewTemplatePillarReviewSummaryTypeDef",
-    "ReviewTemplateSummaryTypeDef",
-    "ReviewTemplateTypeDef",
-    "SelectedPillarOutputTypeDef",
-    "SelectedPillarTypeDef",
-    "ShareInvitationSummaryTypeDef",
-    "ShareInvitationTypeDef",
-    "TagResourceInputTypeDef",
-    "TagResourceOutputTypeDef",
-    "TemplateShareSummaryTypeDef",
-    "UntagResourceInputTypeDef",
-    "UntagResourceOutputTypeDef",
-    "UpdateAnswerInputTypeDef",
-    "UpdateAnswerOutputTypeDef",
-    "UpdateGlobalSettingsInputTypeDef",
-    "UpdateIntegrationInputTypeDef",
-    "UpdateLensReviewInputTypeDef",
-    "UpdateLensReviewOutputTypeDef",
-    "UpdateProfileInputTypeDef",
-    "UpdateProfileOutputTypeDef",
-    "UpdateReviewTemplateAnswerInputTypeDef",
-    "UpdateReviewTemplateAnswerOutputTypeDef",
-    "UpdateReviewTemplateInputTypeDef",
-    "UpdateReviewTemplateLensReviewInputTypeDef",
-    "UpdateReviewTemplateLensReviewOutputTypeDef",
-    "UpdateReviewTemplateOutputTypeDef",
-    "UpdateShareInvitationInputTypeDef",
-    "UpdateShareInvitationOutputTypeDef",
-    "UpdateWorkloadInputTypeDef",
-    "UpdateWorkloadOutputTypeDef",
-    "UpdateWorkloadShareInputTypeDef",
-    "UpdateWorkloadShareOutputTypeDef",
-    "UpgradeLensReviewInputTypeDef",
-    "UpgradeProfileVersionInputTypeDef",
-    "UpgradeReviewTemplateLensReviewInputTypeDef",
-    "VersionDifferencesTypeDef",
-    "WorkloadDiscoveryConfigOutputTypeDef",
-    "WorkloadDiscoveryConfigTypeDef",
-    "WorkloadJiraConfigurationInputTypeDef",
-    "WorkloadJiraConfigurationOutputTypeDef",
-    "WorkloadProfileTypeDef",
-    "WorkloadShareSummaryTypeDef",
-    "WorkloadShareTypeDef",
-    "WorkloadSummaryTypeDef",
-    "WorkloadTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccountJiraConfigurationInputTypeDef",
+        "AccountJiraConfigurationOutputTypeDef",
+        "AdditionalResourcesTypeDef",
+        "AnswerSummaryTypeDef",
+        "AnswerTypeDef",
+        "AssociateLensesInputTypeDef",
+        "AssociateProfilesInputTypeDef",
+        "BestPracticeTypeDef",
+        "CheckDetailTypeDef",
+        "CheckSummaryTypeDef",
+        "ChoiceAnswerSummaryTypeDef",
+        "ChoiceAnswerTypeDef",
+        "ChoiceContentTypeDef",
+        "ChoiceImprovementPlanTypeDef",
+        "ChoiceTypeDef",
+        "ChoiceUpdateTypeDef",
+        "ConsolidatedReportMetricTypeDef",
+        "CreateLensShareInputTypeDef",
+        "CreateLensShareOutputTypeDef",
+        "CreateLensVersionInputTypeDef",
+        "CreateLensVersionOutputTypeDef",
+        "CreateMilestoneInputTypeDef",
+        "CreateMilestoneOutputTypeDef",
+        "CreateProfileInputTypeDef",
+        "CreateProfileOutputTypeDef",
+        "CreateProfileShareInputTypeDef",
+        "CreateProfileShareOutputTypeDef",
+        "CreateReviewTemplateInputTypeDef",
+        "CreateReviewTemplateOutputTypeDef",
+        "CreateTemplateShareInputTypeDef",
+        "CreateTemplateShareOutputTypeDef",
+        "CreateWorkloadInputTypeDef",
+        "CreateWorkloadOutputTypeDef",
+        "CreateWorkloadShareInputTypeDef",
+        "CreateWorkloadShareOutputTypeDef",
+        "DeleteLensInputTypeDef",
+        "DeleteLensShareInputTypeDef",
+        "DeleteProfileInputTypeDef",
+        "DeleteProfileShareInputTypeDef",
+        "DeleteReviewTemplateInputTypeDef",
+        "DeleteTemplateShareInputTypeDef",
+        "DeleteWorkloadInputTypeDef",
+        "DeleteWorkloadShareInputTypeDef",
+        "DisassociateLensesInputTypeDef",
+        "DisassociateProfilesInputTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExportLensInputTypeDef",
+        "ExportLensOutputTypeDef",
+        "GetAnswerInputTypeDef",
+        "GetAnswerOutputTypeDef",
+        "GetConsolidatedReportInputTypeDef",
+        "GetConsolidatedReportOutputTypeDef",
+        "GetGlobalSettingsOutputTypeDef",
+        "GetLensInputTypeDef",
+        "GetLensOutputTypeDef",
+        "GetLensReviewInputTypeDef",
+        "GetLensReviewOutputTypeDef",
+        "GetLensReviewReportInputTypeDef",
+        "GetLensReviewReportOutputTypeDef",
+        "GetLensVersionDifferenceInputTypeDef",
+        "GetLensVersionDifferenceOutputTypeDef",
+        "GetMilestoneInputTypeDef",
+        "GetMilestoneOutputTypeDef",
+        "GetProfileInputTypeDef",
+        "GetProfileOutputTypeDef",
+        "GetProfileTemplateOutputTypeDef",
+        "GetReviewTemplateAnswerInputTypeDef",
+        "GetReviewTemplateAnswerOutputTypeDef",
+        "GetReviewTemplateInputTypeDef",
+        "GetReviewTemplateLensReviewInputTypeDef",
+        "GetReviewTemplateLensReviewOutputTypeDef",
+        "GetReviewTemplateOutputTypeDef",
+        "GetWorkloadInputTypeDef",
+        "GetWorkloadOutputTypeDef",
+        "ImportLensInputTypeDef",
+        "ImportLensOutputTypeDef",
+        "ImprovementSummaryTypeDef",
+        "JiraConfigurationTypeDef",
+        "JiraSelectedQuestionConfigurationOutputTypeDef",
+        "JiraSelectedQuestionConfigurationTypeDef",
+        "LensMetricTypeDef",
+        "LensReviewReportTypeDef",
+        "LensReviewSummaryTypeDef",
+        "LensReviewTypeDef",
+        "LensShareSummaryTypeDef",
+        "LensSummaryTypeDef",
+        "LensTypeDef",
+        "LensUpgradeSummaryTypeDef",
+        "ListAnswersInputTypeDef",
+        "ListAnswersOutputTypeDef",
+        "ListCheckDetailsInputTypeDef",
+        "ListCheckDetailsOutputTypeDef",
+        "ListCheckSummariesInputTypeDef",
+        "ListCheckSummariesOutputTypeDef",
+        "ListLensReviewImprovementsInputTypeDef",
+        "ListLensReviewImprovementsOutputTypeDef",
+        "ListLensReviewsInputTypeDef",
+        "ListLensReviewsOutputTypeDef",
+        "ListLensSharesInputTypeDef",
+        "ListLensSharesOutputTypeDef",
+        "ListLensesInputTypeDef",
+        "ListLensesOutputTypeDef",
+        "ListMilestonesInputTypeDef",
+        "ListMilestonesOutputTypeDef",
+        "ListNotificationsInputTypeDef",
+        "ListNotificationsOutputTypeDef",
+        "ListProfileNotificationsInputTypeDef",
+        "ListProfileNotificationsOutputTypeDef",
+        "ListProfileSharesInputTypeDef",
+        "ListProfileSharesOutputTypeDef",
+        "ListProfilesInputTypeDef",
+        "ListProfilesOutputTypeDef",
+        "ListReviewTemplateAnswersInputTypeDef",
+        "ListReviewTemplateAnswersOutputTypeDef",
+        "ListReviewTemplatesInputTypeDef",
+        "ListReviewTemplatesOutputTypeDef",
+        "ListShareInvitationsInputTypeDef",
+        "ListShareInvitationsOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
+        "ListTemplateSharesInputTypeDef",
+        "ListTemplateSharesOutputTypeDef",
+        "ListWorkloadSharesInputTypeDef",
+        "ListWorkloadSharesOutputTypeDef",
+        "ListWorkloadsInputTypeDef",
+        "ListWorkloadsOutputTypeDef",
+        "MilestoneSummaryTypeDef",
+        "MilestoneTypeDef",
+        "NotificationSummaryTypeDef",
+        "PillarDifferenceTypeDef",
+        "PillarMetricTypeDef",
+        "PillarReviewSummaryTypeDef",
+        "ProfileChoiceTypeDef",
+        "ProfileNotificationSummaryTypeDef",
+        "ProfileQuestionTypeDef",
+        "ProfileQuestionUpdateTypeDef",
+        "ProfileShareSummaryTypeDef",
+        "ProfileSummaryTypeDef",
+        "ProfileTemplateChoiceTypeDef",
+        "ProfileTemplateQuestionTypeDef",
+        "ProfileTemplateTypeDef",
+        "ProfileTypeDef",
+        "QuestionDifferenceTypeDef",
+        "QuestionMetricTypeDef",
+        "ResponseMetadataTypeDef",
+        "ReviewTemplateAnswerSummaryTypeDef",
+        "ReviewTemplateAnswerTypeDef",
+        "ReviewTemplateLensReviewTypeDef",
+        "ReviewTemplatePillarReviewSummaryTypeDef",
+        "ReviewTemplateSummaryTypeDef",
+        "ReviewTemplateTypeDef",
+        "SelectedPillarOutputTypeDef",
+        "SelectedPillarTypeDef",
+        "ShareInvitationSummaryTypeDef",
+        "ShareInvitationTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
+        "TemplateShareSummaryTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
+        "UpdateAnswerInputTypeDef",
+        "UpdateAnswerOutputTypeDef",
+        "UpdateGlobalSettingsInputTypeDef",
+        "UpdateIntegrationInputTypeDef",
+        "UpdateLensReviewInputTypeDef",
+        "UpdateLensReviewOutputTypeDef",
+        "UpdateProfileInputTypeDef",
+        "UpdateProfileOutputTypeDef",
+        "UpdateReviewTemplateAnswerInputTypeDef",
+        "UpdateReviewTemplateAnswerOutputTypeDef",
+        "UpdateReviewTemplateInputTypeDef",
+        "UpdateReviewTemplateLensReviewInputTypeDef",
+        "UpdateReviewTemplateLensReviewOutputTypeDef",
+        "UpdateReviewTemplateOutputTypeDef",
+        "UpdateShareInvitationInputTypeDef",
+        "UpdateShareInvitationOutputTypeDef",
+        "UpdateWorkloadInputTypeDef",
+        "UpdateWorkloadOutputTypeDef",
+        "UpdateWorkloadShareInputTypeDef",
+        "UpdateWorkloadShareOutputTypeDef",
+        "UpgradeLensReviewInputTypeDef",
+        "UpgradeProfileVersionInputTypeDef",
+        "UpgradeReviewTemplateLensReviewInputTypeDef",
+        "VersionDifferencesTypeDef",
+        "WorkloadDiscoveryConfigOutputTypeDef",
+        "WorkloadDiscoveryConfigTypeDef",
+        "WorkloadJiraConfigurationInputTypeDef",
+        "WorkloadJiraConfigurationOutputTypeDef",
+        "WorkloadProfileTypeDef",
+        "WorkloadShareSummaryTypeDef",
+        "WorkloadShareTypeDef",
+        "WorkloadSummaryTypeDef",
+        "WorkloadTypeDef",
+    ]
 
 
 class AccountJiraConfigurationInputTypeDef(TypedDict):
@@ -273,9 +274,34 @@ class AccountJiraConfigurationOutputTypeDef(TypedDict):
     StatusMessage: NotRequired[str]
 
 
+class ChoiceContentTypeDef(TypedDict):
+    DisplayText: NotRequired[str]
+    Url: NotRequired[str]
+
+
 class AdditionalResourcesTypeDef(TypedDict):
     Type: NotRequired[AdditionalResourceTypeType]
     Content: NotRequired[list[ChoiceContentTypeDef]]
+
+
+class ChoiceAnswerSummaryTypeDef(TypedDict):
+    ChoiceId: NotRequired[str]
+    Status: NotRequired[ChoiceStatusType]
+    Reason: NotRequired[ChoiceReasonType]
+
+
+class ChoiceTypeDef(TypedDict):
+    ChoiceId: NotRequired[str]
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    HelpfulResource: NotRequired[ChoiceContentTypeDef]
+    ImprovementPlan: NotRequired[ChoiceContentTypeDef]
+    AdditionalResources: NotRequired[list[AdditionalResourcesTypeDef]]
+
+
+class JiraConfigurationTypeDef(TypedDict):
+    JiraIssueUrl: NotRequired[str]
+    LastSyncedTime: NotRequired[datetime]
 
 
 class AnswerSummaryTypeDef(TypedDict):
@@ -290,6 +316,13 @@ class AnswerSummaryTypeDef(TypedDict):
     Reason: NotRequired[AnswerReasonType]
     QuestionType: NotRequired[QuestionTypeType]
     JiraConfiguration: NotRequired[JiraConfigurationTypeDef]
+
+
+class ChoiceAnswerTypeDef(TypedDict):
+    ChoiceId: NotRequired[str]
+    Status: NotRequired[ChoiceStatusType]
+    Reason: NotRequired[ChoiceReasonType]
+    Notes: NotRequired[str]
 
 
 class AnswerTypeDef(TypedDict):
@@ -355,43 +388,34 @@ class CheckSummaryTypeDef(TypedDict):
     AccountSummary: NotRequired[dict[CheckStatusType, int]]
 
 
-class ChoiceAnswerSummaryTypeDef(TypedDict):
-    ChoiceId: NotRequired[str]
-    Status: NotRequired[ChoiceStatusType]
-    Reason: NotRequired[ChoiceReasonType]
-
-
-class ChoiceAnswerTypeDef(TypedDict):
-    ChoiceId: NotRequired[str]
-    Status: NotRequired[ChoiceStatusType]
-    Reason: NotRequired[ChoiceReasonType]
-    Notes: NotRequired[str]
-
-
-class ChoiceContentTypeDef(TypedDict):
-    DisplayText: NotRequired[str]
-    Url: NotRequired[str]
-
-
 class ChoiceImprovementPlanTypeDef(TypedDict):
     ChoiceId: NotRequired[str]
     DisplayText: NotRequired[str]
     ImprovementPlanUrl: NotRequired[str]
 
 
-class ChoiceTypeDef(TypedDict):
-    ChoiceId: NotRequired[str]
-    Title: NotRequired[str]
-    Description: NotRequired[str]
-    HelpfulResource: NotRequired[ChoiceContentTypeDef]
-    ImprovementPlan: NotRequired[ChoiceContentTypeDef]
-    AdditionalResources: NotRequired[list[AdditionalResourcesTypeDef]]
-
-
 class ChoiceUpdateTypeDef(TypedDict):
     Status: ChoiceStatusType
     Reason: NotRequired[ChoiceReasonType]
     Notes: NotRequired[str]
+
+
+class QuestionMetricTypeDef(TypedDict):
+    QuestionId: NotRequired[str]
+    Risk: NotRequired[RiskType]
+    BestPractices: NotRequired[list[BestPracticeTypeDef]]
+
+
+class PillarMetricTypeDef(TypedDict):
+    PillarId: NotRequired[str]
+    RiskCounts: NotRequired[dict[RiskType, int]]
+    Questions: NotRequired[list[QuestionMetricTypeDef]]
+
+
+class LensMetricTypeDef(TypedDict):
+    LensArn: NotRequired[str]
+    Pillars: NotRequired[list[PillarMetricTypeDef]]
+    RiskCounts: NotRequired[dict[RiskType, int]]
 
 
 class ConsolidatedReportMetricTypeDef(TypedDict):
@@ -439,6 +463,11 @@ class CreateMilestoneOutputTypeDef(TypedDict):
     WorkloadId: NotRequired[str]
     MilestoneNumber: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProfileQuestionUpdateTypeDef(TypedDict):
+    QuestionId: NotRequired[str]
+    SelectedChoiceIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateProfileInputTypeDef(TypedDict):
@@ -491,6 +520,17 @@ class CreateTemplateShareOutputTypeDef(TypedDict):
     TemplateArn: NotRequired[str]
     ShareId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WorkloadDiscoveryConfigTypeDef(TypedDict):
+    TrustedAdvisorIntegrationStatus: NotRequired[TrustedAdvisorIntegrationStatusType]
+    WorkloadResourceDefinition: NotRequired[ReadOnly[Sequence[DefinitionTypeType]]]
+
+
+class WorkloadJiraConfigurationInputTypeDef(TypedDict):
+    IssueManagementStatus: NotRequired[WorkloadIssueManagementStatusType]
+    IssueManagementType: NotRequired[IssueManagementTypeType]
+    JiraProjectKey: NotRequired[str]
 
 
 class CreateWorkloadInputTypeDef(TypedDict):
@@ -642,6 +682,16 @@ class GetLensInputTypeDef(TypedDict):
     LensVersion: NotRequired[str]
 
 
+class LensTypeDef(TypedDict):
+    LensArn: NotRequired[str]
+    LensVersion: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Owner: NotRequired[str]
+    ShareInvitationId: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
 class GetLensOutputTypeDef(TypedDict):
     Lens: NotRequired[LensTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -651,6 +701,44 @@ class GetLensReviewInputTypeDef(TypedDict):
     WorkloadId: str
     LensAlias: str
     MilestoneNumber: NotRequired[int]
+
+
+class SelectedPillarOutputTypeDef(TypedDict):
+    PillarId: NotRequired[str]
+    SelectedQuestionIds: NotRequired[list[str]]
+
+
+class JiraSelectedQuestionConfigurationOutputTypeDef(TypedDict):
+    SelectedPillars: NotRequired[list[SelectedPillarOutputTypeDef]]
+
+
+class PillarReviewSummaryTypeDef(TypedDict):
+    PillarId: NotRequired[str]
+    PillarName: NotRequired[str]
+    Notes: NotRequired[str]
+    RiskCounts: NotRequired[dict[RiskType, int]]
+    PrioritizedRiskCounts: NotRequired[dict[RiskType, int]]
+
+
+class WorkloadProfileTypeDef(TypedDict):
+    ProfileArn: NotRequired[str]
+    ProfileVersion: NotRequired[str]
+
+
+class LensReviewTypeDef(TypedDict):
+    LensAlias: NotRequired[str]
+    LensArn: NotRequired[str]
+    LensVersion: NotRequired[str]
+    LensName: NotRequired[str]
+    LensStatus: NotRequired[LensStatusType]
+    PillarReviewSummaries: NotRequired[list[PillarReviewSummaryTypeDef]]
+    JiraConfiguration: NotRequired[JiraSelectedQuestionConfigurationOutputTypeDef]
+    UpdatedAt: NotRequired[datetime]
+    Notes: NotRequired[str]
+    RiskCounts: NotRequired[dict[RiskType, int]]
+    NextToken: NotRequired[str]
+    Profiles: NotRequired[list[WorkloadProfileTypeDef]]
+    PrioritizedRiskCounts: NotRequired[dict[RiskType, int]]
 
 
 class GetLensReviewOutputTypeDef(TypedDict):
@@ -666,6 +754,12 @@ class GetLensReviewReportInputTypeDef(TypedDict):
     MilestoneNumber: NotRequired[int]
 
 
+class LensReviewReportTypeDef(TypedDict):
+    LensAlias: NotRequired[str]
+    LensArn: NotRequired[str]
+    Base64String: NotRequired[str]
+
+
 class GetLensReviewReportOutputTypeDef(TypedDict):
     WorkloadId: NotRequired[str]
     MilestoneNumber: NotRequired[int]
@@ -677,6 +771,23 @@ class GetLensVersionDifferenceInputTypeDef(TypedDict):
     LensAlias: str
     BaseLensVersion: NotRequired[str]
     TargetLensVersion: NotRequired[str]
+
+
+class QuestionDifferenceTypeDef(TypedDict):
+    QuestionId: NotRequired[str]
+    QuestionTitle: NotRequired[str]
+    DifferenceStatus: NotRequired[DifferenceStatusType]
+
+
+class PillarDifferenceTypeDef(TypedDict):
+    PillarId: NotRequired[str]
+    PillarName: NotRequired[str]
+    DifferenceStatus: NotRequired[DifferenceStatusType]
+    QuestionDifferences: NotRequired[list[QuestionDifferenceTypeDef]]
+
+
+class VersionDifferencesTypeDef(TypedDict):
+    PillarDifferences: NotRequired[list[PillarDifferenceTypeDef]]
 
 
 class GetLensVersionDifferenceOutputTypeDef(TypedDict):
@@ -694,6 +805,56 @@ class GetMilestoneInputTypeDef(TypedDict):
     MilestoneNumber: int
 
 
+class WorkloadDiscoveryConfigOutputTypeDef(TypedDict):
+    TrustedAdvisorIntegrationStatus: NotRequired[TrustedAdvisorIntegrationStatusType]
+    WorkloadResourceDefinition: NotRequired[list[DefinitionTypeType]]
+
+
+class WorkloadJiraConfigurationOutputTypeDef(TypedDict):
+    IssueManagementStatus: NotRequired[WorkloadIssueManagementStatusType]
+    IssueManagementType: NotRequired[IssueManagementTypeType]
+    JiraProjectKey: NotRequired[str]
+    StatusMessage: NotRequired[str]
+
+
+class WorkloadTypeDef(TypedDict):
+    WorkloadId: NotRequired[str]
+    WorkloadArn: NotRequired[str]
+    WorkloadName: NotRequired[str]
+    Description: NotRequired[str]
+    Environment: NotRequired[WorkloadEnvironmentType]
+    UpdatedAt: NotRequired[datetime]
+    AccountIds: NotRequired[list[str]]
+    AwsRegions: NotRequired[list[str]]
+    NonAwsRegions: NotRequired[list[str]]
+    ArchitecturalDesign: NotRequired[str]
+    ReviewOwner: NotRequired[str]
+    ReviewRestrictionDate: NotRequired[datetime]
+    IsReviewOwnerUpdateAcknowledged: NotRequired[bool]
+    IndustryType: NotRequired[str]
+    Industry: NotRequired[str]
+    Notes: NotRequired[str]
+    ImprovementStatus: NotRequired[WorkloadImprovementStatusType]
+    RiskCounts: NotRequired[dict[RiskType, int]]
+    PillarPriorities: NotRequired[list[str]]
+    Lenses: NotRequired[list[str]]
+    Owner: NotRequired[str]
+    ShareInvitationId: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    DiscoveryConfig: NotRequired[WorkloadDiscoveryConfigOutputTypeDef]
+    Applications: NotRequired[list[str]]
+    Profiles: NotRequired[list[WorkloadProfileTypeDef]]
+    PrioritizedRiskCounts: NotRequired[dict[RiskType, int]]
+    JiraConfiguration: NotRequired[WorkloadJiraConfigurationOutputTypeDef]
+
+
+class MilestoneTypeDef(TypedDict):
+    MilestoneNumber: NotRequired[int]
+    MilestoneName: NotRequired[str]
+    RecordedAt: NotRequired[datetime]
+    Workload: NotRequired[WorkloadTypeDef]
+
+
 class GetMilestoneOutputTypeDef(TypedDict):
     WorkloadId: NotRequired[str]
     Milestone: NotRequired[MilestoneTypeDef]
@@ -705,9 +866,60 @@ class GetProfileInputTypeDef(TypedDict):
     ProfileVersion: NotRequired[str]
 
 
+class ProfileChoiceTypeDef(TypedDict):
+    ChoiceId: NotRequired[str]
+    ChoiceTitle: NotRequired[str]
+    ChoiceDescription: NotRequired[str]
+
+
+class ProfileQuestionTypeDef(TypedDict):
+    QuestionId: NotRequired[str]
+    QuestionTitle: NotRequired[str]
+    QuestionDescription: NotRequired[str]
+    QuestionChoices: NotRequired[list[ProfileChoiceTypeDef]]
+    SelectedChoiceIds: NotRequired[list[str]]
+    MinSelectedChoices: NotRequired[int]
+    MaxSelectedChoices: NotRequired[int]
+
+
+class ProfileTypeDef(TypedDict):
+    ProfileArn: NotRequired[str]
+    ProfileVersion: NotRequired[str]
+    ProfileName: NotRequired[str]
+    ProfileDescription: NotRequired[str]
+    ProfileQuestions: NotRequired[list[ProfileQuestionTypeDef]]
+    Owner: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    ShareInvitationId: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
 class GetProfileOutputTypeDef(TypedDict):
     Profile: NotRequired[ProfileTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProfileTemplateChoiceTypeDef(TypedDict):
+    ChoiceId: NotRequired[str]
+    ChoiceTitle: NotRequired[str]
+    ChoiceDescription: NotRequired[str]
+
+
+class ProfileTemplateQuestionTypeDef(TypedDict):
+    QuestionId: NotRequired[str]
+    QuestionTitle: NotRequired[str]
+    QuestionDescription: NotRequired[str]
+    QuestionChoices: NotRequired[list[ProfileTemplateChoiceTypeDef]]
+    MinSelectedChoices: NotRequired[int]
+    MaxSelectedChoices: NotRequired[int]
+
+
+class ProfileTemplateTypeDef(TypedDict):
+    TemplateName: NotRequired[str]
+    TemplateQuestions: NotRequired[list[ProfileTemplateQuestionTypeDef]]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
 
 
 class GetProfileTemplateOutputTypeDef(TypedDict):
@@ -719,6 +931,23 @@ class GetReviewTemplateAnswerInputTypeDef(TypedDict):
     TemplateArn: str
     LensAlias: str
     QuestionId: str
+
+
+class ReviewTemplateAnswerTypeDef(TypedDict):
+    QuestionId: NotRequired[str]
+    PillarId: NotRequired[str]
+    QuestionTitle: NotRequired[str]
+    QuestionDescription: NotRequired[str]
+    ImprovementPlanUrl: NotRequired[str]
+    HelpfulResourceUrl: NotRequired[str]
+    HelpfulResourceDisplayText: NotRequired[str]
+    Choices: NotRequired[list[ChoiceTypeDef]]
+    SelectedChoices: NotRequired[list[str]]
+    ChoiceAnswers: NotRequired[list[ChoiceAnswerTypeDef]]
+    IsApplicable: NotRequired[bool]
+    AnswerStatus: NotRequired[ReviewTemplateAnswerStatusType]
+    Notes: NotRequired[str]
+    Reason: NotRequired[AnswerReasonType]
 
 
 class GetReviewTemplateAnswerOutputTypeDef(TypedDict):
@@ -737,10 +966,44 @@ class GetReviewTemplateLensReviewInputTypeDef(TypedDict):
     LensAlias: str
 
 
+class ReviewTemplatePillarReviewSummaryTypeDef(TypedDict):
+    PillarId: NotRequired[str]
+    PillarName: NotRequired[str]
+    Notes: NotRequired[str]
+    QuestionCounts: NotRequired[dict[QuestionType, int]]
+
+
+class ReviewTemplateLensReviewTypeDef(TypedDict):
+    LensAlias: NotRequired[str]
+    LensArn: NotRequired[str]
+    LensVersion: NotRequired[str]
+    LensName: NotRequired[str]
+    LensStatus: NotRequired[LensStatusType]
+    PillarReviewSummaries: NotRequired[list[ReviewTemplatePillarReviewSummaryTypeDef]]
+    UpdatedAt: NotRequired[datetime]
+    Notes: NotRequired[str]
+    QuestionCounts: NotRequired[dict[QuestionType, int]]
+    NextToken: NotRequired[str]
+
+
 class GetReviewTemplateLensReviewOutputTypeDef(TypedDict):
     TemplateArn: NotRequired[str]
     LensReview: NotRequired[ReviewTemplateLensReviewTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReviewTemplateTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Lenses: NotRequired[list[str]]
+    Notes: NotRequired[str]
+    QuestionCounts: NotRequired[dict[QuestionType, int]]
+    Owner: NotRequired[str]
+    UpdatedAt: NotRequired[datetime]
+    TemplateArn: NotRequired[str]
+    TemplateName: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+    UpdateStatus: NotRequired[ReviewTemplateUpdateStatusType]
+    ShareInvitationId: NotRequired[str]
 
 
 class GetReviewTemplateOutputTypeDef(TypedDict):
@@ -780,29 +1043,13 @@ class ImprovementSummaryTypeDef(TypedDict):
     JiraConfiguration: NotRequired[JiraConfigurationTypeDef]
 
 
-class JiraConfigurationTypeDef(TypedDict):
-    JiraIssueUrl: NotRequired[str]
-    LastSyncedTime: NotRequired[datetime]
-
-
-class JiraSelectedQuestionConfigurationOutputTypeDef(TypedDict):
-    SelectedPillars: NotRequired[list[SelectedPillarOutputTypeDef]]
+class SelectedPillarTypeDef(TypedDict):
+    PillarId: NotRequired[str]
+    SelectedQuestionIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class JiraSelectedQuestionConfigurationTypeDef(TypedDict):
     SelectedPillars: NotRequired[ReadOnly[Sequence[SelectedPillarTypeDef]]]
-
-
-class LensMetricTypeDef(TypedDict):
-    LensArn: NotRequired[str]
-    Pillars: NotRequired[list[PillarMetricTypeDef]]
-    RiskCounts: NotRequired[dict[RiskType, int]]
-
-
-class LensReviewReportTypeDef(TypedDict):
-    LensAlias: NotRequired[str]
-    LensArn: NotRequired[str]
-    Base64String: NotRequired[str]
 
 
 class LensReviewSummaryTypeDef(TypedDict):
@@ -813,22 +1060,6 @@ class LensReviewSummaryTypeDef(TypedDict):
     LensStatus: NotRequired[LensStatusType]
     UpdatedAt: NotRequired[datetime]
     RiskCounts: NotRequired[dict[RiskType, int]]
-    Profiles: NotRequired[list[WorkloadProfileTypeDef]]
-    PrioritizedRiskCounts: NotRequired[dict[RiskType, int]]
-
-
-class LensReviewTypeDef(TypedDict):
-    LensAlias: NotRequired[str]
-    LensArn: NotRequired[str]
-    LensVersion: NotRequired[str]
-    LensName: NotRequired[str]
-    LensStatus: NotRequired[LensStatusType]
-    PillarReviewSummaries: NotRequired[list[PillarReviewSummaryTypeDef]]
-    JiraConfiguration: NotRequired[JiraSelectedQuestionConfigurationOutputTypeDef]
-    UpdatedAt: NotRequired[datetime]
-    Notes: NotRequired[str]
-    RiskCounts: NotRequired[dict[RiskType, int]]
-    NextToken: NotRequired[str]
     Profiles: NotRequired[list[WorkloadProfileTypeDef]]
     PrioritizedRiskCounts: NotRequired[dict[RiskType, int]]
 
@@ -851,16 +1082,6 @@ class LensSummaryTypeDef(TypedDict):
     LensVersion: NotRequired[str]
     Owner: NotRequired[str]
     LensStatus: NotRequired[LensStatusType]
-
-
-class LensTypeDef(TypedDict):
-    LensArn: NotRequired[str]
-    LensVersion: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Owner: NotRequired[str]
-    ShareInvitationId: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
 
 
 class LensUpgradeSummaryTypeDef(TypedDict):
@@ -995,6 +1216,26 @@ class ListMilestonesInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class WorkloadSummaryTypeDef(TypedDict):
+    WorkloadId: NotRequired[str]
+    WorkloadArn: NotRequired[str]
+    WorkloadName: NotRequired[str]
+    Owner: NotRequired[str]
+    UpdatedAt: NotRequired[datetime]
+    Lenses: NotRequired[list[str]]
+    RiskCounts: NotRequired[dict[RiskType, int]]
+    ImprovementStatus: NotRequired[WorkloadImprovementStatusType]
+    Profiles: NotRequired[list[WorkloadProfileTypeDef]]
+    PrioritizedRiskCounts: NotRequired[dict[RiskType, int]]
+
+
+class MilestoneSummaryTypeDef(TypedDict):
+    MilestoneNumber: NotRequired[int]
+    MilestoneName: NotRequired[str]
+    RecordedAt: NotRequired[datetime]
+    WorkloadSummary: NotRequired[WorkloadSummaryTypeDef]
+
+
 class ListMilestonesOutputTypeDef(TypedDict):
     WorkloadId: NotRequired[str]
     MilestoneSummaries: NotRequired[list[MilestoneSummaryTypeDef]]
@@ -1009,6 +1250,11 @@ class ListNotificationsInputTypeDef(TypedDict):
     ResourceArn: NotRequired[str]
 
 
+class NotificationSummaryTypeDef(TypedDict):
+    Type: NotRequired[NotificationTypeType]
+    LensUpgradeSummary: NotRequired[LensUpgradeSummaryTypeDef]
+
+
 class ListNotificationsOutputTypeDef(TypedDict):
     NotificationSummaries: NotRequired[list[NotificationSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -1019,6 +1265,16 @@ class ListProfileNotificationsInputTypeDef(TypedDict):
     WorkloadId: NotRequired[str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ProfileNotificationSummaryTypeDef(TypedDict):
+    CurrentProfileVersion: NotRequired[str]
+    LatestProfileVersion: NotRequired[str]
+    Type: NotRequired[ProfileNotificationTypeType]
+    ProfileArn: NotRequired[str]
+    ProfileName: NotRequired[str]
+    WorkloadId: NotRequired[str]
+    WorkloadName: NotRequired[str]
 
 
 class ListProfileNotificationsOutputTypeDef(TypedDict):
@@ -1035,6 +1291,13 @@ class ListProfileSharesInputTypeDef(TypedDict):
     Status: NotRequired[ShareStatusType]
 
 
+class ProfileShareSummaryTypeDef(TypedDict):
+    ShareId: NotRequired[str]
+    SharedWith: NotRequired[str]
+    Status: NotRequired[ShareStatusType]
+    StatusMessage: NotRequired[str]
+
+
 class ListProfileSharesOutputTypeDef(TypedDict):
     ProfileShareSummaries: NotRequired[list[ProfileShareSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -1046,6 +1309,16 @@ class ListProfilesInputTypeDef(TypedDict):
     ProfileOwnerType: NotRequired[ProfileOwnerTypeType]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ProfileSummaryTypeDef(TypedDict):
+    ProfileArn: NotRequired[str]
+    ProfileVersion: NotRequired[str]
+    ProfileName: NotRequired[str]
+    ProfileDescription: NotRequired[str]
+    Owner: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
 
 
 class ListProfilesOutputTypeDef(TypedDict):
@@ -1062,6 +1335,19 @@ class ListReviewTemplateAnswersInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ReviewTemplateAnswerSummaryTypeDef(TypedDict):
+    QuestionId: NotRequired[str]
+    PillarId: NotRequired[str]
+    QuestionTitle: NotRequired[str]
+    Choices: NotRequired[list[ChoiceTypeDef]]
+    SelectedChoices: NotRequired[list[str]]
+    ChoiceAnswerSummaries: NotRequired[list[ChoiceAnswerSummaryTypeDef]]
+    IsApplicable: NotRequired[bool]
+    AnswerStatus: NotRequired[ReviewTemplateAnswerStatusType]
+    Reason: NotRequired[AnswerReasonType]
+    QuestionType: NotRequired[QuestionTypeType]
+
+
 class ListReviewTemplateAnswersOutputTypeDef(TypedDict):
     TemplateArn: NotRequired[str]
     LensAlias: NotRequired[str]
@@ -1073,6 +1359,16 @@ class ListReviewTemplateAnswersOutputTypeDef(TypedDict):
 class ListReviewTemplatesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ReviewTemplateSummaryTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Lenses: NotRequired[list[str]]
+    Owner: NotRequired[str]
+    UpdatedAt: NotRequired[datetime]
+    TemplateArn: NotRequired[str]
+    TemplateName: NotRequired[str]
+    UpdateStatus: NotRequired[ReviewTemplateUpdateStatusType]
 
 
 class ListReviewTemplatesOutputTypeDef(TypedDict):
@@ -1089,6 +1385,22 @@ class ListShareInvitationsInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     ProfileNamePrefix: NotRequired[str]
     TemplateNamePrefix: NotRequired[str]
+
+
+class ShareInvitationSummaryTypeDef(TypedDict):
+    ShareInvitationId: NotRequired[str]
+    SharedBy: NotRequired[str]
+    SharedWith: NotRequired[str]
+    PermissionType: NotRequired[PermissionTypeType]
+    ShareResourceType: NotRequired[ShareResourceTypeType]
+    WorkloadName: NotRequired[str]
+    WorkloadId: NotRequired[str]
+    LensName: NotRequired[str]
+    LensArn: NotRequired[str]
+    ProfileName: NotRequired[str]
+    ProfileArn: NotRequired[str]
+    TemplateName: NotRequired[str]
+    TemplateArn: NotRequired[str]
 
 
 class ListShareInvitationsOutputTypeDef(TypedDict):
@@ -1114,6 +1426,13 @@ class ListTemplateSharesInputTypeDef(TypedDict):
     Status: NotRequired[ShareStatusType]
 
 
+class TemplateShareSummaryTypeDef(TypedDict):
+    ShareId: NotRequired[str]
+    SharedWith: NotRequired[str]
+    Status: NotRequired[ShareStatusType]
+    StatusMessage: NotRequired[str]
+
+
 class ListTemplateSharesOutputTypeDef(TypedDict):
     TemplateArn: NotRequired[str]
     TemplateShareSummaries: NotRequired[list[TemplateShareSummaryTypeDef]]
@@ -1127,6 +1446,14 @@ class ListWorkloadSharesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     Status: NotRequired[ShareStatusType]
+
+
+class WorkloadShareSummaryTypeDef(TypedDict):
+    ShareId: NotRequired[str]
+    SharedWith: NotRequired[str]
+    PermissionType: NotRequired[PermissionTypeType]
+    Status: NotRequired[ShareStatusType]
+    StatusMessage: NotRequired[str]
 
 
 class ListWorkloadSharesOutputTypeDef(TypedDict):
@@ -1148,241 +1475,6 @@ class ListWorkloadsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MilestoneSummaryTypeDef(TypedDict):
-    MilestoneNumber: NotRequired[int]
-    MilestoneName: NotRequired[str]
-    RecordedAt: NotRequired[datetime]
-    WorkloadSummary: NotRequired[WorkloadSummaryTypeDef]
-
-
-class MilestoneTypeDef(TypedDict):
-    MilestoneNumber: NotRequired[int]
-    MilestoneName: NotRequired[str]
-    RecordedAt: NotRequired[datetime]
-    Workload: NotRequired[WorkloadTypeDef]
-
-
-class NotificationSummaryTypeDef(TypedDict):
-    Type: NotRequired[NotificationTypeType]
-    LensUpgradeSummary: NotRequired[LensUpgradeSummaryTypeDef]
-
-
-class PillarDifferenceTypeDef(TypedDict):
-    PillarId: NotRequired[str]
-    PillarName: NotRequired[str]
-    DifferenceStatus: NotRequired[DifferenceStatusType]
-    QuestionDifferences: NotRequired[list[QuestionDifferenceTypeDef]]
-
-
-class PillarMetricTypeDef(TypedDict):
-    PillarId: NotRequired[str]
-    RiskCounts: NotRequired[dict[RiskType, int]]
-    Questions: NotRequired[list[QuestionMetricTypeDef]]
-
-
-class PillarReviewSummaryTypeDef(TypedDict):
-    PillarId: NotRequired[str]
-    PillarName: NotRequired[str]
-    Notes: NotRequired[str]
-    RiskCounts: NotRequired[dict[RiskType, int]]
-    PrioritizedRiskCounts: NotRequired[dict[RiskType, int]]
-
-
-class ProfileChoiceTypeDef(TypedDict):
-    ChoiceId: NotRequired[str]
-    ChoiceTitle: NotRequired[str]
-    ChoiceDescription: NotRequired[str]
-
-
-class ProfileNotificationSummaryTypeDef(TypedDict):
-    CurrentProfileVersion: NotRequired[str]
-    LatestProfileVersion: NotRequired[str]
-    Type: NotRequired[ProfileNotificationTypeType]
-    ProfileArn: NotRequired[str]
-    ProfileName: NotRequired[str]
-    WorkloadId: NotRequired[str]
-    WorkloadName: NotRequired[str]
-
-
-class ProfileQuestionTypeDef(TypedDict):
-    QuestionId: NotRequired[str]
-    QuestionTitle: NotRequired[str]
-    QuestionDescription: NotRequired[str]
-    QuestionChoices: NotRequired[list[ProfileChoiceTypeDef]]
-    SelectedChoiceIds: NotRequired[list[str]]
-    MinSelectedChoices: NotRequired[int]
-    MaxSelectedChoices: NotRequired[int]
-
-
-class ProfileQuestionUpdateTypeDef(TypedDict):
-    QuestionId: NotRequired[str]
-    SelectedChoiceIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ProfileShareSummaryTypeDef(TypedDict):
-    ShareId: NotRequired[str]
-    SharedWith: NotRequired[str]
-    Status: NotRequired[ShareStatusType]
-    StatusMessage: NotRequired[str]
-
-
-class ProfileSummaryTypeDef(TypedDict):
-    ProfileArn: NotRequired[str]
-    ProfileVersion: NotRequired[str]
-    ProfileName: NotRequired[str]
-    ProfileDescription: NotRequired[str]
-    Owner: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-
-
-class ProfileTemplateChoiceTypeDef(TypedDict):
-    ChoiceId: NotRequired[str]
-    ChoiceTitle: NotRequired[str]
-    ChoiceDescription: NotRequired[str]
-
-
-class ProfileTemplateQuestionTypeDef(TypedDict):
-    QuestionId: NotRequired[str]
-    QuestionTitle: NotRequired[str]
-    QuestionDescription: NotRequired[str]
-    QuestionChoices: NotRequired[list[ProfileTemplateChoiceTypeDef]]
-    MinSelectedChoices: NotRequired[int]
-    MaxSelectedChoices: NotRequired[int]
-
-
-class ProfileTemplateTypeDef(TypedDict):
-    TemplateName: NotRequired[str]
-    TemplateQuestions: NotRequired[list[ProfileTemplateQuestionTypeDef]]
-    CreatedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-
-
-class ProfileTypeDef(TypedDict):
-    ProfileArn: NotRequired[str]
-    ProfileVersion: NotRequired[str]
-    ProfileName: NotRequired[str]
-    ProfileDescription: NotRequired[str]
-    ProfileQuestions: NotRequired[list[ProfileQuestionTypeDef]]
-    Owner: NotRequired[str]
-    CreatedAt: NotRequired[datetime]
-    UpdatedAt: NotRequired[datetime]
-    ShareInvitationId: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-
-
-class QuestionDifferenceTypeDef(TypedDict):
-    QuestionId: NotRequired[str]
-    QuestionTitle: NotRequired[str]
-    DifferenceStatus: NotRequired[DifferenceStatusType]
-
-
-class QuestionMetricTypeDef(TypedDict):
-    QuestionId: NotRequired[str]
-    Risk: NotRequired[RiskType]
-    BestPractices: NotRequired[list[BestPracticeTypeDef]]
-
-
-class ReviewTemplateAnswerSummaryTypeDef(TypedDict):
-    QuestionId: NotRequired[str]
-    PillarId: NotRequired[str]
-    QuestionTitle: NotRequired[str]
-    Choices: NotRequired[list[ChoiceTypeDef]]
-    SelectedChoices: NotRequired[list[str]]
-    ChoiceAnswerSummaries: NotRequired[list[ChoiceAnswerSummaryTypeDef]]
-    IsApplicable: NotRequired[bool]
-    AnswerStatus: NotRequired[ReviewTemplateAnswerStatusType]
-    Reason: NotRequired[AnswerReasonType]
-    QuestionType: NotRequired[QuestionTypeType]
-
-
-class ReviewTemplateAnswerTypeDef(TypedDict):
-    QuestionId: NotRequired[str]
-    PillarId: NotRequired[str]
-    QuestionTitle: NotRequired[str]
-    QuestionDescription: NotRequired[str]
-    ImprovementPlanUrl: NotRequired[str]
-    HelpfulResourceUrl: NotRequired[str]
-    HelpfulResourceDisplayText: NotRequired[str]
-    Choices: NotRequired[list[ChoiceTypeDef]]
-    SelectedChoices: NotRequired[list[str]]
-    ChoiceAnswers: NotRequired[list[ChoiceAnswerTypeDef]]
-    IsApplicable: NotRequired[bool]
-    AnswerStatus: NotRequired[ReviewTemplateAnswerStatusType]
-    Notes: NotRequired[str]
-    Reason: NotRequired[AnswerReasonType]
-
-
-class ReviewTemplateLensReviewTypeDef(TypedDict):
-    LensAlias: NotRequired[str]
-    LensArn: NotRequired[str]
-    LensVersion: NotRequired[str]
-    LensName: NotRequired[str]
-    LensStatus: NotRequired[LensStatusType]
-    PillarReviewSummaries: NotRequired[list[ReviewTemplatePillarReviewSummaryTypeDef]]
-    UpdatedAt: NotRequired[datetime]
-    Notes: NotRequired[str]
-    QuestionCounts: NotRequired[dict[QuestionType, int]]
-    NextToken: NotRequired[str]
-
-
-class ReviewTemplatePillarReviewSummaryTypeDef(TypedDict):
-    PillarId: NotRequired[str]
-    PillarName: NotRequired[str]
-    Notes: NotRequired[str]
-    QuestionCounts: NotRequired[dict[QuestionType, int]]
-
-
-class ReviewTemplateSummaryTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Lenses: NotRequired[list[str]]
-    Owner: NotRequired[str]
-    UpdatedAt: NotRequired[datetime]
-    TemplateArn: NotRequired[str]
-    TemplateName: NotRequired[str]
-    UpdateStatus: NotRequired[ReviewTemplateUpdateStatusType]
-
-
-class ReviewTemplateTypeDef(TypedDict):
-    Description: NotRequired[str]
-    Lenses: NotRequired[list[str]]
-    Notes: NotRequired[str]
-    QuestionCounts: NotRequired[dict[QuestionType, int]]
-    Owner: NotRequired[str]
-    UpdatedAt: NotRequired[datetime]
-    TemplateArn: NotRequired[str]
-    TemplateName: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    UpdateStatus: NotRequired[ReviewTemplateUpdateStatusType]
-    ShareInvitationId: NotRequired[str]
-
-
-class SelectedPillarOutputTypeDef(TypedDict):
-    PillarId: NotRequired[str]
-    SelectedQuestionIds: NotRequired[list[str]]
-
-
-class SelectedPillarTypeDef(TypedDict):
-    PillarId: NotRequired[str]
-    SelectedQuestionIds: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ShareInvitationSummaryTypeDef(TypedDict):
-    ShareInvitationId: NotRequired[str]
-    SharedBy: NotRequired[str]
-    SharedWith: NotRequired[str]
-    PermissionType: NotRequired[PermissionTypeType]
-    ShareResourceType: NotRequired[ShareResourceTypeType]
-    WorkloadName: NotRequired[str]
-    WorkloadId: NotRequired[str]
-    LensName: NotRequired[str]
-    LensArn: NotRequired[str]
-    ProfileName: NotRequired[str]
-    ProfileArn: NotRequired[str]
-    TemplateName: NotRequired[str]
-    TemplateArn: NotRequired[str]
-
-
 class ShareInvitationTypeDef(TypedDict):
     ShareInvitationId: NotRequired[str]
     ShareResourceType: NotRequired[ShareResourceTypeType]
@@ -1400,13 +1492,6 @@ class TagResourceInputTypeDef(TypedDict):
 
 class TagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TemplateShareSummaryTypeDef(TypedDict):
-    ShareId: NotRequired[str]
-    SharedWith: NotRequired[str]
-    Status: NotRequired[ShareStatusType]
-    StatusMessage: NotRequired[str]
 
 
 class UntagResourceInputTypeDef(TypedDict):
@@ -1561,6 +1646,16 @@ class UpdateWorkloadShareInputTypeDef(TypedDict):
     PermissionType: PermissionTypeType
 
 
+class WorkloadShareTypeDef(TypedDict):
+    ShareId: NotRequired[str]
+    SharedBy: NotRequired[str]
+    SharedWith: NotRequired[str]
+    PermissionType: NotRequired[PermissionTypeType]
+    Status: NotRequired[ShareStatusType]
+    WorkloadName: NotRequired[str]
+    WorkloadId: NotRequired[str]
+
+
 class UpdateWorkloadShareOutputTypeDef(TypedDict):
     WorkloadId: NotRequired[str]
     WorkloadShare: NotRequired[WorkloadShareTypeDef]
@@ -1585,97 +1680,3 @@ class UpgradeReviewTemplateLensReviewInputTypeDef(TypedDict):
     TemplateArn: str
     LensAlias: str
     ClientRequestToken: NotRequired[str]
-
-
-class VersionDifferencesTypeDef(TypedDict):
-    PillarDifferences: NotRequired[list[PillarDifferenceTypeDef]]
-
-
-class WorkloadDiscoveryConfigOutputTypeDef(TypedDict):
-    TrustedAdvisorIntegrationStatus: NotRequired[TrustedAdvisorIntegrationStatusType]
-    WorkloadResourceDefinition: NotRequired[list[DefinitionTypeType]]
-
-
-class WorkloadDiscoveryConfigTypeDef(TypedDict):
-    TrustedAdvisorIntegrationStatus: NotRequired[TrustedAdvisorIntegrationStatusType]
-    WorkloadResourceDefinition: NotRequired[ReadOnly[Sequence[DefinitionTypeType]]]
-
-
-class WorkloadJiraConfigurationInputTypeDef(TypedDict):
-    IssueManagementStatus: NotRequired[WorkloadIssueManagementStatusType]
-    IssueManagementType: NotRequired[IssueManagementTypeType]
-    JiraProjectKey: NotRequired[str]
-
-
-class WorkloadJiraConfigurationOutputTypeDef(TypedDict):
-    IssueManagementStatus: NotRequired[WorkloadIssueManagementStatusType]
-    IssueManagementType: NotRequired[IssueManagementTypeType]
-    JiraProjectKey: NotRequired[str]
-    StatusMessage: NotRequired[str]
-
-
-class WorkloadProfileTypeDef(TypedDict):
-    ProfileArn: NotRequired[str]
-    ProfileVersion: NotRequired[str]
-
-
-class WorkloadShareSummaryTypeDef(TypedDict):
-    ShareId: NotRequired[str]
-    SharedWith: NotRequired[str]
-    PermissionType: NotRequired[PermissionTypeType]
-    Status: NotRequired[ShareStatusType]
-    StatusMessage: NotRequired[str]
-
-
-class WorkloadShareTypeDef(TypedDict):
-    ShareId: NotRequired[str]
-    SharedBy: NotRequired[str]
-    SharedWith: NotRequired[str]
-    PermissionType: NotRequired[PermissionTypeType]
-    Status: NotRequired[ShareStatusType]
-    WorkloadName: NotRequired[str]
-    WorkloadId: NotRequired[str]
-
-
-class WorkloadSummaryTypeDef(TypedDict):
-    WorkloadId: NotRequired[str]
-    WorkloadArn: NotRequired[str]
-    WorkloadName: NotRequired[str]
-    Owner: NotRequired[str]
-    UpdatedAt: NotRequired[datetime]
-    Lenses: NotRequired[list[str]]
-    RiskCounts: NotRequired[dict[RiskType, int]]
-    ImprovementStatus: NotRequired[WorkloadImprovementStatusType]
-    Profiles: NotRequired[list[WorkloadProfileTypeDef]]
-    PrioritizedRiskCounts: NotRequired[dict[RiskType, int]]
-
-
-class WorkloadTypeDef(TypedDict):
-    WorkloadId: NotRequired[str]
-    WorkloadArn: NotRequired[str]
-    WorkloadName: NotRequired[str]
-    Description: NotRequired[str]
-    Environment: NotRequired[WorkloadEnvironmentType]
-    UpdatedAt: NotRequired[datetime]
-    AccountIds: NotRequired[list[str]]
-    AwsRegions: NotRequired[list[str]]
-    NonAwsRegions: NotRequired[list[str]]
-    ArchitecturalDesign: NotRequired[str]
-    ReviewOwner: NotRequired[str]
-    ReviewRestrictionDate: NotRequired[datetime]
-    IsReviewOwnerUpdateAcknowledged: NotRequired[bool]
-    IndustryType: NotRequired[str]
-    Industry: NotRequired[str]
-    Notes: NotRequired[str]
-    ImprovementStatus: NotRequired[WorkloadImprovementStatusType]
-    RiskCounts: NotRequired[dict[RiskType, int]]
-    PillarPriorities: NotRequired[list[str]]
-    Lenses: NotRequired[list[str]]
-    Owner: NotRequired[str]
-    ShareInvitationId: NotRequired[str]
-    Tags: NotRequired[dict[str, str]]
-    DiscoveryConfig: NotRequired[WorkloadDiscoveryConfigOutputTypeDef]
-    Applications: NotRequired[list[str]]
-    Profiles: NotRequired[list[WorkloadProfileTypeDef]]
-    PrioritizedRiskCounts: NotRequired[dict[RiskType, int]]
-    JiraConfiguration: NotRequired[WorkloadJiraConfigurationOutputTypeDef]

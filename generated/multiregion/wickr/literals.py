@@ -2,14 +2,15 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS Wickr Admin API: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessLevelType",
-    "DataRetentionActionTypeType",
-    "SortDirectionType",
-    "StatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessLevelType",
+        "DataRetentionActionTypeType",
+        "SortDirectionType",
+        "StatusType",
+    ]
 
 AccessLevelType = Literal["STANDARD", "PREMIUM"]
 DataRetentionActionTypeType = Literal["ENABLE", "DISABLE", "PUBKEY_MSG_ACK"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -25,127 +25,128 @@ from .literals import (
     StatusType,
 )
 
-__all__ = [
-    "BasicDeviceObjectTypeDef",
-    "BatchCreateUserRequestItemTypeDef",
-    "BatchCreateUserRequestTypeDef",
-    "BatchCreateUserResponseTypeDef",
-    "BatchDeleteUserRequestTypeDef",
-    "BatchDeleteUserResponseTypeDef",
-    "BatchDeviceErrorResponseItemTypeDef",
-    "BatchDeviceSuccessResponseItemTypeDef",
-    "BatchLookupUserUnameRequestTypeDef",
-    "BatchLookupUserUnameResponseTypeDef",
-    "BatchReinviteUserRequestTypeDef",
-    "BatchReinviteUserResponseTypeDef",
-    "BatchResetDevicesForUserRequestTypeDef",
-    "BatchResetDevicesForUserResponseTypeDef",
-    "BatchToggleUserSuspendStatusRequestTypeDef",
-    "BatchToggleUserSuspendStatusResponseTypeDef",
-    "BatchUnameErrorResponseItemTypeDef",
-    "BatchUnameSuccessResponseItemTypeDef",
-    "BatchUserErrorResponseItemTypeDef",
-    "BatchUserSuccessResponseItemTypeDef",
-    "BlockedGuestUserTypeDef",
-    "BotTypeDef",
-    "CallingSettingsTypeDef",
-    "CreateBotRequestTypeDef",
-    "CreateBotResponseTypeDef",
-    "CreateDataRetentionBotChallengeRequestTypeDef",
-    "CreateDataRetentionBotChallengeResponseTypeDef",
-    "CreateDataRetentionBotRequestTypeDef",
-    "CreateDataRetentionBotResponseTypeDef",
-    "CreateNetworkRequestTypeDef",
-    "CreateNetworkResponseTypeDef",
-    "CreateSecurityGroupRequestTypeDef",
-    "CreateSecurityGroupResponseTypeDef",
-    "DeleteBotRequestTypeDef",
-    "DeleteBotResponseTypeDef",
-    "DeleteDataRetentionBotRequestTypeDef",
-    "DeleteDataRetentionBotResponseTypeDef",
-    "DeleteNetworkRequestTypeDef",
-    "DeleteNetworkResponseTypeDef",
-    "DeleteSecurityGroupRequestTypeDef",
-    "DeleteSecurityGroupResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "GetBotRequestTypeDef",
-    "GetBotResponseTypeDef",
-    "GetBotsCountRequestTypeDef",
-    "GetBotsCountResponseTypeDef",
-    "GetDataRetentionBotRequestTypeDef",
-    "GetDataRetentionBotResponseTypeDef",
-    "GetGuestUserHistoryCountRequestTypeDef",
-    "GetGuestUserHistoryCountResponseTypeDef",
-    "GetNetworkRequestTypeDef",
-    "GetNetworkResponseTypeDef",
-    "GetNetworkSettingsRequestTypeDef",
-    "GetNetworkSettingsResponseTypeDef",
-    "GetOidcInfoRequestTypeDef",
-    "GetOidcInfoResponseTypeDef",
-    "GetOpentdfConfigRequestTypeDef",
-    "GetOpentdfConfigResponseTypeDef",
-    "GetSecurityGroupRequestTypeDef",
-    "GetSecurityGroupResponseTypeDef",
-    "GetUserRequestTypeDef",
-    "GetUserResponseTypeDef",
-    "GetUsersCountRequestTypeDef",
-    "GetUsersCountResponseTypeDef",
-    "GuestUserHistoryCountTypeDef",
-    "GuestUserTypeDef",
-    "ListBlockedGuestUsersRequestTypeDef",
-    "ListBlockedGuestUsersResponseTypeDef",
-    "ListBotsRequestTypeDef",
-    "ListBotsResponseTypeDef",
-    "ListDevicesForUserRequestTypeDef",
-    "ListDevicesForUserResponseTypeDef",
-    "ListGuestUsersRequestTypeDef",
-    "ListGuestUsersResponseTypeDef",
-    "ListNetworksRequestTypeDef",
-    "ListNetworksResponseTypeDef",
-    "ListSecurityGroupUsersRequestTypeDef",
-    "ListSecurityGroupUsersResponseTypeDef",
-    "ListSecurityGroupsRequestTypeDef",
-    "ListSecurityGroupsResponseTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "NetworkSettingsTypeDef",
-    "NetworkTypeDef",
-    "OidcConfigInfoTypeDef",
-    "OidcTokenInfoTypeDef",
-    "PasswordRequirementsTypeDef",
-    "PermittedWickrEnterpriseNetworkTypeDef",
-    "ReadReceiptConfigTypeDef",
-    "RegisterOidcConfigRequestTypeDef",
-    "RegisterOidcConfigResponseTypeDef",
-    "RegisterOidcConfigTestRequestTypeDef",
-    "RegisterOidcConfigTestResponseTypeDef",
-    "RegisterOpentdfConfigRequestTypeDef",
-    "RegisterOpentdfConfigResponseTypeDef",
-    "ResponseMetadataTypeDef",
-    "SecurityGroupSettingsOutputTypeDef",
-    "SecurityGroupSettingsRequestTypeDef",
-    "SecurityGroupSettingsTypeDef",
-    "SecurityGroupTypeDef",
-    "SettingTypeDef",
-    "ShredderSettingsTypeDef",
-    "UpdateBotRequestTypeDef",
-    "UpdateBotResponseTypeDef",
-    "UpdateDataRetentionRequestTypeDef",
-    "UpdateDataRetentionResponseTypeDef",
-    "UpdateGuestUserRequestTypeDef",
-    "UpdateGuestUserResponseTypeDef",
-    "UpdateNetworkRequestTypeDef",
-    "UpdateNetworkResponseTypeDef",
-    "UpdateNetworkSettingsRequestTypeDef",
-    "UpdateNetworkSettingsResponseTypeDef",
-    "UpdateSecurityGroupRequestTypeDef",
-    "UpdateSecurityGroupResponseTypeDef",
-    "UpdateUserDetailsTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResponseTypeDef",
-    "UserTypeDef",
-    "WickrAwsNetworksTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "BasicDeviceObjectTypeDef",
+        "BatchCreateUserRequestItemTypeDef",
+        "BatchCreateUserRequestTypeDef",
+        "BatchCreateUserResponseTypeDef",
+        "BatchDeleteUserRequestTypeDef",
+        "BatchDeleteUserResponseTypeDef",
+        "BatchDeviceErrorResponseItemTypeDef",
+        "BatchDeviceSuccessResponseItemTypeDef",
+        "BatchLookupUserUnameRequestTypeDef",
+        "BatchLookupUserUnameResponseTypeDef",
+        "BatchReinviteUserRequestTypeDef",
+        "BatchReinviteUserResponseTypeDef",
+        "BatchResetDevicesForUserRequestTypeDef",
+        "BatchResetDevicesForUserResponseTypeDef",
+        "BatchToggleUserSuspendStatusRequestTypeDef",
+        "BatchToggleUserSuspendStatusResponseTypeDef",
+        "BatchUnameErrorResponseItemTypeDef",
+        "BatchUnameSuccessResponseItemTypeDef",
+        "BatchUserErrorResponseItemTypeDef",
+        "BatchUserSuccessResponseItemTypeDef",
+        "BlockedGuestUserTypeDef",
+        "BotTypeDef",
+        "CallingSettingsTypeDef",
+        "CreateBotRequestTypeDef",
+        "CreateBotResponseTypeDef",
+        "CreateDataRetentionBotChallengeRequestTypeDef",
+        "CreateDataRetentionBotChallengeResponseTypeDef",
+        "CreateDataRetentionBotRequestTypeDef",
+        "CreateDataRetentionBotResponseTypeDef",
+        "CreateNetworkRequestTypeDef",
+        "CreateNetworkResponseTypeDef",
+        "CreateSecurityGroupRequestTypeDef",
+        "CreateSecurityGroupResponseTypeDef",
+        "DeleteBotRequestTypeDef",
+        "DeleteBotResponseTypeDef",
+        "DeleteDataRetentionBotRequestTypeDef",
+        "DeleteDataRetentionBotResponseTypeDef",
+        "DeleteNetworkRequestTypeDef",
+        "DeleteNetworkResponseTypeDef",
+        "DeleteSecurityGroupRequestTypeDef",
+        "DeleteSecurityGroupResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "GetBotRequestTypeDef",
+        "GetBotResponseTypeDef",
+        "GetBotsCountRequestTypeDef",
+        "GetBotsCountResponseTypeDef",
+        "GetDataRetentionBotRequestTypeDef",
+        "GetDataRetentionBotResponseTypeDef",
+        "GetGuestUserHistoryCountRequestTypeDef",
+        "GetGuestUserHistoryCountResponseTypeDef",
+        "GetNetworkRequestTypeDef",
+        "GetNetworkResponseTypeDef",
+        "GetNetworkSettingsRequestTypeDef",
+        "GetNetworkSettingsResponseTypeDef",
+        "GetOidcInfoRequestTypeDef",
+        "GetOidcInfoResponseTypeDef",
+        "GetOpentdfConfigRequestTypeDef",
+        "GetOpentdfConfigResponseTypeDef",
+        "GetSecurityGroupRequestTypeDef",
+        "GetSecurityGroupResponseTypeDef",
+        "GetUserRequestTypeDef",
+        "GetUserResponseTypeDef",
+        "GetUsersCountRequestTypeDef",
+        "GetUsersCountResponseTypeDef",
+        "GuestUserHistoryCountTypeDef",
+        "GuestUserTypeDef",
+        "ListBlockedGuestUsersRequestTypeDef",
+        "ListBlockedGuestUsersResponseTypeDef",
+        "ListBotsRequestTypeDef",
+        "ListBotsResponseTypeDef",
+        "ListDevicesForUserRequestTypeDef",
+        "ListDevicesForUserResponseTypeDef",
+        "ListGuestUsersRequestTypeDef",
+        "ListGuestUsersResponseTypeDef",
+        "ListNetworksRequestTypeDef",
+        "ListNetworksResponseTypeDef",
+        "ListSecurityGroupUsersRequestTypeDef",
+        "ListSecurityGroupUsersResponseTypeDef",
+        "ListSecurityGroupsRequestTypeDef",
+        "ListSecurityGroupsResponseTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "NetworkSettingsTypeDef",
+        "NetworkTypeDef",
+        "OidcConfigInfoTypeDef",
+        "OidcTokenInfoTypeDef",
+        "PasswordRequirementsTypeDef",
+        "PermittedWickrEnterpriseNetworkTypeDef",
+        "ReadReceiptConfigTypeDef",
+        "RegisterOidcConfigRequestTypeDef",
+        "RegisterOidcConfigResponseTypeDef",
+        "RegisterOidcConfigTestRequestTypeDef",
+        "RegisterOidcConfigTestResponseTypeDef",
+        "RegisterOpentdfConfigRequestTypeDef",
+        "RegisterOpentdfConfigResponseTypeDef",
+        "ResponseMetadataTypeDef",
+        "SecurityGroupSettingsOutputTypeDef",
+        "SecurityGroupSettingsRequestTypeDef",
+        "SecurityGroupSettingsTypeDef",
+        "SecurityGroupTypeDef",
+        "SettingTypeDef",
+        "ShredderSettingsTypeDef",
+        "UpdateBotRequestTypeDef",
+        "UpdateBotResponseTypeDef",
+        "UpdateDataRetentionRequestTypeDef",
+        "UpdateDataRetentionResponseTypeDef",
+        "UpdateGuestUserRequestTypeDef",
+        "UpdateGuestUserResponseTypeDef",
+        "UpdateNetworkRequestTypeDef",
+        "UpdateNetworkResponseTypeDef",
+        "UpdateNetworkSettingsRequestTypeDef",
+        "UpdateNetworkSettingsResponseTypeDef",
+        "UpdateSecurityGroupRequestTypeDef",
+        "UpdateSecurityGroupResponseTypeDef",
+        "UpdateUserDetailsTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResponseTypeDef",
+        "UserTypeDef",
+        "WickrAwsNetworksTypeDef",
+    ]
 
 
 class BasicDeviceObjectTypeDef(TypedDict):
@@ -173,6 +174,34 @@ class BatchCreateUserRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
 
 
+class BatchUserErrorResponseItemTypeDef(TypedDict):
+    field: NotRequired[str]
+    reason: NotRequired[str]
+    userId: str
+
+
+class UserTypeDef(TypedDict):
+    userId: NotRequired[str]
+    firstName: NotRequired[str]
+    lastName: NotRequired[str]
+    username: NotRequired[str]
+    securityGroups: NotRequired[list[str]]
+    isAdmin: NotRequired[bool]
+    suspended: NotRequired[bool]
+    status: NotRequired[int]
+    otpEnabled: NotRequired[bool]
+    scimId: NotRequired[str]
+    type: NotRequired[str]
+    cell: NotRequired[str]
+    countryCode: NotRequired[str]
+    challengeFailures: NotRequired[int]
+    isInviteExpired: NotRequired[bool]
+    isUser: NotRequired[bool]
+    inviteCode: NotRequired[str]
+    codeValidation: NotRequired[bool]
+    uname: NotRequired[str]
+
+
 class BatchCreateUserResponseTypeDef(TypedDict):
     message: NotRequired[str]
     successful: NotRequired[list[UserTypeDef]]
@@ -184,6 +213,10 @@ class BatchDeleteUserRequestTypeDef(TypedDict):
     networkId: str
     userIds: ReadOnly[Sequence[str]]
     clientToken: NotRequired[str]
+
+
+class BatchUserSuccessResponseItemTypeDef(TypedDict):
+    userId: str
 
 
 class BatchDeleteUserResponseTypeDef(TypedDict):
@@ -207,6 +240,17 @@ class BatchLookupUserUnameRequestTypeDef(TypedDict):
     networkId: str
     unames: ReadOnly[Sequence[str]]
     clientToken: NotRequired[str]
+
+
+class BatchUnameErrorResponseItemTypeDef(TypedDict):
+    field: NotRequired[str]
+    reason: NotRequired[str]
+    uname: str
+
+
+class BatchUnameSuccessResponseItemTypeDef(TypedDict):
+    uname: str
+    username: str
 
 
 class BatchLookupUserUnameResponseTypeDef(TypedDict):
@@ -255,27 +299,6 @@ class BatchToggleUserSuspendStatusResponseTypeDef(TypedDict):
     successful: NotRequired[list[BatchUserSuccessResponseItemTypeDef]]
     failed: NotRequired[list[BatchUserErrorResponseItemTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class BatchUnameErrorResponseItemTypeDef(TypedDict):
-    field: NotRequired[str]
-    reason: NotRequired[str]
-    uname: str
-
-
-class BatchUnameSuccessResponseItemTypeDef(TypedDict):
-    uname: str
-    username: str
-
-
-class BatchUserErrorResponseItemTypeDef(TypedDict):
-    field: NotRequired[str]
-    reason: NotRequired[str]
-    userId: str
-
-
-class BatchUserSuccessResponseItemTypeDef(TypedDict):
-    userId: str
 
 
 class BlockedGuestUserTypeDef(TypedDict):
@@ -354,11 +377,98 @@ class CreateNetworkResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PermittedWickrEnterpriseNetworkTypeDef(TypedDict):
+    domain: str
+    networkId: str
+
+
+class WickrAwsNetworksTypeDef(TypedDict):
+    region: str
+    networkId: str
+
+
+class SecurityGroupSettingsRequestTypeDef(TypedDict):
+    lockoutThreshold: NotRequired[int]
+    permittedNetworks: NotRequired[ReadOnly[Sequence[str]]]
+    enableGuestFederation: NotRequired[bool]
+    globalFederation: NotRequired[bool]
+    federationMode: NotRequired[int]
+    enableRestrictedGlobalFederation: NotRequired[bool]
+    permittedWickrAwsNetworks: NotRequired[ReadOnly[Sequence[WickrAwsNetworksTypeDef]]]
+    permittedWickrEnterpriseNetworks: NotRequired[
+        ReadOnly[Sequence[PermittedWickrEnterpriseNetworkTypeDef]]
+    ]
+
+
 class CreateSecurityGroupRequestTypeDef(TypedDict):
     networkId: str
     name: str
     securityGroupSettings: ReadOnly[SecurityGroupSettingsRequestTypeDef]
     clientToken: NotRequired[str]
+
+
+class PasswordRequirementsTypeDef(TypedDict):
+    lowercase: NotRequired[int]
+    minLength: NotRequired[int]
+    numbers: NotRequired[int]
+    symbols: NotRequired[int]
+    uppercase: NotRequired[int]
+
+
+class ShredderSettingsTypeDef(TypedDict):
+    canProcessManually: NotRequired[bool]
+    intensity: NotRequired[int]
+
+
+class SecurityGroupSettingsOutputTypeDef(TypedDict):
+    alwaysReauthenticate: NotRequired[bool]
+    atakPackageValues: NotRequired[list[str]]
+    calling: NotRequired[CallingSettingsTypeDef]
+    checkForUpdates: NotRequired[bool]
+    enableAtak: NotRequired[bool]
+    enableCrashReports: NotRequired[bool]
+    enableFileDownload: NotRequired[bool]
+    enableGuestFederation: NotRequired[bool]
+    enableNotificationPreview: NotRequired[bool]
+    enableOpenAccessOption: NotRequired[bool]
+    enableRestrictedGlobalFederation: NotRequired[bool]
+    filesEnabled: NotRequired[bool]
+    forceDeviceLockout: NotRequired[int]
+    forceOpenAccess: NotRequired[bool]
+    forceReadReceipts: NotRequired[bool]
+    globalFederation: NotRequired[bool]
+    isAtoEnabled: NotRequired[bool]
+    isLinkPreviewEnabled: NotRequired[bool]
+    locationAllowMaps: NotRequired[bool]
+    locationEnabled: NotRequired[bool]
+    maxAutoDownloadSize: NotRequired[int]
+    maxBor: NotRequired[int]
+    maxTtl: NotRequired[int]
+    messageForwardingEnabled: NotRequired[bool]
+    passwordRequirements: NotRequired[PasswordRequirementsTypeDef]
+    presenceEnabled: NotRequired[bool]
+    quickResponses: NotRequired[list[str]]
+    showMasterRecoveryKey: NotRequired[bool]
+    shredder: NotRequired[ShredderSettingsTypeDef]
+    ssoMaxIdleMinutes: NotRequired[int]
+    federationMode: NotRequired[int]
+    lockoutThreshold: NotRequired[int]
+    permittedNetworks: NotRequired[list[str]]
+    permittedWickrAwsNetworks: NotRequired[list[WickrAwsNetworksTypeDef]]
+    permittedWickrEnterpriseNetworks: NotRequired[
+        list[PermittedWickrEnterpriseNetworkTypeDef]
+    ]
+
+
+class SecurityGroupTypeDef(TypedDict):
+    activeMembers: int
+    botMembers: int
+    activeDirectoryGuid: NotRequired[str]
+    id: str
+    isDefault: bool
+    name: str
+    modified: int
+    securityGroupSettings: SecurityGroupSettingsOutputTypeDef
 
 
 class CreateSecurityGroupResponseTypeDef(TypedDict):
@@ -455,6 +565,11 @@ class GetGuestUserHistoryCountRequestTypeDef(TypedDict):
     networkId: str
 
 
+class GuestUserHistoryCountTypeDef(TypedDict):
+    month: str
+    count: str
+
+
 class GetGuestUserHistoryCountResponseTypeDef(TypedDict):
     history: list[GuestUserHistoryCountTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -481,6 +596,12 @@ class GetNetworkSettingsRequestTypeDef(TypedDict):
     networkId: str
 
 
+class SettingTypeDef(TypedDict):
+    optionName: str
+    value: str
+    type: str
+
+
 class GetNetworkSettingsResponseTypeDef(TypedDict):
     settings: list[SettingTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -496,6 +617,33 @@ class GetOidcInfoRequestTypeDef(TypedDict):
     clientSecret: NotRequired[str]
     codeVerifier: NotRequired[str]
     certificate: NotRequired[str]
+
+
+class OidcConfigInfoTypeDef(TypedDict):
+    applicationName: NotRequired[str]
+    clientId: NotRequired[str]
+    companyId: str
+    scopes: str
+    issuer: str
+    clientSecret: NotRequired[str]
+    secret: NotRequired[str]
+    redirectUrl: NotRequired[str]
+    userId: NotRequired[str]
+    customUsername: NotRequired[str]
+    caCertificate: NotRequired[str]
+    applicationId: NotRequired[int]
+    ssoTokenBufferMinutes: NotRequired[int]
+    extraAuthParams: NotRequired[str]
+
+
+class OidcTokenInfoTypeDef(TypedDict):
+    codeVerifier: NotRequired[str]
+    codeChallenge: NotRequired[str]
+    accessToken: NotRequired[str]
+    idToken: NotRequired[str]
+    refreshToken: NotRequired[str]
+    tokenType: NotRequired[str]
+    expiresIn: NotRequired[int]
 
 
 class GetOidcInfoResponseTypeDef(TypedDict):
@@ -558,11 +706,6 @@ class GetUsersCountResponseTypeDef(TypedDict):
     remaining: int
     total: int
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GuestUserHistoryCountTypeDef(TypedDict):
-    month: str
-    count: str
 
 
 class GuestUserTypeDef(TypedDict):
@@ -643,6 +786,18 @@ class ListNetworksRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class NetworkTypeDef(TypedDict):
+    networkId: str
+    networkName: str
+    accessLevel: AccessLevelType
+    awsAccountId: str
+    networkArn: str
+    standing: NotRequired[int]
+    freeTrialExpiration: NotRequired[str]
+    migrationState: NotRequired[int]
+    encryptionKeyArn: NotRequired[str]
+
+
 class ListNetworksResponseTypeDef(TypedDict):
     networks: list[NetworkTypeDef]
     nextToken: NotRequired[str]
@@ -697,67 +852,15 @@ class ListUsersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ReadReceiptConfigTypeDef(TypedDict):
+    status: NotRequired[StatusType]
+
+
 class NetworkSettingsTypeDef(TypedDict):
     enableClientMetrics: NotRequired[bool]
     readReceiptConfig: NotRequired[ReadReceiptConfigTypeDef]
     dataRetention: NotRequired[bool]
     enableTrustedDataFormat: NotRequired[bool]
-
-
-class NetworkTypeDef(TypedDict):
-    networkId: str
-    networkName: str
-    accessLevel: AccessLevelType
-    awsAccountId: str
-    networkArn: str
-    standing: NotRequired[int]
-    freeTrialExpiration: NotRequired[str]
-    migrationState: NotRequired[int]
-    encryptionKeyArn: NotRequired[str]
-
-
-class OidcConfigInfoTypeDef(TypedDict):
-    applicationName: NotRequired[str]
-    clientId: NotRequired[str]
-    companyId: str
-    scopes: str
-    issuer: str
-    clientSecret: NotRequired[str]
-    secret: NotRequired[str]
-    redirectUrl: NotRequired[str]
-    userId: NotRequired[str]
-    customUsername: NotRequired[str]
-    caCertificate: NotRequired[str]
-    applicationId: NotRequired[int]
-    ssoTokenBufferMinutes: NotRequired[int]
-    extraAuthParams: NotRequired[str]
-
-
-class OidcTokenInfoTypeDef(TypedDict):
-    codeVerifier: NotRequired[str]
-    codeChallenge: NotRequired[str]
-    accessToken: NotRequired[str]
-    idToken: NotRequired[str]
-    refreshToken: NotRequired[str]
-    tokenType: NotRequired[str]
-    expiresIn: NotRequired[int]
-
-
-class PasswordRequirementsTypeDef(TypedDict):
-    lowercase: NotRequired[int]
-    minLength: NotRequired[int]
-    numbers: NotRequired[int]
-    symbols: NotRequired[int]
-    uppercase: NotRequired[int]
-
-
-class PermittedWickrEnterpriseNetworkTypeDef(TypedDict):
-    domain: str
-    networkId: str
-
-
-class ReadReceiptConfigTypeDef(TypedDict):
-    status: NotRequired[StatusType]
 
 
 class RegisterOidcConfigRequestTypeDef(TypedDict):
@@ -831,59 +934,6 @@ class RegisterOpentdfConfigResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class SecurityGroupSettingsOutputTypeDef(TypedDict):
-    alwaysReauthenticate: NotRequired[bool]
-    atakPackageValues: NotRequired[list[str]]
-    calling: NotRequired[CallingSettingsTypeDef]
-    checkForUpdates: NotRequired[bool]
-    enableAtak: NotRequired[bool]
-    enableCrashReports: NotRequired[bool]
-    enableFileDownload: NotRequired[bool]
-    enableGuestFederation: NotRequired[bool]
-    enableNotificationPreview: NotRequired[bool]
-    enableOpenAccessOption: NotRequired[bool]
-    enableRestrictedGlobalFederation: NotRequired[bool]
-    filesEnabled: NotRequired[bool]
-    forceDeviceLockout: NotRequired[int]
-    forceOpenAccess: NotRequired[bool]
-    forceReadReceipts: NotRequired[bool]
-    globalFederation: NotRequired[bool]
-    isAtoEnabled: NotRequired[bool]
-    isLinkPreviewEnabled: NotRequired[bool]
-    locationAllowMaps: NotRequired[bool]
-    locationEnabled: NotRequired[bool]
-    maxAutoDownloadSize: NotRequired[int]
-    maxBor: NotRequired[int]
-    maxTtl: NotRequired[int]
-    messageForwardingEnabled: NotRequired[bool]
-    passwordRequirements: NotRequired[PasswordRequirementsTypeDef]
-    presenceEnabled: NotRequired[bool]
-    quickResponses: NotRequired[list[str]]
-    showMasterRecoveryKey: NotRequired[bool]
-    shredder: NotRequired[ShredderSettingsTypeDef]
-    ssoMaxIdleMinutes: NotRequired[int]
-    federationMode: NotRequired[int]
-    lockoutThreshold: NotRequired[int]
-    permittedNetworks: NotRequired[list[str]]
-    permittedWickrAwsNetworks: NotRequired[list[WickrAwsNetworksTypeDef]]
-    permittedWickrEnterpriseNetworks: NotRequired[
-        list[PermittedWickrEnterpriseNetworkTypeDef]
-    ]
-
-
-class SecurityGroupSettingsRequestTypeDef(TypedDict):
-    lockoutThreshold: NotRequired[int]
-    permittedNetworks: NotRequired[ReadOnly[Sequence[str]]]
-    enableGuestFederation: NotRequired[bool]
-    globalFederation: NotRequired[bool]
-    federationMode: NotRequired[int]
-    enableRestrictedGlobalFederation: NotRequired[bool]
-    permittedWickrAwsNetworks: NotRequired[ReadOnly[Sequence[WickrAwsNetworksTypeDef]]]
-    permittedWickrEnterpriseNetworks: NotRequired[
-        ReadOnly[Sequence[PermittedWickrEnterpriseNetworkTypeDef]]
-    ]
-
-
 class SecurityGroupSettingsTypeDef(TypedDict):
     alwaysReauthenticate: NotRequired[bool]
     atakPackageValues: NotRequired[ReadOnly[Sequence[str]]]
@@ -922,28 +972,6 @@ class SecurityGroupSettingsTypeDef(TypedDict):
     permittedWickrEnterpriseNetworks: NotRequired[
         ReadOnly[Sequence[PermittedWickrEnterpriseNetworkTypeDef]]
     ]
-
-
-class SecurityGroupTypeDef(TypedDict):
-    activeMembers: int
-    botMembers: int
-    activeDirectoryGuid: NotRequired[str]
-    id: str
-    isDefault: bool
-    name: str
-    modified: int
-    securityGroupSettings: SecurityGroupSettingsOutputTypeDef
-
-
-class SettingTypeDef(TypedDict):
-    optionName: str
-    value: str
-    type: str
-
-
-class ShredderSettingsTypeDef(TypedDict):
-    canProcessManually: NotRequired[bool]
-    intensity: NotRequired[int]
 
 
 class UpdateBotRequestTypeDef(TypedDict):
@@ -1045,30 +1073,3 @@ class UpdateUserResponseTypeDef(TypedDict):
     inviteExpiration: NotRequired[int]
     codeValidation: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserTypeDef(TypedDict):
-    userId: NotRequired[str]
-    firstName: NotRequired[str]
-    lastName: NotRequired[str]
-    username: NotRequired[str]
-    securityGroups: NotRequired[list[str]]
-    isAdmin: NotRequired[bool]
-    suspended: NotRequired[bool]
-    status: NotRequired[int]
-    otpEnabled: NotRequired[bool]
-    scimId: NotRequired[str]
-    type: NotRequired[str]
-    cell: NotRequired[str]
-    countryCode: NotRequired[str]
-    challengeFailures: NotRequired[int]
-    isInviteExpired: NotRequired[bool]
-    isUser: NotRequired[bool]
-    inviteCode: NotRequired[str]
-    codeValidation: NotRequired[bool]
-    uname: NotRequired[str]
-
-
-class WickrAwsNetworksTypeDef(TypedDict):
-    region: str
-    networkId: str

@@ -2,30 +2,31 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Connect Wisdom Service: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AssistantStatusType",
-    "AssistantTypeType",
-    "AssociationTypeType",
-    "ContentStatusType",
-    "ExternalSourceType",
-    "FilterFieldType",
-    "FilterOperatorType",
-    "ImportJobStatusType",
-    "ImportJobTypeType",
-    "KnowledgeBaseStatusType",
-    "KnowledgeBaseTypeType",
-    "OrderType",
-    "PriorityType",
-    "QuickResponseFilterOperatorType",
-    "QuickResponseQueryOperatorType",
-    "QuickResponseStatusType",
-    "RecommendationSourceTypeType",
-    "RecommendationTriggerTypeType",
-    "RecommendationTypeType",
-    "RelevanceLevelType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssistantStatusType",
+        "AssistantTypeType",
+        "AssociationTypeType",
+        "ContentStatusType",
+        "ExternalSourceType",
+        "FilterFieldType",
+        "FilterOperatorType",
+        "ImportJobStatusType",
+        "ImportJobTypeType",
+        "KnowledgeBaseStatusType",
+        "KnowledgeBaseTypeType",
+        "OrderType",
+        "PriorityType",
+        "QuickResponseFilterOperatorType",
+        "QuickResponseQueryOperatorType",
+        "QuickResponseStatusType",
+        "RecommendationSourceTypeType",
+        "RecommendationTriggerTypeType",
+        "RecommendationTypeType",
+        "RelevanceLevelType",
+    ]
 
 AssistantStatusType = Literal[
     "CREATE_IN_PROGRESS",

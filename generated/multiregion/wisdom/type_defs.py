@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -41,142 +41,143 @@ from .literals import (
     RelevanceLevelType,
 )
 
-__all__ = [
-    "AppIntegrationsConfigurationOutputTypeDef",
-    "AppIntegrationsConfigurationTypeDef",
-    "AssistantAssociationDataTypeDef",
-    "AssistantAssociationInputDataTypeDef",
-    "AssistantAssociationOutputDataTypeDef",
-    "AssistantAssociationSummaryTypeDef",
-    "AssistantDataTypeDef",
-    "AssistantIntegrationConfigurationTypeDef",
-    "AssistantSummaryTypeDef",
-    "ConfigurationTypeDef",
-    "ConnectConfigurationTypeDef",
-    "ContentDataTypeDef",
-    "ContentReferenceTypeDef",
-    "ContentSummaryTypeDef",
-    "CreateAssistantAssociationRequestTypeDef",
-    "CreateAssistantAssociationResponseTypeDef",
-    "CreateAssistantRequestTypeDef",
-    "CreateAssistantResponseTypeDef",
-    "CreateContentRequestTypeDef",
-    "CreateContentResponseTypeDef",
-    "CreateKnowledgeBaseRequestTypeDef",
-    "CreateKnowledgeBaseResponseTypeDef",
-    "CreateQuickResponseRequestTypeDef",
-    "CreateQuickResponseResponseTypeDef",
-    "CreateSessionRequestTypeDef",
-    "CreateSessionResponseTypeDef",
-    "DeleteAssistantAssociationRequestTypeDef",
-    "DeleteAssistantAssociationResponseTypeDef",
-    "DeleteAssistantRequestTypeDef",
-    "DeleteAssistantResponseTypeDef",
-    "DeleteContentRequestTypeDef",
-    "DeleteContentResponseTypeDef",
-    "DeleteImportJobRequestTypeDef",
-    "DeleteImportJobResponseTypeDef",
-    "DeleteKnowledgeBaseRequestTypeDef",
-    "DeleteKnowledgeBaseResponseTypeDef",
-    "DeleteQuickResponseRequestTypeDef",
-    "DeleteQuickResponseResponseTypeDef",
-    "DocumentTextTypeDef",
-    "DocumentTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ExternalSourceConfigurationTypeDef",
-    "FilterTypeDef",
-    "GetAssistantAssociationRequestTypeDef",
-    "GetAssistantAssociationResponseTypeDef",
-    "GetAssistantRequestTypeDef",
-    "GetAssistantResponseTypeDef",
-    "GetContentRequestTypeDef",
-    "GetContentResponseTypeDef",
-    "GetContentSummaryRequestTypeDef",
-    "GetContentSummaryResponseTypeDef",
-    "GetImportJobRequestTypeDef",
-    "GetImportJobResponseTypeDef",
-    "GetKnowledgeBaseRequestTypeDef",
-    "GetKnowledgeBaseResponseTypeDef",
-    "GetQuickResponseRequestTypeDef",
-    "GetQuickResponseResponseTypeDef",
-    "GetRecommendationsRequestTypeDef",
-    "GetRecommendationsResponseTypeDef",
-    "GetSessionRequestTypeDef",
-    "GetSessionResponseTypeDef",
-    "GroupingConfigurationOutputTypeDef",
-    "GroupingConfigurationTypeDef",
-    "HighlightTypeDef",
-    "ImportJobDataTypeDef",
-    "ImportJobSummaryTypeDef",
-    "KnowledgeBaseAssociationDataTypeDef",
-    "KnowledgeBaseDataTypeDef",
-    "KnowledgeBaseSummaryTypeDef",
-    "ListAssistantAssociationsRequestTypeDef",
-    "ListAssistantAssociationsResponseTypeDef",
-    "ListAssistantsRequestTypeDef",
-    "ListAssistantsResponseTypeDef",
-    "ListContentsRequestTypeDef",
-    "ListContentsResponseTypeDef",
-    "ListImportJobsRequestTypeDef",
-    "ListImportJobsResponseTypeDef",
-    "ListKnowledgeBasesRequestTypeDef",
-    "ListKnowledgeBasesResponseTypeDef",
-    "ListQuickResponsesRequestTypeDef",
-    "ListQuickResponsesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "NotifyRecommendationsReceivedErrorTypeDef",
-    "NotifyRecommendationsReceivedRequestTypeDef",
-    "NotifyRecommendationsReceivedResponseTypeDef",
-    "QueryAssistantRequestTypeDef",
-    "QueryAssistantResponseTypeDef",
-    "QueryRecommendationTriggerDataTypeDef",
-    "QuickResponseContentProviderTypeDef",
-    "QuickResponseContentsTypeDef",
-    "QuickResponseDataProviderTypeDef",
-    "QuickResponseDataTypeDef",
-    "QuickResponseFilterFieldTypeDef",
-    "QuickResponseOrderFieldTypeDef",
-    "QuickResponseQueryFieldTypeDef",
-    "QuickResponseSearchExpressionTypeDef",
-    "QuickResponseSearchResultDataTypeDef",
-    "QuickResponseSummaryTypeDef",
-    "RecommendationDataTypeDef",
-    "RecommendationTriggerDataTypeDef",
-    "RecommendationTriggerTypeDef",
-    "RemoveKnowledgeBaseTemplateUriRequestTypeDef",
-    "RemoveKnowledgeBaseTemplateUriResponseTypeDef",
-    "RenderingConfigurationTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResultDataTypeDef",
-    "SearchContentRequestTypeDef",
-    "SearchContentResponseTypeDef",
-    "SearchExpressionTypeDef",
-    "SearchQuickResponsesRequestTypeDef",
-    "SearchQuickResponsesResponseTypeDef",
-    "SearchSessionsRequestTypeDef",
-    "SearchSessionsResponseTypeDef",
-    "ServerSideEncryptionConfigurationTypeDef",
-    "SessionDataTypeDef",
-    "SessionIntegrationConfigurationTypeDef",
-    "SessionSummaryTypeDef",
-    "SourceConfigurationOutputTypeDef",
-    "SourceConfigurationTypeDef",
-    "StartContentUploadRequestTypeDef",
-    "StartContentUploadResponseTypeDef",
-    "StartImportJobRequestTypeDef",
-    "StartImportJobResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateContentRequestTypeDef",
-    "UpdateContentResponseTypeDef",
-    "UpdateKnowledgeBaseTemplateUriRequestTypeDef",
-    "UpdateKnowledgeBaseTemplateUriResponseTypeDef",
-    "UpdateQuickResponseRequestTypeDef",
-    "UpdateQuickResponseResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AppIntegrationsConfigurationOutputTypeDef",
+        "AppIntegrationsConfigurationTypeDef",
+        "AssistantAssociationDataTypeDef",
+        "AssistantAssociationInputDataTypeDef",
+        "AssistantAssociationOutputDataTypeDef",
+        "AssistantAssociationSummaryTypeDef",
+        "AssistantDataTypeDef",
+        "AssistantIntegrationConfigurationTypeDef",
+        "AssistantSummaryTypeDef",
+        "ConfigurationTypeDef",
+        "ConnectConfigurationTypeDef",
+        "ContentDataTypeDef",
+        "ContentReferenceTypeDef",
+        "ContentSummaryTypeDef",
+        "CreateAssistantAssociationRequestTypeDef",
+        "CreateAssistantAssociationResponseTypeDef",
+        "CreateAssistantRequestTypeDef",
+        "CreateAssistantResponseTypeDef",
+        "CreateContentRequestTypeDef",
+        "CreateContentResponseTypeDef",
+        "CreateKnowledgeBaseRequestTypeDef",
+        "CreateKnowledgeBaseResponseTypeDef",
+        "CreateQuickResponseRequestTypeDef",
+        "CreateQuickResponseResponseTypeDef",
+        "CreateSessionRequestTypeDef",
+        "CreateSessionResponseTypeDef",
+        "DeleteAssistantAssociationRequestTypeDef",
+        "DeleteAssistantAssociationResponseTypeDef",
+        "DeleteAssistantRequestTypeDef",
+        "DeleteAssistantResponseTypeDef",
+        "DeleteContentRequestTypeDef",
+        "DeleteContentResponseTypeDef",
+        "DeleteImportJobRequestTypeDef",
+        "DeleteImportJobResponseTypeDef",
+        "DeleteKnowledgeBaseRequestTypeDef",
+        "DeleteKnowledgeBaseResponseTypeDef",
+        "DeleteQuickResponseRequestTypeDef",
+        "DeleteQuickResponseResponseTypeDef",
+        "DocumentTextTypeDef",
+        "DocumentTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ExternalSourceConfigurationTypeDef",
+        "FilterTypeDef",
+        "GetAssistantAssociationRequestTypeDef",
+        "GetAssistantAssociationResponseTypeDef",
+        "GetAssistantRequestTypeDef",
+        "GetAssistantResponseTypeDef",
+        "GetContentRequestTypeDef",
+        "GetContentResponseTypeDef",
+        "GetContentSummaryRequestTypeDef",
+        "GetContentSummaryResponseTypeDef",
+        "GetImportJobRequestTypeDef",
+        "GetImportJobResponseTypeDef",
+        "GetKnowledgeBaseRequestTypeDef",
+        "GetKnowledgeBaseResponseTypeDef",
+        "GetQuickResponseRequestTypeDef",
+        "GetQuickResponseResponseTypeDef",
+        "GetRecommendationsRequestTypeDef",
+        "GetRecommendationsResponseTypeDef",
+        "GetSessionRequestTypeDef",
+        "GetSessionResponseTypeDef",
+        "GroupingConfigurationOutputTypeDef",
+        "GroupingConfigurationTypeDef",
+        "HighlightTypeDef",
+        "ImportJobDataTypeDef",
+        "ImportJobSummaryTypeDef",
+        "KnowledgeBaseAssociationDataTypeDef",
+        "KnowledgeBaseDataTypeDef",
+        "KnowledgeBaseSummaryTypeDef",
+        "ListAssistantAssociationsRequestTypeDef",
+        "ListAssistantAssociationsResponseTypeDef",
+        "ListAssistantsRequestTypeDef",
+        "ListAssistantsResponseTypeDef",
+        "ListContentsRequestTypeDef",
+        "ListContentsResponseTypeDef",
+        "ListImportJobsRequestTypeDef",
+        "ListImportJobsResponseTypeDef",
+        "ListKnowledgeBasesRequestTypeDef",
+        "ListKnowledgeBasesResponseTypeDef",
+        "ListQuickResponsesRequestTypeDef",
+        "ListQuickResponsesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "NotifyRecommendationsReceivedErrorTypeDef",
+        "NotifyRecommendationsReceivedRequestTypeDef",
+        "NotifyRecommendationsReceivedResponseTypeDef",
+        "QueryAssistantRequestTypeDef",
+        "QueryAssistantResponseTypeDef",
+        "QueryRecommendationTriggerDataTypeDef",
+        "QuickResponseContentProviderTypeDef",
+        "QuickResponseContentsTypeDef",
+        "QuickResponseDataProviderTypeDef",
+        "QuickResponseDataTypeDef",
+        "QuickResponseFilterFieldTypeDef",
+        "QuickResponseOrderFieldTypeDef",
+        "QuickResponseQueryFieldTypeDef",
+        "QuickResponseSearchExpressionTypeDef",
+        "QuickResponseSearchResultDataTypeDef",
+        "QuickResponseSummaryTypeDef",
+        "RecommendationDataTypeDef",
+        "RecommendationTriggerDataTypeDef",
+        "RecommendationTriggerTypeDef",
+        "RemoveKnowledgeBaseTemplateUriRequestTypeDef",
+        "RemoveKnowledgeBaseTemplateUriResponseTypeDef",
+        "RenderingConfigurationTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResultDataTypeDef",
+        "SearchContentRequestTypeDef",
+        "SearchContentResponseTypeDef",
+        "SearchExpressionTypeDef",
+        "SearchQuickResponsesRequestTypeDef",
+        "SearchQuickResponsesResponseTypeDef",
+        "SearchSessionsRequestTypeDef",
+        "SearchSessionsResponseTypeDef",
+        "ServerSideEncryptionConfigurationTypeDef",
+        "SessionDataTypeDef",
+        "SessionIntegrationConfigurationTypeDef",
+        "SessionSummaryTypeDef",
+        "SourceConfigurationOutputTypeDef",
+        "SourceConfigurationTypeDef",
+        "StartContentUploadRequestTypeDef",
+        "StartContentUploadResponseTypeDef",
+        "StartImportJobRequestTypeDef",
+        "StartImportJobResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateContentRequestTypeDef",
+        "UpdateContentResponseTypeDef",
+        "UpdateKnowledgeBaseTemplateUriRequestTypeDef",
+        "UpdateKnowledgeBaseTemplateUriResponseTypeDef",
+        "UpdateQuickResponseRequestTypeDef",
+        "UpdateQuickResponseResponseTypeDef",
+    ]
 
 
 class AppIntegrationsConfigurationOutputTypeDef(TypedDict):
@@ -187,6 +188,15 @@ class AppIntegrationsConfigurationOutputTypeDef(TypedDict):
 class AppIntegrationsConfigurationTypeDef(TypedDict):
     appIntegrationArn: str
     objectFields: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class KnowledgeBaseAssociationDataTypeDef(TypedDict):
+    knowledgeBaseArn: NotRequired[str]
+    knowledgeBaseId: NotRequired[str]
+
+
+class AssistantAssociationOutputDataTypeDef(TypedDict):
+    knowledgeBaseAssociation: NotRequired[KnowledgeBaseAssociationDataTypeDef]
 
 
 class AssistantAssociationDataTypeDef(TypedDict):
@@ -203,10 +213,6 @@ class AssistantAssociationInputDataTypeDef(TypedDict):
     knowledgeBaseId: NotRequired[str]
 
 
-class AssistantAssociationOutputDataTypeDef(TypedDict):
-    knowledgeBaseAssociation: NotRequired[KnowledgeBaseAssociationDataTypeDef]
-
-
 class AssistantAssociationSummaryTypeDef(TypedDict):
     assistantArn: str
     assistantAssociationArn: str
@@ -215,6 +221,14 @@ class AssistantAssociationSummaryTypeDef(TypedDict):
     associationData: AssistantAssociationOutputDataTypeDef
     associationType: AssociationTypeType
     tags: NotRequired[dict[str, str]]
+
+
+class AssistantIntegrationConfigurationTypeDef(TypedDict):
+    topicIntegrationArn: NotRequired[str]
+
+
+class ServerSideEncryptionConfigurationTypeDef(TypedDict):
+    kmsKeyId: NotRequired[str]
 
 
 class AssistantDataTypeDef(TypedDict):
@@ -231,10 +245,6 @@ class AssistantDataTypeDef(TypedDict):
     type: AssistantTypeType
 
 
-class AssistantIntegrationConfigurationTypeDef(TypedDict):
-    topicIntegrationArn: NotRequired[str]
-
-
 class AssistantSummaryTypeDef(TypedDict):
     assistantArn: str
     assistantId: str
@@ -249,12 +259,12 @@ class AssistantSummaryTypeDef(TypedDict):
     type: AssistantTypeType
 
 
-class ConfigurationTypeDef(TypedDict):
-    connectConfiguration: NotRequired[ConnectConfigurationTypeDef]
-
-
 class ConnectConfigurationTypeDef(TypedDict):
     instanceId: NotRequired[str]
+
+
+class ConfigurationTypeDef(TypedDict):
+    connectConfiguration: NotRequired[ConnectConfigurationTypeDef]
 
 
 class ContentDataTypeDef(TypedDict):
@@ -340,6 +350,14 @@ class CreateContentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RenderingConfigurationTypeDef(TypedDict):
+    templateUri: NotRequired[str]
+
+
+class SourceConfigurationTypeDef(TypedDict):
+    appIntegrations: NotRequired[ReadOnly[AppIntegrationsConfigurationTypeDef]]
+
+
 class CreateKnowledgeBaseRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     description: NotRequired[str]
@@ -353,9 +371,38 @@ class CreateKnowledgeBaseRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class SourceConfigurationOutputTypeDef(TypedDict):
+    appIntegrations: NotRequired[AppIntegrationsConfigurationOutputTypeDef]
+
+
+class KnowledgeBaseDataTypeDef(TypedDict):
+    description: NotRequired[str]
+    knowledgeBaseArn: str
+    knowledgeBaseId: str
+    knowledgeBaseType: KnowledgeBaseTypeType
+    lastContentModificationTime: NotRequired[datetime]
+    name: str
+    renderingConfiguration: NotRequired[RenderingConfigurationTypeDef]
+    serverSideEncryptionConfiguration: NotRequired[
+        ServerSideEncryptionConfigurationTypeDef
+    ]
+    sourceConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
+    status: KnowledgeBaseStatusType
+    tags: NotRequired[dict[str, str]]
+
+
 class CreateKnowledgeBaseResponseTypeDef(TypedDict):
     knowledgeBase: NotRequired[KnowledgeBaseDataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GroupingConfigurationTypeDef(TypedDict):
+    criteria: NotRequired[str]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class QuickResponseDataProviderTypeDef(TypedDict):
+    content: NotRequired[str]
 
 
 class CreateQuickResponseRequestTypeDef(TypedDict):
@@ -373,6 +420,41 @@ class CreateQuickResponseRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class GroupingConfigurationOutputTypeDef(TypedDict):
+    criteria: NotRequired[str]
+    values: NotRequired[list[str]]
+
+
+class QuickResponseContentProviderTypeDef(TypedDict):
+    content: NotRequired[str]
+
+
+class QuickResponseContentsTypeDef(TypedDict):
+    markdown: NotRequired[QuickResponseContentProviderTypeDef]
+    plainText: NotRequired[QuickResponseContentProviderTypeDef]
+
+
+class QuickResponseDataTypeDef(TypedDict):
+    channels: NotRequired[list[str]]
+    contentType: str
+    contents: NotRequired[QuickResponseContentsTypeDef]
+    createdTime: datetime
+    description: NotRequired[str]
+    groupingConfiguration: NotRequired[GroupingConfigurationOutputTypeDef]
+    isActive: NotRequired[bool]
+    knowledgeBaseArn: str
+    knowledgeBaseId: str
+    language: NotRequired[str]
+    lastModifiedBy: NotRequired[str]
+    lastModifiedTime: datetime
+    name: str
+    quickResponseArn: str
+    quickResponseId: str
+    shortcutKey: NotRequired[str]
+    status: QuickResponseStatusType
+    tags: NotRequired[dict[str, str]]
+
+
 class CreateQuickResponseResponseTypeDef(TypedDict):
     quickResponse: NotRequired[QuickResponseDataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -384,6 +466,19 @@ class CreateSessionRequestTypeDef(TypedDict):
     description: NotRequired[str]
     name: str
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class SessionIntegrationConfigurationTypeDef(TypedDict):
+    topicIntegrationArn: NotRequired[str]
+
+
+class SessionDataTypeDef(TypedDict):
+    description: NotRequired[str]
+    integrationConfiguration: NotRequired[SessionIntegrationConfigurationTypeDef]
+    name: str
+    sessionArn: str
+    sessionId: str
+    tags: NotRequired[dict[str, str]]
 
 
 class CreateSessionResponseTypeDef(TypedDict):
@@ -441,6 +536,11 @@ class DeleteQuickResponseRequestTypeDef(TypedDict):
 
 class DeleteQuickResponseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class HighlightTypeDef(TypedDict):
+    beginOffsetInclusive: NotRequired[int]
+    endOffsetExclusive: NotRequired[int]
 
 
 class DocumentTextTypeDef(TypedDict):
@@ -509,6 +609,22 @@ class GetImportJobRequestTypeDef(TypedDict):
     knowledgeBaseId: str
 
 
+class ImportJobDataTypeDef(TypedDict):
+    createdTime: datetime
+    externalSourceConfiguration: NotRequired[ExternalSourceConfigurationTypeDef]
+    failedRecordReport: NotRequired[str]
+    importJobId: str
+    importJobType: ImportJobTypeType
+    knowledgeBaseArn: str
+    knowledgeBaseId: str
+    lastModifiedTime: datetime
+    metadata: NotRequired[dict[str, str]]
+    status: ImportJobStatusType
+    uploadId: str
+    url: str
+    urlExpiry: datetime
+
+
 class GetImportJobResponseTypeDef(TypedDict):
     importJob: NotRequired[ImportJobDataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -540,6 +656,30 @@ class GetRecommendationsRequestTypeDef(TypedDict):
     waitTimeSeconds: NotRequired[int]
 
 
+class RecommendationDataTypeDef(TypedDict):
+    document: DocumentTypeDef
+    recommendationId: str
+    relevanceLevel: NotRequired[RelevanceLevelType]
+    relevanceScore: NotRequired[float]
+    type: NotRequired[RecommendationTypeType]
+
+
+class QueryRecommendationTriggerDataTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class RecommendationTriggerDataTypeDef(TypedDict):
+    query: NotRequired[QueryRecommendationTriggerDataTypeDef]
+
+
+class RecommendationTriggerTypeDef(TypedDict):
+    data: RecommendationTriggerDataTypeDef
+    id: str
+    recommendationIds: list[str]
+    source: RecommendationSourceTypeType
+    type: RecommendationTriggerTypeType
+
+
 class GetRecommendationsResponseTypeDef(TypedDict):
     recommendations: list[RecommendationDataTypeDef]
     triggers: NotRequired[list[RecommendationTriggerTypeDef]]
@@ -556,37 +696,6 @@ class GetSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GroupingConfigurationOutputTypeDef(TypedDict):
-    criteria: NotRequired[str]
-    values: NotRequired[list[str]]
-
-
-class GroupingConfigurationTypeDef(TypedDict):
-    criteria: NotRequired[str]
-    values: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class HighlightTypeDef(TypedDict):
-    beginOffsetInclusive: NotRequired[int]
-    endOffsetExclusive: NotRequired[int]
-
-
-class ImportJobDataTypeDef(TypedDict):
-    createdTime: datetime
-    externalSourceConfiguration: NotRequired[ExternalSourceConfigurationTypeDef]
-    failedRecordReport: NotRequired[str]
-    importJobId: str
-    importJobType: ImportJobTypeType
-    knowledgeBaseArn: str
-    knowledgeBaseId: str
-    lastModifiedTime: datetime
-    metadata: NotRequired[dict[str, str]]
-    status: ImportJobStatusType
-    uploadId: str
-    url: str
-    urlExpiry: datetime
-
-
 class ImportJobSummaryTypeDef(TypedDict):
     createdTime: datetime
     externalSourceConfiguration: NotRequired[ExternalSourceConfigurationTypeDef]
@@ -598,27 +707,6 @@ class ImportJobSummaryTypeDef(TypedDict):
     metadata: NotRequired[dict[str, str]]
     status: ImportJobStatusType
     uploadId: str
-
-
-class KnowledgeBaseAssociationDataTypeDef(TypedDict):
-    knowledgeBaseArn: NotRequired[str]
-    knowledgeBaseId: NotRequired[str]
-
-
-class KnowledgeBaseDataTypeDef(TypedDict):
-    description: NotRequired[str]
-    knowledgeBaseArn: str
-    knowledgeBaseId: str
-    knowledgeBaseType: KnowledgeBaseTypeType
-    lastContentModificationTime: NotRequired[datetime]
-    name: str
-    renderingConfiguration: NotRequired[RenderingConfigurationTypeDef]
-    serverSideEncryptionConfiguration: NotRequired[
-        ServerSideEncryptionConfigurationTypeDef
-    ]
-    sourceConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
-    status: KnowledgeBaseStatusType
-    tags: NotRequired[dict[str, str]]
 
 
 class KnowledgeBaseSummaryTypeDef(TypedDict):
@@ -700,6 +788,23 @@ class ListQuickResponsesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class QuickResponseSummaryTypeDef(TypedDict):
+    channels: NotRequired[list[str]]
+    contentType: str
+    createdTime: datetime
+    description: NotRequired[str]
+    isActive: NotRequired[bool]
+    knowledgeBaseArn: str
+    knowledgeBaseId: str
+    lastModifiedBy: NotRequired[str]
+    lastModifiedTime: datetime
+    name: str
+    quickResponseArn: str
+    quickResponseId: str
+    status: QuickResponseStatusType
+    tags: NotRequired[dict[str, str]]
+
+
 class ListQuickResponsesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     quickResponseSummaries: list[QuickResponseSummaryTypeDef]
@@ -739,48 +844,16 @@ class QueryAssistantRequestTypeDef(TypedDict):
     queryText: str
 
 
+class ResultDataTypeDef(TypedDict):
+    document: DocumentTypeDef
+    relevanceScore: NotRequired[float]
+    resultId: str
+
+
 class QueryAssistantResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     results: list[ResultDataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class QueryRecommendationTriggerDataTypeDef(TypedDict):
-    text: NotRequired[str]
-
-
-class QuickResponseContentProviderTypeDef(TypedDict):
-    content: NotRequired[str]
-
-
-class QuickResponseContentsTypeDef(TypedDict):
-    markdown: NotRequired[QuickResponseContentProviderTypeDef]
-    plainText: NotRequired[QuickResponseContentProviderTypeDef]
-
-
-class QuickResponseDataProviderTypeDef(TypedDict):
-    content: NotRequired[str]
-
-
-class QuickResponseDataTypeDef(TypedDict):
-    channels: NotRequired[list[str]]
-    contentType: str
-    contents: NotRequired[QuickResponseContentsTypeDef]
-    createdTime: datetime
-    description: NotRequired[str]
-    groupingConfiguration: NotRequired[GroupingConfigurationOutputTypeDef]
-    isActive: NotRequired[bool]
-    knowledgeBaseArn: str
-    knowledgeBaseId: str
-    language: NotRequired[str]
-    lastModifiedBy: NotRequired[str]
-    lastModifiedTime: datetime
-    name: str
-    quickResponseArn: str
-    quickResponseId: str
-    shortcutKey: NotRequired[str]
-    status: QuickResponseStatusType
-    tags: NotRequired[dict[str, str]]
 
 
 class QuickResponseFilterFieldTypeDef(TypedDict):
@@ -832,43 +905,6 @@ class QuickResponseSearchResultDataTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
-class QuickResponseSummaryTypeDef(TypedDict):
-    channels: NotRequired[list[str]]
-    contentType: str
-    createdTime: datetime
-    description: NotRequired[str]
-    isActive: NotRequired[bool]
-    knowledgeBaseArn: str
-    knowledgeBaseId: str
-    lastModifiedBy: NotRequired[str]
-    lastModifiedTime: datetime
-    name: str
-    quickResponseArn: str
-    quickResponseId: str
-    status: QuickResponseStatusType
-    tags: NotRequired[dict[str, str]]
-
-
-class RecommendationDataTypeDef(TypedDict):
-    document: DocumentTypeDef
-    recommendationId: str
-    relevanceLevel: NotRequired[RelevanceLevelType]
-    relevanceScore: NotRequired[float]
-    type: NotRequired[RecommendationTypeType]
-
-
-class RecommendationTriggerDataTypeDef(TypedDict):
-    query: NotRequired[QueryRecommendationTriggerDataTypeDef]
-
-
-class RecommendationTriggerTypeDef(TypedDict):
-    data: RecommendationTriggerDataTypeDef
-    id: str
-    recommendationIds: list[str]
-    source: RecommendationSourceTypeType
-    type: RecommendationTriggerTypeType
-
-
 class RemoveKnowledgeBaseTemplateUriRequestTypeDef(TypedDict):
     knowledgeBaseId: str
 
@@ -877,14 +913,8 @@ class RemoveKnowledgeBaseTemplateUriResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RenderingConfigurationTypeDef(TypedDict):
-    templateUri: NotRequired[str]
-
-
-class ResultDataTypeDef(TypedDict):
-    document: DocumentTypeDef
-    relevanceScore: NotRequired[float]
-    resultId: str
+class SearchExpressionTypeDef(TypedDict):
+    filters: ReadOnly[Sequence[FilterTypeDef]]
 
 
 class SearchContentRequestTypeDef(TypedDict):
@@ -898,10 +928,6 @@ class SearchContentResponseTypeDef(TypedDict):
     contentSummaries: list[ContentSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SearchExpressionTypeDef(TypedDict):
-    filters: ReadOnly[Sequence[FilterTypeDef]]
 
 
 class SearchQuickResponsesRequestTypeDef(TypedDict):
@@ -925,29 +951,6 @@ class SearchSessionsRequestTypeDef(TypedDict):
     searchExpression: ReadOnly[SearchExpressionTypeDef]
 
 
-class SearchSessionsResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
-    sessionSummaries: list[SessionSummaryTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ServerSideEncryptionConfigurationTypeDef(TypedDict):
-    kmsKeyId: NotRequired[str]
-
-
-class SessionDataTypeDef(TypedDict):
-    description: NotRequired[str]
-    integrationConfiguration: NotRequired[SessionIntegrationConfigurationTypeDef]
-    name: str
-    sessionArn: str
-    sessionId: str
-    tags: NotRequired[dict[str, str]]
-
-
-class SessionIntegrationConfigurationTypeDef(TypedDict):
-    topicIntegrationArn: NotRequired[str]
-
-
 class SessionSummaryTypeDef(TypedDict):
     assistantArn: str
     assistantId: str
@@ -955,12 +958,10 @@ class SessionSummaryTypeDef(TypedDict):
     sessionId: str
 
 
-class SourceConfigurationOutputTypeDef(TypedDict):
-    appIntegrations: NotRequired[AppIntegrationsConfigurationOutputTypeDef]
-
-
-class SourceConfigurationTypeDef(TypedDict):
-    appIntegrations: NotRequired[ReadOnly[AppIntegrationsConfigurationTypeDef]]
+class SearchSessionsResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    sessionSummaries: list[SessionSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartContentUploadRequestTypeDef(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -57,111 +57,112 @@ from .literals import (
     UserTypeType,
 )
 
-__all__ = [
-    "AbortDocumentVersionUploadRequestTypeDef",
-    "ActivateUserRequestTypeDef",
-    "ActivateUserResponseTypeDef",
-    "ActivityTypeDef",
-    "AddResourcePermissionsRequestTypeDef",
-    "AddResourcePermissionsResponseTypeDef",
-    "CommentMetadataTypeDef",
-    "CommentTypeDef",
-    "CreateCommentRequestTypeDef",
-    "CreateCommentResponseTypeDef",
-    "CreateCustomMetadataRequestTypeDef",
-    "CreateCustomMetadataResponseTypeDef",
-    "CreateFolderRequestTypeDef",
-    "CreateFolderResponseTypeDef",
-    "CreateLabelsRequestTypeDef",
-    "CreateLabelsResponseTypeDef",
-    "CreateNotificationSubscriptionRequestTypeDef",
-    "CreateNotificationSubscriptionResponseTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "DateRangeTypeTypeDef",
-    "DeactivateUserRequestTypeDef",
-    "DeleteCommentRequestTypeDef",
-    "DeleteCustomMetadataRequestTypeDef",
-    "DeleteCustomMetadataResponseTypeDef",
-    "DeleteDocumentRequestTypeDef",
-    "DeleteDocumentVersionRequestTypeDef",
-    "DeleteFolderContentsRequestTypeDef",
-    "DeleteFolderRequestTypeDef",
-    "DeleteLabelsRequestTypeDef",
-    "DeleteLabelsResponseTypeDef",
-    "DeleteNotificationSubscriptionRequestTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DescribeActivitiesRequestTypeDef",
-    "DescribeActivitiesResponseTypeDef",
-    "DescribeCommentsRequestTypeDef",
-    "DescribeCommentsResponseTypeDef",
-    "DescribeDocumentVersionsRequestTypeDef",
-    "DescribeDocumentVersionsResponseTypeDef",
-    "DescribeFolderContentsRequestTypeDef",
-    "DescribeFolderContentsResponseTypeDef",
-    "DescribeGroupsRequestTypeDef",
-    "DescribeGroupsResponseTypeDef",
-    "DescribeNotificationSubscriptionsRequestTypeDef",
-    "DescribeNotificationSubscriptionsResponseTypeDef",
-    "DescribeResourcePermissionsRequestTypeDef",
-    "DescribeResourcePermissionsResponseTypeDef",
-    "DescribeRootFoldersRequestTypeDef",
-    "DescribeRootFoldersResponseTypeDef",
-    "DescribeUsersRequestTypeDef",
-    "DescribeUsersResponseTypeDef",
-    "DocumentMetadataTypeDef",
-    "DocumentVersionMetadataTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "FiltersTypeDef",
-    "FolderMetadataTypeDef",
-    "GetCurrentUserRequestTypeDef",
-    "GetCurrentUserResponseTypeDef",
-    "GetDocumentPathRequestTypeDef",
-    "GetDocumentPathResponseTypeDef",
-    "GetDocumentRequestTypeDef",
-    "GetDocumentResponseTypeDef",
-    "GetDocumentVersionRequestTypeDef",
-    "GetDocumentVersionResponseTypeDef",
-    "GetFolderPathRequestTypeDef",
-    "GetFolderPathResponseTypeDef",
-    "GetFolderRequestTypeDef",
-    "GetFolderResponseTypeDef",
-    "GetResourcesRequestTypeDef",
-    "GetResourcesResponseTypeDef",
-    "GroupMetadataTypeDef",
-    "InitiateDocumentVersionUploadRequestTypeDef",
-    "InitiateDocumentVersionUploadResponseTypeDef",
-    "LongRangeTypeTypeDef",
-    "NotificationOptionsTypeDef",
-    "ParticipantsTypeDef",
-    "PermissionInfoTypeDef",
-    "PrincipalTypeDef",
-    "RemoveAllResourcePermissionsRequestTypeDef",
-    "RemoveResourcePermissionRequestTypeDef",
-    "ResourceMetadataTypeDef",
-    "ResourcePathComponentTypeDef",
-    "ResourcePathTypeDef",
-    "ResponseItemTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreDocumentVersionsRequestTypeDef",
-    "SearchPrincipalTypeTypeDef",
-    "SearchResourcesRequestTypeDef",
-    "SearchResourcesResponseTypeDef",
-    "SearchSortResultTypeDef",
-    "SharePrincipalTypeDef",
-    "ShareResultTypeDef",
-    "StorageRuleTypeTypeDef",
-    "SubscriptionTypeDef",
-    "UpdateDocumentRequestTypeDef",
-    "UpdateDocumentVersionRequestTypeDef",
-    "UpdateFolderRequestTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResponseTypeDef",
-    "UploadMetadataTypeDef",
-    "UserMetadataTypeDef",
-    "UserStorageMetadataTypeDef",
-    "UserTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AbortDocumentVersionUploadRequestTypeDef",
+        "ActivateUserRequestTypeDef",
+        "ActivateUserResponseTypeDef",
+        "ActivityTypeDef",
+        "AddResourcePermissionsRequestTypeDef",
+        "AddResourcePermissionsResponseTypeDef",
+        "CommentMetadataTypeDef",
+        "CommentTypeDef",
+        "CreateCommentRequestTypeDef",
+        "CreateCommentResponseTypeDef",
+        "CreateCustomMetadataRequestTypeDef",
+        "CreateCustomMetadataResponseTypeDef",
+        "CreateFolderRequestTypeDef",
+        "CreateFolderResponseTypeDef",
+        "CreateLabelsRequestTypeDef",
+        "CreateLabelsResponseTypeDef",
+        "CreateNotificationSubscriptionRequestTypeDef",
+        "CreateNotificationSubscriptionResponseTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "DateRangeTypeTypeDef",
+        "DeactivateUserRequestTypeDef",
+        "DeleteCommentRequestTypeDef",
+        "DeleteCustomMetadataRequestTypeDef",
+        "DeleteCustomMetadataResponseTypeDef",
+        "DeleteDocumentRequestTypeDef",
+        "DeleteDocumentVersionRequestTypeDef",
+        "DeleteFolderContentsRequestTypeDef",
+        "DeleteFolderRequestTypeDef",
+        "DeleteLabelsRequestTypeDef",
+        "DeleteLabelsResponseTypeDef",
+        "DeleteNotificationSubscriptionRequestTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DescribeActivitiesRequestTypeDef",
+        "DescribeActivitiesResponseTypeDef",
+        "DescribeCommentsRequestTypeDef",
+        "DescribeCommentsResponseTypeDef",
+        "DescribeDocumentVersionsRequestTypeDef",
+        "DescribeDocumentVersionsResponseTypeDef",
+        "DescribeFolderContentsRequestTypeDef",
+        "DescribeFolderContentsResponseTypeDef",
+        "DescribeGroupsRequestTypeDef",
+        "DescribeGroupsResponseTypeDef",
+        "DescribeNotificationSubscriptionsRequestTypeDef",
+        "DescribeNotificationSubscriptionsResponseTypeDef",
+        "DescribeResourcePermissionsRequestTypeDef",
+        "DescribeResourcePermissionsResponseTypeDef",
+        "DescribeRootFoldersRequestTypeDef",
+        "DescribeRootFoldersResponseTypeDef",
+        "DescribeUsersRequestTypeDef",
+        "DescribeUsersResponseTypeDef",
+        "DocumentMetadataTypeDef",
+        "DocumentVersionMetadataTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "FiltersTypeDef",
+        "FolderMetadataTypeDef",
+        "GetCurrentUserRequestTypeDef",
+        "GetCurrentUserResponseTypeDef",
+        "GetDocumentPathRequestTypeDef",
+        "GetDocumentPathResponseTypeDef",
+        "GetDocumentRequestTypeDef",
+        "GetDocumentResponseTypeDef",
+        "GetDocumentVersionRequestTypeDef",
+        "GetDocumentVersionResponseTypeDef",
+        "GetFolderPathRequestTypeDef",
+        "GetFolderPathResponseTypeDef",
+        "GetFolderRequestTypeDef",
+        "GetFolderResponseTypeDef",
+        "GetResourcesRequestTypeDef",
+        "GetResourcesResponseTypeDef",
+        "GroupMetadataTypeDef",
+        "InitiateDocumentVersionUploadRequestTypeDef",
+        "InitiateDocumentVersionUploadResponseTypeDef",
+        "LongRangeTypeTypeDef",
+        "NotificationOptionsTypeDef",
+        "ParticipantsTypeDef",
+        "PermissionInfoTypeDef",
+        "PrincipalTypeDef",
+        "RemoveAllResourcePermissionsRequestTypeDef",
+        "RemoveResourcePermissionRequestTypeDef",
+        "ResourceMetadataTypeDef",
+        "ResourcePathComponentTypeDef",
+        "ResourcePathTypeDef",
+        "ResponseItemTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreDocumentVersionsRequestTypeDef",
+        "SearchPrincipalTypeTypeDef",
+        "SearchResourcesRequestTypeDef",
+        "SearchResourcesResponseTypeDef",
+        "SearchSortResultTypeDef",
+        "SharePrincipalTypeDef",
+        "ShareResultTypeDef",
+        "StorageRuleTypeTypeDef",
+        "SubscriptionTypeDef",
+        "UpdateDocumentRequestTypeDef",
+        "UpdateDocumentVersionRequestTypeDef",
+        "UpdateFolderRequestTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResponseTypeDef",
+        "UploadMetadataTypeDef",
+        "UserMetadataTypeDef",
+        "UserStorageMetadataTypeDef",
+        "UserTypeDef",
+    ]
 
 
 class AbortDocumentVersionUploadRequestTypeDef(TypedDict):
@@ -175,9 +176,74 @@ class ActivateUserRequestTypeDef(TypedDict):
     AuthenticationToken: NotRequired[str]
 
 
+class StorageRuleTypeTypeDef(TypedDict):
+    StorageAllocatedInBytes: NotRequired[int]
+    StorageType: NotRequired[StorageTypeType]
+
+
+class UserStorageMetadataTypeDef(TypedDict):
+    StorageUtilizedInBytes: NotRequired[int]
+    StorageRule: NotRequired[StorageRuleTypeTypeDef]
+
+
+class UserTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Username: NotRequired[str]
+    EmailAddress: NotRequired[str]
+    GivenName: NotRequired[str]
+    Surname: NotRequired[str]
+    OrganizationId: NotRequired[str]
+    RootFolderId: NotRequired[str]
+    RecycleBinFolderId: NotRequired[str]
+    Status: NotRequired[UserStatusTypeType]
+    Type: NotRequired[UserTypeType]
+    CreatedTimestamp: NotRequired[datetime]
+    ModifiedTimestamp: NotRequired[datetime]
+    TimeZoneId: NotRequired[str]
+    Locale: NotRequired[LocaleTypeType]
+    Storage: NotRequired[UserStorageMetadataTypeDef]
+
+
 class ActivateUserResponseTypeDef(TypedDict):
     User: NotRequired[UserTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CommentMetadataTypeDef(TypedDict):
+    CommentId: NotRequired[str]
+    Contributor: NotRequired[UserTypeDef]
+    CreatedTimestamp: NotRequired[datetime]
+    CommentStatus: NotRequired[CommentStatusTypeType]
+    RecipientId: NotRequired[str]
+    ContributorId: NotRequired[str]
+
+
+class GroupMetadataTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class UserMetadataTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Username: NotRequired[str]
+    GivenName: NotRequired[str]
+    Surname: NotRequired[str]
+    EmailAddress: NotRequired[str]
+
+
+class ParticipantsTypeDef(TypedDict):
+    Users: NotRequired[list[UserMetadataTypeDef]]
+    Groups: NotRequired[list[GroupMetadataTypeDef]]
+
+
+class ResourceMetadataTypeDef(TypedDict):
+    Type: NotRequired[ResourceTypeType]
+    Name: NotRequired[str]
+    OriginalName: NotRequired[str]
+    Id: NotRequired[str]
+    VersionId: NotRequired[str]
+    Owner: NotRequired[UserMetadataTypeDef]
+    ParentId: NotRequired[str]
 
 
 class ActivityTypeDef(TypedDict):
@@ -192,6 +258,17 @@ class ActivityTypeDef(TypedDict):
     CommentMetadata: NotRequired[CommentMetadataTypeDef]
 
 
+class NotificationOptionsTypeDef(TypedDict):
+    SendEmail: NotRequired[bool]
+    EmailMessage: NotRequired[str]
+
+
+class SharePrincipalTypeDef(TypedDict):
+    Id: str
+    Type: PrincipalTypeType
+    Role: RoleTypeType
+
+
 class AddResourcePermissionsRequestTypeDef(TypedDict):
     AuthenticationToken: NotRequired[str]
     ResourceId: str
@@ -199,18 +276,18 @@ class AddResourcePermissionsRequestTypeDef(TypedDict):
     NotificationOptions: NotRequired[NotificationOptionsTypeDef]
 
 
+class ShareResultTypeDef(TypedDict):
+    PrincipalId: NotRequired[str]
+    InviteePrincipalId: NotRequired[str]
+    Role: NotRequired[RoleTypeType]
+    Status: NotRequired[ShareStatusTypeType]
+    ShareId: NotRequired[str]
+    StatusMessage: NotRequired[str]
+
+
 class AddResourcePermissionsResponseTypeDef(TypedDict):
     ShareResults: NotRequired[list[ShareResultTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CommentMetadataTypeDef(TypedDict):
-    CommentId: NotRequired[str]
-    Contributor: NotRequired[UserTypeDef]
-    CreatedTimestamp: NotRequired[datetime]
-    CommentStatus: NotRequired[CommentStatusTypeType]
-    RecipientId: NotRequired[str]
-    ContributorId: NotRequired[str]
 
 
 class CommentTypeDef(TypedDict):
@@ -258,6 +335,20 @@ class CreateFolderRequestTypeDef(TypedDict):
     ParentFolderId: str
 
 
+class FolderMetadataTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    CreatorId: NotRequired[str]
+    ParentFolderId: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+    ModifiedTimestamp: NotRequired[datetime]
+    ResourceState: NotRequired[ResourceStateTypeType]
+    Signature: NotRequired[str]
+    Labels: NotRequired[list[str]]
+    Size: NotRequired[int]
+    LatestVersionSize: NotRequired[int]
+
+
 class CreateFolderResponseTypeDef(TypedDict):
     Metadata: NotRequired[FolderMetadataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -278,6 +369,12 @@ class CreateNotificationSubscriptionRequestTypeDef(TypedDict):
     Endpoint: str
     Protocol: SubscriptionProtocolTypeType
     SubscriptionType: SubscriptionTypeType
+
+
+class SubscriptionTypeDef(TypedDict):
+    SubscriptionId: NotRequired[str]
+    EndPoint: NotRequired[str]
+    Protocol: NotRequired[SubscriptionProtocolTypeType]
 
 
 class CreateNotificationSubscriptionResponseTypeDef(TypedDict):
@@ -416,6 +513,22 @@ class DescribeDocumentVersionsRequestTypeDef(TypedDict):
     Fields: NotRequired[str]
 
 
+class DocumentVersionMetadataTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    ContentType: NotRequired[str]
+    Size: NotRequired[int]
+    Signature: NotRequired[str]
+    Status: NotRequired[DocumentStatusTypeType]
+    CreatedTimestamp: NotRequired[datetime]
+    ModifiedTimestamp: NotRequired[datetime]
+    ContentCreatedTimestamp: NotRequired[datetime]
+    ContentModifiedTimestamp: NotRequired[datetime]
+    CreatorId: NotRequired[str]
+    Thumbnail: NotRequired[dict[DocumentThumbnailTypeType, str]]
+    Source: NotRequired[dict[DocumentSourceTypeType, str]]
+
+
 class DescribeDocumentVersionsResponseTypeDef(TypedDict):
     DocumentVersions: NotRequired[list[DocumentVersionMetadataTypeDef]]
     Marker: NotRequired[str]
@@ -431,6 +544,17 @@ class DescribeFolderContentsRequestTypeDef(TypedDict):
     Marker: NotRequired[str]
     Type: NotRequired[FolderContentTypeType]
     Include: NotRequired[str]
+
+
+class DocumentMetadataTypeDef(TypedDict):
+    Id: NotRequired[str]
+    CreatorId: NotRequired[str]
+    ParentFolderId: NotRequired[str]
+    CreatedTimestamp: NotRequired[datetime]
+    ModifiedTimestamp: NotRequired[datetime]
+    LatestVersionMetadata: NotRequired[DocumentVersionMetadataTypeDef]
+    ResourceState: NotRequired[ResourceStateTypeType]
+    Labels: NotRequired[list[str]]
 
 
 class DescribeFolderContentsResponseTypeDef(TypedDict):
@@ -474,6 +598,17 @@ class DescribeResourcePermissionsRequestTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class PermissionInfoTypeDef(TypedDict):
+    Role: NotRequired[RoleTypeType]
+    Type: NotRequired[RolePermissionTypeType]
+
+
+class PrincipalTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Type: NotRequired[PrincipalTypeType]
+    Roles: NotRequired[list[PermissionInfoTypeDef]]
+
+
 class DescribeResourcePermissionsResponseTypeDef(TypedDict):
     Principals: NotRequired[list[PrincipalTypeDef]]
     Marker: NotRequired[str]
@@ -512,31 +647,14 @@ class DescribeUsersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DocumentMetadataTypeDef(TypedDict):
-    Id: NotRequired[str]
-    CreatorId: NotRequired[str]
-    ParentFolderId: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-    ModifiedTimestamp: NotRequired[datetime]
-    LatestVersionMetadata: NotRequired[DocumentVersionMetadataTypeDef]
-    ResourceState: NotRequired[ResourceStateTypeType]
-    Labels: NotRequired[list[str]]
+class LongRangeTypeTypeDef(TypedDict):
+    StartValue: NotRequired[int]
+    EndValue: NotRequired[int]
 
 
-class DocumentVersionMetadataTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    ContentType: NotRequired[str]
-    Size: NotRequired[int]
-    Signature: NotRequired[str]
-    Status: NotRequired[DocumentStatusTypeType]
-    CreatedTimestamp: NotRequired[datetime]
-    ModifiedTimestamp: NotRequired[datetime]
-    ContentCreatedTimestamp: NotRequired[datetime]
-    ContentModifiedTimestamp: NotRequired[datetime]
-    CreatorId: NotRequired[str]
-    Thumbnail: NotRequired[dict[DocumentThumbnailTypeType, str]]
-    Source: NotRequired[dict[DocumentSourceTypeType, str]]
+class SearchPrincipalTypeTypeDef(TypedDict):
+    Id: str
+    Roles: NotRequired[ReadOnly[Sequence[PrincipalRoleTypeType]]]
 
 
 class FiltersTypeDef(TypedDict):
@@ -550,20 +668,6 @@ class FiltersTypeDef(TypedDict):
     SizeRange: NotRequired[LongRangeTypeTypeDef]
     CreatedRange: NotRequired[ReadOnly[DateRangeTypeTypeDef]]
     ModifiedRange: NotRequired[ReadOnly[DateRangeTypeTypeDef]]
-
-
-class FolderMetadataTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    CreatorId: NotRequired[str]
-    ParentFolderId: NotRequired[str]
-    CreatedTimestamp: NotRequired[datetime]
-    ModifiedTimestamp: NotRequired[datetime]
-    ResourceState: NotRequired[ResourceStateTypeType]
-    Signature: NotRequired[str]
-    Labels: NotRequired[list[str]]
-    Size: NotRequired[int]
-    LatestVersionSize: NotRequired[int]
 
 
 class GetCurrentUserRequestTypeDef(TypedDict):
@@ -581,6 +685,15 @@ class GetDocumentPathRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
     Fields: NotRequired[str]
     Marker: NotRequired[str]
+
+
+class ResourcePathComponentTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class ResourcePathTypeDef(TypedDict):
+    Components: NotRequired[list[ResourcePathComponentTypeDef]]
 
 
 class GetDocumentPathResponseTypeDef(TypedDict):
@@ -654,11 +767,6 @@ class GetResourcesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GroupMetadataTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-
-
 class InitiateDocumentVersionUploadRequestTypeDef(TypedDict):
     AuthenticationToken: NotRequired[str]
     Id: NotRequired[str]
@@ -670,36 +778,15 @@ class InitiateDocumentVersionUploadRequestTypeDef(TypedDict):
     ParentFolderId: NotRequired[str]
 
 
+class UploadMetadataTypeDef(TypedDict):
+    UploadUrl: NotRequired[str]
+    SignedHeaders: NotRequired[dict[str, str]]
+
+
 class InitiateDocumentVersionUploadResponseTypeDef(TypedDict):
     Metadata: NotRequired[DocumentMetadataTypeDef]
     UploadMetadata: NotRequired[UploadMetadataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LongRangeTypeTypeDef(TypedDict):
-    StartValue: NotRequired[int]
-    EndValue: NotRequired[int]
-
-
-class NotificationOptionsTypeDef(TypedDict):
-    SendEmail: NotRequired[bool]
-    EmailMessage: NotRequired[str]
-
-
-class ParticipantsTypeDef(TypedDict):
-    Users: NotRequired[list[UserMetadataTypeDef]]
-    Groups: NotRequired[list[GroupMetadataTypeDef]]
-
-
-class PermissionInfoTypeDef(TypedDict):
-    Role: NotRequired[RoleTypeType]
-    Type: NotRequired[RolePermissionTypeType]
-
-
-class PrincipalTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Type: NotRequired[PrincipalTypeType]
-    Roles: NotRequired[list[PermissionInfoTypeDef]]
 
 
 class RemoveAllResourcePermissionsRequestTypeDef(TypedDict):
@@ -712,25 +799,6 @@ class RemoveResourcePermissionRequestTypeDef(TypedDict):
     ResourceId: str
     PrincipalId: str
     PrincipalType: NotRequired[PrincipalTypeType]
-
-
-class ResourceMetadataTypeDef(TypedDict):
-    Type: NotRequired[ResourceTypeType]
-    Name: NotRequired[str]
-    OriginalName: NotRequired[str]
-    Id: NotRequired[str]
-    VersionId: NotRequired[str]
-    Owner: NotRequired[UserMetadataTypeDef]
-    ParentId: NotRequired[str]
-
-
-class ResourcePathComponentTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class ResourcePathTypeDef(TypedDict):
-    Components: NotRequired[list[ResourcePathComponentTypeDef]]
 
 
 class ResponseItemTypeDef(TypedDict):
@@ -747,9 +815,9 @@ class RestoreDocumentVersionsRequestTypeDef(TypedDict):
     DocumentId: str
 
 
-class SearchPrincipalTypeTypeDef(TypedDict):
-    Id: str
-    Roles: NotRequired[ReadOnly[Sequence[PrincipalRoleTypeType]]]
+class SearchSortResultTypeDef(TypedDict):
+    Field: NotRequired[OrderByFieldTypeType]
+    Order: NotRequired[SortOrderType]
 
 
 class SearchResourcesRequestTypeDef(TypedDict):
@@ -770,37 +838,6 @@ class SearchResourcesResponseTypeDef(TypedDict):
     Items: NotRequired[list[ResponseItemTypeDef]]
     Marker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SearchSortResultTypeDef(TypedDict):
-    Field: NotRequired[OrderByFieldTypeType]
-    Order: NotRequired[SortOrderType]
-
-
-class SharePrincipalTypeDef(TypedDict):
-    Id: str
-    Type: PrincipalTypeType
-    Role: RoleTypeType
-
-
-class ShareResultTypeDef(TypedDict):
-    PrincipalId: NotRequired[str]
-    InviteePrincipalId: NotRequired[str]
-    Role: NotRequired[RoleTypeType]
-    Status: NotRequired[ShareStatusTypeType]
-    ShareId: NotRequired[str]
-    StatusMessage: NotRequired[str]
-
-
-class StorageRuleTypeTypeDef(TypedDict):
-    StorageAllocatedInBytes: NotRequired[int]
-    StorageType: NotRequired[StorageTypeType]
-
-
-class SubscriptionTypeDef(TypedDict):
-    SubscriptionId: NotRequired[str]
-    EndPoint: NotRequired[str]
-    Protocol: NotRequired[SubscriptionProtocolTypeType]
 
 
 class UpdateDocumentRequestTypeDef(TypedDict):
@@ -841,39 +878,3 @@ class UpdateUserRequestTypeDef(TypedDict):
 class UpdateUserResponseTypeDef(TypedDict):
     User: NotRequired[UserTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UploadMetadataTypeDef(TypedDict):
-    UploadUrl: NotRequired[str]
-    SignedHeaders: NotRequired[dict[str, str]]
-
-
-class UserMetadataTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Username: NotRequired[str]
-    GivenName: NotRequired[str]
-    Surname: NotRequired[str]
-    EmailAddress: NotRequired[str]
-
-
-class UserStorageMetadataTypeDef(TypedDict):
-    StorageUtilizedInBytes: NotRequired[int]
-    StorageRule: NotRequired[StorageRuleTypeTypeDef]
-
-
-class UserTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Username: NotRequired[str]
-    EmailAddress: NotRequired[str]
-    GivenName: NotRequired[str]
-    Surname: NotRequired[str]
-    OrganizationId: NotRequired[str]
-    RootFolderId: NotRequired[str]
-    RecycleBinFolderId: NotRequired[str]
-    Status: NotRequired[UserStatusTypeType]
-    Type: NotRequired[UserTypeType]
-    CreatedTimestamp: NotRequired[datetime]
-    ModifiedTimestamp: NotRequired[datetime]
-    TimeZoneId: NotRequired[str]
-    Locale: NotRequired[LocaleTypeType]
-    Storage: NotRequired[UserStorageMetadataTypeDef]

@@ -2,27 +2,28 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon WorkMail: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AccessControlRuleEffectType",
-    "AccessEffectType",
-    "AvailabilityProviderTypeType",
-    "DnsRecordVerificationStatusType",
-    "EntityStateType",
-    "EntityTypeType",
-    "FolderNameType",
-    "IdentityProviderAuthenticationModeType",
-    "ImpersonationRoleTypeType",
-    "MailboxExportJobStateType",
-    "MemberTypeType",
-    "MobileDeviceAccessRuleEffectType",
-    "PermissionTypeType",
-    "PersonalAccessTokenConfigurationStatusType",
-    "ResourceTypeType",
-    "RetentionActionType",
-    "UserRoleType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessControlRuleEffectType",
+        "AccessEffectType",
+        "AvailabilityProviderTypeType",
+        "DnsRecordVerificationStatusType",
+        "EntityStateType",
+        "EntityTypeType",
+        "FolderNameType",
+        "IdentityProviderAuthenticationModeType",
+        "ImpersonationRoleTypeType",
+        "MailboxExportJobStateType",
+        "MemberTypeType",
+        "MobileDeviceAccessRuleEffectType",
+        "PermissionTypeType",
+        "PersonalAccessTokenConfigurationStatusType",
+        "ResourceTypeType",
+        "RetentionActionType",
+        "UserRoleType",
+    ]
 
 AccessControlRuleEffectType = Literal["ALLOW", "DENY"]
 AccessEffectType = Literal["ALLOW", "DENY"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -38,228 +38,229 @@ from .literals import (
     UserRoleType,
 )
 
-__all__ = [
-    "AccessControlRuleTypeDef",
-    "AssociateDelegateToResourceRequestTypeDef",
-    "AssociateDelegateToResourceResponseTypeDef",
-    "AssociateMemberToGroupRequestTypeDef",
-    "AssociateMemberToGroupResponseTypeDef",
-    "AssumeImpersonationRoleRequestTypeDef",
-    "AssumeImpersonationRoleResponseTypeDef",
-    "AvailabilityConfigurationTypeDef",
-    "BookingOptionsTypeDef",
-    "CancelMailboxExportJobRequestTypeDef",
-    "CancelMailboxExportJobResponseTypeDef",
-    "CreateAliasRequestTypeDef",
-    "CreateAliasResponseTypeDef",
-    "CreateAvailabilityConfigurationRequestTypeDef",
-    "CreateAvailabilityConfigurationResponseTypeDef",
-    "CreateGroupRequestTypeDef",
-    "CreateGroupResponseTypeDef",
-    "CreateIdentityCenterApplicationRequestTypeDef",
-    "CreateIdentityCenterApplicationResponseTypeDef",
-    "CreateImpersonationRoleRequestTypeDef",
-    "CreateImpersonationRoleResponseTypeDef",
-    "CreateMobileDeviceAccessRuleRequestTypeDef",
-    "CreateMobileDeviceAccessRuleResponseTypeDef",
-    "CreateOrganizationRequestTypeDef",
-    "CreateOrganizationResponseTypeDef",
-    "CreateResourceRequestTypeDef",
-    "CreateResourceResponseTypeDef",
-    "CreateUserRequestTypeDef",
-    "CreateUserResponseTypeDef",
-    "DelegateTypeDef",
-    "DeleteAccessControlRuleRequestTypeDef",
-    "DeleteAccessControlRuleResponseTypeDef",
-    "DeleteAliasRequestTypeDef",
-    "DeleteAliasResponseTypeDef",
-    "DeleteAvailabilityConfigurationRequestTypeDef",
-    "DeleteAvailabilityConfigurationResponseTypeDef",
-    "DeleteEmailMonitoringConfigurationRequestTypeDef",
-    "DeleteEmailMonitoringConfigurationResponseTypeDef",
-    "DeleteGroupRequestTypeDef",
-    "DeleteGroupResponseTypeDef",
-    "DeleteIdentityCenterApplicationRequestTypeDef",
-    "DeleteIdentityCenterApplicationResponseTypeDef",
-    "DeleteIdentityProviderConfigurationRequestTypeDef",
-    "DeleteIdentityProviderConfigurationResponseTypeDef",
-    "DeleteImpersonationRoleRequestTypeDef",
-    "DeleteImpersonationRoleResponseTypeDef",
-    "DeleteMailboxPermissionsRequestTypeDef",
-    "DeleteMailboxPermissionsResponseTypeDef",
-    "DeleteMobileDeviceAccessOverrideRequestTypeDef",
-    "DeleteMobileDeviceAccessOverrideResponseTypeDef",
-    "DeleteMobileDeviceAccessRuleRequestTypeDef",
-    "DeleteMobileDeviceAccessRuleResponseTypeDef",
-    "DeleteOrganizationRequestTypeDef",
-    "DeleteOrganizationResponseTypeDef",
-    "DeletePersonalAccessTokenRequestTypeDef",
-    "DeletePersonalAccessTokenResponseTypeDef",
-    "DeleteResourceRequestTypeDef",
-    "DeleteResourceResponseTypeDef",
-    "DeleteRetentionPolicyRequestTypeDef",
-    "DeleteRetentionPolicyResponseTypeDef",
-    "DeleteUserRequestTypeDef",
-    "DeleteUserResponseTypeDef",
-    "DeregisterFromWorkMailRequestTypeDef",
-    "DeregisterFromWorkMailResponseTypeDef",
-    "DeregisterMailDomainRequestTypeDef",
-    "DeregisterMailDomainResponseTypeDef",
-    "DescribeEmailMonitoringConfigurationRequestTypeDef",
-    "DescribeEmailMonitoringConfigurationResponseTypeDef",
-    "DescribeEntityRequestTypeDef",
-    "DescribeEntityResponseTypeDef",
-    "DescribeGroupRequestTypeDef",
-    "DescribeGroupResponseTypeDef",
-    "DescribeIdentityProviderConfigurationRequestTypeDef",
-    "DescribeIdentityProviderConfigurationResponseTypeDef",
-    "DescribeInboundDmarcSettingsRequestTypeDef",
-    "DescribeInboundDmarcSettingsResponseTypeDef",
-    "DescribeMailboxExportJobRequestTypeDef",
-    "DescribeMailboxExportJobResponseTypeDef",
-    "DescribeOrganizationRequestTypeDef",
-    "DescribeOrganizationResponseTypeDef",
-    "DescribeResourceRequestTypeDef",
-    "DescribeResourceResponseTypeDef",
-    "DescribeUserRequestTypeDef",
-    "DescribeUserResponseTypeDef",
-    "DisassociateDelegateFromResourceRequestTypeDef",
-    "DisassociateDelegateFromResourceResponseTypeDef",
-    "DisassociateMemberFromGroupRequestTypeDef",
-    "DisassociateMemberFromGroupResponseTypeDef",
-    "DnsRecordTypeDef",
-    "DomainTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EwsAvailabilityProviderTypeDef",
-    "FolderConfigurationTypeDef",
-    "GetAccessControlEffectRequestTypeDef",
-    "GetAccessControlEffectResponseTypeDef",
-    "GetDefaultRetentionPolicyRequestTypeDef",
-    "GetDefaultRetentionPolicyResponseTypeDef",
-    "GetImpersonationRoleEffectRequestTypeDef",
-    "GetImpersonationRoleEffectResponseTypeDef",
-    "GetImpersonationRoleRequestTypeDef",
-    "GetImpersonationRoleResponseTypeDef",
-    "GetMailDomainRequestTypeDef",
-    "GetMailDomainResponseTypeDef",
-    "GetMailboxDetailsRequestTypeDef",
-    "GetMailboxDetailsResponseTypeDef",
-    "GetMobileDeviceAccessEffectRequestTypeDef",
-    "GetMobileDeviceAccessEffectResponseTypeDef",
-    "GetMobileDeviceAccessOverrideRequestTypeDef",
-    "GetMobileDeviceAccessOverrideResponseTypeDef",
-    "GetPersonalAccessTokenMetadataRequestTypeDef",
-    "GetPersonalAccessTokenMetadataResponseTypeDef",
-    "GroupIdentifierTypeDef",
-    "GroupTypeDef",
-    "IdentityCenterConfigurationTypeDef",
-    "ImpersonationMatchedRuleTypeDef",
-    "ImpersonationRoleTypeDef",
-    "ImpersonationRuleOutputTypeDef",
-    "ImpersonationRuleTypeDef",
-    "LambdaAvailabilityProviderTypeDef",
-    "ListAccessControlRulesRequestTypeDef",
-    "ListAccessControlRulesResponseTypeDef",
-    "ListAliasesRequestTypeDef",
-    "ListAliasesResponseTypeDef",
-    "ListAvailabilityConfigurationsRequestTypeDef",
-    "ListAvailabilityConfigurationsResponseTypeDef",
-    "ListGroupMembersRequestTypeDef",
-    "ListGroupMembersResponseTypeDef",
-    "ListGroupsFiltersTypeDef",
-    "ListGroupsForEntityFiltersTypeDef",
-    "ListGroupsForEntityRequestTypeDef",
-    "ListGroupsForEntityResponseTypeDef",
-    "ListGroupsRequestTypeDef",
-    "ListGroupsResponseTypeDef",
-    "ListImpersonationRolesRequestTypeDef",
-    "ListImpersonationRolesResponseTypeDef",
-    "ListMailDomainsRequestTypeDef",
-    "ListMailDomainsResponseTypeDef",
-    "ListMailboxExportJobsRequestTypeDef",
-    "ListMailboxExportJobsResponseTypeDef",
-    "ListMailboxPermissionsRequestTypeDef",
-    "ListMailboxPermissionsResponseTypeDef",
-    "ListMobileDeviceAccessOverridesRequestTypeDef",
-    "ListMobileDeviceAccessOverridesResponseTypeDef",
-    "ListMobileDeviceAccessRulesRequestTypeDef",
-    "ListMobileDeviceAccessRulesResponseTypeDef",
-    "ListOrganizationsRequestTypeDef",
-    "ListOrganizationsResponseTypeDef",
-    "ListPersonalAccessTokensRequestTypeDef",
-    "ListPersonalAccessTokensResponseTypeDef",
-    "ListResourceDelegatesRequestTypeDef",
-    "ListResourceDelegatesResponseTypeDef",
-    "ListResourcesFiltersTypeDef",
-    "ListResourcesRequestTypeDef",
-    "ListResourcesResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListUsersFiltersTypeDef",
-    "ListUsersRequestTypeDef",
-    "ListUsersResponseTypeDef",
-    "MailDomainSummaryTypeDef",
-    "MailboxExportJobTypeDef",
-    "MemberTypeDef",
-    "MobileDeviceAccessMatchedRuleTypeDef",
-    "MobileDeviceAccessOverrideTypeDef",
-    "MobileDeviceAccessRuleTypeDef",
-    "OrganizationSummaryTypeDef",
-    "PermissionTypeDef",
-    "PersonalAccessTokenConfigurationTypeDef",
-    "PersonalAccessTokenSummaryTypeDef",
-    "PutAccessControlRuleRequestTypeDef",
-    "PutAccessControlRuleResponseTypeDef",
-    "PutEmailMonitoringConfigurationRequestTypeDef",
-    "PutEmailMonitoringConfigurationResponseTypeDef",
-    "PutIdentityProviderConfigurationRequestTypeDef",
-    "PutIdentityProviderConfigurationResponseTypeDef",
-    "PutInboundDmarcSettingsRequestTypeDef",
-    "PutInboundDmarcSettingsResponseTypeDef",
-    "PutMailboxPermissionsRequestTypeDef",
-    "PutMailboxPermissionsResponseTypeDef",
-    "PutMobileDeviceAccessOverrideRequestTypeDef",
-    "PutMobileDeviceAccessOverrideResponseTypeDef",
-    "PutRetentionPolicyRequestTypeDef",
-    "PutRetentionPolicyResponseTypeDef",
-    "RedactedEwsAvailabilityProviderTypeDef",
-    "RegisterMailDomainRequestTypeDef",
-    "RegisterMailDomainResponseTypeDef",
-    "RegisterToWorkMailRequestTypeDef",
-    "RegisterToWorkMailResponseTypeDef",
-    "ResetPasswordRequestTypeDef",
-    "ResetPasswordResponseTypeDef",
-    "ResourceTypeDef",
-    "ResponseMetadataTypeDef",
-    "StartMailboxExportJobRequestTypeDef",
-    "StartMailboxExportJobResponseTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TestAvailabilityConfigurationRequestTypeDef",
-    "TestAvailabilityConfigurationResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateAvailabilityConfigurationRequestTypeDef",
-    "UpdateAvailabilityConfigurationResponseTypeDef",
-    "UpdateDefaultMailDomainRequestTypeDef",
-    "UpdateDefaultMailDomainResponseTypeDef",
-    "UpdateGroupRequestTypeDef",
-    "UpdateGroupResponseTypeDef",
-    "UpdateImpersonationRoleRequestTypeDef",
-    "UpdateImpersonationRoleResponseTypeDef",
-    "UpdateMailboxQuotaRequestTypeDef",
-    "UpdateMailboxQuotaResponseTypeDef",
-    "UpdateMobileDeviceAccessRuleRequestTypeDef",
-    "UpdateMobileDeviceAccessRuleResponseTypeDef",
-    "UpdatePrimaryEmailAddressRequestTypeDef",
-    "UpdatePrimaryEmailAddressResponseTypeDef",
-    "UpdateResourceRequestTypeDef",
-    "UpdateResourceResponseTypeDef",
-    "UpdateUserRequestTypeDef",
-    "UpdateUserResponseTypeDef",
-    "UserTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AccessControlRuleTypeDef",
+        "AssociateDelegateToResourceRequestTypeDef",
+        "AssociateDelegateToResourceResponseTypeDef",
+        "AssociateMemberToGroupRequestTypeDef",
+        "AssociateMemberToGroupResponseTypeDef",
+        "AssumeImpersonationRoleRequestTypeDef",
+        "AssumeImpersonationRoleResponseTypeDef",
+        "AvailabilityConfigurationTypeDef",
+        "BookingOptionsTypeDef",
+        "CancelMailboxExportJobRequestTypeDef",
+        "CancelMailboxExportJobResponseTypeDef",
+        "CreateAliasRequestTypeDef",
+        "CreateAliasResponseTypeDef",
+        "CreateAvailabilityConfigurationRequestTypeDef",
+        "CreateAvailabilityConfigurationResponseTypeDef",
+        "CreateGroupRequestTypeDef",
+        "CreateGroupResponseTypeDef",
+        "CreateIdentityCenterApplicationRequestTypeDef",
+        "CreateIdentityCenterApplicationResponseTypeDef",
+        "CreateImpersonationRoleRequestTypeDef",
+        "CreateImpersonationRoleResponseTypeDef",
+        "CreateMobileDeviceAccessRuleRequestTypeDef",
+        "CreateMobileDeviceAccessRuleResponseTypeDef",
+        "CreateOrganizationRequestTypeDef",
+        "CreateOrganizationResponseTypeDef",
+        "CreateResourceRequestTypeDef",
+        "CreateResourceResponseTypeDef",
+        "CreateUserRequestTypeDef",
+        "CreateUserResponseTypeDef",
+        "DelegateTypeDef",
+        "DeleteAccessControlRuleRequestTypeDef",
+        "DeleteAccessControlRuleResponseTypeDef",
+        "DeleteAliasRequestTypeDef",
+        "DeleteAliasResponseTypeDef",
+        "DeleteAvailabilityConfigurationRequestTypeDef",
+        "DeleteAvailabilityConfigurationResponseTypeDef",
+        "DeleteEmailMonitoringConfigurationRequestTypeDef",
+        "DeleteEmailMonitoringConfigurationResponseTypeDef",
+        "DeleteGroupRequestTypeDef",
+        "DeleteGroupResponseTypeDef",
+        "DeleteIdentityCenterApplicationRequestTypeDef",
+        "DeleteIdentityCenterApplicationResponseTypeDef",
+        "DeleteIdentityProviderConfigurationRequestTypeDef",
+        "DeleteIdentityProviderConfigurationResponseTypeDef",
+        "DeleteImpersonationRoleRequestTypeDef",
+        "DeleteImpersonationRoleResponseTypeDef",
+        "DeleteMailboxPermissionsRequestTypeDef",
+        "DeleteMailboxPermissionsResponseTypeDef",
+        "DeleteMobileDeviceAccessOverrideRequestTypeDef",
+        "DeleteMobileDeviceAccessOverrideResponseTypeDef",
+        "DeleteMobileDeviceAccessRuleRequestTypeDef",
+        "DeleteMobileDeviceAccessRuleResponseTypeDef",
+        "DeleteOrganizationRequestTypeDef",
+        "DeleteOrganizationResponseTypeDef",
+        "DeletePersonalAccessTokenRequestTypeDef",
+        "DeletePersonalAccessTokenResponseTypeDef",
+        "DeleteResourceRequestTypeDef",
+        "DeleteResourceResponseTypeDef",
+        "DeleteRetentionPolicyRequestTypeDef",
+        "DeleteRetentionPolicyResponseTypeDef",
+        "DeleteUserRequestTypeDef",
+        "DeleteUserResponseTypeDef",
+        "DeregisterFromWorkMailRequestTypeDef",
+        "DeregisterFromWorkMailResponseTypeDef",
+        "DeregisterMailDomainRequestTypeDef",
+        "DeregisterMailDomainResponseTypeDef",
+        "DescribeEmailMonitoringConfigurationRequestTypeDef",
+        "DescribeEmailMonitoringConfigurationResponseTypeDef",
+        "DescribeEntityRequestTypeDef",
+        "DescribeEntityResponseTypeDef",
+        "DescribeGroupRequestTypeDef",
+        "DescribeGroupResponseTypeDef",
+        "DescribeIdentityProviderConfigurationRequestTypeDef",
+        "DescribeIdentityProviderConfigurationResponseTypeDef",
+        "DescribeInboundDmarcSettingsRequestTypeDef",
+        "DescribeInboundDmarcSettingsResponseTypeDef",
+        "DescribeMailboxExportJobRequestTypeDef",
+        "DescribeMailboxExportJobResponseTypeDef",
+        "DescribeOrganizationRequestTypeDef",
+        "DescribeOrganizationResponseTypeDef",
+        "DescribeResourceRequestTypeDef",
+        "DescribeResourceResponseTypeDef",
+        "DescribeUserRequestTypeDef",
+        "DescribeUserResponseTypeDef",
+        "DisassociateDelegateFromResourceRequestTypeDef",
+        "DisassociateDelegateFromResourceResponseTypeDef",
+        "DisassociateMemberFromGroupRequestTypeDef",
+        "DisassociateMemberFromGroupResponseTypeDef",
+        "DnsRecordTypeDef",
+        "DomainTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EwsAvailabilityProviderTypeDef",
+        "FolderConfigurationTypeDef",
+        "GetAccessControlEffectRequestTypeDef",
+        "GetAccessControlEffectResponseTypeDef",
+        "GetDefaultRetentionPolicyRequestTypeDef",
+        "GetDefaultRetentionPolicyResponseTypeDef",
+        "GetImpersonationRoleEffectRequestTypeDef",
+        "GetImpersonationRoleEffectResponseTypeDef",
+        "GetImpersonationRoleRequestTypeDef",
+        "GetImpersonationRoleResponseTypeDef",
+        "GetMailDomainRequestTypeDef",
+        "GetMailDomainResponseTypeDef",
+        "GetMailboxDetailsRequestTypeDef",
+        "GetMailboxDetailsResponseTypeDef",
+        "GetMobileDeviceAccessEffectRequestTypeDef",
+        "GetMobileDeviceAccessEffectResponseTypeDef",
+        "GetMobileDeviceAccessOverrideRequestTypeDef",
+        "GetMobileDeviceAccessOverrideResponseTypeDef",
+        "GetPersonalAccessTokenMetadataRequestTypeDef",
+        "GetPersonalAccessTokenMetadataResponseTypeDef",
+        "GroupIdentifierTypeDef",
+        "GroupTypeDef",
+        "IdentityCenterConfigurationTypeDef",
+        "ImpersonationMatchedRuleTypeDef",
+        "ImpersonationRoleTypeDef",
+        "ImpersonationRuleOutputTypeDef",
+        "ImpersonationRuleTypeDef",
+        "LambdaAvailabilityProviderTypeDef",
+        "ListAccessControlRulesRequestTypeDef",
+        "ListAccessControlRulesResponseTypeDef",
+        "ListAliasesRequestTypeDef",
+        "ListAliasesResponseTypeDef",
+        "ListAvailabilityConfigurationsRequestTypeDef",
+        "ListAvailabilityConfigurationsResponseTypeDef",
+        "ListGroupMembersRequestTypeDef",
+        "ListGroupMembersResponseTypeDef",
+        "ListGroupsFiltersTypeDef",
+        "ListGroupsForEntityFiltersTypeDef",
+        "ListGroupsForEntityRequestTypeDef",
+        "ListGroupsForEntityResponseTypeDef",
+        "ListGroupsRequestTypeDef",
+        "ListGroupsResponseTypeDef",
+        "ListImpersonationRolesRequestTypeDef",
+        "ListImpersonationRolesResponseTypeDef",
+        "ListMailDomainsRequestTypeDef",
+        "ListMailDomainsResponseTypeDef",
+        "ListMailboxExportJobsRequestTypeDef",
+        "ListMailboxExportJobsResponseTypeDef",
+        "ListMailboxPermissionsRequestTypeDef",
+        "ListMailboxPermissionsResponseTypeDef",
+        "ListMobileDeviceAccessOverridesRequestTypeDef",
+        "ListMobileDeviceAccessOverridesResponseTypeDef",
+        "ListMobileDeviceAccessRulesRequestTypeDef",
+        "ListMobileDeviceAccessRulesResponseTypeDef",
+        "ListOrganizationsRequestTypeDef",
+        "ListOrganizationsResponseTypeDef",
+        "ListPersonalAccessTokensRequestTypeDef",
+        "ListPersonalAccessTokensResponseTypeDef",
+        "ListResourceDelegatesRequestTypeDef",
+        "ListResourceDelegatesResponseTypeDef",
+        "ListResourcesFiltersTypeDef",
+        "ListResourcesRequestTypeDef",
+        "ListResourcesResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListUsersFiltersTypeDef",
+        "ListUsersRequestTypeDef",
+        "ListUsersResponseTypeDef",
+        "MailDomainSummaryTypeDef",
+        "MailboxExportJobTypeDef",
+        "MemberTypeDef",
+        "MobileDeviceAccessMatchedRuleTypeDef",
+        "MobileDeviceAccessOverrideTypeDef",
+        "MobileDeviceAccessRuleTypeDef",
+        "OrganizationSummaryTypeDef",
+        "PermissionTypeDef",
+        "PersonalAccessTokenConfigurationTypeDef",
+        "PersonalAccessTokenSummaryTypeDef",
+        "PutAccessControlRuleRequestTypeDef",
+        "PutAccessControlRuleResponseTypeDef",
+        "PutEmailMonitoringConfigurationRequestTypeDef",
+        "PutEmailMonitoringConfigurationResponseTypeDef",
+        "PutIdentityProviderConfigurationRequestTypeDef",
+        "PutIdentityProviderConfigurationResponseTypeDef",
+        "PutInboundDmarcSettingsRequestTypeDef",
+        "PutInboundDmarcSettingsResponseTypeDef",
+        "PutMailboxPermissionsRequestTypeDef",
+        "PutMailboxPermissionsResponseTypeDef",
+        "PutMobileDeviceAccessOverrideRequestTypeDef",
+        "PutMobileDeviceAccessOverrideResponseTypeDef",
+        "PutRetentionPolicyRequestTypeDef",
+        "PutRetentionPolicyResponseTypeDef",
+        "RedactedEwsAvailabilityProviderTypeDef",
+        "RegisterMailDomainRequestTypeDef",
+        "RegisterMailDomainResponseTypeDef",
+        "RegisterToWorkMailRequestTypeDef",
+        "RegisterToWorkMailResponseTypeDef",
+        "ResetPasswordRequestTypeDef",
+        "ResetPasswordResponseTypeDef",
+        "ResourceTypeDef",
+        "ResponseMetadataTypeDef",
+        "StartMailboxExportJobRequestTypeDef",
+        "StartMailboxExportJobResponseTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TestAvailabilityConfigurationRequestTypeDef",
+        "TestAvailabilityConfigurationResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateAvailabilityConfigurationRequestTypeDef",
+        "UpdateAvailabilityConfigurationResponseTypeDef",
+        "UpdateDefaultMailDomainRequestTypeDef",
+        "UpdateDefaultMailDomainResponseTypeDef",
+        "UpdateGroupRequestTypeDef",
+        "UpdateGroupResponseTypeDef",
+        "UpdateImpersonationRoleRequestTypeDef",
+        "UpdateImpersonationRoleResponseTypeDef",
+        "UpdateMailboxQuotaRequestTypeDef",
+        "UpdateMailboxQuotaResponseTypeDef",
+        "UpdateMobileDeviceAccessRuleRequestTypeDef",
+        "UpdateMobileDeviceAccessRuleResponseTypeDef",
+        "UpdatePrimaryEmailAddressRequestTypeDef",
+        "UpdatePrimaryEmailAddressResponseTypeDef",
+        "UpdateResourceRequestTypeDef",
+        "UpdateResourceResponseTypeDef",
+        "UpdateUserRequestTypeDef",
+        "UpdateUserResponseTypeDef",
+        "UserTypeDef",
+    ]
 
 
 class AccessControlRuleTypeDef(TypedDict):
@@ -309,6 +310,15 @@ class AssumeImpersonationRoleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LambdaAvailabilityProviderTypeDef(TypedDict):
+    LambdaArn: str
+
+
+class RedactedEwsAvailabilityProviderTypeDef(TypedDict):
+    EwsEndpoint: NotRequired[str]
+    EwsUsername: NotRequired[str]
+
+
 class AvailabilityConfigurationTypeDef(TypedDict):
     DomainName: NotRequired[str]
     ProviderType: NotRequired[AvailabilityProviderTypeType]
@@ -342,6 +352,12 @@ class CreateAliasRequestTypeDef(TypedDict):
 
 class CreateAliasResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EwsAvailabilityProviderTypeDef(TypedDict):
+    EwsEndpoint: str
+    EwsUsername: str
+    EwsPassword: str
 
 
 class CreateAvailabilityConfigurationRequestTypeDef(TypedDict):
@@ -378,6 +394,15 @@ class CreateIdentityCenterApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImpersonationRuleTypeDef(TypedDict):
+    ImpersonationRuleId: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Effect: AccessEffectType
+    TargetUsers: NotRequired[ReadOnly[Sequence[str]]]
+    NotTargetUsers: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateImpersonationRoleRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     OrganizationId: str
@@ -411,6 +436,11 @@ class CreateMobileDeviceAccessRuleRequestTypeDef(TypedDict):
 class CreateMobileDeviceAccessRuleResponseTypeDef(TypedDict):
     MobileDeviceAccessRuleId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DomainTypeDef(TypedDict):
+    DomainName: str
+    HostedZoneId: NotRequired[str]
 
 
 class CreateOrganizationRequestTypeDef(TypedDict):
@@ -671,6 +701,16 @@ class DescribeIdentityProviderConfigurationRequestTypeDef(TypedDict):
     OrganizationId: str
 
 
+class IdentityCenterConfigurationTypeDef(TypedDict):
+    InstanceArn: str
+    ApplicationArn: str
+
+
+class PersonalAccessTokenConfigurationTypeDef(TypedDict):
+    Status: PersonalAccessTokenConfigurationStatusType
+    LifetimeInDays: NotRequired[int]
+
+
 class DescribeIdentityProviderConfigurationResponseTypeDef(TypedDict):
     AuthenticationMode: NotRequired[IdentityProviderAuthenticationModeType]
     IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
@@ -808,17 +848,6 @@ class DnsRecordTypeDef(TypedDict):
     Value: NotRequired[str]
 
 
-class DomainTypeDef(TypedDict):
-    DomainName: str
-    HostedZoneId: NotRequired[str]
-
-
-class EwsAvailabilityProviderTypeDef(TypedDict):
-    EwsEndpoint: str
-    EwsUsername: str
-    EwsPassword: str
-
-
 class FolderConfigurationTypeDef(TypedDict):
     Name: FolderNameType
     Action: RetentionActionType
@@ -857,6 +886,11 @@ class GetImpersonationRoleEffectRequestTypeDef(TypedDict):
     TargetUser: str
 
 
+class ImpersonationMatchedRuleTypeDef(TypedDict):
+    ImpersonationRuleId: NotRequired[str]
+    Name: NotRequired[str]
+
+
 class GetImpersonationRoleEffectResponseTypeDef(TypedDict):
     Type: NotRequired[ImpersonationRoleTypeType]
     Effect: NotRequired[AccessEffectType]
@@ -867,6 +901,15 @@ class GetImpersonationRoleEffectResponseTypeDef(TypedDict):
 class GetImpersonationRoleRequestTypeDef(TypedDict):
     OrganizationId: str
     ImpersonationRoleId: str
+
+
+class ImpersonationRuleOutputTypeDef(TypedDict):
+    ImpersonationRuleId: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Effect: AccessEffectType
+    TargetUsers: NotRequired[list[str]]
+    NotTargetUsers: NotRequired[list[str]]
 
 
 class GetImpersonationRoleResponseTypeDef(TypedDict):
@@ -911,6 +954,11 @@ class GetMobileDeviceAccessEffectRequestTypeDef(TypedDict):
     DeviceModel: NotRequired[str]
     DeviceOperatingSystem: NotRequired[str]
     DeviceUserAgent: NotRequired[str]
+
+
+class MobileDeviceAccessMatchedRuleTypeDef(TypedDict):
+    MobileDeviceAccessRuleId: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class GetMobileDeviceAccessEffectResponseTypeDef(TypedDict):
@@ -965,44 +1013,12 @@ class GroupTypeDef(TypedDict):
     DisabledDate: NotRequired[datetime]
 
 
-class IdentityCenterConfigurationTypeDef(TypedDict):
-    InstanceArn: str
-    ApplicationArn: str
-
-
-class ImpersonationMatchedRuleTypeDef(TypedDict):
-    ImpersonationRuleId: NotRequired[str]
-    Name: NotRequired[str]
-
-
 class ImpersonationRoleTypeDef(TypedDict):
     ImpersonationRoleId: NotRequired[str]
     Name: NotRequired[str]
     Type: NotRequired[ImpersonationRoleTypeType]
     DateCreated: NotRequired[datetime]
     DateModified: NotRequired[datetime]
-
-
-class ImpersonationRuleOutputTypeDef(TypedDict):
-    ImpersonationRuleId: str
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Effect: AccessEffectType
-    TargetUsers: NotRequired[list[str]]
-    NotTargetUsers: NotRequired[list[str]]
-
-
-class ImpersonationRuleTypeDef(TypedDict):
-    ImpersonationRuleId: str
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Effect: AccessEffectType
-    TargetUsers: NotRequired[ReadOnly[Sequence[str]]]
-    NotTargetUsers: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class LambdaAvailabilityProviderTypeDef(TypedDict):
-    LambdaArn: str
 
 
 class ListAccessControlRulesRequestTypeDef(TypedDict):
@@ -1044,6 +1060,15 @@ class ListGroupMembersRequestTypeDef(TypedDict):
     GroupId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class MemberTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Type: NotRequired[MemberTypeType]
+    State: NotRequired[EntityStateType]
+    EnabledDate: NotRequired[datetime]
+    DisabledDate: NotRequired[datetime]
 
 
 class ListGroupMembersResponseTypeDef(TypedDict):
@@ -1107,6 +1132,11 @@ class ListMailDomainsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class MailDomainSummaryTypeDef(TypedDict):
+    DomainName: NotRequired[str]
+    DefaultDomain: NotRequired[bool]
+
+
 class ListMailDomainsResponseTypeDef(TypedDict):
     MailDomains: NotRequired[list[MailDomainSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -1117,6 +1147,18 @@ class ListMailboxExportJobsRequestTypeDef(TypedDict):
     OrganizationId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class MailboxExportJobTypeDef(TypedDict):
+    JobId: NotRequired[str]
+    EntityId: NotRequired[str]
+    Description: NotRequired[str]
+    S3BucketName: NotRequired[str]
+    S3Path: NotRequired[str]
+    EstimatedProgress: NotRequired[int]
+    State: NotRequired[MailboxExportJobStateType]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
 
 
 class ListMailboxExportJobsResponseTypeDef(TypedDict):
@@ -1130,6 +1172,12 @@ class ListMailboxPermissionsRequestTypeDef(TypedDict):
     EntityId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class PermissionTypeDef(TypedDict):
+    GranteeId: str
+    GranteeType: MemberTypeType
+    PermissionValues: list[PermissionTypeType]
 
 
 class ListMailboxPermissionsResponseTypeDef(TypedDict):
@@ -1146,6 +1194,15 @@ class ListMobileDeviceAccessOverridesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class MobileDeviceAccessOverrideTypeDef(TypedDict):
+    UserId: NotRequired[str]
+    DeviceId: NotRequired[str]
+    Effect: NotRequired[MobileDeviceAccessRuleEffectType]
+    Description: NotRequired[str]
+    DateCreated: NotRequired[datetime]
+    DateModified: NotRequired[datetime]
+
+
 class ListMobileDeviceAccessOverridesResponseTypeDef(TypedDict):
     Overrides: NotRequired[list[MobileDeviceAccessOverrideTypeDef]]
     NextToken: NotRequired[str]
@@ -1156,6 +1213,23 @@ class ListMobileDeviceAccessRulesRequestTypeDef(TypedDict):
     OrganizationId: str
 
 
+class MobileDeviceAccessRuleTypeDef(TypedDict):
+    MobileDeviceAccessRuleId: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Effect: NotRequired[MobileDeviceAccessRuleEffectType]
+    DeviceTypes: NotRequired[list[str]]
+    NotDeviceTypes: NotRequired[list[str]]
+    DeviceModels: NotRequired[list[str]]
+    NotDeviceModels: NotRequired[list[str]]
+    DeviceOperatingSystems: NotRequired[list[str]]
+    NotDeviceOperatingSystems: NotRequired[list[str]]
+    DeviceUserAgents: NotRequired[list[str]]
+    NotDeviceUserAgents: NotRequired[list[str]]
+    DateCreated: NotRequired[datetime]
+    DateModified: NotRequired[datetime]
+
+
 class ListMobileDeviceAccessRulesResponseTypeDef(TypedDict):
     Rules: NotRequired[list[MobileDeviceAccessRuleTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1164,6 +1238,14 @@ class ListMobileDeviceAccessRulesResponseTypeDef(TypedDict):
 class ListOrganizationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class OrganizationSummaryTypeDef(TypedDict):
+    OrganizationId: NotRequired[str]
+    Alias: NotRequired[str]
+    DefaultMailDomain: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    State: NotRequired[str]
 
 
 class ListOrganizationsResponseTypeDef(TypedDict):
@@ -1177,6 +1259,16 @@ class ListPersonalAccessTokensRequestTypeDef(TypedDict):
     UserId: NotRequired[str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class PersonalAccessTokenSummaryTypeDef(TypedDict):
+    PersonalAccessTokenId: NotRequired[str]
+    UserId: NotRequired[str]
+    Name: NotRequired[str]
+    DateCreated: NotRequired[datetime]
+    DateLastUsed: NotRequired[datetime]
+    ExpiresTime: NotRequired[datetime]
+    Scopes: NotRequired[list[str]]
 
 
 class ListPersonalAccessTokensResponseTypeDef(TypedDict):
@@ -1211,6 +1303,17 @@ class ListResourcesRequestTypeDef(TypedDict):
     Filters: NotRequired[ListResourcesFiltersTypeDef]
 
 
+class ResourceTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Email: NotRequired[str]
+    Name: NotRequired[str]
+    Type: NotRequired[ResourceTypeType]
+    State: NotRequired[EntityStateType]
+    EnabledDate: NotRequired[datetime]
+    DisabledDate: NotRequired[datetime]
+    Description: NotRequired[str]
+
+
 class ListResourcesResponseTypeDef(TypedDict):
     Resources: NotRequired[list[ResourceTypeDef]]
     NextToken: NotRequired[str]
@@ -1219,6 +1322,11 @@ class ListResourcesResponseTypeDef(TypedDict):
 
 class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceARN: str
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
 
 
 class ListTagsForResourceResponseTypeDef(TypedDict):
@@ -1241,96 +1349,23 @@ class ListUsersRequestTypeDef(TypedDict):
     Filters: NotRequired[ListUsersFiltersTypeDef]
 
 
+class UserTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Email: NotRequired[str]
+    Name: NotRequired[str]
+    DisplayName: NotRequired[str]
+    State: NotRequired[EntityStateType]
+    UserRole: NotRequired[UserRoleType]
+    EnabledDate: NotRequired[datetime]
+    DisabledDate: NotRequired[datetime]
+    IdentityProviderUserId: NotRequired[str]
+    IdentityProviderIdentityStoreId: NotRequired[str]
+
+
 class ListUsersResponseTypeDef(TypedDict):
     Users: NotRequired[list[UserTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MailDomainSummaryTypeDef(TypedDict):
-    DomainName: NotRequired[str]
-    DefaultDomain: NotRequired[bool]
-
-
-class MailboxExportJobTypeDef(TypedDict):
-    JobId: NotRequired[str]
-    EntityId: NotRequired[str]
-    Description: NotRequired[str]
-    S3BucketName: NotRequired[str]
-    S3Path: NotRequired[str]
-    EstimatedProgress: NotRequired[int]
-    State: NotRequired[MailboxExportJobStateType]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-
-
-class MemberTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Name: NotRequired[str]
-    Type: NotRequired[MemberTypeType]
-    State: NotRequired[EntityStateType]
-    EnabledDate: NotRequired[datetime]
-    DisabledDate: NotRequired[datetime]
-
-
-class MobileDeviceAccessMatchedRuleTypeDef(TypedDict):
-    MobileDeviceAccessRuleId: NotRequired[str]
-    Name: NotRequired[str]
-
-
-class MobileDeviceAccessOverrideTypeDef(TypedDict):
-    UserId: NotRequired[str]
-    DeviceId: NotRequired[str]
-    Effect: NotRequired[MobileDeviceAccessRuleEffectType]
-    Description: NotRequired[str]
-    DateCreated: NotRequired[datetime]
-    DateModified: NotRequired[datetime]
-
-
-class MobileDeviceAccessRuleTypeDef(TypedDict):
-    MobileDeviceAccessRuleId: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    Effect: NotRequired[MobileDeviceAccessRuleEffectType]
-    DeviceTypes: NotRequired[list[str]]
-    NotDeviceTypes: NotRequired[list[str]]
-    DeviceModels: NotRequired[list[str]]
-    NotDeviceModels: NotRequired[list[str]]
-    DeviceOperatingSystems: NotRequired[list[str]]
-    NotDeviceOperatingSystems: NotRequired[list[str]]
-    DeviceUserAgents: NotRequired[list[str]]
-    NotDeviceUserAgents: NotRequired[list[str]]
-    DateCreated: NotRequired[datetime]
-    DateModified: NotRequired[datetime]
-
-
-class OrganizationSummaryTypeDef(TypedDict):
-    OrganizationId: NotRequired[str]
-    Alias: NotRequired[str]
-    DefaultMailDomain: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-    State: NotRequired[str]
-
-
-class PermissionTypeDef(TypedDict):
-    GranteeId: str
-    GranteeType: MemberTypeType
-    PermissionValues: list[PermissionTypeType]
-
-
-class PersonalAccessTokenConfigurationTypeDef(TypedDict):
-    Status: PersonalAccessTokenConfigurationStatusType
-    LifetimeInDays: NotRequired[int]
-
-
-class PersonalAccessTokenSummaryTypeDef(TypedDict):
-    PersonalAccessTokenId: NotRequired[str]
-    UserId: NotRequired[str]
-    Name: NotRequired[str]
-    DateCreated: NotRequired[datetime]
-    DateLastUsed: NotRequired[datetime]
-    ExpiresTime: NotRequired[datetime]
-    Scopes: NotRequired[list[str]]
 
 
 class PutAccessControlRuleRequestTypeDef(TypedDict):
@@ -1417,11 +1452,6 @@ class PutRetentionPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RedactedEwsAvailabilityProviderTypeDef(TypedDict):
-    EwsEndpoint: NotRequired[str]
-    EwsUsername: NotRequired[str]
-
-
 class RegisterMailDomainRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     OrganizationId: str
@@ -1452,17 +1482,6 @@ class ResetPasswordResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourceTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Email: NotRequired[str]
-    Name: NotRequired[str]
-    Type: NotRequired[ResourceTypeType]
-    State: NotRequired[EntityStateType]
-    EnabledDate: NotRequired[datetime]
-    DisabledDate: NotRequired[datetime]
-    Description: NotRequired[str]
-
-
 class StartMailboxExportJobRequestTypeDef(TypedDict):
     ClientToken: str
     OrganizationId: str
@@ -1486,11 +1505,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class TestAvailabilityConfigurationRequestTypeDef(TypedDict):
@@ -1635,16 +1649,3 @@ class UpdateUserRequestTypeDef(TypedDict):
 
 class UpdateUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Email: NotRequired[str]
-    Name: NotRequired[str]
-    DisplayName: NotRequired[str]
-    State: NotRequired[EntityStateType]
-    UserRole: NotRequired[UserRoleType]
-    EnabledDate: NotRequired[datetime]
-    DisabledDate: NotRequired[datetime]
-    IdentityProviderUserId: NotRequired[str]
-    IdentityProviderIdentityStoreId: NotRequired[str]

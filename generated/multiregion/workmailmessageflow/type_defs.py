@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -19,17 +19,18 @@ from multiregion.type_defs import (
     StreamingBody as StreamingBody,
 )
 
-__all__ = [
-    "EmptyResponseMetadataTypeDef",
-    "GetRawMessageContentRequestTypeDef",
-    "GetRawMessageContentResponseTypeDef",
-    "PutRawMessageContentRequestTypeDef",
-    "PutRawMessageContentResponseTypeDef",
-    "RawMessageContentTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3ReferenceTypeDef",
-    "StreamingBody",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EmptyResponseMetadataTypeDef",
+        "GetRawMessageContentRequestTypeDef",
+        "GetRawMessageContentResponseTypeDef",
+        "PutRawMessageContentRequestTypeDef",
+        "PutRawMessageContentResponseTypeDef",
+        "RawMessageContentTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3ReferenceTypeDef",
+        "StreamingBody",
+    ]
 
 
 class GetRawMessageContentRequestTypeDef(TypedDict):
@@ -41,6 +42,16 @@ class GetRawMessageContentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3ReferenceTypeDef(TypedDict):
+    bucket: str
+    key: str
+    objectVersion: NotRequired[str]
+
+
+class RawMessageContentTypeDef(TypedDict):
+    s3Reference: S3ReferenceTypeDef
+
+
 class PutRawMessageContentRequestTypeDef(TypedDict):
     messageId: str
     content: RawMessageContentTypeDef
@@ -48,13 +59,3 @@ class PutRawMessageContentRequestTypeDef(TypedDict):
 
 class PutRawMessageContentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RawMessageContentTypeDef(TypedDict):
-    s3Reference: S3ReferenceTypeDef
-
-
-class S3ReferenceTypeDef(TypedDict):
-    bucket: str
-    key: str
-    objectVersion: NotRequired[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -95,277 +95,278 @@ from .literals import (
     WorkspacesPoolStateType,
 )
 
-__all__ = [
-    "AcceptAccountLinkInvitationRequestTypeDef",
-    "AcceptAccountLinkInvitationResultTypeDef",
-    "AccessEndpointConfigOutputTypeDef",
-    "AccessEndpointConfigTypeDef",
-    "AccessEndpointTypeDef",
-    "AccountLinkTypeDef",
-    "AccountModificationTypeDef",
-    "ActiveDirectoryConfigTypeDef",
-    "ApplicationResourceAssociationTypeDef",
-    "ApplicationSettingsRequestTypeDef",
-    "ApplicationSettingsResponseTypeDef",
-    "AssociateConnectionAliasRequestTypeDef",
-    "AssociateConnectionAliasResultTypeDef",
-    "AssociateIpGroupsRequestTypeDef",
-    "AssociateIpGroupsResultTypeDef",
-    "AssociateWorkspaceApplicationRequestTypeDef",
-    "AssociateWorkspaceApplicationResultTypeDef",
-    "AssociationStateReasonTypeDef",
-    "AuthorizeIpRulesRequestTypeDef",
-    "AuthorizeIpRulesResultTypeDef",
-    "BundleResourceAssociationTypeDef",
-    "CapacityStatusTypeDef",
-    "CapacityTypeDef",
-    "CertificateBasedAuthPropertiesTypeDef",
-    "ClientPropertiesResultTypeDef",
-    "ClientPropertiesTypeDef",
-    "ComputeTypeTypeDef",
-    "ConnectClientAddInTypeDef",
-    "ConnectionAliasAssociationTypeDef",
-    "ConnectionAliasPermissionTypeDef",
-    "ConnectionAliasTypeDef",
-    "CopyWorkspaceImageRequestTypeDef",
-    "CopyWorkspaceImageResultTypeDef",
-    "CreateAccountLinkInvitationRequestTypeDef",
-    "CreateAccountLinkInvitationResultTypeDef",
-    "CreateConnectClientAddInRequestTypeDef",
-    "CreateConnectClientAddInResultTypeDef",
-    "CreateConnectionAliasRequestTypeDef",
-    "CreateConnectionAliasResultTypeDef",
-    "CreateIpGroupRequestTypeDef",
-    "CreateIpGroupResultTypeDef",
-    "CreateStandbyWorkspacesRequestTypeDef",
-    "CreateStandbyWorkspacesResultTypeDef",
-    "CreateTagsRequestTypeDef",
-    "CreateTagsResultTypeDef",
-    "CreateUpdatedWorkspaceImageRequestTypeDef",
-    "CreateUpdatedWorkspaceImageResultTypeDef",
-    "CreateWorkspaceBundleRequestTypeDef",
-    "CreateWorkspaceBundleResultTypeDef",
-    "CreateWorkspaceImageRequestTypeDef",
-    "CreateWorkspaceImageResultTypeDef",
-    "CreateWorkspacesPoolRequestTypeDef",
-    "CreateWorkspacesPoolResultTypeDef",
-    "CreateWorkspacesRequestTypeDef",
-    "CreateWorkspacesResultTypeDef",
-    "CustomWorkspaceImageImportErrorDetailsTypeDef",
-    "DataReplicationSettingsTypeDef",
-    "DefaultClientBrandingAttributesTypeDef",
-    "DefaultImportClientBrandingAttributesTypeDef",
-    "DefaultWorkspaceCreationPropertiesTypeDef",
-    "DeleteAccountLinkInvitationRequestTypeDef",
-    "DeleteAccountLinkInvitationResultTypeDef",
-    "DeleteClientBrandingRequestTypeDef",
-    "DeleteClientBrandingResultTypeDef",
-    "DeleteConnectClientAddInRequestTypeDef",
-    "DeleteConnectClientAddInResultTypeDef",
-    "DeleteConnectionAliasRequestTypeDef",
-    "DeleteConnectionAliasResultTypeDef",
-    "DeleteIpGroupRequestTypeDef",
-    "DeleteIpGroupResultTypeDef",
-    "DeleteTagsRequestTypeDef",
-    "DeleteTagsResultTypeDef",
-    "DeleteWorkspaceBundleRequestTypeDef",
-    "DeleteWorkspaceBundleResultTypeDef",
-    "DeleteWorkspaceImageRequestTypeDef",
-    "DeleteWorkspaceImageResultTypeDef",
-    "DeployWorkspaceApplicationsRequestTypeDef",
-    "DeployWorkspaceApplicationsResultTypeDef",
-    "DeregisterWorkspaceDirectoryRequestTypeDef",
-    "DeregisterWorkspaceDirectoryResultTypeDef",
-    "DescribeAccountModificationsRequestTypeDef",
-    "DescribeAccountModificationsResultTypeDef",
-    "DescribeAccountResultTypeDef",
-    "DescribeApplicationAssociationsRequestTypeDef",
-    "DescribeApplicationAssociationsResultTypeDef",
-    "DescribeApplicationsRequestTypeDef",
-    "DescribeApplicationsResultTypeDef",
-    "DescribeBundleAssociationsRequestTypeDef",
-    "DescribeBundleAssociationsResultTypeDef",
-    "DescribeClientBrandingRequestTypeDef",
-    "DescribeClientBrandingResultTypeDef",
-    "DescribeClientPropertiesRequestTypeDef",
-    "DescribeClientPropertiesResultTypeDef",
-    "DescribeConnectClientAddInsRequestTypeDef",
-    "DescribeConnectClientAddInsResultTypeDef",
-    "DescribeConnectionAliasPermissionsRequestTypeDef",
-    "DescribeConnectionAliasPermissionsResultTypeDef",
-    "DescribeConnectionAliasesRequestTypeDef",
-    "DescribeConnectionAliasesResultTypeDef",
-    "DescribeCustomWorkspaceImageImportRequestTypeDef",
-    "DescribeCustomWorkspaceImageImportResultTypeDef",
-    "DescribeImageAssociationsRequestTypeDef",
-    "DescribeImageAssociationsResultTypeDef",
-    "DescribeIpGroupsRequestTypeDef",
-    "DescribeIpGroupsResultTypeDef",
-    "DescribeTagsRequestTypeDef",
-    "DescribeTagsResultTypeDef",
-    "DescribeWorkspaceAssociationsRequestTypeDef",
-    "DescribeWorkspaceAssociationsResultTypeDef",
-    "DescribeWorkspaceBundlesRequestTypeDef",
-    "DescribeWorkspaceBundlesResultTypeDef",
-    "DescribeWorkspaceDirectoriesFilterTypeDef",
-    "DescribeWorkspaceDirectoriesRequestTypeDef",
-    "DescribeWorkspaceDirectoriesResultTypeDef",
-    "DescribeWorkspaceImagePermissionsRequestTypeDef",
-    "DescribeWorkspaceImagePermissionsResultTypeDef",
-    "DescribeWorkspaceImagesRequestTypeDef",
-    "DescribeWorkspaceImagesResultTypeDef",
-    "DescribeWorkspaceSnapshotsRequestTypeDef",
-    "DescribeWorkspaceSnapshotsResultTypeDef",
-    "DescribeWorkspacesConnectionStatusRequestTypeDef",
-    "DescribeWorkspacesConnectionStatusResultTypeDef",
-    "DescribeWorkspacesPoolSessionsRequestTypeDef",
-    "DescribeWorkspacesPoolSessionsResultTypeDef",
-    "DescribeWorkspacesPoolsFilterTypeDef",
-    "DescribeWorkspacesPoolsRequestTypeDef",
-    "DescribeWorkspacesPoolsResultTypeDef",
-    "DescribeWorkspacesRequestTypeDef",
-    "DescribeWorkspacesResultTypeDef",
-    "DisassociateConnectionAliasRequestTypeDef",
-    "DisassociateConnectionAliasResultTypeDef",
-    "DisassociateIpGroupsRequestTypeDef",
-    "DisassociateIpGroupsResultTypeDef",
-    "DisassociateWorkspaceApplicationRequestTypeDef",
-    "DisassociateWorkspaceApplicationResultTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "ErrorDetailsTypeDef",
-    "FailedCreateStandbyWorkspacesRequestTypeDef",
-    "FailedCreateWorkspaceRequestTypeDef",
-    "FailedWorkspaceChangeRequestTypeDef",
-    "GetAccountLinkRequestTypeDef",
-    "GetAccountLinkResultTypeDef",
-    "GlobalAcceleratorForDirectoryTypeDef",
-    "GlobalAcceleratorForWorkSpaceTypeDef",
-    "IDCConfigTypeDef",
-    "ImagePermissionTypeDef",
-    "ImageResourceAssociationTypeDef",
-    "ImageSourceIdentifierTypeDef",
-    "ImportClientBrandingRequestTypeDef",
-    "ImportClientBrandingResultTypeDef",
-    "ImportCustomWorkspaceImageRequestTypeDef",
-    "ImportCustomWorkspaceImageResultTypeDef",
-    "ImportWorkspaceImageRequestTypeDef",
-    "ImportWorkspaceImageResultTypeDef",
-    "IosClientBrandingAttributesTypeDef",
-    "IosImportClientBrandingAttributesTypeDef",
-    "IpRuleItemTypeDef",
-    "ListAccountLinksRequestTypeDef",
-    "ListAccountLinksResultTypeDef",
-    "ListAvailableManagementCidrRangesRequestTypeDef",
-    "ListAvailableManagementCidrRangesResultTypeDef",
-    "MicrosoftEntraConfigTypeDef",
-    "MigrateWorkspaceRequestTypeDef",
-    "MigrateWorkspaceResultTypeDef",
-    "ModificationStateTypeDef",
-    "ModifyAccountRequestTypeDef",
-    "ModifyAccountResultTypeDef",
-    "ModifyCertificateBasedAuthPropertiesRequestTypeDef",
-    "ModifyCertificateBasedAuthPropertiesResultTypeDef",
-    "ModifyClientPropertiesRequestTypeDef",
-    "ModifyClientPropertiesResultTypeDef",
-    "ModifyEndpointEncryptionModeRequestTypeDef",
-    "ModifyEndpointEncryptionModeResponseTypeDef",
-    "ModifySamlPropertiesRequestTypeDef",
-    "ModifySamlPropertiesResultTypeDef",
-    "ModifySelfservicePermissionsRequestTypeDef",
-    "ModifySelfservicePermissionsResultTypeDef",
-    "ModifyStreamingPropertiesRequestTypeDef",
-    "ModifyStreamingPropertiesResultTypeDef",
-    "ModifyWorkspaceAccessPropertiesRequestTypeDef",
-    "ModifyWorkspaceAccessPropertiesResultTypeDef",
-    "ModifyWorkspaceCreationPropertiesRequestTypeDef",
-    "ModifyWorkspaceCreationPropertiesResultTypeDef",
-    "ModifyWorkspacePropertiesRequestTypeDef",
-    "ModifyWorkspacePropertiesResultTypeDef",
-    "ModifyWorkspaceStateRequestTypeDef",
-    "ModifyWorkspaceStateResultTypeDef",
-    "NetworkAccessConfigurationTypeDef",
-    "OperatingSystemTypeDef",
-    "PendingCreateStandbyWorkspacesRequestTypeDef",
-    "RebootRequestTypeDef",
-    "RebootWorkspacesRequestTypeDef",
-    "RebootWorkspacesResultTypeDef",
-    "RebuildRequestTypeDef",
-    "RebuildWorkspacesRequestTypeDef",
-    "RebuildWorkspacesResultTypeDef",
-    "RegisterWorkspaceDirectoryRequestTypeDef",
-    "RegisterWorkspaceDirectoryResultTypeDef",
-    "RejectAccountLinkInvitationRequestTypeDef",
-    "RejectAccountLinkInvitationResultTypeDef",
-    "RelatedWorkspacePropertiesTypeDef",
-    "ResponseMetadataTypeDef",
-    "RestoreWorkspaceRequestTypeDef",
-    "RestoreWorkspaceResultTypeDef",
-    "RevokeIpRulesRequestTypeDef",
-    "RevokeIpRulesResultTypeDef",
-    "RootStorageTypeDef",
-    "SamlPropertiesTypeDef",
-    "SelfservicePermissionsTypeDef",
-    "SnapshotTypeDef",
-    "StandbyWorkspaceOutputTypeDef",
-    "StandbyWorkspaceTypeDef",
-    "StandbyWorkspacesPropertiesTypeDef",
-    "StartRequestTypeDef",
-    "StartWorkspacesPoolRequestTypeDef",
-    "StartWorkspacesPoolResultTypeDef",
-    "StartWorkspacesRequestTypeDef",
-    "StartWorkspacesResultTypeDef",
-    "StopRequestTypeDef",
-    "StopWorkspacesPoolRequestTypeDef",
-    "StopWorkspacesPoolResultTypeDef",
-    "StopWorkspacesRequestTypeDef",
-    "StopWorkspacesResultTypeDef",
-    "StorageConnectorTypeDef",
-    "StreamingPropertiesOutputTypeDef",
-    "StreamingPropertiesTypeDef",
-    "TagTypeDef",
-    "TerminateRequestTypeDef",
-    "TerminateWorkspacesPoolRequestTypeDef",
-    "TerminateWorkspacesPoolResultTypeDef",
-    "TerminateWorkspacesPoolSessionRequestTypeDef",
-    "TerminateWorkspacesPoolSessionResultTypeDef",
-    "TerminateWorkspacesRequestTypeDef",
-    "TerminateWorkspacesResultTypeDef",
-    "TimeoutSettingsTypeDef",
-    "UpdateConnectClientAddInRequestTypeDef",
-    "UpdateConnectClientAddInResultTypeDef",
-    "UpdateConnectionAliasPermissionRequestTypeDef",
-    "UpdateConnectionAliasPermissionResultTypeDef",
-    "UpdateResultTypeDef",
-    "UpdateRulesOfIpGroupRequestTypeDef",
-    "UpdateRulesOfIpGroupResultTypeDef",
-    "UpdateWorkspaceBundleRequestTypeDef",
-    "UpdateWorkspaceBundleResultTypeDef",
-    "UpdateWorkspaceImagePermissionRequestTypeDef",
-    "UpdateWorkspaceImagePermissionResultTypeDef",
-    "UpdateWorkspacesPoolRequestTypeDef",
-    "UpdateWorkspacesPoolResultTypeDef",
-    "UserSettingTypeDef",
-    "UserStorageTypeDef",
-    "WorkSpaceApplicationDeploymentTypeDef",
-    "WorkSpaceApplicationTypeDef",
-    "WorkspaceAccessPropertiesOutputTypeDef",
-    "WorkspaceAccessPropertiesTypeDef",
-    "WorkspaceBundleTypeDef",
-    "WorkspaceConnectionStatusTypeDef",
-    "WorkspaceCreationPropertiesTypeDef",
-    "WorkspaceDirectoryTypeDef",
-    "WorkspaceImageTypeDef",
-    "WorkspacePropertiesOutputTypeDef",
-    "WorkspacePropertiesTypeDef",
-    "WorkspaceRequestOutputTypeDef",
-    "WorkspaceRequestTypeDef",
-    "WorkspaceResourceAssociationTypeDef",
-    "WorkspaceTypeDef",
-    "WorkspacesIpGroupTypeDef",
-    "WorkspacesPoolErrorTypeDef",
-    "WorkspacesPoolSessionTypeDef",
-    "WorkspacesPoolTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AcceptAccountLinkInvitationRequestTypeDef",
+        "AcceptAccountLinkInvitationResultTypeDef",
+        "AccessEndpointConfigOutputTypeDef",
+        "AccessEndpointConfigTypeDef",
+        "AccessEndpointTypeDef",
+        "AccountLinkTypeDef",
+        "AccountModificationTypeDef",
+        "ActiveDirectoryConfigTypeDef",
+        "ApplicationResourceAssociationTypeDef",
+        "ApplicationSettingsRequestTypeDef",
+        "ApplicationSettingsResponseTypeDef",
+        "AssociateConnectionAliasRequestTypeDef",
+        "AssociateConnectionAliasResultTypeDef",
+        "AssociateIpGroupsRequestTypeDef",
+        "AssociateIpGroupsResultTypeDef",
+        "AssociateWorkspaceApplicationRequestTypeDef",
+        "AssociateWorkspaceApplicationResultTypeDef",
+        "AssociationStateReasonTypeDef",
+        "AuthorizeIpRulesRequestTypeDef",
+        "AuthorizeIpRulesResultTypeDef",
+        "BundleResourceAssociationTypeDef",
+        "CapacityStatusTypeDef",
+        "CapacityTypeDef",
+        "CertificateBasedAuthPropertiesTypeDef",
+        "ClientPropertiesResultTypeDef",
+        "ClientPropertiesTypeDef",
+        "ComputeTypeTypeDef",
+        "ConnectClientAddInTypeDef",
+        "ConnectionAliasAssociationTypeDef",
+        "ConnectionAliasPermissionTypeDef",
+        "ConnectionAliasTypeDef",
+        "CopyWorkspaceImageRequestTypeDef",
+        "CopyWorkspaceImageResultTypeDef",
+        "CreateAccountLinkInvitationRequestTypeDef",
+        "CreateAccountLinkInvitationResultTypeDef",
+        "CreateConnectClientAddInRequestTypeDef",
+        "CreateConnectClientAddInResultTypeDef",
+        "CreateConnectionAliasRequestTypeDef",
+        "CreateConnectionAliasResultTypeDef",
+        "CreateIpGroupRequestTypeDef",
+        "CreateIpGroupResultTypeDef",
+        "CreateStandbyWorkspacesRequestTypeDef",
+        "CreateStandbyWorkspacesResultTypeDef",
+        "CreateTagsRequestTypeDef",
+        "CreateTagsResultTypeDef",
+        "CreateUpdatedWorkspaceImageRequestTypeDef",
+        "CreateUpdatedWorkspaceImageResultTypeDef",
+        "CreateWorkspaceBundleRequestTypeDef",
+        "CreateWorkspaceBundleResultTypeDef",
+        "CreateWorkspaceImageRequestTypeDef",
+        "CreateWorkspaceImageResultTypeDef",
+        "CreateWorkspacesPoolRequestTypeDef",
+        "CreateWorkspacesPoolResultTypeDef",
+        "CreateWorkspacesRequestTypeDef",
+        "CreateWorkspacesResultTypeDef",
+        "CustomWorkspaceImageImportErrorDetailsTypeDef",
+        "DataReplicationSettingsTypeDef",
+        "DefaultClientBrandingAttributesTypeDef",
+        "DefaultImportClientBrandingAttributesTypeDef",
+        "DefaultWorkspaceCreationPropertiesTypeDef",
+        "DeleteAccountLinkInvitationRequestTypeDef",
+        "DeleteAccountLinkInvitationResultTypeDef",
+        "DeleteClientBrandingRequestTypeDef",
+        "DeleteClientBrandingResultTypeDef",
+        "DeleteConnectClientAddInRequestTypeDef",
+        "DeleteConnectClientAddInResultTypeDef",
+        "DeleteConnectionAliasRequestTypeDef",
+        "DeleteConnectionAliasResultTypeDef",
+        "DeleteIpGroupRequestTypeDef",
+        "DeleteIpGroupResultTypeDef",
+        "DeleteTagsRequestTypeDef",
+        "DeleteTagsResultTypeDef",
+        "DeleteWorkspaceBundleRequestTypeDef",
+        "DeleteWorkspaceBundleResultTypeDef",
+        "DeleteWorkspaceImageRequestTypeDef",
+        "DeleteWorkspaceImageResultTypeDef",
+        "DeployWorkspaceApplicationsRequestTypeDef",
+        "DeployWorkspaceApplicationsResultTypeDef",
+        "DeregisterWorkspaceDirectoryRequestTypeDef",
+        "DeregisterWorkspaceDirectoryResultTypeDef",
+        "DescribeAccountModificationsRequestTypeDef",
+        "DescribeAccountModificationsResultTypeDef",
+        "DescribeAccountResultTypeDef",
+        "DescribeApplicationAssociationsRequestTypeDef",
+        "DescribeApplicationAssociationsResultTypeDef",
+        "DescribeApplicationsRequestTypeDef",
+        "DescribeApplicationsResultTypeDef",
+        "DescribeBundleAssociationsRequestTypeDef",
+        "DescribeBundleAssociationsResultTypeDef",
+        "DescribeClientBrandingRequestTypeDef",
+        "DescribeClientBrandingResultTypeDef",
+        "DescribeClientPropertiesRequestTypeDef",
+        "DescribeClientPropertiesResultTypeDef",
+        "DescribeConnectClientAddInsRequestTypeDef",
+        "DescribeConnectClientAddInsResultTypeDef",
+        "DescribeConnectionAliasPermissionsRequestTypeDef",
+        "DescribeConnectionAliasPermissionsResultTypeDef",
+        "DescribeConnectionAliasesRequestTypeDef",
+        "DescribeConnectionAliasesResultTypeDef",
+        "DescribeCustomWorkspaceImageImportRequestTypeDef",
+        "DescribeCustomWorkspaceImageImportResultTypeDef",
+        "DescribeImageAssociationsRequestTypeDef",
+        "DescribeImageAssociationsResultTypeDef",
+        "DescribeIpGroupsRequestTypeDef",
+        "DescribeIpGroupsResultTypeDef",
+        "DescribeTagsRequestTypeDef",
+        "DescribeTagsResultTypeDef",
+        "DescribeWorkspaceAssociationsRequestTypeDef",
+        "DescribeWorkspaceAssociationsResultTypeDef",
+        "DescribeWorkspaceBundlesRequestTypeDef",
+        "DescribeWorkspaceBundlesResultTypeDef",
+        "DescribeWorkspaceDirectoriesFilterTypeDef",
+        "DescribeWorkspaceDirectoriesRequestTypeDef",
+        "DescribeWorkspaceDirectoriesResultTypeDef",
+        "DescribeWorkspaceImagePermissionsRequestTypeDef",
+        "DescribeWorkspaceImagePermissionsResultTypeDef",
+        "DescribeWorkspaceImagesRequestTypeDef",
+        "DescribeWorkspaceImagesResultTypeDef",
+        "DescribeWorkspaceSnapshotsRequestTypeDef",
+        "DescribeWorkspaceSnapshotsResultTypeDef",
+        "DescribeWorkspacesConnectionStatusRequestTypeDef",
+        "DescribeWorkspacesConnectionStatusResultTypeDef",
+        "DescribeWorkspacesPoolSessionsRequestTypeDef",
+        "DescribeWorkspacesPoolSessionsResultTypeDef",
+        "DescribeWorkspacesPoolsFilterTypeDef",
+        "DescribeWorkspacesPoolsRequestTypeDef",
+        "DescribeWorkspacesPoolsResultTypeDef",
+        "DescribeWorkspacesRequestTypeDef",
+        "DescribeWorkspacesResultTypeDef",
+        "DisassociateConnectionAliasRequestTypeDef",
+        "DisassociateConnectionAliasResultTypeDef",
+        "DisassociateIpGroupsRequestTypeDef",
+        "DisassociateIpGroupsResultTypeDef",
+        "DisassociateWorkspaceApplicationRequestTypeDef",
+        "DisassociateWorkspaceApplicationResultTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "ErrorDetailsTypeDef",
+        "FailedCreateStandbyWorkspacesRequestTypeDef",
+        "FailedCreateWorkspaceRequestTypeDef",
+        "FailedWorkspaceChangeRequestTypeDef",
+        "GetAccountLinkRequestTypeDef",
+        "GetAccountLinkResultTypeDef",
+        "GlobalAcceleratorForDirectoryTypeDef",
+        "GlobalAcceleratorForWorkSpaceTypeDef",
+        "IDCConfigTypeDef",
+        "ImagePermissionTypeDef",
+        "ImageResourceAssociationTypeDef",
+        "ImageSourceIdentifierTypeDef",
+        "ImportClientBrandingRequestTypeDef",
+        "ImportClientBrandingResultTypeDef",
+        "ImportCustomWorkspaceImageRequestTypeDef",
+        "ImportCustomWorkspaceImageResultTypeDef",
+        "ImportWorkspaceImageRequestTypeDef",
+        "ImportWorkspaceImageResultTypeDef",
+        "IosClientBrandingAttributesTypeDef",
+        "IosImportClientBrandingAttributesTypeDef",
+        "IpRuleItemTypeDef",
+        "ListAccountLinksRequestTypeDef",
+        "ListAccountLinksResultTypeDef",
+        "ListAvailableManagementCidrRangesRequestTypeDef",
+        "ListAvailableManagementCidrRangesResultTypeDef",
+        "MicrosoftEntraConfigTypeDef",
+        "MigrateWorkspaceRequestTypeDef",
+        "MigrateWorkspaceResultTypeDef",
+        "ModificationStateTypeDef",
+        "ModifyAccountRequestTypeDef",
+        "ModifyAccountResultTypeDef",
+        "ModifyCertificateBasedAuthPropertiesRequestTypeDef",
+        "ModifyCertificateBasedAuthPropertiesResultTypeDef",
+        "ModifyClientPropertiesRequestTypeDef",
+        "ModifyClientPropertiesResultTypeDef",
+        "ModifyEndpointEncryptionModeRequestTypeDef",
+        "ModifyEndpointEncryptionModeResponseTypeDef",
+        "ModifySamlPropertiesRequestTypeDef",
+        "ModifySamlPropertiesResultTypeDef",
+        "ModifySelfservicePermissionsRequestTypeDef",
+        "ModifySelfservicePermissionsResultTypeDef",
+        "ModifyStreamingPropertiesRequestTypeDef",
+        "ModifyStreamingPropertiesResultTypeDef",
+        "ModifyWorkspaceAccessPropertiesRequestTypeDef",
+        "ModifyWorkspaceAccessPropertiesResultTypeDef",
+        "ModifyWorkspaceCreationPropertiesRequestTypeDef",
+        "ModifyWorkspaceCreationPropertiesResultTypeDef",
+        "ModifyWorkspacePropertiesRequestTypeDef",
+        "ModifyWorkspacePropertiesResultTypeDef",
+        "ModifyWorkspaceStateRequestTypeDef",
+        "ModifyWorkspaceStateResultTypeDef",
+        "NetworkAccessConfigurationTypeDef",
+        "OperatingSystemTypeDef",
+        "PendingCreateStandbyWorkspacesRequestTypeDef",
+        "RebootRequestTypeDef",
+        "RebootWorkspacesRequestTypeDef",
+        "RebootWorkspacesResultTypeDef",
+        "RebuildRequestTypeDef",
+        "RebuildWorkspacesRequestTypeDef",
+        "RebuildWorkspacesResultTypeDef",
+        "RegisterWorkspaceDirectoryRequestTypeDef",
+        "RegisterWorkspaceDirectoryResultTypeDef",
+        "RejectAccountLinkInvitationRequestTypeDef",
+        "RejectAccountLinkInvitationResultTypeDef",
+        "RelatedWorkspacePropertiesTypeDef",
+        "ResponseMetadataTypeDef",
+        "RestoreWorkspaceRequestTypeDef",
+        "RestoreWorkspaceResultTypeDef",
+        "RevokeIpRulesRequestTypeDef",
+        "RevokeIpRulesResultTypeDef",
+        "RootStorageTypeDef",
+        "SamlPropertiesTypeDef",
+        "SelfservicePermissionsTypeDef",
+        "SnapshotTypeDef",
+        "StandbyWorkspaceOutputTypeDef",
+        "StandbyWorkspaceTypeDef",
+        "StandbyWorkspacesPropertiesTypeDef",
+        "StartRequestTypeDef",
+        "StartWorkspacesPoolRequestTypeDef",
+        "StartWorkspacesPoolResultTypeDef",
+        "StartWorkspacesRequestTypeDef",
+        "StartWorkspacesResultTypeDef",
+        "StopRequestTypeDef",
+        "StopWorkspacesPoolRequestTypeDef",
+        "StopWorkspacesPoolResultTypeDef",
+        "StopWorkspacesRequestTypeDef",
+        "StopWorkspacesResultTypeDef",
+        "StorageConnectorTypeDef",
+        "StreamingPropertiesOutputTypeDef",
+        "StreamingPropertiesTypeDef",
+        "TagTypeDef",
+        "TerminateRequestTypeDef",
+        "TerminateWorkspacesPoolRequestTypeDef",
+        "TerminateWorkspacesPoolResultTypeDef",
+        "TerminateWorkspacesPoolSessionRequestTypeDef",
+        "TerminateWorkspacesPoolSessionResultTypeDef",
+        "TerminateWorkspacesRequestTypeDef",
+        "TerminateWorkspacesResultTypeDef",
+        "TimeoutSettingsTypeDef",
+        "UpdateConnectClientAddInRequestTypeDef",
+        "UpdateConnectClientAddInResultTypeDef",
+        "UpdateConnectionAliasPermissionRequestTypeDef",
+        "UpdateConnectionAliasPermissionResultTypeDef",
+        "UpdateResultTypeDef",
+        "UpdateRulesOfIpGroupRequestTypeDef",
+        "UpdateRulesOfIpGroupResultTypeDef",
+        "UpdateWorkspaceBundleRequestTypeDef",
+        "UpdateWorkspaceBundleResultTypeDef",
+        "UpdateWorkspaceImagePermissionRequestTypeDef",
+        "UpdateWorkspaceImagePermissionResultTypeDef",
+        "UpdateWorkspacesPoolRequestTypeDef",
+        "UpdateWorkspacesPoolResultTypeDef",
+        "UserSettingTypeDef",
+        "UserStorageTypeDef",
+        "WorkSpaceApplicationDeploymentTypeDef",
+        "WorkSpaceApplicationTypeDef",
+        "WorkspaceAccessPropertiesOutputTypeDef",
+        "WorkspaceAccessPropertiesTypeDef",
+        "WorkspaceBundleTypeDef",
+        "WorkspaceConnectionStatusTypeDef",
+        "WorkspaceCreationPropertiesTypeDef",
+        "WorkspaceDirectoryTypeDef",
+        "WorkspaceImageTypeDef",
+        "WorkspacePropertiesOutputTypeDef",
+        "WorkspacePropertiesTypeDef",
+        "WorkspaceRequestOutputTypeDef",
+        "WorkspaceRequestTypeDef",
+        "WorkspaceResourceAssociationTypeDef",
+        "WorkspaceTypeDef",
+        "WorkspacesIpGroupTypeDef",
+        "WorkspacesPoolErrorTypeDef",
+        "WorkspacesPoolSessionTypeDef",
+        "WorkspacesPoolTypeDef",
+    ]
 
 
 class AcceptAccountLinkInvitationRequestTypeDef(TypedDict):
@@ -373,9 +374,21 @@ class AcceptAccountLinkInvitationRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class AccountLinkTypeDef(TypedDict):
+    AccountLinkId: NotRequired[str]
+    AccountLinkStatus: NotRequired[AccountLinkStatusEnumType]
+    SourceAccountId: NotRequired[str]
+    TargetAccountId: NotRequired[str]
+
+
 class AcceptAccountLinkInvitationResultTypeDef(TypedDict):
     AccountLink: NotRequired[AccountLinkTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AccessEndpointTypeDef(TypedDict):
+    AccessEndpointType: NotRequired[AccessEndpointTypeType]
+    VpcEndpointId: NotRequired[str]
 
 
 class AccessEndpointConfigOutputTypeDef(TypedDict):
@@ -390,18 +403,6 @@ class AccessEndpointConfigTypeDef(TypedDict):
     ]
 
 
-class AccessEndpointTypeDef(TypedDict):
-    AccessEndpointType: NotRequired[AccessEndpointTypeType]
-    VpcEndpointId: NotRequired[str]
-
-
-class AccountLinkTypeDef(TypedDict):
-    AccountLinkId: NotRequired[str]
-    AccountLinkStatus: NotRequired[AccountLinkStatusEnumType]
-    SourceAccountId: NotRequired[str]
-    TargetAccountId: NotRequired[str]
-
-
 class AccountModificationTypeDef(TypedDict):
     ModificationState: NotRequired[DedicatedTenancyModificationStateEnumType]
     DedicatedTenancySupport: NotRequired[DedicatedTenancySupportResultEnumType]
@@ -414,6 +415,11 @@ class AccountModificationTypeDef(TypedDict):
 class ActiveDirectoryConfigTypeDef(TypedDict):
     DomainName: str
     ServiceAccountSecretArn: str
+
+
+class AssociationStateReasonTypeDef(TypedDict):
+    ErrorCode: NotRequired[AssociationErrorCodeType]
+    ErrorMessage: NotRequired[str]
 
 
 class ApplicationResourceAssociationTypeDef(TypedDict):
@@ -461,14 +467,24 @@ class AssociateWorkspaceApplicationRequestTypeDef(TypedDict):
     ApplicationId: str
 
 
+class WorkspaceResourceAssociationTypeDef(TypedDict):
+    AssociatedResourceId: NotRequired[str]
+    AssociatedResourceType: NotRequired[WorkSpaceAssociatedResourceTypeType]
+    Created: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    State: NotRequired[AssociationStateType]
+    StateReason: NotRequired[AssociationStateReasonTypeDef]
+    WorkspaceId: NotRequired[str]
+
+
 class AssociateWorkspaceApplicationResultTypeDef(TypedDict):
     Association: NotRequired[WorkspaceResourceAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AssociationStateReasonTypeDef(TypedDict):
-    ErrorCode: NotRequired[AssociationErrorCodeType]
-    ErrorMessage: NotRequired[str]
+class IpRuleItemTypeDef(TypedDict):
+    ipRule: NotRequired[str]
+    ruleDesc: NotRequired[str]
 
 
 class AuthorizeIpRulesRequestTypeDef(TypedDict):
@@ -506,14 +522,14 @@ class CertificateBasedAuthPropertiesTypeDef(TypedDict):
     CertificateAuthorityArn: NotRequired[str]
 
 
-class ClientPropertiesResultTypeDef(TypedDict):
-    ResourceId: NotRequired[str]
-    ClientProperties: NotRequired[ClientPropertiesTypeDef]
-
-
 class ClientPropertiesTypeDef(TypedDict):
     ReconnectEnabled: NotRequired[ReconnectEnumType]
     LogUploadEnabled: NotRequired[LogUploadEnumType]
+
+
+class ClientPropertiesResultTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    ClientProperties: NotRequired[ClientPropertiesTypeDef]
 
 
 class ComputeTypeTypeDef(TypedDict):
@@ -545,6 +561,11 @@ class ConnectionAliasTypeDef(TypedDict):
     State: NotRequired[ConnectionAliasStateType]
     OwnerAccountId: NotRequired[str]
     Associations: NotRequired[list[ConnectionAliasAssociationTypeDef]]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: NotRequired[str]
 
 
 class CopyWorkspaceImageRequestTypeDef(TypedDict):
@@ -603,9 +624,38 @@ class CreateIpGroupResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StandbyWorkspaceTypeDef(TypedDict):
+    PrimaryWorkspaceId: str
+    VolumeEncryptionKey: NotRequired[str]
+    DirectoryId: str
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    DataReplication: NotRequired[DataReplicationType]
+
+
 class CreateStandbyWorkspacesRequestTypeDef(TypedDict):
     PrimaryRegion: str
     StandbyWorkspaces: ReadOnly[Sequence[StandbyWorkspaceTypeDef]]
+
+
+class StandbyWorkspaceOutputTypeDef(TypedDict):
+    PrimaryWorkspaceId: str
+    VolumeEncryptionKey: NotRequired[str]
+    DirectoryId: str
+    Tags: NotRequired[list[TagTypeDef]]
+    DataReplication: NotRequired[DataReplicationType]
+
+
+class FailedCreateStandbyWorkspacesRequestTypeDef(TypedDict):
+    StandbyWorkspaceRequest: NotRequired[StandbyWorkspaceOutputTypeDef]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class PendingCreateStandbyWorkspacesRequestTypeDef(TypedDict):
+    UserName: NotRequired[str]
+    DirectoryId: NotRequired[str]
+    State: NotRequired[WorkspaceStateType]
+    WorkspaceId: NotRequired[str]
 
 
 class CreateStandbyWorkspacesResultTypeDef(TypedDict):
@@ -639,6 +689,14 @@ class CreateUpdatedWorkspaceImageResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RootStorageTypeDef(TypedDict):
+    Capacity: str
+
+
+class UserStorageTypeDef(TypedDict):
+    Capacity: str
+
+
 class CreateWorkspaceBundleRequestTypeDef(TypedDict):
     BundleName: str
     BundleDescription: str
@@ -647,6 +705,21 @@ class CreateWorkspaceBundleRequestTypeDef(TypedDict):
     UserStorage: UserStorageTypeDef
     RootStorage: NotRequired[RootStorageTypeDef]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class WorkspaceBundleTypeDef(TypedDict):
+    BundleId: NotRequired[str]
+    Name: NotRequired[str]
+    Owner: NotRequired[str]
+    Description: NotRequired[str]
+    ImageId: NotRequired[str]
+    RootStorage: NotRequired[RootStorageTypeDef]
+    UserStorage: NotRequired[UserStorageTypeDef]
+    ComputeType: NotRequired[ComputeTypeTypeDef]
+    LastUpdatedTime: NotRequired[datetime]
+    CreationTime: NotRequired[datetime]
+    State: NotRequired[WorkspaceBundleStateType]
+    BundleType: NotRequired[BundleTypeType]
 
 
 class CreateWorkspaceBundleResultTypeDef(TypedDict):
@@ -661,6 +734,10 @@ class CreateWorkspaceImageRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class OperatingSystemTypeDef(TypedDict):
+    Type: NotRequired[OperatingSystemTypeType]
+
+
 class CreateWorkspaceImageResultTypeDef(TypedDict):
     ImageId: NotRequired[str]
     Name: NotRequired[str]
@@ -671,6 +748,12 @@ class CreateWorkspaceImageResultTypeDef(TypedDict):
     Created: NotRequired[datetime]
     OwnerAccountId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TimeoutSettingsTypeDef(TypedDict):
+    DisconnectTimeoutInSeconds: NotRequired[int]
+    IdleDisconnectTimeoutInSeconds: NotRequired[int]
+    MaxUserDurationInSeconds: NotRequired[int]
 
 
 class CreateWorkspacesPoolRequestTypeDef(TypedDict):
@@ -685,13 +768,139 @@ class CreateWorkspacesPoolRequestTypeDef(TypedDict):
     RunningMode: NotRequired[PoolsRunningModeType]
 
 
+class WorkspacesPoolErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[WorkspacesPoolErrorCodeType]
+    ErrorMessage: NotRequired[str]
+
+
+class WorkspacesPoolTypeDef(TypedDict):
+    PoolId: str
+    PoolArn: str
+    CapacityStatus: CapacityStatusTypeDef
+    PoolName: str
+    Description: NotRequired[str]
+    State: WorkspacesPoolStateType
+    CreatedAt: datetime
+    BundleId: str
+    DirectoryId: str
+    Errors: NotRequired[list[WorkspacesPoolErrorTypeDef]]
+    ApplicationSettings: NotRequired[ApplicationSettingsResponseTypeDef]
+    TimeoutSettings: NotRequired[TimeoutSettingsTypeDef]
+    RunningMode: PoolsRunningModeType
+
+
 class CreateWorkspacesPoolResultTypeDef(TypedDict):
     WorkspacesPool: NotRequired[WorkspacesPoolTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GlobalAcceleratorForWorkSpaceTypeDef(TypedDict):
+    Mode: AGAModeForWorkSpaceEnumType
+    PreferredProtocol: NotRequired[AGAPreferredProtocolForWorkSpaceType]
+
+
+class WorkspacePropertiesTypeDef(TypedDict):
+    RunningMode: NotRequired[RunningModeType]
+    RunningModeAutoStopTimeoutInMinutes: NotRequired[int]
+    RootVolumeSizeGib: NotRequired[int]
+    UserVolumeSizeGib: NotRequired[int]
+    ComputeTypeName: NotRequired[ComputeType]
+    Protocols: NotRequired[ReadOnly[Sequence[ProtocolType]]]
+    OperatingSystemName: NotRequired[OperatingSystemNameType]
+    GlobalAccelerator: NotRequired[GlobalAcceleratorForWorkSpaceTypeDef]
+
+
+class WorkspaceRequestTypeDef(TypedDict):
+    DirectoryId: str
+    UserName: str
+    BundleId: str
+    VolumeEncryptionKey: NotRequired[str]
+    UserVolumeEncryptionEnabled: NotRequired[bool]
+    RootVolumeEncryptionEnabled: NotRequired[bool]
+    WorkspaceProperties: NotRequired[ReadOnly[WorkspacePropertiesTypeDef]]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    WorkspaceName: NotRequired[str]
+    Ipv6Address: NotRequired[str]
+
+
 class CreateWorkspacesRequestTypeDef(TypedDict):
     Workspaces: ReadOnly[Sequence[WorkspaceRequestTypeDef]]
+
+
+class WorkspacePropertiesOutputTypeDef(TypedDict):
+    RunningMode: NotRequired[RunningModeType]
+    RunningModeAutoStopTimeoutInMinutes: NotRequired[int]
+    RootVolumeSizeGib: NotRequired[int]
+    UserVolumeSizeGib: NotRequired[int]
+    ComputeTypeName: NotRequired[ComputeType]
+    Protocols: NotRequired[list[ProtocolType]]
+    OperatingSystemName: NotRequired[OperatingSystemNameType]
+    GlobalAccelerator: NotRequired[GlobalAcceleratorForWorkSpaceTypeDef]
+
+
+class WorkspaceRequestOutputTypeDef(TypedDict):
+    DirectoryId: str
+    UserName: str
+    BundleId: str
+    VolumeEncryptionKey: NotRequired[str]
+    UserVolumeEncryptionEnabled: NotRequired[bool]
+    RootVolumeEncryptionEnabled: NotRequired[bool]
+    WorkspaceProperties: NotRequired[WorkspacePropertiesOutputTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    WorkspaceName: NotRequired[str]
+    Ipv6Address: NotRequired[str]
+
+
+class FailedCreateWorkspaceRequestTypeDef(TypedDict):
+    WorkspaceRequest: NotRequired[WorkspaceRequestOutputTypeDef]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class DataReplicationSettingsTypeDef(TypedDict):
+    DataReplication: NotRequired[DataReplicationType]
+    RecoverySnapshotTime: NotRequired[datetime]
+
+
+class ModificationStateTypeDef(TypedDict):
+    Resource: NotRequired[ModificationResourceEnumType]
+    State: NotRequired[ModificationStateEnumType]
+
+
+class RelatedWorkspacePropertiesTypeDef(TypedDict):
+    WorkspaceId: NotRequired[str]
+    Region: NotRequired[str]
+    State: NotRequired[WorkspaceStateType]
+    Type: NotRequired[StandbyWorkspaceRelationshipTypeType]
+
+
+class StandbyWorkspacesPropertiesTypeDef(TypedDict):
+    StandbyWorkspaceId: NotRequired[str]
+    DataReplication: NotRequired[DataReplicationType]
+    RecoverySnapshotTime: NotRequired[datetime]
+
+
+class WorkspaceTypeDef(TypedDict):
+    WorkspaceId: NotRequired[str]
+    DirectoryId: NotRequired[str]
+    UserName: NotRequired[str]
+    IpAddress: NotRequired[str]
+    Ipv6Address: NotRequired[str]
+    State: NotRequired[WorkspaceStateType]
+    BundleId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    ComputerName: NotRequired[str]
+    VolumeEncryptionKey: NotRequired[str]
+    UserVolumeEncryptionEnabled: NotRequired[bool]
+    RootVolumeEncryptionEnabled: NotRequired[bool]
+    WorkspaceName: NotRequired[str]
+    WorkspaceProperties: NotRequired[WorkspacePropertiesOutputTypeDef]
+    ModificationStates: NotRequired[list[ModificationStateTypeDef]]
+    RelatedWorkspaces: NotRequired[list[RelatedWorkspacePropertiesTypeDef]]
+    DataReplicationSettings: NotRequired[DataReplicationSettingsTypeDef]
+    StandbyWorkspacesProperties: NotRequired[list[StandbyWorkspacesPropertiesTypeDef]]
 
 
 class CreateWorkspacesResultTypeDef(TypedDict):
@@ -703,11 +912,6 @@ class CreateWorkspacesResultTypeDef(TypedDict):
 class CustomWorkspaceImageImportErrorDetailsTypeDef(TypedDict):
     ErrorCode: NotRequired[str]
     ErrorMessage: NotRequired[str]
-
-
-class DataReplicationSettingsTypeDef(TypedDict):
-    DataReplication: NotRequired[DataReplicationType]
-    RecoverySnapshotTime: NotRequired[datetime]
 
 
 class DefaultClientBrandingAttributesTypeDef(TypedDict):
@@ -809,6 +1013,10 @@ class DeployWorkspaceApplicationsRequestTypeDef(TypedDict):
     Force: NotRequired[bool]
 
 
+class WorkSpaceApplicationDeploymentTypeDef(TypedDict):
+    Associations: NotRequired[list[WorkspaceResourceAssociationTypeDef]]
+
+
 class DeployWorkspaceApplicationsResultTypeDef(TypedDict):
     Deployment: NotRequired[WorkSpaceApplicationDeploymentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -863,6 +1071,18 @@ class DescribeApplicationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class WorkSpaceApplicationTypeDef(TypedDict):
+    ApplicationId: NotRequired[str]
+    Created: NotRequired[datetime]
+    Description: NotRequired[str]
+    LicenseType: NotRequired[WorkSpaceApplicationLicenseTypeType]
+    Name: NotRequired[str]
+    Owner: NotRequired[str]
+    State: NotRequired[WorkSpaceApplicationStateType]
+    SupportedComputeTypeNames: NotRequired[list[ComputeType]]
+    SupportedOperatingSystemNames: NotRequired[list[OperatingSystemNameType]]
+
+
 class DescribeApplicationsResultTypeDef(TypedDict):
     Applications: NotRequired[list[WorkSpaceApplicationTypeDef]]
     NextToken: NotRequired[str]
@@ -881,6 +1101,16 @@ class DescribeBundleAssociationsResultTypeDef(TypedDict):
 
 class DescribeClientBrandingRequestTypeDef(TypedDict):
     ResourceId: str
+
+
+class IosClientBrandingAttributesTypeDef(TypedDict):
+    LogoUrl: NotRequired[str]
+    Logo2xUrl: NotRequired[str]
+    Logo3xUrl: NotRequired[str]
+    SupportEmail: NotRequired[str]
+    SupportLink: NotRequired[str]
+    ForgotPasswordLink: NotRequired[str]
+    LoginMessage: NotRequired[dict[str, str]]
 
 
 class DescribeClientBrandingResultTypeDef(TypedDict):
@@ -944,6 +1174,12 @@ class DescribeCustomWorkspaceImageImportRequestTypeDef(TypedDict):
     ImageId: str
 
 
+class ImageSourceIdentifierTypeDef(TypedDict):
+    Ec2ImportTaskId: NotRequired[str]
+    ImageBuildVersionArn: NotRequired[str]
+    Ec2ImageId: NotRequired[str]
+
+
 class DescribeCustomWorkspaceImageImportResultTypeDef(TypedDict):
     ImageId: NotRequired[str]
     InfrastructureConfigurationArn: NotRequired[str]
@@ -963,6 +1199,16 @@ class DescribeImageAssociationsRequestTypeDef(TypedDict):
     AssociatedResourceTypes: ReadOnly[Sequence[ImageAssociatedResourceTypeType]]
 
 
+class ImageResourceAssociationTypeDef(TypedDict):
+    AssociatedResourceId: NotRequired[str]
+    AssociatedResourceType: NotRequired[ImageAssociatedResourceTypeType]
+    Created: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    ImageId: NotRequired[str]
+    State: NotRequired[AssociationStateType]
+    StateReason: NotRequired[AssociationStateReasonTypeDef]
+
+
 class DescribeImageAssociationsResultTypeDef(TypedDict):
     Associations: NotRequired[list[ImageResourceAssociationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -972,6 +1218,13 @@ class DescribeIpGroupsRequestTypeDef(TypedDict):
     GroupIds: NotRequired[ReadOnly[Sequence[str]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class WorkspacesIpGroupTypeDef(TypedDict):
+    groupId: NotRequired[str]
+    groupName: NotRequired[str]
+    groupDesc: NotRequired[str]
+    userRules: NotRequired[list[IpRuleItemTypeDef]]
 
 
 class DescribeIpGroupsResultTypeDef(TypedDict):
@@ -1024,6 +1277,100 @@ class DescribeWorkspaceDirectoriesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[DescribeWorkspaceDirectoriesFilterTypeDef]]]
 
 
+class IDCConfigTypeDef(TypedDict):
+    InstanceArn: NotRequired[str]
+    ApplicationArn: NotRequired[str]
+
+
+class MicrosoftEntraConfigTypeDef(TypedDict):
+    TenantId: NotRequired[str]
+    ApplicationConfigSecretArn: NotRequired[str]
+
+
+class SamlPropertiesTypeDef(TypedDict):
+    Status: NotRequired[SamlStatusEnumType]
+    UserAccessUrl: NotRequired[str]
+    RelayStateParameterName: NotRequired[str]
+
+
+class SelfservicePermissionsTypeDef(TypedDict):
+    RestartWorkspace: NotRequired[ReconnectEnumType]
+    IncreaseVolumeSize: NotRequired[ReconnectEnumType]
+    ChangeComputeType: NotRequired[ReconnectEnumType]
+    SwitchRunningMode: NotRequired[ReconnectEnumType]
+    RebuildWorkspace: NotRequired[ReconnectEnumType]
+
+
+class GlobalAcceleratorForDirectoryTypeDef(TypedDict):
+    Mode: AGAModeForDirectoryEnumType
+    PreferredProtocol: NotRequired[AGAPreferredProtocolForDirectoryType]
+
+
+class StorageConnectorTypeDef(TypedDict):
+    ConnectorType: StorageConnectorTypeEnumType
+    Status: StorageConnectorStatusEnumType
+
+
+class UserSettingTypeDef(TypedDict):
+    Action: UserSettingActionEnumType
+    Permission: UserSettingPermissionEnumType
+    MaximumLength: NotRequired[int]
+
+
+class StreamingPropertiesOutputTypeDef(TypedDict):
+    StreamingExperiencePreferredProtocol: NotRequired[
+        StreamingExperiencePreferredProtocolEnumType
+    ]
+    UserSettings: NotRequired[list[UserSettingTypeDef]]
+    StorageConnectors: NotRequired[list[StorageConnectorTypeDef]]
+    GlobalAccelerator: NotRequired[GlobalAcceleratorForDirectoryTypeDef]
+
+
+class WorkspaceAccessPropertiesOutputTypeDef(TypedDict):
+    DeviceTypeWindows: NotRequired[AccessPropertyValueType]
+    DeviceTypeOsx: NotRequired[AccessPropertyValueType]
+    DeviceTypeWeb: NotRequired[AccessPropertyValueType]
+    DeviceTypeIos: NotRequired[AccessPropertyValueType]
+    DeviceTypeAndroid: NotRequired[AccessPropertyValueType]
+    DeviceTypeChromeOs: NotRequired[AccessPropertyValueType]
+    DeviceTypeZeroClient: NotRequired[AccessPropertyValueType]
+    DeviceTypeLinux: NotRequired[AccessPropertyValueType]
+    DeviceTypeWorkSpacesThinClient: NotRequired[AccessPropertyValueType]
+    AccessEndpointConfig: NotRequired[AccessEndpointConfigOutputTypeDef]
+
+
+class WorkspaceDirectoryTypeDef(TypedDict):
+    DirectoryId: NotRequired[str]
+    Alias: NotRequired[str]
+    DirectoryName: NotRequired[str]
+    RegistrationCode: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    DnsIpAddresses: NotRequired[list[str]]
+    DnsIpv6Addresses: NotRequired[list[str]]
+    CustomerUserName: NotRequired[str]
+    IamRoleId: NotRequired[str]
+    DirectoryType: NotRequired[WorkspaceDirectoryTypeType]
+    WorkspaceSecurityGroupId: NotRequired[str]
+    State: NotRequired[WorkspaceDirectoryStateType]
+    WorkspaceCreationProperties: NotRequired[DefaultWorkspaceCreationPropertiesTypeDef]
+    ipGroupIds: NotRequired[list[str]]
+    WorkspaceAccessProperties: NotRequired[WorkspaceAccessPropertiesOutputTypeDef]
+    Tenancy: NotRequired[TenancyType]
+    SelfservicePermissions: NotRequired[SelfservicePermissionsTypeDef]
+    SamlProperties: NotRequired[SamlPropertiesTypeDef]
+    CertificateBasedAuthProperties: NotRequired[CertificateBasedAuthPropertiesTypeDef]
+    EndpointEncryptionMode: NotRequired[EndpointEncryptionModeType]
+    MicrosoftEntraConfig: NotRequired[MicrosoftEntraConfigTypeDef]
+    WorkspaceDirectoryName: NotRequired[str]
+    WorkspaceDirectoryDescription: NotRequired[str]
+    UserIdentityType: NotRequired[UserIdentityTypeType]
+    WorkspaceType: NotRequired[WorkspaceTypeType]
+    IDCConfig: NotRequired[IDCConfigTypeDef]
+    ActiveDirectoryConfig: NotRequired[ActiveDirectoryConfigTypeDef]
+    StreamingProperties: NotRequired[StreamingPropertiesOutputTypeDef]
+    ErrorMessage: NotRequired[str]
+
+
 class DescribeWorkspaceDirectoriesResultTypeDef(TypedDict):
     Directories: NotRequired[list[WorkspaceDirectoryTypeDef]]
     NextToken: NotRequired[str]
@@ -1034,6 +1381,10 @@ class DescribeWorkspaceImagePermissionsRequestTypeDef(TypedDict):
     ImageId: str
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+
+
+class ImagePermissionTypeDef(TypedDict):
+    SharedAccountId: NotRequired[str]
 
 
 class DescribeWorkspaceImagePermissionsResultTypeDef(TypedDict):
@@ -1050,6 +1401,31 @@ class DescribeWorkspaceImagesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
+class ErrorDetailsTypeDef(TypedDict):
+    ErrorCode: NotRequired[WorkspaceImageErrorDetailCodeType]
+    ErrorMessage: NotRequired[str]
+
+
+class UpdateResultTypeDef(TypedDict):
+    UpdateAvailable: NotRequired[bool]
+    Description: NotRequired[str]
+
+
+class WorkspaceImageTypeDef(TypedDict):
+    ImageId: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    OperatingSystem: NotRequired[OperatingSystemTypeDef]
+    State: NotRequired[WorkspaceImageStateType]
+    RequiredTenancy: NotRequired[WorkspaceImageRequiredTenancyType]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    Created: NotRequired[datetime]
+    OwnerAccountId: NotRequired[str]
+    Updates: NotRequired[UpdateResultTypeDef]
+    ErrorDetails: NotRequired[list[ErrorDetailsTypeDef]]
+
+
 class DescribeWorkspaceImagesResultTypeDef(TypedDict):
     Images: NotRequired[list[WorkspaceImageTypeDef]]
     NextToken: NotRequired[str]
@@ -1058,6 +1434,10 @@ class DescribeWorkspaceImagesResultTypeDef(TypedDict):
 
 class DescribeWorkspaceSnapshotsRequestTypeDef(TypedDict):
     WorkspaceId: str
+
+
+class SnapshotTypeDef(TypedDict):
+    SnapshotTime: NotRequired[datetime]
 
 
 class DescribeWorkspaceSnapshotsResultTypeDef(TypedDict):
@@ -1071,6 +1451,13 @@ class DescribeWorkspacesConnectionStatusRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class WorkspaceConnectionStatusTypeDef(TypedDict):
+    WorkspaceId: NotRequired[str]
+    ConnectionState: NotRequired[ConnectionStateType]
+    ConnectionStateCheckTimestamp: NotRequired[datetime]
+    LastKnownUserConnectionTimestamp: NotRequired[datetime]
+
+
 class DescribeWorkspacesConnectionStatusResultTypeDef(TypedDict):
     WorkspacesConnectionStatus: NotRequired[list[WorkspaceConnectionStatusTypeDef]]
     NextToken: NotRequired[str]
@@ -1082,6 +1469,23 @@ class DescribeWorkspacesPoolSessionsRequestTypeDef(TypedDict):
     UserId: NotRequired[str]
     Limit: NotRequired[int]
     NextToken: NotRequired[str]
+
+
+class NetworkAccessConfigurationTypeDef(TypedDict):
+    EniPrivateIpAddress: NotRequired[str]
+    EniId: NotRequired[str]
+
+
+class WorkspacesPoolSessionTypeDef(TypedDict):
+    AuthenticationType: NotRequired[AuthenticationTypeType]
+    ConnectionState: NotRequired[SessionConnectionStateType]
+    SessionId: str
+    InstanceId: NotRequired[str]
+    PoolId: str
+    ExpirationTime: NotRequired[datetime]
+    NetworkAccessConfiguration: NotRequired[NetworkAccessConfigurationTypeDef]
+    StartTime: NotRequired[datetime]
+    UserId: str
 
 
 class DescribeWorkspacesPoolSessionsResultTypeDef(TypedDict):
@@ -1152,23 +1556,6 @@ class DisassociateWorkspaceApplicationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ErrorDetailsTypeDef(TypedDict):
-    ErrorCode: NotRequired[WorkspaceImageErrorDetailCodeType]
-    ErrorMessage: NotRequired[str]
-
-
-class FailedCreateStandbyWorkspacesRequestTypeDef(TypedDict):
-    StandbyWorkspaceRequest: NotRequired[StandbyWorkspaceOutputTypeDef]
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class FailedCreateWorkspaceRequestTypeDef(TypedDict):
-    WorkspaceRequest: NotRequired[WorkspaceRequestOutputTypeDef]
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
 class FailedWorkspaceChangeRequestTypeDef(TypedDict):
     WorkspaceId: NotRequired[str]
     ErrorCode: NotRequired[str]
@@ -1185,39 +1572,14 @@ class GetAccountLinkResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class GlobalAcceleratorForDirectoryTypeDef(TypedDict):
-    Mode: AGAModeForDirectoryEnumType
-    PreferredProtocol: NotRequired[AGAPreferredProtocolForDirectoryType]
-
-
-class GlobalAcceleratorForWorkSpaceTypeDef(TypedDict):
-    Mode: AGAModeForWorkSpaceEnumType
-    PreferredProtocol: NotRequired[AGAPreferredProtocolForWorkSpaceType]
-
-
-class IDCConfigTypeDef(TypedDict):
-    InstanceArn: NotRequired[str]
-    ApplicationArn: NotRequired[str]
-
-
-class ImagePermissionTypeDef(TypedDict):
-    SharedAccountId: NotRequired[str]
-
-
-class ImageResourceAssociationTypeDef(TypedDict):
-    AssociatedResourceId: NotRequired[str]
-    AssociatedResourceType: NotRequired[ImageAssociatedResourceTypeType]
-    Created: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-    ImageId: NotRequired[str]
-    State: NotRequired[AssociationStateType]
-    StateReason: NotRequired[AssociationStateReasonTypeDef]
-
-
-class ImageSourceIdentifierTypeDef(TypedDict):
-    Ec2ImportTaskId: NotRequired[str]
-    ImageBuildVersionArn: NotRequired[str]
-    Ec2ImageId: NotRequired[str]
+class IosImportClientBrandingAttributesTypeDef(TypedDict):
+    Logo: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    Logo2x: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    Logo3x: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    SupportEmail: NotRequired[str]
+    SupportLink: NotRequired[str]
+    ForgotPasswordLink: NotRequired[str]
+    LoginMessage: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class ImportClientBrandingRequestTypeDef(TypedDict):
@@ -1276,31 +1638,6 @@ class ImportWorkspaceImageResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class IosClientBrandingAttributesTypeDef(TypedDict):
-    LogoUrl: NotRequired[str]
-    Logo2xUrl: NotRequired[str]
-    Logo3xUrl: NotRequired[str]
-    SupportEmail: NotRequired[str]
-    SupportLink: NotRequired[str]
-    ForgotPasswordLink: NotRequired[str]
-    LoginMessage: NotRequired[dict[str, str]]
-
-
-class IosImportClientBrandingAttributesTypeDef(TypedDict):
-    Logo: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    Logo2x: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    Logo3x: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    SupportEmail: NotRequired[str]
-    SupportLink: NotRequired[str]
-    ForgotPasswordLink: NotRequired[str]
-    LoginMessage: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class IpRuleItemTypeDef(TypedDict):
-    ipRule: NotRequired[str]
-    ruleDesc: NotRequired[str]
-
-
 class ListAccountLinksRequestTypeDef(TypedDict):
     LinkStatusFilter: NotRequired[ReadOnly[Sequence[AccountLinkStatusEnumType]]]
     NextToken: NotRequired[str]
@@ -1325,11 +1662,6 @@ class ListAvailableManagementCidrRangesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MicrosoftEntraConfigTypeDef(TypedDict):
-    TenantId: NotRequired[str]
-    ApplicationConfigSecretArn: NotRequired[str]
-
-
 class MigrateWorkspaceRequestTypeDef(TypedDict):
     SourceWorkspaceId: str
     BundleId: str
@@ -1339,11 +1671,6 @@ class MigrateWorkspaceResultTypeDef(TypedDict):
     SourceWorkspaceId: NotRequired[str]
     TargetWorkspaceId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ModificationStateTypeDef(TypedDict):
-    Resource: NotRequired[ModificationResourceEnumType]
-    State: NotRequired[ModificationStateEnumType]
 
 
 class ModifyAccountRequestTypeDef(TypedDict):
@@ -1405,6 +1732,15 @@ class ModifySelfservicePermissionsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StreamingPropertiesTypeDef(TypedDict):
+    StreamingExperiencePreferredProtocol: NotRequired[
+        StreamingExperiencePreferredProtocolEnumType
+    ]
+    UserSettings: NotRequired[ReadOnly[Sequence[UserSettingTypeDef]]]
+    StorageConnectors: NotRequired[ReadOnly[Sequence[StorageConnectorTypeDef]]]
+    GlobalAccelerator: NotRequired[GlobalAcceleratorForDirectoryTypeDef]
+
+
 class ModifyStreamingPropertiesRequestTypeDef(TypedDict):
     ResourceId: str
     StreamingProperties: NotRequired[ReadOnly[StreamingPropertiesTypeDef]]
@@ -1414,6 +1750,19 @@ class ModifyStreamingPropertiesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class WorkspaceAccessPropertiesTypeDef(TypedDict):
+    DeviceTypeWindows: NotRequired[AccessPropertyValueType]
+    DeviceTypeOsx: NotRequired[AccessPropertyValueType]
+    DeviceTypeWeb: NotRequired[AccessPropertyValueType]
+    DeviceTypeIos: NotRequired[AccessPropertyValueType]
+    DeviceTypeAndroid: NotRequired[AccessPropertyValueType]
+    DeviceTypeChromeOs: NotRequired[AccessPropertyValueType]
+    DeviceTypeZeroClient: NotRequired[AccessPropertyValueType]
+    DeviceTypeLinux: NotRequired[AccessPropertyValueType]
+    DeviceTypeWorkSpacesThinClient: NotRequired[AccessPropertyValueType]
+    AccessEndpointConfig: NotRequired[ReadOnly[AccessEndpointConfigTypeDef]]
+
+
 class ModifyWorkspaceAccessPropertiesRequestTypeDef(TypedDict):
     ResourceId: str
     WorkspaceAccessProperties: ReadOnly[WorkspaceAccessPropertiesTypeDef]
@@ -1421,6 +1770,15 @@ class ModifyWorkspaceAccessPropertiesRequestTypeDef(TypedDict):
 
 class ModifyWorkspaceAccessPropertiesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WorkspaceCreationPropertiesTypeDef(TypedDict):
+    EnableInternetAccess: NotRequired[bool]
+    DefaultOu: NotRequired[str]
+    CustomSecurityGroupId: NotRequired[str]
+    UserEnabledAsLocalAdministrator: NotRequired[bool]
+    EnableMaintenanceMode: NotRequired[bool]
+    InstanceIamRoleArn: NotRequired[str]
 
 
 class ModifyWorkspaceCreationPropertiesRequestTypeDef(TypedDict):
@@ -1449,22 +1807,6 @@ class ModifyWorkspaceStateRequestTypeDef(TypedDict):
 
 class ModifyWorkspaceStateResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class NetworkAccessConfigurationTypeDef(TypedDict):
-    EniPrivateIpAddress: NotRequired[str]
-    EniId: NotRequired[str]
-
-
-class OperatingSystemTypeDef(TypedDict):
-    Type: NotRequired[OperatingSystemTypeType]
-
-
-class PendingCreateStandbyWorkspacesRequestTypeDef(TypedDict):
-    UserName: NotRequired[str]
-    DirectoryId: NotRequired[str]
-    State: NotRequired[WorkspaceStateType]
-    WorkspaceId: NotRequired[str]
 
 
 class RebootRequestTypeDef(TypedDict):
@@ -1524,13 +1866,6 @@ class RejectAccountLinkInvitationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RelatedWorkspacePropertiesTypeDef(TypedDict):
-    WorkspaceId: NotRequired[str]
-    Region: NotRequired[str]
-    State: NotRequired[WorkspaceStateType]
-    Type: NotRequired[StandbyWorkspaceRelationshipTypeType]
-
-
 class RestoreWorkspaceRequestTypeDef(TypedDict):
     WorkspaceId: str
 
@@ -1546,50 +1881,6 @@ class RevokeIpRulesRequestTypeDef(TypedDict):
 
 class RevokeIpRulesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RootStorageTypeDef(TypedDict):
-    Capacity: str
-
-
-class SamlPropertiesTypeDef(TypedDict):
-    Status: NotRequired[SamlStatusEnumType]
-    UserAccessUrl: NotRequired[str]
-    RelayStateParameterName: NotRequired[str]
-
-
-class SelfservicePermissionsTypeDef(TypedDict):
-    RestartWorkspace: NotRequired[ReconnectEnumType]
-    IncreaseVolumeSize: NotRequired[ReconnectEnumType]
-    ChangeComputeType: NotRequired[ReconnectEnumType]
-    SwitchRunningMode: NotRequired[ReconnectEnumType]
-    RebuildWorkspace: NotRequired[ReconnectEnumType]
-
-
-class SnapshotTypeDef(TypedDict):
-    SnapshotTime: NotRequired[datetime]
-
-
-class StandbyWorkspaceOutputTypeDef(TypedDict):
-    PrimaryWorkspaceId: str
-    VolumeEncryptionKey: NotRequired[str]
-    DirectoryId: str
-    Tags: NotRequired[list[TagTypeDef]]
-    DataReplication: NotRequired[DataReplicationType]
-
-
-class StandbyWorkspaceTypeDef(TypedDict):
-    PrimaryWorkspaceId: str
-    VolumeEncryptionKey: NotRequired[str]
-    DirectoryId: str
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    DataReplication: NotRequired[DataReplicationType]
-
-
-class StandbyWorkspacesPropertiesTypeDef(TypedDict):
-    StandbyWorkspaceId: NotRequired[str]
-    DataReplication: NotRequired[DataReplicationType]
-    RecoverySnapshotTime: NotRequired[datetime]
 
 
 class StartRequestTypeDef(TypedDict):
@@ -1634,34 +1925,6 @@ class StopWorkspacesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class StorageConnectorTypeDef(TypedDict):
-    ConnectorType: StorageConnectorTypeEnumType
-    Status: StorageConnectorStatusEnumType
-
-
-class StreamingPropertiesOutputTypeDef(TypedDict):
-    StreamingExperiencePreferredProtocol: NotRequired[
-        StreamingExperiencePreferredProtocolEnumType
-    ]
-    UserSettings: NotRequired[list[UserSettingTypeDef]]
-    StorageConnectors: NotRequired[list[StorageConnectorTypeDef]]
-    GlobalAccelerator: NotRequired[GlobalAcceleratorForDirectoryTypeDef]
-
-
-class StreamingPropertiesTypeDef(TypedDict):
-    StreamingExperiencePreferredProtocol: NotRequired[
-        StreamingExperiencePreferredProtocolEnumType
-    ]
-    UserSettings: NotRequired[ReadOnly[Sequence[UserSettingTypeDef]]]
-    StorageConnectors: NotRequired[ReadOnly[Sequence[StorageConnectorTypeDef]]]
-    GlobalAccelerator: NotRequired[GlobalAcceleratorForDirectoryTypeDef]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: NotRequired[str]
-
-
 class TerminateRequestTypeDef(TypedDict):
     WorkspaceId: str
 
@@ -1691,12 +1954,6 @@ class TerminateWorkspacesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TimeoutSettingsTypeDef(TypedDict):
-    DisconnectTimeoutInSeconds: NotRequired[int]
-    IdleDisconnectTimeoutInSeconds: NotRequired[int]
-    MaxUserDurationInSeconds: NotRequired[int]
-
-
 class UpdateConnectClientAddInRequestTypeDef(TypedDict):
     AddInId: str
     ResourceId: str
@@ -1715,11 +1972,6 @@ class UpdateConnectionAliasPermissionRequestTypeDef(TypedDict):
 
 class UpdateConnectionAliasPermissionResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateResultTypeDef(TypedDict):
-    UpdateAvailable: NotRequired[bool]
-    Description: NotRequired[str]
 
 
 class UpdateRulesOfIpGroupRequestTypeDef(TypedDict):
@@ -1764,254 +2016,3 @@ class UpdateWorkspacesPoolRequestTypeDef(TypedDict):
 class UpdateWorkspacesPoolResultTypeDef(TypedDict):
     WorkspacesPool: NotRequired[WorkspacesPoolTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserSettingTypeDef(TypedDict):
-    Action: UserSettingActionEnumType
-    Permission: UserSettingPermissionEnumType
-    MaximumLength: NotRequired[int]
-
-
-class UserStorageTypeDef(TypedDict):
-    Capacity: str
-
-
-class WorkSpaceApplicationDeploymentTypeDef(TypedDict):
-    Associations: NotRequired[list[WorkspaceResourceAssociationTypeDef]]
-
-
-class WorkSpaceApplicationTypeDef(TypedDict):
-    ApplicationId: NotRequired[str]
-    Created: NotRequired[datetime]
-    Description: NotRequired[str]
-    LicenseType: NotRequired[WorkSpaceApplicationLicenseTypeType]
-    Name: NotRequired[str]
-    Owner: NotRequired[str]
-    State: NotRequired[WorkSpaceApplicationStateType]
-    SupportedComputeTypeNames: NotRequired[list[ComputeType]]
-    SupportedOperatingSystemNames: NotRequired[list[OperatingSystemNameType]]
-
-
-class WorkspaceAccessPropertiesOutputTypeDef(TypedDict):
-    DeviceTypeWindows: NotRequired[AccessPropertyValueType]
-    DeviceTypeOsx: NotRequired[AccessPropertyValueType]
-    DeviceTypeWeb: NotRequired[AccessPropertyValueType]
-    DeviceTypeIos: NotRequired[AccessPropertyValueType]
-    DeviceTypeAndroid: NotRequired[AccessPropertyValueType]
-    DeviceTypeChromeOs: NotRequired[AccessPropertyValueType]
-    DeviceTypeZeroClient: NotRequired[AccessPropertyValueType]
-    DeviceTypeLinux: NotRequired[AccessPropertyValueType]
-    DeviceTypeWorkSpacesThinClient: NotRequired[AccessPropertyValueType]
-    AccessEndpointConfig: NotRequired[AccessEndpointConfigOutputTypeDef]
-
-
-class WorkspaceAccessPropertiesTypeDef(TypedDict):
-    DeviceTypeWindows: NotRequired[AccessPropertyValueType]
-    DeviceTypeOsx: NotRequired[AccessPropertyValueType]
-    DeviceTypeWeb: NotRequired[AccessPropertyValueType]
-    DeviceTypeIos: NotRequired[AccessPropertyValueType]
-    DeviceTypeAndroid: NotRequired[AccessPropertyValueType]
-    DeviceTypeChromeOs: NotRequired[AccessPropertyValueType]
-    DeviceTypeZeroClient: NotRequired[AccessPropertyValueType]
-    DeviceTypeLinux: NotRequired[AccessPropertyValueType]
-    DeviceTypeWorkSpacesThinClient: NotRequired[AccessPropertyValueType]
-    AccessEndpointConfig: NotRequired[ReadOnly[AccessEndpointConfigTypeDef]]
-
-
-class WorkspaceBundleTypeDef(TypedDict):
-    BundleId: NotRequired[str]
-    Name: NotRequired[str]
-    Owner: NotRequired[str]
-    Description: NotRequired[str]
-    ImageId: NotRequired[str]
-    RootStorage: NotRequired[RootStorageTypeDef]
-    UserStorage: NotRequired[UserStorageTypeDef]
-    ComputeType: NotRequired[ComputeTypeTypeDef]
-    LastUpdatedTime: NotRequired[datetime]
-    CreationTime: NotRequired[datetime]
-    State: NotRequired[WorkspaceBundleStateType]
-    BundleType: NotRequired[BundleTypeType]
-
-
-class WorkspaceConnectionStatusTypeDef(TypedDict):
-    WorkspaceId: NotRequired[str]
-    ConnectionState: NotRequired[ConnectionStateType]
-    ConnectionStateCheckTimestamp: NotRequired[datetime]
-    LastKnownUserConnectionTimestamp: NotRequired[datetime]
-
-
-class WorkspaceCreationPropertiesTypeDef(TypedDict):
-    EnableInternetAccess: NotRequired[bool]
-    DefaultOu: NotRequired[str]
-    CustomSecurityGroupId: NotRequired[str]
-    UserEnabledAsLocalAdministrator: NotRequired[bool]
-    EnableMaintenanceMode: NotRequired[bool]
-    InstanceIamRoleArn: NotRequired[str]
-
-
-class WorkspaceDirectoryTypeDef(TypedDict):
-    DirectoryId: NotRequired[str]
-    Alias: NotRequired[str]
-    DirectoryName: NotRequired[str]
-    RegistrationCode: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    DnsIpAddresses: NotRequired[list[str]]
-    DnsIpv6Addresses: NotRequired[list[str]]
-    CustomerUserName: NotRequired[str]
-    IamRoleId: NotRequired[str]
-    DirectoryType: NotRequired[WorkspaceDirectoryTypeType]
-    WorkspaceSecurityGroupId: NotRequired[str]
-    State: NotRequired[WorkspaceDirectoryStateType]
-    WorkspaceCreationProperties: NotRequired[DefaultWorkspaceCreationPropertiesTypeDef]
-    ipGroupIds: NotRequired[list[str]]
-    WorkspaceAccessProperties: NotRequired[WorkspaceAccessPropertiesOutputTypeDef]
-    Tenancy: NotRequired[TenancyType]
-    SelfservicePermissions: NotRequired[SelfservicePermissionsTypeDef]
-    SamlProperties: NotRequired[SamlPropertiesTypeDef]
-    CertificateBasedAuthProperties: NotRequired[CertificateBasedAuthPropertiesTypeDef]
-    EndpointEncryptionMode: NotRequired[EndpointEncryptionModeType]
-    MicrosoftEntraConfig: NotRequired[MicrosoftEntraConfigTypeDef]
-    WorkspaceDirectoryName: NotRequired[str]
-    WorkspaceDirectoryDescription: NotRequired[str]
-    UserIdentityType: NotRequired[UserIdentityTypeType]
-    WorkspaceType: NotRequired[WorkspaceTypeType]
-    IDCConfig: NotRequired[IDCConfigTypeDef]
-    ActiveDirectoryConfig: NotRequired[ActiveDirectoryConfigTypeDef]
-    StreamingProperties: NotRequired[StreamingPropertiesOutputTypeDef]
-    ErrorMessage: NotRequired[str]
-
-
-class WorkspaceImageTypeDef(TypedDict):
-    ImageId: NotRequired[str]
-    Name: NotRequired[str]
-    Description: NotRequired[str]
-    OperatingSystem: NotRequired[OperatingSystemTypeDef]
-    State: NotRequired[WorkspaceImageStateType]
-    RequiredTenancy: NotRequired[WorkspaceImageRequiredTenancyType]
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-    Created: NotRequired[datetime]
-    OwnerAccountId: NotRequired[str]
-    Updates: NotRequired[UpdateResultTypeDef]
-    ErrorDetails: NotRequired[list[ErrorDetailsTypeDef]]
-
-
-class WorkspacePropertiesOutputTypeDef(TypedDict):
-    RunningMode: NotRequired[RunningModeType]
-    RunningModeAutoStopTimeoutInMinutes: NotRequired[int]
-    RootVolumeSizeGib: NotRequired[int]
-    UserVolumeSizeGib: NotRequired[int]
-    ComputeTypeName: NotRequired[ComputeType]
-    Protocols: NotRequired[list[ProtocolType]]
-    OperatingSystemName: NotRequired[OperatingSystemNameType]
-    GlobalAccelerator: NotRequired[GlobalAcceleratorForWorkSpaceTypeDef]
-
-
-class WorkspacePropertiesTypeDef(TypedDict):
-    RunningMode: NotRequired[RunningModeType]
-    RunningModeAutoStopTimeoutInMinutes: NotRequired[int]
-    RootVolumeSizeGib: NotRequired[int]
-    UserVolumeSizeGib: NotRequired[int]
-    ComputeTypeName: NotRequired[ComputeType]
-    Protocols: NotRequired[ReadOnly[Sequence[ProtocolType]]]
-    OperatingSystemName: NotRequired[OperatingSystemNameType]
-    GlobalAccelerator: NotRequired[GlobalAcceleratorForWorkSpaceTypeDef]
-
-
-class WorkspaceRequestOutputTypeDef(TypedDict):
-    DirectoryId: str
-    UserName: str
-    BundleId: str
-    VolumeEncryptionKey: NotRequired[str]
-    UserVolumeEncryptionEnabled: NotRequired[bool]
-    RootVolumeEncryptionEnabled: NotRequired[bool]
-    WorkspaceProperties: NotRequired[WorkspacePropertiesOutputTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    WorkspaceName: NotRequired[str]
-    Ipv6Address: NotRequired[str]
-
-
-class WorkspaceRequestTypeDef(TypedDict):
-    DirectoryId: str
-    UserName: str
-    BundleId: str
-    VolumeEncryptionKey: NotRequired[str]
-    UserVolumeEncryptionEnabled: NotRequired[bool]
-    RootVolumeEncryptionEnabled: NotRequired[bool]
-    WorkspaceProperties: NotRequired[ReadOnly[WorkspacePropertiesTypeDef]]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    WorkspaceName: NotRequired[str]
-    Ipv6Address: NotRequired[str]
-
-
-class WorkspaceResourceAssociationTypeDef(TypedDict):
-    AssociatedResourceId: NotRequired[str]
-    AssociatedResourceType: NotRequired[WorkSpaceAssociatedResourceTypeType]
-    Created: NotRequired[datetime]
-    LastUpdatedTime: NotRequired[datetime]
-    State: NotRequired[AssociationStateType]
-    StateReason: NotRequired[AssociationStateReasonTypeDef]
-    WorkspaceId: NotRequired[str]
-
-
-class WorkspaceTypeDef(TypedDict):
-    WorkspaceId: NotRequired[str]
-    DirectoryId: NotRequired[str]
-    UserName: NotRequired[str]
-    IpAddress: NotRequired[str]
-    Ipv6Address: NotRequired[str]
-    State: NotRequired[WorkspaceStateType]
-    BundleId: NotRequired[str]
-    SubnetId: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-    ErrorCode: NotRequired[str]
-    ComputerName: NotRequired[str]
-    VolumeEncryptionKey: NotRequired[str]
-    UserVolumeEncryptionEnabled: NotRequired[bool]
-    RootVolumeEncryptionEnabled: NotRequired[bool]
-    WorkspaceName: NotRequired[str]
-    WorkspaceProperties: NotRequired[WorkspacePropertiesOutputTypeDef]
-    ModificationStates: NotRequired[list[ModificationStateTypeDef]]
-    RelatedWorkspaces: NotRequired[list[RelatedWorkspacePropertiesTypeDef]]
-    DataReplicationSettings: NotRequired[DataReplicationSettingsTypeDef]
-    StandbyWorkspacesProperties: NotRequired[list[StandbyWorkspacesPropertiesTypeDef]]
-
-
-class WorkspacesIpGroupTypeDef(TypedDict):
-    groupId: NotRequired[str]
-    groupName: NotRequired[str]
-    groupDesc: NotRequired[str]
-    userRules: NotRequired[list[IpRuleItemTypeDef]]
-
-
-class WorkspacesPoolErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[WorkspacesPoolErrorCodeType]
-    ErrorMessage: NotRequired[str]
-
-
-class WorkspacesPoolSessionTypeDef(TypedDict):
-    AuthenticationType: NotRequired[AuthenticationTypeType]
-    ConnectionState: NotRequired[SessionConnectionStateType]
-    SessionId: str
-    InstanceId: NotRequired[str]
-    PoolId: str
-    ExpirationTime: NotRequired[datetime]
-    NetworkAccessConfiguration: NotRequired[NetworkAccessConfigurationTypeDef]
-    StartTime: NotRequired[datetime]
-    UserId: str
-
-
-class WorkspacesPoolTypeDef(TypedDict):
-    PoolId: str
-    PoolArn: str
-    CapacityStatus: CapacityStatusTypeDef
-    PoolName: str
-    Description: NotRequired[str]
-    State: WorkspacesPoolStateType
-    CreatedAt: datetime
-    BundleId: str
-    DirectoryId: str
-    Errors: NotRequired[list[WorkspacesPoolErrorTypeDef]]
-    ApplicationSettings: NotRequired[ApplicationSettingsResponseTypeDef]
-    TimeoutSettings: NotRequired[TimeoutSettingsTypeDef]
-    RunningMode: PoolsRunningModeType

@@ -2,32 +2,33 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon Workspaces Instances: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AmdSevSnpEnumType",
-    "AutoRecoveryEnumType",
-    "BandwidthWeightingEnumType",
-    "BillingModeType",
-    "CapacityReservationPreferenceEnumType",
-    "CpuCreditsEnumType",
-    "DisassociateModeEnumType",
-    "HostnameTypeEnumType",
-    "HttpEndpointEnumType",
-    "HttpProtocolIpv6EnumType",
-    "HttpTokensEnumType",
-    "InstanceConfigurationTenancyEnumType",
-    "InstanceInterruptionBehaviorEnumType",
-    "InstanceMetadataTagsEnumType",
-    "InterfaceTypeEnumType",
-    "MarketTypeEnumType",
-    "PlatformTypeEnumType",
-    "ProvisionStateEnumType",
-    "ResourceTypeEnumType",
-    "SpotInstanceTypeEnumType",
-    "TenancyEnumType",
-    "VolumeTypeEnumType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AmdSevSnpEnumType",
+        "AutoRecoveryEnumType",
+        "BandwidthWeightingEnumType",
+        "BillingModeType",
+        "CapacityReservationPreferenceEnumType",
+        "CpuCreditsEnumType",
+        "DisassociateModeEnumType",
+        "HostnameTypeEnumType",
+        "HttpEndpointEnumType",
+        "HttpProtocolIpv6EnumType",
+        "HttpTokensEnumType",
+        "InstanceConfigurationTenancyEnumType",
+        "InstanceInterruptionBehaviorEnumType",
+        "InstanceMetadataTagsEnumType",
+        "InterfaceTypeEnumType",
+        "MarketTypeEnumType",
+        "PlatformTypeEnumType",
+        "ProvisionStateEnumType",
+        "ResourceTypeEnumType",
+        "SpotInstanceTypeEnumType",
+        "TenancyEnumType",
+        "VolumeTypeEnumType",
+    ]
 
 AmdSevSnpEnumType = Literal["enabled", "disabled"]
 AutoRecoveryEnumType = Literal["disabled", "default"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -43,74 +43,75 @@ from .literals import (
     VolumeTypeEnumType,
 )
 
-__all__ = [
-    "AssociateVolumeRequestTypeDef",
-    "AssociateVolumeResponseTypeDef",
-    "BillingConfigurationTypeDef",
-    "BlockDeviceMappingRequestTypeDef",
-    "CapacityReservationSpecificationTypeDef",
-    "CapacityReservationTargetTypeDef",
-    "ConnectionTrackingSpecificationRequestTypeDef",
-    "CpuOptionsRequestTypeDef",
-    "CreateVolumeRequestTypeDef",
-    "CreateVolumeResponseTypeDef",
-    "CreateWorkspaceInstanceRequestTypeDef",
-    "CreateWorkspaceInstanceResponseTypeDef",
-    "CreditSpecificationRequestTypeDef",
-    "DeleteVolumeRequestTypeDef",
-    "DeleteVolumeResponseTypeDef",
-    "DeleteWorkspaceInstanceRequestTypeDef",
-    "DeleteWorkspaceInstanceResponseTypeDef",
-    "DisassociateVolumeRequestTypeDef",
-    "DisassociateVolumeResponseTypeDef",
-    "EC2InstanceErrorTypeDef",
-    "EC2ManagedInstanceTypeDef",
-    "EbsBlockDeviceTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnaSrdSpecificationRequestTypeDef",
-    "EnaSrdUdpSpecificationRequestTypeDef",
-    "EnclaveOptionsRequestTypeDef",
-    "GetWorkspaceInstanceRequestTypeDef",
-    "GetWorkspaceInstanceResponseTypeDef",
-    "HibernationOptionsRequestTypeDef",
-    "IamInstanceProfileSpecificationTypeDef",
-    "InstanceConfigurationFilterTypeDef",
-    "InstanceIpv6AddressTypeDef",
-    "InstanceMaintenanceOptionsRequestTypeDef",
-    "InstanceMarketOptionsRequestTypeDef",
-    "InstanceMetadataOptionsRequestTypeDef",
-    "InstanceNetworkInterfaceSpecificationTypeDef",
-    "InstanceNetworkPerformanceOptionsRequestTypeDef",
-    "InstanceTypeInfoTypeDef",
-    "Ipv4PrefixSpecificationRequestTypeDef",
-    "Ipv6PrefixSpecificationRequestTypeDef",
-    "LicenseConfigurationRequestTypeDef",
-    "ListInstanceTypesRequestTypeDef",
-    "ListInstanceTypesResponseTypeDef",
-    "ListRegionsRequestTypeDef",
-    "ListRegionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListWorkspaceInstancesRequestTypeDef",
-    "ListWorkspaceInstancesResponseTypeDef",
-    "ManagedInstanceRequestTypeDef",
-    "PlacementTypeDef",
-    "PrivateDnsNameOptionsRequestTypeDef",
-    "PrivateIpAddressSpecificationTypeDef",
-    "RegionTypeDef",
-    "ResponseMetadataTypeDef",
-    "RunInstancesMonitoringEnabledTypeDef",
-    "SpotMarketOptionsTypeDef",
-    "SupportedInstanceConfigurationTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagSpecificationTypeDef",
-    "TagTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "WorkspaceInstanceErrorTypeDef",
-    "WorkspaceInstanceTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateVolumeRequestTypeDef",
+        "AssociateVolumeResponseTypeDef",
+        "BillingConfigurationTypeDef",
+        "BlockDeviceMappingRequestTypeDef",
+        "CapacityReservationSpecificationTypeDef",
+        "CapacityReservationTargetTypeDef",
+        "ConnectionTrackingSpecificationRequestTypeDef",
+        "CpuOptionsRequestTypeDef",
+        "CreateVolumeRequestTypeDef",
+        "CreateVolumeResponseTypeDef",
+        "CreateWorkspaceInstanceRequestTypeDef",
+        "CreateWorkspaceInstanceResponseTypeDef",
+        "CreditSpecificationRequestTypeDef",
+        "DeleteVolumeRequestTypeDef",
+        "DeleteVolumeResponseTypeDef",
+        "DeleteWorkspaceInstanceRequestTypeDef",
+        "DeleteWorkspaceInstanceResponseTypeDef",
+        "DisassociateVolumeRequestTypeDef",
+        "DisassociateVolumeResponseTypeDef",
+        "EC2InstanceErrorTypeDef",
+        "EC2ManagedInstanceTypeDef",
+        "EbsBlockDeviceTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnaSrdSpecificationRequestTypeDef",
+        "EnaSrdUdpSpecificationRequestTypeDef",
+        "EnclaveOptionsRequestTypeDef",
+        "GetWorkspaceInstanceRequestTypeDef",
+        "GetWorkspaceInstanceResponseTypeDef",
+        "HibernationOptionsRequestTypeDef",
+        "IamInstanceProfileSpecificationTypeDef",
+        "InstanceConfigurationFilterTypeDef",
+        "InstanceIpv6AddressTypeDef",
+        "InstanceMaintenanceOptionsRequestTypeDef",
+        "InstanceMarketOptionsRequestTypeDef",
+        "InstanceMetadataOptionsRequestTypeDef",
+        "InstanceNetworkInterfaceSpecificationTypeDef",
+        "InstanceNetworkPerformanceOptionsRequestTypeDef",
+        "InstanceTypeInfoTypeDef",
+        "Ipv4PrefixSpecificationRequestTypeDef",
+        "Ipv6PrefixSpecificationRequestTypeDef",
+        "LicenseConfigurationRequestTypeDef",
+        "ListInstanceTypesRequestTypeDef",
+        "ListInstanceTypesResponseTypeDef",
+        "ListRegionsRequestTypeDef",
+        "ListRegionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListWorkspaceInstancesRequestTypeDef",
+        "ListWorkspaceInstancesResponseTypeDef",
+        "ManagedInstanceRequestTypeDef",
+        "PlacementTypeDef",
+        "PrivateDnsNameOptionsRequestTypeDef",
+        "PrivateIpAddressSpecificationTypeDef",
+        "RegionTypeDef",
+        "ResponseMetadataTypeDef",
+        "RunInstancesMonitoringEnabledTypeDef",
+        "SpotMarketOptionsTypeDef",
+        "SupportedInstanceConfigurationTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagSpecificationTypeDef",
+        "TagTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "WorkspaceInstanceErrorTypeDef",
+        "WorkspaceInstanceTypeDef",
+    ]
 
 
 class AssociateVolumeRequestTypeDef(TypedDict):
@@ -127,6 +128,15 @@ class BillingConfigurationTypeDef(TypedDict):
     BillingMode: BillingModeType
 
 
+class EbsBlockDeviceTypeDef(TypedDict):
+    VolumeType: NotRequired[VolumeTypeEnumType]
+    Encrypted: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
+    Iops: NotRequired[int]
+    Throughput: NotRequired[int]
+    VolumeSize: NotRequired[int]
+
+
 class BlockDeviceMappingRequestTypeDef(TypedDict):
     DeviceName: NotRequired[str]
     Ebs: NotRequired[EbsBlockDeviceTypeDef]
@@ -134,14 +144,14 @@ class BlockDeviceMappingRequestTypeDef(TypedDict):
     VirtualName: NotRequired[str]
 
 
-class CapacityReservationSpecificationTypeDef(TypedDict):
-    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceEnumType]
-    CapacityReservationTarget: NotRequired[CapacityReservationTargetTypeDef]
-
-
 class CapacityReservationTargetTypeDef(TypedDict):
     CapacityReservationId: NotRequired[str]
     CapacityReservationResourceGroupArn: NotRequired[str]
+
+
+class CapacityReservationSpecificationTypeDef(TypedDict):
+    CapacityReservationPreference: NotRequired[CapacityReservationPreferenceEnumType]
+    CapacityReservationTarget: NotRequired[CapacityReservationTargetTypeDef]
 
 
 class ConnectionTrackingSpecificationRequestTypeDef(TypedDict):
@@ -154,6 +164,16 @@ class CpuOptionsRequestTypeDef(TypedDict):
     AmdSevSnp: NotRequired[AmdSevSnpEnumType]
     CoreCount: NotRequired[int]
     ThreadsPerCore: NotRequired[int]
+
+
+class TagTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class TagSpecificationTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeEnumType]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
 class CreateVolumeRequestTypeDef(TypedDict):
@@ -174,93 +194,12 @@ class CreateVolumeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CreateWorkspaceInstanceRequestTypeDef(TypedDict):
-    ClientToken: NotRequired[str]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    ManagedInstance: ReadOnly[ManagedInstanceRequestTypeDef]
-    BillingConfiguration: NotRequired[BillingConfigurationTypeDef]
-
-
-class CreateWorkspaceInstanceResponseTypeDef(TypedDict):
-    WorkspaceInstanceId: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class CreditSpecificationRequestTypeDef(TypedDict):
     CpuCredits: NotRequired[CpuCreditsEnumType]
 
 
-class DeleteVolumeRequestTypeDef(TypedDict):
-    VolumeId: str
-
-
-class DeleteVolumeResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeleteWorkspaceInstanceRequestTypeDef(TypedDict):
-    WorkspaceInstanceId: str
-
-
-class DeleteWorkspaceInstanceResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DisassociateVolumeRequestTypeDef(TypedDict):
-    WorkspaceInstanceId: str
-    VolumeId: str
-    Device: NotRequired[str]
-    DisassociateMode: NotRequired[DisassociateModeEnumType]
-
-
-class DisassociateVolumeResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class EC2InstanceErrorTypeDef(TypedDict):
-    EC2ErrorCode: NotRequired[str]
-    EC2ExceptionType: NotRequired[str]
-    EC2ErrorMessage: NotRequired[str]
-
-
-class EC2ManagedInstanceTypeDef(TypedDict):
-    InstanceId: NotRequired[str]
-
-
-class EbsBlockDeviceTypeDef(TypedDict):
-    VolumeType: NotRequired[VolumeTypeEnumType]
-    Encrypted: NotRequired[bool]
-    KmsKeyId: NotRequired[str]
-    Iops: NotRequired[int]
-    Throughput: NotRequired[int]
-    VolumeSize: NotRequired[int]
-
-
-class EnaSrdSpecificationRequestTypeDef(TypedDict):
-    EnaSrdEnabled: NotRequired[bool]
-    EnaSrdUdpSpecification: NotRequired[EnaSrdUdpSpecificationRequestTypeDef]
-
-
-class EnaSrdUdpSpecificationRequestTypeDef(TypedDict):
-    EnaSrdUdpEnabled: NotRequired[bool]
-
-
 class EnclaveOptionsRequestTypeDef(TypedDict):
     Enabled: NotRequired[bool]
-
-
-class GetWorkspaceInstanceRequestTypeDef(TypedDict):
-    WorkspaceInstanceId: str
-
-
-class GetWorkspaceInstanceResponseTypeDef(TypedDict):
-    WorkspaceInstanceErrors: NotRequired[list[WorkspaceInstanceErrorTypeDef]]
-    EC2InstanceErrors: NotRequired[list[EC2InstanceErrorTypeDef]]
-    ProvisionState: NotRequired[ProvisionStateEnumType]
-    WorkspaceInstanceId: NotRequired[str]
-    EC2ManagedInstance: NotRequired[EC2ManagedInstanceTypeDef]
-    BillingConfiguration: NotRequired[BillingConfigurationTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class HibernationOptionsRequestTypeDef(TypedDict):
@@ -272,12 +211,6 @@ class IamInstanceProfileSpecificationTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
-class InstanceConfigurationFilterTypeDef(TypedDict):
-    BillingMode: BillingModeType
-    PlatformType: PlatformTypeEnumType
-    Tenancy: InstanceConfigurationTenancyEnumType
-
-
 class InstanceIpv6AddressTypeDef(TypedDict):
     Ipv6Address: NotRequired[str]
     IsPrimaryIpv6: NotRequired[bool]
@@ -285,6 +218,14 @@ class InstanceIpv6AddressTypeDef(TypedDict):
 
 class InstanceMaintenanceOptionsRequestTypeDef(TypedDict):
     AutoRecovery: NotRequired[AutoRecoveryEnumType]
+
+
+class SpotMarketOptionsTypeDef(TypedDict):
+    BlockDurationMinutes: NotRequired[int]
+    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorEnumType]
+    MaxPrice: NotRequired[str]
+    SpotInstanceType: NotRequired[SpotInstanceTypeEnumType]
+    ValidUntilUtc: NotRequired[ReadOnly[datetime | str]]
 
 
 class InstanceMarketOptionsRequestTypeDef(TypedDict):
@@ -298,6 +239,28 @@ class InstanceMetadataOptionsRequestTypeDef(TypedDict):
     HttpPutResponseHopLimit: NotRequired[int]
     HttpTokens: NotRequired[HttpTokensEnumType]
     InstanceMetadataTags: NotRequired[InstanceMetadataTagsEnumType]
+
+
+class EnaSrdUdpSpecificationRequestTypeDef(TypedDict):
+    EnaSrdUdpEnabled: NotRequired[bool]
+
+
+class EnaSrdSpecificationRequestTypeDef(TypedDict):
+    EnaSrdEnabled: NotRequired[bool]
+    EnaSrdUdpSpecification: NotRequired[EnaSrdUdpSpecificationRequestTypeDef]
+
+
+class Ipv4PrefixSpecificationRequestTypeDef(TypedDict):
+    Ipv4Prefix: NotRequired[str]
+
+
+class Ipv6PrefixSpecificationRequestTypeDef(TypedDict):
+    Ipv6Prefix: NotRequired[str]
+
+
+class PrivateIpAddressSpecificationTypeDef(TypedDict):
+    Primary: NotRequired[bool]
+    PrivateIpAddress: NotRequired[str]
 
 
 class InstanceNetworkInterfaceSpecificationTypeDef(TypedDict):
@@ -332,67 +295,29 @@ class InstanceNetworkPerformanceOptionsRequestTypeDef(TypedDict):
     BandwidthWeighting: NotRequired[BandwidthWeightingEnumType]
 
 
-class InstanceTypeInfoTypeDef(TypedDict):
-    InstanceType: NotRequired[str]
-    SupportedInstanceConfigurations: NotRequired[
-        list[SupportedInstanceConfigurationTypeDef]
-    ]
-
-
-class Ipv4PrefixSpecificationRequestTypeDef(TypedDict):
-    Ipv4Prefix: NotRequired[str]
-
-
-class Ipv6PrefixSpecificationRequestTypeDef(TypedDict):
-    Ipv6Prefix: NotRequired[str]
-
-
 class LicenseConfigurationRequestTypeDef(TypedDict):
     LicenseConfigurationArn: NotRequired[str]
 
 
-class ListInstanceTypesRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-    InstanceConfigurationFilter: NotRequired[InstanceConfigurationFilterTypeDef]
+class PlacementTypeDef(TypedDict):
+    Affinity: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    GroupId: NotRequired[str]
+    GroupName: NotRequired[str]
+    HostId: NotRequired[str]
+    HostResourceGroupArn: NotRequired[str]
+    PartitionNumber: NotRequired[int]
+    Tenancy: NotRequired[TenancyEnumType]
 
 
-class ListInstanceTypesResponseTypeDef(TypedDict):
-    InstanceTypes: list[InstanceTypeInfoTypeDef]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class PrivateDnsNameOptionsRequestTypeDef(TypedDict):
+    HostnameType: NotRequired[HostnameTypeEnumType]
+    EnableResourceNameDnsARecord: NotRequired[bool]
+    EnableResourceNameDnsAAAARecord: NotRequired[bool]
 
 
-class ListRegionsRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListRegionsResponseTypeDef(TypedDict):
-    Regions: list[RegionTypeDef]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    WorkspaceInstanceId: str
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[list[TagTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListWorkspaceInstancesRequestTypeDef(TypedDict):
-    ProvisionStates: NotRequired[ReadOnly[Sequence[ProvisionStateEnumType]]]
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
-
-
-class ListWorkspaceInstancesResponseTypeDef(TypedDict):
-    WorkspaceInstances: list[WorkspaceInstanceTypeDef]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+class RunInstancesMonitoringEnabledTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
 
 
 class ManagedInstanceRequestTypeDef(TypedDict):
@@ -440,48 +365,145 @@ class ManagedInstanceRequestTypeDef(TypedDict):
     UserData: NotRequired[str]
 
 
-class PlacementTypeDef(TypedDict):
-    Affinity: NotRequired[str]
-    AvailabilityZone: NotRequired[str]
-    GroupId: NotRequired[str]
-    GroupName: NotRequired[str]
-    HostId: NotRequired[str]
-    HostResourceGroupArn: NotRequired[str]
-    PartitionNumber: NotRequired[int]
-    Tenancy: NotRequired[TenancyEnumType]
+class CreateWorkspaceInstanceRequestTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    ManagedInstance: ReadOnly[ManagedInstanceRequestTypeDef]
+    BillingConfiguration: NotRequired[BillingConfigurationTypeDef]
 
 
-class PrivateDnsNameOptionsRequestTypeDef(TypedDict):
-    HostnameType: NotRequired[HostnameTypeEnumType]
-    EnableResourceNameDnsARecord: NotRequired[bool]
-    EnableResourceNameDnsAAAARecord: NotRequired[bool]
+class CreateWorkspaceInstanceResponseTypeDef(TypedDict):
+    WorkspaceInstanceId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class PrivateIpAddressSpecificationTypeDef(TypedDict):
-    Primary: NotRequired[bool]
-    PrivateIpAddress: NotRequired[str]
+class DeleteVolumeRequestTypeDef(TypedDict):
+    VolumeId: str
 
 
-class RegionTypeDef(TypedDict):
-    RegionName: NotRequired[str]
+class DeleteVolumeResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class RunInstancesMonitoringEnabledTypeDef(TypedDict):
-    Enabled: NotRequired[bool]
+class DeleteWorkspaceInstanceRequestTypeDef(TypedDict):
+    WorkspaceInstanceId: str
 
 
-class SpotMarketOptionsTypeDef(TypedDict):
-    BlockDurationMinutes: NotRequired[int]
-    InstanceInterruptionBehavior: NotRequired[InstanceInterruptionBehaviorEnumType]
-    MaxPrice: NotRequired[str]
-    SpotInstanceType: NotRequired[SpotInstanceTypeEnumType]
-    ValidUntilUtc: NotRequired[ReadOnly[datetime | str]]
+class DeleteWorkspaceInstanceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateVolumeRequestTypeDef(TypedDict):
+    WorkspaceInstanceId: str
+    VolumeId: str
+    Device: NotRequired[str]
+    DisassociateMode: NotRequired[DisassociateModeEnumType]
+
+
+class DisassociateVolumeResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EC2InstanceErrorTypeDef(TypedDict):
+    EC2ErrorCode: NotRequired[str]
+    EC2ExceptionType: NotRequired[str]
+    EC2ErrorMessage: NotRequired[str]
+
+
+class EC2ManagedInstanceTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+
+
+class GetWorkspaceInstanceRequestTypeDef(TypedDict):
+    WorkspaceInstanceId: str
+
+
+class WorkspaceInstanceErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class GetWorkspaceInstanceResponseTypeDef(TypedDict):
+    WorkspaceInstanceErrors: NotRequired[list[WorkspaceInstanceErrorTypeDef]]
+    EC2InstanceErrors: NotRequired[list[EC2InstanceErrorTypeDef]]
+    ProvisionState: NotRequired[ProvisionStateEnumType]
+    WorkspaceInstanceId: NotRequired[str]
+    EC2ManagedInstance: NotRequired[EC2ManagedInstanceTypeDef]
+    BillingConfiguration: NotRequired[BillingConfigurationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstanceConfigurationFilterTypeDef(TypedDict):
+    BillingMode: BillingModeType
+    PlatformType: PlatformTypeEnumType
+    Tenancy: InstanceConfigurationTenancyEnumType
 
 
 class SupportedInstanceConfigurationTypeDef(TypedDict):
     BillingMode: NotRequired[BillingModeType]
     PlatformType: NotRequired[PlatformTypeEnumType]
     Tenancy: NotRequired[InstanceConfigurationTenancyEnumType]
+
+
+class InstanceTypeInfoTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+    SupportedInstanceConfigurations: NotRequired[
+        list[SupportedInstanceConfigurationTypeDef]
+    ]
+
+
+class ListInstanceTypesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    InstanceConfigurationFilter: NotRequired[InstanceConfigurationFilterTypeDef]
+
+
+class ListInstanceTypesResponseTypeDef(TypedDict):
+    InstanceTypes: list[InstanceTypeInfoTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRegionsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class RegionTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+
+
+class ListRegionsResponseTypeDef(TypedDict):
+    Regions: list[RegionTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    WorkspaceInstanceId: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListWorkspaceInstancesRequestTypeDef(TypedDict):
+    ProvisionStates: NotRequired[ReadOnly[Sequence[ProvisionStateEnumType]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class WorkspaceInstanceTypeDef(TypedDict):
+    ProvisionState: NotRequired[ProvisionStateEnumType]
+    WorkspaceInstanceId: NotRequired[str]
+    EC2ManagedInstance: NotRequired[EC2ManagedInstanceTypeDef]
+
+
+class ListWorkspaceInstancesResponseTypeDef(TypedDict):
+    WorkspaceInstances: list[WorkspaceInstanceTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -493,16 +515,6 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagSpecificationTypeDef(TypedDict):
-    ResourceType: NotRequired[ResourceTypeEnumType]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class TagTypeDef(TypedDict):
-    Key: NotRequired[str]
-    Value: NotRequired[str]
-
-
 class UntagResourceRequestTypeDef(TypedDict):
     WorkspaceInstanceId: str
     TagKeys: ReadOnly[Sequence[str]]
@@ -510,14 +522,3 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class WorkspaceInstanceErrorTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
-
-
-class WorkspaceInstanceTypeDef(TypedDict):
-    ProvisionState: NotRequired[ProvisionStateEnumType]
-    WorkspaceInstanceId: NotRequired[str]
-    EC2ManagedInstance: NotRequired[EC2ManagedInstanceTypeDef]

@@ -2,22 +2,23 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon WorkSpaces Thin Client: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "ApplyTimeOfType",
-    "DayOfWeekType",
-    "DesktopTypeType",
-    "DeviceSoftwareSetComplianceStatusType",
-    "DeviceStatusType",
-    "EnvironmentSoftwareSetComplianceStatusType",
-    "MaintenanceWindowTypeType",
-    "SoftwareSetUpdateModeType",
-    "SoftwareSetUpdateScheduleType",
-    "SoftwareSetUpdateStatusType",
-    "SoftwareSetValidationStatusType",
-    "TargetDeviceStatusType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "ApplyTimeOfType",
+        "DayOfWeekType",
+        "DesktopTypeType",
+        "DeviceSoftwareSetComplianceStatusType",
+        "DeviceStatusType",
+        "EnvironmentSoftwareSetComplianceStatusType",
+        "MaintenanceWindowTypeType",
+        "SoftwareSetUpdateModeType",
+        "SoftwareSetUpdateScheduleType",
+        "SoftwareSetUpdateStatusType",
+        "SoftwareSetValidationStatusType",
+        "TargetDeviceStatusType",
+    ]
 
 ApplyTimeOfType = Literal["UTC", "DEVICE"]
 DayOfWeekType = Literal[

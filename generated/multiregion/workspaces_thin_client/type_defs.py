@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -33,51 +33,62 @@ from .literals import (
     TargetDeviceStatusType,
 )
 
-__all__ = [
-    "CreateEnvironmentRequestTypeDef",
-    "CreateEnvironmentResponseTypeDef",
-    "DeleteDeviceRequestTypeDef",
-    "DeleteDeviceResponseTypeDef",
-    "DeleteEnvironmentRequestTypeDef",
-    "DeleteEnvironmentResponseTypeDef",
-    "DeregisterDeviceRequestTypeDef",
-    "DeregisterDeviceResponseTypeDef",
-    "DeviceSummaryTypeDef",
-    "DeviceTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EnvironmentSummaryTypeDef",
-    "EnvironmentTypeDef",
-    "GetDeviceRequestTypeDef",
-    "GetDeviceResponseTypeDef",
-    "GetEnvironmentRequestTypeDef",
-    "GetEnvironmentResponseTypeDef",
-    "GetSoftwareSetRequestTypeDef",
-    "GetSoftwareSetResponseTypeDef",
-    "ListDevicesRequestTypeDef",
-    "ListDevicesResponseTypeDef",
-    "ListEnvironmentsRequestTypeDef",
-    "ListEnvironmentsResponseTypeDef",
-    "ListSoftwareSetsRequestTypeDef",
-    "ListSoftwareSetsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "MaintenanceWindowOutputTypeDef",
-    "MaintenanceWindowTypeDef",
-    "ResponseMetadataTypeDef",
-    "SoftwareSetSummaryTypeDef",
-    "SoftwareSetTypeDef",
-    "SoftwareTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateDeviceRequestTypeDef",
-    "UpdateDeviceResponseTypeDef",
-    "UpdateEnvironmentRequestTypeDef",
-    "UpdateEnvironmentResponseTypeDef",
-    "UpdateSoftwareSetRequestTypeDef",
-    "UpdateSoftwareSetResponseTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "CreateEnvironmentRequestTypeDef",
+        "CreateEnvironmentResponseTypeDef",
+        "DeleteDeviceRequestTypeDef",
+        "DeleteDeviceResponseTypeDef",
+        "DeleteEnvironmentRequestTypeDef",
+        "DeleteEnvironmentResponseTypeDef",
+        "DeregisterDeviceRequestTypeDef",
+        "DeregisterDeviceResponseTypeDef",
+        "DeviceSummaryTypeDef",
+        "DeviceTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EnvironmentSummaryTypeDef",
+        "EnvironmentTypeDef",
+        "GetDeviceRequestTypeDef",
+        "GetDeviceResponseTypeDef",
+        "GetEnvironmentRequestTypeDef",
+        "GetEnvironmentResponseTypeDef",
+        "GetSoftwareSetRequestTypeDef",
+        "GetSoftwareSetResponseTypeDef",
+        "ListDevicesRequestTypeDef",
+        "ListDevicesResponseTypeDef",
+        "ListEnvironmentsRequestTypeDef",
+        "ListEnvironmentsResponseTypeDef",
+        "ListSoftwareSetsRequestTypeDef",
+        "ListSoftwareSetsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "MaintenanceWindowOutputTypeDef",
+        "MaintenanceWindowTypeDef",
+        "ResponseMetadataTypeDef",
+        "SoftwareSetSummaryTypeDef",
+        "SoftwareSetTypeDef",
+        "SoftwareTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateDeviceRequestTypeDef",
+        "UpdateDeviceResponseTypeDef",
+        "UpdateEnvironmentRequestTypeDef",
+        "UpdateEnvironmentResponseTypeDef",
+        "UpdateSoftwareSetRequestTypeDef",
+        "UpdateSoftwareSetResponseTypeDef",
+    ]
+
+
+class MaintenanceWindowTypeDef(TypedDict):
+    type: MaintenanceWindowTypeType
+    startTimeHour: NotRequired[int]
+    startTimeMinute: NotRequired[int]
+    endTimeHour: NotRequired[int]
+    endTimeMinute: NotRequired[int]
+    daysOfTheWeek: NotRequired[ReadOnly[Sequence[DayOfWeekType]]]
+    applyTimeOf: NotRequired[ApplyTimeOfType]
 
 
 class CreateEnvironmentRequestTypeDef(TypedDict):
@@ -92,6 +103,33 @@ class CreateEnvironmentRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     deviceCreationTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class MaintenanceWindowOutputTypeDef(TypedDict):
+    type: MaintenanceWindowTypeType
+    startTimeHour: NotRequired[int]
+    startTimeMinute: NotRequired[int]
+    endTimeHour: NotRequired[int]
+    endTimeMinute: NotRequired[int]
+    daysOfTheWeek: NotRequired[list[DayOfWeekType]]
+    applyTimeOf: NotRequired[ApplyTimeOfType]
+
+
+class EnvironmentSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    desktopArn: NotRequired[str]
+    desktopEndpoint: NotRequired[str]
+    desktopType: NotRequired[DesktopTypeType]
+    activationCode: NotRequired[str]
+    softwareSetUpdateSchedule: NotRequired[SoftwareSetUpdateScheduleType]
+    maintenanceWindow: NotRequired[MaintenanceWindowOutputTypeDef]
+    softwareSetUpdateMode: NotRequired[SoftwareSetUpdateModeType]
+    desiredSoftwareSetId: NotRequired[str]
+    pendingSoftwareSetId: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    arn: NotRequired[str]
 
 
 class CreateEnvironmentResponseTypeDef(TypedDict):
@@ -170,23 +208,6 @@ class DeviceTypeDef(TypedDict):
     lastUserId: NotRequired[str]
 
 
-class EnvironmentSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    name: NotRequired[str]
-    desktopArn: NotRequired[str]
-    desktopEndpoint: NotRequired[str]
-    desktopType: NotRequired[DesktopTypeType]
-    activationCode: NotRequired[str]
-    softwareSetUpdateSchedule: NotRequired[SoftwareSetUpdateScheduleType]
-    maintenanceWindow: NotRequired[MaintenanceWindowOutputTypeDef]
-    softwareSetUpdateMode: NotRequired[SoftwareSetUpdateModeType]
-    desiredSoftwareSetId: NotRequired[str]
-    pendingSoftwareSetId: NotRequired[str]
-    createdAt: NotRequired[datetime]
-    updatedAt: NotRequired[datetime]
-    arn: NotRequired[str]
-
-
 class EnvironmentTypeDef(TypedDict):
     id: NotRequired[str]
     name: NotRequired[str]
@@ -231,6 +252,21 @@ class GetSoftwareSetRequestTypeDef(TypedDict):
     id: str
 
 
+class SoftwareTypeDef(TypedDict):
+    name: NotRequired[str]
+    version: NotRequired[str]
+
+
+class SoftwareSetTypeDef(TypedDict):
+    id: NotRequired[str]
+    version: NotRequired[str]
+    releasedAt: NotRequired[datetime]
+    supportedUntil: NotRequired[datetime]
+    validationStatus: NotRequired[SoftwareSetValidationStatusType]
+    software: NotRequired[list[SoftwareTypeDef]]
+    arn: NotRequired[str]
+
+
 class GetSoftwareSetResponseTypeDef(TypedDict):
     softwareSet: NotRequired[SoftwareSetTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -263,6 +299,15 @@ class ListSoftwareSetsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class SoftwareSetSummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    version: NotRequired[str]
+    releasedAt: NotRequired[datetime]
+    supportedUntil: NotRequired[datetime]
+    validationStatus: NotRequired[SoftwareSetValidationStatusType]
+    arn: NotRequired[str]
+
+
 class ListSoftwareSetsResponseTypeDef(TypedDict):
     softwareSets: NotRequired[list[SoftwareSetSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -276,50 +321,6 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class MaintenanceWindowOutputTypeDef(TypedDict):
-    type: MaintenanceWindowTypeType
-    startTimeHour: NotRequired[int]
-    startTimeMinute: NotRequired[int]
-    endTimeHour: NotRequired[int]
-    endTimeMinute: NotRequired[int]
-    daysOfTheWeek: NotRequired[list[DayOfWeekType]]
-    applyTimeOf: NotRequired[ApplyTimeOfType]
-
-
-class MaintenanceWindowTypeDef(TypedDict):
-    type: MaintenanceWindowTypeType
-    startTimeHour: NotRequired[int]
-    startTimeMinute: NotRequired[int]
-    endTimeHour: NotRequired[int]
-    endTimeMinute: NotRequired[int]
-    daysOfTheWeek: NotRequired[ReadOnly[Sequence[DayOfWeekType]]]
-    applyTimeOf: NotRequired[ApplyTimeOfType]
-
-
-class SoftwareSetSummaryTypeDef(TypedDict):
-    id: NotRequired[str]
-    version: NotRequired[str]
-    releasedAt: NotRequired[datetime]
-    supportedUntil: NotRequired[datetime]
-    validationStatus: NotRequired[SoftwareSetValidationStatusType]
-    arn: NotRequired[str]
-
-
-class SoftwareSetTypeDef(TypedDict):
-    id: NotRequired[str]
-    version: NotRequired[str]
-    releasedAt: NotRequired[datetime]
-    supportedUntil: NotRequired[datetime]
-    validationStatus: NotRequired[SoftwareSetValidationStatusType]
-    software: NotRequired[list[SoftwareTypeDef]]
-    arn: NotRequired[str]
-
-
-class SoftwareTypeDef(TypedDict):
-    name: NotRequired[str]
-    version: NotRequired[str]
 
 
 class TagResourceRequestTypeDef(TypedDict):

@@ -2,31 +2,32 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of Amazon WorkSpaces Web: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "AuthenticationTypeType",
-    "BrowserTypeType",
-    "CategoryType",
-    "ColorThemeType",
-    "EnabledTypeType",
-    "EventType",
-    "FolderStructureType",
-    "IdentityProviderTypeType",
-    "InstanceTypeType",
-    "LocaleType",
-    "LogFileFormatType",
-    "MaxDisplayResolutionType",
-    "MimeTypeType",
-    "PortalStatusType",
-    "RedactionPlaceHolderTypeType",
-    "RendererTypeType",
-    "SessionSortByType",
-    "SessionStatusType",
-    "ToolbarItemType",
-    "ToolbarTypeType",
-    "VisualModeType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AuthenticationTypeType",
+        "BrowserTypeType",
+        "CategoryType",
+        "ColorThemeType",
+        "EnabledTypeType",
+        "EventType",
+        "FolderStructureType",
+        "IdentityProviderTypeType",
+        "InstanceTypeType",
+        "LocaleType",
+        "LogFileFormatType",
+        "MaxDisplayResolutionType",
+        "MimeTypeType",
+        "PortalStatusType",
+        "RedactionPlaceHolderTypeType",
+        "RendererTypeType",
+        "SessionSortByType",
+        "SessionStatusType",
+        "ToolbarItemType",
+        "ToolbarTypeType",
+        "VisualModeType",
+    ]
 
 AuthenticationTypeType = Literal["Standard", "IAM_Identity_Center"]
 BrowserTypeType = Literal["Chrome"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -42,211 +42,212 @@ from .literals import (
     VisualModeType,
 )
 
-__all__ = [
-    "AssociateBrowserSettingsRequestTypeDef",
-    "AssociateBrowserSettingsResponseTypeDef",
-    "AssociateDataProtectionSettingsRequestTypeDef",
-    "AssociateDataProtectionSettingsResponseTypeDef",
-    "AssociateIpAccessSettingsRequestTypeDef",
-    "AssociateIpAccessSettingsResponseTypeDef",
-    "AssociateNetworkSettingsRequestTypeDef",
-    "AssociateNetworkSettingsResponseTypeDef",
-    "AssociateSessionLoggerRequestTypeDef",
-    "AssociateSessionLoggerResponseTypeDef",
-    "AssociateTrustStoreRequestTypeDef",
-    "AssociateTrustStoreResponseTypeDef",
-    "AssociateUserAccessLoggingSettingsRequestTypeDef",
-    "AssociateUserAccessLoggingSettingsResponseTypeDef",
-    "AssociateUserSettingsRequestTypeDef",
-    "AssociateUserSettingsResponseTypeDef",
-    "BrandingConfigurationCreateInputTypeDef",
-    "BrandingConfigurationTypeDef",
-    "BrandingConfigurationUpdateInputTypeDef",
-    "BrowserSettingsSummaryTypeDef",
-    "BrowserSettingsTypeDef",
-    "CertificateSummaryTypeDef",
-    "CertificateTypeDef",
-    "CookieSpecificationTypeDef",
-    "CookieSynchronizationConfigurationOutputTypeDef",
-    "CookieSynchronizationConfigurationTypeDef",
-    "CreateBrowserSettingsRequestTypeDef",
-    "CreateBrowserSettingsResponseTypeDef",
-    "CreateDataProtectionSettingsRequestTypeDef",
-    "CreateDataProtectionSettingsResponseTypeDef",
-    "CreateIdentityProviderRequestTypeDef",
-    "CreateIdentityProviderResponseTypeDef",
-    "CreateIpAccessSettingsRequestTypeDef",
-    "CreateIpAccessSettingsResponseTypeDef",
-    "CreateNetworkSettingsRequestTypeDef",
-    "CreateNetworkSettingsResponseTypeDef",
-    "CreatePortalRequestTypeDef",
-    "CreatePortalResponseTypeDef",
-    "CreateSessionLoggerRequestTypeDef",
-    "CreateSessionLoggerResponseTypeDef",
-    "CreateTrustStoreRequestTypeDef",
-    "CreateTrustStoreResponseTypeDef",
-    "CreateUserAccessLoggingSettingsRequestTypeDef",
-    "CreateUserAccessLoggingSettingsResponseTypeDef",
-    "CreateUserSettingsRequestTypeDef",
-    "CreateUserSettingsResponseTypeDef",
-    "CustomPatternTypeDef",
-    "DataProtectionSettingsSummaryTypeDef",
-    "DataProtectionSettingsTypeDef",
-    "DeleteBrowserSettingsRequestTypeDef",
-    "DeleteBrowserSettingsResponseTypeDef",
-    "DeleteDataProtectionSettingsRequestTypeDef",
-    "DeleteDataProtectionSettingsResponseTypeDef",
-    "DeleteIdentityProviderRequestTypeDef",
-    "DeleteIdentityProviderResponseTypeDef",
-    "DeleteIpAccessSettingsRequestTypeDef",
-    "DeleteIpAccessSettingsResponseTypeDef",
-    "DeleteNetworkSettingsRequestTypeDef",
-    "DeleteNetworkSettingsResponseTypeDef",
-    "DeletePortalRequestTypeDef",
-    "DeletePortalResponseTypeDef",
-    "DeleteSessionLoggerRequestTypeDef",
-    "DeleteSessionLoggerResponseTypeDef",
-    "DeleteTrustStoreRequestTypeDef",
-    "DeleteTrustStoreResponseTypeDef",
-    "DeleteUserAccessLoggingSettingsRequestTypeDef",
-    "DeleteUserAccessLoggingSettingsResponseTypeDef",
-    "DeleteUserSettingsRequestTypeDef",
-    "DeleteUserSettingsResponseTypeDef",
-    "DisassociateBrowserSettingsRequestTypeDef",
-    "DisassociateBrowserSettingsResponseTypeDef",
-    "DisassociateDataProtectionSettingsRequestTypeDef",
-    "DisassociateDataProtectionSettingsResponseTypeDef",
-    "DisassociateIpAccessSettingsRequestTypeDef",
-    "DisassociateIpAccessSettingsResponseTypeDef",
-    "DisassociateNetworkSettingsRequestTypeDef",
-    "DisassociateNetworkSettingsResponseTypeDef",
-    "DisassociateSessionLoggerRequestTypeDef",
-    "DisassociateSessionLoggerResponseTypeDef",
-    "DisassociateTrustStoreRequestTypeDef",
-    "DisassociateTrustStoreResponseTypeDef",
-    "DisassociateUserAccessLoggingSettingsRequestTypeDef",
-    "DisassociateUserAccessLoggingSettingsResponseTypeDef",
-    "DisassociateUserSettingsRequestTypeDef",
-    "DisassociateUserSettingsResponseTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EventFilterOutputTypeDef",
-    "EventFilterTypeDef",
-    "ExpireSessionRequestTypeDef",
-    "ExpireSessionResponseTypeDef",
-    "GetBrowserSettingsRequestTypeDef",
-    "GetBrowserSettingsResponseTypeDef",
-    "GetDataProtectionSettingsRequestTypeDef",
-    "GetDataProtectionSettingsResponseTypeDef",
-    "GetIdentityProviderRequestTypeDef",
-    "GetIdentityProviderResponseTypeDef",
-    "GetIpAccessSettingsRequestTypeDef",
-    "GetIpAccessSettingsResponseTypeDef",
-    "GetNetworkSettingsRequestTypeDef",
-    "GetNetworkSettingsResponseTypeDef",
-    "GetPortalRequestTypeDef",
-    "GetPortalResponseTypeDef",
-    "GetPortalServiceProviderMetadataRequestTypeDef",
-    "GetPortalServiceProviderMetadataResponseTypeDef",
-    "GetSessionLoggerRequestTypeDef",
-    "GetSessionLoggerResponseTypeDef",
-    "GetSessionRequestTypeDef",
-    "GetSessionResponseTypeDef",
-    "GetTrustStoreCertificateRequestTypeDef",
-    "GetTrustStoreCertificateResponseTypeDef",
-    "GetTrustStoreRequestTypeDef",
-    "GetTrustStoreResponseTypeDef",
-    "GetUserAccessLoggingSettingsRequestTypeDef",
-    "GetUserAccessLoggingSettingsResponseTypeDef",
-    "GetUserSettingsRequestTypeDef",
-    "GetUserSettingsResponseTypeDef",
-    "IconImageInputTypeDef",
-    "IdentityProviderSummaryTypeDef",
-    "IdentityProviderTypeDef",
-    "ImageMetadataTypeDef",
-    "InlineRedactionConfigurationOutputTypeDef",
-    "InlineRedactionConfigurationTypeDef",
-    "InlineRedactionPatternOutputTypeDef",
-    "InlineRedactionPatternTypeDef",
-    "IpAccessSettingsSummaryTypeDef",
-    "IpAccessSettingsTypeDef",
-    "IpRuleTypeDef",
-    "ListBrowserSettingsRequestTypeDef",
-    "ListBrowserSettingsResponseTypeDef",
-    "ListDataProtectionSettingsRequestTypeDef",
-    "ListDataProtectionSettingsResponseTypeDef",
-    "ListIdentityProvidersRequestTypeDef",
-    "ListIdentityProvidersResponseTypeDef",
-    "ListIpAccessSettingsRequestTypeDef",
-    "ListIpAccessSettingsResponseTypeDef",
-    "ListNetworkSettingsRequestTypeDef",
-    "ListNetworkSettingsResponseTypeDef",
-    "ListPortalsRequestTypeDef",
-    "ListPortalsResponseTypeDef",
-    "ListSessionLoggersRequestTypeDef",
-    "ListSessionLoggersResponseTypeDef",
-    "ListSessionsRequestTypeDef",
-    "ListSessionsResponseTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ListTrustStoreCertificatesRequestTypeDef",
-    "ListTrustStoreCertificatesResponseTypeDef",
-    "ListTrustStoresRequestTypeDef",
-    "ListTrustStoresResponseTypeDef",
-    "ListUserAccessLoggingSettingsRequestTypeDef",
-    "ListUserAccessLoggingSettingsResponseTypeDef",
-    "ListUserSettingsRequestTypeDef",
-    "ListUserSettingsResponseTypeDef",
-    "LocalizedBrandingStringsTypeDef",
-    "LogConfigurationTypeDef",
-    "NetworkSettingsSummaryTypeDef",
-    "NetworkSettingsTypeDef",
-    "PortalSummaryTypeDef",
-    "PortalTypeDef",
-    "RedactionPlaceHolderTypeDef",
-    "ResponseMetadataTypeDef",
-    "S3LogConfigurationTypeDef",
-    "SessionLoggerSummaryTypeDef",
-    "SessionLoggerTypeDef",
-    "SessionSummaryTypeDef",
-    "SessionTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "ToolbarConfigurationOutputTypeDef",
-    "ToolbarConfigurationTypeDef",
-    "TrustStoreSummaryTypeDef",
-    "TrustStoreTypeDef",
-    "UnitTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateBrowserSettingsRequestTypeDef",
-    "UpdateBrowserSettingsResponseTypeDef",
-    "UpdateDataProtectionSettingsRequestTypeDef",
-    "UpdateDataProtectionSettingsResponseTypeDef",
-    "UpdateIdentityProviderRequestTypeDef",
-    "UpdateIdentityProviderResponseTypeDef",
-    "UpdateIpAccessSettingsRequestTypeDef",
-    "UpdateIpAccessSettingsResponseTypeDef",
-    "UpdateNetworkSettingsRequestTypeDef",
-    "UpdateNetworkSettingsResponseTypeDef",
-    "UpdatePortalRequestTypeDef",
-    "UpdatePortalResponseTypeDef",
-    "UpdateSessionLoggerRequestTypeDef",
-    "UpdateSessionLoggerResponseTypeDef",
-    "UpdateTrustStoreRequestTypeDef",
-    "UpdateTrustStoreResponseTypeDef",
-    "UpdateUserAccessLoggingSettingsRequestTypeDef",
-    "UpdateUserAccessLoggingSettingsResponseTypeDef",
-    "UpdateUserSettingsRequestTypeDef",
-    "UpdateUserSettingsResponseTypeDef",
-    "UserAccessLoggingSettingsSummaryTypeDef",
-    "UserAccessLoggingSettingsTypeDef",
-    "UserSettingsSummaryTypeDef",
-    "UserSettingsTypeDef",
-    "WallpaperImageInputTypeDef",
-    "WebContentFilteringPolicyOutputTypeDef",
-    "WebContentFilteringPolicyTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AssociateBrowserSettingsRequestTypeDef",
+        "AssociateBrowserSettingsResponseTypeDef",
+        "AssociateDataProtectionSettingsRequestTypeDef",
+        "AssociateDataProtectionSettingsResponseTypeDef",
+        "AssociateIpAccessSettingsRequestTypeDef",
+        "AssociateIpAccessSettingsResponseTypeDef",
+        "AssociateNetworkSettingsRequestTypeDef",
+        "AssociateNetworkSettingsResponseTypeDef",
+        "AssociateSessionLoggerRequestTypeDef",
+        "AssociateSessionLoggerResponseTypeDef",
+        "AssociateTrustStoreRequestTypeDef",
+        "AssociateTrustStoreResponseTypeDef",
+        "AssociateUserAccessLoggingSettingsRequestTypeDef",
+        "AssociateUserAccessLoggingSettingsResponseTypeDef",
+        "AssociateUserSettingsRequestTypeDef",
+        "AssociateUserSettingsResponseTypeDef",
+        "BrandingConfigurationCreateInputTypeDef",
+        "BrandingConfigurationTypeDef",
+        "BrandingConfigurationUpdateInputTypeDef",
+        "BrowserSettingsSummaryTypeDef",
+        "BrowserSettingsTypeDef",
+        "CertificateSummaryTypeDef",
+        "CertificateTypeDef",
+        "CookieSpecificationTypeDef",
+        "CookieSynchronizationConfigurationOutputTypeDef",
+        "CookieSynchronizationConfigurationTypeDef",
+        "CreateBrowserSettingsRequestTypeDef",
+        "CreateBrowserSettingsResponseTypeDef",
+        "CreateDataProtectionSettingsRequestTypeDef",
+        "CreateDataProtectionSettingsResponseTypeDef",
+        "CreateIdentityProviderRequestTypeDef",
+        "CreateIdentityProviderResponseTypeDef",
+        "CreateIpAccessSettingsRequestTypeDef",
+        "CreateIpAccessSettingsResponseTypeDef",
+        "CreateNetworkSettingsRequestTypeDef",
+        "CreateNetworkSettingsResponseTypeDef",
+        "CreatePortalRequestTypeDef",
+        "CreatePortalResponseTypeDef",
+        "CreateSessionLoggerRequestTypeDef",
+        "CreateSessionLoggerResponseTypeDef",
+        "CreateTrustStoreRequestTypeDef",
+        "CreateTrustStoreResponseTypeDef",
+        "CreateUserAccessLoggingSettingsRequestTypeDef",
+        "CreateUserAccessLoggingSettingsResponseTypeDef",
+        "CreateUserSettingsRequestTypeDef",
+        "CreateUserSettingsResponseTypeDef",
+        "CustomPatternTypeDef",
+        "DataProtectionSettingsSummaryTypeDef",
+        "DataProtectionSettingsTypeDef",
+        "DeleteBrowserSettingsRequestTypeDef",
+        "DeleteBrowserSettingsResponseTypeDef",
+        "DeleteDataProtectionSettingsRequestTypeDef",
+        "DeleteDataProtectionSettingsResponseTypeDef",
+        "DeleteIdentityProviderRequestTypeDef",
+        "DeleteIdentityProviderResponseTypeDef",
+        "DeleteIpAccessSettingsRequestTypeDef",
+        "DeleteIpAccessSettingsResponseTypeDef",
+        "DeleteNetworkSettingsRequestTypeDef",
+        "DeleteNetworkSettingsResponseTypeDef",
+        "DeletePortalRequestTypeDef",
+        "DeletePortalResponseTypeDef",
+        "DeleteSessionLoggerRequestTypeDef",
+        "DeleteSessionLoggerResponseTypeDef",
+        "DeleteTrustStoreRequestTypeDef",
+        "DeleteTrustStoreResponseTypeDef",
+        "DeleteUserAccessLoggingSettingsRequestTypeDef",
+        "DeleteUserAccessLoggingSettingsResponseTypeDef",
+        "DeleteUserSettingsRequestTypeDef",
+        "DeleteUserSettingsResponseTypeDef",
+        "DisassociateBrowserSettingsRequestTypeDef",
+        "DisassociateBrowserSettingsResponseTypeDef",
+        "DisassociateDataProtectionSettingsRequestTypeDef",
+        "DisassociateDataProtectionSettingsResponseTypeDef",
+        "DisassociateIpAccessSettingsRequestTypeDef",
+        "DisassociateIpAccessSettingsResponseTypeDef",
+        "DisassociateNetworkSettingsRequestTypeDef",
+        "DisassociateNetworkSettingsResponseTypeDef",
+        "DisassociateSessionLoggerRequestTypeDef",
+        "DisassociateSessionLoggerResponseTypeDef",
+        "DisassociateTrustStoreRequestTypeDef",
+        "DisassociateTrustStoreResponseTypeDef",
+        "DisassociateUserAccessLoggingSettingsRequestTypeDef",
+        "DisassociateUserAccessLoggingSettingsResponseTypeDef",
+        "DisassociateUserSettingsRequestTypeDef",
+        "DisassociateUserSettingsResponseTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EventFilterOutputTypeDef",
+        "EventFilterTypeDef",
+        "ExpireSessionRequestTypeDef",
+        "ExpireSessionResponseTypeDef",
+        "GetBrowserSettingsRequestTypeDef",
+        "GetBrowserSettingsResponseTypeDef",
+        "GetDataProtectionSettingsRequestTypeDef",
+        "GetDataProtectionSettingsResponseTypeDef",
+        "GetIdentityProviderRequestTypeDef",
+        "GetIdentityProviderResponseTypeDef",
+        "GetIpAccessSettingsRequestTypeDef",
+        "GetIpAccessSettingsResponseTypeDef",
+        "GetNetworkSettingsRequestTypeDef",
+        "GetNetworkSettingsResponseTypeDef",
+        "GetPortalRequestTypeDef",
+        "GetPortalResponseTypeDef",
+        "GetPortalServiceProviderMetadataRequestTypeDef",
+        "GetPortalServiceProviderMetadataResponseTypeDef",
+        "GetSessionLoggerRequestTypeDef",
+        "GetSessionLoggerResponseTypeDef",
+        "GetSessionRequestTypeDef",
+        "GetSessionResponseTypeDef",
+        "GetTrustStoreCertificateRequestTypeDef",
+        "GetTrustStoreCertificateResponseTypeDef",
+        "GetTrustStoreRequestTypeDef",
+        "GetTrustStoreResponseTypeDef",
+        "GetUserAccessLoggingSettingsRequestTypeDef",
+        "GetUserAccessLoggingSettingsResponseTypeDef",
+        "GetUserSettingsRequestTypeDef",
+        "GetUserSettingsResponseTypeDef",
+        "IconImageInputTypeDef",
+        "IdentityProviderSummaryTypeDef",
+        "IdentityProviderTypeDef",
+        "ImageMetadataTypeDef",
+        "InlineRedactionConfigurationOutputTypeDef",
+        "InlineRedactionConfigurationTypeDef",
+        "InlineRedactionPatternOutputTypeDef",
+        "InlineRedactionPatternTypeDef",
+        "IpAccessSettingsSummaryTypeDef",
+        "IpAccessSettingsTypeDef",
+        "IpRuleTypeDef",
+        "ListBrowserSettingsRequestTypeDef",
+        "ListBrowserSettingsResponseTypeDef",
+        "ListDataProtectionSettingsRequestTypeDef",
+        "ListDataProtectionSettingsResponseTypeDef",
+        "ListIdentityProvidersRequestTypeDef",
+        "ListIdentityProvidersResponseTypeDef",
+        "ListIpAccessSettingsRequestTypeDef",
+        "ListIpAccessSettingsResponseTypeDef",
+        "ListNetworkSettingsRequestTypeDef",
+        "ListNetworkSettingsResponseTypeDef",
+        "ListPortalsRequestTypeDef",
+        "ListPortalsResponseTypeDef",
+        "ListSessionLoggersRequestTypeDef",
+        "ListSessionLoggersResponseTypeDef",
+        "ListSessionsRequestTypeDef",
+        "ListSessionsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ListTrustStoreCertificatesRequestTypeDef",
+        "ListTrustStoreCertificatesResponseTypeDef",
+        "ListTrustStoresRequestTypeDef",
+        "ListTrustStoresResponseTypeDef",
+        "ListUserAccessLoggingSettingsRequestTypeDef",
+        "ListUserAccessLoggingSettingsResponseTypeDef",
+        "ListUserSettingsRequestTypeDef",
+        "ListUserSettingsResponseTypeDef",
+        "LocalizedBrandingStringsTypeDef",
+        "LogConfigurationTypeDef",
+        "NetworkSettingsSummaryTypeDef",
+        "NetworkSettingsTypeDef",
+        "PortalSummaryTypeDef",
+        "PortalTypeDef",
+        "RedactionPlaceHolderTypeDef",
+        "ResponseMetadataTypeDef",
+        "S3LogConfigurationTypeDef",
+        "SessionLoggerSummaryTypeDef",
+        "SessionLoggerTypeDef",
+        "SessionSummaryTypeDef",
+        "SessionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "ToolbarConfigurationOutputTypeDef",
+        "ToolbarConfigurationTypeDef",
+        "TrustStoreSummaryTypeDef",
+        "TrustStoreTypeDef",
+        "UnitTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateBrowserSettingsRequestTypeDef",
+        "UpdateBrowserSettingsResponseTypeDef",
+        "UpdateDataProtectionSettingsRequestTypeDef",
+        "UpdateDataProtectionSettingsResponseTypeDef",
+        "UpdateIdentityProviderRequestTypeDef",
+        "UpdateIdentityProviderResponseTypeDef",
+        "UpdateIpAccessSettingsRequestTypeDef",
+        "UpdateIpAccessSettingsResponseTypeDef",
+        "UpdateNetworkSettingsRequestTypeDef",
+        "UpdateNetworkSettingsResponseTypeDef",
+        "UpdatePortalRequestTypeDef",
+        "UpdatePortalResponseTypeDef",
+        "UpdateSessionLoggerRequestTypeDef",
+        "UpdateSessionLoggerResponseTypeDef",
+        "UpdateTrustStoreRequestTypeDef",
+        "UpdateTrustStoreResponseTypeDef",
+        "UpdateUserAccessLoggingSettingsRequestTypeDef",
+        "UpdateUserAccessLoggingSettingsResponseTypeDef",
+        "UpdateUserSettingsRequestTypeDef",
+        "UpdateUserSettingsResponseTypeDef",
+        "UserAccessLoggingSettingsSummaryTypeDef",
+        "UserAccessLoggingSettingsTypeDef",
+        "UserSettingsSummaryTypeDef",
+        "UserSettingsTypeDef",
+        "WallpaperImageInputTypeDef",
+        "WebContentFilteringPolicyOutputTypeDef",
+        "WebContentFilteringPolicyTypeDef",
+    ]
 
 
 class AssociateBrowserSettingsRequestTypeDef(TypedDict):
@@ -337,6 +338,27 @@ class AssociateUserSettingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IconImageInputTypeDef(TypedDict):
+    blob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    s3Uri: NotRequired[str]
+
+
+class LocalizedBrandingStringsTypeDef(TypedDict):
+    browserTabTitle: str
+    welcomeText: str
+    loginTitle: NotRequired[str]
+    loginDescription: NotRequired[str]
+    loginButtonText: NotRequired[str]
+    contactLink: NotRequired[str]
+    contactButtonText: NotRequired[str]
+    loadingText: NotRequired[str]
+
+
+class WallpaperImageInputTypeDef(TypedDict):
+    blob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    s3Uri: NotRequired[str]
+
+
 class BrandingConfigurationCreateInputTypeDef(TypedDict):
     logo: ReadOnly[IconImageInputTypeDef]
     wallpaper: NotRequired[ReadOnly[WallpaperImageInputTypeDef]]
@@ -344,6 +366,12 @@ class BrandingConfigurationCreateInputTypeDef(TypedDict):
     localizedStrings: ReadOnly[Mapping[LocaleType, LocalizedBrandingStringsTypeDef]]
     colorTheme: ColorThemeType
     termsOfService: NotRequired[str]
+
+
+class ImageMetadataTypeDef(TypedDict):
+    mimeType: MimeTypeType
+    fileExtension: str
+    lastUploadTimestamp: datetime
 
 
 class BrandingConfigurationTypeDef(TypedDict):
@@ -368,6 +396,12 @@ class BrandingConfigurationUpdateInputTypeDef(TypedDict):
 
 class BrowserSettingsSummaryTypeDef(TypedDict):
     browserSettingsArn: str
+
+
+class WebContentFilteringPolicyOutputTypeDef(TypedDict):
+    blockedCategories: NotRequired[list[CategoryType]]
+    allowedUrls: NotRequired[list[str]]
+    blockedUrls: NotRequired[list[str]]
 
 
 class BrowserSettingsTypeDef(TypedDict):
@@ -412,6 +446,17 @@ class CookieSynchronizationConfigurationTypeDef(TypedDict):
     blocklist: NotRequired[ReadOnly[Sequence[CookieSpecificationTypeDef]]]
 
 
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class WebContentFilteringPolicyTypeDef(TypedDict):
+    blockedCategories: NotRequired[ReadOnly[Sequence[CategoryType]]]
+    allowedUrls: NotRequired[ReadOnly[Sequence[str]]]
+    blockedUrls: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateBrowserSettingsRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     customerManagedKey: NotRequired[str]
@@ -424,6 +469,34 @@ class CreateBrowserSettingsRequestTypeDef(TypedDict):
 class CreateBrowserSettingsResponseTypeDef(TypedDict):
     browserSettingsArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomPatternTypeDef(TypedDict):
+    patternName: str
+    patternRegex: str
+    patternDescription: NotRequired[str]
+    keywordRegex: NotRequired[str]
+
+
+class RedactionPlaceHolderTypeDef(TypedDict):
+    redactionPlaceHolderType: RedactionPlaceHolderTypeType
+    redactionPlaceHolderText: NotRequired[str]
+
+
+class InlineRedactionPatternTypeDef(TypedDict):
+    builtInPatternId: NotRequired[str]
+    customPattern: NotRequired[CustomPatternTypeDef]
+    redactionPlaceHolder: RedactionPlaceHolderTypeDef
+    enforcedUrls: NotRequired[ReadOnly[Sequence[str]]]
+    exemptUrls: NotRequired[ReadOnly[Sequence[str]]]
+    confidenceLevel: NotRequired[int]
+
+
+class InlineRedactionConfigurationTypeDef(TypedDict):
+    inlineRedactionPatterns: ReadOnly[Sequence[InlineRedactionPatternTypeDef]]
+    globalEnforcedUrls: NotRequired[ReadOnly[Sequence[str]]]
+    globalExemptUrls: NotRequired[ReadOnly[Sequence[str]]]
+    globalConfidenceLevel: NotRequired[int]
 
 
 class CreateDataProtectionSettingsRequestTypeDef(TypedDict):
@@ -455,6 +528,11 @@ class CreateIdentityProviderRequestTypeDef(TypedDict):
 class CreateIdentityProviderResponseTypeDef(TypedDict):
     identityProviderArn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IpRuleTypeDef(TypedDict):
+    ipRange: str
+    description: NotRequired[str]
 
 
 class CreateIpAccessSettingsRequestTypeDef(TypedDict):
@@ -503,6 +581,27 @@ class CreatePortalResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UnitTypeDef(TypedDict):
+    pass
+
+
+class EventFilterTypeDef(TypedDict):
+    all: NotRequired[UnitTypeDef]
+    include: NotRequired[ReadOnly[Sequence[EventType]]]
+
+
+class S3LogConfigurationTypeDef(TypedDict):
+    bucket: str
+    keyPrefix: NotRequired[str]
+    bucketOwner: NotRequired[str]
+    logFileFormat: LogFileFormatType
+    folderStructure: FolderStructureType
+
+
+class LogConfigurationTypeDef(TypedDict):
+    s3: NotRequired[S3LogConfigurationTypeDef]
+
+
 class CreateSessionLoggerRequestTypeDef(TypedDict):
     eventFilter: ReadOnly[EventFilterTypeDef]
     logConfiguration: LogConfigurationTypeDef
@@ -540,6 +639,13 @@ class CreateUserAccessLoggingSettingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ToolbarConfigurationTypeDef(TypedDict):
+    toolbarType: NotRequired[ToolbarTypeType]
+    visualMode: NotRequired[VisualModeType]
+    hiddenToolbarItems: NotRequired[ReadOnly[Sequence[ToolbarItemType]]]
+    maxDisplayResolution: NotRequired[MaxDisplayResolutionType]
+
+
 class CreateUserSettingsRequestTypeDef(TypedDict):
     copyAllowed: EnabledTypeType
     pasteAllowed: EnabledTypeType
@@ -568,18 +674,27 @@ class CreateUserSettingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class CustomPatternTypeDef(TypedDict):
-    patternName: str
-    patternRegex: str
-    patternDescription: NotRequired[str]
-    keywordRegex: NotRequired[str]
-
-
 class DataProtectionSettingsSummaryTypeDef(TypedDict):
     dataProtectionSettingsArn: str
     displayName: NotRequired[str]
     description: NotRequired[str]
     creationDate: NotRequired[datetime]
+
+
+class InlineRedactionPatternOutputTypeDef(TypedDict):
+    builtInPatternId: NotRequired[str]
+    customPattern: NotRequired[CustomPatternTypeDef]
+    redactionPlaceHolder: RedactionPlaceHolderTypeDef
+    enforcedUrls: NotRequired[list[str]]
+    exemptUrls: NotRequired[list[str]]
+    confidenceLevel: NotRequired[int]
+
+
+class InlineRedactionConfigurationOutputTypeDef(TypedDict):
+    inlineRedactionPatterns: list[InlineRedactionPatternOutputTypeDef]
+    globalEnforcedUrls: NotRequired[list[str]]
+    globalExemptUrls: NotRequired[list[str]]
+    globalConfidenceLevel: NotRequired[int]
 
 
 class DataProtectionSettingsTypeDef(TypedDict):
@@ -742,11 +857,6 @@ class EventFilterOutputTypeDef(TypedDict):
     include: NotRequired[list[EventType]]
 
 
-class EventFilterTypeDef(TypedDict):
-    all: NotRequired[UnitTypeDef]
-    include: NotRequired[ReadOnly[Sequence[EventType]]]
-
-
 class ExpireSessionRequestTypeDef(TypedDict):
     portalId: str
     sessionId: str
@@ -778,6 +888,13 @@ class GetIdentityProviderRequestTypeDef(TypedDict):
     identityProviderArn: str
 
 
+class IdentityProviderTypeDef(TypedDict):
+    identityProviderArn: str
+    identityProviderName: NotRequired[str]
+    identityProviderType: NotRequired[IdentityProviderTypeType]
+    identityProviderDetails: NotRequired[dict[str, str]]
+
+
 class GetIdentityProviderResponseTypeDef(TypedDict):
     identityProvider: NotRequired[IdentityProviderTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -785,6 +902,17 @@ class GetIdentityProviderResponseTypeDef(TypedDict):
 
 class GetIpAccessSettingsRequestTypeDef(TypedDict):
     ipAccessSettingsArn: str
+
+
+class IpAccessSettingsTypeDef(TypedDict):
+    ipAccessSettingsArn: str
+    associatedPortalArns: NotRequired[list[str]]
+    ipRules: NotRequired[list[IpRuleTypeDef]]
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    creationDate: NotRequired[datetime]
+    customerManagedKey: NotRequired[str]
+    additionalEncryptionContext: NotRequired[dict[str, str]]
 
 
 class GetIpAccessSettingsResponseTypeDef(TypedDict):
@@ -796,6 +924,14 @@ class GetNetworkSettingsRequestTypeDef(TypedDict):
     networkSettingsArn: str
 
 
+class NetworkSettingsTypeDef(TypedDict):
+    networkSettingsArn: str
+    associatedPortalArns: NotRequired[list[str]]
+    vpcId: NotRequired[str]
+    subnetIds: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
+
+
 class GetNetworkSettingsResponseTypeDef(TypedDict):
     networkSettings: NotRequired[NetworkSettingsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -803,6 +939,31 @@ class GetNetworkSettingsResponseTypeDef(TypedDict):
 
 class GetPortalRequestTypeDef(TypedDict):
     portalArn: str
+
+
+class PortalTypeDef(TypedDict):
+    portalArn: str
+    rendererType: NotRequired[RendererTypeType]
+    browserType: NotRequired[BrowserTypeType]
+    portalStatus: NotRequired[PortalStatusType]
+    portalEndpoint: NotRequired[str]
+    displayName: NotRequired[str]
+    creationDate: NotRequired[datetime]
+    browserSettingsArn: NotRequired[str]
+    dataProtectionSettingsArn: NotRequired[str]
+    userSettingsArn: NotRequired[str]
+    networkSettingsArn: NotRequired[str]
+    sessionLoggerArn: NotRequired[str]
+    trustStoreArn: NotRequired[str]
+    statusReason: NotRequired[str]
+    userAccessLoggingSettingsArn: NotRequired[str]
+    authenticationType: NotRequired[AuthenticationTypeType]
+    ipAccessSettingsArn: NotRequired[str]
+    customerManagedKey: NotRequired[str]
+    additionalEncryptionContext: NotRequired[dict[str, str]]
+    instanceType: NotRequired[InstanceTypeType]
+    maxConcurrentSessions: NotRequired[int]
+    portalCustomDomain: NotRequired[str]
 
 
 class GetPortalResponseTypeDef(TypedDict):
@@ -824,6 +985,17 @@ class GetSessionLoggerRequestTypeDef(TypedDict):
     sessionLoggerArn: str
 
 
+class SessionLoggerTypeDef(TypedDict):
+    sessionLoggerArn: str
+    eventFilter: NotRequired[EventFilterOutputTypeDef]
+    logConfiguration: NotRequired[LogConfigurationTypeDef]
+    customerManagedKey: NotRequired[str]
+    additionalEncryptionContext: NotRequired[dict[str, str]]
+    associatedPortalArns: NotRequired[list[str]]
+    displayName: NotRequired[str]
+    creationDate: NotRequired[datetime]
+
+
 class GetSessionLoggerResponseTypeDef(TypedDict):
     sessionLogger: NotRequired[SessionLoggerTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -832,6 +1004,16 @@ class GetSessionLoggerResponseTypeDef(TypedDict):
 class GetSessionRequestTypeDef(TypedDict):
     portalId: str
     sessionId: str
+
+
+class SessionTypeDef(TypedDict):
+    portalArn: NotRequired[str]
+    sessionId: NotRequired[str]
+    username: NotRequired[str]
+    clientIpAddresses: NotRequired[list[str]]
+    status: NotRequired[SessionStatusType]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
 
 
 class GetSessionResponseTypeDef(TypedDict):
@@ -854,6 +1036,11 @@ class GetTrustStoreRequestTypeDef(TypedDict):
     trustStoreArn: str
 
 
+class TrustStoreTypeDef(TypedDict):
+    associatedPortalArns: NotRequired[list[str]]
+    trustStoreArn: str
+
+
 class GetTrustStoreResponseTypeDef(TypedDict):
     trustStore: NotRequired[TrustStoreTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -861,6 +1048,12 @@ class GetTrustStoreResponseTypeDef(TypedDict):
 
 class GetUserAccessLoggingSettingsRequestTypeDef(TypedDict):
     userAccessLoggingSettingsArn: str
+
+
+class UserAccessLoggingSettingsTypeDef(TypedDict):
+    userAccessLoggingSettingsArn: str
+    associatedPortalArns: NotRequired[list[str]]
+    kinesisStreamArn: NotRequired[str]
 
 
 class GetUserAccessLoggingSettingsResponseTypeDef(TypedDict):
@@ -872,14 +1065,37 @@ class GetUserSettingsRequestTypeDef(TypedDict):
     userSettingsArn: str
 
 
+class ToolbarConfigurationOutputTypeDef(TypedDict):
+    toolbarType: NotRequired[ToolbarTypeType]
+    visualMode: NotRequired[VisualModeType]
+    hiddenToolbarItems: NotRequired[list[ToolbarItemType]]
+    maxDisplayResolution: NotRequired[MaxDisplayResolutionType]
+
+
+class UserSettingsTypeDef(TypedDict):
+    userSettingsArn: str
+    associatedPortalArns: NotRequired[list[str]]
+    copyAllowed: NotRequired[EnabledTypeType]
+    pasteAllowed: NotRequired[EnabledTypeType]
+    downloadAllowed: NotRequired[EnabledTypeType]
+    uploadAllowed: NotRequired[EnabledTypeType]
+    printAllowed: NotRequired[EnabledTypeType]
+    disconnectTimeoutInMinutes: NotRequired[int]
+    idleDisconnectTimeoutInMinutes: NotRequired[int]
+    cookieSynchronizationConfiguration: NotRequired[
+        CookieSynchronizationConfigurationOutputTypeDef
+    ]
+    customerManagedKey: NotRequired[str]
+    additionalEncryptionContext: NotRequired[dict[str, str]]
+    deepLinkAllowed: NotRequired[EnabledTypeType]
+    toolbarConfiguration: NotRequired[ToolbarConfigurationOutputTypeDef]
+    brandingConfiguration: NotRequired[BrandingConfigurationTypeDef]
+    webAuthnAllowed: NotRequired[EnabledTypeType]
+
+
 class GetUserSettingsResponseTypeDef(TypedDict):
     userSettings: NotRequired[UserSettingsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IconImageInputTypeDef(TypedDict):
-    blob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    s3Uri: NotRequired[str]
 
 
 class IdentityProviderSummaryTypeDef(TypedDict):
@@ -888,72 +1104,11 @@ class IdentityProviderSummaryTypeDef(TypedDict):
     identityProviderType: NotRequired[IdentityProviderTypeType]
 
 
-class IdentityProviderTypeDef(TypedDict):
-    identityProviderArn: str
-    identityProviderName: NotRequired[str]
-    identityProviderType: NotRequired[IdentityProviderTypeType]
-    identityProviderDetails: NotRequired[dict[str, str]]
-
-
-class ImageMetadataTypeDef(TypedDict):
-    mimeType: MimeTypeType
-    fileExtension: str
-    lastUploadTimestamp: datetime
-
-
-class InlineRedactionConfigurationOutputTypeDef(TypedDict):
-    inlineRedactionPatterns: list[InlineRedactionPatternOutputTypeDef]
-    globalEnforcedUrls: NotRequired[list[str]]
-    globalExemptUrls: NotRequired[list[str]]
-    globalConfidenceLevel: NotRequired[int]
-
-
-class InlineRedactionConfigurationTypeDef(TypedDict):
-    inlineRedactionPatterns: ReadOnly[Sequence[InlineRedactionPatternTypeDef]]
-    globalEnforcedUrls: NotRequired[ReadOnly[Sequence[str]]]
-    globalExemptUrls: NotRequired[ReadOnly[Sequence[str]]]
-    globalConfidenceLevel: NotRequired[int]
-
-
-class InlineRedactionPatternOutputTypeDef(TypedDict):
-    builtInPatternId: NotRequired[str]
-    customPattern: NotRequired[CustomPatternTypeDef]
-    redactionPlaceHolder: RedactionPlaceHolderTypeDef
-    enforcedUrls: NotRequired[list[str]]
-    exemptUrls: NotRequired[list[str]]
-    confidenceLevel: NotRequired[int]
-
-
-class InlineRedactionPatternTypeDef(TypedDict):
-    builtInPatternId: NotRequired[str]
-    customPattern: NotRequired[CustomPatternTypeDef]
-    redactionPlaceHolder: RedactionPlaceHolderTypeDef
-    enforcedUrls: NotRequired[ReadOnly[Sequence[str]]]
-    exemptUrls: NotRequired[ReadOnly[Sequence[str]]]
-    confidenceLevel: NotRequired[int]
-
-
 class IpAccessSettingsSummaryTypeDef(TypedDict):
     ipAccessSettingsArn: str
     displayName: NotRequired[str]
     description: NotRequired[str]
     creationDate: NotRequired[datetime]
-
-
-class IpAccessSettingsTypeDef(TypedDict):
-    ipAccessSettingsArn: str
-    associatedPortalArns: NotRequired[list[str]]
-    ipRules: NotRequired[list[IpRuleTypeDef]]
-    displayName: NotRequired[str]
-    description: NotRequired[str]
-    creationDate: NotRequired[datetime]
-    customerManagedKey: NotRequired[str]
-    additionalEncryptionContext: NotRequired[dict[str, str]]
-
-
-class IpRuleTypeDef(TypedDict):
-    ipRange: str
-    description: NotRequired[str]
 
 
 class ListBrowserSettingsRequestTypeDef(TypedDict):
@@ -1006,6 +1161,11 @@ class ListNetworkSettingsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class NetworkSettingsSummaryTypeDef(TypedDict):
+    networkSettingsArn: str
+    vpcId: NotRequired[str]
+
+
 class ListNetworkSettingsResponseTypeDef(TypedDict):
     networkSettings: NotRequired[list[NetworkSettingsSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1017,6 +1177,28 @@ class ListPortalsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class PortalSummaryTypeDef(TypedDict):
+    portalArn: str
+    rendererType: NotRequired[RendererTypeType]
+    browserType: NotRequired[BrowserTypeType]
+    portalStatus: NotRequired[PortalStatusType]
+    portalEndpoint: NotRequired[str]
+    displayName: NotRequired[str]
+    creationDate: NotRequired[datetime]
+    browserSettingsArn: NotRequired[str]
+    dataProtectionSettingsArn: NotRequired[str]
+    userSettingsArn: NotRequired[str]
+    networkSettingsArn: NotRequired[str]
+    sessionLoggerArn: NotRequired[str]
+    trustStoreArn: NotRequired[str]
+    userAccessLoggingSettingsArn: NotRequired[str]
+    authenticationType: NotRequired[AuthenticationTypeType]
+    ipAccessSettingsArn: NotRequired[str]
+    instanceType: NotRequired[InstanceTypeType]
+    maxConcurrentSessions: NotRequired[int]
+    portalCustomDomain: NotRequired[str]
+
+
 class ListPortalsResponseTypeDef(TypedDict):
     portals: NotRequired[list[PortalSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1026,6 +1208,13 @@ class ListPortalsResponseTypeDef(TypedDict):
 class ListSessionLoggersRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class SessionLoggerSummaryTypeDef(TypedDict):
+    sessionLoggerArn: str
+    logConfiguration: NotRequired[LogConfigurationTypeDef]
+    displayName: NotRequired[str]
+    creationDate: NotRequired[datetime]
 
 
 class ListSessionLoggersResponseTypeDef(TypedDict):
@@ -1042,6 +1231,15 @@ class ListSessionsRequestTypeDef(TypedDict):
     status: NotRequired[SessionStatusType]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+
+
+class SessionSummaryTypeDef(TypedDict):
+    portalArn: NotRequired[str]
+    sessionId: NotRequired[str]
+    username: NotRequired[str]
+    status: NotRequired[SessionStatusType]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
 
 
 class ListSessionsResponseTypeDef(TypedDict):
@@ -1077,6 +1275,10 @@ class ListTrustStoresRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class TrustStoreSummaryTypeDef(TypedDict):
+    trustStoreArn: NotRequired[str]
+
+
 class ListTrustStoresResponseTypeDef(TypedDict):
     trustStores: NotRequired[list[TrustStoreSummaryTypeDef]]
     nextToken: NotRequired[str]
@@ -1086,6 +1288,11 @@ class ListTrustStoresResponseTypeDef(TypedDict):
 class ListUserAccessLoggingSettingsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class UserAccessLoggingSettingsSummaryTypeDef(TypedDict):
+    userAccessLoggingSettingsArn: str
+    kinesisStreamArn: NotRequired[str]
 
 
 class ListUserAccessLoggingSettingsResponseTypeDef(TypedDict):
@@ -1101,135 +1308,28 @@ class ListUserSettingsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
 
 
+class UserSettingsSummaryTypeDef(TypedDict):
+    userSettingsArn: str
+    copyAllowed: NotRequired[EnabledTypeType]
+    pasteAllowed: NotRequired[EnabledTypeType]
+    downloadAllowed: NotRequired[EnabledTypeType]
+    uploadAllowed: NotRequired[EnabledTypeType]
+    printAllowed: NotRequired[EnabledTypeType]
+    disconnectTimeoutInMinutes: NotRequired[int]
+    idleDisconnectTimeoutInMinutes: NotRequired[int]
+    cookieSynchronizationConfiguration: NotRequired[
+        CookieSynchronizationConfigurationOutputTypeDef
+    ]
+    deepLinkAllowed: NotRequired[EnabledTypeType]
+    toolbarConfiguration: NotRequired[ToolbarConfigurationOutputTypeDef]
+    brandingConfiguration: NotRequired[BrandingConfigurationTypeDef]
+    webAuthnAllowed: NotRequired[EnabledTypeType]
+
+
 class ListUserSettingsResponseTypeDef(TypedDict):
     userSettings: NotRequired[list[UserSettingsSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class LocalizedBrandingStringsTypeDef(TypedDict):
-    browserTabTitle: str
-    welcomeText: str
-    loginTitle: NotRequired[str]
-    loginDescription: NotRequired[str]
-    loginButtonText: NotRequired[str]
-    contactLink: NotRequired[str]
-    contactButtonText: NotRequired[str]
-    loadingText: NotRequired[str]
-
-
-class LogConfigurationTypeDef(TypedDict):
-    s3: NotRequired[S3LogConfigurationTypeDef]
-
-
-class NetworkSettingsSummaryTypeDef(TypedDict):
-    networkSettingsArn: str
-    vpcId: NotRequired[str]
-
-
-class NetworkSettingsTypeDef(TypedDict):
-    networkSettingsArn: str
-    associatedPortalArns: NotRequired[list[str]]
-    vpcId: NotRequired[str]
-    subnetIds: NotRequired[list[str]]
-    securityGroupIds: NotRequired[list[str]]
-
-
-class PortalSummaryTypeDef(TypedDict):
-    portalArn: str
-    rendererType: NotRequired[RendererTypeType]
-    browserType: NotRequired[BrowserTypeType]
-    portalStatus: NotRequired[PortalStatusType]
-    portalEndpoint: NotRequired[str]
-    displayName: NotRequired[str]
-    creationDate: NotRequired[datetime]
-    browserSettingsArn: NotRequired[str]
-    dataProtectionSettingsArn: NotRequired[str]
-    userSettingsArn: NotRequired[str]
-    networkSettingsArn: NotRequired[str]
-    sessionLoggerArn: NotRequired[str]
-    trustStoreArn: NotRequired[str]
-    userAccessLoggingSettingsArn: NotRequired[str]
-    authenticationType: NotRequired[AuthenticationTypeType]
-    ipAccessSettingsArn: NotRequired[str]
-    instanceType: NotRequired[InstanceTypeType]
-    maxConcurrentSessions: NotRequired[int]
-    portalCustomDomain: NotRequired[str]
-
-
-class PortalTypeDef(TypedDict):
-    portalArn: str
-    rendererType: NotRequired[RendererTypeType]
-    browserType: NotRequired[BrowserTypeType]
-    portalStatus: NotRequired[PortalStatusType]
-    portalEndpoint: NotRequired[str]
-    displayName: NotRequired[str]
-    creationDate: NotRequired[datetime]
-    browserSettingsArn: NotRequired[str]
-    dataProtectionSettingsArn: NotRequired[str]
-    userSettingsArn: NotRequired[str]
-    networkSettingsArn: NotRequired[str]
-    sessionLoggerArn: NotRequired[str]
-    trustStoreArn: NotRequired[str]
-    statusReason: NotRequired[str]
-    userAccessLoggingSettingsArn: NotRequired[str]
-    authenticationType: NotRequired[AuthenticationTypeType]
-    ipAccessSettingsArn: NotRequired[str]
-    customerManagedKey: NotRequired[str]
-    additionalEncryptionContext: NotRequired[dict[str, str]]
-    instanceType: NotRequired[InstanceTypeType]
-    maxConcurrentSessions: NotRequired[int]
-    portalCustomDomain: NotRequired[str]
-
-
-class RedactionPlaceHolderTypeDef(TypedDict):
-    redactionPlaceHolderType: RedactionPlaceHolderTypeType
-    redactionPlaceHolderText: NotRequired[str]
-
-
-class S3LogConfigurationTypeDef(TypedDict):
-    bucket: str
-    keyPrefix: NotRequired[str]
-    bucketOwner: NotRequired[str]
-    logFileFormat: LogFileFormatType
-    folderStructure: FolderStructureType
-
-
-class SessionLoggerSummaryTypeDef(TypedDict):
-    sessionLoggerArn: str
-    logConfiguration: NotRequired[LogConfigurationTypeDef]
-    displayName: NotRequired[str]
-    creationDate: NotRequired[datetime]
-
-
-class SessionLoggerTypeDef(TypedDict):
-    sessionLoggerArn: str
-    eventFilter: NotRequired[EventFilterOutputTypeDef]
-    logConfiguration: NotRequired[LogConfigurationTypeDef]
-    customerManagedKey: NotRequired[str]
-    additionalEncryptionContext: NotRequired[dict[str, str]]
-    associatedPortalArns: NotRequired[list[str]]
-    displayName: NotRequired[str]
-    creationDate: NotRequired[datetime]
-
-
-class SessionSummaryTypeDef(TypedDict):
-    portalArn: NotRequired[str]
-    sessionId: NotRequired[str]
-    username: NotRequired[str]
-    status: NotRequired[SessionStatusType]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
-
-
-class SessionTypeDef(TypedDict):
-    portalArn: NotRequired[str]
-    sessionId: NotRequired[str]
-    username: NotRequired[str]
-    clientIpAddresses: NotRequired[list[str]]
-    status: NotRequired[SessionStatusType]
-    startTime: NotRequired[datetime]
-    endTime: NotRequired[datetime]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -1240,38 +1340,6 @@ class TagResourceRequestTypeDef(TypedDict):
 
 class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class ToolbarConfigurationOutputTypeDef(TypedDict):
-    toolbarType: NotRequired[ToolbarTypeType]
-    visualMode: NotRequired[VisualModeType]
-    hiddenToolbarItems: NotRequired[list[ToolbarItemType]]
-    maxDisplayResolution: NotRequired[MaxDisplayResolutionType]
-
-
-class ToolbarConfigurationTypeDef(TypedDict):
-    toolbarType: NotRequired[ToolbarTypeType]
-    visualMode: NotRequired[VisualModeType]
-    hiddenToolbarItems: NotRequired[ReadOnly[Sequence[ToolbarItemType]]]
-    maxDisplayResolution: NotRequired[MaxDisplayResolutionType]
-
-
-class TrustStoreSummaryTypeDef(TypedDict):
-    trustStoreArn: NotRequired[str]
-
-
-class TrustStoreTypeDef(TypedDict):
-    associatedPortalArns: NotRequired[list[str]]
-    trustStoreArn: str
-
-
-class UnitTypeDef(TypedDict):
-    pass
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1422,70 +1490,3 @@ class UpdateUserSettingsRequestTypeDef(TypedDict):
 class UpdateUserSettingsResponseTypeDef(TypedDict):
     userSettings: UserSettingsTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UserAccessLoggingSettingsSummaryTypeDef(TypedDict):
-    userAccessLoggingSettingsArn: str
-    kinesisStreamArn: NotRequired[str]
-
-
-class UserAccessLoggingSettingsTypeDef(TypedDict):
-    userAccessLoggingSettingsArn: str
-    associatedPortalArns: NotRequired[list[str]]
-    kinesisStreamArn: NotRequired[str]
-
-
-class UserSettingsSummaryTypeDef(TypedDict):
-    userSettingsArn: str
-    copyAllowed: NotRequired[EnabledTypeType]
-    pasteAllowed: NotRequired[EnabledTypeType]
-    downloadAllowed: NotRequired[EnabledTypeType]
-    uploadAllowed: NotRequired[EnabledTypeType]
-    printAllowed: NotRequired[EnabledTypeType]
-    disconnectTimeoutInMinutes: NotRequired[int]
-    idleDisconnectTimeoutInMinutes: NotRequired[int]
-    cookieSynchronizationConfiguration: NotRequired[
-        CookieSynchronizationConfigurationOutputTypeDef
-    ]
-    deepLinkAllowed: NotRequired[EnabledTypeType]
-    toolbarConfiguration: NotRequired[ToolbarConfigurationOutputTypeDef]
-    brandingConfiguration: NotRequired[BrandingConfigurationTypeDef]
-    webAuthnAllowed: NotRequired[EnabledTypeType]
-
-
-class UserSettingsTypeDef(TypedDict):
-    userSettingsArn: str
-    associatedPortalArns: NotRequired[list[str]]
-    copyAllowed: NotRequired[EnabledTypeType]
-    pasteAllowed: NotRequired[EnabledTypeType]
-    downloadAllowed: NotRequired[EnabledTypeType]
-    uploadAllowed: NotRequired[EnabledTypeType]
-    printAllowed: NotRequired[EnabledTypeType]
-    disconnectTimeoutInMinutes: NotRequired[int]
-    idleDisconnectTimeoutInMinutes: NotRequired[int]
-    cookieSynchronizationConfiguration: NotRequired[
-        CookieSynchronizationConfigurationOutputTypeDef
-    ]
-    customerManagedKey: NotRequired[str]
-    additionalEncryptionContext: NotRequired[dict[str, str]]
-    deepLinkAllowed: NotRequired[EnabledTypeType]
-    toolbarConfiguration: NotRequired[ToolbarConfigurationOutputTypeDef]
-    brandingConfiguration: NotRequired[BrandingConfigurationTypeDef]
-    webAuthnAllowed: NotRequired[EnabledTypeType]
-
-
-class WallpaperImageInputTypeDef(TypedDict):
-    blob: NotRequired[ReadOnly[bytes | str | IO[Any]]]
-    s3Uri: NotRequired[str]
-
-
-class WebContentFilteringPolicyOutputTypeDef(TypedDict):
-    blockedCategories: NotRequired[list[CategoryType]]
-    allowedUrls: NotRequired[list[str]]
-    blockedUrls: NotRequired[list[str]]
-
-
-class WebContentFilteringPolicyTypeDef(TypedDict):
-    blockedCategories: NotRequired[ReadOnly[Sequence[CategoryType]]]
-    allowedUrls: NotRequired[ReadOnly[Sequence[str]]]
-    blockedUrls: NotRequired[ReadOnly[Sequence[str]]]

@@ -2,20 +2,21 @@
 # Regenerate with `make generate`; the botocore version is in multiregion/_version.py.
 """Literal types of AWS X-Ray: the values of its enum shapes."""
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = [
-    "EncryptionStatusType",
-    "EncryptionTypeType",
-    "InsightCategoryType",
-    "InsightStateType",
-    "RetrievalStatusType",
-    "SamplingStrategyNameType",
-    "TimeRangeTypeType",
-    "TraceFormatTypeType",
-    "TraceSegmentDestinationStatusType",
-    "TraceSegmentDestinationType",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "EncryptionStatusType",
+        "EncryptionTypeType",
+        "InsightCategoryType",
+        "InsightStateType",
+        "RetrievalStatusType",
+        "SamplingStrategyNameType",
+        "TimeRangeTypeType",
+        "TraceFormatTypeType",
+        "TraceSegmentDestinationStatusType",
+        "TraceSegmentDestinationType",
+    ]
 
 EncryptionStatusType = Literal["UPDATING", "ACTIVE"]
 EncryptionTypeType = Literal["NONE", "KMS"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
@@ -31,152 +31,153 @@ from .literals import (
     TraceSegmentDestinationType,
 )
 
-__all__ = [
-    "AliasTypeDef",
-    "AnnotationValueTypeDef",
-    "AnomalousServiceTypeDef",
-    "AvailabilityZoneDetailTypeDef",
-    "BackendConnectionErrorsTypeDef",
-    "BatchGetTracesRequestTypeDef",
-    "BatchGetTracesResultTypeDef",
-    "CancelTraceRetrievalRequestTypeDef",
-    "CancelTraceRetrievalResultTypeDef",
-    "CreateGroupRequestTypeDef",
-    "CreateGroupResultTypeDef",
-    "CreateSamplingRuleRequestTypeDef",
-    "CreateSamplingRuleResultTypeDef",
-    "DeleteGroupRequestTypeDef",
-    "DeleteGroupResultTypeDef",
-    "DeleteResourcePolicyRequestTypeDef",
-    "DeleteResourcePolicyResultTypeDef",
-    "DeleteSamplingRuleRequestTypeDef",
-    "DeleteSamplingRuleResultTypeDef",
-    "EdgeStatisticsTypeDef",
-    "EdgeTypeDef",
-    "EmptyResponseMetadataTypeDef",
-    "EncryptionConfigTypeDef",
-    "ErrorRootCauseEntityTypeDef",
-    "ErrorRootCauseServiceTypeDef",
-    "ErrorRootCauseTypeDef",
-    "ErrorStatisticsTypeDef",
-    "FaultRootCauseEntityTypeDef",
-    "FaultRootCauseServiceTypeDef",
-    "FaultRootCauseTypeDef",
-    "FaultStatisticsTypeDef",
-    "ForecastStatisticsTypeDef",
-    "GetEncryptionConfigResultTypeDef",
-    "GetGroupRequestTypeDef",
-    "GetGroupResultTypeDef",
-    "GetGroupsRequestTypeDef",
-    "GetGroupsResultTypeDef",
-    "GetIndexingRulesRequestTypeDef",
-    "GetIndexingRulesResultTypeDef",
-    "GetInsightEventsRequestTypeDef",
-    "GetInsightEventsResultTypeDef",
-    "GetInsightImpactGraphRequestTypeDef",
-    "GetInsightImpactGraphResultTypeDef",
-    "GetInsightRequestTypeDef",
-    "GetInsightResultTypeDef",
-    "GetInsightSummariesRequestTypeDef",
-    "GetInsightSummariesResultTypeDef",
-    "GetRetrievedTracesGraphRequestTypeDef",
-    "GetRetrievedTracesGraphResultTypeDef",
-    "GetSamplingRulesRequestTypeDef",
-    "GetSamplingRulesResultTypeDef",
-    "GetSamplingStatisticSummariesRequestTypeDef",
-    "GetSamplingStatisticSummariesResultTypeDef",
-    "GetSamplingTargetsRequestTypeDef",
-    "GetSamplingTargetsResultTypeDef",
-    "GetServiceGraphRequestTypeDef",
-    "GetServiceGraphResultTypeDef",
-    "GetTimeSeriesServiceStatisticsRequestTypeDef",
-    "GetTimeSeriesServiceStatisticsResultTypeDef",
-    "GetTraceGraphRequestTypeDef",
-    "GetTraceGraphResultTypeDef",
-    "GetTraceSegmentDestinationResultTypeDef",
-    "GetTraceSummariesRequestTypeDef",
-    "GetTraceSummariesResultTypeDef",
-    "GraphLinkTypeDef",
-    "GroupSummaryTypeDef",
-    "GroupTypeDef",
-    "HistogramEntryTypeDef",
-    "HttpTypeDef",
-    "IndexingRuleTypeDef",
-    "IndexingRuleValueTypeDef",
-    "IndexingRuleValueUpdateTypeDef",
-    "InsightEventTypeDef",
-    "InsightImpactGraphEdgeTypeDef",
-    "InsightImpactGraphServiceTypeDef",
-    "InsightSummaryTypeDef",
-    "InsightTypeDef",
-    "InsightsConfigurationTypeDef",
-    "InstanceIdDetailTypeDef",
-    "ListResourcePoliciesRequestTypeDef",
-    "ListResourcePoliciesResultTypeDef",
-    "ListRetrievedTracesRequestTypeDef",
-    "ListRetrievedTracesResultTypeDef",
-    "ListTagsForResourceRequestTypeDef",
-    "ListTagsForResourceResponseTypeDef",
-    "ProbabilisticRuleValueTypeDef",
-    "ProbabilisticRuleValueUpdateTypeDef",
-    "PutEncryptionConfigRequestTypeDef",
-    "PutEncryptionConfigResultTypeDef",
-    "PutResourcePolicyRequestTypeDef",
-    "PutResourcePolicyResultTypeDef",
-    "PutTelemetryRecordsRequestTypeDef",
-    "PutTelemetryRecordsResultTypeDef",
-    "PutTraceSegmentsRequestTypeDef",
-    "PutTraceSegmentsResultTypeDef",
-    "RequestImpactStatisticsTypeDef",
-    "ResourceARNDetailTypeDef",
-    "ResourcePolicyTypeDef",
-    "ResponseMetadataTypeDef",
-    "ResponseTimeRootCauseEntityTypeDef",
-    "ResponseTimeRootCauseServiceTypeDef",
-    "ResponseTimeRootCauseTypeDef",
-    "RetrievedServiceTypeDef",
-    "RetrievedTraceTypeDef",
-    "RootCauseExceptionTypeDef",
-    "SamplingBoostStatisticsDocumentTypeDef",
-    "SamplingBoostTypeDef",
-    "SamplingRateBoostTypeDef",
-    "SamplingRuleOutputTypeDef",
-    "SamplingRuleRecordTypeDef",
-    "SamplingRuleTypeDef",
-    "SamplingRuleUpdateTypeDef",
-    "SamplingStatisticSummaryTypeDef",
-    "SamplingStatisticsDocumentTypeDef",
-    "SamplingStrategyTypeDef",
-    "SamplingTargetDocumentTypeDef",
-    "SegmentTypeDef",
-    "ServiceIdTypeDef",
-    "ServiceStatisticsTypeDef",
-    "ServiceTypeDef",
-    "SpanTypeDef",
-    "StartTraceRetrievalRequestTypeDef",
-    "StartTraceRetrievalResultTypeDef",
-    "TagResourceRequestTypeDef",
-    "TagResourceResponseTypeDef",
-    "TagTypeDef",
-    "TelemetryRecordTypeDef",
-    "TimeSeriesServiceStatisticsTypeDef",
-    "TraceSummaryTypeDef",
-    "TraceTypeDef",
-    "TraceUserTypeDef",
-    "UnprocessedStatisticsTypeDef",
-    "UnprocessedTraceSegmentTypeDef",
-    "UntagResourceRequestTypeDef",
-    "UntagResourceResponseTypeDef",
-    "UpdateGroupRequestTypeDef",
-    "UpdateGroupResultTypeDef",
-    "UpdateIndexingRuleRequestTypeDef",
-    "UpdateIndexingRuleResultTypeDef",
-    "UpdateSamplingRuleRequestTypeDef",
-    "UpdateSamplingRuleResultTypeDef",
-    "UpdateTraceSegmentDestinationRequestTypeDef",
-    "UpdateTraceSegmentDestinationResultTypeDef",
-    "ValueWithServiceIdsTypeDef",
-]
+if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
+    __all__ = [
+        "AliasTypeDef",
+        "AnnotationValueTypeDef",
+        "AnomalousServiceTypeDef",
+        "AvailabilityZoneDetailTypeDef",
+        "BackendConnectionErrorsTypeDef",
+        "BatchGetTracesRequestTypeDef",
+        "BatchGetTracesResultTypeDef",
+        "CancelTraceRetrievalRequestTypeDef",
+        "CancelTraceRetrievalResultTypeDef",
+        "CreateGroupRequestTypeDef",
+        "CreateGroupResultTypeDef",
+        "CreateSamplingRuleRequestTypeDef",
+        "CreateSamplingRuleResultTypeDef",
+        "DeleteGroupRequestTypeDef",
+        "DeleteGroupResultTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResultTypeDef",
+        "DeleteSamplingRuleRequestTypeDef",
+        "DeleteSamplingRuleResultTypeDef",
+        "EdgeStatisticsTypeDef",
+        "EdgeTypeDef",
+        "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigTypeDef",
+        "ErrorRootCauseEntityTypeDef",
+        "ErrorRootCauseServiceTypeDef",
+        "ErrorRootCauseTypeDef",
+        "ErrorStatisticsTypeDef",
+        "FaultRootCauseEntityTypeDef",
+        "FaultRootCauseServiceTypeDef",
+        "FaultRootCauseTypeDef",
+        "FaultStatisticsTypeDef",
+        "ForecastStatisticsTypeDef",
+        "GetEncryptionConfigResultTypeDef",
+        "GetGroupRequestTypeDef",
+        "GetGroupResultTypeDef",
+        "GetGroupsRequestTypeDef",
+        "GetGroupsResultTypeDef",
+        "GetIndexingRulesRequestTypeDef",
+        "GetIndexingRulesResultTypeDef",
+        "GetInsightEventsRequestTypeDef",
+        "GetInsightEventsResultTypeDef",
+        "GetInsightImpactGraphRequestTypeDef",
+        "GetInsightImpactGraphResultTypeDef",
+        "GetInsightRequestTypeDef",
+        "GetInsightResultTypeDef",
+        "GetInsightSummariesRequestTypeDef",
+        "GetInsightSummariesResultTypeDef",
+        "GetRetrievedTracesGraphRequestTypeDef",
+        "GetRetrievedTracesGraphResultTypeDef",
+        "GetSamplingRulesRequestTypeDef",
+        "GetSamplingRulesResultTypeDef",
+        "GetSamplingStatisticSummariesRequestTypeDef",
+        "GetSamplingStatisticSummariesResultTypeDef",
+        "GetSamplingTargetsRequestTypeDef",
+        "GetSamplingTargetsResultTypeDef",
+        "GetServiceGraphRequestTypeDef",
+        "GetServiceGraphResultTypeDef",
+        "GetTimeSeriesServiceStatisticsRequestTypeDef",
+        "GetTimeSeriesServiceStatisticsResultTypeDef",
+        "GetTraceGraphRequestTypeDef",
+        "GetTraceGraphResultTypeDef",
+        "GetTraceSegmentDestinationResultTypeDef",
+        "GetTraceSummariesRequestTypeDef",
+        "GetTraceSummariesResultTypeDef",
+        "GraphLinkTypeDef",
+        "GroupSummaryTypeDef",
+        "GroupTypeDef",
+        "HistogramEntryTypeDef",
+        "HttpTypeDef",
+        "IndexingRuleTypeDef",
+        "IndexingRuleValueTypeDef",
+        "IndexingRuleValueUpdateTypeDef",
+        "InsightEventTypeDef",
+        "InsightImpactGraphEdgeTypeDef",
+        "InsightImpactGraphServiceTypeDef",
+        "InsightSummaryTypeDef",
+        "InsightTypeDef",
+        "InsightsConfigurationTypeDef",
+        "InstanceIdDetailTypeDef",
+        "ListResourcePoliciesRequestTypeDef",
+        "ListResourcePoliciesResultTypeDef",
+        "ListRetrievedTracesRequestTypeDef",
+        "ListRetrievedTracesResultTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
+        "ProbabilisticRuleValueTypeDef",
+        "ProbabilisticRuleValueUpdateTypeDef",
+        "PutEncryptionConfigRequestTypeDef",
+        "PutEncryptionConfigResultTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResultTypeDef",
+        "PutTelemetryRecordsRequestTypeDef",
+        "PutTelemetryRecordsResultTypeDef",
+        "PutTraceSegmentsRequestTypeDef",
+        "PutTraceSegmentsResultTypeDef",
+        "RequestImpactStatisticsTypeDef",
+        "ResourceARNDetailTypeDef",
+        "ResourcePolicyTypeDef",
+        "ResponseMetadataTypeDef",
+        "ResponseTimeRootCauseEntityTypeDef",
+        "ResponseTimeRootCauseServiceTypeDef",
+        "ResponseTimeRootCauseTypeDef",
+        "RetrievedServiceTypeDef",
+        "RetrievedTraceTypeDef",
+        "RootCauseExceptionTypeDef",
+        "SamplingBoostStatisticsDocumentTypeDef",
+        "SamplingBoostTypeDef",
+        "SamplingRateBoostTypeDef",
+        "SamplingRuleOutputTypeDef",
+        "SamplingRuleRecordTypeDef",
+        "SamplingRuleTypeDef",
+        "SamplingRuleUpdateTypeDef",
+        "SamplingStatisticSummaryTypeDef",
+        "SamplingStatisticsDocumentTypeDef",
+        "SamplingStrategyTypeDef",
+        "SamplingTargetDocumentTypeDef",
+        "SegmentTypeDef",
+        "ServiceIdTypeDef",
+        "ServiceStatisticsTypeDef",
+        "ServiceTypeDef",
+        "SpanTypeDef",
+        "StartTraceRetrievalRequestTypeDef",
+        "StartTraceRetrievalResultTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "TagTypeDef",
+        "TelemetryRecordTypeDef",
+        "TimeSeriesServiceStatisticsTypeDef",
+        "TraceSummaryTypeDef",
+        "TraceTypeDef",
+        "TraceUserTypeDef",
+        "UnprocessedStatisticsTypeDef",
+        "UnprocessedTraceSegmentTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
+        "UpdateGroupRequestTypeDef",
+        "UpdateGroupResultTypeDef",
+        "UpdateIndexingRuleRequestTypeDef",
+        "UpdateIndexingRuleResultTypeDef",
+        "UpdateSamplingRuleRequestTypeDef",
+        "UpdateSamplingRuleResultTypeDef",
+        "UpdateTraceSegmentDestinationRequestTypeDef",
+        "UpdateTraceSegmentDestinationResultTypeDef",
+        "ValueWithServiceIdsTypeDef",
+    ]
 
 
 class AliasTypeDef(TypedDict):
@@ -189,6 +190,13 @@ class AnnotationValueTypeDef(TypedDict):
     NumberValue: NotRequired[float]
     BooleanValue: NotRequired[bool]
     StringValue: NotRequired[str]
+
+
+class ServiceIdTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Names: NotRequired[list[str]]
+    AccountId: NotRequired[str]
+    Type: NotRequired[str]
 
 
 class AnomalousServiceTypeDef(TypedDict):
@@ -213,6 +221,18 @@ class BatchGetTracesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SegmentTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Document: NotRequired[str]
+
+
+class TraceTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Duration: NotRequired[float]
+    LimitExceeded: NotRequired[bool]
+    Segments: NotRequired[list[SegmentTypeDef]]
+
+
 class BatchGetTracesResultTypeDef(TypedDict):
     Traces: NotRequired[list[TraceTypeDef]]
     UnprocessedTraceIds: NotRequired[list[str]]
@@ -228,6 +248,16 @@ class CancelTraceRetrievalResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InsightsConfigurationTypeDef(TypedDict):
+    InsightsEnabled: NotRequired[bool]
+    NotificationsEnabled: NotRequired[bool]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
 class CreateGroupRequestTypeDef(TypedDict):
     GroupName: str
     FilterExpression: NotRequired[str]
@@ -235,14 +265,66 @@ class CreateGroupRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class GroupTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+    GroupARN: NotRequired[str]
+    FilterExpression: NotRequired[str]
+    InsightsConfiguration: NotRequired[InsightsConfigurationTypeDef]
+
+
 class CreateGroupResultTypeDef(TypedDict):
     Group: NotRequired[GroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SamplingRateBoostTypeDef(TypedDict):
+    MaxRate: float
+    CooldownWindowMinutes: int
+
+
+class SamplingRuleTypeDef(TypedDict):
+    RuleName: NotRequired[str]
+    RuleARN: NotRequired[str]
+    ResourceARN: str
+    Priority: int
+    FixedRate: float
+    ReservoirSize: int
+    ServiceName: str
+    ServiceType: str
+    Host: str
+    HTTPMethod: str
+    URLPath: str
+    Version: int
+    Attributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    SamplingRateBoost: NotRequired[SamplingRateBoostTypeDef]
+
+
 class CreateSamplingRuleRequestTypeDef(TypedDict):
     SamplingRule: ReadOnly[SamplingRuleTypeDef]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class SamplingRuleOutputTypeDef(TypedDict):
+    RuleName: NotRequired[str]
+    RuleARN: NotRequired[str]
+    ResourceARN: str
+    Priority: int
+    FixedRate: float
+    ReservoirSize: int
+    ServiceName: str
+    ServiceType: str
+    Host: str
+    HTTPMethod: str
+    URLPath: str
+    Version: int
+    Attributes: NotRequired[dict[str, str]]
+    SamplingRateBoost: NotRequired[SamplingRateBoostTypeDef]
+
+
+class SamplingRuleRecordTypeDef(TypedDict):
+    SamplingRule: NotRequired[SamplingRuleOutputTypeDef]
+    CreatedAt: NotRequired[datetime]
+    ModifiedAt: NotRequired[datetime]
 
 
 class CreateSamplingRuleResultTypeDef(TypedDict):
@@ -278,12 +360,28 @@ class DeleteSamplingRuleResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ErrorStatisticsTypeDef(TypedDict):
+    ThrottleCount: NotRequired[int]
+    OtherCount: NotRequired[int]
+    TotalCount: NotRequired[int]
+
+
+class FaultStatisticsTypeDef(TypedDict):
+    OtherCount: NotRequired[int]
+    TotalCount: NotRequired[int]
+
+
 class EdgeStatisticsTypeDef(TypedDict):
     OkCount: NotRequired[int]
     ErrorStatistics: NotRequired[ErrorStatisticsTypeDef]
     FaultStatistics: NotRequired[FaultStatisticsTypeDef]
     TotalCount: NotRequired[int]
     TotalResponseTime: NotRequired[float]
+
+
+class HistogramEntryTypeDef(TypedDict):
+    Value: NotRequired[float]
+    Count: NotRequired[int]
 
 
 class EdgeTypeDef(TypedDict):
@@ -301,6 +399,11 @@ class EncryptionConfigTypeDef(TypedDict):
     KeyId: NotRequired[str]
     Status: NotRequired[EncryptionStatusType]
     Type: NotRequired[EncryptionTypeType]
+
+
+class RootCauseExceptionTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Message: NotRequired[str]
 
 
 class ErrorRootCauseEntityTypeDef(TypedDict):
@@ -323,12 +426,6 @@ class ErrorRootCauseTypeDef(TypedDict):
     ClientImpacting: NotRequired[bool]
 
 
-class ErrorStatisticsTypeDef(TypedDict):
-    ThrottleCount: NotRequired[int]
-    OtherCount: NotRequired[int]
-    TotalCount: NotRequired[int]
-
-
 class FaultRootCauseEntityTypeDef(TypedDict):
     Name: NotRequired[str]
     Exceptions: NotRequired[list[RootCauseExceptionTypeDef]]
@@ -347,11 +444,6 @@ class FaultRootCauseServiceTypeDef(TypedDict):
 class FaultRootCauseTypeDef(TypedDict):
     Services: NotRequired[list[FaultRootCauseServiceTypeDef]]
     ClientImpacting: NotRequired[bool]
-
-
-class FaultStatisticsTypeDef(TypedDict):
-    OtherCount: NotRequired[int]
-    TotalCount: NotRequired[int]
 
 
 class ForecastStatisticsTypeDef(TypedDict):
@@ -378,6 +470,13 @@ class GetGroupsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class GroupSummaryTypeDef(TypedDict):
+    GroupName: NotRequired[str]
+    GroupARN: NotRequired[str]
+    FilterExpression: NotRequired[str]
+    InsightsConfiguration: NotRequired[InsightsConfigurationTypeDef]
+
+
 class GetGroupsResultTypeDef(TypedDict):
     Groups: NotRequired[list[GroupSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -386,6 +485,21 @@ class GetGroupsResultTypeDef(TypedDict):
 
 class GetIndexingRulesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
+
+
+class ProbabilisticRuleValueTypeDef(TypedDict):
+    DesiredSamplingPercentage: float
+    ActualSamplingPercentage: NotRequired[float]
+
+
+class IndexingRuleValueTypeDef(TypedDict):
+    Probabilistic: NotRequired[ProbabilisticRuleValueTypeDef]
+
+
+class IndexingRuleTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ModifiedAt: NotRequired[datetime]
+    Rule: NotRequired[IndexingRuleValueTypeDef]
 
 
 class GetIndexingRulesResultTypeDef(TypedDict):
@@ -400,6 +514,20 @@ class GetInsightEventsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class RequestImpactStatisticsTypeDef(TypedDict):
+    FaultCount: NotRequired[int]
+    OkCount: NotRequired[int]
+    TotalCount: NotRequired[int]
+
+
+class InsightEventTypeDef(TypedDict):
+    Summary: NotRequired[str]
+    EventTime: NotRequired[datetime]
+    ClientRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
+    RootCauseServiceRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
+    TopAnomalousServices: NotRequired[list[AnomalousServiceTypeDef]]
+
+
 class GetInsightEventsResultTypeDef(TypedDict):
     InsightEvents: NotRequired[list[InsightEventTypeDef]]
     NextToken: NotRequired[str]
@@ -411,6 +539,19 @@ class GetInsightImpactGraphRequestTypeDef(TypedDict):
     StartTime: ReadOnly[datetime | str]
     EndTime: ReadOnly[datetime | str]
     NextToken: NotRequired[str]
+
+
+class InsightImpactGraphEdgeTypeDef(TypedDict):
+    ReferenceId: NotRequired[int]
+
+
+class InsightImpactGraphServiceTypeDef(TypedDict):
+    ReferenceId: NotRequired[int]
+    Type: NotRequired[str]
+    Name: NotRequired[str]
+    Names: NotRequired[list[str]]
+    AccountId: NotRequired[str]
+    Edges: NotRequired[list[InsightImpactGraphEdgeTypeDef]]
 
 
 class GetInsightImpactGraphResultTypeDef(TypedDict):
@@ -428,6 +569,21 @@ class GetInsightRequestTypeDef(TypedDict):
     InsightId: str
 
 
+class InsightTypeDef(TypedDict):
+    InsightId: NotRequired[str]
+    GroupARN: NotRequired[str]
+    GroupName: NotRequired[str]
+    RootCauseServiceId: NotRequired[ServiceIdTypeDef]
+    Categories: NotRequired[list[InsightCategoryType]]
+    State: NotRequired[InsightStateType]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    Summary: NotRequired[str]
+    ClientRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
+    RootCauseServiceRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
+    TopAnomalousServices: NotRequired[list[AnomalousServiceTypeDef]]
+
+
 class GetInsightResultTypeDef(TypedDict):
     Insight: NotRequired[InsightTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -443,6 +599,22 @@ class GetInsightSummariesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class InsightSummaryTypeDef(TypedDict):
+    InsightId: NotRequired[str]
+    GroupARN: NotRequired[str]
+    GroupName: NotRequired[str]
+    RootCauseServiceId: NotRequired[ServiceIdTypeDef]
+    Categories: NotRequired[list[InsightCategoryType]]
+    State: NotRequired[InsightStateType]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    Summary: NotRequired[str]
+    ClientRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
+    RootCauseServiceRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
+    TopAnomalousServices: NotRequired[list[AnomalousServiceTypeDef]]
+    LastUpdateTime: NotRequired[datetime]
+
+
 class GetInsightSummariesResultTypeDef(TypedDict):
     InsightSummaries: NotRequired[list[InsightSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -452,6 +624,41 @@ class GetInsightSummariesResultTypeDef(TypedDict):
 class GetRetrievedTracesGraphRequestTypeDef(TypedDict):
     RetrievalToken: str
     NextToken: NotRequired[str]
+
+
+class GraphLinkTypeDef(TypedDict):
+    ReferenceType: NotRequired[str]
+    SourceTraceId: NotRequired[str]
+    DestinationTraceIds: NotRequired[list[str]]
+
+
+class ServiceStatisticsTypeDef(TypedDict):
+    OkCount: NotRequired[int]
+    ErrorStatistics: NotRequired[ErrorStatisticsTypeDef]
+    FaultStatistics: NotRequired[FaultStatisticsTypeDef]
+    TotalCount: NotRequired[int]
+    TotalResponseTime: NotRequired[float]
+
+
+class ServiceTypeDef(TypedDict):
+    ReferenceId: NotRequired[int]
+    Name: NotRequired[str]
+    Names: NotRequired[list[str]]
+    Root: NotRequired[bool]
+    AccountId: NotRequired[str]
+    Type: NotRequired[str]
+    State: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    Edges: NotRequired[list[EdgeTypeDef]]
+    SummaryStatistics: NotRequired[ServiceStatisticsTypeDef]
+    DurationHistogram: NotRequired[list[HistogramEntryTypeDef]]
+    ResponseTimeHistogram: NotRequired[list[HistogramEntryTypeDef]]
+
+
+class RetrievedServiceTypeDef(TypedDict):
+    Service: NotRequired[ServiceTypeDef]
+    Links: NotRequired[list[GraphLinkTypeDef]]
 
 
 class GetRetrievedTracesGraphResultTypeDef(TypedDict):
@@ -475,10 +682,36 @@ class GetSamplingStatisticSummariesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class SamplingStatisticSummaryTypeDef(TypedDict):
+    RuleName: NotRequired[str]
+    Timestamp: NotRequired[datetime]
+    RequestCount: NotRequired[int]
+    BorrowCount: NotRequired[int]
+    SampledCount: NotRequired[int]
+
+
 class GetSamplingStatisticSummariesResultTypeDef(TypedDict):
     SamplingStatisticSummaries: NotRequired[list[SamplingStatisticSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SamplingBoostStatisticsDocumentTypeDef(TypedDict):
+    RuleName: str
+    ServiceName: str
+    Timestamp: ReadOnly[datetime | str]
+    AnomalyCount: int
+    TotalCount: int
+    SampledAnomalyCount: int
+
+
+class SamplingStatisticsDocumentTypeDef(TypedDict):
+    RuleName: str
+    ClientID: str
+    Timestamp: ReadOnly[datetime | str]
+    RequestCount: int
+    SampledCount: int
+    BorrowCount: NotRequired[int]
 
 
 class GetSamplingTargetsRequestTypeDef(TypedDict):
@@ -486,6 +719,26 @@ class GetSamplingTargetsRequestTypeDef(TypedDict):
     SamplingBoostStatisticsDocuments: NotRequired[
         ReadOnly[Sequence[SamplingBoostStatisticsDocumentTypeDef]]
     ]
+
+
+class SamplingBoostTypeDef(TypedDict):
+    BoostRate: float
+    BoostRateTTL: datetime
+
+
+class SamplingTargetDocumentTypeDef(TypedDict):
+    RuleName: NotRequired[str]
+    FixedRate: NotRequired[float]
+    ReservoirQuota: NotRequired[int]
+    ReservoirQuotaTTL: NotRequired[datetime]
+    Interval: NotRequired[int]
+    SamplingBoost: NotRequired[SamplingBoostTypeDef]
+
+
+class UnprocessedStatisticsTypeDef(TypedDict):
+    RuleName: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    Message: NotRequired[str]
 
 
 class GetSamplingTargetsResultTypeDef(TypedDict):
@@ -524,6 +777,14 @@ class GetTimeSeriesServiceStatisticsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class TimeSeriesServiceStatisticsTypeDef(TypedDict):
+    Timestamp: NotRequired[datetime]
+    EdgeSummaryStatistics: NotRequired[EdgeStatisticsTypeDef]
+    ServiceSummaryStatistics: NotRequired[ServiceStatisticsTypeDef]
+    ServiceForecastStatistics: NotRequired[ForecastStatisticsTypeDef]
+    ResponseTimeHistogram: NotRequired[list[HistogramEntryTypeDef]]
+
+
 class GetTimeSeriesServiceStatisticsResultTypeDef(TypedDict):
     TimeSeriesServiceStatistics: NotRequired[list[TimeSeriesServiceStatisticsTypeDef]]
     ContainsOldGroupVersions: NotRequired[bool]
@@ -548,6 +809,11 @@ class GetTraceSegmentDestinationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SamplingStrategyTypeDef(TypedDict):
+    Name: NotRequired[SamplingStrategyNameType]
+    Value: NotRequired[float]
+
+
 class GetTraceSummariesRequestTypeDef(TypedDict):
     StartTime: ReadOnly[datetime | str]
     EndTime: ReadOnly[datetime | str]
@@ -558,39 +824,6 @@ class GetTraceSummariesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class GetTraceSummariesResultTypeDef(TypedDict):
-    TraceSummaries: NotRequired[list[TraceSummaryTypeDef]]
-    ApproximateTime: NotRequired[datetime]
-    TracesProcessedCount: NotRequired[int]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GraphLinkTypeDef(TypedDict):
-    ReferenceType: NotRequired[str]
-    SourceTraceId: NotRequired[str]
-    DestinationTraceIds: NotRequired[list[str]]
-
-
-class GroupSummaryTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-    GroupARN: NotRequired[str]
-    FilterExpression: NotRequired[str]
-    InsightsConfiguration: NotRequired[InsightsConfigurationTypeDef]
-
-
-class GroupTypeDef(TypedDict):
-    GroupName: NotRequired[str]
-    GroupARN: NotRequired[str]
-    FilterExpression: NotRequired[str]
-    InsightsConfiguration: NotRequired[InsightsConfigurationTypeDef]
-
-
-class HistogramEntryTypeDef(TypedDict):
-    Value: NotRequired[float]
-    Count: NotRequired[int]
-
-
 class HttpTypeDef(TypedDict):
     HttpURL: NotRequired[str]
     HttpStatus: NotRequired[int]
@@ -599,182 +832,12 @@ class HttpTypeDef(TypedDict):
     ClientIp: NotRequired[str]
 
 
-class IndexingRuleTypeDef(TypedDict):
-    Name: NotRequired[str]
-    ModifiedAt: NotRequired[datetime]
-    Rule: NotRequired[IndexingRuleValueTypeDef]
-
-
-class IndexingRuleValueTypeDef(TypedDict):
-    Probabilistic: NotRequired[ProbabilisticRuleValueTypeDef]
-
-
-class IndexingRuleValueUpdateTypeDef(TypedDict):
-    Probabilistic: NotRequired[ProbabilisticRuleValueUpdateTypeDef]
-
-
-class InsightEventTypeDef(TypedDict):
-    Summary: NotRequired[str]
-    EventTime: NotRequired[datetime]
-    ClientRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
-    RootCauseServiceRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
-    TopAnomalousServices: NotRequired[list[AnomalousServiceTypeDef]]
-
-
-class InsightImpactGraphEdgeTypeDef(TypedDict):
-    ReferenceId: NotRequired[int]
-
-
-class InsightImpactGraphServiceTypeDef(TypedDict):
-    ReferenceId: NotRequired[int]
-    Type: NotRequired[str]
-    Name: NotRequired[str]
-    Names: NotRequired[list[str]]
-    AccountId: NotRequired[str]
-    Edges: NotRequired[list[InsightImpactGraphEdgeTypeDef]]
-
-
-class InsightSummaryTypeDef(TypedDict):
-    InsightId: NotRequired[str]
-    GroupARN: NotRequired[str]
-    GroupName: NotRequired[str]
-    RootCauseServiceId: NotRequired[ServiceIdTypeDef]
-    Categories: NotRequired[list[InsightCategoryType]]
-    State: NotRequired[InsightStateType]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    Summary: NotRequired[str]
-    ClientRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
-    RootCauseServiceRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
-    TopAnomalousServices: NotRequired[list[AnomalousServiceTypeDef]]
-    LastUpdateTime: NotRequired[datetime]
-
-
-class InsightTypeDef(TypedDict):
-    InsightId: NotRequired[str]
-    GroupARN: NotRequired[str]
-    GroupName: NotRequired[str]
-    RootCauseServiceId: NotRequired[ServiceIdTypeDef]
-    Categories: NotRequired[list[InsightCategoryType]]
-    State: NotRequired[InsightStateType]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    Summary: NotRequired[str]
-    ClientRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
-    RootCauseServiceRequestImpactStatistics: NotRequired[RequestImpactStatisticsTypeDef]
-    TopAnomalousServices: NotRequired[list[AnomalousServiceTypeDef]]
-
-
-class InsightsConfigurationTypeDef(TypedDict):
-    InsightsEnabled: NotRequired[bool]
-    NotificationsEnabled: NotRequired[bool]
-
-
 class InstanceIdDetailTypeDef(TypedDict):
     Id: NotRequired[str]
 
 
-class ListResourcePoliciesRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-
-
-class ListResourcePoliciesResultTypeDef(TypedDict):
-    ResourcePolicies: NotRequired[list[ResourcePolicyTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListRetrievedTracesRequestTypeDef(TypedDict):
-    RetrievalToken: str
-    TraceFormat: NotRequired[TraceFormatTypeType]
-    NextToken: NotRequired[str]
-
-
-class ListRetrievedTracesResultTypeDef(TypedDict):
-    RetrievalStatus: NotRequired[RetrievalStatusType]
-    TraceFormat: NotRequired[TraceFormatTypeType]
-    Traces: NotRequired[list[RetrievedTraceTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListTagsForResourceRequestTypeDef(TypedDict):
-    ResourceARN: str
-    NextToken: NotRequired[str]
-
-
-class ListTagsForResourceResponseTypeDef(TypedDict):
-    Tags: NotRequired[list[TagTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ProbabilisticRuleValueTypeDef(TypedDict):
-    DesiredSamplingPercentage: float
-    ActualSamplingPercentage: NotRequired[float]
-
-
-class ProbabilisticRuleValueUpdateTypeDef(TypedDict):
-    DesiredSamplingPercentage: float
-
-
-class PutEncryptionConfigRequestTypeDef(TypedDict):
-    KeyId: NotRequired[str]
-    Type: EncryptionTypeType
-
-
-class PutEncryptionConfigResultTypeDef(TypedDict):
-    EncryptionConfig: NotRequired[EncryptionConfigTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PutResourcePolicyRequestTypeDef(TypedDict):
-    PolicyName: str
-    PolicyDocument: str
-    PolicyRevisionId: NotRequired[str]
-    BypassPolicyLockoutCheck: NotRequired[bool]
-
-
-class PutResourcePolicyResultTypeDef(TypedDict):
-    ResourcePolicy: NotRequired[ResourcePolicyTypeDef]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PutTelemetryRecordsRequestTypeDef(TypedDict):
-    TelemetryRecords: ReadOnly[Sequence[TelemetryRecordTypeDef]]
-    EC2InstanceId: NotRequired[str]
-    Hostname: NotRequired[str]
-    ResourceARN: NotRequired[str]
-
-
-class PutTelemetryRecordsResultTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PutTraceSegmentsRequestTypeDef(TypedDict):
-    TraceSegmentDocuments: ReadOnly[Sequence[str]]
-
-
-class PutTraceSegmentsResultTypeDef(TypedDict):
-    UnprocessedTraceSegments: NotRequired[list[UnprocessedTraceSegmentTypeDef]]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class RequestImpactStatisticsTypeDef(TypedDict):
-    FaultCount: NotRequired[int]
-    OkCount: NotRequired[int]
-    TotalCount: NotRequired[int]
-
-
 class ResourceARNDetailTypeDef(TypedDict):
     ARN: NotRequired[str]
-
-
-class ResourcePolicyTypeDef(TypedDict):
-    PolicyName: NotRequired[str]
-    PolicyDocument: NotRequired[str]
-    PolicyRevisionId: NotRequired[str]
-    LastUpdatedTime: NotRequired[datetime]
 
 
 class ResponseTimeRootCauseEntityTypeDef(TypedDict):
@@ -797,209 +860,14 @@ class ResponseTimeRootCauseTypeDef(TypedDict):
     ClientImpacting: NotRequired[bool]
 
 
-class RetrievedServiceTypeDef(TypedDict):
-    Service: NotRequired[ServiceTypeDef]
-    Links: NotRequired[list[GraphLinkTypeDef]]
+class TraceUserTypeDef(TypedDict):
+    UserName: NotRequired[str]
+    ServiceIds: NotRequired[list[ServiceIdTypeDef]]
 
 
-class RetrievedTraceTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Duration: NotRequired[float]
-    Spans: NotRequired[list[SpanTypeDef]]
-
-
-class RootCauseExceptionTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Message: NotRequired[str]
-
-
-class SamplingBoostStatisticsDocumentTypeDef(TypedDict):
-    RuleName: str
-    ServiceName: str
-    Timestamp: ReadOnly[datetime | str]
-    AnomalyCount: int
-    TotalCount: int
-    SampledAnomalyCount: int
-
-
-class SamplingBoostTypeDef(TypedDict):
-    BoostRate: float
-    BoostRateTTL: datetime
-
-
-class SamplingRateBoostTypeDef(TypedDict):
-    MaxRate: float
-    CooldownWindowMinutes: int
-
-
-class SamplingRuleOutputTypeDef(TypedDict):
-    RuleName: NotRequired[str]
-    RuleARN: NotRequired[str]
-    ResourceARN: str
-    Priority: int
-    FixedRate: float
-    ReservoirSize: int
-    ServiceName: str
-    ServiceType: str
-    Host: str
-    HTTPMethod: str
-    URLPath: str
-    Version: int
-    Attributes: NotRequired[dict[str, str]]
-    SamplingRateBoost: NotRequired[SamplingRateBoostTypeDef]
-
-
-class SamplingRuleRecordTypeDef(TypedDict):
-    SamplingRule: NotRequired[SamplingRuleOutputTypeDef]
-    CreatedAt: NotRequired[datetime]
-    ModifiedAt: NotRequired[datetime]
-
-
-class SamplingRuleTypeDef(TypedDict):
-    RuleName: NotRequired[str]
-    RuleARN: NotRequired[str]
-    ResourceARN: str
-    Priority: int
-    FixedRate: float
-    ReservoirSize: int
-    ServiceName: str
-    ServiceType: str
-    Host: str
-    HTTPMethod: str
-    URLPath: str
-    Version: int
-    Attributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    SamplingRateBoost: NotRequired[SamplingRateBoostTypeDef]
-
-
-class SamplingRuleUpdateTypeDef(TypedDict):
-    RuleName: NotRequired[str]
-    RuleARN: NotRequired[str]
-    ResourceARN: NotRequired[str]
-    Priority: NotRequired[int]
-    FixedRate: NotRequired[float]
-    ReservoirSize: NotRequired[int]
-    Host: NotRequired[str]
-    ServiceName: NotRequired[str]
-    ServiceType: NotRequired[str]
-    HTTPMethod: NotRequired[str]
-    URLPath: NotRequired[str]
-    Attributes: NotRequired[ReadOnly[Mapping[str, str]]]
-    SamplingRateBoost: NotRequired[SamplingRateBoostTypeDef]
-
-
-class SamplingStatisticSummaryTypeDef(TypedDict):
-    RuleName: NotRequired[str]
-    Timestamp: NotRequired[datetime]
-    RequestCount: NotRequired[int]
-    BorrowCount: NotRequired[int]
-    SampledCount: NotRequired[int]
-
-
-class SamplingStatisticsDocumentTypeDef(TypedDict):
-    RuleName: str
-    ClientID: str
-    Timestamp: ReadOnly[datetime | str]
-    RequestCount: int
-    SampledCount: int
-    BorrowCount: NotRequired[int]
-
-
-class SamplingStrategyTypeDef(TypedDict):
-    Name: NotRequired[SamplingStrategyNameType]
-    Value: NotRequired[float]
-
-
-class SamplingTargetDocumentTypeDef(TypedDict):
-    RuleName: NotRequired[str]
-    FixedRate: NotRequired[float]
-    ReservoirQuota: NotRequired[int]
-    ReservoirQuotaTTL: NotRequired[datetime]
-    Interval: NotRequired[int]
-    SamplingBoost: NotRequired[SamplingBoostTypeDef]
-
-
-class SegmentTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Document: NotRequired[str]
-
-
-class ServiceIdTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Names: NotRequired[list[str]]
-    AccountId: NotRequired[str]
-    Type: NotRequired[str]
-
-
-class ServiceStatisticsTypeDef(TypedDict):
-    OkCount: NotRequired[int]
-    ErrorStatistics: NotRequired[ErrorStatisticsTypeDef]
-    FaultStatistics: NotRequired[FaultStatisticsTypeDef]
-    TotalCount: NotRequired[int]
-    TotalResponseTime: NotRequired[float]
-
-
-class ServiceTypeDef(TypedDict):
-    ReferenceId: NotRequired[int]
-    Name: NotRequired[str]
-    Names: NotRequired[list[str]]
-    Root: NotRequired[bool]
-    AccountId: NotRequired[str]
-    Type: NotRequired[str]
-    State: NotRequired[str]
-    StartTime: NotRequired[datetime]
-    EndTime: NotRequired[datetime]
-    Edges: NotRequired[list[EdgeTypeDef]]
-    SummaryStatistics: NotRequired[ServiceStatisticsTypeDef]
-    DurationHistogram: NotRequired[list[HistogramEntryTypeDef]]
-    ResponseTimeHistogram: NotRequired[list[HistogramEntryTypeDef]]
-
-
-class SpanTypeDef(TypedDict):
-    Id: NotRequired[str]
-    Document: NotRequired[str]
-
-
-class StartTraceRetrievalRequestTypeDef(TypedDict):
-    TraceIds: ReadOnly[Sequence[str]]
-    StartTime: ReadOnly[datetime | str]
-    EndTime: ReadOnly[datetime | str]
-
-
-class StartTraceRetrievalResultTypeDef(TypedDict):
-    RetrievalToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagResourceRequestTypeDef(TypedDict):
-    ResourceARN: str
-    Tags: ReadOnly[Sequence[TagTypeDef]]
-
-
-class TagResourceResponseTypeDef(TypedDict):
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class TelemetryRecordTypeDef(TypedDict):
-    Timestamp: ReadOnly[datetime | str]
-    SegmentsReceivedCount: NotRequired[int]
-    SegmentsSentCount: NotRequired[int]
-    SegmentsSpilloverCount: NotRequired[int]
-    SegmentsRejectedCount: NotRequired[int]
-    BackendConnectionErrors: NotRequired[BackendConnectionErrorsTypeDef]
-
-
-class TimeSeriesServiceStatisticsTypeDef(TypedDict):
-    Timestamp: NotRequired[datetime]
-    EdgeSummaryStatistics: NotRequired[EdgeStatisticsTypeDef]
-    ServiceSummaryStatistics: NotRequired[ServiceStatisticsTypeDef]
-    ServiceForecastStatistics: NotRequired[ForecastStatisticsTypeDef]
-    ResponseTimeHistogram: NotRequired[list[HistogramEntryTypeDef]]
+class ValueWithServiceIdsTypeDef(TypedDict):
+    AnnotationValue: NotRequired[AnnotationValueTypeDef]
+    ServiceIds: NotRequired[list[ServiceIdTypeDef]]
 
 
 class TraceSummaryTypeDef(TypedDict):
@@ -1026,28 +894,166 @@ class TraceSummaryTypeDef(TypedDict):
     MatchedEventTime: NotRequired[datetime]
 
 
-class TraceTypeDef(TypedDict):
+class GetTraceSummariesResultTypeDef(TypedDict):
+    TraceSummaries: NotRequired[list[TraceSummaryTypeDef]]
+    ApproximateTime: NotRequired[datetime]
+    TracesProcessedCount: NotRequired[int]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProbabilisticRuleValueUpdateTypeDef(TypedDict):
+    DesiredSamplingPercentage: float
+
+
+class IndexingRuleValueUpdateTypeDef(TypedDict):
+    Probabilistic: NotRequired[ProbabilisticRuleValueUpdateTypeDef]
+
+
+class ListResourcePoliciesRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+
+
+class ResourcePolicyTypeDef(TypedDict):
+    PolicyName: NotRequired[str]
+    PolicyDocument: NotRequired[str]
+    PolicyRevisionId: NotRequired[str]
+    LastUpdatedTime: NotRequired[datetime]
+
+
+class ListResourcePoliciesResultTypeDef(TypedDict):
+    ResourcePolicies: NotRequired[list[ResourcePolicyTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRetrievedTracesRequestTypeDef(TypedDict):
+    RetrievalToken: str
+    TraceFormat: NotRequired[TraceFormatTypeType]
+    NextToken: NotRequired[str]
+
+
+class SpanTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Document: NotRequired[str]
+
+
+class RetrievedTraceTypeDef(TypedDict):
     Id: NotRequired[str]
     Duration: NotRequired[float]
-    LimitExceeded: NotRequired[bool]
-    Segments: NotRequired[list[SegmentTypeDef]]
+    Spans: NotRequired[list[SpanTypeDef]]
 
 
-class TraceUserTypeDef(TypedDict):
-    UserName: NotRequired[str]
-    ServiceIds: NotRequired[list[ServiceIdTypeDef]]
+class ListRetrievedTracesResultTypeDef(TypedDict):
+    RetrievalStatus: NotRequired[RetrievalStatusType]
+    TraceFormat: NotRequired[TraceFormatTypeType]
+    Traces: NotRequired[list[RetrievedTraceTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UnprocessedStatisticsTypeDef(TypedDict):
-    RuleName: NotRequired[str]
-    ErrorCode: NotRequired[str]
-    Message: NotRequired[str]
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceARN: str
+    NextToken: NotRequired[str]
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    Tags: NotRequired[list[TagTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutEncryptionConfigRequestTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    Type: EncryptionTypeType
+
+
+class PutEncryptionConfigResultTypeDef(TypedDict):
+    EncryptionConfig: NotRequired[EncryptionConfigTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutResourcePolicyRequestTypeDef(TypedDict):
+    PolicyName: str
+    PolicyDocument: str
+    PolicyRevisionId: NotRequired[str]
+    BypassPolicyLockoutCheck: NotRequired[bool]
+
+
+class PutResourcePolicyResultTypeDef(TypedDict):
+    ResourcePolicy: NotRequired[ResourcePolicyTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TelemetryRecordTypeDef(TypedDict):
+    Timestamp: ReadOnly[datetime | str]
+    SegmentsReceivedCount: NotRequired[int]
+    SegmentsSentCount: NotRequired[int]
+    SegmentsSpilloverCount: NotRequired[int]
+    SegmentsRejectedCount: NotRequired[int]
+    BackendConnectionErrors: NotRequired[BackendConnectionErrorsTypeDef]
+
+
+class PutTelemetryRecordsRequestTypeDef(TypedDict):
+    TelemetryRecords: ReadOnly[Sequence[TelemetryRecordTypeDef]]
+    EC2InstanceId: NotRequired[str]
+    Hostname: NotRequired[str]
+    ResourceARN: NotRequired[str]
+
+
+class PutTelemetryRecordsResultTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutTraceSegmentsRequestTypeDef(TypedDict):
+    TraceSegmentDocuments: ReadOnly[Sequence[str]]
 
 
 class UnprocessedTraceSegmentTypeDef(TypedDict):
     Id: NotRequired[str]
     ErrorCode: NotRequired[str]
     Message: NotRequired[str]
+
+
+class PutTraceSegmentsResultTypeDef(TypedDict):
+    UnprocessedTraceSegments: NotRequired[list[UnprocessedTraceSegmentTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SamplingRuleUpdateTypeDef(TypedDict):
+    RuleName: NotRequired[str]
+    RuleARN: NotRequired[str]
+    ResourceARN: NotRequired[str]
+    Priority: NotRequired[int]
+    FixedRate: NotRequired[float]
+    ReservoirSize: NotRequired[int]
+    Host: NotRequired[str]
+    ServiceName: NotRequired[str]
+    ServiceType: NotRequired[str]
+    HTTPMethod: NotRequired[str]
+    URLPath: NotRequired[str]
+    Attributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    SamplingRateBoost: NotRequired[SamplingRateBoostTypeDef]
+
+
+class StartTraceRetrievalRequestTypeDef(TypedDict):
+    TraceIds: ReadOnly[Sequence[str]]
+    StartTime: ReadOnly[datetime | str]
+    EndTime: ReadOnly[datetime | str]
+
+
+class StartTraceRetrievalResultTypeDef(TypedDict):
+    RetrievalToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagResourceRequestTypeDef(TypedDict):
+    ResourceARN: str
+    Tags: ReadOnly[Sequence[TagTypeDef]]
+
+
+class TagResourceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UntagResourceRequestTypeDef(TypedDict):
@@ -1098,8 +1104,3 @@ class UpdateTraceSegmentDestinationResultTypeDef(TypedDict):
     Destination: NotRequired[TraceSegmentDestinationType]
     Status: NotRequired[TraceSegmentDestinationStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ValueWithServiceIdsTypeDef(TypedDict):
-    AnnotationValue: NotRequired[AnnotationValueTypeDef]
-    ServiceIds: NotRequired[list[ServiceIdTypeDef]]
